@@ -1,0 +1,114 @@
+# netgraph for Linux.  Plain make: `make`, `make check`, `make demo`,
+# `make install` (PREFIX, DESTDIR).  Sources are found by wildcard, so a new
+# node type or ngctl command needs no edit here.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+SBINDIR  = $(PREFIX)/sbin
+LIBDIR   = $(PREFIX)/lib
+INCDIR   = $(PREFIX)/include
+MANDIR   = $(PREFIX)/share/man
+PCDIR    = $(LIBDIR)/pkgconfig
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Werror=implicit-function-declaration
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc/core -Isrc/proto
+ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -fPIC $(CPPFLAGS)
+
+B = build
+
+CORE_SRC  = $(wildcard src/core/*.c) $(wildcard src/nodes/*.c)
+NGD_SRC   = $(wildcard src/ngd/*.c)
+LIB_SRC   = $(wildcard src/lib/*.c)
+NGCTL_SRC = $(wildcard src/ngctl/*.c)
+UNIT_SRC  = $(wildcard tests/unit/*.c)
+
+CORE_OBJ  = $(CORE_SRC:%.c=$(B)/%.o)
+NGD_OBJ   = $(NGD_SRC:%.c=$(B)/%.o)
+LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
+NGCTL_OBJ = $(NGCTL_SRC:%.c=$(B)/%.o)
+UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+
+LIBNG_SO  = $(B)/libnetgraph.so.1
+LIBNG_A   = $(B)/libnetgraph.a
+CORE_A    = $(B)/libngcore.a
+
+PROGS = $(B)/ngd $(B)/ngctl
+
+all: $(PROGS) $(LIBNG_SO) $(LIBNG_A) $(B)/netgraph.pc
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(CORE_A): $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+$(LIBNG_A): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(LIBNG_SO): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libnetgraph.so.1 -o $@ $^
+
+$(B)/ngd: $(NGD_OBJ) $(CORE_A)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
+	$(CC) $(LDFLAGS) -o $@ $^ -ledit
+
+$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(CORE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_A)
+
+$(B)/netgraph.pc: netgraph.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCDIR@|$(INCDIR)|g' $< > $@
+
+unit: $(UNIT_BIN)
+
+check: all unit
+	tests/run
+
+demo: all
+	@if [ "$$(id -u)" != 0 ]; then echo "make demo needs root (sudo make demo)"; exit 1; fi
+	./scripts/deps
+	$(MAKE) install PREFIX=$(PREFIX)
+	examples/seed-walkthrough
+
+bench: all
+	bench/run
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
+	    $(DESTDIR)$(INCDIR)/netgraph $(DESTDIR)$(PCDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man3
+	install -m 755 $(B)/ngd $(DESTDIR)$(SBINDIR)/ngd
+	install -m 755 $(B)/ngctl $(DESTDIR)$(SBINDIR)/ngctl
+	install -m 755 $(LIBNG_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libnetgraph.so.1 $(DESTDIR)$(LIBDIR)/libnetgraph.so
+	install -m 644 $(LIBNG_A) $(DESTDIR)$(LIBDIR)/
+	install -m 644 include/netgraph.h $(DESTDIR)$(INCDIR)/
+	install -m 644 include/netgraph/*.h $(DESTDIR)$(INCDIR)/netgraph/
+	install -m 644 $(B)/netgraph.pc $(DESTDIR)$(PCDIR)/
+	for m in man/*.[348]; do [ -e "$$m" ] || continue; \
+	    s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	-[ -z "$(DESTDIR)" ] && ldconfig
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/ngd $(DESTDIR)$(SBINDIR)/ngctl \
+	    $(DESTDIR)$(LIBDIR)/libnetgraph.* $(DESTDIR)$(PCDIR)/netgraph.pc \
+	    $(DESTDIR)$(INCDIR)/netgraph.h
+	rm -rf $(DESTDIR)$(INCDIR)/netgraph
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+.PHONY: all unit check demo bench install uninstall format clean

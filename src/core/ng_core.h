@@ -1,0 +1,292 @@
+/*
+ * ng_core.h: the graph engine's internal API, used by node types and ngd.
+ * Nodes, hooks, paths, generic messages, packets and timers live here; the
+ * engine makes no syscalls.  Device-backed types reach the kernel through
+ * the backend tables below, which ngd (or a test's fake) provides.
+ */
+#ifndef NG_CORE_H
+#define NG_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/virtio_net.h>
+
+#include <netgraph/ng_message.h>
+
+typedef uint32_t ng_id_t;
+
+struct ng_graph;
+struct ng_node;
+struct ng_hook;
+struct ng_pkt;
+struct ng_parse_type; /* the ASCII engine (issue 3) */
+
+/* One row per command a type understands; generic commands too. */
+struct ng_cmdlist {
+	uint32_t cookie;
+	uint32_t cmd;
+	const char *name;
+	const struct ng_parse_type *mesg_type; /* NULL: takes no argument */
+	const struct ng_parse_type *resp_type; /* NULL: no reply data */
+};
+
+/* Where a message came from and through which hook it arrived. */
+struct ng_msgctx {
+	ng_id_t retaddr;
+	struct ng_hook *lasthook;
+};
+
+/*
+ * A node type.  Every method may be NULL.  Methods return 0 or an errno.
+ * rcvmsg: *resp, if set, is sent back to ctx->retaddr by the engine; msg is
+ *   borrowed.  rcvdata consumes *pkt and sets it NULL.
+ * renamed: the generic "name" message changed the node's name (old name in
+ *   the argument); device types keep their interface in step.
+ */
+struct ng_type {
+	const char *name;
+	uint32_t cookie;
+	int (*constructor)(struct ng_node *node);
+	int (*rcvmsg)(struct ng_node *node, const struct ng_msgctx *ctx,
+	    struct ng_mesg *msg, struct ng_mesg **resp);
+	int (*close)(struct ng_node *node);
+	int (*shutdown)(struct ng_node *node);
+	int (*newhook)(struct ng_node *node, struct ng_hook *hook,
+	    const char *name);
+	int (*connect)(struct ng_hook *hook);
+	int (*rcvdata)(struct ng_hook *hook, struct ng_pkt **pkt);
+	int (*disconnect)(struct ng_hook *hook);
+	void (*renamed)(struct ng_node *node, const char *oldname);
+	const struct ng_cmdlist *cmdlist; /* terminated by a NULL name */
+	const struct ng_netdev_methods *netdev; /* interface-backed types */
+};
+
+/* What an interface-backed type does when its device speaks (see below). */
+struct ng_netdev_methods {
+	void (*input)(struct ng_node *node, struct ng_pkt **pkt);
+	void (*gone)(struct ng_node *node);
+	void (*sync_name)(struct ng_node *node);
+};
+
+/* Built-in types, listed by hand (ng_types.c). */
+extern const struct ng_type *const ng_builtin_types[];
+
+#define NGF_INVALID 0x01   /* shutting down or gone */
+#define NGF_CLOSING 0x02   /* shutdown in progress */
+#define NGF_FORCE 0x04     /* must die, even if persistent */
+
+struct ng_node {
+	ng_id_t id;
+	char name[NG_NODESIZ];
+	const struct ng_type *type;
+	struct ng_graph *graph;
+	void *priv;
+	uint32_t flags;
+	uint32_t numhooks;
+	int refs;
+	struct ng_hook *hooks; /* newest first */
+	struct ng_node *id_next, *name_next;
+	struct ng_node *prev, *next; /* all nodes, ascending ID */
+};
+
+#define NG_HOOK_VALID 0x01
+
+struct ng_hook {
+	char name[NG_HOOKSIZ];
+	struct ng_node *node;
+	struct ng_hook *peer;
+	void *priv;
+	uint32_t flags;
+	struct ng_hook *prev, *next; /* node's hook list */
+};
+
+/* --- the graph --------------------------------------------------------- */
+
+/*
+ * Backend for socket nodes: how a message or frame reaches the client
+ * behind the node.  deliver_msg borrows msg; deliver_data borrows pkt.
+ * conn is what ng_socket_create was given.
+ */
+struct ng_socket_ops {
+	int (*deliver_msg)(void *conn, ng_id_t from, const struct ng_mesg *msg);
+	int (*deliver_data)(void *conn, const char *hook,
+	    const struct ng_pkt *pkt);
+	/* The node was shut down: the connection has no node any more. */
+	void (*gone)(void *conn);
+};
+
+/*
+ * Backend for interface-backed nodes (eiface: TAP, iface: TUN).  The
+ * device handle is the backend's; the engine never looks inside.
+ * create: make the device named ifname in ngd's own namespace, frames it
+ *   receives go to ng_netdev_input(node, ...).  destroy accepts NULL.
+ * xmit borrows pkt.  name/get_name: the interface's current name wherever
+ *   it lives.  name_in_use: an interface of that name exists in ngd's
+ *   namespace.
+ */
+struct ng_netdev;
+enum ng_netdev_kind { NG_NETDEV_TAP, NG_NETDEV_TUN };
+struct ng_netdev_ops {
+	int (*create)(void *be, enum ng_netdev_kind kind, const char *ifname,
+	    const uint8_t mac[6], struct ng_node *node,
+	    struct ng_netdev **devp);
+	void (*destroy)(void *be, struct ng_netdev *dev);
+	int (*xmit)(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt);
+	int (*set_carrier)(void *be, struct ng_netdev *dev, bool on);
+	int (*set_mac)(void *be, struct ng_netdev *dev, const uint8_t mac[6]);
+	int (*get_mac)(void *be, struct ng_netdev *dev, uint8_t mac[6]);
+	int (*set_name)(void *be, struct ng_netdev *dev, const char *name);
+	int (*get_name)(void *be, struct ng_netdev *dev, char name[16]);
+	bool (*name_in_use)(void *be, const char *name);
+	/* Host identity for stable MACs (e.g. /etc/machine-id); may be NULL. */
+	const char *machine_id;
+};
+
+struct ng_graph_cfg {
+	const struct ng_socket_ops *sock_ops;
+	const struct ng_netdev_ops *netdev_ops;
+	void *backend;               /* first argument of netdev_ops */
+	uint64_t (*clock_ms)(void); /* monotonic milliseconds */
+	void (*log)(int level, const char *fmt, ...); /* syslog levels */
+};
+
+/* Create and destroy a graph holding the built-in types.  0 or errno. */
+int ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp);
+void ng_graph_free(struct ng_graph *g); /* shuts every node down; NULL ok */
+const struct ng_graph_cfg *ng_graph_cfg(const struct ng_graph *g);
+void ng_log(struct ng_graph *g, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* --- nodes and hooks --------------------------------------------------- */
+
+int ng_make_node(struct ng_graph *g, const char *type, struct ng_node **np);
+/* Make a node without running its constructor (socket nodes). */
+int ng_make_node_raw(struct ng_graph *g, const struct ng_type *type,
+    struct ng_node **np);
+void ng_rmnode(struct ng_node *node);   /* the shutdown sequence */
+void ng_node_ref(struct ng_node *node);
+void ng_node_unref(struct ng_node *node);
+bool ng_node_valid(const struct ng_node *node);
+int ng_name_node(struct ng_node *node, const char *name);
+struct ng_node *ng_find_id(struct ng_graph *g, ng_id_t id);
+struct ng_node *ng_find_name(struct ng_graph *g, const char *name);
+struct ng_hook *ng_find_hook(struct ng_node *node, const char *name);
+/* The node list in ascending ID order. */
+struct ng_node *ng_first_node(struct ng_graph *g);
+unsigned ng_num_nodes(const struct ng_graph *g);
+
+/* Cut the edge that hook belongs to (both ends). */
+void ng_rmhook(struct ng_hook *hook);
+/* Join hook names on two nodes; undoes everything on failure. */
+int ng_con_nodes(struct ng_node *a, const char *ahook, struct ng_node *b,
+    const char *bhook);
+/* Join two existing hooks' peers, as tee does at shutdown. */
+int ng_bypass(struct ng_hook *a, struct ng_hook *b);
+
+/* --- addressing -------------------------------------------------------- */
+
+/*
+ * Resolve address relative to here.  On success *np is referenced (caller
+ * unrefs) and *lasthook is the hook the path arrived through (or NULL).
+ */
+int ng_path2node(struct ng_node *here, const char *address,
+    struct ng_node **np, struct ng_hook **lasthook);
+/* 0 if text is a node ID ("[1f]"), with the ID in *id. */
+bool ng_decode_id(const char *text, ng_id_t *id);
+bool ng_name_valid(const char *name);
+
+/* --- messages ---------------------------------------------------------- */
+
+struct ng_mesg *ng_mkmsg(uint32_t cookie, uint32_t cmd, size_t arglen);
+struct ng_mesg *ng_mkresponse(const struct ng_mesg *req, size_t arglen);
+/*
+ * Send msg from node "from" to address.  msg is borrowed.  A reply from the
+ * destination goes to from's rcvmsg.  Returns the destination's error.
+ */
+int ng_send_msg(struct ng_node *from, const char *address,
+    struct ng_mesg *msg);
+/* Deliver msg straight to node (already resolved). */
+int ng_deliver_msg(struct ng_node *node, const struct ng_msgctx *ctx,
+    struct ng_mesg *msg);
+/* Send an unsolicited message (e.g. a flow message) to hook's peer. */
+int ng_send_hook_msg(struct ng_hook *hook, struct ng_mesg *msg);
+/* Look a command up: the node's type first, then the generic list. */
+const struct ng_cmdlist *ng_find_cmd_name(const struct ng_type *type,
+    const char *name);
+const struct ng_cmdlist *ng_find_cmd(const struct ng_type *type,
+    uint32_t cookie, uint32_t cmd);
+extern const struct ng_cmdlist ng_generic_cmds[];
+
+/* Hook for the ASCII engine: NULL until issue 3 provides it. */
+struct ng_ascii_ops {
+	int (*parse)(const struct ng_parse_type *t, const char *text,
+	    uint8_t **buf, size_t *len);
+	int (*unparse)(const struct ng_parse_type *t, const uint8_t *buf,
+	    size_t len, char **text);
+};
+extern const struct ng_ascii_ops *ng_ascii;
+
+/* --- data -------------------------------------------------------------- */
+
+#define NG_PKT_HEADROOM 128
+#define NG_PKT_BUFSIZE (65536 + 1024) /* one GSO frame plus headers */
+#define NG_MAX_DEPTH 64
+
+struct ng_pkt {
+	struct virtio_net_hdr vh; /* offload metadata, as TAP gives it */
+	uint8_t *data;
+	uint32_t len;
+	int refs;
+	struct ng_graph *graph;
+	struct ng_pkt *next; /* free list */
+	uint8_t buf[NG_PKT_BUFSIZE];
+};
+
+/* From the graph's pool; NULL when the pool is exhausted.  No malloc once
+ * the pool has grown to the working set. */
+struct ng_pkt *ng_pkt_alloc(struct ng_graph *g);
+void ng_pkt_free(struct ng_pkt **pkt); /* drops one reference; NULL ok */
+struct ng_pkt *ng_pkt_ref(struct ng_pkt *pkt);
+/* A private copy if shared, so the caller may write; consumes *pkt. */
+int ng_pkt_writable(struct ng_pkt **pkt);
+/* Send along hook to its peer; consumes *pkt and sets it NULL. */
+int ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt);
+
+/* --- time -------------------------------------------------------------- */
+
+struct ng_timer {
+	uint64_t when;
+	void (*fn)(struct ng_node *node, void *arg);
+	struct ng_node *node;
+	void *arg;
+	struct ng_timer *next;
+	bool armed;
+};
+
+uint64_t ng_now_ms(struct ng_graph *g);
+void ng_timer_start(struct ng_graph *g, struct ng_timer *t, uint64_t ms,
+    void (*fn)(struct ng_node *, void *), struct ng_node *node, void *arg);
+void ng_timer_stop(struct ng_graph *g, struct ng_timer *t);
+/* Run due timers; returns ms until the next one, or -1 if none. */
+int64_t ng_timers_run(struct ng_graph *g);
+
+/* --- socket nodes (ng_socket.c) ---------------------------------------- */
+
+int ng_socket_create(struct ng_graph *g, void *ctlconn, struct ng_node **np);
+void ng_socket_attach_data(struct ng_node *node, void *dataconn);
+/* A connection went away; the node goes when both have. */
+void ng_socket_detach(struct ng_node *node, void *conn);
+int ng_socket_send_data(struct ng_node *node, const char *hook,
+    struct ng_pkt **pkt);
+
+/* --- interface-backed nodes -------------------------------------------- */
+
+/* A frame the interface sent; consumes *pkt. */
+void ng_netdev_input(struct ng_node *node, struct ng_pkt **pkt);
+/* The interface vanished; the node re-creates it. */
+void ng_netdev_gone(struct ng_node *node);
+/* Poll the interface's name and follow an OS-side rename (DESIGN 2). */
+void ng_netdev_sync_name(struct ng_node *node);
+
+#endif

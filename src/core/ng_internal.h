@@ -1,0 +1,40 @@
+/*
+ * ng_internal.h: the graph's private state, shared by the engine's own
+ * files (ng_base.c, ng_msgconv.c) and nobody else.
+ */
+#ifndef NG_INTERNAL_H
+#define NG_INTERNAL_H
+
+#include "ng_core.h"
+
+#define NG_PKT_POOL_MAX 1024 /* packets; about 68 MB at most */
+
+struct ng_typereg {
+	const struct ng_type *type;
+	unsigned numnodes;
+};
+
+struct ng_graph {
+	struct ng_graph_cfg cfg;
+	struct ng_typereg *types; /* most recently registered first */
+	unsigned ntypes;
+	ng_id_t next_id;
+	unsigned buckets; /* both hash tables, a power of two */
+	struct ng_node **id_hash;
+	struct ng_node **name_hash;
+	struct ng_node *first, *last;
+	unsigned nnodes;
+	struct ng_timer *timers; /* sorted by expiry */
+	struct ng_pkt *pool_free;
+	unsigned pool_total, pool_cap;
+	int depth; /* nested ng_send_data calls */
+};
+
+const struct ng_type *ng_find_type(struct ng_graph *g, const char *name);
+void ng_rmnode_nocb(struct ng_node *node);
+int ng_msg_ascii2binary(struct ng_node *node, const struct ng_mesg *msg,
+    struct ng_mesg **resp);
+int ng_msg_binary2ascii(struct ng_node *node, const struct ng_mesg *msg,
+    struct ng_mesg **resp);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * ng_socket.c: the socket node, a client's endpoint (spec §9.1).  ngd
+ * makes one per control connection; a data connection may attach to it.
+ * Any hook names.  Frames arriving on a hook go to the data connection
+ * with the hook's name; replies and non-generic messages go to the
+ * control connection.  Messages: NOLINGER, LINGER (no ASCII names).
+ * The node goes when both connections have gone.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netgraph/ng_socket.h>
+
+#include "ng_core.h"
+
+struct ng_socket_priv {
+	void *ctl;  /* control connection, or NULL once closed */
+	void *data; /* data connection, or NULL */
+	bool nolinger;
+};
+
+static int
+ng_socket_constructor(struct ng_node *node)
+{
+	(void)node;
+	return EINVAL; /* only a client connection makes one */
+}
+
+int
+ng_socket_create(struct ng_graph *g, void *ctlconn, struct ng_node **np)
+{
+	extern const struct ng_type ng_socket_type;
+	struct ng_socket_priv *priv;
+	struct ng_node *node;
+	int error;
+
+	priv = calloc(1, sizeof(*priv));
+	if (priv == NULL)
+		return ENOMEM;
+	error = ng_make_node_raw(g, &ng_socket_type, &node);
+	if (error != 0) {
+		free(priv);
+		return error;
+	}
+	priv->ctl = ctlconn;
+	node->priv = priv;
+	*np = node;
+	return 0;
+}
+
+void
+ng_socket_attach_data(struct ng_node *node, void *dataconn)
+{
+	struct ng_socket_priv *priv = node->priv;
+
+	priv->data = dataconn;
+}
+
+void
+ng_socket_detach(struct ng_node *node, void *conn)
+{
+	struct ng_socket_priv *priv = node->priv;
+
+	if (priv == NULL)
+		return;
+	if (priv->ctl == conn)
+		priv->ctl = NULL;
+	if (priv->data == conn)
+		priv->data = NULL;
+	if (priv->ctl == NULL && priv->data == NULL)
+		ng_rmnode(node);
+}
+
+int
+ng_socket_send_data(struct ng_node *node, const char *hookname,
+    struct ng_pkt **pkt)
+{
+	struct ng_hook *hook;
+
+	if (!ng_node_valid(node)) {
+		ng_pkt_free(pkt);
+		return ENOTCONN;
+	}
+	if (hookname[0] == '\0') {
+		if (node->numhooks != 1) {
+			ng_pkt_free(pkt);
+			return EDESTADDRREQ;
+		}
+		hook = node->hooks;
+	} else if (strlen(hookname) >= NG_HOOKSIZ) {
+		ng_pkt_free(pkt);
+		return EINVAL;
+	} else {
+		hook = ng_find_hook(node, hookname);
+	}
+	if (hook == NULL || !(hook->flags & NG_HOOK_VALID)) {
+		ng_pkt_free(pkt);
+		return EHOSTUNREACH;
+	}
+	return ng_send_data(hook, pkt); /* consumes *pkt */
+}
+
+static int
+ng_socket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
+    struct ng_mesg *msg, struct ng_mesg **resp)
+{
+	struct ng_socket_priv *priv = node->priv;
+	const struct ng_socket_ops *ops = ng_graph_cfg(node->graph)->sock_ops;
+
+	(void)resp;
+	if (!(msg->header.flags & NGF_RESP)) {
+		if (msg->header.typecookie == NGM_SOCKET_COOKIE) {
+			switch (msg->header.cmd) {
+			case NGM_SOCK_CMD_NOLINGER:
+				priv->nolinger = true;
+				if (node->numhooks == 0)
+					ng_rmnode(node);
+				return 0;
+			case NGM_SOCK_CMD_LINGER:
+				priv->nolinger = false;
+				return 0;
+			}
+			return EINVAL;
+		}
+		if (msg->header.typecookie == NGM_GENERIC_COOKIE)
+			return EINVAL; /* textstatus, textconfig */
+	}
+	if (priv->ctl == NULL || ops == NULL || ops->deliver_msg == NULL)
+		return EINVAL;
+	return ops->deliver_msg(priv->ctl, ctx->retaddr, msg);
+}
+
+static int
+ng_socket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
+{
+	struct ng_socket_priv *priv = hook->node->priv;
+	const struct ng_socket_ops *ops;
+	int error = 0;
+
+	ops = ng_graph_cfg(hook->node->graph)->sock_ops;
+	if (priv->data != NULL && ops != NULL && ops->deliver_data != NULL)
+		error = ops->deliver_data(priv->data, hook->name, *pkt);
+	ng_pkt_free(pkt);
+	return error;
+}
+
+static int
+ng_socket_disconnect(struct ng_hook *hook)
+{
+	struct ng_node *node = hook->node;
+	struct ng_socket_priv *priv = node->priv;
+
+	if (node->numhooks == 0 && priv->nolinger && ng_node_valid(node))
+		ng_rmnode(node);
+	return 0;
+}
+
+static int
+ng_socket_shutdown(struct ng_node *node)
+{
+	struct ng_socket_priv *priv = node->priv;
+	const struct ng_socket_ops *ops = ng_graph_cfg(node->graph)->sock_ops;
+
+	node->priv = NULL;
+	if (priv == NULL)
+		return 0;
+	if (ops != NULL && ops->gone != NULL) {
+		if (priv->ctl != NULL)
+			ops->gone(priv->ctl);
+		if (priv->data != NULL)
+			ops->gone(priv->data);
+	}
+	free(priv);
+	return 0;
+}
+
+const struct ng_type ng_socket_type = {
+	.name = NG_SOCKET_NODE_TYPE,
+	.cookie = NGM_SOCKET_COOKIE,
+	.constructor = ng_socket_constructor,
+	.rcvmsg = ng_socket_rcvmsg,
+	.shutdown = ng_socket_shutdown,
+	.rcvdata = ng_socket_rcvdata,
+	.disconnect = ng_socket_disconnect,
+};

@@ -1,0 +1,51 @@
+# Sourced by golden and system tests (which tests/sandbox runs in their own
+# namespaces).  Puts the freshly built tools first on PATH and gives the
+# ok/FAIL vocabulary tests/run counts.
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$top/build:$PATH"
+export NGCTL_NO_AUTOSTART=1
+NG_FAILED=0
+
+ok() { echo "ok $*"; }
+fail() { echo "FAIL $*"; NG_FAILED=1; }
+
+# expect NAME WANT GOT: compare two strings, show a diff on mismatch
+expect() {
+	if [ "$2" == "$3" ]; then
+		ok "$1"
+	else
+		fail "$1"
+		diff -u <(printf '%s\n' "$2") <(printf '%s\n' "$3") | sed 's/^/    /'
+	fi
+}
+
+# expect_rc NAME WANT_RC command...: run it, compare the exit status
+expect_rc() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@"
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then ok "$name"; else fail "$name (exit $rc, want $want)"; fi
+}
+
+# Start a private ngd in the current network namespace, wait until it answers.
+start_ngd() {
+	ngd -d "$@" 2>>"${NGD_LOG:-/dev/null}" &
+	NGD_PID=$!
+	for _ in $(seq 100); do
+		ngctl -N list >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	fail "ngd did not start"
+	return 1
+}
+
+stop_ngd() {
+	[ -n "${NGD_PID:-}" ] && kill "$NGD_PID" 2>/dev/null && wait "$NGD_PID" 2>/dev/null
+	NGD_PID=
+}
+
+# Run command in network namespace NS (made with `ip netns add`).
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+finish() { stop_ngd; exit $NG_FAILED; }
