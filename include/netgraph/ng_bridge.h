@@ -20,6 +20,10 @@
 #define NG_BRIDGE_DEFAULT_MAX_STALENESS (15 * 60)
 #define NG_BRIDGE_DEFAULT_MIN_STABLE_AGE 1
 
+/* Hosts a bridge remembers at most (about 2 MB); beyond it frames are
+ * still forwarded but not learned, and memoryFailures counts them. */
+#define NG_BRIDGE_MAX_HOSTS 65536
+
 struct ng_bridge_config {
 	uint8_t debugLevel;
 	uint32_t loopTimeout;  /* seconds a looping link stays muted */

@@ -661,6 +661,13 @@ int
 ng_path2node(struct ng_node *here, const char *address, struct ng_node **np,
     struct ng_hook **lasthook)
 {
+	return ng_path2node_g(here->graph, here, address, np, lasthook);
+}
+
+int
+ng_path2node_g(struct ng_graph *g, struct ng_node *here, const char *address,
+    struct ng_node **np, struct ng_hook **lasthook)
+{
 	char buf[NG_PATHSIZ], *nodename, *path, *seg;
 	struct ng_node *node;
 	struct ng_hook *hook = NULL;
@@ -676,15 +683,12 @@ ng_path2node(struct ng_node *here, const char *address, struct ng_node **np,
 	error = ng_path_parse(buf, &nodename, &path);
 	if (error != 0)
 		return error;
-	if (nodename == NULL || strcmp(nodename, ".") == 0) {
-		if (here == NULL)
-			return EINVAL;
+	if (nodename == NULL || strcmp(nodename, ".") == 0)
 		node = here;
-	} else if (ng_decode_id(nodename, &id)) {
-		node = ng_find_id(here->graph, id);
-	} else {
-		node = ng_find_name(here->graph, nodename);
-	}
+	else if (ng_decode_id(nodename, &id))
+		node = ng_find_id(g, id);
+	else
+		node = ng_find_name(g, nodename);
 	if (node == NULL)
 		return ENOENT;
 	if (!ng_node_valid(node))

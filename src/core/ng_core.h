@@ -192,6 +192,9 @@ int ng_bypass(struct ng_hook *a, struct ng_hook *b);
  */
 int ng_path2node(struct ng_node *here, const char *address,
     struct ng_node **np, struct ng_hook **lasthook);
+/* The same from outside any node: here may be NULL (then "." is ENOENT). */
+int ng_path2node_g(struct ng_graph *g, struct ng_node *here,
+    const char *address, struct ng_node **np, struct ng_hook **lasthook);
 /* 0 if text is a node ID ("[1f]"), with the ID in *id. */
 bool ng_decode_id(const char *text, ng_id_t *id);
 bool ng_name_valid(const char *name);

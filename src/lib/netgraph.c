@@ -1,0 +1,764 @@
+/*
+ * netgraph.c: libnetgraph, netgraph(3) on top of ngd's wire protocol
+ * (src/proto/ngd_proto.h).  A "control socket" is a connection to ngd that
+ * owns a socket node; a "data socket" is a second connection attached to
+ * it.  Each request is answered by one NGD_STATUS: the errno FreeBSD's
+ * sendto() would return.  Messages or frames that arrive while waiting
+ * for a status are kept per fd and handed out by the next receive, so
+ * NgRecvMsg sees them in order.  A mutex guards that queue, so one thread
+ * may wait in a receive while another sends.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <netgraph.h>
+
+#include "ng_lib.h"
+#include "ngd_proto.h"
+
+struct ng_lib_frame {
+	struct ng_lib_frame *next;
+	struct ngd_frame hdr;
+	char addr[NG_PATHSIZ];
+	size_t plen;
+	uint8_t payload[];
+};
+
+struct ng_lib_fd {
+	struct ng_lib_frame *head, **tail;
+	bool waiting; /* a thread waits for a status on this fd */
+	bool reading; /* a thread is in recv() on this fd */
+	bool have_status;
+	int dead; /* the connection failed with this errno */
+	uint32_t status, status_id;
+};
+
+static pthread_mutex_t ng_lib_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ng_lib_cond = PTHREAD_COND_INITIALIZER;
+static struct ng_lib_fd *ng_lib_fds;
+static int ng_lib_nfds;
+static uint32_t ng_lib_token;
+
+int ng_lib_debug;
+
+static struct ng_lib_fd *
+ng_lib_state(int fd)
+{
+	if (fd < 0)
+		return NULL;
+	if (fd >= ng_lib_nfds) {
+		int n = fd + 16;
+		struct ng_lib_fd *p = realloc(ng_lib_fds, n * sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		memset(p + ng_lib_nfds, 0, (n - ng_lib_nfds) * sizeof(*p));
+		ng_lib_fds = p;
+		ng_lib_nfds = n;
+	}
+	if (ng_lib_fds[fd].tail == NULL)
+		ng_lib_fds[fd].tail = &ng_lib_fds[fd].head;
+	return &ng_lib_fds[fd];
+}
+
+/* Forget whatever an earlier connection on this fd number left. */
+static void
+ng_lib_reset(int fd)
+{
+	struct ng_lib_fd *st;
+	struct ng_lib_frame *f;
+
+	pthread_mutex_lock(&ng_lib_lock);
+	st = ng_lib_state(fd);
+	if (st != NULL) {
+		while ((f = st->head) != NULL) {
+			st->head = f->next;
+			free(f);
+		}
+		memset(st, 0, sizeof(*st));
+		st->tail = &st->head;
+	}
+	pthread_mutex_unlock(&ng_lib_lock);
+}
+
+const char *
+NgSocketPath(void)
+{
+	const char *p = getenv(NGD_SOCKET_ENV);
+
+	return p != NULL && p[0] != '\0' ? p : NGD_SOCKET_DEFAULT;
+}
+
+const char *
+NgStrError(int error)
+{
+	/* FreeBSD's words where glibc's differ (spec §14). */
+	switch (error) {
+	case ENXIO:
+		return "Device not configured";
+	case EISCONN:
+		return "Socket is already connected";
+	case ENOTCONN:
+		return "Socket is not connected";
+	case ERANGE:
+		return "Result too large";
+	case EBUSY:
+		return "Device busy";
+	}
+	return strerror(error);
+}
+
+static int
+ng_lib_connect(int *fdp)
+{
+	const char *path = NgSocketPath();
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return ENAMETOOLONG;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, strlen(path));
+	if (path[0] == '@')
+		sun.sun_path[0] = '\0';
+	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
+		int error = errno;
+
+		close(fd);
+		return error;
+	}
+	ng_lib_reset(fd);
+	*fdp = fd;
+	return 0;
+}
+
+/* Read one frame off the socket itself (blocking). */
+static int
+ng_lib_read_frame(int fd, struct ng_lib_frame **fp)
+{
+	struct ng_lib_frame *f;
+	ssize_t n;
+	uint8_t *buf;
+
+	*fp = NULL;
+	do
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno;
+	if (n == 0)
+		return ENOTCONN; /* ngd went away */
+	if ((size_t)n < sizeof(struct ngd_frame) || (size_t)n > NGD_MAX_FRAME)
+		return EPROTO;
+	buf = malloc(n);
+	if (buf == NULL)
+		return ENOMEM;
+	if (recv(fd, buf, n, 0) != n) {
+		free(buf);
+		return errno != 0 ? errno : EPROTO;
+	}
+	f = malloc(sizeof(*f) + n);
+	if (f == NULL) {
+		free(buf);
+		return ENOMEM;
+	}
+	memcpy(&f->hdr, buf, sizeof(f->hdr));
+	if (f->hdr.addrlen >= NG_PATHSIZ ||
+	    f->hdr.addrlen > n - sizeof(f->hdr)) {
+		free(buf);
+		free(f);
+		return EPROTO;
+	}
+	memcpy(f->addr, buf + sizeof(f->hdr), f->hdr.addrlen);
+	f->addr[f->hdr.addrlen] = '\0';
+	f->plen = n - sizeof(f->hdr) - f->hdr.addrlen;
+	memcpy(f->payload, buf + sizeof(f->hdr) + f->hdr.addrlen, f->plen);
+	f->next = NULL;
+	free(buf);
+	*fp = f;
+	return 0;
+}
+
+/*
+ * Read one frame off the socket and file it: a status for the thread
+ * waiting on one, anything else on the queue.  Only one thread reads at a
+ * time; the others wait on the condition.  Called with the lock held,
+ * which is dropped while in recv().
+ */
+static int
+ng_lib_pump(int fd, struct ng_lib_fd **stp)
+{
+	struct ng_lib_fd *st = *stp;
+	struct ng_lib_frame *f;
+	int error;
+
+	st->reading = true;
+	pthread_mutex_unlock(&ng_lib_lock);
+	error = ng_lib_read_frame(fd, &f);
+	pthread_mutex_lock(&ng_lib_lock);
+	*stp = st = ng_lib_state(fd);
+	st->reading = false;
+	if (error != 0) {
+		if (error != EINTR && error != EAGAIN)
+			st->dead = error;
+	} else if (f->hdr.kind == NGD_STATUS) {
+		if (st->waiting && !st->have_status) {
+			st->have_status = true;
+			st->status = f->hdr.error;
+			st->status_id = f->hdr.id;
+		}
+		free(f); /* else a stray status nobody asked for */
+	} else {
+		*st->tail = f;
+		st->tail = &f->next;
+	}
+	pthread_cond_broadcast(&ng_lib_cond);
+	return error;
+}
+
+/*
+ * Send a request and wait for its status; anything else that arrives
+ * meanwhile is queued.  Called with the lock held; drops it while in
+ * the kernel.
+ */
+static int
+ng_lib_request_locked(int fd, uint16_t kind, const char *addr,
+    const void *p1, size_t l1, const void *p2, size_t l2, uint32_t *idp)
+{
+	struct ngd_frame fr = {.kind = kind, .version = NGD_PROTO_VERSION};
+	size_t alen = addr != NULL ? strlen(addr) : 0;
+	struct iovec iov[4];
+	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 4};
+	struct ng_lib_fd *st = ng_lib_state(fd);
+	int error = 0;
+
+	if (st == NULL)
+		return EBADF;
+	if (alen >= NG_PATHSIZ)
+		return EINVAL;
+	fr.addrlen = (uint16_t)alen;
+	iov[0] = (struct iovec){&fr, sizeof(fr)};
+	iov[1] = (struct iovec){(void *)addr, alen};
+	iov[2] = (struct iovec){(void *)p1, l1};
+	iov[3] = (struct iovec){(void *)p2, l2};
+	/* One request at a time per fd: its status is the next status. */
+	while (st->waiting) {
+		pthread_cond_wait(&ng_lib_cond, &ng_lib_lock);
+		st = ng_lib_state(fd);
+	}
+	st->waiting = true;
+	st->have_status = false;
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
+		error = errno == EPIPE ? ENOTCONN : errno;
+		goto out;
+	}
+	while (!st->have_status) {
+		if (st->dead != 0) {
+			error = st->dead;
+			goto out;
+		}
+		if (st->reading) {
+			pthread_cond_wait(&ng_lib_cond, &ng_lib_lock);
+			st = ng_lib_state(fd);
+		} else {
+			(void)ng_lib_pump(fd, &st);
+		}
+	}
+	error = (int)st->status;
+	if (idp != NULL)
+		*idp = st->status_id;
+out:
+	st->waiting = false;
+	pthread_cond_broadcast(&ng_lib_cond);
+	return error;
+}
+
+int
+ng_lib_request(int fd, uint16_t kind, const char *addr, const void *p1,
+    size_t l1, const void *p2, size_t l2, uint32_t *idp)
+{
+	int error;
+
+	pthread_mutex_lock(&ng_lib_lock);
+	error = ng_lib_request_locked(fd, kind, addr, p1, l1, p2, l2, idp);
+	pthread_mutex_unlock(&ng_lib_lock);
+	return error;
+}
+
+/* The next frame of the wanted kind: from the queue, else the socket. */
+static int
+ng_lib_next(int fd, uint16_t kind, struct ng_lib_frame **fp)
+{
+	struct ng_lib_fd *st;
+	int error = 0;
+
+	*fp = NULL;
+	pthread_mutex_lock(&ng_lib_lock);
+	st = ng_lib_state(fd);
+	while (st != NULL) {
+		struct ng_lib_frame *f, **pp;
+
+		for (pp = &st->head; (f = *pp) != NULL; pp = &f->next) {
+			if (f->hdr.kind == kind) {
+				*pp = f->next;
+				if (st->tail == &f->next)
+					st->tail = pp;
+				*fp = f;
+				goto out;
+			}
+		}
+		if (st->dead != 0) {
+			error = st->dead;
+			goto out;
+		}
+		if (st->reading) {
+			pthread_cond_wait(&ng_lib_cond, &ng_lib_lock);
+			st = ng_lib_state(fd);
+		} else if ((error = ng_lib_pump(fd, &st)) != 0) {
+			goto out;
+		}
+	}
+	error = EBADF;
+out:
+	pthread_mutex_unlock(&ng_lib_lock);
+	return error;
+}
+
+int
+NgPending(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct ng_lib_fd *st;
+	struct ng_lib_frame *f;
+	int n = 0;
+
+	pthread_mutex_lock(&ng_lib_lock);
+	st = ng_lib_state(fd);
+	if (st != NULL)
+		for (f = st->head; f != NULL; f = f->next)
+			n++;
+	pthread_mutex_unlock(&ng_lib_lock);
+	if (n == 0 && poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN))
+		n = 1;
+	return n;
+}
+
+static void
+ng_lib_copy_hook(char *hook, const char *addr)
+{
+	size_t l = strnlen(addr, NG_HOOKSIZ - 1);
+
+	memcpy(hook, addr, l);
+	hook[l] = '\0';
+}
+
+static int
+ng_lib_fail(int error)
+{
+	errno = error;
+	return -1;
+}
+
+int
+NgMkSockNode(const char *name, int *csp, int *dsp)
+{
+	char addr[32];
+	uint32_t id;
+	int cs, ds, error;
+
+	if (name != NULL && strlen(name) > NG_NODELEN)
+		return ng_lib_fail(EINVAL);
+	error = ng_lib_connect(&cs);
+	if (error != 0)
+		return ng_lib_fail(error);
+	error = ng_lib_request(cs, NGD_HELLO_CTL, name != NULL ? name : "",
+	    NULL, 0, NULL, 0, &id);
+	if (error != 0) {
+		if (ng_lib_debug > 0)
+			ng_lib_warnx("bind(%s): %s", name != NULL ? name : "",
+			    NgStrError(error));
+		close(cs);
+		return ng_lib_fail(error);
+	}
+	if (dsp != NULL) {
+		error = ng_lib_connect(&ds);
+		if (error == 0) {
+			snprintf(addr, sizeof(addr), "[%x]:", id);
+			error = ng_lib_request(ds, NGD_HELLO_DATA, addr, NULL,
+			    0, NULL, 0, NULL);
+			if (error != 0)
+				close(ds);
+		}
+		if (error != 0) {
+			close(cs);
+			return ng_lib_fail(error);
+		}
+		*dsp = ds;
+	}
+	if (csp != NULL)
+		*csp = cs;
+	else
+		close(cs);
+	return 0;
+}
+
+static int
+ng_lib_send_msg(int cs, const char *path, struct ng_mesg *msg)
+{
+	int error;
+
+	if (ng_lib_debug > 1)
+		ng_lib_dump_msg("SENDING MESSAGE:", path, msg);
+	error = ng_lib_request(cs, NGD_MSG, path, msg,
+	    sizeof(*msg) + msg->header.arglen, NULL, 0, NULL);
+	if (error != 0) {
+		if (ng_lib_debug > 0)
+			ng_lib_warnx("sendto(%s): %s", path, NgStrError(error));
+		return error;
+	}
+	/* Like FreeBSD: wait until the reply can be read, without reading. */
+	if (msg->header.cmd & NGM_HASREPLY) {
+		while (NgPending(cs) == 0) {
+			struct pollfd pfd = {.fd = cs, .events = POLLIN};
+
+			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+				break;
+		}
+	}
+	return 0;
+}
+
+static uint32_t
+ng_lib_next_token(void)
+{
+	uint32_t t;
+
+	pthread_mutex_lock(&ng_lib_lock);
+	t = ng_lib_token++ & 0x7fffffff;
+	pthread_mutex_unlock(&ng_lib_lock);
+	return t;
+}
+
+int
+NgSendMsg(int cs, const char *path, int cookie, int cmd, const void *args,
+    size_t arglen)
+{
+	struct ng_mesg *msg;
+	uint32_t token;
+	int error;
+
+	if (args == NULL)
+		arglen = 0;
+	msg = calloc(1, sizeof(*msg) + arglen);
+	if (msg == NULL)
+		return ng_lib_fail(ENOMEM);
+	NG_MKMESSAGE_HDR(msg, (uint32_t)cookie, (uint32_t)cmd, arglen);
+	snprintf(msg->header.cmdstr, sizeof(msg->header.cmdstr), "cmd%d", cmd);
+	token = ng_lib_next_token();
+	msg->header.token = token;
+	if (arglen > 0)
+		memcpy(msg->data, args, arglen);
+	error = ng_lib_send_msg(cs, path, msg);
+	free(msg);
+	return error != 0 ? ng_lib_fail(error) : (int)token;
+}
+
+int
+NgSendAsciiMsg(int cs, const char *path, const char *fmt, ...)
+{
+	struct ng_mesg *req = NULL, *reply = NULL, *bin;
+	char *text = NULL, *cmd, *args;
+	size_t len;
+	va_list ap;
+	int n, error = 0, token = -1;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return ng_lib_fail(ENOMEM);
+	cmd = text + strspn(text, " \t\r\n\v\f");
+	len = strcspn(cmd, " \t\r\n\v\f");
+	args = cmd + len;
+	if (*args != '\0')
+		*args++ = '\0';
+	args += strspn(args, " \t\r\n\v\f");
+	if (len == 0 || len >= NG_CMDSTRSIZ) {
+		error = len == 0 ? EINVAL : ENOSYS;
+		goto out;
+	}
+	len = strlen(args) + 1;
+	req = calloc(1, 2 * sizeof(*req) + len);
+	if (req == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	NG_MKMESSAGE_HDR(req, NGM_GENERIC_COOKIE, NGM_ASCII2BINARY,
+	    sizeof(*req) + len);
+	snprintf(req->header.cmdstr, sizeof(req->header.cmdstr),
+	    "ascii2binary");
+	req->header.token = ng_lib_next_token();
+	bin = (struct ng_mesg *)req->data;
+	NG_MKMESSAGE_HDR(bin, 0, 0, len);
+	snprintf(bin->header.cmdstr, sizeof(bin->header.cmdstr), "%s", cmd);
+	memcpy(bin->data, args, len);
+	error = ng_lib_send_msg(cs, path, req);
+	if (error != 0)
+		goto out;
+	if (NgAllocRecvMsg(cs, &reply, NULL) < 0) {
+		error = errno;
+		goto out;
+	}
+	bin = (struct ng_mesg *)reply->data;
+	if (reply->header.arglen < sizeof(*bin) ||
+	    bin->header.arglen > reply->header.arglen - sizeof(*bin)) {
+		error = EPROTO;
+		goto out;
+	}
+	bin->header.flags = NGF_ORIG;
+	bin->header.token = ng_lib_next_token();
+	error = ng_lib_send_msg(cs, path, bin);
+	if (error == 0)
+		token = (int)bin->header.token;
+out:
+	free(text);
+	free(req);
+	free(reply);
+	return error != 0 ? ng_lib_fail(error) : token;
+}
+
+int
+NgSendReplyMsg(int cs, const char *path, const struct ng_mesg *msg,
+    const void *args, size_t arglen)
+{
+	struct ng_mesg *rep;
+	int error;
+
+	if (args == NULL)
+		arglen = 0;
+	rep = calloc(1, sizeof(*rep) + arglen);
+	if (rep == NULL)
+		return ng_lib_fail(ENOMEM);
+	rep->header = msg->header;
+	rep->header.flags = NGF_RESP;
+	rep->header.arglen = arglen;
+	if (arglen > 0)
+		memcpy(rep->data, args, arglen);
+	error = ng_lib_request(cs, NGD_MSG, path, rep, sizeof(*rep) + arglen,
+	    NULL, 0, NULL);
+	free(rep);
+	return error != 0 ? ng_lib_fail(error) : 0;
+}
+
+int
+NgRecvMsg(int cs, struct ng_mesg *rep, size_t replen, char *path)
+{
+	struct ng_lib_frame *f;
+	size_t n;
+	int error;
+
+	error = ng_lib_next(cs, NGD_MSG, &f);
+	if (error != 0) {
+		if (ng_lib_debug > 0)
+			ng_lib_warnx("recvfrom: %s", NgStrError(error));
+		return ng_lib_fail(error);
+	}
+	n = f->plen < replen ? f->plen : replen;
+	memcpy(rep, f->payload, n);
+	if (path != NULL)
+		snprintf(path, NG_PATHSIZ, "%s", f->addr);
+	if (ng_lib_debug > 1 && n >= sizeof(*rep))
+		ng_lib_dump_msg("RECEIVED MESSAGE:", f->addr, rep);
+	free(f);
+	return (int)n;
+}
+
+int
+NgAllocRecvMsg(int cs, struct ng_mesg **rep, char *path)
+{
+	struct ng_lib_frame *f;
+	size_t size;
+	int error;
+
+	*rep = NULL;
+	error = ng_lib_next(cs, NGD_MSG, &f);
+	if (error != 0)
+		return ng_lib_fail(error);
+	size = f->plen > 20480 ? f->plen : 20480;
+	*rep = calloc(1, size + 1);
+	if (*rep == NULL) {
+		free(f);
+		return ng_lib_fail(ENOMEM);
+	}
+	memcpy(*rep, f->payload, f->plen);
+	if (path != NULL)
+		snprintf(path, NG_PATHSIZ, "%s", f->addr);
+	if (ng_lib_debug > 1 && f->plen >= sizeof(**rep))
+		ng_lib_dump_msg("RECEIVED MESSAGE:", f->addr, *rep);
+	error = (int)f->plen;
+	free(f);
+	return error;
+}
+
+int
+NgAllocRecvAsciiMsg(int cs, struct ng_mesg **reply, char *path)
+{
+	struct ng_mesg *msg = NULL, *ascii = NULL;
+	char src[NG_PATHSIZ];
+	int n, error = 0;
+
+	*reply = NULL;
+	n = NgAllocRecvMsg(cs, &msg, src);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof(*msg)) {
+		free(msg);
+		return ng_lib_fail(EPROTO);
+	}
+	if (NgSendMsg(cs, src, NGM_GENERIC_COOKIE, NGM_BINARY2ASCII, msg,
+		sizeof(*msg) + msg->header.arglen) < 0 ||
+	    NgAllocRecvMsg(cs, &ascii, NULL) < 0) {
+		error = errno;
+		goto out;
+	}
+	{
+		struct ng_mesg *conv = (struct ng_mesg *)ascii->data;
+		size_t tlen = strnlen(conv->data, conv->header.arglen);
+
+		*reply = calloc(1, sizeof(*msg) + tlen + 1);
+		if (*reply == NULL) {
+			error = ENOMEM;
+			goto out;
+		}
+		(*reply)->header = msg->header;
+		snprintf((*reply)->header.cmdstr, NG_CMDSTRSIZ, "%s",
+		    conv->header.cmdstr);
+		(*reply)->header.arglen = tlen + 1;
+		memcpy((*reply)->data, conv->data, tlen);
+	}
+	if (path != NULL)
+		snprintf(path, NG_PATHSIZ, "%s", src);
+out:
+	free(msg);
+	free(ascii);
+	return error != 0 ? ng_lib_fail(error) : 0;
+}
+
+int
+NgRecvAsciiMsg(int cs, struct ng_mesg *rep, size_t replen, char *path)
+{
+	struct ng_mesg *r;
+	size_t need;
+
+	if (NgAllocRecvAsciiMsg(cs, &r, path) < 0)
+		return -1;
+	need = sizeof(*r) + r->header.arglen;
+	if (need > replen) {
+		free(r);
+		return ng_lib_fail(ERANGE);
+	}
+	memcpy(rep, r, need);
+	free(r);
+	return 0;
+}
+
+int
+NgSendData(int ds, const char *hook, const unsigned char *buf, size_t len)
+{
+	int error;
+
+	if (hook != NULL && strlen(hook) >= NG_HOOKSIZ)
+		return ng_lib_fail(EINVAL);
+	if (ng_lib_debug > 1)
+		ng_lib_logx("WRITE PACKET to hook \"%s\" (%zu bytes)",
+		    hook != NULL ? hook : "", len);
+	if (ng_lib_debug > 2)
+		ng_lib_dump_data(buf, len);
+	error = ng_lib_request(ds, NGD_DATA, hook != NULL ? hook : "", buf,
+	    len, NULL, 0, NULL);
+	if (error != 0) {
+		if (ng_lib_debug > 0)
+			ng_lib_warnx("sendto(%s): %s", hook != NULL ? hook : "",
+			    NgStrError(error));
+		return ng_lib_fail(error);
+	}
+	return 0;
+}
+
+int
+NgRecvData(int ds, unsigned char *buf, size_t len, char *hook)
+{
+	struct ng_lib_frame *f;
+	size_t n;
+	int error;
+
+	error = ng_lib_next(ds, NGD_DATA, &f);
+	if (error != 0)
+		return ng_lib_fail(error);
+	n = f->plen < len ? f->plen : len;
+	memcpy(buf, f->payload, n);
+	if (hook != NULL)
+		ng_lib_copy_hook(hook, f->addr);
+	if (ng_lib_debug > 1)
+		ng_lib_logx("READ PACKET from hook \"%s\" (%zu bytes)", f->addr,
+		    f->plen);
+	if (ng_lib_debug > 2)
+		ng_lib_dump_data(buf, n);
+	free(f);
+	return (int)n;
+}
+
+int
+NgAllocRecvData(int ds, unsigned char **buf, char *hook)
+{
+	struct ng_lib_frame *f;
+	int error, n;
+
+	*buf = NULL;
+	error = ng_lib_next(ds, NGD_DATA, &f);
+	if (error != 0)
+		return ng_lib_fail(error);
+	*buf = malloc(f->plen > 0 ? f->plen : 1);
+	if (*buf == NULL) {
+		free(f);
+		return ng_lib_fail(ENOMEM);
+	}
+	memcpy(*buf, f->payload, f->plen);
+	if (hook != NULL)
+		ng_lib_copy_hook(hook, f->addr);
+	n = (int)f->plen;
+	free(f);
+	return n;
+}
+
+int
+NgNameNode(int cs, const char *path, const char *fmt, ...)
+{
+	struct ngm_name ngn;
+	va_list ap;
+
+	memset(&ngn, 0, sizeof(ngn));
+	va_start(ap, fmt);
+	vsnprintf(ngn.name, sizeof(ngn.name), fmt, ap);
+	va_end(ap);
+	if (NgSendMsg(cs, path, NGM_GENERIC_COOKIE, NGM_NAME, &ngn,
+		sizeof(ngn)) < 0)
+		return -1;
+	return 0;
+}

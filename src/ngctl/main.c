@@ -1,0 +1,324 @@
+/*
+ * main.c: ngctl, the netgraph control tool.  Creates a socket node in
+ * ngd's graph (starting ngd when nothing answers), then runs one command
+ * from the arguments, a script (-f), or an interactive session.  Below is
+ * the command table, in the order `help` lists it, and the dispatcher
+ * that matches a typed word against it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include <netgraph.h>
+
+#include "ngctl.h"
+
+#define NGCTL_USAGE "usage: ngctl [-d] [-f file] [-n name] [command ...]"
+#define NGD_NAME "ngd"
+#define NGD_WAIT_MS 3000 /* how long a freshly started ngd may take */
+#define NGD_POLL_MS 20
+
+const struct ngctl_cmd *const ngctl_cmds[] = {
+	&ngctl_cmd_config,
+	&ngctl_cmd_connect,
+	&ngctl_cmd_debug,
+	&ngctl_cmd_dot,
+	&ngctl_cmd_help,
+	&ngctl_cmd_list,
+	&ngctl_cmd_mkpeer,
+	&ngctl_cmd_msg,
+	&ngctl_cmd_name,
+	&ngctl_cmd_read,
+	&ngctl_cmd_rmhook,
+	&ngctl_cmd_show,
+	&ngctl_cmd_shutdown,
+	&ngctl_cmd_status,
+	&ngctl_cmd_types,
+	&ngctl_cmd_write,
+	&ngctl_cmd_quit,
+	NULL,
+};
+
+/* A prefix of the command's name or of one of its aliases, any case. */
+static bool
+ngctl_matches(const struct ngctl_cmd *cmd, const char *word)
+{
+	size_t len = strlen(word);
+	int i;
+
+	if (len <= strlen(cmd->name) && strncasecmp(word, cmd->name, len) == 0)
+		return true;
+	for (i = 0; i < NGCTL_MAX_ALIAS && cmd->aliases[i] != NULL; i++)
+		if (len <= strlen(cmd->aliases[i]) &&
+		    strncasecmp(word, cmd->aliases[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* The one command word names, or NULL after saying why not. */
+const struct ngctl_cmd *
+ngctl_find(const char *word)
+{
+	const struct ngctl_cmd *found = NULL;
+	int i;
+
+	for (i = 0; ngctl_cmds[i] != NULL; i++) {
+		if (!ngctl_matches(ngctl_cmds[i], word))
+			continue;
+		if (found != NULL) {
+			ngctl_warnx("\"%s\": ambiguous command", word);
+			return NULL;
+		}
+		found = ngctl_cmds[i];
+	}
+	if (found == NULL)
+		ngctl_warnx("\"%s\": unknown command", word);
+	return found;
+}
+
+enum ngctl_rtn
+ngctl_run(struct ngctl *ng, int ac, char **av)
+{
+	const struct ngctl_cmd *cmd;
+	enum ngctl_rtn rtn;
+
+	if (ac == 0 || av[0][0] == '\0')
+		return NGCTL_OK;
+	if ((cmd = ngctl_find(av[0])) == NULL)
+		return NGCTL_ERROR;
+	rtn = cmd->func(ng, ac, av);
+	if (rtn == NGCTL_USAGE)
+		ngctl_warnx("usage: %s", cmd->usage);
+	fflush(stdout);
+	return rtn;
+}
+
+enum ngctl_rtn
+ngctl_run_line(struct ngctl *ng, char *line)
+{
+	char *av[NGCTL_MAX_ARGS];
+	int ac;
+
+	ac = ngctl_tokenize(line, av, NGCTL_MAX_ARGS);
+	return ngctl_run(ng, ac, av);
+}
+
+/*
+ * Run a script: lines starting with '#' are comments.  The first line
+ * that fails ends it; `quit` ends it quietly and is passed on.
+ */
+enum ngctl_rtn
+ngctl_run_file(struct ngctl *ng, FILE *fp)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	enum ngctl_rtn rtn = NGCTL_OK;
+	unsigned long num;
+
+	for (num = 1; getline(&line, &cap, fp) != -1; num++) {
+		if (line[0] == '#')
+			continue;
+		rtn = ngctl_run_line(ng, line);
+		if (rtn == NGCTL_QUIT)
+			break;
+		if (rtn != NGCTL_OK) {
+			ngctl_warnx("line %lu: error in file", num);
+			break;
+		}
+	}
+	free(line);
+	return rtn;
+}
+
+static void
+ngctl_usage(void)
+{
+	fprintf(stderr, "%s\n", NGCTL_USAGE);
+}
+
+/* Where ngd is: next to this binary, else on PATH (NGD_NAME alone). */
+static void
+ngctl_ngd_path(char *buf, size_t size)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			if ((size_t)snprintf(buf, size, "%s/%s", self,
+				NGD_NAME) < size &&
+			    access(buf, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(buf, size, "%s", NGD_NAME);
+}
+
+/*
+ * Start ngd in the background; it daemonizes itself.  Its own session
+ * keeps a ^C meant for ngctl away from it.  Returns the child's pid, or
+ * -1 with errno set.
+ */
+static pid_t
+ngctl_spawn_ngd(void)
+{
+	char path[PATH_MAX];
+	pid_t pid;
+	int fd;
+
+	ngctl_ngd_path(path, sizeof(path));
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) != 0)
+		return pid;
+	setsid();
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	if (strchr(path, '/') != NULL)
+		execl(path, NGD_NAME, (char *)NULL);
+	else
+		execlp(path, NGD_NAME, (char *)NULL);
+	fprintf(stderr, "ngctl: can't run %s: %s\n", path, NgStrError(errno));
+	_exit(127);
+}
+
+/* Nothing listens where ngd should. */
+static bool
+ngctl_nobody_home(int error)
+{
+	return error == ECONNREFUSED || error == ENOENT;
+}
+
+/*
+ * Create our socket node, starting ngd first if allowed and needed.
+ * Returns 0 or an errno.
+ */
+static int
+ngctl_open(struct ngctl *ng, const char *name, bool autostart)
+{
+	struct timespec pause = {0, NGD_POLL_MS * 1000000L};
+	int waited, status;
+	pid_t pid;
+
+	if (NgMkSockNode(name, &ng->cs, &ng->ds) == 0)
+		return 0;
+	if (!autostart || !ngctl_nobody_home(errno))
+		return errno;
+	if ((pid = ngctl_spawn_ngd()) < 0)
+		return errno;
+	for (waited = 0; waited < NGD_WAIT_MS; waited += NGD_POLL_MS) {
+		nanosleep(&pause, NULL);
+		if (NgMkSockNode(name, &ng->cs, &ng->ds) == 0)
+			return 0;
+		if (!ngctl_nobody_home(errno))
+			return errno;
+		/* An ngd that gave up will not answer later. */
+		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
+			pid = 0;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				break;
+		}
+	}
+	return ECONNREFUSED;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ngctl ng = {.cs = -1, .ds = -1};
+	char name[NG_NODESIZ];
+	bool autostart, interactive;
+	const char *env;
+	FILE *fp = NULL;
+	enum ngctl_rtn rtn;
+	int ch, error;
+
+	snprintf(name, sizeof(name), "ngctl%d", (int)getpid());
+	env = getenv("NGCTL_NO_AUTOSTART");
+	autostart = env == NULL || *env == '\0' || strcmp(env, "0") == 0;
+	interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+
+	/* '+': the first word that is not an option starts the command. */
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+:df:n:N")) != -1) {
+		switch (ch) {
+		case 'd':
+			NgSetDebug(NgSetDebug(-1) + 1);
+			break;
+		case 'f':
+			if (fp != NULL && fp != stdin)
+				fclose(fp);
+			if (strcmp(optarg, "-") == 0)
+				fp = stdin;
+			else if ((fp = fopen(optarg, "r")) == NULL) {
+				ngctl_warn("%s", optarg);
+				return EX_NOINPUT;
+			}
+			break;
+		case 'n':
+			snprintf(name, sizeof(name), "%s", optarg);
+			break;
+		case 'N':
+			autostart = false;
+			break;
+		case ':':
+			ngctl_warnx("option requires an argument -- %c",
+			    optopt);
+			ngctl_usage();
+			return EX_USAGE;
+		default:
+			ngctl_warnx("illegal option -- %c", optopt);
+			ngctl_usage();
+			return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (argc == 0 && fp == NULL && !interactive) {
+		ngctl_warnx("no command specified");
+		ngctl_usage();
+		return EX_USAGE;
+	}
+
+	if ((error = ngctl_open(&ng, name, autostart)) != 0) {
+		errno = error;
+		ngctl_warn("can't create node");
+		if (ngctl_nobody_home(error))
+			ngctl_warnx("no ngd answers on %s", NgSocketPath());
+		return EX_OSERR;
+	}
+
+	if (argc > 0)
+		rtn = ngctl_run(&ng, argc, argv);
+	else if (fp != NULL)
+		rtn = ngctl_run_file(&ng, fp);
+	else
+		rtn = ngctl_interactive(&ng);
+
+	switch (rtn) {
+	case NGCTL_OK:
+	case NGCTL_QUIT:
+		return 0;
+	case NGCTL_USAGE:
+		return EX_USAGE;
+	default:
+		return EX_OSERR;
+	}
+}

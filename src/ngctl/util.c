@@ -1,0 +1,300 @@
+/*
+ * util.c: helpers the ngctl commands share: splitting a line into words,
+ * flag parsing, the hex dump, error messages in FreeBSD's wording, and
+ * the printers for control messages and data packets that arrive
+ * (used by `msg` and by the interactive monitor).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netgraph.h>
+
+#include "ngctl.h"
+
+#define DUMP_BYTES_PER_LINE 16
+
+/*
+ * Split line in place on NGCTL_WHITESPACE.  There is no quoting.  At most
+ * max - 1 words are kept (the rest is ignored) and av[ac] is NULL.
+ */
+int
+ngctl_tokenize(char *line, char **av, int max)
+{
+	char *save = NULL;
+	int ac = 0;
+
+	av[0] = strtok_r(line, NGCTL_WHITESPACE, &save);
+	while (av[ac] != NULL && ac < max - 1)
+		av[++ac] = strtok_r(NULL, NGCTL_WHITESPACE, &save);
+	av[ac] = NULL;
+	return ac;
+}
+
+/*
+ * Parse the single-letter flags in opts (none takes an argument) that
+ * follow av[0]; on[i] is set when opts[i] was given.  Flags may be
+ * grouped ("-ln"); "--" or the first word not starting with '-' ends
+ * them.  Returns the index of the first operand, or -1 for an unknown
+ * flag (a usage error; nothing is printed).
+ */
+int
+ngctl_options(int ac, char **av, const char *opts, bool *on)
+{
+	const char *p, *o;
+	int i;
+
+	memset(on, 0, strlen(opts) * sizeof(*on));
+	for (i = 1; i < ac; i++) {
+		if (av[i][0] != '-' || av[i][1] == '\0')
+			break;
+		if (strcmp(av[i], "--") == 0)
+			return i + 1;
+		for (p = av[i] + 1; *p != '\0'; p++) {
+			if ((o = strchr(opts, *p)) == NULL)
+				return -1;
+			on[o - opts] = true;
+		}
+	}
+	return i;
+}
+
+/*
+ * Print len bytes, 16 a line: the offset, the bytes in hex, then the
+ * bytes as text ('.' for what is not printable).
+ */
+void
+ngctl_dump(const unsigned char *buf, size_t len)
+{
+	size_t off, k;
+
+	for (off = 0; off < len; off += DUMP_BYTES_PER_LINE) {
+		printf("%04x:  ", (unsigned)off);
+		for (k = 0; k < DUMP_BYTES_PER_LINE; k++) {
+			if (off + k < len)
+				printf("%02x ", buf[off + k]);
+			else
+				printf("   ");
+		}
+		putchar(' ');
+		for (k = 0; k < DUMP_BYTES_PER_LINE; k++) {
+			if (off + k < len)
+				putchar(isprint(buf[off + k]) ? buf[off + k]
+							      : '.');
+			else
+				putchar(' ');
+		}
+		putchar('\n');
+	}
+}
+
+static void
+ngctl_vwarn(int error, bool with_error, const char *fmt, va_list ap)
+{
+	/* Keep what was printed so far ahead of the complaint. */
+	fflush(stdout);
+	fputs("ngctl: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (with_error)
+		fprintf(stderr, ": %s", NgStrError(error));
+	fputc('\n', stderr);
+}
+
+/* warn(3) with FreeBSD's wording for errno. */
+void
+ngctl_warn(const char *fmt, ...)
+{
+	int error = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ngctl_vwarn(error, true, fmt, ap);
+	va_end(ap);
+	errno = error;
+}
+
+void
+ngctl_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ngctl_vwarn(0, false, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Whether something can be read from fd right now: the library may
+ * already hold it, or it may be waiting on the socket.
+ */
+bool
+ngctl_reply_ready(int fd)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+
+	if (NgPending(fd) > 0)
+		return true;
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
+}
+
+/*
+ * Read the reply to the request just sent on cs into *rep (the caller
+ * frees it).  Its length is checked against its header, so a caller
+ * may trust arglen.  Returns 0 or an errno.
+ */
+int
+ngctl_recv_reply(struct ngctl *ng, struct ng_mesg **rep)
+{
+	struct ng_mesg *m;
+	int len;
+
+	*rep = NULL;
+	if ((len = NgAllocRecvMsg(ng->cs, &m, NULL)) < 0)
+		return errno;
+	if ((size_t)len < sizeof(*m) ||
+	    m->header.arglen > (size_t)len - sizeof(*m)) {
+		free(m);
+		return EBADMSG;
+	}
+	*rep = m;
+	return 0;
+}
+
+/*
+ * The message the source sent back for binary2ascii holds the original
+ * header and its arguments as text; print them, or return false when
+ * that reply is not usable.
+ */
+static bool
+ngctl_print_ascii(const struct ng_mesg *m2, size_t len2, const char *path)
+{
+	const struct ng_mesg *ascii;
+	size_t room, textlen;
+
+	if (len2 < sizeof(*m2) || m2->header.arglen > len2 - sizeof(*m2) ||
+	    m2->header.arglen < sizeof(*ascii))
+		return false;
+	ascii = (const struct ng_mesg *)m2->data;
+	room = m2->header.arglen - sizeof(*ascii);
+	textlen = ascii->header.arglen < room ? ascii->header.arglen : room;
+	textlen = strnlen(ascii->data, textlen);
+	printf("Rec'd %s \"%.*s\" (%d) from \"%s\":\n",
+	    (ascii->header.flags & NGF_RESP) != 0 ? "response" : "command",
+	    (int)strnlen(ascii->header.cmdstr, sizeof(ascii->header.cmdstr)),
+	    ascii->header.cmdstr, (int)ascii->header.cmd, path);
+	if (textlen > 0)
+		printf("Args:\t%.*s\n", (int)textlen, ascii->data);
+	else
+		printf("No arguments\n");
+	return true;
+}
+
+/*
+ * Read one control message and print it, in ASCII if the node it came
+ * from can convert it (binary2ascii), else as a hex dump.  Returns 0 or
+ * the errno of the failed read.
+ */
+int
+ngctl_msg_read(struct ngctl *ng)
+{
+	char path[NG_PATHSIZ];
+	struct ng_mesg *m, *m2 = NULL;
+	int len, len2 = -1;
+	size_t arglen;
+
+	if ((len = NgAllocRecvMsg(ng->cs, &m, path)) < 0) {
+		ngctl_warn("recv incoming message");
+		return errno;
+	}
+	path[sizeof(path) - 1] = '\0';
+	if ((size_t)len < sizeof(*m)) {
+		free(m);
+		errno = EBADMSG;
+		ngctl_warn("recv incoming message");
+		return EBADMSG;
+	}
+	arglen = m->header.arglen;
+	if (arglen > (size_t)len - sizeof(*m))
+		arglen = (size_t)len - sizeof(*m);
+	m->header.arglen = arglen;
+
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_BINARY2ASCII, m,
+		sizeof(*m) + arglen) >= 0)
+		len2 = NgAllocRecvMsg(ng->cs, &m2, NULL);
+	if (len2 < 0 || !ngctl_print_ascii(m2, (size_t)len2, path)) {
+		printf("Rec'd %s %d from \"%s\":\n",
+		    (m->header.flags & NGF_RESP) != 0 ? "response" : "command",
+		    (int)m->header.cmd, path);
+		if (arglen == 0)
+			printf("No arguments\n");
+		else
+			ngctl_dump((const unsigned char *)m->data, arglen);
+	}
+	free(m2);
+	free(m);
+	return 0;
+}
+
+/*
+ * Read one packet from the data socket and print it.  Returns 0 or the
+ * errno of the failed read (EPIPE when the socket has closed).
+ */
+int
+ngctl_data_read(struct ngctl *ng)
+{
+	char hook[NG_HOOKSIZ] = "";
+	unsigned char *buf;
+	int len;
+
+	if ((len = NgAllocRecvData(ng->ds, &buf, hook)) < 0) {
+		ngctl_warn("reading hook \"%s\"", hook);
+		return errno;
+	}
+	hook[sizeof(hook) - 1] = '\0';
+	if (len == 0) {
+		free(buf);
+		ngctl_warnx("EOF from hook \"%s\"?", hook);
+		return EPIPE;
+	}
+	printf("Rec'd data packet on hook \"%s\":\n", hook);
+	ngctl_dump(buf, (size_t)len);
+	free(buf);
+	return 0;
+}
+
+/*
+ * The status and config commands: send cmd (textstatus or textconfig)
+ * to path and print the text that comes back.  A node whose type has no
+ * such text answers EINVAL, which is not an error here.
+ */
+enum ngctl_rtn
+ngctl_text_query(struct ngctl *ng, const char *path, int cmd,
+    const char *args, const char *title, const char *what)
+{
+	struct ng_mesg *rep = NULL;
+	size_t arglen = args != NULL ? strlen(args) + 1 : 0;
+	bool have = false;
+
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, cmd, args, arglen) <
+	    0) {
+		if (errno != EINVAL) {
+			ngctl_warn("send msg");
+			return NGCTL_ERROR;
+		}
+	} else if (ngctl_reply_ready(ng->cs) &&
+	    ngctl_recv_reply(ng, &rep) == 0 &&
+	    (rep->header.flags & NGF_RESP) != 0) {
+		have = true;
+	}
+	if (have)
+		printf("%s for \"%s\":\n%.*s\n", title, path,
+		    (int)strnlen(rep->data, rep->header.arglen), rep->data);
+	else
+		printf("No %s available for \"%s\"\n", what, path);
+	free(rep);
+	return NGCTL_OK;
+}

@@ -1,0 +1,57 @@
+/*
+ * ngd.h: the daemon's pieces.  loop.c is the event loop, ctl.c the control
+ * server (one connection per client socket), netdev.c the TAP/TUN backend
+ * of interface-backed nodes, main.c options, logging and lifetime.
+ */
+#ifndef NGD_H
+#define NGD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ng_core.h"
+
+/* --- loop.c: a one-screen epoll loop ------------------------------------ */
+
+typedef void ngd_io_fn(void *arg, uint32_t events);
+
+struct ngd_io {
+	int fd;
+	ngd_io_fn *fn;
+	void *arg;
+};
+
+int ngd_loop_init(void);
+int ngd_loop_add(struct ngd_io *io, uint32_t events);
+int ngd_loop_mod(struct ngd_io *io, uint32_t events);
+void ngd_loop_del(struct ngd_io *io);
+/* Remove and close io's fd (sets it to -1); its pending events are skipped. */
+void ngd_loop_close(struct ngd_io *io);
+/* free(ptr) once the current pass over events is over. */
+void ngd_loop_defer_free(void *ptr);
+/* Run until *stop is set; timers come from the graph. */
+int ngd_loop_run(struct ng_graph *g, volatile bool *stop);
+uint64_t ngd_clock_ms(void);
+
+/* --- ctl.c: the control server ------------------------------------------ */
+
+extern const struct ng_socket_ops ngd_socket_ops;
+int ngd_ctl_listen(const char *path, int *fdp);
+int ngd_ctl_start(struct ng_graph *g, int lfd, gid_t admin_gid, bool gid_set);
+void ngd_ctl_stop(void);
+
+/* --- netdev.c: TAP and TUN devices -------------------------------------- */
+
+extern const struct ng_netdev_ops ngd_netdev_ops;
+int ngd_netdev_init(void);
+void ngd_netdev_fini(void);
+/* Called before each control message: follow OS-side renames. */
+void ngd_netdev_sync(struct ng_graph *g);
+
+/* --- main.c ------------------------------------------------------------- */
+
+void ngd_log(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,798 @@
+/*
+ * ng_bridge.c: the bridge node, a learning Ethernet switch (spec §9.5).
+ * Hooks: linkN (learns source MACs) and uplinkN (never learns new hosts,
+ * always gets unknown unicast).  Messages: setconfig, getconfig, reset,
+ * getstats, clrstats, getclrstats, gettable, setpersistent, movehost.
+ * Dies when its last hook goes, unless persistent.
+ *
+ * Costs: a frame to a known host is one hash lookup per address; a flood
+ * walks the hook list and hands every port a reference to the same
+ * packet, never a copy.  getstats finds a link through an array indexed
+ * by link number (numbers below NG_BRIDGE_LINKV_MAX; larger ones, which
+ * nobody uses in practice, are found by walking the hooks).  The host
+ * table holds at most NG_BRIDGE_MAX_HOSTS entries taken from a free list
+ * that grows in chunks, so a flood of new source MACs costs no malloc
+ * per frame and bounded memory.  A once-a-second timer ages the table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <netgraph/ng_bridge.h>
+
+#include "ng_core.h"
+
+#define NG_BRIDGE_MIN_BUCKETS 32     /* hash table size, a power of two */
+#define NG_BRIDGE_MAX_BUCKETS 16384
+#define NG_BRIDGE_HOST_CHUNK 256     /* host entries malloc'd at a time */
+#define NG_BRIDGE_LINKV_MAX 4096     /* link numbers kept in the array */
+#define NG_BRIDGE_TICK_MS 1000
+
+#define ETHER_ADDR_LEN 6
+#define ETHER_HDR_LEN 14
+
+/* One port. */
+struct ng_bridge_link {
+	struct ng_hook *hook;
+	uint32_t num;
+	bool uplink;
+	bool learn;        /* learns the source MACs it receives */
+	bool send_unknown; /* gets unicast to unknown hosts */
+	uint32_t loop_count; /* seconds left muted after a loop */
+	struct ng_bridge_link_stats stats;
+};
+
+/* A learned host. */
+struct ng_bridge_hent {
+	struct ng_bridge_hent *next; /* bucket chain, or the free list */
+	struct ng_bridge_link *link;
+	uint8_t addr[ETHER_ADDR_LEN];
+	uint16_t age;       /* seconds since learned or moved, saturating */
+	uint32_t staleness; /* seconds since last heard from */
+};
+
+struct ng_bridge_chunk {
+	struct ng_bridge_chunk *next;
+	struct ng_bridge_hent ent[NG_BRIDGE_HOST_CHUNK];
+};
+
+struct ng_bridge_priv {
+	struct ng_node *node;
+	struct ng_bridge_config conf;
+	struct ng_bridge_hent **tab; /* hash buckets */
+	unsigned nbuckets;           /* a power of two */
+	unsigned nhosts;
+	struct ng_bridge_hent *hfree; /* unused entries */
+	struct ng_bridge_chunk *chunks;
+	unsigned nlinks;   /* hooks, links and uplinks together */
+	bool persistent;
+	bool send_unknown; /* false: restrictive mode (first hook an uplink) */
+	/* link number -> port, one array for linkN and one for uplinkN */
+	struct ng_bridge_link **linkv[2];
+	unsigned linkv_len[2];
+	struct ng_timer timer;
+	uint64_t last_tick; /* ms, engine clock */
+};
+
+static const uint8_t ng_bridge_bcast[ETHER_ADDR_LEN] = {0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff};
+
+static void ng_bridge_timeout(struct ng_node *node, void *arg);
+
+static const char *
+ng_bridge_nodename(const struct ng_node *node, char *buf, size_t len)
+{
+	if (node->name[0] != '\0')
+		snprintf(buf, len, "%s", node->name);
+	else
+		snprintf(buf, len, "[%x]", node->id);
+	return buf;
+}
+
+/* --- the host table ----------------------------------------------------- */
+
+static unsigned
+ng_bridge_hash(const uint8_t *a, unsigned nbuckets)
+{
+	uint64_t v = (uint64_t)a[0] << 40 | (uint64_t)a[1] << 32 |
+	    (uint64_t)a[2] << 24 | (uint64_t)a[3] << 16 |
+	    (uint64_t)a[4] << 8 | a[5];
+
+	/* Fibonacci hashing: the high bits mix every address byte. */
+	return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> 40) & (nbuckets - 1);
+}
+
+static struct ng_bridge_hent *
+ng_bridge_get(const struct ng_bridge_priv *priv, const uint8_t *addr)
+{
+	struct ng_bridge_hent *h;
+
+	h = priv->tab[ng_bridge_hash(addr, priv->nbuckets)];
+	for (; h != NULL; h = h->next)
+		if (memcmp(h->addr, addr, ETHER_ADDR_LEN) == 0)
+			return h;
+	return NULL;
+}
+
+/*
+ * Keep the load factor between 1/4 and 1.  Failing to allocate is fine:
+ * the table still works, and the next change tries again.
+ */
+static void
+ng_bridge_rehash(struct ng_bridge_priv *priv)
+{
+	struct ng_bridge_hent **tab, *h;
+	unsigned nb, i;
+
+	if (priv->nhosts > priv->nbuckets &&
+	    priv->nbuckets * 2 <= NG_BRIDGE_MAX_BUCKETS)
+		nb = priv->nbuckets * 2;
+	else if (priv->nhosts < priv->nbuckets / 4 &&
+	    priv->nbuckets / 4 >= NG_BRIDGE_MIN_BUCKETS)
+		nb = priv->nbuckets / 4;
+	else
+		return;
+	tab = calloc(nb, sizeof(*tab));
+	if (tab == NULL)
+		return;
+	for (i = 0; i < priv->nbuckets; i++) {
+		while ((h = priv->tab[i]) != NULL) {
+			unsigned b = ng_bridge_hash(h->addr, nb);
+
+			priv->tab[i] = h->next;
+			h->next = tab[b];
+			tab[b] = h;
+		}
+	}
+	if (priv->conf.debugLevel >= 3) {
+		char name[NG_NODESIZ + 2];
+
+		ng_log(priv->node->graph, LOG_INFO,
+		    "ng_bridge: %s: table size %u -> %u",
+		    ng_bridge_nodename(priv->node, name, sizeof(name)),
+		    priv->nbuckets, nb);
+	}
+	free(priv->tab);
+	priv->tab = tab;
+	priv->nbuckets = nb;
+}
+
+static struct ng_bridge_hent *
+ng_bridge_hent_alloc(struct ng_bridge_priv *priv)
+{
+	struct ng_bridge_hent *h;
+
+	if (priv->nhosts >= NG_BRIDGE_MAX_HOSTS)
+		return NULL;
+	if (priv->hfree == NULL) {
+		struct ng_bridge_chunk *c = malloc(sizeof(*c));
+
+		if (c == NULL)
+			return NULL;
+		c->next = priv->chunks;
+		priv->chunks = c;
+		for (unsigned i = 0; i < NG_BRIDGE_HOST_CHUNK; i++) {
+			c->ent[i].next = priv->hfree;
+			priv->hfree = &c->ent[i];
+		}
+	}
+	h = priv->hfree;
+	priv->hfree = h->next;
+	return h;
+}
+
+static void
+ng_bridge_hent_free(struct ng_bridge_priv *priv, struct ng_bridge_hent *h)
+{
+	h->next = priv->hfree;
+	priv->hfree = h;
+	priv->nhosts--;
+}
+
+/* Forget the hosts on link, or every host if link is NULL. */
+static void
+ng_bridge_remove_hosts(struct ng_bridge_priv *priv,
+    const struct ng_bridge_link *link)
+{
+	for (unsigned i = 0; i < priv->nbuckets; i++) {
+		struct ng_bridge_hent **pp = &priv->tab[i], *h;
+
+		while ((h = *pp) != NULL) {
+			if (link == NULL || h->link == link) {
+				*pp = h->next;
+				ng_bridge_hent_free(priv, h);
+			} else {
+				pp = &h->next;
+			}
+		}
+	}
+}
+
+/*
+ * Put addr on link: learn it, or move it there.  A host that moves again
+ * before it is minStableAge seconds old means a loop: the link is muted
+ * for loopTimeout seconds and forgets its hosts (ELOOP).  ENOMEM when
+ * the table is full.
+ */
+static int
+ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
+    struct ng_bridge_link *link)
+{
+	struct ng_bridge_hent *h;
+	unsigned b;
+
+	h = ng_bridge_get(priv, addr);
+	if (h != NULL) {
+		if (h->link == link)
+			return 0;
+		if (h->age >= priv->conf.minStableAge) {
+			h->link = link;
+			h->age = 0;
+			return 0;
+		}
+		if (priv->conf.debugLevel >= 2) {
+			char name[NG_NODESIZ + 2];
+
+			ng_log(priv->node->graph, LOG_WARNING,
+			    "ng_bridge: %s: loopback detected on %s",
+			    ng_bridge_nodename(priv->node, name, sizeof(name)),
+			    link->hook->name);
+		}
+		link->loop_count = priv->conf.loopTimeout;
+		link->stats.loopDetects++;
+		ng_bridge_remove_hosts(priv, link);
+		return ELOOP;
+	}
+	h = ng_bridge_hent_alloc(priv);
+	if (h == NULL)
+		return ENOMEM;
+	memcpy(h->addr, addr, ETHER_ADDR_LEN);
+	h->link = link;
+	h->age = 0;
+	h->staleness = 0;
+	b = ng_bridge_hash(addr, priv->nbuckets);
+	h->next = priv->tab[b];
+	priv->tab[b] = h;
+	priv->nhosts++;
+	ng_bridge_rehash(priv);
+	return 0;
+}
+
+/* --- links -------------------------------------------------------------- */
+
+/*
+ * Parse "link<N>" or "uplink<N>": N must be what printf("%u") gives, so no
+ * sign, no leading zero, no empty number; uplink0 is refused so that
+ * getstats' negative numbers stay unambiguous.
+ */
+static int
+ng_bridge_parse_hook(const char *name, bool *uplink, uint32_t *num)
+{
+	const char *p;
+	uint64_t v = 0;
+
+	if (strncmp(name, NG_BRIDGE_HOOK_LINK_PREFIX,
+	        strlen(NG_BRIDGE_HOOK_LINK_PREFIX)) == 0) {
+		*uplink = false;
+		p = name + strlen(NG_BRIDGE_HOOK_LINK_PREFIX);
+	} else if (strncmp(name, NG_BRIDGE_HOOK_UPLINK_PREFIX,
+	               strlen(NG_BRIDGE_HOOK_UPLINK_PREFIX)) == 0) {
+		*uplink = true;
+		p = name + strlen(NG_BRIDGE_HOOK_UPLINK_PREFIX);
+	} else {
+		return EINVAL;
+	}
+	if (*p == '\0' || (p[0] == '0' && p[1] != '\0'))
+		return EINVAL;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return EINVAL;
+	}
+	if (*uplink && v == 0)
+		return EINVAL;
+	*num = (uint32_t)v;
+	return 0;
+}
+
+/* The port called (up)link<num>, or NULL.  O(1) below NG_BRIDGE_LINKV_MAX. */
+static struct ng_bridge_link *
+ng_bridge_find_link(struct ng_bridge_priv *priv, bool uplink, uint32_t num)
+{
+	struct ng_hook *h;
+
+	if (num < NG_BRIDGE_LINKV_MAX)
+		return num < priv->linkv_len[uplink] ?
+		    priv->linkv[uplink][num] : NULL;
+	for (h = priv->node->hooks; h != NULL; h = h->next) {
+		struct ng_bridge_link *l = h->priv;
+
+		if (l != NULL && l->uplink == uplink && l->num == num)
+			return l;
+	}
+	return NULL;
+}
+
+/* Make room for link number num in its array. */
+static int
+ng_bridge_linkv_grow(struct ng_bridge_priv *priv, bool uplink, uint32_t num)
+{
+	struct ng_bridge_link **v;
+	unsigned len = priv->linkv_len[uplink], nlen;
+
+	if (num >= NG_BRIDGE_LINKV_MAX || num < len)
+		return 0;
+	for (nlen = len > 0 ? len : 8; nlen <= num; nlen *= 2)
+		;
+	v = realloc(priv->linkv[uplink], nlen * sizeof(*v));
+	if (v == NULL)
+		return ENOMEM;
+	memset(v + len, 0, (nlen - len) * sizeof(*v));
+	priv->linkv[uplink] = v;
+	priv->linkv_len[uplink] = nlen;
+	return 0;
+}
+
+/* --- node methods ------------------------------------------------------- */
+
+static int
+ng_bridge_constructor(struct ng_node *node)
+{
+	struct ng_bridge_priv *priv;
+	struct ng_graph *g = node->graph;
+
+	priv = calloc(1, sizeof(*priv));
+	if (priv == NULL)
+		return ENOMEM;
+	priv->tab = calloc(NG_BRIDGE_MIN_BUCKETS, sizeof(*priv->tab));
+	if (priv->tab == NULL) {
+		free(priv);
+		return ENOMEM;
+	}
+	priv->nbuckets = NG_BRIDGE_MIN_BUCKETS;
+	priv->node = node;
+	priv->conf.debugLevel = NG_BRIDGE_DEFAULT_DEBUG_LEVEL;
+	priv->conf.loopTimeout = NG_BRIDGE_DEFAULT_LOOP_TIMEOUT;
+	priv->conf.maxStaleness = NG_BRIDGE_DEFAULT_MAX_STALENESS;
+	priv->conf.minStableAge = NG_BRIDGE_DEFAULT_MIN_STABLE_AGE;
+	priv->send_unknown = true; /* a classic bridge */
+	node->priv = priv;
+	priv->last_tick = ng_now_ms(g);
+	ng_timer_start(g, &priv->timer, NG_BRIDGE_TICK_MS, ng_bridge_timeout,
+	    node, NULL);
+	return 0;
+}
+
+static int
+ng_bridge_newhook(struct ng_node *node, struct ng_hook *hook,
+    const char *name)
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_bridge_link *link;
+	bool uplink;
+	uint32_t num;
+	int error;
+
+	error = ng_bridge_parse_hook(name, &uplink, &num);
+	if (error != 0)
+		return error;
+	error = ng_bridge_linkv_grow(priv, uplink, num);
+	if (error != 0)
+		return error;
+	link = calloc(1, sizeof(*link));
+	if (link == NULL)
+		return ENOMEM;
+	link->hook = hook;
+	link->num = num;
+	link->uplink = uplink;
+	if (uplink) {
+		link->learn = false;
+		link->send_unknown = true;
+		if (priv->nlinks == 0)
+			priv->send_unknown = false; /* restrictive mode */
+	} else {
+		link->learn = true;
+		link->send_unknown = priv->send_unknown;
+	}
+	if (num < NG_BRIDGE_LINKV_MAX)
+		priv->linkv[uplink][num] = link;
+	hook->priv = link;
+	priv->nlinks++;
+	return 0;
+}
+
+/* The peer is known only now: a bridge must not be its own neighbour. */
+static int
+ng_bridge_connect(struct ng_hook *hook)
+{
+	if (hook->peer != NULL && hook->peer->node == hook->node)
+		return ELOOP;
+	return 0;
+}
+
+/* Hand *pkt to dst; count it there only once it was taken. */
+static int
+ng_bridge_send(struct ng_bridge_link *dst, int manycast, struct ng_pkt **pkt)
+{
+	uint32_t len = (*pkt)->len;
+	int error;
+
+	error = ng_send_data(dst->hook, pkt); /* consumes *pkt */
+	if (error != 0) {
+		if (error == ENOMEM || error == ENOBUFS)
+			dst->stats.memoryFailures++;
+		return error;
+	}
+	dst->stats.xmitPackets++;
+	dst->stats.xmitOctets += len;
+	if (manycast == 1)
+		dst->stats.xmitMulticasts++;
+	else if (manycast == 2)
+		dst->stats.xmitBroadcasts++;
+	return 0;
+}
+
+static int
+ng_bridge_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
+{
+	struct ng_bridge_priv *priv = hook->node->priv;
+	struct ng_bridge_link *in = hook->priv, *last = NULL;
+	struct ng_bridge_hent *host;
+	const uint8_t *dst, *src;
+	struct ng_hook *h;
+	int manycast = 0, error = 0;
+
+	if ((*pkt)->len < ETHER_HDR_LEN) {
+		in->stats.recvRunts++;
+		ng_pkt_free(pkt);
+		return EINVAL;
+	}
+	dst = (*pkt)->data;
+	src = (*pkt)->data + ETHER_ADDR_LEN;
+	if (src[0] & 1) {
+		in->stats.recvInvalid++;
+		ng_pkt_free(pkt);
+		return EINVAL;
+	}
+	if (in->loop_count != 0) {
+		in->stats.loopDrops++;
+		ng_pkt_free(pkt);
+		return ELOOP;
+	}
+	in->stats.recvPackets++;
+	in->stats.recvOctets += (*pkt)->len;
+	if (dst[0] & 1) {
+		if (memcmp(dst, ng_bridge_bcast, ETHER_ADDR_LEN) == 0) {
+			in->stats.recvBroadcast++;
+			manycast = 2;
+		} else {
+			in->stats.recvMulticast++;
+			manycast = 1;
+		}
+	}
+
+	/*
+	 * Learn the source.  Uplinks learn no new host, but a known host
+	 * that shows up on one moves there, as on FreeBSD.
+	 */
+	host = ng_bridge_get(priv, src);
+	if (host != NULL)
+		host->staleness = 0;
+	if ((host == NULL && in->learn) || (host != NULL && host->link != in)) {
+		error = ng_bridge_put(priv, src, in);
+		if (error == ELOOP) {
+			in->stats.loopDrops++;
+			ng_pkt_free(pkt);
+			return ELOOP;
+		}
+		if (error != 0)
+			in->stats.memoryFailures++; /* forward it unlearned */
+		error = 0;
+	}
+
+	if (manycast == 0) {
+		host = ng_bridge_get(priv, dst);
+		if (host != NULL) {
+			if (host->link == in) {
+				ng_pkt_free(pkt); /* it is already there */
+				return 0;
+			}
+			return ng_bridge_send(host->link, 0, pkt);
+		}
+		in->stats.recvUnknown++;
+	}
+
+	/* Flood: each port but the last gets a reference, the last ours. */
+	for (h = hook->node->hooks; h != NULL; h = h->next) {
+		struct ng_bridge_link *l = h->priv;
+
+		if (l == NULL || l == in || !(h->flags & NG_HOOK_VALID))
+			continue;
+		if (manycast == 0 && !l->send_unknown)
+			continue;
+		if (last != NULL) {
+			struct ng_pkt *ref = ng_pkt_ref(*pkt);
+			int e = ng_bridge_send(last, manycast, &ref);
+
+			if (e != 0)
+				error = e;
+		}
+		last = l;
+	}
+	if (last == NULL) {
+		ng_pkt_free(pkt);
+		return error;
+	}
+	{
+		int e = ng_bridge_send(last, manycast, pkt);
+
+		if (e != 0)
+			error = e;
+	}
+	return error;
+}
+
+static int
+ng_bridge_disconnect(struct ng_hook *hook)
+{
+	struct ng_node *node = hook->node;
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_bridge_link *link = hook->priv;
+
+	if (link != NULL) {
+		ng_bridge_remove_hosts(priv, link);
+		ng_bridge_rehash(priv);
+		if (link->num < NG_BRIDGE_LINKV_MAX)
+			priv->linkv[link->uplink][link->num] = NULL;
+		hook->priv = NULL;
+		free(link);
+		priv->nlinks--;
+	}
+	if (node->numhooks == 0 && !priv->persistent && ng_node_valid(node))
+		ng_rmnode(node);
+	return 0;
+}
+
+static int
+ng_bridge_shutdown(struct ng_node *node)
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_bridge_chunk *c;
+
+	if (priv == NULL)
+		return 0;
+	ng_timer_stop(node->graph, &priv->timer);
+	while ((c = priv->chunks) != NULL) {
+		priv->chunks = c->next;
+		free(c);
+	}
+	free(priv->linkv[0]);
+	free(priv->linkv[1]);
+	free(priv->tab);
+	free(priv);
+	node->priv = NULL;
+	return 0;
+}
+
+/*
+ * Once a second: age every host, forget those silent for maxStaleness
+ * seconds, count the mute timers down.  If the loop ran late, the
+ * seconds missed are applied at once.  O(hosts + buckets + links).
+ */
+static void
+ng_bridge_timeout(struct ng_node *node, void *arg)
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_graph *g = node->graph;
+	uint64_t now = ng_now_ms(g), secs;
+	struct ng_hook *hook;
+
+	(void)arg;
+	if (priv == NULL || !ng_node_valid(node))
+		return;
+	secs = now > priv->last_tick ? (now - priv->last_tick) / 1000 : 0;
+	priv->last_tick += secs * 1000;
+	if (secs > UINT32_MAX)
+		secs = UINT32_MAX;
+	for (unsigned i = 0; secs > 0 && i < priv->nbuckets; i++) {
+		struct ng_bridge_hent **pp = &priv->tab[i], *h;
+
+		while ((h = *pp) != NULL) {
+			uint64_t st = h->staleness + secs;
+
+			if (st >= priv->conf.maxStaleness) {
+				*pp = h->next;
+				ng_bridge_hent_free(priv, h);
+				continue;
+			}
+			h->staleness = (uint32_t)st;
+			h->age = h->age + secs > 0xffff ? 0xffff :
+			    (uint16_t)(h->age + secs);
+			pp = &h->next;
+		}
+	}
+	ng_bridge_rehash(priv);
+	for (hook = node->hooks; secs > 0 && hook != NULL; hook = hook->next) {
+		struct ng_bridge_link *l = hook->priv;
+
+		if (l == NULL || l->loop_count == 0)
+			continue;
+		l->loop_count = l->loop_count > secs ?
+		    l->loop_count - (uint32_t)secs : 0;
+		if (l->loop_count == 0 && priv->conf.debugLevel >= 2) {
+			char name[NG_NODESIZ + 2];
+
+			ng_log(g, LOG_INFO,
+			    "ng_bridge: %s: restoring looped back %s",
+			    ng_bridge_nodename(node, name, sizeof(name)),
+			    hook->name);
+		}
+	}
+	ng_timer_start(g, &priv->timer,
+	    priv->last_tick + NG_BRIDGE_TICK_MS - now, ng_bridge_timeout, node,
+	    NULL);
+}
+
+/* --- messages ----------------------------------------------------------- */
+
+static int
+ng_bridge_msg_stats(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
+    struct ng_mesg **resp)
+{
+	struct ng_bridge_link *link;
+	int32_t num;
+
+	if (msg->header.arglen != sizeof(num))
+		return EINVAL;
+	memcpy(&num, msg->data, sizeof(num));
+	/* Negative -N means uplinkN; uplink0 never exists. */
+	if (num < 0)
+		link = ng_bridge_find_link(priv, true,
+		    (uint32_t)(-(int64_t)num));
+	else
+		link = ng_bridge_find_link(priv, false, (uint32_t)num);
+	if (link == NULL)
+		return ENOTCONN;
+	if (msg->header.cmd != NGM_BRIDGE_CLR_STATS) {
+		*resp = ng_mkresponse(msg, sizeof(link->stats));
+		if (*resp == NULL)
+			return ENOMEM;
+		memcpy((*resp)->data, &link->stats, sizeof(link->stats));
+	}
+	if (msg->header.cmd != NGM_BRIDGE_GET_STATS)
+		memset(&link->stats, 0, sizeof(link->stats));
+	return 0;
+}
+
+static int
+ng_bridge_msg_gettable(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
+    struct ng_mesg **resp)
+{
+	struct ng_bridge_host_ary *ary;
+	struct ng_bridge_host *out;
+	uint32_t n = 0;
+
+	*resp = ng_mkresponse(msg,
+	    sizeof(*ary) + priv->nhosts * sizeof(ary->hosts[0]));
+	if (*resp == NULL)
+		return ENOMEM;
+	ary = (struct ng_bridge_host_ary *)(*resp)->data;
+	out = ary->hosts;
+	for (unsigned i = 0; i < priv->nbuckets; i++) {
+		const struct ng_bridge_hent *h;
+
+		for (h = priv->tab[i]; h != NULL; h = h->next, out++, n++) {
+			memcpy(out->addr, h->addr, sizeof(out->addr));
+			snprintf(out->hook, sizeof(out->hook), "%s",
+			    h->link->hook->name);
+			out->age = h->age;
+			out->staleness =
+			    h->staleness > 0xffff ? 0xffff : h->staleness;
+		}
+	}
+	ary->numHosts = n;
+	return 0;
+}
+
+static int
+ng_bridge_msg_movehost(struct ng_bridge_priv *priv,
+    const struct ng_msgctx *ctx, const struct ng_mesg *msg)
+{
+	struct ng_bridge_move_host mh;
+	struct ng_hook *hook;
+
+	if (msg->header.arglen < sizeof(mh))
+		return EINVAL;
+	memcpy(&mh, msg->data, sizeof(mh));
+	mh.hook[sizeof(mh.hook) - 1] = '\0';
+	if (mh.hook[0] == '\0')
+		hook = ctx != NULL ? ctx->lasthook : NULL;
+	else
+		hook = ng_find_hook(priv->node, mh.hook);
+	if (hook == NULL || hook->node != priv->node || hook->priv == NULL)
+		return ENOENT;
+	return ng_bridge_put(priv, mh.addr, hook->priv);
+}
+
+static int
+ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
+    struct ng_mesg *msg, struct ng_mesg **resp)
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_hook *h;
+
+	if (msg->header.flags & NGF_RESP)
+		return 0; /* the bridge asks nothing, so expects no replies */
+	if (msg->header.typecookie != NGM_BRIDGE_COOKIE)
+		return EINVAL;
+	switch (msg->header.cmd) {
+	case NGM_BRIDGE_SET_CONFIG:
+		if (msg->header.arglen != sizeof(priv->conf))
+			return EINVAL;
+		memcpy(&priv->conf, msg->data, sizeof(priv->conf));
+		return 0;
+	case NGM_BRIDGE_GET_CONFIG:
+		*resp = ng_mkresponse(msg, sizeof(priv->conf));
+		if (*resp == NULL)
+			return ENOMEM;
+		memcpy((*resp)->data, &priv->conf, sizeof(priv->conf));
+		return 0;
+	case NGM_BRIDGE_RESET:
+		ng_bridge_remove_hosts(priv, NULL);
+		ng_bridge_rehash(priv);
+		for (h = node->hooks; h != NULL; h = h->next) {
+			struct ng_bridge_link *l = h->priv;
+
+			if (l == NULL)
+				continue;
+			l->loop_count = 0;
+			memset(&l->stats, 0, sizeof(l->stats));
+		}
+		return 0;
+	case NGM_BRIDGE_GET_STATS:
+	case NGM_BRIDGE_CLR_STATS:
+	case NGM_BRIDGE_GETCLR_STATS:
+		return ng_bridge_msg_stats(priv, msg, resp);
+	case NGM_BRIDGE_GET_TABLE:
+		return ng_bridge_msg_gettable(priv, msg, resp);
+	case NGM_BRIDGE_SET_PERSISTENT:
+		priv->persistent = true;
+		return 0;
+	case NGM_BRIDGE_MOVE_HOST:
+		return ng_bridge_msg_movehost(priv, ctx, msg);
+	}
+	return EINVAL;
+}
+
+/* XXX issue 3: parse types for the ASCII forms. */
+static const struct ng_cmdlist ng_bridge_cmds[] = {
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG, "setconfig", NULL, NULL},
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG, "getconfig", NULL, NULL},
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_RESET, "reset", NULL, NULL},
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS, "getstats", NULL, NULL},
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_CLR_STATS, "clrstats", NULL, NULL},
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_GETCLR_STATS, "getclrstats", NULL,
+	    NULL},
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_TABLE, "gettable", NULL, NULL},
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_PERSISTENT, "setpersistent", NULL,
+	    NULL},
+	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, "movehost", NULL, NULL},
+	{0, 0, NULL, NULL, NULL},
+};
+
+const struct ng_type ng_bridge_type = {
+	.name = NG_BRIDGE_NODE_TYPE,
+	.cookie = NGM_BRIDGE_COOKIE,
+	.constructor = ng_bridge_constructor,
+	.rcvmsg = ng_bridge_rcvmsg,
+	.shutdown = ng_bridge_shutdown,
+	.newhook = ng_bridge_newhook,
+	.connect = ng_bridge_connect,
+	.rcvdata = ng_bridge_rcvdata,
+	.disconnect = ng_bridge_disconnect,
+	.cmdlist = ng_bridge_cmds,
+};
