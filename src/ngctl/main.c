@@ -21,7 +21,7 @@
 
 #include "ngctl.h"
 
-#define NGCTL_USAGE "usage: ngctl [-d] [-f file] [-n name] [command ...]"
+#define NGCTL_USAGE_LINE "usage: ngctl [-d] [-f file] [-n name] [command ...]"
 #define NGD_NAME "ngd"
 #define NGD_WAIT_MS 3000 /* how long a freshly started ngd may take */
 #define NGD_POLL_MS 20
@@ -141,7 +141,7 @@ ngctl_run_file(struct ngctl *ng, FILE *fp)
 static void
 ngctl_usage(void)
 {
-	fprintf(stderr, "%s\n", NGCTL_USAGE);
+	fprintf(stderr, "%s\n", NGCTL_USAGE_LINE);
 }
 
 /* Where ngd is: next to this binary, else on PATH (NGD_NAME alone). */
@@ -168,28 +168,33 @@ ngctl_ngd_path(char *buf, size_t size)
 
 /*
  * Start ngd in the background; it daemonizes itself.  Its own session
- * keeps a ^C meant for ngctl away from it.  Returns the child's pid, or
- * -1 with errno set.
+ * keeps a ^C meant for ngctl away from it.  Returns 0 or an errno; *pid
+ * is the child's.
  */
-static pid_t
-ngctl_spawn_ngd(void)
+static int
+ngctl_spawn_ngd(pid_t *pid)
 {
 	char path[PATH_MAX];
-	pid_t pid;
 	int fd;
 
 	ngctl_ngd_path(path, sizeof(path));
 	fflush(stdout);
 	fflush(stderr);
-	if ((pid = fork()) != 0)
-		return pid;
+	if ((*pid = fork()) < 0)
+		return errno;
+	if (*pid > 0)
+		return 0;
 	setsid();
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
 	}
+	/*
+	 * Nothing else of ours: a pipe held open by a long-lived daemon
+	 * would keep whoever reads its other end waiting.  stderr stays,
+	 * so ngd can say why it did not start.
+	 */
+	close_range(STDERR_FILENO + 1, ~0U, 0);
 	if (strchr(path, '/') != NULL)
 		execl(path, NGD_NAME, (char *)NULL);
 	else
@@ -213,21 +218,23 @@ static int
 ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 {
 	struct timespec pause = {0, NGD_POLL_MS * 1000000L};
-	int waited, status;
+	int waited, status, error;
 	pid_t pid;
 
 	if (NgMkSockNode(name, &ng->cs, &ng->ds) == 0)
 		return 0;
-	if (!autostart || !ngctl_nobody_home(errno))
-		return errno;
-	if ((pid = ngctl_spawn_ngd()) < 0)
-		return errno;
+	error = errno;
+	if (!autostart || !ngctl_nobody_home(error))
+		return error;
+	if ((error = ngctl_spawn_ngd(&pid)) != 0)
+		return error;
 	for (waited = 0; waited < NGD_WAIT_MS; waited += NGD_POLL_MS) {
 		nanosleep(&pause, NULL);
 		if (NgMkSockNode(name, &ng->cs, &ng->ds) == 0)
 			return 0;
-		if (!ngctl_nobody_home(errno))
-			return errno;
+		error = errno;
+		if (!ngctl_nobody_home(error))
+			break;
 		/* An ngd that gave up will not answer later. */
 		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
 			pid = 0;
@@ -235,7 +242,7 @@ ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 				break;
 		}
 	}
-	return ECONNREFUSED;
+	return error;
 }
 
 int
@@ -266,7 +273,7 @@ main(int argc, char **argv)
 				fclose(fp);
 			if (strcmp(optarg, "-") == 0)
 				fp = stdin;
-			else if ((fp = fopen(optarg, "r")) == NULL) {
+			else if ((fp = fopen(optarg, "re")) == NULL) {
 				ngctl_warn("%s", optarg);
 				return EX_NOINPUT;
 			}

@@ -82,7 +82,8 @@ enum ngctl_rtn ngctl_show_node(struct ngctl *ng, const char *path,
 
 /* util.c */
 int ngctl_tokenize(char *line, char **av, int max);
-int ngctl_options(int ac, char **av, const char *opts, bool *on);
+bool ngctl_options(int ac, char **av, const char *opts, bool *on,
+    int *first);
 void ngctl_dump(const unsigned char *buf, size_t len);
 bool ngctl_reply_ready(int fd);
 int ngctl_recv_reply(struct ngctl *ng, struct ng_mesg **rep);

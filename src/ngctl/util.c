@@ -39,11 +39,11 @@ ngctl_tokenize(char *line, char **av, int max)
  * Parse the single-letter flags in opts (none takes an argument) that
  * follow av[0]; on[i] is set when opts[i] was given.  Flags may be
  * grouped ("-ln"); "--" or the first word not starting with '-' ends
- * them.  Returns the index of the first operand, or -1 for an unknown
- * flag (a usage error; nothing is printed).
+ * them, and *first is set to the index of the first operand.  False for
+ * an unknown flag (a usage error; nothing is printed).
  */
-int
-ngctl_options(int ac, char **av, const char *opts, bool *on)
+bool
+ngctl_options(int ac, char **av, const char *opts, bool *on, int *first)
 {
 	const char *p, *o;
 	int i;
@@ -52,15 +52,18 @@ ngctl_options(int ac, char **av, const char *opts, bool *on)
 	for (i = 1; i < ac; i++) {
 		if (av[i][0] != '-' || av[i][1] == '\0')
 			break;
-		if (strcmp(av[i], "--") == 0)
-			return i + 1;
+		if (strcmp(av[i], "--") == 0) {
+			i++;
+			break;
+		}
 		for (p = av[i] + 1; *p != '\0'; p++) {
 			if ((o = strchr(opts, *p)) == NULL)
-				return -1;
+				return false;
 			on[o - opts] = true;
 		}
 	}
-	return i;
+	*first = i;
+	return true;
 }
 
 /*
@@ -220,7 +223,7 @@ ngctl_msg_read(struct ngctl *ng)
 	arglen = m->header.arglen;
 	if (arglen > (size_t)len - sizeof(*m))
 		arglen = (size_t)len - sizeof(*m);
-	m->header.arglen = arglen;
+	m->header.arglen = (uint32_t)arglen;
 
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_BINARY2ASCII, m,
 		sizeof(*m) + arglen) >= 0)

@@ -24,10 +24,10 @@
 
 #include "ng_core.h"
 
-#define NG_BRIDGE_MIN_BUCKETS 32     /* hash table size, a power of two */
+#define NG_BRIDGE_MIN_BUCKETS 32 /* hash table size, a power of two */
 #define NG_BRIDGE_MAX_BUCKETS 16384
-#define NG_BRIDGE_HOST_CHUNK 256     /* host entries malloc'd at a time */
-#define NG_BRIDGE_LINKV_MAX 4096     /* link numbers kept in the array */
+#define NG_BRIDGE_HOST_CHUNK 256 /* host entries malloc'd at a time */
+#define NG_BRIDGE_LINKV_MAX 4096 /* link numbers kept in the array */
 #define NG_BRIDGE_TICK_MS 1000
 
 #define ETHER_ADDR_LEN 6
@@ -38,8 +38,8 @@ struct ng_bridge_link {
 	struct ng_hook *hook;
 	uint32_t num;
 	bool uplink;
-	bool learn;        /* learns the source MACs it receives */
-	bool send_unknown; /* gets unicast to unknown hosts */
+	bool learn;          /* learns the source MACs it receives */
+	bool send_unknown;   /* gets unicast to unknown hosts */
 	uint32_t loop_count; /* seconds left muted after a loop */
 	struct ng_bridge_link_stats stats;
 };
@@ -66,7 +66,7 @@ struct ng_bridge_priv {
 	unsigned nhosts;
 	struct ng_bridge_hent *hfree; /* unused entries */
 	struct ng_bridge_chunk *chunks;
-	unsigned nlinks;   /* hooks, links and uplinks together */
+	unsigned nlinks; /* hooks, links and uplinks together */
 	bool persistent;
 	bool send_unknown; /* false: restrictive mode (first hook an uplink) */
 	/* link number -> port, one array for linkN and one for uplinkN */
@@ -77,7 +77,7 @@ struct ng_bridge_priv {
 };
 
 static const uint8_t ng_bridge_bcast[ETHER_ADDR_LEN] = {0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff};
+                                                        0xff, 0xff, 0xff};
 
 static void ng_bridge_timeout(struct ng_node *node, void *arg);
 
@@ -97,8 +97,8 @@ static unsigned
 ng_bridge_hash(const uint8_t *a, unsigned nbuckets)
 {
 	uint64_t v = (uint64_t)a[0] << 40 | (uint64_t)a[1] << 32 |
-	    (uint64_t)a[2] << 24 | (uint64_t)a[3] << 16 |
-	    (uint64_t)a[4] << 8 | a[5];
+	             (uint64_t)a[2] << 24 | (uint64_t)a[3] << 16 |
+	             (uint64_t)a[4] << 8 | a[5];
 
 	/* Fibonacci hashing: the high bits mix every address byte. */
 	return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> 40) & (nbuckets - 1);
@@ -130,7 +130,7 @@ ng_bridge_rehash(struct ng_bridge_priv *priv)
 	    priv->nbuckets * 2 <= NG_BRIDGE_MAX_BUCKETS)
 		nb = priv->nbuckets * 2;
 	else if (priv->nhosts < priv->nbuckets / 4 &&
-	    priv->nbuckets / 4 >= NG_BRIDGE_MIN_BUCKETS)
+	         priv->nbuckets / 4 >= NG_BRIDGE_MIN_BUCKETS)
 		nb = priv->nbuckets / 4;
 	else
 		return;
@@ -150,9 +150,9 @@ ng_bridge_rehash(struct ng_bridge_priv *priv)
 		char name[NG_NODESIZ + 2];
 
 		ng_log(priv->node->graph, LOG_INFO,
-		    "ng_bridge: %s: table size %u -> %u",
-		    ng_bridge_nodename(priv->node, name, sizeof(name)),
-		    priv->nbuckets, nb);
+		       "ng_bridge: %s: table size %u -> %u",
+		       ng_bridge_nodename(priv->node, name, sizeof(name)),
+		       priv->nbuckets, nb);
 	}
 	free(priv->tab);
 	priv->tab = tab;
@@ -194,7 +194,7 @@ ng_bridge_hent_free(struct ng_bridge_priv *priv, struct ng_bridge_hent *h)
 /* Forget the hosts on link, or every host if link is NULL. */
 static void
 ng_bridge_remove_hosts(struct ng_bridge_priv *priv,
-    const struct ng_bridge_link *link)
+                       const struct ng_bridge_link *link)
 {
 	for (unsigned i = 0; i < priv->nbuckets; i++) {
 		struct ng_bridge_hent **pp = &priv->tab[i], *h;
@@ -218,7 +218,7 @@ ng_bridge_remove_hosts(struct ng_bridge_priv *priv,
  */
 static int
 ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
-    struct ng_bridge_link *link)
+              struct ng_bridge_link *link)
 {
 	struct ng_bridge_hent *h;
 	unsigned b;
@@ -235,7 +235,8 @@ ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
 		if (priv->conf.debugLevel >= 2) {
 			char name[NG_NODESIZ + 2];
 
-			ng_log(priv->node->graph, LOG_WARNING,
+			ng_log(
+			    priv->node->graph, LOG_WARNING,
 			    "ng_bridge: %s: loopback detected on %s",
 			    ng_bridge_nodename(priv->node, name, sizeof(name)),
 			    link->hook->name);
@@ -274,11 +275,11 @@ ng_bridge_parse_hook(const char *name, bool *uplink, uint32_t *num)
 	uint64_t v = 0;
 
 	if (strncmp(name, NG_BRIDGE_HOOK_LINK_PREFIX,
-	        strlen(NG_BRIDGE_HOOK_LINK_PREFIX)) == 0) {
+	            strlen(NG_BRIDGE_HOOK_LINK_PREFIX)) == 0) {
 		*uplink = false;
 		p = name + strlen(NG_BRIDGE_HOOK_LINK_PREFIX);
 	} else if (strncmp(name, NG_BRIDGE_HOOK_UPLINK_PREFIX,
-	               strlen(NG_BRIDGE_HOOK_UPLINK_PREFIX)) == 0) {
+	                   strlen(NG_BRIDGE_HOOK_UPLINK_PREFIX)) == 0) {
 		*uplink = true;
 		p = name + strlen(NG_BRIDGE_HOOK_UPLINK_PREFIX);
 	} else {
@@ -306,8 +307,8 @@ ng_bridge_find_link(struct ng_bridge_priv *priv, bool uplink, uint32_t num)
 	struct ng_hook *h;
 
 	if (num < NG_BRIDGE_LINKV_MAX)
-		return num < priv->linkv_len[uplink] ?
-		    priv->linkv[uplink][num] : NULL;
+		return num < priv->linkv_len[uplink] ? priv->linkv[uplink][num]
+		                                     : NULL;
 	for (h = priv->node->hooks; h != NULL; h = h->next) {
 		struct ng_bridge_link *l = h->priv;
 
@@ -363,13 +364,12 @@ ng_bridge_constructor(struct ng_node *node)
 	node->priv = priv;
 	priv->last_tick = ng_now_ms(g);
 	ng_timer_start(g, &priv->timer, NG_BRIDGE_TICK_MS, ng_bridge_timeout,
-	    node, NULL);
+	               node, NULL);
 	return 0;
 }
 
 static int
-ng_bridge_newhook(struct ng_node *node, struct ng_hook *hook,
-    const char *name)
+ng_bridge_newhook(struct ng_node *node, struct ng_hook *hook, const char *name)
 {
 	struct ng_bridge_priv *priv = node->priv;
 	struct ng_bridge_link *link;
@@ -610,8 +610,9 @@ ng_bridge_timeout(struct ng_node *node, void *arg)
 				continue;
 			}
 			h->staleness = (uint32_t)st;
-			h->age = h->age + secs > 0xffff ? 0xffff :
-			    (uint16_t)(h->age + secs);
+			h->age = h->age + secs > 0xffff
+			             ? 0xffff
+			             : (uint16_t)(h->age + secs);
 			pp = &h->next;
 		}
 	}
@@ -621,27 +622,27 @@ ng_bridge_timeout(struct ng_node *node, void *arg)
 
 		if (l == NULL || l->loop_count == 0)
 			continue;
-		l->loop_count = l->loop_count > secs ?
-		    l->loop_count - (uint32_t)secs : 0;
+		l->loop_count =
+		    l->loop_count > secs ? l->loop_count - (uint32_t)secs : 0;
 		if (l->loop_count == 0 && priv->conf.debugLevel >= 2) {
 			char name[NG_NODESIZ + 2];
 
 			ng_log(g, LOG_INFO,
-			    "ng_bridge: %s: restoring looped back %s",
-			    ng_bridge_nodename(node, name, sizeof(name)),
-			    hook->name);
+			       "ng_bridge: %s: restoring looped back %s",
+			       ng_bridge_nodename(node, name, sizeof(name)),
+			       hook->name);
 		}
 	}
 	ng_timer_start(g, &priv->timer,
-	    priv->last_tick + NG_BRIDGE_TICK_MS - now, ng_bridge_timeout, node,
-	    NULL);
+	               priv->last_tick + NG_BRIDGE_TICK_MS - now,
+	               ng_bridge_timeout, node, NULL);
 }
 
 /* --- messages ----------------------------------------------------------- */
 
 static int
 ng_bridge_msg_stats(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
-    struct ng_mesg **resp)
+                    struct ng_mesg **resp)
 {
 	struct ng_bridge_link *link;
 	int32_t num;
@@ -651,8 +652,8 @@ ng_bridge_msg_stats(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 	memcpy(&num, msg->data, sizeof(num));
 	/* Negative -N means uplinkN; uplink0 never exists. */
 	if (num < 0)
-		link = ng_bridge_find_link(priv, true,
-		    (uint32_t)(-(int64_t)num));
+		link =
+		    ng_bridge_find_link(priv, true, (uint32_t)(-(int64_t)num));
 	else
 		link = ng_bridge_find_link(priv, false, (uint32_t)num);
 	if (link == NULL)
@@ -670,14 +671,14 @@ ng_bridge_msg_stats(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 
 static int
 ng_bridge_msg_gettable(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
-    struct ng_mesg **resp)
+                       struct ng_mesg **resp)
 {
 	struct ng_bridge_host_ary *ary;
 	struct ng_bridge_host *out;
 	uint32_t n = 0;
 
-	*resp = ng_mkresponse(msg,
-	    sizeof(*ary) + priv->nhosts * sizeof(ary->hosts[0]));
+	*resp = ng_mkresponse(msg, sizeof(*ary) +
+	                               priv->nhosts * sizeof(ary->hosts[0]));
 	if (*resp == NULL)
 		return ENOMEM;
 	ary = (struct ng_bridge_host_ary *)(*resp)->data;
@@ -688,7 +689,7 @@ ng_bridge_msg_gettable(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 		for (h = priv->tab[i]; h != NULL; h = h->next, out++, n++) {
 			memcpy(out->addr, h->addr, sizeof(out->addr));
 			snprintf(out->hook, sizeof(out->hook), "%s",
-			    h->link->hook->name);
+			         h->link->hook->name);
 			out->age = h->age;
 			out->staleness =
 			    h->staleness > 0xffff ? 0xffff : h->staleness;
@@ -699,8 +700,8 @@ ng_bridge_msg_gettable(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 }
 
 static int
-ng_bridge_msg_movehost(struct ng_bridge_priv *priv,
-    const struct ng_msgctx *ctx, const struct ng_mesg *msg)
+ng_bridge_msg_movehost(struct ng_bridge_priv *priv, const struct ng_msgctx *ctx,
+                       const struct ng_mesg *msg)
 {
 	struct ng_bridge_move_host mh;
 	struct ng_hook *hook;
@@ -720,7 +721,7 @@ ng_bridge_msg_movehost(struct ng_bridge_priv *priv,
 
 static int
 ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
-    struct ng_mesg *msg, struct ng_mesg **resp)
+                 struct ng_mesg *msg, struct ng_mesg **resp)
 {
 	struct ng_bridge_priv *priv = node->priv;
 	struct ng_hook *h;
@@ -770,29 +771,27 @@ ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 
 /* XXX issue 3: parse types for the ASCII forms. */
 static const struct ng_cmdlist ng_bridge_cmds[] = {
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG, "setconfig", NULL, NULL},
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG, "getconfig", NULL, NULL},
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_RESET, "reset", NULL, NULL},
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS, "getstats", NULL, NULL},
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_CLR_STATS, "clrstats", NULL, NULL},
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_GETCLR_STATS, "getclrstats", NULL,
-	    NULL},
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_TABLE, "gettable", NULL, NULL},
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_PERSISTENT, "setpersistent", NULL,
-	    NULL},
-	{NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, "movehost", NULL, NULL},
-	{0, 0, NULL, NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG, "setconfig", NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG, "getconfig", NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_RESET, "reset", NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS, "getstats", NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_CLR_STATS, "clrstats", NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_GETCLR_STATS, "getclrstats", NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_TABLE, "gettable", NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_PERSISTENT, "setpersistent", NULL, NULL},
+    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, "movehost", NULL, NULL},
+    {0, 0, NULL, NULL, NULL},
 };
 
 const struct ng_type ng_bridge_type = {
-	.name = NG_BRIDGE_NODE_TYPE,
-	.cookie = NGM_BRIDGE_COOKIE,
-	.constructor = ng_bridge_constructor,
-	.rcvmsg = ng_bridge_rcvmsg,
-	.shutdown = ng_bridge_shutdown,
-	.newhook = ng_bridge_newhook,
-	.connect = ng_bridge_connect,
-	.rcvdata = ng_bridge_rcvdata,
-	.disconnect = ng_bridge_disconnect,
-	.cmdlist = ng_bridge_cmds,
+    .name = NG_BRIDGE_NODE_TYPE,
+    .cookie = NGM_BRIDGE_COOKIE,
+    .constructor = ng_bridge_constructor,
+    .rcvmsg = ng_bridge_rcvmsg,
+    .shutdown = ng_bridge_shutdown,
+    .newhook = ng_bridge_newhook,
+    .connect = ng_bridge_connect,
+    .rcvdata = ng_bridge_rcvdata,
+    .disconnect = ng_bridge_disconnect,
+    .cmdlist = ng_bridge_cmds,
 };

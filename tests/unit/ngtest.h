@@ -25,7 +25,7 @@ static int ngt_npass, ngt_nfail;
 
 static inline void
 ngt_result(const char *name, int ok, const char *file, int line,
-    const char *what)
+           const char *what)
 {
 	if (ok) {
 		ngt_npass++;
@@ -39,33 +39,34 @@ ngt_result(const char *name, int ok, const char *file, int line,
 
 static inline void
 ngt_result_int(const char *name, long long got, long long want,
-    const char *file, int line, const char *expr)
+               const char *file, int line, const char *expr)
 {
 	char what[256];
 
 	snprintf(what, sizeof(what), "%s: got %lld, want %lld", expr, got,
-	    want);
+	         want);
 	ngt_result(name, got == want, file, line, what);
 }
 
 static inline void
 ngt_result_str(const char *name, const char *got, const char *want,
-    const char *file, int line, const char *expr)
+               const char *file, int line, const char *expr)
 {
 	char what[256];
 
 	snprintf(what, sizeof(what), "%s: got \"%s\", want \"%s\"", expr,
-	    got != NULL ? got : "(null)", want);
+	         got != NULL ? got : "(null)", want);
 	ngt_result(name, got != NULL && strcmp(got, want) == 0, file, line,
-	    what);
+	           what);
 }
 
 /* cond is true */
-#define CHECK(name, cond) ngt_result((name), !!(cond), __FILE__, __LINE__, #cond)
+#define CHECK(name, cond)                                                      \
+	ngt_result((name), !!(cond), __FILE__, __LINE__, #cond)
 /* two integers are equal (errno values too) */
 #define CHECK_INT(name, got, want)                                             \
 	ngt_result_int((name), (long long)(got), (long long)(want), __FILE__,  \
-	    __LINE__, #got)
+	               __LINE__, #got)
 /* two strings are equal */
 #define CHECK_STR(name, got, want)                                             \
 	ngt_result_str((name), (got), (want), __FILE__, __LINE__, #got)
@@ -178,9 +179,9 @@ ngt_gone(void *conn)
 }
 
 static const struct ng_socket_ops ngt_sock_ops = {
-	.deliver_msg = ngt_deliver_msg,
-	.deliver_data = ngt_deliver_data,
-	.gone = ngt_gone,
+    .deliver_msg = ngt_deliver_msg,
+    .deliver_data = ngt_deliver_data,
+    .gone = ngt_gone,
 };
 
 /* Forget what the client received. */
@@ -199,8 +200,8 @@ static inline struct ng_graph *
 ngt_graph(void)
 {
 	struct ng_graph_cfg cfg = {
-		.sock_ops = &ngt_sock_ops,
-		.clock_ms = ngt_clock,
+	    .sock_ops = &ngt_sock_ops,
+	    .clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
 
@@ -262,7 +263,7 @@ ngt_last_msg(const struct ngt_conn *c)
 /* Send cookie/cmd with arg from node to path; the errno it returned. */
 static inline int
 ngt_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
-    const void *arg, size_t arglen)
+        const void *arg, size_t arglen)
 {
 	struct ng_mesg *m = ng_mkmsg(cookie, cmd, arglen);
 	int error;
@@ -278,7 +279,7 @@ ngt_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
 
 static inline int
 ngt_mkpeer(struct ng_node *from, const char *path, const char *type,
-    const char *ourhook, const char *peerhook)
+           const char *ourhook, const char *peerhook)
 {
 	struct ngm_mkpeer mp;
 
@@ -287,12 +288,12 @@ ngt_mkpeer(struct ng_node *from, const char *path, const char *type,
 	snprintf(mp.ourhook, sizeof(mp.ourhook), "%s", ourhook);
 	snprintf(mp.peerhook, sizeof(mp.peerhook), "%s", peerhook);
 	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_MKPEER, &mp,
-	    sizeof(mp));
+	               sizeof(mp));
 }
 
 static inline int
 ngt_connect(struct ng_node *from, const char *path, const char *relpath,
-    const char *ourhook, const char *peerhook)
+            const char *ourhook, const char *peerhook)
 {
 	struct ngm_connect con;
 
@@ -301,7 +302,7 @@ ngt_connect(struct ng_node *from, const char *path, const char *relpath,
 	snprintf(con.ourhook, sizeof(con.ourhook), "%s", ourhook);
 	snprintf(con.peerhook, sizeof(con.peerhook), "%s", peerhook);
 	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_CONNECT, &con,
-	    sizeof(con));
+	               sizeof(con));
 }
 
 /* As ngctl and NgNameNode do: the name is cut to 31 bytes. */
@@ -313,7 +314,7 @@ ngt_name(struct ng_node *from, const char *path, const char *name)
 	memset(&nm, 0, sizeof(nm));
 	snprintf(nm.name, sizeof(nm.name), "%s", name);
 	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_NAME, &nm,
-	    sizeof(nm));
+	               sizeof(nm));
 }
 
 static inline int
@@ -324,7 +325,7 @@ ngt_rmhook(struct ng_node *from, const char *path, const char *hook)
 	memset(&rm, 0, sizeof(rm));
 	snprintf(rm.ourhook, sizeof(rm.ourhook), "%s", hook);
 	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_RMHOOK, &rm,
-	    sizeof(rm));
+	               sizeof(rm));
 }
 
 static inline int
@@ -365,7 +366,7 @@ ngt_count_type(struct ng_graph *g, const char *type)
  */
 static inline int
 ngt_send_frame(struct ng_node *sock, const char *hook, const uint8_t dst[6],
-    const uint8_t src[6], uint32_t len)
+               const uint8_t src[6], uint32_t len)
 {
 	struct ng_pkt *p = ng_pkt_alloc(sock->graph);
 

@@ -1,0 +1,62 @@
+/*
+ * cmd_msg.c: `msg path command [args ... ]` sends a control message
+ * written as text (NgSendAsciiMsg: the node converts it with
+ * ascii2binary) and prints a reply that is already there.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <netgraph.h>
+
+#include "ngctl.h"
+
+static enum ngctl_rtn
+ngctl_msg(struct ngctl *ng, int ac, char **av)
+{
+	size_t len = 1;
+	char *args;
+	int i;
+
+	if (ac < 3)
+		return NGCTL_USAGE;
+	for (i = 3; i < ac; i++)
+		len += strlen(av[i]) + 1;
+	if ((args = malloc(len)) == NULL) {
+		ngctl_warn("malloc");
+		return NGCTL_ERROR;
+	}
+	args[0] = '\0';
+	for (i = 3; i < ac; i++) {
+		strcat(args, " ");
+		strcat(args, av[i]);
+	}
+	if (NgSendAsciiMsg(ng->cs, av[1], "%s%s", av[2], args) < 0) {
+		free(args);
+		ngctl_warn("send msg");
+		return NGCTL_ERROR;
+	}
+	free(args);
+
+	/*
+	 * Look once, without waiting: a later reply is printed only by
+	 * the interactive monitor.
+	 */
+	if (ngctl_reply_ready(ng->cs))
+		ngctl_msg_read(ng);
+	return NGCTL_OK;
+}
+
+const struct ngctl_cmd ngctl_cmd_msg = {
+	.name = "msg",
+	.aliases = {"cmd"},
+	.usage = "msg path command [args ... ]",
+	.summary = "Send a netgraph control message to the node at \"path\"",
+	.help = "Sends control message <command> to the node at <path>.  The "
+		"command and its arguments are written as text; the node "
+		"itself turns them into the binary message its type expects "
+		"(ascii2binary) and then runs it.  A reply that is already "
+		"there is turned back into text the same way (binary2ascii) "
+		"and printed; one that comes later is printed only in "
+		"interactive mode.",
+	.func = ngctl_msg,
+};

@@ -1,0 +1,62 @@
+/*
+ * cmd_types.c: `types` prints every node type ngd knows and how many
+ * nodes of each are alive (listtypes message).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <netgraph.h>
+
+#include "ngctl.h"
+
+static enum ngctl_rtn
+ngctl_types(struct ngctl *ng, int ac, char **av)
+{
+	struct ng_mesg *rep;
+	struct typelist *tl;
+	struct typeinfo *ti;
+	uint32_t k, count;
+	int error;
+
+	if (ac != 1)
+		return NGCTL_USAGE;
+	if (NgSendMsg(ng->cs, ".", NGM_GENERIC_COOKIE, NGM_LISTTYPES, NULL,
+		0) < 0) {
+		ngctl_warn("send msg");
+		return NGCTL_ERROR;
+	}
+	if ((error = ngctl_recv_reply(ng, &rep)) == 0 &&
+	    rep->header.arglen < sizeof(*tl)) {
+		free(rep);
+		error = EBADMSG;
+	}
+	if (error != 0) {
+		errno = error;
+		ngctl_warn("recv msg");
+		return NGCTL_ERROR;
+	}
+	tl = (struct typelist *)rep->data;
+	count = tl->numtypes;
+	if (count > (rep->header.arglen - sizeof(*tl)) / sizeof(*ti))
+		count = (rep->header.arglen - sizeof(*tl)) / sizeof(*ti);
+	printf("There are %u total types:\n", tl->numtypes);
+	if (tl->numtypes > 0) {
+		printf("%15s   Number of living nodes\n", "Type name");
+		printf("%15s   ----------------------\n", "---------");
+	}
+	for (k = 0; k < count; k++) {
+		ti = &tl->typeinfo[k];
+		ti->type_name[sizeof(ti->type_name) - 1] = '\0';
+		printf("%15s   %5u\n", ti->type_name, ti->numnodes);
+	}
+	free(rep);
+	return NGCTL_OK;
+}
+
+const struct ngctl_cmd ngctl_cmd_types = {
+	.name = "types",
+	.usage = "types",
+	.summary = "Show information about all installed node types",
+	.func = ngctl_types,
+};

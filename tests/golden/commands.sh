@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Golden test: the commands not covered elsewhere: help (spec §13 case
+# 40), the one-shot lifetime of ngctl's node (case 9), debug, msg, write,
+# read, quit, and the interactive mode on a pseudo-terminal.
+source "$(dirname "$0")/../lib.sh"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# check NAME RC STDOUT STDERR command...: compare all three at once
+check() {
+	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
+	shift 4
+	got=$("$@" 2>"$tmp/err")
+	rc=$?
+	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
+	expect "$name" "$want" "$got"
+}
+masked() {
+	"$@" | sed -E 's/ID: [0-9a-f]{8}/ID: ########/;
+	    s/^(  .{15} .{15} .{12} )[0-9a-f]{8}( )/\1########\2/'
+	return "${PIPESTATUS[0]}"
+}
+ERR() { echo "ngctl: send msg: $1"; }
+
+start_ngd || finish
+
+# 40: the command table, in help order, with the summaries of spec §8.2
+HELP='Available commands:
+  config     get or set configuration of node at <path>
+  connect    Connects hook <peerhook> of the node at <relpath> to <hook>
+  debug      Get/set debugging verbosity level
+  dot        Produce a GraphViz (.dot) of the entire netgraph.
+  help       Show command summary or get more help on a specific command
+  list       Show information about all nodes
+  mkpeer     Create and connect a new node to the node at "path"
+  msg        Send a netgraph control message to the node at "path"
+  name       Assign name <name> to the node at <path>
+  read       Read and execute commands from a file
+  rmhook     Disconnect hook "hook" of the node at "path"
+  show       Show information about the node at <path>
+  shutdown   Shutdown the node at <path>
+  status     Get human readable status information from the node at <path>
+  types      Show information about all installed node types
+  write      Send a data packet down the hook named by "hook".
+  quit       Exit program'
+check "40 help" 0 "$HELP" "" ngctl help
+check "40 ? is help" 0 "$HELP" "" ngctl '?'
+check "40 help ls" 0 "usage:    list [-ln]
+Aliases:  ls
+Summary:  Show information about all nodes" "" \
+    eval "ngctl help ls | sed -n 1,3p"
+# usage, aliases and summary of each command; a description for exactly
+# the nine that have one, wrapped to 64 columns after a 2-space indent
+while IFS=';' read -r cmd usage aliases desc; do
+	want="usage:    $usage"
+	[ -n "$aliases" ] && want+=$'\n'"Aliases:  $aliases"
+	want+=$'\n'"Summary:  $(sed -nE "s/^  $cmd +//p" <<<"$HELP")"
+	[ "$desc" == y ] && want+=$'\n'"Description:"
+	check "40 help $cmd" 0 "$want" "" \
+	    eval "ngctl help $cmd | sed '/^Description:/q'"
+	if [ "$desc" == y ]; then
+		bad=$(ngctl help "$cmd" | sed '1,/^Description:/d' |
+		    grep -vxE '  [^ ].{0,63}' | grep -E '.' )
+		expect "40 help $cmd: description lines" "" "$bad"
+	fi
+done <<'END'
+config;config <path> [arguments];;
+connect;connect [path] <relpath> <hook> <peerhook>;join;y
+debug;debug [level];;y
+dot;dot [-c] [outputfile];graphviz, confdot;y
+help;help [command];?;
+list;list [-ln];ls;y
+mkpeer;mkpeer [path] <type> <hook> <peerhook>;;y
+msg;msg path command [args ... ];cmd;y
+name;name <path> <name>;;
+read;read <filename>;source, .;
+rmhook;rmhook [path] <hook>;disconnect;y
+show;show [-n] <path>;inquire, info;y
+shutdown;shutdown <path>;kill, rmnode;
+status;status <path>;;
+types;types;;
+write;write hook < -f file | byte ... >;w;y
+quit;quit;exit;
+END
+want=$(ngctl help show)
+for w in inquire info INF; do
+	check "40 help $w" 0 "$want" "" ngctl help $w
+done
+
+# 9: a one-shot ngctl's node goes when it exits, and a hub with it
+check "9 mkpeer . hub a b" 0 "" "" ngctl mkpeer . hub a b
+check "9 no hub left" 0 "There are 1 total nodes:
+  Name: probe           Type: socket          ID: ########   Num hooks: 0" "" \
+    masked ngctl -n probe list
+
+# debug: query, set, step
+check "debug" 0 "Current debug level is 0" "" ngctl debug
+check "debug 3, +, -, -" 0 "Current debug level is 3
+Current debug level is 4
+Current debug level is 2" "" ngctl -f - <<'END'
+debug 3
+debug
+debug +
+debug
+debug -
+debug -
+debug
+debug 0
+END
+check "-d -d raises the level" 0 "Current debug level is 2" "" \
+    eval "ngctl -d -d debug 2>/dev/null"
+
+# msg: no reply; a reply the ASCII engine cannot convert is dumped in hex
+ngctl -f - <<'END'
+mkpeer . hub a b
+name a H
+msg H: setpersistent
+END
+check "msg H: setpersistent (no reply)" 0 "" "" ngctl msg H: setpersistent
+check "cmd (alias)" 0 "" "" ngctl cmd H: setpersistent
+out=$(ngctl -n probe msg . nodeinfo)
+expect "msg . nodeinfo prints the reply" 0 $?
+if grep -qE '^Rec'"'"'d response ("nodeinfo" )?\(?805306374\)? from "\[[0-9a-f]+\]:":$' \
+    <<<"$(head -n 1 <<<"$out")"; then
+	ok "msg . nodeinfo: reply header"
+else
+	fail "msg . nodeinfo: reply header"
+	echo "$out" | sed 's/^/    /'
+fi
+if grep -q '^Args:	{ name="probe" type="socket" id=0x' <<<"$out" ||
+    grep -q '^0000:  70 72 6f 62 65 00 ' <<<"$out"; then
+	ok "msg . nodeinfo: the reply's contents"
+else
+	fail "msg . nodeinfo: the reply's contents"
+	echo "$out" | sed 's/^/    /'
+fi
+
+# write: bytes in decimal, hex, octal and negative; from a file
+cat >"$tmp/loop" <<'END'
+# a hub between two of our hooks: what goes out of a comes back on c
+mkpeer . hub a b
+connect . a c d
+write a 72 0x65 0154 108 111 -1
+w a 1
+END
+check "write bytes" 0 "" "" ngctl -f "$tmp/loop"
+printf 'hello' >"$tmp/pkt"
+check "write -f file" 0 "" "" ngctl -f - <<END
+mkpeer . hub a b
+write a -f $tmp/pkt
+END
+check "write to a missing hook" 71 "" \
+    'ngctl: writing to hook "a": No route to host' ngctl write a 1
+
+# read, its aliases, nesting, comments and quit
+printf '# comment\nshow -n H:\n\nsource %s\n' "$tmp/inner" >"$tmp/outer"
+printf 'show -n H:\n' >"$tmp/inner"
+want="  Name: H               Type: hub             ID: ########   Num hooks: 0"
+check "read" 0 "$want
+$want" "" masked ngctl read "$tmp/outer"
+check ". (alias of read)" 0 "$want
+$want" "" masked ngctl . "$tmp/outer"
+printf 'show nosuch:\n' >"$tmp/bad"
+printf 'show -n H:\nquit\nshow nosuch:\n' >"$tmp/quit"
+check "quit ends a script quietly" 0 "$want" "" masked ngctl -f "$tmp/quit"
+printf 'read %s\nshow -n H:\n' "$tmp/quit" >"$tmp/quit2"
+check "quit in a nested script ends them all" 0 "$want" "" \
+    masked ngctl -f "$tmp/quit2"
+check "exit (alias of quit)" 0 "" "" ngctl exit
+check "arguments win over -f" 0 "$want" "" \
+    masked ngctl -f "$tmp/bad" show -n H:
+check "words split on any white space" 0 "$want" "" \
+    masked ngctl -f - <<<$'  show\t -n \v H:  \r'
+
+# status and config on a type that has no text
+check "status H:" 0 'No status available for "H:"' "" ngctl status H:
+check "config H: a b" 0 'No config available for "H:"' "" ngctl config H: a b
+
+# interactive: help at start, the "+ " prompt, commands, a packet that
+# arrives meanwhile, end of input.  Needs script(1) for a terminal.
+if command -v script >/dev/null; then
+	{
+		sleep 0.3
+		printf 'mkpeer . hub a b\n'
+		sleep 0.2
+		printf 'connect . a c d\n'
+		sleep 0.2
+		printf 'write c 72 105 10\n'
+		sleep 0.5
+		printf 'show -n H:\n'
+		sleep 0.3
+		printf '\004'
+		sleep 0.3
+	} | script -qec "ngctl -n inter" /dev/null | tr -d '\r' >"$tmp/tty"
+	for line in "Available commands:" "  quit       Exit program" \
+	    'Rec'"'"'d data packet on hook "a":' \
+	    '0000:  48 69 0a                                         Hi.             ' \
+	    "$(masked echo "$want")"; do
+		# (a line may follow a prompt)
+		if masked cat "$tmp/tty" | grep -qF -- "$line"; then
+			ok "interactive: $line"
+		else
+			fail "interactive: $line"
+			sed 's/^/    /' "$tmp/tty"
+		fi
+	done
+	expect "interactive: prompts" 5 "$(grep -o '+ ' "$tmp/tty" | wc -l)"
+fi
+
+finish
