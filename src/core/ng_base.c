@@ -415,7 +415,7 @@ ng_name_valid(const char *name)
 int
 ng_name_node(struct ng_node *node, const char *name)
 {
-	char old[NG_NODESIZ], buf[NG_NODESIZ];
+	char old[NG_NODESIZ], buf[NG_NODESIZ] = "";
 	struct ng_node *other;
 
 	snprintf(buf, sizeof(buf), "%s", name); /* cut at 31 bytes */
@@ -480,9 +480,9 @@ ng_add_hook(struct ng_node *node, const char *name, struct ng_hook **hp)
 	return 0;
 }
 
-/* Take one end off its node and tell the type. */
+/* Take one end off its node's list. */
 static void
-ng_detach_hook(struct ng_hook *hook)
+ng_unlink_hook(struct ng_hook *hook)
 {
 	struct ng_node *node = hook->node;
 
@@ -492,27 +492,45 @@ ng_detach_hook(struct ng_hook *hook)
 		node->hooks = hook->next;
 	if (hook->next != NULL)
 		hook->next->prev = hook->prev;
+	hook->prev = hook->next = NULL;
 	node->numhooks--;
-	ng_node_ref(node);
-	if (node->type->disconnect != NULL)
-		node->type->disconnect(hook);
-	ng_node_unref(node);
-	free(hook);
 }
 
+/*
+ * Both ends leave their nodes before either type hears of it, so a
+ * disconnect method that shuts its node down (and cascades) never meets
+ * a half-removed edge.  The far side is told first, as FreeBSD does.
+ */
 void
 ng_rmhook(struct ng_hook *hook)
 {
 	struct ng_hook *peer = hook->peer;
+	struct ng_hook *ends[2] = {peer, hook};
 
 	hook->flags &= ~NG_HOOK_VALID;
 	hook->peer = NULL;
 	if (peer != NULL) {
 		peer->flags &= ~NG_HOOK_VALID;
 		peer->peer = NULL;
-		ng_detach_hook(peer);
 	}
-	ng_detach_hook(hook);
+	for (int i = 0; i < 2; i++) {
+		if (ends[i] == NULL)
+			continue;
+		ng_unlink_hook(ends[i]);
+		ng_node_ref(ends[i]->node);
+	}
+	for (int i = 0; i < 2; i++) {
+		struct ng_hook *h = ends[i];
+		struct ng_node *node;
+
+		if (h == NULL)
+			continue;
+		node = h->node;
+		if (node->type->disconnect != NULL)
+			node->type->disconnect(h);
+		ng_node_unref(node);
+		free(h);
+	}
 }
 
 /* Both ends exist and point at each other: run connect callbacks. */
@@ -949,10 +967,13 @@ ng_deliver_msg(struct ng_node *node, const struct ng_msgctx *ctx,
 			struct ng_msgctx rctx = {.retaddr = node->id};
 
 			resp->header.flags |= NGF_RESP;
+			struct ng_mesg *unused = NULL;
+
 			ng_node_ref(ret);
 			if (ret->type->rcvmsg != NULL)
-				(void)ret->type->rcvmsg(ret, &rctx, resp, NULL);
+				(void)ret->type->rcvmsg(ret, &rctx, resp, &unused);
 			ng_node_unref(ret);
+			free(unused); /* a reply to a reply goes nowhere */
 		}
 		free(resp);
 	}

@@ -96,8 +96,10 @@ ng_lib_dump_msg(const char *what, const char *path, const struct ng_mesg *msg)
 	ng_lib_logx("  token  %u", msg->header.token);
 	ng_lib_logx("  cookie %s (%u)", ng_lib_cookie_name(msg->header.typecookie),
 	    msg->header.typecookie);
-	ng_lib_logx("  cmd    %.*s (%u)", NG_CMDSTRSIZ, msg->header.cmdstr,
-	    msg->header.cmd);
+	if (ng_lib_debug > 2) {
+		ng_lib_logx("  cmd    %.*s (%u)", NG_CMDSTRSIZ,
+		    msg->header.cmdstr, msg->header.cmd);
+	}
 	if (ng_lib_debug > 2 && msg->header.arglen > 0)
 		ng_lib_dump_data((const unsigned char *)msg->data,
 		    msg->header.arglen);

@@ -584,7 +584,8 @@ NgRecvMsg(int cs, struct ng_mesg *rep, size_t replen, char *path)
 	if (path != NULL)
 		snprintf(path, NG_PATHSIZ, "%s", f->addr);
 	if (ng_lib_debug > 1 && n >= sizeof(*rep))
-		ng_lib_dump_msg("RECEIVED MESSAGE:", f->addr, rep);
+		ng_lib_dump_msg((rep->header.flags & NGF_RESP) ?
+			"RECEIVED RESPONSE:" : "RECEIVED MESSAGE:", f->addr, rep);
 	free(f);
 	return (int)n;
 }
@@ -610,7 +611,8 @@ NgAllocRecvMsg(int cs, struct ng_mesg **rep, char *path)
 	if (path != NULL)
 		snprintf(path, NG_PATHSIZ, "%s", f->addr);
 	if (ng_lib_debug > 1 && f->plen >= sizeof(**rep))
-		ng_lib_dump_msg("RECEIVED MESSAGE:", f->addr, *rep);
+		ng_lib_dump_msg(((*rep)->header.flags & NGF_RESP) ?
+			"RECEIVED RESPONSE:" : "RECEIVED MESSAGE:", f->addr, *rep);
 	error = (int)f->plen;
 	free(f);
 	return error;
