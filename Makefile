@@ -25,18 +25,30 @@ NGD_SRC   = $(wildcard src/ngd/*.c)
 LIB_SRC   = $(wildcard src/lib/*.c)
 NGCTL_SRC = $(wildcard src/ngctl/*.c)
 UNIT_SRC  = $(wildcard tests/unit/*.c)
+NGHOOK_SRC = $(wildcard src/nghook/*.c)
+JAIL_MAINS = src/jail/jail_main.c src/jail/jexec_main.c src/jail/jls_main.c
+JAIL_SRC  = $(filter-out $(JAIL_MAINS),$(wildcard src/jail/*.c))
 
 CORE_OBJ  = $(CORE_SRC:%.c=$(B)/%.o)
 NGD_OBJ   = $(NGD_SRC:%.c=$(B)/%.o)
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
 NGCTL_OBJ = $(NGCTL_SRC:%.c=$(B)/%.o)
 UNIT_BIN  = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+NGHOOK_OBJ = $(NGHOOK_SRC:%.c=$(B)/%.o)
+JAIL_OBJ  = $(JAIL_SRC:%.c=$(B)/%.o)
 
 LIBNG_SO  = $(B)/libnetgraph.so.1
 LIBNG_A   = $(B)/libnetgraph.a
 CORE_A    = $(B)/libngcore.a
+JAIL_A    = $(B)/libjail.a
 
 PROGS = $(B)/ngd $(B)/ngctl
+ifneq ($(NGHOOK_SRC),)
+PROGS += $(B)/nghook
+endif
+ifneq ($(wildcard src/jail/jail_main.c),)
+PROGS += $(B)/jail $(B)/jexec $(B)/jls
+endif
 
 all: $(PROGS) $(LIBNG_SO) $(LIBNG_A) $(B)/netgraph.pc
 
@@ -59,9 +71,25 @@ $(B)/ngd: $(NGD_OBJ) $(CORE_A)
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -ledit
 
-$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(CORE_A)
+$(B)/nghook: $(NGHOOK_OBJ) $(LIBNG_A)
+	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
+
+$(JAIL_A): $(JAIL_OBJ)
+	$(AR) rcs $@ $^
+
+$(B)/jail: $(B)/src/jail/jail_main.o $(JAIL_A)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/jexec: $(B)/src/jail/jexec_main.o $(JAIL_A)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# Unit tests link the engine and, when it exists, the jail library.
+$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(CORE_A)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A))
 
 $(B)/netgraph.pc: netgraph.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
@@ -87,6 +115,8 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man3
 	install -m 755 $(B)/ngd $(DESTDIR)$(SBINDIR)/ngd
 	install -m 755 $(B)/ngctl $(DESTDIR)$(SBINDIR)/ngctl
+	for p in nghook jail jexec jls; do [ -x $(B)/$$p ] || continue; \
+	    install -m 755 $(B)/$$p $(DESTDIR)$(SBINDIR)/$$p; done
 	install -m 755 $(LIBNG_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libnetgraph.so.1 $(DESTDIR)$(LIBDIR)/libnetgraph.so
 	install -m 644 $(LIBNG_A) $(DESTDIR)$(LIBDIR)/
@@ -99,6 +129,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ngd $(DESTDIR)$(SBINDIR)/ngctl \
+	    $(DESTDIR)$(SBINDIR)/nghook $(DESTDIR)$(SBINDIR)/jail \
+	    $(DESTDIR)$(SBINDIR)/jexec $(DESTDIR)$(SBINDIR)/jls \
 	    $(DESTDIR)$(LIBDIR)/libnetgraph.* $(DESTDIR)$(PCDIR)/netgraph.pc \
 	    $(DESTDIR)$(INCDIR)/netgraph.h
 	rm -rf $(DESTDIR)$(INCDIR)/netgraph
