@@ -28,6 +28,9 @@ expect_rc() {
 	if [ "$rc" -eq "$want" ]; then ok "$name"; else fail "$name (exit $rc, want $want)"; fi
 }
 
+# quiet command...: run it with its output thrown away (for expect_rc)
+quiet() { "$@" >/dev/null 2>&1; }
+
 # Start a private ngd in the current network namespace, wait until it answers.
 start_ngd() {
 	ngd -d "$@" 2>>"${NGD_LOG:-/dev/null}" &

@@ -45,7 +45,7 @@ expect "ngctl show br0:" "$want" "$got"
 
 # The interfaces carry the nodes' names (DESIGN decision 2).
 for ifc in ng_host ng_test1 ng_test2; do
-	expect_rc "interface $ifc exists" 0 ip link show "$ifc" >/dev/null
+	expect_rc "interface $ifc exists" 0 quiet ip link show "$ifc"
 done
 
 ip netns add test1

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# ngd itself: who may change the graph (SO_PEERCRED), where it listens,
+# one daemon per network namespace, clean exit on SIGTERM.
+source "$(dirname "$0")/../lib.sh"
+start_ngd
+
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+
+expect_rc "nobody may list" 0 quiet as_nobody ngctl list
+got=$(as_nobody ngctl mkpeer . hub a b 2>&1)
+expect "nobody may not mkpeer" "ngctl: send msg: Operation not permitted" "$got"
+expect_rc "... exit status 71" 71 quiet as_nobody ngctl mkpeer . hub a b
+expect_rc "root may mkpeer" 0 ngctl mkpeer . hub a b
+
+# A second daemon in the same namespace is refused, clearly.
+got=$(ngd -d 2>&1)
+expect "second ngd refused" "ngd: @netgraph: another ngd already serves this network namespace" "$got"
+
+# -g: members of a group may change the graph too.
+stop_ngd
+start_ngd -g 4242
+expect_rc "group member may mkpeer" 0 setpriv --reuid=65534 --regid=65534 --groups=4242 -- ngctl mkpeer . hub a b
+expect_rc "others still may not" 71 quiet as_nobody ngctl mkpeer . hub a b
+stop_ngd
+
+# -s and NGD_SOCKET: another address, so two graphs can coexist.
+ngd -d -s @ngtest 2>/dev/null &
+other=$!
+for _ in $(seq 100); do NGD_SOCKET=@ngtest ngctl list >/dev/null 2>&1 && break; sleep 0.02; done
+expect_rc "NGD_SOCKET reaches the other daemon" 0 quiet env NGD_SOCKET=@ngtest ngctl mkpeer eiface ether ether
+expect_rc "default socket has no daemon" 71 quiet ngctl list
+got=$(NGD_SOCKET=@ngtest ngctl list | head -n 1)
+expect "its own graph" "There are 2 total nodes:" "$got"
+kill $other; wait $other
+expect "SIGTERM exits 0, interface removed" "1" "$(ip link show ngeth0 >/dev/null 2>&1; echo $?)"
+
+# A client that dies mid-conversation leaves no socket node behind.
+start_ngd
+ngctl -n sleeper -f - < <(echo "mkpeer . hub a b"; sleep 30) &
+client=$!
+for _ in $(seq 100); do ngctl show sleeper: >/dev/null 2>&1 && break; sleep 0.02; done
+expect_rc "client's node exists" 0 quiet ngctl show sleeper:
+kill -9 $client; wait $client 2>/dev/null
+sleep 0.1
+expect_rc "killed client's node is gone" 71 quiet ngctl show sleeper:
+got=$(ngctl list | grep -c 'Type: hub')
+expect "its hub went with it" "0" "$got"
+
+# Garbage on the socket: ngd answers or hangs up, and keeps serving.
+python3 - <<'PY'
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("\0netgraph")
+for junk in (b"x", b"\x03\x00\xff\xff" + b"\0" * 12, b"\x01\x00\x00\x00" + b"\0" * 12 + b"A" * 100):
+    try:
+        s.send(junk)
+        s.settimeout(1)
+        s.recv(100)
+    except OSError:
+        pass
+PY
+expect_rc "ngd still serves after garbage" 0 quiet ngctl list
+finish
