@@ -50,7 +50,7 @@ ifneq ($(wildcard src/jail/jail_main.c),)
 PROGS += $(B)/jail $(B)/jexec $(B)/jls
 endif
 
-all: $(PROGS) $(LIBNG_SO) $(LIBNG_A) $(B)/netgraph.pc
+all: $(PROGS) $(LIBNG_SO) $(LIBNG_A)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -91,10 +91,6 @@ $(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(CORE_A) $(if $(JAIL_SRC),$(JA
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A))
 
-$(B)/netgraph.pc: netgraph.pc.in
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
-	    -e 's|@INCDIR@|$(INCDIR)|g' $< > $@
-
 unit: $(UNIT_BIN)
 
 check: all unit
@@ -122,10 +118,11 @@ install: all
 	install -m 644 $(LIBNG_A) $(DESTDIR)$(LIBDIR)/
 	install -m 644 include/netgraph.h $(DESTDIR)$(INCDIR)/
 	install -m 644 include/netgraph/*.h $(DESTDIR)$(INCDIR)/netgraph/
-	install -m 644 $(B)/netgraph.pc $(DESTDIR)$(PCDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+	    -e 's|@INCDIR@|$(INCDIR)|g' netgraph.pc.in > $(DESTDIR)$(PCDIR)/netgraph.pc
 	for m in man/*.[348]; do [ -e "$$m" ] || continue; \
 	    s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	-[ -z "$(DESTDIR)" ] && ldconfig
+	if [ -z "$(DESTDIR)" ]; then ldconfig; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ngd $(DESTDIR)$(SBINDIR)/ngctl \
