@@ -16,7 +16,8 @@ CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Werror=implicit-function-declaration
 CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc/core -Isrc/proto
-ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -fPIC $(CPPFLAGS)
+ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -fPIC -pthread $(CPPFLAGS)
+LDFLAGS += -pthread
 
 B = build
 
@@ -63,7 +64,7 @@ $(LIBNG_A): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(LIBNG_SO): $(LIB_OBJ)
-	$(CC) -shared -Wl,-soname,libnetgraph.so.1 -o $@ $^
+	$(CC) -shared -pthread -Wl,-soname,libnetgraph.so.1 -o $@ $^
 
 $(B)/ngd: $(NGD_OBJ) $(CORE_A)
 	$(CC) $(LDFLAGS) -o $@ $^
@@ -96,9 +97,10 @@ unit: $(UNIT_BIN)
 check: all unit
 	tests/run
 
-demo: all
+demo:
 	@if [ "$$(id -u)" != 0 ]; then echo "make demo needs root (sudo make demo)"; exit 1; fi
 	./scripts/deps
+	$(MAKE) all
 	$(MAKE) install PREFIX=$(PREFIX)
 	examples/seed-walkthrough
 

@@ -5,6 +5,7 @@
  *   -s  listen there instead of $NGD_SOCKET or @netgraph
  *   -g  members of group may change the graph too (root always may)
  * SIGTERM/SIGINT: shut every node down (its interfaces go too), exit 0.
+ * SIGHUP is ignored: there is no configuration to reload.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,6 +50,11 @@ ngd_signal(void *arg, uint32_t events)
 
 	(void)events;
 	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			/* No configuration to reload; the graph stays. */
+			ngd_log(LOG_INFO, "SIGHUP ignored");
+			continue;
+		}
 		ngd_log(LOG_INFO, "signal %u: shutting down", si.ssi_signo);
 		ngd_stop = true;
 	}
