@@ -14,6 +14,30 @@
 #define NGD_MAX_EVENTS 64
 
 static int ngd_epfd = -1;
+static uint64_t ngd_busy_us;  /* keep polling this long after traffic */
+static uint64_t ngd_traffic_us; /* when a frame last came in */
+
+static uint64_t
+ngd_clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+void
+ngd_loop_set_busy_poll(unsigned usec)
+{
+	ngd_busy_us = usec;
+}
+
+void
+ngd_loop_traffic(void)
+{
+	if (ngd_busy_us > 0)
+		ngd_traffic_us = ngd_clock_us();
+}
 
 uint64_t
 ngd_clock_ms(void)
@@ -111,6 +135,14 @@ ngd_loop_run(struct ng_graph *g, volatile bool *stop)
 		int64_t next = ng_timers_run(g);
 		int n, timeout = next < 0 ? -1 : (int)(next > 60000 ? 60000 : next);
 
+		/*
+		 * Right after traffic, an answer usually follows within tens
+		 * of microseconds; polling for it saves a sleep and a wake-up
+		 * per round trip.  An idle ngd sleeps.
+		 */
+		if (ngd_busy_us > 0 &&
+		    ngd_clock_us() - ngd_traffic_us < ngd_busy_us)
+			timeout = 0;
 		n = epoll_wait(ngd_epfd, evs, NGD_MAX_EVENTS, timeout);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -1,6 +1,7 @@
 /*
  * main.c: ngd, the daemon that holds one network namespace's graph.
- * usage: ngd [-d] [-s socket] [-g group]
+ * usage: ngd [-d] [-b usec] [-s socket] [-g group]
+ *   -b  after traffic, poll this long before sleeping (default 10000; 0 off)
  *   -d  stay in the foreground, log to stderr (otherwise daemon + syslog)
  *   -s  listen there instead of $NGD_SOCKET or @netgraph
  *   -g  members of group may change the graph too (root always may)
@@ -22,6 +23,8 @@
 
 #include "ngd.h"
 #include "ngd_proto.h"
+
+#define NGD_BUSY_POLL_DEFAULT 10000 /* microseconds: covers 100 pps */
 
 static bool ngd_foreground;
 static volatile bool ngd_stop;
@@ -63,7 +66,7 @@ ngd_signal(void *arg, uint32_t events)
 static void
 ngd_usage(void)
 {
-	fprintf(stderr, "usage: ngd [-d] [-s socket] [-g group]\n");
+	fprintf(stderr, "usage: ngd [-d] [-b usec] [-s socket] [-g group]\n");
 	exit(64);
 }
 
@@ -110,8 +113,21 @@ main(int argc, char **argv)
 	sigset_t mask;
 	int ch, lfd, error;
 
-	while ((ch = getopt(argc, argv, "dg:s:")) != -1) {
+	ngd_loop_set_busy_poll(NGD_BUSY_POLL_DEFAULT);
+	while ((ch = getopt(argc, argv, "b:dg:s:")) != -1) {
 		switch (ch) {
+		case 'b': {
+			char *end;
+			unsigned long us = strtoul(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || us > 1000000) {
+				fprintf(stderr, "ngd: -b %s: want 0 to 1000000 "
+						"microseconds\n", optarg);
+				exit(64);
+			}
+			ngd_loop_set_busy_poll((unsigned)us);
+			break;
+		}
 		case 'd':
 			ngd_foreground = true;
 			break;

@@ -82,6 +82,7 @@ ngd_netdev_event(void *arg, uint32_t events)
 	struct ng_netdev *dev = arg;
 	struct ng_graph *g = dev->node->graph;
 
+	ngd_loop_traffic();
 	for (int i = 0; i < NGD_RX_BATCH; i++) {
 		struct ng_pkt *pkt = ng_pkt_alloc(g);
 		struct iovec iov[2];

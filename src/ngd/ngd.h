@@ -33,6 +33,10 @@ void ngd_loop_defer_free(void *ptr);
 /* Run until *stop is set; timers come from the graph. */
 int ngd_loop_run(struct ng_graph *g, volatile bool *stop);
 uint64_t ngd_clock_ms(void);
+/* Poll without sleeping for usec after the last frame (0: never). */
+void ngd_loop_set_busy_poll(unsigned usec);
+/* A frame arrived: the busy-poll window starts again. */
+void ngd_loop_traffic(void);
 
 /* --- ctl.c: the control server ------------------------------------------ */
 
