@@ -2,6 +2,8 @@
  * main.c: ngd, the daemon that holds one network namespace's graph.
  * usage: ngd [-d] [-b usec] [-s socket] [-g group]
  *   -b  after traffic, poll this long before sleeping (default 10000; 0 off)
+ *   -n  nice value (default -10, as Open vSwitch runs its datapath): a
+ *       receiver woken by a frame ngd delivers should not preempt ngd
  *   -d  stay in the foreground, log to stderr (otherwise daemon + syslog)
  *   -s  listen there instead of $NGD_SOCKET or @netgraph
  *   -g  members of group may change the graph too (root always may)
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -25,6 +28,7 @@
 #include "ngd_proto.h"
 
 #define NGD_BUSY_POLL_DEFAULT 10000 /* microseconds: covers 100 pps */
+#define NGD_NICE_DEFAULT (-10)
 
 static bool ngd_foreground;
 static volatile bool ngd_stop;
@@ -66,7 +70,8 @@ ngd_signal(void *arg, uint32_t events)
 static void
 ngd_usage(void)
 {
-	fprintf(stderr, "usage: ngd [-d] [-b usec] [-s socket] [-g group]\n");
+	fprintf(stderr,
+	    "usage: ngd [-d] [-b usec] [-n nice] [-s socket] [-g group]\n");
 	exit(64);
 }
 
@@ -111,11 +116,24 @@ main(int argc, char **argv)
 	gid_t gid = 0;
 	bool gid_set = false;
 	sigset_t mask;
-	int ch, lfd, error;
+	int ch, lfd, error, nice_val = NGD_NICE_DEFAULT;
 
 	ngd_loop_set_busy_poll(NGD_BUSY_POLL_DEFAULT);
-	while ((ch = getopt(argc, argv, "b:dg:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:dg:n:s:")) != -1) {
 		switch (ch) {
+		case 'n': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == '\0' || *end != '\0' || v < -20 ||
+			    v > 19) {
+				fprintf(stderr, "ngd: -n %s: want -20 to 19\n",
+				    optarg);
+				exit(64);
+			}
+			nice_val = (int)v;
+			break;
+		}
 		case 'b': {
 			char *end;
 			unsigned long us = strtoul(optarg, &end, 10);
@@ -174,6 +192,9 @@ main(int argc, char **argv)
 		openlog("ngd", LOG_PID, LOG_DAEMON);
 		ngd_daemonize();
 	}
+	if (setpriority(PRIO_PROCESS, 0, nice_val) < 0)
+		ngd_log(LOG_WARNING, "cannot set nice %d: %s", nice_val,
+		    strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
