@@ -66,8 +66,12 @@ $(LIBNG_A): $(LIB_OBJ)
 $(LIBNG_SO): $(LIB_OBJ)
 	$(CC) -shared -pthread -Wl,-soname,libnetgraph.so.1 -o $@ $^
 
+# The engine's node types use libpcap (bpf node: BPF interpreter and
+# tcpdump filter compiler); add its link flag wherever the engine goes.
+CORE_LIBS = -lpcap
+
 $(B)/ngd: $(NGD_OBJ) $(CORE_A)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -ledit
@@ -90,7 +94,7 @@ $(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
 # Unit tests link the engine and, when it exists, the jail library.
 $(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A))
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS)
 
 unit: $(UNIT_BIN)
 
