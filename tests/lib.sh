@@ -28,6 +28,28 @@ expect_rc() {
 	if [ "$rc" -eq "$want" ]; then ok "$name"; else fail "$name (exit $rc, want $want)"; fi
 }
 
+# A scratch directory for the test, removed when it exits.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# check NAME RC STDOUT STDERR command...: compare all three at once
+check() {
+	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
+	shift 4
+	got=$("$@" 2>"$tmp/err")
+	rc=$?
+	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
+	expect "$name" "$want" "$got"
+}
+
+# masked command...: its output with padded IDs (which depend on how many
+# ngctl probes start_ngd needed) shown as ########; keeps its exit status
+masked() {
+	"$@" | sed -E 's/ID: [0-9a-f]{8}/ID: ########/;
+	    s/^(  .{15} .{15} .{12} )[0-9a-f]{8}( )/\1########\2/'
+	return "${PIPESTATUS[0]}"
+}
+
 # quiet command...: run it with its output thrown away (for expect_rc)
 quiet() { "$@" >/dev/null 2>&1; }
 

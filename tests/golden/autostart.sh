@@ -3,21 +3,7 @@
 # NGCTL_NO_AUTOSTART says not to.  The sandbox's PID namespace makes
 # pgrep see only the ngd started here.
 source "$(dirname "$0")/../lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-check() {
-	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
-	shift 4
-	got=$("$@" 2>"$tmp/err")
-	rc=$?
-	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
-	expect "$name" "$want" "$got"
-}
-masked() {
-	"$@" | sed -E 's/ID: [0-9a-f]{8}/ID: ########/'
-	return "${PIPESTATUS[0]}"
-}
 NOSTART="ngctl: can't create node: Connection refused
 ngctl: no ngd answers on @netgraph"
 

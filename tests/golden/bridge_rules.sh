@@ -4,18 +4,7 @@
 #
 #     H:x ---- link0:B
 source "$(dirname "$0")/../lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-# check NAME RC STDOUT STDERR command...: compare all three at once
-check() {
-	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
-	shift 4
-	got=$("$@" 2>"$tmp/err")
-	rc=$?
-	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
-	expect "$name" "$want" "$got"
-}
 ERR() { echo "ngctl: send msg: $1"; }
 # every node but our own socket node, as list prints it
 graph() { ngctl -n probe list | grep -v ' Name: probe '; }

@@ -3,22 +3,7 @@
 # Each is a TAP named ngethN with the lowest free N, the node named after
 # it; it outlives the ngctl that made it.
 source "$(dirname "$0")/../lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-# check NAME RC STDOUT STDERR command...: compare all three at once
-check() {
-	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
-	shift 4
-	got=$("$@" 2>"$tmp/err")
-	rc=$?
-	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
-	expect "$name" "$want" "$got"
-}
-masked() {
-	"$@" | sed -E 's/ID: [0-9a-f]{8}/ID: ########/'
-	return "${PIPESTATUS[0]}"
-}
 ERR() { echo "ngctl: send msg: $1"; }
 id_of() { ngctl show -n "$1" | sed -nE 's/.*ID: ([0-9a-f]{8}).*/\1/p'; }
 ifaces() { ip -o link show | awk -F': ' '{ print $2 }' | grep '^ngeth' | sort; }

@@ -3,23 +3,7 @@
 # cases 16, 30-35 and 41): FreeBSD's wording, 64 for usage, 66 for an
 # unreadable script, 71 for everything that failed.
 source "$(dirname "$0")/../lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-# check NAME RC STDOUT STDERR command...: compare all three at once
-check() {
-	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
-	shift 4
-	got=$("$@" 2>"$tmp/err")
-	rc=$?
-	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
-	expect "$name" "$want" "$got"
-}
-# the command, with padded IDs masked; keeps its exit status
-masked() {
-	"$@" | sed -E 's/ID: [0-9a-f]{8}/ID: ########/'
-	return "${PIPESTATUS[0]}"
-}
 ERR() { echo "ngctl: send msg: $1"; }
 USAGE='usage: ngctl [-d] [-f file] [-n name] [command ...]'
 

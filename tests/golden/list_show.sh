@@ -4,24 +4,7 @@
 # probes start_ngd needed, so they are masked as ######## where they are
 # printed padded, and read back from `show` where a test needs them.
 source "$(dirname "$0")/../lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-# check NAME RC STDOUT STDERR command...: compare all three at once
-check() {
-	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
-	shift 4
-	got=$("$@" 2>"$tmp/err")
-	rc=$?
-	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
-	expect "$name" "$want" "$got"
-}
-# the command, with padded IDs masked; keeps its exit status
-masked() {
-	"$@" | sed -E 's/ID: [0-9a-f]{8}/ID: ########/;
-	    s/^(  .{15} .{15} .{12} )[0-9a-f]{8}( )/\1########\2/'
-	return "${PIPESTATUS[0]}"
-}
 # the ID of a node, unpadded hex as in paths and dot
 id_of() {
 	local id

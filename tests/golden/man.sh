@@ -5,8 +5,6 @@
 #   tests/sandbox tests/golden/man.sh --update   rewrites that section
 source "$(dirname "$0")/../lib.sh"
 page="$top/man/ngctl.8"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 BEGIN='.\" BEGIN COMMANDS: written by tests/golden/man.sh --update from `ngctl help`'
 END='.\" END COMMANDS'
 

@@ -2,24 +2,7 @@
 # Golden test: naming nodes with `ngctl name` and the -f script that makes
 # a persistent hub (spec §13 cases 10-13 and 15).
 source "$(dirname "$0")/../lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
 
-# check NAME RC STDOUT STDERR command...: compare all three at once
-check() {
-	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
-	shift 4
-	got=$("$@" 2>"$tmp/err")
-	rc=$?
-	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
-	expect "$name" "$want" "$got"
-}
-# the command, with padded IDs masked; keeps its exit status
-masked() {
-	"$@" | sed -E 's/ID: [0-9a-f]{8}/ID: ########/;
-	    s/^(  .{15} .{15} .{12} )[0-9a-f]{8}( )/\1########\2/'
-	return "${PIPESTATUS[0]}"
-}
 ERR() { echo "ngctl: send msg: $1"; }
 # a persistent hub named $1
 hub() {
