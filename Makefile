@@ -110,6 +110,7 @@ demo:
 
 bench: all
 	bench/run
+	bench/scale
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
