@@ -96,7 +96,30 @@ $(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(CORE_A) $(if $(JAIL_SRC),$(JA
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS)
 
-unit: $(UNIT_BIN)
+# The same unit tests built with AddressSanitizer and UBSan; make check
+# runs both builds.
+SAN       = $(B)/san
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+SAN_CORE_A = $(SAN)/libngcore.a
+SAN_JAIL_A = $(SAN)/libjail.a
+SAN_UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(SAN)/tests/%)
+
+$(SAN)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -c -o $@ $<
+
+$(SAN_CORE_A): $(CORE_SRC:%.c=$(SAN)/%.o)
+	$(AR) rcs $@ $^
+
+$(SAN_JAIL_A): $(JAIL_SRC:%.c=$(SAN)/%.o)
+	$(AR) rcs $@ $^
+
+$(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(SAN_CORE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_CORE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A)) $(CORE_LIBS)
+
+unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
 check: all unit
 	tests/run
