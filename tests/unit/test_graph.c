@@ -206,7 +206,8 @@ test_names(void)
 	CHECK_STR("names/in use leaves it", s->name, "[1g]");
 	CHECK_INT("names/same name", ngt_name(sock, "H1:", "H1"), 0);
 	CHECK_INT("names/40 chars cut", ngt_name(sock, "[1g]:", long40), 0);
-	snprintf(cut31, sizeof(cut31), "%s", long40);
+	memcpy(cut31, long40, sizeof(cut31) - 1); /* what the engine keeps */
+	cut31[sizeof(cut31) - 1] = '\0';
 	CHECK_STR("names/cut to 31", s->name, cut31);
 	CHECK("names/found by 31 chars", ng_find_name(g, cut31) == s);
 	CHECK_INT("names/engine cuts too", ng_name_node(s, long40), 0);
