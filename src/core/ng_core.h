@@ -253,6 +253,17 @@ void ng_pkt_free(struct ng_pkt **pkt); /* drops one reference; NULL ok */
 struct ng_pkt *ng_pkt_ref(struct ng_pkt *pkt);
 /* A private copy if shared, so the caller may write; consumes *pkt. */
 int ng_pkt_writable(struct ng_pkt **pkt);
+/*
+ * Software offload fallback (ng_gso.c), for hooks that cannot take what a
+ * TAP hands over.  csum_finish completes a partial checksum in place (the
+ * packet must be writable).  segment cuts a GSO super-frame into ordinary
+ * frames and gives each to emit, which consumes it; l2 is the link header
+ * length (14 Ethernet, 0 bare IP).  segment consumes *pkt.
+ */
+int ng_pkt_csum_finish(struct ng_pkt *pkt);
+int ng_pkt_segment(struct ng_pkt **pkt, size_t l2,
+    void (*emit)(void *arg, struct ng_pkt **seg), void *arg);
+
 /* Send along hook to its peer; consumes *pkt and sets it NULL. */
 int ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt);
 

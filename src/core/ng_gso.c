@@ -1,0 +1,242 @@
+/*
+ * ng_gso.c: the software fallback for offload metadata.  A TAP hands ngd
+ * 64 KiB TCP (and UDP) super-frames with a partial checksum, described by
+ * pkt->vh; a hook that cannot take them (a client's socket, a node that
+ * reads the payload) gets ordinary frames from here: checksums finished,
+ * super-frames cut into MTU-sized segments.  Pure computation, no I/O.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "ng_core.h"
+
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4 5
+#endif
+
+#define NG_ETHERTYPE_IP 0x0800
+#define NG_ETHERTYPE_IPV6 0x86dd
+#define NG_ETHERTYPE_VLAN 0x8100
+#define NG_ETHERTYPE_QINQ 0x88a8
+
+/* One's-complement sum of len bytes, added to sum (not folded). */
+static uint32_t
+ng_csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+ng_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void
+ng_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static uint16_t
+ng_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+int
+ng_pkt_csum_finish(struct ng_pkt *pkt)
+{
+	uint32_t start = pkt->vh.csum_start, off = pkt->vh.csum_offset;
+	uint16_t sum;
+
+	if (!(pkt->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return 0;
+	if (start > pkt->len || off + 2 > pkt->len - start)
+		return EINVAL;
+	/* The field holds the pseudo-header sum; fold it in with the rest. */
+	sum = ng_csum_fold(ng_csum_add(0, pkt->data + start, pkt->len - start));
+	if (sum == 0 && off == 6)
+		sum = 0xffff; /* UDP: zero means "no checksum" */
+	ng_put16(pkt->data + start + off, sum);
+	pkt->vh.flags &= ~VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	return 0;
+}
+
+/* Where the network header starts and what it is. */
+static int
+ng_l3(const struct ng_pkt *pkt, size_t l2, size_t *l3off, uint16_t *etype)
+{
+	size_t off = l2;
+	uint16_t t;
+
+	if (l2 == 0) {
+		/* TUN: the IP version says which. */
+		if (pkt->len < 1)
+			return EINVAL;
+		*etype = (pkt->data[0] >> 4) == 6 ? NG_ETHERTYPE_IPV6
+						 : NG_ETHERTYPE_IP;
+		*l3off = 0;
+		return 0;
+	}
+	if (pkt->len < 14)
+		return EINVAL;
+	t = ng_get16(pkt->data + 12);
+	/* Step over 802.1Q/802.1ad tags: TCI, then the next type. */
+	while ((t == NG_ETHERTYPE_VLAN || t == NG_ETHERTYPE_QINQ) &&
+	    pkt->len >= off + 4) {
+		t = ng_get16(pkt->data + off + 2);
+		off += 4;
+	}
+	*etype = t;
+	*l3off = off;
+	return 0;
+}
+
+/*
+ * Cut a GSO super-frame into segments of at most gso_size payload bytes,
+ * each a complete frame with its checksums done, and hand each to emit
+ * (which consumes it).  A frame that is not GSO just gets its checksum
+ * finished.  l2 is the link header length: 14 for Ethernet, 0 for bare IP.
+ * Consumes *pkt.  Returns 0, EINVAL for a malformed frame, EOPNOTSUPP for
+ * a GSO kind it cannot cut, or ENOBUFS.
+ */
+int
+ng_pkt_segment(struct ng_pkt **pp, size_t l2,
+    void (*emit)(void *arg, struct ng_pkt **seg), void *arg)
+{
+	struct ng_pkt *pkt = *pp;
+	uint8_t gso = pkt->vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	size_t l3, l4, hlen, mss, payload, done;
+	uint16_t etype;
+	bool v6, tcp;
+	uint32_t seq = 0;
+	uint16_t ipid = 0;
+	int error;
+
+	*pp = NULL;
+	if (gso == VIRTIO_NET_HDR_GSO_NONE) {
+		error = ng_pkt_writable(&pkt);
+		if (error == 0)
+			error = ng_pkt_csum_finish(pkt);
+		if (error == 0)
+			emit(arg, &pkt);
+		ng_pkt_free(&pkt);
+		return error;
+	}
+	tcp = gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_TCPV6;
+	if (!tcp && gso != VIRTIO_NET_HDR_GSO_UDP_L4) {
+		ng_pkt_free(&pkt);
+		return EOPNOTSUPP;
+	}
+	error = ng_l3(pkt, l2, &l3, &etype);
+	if (error != 0)
+		goto bad;
+	v6 = etype == NG_ETHERTYPE_IPV6;
+	if (!v6 && etype != NG_ETHERTYPE_IP)
+		goto bad;
+	if (v6) {
+		if (pkt->len < l3 + 40 || pkt->data[l3 + 6] != (tcp ? 6 : 17))
+			goto bad; /* extension headers are not cut here */
+		l4 = l3 + 40;
+	} else {
+		if (pkt->len < l3 + 20)
+			goto bad;
+		l4 = l3 + (pkt->data[l3] & 0x0f) * 4;
+		ipid = ng_get16(pkt->data + l3 + 4);
+	}
+	if (tcp) {
+		if (pkt->len < l4 + 20)
+			goto bad;
+		hlen = l4 + (pkt->data[l4 + 12] >> 4) * 4;
+		seq = (uint32_t)pkt->data[l4 + 4] << 24 |
+		    (uint32_t)pkt->data[l4 + 5] << 16 |
+		    (uint32_t)pkt->data[l4 + 6] << 8 | pkt->data[l4 + 7];
+	} else {
+		hlen = l4 + 8;
+	}
+	mss = pkt->vh.gso_size;
+	if (hlen > pkt->len || mss == 0)
+		goto bad;
+	payload = pkt->len - hlen;
+	for (done = 0; done < payload || (done == 0 && payload == 0);) {
+		size_t n = payload - done < mss ? payload - done : mss;
+		bool last = done + n >= payload;
+		struct ng_pkt *seg = ng_pkt_alloc(pkt->graph);
+		uint8_t *ip, *th;
+		uint32_t sum;
+		size_t l4len;
+
+		if (seg == NULL) {
+			ng_pkt_free(&pkt);
+			return ENOBUFS;
+		}
+		memcpy(seg->data, pkt->data, hlen);
+		memcpy(seg->data + hlen, pkt->data + hlen + done, n);
+		seg->len = hlen + n;
+		ip = seg->data + l3;
+		th = seg->data + l4;
+		l4len = seg->len - l4;
+		if (v6) {
+			ng_put16(ip + 4, (uint16_t)(seg->len - l3 - 40));
+		} else {
+			ng_put16(ip + 2, (uint16_t)(seg->len - l3));
+			ng_put16(ip + 4, (uint16_t)(ipid + done / mss));
+			ng_put16(ip + 10, 0);
+			ng_put16(ip + 10,
+			    ng_csum_fold(ng_csum_add(0, ip, l4 - l3)));
+		}
+		if (tcp) {
+			uint32_t s = seq + (uint32_t)done;
+
+			th[4] = s >> 24;
+			th[5] = s >> 16;
+			th[6] = s >> 8;
+			th[7] = s;
+			if (!last)
+				th[13] &= ~(0x01 | 0x08); /* FIN, PSH: last only */
+			if (done > 0)
+				th[13] &= ~0x80; /* CWR: first only */
+			ng_put16(th + 16, 0);
+		} else {
+			ng_put16(th + 4, (uint16_t)l4len);
+			ng_put16(th + 6, 0);
+		}
+		/* Pseudo-header, then the transport header and data. */
+		if (v6)
+			sum = ng_csum_add(0, ip + 8, 32);
+		else
+			sum = ng_csum_add(0, ip + 12, 8);
+		sum += tcp ? 6 : 17;
+		sum += (uint32_t)l4len;
+		sum = ng_csum_add(sum, th, l4len);
+		{
+			uint16_t c = ng_csum_fold(sum);
+
+			if (!tcp && c == 0)
+				c = 0xffff;
+			ng_put16(th + (tcp ? 16 : 6), c);
+		}
+		done += n;
+		emit(arg, &seg); /* consumes seg */
+		ng_pkt_free(&seg);
+		if (payload == 0)
+			break;
+	}
+	ng_pkt_free(&pkt);
+	return 0;
+bad:
+	ng_pkt_free(&pkt);
+	return EINVAL;
+}
