@@ -4,6 +4,7 @@
  * one at a time, so each is atomic.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <time.h>
@@ -141,8 +142,14 @@ ngd_loop_run(struct ng_graph *g, volatile bool *stop)
 		 * per round trip.  An idle ngd sleeps.
 		 */
 		if (ngd_busy_us > 0 &&
-		    ngd_clock_us() - ngd_traffic_us < ngd_busy_us)
+		    ngd_clock_us() - ngd_traffic_us < ngd_busy_us) {
+			/*
+			 * Let whatever else wants this CPU (the programs at
+			 * both ends of the traffic) run first.
+			 */
+			sched_yield();
 			timeout = 0;
+		}
 		n = epoll_wait(ngd_epfd, evs, NGD_MAX_EVENTS, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
