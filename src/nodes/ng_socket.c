@@ -131,18 +131,47 @@ ng_socket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 	return ops->deliver_msg(priv->ctl, ctx->retaddr, msg);
 }
 
+struct ng_socket_seg {
+	struct ng_hook *hook;
+	int error;
+};
+
+static void
+ng_socket_deliver(void *arg, struct ng_pkt **pkt)
+{
+	struct ng_socket_seg *s = arg;
+	struct ng_socket_priv *priv = s->hook->node->priv;
+	const struct ng_socket_ops *ops;
+
+	ops = ng_graph_cfg(s->hook->node->graph)->sock_ops;
+	if (priv->data != NULL && ops != NULL && ops->deliver_data != NULL &&
+	    s->error == 0)
+		s->error = ops->deliver_data(priv->data, s->hook->name, *pkt);
+	ng_pkt_free(pkt);
+}
+
+/*
+ * A client reads whole frames: a super-frame from a TAP is cut into
+ * segments and partial checksums are finished first (ng_gso.c).
+ */
 static int
 ng_socket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
 	struct ng_socket_priv *priv = hook->node->priv;
-	const struct ng_socket_ops *ops;
-	int error = 0;
+	struct ng_socket_seg s = {.hook = hook, .error = 0};
+	int error;
 
-	ops = ng_graph_cfg(hook->node->graph)->sock_ops;
-	if (priv->data != NULL && ops != NULL && ops->deliver_data != NULL)
-		error = ops->deliver_data(priv->data, hook->name, *pkt);
-	ng_pkt_free(pkt);
-	return error;
+	if (priv->data == NULL) {
+		ng_pkt_free(pkt);
+		return 0;
+	}
+	if ((*pkt)->vh.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+	    !((*pkt)->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
+		ng_socket_deliver(&s, pkt);
+		return s.error;
+	}
+	error = ng_pkt_segment(pkt, 14, ng_socket_deliver, &s);
+	return error != 0 ? error : s.error;
 }
 
 static int

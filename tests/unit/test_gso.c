@@ -230,6 +230,7 @@ main(void)
 	ng_pkt_free(&l.seg[0]);
 
 	/* Malformed: a GSO frame too short for its headers. */
+	l.n = 0;
 	p = make_super(g, false, true);
 	p->len = 30;
 	l.n = 0;
@@ -241,5 +242,33 @@ main(void)
 	CHECK_INT("UFO: EOPNOTSUPP", ng_pkt_segment(&p, 14, collect, &l),
 	    EOPNOTSUPP);
 	ng_graph_free(g);
+
+	/*
+	 * A client never sees a super-frame:
+	 *   [socket A] a --- b [socket B]
+	 * A sends a 10000-byte TCP super-frame; B receives 7 frames, none
+	 * larger than an MTU's worth.
+	 */
+	{
+		static struct ngt_conn ca, cb;
+		struct ng_node *a, *b;
+		unsigned big = 0;
+
+		g = ngt_graph();
+		a = ngt_socket(g, &ca);
+		b = ngt_socket(g, &cb);
+		CHECK_INT("sockets: connect", ng_con_nodes(a, "a", b, "b"), 0);
+		p = make_super(g, false, true);
+		CHECK_INT("sockets: send", ng_socket_send_data(a, "a", &p), 0);
+		CHECK_INT("sockets: 7 frames arrive", (int)ngt_count(&cb, "b"),
+		    (PAYLOAD + MSS - 1) / MSS);
+		for (unsigned i = 0; i < cb.nframes; i++)
+			if (ngt_frame(&cb, i)->len > 14 + 20 + 20 + MSS)
+				big++;
+		CHECK_INT("sockets: none larger than the MSS", (int)big, 0);
+		ngt_close(&ca);
+		ngt_close(&cb);
+		ng_graph_free(g);
+	}
 	return ngt_done();
 }
