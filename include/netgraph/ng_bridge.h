@@ -24,56 +24,50 @@
  * still forwarded but not learned, and memoryFailures counts them. */
 #define NG_BRIDGE_MAX_HOSTS 65536
 
-struct ng_bridge_config {
-	uint8_t debugLevel;
-	uint32_t loopTimeout;  /* seconds a looping link stays muted */
-	uint32_t maxStaleness; /* seconds before a silent host is forgotten */
-	uint32_t minStableAge; /* seconds a host must stay put on a link */
-};
+/* setconfig, getconfig */
+#define NG_BRIDGE_CONFIG_FIELDS(F)                                             \
+	F(debugLevel, uint8, , )                                               \
+	F(loopTimeout, uint32, , )  /* seconds a looping link stays muted */   \
+	F(maxStaleness, uint32, , ) /* seconds before a silent host goes */    \
+	F(minStableAge, uint32, , ) /* seconds a host must stay put on a link */
+NG_WIRE_STRUCT(ng_bridge_config, NG_BRIDGE_CONFIG_FIELDS, 16);
 
-/* Per-link counters; the X-macro gives the struct and the ASCII names. */
-#define NG_BRIDGE_STATS_FIELDS(X)                                              \
-	X(recvOctets)                                                          \
-	X(recvPackets)                                                         \
-	X(recvMulticast)                                                       \
-	X(recvBroadcast)                                                       \
-	X(recvUnknown)                                                         \
-	X(recvRunts)                                                           \
-	X(recvInvalid)                                                         \
-	X(xmitOctets)                                                          \
-	X(xmitPackets)                                                         \
-	X(xmitMulticasts)                                                      \
-	X(xmitBroadcasts)                                                      \
-	X(loopDrops)                                                           \
-	X(loopDetects)                                                         \
-	X(memoryFailures)
+/* getstats, getclrstats: one link's counters */
+#define NG_BRIDGE_STATS_FIELDS(F)                                              \
+	F(recvOctets, uint64, , )                                              \
+	F(recvPackets, uint64, , )                                             \
+	F(recvMulticast, uint64, , )                                           \
+	F(recvBroadcast, uint64, , )                                           \
+	F(recvUnknown, uint64, , )                                             \
+	F(recvRunts, uint64, , )                                               \
+	F(recvInvalid, uint64, , )                                             \
+	F(xmitOctets, uint64, , )                                              \
+	F(xmitPackets, uint64, , )                                             \
+	F(xmitMulticasts, uint64, , )                                          \
+	F(xmitBroadcasts, uint64, , )                                          \
+	F(loopDrops, uint64, , )                                               \
+	F(loopDetects, uint64, , )                                             \
+	F(memoryFailures, uint64, , )
+NG_WIRE_STRUCT(ng_bridge_link_stats, NG_BRIDGE_STATS_FIELDS, 112);
 
-struct ng_bridge_link_stats {
-#define NG_BRIDGE_STATS_MEMBER(f) uint64_t f;
-	NG_BRIDGE_STATS_FIELDS(NG_BRIDGE_STATS_MEMBER)
-#undef NG_BRIDGE_STATS_MEMBER
-};
+/* gettable: one learned host */
+#define NG_BRIDGE_HOST_FIELDS(F)                                               \
+	F(addr, enaddr, , )                                                    \
+	F(hook, fixstr, NG_HOOKSIZ, )                                          \
+	F(age, uint16, , )       /* seconds since learned, saturating */       \
+	F(staleness, uint16, , ) /* seconds since last seen */
+NG_WIRE_STRUCT(ng_bridge_host, NG_BRIDGE_HOST_FIELDS, 42);
 
-struct ng_bridge_host {
-	uint8_t addr[6];
-	char hook[NG_HOOKSIZ];
-	uint16_t age;       /* seconds since learned, saturating */
-	uint16_t staleness; /* seconds since last seen */
-};
+#define NG_BRIDGE_HOST_ARY_FIELDS(F)                                           \
+	F(numHosts, uint32, , )                                                \
+	F(hosts, array, (struct, ng_bridge_host, numHosts), )
+NG_WIRE_STRUCT(ng_bridge_host_ary, NG_BRIDGE_HOST_ARY_FIELDS, 4);
 
-struct ng_bridge_host_ary {
-	uint32_t numHosts;
-	struct ng_bridge_host hosts[];
-};
-
-struct ng_bridge_move_host {
-	uint8_t addr[6];
-	char hook[NG_HOOKSIZ];
-};
-
-_Static_assert(sizeof(struct ng_bridge_config) == 16, "bridge config");
-_Static_assert(sizeof(struct ng_bridge_link_stats) == 112, "bridge stats");
-_Static_assert(sizeof(struct ng_bridge_host) == 42, "bridge host");
+/* movehost: an empty hook means the hook the message arrived through */
+#define NG_BRIDGE_MOVE_HOST_FIELDS(F)                                          \
+	F(addr, enaddr, , )                                                    \
+	F(hook, fixstr, NG_HOOKSIZ, )
+NG_WIRE_STRUCT(ng_bridge_move_host, NG_BRIDGE_MOVE_HOST_FIELDS, 38);
 
 enum {
 	NGM_BRIDGE_SET_CONFIG = 1,

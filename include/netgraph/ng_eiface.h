@@ -5,6 +5,10 @@
 #ifndef _NETGRAPH_NG_EIFACE_H_
 #define _NETGRAPH_NG_EIFACE_H_
 
+#include <stdint.h>
+
+#include <netgraph/ng_message.h>
+
 #define NG_EIFACE_NODE_TYPE "eiface"
 #define NGM_EIFACE_COOKIE 948105892
 
@@ -17,8 +21,23 @@
 
 enum {
 	NGM_EIFACE_GET_IFNAME = 1, /* reply: interface name, NUL-terminated */
-	NGM_EIFACE_GET_IFADDRS,    /* reply: the interface's addresses */
+	NGM_EIFACE_GET_IFADDRS,    /* reply: struct ng_eiface_ifaddrs */
 	NGM_EIFACE_SET,            /* arg: 6-byte Ethernet address */
 };
+
+/*
+ * getifaddrs: the interface's IPv4 and IPv6 addresses, wherever it lives.
+ * FreeBSD replies with raw sockaddrs that have no ASCII form; this reply
+ * reads as { numAddrs=1 addrs=[ { addr=192.0.2.1 prefixlen=24 } ] }.
+ */
+#define NG_EIFACE_IFADDR_FIELDS(F)                                             \
+	F(addr, inetaddr, , )                                                  \
+	F(prefixlen, uint8, , )
+NG_WIRE_STRUCT(ng_eiface_ifaddr, NG_EIFACE_IFADDR_FIELDS, 20);
+
+#define NG_EIFACE_IFADDRS_FIELDS(F)                                            \
+	F(numAddrs, uint32, , )                                                \
+	F(addrs, array, (struct, ng_eiface_ifaddr, numAddrs), )
+NG_WIRE_STRUCT(ng_eiface_ifaddrs, NG_EIFACE_IFADDRS_FIELDS, 4);
 
 #endif

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <netgraph/ng_wire.h>
+
 #define NG_TYPESIZ 32
 #define NG_HOOKSIZ 32
 #define NG_NODESIZ 32
@@ -32,21 +34,24 @@
 #define NGM_READONLY 0x10000000
 #define NGM_HASREPLY 0x20000000
 
+/* The message header; FreeBSD prints it flat, as in ng_mesg below. */
+#define NG_MSGHDR_FIELDS(F)                                                    \
+	F(version, uint8, , )                                                  \
+	F(spare, uint8, , )                                                    \
+	F(spare2, uint16, , )                                                  \
+	F(arglen, uint32, , )                                                  \
+	F(cmd, uint32, , )                                                     \
+	F(flags, hint32, , )                                                   \
+	F(token, uint32, , )                                                   \
+	F(typecookie, uint32, , )                                              \
+	F(cmdstr, fixstr, NG_CMDSTRSIZ, )
+NG_WIRE_STRUCT(ng_msghdr, NG_MSGHDR_FIELDS, 56);
+
 struct ng_mesg {
-	struct ng_msghdr {
-		uint8_t version;
-		uint8_t spare;
-		uint16_t spare2;
-		uint32_t arglen;
-		uint32_t cmd;
-		uint32_t flags;
-		uint32_t token;
-		uint32_t typecookie;
-		char cmdstr[NG_CMDSTRSIZ];
-	} header;
+	struct ng_msghdr header;
 	char data[];
 };
-_Static_assert(sizeof(struct ng_mesg) == 56, "ng_mesg header is 56 bytes");
+NG_WIRE_ASSERT(sizeof(struct ng_mesg) == 56, "ng_mesg header is 56 bytes");
 
 #define NGM_GENERIC_COOKIE 1137070366
 #define NGM_FLOW_COOKIE 851672669
@@ -71,64 +76,57 @@ _Static_assert(sizeof(struct ng_mesg) == 56, "ng_mesg header is 56 bytes");
 #define NGM_LINK_IS_UP 32
 #define NGM_LINK_IS_DOWN 33
 
-struct ngm_mkpeer {
-	char type[NG_TYPESIZ];
-	char ourhook[NG_HOOKSIZ];
-	char peerhook[NG_HOOKSIZ];
-};
+/* Arguments and replies of the generic commands */
+#define NGM_MKPEER_FIELDS(F)                                                   \
+	F(type, fixstr, NG_TYPESIZ, )                                          \
+	F(ourhook, fixstr, NG_HOOKSIZ, )                                       \
+	F(peerhook, fixstr, NG_HOOKSIZ, )
+NG_WIRE_STRUCT(ngm_mkpeer, NGM_MKPEER_FIELDS, 96);
 
-struct ngm_connect {
-	char path[NG_PATHSIZ];
-	char ourhook[NG_HOOKSIZ];
-	char peerhook[NG_HOOKSIZ];
-};
+#define NGM_CONNECT_FIELDS(F)                                                  \
+	F(path, fixstr, NG_PATHSIZ, )                                          \
+	F(ourhook, fixstr, NG_HOOKSIZ, )                                       \
+	F(peerhook, fixstr, NG_HOOKSIZ, )
+NG_WIRE_STRUCT(ngm_connect, NGM_CONNECT_FIELDS, 576);
 
-struct ngm_name {
-	char name[NG_NODESIZ];
-};
+#define NGM_NAME_FIELDS(F) F(name, fixstr, NG_NODESIZ, )
+NG_WIRE_STRUCT(ngm_name, NGM_NAME_FIELDS, 32);
 
-struct ngm_rmhook {
-	char ourhook[NG_HOOKSIZ];
-};
+#define NGM_RMHOOK_FIELDS(F) F(ourhook, fixstr, NG_HOOKSIZ, hook)
+NG_WIRE_STRUCT(ngm_rmhook, NGM_RMHOOK_FIELDS, 32);
 
-struct nodeinfo {
-	char name[NG_NODESIZ];
-	char type[NG_TYPESIZ];
-	uint32_t id;
-	uint32_t hooks;
-};
+#define NG_NODEINFO_FIELDS(F)                                                  \
+	F(name, fixstr, NG_NODESIZ, )                                          \
+	F(type, fixstr, NG_TYPESIZ, )                                          \
+	F(id, hint32, , )                                                      \
+	F(hooks, uint32, , )
+NG_WIRE_STRUCT(nodeinfo, NG_NODEINFO_FIELDS, 72);
 
-struct linkinfo {
-	char ourhook[NG_HOOKSIZ];
-	char peerhook[NG_HOOKSIZ];
-	struct nodeinfo nodeinfo;
-};
+#define NG_LINKINFO_FIELDS(F)                                                  \
+	F(ourhook, fixstr, NG_HOOKSIZ, )                                       \
+	F(peerhook, fixstr, NG_HOOKSIZ, )                                      \
+	F(nodeinfo, struct, nodeinfo, )
+NG_WIRE_STRUCT(linkinfo, NG_LINKINFO_FIELDS, 136);
 
-struct hooklist {
-	struct nodeinfo nodeinfo;
-	struct linkinfo link[];
-};
+#define NG_HOOKLIST_FIELDS(F)                                                  \
+	F(nodeinfo, struct, nodeinfo, )                                        \
+	F(link, array, (struct, linkinfo, nodeinfo.hooks), linkinfo)
+NG_WIRE_STRUCT(hooklist, NG_HOOKLIST_FIELDS, 72);
 
-struct namelist {
-	uint32_t numnames;
-	struct nodeinfo nodeinfo[];
-};
+#define NG_NAMELIST_FIELDS(F)                                                  \
+	F(numnames, uint32, , )                                                \
+	F(nodeinfo, array, (struct, nodeinfo, numnames), )
+NG_WIRE_STRUCT(namelist, NG_NAMELIST_FIELDS, 4);
 
-struct typeinfo {
-	char type_name[NG_TYPESIZ];
-	uint32_t numnodes;
-};
+#define NG_TYPEINFO_FIELDS(F)                                                  \
+	F(type_name, fixstr, NG_TYPESIZ, typename)                             \
+	F(numnodes, uint32, , )
+NG_WIRE_STRUCT(typeinfo, NG_TYPEINFO_FIELDS, 36);
 
-struct typelist {
-	uint32_t numtypes;
-	struct typeinfo typeinfo[];
-};
-
-_Static_assert(sizeof(struct ngm_mkpeer) == 96, "ngm_mkpeer");
-_Static_assert(sizeof(struct ngm_connect) == 576, "ngm_connect");
-_Static_assert(sizeof(struct nodeinfo) == 72, "nodeinfo");
-_Static_assert(sizeof(struct linkinfo) == 136, "linkinfo");
-_Static_assert(sizeof(struct typeinfo) == 36, "typeinfo");
+#define NG_TYPELIST_FIELDS(F)                                                  \
+	F(numtypes, uint32, , )                                                \
+	F(typeinfo, array, (struct, typeinfo, numtypes), )
+NG_WIRE_STRUCT(typelist, NG_TYPELIST_FIELDS, 4);
 
 /* Build a message header in place (msg must have room for arglen bytes). */
 #define NG_MKMESSAGE_HDR(msg, cookie, cmdid, len)                              \

@@ -13,8 +13,6 @@
 #include "ng_core.h"
 #include "ng_internal.h"
 
-const struct ng_ascii_ops *ng_ascii;
-
 /* --- hashing ------------------------------------------------------------ */
 
 static uint32_t
@@ -1056,6 +1054,8 @@ ng_pkt_alloc(struct ng_graph *g)
 	memset(&p->vh, 0, sizeof(p->vh));
 	p->data = p->buf + NG_PKT_HEADROOM;
 	p->len = 0;
+	p->vlan_tag = 0;
+	p->vlan_tagged = false;
 	p->refs = 1;
 	p->graph = g;
 	p->next = NULL;
@@ -1094,6 +1094,8 @@ ng_pkt_writable(struct ng_pkt **pp)
 		return ENOBUFS;
 	}
 	p->vh = old->vh;
+	p->vlan_tag = old->vlan_tag;
+	p->vlan_tagged = old->vlan_tagged;
 	p->data = p->buf + (old->data - old->buf);
 	p->len = old->len;
 	memcpy(p->data, old->data, old->len);

@@ -20,9 +20,12 @@ struct ng_graph;
 struct ng_node;
 struct ng_hook;
 struct ng_pkt;
-struct ng_parse_type; /* the ASCII engine (issue 3) */
+struct ng_parse_type; /* the ASCII form of a message (ng_parse.h) */
 
-/* One row per command a type understands; generic commands too. */
+/*
+ * One row per command a type understands; generic commands too.  The
+ * parse types give the ASCII forms that ascii2binary and binary2ascii use.
+ */
 struct ng_cmdlist {
 	uint32_t cookie;
 	uint32_t cmd;
@@ -127,6 +130,12 @@ struct ng_socket_ops {
  */
 struct ng_netdev;
 enum ng_netdev_kind { NG_NETDEV_TAP, NG_NETDEV_TUN };
+/* One address of an interface (get_addrs). */
+struct ng_netdev_addr {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint8_t prefixlen;
+};
 struct ng_netdev_ops {
 	int (*create)(void *be, enum ng_netdev_kind kind, const char *ifname,
 	    const uint8_t mac[6], struct ng_node *node,
@@ -139,6 +148,14 @@ struct ng_netdev_ops {
 	int (*set_name)(void *be, struct ng_netdev *dev, const char *name);
 	int (*get_name)(void *be, struct ng_netdev *dev, char name[16]);
 	bool (*name_in_use)(void *be, const char *name);
+	/* The interface's IPv4 and IPv6 addresses wherever it lives: the
+	 * first max into addrs, how many there are into *n.  May be NULL. */
+	int (*get_addrs)(void *be, struct ng_netdev *dev,
+	    struct ng_netdev_addr *addrs, unsigned max, unsigned *n);
+	/* The interface's index and whether it is administratively up,
+	 * wherever it lives (iface: getifindex, point2point).  May be NULL. */
+	int (*get_info)(void *be, struct ng_netdev *dev, uint32_t *ifindex,
+	    bool *up);
 	/* Host identity for stable MACs (e.g. /etc/machine-id); may be NULL. */
 	const char *machine_id;
 };
@@ -221,15 +238,6 @@ const struct ng_cmdlist *ng_find_cmd(const struct ng_type *type,
     uint32_t cookie, uint32_t cmd);
 extern const struct ng_cmdlist ng_generic_cmds[];
 
-/* Hook for the ASCII engine: NULL until issue 3 provides it. */
-struct ng_ascii_ops {
-	int (*parse)(const struct ng_parse_type *t, const char *text,
-	    uint8_t **buf, size_t *len);
-	int (*unparse)(const struct ng_parse_type *t, const uint8_t *buf,
-	    size_t len, char **text);
-};
-extern const struct ng_ascii_ops *ng_ascii;
-
 /* --- data -------------------------------------------------------------- */
 
 #define NG_PKT_HEADROOM 128
@@ -240,6 +248,8 @@ struct ng_pkt {
 	struct virtio_net_hdr vh; /* offload metadata, as TAP gives it */
 	uint8_t *data;
 	uint32_t len;
+	uint16_t vlan_tag; /* an 802.1Q tag kept out of band (vlan decap) */
+	bool vlan_tagged;  /* vlan_tag holds one */
 	int refs;
 	struct ng_graph *graph;
 	struct ng_pkt *next; /* free list */

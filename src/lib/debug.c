@@ -1,13 +1,18 @@
 /*
  * debug.c: libnetgraph's debug levels and logging (netgraph(3)):
- * level 1 logs failures, level 2 dumps every message header and packet
- * size, level 3 adds the packet bytes.  Logging goes through two function
- * pointers, warn(3) and warnx(3) by default.
+ * level 1 logs failures, level 2 dumps every message (header, command
+ * number, argument bytes) and the size of every packet, level 3 asks the
+ * node at the other end to put a message's arguments into words and dumps
+ * packet bytes.  Logging goes through two function pointers, warn(3) and
+ * warnx(3) by default.
  */
 #include <err.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <netgraph.h>
 #include <netgraph/ng_bridge.h>
@@ -19,6 +24,16 @@
 
 static void (*ng_lib_log)(const char *fmt, ...) = warn;
 static void (*ng_lib_logx_fn)(const char *fmt, ...) = warnx;
+
+/* Set while this thread converts a message for a dump: the messages that
+ * takes are neither dumped nor logged (FreeBSD lowers the level). */
+static __thread int ng_lib_quiet;
+
+int
+ng_lib_level(void)
+{
+	return ng_lib_quiet ? 0 : ng_lib_debug;
+}
 
 int
 NgSetDebug(int level)
@@ -83,45 +98,125 @@ ng_lib_cookie_name(uint32_t cookie)
 	return "??";
 }
 
-void
-ng_lib_dump_msg(const char *what, const char *path, const struct ng_mesg *msg)
+/*
+ * Ask the node at path for msg's arguments in ASCII (binary2ascii),
+ * through a socket node of our own so that nothing meant for the caller
+ * is read.  0 or an errno; *ascii is malloc'd.
+ */
+static int
+ng_lib_ascii_args(const char *path, const struct ng_mesg *msg,
+    size_t arglen, struct ng_mesg **ascii)
 {
+	struct ng_mesg *copy, *rep = NULL;
+	int cs, n, error = 0;
+
+	*ascii = NULL;
+	if ((copy = malloc(sizeof(*copy) + arglen)) == NULL)
+		return ENOMEM;
+	memcpy(copy, msg, sizeof(*copy) + arglen);
+	copy->header.arglen = (uint32_t)arglen;
+	ng_lib_quiet++;
+	if (NgMkSockNode(NULL, &cs, NULL) < 0) {
+		error = errno;
+	} else {
+		if (NgSendMsg(cs, path, NGM_GENERIC_COOKIE, NGM_BINARY2ASCII,
+			copy, sizeof(*copy) + arglen) < 0 ||
+		    (n = NgAllocRecvMsg(cs, &rep, NULL)) < 0)
+			error = errno;
+		else if ((size_t)n < 2 * sizeof(*rep) ||
+		    rep->header.arglen < sizeof(*rep))
+			error = EPROTO;
+		close(cs);
+	}
+	ng_lib_quiet--;
+	free(copy);
+	if (error != 0) {
+		free(rep);
+		return error;
+	}
+	*ascii = rep;
+	return 0;
+}
+
+/*
+ * what, the address, the header; the command and its arguments in ASCII
+ * (level 3, when path is absolute) or in hex.  len is how many bytes of
+ * msg there are.
+ */
+void
+ng_lib_dump_msg(const char *what, const char *path, const struct ng_mesg *msg,
+    size_t len)
+{
+	size_t arglen = msg->header.arglen;
+	struct ng_mesg *rep;
+	int error;
+
+	if (arglen > len - sizeof(*msg))
+		arglen = len - sizeof(*msg);
 	ng_lib_logx("%s", what);
 	ng_lib_logx("SOCKADDR: { fam=%d len=%zu addr=\"%s\" }", 32,
-	    strlen(path) + 2, path);
+	    strlen(path) + 3, path);
 	ng_lib_logx("NG_MESG :");
 	ng_lib_logx("  vers   %d", msg->header.version);
 	ng_lib_logx("  arglen %u", msg->header.arglen);
 	ng_lib_logx("  flags  %x", msg->header.flags);
 	ng_lib_logx("  token  %u", msg->header.token);
-	ng_lib_logx("  cookie %s (%u)", ng_lib_cookie_name(msg->header.typecookie),
+	ng_lib_logx("  cookie %s (%u)",
+	    ng_lib_cookie_name(msg->header.typecookie),
 	    msg->header.typecookie);
-	if (ng_lib_debug > 2) {
-		ng_lib_logx("  cmd    %.*s (%u)", NG_CMDSTRSIZ,
-		    msg->header.cmdstr, msg->header.cmd);
+	if (ng_lib_level() > 2 && strchr(path, ':') != NULL) {
+		error = ng_lib_ascii_args(path, msg, arglen, &rep);
+		if (error == 0) {
+			const struct ng_mesg *a;
+			size_t room;
+
+			a = (const struct ng_mesg *)rep->data;
+			room = rep->header.arglen - sizeof(*a);
+			ng_lib_logx("  cmd    %.*s (%u)", NG_CMDSTRSIZ,
+			    a->header.cmdstr, a->header.cmd);
+			ng_lib_logx("  args   %.*s",
+			    (int)strnlen(a->data, room), a->data);
+			free(rep);
+			return;
+		}
+		ng_lib_logx("  [error decoding message: %s]",
+		    NgStrError(error));
 	}
-	if (ng_lib_debug > 2 && msg->header.arglen > 0)
-		ng_lib_dump_data((const unsigned char *)msg->data,
-		    msg->header.arglen);
+	ng_lib_logx("  cmd    %u", msg->header.cmd);
+	ng_lib_logx("  args (%u bytes)", msg->header.arglen);
+	ng_lib_dump_data((const unsigned char *)msg->data, arglen);
 }
 
+/* FreeBSD's layout: offset, 16 bytes in hex, two spaces, the text. */
 void
 ng_lib_dump_data(const unsigned char *buf, size_t len)
 {
 	char line[100];
+	size_t n;
 
 	for (size_t off = 0; off < len; off += 16) {
-		int n = snprintf(line, sizeof(line), "%04zx:  ", off);
-
-		for (size_t j = 0; j < 16; j++)
-			n += snprintf(line + n, sizeof(line) - n,
-			    off + j < len ? "%02x " : "   ",
-			    off + j < len ? buf[off + j] : 0);
+		n = (size_t)snprintf(line, sizeof(line), "%04zx:  ", off);
+		for (size_t j = 0; j < 16; j++) {
+			if (off + j < len)
+				n += (size_t)snprintf(line + n,
+				    sizeof(line) - n, "%02x ", buf[off + j]);
+			else
+				n += (size_t)snprintf(line + n,
+				    sizeof(line) - n, "   ");
+		}
+		line[n++] = ' ';
 		line[n++] = ' ';
 		for (size_t j = 0; j < 16; j++) {
-			unsigned char c = off + j < len ? buf[off + j] : ' ';
+			unsigned char c = off + j < len ? buf[off + j] : 0;
 
-			line[n++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+			if (off + j >= len) {
+				line[n++] = ' '; /* two, as FreeBSD writes */
+				line[n++] = ' ';
+			} else if (c >= 0x20 && c < 0x7f) {
+				line[n++] = (char)c;
+			} else {
+				line[n++] = '.';
+			}
 		}
 		line[n] = '\0';
 		ng_lib_logx("%s", line);

@@ -301,9 +301,33 @@ ng_lib_request(int fd, uint16_t kind, const char *addr, const void *p1,
 	return error;
 }
 
-/* The next frame of the wanted kind: from the queue, else the socket. */
+/* A reply to the request with this token and command. */
+struct ng_lib_want {
+	uint32_t token, cmd;
+};
+
+static bool
+ng_lib_wanted(const struct ng_lib_frame *f, const struct ng_lib_want *want)
+{
+	struct ng_msghdr h;
+
+	if (want == NULL)
+		return true;
+	if (f->plen < sizeof(h))
+		return false;
+	memcpy(&h, f->payload, sizeof(h));
+	return (h.flags & NGF_RESP) != 0 && h.token == want->token &&
+	    h.cmd == want->cmd;
+}
+
+/*
+ * The next frame of the wanted kind (and, if want is not NULL, the reply
+ * it describes): from the queue, else the socket.  Frames passed over
+ * stay queued for the next receive.
+ */
 static int
-ng_lib_next(int fd, uint16_t kind, struct ng_lib_frame **fp)
+ng_lib_next(int fd, uint16_t kind, const struct ng_lib_want *want,
+    struct ng_lib_frame **fp)
 {
 	struct ng_lib_fd *st;
 	int error = 0;
@@ -315,7 +339,7 @@ ng_lib_next(int fd, uint16_t kind, struct ng_lib_frame **fp)
 		struct ng_lib_frame *f, **pp;
 
 		for (pp = &st->head; (f = *pp) != NULL; pp = &f->next) {
-			if (f->hdr.kind == kind) {
+			if (f->hdr.kind == kind && ng_lib_wanted(f, want)) {
 				*pp = f->next;
 				if (st->tail == &f->next)
 					st->tail = pp;
@@ -390,7 +414,7 @@ NgMkSockNode(const char *name, int *csp, int *dsp)
 	error = ng_lib_request(cs, NGD_HELLO_CTL, name != NULL ? name : "",
 	    NULL, 0, NULL, 0, &id);
 	if (error != 0) {
-		if (ng_lib_debug > 0)
+		if (ng_lib_level() > 0)
 			ng_lib_warnx("bind(%s): %s", name != NULL ? name : "",
 			    NgStrError(error));
 		close(cs);
@@ -423,17 +447,20 @@ ng_lib_send_msg(int cs, const char *path, struct ng_mesg *msg)
 {
 	int error;
 
-	if (ng_lib_debug > 1)
-		ng_lib_dump_msg("SENDING MESSAGE:", path, msg);
+	if (ng_lib_level() > 1)
+		ng_lib_dump_msg((msg->header.flags & NGF_RESP) ?
+			"SENDING RESPONSE:" : "SENDING MESSAGE:",
+		    path, msg, sizeof(*msg) + msg->header.arglen);
 	error = ng_lib_request(cs, NGD_MSG, path, msg,
 	    sizeof(*msg) + msg->header.arglen, NULL, 0, NULL);
 	if (error != 0) {
-		if (ng_lib_debug > 0)
+		if (ng_lib_level() > 0)
 			ng_lib_warnx("sendto(%s): %s", path, NgStrError(error));
 		return error;
 	}
 	/* Like FreeBSD: wait until the reply can be read, without reading. */
-	if (msg->header.cmd & NGM_HASREPLY) {
+	if ((msg->header.cmd & NGM_HASREPLY) &&
+	    !(msg->header.flags & NGF_RESP)) {
 		while (NgPending(cs) == 0) {
 			struct pollfd pfd = {.fd = cs, .events = POLLIN};
 
@@ -479,6 +506,9 @@ NgSendMsg(int cs, const char *path, int cookie, int cmd, const void *args,
 	return error != 0 ? ng_lib_fail(error) : (int)token;
 }
 
+static int ng_lib_transact(int cs, const char *path, struct ng_mesg *msg,
+    struct ng_mesg **reply);
+
 int
 NgSendAsciiMsg(int cs, const char *path, const char *fmt, ...)
 {
@@ -493,16 +523,14 @@ NgSendAsciiMsg(int cs, const char *path, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return ng_lib_fail(ENOMEM);
+	/* The first word is the command (cut to 31 bytes), the rest the
+	 * arguments; the node finds the command, or says ENOSYS. */
 	cmd = text + strspn(text, " \t\r\n\v\f");
 	len = strcspn(cmd, " \t\r\n\v\f");
 	args = cmd + len;
 	if (*args != '\0')
 		*args++ = '\0';
 	args += strspn(args, " \t\r\n\v\f");
-	if (len == 0 || len >= NG_CMDSTRSIZ) {
-		error = len == 0 ? EINVAL : ENOSYS;
-		goto out;
-	}
 	len = strlen(args) + 1;
 	req = calloc(1, 2 * sizeof(*req) + len);
 	if (req == NULL) {
@@ -513,18 +541,12 @@ NgSendAsciiMsg(int cs, const char *path, const char *fmt, ...)
 	    sizeof(*req) + len);
 	snprintf(req->header.cmdstr, sizeof(req->header.cmdstr),
 	    "ascii2binary");
-	req->header.token = ng_lib_next_token();
 	bin = (struct ng_mesg *)req->data;
 	NG_MKMESSAGE_HDR(bin, 0, 0, len);
-	snprintf(bin->header.cmdstr, sizeof(bin->header.cmdstr), "%s", cmd);
+	strncpy(bin->header.cmdstr, cmd, sizeof(bin->header.cmdstr) - 1);
 	memcpy(bin->data, args, len);
-	error = ng_lib_send_msg(cs, path, req);
-	if (error != 0)
+	if ((error = ng_lib_transact(cs, path, req, &reply)) != 0)
 		goto out;
-	if (NgAllocRecvMsg(cs, &reply, NULL) < 0) {
-		error = errno;
-		goto out;
-	}
 	bin = (struct ng_mesg *)reply->data;
 	if (reply->header.arglen < sizeof(*bin) ||
 	    bin->header.arglen > reply->header.arglen - sizeof(*bin)) {
@@ -560,8 +582,7 @@ NgSendReplyMsg(int cs, const char *path, const struct ng_mesg *msg,
 	rep->header.arglen = arglen;
 	if (arglen > 0)
 		memcpy(rep->data, args, arglen);
-	error = ng_lib_request(cs, NGD_MSG, path, rep, sizeof(*rep) + arglen,
-	    NULL, 0, NULL);
+	error = ng_lib_send_msg(cs, path, rep);
 	free(rep);
 	return error != 0 ? ng_lib_fail(error) : 0;
 }
@@ -573,9 +594,9 @@ NgRecvMsg(int cs, struct ng_mesg *rep, size_t replen, char *path)
 	size_t n;
 	int error;
 
-	error = ng_lib_next(cs, NGD_MSG, &f);
+	error = ng_lib_next(cs, NGD_MSG, NULL, &f);
 	if (error != 0) {
-		if (ng_lib_debug > 0)
+		if (ng_lib_level() > 0)
 			ng_lib_warnx("recvfrom: %s", NgStrError(error));
 		return ng_lib_fail(error);
 	}
@@ -583,22 +604,25 @@ NgRecvMsg(int cs, struct ng_mesg *rep, size_t replen, char *path)
 	memcpy(rep, f->payload, n);
 	if (path != NULL)
 		snprintf(path, NG_PATHSIZ, "%s", f->addr);
-	if (ng_lib_debug > 1 && n >= sizeof(*rep))
+	if (ng_lib_level() > 1 && n >= sizeof(*rep))
 		ng_lib_dump_msg((rep->header.flags & NGF_RESP) ?
-			"RECEIVED RESPONSE:" : "RECEIVED MESSAGE:", f->addr, rep);
+			"RECEIVED RESPONSE:" : "RECEIVED MESSAGE:",
+		    f->addr, rep, n);
 	free(f);
 	return (int)n;
 }
 
-int
-NgAllocRecvMsg(int cs, struct ng_mesg **rep, char *path)
+/* NgAllocRecvMsg, for the reply to one request if want is not NULL. */
+static int
+ng_lib_alloc_recv(int cs, const struct ng_lib_want *want,
+    struct ng_mesg **rep, char *path)
 {
 	struct ng_lib_frame *f;
 	size_t size;
 	int error;
 
 	*rep = NULL;
-	error = ng_lib_next(cs, NGD_MSG, &f);
+	error = ng_lib_next(cs, NGD_MSG, want, &f);
 	if (error != 0)
 		return ng_lib_fail(error);
 	size = f->plen > 20480 ? f->plen : 20480;
@@ -610,18 +634,52 @@ NgAllocRecvMsg(int cs, struct ng_mesg **rep, char *path)
 	memcpy(*rep, f->payload, f->plen);
 	if (path != NULL)
 		snprintf(path, NG_PATHSIZ, "%s", f->addr);
-	if (ng_lib_debug > 1 && f->plen >= sizeof(**rep))
+	if (ng_lib_level() > 1 && f->plen >= sizeof(**rep))
 		ng_lib_dump_msg(((*rep)->header.flags & NGF_RESP) ?
-			"RECEIVED RESPONSE:" : "RECEIVED MESSAGE:", f->addr, *rep);
+			"RECEIVED RESPONSE:" : "RECEIVED MESSAGE:",
+		    f->addr, *rep, f->plen);
 	error = (int)f->plen;
 	free(f);
 	return error;
 }
 
 int
+NgAllocRecvMsg(int cs, struct ng_mesg **rep, char *path)
+{
+	return ng_lib_alloc_recv(cs, NULL, rep, path);
+}
+
+/*
+ * Send msg and read its reply, leaving any other message that comes
+ * first for the caller (FreeBSD reads whatever comes next).
+ */
+static int
+ng_lib_transact(int cs, const char *path, struct ng_mesg *msg,
+    struct ng_mesg **reply)
+{
+	struct ng_lib_want want;
+	int n, error;
+
+	msg->header.token = ng_lib_next_token();
+	want.token = msg->header.token;
+	want.cmd = msg->header.cmd;
+	if ((error = ng_lib_send_msg(cs, path, msg)) != 0)
+		return error;
+	if ((n = ng_lib_alloc_recv(cs, &want, reply, NULL)) < 0)
+		return errno;
+	if ((size_t)n < sizeof(**reply) ||
+	    (*reply)->header.arglen > (size_t)n - sizeof(**reply)) {
+		free(*reply);
+		*reply = NULL;
+		return EPROTO;
+	}
+	return 0;
+}
+
+int
 NgAllocRecvAsciiMsg(int cs, struct ng_mesg **reply, char *path)
 {
-	struct ng_mesg *msg = NULL, *ascii = NULL;
+	struct ng_mesg *msg = NULL, *ascii = NULL, *req = NULL;
 	char src[NG_PATHSIZ];
 	int n, error = 0;
 
@@ -633,30 +691,43 @@ NgAllocRecvAsciiMsg(int cs, struct ng_mesg **reply, char *path)
 		free(msg);
 		return ng_lib_fail(EPROTO);
 	}
-	if (NgSendMsg(cs, src, NGM_GENERIC_COOKIE, NGM_BINARY2ASCII, msg,
-		sizeof(*msg) + msg->header.arglen) < 0 ||
-	    NgAllocRecvMsg(cs, &ascii, NULL) < 0) {
-		error = errno;
+	if (msg->header.arglen > (size_t)n - sizeof(*msg))
+		msg->header.arglen = (uint32_t)((size_t)n - sizeof(*msg));
+	/* The node it came from puts it into words (binary2ascii). */
+	if ((req = calloc(1, 2 * sizeof(*req) + msg->header.arglen)) == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	NG_MKMESSAGE_HDR(req, NGM_GENERIC_COOKIE, NGM_BINARY2ASCII,
+	    sizeof(*msg) + msg->header.arglen);
+	snprintf(req->header.cmdstr, sizeof(req->header.cmdstr),
+	    "cmd%d", NGM_BINARY2ASCII);
+	memcpy(req->data, msg, sizeof(*msg) + msg->header.arglen);
+	if ((error = ng_lib_transact(cs, src, req, &ascii)) != 0)
+		goto out;
+	if (ascii->header.arglen < sizeof(*msg)) {
+		error = EPROTO;
 		goto out;
 	}
 	{
 		struct ng_mesg *conv = (struct ng_mesg *)ascii->data;
-		size_t tlen = strnlen(conv->data, conv->header.arglen);
+		size_t tlen = strnlen(conv->data,
+		    ascii->header.arglen - sizeof(*conv));
 
 		*reply = calloc(1, sizeof(*msg) + tlen + 1);
 		if (*reply == NULL) {
 			error = ENOMEM;
 			goto out;
 		}
+		/* The message's own header; arglen counts the text. */
 		(*reply)->header = msg->header;
-		snprintf((*reply)->header.cmdstr, NG_CMDSTRSIZ, "%s",
-		    conv->header.cmdstr);
-		(*reply)->header.arglen = tlen + 1;
+		(*reply)->header.arglen = (uint32_t)tlen + 1;
 		memcpy((*reply)->data, conv->data, tlen);
 	}
 	if (path != NULL)
 		snprintf(path, NG_PATHSIZ, "%s", src);
 out:
+	free(req);
 	free(msg);
 	free(ascii);
 	return error != 0 ? ng_lib_fail(error) : 0;
@@ -687,15 +758,15 @@ NgSendData(int ds, const char *hook, const unsigned char *buf, size_t len)
 
 	if (hook != NULL && strlen(hook) >= NG_HOOKSIZ)
 		return ng_lib_fail(EINVAL);
-	if (ng_lib_debug > 1)
+	if (ng_lib_level() > 1)
 		ng_lib_logx("WRITE PACKET to hook \"%s\" (%zu bytes)",
 		    hook != NULL ? hook : "", len);
-	if (ng_lib_debug > 2)
+	if (ng_lib_level() > 2)
 		ng_lib_dump_data(buf, len);
 	error = ng_lib_request(ds, NGD_DATA, hook != NULL ? hook : "", buf,
 	    len, NULL, 0, NULL);
 	if (error != 0) {
-		if (ng_lib_debug > 0)
+		if (ng_lib_level() > 0)
 			ng_lib_warnx("sendto(%s): %s", hook != NULL ? hook : "",
 			    NgStrError(error));
 		return ng_lib_fail(error);
@@ -710,17 +781,17 @@ NgRecvData(int ds, unsigned char *buf, size_t len, char *hook)
 	size_t n;
 	int error;
 
-	error = ng_lib_next(ds, NGD_DATA, &f);
+	error = ng_lib_next(ds, NGD_DATA, NULL, &f);
 	if (error != 0)
 		return ng_lib_fail(error);
 	n = f->plen < len ? f->plen : len;
 	memcpy(buf, f->payload, n);
 	if (hook != NULL)
 		ng_lib_copy_hook(hook, f->addr);
-	if (ng_lib_debug > 1)
+	if (ng_lib_level() > 1)
 		ng_lib_logx("READ PACKET from hook \"%s\" (%zu bytes)", f->addr,
 		    f->plen);
-	if (ng_lib_debug > 2)
+	if (ng_lib_level() > 2)
 		ng_lib_dump_data(buf, n);
 	free(f);
 	return (int)n;
@@ -733,7 +804,7 @@ NgAllocRecvData(int ds, unsigned char **buf, char *hook)
 	int error, n;
 
 	*buf = NULL;
-	error = ng_lib_next(ds, NGD_DATA, &f);
+	error = ng_lib_next(ds, NGD_DATA, NULL, &f);
 	if (error != 0)
 		return ng_lib_fail(error);
 	*buf = malloc(f->plen > 0 ? f->plen : 1);
@@ -744,6 +815,11 @@ NgAllocRecvData(int ds, unsigned char **buf, char *hook)
 	memcpy(*buf, f->payload, f->plen);
 	if (hook != NULL)
 		ng_lib_copy_hook(hook, f->addr);
+	if (ng_lib_level() > 1)
+		ng_lib_logx("READ PACKET from hook \"%s\" (%zu bytes)", f->addr,
+		    f->plen);
+	if (ng_lib_level() > 2)
+		ng_lib_dump_data(*buf, f->plen);
 	n = (int)f->plen;
 	free(f);
 	return n;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <sched.h>
@@ -317,6 +318,108 @@ fail:
 	return error;
 }
 
+/* Bits set in a netmask of len bytes. */
+static uint8_t
+ngd_prefixlen(const uint8_t *mask, size_t len)
+{
+	uint8_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		for (int b = 7; b >= 0 && (mask[i] >> b) & 1; b--)
+			n++;
+	return n;
+}
+
+/* Read the addresses from inside the namespace the device lives in now. */
+static int
+ngd_netdev_get_addrs(void *be, struct ng_netdev *dev,
+    struct ng_netdev_addr *addrs, unsigned max, unsigned *n)
+{
+	struct ifaddrs *ifa = NULL, *i;
+	char name[16];
+	int nsfd, error;
+
+	*n = 0;
+	if ((error = ngd_netdev_get_name(be, dev, name)) != 0)
+		return error;
+	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS)) < 0)
+		return errno;
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		error = errno;
+		close(nsfd);
+		return error;
+	}
+	if (getifaddrs(&ifa) < 0)
+		error = errno;
+	if (setns(ngd_own_netns, CLONE_NEWNET) < 0) {
+		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
+		    strerror(errno));
+		abort(); /* serving another namespace's graph would be worse */
+	}
+	close(nsfd);
+	if (error != 0)
+		return error;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		struct ng_netdev_addr *a;
+		int fam;
+
+		if (i->ifa_addr == NULL || strcmp(i->ifa_name, name) != 0)
+			continue;
+		fam = i->ifa_addr->sa_family;
+		if (fam != AF_INET && fam != AF_INET6)
+			continue;
+		if (*n < max) {
+			a = &addrs[*n];
+			memset(a, 0, sizeof(*a));
+			a->family = fam;
+			if (fam == AF_INET) {
+				memcpy(a->addr, &((struct sockaddr_in *)
+				    i->ifa_addr)->sin_addr, 4);
+				if (i->ifa_netmask != NULL)
+					a->prefixlen = ngd_prefixlen(
+					    (uint8_t *)&((struct sockaddr_in *)
+					    i->ifa_netmask)->sin_addr, 4);
+			} else {
+				memcpy(a->addr, &((struct sockaddr_in6 *)
+				    i->ifa_addr)->sin6_addr, 16);
+				if (i->ifa_netmask != NULL)
+					a->prefixlen = ngd_prefixlen(
+					    (uint8_t *)&((struct sockaddr_in6 *)
+					    i->ifa_netmask)->sin6_addr, 16);
+			}
+		}
+		(*n)++;
+	}
+	freeifaddrs(ifa);
+	return 0;
+}
+
+/* Index and up flag, asked in the namespace the device lives in now. */
+static int
+ngd_netdev_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex,
+    bool *up)
+{
+	struct ifreq ifr;
+	int s = -1, error;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if ((error = ngd_netdev_get_name(be, dev, ifr.ifr_name)) != 0)
+		return error;
+	if ((error = ngd_netdev_sock(dev, &s)) != 0)
+		return error;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0) {
+		error = errno;
+		close(s);
+		return error;
+	}
+	*up = (ifr.ifr_flags & IFF_UP) != 0;
+	error = ioctl(s, SIOCGIFINDEX, &ifr) < 0 ? errno : 0;
+	if (error == 0)
+		*ifindex = (uint32_t)ifr.ifr_ifindex;
+	close(s);
+	return error;
+}
+
 static bool
 ngd_netdev_name_in_use(void *be, const char *name)
 {
@@ -346,5 +449,7 @@ const struct ng_netdev_ops ngd_netdev_ops = {
 	.set_name = ngd_netdev_set_name,
 	.get_name = ngd_netdev_get_name,
 	.name_in_use = ngd_netdev_name_in_use,
+	.get_addrs = ngd_netdev_get_addrs,
+	.get_info = ngd_netdev_get_info,
 	.machine_id = ngd_machine_id,
 };

@@ -23,6 +23,7 @@
 #include <netgraph/ng_bridge.h>
 
 #include "ng_core.h"
+#include "ng_parse.h"
 
 #define NG_BRIDGE_MIN_BUCKETS 32 /* hash table size, a power of two */
 #define NG_BRIDGE_MAX_BUCKETS 16384
@@ -769,19 +770,32 @@ ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 	return EINVAL;
 }
 
-/* XXX issue 3: parse types for the ASCII forms. */
+NG_PARSE_STRUCT(ng_bridge_config, NG_BRIDGE_CONFIG_FIELDS);
+NG_PARSE_STRUCT(ng_bridge_link_stats, NG_BRIDGE_STATS_FIELDS);
+NG_PARSE_STRUCT(ng_bridge_host, NG_BRIDGE_HOST_FIELDS);
+NG_PARSE_STRUCT(ng_bridge_host_ary, NG_BRIDGE_HOST_ARY_FIELDS);
+NG_PARSE_STRUCT(ng_bridge_move_host, NG_BRIDGE_MOVE_HOST_FIELDS);
+
+#define B NGM_BRIDGE_COOKIE
 static const struct ng_cmdlist ng_bridge_cmds[] = {
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG, "setconfig", NULL, NULL},
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG, "getconfig", NULL, NULL},
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_RESET, "reset", NULL, NULL},
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS, "getstats", NULL, NULL},
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_CLR_STATS, "clrstats", NULL, NULL},
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_GETCLR_STATS, "getclrstats", NULL, NULL},
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_TABLE, "gettable", NULL, NULL},
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_PERSISTENT, "setpersistent", NULL, NULL},
-    {NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, "movehost", NULL, NULL},
+    {B, NGM_BRIDGE_SET_CONFIG, "setconfig", &ng_bridge_config_parse_type,
+     NULL},
+    {B, NGM_BRIDGE_GET_CONFIG, "getconfig", NULL,
+     &ng_bridge_config_parse_type},
+    {B, NGM_BRIDGE_RESET, "reset", NULL, NULL},
+    {B, NGM_BRIDGE_GET_STATS, "getstats", &ng_parse_int32_type,
+     &ng_bridge_link_stats_parse_type},
+    {B, NGM_BRIDGE_CLR_STATS, "clrstats", &ng_parse_int32_type, NULL},
+    {B, NGM_BRIDGE_GETCLR_STATS, "getclrstats", &ng_parse_int32_type,
+     &ng_bridge_link_stats_parse_type},
+    {B, NGM_BRIDGE_GET_TABLE, "gettable", NULL,
+     &ng_bridge_host_ary_parse_type},
+    {B, NGM_BRIDGE_SET_PERSISTENT, "setpersistent", NULL, NULL},
+    {B, NGM_BRIDGE_MOVE_HOST, "movehost", &ng_bridge_move_host_parse_type,
+     NULL},
     {0, 0, NULL, NULL, NULL},
 };
+#undef B
 
 const struct ng_type ng_bridge_type = {
     .name = NG_BRIDGE_NODE_TYPE,

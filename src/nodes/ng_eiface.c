@@ -2,7 +2,8 @@
  * ng_eiface.c: the eiface node, an Ethernet interface whose wire is the
  * hook "ether" (spec §9.2, DESIGN decisions 1-4).  On Linux the interface
  * is a TAP device ngethN made through the netdev backend; the node keeps
- * it wherever it is moved.  Messages: getifname, set (MAC).
+ * it wherever it is moved.  Messages: getifname, set (MAC), getifaddrs
+ * (the interface's IPv4 and IPv6 addresses, in a form ASCII can show).
  * Node and interface names follow each other while they agree.
  * Does not die when hookless; shutdown destroys the interface.
  */
@@ -15,6 +16,7 @@
 #include <netgraph/ng_eiface.h>
 
 #include "ng_core.h"
+#include "ng_parse.h"
 
 #define NG_EIFACE_MAX_UNITS 65536
 #define NG_IFNAMSIZ 16
@@ -192,6 +194,57 @@ ng_eiface_input(struct ng_node *node, struct ng_pkt **pkt)
 	(void)ng_send_data(priv->ether, pkt); /* consumes *pkt */
 }
 
+/* getifaddrs: ask the backend until the list fits. */
+static int
+ng_eiface_getifaddrs(struct ng_node *node, const struct ng_mesg *msg,
+    struct ng_mesg **resp)
+{
+	struct ng_eiface_priv *priv = node->priv;
+	struct ng_netdev_addr *addrs = NULL, *na;
+	struct ng_eiface_ifaddrs *ary;
+	const struct ng_netdev_ops *ops;
+	unsigned max = 8, n = 0;
+	void *be;
+	int error = 0;
+
+	ops = ng_eiface_ops(node, &be);
+	while (ops->get_addrs != NULL && priv->dev != NULL) {
+		if ((na = realloc(addrs, max * sizeof(*addrs))) == NULL) {
+			free(addrs);
+			return ENOMEM;
+		}
+		addrs = na;
+		error = ops->get_addrs(be, priv->dev, addrs, max, &n);
+		if (error != 0)
+			break;
+		if (n <= max)
+			break;
+		max = n;
+	}
+	if (error == 0) {
+		*resp = ng_mkresponse(msg,
+		    sizeof(*ary) + n * sizeof(ary->addrs[0]));
+		if (*resp == NULL)
+			error = ENOMEM;
+	}
+	if (error != 0) {
+		free(addrs);
+		return error;
+	}
+	ary = (struct ng_eiface_ifaddrs *)(*resp)->data;
+	ary->numAddrs = n;
+	for (unsigned i = 0; i < n; i++) {
+		struct ng_eiface_ifaddr *a = &ary->addrs[i];
+
+		a->addr.family = (uint16_t)addrs[i].family;
+		memcpy(a->addr.addr, addrs[i].addr,
+		    addrs[i].family == AF_INET6 ? 16 : 4);
+		a->prefixlen = addrs[i].prefixlen;
+	}
+	free(addrs);
+	return 0;
+}
+
 static int
 ng_eiface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
     struct ng_mesg *msg, struct ng_mesg **resp)
@@ -221,6 +274,8 @@ ng_eiface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			return ENOMEM;
 		strcpy((*resp)->data, priv->ifname);
 		return 0;
+	case NGM_EIFACE_GET_IFADDRS:
+		return ng_eiface_getifaddrs(node, msg, resp);
 	case NGM_EIFACE_SET:
 		if (msg->header.arglen != 6)
 			return EINVAL;
@@ -257,7 +312,8 @@ ng_eiface_renamed(struct ng_node *node, const char *oldname)
 		priv->synced = false;
 		return;
 	}
-	snprintf(priv->ifname, sizeof(priv->ifname), "%s", node->name);
+	/* ng_eiface_ifname_valid() checked that it fits. */
+	memcpy(priv->ifname, node->name, strlen(node->name) + 1);
 }
 
 /* The interface may have been renamed by the OS (ip link set name). */
@@ -322,11 +378,18 @@ ng_eiface_shutdown(struct ng_node *node)
 	return 0;
 }
 
+NG_PARSE_STRUCT(ng_eiface_ifaddr, NG_EIFACE_IFADDR_FIELDS);
+NG_PARSE_STRUCT(ng_eiface_ifaddrs, NG_EIFACE_IFADDRS_FIELDS);
+
+#define E NGM_EIFACE_COOKIE
 static const struct ng_cmdlist ng_eiface_cmds[] = {
-	{NGM_EIFACE_COOKIE, NGM_EIFACE_GET_IFNAME, "getifname", NULL, NULL},
-	{NGM_EIFACE_COOKIE, NGM_EIFACE_SET, "set", NULL, NULL},
+	{E, NGM_EIFACE_GET_IFNAME, "getifname", NULL, &ng_parse_string_type},
+	{E, NGM_EIFACE_GET_IFADDRS, "getifaddrs", NULL,
+	    &ng_eiface_ifaddrs_parse_type},
+	{E, NGM_EIFACE_SET, "set", &ng_parse_enaddr_type, NULL},
 	{0, 0, NULL, NULL, NULL},
 };
+#undef E
 
 static const struct ng_netdev_methods ng_eiface_netdev = {
 	.input = ng_eiface_input,

@@ -3,7 +3,8 @@
  * makes one per control connection; a data connection may attach to it.
  * Any hook names.  Frames arriving on a hook go to the data connection
  * with the hook's name; replies and non-generic messages go to the
- * control connection.  Messages: NOLINGER, LINGER (no ASCII names).
+ * control connection.  Messages: nolinger, linger (FreeBSD gives them
+ * no ASCII names; ours are an extension).
  * The node goes when both connections have gone.
  */
 #include <errno.h>
@@ -204,6 +205,12 @@ ng_socket_shutdown(struct ng_node *node)
 	return 0;
 }
 
+static const struct ng_cmdlist ng_socket_cmds[] = {
+	{NGM_SOCKET_COOKIE, NGM_SOCK_CMD_NOLINGER, "nolinger", NULL, NULL},
+	{NGM_SOCKET_COOKIE, NGM_SOCK_CMD_LINGER, "linger", NULL, NULL},
+	{0, 0, NULL, NULL, NULL},
+};
+
 const struct ng_type ng_socket_type = {
 	.name = NG_SOCKET_NODE_TYPE,
 	.cookie = NGM_SOCKET_COOKIE,
@@ -212,4 +219,5 @@ const struct ng_type ng_socket_type = {
 	.shutdown = ng_socket_shutdown,
 	.rcvdata = ng_socket_rcvdata,
 	.disconnect = ng_socket_disconnect,
+	.cmdlist = ng_socket_cmds,
 };

@@ -1,0 +1,269 @@
+/*
+ * nghook.c: nghook(8), standard input and output joined to a hook.  A
+ * socket node of our own connects its hook "hook" to hookname (default
+ * "debug") of the node at path, sends the -m messages, then copies what
+ * arrives on the hook to standard output and what is read on standard
+ * input to the hook, until either side ends.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <netgraph.h>
+
+#define NGHOOK_DEFAULT_HOOK "debug"
+#define NGHOOK_OUR_HOOK "hook"
+#define NGHOOK_BUFSIZE (128 * 1024) /* a 64 KiB GSO frame and its headers */
+
+struct nghook {
+	int cs, ds;
+	int infd, outfd; /* -s and -S swap them, as FreeBSD's does */
+	bool ascii;      /* -a: a hex dump of each packet */
+	bool loop;       /* -l: what arrives also goes back out */
+	bool noinput;    /* -n: standard input is not read */
+};
+
+static unsigned char nghook_buf[NGHOOK_BUFSIZE];
+
+/* warn(3) and warnx(3), with FreeBSD's words for errno. */
+static void
+nghook_vwarn(bool with_errno, const char *fmt, va_list ap)
+{
+	int error = errno;
+
+	fputs("nghook: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (with_errno)
+		fprintf(stderr, ": %s", NgStrError(error));
+	fputc('\n', stderr);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+nghook_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nghook_vwarn(true, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+nghook_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nghook_vwarn(false, fmt, ap);
+	va_end(ap);
+}
+
+static int
+nghook_usage(void)
+{
+	fprintf(stderr,
+	    "usage: nghook [-adlnSs] [-m msg] path [hookname]\n");
+	return EX_USAGE;
+}
+
+/*
+ * -a: per 16 bytes, the offset, the bytes in hex, a space, the bytes as
+ * text ('.' where not printable); then an empty line.
+ */
+static int
+nghook_write_ascii(int fd, const unsigned char *buf, size_t len)
+{
+	char line[100];
+	size_t n;
+
+	for (size_t off = 0; off < len; off += 16) {
+		n = (size_t)snprintf(line, sizeof(line), "%04zx:  ", off);
+		for (size_t k = 0; k < 16; k++) {
+			if (off + k < len)
+				n += (size_t)snprintf(line + n,
+				    sizeof(line) - n, "%02x ", buf[off + k]);
+			else
+				n += (size_t)snprintf(line + n,
+				    sizeof(line) - n, "   ");
+		}
+		line[n++] = ' ';
+		for (size_t k = 0; k < 16; k++)
+			line[n++] = off + k >= len ? ' ' :
+			    isprint(buf[off + k]) ? (char)buf[off + k] : '.';
+		line[n++] = '\n';
+		if (write(fd, line, n) != (ssize_t)n)
+			return errno != 0 ? errno : EIO;
+	}
+	return write(fd, "\n", 1) == 1 ? 0 : errno;
+}
+
+/* A packet arrived on the hook: out it goes.  0 or an exit status. */
+static int
+nghook_from_hook(struct nghook *h)
+{
+	ssize_t wl;
+	int rl;
+
+	if ((rl = NgRecvData(h->ds, nghook_buf, sizeof(nghook_buf), NULL)) <
+	    0) {
+		nghook_warn("read(hook)");
+		return EX_OSERR;
+	}
+	if (rl == 0) {
+		nghook_warnx("read EOF from hook?!");
+		return EX_OSERR;
+	}
+	if (h->ascii) {
+		if ((errno = nghook_write_ascii(h->outfd, nghook_buf,
+			 (size_t)rl)) != 0) {
+			nghook_warn("write(stdout)");
+			return EX_OSERR;
+		}
+	} else if ((wl = write(h->outfd, nghook_buf, (size_t)rl)) != rl) {
+		if (wl < 0)
+			nghook_warn("write(stdout)");
+		else
+			nghook_warnx("stdout: read %d, wrote %zd", rl, wl);
+		return EX_OSERR;
+	}
+	if (h->loop &&
+	    NgSendData(h->ds, NGHOOK_OUR_HOOK, nghook_buf, (size_t)rl) < 0) {
+		nghook_warn("write(hook)");
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+/* Input is ready: one read is one packet.  End of input ends nghook,
+ * with FreeBSD's complaint and status. */
+static int
+nghook_from_input(struct nghook *h)
+{
+	ssize_t rl;
+
+	if ((rl = read(h->infd, nghook_buf, sizeof(nghook_buf))) < 0) {
+		if (errno == EINTR || errno == EAGAIN)
+			return 0;
+		nghook_warn("read(stdin)");
+		return EX_OSERR;
+	}
+	if (rl == 0) {
+		nghook_warnx("EOF(stdin)");
+		return EX_OSERR;
+	}
+	if (NgSendData(h->ds, NGHOOK_OUR_HOOK, nghook_buf, (size_t)rl) < 0) {
+		nghook_warn("write(hook)");
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+/* Copy both ways until something fails; returns the exit status. */
+static int
+nghook_relay(struct nghook *h)
+{
+	struct pollfd pfd[2];
+	int rtn;
+
+	for (;;) {
+		/* The library may hold packets that came in while it
+		 * waited for a send to be acknowledged. */
+		if (NgPending(h->ds) > 0) {
+			if ((rtn = nghook_from_hook(h)) != 0)
+				return rtn;
+			continue;
+		}
+		pfd[0] = (struct pollfd){.fd = h->ds, .events = POLLIN};
+		pfd[1] = (struct pollfd){.fd = h->infd, .events = POLLIN};
+		if (poll(pfd, h->noinput ? 1 : 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			nghook_warn("poll");
+			return EX_OSERR;
+		}
+		if (pfd[0].revents != 0 && (rtn = nghook_from_hook(h)) != 0)
+			return rtn;
+		if (!h->noinput && pfd[1].revents != 0 &&
+		    (rtn = nghook_from_input(h)) != 0)
+			return rtn;
+	}
+}
+
+int
+main(int ac, char **av)
+{
+	struct nghook h = {.infd = STDIN_FILENO, .outfd = STDOUT_FILENO};
+	struct ngm_connect ngc;
+	const char *path, *hook = NGHOOK_DEFAULT_HOOK;
+	char **msgs;
+	int nmsgs = 0, ch;
+
+	if ((msgs = calloc((size_t)ac + 1, sizeof(*msgs))) == NULL) {
+		nghook_warn("calloc");
+		return EX_OSERR;
+	}
+	while ((ch = getopt(ac, av, "adlm:nsS")) != -1) {
+		switch (ch) {
+		case 'a':
+			h.ascii = true;
+			break;
+		case 'd':
+			NgSetDebug(NgSetDebug(-1) + 1);
+			break;
+		case 'l':
+			h.loop = true;
+			break;
+		case 'm':
+			msgs[nmsgs++] = optarg;
+			break;
+		case 'n':
+			h.noinput = true;
+			break;
+		case 's':
+			h.outfd = STDIN_FILENO;
+			break;
+		case 'S':
+			h.infd = STDOUT_FILENO;
+			break;
+		default:
+			return nghook_usage();
+		}
+	}
+	ac -= optind;
+	av += optind;
+	if (ac < 1 || ac > 2)
+		return nghook_usage();
+	path = av[0];
+	if (ac == 2)
+		hook = av[1];
+
+	if (NgMkSockNode(NULL, &h.cs, &h.ds) < 0) {
+		nghook_warnx("can't get sockets");
+		return EX_OSERR;
+	}
+	memset(&ngc, 0, sizeof(ngc));
+	snprintf(ngc.path, sizeof(ngc.path), "%s", path);
+	snprintf(ngc.ourhook, sizeof(ngc.ourhook), "%s", NGHOOK_OUR_HOOK);
+	snprintf(ngc.peerhook, sizeof(ngc.peerhook), "%s", hook);
+	if (NgSendMsg(h.cs, ".", NGM_GENERIC_COOKIE, NGM_CONNECT, &ngc,
+		sizeof(ngc)) < 0) {
+		nghook_warnx("can't connect to node");
+		return EX_OSERR;
+	}
+	/* Replies to these are not read (FreeBSD's BUGS say so). */
+	for (int i = 0; i < nmsgs; i++) {
+		if (NgSendAsciiMsg(h.cs, path, "%s", msgs[i]) < 0) {
+			nghook_warn("sending message '%s'", msgs[i]);
+			return EX_OSERR;
+		}
+	}
+	free(msgs);
+	return nghook_relay(&h);
+}

@@ -1,0 +1,312 @@
+/*
+ * ng_bpf.c: the bpf node (spec §9.10), filter-based switching.  Any hook
+ * names.  Each hook has a classic BPF program and two destination hooks:
+ * a frame that arrives on it is run through the program (libpcap's
+ * interpreter) and goes to ifMatch, cut to the length the program
+ * returned, or to ifNotMatch; a missing destination drops it.  A new hook
+ * has "ret #0" and no destinations, so it drops everything.  Messages:
+ * setprogram, getprogram, getstats, clrstats, getclrstats, and setfilter
+ * (ours: tcpdump filter text compiled by libpcap).  Dies when hookless.
+ *
+ * Costs: one interpreter run and one hook lookup by name per frame; the
+ * program only reads, so a GSO frame is filtered on its headers whole.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <pcap/pcap.h>
+
+#include <netgraph/ng_bpf.h>
+
+#include "ng_core.h"
+#include "ng_parse.h"
+
+/* Our wire instruction is libpcap's, so a program runs where it lies. */
+_Static_assert(sizeof(struct ng_bpf_insn) == sizeof(struct bpf_insn) &&
+        offsetof(struct ng_bpf_insn, code) == offsetof(struct bpf_insn, code) &&
+        offsetof(struct ng_bpf_insn, jt) == offsetof(struct bpf_insn, jt) &&
+        offsetof(struct ng_bpf_insn, jf) == offsetof(struct bpf_insn, jf) &&
+        offsetof(struct ng_bpf_insn, k) == offsetof(struct bpf_insn, k),
+    "struct ng_bpf_insn is struct bpf_insn");
+
+/* Longest frame a compiled filter passes whole (pcap's snapshot). */
+#define NG_BPF_SNAPLEN 262144
+
+struct ng_bpf_link {
+	struct ng_bpf_hookprog *prog; /* malloc'd, its instructions follow */
+	struct ng_bpf_hookstat stats;
+};
+
+/* Replace hook's program with a validated copy of hp. */
+static int
+ng_bpf_setprog(struct ng_hook *hook, const struct ng_bpf_hookprog *hp)
+{
+	struct ng_bpf_link *link = hook->priv;
+	struct ng_bpf_hookprog *copy;
+	size_t size;
+
+	if (hp->bpf_prog_len <= 0 ||
+	    !bpf_validate((const struct bpf_insn *)hp->bpf_prog,
+	    hp->bpf_prog_len))
+		return EINVAL;
+	size = NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len);
+	copy = malloc(size);
+	if (copy == NULL)
+		return ENOMEM;
+	memcpy(copy, hp, size);
+	memcpy(copy->thisHook, hook->name, sizeof(copy->thisHook));
+	copy->ifMatch[sizeof(copy->ifMatch) - 1] = '\0';
+	copy->ifNotMatch[sizeof(copy->ifNotMatch) - 1] = '\0';
+	free(link->prog);
+	link->prog = copy;
+	return 0;
+}
+
+static int
+ng_bpf_newhook(struct ng_node *node, struct ng_hook *hook, const char *name)
+{
+	struct ng_bpf_hookprog *none;
+	struct ng_bpf_link *link;
+	int error;
+
+	(void)node;
+	(void)name;
+	link = calloc(1, sizeof(*link));
+	none = calloc(1, NG_BPF_HOOKPROG_SIZE(1));
+	if (link == NULL || none == NULL) {
+		free(link);
+		free(none);
+		return ENOMEM;
+	}
+	/* ret #0: matches nothing, and nowhere to send it anyway. */
+	none->bpf_prog_len = 1;
+	none->bpf_prog[0].code = BPF_RET | BPF_K;
+	hook->priv = link;
+	if ((error = ng_bpf_setprog(hook, none)) != 0) {
+		free(link);
+		hook->priv = NULL;
+	}
+	free(none);
+	return error;
+}
+
+static int
+ng_bpf_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
+{
+	struct ng_bpf_link *link = hook->priv, *dlink;
+	const struct ng_bpf_hookprog *prog = link->prog;
+	struct ng_pkt *p = *pkt;
+	struct ng_hook *dest;
+	uint32_t len = p->len;
+	u_int ret;
+	int error;
+
+	link->stats.recvFrames++;
+	link->stats.recvOctets += len;
+	ret = bpf_filter((const struct bpf_insn *)prog->bpf_prog, p->data, len,
+	    len);
+	if (ret > 0) {
+		link->stats.recvMatchFrames++;
+		link->stats.recvMatchOctets += len;
+		dest = prog->ifMatch[0] != '\0'
+		    ? ng_find_hook(hook->node, prog->ifMatch) : NULL;
+		if (dest != NULL && ret < len) {
+			/* Cut to what the program kept; offloads no longer
+			 * describe what is left. */
+			if ((error = ng_pkt_writable(pkt)) != 0)
+				return error;
+			(*pkt)->len = ret;
+			memset(&(*pkt)->vh, 0, sizeof((*pkt)->vh));
+			len = ret;
+		}
+	} else {
+		dest = prog->ifNotMatch[0] != '\0'
+		    ? ng_find_hook(hook->node, prog->ifNotMatch) : NULL;
+	}
+	if (dest == NULL) {
+		ng_pkt_free(pkt);
+		return 0;
+	}
+	dlink = dest->priv;
+	dlink->stats.xmitFrames++;
+	dlink->stats.xmitOctets += len;
+	return ng_send_data(dest, pkt); /* consumes *pkt */
+}
+
+/* The hook named by a hook-name argument (terminated here), or NULL. */
+static struct ng_hook *
+ng_bpf_arg_hook(struct ng_node *node, const struct ng_mesg *msg, int *error)
+{
+	char name[NG_HOOKSIZ];
+	size_t n = msg->header.arglen;
+	struct ng_hook *hook;
+
+	if (n == 0) {
+		*error = EINVAL;
+		return NULL;
+	}
+	if (n > sizeof(name))
+		n = sizeof(name);
+	memcpy(name, msg->data, n);
+	name[n - 1] = '\0';
+	hook = ng_find_hook(node, name);
+	*error = hook == NULL ? ENOENT : 0;
+	return hook;
+}
+
+/* setfilter: compile the text for the link type, then as setprogram. */
+static int
+ng_bpf_setfilter(struct ng_node *node, const struct ng_mesg *msg)
+{
+	struct ng_bpf_filter f;
+	struct ng_bpf_hookprog *hp;
+	struct bpf_program bp;
+	struct ng_hook *hook;
+	pcap_t *pc;
+	int dlt, error;
+
+	if (msg->header.arglen != sizeof(f))
+		return EINVAL;
+	memcpy(&f, msg->data, sizeof(f));
+	f.thisHook[sizeof(f.thisHook) - 1] = '\0';
+	f.filter[sizeof(f.filter) - 1] = '\0';
+	dlt = f.dlt == 0 ? NG_BPF_DLT_EN10MB : f.dlt;
+	if ((hook = ng_find_hook(node, f.thisHook)) == NULL)
+		return ENOENT;
+	pc = pcap_open_dead(dlt, NG_BPF_SNAPLEN);
+	if (pc == NULL)
+		return ENOMEM;
+	if (pcap_compile(pc, &bp, f.filter, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+		ng_log(node->graph, LOG_INFO, "bpf: %s: filter \"%s\": %s",
+		    f.thisHook, f.filter, pcap_geterr(pc));
+		pcap_close(pc);
+		return EINVAL;
+	}
+	pcap_close(pc);
+	hp = calloc(1, NG_BPF_HOOKPROG_SIZE(bp.bf_len));
+	if (hp == NULL) {
+		pcap_freecode(&bp);
+		return ENOMEM;
+	}
+	memcpy(hp->ifMatch, f.ifMatch, sizeof(hp->ifMatch));
+	memcpy(hp->ifNotMatch, f.ifNotMatch, sizeof(hp->ifNotMatch));
+	hp->bpf_prog_len = (int32_t)bp.bf_len;
+	memcpy(hp->bpf_prog, bp.bf_insns, bp.bf_len * sizeof(hp->bpf_prog[0]));
+	pcap_freecode(&bp);
+	error = ng_bpf_setprog(hook, hp);
+	free(hp);
+	return error;
+}
+
+static int
+ng_bpf_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
+    struct ng_mesg *msg, struct ng_mesg **resp)
+{
+	const struct ng_bpf_hookprog *hp;
+	struct ng_bpf_link *link;
+	struct ng_hook *hook;
+	int error;
+
+	(void)ctx;
+	if (msg->header.flags & NGF_RESP)
+		return 0;
+	if (msg->header.typecookie != NGM_BPF_COOKIE)
+		return EINVAL;
+	switch (msg->header.cmd) {
+	case NGM_BPF_SET_PROGRAM: {
+		struct ng_bpf_hookprog *arg = (struct ng_bpf_hookprog *)msg->data;
+		char name[NG_HOOKSIZ];
+
+		if (msg->header.arglen < sizeof(*arg) || arg->bpf_prog_len < 0 ||
+		    msg->header.arglen !=
+		    NG_BPF_HOOKPROG_SIZE(arg->bpf_prog_len))
+			return EINVAL;
+		memcpy(name, arg->thisHook, sizeof(name));
+		name[sizeof(name) - 1] = '\0';
+		if ((hook = ng_find_hook(node, name)) == NULL)
+			return ENOENT;
+		return ng_bpf_setprog(hook, arg);
+	}
+	case NGM_BPF_GET_PROGRAM:
+		if ((hook = ng_bpf_arg_hook(node, msg, &error)) == NULL)
+			return error;
+		hp = ((struct ng_bpf_link *)hook->priv)->prog;
+		*resp = ng_mkresponse(msg,
+		    NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len));
+		if (*resp == NULL)
+			return ENOMEM;
+		memcpy((*resp)->data, hp, NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len));
+		return 0;
+	case NGM_BPF_GET_STATS:
+	case NGM_BPF_CLR_STATS:
+	case NGM_BPF_GETCLR_STATS:
+		if ((hook = ng_bpf_arg_hook(node, msg, &error)) == NULL)
+			return error;
+		link = hook->priv;
+		if (msg->header.cmd != NGM_BPF_CLR_STATS) {
+			*resp = ng_mkresponse(msg, sizeof(link->stats));
+			if (*resp == NULL)
+				return ENOMEM;
+			memcpy((*resp)->data, &link->stats,
+			    sizeof(link->stats));
+		}
+		if (msg->header.cmd != NGM_BPF_GET_STATS)
+			memset(&link->stats, 0, sizeof(link->stats));
+		return 0;
+	case NGM_BPF_SET_FILTER:
+		return ng_bpf_setfilter(node, msg);
+	}
+	return EINVAL;
+}
+
+static int
+ng_bpf_disconnect(struct ng_hook *hook)
+{
+	struct ng_node *node = hook->node;
+	struct ng_bpf_link *link = hook->priv;
+
+	if (link != NULL) {
+		free(link->prog);
+		free(link);
+	}
+	hook->priv = NULL;
+	if (node->numhooks == 0 && ng_node_valid(node))
+		ng_rmnode(node);
+	return 0;
+}
+
+NG_PARSE_STRUCT(ng_bpf_insn, NG_BPF_INSN_FIELDS);
+NG_PARSE_STRUCT(ng_bpf_hookprog, NG_BPF_HOOKPROG_FIELDS);
+NG_PARSE_STRUCT(ng_bpf_hookstat, NG_BPF_HOOKSTAT_FIELDS);
+NG_PARSE_STRUCT(ng_bpf_filter, NG_BPF_FILTER_FIELDS);
+
+#define B NGM_BPF_COOKIE
+#define HOOKBUF NG_PT_fixstr(NG_HOOKSIZ)
+static const struct ng_cmdlist ng_bpf_cmds[] = {
+	{B, NGM_BPF_SET_PROGRAM, "setprogram", &ng_bpf_hookprog_parse_type,
+	    NULL},
+	{B, NGM_BPF_GET_PROGRAM, "getprogram", HOOKBUF,
+	    &ng_bpf_hookprog_parse_type},
+	{B, NGM_BPF_GET_STATS, "getstats", HOOKBUF,
+	    &ng_bpf_hookstat_parse_type},
+	{B, NGM_BPF_CLR_STATS, "clrstats", HOOKBUF, NULL},
+	{B, NGM_BPF_GETCLR_STATS, "getclrstats", HOOKBUF,
+	    &ng_bpf_hookstat_parse_type},
+	{B, NGM_BPF_SET_FILTER, "setfilter", &ng_bpf_filter_parse_type, NULL},
+	{0, 0, NULL, NULL, NULL},
+};
+#undef HOOKBUF
+#undef B
+
+const struct ng_type ng_bpf_type = {
+	.name = NG_BPF_NODE_TYPE,
+	.cookie = NGM_BPF_COOKIE,
+	.rcvmsg = ng_bpf_rcvmsg,
+	.newhook = ng_bpf_newhook,
+	.rcvdata = ng_bpf_rcvdata,
+	.disconnect = ng_bpf_disconnect,
+	.cmdlist = ng_bpf_cmds,
+};

@@ -1,0 +1,673 @@
+/*
+ * ng_pipe.c: the pipe node, a link emulator (spec §9.13).  Hooks: "upper"
+ * and "lower"; what enters on upper flows downstream and leaves by lower,
+ * and the other way upstream.  Each direction has a bandwidth (a frame
+ * waits in a FIFO of queuelen frames until the link is free, then takes
+ * its size times 8 over the bandwidth to cross), a delay shared by both
+ * directions (frames on the wire, at most delaylen of them), a bit error
+ * rate (a frame of n bits survives with probability (1 - 1/BER)^n) and a
+ * duplication percentage.  Messages: getstats, clrstats, getclrstats,
+ * getrun, getcfg, setcfg.  With nothing configured, frames pass straight
+ * through.  At shutdown the two peers are joined to each other; the node
+ * does not die when hookless.
+ *
+ * Time is the engine's clock, so tests run it at will.  Costs: queues are
+ * rings of packet pointers that grow by doubling when full and are kept,
+ * so no frame costs a malloc; a duplicate is a reference, not a copy;
+ * one timer per node, armed for the next frame due.  drr and wfq are
+ * accepted and reported but frames are served first in, first out.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netgraph/ng_pipe.h>
+
+#include "ng_core.h"
+#include "ng_parse.h"
+
+#define NG_PIPE_RING_MIN 64
+#define NG_PIPE_QUEUELEN_DEFAULT 50
+#define NG_PIPE_DRR_QUANTUM 2048
+#define NG_PIPE_BW_MIN 100
+#define NG_PIPE_BW_MAX 1000000000
+#define NG_PIPE_DELAY_MAX 10000000 /* µs, exclusive */
+#define NG_PIPE_BER_MAX 1000000000000ull
+#define NG_PIPE_ONE (1ull << 62) /* 1.0 in the BER fixed point */
+
+#define NG_PIPE_RESET64 UINT64_MAX /* -1 in a setcfg field */
+#define NG_PIPE_RESET32 UINT32_MAX
+
+/* A frame in a queue and when it is due (µs on the engine clock). */
+struct ng_pipe_slot {
+	struct ng_pkt *pkt;
+	uint64_t when;
+};
+
+/* A FIFO of frames; cap is a power of two. */
+struct ng_pipe_ring {
+	struct ng_pipe_slot *slot;
+	uint32_t cap, head, count;
+};
+
+/* One direction, named after the hook it enters by. */
+struct ng_pipe_dir {
+	struct ng_hook *hook;
+	struct ng_pipe_hookcfg cfg;
+	struct ng_pipe_hookrun run;
+	struct ng_pipe_hookstat stats;
+	struct ng_pipe_ring inq;  /* waiting for the link */
+	struct ng_pipe_ring outq; /* on the wire, until due */
+	uint64_t link_free;       /* µs: when the link takes the next frame */
+};
+
+struct ng_pipe_priv {
+	struct ng_node *node;
+	uint64_t delay; /* µs */
+	uint32_t overhead;
+	uint32_t header_offset;
+	struct ng_pipe_dir upper; /* downstream */
+	struct ng_pipe_dir lower; /* upstream */
+	struct ng_timer timer;
+	uint64_t rng; /* xorshift64* state, never 0 */
+};
+
+static void ng_pipe_timeout(struct ng_node *node, void *arg);
+
+/* --- rings and randomness ----------------------------------------------- */
+
+static int
+ng_pipe_push(struct ng_pipe_ring *r, struct ng_pkt *pkt, uint64_t when)
+{
+	if (r->count == r->cap) {
+		uint32_t ncap = r->cap != 0 ? r->cap * 2 : NG_PIPE_RING_MIN;
+		struct ng_pipe_slot *s;
+
+		if (ncap == 0 || (s = malloc(ncap * sizeof(*s))) == NULL)
+			return ENOMEM;
+		for (uint32_t i = 0; i < r->count; i++)
+			s[i] = r->slot[(r->head + i) & (r->cap - 1)];
+		free(r->slot);
+		r->slot = s;
+		r->cap = ncap;
+		r->head = 0;
+	}
+	r->slot[(r->head + r->count) & (r->cap - 1)] =
+	    (struct ng_pipe_slot){pkt, when};
+	r->count++;
+	return 0;
+}
+
+static struct ng_pipe_slot *
+ng_pipe_first(struct ng_pipe_ring *r)
+{
+	return r->count > 0 ? &r->slot[r->head] : NULL;
+}
+
+static struct ng_pkt *
+ng_pipe_pop(struct ng_pipe_ring *r)
+{
+	struct ng_pkt *pkt = r->slot[r->head].pkt;
+
+	r->head = (r->head + 1) & (r->cap - 1);
+	r->count--;
+	return pkt;
+}
+
+static void
+ng_pipe_flush(struct ng_pipe_ring *r)
+{
+	while (r->count > 0) {
+		struct ng_pkt *pkt = ng_pipe_pop(r);
+
+		ng_pkt_free(&pkt);
+	}
+}
+
+static uint64_t
+ng_pipe_random(struct ng_pipe_priv *priv)
+{
+	uint64_t x = priv->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	priv->rng = x;
+	return x * 2685821657736338717ull;
+}
+
+/* a * b in the BER fixed point. */
+static uint64_t
+ng_pipe_mul(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((unsigned __int128)a * b) >> 62);
+}
+
+/* Whether a frame of bytes bytes is hit by a bit error: it survives with
+ * (1 - 1/BER)^bits, computed by squaring (about 20 multiplications). */
+static bool
+ng_pipe_ber_hit(struct ng_pipe_priv *priv, uint64_t ber, uint64_t bytes)
+{
+	uint64_t ok = NG_PIPE_ONE, q = NG_PIPE_ONE - NG_PIPE_ONE / ber;
+
+	for (uint64_t n = bytes * 8; n != 0; n >>= 1) {
+		if (n & 1)
+			ok = ng_pipe_mul(ok, q);
+		q = ng_pipe_mul(q, q);
+	}
+	return (ng_pipe_random(priv) >> 2) >= ok;
+}
+
+/* --- the queues ---------------------------------------------------------- */
+
+static struct ng_pipe_dir *
+ng_pipe_other(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
+{
+	return d == &priv->upper ? &priv->lower : &priv->upper;
+}
+
+static bool
+ng_pipe_impaired(const struct ng_pipe_priv *priv, const struct ng_pipe_dir *d)
+{
+	return d->cfg.bandwidth != 0 || priv->delay != 0 ||
+	    d->cfg.duplicate != 0 || d->cfg.ber != 0;
+}
+
+static uint64_t
+ng_pipe_now(struct ng_pipe_priv *priv)
+{
+	return ng_now_ms(priv->node->graph) * 1000;
+}
+
+/*
+ * Move d's frames along: from the FIFO onto the wire while the link is
+ * free (bandwidth, bit errors, duplicates, delaylen), then off the wire
+ * to the far hook once due.
+ */
+static void
+ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
+    uint64_t now)
+{
+	struct ng_pipe_dir *far = ng_pipe_other(priv, d);
+	struct ng_pipe_slot *s;
+
+	while (d->inq.count > 0 && d->link_free <= now) {
+		struct ng_pkt *pkt = ng_pipe_first(&d->inq)->pkt;
+		uint32_t len = pkt->len;
+
+		if (d->cfg.duplicate != 0 &&
+		    ng_pipe_random(priv) % 100 < d->cfg.duplicate) {
+			pkt = ng_pkt_ref(pkt); /* the original stays queued */
+		} else {
+			(void)ng_pipe_pop(&d->inq);
+			d->run.qin_frames--;
+			d->run.qin_octets -= len;
+			d->run.fifo_queues = d->inq.count > 0;
+		}
+		if (d->cfg.bandwidth != 0)
+			d->link_free += ((uint64_t)len + priv->overhead) *
+			    8000000 / d->cfg.bandwidth;
+		if ((d->cfg.ber != 0 && ng_pipe_ber_hit(priv, d->cfg.ber,
+		    (uint64_t)len + priv->overhead)) ||
+		    (d->cfg.qout_size_limit != 0 &&
+		    d->outq.count >= d->cfg.qout_size_limit) ||
+		    ng_pipe_push(&d->outq, pkt, d->link_free + priv->delay) !=
+		    0) {
+			d->stats.out_disc_frames++;
+			d->stats.out_disc_octets += len;
+			ng_pkt_free(&pkt);
+			continue;
+		}
+		d->run.qout_frames++;
+		d->run.qout_octets += len;
+	}
+	while ((s = ng_pipe_first(&d->outq)) != NULL && s->when <= now) {
+		struct ng_pkt *pkt = ng_pipe_pop(&d->outq);
+		uint32_t len = pkt->len;
+
+		d->run.qout_frames--;
+		d->run.qout_octets -= len;
+		if (ng_send_data(far->hook, &pkt) == 0) { /* consumes pkt */
+			d->stats.fwd_frames++;
+			d->stats.fwd_octets += len;
+		} else {
+			d->stats.out_disc_frames++;
+			d->stats.out_disc_octets += len;
+		}
+	}
+}
+
+/* Arm the timer for the next frame due in either direction. */
+static void
+ng_pipe_schedule(struct ng_pipe_priv *priv, uint64_t now)
+{
+	struct ng_graph *g = priv->node->graph;
+	struct ng_pipe_dir *dirs[2] = {&priv->upper, &priv->lower};
+	uint64_t due = UINT64_MAX, due_ms;
+
+	for (int i = 0; i < 2; i++) {
+		struct ng_pipe_slot *s = ng_pipe_first(&dirs[i]->outq);
+
+		if (dirs[i]->inq.count > 0 && dirs[i]->link_free < due)
+			due = dirs[i]->link_free;
+		if (s != NULL && s->when < due)
+			due = s->when;
+	}
+	if (due == UINT64_MAX) {
+		ng_timer_stop(g, &priv->timer);
+		return;
+	}
+	due_ms = (due + 999) / 1000;
+	if (priv->timer.armed && priv->timer.when <= due_ms)
+		return; /* it fires first and looks again */
+	ng_timer_start(g, &priv->timer,
+	    due_ms > now / 1000 ? due_ms - now / 1000 : 0, ng_pipe_timeout,
+	    priv->node, NULL);
+}
+
+static void
+ng_pipe_timeout(struct ng_node *node, void *arg)
+{
+	struct ng_pipe_priv *priv = node->priv;
+	uint64_t now;
+
+	(void)arg;
+	if (priv == NULL)
+		return;
+	now = ng_pipe_now(priv);
+	ng_pipe_dequeue(priv, &priv->upper, now);
+	ng_pipe_dequeue(priv, &priv->lower, now);
+	ng_pipe_schedule(priv, now);
+}
+
+/* --- node methods -------------------------------------------------------- */
+
+static void
+ng_pipe_dir_init(struct ng_pipe_dir *d)
+{
+	d->cfg.qin_size_limit = NG_PIPE_QUEUELEN_DEFAULT;
+	d->cfg.fifo = 1;
+	d->cfg.droptail = 1;
+}
+
+static int
+ng_pipe_constructor(struct ng_node *node)
+{
+	struct ng_pipe_priv *priv;
+
+	priv = calloc(1, sizeof(*priv));
+	if (priv == NULL)
+		return ENOMEM;
+	priv->node = node;
+	priv->rng = (ng_now_ms(node->graph) ^ (uint64_t)node->id << 32) |
+	    1; /* any odd seed will do */
+	ng_pipe_dir_init(&priv->upper);
+	ng_pipe_dir_init(&priv->lower);
+	node->priv = priv;
+	return 0;
+}
+
+static int
+ng_pipe_newhook(struct ng_node *node, struct ng_hook *hook, const char *name)
+{
+	struct ng_pipe_priv *priv = node->priv;
+	struct ng_pipe_dir *d;
+
+	if (strcmp(name, NG_PIPE_HOOK_UPPER) == 0)
+		d = &priv->upper;
+	else if (strcmp(name, NG_PIPE_HOOK_LOWER) == 0)
+		d = &priv->lower;
+	else
+		return EINVAL;
+	if (d->hook != NULL)
+		return EISCONN;
+	d->hook = hook;
+	memset(&d->stats, 0, sizeof(d->stats));
+	hook->priv = d;
+	return 0;
+}
+
+/* Put a frame in d's FIFO, or lose one if it is full. */
+static void
+ng_pipe_enqueue(struct ng_pipe_dir *d, struct ng_pkt **pkt)
+{
+	uint32_t len = (*pkt)->len;
+
+	if (d->inq.count >= d->cfg.qin_size_limit) {
+		/* Full: lose the newest (droptail) or the oldest. */
+		struct ng_pkt *victim = *pkt;
+
+		if (d->cfg.drophead && d->inq.count > 0) {
+			victim = ng_pipe_pop(&d->inq);
+			d->run.qin_octets -= victim->len;
+			d->run.qin_frames--;
+		} else {
+			*pkt = NULL;
+		}
+		d->stats.in_disc_frames++;
+		d->stats.in_disc_octets += victim->len;
+		ng_pkt_free(&victim);
+	}
+	if (*pkt != NULL) {
+		if (ng_pipe_push(&d->inq, *pkt, 0) != 0) {
+			d->stats.in_disc_frames++;
+			d->stats.in_disc_octets += len;
+			ng_pkt_free(pkt);
+		} else {
+			*pkt = NULL; /* the queue has it */
+			d->run.qin_frames++;
+			d->run.qin_octets += len;
+		}
+	}
+	d->run.fifo_queues = d->inq.count > 0;
+}
+
+static void
+ng_pipe_enqueue_seg(void *arg, struct ng_pkt **seg)
+{
+	ng_pipe_enqueue(arg, seg);
+}
+
+/*
+ * The link header length of a GSO frame for ng_pkt_segment: none if its
+ * checksum starts right after a bare IP header, else Ethernet.
+ */
+static size_t
+ng_pipe_l2(const struct ng_pkt *p)
+{
+	unsigned v = p->len > 0 ? p->data[0] >> 4 : 0;
+
+	if ((p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
+	    (v == 6 && p->vh.csum_start == 40)))
+		return 0;
+	return 14;
+}
+
+static int
+ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
+{
+	struct ng_pipe_priv *priv = hook->node->priv;
+	struct ng_pipe_dir *d = hook->priv, *far = ng_pipe_other(priv, d);
+	uint32_t len = (*pkt)->len;
+	uint64_t now;
+	int error;
+
+	if (!ng_pipe_impaired(priv, d) && d->inq.count == 0 &&
+	    d->outq.count == 0) {
+		error = ng_send_data(far->hook, pkt); /* consumes *pkt */
+		if (error == 0) {
+			d->stats.fwd_frames++;
+			d->stats.fwd_octets += len;
+		} else {
+			d->stats.out_disc_frames++;
+			d->stats.out_disc_octets += len;
+		}
+		return error;
+	}
+	now = ng_pipe_now(priv);
+	if (d->inq.count == 0 && d->link_free < now)
+		d->link_free = now; /* an idle link is free now */
+	if ((d->cfg.ber != 0 || d->cfg.duplicate != 0) &&
+	    (*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		/* Bit errors and duplicates strike frames as the wire
+		 * carries them, not a 64 KiB super-frame at once. */
+		if (ng_pkt_segment(pkt, ng_pipe_l2(*pkt), ng_pipe_enqueue_seg,
+		    d) != 0) { /* consumes *pkt */
+			d->stats.in_disc_frames++;
+			d->stats.in_disc_octets += len;
+		}
+	} else {
+		ng_pipe_enqueue(d, pkt);
+	}
+	ng_pipe_dequeue(priv, d, now);
+	ng_pipe_schedule(priv, now);
+	return 0;
+}
+
+/* setcfg for one direction: 0 keeps, -1 resets, out of range ignored. */
+static void
+ng_pipe_setcfg_dir(struct ng_pipe_hookcfg *cur,
+    const struct ng_pipe_hookcfg *new)
+{
+	if (new->ber == NG_PIPE_RESET64)
+		cur->ber = 0;
+	else if (new->ber >= 1 && new->ber <= NG_PIPE_BER_MAX)
+		cur->ber = new->ber;
+	if (new->qin_size_limit == NG_PIPE_RESET32)
+		cur->qin_size_limit = 0;
+	else if (new->qin_size_limit >= 5)
+		cur->qin_size_limit = new->qin_size_limit;
+	if (new->qout_size_limit == NG_PIPE_RESET32)
+		cur->qout_size_limit = 0;
+	else if (new->qout_size_limit >= 5)
+		cur->qout_size_limit = new->qout_size_limit;
+	if (new->duplicate == NG_PIPE_RESET32)
+		cur->duplicate = 0;
+	else if (new->duplicate > 0 && new->duplicate <= 50)
+		cur->duplicate = new->duplicate;
+	if (new->fifo) {
+		cur->fifo = 1;
+		cur->wfq = cur->drr = 0;
+	}
+	if (new->wfq) {
+		cur->wfq = 1;
+		cur->fifo = cur->drr = 0;
+	}
+	if (new->drr) {
+		cur->fifo = cur->wfq = 0;
+		cur->drr = new->drr >= 32 ? new->drr : NG_PIPE_DRR_QUANTUM;
+	}
+	if (new->droptail) {
+		cur->droptail = 1;
+		cur->drophead = 0;
+	}
+	if (new->drophead) {
+		cur->drophead = 1;
+		cur->droptail = 0;
+	}
+	if (new->bandwidth == NG_PIPE_RESET64) {
+		cur->bandwidth = 0;
+		cur->fifo = 1;
+		cur->wfq = cur->drr = 0;
+	} else if (new->bandwidth >= NG_PIPE_BW_MIN &&
+	    new->bandwidth <= NG_PIPE_BW_MAX) {
+		cur->bandwidth = new->bandwidth;
+	}
+}
+
+/* Tell both neighbours the link went down (BER 1 loses every frame). */
+static void
+ng_pipe_notify(struct ng_pipe_priv *priv, uint32_t cmd)
+{
+	struct ng_hook *hooks[2] = {priv->lower.hook, priv->upper.hook};
+
+	for (int i = 0; i < 2; i++) {
+		struct ng_mesg *msg;
+
+		if (hooks[i] == NULL ||
+		    (msg = ng_mkmsg(NGM_FLOW_COOKIE, cmd, 0)) == NULL)
+			continue;
+		(void)ng_send_hook_msg(hooks[i], msg);
+		free(msg);
+	}
+}
+
+static int
+ng_pipe_setcfg(struct ng_pipe_priv *priv, const struct ng_mesg *msg)
+{
+	struct ng_pipe_cfg cfg;
+	bool was_down, down;
+
+	if (msg->header.arglen != sizeof(cfg))
+		return EINVAL;
+	memcpy(&cfg, msg->data, sizeof(cfg));
+	if (cfg.delay == NG_PIPE_RESET64)
+		priv->delay = 0;
+	else if (cfg.delay > 0 && cfg.delay < NG_PIPE_DELAY_MAX)
+		priv->delay = cfg.delay;
+	if (cfg.bandwidth == NG_PIPE_RESET64) {
+		priv->upper.cfg.bandwidth = priv->lower.cfg.bandwidth = 0;
+		priv->overhead = 0;
+	} else if (cfg.bandwidth >= NG_PIPE_BW_MIN &&
+	    cfg.bandwidth <= NG_PIPE_BW_MAX) {
+		priv->upper.cfg.bandwidth = priv->lower.cfg.bandwidth =
+		    cfg.bandwidth;
+		/* Preamble, FCS and gap on Ethernet; HDLC framing below. */
+		priv->overhead = cfg.bandwidth >= 10000000 ? 8 + 4 + 12 : 10;
+	}
+	if (cfg.overhead == NG_PIPE_RESET32)
+		priv->overhead = 0;
+	else if (cfg.overhead > 0 && cfg.overhead < NG_PIPE_MAX_OHSIZE)
+		priv->overhead = cfg.overhead;
+	if (cfg.header_offset == NG_PIPE_RESET32)
+		priv->header_offset = 0;
+	else if (cfg.header_offset > 0 && cfg.header_offset < 64)
+		priv->header_offset = cfg.header_offset;
+	was_down = priv->upper.cfg.ber == 1 || priv->lower.cfg.ber == 1;
+	ng_pipe_setcfg_dir(&priv->upper.cfg, &cfg.downstream);
+	ng_pipe_setcfg_dir(&priv->lower.cfg, &cfg.upstream);
+	down = priv->upper.cfg.ber == 1 || priv->lower.cfg.ber == 1;
+	if (down != was_down)
+		ng_pipe_notify(priv, down ? NGM_LINK_IS_DOWN : NGM_LINK_IS_UP);
+	return 0;
+}
+
+static int
+ng_pipe_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
+    struct ng_mesg *msg, struct ng_mesg **resp)
+{
+	struct ng_pipe_priv *priv = node->priv;
+	struct ng_pipe_stats *st;
+	struct ng_pipe_run *run;
+	struct ng_pipe_cfg *cfg;
+
+	(void)ctx;
+	if (msg->header.flags & NGF_RESP)
+		return 0;
+	if (msg->header.typecookie != NGM_PIPE_COOKIE)
+		return EINVAL;
+	switch (msg->header.cmd) {
+	case NGM_PIPE_GET_STATS:
+	case NGM_PIPE_CLR_STATS:
+	case NGM_PIPE_GETCLR_STATS:
+		if (msg->header.cmd != NGM_PIPE_CLR_STATS) {
+			*resp = ng_mkresponse(msg, sizeof(*st));
+			if (*resp == NULL)
+				return ENOMEM;
+			st = (struct ng_pipe_stats *)(*resp)->data;
+			st->downstream = priv->upper.stats;
+			st->upstream = priv->lower.stats;
+		}
+		if (msg->header.cmd != NGM_PIPE_GET_STATS) {
+			memset(&priv->upper.stats, 0, sizeof(priv->upper.stats));
+			memset(&priv->lower.stats, 0, sizeof(priv->lower.stats));
+		}
+		return 0;
+	case NGM_PIPE_GET_RUN:
+		*resp = ng_mkresponse(msg, sizeof(*run));
+		if (*resp == NULL)
+			return ENOMEM;
+		run = (struct ng_pipe_run *)(*resp)->data;
+		run->downstream = priv->upper.run;
+		run->upstream = priv->lower.run;
+		return 0;
+	case NGM_PIPE_GET_CFG:
+		*resp = ng_mkresponse(msg, sizeof(*cfg));
+		if (*resp == NULL)
+			return ENOMEM;
+		cfg = (struct ng_pipe_cfg *)(*resp)->data;
+		cfg->delay = priv->delay;
+		cfg->overhead = priv->overhead;
+		cfg->header_offset = priv->header_offset;
+		cfg->downstream = priv->upper.cfg;
+		cfg->upstream = priv->lower.cfg;
+		/* One bandwidth for both directions shows at the top. */
+		if (cfg->downstream.bandwidth == cfg->upstream.bandwidth) {
+			cfg->bandwidth = cfg->downstream.bandwidth;
+			cfg->downstream.bandwidth = cfg->upstream.bandwidth = 0;
+		}
+		return 0;
+	case NGM_PIPE_SET_CFG:
+		return ng_pipe_setcfg(priv, msg);
+	}
+	return EINVAL;
+}
+
+/* Leave the two neighbours joined, as if the pipe had never been there. */
+static int
+ng_pipe_close(struct ng_node *node)
+{
+	struct ng_pipe_priv *priv = node->priv;
+
+	if (priv->upper.hook != NULL && priv->lower.hook != NULL)
+		(void)ng_bypass(priv->upper.hook, priv->lower.hook);
+	return 0;
+}
+
+/* A hook goes: so do the frames queued in its direction. */
+static int
+ng_pipe_disconnect(struct ng_hook *hook)
+{
+	struct ng_pipe_dir *d = hook->priv;
+
+	if (d == NULL)
+		return 0;
+	d->hook = NULL;
+	ng_pipe_flush(&d->inq);
+	ng_pipe_flush(&d->outq);
+	memset(&d->run, 0, sizeof(d->run));
+	hook->priv = NULL;
+	return 0;
+}
+
+static int
+ng_pipe_shutdown(struct ng_node *node)
+{
+	struct ng_pipe_priv *priv = node->priv;
+	struct ng_pipe_dir *dirs[2] = {&priv->upper, &priv->lower};
+
+	ng_timer_stop(node->graph, &priv->timer);
+	for (int i = 0; i < 2; i++) {
+		ng_pipe_flush(&dirs[i]->inq);
+		ng_pipe_flush(&dirs[i]->outq);
+		free(dirs[i]->inq.slot);
+		free(dirs[i]->outq.slot);
+	}
+	free(priv);
+	node->priv = NULL;
+	return 0;
+}
+
+NG_PARSE_STRUCT(ng_pipe_hookstat, NG_PIPE_HOOKSTAT_FIELDS);
+NG_PARSE_STRUCT(ng_pipe_stats, NG_PIPE_STATS_FIELDS);
+NG_PARSE_STRUCT(ng_pipe_hookrun, NG_PIPE_HOOKRUN_FIELDS);
+NG_PARSE_STRUCT(ng_pipe_run, NG_PIPE_RUN_FIELDS);
+NG_PARSE_STRUCT(ng_pipe_hookcfg, NG_PIPE_HOOKCFG_FIELDS);
+NG_PARSE_STRUCT(ng_pipe_cfg, NG_PIPE_CFG_FIELDS);
+
+#define P NGM_PIPE_COOKIE
+static const struct ng_cmdlist ng_pipe_cmds[] = {
+	{P, NGM_PIPE_GET_STATS, "getstats", NULL, &ng_pipe_stats_parse_type},
+	{P, NGM_PIPE_CLR_STATS, "clrstats", NULL, NULL},
+	{P, NGM_PIPE_GETCLR_STATS, "getclrstats", NULL,
+	    &ng_pipe_stats_parse_type},
+	{P, NGM_PIPE_GET_RUN, "getrun", NULL, &ng_pipe_run_parse_type},
+	{P, NGM_PIPE_GET_CFG, "getcfg", NULL, &ng_pipe_cfg_parse_type},
+	{P, NGM_PIPE_SET_CFG, "setcfg", &ng_pipe_cfg_parse_type, NULL},
+	{0, 0, NULL, NULL, NULL},
+};
+#undef P
+
+const struct ng_type ng_pipe_type = {
+	.name = NG_PIPE_NODE_TYPE,
+	.cookie = NGM_PIPE_COOKIE,
+	.constructor = ng_pipe_constructor,
+	.rcvmsg = ng_pipe_rcvmsg,
+	.close = ng_pipe_close,
+	.shutdown = ng_pipe_shutdown,
+	.newhook = ng_pipe_newhook,
+	.rcvdata = ng_pipe_rcvdata,
+	.disconnect = ng_pipe_disconnect,
+	.cmdlist = ng_pipe_cmds,
+};

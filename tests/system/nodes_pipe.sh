@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# System test: a pipe node set to 10 Mbit/s and 50 ms delay between two
+# namespaces (spec §9.13): ping shows about 100 ms round trips, iperf3
+# about 10 Mbit/s.
+#
+#   ns a: pipea --ether-- upper [P pipe] lower --ether-- pipeb :ns b
+source "$(dirname "$0")/../lib.sh"
+start_ngd || finish
+trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; stop_ngd' EXIT
+
+# within NAME VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals allowed)
+within() {
+	if awk -v v="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'; then
+		ok "$1 ($2)"
+	else
+		fail "$1 ($2, want $3..$4)"
+	fi
+}
+
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl -f - <<'END'
+name ngeth0: pipea
+name ngeth1: pipeb
+mkpeer pipea: pipe ether upper
+name pipea:ether P
+connect P: pipeb: lower ether
+END
+expect_rc "setcfg 10 Mbit/s, 50 ms" 0 \
+    ngctl msg P: setcfg '{ bandwidth=10000000 delay=50000 }'
+
+for n in a b; do
+	ip netns add $n
+	ip link set pipe$n netns $n
+	ip netns exec $n sysctl -qw net.ipv6.conf.pipe$n.disable_ipv6=1
+	ip -n $n link set pipe$n up
+done
+ip -n a addr add 10.23.0.1/24 dev pipea
+ip -n b addr add 10.23.0.2/24 dev pipeb
+
+in_ns a ping -c 1 -W 2 -q 10.23.0.2 >/dev/null # ARP first
+rtt=$(in_ns a ping -c 5 -i 0.2 -W 2 -q 10.23.0.2 | sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p')
+within "ping RTT about 100 ms" "$rtt" 95 115
+
+in_ns b timeout 15 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+srv=$!
+sleep 0.3
+bps=$(in_ns a timeout 15 iperf3 -c 10.23.0.2 -p 5201 -t 3 -O 1 -J 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null)
+wait $srv 2>/dev/null
+within "iperf3 about 10 Mbit/s" "$(awk -v b="${bps:-0}" 'BEGIN { printf "%.2f", b / 1e6 }')" 9 11
+
+st=$(ngctl msg P: getstats | sed -n 's/^Args:\t//p')
+fwd=$(sed -nE 's/.*downstream=\{ FwdOctets=([0-9]+).*/\1/p' <<<"$st")
+within "getstats: megabytes forwarded downstream" "$(awk -v b="${fwd:-0}" 'BEGIN { printf "%.1f", b / 1e6 }')" 3 5
+finish
