@@ -168,10 +168,10 @@ check "set a multicast address" 71 "" "$(ERR 'Invalid argument')" \
     ngctl msg ngeth0: set 01:00:5e:00:00:01
 check "getifaddrs, none" 0 "Rec'd response \"getifaddrs\" (2) from \"[ID]:\":
 Args:${T}{}" "" masked ngctl msg ngeth0: getifaddrs
-ip addr add 192.0.2.1/24 dev ngeth0
+ip addr add 198.51.100.1/24 dev ngeth0
 ip addr add 2001:db8::1/64 dev ngeth0 nodad
 check "getifaddrs" 0 "Rec'd response \"getifaddrs\" (2) from \"[ID]:\":
-Args:${T}{ numAddrs=2 addrs=[ { addr=192.0.2.1 prefixlen=24 } { addr=2001:db8::1 prefixlen=64 } ] }" "" \
+Args:${T}{ numAddrs=2 addrs=[ { addr=198.51.100.1 prefixlen=24 } { addr=2001:db8::1 prefixlen=64 } ] }" "" \
     masked ngctl msg ngeth0: getifaddrs
 # in another namespace the addresses are read there
 ip netns add other

@@ -223,7 +223,7 @@ test_strings(void)
 static void
 test_addresses(void)
 {
-	round_trip("ipaddr/plain", &ng_parse_ipaddr_type, "192.0.2.1", NULL, 0);
+	round_trip("ipaddr/plain", &ng_parse_ipaddr_type, "198.51.100.1", NULL, 0);
 	round_trip("ipaddr/octal octet", &ng_parse_ipaddr_type, "010.1.1.1",
 	    "8.1.1.1", 0);
 	round_trip("ipaddr/-1 is 255", &ng_parse_ipaddr_type, "-1.0.0.1",
@@ -240,7 +240,7 @@ test_addresses(void)
 	    "1ff:0:0:0:0:0", NULL, EINVAL);
 	round_trip("enaddr/not hex", &ng_parse_enaddr_type, "zz", NULL,
 	    EINVAL);
-	round_trip("inetaddr/IPv4", &ng_parse_inetaddr_type, "192.0.2.7", NULL,
+	round_trip("inetaddr/IPv4", &ng_parse_inetaddr_type, "198.51.100.7", NULL,
 	    0);
 	round_trip("inetaddr/IPv6", &ng_parse_inetaddr_type,
 	    "2001:db8:0:0::1", "2001:db8::1", 0);
@@ -462,7 +462,7 @@ static const struct golden goldens[] = {
     {"eiface", "set", 'a', "02:00:00:00:00:01", 0},
     {"eiface", "set", 'a', "zz", EINVAL},
     {"eiface", "getifaddrs", 'r',
-     "{ numAddrs=2 addrs=[ { addr=192.0.2.1 prefixlen=24 } { addr=fe80::1 "
+     "{ numAddrs=2 addrs=[ { addr=198.51.100.1 prefixlen=24 } { addr=fe80::1 "
      "prefixlen=64 } ] }", 0},
     {"eiface", "getifaddrs", 'r', "{}", 0},
 
