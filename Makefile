@@ -131,7 +131,11 @@ demo:
 	$(MAKE) install PREFIX=$(PREFIX)
 	examples/seed-walkthrough
 
-bench: all
+$(B)/graph_bench: bench/graph_bench.c $(CORE_A)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_A) $(CORE_LIBS)
+
+bench: all $(B)/graph_bench
+	$(B)/graph_bench
 	bench/run
 	bench/scale
 
