@@ -8,8 +8,9 @@
  * setprogram, getprogram, getstats, clrstats, getclrstats, and setfilter
  * (ours: tcpdump filter text compiled by libpcap).  Dies when hookless.
  *
- * Costs: one interpreter run and one hook lookup by name per frame; the
- * program only reads, so a GSO frame is filtered on its headers whole.
+ * Costs: one interpreter run and one hook lookup by name per frame.  A
+ * TCP super-frame is cut into wire-sized frames first (ng_pkt_segment),
+ * which copies and checksums it: filtering bulk TCP costs that.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -38,6 +39,7 @@ _Static_assert(sizeof(struct ng_bpf_insn) == sizeof(struct bpf_insn) &&
 struct ng_bpf_link {
 	struct ng_bpf_hookprog *prog; /* malloc'd, its instructions follow */
 	struct ng_bpf_hookstat stats;
+	int dlt; /* link type setfilter compiled for; 0: not known */
 };
 
 /* Replace hook's program with a validated copy of hp. */
@@ -93,8 +95,9 @@ ng_bpf_newhook(struct ng_node *node, struct ng_hook *hook, const char *name)
 	return error;
 }
 
+/* Filter one frame that arrived on hook and send it on; consumes *pkt. */
 static int
-ng_bpf_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
+ng_bpf_filter_one(struct ng_hook *hook, struct ng_pkt **pkt)
 {
 	struct ng_bpf_link *link = hook->priv, *dlink;
 	const struct ng_bpf_hookprog *prog = link->prog;
@@ -114,8 +117,8 @@ ng_bpf_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		dest = prog->ifMatch[0] != '\0'
 		    ? ng_find_hook(hook->node, prog->ifMatch) : NULL;
 		if (dest != NULL && ret < len) {
-			/* Cut to what the program kept; offloads no longer
-			 * describe what is left. */
+			/* Cut to what the program kept; a partial checksum
+			 * no longer describes what is left. */
 			if ((error = ng_pkt_writable(pkt)) != 0)
 				return error;
 			(*pkt)->len = ret;
@@ -134,6 +137,66 @@ ng_bpf_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	dlink->stats.xmitFrames++;
 	dlink->stats.xmitOctets += len;
 	return ng_send_data(dest, pkt); /* consumes *pkt */
+}
+
+/* Segments of one super-frame, which may carry an out-of-band tag. */
+struct ng_bpf_seg {
+	struct ng_hook *hook;
+	bool vlan_tagged;
+	uint16_t vlan_tag;
+	int error;
+};
+
+static void
+ng_bpf_filter_seg(void *arg, struct ng_pkt **seg)
+{
+	struct ng_bpf_seg *s = arg;
+	int error;
+
+	(*seg)->vlan_tagged = s->vlan_tagged;
+	(*seg)->vlan_tag = s->vlan_tag;
+	error = ng_bpf_filter_one(s->hook, seg);
+
+	if (error != 0)
+		s->error = error;
+}
+
+/*
+ * The link header length of a super-frame: none if its checksum starts
+ * right after a bare IP header (or setfilter said raw IP), else Ethernet.
+ */
+static size_t
+ng_bpf_l2(const struct ng_bpf_link *link, const struct ng_pkt *p)
+{
+	unsigned v = p->len > 0 ? p->data[0] >> 4 : 0;
+
+	if (link->dlt == NG_BPF_DLT_RAW)
+		return 0;
+	if (link->dlt == 0 && (p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
+	    (v == 6 && p->vh.csum_start == 40)))
+		return 0;
+	return 14;
+}
+
+/*
+ * A TCP super-frame from a TAP is filtered as the frames the wire would
+ * carry, each on its own: lengths, flags and payload offsets differ from
+ * segment to segment, and a filter may look at any of them.
+ */
+static int
+ng_bpf_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
+{
+	struct ng_bpf_seg s = {.hook = hook, .error = 0};
+	int error;
+
+	if ((*pkt)->vh.gso_type == VIRTIO_NET_HDR_GSO_NONE)
+		return ng_bpf_filter_one(hook, pkt);
+	s.vlan_tagged = (*pkt)->vlan_tagged;
+	s.vlan_tag = (*pkt)->vlan_tag;
+	error = ng_pkt_segment(pkt, ng_bpf_l2(hook->priv, *pkt),
+	    ng_bpf_filter_seg, &s); /* consumes *pkt */
+	return error != 0 ? error : s.error;
 }
 
 /* The hook named by a hook-name argument (terminated here), or NULL. */
@@ -198,6 +261,8 @@ ng_bpf_setfilter(struct ng_node *node, const struct ng_mesg *msg)
 	pcap_freecode(&bp);
 	error = ng_bpf_setprog(hook, hp);
 	free(hp);
+	if (error == 0)
+		((struct ng_bpf_link *)hook->priv)->dlt = dlt;
 	return error;
 }
 
@@ -228,7 +293,9 @@ ng_bpf_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		name[sizeof(name) - 1] = '\0';
 		if ((hook = ng_find_hook(node, name)) == NULL)
 			return ENOENT;
-		return ng_bpf_setprog(hook, arg);
+		if ((error = ng_bpf_setprog(hook, arg)) == 0)
+			((struct ng_bpf_link *)hook->priv)->dlt = 0;
+		return error;
 	}
 	case NGM_BPF_GET_PROGRAM:
 		if ((hook = ng_bpf_arg_hook(node, msg, &error)) == NULL)

@@ -362,10 +362,21 @@ ng_pipe_enqueue(struct ng_pipe_dir *d, struct ng_pkt **pkt)
 	d->run.fifo_queues = d->inq.count > 0;
 }
 
+/* Segments of one super-frame, which may carry an out-of-band tag. */
+struct ng_pipe_seg {
+	struct ng_pipe_dir *d;
+	bool vlan_tagged;
+	uint16_t vlan_tag;
+};
+
 static void
 ng_pipe_enqueue_seg(void *arg, struct ng_pkt **seg)
 {
-	ng_pipe_enqueue(arg, seg);
+	struct ng_pipe_seg *s = arg;
+
+	(*seg)->vlan_tagged = s->vlan_tagged;
+	(*seg)->vlan_tag = s->vlan_tag;
+	ng_pipe_enqueue(s->d, seg);
 }
 
 /*
@@ -412,8 +423,11 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	    (*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* Bit errors and duplicates strike frames as the wire
 		 * carries them, not a 64 KiB super-frame at once. */
+		struct ng_pipe_seg sg = {d, (*pkt)->vlan_tagged,
+		    (*pkt)->vlan_tag};
+
 		if (ng_pkt_segment(pkt, ng_pipe_l2(*pkt), ng_pipe_enqueue_seg,
-		    d) != 0) { /* consumes *pkt */
+		    &sg) != 0) { /* consumes *pkt */
 			d->stats.in_disc_frames++;
 			d->stats.in_disc_octets += len;
 		}

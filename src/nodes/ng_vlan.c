@@ -191,7 +191,7 @@ ng_vlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
 	struct ng_vlan_priv *priv = hook->node->priv;
 	struct ng_vlan_link *link = hook->priv;
-	bool from_band = false;
+	bool out_of_band = false;
 	uint16_t tag;
 	int error;
 
@@ -211,7 +211,7 @@ ng_vlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		    !(*pkt)->vlan_tagged)
 			return ng_send_data(priv->downstream, pkt);
 		tag = (*pkt)->vlan_tag;
-		from_band = true;
+		out_of_band = true;
 	} else {
 		if (link == NULL || !link->filtered) {
 			ng_pkt_free(pkt);
@@ -231,7 +231,7 @@ ng_vlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		ng_pkt_free(pkt);
 		return error;
 	}
-	if (from_band) {
+	if (out_of_band) {
 		(*pkt)->vlan_tagged = false; /* the tag is inline now */
 		(*pkt)->vlan_tag = 0;
 	}

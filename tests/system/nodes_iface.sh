@@ -5,7 +5,7 @@
 #   ns a: ng0 (10.22.0.1 peer .2) inet/inet6 == inet/inet6 ng1 (10.22.0.2 peer .1) :ns b
 source "$(dirname "$0")/../lib.sh"
 start_ngd || finish
-trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -f $tmp/send $tmp/recv; stop_ngd' EXIT
+trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"; stop_ngd' EXIT
 
 expect_rc "iface ng0" 0 ngctl mkpeer iface inet inet
 expect_rc "iface ng1 on ng0's inet" 0 ngctl mkpeer ng0: iface inet inet

@@ -6,7 +6,7 @@
 #   ns a: pipea --ether-- upper [P pipe] lower --ether-- pipeb :ns b
 source "$(dirname "$0")/../lib.sh"
 start_ngd || finish
-trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; stop_ngd' EXIT
+trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"; stop_ngd' EXIT
 
 # within NAME VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals allowed)
 within() {

@@ -11,7 +11,7 @@
 source "$(dirname "$0")/../lib.sh"
 start_ngd || finish
 nss="a10 b10 a20 b20"
-trap 'for n in $nss; do ip netns del $n 2>/dev/null; done; rm -f $tmp/send $tmp/recv; stop_ngd' EXIT
+trap 'for n in $nss; do ip netns del $n 2>/dev/null; done; rm -rf "$tmp"; stop_ngd' EXIT
 
 i=0
 for n in $nss; do

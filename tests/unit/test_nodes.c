@@ -235,7 +235,7 @@ ip_frame(uint8_t *f, uint8_t proto, uint16_t dport, uint32_t len)
 	f[17] = (uint8_t)(len - 14);
 	f[22] = 64;
 	f[23] = proto;
-	memcpy(f + 26, "\xc0\x00\x02\x01\xc0\x00\x02\x02", 8);
+	memcpy(f + 26, "\xc6\x33\x64\x01\xc6\x33\x64\x02", 8); /* 198.51.100.1, .2 */
 	f[34] = 0x30; /* source port 12345 */
 	f[35] = 0x39;
 	f[36] = (uint8_t)(dport >> 8);
@@ -243,6 +243,27 @@ ip_frame(uint8_t *f, uint8_t proto, uint16_t dport, uint32_t len)
 	if (proto == 6)
 		f[46] = 0x50; /* TCP header length 20 */
 	return len;
+}
+
+/*
+ * A TCP super-frame as a TAP hands it over: Ethernet, IPv4, TCP and
+ * payload bytes, to be cut into segments of mss, checksum still to do.
+ */
+static struct ng_pkt *
+gso_frame(struct ng_graph *g, uint32_t payload, uint16_t mss)
+{
+	static uint8_t f[54 + 8000];
+	struct ng_pkt *p;
+
+	ip_frame(f, 6, 80, 54 + payload);
+	p = pkt_new(g, f, 54 + payload);
+	p->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	p->vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	p->vh.csum_start = 34;
+	p->vh.csum_offset = 16;
+	p->vh.hdr_len = 54;
+	p->vh.gso_size = mss;
+	return p;
 }
 
 /* The reply to a message, copied for the caller (NULL if none). */
@@ -1110,6 +1131,27 @@ test_bpf(void)
 	CHECK_INT("bpf/setfilter on no hook ENOENT",
 	    setfilter(sock, "zz", "m", "n", 0, "tcp"), ENOENT);
 
+	/* A super-frame is filtered as the four frames it stands for. */
+	CHECK_INT("bpf/setfilter tcp",
+	    setfilter(sock, "a", "m", "n", 0,
+	    "tcp and tcp[tcpflags] & tcp-fin == 0"), 0);
+	ask(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_CLR_STATS,
+	    (char[NG_HOOKSIZ]){"a"}, NG_HOOKSIZ, &error);
+	{
+		struct ng_pkt *sp = gso_frame(g, 4000, 1000);
+
+		sp->data[47] = 0x11; /* ACK and FIN: only the last has FIN */
+		ngt_clear(&conn);
+		CHECK_INT("bpf/super-frame sent",
+		    ng_socket_send_data(sock, "a", &sp), 0);
+	}
+	CHECK("bpf/3 without FIN match, the last goes to n",
+	    ngt_count(&conn, "m") == 3 && ngt_count(&conn, "n") == 1 &&
+	    conn.frames[0].len == 1054);
+	st = bpf_stats(sock, "a");
+	CHECK("bpf/super-frame filtered as 4 frames", st.recvFrames == 4 &&
+	    st.recvMatchFrames == 3 && st.recvOctets == 4 * 1054);
+
 	/* setprogram: truncation, and the checks. */
 	CHECK_INT("bpf/setprogram ret #14",
 	    setprogram(sock, "a", "m", "n", ret14, 1, 0), 0);
@@ -1497,6 +1539,21 @@ test_pipe(void)
 	n = ngt_count(&conn, "l");
 	CHECK("pipe/BER 1e5 loses about 9.5% of 1250-byte frames",
 	    n >= 860 && n <= 940);
+
+	/* With a BER, a super-frame crosses as the frames it stands for. */
+	cfg.downstream.ber = 1000000000000ull;
+	CHECK_INT("pipe/BER 1e12", pipe_setcfg(sock, &cfg), 0);
+	pipe_stats(sock, NGM_PIPE_CLR_STATS);
+	{
+		struct ng_pkt *sp = gso_frame(g, 4000, 1000);
+
+		ng_socket_send_data(sock, "u", &sp);
+	}
+	advance_ms(g, 5);
+	st = pipe_stats(sock, NGM_PIPE_GET_STATS);
+	CHECK("pipe/a super-frame is 4 frames on the wire",
+	    st.downstream.fwd_frames == 4 &&
+	    st.downstream.fwd_octets == 4 * 1054);
 
 	/* Duplicates: 50% more or less. */
 	memset(&cfg, 0, sizeof(cfg));
