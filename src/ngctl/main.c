@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,8 @@
 
 #include "ngctl.h"
 
-#define NGCTL_USAGE_LINE "usage: ngctl [-d] [-f file] [-n name] [command ...]"
+#define NGCTL_USAGE_LINE \
+	"usage: ngctl [-j jail] [-d] [-f file] [-n name] [command ...]"
 #define NGD_NAME "ngd"
 #define NGD_WAIT_MS 3000 /* how long a freshly started ngd may take */
 #define NGD_POLL_MS 20
@@ -203,6 +205,40 @@ ngctl_spawn_ngd(pid_t *pid)
 	_exit(127);
 }
 
+/*
+ * -j: act on a jail's graph, which lives in the jail's network
+ * namespace (bound at /run/netns/NAME by jail(8); a jid leads to the name
+ * under /run/jail).  A jail that shares our network shares our graph.
+ */
+static int
+ngctl_enter_jail(const char *jail)
+{
+	char path[PATH_MAX], name[256];
+	ssize_t n;
+	int fd, error = 0;
+
+	snprintf(path, sizeof(path), "/run/jail/%s", jail);
+	if ((n = readlink(path, name, sizeof(name) - 1)) > 0) {
+		name[n] = '\0';
+		jail = name;
+		snprintf(path, sizeof(path), "/run/jail/%s", jail);
+	}
+	if (strchr(jail, '/') != NULL || jail[0] == '.' ||
+	    access(path, F_OK) != 0) {
+		ngctl_warnx("jail \"%s\" not found", jail);
+		return ENOENT;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", jail);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : errno;
+	if (setns(fd, CLONE_NEWNET) != 0) {
+		error = errno;
+		ngctl_warn("jail \"%s\"", jail);
+	}
+	close(fd);
+	return error;
+}
+
 /* Nothing listens where ngd should. */
 static bool
 ngctl_nobody_home(int error)
@@ -263,8 +299,12 @@ main(int argc, char **argv)
 
 	/* '+': the first word that is not an option starts the command. */
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:df:n:N")) != -1) {
+	while ((ch = getopt(argc, argv, "+:df:j:n:N")) != -1) {
 		switch (ch) {
+		case 'j':
+			if (ngctl_enter_jail(optarg) != 0)
+				return EX_OSERR;
+			break;
 		case 'd':
 			NgSetDebug(NgSetDebug(-1) + 1);
 			break;

@@ -1,0 +1,300 @@
+/*
+ * jail.h: what the jail tools share.  jail(8), jexec(8) and jls(8) are
+ * thin mains over libjail: the jail.conf parser (jail_conf.c), the
+ * parameter table (jail_param.c), the record of running jails under
+ * /run/jail (jail_state.c), namespaces and the per-jail supervisor
+ * (jail_ns.c), netlink (jail_nl.c) and running commands (jail_exec.c).
+ */
+#ifndef JAIL_H
+#define JAIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define JAIL_RUNDIR "/run/jail"
+#define JAIL_NETNSDIR "/run/netns"
+#define JAIL_CONF_DEFAULT "/etc/jail.conf"
+#define JAIL_NAMEMAX 255
+#define JAIL_STOP_TIMEOUT 10 /* seconds, FreeBSD's default */
+
+/* --- messages (jail_util.c) ------------------------------------------- */
+
+/*
+ * Diagnostics collected rather than printed, so a caller (or a unit
+ * test) decides where they go.  Each line lacks the program prefix.
+ */
+struct jail_diag {
+	char **msgs;
+	size_t n;
+};
+
+void jail_diag_add(struct jail_diag *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void jail_diag_print(const struct jail_diag *d, FILE *fp);
+void jail_diag_free(struct jail_diag *d);
+
+/* "prog: msg\n" on stderr; jname, when not NULL, prefixes "jname: " */
+void jail_warnx(const char *jname, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A growable list of strings; NULL-terminated for execvp. */
+struct jail_strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+int jail_strv_add(struct jail_strv *sv, const char *s);
+int jail_strv_addn(struct jail_strv *sv, const char *s, size_t len);
+void jail_strv_free(struct jail_strv *sv);
+
+/* Quote a value as jail -e, -J and jls -q do (FreeBSD's rule). */
+void jail_quote(FILE *fp, const char *s, bool escape);
+bool jail_is_number(const char *s);
+
+/* --- parameters (jail_param.c) ---------------------------------------- */
+
+/* One parameter: its name as last spelled, its values (none = bare). */
+struct jail_param {
+	char *name;
+	struct jail_strv vals;
+};
+
+/* An ordered parameter list; order is first appearance. */
+struct jail_params {
+	struct jail_param *v;
+	size_t n;
+};
+
+enum jail_ptype {
+	JP_BOOL,    /* bare, true/false, integer */
+	JP_JAILSYS, /* disable, new, inherit or 0..2; bare = new */
+	JP_INT,
+	JP_STRING,
+	JP_ADDRS, /* address list, comma separated */
+	JP_LIST,  /* list of strings (exec.*, mount, ...) */
+};
+
+/* What Linux makes of a parameter. */
+enum jail_support {
+	JS_YES,  /* implemented */
+	JS_NONE, /* accepted, stored, shown; no Linux mechanism: warning */
+	JS_RO,   /* read-only: cannot be set */
+};
+
+struct jail_pdesc {
+	const char *name;
+	enum jail_ptype type;
+	bool kernel;      /* a kernel parameter (jls shows it) */
+	bool create_only; /* cannot change with -m */
+	enum jail_support support;
+	const char *dflt; /* what jls shows when unset, NULL: empty */
+};
+
+const struct jail_pdesc *jail_pdesc(const char *name, bool *negated);
+const struct jail_pdesc *jail_pdesc_all(size_t *n);
+bool jail_pname_equal(const char *a, const char *b);
+
+struct jail_param *jail_params_find(const struct jail_params *ps,
+                                    const char *name);
+int jail_params_set(struct jail_params *ps, const char *name,
+                    const char *const *vals, size_t nvals, bool append);
+int jail_params_set1(struct jail_params *ps, const char *name, const char *val);
+void jail_params_del(struct jail_params *ps, const char *name);
+int jail_params_copy(struct jail_params *dst, const struct jail_params *src);
+void jail_params_free(struct jail_params *ps);
+
+/* Typed reads.  A missing parameter gives dflt. */
+const char *jail_pstr(const struct jail_params *ps, const char *name);
+bool jail_pbool(const struct jail_params *ps, const char *name, bool dflt);
+long jail_pint(const struct jail_params *ps, const char *name, long dflt);
+/* jailsys: 0 disable, 1 new, 2 inherit; dflt when unset */
+int jail_psys(const struct jail_params *ps, const char *name, int dflt);
+/* The value of one parameter as one string (lists comma-joined). */
+char *jail_pjoin(const struct jail_param *p);
+void jail_params_print(FILE *fp, const struct jail_params *ps, const char *sep);
+
+/*
+ * Check every parameter: known, well-typed, settable.  Messages go to
+ * d; warns lists the parameters that have no effect on Linux.
+ */
+int jail_params_check(const struct jail_params *ps, struct jail_diag *d,
+                      struct jail_strv *warns);
+
+/* An ip4.addr / ip6.addr element: [iface|]addr[/len] */
+struct jail_addr {
+	char iface[64];
+	int family;
+	unsigned char addr[16];
+	int prefixlen;
+	char text[64]; /* the address alone, as jls shows it */
+};
+
+int jail_addr_parse(const char *s, int family, struct jail_addr *a);
+
+/* --- jail.conf (jail_conf.c) ------------------------------------------ */
+
+struct jail_conf;
+
+/*
+ * Parse path ("-" = standard input) into a fresh configuration.  On
+ * error, the messages (each with file and line) are in d and *confp is
+ * NULL.  Returns 0, ENOENT (no such file) or EINVAL.
+ */
+int jail_conf_load(const char *path, struct jail_conf **confp,
+                   struct jail_diag *d);
+void jail_conf_free(struct jail_conf *conf);
+
+/* The real (non-wildcard) jails, in definition order. */
+size_t jail_conf_njails(const struct jail_conf *conf);
+const char *jail_conf_name(const struct jail_conf *conf, size_t i);
+ssize_t jail_conf_find(const struct jail_conf *conf, const char *name);
+
+/*
+ * The parameters of jail i: its own, the global ones and those of
+ * matching wildcard blocks, merged in FreeBSD's order, variables
+ * substituted.  Messages go to d (prefixed with the jail's name).
+ * Returns 0 or EINVAL (the jail is unusable; ps still has what could be
+ * worked out).
+ */
+int jail_conf_params(const struct jail_conf *conf, size_t i,
+                     struct jail_params *ps, struct jail_diag *d);
+
+/* Does a wildcard name ("*", "foo.*") match a jail name? */
+bool jail_wild_match(const char *name, const char *pattern);
+bool jail_is_wild(const char *name);
+
+/* --- running jails (jail_state.c) ------------------------------------- */
+
+/* An interface moved in by vnet.interface. */
+struct jail_iface {
+	char name[64];   /* its name at home, which it gets back */
+	int inner_index; /* its index inside, when moved */
+};
+
+struct jail_rec {
+	int jid;
+	char name[JAIL_NAMEMAX + 1];
+	struct jail_params params; /* as created, updated by -m */
+	pid_t init_pid;            /* the jail's PID 1, in our view */
+	unsigned long long init_start;
+	pid_t super_pid; /* its supervisor */
+	unsigned long long super_start;
+	unsigned long long home_dev, home_ino; /* the creator's netns */
+	bool own_net;                          /* /run/netns/NAME is ours */
+	struct jail_iface *ifaces;
+	size_t nifaces;
+};
+
+int jail_lock(int *fdp);
+void jail_unlock(int fd);
+int jail_rec_read(const char *name_or_jid, struct jail_rec *r);
+int jail_rec_write(const struct jail_rec *r);
+int jail_rec_remove(const struct jail_rec *r);
+void jail_rec_free(struct jail_rec *r);
+/* Every recorded jail, sorted by jid. */
+int jail_rec_list(struct jail_rec **recsp, size_t *np);
+void jail_rec_list_free(struct jail_rec *recs, size_t n);
+int jail_next_jid(int *jidp);
+bool jail_rec_alive(const struct jail_rec *r);
+int jail_rec_add_iface(struct jail_rec *r, const char *name, int idx);
+
+/* Start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
+unsigned long long jail_proc_start(pid_t pid);
+
+/* --- namespaces (jail_ns.c) ------------------------------------------- */
+
+/*
+ * Make the jail's namespaces and its supervisor.  Fills the runtime
+ * fields of r.  On failure, a message is in err.
+ */
+int jail_ns_create(struct jail_rec *r, char *err, size_t errlen);
+/* A pidfd for the jail's init, checked against the record. */
+int jail_ns_pidfd(const struct jail_rec *r, int *fdp);
+/* Namespace flags to enter the jail with setns(pidfd, ...). */
+int jail_ns_flags(const struct jail_rec *r);
+/* Tell the jail's init whether to outlive its last process. */
+int jail_ns_set_persist(const struct jail_rec *r, bool persist);
+/* Every process of the jail but init, in our view. */
+int jail_ns_pids(const struct jail_rec *r, pid_t **pidsp, size_t *np);
+/*
+ * End the jail: kill its init (the kernel kills the rest), then wait
+ * for the supervisor to return the interfaces and drop the record, or
+ * do that here when no supervisor is left.  Call without the lock.
+ */
+int jail_ns_destroy(struct jail_rec *r);
+/* The teardown itself, with the lock held: what the supervisor does. */
+int jail_ns_teardown(struct jail_rec *r, int homefd);
+int jail_ns_sethostname(const struct jail_rec *r, const char *host,
+                        const char *domain);
+
+/* --- netlink (jail_nl.c) ---------------------------------------------- */
+
+/* A route netlink socket in the network namespace nsfd (-1: ours). */
+int jail_nl_open(int nsfd, int *fdp);
+int jail_nl_index(int nl, const char *name, int *idxp);
+int jail_nl_move(int nl, int idx, int nsfd, const char *newname);
+int jail_nl_up(int nl, int idx);
+int jail_nl_addr(int nl, int idx, const struct jail_addr *a);
+
+/* --- running commands (jail_exec.c) ----------------------------------- */
+
+struct jail_run {
+	const struct jail_params *ps; /* exec.* settings */
+	const struct jail_rec *rec;   /* for in-jail commands */
+	const char *jname;            /* message prefix, or NULL */
+	bool verbose;
+};
+
+/*
+ * Run one exec.* line (FreeBSD's rules: a shell for special characters,
+ * a final & for background).  Returns 0, or EINVAL after printing
+ * "<cmdline>: failed" and the like.
+ */
+int jail_run_line(const struct jail_run *ctx, const char *line, bool injail);
+/* Run argv as is (param-form `command`). */
+int jail_run_argv(const struct jail_run *ctx, char *const *argv, bool injail);
+/* Every line of a list parameter, in order; stops at the first failure. */
+int jail_run_list(const struct jail_run *ctx, const char *param, bool injail);
+
+/*
+ * Become a process of the jail: enter its namespaces (this process
+ * must be about to fork), for jexec and in-jail commands.
+ */
+int jail_enter(const struct jail_rec *r, int pidfd);
+/* In a forked child inside the jail: drop what the jail may not do. */
+int jail_confine(const struct jail_params *ps, bool vnet);
+
+/* --- create, remove, modify one jail (jail_ops.c) ----------------------- */
+
+/* How jail(8) was asked to act. */
+struct jail_opts {
+	bool quiet;          /* -q */
+	bool verbose;        /* -v */
+	bool print_jid;      /* -i */
+	bool note_removed;   /* say "removed" (config, several, wildcard) */
+	const char *jidfile; /* -J */
+	bool oldstyle;       /* jail path hostname ip command... */
+};
+
+/* One jail to act on. */
+struct jail_target {
+	char *name;        /* as messages call it */
+	bool named;        /* from a config file: messages start "name: " */
+	bool wild;         /* named by a wildcard or by no name at all */
+	bool failed;       /* the config could not be worked out */
+	bool argv_command; /* `command' words are argv, not lines */
+	struct jail_params ps;
+};
+
+int jail_op_create(const struct jail_opts *o, struct jail_target *t);
+int jail_op_remove(const struct jail_opts *o, struct jail_target *t,
+                   struct jail_rec *r);
+int jail_op_modify(const struct jail_opts *o, struct jail_target *t,
+                   struct jail_rec *r, bool restart);
+/* The running jail a target names: 0, ENOENT, or ESTALE (cleaned up). */
+int jail_op_lookup(const char *key, struct jail_rec *r);
+
+#endif

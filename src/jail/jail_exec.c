@@ -1,0 +1,466 @@
+/*
+ * jail_exec.c: running exec.* commands and `command', on the host or in
+ * the jail, as FreeBSD's jail(8) does (a shell only for lines that need
+ * one, a final & for background, exec.timeout, users, exec.clean,
+ * exec.consolelog); and what every process entering a jail goes
+ * through: jail_enter() and jail_confine(), which drops the
+ * capabilities and system calls the jail's allow.* parameters deny.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "jail.h"
+
+#define SHELL_CHARS "!\"$&'()*;<>?[\\]`{|}~"
+#define LOGIN_PATH "/bin:/usr/bin"
+
+/* --- confinement --------------------------------------------------------- */
+
+struct capmap {
+	const char *allow; /* the allow.* parameter that keeps it, or NULL */
+	int cap;
+};
+
+/* Capabilities a jail's root loses unless its parameter allows them. */
+static const struct capmap capmap[] = {
+    {NULL, CAP_SYS_MODULE},
+    {NULL, CAP_SYS_RAWIO},
+    {NULL, CAP_MAC_ADMIN},
+    {NULL, CAP_MAC_OVERRIDE},
+    {"allow.mlock", CAP_IPC_LOCK},
+    {"allow.reserved_ports", CAP_NET_BIND_SERVICE},
+    {"allow.chflags", CAP_LINUX_IMMUTABLE},
+    {"allow.read_msgbuf", CAP_SYSLOG},
+    {"allow.settime", CAP_SYS_TIME},
+    {"allow.adjtime", CAP_SYS_TIME},
+    {"allow.raw_sockets", CAP_NET_RAW},
+};
+
+static bool
+cap_kept(const struct jail_params *ps, int cap, bool vnet)
+{
+	/* a vnet jail's root owns its network stack (DESIGN, jails 4) */
+	if (cap == CAP_NET_RAW && vnet)
+		return true;
+	for (size_t i = 0; i < sizeof(capmap) / sizeof(capmap[0]); i++) {
+		const struct jail_pdesc *pd;
+
+		if (capmap[i].cap != cap || capmap[i].allow == NULL)
+			continue;
+		pd = jail_pdesc(capmap[i].allow, NULL);
+		if (jail_pbool(ps, capmap[i].allow,
+		               pd != NULL && pd->dflt != NULL &&
+		                   strcmp(pd->dflt, "true") == 0))
+			return true;
+	}
+	return false;
+}
+
+static int
+drop_caps(const struct jail_params *ps, bool vnet)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) != 0)
+		return errno;
+	for (size_t i = 0; i < sizeof(capmap) / sizeof(capmap[0]); i++) {
+		int cap = capmap[i].cap;
+
+		if (cap_kept(ps, cap, vnet))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+		    errno != EINVAL)
+			return errno;
+		d[cap / 32].effective &= ~(1u << (cap % 32));
+		d[cap / 32].permitted &= ~(1u << (cap % 32));
+		d[cap / 32].inheritable &= ~(1u << (cap % 32));
+	}
+	return syscall(SYS_capset, &h, d) == 0 ? 0 : errno;
+}
+
+#if defined(__x86_64__)
+#define JAIL_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define JAIL_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/*
+ * allow.mount and allow.set_hostname have no capability of their own
+ * (both are CAP_SYS_ADMIN), so a seccomp filter refuses the calls.
+ */
+static int
+deny_calls(const struct jail_params *ps)
+{
+#ifdef JAIL_AUDIT_ARCH
+	static const int mount_calls[] = {
+	    SYS_mount,         SYS_umount2,    SYS_pivot_root,
+	    SYS_open_tree,     SYS_move_mount, SYS_fsopen,
+	    SYS_fsconfig,      SYS_fsmount,    SYS_fspick,
+#ifdef SYS_mount_setattr
+	    SYS_mount_setattr,
+#endif
+	};
+	static const int host_calls[] = {SYS_sethostname, SYS_setdomainname};
+	struct sock_filter f[32];
+	struct sock_fprog prog;
+	int calls[16], n = 0, k = 0;
+
+	if (!jail_pbool(ps, "allow.mount", false))
+		for (size_t i = 0; i < sizeof(mount_calls) / sizeof(int); i++)
+			calls[n++] = mount_calls[i];
+	if (!jail_pbool(ps, "allow.set_hostname", true))
+		for (size_t i = 0; i < 2; i++)
+			calls[n++] = host_calls[i];
+	if (n == 0)
+		return 0;
+	f[k++] = (struct sock_filter)BPF_STMT(
+	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	                                      JAIL_AUDIT_ARCH, 1, 0);
+	f[k++] =
+	    (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(
+	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	for (int i = 0; i < n; i++)
+		f[k++] = (struct sock_filter)BPF_JUMP(
+		    BPF_JMP | BPF_JEQ | BPF_K, (unsigned)calls[i],
+		    (unsigned char)(n - i), 0);
+	f[k++] =
+	    (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	                                      SECCOMP_RET_ERRNO | EPERM);
+	prog.len = (unsigned short)k;
+	prog.filter = f;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
+		return errno;
+#endif
+	return 0;
+}
+
+int
+jail_confine(const struct jail_params *ps, bool vnet)
+{
+	int error;
+
+	if ((error = drop_caps(ps, vnet)) != 0)
+		return error;
+	return deny_calls(ps);
+}
+
+/* --- users and environment ----------------------------------------------- */
+
+/*
+ * Become user (when not NULL; pw may hold a host lookup already) with
+ * FreeBSD's environment rules.  Prints its own errors; 0 or an errno.
+ */
+static int
+become(const struct jail_run *ctx, const char *user, struct passwd *pw,
+       bool clean)
+{
+	const char *term = getenv("TERM");
+	char *keep = term != NULL ? strdup(term) : NULL;
+
+	if (user != NULL && pw == NULL) {
+		if ((pw = getpwnam(user)) == NULL) {
+			jail_warnx(ctx->jname, "%s: no such user", user);
+			free(keep);
+			return ENOENT;
+		}
+	}
+	if (clean) {
+		if (pw == NULL)
+			pw = getpwuid(getuid());
+		clearenv();
+		if (keep != NULL)
+			setenv("TERM", keep, 1);
+		setenv("PATH", LOGIN_PATH, 1);
+	}
+	free(keep);
+	if (pw == NULL)
+		return 0;
+	if (user != NULL) {
+		if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+		    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+			jail_warnx(ctx->jname, "%s: %s", pw->pw_name,
+			           strerror(errno));
+			return EPERM;
+		}
+	}
+	if (user != NULL || clean) {
+		setenv("USER", pw->pw_name, 1);
+		setenv("HOME", pw->pw_dir, 1);
+		setenv("SHELL",
+		       *pw->pw_shell != '\0' ? pw->pw_shell : "/bin/sh", 1);
+	}
+	if (clean && chdir(pw->pw_dir) != 0) {
+		jail_warnx(ctx->jname, "chdir %s: %s", pw->pw_dir,
+		           strerror(errno));
+		return errno;
+	}
+	return 0;
+}
+
+static void
+set_jail_env(const struct jail_run *ctx)
+{
+	const char *p;
+	char jid[16];
+
+	if (ctx->rec == NULL || jail_pbool(ctx->ps, "exec.clean", false))
+		return;
+	snprintf(jid, sizeof(jid), "%d", ctx->rec->jid);
+	setenv("JID", jid, 1);
+	setenv("JNAME", ctx->rec->name, 1);
+	p = jail_pstr(ctx->ps, "path");
+	setenv("JPATH", p != NULL ? p : "/", 1);
+}
+
+/* --- running ------------------------------------------------------------- */
+
+static void __attribute__((noreturn))
+exec_or_die(const struct jail_run *ctx, char *const *argv)
+{
+	execvp(argv[0], argv);
+	jail_warnx(ctx->jname, "exec %s: %s", argv[0], strerror(errno));
+	_exit(1);
+}
+
+/* In the child that runs one command, whichever side it runs on. */
+static void __attribute__((noreturn))
+child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
+{
+	const char *user, *log;
+	struct passwd *pw = NULL;
+	bool clean = jail_pbool(ctx->ps, "exec.clean", false);
+	int pidfd, status, fd;
+	pid_t g;
+
+	signal(SIGPIPE, SIG_DFL);
+	close_range(3, ~0U, 0);
+	set_jail_env(ctx);
+	if (!injail) {
+		user = jail_pstr(ctx->ps, "exec.system_user");
+		if (become(ctx, user, NULL, clean) != 0)
+			_exit(1);
+		if (bg) {
+			if (fork() != 0)
+				_exit(0);
+			setsid();
+		}
+		exec_or_die(ctx, argv);
+	}
+	user = jail_pstr(ctx->ps, "exec.jail_user");
+	if (user != NULL &&
+	    jail_pbool(ctx->ps, "exec.system_jail_user", false) &&
+	    (pw = getpwnam(user)) == NULL) {
+		jail_warnx(ctx->jname, "%s: no such user", user);
+		_exit(1);
+	}
+	if ((log = jail_pstr(ctx->ps, "exec.consolelog")) != NULL) {
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
+		               0666)) < 0) {
+			jail_warnx(ctx->jname, "open %s: %s", log,
+			           strerror(errno));
+			_exit(1);
+		}
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+	}
+	if (jail_ns_pidfd(ctx->rec, &pidfd) != 0 ||
+	    jail_enter(ctx->rec, pidfd) != 0) {
+		jail_warnx(ctx->jname, "jail_attach: %s", strerror(errno));
+		_exit(1);
+	}
+	close(pidfd);
+	/* a new PID namespace takes effect for our children */
+	if ((g = fork()) < 0) {
+		jail_warnx(ctx->jname, "fork: %s", strerror(errno));
+		_exit(1);
+	}
+	if (g == 0) {
+		if (jail_confine(&ctx->rec->params,
+		                 ctx->rec->own_net &&
+		                     jail_psys(&ctx->rec->params, "vnet", 2) ==
+		                         1) != 0) {
+			jail_warnx(ctx->jname, "confine: %s", strerror(errno));
+			_exit(1);
+		}
+		if (chdir("/") != 0 || become(ctx, user, pw, clean) != 0)
+			_exit(1);
+		if (bg) {
+			/* orphaned, it is the jail's init that reaps it */
+			setsid();
+			if (fork() != 0)
+				_exit(0);
+		}
+		exec_or_die(ctx, argv);
+	}
+	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+	}
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+}
+
+/* Wait for pid, at most timeout seconds (0: no limit).  ETIMEDOUT. */
+static int
+wait_child(pid_t pid, long timeout, int *status)
+{
+	struct pollfd pfd;
+	int fd, r;
+
+	if (timeout > 0 && (fd = (int)syscall(SYS_pidfd_open, pid, 0)) >= 0) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		while ((r = poll(&pfd, 1, (int)(timeout * 1000))) < 0 &&
+		       errno == EINTR)
+			;
+		close(fd);
+		if (r == 0)
+			return ETIMEDOUT;
+	}
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return errno;
+	return 0;
+}
+
+static int
+run(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
+{
+	char *shown = NULL;
+	size_t len = 0;
+	FILE *mf;
+	int status, error;
+	pid_t pid;
+
+	if ((mf = open_memstream(&shown, &len)) == NULL)
+		return ENOMEM;
+	for (size_t i = 0; argv[i] != NULL; i++)
+		fprintf(mf, "%s%s", i > 0 ? " " : "", argv[i]);
+	fclose(mf);
+	if (ctx->verbose) {
+		const char *u = jail_pstr(ctx->ps, injail ? "exec.jail_user"
+		                                          : "exec.system_user");
+
+		if (injail)
+			printf("run command in jail%s%s: %s\n",
+			       u != NULL ? " as " : "", u != NULL ? u : "",
+			       shown);
+		else
+			printf("run command%s%s: %s\n", u != NULL ? " as " : "",
+			       u != NULL ? u : "", shown);
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		error = errno;
+		free(shown);
+		return error;
+	}
+	if (pid == 0)
+		child(ctx, argv, injail, bg);
+	error = wait_child(pid, bg ? 0 : jail_pint(ctx->ps, "exec.timeout", 0),
+	                   &status);
+	if (error == ETIMEDOUT)
+		jail_warnx(ctx->jname, "%s: timed out", shown);
+	else if (error != 0)
+		jail_warnx(ctx->jname, "%s: %s", shown, strerror(error));
+	else if (WIFSIGNALED(status))
+		jail_warnx(ctx->jname, "%s: exited on signal %d", shown,
+		           WTERMSIG(status));
+	else if (WEXITSTATUS(status) != 0 && !bg)
+		jail_warnx(ctx->jname, "%s: failed", shown);
+	else
+		error = -1;
+	free(shown);
+	return error == -1 ? 0 : EINVAL;
+}
+
+int
+jail_run_argv(const struct jail_run *ctx, char *const *argv, bool injail)
+{
+	if (argv[0] == NULL)
+		return 0;
+	return run(ctx, argv, injail, false);
+}
+
+/*
+ * A shell for lines that need one; a line whose only special character
+ * is a final & runs in the background without one.
+ */
+int
+jail_run_line(const struct jail_run *ctx, const char *line, bool injail)
+{
+	struct jail_strv words = {0};
+	size_t len = strlen(line), i, start;
+	const char *special = strpbrk(line, SHELL_CHARS);
+	bool bg = false;
+	int error;
+
+	while (len > 0 && strchr(" \t\f\v\r\n", line[len - 1]) != NULL)
+		len--;
+	if (special != NULL && *special == '&' && special == line + len - 1) {
+		bg = true;
+		len--;
+		special = NULL;
+	}
+	if (special != NULL) {
+		jail_strv_add(&words, "/bin/sh");
+		jail_strv_add(&words, "-c");
+		jail_strv_add(&words, line);
+	} else {
+		for (i = 0; i < len;) {
+			while (i < len &&
+			       strchr(" \t\f\v\r\n", line[i]) != NULL)
+				i++;
+			start = i;
+			while (i < len &&
+			       strchr(" \t\f\v\r\n", line[i]) == NULL)
+				i++;
+			if (i > start)
+				jail_strv_addn(&words, line + start, i - start);
+		}
+	}
+	if (words.n == 0)
+		return 0;
+	error = run(ctx, words.v, injail, bg);
+	jail_strv_free(&words);
+	return error;
+}
+
+int
+jail_run_list(const struct jail_run *ctx, const char *param, bool injail)
+{
+	struct jail_param *p = jail_params_find(ctx->ps, param);
+	int error;
+
+	if (p == NULL)
+		return 0;
+	for (size_t i = 0; i < p->vals.n; i++)
+		if ((error = jail_run_line(ctx, p->vals.v[i], injail)) != 0)
+			return error;
+	return 0;
+}

@@ -1,0 +1,740 @@
+/*
+ * jail_main.c: jail(8).  Reads the options, decides (as FreeBSD does)
+ * whether the arguments are parameters, jail names from jail.conf or
+ * the old `path hostname ip command' form, puts the jails in dependency
+ * order and hands each to jail_ops.c: create (-c), modify (-m),
+ * remove (-r, -R), or print the configuration (-e).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jail.h"
+
+#define OP_START 1
+#define OP_SET 2
+#define OP_STOP 4
+
+struct cli {
+	int op;
+	bool R, C, docf;
+	const char *cfile;
+	const char *esep;
+	struct jail_opts o;
+	struct jail_params extra; /* from -h -l -n -s -u -U */
+	struct jail_conf *conf;
+};
+
+struct targets {
+	struct jail_target *v;
+	size_t n;
+};
+
+static void
+usage(void)
+{
+	fprintf(
+	    stderr,
+	    "usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
+	    "            -[cmr] param=value ... [command=command ...]\n"
+	    "       jail [-dqv] [-f file] -[cmr] [jail]\n"
+	    "       jail [-qv] [-f file] -[rR] ['*' | jail ...]\n"
+	    "       jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
+	    "            [-n jailname] [-s securelevel]\n"
+	    "            path hostname ip[,...] command ...\n"
+	    "       jail [-f file] -e separator\n");
+}
+
+static struct jail_target *
+add_target(struct targets *ts, const char *name, bool named, bool wild)
+{
+	struct jail_target *nv, *t;
+
+	if ((nv = realloc(ts->v, (ts->n + 1) * sizeof(*nv))) == NULL)
+		return NULL;
+	ts->v = nv;
+	t = &nv[ts->n];
+	memset(t, 0, sizeof(*t));
+	if ((t->name = strdup(name)) == NULL)
+		return NULL;
+	t->named = named;
+	t->wild = wild;
+	ts->n++;
+	return t;
+}
+
+static void
+free_targets(struct targets *ts)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		free(ts->v[i].name);
+		jail_params_free(&ts->v[i].ps);
+	}
+	free(ts->v);
+}
+
+/* Load the configuration; messages printed.  0, ENOENT or EINVAL. */
+static int
+load_conf(struct cli *c)
+{
+	struct jail_diag d = {0};
+	int error;
+
+	error = jail_conf_load(c->cfile, &c->conf, &d);
+	jail_diag_print(&d, stderr);
+	jail_diag_free(&d);
+	return error;
+}
+
+/* A target for config jail i, with its merged parameters. */
+static struct jail_target *
+conf_target(struct cli *c, struct targets *ts, size_t i, bool wild)
+{
+	struct jail_diag d = {0};
+	struct jail_target *t;
+
+	t = add_target(ts, jail_conf_name(c->conf, i), true, wild);
+	if (t == NULL)
+		return NULL;
+	if (jail_conf_params(c->conf, i, &t->ps, &d) != 0)
+		t->failed = true;
+	jail_diag_print(&d, stderr);
+	jail_diag_free(&d);
+	return t;
+}
+
+/* -e: every configured jail, its parameters joined by sep. */
+static int
+print_conf(struct cli *c)
+{
+	struct targets ts = {0};
+
+	if (load_conf(c) != 0)
+		return 1;
+	for (size_t i = 0; i < jail_conf_njails(c->conf); i++) {
+		struct jail_target *t = conf_target(c, &ts, i, true);
+
+		if (t != NULL)
+			jail_params_print(stdout, &t->ps, c->esep);
+	}
+	free_targets(&ts);
+	return 0;
+}
+
+/* Parameters from the command line: name=value, or a bare name. */
+static int
+param_args(struct jail_params *ps, int argc, char **argv, bool *argvcmd)
+{
+	static const char *const lists[] = {"ip4.addr", "ip6.addr",
+	                                    "vnet.interface", "zfs.dataset"};
+	int error = 0;
+
+	for (int i = 0; i < argc && error == 0; i++) {
+		char *a = argv[i], *eq = strchr(a, '='), name[256];
+		bool listp = false;
+
+		if (strcmp(a, "command") == 0 ||
+		    strncmp(a, "command=", 8) == 0) {
+			struct jail_strv words = {0};
+
+			if (eq != NULL && eq[1] != '\0')
+				jail_strv_add(&words, eq + 1);
+			for (i++; i < argc; i++)
+				jail_strv_add(&words, argv[i]);
+			error = jail_params_set(ps, "command",
+			                        (const char *const *)words.v,
+			                        words.n, false);
+			jail_strv_free(&words);
+			*argvcmd = true;
+			break;
+		}
+		snprintf(name, sizeof(name), "%.*s",
+		         eq != NULL ? (int)(eq - a) : (int)strlen(a), a);
+		for (size_t k = 0; k < 4; k++)
+			if (strcmp(name, lists[k]) == 0)
+				listp = true;
+		if (listp && eq != NULL) {
+			char *v = eq + 1, *comma;
+
+			if (jail_params_find(ps, name) == NULL)
+				error =
+				    jail_params_set(ps, name, NULL, 0, false);
+			while (error == 0 && *v != '\0') {
+				const char *piece = v;
+
+				if ((comma = strchr(v, ',')) != NULL)
+					*comma = '\0';
+				error =
+				    jail_params_set(ps, name, &piece, 1, true);
+				if (comma == NULL)
+					break;
+				v = comma + 1;
+			}
+		} else {
+			error = jail_params_set1(ps, name,
+			                         eq != NULL ? eq + 1 : NULL);
+		}
+	}
+	return error;
+}
+
+static int
+add_extra(const struct cli *c, struct jail_params *ps)
+{
+	for (size_t i = 0; i < c->extra.n; i++) {
+		const struct jail_param *p = &c->extra.v[i];
+		int error =
+		    jail_params_set(ps, p->name, (const char *const *)p->vals.v,
+		                    p->vals.n, false);
+
+		if (error != 0)
+			return error;
+	}
+	return 0;
+}
+
+/* --- dependency order ---------------------------------------------------- */
+
+static ssize_t
+find_target(const struct targets *ts, const char *name)
+{
+	for (size_t i = 0; i < ts->n; i++)
+		if (strcmp(ts->v[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+/* Put i's dependencies (adding config jails as needed) before it. */
+static int
+visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *order,
+      size_t *norder)
+{
+	struct jail_param *dep;
+	ssize_t k;
+	int error;
+
+	if (mark[i] == 2)
+		return 0;
+	if (mark[i] == 1) {
+		jail_warnx(ts->v[i].name, "dependency loop");
+		return EINVAL;
+	}
+	mark[i] = 1;
+	dep = jail_params_find(&ts->v[i].ps, "depend");
+	for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
+		const char *dn = dep->vals.v[d];
+
+		if ((k = find_target(ts, dn)) < 0) {
+			ssize_t ci =
+			    c->conf != NULL ? jail_conf_find(c->conf, dn) : -1;
+
+			if (ci < 0) {
+				jail_warnx(ts->v[i].named ? ts->v[i].name
+				                          : NULL,
+				           "depends on %s jail \"%s\"",
+				           ts->v[i].named ? "undefined"
+				                          : "nonexistent",
+				           dn);
+				ts->v[i].failed = true;
+				continue;
+			}
+			/* a dependency is started even when not asked for */
+			if (conf_target(c, ts, (size_t)ci, true) == NULL)
+				return ENOMEM;
+			k = (ssize_t)ts->n - 1;
+			dep = jail_params_find(&ts->v[i].ps, "depend");
+		}
+		if ((error = visit(c, ts, (size_t)k, mark, order, norder)) != 0)
+			return error;
+	}
+	mark[i] = 2;
+	order[(*norder)++] = i;
+	return 0;
+}
+
+static bool
+depends_on(const struct jail_target *t, const char *name)
+{
+	struct jail_param *dep = jail_params_find(&t->ps, "depend");
+
+	for (size_t d = 0; dep != NULL && d < dep->vals.n; d++)
+		if (strcmp(dep->vals.v[d], name) == 0)
+			return true;
+	return false;
+}
+
+/* For removal: the jails that depend on i go before it. */
+static void
+visit_stop(struct targets *ts, size_t i, char *mark, size_t *order,
+           size_t *norder)
+{
+	if (mark[i] != 0)
+		return;
+	mark[i] = 1;
+	for (size_t k = 0; k < ts->n; k++)
+		if (k != i && depends_on(&ts->v[k], ts->v[i].name))
+			visit_stop(ts, k, mark, order, norder);
+	order[(*norder)++] = i;
+}
+
+static int
+order_targets(struct cli *c, struct targets *ts, size_t **orderp)
+{
+	size_t cap = ts->n + 64, norder = 0, *order;
+	char *mark;
+	int error = 0;
+
+	*orderp = NULL;
+	order = calloc(cap, sizeof(*order));
+	mark = calloc(cap, 1);
+	if (order == NULL || mark == NULL) {
+		free(order);
+		free(mark);
+		return ENOMEM;
+	}
+	if (c->op == OP_STOP) {
+		for (size_t i = 0; i < ts->n; i++)
+			visit_stop(ts, i, mark, order, &norder);
+	} else {
+		for (size_t i = 0; i < ts->n && error == 0 && ts->n < cap; i++)
+			error = visit(c, ts, i, mark, order, &norder);
+	}
+	free(mark);
+	*orderp = order;
+	return error;
+}
+
+/* --- doing it ------------------------------------------------------------ */
+
+static int
+run_target(struct cli *c, struct jail_target *t)
+{
+	struct jail_rec r;
+	const char *key = jail_pstr(&t->ps, "name");
+	bool exists;
+	int error;
+
+	if (key == NULL)
+		key = jail_pstr(&t->ps, "jid");
+	if (key == NULL)
+		key = t->name;
+	exists = *key != '\0' && jail_op_lookup(key, &r) == 0;
+	if (!exists && c->op != OP_START && c->op != (OP_START | OP_SET) &&
+	    c->op != (OP_START | OP_SET | OP_STOP) &&
+	    !(c->op == (OP_START | OP_STOP) && t->wild)) {
+		if (t->wild && c->op == OP_STOP)
+			return 0;
+		if (*key == '\0')
+			jail_warnx(NULL, "no jail specified");
+		else if (!(c->o.quiet && (c->op & OP_STOP)))
+			jail_warnx(NULL, "\"%s\" not found", key);
+		return ENOENT;
+	}
+	switch (c->op) {
+	case OP_START:
+		if (exists) {
+			jail_rec_free(&r);
+			if (t->wild)
+				return 0;
+			jail_warnx(NULL, "\"%s\" already exists", key);
+			return EEXIST;
+		}
+		return jail_op_create(&c->o, t);
+	case OP_STOP:
+		error = jail_op_remove(&c->o, t, &r);
+		break;
+	case OP_SET:
+		error = jail_op_modify(&c->o, t, &r, false);
+		break;
+	case OP_SET | OP_STOP:
+	case OP_START | OP_SET | OP_STOP:
+		if (!exists)
+			return jail_op_create(&c->o, t);
+		error = jail_op_modify(&c->o, t, &r, true);
+		break;
+	case OP_START | OP_SET:
+		if (!exists)
+			return jail_op_create(&c->o, t);
+		error = jail_op_modify(&c->o, t, &r, false);
+		break;
+	case OP_START | OP_STOP:
+		if (exists) {
+			error = jail_op_remove(&c->o, t, &r);
+			jail_rec_free(&r);
+			return error != 0 ? error : jail_op_create(&c->o, t);
+		}
+		return jail_op_create(&c->o, t);
+	default:
+		error = EINVAL;
+	}
+	jail_rec_free(&r);
+	return error;
+}
+
+static int
+run_targets(struct cli *c, struct targets *ts)
+{
+	size_t *order, n;
+	int rc = 0;
+
+	if (order_targets(c, ts, &order) != 0) {
+		free(order);
+		return 1;
+	}
+	n = ts->n;
+	for (size_t k = 0; k < n; k++) {
+		struct jail_target *t = &ts->v[order[k]];
+
+		if (t->failed) {
+			rc = 1;
+			continue;
+		}
+		if (run_target(c, t) != 0)
+			rc = 1;
+	}
+	free(order);
+	return rc;
+}
+
+/* -r / -R with jail names, jids or wildcards. */
+static int
+stop_names(struct cli *c, int argc, char **argv)
+{
+	struct targets ts = {0};
+	struct jail_rec *recs = NULL;
+	size_t nrecs = 0;
+	int rc = 0;
+
+	if (!c->R &&
+	    (strcmp(c->cfile, "-") == 0 || access(c->cfile, F_OK) == 0)) {
+		if (load_conf(c) != 0)
+			return 1;
+	}
+	(void)jail_rec_list(&recs, &nrecs);
+	for (int a = 0; a < argc; a++) {
+		const char *arg = argv[a];
+		bool wild = jail_is_wild(arg);
+		ssize_t ci;
+
+		if (wild) {
+			size_t nc =
+			    c->conf != NULL ? jail_conf_njails(c->conf) : 0;
+
+			for (size_t i = 0; i < nc; i++)
+				if (jail_wild_match(jail_conf_name(c->conf, i),
+				                    arg) &&
+				    find_target(&ts,
+				                jail_conf_name(c->conf, i)) < 0)
+					conf_target(c, &ts, i, true);
+			/* and every running jail: -R, or '*' (DESIGN, jails 6)
+			 */
+			if (c->R || strcmp(arg, "*") == 0 || c->conf == NULL)
+				for (size_t i = 0; i < nrecs; i++)
+					if (jail_wild_match(recs[i].name,
+					                    arg) &&
+					    find_target(&ts, recs[i].name) < 0)
+						add_target(&ts, recs[i].name,
+						           true, true);
+			continue;
+		}
+		ci = c->conf != NULL ? jail_conf_find(c->conf, arg) : -1;
+		if (ci < 0 && c->conf != NULL && jail_is_number(arg)) {
+			/* a jid whose jail the config knows by name */
+			for (size_t i = 0; i < nrecs; i++)
+				if (recs[i].jid == atoi(arg))
+					ci = jail_conf_find(c->conf,
+					                    recs[i].name);
+		}
+		if (ci >= 0) {
+			if (find_target(
+			        &ts, jail_conf_name(c->conf, (size_t)ci)) < 0)
+				conf_target(c, &ts, (size_t)ci, false);
+			continue;
+		}
+		bool found = false;
+
+		for (size_t i = 0; i < nrecs && !found; i++)
+			if (strcmp(recs[i].name, arg) == 0 ||
+			    (jail_is_number(arg) && recs[i].jid == atoi(arg))) {
+				found = true;
+				if (find_target(&ts, recs[i].name) < 0)
+					add_target(&ts, recs[i].name, true,
+					           false);
+			}
+		if (!found) {
+			if (!c->o.quiet)
+				jail_warnx(NULL, "\"%s\" not found", arg);
+			rc = 1;
+		}
+	}
+	c->o.note_removed = c->conf != NULL || ts.n > 1 || argc > 1 ||
+	                    (argc == 1 && jail_is_wild(argv[0]));
+	for (size_t i = 0; i < ts.n; i++)
+		if (jail_params_find(&ts.v[i].ps, "name") == NULL)
+			jail_params_set1(&ts.v[i].ps, "name", ts.v[i].name);
+	if (run_targets(c, &ts) != 0)
+		rc = 1;
+	free_targets(&ts);
+	jail_rec_list_free(recs, nrecs);
+	return rc;
+}
+
+/* Several names, none a parameter, all in the config: jails, not params. */
+static bool
+all_conf_names(struct cli *c, int argc, char **argv)
+{
+	struct jail_conf *conf;
+	struct jail_diag d = {0};
+	bool all = true;
+
+	for (int i = 0; i < argc; i++)
+		if (strchr(argv[i], '=') != NULL)
+			return false;
+	if (!c->docf || access(c->cfile, R_OK) != 0)
+		return false;
+	if (jail_conf_load(c->cfile, &conf, &d) != 0) {
+		jail_diag_free(&d);
+		return false;
+	}
+	for (int i = 0; i < argc && all; i++)
+		all = jail_conf_find(conf, argv[i]) >= 0;
+	jail_conf_free(conf);
+	jail_diag_free(&d);
+	return all;
+}
+
+static int
+config_form(struct cli *c, int argc, char **argv)
+{
+	struct targets ts = {0};
+	int rc = 0;
+
+	if (load_conf(c) != 0)
+		return 1;
+	if (argc == 0) {
+		for (size_t i = 0; i < jail_conf_njails(c->conf); i++)
+			conf_target(c, &ts, i, true);
+	}
+	for (int a = 0; a < argc; a++) {
+		ssize_t ci;
+
+		if (jail_is_wild(argv[a])) {
+			for (size_t i = 0; i < jail_conf_njails(c->conf); i++)
+				if (jail_wild_match(jail_conf_name(c->conf, i),
+				                    argv[a]))
+					conf_target(c, &ts, i, true);
+			continue;
+		}
+		if ((ci = jail_conf_find(c->conf, argv[a])) < 0) {
+			jail_warnx(NULL, "\"%s\" not found", argv[a]);
+			rc = 1;
+			continue;
+		}
+		conf_target(c, &ts, (size_t)ci, false);
+	}
+	c->o.note_removed = true;
+	if (run_targets(c, &ts) != 0)
+		rc = 1;
+	free_targets(&ts);
+	return rc;
+}
+
+static int
+param_form(struct cli *c, int argc, char **argv)
+{
+	struct targets ts = {0};
+	struct jail_target *t;
+	const char *name;
+	int rc;
+
+	if ((t = add_target(&ts, "", false, false)) == NULL)
+		return 1;
+	if (param_args(&t->ps, argc, argv, &t->argv_command) != 0 ||
+	    add_extra(c, &t->ps) != 0) {
+		free_targets(&ts);
+		return 1;
+	}
+	name = jail_pstr(&t->ps, "name");
+	if (name == NULL)
+		name = jail_pstr(&t->ps, "jid");
+	if (name != NULL) {
+		free(t->name);
+		t->name = strdup(name);
+	}
+	c->o.note_removed = false;
+	rc = run_targets(c, &ts);
+	free_targets(&ts);
+	return rc;
+}
+
+/* jail path hostname ip[,ip...] command ... */
+static int
+old_form(struct cli *c, int argc, char **argv)
+{
+	struct targets ts = {0};
+	struct jail_target *t;
+	char *ips, *ip, *save = NULL;
+	int rc;
+
+	if ((t = add_target(&ts, "", false, false)) == NULL)
+		return 1;
+	jail_params_set1(&t->ps, "path", argv[0]);
+	jail_params_set1(&t->ps, "host.hostname", argv[1]);
+	if ((ips = strdup(argv[2])) == NULL)
+		return 1;
+	for (ip = strtok_r(ips, ",", &save); ip != NULL;
+	     ip = strtok_r(NULL, ",", &save)) {
+		const char *v = ip;
+
+		jail_params_set(&t->ps,
+		                strchr(ip, ':') ? "ip6.addr" : "ip4.addr", &v,
+		                1, true);
+	}
+	free(ips);
+	jail_params_set(&t->ps, "command", (const char *const *)argv + 3,
+	                (size_t)argc - 3, false);
+	t->argv_command = true;
+	add_extra(c, &t->ps);
+	if (jail_pstr(&t->ps, "name") != NULL) {
+		free(t->name);
+		t->name = strdup(jail_pstr(&t->ps, "name"));
+	}
+	c->o.oldstyle = true;
+	c->op = OP_START;
+	rc = run_targets(c, &ts);
+	free_targets(&ts);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c = {.docf = true, .cfile = JAIL_CONF_DEFAULT};
+	int ch, rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((ch = getopt(argc, argv, "+cCde:f:hiJ:lmn:p:qrRs:u:U:v")) !=
+	       -1) {
+		switch (ch) {
+		case 'c':
+			c.op |= OP_START;
+			break;
+		case 'C':
+			c.C = true;
+			break;
+		case 'd':
+			jail_warnx(NULL,
+			           "the 'allow.dying' parameter and '-d' "
+			           "flag are deprecated and have no effect.");
+			break;
+		case 'e':
+			c.esep = optarg;
+			break;
+		case 'f':
+			c.cfile = optarg;
+			break;
+		case 'h':
+			jail_params_set1(&c.extra, "ip_hostname", NULL);
+			c.docf = false;
+			break;
+		case 'i':
+			c.o.print_jid = true;
+			c.o.quiet = true;
+			break;
+		case 'J':
+			c.o.jidfile = optarg;
+			break;
+		case 'l':
+			jail_params_set1(&c.extra, "exec.clean", NULL);
+			c.docf = false;
+			break;
+		case 'm':
+			c.op |= OP_SET;
+			break;
+		case 'n':
+			jail_params_set1(&c.extra, "name", optarg);
+			c.docf = false;
+			break;
+		case 'p':
+			/* commands run one at a time here anyway */
+			break;
+		case 'q':
+			c.o.quiet = true;
+			break;
+		case 'r':
+			c.op |= OP_STOP;
+			break;
+		case 'R':
+			c.op |= OP_STOP;
+			c.R = true;
+			break;
+		case 's':
+			jail_params_set1(&c.extra, "securelevel", optarg);
+			c.docf = false;
+			break;
+		case 'u':
+			jail_params_set1(&c.extra, "exec.jail_user", optarg);
+			jail_params_set1(&c.extra, "exec.system_jail_user",
+			                 NULL);
+			c.docf = false;
+			break;
+		case 'U':
+			jail_params_set1(&c.extra, "exec.jail_user", optarg);
+			jail_params_set1(&c.extra, "exec.system_jail_user",
+			                 "false");
+			c.docf = false;
+			break;
+		case 'v':
+			c.o.verbose = true;
+			break;
+		default:
+			usage();
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (c.esep != NULL) {
+		if (c.op != 0 || argc > 0) {
+			usage();
+			return 1;
+		}
+		rc = print_conf(&c);
+	} else if (c.op == 0) {
+		if (argc < 4 || argv[0][0] != '/') {
+			usage();
+			return 1;
+		}
+		rc = old_form(&c, argc, argv);
+	} else if (c.op == OP_STOP) {
+		if (argc < 1 || !c.docf) {
+			usage();
+			return 1;
+		}
+		for (int i = 0; i < argc; i++)
+			if (!c.R && strchr(argv[i], '=') != NULL) {
+				usage();
+				return 1;
+			}
+		rc = stop_names(&c, argc, argv);
+	} else if ((argc > 1 || (argc == 1 && strchr(argv[0], '=') != NULL)) &&
+	           !all_conf_names(&c, argc, argv)) {
+		if (c.R || c.C) {
+			usage();
+			return 1;
+		}
+		rc = param_form(&c, argc, argv);
+	} else {
+		if (c.R || !c.docf) {
+			usage();
+			return 1;
+		}
+		rc = config_form(&c, argc, argv);
+	}
+	jail_conf_free(c.conf);
+	jail_params_free(&c.extra);
+	return rc;
+}

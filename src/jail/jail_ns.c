@@ -1,0 +1,1178 @@
+/*
+ * jail_ns.c: a jail's namespaces and the two processes that keep them.
+ * jail_ns_create() starts a supervisor, which stays in the creator's
+ * namespaces, and under it the jail's init: PID 1 of a new PID
+ * namespace, with new mount, UTS, IPC and network namespaces as the
+ * parameters ask.  init makes the mounts, enters `path', then reaps
+ * orphans and, unless the jail persists, exits when no other process of
+ * the jail is left; the kernel then kills whatever remains.  The
+ * supervisor sees init go and tears down: it moves every vnet.interface
+ * home under its name, unmounts /run/netns/NAME and drops the record.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jail.h"
+
+#define JAIL_WATCH_MAX 256 /* processes init watches at once */
+#define JAIL_KILL_WAIT_MS 5000
+
+static int pidfd_checked(pid_t pid, unsigned long long start, int *fdp);
+
+/* --- what the jail is made of ------------------------------------------- */
+
+static bool
+want_net(const struct jail_params *ps)
+{
+	if (jail_psys(ps, "vnet", 2) == 1)
+		return true;
+	return jail_psys(ps, "ip4", 0) != 2 && jail_psys(ps, "ip6", 0) != 2;
+}
+
+static bool
+want_uts(const struct jail_params *ps)
+{
+	return jail_psys(ps, "host", 1) != 2;
+}
+
+static bool
+want_ipc(const struct jail_params *ps)
+{
+	if (jail_pbool(ps, "allow.sysvipc", false))
+		return false;
+	return jail_psys(ps, "sysvmsg", 0) != 2 &&
+	       jail_psys(ps, "sysvsem", 0) != 2 &&
+	       jail_psys(ps, "sysvshm", 0) != 2;
+}
+
+int
+jail_ns_flags(const struct jail_rec *r)
+{
+	int flags = CLONE_NEWNS | CLONE_NEWPID;
+
+	if (r->own_net)
+		flags |= CLONE_NEWNET;
+	if (want_uts(&r->params))
+		flags |= CLONE_NEWUTS;
+	if (want_ipc(&r->params))
+		flags |= CLONE_NEWIPC;
+	return flags;
+}
+
+static void
+netns_path(const struct jail_rec *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", JAIL_NETNSDIR, r->name);
+}
+
+/* --- helpers for init, which reports failures as text --------------------- */
+
+struct ierr {
+	char msg[512];
+};
+
+static int ifail(struct ierr *e, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+ifail(struct ierr *e, int error, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	n = strlen(e->msg);
+	if (error != 0)
+		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s",
+		         strerror(error));
+	return error != 0 ? error : EINVAL;
+}
+
+static int
+lo_up(void)
+{
+	struct ifreq ifr;
+	int s, error = 0;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) != 0) {
+		error = errno;
+	} else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr) != 0)
+			error = errno;
+	}
+	close(s);
+	return error;
+}
+
+/*
+ * Drop every namespace file mounted in our copy of the mount table
+ * (other jails' /run/netns entries): they would keep those namespaces
+ * alive as long as this jail lives.
+ */
+static void
+drop_nsfs_mounts(void)
+{
+	char *line = NULL, mnt[PATH_MAX], fstype[64];
+	struct jail_strv targets = {0};
+	size_t cap = 0;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return;
+	while (getline(&line, &cap, fp) > 0) {
+		char *sep = strstr(line, " - ");
+
+		if (sep == NULL || sscanf(sep, " - %63s", fstype) != 1 ||
+		    strcmp(fstype, "nsfs") != 0)
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1)
+			jail_strv_add(&targets, mnt);
+	}
+	free(line);
+	fclose(fp);
+	for (size_t i = 0; i < targets.n; i++)
+		(void)umount2(targets.v[i], MNT_DETACH);
+	jail_strv_free(&targets);
+}
+
+/* A fresh proc of our PID namespace, mounted nowhere, for watching. */
+static int
+detached_proc(int *fdp)
+{
+	int fs, mfd, dfd;
+
+	if ((fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC)) < 0)
+		return errno;
+	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) !=
+	        0 ||
+	    (mfd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0)) < 0) {
+		int error = errno;
+
+		close(fs);
+		return error;
+	}
+	close(fs);
+	dfd = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(mfd);
+	if (dfd < 0)
+		return errno;
+	*fdp = dfd;
+	return 0;
+}
+
+/* fstab-style first fields decode \040 and friends (unvis). */
+static void
+unvis_field(char *s)
+{
+	char *d = s;
+
+	for (; *s != '\0'; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
+			              (s[3] - '0'));
+			s += 3;
+		} else {
+			*d++ = *s;
+		}
+	}
+	*d = '\0';
+}
+
+struct mopt {
+	const char *name;
+	unsigned long set, clear;
+};
+
+static const struct mopt mopts[] = {
+    {"ro", MS_RDONLY, 0},
+    {"rw", 0, MS_RDONLY},
+    {"nosuid", MS_NOSUID, 0},
+    {"suid", 0, MS_NOSUID},
+    {"nodev", MS_NODEV, 0},
+    {"dev", 0, MS_NODEV},
+    {"noexec", MS_NOEXEC, 0},
+    {"exec", 0, MS_NOEXEC},
+    {"noatime", MS_NOATIME, 0},
+    {"nodiratime", MS_NODIRATIME, 0},
+    {"relatime", MS_RELATIME, 0},
+    {"strictatime", MS_STRICTATIME, 0},
+    {"sync", MS_SYNCHRONOUS, 0},
+    {"async", 0, MS_SYNCHRONOUS},
+    {"bind", MS_BIND, 0},
+    {"rbind", MS_BIND | MS_REC, 0},
+    {"defaults", 0, 0},
+    {"auto", 0, 0},
+    {"noauto", 0, 0},
+    {"late", 0, 0},
+};
+
+/* Split mount options into flags and what the filesystem itself reads. */
+static void
+parse_mopts(const char *opts, unsigned long *flags, char *data, size_t size)
+{
+	char buf[1024], *tok, *save = NULL;
+	size_t i;
+
+	*flags = 0;
+	data[0] = '\0';
+	snprintf(buf, sizeof(buf), "%s", opts != NULL ? opts : "");
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(mopts) / sizeof(mopts[0]); i++)
+			if (strcmp(tok, mopts[i].name) == 0)
+				break;
+		if (i < sizeof(mopts) / sizeof(mopts[0])) {
+			*flags = (*flags | mopts[i].set) & ~mopts[i].clear;
+			continue;
+		}
+		size_t n = strlen(data);
+
+		snprintf(data + n, size - n, "%s%s", n > 0 ? "," : "", tok);
+	}
+}
+
+static int
+make_node(const char *dev, const char *name, mode_t mode, dev_t rdev)
+{
+	char path[PATH_MAX + 64], host[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dev, name);
+	if (mknod(path, S_IFCHR | mode, rdev) == 0)
+		return chmod(path, mode) == 0 ? 0 : errno;
+	/* no mknod here (a container): bind the host's node instead */
+	if ((fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0)
+		return errno;
+	close(fd);
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	return mount(host, path, NULL, MS_BIND, NULL) == 0 ? 0 : errno;
+}
+
+/* mount.devfs: a small /dev of our own (DESIGN, jails 5). */
+static int
+mount_devfs(const char *root, struct ierr *e)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} nodes[] = {
+	    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+	    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+	};
+	static const char *const links[][2] = {
+	    {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
+	    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
+	    {"ptmx", "pts/ptmx"},
+	};
+	char dev[PATH_MAX - 64], p[PATH_MAX];
+	int error;
+
+	snprintf(dev, sizeof(dev), "%s/dev",
+	         strcmp(root, "/") == 0 ? "" : root);
+	(void)mkdir(dev, 0755);
+	if (mount("devfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC,
+	          "mode=755,size=1m") != 0)
+		return ifail(e, errno, "mount.devfs: %s", dev);
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
+		if ((error = make_node(dev, nodes[i].name, 0666,
+		                       makedev(nodes[i].maj, nodes[i].min))) !=
+		    0)
+			return ifail(e, error, "mount.devfs: %s/%s", dev,
+			             nodes[i].name);
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dev, links[i][0]);
+		(void)symlink(links[i][1], p);
+	}
+	snprintf(p, sizeof(p), "%s/pts", dev);
+	(void)mkdir(p, 0755);
+	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
+	          "newinstance,ptmxmode=0666,mode=620") != 0)
+		return ifail(e, errno, "mount.devfs: %s", p);
+	snprintf(p, sizeof(p), "%s/shm", dev);
+	(void)mkdir(p, 01777);
+	if (mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
+		return ifail(e, errno, "mount.devfs: %s", p);
+	return 0;
+}
+
+static int
+mount_proc_at(const char *dir, struct ierr *e, const char *what)
+{
+	(void)mkdir(dir, 0555);
+	if (mount("proc", dir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	          NULL) != 0)
+		return ifail(e, errno, "%s: %s", what, dir);
+	return 0;
+}
+
+/* One `mount' element: an fstab line, mounted in the jail's namespace. */
+static int
+mount_line(const char *param, const char *line, struct ierr *e)
+{
+	char buf[2048], *f[6] = {0}, *save = NULL, data[1024];
+	unsigned long flags;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *t = strtok_r(buf, " \t", &save); t != NULL && n < 6;
+	     t = strtok_r(NULL, " \t", &save))
+		f[n++] = t;
+	if (n == 0)
+		return 0;
+	if (n < 3)
+		return ifail(e, 0, "%s: %s: missing information", param, line);
+	unvis_field(f[0]);
+	unvis_field(f[1]);
+	if (f[1][0] != '/')
+		return ifail(e, 0, "%s: %s: not an absolute pathname", param,
+		             f[1]);
+	if (strcmp(f[2], "devfs") == 0) {
+		char root[PATH_MAX];
+
+		snprintf(root, sizeof(root), "%s", f[1]);
+		if (strlen(root) >= 4 &&
+		    strcmp(root + strlen(root) - 4, "/dev") == 0)
+			root[strlen(root) - 4] = '\0';
+		return mount_devfs(root[0] != '\0' ? root : "/", e);
+	}
+	if (strcmp(f[2], "procfs") == 0 || strcmp(f[2], "linprocfs") == 0)
+		return mount_proc_at(f[1], e, param);
+	parse_mopts(f[3], &flags, data, sizeof(data));
+	if (strcmp(f[2], "nullfs") == 0 || (flags & MS_BIND)) {
+		unsigned long ro = flags & MS_RDONLY;
+
+		if (mount(f[0], f[1], NULL, MS_BIND | (flags & MS_REC), NULL) !=
+		    0)
+			return ifail(e, errno, "%s: %s", param, f[1]);
+		if (ro != 0 && mount(NULL, f[1], NULL,
+		                     MS_BIND | MS_REMOUNT | flags, NULL) != 0)
+			return ifail(e, errno, "%s: %s", param, f[1]);
+		return 0;
+	}
+	if (mount(f[0], f[1], f[2], flags, data[0] != '\0' ? data : NULL) != 0)
+		return ifail(e, errno, "%s: %s", param, f[1]);
+	return 0;
+}
+
+static int
+mount_fstab(const char *file, struct ierr *e)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp;
+	int error = 0;
+
+	if ((fp = fopen(file, "re")) == NULL)
+		return ifail(e, errno, "mount.fstab: %s", file);
+	while (error == 0 && (n = getline(&line, &cap, fp)) > 0) {
+		char *hash = strchr(line, '#');
+
+		if (hash != NULL)
+			*hash = '\0';
+		line[strcspn(line, "\n")] = '\0';
+		if (line[strspn(line, " \t")] != '\0')
+			error = mount_line("mount.fstab", line, e);
+	}
+	free(line);
+	fclose(fp);
+	return error;
+}
+
+/* Every mount the parameters ask for, in FreeBSD's order. */
+static int
+do_mounts(const struct jail_params *ps, const char *path, struct ierr *e)
+{
+	struct jail_param *p;
+	char dir[PATH_MAX];
+	int error;
+
+	if ((p = jail_params_find(ps, "mount")) != NULL)
+		for (size_t i = 0; i < p->vals.n; i++)
+			if ((error = mount_line("mount", p->vals.v[i], e)) != 0)
+				return error;
+	if ((p = jail_params_find(ps, "mount.fstab")) != NULL)
+		for (size_t i = 0; i < p->vals.n; i++)
+			if ((error = mount_fstab(p->vals.v[i], e)) != 0)
+				return error;
+	static const char *const need[] = {"mount.devfs", "mount.fdescfs",
+	                                   "mount.procfs"};
+	for (size_t i = 0; i < 3; i++)
+		if (jail_pbool(ps, need[i], false) && path == NULL)
+			return ifail(e, 0, "%s: no jail root path defined",
+			             need[i]);
+	if (path == NULL)
+		return 0;
+	if (jail_pbool(ps, "mount.devfs", false) &&
+	    (error = mount_devfs(path, e)) != 0)
+		return error;
+	if (jail_pbool(ps, "mount.fdescfs", false)) {
+		/* Linux's /proc/self/fd is what fdescfs gives */
+		snprintf(dir, sizeof(dir), "%s/dev/fd", path);
+		(void)unlink(dir);
+		if (symlink("/proc/self/fd", dir) != 0 && errno != EEXIST)
+			return ifail(e, errno, "mount.fdescfs: %s", dir);
+	}
+	if (jail_pbool(ps, "mount.procfs", false)) {
+		snprintf(dir, sizeof(dir), "%s/proc",
+		         strcmp(path, "/") == 0 ? "" : path);
+		if ((error = mount_proc_at(dir, e, "mount.procfs")) != 0)
+			return error;
+	}
+	return 0;
+}
+
+/* Make path the root of our mount namespace; the host's tree goes. */
+static int
+enter_root(const char *path, struct ierr *e)
+{
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0)
+		return ifail(e, errno, "path %s", path);
+	if (chdir(path) != 0)
+		return ifail(e, errno, "chdir %s", path);
+	/* the old root ends up on top of the new one, then goes */
+	if (syscall(SYS_pivot_root, ".", ".") != 0)
+		return ifail(e, errno, "pivot_root %s", path);
+	if (umount2(".", MNT_DETACH) != 0)
+		return ifail(e, errno, "umount old root");
+	if (chdir("/") != 0)
+		return ifail(e, errno, "chdir /");
+	return 0;
+}
+
+/* init, before it reports ready: the namespaces and the mounts. */
+static int
+init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
+           int *procfdp, struct ierr *e)
+{
+	const struct jail_params *ps = &r->params;
+	const char *path = jail_pstr(ps, "path"), *s;
+	int flags = CLONE_NEWNS, error;
+
+	if (newnet)
+		flags |= CLONE_NEWNET;
+	if (newuts)
+		flags |= CLONE_NEWUTS;
+	if (newipc)
+		flags |= CLONE_NEWIPC;
+	if (unshare(flags) != 0)
+		return ifail(e, errno, "unshare");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+		return ifail(e, errno, "mount --make-rprivate /");
+	drop_nsfs_mounts();
+	if (newnet && (error = lo_up()) != 0)
+		return ifail(e, error, "lo");
+	if (newuts) {
+		s = jail_pstr(ps, "host.hostname");
+		if (sethostname(s != NULL ? s : "",
+		                s != NULL ? strlen(s) : 0) != 0)
+			return ifail(e, errno, "host.hostname");
+		s = jail_pstr(ps, "host.domainname");
+		if (s != NULL && setdomainname(s, strlen(s)) != 0)
+			return ifail(e, errno, "host.domainname");
+	}
+	if ((error = detached_proc(procfdp)) != 0)
+		return ifail(e, error, "proc");
+	if (path == NULL || strcmp(path, "/") == 0) {
+		/*
+		 * Sharing the host's tree: our own /proc, our own /sys when
+		 * the network is ours (as `ip netns exec' does), and no view
+		 * of the host's jail records.
+		 */
+		(void)umount2("/proc", MNT_DETACH);
+		if ((error = mount_proc_at("/proc", e, "proc")) != 0)
+			return error;
+		if (newnet) {
+			(void)umount2("/sys", MNT_DETACH);
+			(void)mount("sysfs", "/sys", "sysfs",
+			            MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+		}
+		(void)mount("jail", JAIL_RUNDIR, "tmpfs", MS_NOSUID | MS_NODEV,
+		            "mode=755,size=64k");
+		(void)mkdir(JAIL_NETNSDIR, 0755);
+		(void)mount("jail", JAIL_NETNSDIR, "tmpfs",
+		            MS_NOSUID | MS_NODEV, "mode=755,size=64k");
+	}
+	if ((error = do_mounts(ps, path, e)) != 0)
+		return error;
+	if (path != NULL && strcmp(path, "/") != 0 &&
+	    (error = enter_root(path, e)) != 0)
+		return error;
+	if (chdir("/") != 0)
+		return ifail(e, errno, "chdir /");
+	return 0;
+}
+
+static void
+noop_handler(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * The jail's processes other than us, as our proc shows them: each gets
+ * a pidfd in fds (up to max).  Zombies do not count.
+ */
+static size_t
+init_scan(int procfd, int *fds, size_t max, size_t *nfds)
+{
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+	int dfd;
+
+	*nfds = 0;
+	if ((dfd = openat(procfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 1; /* cannot tell: assume someone is there */
+	if ((d = fdopendir(dfd)) == NULL) {
+		close(dfd);
+		return 1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char path[300], buf[512], *p;
+		ssize_t len;
+		int fd;
+
+		if (!jail_is_number(de->d_name) || strcmp(de->d_name, "1") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/stat", de->d_name);
+		if ((fd = openat(procfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		buf[len] = '\0';
+		if ((p = strrchr(buf, ')')) != NULL &&
+		    (p[2] == 'Z' || p[2] == 'X'))
+			continue;
+		n++;
+		if (*nfds < max &&
+		    (fd = (int)syscall(SYS_pidfd_open, atoi(de->d_name), 0)) >=
+		        0)
+			fds[(*nfds)++] = fd;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * PID 1 of the jail.  SIGUSR1 and SIGUSR2 from outside the jail (the
+ * sender is invisible to us: si_pid 0) turn persist on and off.
+ */
+static void __attribute__((noreturn)) init_loop(int procfd)
+{
+	struct pollfd pfd[JAIL_WATCH_MAX + 1];
+	int fds[JAIL_WATCH_MAX];
+	struct signalfd_siginfo si;
+	struct sigaction sa;
+	bool persist = true;
+	size_t nfds = 0, n = 0, i;
+	sigset_t set;
+	int sfd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop_handler;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		_exit(1);
+	for (;;) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		nfds = n = 0;
+		if (!persist) {
+			n = init_scan(procfd, fds, JAIL_WATCH_MAX, &nfds);
+			if (n == 0)
+				_exit(0);
+		}
+		pfd[0].fd = sfd;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < nfds; i++) {
+			pfd[i + 1].fd = fds[i];
+			pfd[i + 1].events = POLLIN;
+		}
+		/* past JAIL_WATCH_MAX processes, look again every second */
+		(void)poll(pfd, nfds + 1, n > nfds && !persist ? 1000 : -1);
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_pid != 0)
+				continue;
+			if (si.ssi_signo == SIGUSR1)
+				persist = true;
+			else if (si.ssi_signo == SIGUSR2)
+				persist = false;
+		}
+	}
+}
+
+static void __attribute__((noreturn))
+init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
+          int readyfd)
+{
+	struct ierr e = {{0}};
+	int procfd = -1, null;
+	char name[16];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	snprintf(name, sizeof(name), "jail %.10s", r->name);
+	prctl(PR_SET_NAME, name);
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	if (init_setup(r, newnet, newuts, newipc, &procfd, &e) != 0) {
+		dprintf(readyfd, "err %s\n", e.msg);
+		_exit(1);
+	}
+	dprintf(readyfd, "ok\n");
+	close(readyfd);
+	init_loop(procfd);
+}
+
+/* --- the supervisor ------------------------------------------------------ */
+
+static volatile sig_atomic_t super_stop;
+
+static void
+super_term(int sig)
+{
+	(void)sig;
+	super_stop = 1;
+}
+
+static int
+same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) != 0 || stat(path, &b) != 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Bind the jail's network namespace to /run/netns/NAME for iproute2. */
+static int
+bind_netns(const struct jail_rec *r, pid_t init, char *err, size_t errlen)
+{
+	char path[PATH_MAX], src[64];
+	int fd;
+
+	netns_path(r, path, sizeof(path));
+	if (mkdir(JAIL_NETNSDIR, 0755) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", JAIL_NETNSDIR, strerror(errno));
+		return errno;
+	}
+	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
+	if (fd < 0) {
+		int error = errno;
+
+		snprintf(err, errlen, "%.200s: %s", path,
+		         error == EEXIST
+		             ? "a network namespace of that name exists"
+		             : strerror(error));
+		return error;
+	}
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)init);
+	if (mount(src, path, NULL, MS_BIND, NULL) != 0) {
+		int error = errno;
+
+		snprintf(err, errlen, "mount %.200s: %s", path,
+		         strerror(error));
+		unlink(path);
+		return error;
+	}
+	return 0;
+}
+
+static void
+unbind_netns(const struct jail_rec *r, int netfd)
+{
+	char path[PATH_MAX];
+
+	netns_path(r, path, sizeof(path));
+	if (netfd >= 0 && !same_file(netfd, path))
+		return; /* someone else's by now */
+	(void)umount2(path, MNT_DETACH);
+	(void)unlink(path);
+}
+
+/* Every process (but us) in the network namespace netfd: killed. */
+static void
+kill_netns_procs(int netfd)
+{
+	struct stat ns, st;
+	struct timespec pause = {0, 20 * 1000000L};
+	int waited;
+
+	if (fstat(netfd, &ns) != 0)
+		return;
+	for (waited = 0; waited < JAIL_KILL_WAIT_MS; waited += 20) {
+		struct dirent *de;
+		int found = 0;
+		DIR *d;
+
+		if ((d = opendir("/proc")) == NULL)
+			return;
+		while ((de = readdir(d)) != NULL) {
+			char path[64];
+			pid_t pid;
+
+			if (!jail_is_number(de->d_name))
+				continue;
+			pid = atoi(de->d_name);
+			if (pid == getpid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/ns/net",
+			         (int)pid);
+			if (stat(path, &st) != 0 || st.st_ino != ns.st_ino ||
+			    st.st_dev != ns.st_dev)
+				continue;
+			if (jail_proc_start(pid) == 0)
+				continue; /* a zombie: its parent reaps it */
+			kill(pid, SIGKILL);
+			found++;
+		}
+		closedir(d);
+		if (found == 0)
+			return;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/*
+ * With the lock held: what is left of a jail whose init is gone.  homefd
+ * is the namespace the interfaces return to (-1: ours); netfd the
+ * jail's network namespace (-1: the one at /run/netns/NAME).
+ */
+static int
+teardown(struct jail_rec *r, int homefd, int netfd)
+{
+	char path[PATH_MAX];
+	int nl = -1, ownfd = -1, home = homefd, error = 0, e, idx;
+
+	if (r->own_net && netfd < 0) {
+		netns_path(r, path, sizeof(path));
+		netfd = ownfd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (netfd >= 0) {
+		kill_netns_procs(netfd);
+		if (r->nifaces > 0 && home < 0) {
+			struct stat st;
+
+			/* no supervisor left: the interfaces come to us */
+			home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+			if (home >= 0 && fstat(home, &st) == 0 &&
+			    (st.st_dev != r->home_dev ||
+			     st.st_ino != r->home_ino))
+				jail_warnx(r->name,
+				           "its interfaces came from "
+				           "another network namespace; "
+				           "they return to this one");
+		}
+		if (r->nifaces > 0 && (error = jail_nl_open(netfd, &nl)) != 0)
+			nl = -1;
+	}
+	for (size_t i = 0; i < r->nifaces && nl >= 0; i++) {
+		struct jail_iface *f = &r->ifaces[i];
+
+		/* by its name; failing that (renamed inside), by its index */
+		if (jail_nl_index(nl, f->name, &idx) != 0)
+			idx = f->inner_index;
+		if ((e = jail_nl_move(nl, idx, home, f->name)) != 0) {
+			jail_warnx(r->name, "vnet.interface %s: %s", f->name,
+			           strerror(e));
+			if (error == 0)
+				error = e;
+		}
+	}
+	if (nl >= 0)
+		close(nl);
+	if (r->own_net)
+		unbind_netns(r, netfd);
+	if (home >= 0 && home != homefd)
+		close(home);
+	if (ownfd >= 0)
+		close(ownfd);
+	e = jail_rec_remove(r);
+	return error != 0 ? error : e;
+}
+
+int
+jail_ns_teardown(struct jail_rec *r, int homefd)
+{
+	return teardown(r, homefd, -1);
+}
+
+/* After init has gone: the supervisor's last act. */
+static void __attribute__((noreturn))
+super_finish(const char *name, int jid, int homefd, int netfd)
+{
+	struct jail_rec r;
+	int lock;
+
+	if (jail_lock(&lock) != 0)
+		_exit(1);
+	if (jail_rec_read(name, &r) == 0) {
+		if (r.jid == jid && r.super_pid == getpid())
+			(void)teardown(&r, homefd, netfd);
+		jail_rec_free(&r);
+	} else if (netfd >= 0) {
+		/* jail(8) failed before it wrote the record */
+		struct jail_rec tmp = {.own_net = true};
+
+		snprintf(tmp.name, sizeof(tmp.name), "%s", name);
+		unbind_netns(&tmp, netfd);
+	}
+	jail_unlock(lock);
+	_exit(0);
+}
+
+static void __attribute__((noreturn)) super_main(struct jail_rec *r, int report)
+{
+	bool newnet = r->own_net, newuts = want_uts(&r->params),
+	     newipc = want_ipc(&r->params);
+	char buf[600], err[512], src[64];
+	struct sigaction sa;
+	int ready[2], homefd, netfd = -1, null, status;
+	ssize_t n;
+	pid_t init;
+
+	setsid();
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	homefd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (pipe2(ready, O_CLOEXEC) != 0 || unshare(CLONE_NEWPID) != 0) {
+		dprintf(report, "err unshare: %s\n", strerror(errno));
+		_exit(1);
+	}
+	if ((init = fork()) < 0) {
+		dprintf(report, "err fork: %s\n", strerror(errno));
+		_exit(1);
+	}
+	if (init == 0) {
+		/* nothing of the host's may reach the jail, but the pipe */
+		if (dup2(ready[1], 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		init_main(r, newnet, newuts, newipc, 3);
+	}
+	close(ready[1]);
+	n = read(ready[0], buf, sizeof(buf) - 1);
+	close(ready[0]);
+	buf[n > 0 ? n : 0] = '\0';
+	if (strncmp(buf, "ok", 2) != 0) {
+		if (strncmp(buf, "err ", 4) == 0)
+			dprintf(report, "%s", buf);
+		else
+			dprintf(report, "err the jail's init failed\n");
+		waitpid(init, NULL, 0);
+		_exit(1);
+	}
+	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)init);
+	if (newnet) {
+		netfd = open(src, O_RDONLY | O_CLOEXEC);
+		if (netfd < 0 || bind_netns(r, init, err, sizeof(err)) != 0) {
+			if (netfd < 0)
+				snprintf(err, sizeof(err), "%s: %s", src,
+				         strerror(errno));
+			dprintf(report, "err %s\n", err);
+			kill(init, SIGKILL);
+			waitpid(init, NULL, 0);
+			_exit(1);
+		}
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = super_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN);
+	dprintf(report, "ok %d %llu %d %llu\n", (int)init,
+	        jail_proc_start(init), (int)getpid(),
+	        jail_proc_start(getpid()));
+	close(report);
+	for (;;) {
+		if (super_stop) {
+			kill(init, SIGKILL);
+			super_stop = 0;
+		}
+		if (waitpid(init, &status, 0) == init)
+			break;
+	}
+	super_finish(r->name, r->jid, homefd, netfd);
+}
+
+int
+jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
+{
+	char buf[600];
+	struct stat st;
+	int report[2], status, ipid, spid;
+	unsigned long long istart, sstart;
+	ssize_t n;
+	size_t len = 0;
+	pid_t pid;
+
+	r->own_net = want_net(&r->params);
+	if (stat("/proc/self/ns/net", &st) == 0) {
+		r->home_dev = st.st_dev;
+		r->home_ino = st.st_ino;
+	}
+	if (pipe2(report, O_CLOEXEC) != 0)
+		return errno;
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		close(report[0]);
+		close(report[1]);
+		return errno;
+	}
+	if (pid == 0) {
+		/* twice, so the supervisor is nobody's child here */
+		close(report[0]);
+		if ((pid = fork()) != 0)
+			_exit(pid < 0);
+		/* keep nothing of jail(8)'s: not its lock, not its pipes */
+		if (dup2(report[1], 3) < 0)
+			_exit(1);
+		close_range(4, ~0U, 0);
+		super_main(r, 3);
+	}
+	close(report[1]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	while (len < sizeof(buf) - 1 &&
+	       (n = read(report[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(report[0]);
+	buf[len] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (sscanf(buf, "ok %d %llu %d %llu", &ipid, &istart, &spid, &sstart) ==
+	    4) {
+		r->init_pid = ipid;
+		r->init_start = istart;
+		r->super_pid = spid;
+		r->super_start = sstart;
+		return 0;
+	}
+	snprintf(err, errlen, "%s",
+	         strncmp(buf, "err ", 4) == 0 ? buf + 4
+	                                      : "cannot start the jail");
+	return EINVAL;
+}
+
+/* --- the running jail ---------------------------------------------------- */
+
+static int
+pidfd_checked(pid_t pid, unsigned long long start, int *fdp)
+{
+	int fd;
+
+	if (pid <= 0)
+		return ESRCH;
+	if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		return errno;
+	/* the pid may have been reused before we got the pidfd */
+	if (jail_proc_start(pid) != start) {
+		close(fd);
+		return ESRCH;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+int
+jail_ns_pidfd(const struct jail_rec *r, int *fdp)
+{
+	return pidfd_checked(r->init_pid, r->init_start, fdp);
+}
+
+/*
+ * Tell init whether to outlive its last process.  A jail left without
+ * persist and without processes is gone when this returns, as on
+ * FreeBSD: we wait for its supervisor to finish.
+ */
+int
+jail_ns_set_persist(const struct jail_rec *r, bool persist)
+{
+	struct pollfd pfd = {.events = POLLIN};
+	pid_t *pids;
+	size_t n;
+	int fd, error = 0;
+
+	if ((error = jail_ns_pidfd(r, &fd)) != 0)
+		return error;
+	if (pidfd_checked(r->super_pid, r->super_start, &pfd.fd) != 0)
+		pfd.fd = -1;
+	if (syscall(SYS_pidfd_send_signal, fd, persist ? SIGUSR1 : SIGUSR2,
+	            NULL, 0) != 0)
+		error = errno;
+	close(fd);
+	if (error == 0 && !persist && pfd.fd >= 0 &&
+	    jail_ns_pids(r, &pids, &n) == 0) {
+		free(pids);
+		if (n == 0)
+			while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
+				;
+	}
+	if (pfd.fd >= 0)
+		close(pfd.fd);
+	return error;
+}
+
+int
+jail_ns_pids(const struct jail_rec *r, pid_t **pidsp, size_t *np)
+{
+	char path[64];
+	struct stat ns, st;
+	struct dirent *de;
+	pid_t *pids = NULL, *nv;
+	size_t n = 0;
+	DIR *d;
+
+	*pidsp = NULL;
+	*np = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)r->init_pid);
+	if (stat(path, &ns) != 0)
+		return errno;
+	if ((d = opendir("/proc")) == NULL)
+		return errno;
+	while ((de = readdir(d)) != NULL) {
+		pid_t pid;
+
+		if (!jail_is_number(de->d_name))
+			continue;
+		pid = atoi(de->d_name);
+		if (pid == r->init_pid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+		if (stat(path, &st) != 0 || st.st_ino != ns.st_ino ||
+		    st.st_dev != ns.st_dev || jail_proc_start(pid) == 0)
+			continue;
+		if ((nv = realloc(pids, (n + 1) * sizeof(*nv))) == NULL)
+			break;
+		pids = nv;
+		pids[n++] = pid;
+	}
+	closedir(d);
+	*pidsp = pids;
+	*np = n;
+	return 0;
+}
+
+int
+jail_ns_destroy(struct jail_rec *r)
+{
+	struct pollfd pfd;
+	struct jail_rec now;
+	int ifd, sfd = -1, lock, error = 0;
+
+	if (jail_ns_pidfd(r, &ifd) == 0) {
+		(void)pidfd_checked(r->super_pid, r->super_start, &sfd);
+		(void)syscall(SYS_pidfd_send_signal, ifd, SIGKILL, NULL, 0);
+		close(ifd);
+	}
+	if (sfd >= 0) {
+		/* the supervisor returns the interfaces and drops the record */
+		pfd.fd = sfd;
+		pfd.events = POLLIN;
+		while (poll(&pfd, 1, 30000) < 0 && errno == EINTR)
+			;
+		close(sfd);
+	}
+	if ((error = jail_lock(&lock)) != 0)
+		return error;
+	if (jail_rec_read(r->name, &now) == 0) {
+		if (now.jid == r->jid)
+			error = jail_ns_teardown(&now, -1);
+		jail_rec_free(&now);
+	}
+	jail_unlock(lock);
+	return error;
+}
+
+int
+jail_ns_sethostname(const struct jail_rec *r, const char *host,
+                    const char *domain)
+{
+	int fd, status, error;
+	pid_t pid;
+
+	if ((error = jail_ns_pidfd(r, &fd)) != 0)
+		return error;
+	if ((pid = fork()) < 0) {
+		error = errno;
+		close(fd);
+		return error;
+	}
+	if (pid == 0) {
+		if (setns(fd, CLONE_NEWUTS) != 0)
+			_exit(1);
+		if (host != NULL && sethostname(host, strlen(host)) != 0)
+			_exit(1);
+		if (domain != NULL &&
+		    setdomainname(domain, strlen(domain)) != 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : EPERM;
+}
+
+int
+jail_enter(const struct jail_rec *r, int pidfd)
+{
+	return setns(pidfd, jail_ns_flags(r)) == 0 ? 0 : errno;
+}

@@ -1,0 +1,719 @@
+/*
+ * jail_ops.c: what jail(8) does to one jail.  jail_op_create() walks
+ * FreeBSD's create sequence (prepare, prestart, the jail itself,
+ * created, vnet.interface, addresses, start, command, poststart) and
+ * undoes it on failure; jail_op_remove() the stop sequence (prestop,
+ * stop, SIGTERM and stop.timeout, removal, poststop, release);
+ * jail_op_modify() what -m may change on a running jail.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jail.h"
+
+#define JN(t) ((t)->named ? (t)->name : NULL)
+
+int
+jail_op_lookup(const char *key, struct jail_rec *r)
+{
+	if (jail_rec_read(key, r) != 0)
+		return ENOENT;
+	if (jail_rec_alive(r))
+		return 0;
+	/* dead, or its supervisor is: finish it off so the name is free */
+	(void)jail_ns_destroy(r);
+	jail_rec_free(r);
+	return ENOENT;
+}
+
+static void
+print_diag(const struct jail_target *t, struct jail_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		jail_warnx(JN(t), "%s", d->msgs[i]);
+	jail_diag_free(d);
+}
+
+/* Parameters are valid and known; the ones Linux ignores are named. */
+static int
+check_params(const struct jail_target *t)
+{
+	struct jail_diag d = {0};
+	struct jail_strv warns = {0};
+	int error;
+
+	error = jail_params_check(&t->ps, &d, &warns);
+	print_diag(t, &d);
+	for (size_t i = 0; i < warns.n; i++) {
+		if (jail_pname_equal(warns.v[i], "allow.dying"))
+			jail_warnx(JN(t),
+			           "the 'allow.dying' parameter and "
+			           "'-d' flag are deprecated and have no "
+			           "effect.");
+		else
+			jail_warnx(JN(t), "%s: has no effect on Linux",
+			           warns.v[i]);
+	}
+	jail_strv_free(&warns);
+	return error;
+}
+
+/* ip_hostname: the addresses host.hostname resolves to, appended. */
+static int
+add_hostname_addrs(struct jail_target *t)
+{
+	const char *host = jail_pstr(&t->ps, "host.hostname");
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai0, *ai;
+	char buf[INET6_ADDRSTRLEN];
+	int r;
+
+	if (host == NULL || !jail_pbool(&t->ps, "ip_hostname", false))
+		return 0;
+	if ((r = getaddrinfo(host, NULL, &hints, &ai0)) != 0) {
+		jail_warnx(JN(t), "host.hostname %s: %s", host,
+		           gai_strerror(r));
+		return EINVAL;
+	}
+	for (ai = ai0; ai != NULL; ai = ai->ai_next) {
+		const void *a =
+		    ai->ai_family == AF_INET
+		        ? (const void *)&((struct sockaddr_in *)ai->ai_addr)
+		              ->sin_addr
+		        : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)
+		              ->sin6_addr;
+		const char *v = buf;
+
+		if (inet_ntop(ai->ai_family, a, buf, sizeof(buf)) == NULL)
+			continue;
+		jail_params_set(
+		    &t->ps, ai->ai_family == AF_INET ? "ip4.addr" : "ip6.addr",
+		    &v, 1, true);
+	}
+	freeaddrinfo(ai0);
+	return 0;
+}
+
+static bool
+has_addrs(const struct jail_params *ps)
+{
+	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
+
+	for (int f = 0; f < 2; f++) {
+		struct jail_param *p = jail_params_find(ps, fam[f]);
+
+		for (size_t i = 0; p != NULL && i < p->vals.n; i++)
+			if (p->vals.v[i][0] != '\0' &&
+			    strcmp(p->vals.v[i], "-") != 0)
+				return true;
+	}
+	return false;
+}
+
+/* Checks FreeBSD's kernel makes at jail_set(), and ours for Linux. */
+static int
+check_create(struct jail_target *t, int *jidp)
+{
+	const char *name = jail_pstr(&t->ps, "name"), *jid, *path;
+	bool vnet = jail_psys(&t->ps, "vnet", 2) == 1;
+	struct jail_param *p;
+	char real[PATH_MAX], buf[32];
+	struct stat st;
+	int error;
+
+	*jidp = 0;
+	if ((jid = jail_pstr(&t->ps, "jid")) != NULL) {
+		*jidp = atoi(jid);
+		if (*jidp < 0) {
+			jail_warnx(JN(t), "negative jid");
+			return EINVAL;
+		}
+	}
+	if (name != NULL && jail_is_number(name)) {
+		snprintf(buf, sizeof(buf), "%d", atoi(name));
+		if (strcmp(buf, name) != 0 ||
+		    (*jidp != 0 && *jidp != atoi(name))) {
+			jail_warnx(
+			    JN(t),
+			    "name cannot be numeric (unless it is the jid)");
+			return EINVAL;
+		}
+		*jidp = atoi(name);
+	}
+	if (name != NULL &&
+	    (*name == '\0' || *name == '.' || strchr(name, '/') != NULL ||
+	     strlen(name) > JAIL_NAMEMAX)) {
+		jail_warnx(JN(t), "invalid jail name \"%s\"", name);
+		return EINVAL;
+	}
+	if (name != NULL && strchr(name, '.') != NULL) {
+		char parent[JAIL_NAMEMAX + 1];
+		struct jail_rec pr;
+
+		snprintf(parent, sizeof(parent), "%.*s",
+		         (int)(strrchr(name, '.') - name), name);
+		if (jail_op_lookup(parent, &pr) != 0) {
+			jail_warnx(JN(t), "jail \"%s\" not found", parent);
+			return EINVAL;
+		}
+		jail_warnx(
+		    JN(t), "%s",
+		    jail_pint(&pr.params, "children.max", 0) == 0
+		        ? "prison limit exceeded"
+		        : "jails inside jails are not supported on Linux yet");
+		jail_rec_free(&pr);
+		return EINVAL;
+	}
+	if (jail_psys(&t->ps, "vnet", 2) == 0) {
+		jail_warnx(JN(t), "vnet: invalid value \"disable\"");
+		return EINVAL;
+	}
+	if (add_hostname_addrs(t) != 0)
+		return EINVAL;
+	if (has_addrs(&t->ps)) {
+		static const char *const fam[] = {"ip4.addr", "ip6.addr"};
+		const char *dflt = jail_pstr(&t->ps, "interface");
+
+		if (!vnet) {
+			jail_warnx(
+			    JN(t),
+			    "ip4.addr and ip6.addr need vnet here: jails that "
+			    "share the host's addresses are not implemented "
+			    "yet (use vnet with \"iface|addr/len\")");
+			return EINVAL;
+		}
+		for (int f = 0; f < 2; f++) {
+			struct jail_addr a;
+
+			p = jail_params_find(&t->ps, fam[f]);
+			for (size_t i = 0; p != NULL && i < p->vals.n; i++) {
+				if (p->vals.v[i][0] == '\0' ||
+				    strcmp(p->vals.v[i], "-") == 0)
+					continue;
+				if (jail_addr_parse(p->vals.v[i],
+				                    f == 0 ? AF_INET : AF_INET6,
+				                    &a) == 0 &&
+				    a.iface[0] == '\0' && dflt == NULL) {
+					jail_warnx(
+					    JN(t),
+					    "vnet jails cannot have IP address "
+					    "restrictions");
+					return EINVAL;
+				}
+			}
+		}
+	}
+	if (!vnet && jail_params_find(&t->ps, "vnet.interface") != NULL) {
+		jail_warnx(JN(t), "vnet.interface: the jail has no vnet");
+		return EINVAL;
+	}
+	if (!jail_pbool(&t->ps, "persist", false) &&
+	    jail_params_find(&t->ps, "exec.start") == NULL &&
+	    jail_params_find(&t->ps, "command") == NULL &&
+	    jail_params_find(&t->ps, "exec.poststart") == NULL) {
+		jail_warnx(JN(t), "new jail must persist or attach");
+		return EINVAL;
+	}
+	if ((path = jail_pstr(&t->ps, "path")) != NULL) {
+		if (t->named && path[0] != '/') {
+			jail_warnx(JN(t), "path %s: not an absolute pathname",
+			           path);
+			return EINVAL;
+		}
+		error = stat(path, &st) != 0   ? errno
+		        : !S_ISDIR(st.st_mode) ? ENOTDIR
+		                               : 0;
+		if (error != 0) {
+			jail_warnx(JN(t), "path %s: %s", path, strerror(error));
+			return EINVAL;
+		}
+		if (realpath(path, real) != NULL && strcmp(real, path) != 0)
+			jail_params_set1(&t->ps, "path", real);
+	}
+	return 0;
+}
+
+static void
+verbose_create(const struct jail_target *t)
+{
+	const struct jail_pdesc *pd;
+
+	printf("%s%sjail_set(JAIL_CREATE)", t->named ? t->name : "",
+	       t->named ? ": " : "");
+	for (size_t i = 0; i < t->ps.n; i++) {
+		const struct jail_param *p = &t->ps.v[i];
+
+		if ((pd = jail_pdesc(p->name, NULL)) == NULL || !pd->kernel)
+			continue;
+		printf(" %s", p->name);
+		for (size_t k = 0; k < p->vals.n; k++) {
+			putchar(k == 0 ? '=' : ',');
+			jail_quote(stdout, p->vals.v[k], true);
+		}
+	}
+	putchar('\n');
+}
+
+/* The jail itself: a record, namespaces, a supervisor. */
+static int
+make_jail(struct jail_target *t, int jid, struct jail_rec *r)
+{
+	const char *name = jail_pstr(&t->ps, "name");
+	char err[512], path[64];
+	struct stat st;
+	struct jail_rec old;
+	int lock, error;
+
+	memset(r, 0, sizeof(*r));
+	if ((error = jail_lock(&lock)) != 0) {
+		jail_warnx(JN(t), "%s: %s", JAIL_RUNDIR, strerror(error));
+		return error;
+	}
+	if (jid != 0) {
+		snprintf(path, sizeof(path), "%s/%d", JAIL_RUNDIR, jid);
+		if (lstat(path, &st) == 0) {
+			jail_unlock(lock);
+			jail_warnx(JN(t), "jail %d already exists", jid);
+			return EEXIST;
+		}
+	} else if ((error = jail_next_jid(&jid)) != 0) {
+		jail_unlock(lock);
+		jail_warnx(JN(t), "prison limit exceeded");
+		return error;
+	}
+	r->jid = jid;
+	if (name == NULL)
+		snprintf(r->name, sizeof(r->name), "%d", jid);
+	else
+		snprintf(r->name, sizeof(r->name), "%s", name);
+	if (jail_rec_read(r->name, &old) == 0) {
+		jail_rec_free(&old);
+		jail_unlock(lock);
+		jail_warnx(JN(t), "jail \"%s\" already exists", r->name);
+		return EEXIST;
+	}
+	if ((error = jail_params_copy(&r->params, &t->ps)) != 0)
+		goto out;
+	snprintf(path, sizeof(path), "%d", jid);
+	jail_params_set1(&r->params, "jid", path);
+	jail_params_set1(&r->params, "name", r->name);
+	if ((error = jail_ns_create(r, err, sizeof(err))) != 0) {
+		jail_warnx(JN(t), "%s", err);
+		goto out;
+	}
+	if ((error = jail_rec_write(r)) != 0) {
+		jail_warnx(JN(t), "%s/%s: %s", JAIL_RUNDIR, r->name,
+		           strerror(error));
+		jail_unlock(lock);
+		(void)jail_ns_destroy(r);
+		jail_rec_free(r);
+		return error;
+	}
+out:
+	jail_unlock(lock);
+	if (error != 0)
+		jail_rec_free(r);
+	return error;
+}
+
+static int
+open_netns(const struct jail_rec *r, int *fdp)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", JAIL_NETNSDIR, r->name);
+	if ((*fdp = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errno;
+	return 0;
+}
+
+/*
+ * vnet.interface: each moves in under its name and is recorded, under
+ * the lock, so removal can send it home.
+ */
+static int
+move_ifaces(struct jail_target *t, struct jail_rec *r)
+{
+	struct jail_param *p = jail_params_find(&t->ps, "vnet.interface");
+	int netfd = -1, nl = -1, inl = -1, lock, error = 0, idx, inner;
+
+	if (p == NULL || p->vals.n == 0)
+		return 0;
+	if ((error = open_netns(r, &netfd)) != 0 ||
+	    (error = jail_nl_open(-1, &nl)) != 0 ||
+	    (error = jail_nl_open(netfd, &inl)) != 0) {
+		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
+		goto out;
+	}
+	for (size_t i = 0; i < p->vals.n && error == 0; i++) {
+		const char *ifn = p->vals.v[i];
+
+		if ((error = jail_lock(&lock)) != 0)
+			break;
+		error = jail_nl_index(nl, ifn, &idx);
+		if (error == 0)
+			error = jail_nl_move(nl, idx, netfd, NULL);
+		if (error == 0) {
+			if (jail_nl_index(inl, ifn, &inner) != 0)
+				inner = idx;
+			jail_rec_add_iface(r, ifn, inner);
+			error = jail_rec_write(r);
+		}
+		jail_unlock(lock);
+		if (error != 0)
+			jail_warnx(JN(t), "ip link set %s netns %s: %s", ifn,
+			           r->name, strerror(error));
+	}
+out:
+	if (inl >= 0)
+		close(inl);
+	if (nl >= 0)
+		close(nl);
+	if (netfd >= 0)
+		close(netfd);
+	return error;
+}
+
+/* ip4.addr / ip6.addr of a vnet jail: set inside, interfaces up. */
+static int
+add_addrs(struct jail_target *t, struct jail_rec *r)
+{
+	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
+	const char *dflt = jail_pstr(&t->ps, "interface");
+	struct jail_addr a;
+	int netfd = -1, nl = -1, error = 0, idx;
+
+	if (!has_addrs(&t->ps))
+		return 0;
+	if ((error = open_netns(r, &netfd)) != 0 ||
+	    (error = jail_nl_open(netfd, &nl)) != 0) {
+		jail_warnx(JN(t), "ip4.addr: %s", strerror(error));
+		goto out;
+	}
+	for (int f = 0; f < 2 && error == 0; f++) {
+		struct jail_param *p = jail_params_find(&t->ps, fam[f]);
+
+		for (size_t i = 0; p != NULL && i < p->vals.n && error == 0;
+		     i++) {
+			const char *v = p->vals.v[i];
+
+			if (*v == '\0' || strcmp(v, "-") == 0)
+				continue;
+			error =
+			    jail_addr_parse(v, f == 0 ? AF_INET : AF_INET6, &a);
+			if (error == 0 && a.iface[0] == '\0')
+				snprintf(a.iface, sizeof(a.iface), "%s", dflt);
+			if (error == 0)
+				error = jail_nl_index(nl, a.iface, &idx);
+			if (error == 0)
+				error = jail_nl_up(nl, idx);
+			if (error == 0)
+				error = jail_nl_addr(nl, idx, &a);
+			if (error != 0)
+				jail_warnx(JN(t), "%s: %s: %s", fam[f], v,
+				           strerror(error));
+		}
+	}
+out:
+	if (nl >= 0)
+		close(nl);
+	if (netfd >= 0)
+		close(netfd);
+	return error;
+}
+
+static void
+note(const struct jail_opts *o, const struct jail_target *t, const char *what)
+{
+	if (o->quiet)
+		return;
+	if (t->named)
+		printf("%s: %s\n", t->name, what);
+	else if (o->verbose)
+		printf("%s\n", what);
+	fflush(stdout);
+}
+
+static int
+write_jidfile(const struct jail_opts *o, const struct jail_target *t,
+              const struct jail_rec *r)
+{
+	FILE *fp;
+
+	if (o->jidfile == NULL)
+		return 0;
+	if ((fp = fopen(o->jidfile, "we")) == NULL) {
+		jail_warnx(NULL, "open %s: %s", o->jidfile, strerror(errno));
+		return errno;
+	}
+	if (o->oldstyle) {
+		struct jail_param *ip4 = jail_params_find(&t->ps, "ip4.addr");
+		struct jail_param *ip6 = jail_params_find(&t->ps, "ip6.addr");
+		struct jail_param *cmd = jail_params_find(&t->ps, "command");
+		char *s4 = ip4 != NULL ? jail_pjoin(ip4) : NULL;
+		char *s6 = ip6 != NULL ? jail_pjoin(ip6) : NULL;
+
+		fprintf(fp, "%d\t%s\t%s\t%s%s%s\t", r->jid,
+		        jail_pstr(&t->ps, "path"),
+		        jail_pstr(&t->ps, "host.hostname"),
+		        s4 != NULL ? s4 : "",
+		        s4 != NULL && s6 != NULL && *s4 && *s6 ? "," : "",
+		        s6 != NULL ? s6 : "");
+		for (size_t i = 0; cmd != NULL && i < cmd->vals.n; i++)
+			fprintf(fp, "%s%s", i > 0 ? " " : "", cmd->vals.v[i]);
+		fputc('\n', fp);
+		free(s4);
+		free(s6);
+	} else {
+		fprintf(fp, "jid=%d\t", r->jid);
+		jail_params_print(fp, &t->ps, "\t");
+	}
+	return fclose(fp) == 0 ? 0 : errno;
+}
+
+int
+jail_op_create(const struct jail_opts *o, struct jail_target *t)
+{
+	struct jail_run ctx = {
+	    .ps = &t->ps, .jname = JN(t), .verbose = o->verbose};
+	struct jail_rec r, old;
+	struct jail_param *cmd;
+	const char *key;
+	int jid, error;
+
+	if (t->failed || check_params(t) != 0 || check_create(t, &jid) != 0)
+		return EINVAL;
+	key = jail_pstr(&t->ps, "name");
+	if (key == NULL)
+		key = jail_pstr(&t->ps, "jid");
+	if (key != NULL && jail_op_lookup(key, &old) == 0) {
+		jail_rec_free(&old);
+		if (t->wild)
+			return 0;
+		jail_warnx(NULL, "\"%s\" already exists", key);
+		return EEXIST;
+	}
+	if ((error = jail_run_list(&ctx, "exec.prepare", false)) != 0 ||
+	    (error = jail_run_list(&ctx, "exec.prestart", false)) != 0)
+		return error;
+	if (o->verbose)
+		verbose_create(t);
+	if ((error = make_jail(t, jid, &r)) != 0)
+		return error;
+	if (o->print_jid) {
+		printf("%d\n", r.jid);
+		fflush(stdout);
+	}
+	note(o, t, "created");
+	ctx.rec = &r;
+	error = jail_run_list(&ctx, "exec.created", false);
+	if (error == 0)
+		error = move_ifaces(t, &r);
+	if (error == 0)
+		error = add_addrs(t, &r);
+	if (error == 0)
+		error = jail_run_list(&ctx, "exec.start", true);
+	if (error == 0 && (cmd = jail_params_find(&t->ps, "command")) != NULL) {
+		if (t->argv_command)
+			error = jail_run_argv(&ctx, cmd->vals.v, true);
+		else
+			error = jail_run_list(&ctx, "command", true);
+	}
+	if (error == 0)
+		error = jail_run_list(&ctx, "exec.poststart", false);
+	if (error != 0) {
+		/* undo: the supervisor sends the interfaces home */
+		(void)jail_ns_destroy(&r);
+		note(o, t, "removed");
+		jail_rec_free(&r);
+		return error;
+	}
+	if (!jail_pbool(&t->ps, "persist", false)) {
+		if (o->verbose)
+			printf("jail_set(JAIL_UPDATE) jid=%d nopersist\n",
+			       r.jid);
+		(void)jail_ns_set_persist(&r, false);
+	}
+	error = write_jidfile(o, t, &r);
+	jail_rec_free(&r);
+	return error;
+}
+
+/* SIGTERM to every process of the jail, then up to stop.timeout. */
+static void
+term_jail(const struct jail_opts *o, const struct jail_target *t,
+          const struct jail_rec *r)
+{
+	struct timespec pause = {0, 20 * 1000000L};
+	long timeout = jail_pint(&t->ps, "stop.timeout", JAIL_STOP_TIMEOUT);
+	pid_t *pids;
+	size_t n;
+
+	if (timeout <= 0 || jail_ns_pids(r, &pids, &n) != 0)
+		return;
+	if (n == 0) {
+		free(pids);
+		return;
+	}
+	if (o->verbose)
+		printf("sent SIGTERM to:");
+	for (size_t i = 0; i < n; i++) {
+		kill(pids[i], SIGTERM);
+		if (o->verbose)
+			printf(" %d", (int)pids[i]);
+	}
+	if (o->verbose)
+		printf("\n");
+	free(pids);
+	for (long waited = 0; waited < timeout * 1000; waited += 20) {
+		nanosleep(&pause, NULL);
+		if (!jail_rec_alive(r))
+			return;
+		if (jail_ns_pids(r, &pids, &n) != 0)
+			return;
+		free(pids);
+		if (n == 0)
+			return;
+	}
+	if (o->verbose)
+		printf("timed out\n");
+}
+
+int
+jail_op_remove(const struct jail_opts *o, struct jail_target *t,
+               struct jail_rec *r)
+{
+	struct jail_run ctx = {
+	    .ps = &t->ps, .rec = r, .jname = JN(t), .verbose = o->verbose};
+	int error = 0, e;
+
+	if ((e = jail_run_list(&ctx, "exec.prestop", false)) != 0 ||
+	    (e = jail_run_list(&ctx, "exec.stop", true)) != 0)
+		return e;
+	term_jail(o, t, r);
+	if ((e = jail_ns_destroy(r)) != 0) {
+		jail_warnx(JN(t), "jail_remove: %s", strerror(e));
+		error = e;
+	}
+	if (o->note_removed || o->verbose)
+		note(o, t, "removed");
+	ctx.rec = NULL;
+	if ((e = jail_run_list(&ctx, "exec.poststop", false)) != 0)
+		error = e;
+	if ((e = jail_run_list(&ctx, "exec.release", false)) != 0)
+		error = e;
+	return error;
+}
+
+/* Would setting p change what the jail has? */
+static bool
+differs(const struct jail_params *have, const struct jail_param *p)
+{
+	const struct jail_pdesc *pd = jail_pdesc(p->name, NULL);
+	struct jail_params one = {.v = (struct jail_param *)p, .n = 1};
+	struct jail_param *h = jail_params_find(have, p->name);
+	char a[PATH_MAX], b[PATH_MAX];
+	char *x, *y;
+	bool d;
+
+	if (pd->type == JP_BOOL)
+		return jail_pbool(have, pd->name,
+		                  strcmp(pd->dflt, "true") == 0) !=
+		       jail_pbool(&one, pd->name, false);
+	if (pd->type == JP_JAILSYS)
+		return jail_psys(have, pd->name, -1) !=
+		       jail_psys(&one, pd->name, -1);
+	if (strcmp(pd->name, "path") == 0) {
+		const char *hp = jail_pstr(have, "path"),
+		           *np = jail_pstr(&one, "path");
+
+		if (realpath(hp != NULL ? hp : "/", a) == NULL ||
+		    realpath(np != NULL ? np : "/", b) == NULL)
+			return true;
+		return strcmp(a, b) != 0;
+	}
+	x = h != NULL ? jail_pjoin(h)
+	              : strdup(pd->dflt != NULL ? pd->dflt : "");
+	y = jail_pjoin(p);
+	d = x == NULL || y == NULL || strcmp(x, y) != 0;
+	free(x);
+	free(y);
+	return d;
+}
+
+int
+jail_op_modify(const struct jail_opts *o, struct jail_target *t,
+               struct jail_rec *r, bool restart)
+{
+	const struct jail_pdesc *pd;
+	bool need_restart = false, host = false;
+	int lock, error;
+
+	if (t->failed || check_params(t) != 0)
+		return EINVAL;
+	for (size_t i = 0; i < t->ps.n; i++) {
+		const struct jail_param *p = &t->ps.v[i];
+
+		pd = jail_pdesc(p->name, NULL);
+		if (!pd->kernel || strcmp(pd->name, "name") == 0 ||
+		    strcmp(pd->name, "jid") == 0 || !differs(&r->params, p))
+			continue;
+		if (pd->create_only) {
+			if (!restart) {
+				jail_warnx(JN(t),
+				           "%s cannot be changed after "
+				           "creation",
+				           pd->name);
+				return EINVAL;
+			}
+			need_restart = true;
+		}
+		if (strncmp(pd->name, "host.", 5) == 0)
+			host = true;
+	}
+	if (need_restart) {
+		if ((error = jail_op_remove(o, t, r)) != 0)
+			return error;
+		return jail_op_create(o, t);
+	}
+	if (host &&
+	    jail_ns_sethostname(r, jail_pstr(&t->ps, "host.hostname"),
+	                        jail_pstr(&t->ps, "host.domainname")) != 0) {
+		jail_warnx(JN(t), "host.hostname: %s", strerror(EPERM));
+		return EPERM;
+	}
+	if ((error = jail_lock(&lock)) != 0)
+		return error;
+	for (size_t i = 0; i < t->ps.n; i++) {
+		const struct jail_param *p = &t->ps.v[i];
+
+		pd = jail_pdesc(p->name, NULL);
+		if (pd->kernel && strcmp(pd->name, "name") != 0 &&
+		    strcmp(pd->name, "jid") != 0)
+			jail_params_set(&r->params, p->name,
+			                (const char *const *)p->vals.v,
+			                p->vals.n, false);
+	}
+	error = jail_rec_write(r);
+	jail_unlock(lock);
+	if (error == 0 && jail_params_find(&t->ps, "persist") != NULL)
+		error = jail_ns_set_persist(
+		    r, jail_pbool(&t->ps, "persist", false));
+	if (error != 0) {
+		jail_warnx(JN(t), "jail_set: %s", strerror(error));
+		return error;
+	}
+	if (t->named || o->verbose)
+		note(o, t, "updated");
+	return 0;
+}

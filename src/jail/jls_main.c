@@ -1,0 +1,396 @@
+/*
+ * jls_main.c: jls(8).  Lists the running jails from their records under
+ * /run/jail, in FreeBSD's layouts: the default table (-N with names),
+ * the long form (-v), parameter values (-n, -h, -q, -s), or only
+ * whether one exists (-c).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "jail.h"
+
+#define F_HEADER 0x01
+#define F_NAMES 0x02   /* -N */
+#define F_NAMEVAL 0x04 /* -n */
+#define F_QUOTE 0x08
+#define F_SKIP 0x10 /* -s */
+#define F_VERBOSE 0x20
+
+static void
+usage(void)
+{
+	fprintf(stderr, "jls: usage: jls [-dhNnqv] [-j jail] [param ...]\n");
+}
+
+/* A jail's addresses of one family, as the kernel keeps them. */
+static void
+addrs(const struct jail_rec *r, const char *param, struct jail_strv *out)
+{
+	struct jail_param *p = jail_params_find(&r->params, param);
+	struct jail_addr a;
+
+	for (size_t i = 0; p != NULL && i < p->vals.n; i++)
+		if (jail_addr_parse(p->vals.v[i],
+		                    strcmp(param, "ip4.addr") == 0 ? AF_INET
+		                                                   : AF_INET6,
+		                    &a) == 0)
+			jail_strv_add(out, a.text);
+}
+
+static const char *
+sysname(int v)
+{
+	return v == 0 ? "disable" : v == 1 ? "new" : "inherit";
+}
+
+/*
+ * The value of one parameter of a jail, as text; *isbool and *truth
+ * for booleans.  NULL for a parameter jls does not know.
+ */
+static char *
+value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth)
+{
+	const struct jail_pdesc *pd = jail_pdesc(name, NULL);
+	const struct jail_params *ps = &r->params;
+	struct jail_strv list = {0};
+	struct jail_param *p;
+	char buf[32], *s = NULL;
+	bool vnet;
+
+	*isbool = false;
+	if (pd == NULL || !pd->kernel)
+		return NULL;
+	vnet = jail_psys(ps, "vnet", 2) == 1;
+	if (pd->type == JP_BOOL) {
+		*isbool = true;
+		*truth = jail_pbool(ps, pd->name,
+		                    pd->dflt != NULL &&
+		                        strcmp(pd->dflt, "true") == 0);
+		return strdup(*truth ? "true" : "false");
+	}
+	if (strcmp(pd->name, "jid") == 0) {
+		snprintf(buf, sizeof(buf), "%d", r->jid);
+		return strdup(buf);
+	}
+	if (strcmp(pd->name, "name") == 0)
+		return strdup(r->name);
+	if (pd->type == JP_ADDRS) {
+		FILE *mf;
+		size_t len;
+
+		addrs(r, pd->name, &list);
+		if ((mf = open_memstream(&s, &len)) == NULL)
+			return NULL;
+		for (size_t i = 0; i < list.n; i++)
+			fprintf(mf, "%s%s", i > 0 ? "," : "", list.v[i]);
+		fclose(mf);
+		jail_strv_free(&list);
+		return s;
+	}
+	if (strcmp(pd->name, "ip4") == 0 || strcmp(pd->name, "ip6") == 0) {
+		int v;
+
+		if (jail_params_find(ps, pd->name) != NULL)
+			v = jail_psys(ps, pd->name, 0);
+		else if (vnet || !r->own_net)
+			v = 2;
+		else
+			v = 0;
+		return strdup(sysname(v));
+	}
+	if (pd->type == JP_JAILSYS) {
+		int d = pd->dflt != NULL && strcmp(pd->dflt, "new") == 0 ? 1
+		        : pd->dflt != NULL && strcmp(pd->dflt, "inherit") == 0
+		            ? 2
+		            : 0;
+
+		return strdup(sysname(jail_psys(ps, pd->name, d)));
+	}
+	if ((p = jail_params_find(ps, pd->name)) != NULL && p->vals.n > 0)
+		return jail_pjoin(p);
+	return strdup(pd->dflt != NULL ? pd->dflt : "");
+}
+
+/* "allow.mount" false is "allow.nomount". */
+static void
+print_noname(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (dot == NULL)
+		printf("no%s", name);
+	else
+		printf("%.*sno%s", (int)(dot - name + 1), name, dot + 1);
+}
+
+static void
+print_value(const char *v, int flags)
+{
+	if (*v == '\0') {
+		if (flags & F_QUOTE)
+			fputs("\"\"", stdout);
+		else if (!(flags & F_NAMEVAL))
+			fputs("-", stdout);
+		return;
+	}
+	if (flags & F_QUOTE)
+		jail_quote(stdout, v, false);
+	else
+		fputs(v, stdout);
+}
+
+/* Should -s leave p out: read-only, or its x of x.y not "new"? */
+static bool
+skipped(const struct jail_rec *r, const char *name)
+{
+	const struct jail_pdesc *pd = jail_pdesc(name, NULL), *parent;
+	const char *dot = strrchr(name, '.');
+	char buf[128];
+	bool b, t;
+
+	if (pd == NULL || pd->support == JS_RO)
+		return true;
+	if (dot == NULL)
+		return false;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(dot - name), name);
+	if ((parent = jail_pdesc(buf, NULL)) == NULL ||
+	    parent->type != JP_JAILSYS)
+		return false;
+	char *v = value(r, buf, &b, &t);
+	bool skip = v == NULL || strcmp(v, "new") != 0;
+
+	free(v);
+	return skip;
+}
+
+static int
+print_params(const struct jail_rec *r, const struct jail_strv *names, int flags)
+{
+	bool first = true, isbool, truth;
+
+	for (size_t i = 0; i < names->n; i++) {
+		const char *n = names->v[i];
+		char *v;
+
+		if ((flags & F_SKIP) && skipped(r, n))
+			continue;
+		if ((v = value(r, n, &isbool, &truth)) == NULL)
+			continue;
+		if (!first)
+			putchar(' ');
+		first = false;
+		if (isbool && (flags & F_NAMEVAL)) {
+			if (truth)
+				fputs(n, stdout);
+			else
+				print_noname(n);
+		} else {
+			if (flags & F_NAMEVAL)
+				printf("%s=", n);
+			print_value(v, flags);
+		}
+		free(v);
+	}
+	putchar('\n');
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	bool dx = strchr(x, '.') != NULL, dy = strchr(y, '.') != NULL;
+
+	if (dx != dy)
+		return dx ? 1 : -1;
+	return strcmp(x, y);
+}
+
+/* "all": every kernel parameter, plain names first, each group sorted. */
+static void
+all_params(struct jail_strv *names)
+{
+	size_t n;
+	const struct jail_pdesc *t = jail_pdesc_all(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (t[i].kernel)
+			jail_strv_add(names, t[i].name);
+	qsort(names->v, names->n, sizeof(char *), cmp_names);
+}
+
+static void
+print_default(const struct jail_rec *r, int flags)
+{
+	struct jail_strv ip = {0};
+	const char *host = jail_pstr(&r->params, "host.hostname");
+	const char *path = jail_pstr(&r->params, "path");
+
+	addrs(r, "ip4.addr", &ip);
+	if (host == NULL)
+		host = "";
+	if (path == NULL)
+		path = "/";
+	if (flags & F_NAMES)
+		printf(" %-15s %-15.15s %-29.29s %.74s\n", r->name,
+		       ip.n > 0 ? ip.v[0] : "", host, path);
+	else
+		printf("%6d  %-15.15s %-29.29s %.74s\n", r->jid,
+		       ip.n > 0 ? ip.v[0] : "", host, path);
+	jail_strv_free(&ip);
+}
+
+static void
+print_verbose(const struct jail_rec *r)
+{
+	struct jail_strv ip = {0};
+	const char *host = jail_pstr(&r->params, "host.hostname");
+	const char *path = jail_pstr(&r->params, "path");
+
+	printf("%6d  %-29.29s %.74s\n", r->jid, host != NULL ? host : "",
+	       path != NULL ? path : "/");
+	printf("        %-29.29s %.74s\n", r->name, "ACTIVE");
+	printf("        %d\n", 0);
+	addrs(r, "ip4.addr", &ip);
+	addrs(r, "ip6.addr", &ip);
+	for (size_t i = 0; i < ip.n; i++)
+		printf("        %s\n", ip.v[i]);
+	jail_strv_free(&ip);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct jail_strv names = {0};
+	struct jail_rec *recs = NULL, one;
+	const char *jail = NULL;
+	size_t n = 0;
+	int ch, flags = 0;
+	bool check = false;
+
+	while ((ch = getopt(argc, argv, "+acdj:hNnqsv")) != -1) {
+		switch (ch) {
+		case 'a':
+		case 'd':
+			break; /* no jail lingers dying here */
+		case 'c':
+			check = true;
+			break;
+		case 'j':
+			jail = optarg;
+			break;
+		case 'h':
+			flags = (flags & ~(F_SKIP | F_VERBOSE)) | F_HEADER;
+			break;
+		case 'N':
+			flags |= F_NAMES;
+			break;
+		case 'n':
+			flags = (flags & ~F_VERBOSE) | F_NAMEVAL;
+			break;
+		case 'q':
+			flags |= F_QUOTE;
+			break;
+		case 's':
+			flags = (flags & ~(F_HEADER | F_VERBOSE)) | F_NAMEVAL |
+			        F_QUOTE | F_SKIP;
+			break;
+		case 'v':
+			flags = (flags & ~(F_HEADER | F_NAMEVAL | F_SKIP)) |
+			        F_VERBOSE;
+			break;
+		default:
+			usage();
+			return 1;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (check && jail == NULL) {
+		fprintf(stderr, "usage: jls -c [-d] -j jail\n");
+		return 1;
+	}
+	if (jail != NULL) {
+		if (jail_rec_read(jail, &one) != 0 || !jail_rec_alive(&one)) {
+			if (!check) {
+				if (jail_is_number(jail))
+					jail_warnx(NULL, "jail %s not found",
+					           jail);
+				else
+					jail_warnx(NULL,
+					           "jail \"%s\" not found",
+					           jail);
+			}
+			return 1;
+		}
+		if (check)
+			return 0;
+		recs = malloc(sizeof(*recs));
+		if (recs == NULL)
+			return 1;
+		recs[0] = one;
+		n = 1;
+	} else {
+		struct jail_rec *all;
+		size_t na;
+
+		(void)jail_rec_list(&all, &na);
+		recs = calloc(na + 1, sizeof(*recs));
+		for (size_t i = 0; i < na; i++) {
+			if (jail_rec_alive(&all[i]))
+				recs[n++] = all[i];
+			else
+				jail_rec_free(&all[i]);
+		}
+		free(all);
+	}
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "all") == 0)
+			all_params(&names);
+		else if (jail_pdesc(argv[i], NULL) == NULL ||
+		         !jail_pdesc(argv[i], NULL)->kernel) {
+			jail_warnx(NULL, "unknown parameter: %s", argv[i]);
+			jail_rec_list_free(recs, n);
+			return 1;
+		} else
+			jail_strv_add(&names, argv[i]);
+	}
+	if (names.n > 0)
+		flags &= ~F_VERBOSE;
+	if (names.n == 0 && (flags & (F_NAMEVAL | F_HEADER)))
+		all_params(&names);
+	if (names.n > 0) {
+		if (flags & F_HEADER) {
+			for (size_t i = 0; i < names.n; i++)
+				printf("%s%s", i > 0 ? " " : "", names.v[i]);
+			putchar('\n');
+		}
+		for (size_t i = 0; i < n; i++)
+			print_params(&recs[i], &names, flags);
+	} else if (flags & F_VERBOSE) {
+		printf("   JID  Hostname                      Path\n"
+		       "        Name                          State\n"
+		       "        CPUSetID\n"
+		       "        IP Address(es)\n");
+		for (size_t i = 0; i < n; i++)
+			print_verbose(&recs[i]);
+	} else {
+		if (flags & F_NAMES)
+			printf(" JID             IP Address      Hostname"
+			       "                      Path\n");
+		else
+			printf("   JID  IP Address      Hostname"
+			       "                      Path\n");
+		for (size_t i = 0; i < n; i++)
+			print_default(&recs[i], flags);
+	}
+	jail_strv_free(&names);
+	jail_rec_list_free(recs, n);
+	return 0;
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# How jails end, and that nothing they had outlives them: a jail without
+# persist ends with its last process and sends its interface home by
+# itself; a failing create undoes itself; stop.timeout; a jail whose
+# supervisor was killed is cleaned up by the next jail(8); and 100
+# create/remove cycles leave no namespace, mount, process or interface.
+source "$(dirname "$0")/../lib.sh"
+
+# quiet command...: its status only
+quiet() { "$@" >/dev/null 2>&1; }
+start_ngd
+tmp=$(mktemp -d)
+trap 'jail -q -r "*" 2>/dev/null; rm -rf "$tmp"; stop_ngd' EXIT
+
+for n in ng_a ng_b; do
+	ngctl mkpeer eiface ether ether
+	ngctl name "$(ngctl list | awk '$2 ~ /^ngeth/ { print $2 }'):" "$n"
+done
+ngctl mkpeer ng_a: hub ether up
+ngctl name ng_a:ether hub0
+ngctl connect hub0: ng_b: down ether
+
+# The host's state, to compare with at the end.
+snapshot() {
+	echo "procs $(ls -d /proc/[0-9]* | wc -l)"
+	echo "mounts $(wc -l </proc/self/mountinfo)"
+	echo "netns $(for p in /proc/[0-9]*; do readlink "$p/ns/net"; done 2>/dev/null | sort -u | wc -l)"
+	echo "links $(ip -o link | awk '{ print $2 }' | tr '\n' ' ')"
+	echo "run $(ls /run/jail /run/netns | tr '\n' ' ')"
+}
+before=$(snapshot)
+
+# wait_gone NAME: until jls no longer shows the jail (at most 5 s)
+wait_gone() {
+	for _ in $(seq 250); do
+		jls -c -j "$1" || return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# --- natural death --------------------------------------------------------
+expect_rc "a jail that lives while its command runs" 0 \
+    jail -c name=np vnet vnet.interface=ng_a 'exec.start=sleep 1 &'
+expect_rc "np is up" 0 jls -c -j np
+expect_rc "ng_a is inside" 0 quiet jexec np ip link show ng_a
+expect_rc "np ends with its last process" 0 wait_gone np
+expect_rc "ng_a came home by itself" 0 quiet ip link show ng_a
+expect "ng_a's node stays in the graph" "ng_a" "$(ngctl list | awk '$2 == "ng_a" { print $2 }')"
+expect "np left no netns" "" "$(ls /run/netns)"
+
+out=$(jail -c name=cmd vnet vnet.interface=ng_a \
+    command=/bin/sh -c 'ip -o link show ng_a | cut -d" " -f2; hostname')
+expect "command runs inside, the jail ends after it" "ng_a:" "$out"
+expect_rc "cmd is gone" 0 wait_gone cmd
+expect_rc "ng_a is home after command" 0 quiet ip link show ng_a
+
+# A jexec'd process keeps a non-persistent jail alive.
+jail -c name=hold vnet vnet.interface=ng_a 'exec.start=sleep 0.5 &'
+jexec hold sleep 1.5 &
+jexec_pid=$!
+sleep 0.8
+expect_rc "jexec keeps it alive" 0 jls -c -j hold
+wait "$jexec_pid"
+expect_rc "then it ends" 0 wait_gone hold
+expect_rc "ng_a is home after hold" 0 quiet ip link show ng_a
+
+# persist can be turned off at run time: the empty jail then ends.
+jail -c name=p2 vnet persist vnet.interface=ng_a
+expect_rc "jail -m nopersist" 0 jail -m name=p2 nopersist
+expect_rc "an empty jail without persist ends" 0 wait_gone p2
+expect_rc "ng_a is home after p2" 0 quiet ip link show ng_a
+
+# --- failures undo themselves ------------------------------------------------
+expect "failing exec.start" "jail: /bin/false: failed" \
+    "$(jail -c name=f vnet persist vnet.interface=ng_a exec.start=/bin/false 2>&1)"
+expect_rc "f is absent" 1 jls -c -j f
+expect_rc "ng_a came back from f" 0 quiet ip link show ng_a
+expect "a missing vnet.interface (cases 43, 52)" \
+    "jail: ip link set nosuch0 netns v4: No such device" \
+    "$(jail -c name=v4 vnet persist vnet.interface=ng_a,nosuch0 2>&1)"
+expect_rc "v4 is absent" 1 jls -c -j v4
+expect_rc "ng_a came back from v4" 0 quiet ip link show ng_a
+expect "and no netns stays" "" "$(ls /run/netns)"
+cat >"$tmp/c" <<'EOF'
+j { vnet; persist; vnet.interface = ng_b; exec.start = "false"; }
+EOF
+expect "config jail rollback is announced" "j: created
+j: removed" "$(jail -f "$tmp/c" -c j 2>/dev/null)"
+expect_rc "ng_b came back from j" 0 quiet ip link show ng_b
+
+# --- stop.timeout (case 45) ---------------------------------------------------
+cat >"$tmp/c" <<'EOF'
+t9 { persist; stop.timeout = 1;
+     exec.start = "/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.1; done' &"; }
+EOF
+jail -f "$tmp/c" -c t9 >/dev/null
+expect "one stubborn process inside" 1 "$(jexec t9 pgrep -c -x sh)"
+start=$(date +%s%N)
+jail -f "$tmp/c" -r t9 >/dev/null
+ms=$((($(date +%s%N) - start) / 1000000))
+if [ "$ms" -ge 900 ] && [ "$ms" -lt 4000 ]; then ok "stop.timeout=1 waits about 1 s"; else fail "stop.timeout took $ms ms"; fi
+expect_rc "t9 is gone" 1 jls -c -j t9
+
+# --- a supervisor killed: the next jail(8) cleans up -----------------------------
+jail -c name=orphan vnet persist vnet.interface=ng_b
+super=$(awk '$1 == "super" { print $2 }' /run/jail/orphan/state)
+kill -KILL "$super"
+for _ in $(seq 100); do [ -d "/proc/$super" ] || break; sleep 0.02; done
+expect_rc "jls no longer shows it" 1 jls -c -j orphan
+expect "jail -r says not found" 'jail: "orphan" not found' "$(jail -r orphan 2>&1)"
+expect_rc "ng_b came home all the same" 0 quiet ip link show ng_b
+expect "its record is gone" "" "$(ls /run/jail; ls /run/netns)"
+
+# --- jails made at the same time --------------------------------------------------
+pids=()
+for i in 1 2 3 4 5 6; do jail -c name=par$i persist & pids+=($!); done
+wait "${pids[@]}"
+expect "six jails made at once, each its own jid" "6 6" \
+    "$(jls -n jid | sort -u | wc -l) $(jls -N | grep -c ' par')"
+pids=()
+for i in 1 2 3; do jail -q -c name=same persist 2>>"$tmp/same" & pids+=($!); done
+wait "${pids[@]}"
+expect "the same name three times: one jail" 1 "$(jls -N | grep -c ' same ')"
+expect "and two clear errors" 2 "$(grep -c 'already exists' "$tmp/same")"
+jail -r same par1 par2 par3 par4 par5 par6 >/dev/null
+
+# --- 100 cycles -------------------------------------------------------------------
+start=$(date +%s)
+for i in $(seq 100); do
+	jail -c name=cy vnet persist vnet.interface=ng_a,ng_b host.hostname=cy ||
+	    { fail "create $i"; break; }
+	jexec cy true || { fail "jexec $i"; break; }
+	jail -r cy || { fail "remove $i"; break; }
+done
+secs=$(($(date +%s) - start))
+if [ "$secs" -lt 20 ]; then ok "100 cycles in ${secs}s"; else fail "100 cycles took ${secs}s"; fi
+expect "nothing is left behind" "$before" "$(snapshot)"
+finish
