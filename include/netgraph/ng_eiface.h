@@ -28,7 +28,7 @@ enum {
 /*
  * getifaddrs: the interface's IPv4 and IPv6 addresses, wherever it lives.
  * FreeBSD replies with raw sockaddrs that have no ASCII form; this reply
- * reads as { numAddrs=1 addrs=[ { addr=192.0.2.1 prefixlen=24 } ] }.
+ * reads as { numAddrs=1 addrs=[ { addr=198.51.100.1 prefixlen=24 } ] }.
  */
 #define NG_EIFACE_IFADDR_FIELDS(F)                                             \
 	F(addr, inetaddr, , )                                                  \

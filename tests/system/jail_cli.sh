@@ -56,15 +56,15 @@ out "13 old form" 0 "hi" "" jail / oldhost "" /bin/echo hi
 out "13 old form, bad" 1 "" "$usage" jail oldhost /
 out "14 vnet with a bare address" 1 "" \
     "jail: vnet jails cannot have IP address restrictions" \
-    jail -c name=v1 vnet persist ip4.addr=192.0.2.1
+    jail -c name=v1 vnet persist ip4.addr=198.51.100.1
 # DESIGN jails 3: iface|addr/len on a vnet jail is configured inside.
 out "14 vnet with iface|addr" 0 "" "" jail -c name=v1 vnet persist \
-    ip4.addr="lo|192.0.2.1/24" ip6.addr="lo|2001:db8::1/64"
-expect "14 the address is inside" "192.0.2.1/24" \
+    ip4.addr="lo|198.51.100.1/24" ip6.addr="lo|2001:db8::1/64"
+expect "14 the address is inside" "198.51.100.1/24" \
     "$(jexec v1 ip -o -4 addr show dev lo | awk '$4 != "127.0.0.1/8" { print $4 }')"
 expect "14 and the IPv6 one" "2001:db8::1/64" \
     "$(jexec v1 ip -o -6 addr show dev lo scope global | awk '{ print $4 }')"
-expect "14 jls -n ip4.addr" "ip4.addr=192.0.2.1 ip6.addr=2001:db8::1" \
+expect "14 jls -n ip4.addr" "ip4.addr=198.51.100.1 ip6.addr=2001:db8::1" \
     "$(jls -j v1 -n ip4.addr ip6.addr)"
 out "15/16 addresses without vnet are refused" 1 "" \
     'jail: ip4.addr and ip6.addr need vnet here: jails that share the host'"'"'s addresses are not implemented yet (use vnet with "iface|addr/len")' \
@@ -73,11 +73,11 @@ out "15/16 addresses without vnet are refused" 1 "" \
 expect "17 jls" "   JID  IP Address      Hostname                      Path
      1                  h1                            /
      2                                                /
-     6  192.0.2.1                                     /" "$(jls)"
+     6  198.51.100.1                                  /" "$(jls)"
 expect "18 jls -N" " JID             IP Address      Hostname                      Path
  t1                              h1                            /
  t4                                                            /
- v1              192.0.2.1                                     /" "$(jls -N)"
+ v1              198.51.100.1                                  /" "$(jls -N)"
 expect "19 jls -v" "   JID  Hostname                      Path
         Name                          State
         CPUSetID
@@ -85,7 +85,7 @@ expect "19 jls -v" "   JID  Hostname                      Path
      6                                /
         v1                            ACTIVE
         0
-        192.0.2.1
+        198.51.100.1
         2001:db8::1" "$(jls -v -j v1)"
 out "20 jls -j nosuch" 1 "" 'jls: jail "nosuch" not found' jls -j nosuch
 expect_rc "21 jail -m host.hostname" 0 jail -m name=t1 host.hostname="a b"
