@@ -1183,13 +1183,12 @@ void
 ng_netdev_gone(struct ng_node *node)
 {
 	if (ng_node_valid(node) && node->type->netdev != NULL)
-		node->type->netdev->gone(node);
+		ng_ifdev_gone(node);
 }
 
 void
 ng_netdev_sync_name(struct ng_node *node)
 {
-	if (ng_node_valid(node) && node->type->netdev != NULL &&
-	    node->type->netdev->sync_name != NULL)
-		node->type->netdev->sync_name(node);
+	if (ng_node_valid(node) && node->type->netdev != NULL)
+		ng_ifdev_sync(node);
 }

@@ -68,8 +68,7 @@ struct ng_type {
 /* What an interface-backed type does when its device speaks (see below). */
 struct ng_netdev_methods {
 	void (*input)(struct ng_node *node, struct ng_pkt **pkt);
-	void (*gone)(struct ng_node *node);
-	void (*sync_name)(struct ng_node *node);
+	struct ng_ifdev *(*ifdev)(struct ng_node *node); /* in node->priv */
 };
 
 /* Built-in types, listed by hand (ng_types.c). */
@@ -303,6 +302,38 @@ void ng_socket_attach_data(struct ng_node *node, void *dataconn);
 void ng_socket_detach(struct ng_node *node, void *conn);
 int ng_socket_send_data(struct ng_node *node, const char *hook,
     struct ng_pkt **pkt);
+
+/* --- the interface behind eiface and iface nodes (ng_ifdev.c) ---------- */
+
+#define NG_IFDEV_NAMSIZ 16
+
+struct ng_ifdev {
+	struct ng_netdev *dev; /* NULL while there is none */
+	enum ng_netdev_kind kind;
+	unsigned unit;
+	char ifname[NG_IFDEV_NAMSIZ]; /* the interface's current name */
+	uint8_t mac[6];               /* TAP: kept across re-creation */
+	bool synced;  /* node name and interface name move together */
+	bool carrier; /* what the hooks want, kept across re-creation */
+};
+
+const struct ng_netdev_ops *ng_ifdev_ops(struct ng_node *node, void **be);
+/* Make <prefix><lowest free unit>, with a stable MAC for a TAP. */
+int ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
+    enum ng_netdev_kind kind, const char *prefix);
+/* Name the node after its interface (once node->priv holds d). */
+void ng_ifdev_name_node(struct ng_node *node, struct ng_ifdev *d);
+void ng_ifdev_destroy(struct ng_node *node, struct ng_ifdev *d);
+int ng_ifdev_set_carrier(struct ng_node *node, struct ng_ifdev *d, bool on);
+int ng_ifdev_set_mac(struct ng_node *node, struct ng_ifdev *d,
+    const uint8_t mac[6]);
+int ng_ifdev_xmit(struct ng_node *node, struct ng_ifdev *d,
+    const struct ng_pkt *pkt);
+bool ng_ifdev_name_valid(const char *name);
+/* Type methods, shared: ".renamed = ng_ifdev_renamed". */
+void ng_ifdev_renamed(struct ng_node *node, const char *oldname);
+void ng_ifdev_sync(struct ng_node *node);
+void ng_ifdev_gone(struct ng_node *node);
 
 /* --- interface-backed nodes -------------------------------------------- */
 

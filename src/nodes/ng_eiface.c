@@ -18,111 +18,36 @@
 #include "ng_core.h"
 #include "ng_parse.h"
 
-#define NG_EIFACE_MAX_UNITS 65536
-#define NG_IFNAMSIZ 16
-
 struct ng_eiface_priv {
-	struct ng_netdev *dev;
+	struct ng_ifdev ifd; /* the TAP device and its names */
 	struct ng_hook *ether;
-	unsigned unit;
-	char ifname[NG_IFNAMSIZ]; /* the interface's current name */
-	uint8_t mac[6];
-	bool synced; /* node name and interface name move together */
 };
 
-static const struct ng_netdev_ops *
-ng_eiface_ops(struct ng_node *node, void **be)
+static struct ng_ifdev *
+ng_eiface_ifdev(struct ng_node *node)
 {
-	const struct ng_graph_cfg *cfg = ng_graph_cfg(node->graph);
+	struct ng_eiface_priv *priv = node->priv;
 
-	*be = cfg->backend;
-	return cfg->netdev_ops;
-}
-
-static bool
-ng_eiface_unit_used(struct ng_graph *g, unsigned unit)
-{
-	extern const struct ng_type ng_eiface_type;
-	struct ng_node *n;
-
-	for (n = ng_first_node(g); n != NULL; n = n->next) {
-		struct ng_eiface_priv *p = n->priv;
-
-		if (n->type == &ng_eiface_type && p != NULL && p->unit == unit)
-			return true;
-	}
-	return false;
-}
-
-/* Stable, locally administered, unicast: host identity + first name. */
-static void
-ng_eiface_gen_mac(const char *machine_id, const char *ifname, uint8_t mac[6])
-{
-	uint64_t h = 14695981039346656037ull;
-	const char *s;
-
-	for (s = machine_id != NULL ? machine_id : ""; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	for (s = ifname; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
-	h ^= h >> 29;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)(h >> (8 * i));
-	mac[0] = (mac[0] & 0xfc) | 0x02;
-}
-
-/* What Linux accepts as an interface name. */
-static bool
-ng_eiface_ifname_valid(const char *name)
-{
-	if (name[0] == '\0' || strlen(name) >= NG_IFNAMSIZ ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return false;
-	for (const char *s = name; *s != '\0'; s++)
-		if (*s == '/' || *s == ':' || *s == ' ' ||
-		    (*s >= '\t' && *s <= '\r'))
-			return false;
-	return true;
+	return &priv->ifd;
 }
 
 static int
 ng_eiface_constructor(struct ng_node *node)
 {
 	struct ng_eiface_priv *priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
-	unsigned unit;
 	int error;
 
-	ops = ng_eiface_ops(node, &be);
-	if (ops == NULL)
-		return ENXIO;
 	priv = calloc(1, sizeof(*priv));
 	if (priv == NULL)
 		return ENOMEM;
-	priv->unit = NG_EIFACE_MAX_UNITS;
-	for (unit = 0; unit < NG_EIFACE_MAX_UNITS; unit++) {
-		snprintf(priv->ifname, sizeof(priv->ifname), "ngeth%u", unit);
-		if (!ng_eiface_unit_used(node->graph, unit) &&
-		    !ops->name_in_use(be, priv->ifname))
-			break;
-	}
-	if (unit == NG_EIFACE_MAX_UNITS) {
-		free(priv);
-		return ENOSPC;
-	}
-	ng_eiface_gen_mac(ops->machine_id, priv->ifname, priv->mac);
-	error = ops->create(be, NG_NETDEV_TAP, priv->ifname, priv->mac, node,
-	    &priv->dev);
+	error = ng_ifdev_create(node, &priv->ifd, NG_NETDEV_TAP,
+	    NG_EIFACE_EIFACE_NAME);
 	if (error != 0) {
 		free(priv);
 		return error;
 	}
-	priv->unit = unit;
 	node->priv = priv;
-	(void)ops->set_carrier(be, priv->dev, false);
-	/* Named after the interface; stays unnamed if the name is taken. */
-	priv->synced = ng_name_node(node, priv->ifname) == 0;
+	ng_ifdev_name_node(node, &priv->ifd);
 	return 0;
 }
 
@@ -143,11 +68,8 @@ static int
 ng_eiface_connect(struct ng_hook *hook)
 {
 	struct ng_eiface_priv *priv = hook->node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
 
-	ops = ng_eiface_ops(hook->node, &be);
-	(void)ops->set_carrier(be, priv->dev, true);
+	(void)ng_ifdev_set_carrier(hook->node, &priv->ifd, true);
 	return 0;
 }
 
@@ -155,14 +77,10 @@ static int
 ng_eiface_disconnect(struct ng_hook *hook)
 {
 	struct ng_eiface_priv *priv = hook->node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
 
 	if (priv->ether == hook)
 		priv->ether = NULL;
-	ops = ng_eiface_ops(hook->node, &be);
-	if (priv->dev != NULL)
-		(void)ops->set_carrier(be, priv->dev, false);
+	(void)ng_ifdev_set_carrier(hook->node, &priv->ifd, false);
 	return 0;
 }
 
@@ -171,12 +89,9 @@ static int
 ng_eiface_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
 	struct ng_eiface_priv *priv = hook->node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
 	int error;
 
-	ops = ng_eiface_ops(hook->node, &be);
-	error = priv->dev != NULL ? ops->xmit(be, priv->dev, *pkt) : ENETDOWN;
+	error = ng_ifdev_xmit(hook->node, &priv->ifd, *pkt);
 	ng_pkt_free(pkt);
 	return error;
 }
@@ -207,14 +122,14 @@ ng_eiface_getifaddrs(struct ng_node *node, const struct ng_mesg *msg,
 	void *be;
 	int error = 0;
 
-	ops = ng_eiface_ops(node, &be);
-	while (ops->get_addrs != NULL && priv->dev != NULL) {
+	ops = ng_ifdev_ops(node, &be);
+	while (ops->get_addrs != NULL && priv->ifd.dev != NULL) {
 		if ((na = realloc(addrs, max * sizeof(*addrs))) == NULL) {
 			free(addrs);
 			return ENOMEM;
 		}
 		addrs = na;
-		error = ops->get_addrs(be, priv->dev, addrs, max, &n);
+		error = ops->get_addrs(be, priv->ifd.dev, addrs, max, &n);
 		if (error != 0)
 			break;
 		if (n <= max)
@@ -250,17 +165,13 @@ ng_eiface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
     struct ng_mesg *msg, struct ng_mesg **resp)
 {
 	struct ng_eiface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
-	int error;
 
 	(void)ctx;
-	ops = ng_eiface_ops(node, &be);
 	if (msg->header.typecookie == NGM_FLOW_COOKIE) {
 		if (msg->header.cmd == NGM_LINK_IS_UP)
-			return ops->set_carrier(be, priv->dev, true);
+			return ng_ifdev_set_carrier(node, &priv->ifd, true);
 		if (msg->header.cmd == NGM_LINK_IS_DOWN)
-			return ops->set_carrier(be, priv->dev, false);
+			return ng_ifdev_set_carrier(node, &priv->ifd, false);
 		return EINVAL;
 	}
 	if (msg->header.typecookie != NGM_EIFACE_COOKIE ||
@@ -269,110 +180,30 @@ ng_eiface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 	switch (msg->header.cmd) {
 	case NGM_EIFACE_GET_IFNAME:
 		ng_netdev_sync_name(node);
-		*resp = ng_mkresponse(msg, strlen(priv->ifname) + 1);
+		*resp = ng_mkresponse(msg, strlen(priv->ifd.ifname) + 1);
 		if (*resp == NULL)
 			return ENOMEM;
-		strcpy((*resp)->data, priv->ifname);
+		strcpy((*resp)->data, priv->ifd.ifname);
 		return 0;
 	case NGM_EIFACE_GET_IFADDRS:
 		return ng_eiface_getifaddrs(node, msg, resp);
 	case NGM_EIFACE_SET:
 		if (msg->header.arglen != 6)
 			return EINVAL;
-		error = ops->set_mac(be, priv->dev, (uint8_t *)msg->data);
-		if (error == 0)
-			memcpy(priv->mac, msg->data, 6);
-		return error;
+		return ng_ifdev_set_mac(node, &priv->ifd,
+		    (const uint8_t *)msg->data);
 	}
 	return EINVAL;
-}
-
-/* The node was renamed: the interface follows while the two agreed. */
-static void
-ng_eiface_renamed(struct ng_node *node, const char *oldname)
-{
-	struct ng_eiface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
-
-	if (priv == NULL || priv->dev == NULL)
-		return;
-	if (strcmp(oldname, priv->ifname) != 0 || !priv->synced) {
-		priv->synced = false;
-		return;
-	}
-	if (strcmp(node->name, priv->ifname) == 0)
-		return;
-	ops = ng_eiface_ops(node, &be);
-	if (!ng_eiface_ifname_valid(node->name) ||
-	    ops->set_name(be, priv->dev, node->name) != 0) {
-		ng_log(node->graph, LOG_INFO,
-		    "%s: interface %s keeps its name; names no longer follow",
-		    node->name, priv->ifname);
-		priv->synced = false;
-		return;
-	}
-	/* ng_eiface_ifname_valid() checked that it fits. */
-	memcpy(priv->ifname, node->name, strlen(node->name) + 1);
-}
-
-/* The interface may have been renamed by the OS (ip link set name). */
-static void
-ng_eiface_sync_name(struct ng_node *node)
-{
-	struct ng_eiface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	char cur[NG_IFNAMSIZ], old[NG_IFNAMSIZ];
-	void *be;
-
-	ops = ng_eiface_ops(node, &be);
-	if (priv->dev == NULL || ops->get_name(be, priv->dev, cur) != 0 ||
-	    strcmp(cur, priv->ifname) == 0)
-		return;
-	memcpy(old, priv->ifname, sizeof(old));
-	memcpy(priv->ifname, cur, sizeof(priv->ifname));
-	if (priv->synced && strcmp(node->name, old) == 0 &&
-	    ng_name_node(node, cur) != 0)
-		priv->synced = false;
-}
-
-/* The interface vanished (ip link del, its namespace destroyed). */
-static void
-ng_eiface_gone(struct ng_node *node)
-{
-	struct ng_eiface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
-	int error;
-
-	ops = ng_eiface_ops(node, &be);
-	ops->destroy(be, priv->dev);
-	priv->dev = NULL;
-	error = ops->create(be, NG_NETDEV_TAP, priv->ifname, priv->mac, node,
-	    &priv->dev);
-	if (error != 0) {
-		ng_log(node->graph, LOG_ERR,
-		    "%s: interface %s vanished and could not be re-created: %s",
-		    node->name, priv->ifname, strerror(error));
-		priv->dev = NULL;
-		return;
-	}
-	(void)ops->set_carrier(be, priv->dev, priv->ether != NULL);
-	ng_log(node->graph, LOG_NOTICE, "%s: interface %s vanished; re-created",
-	    node->name, priv->ifname);
 }
 
 static int
 ng_eiface_shutdown(struct ng_node *node)
 {
 	struct ng_eiface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
 
 	if (priv == NULL)
 		return 0;
-	ops = ng_eiface_ops(node, &be);
-	ops->destroy(be, priv->dev);
+	ng_ifdev_destroy(node, &priv->ifd);
 	free(priv);
 	node->priv = NULL;
 	return 0;
@@ -393,8 +224,7 @@ static const struct ng_cmdlist ng_eiface_cmds[] = {
 
 static const struct ng_netdev_methods ng_eiface_netdev = {
 	.input = ng_eiface_input,
-	.gone = ng_eiface_gone,
-	.sync_name = ng_eiface_sync_name,
+	.ifdev = ng_eiface_ifdev,
 };
 
 const struct ng_type ng_eiface_type = {
@@ -407,7 +237,7 @@ const struct ng_type ng_eiface_type = {
 	.connect = ng_eiface_connect,
 	.rcvdata = ng_eiface_rcvdata,
 	.disconnect = ng_eiface_disconnect,
-	.renamed = ng_eiface_renamed,
+	.renamed = ng_ifdev_renamed,
 	.cmdlist = ng_eiface_cmds,
 	.netdev = &ng_eiface_netdev,
 };

@@ -19,9 +19,6 @@
 #include "ng_core.h"
 #include "ng_parse.h"
 
-#define NG_IFACE_MAX_UNITS 65536
-#define NG_IFNAMSIZ 16
-
 enum { NG_IFACE_INET, NG_IFACE_INET6, NG_IFACE_NFAM };
 
 static const char *const ng_iface_hooks[NG_IFACE_NFAM] = {
@@ -31,89 +28,35 @@ static const char *const ng_iface_hooks[NG_IFACE_NFAM] = {
 static const uint8_t ng_iface_version[NG_IFACE_NFAM] = {4, 6};
 
 struct ng_iface_priv {
-	struct ng_netdev *dev;
+	struct ng_ifdev ifd; /* the TUN device and its names */
 	struct ng_hook *hook[NG_IFACE_NFAM];
-	unsigned unit;
-	char ifname[NG_IFNAMSIZ]; /* the interface's current name */
-	bool synced; /* node name and interface name move together */
 };
 
-extern const struct ng_type ng_iface_type;
-
-static const struct ng_netdev_ops *
-ng_iface_ops(struct ng_node *node, void **be)
+static struct ng_ifdev *
+ng_iface_ifdev(struct ng_node *node)
 {
-	const struct ng_graph_cfg *cfg = ng_graph_cfg(node->graph);
+	struct ng_iface_priv *priv = node->priv;
 
-	*be = cfg->backend;
-	return cfg->netdev_ops;
-}
-
-static bool
-ng_iface_unit_used(struct ng_graph *g, unsigned unit)
-{
-	struct ng_node *n;
-
-	for (n = ng_first_node(g); n != NULL; n = n->next) {
-		struct ng_iface_priv *p = n->priv;
-
-		if (n->type == &ng_iface_type && p != NULL && p->unit == unit)
-			return true;
-	}
-	return false;
-}
-
-/* What Linux accepts as an interface name. */
-static bool
-ng_iface_ifname_valid(const char *name)
-{
-	if (name[0] == '\0' || strlen(name) >= NG_IFNAMSIZ ||
-	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return false;
-	for (const char *s = name; *s != '\0'; s++)
-		if (*s == '/' || *s == ':' || *s == ' ' ||
-		    (*s >= '\t' && *s <= '\r'))
-			return false;
-	return true;
+	return &priv->ifd;
 }
 
 static int
 ng_iface_constructor(struct ng_node *node)
 {
 	struct ng_iface_priv *priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
-	unsigned unit;
 	int error;
 
-	ops = ng_iface_ops(node, &be);
-	if (ops == NULL)
-		return ENXIO;
 	priv = calloc(1, sizeof(*priv));
 	if (priv == NULL)
 		return ENOMEM;
-	priv->unit = NG_IFACE_MAX_UNITS;
-	for (unit = 0; unit < NG_IFACE_MAX_UNITS; unit++) {
-		snprintf(priv->ifname, sizeof(priv->ifname), "%s%u",
-		    NG_IFACE_IFACE_NAME, unit);
-		if (!ng_iface_unit_used(node->graph, unit) &&
-		    !ops->name_in_use(be, priv->ifname))
-			break;
-	}
-	if (unit == NG_IFACE_MAX_UNITS) {
-		free(priv);
-		return ENOSPC;
-	}
-	error = ops->create(be, NG_NETDEV_TUN, priv->ifname, NULL, node,
-	    &priv->dev);
+	error = ng_ifdev_create(node, &priv->ifd, NG_NETDEV_TUN,
+	    NG_IFACE_IFACE_NAME);
 	if (error != 0) {
 		free(priv);
 		return error;
 	}
-	priv->unit = unit;
 	node->priv = priv;
-	/* Named after the interface; stays unnamed if the name is taken. */
-	priv->synced = ng_name_node(node, priv->ifname) == 0;
+	ng_ifdev_name_node(node, &priv->ifd);
 	return 0;
 }
 
@@ -152,8 +95,6 @@ ng_iface_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
 	struct ng_iface_priv *priv = hook->node->priv;
 	int fam = (int)((struct ng_hook **)hook->priv - priv->hook);
-	const struct ng_netdev_ops *ops;
-	void *be;
 	int error;
 
 	/* The kernel tells the family by the version; it must be the
@@ -163,8 +104,7 @@ ng_iface_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		ng_pkt_free(pkt);
 		return EAFNOSUPPORT;
 	}
-	ops = ng_iface_ops(hook->node, &be);
-	error = priv->dev != NULL ? ops->xmit(be, priv->dev, *pkt) : ENETDOWN;
+	error = ng_ifdev_xmit(hook->node, &priv->ifd, *pkt);
 	ng_pkt_free(pkt);
 	return error;
 }
@@ -200,16 +140,14 @@ ng_iface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 	int error;
 
 	(void)ctx;
-	ops = ng_iface_ops(node, &be);
+	ops = ng_ifdev_ops(node, &be);
 	if (msg->header.flags & NGF_RESP)
 		return 0;
 	if (msg->header.typecookie == NGM_FLOW_COOKIE) {
-		if (priv->dev == NULL)
-			return 0;
 		if (msg->header.cmd == NGM_LINK_IS_UP)
-			(void)ops->set_carrier(be, priv->dev, true);
+			(void)ng_ifdev_set_carrier(node, &priv->ifd, true);
 		else if (msg->header.cmd == NGM_LINK_IS_DOWN)
-			(void)ops->set_carrier(be, priv->dev, false);
+			(void)ng_ifdev_set_carrier(node, &priv->ifd, false);
 		return 0;
 	}
 	if (msg->header.typecookie != NGM_IFACE_COOKIE)
@@ -217,19 +155,20 @@ ng_iface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 	switch (msg->header.cmd) {
 	case NGM_IFACE_GET_IFNAME:
 		ng_netdev_sync_name(node);
-		*resp = ng_mkresponse(msg, NG_IFNAMSIZ);
+		*resp = ng_mkresponse(msg, NG_IFDEV_NAMSIZ);
 		if (*resp == NULL)
 			return ENOMEM;
-		memcpy((*resp)->data, priv->ifname, NG_IFNAMSIZ);
+		memcpy((*resp)->data, priv->ifd.ifname, NG_IFDEV_NAMSIZ);
 		return 0;
 	case NGM_IFACE_POINT2POINT:
 	case NGM_IFACE_BROADCAST:
 	case NGM_IFACE_GET_IFINDEX:
-		if (priv->dev == NULL)
+		if (priv->ifd.dev == NULL)
 			return ENXIO;
 		if (ops->get_info == NULL)
 			return EOPNOTSUPP;
-		if ((error = ops->get_info(be, priv->dev, &ifindex, &up)) != 0)
+		if ((error = ops->get_info(be, priv->ifd.dev, &ifindex,
+			 &up)) != 0)
 			return error;
 		if (msg->header.cmd == NGM_IFACE_GET_IFINDEX) {
 			*resp = ng_mkresponse(msg, sizeof(ifindex));
@@ -246,92 +185,14 @@ ng_iface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 	return EINVAL;
 }
 
-/* The node was renamed: the interface follows while the two agreed. */
-static void
-ng_iface_renamed(struct ng_node *node, const char *oldname)
-{
-	struct ng_iface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
-
-	if (priv == NULL || priv->dev == NULL)
-		return;
-	if (strcmp(oldname, priv->ifname) != 0 || !priv->synced) {
-		priv->synced = false;
-		return;
-	}
-	if (strcmp(node->name, priv->ifname) == 0)
-		return;
-	ops = ng_iface_ops(node, &be);
-	if (!ng_iface_ifname_valid(node->name) ||
-	    ops->set_name(be, priv->dev, node->name) != 0) {
-		ng_log(node->graph, LOG_INFO,
-		    "%s: interface %s keeps its name; names no longer follow",
-		    node->name, priv->ifname);
-		priv->synced = false;
-		return;
-	}
-	/* ng_iface_ifname_valid() saw it fit. */
-	memset(priv->ifname, 0, sizeof(priv->ifname));
-	memcpy(priv->ifname, node->name, strnlen(node->name, NG_IFNAMSIZ - 1));
-}
-
-/* The interface may have been renamed by the OS (ip link set name). */
-static void
-ng_iface_sync_name(struct ng_node *node)
-{
-	struct ng_iface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	char cur[NG_IFNAMSIZ], old[NG_IFNAMSIZ];
-	void *be;
-
-	ops = ng_iface_ops(node, &be);
-	if (priv->dev == NULL || ops->get_name(be, priv->dev, cur) != 0 ||
-	    strcmp(cur, priv->ifname) == 0)
-		return;
-	memcpy(old, priv->ifname, sizeof(old));
-	memcpy(priv->ifname, cur, sizeof(priv->ifname));
-	if (priv->synced && strcmp(node->name, old) == 0 &&
-	    ng_name_node(node, cur) != 0)
-		priv->synced = false;
-}
-
-/* The interface vanished (ip link del, its namespace destroyed). */
-static void
-ng_iface_gone(struct ng_node *node)
-{
-	struct ng_iface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
-	int error;
-
-	ops = ng_iface_ops(node, &be);
-	ops->destroy(be, priv->dev);
-	priv->dev = NULL;
-	error = ops->create(be, NG_NETDEV_TUN, priv->ifname, NULL, node,
-	    &priv->dev);
-	if (error != 0) {
-		ng_log(node->graph, LOG_ERR,
-		    "%s: interface %s vanished and could not be re-created: %s",
-		    node->name, priv->ifname, strerror(error));
-		priv->dev = NULL;
-		return;
-	}
-	ng_log(node->graph, LOG_NOTICE, "%s: interface %s vanished; re-created",
-	    node->name, priv->ifname);
-}
-
 static int
 ng_iface_shutdown(struct ng_node *node)
 {
 	struct ng_iface_priv *priv = node->priv;
-	const struct ng_netdev_ops *ops;
-	void *be;
 
 	if (priv == NULL)
 		return 0;
-	ops = ng_iface_ops(node, &be);
-	ops->destroy(be, priv->dev);
+	ng_ifdev_destroy(node, &priv->ifd);
 	free(priv);
 	node->priv = NULL;
 	return 0;
@@ -349,8 +210,7 @@ static const struct ng_cmdlist ng_iface_cmds[] = {
 
 static const struct ng_netdev_methods ng_iface_netdev = {
 	.input = ng_iface_input,
-	.gone = ng_iface_gone,
-	.sync_name = ng_iface_sync_name,
+	.ifdev = ng_iface_ifdev,
 };
 
 const struct ng_type ng_iface_type = {
@@ -362,7 +222,7 @@ const struct ng_type ng_iface_type = {
 	.newhook = ng_iface_newhook,
 	.rcvdata = ng_iface_rcvdata,
 	.disconnect = ng_iface_disconnect,
-	.renamed = ng_iface_renamed,
+	.renamed = ng_ifdev_renamed,
 	.cmdlist = ng_iface_cmds,
 	.netdev = &ng_iface_netdev,
 };

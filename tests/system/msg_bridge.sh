@@ -2,7 +2,7 @@
 # System test: a bridge's messages in ASCII after real traffic.
 #
 #   ns a: ngeth0 --ether-- link1 [br0] link2 --ether-- ngeth1 :ns b
-#         10.9.0.1/24                                  10.9.0.2/24
+#         198.18.9.1/24                                  198.18.9.2/24
 #
 # After pings, getstats shows the packets on both links, gettable has each
 # namespace's MAC on its own link, and getifaddrs reads the addresses from
@@ -29,14 +29,14 @@ for i in 0 1; do
 	ip netns add $ns
 	ip link set ngeth$i netns $ns
 	ip netns exec $ns sysctl -qw net.ipv6.conf.ngeth$i.disable_ipv6=1
-	ip -n $ns addr add 10.9.0.$((i + 1))/24 dev ngeth$i
+	ip -n $ns addr add 198.18.9.$((i + 1))/24 dev ngeth$i
 	ip -n $ns link set ngeth$i up
 done
 mac_a=$(ip -n a link show ngeth0 | awk '/link\/ether/ { print $2 }')
 mac_b=$(ip -n b link show ngeth1 | awk '/link\/ether/ { print $2 }')
 
 expect_rc "ping a -> b through the bridge" 0 \
-    in_ns a ping -c 3 -i 0.2 -W 2 -q 10.9.0.2
+    in_ns a ping -c 3 -i 0.2 -W 2 -q 198.18.9.2
 
 s1=$(args br0: getstats 1)
 s2=$(args br0: getstats 2)
@@ -66,10 +66,10 @@ else
 fi
 
 expect "getifaddrs inside ns a" \
-    "{ numAddrs=1 addrs=[ { addr=10.9.0.1 prefixlen=24 } ] }" \
+    "{ numAddrs=1 addrs=[ { addr=198.18.9.1 prefixlen=24 } ] }" \
     "$(args ngeth0: getifaddrs)"
 expect "getifaddrs inside ns b" \
-    "{ numAddrs=1 addrs=[ { addr=10.9.0.2 prefixlen=24 } ] }" \
+    "{ numAddrs=1 addrs=[ { addr=198.18.9.2 prefixlen=24 } ] }" \
     "$(args ngeth1: getifaddrs)"
 
 c=$(args br0: getclrstats 1)

@@ -5,7 +5,7 @@
 # with "icmp or tcp" a bulk transfer passes whole.
 #
 #   ns a: bpfa --ether-- a [F bpf] b --ether-- bpfb :ns b
-#         10.21.0.1/24                      10.21.0.2/24
+#         198.18.21.1/24                      198.18.21.2/24
 source "$(dirname "$0")/../lib.sh"
 start_ngd || finish
 trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"; stop_ngd' EXIT
@@ -34,17 +34,17 @@ for n in a b; do
 done
 mac_a=$(ip -n a link show bpfa | awk '/link\/ether/ { print $2 }')
 mac_b=$(ip -n b link show bpfb | awk '/link\/ether/ { print $2 }')
-ip -n a addr add 10.21.0.1/24 dev bpfa
-ip -n b addr add 10.21.0.2/24 dev bpfb
-ip -n a neigh add 10.21.0.2 lladdr "$mac_b" dev bpfa nud permanent
-ip -n b neigh add 10.21.0.1 lladdr "$mac_a" dev bpfb nud permanent
+ip -n a addr add 198.18.21.1/24 dev bpfa
+ip -n b addr add 198.18.21.2/24 dev bpfb
+ip -n a neigh add 198.18.21.2 lladdr "$mac_b" dev bpfa nud permanent
+ip -n b neigh add 198.18.21.1 lladdr "$mac_a" dev bpfb nud permanent
 
-expect_rc "ping a -> b passes" 0 in_ns a ping -c 3 -i 0.2 -W 2 -q 10.21.0.2
-expect_rc "ping b -> a passes" 0 in_ns b ping -c 2 -i 0.2 -W 2 -q 10.21.0.1
+expect_rc "ping a -> b passes" 0 in_ns a ping -c 3 -i 0.2 -W 2 -q 198.18.21.2
+expect_rc "ping b -> a passes" 0 in_ns b ping -c 2 -i 0.2 -W 2 -q 198.18.21.1
 in_ns b timeout 5 nc -l -p 5001 >/dev/null &
 nc_pid=$!
 sleep 0.3
-expect_rc "TCP a -> b is dropped" 1 in_ns a nc -z -w 1 10.21.0.2 5001
+expect_rc "TCP a -> b is dropped" 1 in_ns a nc -z -w 1 198.18.21.2 5001
 kill $nc_pid 2>/dev/null
 wait $nc_pid 2>/dev/null
 
@@ -67,7 +67,7 @@ head -c 2000000 /dev/urandom >$tmp/send
 in_ns b timeout 10 nc -l -p 5002 >$tmp/recv &
 nc_pid=$!
 sleep 0.3
-in_ns a timeout 10 nc -q 1 10.21.0.2 5002 <$tmp/send
+in_ns a timeout 10 nc -q 1 198.18.21.2 5002 <$tmp/send
 wait $nc_pid
 expect "2 MB over TCP through the filter arrive intact" "$(md5sum <$tmp/send)" "$(md5sum <$tmp/recv)"
 finish

@@ -35,17 +35,17 @@ for n in a b; do
 	ip netns exec $n sysctl -qw net.ipv6.conf.pipe$n.disable_ipv6=1
 	ip -n $n link set pipe$n up
 done
-ip -n a addr add 10.23.0.1/24 dev pipea
-ip -n b addr add 10.23.0.2/24 dev pipeb
+ip -n a addr add 198.18.23.1/24 dev pipea
+ip -n b addr add 198.18.23.2/24 dev pipeb
 
-in_ns a ping -c 1 -W 2 -q 10.23.0.2 >/dev/null # ARP first
-rtt=$(in_ns a ping -c 5 -i 0.2 -W 2 -q 10.23.0.2 | sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p')
+in_ns a ping -c 1 -W 2 -q 198.18.23.2 >/dev/null # ARP first
+rtt=$(in_ns a ping -c 5 -i 0.2 -W 2 -q 198.18.23.2 | sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p')
 within "ping RTT about 100 ms" "$rtt" 95 115
 
 in_ns b timeout 15 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 srv=$!
 sleep 0.3
-bps=$(in_ns a timeout 15 iperf3 -c 10.23.0.2 -p 5201 -t 3 -O 1 -J 2>/dev/null |
+bps=$(in_ns a timeout 15 iperf3 -c 198.18.23.2 -p 5201 -t 3 -O 1 -J 2>/dev/null |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"])' 2>/dev/null)
 wait $srv 2>/dev/null
 within "iperf3 about 10 Mbit/s" "$(awk -v b="${bps:-0}" 'BEGIN { printf "%.2f", b / 1e6 }')" 9 11

@@ -39,17 +39,17 @@ addr=1
 for n in $nss; do
 	ip netns add $n
 	ip link set $n netns $n
-	ip -n $n addr add 10.20.0.$addr/24 dev $n
+	ip -n $n addr add 198.18.20.$addr/24 dev $n
 	ip -n $n link set $n up
 	addr=$((addr + 1))
 done
 
-expect_rc "VLAN 10: a10 -> b10" 0 in_ns a10 ping -c 2 -i 0.2 -W 2 -q 10.20.0.2
-expect_rc "VLAN 20: a20 -> b20" 0 in_ns a20 ping -c 2 -i 0.2 -W 2 -q 10.20.0.4
+expect_rc "VLAN 10: a10 -> b10" 0 in_ns a10 ping -c 2 -i 0.2 -W 2 -q 198.18.20.2
+expect_rc "VLAN 20: a20 -> b20" 0 in_ns a20 ping -c 2 -i 0.2 -W 2 -q 198.18.20.4
 # across VLANs nothing answers (in parallel, to keep it short)
-in_ns a10 ping -c 1 -W 1 -q 10.20.0.4 >/dev/null 2>&1 & p1=$!
-in_ns a10 ping -c 1 -W 1 -q 10.20.0.3 >/dev/null 2>&1 & p2=$!
-in_ns b20 ping -c 1 -W 1 -q 10.20.0.2 >/dev/null 2>&1 & p3=$!
+in_ns a10 ping -c 1 -W 1 -q 198.18.20.4 >/dev/null 2>&1 & p1=$!
+in_ns a10 ping -c 1 -W 1 -q 198.18.20.3 >/dev/null 2>&1 & p2=$!
+in_ns b20 ping -c 1 -W 1 -q 198.18.20.2 >/dev/null 2>&1 & p3=$!
 wait $p1; expect "a10 -/-> b20" 1 $?
 wait $p2; expect "a10 -/-> a20" 1 $?
 wait $p3; expect "b20 -/-> b10" 1 $?
@@ -59,7 +59,7 @@ head -c 2000000 /dev/urandom >$tmp/send
 in_ns b10 timeout 10 nc -l -p 5001 >$tmp/recv &
 nc_pid=$!
 sleep 0.3
-in_ns a10 timeout 10 nc -q 1 10.20.0.2 5001 <$tmp/send
+in_ns a10 timeout 10 nc -q 1 198.18.20.2 5001 <$tmp/send
 wait $nc_pid
 expect "2 MB over TCP on VLAN 10 arrive intact" "$(md5sum <$tmp/send)" "$(md5sum <$tmp/recv)"
 

@@ -1,0 +1,265 @@
+/*
+ * ng_ifdev.c: what eiface (TAP) and iface (TUN) nodes share about the
+ * interface behind them (DESIGN decisions 1-4): the lowest free unit
+ * name, a stable locally administered MAC, node and interface names kept
+ * in agreement in both directions, and re-creation of an interface that
+ * vanished.  The device itself is the netdev backend's; no I/O here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "ng_core.h"
+
+#define NG_IFDEV_MAX_UNITS 65536
+
+const struct ng_netdev_ops *
+ng_ifdev_ops(struct ng_node *node, void **be)
+{
+	const struct ng_graph_cfg *cfg = ng_graph_cfg(node->graph);
+
+	*be = cfg->backend;
+	return cfg->netdev_ops;
+}
+
+static struct ng_ifdev *
+ng_ifdev_of(struct ng_node *node)
+{
+	if (node->priv == NULL || node->type->netdev == NULL)
+		return NULL;
+	return node->type->netdev->ifdev(node);
+}
+
+static bool
+ng_ifdev_unit_used(struct ng_node *self, unsigned unit)
+{
+	struct ng_node *n;
+
+	for (n = ng_first_node(self->graph); n != NULL; n = n->next) {
+		struct ng_ifdev *d;
+
+		if (n == self || n->type != self->type)
+			continue;
+		d = ng_ifdev_of(n);
+		if (d != NULL && d->dev != NULL && d->unit == unit)
+			return true;
+	}
+	return false;
+}
+
+/* Stable, locally administered, unicast: host identity + first name. */
+static void
+ng_ifdev_gen_mac(const char *machine_id, const char *ifname, uint8_t mac[6])
+{
+	uint64_t h = 14695981039346656037ull;
+	const char *s;
+
+	for (s = machine_id != NULL ? machine_id : ""; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull; /* separator */
+	for (s = ifname; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	/* Mix all bits into all bytes (splitmix64's finalizer). */
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+	mac[0] = (mac[0] & 0xfc) | 0x02;
+}
+
+bool
+ng_ifdev_name_valid(const char *name)
+{
+	if (name[0] == '\0' || strlen(name) >= NG_IFDEV_NAMSIZ ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return false;
+	for (const char *s = name; *s != '\0'; s++)
+		if (*s == '/' || *s == ':' || *s == ' ' ||
+		    (*s >= '\t' && *s <= '\r'))
+			return false;
+	return true;
+}
+
+int
+ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
+    enum ng_netdev_kind kind, const char *prefix)
+{
+	const struct ng_netdev_ops *ops;
+	void *be;
+	unsigned unit;
+	int error;
+
+	ops = ng_ifdev_ops(node, &be);
+	if (ops == NULL)
+		return ENXIO;
+	memset(d, 0, sizeof(*d));
+	d->kind = kind;
+	for (unit = 0; unit < NG_IFDEV_MAX_UNITS; unit++) {
+		snprintf(d->ifname, sizeof(d->ifname), "%s%u", prefix, unit);
+		if (!ng_ifdev_unit_used(node, unit) &&
+		    !ops->name_in_use(be, d->ifname))
+			break;
+	}
+	if (unit == NG_IFDEV_MAX_UNITS)
+		return ENOSPC;
+	d->unit = unit;
+	if (kind == NG_NETDEV_TAP)
+		ng_ifdev_gen_mac(ops->machine_id, d->ifname, d->mac);
+	error = ops->create(be, kind, d->ifname,
+	    kind == NG_NETDEV_TAP ? d->mac : NULL, node, &d->dev);
+	if (error != 0)
+		return error;
+	/* A TAP's carrier follows its hook; a TUN's is always on. */
+	d->carrier = kind == NG_NETDEV_TUN;
+	(void)ops->set_carrier(be, d->dev, d->carrier);
+	return 0;
+}
+
+void
+ng_ifdev_name_node(struct ng_node *node, struct ng_ifdev *d)
+{
+	/* Named after the interface; stays unnamed if the name is taken. */
+	d->synced = ng_name_node(node, d->ifname) == 0;
+}
+
+void
+ng_ifdev_destroy(struct ng_node *node, struct ng_ifdev *d)
+{
+	const struct ng_netdev_ops *ops;
+	void *be;
+
+	ops = ng_ifdev_ops(node, &be);
+	ops->destroy(be, d->dev);
+	d->dev = NULL;
+}
+
+int
+ng_ifdev_set_carrier(struct ng_node *node, struct ng_ifdev *d, bool on)
+{
+	const struct ng_netdev_ops *ops;
+	void *be;
+
+	d->carrier = on;
+	if (d->dev == NULL)
+		return 0;
+	ops = ng_ifdev_ops(node, &be);
+	return ops->set_carrier(be, d->dev, on);
+}
+
+int
+ng_ifdev_set_mac(struct ng_node *node, struct ng_ifdev *d,
+    const uint8_t mac[6])
+{
+	const struct ng_netdev_ops *ops;
+	void *be;
+	int error;
+
+	if (d->dev == NULL)
+		return ENXIO;
+	ops = ng_ifdev_ops(node, &be);
+	error = ops->set_mac(be, d->dev, mac);
+	if (error == 0)
+		memcpy(d->mac, mac, 6);
+	return error;
+}
+
+int
+ng_ifdev_xmit(struct ng_node *node, struct ng_ifdev *d,
+    const struct ng_pkt *pkt)
+{
+	const struct ng_netdev_ops *ops;
+	void *be;
+
+	if (d->dev == NULL)
+		return ENETDOWN;
+	ops = ng_ifdev_ops(node, &be);
+	return ops->xmit(be, d->dev, pkt);
+}
+
+/* The node was renamed: the interface follows while the two agreed. */
+void
+ng_ifdev_renamed(struct ng_node *node, const char *oldname)
+{
+	struct ng_ifdev *d = ng_ifdev_of(node);
+	const struct ng_netdev_ops *ops;
+	void *be;
+
+	if (d == NULL || d->dev == NULL)
+		return;
+	if (strcmp(oldname, d->ifname) != 0 || !d->synced) {
+		d->synced = false;
+		return;
+	}
+	if (strcmp(node->name, d->ifname) == 0)
+		return;
+	ops = ng_ifdev_ops(node, &be);
+	if (!ng_ifdev_name_valid(node->name) ||
+	    ops->set_name(be, d->dev, node->name) != 0) {
+		ng_log(node->graph, LOG_INFO,
+		    "%s: interface %s keeps its name; names no longer follow",
+		    node->name, d->ifname);
+		d->synced = false;
+		return;
+	}
+	/* ng_ifdev_name_valid() saw it fit. */
+	memcpy(d->ifname, node->name, strlen(node->name) + 1);
+}
+
+/*
+ * Before a control message: the interface may have been renamed by the
+ * OS (ip link set name), or given another MAC (ip link set address),
+ * which a re-creation must keep.
+ */
+void
+ng_ifdev_sync(struct ng_node *node)
+{
+	struct ng_ifdev *d = ng_ifdev_of(node);
+	const struct ng_netdev_ops *ops;
+	char cur[NG_IFDEV_NAMSIZ], old[NG_IFDEV_NAMSIZ];
+	void *be;
+
+	if (d == NULL || d->dev == NULL)
+		return;
+	ops = ng_ifdev_ops(node, &be);
+	if (d->kind == NG_NETDEV_TAP && ops->get_mac != NULL)
+		(void)ops->get_mac(be, d->dev, d->mac);
+	if (ops->get_name(be, d->dev, cur) != 0 || strcmp(cur, d->ifname) == 0)
+		return;
+	memcpy(old, d->ifname, sizeof(old));
+	memcpy(d->ifname, cur, sizeof(d->ifname));
+	if (d->synced && strcmp(node->name, old) == 0 &&
+	    ng_name_node(node, cur) != 0)
+		d->synced = false;
+}
+
+/* The interface vanished (ip link del, its namespace destroyed). */
+void
+ng_ifdev_gone(struct ng_node *node)
+{
+	struct ng_ifdev *d = ng_ifdev_of(node);
+	const struct ng_netdev_ops *ops;
+	void *be;
+	int error;
+
+	if (d == NULL)
+		return;
+	ops = ng_ifdev_ops(node, &be);
+	ops->destroy(be, d->dev);
+	d->dev = NULL;
+	error = ops->create(be, d->kind, d->ifname,
+	    d->kind == NG_NETDEV_TAP ? d->mac : NULL, node, &d->dev);
+	if (error != 0) {
+		ng_log(node->graph, LOG_ERR,
+		    "%s: interface %s vanished and could not be re-created: %s",
+		    node->name, d->ifname, strerror(error));
+		d->dev = NULL;
+		return;
+	}
+	(void)ops->set_carrier(be, d->dev, d->carrier);
+	ng_log(node->graph, LOG_NOTICE, "%s: interface %s vanished; re-created",
+	    node->name, d->ifname);
+}
