@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -31,21 +32,25 @@ ng_ifdev_of(struct ng_node *node)
 	return node->type->netdev->ifdev(node);
 }
 
-static bool
-ng_ifdev_unit_used(struct ng_node *self, unsigned unit)
+/* Mark the units other nodes of this type hold: one pass, O(nodes). */
+static uint8_t *
+ng_ifdev_units_used(struct ng_node *self)
 {
+	uint8_t *used = calloc(NG_IFDEV_MAX_UNITS / 8, 1);
 	struct ng_node *n;
 
+	if (used == NULL)
+		return NULL;
 	for (n = ng_first_node(self->graph); n != NULL; n = n->next) {
 		struct ng_ifdev *d;
 
 		if (n == self || n->type != self->type)
 			continue;
 		d = ng_ifdev_of(n);
-		if (d != NULL && d->dev != NULL && d->unit == unit)
-			return true;
+		if (d != NULL && d->dev != NULL && d->unit < NG_IFDEV_MAX_UNITS)
+			used[d->unit / 8] |= 1u << (d->unit % 8);
 	}
-	return false;
+	return used;
 }
 
 /* Stable, locally administered, unicast: host identity + first name. */
@@ -89,6 +94,7 @@ ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
     enum ng_netdev_kind kind, const char *prefix)
 {
 	const struct ng_netdev_ops *ops;
+	uint8_t *used;
 	void *be;
 	unsigned unit;
 	int error;
@@ -98,12 +104,18 @@ ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
 		return ENXIO;
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
+	used = ng_ifdev_units_used(node);
+	if (used == NULL)
+		return ENOMEM;
+	/* The lowest unit neither a node nor the system uses. */
 	for (unit = 0; unit < NG_IFDEV_MAX_UNITS; unit++) {
+		if (used[unit / 8] & (1u << (unit % 8)))
+			continue;
 		snprintf(d->ifname, sizeof(d->ifname), "%s%u", prefix, unit);
-		if (!ng_ifdev_unit_used(node, unit) &&
-		    !ops->name_in_use(be, d->ifname))
+		if (!ops->name_in_use(be, d->ifname))
 			break;
 	}
+	free(used);
 	if (unit == NG_IFDEV_MAX_UNITS)
 		return ENOSPC;
 	d->unit = unit;

@@ -263,8 +263,7 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, uint8_t *p, size_t len)
 							       : "message");
 		return EPERM;
 	}
-	ngd_netdev_sync(ngd_graph);
-	return ng_send_msg(c->node, addr, m);
+	return ngd_netdev_send_msg(c->node, addr, m);
 }
 
 static int

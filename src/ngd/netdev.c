@@ -427,16 +427,67 @@ ngd_netdev_name_in_use(void *be, const char *name)
 	return if_nametoindex(name) != 0;
 }
 
-void
+/* Follow OS-side renames of one node's interface; true if its name moved. */
+static bool
+ngd_netdev_sync_node(struct ng_node *n)
+{
+	char before[NG_NODESIZ];
+
+	if (n->type->netdev == NULL)
+		return false;
+	memcpy(before, n->name, sizeof(before));
+	ng_netdev_sync_name(n);
+	return strcmp(before, n->name) != 0;
+}
+
+unsigned
 ngd_netdev_sync(struct ng_graph *g)
 {
 	struct ng_node *n, *next;
+	unsigned moved = 0;
 
 	for (n = ng_first_node(g); n != NULL; n = next) {
 		next = n->next;
-		if (n->type->netdev != NULL)
-			ng_netdev_sync_name(n);
+		moved += ngd_netdev_sync_node(n);
 	}
+	return moved;
+}
+
+/*
+ * Send a client's message with interface names up to date.  Asking every
+ * interface before every message would make a script of N commands cost
+ * N^2 ioctls, so ask only where it can matter: every interface before a
+ * node list, the addressed node (and, for listhooks, its peers) before
+ * anything else, and every interface once more when a generic message
+ * failed to find a node whose interface was renamed meanwhile (a failed
+ * generic message changed nothing, so it is sent again).
+ */
+int
+ngd_netdev_send_msg(struct ng_node *from, const char *addr,
+    struct ng_mesg *m)
+{
+	struct ng_graph *g = from->graph;
+	bool generic = m->header.typecookie == NGM_GENERIC_COOKIE;
+	struct ng_node *dest;
+	int error;
+
+	if (generic && (m->header.cmd == NGM_LISTNODES ||
+			   m->header.cmd == NGM_LISTNAMES)) {
+		(void)ngd_netdev_sync(g);
+	} else if (ng_path2node(from, addr, &dest, NULL) == 0) {
+		(void)ngd_netdev_sync_node(dest);
+		if (generic && m->header.cmd == NGM_LISTHOOKS) {
+			for (struct ng_hook *h = dest->hooks; h != NULL;
+			     h = h->next)
+				if (h->peer != NULL)
+					(void)ngd_netdev_sync_node(h->peer->node);
+		}
+		ng_node_unref(dest);
+	}
+	error = ng_send_msg(from, addr, m);
+	if (error == ENOENT && generic && ngd_netdev_sync(g) > 0)
+		error = ng_send_msg(from, addr, m);
+	return error;
 }
 
 const struct ng_netdev_ops ngd_netdev_ops = {

@@ -51,7 +51,10 @@ extern const struct ng_netdev_ops ngd_netdev_ops;
 int ngd_netdev_init(void);
 void ngd_netdev_fini(void);
 /* Called before each control message: follow OS-side renames. */
-void ngd_netdev_sync(struct ng_graph *g);
+unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
+/* Send a client's message with the interface names it may see current. */
+int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
+    struct ng_mesg *m);
 
 /* --- main.c ------------------------------------------------------------- */
 
