@@ -22,7 +22,11 @@ ngctl connect hub0: ng_b: down ether
 
 # The host's state, to compare with at the end.
 snapshot() {
-	echo "procs $(ls -d /proc/[0-9]* | wc -l)"
+	# Processes by name, leaving out the shell and tools this very
+	# snapshot runs (a count would see them come and go).
+	echo "procs $(for p in /proc/[0-9]*; do cat "$p/comm" 2>/dev/null; done |
+	    grep -vxE 'bash|cat|grep|sort|tr|ls|wc|readlink|sleep|timeout' |
+	    sort | tr '\n' ' ')"
 	echo "mounts $(wc -l </proc/self/mountinfo)"
 	echo "netns $(for p in /proc/[0-9]*; do readlink "$p/ns/net"; done 2>/dev/null | sort -u | wc -l)"
 	echo "links $(ip -o link | awk '{ print $2 }' | tr '\n' ' ')"
