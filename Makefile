@@ -121,6 +121,52 @@ $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(SAN_CORE_A) $(if $(JAIL_SRC
 
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
+# Fuzzing with libFuzzer (clang; not part of check): `make fuzz` builds
+# tests/fuzz/fuzz_*.c against the engine, ngd's control server, ngctl
+# and libnetgraph, all with ASan and UBSan, and runs each target for
+# FUZZ_SECONDS (default 60) from its corpus in tests/fuzz/corpus/.
+FUZZ      = $(B)/fuzz
+FUZZ_CC  ?= clang
+FUZZ_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
+FUZZ_LIBS = $(FUZZ)/libngctl.a $(FUZZ)/libnetgraph.a $(FUZZ)/libngd.a \
+            $(FUZZ)/libngcore.a
+
+$(FUZZ)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 \
+	    -pthread $(CPPFLAGS) -c -o $@ $<
+
+# ngctl's main() would clash with libFuzzer's.
+$(FUZZ)/src/ngctl/main.o: src/ngctl/main.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 \
+	    -pthread $(CPPFLAGS) -Dmain=ngctl_main -c -o $@ $<
+
+$(FUZZ)/libngcore.a: $(CORE_SRC:%.c=$(FUZZ)/%.o)
+	$(AR) rcs $@ $^
+$(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o \
+    $(FUZZ)/src/ngd/netdev.o
+	$(AR) rcs $@ $^
+$(FUZZ)/libngctl.a: $(NGCTL_SRC:%.c=$(FUZZ)/%.o)
+	$(AR) rcs $@ $^
+$(FUZZ)/libnetgraph.a: $(LIB_SRC:%.c=$(FUZZ)/%.o)
+	$(AR) rcs $@ $^
+
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -pthread \
+	    $(CPPFLAGS) -Itests/fuzz -o $@ $< $(FUZZ_LIBS) $(CORE_LIBS) -ledit
+
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run
+
+# The long bounds tests (root): a million MACs, 10,000 node cycles,
+# valgrind over a scripted session; prints fds and RSS before and after.
+soak: all
+	scripts/soak
+
 check: all unit
 	tests/run
 
@@ -174,4 +220,4 @@ clean:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-.PHONY: all unit check demo bench install uninstall format clean
+.PHONY: all unit check demo bench install uninstall format clean fuzz soak

@@ -20,9 +20,15 @@
 #define NG_BRIDGE_DEFAULT_MAX_STALENESS (15 * 60)
 #define NG_BRIDGE_DEFAULT_MIN_STABLE_AGE 1
 
-/* Hosts a bridge remembers at most (about 2 MB); beyond it frames are
- * still forwarded but not learned, and memoryFailures counts them. */
+/*
+ * Hosts a bridge remembers at most, by default (about 2 MB); beyond it
+ * frames are still forwarded but not learned, and memoryFailures counts
+ * them.  setmaxhosts changes it, from 1 to NG_BRIDGE_MAX_HOSTS_LIMIT
+ * (about 32 MB).  FreeBSD's table grows until malloc fails; ours is a
+ * Linux addition, so that a flood of source MACs keeps ngd's memory flat.
+ */
 #define NG_BRIDGE_MAX_HOSTS 65536
+#define NG_BRIDGE_MAX_HOSTS_LIMIT (1u << 20)
 
 /* setconfig, getconfig */
 #define NG_BRIDGE_CONFIG_FIELDS(F)                                             \
@@ -79,6 +85,9 @@ enum {
 	NGM_BRIDGE_GET_TABLE,
 	NGM_BRIDGE_SET_PERSISTENT,
 	NGM_BRIDGE_MOVE_HOST,
+	/* Linux additions, numbered apart from FreeBSD's: uint32 hosts */
+	NGM_BRIDGE_SET_MAX_HOSTS = 64,
+	NGM_BRIDGE_GET_MAX_HOSTS,
 };
 
 #endif

@@ -1025,10 +1025,13 @@ ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 		ng_pkt_free(pkt);
 		return 0;
 	}
-	if (g->depth >= NG_MAX_DEPTH) {
+	if (g->depth == 0)
+		g->sends = 0; /* a new frame enters the graph */
+	if (g->depth >= NG_MAX_DEPTH || g->sends >= NG_MAX_SENDS) {
 		ng_pkt_free(pkt);
 		return ELOOP;
 	}
+	g->sends++;
 	g->depth++;
 	error = peer->node->type->rcvdata(peer, pkt);
 	g->depth--;

@@ -242,6 +242,14 @@ extern const struct ng_cmdlist ng_generic_cmds[];
 #define NG_PKT_HEADROOM 128
 #define NG_PKT_BUFSIZE (65536 + 1024) /* one GSO frame plus headers */
 #define NG_MAX_DEPTH 64
+/*
+ * Deliveries one frame may cause, copies and floods included, before the
+ * rest are dropped (ELOOP).  The depth limit alone does not stop a loop
+ * of flooding nodes (two hubs joined twice, a bridge whose loop detection
+ * is off): each level doubles the work, and 2^64 sends would hold the
+ * single-threaded ngd for good.  A broadcast to 10,000 ports is 10,000.
+ */
+#define NG_MAX_SENDS 65536
 
 struct ng_pkt {
 	struct virtio_net_hdr vh; /* offload metadata, as TAP gives it */

@@ -27,7 +27,8 @@ struct ng_graph {
 	struct ng_timer *timers; /* sorted by expiry */
 	struct ng_pkt *pool_free;
 	unsigned pool_total, pool_cap;
-	int depth; /* nested ng_send_data calls */
+	int depth;      /* nested ng_send_data calls */
+	unsigned sends; /* calls since the outermost one began */
 };
 
 const struct ng_type *ng_find_type(struct ng_graph *g, const char *name);

@@ -992,12 +992,23 @@ ng_put(struct ng_out *o, const char *fmt, ...)
 	}
 }
 
-/* Quoted, with the escapes FreeBSD writes. */
+/*
+ * Quoted, with the escapes FreeBSD writes.  A \x escape takes every hex
+ * digit after it when read back, so a hex digit right after one is
+ * escaped too: the text always parses back to the same bytes.
+ */
 static void
 ng_put_string(struct ng_out *o, const uint8_t *p, size_t n)
 {
+	bool hex = false; /* the last thing written was a \x escape */
+
 	ng_put(o, "\"");
 	for (size_t i = 0; i < n; i++) {
+		if (hex && ng_hexval((char)p[i]) >= 0) {
+			ng_put(o, "\\x%02x", p[i]);
+			continue;
+		}
+		hex = false;
 		switch (p[i]) {
 		case '\t':
 			ng_put(o, "\\t");
@@ -1019,10 +1030,12 @@ ng_put_string(struct ng_out *o, const uint8_t *p, size_t n)
 			ng_put(o, "\\%c", p[i]);
 			break;
 		default:
-			if (p[i] < 0x20 || p[i] > 0x7e)
+			if (p[i] < 0x20 || p[i] > 0x7e) {
 				ng_put(o, "\\x%02x", p[i]);
-			else
+				hex = true;
+			} else {
 				ng_put(o, "%c", p[i]);
+			}
 			break;
 		}
 	}

@@ -118,6 +118,29 @@ NgStrError(int error)
 	return strerror(error);
 }
 
+/*
+ * Anyone may bind an abstract name first, ngd's included.  Talk only to
+ * a server run by root or by ourselves; say so when refusing (always:
+ * it is an intruder, not a failure to debug).
+ */
+static bool
+ng_lib_trusted(int fd, const char *path)
+{
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+		ng_lib_warnx("%s: cannot tell who serves it: %s", path,
+		    strerror(errno));
+		return false;
+	}
+	if (cred.uid == 0 || cred.uid == geteuid() || cred.uid == getuid())
+		return true;
+	ng_lib_warnx("%s: served by uid %u (pid %d), neither root nor us; "
+	    "refused", path, (unsigned)cred.uid, (int)cred.pid);
+	return false;
+}
+
 static int
 ng_lib_connect(int *fdp)
 {
@@ -142,6 +165,10 @@ ng_lib_connect(int *fdp)
 
 		close(fd);
 		return error;
+	}
+	if (!ng_lib_trusted(fd, path)) {
+		close(fd);
+		return EPERM;
 	}
 	ng_lib_reset(fd);
 	*fdp = fd;
@@ -233,6 +260,25 @@ ng_lib_pump(int fd, struct ng_lib_fd **stp)
 }
 
 /*
+ * An AF_UNIX datagram must fit the sender's buffer whole: grow it for a
+ * request larger than it (as far as net.core.wmem_max lets us).
+ */
+static ssize_t
+ng_lib_sendmsg(int fd, const struct msghdr *mh, size_t len)
+{
+	ssize_t n = sendmsg(fd, mh, MSG_NOSIGNAL);
+	int size = (int)len + 4096;
+
+	if (n >= 0 || errno != EMSGSIZE || len > NGD_MAX_FRAME)
+		return n;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) < 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return sendmsg(fd, mh, MSG_NOSIGNAL);
+}
+
+/*
  * Send a request and wait for its status; anything else that arrives
  * meanwhile is queued.  Called with the lock held; drops it while in
  * the kernel.
@@ -264,7 +310,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr,
 	}
 	st->waiting = true;
 	st->have_status = false;
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0) {
+	if (ng_lib_sendmsg(fd, &mh, sizeof(fr) + alen + l1 + l2) < 0) {
 		error = errno == EPIPE ? ENOTCONN : errno;
 		goto out;
 	}

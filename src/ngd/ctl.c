@@ -6,6 +6,18 @@
  * one NGD_STATUS after whatever replies it caused.  Peers are identified
  * by SO_PEERCRED: root, or members of the admin group, may change the
  * graph; others may only read it (EPERM).
+ *
+ * Slow readers (OpenBSD's control sockets do the same): while more than
+ * NGD_OUTQ_THROTTLE bytes wait for a client, ngd reads no more of its
+ * requests, so a client that floods requests without reading the answers
+ * blocks in its own send.  Frames for a data connection beyond
+ * NGD_DATAQ_MAX are dropped, as a full socket buffer drops datagrams.  A
+ * connection whose unread messages pass NGD_OUTQ_MAX is cut off and
+ * logged.  Each wakeup handles at most NGD_REQS_PER_WAKEUP requests of a
+ * connection, so one client cannot starve the others.
+ *
+ * ngd_ctl_local and ngd_ctl_input run the same request path for a client
+ * with no socket, whose frames go to a callback (the wire fuzzer).
  */
 #include <errno.h>
 #include <grp.h>
@@ -24,8 +36,12 @@
 #include "ngd.h"
 #include "ngd_proto.h"
 
-#define NGD_RECV_MAX (256u << 10)  /* largest request a client may send */
-#define NGD_OUTQ_MAX (64u << 20)   /* bytes queued for a slow reader */
+#define NGD_RECV_MAX (256u << 10)      /* largest request a client may send */
+#define NGD_OUTQ_THROTTLE (256u << 10) /* read no requests above this */
+#define NGD_DATAQ_MAX (4u << 20)       /* data frames queued, then dropped */
+#define NGD_OUTQ_MAX (32u << 20)       /* unread bytes before a cut-off */
+#define NGD_REQS_PER_WAKEUP 16
+#define NGD_USER_CONNS_MAX 64 /* connections per non-admin user */
 
 struct ngd_outbuf {
 	struct ngd_outbuf *next;
@@ -37,17 +53,25 @@ struct ngd_conn {
 	struct ngd_io io;
 	struct ng_node *node; /* our socket node, or NULL */
 	bool is_data;
-	bool admin; /* may change the graph */
+	bool admin;   /* may change the graph */
+	bool closed;  /* hung up; waits to be freed */
+	bool cut;     /* cut off: no more output, closed on its next event */
+	bool dropping; /* data frames are being dropped (logged once) */
+	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
 	struct ngd_outbuf *outq, **outq_tail;
 	size_t outq_bytes;
+	uint64_t drops; /* data frames dropped since dropping began */
+	ngd_ctl_sink_fn *sink; /* an in-process client: frames go here */
+	void *sink_arg;
 	struct ngd_conn *prev, *next;
 };
 
 static struct ng_graph *ngd_graph;
 static struct ngd_io ngd_listen_io = {.fd = -1};
 static struct ngd_conn *ngd_conns;
+static struct ngd_conn *ngd_dead_locals; /* closed in-process clients */
 static gid_t ngd_admin_gid;
 static bool ngd_admin_gid_set;
 static uint8_t *ngd_rbuf;
@@ -86,6 +110,71 @@ ngd_ctl_listen(const char *path, int *fdp)
 /* --- output ------------------------------------------------------------- */
 
 static void ngd_conn_close(struct ngd_conn *c);
+static void ngd_accept_resume(void);
+
+/* Watch for what the connection needs now: requests unless throttled,
+ * room to write while anything waits. */
+static int
+ngd_conn_watch(struct ngd_conn *c)
+{
+	uint32_t want = 0;
+	int error;
+
+	if (c->sink != NULL || c->closed)
+		return 0;
+	if (c->outq_bytes <= NGD_OUTQ_THROTTLE)
+		want |= EPOLLIN;
+	if (c->outq != NULL)
+		want |= EPOLLOUT;
+	if (want == c->events)
+		return 0;
+	if ((error = ngd_loop_mod(&c->io, want)) != 0)
+		return error;
+	c->events = want;
+	return 0;
+}
+
+/*
+ * Stop talking to a client that does not read.  It is closed from its
+ * own next event (a hang-up, which shutdown() causes), never from here:
+ * we may be deep inside the graph, delivering a frame, and closing
+ * shuts its socket node down.
+ */
+static void
+ngd_conn_cut(struct ngd_conn *c)
+{
+	if (c->cut || c->closed)
+		return;
+	c->cut = true;
+	ngd_log(LOG_NOTICE,
+	    "pid %d uid %u: %zu bytes of replies unread; cutting it off",
+	    (int)c->pid, (unsigned)c->uid, c->outq_bytes);
+	if (c->sink == NULL)
+		(void)shutdown(c->io.fd, SHUT_RDWR);
+}
+
+/*
+ * sendmsg() one frame of len bytes.  An AF_UNIX datagram must fit the
+ * sender's buffer whole, so a frame larger than it (the list of ten
+ * thousand nodes) grows the connection's buffer to fit, up to
+ * NGD_MAX_FRAME; the connection keeps it.
+ */
+static ssize_t
+ngd_sendmsg(int fd, const struct msghdr *mh, size_t len)
+{
+	ssize_t n = sendmsg(fd, mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	int size = (int)len + 4096; /* the kernel doubles it for overhead */
+
+	if (n >= 0 || errno != EMSGSIZE || len > NGD_MAX_FRAME)
+		return n;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) <
+		0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) < 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return sendmsg(fd, mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
 
 static int
 ngd_conn_flush(struct ngd_conn *c)
@@ -93,10 +182,12 @@ ngd_conn_flush(struct ngd_conn *c)
 	struct ngd_outbuf *b;
 
 	while ((b = c->outq) != NULL) {
-		if (send(c->io.fd, b->data, b->len, MSG_DONTWAIT | MSG_NOSIGNAL) <
-		    0) {
+		struct iovec iov = {b->data, b->len};
+		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+
+		if (ngd_sendmsg(c->io.fd, &mh, b->len) < 0) {
 			if (errno == EAGAIN)
-				return ngd_loop_mod(&c->io, EPOLLIN | EPOLLOUT);
+				return ngd_conn_watch(c);
 			return errno;
 		}
 		c->outq = b->next;
@@ -104,7 +195,13 @@ ngd_conn_flush(struct ngd_conn *c)
 		free(b);
 	}
 	c->outq_tail = &c->outq;
-	return ngd_loop_mod(&c->io, EPOLLIN);
+	if (c->dropping) {
+		ngd_log(LOG_INFO, "pid %d: reading again; %llu frames dropped",
+		    (int)c->pid, (unsigned long long)c->drops);
+		c->dropping = false;
+		c->drops = 0;
+	}
+	return ngd_conn_watch(c);
 }
 
 /* Send one frame now, or queue it behind what is already waiting. */
@@ -117,37 +214,53 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 	    .id = id,
 	    .version = NGD_PROTO_VERSION};
 	size_t alen = addr != NULL ? strlen(addr) : 0;
+	size_t len = sizeof(fr) + alen + plen;
 	struct ngd_outbuf *b;
 	struct iovec iov[3];
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 3};
 
-	if (c->io.fd < 0)
+	if (c->closed || c->cut)
 		return ENOTCONN;
 	fr.addrlen = (uint16_t)alen;
-	if (c->outq == NULL) {
+	if (c->outq == NULL || c->sink != NULL) {
 		iov[0] = (struct iovec){&fr, sizeof(fr)};
 		iov[1] = (struct iovec){(void *)addr, alen};
 		iov[2] = (struct iovec){(void *)payload, plen};
-		if (sendmsg(c->io.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		if (c->sink != NULL) {
+			c->sink(c->sink_arg, iov, 3);
+			return 0;
+		}
+		if (ngd_sendmsg(c->io.fd, &mh, len) >= 0)
 			return 0;
 		if (errno != EAGAIN)
 			return errno;
 	}
-	if (c->outq_bytes + plen > NGD_OUTQ_MAX)
-		return ENOBUFS; /* the client stopped reading */
-	b = malloc(sizeof(*b) + sizeof(fr) + alen + plen);
+	if (kind == NGD_DATA && c->outq_bytes + len > NGD_DATAQ_MAX) {
+		if (!c->dropping)
+			ngd_log(LOG_NOTICE, "pid %d: not reading its data; "
+			    "dropping frames", (int)c->pid);
+		c->dropping = true;
+		c->drops++;
+		return ENOBUFS; /* as a full socket buffer */
+	}
+	if (c->outq_bytes + len > NGD_OUTQ_MAX) {
+		ngd_conn_cut(c);
+		return ENOBUFS;
+	}
+	b = malloc(sizeof(*b) + len);
 	if (b == NULL)
 		return ENOMEM;
 	b->next = NULL;
-	b->len = sizeof(fr) + alen + plen;
+	b->len = len;
 	memcpy(b->data, &fr, sizeof(fr));
-	memcpy(b->data + sizeof(fr), addr, alen);
+	if (alen > 0)
+		memcpy(b->data + sizeof(fr), addr, alen);
 	if (plen > 0)
 		memcpy(b->data + sizeof(fr) + alen, payload, plen);
 	*c->outq_tail = b;
 	c->outq_tail = &b->next;
 	c->outq_bytes += b->len;
-	return ngd_loop_mod(&c->io, EPOLLIN | EPOLLOUT);
+	return ngd_conn_watch(c);
 }
 
 static int
@@ -239,31 +352,47 @@ ngd_hello_data(struct ngd_conn *c, const char *addr, ng_id_t *idp)
 }
 
 static bool
-ngd_msg_allowed(const struct ngd_conn *c, const struct ng_mesg *m)
+ngd_msg_allowed(const struct ngd_conn *c, const struct ng_msghdr *h)
 {
 	if (c->admin)
 		return true;
-	return m->header.typecookie == NGM_GENERIC_COOKIE &&
-	    (m->header.cmd & NGM_READONLY) != 0;
+	/* A reply would reach the client behind a socket node as if its
+	 * own request had been answered: only those who may change the
+	 * graph send replies (NgSendReplyMsg). */
+	return h->typecookie == NGM_GENERIC_COOKIE &&
+	    (h->cmd & NGM_READONLY) != 0 && !(h->flags & NGF_RESP);
 }
 
 static int
-ngd_request_msg(struct ngd_conn *c, const char *addr, uint8_t *p, size_t len)
+ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
+    size_t len)
 {
-	struct ng_mesg *m = (struct ng_mesg *)p;
+	struct ng_msghdr h;
+	struct ng_mesg *m;
+	int error;
 
 	if (c->node == NULL || c->is_data)
 		return ENOTCONN;
-	if (len < sizeof(*m) || m->header.arglen != len - sizeof(*m))
+	if (len < sizeof(h))
 		return EINVAL;
-	if (!ngd_msg_allowed(c, m)) {
+	memcpy(&h, p, sizeof(h)); /* p need not be aligned */
+	if (h.arglen != len - sizeof(h))
+		return EINVAL;
+	if (!ngd_msg_allowed(c, &h)) {
 		ngd_log(LOG_NOTICE, "pid %d uid %u: %s refused: not permitted",
 		    (int)c->pid, (unsigned)c->uid,
-		    m->header.typecookie == NGM_GENERIC_COOKIE ? "change"
-							       : "message");
+		    h.typecookie == NGM_GENERIC_COOKIE ? "change" : "message");
 		return EPERM;
 	}
-	return ngd_netdev_send_msg(c->node, addr, m);
+	/* An aligned copy the engine may write into (it terminates strings),
+	 * with a NUL after the arguments as ng_mkmsg gives. */
+	if ((m = malloc(len + 1)) == NULL)
+		return ENOMEM;
+	memcpy(m, p, len);
+	((uint8_t *)m)[len] = '\0';
+	error = ngd_netdev_send_msg(c->node, addr, m);
+	free(m);
+	return error;
 }
 
 static int
@@ -286,12 +415,16 @@ ngd_request_data(struct ngd_conn *c, const char *hook, const uint8_t *p,
 	return ng_socket_send_data(c->node, hook, &pkt); /* consumes pkt */
 }
 
+/*
+ * One request of n bytes at buf: the frame header, the address, the
+ * payload, each checked for length before it is read.
+ */
 static void
-ngd_conn_request(struct ngd_conn *c, size_t n)
+ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 {
 	struct ngd_frame fr;
 	char addr[NG_PATHSIZ];
-	uint8_t *payload;
+	const uint8_t *payload;
 	size_t plen;
 	ng_id_t id = 0;
 	int error;
@@ -301,18 +434,18 @@ ngd_conn_request(struct ngd_conn *c, size_t n)
 		ngd_conn_close(c);
 		return;
 	}
-	memcpy(&fr, ngd_rbuf, sizeof(fr));
+	memcpy(&fr, buf, sizeof(fr));
 	if (fr.addrlen >= sizeof(addr) || fr.addrlen > n - sizeof(fr)) {
 		error = EINVAL;
 		goto answer;
 	}
-	memcpy(addr, ngd_rbuf + sizeof(fr), fr.addrlen);
+	memcpy(addr, buf + sizeof(fr), fr.addrlen);
 	addr[fr.addrlen] = '\0';
 	if (memchr(addr, '\0', fr.addrlen) != NULL) {
 		error = EINVAL;
 		goto answer;
 	}
-	payload = ngd_rbuf + sizeof(fr) + fr.addrlen;
+	payload = buf + sizeof(fr) + fr.addrlen;
 	plen = n - sizeof(fr) - fr.addrlen;
 	switch (fr.kind) {
 	case NGD_HELLO_CTL:
@@ -346,34 +479,50 @@ ngd_conn_event(void *arg, uint32_t events)
 {
 	struct ngd_conn *c = arg;
 
+	if (c->cut) {
+		ngd_conn_close(c);
+		return;
+	}
 	if (events & EPOLLOUT) {
 		if (ngd_conn_flush(c) != 0) {
 			ngd_conn_close(c);
 			return;
 		}
 	}
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		/* A few requests per wakeup, so one client cannot starve others. */
-		for (int i = 0; i < 16 && c->io.fd >= 0; i++) {
-			ssize_t n = recv(c->io.fd, ngd_rbuf, NGD_RECV_MAX,
-			    MSG_DONTWAIT | MSG_TRUNC);
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	/*
+	 * A few requests per wakeup, so one client cannot starve others,
+	 * and none while its answers pile up unread (a hang-up is read
+	 * anyway: recv() then says so).
+	 */
+	for (int i = 0; i < NGD_REQS_PER_WAKEUP && !c->closed && !c->cut; i++) {
+		ssize_t n;
 
-			if (n < 0 && errno == EAGAIN)
-				return;
-			if (n <= 0) {
-				ngd_conn_close(c);
-				return;
-			}
-			if ((size_t)n > NGD_RECV_MAX) {
-				ngd_log(LOG_NOTICE,
-				    "pid %d: %zd-byte request too large; closing",
-				    (int)c->pid, n);
-				ngd_conn_close(c);
-				return;
-			}
-			ngd_conn_request(c, (size_t)n);
+		if (c->outq_bytes > NGD_OUTQ_THROTTLE &&
+		    !(events & (EPOLLHUP | EPOLLERR)))
+			break;
+		n = recv(c->io.fd, ngd_rbuf, NGD_RECV_MAX,
+		    MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			ngd_conn_close(c);
+			return;
 		}
+		if ((size_t)n > NGD_RECV_MAX) {
+			ngd_log(LOG_NOTICE,
+			    "pid %d: %zd-byte request too large; closing",
+			    (int)c->pid, n);
+			ngd_conn_close(c);
+			return;
+		}
+		ngd_conn_request(c, ngd_rbuf, (size_t)n);
 	}
+	if (c->cut)
+		ngd_conn_close(c);
+	else if (!c->closed && ngd_conn_watch(c) != 0)
+		ngd_conn_close(c);
 }
 
 static void
@@ -382,8 +531,9 @@ ngd_conn_close(struct ngd_conn *c)
 	struct ngd_outbuf *b;
 	struct ng_node *node = c->node;
 
-	if (c->io.fd < 0)
+	if (c->closed)
 		return;
+	c->closed = true;
 	ngd_loop_close(&c->io);
 	c->node = NULL;
 	if (node != NULL)
@@ -392,13 +542,23 @@ ngd_conn_close(struct ngd_conn *c)
 		c->outq = b->next;
 		free(b);
 	}
+	c->outq_tail = &c->outq;
+	c->outq_bytes = 0;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
 		ngd_conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	ngd_loop_defer_free(c);
+	c->prev = NULL;
+	if (c->sink != NULL) {
+		/* Its owner may still hold it: freed by ngd_ctl_stop. */
+		c->next = ngd_dead_locals;
+		ngd_dead_locals = c;
+	} else {
+		ngd_loop_defer_free(c);
+	}
+	ngd_accept_resume();
 }
 
 static bool
@@ -430,6 +590,43 @@ ngd_peer_in_group(pid_t pid, gid_t gid, gid_t pgid)
 	return found;
 }
 
+/* Connections of non-admin users, by uid; O(connections). */
+static unsigned
+ngd_user_conns(uid_t uid)
+{
+	const struct ngd_conn *c;
+	unsigned n = 0;
+
+	for (c = ngd_conns; c != NULL; c = c->next)
+		if (c->uid == uid && !c->admin)
+			n++;
+	return n;
+}
+
+static void
+ngd_conn_link(struct ngd_conn *c)
+{
+	c->outq_tail = &c->outq;
+	c->next = ngd_conns;
+	if (ngd_conns != NULL)
+		ngd_conns->prev = c;
+	ngd_conns = c;
+}
+
+/*
+ * Out of file descriptors, accept() keeps failing while the listening
+ * socket stays readable: stop watching it until a connection closes.
+ */
+static bool ngd_accept_paused;
+
+static void
+ngd_accept_resume(void)
+{
+	if (ngd_accept_paused && ngd_listen_io.fd >= 0 &&
+	    ngd_loop_mod(&ngd_listen_io, EPOLLIN) == 0)
+		ngd_accept_paused = false;
+}
+
 static void
 ngd_accept(void *arg, uint32_t events)
 {
@@ -441,8 +638,17 @@ ngd_accept(void *arg, uint32_t events)
 	(void)arg;
 	(void)events;
 	fd = accept4(ngd_listen_io.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (fd < 0)
+	if (fd < 0) {
+		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			errno == ENOMEM) &&
+		    ngd_conns != NULL &&
+		    ngd_loop_mod(&ngd_listen_io, 0) == 0) {
+			ngd_log(LOG_WARNING, "accept: %s; waiting for a client "
+			    "to leave", strerror(errno));
+			ngd_accept_paused = true;
+		}
 		return;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
 		close(fd);
 		return;
@@ -460,18 +666,25 @@ ngd_accept(void *arg, uint32_t events)
 	c->admin = cred.uid == 0 ||
 	    (ngd_admin_gid_set &&
 		ngd_peer_in_group(cred.pid, ngd_admin_gid, cred.gid));
-	c->outq_tail = &c->outq;
+	/* Others may only read, and not hold every descriptor we have. */
+	if (!c->admin && ngd_user_conns(c->uid) >= NGD_USER_CONNS_MAX) {
+		ngd_log(LOG_NOTICE, "pid %d uid %u: more than %u connections; "
+		    "refused", (int)c->pid, (unsigned)c->uid,
+		    NGD_USER_CONNS_MAX);
+		close(fd);
+		free(c);
+		return;
+	}
+	c->events = EPOLLIN;
 	if (ngd_loop_add(&c->io, EPOLLIN) != 0) {
 		close(fd);
 		free(c);
 		return;
 	}
-	c->next = ngd_conns;
-	if (ngd_conns != NULL)
-		ngd_conns->prev = c;
-	ngd_conns = c;
+	ngd_conn_link(c);
 }
 
+/* The graph to serve; lfd < 0: no socket, in-process clients only. */
 int
 ngd_ctl_start(struct ng_graph *g, int lfd, gid_t admin_gid, bool gid_set)
 {
@@ -483,15 +696,55 @@ ngd_ctl_start(struct ng_graph *g, int lfd, gid_t admin_gid, bool gid_set)
 		return ENOMEM;
 	ngd_listen_io.fd = lfd;
 	ngd_listen_io.fn = ngd_accept;
+	if (lfd < 0)
+		return 0;
 	return ngd_loop_add(&ngd_listen_io, EPOLLIN);
 }
 
 void
 ngd_ctl_stop(void)
 {
+	struct ngd_conn *c;
+
 	while (ngd_conns != NULL)
 		ngd_conn_close(ngd_conns);
+	while ((c = ngd_dead_locals) != NULL) {
+		ngd_dead_locals = c->next;
+		free(c);
+	}
 	ngd_loop_close(&ngd_listen_io);
+	ngd_accept_paused = false;
 	free(ngd_rbuf);
 	ngd_rbuf = NULL;
+}
+
+/* --- in-process clients ------------------------------------------------- */
+
+struct ngd_conn *
+ngd_ctl_local(uid_t uid, ngd_ctl_sink_fn *sink, void *arg)
+{
+	struct ngd_conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->io.fd = -1;
+	c->uid = uid;
+	c->admin = uid == 0;
+	c->sink = sink;
+	c->sink_arg = arg;
+	ngd_conn_link(c);
+	return c;
+}
+
+bool
+ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len)
+{
+	if (c->closed)
+		return false;
+	if (len > NGD_RECV_MAX) {
+		ngd_conn_close(c);
+		return false;
+	}
+	ngd_conn_request(c, frame, len);
+	return !c->closed;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "ng_core.h"
 
@@ -42,8 +43,21 @@ void ngd_loop_traffic(void);
 
 extern const struct ng_socket_ops ngd_socket_ops;
 int ngd_ctl_listen(const char *path, int *fdp);
+/* Serve g; lfd < 0: no socket, in-process clients only. */
 int ngd_ctl_start(struct ng_graph *g, int lfd, gid_t admin_gid, bool gid_set);
+/* Close every connection; in-process clients are freed too. */
 void ngd_ctl_stop(void);
+
+/*
+ * In-process clients (the wire fuzzer): a connection with uid's rights
+ * and no socket.  Each frame ngd sends it is handed to sink as iovcnt
+ * pieces.  ngd_ctl_input runs one request frame of len bytes, as if it
+ * had been read from a socket; false once ngd has hung up on the client.
+ */
+struct ngd_conn;
+typedef void ngd_ctl_sink_fn(void *arg, const struct iovec *iov, int iovcnt);
+struct ngd_conn *ngd_ctl_local(uid_t uid, ngd_ctl_sink_fn *sink, void *arg);
+bool ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len);
 
 /* --- netdev.c: TAP and TUN devices -------------------------------------- */
 

@@ -2,7 +2,8 @@
  * ng_bridge.c: the bridge node, a learning Ethernet switch (spec §9.5).
  * Hooks: linkN (learns source MACs) and uplinkN (never learns new hosts,
  * always gets unknown unicast).  Messages: setconfig, getconfig, reset,
- * getstats, clrstats, getclrstats, gettable, setpersistent, movehost.
+ * getstats, clrstats, getclrstats, gettable, setpersistent, movehost,
+ * and ours, setmaxhosts and getmaxhosts.
  * Dies when its last hook goes, unless persistent.
  *
  * Costs: a frame to a known host is one hash lookup per address; a flood
@@ -10,9 +11,10 @@
  * packet, never a copy.  getstats finds a link through an array indexed
  * by link number (numbers below NG_BRIDGE_LINKV_MAX; larger ones, which
  * nobody uses in practice, are found by walking the hooks).  The host
- * table holds at most NG_BRIDGE_MAX_HOSTS entries taken from a free list
- * that grows in chunks, so a flood of new source MACs costs no malloc
- * per frame and bounded memory.  A once-a-second timer ages the table.
+ * table holds at most maxhosts entries (NG_BRIDGE_MAX_HOSTS unless
+ * setmaxhosts says otherwise) taken from a free list that grows in
+ * chunks, so a flood of new source MACs costs no malloc per frame and
+ * bounded memory.  A once-a-second timer ages the table.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -65,6 +67,7 @@ struct ng_bridge_priv {
 	struct ng_bridge_hent **tab; /* hash buckets */
 	unsigned nbuckets;           /* a power of two */
 	unsigned nhosts;
+	uint32_t maxhosts;            /* learn no more than this */
 	struct ng_bridge_hent *hfree; /* unused entries */
 	struct ng_bridge_chunk *chunks;
 	unsigned nlinks; /* hooks, links and uplinks together */
@@ -165,7 +168,7 @@ ng_bridge_hent_alloc(struct ng_bridge_priv *priv)
 {
 	struct ng_bridge_hent *h;
 
-	if (priv->nhosts >= NG_BRIDGE_MAX_HOSTS)
+	if (priv->nhosts >= priv->maxhosts)
 		return NULL;
 	if (priv->hfree == NULL) {
 		struct ng_bridge_chunk *c = malloc(sizeof(*c));
@@ -361,6 +364,7 @@ ng_bridge_constructor(struct ng_node *node)
 	priv->conf.loopTimeout = NG_BRIDGE_DEFAULT_LOOP_TIMEOUT;
 	priv->conf.maxStaleness = NG_BRIDGE_DEFAULT_MAX_STALENESS;
 	priv->conf.minStableAge = NG_BRIDGE_DEFAULT_MIN_STABLE_AGE;
+	priv->maxhosts = NG_BRIDGE_MAX_HOSTS;
 	priv->send_unknown = true; /* a classic bridge */
 	node->priv = priv;
 	priv->last_tick = ng_now_ms(g);
@@ -766,6 +770,24 @@ ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		return 0;
 	case NGM_BRIDGE_MOVE_HOST:
 		return ng_bridge_msg_movehost(priv, ctx, msg);
+	case NGM_BRIDGE_SET_MAX_HOSTS: {
+		uint32_t max;
+
+		if (msg->header.arglen != sizeof(max))
+			return EINVAL;
+		memcpy(&max, msg->data, sizeof(max));
+		if (max == 0 || max > NG_BRIDGE_MAX_HOSTS_LIMIT)
+			return EINVAL;
+		/* Hosts above a lowered bound stay until they age out. */
+		priv->maxhosts = max;
+		return 0;
+	}
+	case NGM_BRIDGE_GET_MAX_HOSTS:
+		*resp = ng_mkresponse(msg, sizeof(priv->maxhosts));
+		if (*resp == NULL)
+			return ENOMEM;
+		memcpy((*resp)->data, &priv->maxhosts, sizeof(priv->maxhosts));
+		return 0;
 	}
 	return EINVAL;
 }
@@ -793,6 +815,8 @@ static const struct ng_cmdlist ng_bridge_cmds[] = {
     {B, NGM_BRIDGE_SET_PERSISTENT, "setpersistent", NULL, NULL},
     {B, NGM_BRIDGE_MOVE_HOST, "movehost", &ng_bridge_move_host_parse_type,
      NULL},
+    {B, NGM_BRIDGE_SET_MAX_HOSTS, "setmaxhosts", &ng_parse_uint32_type, NULL},
+    {B, NGM_BRIDGE_GET_MAX_HOSTS, "getmaxhosts", NULL, &ng_parse_uint32_type},
     {0, 0, NULL, NULL, NULL},
 };
 #undef B

@@ -868,6 +868,74 @@ test_ring(void)
 	ng_graph_free(g);
 }
 
+/* setmaxhosts / getmaxhosts: the table's bound is configurable. */
+static void
+test_max_hosts(void)
+{
+	struct ng_graph *g = ngt_graph();
+	struct ng_node *sock = ngt_socket(g, &conn), *b = make_bridge(sock, 2);
+	uint8_t mac[6] = {0x02, 0x22, 0, 0, 0, 0};
+	const struct ng_mesg *r;
+	uint32_t max = 0;
+
+	CHECK("maxhosts/setup", b != NULL);
+	if (b == NULL)
+		goto out;
+	ngt_clear(&conn);
+	CHECK_INT("maxhosts/get",
+	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
+	                  NGM_BRIDGE_GET_MAX_HOSTS, NULL, 0),
+	          0);
+	r = ngt_last_msg(&conn);
+	if (r != NULL && r->header.arglen == sizeof(max))
+		memcpy(&max, r->data, sizeof(max));
+	CHECK_INT("maxhosts/default", max, NG_BRIDGE_MAX_HOSTS);
+	max = 0;
+	CHECK_INT("maxhosts/0 refused",
+	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
+	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)),
+	          EINVAL);
+	max = NG_BRIDGE_MAX_HOSTS_LIMIT + 1;
+	CHECK_INT("maxhosts/above the limit refused",
+	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
+	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)),
+	          EINVAL);
+	CHECK_INT("maxhosts/short argument refused",
+	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
+	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, 2),
+	          EINVAL);
+	max = 100;
+	CHECK_INT("maxhosts/set 100",
+	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
+	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)),
+	          0);
+	for (unsigned i = 0; i < 1000; i++) {
+		mac[4] = (uint8_t)(i >> 8);
+		mac[5] = (uint8_t)i;
+		(void)ngt_send_frame(sock, "l0", mac_bcast, mac, 60);
+	}
+	CHECK_INT("maxhosts/all 1000 flooded", ngt_count(&conn, "l1"), 1000);
+	CHECK_INT("maxhosts/table holds 100", num_hosts(sock, "B:"), 100);
+	CHECK_INT("maxhosts/memoryFailures",
+	          getstats(sock, 0).memoryFailures, 900);
+	max = 10;
+	CHECK_INT("maxhosts/lower to 10",
+	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
+	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)),
+	          0);
+	CHECK_INT("maxhosts/known hosts stay", num_hosts(sock, "B:"), 100);
+	ngt_advance(g, 900);
+	CHECK_INT("maxhosts/aged out", num_hosts(sock, "B:"), 0);
+	for (unsigned i = 0; i < 50; i++) {
+		mac[5] = (uint8_t)i;
+		(void)ngt_send_frame(sock, "l1", mac_bcast, mac, 60);
+	}
+	CHECK_INT("maxhosts/new bound applies", num_hosts(sock, "B:"), 10);
+out:
+	ngt_clear(&conn);
+	ng_graph_free(g);
+}
+
 int
 main(void)
 {
@@ -877,6 +945,7 @@ main(void)
 	test_loops();
 	test_aging();
 	test_many_hosts();
+	test_max_hosts();
 	test_messages();
 	test_ring();
 	return ngt_done();

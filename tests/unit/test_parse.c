@@ -456,6 +456,9 @@ static const struct golden goldens[] = {
     {"bridge", "movehost", 'a', "{ addr=02:00:00:00:00 }", EINVAL},
     {"bridge", "movehost", 'a', "{ addr=02:00:00:00:00:01 hook=link0 }",
      EINVAL},
+    {"bridge", "setmaxhosts", 'a', "4096", 0},
+    {"bridge", "setmaxhosts", 'a', "many", EINVAL},
+    {"bridge", "getmaxhosts", 'r', "65536", 0},
 
     /* eiface (spec §9.2) */
     {"eiface", "getifname", 'r', "\"ngeth0\"", 0},

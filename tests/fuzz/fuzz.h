@@ -1,0 +1,412 @@
+/*
+ * fuzz.h: what the libFuzzer targets in tests/fuzz share: a graph with a
+ * clock the input advances, a fake interface backend (so eiface and iface
+ * nodes work with no kernel), and a fake client behind socket nodes that
+ * counts what it gets.  tests/unit/test_fuzz_regress.c includes the
+ * targets with FUZZ_ENTRY renamed, to replay saved inputs through the
+ * same entry points under make check.
+ */
+#ifndef FUZZ_H
+#define FUZZ_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netgraph/ng_message.h>
+
+#include "ng_core.h"
+#include "ng_internal.h"
+
+/* Stop with a message: libFuzzer (or the replay test) reports it. */
+#define FUZZ_ASSERT(cond)                                                      \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__,     \
+			    #cond);                                            \
+			abort();                                               \
+		}                                                              \
+	} while (0)
+
+/* --- input ------------------------------------------------------------- */
+
+struct fz_in {
+	const uint8_t *p;
+	size_t left;
+};
+
+static inline uint8_t
+fz_u8(struct fz_in *in)
+{
+	if (in->left == 0)
+		return 0;
+	in->left--;
+	return *in->p++;
+}
+
+static inline uint16_t
+fz_u16(struct fz_in *in)
+{
+	uint16_t v = fz_u8(in);
+
+	return (uint16_t)(v | fz_u8(in) << 8);
+}
+
+static inline uint32_t
+fz_u32(struct fz_in *in)
+{
+	uint32_t v = fz_u16(in);
+
+	return v | (uint32_t)fz_u16(in) << 16;
+}
+
+/* Up to max bytes of the input (fewer at its end); *len gets how many. */
+static inline const uint8_t *
+fz_bytes(struct fz_in *in, size_t max, size_t *len)
+{
+	const uint8_t *p = in->p;
+
+	*len = max < in->left ? max : in->left;
+	in->p += *len;
+	in->left -= *len;
+	return p;
+}
+
+/* Copy src into dst of size bytes, cut to fit: names from the input are
+ * meant to be cut (snprintf would say so at compile time). */
+static inline void
+fz_copy(char *dst, const char *src, size_t size)
+{
+	size_t n = 0;
+
+	while (n < size - 1 && src[n] != '\0')
+		n++;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* --- a clock the input advances ---------------------------------------- */
+
+static uint64_t fz_now = 1000000;
+
+static inline uint64_t
+fz_clock(void)
+{
+	return fz_now;
+}
+
+/* --- a fake interface backend ------------------------------------------ */
+
+struct fz_dev {
+	char name[16];
+	uint8_t mac[6];
+	bool carrier;
+	struct fz_dev *next;
+};
+
+static struct fz_dev *fz_devs;
+
+static inline int
+fz_create(void *be, enum ng_netdev_kind kind, const char *ifname,
+    const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
+{
+	struct fz_dev *d = calloc(1, sizeof(*d));
+
+	(void)be;
+	(void)kind;
+	(void)node;
+	if (d == NULL)
+		return ENOMEM;
+	fz_copy(d->name, ifname, sizeof(d->name));
+	if (mac != NULL)
+		memcpy(d->mac, mac, 6);
+	d->next = fz_devs;
+	fz_devs = d;
+	*devp = (struct ng_netdev *)d;
+	return 0;
+}
+
+static inline void
+fz_destroy(void *be, struct ng_netdev *dev)
+{
+	struct fz_dev **pp;
+
+	(void)be;
+	for (pp = &fz_devs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == (struct fz_dev *)dev) {
+			*pp = (*pp)->next;
+			free(dev);
+			return;
+		}
+	}
+}
+
+static inline int
+fz_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
+{
+	(void)be;
+	(void)dev;
+	FUZZ_ASSERT(pkt->len <= NG_PKT_BUFSIZE);
+	return 0;
+}
+
+static inline int
+fz_carrier(void *be, struct ng_netdev *dev, bool on)
+{
+	(void)be;
+	((struct fz_dev *)dev)->carrier = on;
+	return 0;
+}
+
+static inline int
+fz_set_mac(void *be, struct ng_netdev *dev, const uint8_t mac[6])
+{
+	(void)be;
+	memcpy(((struct fz_dev *)dev)->mac, mac, 6);
+	return 0;
+}
+
+static inline int
+fz_get_mac(void *be, struct ng_netdev *dev, uint8_t mac[6])
+{
+	(void)be;
+	memcpy(mac, ((struct fz_dev *)dev)->mac, 6);
+	return 0;
+}
+
+static inline int
+fz_set_name(void *be, struct ng_netdev *dev, const char *name)
+{
+	(void)be;
+	if (strlen(name) >= 16)
+		return EINVAL;
+	snprintf(((struct fz_dev *)dev)->name, 16, "%s", name);
+	return 0;
+}
+
+static inline int
+fz_get_name(void *be, struct ng_netdev *dev, char name[16])
+{
+	(void)be;
+	memcpy(name, ((struct fz_dev *)dev)->name, 16);
+	return 0;
+}
+
+static inline bool
+fz_in_use(void *be, const char *name)
+{
+	(void)be;
+	for (struct fz_dev *d = fz_devs; d != NULL; d = d->next)
+		if (strcmp(d->name, name) == 0)
+			return true;
+	return false;
+}
+
+static inline int
+fz_get_addrs(void *be, struct ng_netdev *dev, struct ng_netdev_addr *addrs,
+    unsigned max, unsigned *n)
+{
+	(void)be;
+	(void)dev;
+	if (max > 0) {
+		memset(&addrs[0], 0, sizeof(addrs[0]));
+		addrs[0].family = 2; /* AF_INET */
+		addrs[0].addr[0] = 192;
+		addrs[0].addr[3] = 1;
+		addrs[0].prefixlen = 24;
+	}
+	*n = 1;
+	return 0;
+}
+
+static inline int
+fz_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
+{
+	(void)be;
+	(void)dev;
+	*ifindex = 7;
+	*up = true;
+	return 0;
+}
+
+static const struct ng_netdev_ops fz_netdev_ops = {
+	.create = fz_create,
+	.destroy = fz_destroy,
+	.xmit = fz_xmit,
+	.set_carrier = fz_carrier,
+	.set_mac = fz_set_mac,
+	.get_mac = fz_get_mac,
+	.set_name = fz_set_name,
+	.get_name = fz_get_name,
+	.name_in_use = fz_in_use,
+	.get_addrs = fz_get_addrs,
+	.get_info = fz_get_info,
+	.machine_id = "0123456789abcdef0123456789abcdef",
+};
+
+/* --- a fake client behind socket nodes --------------------------------- */
+
+struct fz_client {
+	struct ng_node *node;
+	unsigned frames, msgs;
+	bool gone;
+};
+
+static inline int
+fz_deliver_msg(void *conn, ng_id_t from, const struct ng_mesg *msg)
+{
+	struct fz_client *c = conn;
+
+	(void)from;
+	FUZZ_ASSERT(msg->header.arglen <= (64u << 20));
+	c->msgs++;
+	return 0;
+}
+
+static inline int
+fz_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
+{
+	struct fz_client *c = conn;
+
+	FUZZ_ASSERT(strlen(hook) < NG_HOOKSIZ);
+	FUZZ_ASSERT(pkt->len <= NG_PKT_BUFSIZE);
+	FUZZ_ASSERT(pkt->data >= pkt->buf &&
+	    pkt->data + pkt->len <= pkt->buf + NG_PKT_BUFSIZE);
+	c->frames++;
+	return 0;
+}
+
+static inline void
+fz_gone(void *conn)
+{
+	struct fz_client *c = conn;
+
+	c->gone = true;
+	c->node = NULL;
+}
+
+static const struct ng_socket_ops fz_sock_ops = {
+	.deliver_msg = fz_deliver_msg,
+	.deliver_data = fz_deliver_data,
+	.gone = fz_gone,
+};
+
+/* A graph with the fake backend, clock and client; NULL on ENOMEM. */
+static inline struct ng_graph *
+fz_graph(const struct ng_socket_ops *sock_ops)
+{
+	struct ng_graph_cfg cfg = {
+		.sock_ops = sock_ops != NULL ? sock_ops : &fz_sock_ops,
+		.netdev_ops = &fz_netdev_ops,
+		.clock_ms = fz_clock,
+	};
+	struct ng_graph *g;
+
+	fz_now = 1000000;
+	return ng_graph_new(&cfg, &g) == 0 ? g : NULL;
+}
+
+/* A socket node with c as its control and data connection. */
+static inline struct ng_node *
+fz_socket(struct ng_graph *g, struct fz_client *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (ng_socket_create(g, c, &c->node) != 0)
+		return NULL;
+	ng_socket_attach_data(c->node, c);
+	return c->node;
+}
+
+/* Send a message from node to path; the errno. */
+static inline int
+fz_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
+    const void *arg, size_t arglen)
+{
+	struct ng_mesg *m = ng_mkmsg(cookie, cmd, arglen);
+	int error;
+
+	if (m == NULL)
+		return ENOMEM;
+	if (arglen > 0)
+		memcpy(m->data, arg, arglen);
+	error = ng_send_msg(from, path, m);
+	free(m);
+	return error;
+}
+
+static inline int
+fz_mkpeer(struct ng_node *from, const char *path, const char *type,
+    const char *ourhook, const char *peerhook)
+{
+	struct ngm_mkpeer mp;
+
+	memset(&mp, 0, sizeof(mp));
+	fz_copy(mp.type, type, sizeof(mp.type));
+	fz_copy(mp.ourhook, ourhook, sizeof(mp.ourhook));
+	fz_copy(mp.peerhook, peerhook, sizeof(mp.peerhook));
+	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_MKPEER, &mp,
+	    sizeof(mp));
+}
+
+static inline int
+fz_connect(struct ng_node *from, const char *path, const char *relpath,
+    const char *ourhook, const char *peerhook)
+{
+	struct ngm_connect con;
+
+	memset(&con, 0, sizeof(con));
+	fz_copy(con.path, relpath, sizeof(con.path));
+	fz_copy(con.ourhook, ourhook, sizeof(con.ourhook));
+	fz_copy(con.peerhook, peerhook, sizeof(con.peerhook));
+	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_CONNECT, &con,
+	    sizeof(con));
+}
+
+static inline int
+fz_name(struct ng_node *from, const char *path, const char *name)
+{
+	struct ngm_name nm;
+
+	memset(&nm, 0, sizeof(nm));
+	fz_copy(nm.name, name, sizeof(nm.name));
+	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_NAME, &nm,
+	    sizeof(nm));
+}
+
+/* Every packet is back in the pool: nothing leaked, nothing freed twice. */
+static inline bool
+fz_pool_whole(const struct ng_graph *g)
+{
+	unsigned n = 0;
+
+	for (const struct ng_pkt *p = g->pool_free; p != NULL; p = p->next)
+		if (++n > g->pool_total)
+			return false;
+	return n == g->pool_total;
+}
+
+/*
+ * Shut every node down, as ng_graph_free does; then every packet must be
+ * back in the pool and every fake device gone.
+ */
+static inline void
+fz_graph_free(struct ng_graph *g)
+{
+	if (g == NULL)
+		return;
+	while (ng_first_node(g) != NULL) {
+		struct ng_node *n = ng_first_node(g);
+
+		n->flags |= NGF_FORCE;
+		ng_rmnode(n);
+		FUZZ_ASSERT(ng_first_node(g) != n);
+	}
+	FUZZ_ASSERT(fz_pool_whole(g));
+	FUZZ_ASSERT(fz_devs == NULL);
+	ng_graph_free(g);
+}
+
+#endif

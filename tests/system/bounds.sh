@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Bounds (issue 7): a flood of random source MACs keeps ngd's memory flat
+# and the known hosts forwarding; 10,000 hooks on one bridge work; node
+# create/destroy cycles leave ngd's file descriptors and memory flat.
+# scripts/soak runs the same with bigger numbers:
+#   BOUNDS_MACS (default 200000), BOUNDS_HOOKS (10000), BOUNDS_CYCLES (1000)
+source "$(dirname "$0")/../lib.sh"
+py=/usr/bin/python3
+wire="$top/tests/system/ngwire.py"
+macs=${BOUNDS_MACS:-200000}
+hooks=${BOUNDS_HOOKS:-10000}
+cycles=${BOUNDS_CYCLES:-1000}
+export NGD_LOG="$tmp/ngd.log"
+
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$NGD_PID/status"; }
+nfds() { ls "/proc/$NGD_PID/fd" | wc -l; }
+# figure NAME BEFORE AFTER UNIT: one line scripts/soak collects
+figure() { echo "# $1: $2 -> $3 $4"; }
+
+start_ngd
+ip netns add a
+ip netns add b
+trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"; stop_ngd' EXIT
+
+# --- a flood of source MACs ----------------------------------------------
+#   ns a: ngeth0 --link0-- br0 --link1-- ngeth1 :ns b
+#                           |link2
+#                      ngwire.py macs (random sources)
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl -f - <<'EOS'
+mkpeer ngeth0: bridge ether link0
+name ngeth0:ether br0
+connect br0: ngeth1: link1 ether
+msg br0: setpersistent
+EOS
+for i in 0 1; do
+	ns=$([ $i = 0 ] && echo a || echo b)
+	ip link set ngeth$i netns $ns
+	ip -n $ns addr add 10.99.0.$((i + 1))/24 dev ngeth$i
+	ip -n $ns link set ngeth$i up
+done
+expect_rc "ping across the bridge" 0 quiet ip netns exec a ping -c 1 -W 2 10.99.0.2
+# Warm up: fill the table once (its memory is taken then), then measure
+# while as many again arrive, with a ping running throughout.
+half=$((macs / 2))
+f0=$(nfds)
+$py "$wire" macs br0: link2 "$half" 1 >/dev/null
+r0=$(rss)
+ip netns exec a ping -i 0.05 10.99.0.2 >"$tmp/ping.out" 2>&1 &
+pinger=$!
+sleep 0.3
+t0=$(date +%s)
+got=$($py "$wire" macs br0: link2 "$half" 2)
+sleep 0.3
+kill -INT $pinger; wait $pinger
+r1=$(rss)
+expect "$macs random source MACs sent in all" "sent $half" "${got% memoryFailures*}"
+figure "MAC flood: ngd RSS after the first $half MACs and the next $half" "$r0" "$r1" KB
+figure "MAC flood: ngd file descriptors before and after" "$f0" "$(nfds)" ""
+expect "... descriptors flat" "$f0" "$(nfds)"
+grow=$((r1 - r0))
+if [ "$grow" -lt 1024 ]; then ok "... memory flat (+$grow KB)"; else fail "... ngd grew $grow KB"; fi
+fails=${got#*memoryFailures }
+learned=$((half - fails))
+# (The first sender's hosts went with its port; the table held the two
+# interfaces and the sender's own host when the second began.)
+if [ "$learned" -le $((65536 - 3)) ] && [ "$learned" -gt 60000 ]; then
+	ok "... the table stopped at its bound (65536: $learned learned)"
+else
+	fail "... $learned hosts learned (bound 65536)"
+fi
+sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$tmp/ping.out")
+recv=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$tmp/ping.out")
+if [ "${sent:-0}" -ge 5 ] && [ "${recv:-0}" -ge $((sent - 1)) ]; then
+	ok "... known hosts kept forwarding: ping $recv/$sent in $(($(date +%s) - t0))s"
+else
+	fail "... ping during the flood: ${recv:-0} of ${sent:-0}"
+	cat "$tmp/ping.out"
+fi
+expect_rc "... and after it" 0 quiet ip netns exec a ping -c 1 -W 2 10.99.0.2
+# The bound is configurable (setmaxhosts).
+ngctl msg br0: reset
+ngctl msg br0: setmaxhosts 1000
+expect "getmaxhosts" "Args:	1000" "$(ngctl msg br0: getmaxhosts | tail -n 1)"
+# (reset forgot every host: the sender's own is the first of the 1000)
+expect "a lowered bound holds (4001 of 5000 not learned)" \
+    "sent 5000 memoryFailures 4001" "$($py "$wire" macs br0: link3 5000 3)"
+ngctl shutdown br0:
+ngctl shutdown ngeth0:
+ngctl shutdown ngeth1:
+
+# --- many hooks on one bridge ------------------------------------------
+r0=$(rss)
+{
+	echo "mkpeer bridge b0 link0"
+	echo "name .:b0 big"
+	echo "msg big: setpersistent"
+	echo "rmhook . b0"
+	for i in $(seq 1 "$hooks"); do echo "mkpeer big: hub link$i a"; done
+} >"$tmp/hooks.ngctl"
+expect_rc "$hooks hooks on one bridge (ngctl -f)" 0 ngctl -f "$tmp/hooks.ngctl"
+expect "... ngctl show lists them" "$hooks" \
+    "$(ngctl show big: | grep -c ' hub ')"
+expect "... every hub is a node" "$((hooks + 1))" \
+    "$(ngctl list | grep -c -e 'Type: hub' -e 'Name: big')"
+$py "$wire" macs big: link0 100 4 bcast >/dev/null
+expect "... a broadcast reaches the last port" "100" \
+    "$(ngctl msg big: getstats "$hooks" | sed -nE 's/.*xmitPackets=([0-9]+).*/\1/p')"
+expect "... and the first" "100" \
+    "$(ngctl msg big: getstats 1 | sed -nE 's/.*xmitPackets=([0-9]+).*/\1/p')"
+expect_rc "... shutdown takes them all" 0 ngctl shutdown big:
+expect "... nothing left" "1" "$(ngctl list | sed -nE 's/^There are ([0-9]+) total.*/\1/p')"
+figure "$hooks hooks made and gone: ngd RSS" "$r0" "$(rss)" KB
+
+# --- create/destroy cycles ----------------------------------------------
+# eiface (a TAP and netlink each time) and hub, one ngctl session.
+cycle_script() {
+	for _ in $(seq "$1"); do
+		echo "mkpeer . eiface e ether"
+		echo "shutdown .:e"
+		echo "mkpeer . hub h x"
+		echo "shutdown .:h"
+	done
+}
+cycle_script 50 | ngctl -f - # warm-up: pools, hash tables
+f0=$(nfds)
+r0=$(rss)
+t0=$(date +%s)
+cycle_script "$cycles" >"$tmp/cycles.ngctl"
+expect_rc "$cycles eiface and hub create/destroy cycles" 0 ngctl -f "$tmp/cycles.ngctl"
+f1=$(nfds)
+r1=$(rss)
+figure "$cycles cycles: ngd file descriptors" "$f0" "$f1" ""
+figure "$cycles cycles: ngd RSS" "$r0" "$r1" KB
+expect "... descriptors flat" "$f0" "$f1"
+grow=$((r1 - r0))
+if [ "$grow" -lt 512 ]; then ok "... memory flat (+$grow KB in $(($(date +%s) - t0))s)"; else fail "... ngd grew $grow KB"; fi
+expect "... nothing left" "1" "$(ngctl list | sed -nE 's/^There are ([0-9]+) total.*/\1/p')"
+expect "... no interface left" "" "$(ip -o link show | grep -o 'ngeth[0-9]*')"
+finish

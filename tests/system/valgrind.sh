@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# ngd under valgrind (issue 7): a scripted session of ngctl commands and
+# raw clients (interfaces, a bridge, a hub, ASCII messages both ways,
+# data, a MAC flood, a request flood, a client killed with replies
+# queued), then SIGTERM.  Valgrind must report no error and no leak
+# (definite or indirect) in ngd.  About ten seconds.
+source "$(dirname "$0")/../lib.sh"
+py=/usr/bin/python3
+wire="$top/tests/system/ngwire.py"
+if ! command -v valgrind >/dev/null; then
+	fail "valgrind is not installed (scripts/deps installs it)"
+	exit 1
+fi
+
+valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+    "$top/build/ngd" -d 2>"$tmp/vg.log" &
+NGD_PID=$!
+for _ in $(seq 300); do ngctl -N list >/dev/null 2>&1 && break; sleep 0.05; done
+expect_rc "ngd answers under valgrind" 0 quiet ngctl -N list
+
+# One round of the session (VG_ROUNDS of them; scripts/soak asks for more).
+session() {
+	ngctl mkpeer eiface ether ether
+	ngctl mkpeer eiface ether ether
+	ip link set ngeth0 up
+	ip link set ngeth1 up
+	expect_rc "a scripted session" 0 ngctl -f - >/dev/null <<'EOS'
+mkpeer ngeth0: bridge ether link0
+name ngeth0:ether br0
+connect br0: ngeth1: link1 ether
+msg br0: setpersistent
+msg br0: getconfig
+msg br0: setconfig { debugLevel=2 loopTimeout=10 maxStaleness=60 minStableAge=1 }
+msg br0: getstats 0
+msg br0: setmaxhosts 100
+msg br0: getmaxhosts
+mkpeer br0: hub link2 a
+name br0:link2 h
+connect . h: hb b
+write hb 0xff 0xff 0xff 0xff 0xff 0xff 2 0 0 0 0 1 8 0 1 2 3 4
+msg br0: gettable
+msg ngeth0: getifname
+msg ngeth0: set 02:00:00:00:00:77
+name ngeth1: web1
+list
+ls -l
+show br0:
+status br0:
+types
+dot
+rmhook . hb
+msg br0: reset
+shutdown web1:
+EOS
+	expect_rc "errors along the way" 71 quiet ngctl -f - <<'EOS'
+msg br0: setconfig { nosuchfield=1 }
+EOS
+	got=$($py "$wire" macs br0: link5 2000 1)
+	expect "a MAC flood" "sent 2000" "${got% memoryFailures*}"
+	$py "$wire" flood 1 >/dev/null
+	$py "$wire" dying dying 100 2>/dev/null
+	$py "$wire" victim victim 3 >/dev/null &
+	victim=$!
+	sleep 0.5
+	$py "$wire" pump victim: 200 200000 >/dev/null
+	wait $victim
+	expect_rc "shutdowns" 0 ngctl -f - <<'EOS'
+shutdown br0:
+shutdown ngeth0:
+EOS
+}
+rounds=${VG_ROUNDS:-1}
+f0=$(ls /proc/$NGD_PID/fd | wc -l)
+for _ in $(seq "$rounds"); do session; done
+echo "# ngd (under valgrind) file descriptors before and after $rounds rounds: $f0 -> $(ls /proc/$NGD_PID/fd | wc -l)"
+kill "$NGD_PID"
+wait "$NGD_PID"
+rc=$?
+NGD_PID=
+expect "valgrind: no error, no leak (exit status)" 0 "$rc"
+# (It warns about ioctls it does not know, TUNSETIFF and others: noise.)
+if grep -qE 'Invalid|[Uu]ninitialised|lost in|Mismatched|overlap' "$tmp/vg.log"; then
+	fail "valgrind found something"
+	grep '^==' "$tmp/vg.log" | head -n 40
+else
+	ok "valgrind found nothing"
+fi
+finish
