@@ -137,13 +137,15 @@ FUZZ_LIBS = $(FUZZ)/libngctl.a $(FUZZ)/libnetgraph.a $(FUZZ)/libngd.a \
 $(FUZZ)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 \
-	    -pthread $(CPPFLAGS) -c -o $@ $<
+	    -pthread $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
-# ngctl's main() would clash with libFuzzer's.
+# ngctl's main() would clash with libFuzzer's (and, renamed, has no
+# prototype).
 $(FUZZ)/src/ngctl/main.o: src/ngctl/main.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) -std=gnu11 \
-	    -pthread $(CPPFLAGS) -Dmain=ngctl_main -c -o $@ $<
+	    -pthread $(CPPFLAGS) -Dmain=ngctl_main -Wno-missing-prototypes \
+	    -MMD -MP -c -o $@ $<
 
 $(FUZZ)/libngcore.a: $(CORE_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^
@@ -157,7 +159,8 @@ $(FUZZ)/libnetgraph.a: $(LIB_SRC:%.c=$(FUZZ)/%.o)
 
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -pthread \
-	    $(CPPFLAGS) -Itests/fuzz -o $@ $< $(FUZZ_LIBS) $(CORE_LIBS) -ledit
+	    $(CPPFLAGS) -Itests/fuzz -MMD -MP -o $@ $< $(FUZZ_LIBS) $(CORE_LIBS) \
+	    -ledit
 
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run

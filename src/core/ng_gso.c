@@ -16,6 +16,8 @@
 #define VIRTIO_NET_HDR_GSO_UDP_L4 5
 #endif
 
+#define NG_GSO_MAX_SEGS 1024 /* 64 KiB in segments of 64 bytes */
+
 #define NG_ETHERTYPE_IP 0x0800
 #define NG_ETHERTYPE_IPV6 0x86dd
 #define NG_ETHERTYPE_VLAN 0x8100
@@ -109,8 +111,9 @@ ng_l3(const struct ng_pkt *pkt, size_t l2, size_t *l3off, uint16_t *etype)
  * each a complete frame with its checksums done, and hand each to emit
  * (which consumes it).  A frame that is not GSO just gets its checksum
  * finished.  l2 is the link header length: 14 for Ethernet, 0 for bare IP.
- * Consumes *pkt.  Returns 0, EINVAL for a malformed frame, EOPNOTSUPP for
- * a GSO kind it cannot cut, or ENOBUFS.
+ * Consumes *pkt.  Returns 0, EINVAL for a malformed frame (or one that
+ * would make more than NG_GSO_MAX_SEGS segments), EOPNOTSUPP for a GSO
+ * kind it cannot cut, or ENOBUFS.
  */
 int
 ng_pkt_segment(struct ng_pkt **pp, size_t l2,
@@ -170,6 +173,10 @@ ng_pkt_segment(struct ng_pkt **pp, size_t l2,
 	if (hlen > pkt->len || mss == 0)
 		goto bad;
 	payload = pkt->len - hlen;
+	/* A gso_size too small to be real (1 byte: 64,000 segments, each
+	 * going on to every port of a flood) is refused, not cut. */
+	if (payload > (size_t)NG_GSO_MAX_SEGS * mss)
+		goto bad;
 	for (done = 0; done < payload || (done == 0 && payload == 0);) {
 		size_t n = payload - done < mss ? payload - done : mss;
 		bool last = done + n >= payload;

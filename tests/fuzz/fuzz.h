@@ -26,7 +26,7 @@
 	do {                                                                   \
 		if (!(cond)) {                                                 \
 			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__,     \
-			    #cond);                                            \
+			        #cond);                                        \
 			abort();                                               \
 		}                                                              \
 	} while (0)
@@ -111,7 +111,7 @@ static struct fz_dev *fz_devs;
 
 static inline int
 fz_create(void *be, enum ng_netdev_kind kind, const char *ifname,
-    const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
+          const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	struct fz_dev *d = calloc(1, sizeof(*d));
 
@@ -207,7 +207,7 @@ fz_in_use(void *be, const char *name)
 
 static inline int
 fz_get_addrs(void *be, struct ng_netdev *dev, struct ng_netdev_addr *addrs,
-    unsigned max, unsigned *n)
+             unsigned max, unsigned *n)
 {
 	(void)be;
 	(void)dev;
@@ -233,18 +233,18 @@ fz_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
 }
 
 static const struct ng_netdev_ops fz_netdev_ops = {
-	.create = fz_create,
-	.destroy = fz_destroy,
-	.xmit = fz_xmit,
-	.set_carrier = fz_carrier,
-	.set_mac = fz_set_mac,
-	.get_mac = fz_get_mac,
-	.set_name = fz_set_name,
-	.get_name = fz_get_name,
-	.name_in_use = fz_in_use,
-	.get_addrs = fz_get_addrs,
-	.get_info = fz_get_info,
-	.machine_id = "0123456789abcdef0123456789abcdef",
+    .create = fz_create,
+    .destroy = fz_destroy,
+    .xmit = fz_xmit,
+    .set_carrier = fz_carrier,
+    .set_mac = fz_set_mac,
+    .get_mac = fz_get_mac,
+    .set_name = fz_set_name,
+    .get_name = fz_get_name,
+    .name_in_use = fz_in_use,
+    .get_addrs = fz_get_addrs,
+    .get_info = fz_get_info,
+    .machine_id = "0123456789abcdef0123456789abcdef",
 };
 
 /* --- a fake client behind socket nodes --------------------------------- */
@@ -274,7 +274,7 @@ fz_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	FUZZ_ASSERT(strlen(hook) < NG_HOOKSIZ);
 	FUZZ_ASSERT(pkt->len <= NG_PKT_BUFSIZE);
 	FUZZ_ASSERT(pkt->data >= pkt->buf &&
-	    pkt->data + pkt->len <= pkt->buf + NG_PKT_BUFSIZE);
+	            pkt->data + pkt->len <= pkt->buf + NG_PKT_BUFSIZE);
 	c->frames++;
 	return 0;
 }
@@ -289,9 +289,9 @@ fz_gone(void *conn)
 }
 
 static const struct ng_socket_ops fz_sock_ops = {
-	.deliver_msg = fz_deliver_msg,
-	.deliver_data = fz_deliver_data,
-	.gone = fz_gone,
+    .deliver_msg = fz_deliver_msg,
+    .deliver_data = fz_deliver_data,
+    .gone = fz_gone,
 };
 
 /* A graph with the fake backend, clock and client; NULL on ENOMEM. */
@@ -299,9 +299,9 @@ static inline struct ng_graph *
 fz_graph(const struct ng_socket_ops *sock_ops)
 {
 	struct ng_graph_cfg cfg = {
-		.sock_ops = sock_ops != NULL ? sock_ops : &fz_sock_ops,
-		.netdev_ops = &fz_netdev_ops,
-		.clock_ms = fz_clock,
+	    .sock_ops = sock_ops != NULL ? sock_ops : &fz_sock_ops,
+	    .netdev_ops = &fz_netdev_ops,
+	    .clock_ms = fz_clock,
 	};
 	struct ng_graph *g;
 
@@ -323,7 +323,7 @@ fz_socket(struct ng_graph *g, struct fz_client *c)
 /* Send a message from node to path; the errno. */
 static inline int
 fz_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
-    const void *arg, size_t arglen)
+       const void *arg, size_t arglen)
 {
 	struct ng_mesg *m = ng_mkmsg(cookie, cmd, arglen);
 	int error;
@@ -339,7 +339,7 @@ fz_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
 
 static inline int
 fz_mkpeer(struct ng_node *from, const char *path, const char *type,
-    const char *ourhook, const char *peerhook)
+          const char *ourhook, const char *peerhook)
 {
 	struct ngm_mkpeer mp;
 
@@ -348,12 +348,12 @@ fz_mkpeer(struct ng_node *from, const char *path, const char *type,
 	fz_copy(mp.ourhook, ourhook, sizeof(mp.ourhook));
 	fz_copy(mp.peerhook, peerhook, sizeof(mp.peerhook));
 	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_MKPEER, &mp,
-	    sizeof(mp));
+	              sizeof(mp));
 }
 
 static inline int
 fz_connect(struct ng_node *from, const char *path, const char *relpath,
-    const char *ourhook, const char *peerhook)
+           const char *ourhook, const char *peerhook)
 {
 	struct ngm_connect con;
 
@@ -362,7 +362,7 @@ fz_connect(struct ng_node *from, const char *path, const char *relpath,
 	fz_copy(con.ourhook, ourhook, sizeof(con.ourhook));
 	fz_copy(con.peerhook, peerhook, sizeof(con.peerhook));
 	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_CONNECT, &con,
-	    sizeof(con));
+	              sizeof(con));
 }
 
 static inline int
@@ -373,7 +373,7 @@ fz_name(struct ng_node *from, const char *path, const char *name)
 	memset(&nm, 0, sizeof(nm));
 	fz_copy(nm.name, name, sizeof(nm.name));
 	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_NAME, &nm,
-	    sizeof(nm));
+	              sizeof(nm));
 }
 
 /* Every packet is back in the pool: nothing leaked, nothing freed twice. */

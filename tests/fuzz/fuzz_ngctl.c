@@ -8,8 +8,8 @@
  * libnetgraph and the wire protocol.  After each input every node but
  * the janitor's is shut down, so inputs do not pile up.
  *
- * Not run: `read`, `write -f` and `dot FILE`, which open files (and the
- * process works in a scratch directory of its own anyway).  Run it
+ * Not run: `read`, `write -f` and `dot FILE`, which open files (and
+ * tests/fuzz/run starts every target in a scratch directory).  Run it
  * with -close_fd_mask=3: ngctl prints a lot.  A hang is a finding too:
  * give -timeout.
  * Built only by `make fuzz` (it links ngctl and libnetgraph), so its
@@ -43,14 +43,6 @@ fzc_quiet(const char *fmt, ...)
 static int fzc_jcs = -1; /* the janitor's control socket */
 static ng_id_t fzc_jid;
 
-static char fzc_dir[64];
-
-static void
-fzc_cleanup(void)
-{
-	(void)rmdir(fzc_dir); /* only if empty: nothing was written */
-}
-
 static void *
 fzc_server(void *arg)
 {
@@ -72,10 +64,6 @@ fzc_start(void)
 	if (started)
 		return;
 	started = true;
-	/* Nothing ngctl may do should write a file; if it does, not here. */
-	snprintf(fzc_dir, sizeof(fzc_dir), "/tmp/fuzz_ngctl.XXXXXX");
-	FUZZ_ASSERT(mkdtemp(fzc_dir) != NULL && chdir(fzc_dir) == 0);
-	atexit(fzc_cleanup);
 	snprintf(path, sizeof(path), "@ngfuzz.%d", (int)getpid());
 	setenv("NGD_SOCKET", path, 1);
 	FUZZ_ASSERT(ngd_loop_init() == 0);
@@ -94,19 +82,18 @@ fzc_sweep(void)
 	struct namelist *nl;
 	char path[32];
 
-	if (fzc_jcs < 0 ||
-	    NgSendMsg(fzc_jcs, ".", NGM_GENERIC_COOKIE, NGM_LISTNODES, NULL,
-		0) < 0) {
+	if (fzc_jcs < 0 || NgSendMsg(fzc_jcs, ".", NGM_GENERIC_COOKIE,
+	                             NGM_LISTNODES, NULL, 0) < 0) {
 		if (fzc_jcs >= 0)
 			close(fzc_jcs);
 		FUZZ_ASSERT(NgMkSockNode(NULL, &fzc_jcs, NULL) == 0);
 		FUZZ_ASSERT(NgSendMsg(fzc_jcs, ".", NGM_GENERIC_COOKIE,
-		    NGM_NODEINFO, NULL, 0) >= 0);
+		                      NGM_NODEINFO, NULL, 0) >= 0);
 		FUZZ_ASSERT(NgAllocRecvMsg(fzc_jcs, &resp, NULL) >= 0);
 		fzc_jid = ((struct nodeinfo *)resp->data)->id;
 		free(resp);
 		FUZZ_ASSERT(NgSendMsg(fzc_jcs, ".", NGM_GENERIC_COOKIE,
-		    NGM_LISTNODES, NULL, 0) >= 0);
+		                      NGM_LISTNODES, NULL, 0) >= 0);
 	}
 	FUZZ_ASSERT(NgAllocRecvMsg(fzc_jcs, &resp, NULL) >= 0);
 	nl = (struct namelist *)resp->data;
@@ -115,12 +102,12 @@ fzc_sweep(void)
 			continue;
 		snprintf(path, sizeof(path), "[%x]:", nl->nodeinfo[i].id);
 		(void)NgSendMsg(fzc_jcs, path, NGM_GENERIC_COOKIE, NGM_SHUTDOWN,
-		    NULL, 0);
+		                NULL, 0);
 	}
 	free(resp);
 	/* Whatever else reached the janitor meanwhile. */
 	while (NgPending(fzc_jcs) > 0 &&
-	    NgAllocRecvMsg(fzc_jcs, &resp, NULL) >= 0)
+	       NgAllocRecvMsg(fzc_jcs, &resp, NULL) >= 0)
 		free(resp);
 }
 
@@ -137,7 +124,8 @@ fzc_allowed(const struct ngctl_cmd *cmd, int ac, char **av)
 	for (int i = 1; i < ac; i++) {
 		if (cmd == &ngctl_cmd_write && strcmp(av[i], "-f") == 0)
 			return false;
-		if (cmd == &ngctl_cmd_dot && av[i][0] != '-')
+		if (cmd == &ngctl_cmd_dot &&
+		    (av[i][0] != '-' || av[i][1] == '\0'))
 			return false;
 	}
 	return true;
@@ -173,7 +161,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		if (ngctl_options(ac, av, "lna", on, &first))
 			FUZZ_ASSERT(first >= 1 && first <= ac);
-		if ((cmd = ngctl_find(av[0])) == NULL || !fzc_allowed(cmd, ac, av))
+		if ((cmd = ngctl_find(av[0])) == NULL ||
+		    !fzc_allowed(cmd, ac, av))
 			continue;
 		if (ngctl_run(&ng, ac, av) == NGCTL_QUIT)
 			break;

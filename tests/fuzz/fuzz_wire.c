@@ -3,8 +3,8 @@
  * frames through in-process connections (ngd_ctl_local/ngd_ctl_input),
  * so a whole graph with the fake interface backend answers them with no
  * socket (ngd's netdev.c follows interface renames through the fake
- * backend, as it would through the kernel).  Four clients: root's control and data connections, and a
- * user's (uid 65534), who may only read.
+ * backend, as it would through the kernel).  Four clients: root's control and
+ * data connections, and a user's (uid 65534), who may only read.
  *
  * Input: one flag byte (bit 0: the four say hello first, the data
  * connections attached to their control connection's node), then

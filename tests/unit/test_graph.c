@@ -638,6 +638,42 @@ test_socket(void)
 	ng_graph_free(g);
 }
 
+/*
+ * A loop of flooding nodes: two hubs joined twice, a third hook on each.
+ *
+ *      sock:a --- x [H1] p ======= p [H2] y --- sock:b
+ *                       q ======= q
+ *
+ * Each turn round the loop doubles the copies; the depth limit alone
+ * would allow 2^64 deliveries.  One frame may cause NG_MAX_SENDS (found
+ * by fuzz_bridge, where such a storm held ngd for good).
+ */
+static void
+test_storm(void)
+{
+	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1};
+	struct ng_graph *g = ngt_graph();
+	struct ng_node *sock = ngt_socket(g, &conn);
+	unsigned got;
+
+	CHECK_INT("storm/H1", ngt_mkpeer(sock, ".", "hub", "a", "x"), 0);
+	CHECK_INT("storm/H1 named", ngt_name(sock, "a", "H1"), 0);
+	CHECK_INT("storm/H2", ngt_mkpeer(sock, ".", "hub", "b", "y"), 0);
+	CHECK_INT("storm/H2 named", ngt_name(sock, "b", "H2"), 0);
+	CHECK_INT("storm/p", ngt_connect(sock, "H1:", "H2:", "p", "p"), 0);
+	CHECK_INT("storm/q", ngt_connect(sock, "H1:", "H2:", "q", "q"), 0);
+	(void)ngt_send_frame(sock, "a", m1, m1, 60);
+	got = ngt_count(&conn, "a") + ngt_count(&conn, "b");
+	CHECK("storm/one frame ends", got > 0 && got <= NG_MAX_SENDS);
+	ngt_clear(&conn);
+	CHECK_INT("storm/the next frame too",
+	          ngt_send_frame(sock, "b", m1, m1, 60) == 0 ||
+	              ngt_count(&conn, "a") <= NG_MAX_SENDS,
+	          1);
+	ngt_close(&conn);
+	ng_graph_free(g);
+}
+
 int
 main(void)
 {
@@ -648,5 +684,6 @@ main(void)
 	test_replies();
 	test_hub();
 	test_socket();
+	test_storm();
 	return ngt_done();
 }

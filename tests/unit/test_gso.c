@@ -241,6 +241,13 @@ main(void)
 	p->vh.gso_type = 3; /* UFO: IP fragmentation, not cut here */
 	CHECK_INT("UFO: EOPNOTSUPP", ng_pkt_segment(&p, 14, collect, &l),
 	    EOPNOTSUPP);
+	/* A gso_size no sender uses: 10,000 one-byte segments (found by
+	 * fuzz_bridge; tens of thousands of them held ngd for seconds). */
+	p = make_super(g, false, true);
+	p->vh.gso_size = 1;
+	CHECK_INT("gso_size 1: EINVAL", ng_pkt_segment(&p, 14, collect, &l),
+	    EINVAL);
+	CHECK_INT("gso_size 1: nothing out", l.n, 0);
 	ng_graph_free(g);
 
 	/*
