@@ -37,17 +37,17 @@ EOS
 for i in 0 1; do
 	ns=$([ $i = 0 ] && echo a || echo b)
 	ip link set ngeth$i netns $ns
-	ip -n $ns addr add 10.99.0.$((i + 1))/24 dev ngeth$i
+	ip -n $ns addr add 198.18.99.$((i + 1))/24 dev ngeth$i
 	ip -n $ns link set ngeth$i up
 done
-expect_rc "ping across the bridge" 0 quiet ip netns exec a ping -c 1 -W 2 10.99.0.2
+expect_rc "ping across the bridge" 0 quiet ip netns exec a ping -c 1 -W 2 198.18.99.2
 # Warm up: fill the table once (its memory is taken then), then measure
 # while as many again arrive, with a ping running throughout.
 half=$((macs / 2))
 f0=$(nfds)
 $py "$wire" macs br0: link2 "$half" 1 >/dev/null
 r0=$(rss)
-ip netns exec a ping -i 0.05 10.99.0.2 >"$tmp/ping.out" 2>&1 &
+ip netns exec a ping -i 0.05 198.18.99.2 >"$tmp/ping.out" 2>&1 &
 pinger=$!
 sleep 0.3
 t0=$(date +%s)
@@ -78,7 +78,7 @@ else
 	fail "... ping during the flood: ${recv:-0} of ${sent:-0}"
 	cat "$tmp/ping.out"
 fi
-expect_rc "... and after it" 0 quiet ip netns exec a ping -c 1 -W 2 10.99.0.2
+expect_rc "... and after it" 0 quiet ip netns exec a ping -c 1 -W 2 198.18.99.2
 # The bound is configurable (setmaxhosts).
 ngctl msg br0: reset
 ngctl msg br0: setmaxhosts 1000

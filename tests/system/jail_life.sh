@@ -2,8 +2,11 @@
 # How jails end, and that nothing they had outlives them: a jail without
 # persist ends with its last process and sends its interface home by
 # itself; a failing create undoes itself; stop.timeout; a jail whose
-# supervisor was killed is cleaned up by the next jail(8); and 100
-# create/remove cycles leave no namespace, mount, process or interface.
+# supervisor was killed is cleaned up by the next jail(8); a jail whose
+# namespace name was deleted by hand (`ip netns del`) lives on and still
+# ends cleanly; and 100 create/remove cycles (JAIL_CYCLES; make soak runs
+# 1000) leave no namespace, mount, process or interface, and ngd's file
+# descriptors and memory flat.
 source "$(dirname "$0")/../lib.sh"
 
 # quiet command...: its status only
@@ -116,6 +119,22 @@ expect "jail -r says not found" 'jail: "orphan" not found' "$(jail -r orphan 2>&
 expect_rc "ng_b came home all the same" 0 quiet ip link show ng_b
 expect "its record is gone" "" "$(ls /run/jail; ls /run/netns)"
 
+# --- its namespace deleted by hand ------------------------------------------------
+# `ip netns del` removes only the name: the jail's processes keep the
+# namespace, so the jail lives on, and removing it still sends its
+# interface home.
+jail -c name=nd vnet persist vnet.interface=ng_a
+expect_rc "ip netns del of a jail's namespace" 0 ip netns del nd
+expect_rc "the jail is still listed" 0 jls -c -j nd
+expect "jexec still enters it" "ng_a:" "$(jexec nd ip -o link show ng_a | cut -d' ' -f2)"
+expect "jail -r still removes it" "" "$(jail -r nd 2>&1)"
+expect_rc "ng_a came home from nd" 0 quiet ip link show ng_a
+jail -c name=nd2 vnet vnet.interface=ng_a 'exec.start=sleep 0.5 &'
+ip netns del nd2
+expect_rc "a jail without its name still ends by itself" 0 wait_gone nd2
+expect_rc "ng_a came home from nd2" 0 quiet ip link show ng_a
+expect "and nothing of them is left" "" "$(ls /run/jail; ls /run/netns)"
+
 # --- jails made at the same time --------------------------------------------------
 pids=()
 for i in 1 2 3 4 5 6; do jail -c name=par$i persist & pids+=($!); done
@@ -129,15 +148,24 @@ expect "the same name three times: one jail" 1 "$(jls -N | grep -c ' same ')"
 expect "and two clear errors" 2 "$(grep -c 'already exists' "$tmp/same")"
 jail -r same par1 par2 par3 par4 par5 par6 >/dev/null
 
-# --- 100 cycles -------------------------------------------------------------------
+# --- create/remove cycles ------------------------------------------------------------
+cycles=${JAIL_CYCLES:-100}
+nfds() { ls "/proc/$NGD_PID/fd" | wc -l; }
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$NGD_PID/status"; }
+f0=$(nfds) r0=$(rss)
 start=$(date +%s)
-for i in $(seq 100); do
+for i in $(seq "$cycles"); do
 	jail -c name=cy vnet persist vnet.interface=ng_a,ng_b host.hostname=cy ||
 	    { fail "create $i"; break; }
 	jexec cy true || { fail "jexec $i"; break; }
 	jail -r cy || { fail "remove $i"; break; }
 done
 secs=$(($(date +%s) - start))
-if [ "$secs" -lt 20 ]; then ok "100 cycles in ${secs}s"; else fail "100 cycles took ${secs}s"; fi
+if [ "$secs" -lt $((cycles / 5)) ]; then ok "$cycles cycles in ${secs}s"; else fail "$cycles cycles took ${secs}s"; fi
+f1=$(nfds) r1=$(rss)
+echo "# $cycles jail cycles: ngd file descriptors: $f0 -> $f1"
+echo "# $cycles jail cycles: ngd RSS: $r0 -> $r1 KB"
+expect "ngd's descriptors flat over the cycles" "$f0" "$f1"
+if [ $((r1 - r0)) -lt 512 ]; then ok "ngd's memory flat over the cycles (+$((r1 - r0)) KB)"; else fail "ngd grew $((r1 - r0)) KB over $cycles jail cycles"; fi
 expect "nothing is left behind" "$before" "$(snapshot)"
 finish
