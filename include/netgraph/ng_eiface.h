@@ -23,6 +23,10 @@ enum {
 	NGM_EIFACE_GET_IFNAME = 1, /* reply: interface name, NUL-terminated */
 	NGM_EIFACE_GET_IFADDRS,    /* reply: struct ng_eiface_ifaddrs */
 	NGM_EIFACE_SET,            /* arg: 6-byte Ethernet address */
+	/* Linux: the interface into a network namespace, made anew there
+	 * with its name and MAC; arg: NUL-terminated namespace ("" ngd's
+	 * own, a /run/netns name or jail name, or a path) */
+	NGM_EIFACE_VNET = 64,
 };
 
 /*

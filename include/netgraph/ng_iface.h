@@ -26,6 +26,8 @@ enum {
 	NGM_IFACE_POINT2POINT,    /* EBUSY while the interface is up */
 	NGM_IFACE_BROADCAST,      /* EBUSY while the interface is up */
 	NGM_IFACE_GET_IFINDEX,    /* reply: uint32 interface index */
+	/* Linux: the interface into a network namespace (see ng_eiface.h) */
+	NGM_IFACE_VNET = 64,
 };
 
 #endif

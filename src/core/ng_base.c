@@ -1190,6 +1190,13 @@ ng_netdev_gone(struct ng_node *node)
 }
 
 void
+ng_netdev_vnet_home(struct ng_node *node)
+{
+	if (ng_node_valid(node) && node->type->netdev != NULL)
+		ng_ifdev_vnet_home(node);
+}
+
+void
 ng_netdev_sync_name(struct ng_node *node)
 {
 	if (ng_node_valid(node) && node->type->netdev != NULL)

@@ -155,6 +155,13 @@ struct ng_netdev_ops {
 	 * wherever it lives (iface: getifindex, point2point).  May be NULL. */
 	int (*get_info)(void *be, struct ng_netdev *dev, uint32_t *ifindex,
 	    bool *up);
+	/* The device made anew, named ifname with mac, in the network
+	 * namespace netns names ("" ngd's own, a path, or a name under
+	 * /run/netns); the old one goes.  *newdevp = dev if it is there
+	 * already.  May be NULL (the vnet message is then EOPNOTSUPP). */
+	int (*vnet)(void *be, struct ng_netdev *dev, const char *netns,
+	    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
+	    struct ng_node *node, struct ng_netdev **newdevp);
 	/* Host identity for stable MACs (e.g. /etc/machine-id); may be NULL. */
 	const char *machine_id;
 };
@@ -340,10 +347,16 @@ int ng_ifdev_set_mac(struct ng_node *node, struct ng_ifdev *d,
 int ng_ifdev_xmit(struct ng_node *node, struct ng_ifdev *d,
     const struct ng_pkt *pkt);
 bool ng_ifdev_name_valid(const char *name);
+/* The interface into the network namespace netns (the vnet message). */
+int ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns);
+/* The same, from a vnet message (its argument checked). */
+int ng_ifdev_vnet_msg(struct ng_node *node, struct ng_ifdev *d,
+    const struct ng_mesg *msg);
 /* Type methods, shared: ".renamed = ng_ifdev_renamed". */
 void ng_ifdev_renamed(struct ng_node *node, const char *oldname);
 void ng_ifdev_sync(struct ng_node *node);
 void ng_ifdev_gone(struct ng_node *node);
+void ng_ifdev_vnet_home(struct ng_node *node);
 
 /* --- interface-backed nodes -------------------------------------------- */
 
@@ -351,6 +364,8 @@ void ng_ifdev_gone(struct ng_node *node);
 void ng_netdev_input(struct ng_node *node, struct ng_pkt **pkt);
 /* The interface vanished; the node re-creates it. */
 void ng_netdev_gone(struct ng_node *node);
+/* The namespace the interface was placed in lost its name: home. */
+void ng_netdev_vnet_home(struct ng_node *node);
 /* Poll the interface's name and follow an OS-side rename (DESIGN 2). */
 void ng_netdev_sync_name(struct ng_node *node);
 

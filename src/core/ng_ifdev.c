@@ -192,6 +192,56 @@ ng_ifdev_xmit(struct ng_node *node, struct ng_ifdev *d,
 	return ops->xmit(be, d->dev, pkt);
 }
 
+int
+ng_ifdev_vnet_msg(struct ng_node *node, struct ng_ifdev *d,
+    const struct ng_mesg *msg)
+{
+	if (msg->header.arglen == 0 ||
+	    memchr(msg->data, '\0', msg->header.arglen) == NULL)
+		return EINVAL;
+	return ng_ifdev_vnet(node, d, msg->data);
+}
+
+int
+ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
+{
+	const struct ng_netdev_ops *ops;
+	struct ng_netdev *nd;
+	void *be;
+	int error;
+
+	if (d->dev == NULL)
+		return ENXIO;
+	ops = ng_ifdev_ops(node, &be);
+	if (ops->vnet == NULL)
+		return EOPNOTSUPP;
+	ng_ifdev_sync(node); /* the name and MAC it has now */
+	error = ops->vnet(be, d->dev, netns, d->kind, d->ifname,
+	    d->kind == NG_NETDEV_TAP ? d->mac : NULL, node, &nd);
+	if (error != 0 || nd == d->dev)
+		return error;
+	d->dev = nd;
+	(void)ops->set_carrier(be, d->dev, d->carrier);
+	return 0;
+}
+
+/* Its namespace's name went: the interface comes back to ngd's. */
+void
+ng_ifdev_vnet_home(struct ng_node *node)
+{
+	struct ng_ifdev *d = ng_ifdev_of(node);
+	int error;
+
+	if (d == NULL || d->dev == NULL)
+		return;
+	error = ng_ifdev_vnet(node, d, "");
+	ng_log(node->graph, error != 0 ? LOG_ERR : LOG_INFO,
+	    "%s: the namespace of interface %s lost its name; %s%s",
+	    node->name, d->ifname,
+	    error != 0 ? "it stays there: " : "it is back home",
+	    error != 0 ? strerror(error) : "");
+}
+
 /* The node was renamed: the interface follows while the two agreed. */
 void
 ng_ifdev_renamed(struct ng_node *node, const char *oldname)

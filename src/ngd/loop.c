@@ -135,6 +135,10 @@ ngd_loop_run(struct ng_graph *g, volatile bool *stop)
 	while (!*stop) {
 		int64_t next = ng_timers_run(g);
 		int n, timeout = next < 0 ? -1 : (int)(next > 60000 ? 60000 : next);
+		int due = ngd_netdev_retired_due();
+
+		if (due >= 0 && (timeout < 0 || due < timeout))
+			timeout = due;
 
 		/*
 		 * Right after traffic, an answer usually follows within tens
@@ -163,6 +167,7 @@ ngd_loop_run(struct ng_graph *g, volatile bool *stop)
 				io->fn(io->arg, evs[i].events);
 		}
 		ngd_loop_reap();
+		ngd_netdev_reap(false);
 	}
 	return 0;
 }

@@ -5,8 +5,21 @@
  * fd, so the interface may move to any namespace and keep working; name
  * changes are made in whatever namespace the interface lives in
  * (TUNGETDEVNETNS).  Per frame: one readv in, one writev out.
+ *
+ * Placing an interface in another namespace (the vnet message): moving a
+ * device costs the kernel a full RCU grace period (~16 ms here), and so
+ * does deleting one; making one costs little.  So the device is made
+ * anew inside the target namespace, with the same name and MAC, and the
+ * old one, renamed and put in ngd's "retired" interface group, is
+ * deleted together with every other retired one by a single RTM_DELLINK
+ * once no more arrive for a moment (NGD_RETIRE_MS): one grace period for
+ * any number of them.  A device made inside a namespace holds that
+ * namespace (through ngd's fd) for as long as it lives, so it follows
+ * the namespace's name: when /run/netns/NAME goes (ip netns del, jail
+ * -r), the interface comes home and the namespace is free to go.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -18,10 +31,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "ngd.h"
 
@@ -32,12 +50,26 @@
 
 #define NGD_RX_BATCH 64 /* frames read per wakeup before yielding */
 
+#define NGD_RETIRE_MS 20      /* quiet time before retired devices go */
+#define NGD_RETIRE_MAX 1024   /* or as soon as this many wait */
+
 struct ng_netdev {
 	struct ngd_io io;
 	struct ng_node *node;
 	enum ng_netdev_kind kind;
+	bool retired;             /* waiting in the retired list */
+	struct ng_netdev *next;   /* retired list, or placed list */
+	char netns[NAME_MAX + 1]; /* made in /run/netns/<this> ("": ngd's) */
 };
 
+#define NGD_NETNS_DIR "/run/netns"
+
+static struct ng_netdev *ngd_placed; /* devices made in a named netns */
+static struct ngd_io ngd_netns_watch = {.fd = -1}; /* inotify on it */
+static struct ng_netdev *ngd_retired; /* devices waiting to be deleted */
+static unsigned ngd_nretired;
+static unsigned ngd_retire_seq;
+static uint64_t ngd_retired_ms;       /* when the last one was retired */
 static int ngd_own_netns = -1; /* ngd's network namespace */
 static int ngd_sock = -1;      /* ioctl socket in ngd's namespace */
 static char ngd_machine_id[64];
@@ -67,9 +99,13 @@ ngd_netdev_init(void)
 	return 0;
 }
 
+static void ngd_netdev_flush_retired(bool final);
+
 void
 ngd_netdev_fini(void)
 {
+	ngd_netdev_flush_retired(true);
+	ngd_loop_close(&ngd_netns_watch);
 	if (ngd_sock >= 0)
 		close(ngd_sock);
 	if (ngd_own_netns >= 0)
@@ -83,6 +119,8 @@ ngd_netdev_event(void *arg, uint32_t events)
 	struct ng_netdev *dev = arg;
 	struct ng_graph *g = dev->node->graph;
 
+	if (dev->retired)
+		return; /* an event of this pass from before it retired */
 	ngd_loop_traffic();
 	for (int i = 0; i < NGD_RX_BATCH; i++) {
 		struct ng_pkt *pkt = ng_pkt_alloc(g);
@@ -116,8 +154,40 @@ ngd_netdev_event(void *arg, uint32_t events)
 	(void)events;
 }
 
+static void
+ngd_netdev_home(void)
+{
+	if (setns(ngd_own_netns, CLONE_NEWNET) < 0) {
+		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
+		    strerror(errno));
+		abort(); /* serving another namespace's graph would be worse */
+	}
+}
+
+/*
+ * /dev/net/tun opened in the namespace nsfd (-1: ngd's own): the device
+ * it makes lives there.  EEXIST if an interface named ifname does.
+ */
 static int
-ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
+ngd_netdev_open_tun(int nsfd, const char *ifname, int *fdp)
+{
+	int error = 0;
+
+	*fdp = -1;
+	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
+		return errno; /* EINVAL: not a network namespace */
+	if (nsfd >= 0 && if_nametoindex(ifname) != 0)
+		error = EEXIST; /* TUNSETIFF would attach to a TAP of that name */
+	else if ((*fdp = open("/dev/net/tun",
+	              O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
+		error = errno;
+	if (nsfd >= 0)
+		ngd_netdev_home();
+	return error;
+}
+
+static int
+ngd_netdev_create_at(int nsfd, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	struct ng_netdev *dev;
@@ -126,11 +196,9 @@ ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	    TUN_F_TSO_ECN;
 	int fd, error;
 
-	(void)be;
 	*devp = NULL;
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
+	if ((error = ngd_netdev_open_tun(nsfd, ifname, &fd)) != 0)
+		return error;
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_NO_PI | IFF_VNET_HDR |
 	    (kind == NG_NETDEV_TAP ? IFF_TAP : IFF_TUN);
@@ -172,13 +240,46 @@ fail:
 }
 
 static void
+ngd_netdev_unplace(struct ng_netdev *dev)
+{
+	struct ng_netdev **pp;
+
+	if (dev->netns[0] == '\0')
+		return;
+	for (pp = &ngd_placed; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == dev) {
+			*pp = dev->next;
+			break;
+		}
+	dev->netns[0] = '\0';
+	dev->next = NULL;
+}
+
+static int
+ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
+    const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
+{
+	(void)be;
+	return ngd_netdev_create_at(-1, kind, ifname, mac, node, devp);
+}
+
+static void
+ngd_netdev_close(struct ng_netdev *dev)
+{
+	ngd_netdev_unplace(dev);
+	ngd_loop_close(&dev->io); /* a non-persistent TAP dies with its fd */
+	ngd_loop_defer_free(dev);
+}
+
+static void ngd_netdev_retire(struct ng_netdev *dev);
+
+/* Deleted with the next batch where it can be (see the top). */
+static void
 ngd_netdev_destroy(void *be, struct ng_netdev *dev)
 {
 	(void)be;
-	if (dev == NULL)
-		return;
-	ngd_loop_close(&dev->io); /* a non-persistent TAP dies with its fd */
-	ngd_loop_defer_free(dev);
+	if (dev != NULL)
+		ngd_netdev_retire(dev);
 }
 
 static int
@@ -267,11 +368,7 @@ ngd_netdev_sock(struct ng_netdev *dev, int *sp)
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		error = errno;
-	if (setns(ngd_own_netns, CLONE_NEWNET) < 0) {
-		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
-		    strerror(errno));
-		abort(); /* serving another namespace's graph would be worse */
-	}
+	ngd_netdev_home();
 	close(nsfd);
 	*sp = s;
 	return error;
@@ -351,11 +448,7 @@ ngd_netdev_get_addrs(void *be, struct ng_netdev *dev,
 	}
 	if (getifaddrs(&ifa) < 0)
 		error = errno;
-	if (setns(ngd_own_netns, CLONE_NEWNET) < 0) {
-		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
-		    strerror(errno));
-		abort(); /* serving another namespace's graph would be worse */
-	}
+	ngd_netdev_home();
 	close(nsfd);
 	if (error != 0)
 		return error;
@@ -490,6 +583,288 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 	return error;
 }
 
+/* --- placing an interface in another namespace ------------------------- */
+
+static uint64_t
+ngd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ngd's group for retired devices: its own, so no one else's go too. */
+static uint32_t
+ngd_retire_group(void)
+{
+	return 0x6e670000u | ((uint32_t)getpid() & 0xffff);
+}
+
+static int ngd_netns_watch_start(void);
+
+/* One rtnetlink request in ngd's namespace, acknowledged: 0 or errno. */
+static int
+ngd_rtnl(uint16_t type, uint16_t flags, int ifindex, const char *newname,
+    uint32_t group)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[64];
+	} req;
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+	} ack;
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct rtattr *rta;
+	ssize_t n;
+	int s, error;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	req.nh.nlmsg_type = type;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	req.ifi.ifi_family = AF_UNSPEC;
+	req.ifi.ifi_index = ifindex;
+	if (newname != NULL) { /* down, so that it may be renamed */
+		req.ifi.ifi_change = IFF_UP;
+		rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+		rta->rta_type = IFLA_IFNAME;
+		rta->rta_len = RTA_LENGTH(strlen(newname) + 1);
+		memcpy(RTA_DATA(rta), newname, strlen(newname) + 1);
+		req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	}
+	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	rta->rta_type = IFLA_GROUP;
+	rta->rta_len = RTA_LENGTH(sizeof(group));
+	memcpy(RTA_DATA(rta), &group, sizeof(group));
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s < 0)
+		return errno;
+	if (sendto(s, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
+	        sizeof(sa)) < 0) {
+		error = errno;
+		close(s);
+		return error;
+	}
+	n = recv(s, &ack, sizeof(ack), 0);
+	error = n < 0 ? errno : 0;
+	close(s);
+	if (error != 0)
+		return error;
+	if (n < (ssize_t)sizeof(ack) || ack.nh.nlmsg_type != NLMSG_ERROR)
+		return EPROTO;
+	return -ack.err.error;
+}
+
+/* Whether the namespace file fd and the device's namespace are ngd's. */
+static bool
+ngd_netns_is_own(int fd)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && fstat(ngd_own_netns, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Delete every retired device at once (one RCU grace period). */
+static void
+ngd_netdev_flush_retired(bool final)
+{
+	struct ng_netdev *dev;
+
+	if (ngd_retired == NULL)
+		return;
+	if (ngd_rtnl(RTM_DELLINK, 0, 0, NULL, ngd_retire_group()) != 0 &&
+	    ngd_nretired > 0)
+		ngd_log(LOG_DEBUG, "retired interfaces: group delete failed; "
+		    "closing them one by one");
+	while ((dev = ngd_retired) != NULL) {
+		ngd_retired = dev->next;
+		close(dev->io.fd); /* what the group delete missed goes now */
+		dev->io.fd = -1;  /* events of this pass for it are skipped */
+		if (final)
+			free(dev);
+		else
+			ngd_loop_defer_free(dev);
+	}
+	ngd_nretired = 0;
+}
+
+int
+ngd_netdev_retired_due(void)
+{
+	uint64_t now;
+
+	if (ngd_retired == NULL)
+		return -1;
+	now = ngd_now_ms();
+	if (ngd_nretired >= NGD_RETIRE_MAX ||
+	    now - ngd_retired_ms >= NGD_RETIRE_MS)
+		return 0;
+	return (int)(NGD_RETIRE_MS - (now - ngd_retired_ms));
+}
+
+void
+ngd_netdev_reap(bool now)
+{
+	if (now || ngd_netdev_retired_due() == 0)
+		ngd_netdev_flush_retired(false);
+}
+
+/*
+ * The device goes: at once where it is not in ngd's namespace or cannot
+ * join the group, else renamed out of the way (its name is free again
+ * at once) and deleted with the next batch.
+ */
+static void
+ngd_netdev_retire(struct ng_netdev *dev)
+{
+	struct ifreq ifr;
+	char name[IFNAMSIZ];
+	int nsfd, own;
+
+	ngd_netdev_unplace(dev);
+	memset(&ifr, 0, sizeof(ifr));
+	nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS);
+	own = nsfd >= 0 && ngd_netns_is_own(nsfd);
+	if (nsfd >= 0)
+		close(nsfd);
+	if (own && ioctl(dev->io.fd, TUNGETIFF, &ifr) == 0) {
+		snprintf(name, sizeof(name), "ngret%u", ngd_retire_seq++ % 100000000u);
+		if (ngd_rtnl(RTM_NEWLINK, 0, (int)if_nametoindex(ifr.ifr_name),
+		        name, ngd_retire_group()) == 0) {
+			ngd_loop_del(&dev->io);
+			dev->retired = true;
+			dev->next = ngd_retired;
+			ngd_retired = dev;
+			ngd_nretired++;
+			ngd_retired_ms = ngd_now_ms();
+			return;
+		}
+	}
+	ngd_netdev_close(dev);
+}
+
+/*
+ * vnet: the node's interface made anew in the namespace netns names (""
+ * or "." ngd's own, else a name under /run/netns, where jails appear
+ * too), with the same name and MAC; the old one retired.  Already there:
+ * nothing changes.
+ */
+static int
+ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
+    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
+    struct ng_node *node, struct ng_netdev **devp)
+{
+	struct ng_netdev *nd;
+	struct stat cur, want;
+	char path[PATH_MAX];
+	int nsfd = -1, curfd, error;
+
+	(void)be;
+	*devp = dev;
+	if (netns[0] == '\0' || strcmp(netns, ".") == 0)
+		nsfd = dup(ngd_own_netns);
+	else if (strchr(netns, '/') != NULL || strcmp(netns, "..") == 0 ||
+	         strlen(netns) > NAME_MAX)
+		return EINVAL;
+	else {
+		snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", netns);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (nsfd < 0)
+		return errno;
+	if (!ngd_netns_is_own(nsfd) &&
+	    (error = ngd_netns_watch_start()) != 0) {
+		close(nsfd);
+		return error;
+	}
+	curfd = ioctl(dev->io.fd, TUNGETDEVNETNS);
+	if (curfd >= 0 && fstat(curfd, &cur) == 0 && fstat(nsfd, &want) == 0 &&
+	    cur.st_dev == want.st_dev && cur.st_ino == want.st_ino) {
+		close(curfd);
+		close(nsfd);
+		return 0; /* already there */
+	}
+	if (curfd >= 0)
+		close(curfd);
+	if (ngd_netns_is_own(nsfd)) {
+		/* A retired namesake may still hold the name here. */
+		ngd_netdev_flush_retired(false);
+		close(nsfd);
+		nsfd = -1;
+	}
+	error = ngd_netdev_create_at(nsfd, kind, ifname, mac, node, &nd);
+	if (nsfd >= 0)
+		close(nsfd);
+	if (error != 0)
+		return error;
+	ngd_netdev_retire(dev);
+	if (nsfd >= 0) {
+		snprintf(nd->netns, sizeof(nd->netns), "%s", netns);
+		nd->next = ngd_placed;
+		ngd_placed = nd;
+	}
+	*devp = nd;
+	return 0;
+}
+
+/* A name left /run/netns: its interfaces come home. */
+static void
+ngd_netns_event(void *arg, uint32_t events)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	(void)arg;
+	(void)events;
+	while ((n = read(ngd_netns_watch.fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			struct ng_netdev *dev;
+
+			p += sizeof(*ev) + ev->len;
+			if (ev->len == 0)
+				continue;
+			for (;;) {
+				for (dev = ngd_placed; dev != NULL; dev = dev->next)
+					if (strcmp(dev->netns, ev->name) == 0)
+						break;
+				if (dev == NULL)
+					break;
+				ngd_netdev_unplace(dev); /* once, even if it stays */
+				ng_netdev_vnet_home(dev->node);
+			}
+		}
+	}
+}
+
+static int
+ngd_netns_watch_start(void)
+{
+	if (ngd_netns_watch.fd >= 0)
+		return 0;
+	ngd_netns_watch.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ngd_netns_watch.fd < 0)
+		return errno;
+	ngd_netns_watch.fn = ngd_netns_event;
+	if (inotify_add_watch(ngd_netns_watch.fd, NGD_NETNS_DIR,
+	        IN_DELETE | IN_MOVED_FROM) < 0 ||
+	    ngd_loop_add(&ngd_netns_watch, EPOLLIN) != 0) {
+		int error = errno;
+
+		close(ngd_netns_watch.fd);
+		ngd_netns_watch.fd = -1;
+		return error;
+	}
+	return 0;
+}
+
 const struct ng_netdev_ops ngd_netdev_ops = {
 	.create = ngd_netdev_create,
 	.destroy = ngd_netdev_destroy,
@@ -502,5 +877,6 @@ const struct ng_netdev_ops ngd_netdev_ops = {
 	.name_in_use = ngd_netdev_name_in_use,
 	.get_addrs = ngd_netdev_get_addrs,
 	.get_info = ngd_netdev_get_info,
+	.vnet = ngd_netdev_vnet,
 	.machine_id = ngd_machine_id,
 };

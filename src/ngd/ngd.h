@@ -65,6 +65,10 @@ extern const struct ng_netdev_ops ngd_netdev_ops;
 int ngd_netdev_init(void);
 void ngd_netdev_fini(void);
 /* Called before each control message: follow OS-side renames. */
+/* Retired interfaces (vnet): ms until the batch is due (-1: none), and
+ * delete the batch if due (or now). */
+int ngd_netdev_retired_due(void);
+void ngd_netdev_reap(bool now);
 unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
 /* Send a client's message with the interface names it may see current. */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,

@@ -3,7 +3,8 @@
  * hook "ether" (spec §9.2, DESIGN decisions 1-4).  On Linux the interface
  * is a TAP device ngethN made through the netdev backend; the node keeps
  * it wherever it is moved.  Messages: getifname, set (MAC), getifaddrs
- * (the interface's IPv4 and IPv6 addresses, in a form ASCII can show).
+ * (the interface's IPv4 and IPv6 addresses, in a form ASCII can show),
+ * vnet (Linux: the interface into another network namespace).
  * Node and interface names follow each other while they agree.
  * Does not die when hookless; shutdown destroys the interface.
  */
@@ -192,6 +193,8 @@ ng_eiface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			return EINVAL;
 		return ng_ifdev_set_mac(node, &priv->ifd,
 		    (const uint8_t *)msg->data);
+	case NGM_EIFACE_VNET:
+		return ng_ifdev_vnet_msg(node, &priv->ifd, msg);
 	}
 	return EINVAL;
 }
@@ -218,6 +221,7 @@ static const struct ng_cmdlist ng_eiface_cmds[] = {
 	{E, NGM_EIFACE_GET_IFADDRS, "getifaddrs", NULL,
 	    &ng_eiface_ifaddrs_parse_type},
 	{E, NGM_EIFACE_SET, "set", &ng_parse_enaddr_type, NULL},
+	{E, NGM_EIFACE_VNET, "vnet", &ng_parse_string_type, NULL},
 	{0, 0, NULL, NULL, NULL},
 };
 #undef E

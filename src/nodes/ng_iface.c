@@ -181,6 +181,8 @@ ng_iface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		 * Linux cannot change that flag, so there is nothing to
 		 * do but refuse while up, as FreeBSD does. */
 		return up ? EBUSY : 0;
+	case NGM_IFACE_VNET:
+		return ng_ifdev_vnet_msg(node, &priv->ifd, msg);
 	}
 	return EINVAL;
 }
@@ -204,6 +206,7 @@ static const struct ng_cmdlist ng_iface_cmds[] = {
 	{I, NGM_IFACE_POINT2POINT, "point2point", NULL, NULL},
 	{I, NGM_IFACE_BROADCAST, "broadcast", NULL, NULL},
 	{I, NGM_IFACE_GET_IFINDEX, "getifindex", NULL, &ng_parse_uint32_type},
+	{I, NGM_IFACE_VNET, "vnet", &ng_parse_string_type, NULL},
 	{0, 0, NULL, NULL, NULL},
 };
 #undef I

@@ -464,6 +464,9 @@ static const struct golden goldens[] = {
     {"eiface", "getifname", 'r', "\"ngeth0\"", 0},
     {"eiface", "set", 'a', "02:00:00:00:00:01", 0},
     {"eiface", "set", 'a', "zz", EINVAL},
+    {"eiface", "vnet", 'a', "\"jail1\"", 0},
+    {"eiface", "vnet", 'a', "\"\"", 0},
+    {"eiface", "vnet", 'a', "jail1", EINVAL},
     {"eiface", "getifaddrs", 'r',
      "{ numAddrs=2 addrs=[ { addr=198.51.100.1 prefixlen=24 } { addr=fe80::1 "
      "prefixlen=64 } ] }", 0},
@@ -522,6 +525,7 @@ static const struct golden goldens[] = {
      0},
     {"iface", "getifname", 'r', "\"ng0\"", 0},
     {"iface", "getifindex", 'r', "7", 0},
+    {"iface", "vnet", 'a', "\"lab\"", 0},
     {"pipe", "getstats", 'r',
      "{ downstream={ FwdOctets=1500 FwdFrames=1 } upstream={ "
      "queueDropOctets=3000 queueDropFrames=2 delayDropOctets=100 "

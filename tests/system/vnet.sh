@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The vnet message (a Linux extension of eiface and iface): the node's
+# interface is made anew inside another network namespace -- by its
+# /run/netns name, which jails have too -- keeping its name, MAC, node
+# and hooks, and the old one is deleted with others in one batch.  When
+# the name goes (ip netns del, jail -r) the interface comes home.
+# Errors: ENOENT (no such namespace), EINVAL (not a namespace, or not a
+# name), EEXIST (the name is taken there).
+source "$(dirname "$0")/../lib.sh"
+start_ngd
+ip netns add a
+ip netns add b
+trap 'jail -q -r vj 2>/dev/null; ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; stop_ngd' EXIT
+
+# mac IFNAME [ip args]: its Ethernet address
+mac() { local i=$1; shift; ip "$@" -o link show dev "$i" | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p'; }
+# links [ip args]: the interface names in a namespace, lo left out
+links() { ip "$@" -o link show | cut -d' ' -f2 | tr -d : | grep -v '^lo$' | tr '\n' ' '; }
+# settled: until ngd's retired interfaces are gone (at most 2 s)
+settled() {
+	for _ in $(seq 100); do
+		ip -o link show | grep -q ngret || return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl -f - <<'EOS'
+mkpeer ngeth0: bridge ether link0
+name ngeth0:ether br0
+connect br0: ngeth1: link1 ether
+EOS
+m0=$(mac ngeth0)
+expect_rc "vnet into a" 0 ngctl msg ngeth0: vnet '"a"'
+expect_rc "vnet into b" 0 ngctl msg ngeth1: vnet '"b"'
+expect "ngeth0 lives in a" "ngeth0 " "$(links -n a)"
+expect "ngeth1 lives in b" "ngeth1 " "$(links -n b)"
+expect "with the MAC it had" "$m0" "$(mac ngeth0 -n a)"
+expect_rc "the old ones are deleted" 0 settled
+expect "nothing is left in ngd's namespace" "" "$(links)"
+expect "nodes and hooks are as they were" "ngeth0 1 ngeth1 1" \
+    "$(ngctl list | awk '$2 ~ /^ngeth/ { printf "%s%s %s", sep, $2, $9; sep = " " }')"
+ip -n a addr add 198.18.7.1/24 dev ngeth0
+ip -n b addr add 198.18.7.2/24 dev ngeth1
+ip -n a link set ngeth0 up
+ip -n b link set ngeth1 up
+expect "carrier follows the hook there too" "1" "$(ip netns exec a cat /sys/class/net/ngeth0/carrier)"
+expect_rc "a pings b through the bridge" 0 quiet ip netns exec a ping -c 2 -W 2 198.18.7.2
+expect "getifaddrs reads it where it is" "198.18.7.2" \
+    "$(ngctl msg ngeth1: getifaddrs | grep -o '198\.18\.7\.2')"
+
+expect_rc "vnet where it is already changes nothing" 0 ngctl msg ngeth0: vnet '"a"'
+expect "... it keeps its address" "inet" "$(ip -n a -o -4 addr show dev ngeth0 | awk '{ print $3 }')"
+expect "no such namespace" "ngctl: send msg: No such file or directory" \
+    "$(ngctl msg ngeth0: vnet '"nosuch"' 2>&1)"
+expect "a name with a slash" "ngctl: send msg: Invalid argument" \
+    "$(ngctl msg ngeth0: vnet '"../a"' 2>&1)"
+expect "a path" "ngctl: send msg: Invalid argument" \
+    "$(ngctl msg ngeth0: vnet '"/run/netns/b"' 2>&1)"
+touch /run/netns/plain
+expect "a file that is no namespace" "ngctl: send msg: Invalid argument" \
+    "$(ngctl msg ngeth0: vnet '"plain"' 2>&1)"
+rm /run/netns/plain
+ip -n b tuntap add ngeth0 mode tap
+expect "the name is taken there" "ngctl: send msg: File exists" \
+    "$(ngctl msg ngeth0: vnet '"b"' 2>&1)"
+ip -n b link del ngeth0
+expect "... and it stayed where it was" "ngeth0 " "$(links -n a)"
+
+# A name change follows the interface wherever it went.
+expect_rc "rename the node" 0 ngctl name ngeth1: web
+expect "the interface in b follows" "web " "$(links -n b)"
+expect_rc "back home with \"\"" 0 ngctl msg web: vnet '""'
+expect "web is home" "web " "$(links)"
+expect "and gone from b" "" "$(links -n b)"
+
+# Into a jail, by the jail's name; when the jail goes, the interface is
+# re-created at home (it was not one of the jail's vnet.interfaces).
+jail -c name=vj vnet persist
+expect_rc "vnet into a jail" 0 ngctl msg web: vnet '"vj"'
+expect "the jail has it" "web " "$(jexec vj ip -o link show | cut -d' ' -f2 | tr -d : | grep -v '^lo$' | tr '\n' ' ')"
+jail -r vj
+for _ in $(seq 100); do ip link show web >/dev/null 2>&1 && break; sleep 0.02; done
+expect_rc "after jail -r it is back home" 0 quiet ip link show web
+
+# ip netns del: the name goes, the interface comes home.
+ngctl msg web: vnet '"b"'
+settled
+sleep 0.3 # ngctl's connection closed too
+nfds=$(ls /proc/"$NGD_PID"/fd | wc -l)
+ip netns del b
+for _ in $(seq 100); do ip link show web >/dev/null 2>&1 && break; sleep 0.02; done
+expect_rc "after ip netns del b, web is home" 0 quiet ip link show web
+expect "ngd holds no more descriptors (nothing of b)" "$nfds" "$(ls /proc/"$NGD_PID"/fd | wc -l)"
+ip netns add b
+
+# iface (TUN) too.
+ngctl mkpeer iface inet inet
+expect_rc "iface vnet" 0 ngctl msg ng0: vnet '"b"'
+expect "ng0 lives in b" "ng0 " "$(links -n b)"
+
+# Many at once: every old interface goes, and SIGTERM takes the rest.
+for i in $(seq 2 41); do echo "mkpeer br0: eiface link$i ether"; echo "msg br0:link$i vnet \"a\""; done >"$tmp/many"
+expect_rc "40 eifaces made and sent into a by one script" 0 ngctl -f "$tmp/many"
+expect "40 more in a" 41 "$(links -n a | wc -w)"
+stop_ngd
+expect "after SIGTERM nothing is left here" "" "$(links)"
+expect "nor there" "" "$(links -n a)$(links -n b)"
+finish
