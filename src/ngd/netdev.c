@@ -260,6 +260,9 @@ ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	(void)be;
+	/* A retired device (vnet) may still hold the name here. */
+	if (ngd_retired != NULL && if_nametoindex(ifname) != 0)
+		ngd_netdev_flush_retired(false);
 	return ngd_netdev_create_at(-1, kind, ifname, mac, node, devp);
 }
 
@@ -271,7 +274,7 @@ ngd_netdev_close(struct ng_netdev *dev)
 	ngd_loop_defer_free(dev);
 }
 
-static void ngd_netdev_retire(struct ng_netdev *dev);
+static void ngd_netdev_retire(struct ng_netdev *dev, bool rename);
 
 /* Deleted with the next batch where it can be (see the top). */
 static void
@@ -279,7 +282,7 @@ ngd_netdev_destroy(void *be, struct ng_netdev *dev)
 {
 	(void)be;
 	if (dev != NULL)
-		ngd_netdev_retire(dev);
+		ngd_netdev_retire(dev, true);
 }
 
 static int
@@ -718,11 +721,12 @@ ngd_netdev_reap(bool now)
 
 /*
  * The device goes: at once where it is not in ngd's namespace or cannot
- * join the group, else renamed out of the way (its name is free again
- * at once) and deleted with the next batch.
+ * join the group, else deleted with the next batch; renamed out of the
+ * way first if rename (so its name is free again at once: the node and
+ * its name are gone).
  */
 static void
-ngd_netdev_retire(struct ng_netdev *dev)
+ngd_netdev_retire(struct ng_netdev *dev, bool rename)
 {
 	struct ifreq ifr;
 	char name[IFNAMSIZ];
@@ -737,7 +741,7 @@ ngd_netdev_retire(struct ng_netdev *dev)
 	if (own && ioctl(dev->io.fd, TUNGETIFF, &ifr) == 0) {
 		snprintf(name, sizeof(name), "ngret%u", ngd_retire_seq++ % 100000000u);
 		if (ngd_rtnl(RTM_NEWLINK, 0, (int)if_nametoindex(ifr.ifr_name),
-		        name, ngd_retire_group()) == 0) {
+		        rename ? name : NULL, ngd_retire_group()) == 0) {
 			ngd_loop_del(&dev->io);
 			dev->retired = true;
 			dev->next = ngd_retired;
@@ -804,7 +808,8 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		close(nsfd);
 	if (error != 0)
 		return error;
-	ngd_netdev_retire(dev);
+	/* The node keeps the name: home holds it until the batch goes. */
+	ngd_netdev_retire(dev, false);
 	if (nsfd >= 0) {
 		snprintf(nd->netns, sizeof(nd->netns), "%s", netns);
 		nd->next = ngd_placed;
