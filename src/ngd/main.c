@@ -113,6 +113,7 @@ main(int argc, char **argv)
 	};
 	struct ngd_io sigio = {.fd = -1, .fn = ngd_signal};
 	struct ng_graph *g;
+	struct rlimit rl;
 	gid_t gid = 0;
 	bool gid_set = false;
 	sigset_t mask;
@@ -191,6 +192,11 @@ main(int argc, char **argv)
 	if (!ngd_foreground) {
 		openlog("ngd", LOG_PID, LOG_DAEMON);
 		ngd_daemonize();
+	}
+	/* Every interface is an open device: take all the fds allowed. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 	if (setpriority(PRIO_PROCESS, 0, nice_val) < 0)
 		ngd_log(LOG_WARNING, "cannot set nice %d: %s", nice_val,

@@ -13,7 +13,9 @@ cycles=${BOUNDS_CYCLES:-1000}
 export NGD_LOG="$tmp/ngd.log"
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$NGD_PID/status"; }
-nfds() { ls "/proc/$NGD_PID/fd" | wc -l; }
+# ngd's descriptors, once interfaces it retired have gone (in batches,
+# 20 ms after the last)
+nfds() { sleep 0.2; ls "/proc/$NGD_PID/fd" | wc -l; }
 # figure NAME BEFORE AFTER UNIT: one line scripts/soak collects
 figure() { echo "# $1: $2 -> $3 $4"; }
 
