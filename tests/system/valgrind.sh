@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ngd under valgrind (issue 7): a scripted session of ngctl commands and
 # raw clients (interfaces, a bridge, a hub, ASCII messages both ways,
-# data, a MAC flood, a request flood, a client killed with replies
+# vnet into a namespace and home, data, a MAC flood, a request flood, a client killed with replies
 # queued), then SIGTERM.  Valgrind must report no error and no leak
 # (definite or indirect) in ngd.  About ten seconds.
 source "$(dirname "$0")/../lib.sh"
@@ -56,6 +56,16 @@ EOS
 	expect_rc "errors along the way" 71 quiet ngctl -f - <<'EOS'
 msg br0: setconfig { nosuchfield=1 }
 EOS
+	# vnet: into a namespace, home, in again, then its name goes.
+	ip netns add vg
+	expect_rc "vnet there, home and there again" 0 ngctl -f - <<'EOS'
+msg ngeth0: vnet "vg"
+msg ngeth0: vnet ""
+msg ngeth0: vnet "vg"
+EOS
+	ip netns del vg
+	for _ in $(seq 100); do ip link show ngeth0 >/dev/null 2>&1 && break; sleep 0.05; done
+	expect_rc "home when the name goes" 0 quiet ip link show ngeth0
 	got=$($py "$wire" macs br0: link5 2000 1)
 	expect "a MAC flood" "sent 2000" "${got% memoryFailures*}"
 	$py "$wire" flood 1 >/dev/null
