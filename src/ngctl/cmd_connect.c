@@ -8,11 +8,18 @@
 
 #include "ngctl.h"
 
-static enum ngctl_rtn
-ngctl_connect(struct ngctl *ng, int ac, char **av)
+/*
+ * `[path] <what> <hook> <peerhook>` as the generic message cmd (connect:
+ * <what> is the peer's path; mkpeer: the new node's type).
+ */
+enum ngctl_rtn
+ngctl_send_edge(struct ngctl *ng, int ac, char **av, int cmd)
 {
 	struct ngm_connect con;
+	struct ngm_mkpeer mkp;
 	const char *path = ".";
+	const void *arg;
+	size_t len;
 
 	switch (ac) {
 	case 4:
@@ -24,15 +31,30 @@ ngctl_connect(struct ngctl *ng, int ac, char **av)
 	default:
 		return NGCTL_USAGE;
 	}
-	snprintf(con.path, sizeof(con.path), "%s", av[1]);
-	snprintf(con.ourhook, sizeof(con.ourhook), "%s", av[2]);
-	snprintf(con.peerhook, sizeof(con.peerhook), "%s", av[3]);
-	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_CONNECT, &con,
-		sizeof(con)) < 0) {
+	if (cmd == NGM_CONNECT) {
+		snprintf(con.path, sizeof(con.path), "%s", av[1]);
+		snprintf(con.ourhook, sizeof(con.ourhook), "%s", av[2]);
+		snprintf(con.peerhook, sizeof(con.peerhook), "%s", av[3]);
+		arg = &con;
+		len = sizeof(con);
+	} else {
+		snprintf(mkp.type, sizeof(mkp.type), "%s", av[1]);
+		snprintf(mkp.ourhook, sizeof(mkp.ourhook), "%s", av[2]);
+		snprintf(mkp.peerhook, sizeof(mkp.peerhook), "%s", av[3]);
+		arg = &mkp;
+		len = sizeof(mkp);
+	}
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, cmd, arg, len) < 0) {
 		ngctl_warn("send msg");
 		return NGCTL_ERROR;
 	}
 	return NGCTL_OK;
+}
+
+static enum ngctl_rtn
+ngctl_connect(struct ngctl *ng, int ac, char **av)
+{
+	return ngctl_send_edge(ng, ac, av, NGM_CONNECT);
 }
 
 const struct ngctl_cmd ngctl_cmd_connect = {

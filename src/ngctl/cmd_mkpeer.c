@@ -11,28 +11,7 @@
 static enum ngctl_rtn
 ngctl_mkpeer(struct ngctl *ng, int ac, char **av)
 {
-	struct ngm_mkpeer mkp;
-	const char *path = ".";
-
-	switch (ac) {
-	case 4:
-		break;
-	case 5:
-		path = av[1];
-		av++;
-		break;
-	default:
-		return NGCTL_USAGE;
-	}
-	snprintf(mkp.type, sizeof(mkp.type), "%s", av[1]);
-	snprintf(mkp.ourhook, sizeof(mkp.ourhook), "%s", av[2]);
-	snprintf(mkp.peerhook, sizeof(mkp.peerhook), "%s", av[3]);
-	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_MKPEER, &mkp,
-		sizeof(mkp)) < 0) {
-		ngctl_warn("send msg");
-		return NGCTL_ERROR;
-	}
-	return NGCTL_OK;
+	return ngctl_send_edge(ng, ac, av, NGM_MKPEER); /* cmd_connect.c */
 }
 
 const struct ngctl_cmd ngctl_cmd_mkpeer = {

@@ -77,6 +77,8 @@ enum ngctl_rtn ngctl_run_file(struct ngctl *ng, FILE *fp);
 enum ngctl_rtn ngctl_interactive(struct ngctl *ng);
 
 /* cmd_show.c: one node as `show` prints it (list -l uses it too) */
+/* connect and mkpeer: `[path] <what> <hook> <peerhook>` sent as cmd. */
+enum ngctl_rtn ngctl_send_edge(struct ngctl *ng, int ac, char **av, int cmd);
 enum ngctl_rtn ngctl_show_node(struct ngctl *ng, const char *path,
     bool hooks);
 
