@@ -255,14 +255,44 @@ ngd_netdev_unplace(struct ng_netdev *dev)
 	dev->next = NULL;
 }
 
+static int ngd_rtnl(uint16_t type, uint16_t flags, int ifindex,
+    const char *newname, uint32_t group);
+static uint32_t ngd_retire_group(void);
+
+/*
+ * A device retired by vnet keeps its name until its batch goes; one about
+ * to be made here under that name needs it now: the retired one is
+ * renamed out of the way.
+ */
+static void
+ngd_netdev_unname_retired(const char *ifname)
+{
+	struct ng_netdev *dev;
+	struct ifreq ifr;
+	char name[IFNAMSIZ];
+
+	if (ngd_retired == NULL || if_nametoindex(ifname) == 0)
+		return;
+	for (dev = ngd_retired; dev != NULL; dev = dev->next) {
+		memset(&ifr, 0, sizeof(ifr));
+		if (ioctl(dev->io.fd, TUNGETIFF, &ifr) != 0 ||
+		    strcmp(ifr.ifr_name, ifname) != 0)
+			continue;
+		snprintf(name, sizeof(name), "ngret%u",
+		    ngd_retire_seq++ % 100000000u);
+		if (ngd_rtnl(RTM_NEWLINK, 0, (int)if_nametoindex(ifname), name,
+		        ngd_retire_group()) != 0)
+			ngd_netdev_flush_retired(false); /* the slow way */
+		return;
+	}
+}
+
 static int
 ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	(void)be;
-	/* A retired device (vnet) may still hold the name here. */
-	if (ngd_retired != NULL && if_nametoindex(ifname) != 0)
-		ngd_netdev_flush_retired(false);
+	ngd_netdev_unname_retired(ifname);
 	return ngd_netdev_create_at(-1, kind, ifname, mac, node, devp);
 }
 
@@ -798,8 +828,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if (curfd >= 0)
 		close(curfd);
 	if (ngd_netns_is_own(nsfd)) {
-		/* A retired namesake may still hold the name here. */
-		ngd_netdev_flush_retired(false);
+		ngd_netdev_unname_retired(ifname);
 		close(nsfd);
 		nsfd = -1;
 	}

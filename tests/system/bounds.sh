@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bounds (issue 7): a flood of random source MACs keeps ngd's memory flat
 # and the known hosts forwarding; 10,000 hooks on one bridge work; node
-# create/destroy cycles leave ngd's file descriptors and memory flat.
+# create/destroy cycles (vnet included) leave ngd's file descriptors and
+# memory flat.
 # scripts/soak runs the same with bigger numbers:
 #   BOUNDS_MACS (default 200000), BOUNDS_HOOKS (10000), BOUNDS_CYCLES (1000)
 source "$(dirname "$0")/../lib.sh"
@@ -116,10 +117,15 @@ expect "... nothing left" "1" "$(ngctl list | sed -nE 's/^There are ([0-9]+) tot
 figure "$hooks hooks made and gone: ngd RSS" "$r0" "$(rss)" KB
 
 # --- create/destroy cycles ----------------------------------------------
-# eiface (a TAP and netlink each time) and hub, one ngctl session.
+# eiface (a TAP and netlink each time; every tenth placed in a
+# namespace and brought home with vnet first) and hub, one ngctl session.
 cycle_script() {
-	for _ in $(seq "$1"); do
+	for i in $(seq "$1"); do
 		echo "mkpeer . eiface e ether"
+		if [ $((i % 10)) = 0 ]; then
+			echo "msg .:e vnet \"a\""
+			echo "msg .:e vnet \"\""
+		fi
 		echo "shutdown .:e"
 		echo "mkpeer . hub h x"
 		echo "shutdown .:h"
