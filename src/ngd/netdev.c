@@ -255,44 +255,11 @@ ngd_netdev_unplace(struct ng_netdev *dev)
 	dev->next = NULL;
 }
 
-static int ngd_rtnl(uint16_t type, uint16_t flags, int ifindex,
-    const char *newname, uint32_t group);
-static uint32_t ngd_retire_group(void);
-
-/*
- * A device retired by vnet keeps its name until its batch goes; one about
- * to be made here under that name needs it now: the retired one is
- * renamed out of the way.
- */
-static void
-ngd_netdev_unname_retired(const char *ifname)
-{
-	struct ng_netdev *dev;
-	struct ifreq ifr;
-	char name[IFNAMSIZ];
-
-	if (ngd_retired == NULL || if_nametoindex(ifname) == 0)
-		return;
-	for (dev = ngd_retired; dev != NULL; dev = dev->next) {
-		memset(&ifr, 0, sizeof(ifr));
-		if (ioctl(dev->io.fd, TUNGETIFF, &ifr) != 0 ||
-		    strcmp(ifr.ifr_name, ifname) != 0)
-			continue;
-		snprintf(name, sizeof(name), "ngret%u",
-		    ngd_retire_seq++ % 100000000u);
-		if (ngd_rtnl(RTM_NEWLINK, 0, (int)if_nametoindex(ifname), name,
-		        ngd_retire_group()) != 0)
-			ngd_netdev_flush_retired(false); /* the slow way */
-		return;
-	}
-}
-
 static int
 ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	(void)be;
-	ngd_netdev_unname_retired(ifname);
 	return ngd_netdev_create_at(-1, kind, ifname, mac, node, devp);
 }
 
@@ -304,7 +271,7 @@ ngd_netdev_close(struct ng_netdev *dev)
 	ngd_loop_defer_free(dev);
 }
 
-static void ngd_netdev_retire(struct ng_netdev *dev, bool rename);
+static void ngd_netdev_retire(struct ng_netdev *dev);
 
 /* Deleted with the next batch where it can be (see the top). */
 static void
@@ -312,7 +279,7 @@ ngd_netdev_destroy(void *be, struct ng_netdev *dev)
 {
 	(void)be;
 	if (dev != NULL)
-		ngd_netdev_retire(dev, true);
+		ngd_netdev_retire(dev);
 }
 
 static int
@@ -751,12 +718,11 @@ ngd_netdev_reap(bool now)
 
 /*
  * The device goes: at once where it is not in ngd's namespace or cannot
- * join the group, else deleted with the next batch; renamed out of the
- * way first if rename (so its name is free again at once: the node and
- * its name are gone).
+ * join the group, else renamed out of the way (its name is free again at
+ * once) and deleted with the next batch.
  */
 static void
-ngd_netdev_retire(struct ng_netdev *dev, bool rename)
+ngd_netdev_retire(struct ng_netdev *dev)
 {
 	struct ifreq ifr;
 	char name[IFNAMSIZ];
@@ -771,7 +737,7 @@ ngd_netdev_retire(struct ng_netdev *dev, bool rename)
 	if (own && ioctl(dev->io.fd, TUNGETIFF, &ifr) == 0) {
 		snprintf(name, sizeof(name), "ngret%u", ngd_retire_seq++ % 100000000u);
 		if (ngd_rtnl(RTM_NEWLINK, 0, (int)if_nametoindex(ifr.ifr_name),
-		        rename ? name : NULL, ngd_retire_group()) == 0) {
+		        name, ngd_retire_group()) == 0) {
 			ngd_loop_del(&dev->io);
 			dev->retired = true;
 			dev->next = ngd_retired;
@@ -798,6 +764,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	struct ng_netdev *nd;
 	struct stat cur, want;
 	char path[PATH_MAX];
+	bool renamed = false;
 	int nsfd = -1, curfd, error;
 
 	(void)be;
@@ -822,23 +789,39 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if (curfd >= 0 && fstat(curfd, &cur) == 0 && fstat(nsfd, &want) == 0 &&
 	    cur.st_dev == want.st_dev && cur.st_ino == want.st_ino) {
 		close(curfd);
-		close(nsfd);
-		return 0; /* already there */
-	}
-	if (curfd >= 0)
+		if (dev->netns[0] == '\0' || !ngd_netns_is_own(nsfd)) {
+			close(nsfd);
+			return 0; /* already there */
+		}
+		/*
+		 * Made in another namespace, moved home since (ip link set
+		 * netns): its fd still holds the namespace it was made in.
+		 * Made anew here, the old one renamed out of the way first.
+		 */
+		snprintf(path, sizeof(path), "ngret%u",
+		    ngd_retire_seq++ % 100000000u);
+		if ((error = ngd_rtnl(RTM_NEWLINK, 0,
+		         (int)if_nametoindex(ifname), path, 0)) != 0) {
+			close(nsfd);
+			return error;
+		}
+		renamed = true;
+	} else if (curfd >= 0)
 		close(curfd);
 	if (ngd_netns_is_own(nsfd)) {
-		ngd_netdev_unname_retired(ifname);
 		close(nsfd);
 		nsfd = -1;
 	}
 	error = ngd_netdev_create_at(nsfd, kind, ifname, mac, node, &nd);
 	if (nsfd >= 0)
 		close(nsfd);
-	if (error != 0)
+	if (error != 0) {
+		if (renamed) /* as it was, if it can be */
+			(void)ngd_rtnl(RTM_NEWLINK, 0, (int)if_nametoindex(path),
+			    ifname, 0);
 		return error;
-	/* The node keeps the name: home holds it until the batch goes. */
-	ngd_netdev_retire(dev, false);
+	}
+	ngd_netdev_retire(dev);
 	if (nsfd >= 0) {
 		snprintf(nd->netns, sizeof(nd->netns), "%s", netns);
 		nd->next = ngd_placed;
@@ -860,18 +843,24 @@ ngd_netns_event(void *arg, uint32_t events)
 	while ((n = read(ngd_netns_watch.fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
-			struct ng_netdev *dev;
+			struct ng_netdev *dev, *last;
 
 			p += sizeof(*ev) + ev->len;
 			if (ev->len == 0)
 				continue;
-			for (;;) {
+			/* Each comes home (and leaves the list) or, if it
+			 * cannot, is left where it is (and leaves the list). */
+			for (last = NULL;;) {
 				for (dev = ngd_placed; dev != NULL; dev = dev->next)
 					if (strcmp(dev->netns, ev->name) == 0)
 						break;
 				if (dev == NULL)
 					break;
-				ngd_netdev_unplace(dev); /* once, even if it stays */
+				if (dev == last) {
+					ngd_netdev_unplace(dev);
+					continue;
+				}
+				last = dev;
 				ng_netdev_vnet_home(dev->node);
 			}
 		}

@@ -34,6 +34,7 @@ connect br0: ngeth1: link1 ether
 EOS
 m0=$(mac ngeth0)
 expect_rc "vnet into a" 0 ngctl msg ngeth0: vnet '"a"'
+expect_rc "... no ngeth0 here from then on" 1 quiet ip link show ngeth0
 expect_rc "vnet into b" 0 ngctl msg ngeth1: vnet '"b"'
 expect "ngeth0 lives in a" "ngeth0 " "$(links -n a)"
 expect "ngeth1 lives in b" "ngeth1 " "$(links -n b)"
@@ -94,6 +95,18 @@ ip netns del b
 for _ in $(seq 100); do ip link show web >/dev/null 2>&1 && break; sleep 0.02; done
 expect_rc "after ip netns del b, web is home" 0 quiet ip link show web
 expect "ngd holds no more descriptors (nothing of b)" "$nfds" "$(ls /proc/"$NGD_PID"/fd | wc -l)"
+ip netns add b
+
+# Placed in b, then moved home by hand: its descriptor still holds b, so
+# when b's name goes it is made anew at home (a new index), letting b go.
+ngctl msg web: vnet '"b"'
+ip -n b link set web netns $$
+old=$(cat /sys/class/net/web/ifindex)
+ip netns del b
+for _ in $(seq 100); do [ "$(cat /sys/class/net/web/ifindex 2>/dev/null)" != "$old" ] && break; sleep 0.02; done
+expect_rc "moved home by hand, then b deleted: made anew" 0 \
+    test "$(cat /sys/class/net/web/ifindex 2>/dev/null)" != "$old"
+expect_rc "... under its name, with its node" 0 ngctl show web:
 ip netns add b
 
 # iface (TUN) too.
