@@ -36,7 +36,7 @@
 #include "ngd.h"
 #include "ngd_proto.h"
 
-#define NGD_RECV_MAX (256u << 10)      /* largest request a client may send */
+#define NGD_RECV_MAX NGD_MAX_FRAME     /* largest request a client may send */
 #define NGD_OUTQ_THROTTLE (256u << 10) /* read no requests above this */
 #define NGD_DATAQ_MAX (4u << 20)       /* data frames queued, then dropped */
 #define NGD_OUTQ_MAX (32u << 20)       /* unread bytes before a cut-off */

@@ -84,4 +84,14 @@ else
 fi
 expect_rc "reset" 0 ngctl msg br0: reset
 expect "reset forgets the hosts" "{}" "$(args br0: gettable)"
+
+# A big table reads as text too: 20,000 random hosts (and the one they
+# all write to) learned behind a hub; the binary reply, 800 KB, goes back
+# to ngd whole for binary2ascii.
+ngctl mkpeer br0: hub link7 a
+ngctl name br0:link7 bigh
+/usr/bin/python3 "$top/tests/system/ngwire.py" macs bigh: x 20000 5 >/dev/null
+t=$(args br0: gettable)
+expect "gettable of 20,001 hosts in ASCII" "numHosts=20001 20001" \
+    "$(echo "$t" | grep -o 'numHosts=[0-9]*') $(echo "$t" | grep -o 'addr=' | wc -l)"
 finish
