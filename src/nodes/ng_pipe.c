@@ -14,8 +14,16 @@
  * Time is the engine's clock, so tests run it at will.  Costs: queues are
  * rings of packet pointers that grow by doubling when full and are kept,
  * so no frame costs a malloc; a duplicate is a reference, not a copy;
- * one timer per node, armed for the next frame due.  drr and wfq are
- * accepted and reported but frames are served first in, first out.
+ * one timer per node, armed for the next frame due.
+ *
+ * Queueing: fifo serves frames in arrival order.  drr and wfq give each
+ * IPv4 flow (source and destination address, found header_offset bytes
+ * in) a queue of its own: drr serves the queues in turn, each up to a
+ * quantum of bytes per round; wfq serves first the queue whose head
+ * frame would finish first if every queue had an equal share of the
+ * bandwidth.  qin_size_limit counts the frames of all queues; over it,
+ * the longest queue loses a frame (its newest, or its oldest with
+ * drophead).  Flow queues, once made, are kept for reuse.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -50,13 +58,23 @@ struct ng_pipe_ring {
 	uint32_t cap, head, count;
 };
 
+/* The frames of one flow waiting for the link (fifo: all frames). */
+struct ng_pipe_flow {
+	struct ng_pipe_flow *next; /* in service order, or spare */
+	struct ng_pipe_ring q;
+	uint32_t hash;
+	uint32_t deficit; /* drr: bytes it may send this round */
+	uint64_t vtime;   /* wfq: µs when its head would be through */
+};
+
 /* One direction, named after the hook it enters by. */
 struct ng_pipe_dir {
 	struct ng_hook *hook;
 	struct ng_pipe_hookcfg cfg;
 	struct ng_pipe_hookrun run;
 	struct ng_pipe_hookstat stats;
-	struct ng_pipe_ring inq;  /* waiting for the link */
+	struct ng_pipe_flow *flows; /* waiting for the link, in service order */
+	struct ng_pipe_flow *spare; /* emptied queues, kept for reuse */
 	struct ng_pipe_ring outq; /* on the wire, until due */
 	uint64_t link_free;       /* µs: when the link takes the next frame */
 };
@@ -112,6 +130,13 @@ ng_pipe_pop(struct ng_pipe_ring *r)
 	r->head = (r->head + 1) & (r->cap - 1);
 	r->count--;
 	return pkt;
+}
+
+static struct ng_pkt *
+ng_pipe_pop_tail(struct ng_pipe_ring *r)
+{
+	r->count--;
+	return r->slot[(r->head + r->count) & (r->cap - 1)].pkt;
 }
 
 static void
@@ -179,10 +204,115 @@ ng_pipe_now(struct ng_pipe_priv *priv)
 	return ng_now_ms(priv->node->graph) * 1000;
 }
 
+/* --- flows ------------------------------------------------------------- */
+
+/* Which queue a frame joins: 0 under fifo and for all but IPv4. */
+static uint32_t
+ng_pipe_hash(const struct ng_pipe_priv *priv, const struct ng_pipe_dir *d,
+    const struct ng_pkt *pkt)
+{
+	const uint8_t *ip = pkt->data + priv->header_offset;
+	uint32_t src, dst;
+	uint64_t x;
+
+	if (d->cfg.fifo || pkt->len < priv->header_offset + 20 ||
+	    ip[0] != 0x45)
+		return 0;
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	x = ((uint64_t)src << 32 | dst) * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)(x >> 32) | 1; /* never 0, the non-IPv4 queue */
+}
+
+/* Put f in d's service order: by vtime under wfq, else last. */
+static void
+ng_pipe_flow_place(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
+    struct ng_pipe_flow *f, uint64_t now)
+{
+	struct ng_pipe_flow **pp = &d->flows;
+
+	if (d->cfg.wfq && d->cfg.bandwidth != 0) {
+		uint32_t len = ng_pipe_first(&f->q)->pkt->len;
+
+		f->vtime = now + ((uint64_t)len + priv->overhead) *
+		    d->run.fifo_queues * 8000000 / d->cfg.bandwidth;
+		while (*pp != NULL && (*pp)->vtime <= f->vtime)
+			pp = &(*pp)->next;
+	} else {
+		while (*pp != NULL)
+			pp = &(*pp)->next;
+	}
+	f->next = *pp;
+	*pp = f;
+}
+
+static void
+ng_pipe_flow_unlink(struct ng_pipe_dir *d, struct ng_pipe_flow *f)
+{
+	struct ng_pipe_flow **pp = &d->flows;
+
+	while (*pp != f)
+		pp = &(*pp)->next;
+	*pp = f->next;
+}
+
+/* f has no frames left: off the list, kept for the next flow. */
+static void
+ng_pipe_flow_retire(struct ng_pipe_dir *d, struct ng_pipe_flow *f)
+{
+	ng_pipe_flow_unlink(d, f);
+	f->next = d->spare;
+	d->spare = f;
+	d->run.fifo_queues--;
+}
+
+/* The queue of flow hash, made (from a spare if there is one) if new. */
+static struct ng_pipe_flow *
+ng_pipe_flow_get(struct ng_pipe_dir *d, uint32_t hash, bool *fresh)
+{
+	struct ng_pipe_flow *f;
+
+	*fresh = false;
+	for (f = d->flows; f != NULL; f = f->next)
+		if (f->hash == hash)
+			return f;
+	if ((f = d->spare) != NULL)
+		d->spare = f->next;
+	else if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	f->hash = hash;
+	f->deficit = d->cfg.drr;
+	f->next = NULL;
+	*fresh = true;
+	return f;
+}
+
+static void
+ng_pipe_flows_flush(struct ng_pipe_dir *d)
+{
+	while (d->flows != NULL) {
+		ng_pipe_flush(&d->flows->q);
+		ng_pipe_flow_retire(d, d->flows);
+	}
+}
+
+static void
+ng_pipe_flows_free(struct ng_pipe_dir *d)
+{
+	struct ng_pipe_flow *f;
+
+	ng_pipe_flows_flush(d);
+	while ((f = d->spare) != NULL) {
+		d->spare = f->next;
+		free(f->q.slot);
+		free(f);
+	}
+}
+
 /*
- * Move d's frames along: from the FIFO onto the wire while the link is
- * free (bandwidth, bit errors, duplicates, delaylen), then off the wire
- * to the far hook once due.
+ * Move d's frames along: from the queues onto the wire while the link is
+ * free (scheduling, bandwidth, bit errors, duplicates, delaylen), then
+ * off the wire to the far hook once due.
  */
 static void
 ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
@@ -191,18 +321,35 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 	struct ng_pipe_dir *far = ng_pipe_other(priv, d);
 	struct ng_pipe_slot *s;
 
-	while (d->inq.count > 0 && d->link_free <= now) {
-		struct ng_pkt *pkt = ng_pipe_first(&d->inq)->pkt;
+	while (d->flows != NULL && d->link_free <= now) {
+		struct ng_pipe_flow *f = d->flows;
+		struct ng_pkt *pkt = ng_pipe_first(&f->q)->pkt;
 		uint32_t len = pkt->len;
 
+		if (d->cfg.drr != 0) {
+			if (f->deficit < len) {
+				/* Its turn is over: a quantum more, last in
+				 * line (alone, it is served again at once). */
+				f->deficit += d->cfg.drr;
+				ng_pipe_flow_unlink(d, f);
+				ng_pipe_flow_place(priv, d, f, now);
+				continue;
+			}
+			f->deficit -= len;
+		}
 		if (d->cfg.duplicate != 0 &&
 		    ng_pipe_random(priv) % 100 < d->cfg.duplicate) {
 			pkt = ng_pkt_ref(pkt); /* the original stays queued */
 		} else {
-			(void)ng_pipe_pop(&d->inq);
+			(void)ng_pipe_pop(&f->q);
 			d->run.qin_frames--;
 			d->run.qin_octets -= len;
-			d->run.fifo_queues = d->inq.count > 0;
+		}
+		if (f->q.count == 0) {
+			ng_pipe_flow_retire(d, f);
+		} else if (d->cfg.wfq) { /* its next frame decides its place */
+			ng_pipe_flow_unlink(d, f);
+			ng_pipe_flow_place(priv, d, f, now);
 		}
 		if (d->cfg.bandwidth != 0)
 			d->link_free += ((uint64_t)len + priv->overhead) *
@@ -248,7 +395,7 @@ ng_pipe_schedule(struct ng_pipe_priv *priv, uint64_t now)
 	for (int i = 0; i < 2; i++) {
 		struct ng_pipe_slot *s = ng_pipe_first(&dirs[i]->outq);
 
-		if (dirs[i]->inq.count > 0 && dirs[i]->link_free < due)
+		if (dirs[i]->flows != NULL && dirs[i]->link_free < due)
 			due = dirs[i]->link_free;
 		if (s != NULL && s->when < due)
 			due = s->when;
@@ -327,43 +474,57 @@ ng_pipe_newhook(struct ng_node *node, struct ng_hook *hook, const char *name)
 	return 0;
 }
 
-/* Put a frame in d's FIFO, or lose one if it is full. */
+/*
+ * Put a frame in its flow's queue; over qin_size_limit, the longest queue
+ * loses its newest frame (its oldest with drophead).
+ */
 static void
-ng_pipe_enqueue(struct ng_pipe_dir *d, struct ng_pkt **pkt)
+ng_pipe_enqueue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
+    struct ng_pkt **pkt)
 {
+	struct ng_pipe_flow *f, *longest;
 	uint32_t len = (*pkt)->len;
+	struct ng_pkt *victim;
+	bool fresh;
 
-	if (d->inq.count >= d->cfg.qin_size_limit) {
-		/* Full: lose the newest (droptail) or the oldest. */
-		struct ng_pkt *victim = *pkt;
-
-		if (d->cfg.drophead && d->inq.count > 0) {
-			victim = ng_pipe_pop(&d->inq);
-			d->run.qin_octets -= victim->len;
-			d->run.qin_frames--;
-		} else {
-			*pkt = NULL;
+	f = ng_pipe_flow_get(d, ng_pipe_hash(priv, d, *pkt), &fresh);
+	if (f == NULL || ng_pipe_push(&f->q, *pkt, 0) != 0) {
+		if (f != NULL && fresh) {
+			f->next = d->spare;
+			d->spare = f;
 		}
 		d->stats.in_disc_frames++;
-		d->stats.in_disc_octets += victim->len;
-		ng_pkt_free(&victim);
+		d->stats.in_disc_octets += len;
+		ng_pkt_free(pkt);
+		return;
 	}
-	if (*pkt != NULL) {
-		if (ng_pipe_push(&d->inq, *pkt, 0) != 0) {
-			d->stats.in_disc_frames++;
-			d->stats.in_disc_octets += len;
-			ng_pkt_free(pkt);
-		} else {
-			*pkt = NULL; /* the queue has it */
-			d->run.qin_frames++;
-			d->run.qin_octets += len;
-		}
+	*pkt = NULL; /* the queue has it */
+	d->run.qin_frames++;
+	d->run.qin_octets += len;
+	if (fresh) {
+		d->run.fifo_queues++;
+		ng_pipe_flow_place(priv, d, f, ng_pipe_now(priv));
 	}
-	d->run.fifo_queues = d->inq.count > 0;
+	if (d->run.qin_frames <= d->cfg.qin_size_limit)
+		return;
+	longest = d->flows;
+	for (f = d->flows; f != NULL; f = f->next)
+		if (f->q.count > longest->q.count)
+			longest = f;
+	victim = d->cfg.drophead ? ng_pipe_pop(&longest->q)
+	                         : ng_pipe_pop_tail(&longest->q);
+	d->run.qin_frames--;
+	d->run.qin_octets -= victim->len;
+	d->stats.in_disc_frames++;
+	d->stats.in_disc_octets += victim->len;
+	ng_pkt_free(&victim);
+	if (longest->q.count == 0)
+		ng_pipe_flow_retire(d, longest);
 }
 
 /* Segments of one super-frame, which may carry an out-of-band tag. */
 struct ng_pipe_seg {
+	struct ng_pipe_priv *priv;
 	struct ng_pipe_dir *d;
 	bool vlan_tagged;
 	uint16_t vlan_tag;
@@ -376,7 +537,7 @@ ng_pipe_enqueue_seg(void *arg, struct ng_pkt **seg)
 
 	(*seg)->vlan_tagged = s->vlan_tagged;
 	(*seg)->vlan_tag = s->vlan_tag;
-	ng_pipe_enqueue(s->d, seg);
+	ng_pipe_enqueue(s->priv, s->d, seg);
 }
 
 /*
@@ -404,7 +565,7 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	uint64_t now;
 	int error;
 
-	if (!ng_pipe_impaired(priv, d) && d->inq.count == 0 &&
+	if (!ng_pipe_impaired(priv, d) && d->flows == NULL &&
 	    d->outq.count == 0) {
 		error = ng_send_data(far->hook, pkt); /* consumes *pkt */
 		if (error == 0) {
@@ -417,13 +578,13 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		return error;
 	}
 	now = ng_pipe_now(priv);
-	if (d->inq.count == 0 && d->link_free < now)
+	if (d->flows == NULL && d->link_free < now)
 		d->link_free = now; /* an idle link is free now */
 	if ((d->cfg.ber != 0 || d->cfg.duplicate != 0) &&
 	    (*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* Bit errors and duplicates strike frames as the wire
 		 * carries them, not a 64 KiB super-frame at once. */
-		struct ng_pipe_seg sg = {d, (*pkt)->vlan_tagged,
+		struct ng_pipe_seg sg = {priv, d, (*pkt)->vlan_tagged,
 		    (*pkt)->vlan_tag};
 
 		if (ng_pkt_segment(pkt, ng_pipe_l2(*pkt), ng_pipe_enqueue_seg,
@@ -432,7 +593,7 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 			d->stats.in_disc_octets += len;
 		}
 	} else {
-		ng_pipe_enqueue(d, pkt);
+		ng_pipe_enqueue(priv, d, pkt);
 	}
 	ng_pipe_dequeue(priv, d, now);
 	ng_pipe_schedule(priv, now);
@@ -628,7 +789,7 @@ ng_pipe_disconnect(struct ng_hook *hook)
 	if (d == NULL)
 		return 0;
 	d->hook = NULL;
-	ng_pipe_flush(&d->inq);
+	ng_pipe_flows_flush(d);
 	ng_pipe_flush(&d->outq);
 	memset(&d->run, 0, sizeof(d->run));
 	hook->priv = NULL;
@@ -643,9 +804,8 @@ ng_pipe_shutdown(struct ng_node *node)
 
 	ng_timer_stop(node->graph, &priv->timer);
 	for (int i = 0; i < 2; i++) {
-		ng_pipe_flush(&dirs[i]->inq);
+		ng_pipe_flows_free(dirs[i]);
 		ng_pipe_flush(&dirs[i]->outq);
-		free(dirs[i]->inq.slot);
 		free(dirs[i]->outq.slot);
 	}
 	free(priv);

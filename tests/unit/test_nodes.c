@@ -1570,6 +1570,82 @@ test_pipe(void)
 	cfg.downstream.duplicate = (uint32_t)-1;
 	CHECK_INT("pipe/duplicate off", pipe_setcfg(sock, &cfg), 0);
 
+	/*
+	 * Scheduling at 1 Mbit/s, 1250-byte frames (10 ms each), flows by
+	 * IPv4 addresses 14 bytes in: a heavy flow queues 20 frames, then a
+	 * light flow (another source) one.  fifo serves the light frame
+	 * last; drr (quantum 1250) and wfq within the first three.
+	 */
+	for (int mode = 0; mode < 3; mode++) {
+		static const char *const names[] = {"fifo", "drr", "wfq"};
+		char what[64];
+		int light = -1;
+
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.bandwidth = 1000000;
+		cfg.overhead = (uint32_t)-1;
+		cfg.header_offset = 14;
+		cfg.downstream.qin_size_limit = 50;
+		cfg.downstream.droptail = 1;
+		cfg.downstream.fifo = mode == 0;
+		cfg.downstream.drr = mode == 1 ? 1250 : 0;
+		cfg.downstream.wfq = mode == 2;
+		snprintf(what, sizeof(what), "pipe/%s", names[mode]);
+		CHECK_INT(what, pipe_setcfg(sock, &cfg), 0);
+		ngt_clear(&conn);
+		advance_ms(g, 20); /* the link is idle again */
+		f[29] = 1;
+		for (int i = 0; i < 20; i++)
+			inject(sock, "u", f, sizeof(f));
+		f[29] = 9;
+		inject(sock, "u", f, sizeof(f));
+		f[29] = 1;
+		run = pipe_run(sock);
+		snprintf(what, sizeof(what), "pipe/%s: queues", names[mode]);
+		CHECK_INT(what, (int)run.downstream.fifo_queues,
+		    mode == 0 ? 1 : 2);
+		advance_ms(g, 300);
+		for (unsigned i = 0; i < conn.nframes; i++)
+			if (conn.frames[i].data[29] == 9)
+				light = (int)i;
+		snprintf(what, sizeof(what), "pipe/%s: the light flow's frame "
+		    "leaves %s", names[mode], mode == 0 ? "last" : "early");
+		CHECK(what, ngt_count(&conn, "l") == 21 &&
+		    (mode == 0 ? light == 20 : light >= 0 && light <= 2));
+		printf("# pipe %s: the light frame left %d of 21\n",
+		    names[mode], light + 1);
+		CHECK_INT("pipe/queues emptied", (int)pipe_run(sock)
+		    .downstream.fifo_queues, 0);
+	}
+	/* Over the limit, the longest queue loses. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.downstream.qin_size_limit = 10;
+	pipe_setcfg(sock, &cfg);
+	pipe_stats(sock, NGM_PIPE_CLR_STATS);
+	ngt_clear(&conn);
+	advance_ms(g, 20);
+	for (int i = 0; i < 15; i++)
+		inject(sock, "u", f, sizeof(f));
+	f[29] = 9;
+	inject(sock, "u", f, sizeof(f));
+	f[29] = 1;
+	advance_ms(g, 300);
+	{
+		int light = 0;
+
+		for (unsigned i = 0; i < conn.nframes; i++)
+			light += conn.frames[i].data[29] == 9;
+		CHECK("pipe/wfq: the full queue loses, the light frame passes",
+		    light == 1 && pipe_stats(sock, NGM_PIPE_GET_STATS)
+		    .downstream.in_disc_frames == 5);
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.bandwidth = (uint64_t)-1; /* and back to fifo */
+	cfg.header_offset = (uint32_t)-1;
+	cfg.downstream.qin_size_limit = 5; /* as the tests before left it */
+	cfg.downstream.drophead = 1;
+	pipe_setcfg(sock, &cfg);
+
 	/* Out-of-range values are ignored. */
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bandwidth = 50;
