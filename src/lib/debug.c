@@ -187,38 +187,40 @@ ng_lib_dump_msg(const char *what, const char *path, const struct ng_mesg *msg,
 	ng_lib_dump_data((const unsigned char *)msg->data, arglen);
 }
 
-/* FreeBSD's layout: offset, 16 bytes in hex, two spaces, the text. */
+size_t
+ng_lib_hexline(char *line, const unsigned char *buf, size_t len, size_t off,
+    int gap, int pad)
+{
+	size_t n = (size_t)snprintf(line, NG_LIB_HEXLINE, "%04zx:  ", off);
+
+	for (size_t j = 0; j < 16; j++)
+		n += (size_t)snprintf(line + n, NG_LIB_HEXLINE - n,
+		    off + j < len ? "%02x " : "   ", off + j < len ?
+		    buf[off + j] : 0);
+	for (int i = 0; i < gap; i++)
+		line[n++] = ' ';
+	for (size_t j = 0; j < 16; j++) {
+		unsigned char c = off + j < len ? buf[off + j] : 0;
+
+		if (off + j >= len) {
+			for (int i = 0; i < pad; i++)
+				line[n++] = ' ';
+		} else {
+			line[n++] = c >= 0x20 && c < 0x7f ? (char)c : '.';
+		}
+	}
+	line[n] = '\0';
+	return n;
+}
+
+/* FreeBSD's layout: two spaces before the text, two for a missing byte. */
 void
 ng_lib_dump_data(const unsigned char *buf, size_t len)
 {
-	char line[100];
-	size_t n;
+	char line[NG_LIB_HEXLINE];
 
 	for (size_t off = 0; off < len; off += 16) {
-		n = (size_t)snprintf(line, sizeof(line), "%04zx:  ", off);
-		for (size_t j = 0; j < 16; j++) {
-			if (off + j < len)
-				n += (size_t)snprintf(line + n,
-				    sizeof(line) - n, "%02x ", buf[off + j]);
-			else
-				n += (size_t)snprintf(line + n,
-				    sizeof(line) - n, "   ");
-		}
-		line[n++] = ' ';
-		line[n++] = ' ';
-		for (size_t j = 0; j < 16; j++) {
-			unsigned char c = off + j < len ? buf[off + j] : 0;
-
-			if (off + j >= len) {
-				line[n++] = ' '; /* two, as FreeBSD writes */
-				line[n++] = ' ';
-			} else if (c >= 0x20 && c < 0x7f) {
-				line[n++] = (char)c;
-			} else {
-				line[n++] = '.';
-			}
-		}
-		line[n] = '\0';
+		(void)ng_lib_hexline(line, buf, len, off, 2, 2);
 		ng_lib_logx("%s", line);
 	}
 }

@@ -23,4 +23,15 @@ void ng_lib_dump_msg(const char *what, const char *path,
     const struct ng_mesg *msg, size_t len);
 void ng_lib_dump_data(const unsigned char *buf, size_t len);
 
+/*
+ * One line of a hex dump, for the library's debug output, ngctl and
+ * nghook: the offset, the (up to) 16 bytes from buf + off in hex, gap
+ * spaces, the bytes as text ('.' where not printable) with pad spaces
+ * for each byte past len.  line holds NG_LIB_HEXLINE bytes; returns the
+ * length (no newline).
+ */
+#define NG_LIB_HEXLINE 100
+size_t ng_lib_hexline(char *line, const unsigned char *buf, size_t len,
+    size_t off, int gap, int pad) __attribute__((visibility("hidden")));
+
 #endif

@@ -4,7 +4,6 @@
  * the printers for control messages and data packets that arrive
  * (used by `msg` and by the interactive monitor).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -14,9 +13,9 @@
 
 #include <netgraph.h>
 
+#include "../lib/ng_lib.h"
 #include "ngctl.h"
 
-#define DUMP_BYTES_PER_LINE 16
 
 /*
  * Split line in place on NGCTL_WHITESPACE.  There is no quoting.  At most
@@ -73,25 +72,11 @@ ngctl_options(int ac, char **av, const char *opts, bool *on, int *first)
 void
 ngctl_dump(const unsigned char *buf, size_t len)
 {
-	size_t off, k;
+	char line[NG_LIB_HEXLINE];
 
-	for (off = 0; off < len; off += DUMP_BYTES_PER_LINE) {
-		printf("%04x:  ", (unsigned)off);
-		for (k = 0; k < DUMP_BYTES_PER_LINE; k++) {
-			if (off + k < len)
-				printf("%02x ", buf[off + k]);
-			else
-				printf("   ");
-		}
-		putchar(' ');
-		for (k = 0; k < DUMP_BYTES_PER_LINE; k++) {
-			if (off + k < len)
-				putchar(isprint(buf[off + k]) ? buf[off + k]
-							      : '.');
-			else
-				putchar(' ');
-		}
-		putchar('\n');
+	for (size_t off = 0; off < len; off += 16) {
+		(void)ng_lib_hexline(line, buf, len, off, 1, 1);
+		puts(line);
 	}
 }
 

@@ -5,7 +5,6 @@
  * arrives on the hook to standard output and what is read on standard
  * input to the hook, until either side ends.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -17,6 +16,8 @@
 #include <unistd.h>
 
 #include <netgraph.h>
+
+#include "../lib/ng_lib.h"
 
 #define NGHOOK_DEFAULT_HOOK "debug"
 #define NGHOOK_OUR_HOOK "hook"
@@ -80,23 +81,11 @@ nghook_usage(void)
 static int
 nghook_write_ascii(int fd, const unsigned char *buf, size_t len)
 {
-	char line[100];
+	char line[NG_LIB_HEXLINE + 1];
 	size_t n;
 
 	for (size_t off = 0; off < len; off += 16) {
-		n = (size_t)snprintf(line, sizeof(line), "%04zx:  ", off);
-		for (size_t k = 0; k < 16; k++) {
-			if (off + k < len)
-				n += (size_t)snprintf(line + n,
-				    sizeof(line) - n, "%02x ", buf[off + k]);
-			else
-				n += (size_t)snprintf(line + n,
-				    sizeof(line) - n, "   ");
-		}
-		line[n++] = ' ';
-		for (size_t k = 0; k < 16; k++)
-			line[n++] = off + k >= len ? ' ' :
-			    isprint(buf[off + k]) ? (char)buf[off + k] : '.';
+		n = ng_lib_hexline(line, buf, len, off, 1, 1);
 		line[n++] = '\n';
 		if (write(fd, line, n) != (ssize_t)n)
 			return errno != 0 ? errno : EIO;
