@@ -20,6 +20,7 @@
 
 #include "ng_core.h"
 #include "ng_internal.h"
+#include "../unit/ngmsg.h" /* ngt_copy, ngt_msg, ngt_mkpeer... */
 
 /* Stop with a message: libFuzzer (or the replay test) reports it. */
 #define FUZZ_ASSERT(cond)                                                      \
@@ -75,19 +76,6 @@ fz_bytes(struct fz_in *in, size_t max, size_t *len)
 	return p;
 }
 
-/* Copy src into dst of size bytes, cut to fit: names from the input are
- * meant to be cut (snprintf would say so at compile time). */
-static inline void
-fz_copy(char *dst, const char *src, size_t size)
-{
-	size_t n = 0;
-
-	while (n < size - 1 && src[n] != '\0')
-		n++;
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
 /* --- a clock the input advances ---------------------------------------- */
 
 static uint64_t fz_now = 1000000;
@@ -120,7 +108,7 @@ fz_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	(void)node;
 	if (d == NULL)
 		return ENOMEM;
-	fz_copy(d->name, ifname, sizeof(d->name));
+	ngt_copy(d->name, ifname, sizeof(d->name));
 	if (mac != NULL)
 		memcpy(d->mac, mac, 6);
 	d->next = fz_devs;
@@ -318,62 +306,6 @@ fz_socket(struct ng_graph *g, struct fz_client *c)
 		return NULL;
 	ng_socket_attach_data(c->node, c);
 	return c->node;
-}
-
-/* Send a message from node to path; the errno. */
-static inline int
-fz_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
-       const void *arg, size_t arglen)
-{
-	struct ng_mesg *m = ng_mkmsg(cookie, cmd, arglen);
-	int error;
-
-	if (m == NULL)
-		return ENOMEM;
-	if (arglen > 0)
-		memcpy(m->data, arg, arglen);
-	error = ng_send_msg(from, path, m);
-	free(m);
-	return error;
-}
-
-static inline int
-fz_mkpeer(struct ng_node *from, const char *path, const char *type,
-          const char *ourhook, const char *peerhook)
-{
-	struct ngm_mkpeer mp;
-
-	memset(&mp, 0, sizeof(mp));
-	fz_copy(mp.type, type, sizeof(mp.type));
-	fz_copy(mp.ourhook, ourhook, sizeof(mp.ourhook));
-	fz_copy(mp.peerhook, peerhook, sizeof(mp.peerhook));
-	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_MKPEER, &mp,
-	              sizeof(mp));
-}
-
-static inline int
-fz_connect(struct ng_node *from, const char *path, const char *relpath,
-           const char *ourhook, const char *peerhook)
-{
-	struct ngm_connect con;
-
-	memset(&con, 0, sizeof(con));
-	fz_copy(con.path, relpath, sizeof(con.path));
-	fz_copy(con.ourhook, ourhook, sizeof(con.ourhook));
-	fz_copy(con.peerhook, peerhook, sizeof(con.peerhook));
-	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_CONNECT, &con,
-	              sizeof(con));
-}
-
-static inline int
-fz_name(struct ng_node *from, const char *path, const char *name)
-{
-	struct ngm_name nm;
-
-	memset(&nm, 0, sizeof(nm));
-	fz_copy(nm.name, name, sizeof(nm.name));
-	return fz_msg(from, path, NGM_GENERIC_COOKIE, NGM_NAME, &nm,
-	              sizeof(nm));
 }
 
 /* Every packet is back in the pool: nothing leaked, nothing freed twice. */

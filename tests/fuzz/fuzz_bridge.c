@@ -52,10 +52,10 @@ fzb_graph(struct ng_graph *g, struct fz_client *c)
 
 	if (sock == NULL)
 		return NULL;
-	FUZZ_ASSERT(fz_mkpeer(sock, ".", "bridge", "l0", "link0") == 0);
-	FUZZ_ASSERT(fz_name(sock, "l0", "B") == 0);
-	FUZZ_ASSERT(fz_mkpeer(sock, ".", "hub", "h0", "a") == 0);
-	FUZZ_ASSERT(fz_name(sock, "h0", "H") == 0);
+	FUZZ_ASSERT(ngt_mkpeer(sock, ".", "bridge", "l0", "link0") == 0);
+	FUZZ_ASSERT(ngt_name(sock, "l0", "B") == 0);
+	FUZZ_ASSERT(ngt_mkpeer(sock, ".", "hub", "h0", "a") == 0);
+	FUZZ_ASSERT(ngt_name(sock, "h0", "H") == 0);
 	for (unsigned i = 1; i < FZB_NHOOKS; i++) {
 		char path[16], *colon;
 
@@ -64,11 +64,11 @@ fzb_graph(struct ng_graph *g, struct fz_client *c)
 		snprintf(path, sizeof(path), "%s", fzb_peers[i]);
 		colon = strchr(path, ':');
 		colon[1] = '\0';
-		FUZZ_ASSERT(fz_connect(sock, ".", path, fzb_hooks[i],
+		FUZZ_ASSERT(ngt_connect(sock, ".", path, fzb_hooks[i],
 		                       strchr(fzb_peers[i], ':') + 1) == 0);
 	}
-	FUZZ_ASSERT(fz_connect(sock, "B:", "H:", "link5", "c") == 0);
-	FUZZ_ASSERT(fz_connect(sock, "B:", "H:", "link6", "d") == 0);
+	FUZZ_ASSERT(ngt_connect(sock, "B:", "H:", "link5", "c") == 0);
+	FUZZ_ASSERT(ngt_connect(sock, "B:", "H:", "link6", "d") == 0);
 	return sock;
 }
 
@@ -135,10 +135,10 @@ fzb_msg(struct ng_node *sock, struct fz_in *in)
 
 	/* Half the time a path through a port, so movehost sees lasthook. */
 	arg = fz_bytes(in, fz_u8(in) % 64, &len);
-	(void)fz_msg(sock, (sel & 0x80) ? "l1" : "B:", NGM_BRIDGE_COOKIE, cmd,
+	(void)ngt_msg(sock, (sel & 0x80) ? "l1" : "B:", NGM_BRIDGE_COOKIE, cmd,
 	             arg, len);
 	if (sel & 0x40)
-		(void)fz_msg(sock, "H:", NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT,
+		(void)ngt_msg(sock, "H:", NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT,
 		             NULL, 0);
 }
 
@@ -199,7 +199,7 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 				         fzb_peers[i]);
 				*strchr(path, ':') = '\0';
 				strcat(path, ":");
-				(void)fz_connect(sock, ".", path, fzb_hooks[i],
+				(void)ngt_connect(sock, ".", path, fzb_hooks[i],
 				                 strchr(fzb_peers[i], ':') + 1);
 			}
 			break;
@@ -213,7 +213,7 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 			b = fz_bytes(&in, fz_u8(&in) % NG_HOOKSIZ, &len);
 			memcpy(name, b, len);
 			name[len] = '\0';
-			(void)fz_connect(sock, "B:", "H:", name, name);
+			(void)ngt_connect(sock, "B:", "H:", name, name);
 			break;
 		}
 		default:

@@ -26,13 +26,13 @@ fzpath_graph(struct fz_client *c, struct ng_node **sockp)
 		fz_graph_free(g);
 		return NULL;
 	}
-	(void)fz_name(sock, ".", "sock");
-	FUZZ_ASSERT(fz_mkpeer(sock, ".", "bridge", "s0", "link0") == 0);
-	FUZZ_ASSERT(fz_name(sock, "s0", "br") == 0);
-	FUZZ_ASSERT(fz_mkpeer(sock, "br:", "hub", "link1", "a") == 0);
-	FUZZ_ASSERT(fz_name(sock, "br:link1", "h") == 0);
-	FUZZ_ASSERT(fz_mkpeer(sock, "h:", "hub", "b", "c") == 0);
-	FUZZ_ASSERT(fz_mkpeer(sock, ".", "eiface", "s1", "ether") == 0);
+	(void)ngt_name(sock, ".", "sock");
+	FUZZ_ASSERT(ngt_mkpeer(sock, ".", "bridge", "s0", "link0") == 0);
+	FUZZ_ASSERT(ngt_name(sock, "s0", "br") == 0);
+	FUZZ_ASSERT(ngt_mkpeer(sock, "br:", "hub", "link1", "a") == 0);
+	FUZZ_ASSERT(ngt_name(sock, "br:link1", "h") == 0);
+	FUZZ_ASSERT(ngt_mkpeer(sock, "h:", "hub", "b", "c") == 0);
+	FUZZ_ASSERT(ngt_mkpeer(sock, ".", "eiface", "s1", "ether") == 0);
 	*sockp = sock;
 	return g;
 }
@@ -93,23 +93,23 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 		/* The text as a node's new name, then found by it. */
 		struct ng_node *h = ng_find_name(g, "h");
 
-		error = fz_name(sock, "h:", text);
+		error = ngt_name(sock, "h:", text);
 		if (error == 0) {
 			char name[NG_NODESIZ];
 
-			fz_copy(name, text, sizeof(name));
+			ngt_copy(name, text, sizeof(name));
 			FUZZ_ASSERT(ng_name_valid(name));
 			FUZZ_ASSERT(ng_find_name(g, name) == h);
 		}
 	}
 	if (flags & 8) {
 		/* The text as hook names, on both sides of a connect. */
-		(void)fz_connect(sock, ".", "br:", text, "link7");
-		(void)fz_connect(sock, ".", "h:", "x", text);
-		(void)fz_mkpeer(sock, text, "hub", text, text);
+		(void)ngt_connect(sock, ".", "br:", text, "link7");
+		(void)ngt_connect(sock, ".", "h:", "x", text);
+		(void)ngt_mkpeer(sock, text, "hub", text, text);
 	}
 	if (flags & 16)
-		(void)fz_connect(sock, ".", text, "y", "z");
+		(void)ngt_connect(sock, ".", text, "y", "z");
 	ng_socket_detach(sock, &c);
 	fz_graph_free(g);
 	return 0;

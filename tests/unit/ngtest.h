@@ -258,93 +258,9 @@ ngt_last_msg(const struct ngt_conn *c)
 	return c->nmsgs > 0 ? c->msgs[c->nmsgs - 1] : NULL;
 }
 
-/* --- messages ----------------------------------------------------------- */
+/* --- messages: ngmsg.h ------------------------------------------------- */
 
-/* Send cookie/cmd with arg from node to path; the errno it returned. */
-static inline int
-ngt_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
-        const void *arg, size_t arglen)
-{
-	struct ng_mesg *m = ng_mkmsg(cookie, cmd, arglen);
-	int error;
-
-	if (m == NULL)
-		return ENOMEM;
-	if (arglen > 0)
-		memcpy(m->data, arg, arglen);
-	error = ng_send_msg(from, path, m);
-	free(m);
-	return error;
-}
-
-static inline int
-ngt_mkpeer(struct ng_node *from, const char *path, const char *type,
-           const char *ourhook, const char *peerhook)
-{
-	struct ngm_mkpeer mp;
-
-	memset(&mp, 0, sizeof(mp));
-	snprintf(mp.type, sizeof(mp.type), "%s", type);
-	snprintf(mp.ourhook, sizeof(mp.ourhook), "%s", ourhook);
-	snprintf(mp.peerhook, sizeof(mp.peerhook), "%s", peerhook);
-	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_MKPEER, &mp,
-	               sizeof(mp));
-}
-
-static inline int
-ngt_connect(struct ng_node *from, const char *path, const char *relpath,
-            const char *ourhook, const char *peerhook)
-{
-	struct ngm_connect con;
-
-	memset(&con, 0, sizeof(con));
-	snprintf(con.path, sizeof(con.path), "%s", relpath);
-	snprintf(con.ourhook, sizeof(con.ourhook), "%s", ourhook);
-	snprintf(con.peerhook, sizeof(con.peerhook), "%s", peerhook);
-	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_CONNECT, &con,
-	               sizeof(con));
-}
-
-/* As ngctl and NgNameNode do: the name is cut to 31 bytes. */
-static inline int
-ngt_name(struct ng_node *from, const char *path, const char *name)
-{
-	struct ngm_name nm;
-
-	memset(&nm, 0, sizeof(nm));
-	snprintf(nm.name, sizeof(nm.name), "%s", name);
-	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_NAME, &nm,
-	               sizeof(nm));
-}
-
-static inline int
-ngt_rmhook(struct ng_node *from, const char *path, const char *hook)
-{
-	struct ngm_rmhook rm;
-
-	memset(&rm, 0, sizeof(rm));
-	snprintf(rm.ourhook, sizeof(rm.ourhook), "%s", hook);
-	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_RMHOOK, &rm,
-	               sizeof(rm));
-}
-
-static inline int
-ngt_shutdown(struct ng_node *from, const char *path)
-{
-	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_SHUTDOWN, NULL, 0);
-}
-
-/* The node at path (not referenced), or NULL. */
-static inline struct ng_node *
-ngt_node(struct ng_node *from, const char *path)
-{
-	struct ng_node *n;
-
-	if (ng_path2node(from, path, &n, NULL) != 0)
-		return NULL;
-	ng_node_unref(n);
-	return n;
-}
+#include "ngmsg.h"
 
 /* Live nodes of the named type. */
 static inline unsigned
