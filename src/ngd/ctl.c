@@ -517,6 +517,7 @@ ngd_conn_event(void *arg, uint32_t events)
 			ngd_conn_close(c);
 			return;
 		}
+		ngd_loop_traffic(); /* the next request is likely close */
 		ngd_conn_request(c, ngd_rbuf, (size_t)n);
 	}
 	if (c->cut)

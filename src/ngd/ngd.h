@@ -36,7 +36,7 @@ int ngd_loop_run(struct ng_graph *g, volatile bool *stop);
 uint64_t ngd_clock_ms(void);
 /* Poll without sleeping for usec after the last frame (0: never). */
 void ngd_loop_set_busy_poll(unsigned usec);
-/* A frame arrived: the busy-poll window starts again. */
+/* A frame or a request arrived: the busy-poll window starts again. */
 void ngd_loop_traffic(void);
 
 /* --- ctl.c: the control server ------------------------------------------ */
