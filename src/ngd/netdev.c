@@ -51,7 +51,7 @@
 #define NGD_RX_BATCH 64 /* frames read per wakeup before yielding */
 
 #define NGD_RETIRE_MS 20      /* quiet time before retired devices go */
-#define NGD_RETIRE_MAX 256    /* or as soon as this many wait */
+#define NGD_RETIRE_MAX 1024   /* or as soon as this many wait */
 
 struct ng_netdev {
 	struct ngd_io io;
