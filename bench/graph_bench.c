@@ -3,12 +3,16 @@
  * way.  Two socket nodes on a bridge (link0, link1); frames of 60 bytes go
  * from one to the other after both MACs are learned.  Prints ns/frame;
  * under `valgrind --tool=callgrind` the instruction count per frame is
- * repeatable.  Usage: graph_bench [frames]
+ * repeatable.  Then the same with LINKS links on the bridge and MACS
+ * more hosts learned (default 1000 and 100000), and the ratio of the two.
+ * Usage: graph_bench [frames [links [macs]]]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <netgraph/ng_bridge.h>
 
 #include "ng_core.h"
 
@@ -53,6 +57,64 @@ frame(struct ng_graph *g, struct ng_node *from, const char *hook,
 	(void)ng_socket_send_data(from, hook, &p); /* consumes p */
 }
 
+/* ns per frame from a to b over n frames. */
+static double
+run(struct ng_graph *g, struct ng_node *a, unsigned long n,
+    const uint8_t ma[6], const uint8_t mb[6])
+{
+	struct timespec t0, t1;
+
+	delivered = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (unsigned long i = 0; i < n; i++)
+		frame(g, a, "a", mb, ma);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) / n;
+}
+
+/*
+ * links - 2 more links (hubs), then macs hosts learned on the last: each
+ * a frame from a new source to a host on its own link, which the bridge
+ * learns from and drops.
+ */
+static int
+grow(struct ng_graph *g, struct ng_node *br, unsigned links, unsigned long macs)
+{
+	static const uint8_t here[6] = {2, 0, 0, 0, 0, 0xc};
+	struct ng_mesg *m = ng_mkmsg(NGM_BRIDGE_COOKIE,
+	    NGM_BRIDGE_SET_MAX_HOSTS, sizeof(uint32_t));
+	uint32_t max = (uint32_t)macs + 16;
+	struct ng_node *hub = NULL, *c;
+	char hook[NG_HOOKSIZ];
+	int connc, error;
+
+	if (m == NULL)
+		return 1;
+	memcpy(m->data, &max, sizeof(max));
+	error = ng_send_msg(br, ".", m);
+	free(m);
+	for (unsigned i = 2; i < links && error == 0; i++) {
+		snprintf(hook, sizeof(hook), "link%u", i);
+		error = ng_make_node(g, "hub", &hub) ||
+		    ng_con_nodes(hub, "x", br, hook);
+	}
+	if (error != 0 || ng_socket_create(g, &connc, &c) != 0)
+		return 1;
+	snprintf(hook, sizeof(hook), "link%u", links);
+	if (ng_con_nodes(c, "c", br, hook) != 0)
+		return 1;
+	ng_socket_attach_data(c, &connc);
+	frame(g, c, "c", (const uint8_t[6]){0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff}, here);
+	for (unsigned long i = 0; i < macs; i++) {
+		uint8_t src[6] = {2, 1, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+		    (uint8_t)(i >> 8), (uint8_t)i};
+
+		frame(g, c, "c", here, src);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -62,9 +124,10 @@ main(int argc, char **argv)
 	struct ng_graph *g;
 	struct ng_node *a, *b, *br;
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 5000000;
-	struct timespec t0, t1;
-	int conna, connb;
-	double ns;
+	unsigned links = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1000;
+	unsigned long macs = argc > 3 ? strtoul(argv[3], NULL, 10) : 100000;
+	int conna, connb, ok;
+	double ns2, nsn;
 
 	if (ng_graph_new(&cfg, &g) != 0 || ng_socket_create(g, &conna, &a) ||
 	    ng_socket_create(g, &connb, &b) ||
@@ -78,14 +141,21 @@ main(int argc, char **argv)
 	ng_socket_attach_data(b, &connb);
 	frame(g, b, "b", ma, mb); /* learn both hosts */
 	frame(g, a, "a", mb, ma);
-	delivered = 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (unsigned long i = 0; i < n; i++)
-		frame(g, a, "a", mb, ma);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ns = (t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec);
+	ns2 = run(g, a, n, ma, mb);
+	ok = delivered == n;
 	printf("%lu frames through socket->bridge->socket, %lu delivered: "
-	       "%.1f ns/frame\n", n, delivered, ns / n);
+	       "%.1f ns/frame\n", n, delivered, ns2);
+	if (links > 2) {
+		if (grow(g, br, links, macs) != 0) {
+			fprintf(stderr, "graph_bench: cannot grow the bridge\n");
+			return 1;
+		}
+		nsn = run(g, a, n, ma, mb);
+		ok = ok && delivered == n;
+		printf("... with %u links and %lu more hosts learned: %.1f "
+		       "ns/frame; frame rate %.2f of 2 links'\n", links + 1,
+		    macs, nsn, ns2 / nsn);
+	}
 	ng_graph_free(g);
-	return delivered == n ? 0 : 1;
+	return ok ? 0 : 1;
 }

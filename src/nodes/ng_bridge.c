@@ -28,7 +28,9 @@
 #include "ng_parse.h"
 
 #define NG_BRIDGE_MIN_BUCKETS 32 /* hash table size, a power of two */
-#define NG_BRIDGE_MAX_BUCKETS 16384
+/* As many buckets as hosts, up to the most hosts a bridge may have:
+ * chains stay short, so 100,000 hosts cost a lookup no more than two. */
+#define NG_BRIDGE_MAX_BUCKETS NG_BRIDGE_MAX_HOSTS_LIMIT
 #define NG_BRIDGE_HOST_CHUNK 256 /* host entries malloc'd at a time */
 #define NG_BRIDGE_LINKV_MAX 4096 /* link numbers kept in the array */
 #define NG_BRIDGE_TICK_MS 1000
