@@ -69,7 +69,9 @@ expect "... and its socket node is gone" "0" "$(ngctl list | grep -c 'Name: dyin
 # Killed half-way through a conversation of its own (a partial script).
 ngctl -n halfway -f - < <(echo "mkpeer hub0: hub h1 h2"; echo "list"; sleep 30) >/dev/null &
 client=$!
-for _ in $(seq 100); do ngctl show halfway: >/dev/null 2>&1 && break; sleep 0.02; done
+# (once its first line has been carried out)
+for _ in $(seq 100); do ngctl show hub0:h1 >/dev/null 2>&1 && break; sleep 0.02; done
+expect_rc "... its node is there before" 0 quiet ngctl show halfway:
 kill -KILL $client; wait $client 2>/dev/null
 sleep 0.1
 expect "killed mid-script: its node is gone" "0" "$(ngctl list | grep -c 'Name: halfway')"
