@@ -14,9 +14,20 @@ cycles=${BOUNDS_CYCLES:-1000}
 export NGD_LOG="$tmp/ngd.log"
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$NGD_PID/status"; }
-# ngd's descriptors, once interfaces it retired have gone (in batches,
-# 20 ms after the last)
-nfds() { sleep 0.2; ls "/proc/$NGD_PID/fd" | wc -l; }
+# ngd's descriptors once they stop changing: the interfaces it retired
+# go in batches (20 ms after the last, up to 1024 at once, which takes
+# the kernel a few hundred ms); at most 10 s.
+nfds() {
+	local n m
+	n=$(ls "/proc/$NGD_PID/fd" | wc -l)
+	for _ in $(seq 50); do
+		sleep 0.2
+		m=$(ls "/proc/$NGD_PID/fd" | wc -l)
+		[ "$m" = "$n" ] && break
+		n=$m
+	done
+	echo "$n"
+}
 # figure NAME BEFORE AFTER UNIT: one line scripts/soak collects
 figure() { echo "# $1: $2 -> $3 $4"; }
 
