@@ -35,7 +35,6 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <syslog.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
 #include <linux/netlink.h>
@@ -585,15 +584,6 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 
 /* --- placing an interface in another namespace ------------------------- */
 
-static uint64_t
-ngd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ngd's group for retired devices: its own, so no one else's go too. */
 static uint32_t
 ngd_retire_group(void)
@@ -603,10 +593,13 @@ ngd_retire_group(void)
 
 static int ngd_netns_watch_start(void);
 
-/* One rtnetlink request in ngd's namespace, acknowledged: 0 or errno. */
+/*
+ * One rtnetlink link request in ngd's namespace, acknowledged: 0 or an
+ * errno.  RTM_NEWLINK: interface ifindex down, renamed newname, into
+ * group.  RTM_DELLINK (ifindex 0): every interface of group deleted.
+ */
 static int
-ngd_rtnl(uint16_t type, uint16_t flags, int ifindex, const char *newname,
-    uint32_t group)
+ngd_rtnl(uint16_t type, int ifindex, const char *newname, uint32_t group)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -625,7 +618,7 @@ ngd_rtnl(uint16_t type, uint16_t flags, int ifindex, const char *newname,
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
 	req.nh.nlmsg_type = type;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	req.ifi.ifi_family = AF_UNSPEC;
 	req.ifi.ifi_index = ifindex;
 	if (newname != NULL) { /* down, so that it may be renamed */
@@ -661,7 +654,14 @@ ngd_rtnl(uint16_t type, uint16_t flags, int ifindex, const char *newname,
 	return -ack.err.error;
 }
 
-/* Whether the namespace file fd and the device's namespace are ngd's. */
+/* A name for a device on its way out, free of the ones nodes use. */
+static void
+ngd_retire_name(char name[IFNAMSIZ])
+{
+	snprintf(name, IFNAMSIZ, "ngret%u", ngd_retire_seq++ % 100000000u);
+}
+
+/* Whether the namespace file fd is ngd's own namespace. */
 static bool
 ngd_netns_is_own(int fd)
 {
@@ -679,8 +679,7 @@ ngd_netdev_flush_retired(bool final)
 
 	if (ngd_retired == NULL)
 		return;
-	if (ngd_rtnl(RTM_DELLINK, 0, 0, NULL, ngd_retire_group()) != 0 &&
-	    ngd_nretired > 0)
+	if (ngd_rtnl(RTM_DELLINK, 0, NULL, ngd_retire_group()) != 0)
 		ngd_log(LOG_DEBUG, "retired interfaces: group delete failed; "
 		    "closing them one by one");
 	while ((dev = ngd_retired) != NULL) {
@@ -702,7 +701,7 @@ ngd_netdev_retired_due(void)
 
 	if (ngd_retired == NULL)
 		return -1;
-	now = ngd_now_ms();
+	now = ngd_clock_ms();
 	if (ngd_nretired >= NGD_RETIRE_MAX ||
 	    now - ngd_retired_ms >= NGD_RETIRE_MS)
 		return 0;
@@ -735,15 +734,15 @@ ngd_netdev_retire(struct ng_netdev *dev)
 	if (nsfd >= 0)
 		close(nsfd);
 	if (own && ioctl(dev->io.fd, TUNGETIFF, &ifr) == 0) {
-		snprintf(name, sizeof(name), "ngret%u", ngd_retire_seq++ % 100000000u);
-		if (ngd_rtnl(RTM_NEWLINK, 0, (int)if_nametoindex(ifr.ifr_name),
+		ngd_retire_name(name);
+		if (ngd_rtnl(RTM_NEWLINK, (int)if_nametoindex(ifr.ifr_name),
 		        name, ngd_retire_group()) == 0) {
 			ngd_loop_del(&dev->io);
 			dev->retired = true;
 			dev->next = ngd_retired;
 			ngd_retired = dev;
 			ngd_nretired++;
-			ngd_retired_ms = ngd_now_ms();
+			ngd_retired_ms = ngd_clock_ms();
 			return;
 		}
 	}
@@ -798,9 +797,8 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		 * netns): its fd still holds the namespace it was made in.
 		 * Made anew here, the old one renamed out of the way first.
 		 */
-		snprintf(path, sizeof(path), "ngret%u",
-		    ngd_retire_seq++ % 100000000u);
-		if ((error = ngd_rtnl(RTM_NEWLINK, 0,
+		ngd_retire_name(path);
+		if ((error = ngd_rtnl(RTM_NEWLINK,
 		         (int)if_nametoindex(ifname), path, 0)) != 0) {
 			close(nsfd);
 			return error;
@@ -817,7 +815,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		close(nsfd);
 	if (error != 0) {
 		if (renamed) /* as it was, if it can be */
-			(void)ngd_rtnl(RTM_NEWLINK, 0, (int)if_nametoindex(path),
+			(void)ngd_rtnl(RTM_NEWLINK, (int)if_nametoindex(path),
 			    ifname, 0);
 		return error;
 	}
