@@ -3,19 +3,7 @@
 # 17-21, 27 and 36): the MsgRead format, defaults left out of replies,
 # omitted fields zeroed, the parse errors, and the eiface messages on a
 # real TAP.
-source "$(dirname "$0")/../lib.sh"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-# check NAME RC STDOUT STDERR command...: compare all three at once
-check() {
-	local name=$1 want="rc=$2"$'\n'"$3"$'\n'"--"$'\n'"$4" got rc
-	shift 4
-	got=$("$@" 2>"$tmp/err")
-	rc=$?
-	got="rc=$rc"$'\n'"$got"$'\n'"--"$'\n'"$(cat "$tmp/err")"
-	expect "$name" "$want" "$got"
-}
+source "$(dirname "$0")/../lib.sh" # tmp, check, expect...
 # match NAME REGEX TEXT: TEXT matches the extended regular expression
 match() {
 	if grep -qE -- "$2" <<<"$3"; then
