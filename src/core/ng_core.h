@@ -123,7 +123,9 @@ struct ng_socket_ops {
  * device handle is the backend's; the engine never looks inside.
  * create: make the device named ifname in ngd's own namespace, frames it
  *   receives go to ng_netdev_input(node, ...).  destroy accepts NULL.
- * xmit borrows pkt.  name/get_name: the interface's current name wherever
+ * xmit borrows pkt (a backend that sends it later takes a reference of
+ *   its own; the frame is then shared and nobody writes to it).
+ *   name/get_name: the interface's current name wherever
  *   it lives.  name_in_use: an interface of that name exists in ngd's
  *   namespace.
  */

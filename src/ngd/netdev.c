@@ -4,7 +4,8 @@
  * hands over whole 64 KiB GSO frames with their metadata.  ngd keeps the
  * fd, so the interface may move to any namespace and keep working; name
  * changes are made in whatever namespace the interface lives in
- * (TUNGETDEVNETNS).  Per frame: one readv in, one writev out.
+ * (TUNGETDEVNETNS).  Per frame: one readv in, one writev out; the writes
+ * a batch of reads causes go out together after it.
  *
  * Placing an interface in another namespace (the vnet message): moving a
  * device costs the kernel a full RCU grace period (~16 ms here), and so
@@ -112,15 +113,48 @@ ngd_netdev_fini(void)
 	ngd_sock = ngd_own_netns = -1;
 }
 
-static void
-ngd_netdev_event(void *arg, uint32_t events)
-{
-	struct ng_netdev *dev = arg;
-	struct ng_graph *g = dev->node->graph;
+/*
+ * Frames bound for interfaces while a batch read from one is handled go
+ * out together at the end of the batch: a program reading on the far
+ * side is woken once for many frames instead of once a frame.
+ */
+static struct ngd_txq_ent {
+	struct ng_netdev *dev;
+	struct ng_pkt *pkt;
+} ngd_txq[NGD_RX_BATCH];
+static unsigned ngd_ntxq;
+static bool ngd_in_batch;
 
-	if (dev->retired)
-		return; /* an event of this pass from before it retired */
-	ngd_loop_traffic();
+static int
+ngd_netdev_write(struct ng_netdev *dev, const struct ng_pkt *pkt)
+{
+	struct iovec iov[2];
+
+	iov[0].iov_base = (void *)&pkt->vh;
+	iov[0].iov_len = sizeof(pkt->vh);
+	iov[1].iov_base = pkt->data;
+	iov[1].iov_len = pkt->len;
+	if (writev(dev->io.fd, iov, 2) < 0)
+		return errno == EIO ? ENETDOWN : errno;
+	return 0;
+}
+
+static void
+ngd_netdev_flush_tx(void)
+{
+	for (unsigned i = 0; i < ngd_ntxq; i++) {
+		struct ngd_txq_ent *e = &ngd_txq[i];
+
+		if (e->dev->io.fd >= 0 && !e->dev->retired)
+			(void)ngd_netdev_write(e->dev, e->pkt);
+		ng_pkt_free(&e->pkt);
+	}
+	ngd_ntxq = 0;
+}
+
+static void
+ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
+{
 	for (int i = 0; i < NGD_RX_BATCH; i++) {
 		struct ng_pkt *pkt = ng_pkt_alloc(g);
 		struct iovec iov[2];
@@ -150,6 +184,21 @@ ngd_netdev_event(void *arg, uint32_t events)
 		if (dev->io.fd < 0)
 			return;
 	}
+}
+
+static void
+ngd_netdev_event(void *arg, uint32_t events)
+{
+	struct ng_netdev *dev = arg;
+	struct ng_graph *g = dev->node->graph;
+
+	if (dev->retired)
+		return; /* an event of this pass from before it retired */
+	ngd_loop_traffic();
+	ngd_in_batch = true;
+	ngd_netdev_rx(dev, g);
+	ngd_in_batch = false;
+	ngd_netdev_flush_tx();
 	(void)events;
 }
 
@@ -284,15 +333,15 @@ ngd_netdev_destroy(void *be, struct ng_netdev *dev)
 static int
 ngd_netdev_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 {
-	struct iovec iov[2];
-
 	(void)be;
-	iov[0].iov_base = (void *)&pkt->vh;
-	iov[0].iov_len = sizeof(pkt->vh);
-	iov[1].iov_base = pkt->data;
-	iov[1].iov_len = pkt->len;
-	if (writev(dev->io.fd, iov, 2) < 0)
-		return errno == EIO ? ENETDOWN : errno;
+	if (!ngd_in_batch)
+		return ngd_netdev_write(dev, pkt);
+	if (ngd_ntxq == NGD_RX_BATCH)
+		ngd_netdev_flush_tx();
+	ngd_txq[ngd_ntxq].dev = dev;
+	/* Borrowed: our own reference keeps it until the flush. */
+	ngd_txq[ngd_ntxq].pkt = ng_pkt_ref((struct ng_pkt *)pkt);
+	ngd_ntxq++;
 	return 0;
 }
 
