@@ -7,6 +7,7 @@
  * more hosts learned (default 1000 and 100000), and the ratio of the two.
  * Usage: graph_bench [frames [links [macs]]]
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,11 +124,25 @@ main(int argc, char **argv)
 	struct ng_graph_cfg cfg = {.sock_ops = &bench_ops};
 	struct ng_graph *g;
 	struct ng_node *a, *b, *br;
-	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 5000000;
-	unsigned links = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1000;
-	unsigned long macs = argc > 3 ? strtoul(argv[3], NULL, 10) : 100000;
+	unsigned long n = 5000000, links = 1000, macs = 100000;
+	unsigned long *args[] = {&n, &links, &macs};
 	int conna, connb, ok;
 	double ns2, nsn;
+
+	for (int i = 1; i < argc; i++) {
+		char *end = argv[i];
+
+		errno = 0;
+		if (i <= 3)
+			*args[i - 1] = strtoul(argv[i], &end, 10);
+		if (i > 3 || errno != 0 || end == argv[i] || *end != '\0' ||
+		    *args[i - 1] == 0 || links > 100000) {
+			fprintf(stderr, "usage: graph_bench [frames [links "
+			    "[macs]]] (positive numbers; links at most "
+			    "100000)\n");
+			return 64;
+		}
+	}
 
 	if (ng_graph_new(&cfg, &g) != 0 || ng_socket_create(g, &conna, &a) ||
 	    ng_socket_create(g, &connb, &b) ||
@@ -146,13 +161,13 @@ main(int argc, char **argv)
 	printf("%lu frames through socket->bridge->socket, %lu delivered: "
 	       "%.1f ns/frame\n", n, delivered, ns2);
 	if (links > 2) {
-		if (grow(g, br, links, macs) != 0) {
+		if (grow(g, br, (unsigned)links, macs) != 0) {
 			fprintf(stderr, "graph_bench: cannot grow the bridge\n");
 			return 1;
 		}
 		nsn = run(g, a, n, ma, mb);
 		ok = ok && delivered == n;
-		printf("... with %u links and %lu more hosts learned: %.1f "
+		printf("... with %lu links and %lu more hosts learned: %.1f "
 		       "ns/frame; frame rate %.2f of 2 links'\n", links + 1,
 		    macs, nsn, ns2 / nsn);
 	}
