@@ -70,6 +70,17 @@ stop_ngd() {
 	NGD_PID=
 }
 
+# ngeth0 --link0-- br0 --link1-- ngeth1: the graph many tests start from.
+bridge_two_eifaces() {
+	ngctl mkpeer eiface ether ether &&
+	    ngctl mkpeer eiface ether ether &&
+	    ngctl -f - <<'EOS'
+mkpeer ngeth0: bridge ether link0
+name ngeth0:ether br0
+connect br0: ngeth1: link1 ether
+EOS
+}
+
 # Run command in network namespace NS (made with `ip netns add`).
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 

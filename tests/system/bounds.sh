@@ -40,14 +40,8 @@ trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"; sto
 #   ns a: ngeth0 --link0-- br0 --link1-- ngeth1 :ns b
 #                           |link2
 #                      ngwire.py macs (random sources)
-ngctl mkpeer eiface ether ether
-ngctl mkpeer eiface ether ether
-ngctl -f - <<'EOS'
-mkpeer ngeth0: bridge ether link0
-name ngeth0:ether br0
-connect br0: ngeth1: link1 ether
-msg br0: setpersistent
-EOS
+bridge_two_eifaces
+ngctl msg br0: setpersistent
 for i in 0 1; do
 	ns=$([ $i = 0 ] && echo a || echo b)
 	ip link set ngeth$i netns $ns

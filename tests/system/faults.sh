@@ -23,10 +23,8 @@ ms() {
 
 # --- SIGKILL: nothing outlives ngd -------------------------------------
 start_ngd
-for _ in 1 2 3; do ngctl mkpeer eiface ether ether; done
-ngctl mkpeer ngeth0: bridge ether link0
-ngctl name ngeth0:ether br0
-ngctl connect br0: ngeth1: link1 ether
+bridge_two_eifaces
+ngctl mkpeer eiface ether ether
 ip netns add away
 trap 'ip netns del away 2>/dev/null; rm -rf "$tmp"' EXIT
 ip link set ngeth2 netns away

@@ -25,13 +25,7 @@ settled() {
 	return 1
 }
 
-ngctl mkpeer eiface ether ether
-ngctl mkpeer eiface ether ether
-ngctl -f - <<'EOS'
-mkpeer ngeth0: bridge ether link0
-name ngeth0:ether br0
-connect br0: ngeth1: link1 ether
-EOS
+bridge_two_eifaces
 m0=$(mac ngeth0)
 expect_rc "vnet into a" 0 ngctl msg ngeth0: vnet '"a"'
 expect_rc "... no ngeth0 here from then on" 1 quiet ip link show ngeth0
