@@ -28,7 +28,7 @@ ngctl_tokenize(char *line, char **av, int max)
 	int ac = 0;
 
 	av[0] = strtok_r(line, NGCTL_WHITESPACE, &save);
-	while (av[ac] != NULL && ac < max - 1)
+	while (ac < max - 1 && av[ac] != NULL)
 		av[++ac] = strtok_r(NULL, NGCTL_WHITESPACE, &save);
 	av[ac] = NULL;
 	return ac;

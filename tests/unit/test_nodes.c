@@ -1135,8 +1135,9 @@ test_bpf(void)
 	CHECK_INT("bpf/setfilter tcp",
 	    setfilter(sock, "a", "m", "n", 0,
 	    "tcp and tcp[tcpflags] & tcp-fin == 0"), 0);
-	ask(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_CLR_STATS,
-	    (char[NG_HOOKSIZ]){"a"}, NG_HOOKSIZ, &error);
+	free(ask(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_CLR_STATS,
+	    (char[NG_HOOKSIZ]){"a"}, NG_HOOKSIZ, &error));
+	CHECK_INT("bpf/clrstats before the super-frame", error, 0);
 	{
 		struct ng_pkt *sp = gso_frame(g, 4000, 1000);
 
