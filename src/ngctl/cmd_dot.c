@@ -22,6 +22,7 @@ ngctl_dot_hooks(struct ngctl *ng, const char *path, struct ng_mesg **rep,
 	uint32_t room;
 	int error;
 
+	*rep = NULL;
 	*hl = NULL;
 	*nhooks = 0;
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_LISTHOOKS, NULL,
