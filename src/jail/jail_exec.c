@@ -399,10 +399,11 @@ run(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 	return error == -1 ? 0 : EINVAL;
 }
 
+/* argv is NULL for an empty list, as in "jail -c ... command". */
 int
 jail_run_argv(const struct jail_run *ctx, char *const *argv, bool injail)
 {
-	if (argv[0] == NULL)
+	if (argv == NULL || argv[0] == NULL)
 		return 0;
 	return run(ctx, argv, injail, false);
 }

@@ -408,6 +408,19 @@ test_params(void)
 	jail_diag_free(&d);
 	jail_params_free(&ps);
 
+	/* "jail -c ... command" with no words: an empty list runs nothing */
+	{
+		struct jail_run ctx = {.ps = &ps};
+
+		jail_params_set(&ps, "command", NULL, 0, false);
+		CHECK_INT("empty command runs nothing",
+		          jail_run_argv(&ctx,
+		                        jail_params_find(&ps, "command")->vals.v,
+		                        true),
+		          0);
+		jail_params_free(&ps);
+	}
+
 	CHECK_INT("addr iface|a/len",
 	          jail_addr_parse("em0|10.0.0.1/24", AF_INET, &a), 0);
 	CHECK_STR("addr iface", a.iface, "em0");
