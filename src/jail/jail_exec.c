@@ -428,10 +428,11 @@ jail_run_line(const struct jail_run *ctx, const char *line, bool injail)
 		len--;
 		special = NULL;
 	}
+	error = 0;
 	if (special != NULL) {
-		jail_strv_add(&words, "/bin/sh");
-		jail_strv_add(&words, "-c");
-		jail_strv_add(&words, line);
+		if ((error = jail_strv_add(&words, "/bin/sh")) == 0 &&
+		    (error = jail_strv_add(&words, "-c")) == 0)
+			error = jail_strv_add(&words, line);
 	} else {
 		for (i = 0; i < len;) {
 			while (i < len &&
@@ -441,12 +442,16 @@ jail_run_line(const struct jail_run *ctx, const char *line, bool injail)
 			while (i < len &&
 			       strchr(" \t\f\v\r\n", line[i]) == NULL)
 				i++;
-			if (i > start)
-				jail_strv_addn(&words, line + start, i - start);
+			if (i > start && error == 0)
+				error = jail_strv_addn(&words, line + start,
+				    i - start);
 		}
 	}
-	if (words.n == 0)
-		return 0;
+	if (error != 0 || words.n == 0) {
+		/* Never run part of a command. */
+		jail_strv_free(&words);
+		return error;
+	}
 	error = run(ctx, words.v, injail, bg);
 	jail_strv_free(&words);
 	return error;

@@ -342,6 +342,11 @@ main(int argc, char **argv)
 
 		(void)jail_rec_list(&all, &na);
 		recs = calloc(na + 1, sizeof(*recs));
+		if (recs == NULL) {
+			jail_rec_list_free(all, na);
+			jail_warnx(NULL, "%s", strerror(ENOMEM));
+			return 1;
+		}
 		for (size_t i = 0; i < na; i++) {
 			if (jail_rec_alive(&all[i]))
 				recs[n++] = all[i];
