@@ -53,4 +53,33 @@ within "iperf3 about 10 Mbit/s" "$(awk -v b="${bps:-0}" 'BEGIN { printf "%.2f", 
 st=$(ngctl msg P: getstats | sed -n 's/^Args:\t//p')
 fwd=$(sed -nE 's/.*downstream=\{ FwdOctets=([0-9]+).*/\1/p' <<<"$st")
 within "getstats: megabytes forwarded downstream" "$(awk -v b="${fwd:-0}" 'BEGIN { printf "%.1f", b / 1e6 }')" 3 5
+
+# The software fallback: with a bit error rate set (one in 10^12 bits,
+# so nothing is lost) the pipe cuts every 64 KiB super-frame into the
+# frames it stands for and finishes their checksums itself; a file sent
+# over TCP must arrive byte for byte, in far more frames than came in.
+expect_rc "setcfg unlimited, BER 1e-12" 0 ngctl msg P: setcfg \
+    '{ bandwidth=-1 delay=-1 upstream={ BER=1000000000000 } downstream={ BER=1000000000000 } }'
+expect_rc "clrstats" 0 ngctl msg P: clrstats
+txpkts() { in_ns a cat /sys/class/net/pipea/statistics/tx_packets; }
+tx0=$(txpkts)
+head -c 4000000 /dev/urandom >"$tmp/send"
+in_ns b timeout 20 nc -l -p 5002 >"$tmp/recv" &
+nc_pid=$!
+sleep 0.3
+in_ns a timeout 20 nc -q 1 198.18.23.2 5002 <"$tmp/send"
+wait $nc_pid
+tx=$(( $(txpkts) - tx0 ))
+expect "4 MB over TCP, segmented in software, arrive intact" \
+    "$(md5sum <"$tmp/send")" "$(md5sum <"$tmp/recv")"
+st=$(ngctl msg P: getstats | sed -n 's/^Args:\t//p')
+fwd=$(sed -nE 's/.*downstream=\{ FwdOctets=([0-9]+) FwdFrames=([0-9]+).*/\2/p' <<<"$st")
+oct=$(sed -nE 's/.*downstream=\{ FwdOctets=([0-9]+).*/\1/p' <<<"$st")
+# What the kernel sent as a few super-frames left the pipe as ordinary
+# frames of at most 1514 bytes, several for each.
+if [ "${fwd:-0}" -gt $((4 * tx)) ] && [ $(( ${oct:-0} / ${fwd:-1} )) -le 1514 ]; then
+	ok "$tx frames in became $fwd ordinary frames out ($oct bytes)"
+else
+	fail "frames forwarded: $st"
+fi
 finish
