@@ -17,6 +17,7 @@
 #include "jail.h"
 
 #define JAIL_INCLUDE_MAX 32
+#define JAIL_CONF_MAXSIZE (16u << 20) /* bytes a file may hold; /dev/zero... */
 
 /* A $variable reference at byte pos of a string. */
 struct jail_ref {
@@ -657,6 +658,10 @@ read_all(FILE *fp, char **bufp, size_t *lenp)
 		len += n;
 		if (n == 0)
 			break;
+		if (len > JAIL_CONF_MAXSIZE) {
+			free(buf);
+			return EFBIG;
+		}
 	}
 	if (ferror(fp)) {
 		free(buf);

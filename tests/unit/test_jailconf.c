@@ -287,6 +287,10 @@ test_include(void)
 	put("loop.conf", ".include \"loop.conf\";\n");
 	free(dump(put("c", ".include \"loop.conf\";")));
 	CHECK_STR("include depth", errs, "maximum include depth exceeded");
+	/* A device that never ends is refused, not read into memory. */
+	got = dump(put("c", ".include \"/dev/zero\";"));
+	CHECK("an endless include fails", got == NULL);
+	CHECK_STR("... as too large", errs, "/dev/zero: File too large");
 	put("bad.conf", "x {\n y = ;\n}\n");
 	CONF_ERR("an error in an included file names that file",
 	         ".include \"bad.conf\";", "bad.conf line 2: ;: syntax error");
