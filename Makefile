@@ -132,7 +132,10 @@ FUZZ_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
 FUZZ_LIBS = $(FUZZ)/libngctl.a $(FUZZ)/libnetgraph.a $(FUZZ)/libngd.a \
-            $(FUZZ)/libngcore.a
+            $(FUZZ)/libjail.a $(FUZZ)/libngcore.a
+# Per target link flags: the jail.conf target keeps .include inside its
+# scratch directory by wrapping fopen and glob (see fuzz_jailconf.c).
+FUZZ_LD_jailconf = -Wl,--wrap=fopen,--wrap=glob
 
 $(FUZZ)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -156,11 +159,13 @@ $(FUZZ)/libngctl.a: $(NGCTL_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^
 $(FUZZ)/libnetgraph.a: $(LIB_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^
+$(FUZZ)/libjail.a: $(JAIL_SRC:%.c=$(FUZZ)/%.o)
+	$(AR) rcs $@ $^
 
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -pthread \
-	    $(CPPFLAGS) -Itests/fuzz -MMD -MP -o $@ $< $(FUZZ_LIBS) $(CORE_LIBS) \
-	    -ledit
+	    $(CPPFLAGS) -Itests/fuzz -Isrc/jail -MMD -MP -o $@ $< $(FUZZ_LIBS) \
+	    $(CORE_LIBS) -ledit $(FUZZ_LD_$*)
 
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run

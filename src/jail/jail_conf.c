@@ -97,8 +97,12 @@ static int
 str_copy(struct jail_str *dst, const struct jail_str *src)
 {
 	memset(dst, 0, sizeof(*dst));
-	if ((dst->s = strdup(src->s != NULL ? src->s : "")) == NULL)
+	/* Not strdup: a value may hold a NUL ("\0"), and len counts past it. */
+	if ((dst->s = malloc(src->len + 1)) == NULL)
 		return ENOMEM;
+	if (src->len > 0)
+		memcpy(dst->s, src->s, src->len);
+	dst->s[src->len] = '\0';
 	dst->len = src->len;
 	if (src->nrefs == 0)
 		return 0;

@@ -7,7 +7,9 @@
  * here with their entry point renamed; the wire target brings ngd's
  * control server with it (ctl.c, and loop.c and netdev.c, which it
  * calls), as make fuzz links it.  fuzz_ngctl needs a running ngd and
- * libnetgraph: tests/fuzz/run replays its findings.
+ * libnetgraph, and fuzz_jailconf the fopen and glob wrappers that keep
+ * its .includes in a scratch directory: tests/fuzz/run replays their
+ * findings.
  * Run from the top of the tree (tests/run does).
  */
 #include <dirent.h>

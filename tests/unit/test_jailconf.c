@@ -281,6 +281,11 @@ test_include(void)
 	CHECK("missing include fails (case 35)", got == NULL);
 	CHECK_STR("missing include names the file (case 35)", errs,
 	          "missing.conf: No such file or directory");
+	/* fuzz_jailconf: a NUL inside a value that has a variable in it
+	 * read past the copy of the value */
+	CONF("a NUL in a value with a variable",
+	     "j { path = \"ab\\x00cdefghijklmn${name}xyz\"; }",
+	     "name=j path=ab");
 	CONF_ERR("variables in an include name",
 	         "$d = sub;\n.include \"$d/a.conf\";",
 	         "c line 2: variables not permitted in '.include' filename");
