@@ -23,6 +23,9 @@
 #define FUZZ_ENTRY fuzz_bridge_one
 #include "../fuzz/fuzz_bridge.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_nodes_one
+#include "../fuzz/fuzz_nodes.c"
+#undef FUZZ_ENTRY
 #define FUZZ_ENTRY fuzz_wire_one
 #include "../../src/ngd/ctl.c"
 #include "../../src/ngd/loop.c"
@@ -41,6 +44,7 @@ static const struct {
     {"parse", fuzz_parse_one},
     {"path", fuzz_path_one},
     {"bridge", fuzz_bridge_one},
+    {"nodes", fuzz_nodes_one},
     {"wire", fuzz_wire_one},
 };
 
