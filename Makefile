@@ -122,8 +122,9 @@ $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(SAN_CORE_A) $(if $(JAIL_SRC
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
 # Fuzzing with libFuzzer (clang; not part of check): `make fuzz` builds
-# tests/fuzz/fuzz_*.c against the engine, ngd's control server, ngctl
-# and libnetgraph, all with ASan and UBSan, and runs each target for
+# tests/fuzz/fuzz_*.c against the engine, ngd's control server, ngctl,
+# libnetgraph and the jail tools' library, all with ASan and UBSan, and
+# runs each target for
 # FUZZ_SECONDS (default 60) from its corpus in tests/fuzz/corpus/.
 FUZZ      = $(B)/fuzz
 FUZZ_CC  ?= clang
