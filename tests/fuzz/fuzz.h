@@ -76,6 +76,18 @@ fz_bytes(struct fz_in *in, size_t max, size_t *len)
 	return p;
 }
 
+/* TAP offload metadata from the input (10 bytes), as a TAP hands it over. */
+static inline void
+fz_vnet_hdr(struct fz_in *in, struct ng_pkt *p)
+{
+	p->vh.flags = fz_u8(in);
+	p->vh.gso_type = fz_u8(in);
+	p->vh.hdr_len = fz_u16(in);
+	p->vh.gso_size = fz_u16(in);
+	p->vh.csum_start = fz_u16(in);
+	p->vh.csum_offset = fz_u16(in);
+}
+
 /* --- a clock the input advances ---------------------------------------- */
 
 static uint64_t fz_now = 1000000;

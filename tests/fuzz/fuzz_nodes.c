@@ -167,15 +167,8 @@ fzn_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
 
 	if (p == NULL)
 		return;
-	if (op & 0x10) {
-		/* Offload metadata, as a TAP hands it over. */
-		p->vh.flags = fz_u8(in);
-		p->vh.gso_type = fz_u8(in);
-		p->vh.hdr_len = fz_u16(in);
-		p->vh.gso_size = fz_u16(in);
-		p->vh.csum_start = fz_u16(in);
-		p->vh.csum_offset = fz_u16(in);
-	}
+	if (op & 0x10)
+		fz_vnet_hdr(in, p);
 	len = fz_u16(in) % (room + 1);
 	if (!(op & 0x20))
 		h = fzn_header(p->data, room, fz_u8(in), in);
