@@ -353,4 +353,39 @@ fz_graph_free(struct ng_graph *g)
 	ng_graph_free(g);
 }
 
+/*
+ * What a graph target does with its input: make the graph (make: a
+ * socket node of ours and what hangs off it), then one operation after
+ * another (op: its first byte given; false stops) until the input ends,
+ * maxops have run or our socket node is gone; then tear it all down.
+ */
+typedef struct ng_node *fz_make_fn(struct ng_graph *g, struct fz_client *c);
+typedef bool fz_op_fn(struct ng_graph *g, struct ng_node *sock,
+                      struct fz_in *in, uint8_t op);
+
+static inline int
+fz_run(const uint8_t *data, size_t size, unsigned maxops, fz_make_fn *make,
+       fz_op_fn *op)
+{
+	struct fz_in in = {data, size};
+	struct fz_client c;
+	struct ng_graph *g = fz_graph(NULL);
+	struct ng_node *sock;
+
+	if (g == NULL)
+		return 0;
+	if ((sock = make(g, &c)) != NULL) {
+		for (unsigned n = 0; n < maxops && in.left > 0; n++) {
+			uint8_t b = fz_u8(&in);
+
+			if (c.node == NULL || !op(g, sock, &in, b))
+				break; /* our socket node was shut down */
+		}
+		if (c.node != NULL)
+			ng_socket_detach(c.node, &c);
+	}
+	fz_graph_free(g);
+	return 0;
+}
+
 #endif

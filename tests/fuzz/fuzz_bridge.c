@@ -135,86 +135,71 @@ fzb_msg(struct ng_node *sock, struct fz_in *in)
 		             NULL, 0);
 }
 
+/* One operation (see the top); false stops. */
+static bool
+fzb_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in,
+       uint8_t op)
+{
+	switch (op & 0x0f) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+	case 5:
+		fzb_frame(sock, in, op);
+		/* A storm costs seconds here (it is bounded, see
+		 * test_graph's storm); one per input is enough. */
+		return g->sends < NG_MAX_SENDS / 4;
+	case 6:
+		/* Time passes: ageing, mute timers. */
+		fz_now += 1000 * (uint64_t)fz_u16(in);
+		(void)ng_timers_run(g);
+		break;
+	case 7:
+	case 8:
+		fzb_msg(sock, in);
+		break;
+	case 9: {
+		/* A port goes, or comes (back). */
+		unsigned i = fz_u8(in) % FZB_NHOOKS;
+		struct ng_hook *h = ng_find_hook(sock, fzb_hooks[i]);
+
+		if (h != NULL) {
+			ng_rmhook(h);
+		} else {
+			char path[16];
+
+			snprintf(path, sizeof(path), "%s", fzb_peers[i]);
+			*strchr(path, ':') = '\0';
+			strcat(path, ":");
+			(void)ngt_connect(sock, ".", path, fzb_hooks[i],
+			                 strchr(fzb_peers[i], ':') + 1);
+		}
+		break;
+	}
+	case 10: {
+		/* A port of the bridge with the input's name. */
+		char name[NG_HOOKSIZ];
+		const uint8_t *b;
+		size_t len;
+
+		b = fz_bytes(in, fz_u8(in) % NG_HOOKSIZ, &len);
+		memcpy(name, b, len);
+		name[len] = '\0';
+		(void)ngt_connect(sock, "B:", "H:", name, name);
+		break;
+	}
+	default:
+		break;
+	}
+	return true;
+}
+
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
 int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-	struct fz_in in = {data, size};
-	struct fz_client c;
-	struct ng_graph *g = fz_graph(NULL);
-	struct ng_node *sock;
-
-	if (g == NULL)
-		return 0;
-	if ((sock = fzb_graph(g, &c)) == NULL) {
-		fz_graph_free(g);
-		return 0;
-	}
-	for (unsigned n = 0; n < FZB_MAXOPS && in.left > 0; n++) {
-		uint8_t op = fz_u8(&in);
-
-		if (c.node == NULL)
-			break; /* our socket node was shut down */
-		switch (op & 0x0f) {
-		case 0:
-		case 1:
-		case 2:
-		case 3:
-		case 4:
-		case 5:
-			fzb_frame(sock, &in, op);
-			/* A storm costs seconds here (it is bounded, see
-			 * test_graph's storm); one per input is enough. */
-			if (g->sends >= NG_MAX_SENDS / 4)
-				n = FZB_MAXOPS;
-			break;
-		case 6:
-			/* Time passes: ageing, mute timers. */
-			fz_now += 1000 * (uint64_t)fz_u16(&in);
-			(void)ng_timers_run(g);
-			break;
-		case 7:
-		case 8:
-			fzb_msg(sock, &in);
-			break;
-		case 9: {
-			/* A port goes, or comes (back). */
-			unsigned i = fz_u8(&in) % FZB_NHOOKS;
-			struct ng_hook *h = ng_find_hook(sock, fzb_hooks[i]);
-
-			if (h != NULL) {
-				ng_rmhook(h);
-			} else {
-				char path[16];
-
-				snprintf(path, sizeof(path), "%s",
-				         fzb_peers[i]);
-				*strchr(path, ':') = '\0';
-				strcat(path, ":");
-				(void)ngt_connect(sock, ".", path, fzb_hooks[i],
-				                 strchr(fzb_peers[i], ':') + 1);
-			}
-			break;
-		}
-		case 10: {
-			/* A port of the bridge with the input's name. */
-			char name[NG_HOOKSIZ];
-			const uint8_t *b;
-			size_t len;
-
-			b = fz_bytes(&in, fz_u8(&in) % NG_HOOKSIZ, &len);
-			memcpy(name, b, len);
-			name[len] = '\0';
-			(void)ngt_connect(sock, "B:", "H:", name, name);
-			break;
-		}
-		default:
-			break;
-		}
-	}
-	if (c.node != NULL)
-		ng_socket_detach(c.node, &c);
-	fz_graph_free(g);
-	return 0;
+	return fz_run(data, size, FZB_MAXOPS, fzb_graph, fzb_op);
 }

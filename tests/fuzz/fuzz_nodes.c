@@ -196,62 +196,50 @@ fzn_msg(struct ng_node *sock, struct fz_in *in)
 	              arg, len);
 }
 
+/* One operation (see the top); false stops. */
+static bool
+fzn_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in,
+       uint8_t op)
+{
+	switch (op & 0x0f) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+	case 4:
+	case 5:
+		fzn_frame(sock, in, op);
+		break;
+	case 6:
+		/* Time passes: the pipe's queues move. */
+		fz_now += (uint64_t)fz_u16(in);
+		(void)ng_timers_run(g);
+		break;
+	case 7:
+	case 8:
+		fzn_msg(sock, in);
+		break;
+	case 9: {
+		/* One of our hooks goes, or comes (back). */
+		unsigned i = fz_u8(in) % FZN_NHOOKS;
+		struct ng_hook *hk = ng_find_hook(sock, fzn_hooks[i].ours);
+
+		if (hk != NULL)
+			ng_rmhook(hk);
+		else
+			(void)fzn_link(sock, i);
+		break;
+	}
+	default:
+		break;
+	}
+	return true;
+}
+
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
 int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-	struct fz_in in = {data, size};
-	struct fz_client c;
-	struct ng_graph *g = fz_graph(NULL);
-	struct ng_node *sock;
-
-	if (g == NULL)
-		return 0;
-	if ((sock = fzn_graph(g, &c)) == NULL) {
-		fz_graph_free(g);
-		return 0;
-	}
-	for (unsigned n = 0; n < FZN_MAXOPS && in.left > 0; n++) {
-		uint8_t op = fz_u8(&in);
-
-		if (c.node == NULL)
-			break; /* our socket node was shut down */
-		switch (op & 0x0f) {
-		case 0:
-		case 1:
-		case 2:
-		case 3:
-		case 4:
-		case 5:
-			fzn_frame(sock, &in, op);
-			break;
-		case 6:
-			/* Time passes: the pipe's queues move. */
-			fz_now += (uint64_t)fz_u16(&in);
-			(void)ng_timers_run(g);
-			break;
-		case 7:
-		case 8:
-			fzn_msg(sock, &in);
-			break;
-		case 9: {
-			/* One of our hooks goes, or comes (back). */
-			unsigned i = fz_u8(&in) % FZN_NHOOKS;
-			struct ng_hook *hk = ng_find_hook(sock, fzn_hooks[i].ours);
-
-			if (hk != NULL)
-				ng_rmhook(hk);
-			else
-				(void)fzn_link(sock, i);
-			break;
-		}
-		default:
-			break;
-		}
-	}
-	if (c.node != NULL)
-		ng_socket_detach(c.node, &c);
-	fz_graph_free(g);
-	return 0;
+	return fz_run(data, size, FZN_MAXOPS, fzn_graph, fzn_op);
 }
