@@ -839,8 +839,9 @@ test_ring(void)
 {
 	struct ng_graph *g = ngt_graph();
 	struct ng_node *sock = ngt_socket(g, &conn);
-	struct ng_bridge_link_stats s1, s2;
+	struct ng_bridge_link_stats s1;
 	uint64_t detects;
+	int error;
 
 	CHECK_INT("ring/B1", ngt_mkpeer(sock, ".", "bridge", "l0", "link0"), 0);
 	CHECK_INT("ring/name B1", ngt_name(sock, "l0", "B1"), 0);
@@ -853,15 +854,28 @@ test_ring(void)
 	          ngt_connect(sock, "B1:", "B2:", "link2", "link2"), 0);
 	ngt_clear(&conn);
 	(void)ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60);
-	CHECK("ring/terminated", 1);
-	(void)stats(sock, "B1:", NGM_BRIDGE_GET_STATS, 1, &s1);
-	detects = s1.loopDetects;
-	(void)stats(sock, "B1:", NGM_BRIDGE_GET_STATS, 2, &s1);
-	detects += s1.loopDetects;
-	(void)stats(sock, "B2:", NGM_BRIDGE_GET_STATS, 1, &s2);
-	detects += s2.loopDetects;
-	(void)stats(sock, "B2:", NGM_BRIDGE_GET_STATS, 2, &s2);
-	detects += s2.loopDetects;
+	/*
+	 * The bridges, not the engine's depth limit, ended the storm: the
+	 * frame caused fewer deliveries than NG_MAX_DEPTH, so it never went
+	 * that deep, and it left the ring towards m0 once.  (Without loop
+	 * detection it runs into the depth limit after some 200 sends and
+	 * reaches m0 some 40 times.)
+	 */
+	CHECK("ring/terminated by the bridges", g->sends < NG_MAX_DEPTH);
+	CHECK_INT("ring/nothing left in flight", g->depth, 0);
+	CHECK_INT("ring/m0 got the broadcast once", ngt_count(&conn, "m0"), 1);
+	detects = 0;
+	for (unsigned i = 0; i < 4; i++) {
+		const char *path = i < 2 ? "B1:" : "B2:";
+		int32_t link = i % 2 == 0 ? 1 : 2;
+		char name[64];
+
+		snprintf(name, sizeof(name), "ring/%s link%d stats", path, link);
+		error = stats(sock, path, NGM_BRIDGE_GET_STATS, link, &s1);
+		CHECK_INT(name, error, 0);
+		if (error == 0) /* a failed reply leaves s1 filled with 0xee */
+			detects += s1.loopDetects;
+	}
 	CHECK("ring/loop detected", detects > 0);
 	CHECK("pool/ring: nothing leaked", pool_whole(g));
 	ngt_clear(&conn);
