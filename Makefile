@@ -15,7 +15,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Werror=implicit-function-declaration
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc/core -Isrc/proto
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc/core -Isrc/nodes -Isrc/proto
 ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -fPIC -pthread $(CPPFLAGS)
 LDFLAGS += -pthread
 

@@ -16,6 +16,7 @@
 #include <netgraph/ng_bridge.h>
 
 #include "ng_core.h"
+#include "ng_nodes.h"
 
 static unsigned long delivered;
 
@@ -121,7 +122,10 @@ main(int argc, char **argv)
 {
 	static const uint8_t ma[6] = {2, 0, 0, 0, 0, 0xa};
 	static const uint8_t mb[6] = {2, 0, 0, 0, 0, 0xb};
-	struct ng_graph_cfg cfg = {.sock_ops = &bench_ops};
+	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
+	    .sock_ops = &bench_ops,
+	};
 	struct ng_graph *g;
 	struct ng_node *a, *b, *br;
 	unsigned long n = 5000000, links = 1000, macs = 100000;

@@ -115,16 +115,16 @@ ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp)
 	g->id_hash = calloc(g->buckets, sizeof(*g->id_hash));
 	g->name_hash = calloc(g->buckets, sizeof(*g->name_hash));
 	g->pool_cap = NG_PKT_POOL_MAX;
-	while (ng_builtin_types[n] != NULL)
+	while (g->cfg.types != NULL && g->cfg.types[n] != NULL)
 		n++;
-	g->types = calloc(n, sizeof(*g->types));
+	g->types = calloc(n > 0 ? n : 1, sizeof(*g->types));
 	if (g->id_hash == NULL || g->name_hash == NULL || g->types == NULL) {
 		ng_graph_free(g);
 		return ENOMEM;
 	}
 	/* Most recently registered first, as FreeBSD lists them. */
 	for (i = 0; i < n; i++)
-		g->types[i].type = ng_builtin_types[n - 1 - i];
+		g->types[i].type = g->cfg.types[n - 1 - i];
 	g->ntypes = n;
 	*gp = g;
 	return 0;

@@ -71,9 +71,6 @@ struct ng_netdev_methods {
 	struct ng_ifdev *(*ifdev)(struct ng_node *node); /* in node->priv */
 };
 
-/* Built-in types, listed by hand (ng_types.c). */
-extern const struct ng_type *const ng_builtin_types[];
-
 #define NGF_INVALID 0x01   /* shutting down or gone */
 #define NGF_CLOSING 0x02   /* shutdown in progress */
 #define NGF_FORCE 0x04     /* must die, even if persistent */
@@ -104,19 +101,6 @@ struct ng_hook {
 };
 
 /* --- the graph --------------------------------------------------------- */
-
-/*
- * Backend for socket nodes: how a message or frame reaches the client
- * behind the node.  deliver_msg borrows msg; deliver_data borrows pkt.
- * conn is what ng_socket_create was given.
- */
-struct ng_socket_ops {
-	int (*deliver_msg)(void *conn, ng_id_t from, const struct ng_mesg *msg);
-	int (*deliver_data)(void *conn, const char *hook,
-	    const struct ng_pkt *pkt);
-	/* The node was shut down: the connection has no node any more. */
-	void (*gone)(void *conn);
-};
 
 /*
  * Backend for interface-backed nodes (eiface: TAP, iface: TUN).  The
@@ -168,7 +152,15 @@ struct ng_netdev_ops {
 	const char *machine_id;
 };
 
+/*
+ * What a graph is made with.  types: the node types it holds, a
+ * NULL-terminated table (the engine knows none by itself; ngd passes
+ * ng_nodes_types from src/nodes/ng_nodes.h).  sock_ops: the socket nodes'
+ * backend, defined with them in ng_nodes.h; the engine only keeps it.
+ */
+struct ng_socket_ops;
 struct ng_graph_cfg {
+	const struct ng_type *const *types;
 	const struct ng_socket_ops *sock_ops;
 	const struct ng_netdev_ops *netdev_ops;
 	void *backend;               /* first argument of netdev_ops */
@@ -176,7 +168,7 @@ struct ng_graph_cfg {
 	void (*log)(int level, const char *fmt, ...); /* syslog levels */
 };
 
-/* Create and destroy a graph holding the built-in types.  0 or errno. */
+/* Create and destroy a graph holding cfg->types.  0 or errno. */
 int ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp);
 void ng_graph_free(struct ng_graph *g); /* shuts every node down; NULL ok */
 const struct ng_graph_cfg *ng_graph_cfg(const struct ng_graph *g);
@@ -312,15 +304,6 @@ void ng_timer_start(struct ng_graph *g, struct ng_timer *t, uint64_t ms,
 void ng_timer_stop(struct ng_graph *g, struct ng_timer *t);
 /* Run due timers; returns ms until the next one, or -1 if none. */
 int64_t ng_timers_run(struct ng_graph *g);
-
-/* --- socket nodes (ng_socket.c) ---------------------------------------- */
-
-int ng_socket_create(struct ng_graph *g, void *ctlconn, struct ng_node **np);
-void ng_socket_attach_data(struct ng_node *node, void *dataconn);
-/* A connection went away; the node goes when both have. */
-void ng_socket_detach(struct ng_node *node, void *conn);
-int ng_socket_send_data(struct ng_node *node, const char *hook,
-    struct ng_pkt **pkt);
 
 /* --- the interface behind eiface and iface nodes (ng_ifdev.c) ---------- */
 

@@ -321,7 +321,6 @@ ngd_hello_ctl(struct ngd_conn *c, const char *name, ng_id_t *idp)
 static int
 ngd_hello_data(struct ngd_conn *c, const char *addr, ng_id_t *idp)
 {
-	extern const struct ng_type ng_socket_type;
 	struct ngd_conn *owner;
 	struct ng_node *node;
 	int error;

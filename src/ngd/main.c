@@ -106,6 +106,7 @@ main(int argc, char **argv)
 {
 	const char *path = getenv(NGD_SOCKET_ENV);
 	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
 	    .sock_ops = &ngd_socket_ops,
 	    .netdev_ops = &ngd_netdev_ops,
 	    .clock_ms = ngd_clock_ms,

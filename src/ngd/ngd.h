@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 
 #include "ng_core.h"
+#include "ng_nodes.h"
 
 /* --- loop.c: a one-screen epoll loop ------------------------------------ */
 

@@ -13,7 +13,7 @@
 
 #include <netgraph/ng_socket.h>
 
-#include "ng_core.h"
+#include "ng_nodes.h"
 
 struct ng_socket_priv {
 	void *ctl;  /* control connection, or NULL once closed */
@@ -31,7 +31,6 @@ ng_socket_constructor(struct ng_node *node)
 int
 ng_socket_create(struct ng_graph *g, void *ctlconn, struct ng_node **np)
 {
-	extern const struct ng_type ng_socket_type;
 	struct ng_socket_priv *priv;
 	struct ng_node *node;
 	int error;

@@ -19,6 +19,7 @@
 #include <netgraph/ng_message.h>
 
 #include "ng_core.h"
+#include "ng_nodes.h"
 #include "ng_internal.h"
 #include "../unit/ngmsg.h" /* ngt_copy, ngt_msg, ngt_mkpeer... */
 
@@ -299,6 +300,7 @@ static inline struct ng_graph *
 fz_graph(const struct ng_socket_ops *sock_ops)
 {
 	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
 	    .sock_ops = sock_ops != NULL ? sock_ops : &fz_sock_ops,
 	    .netdev_ops = &fz_netdev_ops,
 	    .clock_ms = fz_clock,

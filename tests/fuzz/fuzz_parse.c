@@ -46,8 +46,8 @@ fzp_init(void)
 
 	if (fzp_ntypes > 0)
 		return;
-	for (unsigned i = 0; ng_builtin_types[i] != NULL; i++) {
-		c = ng_builtin_types[i]->cmdlist;
+	for (unsigned i = 0; ng_nodes_types[i] != NULL; i++) {
+		c = ng_nodes_types[i]->cmdlist;
 		for (; c != NULL && c->name != NULL; c++) {
 			fzp_add(c->mesg_type);
 			fzp_add(c->resp_type);

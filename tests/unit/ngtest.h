@@ -18,6 +18,7 @@
 #include <netgraph/ng_message.h>
 
 #include "ng_core.h"
+#include "ng_nodes.h"
 
 /* --- checks ------------------------------------------------------------- */
 
@@ -195,11 +196,13 @@ ngt_clear(struct ngt_conn *c)
 	memset(c->perhook, 0, sizeof(c->perhook));
 }
 
-/* A new graph with the fake clock and client.  Exits on failure. */
+/* A new graph of every node type with the fake clock and client.  Exits on
+ * failure. */
 static inline struct ng_graph *
 ngt_graph(void)
 {
 	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
 	    .sock_ops = &ngt_sock_ops,
 	    .clock_ms = ngt_clock,
 	};

@@ -167,6 +167,7 @@ static struct ng_graph *
 graph(void)
 {
 	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
 	    .sock_ops = &sock_ops,
 	    .netdev_ops = &fake_ops,
 	    .clock_ms = ngt_clock,

@@ -17,8 +17,6 @@
 
 #define ROOM 20480
 
-extern const struct ng_type ng_socket_type, ng_hub_type;
-
 /* --- the engine on its own ---------------------------------------------- */
 
 /* The illustrative struct of spec §6.2. */
@@ -546,9 +544,9 @@ static const struct golden goldens[] = {
 static const struct ng_type *
 find_type(const char *name)
 {
-	for (int i = 0; ng_builtin_types[i] != NULL; i++)
-		if (strcmp(ng_builtin_types[i]->name, name) == 0)
-			return ng_builtin_types[i];
+	for (int i = 0; ng_nodes_types[i] != NULL; i++)
+		if (strcmp(ng_nodes_types[i]->name, name) == 0)
+			return ng_nodes_types[i];
 	return NULL;
 }
 
@@ -618,8 +616,8 @@ test_goldens(void)
 		}
 		round_trip(name, pt, g->text, NULL, g->error);
 	}
-	for (int i = 0; ng_builtin_types[i] != NULL; i++)
-		check_table(ng_builtin_types[i], ng_builtin_types[i]->cmdlist);
+	for (int i = 0; ng_nodes_types[i] != NULL; i++)
+		check_table(ng_nodes_types[i], ng_nodes_types[i]->cmdlist);
 	check_table(NULL, ng_generic_cmds);
 	CHECK("table/socket's own commands have names",
 	    ng_find_cmd(&ng_socket_type, NGM_SOCKET_COOKIE,
@@ -822,6 +820,7 @@ static void
 test_graph(void)
 {
 	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
 	    .sock_ops = &ngt_sock_ops,
 	    .netdev_ops = &fake_ops,
 	    .clock_ms = ngt_clock,
