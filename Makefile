@@ -21,7 +21,8 @@ LDFLAGS += -pthread
 
 B = build
 
-CORE_SRC  = $(wildcard src/core/*.c) $(wildcard src/nodes/*.c)
+CORE_SRC  = $(wildcard src/core/*.c)
+NODES_SRC = $(wildcard src/nodes/*.c)
 NGD_SRC   = $(wildcard src/ngd/*.c)
 LIB_SRC   = $(wildcard src/lib/*.c)
 NGCTL_SRC = $(wildcard src/ngctl/*.c)
@@ -31,6 +32,7 @@ JAIL_MAINS = src/jail/jail_main.c src/jail/jexec_main.c src/jail/jls_main.c
 JAIL_SRC  = $(filter-out $(JAIL_MAINS),$(wildcard src/jail/*.c))
 
 CORE_OBJ  = $(CORE_SRC:%.c=$(B)/%.o)
+NODES_OBJ = $(NODES_SRC:%.c=$(B)/%.o)
 NGD_OBJ   = $(NGD_SRC:%.c=$(B)/%.o)
 LIB_OBJ   = $(LIB_SRC:%.c=$(B)/%.o)
 NGCTL_OBJ = $(NGCTL_SRC:%.c=$(B)/%.o)
@@ -40,7 +42,12 @@ JAIL_OBJ  = $(JAIL_SRC:%.c=$(B)/%.o)
 
 LIBNG_SO  = $(B)/libnetgraph.so.1
 LIBNG_A   = $(B)/libnetgraph.a
+# The engine and the node types are two archives, so the linker keeps the
+# boundary: libngcore.a may reference nothing libngnodes.a defines (checked
+# by tests/layers in make check).  ENGINE_A is both, in link order.
 CORE_A    = $(B)/libngcore.a
+NODES_A   = $(B)/libngnodes.a
+ENGINE_A  = $(NODES_A) $(CORE_A)
 JAIL_A    = $(B)/libjail.a
 
 PROGS = $(B)/ngd $(B)/ngctl
@@ -58,6 +65,11 @@ $(B)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(CORE_A): $(CORE_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(NODES_A): $(NODES_OBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(LIBNG_A): $(LIB_OBJ)
@@ -66,11 +78,11 @@ $(LIBNG_A): $(LIB_OBJ)
 $(LIBNG_SO): $(LIB_OBJ)
 	$(CC) -shared -pthread -Wl,-soname,libnetgraph.so.1 -o $@ $^
 
-# The engine's node types use libpcap (bpf node: BPF interpreter and
-# tcpdump filter compiler); add its link flag wherever the engine goes.
+# The node types use libpcap (bpf node: BPF interpreter and tcpdump
+# filter compiler); add its link flag wherever the node archive goes.
 CORE_LIBS = -lpcap
 
-$(B)/ngd: $(NGD_OBJ) $(CORE_A)
+$(B)/ngd: $(NGD_OBJ) $(ENGINE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
@@ -91,10 +103,11 @@ $(B)/jexec: $(B)/src/jail/jexec_main.o $(JAIL_A)
 $(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
 	$(CC) $(LDFLAGS) -o $@ $^
 
-# Unit tests link the engine and, when it exists, the jail library.
-$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A))
+# Unit tests link the engine, the node types and, when it exists, the jail
+# library; each takes only the node types it names.
+$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS)
 
 # The same unit tests built with AddressSanitizer and UBSan; make check
 # runs both builds.
@@ -102,6 +115,8 @@ SAN       = $(B)/san
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=all
 SAN_CORE_A = $(SAN)/libngcore.a
+SAN_NODES_A = $(SAN)/libngnodes.a
+SAN_ENGINE_A = $(SAN_NODES_A) $(SAN_CORE_A)
 SAN_JAIL_A = $(SAN)/libjail.a
 SAN_UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(SAN)/tests/%)
 
@@ -110,14 +125,19 @@ $(SAN)/%.o: %.c
 	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -c -o $@ $<
 
 $(SAN_CORE_A): $(CORE_SRC:%.c=$(SAN)/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SAN_NODES_A): $(NODES_SRC:%.c=$(SAN)/%.o)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(SAN_JAIL_A): $(JAIL_SRC:%.c=$(SAN)/%.o)
 	$(AR) rcs $@ $^
 
-$(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(SAN_CORE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
+$(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_CORE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A)) $(CORE_LIBS)
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A)) $(CORE_LIBS)
 
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
@@ -133,7 +153,7 @@ FUZZ_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 FUZZ_SRC  = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/%)
 FUZZ_LIBS = $(FUZZ)/libngctl.a $(FUZZ)/libnetgraph.a $(FUZZ)/libngd.a \
-            $(FUZZ)/libjail.a $(FUZZ)/libngcore.a
+            $(FUZZ)/libjail.a $(FUZZ)/libngnodes.a $(FUZZ)/libngcore.a
 # Per target link flags: the jail.conf target keeps .include inside its
 # scratch directory by wrapping fopen and glob (see fuzz_jailconf.c).
 FUZZ_LD_jailconf = -Wl,--wrap=fopen,--wrap=glob
@@ -152,6 +172,10 @@ $(FUZZ)/src/ngctl/main.o: src/ngctl/main.c
 	    -MMD -MP -c -o $@ $<
 
 $(FUZZ)/libngcore.a: $(CORE_SRC:%.c=$(FUZZ)/%.o)
+	rm -f $@
+	$(AR) rcs $@ $^
+$(FUZZ)/libngnodes.a: $(NODES_SRC:%.c=$(FUZZ)/%.o)
+	rm -f $@
 	$(AR) rcs $@ $^
 $(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o \
     $(FUZZ)/src/ngd/netdev.o
@@ -186,8 +210,8 @@ demo:
 	$(MAKE) install PREFIX=$(PREFIX)
 	examples/seed-walkthrough
 
-$(B)/graph_bench: bench/graph_bench.c $(CORE_A)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_A) $(CORE_LIBS)
+$(B)/graph_bench: bench/graph_bench.c $(ENGINE_A)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ENGINE_A) $(CORE_LIBS)
 
 bench: all $(B)/graph_bench
 	$(B)/graph_bench
