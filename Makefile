@@ -122,7 +122,7 @@ SAN_UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(SAN)/tests/%)
 
 $(SAN)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
 $(SAN_CORE_A): $(CORE_SRC:%.c=$(SAN)/%.o)
 	rm -f $@
