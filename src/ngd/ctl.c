@@ -51,6 +51,7 @@ struct ngd_outbuf {
 
 struct ngd_conn {
 	struct ngd_io io;
+	struct ngd_ctl *ctl; /* the server it is a client of */
 	struct ng_node *node; /* our socket node, or NULL */
 	bool is_data;
 	bool admin;   /* may change the graph */
@@ -67,14 +68,6 @@ struct ngd_conn {
 	void *sink_arg;
 	struct ngd_conn *prev, *next;
 };
-
-static struct ng_graph *ngd_graph;
-static struct ngd_io ngd_listen_io = {.fd = -1};
-static struct ngd_conn *ngd_conns;
-static struct ngd_conn *ngd_dead_locals; /* closed in-process clients */
-static gid_t ngd_admin_gid;
-static bool ngd_admin_gid_set;
-static uint8_t *ngd_rbuf;
 
 int
 ngd_ctl_listen(const char *path, int *fdp)
@@ -110,7 +103,7 @@ ngd_ctl_listen(const char *path, int *fdp)
 /* --- output ------------------------------------------------------------- */
 
 static void ngd_conn_close(struct ngd_conn *c);
-static void ngd_accept_resume(void);
+static void ngd_accept_resume(struct ngd_ctl *ctl);
 
 /* Watch for what the connection needs now: requests unless throttled,
  * room to write while anything waits. */
@@ -128,7 +121,7 @@ ngd_conn_watch(struct ngd_conn *c)
 		want |= EPOLLOUT;
 	if (want == c->events)
 		return 0;
-	if ((error = ngd_loop_mod(&c->io, want)) != 0)
+	if ((error = ngd_loop_mod(c->ctl->loop, &c->io, want)) != 0)
 		return error;
 	c->events = want;
 	return 0;
@@ -303,7 +296,7 @@ ngd_hello_ctl(struct ngd_conn *c, const char *name, ng_id_t *idp)
 
 	if (c->node != NULL || c->is_data)
 		return EISCONN;
-	error = ng_socket_create(ngd_graph, c, &node);
+	error = ng_socket_create(c->ctl->graph, c, &node);
 	if (error != 0)
 		return error;
 	if (name[0] != '\0') {
@@ -327,7 +320,7 @@ ngd_hello_data(struct ngd_conn *c, const char *addr, ng_id_t *idp)
 
 	if (c->node != NULL)
 		return EISCONN;
-	error = ng_path2node_g(ngd_graph, NULL, addr, &node, NULL);
+	error = ng_path2node_g(c->ctl->graph, NULL, addr, &node, NULL);
 	if (error != 0)
 		return error;
 	if (node->type != &ng_socket_type) {
@@ -335,7 +328,7 @@ ngd_hello_data(struct ngd_conn *c, const char *addr, ng_id_t *idp)
 		return EINVAL;
 	}
 	/* Only the node's owner (or root) may take its data. */
-	for (owner = ngd_conns; owner != NULL; owner = owner->next)
+	for (owner = c->ctl->conns; owner != NULL; owner = owner->next)
 		if (owner->node == node && !owner->is_data)
 			break;
 	if (c->uid != 0 && (owner == NULL || owner->uid != c->uid)) {
@@ -406,7 +399,7 @@ ngd_request_data(struct ngd_conn *c, const char *hook, const uint8_t *p,
 		return EPERM;
 	if (len > NG_PKT_BUFSIZE - NG_PKT_HEADROOM)
 		return EMSGSIZE;
-	pkt = ng_pkt_alloc(ngd_graph);
+	pkt = ng_pkt_alloc(c->ctl->graph);
 	if (pkt == NULL)
 		return ENOBUFS;
 	memcpy(pkt->data, p, len);
@@ -501,7 +494,7 @@ ngd_conn_event(void *arg, uint32_t events)
 		if (c->outq_bytes > NGD_OUTQ_THROTTLE &&
 		    !(events & (EPOLLHUP | EPOLLERR)))
 			break;
-		n = recv(c->io.fd, ngd_rbuf, NGD_RECV_MAX,
+		n = recv(c->io.fd, c->ctl->rbuf, NGD_RECV_MAX,
 		    MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && errno == EAGAIN)
 			break;
@@ -516,8 +509,9 @@ ngd_conn_event(void *arg, uint32_t events)
 			ngd_conn_close(c);
 			return;
 		}
-		ngd_loop_traffic(); /* the next request is likely close */
-		ngd_conn_request(c, ngd_rbuf, (size_t)n);
+		/* The next request is likely close. */
+		ngd_loop_traffic(c->ctl->loop);
+		ngd_conn_request(c, c->ctl->rbuf, (size_t)n);
 	}
 	if (c->cut)
 		ngd_conn_close(c);
@@ -528,13 +522,14 @@ ngd_conn_event(void *arg, uint32_t events)
 static void
 ngd_conn_close(struct ngd_conn *c)
 {
+	struct ngd_ctl *ctl = c->ctl;
 	struct ngd_outbuf *b;
 	struct ng_node *node = c->node;
 
 	if (c->closed)
 		return;
 	c->closed = true;
-	ngd_loop_close(&c->io);
+	ngd_loop_close(ctl->loop, &c->io);
 	c->node = NULL;
 	if (node != NULL)
 		ng_socket_detach(node, c);
@@ -547,18 +542,18 @@ ngd_conn_close(struct ngd_conn *c)
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		ngd_conns = c->next;
+		ctl->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->prev = NULL;
 	if (c->sink != NULL) {
 		/* Its owner may still hold it: freed by ngd_ctl_stop. */
-		c->next = ngd_dead_locals;
-		ngd_dead_locals = c;
+		c->next = ctl->dead_locals;
+		ctl->dead_locals = c;
 	} else {
-		ngd_loop_defer_free(c);
+		ngd_loop_defer_free(ctl->loop, c);
 	}
-	ngd_accept_resume();
+	ngd_accept_resume(ctl);
 }
 
 static bool
@@ -592,60 +587,60 @@ ngd_peer_in_group(pid_t pid, gid_t gid, gid_t pgid)
 
 /* Connections of non-admin users, by uid; O(connections). */
 static unsigned
-ngd_user_conns(uid_t uid)
+ngd_user_conns(const struct ngd_ctl *ctl, uid_t uid)
 {
 	const struct ngd_conn *c;
 	unsigned n = 0;
 
-	for (c = ngd_conns; c != NULL; c = c->next)
+	for (c = ctl->conns; c != NULL; c = c->next)
 		if (c->uid == uid && !c->admin)
 			n++;
 	return n;
 }
 
 static void
-ngd_conn_link(struct ngd_conn *c)
+ngd_conn_link(struct ngd_ctl *ctl, struct ngd_conn *c)
 {
+	c->ctl = ctl;
 	c->outq_tail = &c->outq;
-	c->next = ngd_conns;
-	if (ngd_conns != NULL)
-		ngd_conns->prev = c;
-	ngd_conns = c;
+	c->next = ctl->conns;
+	if (ctl->conns != NULL)
+		ctl->conns->prev = c;
+	ctl->conns = c;
 }
 
 /*
  * Out of file descriptors, accept() keeps failing while the listening
  * socket stays readable: stop watching it until a connection closes.
  */
-static bool ngd_accept_paused;
-
 static void
-ngd_accept_resume(void)
+ngd_accept_resume(struct ngd_ctl *ctl)
 {
-	if (ngd_accept_paused && ngd_listen_io.fd >= 0 &&
-	    ngd_loop_mod(&ngd_listen_io, EPOLLIN) == 0)
-		ngd_accept_paused = false;
+	if (ctl->accept_paused && ctl->listen_io.fd >= 0 &&
+	    ngd_loop_mod(ctl->loop, &ctl->listen_io, EPOLLIN) == 0)
+		ctl->accept_paused = false;
 }
 
 static void
 ngd_accept(void *arg, uint32_t events)
 {
+	struct ngd_ctl *ctl = arg;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	struct ngd_conn *c;
 	int fd;
 
-	(void)arg;
 	(void)events;
-	fd = accept4(ngd_listen_io.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	fd = accept4(ctl->listen_io.fd, NULL, NULL,
+	    SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
 		if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 			errno == ENOMEM) &&
-		    ngd_conns != NULL &&
-		    ngd_loop_mod(&ngd_listen_io, 0) == 0) {
+		    ctl->conns != NULL &&
+		    ngd_loop_mod(ctl->loop, &ctl->listen_io, 0) == 0) {
 			ngd_log(LOG_WARNING, "accept: %s; waiting for a client "
 			    "to leave", strerror(errno));
-			ngd_accept_paused = true;
+			ctl->accept_paused = true;
 		}
 		return;
 	}
@@ -664,10 +659,10 @@ ngd_accept(void *arg, uint32_t events)
 	c->pid = cred.pid;
 	c->uid = cred.uid;
 	c->admin = cred.uid == 0 ||
-	    (ngd_admin_gid_set &&
-		ngd_peer_in_group(cred.pid, ngd_admin_gid, cred.gid));
+	    (ctl->admin_gid_set &&
+		ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid));
 	/* Others may only read, and not hold every descriptor we have. */
-	if (!c->admin && ngd_user_conns(c->uid) >= NGD_USER_CONNS_MAX) {
+	if (!c->admin && ngd_user_conns(ctl, c->uid) >= NGD_USER_CONNS_MAX) {
 		ngd_log(LOG_NOTICE, "pid %d uid %u: more than %u connections; "
 		    "refused", (int)c->pid, (unsigned)c->uid,
 		    NGD_USER_CONNS_MAX);
@@ -676,52 +671,58 @@ ngd_accept(void *arg, uint32_t events)
 		return;
 	}
 	c->events = EPOLLIN;
-	if (ngd_loop_add(&c->io, EPOLLIN) != 0) {
+	if (ngd_loop_add(ctl->loop, &c->io, EPOLLIN) != 0) {
 		close(fd);
 		free(c);
 		return;
 	}
-	ngd_conn_link(c);
+	ngd_conn_link(ctl, c);
 }
 
 /* The graph to serve; lfd < 0: no socket, in-process clients only. */
 int
-ngd_ctl_start(struct ng_graph *g, int lfd, gid_t admin_gid, bool gid_set)
+ngd_ctl_start(struct ngd_ctl *ctl, struct ngd_loop *loop, struct ng_graph *g,
+    int lfd, gid_t admin_gid, bool gid_set)
 {
-	ngd_graph = g;
-	ngd_admin_gid = admin_gid;
-	ngd_admin_gid_set = gid_set;
-	ngd_rbuf = malloc(NGD_RECV_MAX);
-	if (ngd_rbuf == NULL)
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->graph = g;
+	ctl->loop = loop;
+	ctl->admin_gid = admin_gid;
+	ctl->admin_gid_set = gid_set;
+	ctl->listen_io.fd = -1;
+	ctl->rbuf = malloc(NGD_RECV_MAX);
+	if (ctl->rbuf == NULL)
 		return ENOMEM;
-	ngd_listen_io.fd = lfd;
-	ngd_listen_io.fn = ngd_accept;
+	ctl->listen_io.fd = lfd;
+	ctl->listen_io.fn = ngd_accept;
+	ctl->listen_io.arg = ctl;
 	if (lfd < 0)
 		return 0;
-	return ngd_loop_add(&ngd_listen_io, EPOLLIN);
+	return ngd_loop_add(loop, &ctl->listen_io, EPOLLIN);
 }
 
 void
-ngd_ctl_stop(void)
+ngd_ctl_stop(struct ngd_ctl *ctl)
 {
 	struct ngd_conn *c;
 
-	while (ngd_conns != NULL)
-		ngd_conn_close(ngd_conns);
-	while ((c = ngd_dead_locals) != NULL) {
-		ngd_dead_locals = c->next;
+	while (ctl->conns != NULL)
+		ngd_conn_close(ctl->conns);
+	while ((c = ctl->dead_locals) != NULL) {
+		ctl->dead_locals = c->next;
 		free(c);
 	}
-	ngd_loop_close(&ngd_listen_io);
-	ngd_accept_paused = false;
-	free(ngd_rbuf);
-	ngd_rbuf = NULL;
+	if (ctl->loop != NULL)
+		ngd_loop_close(ctl->loop, &ctl->listen_io);
+	ctl->accept_paused = false;
+	free(ctl->rbuf);
+	ctl->rbuf = NULL;
 }
 
 /* --- in-process clients ------------------------------------------------- */
 
 struct ngd_conn *
-ngd_ctl_local(uid_t uid, ngd_ctl_sink_fn *sink, void *arg)
+ngd_ctl_local(struct ngd_ctl *ctl, uid_t uid, ngd_ctl_sink_fn *sink, void *arg)
 {
 	struct ngd_conn *c = calloc(1, sizeof(*c));
 
@@ -732,7 +733,7 @@ ngd_ctl_local(uid_t uid, ngd_ctl_sink_fn *sink, void *arg)
 	c->admin = uid == 0;
 	c->sink = sink;
 	c->sink_arg = arg;
-	ngd_conn_link(c);
+	ngd_conn_link(ctl, c);
 	return c;
 }
 

@@ -1,11 +1,15 @@
 /*
  * loop.c: ngd's event loop.  One thread, one epoll set; each fd carries a
- * callback.  Graph timers decide the wait.  Control messages are handled
- * one at a time, so each is atomic.
+ * callback.  Before each sleep the loop runs its before-sleep hooks (as
+ * Redis's ae does): the graph's timers, the netdev backend's batched
+ * deletes; the nearest deadline they give decides the wait.  Control
+ * messages are handled one at a time, so each is atomic.  All of its
+ * state is a struct ngd_loop.
  */
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,9 +18,11 @@
 
 #define NGD_MAX_EVENTS 64
 
-static int ngd_epfd = -1;
-static uint64_t ngd_busy_us;  /* keep polling this long after traffic */
-static uint64_t ngd_traffic_us; /* when a frame last came in */
+/* What ngd_loop_defer_free keeps until the pass is over. */
+struct ngd_deferred {
+	void *ptr;
+	struct ngd_deferred *next;
+};
 
 static uint64_t
 ngd_clock_us(void)
@@ -28,16 +34,16 @@ ngd_clock_us(void)
 }
 
 void
-ngd_loop_set_busy_poll(unsigned usec)
+ngd_loop_set_busy_poll(struct ngd_loop *l, unsigned usec)
 {
-	ngd_busy_us = usec;
+	l->busy_us = usec;
 }
 
 void
-ngd_loop_traffic(void)
+ngd_loop_traffic(struct ngd_loop *l)
 {
-	if (ngd_busy_us > 0)
-		ngd_traffic_us = ngd_clock_us();
+	if (l->busy_us > 0)
+		l->traffic_us = ngd_clock_us();
 }
 
 uint64_t
@@ -50,33 +56,55 @@ ngd_clock_ms(void)
 }
 
 int
-ngd_loop_init(void)
+ngd_loop_init(struct ngd_loop *l)
 {
-	ngd_epfd = epoll_create1(EPOLL_CLOEXEC);
-	return ngd_epfd < 0 ? errno : 0;
+	memset(l, 0, sizeof(*l));
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	return l->epfd < 0 ? errno : 0;
 }
 
-int
-ngd_loop_add(struct ngd_io *io, uint32_t events)
+static void ngd_loop_reap(struct ngd_loop *l);
+
+void
+ngd_loop_fini(struct ngd_loop *l)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = io};
-
-	return epoll_ctl(ngd_epfd, EPOLL_CTL_ADD, io->fd, &ev) < 0 ? errno : 0;
-}
-
-int
-ngd_loop_mod(struct ngd_io *io, uint32_t events)
-{
-	struct epoll_event ev = {.events = events, .data.ptr = io};
-
-	return epoll_ctl(ngd_epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0 ? errno : 0;
+	ngd_loop_reap(l);
+	if (l->epfd >= 0)
+		close(l->epfd);
+	l->epfd = -1;
 }
 
 void
-ngd_loop_del(struct ngd_io *io)
+ngd_loop_before_sleep(struct ngd_loop *l, struct ngd_sleep_hook *h,
+    ngd_sleep_fn *fn, void *arg)
+{
+	h->fn = fn;
+	h->arg = arg;
+	h->next = l->before_sleep;
+	l->before_sleep = h;
+}
+
+int
+ngd_loop_add(struct ngd_loop *l, struct ngd_io *io, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = io};
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, io->fd, &ev) < 0 ? errno : 0;
+}
+
+int
+ngd_loop_mod(struct ngd_loop *l, struct ngd_io *io, uint32_t events)
+{
+	struct epoll_event ev = {.events = events, .data.ptr = io};
+
+	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0 ? errno : 0;
+}
+
+void
+ngd_loop_del(struct ngd_loop *l, struct ngd_io *io)
 {
 	if (io->fd >= 0)
-		(void)epoll_ctl(ngd_epfd, EPOLL_CTL_DEL, io->fd, NULL);
+		(void)epoll_ctl(l->epfd, EPOLL_CTL_DEL, io->fd, NULL);
 }
 
 /*
@@ -85,24 +113,18 @@ ngd_loop_del(struct ngd_io *io)
  * its events are skipped) and free through ngd_loop_defer_free, which
  * waits until the pass is over.
  */
-struct ngd_deferred {
-	void *ptr;
-	struct ngd_deferred *next;
-};
-static struct ngd_deferred *ngd_deferred;
-
 void
-ngd_loop_close(struct ngd_io *io)
+ngd_loop_close(struct ngd_loop *l, struct ngd_io *io)
 {
 	if (io->fd < 0)
 		return;
-	ngd_loop_del(io);
+	ngd_loop_del(l, io);
 	close(io->fd);
 	io->fd = -1;
 }
 
 void
-ngd_loop_defer_free(void *ptr)
+ngd_loop_defer_free(struct ngd_loop *l, void *ptr)
 {
 	struct ngd_deferred *d = malloc(sizeof(*d));
 
@@ -111,42 +133,47 @@ ngd_loop_defer_free(void *ptr)
 		return;
 	}
 	d->ptr = ptr;
-	d->next = ngd_deferred;
-	ngd_deferred = d;
+	d->next = l->deferred;
+	l->deferred = d;
 }
 
 static void
-ngd_loop_reap(void)
+ngd_loop_reap(struct ngd_loop *l)
 {
 	struct ngd_deferred *d;
 
-	while ((d = ngd_deferred) != NULL) {
-		ngd_deferred = d->next;
+	while ((d = l->deferred) != NULL) {
+		l->deferred = d->next;
 		free(d->ptr);
 		free(d);
 	}
 }
 
 int
-ngd_loop_run(struct ng_graph *g, volatile bool *stop)
+ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 {
 	struct epoll_event evs[NGD_MAX_EVENTS];
 
 	while (!*stop) {
-		int64_t next = ng_timers_run(g);
-		int n, timeout = next < 0 ? -1 : (int)(next > 60000 ? 60000 : next);
-		int due = ngd_netdev_retired_due();
+		int64_t next = -1;
+		int n, timeout;
 
-		if (due >= 0 && (timeout < 0 || due < timeout))
-			timeout = due;
+		/* Each hook does what is due and says when it is next. */
+		for (struct ngd_sleep_hook *h = l->before_sleep; h != NULL;
+		     h = h->next) {
+			int64_t due = h->fn(h->arg);
+
+			if (due >= 0 && (next < 0 || due < next))
+				next = due;
+		}
+		timeout = next < 0 ? -1 : (int)(next > 60000 ? 60000 : next);
 
 		/*
 		 * Right after traffic, an answer usually follows within tens
 		 * of microseconds; polling for it saves a sleep and a wake-up
 		 * per round trip.  An idle ngd sleeps.
 		 */
-		if (ngd_busy_us > 0 &&
-		    ngd_clock_us() - ngd_traffic_us < ngd_busy_us) {
+		if (l->busy_us > 0 && ngd_clock_us() - l->traffic_us < l->busy_us) {
 			/*
 			 * Let whatever else wants this CPU (the programs at
 			 * both ends of the traffic) run first.
@@ -154,7 +181,7 @@ ngd_loop_run(struct ng_graph *g, volatile bool *stop)
 			sched_yield();
 			timeout = 0;
 		}
-		n = epoll_wait(ngd_epfd, evs, NGD_MAX_EVENTS, timeout);
+		n = epoll_wait(l->epfd, evs, NGD_MAX_EVENTS, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -166,8 +193,7 @@ ngd_loop_run(struct ng_graph *g, volatile bool *stop)
 			if (io->fd >= 0)
 				io->fn(io->arg, evs[i].events);
 		}
-		ngd_loop_reap();
-		ngd_netdev_reap(false);
+		ngd_loop_reap(l);
 	}
 	return 0;
 }

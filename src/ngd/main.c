@@ -30,8 +30,7 @@
 #define NGD_BUSY_POLL_DEFAULT 10000 /* microseconds: covers 100 pps */
 #define NGD_NICE_DEFAULT 0
 
-static bool ngd_foreground;
-static volatile bool ngd_stop;
+static bool ngd_foreground; /* how ngd_log writes, for the process */
 
 void
 ngd_log(int level, const char *fmt, ...)
@@ -52,18 +51,18 @@ ngd_log(int level, const char *fmt, ...)
 static void
 ngd_signal(void *arg, uint32_t events)
 {
-	struct ngd_io *io = arg;
+	struct ngd *d = arg;
 	struct signalfd_siginfo si;
 
 	(void)events;
-	while (read(io->fd, &si, sizeof(si)) == sizeof(si)) {
+	while (read(d->sigio.fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			/* No configuration to reload; the graph stays. */
 			ngd_log(LOG_INFO, "SIGHUP ignored");
 			continue;
 		}
 		ngd_log(LOG_INFO, "signal %u: shutting down", si.ssi_signo);
-		ngd_stop = true;
+		d->stop = true;
 	}
 }
 
@@ -101,6 +100,13 @@ ngd_daemonize(void)
 	}
 }
 
+/* The loop's before-sleep hook for the graph's timers. */
+static int64_t
+ngd_graph_timers(void *arg)
+{
+	return ng_timers_run(arg);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -108,19 +114,17 @@ main(int argc, char **argv)
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
 	    .sock_ops = &ngd_socket_ops,
-	    .netdev_ops = &ngd_netdev_ops,
 	    .clock_ms = ngd_clock_ms,
 	    .log = ngd_log,
 	};
-	struct ngd_io sigio = {.fd = -1, .fn = ngd_signal};
-	struct ng_graph *g;
+	struct ngd d = {.sigio.fd = -1}; /* all of its state, walkable */
 	struct rlimit rl;
 	gid_t gid = 0;
 	bool gid_set = false;
 	sigset_t mask;
+	unsigned busy_us = NGD_BUSY_POLL_DEFAULT;
 	int ch, lfd, error, nice_val = NGD_NICE_DEFAULT;
 
-	ngd_loop_set_busy_poll(NGD_BUSY_POLL_DEFAULT);
 	while ((ch = getopt(argc, argv, "b:dg:n:s:")) != -1) {
 		switch (ch) {
 		case 'n': {
@@ -145,7 +149,7 @@ main(int argc, char **argv)
 						"microseconds\n", optarg);
 				exit(64);
 			}
-			ngd_loop_set_busy_poll((unsigned)us);
+			busy_us = (unsigned)us;
 			break;
 		}
 		case 'd':
@@ -208,23 +212,39 @@ main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
-	sigio.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	sigio.arg = &sigio;
-	if ((error = ngd_loop_init()) != 0 ||
-	    (error = ngd_netdev_init()) != 0 ||
-	    (error = ng_graph_new(&cfg, &g)) != 0 ||
-	    (error = ngd_ctl_start(g, lfd, gid, gid_set)) != 0 ||
-	    (error = ngd_loop_add(&sigio, EPOLLIN)) != 0) {
+	d.sigio.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d.sigio.fn = ngd_signal;
+	d.sigio.arg = &d;
+	if ((error = ngd_loop_init(&d.loop)) != 0) {
+		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));
+		exit(71);
+	}
+	ngd_loop_set_busy_poll(&d.loop, busy_us);
+	if ((error = ngd_netdev_init(&d.netdev, &d.loop)) == 0) {
+		cfg.netdev_ops = &d.netdev.ops;
+		cfg.backend = &d.netdev;
+		error = ng_graph_new(&cfg, &d.graph);
+	}
+	if (error == 0) {
+		ngd_loop_before_sleep(&d.loop, &d.timers, ngd_graph_timers,
+		    d.graph);
+		error = ngd_ctl_start(&d.ctl, &d.loop, d.graph, lfd, gid,
+		    gid_set);
+	}
+	if (error == 0)
+		error = ngd_loop_add(&d.loop, &d.sigio, EPOLLIN);
+	if (error != 0) {
 		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));
 		exit(71);
 	}
 	ngd_log(LOG_INFO, "serving %s", path);
-	error = ngd_loop_run(g, &ngd_stop);
+	error = ngd_loop_run(&d.loop, &d.stop);
 	if (error != 0)
 		ngd_log(LOG_ERR, "event loop: %s", strerror(error));
-	ngd_ctl_stop();
-	ng_graph_free(g); /* every node shut down, every interface gone */
-	ngd_netdev_fini();
+	ngd_ctl_stop(&d.ctl);
+	ng_graph_free(d.graph); /* every node shut down, every interface gone */
+	ngd_netdev_fini(&d.netdev);
+	ngd_loop_fini(&d.loop);
 	ngd_log(LOG_INFO, "stopped");
 	return error != 0 ? 71 : 0;
 }

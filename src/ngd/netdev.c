@@ -48,13 +48,12 @@
 #define TUN_F_USO6 0x40
 #endif
 
-#define NGD_RX_BATCH 64 /* frames read per wakeup before yielding */
-
 #define NGD_RETIRE_MS 20      /* quiet time before retired devices go */
 #define NGD_RETIRE_MAX 1024   /* or as soon as this many wait */
 
 struct ng_netdev {
 	struct ngd_io io;
+	struct ngd_netdev *be;    /* the backend that made it */
 	struct ng_node *node;
 	enum ng_netdev_kind kind;
 	bool retired;             /* waiting in the retired list */
@@ -64,66 +63,55 @@ struct ng_netdev {
 
 #define NGD_NETNS_DIR "/run/netns"
 
-static struct ng_netdev *ngd_placed; /* devices made in a named netns */
-static struct ngd_io ngd_netns_watch = {.fd = -1}; /* inotify on it */
-static struct ng_netdev *ngd_retired; /* devices waiting to be deleted */
-static unsigned ngd_nretired;
-static unsigned ngd_retire_seq;
-static uint64_t ngd_retired_ms;       /* when the last one was retired */
-static int ngd_own_netns = -1; /* ngd's network namespace */
-static int ngd_sock = -1;      /* ioctl socket in ngd's namespace */
-static char ngd_machine_id[64];
+static const struct ng_netdev_ops ngd_netdev_ops;
+static int64_t ngd_netdev_before_sleep(void *arg);
 
 int
-ngd_netdev_init(void)
+ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
 {
 	FILE *f;
 
-	ngd_own_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (ngd_own_netns < 0)
+	memset(nd, 0, sizeof(*nd));
+	nd->loop = loop;
+	nd->netns_watch.fd = -1;
+	nd->sock = -1;
+	nd->own_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (nd->own_netns < 0)
 		return errno;
-	ngd_sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (ngd_sock < 0)
+	nd->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (nd->sock < 0)
 		return errno;
 	f = fopen("/etc/machine-id", "r");
 	if (f == NULL)
 		f = fopen("/var/lib/dbus/machine-id", "r");
 	if (f != NULL) {
-		if (fgets(ngd_machine_id, sizeof(ngd_machine_id), f) == NULL)
-			ngd_machine_id[0] = '\0';
-		ngd_machine_id[strcspn(ngd_machine_id, "\n")] = '\0';
+		if (fgets(nd->machine_id, sizeof(nd->machine_id), f) == NULL)
+			nd->machine_id[0] = '\0';
+		nd->machine_id[strcspn(nd->machine_id, "\n")] = '\0';
 		fclose(f);
 	}
-	if (ngd_machine_id[0] == '\0')
-		(void)gethostname(ngd_machine_id, sizeof(ngd_machine_id) - 1);
+	if (nd->machine_id[0] == '\0')
+		(void)gethostname(nd->machine_id, sizeof(nd->machine_id) - 1);
+	nd->ops = ngd_netdev_ops;
+	nd->ops.machine_id = nd->machine_id;
+	ngd_loop_before_sleep(loop, &nd->reap_hook, ngd_netdev_before_sleep,
+	    nd);
 	return 0;
 }
 
-static void ngd_netdev_flush_retired(bool final);
+static void ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final);
 
 void
-ngd_netdev_fini(void)
+ngd_netdev_fini(struct ngd_netdev *nd)
 {
-	ngd_netdev_flush_retired(true);
-	ngd_loop_close(&ngd_netns_watch);
-	if (ngd_sock >= 0)
-		close(ngd_sock);
-	if (ngd_own_netns >= 0)
-		close(ngd_own_netns);
-	ngd_sock = ngd_own_netns = -1;
+	ngd_netdev_flush_retired(nd, true);
+	ngd_loop_close(nd->loop, &nd->netns_watch);
+	if (nd->sock >= 0)
+		close(nd->sock);
+	if (nd->own_netns >= 0)
+		close(nd->own_netns);
+	nd->sock = nd->own_netns = -1;
 }
-
-/*
- * Frames bound for interfaces while a batch read from one is handled go
- * out together at the end of the batch: a program reading on the far
- * side is woken once for many frames instead of once a frame.
- */
-static struct ngd_txq_ent {
-	struct ng_netdev *dev;
-	struct ng_pkt *pkt;
-} ngd_txq[NGD_RX_BATCH];
-static unsigned ngd_ntxq;
-static bool ngd_in_batch;
 
 static int
 ngd_netdev_write(struct ng_netdev *dev, const struct ng_pkt *pkt)
@@ -139,17 +127,22 @@ ngd_netdev_write(struct ng_netdev *dev, const struct ng_pkt *pkt)
 	return 0;
 }
 
+/*
+ * Frames bound for interfaces while a batch read from one is handled go
+ * out together at the end of the batch (nd->txq): a program reading on
+ * the far side is woken once for many frames instead of once a frame.
+ */
 static void
-ngd_netdev_flush_tx(void)
+ngd_netdev_flush_tx(struct ngd_netdev *nd)
 {
-	for (unsigned i = 0; i < ngd_ntxq; i++) {
-		struct ngd_txq_ent *e = &ngd_txq[i];
+	for (unsigned i = 0; i < nd->ntxq; i++) {
+		struct ngd_txq_ent *e = &nd->txq[i];
 
 		if (e->dev->io.fd >= 0 && !e->dev->retired)
 			(void)ngd_netdev_write(e->dev, e->pkt);
 		ng_pkt_free(&e->pkt);
 	}
-	ngd_ntxq = 0;
+	nd->ntxq = 0;
 }
 
 static void
@@ -190,22 +183,23 @@ static void
 ngd_netdev_event(void *arg, uint32_t events)
 {
 	struct ng_netdev *dev = arg;
+	struct ngd_netdev *nd = dev->be;
 	struct ng_graph *g = dev->node->graph;
 
 	if (dev->retired)
 		return; /* an event of this pass from before it retired */
-	ngd_loop_traffic();
-	ngd_in_batch = true;
-	ngd_netdev_rx(dev, g);
-	ngd_in_batch = false;
-	ngd_netdev_flush_tx();
+	ngd_loop_traffic(nd->loop);
+	nd->in_batch = true;
+	ngd_netdev_rx(dev, g); /* may free dev */
+	nd->in_batch = false;
+	ngd_netdev_flush_tx(nd);
 	(void)events;
 }
 
 static void
-ngd_netdev_home(void)
+ngd_netdev_home(struct ngd_netdev *nd)
 {
-	if (setns(ngd_own_netns, CLONE_NEWNET) < 0) {
+	if (setns(nd->own_netns, CLONE_NEWNET) < 0) {
 		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
 		    strerror(errno));
 		abort(); /* serving another namespace's graph would be worse */
@@ -217,7 +211,8 @@ ngd_netdev_home(void)
  * it makes lives there.  EEXIST if an interface named ifname does.
  */
 static int
-ngd_netdev_open_tun(int nsfd, const char *ifname, int *fdp)
+ngd_netdev_open_tun(struct ngd_netdev *nd, int nsfd, const char *ifname,
+    int *fdp)
 {
 	int error = 0;
 
@@ -230,13 +225,14 @@ ngd_netdev_open_tun(int nsfd, const char *ifname, int *fdp)
 	              O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
 		error = errno;
 	if (nsfd >= 0)
-		ngd_netdev_home();
+		ngd_netdev_home(nd);
 	return error;
 }
 
 static int
-ngd_netdev_create_at(int nsfd, enum ng_netdev_kind kind, const char *ifname,
-    const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
+ngd_netdev_create_at(struct ngd_netdev *nd, int nsfd, enum ng_netdev_kind kind,
+    const char *ifname, const uint8_t mac[6], struct ng_node *node,
+    struct ng_netdev **devp)
 {
 	struct ng_netdev *dev;
 	struct ifreq ifr;
@@ -245,7 +241,7 @@ ngd_netdev_create_at(int nsfd, enum ng_netdev_kind kind, const char *ifname,
 	int fd, error;
 
 	*devp = NULL;
-	if ((error = ngd_netdev_open_tun(nsfd, ifname, &fd)) != 0)
+	if ((error = ngd_netdev_open_tun(nd, nsfd, ifname, &fd)) != 0)
 		return error;
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_NO_PI | IFF_VNET_HDR |
@@ -271,9 +267,10 @@ ngd_netdev_create_at(int nsfd, enum ng_netdev_kind kind, const char *ifname,
 	dev->io.fd = fd;
 	dev->io.fn = ngd_netdev_event;
 	dev->io.arg = dev;
+	dev->be = nd;
 	dev->node = node;
 	dev->kind = kind;
-	error = ngd_loop_add(&dev->io, EPOLLIN);
+	error = ngd_loop_add(nd->loop, &dev->io, EPOLLIN);
 	if (error != 0) {
 		free(dev);
 		close(fd);
@@ -294,7 +291,7 @@ ngd_netdev_unplace(struct ng_netdev *dev)
 
 	if (dev->netns[0] == '\0')
 		return;
-	for (pp = &ngd_placed; *pp != NULL; pp = &(*pp)->next)
+	for (pp = &dev->be->placed; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == dev) {
 			*pp = dev->next;
 			break;
@@ -307,16 +304,16 @@ static int
 ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
-	(void)be;
-	return ngd_netdev_create_at(-1, kind, ifname, mac, node, devp);
+	return ngd_netdev_create_at(be, -1, kind, ifname, mac, node, devp);
 }
 
 static void
 ngd_netdev_close(struct ng_netdev *dev)
 {
 	ngd_netdev_unplace(dev);
-	ngd_loop_close(&dev->io); /* a non-persistent TAP dies with its fd */
-	ngd_loop_defer_free(dev);
+	/* A non-persistent TAP dies with its fd. */
+	ngd_loop_close(dev->be->loop, &dev->io);
+	ngd_loop_defer_free(dev->be->loop, dev);
 }
 
 static void ngd_netdev_retire(struct ng_netdev *dev);
@@ -333,15 +330,16 @@ ngd_netdev_destroy(void *be, struct ng_netdev *dev)
 static int
 ngd_netdev_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 {
-	(void)be;
-	if (!ngd_in_batch)
+	struct ngd_netdev *nd = be;
+
+	if (!nd->in_batch)
 		return ngd_netdev_write(dev, pkt);
-	if (ngd_ntxq == NGD_RX_BATCH)
-		ngd_netdev_flush_tx();
-	ngd_txq[ngd_ntxq].dev = dev;
+	if (nd->ntxq == NGD_RX_BATCH)
+		ngd_netdev_flush_tx(nd);
+	nd->txq[nd->ntxq].dev = dev;
 	/* Borrowed: our own reference keeps it until the flush. */
-	ngd_txq[ngd_ntxq].pkt = ng_pkt_ref((struct ng_pkt *)pkt);
-	ngd_ntxq++;
+	nd->txq[nd->ntxq].pkt = ng_pkt_ref((struct ng_pkt *)pkt);
+	nd->ntxq++;
 	return 0;
 }
 
@@ -416,7 +414,7 @@ ngd_netdev_sock(struct ng_netdev *dev, int *sp)
 	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		error = errno;
-	ngd_netdev_home();
+	ngd_netdev_home(dev->be);
 	close(nsfd);
 	*sp = s;
 	return error;
@@ -496,7 +494,7 @@ ngd_netdev_get_addrs(void *be, struct ng_netdev *dev,
 	}
 	if (getifaddrs(&ifa) < 0)
 		error = errno;
-	ngd_netdev_home();
+	ngd_netdev_home(be);
 	close(nsfd);
 	if (error != 0)
 		return error;
@@ -640,7 +638,7 @@ ngd_retire_group(void)
 	return 0x6e670000u | ((uint32_t)getpid() & 0xffff);
 }
 
-static int ngd_netns_watch_start(void);
+static int ngd_netns_watch_start(struct ngd_netdev *nd);
 
 /*
  * One rtnetlink link request in ngd's namespace, acknowledged: 0 or an
@@ -705,63 +703,68 @@ ngd_rtnl(uint16_t type, int ifindex, const char *newname, uint32_t group)
 
 /* A name for a device on its way out, free of the ones nodes use. */
 static void
-ngd_retire_name(char name[IFNAMSIZ])
+ngd_retire_name(struct ngd_netdev *nd, char name[IFNAMSIZ])
 {
-	snprintf(name, IFNAMSIZ, "ngret%u", ngd_retire_seq++ % 100000000u);
+	snprintf(name, IFNAMSIZ, "ngret%u", nd->retire_seq++ % 100000000u);
 }
 
 /* Whether the namespace file fd is ngd's own namespace. */
 static bool
-ngd_netns_is_own(int fd)
+ngd_netns_is_own(struct ngd_netdev *nd, int fd)
 {
 	struct stat a, b;
 
-	return fstat(fd, &a) == 0 && fstat(ngd_own_netns, &b) == 0 &&
+	return fstat(fd, &a) == 0 && fstat(nd->own_netns, &b) == 0 &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
 /* Delete every retired device at once (one RCU grace period). */
 static void
-ngd_netdev_flush_retired(bool final)
+ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 {
 	struct ng_netdev *dev;
 
-	if (ngd_retired == NULL)
+	if (nd->retired == NULL)
 		return;
 	if (ngd_rtnl(RTM_DELLINK, 0, NULL, ngd_retire_group()) != 0)
 		ngd_log(LOG_DEBUG, "retired interfaces: group delete failed; "
 		    "closing them one by one");
-	while ((dev = ngd_retired) != NULL) {
-		ngd_retired = dev->next;
+	while ((dev = nd->retired) != NULL) {
+		nd->retired = dev->next;
 		close(dev->io.fd); /* what the group delete missed goes now */
 		dev->io.fd = -1;  /* events of this pass for it are skipped */
 		if (final)
 			free(dev);
 		else
-			ngd_loop_defer_free(dev);
+			ngd_loop_defer_free(nd->loop, dev);
 	}
-	ngd_nretired = 0;
+	nd->nretired = 0;
 }
 
-int
-ngd_netdev_retired_due(void)
+/* Retired devices: ms until the batch is due (-1: none, 0: now). */
+static int64_t
+ngd_netdev_retired_due(const struct ngd_netdev *nd)
 {
 	uint64_t now;
 
-	if (ngd_retired == NULL)
+	if (nd->retired == NULL)
 		return -1;
 	now = ngd_clock_ms();
-	if (ngd_nretired >= NGD_RETIRE_MAX ||
-	    now - ngd_retired_ms >= NGD_RETIRE_MS)
+	if (nd->nretired >= NGD_RETIRE_MAX ||
+	    now - nd->retired_ms >= NGD_RETIRE_MS)
 		return 0;
-	return (int)(NGD_RETIRE_MS - (now - ngd_retired_ms));
+	return (int64_t)(NGD_RETIRE_MS - (now - nd->retired_ms));
 }
 
-void
-ngd_netdev_reap(bool now)
+/* The loop's before-sleep hook: delete the retired batch once it is due. */
+static int64_t
+ngd_netdev_before_sleep(void *arg)
 {
-	if (now || ngd_netdev_retired_due() == 0)
-		ngd_netdev_flush_retired(false);
+	struct ngd_netdev *nd = arg;
+
+	if (ngd_netdev_retired_due(nd) == 0)
+		ngd_netdev_flush_retired(nd, false);
+	return ngd_netdev_retired_due(nd);
 }
 
 /*
@@ -772,6 +775,7 @@ ngd_netdev_reap(bool now)
 static void
 ngd_netdev_retire(struct ng_netdev *dev)
 {
+	struct ngd_netdev *nd = dev->be;
 	struct ifreq ifr;
 	char name[IFNAMSIZ];
 	int nsfd, own;
@@ -779,19 +783,19 @@ ngd_netdev_retire(struct ng_netdev *dev)
 	ngd_netdev_unplace(dev);
 	memset(&ifr, 0, sizeof(ifr));
 	nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS);
-	own = nsfd >= 0 && ngd_netns_is_own(nsfd);
+	own = nsfd >= 0 && ngd_netns_is_own(nd, nsfd);
 	if (nsfd >= 0)
 		close(nsfd);
 	if (own && ioctl(dev->io.fd, TUNGETIFF, &ifr) == 0) {
-		ngd_retire_name(name);
+		ngd_retire_name(nd, name);
 		if (ngd_rtnl(RTM_NEWLINK, (int)if_nametoindex(ifr.ifr_name),
 		        name, ngd_retire_group()) == 0) {
-			ngd_loop_del(&dev->io);
+			ngd_loop_del(nd->loop, &dev->io);
 			dev->retired = true;
-			dev->next = ngd_retired;
-			ngd_retired = dev;
-			ngd_nretired++;
-			ngd_retired_ms = ngd_clock_ms();
+			dev->next = nd->retired;
+			nd->retired = dev;
+			nd->nretired++;
+			nd->retired_ms = ngd_clock_ms();
 			return;
 		}
 	}
@@ -809,16 +813,16 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
     enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
     struct ng_node *node, struct ng_netdev **devp)
 {
-	struct ng_netdev *nd;
+	struct ngd_netdev *nd = be;
+	struct ng_netdev *newdev;
 	struct stat cur, want;
 	char path[PATH_MAX];
 	bool renamed = false;
 	int nsfd = -1, curfd, error;
 
-	(void)be;
 	*devp = dev;
 	if (netns[0] == '\0' || strcmp(netns, ".") == 0)
-		nsfd = dup(ngd_own_netns);
+		nsfd = dup(nd->own_netns);
 	else if (strchr(netns, '/') != NULL || strcmp(netns, "..") == 0 ||
 	         strlen(netns) > NAME_MAX)
 		return EINVAL;
@@ -828,8 +832,8 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	}
 	if (nsfd < 0)
 		return errno;
-	if (!ngd_netns_is_own(nsfd) &&
-	    (error = ngd_netns_watch_start()) != 0) {
+	if (!ngd_netns_is_own(nd, nsfd) &&
+	    (error = ngd_netns_watch_start(nd)) != 0) {
 		close(nsfd);
 		return error;
 	}
@@ -837,7 +841,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if (curfd >= 0 && fstat(curfd, &cur) == 0 && fstat(nsfd, &want) == 0 &&
 	    cur.st_dev == want.st_dev && cur.st_ino == want.st_ino) {
 		close(curfd);
-		if (dev->netns[0] == '\0' || !ngd_netns_is_own(nsfd)) {
+		if (dev->netns[0] == '\0' || !ngd_netns_is_own(nd, nsfd)) {
 			close(nsfd);
 			return 0; /* already there */
 		}
@@ -846,7 +850,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		 * netns): its fd still holds the namespace it was made in.
 		 * Made anew here, the old one renamed out of the way first.
 		 */
-		ngd_retire_name(path);
+		ngd_retire_name(nd, path);
 		if ((error = ngd_rtnl(RTM_NEWLINK,
 		         (int)if_nametoindex(ifname), path, 0)) != 0) {
 			close(nsfd);
@@ -855,11 +859,12 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		renamed = true;
 	} else if (curfd >= 0)
 		close(curfd);
-	if (ngd_netns_is_own(nsfd)) {
+	if (ngd_netns_is_own(nd, nsfd)) {
 		close(nsfd);
 		nsfd = -1;
 	}
-	error = ngd_netdev_create_at(nsfd, kind, ifname, mac, node, &nd);
+	error = ngd_netdev_create_at(nd, nsfd, kind, ifname, mac, node,
+	    &newdev);
 	if (nsfd >= 0)
 		close(nsfd);
 	if (error != 0) {
@@ -870,11 +875,11 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	}
 	ngd_netdev_retire(dev);
 	if (nsfd >= 0) {
-		snprintf(nd->netns, sizeof(nd->netns), "%s", netns);
-		nd->next = ngd_placed;
-		ngd_placed = nd;
+		snprintf(newdev->netns, sizeof(newdev->netns), "%s", netns);
+		newdev->next = nd->placed;
+		nd->placed = newdev;
 	}
-	*devp = nd;
+	*devp = newdev;
 	return 0;
 }
 
@@ -883,11 +888,11 @@ static void
 ngd_netns_event(void *arg, uint32_t events)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct ngd_netdev *nd = arg;
 	ssize_t n;
 
-	(void)arg;
 	(void)events;
-	while ((n = read(ngd_netns_watch.fd, buf, sizeof(buf))) > 0) {
+	while ((n = read(nd->netns_watch.fd, buf, sizeof(buf))) > 0) {
 		for (char *p = buf; p < buf + n;) {
 			struct inotify_event *ev = (struct inotify_event *)p;
 			struct ng_netdev *dev, *last;
@@ -898,7 +903,8 @@ ngd_netns_event(void *arg, uint32_t events)
 			/* Each comes home (and leaves the list) or, if it
 			 * cannot, is left where it is (and leaves the list). */
 			for (last = NULL;;) {
-				for (dev = ngd_placed; dev != NULL; dev = dev->next)
+				for (dev = nd->placed; dev != NULL;
+				     dev = dev->next)
 					if (strcmp(dev->netns, ev->name) == 0)
 						break;
 				if (dev == NULL)
@@ -915,27 +921,31 @@ ngd_netns_event(void *arg, uint32_t events)
 }
 
 static int
-ngd_netns_watch_start(void)
+ngd_netns_watch_start(struct ngd_netdev *nd)
 {
-	if (ngd_netns_watch.fd >= 0)
+	struct ngd_io *w = &nd->netns_watch;
+
+	if (w->fd >= 0)
 		return 0;
-	ngd_netns_watch.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (ngd_netns_watch.fd < 0)
+	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->fd < 0)
 		return errno;
-	ngd_netns_watch.fn = ngd_netns_event;
-	if (inotify_add_watch(ngd_netns_watch.fd, NGD_NETNS_DIR,
+	w->fn = ngd_netns_event;
+	w->arg = nd;
+	if (inotify_add_watch(w->fd, NGD_NETNS_DIR,
 	        IN_DELETE | IN_MOVED_FROM) < 0 ||
-	    ngd_loop_add(&ngd_netns_watch, EPOLLIN) != 0) {
+	    ngd_loop_add(nd->loop, w, EPOLLIN) != 0) {
 		int error = errno;
 
-		close(ngd_netns_watch.fd);
-		ngd_netns_watch.fd = -1;
+		close(w->fd);
+		w->fd = -1;
 		return error;
 	}
 	return 0;
 }
 
-const struct ng_netdev_ops ngd_netdev_ops = {
+/* Copied into each struct ngd_netdev, which sets machine_id. */
+static const struct ng_netdev_ops ngd_netdev_ops = {
 	.create = ngd_netdev_create,
 	.destroy = ngd_netdev_destroy,
 	.xmit = ngd_netdev_xmit,
@@ -948,5 +958,4 @@ const struct ng_netdev_ops ngd_netdev_ops = {
 	.get_addrs = ngd_netdev_get_addrs,
 	.get_info = ngd_netdev_get_info,
 	.vnet = ngd_netdev_vnet,
-	.machine_id = ngd_machine_id,
 };

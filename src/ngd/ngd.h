@@ -24,30 +24,73 @@ struct ngd_io {
 	void *arg;
 };
 
-int ngd_loop_init(void);
-int ngd_loop_add(struct ngd_io *io, uint32_t events);
-int ngd_loop_mod(struct ngd_io *io, uint32_t events);
-void ngd_loop_del(struct ngd_io *io);
+/*
+ * Run before the loop sleeps: do what is due, return the milliseconds
+ * until the hook wants to run again (-1: no deadline).
+ */
+typedef int64_t ngd_sleep_fn(void *arg);
+
+struct ngd_sleep_hook {
+	ngd_sleep_fn *fn;
+	void *arg;
+	struct ngd_sleep_hook *next;
+};
+
+struct ngd_deferred;
+
+struct ngd_loop {
+	int epfd;
+	uint64_t busy_us;    /* keep polling this long after traffic */
+	uint64_t traffic_us; /* when a frame or request last came in */
+	struct ngd_deferred *deferred;     /* freed once this pass is over */
+	struct ngd_sleep_hook *before_sleep; /* newest first */
+};
+
+int ngd_loop_init(struct ngd_loop *l);
+void ngd_loop_fini(struct ngd_loop *l); /* after a successful init */
+/* h (the caller's storage) runs fn(arg) before every sleep. */
+void ngd_loop_before_sleep(struct ngd_loop *l, struct ngd_sleep_hook *h,
+    ngd_sleep_fn *fn, void *arg);
+int ngd_loop_add(struct ngd_loop *l, struct ngd_io *io, uint32_t events);
+int ngd_loop_mod(struct ngd_loop *l, struct ngd_io *io, uint32_t events);
+void ngd_loop_del(struct ngd_loop *l, struct ngd_io *io);
 /* Remove and close io's fd (sets it to -1); its pending events are skipped. */
-void ngd_loop_close(struct ngd_io *io);
+void ngd_loop_close(struct ngd_loop *l, struct ngd_io *io);
 /* free(ptr) once the current pass over events is over. */
-void ngd_loop_defer_free(void *ptr);
-/* Run until *stop is set; timers come from the graph. */
-int ngd_loop_run(struct ng_graph *g, volatile bool *stop);
+void ngd_loop_defer_free(struct ngd_loop *l, void *ptr);
+/* Run until *stop is set. */
+int ngd_loop_run(struct ngd_loop *l, volatile bool *stop);
 uint64_t ngd_clock_ms(void);
 /* Poll without sleeping for usec after the last frame (0: never). */
-void ngd_loop_set_busy_poll(unsigned usec);
+void ngd_loop_set_busy_poll(struct ngd_loop *l, unsigned usec);
 /* A frame or a request arrived: the busy-poll window starts again. */
-void ngd_loop_traffic(void);
+void ngd_loop_traffic(struct ngd_loop *l);
 
 /* --- ctl.c: the control server ------------------------------------------ */
 
+struct ngd_conn;
+
+/* The control server: everything ctl.c keeps. */
+struct ngd_ctl {
+	struct ng_graph *graph;
+	struct ngd_loop *loop;
+	struct ngd_io listen_io;
+	struct ngd_conn *conns;       /* every open connection */
+	struct ngd_conn *dead_locals; /* closed in-process clients */
+	gid_t admin_gid;
+	bool admin_gid_set;
+	bool accept_paused; /* out of fds: not accepting until one closes */
+	uint8_t *rbuf;      /* the request being read */
+};
+
 extern const struct ng_socket_ops ngd_socket_ops;
 int ngd_ctl_listen(const char *path, int *fdp);
-/* Serve g; lfd < 0: no socket, in-process clients only. */
-int ngd_ctl_start(struct ng_graph *g, int lfd, gid_t admin_gid, bool gid_set);
+/* Serve g; lfd < 0: no socket, in-process clients only (loop may then
+ * be NULL). */
+int ngd_ctl_start(struct ngd_ctl *ctl, struct ngd_loop *loop,
+    struct ng_graph *g, int lfd, gid_t admin_gid, bool gid_set);
 /* Close every connection; in-process clients are freed too. */
-void ngd_ctl_stop(void);
+void ngd_ctl_stop(struct ngd_ctl *ctl);
 
 /*
  * In-process clients (the wire fuzzer): a connection with uid's rights
@@ -55,27 +98,66 @@ void ngd_ctl_stop(void);
  * pieces.  ngd_ctl_input runs one request frame of len bytes, as if it
  * had been read from a socket; false once ngd has hung up on the client.
  */
-struct ngd_conn;
 typedef void ngd_ctl_sink_fn(void *arg, const struct iovec *iov, int iovcnt);
-struct ngd_conn *ngd_ctl_local(uid_t uid, ngd_ctl_sink_fn *sink, void *arg);
+struct ngd_conn *ngd_ctl_local(struct ngd_ctl *ctl, uid_t uid,
+    ngd_ctl_sink_fn *sink, void *arg);
 bool ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len);
 
 /* --- netdev.c: TAP and TUN devices -------------------------------------- */
 
-extern const struct ng_netdev_ops ngd_netdev_ops;
-int ngd_netdev_init(void);
-void ngd_netdev_fini(void);
-/* Called before each control message: follow OS-side renames. */
-/* Retired interfaces (vnet): ms until the batch is due (-1: none), and
- * delete the batch if due (or now). */
-int ngd_netdev_retired_due(void);
-void ngd_netdev_reap(bool now);
+#define NGD_RX_BATCH 64 /* frames read per wakeup before yielding */
+
+/*
+ * The backend of interface-backed nodes: everything netdev.c keeps.  The
+ * graph gets it as ng_graph_cfg.backend, with ops as netdev_ops, and hands
+ * it to every op; each device points back at it.
+ */
+struct ngd_netdev {
+	struct ng_netdev_ops ops;  /* ngd's ops; machine_id points below */
+	struct ngd_loop *loop;
+	struct ng_netdev *placed;  /* devices made in a named netns */
+	struct ngd_io netns_watch; /* inotify on /run/netns */
+	struct ng_netdev *retired; /* devices waiting to be deleted */
+	unsigned nretired;
+	unsigned retire_seq;
+	uint64_t retired_ms; /* when the last one was retired */
+	int own_netns;       /* ngd's network namespace */
+	int sock;            /* ioctl socket in ngd's namespace */
+	char machine_id[64];
+	/* Frames for interfaces while a batch read from one is handled go
+	 * out together after it. */
+	struct ngd_txq_ent {
+		struct ng_netdev *dev;
+		struct ng_pkt *pkt;
+	} txq[NGD_RX_BATCH];
+	unsigned ntxq;
+	bool in_batch;
+	struct ngd_sleep_hook reap_hook; /* deletes retired devices */
+};
+
+int ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop);
+void ngd_netdev_fini(struct ngd_netdev *nd);
 unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
 /* Send a client's message with the interface names it may see current. */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
 
 /* --- main.c ------------------------------------------------------------- */
+
+/*
+ * One daemon's whole state: the graph and the parts that serve it, each
+ * a struct handed to the code that uses it, so that all of it can be
+ * walked from here (a journal, a takeover: DESIGN decision 12).
+ */
+struct ngd {
+	struct ngd_loop loop;
+	struct ngd_netdev netdev; /* the graph's interface backend */
+	struct ngd_ctl ctl;
+	struct ng_graph *graph;
+	struct ngd_sleep_hook timers; /* runs the graph's timers */
+	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */
+	volatile bool stop;
+};
 
 void ngd_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -43,12 +43,19 @@ fzc_quiet(const char *fmt, ...)
 static int fzc_jcs = -1; /* the janitor's control socket */
 static ng_id_t fzc_jid;
 
+/* ngd's state, as main.c keeps it (struct ngd), served by a thread. */
+static struct ngd fzc_ngd;
+
+static int64_t
+fzc_timers(void *arg)
+{
+	return ng_timers_run(arg);
+}
+
 static void *
 fzc_server(void *arg)
 {
-	static volatile bool stop;
-
-	(void)ngd_loop_run(arg, &stop);
+	(void)ngd_loop_run(&fzc_ngd.loop, &fzc_ngd.stop);
 	return NULL;
 }
 
@@ -57,7 +64,7 @@ fzc_start(void)
 {
 	static bool started;
 	static char path[64];
-	struct ng_graph *g;
+	struct ngd *d = &fzc_ngd;
 	pthread_t t;
 	int lfd;
 
@@ -66,11 +73,13 @@ fzc_start(void)
 	started = true;
 	snprintf(path, sizeof(path), "@ngfuzz.%d", (int)getpid());
 	setenv("NGD_SOCKET", path, 1);
-	FUZZ_ASSERT(ngd_loop_init() == 0);
+	FUZZ_ASSERT(ngd_loop_init(&d->loop) == 0);
 	FUZZ_ASSERT(ngd_ctl_listen(path, &lfd) == 0);
-	FUZZ_ASSERT((g = fz_graph(&ngd_socket_ops)) != NULL);
-	FUZZ_ASSERT(ngd_ctl_start(g, lfd, 0, false) == 0);
-	FUZZ_ASSERT(pthread_create(&t, NULL, fzc_server, g) == 0);
+	FUZZ_ASSERT((d->graph = fz_graph(&ngd_socket_ops)) != NULL);
+	ngd_loop_before_sleep(&d->loop, &d->timers, fzc_timers, d->graph);
+	FUZZ_ASSERT(ngd_ctl_start(&d->ctl, &d->loop, d->graph, lfd, 0,
+	                          false) == 0);
+	FUZZ_ASSERT(pthread_create(&t, NULL, fzc_server, NULL) == 0);
 	NgSetErrLog(fzc_quiet, fzc_quiet);
 }
 

@@ -111,14 +111,17 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 	struct fz_in in = {data, size};
 	struct fzw_client cl[FZW_CLIENTS];
 	struct ng_graph *g = fz_graph(&ngd_socket_ops);
+	struct ngd_ctl ctl;
 	uint8_t flags;
 
 	if (g == NULL)
 		return 0;
-	FUZZ_ASSERT(ngd_ctl_start(g, -1, 0, false) == 0);
+	/* No socket, so no loop: in-process clients only. */
+	FUZZ_ASSERT(ngd_ctl_start(&ctl, NULL, g, -1, 0, false) == 0);
 	memset(cl, 0, sizeof(cl));
 	for (unsigned i = 0; i < FZW_CLIENTS; i++) {
-		cl[i].conn = ngd_ctl_local(i < 2 ? 0 : 65534, fzw_sink, &cl[i]);
+		cl[i].conn =
+		    ngd_ctl_local(&ctl, i < 2 ? 0 : 65534, fzw_sink, &cl[i]);
 		FUZZ_ASSERT(cl[i].conn != NULL);
 	}
 	flags = fz_u8(&in);
@@ -146,7 +149,7 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 		fzw_request(c, frame, len);
 		free(frame);
 	}
-	ngd_ctl_stop(); /* frees the clients; their socket nodes go */
+	ngd_ctl_stop(&ctl); /* frees the clients; their socket nodes go */
 	fz_graph_free(g);
 	return 0;
 }
