@@ -81,9 +81,11 @@ $(LIBNG_SO): $(LIB_OBJ)
 # The node types use libpcap (bpf node: BPF interpreter and tcpdump
 # filter compiler); add its link flag wherever the node archive goes.
 CORE_LIBS = -lpcap
+# ngd speaks rtnetlink through libmnl.
+NGD_LIBS = -lmnl
 
 $(B)/ngd: $(NGD_OBJ) $(ENGINE_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(NGD_LIBS)
 
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -ledit
@@ -107,7 +109,7 @@ $(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
 # library; each takes only the node types it names.
 $(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS) $(NGD_LIBS)
 
 # The same unit tests built with AddressSanitizer and UBSan; make check
 # runs both builds.
@@ -137,7 +139,7 @@ $(SAN_JAIL_A): $(JAIL_SRC:%.c=$(SAN)/%.o)
 
 $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A)) $(CORE_LIBS)
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A)) $(CORE_LIBS) $(NGD_LIBS)
 
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
@@ -190,7 +192,7 @@ $(FUZZ)/libjail.a: $(JAIL_SRC:%.c=$(FUZZ)/%.o)
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -pthread \
 	    $(CPPFLAGS) -Itests/fuzz -Isrc/jail -MMD -MP -o $@ $< $(FUZZ_LIBS) \
-	    $(CORE_LIBS) -ledit $(FUZZ_LD_$*)
+	    $(CORE_LIBS) $(NGD_LIBS) -ledit $(FUZZ_LD_$*)
 
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run

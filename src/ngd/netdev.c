@@ -41,6 +41,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include <libmnl/libmnl.h>
+
 #include "ngd.h"
 
 #ifndef TUN_F_USO4
@@ -50,6 +52,9 @@
 
 #define NGD_RETIRE_MS 20      /* quiet time before retired devices go */
 #define NGD_RETIRE_MAX 1024   /* or as soon as this many wait */
+/* A link request and its acknowledgement (which, for an error, quotes
+ * the request back). */
+#define NGD_RTNL_BUFSIZ 1024
 
 struct ng_netdev {
 	struct ngd_io io;
@@ -81,6 +86,12 @@ ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
 	nd->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (nd->sock < 0)
 		return errno;
+	/* rtnetlink in ngd's own namespace, wherever the thread is later. */
+	nd->rtnl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (nd->rtnl == NULL)
+		return errno;
+	if (mnl_socket_bind(nd->rtnl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return errno;
 	f = fopen("/etc/machine-id", "r");
 	if (f == NULL)
 		f = fopen("/var/lib/dbus/machine-id", "r");
@@ -106,6 +117,9 @@ ngd_netdev_fini(struct ngd_netdev *nd)
 {
 	ngd_netdev_flush_retired(nd, true);
 	ngd_loop_close(nd->loop, &nd->netns_watch);
+	if (nd->rtnl != NULL)
+		mnl_socket_close(nd->rtnl);
+	nd->rtnl = NULL;
 	if (nd->sock >= 0)
 		close(nd->sock);
 	if (nd->own_netns >= 0)
@@ -641,64 +655,59 @@ ngd_retire_group(void)
 static int ngd_netns_watch_start(struct ngd_netdev *nd);
 
 /*
- * One rtnetlink link request in ngd's namespace, acknowledged: 0 or an
- * errno.  RTM_NEWLINK: interface ifindex down, renamed newname, into
- * group.  RTM_DELLINK (ifindex 0): every interface of group deleted.
+ * One netlink request on nl, answered by its acknowledgement (libmnl): 0
+ * or the errno the kernel gave.  nh is in buf, of size bytes, which the
+ * answer reuses.
+ */
+int
+ngd_nl_request(struct mnl_socket *nl, struct nlmsghdr *nh, void *buf,
+    size_t size)
+{
+	unsigned seq = nh->nlmsg_seq;
+	ssize_t n;
+
+	nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
+		return errno;
+	n = mnl_socket_recvfrom(nl, buf, size);
+	if (n < 0)
+		return errno;
+	/* An NLMSG_ERROR with a non-zero code sets errno to it. */
+	if (mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL,
+	        NULL) < 0)
+		return errno != 0 ? errno : EPROTO;
+	return 0;
+}
+
+/*
+ * One rtnetlink link request in ngd's namespace (nd->rtnl was opened
+ * there), acknowledged: 0 or an errno.  RTM_NEWLINK: interface ifindex
+ * down, renamed newname, into group.  RTM_DELLINK (ifindex 0): every
+ * interface of group deleted.
  */
 static int
-ngd_rtnl(uint16_t type, int ifindex, const char *newname, uint32_t group)
+ngd_rtnl(struct ngd_netdev *nd, uint16_t type, int ifindex,
+    const char *newname, uint32_t group)
 {
-	struct {
-		struct nlmsghdr nh;
-		struct ifinfomsg ifi;
-		char attrs[64];
-	} req;
-	struct {
-		struct nlmsghdr nh;
-		struct nlmsgerr err;
-	} ack;
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	struct rtattr *rta;
-	ssize_t n;
-	int s, error;
+	char buf[NGD_RTNL_BUFSIZ];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
 
-	memset(&req, 0, sizeof(req));
-	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
-	req.nh.nlmsg_type = type;
-	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	req.ifi.ifi_family = AF_UNSPEC;
-	req.ifi.ifi_index = ifindex;
-	if (newname != NULL) { /* down, so that it may be renamed */
-		req.ifi.ifi_change = IFF_UP;
-		rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
-		rta->rta_type = IFLA_IFNAME;
-		rta->rta_len = RTA_LENGTH(strlen(newname) + 1);
-		memcpy(RTA_DATA(rta), newname, strlen(newname) + 1);
-		req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = type;
+	nh->nlmsg_seq = ++nd->rtnl_seq;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (newname != NULL) {
+		ifi->ifi_change = IFF_UP; /* down, so that it may be renamed */
+		if (!mnl_attr_put_strz_check(nh, sizeof(buf), IFLA_IFNAME,
+		        newname))
+			return ENAMETOOLONG;
 	}
-	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
-	rta->rta_type = IFLA_GROUP;
-	rta->rta_len = RTA_LENGTH(sizeof(group));
-	memcpy(RTA_DATA(rta), &group, sizeof(group));
-	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
-
-	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (s < 0)
-		return errno;
-	if (sendto(s, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
-	        sizeof(sa)) < 0) {
-		error = errno;
-		close(s);
-		return error;
-	}
-	n = recv(s, &ack, sizeof(ack), 0);
-	error = n < 0 ? errno : 0;
-	close(s);
-	if (error != 0)
-		return error;
-	if (n < (ssize_t)sizeof(ack) || ack.nh.nlmsg_type != NLMSG_ERROR)
-		return EPROTO;
-	return -ack.err.error;
+	if (!mnl_attr_put_u32_check(nh, sizeof(buf), IFLA_GROUP, group))
+		return EMSGSIZE;
+	return ngd_nl_request(nd->rtnl, nh, buf, sizeof(buf));
 }
 
 /* A name for a device on its way out, free of the ones nodes use. */
@@ -723,12 +732,14 @@ static void
 ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 {
 	struct ng_netdev *dev;
+	int error;
 
 	if (nd->retired == NULL)
 		return;
-	if (ngd_rtnl(RTM_DELLINK, 0, NULL, ngd_retire_group()) != 0)
-		ngd_log(LOG_DEBUG, "retired interfaces: group delete failed; "
-		    "closing them one by one");
+	error = ngd_rtnl(nd, RTM_DELLINK, 0, NULL, ngd_retire_group());
+	if (error != 0)
+		ngd_log(LOG_DEBUG, "retired interfaces: group delete: %s; "
+		    "closing them one by one", strerror(error));
 	while ((dev = nd->retired) != NULL) {
 		nd->retired = dev->next;
 		close(dev->io.fd); /* what the group delete missed goes now */
@@ -778,7 +789,7 @@ ngd_netdev_retire(struct ng_netdev *dev)
 	struct ngd_netdev *nd = dev->be;
 	struct ifreq ifr;
 	char name[IFNAMSIZ];
-	int nsfd, own;
+	int nsfd, own, error;
 
 	ngd_netdev_unplace(dev);
 	memset(&ifr, 0, sizeof(ifr));
@@ -788,8 +799,9 @@ ngd_netdev_retire(struct ng_netdev *dev)
 		close(nsfd);
 	if (own && ioctl(dev->io.fd, TUNGETIFF, &ifr) == 0) {
 		ngd_retire_name(nd, name);
-		if (ngd_rtnl(RTM_NEWLINK, (int)if_nametoindex(ifr.ifr_name),
-		        name, ngd_retire_group()) == 0) {
+		error = ngd_rtnl(nd, RTM_NEWLINK,
+		    (int)if_nametoindex(ifr.ifr_name), name, ngd_retire_group());
+		if (error == 0) {
 			ngd_loop_del(nd->loop, &dev->io);
 			dev->retired = true;
 			dev->next = nd->retired;
@@ -798,6 +810,8 @@ ngd_netdev_retire(struct ng_netdev *dev)
 			nd->retired_ms = ngd_clock_ms();
 			return;
 		}
+		ngd_log(LOG_DEBUG, "%s: not batched for deletion (%s); "
+		    "closed now", ifr.ifr_name, strerror(error));
 	}
 	ngd_netdev_close(dev);
 }
@@ -851,7 +865,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		 * Made anew here, the old one renamed out of the way first.
 		 */
 		ngd_retire_name(nd, path);
-		if ((error = ngd_rtnl(RTM_NEWLINK,
+		if ((error = ngd_rtnl(nd, RTM_NEWLINK,
 		         (int)if_nametoindex(ifname), path, 0)) != 0) {
 			close(nsfd);
 			return error;
@@ -868,9 +882,14 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if (nsfd >= 0)
 		close(nsfd);
 	if (error != 0) {
+		int undo = 0;
+
 		if (renamed) /* as it was, if it can be */
-			(void)ngd_rtnl(RTM_NEWLINK, (int)if_nametoindex(path),
-			    ifname, 0);
+			undo = ngd_rtnl(nd, RTM_NEWLINK,
+			    (int)if_nametoindex(path), ifname, 0);
+		if (undo != 0)
+			ngd_log(LOG_WARNING, "%s: left named %s: %s", ifname,
+			    path, strerror(undo));
 		return error;
 	}
 	ngd_netdev_retire(dev);

@@ -107,6 +107,9 @@ bool ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len);
 
 #define NGD_RX_BATCH 64 /* frames read per wakeup before yielding */
 
+struct mnl_socket; /* libmnl */
+struct nlmsghdr;
+
 /*
  * The backend of interface-backed nodes: everything netdev.c keeps.  The
  * graph gets it as ng_graph_cfg.backend, with ops as netdev_ops, and hands
@@ -123,6 +126,8 @@ struct ngd_netdev {
 	uint64_t retired_ms; /* when the last one was retired */
 	int own_netns;       /* ngd's network namespace */
 	int sock;            /* ioctl socket in ngd's namespace */
+	struct mnl_socket *rtnl; /* rtnetlink in ngd's namespace (libmnl) */
+	unsigned rtnl_seq;
 	char machine_id[64];
 	/* Frames for interfaces while a batch read from one is handled go
 	 * out together after it. */
@@ -136,6 +141,13 @@ struct ngd_netdev {
 };
 
 int ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop);
+/*
+ * One netlink request nh (in buf, of size bytes) on nl, which has been
+ * bound; NLM_F_REQUEST and NLM_F_ACK are added.  0 once acknowledged, or
+ * the errno the kernel (or the socket) gave.  buf takes the answer.
+ */
+int ngd_nl_request(struct mnl_socket *nl, struct nlmsghdr *nh, void *buf,
+    size_t size);
 void ngd_netdev_fini(struct ngd_netdev *nd);
 unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
 /* Send a client's message with the interface names it may see current. */
