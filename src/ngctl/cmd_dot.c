@@ -3,7 +3,6 @@
  * dot language (listnodes, then listhooks for each node).  Nodes are
  * records; hooks are octagons, or with -c just labels on the edges.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,25 +21,12 @@ ngctl_dot_hooks(struct ngctl *ng, const char *path, struct ng_mesg **rep,
 	uint32_t room;
 	int error;
 
-	*rep = NULL;
 	*hl = NULL;
 	*nhooks = 0;
-	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_LISTHOOKS, NULL,
-		0) < 0) {
-		ngctl_warn("send listhooks msg");
-		return errno;
-	}
-	if ((error = ngctl_recv_reply(ng, rep)) == 0 &&
-	    (*rep)->header.arglen < sizeof(**hl)) {
-		free(*rep);
-		*rep = NULL;
-		error = EBADMSG;
-	}
-	if (error != 0) {
-		errno = error;
-		ngctl_warn("recv listhooks msg");
+	error = ngctl_ask(ng, path, NGM_LISTHOOKS, sizeof(**hl), "listhooks",
+	    rep);
+	if (error != 0)
 		return error;
-	}
 	*hl = (struct hooklist *)(*rep)->data;
 	room = ((*rep)->header.arglen - sizeof(**hl)) / sizeof((*hl)->link[0]);
 	*nhooks = (*hl)->nodeinfo.hooks < room ? (*hl)->nodeinfo.hooks : room;
@@ -96,23 +82,10 @@ ngctl_dot_write(struct ngctl *ng, FILE *f, bool compact)
 	struct hooklist *hl;
 	char path[NG_PATHSIZ];
 	uint32_t i, count, nhooks;
-	int error;
 
-	if (NgSendMsg(ng->cs, ".", NGM_GENERIC_COOKIE, NGM_LISTNODES, NULL,
-		0) < 0) {
-		ngctl_warn("send listnodes msg");
+	if (ngctl_ask(ng, ".", NGM_LISTNODES, sizeof(*nl), "listnodes",
+	        &nlrep) != 0)
 		return NGCTL_ERROR;
-	}
-	if ((error = ngctl_recv_reply(ng, &nlrep)) == 0 &&
-	    nlrep->header.arglen < sizeof(*nl)) {
-		free(nlrep);
-		error = EBADMSG;
-	}
-	if (error != 0) {
-		errno = error;
-		ngctl_warn("recv listnodes msg");
-		return NGCTL_ERROR;
-	}
 	nl = (struct namelist *)nlrep->data;
 	count = nl->numnames;
 	if (count > (nlrep->header.arglen - sizeof(*nl)) / sizeof(*ni))

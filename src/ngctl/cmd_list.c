@@ -3,7 +3,6 @@
  * message), or only the named ones (listnames), in the order ngd returns
  * them; -l prints each as `show` does.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,25 +20,13 @@ ngctl_list(struct ngctl *ng, int ac, char **av)
 	enum ngctl_rtn rtn = NGCTL_OK;
 	bool on[2]; /* l, n */
 	uint32_t k, count;
-	int error, i;
+	int i;
 
 	if (!ngctl_options(ac, av, "ln", on, &i) || i != ac)
 		return NGCTL_USAGE;
-	if (NgSendMsg(ng->cs, ".", NGM_GENERIC_COOKIE,
-		on[1] ? NGM_LISTNAMES : NGM_LISTNODES, NULL, 0) < 0) {
-		ngctl_warn("send msg");
+	if (ngctl_ask(ng, ".", on[1] ? NGM_LISTNAMES : NGM_LISTNODES,
+	        sizeof(*nl), NULL, &rep) != 0)
 		return NGCTL_ERROR;
-	}
-	if ((error = ngctl_recv_reply(ng, &rep)) == 0 &&
-	    rep->header.arglen < sizeof(*nl)) {
-		free(rep);
-		error = EBADMSG;
-	}
-	if (error != 0) {
-		errno = error;
-		ngctl_warn("recv msg");
-		return NGCTL_ERROR;
-	}
 	nl = (struct namelist *)rep->data;
 	count = nl->numnames;
 	if (count > (rep->header.arglen - sizeof(*nl)) / sizeof(*ni))

@@ -3,7 +3,6 @@
  * its name, type, ID and hook count, then a table of its hooks, newest
  * first, with the node and hook at the other end of each.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -28,23 +27,9 @@ ngctl_show_node(struct ngctl *ng, const char *path, bool hooks)
 	struct nodeinfo *ni, *peer;
 	char idbuf[16];
 	uint32_t k;
-	int error;
 
-	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_LISTHOOKS, NULL,
-		0) < 0) {
-		ngctl_warn("send msg");
+	if (ngctl_ask(ng, path, NGM_LISTHOOKS, sizeof(*hl), NULL, &rep) != 0)
 		return NGCTL_ERROR;
-	}
-	if ((error = ngctl_recv_reply(ng, &rep)) == 0 &&
-	    rep->header.arglen < sizeof(*hl)) {
-		free(rep);
-		error = EBADMSG;
-	}
-	if (error != 0) {
-		errno = error;
-		ngctl_warn("recv msg");
-		return NGCTL_ERROR;
-	}
 	hl = (struct hooklist *)rep->data;
 	ni = &hl->nodeinfo;
 	ni->type[sizeof(ni->type) - 1] = '\0';

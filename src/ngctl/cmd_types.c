@@ -2,7 +2,6 @@
  * cmd_types.c: `types` prints every node type ngd knows and how many
  * nodes of each are alive (listtypes message).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,25 +16,11 @@ ngctl_types(struct ngctl *ng, int ac, char **av)
 	struct typelist *tl;
 	struct typeinfo *ti;
 	uint32_t k, count;
-	int error;
 
 	if (ac != 1)
 		return NGCTL_USAGE;
-	if (NgSendMsg(ng->cs, ".", NGM_GENERIC_COOKIE, NGM_LISTTYPES, NULL,
-		0) < 0) {
-		ngctl_warn("send msg");
+	if (ngctl_ask(ng, ".", NGM_LISTTYPES, sizeof(*tl), NULL, &rep) != 0)
 		return NGCTL_ERROR;
-	}
-	if ((error = ngctl_recv_reply(ng, &rep)) == 0 &&
-	    rep->header.arglen < sizeof(*tl)) {
-		free(rep);
-		error = EBADMSG;
-	}
-	if (error != 0) {
-		errno = error;
-		ngctl_warn("recv msg");
-		return NGCTL_ERROR;
-	}
 	tl = (struct typelist *)rep->data;
 	count = tl->numtypes;
 	if (count > (rep->header.arglen - sizeof(*tl)) / sizeof(*ti))

@@ -153,6 +153,38 @@ ngctl_recv_reply(struct ngctl *ng, struct ng_mesg **rep)
 }
 
 /*
+ * Send the generic message cmd, with no arguments, to path and take its
+ * reply, whose arguments must hold at least minlen bytes, into *rep
+ * (the caller frees it).  0, or the errno after a warning: "send <what>
+ * msg" or "recv <what> msg" ("send msg" without what).
+ */
+int
+ngctl_ask(struct ngctl *ng, const char *path, uint32_t cmd, size_t minlen,
+    const char *what, struct ng_mesg **rep)
+{
+	const char *sp = what != NULL ? " " : "";
+	int error;
+
+	what = what != NULL ? what : "";
+	*rep = NULL;
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, cmd, NULL, 0) < 0) {
+		ngctl_warn("send %s%smsg", what, sp);
+		return errno;
+	}
+	if ((error = ngctl_recv_reply(ng, rep)) == 0 &&
+	    (*rep)->header.arglen < minlen) {
+		free(*rep);
+		*rep = NULL;
+		error = EBADMSG;
+	}
+	if (error != 0) {
+		errno = error;
+		ngctl_warn("recv %s%smsg", what, sp);
+	}
+	return error;
+}
+
+/*
  * The message the source sent back for binary2ascii holds the original
  * header and its arguments as text; print them, or return false when
  * that reply is not usable.
