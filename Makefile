@@ -107,7 +107,7 @@ $(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
 
 # Unit tests link the engine, the node types and, when it exists, the jail
 # library; each takes only the node types it names.
-$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A))
+$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS) $(NGD_LIBS)
 
@@ -137,7 +137,7 @@ $(SAN_NODES_A): $(NODES_SRC:%.c=$(SAN)/%.o)
 $(SAN_JAIL_A): $(JAIL_SRC:%.c=$(SAN)/%.o)
 	$(AR) rcs $@ $^
 
-$(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
+$(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A)) $(CORE_LIBS) $(NGD_LIBS)
 

@@ -22,6 +22,7 @@
 #include "ng_nodes.h"
 #include "ng_internal.h"
 #include "../unit/ngmsg.h" /* ngt_copy, ngt_msg, ngt_mkpeer... */
+#include "../unit/ngfake.h" /* ngt_netdev_ops, ngt_pool_whole */
 
 /* Stop with a message: libFuzzer (or the replay test) reports it. */
 #define FUZZ_ASSERT(cond)                                                      \
@@ -99,154 +100,9 @@ fz_clock(void)
 	return fz_now;
 }
 
-/* --- a fake interface backend ------------------------------------------ */
+/* --- fake interfaces: ../unit/ngfake.h ---------------------------------- */
 
-struct fz_dev {
-	char name[16];
-	uint8_t mac[6];
-	bool carrier;
-	struct fz_dev *next;
-};
-
-static struct fz_dev *fz_devs;
-
-static inline int
-fz_create(void *be, enum ng_netdev_kind kind, const char *ifname,
-          const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
-{
-	struct fz_dev *d = calloc(1, sizeof(*d));
-
-	(void)be;
-	(void)kind;
-	(void)node;
-	if (d == NULL)
-		return ENOMEM;
-	ngt_copy(d->name, ifname, sizeof(d->name));
-	if (mac != NULL)
-		memcpy(d->mac, mac, 6);
-	d->next = fz_devs;
-	fz_devs = d;
-	*devp = (struct ng_netdev *)d;
-	return 0;
-}
-
-static inline void
-fz_destroy(void *be, struct ng_netdev *dev)
-{
-	struct fz_dev **pp;
-
-	(void)be;
-	for (pp = &fz_devs; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == (struct fz_dev *)dev) {
-			*pp = (*pp)->next;
-			free(dev);
-			return;
-		}
-	}
-}
-
-static inline int
-fz_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
-{
-	(void)be;
-	(void)dev;
-	FUZZ_ASSERT(pkt->len <= NG_PKT_BUFSIZE);
-	return 0;
-}
-
-static inline int
-fz_carrier(void *be, struct ng_netdev *dev, bool on)
-{
-	(void)be;
-	((struct fz_dev *)dev)->carrier = on;
-	return 0;
-}
-
-static inline int
-fz_set_mac(void *be, struct ng_netdev *dev, const uint8_t mac[6])
-{
-	(void)be;
-	memcpy(((struct fz_dev *)dev)->mac, mac, 6);
-	return 0;
-}
-
-static inline int
-fz_get_mac(void *be, struct ng_netdev *dev, uint8_t mac[6])
-{
-	(void)be;
-	memcpy(mac, ((struct fz_dev *)dev)->mac, 6);
-	return 0;
-}
-
-static inline int
-fz_set_name(void *be, struct ng_netdev *dev, const char *name)
-{
-	(void)be;
-	if (strlen(name) >= 16)
-		return EINVAL;
-	snprintf(((struct fz_dev *)dev)->name, 16, "%s", name);
-	return 0;
-}
-
-static inline int
-fz_get_name(void *be, struct ng_netdev *dev, char name[16])
-{
-	(void)be;
-	memcpy(name, ((struct fz_dev *)dev)->name, 16);
-	return 0;
-}
-
-static inline bool
-fz_in_use(void *be, const char *name)
-{
-	(void)be;
-	for (struct fz_dev *d = fz_devs; d != NULL; d = d->next)
-		if (strcmp(d->name, name) == 0)
-			return true;
-	return false;
-}
-
-static inline int
-fz_get_addrs(void *be, struct ng_netdev *dev, struct ng_netdev_addr *addrs,
-             unsigned max, unsigned *n)
-{
-	(void)be;
-	(void)dev;
-	if (max > 0) {
-		memset(&addrs[0], 0, sizeof(addrs[0]));
-		addrs[0].family = 2; /* AF_INET */
-		addrs[0].addr[0] = 192;
-		addrs[0].addr[3] = 1;
-		addrs[0].prefixlen = 24;
-	}
-	*n = 1;
-	return 0;
-}
-
-static inline int
-fz_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
-{
-	(void)be;
-	(void)dev;
-	*ifindex = 7;
-	*up = true;
-	return 0;
-}
-
-static const struct ng_netdev_ops fz_netdev_ops = {
-    .create = fz_create,
-    .destroy = fz_destroy,
-    .xmit = fz_xmit,
-    .set_carrier = fz_carrier,
-    .set_mac = fz_set_mac,
-    .get_mac = fz_get_mac,
-    .set_name = fz_set_name,
-    .get_name = fz_get_name,
-    .name_in_use = fz_in_use,
-    .get_addrs = fz_get_addrs,
-    .get_info = fz_get_info,
-    .machine_id = "0123456789abcdef0123456789abcdef",
-};
+static struct ngt_netdev fz_fake;
 
 /* --- a fake client behind socket nodes --------------------------------- */
 
@@ -302,12 +158,14 @@ fz_graph(const struct ng_socket_ops *sock_ops)
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
 	    .sock_ops = sock_ops != NULL ? sock_ops : &fz_sock_ops,
-	    .netdev_ops = &fz_netdev_ops,
+	    .netdev_ops = &ngt_netdev_ops,
+	    .backend = &fz_fake,
 	    .clock_ms = fz_clock,
 	};
 	struct ng_graph *g;
 
 	fz_now = 1000000;
+	memset(&fz_fake, 0, sizeof(fz_fake));
 	return ng_graph_new(&cfg, &g) == 0 ? g : NULL;
 }
 
@@ -320,18 +178,6 @@ fz_socket(struct ng_graph *g, struct fz_client *c)
 		return NULL;
 	ng_socket_attach_data(c->node, c);
 	return c->node;
-}
-
-/* Every packet is back in the pool: nothing leaked, nothing freed twice. */
-static inline bool
-fz_pool_whole(const struct ng_graph *g)
-{
-	unsigned n = 0;
-
-	for (const struct ng_pkt *p = g->pool_free; p != NULL; p = p->next)
-		if (++n > g->pool_total)
-			return false;
-	return n == g->pool_total;
 }
 
 /*
@@ -350,8 +196,8 @@ fz_graph_free(struct ng_graph *g)
 		ng_rmnode(n);
 		FUZZ_ASSERT(ng_first_node(g) != n);
 	}
-	FUZZ_ASSERT(fz_pool_whole(g));
-	FUZZ_ASSERT(fz_devs == NULL);
+	FUZZ_ASSERT(ngt_pool_whole(g));
+	FUZZ_ASSERT(ngt_fake_live(&fz_fake) == 0);
 	ng_graph_free(g);
 }
 

@@ -4,7 +4,8 @@
  * gives the exit status, non-zero if anything failed (tests/run counts
  * the lines).  It also provides a graph with a fake clock and socket
  * nodes whose fake client records every message and frame it receives,
- * so a test injects frames on a hook and counts what came out where.
+ * so a test injects frames on a hook and counts what came out where;
+ * ngfake.h adds fake interfaces and the packet pool check.
  */
 #ifndef NGTEST_H
 #define NGTEST_H
@@ -19,6 +20,7 @@
 
 #include "ng_core.h"
 #include "ng_nodes.h"
+#include "ngfake.h"
 
 /* --- checks ------------------------------------------------------------- */
 
@@ -196,14 +198,19 @@ ngt_clear(struct ngt_conn *c)
 	memset(c->perhook, 0, sizeof(c->perhook));
 }
 
-/* A new graph of every node type with the fake clock and client.  Exits on
- * failure. */
+/*
+ * A new graph of every node type with the fake clock, the client behind
+ * sock_ops (NULL: ngt_sock_ops) and, if fake is not NULL, its fake
+ * interfaces (ngfake.h).  Exits on failure.
+ */
 static inline struct ng_graph *
-ngt_graph(void)
+ngt_graph_with(const struct ng_socket_ops *sock_ops, struct ngt_netdev *fake)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &ngt_sock_ops,
+	    .sock_ops = sock_ops != NULL ? sock_ops : &ngt_sock_ops,
+	    .netdev_ops = fake != NULL ? &ngt_netdev_ops : NULL,
+	    .backend = fake,
 	    .clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
@@ -213,6 +220,13 @@ ngt_graph(void)
 		exit(1);
 	}
 	return g;
+}
+
+/* The same with ngt_sock_ops and no interfaces. */
+static inline struct ng_graph *
+ngt_graph(void)
+{
+	return ngt_graph_with(NULL, NULL);
 }
 
 /* A socket node with c as both its control and data connection. */

@@ -14,7 +14,7 @@
 #include <netgraph/ng_hub.h>
 
 #include "ngtest.h"
-#include "ng_internal.h" /* the packet pool, to prove nothing leaks */
+#include "ng_internal.h" /* the graph's send counters */
 
 static struct ngt_conn conn;
 
@@ -143,17 +143,6 @@ setconfig(struct ng_node *sock, uint8_t debug, uint32_t loop_timeout,
 	cf.minStableAge = min_stable_age;
 	return ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
 	               &cf, sizeof(cf));
-}
-
-/* Every packet is back in the pool. */
-static bool
-pool_whole(struct ng_graph *g)
-{
-	unsigned n = 0;
-
-	for (struct ng_pkt *p = g->pool_free; p != NULL; p = p->next)
-		n++;
-	return n == g->pool_total;
 }
 
 static void
@@ -369,7 +358,7 @@ test_forwarding(void)
 	CHECK_INT("reset/A unknown again",
 	          ngt_send_frame(sock, "l1", mac_a, mac_c, 60), 0);
 	CHECK_INT("reset/flooded", conn.nframes, 2);
-	CHECK("pool/forwarding: nothing leaked", pool_whole(g));
+	CHECK("pool/forwarding: nothing leaked", ngt_pool_whole(g));
 	CHECK_INT("pool/floods copied nothing", g->pool_total, 1);
 out:
 	ngt_clear(&conn);
@@ -450,7 +439,7 @@ test_restrictive(void)
 	CHECK_INT("classic/getstats -2",
 	          stats(sock, "C:", NGM_BRIDGE_GET_STATS, -2, &st), 0);
 	CHECK_INT("classic/uplink2 xmit", st.xmitPackets, 1);
-	CHECK("pool/restrictive: nothing leaked", pool_whole(g));
+	CHECK("pool/restrictive: nothing leaked", ngt_pool_whole(g));
 	ngt_clear(&conn);
 	ng_graph_free(g);
 }
@@ -535,7 +524,7 @@ test_loops(void)
 	          0);
 	CHECK_STR("loop/D followed", host_hook(sock, mac_d, NULL, NULL),
 	          "link0");
-	CHECK("pool/loops: nothing leaked", pool_whole(g));
+	CHECK("pool/loops: nothing leaked", ngt_pool_whole(g));
 out:
 	ngt_clear(&conn);
 	ng_graph_free(g);
@@ -654,7 +643,7 @@ test_many_hosts(void)
 	CHECK_INT("many/C learned", num_hosts(sock, "B:"), 1);
 	ngt_advance(g, 900);
 	CHECK_INT("many/aged out", num_hosts(sock, "B:"), 0);
-	CHECK("pool/many_hosts: nothing leaked", pool_whole(g));
+	CHECK("pool/many_hosts: nothing leaked", ngt_pool_whole(g));
 	CHECK_INT("pool/one buffer did it all", g->pool_total, 1);
 out:
 	ngt_clear(&conn);
@@ -819,7 +808,7 @@ test_messages(void)
 	CHECK_INT("persist/shutdown", ngt_shutdown(sock, "B:"), 0);
 	CHECK_INT("persist/shutdown kills it", ngt_count_type(g, "bridge"), 0);
 	CHECK_INT("persist/and the hub", ngt_count_type(g, "hub"), 0);
-	CHECK("pool/messages: nothing leaked", pool_whole(g));
+	CHECK("pool/messages: nothing leaked", ngt_pool_whole(g));
 out:
 	ngt_clear(&conn);
 	ng_graph_free(g);
@@ -877,7 +866,7 @@ test_ring(void)
 			detects += s1.loopDetects;
 	}
 	CHECK("ring/loop detected", detects > 0);
-	CHECK("pool/ring: nothing leaked", pool_whole(g));
+	CHECK("pool/ring: nothing leaked", ngt_pool_whole(g));
 	ngt_clear(&conn);
 	ng_graph_free(g);
 }

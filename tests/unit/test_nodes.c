@@ -41,155 +41,14 @@ static const struct ng_socket_ops sock_ops = {
     .gone = ngt_gone,
 };
 
-/* --- a fake interface backend (iface) ----------------------------------- */
-
-struct ng_netdev {
-	char name[16];
-	struct ng_node *node;
-	uint32_t index;
-	bool up, carrier;
-	unsigned xmits;
-	uint8_t last[64];
-	uint32_t last_len;
-	struct virtio_net_hdr last_vh;
-	bool live;
-};
-
-#define FAKE_DEVS 8
-static struct ng_netdev fake_dev[FAKE_DEVS];
-static unsigned fake_creates, fake_destroys;
-
-static int
-fake_create(void *be, enum ng_netdev_kind kind, const char *ifname,
-    const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
-{
-	(void)be;
-	(void)mac;
-	if (kind != NG_NETDEV_TUN)
-		return EINVAL;
-	for (unsigned i = 0; i < FAKE_DEVS; i++) {
-		struct ng_netdev *d = &fake_dev[i];
-
-		if (d->live)
-			continue;
-		memset(d, 0, sizeof(*d));
-		snprintf(d->name, sizeof(d->name), "%s", ifname);
-		d->node = node;
-		d->index = 100 + i;
-		d->carrier = true;
-		d->live = true;
-		fake_creates++;
-		*devp = d;
-		return 0;
-	}
-	return ENOSPC;
-}
-
-static void
-fake_destroy(void *be, struct ng_netdev *dev)
-{
-	(void)be;
-	if (dev == NULL)
-		return;
-	dev->live = false;
-	fake_destroys++;
-}
-
-static int
-fake_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
-{
-	(void)be;
-	if (!dev->up)
-		return ENETDOWN;
-	dev->xmits++;
-	dev->last_len = pkt->len;
-	dev->last_vh = pkt->vh;
-	memcpy(dev->last, pkt->data, pkt->len < 64 ? pkt->len : 64);
-	return 0;
-}
-
-static int
-fake_carrier(void *be, struct ng_netdev *dev, bool on)
-{
-	(void)be;
-	dev->carrier = on;
-	return 0;
-}
-
-static int
-fake_set_name(void *be, struct ng_netdev *dev, const char *name)
-{
-	(void)be;
-	snprintf(dev->name, sizeof(dev->name), "%s", name);
-	return 0;
-}
-
-static int
-fake_get_name(void *be, struct ng_netdev *dev, char name[16])
-{
-	(void)be;
-	memcpy(name, dev->name, 16);
-	return 0;
-}
-
-static bool
-fake_in_use(void *be, const char *name)
-{
-	(void)be;
-	for (unsigned i = 0; i < FAKE_DEVS; i++)
-		if (fake_dev[i].live && strcmp(fake_dev[i].name, name) == 0)
-			return true;
-	return strcmp(name, "ng1") == 0; /* someone else's interface */
-}
-
-static int
-fake_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
-{
-	(void)be;
-	*ifindex = dev->index;
-	*up = dev->up;
-	return 0;
-}
-
-static const struct ng_netdev_ops fake_ops = {
-    .create = fake_create,
-    .destroy = fake_destroy,
-    .xmit = fake_xmit,
-    .set_carrier = fake_carrier,
-    .set_name = fake_set_name,
-    .get_name = fake_get_name,
-    .name_in_use = fake_in_use,
-    .get_info = fake_get_info,
-};
+/* Fake interfaces (ngfake.h); ng1 is some other interface's name. */
+static struct ngt_netdev fake = {.taken = "ng1"};
 
 /* A graph with the fake clock, client and interfaces. */
 static struct ng_graph *
 graph(void)
 {
-	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .sock_ops = &sock_ops,
-	    .netdev_ops = &fake_ops,
-	    .clock_ms = ngt_clock,
-	};
-	struct ng_graph *g;
-
-	if (ng_graph_new(&cfg, &g) != 0) {
-		printf("FAIL ng_graph_new\n");
-		exit(1);
-	}
-	return g;
-}
-
-/* Every packet is back in the pool. */
-static bool
-pool_whole(struct ng_graph *g)
-{
-	unsigned n = 0;
-
-	for (struct ng_pkt *p = g->pool_free; p != NULL; p = p->next)
-		n++;
-	return n == g->pool_total;
+	return ngt_graph_with(&sock_ops, &fake);
 }
 
 /* --- frames --------------------------------------------------------------- */
@@ -646,7 +505,7 @@ test_one2many(void)
 	ngt_close(&conn);
 	CHECK_INT("o2m/gone with its last hook",
 	    ngt_count_type(g, "one2many"), 0);
-	CHECK("o2m/no packet leaked", pool_whole(g));
+	CHECK("o2m/no packet leaked", ngt_pool_whole(g));
 	ng_graph_free(g);
 }
 
@@ -903,7 +762,7 @@ test_vlan(void)
 	CHECK_INT("vlan/rmhook v10", ngt_rmhook(sock, ".", "v10"), 0);
 	CHECK_INT("vlan/gone when hookless", ngt_count_type(g, "vlan"), 0);
 	ngt_clear(&conn);
-	CHECK("vlan/no packet leaked", pool_whole(g));
+	CHECK("vlan/no packet leaked", ngt_pool_whole(g));
 	ng_graph_free(g);
 }
 
@@ -920,16 +779,16 @@ test_vlan_offloads(void)
 {
 	struct ng_graph *g = graph();
 	struct ng_node *sock = ngt_socket(g, &conn), *ng0, *ng1;
-	struct ng_netdev *d0, *d1;
+	struct ngt_dev *d0, *d1;
 	uint8_t f[200], tf[204];
 	struct ng_pkt *p;
 	uint32_t len;
 
-	memset(fake_dev, 0, sizeof(fake_dev));
+	memset(fake.dev, 0, sizeof(fake.dev));
 	ngt_mkpeer(sock, ".", "iface", "x", "inet6");
 	ngt_mkpeer(sock, ".", "iface", "y", "inet6");
 	ng0 = ngt_node(sock, "ng0:");
-	ng1 = ngt_node(sock, "ng2:"); /* ng1 is taken (fake_in_use) */
+	ng1 = ngt_node(sock, "ng2:"); /* ng1 is taken (fake.taken) */
 	CHECK("vlan offloads/setup", ng0 != NULL && ng1 != NULL &&
 	    ngt_mkpeer(sock, "ng0:", "vlan", "inet", "downstream") == 0 &&
 	    ngt_name(sock, "ng0:inet", "V") == 0 &&
@@ -937,8 +796,8 @@ test_vlan_offloads(void)
 	    addfilter(sock, "v10", 10, 0, 0, 0) == 0);
 	if (ng0 == NULL || ng1 == NULL)
 		goto out;
-	d0 = &fake_dev[0];
-	d1 = &fake_dev[1];
+	d0 = &fake.dev[0];
+	d1 = &fake.dev[1];
 	d0->up = d1->up = true;
 	len = ip_frame(f, 6, 80, sizeof(f));
 	f[0] = 0x46;
@@ -988,7 +847,7 @@ test_vlan_offloads(void)
 	    d0->last_vh.gso_type == VIRTIO_NET_HDR_GSO_NONE);
 out:
 	ngt_clear(&conn);
-	CHECK("vlan offloads/no packet leaked", pool_whole(g));
+	CHECK("vlan offloads/no packet leaked", ngt_pool_whole(g));
 	ng_graph_free(g);
 }
 
@@ -1191,7 +1050,7 @@ test_bpf(void)
 	CHECK_INT("bpf/dropped", conn.nframes, 0);
 	ngt_close(&conn);
 	CHECK_INT("bpf/gone when hookless", ngt_count_type(g, "bpf"), 0);
-	CHECK("bpf/no packet leaked", pool_whole(g));
+	CHECK("bpf/no packet leaked", ngt_pool_whole(g));
 	ng_graph_free(g);
 }
 
@@ -1211,13 +1070,13 @@ test_iface(void)
 	struct ng_node *sock = ngt_socket(g, &conn), *ng0, *ng2;
 	static const uint8_t v4[28] = {0x45, 0, 0, 28, [9] = 17};
 	static const uint8_t v6[48] = {0x60, [6] = 17};
-	struct ng_netdev *dev;
+	struct ngt_dev *dev;
 	struct ng_pkt *p;
 	struct ng_mesg *r;
 	unsigned destroys;
 	int error;
 
-	memset(fake_dev, 0, sizeof(fake_dev));
+	memset(fake.dev, 0, sizeof(fake.dev));
 	CHECK_INT("iface/bad hook EPFNOSUPPORT",
 	    ngt_mkpeer(sock, ".", "iface", "i4", "ether"), EPFNOSUPPORT);
 	CHECK_INT("iface/nothing left behind", ngt_count_type(g, "iface"), 0);
@@ -1226,7 +1085,7 @@ test_iface(void)
 	ng0 = ngt_node(sock, "ng0:");
 	CHECK("iface/node and interface are ng0", ng0 != NULL &&
 	    ngt_node(sock, "i4") == ng0);
-	dev = &fake_dev[0];
+	dev = &fake.dev[0];
 	CHECK("iface/a TUN named ng0", dev->live && strcmp(dev->name, "ng0") == 0);
 	CHECK_INT("iface/inet6", ngt_connect(sock, ".", "ng0:", "i6", "inet6"),
 	    0);
@@ -1238,7 +1097,7 @@ test_iface(void)
 	    0);
 	ng2 = ngt_node(sock, "ng2:");
 	CHECK("iface/skips a name in use", ng2 != NULL &&
-	    strcmp(fake_dev[1].name, "ng2") == 0);
+	    strcmp(fake.dev[1].name, "ng2") == 0);
 
 	/* Messages. */
 	r = ask(sock, "ng0:", NGM_IFACE_COOKIE, NGM_IFACE_GET_IFNAME, NULL, 0,
@@ -1302,19 +1161,19 @@ test_iface(void)
 
 	/* A vanished interface comes back with its name. */
 	ng_netdev_gone(ng0);
-	CHECK("iface/re-created", fake_dev[0].live &&
-	    strcmp(fake_dev[0].name, "wan0") == 0 && fake_creates >= 3);
+	CHECK("iface/re-created", fake.dev[0].live &&
+	    strcmp(fake.dev[0].name, "wan0") == 0 && fake.creates >= 3);
 
 	/* Not removed when hookless; shutdown destroys the interface. */
 	CHECK_INT("iface/rmhook both", ngt_rmhook(sock, ".", "i4") +
 	    ngt_rmhook(sock, ".", "i6"), 0);
 	CHECK_INT("iface/stays hookless", ngt_count_type(g, "iface"), 2);
-	destroys = fake_destroys;
+	destroys = fake.destroys;
 	CHECK_INT("iface/shutdown", ngt_shutdown(sock, "w1:"), 0);
-	CHECK_INT("iface/interface destroyed", fake_destroys, destroys + 1);
+	CHECK_INT("iface/interface destroyed", fake.destroys, destroys + 1);
 	CHECK_INT("iface/one left", ngt_count_type(g, "iface"), 1);
 	ngt_clear(&conn);
-	CHECK("iface/no packet leaked", pool_whole(g));
+	CHECK("iface/no packet leaked", ngt_pool_whole(g));
 	ng_graph_free(g);
 }
 
@@ -1675,7 +1534,7 @@ test_pipe(void)
 	    0);
 	CHECK_INT("pipe/rmhook lower", ngt_rmhook(sock, ".", "l"), 0);
 	CHECK_INT("pipe/stays hookless", ngt_count_type(g, "pipe"), 1);
-	CHECK("pipe/no packet leaked", pool_whole(g));
+	CHECK("pipe/no packet leaked", ngt_pool_whole(g));
 
 	/* Shutdown between two hubs joins them. */
 	ngt_mkpeer(sock, ".", "hub", "h1", "x");
@@ -1694,7 +1553,7 @@ test_pipe(void)
 	CHECK_INT("pipe/gone", ngt_count_type(g, "pipe"), 0);
 	advance_ms(g, 200); /* its timer went with it */
 	ngt_clear(&conn);
-	CHECK("pipe/no packet leaked after shutdown", pool_whole(g));
+	CHECK("pipe/no packet leaked after shutdown", ngt_pool_whole(g));
 	ng_graph_free(g);
 }
 

@@ -626,102 +626,8 @@ test_goldens(void)
 
 /* --- through the graph -------------------------------------------------- */
 
-/* A fake interface backend: one device, its MAC and two addresses. */
-struct fake_dev {
-	uint8_t mac[6];
-	char name[16];
-};
-
-static struct fake_dev fake;
-
-static int
-fake_create(void *be, enum ng_netdev_kind kind, const char *ifname,
-    const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
-{
-	snprintf(fake.name, sizeof(fake.name), "%s", ifname);
-	memcpy(fake.mac, mac, 6);
-	*devp = (struct ng_netdev *)&fake;
-	return 0;
-}
-
-static void
-fake_destroy(void *be, struct ng_netdev *dev)
-{
-}
-
-static int
-fake_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
-{
-	return 0;
-}
-
-static int
-fake_carrier(void *be, struct ng_netdev *dev, bool on)
-{
-	return 0;
-}
-
-static int
-fake_set_mac(void *be, struct ng_netdev *dev, const uint8_t mac[6])
-{
-	memcpy(fake.mac, mac, 6);
-	return 0;
-}
-
-static int
-fake_get_mac(void *be, struct ng_netdev *dev, uint8_t mac[6])
-{
-	memcpy(mac, fake.mac, 6);
-	return 0;
-}
-
-static int
-fake_set_name(void *be, struct ng_netdev *dev, const char *name)
-{
-	snprintf(fake.name, sizeof(fake.name), "%s", name);
-	return 0;
-}
-
-static int
-fake_get_name(void *be, struct ng_netdev *dev, char name[16])
-{
-	memcpy(name, fake.name, 16);
-	return 0;
-}
-
-static bool
-fake_in_use(void *be, const char *name)
-{
-	return false;
-}
-
-static int
-fake_get_addrs(void *be, struct ng_netdev *dev, struct ng_netdev_addr *addrs,
-    unsigned max, unsigned *n)
-{
-	struct ng_netdev_addr a[2] = {{.family = AF_INET, .prefixlen = 24},
-				      {.family = AF_INET6, .prefixlen = 64}};
-
-	inet_pton(AF_INET, "198.51.100.11", a[0].addr);
-	inet_pton(AF_INET6, "fe80::1", a[1].addr);
-	for (unsigned i = 0; i < 2 && i < max; i++)
-		addrs[i] = a[i];
-	*n = 2;
-	return 0;
-}
-
-static const struct ng_netdev_ops fake_ops = {
-    .create = fake_create,
-    .destroy = fake_destroy,
-    .xmit = fake_xmit,
-    .set_carrier = fake_carrier,
-    .set_mac = fake_set_mac,
-    .get_mac = fake_get_mac,
-    .set_name = fake_set_name,
-    .get_name = fake_get_name,
-    .name_in_use = fake_in_use,
-    .get_addrs = fake_get_addrs,
-};
+/* Fake interfaces (ngfake.h): each has two addresses. */
+static struct ngt_netdev fake;
 
 static struct ngt_conn conn;
 
@@ -819,22 +725,12 @@ check_cmd(struct ng_node *sock, const char *name, const char *path,
 static void
 test_graph(void)
 {
-	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .sock_ops = &ngt_sock_ops,
-	    .netdev_ops = &fake_ops,
-	    .clock_ms = ngt_clock,
-	};
-	struct ng_graph *g;
+	struct ng_graph *g = ngt_graph_with(NULL, &fake);
 	struct ng_node *sock;
 	struct ng_mesg *bin;
 	char want[200];
 	int error;
 
-	if (ng_graph_new(&cfg, &g) != 0) {
-		CHECK("graph/new", 0);
-		return;
-	}
 	sock = ngt_socket(g, &conn);
 	check_cmd(sock, "graph/mkpeer in ASCII", ".", "mkpeer",
 	    "{ type=\"hub\" ourhook=\"a\" peerhook=\"x\" }", "", 0);
@@ -909,7 +805,7 @@ test_graph(void)
 	check_cmd(sock, "graph/set (case 27)", "ngeth0:", "set",
 	    "02:00:00:00:00:01", "", 0);
 	CHECK("graph/set changed the MAC",
-	    memcmp(fake.mac, "\x02\0\0\0\0\x01", 6) == 0);
+	    memcmp(fake.dev[0].mac, "\x02\0\0\0\0\x01", 6) == 0);
 	check_cmd(sock, "graph/set zz", "ngeth0:", "set", "zz", NULL, EINVAL);
 	check_cmd(sock, "graph/getifaddrs", "ngeth0:", "getifaddrs", "",
 	    "{ numAddrs=2 addrs=[ { addr=198.51.100.11 prefixlen=24 } { "
