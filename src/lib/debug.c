@@ -3,8 +3,10 @@
  * level 1 logs failures, level 2 dumps every message (header, command
  * number, argument bytes) and the size of every packet, level 3 asks the
  * node at the other end to put a message's arguments into words and dumps
- * packet bytes.  Logging goes through two function pointers, warn(3) and
- * warnx(3) by default.
+ * packet bytes.  Logging goes through two function pointers that
+ * NgSetErrLog replaces: log for a failure (the error's text appended, as
+ * warn(3) does, in FreeBSD's words by default), logx for the rest
+ * (warnx(3) by default).
  */
 #include <err.h>
 #include <errno.h>
@@ -22,7 +24,10 @@
 
 #include "ng_lib.h"
 
-static void (*ng_lib_log)(const char *fmt, ...) = warn;
+static void ng_lib_default_log(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void (*ng_lib_log_fn)(const char *fmt, ...) = ng_lib_default_log;
 static void (*ng_lib_logx_fn)(const char *fmt, ...) = warnx;
 
 /* Set while this thread converts a message for a dump: the messages that
@@ -45,16 +50,32 @@ NgSetDebug(int level)
 	return old;
 }
 
+/* warn(3), with NgStrError's words for errno. */
+static void
+ng_lib_default_log(const char *fmt, ...)
+{
+	int error = errno;
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, ": %s\n", NgStrError(error));
+	errno = error;
+}
+
+/* NULL puts the default back (FreeBSD would crash on the next log). */
 void
 NgSetErrLog(void (*log)(const char *fmt, ...),
     void (*logx)(const char *fmt, ...))
 {
-	ng_lib_log = log;
-	ng_lib_logx_fn = logx;
+	ng_lib_log_fn = log != NULL ? log : ng_lib_default_log;
+	ng_lib_logx_fn = logx != NULL ? logx : warnx;
 }
 
 void
-ng_lib_warnx(const char *fmt, ...)
+ng_lib_warn(int error, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -62,7 +83,9 @@ ng_lib_warnx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	ng_lib_logx_fn("%s", buf);
+	errno = error; /* what the log function appends */
+	ng_lib_log_fn("%s", buf);
+	errno = error;
 }
 
 void

@@ -130,13 +130,12 @@ ng_lib_trusted(int fd, const char *path)
 	socklen_t clen = sizeof(cred);
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
-		ng_lib_warnx("%s: cannot tell who serves it: %s", path,
-		    strerror(errno));
+		ng_lib_warn(errno, "%s: cannot tell who serves it", path);
 		return false;
 	}
 	if (cred.uid == 0 || cred.uid == geteuid() || cred.uid == getuid())
 		return true;
-	ng_lib_warnx("%s: served by uid %u (pid %d), neither root nor us; "
+	ng_lib_logx("%s: served by uid %u (pid %d), neither root nor us; "
 	    "refused", path, (unsigned)cred.uid, (int)cred.pid);
 	return false;
 }
@@ -461,8 +460,7 @@ NgMkSockNode(const char *name, int *csp, int *dsp)
 	    NULL, 0, NULL, 0, &id);
 	if (error != 0) {
 		if (ng_lib_level() > 0)
-			ng_lib_warnx("bind(%s): %s", name != NULL ? name : "",
-			    NgStrError(error));
+			ng_lib_warn(error, "bind(%s)", name != NULL ? name : "");
 		close(cs);
 		return ng_lib_fail(error);
 	}
@@ -501,7 +499,7 @@ ng_lib_send_msg(int cs, const char *path, struct ng_mesg *msg)
 	    sizeof(*msg) + msg->header.arglen, NULL, 0, NULL);
 	if (error != 0) {
 		if (ng_lib_level() > 0)
-			ng_lib_warnx("sendto(%s): %s", path, NgStrError(error));
+			ng_lib_warn(error, "sendto(%s)", path);
 		return error;
 	}
 	/* Like FreeBSD: wait until the reply can be read, without reading. */
@@ -633,32 +631,12 @@ NgSendReplyMsg(int cs, const char *path, const struct ng_mesg *msg,
 	return error != 0 ? ng_lib_fail(error) : 0;
 }
 
-int
-NgRecvMsg(int cs, struct ng_mesg *rep, size_t replen, char *path)
-{
-	struct ng_lib_frame *f;
-	size_t n;
-	int error;
-
-	error = ng_lib_next(cs, NGD_MSG, NULL, &f);
-	if (error != 0) {
-		if (ng_lib_level() > 0)
-			ng_lib_warnx("recvfrom: %s", NgStrError(error));
-		return ng_lib_fail(error);
-	}
-	n = f->plen < replen ? f->plen : replen;
-	memcpy(rep, f->payload, n);
-	if (path != NULL)
-		snprintf(path, NG_PATHSIZ, "%s", f->addr);
-	if (ng_lib_level() > 1 && n >= sizeof(*rep))
-		ng_lib_dump_msg((rep->header.flags & NGF_RESP) ?
-			"RECEIVED RESPONSE:" : "RECEIVED MESSAGE:",
-		    f->addr, rep, n);
-	free(f);
-	return (int)n;
-}
-
-/* NgAllocRecvMsg, for the reply to one request if want is not NULL. */
+/*
+ * Receive the next message (the reply to one request if want is not
+ * NULL) into a buffer of its own, at least NG_LIB_RECVSPACE bytes and one
+ * more past the message; its length, or -1 with errno.  Both receives
+ * are this one: NgRecvMsg copies out of it.
+ */
 static int
 ng_lib_alloc_recv(int cs, const struct ng_lib_want *want,
     struct ng_mesg **rep, char *path)
@@ -669,9 +647,12 @@ ng_lib_alloc_recv(int cs, const struct ng_lib_want *want,
 
 	*rep = NULL;
 	error = ng_lib_next(cs, NGD_MSG, want, &f);
-	if (error != 0)
+	if (error != 0) {
+		if (ng_lib_level() > 0)
+			ng_lib_warn(error, "recvfrom");
 		return ng_lib_fail(error);
-	size = f->plen > 20480 ? f->plen : 20480;
+	}
+	size = f->plen > NG_LIB_RECVSPACE ? f->plen : NG_LIB_RECVSPACE;
 	*rep = calloc(1, size + 1);
 	if (*rep == NULL) {
 		free(f);
@@ -693,6 +674,22 @@ int
 NgAllocRecvMsg(int cs, struct ng_mesg **rep, char *path)
 {
 	return ng_lib_alloc_recv(cs, NULL, rep, path);
+}
+
+/* What fits of the next message; the rest is lost, as a datagram's is. */
+int
+NgRecvMsg(int cs, struct ng_mesg *rep, size_t replen, char *path)
+{
+	struct ng_mesg *m;
+	int n;
+
+	if ((n = ng_lib_alloc_recv(cs, NULL, &m, path)) < 0)
+		return -1;
+	if ((size_t)n > replen)
+		n = (int)replen;
+	memcpy(rep, m, (size_t)n);
+	free(m);
+	return n;
 }
 
 /*
@@ -813,8 +810,8 @@ NgSendData(int ds, const char *hook, const unsigned char *buf, size_t len)
 	    len, NULL, 0, NULL);
 	if (error != 0) {
 		if (ng_lib_level() > 0)
-			ng_lib_warnx("sendto(%s): %s", hook != NULL ? hook : "",
-			    NgStrError(error));
+			ng_lib_warn(error, "sendto(%s)",
+			    hook != NULL ? hook : "");
 		return ng_lib_fail(error);
 	}
 	return 0;

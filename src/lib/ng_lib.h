@@ -11,11 +11,22 @@
 
 extern int ng_lib_debug;
 
+/*
+ * The least NgAllocRecvMsg allocates: FreeBSD's socket receive space
+ * (net.graph.recvspace), which it sizes that buffer by and which programs
+ * written for it may count on having to write into.
+ */
+#define NG_LIB_RECVSPACE 20480
+
 /* Send one request frame and wait for ngd's status: 0 or an errno. */
 int ng_lib_request(int fd, uint16_t kind, const char *addr, const void *p1,
     size_t l1, const void *p2, size_t l2, uint32_t *idp);
 
-void ng_lib_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A failure, through NgSetErrLog's log function, which appends error's
+ * text; errno is error afterwards. */
+void ng_lib_warn(int error, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Anything else, through its logx function. */
 void ng_lib_logx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The debug level, or 0 while converting a message for a dump. */
 int ng_lib_level(void);

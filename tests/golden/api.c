@@ -53,6 +53,31 @@ quiet(const char *fmt, ...)
 	(void)fmt;
 }
 
+/* What NgSetErrLog's two functions were last given, and errno then. */
+static char logged[256], loggedx[256];
+static int logged_errno;
+
+static void
+record_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	logged_errno = errno;
+	va_start(ap, fmt);
+	vsnprintf(logged, sizeof(logged), fmt, ap);
+	va_end(ap);
+}
+
+static void
+record_logx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(loggedx, sizeof(loggedx), fmt, ap);
+	va_end(ap);
+}
+
 /* An ASCII command to path; its reply's text, or NULL. */
 static char *
 ascii(int cs, const char *path, const char *cmd)
@@ -245,6 +270,21 @@ main(int ac, char **av)
 	free(text);
 	check("NgSetDebug(-1) only asks", NgSetDebug(-1) == 0 &&
 	    NgSetDebug(3) == 0 && NgSetDebug(-1) == 3, NULL);
+
+	/* A failure at level 1 goes to NgSetErrLog's first function, with
+	 * errno set for it to append; the second gets nothing. */
+	NgSetDebug(1);
+	NgSetErrLog(record_log, record_logx);
+	check_errno("a message to nowhere",
+	    NgSendMsg(cs, "nowhere:", NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL,
+		0),
+	    ENOENT);
+	check("... logged as a failure",
+	    strcmp(logged, "sendto(nowhere:)") == 0 && logged_errno == ENOENT,
+	    "log \"%s\" errno %d", logged, logged_errno);
+	check("... and not as anything else", loggedx[0] == '\0', "logx \"%s\"",
+	    loggedx);
+	NgSetErrLog(quiet, quiet);
 	NgSetDebug(0);
 
 	/* one hook: no address is needed */
