@@ -250,14 +250,15 @@ ng_ifdev_renamed(struct ng_node *node, const char *oldname)
 	const struct ng_netdev_ops *ops;
 	void *be;
 
-	if (d == NULL || d->dev == NULL)
+	if (d == NULL || d->dev == NULL || !d->synced)
 		return;
-	if (strcmp(oldname, d->ifname) != 0 || !d->synced) {
+	/* Already in agreement: ng_ifdev_sync() followed an OS rename. */
+	if (strcmp(node->name, d->ifname) == 0)
+		return;
+	if (strcmp(oldname, d->ifname) != 0) {
 		d->synced = false;
 		return;
 	}
-	if (strcmp(node->name, d->ifname) == 0)
-		return;
 	ops = ng_ifdev_ops(node, &be);
 	if (!ng_ifdev_name_valid(node->name) ||
 	    ops->set_name(be, d->dev, node->name) != 0) {
