@@ -164,7 +164,8 @@ struct ng_netdev_ops {
 	int (*vnet)(void *be, struct ng_netdev *dev, const char *netns,
 	    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
 	    struct ng_node *node, struct ng_netdev **newdevp);
-	/* Host identity for stable MACs (e.g. /etc/machine-id); may be NULL. */
+	/* Identity of this graph for stable MACs (/etc/machine-id and the
+	 * network namespace's cookie); may be NULL. */
 	const char *machine_id;
 };
 

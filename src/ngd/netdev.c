@@ -63,6 +63,10 @@ struct ng_netdev {
 };
 
 #define NGD_NETNS_DIR "/run/netns"
+#define NGD_INIT_NETNS_INO 0xeffffff9u /* the host's (PROC_NET_INIT_INO) */
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 static struct ng_netdev *ngd_placed; /* devices made in a named netns */
 static struct ngd_io ngd_netns_watch = {.fd = -1}; /* inotify on it */
@@ -72,7 +76,40 @@ static unsigned ngd_retire_seq;
 static uint64_t ngd_retired_ms;       /* when the last one was retired */
 static int ngd_own_netns = -1; /* ngd's network namespace */
 static int ngd_sock = -1;      /* ioctl socket in ngd's namespace */
-static char ngd_machine_id[64];
+static char ngd_machine_id[96]; /* host and namespace: MACs derive from it */
+
+/*
+ * MACs derive from the host's machine id, this graph's namespace and the
+ * interface's first name (DESIGN decision 3), so that graphs in two
+ * namespaces (two vnet jails) never give two interfaces one MAC, while
+ * an ngd restarted in the same namespace gives the same ones.  The
+ * namespace is named by its cookie, which the kernel never reuses while
+ * it runs; the host's own namespace adds nothing, so its MACs survive a
+ * reboot too.  Without SO_NETNS_COOKIE (before Linux 5.14), the
+ * namespace's inode, unique among the living ones.
+ */
+static void
+ngd_netns_identity(char *id, size_t size)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	struct stat st;
+	size_t n = strlen(id);
+
+	if (fstat(ngd_own_netns, &st) < 0)
+		return;
+	if (st.st_ino == NGD_INIT_NETNS_INO)
+		return;
+	if (getsockopt(ngd_sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie,
+	        &len) < 0 || len != sizeof(cookie))
+		cookie = 0;
+	if (cookie != 0)
+		snprintf(id + n, size - n, "/netns-cookie:%llu",
+		    (unsigned long long)cookie);
+	else
+		snprintf(id + n, size - n, "/netns-inode:%llu",
+		    (unsigned long long)st.st_ino);
+}
 
 int
 ngd_netdev_init(void)
@@ -96,6 +133,7 @@ ngd_netdev_init(void)
 	}
 	if (ngd_machine_id[0] == '\0')
 		(void)gethostname(ngd_machine_id, sizeof(ngd_machine_id) - 1);
+	ngd_netns_identity(ngd_machine_id, sizeof(ngd_machine_id));
 	return 0;
 }
 
