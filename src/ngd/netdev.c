@@ -501,6 +501,81 @@ fail:
 	return error;
 }
 
+/*
+ * An alternative name (IFLA_ALT_IFNAME) added to or removed from the
+ * device, by rtnetlink in the namespace it lives in now.
+ */
+static int
+ngd_netdev_set_altname(void *be, struct ng_netdev *dev, const char *name,
+    bool add)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[64];
+	} req;
+	struct {
+		struct nlmsghdr nh;
+		struct nlmsgerr err;
+	} ack;
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	struct rtattr *rta, *list;
+	char cur[IFNAMSIZ];
+	int nsfd, s, error;
+	ssize_t n;
+
+	(void)be;
+	if (strlen(name) >= IFNAMSIZ)
+		return EINVAL;
+	if ((error = ngd_netdev_get_name(be, dev, cur)) != 0)
+		return error;
+	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS)) < 0)
+		return errno;
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		error = errno;
+		close(nsfd);
+		return error;
+	}
+	s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	error = s < 0 ? errno : 0;
+	ngd_netdev_home();
+	close(nsfd);
+	if (error != 0)
+		return error;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	req.nh.nlmsg_type = add ? RTM_NEWLINKPROP : RTM_DELLINKPROP;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+	    (add ? NLM_F_EXCL | NLM_F_CREATE : 0);
+	req.ifi.ifi_family = AF_UNSPEC;
+	rta = (struct rtattr *)((char *)&req + NLMSG_ALIGN(req.nh.nlmsg_len));
+	rta->rta_type = IFLA_IFNAME;
+	rta->rta_len = RTA_LENGTH(strlen(cur) + 1);
+	memcpy(RTA_DATA(rta), cur, strlen(cur) + 1);
+	req.nh.nlmsg_len = NLMSG_ALIGN(req.nh.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	list = (struct rtattr *)((char *)&req + req.nh.nlmsg_len);
+	list->rta_type = IFLA_PROP_LIST | NLA_F_NESTED;
+	rta = RTA_DATA(list);
+	rta->rta_type = IFLA_ALT_IFNAME;
+	rta->rta_len = RTA_LENGTH(strlen(name) + 1);
+	memcpy(RTA_DATA(rta), name, strlen(name) + 1);
+	list->rta_len = RTA_LENGTH(RTA_ALIGN(rta->rta_len));
+	req.nh.nlmsg_len += RTA_ALIGN(list->rta_len);
+
+	if (sendto(s, &req, req.nh.nlmsg_len, 0, (struct sockaddr *)&sa,
+	        sizeof(sa)) < 0)
+		error = errno;
+	else if ((n = recv(s, &ack, sizeof(ack), 0)) < 0)
+		error = errno;
+	else if (n < (ssize_t)sizeof(ack) || ack.nh.nlmsg_type != NLMSG_ERROR)
+		error = EPROTO;
+	else
+		error = -ack.err.error;
+	close(s);
+	return error;
+}
+
 /* Bits set in a netmask of len bytes. */
 static uint8_t
 ngd_prefixlen(const uint8_t *mask, size_t len)
@@ -982,6 +1057,7 @@ const struct ng_netdev_ops ngd_netdev_ops = {
 	.get_mac = ngd_netdev_get_mac,
 	.set_name = ngd_netdev_set_name,
 	.get_name = ngd_netdev_get_name,
+	.set_altname = ngd_netdev_set_altname,
 	.name_in_use = ngd_netdev_name_in_use,
 	.get_addrs = ngd_netdev_get_addrs,
 	.get_info = ngd_netdev_get_info,

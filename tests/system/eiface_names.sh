@@ -15,7 +15,7 @@ expect_rc "ip link set foo name bar" 0 ip link set foo name bar
 expect_rc "... node bar" 0 quiet ngctl show bar:
 expect_rc "ngctl name bar: baz" 0 ngctl name bar: baz
 expect_rc "... interface baz" 0 quiet ip link show baz
-expect_rc "... no interface bar" 1 quiet ip link show bar
+expect_rc "... no interface named bar" 1 test -e /sys/class/net/bar
 expect "... getifname" "baz" "$(ifname baz:)"
 # and once more the other way round, with the interface up
 ip link set baz up
@@ -25,5 +25,41 @@ expect_rc "... node qux" 0 quiet ngctl show qux:
 expect_rc "ngctl name qux: quux" 0 ngctl name qux: quux
 expect_rc "... interface quux" 0 quiet ip link show quux
 expect "... still up" "1" "$(($(cat /sys/class/net/quux/flags) & 1))"
+
+# A jng-style script renames the interface itself after ngctl name, as
+# FreeBSD's jng does with ifconfig (step 5 of jng_bridge), under set -e:
+# the interface answers to its old name for a few seconds (an altname).
+ngctl mkpeer eiface ether ether
+new=ngeth3
+eiface=ng0_test
+expect_rc "jng's rename sequence under set -e" 0 bash -ec "
+ngctl name '$new:' $eiface
+ip link set $new name $eiface
+ip link set $eiface up
+ip link set $eiface address 02:00:00:00:00:42"
+expect_rc "... interface ng0_test" 0 quiet ip link show ng0_test
+expect "... node ng0_test has it" "ng0_test" "$(ifname ng0_test:)"
+expect "... with the MAC the script set" "02:00:00:00:00:42" \
+    "$(cat /sys/class/net/ng0_test/address)"
+expect "ngeth3 is an altname for now" "ng0_test" \
+    "$(ip -o link show ngeth3 2>/dev/null | awk -F': ' '{ print $2 }')"
+# renaming back to the old name at once works too
+expect_rc "ngctl name ng0_test: ngeth3 (its own altname)" 0 \
+    ngctl name ng0_test: ngeth3
+expect "... interface ngeth3" "ngeth3" "$(ifname ngeth3:)"
+expect_rc "... ng0_test now its altname" 0 quiet ip link show ng0_test
+expect_rc "ngctl name ngeth3: ng0_test" 0 ngctl name ngeth3: ng0_test
+# and a new eiface made meanwhile does not collide with it
+expect_rc "mkpeer eiface meanwhile" 0 ngctl mkpeer eiface ether ether
+expect_rc "... is ngeth4" 0 quiet ngctl show ngeth4:
+sleep 5.5
+expect_rc "after 5 s the old name is free" 1 quiet ip link show ngeth3
+expect_rc "... and the interface keeps its name" 0 quiet ip link show ng0_test
+# the altname goes with the interface
+ngctl name ngeth4: short4
+expect_rc "shutdown right after a rename" 0 ngctl shutdown short4:
+expect_rc "... frees the old name at once" 1 quiet ip link show ngeth4
+expect_rc "... so the next eiface is ngeth4 again" 0 \
+    eval 'ngctl mkpeer eiface ether ether && ngctl show ngeth4: >/dev/null'
 
 finish
