@@ -57,6 +57,7 @@ struct ngd_conn {
 	bool closed;  /* hung up; waits to be freed */
 	bool cut;     /* cut off: no more output, closed on its next event */
 	bool dropping; /* data frames are being dropped (logged once) */
+	bool unaddressed_logged; /* a send(2) with no address was logged */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
@@ -416,6 +417,38 @@ ngd_request_data(struct ngd_conn *c, const char *hook, const uint8_t *p,
 }
 
 /*
+ * A datagram that is no request, on a connection past its hello: what
+ * send(2) or write(2) on a libnetgraph socket puts there (ngd_proto.h).
+ * A frame for the only hook of a data connection's node; else refused
+ * with NGD_ERROR, which answers no request, and the connection kept.
+ */
+static void
+ngd_conn_unaddressed(struct ngd_conn *c, const uint8_t *buf, size_t n)
+{
+	int error;
+
+	error = c->is_data ? ngd_request_data(c, "", buf, n) : EDESTADDRREQ;
+	if (error == 0)
+		return;
+	if (!c->unaddressed_logged)
+		ngd_log(LOG_NOTICE, "pid %d: a %zu-byte datagram with no "
+		    "address on its %s socket (send(2) instead of "
+		    "NgSendData?): %s", (int)c->pid, n,
+		    c->is_data ? "data" : "control", strerror(error));
+	c->unaddressed_logged = true;
+	if (ngd_conn_send(c, NGD_ERROR, (uint32_t)error, 0, NULL, NULL, 0) !=
+	    0)
+		ngd_conn_close(c);
+}
+
+static bool
+ngd_is_request(const struct ngd_frame *fr)
+{
+	return fr->version == NGD_PROTO_VERSION && fr->kind >= NGD_HELLO_CTL &&
+	    fr->kind <= NGD_DATA;
+}
+
+/*
  * One request of n bytes at buf: the frame header, the address, the
  * payload, each checked for length before it is read.
  */
@@ -429,6 +462,14 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	ng_id_t id = 0;
 	int error;
 
+	if (c->node != NULL) {
+		if (n >= sizeof(fr))
+			memcpy(&fr, buf, sizeof(fr));
+		if (n < sizeof(fr) || !ngd_is_request(&fr)) {
+			ngd_conn_unaddressed(c, buf, n);
+			return;
+		}
+	}
 	if (n < sizeof(fr)) {
 		ngd_log(LOG_NOTICE, "pid %d: short frame; closing", (int)c->pid);
 		ngd_conn_close(c);
