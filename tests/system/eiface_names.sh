@@ -26,17 +26,46 @@ expect_rc "ngctl name qux: quux" 0 ngctl name qux: quux
 expect_rc "... interface quux" 0 quiet ip link show quux
 expect "... still up" "1" "$(($(cat /sys/class/net/quux/flags) & 1))"
 
+# 29, as DESIGN decision 2 has it (FreeBSD renames only the one): the
+# OS renames ngeth1 to jail1, and the node follows; ngctl name then
+# renames both again.
+expect_rc "29 ip link set ngeth1 name jail1" 0 ip link set ngeth1 name jail1
+expect "29 the node is jail1 now" "  Name: jail1           Type: eiface" \
+    "$(ngctl show jail1: | head -n 1 | cut -c 1-36)"
+expect_rc "29 ngeth1: is gone" 71 quiet ngctl show ngeth1:
+expect_rc "29 ngctl name jail1: ng0_x" 0 ngctl name jail1: ng0_x
+expect "29 the interface is ng0_x" "ng0_x" "$(ifname ng0_x:)"
+expect_rc "29 ... as ip sees it" 0 test -e /sys/class/net/ng0_x
+
 # A jng-style script renames the interface itself after ngctl name, as
 # FreeBSD's jng does with ifconfig (step 5 of jng_bridge), under set -e:
 # the interface answers to its old name for a few seconds (an altname).
-ngctl mkpeer eiface ether ether
-new=ngeth3
-eiface=ng0_test
-expect_rc "jng's rename sequence under set -e" 0 bash -ec "
-ngctl name '$new:' $eiface
+# Steps 4 to 6 of jng_bridge, ifconfig swapped for ip(8), on a bridge
+# named as jng names it ("${iface}bridge"; no ether node needed here).
+ngctl -f - <<'EOS'
+mkpeer . bridge b link0
+name b eth0bridge
+msg eth0bridge: setpersistent
+EOS
+cat >"$tmp/jng-steps" <<'EOS'
+set -e
+iface=eth0 bridge=bridge eiface=ng0_test
+num=2
+while ngctl msg "$iface$bridge:" getstats $num > /dev/null 2>&1
+do
+	num=$(( $num + 1 ))
+done
+ngctl mkpeer "$iface$bridge:" eiface link$num ether
+while [ ${#eiface} -gt 15 ]; do
+	eiface=${eiface%?}
+done
+new=$( set -- `ngctl show -n "$iface$bridge:link$num"` && echo $2 )
+ngctl name "$iface$bridge:link$num" $eiface
 ip link set $new name $eiface
 ip link set $eiface up
-ip link set $eiface address 02:00:00:00:00:42"
+ip link set $eiface address 02:00:00:00:00:42
+EOS
+expect_rc "jng's rename sequence under set -e" 0 bash "$tmp/jng-steps"
 expect_rc "... interface ng0_test" 0 quiet ip link show ng0_test
 expect "... node ng0_test has it" "ng0_test" "$(ifname ng0_test:)"
 expect "... with the MAC the script set" "02:00:00:00:00:42" \
