@@ -53,6 +53,7 @@ struct ng_netdev {
 	uint32_t last_len;
 	struct virtio_net_hdr last_vh;
 	bool live;
+	char alt[16]; /* its altname, "" for none */
 };
 
 #define FAKE_DEVS 8
@@ -132,6 +133,19 @@ fake_get_name(void *be, struct ng_netdev *dev, char name[16])
 	return 0;
 }
 
+static int
+fake_set_altname(void *be, struct ng_netdev *dev, const char *name,
+    bool add)
+{
+	(void)be;
+	if (add && dev->alt[0] != '\0')
+		return EEXIST; /* one is enough for the test */
+	if (!add && strcmp(dev->alt, name) != 0)
+		return ENOENT;
+	snprintf(dev->alt, sizeof(dev->alt), "%s", add ? name : "");
+	return 0;
+}
+
 static bool
 fake_in_use(void *be, const char *name)
 {
@@ -158,6 +172,7 @@ static const struct ng_netdev_ops fake_ops = {
     .set_carrier = fake_carrier,
     .set_name = fake_set_name,
     .get_name = fake_get_name,
+    .set_altname = fake_set_altname,
     .name_in_use = fake_in_use,
     .get_info = fake_get_info,
 };
@@ -1293,6 +1308,24 @@ test_iface(void)
 	ng_netdev_sync_name(ng0);
 	CHECK("iface/OS rename renames the node",
 	    ngt_node(sock, "wan0:") == ng0);
+	/* and a node rename after that still renames both (issue 14) */
+	CHECK_INT("iface/name after an OS rename",
+	    ngt_name(sock, "wan0:", "wan1"), 0);
+	CHECK_STR("iface/the interface follows again", dev->name, "wan1");
+	/* the old name answers for five seconds (jng renames it itself) */
+	CHECK_STR("iface/old name kept as an altname", dev->alt, "wan0");
+	advance_ms(g, 4999);
+	CHECK_STR("iface/... for five seconds", dev->alt, "wan0");
+	advance_ms(g, 1);
+	CHECK_STR("iface/... and then no more", dev->alt, "");
+	CHECK_INT("iface/name it back", ngt_name(sock, "wan1:", "wan0"), 0);
+	CHECK_STR("iface/... altname wan1", dev->alt, "wan1");
+	CHECK_INT("iface/and back again at once",
+	    ngt_name(sock, "wan0:", "wan1"), 0);
+	CHECK("iface/... the held name is given up first",
+	    strcmp(dev->name, "wan1") == 0 && strcmp(dev->alt, "wan0") == 0);
+	ngt_name(sock, "wan1:", "wan0");
+	advance_ms(g, 5000);
 	CHECK_INT("iface/too long for an interface",
 	    ngt_name(sock, "wan0:", "averyveryverylongname"), 0);
 	CHECK_STR("iface/interface keeps its name", dev->name, "wan0");
