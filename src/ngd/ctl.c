@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -515,6 +516,19 @@ answer:
 		ngd_conn_close(c);
 }
 
+/* recv() said 0: the peer is gone, or it sent an empty datagram. */
+static bool
+ngd_conn_hung_up(const struct ngd_conn *c)
+{
+	struct pollfd pfd = {.fd = c->io.fd, .events = POLLRDHUP};
+
+	if (c->sink != NULL)
+		return false;
+	if (poll(&pfd, 1, 0) < 0)
+		return true;
+	return (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
+}
+
 static void
 ngd_conn_event(void *arg, uint32_t events)
 {
@@ -547,6 +561,11 @@ ngd_conn_event(void *arg, uint32_t events)
 		    MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && errno == EAGAIN)
 			break;
+		if (n == 0 && c->node != NULL && !ngd_conn_hung_up(c)) {
+			/* an empty datagram: send(fd, "", 0, 0) */
+			ngd_conn_unaddressed(c, ngd_rbuf, 0);
+			continue;
+		}
 		if (n <= 0) {
 			ngd_conn_close(c);
 			return;

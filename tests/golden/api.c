@@ -143,9 +143,13 @@ main(int ac, char **av)
 	memset(buf, 0xee, 60);
 	check("43 ... and a 60-byte one",
 	    send(ds, buf, 60, 0) == 60, "%s", strerror(errno));
+	check("43 ... and an empty one", send(ds, "", 0, 0) == 0, "%s",
+	    strerror(errno));
 	check_errno("43 ... the next receive says EDESTADDRREQ",
 	    NgRecvData(ds, buf, sizeof(buf), hook), EDESTADDRREQ);
 	check_errno("43 ... and the one after it",
+	    NgRecvData(ds, buf, sizeof(buf), hook), EDESTADDRREQ);
+	check_errno("43 ... and the one after that",
 	    NgRecvData(ds, buf, sizeof(buf), hook), EDESTADDRREQ);
 	check("43 ... the data socket still works",
 	    NgSendData(ds, "a", (const unsigned char *)"\x42", 1) == 0 &&
