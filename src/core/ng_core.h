@@ -132,6 +132,10 @@ struct ng_netdev_ops {
 	int (*get_mac)(void *be, struct ng_netdev *dev, uint8_t mac[6]);
 	int (*set_name)(void *be, struct ng_netdev *dev, const char *name);
 	int (*get_name)(void *be, struct ng_netdev *dev, char name[16]);
+	/* Add (or remove) name as an alternative name of the interface,
+	 * wherever it lives.  May be NULL. */
+	int (*set_altname)(void *be, struct ng_netdev *dev, const char *name,
+	    bool add);
 	bool (*name_in_use)(void *be, const char *name);
 	/* The interface's IPv4 and IPv6 addresses wherever it lives: the
 	 * first max into addrs, how many there are into *n.  May be NULL. */
@@ -148,7 +152,8 @@ struct ng_netdev_ops {
 	int (*vnet)(void *be, struct ng_netdev *dev, const char *netns,
 	    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
 	    struct ng_node *node, struct ng_netdev **newdevp);
-	/* Host identity for stable MACs (e.g. /etc/machine-id); may be NULL. */
+	/* Identity of this graph for stable MACs (/etc/machine-id and the
+	 * network namespace's cookie); may be NULL. */
 	const char *machine_id;
 };
 
@@ -317,6 +322,10 @@ struct ng_ifdev {
 	uint8_t mac[6];               /* TAP: kept across re-creation */
 	bool synced;  /* node name and interface name move together */
 	bool carrier; /* what the hooks want, kept across re-creation */
+	/* The name before a rename the node asked for, which the interface
+	 * answers to as an altname for a while (ng_ifdev_renamed). */
+	char altname[NG_IFDEV_NAMSIZ];
+	struct ng_timer alt_timer;
 };
 
 const struct ng_netdev_ops *ng_ifdev_ops(struct ng_node *node, void **be);

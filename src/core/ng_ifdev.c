@@ -14,6 +14,8 @@
 #include "ng_core.h"
 
 #define NG_IFDEV_MAX_UNITS 65536
+/* How long a renamed interface answers to its old name too. */
+#define NG_IFDEV_ALTNAME_MS 5000
 
 const struct ng_netdev_ops *
 ng_ifdev_ops(struct ng_node *node, void **be)
@@ -138,12 +140,57 @@ ng_ifdev_name_node(struct ng_node *node, struct ng_ifdev *d)
 	d->synced = ng_name_node(node, d->ifname) == 0;
 }
 
+/* The old name is given up (its time is over, or the device goes). */
+static void
+ng_ifdev_altname_drop(struct ng_node *node, struct ng_ifdev *d)
+{
+	const struct ng_netdev_ops *ops;
+	void *be;
+
+	if (d->altname[0] == '\0')
+		return;
+	ng_timer_stop(node->graph, &d->alt_timer);
+	ops = ng_ifdev_ops(node, &be);
+	if (d->dev != NULL && ops->set_altname != NULL)
+		(void)ops->set_altname(be, d->dev, d->altname, false);
+	d->altname[0] = '\0';
+}
+
+static void
+ng_ifdev_altname_expire(struct ng_node *node, void *arg)
+{
+	ng_ifdev_altname_drop(node, arg);
+}
+
+/*
+ * After a rename the node asked for, the interface still answers to its
+ * old name for NG_IFDEV_ALTNAME_MS: a FreeBSD script renames the node
+ * and then the interface itself (jng: ngctl name, then ifconfig ngeth0
+ * name ...), and that second rename, now of a name to itself, succeeds.
+ */
+static void
+ng_ifdev_altname_add(struct ng_node *node, struct ng_ifdev *d,
+    const char *old)
+{
+	const struct ng_netdev_ops *ops;
+	void *be;
+
+	ops = ng_ifdev_ops(node, &be);
+	if (ops->set_altname == NULL ||
+	    ops->set_altname(be, d->dev, old, true) != 0)
+		return;
+	snprintf(d->altname, sizeof(d->altname), "%s", old);
+	ng_timer_start(node->graph, &d->alt_timer, NG_IFDEV_ALTNAME_MS,
+	    ng_ifdev_altname_expire, node, d);
+}
+
 void
 ng_ifdev_destroy(struct ng_node *node, struct ng_ifdev *d)
 {
 	const struct ng_netdev_ops *ops;
 	void *be;
 
+	ng_ifdev_altname_drop(node, d); /* the name is free at once */
 	ops = ng_ifdev_ops(node, &be);
 	ops->destroy(be, d->dev);
 	d->dev = NULL;
@@ -216,6 +263,7 @@ ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
 	if (ops->vnet == NULL)
 		return EOPNOTSUPP;
 	ng_ifdev_sync(node); /* the name and MAC it has now */
+	ng_ifdev_altname_drop(node, d); /* the device is made anew */
 	error = ops->vnet(be, d->dev, netns, d->kind, d->ifname,
 	    d->kind == NG_NETDEV_TAP ? d->mac : NULL, node, &nd);
 	if (error != 0 || nd == d->dev)
@@ -250,15 +298,18 @@ ng_ifdev_renamed(struct ng_node *node, const char *oldname)
 	const struct ng_netdev_ops *ops;
 	void *be;
 
-	if (d == NULL || d->dev == NULL)
+	if (d == NULL || d->dev == NULL || !d->synced)
 		return;
-	if (strcmp(oldname, d->ifname) != 0 || !d->synced) {
+	/* Already in agreement: ng_ifdev_sync() followed an OS rename. */
+	if (strcmp(node->name, d->ifname) == 0)
+		return;
+	if (strcmp(oldname, d->ifname) != 0) {
 		d->synced = false;
 		return;
 	}
-	if (strcmp(node->name, d->ifname) == 0)
-		return;
 	ops = ng_ifdev_ops(node, &be);
+	/* A name held from the last rename may be the one wanted now. */
+	ng_ifdev_altname_drop(node, d);
 	if (!ng_ifdev_name_valid(node->name) ||
 	    ops->set_name(be, d->dev, node->name) != 0) {
 		ng_log(node->graph, LOG_INFO,
@@ -269,6 +320,7 @@ ng_ifdev_renamed(struct ng_node *node, const char *oldname)
 	}
 	/* ng_ifdev_name_valid() saw it fit. */
 	memcpy(d->ifname, node->name, strlen(node->name) + 1);
+	ng_ifdev_altname_add(node, d, oldname);
 }
 
 /*
@@ -310,6 +362,8 @@ ng_ifdev_gone(struct ng_node *node)
 	if (d == NULL)
 		return;
 	ops = ng_ifdev_ops(node, &be);
+	ng_timer_stop(node->graph, &d->alt_timer);
+	d->altname[0] = '\0'; /* it went with the device */
 	ops->destroy(be, d->dev);
 	d->dev = NULL;
 	error = ops->create(be, d->kind, d->ifname,

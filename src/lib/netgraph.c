@@ -384,6 +384,17 @@ ng_lib_next(int fd, uint16_t kind, const struct ng_lib_want *want,
 		struct ng_lib_frame *f, **pp;
 
 		for (pp = &st->head; (f = *pp) != NULL; pp = &f->next) {
+			/* An unaddressed send(2) refused (ngd_proto.h): the
+			 * next plain receive reports it, like SO_ERROR. */
+			if (f->hdr.kind == NGD_ERROR && want == NULL) {
+				*pp = f->next;
+				if (st->tail == &f->next)
+					st->tail = pp;
+				error = f->hdr.error != 0 ? (int)f->hdr.error
+							  : EPROTO;
+				free(f);
+				goto out;
+			}
 			if (f->hdr.kind == kind && ng_lib_wanted(f, want)) {
 				*pp = f->next;
 				if (st->tail == &f->next)

@@ -22,8 +22,10 @@
 
 #include "ngctl.h"
 
+/* FreeBSD's line, which scripts may match (spec §13 case 35); -j and -N,
+ * ours, are in ngctl(8). */
 #define NGCTL_USAGE_LINE \
-	"usage: ngctl [-j jail] [-d] [-f file] [-n name] [command ...]"
+	"usage: ngctl [-d] [-f file] [-n name] [command ...]"
 #define NGD_NAME "ngd"
 #define NGD_WAIT_MS 3000 /* how long a freshly started ngd may take */
 #define NGD_POLL_MS 20

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ struct ngd_conn {
 	bool closed;  /* hung up; waits to be freed */
 	bool cut;     /* cut off: no more output, closed on its next event */
 	bool dropping; /* data frames are being dropped (logged once) */
+	bool unaddressed_logged; /* a send(2) with no address was logged */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
@@ -408,6 +410,38 @@ ngd_request_data(struct ngd_conn *c, const char *hook, const uint8_t *p,
 }
 
 /*
+ * A datagram that is no request, on a connection past its hello: what
+ * send(2) or write(2) on a libnetgraph socket puts there (ngd_proto.h).
+ * A frame for the only hook of a data connection's node; else refused
+ * with NGD_ERROR, which answers no request, and the connection kept.
+ */
+static void
+ngd_conn_unaddressed(struct ngd_conn *c, const uint8_t *buf, size_t n)
+{
+	int error;
+
+	error = c->is_data ? ngd_request_data(c, "", buf, n) : EDESTADDRREQ;
+	if (error == 0)
+		return;
+	if (!c->unaddressed_logged)
+		ngd_log(LOG_NOTICE, "pid %d: a %zu-byte datagram with no "
+		    "address on its %s socket (send(2) instead of "
+		    "NgSendData?): %s", (int)c->pid, n,
+		    c->is_data ? "data" : "control", strerror(error));
+	c->unaddressed_logged = true;
+	if (ngd_conn_send(c, NGD_ERROR, (uint32_t)error, 0, NULL, NULL, 0) !=
+	    0)
+		ngd_conn_close(c);
+}
+
+static bool
+ngd_is_request(const struct ngd_frame *fr)
+{
+	return fr->version == NGD_PROTO_VERSION && fr->kind >= NGD_HELLO_CTL &&
+	    fr->kind <= NGD_DATA;
+}
+
+/*
  * One request of n bytes at buf: the frame header, the address, the
  * payload, each checked for length before it is read.
  */
@@ -421,6 +455,14 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	ng_id_t id = 0;
 	int error;
 
+	if (c->node != NULL) {
+		if (n >= sizeof(fr))
+			memcpy(&fr, buf, sizeof(fr));
+		if (n < sizeof(fr) || !ngd_is_request(&fr)) {
+			ngd_conn_unaddressed(c, buf, n);
+			return;
+		}
+	}
 	if (n < sizeof(fr)) {
 		ngd_log(LOG_NOTICE, "pid %d: short frame; closing", (int)c->pid);
 		ngd_conn_close(c);
@@ -466,6 +508,19 @@ answer:
 		ngd_conn_close(c);
 }
 
+/* recv() said 0: the peer is gone, or it sent an empty datagram. */
+static bool
+ngd_conn_hung_up(const struct ngd_conn *c)
+{
+	struct pollfd pfd = {.fd = c->io.fd, .events = POLLRDHUP};
+
+	if (c->sink != NULL)
+		return false;
+	if (poll(&pfd, 1, 0) < 0)
+		return true;
+	return (pfd.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
+}
+
 static void
 ngd_conn_event(void *arg, uint32_t events)
 {
@@ -498,6 +553,11 @@ ngd_conn_event(void *arg, uint32_t events)
 		    MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && errno == EAGAIN)
 			break;
+		if (n == 0 && c->node != NULL && !ngd_conn_hung_up(c)) {
+			/* an empty datagram: send(fd, "", 0, 0) */
+			ngd_conn_unaddressed(c, c->ctl->rbuf, 0);
+			continue;
+		}
 		if (n <= 0) {
 			ngd_conn_close(c);
 			return;

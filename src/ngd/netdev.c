@@ -67,9 +67,46 @@ struct ng_netdev {
 };
 
 #define NGD_NETNS_DIR "/run/netns"
+#define NGD_INIT_NETNS_INO 0xeffffff9u /* the host's (PROC_NET_INIT_INO) */
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
 
 static const struct ng_netdev_ops ngd_netdev_ops;
 static int64_t ngd_netdev_before_sleep(void *arg);
+
+/*
+ * MACs derive from the host's machine id, this graph's namespace and the
+ * interface's first name (DESIGN decision 3), so that graphs in two
+ * namespaces (two vnet jails) never give two interfaces one MAC, while
+ * an ngd restarted in the same namespace gives the same ones.  The
+ * namespace is named by its cookie, which the kernel never reuses while
+ * it runs; the host's own namespace adds nothing, so its MACs survive a
+ * reboot too.  Without SO_NETNS_COOKIE (before Linux 5.14), the
+ * namespace's inode, unique among the living ones.
+ */
+static void
+ngd_netns_identity(struct ngd_netdev *nd, char *id, size_t size)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	struct stat st;
+	size_t n = strlen(id);
+
+	if (fstat(nd->own_netns, &st) < 0)
+		return;
+	if (st.st_ino == NGD_INIT_NETNS_INO)
+		return;
+	if (getsockopt(nd->sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie,
+	        &len) < 0 || len != sizeof(cookie))
+		cookie = 0;
+	if (cookie != 0)
+		snprintf(id + n, size - n, "/netns-cookie:%llu",
+		    (unsigned long long)cookie);
+	else
+		snprintf(id + n, size - n, "/netns-inode:%llu",
+		    (unsigned long long)st.st_ino);
+}
 
 int
 ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
@@ -103,6 +140,7 @@ ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
 	}
 	if (nd->machine_id[0] == '\0')
 		(void)gethostname(nd->machine_id, sizeof(nd->machine_id) - 1);
+	ngd_netns_identity(nd, nd->machine_id, sizeof(nd->machine_id));
 	nd->ops = ngd_netdev_ops;
 	nd->ops.machine_id = nd->machine_id;
 	ngd_loop_before_sleep(loop, &nd->reap_hook, ngd_netdev_before_sleep,
@@ -472,6 +510,64 @@ ngd_netdev_set_name(void *be, struct ng_netdev *dev, const char *name)
 fail:
 	error = errno;
 	close(s);
+	return error;
+}
+
+/*
+ * An alternative name (IFLA_ALT_IFNAME) added to or removed from the
+ * device, by rtnetlink in the namespace it lives in now.
+ */
+static int
+ngd_netdev_set_altname(void *be, struct ng_netdev *dev, const char *name,
+    bool add)
+{
+	char buf[NGD_RTNL_BUFSIZ];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	struct nlattr *list;
+	char cur[IFNAMSIZ];
+	int nsfd, error;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return EINVAL;
+	if ((error = ngd_netdev_get_name(be, dev, cur)) != 0)
+		return error;
+	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS)) < 0)
+		return errno;
+	if (setns(nsfd, CLONE_NEWNET) < 0) {
+		error = errno;
+		close(nsfd);
+		return error;
+	}
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	error = nl == NULL ? errno : 0;
+	ngd_netdev_home(dev->be);
+	close(nsfd);
+	if (error != 0)
+		return error;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		error = errno;
+		goto out;
+	}
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = add ? RTM_NEWLINKPROP : RTM_DELLINKPROP;
+	nh->nlmsg_flags = add ? NLM_F_EXCL | NLM_F_CREATE : 0;
+	nh->nlmsg_seq = 1;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	list = NULL;
+	if (!mnl_attr_put_strz_check(nh, sizeof(buf), IFLA_IFNAME, cur) ||
+	    (list = mnl_attr_nest_start_check(nh, sizeof(buf),
+	        IFLA_PROP_LIST)) == NULL ||
+	    !mnl_attr_put_strz_check(nh, sizeof(buf), IFLA_ALT_IFNAME, name)) {
+		error = EMSGSIZE;
+		goto out;
+	}
+	mnl_attr_nest_end(nh, list);
+	error = ngd_nl_request(nl, nh, buf, sizeof(buf));
+out:
+	mnl_socket_close(nl);
 	return error;
 }
 
@@ -973,6 +1069,7 @@ static const struct ng_netdev_ops ngd_netdev_ops = {
 	.get_mac = ngd_netdev_get_mac,
 	.set_name = ngd_netdev_set_name,
 	.get_name = ngd_netdev_get_name,
+	.set_altname = ngd_netdev_set_altname,
 	.name_in_use = ngd_netdev_name_in_use,
 	.get_addrs = ngd_netdev_get_addrs,
 	.get_info = ngd_netdev_get_info,

@@ -4,6 +4,13 @@
  * "debug") of the node at path, sends the -m messages, then copies what
  * arrives on the hook to standard output and what is read on standard
  * input to the hook, until either side ends.
+ *
+ * -e runs a program instead, whose standard input (unless -n) and output
+ * are the hook, as FreeBSD's nghook puts its data socket there.  Ours
+ * carries ngd's framing, so the program gets one end of a socketpair
+ * (one write is one frame, one read one frame) and nghook relays
+ * between it and the hook until the program is done, then exits as the
+ * program did.
  */
 #include <errno.h>
 #include <poll.h>
@@ -11,7 +18,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -29,6 +39,8 @@ struct nghook {
 	bool ascii;      /* -a: a hex dump of each packet */
 	bool loop;       /* -l: what arrives also goes back out */
 	bool noinput;    /* -n: standard input is not read */
+	pid_t child;     /* -e: the program, on the other end of infd */
+	int status;      /* -e: the program's, once it is done */
 };
 
 static unsigned char nghook_buf[NGHOOK_BUFSIZE];
@@ -70,7 +82,8 @@ static int
 nghook_usage(void)
 {
 	fprintf(stderr,
-	    "usage: nghook [-adlnSs] [-m msg] path [hookname]\n");
+	    "usage: nghook [-adlnSs] [-m msg] path [hookname]\n"
+	    "   or: nghook -e [-n] [-m msg]* path hookname prog [args...]\n");
 	return EX_USAGE;
 }
 
@@ -115,6 +128,15 @@ nghook_from_hook(struct nghook *h)
 			nghook_warn("write(stdout)");
 			return EX_OSERR;
 		}
+	} else if (h->child > 0) {
+		/* A program that does not read loses frames, as a full
+		 * socket would; one that has gone is noticed on input. */
+		if (send(h->outfd, nghook_buf, (size_t)rl,
+			MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
+		    errno != EPIPE && errno != ECONNRESET) {
+			nghook_warn("write(%s)", "program");
+			return EX_OSERR;
+		}
 	} else if ((wl = write(h->outfd, nghook_buf, (size_t)rl)) != rl) {
 		if (wl < 0)
 			nghook_warn("write(stdout)");
@@ -130,8 +152,71 @@ nghook_from_hook(struct nghook *h)
 	return 0;
 }
 
+/* -e: the program closed its end; end as it did (a signal is raised). */
+static int
+nghook_wait(struct nghook *h)
+{
+	int status;
+
+	while (waitpid(h->child, &status, 0) < 0) {
+		if (errno != EINTR) {
+			nghook_warn("waitpid");
+			return EX_OSERR;
+		}
+	}
+	h->child = 0;
+	if (WIFSIGNALED(status)) {
+		signal(WTERMSIG(status), SIG_DFL);
+		raise(WTERMSIG(status));
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
+
+/*
+ * -e: run av[0] (a path, as execv(3) wants) with av as its arguments,
+ * its standard output and, unless -n, input on one end of a socketpair
+ * whose other end nghook relays.  A program that cannot be run exits
+ * 71 with FreeBSD's complaint.
+ */
+static int
+nghook_exec(struct nghook *h, char **av)
+{
+	int sp[2], size = NGHOOK_BUFSIZE * 2;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		nghook_warn("socketpair");
+		return EX_OSERR;
+	}
+	for (int i = 0; i < 2; i++) {
+		(void)setsockopt(sp[i], SOL_SOCKET, SO_SNDBUF, &size,
+		    sizeof(size));
+		(void)setsockopt(sp[i], SOL_SOCKET, SO_RCVBUF, &size,
+		    sizeof(size));
+	}
+	fflush(NULL);
+	if ((h->child = fork()) < 0) {
+		nghook_warn("fork");
+		return EX_OSERR;
+	}
+	if (h->child == 0) {
+		(void)close(STDIN_FILENO);
+		if (!h->noinput)
+			(void)dup2(sp[1], STDIN_FILENO);
+		(void)dup2(sp[1], STDOUT_FILENO);
+		(void)execv(av[0], av);
+		nghook_warn("%s", av[0]);
+		_exit(EX_OSERR);
+	}
+	close(sp[1]);
+	h->infd = h->outfd = sp[0];
+	h->noinput = false; /* what the program writes is read here */
+	return 0;
+}
+
 /* Input is ready: one read is one packet.  End of input ends nghook,
- * with FreeBSD's complaint and status. */
+ * with FreeBSD's complaint and status; -1 when the -e program is done
+ * (its status in h->status). */
 static int
 nghook_from_input(struct nghook *h)
 {
@@ -144,12 +229,17 @@ nghook_from_input(struct nghook *h)
 		return EX_OSERR;
 	}
 	if (rl == 0) {
+		if (h->child > 0) {
+			h->status = nghook_wait(h);
+			return -1; /* done */
+		}
 		nghook_warnx("EOF(stdin)");
 		return EX_OSERR;
 	}
 	if (NgSendData(h->ds, NGHOOK_OUR_HOOK, nghook_buf, (size_t)rl) < 0) {
 		nghook_warn("write(hook)");
-		return EX_OSERR;
+		/* -e: the program's write would have failed, not nghook */
+		return h->child > 0 && errno != ENOTCONN ? 0 : EX_OSERR;
 	}
 	return 0;
 }
@@ -181,7 +271,7 @@ nghook_relay(struct nghook *h)
 			return rtn;
 		if (!h->noinput && pfd[1].revents != 0 &&
 		    (rtn = nghook_from_input(h)) != 0)
-			return rtn;
+			return rtn < 0 ? h->status : rtn;
 	}
 }
 
@@ -192,19 +282,23 @@ main(int ac, char **av)
 	struct ngm_connect ngc;
 	const char *path, *hook = NGHOOK_DEFAULT_HOOK;
 	char **msgs;
-	int nmsgs = 0, ch;
+	int nmsgs = 0, ch, rtn;
+	bool exec = false;
 
 	if ((msgs = calloc((size_t)ac + 1, sizeof(*msgs))) == NULL) {
 		nghook_warn("calloc");
 		return EX_OSERR;
 	}
-	while ((ch = getopt(ac, av, "adlm:nsS")) != -1) {
+	while ((ch = getopt(ac, av, "+adelm:nsS")) != -1) {
 		switch (ch) {
 		case 'a':
 			h.ascii = true;
 			break;
 		case 'd':
 			NgSetDebug(NgSetDebug(-1) + 1);
+			break;
+		case 'e':
+			exec = true;
 			break;
 		case 'l':
 			h.loop = true;
@@ -227,10 +321,17 @@ main(int ac, char **av)
 	}
 	ac -= optind;
 	av += optind;
-	if (ac < 1 || ac > 2)
+	if (exec) {
+		if (h.ascii || h.loop) {
+			fprintf(stderr, "conflicting options\n");
+			return nghook_usage();
+		}
+		if (ac < 3)
+			return nghook_usage();
+	} else if (ac < 1 || ac > 2)
 		return nghook_usage();
 	path = av[0];
-	if (ac == 2)
+	if (ac >= 2)
 		hook = av[1];
 
 	if (NgMkSockNode(NULL, &h.cs, &h.ds) < 0) {
@@ -254,5 +355,7 @@ main(int ac, char **av)
 		}
 	}
 	free(msgs);
+	if (exec && (rtn = nghook_exec(&h, av + 2)) != 0)
+		return rtn;
 	return nghook_relay(&h);
 }

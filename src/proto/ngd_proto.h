@@ -7,6 +7,13 @@
  * NGD_DATA.  Every client request gets exactly one NGD_STATUS answer,
  * carrying the request's errno, after any replies it caused; the client
  * keeps what arrives meanwhile for its next read.
+ *
+ * A datagram that is not a request (too short, an unknown kind or
+ * version) on a connection past its hello was written with send(2) or
+ * write(2) straight onto the socket: on a data connection it is a frame
+ * for the node's only hook, as FreeBSD's ng_socket takes an unaddressed
+ * write; where it cannot go, ngd answers NGD_ERROR, which libnetgraph
+ * hands to the next receive on that socket, and keeps the connection.
  */
 #ifndef NGD_PROTO_H
 #define NGD_PROTO_H
@@ -24,6 +31,8 @@ enum ngd_kind {
 	NGD_MSG,           /* c->d: send to addr; d->c: from addr ("[id]:") */
 	NGD_DATA,          /* c->d: send on hook addr; d->c: came in on hook */
 	NGD_STATUS,        /* d->c: the answer to one request */
+	NGD_ERROR,         /* d->c: a datagram that was no request was
+	                    * refused; error says why (no NGD_STATUS) */
 };
 
 struct ngd_frame {

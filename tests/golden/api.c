@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <netgraph.h>
@@ -157,6 +158,33 @@ main(int ac, char **av)
 	    NgSendData(ds, NULL, buf, 1), EDESTADDRREQ);
 	check_errno("43 hook name of 32 characters",
 	    NgSendData(ds, "0123456789012345678901234567890x", buf, 1), EINVAL);
+	/*
+	 * send(2) itself has no address: with two hooks it cannot go.  The
+	 * socket takes it, so the error comes with the next receive (as a
+	 * pending socket error would), and the connection stays.
+	 */
+	check("43 send(2) with no address, two hooks",
+	    send(ds, "\x41", 1, 0) == 1, "%s", strerror(errno));
+	memset(buf, 0xee, 60);
+	check("43 ... and a 60-byte one",
+	    send(ds, buf, 60, 0) == 60, "%s", strerror(errno));
+	check("43 ... and an empty one", send(ds, "", 0, 0) == 0, "%s",
+	    strerror(errno));
+	check_errno("43 ... the next receive says EDESTADDRREQ",
+	    NgRecvData(ds, buf, sizeof(buf), hook), EDESTADDRREQ);
+	check_errno("43 ... and the one after it",
+	    NgRecvData(ds, buf, sizeof(buf), hook), EDESTADDRREQ);
+	check_errno("43 ... and the one after that",
+	    NgRecvData(ds, buf, sizeof(buf), hook), EDESTADDRREQ);
+	check("43 ... the data socket still works",
+	    NgSendData(ds, "a", (const unsigned char *)"\x42", 1) == 0 &&
+		NgRecvData(ds, buf, sizeof(buf), hook) == 1 && buf[0] == 0x42 &&
+		strcmp(hook, "b") == 0,
+	    "%s", strerror(errno));
+	check("43 send(2) on the control socket", send(cs, "x", 1, 0) == 1,
+	    "%s", strerror(errno));
+	check_errno("43 ... the next NgRecvMsg says EDESTADDRREQ",
+	    NgRecvMsg(cs, small, sizeof(small), NULL), EDESTADDRREQ);
 
 	/* tokens: the counter counts, ASCII sends return theirs too */
 	t1 = NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0);
@@ -296,5 +324,24 @@ main(int ac, char **av)
 	check("no address with exactly one hook",
 	    NgSendData(ds, "", (const unsigned char *)"z", 1) == 0, "%s",
 	    strerror(errno));
+	/* and send(2) goes out on that hook, as on FreeBSD */
+	{
+		int cs2, ds2;
+
+		NgNameNode(cs, "only", "onehub");
+		NgMkSockNode(NULL, &cs2, &ds2);
+		NgSendAsciiMsg(cs2, ".", "connect { path=\"onehub:\" "
+					 "ourhook=\"r\" peerhook=\"y\" }");
+		check("send(2) with exactly one hook",
+		    send(ds, "raw!", 4, 0) == 4, "%s", strerror(errno));
+		memset(hook, 0, sizeof(hook));
+		n = NgRecvData(ds2, buf, sizeof(buf), hook);
+		check("... arrives through the hub",
+		    n == 4 && memcmp(buf, "raw!", 4) == 0 &&
+			strcmp(hook, "r") == 0,
+		    "n %d hook \"%s\"", n, hook);
+		close(cs2);
+		close(ds2);
+	}
 	return failed;
 }

@@ -57,8 +57,9 @@ expect "man page has the COMMANDS section" 1 "$(grep -cxF "$BEGIN" "$page")"
 expect "ngctl.8 COMMANDS is ngctl help" "$(cat "$tmp/commands")" \
     "$(sed -n "\\|^$(sed 's/[.\\*[]/\\&/g' <<<"$BEGIN")\$|,\\|^\\.\\\\\" END COMMANDS\$|p" "$page")"
 
-# Every option in the usage line is in the synopsis and described.
-for o in d f n N; do
+# Every option in the usage line, and our own -N and -j, is in the
+# synopsis and described.
+for o in d f n N j; do
 	if grep -q "^\\.It Fl $o\\b\\|^\\.B \\\\-$o\\b\\|^\\\\fB\\\\-$o\\\\fR" "$page" ||
 	    grep -q "^\\.BI\\? \\\\-$o\\( \\|\$\\)" "$page"; then
 		ok "option -$o is described"

@@ -46,6 +46,9 @@ feed() { ngctl -f - <<<"connect H: feed in
 write feed $*"; }
 settle() { sleep 0.3; }
 
+USAGE="usage: nghook [-adlnSs] [-m msg] path [hookname]
+   or: nghook -e [-n] [-m msg]* path hookname prog [args...]"
+
 start_ngd || finish
 ngctl -f - <<'END'
 mkpeer . hub a b
@@ -149,12 +152,57 @@ check "-m with a bad argument" 71 "" \
 check "no such node" 71 "" "nghook: can't connect to node" nghook -n nosuch:
 check "the hook is refused" 71 "" "nghook: can't connect to node" \
     nghook -n B: bogus
-check "no arguments" 64 "" "usage: nghook [-adlnSs] [-m msg] path [hookname]" \
+check "no arguments" 64 "" "$USAGE" \
     nghook
-check "too many" 64 "" "usage: nghook [-adlnSs] [-m msg] path [hookname]" \
+check "too many" 64 "" "$USAGE" \
     nghook H: a b
 check "unknown flag" 64 "" "nghook: invalid option -- 'x'
-usage: nghook [-adlnSs] [-m msg] path [hookname]" nghook -x H:
+$USAGE" nghook -x H:
+
+# -e: a program with the hook as its standard input and output (one
+# write is one frame, one read one frame); nghook ends as it does
+: >"$tmp/mon"
+check "-e: what the program writes goes down the hook" 0 "" "" \
+    nghook -e H: e1 /bin/sh -c 'printf hello'
+settle
+expect "... the monitor saw it" \
+"0000:  68 65 6c 6c 6f                                   hello           
+
+|" "$(contents "$tmp/mon")"
+expect "... and the hook went with nghook" 0 \
+    "$(ngctl show H: | grep -c '^  e1 ')"
+nghook -e H: e2 /bin/sh -c 'dd bs=65536 count=1 2>/dev/null >"$1"; exit 3' \
+    sh "$tmp/e2" 2>"$tmp/e2.err" &
+e2=$!
+pids+=($e2)
+wait_hook H: e2
+feed 1 2 3
+wait "$e2"
+expect "-e: exit status of the program" 3 $?
+expect "-e: a frame from the hook on its standard input" "01 02 03" \
+    "$(od -An -tx1 "$tmp/e2" | xargs)"
+check "-e -n: standard input closed" 0 "" "" \
+    nghook -e -n H: e3 /bin/sh -c '[ -e /proc/$$/fd/0 ] && exit 9; exit 0'
+check "-e: a program killed by a signal" 143 "" "" \
+    nghook -e H: e4 /bin/sh -c 'kill -TERM $$'
+check "-e -m: messages before the program runs" 0 "" "Args:	{ debugLevel=4 }" \
+    nghook -e -m 'setconfig { debugLevel=4 }' B: link7 /bin/sh -c \
+	'ngctl msg B: getconfig | sed -n 2p >&2'
+check "-e: a frame the hook refuses fails the write, not nghook" 0 "" \
+    "nghook: write(hook): Invalid argument" \
+    nghook -e B: link7 /bin/sh -c 'printf x'
+check "-e: no such program" 71 "" \
+    "nghook: /nonexistent: No such file or directory" \
+    nghook -e H: e5 /nonexistent
+check "-e: the program's options are its own" 0 "" "-n -a x" \
+    nghook -e H: e6 /bin/sh -c 'echo "$0 $*" >&2' -n -a x
+check "-e without a program" 64 "" "$USAGE" nghook -e H: e7
+check "-e with -a" 64 "" "conflicting options
+$USAGE" nghook -e -a H: e8 /bin/true
+check "-e with -l" 64 "" "conflicting options
+$USAGE" nghook -l -e H: e8 /bin/true
+check "-e: no such node" 71 "" "nghook: can't connect to node" \
+    nghook -e nosuch: x /bin/true
 
 # -d: the library's debug output
 nghook -d -d -n nosuch: 2>"$tmp/d"

@@ -35,6 +35,7 @@ struct ngt_dev {
 	uint8_t last[64]; /* the start of the last frame sent to it */
 	uint32_t last_len;
 	struct virtio_net_hdr last_vh;
+	char alt[16]; /* its altname, "" for none */
 };
 
 struct ngt_netdev {
@@ -147,6 +148,26 @@ ngt_fake_get_name(void *be, struct ng_netdev *dev, char name[16])
 	return 0;
 }
 
+static inline int
+ngt_fake_set_altname(void *be, struct ng_netdev *dev, const char *name,
+                     bool add)
+{
+	struct ngt_dev *d = ngt_dev(dev);
+
+	(void)be;
+	if (strlen(name) >= sizeof(d->alt))
+		return EINVAL;
+	if (add && d->alt[0] != '\0')
+		return EEXIST; /* one is enough for the tests */
+	if (!add && strcmp(d->alt, name) != 0)
+		return ENOENT;
+	if (add)
+		memcpy(d->alt, name, strlen(name) + 1);
+	else
+		d->alt[0] = '\0';
+	return 0;
+}
+
 static inline bool
 ngt_fake_in_use(void *be, const char *name)
 {
@@ -196,6 +217,7 @@ static const struct ng_netdev_ops ngt_netdev_ops = {
     .get_mac = ngt_fake_get_mac,
     .set_name = ngt_fake_set_name,
     .get_name = ngt_fake_get_name,
+    .set_altname = ngt_fake_set_altname,
     .name_in_use = ngt_fake_in_use,
     .get_addrs = ngt_fake_get_addrs,
     .get_info = ngt_fake_get_info,

@@ -1153,6 +1153,24 @@ test_iface(void)
 	ng_netdev_sync_name(ng0);
 	CHECK("iface/OS rename renames the node",
 	    ngt_node(sock, "wan0:") == ng0);
+	/* and a node rename after that still renames both (issue 14) */
+	CHECK_INT("iface/name after an OS rename",
+	    ngt_name(sock, "wan0:", "wan1"), 0);
+	CHECK_STR("iface/the interface follows again", dev->name, "wan1");
+	/* the old name answers for five seconds (jng renames it itself) */
+	CHECK_STR("iface/old name kept as an altname", dev->alt, "wan0");
+	advance_ms(g, 4999);
+	CHECK_STR("iface/... for five seconds", dev->alt, "wan0");
+	advance_ms(g, 1);
+	CHECK_STR("iface/... and then no more", dev->alt, "");
+	CHECK_INT("iface/name it back", ngt_name(sock, "wan1:", "wan0"), 0);
+	CHECK_STR("iface/... altname wan1", dev->alt, "wan1");
+	CHECK_INT("iface/and back again at once",
+	    ngt_name(sock, "wan0:", "wan1"), 0);
+	CHECK("iface/... the held name is given up first",
+	    strcmp(dev->name, "wan1") == 0 && strcmp(dev->alt, "wan0") == 0);
+	ngt_name(sock, "wan1:", "wan0");
+	advance_ms(g, 5000);
 	CHECK_INT("iface/too long for an interface",
 	    ngt_name(sock, "wan0:", "averyveryverylongname"), 0);
 	CHECK_STR("iface/interface keeps its name", dev->name, "wan0");
