@@ -550,6 +550,7 @@ ngd_netdev_set_altname(void *be, struct ng_netdev *dev, const char *name,
 		error = errno;
 		goto out;
 	}
+	memset(buf, 0, sizeof(buf)); /* the nest's padding goes out too */
 	nh = mnl_nlmsg_put_header(buf);
 	nh->nlmsg_type = add ? RTM_NEWLINKPROP : RTM_DELLINKPROP;
 	nh->nlmsg_flags = add ? NLM_F_EXCL | NLM_F_CREATE : 0;
