@@ -264,8 +264,13 @@ int jail_run_list(const struct jail_run *ctx, const char *param, bool injail);
  * must be about to fork), for jexec and in-jail commands.
  */
 int jail_enter(const struct jail_rec *r, int pidfd);
-/* In a forked child inside the jail: drop what the jail may not do. */
+/*
+ * In a forked child inside the jail (jail_confine.c): drop what jailed
+ * root may not do.  vnet: the jail has a network stack of its own.
+ */
 int jail_confine(const struct jail_params *ps, bool vnet);
+/* allow.mount in force: FreeBSD also wants enforce_statfs below 2. */
+bool jail_mount_allowed(const struct jail_params *ps);
 
 /* --- create, remove, modify one jail (jail_ops.c) ----------------------- */
 

@@ -2,9 +2,9 @@
  * jail_exec.c: running exec.* commands and `command', on the host or in
  * the jail, as FreeBSD's jail(8) does (a shell only for lines that need
  * one, a final & for background, exec.timeout, users, exec.clean,
- * exec.consolelog); and what every process entering a jail goes
- * through: jail_enter() and jail_confine(), which drops the
- * capabilities and system calls the jail's allow.* parameters deny.
+ * exec.consolelog).  A command run inside enters the jail with
+ * jail_enter() and gives up what jailed root may not do with
+ * jail_confine() (jail_confine.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,149 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/audit.h>
-#include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-
 #include "jail.h"
 
 #define SHELL_CHARS "!\"$&'()*;<>?[\\]`{|}~"
 #define LOGIN_PATH "/bin:/usr/bin"
-
-/* --- confinement --------------------------------------------------------- */
-
-struct capmap {
-	const char *allow; /* the allow.* parameter that keeps it, or NULL */
-	int cap;
-};
-
-/* Capabilities a jail's root loses unless its parameter allows them. */
-static const struct capmap capmap[] = {
-    {NULL, CAP_SYS_MODULE},
-    {NULL, CAP_SYS_RAWIO},
-    {NULL, CAP_MAC_ADMIN},
-    {NULL, CAP_MAC_OVERRIDE},
-    {"allow.mlock", CAP_IPC_LOCK},
-    {"allow.reserved_ports", CAP_NET_BIND_SERVICE},
-    {"allow.chflags", CAP_LINUX_IMMUTABLE},
-    {"allow.read_msgbuf", CAP_SYSLOG},
-    {"allow.settime", CAP_SYS_TIME},
-    {"allow.adjtime", CAP_SYS_TIME},
-    {"allow.raw_sockets", CAP_NET_RAW},
-};
-
-static bool
-cap_kept(const struct jail_params *ps, int cap, bool vnet)
-{
-	/* a vnet jail's root owns its network stack (DESIGN, jails 4) */
-	if (cap == CAP_NET_RAW && vnet)
-		return true;
-	for (size_t i = 0; i < sizeof(capmap) / sizeof(capmap[0]); i++) {
-		const struct jail_pdesc *pd;
-
-		if (capmap[i].cap != cap || capmap[i].allow == NULL)
-			continue;
-		pd = jail_pdesc(capmap[i].allow, NULL);
-		if (jail_pbool(ps, capmap[i].allow,
-		               pd != NULL && pd->dflt != NULL &&
-		                   strcmp(pd->dflt, "true") == 0))
-			return true;
-	}
-	return false;
-}
-
-static int
-drop_caps(const struct jail_params *ps, bool vnet)
-{
-	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d) != 0)
-		return errno;
-	for (size_t i = 0; i < sizeof(capmap) / sizeof(capmap[0]); i++) {
-		int cap = capmap[i].cap;
-
-		if (cap_kept(ps, cap, vnet))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
-		    errno != EINVAL)
-			return errno;
-		d[cap / 32].effective &= ~(1u << (cap % 32));
-		d[cap / 32].permitted &= ~(1u << (cap % 32));
-		d[cap / 32].inheritable &= ~(1u << (cap % 32));
-	}
-	return syscall(SYS_capset, &h, d) == 0 ? 0 : errno;
-}
-
-#if defined(__x86_64__)
-#define JAIL_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define JAIL_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-/*
- * allow.mount and allow.set_hostname have no capability of their own
- * (both are CAP_SYS_ADMIN), so a seccomp filter refuses the calls.
- */
-static int
-deny_calls(const struct jail_params *ps)
-{
-#ifdef JAIL_AUDIT_ARCH
-	static const int mount_calls[] = {
-	    SYS_mount,         SYS_umount2,    SYS_pivot_root,
-	    SYS_open_tree,     SYS_move_mount, SYS_fsopen,
-	    SYS_fsconfig,      SYS_fsmount,    SYS_fspick,
-#ifdef SYS_mount_setattr
-	    SYS_mount_setattr,
-#endif
-	};
-	static const int host_calls[] = {SYS_sethostname, SYS_setdomainname};
-	struct sock_filter f[32];
-	struct sock_fprog prog;
-	int calls[16], n = 0, k = 0;
-
-	if (!jail_pbool(ps, "allow.mount", false))
-		for (size_t i = 0; i < sizeof(mount_calls) / sizeof(int); i++)
-			calls[n++] = mount_calls[i];
-	if (!jail_pbool(ps, "allow.set_hostname", true))
-		for (size_t i = 0; i < 2; i++)
-			calls[n++] = host_calls[i];
-	if (n == 0)
-		return 0;
-	f[k++] = (struct sock_filter)BPF_STMT(
-	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	                                      JAIL_AUDIT_ARCH, 1, 0);
-	f[k++] =
-	    (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[k++] = (struct sock_filter)BPF_STMT(
-	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-	for (int i = 0; i < n; i++)
-		f[k++] = (struct sock_filter)BPF_JUMP(
-		    BPF_JMP | BPF_JEQ | BPF_K, (unsigned)calls[i],
-		    (unsigned char)(n - i), 0);
-	f[k++] =
-	    (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	                                      SECCOMP_RET_ERRNO | EPERM);
-	prog.len = (unsigned short)k;
-	prog.filter = f;
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
-		return errno;
-#endif
-	return 0;
-}
-
-int
-jail_confine(const struct jail_params *ps, bool vnet)
-{
-	int error;
-
-	if ((error = drop_caps(ps, vnet)) != 0)
-		return error;
-	return deny_calls(ps);
-}
 
 /* --- users and environment ----------------------------------------------- */
 

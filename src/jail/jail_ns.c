@@ -28,6 +28,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -452,6 +453,218 @@ do_mounts(const struct jail_params *ps, const char *path, struct ierr *e)
 	return 0;
 }
 
+/* --- what jailed root may not write: /proc/sys, kernel file systems ------ */
+
+/*
+ * File systems through which root changes the whole machine, not the
+ * jail: read-only wherever the jail sees them (sysfs: device and kernel
+ * settings; cgroup: the host's limits and process placement;
+ * binfmt_misc: interpreters the host runs as root; the rest: tracing,
+ * firmware variables, security modules).
+ */
+static const char *const kernel_fs[] = {
+    "sysfs",      "cgroup",   "cgroup2", "debugfs",     "tracefs",
+    "securityfs", "pstore",   "efivarfs", "configfs",   "bpf",
+    "fusectl",    "binfmt_misc", "selinuxfs", "nfsd",   "rpc_pipefs",
+};
+
+/* Under proc: masked (empty), or read-only; as container runtimes do. */
+static const char *const proc_masked[] = {
+    "kcore",       "keys",        "key-users",     "timer_list",
+    "sched_debug", "latency_stats", "timer_stats", "kpagecount",
+    "kpageflags",  "kpagecgroup", "acpi",          "scsi",
+    "asound",
+};
+static const char *const proc_readonly[] = {
+    "sys", "sysrq-trigger", "irq", "bus", "fs",
+};
+static const char *const sys_masked[] = {
+    "firmware",
+    "devices/virtual/powercap",
+};
+
+static int
+remount_ro(const char *dir, bool ro)
+{
+	unsigned long flags = MS_BIND | MS_REMOUNT;
+	struct statvfs sv;
+
+	if (statvfs(dir, &sv) != 0)
+		return errno;
+	/* a bind remount sets these afresh: keep what the mount had */
+	if (sv.f_flag & ST_NOSUID)
+		flags |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		flags |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		flags |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		flags |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		flags |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		flags |= MS_RELATIME;
+	if (ro)
+		flags |= MS_RDONLY;
+	return mount(NULL, dir, NULL, flags, NULL) == 0 ? 0 : errno;
+}
+
+/* dir (a directory or a file) bound onto itself, read-only or not. */
+static int
+bind_self(const char *dir, bool ro)
+{
+	if (mount(dir, dir, NULL, MS_BIND, NULL) != 0)
+		return errno;
+	return remount_ro(dir, ro);
+}
+
+/* Hide what is at p: an empty read-only directory, or /dev/null. */
+static int
+mask(const char *p)
+{
+	struct stat st;
+
+	if (lstat(p, &st) != 0)
+		return errno == ENOENT ? 0 : errno;
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("masked", p, "tmpfs", MS_RDONLY | MS_NOSUID |
+		          MS_NODEV | MS_NOEXEC, "size=4k,mode=555") != 0)
+			return errno;
+		return 0;
+	}
+	return mount("/dev/null", p, NULL, MS_BIND, NULL) == 0 ? 0 : errno;
+}
+
+/*
+ * A proc the jail sees: /proc/sys read-only, but for the network
+ * settings of a vnet jail's own stack (net.* is per namespace there,
+ * and the kernel asks for CAP_NET_ADMIN over that stack).
+ */
+static int
+protect_proc(const char *mnt, bool netrw, struct ierr *e)
+{
+	char p[PATH_MAX + 64];
+	int error;
+
+	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(proc_masked[0]);
+	     i++) {
+		snprintf(p, sizeof(p), "%s/%s", mnt, proc_masked[i]);
+		if ((error = mask(p)) != 0)
+			return ifail(e, error, "mask %s", p);
+	}
+	for (size_t i = 0;
+	     i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", mnt, proc_readonly[i]);
+		if (access(p, F_OK) == 0 && (error = bind_self(p, true)) != 0)
+			return ifail(e, error, "read-only %s", p);
+	}
+	snprintf(p, sizeof(p), "%s/sys/net", mnt);
+	if (netrw && (error = bind_self(p, false)) != 0)
+		return ifail(e, error, "%s", p);
+	return 0;
+}
+
+static int
+protect_sys(const char *mnt, struct ierr *e)
+{
+	char p[PATH_MAX + 64];
+	int error;
+
+	if ((error = remount_ro(mnt, true)) != 0)
+		return ifail(e, error, "read-only %s", mnt);
+	for (size_t i = 0; i < sizeof(sys_masked) / sizeof(sys_masked[0]);
+	     i++) {
+		snprintf(p, sizeof(p), "%s/%s", mnt, sys_masked[i]);
+		if ((error = mask(p)) != 0)
+			return ifail(e, error, "mask %s", p);
+	}
+	return 0;
+}
+
+/* Is the mount with this id what path reaches (not covered by another)? */
+static bool
+mount_visible(const char *path, unsigned long long id)
+{
+	struct statx stx;
+
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) !=
+	    0)
+		return false;
+	return (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == id;
+}
+
+static bool
+under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, "/") == 0)
+		return true;
+	return strncmp(path, root, n) == 0 && (path[n] == '\0' ||
+	                                        path[n] == '/');
+}
+
+/*
+ * Every proc and kernel file system of the tree the jail will see (root
+ * and below), as it stands after the jail's own mounts.  Without
+ * CAP_SYS_ADMIN nothing of this can be undone from inside, and a proc
+ * or sysfs that is not fully visible cannot be mounted afresh either.
+ */
+static int
+protect_mounts(const char *root, bool netrw, struct ierr *e)
+{
+	struct jail_strv mnts = {0}, types = {0};
+	char *line = NULL, mnt[PATH_MAX], fstype[64];
+	unsigned long long *ids = NULL, id, *nids;
+	size_t cap = 0, n = 0;
+	int error = 0;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return ifail(e, errno, "/proc/self/mountinfo");
+	while (getline(&line, &cap, fp) > 0) {
+		char *sep = strstr(line, " - ");
+
+		if (sep == NULL || sscanf(sep, " - %63s", fstype) != 1 ||
+		    sscanf(line, "%llu %*s %*s %*s %4095s", &id, mnt) != 2)
+			continue;
+		unvis_field(mnt);
+		if (!under(mnt, root))
+			continue;
+		if ((nids = realloc(ids, (n + 1) * sizeof(*ids))) == NULL ||
+		    jail_strv_add(&mnts, mnt) != 0 ||
+		    jail_strv_add(&types, fstype) != 0) {
+			if (nids != NULL)
+				ids = nids;
+			error = ifail(e, ENOMEM, "mountinfo");
+			break;
+		}
+		ids = nids;
+		ids[n++] = id;
+	}
+	free(line);
+	fclose(fp);
+	for (size_t i = 0; error == 0 && i < n; i++) {
+		bool kfs = false;
+
+		if (!mount_visible(mnts.v[i], ids[i]))
+			continue; /* covered: out of the jail's reach */
+		for (size_t k = 0; k < sizeof(kernel_fs) / sizeof(*kernel_fs);
+		     k++)
+			kfs = kfs || strcmp(types.v[i], kernel_fs[k]) == 0;
+		if (strcmp(types.v[i], "proc") == 0)
+			error = protect_proc(mnts.v[i], netrw, e);
+		else if (strcmp(types.v[i], "sysfs") == 0)
+			error = protect_sys(mnts.v[i], e);
+		else if (kfs && (error = remount_ro(mnts.v[i], true)) != 0)
+			error = ifail(e, error, "read-only %s", mnts.v[i]);
+	}
+	free(ids);
+	jail_strv_free(&mnts);
+	jail_strv_free(&types);
+	return error;
+}
+
 /* Make path the root of our mount namespace; the host's tree goes. */
 static int
 enter_root(const char *path, struct ierr *e)
@@ -470,6 +683,55 @@ enter_root(const char *path, struct ierr *e)
 	return 0;
 }
 
+/*
+ * A UTS namespace owned by a user namespace of its own, which a
+ * short-lived child makes for us to join.  The jail's root (euid 0, the
+ * owner, in the parent user namespace) holds CAP_SYS_ADMIN over that
+ * user namespace and so can set the jail's hostname (allow.set_hostname)
+ * without CAP_SYS_ADMIN over the machine; the user namespace owns
+ * nothing else, and jailed processes cannot enter it (no setns).
+ */
+static int
+uts_apart(void)
+{
+	int sync[2], pidfd, error = 0;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe2(sync, O_CLOEXEC) != 0)
+		return errno;
+	if ((pid = fork()) < 0) {
+		error = errno;
+		close(sync[0]);
+		close(sync[1]);
+		return error;
+	}
+	if (pid == 0) {
+		close(sync[0]);
+		c = unshare(CLONE_NEWUSER | CLONE_NEWUTS) == 0 ? 0 : (char)errno;
+		(void)write(sync[1], &c, 1);
+		for (;;)
+			pause(); /* until we are done with it */
+	}
+	close(sync[1]);
+	if (read(sync[0], &c, 1) != 1)
+		error = ECHILD;
+	else if (c != 0)
+		error = (unsigned char)c;
+	else if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		error = errno;
+	else {
+		if (setns(pidfd, CLONE_NEWUTS) != 0)
+			error = errno;
+		close(pidfd);
+	}
+	close(sync[0]);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return error;
+}
+
 /* init, before it reports ready: the namespaces and the mounts. */
 static int
 init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
@@ -477,16 +739,17 @@ init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 {
 	const struct jail_params *ps = &r->params;
 	const char *path = jail_pstr(ps, "path"), *s;
+	bool netrw = newnet && jail_psys(ps, "vnet", 2) == 1;
 	int flags = CLONE_NEWNS, error;
 
 	if (newnet)
 		flags |= CLONE_NEWNET;
-	if (newuts)
-		flags |= CLONE_NEWUTS;
 	if (newipc)
 		flags |= CLONE_NEWIPC;
 	if (unshare(flags) != 0)
 		return ifail(e, errno, "unshare");
+	if (newuts && (error = uts_apart()) != 0)
+		return ifail(e, error, "UTS namespace");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return ifail(e, errno, "mount --make-rprivate /");
 	drop_nsfs_mounts();
@@ -524,6 +787,8 @@ init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		            MS_NOSUID | MS_NODEV, "mode=755,size=64k");
 	}
 	if ((error = do_mounts(ps, path, e)) != 0)
+		return error;
+	if ((error = protect_mounts(path != NULL ? path : "/", netrw, e)) != 0)
 		return error;
 	if (path != NULL && strcmp(path, "/") != 0 &&
 	    (error = enter_root(path, e)) != 0)
@@ -664,6 +929,11 @@ init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		dprintf(readyfd, "err %s\n", e.msg);
 		_exit(1);
 	}
+	/*
+	 * init keeps every capability: no jailed process may trace it or
+	 * open its descriptors (its proc mount above all).
+	 */
+	prctl(PR_SET_DUMPABLE, 0);
 	dprintf(readyfd, "ok\n");
 	close(readyfd);
 	init_loop(procfd);

@@ -66,6 +66,10 @@ check_params(const struct jail_target *t)
 			           warns.v[i]);
 	}
 	jail_strv_free(&warns);
+	if (error == 0 && jail_mount_allowed(&t->ps))
+		jail_warnx(JN(t), "allow.mount: the jail's root keeps "
+		                  "CAP_SYS_ADMIN, which Linux does not confine "
+		                  "to the jail");
 	return error;
 }
 

@@ -378,6 +378,49 @@ is_int(const char *v)
 	return ep != v && *ep == '\0';
 }
 
+/* A value as the jailsys and boolean types read it, for comparing. */
+static long
+norm_val(enum jail_ptype type, const char *v, bool neg)
+{
+	long n;
+
+	if (type == JP_BOOL) {
+		n = v == NULL || strcasecmp(v, "true") == 0 ||
+		    (strcasecmp(v, "false") != 0 && strtol(v, NULL, 10) != 0);
+		return neg ? !n : n;
+	}
+	if (type == JP_JAILSYS) {
+		if (v == NULL || strcasecmp(v, "new") == 0)
+			return 1;
+		if (strcasecmp(v, "disable") == 0)
+			return 0;
+		if (strcasecmp(v, "inherit") == 0)
+			return 2;
+	}
+	return v != NULL ? strtol(v, NULL, 10) : 0;
+}
+
+/*
+ * Does a parameter Linux ignores ask for what Linux gives anyway (its
+ * FreeBSD default)?  Then it deserves no warning: `jls -s' output fed
+ * back to jail(8) names every parameter.
+ */
+static bool
+at_default(const struct jail_pdesc *pd, const char *v, bool neg)
+{
+	const char *dflt = pd->dflt != NULL ? pd->dflt : "";
+
+	switch (pd->type) {
+	case JP_BOOL:
+	case JP_JAILSYS:
+	case JP_INT:
+		return norm_val(pd->type, v, neg) ==
+		       norm_val(pd->type, dflt, false);
+	default:
+		return v != NULL && strcmp(v, dflt) == 0;
+	}
+}
+
 static int
 check_one(const struct jail_param *p, struct jail_diag *d,
           struct jail_strv *warns)
@@ -444,7 +487,7 @@ check_one(const struct jail_param *p, struct jail_diag *d,
 	default:
 		break;
 	}
-	if (pd->support == JS_NONE && warns != NULL)
+	if (pd->support == JS_NONE && warns != NULL && !at_default(pd, v, neg))
 		jail_strv_add(warns, p->name);
 	return 0;
 }
@@ -458,6 +501,16 @@ jail_params_check(const struct jail_params *ps, struct jail_diag *d,
 	for (size_t i = 0; i < ps->n; i++)
 		if (check_one(&ps->v[i], d, warns) != 0)
 			error = EINVAL;
+	/* with allow.mount, enforce_statfs below 2 lets the jail mount */
+	if (warns != NULL && jail_mount_allowed(ps))
+		for (size_t i = 0; i < warns->n; i++)
+			if (strcmp(warns->v[i], "enforce_statfs") == 0) {
+				free(warns->v[i]);
+				memmove(&warns->v[i], &warns->v[i + 1],
+				        (warns->n - i) * sizeof(char *));
+				warns->n--;
+				break;
+			}
 	return error;
 }
 
