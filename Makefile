@@ -82,19 +82,22 @@ $(B)/nghook: $(NGHOOK_OBJ) $(LIBNG_A)
 $(JAIL_A): $(JAIL_OBJ)
 	$(AR) rcs $@ $^
 
+# The jail tools speak route netlink through libmnl.
+JAIL_LIBS = -lmnl
+
 $(B)/jail: $(B)/src/jail/jail_main.o $(JAIL_A)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
 $(B)/jexec: $(B)/src/jail/jexec_main.o $(JAIL_A)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
 $(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
 # Unit tests link the engine and, when it exists, the jail library.
 $(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(CORE_A) $(if $(JAIL_SRC),$(JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS)
 
 # The same unit tests built with AddressSanitizer and UBSan; make check
 # runs both builds.
@@ -117,7 +120,7 @@ $(SAN_JAIL_A): $(JAIL_SRC:%.c=$(SAN)/%.o)
 
 $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h $(SAN_CORE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_CORE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A)) $(CORE_LIBS)
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_CORE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS)
 
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
@@ -166,7 +169,7 @@ $(FUZZ)/libjail.a: $(JAIL_SRC:%.c=$(FUZZ)/%.o)
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -pthread \
 	    $(CPPFLAGS) -Itests/fuzz -Isrc/jail -MMD -MP -o $@ $< $(FUZZ_LIBS) \
-	    $(CORE_LIBS) -ledit $(FUZZ_LD_$*)
+	    $(CORE_LIBS) $(JAIL_LIBS) -ledit $(FUZZ_LD_$*)
 
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run

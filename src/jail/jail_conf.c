@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jail.h"
 
 #define JAIL_INCLUDE_MAX 32
 #define JAIL_CONF_MAXSIZE (16u << 20) /* bytes a file may hold; /dev/zero... */
+#define JAIL_VALUE_MAX (1u << 20)     /* bytes a value may expand to */
 
 /* A $variable reference at byte pos of a string. */
 struct jail_ref {
@@ -33,12 +35,20 @@ struct jail_str {
 	size_t nrefs;
 };
 
+/* Where a statement was written, for messages. */
+struct jail_where {
+	const char *file; /* as messages name it; owned by the jail_conf */
+	int line;
+	bool shown; /* the file is readable by anyone: its text may be echoed */
+};
+
 struct jail_stmt {
 	char *name;
 	bool var;    /* $name = ...; */
 	bool append; /* += */
 	struct jail_str *vals;
 	size_t nvals;
+	struct jail_where at;
 };
 
 struct jail_block {
@@ -50,8 +60,12 @@ struct jail_block {
 
 struct jail_conf {
 	struct jail_block *blocks; /* in file order, wildcards included */
-	size_t nblocks;
+	size_t nblocks, capblocks;
 	ssize_t global; /* the "*" block of top-level statements, or -1 */
+	struct jail_strv files; /* the names jail_where points into */
+	/* indexes into blocks, made once loaded: O(1) per jail, not O(n) */
+	size_t *real, nreal;
+	size_t *wild, nwild;
 };
 
 /* --- strings ------------------------------------------------------------ */
@@ -133,6 +147,7 @@ enum tok {
 
 struct lexer {
 	const char *file;   /* as messages name it */
+	bool shown;         /* its text may be echoed in messages */
 	char dir[PATH_MAX]; /* where relative .includes are found */
 	char *buf;
 	size_t len, pos;
@@ -430,12 +445,16 @@ lx_next(struct lexer *lx)
 static int
 conf_add_block(struct jail_conf *conf, const char *name, size_t *idxp)
 {
-	struct jail_block *nb;
+	struct jail_block *nb = conf->blocks;
 
-	nb = realloc(conf->blocks, (conf->nblocks + 1) * sizeof(*nb));
-	if (nb == NULL)
-		return ENOMEM;
-	conf->blocks = nb;
+	if (conf->nblocks == conf->capblocks) {
+		size_t cap = conf->capblocks == 0 ? 16 : conf->capblocks * 2;
+
+		if ((nb = realloc(conf->blocks, cap * sizeof(*nb))) == NULL)
+			return ENOMEM;
+		conf->blocks = nb;
+		conf->capblocks = cap;
+	}
 	memset(&nb[conf->nblocks], 0, sizeof(*nb));
 	if ((nb[conf->nblocks].name = strdup(name)) == NULL)
 		return ENOMEM;
@@ -490,9 +509,13 @@ syntax_error(struct lexer *lx)
 		/* after a lexer error, the EOF says nothing new */
 		if (*lx->nerr == 0)
 			jail_diag_add(lx->d, "%s: unexpected EOF", lx->file);
-	} else
+	} else if (lx->shown)
 		jail_diag_add(lx->d, "%s line %d: %s: syntax error", lx->file,
 		              lx->tokline, lx->text);
+	else
+		/* not everyone may read the file: its text stays in it */
+		jail_diag_add(lx->d, "%s line %d: syntax error", lx->file,
+		              lx->tokline);
 	return EINVAL;
 }
 
@@ -516,7 +539,9 @@ do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
 			return EINVAL;
 		}
 		if (lx->depth >= JAIL_INCLUDE_MAX) {
-			jail_diag_add(lx->d, "maximum include depth exceeded");
+			jail_diag_add(lx->d,
+			              "%s line %d: maximum include depth exceeded",
+			              lx->file, lx->tokline);
 			return EINVAL;
 		}
 		if (v[0] == '/' || lx->dir[0] == '\0')
@@ -601,6 +626,9 @@ parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closing)
 			str_free(&name);
 			return ENOMEM;
 		}
+		st->at.file = lx->file;
+		st->at.line = lx->tokline;
+		st->at.shown = lx->shown;
 		if (name.nrefs == 1 && name.len == 0) {
 			st->var = true;
 			st->name = strdup(name.refs[0].name);
@@ -684,16 +712,25 @@ parse_file(struct jail_conf *conf, const char *path, const char *shown,
 {
 	struct lexer lx;
 	char tmp[PATH_MAX];
+	struct stat st;
 	FILE *fp;
 	int error;
 
 	memset(&lx, 0, sizeof(lx));
+	lx.shown = true;
 	if (strcmp(path, "-") == 0) {
 		fp = stdin;
 	} else if ((fp = fopen(path, "re")) == NULL) {
 		error = errno;
 		jail_diag_add(d, "%s: %s", shown, strerror(error));
 		return error;
+	} else if (fstat(fileno(fp), &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			fclose(fp);
+			jail_diag_add(d, "%s: %s", shown, strerror(EISDIR));
+			return EISDIR;
+		}
+		lx.shown = (st.st_mode & S_IROTH) != 0;
 	}
 	error = read_all(fp, &lx.buf, &lx.len);
 	if (fp != stdin)
@@ -702,7 +739,11 @@ parse_file(struct jail_conf *conf, const char *path, const char *shown,
 		jail_diag_add(d, "%s: %s", shown, strerror(error));
 		return error;
 	}
-	lx.file = shown;
+	if (jail_strv_add(&conf->files, shown) != 0) {
+		free(lx.buf);
+		return ENOMEM;
+	}
+	lx.file = conf->files.v[conf->files.n - 1];
 	if (fp != stdin) {
 		snprintf(tmp, sizeof(tmp), "%s", path);
 		snprintf(lx.dir, sizeof(lx.dir), "%s", dirname(tmp));
@@ -730,7 +771,29 @@ jail_conf_free(struct jail_conf *conf)
 		free(conf->blocks[i].name);
 	}
 	free(conf->blocks);
+	free(conf->real);
+	free(conf->wild);
+	jail_strv_free(&conf->files);
 	free(conf);
+}
+
+/* The real and the wildcard blocks, each in file order. */
+static int
+conf_index(struct jail_conf *conf)
+{
+	if (conf->nblocks == 0)
+		return 0;
+	conf->real = calloc(conf->nblocks, sizeof(*conf->real));
+	conf->wild = calloc(conf->nblocks, sizeof(*conf->wild));
+	if (conf->real == NULL || conf->wild == NULL)
+		return ENOMEM;
+	for (size_t b = 0; b < conf->nblocks; b++) {
+		if (conf->blocks[b].wild)
+			conf->wild[conf->nwild++] = b;
+		else
+			conf->real[conf->nreal++] = b;
+	}
+	return 0;
 }
 
 int
@@ -747,9 +810,13 @@ jail_conf_load(const char *path, struct jail_conf **confp, struct jail_diag *d)
 	                   -1, NULL, 0, d, &nerr);
 	if (error == 0 && nerr > 0)
 		error = EINVAL;
+	if (error == 0)
+		error = conf_index(conf);
 	if (error != 0) {
 		jail_conf_free(conf);
-		return error == ENOENT ? ENOENT : EINVAL;
+		return error == ENOENT ? ENOENT
+		       : error == ENOMEM ? ENOMEM
+		                         : EINVAL;
 	}
 	*confp = conf;
 	return 0;
@@ -801,21 +868,13 @@ jail_wild_match(const char *name, const char *pat)
 size_t
 jail_conf_njails(const struct jail_conf *conf)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < conf->nblocks; i++)
-		if (!conf->blocks[i].wild)
-			n++;
-	return n;
+	return conf->nreal;
 }
 
 static ssize_t
 real_block(const struct jail_conf *conf, size_t i)
 {
-	for (size_t b = 0; b < conf->nblocks; b++)
-		if (!conf->blocks[b].wild && i-- == 0)
-			return (ssize_t)b;
-	return -1;
+	return i < conf->nreal ? (ssize_t)conf->real[i] : -1;
 }
 
 const char *
@@ -850,6 +909,7 @@ struct cparam {
 	size_t nvals;
 	int state;
 	struct jail_strv out;
+	struct jail_where at; /* the statement that last set it */
 };
 
 struct cjail {
@@ -901,11 +961,15 @@ cj_find(struct cjail *cj, const char *name, bool exact)
 
 static int
 cj_apply(struct cjail *cj, const char *name, bool var, bool append,
-         const struct jail_str *vals, size_t nvals, bool immutable)
+         const struct jail_str *vals, size_t nvals, bool immutable,
+         const struct jail_where *at)
 {
+	static const struct jail_where nowhere = {NULL, 0, true};
 	struct cparam *cp, *nv;
 	char *nn;
 
+	if (at == NULL)
+		at = &nowhere;
 	if ((cp = cj_find(cj, name, false)) != NULL) {
 		if (cp->var != var) {
 			jail_diag_add(
@@ -931,6 +995,7 @@ cj_apply(struct cjail *cj, const char *name, bool var, bool append,
 		}
 		if (!append || nvals == 0)
 			cparam_clear_vals(cp);
+		cp->at = *at;
 		return cparam_add_vals(cp, vals, nvals);
 	}
 	if (var && jail_pdesc(name, NULL) != NULL) {
@@ -952,6 +1017,7 @@ cj_apply(struct cjail *cj, const char *name, bool var, bool append,
 	cj->n++;
 	cp->var = var;
 	cp->immutable = immutable;
+	cp->at = *at;
 	return cparam_add_vals(cp, vals, nvals);
 }
 
@@ -964,7 +1030,7 @@ cj_apply_block(struct cjail *cj, const struct jail_block *b)
 		const struct jail_stmt *st = &b->stmts[i];
 
 		error = cj_apply(cj, st->name, st->var, st->append, st->vals,
-		                 st->nvals, false);
+		                 st->nvals, false, &st->at);
 		if (error != 0)
 			return error;
 	}
@@ -977,7 +1043,7 @@ cj_resolve(struct cjail *cj, struct cparam *cp)
 {
 	struct cparam *ref;
 	struct jail_str *s;
-	size_t i, k;
+	size_t i, k, total = 0; /* cp's values so far, comma-joined */
 	int error;
 
 	if (cp->state == CP_DONE || cp->state == CP_BAD)
@@ -1022,20 +1088,44 @@ cj_resolve(struct cjail *cj, struct cparam *cp)
 			fwrite(s->s + from, 1, s->refs[k].pos - from, mf);
 			from = s->refs[k].pos;
 			if (whole) {
-				for (size_t m = 0; m + 1 < ref->out.n; m++)
+				for (size_t m = 0; m + 1 < ref->out.n; m++) {
+					total += (cp->out.n > 0) +
+					         strlen(ref->out.v[m]);
+					if (total > JAIL_VALUE_MAX)
+						goto toolong;
 					jail_strv_add(&cp->out, ref->out.v[m]);
+				}
 			}
+			if (total + (cp->out.n > 0) + (size_t)ftell(mf) +
+			        strlen(ref->out.v[ref->out.n - 1]) >
+			    JAIL_VALUE_MAX)
+				goto toolong;
 			fputs(ref->out.v[ref->out.n - 1], mf);
 		}
 		fwrite(s->s + from, 1, s->len - from, mf);
 		fclose(mf);
+		mf = NULL;
+		total += (cp->out.n > 0) + tlen;
+		if (total > JAIL_VALUE_MAX)
+			goto toolong;
 		error = jail_strv_addn(&cp->out, text, tlen);
 		free(text);
 		if (error != 0)
 			return error;
 		continue;
+	toolong:
+		if (cp->at.file != NULL)
+			jail_diag_add(cj->d,
+			              "%s: %s line %d: %s: value longer than "
+			              "%u bytes",
+			              cj->jname, cp->at.file, cp->at.line,
+			              cp->name, JAIL_VALUE_MAX);
+		else
+			jail_diag_add(cj->d, "%s: %s: value longer than %u bytes",
+			              cj->jname, cp->name, JAIL_VALUE_MAX);
 	bad:
-		fclose(mf);
+		if (mf != NULL)
+			fclose(mf);
 		free(text);
 		cp->state = CP_BAD;
 		cj->failed = true;
@@ -1061,16 +1151,17 @@ jail_conf_params(const struct jail_conf *conf, size_t i, struct jail_params *ps,
 	cj.jname = conf->blocks[self].name;
 	nm.s = conf->blocks[self].name;
 	nm.len = strlen(nm.s);
-	if ((error = cj_apply(&cj, "name", false, false, &nm, 1, true)) != 0)
+	if ((error = cj_apply(&cj, "name", false, false, &nm, 1, true,
+	                      NULL)) != 0)
 		goto out;
 	if (jail_is_number(nm.s) &&
-	    (error = cj_apply(&cj, "jid", false, false, &nm, 1, true)) != 0)
+	    (error = cj_apply(&cj, "jid", false, false, &nm, 1, true, NULL)) !=
+	        0)
 		goto out;
-	for (size_t b = 0; b < conf->nblocks && error == 0; b++) {
+	for (size_t w = 0; w < conf->nwild && error == 0; w++) {
+		size_t b = conf->wild[w];
 		const struct jail_block *wb = &conf->blocks[b];
 
-		if (!wb->wild)
-			continue;
 		if ((ssize_t)b > self && !did_self) {
 			error = cj_apply_block(&cj, &conf->blocks[self]);
 			did_self = true;
@@ -1108,4 +1199,45 @@ out:
 	if (error == 0 && cj.failed)
 		error = EINVAL;
 	return error;
+}
+
+/*
+ * The statement that gave jail i its parameter name (the last one in
+ * the order jail_conf_params() merges), for messages: "file line n".
+ * shown: the file is readable by anyone, so its text may be echoed.
+ */
+bool
+jail_conf_where(const struct jail_conf *conf, size_t i, const char *name,
+                char *buf, size_t size, bool *shown)
+{
+	const struct jail_where *at = NULL;
+	ssize_t self = real_block(conf, i);
+	bool did_self = false;
+
+	if (self < 0)
+		return false;
+	for (size_t w = 0;;) {
+		const struct jail_block *b;
+
+		if (!did_self &&
+		    (w == conf->nwild || (ssize_t)conf->wild[w] > self)) {
+			did_self = true;
+			b = &conf->blocks[self];
+		} else if (w < conf->nwild) {
+			b = &conf->blocks[conf->wild[w++]];
+			if (!jail_wild_match(conf->blocks[self].name, b->name))
+				continue;
+		} else {
+			break;
+		}
+		for (size_t k = 0; k < b->nstmts; k++)
+			if (!b->stmts[k].var &&
+			    jail_pname_equal(b->stmts[k].name, name))
+				at = &b->stmts[k].at;
+	}
+	if (at == NULL || at->file == NULL)
+		return false;
+	snprintf(buf, size, "%s line %d", at->file, at->line);
+	*shown = at->shown;
+	return true;
 }

@@ -98,6 +98,8 @@ conf_target(struct cli *c, struct targets *ts, size_t i, bool wild)
 	t = add_target(ts, jail_conf_name(c->conf, i), true, wild);
 	if (t == NULL)
 		return NULL;
+	t->conf = c->conf;
+	t->conf_index = i;
 	if (jail_conf_params(c->conf, i, &t->ps, &d) != 0)
 		t->failed = true;
 	jail_diag_print(&d, stderr);
@@ -110,17 +112,31 @@ static int
 print_conf(struct cli *c)
 {
 	struct targets ts = {0};
+	int rc = 0;
 
+	/* a write per jail is most of the time for many jails; messages
+	 * still come in order, as jail_warnx() flushes stdout first */
+	setvbuf(stdout, NULL, _IOFBF, 0);
 	if (load_conf(c) != 0)
 		return 1;
 	for (size_t i = 0; i < jail_conf_njails(c->conf); i++) {
 		struct jail_target *t = conf_target(c, &ts, i, true);
 
-		if (t != NULL)
-			jail_params_print(stdout, &t->ps, c->esep);
+		if (t == NULL) {
+			jail_warnx(NULL, "%s", strerror(ENOMEM));
+			rc = 1;
+			break;
+		}
+		jail_params_print(stdout, &t->ps, c->esep);
+		/* what was printed is what could be worked out: say so */
+		if (t->failed)
+			rc = 1;
+		/* one at a time: 300,000 jails need not be held at once */
+		free_targets(&ts);
+		memset(&ts, 0, sizeof(ts));
 	}
 	free_targets(&ts);
-	return 0;
+	return rc;
 }
 
 /* Parameters from the command line: name=value, or a bare name. */
@@ -511,6 +527,9 @@ config_form(struct cli *c, int argc, char **argv)
 	struct targets ts = {0};
 	int rc = 0;
 
+	/* a write per jail is most of the time for many jails; messages
+	 * still come in order, as jail_warnx() flushes stdout first */
+	setvbuf(stdout, NULL, _IOFBF, 0);
 	if (load_conf(c) != 0)
 		return 1;
 	if (argc == 0) {

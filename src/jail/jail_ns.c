@@ -1059,7 +1059,8 @@ static int
 teardown(struct jail_rec *r, int homefd, int netfd)
 {
 	char path[PATH_MAX];
-	int nl = -1, ownfd = -1, home = homefd, error = 0, e, idx;
+	struct jail_nl *nl = NULL;
+	int ownfd = -1, home = homefd, error = 0, e, idx;
 
 	if (r->own_net && netfd < 0) {
 		netns_path(r, path, sizeof(path));
@@ -1081,9 +1082,9 @@ teardown(struct jail_rec *r, int homefd, int netfd)
 				           "they return to this one");
 		}
 		if (r->nifaces > 0 && (error = jail_nl_open(netfd, &nl)) != 0)
-			nl = -1;
+			nl = NULL;
 	}
-	for (size_t i = 0; i < r->nifaces && nl >= 0; i++) {
+	for (size_t i = 0; i < r->nifaces && nl != NULL; i++) {
 		struct jail_iface *f = &r->ifaces[i];
 
 		/* by its name; failing that (renamed inside), by its index */
@@ -1096,8 +1097,7 @@ teardown(struct jail_rec *r, int homefd, int netfd)
 				error = e;
 		}
 	}
-	if (nl >= 0)
-		close(nl);
+	jail_nl_close(nl);
 	if (r->own_net)
 		unbind_netns(r, netfd);
 	if (home >= 0 && home != homefd)

@@ -37,11 +37,31 @@ jail_op_lookup(const char *key, struct jail_rec *r)
 	return ENOENT;
 }
 
+#define UNKNOWN_PARAM "unknown parameter: "
+
+/* The messages; an unknown parameter of a config jail with file:line. */
 static void
 print_diag(const struct jail_target *t, struct jail_diag *d)
 {
-	for (size_t i = 0; i < d->n; i++)
-		jail_warnx(JN(t), "%s", d->msgs[i]);
+	char where[PATH_MAX + 32];
+	size_t n = strlen(UNKNOWN_PARAM);
+	bool shown;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const char *m = d->msgs[i];
+
+		if (t->conf != NULL && strncmp(m, UNKNOWN_PARAM, n) == 0 &&
+		    jail_conf_where(t->conf, t->conf_index, m + n, where,
+		                    sizeof(where), &shown)) {
+			if (shown)
+				jail_warnx(JN(t), "%s: %s", where, m);
+			else
+				jail_warnx(JN(t), "%s: unknown parameter",
+				           where);
+		} else {
+			jail_warnx(JN(t), "%s", m);
+		}
+	}
 	jail_diag_free(d);
 }
 
@@ -124,6 +144,19 @@ has_addrs(const struct jail_params *ps)
 	return false;
 }
 
+/*
+ * Control characters in a name: a newline shows up as two entries in
+ * `ip netns list' and forges lines in every listing.
+ */
+static bool
+name_unprintable(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
 /* Checks FreeBSD's kernel makes at jail_set(), and ours for Linux. */
 static int
 check_create(struct jail_target *t, int *jidp)
@@ -153,6 +186,16 @@ check_create(struct jail_target *t, int *jidp)
 			return EINVAL;
 		}
 		*jidp = atoi(name);
+	}
+	if (name != NULL && name_unprintable(name)) {
+		/* not echoed: a newline would forge a second message */
+		jail_warnx(NULL, "name: control characters are not allowed");
+		return EINVAL;
+	}
+	if (name != NULL && *name == '-') {
+		jail_warnx(JN(t), "invalid jail name \"%s\": it cannot start "
+		                  "with '-'", name);
+		return EINVAL;
 	}
 	if (name != NULL &&
 	    (*name == '\0' || *name == '.' || strchr(name, '/') != NULL ||
@@ -349,7 +392,8 @@ static int
 move_ifaces(struct jail_target *t, struct jail_rec *r)
 {
 	struct jail_param *p = jail_params_find(&t->ps, "vnet.interface");
-	int netfd = -1, nl = -1, inl = -1, lock, error = 0, idx, inner;
+	struct jail_nl *nl = NULL, *inl = NULL;
+	int netfd = -1, lock, error = 0, idx, inner;
 
 	if (p == NULL || p->vals.n == 0)
 		return 0;
@@ -379,10 +423,44 @@ move_ifaces(struct jail_target *t, struct jail_rec *r)
 			           r->name, strerror(error));
 	}
 out:
-	if (inl >= 0)
-		close(inl);
-	if (nl >= 0)
-		close(nl);
+	jail_nl_close(inl);
+	jail_nl_close(nl);
+	if (netfd >= 0)
+		close(netfd);
+	return error;
+}
+
+/*
+ * Are the interfaces moved in still there?  A TAP whose daemon died
+ * (ngd killed during exec.start) vanishes with it, and a jail without
+ * its interface must not come up as if all went well.
+ */
+static int
+check_ifaces(struct jail_target *t, struct jail_rec *r)
+{
+	struct jail_nl *nl = NULL;
+	int netfd = -1, error = 0;
+
+	if (r->nifaces == 0)
+		return 0;
+	if ((error = open_netns(r, &netfd)) != 0 ||
+	    (error = jail_nl_open(netfd, &nl)) != 0) {
+		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
+		goto out;
+	}
+	for (size_t i = 0; i < r->nifaces && error == 0; i++) {
+		error = jail_nl_link(nl, r->ifaces[i].inner_index);
+		if (error == ENODEV)
+			jail_warnx(JN(t),
+			           "vnet.interface %s: gone from the jail (its "
+			           "device was destroyed)",
+			           r->ifaces[i].name);
+		else if (error != 0)
+			jail_warnx(JN(t), "vnet.interface %s: %s",
+			           r->ifaces[i].name, strerror(error));
+	}
+out:
+	jail_nl_close(nl);
 	if (netfd >= 0)
 		close(netfd);
 	return error;
@@ -395,7 +473,8 @@ add_addrs(struct jail_target *t, struct jail_rec *r)
 	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
 	const char *dflt = jail_pstr(&t->ps, "interface");
 	struct jail_addr a;
-	int netfd = -1, nl = -1, error = 0, idx;
+	struct jail_nl *nl = NULL;
+	int netfd = -1, error = 0, idx;
 
 	if (!has_addrs(&t->ps))
 		return 0;
@@ -429,8 +508,7 @@ add_addrs(struct jail_target *t, struct jail_rec *r)
 		}
 	}
 out:
-	if (nl >= 0)
-		close(nl);
+	jail_nl_close(nl);
 	if (netfd >= 0)
 		close(netfd);
 	return error;
@@ -527,6 +605,8 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 		error = add_addrs(t, &r);
 	if (error == 0)
 		error = jail_run_list(&ctx, "exec.start", true);
+	if (error == 0)
+		error = check_ifaces(t, &r);
 	if (error == 0 && (cmd = jail_params_find(&t->ps, "command")) != NULL) {
 		if (t->argv_command)
 			error = jail_run_argv(&ctx, cmd->vals.v, true);
