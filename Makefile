@@ -200,7 +200,8 @@ bench: all $(B)/graph_bench
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCDIR)/netgraph $(DESTDIR)$(PCDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man3
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man3
 	install -m 755 $(B)/ngd $(DESTDIR)$(SBINDIR)/ngd
 	install -m 755 $(B)/ngctl $(DESTDIR)$(SBINDIR)/ngctl
 	for p in nghook jail jexec jls; do [ -x $(B)/$$p ] || continue; \
@@ -212,7 +213,7 @@ install: all
 	install -m 644 include/netgraph/*.h $(DESTDIR)$(INCDIR)/netgraph/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(INCDIR)|g' netgraph.pc.in > $(DESTDIR)$(PCDIR)/netgraph.pc
-	for m in man/*.[348]; do [ -e "$$m" ] || continue; \
+	for m in man/*.[3458]; do [ -e "$$m" ] || continue; \
 	    s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	if [ -z "$(DESTDIR)" ]; then ldconfig; fi
 
