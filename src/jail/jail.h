@@ -282,6 +282,9 @@ int jail_enter(const struct jail_rec *r, int pidfd);
 int jail_confine(const struct jail_params *ps, bool vnet);
 /* allow.mount in force: FreeBSD also wants enforce_statfs below 2. */
 bool jail_mount_allowed(const struct jail_params *ps);
+/* Is this process in a jail (where jails cannot be made)? */
+bool jail_inside(void);
+#define JAIL_INSIDE_MARK ".inside" /* in a jail's own /run/jail */
 
 /* --- create, remove, modify one jail (jail_ops.c) ----------------------- */
 

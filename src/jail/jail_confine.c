@@ -167,6 +167,19 @@ drop_caps(const struct jail_params *ps, bool vnet)
 	return syscall(SYS_capset, &h, d) == 0 ? 0 : errno;
 }
 
+/*
+ * Are we in a jail?  Its init leaves a mark in the /run/jail of the
+ * jails that share the host's tree; in any jail, root's bounding set
+ * lacks CAP_SYS_ADMIN (unless allow.mount made it a trusted jail).
+ */
+bool
+jail_inside(void)
+{
+	if (access(JAIL_RUNDIR "/" JAIL_INSIDE_MARK, F_OK) == 0)
+		return true;
+	return getuid() == 0 && prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) == 0;
+}
+
 /* --- system calls no capability guards ----------------------------------- */
 
 /* The calls the filter knows, by what they do. */

@@ -782,6 +782,9 @@ init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		}
 		(void)mount("jail", JAIL_RUNDIR, "tmpfs", MS_NOSUID | MS_NODEV,
 		            "mode=755,size=64k");
+		/* jail(8) run inside knows where it is (jail_inside()) */
+		close(open(JAIL_RUNDIR "/" JAIL_INSIDE_MARK,
+		           O_WRONLY | O_CREAT | O_CLOEXEC, 0444));
 		(void)mkdir(JAIL_NETNSDIR, 0755);
 		(void)mount("jail", JAIL_NETNSDIR, "tmpfs",
 		            MS_NOSUID | MS_NODEV, "mode=755,size=64k");

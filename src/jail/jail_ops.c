@@ -23,6 +23,9 @@
 #include "jail.h"
 
 #define JN(t) ((t)->named ? (t)->name : NULL)
+#define JAIL_NO_CHILDREN                                                       \
+	"prison limit exceeded (children.max: jails inside jails are not "     \
+	"supported on Linux)"
 
 int
 jail_op_lookup(const char *key, struct jail_rec *r)
@@ -213,11 +216,10 @@ check_create(struct jail_target *t, int *jidp)
 			jail_warnx(JN(t), "jail \"%s\" not found", parent);
 			return EINVAL;
 		}
-		jail_warnx(
-		    JN(t), "%s",
-		    jail_pint(&pr.params, "children.max", 0) == 0
-		        ? "prison limit exceeded"
-		        : "jails inside jails are not supported on Linux yet");
+		jail_warnx(JN(t), "%s", jail_pint(&pr.params, "children.max",
+		                                  0) == 0
+		                            ? "prison limit exceeded"
+		                            : JAIL_NO_CHILDREN);
 		jail_rec_free(&pr);
 		return EINVAL;
 	}
@@ -418,9 +420,16 @@ move_ifaces(struct jail_target *t, struct jail_rec *r)
 			error = jail_rec_write(r);
 		}
 		jail_unlock(lock);
-		if (error != 0)
-			jail_warnx(JN(t), "ip link set %s netns %s: %s", ifn,
-			           r->name, strerror(error));
+		if (error != 0) {
+			/*
+			 * The cause as ip(8) would say it, then jail(8)'s own
+			 * "<command>: failed" that scripts match (case 52).
+			 */
+			jail_warnx(JN(t), "vnet.interface %s: %s", ifn,
+			           strerror(error));
+			jail_warnx(JN(t), "ip link set %s netns %s: failed", ifn,
+			           r->name);
+		}
 	}
 out:
 	jail_nl_close(inl);
@@ -573,6 +582,14 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	const char *key;
 	int jid, error;
 
+	if (jail_inside()) {
+		/*
+		 * Making namespaces takes CAP_SYS_ADMIN, which jailed root
+		 * has not (jail(8), "Jailed root"): say why before trying.
+		 */
+		jail_warnx(JN(t), JAIL_NO_CHILDREN);
+		return EPERM;
+	}
 	if (t->failed || check_params(t) != 0 || check_create(t, &jid) != 0)
 		return EINVAL;
 	key = jail_pstr(&t->ps, "name");

@@ -209,10 +209,22 @@ expect_rc "42 remove" 0 jail -r v2
 expect_rc "42 back on the host" 0 quiet ip link show vx0
 ip link del vx0
 
-# 44, 48: jails inside jails are not made here
+# 44, 48: jails inside jails are refused up front, naming children.max
+# (making namespaces takes CAP_SYS_ADMIN, which jailed root has not)
 jail -c name=p persist
 out "44 nested, parent without children.max" 1 "" "jail: prison limit exceeded" \
     jail -c name=p.c persist
+out "44 nested from inside the jail" 1 "" \
+    "jail: prison limit exceeded (children.max: jails inside jails are not supported on Linux)" \
+    jexec p jail -c name=c persist
+jail -c name=pc persist children.max=1 2>/dev/null
+out "44 nested under children.max=1, from inside" 1 "" \
+    "jail: prison limit exceeded (children.max: jails inside jails are not supported on Linux)" \
+    jexec pc jail -c name=c persist
+out "44 nested under children.max=1, from the host" 1 "" \
+    "jail: prison limit exceeded (children.max: jails inside jails are not supported on Linux)" \
+    jail -c name=pc.c persist
+expect "44 nothing was made" "p pc" "$(jls -N -n name | cut -d= -f2 | grep -x 'p\|pc\|p.c\|pc.c\|c' | tr '\n' ' ' | sed 's/ $//')"
 out "48 nested, no parent" 1 "" 'jail: jail "a" not found' jail -c name=a.b persist
 
 # 46, 47, 49
