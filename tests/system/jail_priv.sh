@@ -57,6 +57,13 @@ expect_rc "addresses are configurable in a vnet jail" 0 \
 expect_rc "but not in a jail without vnet" 2 \
     quiet jexec n ip addr add 198.51.100.7/32 dev lo
 
+# The jail's own graph: its ngd (started by its ngctl) names its own
+# interfaces with no CAP_SYS_ADMIN (no setns into its own namespace).
+jexec v env -u NGCTL_NO_AUTOSTART ngctl mkpeer eiface e ether
+expect_rc "the jail's ngd renames its interface" 0 jexec v ngctl name ngeth0: inner
+expect "and the interface follows" "inner" \
+    "$(jexec v ip -o link show | awk -F': ' '$2 == "inner" { print $2 }')"
+
 # --- capabilities -------------------------------------------------------------
 for c in SYS_ADMIN:21 SYS_PTRACE:19 SYS_MODULE:16 BPF:39 PERFMON:38 \
     MKNOD:27 SYS_RAWIO:17 DAC_READ_SEARCH:2 SYS_BOOT:22 NET_ADMIN:12; do
