@@ -587,8 +587,9 @@ mount_visible(const char *path, unsigned long long id)
 {
 	struct statx stx;
 
-	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) !=
-	    0)
+	/* no automount: an autofs point stays as it is */
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+	          STATX_MNT_ID, &stx) != 0)
 		return false;
 	return (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == id;
 }
