@@ -94,7 +94,7 @@ jail_mount_allowed(const struct jail_params *ps)
 }
 
 static bool
-cap_granted(const struct jail_params *ps, int cap, bool vnet)
+jail_cap_granted(const struct jail_params *ps, int cap, bool vnet)
 {
 	for (size_t i = 0; i < sizeof(jail_caps) / sizeof(jail_caps[0]); i++) {
 		if (jail_caps[i].cap != cap)
@@ -124,7 +124,7 @@ cap_granted(const struct jail_params *ps, int cap, bool vnet)
 }
 
 static int
-cap_last(void)
+jail_cap_last(void)
 {
 	char buf[16] = {0};
 	FILE *fp;
@@ -140,11 +140,11 @@ cap_last(void)
 }
 
 static int
-drop_caps(const struct jail_params *ps, bool vnet)
+jail_drop_caps(const struct jail_params *ps, bool vnet)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2];
-	int last = cap_last();
+	int last = jail_cap_last();
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
 	    errno != EINVAL)
@@ -154,7 +154,7 @@ drop_caps(const struct jail_params *ps, bool vnet)
 	for (int cap = 0; cap <= last; cap++) {
 		unsigned bit = 1u << (cap % 32);
 
-		if (cap_granted(ps, cap, vnet))
+		if (jail_cap_granted(ps, cap, vnet))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
 		    errno != EINVAL)
@@ -298,7 +298,7 @@ struct jail_verdict {
 #define JAIL_ENOSYS (SECCOMP_RET_ERRNO | ENOSYS)
 
 static void
-deny(struct jail_verdict *v, enum jail_call first, enum jail_call last,
+jail_deny(struct jail_verdict *v, enum jail_call first, enum jail_call last,
      unsigned action)
 {
 	for (int c = first; c <= (int)last; c++)
@@ -321,23 +321,23 @@ jail_verdicts(const struct jail_params *ps, struct jail_verdict *v)
 
 	memset(v, 0, sizeof(*v));
 	if (!jail_mount_allowed(ps))
-		deny(v, JC_MOUNT, JC_OPEN_TREE_ATTR, JAIL_EPERM);
+		jail_deny(v, JC_MOUNT, JC_OPEN_TREE_ATTR, JAIL_EPERM);
 	if (!jail_allowed(ps, "allow.set_hostname"))
-		deny(v, JC_SETHOSTNAME, JC_SETDOMAINNAME, JAIL_EPERM);
+		jail_deny(v, JC_SETHOSTNAME, JC_SETDOMAINNAME, JAIL_EPERM);
 	if (!jail_allowed(ps, "allow.mlock"))
-		deny(v, JC_MLOCK, JC_MUNLOCKALL, JAIL_EPERM);
+		jail_deny(v, JC_MLOCK, JC_MUNLOCKALL, JAIL_EPERM);
 	if (!sysvipc && jail_psys(ps, "sysvmsg", 0) == 0)
-		deny(v, JC_MSGGET, JC_MSGCTL, JAIL_ENOSYS);
+		jail_deny(v, JC_MSGGET, JC_MSGCTL, JAIL_ENOSYS);
 	if (!sysvipc && jail_psys(ps, "sysvsem", 0) == 0)
-		deny(v, JC_SEMGET, JC_SEMCTL, JAIL_ENOSYS);
+		jail_deny(v, JC_SEMGET, JC_SEMCTL, JAIL_ENOSYS);
 	if (!sysvipc && jail_psys(ps, "sysvshm", 0) == 0)
-		deny(v, JC_SHMGET, JC_SHMCTL, JAIL_ENOSYS);
+		jail_deny(v, JC_SHMGET, JC_SHMCTL, JAIL_ENOSYS);
 	/* i386's multiplexer: refused when all three classes are */
 	if (v->action[JC_MSGGET] && v->action[JC_SEMGET] &&
 	    v->action[JC_SHMGET])
 		v->action[JC_IPC] = JAIL_ENOSYS;
-	deny(v, JC_ADD_KEY, JC_KEYCTL, JAIL_EPERM);
-	deny(v, JC_SETNS, JC_CLONE, JAIL_EPERM);
+	jail_deny(v, JC_ADD_KEY, JC_KEYCTL, JAIL_EPERM);
+	jail_deny(v, JC_SETNS, JC_CLONE, JAIL_EPERM);
 	v->newuser_only[JC_UNSHARE] = v->newuser_only[JC_CLONE] = true;
 	/* its flags are out of the filter's reach; libc falls back to clone */
 	v->action[JC_CLONE3] = JAIL_ENOSYS;
@@ -351,7 +351,7 @@ struct jail_filter {
 };
 
 static void
-emit(struct jail_filter *p, struct sock_filter ins)
+jail_emit(struct jail_filter *p, struct sock_filter ins)
 {
 	if (p->n < JAIL_FILTER_MAX)
 		p->f[p->n++] = ins;
@@ -363,36 +363,36 @@ emit(struct jail_filter *p, struct sock_filter ins)
 #ifdef JAIL_AUDIT_ARCH
 /* One architecture's block; the accumulator holds the call number. */
 static void
-emit_calls(struct jail_filter *p, const struct jail_verdict *v,
+jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
            const int nr[JC_COUNT])
 {
 	for (int c = 0; c < JC_COUNT; c++) {
 		if (v->action[c] == 0 || nr[c] == JAIL_NOCALL)
 			continue;
 		if (!v->newuser_only[c]) {
-			emit(p, (struct sock_filter)BPF_JUMP(
+			jail_emit(p, (struct sock_filter)BPF_JUMP(
 			            BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr[c],
 			            0, 1));
-			emit(p, (struct sock_filter)RET(v->action[c]));
+			jail_emit(p, (struct sock_filter)RET(v->action[c]));
 			continue;
 		}
 		/* flags are the first argument of unshare and clone alike */
-		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		jail_emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 		                                     (unsigned)nr[c], 0, 4));
-		emit(p, (struct sock_filter)BPF_STMT(
+		jail_emit(p, (struct sock_filter)BPF_STMT(
 		            BPF_LD | BPF_W | BPF_ABS,
 		            offsetof(struct seccomp_data, args[0])));
-		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+		jail_emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
 		                                     CLONE_NEWUSER, 0, 1));
-		emit(p, (struct sock_filter)RET(v->action[c]));
-		emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+		jail_emit(p, (struct sock_filter)RET(v->action[c]));
+		jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 	}
-	emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+	jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 }
 #endif
 
 static int
-deny_calls(const struct jail_params *ps)
+jail_deny_calls(const struct jail_params *ps)
 {
 #ifdef JAIL_AUDIT_ARCH
 	struct jail_verdict v;
@@ -401,34 +401,34 @@ deny_calls(const struct jail_params *ps)
 	unsigned short compat_at;
 
 	jail_verdicts(ps, &v);
-	emit(&p, (struct sock_filter)BPF_STMT(
+	jail_emit(&p, (struct sock_filter)BPF_STMT(
 	             BPF_LD | BPF_W | BPF_ABS,
 	             offsetof(struct seccomp_data, arch)));
 	/* [1]: native? then [2]: compat? else nothing runs */
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 	                                      JAIL_AUDIT_ARCH, 3, 0));
 #ifdef JAIL_AUDIT_COMPAT
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 	                                      JAIL_AUDIT_COMPAT, 0, 0));
 #else
-	emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+	jail_emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
 #endif
-	emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
+	jail_emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
 	/* [4]: the compat block starts past the native one: patched below */
-	emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+	jail_emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
 	/* [5]: native */
-	emit(&p, (struct sock_filter)LD_NR);
+	jail_emit(&p, (struct sock_filter)LD_NR);
 #ifdef JAIL_X32_BIT
 	/* x32 calls reach the same kernel code under other numbers */
-	emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
 	                                      JAIL_X32_BIT, 0, 1));
-	emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
+	jail_emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
 #endif
-	emit_calls(&p, &v, jail_native_nr);
+	jail_emit_calls(&p, &v, jail_native_nr);
 	compat_at = p.n;
 #ifdef JAIL_AUDIT_COMPAT
-	emit(&p, (struct sock_filter)LD_NR);
-	emit_calls(&p, &v, jail_compat_nr);
+	jail_emit(&p, (struct sock_filter)LD_NR);
+	jail_emit_calls(&p, &v, jail_compat_nr);
 	/* [2] matched: go to [4]; [4] jumps to the compat block */
 	p.f[2].jt = 1;
 	p.f[2].jf = 0;
@@ -459,7 +459,7 @@ jail_confine(const struct jail_params *ps, bool vnet)
 {
 	int error;
 
-	if ((error = deny_calls(ps)) != 0)
+	if ((error = jail_deny_calls(ps)) != 0)
 		return error;
-	return drop_caps(ps, vnet);
+	return jail_drop_caps(ps, vnet);
 }

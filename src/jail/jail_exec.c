@@ -34,7 +34,7 @@
  * FreeBSD's environment rules.  Prints its own errors; 0 or an errno.
  */
 static int
-become(const struct jail_run *ctx, const char *user, struct passwd *pw,
+jail_become(const struct jail_run *ctx, const char *user, struct passwd *pw,
        bool clean)
 {
 	const char *term = getenv("TERM");
@@ -81,7 +81,7 @@ become(const struct jail_run *ctx, const char *user, struct passwd *pw,
 }
 
 static void
-set_jail_env(const struct jail_run *ctx)
+jail_set_jail_env(const struct jail_run *ctx)
 {
 	const char *p;
 	char jid[16];
@@ -98,7 +98,7 @@ set_jail_env(const struct jail_run *ctx)
 /* --- running ------------------------------------------------------------- */
 
 static void __attribute__((noreturn))
-exec_or_die(const struct jail_run *ctx, char *const *argv)
+jail_exec_or_die(const struct jail_run *ctx, char *const *argv)
 {
 	execvp(argv[0], argv);
 	jail_warnx(ctx->jname, "exec %s: %s", argv[0], strerror(errno));
@@ -107,7 +107,7 @@ exec_or_die(const struct jail_run *ctx, char *const *argv)
 
 /* In the child that runs one command, whichever side it runs on. */
 static void __attribute__((noreturn))
-child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
+jail_child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 {
 	const char *user, *log;
 	struct passwd *pw = NULL;
@@ -117,17 +117,17 @@ child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 
 	signal(SIGPIPE, SIG_DFL);
 	close_range(3, ~0U, 0);
-	set_jail_env(ctx);
+	jail_set_jail_env(ctx);
 	if (!injail) {
 		user = jail_pstr(ctx->ps, "exec.system_user");
-		if (become(ctx, user, NULL, clean) != 0)
+		if (jail_become(ctx, user, NULL, clean) != 0)
 			_exit(1);
 		if (bg) {
 			if (fork() != 0)
 				_exit(0);
 			setsid();
 		}
-		exec_or_die(ctx, argv);
+		jail_exec_or_die(ctx, argv);
 	}
 	user = jail_pstr(ctx->ps, "exec.jail_user");
 	if (user != NULL &&
@@ -166,7 +166,7 @@ child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 			jail_warnx(ctx->jname, "confine: %s", strerror(errno));
 			_exit(1);
 		}
-		if (chdir("/") != 0 || become(ctx, user, pw, clean) != 0)
+		if (chdir("/") != 0 || jail_become(ctx, user, pw, clean) != 0)
 			_exit(1);
 		if (bg) {
 			/* orphaned, it is the jail's init that reaps it */
@@ -174,7 +174,7 @@ child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 			if (fork() != 0)
 				_exit(0);
 		}
-		exec_or_die(ctx, argv);
+		jail_exec_or_die(ctx, argv);
 	}
 	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
 		;
@@ -187,7 +187,7 @@ child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 
 /* Wait for pid, at most timeout seconds (0: no limit).  ETIMEDOUT. */
 static int
-wait_child(pid_t pid, long timeout, int *status)
+jail_wait_child(pid_t pid, long timeout, int *status)
 {
 	struct pollfd pfd;
 	int fd, r;
@@ -209,7 +209,7 @@ wait_child(pid_t pid, long timeout, int *status)
 }
 
 static int
-run(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
+jail_run_cmd(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 {
 	char *shown = NULL;
 	size_t len = 0;
@@ -242,8 +242,8 @@ run(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 		return error;
 	}
 	if (pid == 0)
-		child(ctx, argv, injail, bg);
-	error = wait_child(pid, bg ? 0 : jail_pint(ctx->ps, "exec.timeout", 0),
+		jail_child(ctx, argv, injail, bg);
+	error = jail_wait_child(pid, bg ? 0 : jail_pint(ctx->ps, "exec.timeout", 0),
 	                   &status);
 	if (error == ETIMEDOUT)
 		jail_warnx(ctx->jname, "%s: timed out", shown);
@@ -266,7 +266,7 @@ jail_run_argv(const struct jail_run *ctx, char *const *argv, bool injail)
 {
 	if (argv == NULL || argv[0] == NULL)
 		return 0;
-	return run(ctx, argv, injail, false);
+	return jail_run_cmd(ctx, argv, injail, false);
 }
 
 /*
@@ -313,7 +313,7 @@ jail_run_line(const struct jail_run *ctx, const char *line, bool injail)
 		jail_strv_free(&words);
 		return error;
 	}
-	error = run(ctx, words.v, injail, bg);
+	error = jail_run_cmd(ctx, words.v, injail, bg);
 	jail_strv_free(&words);
 	return error;
 }

@@ -84,7 +84,7 @@ jail_nl_close(struct jail_nl *nl)
 
 /* A request of type with an ifinfomsg/ifaddrmsg header of hdrlen. */
 static struct nlmsghdr *
-nl_request(char *buf, int type, int flags, size_t hdrlen)
+jail_nl_request(char *buf, int type, int flags, size_t hdrlen)
 {
 	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
 
@@ -99,7 +99,7 @@ nl_request(char *buf, int type, int flags, size_t hdrlen)
  * sees each data message.  0 or the errno the kernel (or libmnl) gave.
  */
 static int
-nl_talk(struct jail_nl *nl, struct nlmsghdr *h, mnl_cb_t cb, void *data)
+jail_nl_talk(struct jail_nl *nl, struct nlmsghdr *h, mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t n;
@@ -124,7 +124,7 @@ nl_talk(struct jail_nl *nl, struct nlmsghdr *h, mnl_cb_t cb, void *data)
 }
 
 static int
-link_cb(const struct nlmsghdr *h, void *data)
+jail_link_cb(const struct nlmsghdr *h, void *data)
 {
 	const struct ifinfomsg *ifi;
 
@@ -147,12 +147,12 @@ jail_nl_index(struct jail_nl *nl, const char *name, int *idxp)
 
 	if (strlen(name) >= IFNAMSIZ)
 		return ENODEV;
-	h = nl_request(buf, RTM_GETLINK, 0, sizeof(*ifi));
+	h = jail_nl_request(buf, RTM_GETLINK, 0, sizeof(*ifi));
 	ifi = mnl_nlmsg_get_payload(h);
 	ifi->ifi_family = AF_UNSPEC;
 	if (!mnl_attr_put_strz_check(h, sizeof(buf), IFLA_IFNAME, name))
 		return EMSGSIZE;
-	if ((error = nl_talk(nl, h, link_cb, &idx)) != 0)
+	if ((error = jail_nl_talk(nl, h, jail_link_cb, &idx)) != 0)
 		return error;
 	if (idx <= 0)
 		return ENODEV;
@@ -169,11 +169,11 @@ jail_nl_link(struct jail_nl *nl, int idx)
 	struct ifinfomsg *ifi;
 	int found = 0, error;
 
-	h = nl_request(buf, RTM_GETLINK, 0, sizeof(*ifi));
+	h = jail_nl_request(buf, RTM_GETLINK, 0, sizeof(*ifi));
 	ifi = mnl_nlmsg_get_payload(h);
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = idx;
-	if ((error = nl_talk(nl, h, link_cb, &found)) != 0)
+	if ((error = jail_nl_talk(nl, h, jail_link_cb, &found)) != 0)
 		return error;
 	return found == idx ? 0 : ENODEV;
 }
@@ -186,7 +186,7 @@ jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname)
 	struct nlmsghdr *h;
 	struct ifinfomsg *ifi;
 
-	h = nl_request(buf, RTM_NEWLINK, 0, sizeof(*ifi));
+	h = jail_nl_request(buf, RTM_NEWLINK, 0, sizeof(*ifi));
 	ifi = mnl_nlmsg_get_payload(h);
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = idx;
@@ -196,7 +196,7 @@ jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname)
 	if (newname != NULL &&
 	    !mnl_attr_put_strz_check(h, sizeof(buf), IFLA_IFNAME, newname))
 		return EMSGSIZE;
-	return nl_talk(nl, h, NULL, NULL);
+	return jail_nl_talk(nl, h, NULL, NULL);
 }
 
 int
@@ -206,13 +206,13 @@ jail_nl_up(struct jail_nl *nl, int idx)
 	struct nlmsghdr *h;
 	struct ifinfomsg *ifi;
 
-	h = nl_request(buf, RTM_NEWLINK, 0, sizeof(*ifi));
+	h = jail_nl_request(buf, RTM_NEWLINK, 0, sizeof(*ifi));
 	ifi = mnl_nlmsg_get_payload(h);
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = idx;
 	ifi->ifi_flags = IFF_UP;
 	ifi->ifi_change = IFF_UP;
-	return nl_talk(nl, h, NULL, NULL);
+	return jail_nl_talk(nl, h, NULL, NULL);
 }
 
 int
@@ -223,7 +223,7 @@ jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a)
 	struct nlmsghdr *h;
 	struct ifaddrmsg *ifa;
 
-	h = nl_request(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+	h = jail_nl_request(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
 	               sizeof(*ifa));
 	ifa = mnl_nlmsg_get_payload(h);
 	ifa->ifa_family = (unsigned char)a->family;
@@ -236,5 +236,5 @@ jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a)
 	if (a->family == AF_INET6 &&
 	    !mnl_attr_put_u32_check(h, sizeof(buf), IFA_FLAGS, IFA_F_NODAD))
 		return EMSGSIZE;
-	return nl_talk(nl, h, NULL, NULL);
+	return jail_nl_talk(nl, h, NULL, NULL);
 }

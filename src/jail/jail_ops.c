@@ -44,7 +44,7 @@ jail_op_lookup(const char *key, struct jail_rec *r)
 
 /* The messages; an unknown parameter of a config jail with file:line. */
 static void
-print_diag(const struct jail_target *t, struct jail_diag *d)
+jail_print_diag(const struct jail_target *t, struct jail_diag *d)
 {
 	char where[PATH_MAX + 32];
 	size_t n = strlen(UNKNOWN_PARAM);
@@ -70,14 +70,14 @@ print_diag(const struct jail_target *t, struct jail_diag *d)
 
 /* Parameters are valid and known; the ones Linux ignores are named. */
 static int
-check_params(const struct jail_target *t)
+jail_check_params(const struct jail_target *t)
 {
 	struct jail_diag d = {0};
 	struct jail_strv warns = {0};
 	int error;
 
 	error = jail_params_check(&t->ps, &d, &warns);
-	print_diag(t, &d);
+	jail_print_diag(t, &d);
 	for (size_t i = 0; i < warns.n; i++) {
 		if (jail_pname_equal(warns.v[i], "allow.dying"))
 			jail_warnx(JN(t),
@@ -98,7 +98,7 @@ check_params(const struct jail_target *t)
 
 /* ip_hostname: the addresses host.hostname resolves to, appended. */
 static int
-add_hostname_addrs(struct jail_target *t)
+jail_add_hostname_addrs(struct jail_target *t)
 {
 	const char *host = jail_pstr(&t->ps, "host.hostname");
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai0, *ai;
@@ -132,7 +132,7 @@ add_hostname_addrs(struct jail_target *t)
 }
 
 static bool
-has_addrs(const struct jail_params *ps)
+jail_has_addrs(const struct jail_params *ps)
 {
 	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
 
@@ -152,7 +152,7 @@ has_addrs(const struct jail_params *ps)
  * `ip netns list' and forges lines in every listing.
  */
 static bool
-name_unprintable(const char *name)
+jail_name_unprintable(const char *name)
 {
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
 		if (*p < 0x20 || *p == 0x7f)
@@ -162,7 +162,7 @@ name_unprintable(const char *name)
 
 /* Checks FreeBSD's kernel makes at jail_set(), and ours for Linux. */
 static int
-check_create(struct jail_target *t, int *jidp)
+jail_check_create(struct jail_target *t, int *jidp)
 {
 	const char *name = jail_pstr(&t->ps, "name"), *jid, *path;
 	bool vnet = jail_psys(&t->ps, "vnet", 2) == 1;
@@ -190,7 +190,7 @@ check_create(struct jail_target *t, int *jidp)
 		}
 		*jidp = atoi(name);
 	}
-	if (name != NULL && name_unprintable(name)) {
+	if (name != NULL && jail_name_unprintable(name)) {
 		/* not echoed: a newline would forge a second message */
 		jail_warnx(NULL, "name: control characters are not allowed");
 		return EINVAL;
@@ -227,9 +227,9 @@ check_create(struct jail_target *t, int *jidp)
 		jail_warnx(JN(t), "vnet: invalid value \"disable\"");
 		return EINVAL;
 	}
-	if (add_hostname_addrs(t) != 0)
+	if (jail_add_hostname_addrs(t) != 0)
 		return EINVAL;
-	if (has_addrs(&t->ps)) {
+	if (jail_has_addrs(&t->ps)) {
 		static const char *const fam[] = {"ip4.addr", "ip6.addr"};
 		const char *dflt = jail_pstr(&t->ps, "interface");
 
@@ -293,7 +293,7 @@ check_create(struct jail_target *t, int *jidp)
 }
 
 static void
-verbose_create(const struct jail_target *t)
+jail_verbose_create(const struct jail_target *t)
 {
 	const struct jail_pdesc *pd;
 
@@ -315,7 +315,7 @@ verbose_create(const struct jail_target *t)
 
 /* The jail itself: a record, namespaces, a supervisor. */
 static int
-make_jail(struct jail_target *t, int jid, struct jail_rec *r)
+jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 {
 	const char *name = jail_pstr(&t->ps, "name");
 	char err[512], path[64];
@@ -376,7 +376,7 @@ out:
 }
 
 static int
-open_netns(const struct jail_rec *r, int *fdp)
+jail_open_netns(const struct jail_rec *r, int *fdp)
 {
 	char path[PATH_MAX];
 
@@ -391,7 +391,7 @@ open_netns(const struct jail_rec *r, int *fdp)
  * the lock, so removal can send it home.
  */
 static int
-move_ifaces(struct jail_target *t, struct jail_rec *r)
+jail_move_ifaces(struct jail_target *t, struct jail_rec *r)
 {
 	struct jail_param *p = jail_params_find(&t->ps, "vnet.interface");
 	struct jail_nl *nl = NULL, *inl = NULL;
@@ -399,7 +399,7 @@ move_ifaces(struct jail_target *t, struct jail_rec *r)
 
 	if (p == NULL || p->vals.n == 0)
 		return 0;
-	if ((error = open_netns(r, &netfd)) != 0 ||
+	if ((error = jail_open_netns(r, &netfd)) != 0 ||
 	    (error = jail_nl_open(-1, &nl)) != 0 ||
 	    (error = jail_nl_open(netfd, &inl)) != 0) {
 		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
@@ -445,14 +445,14 @@ out:
  * its interface must not come up as if all went well.
  */
 static int
-check_ifaces(struct jail_target *t, struct jail_rec *r)
+jail_check_ifaces(struct jail_target *t, struct jail_rec *r)
 {
 	struct jail_nl *nl = NULL;
 	int netfd = -1, error = 0;
 
 	if (r->nifaces == 0)
 		return 0;
-	if ((error = open_netns(r, &netfd)) != 0 ||
+	if ((error = jail_open_netns(r, &netfd)) != 0 ||
 	    (error = jail_nl_open(netfd, &nl)) != 0) {
 		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
 		goto out;
@@ -477,7 +477,7 @@ out:
 
 /* ip4.addr / ip6.addr of a vnet jail: set inside, interfaces up. */
 static int
-add_addrs(struct jail_target *t, struct jail_rec *r)
+jail_add_addrs(struct jail_target *t, struct jail_rec *r)
 {
 	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
 	const char *dflt = jail_pstr(&t->ps, "interface");
@@ -485,9 +485,9 @@ add_addrs(struct jail_target *t, struct jail_rec *r)
 	struct jail_nl *nl = NULL;
 	int netfd = -1, error = 0, idx;
 
-	if (!has_addrs(&t->ps))
+	if (!jail_has_addrs(&t->ps))
 		return 0;
-	if ((error = open_netns(r, &netfd)) != 0 ||
+	if ((error = jail_open_netns(r, &netfd)) != 0 ||
 	    (error = jail_nl_open(netfd, &nl)) != 0) {
 		jail_warnx(JN(t), "ip4.addr: %s", strerror(error));
 		goto out;
@@ -524,7 +524,7 @@ out:
 }
 
 static void
-note(const struct jail_opts *o, const struct jail_target *t, const char *what)
+jail_note(const struct jail_opts *o, const struct jail_target *t, const char *what)
 {
 	if (o->quiet)
 		return;
@@ -536,7 +536,7 @@ note(const struct jail_opts *o, const struct jail_target *t, const char *what)
 }
 
 static int
-write_jidfile(const struct jail_opts *o, const struct jail_target *t,
+jail_write_jidfile(const struct jail_opts *o, const struct jail_target *t,
               const struct jail_rec *r)
 {
 	FILE *fp;
@@ -590,7 +590,7 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 		jail_warnx(JN(t), JAIL_NO_CHILDREN);
 		return EPERM;
 	}
-	if (t->failed || check_params(t) != 0 || check_create(t, &jid) != 0)
+	if (t->failed || jail_check_params(t) != 0 || jail_check_create(t, &jid) != 0)
 		return EINVAL;
 	key = jail_pstr(&t->ps, "name");
 	if (key == NULL)
@@ -606,24 +606,24 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	    (error = jail_run_list(&ctx, "exec.prestart", false)) != 0)
 		return error;
 	if (o->verbose)
-		verbose_create(t);
-	if ((error = make_jail(t, jid, &r)) != 0)
+		jail_verbose_create(t);
+	if ((error = jail_make_jail(t, jid, &r)) != 0)
 		return error;
 	if (o->print_jid) {
 		printf("%d\n", r.jid);
 		fflush(stdout);
 	}
-	note(o, t, "created");
+	jail_note(o, t, "created");
 	ctx.rec = &r;
 	error = jail_run_list(&ctx, "exec.created", false);
 	if (error == 0)
-		error = move_ifaces(t, &r);
+		error = jail_move_ifaces(t, &r);
 	if (error == 0)
-		error = add_addrs(t, &r);
+		error = jail_add_addrs(t, &r);
 	if (error == 0)
 		error = jail_run_list(&ctx, "exec.start", true);
 	if (error == 0)
-		error = check_ifaces(t, &r);
+		error = jail_check_ifaces(t, &r);
 	if (error == 0 && (cmd = jail_params_find(&t->ps, "command")) != NULL) {
 		if (t->argv_command)
 			error = jail_run_argv(&ctx, cmd->vals.v, true);
@@ -635,7 +635,7 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	if (error != 0) {
 		/* undo: the supervisor sends the interfaces home */
 		(void)jail_ns_destroy(&r);
-		note(o, t, "removed");
+		jail_note(o, t, "removed");
 		jail_rec_free(&r);
 		return error;
 	}
@@ -645,14 +645,14 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 			       r.jid);
 		(void)jail_ns_set_persist(&r, false);
 	}
-	error = write_jidfile(o, t, &r);
+	error = jail_write_jidfile(o, t, &r);
 	jail_rec_free(&r);
 	return error;
 }
 
 /* SIGTERM to every process of the jail, then up to stop.timeout. */
 static void
-term_jail(const struct jail_opts *o, const struct jail_target *t,
+jail_term_jail(const struct jail_opts *o, const struct jail_target *t,
           const struct jail_rec *r)
 {
 	struct timespec pause = {0, 20 * 1000000L};
@@ -701,13 +701,13 @@ jail_op_remove(const struct jail_opts *o, struct jail_target *t,
 	if ((e = jail_run_list(&ctx, "exec.prestop", false)) != 0 ||
 	    (e = jail_run_list(&ctx, "exec.stop", true)) != 0)
 		return e;
-	term_jail(o, t, r);
+	jail_term_jail(o, t, r);
 	if ((e = jail_ns_destroy(r)) != 0) {
 		jail_warnx(JN(t), "jail_remove: %s", strerror(e));
 		error = e;
 	}
 	if (o->note_removed || o->verbose)
-		note(o, t, "removed");
+		jail_note(o, t, "removed");
 	ctx.rec = NULL;
 	if ((e = jail_run_list(&ctx, "exec.poststop", false)) != 0)
 		error = e;
@@ -718,7 +718,7 @@ jail_op_remove(const struct jail_opts *o, struct jail_target *t,
 
 /* Would setting p change what the jail has? */
 static bool
-differs(const struct jail_params *have, const struct jail_param *p)
+jail_differs(const struct jail_params *have, const struct jail_param *p)
 {
 	const struct jail_pdesc *pd = jail_pdesc(p->name, NULL);
 	struct jail_params one = {.v = (struct jail_param *)p, .n = 1};
@@ -760,14 +760,14 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 	bool need_restart = false, host = false;
 	int lock, error;
 
-	if (t->failed || check_params(t) != 0)
+	if (t->failed || jail_check_params(t) != 0)
 		return EINVAL;
 	for (size_t i = 0; i < t->ps.n; i++) {
 		const struct jail_param *p = &t->ps.v[i];
 
 		pd = jail_pdesc(p->name, NULL);
 		if (!pd->kernel || strcmp(pd->name, "name") == 0 ||
-		    strcmp(pd->name, "jid") == 0 || !differs(&r->params, p))
+		    strcmp(pd->name, "jid") == 0 || !jail_differs(&r->params, p))
 			continue;
 		if (pd->create_only) {
 			if (!restart) {
@@ -815,6 +815,6 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 		return error;
 	}
 	if (t->named || o->verbose)
-		note(o, t, "updated");
+		jail_note(o, t, "updated");
 	return 0;
 }
