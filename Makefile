@@ -96,20 +96,23 @@ $(B)/nghook: $(NGHOOK_OBJ) $(LIBNG_A)
 $(JAIL_A): $(JAIL_OBJ)
 	$(AR) rcs $@ $^
 
+# The jail tools speak route netlink through libmnl.
+JAIL_LIBS = -lmnl
+
 $(B)/jail: $(B)/src/jail/jail_main.o $(JAIL_A)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
 $(B)/jexec: $(B)/src/jail/jexec_main.o $(JAIL_A)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
 $(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
 # Unit tests link the engine, the node types and, when it exists, the jail
 # library; each takes only the node types it names.
 $(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A)) $(CORE_LIBS) $(NGD_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
 
 # The same unit tests built with AddressSanitizer and UBSan; make check
 # runs both builds.
@@ -139,7 +142,7 @@ $(SAN_JAIL_A): $(JAIL_SRC:%.c=$(SAN)/%.o)
 
 $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A)) $(CORE_LIBS) $(NGD_LIBS)
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
 
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
@@ -192,7 +195,7 @@ $(FUZZ)/libjail.a: $(JAIL_SRC:%.c=$(FUZZ)/%.o)
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -pthread \
 	    $(CPPFLAGS) -Itests/fuzz -Isrc/jail -MMD -MP -o $@ $< $(FUZZ_LIBS) \
-	    $(CORE_LIBS) $(NGD_LIBS) -ledit $(FUZZ_LD_$*)
+	    $(CORE_LIBS) $(NGD_LIBS) $(JAIL_LIBS) -ledit $(FUZZ_LD_$*)
 
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run
@@ -223,7 +226,8 @@ bench: all $(B)/graph_bench
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
 	    $(DESTDIR)$(INCDIR)/netgraph $(DESTDIR)$(PCDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man3
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man3
 	install -m 755 $(B)/ngd $(DESTDIR)$(SBINDIR)/ngd
 	install -m 755 $(B)/ngctl $(DESTDIR)$(SBINDIR)/ngctl
 	for p in nghook jail jexec jls; do [ -x $(B)/$$p ] || continue; \
@@ -235,7 +239,7 @@ install: all
 	install -m 644 include/netgraph/*.h $(DESTDIR)$(INCDIR)/netgraph/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
 	    -e 's|@INCDIR@|$(INCDIR)|g' netgraph.pc.in > $(DESTDIR)$(PCDIR)/netgraph.pc
-	for m in man/*.[348]; do [ -e "$$m" ] || continue; \
+	for m in man/*.[3458]; do [ -e "$$m" ] || continue; \
 	    s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 	if [ -z "$(DESTDIR)" ]; then ldconfig; fi
 

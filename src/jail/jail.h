@@ -162,6 +162,13 @@ ssize_t jail_conf_find(const struct jail_conf *conf, const char *name);
 int jail_conf_params(const struct jail_conf *conf, size_t i,
                      struct jail_params *ps, struct jail_diag *d);
 
+/*
+ * Where jail i's parameter name was set: "file line n" in buf; shown
+ * says whether the file's text may be echoed (anyone may read it).
+ */
+bool jail_conf_where(const struct jail_conf *conf, size_t i, const char *name,
+                     char *buf, size_t size, bool *shown);
+
 /* Does a wildcard name ("*", "foo.*") match a jail name? */
 bool jail_wild_match(const char *name, const char *pattern);
 bool jail_is_wild(const char *name);
@@ -230,14 +237,18 @@ int jail_ns_teardown(struct jail_rec *r, int homefd);
 int jail_ns_sethostname(const struct jail_rec *r, const char *host,
                         const char *domain);
 
-/* --- netlink (jail_nl.c) ---------------------------------------------- */
+/* --- netlink (jail_nl.c, through libmnl) ------------------------------ */
+
+struct jail_nl;
 
 /* A route netlink socket in the network namespace nsfd (-1: ours). */
-int jail_nl_open(int nsfd, int *fdp);
-int jail_nl_index(int nl, const char *name, int *idxp);
-int jail_nl_move(int nl, int idx, int nsfd, const char *newname);
-int jail_nl_up(int nl, int idx);
-int jail_nl_addr(int nl, int idx, const struct jail_addr *a);
+int jail_nl_open(int nsfd, struct jail_nl **nlp);
+void jail_nl_close(struct jail_nl *nl); /* accepts NULL */
+int jail_nl_index(struct jail_nl *nl, const char *name, int *idxp);
+int jail_nl_link(struct jail_nl *nl, int idx); /* 0, or ENODEV: gone */
+int jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname);
+int jail_nl_up(struct jail_nl *nl, int idx);
+int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);
 
 /* --- running commands (jail_exec.c) ----------------------------------- */
 
@@ -264,8 +275,16 @@ int jail_run_list(const struct jail_run *ctx, const char *param, bool injail);
  * must be about to fork), for jexec and in-jail commands.
  */
 int jail_enter(const struct jail_rec *r, int pidfd);
-/* In a forked child inside the jail: drop what the jail may not do. */
+/*
+ * In a forked child inside the jail (jail_confine.c): drop what jailed
+ * root may not do.  vnet: the jail has a network stack of its own.
+ */
 int jail_confine(const struct jail_params *ps, bool vnet);
+/* allow.mount in force: FreeBSD also wants enforce_statfs below 2. */
+bool jail_mount_allowed(const struct jail_params *ps);
+/* Is this process in a jail (where jails cannot be made)? */
+bool jail_inside(void);
+#define JAIL_INSIDE_MARK ".inside" /* in a jail's own /run/jail */
 
 /* --- create, remove, modify one jail (jail_ops.c) ----------------------- */
 
@@ -287,6 +306,8 @@ struct jail_target {
 	bool failed;       /* the config could not be worked out */
 	bool argv_command; /* `command' words are argv, not lines */
 	struct jail_params ps;
+	const struct jail_conf *conf; /* where it was defined, or NULL */
+	size_t conf_index;
 };
 
 int jail_op_create(const struct jail_opts *o, struct jail_target *t);

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jail.h"
 
 #define JAIL_INCLUDE_MAX 32
 #define JAIL_CONF_MAXSIZE (16u << 20) /* bytes a file may hold; /dev/zero... */
+#define JAIL_VALUE_MAX (1u << 20)     /* bytes a value may expand to */
 
 /* A $variable reference at byte pos of a string. */
 struct jail_ref {
@@ -33,12 +35,20 @@ struct jail_str {
 	size_t nrefs;
 };
 
+/* Where a statement was written, for messages. */
+struct jail_where {
+	const char *file; /* as messages name it; owned by the jail_conf */
+	int line;
+	bool shown; /* the file is readable by anyone: its text may be echoed */
+};
+
 struct jail_stmt {
 	char *name;
 	bool var;    /* $name = ...; */
 	bool append; /* += */
 	struct jail_str *vals;
 	size_t nvals;
+	struct jail_where at;
 };
 
 struct jail_block {
@@ -50,14 +60,18 @@ struct jail_block {
 
 struct jail_conf {
 	struct jail_block *blocks; /* in file order, wildcards included */
-	size_t nblocks;
+	size_t nblocks, capblocks;
 	ssize_t global; /* the "*" block of top-level statements, or -1 */
+	struct jail_strv files; /* the names jail_where points into */
+	/* indexes into blocks, made once loaded: O(1) per jail, not O(n) */
+	size_t *real, nreal;
+	size_t *wild, nwild;
 };
 
 /* --- strings ------------------------------------------------------------ */
 
 static int
-str_putc(struct jail_str *s, int c)
+jail_str_putc(struct jail_str *s, int c)
 {
 	char *n;
 
@@ -70,7 +84,7 @@ str_putc(struct jail_str *s, int c)
 }
 
 static int
-str_addref(struct jail_str *s, const char *name, size_t len)
+jail_str_addref(struct jail_str *s, const char *name, size_t len)
 {
 	struct jail_ref *n;
 
@@ -84,7 +98,7 @@ str_addref(struct jail_str *s, const char *name, size_t len)
 }
 
 static void
-str_free(struct jail_str *s)
+jail_str_free(struct jail_str *s)
 {
 	for (size_t i = 0; i < s->nrefs; i++)
 		free(s->refs[i].name);
@@ -94,7 +108,7 @@ str_free(struct jail_str *s)
 }
 
 static int
-str_copy(struct jail_str *dst, const struct jail_str *src)
+jail_str_copy(struct jail_str *dst, const struct jail_str *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	/* Not strdup: a value may hold a NUL ("\0"), and len counts past it. */
@@ -133,6 +147,7 @@ enum tok {
 
 struct lexer {
 	const char *file;   /* as messages name it */
+	bool shown;         /* its text may be echoed in messages */
 	char dir[PATH_MAX]; /* where relative .includes are found */
 	char *buf;
 	size_t len, pos;
@@ -149,14 +164,14 @@ struct lexer {
 };
 
 static int
-lx_peek(const struct lexer *lx, size_t off)
+jail_lx_peek(const struct lexer *lx, size_t off)
 {
 	return lx->pos + off < lx->len ? (unsigned char)lx->buf[lx->pos + off]
 	                               : -1;
 }
 
 static bool
-lx_bare(int c)
+jail_lx_bare(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c >= 0x80 ||
@@ -164,20 +179,20 @@ lx_bare(int c)
 }
 
 static bool
-lx_comment_start(const struct lexer *lx)
+jail_lx_comment_start(const struct lexer *lx)
 {
-	int c = lx_peek(lx, 0);
+	int c = jail_lx_peek(lx, 0);
 
 	return c == '#' ||
-	       (c == '/' && (lx_peek(lx, 1) == '/' || lx_peek(lx, 1) == '*'));
+	       (c == '/' && (jail_lx_peek(lx, 1) == '/' || jail_lx_peek(lx, 1) == '*'));
 }
 
 /* Skip blanks and comments.  An unterminated comment is an error. */
 static void
-lx_skip(struct lexer *lx)
+jail_lx_skip(struct lexer *lx)
 {
 	for (;;) {
-		int c = lx_peek(lx, 0);
+		int c = jail_lx_peek(lx, 0);
 
 		if (c == '\n') {
 			lx->line++;
@@ -185,15 +200,15 @@ lx_skip(struct lexer *lx)
 		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
 		           c == '\v') {
 			lx->pos++;
-		} else if (c == '#' || (c == '/' && lx_peek(lx, 1) == '/')) {
+		} else if (c == '#' || (c == '/' && jail_lx_peek(lx, 1) == '/')) {
 			while (lx->pos < lx->len && lx->buf[lx->pos] != '\n')
 				lx->pos++;
-		} else if (c == '/' && lx_peek(lx, 1) == '*') {
+		} else if (c == '/' && jail_lx_peek(lx, 1) == '*') {
 			int start = lx->line;
 
 			lx->pos += 2;
 			while (lx->pos < lx->len && !(lx->buf[lx->pos] == '*' &&
-			                              lx_peek(lx, 1) == '/')) {
+			                              jail_lx_peek(lx, 1) == '/')) {
 				if (lx->buf[lx->pos] == '\n')
 					lx->line++;
 				lx->pos++;
@@ -213,7 +228,7 @@ lx_skip(struct lexer *lx)
 }
 
 static int
-lx_hex(int c)
+jail_lx_hex(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -229,9 +244,9 @@ lx_hex(int c)
  * Returns the character, or -1 for a line continuation.
  */
 static int
-lx_escape(struct lexer *lx)
+jail_lx_escape(struct lexer *lx)
 {
-	int c = lx_peek(lx, 0), v, i;
+	int c = jail_lx_peek(lx, 0), v, i;
 
 	if (c < 0)
 		return '\\';
@@ -256,14 +271,14 @@ lx_escape(struct lexer *lx)
 		return -1;
 	case 'x':
 		v = 0;
-		for (i = 0; i < 2 && lx_hex(lx_peek(lx, 0)) >= 0; i++)
-			v = v * 16 + lx_hex(lx->buf[lx->pos++]);
+		for (i = 0; i < 2 && jail_lx_hex(jail_lx_peek(lx, 0)) >= 0; i++)
+			v = v * 16 + jail_lx_hex(lx->buf[lx->pos++]);
 		return i == 0 ? 'x' : v;
 	}
 	if (c >= '0' && c <= '7') {
 		v = c - '0';
 		for (i = 1;
-		     i < 3 && lx_peek(lx, 0) >= '0' && lx_peek(lx, 0) <= '7';
+		     i < 3 && jail_lx_peek(lx, 0) >= '0' && jail_lx_peek(lx, 0) <= '7';
 		     i++)
 			v = v * 8 + lx->buf[lx->pos++] - '0';
 		return v & 0xff;
@@ -273,9 +288,9 @@ lx_escape(struct lexer *lx)
 
 /* A $reference; pos is on the '$'.  Returns false for a literal '$'. */
 static bool
-lx_var(struct lexer *lx, struct jail_str *s)
+jail_lx_var(struct lexer *lx, struct jail_str *s)
 {
-	int c = lx_peek(lx, 1);
+	int c = jail_lx_peek(lx, 1);
 	size_t start, end;
 
 	if (c == '{') {
@@ -291,7 +306,7 @@ lx_var(struct lexer *lx, struct jail_str *s)
 			lx->pos = end;
 			return true;
 		}
-		str_addref(s, lx->buf + start, end - start);
+		jail_str_addref(s, lx->buf + start, end - start);
 		lx->pos = end + 1;
 		return true;
 	}
@@ -304,19 +319,19 @@ lx_var(struct lexer *lx, struct jail_str *s)
 		      (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
 			break;
 	}
-	str_addref(s, lx->buf + start, end - start);
+	jail_str_addref(s, lx->buf + start, end - start);
 	lx->pos = end;
 	return true;
 }
 
 /* A quoted piece; pos is on the opening quote. */
 static void
-lx_quoted(struct lexer *lx, struct jail_str *s)
+jail_lx_quoted(struct lexer *lx, struct jail_str *s)
 {
 	int q = lx->buf[lx->pos++], start = lx->line, c;
 
 	for (;;) {
-		c = lx_peek(lx, 0);
+		c = jail_lx_peek(lx, 0);
 		if (c < 0) {
 			jail_diag_add(lx->d, "%s line %d: unterminated string",
 			              lx->file, start);
@@ -329,43 +344,43 @@ lx_quoted(struct lexer *lx, struct jail_str *s)
 		}
 		if (c == '\\') {
 			lx->pos++;
-			if ((c = lx_escape(lx)) >= 0)
-				str_putc(s, c);
+			if ((c = jail_lx_escape(lx)) >= 0)
+				jail_str_putc(s, c);
 			continue;
 		}
-		if (c == '$' && q == '"' && lx_var(lx, s))
+		if (c == '$' && q == '"' && jail_lx_var(lx, s))
 			continue;
 		if (c == '\n')
 			lx->line++;
-		str_putc(s, c);
+		jail_str_putc(s, c);
 		lx->pos++;
 	}
 }
 
 /* Does the character at pos continue a string? */
 static bool
-lx_piece_start(const struct lexer *lx)
+jail_lx_piece_start(const struct lexer *lx)
 {
-	int c = lx_peek(lx, 0);
+	int c = jail_lx_peek(lx, 0);
 
-	if (c < 0 || lx_comment_start(lx))
+	if (c < 0 || jail_lx_comment_start(lx))
 		return false;
 	if (c == '+')
-		return lx_peek(lx, 1) != '=';
-	return lx_bare(c) || strchr("\"'$*/\\", c) != NULL;
+		return jail_lx_peek(lx, 1) != '=';
+	return jail_lx_bare(c) || strchr("\"'$*/\\", c) != NULL;
 }
 
 static void
-lx_next(struct lexer *lx)
+jail_lx_next(struct lexer *lx)
 {
 	size_t start;
 	int c;
 
-	str_free(&lx->str);
-	lx_skip(lx);
+	jail_str_free(&lx->str);
+	jail_lx_skip(lx);
 	lx->tokline = lx->line;
 	start = lx->pos;
-	c = lx_peek(lx, 0);
+	c = jail_lx_peek(lx, 0);
 	lx->text[0] = '\0';
 	switch (c) {
 	case -1:
@@ -387,12 +402,12 @@ lx_next(struct lexer *lx)
 		lx->tok = T_EQ;
 		break;
 	default:
-		if (c == '+' && lx_peek(lx, 1) == '=') {
+		if (c == '+' && jail_lx_peek(lx, 1) == '=') {
 			lx->tok = T_PLUSEQ;
 			lx->pos++;
 			break;
 		}
-		if (!lx_piece_start(lx)) {
+		if (!jail_lx_piece_start(lx)) {
 			lx->tok = T_BAD;
 			break;
 		}
@@ -401,18 +416,18 @@ lx_next(struct lexer *lx)
 			lx->tok = T_BAD;
 			break;
 		}
-		while (lx_piece_start(lx)) {
-			c = lx_peek(lx, 0);
+		while (jail_lx_piece_start(lx)) {
+			c = jail_lx_peek(lx, 0);
 			if (c == '"' || c == '\'') {
-				lx_quoted(lx, &lx->str);
+				jail_lx_quoted(lx, &lx->str);
 			} else if (c == '\\') {
 				lx->pos++;
-				if ((c = lx_escape(lx)) >= 0)
-					str_putc(&lx->str, c);
-			} else if (c == '$' && lx_var(lx, &lx->str)) {
+				if ((c = jail_lx_escape(lx)) >= 0)
+					jail_str_putc(&lx->str, c);
+			} else if (c == '$' && jail_lx_var(lx, &lx->str)) {
 				continue;
 			} else {
-				str_putc(&lx->str, c);
+				jail_str_putc(&lx->str, c);
 				lx->pos++;
 			}
 		}
@@ -428,14 +443,18 @@ lx_next(struct lexer *lx)
 /* --- the parser --------------------------------------------------------- */
 
 static int
-conf_add_block(struct jail_conf *conf, const char *name, size_t *idxp)
+jail_conf_add_block(struct jail_conf *conf, const char *name, size_t *idxp)
 {
-	struct jail_block *nb;
+	struct jail_block *nb = conf->blocks;
 
-	nb = realloc(conf->blocks, (conf->nblocks + 1) * sizeof(*nb));
-	if (nb == NULL)
-		return ENOMEM;
-	conf->blocks = nb;
+	if (conf->nblocks == conf->capblocks) {
+		size_t cap = conf->capblocks == 0 ? 16 : conf->capblocks * 2;
+
+		if ((nb = realloc(conf->blocks, cap * sizeof(*nb))) == NULL)
+			return ENOMEM;
+		conf->blocks = nb;
+		conf->capblocks = cap;
+	}
 	memset(&nb[conf->nblocks], 0, sizeof(*nb));
 	if ((nb[conf->nblocks].name = strdup(name)) == NULL)
 		return ENOMEM;
@@ -445,7 +464,7 @@ conf_add_block(struct jail_conf *conf, const char *name, size_t *idxp)
 }
 
 static struct jail_stmt *
-block_add_stmt(struct jail_block *b)
+jail_block_add_stmt(struct jail_block *b)
 {
 	struct jail_stmt *ns;
 
@@ -458,16 +477,16 @@ block_add_stmt(struct jail_block *b)
 }
 
 static void
-stmt_free(struct jail_stmt *st)
+jail_stmt_free(struct jail_stmt *st)
 {
 	for (size_t i = 0; i < st->nvals; i++)
-		str_free(&st->vals[i]);
+		jail_str_free(&st->vals[i]);
 	free(st->vals);
 	free(st->name);
 }
 
 static int
-stmt_add_val(struct jail_stmt *st, struct jail_str *s)
+jail_stmt_add_val(struct jail_stmt *st, struct jail_str *s)
 {
 	struct jail_str *nv;
 
@@ -479,26 +498,30 @@ stmt_add_val(struct jail_stmt *st, struct jail_str *s)
 	return 0;
 }
 
-static int parse_file(struct jail_conf *conf, const char *path,
+static int jail_parse_file(struct jail_conf *conf, const char *path,
                       const char *shown, ssize_t block, const char *prefix,
                       int depth, struct jail_diag *d, int *nerr);
 
 static int
-syntax_error(struct lexer *lx)
+jail_syntax_error(struct lexer *lx)
 {
 	if (lx->tok == T_EOF) {
 		/* after a lexer error, the EOF says nothing new */
 		if (*lx->nerr == 0)
 			jail_diag_add(lx->d, "%s: unexpected EOF", lx->file);
-	} else
+	} else if (lx->shown)
 		jail_diag_add(lx->d, "%s line %d: %s: syntax error", lx->file,
 		              lx->tokline, lx->text);
+	else
+		/* not everyone may read the file: its text stays in it */
+		jail_diag_add(lx->d, "%s line %d: syntax error", lx->file,
+		              lx->tokline);
 	return EINVAL;
 }
 
 /* .include: each value is a file or a glob, relative to our file. */
 static int
-do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
+jail_do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
            const char *prefix)
 {
 	char pat[PATH_MAX * 2];
@@ -516,7 +539,9 @@ do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
 			return EINVAL;
 		}
 		if (lx->depth >= JAIL_INCLUDE_MAX) {
-			jail_diag_add(lx->d, "maximum include depth exceeded");
+			jail_diag_add(lx->d,
+			              "%s line %d: maximum include depth exceeded",
+			              lx->file, lx->tokline);
 			return EINVAL;
 		}
 		if (v[0] == '/' || lx->dir[0] == '\0')
@@ -531,7 +556,7 @@ do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
 			return EINVAL;
 		}
 		for (size_t k = 0; k < g.gl_pathc && error == 0; k++)
-			error = parse_file(lx->conf, g.gl_pathv[k],
+			error = jail_parse_file(lx->conf, g.gl_pathv[k],
 			                   g.gl_pathv[k], block, prefix,
 			                   lx->depth + 1, lx->d, lx->nerr);
 		globfree(&g);
@@ -545,7 +570,7 @@ do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
  * the name of the enclosing block, if any.
  */
 static int
-parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closing)
+jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closing)
 {
 	struct jail_stmt *st;
 	struct jail_str name;
@@ -555,88 +580,91 @@ parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closing)
 	int error;
 
 	for (;;) {
-		lx_next(lx);
+		jail_lx_next(lx);
 		switch (lx->tok) {
 		case T_SEMI:
 			continue;
 		case T_RBRACE:
 			if (closing)
 				return 0;
-			return syntax_error(lx);
+			return jail_syntax_error(lx);
 		case T_EOF:
-			return closing ? syntax_error(lx) : 0;
+			return closing ? jail_syntax_error(lx) : 0;
 		case T_STR:
 			break;
 		default:
-			return syntax_error(lx);
+			return jail_syntax_error(lx);
 		}
 		name = lx->str;
 		memset(&lx->str, 0, sizeof(lx->str));
-		lx_next(lx);
+		jail_lx_next(lx);
 		if (lx->tok == T_LBRACE) {
 			snprintf(full, sizeof(full), "%s%s%s",
 			         prefix != NULL ? prefix : "",
 			         prefix != NULL ? "." : "", name.s);
-			str_free(&name);
-			if ((error = conf_add_block(lx->conf, full, &nb)) != 0)
+			jail_str_free(&name);
+			if ((error = jail_conf_add_block(lx->conf, full, &nb)) != 0)
 				return error;
 			if ((error =
-			         parse_stmts(lx, (ssize_t)nb, full, true)) != 0)
+			         jail_parse_stmts(lx, (ssize_t)nb, full, true)) != 0)
 				return error;
 			continue;
 		}
 		target = block;
 		if (target < 0) {
 			if (lx->conf->global < 0) {
-				if ((error = conf_add_block(lx->conf, "*",
+				if ((error = jail_conf_add_block(lx->conf, "*",
 				                            &nb)) != 0) {
-					str_free(&name);
+					jail_str_free(&name);
 					return error;
 				}
 				lx->conf->global = (ssize_t)nb;
 			}
 			target = lx->conf->global;
 		}
-		if ((st = block_add_stmt(&lx->conf->blocks[target])) == NULL) {
-			str_free(&name);
+		if ((st = jail_block_add_stmt(&lx->conf->blocks[target])) == NULL) {
+			jail_str_free(&name);
 			return ENOMEM;
 		}
+		st->at.file = lx->file;
+		st->at.line = lx->tokline;
+		st->at.shown = lx->shown;
 		if (name.nrefs == 1 && name.len == 0) {
 			st->var = true;
 			st->name = strdup(name.refs[0].name);
 		} else {
 			st->name = strdup(name.s);
 		}
-		str_free(&name);
+		jail_str_free(&name);
 		if (st->name == NULL)
 			return ENOMEM;
 		if (lx->tok == T_EQ || lx->tok == T_PLUSEQ) {
 			st->append = lx->tok == T_PLUSEQ;
-			lx_next(lx);
+			jail_lx_next(lx);
 			if (lx->tok != T_STR)
-				return syntax_error(lx);
+				return jail_syntax_error(lx);
 		}
 		if (lx->tok == T_STR) {
 			for (;;) {
-				if (stmt_add_val(st, &lx->str) != 0)
+				if (jail_stmt_add_val(st, &lx->str) != 0)
 					return ENOMEM;
-				lx_next(lx);
+				jail_lx_next(lx);
 				if (lx->tok != T_COMMA)
 					break;
-				lx_next(lx);
+				jail_lx_next(lx);
 				if (lx->tok != T_STR)
-					return syntax_error(lx);
+					return jail_syntax_error(lx);
 			}
 		}
 		if (lx->tok != T_SEMI)
-			return syntax_error(lx);
+			return jail_syntax_error(lx);
 		if (!st->var && strcmp(st->name, ".include") == 0) {
 			struct jail_stmt inc = *st;
 
 			/* an .include is not a parameter: take it back out */
 			lx->conf->blocks[target].nstmts--;
-			error = do_include(lx, &inc, block, prefix);
-			stmt_free(&inc);
+			error = jail_do_include(lx, &inc, block, prefix);
+			jail_stmt_free(&inc);
 			if (error != 0)
 				return error;
 		}
@@ -644,7 +672,7 @@ parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closing)
 }
 
 static int
-read_all(FILE *fp, char **bufp, size_t *lenp)
+jail_read_all(FILE *fp, char **bufp, size_t *lenp)
 {
 	char *buf = NULL, *nb;
 	size_t len = 0, cap = 0, n;
@@ -678,31 +706,44 @@ read_all(FILE *fp, char **bufp, size_t *lenp)
 }
 
 static int
-parse_file(struct jail_conf *conf, const char *path, const char *shown,
+jail_parse_file(struct jail_conf *conf, const char *path, const char *shown,
            ssize_t block, const char *prefix, int depth, struct jail_diag *d,
            int *nerr)
 {
 	struct lexer lx;
 	char tmp[PATH_MAX];
+	struct stat st;
 	FILE *fp;
 	int error;
 
 	memset(&lx, 0, sizeof(lx));
+	lx.shown = true;
 	if (strcmp(path, "-") == 0) {
 		fp = stdin;
 	} else if ((fp = fopen(path, "re")) == NULL) {
 		error = errno;
 		jail_diag_add(d, "%s: %s", shown, strerror(error));
 		return error;
+	} else if (fstat(fileno(fp), &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			fclose(fp);
+			jail_diag_add(d, "%s: %s", shown, strerror(EISDIR));
+			return EISDIR;
+		}
+		lx.shown = (st.st_mode & S_IROTH) != 0;
 	}
-	error = read_all(fp, &lx.buf, &lx.len);
+	error = jail_read_all(fp, &lx.buf, &lx.len);
 	if (fp != stdin)
 		fclose(fp);
 	if (error != 0) {
 		jail_diag_add(d, "%s: %s", shown, strerror(error));
 		return error;
 	}
-	lx.file = shown;
+	if (jail_strv_add(&conf->files, shown) != 0) {
+		free(lx.buf);
+		return ENOMEM;
+	}
+	lx.file = conf->files.v[conf->files.n - 1];
 	if (fp != stdin) {
 		snprintf(tmp, sizeof(tmp), "%s", path);
 		snprintf(lx.dir, sizeof(lx.dir), "%s", dirname(tmp));
@@ -712,8 +753,8 @@ parse_file(struct jail_conf *conf, const char *path, const char *shown,
 	lx.conf = conf;
 	lx.d = d;
 	lx.nerr = nerr;
-	error = parse_stmts(&lx, block, prefix, false);
-	str_free(&lx.str);
+	error = jail_parse_stmts(&lx, block, prefix, false);
+	jail_str_free(&lx.str);
 	free(lx.buf);
 	return error;
 }
@@ -725,12 +766,34 @@ jail_conf_free(struct jail_conf *conf)
 		return;
 	for (size_t i = 0; i < conf->nblocks; i++) {
 		for (size_t k = 0; k < conf->blocks[i].nstmts; k++)
-			stmt_free(&conf->blocks[i].stmts[k]);
+			jail_stmt_free(&conf->blocks[i].stmts[k]);
 		free(conf->blocks[i].stmts);
 		free(conf->blocks[i].name);
 	}
 	free(conf->blocks);
+	free(conf->real);
+	free(conf->wild);
+	jail_strv_free(&conf->files);
 	free(conf);
+}
+
+/* The real and the wildcard blocks, each in file order. */
+static int
+jail_conf_index(struct jail_conf *conf)
+{
+	if (conf->nblocks == 0)
+		return 0;
+	conf->real = calloc(conf->nblocks, sizeof(*conf->real));
+	conf->wild = calloc(conf->nblocks, sizeof(*conf->wild));
+	if (conf->real == NULL || conf->wild == NULL)
+		return ENOMEM;
+	for (size_t b = 0; b < conf->nblocks; b++) {
+		if (conf->blocks[b].wild)
+			conf->wild[conf->nwild++] = b;
+		else
+			conf->real[conf->nreal++] = b;
+	}
+	return 0;
 }
 
 int
@@ -743,13 +806,17 @@ jail_conf_load(const char *path, struct jail_conf **confp, struct jail_diag *d)
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		return ENOMEM;
 	conf->global = -1;
-	error = parse_file(conf, path, strcmp(path, "-") == 0 ? "STDIN" : path,
+	error = jail_parse_file(conf, path, strcmp(path, "-") == 0 ? "STDIN" : path,
 	                   -1, NULL, 0, d, &nerr);
 	if (error == 0 && nerr > 0)
 		error = EINVAL;
+	if (error == 0)
+		error = jail_conf_index(conf);
 	if (error != 0) {
 		jail_conf_free(conf);
-		return error == ENOENT ? ENOENT : EINVAL;
+		return error == ENOENT ? ENOENT
+		       : error == ENOMEM ? ENOMEM
+		                         : EINVAL;
 	}
 	*confp = conf;
 	return 0;
@@ -801,27 +868,19 @@ jail_wild_match(const char *name, const char *pat)
 size_t
 jail_conf_njails(const struct jail_conf *conf)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < conf->nblocks; i++)
-		if (!conf->blocks[i].wild)
-			n++;
-	return n;
+	return conf->nreal;
 }
 
 static ssize_t
-real_block(const struct jail_conf *conf, size_t i)
+jail_real_block(const struct jail_conf *conf, size_t i)
 {
-	for (size_t b = 0; b < conf->nblocks; b++)
-		if (!conf->blocks[b].wild && i-- == 0)
-			return (ssize_t)b;
-	return -1;
+	return i < conf->nreal ? (ssize_t)conf->real[i] : -1;
 }
 
 const char *
 jail_conf_name(const struct jail_conf *conf, size_t i)
 {
-	ssize_t b = real_block(conf, i);
+	ssize_t b = jail_real_block(conf, i);
 
 	return b < 0 ? NULL : conf->blocks[b].name;
 }
@@ -850,6 +909,7 @@ struct cparam {
 	size_t nvals;
 	int state;
 	struct jail_strv out;
+	struct jail_where at; /* the statement that last set it */
 };
 
 struct cjail {
@@ -861,17 +921,17 @@ struct cjail {
 };
 
 static void
-cparam_clear_vals(struct cparam *cp)
+jail_cparam_clear_vals(struct cparam *cp)
 {
 	for (size_t i = 0; i < cp->nvals; i++)
-		str_free(&cp->vals[i]);
+		jail_str_free(&cp->vals[i]);
 	free(cp->vals);
 	cp->vals = NULL;
 	cp->nvals = 0;
 }
 
 static int
-cparam_add_vals(struct cparam *cp, const struct jail_str *vals, size_t n)
+jail_cparam_add_vals(struct cparam *cp, const struct jail_str *vals, size_t n)
 {
 	struct jail_str *nv;
 
@@ -882,7 +942,7 @@ cparam_add_vals(struct cparam *cp, const struct jail_str *vals, size_t n)
 		return ENOMEM;
 	cp->vals = nv;
 	for (size_t i = 0; i < n; i++) {
-		if (str_copy(&nv[cp->nvals], &vals[i]) != 0)
+		if (jail_str_copy(&nv[cp->nvals], &vals[i]) != 0)
 			return ENOMEM;
 		cp->nvals++;
 	}
@@ -890,7 +950,7 @@ cparam_add_vals(struct cparam *cp, const struct jail_str *vals, size_t n)
 }
 
 static struct cparam *
-cj_find(struct cjail *cj, const char *name, bool exact)
+jail_cj_find(struct cjail *cj, const char *name, bool exact)
 {
 	for (size_t i = 0; i < cj->n; i++)
 		if (exact ? strcmp(cj->v[i].name, name) == 0
@@ -900,13 +960,17 @@ cj_find(struct cjail *cj, const char *name, bool exact)
 }
 
 static int
-cj_apply(struct cjail *cj, const char *name, bool var, bool append,
-         const struct jail_str *vals, size_t nvals, bool immutable)
+jail_cj_apply(struct cjail *cj, const char *name, bool var, bool append,
+         const struct jail_str *vals, size_t nvals, bool immutable,
+         const struct jail_where *at)
 {
+	static const struct jail_where nowhere = {NULL, 0, true};
 	struct cparam *cp, *nv;
 	char *nn;
 
-	if ((cp = cj_find(cj, name, false)) != NULL) {
+	if (at == NULL)
+		at = &nowhere;
+	if ((cp = jail_cj_find(cj, name, false)) != NULL) {
 		if (cp->var != var) {
 			jail_diag_add(
 			    cj->d,
@@ -930,8 +994,9 @@ cj_apply(struct cjail *cj, const char *name, bool var, bool append,
 			cp->name = nn;
 		}
 		if (!append || nvals == 0)
-			cparam_clear_vals(cp);
-		return cparam_add_vals(cp, vals, nvals);
+			jail_cparam_clear_vals(cp);
+		cp->at = *at;
+		return jail_cparam_add_vals(cp, vals, nvals);
 	}
 	if (var && jail_pdesc(name, NULL) != NULL) {
 		jail_diag_add(
@@ -952,19 +1017,20 @@ cj_apply(struct cjail *cj, const char *name, bool var, bool append,
 	cj->n++;
 	cp->var = var;
 	cp->immutable = immutable;
-	return cparam_add_vals(cp, vals, nvals);
+	cp->at = *at;
+	return jail_cparam_add_vals(cp, vals, nvals);
 }
 
 static int
-cj_apply_block(struct cjail *cj, const struct jail_block *b)
+jail_cj_apply_block(struct cjail *cj, const struct jail_block *b)
 {
 	int error;
 
 	for (size_t i = 0; i < b->nstmts; i++) {
 		const struct jail_stmt *st = &b->stmts[i];
 
-		error = cj_apply(cj, st->name, st->var, st->append, st->vals,
-		                 st->nvals, false);
+		error = jail_cj_apply(cj, st->name, st->var, st->append, st->vals,
+		                 st->nvals, false, &st->at);
 		if (error != 0)
 			return error;
 	}
@@ -973,11 +1039,11 @@ cj_apply_block(struct cjail *cj, const struct jail_block *b)
 
 /* Substitute the references in cp's values; cp ends CP_DONE or CP_BAD. */
 static int
-cj_resolve(struct cjail *cj, struct cparam *cp)
+jail_cj_resolve(struct cjail *cj, struct cparam *cp)
 {
 	struct cparam *ref;
 	struct jail_str *s;
-	size_t i, k;
+	size_t i, k, total = 0; /* cp's values so far, comma-joined */
 	int error;
 
 	if (cp->state == CP_DONE || cp->state == CP_BAD)
@@ -993,7 +1059,7 @@ cj_resolve(struct cjail *cj, struct cparam *cp)
 		if ((mf = open_memstream(&text, &tlen)) == NULL)
 			return ENOMEM;
 		for (k = 0; k < s->nrefs; k++) {
-			ref = cj_find(cj, s->refs[k].name, true);
+			ref = jail_cj_find(cj, s->refs[k].name, true);
 			if (ref == NULL || ref->nvals == 0) {
 				jail_diag_add(
 				    cj->d, "%s: %s: variable \"%s\" not found",
@@ -1005,7 +1071,7 @@ cj_resolve(struct cjail *cj, struct cparam *cp)
 				              cj->jname, s->refs[k].name);
 				goto bad;
 			}
-			if ((error = cj_resolve(cj, ref)) != 0) {
+			if ((error = jail_cj_resolve(cj, ref)) != 0) {
 				fclose(mf);
 				free(text);
 				return error;
@@ -1022,20 +1088,44 @@ cj_resolve(struct cjail *cj, struct cparam *cp)
 			fwrite(s->s + from, 1, s->refs[k].pos - from, mf);
 			from = s->refs[k].pos;
 			if (whole) {
-				for (size_t m = 0; m + 1 < ref->out.n; m++)
+				for (size_t m = 0; m + 1 < ref->out.n; m++) {
+					total += (cp->out.n > 0) +
+					         strlen(ref->out.v[m]);
+					if (total > JAIL_VALUE_MAX)
+						goto toolong;
 					jail_strv_add(&cp->out, ref->out.v[m]);
+				}
 			}
+			if (total + (cp->out.n > 0) + (size_t)ftell(mf) +
+			        strlen(ref->out.v[ref->out.n - 1]) >
+			    JAIL_VALUE_MAX)
+				goto toolong;
 			fputs(ref->out.v[ref->out.n - 1], mf);
 		}
 		fwrite(s->s + from, 1, s->len - from, mf);
 		fclose(mf);
+		mf = NULL;
+		total += (cp->out.n > 0) + tlen;
+		if (total > JAIL_VALUE_MAX)
+			goto toolong;
 		error = jail_strv_addn(&cp->out, text, tlen);
 		free(text);
 		if (error != 0)
 			return error;
 		continue;
+	toolong:
+		if (cp->at.file != NULL)
+			jail_diag_add(cj->d,
+			              "%s: %s line %d: %s: value longer than "
+			              "%u bytes",
+			              cj->jname, cp->at.file, cp->at.line,
+			              cp->name, JAIL_VALUE_MAX);
+		else
+			jail_diag_add(cj->d, "%s: %s: value longer than %u bytes",
+			              cj->jname, cp->name, JAIL_VALUE_MAX);
 	bad:
-		fclose(mf);
+		if (mf != NULL)
+			fclose(mf);
 		free(text);
 		cp->state = CP_BAD;
 		cj->failed = true;
@@ -1051,7 +1141,7 @@ jail_conf_params(const struct jail_conf *conf, size_t i, struct jail_params *ps,
 {
 	struct cjail cj = {.d = d};
 	struct jail_str nm = {0};
-	ssize_t self = real_block(conf, i);
+	ssize_t self = jail_real_block(conf, i);
 	bool did_self = false;
 	int error = 0;
 
@@ -1061,28 +1151,29 @@ jail_conf_params(const struct jail_conf *conf, size_t i, struct jail_params *ps,
 	cj.jname = conf->blocks[self].name;
 	nm.s = conf->blocks[self].name;
 	nm.len = strlen(nm.s);
-	if ((error = cj_apply(&cj, "name", false, false, &nm, 1, true)) != 0)
+	if ((error = jail_cj_apply(&cj, "name", false, false, &nm, 1, true,
+	                      NULL)) != 0)
 		goto out;
 	if (jail_is_number(nm.s) &&
-	    (error = cj_apply(&cj, "jid", false, false, &nm, 1, true)) != 0)
+	    (error = jail_cj_apply(&cj, "jid", false, false, &nm, 1, true, NULL)) !=
+	        0)
 		goto out;
-	for (size_t b = 0; b < conf->nblocks && error == 0; b++) {
+	for (size_t w = 0; w < conf->nwild && error == 0; w++) {
+		size_t b = conf->wild[w];
 		const struct jail_block *wb = &conf->blocks[b];
 
-		if (!wb->wild)
-			continue;
 		if ((ssize_t)b > self && !did_self) {
-			error = cj_apply_block(&cj, &conf->blocks[self]);
+			error = jail_cj_apply_block(&cj, &conf->blocks[self]);
 			did_self = true;
 		}
 		if (error == 0 && jail_wild_match(cj.jname, wb->name))
-			error = cj_apply_block(&cj, wb);
+			error = jail_cj_apply_block(&cj, wb);
 	}
 	if (error == 0 && !did_self)
-		error = cj_apply_block(&cj, &conf->blocks[self]);
+		error = jail_cj_apply_block(&cj, &conf->blocks[self]);
 	for (size_t k = 0; k < cj.n && error == 0; k++)
 		if (!cj.v[k].var)
-			error = cj_resolve(&cj, &cj.v[k]);
+			error = jail_cj_resolve(&cj, &cj.v[k]);
 	for (size_t k = 0; k < cj.n && error == 0; k++) {
 		struct cparam *cp = &cj.v[k];
 
@@ -1100,7 +1191,7 @@ jail_conf_params(const struct jail_conf *conf, size_t i, struct jail_params *ps,
 	}
 out:
 	for (size_t k = 0; k < cj.n; k++) {
-		cparam_clear_vals(&cj.v[k]);
+		jail_cparam_clear_vals(&cj.v[k]);
 		jail_strv_free(&cj.v[k].out);
 		free(cj.v[k].name);
 	}
@@ -1108,4 +1199,45 @@ out:
 	if (error == 0 && cj.failed)
 		error = EINVAL;
 	return error;
+}
+
+/*
+ * The statement that gave jail i its parameter name (the last one in
+ * the order jail_conf_params() merges), for messages: "file line n".
+ * shown: the file is readable by anyone, so its text may be echoed.
+ */
+bool
+jail_conf_where(const struct jail_conf *conf, size_t i, const char *name,
+                char *buf, size_t size, bool *shown)
+{
+	const struct jail_where *at = NULL;
+	ssize_t self = jail_real_block(conf, i);
+	bool did_self = false;
+
+	if (self < 0)
+		return false;
+	for (size_t w = 0;;) {
+		const struct jail_block *b;
+
+		if (!did_self &&
+		    (w == conf->nwild || (ssize_t)conf->wild[w] > self)) {
+			did_self = true;
+			b = &conf->blocks[self];
+		} else if (w < conf->nwild) {
+			b = &conf->blocks[conf->wild[w++]];
+			if (!jail_wild_match(conf->blocks[self].name, b->name))
+				continue;
+		} else {
+			break;
+		}
+		for (size_t k = 0; k < b->nstmts; k++)
+			if (!b->stmts[k].var &&
+			    jail_pname_equal(b->stmts[k].name, name))
+				at = &b->stmts[k].at;
+	}
+	if (at == NULL || at->file == NULL)
+		return false;
+	snprintf(buf, size, "%s line %d", at->file, at->line);
+	*shown = at->shown;
+	return true;
 }

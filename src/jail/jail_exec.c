@@ -2,9 +2,9 @@
  * jail_exec.c: running exec.* commands and `command', on the host or in
  * the jail, as FreeBSD's jail(8) does (a shell only for lines that need
  * one, a final & for background, exec.timeout, users, exec.clean,
- * exec.consolelog); and what every process entering a jail goes
- * through: jail_enter() and jail_confine(), which drops the
- * capabilities and system calls the jail's allow.* parameters deny.
+ * exec.consolelog).  A command run inside enters the jail with
+ * jail_enter() and gives up what jailed root may not do with
+ * jail_confine() (jail_confine.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,149 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <linux/audit.h>
-#include <linux/capability.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-
 #include "jail.h"
 
 #define SHELL_CHARS "!\"$&'()*;<>?[\\]`{|}~"
 #define LOGIN_PATH "/bin:/usr/bin"
-
-/* --- confinement --------------------------------------------------------- */
-
-struct capmap {
-	const char *allow; /* the allow.* parameter that keeps it, or NULL */
-	int cap;
-};
-
-/* Capabilities a jail's root loses unless its parameter allows them. */
-static const struct capmap capmap[] = {
-    {NULL, CAP_SYS_MODULE},
-    {NULL, CAP_SYS_RAWIO},
-    {NULL, CAP_MAC_ADMIN},
-    {NULL, CAP_MAC_OVERRIDE},
-    {"allow.mlock", CAP_IPC_LOCK},
-    {"allow.reserved_ports", CAP_NET_BIND_SERVICE},
-    {"allow.chflags", CAP_LINUX_IMMUTABLE},
-    {"allow.read_msgbuf", CAP_SYSLOG},
-    {"allow.settime", CAP_SYS_TIME},
-    {"allow.adjtime", CAP_SYS_TIME},
-    {"allow.raw_sockets", CAP_NET_RAW},
-};
-
-static bool
-cap_kept(const struct jail_params *ps, int cap, bool vnet)
-{
-	/* a vnet jail's root owns its network stack (DESIGN, jails 4) */
-	if (cap == CAP_NET_RAW && vnet)
-		return true;
-	for (size_t i = 0; i < sizeof(capmap) / sizeof(capmap[0]); i++) {
-		const struct jail_pdesc *pd;
-
-		if (capmap[i].cap != cap || capmap[i].allow == NULL)
-			continue;
-		pd = jail_pdesc(capmap[i].allow, NULL);
-		if (jail_pbool(ps, capmap[i].allow,
-		               pd != NULL && pd->dflt != NULL &&
-		                   strcmp(pd->dflt, "true") == 0))
-			return true;
-	}
-	return false;
-}
-
-static int
-drop_caps(const struct jail_params *ps, bool vnet)
-{
-	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d) != 0)
-		return errno;
-	for (size_t i = 0; i < sizeof(capmap) / sizeof(capmap[0]); i++) {
-		int cap = capmap[i].cap;
-
-		if (cap_kept(ps, cap, vnet))
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
-		    errno != EINVAL)
-			return errno;
-		d[cap / 32].effective &= ~(1u << (cap % 32));
-		d[cap / 32].permitted &= ~(1u << (cap % 32));
-		d[cap / 32].inheritable &= ~(1u << (cap % 32));
-	}
-	return syscall(SYS_capset, &h, d) == 0 ? 0 : errno;
-}
-
-#if defined(__x86_64__)
-#define JAIL_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define JAIL_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#endif
-
-/*
- * allow.mount and allow.set_hostname have no capability of their own
- * (both are CAP_SYS_ADMIN), so a seccomp filter refuses the calls.
- */
-static int
-deny_calls(const struct jail_params *ps)
-{
-#ifdef JAIL_AUDIT_ARCH
-	static const int mount_calls[] = {
-	    SYS_mount,         SYS_umount2,    SYS_pivot_root,
-	    SYS_open_tree,     SYS_move_mount, SYS_fsopen,
-	    SYS_fsconfig,      SYS_fsmount,    SYS_fspick,
-#ifdef SYS_mount_setattr
-	    SYS_mount_setattr,
-#endif
-	};
-	static const int host_calls[] = {SYS_sethostname, SYS_setdomainname};
-	struct sock_filter f[32];
-	struct sock_fprog prog;
-	int calls[16], n = 0, k = 0;
-
-	if (!jail_pbool(ps, "allow.mount", false))
-		for (size_t i = 0; i < sizeof(mount_calls) / sizeof(int); i++)
-			calls[n++] = mount_calls[i];
-	if (!jail_pbool(ps, "allow.set_hostname", true))
-		for (size_t i = 0; i < 2; i++)
-			calls[n++] = host_calls[i];
-	if (n == 0)
-		return 0;
-	f[k++] = (struct sock_filter)BPF_STMT(
-	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
-	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	                                      JAIL_AUDIT_ARCH, 1, 0);
-	f[k++] =
-	    (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[k++] = (struct sock_filter)BPF_STMT(
-	    BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-	for (int i = 0; i < n; i++)
-		f[k++] = (struct sock_filter)BPF_JUMP(
-		    BPF_JMP | BPF_JEQ | BPF_K, (unsigned)calls[i],
-		    (unsigned char)(n - i), 0);
-	f[k++] =
-	    (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-	                                      SECCOMP_RET_ERRNO | EPERM);
-	prog.len = (unsigned short)k;
-	prog.filter = f;
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
-		return errno;
-#endif
-	return 0;
-}
-
-int
-jail_confine(const struct jail_params *ps, bool vnet)
-{
-	int error;
-
-	if ((error = drop_caps(ps, vnet)) != 0)
-		return error;
-	return deny_calls(ps);
-}
 
 /* --- users and environment ----------------------------------------------- */
 
@@ -173,7 +34,7 @@ jail_confine(const struct jail_params *ps, bool vnet)
  * FreeBSD's environment rules.  Prints its own errors; 0 or an errno.
  */
 static int
-become(const struct jail_run *ctx, const char *user, struct passwd *pw,
+jail_become(const struct jail_run *ctx, const char *user, struct passwd *pw,
        bool clean)
 {
 	const char *term = getenv("TERM");
@@ -220,7 +81,7 @@ become(const struct jail_run *ctx, const char *user, struct passwd *pw,
 }
 
 static void
-set_jail_env(const struct jail_run *ctx)
+jail_set_jail_env(const struct jail_run *ctx)
 {
 	const char *p;
 	char jid[16];
@@ -237,7 +98,7 @@ set_jail_env(const struct jail_run *ctx)
 /* --- running ------------------------------------------------------------- */
 
 static void __attribute__((noreturn))
-exec_or_die(const struct jail_run *ctx, char *const *argv)
+jail_exec_or_die(const struct jail_run *ctx, char *const *argv)
 {
 	execvp(argv[0], argv);
 	jail_warnx(ctx->jname, "exec %s: %s", argv[0], strerror(errno));
@@ -246,7 +107,7 @@ exec_or_die(const struct jail_run *ctx, char *const *argv)
 
 /* In the child that runs one command, whichever side it runs on. */
 static void __attribute__((noreturn))
-child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
+jail_child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 {
 	const char *user, *log;
 	struct passwd *pw = NULL;
@@ -256,17 +117,17 @@ child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 
 	signal(SIGPIPE, SIG_DFL);
 	close_range(3, ~0U, 0);
-	set_jail_env(ctx);
+	jail_set_jail_env(ctx);
 	if (!injail) {
 		user = jail_pstr(ctx->ps, "exec.system_user");
-		if (become(ctx, user, NULL, clean) != 0)
+		if (jail_become(ctx, user, NULL, clean) != 0)
 			_exit(1);
 		if (bg) {
 			if (fork() != 0)
 				_exit(0);
 			setsid();
 		}
-		exec_or_die(ctx, argv);
+		jail_exec_or_die(ctx, argv);
 	}
 	user = jail_pstr(ctx->ps, "exec.jail_user");
 	if (user != NULL &&
@@ -305,7 +166,7 @@ child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 			jail_warnx(ctx->jname, "confine: %s", strerror(errno));
 			_exit(1);
 		}
-		if (chdir("/") != 0 || become(ctx, user, pw, clean) != 0)
+		if (chdir("/") != 0 || jail_become(ctx, user, pw, clean) != 0)
 			_exit(1);
 		if (bg) {
 			/* orphaned, it is the jail's init that reaps it */
@@ -313,7 +174,7 @@ child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 			if (fork() != 0)
 				_exit(0);
 		}
-		exec_or_die(ctx, argv);
+		jail_exec_or_die(ctx, argv);
 	}
 	while (waitpid(g, &status, 0) < 0 && errno == EINTR)
 		;
@@ -326,7 +187,7 @@ child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 
 /* Wait for pid, at most timeout seconds (0: no limit).  ETIMEDOUT. */
 static int
-wait_child(pid_t pid, long timeout, int *status)
+jail_wait_child(pid_t pid, long timeout, int *status)
 {
 	struct pollfd pfd;
 	int fd, r;
@@ -348,7 +209,7 @@ wait_child(pid_t pid, long timeout, int *status)
 }
 
 static int
-run(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
+jail_run_cmd(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 {
 	char *shown = NULL;
 	size_t len = 0;
@@ -381,8 +242,8 @@ run(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 		return error;
 	}
 	if (pid == 0)
-		child(ctx, argv, injail, bg);
-	error = wait_child(pid, bg ? 0 : jail_pint(ctx->ps, "exec.timeout", 0),
+		jail_child(ctx, argv, injail, bg);
+	error = jail_wait_child(pid, bg ? 0 : jail_pint(ctx->ps, "exec.timeout", 0),
 	                   &status);
 	if (error == ETIMEDOUT)
 		jail_warnx(ctx->jname, "%s: timed out", shown);
@@ -405,7 +266,7 @@ jail_run_argv(const struct jail_run *ctx, char *const *argv, bool injail)
 {
 	if (argv == NULL || argv[0] == NULL)
 		return 0;
-	return run(ctx, argv, injail, false);
+	return jail_run_cmd(ctx, argv, injail, false);
 }
 
 /*
@@ -452,7 +313,7 @@ jail_run_line(const struct jail_run *ctx, const char *line, bool injail)
 		jail_strv_free(&words);
 		return error;
 	}
-	error = run(ctx, words.v, injail, bg);
+	error = jail_run_cmd(ctx, words.v, injail, bg);
 	jail_strv_free(&words);
 	return error;
 }

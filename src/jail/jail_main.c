@@ -33,7 +33,7 @@ struct targets {
 };
 
 static void
-usage(void)
+jail_usage(void)
 {
 	fprintf(
 	    stderr,
@@ -48,7 +48,7 @@ usage(void)
 }
 
 static struct jail_target *
-add_target(struct targets *ts, const char *name, bool named, bool wild)
+jail_add_target(struct targets *ts, const char *name, bool named, bool wild)
 {
 	struct jail_target *nv, *t;
 
@@ -66,7 +66,7 @@ add_target(struct targets *ts, const char *name, bool named, bool wild)
 }
 
 static void
-free_targets(struct targets *ts)
+jail_free_targets(struct targets *ts)
 {
 	for (size_t i = 0; i < ts->n; i++) {
 		free(ts->v[i].name);
@@ -77,7 +77,7 @@ free_targets(struct targets *ts)
 
 /* Load the configuration; messages printed.  0, ENOENT or EINVAL. */
 static int
-load_conf(struct cli *c)
+jail_load_conf(struct cli *c)
 {
 	struct jail_diag d = {0};
 	int error;
@@ -90,14 +90,16 @@ load_conf(struct cli *c)
 
 /* A target for config jail i, with its merged parameters. */
 static struct jail_target *
-conf_target(struct cli *c, struct targets *ts, size_t i, bool wild)
+jail_conf_target(struct cli *c, struct targets *ts, size_t i, bool wild)
 {
 	struct jail_diag d = {0};
 	struct jail_target *t;
 
-	t = add_target(ts, jail_conf_name(c->conf, i), true, wild);
+	t = jail_add_target(ts, jail_conf_name(c->conf, i), true, wild);
 	if (t == NULL)
 		return NULL;
+	t->conf = c->conf;
+	t->conf_index = i;
 	if (jail_conf_params(c->conf, i, &t->ps, &d) != 0)
 		t->failed = true;
 	jail_diag_print(&d, stderr);
@@ -107,25 +109,39 @@ conf_target(struct cli *c, struct targets *ts, size_t i, bool wild)
 
 /* -e: every configured jail, its parameters joined by sep. */
 static int
-print_conf(struct cli *c)
+jail_print_conf(struct cli *c)
 {
 	struct targets ts = {0};
+	int rc = 0;
 
-	if (load_conf(c) != 0)
+	/* a write per jail is most of the time for many jails; messages
+	 * still come in order, as jail_warnx() flushes stdout first */
+	setvbuf(stdout, NULL, _IOFBF, 0);
+	if (jail_load_conf(c) != 0)
 		return 1;
 	for (size_t i = 0; i < jail_conf_njails(c->conf); i++) {
-		struct jail_target *t = conf_target(c, &ts, i, true);
+		struct jail_target *t = jail_conf_target(c, &ts, i, true);
 
-		if (t != NULL)
-			jail_params_print(stdout, &t->ps, c->esep);
+		if (t == NULL) {
+			jail_warnx(NULL, "%s", strerror(ENOMEM));
+			rc = 1;
+			break;
+		}
+		jail_params_print(stdout, &t->ps, c->esep);
+		/* what was printed is what could be worked out: say so */
+		if (t->failed)
+			rc = 1;
+		/* one at a time: 300,000 jails need not be held at once */
+		jail_free_targets(&ts);
+		memset(&ts, 0, sizeof(ts));
 	}
-	free_targets(&ts);
-	return 0;
+	jail_free_targets(&ts);
+	return rc;
 }
 
 /* Parameters from the command line: name=value, or a bare name. */
 static int
-param_args(struct jail_params *ps, int argc, char **argv, bool *argvcmd)
+jail_param_args(struct jail_params *ps, int argc, char **argv, bool *argvcmd)
 {
 	static const char *const lists[] = {"ip4.addr", "ip6.addr",
 	                                    "vnet.interface", "zfs.dataset"};
@@ -181,7 +197,7 @@ param_args(struct jail_params *ps, int argc, char **argv, bool *argvcmd)
 }
 
 static int
-add_extra(const struct cli *c, struct jail_params *ps)
+jail_add_extra(const struct cli *c, struct jail_params *ps)
 {
 	for (size_t i = 0; i < c->extra.n; i++) {
 		const struct jail_param *p = &c->extra.v[i];
@@ -198,7 +214,7 @@ add_extra(const struct cli *c, struct jail_params *ps)
 /* --- dependency order ---------------------------------------------------- */
 
 static ssize_t
-find_target(const struct targets *ts, const char *name)
+jail_find_target(const struct targets *ts, const char *name)
 {
 	for (size_t i = 0; i < ts->n; i++)
 		if (strcmp(ts->v[i].name, name) == 0)
@@ -208,7 +224,7 @@ find_target(const struct targets *ts, const char *name)
 
 /* Put i's dependencies (adding config jails as needed) before it. */
 static int
-visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *order,
+jail_visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *order,
       size_t *norder)
 {
 	struct jail_param *dep;
@@ -226,7 +242,7 @@ visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *order,
 	for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
 		const char *dn = dep->vals.v[d];
 
-		if ((k = find_target(ts, dn)) < 0) {
+		if ((k = jail_find_target(ts, dn)) < 0) {
 			ssize_t ci =
 			    c->conf != NULL ? jail_conf_find(c->conf, dn) : -1;
 
@@ -241,12 +257,12 @@ visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *order,
 				continue;
 			}
 			/* a dependency is started even when not asked for */
-			if (conf_target(c, ts, (size_t)ci, true) == NULL)
+			if (jail_conf_target(c, ts, (size_t)ci, true) == NULL)
 				return ENOMEM;
 			k = (ssize_t)ts->n - 1;
 			dep = jail_params_find(&ts->v[i].ps, "depend");
 		}
-		if ((error = visit(c, ts, (size_t)k, mark, order, norder)) != 0)
+		if ((error = jail_visit(c, ts, (size_t)k, mark, order, norder)) != 0)
 			return error;
 	}
 	mark[i] = 2;
@@ -255,7 +271,7 @@ visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *order,
 }
 
 static bool
-depends_on(const struct jail_target *t, const char *name)
+jail_depends_on(const struct jail_target *t, const char *name)
 {
 	struct jail_param *dep = jail_params_find(&t->ps, "depend");
 
@@ -267,20 +283,20 @@ depends_on(const struct jail_target *t, const char *name)
 
 /* For removal: the jails that depend on i go before it. */
 static void
-visit_stop(struct targets *ts, size_t i, char *mark, size_t *order,
+jail_visit_stop(struct targets *ts, size_t i, char *mark, size_t *order,
            size_t *norder)
 {
 	if (mark[i] != 0)
 		return;
 	mark[i] = 1;
 	for (size_t k = 0; k < ts->n; k++)
-		if (k != i && depends_on(&ts->v[k], ts->v[i].name))
-			visit_stop(ts, k, mark, order, norder);
+		if (k != i && jail_depends_on(&ts->v[k], ts->v[i].name))
+			jail_visit_stop(ts, k, mark, order, norder);
 	order[(*norder)++] = i;
 }
 
 static int
-order_targets(struct cli *c, struct targets *ts, size_t **orderp)
+jail_order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 {
 	size_t cap = ts->n + 64, norder = 0, *order;
 	char *mark;
@@ -296,10 +312,10 @@ order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 	}
 	if (c->op == OP_STOP) {
 		for (size_t i = 0; i < ts->n; i++)
-			visit_stop(ts, i, mark, order, &norder);
+			jail_visit_stop(ts, i, mark, order, &norder);
 	} else {
 		for (size_t i = 0; i < ts->n && error == 0 && ts->n < cap; i++)
-			error = visit(c, ts, i, mark, order, &norder);
+			error = jail_visit(c, ts, i, mark, order, &norder);
 	}
 	free(mark);
 	*orderp = order;
@@ -309,7 +325,7 @@ order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 /* --- doing it ------------------------------------------------------------ */
 
 static int
-run_target(struct cli *c, struct jail_target *t)
+jail_run_target(struct cli *c, struct jail_target *t)
 {
 	struct jail_rec r;
 	const char *key = jail_pstr(&t->ps, "name");
@@ -374,12 +390,12 @@ run_target(struct cli *c, struct jail_target *t)
 }
 
 static int
-run_targets(struct cli *c, struct targets *ts)
+jail_run_targets(struct cli *c, struct targets *ts)
 {
 	size_t *order, n;
 	int rc = 0;
 
-	if (order_targets(c, ts, &order) != 0) {
+	if (jail_order_targets(c, ts, &order) != 0) {
 		free(order);
 		return 1;
 	}
@@ -391,7 +407,7 @@ run_targets(struct cli *c, struct targets *ts)
 			rc = 1;
 			continue;
 		}
-		if (run_target(c, t) != 0)
+		if (jail_run_target(c, t) != 0)
 			rc = 1;
 	}
 	free(order);
@@ -400,7 +416,7 @@ run_targets(struct cli *c, struct targets *ts)
 
 /* -r / -R with jail names, jids or wildcards. */
 static int
-stop_names(struct cli *c, int argc, char **argv)
+jail_stop_names(struct cli *c, int argc, char **argv)
 {
 	struct targets ts = {0};
 	struct jail_rec *recs = NULL;
@@ -409,7 +425,7 @@ stop_names(struct cli *c, int argc, char **argv)
 
 	if (!c->R &&
 	    (strcmp(c->cfile, "-") == 0 || access(c->cfile, F_OK) == 0)) {
-		if (load_conf(c) != 0)
+		if (jail_load_conf(c) != 0)
 			return 1;
 	}
 	(void)jail_rec_list(&recs, &nrecs);
@@ -425,17 +441,17 @@ stop_names(struct cli *c, int argc, char **argv)
 			for (size_t i = 0; i < nc; i++)
 				if (jail_wild_match(jail_conf_name(c->conf, i),
 				                    arg) &&
-				    find_target(&ts,
+				    jail_find_target(&ts,
 				                jail_conf_name(c->conf, i)) < 0)
-					conf_target(c, &ts, i, true);
+					jail_conf_target(c, &ts, i, true);
 			/* and every running jail: -R, or '*' (DESIGN, jails 6)
 			 */
 			if (c->R || strcmp(arg, "*") == 0 || c->conf == NULL)
 				for (size_t i = 0; i < nrecs; i++)
 					if (jail_wild_match(recs[i].name,
 					                    arg) &&
-					    find_target(&ts, recs[i].name) < 0)
-						add_target(&ts, recs[i].name,
+					    jail_find_target(&ts, recs[i].name) < 0)
+						jail_add_target(&ts, recs[i].name,
 						           true, true);
 			continue;
 		}
@@ -448,9 +464,9 @@ stop_names(struct cli *c, int argc, char **argv)
 					                    recs[i].name);
 		}
 		if (ci >= 0) {
-			if (find_target(
+			if (jail_find_target(
 			        &ts, jail_conf_name(c->conf, (size_t)ci)) < 0)
-				conf_target(c, &ts, (size_t)ci, false);
+				jail_conf_target(c, &ts, (size_t)ci, false);
 			continue;
 		}
 		bool found = false;
@@ -459,8 +475,8 @@ stop_names(struct cli *c, int argc, char **argv)
 			if (strcmp(recs[i].name, arg) == 0 ||
 			    (jail_is_number(arg) && recs[i].jid == atoi(arg))) {
 				found = true;
-				if (find_target(&ts, recs[i].name) < 0)
-					add_target(&ts, recs[i].name, true,
+				if (jail_find_target(&ts, recs[i].name) < 0)
+					jail_add_target(&ts, recs[i].name, true,
 					           false);
 			}
 		if (!found) {
@@ -474,16 +490,16 @@ stop_names(struct cli *c, int argc, char **argv)
 	for (size_t i = 0; i < ts.n; i++)
 		if (jail_params_find(&ts.v[i].ps, "name") == NULL)
 			jail_params_set1(&ts.v[i].ps, "name", ts.v[i].name);
-	if (run_targets(c, &ts) != 0)
+	if (jail_run_targets(c, &ts) != 0)
 		rc = 1;
-	free_targets(&ts);
+	jail_free_targets(&ts);
 	jail_rec_list_free(recs, nrecs);
 	return rc;
 }
 
 /* Several names, none a parameter, all in the config: jails, not params. */
 static bool
-all_conf_names(struct cli *c, int argc, char **argv)
+jail_all_conf_names(struct cli *c, int argc, char **argv)
 {
 	struct jail_conf *conf;
 	struct jail_diag d = {0};
@@ -506,16 +522,19 @@ all_conf_names(struct cli *c, int argc, char **argv)
 }
 
 static int
-config_form(struct cli *c, int argc, char **argv)
+jail_config_form(struct cli *c, int argc, char **argv)
 {
 	struct targets ts = {0};
 	int rc = 0;
 
-	if (load_conf(c) != 0)
+	/* a write per jail is most of the time for many jails; messages
+	 * still come in order, as jail_warnx() flushes stdout first */
+	setvbuf(stdout, NULL, _IOFBF, 0);
+	if (jail_load_conf(c) != 0)
 		return 1;
 	if (argc == 0) {
 		for (size_t i = 0; i < jail_conf_njails(c->conf); i++)
-			conf_target(c, &ts, i, true);
+			jail_conf_target(c, &ts, i, true);
 	}
 	for (int a = 0; a < argc; a++) {
 		ssize_t ci;
@@ -524,7 +543,7 @@ config_form(struct cli *c, int argc, char **argv)
 			for (size_t i = 0; i < jail_conf_njails(c->conf); i++)
 				if (jail_wild_match(jail_conf_name(c->conf, i),
 				                    argv[a]))
-					conf_target(c, &ts, i, true);
+					jail_conf_target(c, &ts, i, true);
 			continue;
 		}
 		if ((ci = jail_conf_find(c->conf, argv[a])) < 0) {
@@ -532,28 +551,28 @@ config_form(struct cli *c, int argc, char **argv)
 			rc = 1;
 			continue;
 		}
-		conf_target(c, &ts, (size_t)ci, false);
+		jail_conf_target(c, &ts, (size_t)ci, false);
 	}
 	c->o.note_removed = true;
-	if (run_targets(c, &ts) != 0)
+	if (jail_run_targets(c, &ts) != 0)
 		rc = 1;
-	free_targets(&ts);
+	jail_free_targets(&ts);
 	return rc;
 }
 
 static int
-param_form(struct cli *c, int argc, char **argv)
+jail_param_form(struct cli *c, int argc, char **argv)
 {
 	struct targets ts = {0};
 	struct jail_target *t;
 	const char *name;
 	int rc;
 
-	if ((t = add_target(&ts, "", false, false)) == NULL)
+	if ((t = jail_add_target(&ts, "", false, false)) == NULL)
 		return 1;
-	if (param_args(&t->ps, argc, argv, &t->argv_command) != 0 ||
-	    add_extra(c, &t->ps) != 0) {
-		free_targets(&ts);
+	if (jail_param_args(&t->ps, argc, argv, &t->argv_command) != 0 ||
+	    jail_add_extra(c, &t->ps) != 0) {
+		jail_free_targets(&ts);
 		return 1;
 	}
 	name = jail_pstr(&t->ps, "name");
@@ -564,21 +583,21 @@ param_form(struct cli *c, int argc, char **argv)
 		t->name = strdup(name);
 	}
 	c->o.note_removed = false;
-	rc = run_targets(c, &ts);
-	free_targets(&ts);
+	rc = jail_run_targets(c, &ts);
+	jail_free_targets(&ts);
 	return rc;
 }
 
 /* jail path hostname ip[,ip...] command ... */
 static int
-old_form(struct cli *c, int argc, char **argv)
+jail_old_form(struct cli *c, int argc, char **argv)
 {
 	struct targets ts = {0};
 	struct jail_target *t;
 	char *ips, *ip, *save = NULL;
 	int rc;
 
-	if ((t = add_target(&ts, "", false, false)) == NULL)
+	if ((t = jail_add_target(&ts, "", false, false)) == NULL)
 		return 1;
 	jail_params_set1(&t->ps, "path", argv[0]);
 	jail_params_set1(&t->ps, "host.hostname", argv[1]);
@@ -596,15 +615,15 @@ old_form(struct cli *c, int argc, char **argv)
 	jail_params_set(&t->ps, "command", (const char *const *)argv + 3,
 	                (size_t)argc - 3, false);
 	t->argv_command = true;
-	add_extra(c, &t->ps);
+	jail_add_extra(c, &t->ps);
 	if (jail_pstr(&t->ps, "name") != NULL) {
 		free(t->name);
 		t->name = strdup(jail_pstr(&t->ps, "name"));
 	}
 	c->o.oldstyle = true;
 	c->op = OP_START;
-	rc = run_targets(c, &ts);
-	free_targets(&ts);
+	rc = jail_run_targets(c, &ts);
+	jail_free_targets(&ts);
 	return rc;
 }
 
@@ -690,7 +709,7 @@ main(int argc, char **argv)
 			c.o.verbose = true;
 			break;
 		default:
-			usage();
+			jail_usage();
 			return 1;
 		}
 	}
@@ -699,40 +718,40 @@ main(int argc, char **argv)
 
 	if (c.esep != NULL) {
 		if (c.op != 0 || argc > 0) {
-			usage();
+			jail_usage();
 			return 1;
 		}
-		rc = print_conf(&c);
+		rc = jail_print_conf(&c);
 	} else if (c.op == 0) {
 		if (argc < 4 || argv[0][0] != '/') {
-			usage();
+			jail_usage();
 			return 1;
 		}
-		rc = old_form(&c, argc, argv);
+		rc = jail_old_form(&c, argc, argv);
 	} else if (c.op == OP_STOP) {
 		if (argc < 1 || !c.docf) {
-			usage();
+			jail_usage();
 			return 1;
 		}
 		for (int i = 0; i < argc; i++)
 			if (!c.R && strchr(argv[i], '=') != NULL) {
-				usage();
+				jail_usage();
 				return 1;
 			}
-		rc = stop_names(&c, argc, argv);
+		rc = jail_stop_names(&c, argc, argv);
 	} else if ((argc > 1 || (argc == 1 && strchr(argv[0], '=') != NULL)) &&
-	           !all_conf_names(&c, argc, argv)) {
+	           !jail_all_conf_names(&c, argc, argv)) {
 		if (c.R || c.C) {
-			usage();
+			jail_usage();
 			return 1;
 		}
-		rc = param_form(&c, argc, argv);
+		rc = jail_param_form(&c, argc, argv);
 	} else {
 		if (c.R || !c.docf) {
-			usage();
+			jail_usage();
 			return 1;
 		}
-		rc = config_form(&c, argc, argv);
+		rc = jail_config_form(&c, argc, argv);
 	}
 	jail_conf_free(c.conf);
 	jail_params_free(&c.extra);

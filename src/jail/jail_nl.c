@@ -1,53 +1,60 @@
 /*
  * jail_nl.c: the few route netlink requests the jail tools make: find a
- * link, move it to another network namespace (renaming it on the way),
- * bring it up, add an address.  A socket belongs to the namespace it
- * was opened in, so jail_nl_open() opens it inside the one asked for.
+ * link (by name or index), move it to another network namespace
+ * (renaming it on the way), bring it up, add an address.  Through
+ * libmnl: every attribute is put with its bound checked (a request that
+ * does not fit is EMSGSIZE, never sent short), every reply is checked
+ * against our sequence number and port, and every error comes back as
+ * an errno.  A socket belongs to the namespace it was opened in, so
+ * jail_nl_open() opens it inside the one asked for.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include "jail.h"
 
-#define NL_BUFSIZ 8192
-
-struct nlreq {
-	struct nlmsghdr h;
-	union {
-		struct ifinfomsg ifi;
-		struct ifaddrmsg ifa;
-	} u;
-	char attrs[512];
+struct jail_nl {
+	struct mnl_socket *sock;
+	unsigned portid;
+	unsigned seq;
 };
 
 int
-jail_nl_open(int nsfd, int *fdp)
+jail_nl_open(int nsfd, struct jail_nl **nlp)
 {
-	int home = -1, fd, error = 0;
+	struct jail_nl *nl;
+	int home = -1, error = 0;
 
+	*nlp = NULL;
+	if ((nl = calloc(1, sizeof(*nl))) == NULL)
+		return ENOMEM;
 	if (nsfd >= 0) {
 		if ((home = open("/proc/thread-self/ns/net",
-		                 O_RDONLY | O_CLOEXEC)) < 0)
-			return errno;
-		if (setns(nsfd, CLONE_NEWNET) != 0) {
+		                 O_RDONLY | O_CLOEXEC)) < 0 ||
+		    setns(nsfd, CLONE_NEWNET) != 0) {
 			error = errno;
-			close(home);
+			if (home >= 0)
+				close(home);
+			free(nl);
 			return error;
 		}
 	}
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
+	if ((nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) ==
+	        NULL ||
+	    mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) != 0)
 		error = errno;
 	if (home >= 0) {
 		/* we cannot stay in the other namespace */
@@ -56,158 +63,178 @@ jail_nl_open(int nsfd, int *fdp)
 		close(home);
 	}
 	if (error != 0) {
-		if (fd >= 0)
-			close(fd);
+		jail_nl_close(nl);
 		return error;
 	}
-	*fdp = fd;
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (unsigned)time(NULL);
+	*nlp = nl;
 	return 0;
 }
 
-static void
-nl_attr(struct nlreq *r, int type, const void *data, size_t len)
+void
+jail_nl_close(struct jail_nl *nl)
 {
-	struct rtattr *rta;
-	size_t off = NLMSG_ALIGN(r->h.nlmsg_len);
-
-	if (off + RTA_SPACE(len) > sizeof(*r))
+	if (nl == NULL)
 		return;
-	rta = (struct rtattr *)((char *)r + off);
-	rta->rta_type = (unsigned short)type;
-	rta->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), data, len);
-	r->h.nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
+	if (nl->sock != NULL)
+		mnl_socket_close(nl->sock);
+	free(nl);
 }
 
-/* Send a request and wait for its acknowledgement: 0 or its errno. */
-static int
-nl_talk(int nl, struct nlreq *r)
+/* A request of type with an ifinfomsg/ifaddrmsg header of hdrlen. */
+static struct nlmsghdr *
+jail_nl_request(char *buf, int type, int flags, size_t hdrlen)
 {
-	char buf[NL_BUFSIZ];
-	static uint32_t seq;
-	struct nlmsghdr *h;
-	ssize_t n;
+	struct nlmsghdr *h = mnl_nlmsg_put_header(buf);
 
-	r->h.nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	r->h.nlmsg_seq = ++seq;
-	if (send(nl, r, r->h.nlmsg_len, 0) < 0)
+	h->nlmsg_type = (uint16_t)type;
+	h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
+	mnl_nlmsg_put_extra_header(h, hdrlen);
+	return h;
+}
+
+/*
+ * Send h and read replies up to its acknowledgement; cb (may be NULL)
+ * sees each data message.  0 or the errno the kernel (or libmnl) gave.
+ */
+static int
+jail_nl_talk(struct jail_nl *nl, struct nlmsghdr *h, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+	int r;
+
+	h->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sock, h, h->nlmsg_len) < 0)
 		return errno;
 	for (;;) {
-		if ((n = recv(nl, buf, sizeof(buf), 0)) < 0) {
+		if ((n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf))) < 0) {
 			if (errno == EINTR)
 				continue;
 			return errno;
 		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_seq != r->h.nlmsg_seq)
-				continue;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
-
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
-					return EIO;
-				return -e->error;
-			}
-		}
+		r = mnl_cb_run(buf, (size_t)n, h->nlmsg_seq, nl->portid, cb,
+		               data);
+		if (r == MNL_CB_ERROR)
+			return errno != 0 ? errno : EIO;
+		if (r == MNL_CB_STOP)
+			return 0;
 	}
 }
 
-static void
-nl_init(struct nlreq *r, int type, int flags, size_t hdr)
+static int
+jail_link_cb(const struct nlmsghdr *h, void *data)
 {
-	memset(r, 0, sizeof(*r));
-	r->h.nlmsg_len = (uint32_t)NLMSG_LENGTH(hdr);
-	r->h.nlmsg_type = (uint16_t)type;
-	r->h.nlmsg_flags = (uint16_t)flags;
+	const struct ifinfomsg *ifi;
+
+	if (h->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(h) < sizeof(*ifi))
+		return MNL_CB_OK;
+	ifi = mnl_nlmsg_get_payload(h);
+	*(int *)data = ifi->ifi_index;
+	return MNL_CB_OK;
 }
 
 /* The index of the link called name in the socket's namespace. */
 int
-jail_nl_index(int nl, const char *name, int *idxp)
+jail_nl_index(struct jail_nl *nl, const char *name, int *idxp)
 {
-	char buf[NL_BUFSIZ];
-	struct nlreq r;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *h;
-	ssize_t n;
+	struct ifinfomsg *ifi;
+	int idx = 0, error;
 
 	if (strlen(name) >= IFNAMSIZ)
 		return ENODEV;
-	nl_init(&r, RTM_GETLINK, NLM_F_REQUEST, sizeof(r.u.ifi));
-	r.u.ifi.ifi_family = AF_UNSPEC;
-	nl_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
-	r.h.nlmsg_seq = 1;
-	if (send(nl, &r, r.h.nlmsg_len, 0) < 0)
-		return errno;
-	for (;;) {
-		if ((n = recv(nl, buf, sizeof(buf), 0)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
-		     h = NLMSG_NEXT(h, n)) {
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(h);
+	h = jail_nl_request(buf, RTM_GETLINK, 0, sizeof(*ifi));
+	ifi = mnl_nlmsg_get_payload(h);
+	ifi->ifi_family = AF_UNSPEC;
+	if (!mnl_attr_put_strz_check(h, sizeof(buf), IFLA_IFNAME, name))
+		return EMSGSIZE;
+	if ((error = jail_nl_talk(nl, h, jail_link_cb, &idx)) != 0)
+		return error;
+	if (idx <= 0)
+		return ENODEV;
+	*idxp = idx;
+	return 0;
+}
 
-				return e->error != 0 ? -e->error : ENODEV;
-			}
-			if (h->nlmsg_type == RTM_NEWLINK) {
-				struct ifinfomsg *ifi = NLMSG_DATA(h);
+/* Is there a link of index idx in the socket's namespace? 0 or ENODEV. */
+int
+jail_nl_link(struct jail_nl *nl, int idx)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h;
+	struct ifinfomsg *ifi;
+	int found = 0, error;
 
-				*idxp = ifi->ifi_index;
-				return 0;
-			}
-		}
-	}
+	h = jail_nl_request(buf, RTM_GETLINK, 0, sizeof(*ifi));
+	ifi = mnl_nlmsg_get_payload(h);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	if ((error = jail_nl_talk(nl, h, jail_link_cb, &found)) != 0)
+		return error;
+	return found == idx ? 0 : ENODEV;
 }
 
 /* Move link idx into the namespace nsfd, renamed to newname if given. */
 int
-jail_nl_move(int nl, int idx, int nsfd, const char *newname)
+jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname)
 {
-	struct nlreq r;
-	uint32_t fd = (uint32_t)nsfd;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h;
+	struct ifinfomsg *ifi;
 
-	nl_init(&r, RTM_NEWLINK, 0, sizeof(r.u.ifi));
-	r.u.ifi.ifi_family = AF_UNSPEC;
-	r.u.ifi.ifi_index = idx;
-	nl_attr(&r, IFLA_NET_NS_FD, &fd, sizeof(fd));
-	if (newname != NULL)
-		nl_attr(&r, IFLA_IFNAME, newname, strlen(newname) + 1);
-	return nl_talk(nl, &r);
+	h = jail_nl_request(buf, RTM_NEWLINK, 0, sizeof(*ifi));
+	ifi = mnl_nlmsg_get_payload(h);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	if (!mnl_attr_put_u32_check(h, sizeof(buf), IFLA_NET_NS_FD,
+	                            (uint32_t)nsfd))
+		return EMSGSIZE;
+	if (newname != NULL &&
+	    !mnl_attr_put_strz_check(h, sizeof(buf), IFLA_IFNAME, newname))
+		return EMSGSIZE;
+	return jail_nl_talk(nl, h, NULL, NULL);
 }
 
 int
-jail_nl_up(int nl, int idx)
+jail_nl_up(struct jail_nl *nl, int idx)
 {
-	struct nlreq r;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h;
+	struct ifinfomsg *ifi;
 
-	nl_init(&r, RTM_NEWLINK, 0, sizeof(r.u.ifi));
-	r.u.ifi.ifi_family = AF_UNSPEC;
-	r.u.ifi.ifi_index = idx;
-	r.u.ifi.ifi_flags = IFF_UP;
-	r.u.ifi.ifi_change = IFF_UP;
-	return nl_talk(nl, &r);
+	h = jail_nl_request(buf, RTM_NEWLINK, 0, sizeof(*ifi));
+	ifi = mnl_nlmsg_get_payload(h);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return jail_nl_talk(nl, h, NULL, NULL);
 }
 
 int
-jail_nl_addr(int nl, int idx, const struct jail_addr *a)
+jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a)
 {
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	size_t alen = a->family == AF_INET ? 4 : 16;
-	struct nlreq r;
+	struct nlmsghdr *h;
+	struct ifaddrmsg *ifa;
 
-	nl_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(r.u.ifa));
-	r.u.ifa.ifa_family = (unsigned char)a->family;
-	r.u.ifa.ifa_prefixlen = (unsigned char)a->prefixlen;
-	r.u.ifa.ifa_index = (unsigned)idx;
-	nl_attr(&r, IFA_LOCAL, a->addr, alen);
-	nl_attr(&r, IFA_ADDRESS, a->addr, alen);
-	if (a->family == AF_INET6) {
-		/* no duplicate address detection: the address works at once */
-		uint32_t flags = IFA_F_NODAD;
-
-		nl_attr(&r, IFA_FLAGS, &flags, sizeof(flags));
-	}
-	return nl_talk(nl, &r);
+	h = jail_nl_request(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+	               sizeof(*ifa));
+	ifa = mnl_nlmsg_get_payload(h);
+	ifa->ifa_family = (unsigned char)a->family;
+	ifa->ifa_prefixlen = (unsigned char)a->prefixlen;
+	ifa->ifa_index = (unsigned)idx;
+	if (!mnl_attr_put_check(h, sizeof(buf), IFA_LOCAL, alen, a->addr) ||
+	    !mnl_attr_put_check(h, sizeof(buf), IFA_ADDRESS, alen, a->addr))
+		return EMSGSIZE;
+	/* no duplicate address detection: the address works at once */
+	if (a->family == AF_INET6 &&
+	    !mnl_attr_put_u32_check(h, sizeof(buf), IFA_FLAGS, IFA_F_NODAD))
+		return EMSGSIZE;
+	return jail_nl_talk(nl, h, NULL, NULL);
 }

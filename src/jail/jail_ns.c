@@ -28,6 +28,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -39,12 +40,12 @@
 #define JAIL_WATCH_MAX 256 /* processes init watches at once */
 #define JAIL_KILL_WAIT_MS 5000
 
-static int pidfd_checked(pid_t pid, unsigned long long start, int *fdp);
+static int jail_pidfd_checked(pid_t pid, unsigned long long start, int *fdp);
 
 /* --- what the jail is made of ------------------------------------------- */
 
 static bool
-want_net(const struct jail_params *ps)
+jail_want_net(const struct jail_params *ps)
 {
 	if (jail_psys(ps, "vnet", 2) == 1)
 		return true;
@@ -52,13 +53,13 @@ want_net(const struct jail_params *ps)
 }
 
 static bool
-want_uts(const struct jail_params *ps)
+jail_want_uts(const struct jail_params *ps)
 {
 	return jail_psys(ps, "host", 1) != 2;
 }
 
 static bool
-want_ipc(const struct jail_params *ps)
+jail_want_ipc(const struct jail_params *ps)
 {
 	if (jail_pbool(ps, "allow.sysvipc", false))
 		return false;
@@ -74,15 +75,15 @@ jail_ns_flags(const struct jail_rec *r)
 
 	if (r->own_net)
 		flags |= CLONE_NEWNET;
-	if (want_uts(&r->params))
+	if (jail_want_uts(&r->params))
 		flags |= CLONE_NEWUTS;
-	if (want_ipc(&r->params))
+	if (jail_want_ipc(&r->params))
 		flags |= CLONE_NEWIPC;
 	return flags;
 }
 
 static void
-netns_path(const struct jail_rec *r, char *buf, size_t size)
+jail_netns_path(const struct jail_rec *r, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/%s", JAIL_NETNSDIR, r->name);
 }
@@ -93,11 +94,11 @@ struct ierr {
 	char msg[512];
 };
 
-static int ifail(struct ierr *e, int error, const char *fmt, ...)
+static int jail_ifail(struct ierr *e, int error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static int
-ifail(struct ierr *e, int error, const char *fmt, ...)
+jail_ifail(struct ierr *e, int error, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;
@@ -113,7 +114,7 @@ ifail(struct ierr *e, int error, const char *fmt, ...)
 }
 
 static int
-lo_up(void)
+jail_lo_up(void)
 {
 	struct ifreq ifr;
 	int s, error = 0;
@@ -139,7 +140,7 @@ lo_up(void)
  * alive as long as this jail lives.
  */
 static void
-drop_nsfs_mounts(void)
+jail_drop_nsfs_mounts(void)
 {
 	char *line = NULL, mnt[PATH_MAX], fstype[64];
 	struct jail_strv targets = {0};
@@ -166,7 +167,7 @@ drop_nsfs_mounts(void)
 
 /* A fresh proc of our PID namespace, mounted nowhere, for watching. */
 static int
-detached_proc(int *fdp)
+jail_detached_proc(int *fdp)
 {
 	int fs, mfd, dfd;
 
@@ -191,7 +192,7 @@ detached_proc(int *fdp)
 
 /* fstab-style first fields decode \040 and friends (unvis). */
 static void
-unvis_field(char *s)
+jail_unvis_field(char *s)
 {
 	char *d = s;
 
@@ -238,7 +239,7 @@ static const struct mopt mopts[] = {
 
 /* Split mount options into flags and what the filesystem itself reads. */
 static void
-parse_mopts(const char *opts, unsigned long *flags, char *data, size_t size)
+jail_parse_mopts(const char *opts, unsigned long *flags, char *data, size_t size)
 {
 	char buf[1024], *tok, *save = NULL;
 	size_t i;
@@ -262,7 +263,7 @@ parse_mopts(const char *opts, unsigned long *flags, char *data, size_t size)
 }
 
 static int
-make_node(const char *dev, const char *name, mode_t mode, dev_t rdev)
+jail_make_node(const char *dev, const char *name, mode_t mode, dev_t rdev)
 {
 	char path[PATH_MAX + 64], host[64];
 	int fd;
@@ -280,7 +281,7 @@ make_node(const char *dev, const char *name, mode_t mode, dev_t rdev)
 
 /* mount.devfs: a small /dev of our own (DESIGN, jails 5). */
 static int
-mount_devfs(const char *root, struct ierr *e)
+jail_mount_devfs(const char *root, struct ierr *e)
 {
 	static const struct {
 		const char *name;
@@ -302,12 +303,12 @@ mount_devfs(const char *root, struct ierr *e)
 	(void)mkdir(dev, 0755);
 	if (mount("devfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC,
 	          "mode=755,size=1m") != 0)
-		return ifail(e, errno, "mount.devfs: %s", dev);
+		return jail_ifail(e, errno, "mount.devfs: %s", dev);
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
-		if ((error = make_node(dev, nodes[i].name, 0666,
+		if ((error = jail_make_node(dev, nodes[i].name, 0666,
 		                       makedev(nodes[i].maj, nodes[i].min))) !=
 		    0)
-			return ifail(e, error, "mount.devfs: %s/%s", dev,
+			return jail_ifail(e, error, "mount.devfs: %s/%s", dev,
 			             nodes[i].name);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dev, links[i][0]);
@@ -317,27 +318,27 @@ mount_devfs(const char *root, struct ierr *e)
 	(void)mkdir(p, 0755);
 	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
 	          "newinstance,ptmxmode=0666,mode=620") != 0)
-		return ifail(e, errno, "mount.devfs: %s", p);
+		return jail_ifail(e, errno, "mount.devfs: %s", p);
 	snprintf(p, sizeof(p), "%s/shm", dev);
 	(void)mkdir(p, 01777);
 	if (mount("shm", p, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0)
-		return ifail(e, errno, "mount.devfs: %s", p);
+		return jail_ifail(e, errno, "mount.devfs: %s", p);
 	return 0;
 }
 
 static int
-mount_proc_at(const char *dir, struct ierr *e, const char *what)
+jail_mount_proc_at(const char *dir, struct ierr *e, const char *what)
 {
 	(void)mkdir(dir, 0555);
 	if (mount("proc", dir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	          NULL) != 0)
-		return ifail(e, errno, "%s: %s", what, dir);
+		return jail_ifail(e, errno, "%s: %s", what, dir);
 	return 0;
 }
 
 /* One `mount' element: an fstab line, mounted in the jail's namespace. */
 static int
-mount_line(const char *param, const char *line, struct ierr *e)
+jail_mount_line(const char *param, const char *line, struct ierr *e)
 {
 	char buf[2048], *f[6] = {0}, *save = NULL, data[1024];
 	unsigned long flags;
@@ -350,11 +351,11 @@ mount_line(const char *param, const char *line, struct ierr *e)
 	if (n == 0)
 		return 0;
 	if (n < 3)
-		return ifail(e, 0, "%s: %s: missing information", param, line);
-	unvis_field(f[0]);
-	unvis_field(f[1]);
+		return jail_ifail(e, 0, "%s: %s: missing information", param, line);
+	jail_unvis_field(f[0]);
+	jail_unvis_field(f[1]);
 	if (f[1][0] != '/')
-		return ifail(e, 0, "%s: %s: not an absolute pathname", param,
+		return jail_ifail(e, 0, "%s: %s: not an absolute pathname", param,
 		             f[1]);
 	if (strcmp(f[2], "devfs") == 0) {
 		char root[PATH_MAX];
@@ -363,29 +364,29 @@ mount_line(const char *param, const char *line, struct ierr *e)
 		if (strlen(root) >= 4 &&
 		    strcmp(root + strlen(root) - 4, "/dev") == 0)
 			root[strlen(root) - 4] = '\0';
-		return mount_devfs(root[0] != '\0' ? root : "/", e);
+		return jail_mount_devfs(root[0] != '\0' ? root : "/", e);
 	}
 	if (strcmp(f[2], "procfs") == 0 || strcmp(f[2], "linprocfs") == 0)
-		return mount_proc_at(f[1], e, param);
-	parse_mopts(f[3], &flags, data, sizeof(data));
+		return jail_mount_proc_at(f[1], e, param);
+	jail_parse_mopts(f[3], &flags, data, sizeof(data));
 	if (strcmp(f[2], "nullfs") == 0 || (flags & MS_BIND)) {
 		unsigned long ro = flags & MS_RDONLY;
 
 		if (mount(f[0], f[1], NULL, MS_BIND | (flags & MS_REC), NULL) !=
 		    0)
-			return ifail(e, errno, "%s: %s", param, f[1]);
+			return jail_ifail(e, errno, "%s: %s", param, f[1]);
 		if (ro != 0 && mount(NULL, f[1], NULL,
 		                     MS_BIND | MS_REMOUNT | flags, NULL) != 0)
-			return ifail(e, errno, "%s: %s", param, f[1]);
+			return jail_ifail(e, errno, "%s: %s", param, f[1]);
 		return 0;
 	}
 	if (mount(f[0], f[1], f[2], flags, data[0] != '\0' ? data : NULL) != 0)
-		return ifail(e, errno, "%s: %s", param, f[1]);
+		return jail_ifail(e, errno, "%s: %s", param, f[1]);
 	return 0;
 }
 
 static int
-mount_fstab(const char *file, struct ierr *e)
+jail_mount_fstab(const char *file, struct ierr *e)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -394,7 +395,7 @@ mount_fstab(const char *file, struct ierr *e)
 	int error = 0;
 
 	if ((fp = fopen(file, "re")) == NULL)
-		return ifail(e, errno, "mount.fstab: %s", file);
+		return jail_ifail(e, errno, "mount.fstab: %s", file);
 	while (error == 0 && (n = getline(&line, &cap, fp)) > 0) {
 		char *hash = strchr(line, '#');
 
@@ -402,7 +403,7 @@ mount_fstab(const char *file, struct ierr *e)
 			*hash = '\0';
 		line[strcspn(line, "\n")] = '\0';
 		if (line[strspn(line, " \t")] != '\0')
-			error = mount_line("mount.fstab", line, e);
+			error = jail_mount_line("mount.fstab", line, e);
 	}
 	free(line);
 	fclose(fp);
@@ -411,7 +412,7 @@ mount_fstab(const char *file, struct ierr *e)
 
 /* Every mount the parameters ask for, in FreeBSD's order. */
 static int
-do_mounts(const struct jail_params *ps, const char *path, struct ierr *e)
+jail_do_mounts(const struct jail_params *ps, const char *path, struct ierr *e)
 {
 	struct jail_param *p;
 	char dir[PATH_MAX];
@@ -419,90 +420,353 @@ do_mounts(const struct jail_params *ps, const char *path, struct ierr *e)
 
 	if ((p = jail_params_find(ps, "mount")) != NULL)
 		for (size_t i = 0; i < p->vals.n; i++)
-			if ((error = mount_line("mount", p->vals.v[i], e)) != 0)
+			if ((error = jail_mount_line("mount", p->vals.v[i], e)) != 0)
 				return error;
 	if ((p = jail_params_find(ps, "mount.fstab")) != NULL)
 		for (size_t i = 0; i < p->vals.n; i++)
-			if ((error = mount_fstab(p->vals.v[i], e)) != 0)
+			if ((error = jail_mount_fstab(p->vals.v[i], e)) != 0)
 				return error;
 	static const char *const need[] = {"mount.devfs", "mount.fdescfs",
 	                                   "mount.procfs"};
 	for (size_t i = 0; i < 3; i++)
 		if (jail_pbool(ps, need[i], false) && path == NULL)
-			return ifail(e, 0, "%s: no jail root path defined",
+			return jail_ifail(e, 0, "%s: no jail root path defined",
 			             need[i]);
 	if (path == NULL)
 		return 0;
 	if (jail_pbool(ps, "mount.devfs", false) &&
-	    (error = mount_devfs(path, e)) != 0)
+	    (error = jail_mount_devfs(path, e)) != 0)
 		return error;
 	if (jail_pbool(ps, "mount.fdescfs", false)) {
 		/* Linux's /proc/self/fd is what fdescfs gives */
 		snprintf(dir, sizeof(dir), "%s/dev/fd", path);
 		(void)unlink(dir);
 		if (symlink("/proc/self/fd", dir) != 0 && errno != EEXIST)
-			return ifail(e, errno, "mount.fdescfs: %s", dir);
+			return jail_ifail(e, errno, "mount.fdescfs: %s", dir);
 	}
 	if (jail_pbool(ps, "mount.procfs", false)) {
 		snprintf(dir, sizeof(dir), "%s/proc",
 		         strcmp(path, "/") == 0 ? "" : path);
-		if ((error = mount_proc_at(dir, e, "mount.procfs")) != 0)
+		if ((error = jail_mount_proc_at(dir, e, "mount.procfs")) != 0)
 			return error;
 	}
 	return 0;
 }
 
+/* --- what jailed root may not write: /proc/sys, kernel file systems ------ */
+
+/*
+ * File systems through which root changes the whole machine, not the
+ * jail: read-only wherever the jail sees them (sysfs: device and kernel
+ * settings; cgroup: the host's limits and process placement;
+ * binfmt_misc: interpreters the host runs as root; the rest: tracing,
+ * firmware variables, security modules).
+ */
+static const char *const kernel_fs[] = {
+    "sysfs",      "cgroup",   "cgroup2", "debugfs",     "tracefs",
+    "securityfs", "pstore",   "efivarfs", "configfs",   "bpf",
+    "fusectl",    "binfmt_misc", "selinuxfs", "nfsd",   "rpc_pipefs",
+};
+
+/* Under proc: masked (empty), or read-only; as container runtimes do. */
+static const char *const proc_masked[] = {
+    "kcore",       "keys",        "key-users",     "timer_list",
+    "sched_debug", "latency_stats", "timer_stats", "kpagecount",
+    "kpageflags",  "kpagecgroup", "acpi",          "scsi",
+    "asound",
+};
+static const char *const proc_readonly[] = {
+    "sys", "sysrq-trigger", "irq", "bus", "fs",
+};
+static const char *const sys_masked[] = {
+    "firmware",
+    "devices/virtual/powercap",
+};
+
+static int
+jail_remount_ro(const char *dir, bool ro)
+{
+	unsigned long flags = MS_BIND | MS_REMOUNT;
+	struct statvfs sv;
+
+	if (statvfs(dir, &sv) != 0)
+		return errno;
+	/* a bind remount sets these afresh: keep what the mount had */
+	if (sv.f_flag & ST_NOSUID)
+		flags |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV)
+		flags |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC)
+		flags |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		flags |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		flags |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		flags |= MS_RELATIME;
+	if (ro)
+		flags |= MS_RDONLY;
+	return mount(NULL, dir, NULL, flags, NULL) == 0 ? 0 : errno;
+}
+
+/* dir (a directory or a file) bound onto itself, read-only or not. */
+static int
+jail_bind_self(const char *dir, bool ro)
+{
+	if (mount(dir, dir, NULL, MS_BIND, NULL) != 0)
+		return errno;
+	return jail_remount_ro(dir, ro);
+}
+
+/* Hide what is at p: an empty read-only directory, or /dev/null. */
+static int
+jail_mask(const char *p)
+{
+	struct stat st;
+
+	if (lstat(p, &st) != 0)
+		return errno == ENOENT ? 0 : errno;
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("masked", p, "tmpfs", MS_RDONLY | MS_NOSUID |
+		          MS_NODEV | MS_NOEXEC, "size=4k,mode=555") != 0)
+			return errno;
+		return 0;
+	}
+	return mount("/dev/null", p, NULL, MS_BIND, NULL) == 0 ? 0 : errno;
+}
+
+/*
+ * A proc the jail sees: /proc/sys read-only, but for the network
+ * settings of a vnet jail's own stack (net.* is per namespace there,
+ * and the kernel asks for CAP_NET_ADMIN over that stack).
+ */
+static int
+jail_protect_proc(const char *mnt, bool netrw, struct ierr *e)
+{
+	char p[PATH_MAX + 64];
+	int error;
+
+	for (size_t i = 0; i < sizeof(proc_masked) / sizeof(proc_masked[0]);
+	     i++) {
+		snprintf(p, sizeof(p), "%s/%s", mnt, proc_masked[i]);
+		if ((error = jail_mask(p)) != 0)
+			return jail_ifail(e, error, "mask %s", p);
+	}
+	for (size_t i = 0;
+	     i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", mnt, proc_readonly[i]);
+		if (access(p, F_OK) == 0 && (error = jail_bind_self(p, true)) != 0)
+			return jail_ifail(e, error, "read-only %s", p);
+	}
+	snprintf(p, sizeof(p), "%s/sys/net", mnt);
+	if (netrw && (error = jail_bind_self(p, false)) != 0)
+		return jail_ifail(e, error, "%s", p);
+	return 0;
+}
+
+static int
+jail_protect_sys(const char *mnt, struct ierr *e)
+{
+	char p[PATH_MAX + 64];
+	int error;
+
+	if ((error = jail_remount_ro(mnt, true)) != 0)
+		return jail_ifail(e, error, "read-only %s", mnt);
+	for (size_t i = 0; i < sizeof(sys_masked) / sizeof(sys_masked[0]);
+	     i++) {
+		snprintf(p, sizeof(p), "%s/%s", mnt, sys_masked[i]);
+		if ((error = jail_mask(p)) != 0)
+			return jail_ifail(e, error, "mask %s", p);
+	}
+	return 0;
+}
+
+/* Is the mount with this id what path reaches (not covered by another)? */
+static bool
+jail_mount_visible(const char *path, unsigned long long id)
+{
+	struct statx stx;
+
+	/* no automount: an autofs point stays as it is */
+	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
+	          STATX_MNT_ID, &stx) != 0)
+		return false;
+	return (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == id;
+}
+
+static bool
+jail_under(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, "/") == 0)
+		return true;
+	return strncmp(path, root, n) == 0 && (path[n] == '\0' ||
+	                                        path[n] == '/');
+}
+
+/*
+ * Every proc and kernel file system of the tree the jail will see (root
+ * and below), as it stands after the jail's own mounts.  Without
+ * CAP_SYS_ADMIN nothing of this can be undone from inside, and a proc
+ * or sysfs that is not fully visible cannot be mounted afresh either.
+ */
+static int
+jail_protect_mounts(const char *root, bool netrw, struct ierr *e)
+{
+	struct jail_strv mnts = {0}, types = {0};
+	char *line = NULL, mnt[PATH_MAX], fstype[64];
+	unsigned long long *ids = NULL, id, *nids;
+	size_t cap = 0, n = 0;
+	int error = 0;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/mountinfo", "re")) == NULL)
+		return jail_ifail(e, errno, "/proc/self/mountinfo");
+	while (getline(&line, &cap, fp) > 0) {
+		char *sep = strstr(line, " - ");
+
+		if (sep == NULL || sscanf(sep, " - %63s", fstype) != 1 ||
+		    sscanf(line, "%llu %*s %*s %*s %4095s", &id, mnt) != 2)
+			continue;
+		jail_unvis_field(mnt);
+		if (!jail_under(mnt, root))
+			continue;
+		if ((nids = realloc(ids, (n + 1) * sizeof(*ids))) == NULL ||
+		    jail_strv_add(&mnts, mnt) != 0 ||
+		    jail_strv_add(&types, fstype) != 0) {
+			if (nids != NULL)
+				ids = nids;
+			error = jail_ifail(e, ENOMEM, "mountinfo");
+			break;
+		}
+		ids = nids;
+		ids[n++] = id;
+	}
+	free(line);
+	fclose(fp);
+	for (size_t i = 0; error == 0 && i < n; i++) {
+		bool kfs = false;
+
+		if (!jail_mount_visible(mnts.v[i], ids[i]))
+			continue; /* covered: out of the jail's reach */
+		for (size_t k = 0; k < sizeof(kernel_fs) / sizeof(*kernel_fs);
+		     k++)
+			kfs = kfs || strcmp(types.v[i], kernel_fs[k]) == 0;
+		if (strcmp(types.v[i], "proc") == 0)
+			error = jail_protect_proc(mnts.v[i], netrw, e);
+		else if (strcmp(types.v[i], "sysfs") == 0)
+			error = jail_protect_sys(mnts.v[i], e);
+		else if (kfs && (error = jail_remount_ro(mnts.v[i], true)) != 0)
+			error = jail_ifail(e, error, "read-only %s", mnts.v[i]);
+	}
+	free(ids);
+	jail_strv_free(&mnts);
+	jail_strv_free(&types);
+	return error;
+}
+
 /* Make path the root of our mount namespace; the host's tree goes. */
 static int
-enter_root(const char *path, struct ierr *e)
+jail_enter_root(const char *path, struct ierr *e)
 {
 	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0)
-		return ifail(e, errno, "path %s", path);
+		return jail_ifail(e, errno, "path %s", path);
 	if (chdir(path) != 0)
-		return ifail(e, errno, "chdir %s", path);
+		return jail_ifail(e, errno, "chdir %s", path);
 	/* the old root ends up on top of the new one, then goes */
 	if (syscall(SYS_pivot_root, ".", ".") != 0)
-		return ifail(e, errno, "pivot_root %s", path);
+		return jail_ifail(e, errno, "pivot_root %s", path);
 	if (umount2(".", MNT_DETACH) != 0)
-		return ifail(e, errno, "umount old root");
+		return jail_ifail(e, errno, "umount old root");
 	if (chdir("/") != 0)
-		return ifail(e, errno, "chdir /");
+		return jail_ifail(e, errno, "chdir /");
 	return 0;
+}
+
+/*
+ * A UTS namespace owned by a user namespace of its own, which a
+ * short-lived child makes for us to join.  The jail's root (euid 0, the
+ * owner, in the parent user namespace) holds CAP_SYS_ADMIN over that
+ * user namespace and so can set the jail's hostname (allow.set_hostname)
+ * without CAP_SYS_ADMIN over the machine; the user namespace owns
+ * nothing else, and jailed processes cannot enter it (no setns).
+ */
+static int
+jail_uts_apart(void)
+{
+	int sync[2], pidfd, error = 0;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe2(sync, O_CLOEXEC) != 0)
+		return errno;
+	if ((pid = fork()) < 0) {
+		error = errno;
+		close(sync[0]);
+		close(sync[1]);
+		return error;
+	}
+	if (pid == 0) {
+		close(sync[0]);
+		c = unshare(CLONE_NEWUSER | CLONE_NEWUTS) == 0 ? 0 : (char)errno;
+		(void)write(sync[1], &c, 1);
+		for (;;)
+			pause(); /* until we are done with it */
+	}
+	close(sync[1]);
+	if (read(sync[0], &c, 1) != 1)
+		error = ECHILD;
+	else if (c != 0)
+		error = (unsigned char)c;
+	else if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
+		error = errno;
+	else {
+		if (setns(pidfd, CLONE_NEWUTS) != 0)
+			error = errno;
+		close(pidfd);
+	}
+	close(sync[0]);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return error;
 }
 
 /* init, before it reports ready: the namespaces and the mounts. */
 static int
-init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
+jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
            int *procfdp, struct ierr *e)
 {
 	const struct jail_params *ps = &r->params;
 	const char *path = jail_pstr(ps, "path"), *s;
+	bool netrw = newnet && jail_psys(ps, "vnet", 2) == 1;
 	int flags = CLONE_NEWNS, error;
 
 	if (newnet)
 		flags |= CLONE_NEWNET;
-	if (newuts)
-		flags |= CLONE_NEWUTS;
 	if (newipc)
 		flags |= CLONE_NEWIPC;
 	if (unshare(flags) != 0)
-		return ifail(e, errno, "unshare");
+		return jail_ifail(e, errno, "unshare");
+	if (newuts && (error = jail_uts_apart()) != 0)
+		return jail_ifail(e, error, "UTS namespace");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
-		return ifail(e, errno, "mount --make-rprivate /");
-	drop_nsfs_mounts();
-	if (newnet && (error = lo_up()) != 0)
-		return ifail(e, error, "lo");
+		return jail_ifail(e, errno, "mount --make-rprivate /");
+	jail_drop_nsfs_mounts();
+	if (newnet && (error = jail_lo_up()) != 0)
+		return jail_ifail(e, error, "lo");
 	if (newuts) {
 		s = jail_pstr(ps, "host.hostname");
 		if (sethostname(s != NULL ? s : "",
 		                s != NULL ? strlen(s) : 0) != 0)
-			return ifail(e, errno, "host.hostname");
+			return jail_ifail(e, errno, "host.hostname");
 		s = jail_pstr(ps, "host.domainname");
 		if (s != NULL && setdomainname(s, strlen(s)) != 0)
-			return ifail(e, errno, "host.domainname");
+			return jail_ifail(e, errno, "host.domainname");
 	}
-	if ((error = detached_proc(procfdp)) != 0)
-		return ifail(e, error, "proc");
+	if ((error = jail_detached_proc(procfdp)) != 0)
+		return jail_ifail(e, error, "proc");
 	if (path == NULL || strcmp(path, "/") == 0) {
 		/*
 		 * Sharing the host's tree: our own /proc, our own /sys when
@@ -510,7 +774,7 @@ init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		 * of the host's jail records.
 		 */
 		(void)umount2("/proc", MNT_DETACH);
-		if ((error = mount_proc_at("/proc", e, "proc")) != 0)
+		if ((error = jail_mount_proc_at("/proc", e, "proc")) != 0)
 			return error;
 		if (newnet) {
 			(void)umount2("/sys", MNT_DETACH);
@@ -519,22 +783,27 @@ init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		}
 		(void)mount("jail", JAIL_RUNDIR, "tmpfs", MS_NOSUID | MS_NODEV,
 		            "mode=755,size=64k");
+		/* jail(8) run inside knows where it is (jail_inside()) */
+		close(open(JAIL_RUNDIR "/" JAIL_INSIDE_MARK,
+		           O_WRONLY | O_CREAT | O_CLOEXEC, 0444));
 		(void)mkdir(JAIL_NETNSDIR, 0755);
 		(void)mount("jail", JAIL_NETNSDIR, "tmpfs",
 		            MS_NOSUID | MS_NODEV, "mode=755,size=64k");
 	}
-	if ((error = do_mounts(ps, path, e)) != 0)
+	if ((error = jail_do_mounts(ps, path, e)) != 0)
+		return error;
+	if ((error = jail_protect_mounts(path != NULL ? path : "/", netrw, e)) != 0)
 		return error;
 	if (path != NULL && strcmp(path, "/") != 0 &&
-	    (error = enter_root(path, e)) != 0)
+	    (error = jail_enter_root(path, e)) != 0)
 		return error;
 	if (chdir("/") != 0)
-		return ifail(e, errno, "chdir /");
+		return jail_ifail(e, errno, "chdir /");
 	return 0;
 }
 
 static void
-noop_handler(int sig)
+jail_noop_handler(int sig)
 {
 	(void)sig;
 }
@@ -544,7 +813,7 @@ noop_handler(int sig)
  * a pidfd in fds (up to max).  Zombies do not count.
  */
 static size_t
-init_scan(int procfd, int *fds, size_t max, size_t *nfds)
+jail_init_scan(int procfd, int *fds, size_t max, size_t *nfds)
 {
 	struct dirent *de;
 	size_t n = 0;
@@ -590,7 +859,7 @@ init_scan(int procfd, int *fds, size_t max, size_t *nfds)
  * PID 1 of the jail.  SIGUSR1 and SIGUSR2 from outside the jail (the
  * sender is invisible to us: si_pid 0) turn persist on and off.
  */
-static void __attribute__((noreturn)) init_loop(int procfd)
+static void __attribute__((noreturn)) jail_init_loop(int procfd)
 {
 	struct pollfd pfd[JAIL_WATCH_MAX + 1];
 	int fds[JAIL_WATCH_MAX];
@@ -602,7 +871,7 @@ static void __attribute__((noreturn)) init_loop(int procfd)
 	int sfd;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = noop_handler;
+	sa.sa_handler = jail_noop_handler;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGUSR1);
@@ -618,7 +887,7 @@ static void __attribute__((noreturn)) init_loop(int procfd)
 			;
 		nfds = n = 0;
 		if (!persist) {
-			n = init_scan(procfd, fds, JAIL_WATCH_MAX, &nfds);
+			n = jail_init_scan(procfd, fds, JAIL_WATCH_MAX, &nfds);
 			if (n == 0)
 				_exit(0);
 		}
@@ -644,7 +913,7 @@ static void __attribute__((noreturn)) init_loop(int procfd)
 }
 
 static void __attribute__((noreturn))
-init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
+jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
           int readyfd)
 {
 	struct ierr e = {{0}};
@@ -660,13 +929,18 @@ init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		dup2(null, STDERR_FILENO);
 		close(null);
 	}
-	if (init_setup(r, newnet, newuts, newipc, &procfd, &e) != 0) {
+	if (jail_init_setup(r, newnet, newuts, newipc, &procfd, &e) != 0) {
 		dprintf(readyfd, "err %s\n", e.msg);
 		_exit(1);
 	}
+	/*
+	 * init keeps every capability: no jailed process may trace it or
+	 * open its descriptors (its proc mount above all).
+	 */
+	prctl(PR_SET_DUMPABLE, 0);
 	dprintf(readyfd, "ok\n");
 	close(readyfd);
-	init_loop(procfd);
+	jail_init_loop(procfd);
 }
 
 /* --- the supervisor ------------------------------------------------------ */
@@ -674,14 +948,14 @@ init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 static volatile sig_atomic_t super_stop;
 
 static void
-super_term(int sig)
+jail_super_term(int sig)
 {
 	(void)sig;
 	super_stop = 1;
 }
 
 static int
-same_file(int fd, const char *path)
+jail_same_file(int fd, const char *path)
 {
 	struct stat a, b;
 
@@ -692,12 +966,12 @@ same_file(int fd, const char *path)
 
 /* Bind the jail's network namespace to /run/netns/NAME for iproute2. */
 static int
-bind_netns(const struct jail_rec *r, pid_t init, char *err, size_t errlen)
+jail_bind_netns(const struct jail_rec *r, pid_t init, char *err, size_t errlen)
 {
 	char path[PATH_MAX], src[64];
 	int fd;
 
-	netns_path(r, path, sizeof(path));
+	jail_netns_path(r, path, sizeof(path));
 	if (mkdir(JAIL_NETNSDIR, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", JAIL_NETNSDIR, strerror(errno));
 		return errno;
@@ -726,12 +1000,12 @@ bind_netns(const struct jail_rec *r, pid_t init, char *err, size_t errlen)
 }
 
 static void
-unbind_netns(const struct jail_rec *r, int netfd)
+jail_unbind_netns(const struct jail_rec *r, int netfd)
 {
 	char path[PATH_MAX];
 
-	netns_path(r, path, sizeof(path));
-	if (netfd >= 0 && !same_file(netfd, path))
+	jail_netns_path(r, path, sizeof(path));
+	if (netfd >= 0 && !jail_same_file(netfd, path))
 		return; /* someone else's by now */
 	(void)umount2(path, MNT_DETACH);
 	(void)unlink(path);
@@ -739,7 +1013,7 @@ unbind_netns(const struct jail_rec *r, int netfd)
 
 /* Every process (but us) in the network namespace netfd: killed. */
 static void
-kill_netns_procs(int netfd)
+jail_kill_netns_procs(int netfd)
 {
 	struct stat ns, st;
 	struct timespec pause = {0, 20 * 1000000L};
@@ -786,17 +1060,18 @@ kill_netns_procs(int netfd)
  * jail's network namespace (-1: the one at /run/netns/NAME).
  */
 static int
-teardown(struct jail_rec *r, int homefd, int netfd)
+jail_teardown(struct jail_rec *r, int homefd, int netfd)
 {
 	char path[PATH_MAX];
-	int nl = -1, ownfd = -1, home = homefd, error = 0, e, idx;
+	struct jail_nl *nl = NULL;
+	int ownfd = -1, home = homefd, error = 0, e, idx;
 
 	if (r->own_net && netfd < 0) {
-		netns_path(r, path, sizeof(path));
+		jail_netns_path(r, path, sizeof(path));
 		netfd = ownfd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (netfd >= 0) {
-		kill_netns_procs(netfd);
+		jail_kill_netns_procs(netfd);
 		if (r->nifaces > 0 && home < 0) {
 			struct stat st;
 
@@ -811,9 +1086,9 @@ teardown(struct jail_rec *r, int homefd, int netfd)
 				           "they return to this one");
 		}
 		if (r->nifaces > 0 && (error = jail_nl_open(netfd, &nl)) != 0)
-			nl = -1;
+			nl = NULL;
 	}
-	for (size_t i = 0; i < r->nifaces && nl >= 0; i++) {
+	for (size_t i = 0; i < r->nifaces && nl != NULL; i++) {
 		struct jail_iface *f = &r->ifaces[i];
 
 		/* by its name; failing that (renamed inside), by its index */
@@ -826,10 +1101,9 @@ teardown(struct jail_rec *r, int homefd, int netfd)
 				error = e;
 		}
 	}
-	if (nl >= 0)
-		close(nl);
+	jail_nl_close(nl);
 	if (r->own_net)
-		unbind_netns(r, netfd);
+		jail_unbind_netns(r, netfd);
 	if (home >= 0 && home != homefd)
 		close(home);
 	if (ownfd >= 0)
@@ -841,12 +1115,12 @@ teardown(struct jail_rec *r, int homefd, int netfd)
 int
 jail_ns_teardown(struct jail_rec *r, int homefd)
 {
-	return teardown(r, homefd, -1);
+	return jail_teardown(r, homefd, -1);
 }
 
 /* After init has gone: the supervisor's last act. */
 static void __attribute__((noreturn))
-super_finish(const char *name, int jid, int homefd, int netfd)
+jail_super_finish(const char *name, int jid, int homefd, int netfd)
 {
 	struct jail_rec r;
 	int lock;
@@ -855,23 +1129,23 @@ super_finish(const char *name, int jid, int homefd, int netfd)
 		_exit(1);
 	if (jail_rec_read(name, &r) == 0) {
 		if (r.jid == jid && r.super_pid == getpid())
-			(void)teardown(&r, homefd, netfd);
+			(void)jail_teardown(&r, homefd, netfd);
 		jail_rec_free(&r);
 	} else if (netfd >= 0) {
 		/* jail(8) failed before it wrote the record */
 		struct jail_rec tmp = {.own_net = true};
 
 		snprintf(tmp.name, sizeof(tmp.name), "%s", name);
-		unbind_netns(&tmp, netfd);
+		jail_unbind_netns(&tmp, netfd);
 	}
 	jail_unlock(lock);
 	_exit(0);
 }
 
-static void __attribute__((noreturn)) super_main(struct jail_rec *r, int report)
+static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int report)
 {
-	bool newnet = r->own_net, newuts = want_uts(&r->params),
-	     newipc = want_ipc(&r->params);
+	bool newnet = r->own_net, newuts = jail_want_uts(&r->params),
+	     newipc = jail_want_ipc(&r->params);
 	char buf[600], err[512], src[64];
 	struct sigaction sa;
 	int ready[2], homefd, netfd = -1, null, status;
@@ -899,7 +1173,7 @@ static void __attribute__((noreturn)) super_main(struct jail_rec *r, int report)
 		if (dup2(ready[1], 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
-		init_main(r, newnet, newuts, newipc, 3);
+		jail_init_main(r, newnet, newuts, newipc, 3);
 	}
 	close(ready[1]);
 	n = read(ready[0], buf, sizeof(buf) - 1);
@@ -916,7 +1190,7 @@ static void __attribute__((noreturn)) super_main(struct jail_rec *r, int report)
 	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)init);
 	if (newnet) {
 		netfd = open(src, O_RDONLY | O_CLOEXEC);
-		if (netfd < 0 || bind_netns(r, init, err, sizeof(err)) != 0) {
+		if (netfd < 0 || jail_bind_netns(r, init, err, sizeof(err)) != 0) {
 			if (netfd < 0)
 				snprintf(err, sizeof(err), "%s: %s", src,
 				         strerror(errno));
@@ -927,7 +1201,7 @@ static void __attribute__((noreturn)) super_main(struct jail_rec *r, int report)
 		}
 	}
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = super_term;
+	sa.sa_handler = jail_super_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
@@ -943,7 +1217,7 @@ static void __attribute__((noreturn)) super_main(struct jail_rec *r, int report)
 		if (waitpid(init, &status, 0) == init)
 			break;
 	}
-	super_finish(r->name, r->jid, homefd, netfd);
+	jail_super_finish(r->name, r->jid, homefd, netfd);
 }
 
 int
@@ -957,7 +1231,7 @@ jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 	size_t len = 0;
 	pid_t pid;
 
-	r->own_net = want_net(&r->params);
+	r->own_net = jail_want_net(&r->params);
 	if (stat("/proc/self/ns/net", &st) == 0) {
 		r->home_dev = st.st_dev;
 		r->home_ino = st.st_ino;
@@ -980,7 +1254,7 @@ jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 		if (dup2(report[1], 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
-		super_main(r, 3);
+		jail_super_main(r, 3);
 	}
 	close(report[1]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -1014,7 +1288,7 @@ jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 /* --- the running jail ---------------------------------------------------- */
 
 static int
-pidfd_checked(pid_t pid, unsigned long long start, int *fdp)
+jail_pidfd_checked(pid_t pid, unsigned long long start, int *fdp)
 {
 	int fd;
 
@@ -1034,7 +1308,7 @@ pidfd_checked(pid_t pid, unsigned long long start, int *fdp)
 int
 jail_ns_pidfd(const struct jail_rec *r, int *fdp)
 {
-	return pidfd_checked(r->init_pid, r->init_start, fdp);
+	return jail_pidfd_checked(r->init_pid, r->init_start, fdp);
 }
 
 /*
@@ -1052,7 +1326,7 @@ jail_ns_set_persist(const struct jail_rec *r, bool persist)
 
 	if ((error = jail_ns_pidfd(r, &fd)) != 0)
 		return error;
-	if (pidfd_checked(r->super_pid, r->super_start, &pfd.fd) != 0)
+	if (jail_pidfd_checked(r->super_pid, r->super_start, &pfd.fd) != 0)
 		pfd.fd = -1;
 	if (syscall(SYS_pidfd_send_signal, fd, persist ? SIGUSR1 : SIGUSR2,
 	            NULL, 0) != 0)
@@ -1118,7 +1392,7 @@ jail_ns_destroy(struct jail_rec *r)
 	int ifd, sfd = -1, lock, error = 0;
 
 	if (jail_ns_pidfd(r, &ifd) == 0) {
-		(void)pidfd_checked(r->super_pid, r->super_start, &sfd);
+		(void)jail_pidfd_checked(r->super_pid, r->super_start, &sfd);
 		(void)syscall(SYS_pidfd_send_signal, ifd, SIGKILL, NULL, 0);
 		close(ifd);
 	}

@@ -23,6 +23,9 @@
 #include "jail.h"
 
 #define JN(t) ((t)->named ? (t)->name : NULL)
+#define JAIL_NO_CHILDREN                                                       \
+	"prison limit exceeded (children.max: jails inside jails are not "     \
+	"supported on Linux)"
 
 int
 jail_op_lookup(const char *key, struct jail_rec *r)
@@ -37,24 +40,44 @@ jail_op_lookup(const char *key, struct jail_rec *r)
 	return ENOENT;
 }
 
+#define UNKNOWN_PARAM "unknown parameter: "
+
+/* The messages; an unknown parameter of a config jail with file:line. */
 static void
-print_diag(const struct jail_target *t, struct jail_diag *d)
+jail_print_diag(const struct jail_target *t, struct jail_diag *d)
 {
-	for (size_t i = 0; i < d->n; i++)
-		jail_warnx(JN(t), "%s", d->msgs[i]);
+	char where[PATH_MAX + 32];
+	size_t n = strlen(UNKNOWN_PARAM);
+	bool shown;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const char *m = d->msgs[i];
+
+		if (t->conf != NULL && strncmp(m, UNKNOWN_PARAM, n) == 0 &&
+		    jail_conf_where(t->conf, t->conf_index, m + n, where,
+		                    sizeof(where), &shown)) {
+			if (shown)
+				jail_warnx(JN(t), "%s: %s", where, m);
+			else
+				jail_warnx(JN(t), "%s: unknown parameter",
+				           where);
+		} else {
+			jail_warnx(JN(t), "%s", m);
+		}
+	}
 	jail_diag_free(d);
 }
 
 /* Parameters are valid and known; the ones Linux ignores are named. */
 static int
-check_params(const struct jail_target *t)
+jail_check_params(const struct jail_target *t)
 {
 	struct jail_diag d = {0};
 	struct jail_strv warns = {0};
 	int error;
 
 	error = jail_params_check(&t->ps, &d, &warns);
-	print_diag(t, &d);
+	jail_print_diag(t, &d);
 	for (size_t i = 0; i < warns.n; i++) {
 		if (jail_pname_equal(warns.v[i], "allow.dying"))
 			jail_warnx(JN(t),
@@ -66,12 +89,16 @@ check_params(const struct jail_target *t)
 			           warns.v[i]);
 	}
 	jail_strv_free(&warns);
+	if (error == 0 && jail_mount_allowed(&t->ps))
+		jail_warnx(JN(t), "allow.mount: the jail's root keeps "
+		                  "CAP_SYS_ADMIN, which Linux does not confine "
+		                  "to the jail");
 	return error;
 }
 
 /* ip_hostname: the addresses host.hostname resolves to, appended. */
 static int
-add_hostname_addrs(struct jail_target *t)
+jail_add_hostname_addrs(struct jail_target *t)
 {
 	const char *host = jail_pstr(&t->ps, "host.hostname");
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai0, *ai;
@@ -105,7 +132,7 @@ add_hostname_addrs(struct jail_target *t)
 }
 
 static bool
-has_addrs(const struct jail_params *ps)
+jail_has_addrs(const struct jail_params *ps)
 {
 	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
 
@@ -120,9 +147,22 @@ has_addrs(const struct jail_params *ps)
 	return false;
 }
 
+/*
+ * Control characters in a name: a newline shows up as two entries in
+ * `ip netns list' and forges lines in every listing.
+ */
+static bool
+jail_name_unprintable(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return true;
+	return false;
+}
+
 /* Checks FreeBSD's kernel makes at jail_set(), and ours for Linux. */
 static int
-check_create(struct jail_target *t, int *jidp)
+jail_check_create(struct jail_target *t, int *jidp)
 {
 	const char *name = jail_pstr(&t->ps, "name"), *jid, *path;
 	bool vnet = jail_psys(&t->ps, "vnet", 2) == 1;
@@ -150,6 +190,16 @@ check_create(struct jail_target *t, int *jidp)
 		}
 		*jidp = atoi(name);
 	}
+	if (name != NULL && jail_name_unprintable(name)) {
+		/* not echoed: a newline would forge a second message */
+		jail_warnx(NULL, "name: control characters are not allowed");
+		return EINVAL;
+	}
+	if (name != NULL && *name == '-') {
+		jail_warnx(JN(t), "invalid jail name \"%s\": it cannot start "
+		                  "with '-'", name);
+		return EINVAL;
+	}
 	if (name != NULL &&
 	    (*name == '\0' || *name == '.' || strchr(name, '/') != NULL ||
 	     strlen(name) > JAIL_NAMEMAX)) {
@@ -166,11 +216,10 @@ check_create(struct jail_target *t, int *jidp)
 			jail_warnx(JN(t), "jail \"%s\" not found", parent);
 			return EINVAL;
 		}
-		jail_warnx(
-		    JN(t), "%s",
-		    jail_pint(&pr.params, "children.max", 0) == 0
-		        ? "prison limit exceeded"
-		        : "jails inside jails are not supported on Linux yet");
+		jail_warnx(JN(t), "%s", jail_pint(&pr.params, "children.max",
+		                                  0) == 0
+		                            ? "prison limit exceeded"
+		                            : JAIL_NO_CHILDREN);
 		jail_rec_free(&pr);
 		return EINVAL;
 	}
@@ -178,9 +227,9 @@ check_create(struct jail_target *t, int *jidp)
 		jail_warnx(JN(t), "vnet: invalid value \"disable\"");
 		return EINVAL;
 	}
-	if (add_hostname_addrs(t) != 0)
+	if (jail_add_hostname_addrs(t) != 0)
 		return EINVAL;
-	if (has_addrs(&t->ps)) {
+	if (jail_has_addrs(&t->ps)) {
 		static const char *const fam[] = {"ip4.addr", "ip6.addr"};
 		const char *dflt = jail_pstr(&t->ps, "interface");
 
@@ -244,7 +293,7 @@ check_create(struct jail_target *t, int *jidp)
 }
 
 static void
-verbose_create(const struct jail_target *t)
+jail_verbose_create(const struct jail_target *t)
 {
 	const struct jail_pdesc *pd;
 
@@ -266,7 +315,7 @@ verbose_create(const struct jail_target *t)
 
 /* The jail itself: a record, namespaces, a supervisor. */
 static int
-make_jail(struct jail_target *t, int jid, struct jail_rec *r)
+jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 {
 	const char *name = jail_pstr(&t->ps, "name");
 	char err[512], path[64];
@@ -327,7 +376,7 @@ out:
 }
 
 static int
-open_netns(const struct jail_rec *r, int *fdp)
+jail_open_netns(const struct jail_rec *r, int *fdp)
 {
 	char path[PATH_MAX];
 
@@ -342,14 +391,15 @@ open_netns(const struct jail_rec *r, int *fdp)
  * the lock, so removal can send it home.
  */
 static int
-move_ifaces(struct jail_target *t, struct jail_rec *r)
+jail_move_ifaces(struct jail_target *t, struct jail_rec *r)
 {
 	struct jail_param *p = jail_params_find(&t->ps, "vnet.interface");
-	int netfd = -1, nl = -1, inl = -1, lock, error = 0, idx, inner;
+	struct jail_nl *nl = NULL, *inl = NULL;
+	int netfd = -1, lock, error = 0, idx, inner;
 
 	if (p == NULL || p->vals.n == 0)
 		return 0;
-	if ((error = open_netns(r, &netfd)) != 0 ||
+	if ((error = jail_open_netns(r, &netfd)) != 0 ||
 	    (error = jail_nl_open(-1, &nl)) != 0 ||
 	    (error = jail_nl_open(netfd, &inl)) != 0) {
 		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
@@ -370,15 +420,56 @@ move_ifaces(struct jail_target *t, struct jail_rec *r)
 			error = jail_rec_write(r);
 		}
 		jail_unlock(lock);
-		if (error != 0)
-			jail_warnx(JN(t), "ip link set %s netns %s: %s", ifn,
-			           r->name, strerror(error));
+		if (error != 0) {
+			/*
+			 * The cause as ip(8) would say it, then jail(8)'s own
+			 * "<command>: failed" that scripts match (case 52).
+			 */
+			jail_warnx(JN(t), "vnet.interface %s: %s", ifn,
+			           strerror(error));
+			jail_warnx(JN(t), "ip link set %s netns %s: failed", ifn,
+			           r->name);
+		}
 	}
 out:
-	if (inl >= 0)
-		close(inl);
-	if (nl >= 0)
-		close(nl);
+	jail_nl_close(inl);
+	jail_nl_close(nl);
+	if (netfd >= 0)
+		close(netfd);
+	return error;
+}
+
+/*
+ * Are the interfaces moved in still there?  A TAP whose daemon died
+ * (ngd killed during exec.start) vanishes with it, and a jail without
+ * its interface must not come up as if all went well.
+ */
+static int
+jail_check_ifaces(struct jail_target *t, struct jail_rec *r)
+{
+	struct jail_nl *nl = NULL;
+	int netfd = -1, error = 0;
+
+	if (r->nifaces == 0)
+		return 0;
+	if ((error = jail_open_netns(r, &netfd)) != 0 ||
+	    (error = jail_nl_open(netfd, &nl)) != 0) {
+		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
+		goto out;
+	}
+	for (size_t i = 0; i < r->nifaces && error == 0; i++) {
+		error = jail_nl_link(nl, r->ifaces[i].inner_index);
+		if (error == ENODEV)
+			jail_warnx(JN(t),
+			           "vnet.interface %s: gone from the jail (its "
+			           "device was destroyed)",
+			           r->ifaces[i].name);
+		else if (error != 0)
+			jail_warnx(JN(t), "vnet.interface %s: %s",
+			           r->ifaces[i].name, strerror(error));
+	}
+out:
+	jail_nl_close(nl);
 	if (netfd >= 0)
 		close(netfd);
 	return error;
@@ -386,16 +477,17 @@ out:
 
 /* ip4.addr / ip6.addr of a vnet jail: set inside, interfaces up. */
 static int
-add_addrs(struct jail_target *t, struct jail_rec *r)
+jail_add_addrs(struct jail_target *t, struct jail_rec *r)
 {
 	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
 	const char *dflt = jail_pstr(&t->ps, "interface");
 	struct jail_addr a;
-	int netfd = -1, nl = -1, error = 0, idx;
+	struct jail_nl *nl = NULL;
+	int netfd = -1, error = 0, idx;
 
-	if (!has_addrs(&t->ps))
+	if (!jail_has_addrs(&t->ps))
 		return 0;
-	if ((error = open_netns(r, &netfd)) != 0 ||
+	if ((error = jail_open_netns(r, &netfd)) != 0 ||
 	    (error = jail_nl_open(netfd, &nl)) != 0) {
 		jail_warnx(JN(t), "ip4.addr: %s", strerror(error));
 		goto out;
@@ -425,15 +517,14 @@ add_addrs(struct jail_target *t, struct jail_rec *r)
 		}
 	}
 out:
-	if (nl >= 0)
-		close(nl);
+	jail_nl_close(nl);
 	if (netfd >= 0)
 		close(netfd);
 	return error;
 }
 
 static void
-note(const struct jail_opts *o, const struct jail_target *t, const char *what)
+jail_note(const struct jail_opts *o, const struct jail_target *t, const char *what)
 {
 	if (o->quiet)
 		return;
@@ -445,7 +536,7 @@ note(const struct jail_opts *o, const struct jail_target *t, const char *what)
 }
 
 static int
-write_jidfile(const struct jail_opts *o, const struct jail_target *t,
+jail_write_jidfile(const struct jail_opts *o, const struct jail_target *t,
               const struct jail_rec *r)
 {
 	FILE *fp;
@@ -491,7 +582,15 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	const char *key;
 	int jid, error;
 
-	if (t->failed || check_params(t) != 0 || check_create(t, &jid) != 0)
+	if (jail_inside()) {
+		/*
+		 * Making namespaces takes CAP_SYS_ADMIN, which jailed root
+		 * has not (jail(8), "Jailed root"): say why before trying.
+		 */
+		jail_warnx(JN(t), JAIL_NO_CHILDREN);
+		return EPERM;
+	}
+	if (t->failed || jail_check_params(t) != 0 || jail_check_create(t, &jid) != 0)
 		return EINVAL;
 	key = jail_pstr(&t->ps, "name");
 	if (key == NULL)
@@ -507,22 +606,24 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	    (error = jail_run_list(&ctx, "exec.prestart", false)) != 0)
 		return error;
 	if (o->verbose)
-		verbose_create(t);
-	if ((error = make_jail(t, jid, &r)) != 0)
+		jail_verbose_create(t);
+	if ((error = jail_make_jail(t, jid, &r)) != 0)
 		return error;
 	if (o->print_jid) {
 		printf("%d\n", r.jid);
 		fflush(stdout);
 	}
-	note(o, t, "created");
+	jail_note(o, t, "created");
 	ctx.rec = &r;
 	error = jail_run_list(&ctx, "exec.created", false);
 	if (error == 0)
-		error = move_ifaces(t, &r);
+		error = jail_move_ifaces(t, &r);
 	if (error == 0)
-		error = add_addrs(t, &r);
+		error = jail_add_addrs(t, &r);
 	if (error == 0)
 		error = jail_run_list(&ctx, "exec.start", true);
+	if (error == 0)
+		error = jail_check_ifaces(t, &r);
 	if (error == 0 && (cmd = jail_params_find(&t->ps, "command")) != NULL) {
 		if (t->argv_command)
 			error = jail_run_argv(&ctx, cmd->vals.v, true);
@@ -534,7 +635,7 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	if (error != 0) {
 		/* undo: the supervisor sends the interfaces home */
 		(void)jail_ns_destroy(&r);
-		note(o, t, "removed");
+		jail_note(o, t, "removed");
 		jail_rec_free(&r);
 		return error;
 	}
@@ -544,14 +645,14 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 			       r.jid);
 		(void)jail_ns_set_persist(&r, false);
 	}
-	error = write_jidfile(o, t, &r);
+	error = jail_write_jidfile(o, t, &r);
 	jail_rec_free(&r);
 	return error;
 }
 
 /* SIGTERM to every process of the jail, then up to stop.timeout. */
 static void
-term_jail(const struct jail_opts *o, const struct jail_target *t,
+jail_term_jail(const struct jail_opts *o, const struct jail_target *t,
           const struct jail_rec *r)
 {
 	struct timespec pause = {0, 20 * 1000000L};
@@ -600,13 +701,13 @@ jail_op_remove(const struct jail_opts *o, struct jail_target *t,
 	if ((e = jail_run_list(&ctx, "exec.prestop", false)) != 0 ||
 	    (e = jail_run_list(&ctx, "exec.stop", true)) != 0)
 		return e;
-	term_jail(o, t, r);
+	jail_term_jail(o, t, r);
 	if ((e = jail_ns_destroy(r)) != 0) {
 		jail_warnx(JN(t), "jail_remove: %s", strerror(e));
 		error = e;
 	}
 	if (o->note_removed || o->verbose)
-		note(o, t, "removed");
+		jail_note(o, t, "removed");
 	ctx.rec = NULL;
 	if ((e = jail_run_list(&ctx, "exec.poststop", false)) != 0)
 		error = e;
@@ -617,7 +718,7 @@ jail_op_remove(const struct jail_opts *o, struct jail_target *t,
 
 /* Would setting p change what the jail has? */
 static bool
-differs(const struct jail_params *have, const struct jail_param *p)
+jail_differs(const struct jail_params *have, const struct jail_param *p)
 {
 	const struct jail_pdesc *pd = jail_pdesc(p->name, NULL);
 	struct jail_params one = {.v = (struct jail_param *)p, .n = 1};
@@ -659,14 +760,14 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 	bool need_restart = false, host = false;
 	int lock, error;
 
-	if (t->failed || check_params(t) != 0)
+	if (t->failed || jail_check_params(t) != 0)
 		return EINVAL;
 	for (size_t i = 0; i < t->ps.n; i++) {
 		const struct jail_param *p = &t->ps.v[i];
 
 		pd = jail_pdesc(p->name, NULL);
 		if (!pd->kernel || strcmp(pd->name, "name") == 0 ||
-		    strcmp(pd->name, "jid") == 0 || !differs(&r->params, p))
+		    strcmp(pd->name, "jid") == 0 || !jail_differs(&r->params, p))
 			continue;
 		if (pd->create_only) {
 			if (!restart) {
@@ -714,6 +815,6 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 		return error;
 	}
 	if (t->named || o->verbose)
-		note(o, t, "updated");
+		jail_note(o, t, "updated");
 	return 0;
 }

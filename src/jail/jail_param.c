@@ -124,7 +124,7 @@ jail_pdesc_all(size_t *n)
 }
 
 static const struct jail_pdesc *
-pdesc_exact(const char *name, size_t len)
+jail_pdesc_exact(const char *name, size_t len)
 {
 	size_t n;
 	const struct jail_pdesc *t = jail_pdesc_all(&n);
@@ -150,7 +150,7 @@ jail_pdesc(const char *name, bool *negated)
 
 	if (negated != NULL)
 		*negated = false;
-	if ((pd = pdesc_exact(name, strlen(name))) != NULL)
+	if ((pd = jail_pdesc_exact(name, strlen(name))) != NULL)
 		return pd;
 	last = last != NULL ? last + 1 : name;
 	if (strncmp(last, "no", 2) != 0)
@@ -159,7 +159,7 @@ jail_pdesc(const char *name, bool *negated)
 	if (snprintf(buf, sizeof(buf), "%.*s%s", (int)pre, name, last + 2) >=
 	    (int)sizeof(buf))
 		return NULL;
-	pd = pdesc_exact(buf, strlen(buf));
+	pd = jail_pdesc_exact(buf, strlen(buf));
 	if (pd == NULL || pd->type != JP_BOOL)
 		return NULL;
 	if (negated != NULL)
@@ -169,7 +169,7 @@ jail_pdesc(const char *name, bool *negated)
 
 /* The name with "no" taken off the last component, if it has one. */
 static bool
-strip_no(const char *name, char *buf, size_t size)
+jail_strip_no(const char *name, char *buf, size_t size)
 {
 	const char *last = strrchr(name, '.');
 
@@ -188,9 +188,9 @@ jail_pname_equal(const char *a, const char *b)
 
 	if (strcmp(a, b) == 0)
 		return true;
-	if (strip_no(a, buf, sizeof(buf)) && strcmp(buf, b) == 0)
+	if (jail_strip_no(a, buf, sizeof(buf)) && strcmp(buf, b) == 0)
 		return true;
-	return strip_no(b, buf, sizeof(buf)) && strcmp(buf, a) == 0;
+	return jail_strip_no(b, buf, sizeof(buf)) && strcmp(buf, a) == 0;
 }
 
 /* --- parameter lists ---------------------------------------------------- */
@@ -295,7 +295,7 @@ jail_params_free(struct jail_params *ps)
 /* --- typed reads -------------------------------------------------------- */
 
 static const char *
-last_val(const struct jail_param *p)
+jail_last_val(const struct jail_param *p)
 {
 	return p->vals.n > 0 ? p->vals.v[p->vals.n - 1] : NULL;
 }
@@ -305,7 +305,7 @@ jail_pstr(const struct jail_params *ps, const char *name)
 {
 	struct jail_param *p = jail_params_find(ps, name);
 
-	return p != NULL ? last_val(p) : NULL;
+	return p != NULL ? jail_last_val(p) : NULL;
 }
 
 /* FreeBSD's rule: (bare, "true" or non-zero) XOR spelled with "no". */
@@ -319,7 +319,7 @@ jail_pbool(const struct jail_params *ps, const char *name, bool dflt)
 	if (p == NULL)
 		return dflt;
 	(void)jail_pdesc(p->name, &neg);
-	v = last_val(p);
+	v = jail_last_val(p);
 	truth =
 	    v == NULL || strcasecmp(v, "true") == 0 || strtol(v, NULL, 10) != 0;
 	return truth != neg;
@@ -341,7 +341,7 @@ jail_psys(const struct jail_params *ps, const char *name, int dflt)
 
 	if (p == NULL)
 		return dflt;
-	if ((v = last_val(p)) == NULL)
+	if ((v = jail_last_val(p)) == NULL)
 		return 1;
 	if (strcasecmp(v, "disable") == 0)
 		return 0;
@@ -370,7 +370,7 @@ jail_pjoin(const struct jail_param *p)
 /* --- checks ------------------------------------------------------------- */
 
 static bool
-is_int(const char *v)
+jail_is_int(const char *v)
 {
 	char *ep;
 
@@ -378,8 +378,51 @@ is_int(const char *v)
 	return ep != v && *ep == '\0';
 }
 
+/* A value as the jailsys and boolean types read it, for comparing. */
+static long
+jail_norm_val(enum jail_ptype type, const char *v, bool neg)
+{
+	long n;
+
+	if (type == JP_BOOL) {
+		n = v == NULL || strcasecmp(v, "true") == 0 ||
+		    (strcasecmp(v, "false") != 0 && strtol(v, NULL, 10) != 0);
+		return neg ? !n : n;
+	}
+	if (type == JP_JAILSYS) {
+		if (v == NULL || strcasecmp(v, "new") == 0)
+			return 1;
+		if (strcasecmp(v, "disable") == 0)
+			return 0;
+		if (strcasecmp(v, "inherit") == 0)
+			return 2;
+	}
+	return v != NULL ? strtol(v, NULL, 10) : 0;
+}
+
+/*
+ * Does a parameter Linux ignores ask for what Linux gives anyway (its
+ * FreeBSD default)?  Then it deserves no warning: `jls -s' output fed
+ * back to jail(8) names every parameter.
+ */
+static bool
+jail_at_default(const struct jail_pdesc *pd, const char *v, bool neg)
+{
+	const char *dflt = pd->dflt != NULL ? pd->dflt : "";
+
+	switch (pd->type) {
+	case JP_BOOL:
+	case JP_JAILSYS:
+	case JP_INT:
+		return jail_norm_val(pd->type, v, neg) ==
+		       jail_norm_val(pd->type, dflt, false);
+	default:
+		return v != NULL && strcmp(v, dflt) == 0;
+	}
+}
+
 static int
-check_one(const struct jail_param *p, struct jail_diag *d,
+jail_check_one(const struct jail_param *p, struct jail_diag *d,
           struct jail_strv *warns)
 {
 	const struct jail_pdesc *pd;
@@ -395,11 +438,11 @@ check_one(const struct jail_param *p, struct jail_diag *d,
 		jail_diag_add(d, "%s: read-only parameter", p->name);
 		return EINVAL;
 	}
-	v = last_val(p);
+	v = jail_last_val(p);
 	switch (pd->type) {
 	case JP_BOOL:
 		if (v != NULL && strcasecmp(v, "true") != 0 &&
-		    strcasecmp(v, "false") != 0 && !is_int(v)) {
+		    strcasecmp(v, "false") != 0 && !jail_is_int(v)) {
 			jail_diag_add(d, "%s: unknown boolean value \"%s\"",
 			              p->name, v);
 			return EINVAL;
@@ -409,14 +452,14 @@ check_one(const struct jail_param *p, struct jail_diag *d,
 		if (v != NULL && strcasecmp(v, "disable") != 0 &&
 		    strcasecmp(v, "new") != 0 &&
 		    strcasecmp(v, "inherit") != 0 &&
-		    !(is_int(v) && strtol(v, NULL, 10) >= 0 &&
+		    !(jail_is_int(v) && strtol(v, NULL, 10) >= 0 &&
 		      strtol(v, NULL, 10) <= 2)) {
 			jail_diag_add(d, "unknown jailsys value \"%s\"", v);
 			return EINVAL;
 		}
 		break;
 	case JP_INT:
-		if (v == NULL || !is_int(v)) {
+		if (v == NULL || !jail_is_int(v)) {
 			jail_diag_add(d, "%s: non-integer value \"%s\"",
 			              p->name, v != NULL ? v : "");
 			return EINVAL;
@@ -444,7 +487,7 @@ check_one(const struct jail_param *p, struct jail_diag *d,
 	default:
 		break;
 	}
-	if (pd->support == JS_NONE && warns != NULL)
+	if (pd->support == JS_NONE && warns != NULL && !jail_at_default(pd, v, neg))
 		jail_strv_add(warns, p->name);
 	return 0;
 }
@@ -456,8 +499,18 @@ jail_params_check(const struct jail_params *ps, struct jail_diag *d,
 	int error = 0;
 
 	for (size_t i = 0; i < ps->n; i++)
-		if (check_one(&ps->v[i], d, warns) != 0)
+		if (jail_check_one(&ps->v[i], d, warns) != 0)
 			error = EINVAL;
+	/* with allow.mount, enforce_statfs below 2 lets the jail mount */
+	if (warns != NULL && jail_mount_allowed(ps))
+		for (size_t i = 0; i < warns->n; i++)
+			if (strcmp(warns->v[i], "enforce_statfs") == 0) {
+				free(warns->v[i]);
+				memmove(&warns->v[i], &warns->v[i + 1],
+				        (warns->n - i) * sizeof(char *));
+				warns->n--;
+				break;
+			}
 	return error;
 }
 

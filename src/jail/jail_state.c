@@ -84,7 +84,7 @@ jail_proc_start(pid_t pid)
 /* --- the state file ----------------------------------------------------- */
 
 static void
-put_escaped(FILE *fp, const char *s)
+jail_put_escaped(FILE *fp, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if (*s == '\\')
@@ -100,7 +100,7 @@ put_escaped(FILE *fp, const char *s)
 
 /* Undo put_escaped in place, for one tab-separated field. */
 static void
-unescape(char *s)
+jail_unescape(char *s)
 {
 	char *d = s;
 
@@ -141,10 +141,10 @@ jail_rec_write(const struct jail_rec *r)
 		const struct jail_param *p = &r->params.v[i];
 
 		fputs("param ", fp);
-		put_escaped(fp, p->name);
+		jail_put_escaped(fp, p->name);
 		for (size_t k = 0; k < p->vals.n; k++) {
 			fputc('\t', fp);
-			put_escaped(fp, p->vals.v[k]);
+			jail_put_escaped(fp, p->vals.v[k]);
 		}
 		fputc('\n', fp);
 	}
@@ -166,7 +166,7 @@ jail_rec_write(const struct jail_rec *r)
 }
 
 static int
-parse_line(struct jail_rec *r, char *line)
+jail_parse_line(struct jail_rec *r, char *line)
 {
 	char *sp = strchr(line, ' '), *field, *next;
 	struct jail_strv vals = {0};
@@ -201,13 +201,13 @@ parse_line(struct jail_rec *r, char *line)
 		next = strchr(field, '\t');
 		if (next != NULL)
 			*next++ = '\0';
-		unescape(field);
+		jail_unescape(field);
 		while (next != NULL && error == 0) {
 			char *v = next;
 
 			if ((next = strchr(v, '\t')) != NULL)
 				*next++ = '\0';
-			unescape(v);
+			jail_unescape(v);
 			error = jail_strv_add(&vals, v);
 		}
 		if (error == 0)
@@ -247,7 +247,7 @@ jail_rec_read(const char *key, struct jail_rec *r)
 	while (error == 0 && (n = getline(&line, &cap, fp)) > 0) {
 		if (line[n - 1] == '\n')
 			line[n - 1] = '\0';
-		error = parse_line(r, line);
+		error = jail_parse_line(r, line);
 	}
 	free(line);
 	fclose(fp);
@@ -298,7 +298,7 @@ jail_rec_remove(const struct jail_rec *r)
 }
 
 static int
-cmp_jid(const void *a, const void *b)
+jail_cmp_jid(const void *a, const void *b)
 {
 	const struct jail_rec *x = a, *y = b;
 
@@ -328,7 +328,7 @@ jail_rec_list(struct jail_rec **recsp, size_t *np)
 	}
 	closedir(d);
 	if (n > 1)
-		qsort(recs, n, sizeof(*recs), cmp_jid);
+		qsort(recs, n, sizeof(*recs), jail_cmp_jid);
 	*recsp = recs;
 	*np = n;
 	return 0;

@@ -17,7 +17,7 @@
 #include "jail.h"
 
 static void
-usage(void)
+jail_usage(void)
 {
 	fprintf(stderr, "usage: jexec [-l] [-d working-directory] "
 	                "[-u username | -U username] jail [command ...]\n");
@@ -31,7 +31,7 @@ struct user {
 };
 
 static int
-user_copy(const struct passwd *pw, struct user *u)
+jail_user_copy(const struct passwd *pw, struct user *u)
 {
 	u->name = strdup(pw->pw_name);
 	u->dir = strdup(pw->pw_dir);
@@ -42,7 +42,7 @@ user_copy(const struct passwd *pw, struct user *u)
 }
 
 static int
-lookup(const char *name, struct user *u)
+jail_lookup(const char *name, struct user *u)
 {
 	struct passwd *pw;
 
@@ -61,12 +61,12 @@ lookup(const char *name, struct user *u)
 			jail_warnx(NULL, "unknown uid: %d", (int)getuid());
 		return ENOENT;
 	}
-	return user_copy(pw, u);
+	return jail_user_copy(pw, u);
 }
 
 /* In the child, inside the jail: who, where and with what to run. */
 static void __attribute__((noreturn))
-run(const struct jail_rec *r, bool login, const char *dir, bool setuser,
+jail_jexec_child(const struct jail_rec *r, bool login, const char *dir, bool setuser,
     const char *jail_user, struct user *u, char **cmd)
 {
 	const char *term;
@@ -87,7 +87,7 @@ run(const struct jail_rec *r, bool login, const char *dir, bool setuser,
 		_exit(1);
 	}
 	/* -U: the jail's own passwd */
-	if (jail_user != NULL && lookup(jail_user, u) != 0)
+	if (jail_user != NULL && jail_lookup(jail_user, u) != 0)
 		_exit(1);
 	if (login || setuser) {
 		if (login) {
@@ -153,18 +153,18 @@ main(int argc, char **argv)
 			juser = optarg;
 			break;
 		default:
-			usage();
+			jail_usage();
 			return 1;
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1 || (user != NULL && juser != NULL)) {
-		usage();
+		jail_usage();
 		return 1;
 	}
 	/* -u, or -l alone: the host's passwd, before entering */
-	if ((user != NULL || (login && juser == NULL)) && lookup(user, &u) != 0)
+	if ((user != NULL || (login && juser == NULL)) && jail_lookup(user, &u) != 0)
 		return 1;
 	if (jail_op_lookup(argv[0], &r) != 0) {
 		if (jail_is_number(argv[0]))
@@ -185,7 +185,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (pid == 0)
-		run(&r, login, dir, user != NULL || juser != NULL, juser, &u,
+		jail_jexec_child(&r, login, dir, user != NULL || juser != NULL, juser, &u,
 		    argv + 1);
 	/* the command's signals are its own business */
 	signal(SIGINT, SIG_IGN);

@@ -23,14 +23,14 @@
 #define F_VERBOSE 0x20
 
 static void
-usage(void)
+jail_usage(void)
 {
 	fprintf(stderr, "jls: usage: jls [-dhNnqv] [-j jail] [param ...]\n");
 }
 
 /* A jail's addresses of one family, as the kernel keeps them. */
 static void
-addrs(const struct jail_rec *r, const char *param, struct jail_strv *out)
+jail_addrs(const struct jail_rec *r, const char *param, struct jail_strv *out)
 {
 	struct jail_param *p = jail_params_find(&r->params, param);
 	struct jail_addr a;
@@ -44,7 +44,7 @@ addrs(const struct jail_rec *r, const char *param, struct jail_strv *out)
 }
 
 static const char *
-sysname(int v)
+jail_sysname(int v)
 {
 	return v == 0 ? "disable" : v == 1 ? "new" : "inherit";
 }
@@ -54,7 +54,7 @@ sysname(int v)
  * for booleans.  NULL for a parameter jls does not know.
  */
 static char *
-value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth)
+jail_value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth)
 {
 	const struct jail_pdesc *pd = jail_pdesc(name, NULL);
 	const struct jail_params *ps = &r->params;
@@ -84,7 +84,7 @@ value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth)
 		FILE *mf;
 		size_t len;
 
-		addrs(r, pd->name, &list);
+		jail_addrs(r, pd->name, &list);
 		if ((mf = open_memstream(&s, &len)) == NULL)
 			return NULL;
 		for (size_t i = 0; i < list.n; i++)
@@ -102,7 +102,7 @@ value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth)
 			v = 2;
 		else
 			v = 0;
-		return strdup(sysname(v));
+		return strdup(jail_sysname(v));
 	}
 	if (pd->type == JP_JAILSYS) {
 		int d = pd->dflt != NULL && strcmp(pd->dflt, "new") == 0 ? 1
@@ -110,7 +110,7 @@ value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth)
 		            ? 2
 		            : 0;
 
-		return strdup(sysname(jail_psys(ps, pd->name, d)));
+		return strdup(jail_sysname(jail_psys(ps, pd->name, d)));
 	}
 	if ((p = jail_params_find(ps, pd->name)) != NULL && p->vals.n > 0)
 		return jail_pjoin(p);
@@ -119,7 +119,7 @@ value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth)
 
 /* "allow.mount" false is "allow.nomount". */
 static void
-print_noname(const char *name)
+jail_print_noname(const char *name)
 {
 	const char *dot = strrchr(name, '.');
 
@@ -130,7 +130,7 @@ print_noname(const char *name)
 }
 
 static void
-print_value(const char *v, int flags)
+jail_print_value(const char *v, int flags)
 {
 	if (*v == '\0') {
 		if (flags & F_QUOTE)
@@ -147,7 +147,7 @@ print_value(const char *v, int flags)
 
 /* Should -s leave p out: read-only, or its x of x.y not "new"? */
 static bool
-skipped(const struct jail_rec *r, const char *name)
+jail_skipped(const struct jail_rec *r, const char *name)
 {
 	const struct jail_pdesc *pd = jail_pdesc(name, NULL), *parent;
 	const char *dot = strrchr(name, '.');
@@ -162,7 +162,7 @@ skipped(const struct jail_rec *r, const char *name)
 	if ((parent = jail_pdesc(buf, NULL)) == NULL ||
 	    parent->type != JP_JAILSYS)
 		return false;
-	char *v = value(r, buf, &b, &t);
+	char *v = jail_value(r, buf, &b, &t);
 	bool skip = v == NULL || strcmp(v, "new") != 0;
 
 	free(v);
@@ -170,7 +170,7 @@ skipped(const struct jail_rec *r, const char *name)
 }
 
 static int
-print_params(const struct jail_rec *r, const struct jail_strv *names, int flags)
+jail_print_params(const struct jail_rec *r, const struct jail_strv *names, int flags)
 {
 	bool first = true, isbool, truth;
 
@@ -178,9 +178,9 @@ print_params(const struct jail_rec *r, const struct jail_strv *names, int flags)
 		const char *n = names->v[i];
 		char *v;
 
-		if ((flags & F_SKIP) && skipped(r, n))
+		if ((flags & F_SKIP) && jail_skipped(r, n))
 			continue;
-		if ((v = value(r, n, &isbool, &truth)) == NULL)
+		if ((v = jail_value(r, n, &isbool, &truth)) == NULL)
 			continue;
 		if (!first)
 			putchar(' ');
@@ -189,11 +189,11 @@ print_params(const struct jail_rec *r, const struct jail_strv *names, int flags)
 			if (truth)
 				fputs(n, stdout);
 			else
-				print_noname(n);
+				jail_print_noname(n);
 		} else {
 			if (flags & F_NAMEVAL)
 				printf("%s=", n);
-			print_value(v, flags);
+			jail_print_value(v, flags);
 		}
 		free(v);
 	}
@@ -202,7 +202,7 @@ print_params(const struct jail_rec *r, const struct jail_strv *names, int flags)
 }
 
 static int
-cmp_names(const void *a, const void *b)
+jail_cmp_names(const void *a, const void *b)
 {
 	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
 	bool dx = strchr(x, '.') != NULL, dy = strchr(y, '.') != NULL;
@@ -214,7 +214,7 @@ cmp_names(const void *a, const void *b)
 
 /* "all": every kernel parameter, plain names first, each group sorted. */
 static void
-all_params(struct jail_strv *names)
+jail_all_params(struct jail_strv *names)
 {
 	size_t n;
 	const struct jail_pdesc *t = jail_pdesc_all(&n);
@@ -222,17 +222,17 @@ all_params(struct jail_strv *names)
 	for (size_t i = 0; i < n; i++)
 		if (t[i].kernel)
 			jail_strv_add(names, t[i].name);
-	qsort(names->v, names->n, sizeof(char *), cmp_names);
+	qsort(names->v, names->n, sizeof(char *), jail_cmp_names);
 }
 
 static void
-print_default(const struct jail_rec *r, int flags)
+jail_print_default(const struct jail_rec *r, int flags)
 {
 	struct jail_strv ip = {0};
 	const char *host = jail_pstr(&r->params, "host.hostname");
 	const char *path = jail_pstr(&r->params, "path");
 
-	addrs(r, "ip4.addr", &ip);
+	jail_addrs(r, "ip4.addr", &ip);
 	if (host == NULL)
 		host = "";
 	if (path == NULL)
@@ -247,7 +247,7 @@ print_default(const struct jail_rec *r, int flags)
 }
 
 static void
-print_verbose(const struct jail_rec *r)
+jail_print_verbose(const struct jail_rec *r)
 {
 	struct jail_strv ip = {0};
 	const char *host = jail_pstr(&r->params, "host.hostname");
@@ -257,8 +257,8 @@ print_verbose(const struct jail_rec *r)
 	       path != NULL ? path : "/");
 	printf("        %-29.29s %.74s\n", r->name, "ACTIVE");
 	printf("        %d\n", 0);
-	addrs(r, "ip4.addr", &ip);
-	addrs(r, "ip6.addr", &ip);
+	jail_addrs(r, "ip4.addr", &ip);
+	jail_addrs(r, "ip6.addr", &ip);
 	for (size_t i = 0; i < ip.n; i++)
 		printf("        %s\n", ip.v[i]);
 	jail_strv_free(&ip);
@@ -306,7 +306,7 @@ main(int argc, char **argv)
 			        F_VERBOSE;
 			break;
 		default:
-			usage();
+			jail_usage();
 			return 1;
 		}
 	}
@@ -357,7 +357,7 @@ main(int argc, char **argv)
 	}
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "all") == 0)
-			all_params(&names);
+			jail_all_params(&names);
 		else if (jail_pdesc(argv[i], NULL) == NULL ||
 		         !jail_pdesc(argv[i], NULL)->kernel) {
 			jail_warnx(NULL, "unknown parameter: %s", argv[i]);
@@ -369,7 +369,7 @@ main(int argc, char **argv)
 	if (names.n > 0)
 		flags &= ~F_VERBOSE;
 	if (names.n == 0 && (flags & (F_NAMEVAL | F_HEADER)))
-		all_params(&names);
+		jail_all_params(&names);
 	if (names.n > 0) {
 		if (flags & F_HEADER) {
 			for (size_t i = 0; i < names.n; i++)
@@ -377,14 +377,14 @@ main(int argc, char **argv)
 			putchar('\n');
 		}
 		for (size_t i = 0; i < n; i++)
-			print_params(&recs[i], &names, flags);
+			jail_print_params(&recs[i], &names, flags);
 	} else if (flags & F_VERBOSE) {
 		printf("   JID  Hostname                      Path\n"
 		       "        Name                          State\n"
 		       "        CPUSetID\n"
 		       "        IP Address(es)\n");
 		for (size_t i = 0; i < n; i++)
-			print_verbose(&recs[i]);
+			jail_print_verbose(&recs[i]);
 	} else {
 		if (flags & F_NAMES)
 			printf(" JID             IP Address      Hostname"
@@ -393,7 +393,7 @@ main(int argc, char **argv)
 			printf("   JID  IP Address      Hostname"
 			       "                      Path\n");
 		for (size_t i = 0; i < n; i++)
-			print_default(&recs[i], flags);
+			jail_print_default(&recs[i], flags);
 	}
 	jail_strv_free(&names);
 	jail_rec_list_free(recs, n);

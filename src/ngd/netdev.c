@@ -448,6 +448,16 @@ ngd_netdev_get_name(void *be, struct ng_netdev *dev, char name[16])
 	return 0;
 }
 
+/* Is the namespace nsfd ngd's own? */
+static bool
+ngd_netdev_at_home(const struct ngd_netdev *nd, int nsfd)
+{
+	struct stat a, b;
+
+	return fstat(nsfd, &a) == 0 && fstat(nd->own_netns, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* An ioctl socket in the namespace the device lives in now. */
 static int
 ngd_netdev_sock(struct ng_netdev *dev, int *sp)
@@ -458,6 +468,18 @@ ngd_netdev_sock(struct ng_netdev *dev, int *sp)
 	nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS);
 	if (nsfd < 0)
 		return errno;
+	if (ngd_netdev_at_home(dev->be, nsfd)) {
+		/*
+		 * No setns when the device is in ngd's own namespace: in a
+		 * jail, ngd lacks CAP_SYS_ADMIN, which setns needs even
+		 * for the namespace it is in (jail(8), "Jailed root").
+		 */
+		close(nsfd);
+		if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+			return errno;
+		*sp = s;
+		return 0;
+	}
 	if (setns(nsfd, CLONE_NEWNET) < 0) {
 		error = errno;
 		close(nsfd);
@@ -535,14 +557,18 @@ ngd_netdev_set_altname(void *be, struct ng_netdev *dev, const char *name,
 		return error;
 	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS)) < 0)
 		return errno;
-	if (setns(nsfd, CLONE_NEWNET) < 0) {
+	if (ngd_netdev_at_home(dev->be, nsfd)) {
+		/* no setns at home: a jail's ngd may not (see above) */
+		nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		error = nl == NULL ? errno : 0;
+	} else if (setns(nsfd, CLONE_NEWNET) < 0) {
 		error = errno;
-		close(nsfd);
-		return error;
+		nl = NULL;
+	} else {
+		nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		error = nl == NULL ? errno : 0;
+		ngd_netdev_home(dev->be);
 	}
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	error = nl == NULL ? errno : 0;
-	ngd_netdev_home(dev->be);
 	close(nsfd);
 	if (error != 0)
 		return error;

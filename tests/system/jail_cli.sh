@@ -209,10 +209,22 @@ expect_rc "42 remove" 0 jail -r v2
 expect_rc "42 back on the host" 0 quiet ip link show vx0
 ip link del vx0
 
-# 44, 48: jails inside jails are not made here
+# 44, 48: jails inside jails are refused up front, naming children.max
+# (making namespaces takes CAP_SYS_ADMIN, which jailed root has not)
 jail -c name=p persist
 out "44 nested, parent without children.max" 1 "" "jail: prison limit exceeded" \
     jail -c name=p.c persist
+out "44 nested from inside the jail" 1 "" \
+    "jail: prison limit exceeded (children.max: jails inside jails are not supported on Linux)" \
+    jexec p jail -c name=c persist
+jail -c name=pc persist children.max=1 2>/dev/null
+out "44 nested under children.max=1, from inside" 1 "" \
+    "jail: prison limit exceeded (children.max: jails inside jails are not supported on Linux)" \
+    jexec pc jail -c name=c persist
+out "44 nested under children.max=1, from the host" 1 "" \
+    "jail: prison limit exceeded (children.max: jails inside jails are not supported on Linux)" \
+    jail -c name=pc.c persist
+expect "44 nothing was made" "p pc" "$(jls -N -n name | cut -d= -f2 | grep -x 'p\|pc\|p.c\|pc.c\|c' | tr '\n' ' ' | sed 's/ $//')"
 out "48 nested, no parent" 1 "" 'jail: jail "a" not found' jail -c name=a.b persist
 
 # 46, 47, 49
@@ -240,6 +252,12 @@ out "51 jls -c absent" 1 "" "" jls -c -j nosuch
 out "no effect on Linux" 0 "" "jail: securelevel: has no effect on Linux" \
     jail -c name=w persist securelevel=3
 expect "stored and shown" "securelevel=3" "$(jls -j w -n securelevel)"
+# jls -s fed back to jail -c: warnings only for what differs from Linux
+spec=$(jls -s -j w | sed 's/ jid=[0-9]*//; s/name=w /name=w2 /')
+eval "out 'jls -s fed back warns only for securelevel' 0 '' \
+    'jail: securelevel: has no effect on Linux' jail -c $spec"
+out "a parameter at its FreeBSD default: no warning" 0 "" "" \
+    jail -c name=w3 persist allow.suser allow.mount.nozfs children.max=0 enforce_statfs=2
 echo 'cj { persist; enforce_statfs = 1; }' >c
 out "no effect, config jail" 0 "cj: created" "jail: cj: enforce_statfs: has no effect on Linux" \
     jail -f c -c cj
@@ -249,8 +267,13 @@ expect_rc "no raw sockets by default" 1 quiet jexec w ping -c 1 -W 1 127.0.0.1
 jail -c name=raw persist allow.raw_sockets
 expect_rc "allow.raw_sockets" 0 quiet jexec raw ping -c 1 -W 1 127.0.0.1
 expect_rc "no mount by default" 32 quiet jexec w mount -t tmpfs x /mnt
-jail -c name=mnt persist allow.mount
-expect_rc "allow.mount" 0 jexec mnt mount -t tmpfs x /mnt
+jail -c name=mnt0 persist allow.mount
+expect_rc "allow.mount alone mounts nothing (FreeBSD: enforce_statfs 2)" 32 \
+    quiet jexec mnt0 mount -t tmpfs x /mnt
+out "allow.mount with enforce_statfs 1: a warning" 0 "" \
+    "jail: allow.mount: the jail's root keeps CAP_SYS_ADMIN, which Linux does not confine to the jail" \
+    jail -c name=mnt persist allow.mount enforce_statfs=1
+expect_rc "allow.mount with enforce_statfs 1" 0 jexec mnt mount -t tmpfs x /mnt
 jail -c name=nh persist allow.noset_hostname host.hostname=fixed
 expect_rc "allow.noset_hostname" 1 quiet jexec nh hostname other
 expect "hostname kept" "fixed" "$(jexec nh hostname)"

@@ -84,9 +84,16 @@ expect "failing exec.start" "jail: /bin/false: failed" \
 expect_rc "f is absent" 1 jls -c -j f
 expect_rc "ng_a came back from f" 0 quiet ip link show ng_a
 expect "a missing vnet.interface (cases 43, 52)" \
-    "jail: ip link set nosuch0 netns v4: No such device" \
+    "jail: vnet.interface nosuch0: No such device
+jail: ip link set nosuch0 netns v4: failed" \
     "$(jail -c name=v4 vnet persist vnet.interface=ng_a,nosuch0 2>&1)"
 expect_rc "v4 is absent" 1 jls -c -j v4
+out52=$(jail -c name=v3 vnet persist vnet.interface=nosuch0 2>&1)
+expect_rc "case 52: jail(8)'s form '<command>: failed'" 0 \
+    grep -qx 'jail: ip link set nosuch0 netns v3: failed' <<<"$out52"
+expect_rc "case 52: the cause is kept" 0 \
+    grep -qx 'jail: vnet.interface nosuch0: No such device' <<<"$out52"
+expect_rc "v3 is absent" 1 jls -c -j v3
 expect_rc "ng_a came back from v4" 0 quiet ip link show ng_a
 expect "and no netns stays" "" "$(ls /run/netns)"
 cat >"$tmp/c" <<'EOF'

@@ -291,7 +291,21 @@ test_include(void)
 	         "c line 2: variables not permitted in '.include' filename");
 	put("loop.conf", ".include \"loop.conf\";\n");
 	free(dump(put("c", ".include \"loop.conf\";")));
-	CHECK_STR("include depth", errs, "maximum include depth exceeded");
+	CHECK_STR("include depth names file and line", errs,
+	          "loop.conf line 1: maximum include depth exceeded");
+	/* issue 13 item 7: a directory says so */
+	got = dump(put("c", "\n.include \"/tmp\";"));
+	CHECK("a directory include fails", got == NULL);
+	CHECK_STR("... as a directory", errs, "/tmp: Is a directory");
+	/* a file not everyone may read keeps its text out of messages */
+	chmod(put("secret.conf", "root:$6$salt$hash:19000:0:99999:7:::\n"
+	          "daemon:*:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\n"),
+	      0600);
+	CONF_ERR("an unreadable-to-others file: file and line, no text",
+	         ".include \"secret.conf\";", "secret.conf line 3: syntax error");
+	chmod(put("open.conf", "x {\n y = ;\n}\n"), 0644);
+	CONF_ERR("a file anyone may read: its token is shown",
+	         ".include \"open.conf\";", "open.conf line 2: ;: syntax error");
 	/* A device that never ends is refused, not read into memory. */
 	got = dump(put("c", ".include \"/dev/zero\";"));
 	CHECK("an endless include fails", got == NULL);
@@ -313,6 +327,46 @@ test_include(void)
 		          "/nonexistent/jail.conf: No such file or directory");
 		jail_diag_free(&d);
 	}
+}
+
+/*
+ * issue 13 item 5: 40 lines of $aN = "${aN-1}${aN-1}" doubled a value
+ * to 2^40 bytes; an expansion past 1 MiB now stops with file:line.
+ */
+static void
+test_value_cap(void)
+{
+	char *text = NULL, *got;
+	size_t len = 0;
+	FILE *mf = open_memstream(&text, &len);
+
+	fprintf(mf, "$a0 = \"0123456789abcdef\";\n");
+	for (int i = 1; i <= 40; i++)
+		fprintf(mf, "$a%d = \"${a%d}${a%d}\";\n", i, i - 1, i - 1);
+	fprintf(mf, "j { path = \"$a40\"; persist; }\n");
+	fclose(mf);
+	got = dump(put("c", text));
+	CHECK_STR("a value past 1 MiB is an error with file and line", errs,
+	          "j: c line 18: a17: value longer than 1048576 bytes");
+	free(got);
+	free(text);
+	/* arrays doubled the same way are bounded too */
+	mf = open_memstream(&text, &len);
+	fprintf(mf, "$b0 = \"0123456789abcdef\";\n");
+	for (int i = 1; i <= 40; i++)
+		fprintf(mf, "$b%d = $b%d, $b%d;\n", i, i - 1, i - 1);
+	fprintf(mf, "j { exec.start = $b40; persist; }\n");
+	fclose(mf);
+	got = dump(put("c", text));
+	CHECK("an array past 1 MiB is an error",
+	      strstr(errs, "value longer than 1048576 bytes") != NULL);
+	free(got);
+	free(text);
+	CONF("a value of 1 MiB less a little is fine",
+	     "$a0 = \"0123456789abcdef\"; $a1 = \"$a0$a0\"; $a2 = \"$a1$a1\";"
+	     " j { path = \"$a2\"; }",
+	     "name=j path=0123456789abcdef0123456789abcdef0123456789abcdef"
+	     "0123456789abcdef");
 }
 
 static void
@@ -481,6 +535,7 @@ main(void)
 	test_merge();
 	test_vars();
 	test_include();
+	test_value_cap();
 	test_errors();
 	test_params();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

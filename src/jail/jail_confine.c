@@ -1,0 +1,465 @@
+/*
+ * jail_confine.c: what root in a jail may do.  Every process entering a
+ * jail (jexec, exec.* commands run inside, `command') calls
+ * jail_confine() after it has joined the jail's namespaces and before
+ * it runs anything of the jail's: it installs a seccomp filter for the
+ * calls no capability guards, then cuts its capabilities down to the
+ * set FreeBSD's prison_priv_check() grants jailed root (bounding,
+ * permitted, effective, inheritable and ambient sets alike).  The
+ * mounts half of the model (/proc/sys read-only, masked /proc and /sys
+ * paths) is made once by the jail's init, in jail_ns.c.  jail(8) shows
+ * the whole model as a table.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include "jail.h"
+
+/* --- capabilities -------------------------------------------------------- */
+
+enum jail_cap_rule {
+	JAIL_CAP_ROOT,  /* jailed root has it (FreeBSD grants it in jails) */
+	JAIL_CAP_VNET,  /* only for the jail's own stack: vnet jails */
+	JAIL_CAP_ALLOW, /* only when the allow.* parameter says so */
+	JAIL_CAP_VNET_OR_ALLOW,
+	JAIL_CAP_MOUNT, /* allow.mount with enforce_statfs below 2 */
+};
+
+/*
+ * The capabilities a jail's root keeps; every other one, including
+ * those a newer kernel adds, leaves even the bounding set.  Left out on
+ * purpose: CAP_DAC_READ_SEARCH (open_by_handle_at reaches past the
+ * jail's root; DAC_OVERRIDE reads as much), CAP_SYS_PTRACE, MKNOD,
+ * SYS_MODULE, SYS_RAWIO, SYS_BOOT, SYS_NICE, SYS_PACCT, SYS_TTY_CONFIG,
+ * AUDIT_*, SETFCAP, MAC_*, WAKE_ALARM, BLOCK_SUSPEND, PERFMON, BPF,
+ * CHECKPOINT_RESTORE: none has a jailed counterpart on FreeBSD.
+ */
+static const struct {
+	int cap;
+	enum jail_cap_rule rule;
+	const char *allow;
+} jail_caps[] = {
+    {CAP_CHOWN, JAIL_CAP_ROOT, NULL},
+    {CAP_DAC_OVERRIDE, JAIL_CAP_ROOT, NULL},
+    {CAP_FOWNER, JAIL_CAP_ROOT, NULL},
+    {CAP_FSETID, JAIL_CAP_ROOT, NULL},
+    {CAP_KILL, JAIL_CAP_ROOT, NULL},
+    {CAP_SETGID, JAIL_CAP_ROOT, NULL},
+    {CAP_SETUID, JAIL_CAP_ROOT, NULL},
+    {CAP_SETPCAP, JAIL_CAP_ROOT, NULL},
+    {CAP_SYS_CHROOT, JAIL_CAP_ROOT, NULL},
+    {CAP_SYS_RESOURCE, JAIL_CAP_ROOT, NULL},
+    {CAP_IPC_OWNER, JAIL_CAP_ROOT, NULL},
+    {CAP_LEASE, JAIL_CAP_ROOT, NULL},
+    {CAP_NET_ADMIN, JAIL_CAP_VNET, NULL},
+    {CAP_NET_BROADCAST, JAIL_CAP_VNET, NULL},
+    {CAP_NET_RAW, JAIL_CAP_VNET_OR_ALLOW, "allow.raw_sockets"},
+    {CAP_NET_BIND_SERVICE, JAIL_CAP_ALLOW, "allow.reserved_ports"},
+    {CAP_IPC_LOCK, JAIL_CAP_ALLOW, "allow.mlock"},
+    {CAP_LINUX_IMMUTABLE, JAIL_CAP_ALLOW, "allow.chflags"},
+    {CAP_SYSLOG, JAIL_CAP_ALLOW, "allow.read_msgbuf"},
+    {CAP_SYS_TIME, JAIL_CAP_ALLOW, "allow.settime"},
+    {CAP_SYS_TIME, JAIL_CAP_ALLOW, "allow.adjtime"},
+    {CAP_SYS_ADMIN, JAIL_CAP_MOUNT, "allow.mount"},
+};
+
+/* An allow.* parameter as set, or its default. */
+static bool
+jail_allowed(const struct jail_params *ps, const char *allow)
+{
+	const struct jail_pdesc *pd = jail_pdesc(allow, NULL);
+
+	return jail_pbool(ps, allow,
+	                  pd != NULL && pd->dflt != NULL &&
+	                      strcmp(pd->dflt, "true") == 0);
+}
+
+bool
+jail_mount_allowed(const struct jail_params *ps)
+{
+	return jail_allowed(ps, "allow.mount") &&
+	       jail_pint(ps, "enforce_statfs", 2) < 2;
+}
+
+static bool
+jail_cap_granted(const struct jail_params *ps, int cap, bool vnet)
+{
+	for (size_t i = 0; i < sizeof(jail_caps) / sizeof(jail_caps[0]); i++) {
+		if (jail_caps[i].cap != cap)
+			continue;
+		switch (jail_caps[i].rule) {
+		case JAIL_CAP_ROOT:
+			return true;
+		case JAIL_CAP_VNET:
+			if (vnet)
+				return true;
+			break;
+		case JAIL_CAP_VNET_OR_ALLOW:
+			if (vnet || jail_allowed(ps, jail_caps[i].allow))
+				return true;
+			break;
+		case JAIL_CAP_ALLOW:
+			if (jail_allowed(ps, jail_caps[i].allow))
+				return true;
+			break;
+		case JAIL_CAP_MOUNT:
+			if (jail_mount_allowed(ps))
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
+static int
+jail_cap_last(void)
+{
+	char buf[16] = {0};
+	FILE *fp;
+	int last = CAP_LAST_CAP;
+
+	/* the kernel may know more than our headers: drop those too */
+	if ((fp = fopen("/proc/sys/kernel/cap_last_cap", "re")) != NULL) {
+		if (fgets(buf, sizeof(buf), fp) != NULL && atoi(buf) > last)
+			last = atoi(buf);
+		fclose(fp);
+	}
+	return last < 63 ? last : 63;
+}
+
+static int
+jail_drop_caps(const struct jail_params *ps, bool vnet)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	int last = jail_cap_last();
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 &&
+	    errno != EINVAL)
+		return errno;
+	if (syscall(SYS_capget, &h, d) != 0)
+		return errno;
+	for (int cap = 0; cap <= last; cap++) {
+		unsigned bit = 1u << (cap % 32);
+
+		if (jail_cap_granted(ps, cap, vnet))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+		    errno != EINVAL)
+			return errno;
+		d[cap / 32].effective &= ~bit;
+		d[cap / 32].permitted &= ~bit;
+	}
+	/* root's exec gains inheritable | bounding: keep to the bound */
+	d[0].inheritable = d[1].inheritable = 0;
+	return syscall(SYS_capset, &h, d) == 0 ? 0 : errno;
+}
+
+/*
+ * Are we in a jail?  Its init leaves a mark in the /run/jail of the
+ * jails that share the host's tree; in any jail, root's bounding set
+ * lacks CAP_SYS_ADMIN (unless allow.mount made it a trusted jail).
+ */
+bool
+jail_inside(void)
+{
+	if (access(JAIL_RUNDIR "/" JAIL_INSIDE_MARK, F_OK) == 0)
+		return true;
+	return getuid() == 0 && prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) == 0;
+}
+
+/* --- system calls no capability guards ----------------------------------- */
+
+/* The calls the filter knows, by what they do. */
+enum jail_call {
+	JC_MOUNT, JC_UMOUNT, JC_UMOUNT2, JC_PIVOT_ROOT, JC_OPEN_TREE,
+	JC_MOVE_MOUNT, JC_FSOPEN, JC_FSCONFIG, JC_FSMOUNT, JC_FSPICK,
+	JC_MOUNT_SETATTR, JC_OPEN_TREE_ATTR,
+	JC_SETHOSTNAME, JC_SETDOMAINNAME,
+	JC_MLOCK, JC_MLOCK2, JC_MLOCKALL, JC_MUNLOCK, JC_MUNLOCKALL,
+	JC_MSGGET, JC_MSGSND, JC_MSGRCV, JC_MSGCTL,
+	JC_SEMGET, JC_SEMOP, JC_SEMTIMEDOP, JC_SEMCTL,
+	JC_SHMGET, JC_SHMAT, JC_SHMDT, JC_SHMCTL, JC_IPC,
+	JC_ADD_KEY, JC_REQUEST_KEY, JC_KEYCTL,
+	JC_SETNS, JC_UNSHARE, JC_CLONE, JC_CLONE3,
+	JC_COUNT
+};
+
+#define JAIL_NOCALL (-1)
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467 /* Linux 6.15, the same on every ABI */
+#endif
+
+#if defined(__x86_64__)
+#define JAIL_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define JAIL_AUDIT_COMPAT AUDIT_ARCH_I386
+#define JAIL_X32_BIT 0x40000000u
+#elif defined(__aarch64__)
+#define JAIL_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef JAIL_AUDIT_ARCH
+static const int jail_native_nr[JC_COUNT] = {
+    [JC_MOUNT] = SYS_mount,
+#ifdef SYS_umount
+    [JC_UMOUNT] = SYS_umount,
+#else
+    [JC_UMOUNT] = JAIL_NOCALL,
+#endif
+    [JC_UMOUNT2] = SYS_umount2,
+    [JC_PIVOT_ROOT] = SYS_pivot_root,
+    [JC_OPEN_TREE] = SYS_open_tree,
+    [JC_MOVE_MOUNT] = SYS_move_mount,
+    [JC_FSOPEN] = SYS_fsopen,
+    [JC_FSCONFIG] = SYS_fsconfig,
+    [JC_FSMOUNT] = SYS_fsmount,
+    [JC_FSPICK] = SYS_fspick,
+    [JC_MOUNT_SETATTR] = SYS_mount_setattr,
+    [JC_OPEN_TREE_ATTR] = SYS_open_tree_attr,
+    [JC_SETHOSTNAME] = SYS_sethostname,
+    [JC_SETDOMAINNAME] = SYS_setdomainname,
+    [JC_MLOCK] = SYS_mlock,
+    [JC_MLOCK2] = SYS_mlock2,
+    [JC_MLOCKALL] = SYS_mlockall,
+    [JC_MUNLOCK] = SYS_munlock,
+    [JC_MUNLOCKALL] = SYS_munlockall,
+    [JC_MSGGET] = SYS_msgget,
+    [JC_MSGSND] = SYS_msgsnd,
+    [JC_MSGRCV] = SYS_msgrcv,
+    [JC_MSGCTL] = SYS_msgctl,
+    [JC_SEMGET] = SYS_semget,
+#ifdef SYS_semop
+    [JC_SEMOP] = SYS_semop,
+#else
+    [JC_SEMOP] = JAIL_NOCALL,
+#endif
+    [JC_SEMTIMEDOP] = SYS_semtimedop,
+    [JC_SEMCTL] = SYS_semctl,
+    [JC_SHMGET] = SYS_shmget,
+    [JC_SHMAT] = SYS_shmat,
+    [JC_SHMDT] = SYS_shmdt,
+    [JC_SHMCTL] = SYS_shmctl,
+    [JC_IPC] = JAIL_NOCALL,
+    [JC_ADD_KEY] = SYS_add_key,
+    [JC_REQUEST_KEY] = SYS_request_key,
+    [JC_KEYCTL] = SYS_keyctl,
+    [JC_SETNS] = SYS_setns,
+    [JC_UNSHARE] = SYS_unshare,
+    [JC_CLONE] = SYS_clone,
+    [JC_CLONE3] = SYS_clone3,
+};
+#endif
+
+#ifdef JAIL_AUDIT_COMPAT
+/* i386 numbers (asm/unistd_32.h), for 32-bit programs in the jail. */
+static const int jail_compat_nr[JC_COUNT] = {
+    [JC_MOUNT] = 21,          [JC_UMOUNT] = 22,
+    [JC_UMOUNT2] = 52,        [JC_PIVOT_ROOT] = 217,
+    [JC_OPEN_TREE] = 428,     [JC_MOVE_MOUNT] = 429,
+    [JC_FSOPEN] = 430,        [JC_FSCONFIG] = 431,
+    [JC_FSMOUNT] = 432,       [JC_FSPICK] = 433,
+    [JC_MOUNT_SETATTR] = 442, [JC_OPEN_TREE_ATTR] = 467,
+    [JC_SETHOSTNAME] = 74,    [JC_SETDOMAINNAME] = 121,
+    [JC_MLOCK] = 150,         [JC_MLOCK2] = 376,
+    [JC_MLOCKALL] = 152,      [JC_MUNLOCK] = 151,
+    [JC_MUNLOCKALL] = 153,    [JC_MSGGET] = 399,
+    [JC_MSGSND] = 400,        [JC_MSGRCV] = 401,
+    [JC_MSGCTL] = 402,        [JC_SEMGET] = 393,
+    [JC_SEMOP] = JAIL_NOCALL, [JC_SEMTIMEDOP] = 420,
+    [JC_SEMCTL] = 394,        [JC_SHMGET] = 395,
+    [JC_SHMAT] = 397,         [JC_SHMDT] = 398,
+    [JC_SHMCTL] = 396,        [JC_IPC] = 117,
+    [JC_ADD_KEY] = 286,       [JC_REQUEST_KEY] = 287,
+    [JC_KEYCTL] = 288,        [JC_SETNS] = 346,
+    [JC_UNSHARE] = 310,       [JC_CLONE] = 120,
+    [JC_CLONE3] = 435,
+};
+#endif
+
+/* What the filter does with a call: 0 lets it through. */
+struct jail_verdict {
+	unsigned action[JC_COUNT];
+	bool newuser_only[JC_COUNT]; /* refuse only with CLONE_NEWUSER */
+};
+
+#define JAIL_EPERM (SECCOMP_RET_ERRNO | EPERM)
+#define JAIL_ENOSYS (SECCOMP_RET_ERRNO | ENOSYS)
+
+static void
+jail_deny(struct jail_verdict *v, enum jail_call first, enum jail_call last,
+     unsigned action)
+{
+	for (int c = first; c <= (int)last; c++)
+		v->action[c] = action;
+}
+
+/*
+ * The verdicts the parameters give.  Mount calls and sethostname are
+ * the allow.mount and allow.set_hostname of FreeBSD; a System V IPC
+ * class that is "disable" answers ENOSYS, as FreeBSD's do; mlock is
+ * refused outright without allow.mlock (FreeBSD allows no unprivileged
+ * mlock, Linux allows some).  The kernel keyring is shared with the
+ * host's root, and a user namespace would hand back the capabilities
+ * dropped here: both refused, as no FreeBSD jail has them.
+ */
+static void
+jail_verdicts(const struct jail_params *ps, struct jail_verdict *v)
+{
+	bool sysvipc = jail_allowed(ps, "allow.sysvipc");
+
+	memset(v, 0, sizeof(*v));
+	if (!jail_mount_allowed(ps))
+		jail_deny(v, JC_MOUNT, JC_OPEN_TREE_ATTR, JAIL_EPERM);
+	if (!jail_allowed(ps, "allow.set_hostname"))
+		jail_deny(v, JC_SETHOSTNAME, JC_SETDOMAINNAME, JAIL_EPERM);
+	if (!jail_allowed(ps, "allow.mlock"))
+		jail_deny(v, JC_MLOCK, JC_MUNLOCKALL, JAIL_EPERM);
+	if (!sysvipc && jail_psys(ps, "sysvmsg", 0) == 0)
+		jail_deny(v, JC_MSGGET, JC_MSGCTL, JAIL_ENOSYS);
+	if (!sysvipc && jail_psys(ps, "sysvsem", 0) == 0)
+		jail_deny(v, JC_SEMGET, JC_SEMCTL, JAIL_ENOSYS);
+	if (!sysvipc && jail_psys(ps, "sysvshm", 0) == 0)
+		jail_deny(v, JC_SHMGET, JC_SHMCTL, JAIL_ENOSYS);
+	/* i386's multiplexer: refused when all three classes are */
+	if (v->action[JC_MSGGET] && v->action[JC_SEMGET] &&
+	    v->action[JC_SHMGET])
+		v->action[JC_IPC] = JAIL_ENOSYS;
+	jail_deny(v, JC_ADD_KEY, JC_KEYCTL, JAIL_EPERM);
+	jail_deny(v, JC_SETNS, JC_CLONE, JAIL_EPERM);
+	v->newuser_only[JC_UNSHARE] = v->newuser_only[JC_CLONE] = true;
+	/* its flags are out of the filter's reach; libc falls back to clone */
+	v->action[JC_CLONE3] = JAIL_ENOSYS;
+}
+
+#define JAIL_FILTER_MAX 512
+
+struct jail_filter {
+	struct sock_filter f[JAIL_FILTER_MAX];
+	unsigned short n;
+};
+
+static void
+jail_emit(struct jail_filter *p, struct sock_filter ins)
+{
+	if (p->n < JAIL_FILTER_MAX)
+		p->f[p->n++] = ins;
+}
+
+#define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+#define RET(a) BPF_STMT(BPF_RET | BPF_K, (a))
+
+#ifdef JAIL_AUDIT_ARCH
+/* One architecture's block; the accumulator holds the call number. */
+static void
+jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
+           const int nr[JC_COUNT])
+{
+	for (int c = 0; c < JC_COUNT; c++) {
+		if (v->action[c] == 0 || nr[c] == JAIL_NOCALL)
+			continue;
+		if (!v->newuser_only[c]) {
+			jail_emit(p, (struct sock_filter)BPF_JUMP(
+			            BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr[c],
+			            0, 1));
+			jail_emit(p, (struct sock_filter)RET(v->action[c]));
+			continue;
+		}
+		/* flags are the first argument of unshare and clone alike */
+		jail_emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		                                     (unsigned)nr[c], 0, 4));
+		jail_emit(p, (struct sock_filter)BPF_STMT(
+		            BPF_LD | BPF_W | BPF_ABS,
+		            offsetof(struct seccomp_data, args[0])));
+		jail_emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+		                                     CLONE_NEWUSER, 0, 1));
+		jail_emit(p, (struct sock_filter)RET(v->action[c]));
+		jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+	}
+	jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+}
+#endif
+
+static int
+jail_deny_calls(const struct jail_params *ps)
+{
+#ifdef JAIL_AUDIT_ARCH
+	struct jail_verdict v;
+	struct jail_filter p = {.n = 0};
+	struct sock_fprog prog;
+	unsigned short compat_at;
+
+	jail_verdicts(ps, &v);
+	jail_emit(&p, (struct sock_filter)BPF_STMT(
+	             BPF_LD | BPF_W | BPF_ABS,
+	             offsetof(struct seccomp_data, arch)));
+	/* [1]: native? then [2]: compat? else nothing runs */
+	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	                                      JAIL_AUDIT_ARCH, 3, 0));
+#ifdef JAIL_AUDIT_COMPAT
+	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	                                      JAIL_AUDIT_COMPAT, 0, 0));
+#else
+	jail_emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+#endif
+	jail_emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
+	/* [4]: the compat block starts past the native one: patched below */
+	jail_emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+	/* [5]: native */
+	jail_emit(&p, (struct sock_filter)LD_NR);
+#ifdef JAIL_X32_BIT
+	/* x32 calls reach the same kernel code under other numbers */
+	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	                                      JAIL_X32_BIT, 0, 1));
+	jail_emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
+#endif
+	jail_emit_calls(&p, &v, jail_native_nr);
+	compat_at = p.n;
+#ifdef JAIL_AUDIT_COMPAT
+	jail_emit(&p, (struct sock_filter)LD_NR);
+	jail_emit_calls(&p, &v, jail_compat_nr);
+	/* [2] matched: go to [4]; [4] jumps to the compat block */
+	p.f[2].jt = 1;
+	p.f[2].jf = 0;
+	p.f[4].k = (unsigned)(compat_at - 5);
+#else
+	(void)compat_at;
+#endif
+	if (p.n >= JAIL_FILTER_MAX)
+		return E2BIG;
+	prog.len = p.n;
+	prog.filter = p.f;
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
+		return errno;
+#else
+	(void)ps;
+#endif
+	return 0;
+}
+
+/*
+ * The filter goes first: installing one without no_new_privs takes
+ * CAP_SYS_ADMIN, which is about to go.  no_new_privs itself is not set:
+ * FreeBSD jails run set-user-ID programs (su, passwd), and the bounding
+ * set already caps what such a program can gain.
+ */
+int
+jail_confine(const struct jail_params *ps, bool vnet)
+{
+	int error;
+
+	if ((error = jail_deny_calls(ps)) != 0)
+		return error;
+	return jail_drop_caps(ps, vnet);
+}
