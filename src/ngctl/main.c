@@ -262,6 +262,14 @@ ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 	error = errno;
 	if (!autostart || !ngctl_nobody_home(error))
 		return error;
+	/*
+	 * Only root may start ngd: a daemon run by anyone else would hold
+	 * the namespace's address, and root's tools refuse such a server.
+	 */
+	if (geteuid() != 0) {
+		ngctl_warnx("ngd is not running, and only root may start it");
+		return error;
+	}
 	if ((error = ngctl_spawn_ngd(&pid)) != 0)
 		return error;
 	for (waited = 0; waited < NGD_WAIT_MS; waited += NGD_POLL_MS) {

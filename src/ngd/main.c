@@ -178,6 +178,15 @@ main(int argc, char **argv)
 		ngd_usage();
 	if (path == NULL || path[0] == '\0')
 		path = NGD_SOCKET_DEFAULT;
+	/*
+	 * A daemon run by another user would hold the namespace's address,
+	 * and root's tools rightly refuse to talk to it: root would be
+	 * locked out of its own graph.
+	 */
+	if (geteuid() != 0) {
+		fprintf(stderr, "ngd: must be run as root\n");
+		exit(77);
+	}
 
 	error = ngd_ctl_listen(path, &lfd);
 	if (error == EADDRINUSE) {
