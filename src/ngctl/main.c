@@ -23,7 +23,8 @@
 #include "ngctl.h"
 
 #define NGCTL_USAGE_LINE \
-	"usage: ngctl [-j jail] [-d] [-f file] [-n name] [command ...]"
+	"usage: ngctl [-j jail] [-d] [-f file] [-n name] [-t seconds] " \
+	"[command ...]"
 #define NGD_NAME "ngd"
 #define NGD_WAIT_MS 3000 /* how long a freshly started ngd may take */
 #define NGD_POLL_MS 20
@@ -239,6 +240,34 @@ ngctl_enter_jail(const char *jail)
 	return error;
 }
 
+/* -t seconds: how long each request waits for ngd (0: forever). */
+static int
+ngctl_set_timeout(const char *arg)
+{
+	char *end;
+	double sec = strtod(arg, &end);
+
+	if (*arg == '\0' || *end != '\0' || !(sec >= 0 && sec <= 86400)) {
+		ngctl_warnx("-t %s: want seconds from 0 (wait forever) to "
+		    "86400", arg);
+		return EINVAL;
+	}
+	(void)NgSetTimeout((int)(sec * 1000 + 0.5));
+	return 0;
+}
+
+/* Say why, when the error was ngd not answering in time. */
+static void
+ngctl_timed_out(int error)
+{
+	int ms = NgSetTimeout(-1);
+
+	if (error == ETIMEDOUT)
+		ngctl_warnx("ngd on %s did not answer within %g s (stopped "
+		    "or overloaded?); -t changes how long to wait",
+		    NgSocketPath(), ms / 1000.0);
+}
+
 /* Nothing listens where ngd should. */
 static bool
 ngctl_nobody_home(int error)
@@ -307,7 +336,7 @@ main(int argc, char **argv)
 
 	/* '+': the first word that is not an option starts the command. */
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:df:j:n:N")) != -1) {
+	while ((ch = getopt(argc, argv, "+:df:j:n:Nt:")) != -1) {
 		switch (ch) {
 		case 'j':
 			if (ngctl_enter_jail(optarg) != 0)
@@ -331,6 +360,12 @@ main(int argc, char **argv)
 			break;
 		case 'N':
 			autostart = false;
+			break;
+		case 't':
+			if (ngctl_set_timeout(optarg) != 0) {
+				ngctl_usage();
+				return EX_USAGE;
+			}
 			break;
 		case ':':
 			ngctl_warnx("option requires an argument -- %c",
@@ -357,6 +392,7 @@ main(int argc, char **argv)
 		ngctl_warn("can't create node");
 		if (ngctl_nobody_home(error))
 			ngctl_warnx("no ngd answers on %s", NgSocketPath());
+		ngctl_timed_out(error);
 		return EX_OSERR;
 	}
 
@@ -367,6 +403,8 @@ main(int argc, char **argv)
 	else
 		rtn = ngctl_interactive(&ng);
 
+	if (rtn != NGCTL_OK && rtn != NGCTL_QUIT)
+		ngctl_timed_out(errno);
 	switch (rtn) {
 	case NGCTL_OK:
 	case NGCTL_QUIT:

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 ERR() { echo "ngctl: send msg: $1"; }
-USAGE='usage: ngctl [-j jail] [-d] [-f file] [-n name] [command ...]'
+USAGE='usage: ngctl [-j jail] [-d] [-f file] [-n name] [-t seconds] [command ...]'
 
 # Before ngd runs: nothing answers, and -N (here NGCTL_NO_AUTOSTART, set
 # by lib.sh) keeps ngctl from starting one.

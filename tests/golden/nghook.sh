@@ -149,12 +149,12 @@ check "-m with a bad argument" 71 "" \
 check "no such node" 71 "" "nghook: can't connect to node" nghook -n nosuch:
 check "the hook is refused" 71 "" "nghook: can't connect to node" \
     nghook -n B: bogus
-check "no arguments" 64 "" "usage: nghook [-adlnSs] [-m msg] path [hookname]" \
+check "no arguments" 64 "" "usage: nghook [-adlnSs] [-m msg] [-t seconds] path [hookname]" \
     nghook
-check "too many" 64 "" "usage: nghook [-adlnSs] [-m msg] path [hookname]" \
+check "too many" 64 "" "usage: nghook [-adlnSs] [-m msg] [-t seconds] path [hookname]" \
     nghook H: a b
 check "unknown flag" 64 "" "nghook: invalid option -- 'x'
-usage: nghook [-adlnSs] [-m msg] path [hookname]" nghook -x H:
+usage: nghook [-adlnSs] [-m msg] [-t seconds] path [hookname]" nghook -x H:
 
 # -d: the library's debug output
 nghook -d -d -n nosuch: 2>"$tmp/d"
