@@ -33,19 +33,47 @@
 static bool ngd_foreground;
 static volatile bool ngd_stop;
 
+static void
+ngd_vlog(int level, unsigned long held_back, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (ngd_foreground && held_back > 0)
+		fprintf(stderr, "ngd: %s (%lu more like it suppressed)\n", buf,
+		    held_back);
+	else if (ngd_foreground)
+		fprintf(stderr, "ngd: %s\n", buf);
+	else if (held_back > 0)
+		syslog(level, "%s (%lu more like it suppressed)", buf,
+		    held_back);
+	else
+		syslog(level, "%s", buf);
+}
+
+/* Rate-limited per call site (ng_ratelim), like the engine's ng_log. */
 void
 ngd_log(int level, const char *fmt, ...)
+{
+	static struct ng_ratelim_tab rl;
+	unsigned long held_back;
+	va_list ap;
+
+	if (!ng_ratelim(&rl, fmt, ngd_clock_ms(), &held_back))
+		return;
+	va_start(ap, fmt);
+	ngd_vlog(level, held_back, fmt, ap);
+	va_end(ap);
+}
+
+/* The engine's lines, already rate-limited by ng_log. */
+static void
+ngd_log_engine(int level, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (ngd_foreground) {
-		fprintf(stderr, "ngd: ");
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		vsyslog(level, fmt, ap);
-	}
+	ngd_vlog(level, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -109,7 +137,7 @@ main(int argc, char **argv)
 	    .sock_ops = &ngd_socket_ops,
 	    .netdev_ops = &ngd_netdev_ops,
 	    .clock_ms = ngd_clock_ms,
-	    .log = ngd_log,
+	    .log = ngd_log_engine,
 	};
 	struct ngd_io sigio = {.fd = -1, .fn = ngd_signal};
 	struct ng_graph *g;

@@ -152,6 +152,26 @@ ngd_netdev_flush_tx(void)
 	ngd_ntxq = 0;
 }
 
+/*
+ * The pool has no buffer for a frame the interface offers: read it into
+ * a scratch buffer and drop it, as a NIC drops when its ring is full.
+ * False when there was nothing to read (or the device failed; the next
+ * read with a buffer finds out).
+ */
+static bool
+ngd_netdev_discard(struct ng_netdev *dev)
+{
+	static uint8_t scratch[sizeof(struct virtio_net_hdr) + NG_PKT_BUFSIZE];
+	static unsigned long dropped;
+
+	if (read(dev->io.fd, scratch, sizeof(scratch)) < 0)
+		return false;
+	dropped++;
+	ngd_log(LOG_WARNING, "packet pool exhausted: %lu frames from "
+	    "interfaces dropped so far", dropped);
+	return true;
+}
+
 static void
 ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 {
@@ -161,8 +181,11 @@ ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 		ssize_t n;
 
 		if (pkt == NULL) {
-			ngd_log(LOG_WARNING, "packet pool exhausted");
-			return;
+			/* Left unread, the frame would wake us at once,
+			 * for ever: drop it instead. */
+			if (!ngd_netdev_discard(dev))
+				return;
+			continue;
 		}
 		iov[0].iov_base = &pkt->vh;
 		iov[0].iov_len = sizeof(pkt->vh);

@@ -24,6 +24,12 @@
  * bandwidth.  qin_size_limit counts the frames of all queues; over it,
  * the longest queue loses a frame (its newest, or its oldest with
  * drophead).  Flow queues, once made, are kept for reuse.
+ *
+ * Whatever the limits say, the frames the node holds (queued or on the
+ * wire, both directions) count against the engine's per-node budget
+ * (ng_pkt_hold): over it, a frame is dropped and counted, so a flooded
+ * pipe with a long delay cannot take the packet pool from the rest of
+ * the graph.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -88,6 +94,7 @@ struct ng_pipe_priv {
 	struct ng_pipe_dir lower; /* upstream */
 	struct ng_timer timer;
 	uint64_t rng; /* xorshift64* state, never 0 */
+	struct ng_hold hold; /* frames in the queues of both directions */
 };
 
 static void ng_pipe_timeout(struct ng_node *node, void *arg);
@@ -139,13 +146,21 @@ ng_pipe_pop_tail(struct ng_pipe_ring *r)
 	return r->slot[(r->head + r->count) & (r->cap - 1)].pkt;
 }
 
+/* A held frame leaves the node: off its budget; consumes *pkt. */
 static void
-ng_pipe_flush(struct ng_pipe_ring *r)
+ng_pipe_drop_held(struct ng_pipe_priv *priv, struct ng_pkt **pkt)
+{
+	ng_pkt_release(priv->node->graph, &priv->hold, *pkt);
+	ng_pkt_free(pkt);
+}
+
+static void
+ng_pipe_flush(struct ng_pipe_priv *priv, struct ng_pipe_ring *r)
 {
 	while (r->count > 0) {
 		struct ng_pkt *pkt = ng_pipe_pop(r);
 
-		ng_pkt_free(&pkt);
+		ng_pipe_drop_held(priv, &pkt);
 	}
 }
 
@@ -288,20 +303,20 @@ ng_pipe_flow_get(struct ng_pipe_dir *d, uint32_t hash, bool *fresh)
 }
 
 static void
-ng_pipe_flows_flush(struct ng_pipe_dir *d)
+ng_pipe_flows_flush(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
 {
 	while (d->flows != NULL) {
-		ng_pipe_flush(&d->flows->q);
+		ng_pipe_flush(priv, &d->flows->q);
 		ng_pipe_flow_retire(d, d->flows);
 	}
 }
 
 static void
-ng_pipe_flows_free(struct ng_pipe_dir *d)
+ng_pipe_flows_free(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
 {
 	struct ng_pipe_flow *f;
 
-	ng_pipe_flows_flush(d);
+	ng_pipe_flows_flush(priv, d);
 	while ((f = d->spare) != NULL) {
 		d->spare = f->next;
 		free(f->q.slot);
@@ -338,7 +353,8 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 			f->deficit -= len;
 		}
 		if (d->cfg.duplicate != 0 &&
-		    ng_pipe_random(priv) % 100 < d->cfg.duplicate) {
+		    ng_pipe_random(priv) % 100 < d->cfg.duplicate &&
+		    ng_pkt_hold(priv->node->graph, &priv->hold, pkt)) {
 			pkt = ng_pkt_ref(pkt); /* the original stays queued */
 		} else {
 			(void)ng_pipe_pop(&f->q);
@@ -362,7 +378,7 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 		    0) {
 			d->stats.out_disc_frames++;
 			d->stats.out_disc_octets += len;
-			ng_pkt_free(&pkt);
+			ng_pipe_drop_held(priv, &pkt);
 			continue;
 		}
 		d->run.qout_frames++;
@@ -374,6 +390,7 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 
 		d->run.qout_frames--;
 		d->run.qout_octets -= len;
+		ng_pkt_release(priv->node->graph, &priv->hold, pkt);
 		if (ng_send_data(far->hook, &pkt) == 0) { /* consumes pkt */
 			d->stats.fwd_frames++;
 			d->stats.fwd_octets += len;
@@ -487,6 +504,12 @@ ng_pipe_enqueue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 	struct ng_pkt *victim;
 	bool fresh;
 
+	if (!ng_pkt_hold(priv->node->graph, &priv->hold, *pkt)) {
+		d->stats.in_disc_frames++; /* over the node's budget */
+		d->stats.in_disc_octets += len;
+		ng_pkt_free(pkt);
+		return;
+	}
 	f = ng_pipe_flow_get(d, ng_pipe_hash(priv, d, *pkt), &fresh);
 	if (f == NULL || ng_pipe_push(&f->q, *pkt, 0) != 0) {
 		if (f != NULL && fresh) {
@@ -495,7 +518,7 @@ ng_pipe_enqueue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 		}
 		d->stats.in_disc_frames++;
 		d->stats.in_disc_octets += len;
-		ng_pkt_free(pkt);
+		ng_pipe_drop_held(priv, pkt);
 		return;
 	}
 	*pkt = NULL; /* the queue has it */
@@ -517,7 +540,7 @@ ng_pipe_enqueue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 	d->run.qin_octets -= victim->len;
 	d->stats.in_disc_frames++;
 	d->stats.in_disc_octets += victim->len;
-	ng_pkt_free(&victim);
+	ng_pipe_drop_held(priv, &victim);
 	if (longest->q.count == 0)
 		ng_pipe_flow_retire(d, longest);
 }
@@ -784,13 +807,14 @@ ng_pipe_close(struct ng_node *node)
 static int
 ng_pipe_disconnect(struct ng_hook *hook)
 {
+	struct ng_pipe_priv *priv = hook->node->priv;
 	struct ng_pipe_dir *d = hook->priv;
 
 	if (d == NULL)
 		return 0;
 	d->hook = NULL;
-	ng_pipe_flows_flush(d);
-	ng_pipe_flush(&d->outq);
+	ng_pipe_flows_flush(priv, d);
+	ng_pipe_flush(priv, &d->outq);
 	memset(&d->run, 0, sizeof(d->run));
 	hook->priv = NULL;
 	return 0;
@@ -804,8 +828,8 @@ ng_pipe_shutdown(struct ng_node *node)
 
 	ng_timer_stop(node->graph, &priv->timer);
 	for (int i = 0; i < 2; i++) {
-		ng_pipe_flows_free(dirs[i]);
-		ng_pipe_flush(&dirs[i]->outq);
+		ng_pipe_flows_free(priv, dirs[i]);
+		ng_pipe_flush(priv, &dirs[i]->outq);
 		free(dirs[i]->outq.slot);
 	}
 	free(priv);
