@@ -16,6 +16,7 @@
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <netgraph.h>
@@ -137,8 +138,32 @@ ngctl_run_file(struct ngctl *ng, FILE *fp)
 			break;
 		}
 	}
+	if (rtn == NGCTL_OK && ferror(fp)) {
+		ngctl_warn("line %lu: read error", num);
+		rtn = NGCTL_ERROR;
+	}
 	free(line);
 	return rtn;
+}
+
+FILE *
+ngctl_open_script(const char *path)
+{
+	struct stat st;
+	FILE *fp;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		ngctl_warn("%s", path);
+		return NULL;
+	}
+	/* A directory opens, then reads as an empty script: say why not. */
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		errno = EISDIR;
+		ngctl_warn("%s", path);
+		return NULL;
+	}
+	return fp;
 }
 
 static void
@@ -350,10 +375,8 @@ main(int argc, char **argv)
 				fclose(fp);
 			if (strcmp(optarg, "-") == 0)
 				fp = stdin;
-			else if ((fp = fopen(optarg, "re")) == NULL) {
-				ngctl_warn("%s", optarg);
+			else if ((fp = ngctl_open_script(optarg)) == NULL)
 				return EX_NOINPUT;
-			}
 			break;
 		case 'n':
 			snprintf(name, sizeof(name), "%s", optarg);

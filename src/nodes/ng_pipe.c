@@ -623,7 +623,49 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	return 0;
 }
 
-/* setcfg for one direction: 0 keeps, -1 resets, out of range ignored. */
+/*
+ * A setcfg field: 0 keeps, -1 resets, anything else must be in [lo, hi].
+ * FreeBSD ignores a value out of range without a word; we refuse the
+ * whole message (EINVAL) and change nothing.
+ */
+static bool
+ng_pipe_ok64(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v == 0 || v == NG_PIPE_RESET64 || (v >= lo && v <= hi);
+}
+
+static bool
+ng_pipe_ok32(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v == 0 || v == NG_PIPE_RESET32 || (v >= lo && v <= hi);
+}
+
+static bool
+ng_pipe_cfg_ok(const struct ng_pipe_cfg *c)
+{
+	const struct ng_pipe_hookcfg *dirs[2] = {&c->downstream, &c->upstream};
+
+	if (!ng_pipe_ok64(c->delay, 1, NG_PIPE_DELAY_MAX - 1) ||
+	    !ng_pipe_ok64(c->bandwidth, NG_PIPE_BW_MIN, NG_PIPE_BW_MAX) ||
+	    !ng_pipe_ok32(c->overhead, 1, NG_PIPE_MAX_OHSIZE - 1) ||
+	    !ng_pipe_ok32(c->header_offset, 1, 63))
+		return false;
+	for (int i = 0; i < 2; i++) {
+		const struct ng_pipe_hookcfg *d = dirs[i];
+
+		if (!ng_pipe_ok64(d->ber, 1, NG_PIPE_BER_MAX) ||
+		    !ng_pipe_ok64(d->bandwidth, NG_PIPE_BW_MIN,
+		    NG_PIPE_BW_MAX) ||
+		    !ng_pipe_ok32(d->qin_size_limit, 5, UINT32_MAX - 1) ||
+		    !ng_pipe_ok32(d->qout_size_limit, 5, UINT32_MAX - 1) ||
+		    !ng_pipe_ok32(d->duplicate, 1, 50))
+			return false;
+	}
+	return true;
+}
+
+/* setcfg for one direction (checked by ng_pipe_cfg_ok): 0 keeps, -1
+ * resets. */
 static void
 ng_pipe_setcfg_dir(struct ng_pipe_hookcfg *cur,
     const struct ng_pipe_hookcfg *new)
@@ -700,6 +742,8 @@ ng_pipe_setcfg(struct ng_pipe_priv *priv, const struct ng_mesg *msg)
 	if (msg->header.arglen != sizeof(cfg))
 		return EINVAL;
 	memcpy(&cfg, msg->data, sizeof(cfg));
+	if (!ng_pipe_cfg_ok(&cfg))
+		return EINVAL;
 	if (cfg.delay == NG_PIPE_RESET64)
 		priv->delay = 0;
 	else if (cfg.delay > 0 && cfg.delay < NG_PIPE_DELAY_MAX)
