@@ -153,7 +153,7 @@ $(FUZZ)/src/ngctl/main.o: src/ngctl/main.c
 
 $(FUZZ)/libngcore.a: $(CORE_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^
-$(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o \
+$(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o $(FUZZ)/src/ngd/jailed.o \
     $(FUZZ)/src/ngd/netdev.o
 	$(AR) rcs $@ $^
 $(FUZZ)/libngctl.a: $(NGCTL_SRC:%.c=$(FUZZ)/%.o)

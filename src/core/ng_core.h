@@ -164,6 +164,10 @@ struct ng_netdev_ops {
 	int (*vnet)(void *be, struct ng_netdev *dev, const char *netns,
 	    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
 	    struct ng_node *node, struct ng_netdev **newdevp);
+	/* Whether the interface lives in ngd's own network namespace: a
+	 * rename made in another one (inside a jail) is not the graph's
+	 * to follow.  May be NULL (always at home). */
+	bool (*at_home)(void *be, struct ng_netdev *dev);
 	/* Host identity for stable MACs (e.g. /etc/machine-id); may be NULL. */
 	const char *machine_id;
 };

@@ -57,6 +57,7 @@ struct ngd_conn {
 	bool closed;  /* hung up; waits to be freed */
 	bool cut;     /* cut off: no more output, closed on its next event */
 	bool dropping; /* data frames are being dropped (logged once) */
+	bool jailed;  /* in a non-vnet jail: every request is EPERM */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
@@ -447,6 +448,12 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	}
 	payload = buf + sizeof(fr) + fr.addrlen;
 	plen = n - sizeof(fr) - fr.addrlen;
+	if (c->jailed) {
+		ngd_log(LOG_NOTICE, "pid %d uid %u: refused: in a jail without "
+		    "its own network", (int)c->pid, (unsigned)c->uid);
+		error = EPERM;
+		goto answer;
+	}
 	switch (fr.kind) {
 	case NGD_HELLO_CTL:
 		error = fr.version != NGD_PROTO_VERSION ? EPROTONOSUPPORT
@@ -664,6 +671,7 @@ ngd_accept(void *arg, uint32_t events)
 	c->io.arg = c;
 	c->pid = cred.pid;
 	c->uid = cred.uid;
+	c->jailed = ngd_peer_jailed(fd);
 	c->admin = cred.uid == 0 ||
 	    (ngd_admin_gid_set &&
 		ngd_peer_in_group(cred.pid, ngd_admin_gid, cred.gid));

@@ -421,6 +421,23 @@ ngd_netdev_get_name(void *be, struct ng_netdev *dev, char name[16])
 	return 0;
 }
 
+/* The device lives in ngd's own network namespace. */
+static bool
+ngd_netdev_at_home(void *be, struct ng_netdev *dev)
+{
+	struct stat a, b;
+	int nsfd;
+	bool home;
+
+	(void)be;
+	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS)) < 0)
+		return false;
+	home = fstat(nsfd, &a) == 0 && fstat(ngd_own_netns, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	close(nsfd);
+	return home;
+}
+
 /* An ioctl socket in the namespace the device lives in now. */
 static int
 ngd_netdev_sock(struct ng_netdev *dev, int *sp)
@@ -967,6 +984,7 @@ const struct ng_netdev_ops ngd_netdev_ops = {
 	.get_mac = ngd_netdev_get_mac,
 	.set_name = ngd_netdev_set_name,
 	.get_name = ngd_netdev_get_name,
+	.at_home = ngd_netdev_at_home,
 	.name_in_use = ngd_netdev_name_in_use,
 	.get_addrs = ngd_netdev_get_addrs,
 	.get_info = ngd_netdev_get_info,
