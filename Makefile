@@ -182,7 +182,7 @@ $(FUZZ)/libngcore.a: $(CORE_SRC:%.c=$(FUZZ)/%.o)
 $(FUZZ)/libngnodes.a: $(NODES_SRC:%.c=$(FUZZ)/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
-$(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o \
+$(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o $(FUZZ)/src/ngd/jailed.o \
     $(FUZZ)/src/ngd/netdev.o
 	$(AR) rcs $@ $^
 $(FUZZ)/libngctl.a: $(NGCTL_SRC:%.c=$(FUZZ)/%.o)

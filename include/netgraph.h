@@ -44,6 +44,15 @@ int NgPending(int fd);
 const char *NgStrError(int error);
 /* Where ngd listens: $NGD_SOCKET or "@netgraph" ('@' = abstract). */
 const char *NgSocketPath(void);
+/*
+ * How long, in milliseconds, a request waits for ngd (to connect, for its
+ * status, for a reply it asks for) before failing with ETIMEDOUT; 0 waits
+ * forever.  The default is 5000, or $NGD_TIMEOUT seconds.  A negative
+ * msec only asks.  Returns the previous value.  A connection that timed
+ * out is unusable; receives of unrequested messages and data never time
+ * out.
+ */
+int NgSetTimeout(int msec);
 
 #ifdef __cplusplus
 }

@@ -52,7 +52,7 @@ NG_WIRE_STRUCT(ng_pipe_run, NG_PIPE_RUN_FIELDS, 40);
 
 /*
  * One direction's settings.  In setcfg, 0 leaves a field as it is and -1
- * resets it; a value out of range is ignored.
+ * resets it; a value out of range fails the message (EINVAL).
  */
 #define NG_PIPE_HOOKCFG_FIELDS(F)                                              \
 	F(bandwidth, uint64, , )      /* bit/s, 100..1000000000 */             \

@@ -168,12 +168,19 @@ ng_log(struct ng_graph *g, int level, const char *fmt, ...)
 	char buf[512];
 	va_list ap;
 
-	if (g->cfg.log == NULL)
+	unsigned long held_back;
+
+	if (g->cfg.log == NULL ||
+	    !ng_ratelim(&g->log_rl, fmt, g->cfg.clock_ms(), &held_back))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	g->cfg.log(level, "%s", buf);
+	if (held_back > 0)
+		g->cfg.log(level, "%s (%lu more like it suppressed)", buf,
+		    held_back);
+	else
+		g->cfg.log(level, "%s", buf);
 }
 
 static struct ng_typereg *

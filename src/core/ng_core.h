@@ -152,6 +152,10 @@ struct ng_netdev_ops {
 	int (*vnet)(void *be, struct ng_netdev *dev, const char *netns,
 	    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
 	    struct ng_node *node, struct ng_netdev **newdevp);
+	/* Whether the interface lives in ngd's own network namespace: a
+	 * rename made in another one (inside a jail) is not the graph's
+	 * to follow.  May be NULL (always at home). */
+	bool (*at_home)(void *be, struct ng_netdev *dev);
 	/* Identity of this graph for stable MACs (/etc/machine-id and the
 	 * network namespace's cookie); may be NULL. */
 	const char *machine_id;
@@ -291,6 +295,55 @@ int ng_pkt_segment(struct ng_pkt **pkt, size_t l2,
 
 /* Send along hook to its peer; consumes *pkt and sets it NULL. */
 int ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt);
+
+/*
+ * Budgets for frames a node keeps after the call that gave them to it
+ * (a pipe's queues), so no node can take the shared pool (ng_pressure.c).
+ * A holder may keep NG_HOLD_PKTS frames and NG_HOLD_BYTES bytes, and all
+ * holders together half the pool: frames in transit (an unrelated path
+ * through the same bridge) always find buffers.  ng_pkt_hold is false
+ * when pkt would exceed a budget: the caller drops it and counts the
+ * drop in its stats.  Every frame held is released exactly once, when
+ * the node lets go of it (sent on, dropped, flushed).
+ */
+#define NG_HOLD_PKTS 256
+#define NG_HOLD_BYTES (16u << 20)
+struct ng_hold {
+	uint32_t pkts;
+	uint64_t bytes;
+};
+bool ng_pkt_hold(struct ng_graph *g, struct ng_hold *h,
+    const struct ng_pkt *pkt);
+void ng_pkt_release(struct ng_graph *g, struct ng_hold *h,
+    const struct ng_pkt *pkt);
+/* Frames held by all holders of the graph. */
+unsigned ng_pkt_held(const struct ng_graph *g);
+
+/* --- log rate limits (ng_pressure.c) ------------------------------------ */
+
+/*
+ * Every line that input can trigger goes through one rate limit, keyed
+ * by its call site (the format string): NG_LOG_BURST lines per
+ * NG_LOG_WINDOW_MS, then they are only counted, and the next line let
+ * through says how many like it were held back.  ng_log applies it; so
+ * does ngd's own logger, with a table of its own.
+ */
+#define NG_LOG_BURST 10
+#define NG_LOG_WINDOW_MS 10000
+#define NG_LOG_KEYS 64
+struct ng_ratelim {
+	const void *key;
+	uint64_t start_ms;
+	unsigned count;
+	unsigned long suppressed;
+};
+struct ng_ratelim_tab {
+	struct ng_ratelim slot[NG_LOG_KEYS];
+};
+/* Whether the line keyed by key may go out at now_ms; if so,
+ * *suppressed is how many like it were held back before it. */
+bool ng_ratelim(struct ng_ratelim_tab *t, const void *key, uint64_t now_ms,
+    unsigned long *suppressed);
 
 /* --- time -------------------------------------------------------------- */
 

@@ -345,6 +345,12 @@ ng_ifdev_sync(struct ng_node *node)
 		return;
 	memcpy(old, d->ifname, sizeof(old));
 	memcpy(d->ifname, cur, sizeof(d->ifname));
+	/* Renamed in another namespace (by a jail's root): the graph's
+	 * names are not theirs to change; the two stop following. */
+	if (ops->at_home != NULL && !ops->at_home(be, d->dev)) {
+		d->synced = false;
+		return;
+	}
 	if (d->synced && strcmp(node->name, old) == 0 &&
 	    ng_name_node(node, cur) != 0)
 		d->synced = false;

@@ -27,6 +27,8 @@ struct ng_graph {
 	struct ng_timer *timers; /* sorted by expiry */
 	struct ng_pkt *pool_free;
 	unsigned pool_total, pool_cap;
+	unsigned held;  /* frames held by nodes (ng_pkt_hold) */
+	struct ng_ratelim_tab log_rl; /* ng_log's rate limits */
 	int depth;      /* nested ng_send_data calls */
 	unsigned sends; /* calls since the outermost one began */
 };

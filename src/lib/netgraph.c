@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netgraph.h>
@@ -48,6 +49,18 @@ static pthread_cond_t ng_lib_cond = PTHREAD_COND_INITIALIZER;
 static struct ng_lib_fd *ng_lib_fds;
 static int ng_lib_nfds;
 static uint32_t ng_lib_token;
+
+/*
+ * How long a request waits for ngd (connecting, sending, its status, a
+ * reply it asked for), in ms; 0 waits forever.  A stopped or overloaded
+ * ngd then costs a caller an error (ETIMEDOUT), not a hang.  Receiving
+ * what was not asked for (NgRecvMsg, NgRecvData) waits as FreeBSD's
+ * does.  -1: not yet read from $NGD_TIMEOUT.
+ */
+#define NG_LIB_TIMEOUT_DEFAULT 5000
+#define NG_LIB_TIMEOUT_MAX_S 86400
+#define NGD_TIMEOUT_ENV "NGD_TIMEOUT" /* seconds, overrides the default */
+static int ng_lib_timeout_ms = -1;
 
 int ng_lib_debug;
 
@@ -91,6 +104,83 @@ ng_lib_reset(int fd)
 	pthread_mutex_unlock(&ng_lib_lock);
 }
 
+static int
+ng_lib_timeout(void)
+{
+	const char *env;
+	char *end;
+	double sec;
+
+	if (ng_lib_timeout_ms >= 0)
+		return ng_lib_timeout_ms;
+	ng_lib_timeout_ms = NG_LIB_TIMEOUT_DEFAULT;
+	env = getenv(NGD_TIMEOUT_ENV);
+	if (env != NULL && env[0] != '\0') {
+		sec = strtod(env, &end);
+		if (*end == '\0' && sec >= 0 && sec <= NG_LIB_TIMEOUT_MAX_S)
+			ng_lib_timeout_ms = (int)(sec * 1000 + 0.5);
+		else
+			ng_lib_logx("%s=%s: not a number of seconds from 0 to "
+			    "%d; using %d", NGD_TIMEOUT_ENV, env,
+			    NG_LIB_TIMEOUT_MAX_S,
+			    NG_LIB_TIMEOUT_DEFAULT / 1000);
+	}
+	return ng_lib_timeout_ms;
+}
+
+int
+NgSetTimeout(int msec)
+{
+	int old = ng_lib_timeout();
+
+	if (msec >= 0)
+		ng_lib_timeout_ms = msec;
+	return old;
+}
+
+static uint64_t
+ng_lib_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* When a wait that starts now must end (0: never). */
+static uint64_t
+ng_lib_deadline(void)
+{
+	int t = ng_lib_timeout();
+
+	return t == 0 ? 0 : ng_lib_now_ms() + (uint64_t)t;
+}
+
+/* Wait until fd is readable or the deadline passes (ETIMEDOUT). */
+static int
+ng_lib_wait(int fd, uint64_t deadline)
+{
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	uint64_t now;
+	int n;
+
+	do {
+		int ms = -1;
+
+		if (deadline != 0) {
+			now = ng_lib_now_ms();
+			if (now >= deadline)
+				return ETIMEDOUT;
+			ms = deadline - now > INT32_MAX ? INT32_MAX :
+			    (int)(deadline - now);
+		}
+		n = poll(&pfd, 1, ms);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno;
+	return n == 0 ? ETIMEDOUT : 0;
+}
+
 const char *
 NgSocketPath(void)
 {
@@ -114,6 +204,8 @@ NgStrError(int error)
 		return "Result too large";
 	case EBUSY:
 		return "Device busy";
+	case ETIMEDOUT:
+		return "Operation timed out";
 	}
 	return strerror(error);
 }
@@ -159,8 +251,16 @@ ng_lib_connect(int *fdp)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
+	/* A connect to a backlog ngd does not drain (stopped, or out of
+	 * descriptors), and a send to a full buffer, give up in time. */
+	if (ng_lib_timeout() > 0) {
+		struct timeval tv = {ng_lib_timeout() / 1000,
+		    ng_lib_timeout() % 1000 * 1000};
+
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
-		int error = errno;
+		int error = errno == EAGAIN ? ETIMEDOUT : errno;
 
 		close(fd);
 		return error;
@@ -228,19 +328,23 @@ ng_lib_read_frame(int fd, struct ng_lib_frame **fp)
  * which is dropped while in recv().
  */
 static int
-ng_lib_pump(int fd, struct ng_lib_fd **stp)
+ng_lib_pump(int fd, struct ng_lib_fd **stp, uint64_t deadline)
 {
 	struct ng_lib_fd *st = *stp;
-	struct ng_lib_frame *f;
+	struct ng_lib_frame *f = NULL;
 	int error;
 
 	st->reading = true;
 	pthread_mutex_unlock(&ng_lib_lock);
-	error = ng_lib_read_frame(fd, &f);
+	error = ng_lib_wait(fd, deadline);
+	if (error == 0)
+		error = ng_lib_read_frame(fd, &f);
 	pthread_mutex_lock(&ng_lib_lock);
 	*stp = st = ng_lib_state(fd);
 	st->reading = false;
 	if (error != 0) {
+		/* After a timeout, a late status would answer the wrong
+		 * request: the connection is done for. */
 		if (error != EINTR && error != EAGAIN)
 			st->dead = error;
 	} else if (f->hdr.kind == NGD_STATUS) {
@@ -277,6 +381,28 @@ ng_lib_sendmsg(int fd, const struct msghdr *mh, size_t len)
 	return sendmsg(fd, mh, MSG_NOSIGNAL);
 }
 
+/* Wait on the condition, until the deadline if there is one. */
+static int
+ng_lib_cond_wait(uint64_t deadline)
+{
+	struct timespec ts;
+	uint64_t left, now = ng_lib_now_ms();
+
+	if (deadline == 0)
+		return pthread_cond_wait(&ng_lib_cond, &ng_lib_lock);
+	if (now >= deadline)
+		return ETIMEDOUT;
+	left = deadline - now;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)(left / 1000);
+	ts.tv_nsec += (long)(left % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_cond_timedwait(&ng_lib_cond, &ng_lib_lock, &ts);
+}
+
 /*
  * Send a request and wait for its status; anything else that arrives
  * meanwhile is queued.  Called with the lock held; drops it while in
@@ -291,6 +417,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr,
 	struct iovec iov[4];
 	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 4};
 	struct ng_lib_fd *st = ng_lib_state(fd);
+	uint64_t deadline = ng_lib_deadline();
 	int error = 0;
 
 	if (st == NULL)
@@ -309,8 +436,15 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr,
 	}
 	st->waiting = true;
 	st->have_status = false;
+	if (st->dead != 0) {
+		error = st->dead;
+		goto out;
+	}
 	if (ng_lib_sendmsg(fd, &mh, sizeof(fr) + alen + l1 + l2) < 0) {
-		error = errno == EPIPE ? ENOTCONN : errno;
+		error = errno == EPIPE ? ENOTCONN :
+		    errno == EAGAIN ? ETIMEDOUT : errno;
+		if (error == ETIMEDOUT)
+			st->dead = error;
 		goto out;
 	}
 	while (!st->have_status) {
@@ -319,10 +453,14 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr,
 			goto out;
 		}
 		if (st->reading) {
-			pthread_cond_wait(&ng_lib_cond, &ng_lib_lock);
+			if (ng_lib_cond_wait(deadline) == ETIMEDOUT) {
+				st = ng_lib_state(fd);
+				st->dead = error = ETIMEDOUT;
+				goto out;
+			}
 			st = ng_lib_state(fd);
 		} else {
-			(void)ng_lib_pump(fd, &st);
+			(void)ng_lib_pump(fd, &st, deadline);
 		}
 	}
 	error = (int)st->status;
@@ -410,7 +548,7 @@ ng_lib_next(int fd, uint16_t kind, const struct ng_lib_want *want,
 		if (st->reading) {
 			pthread_cond_wait(&ng_lib_cond, &ng_lib_lock);
 			st = ng_lib_state(fd);
-		} else if ((error = ng_lib_pump(fd, &st)) != 0) {
+		} else if ((error = ng_lib_pump(fd, &st, 0)) != 0) {
 			goto out;
 		}
 	}
@@ -497,6 +635,18 @@ NgMkSockNode(const char *name, int *csp, int *dsp)
 	return 0;
 }
 
+/* A reply that comes after we gave up would be taken for the next one. */
+static void
+ng_lib_kill(int fd, int error)
+{
+	struct ng_lib_fd *st;
+
+	pthread_mutex_lock(&ng_lib_lock);
+	if ((st = ng_lib_state(fd)) != NULL)
+		st->dead = error;
+	pthread_mutex_unlock(&ng_lib_lock);
+}
+
 static int
 ng_lib_send_msg(int cs, const char *path, struct ng_mesg *msg)
 {
@@ -516,10 +666,18 @@ ng_lib_send_msg(int cs, const char *path, struct ng_mesg *msg)
 	/* Like FreeBSD: wait until the reply can be read, without reading. */
 	if ((msg->header.cmd & NGM_HASREPLY) &&
 	    !(msg->header.flags & NGF_RESP)) {
-		while (NgPending(cs) == 0) {
-			struct pollfd pfd = {.fd = cs, .events = POLLIN};
+		uint64_t deadline = ng_lib_deadline();
 
-			if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+		while (NgPending(cs) == 0) {
+			error = ng_lib_wait(cs, deadline);
+			if (error == ETIMEDOUT) {
+				ng_lib_kill(cs, error);
+				if (ng_lib_level() > 0)
+					ng_lib_logx("sendto(%s): no reply",
+					    path);
+				return error;
+			}
+			if (error != 0)
 				break;
 		}
 	}

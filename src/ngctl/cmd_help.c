@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <netgraph.h>
+
 #include "ngctl.h"
 
 #define NGCTL_HELP_WIDTH 64
@@ -54,6 +56,20 @@ ngctl_help_one(const struct ngctl_cmd *cmd)
 	}
 }
 
+/* Not a command, but what to try when one seems stuck. */
+static void
+ngctl_help_timeout(void)
+{
+	int ms = NgSetTimeout(-1);
+
+	if (ms > 0)
+		printf("Each request waits up to %g s for ngd "
+		    "(ngctl -t seconds; 0: forever).\n", ms / 1000.0);
+	else
+		printf("Each request waits for ngd as long as it takes "
+		    "(ngctl -t seconds).\n");
+}
+
 static enum ngctl_rtn
 ngctl_help(struct ngctl *ng, int ac, char **av)
 {
@@ -65,6 +81,7 @@ ngctl_help(struct ngctl *ng, int ac, char **av)
 		for (i = 0; ngctl_cmds[i] != NULL; i++)
 			printf("  %-10s %s\n", ngctl_cmds[i]->name,
 			    ngctl_cmds[i]->summary);
+		ngctl_help_timeout();
 		return NGCTL_OK;
 	}
 	/* As in FreeBSD, an unknown word is reported but is no failure. */

@@ -13,10 +13,8 @@ ngctl_read(struct ngctl *ng, int ac, char **av)
 
 	if (ac != 2)
 		return NGCTL_USAGE;
-	if ((fp = fopen(av[1], "re")) == NULL) {
-		ngctl_warn("%s", av[1]);
+	if ((fp = ngctl_open_script(av[1])) == NULL)
 		return NGCTL_ERROR;
-	}
 	rtn = ngctl_run_file(ng, fp);
 	fclose(fp);
 	return rtn;

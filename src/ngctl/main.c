@@ -16,6 +16,7 @@
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <netgraph.h>
@@ -138,8 +139,32 @@ ngctl_run_file(struct ngctl *ng, FILE *fp)
 			break;
 		}
 	}
+	if (rtn == NGCTL_OK && ferror(fp)) {
+		ngctl_warn("line %lu: read error", num);
+		rtn = NGCTL_ERROR;
+	}
 	free(line);
 	return rtn;
+}
+
+FILE *
+ngctl_open_script(const char *path)
+{
+	struct stat st;
+	FILE *fp;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		ngctl_warn("%s", path);
+		return NULL;
+	}
+	/* A directory opens, then reads as an empty script: say why not. */
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(fp);
+		errno = EISDIR;
+		ngctl_warn("%s", path);
+		return NULL;
+	}
+	return fp;
 }
 
 static void
@@ -241,6 +266,34 @@ ngctl_enter_jail(const char *jail)
 	return error;
 }
 
+/* -t seconds: how long each request waits for ngd (0: forever). */
+static int
+ngctl_set_timeout(const char *arg)
+{
+	char *end;
+	double sec = strtod(arg, &end);
+
+	if (*arg == '\0' || *end != '\0' || !(sec >= 0 && sec <= 86400)) {
+		ngctl_warnx("-t %s: want seconds from 0 (wait forever) to "
+		    "86400", arg);
+		return EINVAL;
+	}
+	(void)NgSetTimeout((int)(sec * 1000 + 0.5));
+	return 0;
+}
+
+/* Say why, when the error was ngd not answering in time. */
+static void
+ngctl_timed_out(int error)
+{
+	int ms = NgSetTimeout(-1);
+
+	if (error == ETIMEDOUT)
+		ngctl_warnx("ngd on %s did not answer within %g s (stopped "
+		    "or overloaded?); -t changes how long to wait",
+		    NgSocketPath(), ms / 1000.0);
+}
+
 /* Nothing listens where ngd should. */
 static bool
 ngctl_nobody_home(int error)
@@ -264,6 +317,14 @@ ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 	error = errno;
 	if (!autostart || !ngctl_nobody_home(error))
 		return error;
+	/*
+	 * Only root may start ngd: a daemon run by anyone else would hold
+	 * the namespace's address, and root's tools refuse such a server.
+	 */
+	if (geteuid() != 0) {
+		ngctl_warnx("ngd is not running, and only root may start it");
+		return error;
+	}
 	if ((error = ngctl_spawn_ngd(&pid)) != 0)
 		return error;
 	for (waited = 0; waited < NGD_WAIT_MS; waited += NGD_POLL_MS) {
@@ -301,7 +362,7 @@ main(int argc, char **argv)
 
 	/* '+': the first word that is not an option starts the command. */
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:df:j:n:N")) != -1) {
+	while ((ch = getopt(argc, argv, "+:df:j:n:Nt:")) != -1) {
 		switch (ch) {
 		case 'j':
 			if (ngctl_enter_jail(optarg) != 0)
@@ -315,16 +376,20 @@ main(int argc, char **argv)
 				fclose(fp);
 			if (strcmp(optarg, "-") == 0)
 				fp = stdin;
-			else if ((fp = fopen(optarg, "re")) == NULL) {
-				ngctl_warn("%s", optarg);
+			else if ((fp = ngctl_open_script(optarg)) == NULL)
 				return EX_NOINPUT;
-			}
 			break;
 		case 'n':
 			snprintf(name, sizeof(name), "%s", optarg);
 			break;
 		case 'N':
 			autostart = false;
+			break;
+		case 't':
+			if (ngctl_set_timeout(optarg) != 0) {
+				ngctl_usage();
+				return EX_USAGE;
+			}
 			break;
 		case ':':
 			ngctl_warnx("option requires an argument -- %c",
@@ -351,6 +416,7 @@ main(int argc, char **argv)
 		ngctl_warn("can't create node");
 		if (ngctl_nobody_home(error))
 			ngctl_warnx("no ngd answers on %s", NgSocketPath());
+		ngctl_timed_out(error);
 		return EX_OSERR;
 	}
 
@@ -361,6 +427,8 @@ main(int argc, char **argv)
 	else
 		rtn = ngctl_interactive(&ng);
 
+	if (rtn != NGCTL_OK && rtn != NGCTL_QUIT)
+		ngctl_timed_out(errno);
 	switch (rtn) {
 	case NGCTL_OK:
 	case NGCTL_QUIT:

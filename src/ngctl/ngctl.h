@@ -72,6 +72,8 @@ const struct ngctl_cmd *ngctl_find(const char *word);
 enum ngctl_rtn ngctl_run(struct ngctl *ng, int ac, char **av);
 enum ngctl_rtn ngctl_run_line(struct ngctl *ng, char *line);
 enum ngctl_rtn ngctl_run_file(struct ngctl *ng, FILE *fp);
+/* A script for -f or read: fopen, refusing a directory; warns on failure. */
+FILE *ngctl_open_script(const char *path);
 
 /* interactive.c */
 enum ngctl_rtn ngctl_interactive(struct ngctl *ng);

@@ -60,6 +60,7 @@ struct ngd_conn {
 	bool cut;     /* cut off: no more output, closed on its next event */
 	bool dropping; /* data frames are being dropped (logged once) */
 	bool unaddressed_logged; /* a send(2) with no address was logged */
+	bool jailed;  /* in a non-vnet jail: every request is EPERM */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
@@ -481,6 +482,12 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	}
 	payload = buf + sizeof(fr) + fr.addrlen;
 	plen = n - sizeof(fr) - fr.addrlen;
+	if (c->jailed) {
+		ngd_log(LOG_NOTICE, "pid %d uid %u: refused: in a jail without "
+		    "its own network", (int)c->pid, (unsigned)c->uid);
+		error = EPERM;
+		goto answer;
+	}
 	switch (fr.kind) {
 	case NGD_HELLO_CTL:
 		error = fr.version != NGD_PROTO_VERSION ? EPROTONOSUPPORT
@@ -718,6 +725,7 @@ ngd_accept(void *arg, uint32_t events)
 	c->io.arg = c;
 	c->pid = cred.pid;
 	c->uid = cred.uid;
+	c->jailed = ngd_peer_jailed(fd);
 	c->admin = cred.uid == 0 ||
 	    (ctl->admin_gid_set &&
 		ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid));

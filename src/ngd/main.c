@@ -32,19 +32,47 @@
 
 static bool ngd_foreground; /* how ngd_log writes, for the process */
 
+static void
+ngd_vlog(int level, unsigned long held_back, const char *fmt, va_list ap)
+{
+	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (ngd_foreground && held_back > 0)
+		fprintf(stderr, "ngd: %s (%lu more like it suppressed)\n", buf,
+		    held_back);
+	else if (ngd_foreground)
+		fprintf(stderr, "ngd: %s\n", buf);
+	else if (held_back > 0)
+		syslog(level, "%s (%lu more like it suppressed)", buf,
+		    held_back);
+	else
+		syslog(level, "%s", buf);
+}
+
+/* Rate-limited per call site (ng_ratelim), like the engine's ng_log. */
 void
 ngd_log(int level, const char *fmt, ...)
+{
+	static struct ng_ratelim_tab rl;
+	unsigned long held_back;
+	va_list ap;
+
+	if (!ng_ratelim(&rl, fmt, ngd_clock_ms(), &held_back))
+		return;
+	va_start(ap, fmt);
+	ngd_vlog(level, held_back, fmt, ap);
+	va_end(ap);
+}
+
+/* The engine's lines, already rate-limited by ng_log. */
+static void
+ngd_log_engine(int level, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (ngd_foreground) {
-		fprintf(stderr, "ngd: ");
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		vsyslog(level, fmt, ap);
-	}
+	ngd_vlog(level, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -115,7 +143,7 @@ main(int argc, char **argv)
 	    .types = ng_nodes_types,
 	    .sock_ops = &ngd_socket_ops,
 	    .clock_ms = ngd_clock_ms,
-	    .log = ngd_log,
+	    .log = ngd_log_engine,
 	};
 	struct ngd d = {.sigio.fd = -1}; /* all of its state, walkable */
 	struct rlimit rl;
@@ -183,6 +211,15 @@ main(int argc, char **argv)
 		ngd_usage();
 	if (path == NULL || path[0] == '\0')
 		path = NGD_SOCKET_DEFAULT;
+	/*
+	 * A daemon run by another user would hold the namespace's address,
+	 * and root's tools rightly refuse to talk to it: root would be
+	 * locked out of its own graph.
+	 */
+	if (geteuid() != 0) {
+		fprintf(stderr, "ngd: must be run as root\n");
+		exit(77);
+	}
 
 	error = ngd_ctl_listen(path, &lfd);
 	if (error == EADDRINUSE) {

@@ -197,6 +197,26 @@ ngd_netdev_flush_tx(struct ngd_netdev *nd)
 	nd->ntxq = 0;
 }
 
+/*
+ * The pool has no buffer for a frame the interface offers: read it into
+ * a scratch buffer and drop it, as a NIC drops when its ring is full.
+ * False when there was nothing to read (or the device failed; the next
+ * read with a buffer finds out).
+ */
+static bool
+ngd_netdev_discard(struct ng_netdev *dev)
+{
+	static uint8_t scratch[sizeof(struct virtio_net_hdr) + NG_PKT_BUFSIZE];
+	static unsigned long dropped;
+
+	if (read(dev->io.fd, scratch, sizeof(scratch)) < 0)
+		return false;
+	dropped++;
+	ngd_log(LOG_WARNING, "packet pool exhausted: %lu frames from "
+	    "interfaces dropped so far", dropped);
+	return true;
+}
+
 static void
 ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 {
@@ -206,8 +226,11 @@ ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 		ssize_t n;
 
 		if (pkt == NULL) {
-			ngd_log(LOG_WARNING, "packet pool exhausted");
-			return;
+			/* Left unread, the frame would wake us at once,
+			 * for ever: drop it instead. */
+			if (!ngd_netdev_discard(dev))
+				return;
+			continue;
 		}
 		iov[0].iov_base = &pkt->vh;
 		iov[0].iov_len = sizeof(pkt->vh);
@@ -456,6 +479,20 @@ ngd_netdev_at_home(const struct ngd_netdev *nd, int nsfd)
 
 	return fstat(nsfd, &a) == 0 && fstat(nd->own_netns, &b) == 0 &&
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The op: the device lives in ngd's own network namespace. */
+static bool
+ngd_netdev_dev_at_home(void *be, struct ng_netdev *dev)
+{
+	int nsfd;
+	bool home;
+
+	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS)) < 0)
+		return false;
+	home = ngd_netdev_at_home(be, nsfd);
+	close(nsfd);
+	return home;
 }
 
 /* An ioctl socket in the namespace the device lives in now. */
@@ -1097,6 +1134,7 @@ static const struct ng_netdev_ops ngd_netdev_ops = {
 	.set_name = ngd_netdev_set_name,
 	.get_name = ngd_netdev_get_name,
 	.set_altname = ngd_netdev_set_altname,
+	.at_home = ngd_netdev_dev_at_home,
 	.name_in_use = ngd_netdev_name_in_use,
 	.get_addrs = ngd_netdev_get_addrs,
 	.get_info = ngd_netdev_get_info,

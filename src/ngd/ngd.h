@@ -154,6 +154,12 @@ unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
 
+/* --- jailed.c ----------------------------------------------------------- */
+
+/* The client on fd is in a jail sharing ngd's network namespace (a
+ * non-vnet jail), whose root may not touch the graph. */
+bool ngd_peer_jailed(int fd);
+
 /* --- main.c ------------------------------------------------------------- */
 
 /*

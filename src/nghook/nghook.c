@@ -78,6 +78,16 @@ nghook_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ngd did not answer in time: say so (FreeBSD's messages do not). */
+static void
+nghook_timed_out(int error)
+{
+	if (error == ETIMEDOUT)
+		nghook_warnx("ngd on %s did not answer within %g s; -t "
+		    "changes how long to wait", NgSocketPath(),
+		    NgSetTimeout(-1) / 1000.0);
+}
+
 static int
 nghook_usage(void)
 {
@@ -289,7 +299,7 @@ main(int ac, char **av)
 		nghook_warn("calloc");
 		return EX_OSERR;
 	}
-	while ((ch = getopt(ac, av, "+adelm:nsS")) != -1) {
+	while ((ch = getopt(ac, av, "+adelm:nsSt:")) != -1) {
 		switch (ch) {
 		case 'a':
 			h.ascii = true;
@@ -315,6 +325,19 @@ main(int ac, char **av)
 		case 'S':
 			h.infd = STDOUT_FILENO;
 			break;
+		case 't': { /* how long a request waits for ngd (0: forever) */
+			char *end;
+			double sec = strtod(optarg, &end);
+
+			if (*optarg == '\0' || *end != '\0' ||
+			    !(sec >= 0 && sec <= 86400)) {
+				nghook_warnx("-t %s: want seconds from 0 to "
+				    "86400", optarg);
+				return nghook_usage();
+			}
+			(void)NgSetTimeout((int)(sec * 1000 + 0.5));
+			break;
+		}
 		default:
 			return nghook_usage();
 		}
@@ -335,6 +358,7 @@ main(int ac, char **av)
 		hook = av[1];
 
 	if (NgMkSockNode(NULL, &h.cs, &h.ds) < 0) {
+		nghook_timed_out(errno);
 		nghook_warnx("can't get sockets");
 		return EX_OSERR;
 	}
@@ -344,6 +368,7 @@ main(int ac, char **av)
 	snprintf(ngc.peerhook, sizeof(ngc.peerhook), "%s", hook);
 	if (NgSendMsg(h.cs, ".", NGM_GENERIC_COOKIE, NGM_CONNECT, &ngc,
 		sizeof(ngc)) < 0) {
+		nghook_timed_out(errno);
 		nghook_warnx("can't connect to node");
 		return EX_OSERR;
 	}

@@ -726,6 +726,26 @@ ng_bridge_msg_movehost(struct ng_bridge_priv *priv, const struct ng_msgctx *ctx,
 	return ng_bridge_put(priv, mh.addr, hook->priv);
 }
 
+/*
+ * FreeBSD takes any value; a time above 2^31 - 1 seconds can only be a
+ * negative number read as unsigned (loopTimeout=-1 would mute a looping
+ * link for 136 years), so it is refused instead of wrapped.
+ */
+static int
+ng_bridge_setconfig(struct ng_bridge_priv *priv, const struct ng_mesg *msg)
+{
+	struct ng_bridge_config conf;
+
+	if (msg->header.arglen != sizeof(conf))
+		return EINVAL;
+	memcpy(&conf, msg->data, sizeof(conf));
+	if (conf.loopTimeout > INT32_MAX || conf.maxStaleness > INT32_MAX ||
+	    conf.minStableAge > INT32_MAX)
+		return EINVAL;
+	priv->conf = conf;
+	return 0;
+}
+
 static int
 ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
                  struct ng_mesg *msg, struct ng_mesg **resp)
@@ -739,10 +759,7 @@ ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		return EINVAL;
 	switch (msg->header.cmd) {
 	case NGM_BRIDGE_SET_CONFIG:
-		if (msg->header.arglen != sizeof(priv->conf))
-			return EINVAL;
-		memcpy(&priv->conf, msg->data, sizeof(priv->conf));
-		return 0;
+		return ng_bridge_setconfig(priv, msg);
 	case NGM_BRIDGE_GET_CONFIG:
 		*resp = ng_mkresponse(msg, sizeof(priv->conf));
 		if (*resp == NULL)

@@ -24,6 +24,12 @@
  * bandwidth.  qin_size_limit counts the frames of all queues; over it,
  * the longest queue loses a frame (its newest, or its oldest with
  * drophead).  Flow queues, once made, are kept for reuse.
+ *
+ * Whatever the limits say, the frames the node holds (queued or on the
+ * wire, both directions) count against the engine's per-node budget
+ * (ng_pkt_hold): over it, a frame is dropped and counted, so a flooded
+ * pipe with a long delay cannot take the packet pool from the rest of
+ * the graph.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -88,6 +94,7 @@ struct ng_pipe_priv {
 	struct ng_pipe_dir lower; /* upstream */
 	struct ng_timer timer;
 	uint64_t rng; /* xorshift64* state, never 0 */
+	struct ng_hold hold; /* frames in the queues of both directions */
 };
 
 static void ng_pipe_timeout(struct ng_node *node, void *arg);
@@ -139,13 +146,21 @@ ng_pipe_pop_tail(struct ng_pipe_ring *r)
 	return r->slot[(r->head + r->count) & (r->cap - 1)].pkt;
 }
 
+/* A held frame leaves the node: off its budget; consumes *pkt. */
 static void
-ng_pipe_flush(struct ng_pipe_ring *r)
+ng_pipe_drop_held(struct ng_pipe_priv *priv, struct ng_pkt **pkt)
+{
+	ng_pkt_release(priv->node->graph, &priv->hold, *pkt);
+	ng_pkt_free(pkt);
+}
+
+static void
+ng_pipe_flush(struct ng_pipe_priv *priv, struct ng_pipe_ring *r)
 {
 	while (r->count > 0) {
 		struct ng_pkt *pkt = ng_pipe_pop(r);
 
-		ng_pkt_free(&pkt);
+		ng_pipe_drop_held(priv, &pkt);
 	}
 }
 
@@ -288,20 +303,20 @@ ng_pipe_flow_get(struct ng_pipe_dir *d, uint32_t hash, bool *fresh)
 }
 
 static void
-ng_pipe_flows_flush(struct ng_pipe_dir *d)
+ng_pipe_flows_flush(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
 {
 	while (d->flows != NULL) {
-		ng_pipe_flush(&d->flows->q);
+		ng_pipe_flush(priv, &d->flows->q);
 		ng_pipe_flow_retire(d, d->flows);
 	}
 }
 
 static void
-ng_pipe_flows_free(struct ng_pipe_dir *d)
+ng_pipe_flows_free(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
 {
 	struct ng_pipe_flow *f;
 
-	ng_pipe_flows_flush(d);
+	ng_pipe_flows_flush(priv, d);
 	while ((f = d->spare) != NULL) {
 		d->spare = f->next;
 		free(f->q.slot);
@@ -338,7 +353,8 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 			f->deficit -= len;
 		}
 		if (d->cfg.duplicate != 0 &&
-		    ng_pipe_random(priv) % 100 < d->cfg.duplicate) {
+		    ng_pipe_random(priv) % 100 < d->cfg.duplicate &&
+		    ng_pkt_hold(priv->node->graph, &priv->hold, pkt)) {
 			pkt = ng_pkt_ref(pkt); /* the original stays queued */
 		} else {
 			(void)ng_pipe_pop(&f->q);
@@ -362,7 +378,7 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 		    0) {
 			d->stats.out_disc_frames++;
 			d->stats.out_disc_octets += len;
-			ng_pkt_free(&pkt);
+			ng_pipe_drop_held(priv, &pkt);
 			continue;
 		}
 		d->run.qout_frames++;
@@ -374,6 +390,7 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 
 		d->run.qout_frames--;
 		d->run.qout_octets -= len;
+		ng_pkt_release(priv->node->graph, &priv->hold, pkt);
 		if (ng_send_data(far->hook, &pkt) == 0) { /* consumes pkt */
 			d->stats.fwd_frames++;
 			d->stats.fwd_octets += len;
@@ -487,6 +504,12 @@ ng_pipe_enqueue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 	struct ng_pkt *victim;
 	bool fresh;
 
+	if (!ng_pkt_hold(priv->node->graph, &priv->hold, *pkt)) {
+		d->stats.in_disc_frames++; /* over the node's budget */
+		d->stats.in_disc_octets += len;
+		ng_pkt_free(pkt);
+		return;
+	}
 	f = ng_pipe_flow_get(d, ng_pipe_hash(priv, d, *pkt), &fresh);
 	if (f == NULL || ng_pipe_push(&f->q, *pkt, 0) != 0) {
 		if (f != NULL && fresh) {
@@ -495,7 +518,7 @@ ng_pipe_enqueue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 		}
 		d->stats.in_disc_frames++;
 		d->stats.in_disc_octets += len;
-		ng_pkt_free(pkt);
+		ng_pipe_drop_held(priv, pkt);
 		return;
 	}
 	*pkt = NULL; /* the queue has it */
@@ -517,7 +540,7 @@ ng_pipe_enqueue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 	d->run.qin_octets -= victim->len;
 	d->stats.in_disc_frames++;
 	d->stats.in_disc_octets += victim->len;
-	ng_pkt_free(&victim);
+	ng_pipe_drop_held(priv, &victim);
 	if (longest->q.count == 0)
 		ng_pipe_flow_retire(d, longest);
 }
@@ -600,7 +623,49 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	return 0;
 }
 
-/* setcfg for one direction: 0 keeps, -1 resets, out of range ignored. */
+/*
+ * A setcfg field: 0 keeps, -1 resets, anything else must be in [lo, hi].
+ * FreeBSD ignores a value out of range without a word; we refuse the
+ * whole message (EINVAL) and change nothing.
+ */
+static bool
+ng_pipe_ok64(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v == 0 || v == NG_PIPE_RESET64 || (v >= lo && v <= hi);
+}
+
+static bool
+ng_pipe_ok32(uint32_t v, uint32_t lo, uint32_t hi)
+{
+	return v == 0 || v == NG_PIPE_RESET32 || (v >= lo && v <= hi);
+}
+
+static bool
+ng_pipe_cfg_ok(const struct ng_pipe_cfg *c)
+{
+	const struct ng_pipe_hookcfg *dirs[2] = {&c->downstream, &c->upstream};
+
+	if (!ng_pipe_ok64(c->delay, 1, NG_PIPE_DELAY_MAX - 1) ||
+	    !ng_pipe_ok64(c->bandwidth, NG_PIPE_BW_MIN, NG_PIPE_BW_MAX) ||
+	    !ng_pipe_ok32(c->overhead, 1, NG_PIPE_MAX_OHSIZE - 1) ||
+	    !ng_pipe_ok32(c->header_offset, 1, 63))
+		return false;
+	for (int i = 0; i < 2; i++) {
+		const struct ng_pipe_hookcfg *d = dirs[i];
+
+		if (!ng_pipe_ok64(d->ber, 1, NG_PIPE_BER_MAX) ||
+		    !ng_pipe_ok64(d->bandwidth, NG_PIPE_BW_MIN,
+		    NG_PIPE_BW_MAX) ||
+		    !ng_pipe_ok32(d->qin_size_limit, 5, UINT32_MAX - 1) ||
+		    !ng_pipe_ok32(d->qout_size_limit, 5, UINT32_MAX - 1) ||
+		    !ng_pipe_ok32(d->duplicate, 1, 50))
+			return false;
+	}
+	return true;
+}
+
+/* setcfg for one direction (checked by ng_pipe_cfg_ok): 0 keeps, -1
+ * resets. */
 static void
 ng_pipe_setcfg_dir(struct ng_pipe_hookcfg *cur,
     const struct ng_pipe_hookcfg *new)
@@ -677,6 +742,8 @@ ng_pipe_setcfg(struct ng_pipe_priv *priv, const struct ng_mesg *msg)
 	if (msg->header.arglen != sizeof(cfg))
 		return EINVAL;
 	memcpy(&cfg, msg->data, sizeof(cfg));
+	if (!ng_pipe_cfg_ok(&cfg))
+		return EINVAL;
 	if (cfg.delay == NG_PIPE_RESET64)
 		priv->delay = 0;
 	else if (cfg.delay > 0 && cfg.delay < NG_PIPE_DELAY_MAX)
@@ -784,13 +851,14 @@ ng_pipe_close(struct ng_node *node)
 static int
 ng_pipe_disconnect(struct ng_hook *hook)
 {
+	struct ng_pipe_priv *priv = hook->node->priv;
 	struct ng_pipe_dir *d = hook->priv;
 
 	if (d == NULL)
 		return 0;
 	d->hook = NULL;
-	ng_pipe_flows_flush(d);
-	ng_pipe_flush(&d->outq);
+	ng_pipe_flows_flush(priv, d);
+	ng_pipe_flush(priv, &d->outq);
 	memset(&d->run, 0, sizeof(d->run));
 	hook->priv = NULL;
 	return 0;
@@ -804,8 +872,8 @@ ng_pipe_shutdown(struct ng_node *node)
 
 	ng_timer_stop(node->graph, &priv->timer);
 	for (int i = 0; i < 2; i++) {
-		ng_pipe_flows_free(dirs[i]);
-		ng_pipe_flush(&dirs[i]->outq);
+		ng_pipe_flows_free(priv, dirs[i]);
+		ng_pipe_flush(priv, &dirs[i]->outq);
 		free(dirs[i]->outq.slot);
 	}
 	free(priv);

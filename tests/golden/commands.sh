@@ -26,7 +26,8 @@ HELP='Available commands:
   status     Get human readable status information from the node at <path>
   types      Show information about all installed node types
   write      Send a data packet down the hook named by "hook".
-  quit       Exit program'
+  quit       Exit program
+Each request waits up to 5 s for ngd (ngctl -t seconds; 0: forever).'
 check "40 help" 0 "$HELP" "" ngctl help
 check "40 ? is help" 0 "$HELP" "" ngctl '?'
 check "40 help ls" 0 "usage:    list [-ln]

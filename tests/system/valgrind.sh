@@ -7,6 +7,8 @@
 source "$(dirname "$0")/../lib.sh"
 py=/usr/bin/python3
 wire="$top/tests/system/ngwire.py"
+# ngd runs some 30 times slower under valgrind: give clients more time.
+export NGD_TIMEOUT=60
 if ! command -v valgrind >/dev/null; then
 	fail "valgrind is not installed (scripts/deps installs it)"
 	exit 1

@@ -1525,17 +1525,47 @@ test_pipe(void)
 	cfg.downstream.drophead = 1;
 	pipe_setcfg(sock, &cfg);
 
-	/* Out-of-range values are ignored. */
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.bandwidth = 50;
-	cfg.delay = 10000000;
-	cfg.downstream.qin_size_limit = 4;
-	cfg.downstream.duplicate = 51;
-	CHECK_INT("pipe/out of range", pipe_setcfg(sock, &cfg), 0);
+	/* A value out of range is refused (FreeBSD ignores it without a
+	 * word); the fields in range of the same message change nothing. */
+	{
+		static const struct {
+			const char *name;
+			size_t off, size;
+			uint64_t bad;
+		} bad[] = {
+#define PIPE_BAD(f, v) {#f, offsetof(struct ng_pipe_cfg, f), \
+    sizeof(((struct ng_pipe_cfg *)0)->f), v}
+		    PIPE_BAD(bandwidth, 50),
+		    PIPE_BAD(delay, 10000000),
+		    PIPE_BAD(overhead, 256),
+		    PIPE_BAD(header_offset, 64),
+		    PIPE_BAD(downstream.qin_size_limit, 4),
+		    PIPE_BAD(upstream.qout_size_limit, 3),
+		    PIPE_BAD(downstream.duplicate, 51),
+		    PIPE_BAD(upstream.ber, 1000000000001ull),
+		    PIPE_BAD(upstream.bandwidth, 1000000001),
+#undef PIPE_BAD
+		};
+		char name[80];
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			uint32_t v32 = (uint32_t)bad[i].bad;
+
+			memset(&cfg, 0, sizeof(cfg));
+			cfg.downstream.duplicate = 10; /* in range */
+			memcpy((char *)&cfg + bad[i].off, bad[i].size == 8 ?
+			    (const void *)&bad[i].bad : (const void *)&v32,
+			    bad[i].size);
+			snprintf(name, sizeof(name), "pipe/%s out of range "
+			    "EINVAL", bad[i].name);
+			CHECK_INT(name, pipe_setcfg(sock, &cfg), EINVAL);
+		}
+	}
 	r = ask(sock, "P:", NGM_PIPE_COOKIE, NGM_PIPE_GET_CFG, NULL, 0, &error);
 	got = r != NULL ? (struct ng_pipe_cfg *)r->data : NULL;
-	CHECK("pipe/ignored", got != NULL && got->bandwidth == 0 &&
-	    got->delay == 0 && got->downstream.duplicate == 0 &&
+	CHECK("pipe/refused setcfgs changed nothing", got != NULL &&
+	    got->bandwidth == 0 && got->delay == 0 &&
+	    got->downstream.duplicate == 0 &&
 	    got->downstream.qin_size_limit == 5);
 	free(r);
 	CHECK_INT("pipe/setcfg short EINVAL", ngt_msg(sock, "P:",

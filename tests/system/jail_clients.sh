@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Jails and the host's graph (issue 13, item 4).  FreeBSD gives a jail's
+# root no control of netgraph: a client in a jail that shares the host's
+# network (no vnet) is refused with EPERM, even root, even to read.  A
+# vnet jail has its own network namespace and so its own graph, which its
+# root may change, whether its ngd was started inside the jail or from the
+# host (ngctl -j).  And a rename made inside a jail, in another network
+# namespace, does not rename the node in the host's graph.
+source "$(dirname "$0")/../lib.sh"
+NGD_LOG=$tmp/ngd.log
+start_ngd || finish
+trap 'jail -r x v w j 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+ERR() { echo "ngctl: send msg: $1"; }
+
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl -f - <<'END'
+mkpeer ngeth0: bridge ether link0
+name ngeth0:ether pbr
+msg pbr: setpersistent
+END
+
+# A non-vnet jail: its processes share our network namespace and graph.
+jail -c name=x persist ip4=inherit
+check "non-vnet jail: ngctl name is refused" 71 "" \
+    "ngctl: can't create node: Operation not permitted" \
+    jexec x ngctl name pbr: renamed-by-jail
+check "... and so is reading the graph" 71 "" \
+    "ngctl: can't create node: Operation not permitted" \
+    jexec x ngctl list
+check "... nghook too" 71 "" "nghook: can't get sockets" \
+    jexec x nghook -n pbr: link5
+expect "... the host's bridge keeps its name" "pbr" \
+    "$(ngctl show pbr: | awk '/Name:/ { print $2 }')"
+expect "... refusals logged" 3 "$(grep -c 'refused: in a jail without its own network' "$NGD_LOG")"
+check "host root is still served" 0 "" "" ngctl name pbr: pbr2
+ngctl name pbr2: pbr
+
+# A vnet jail whose first ngctl starts ngd inside the jail.
+jail -c name=v vnet persist
+check "vnet jail: its root changes its own graph" 0 "" "" \
+    jexec v env -u NGCTL_NO_AUTOSTART ngctl -f - <<'END'
+mkpeer . hub a b
+name a jailhub
+msg jailhub: setpersistent
+END
+expect "... which the host sees with ngctl -j" "jailhub" \
+    "$(ngctl -j v show jailhub: | awk '/Name:/ { print $2 }')"
+expect "... and not in its own graph" 71 \
+    "$(ngctl show jailhub: >/dev/null 2>&1; echo $?)"
+
+# A vnet jail whose ngd was started from the host (ngctl -j): the
+# jail's clients are served too.
+jail -c name=w vnet persist
+env -u NGCTL_NO_AUTOSTART ngctl -j w list >/dev/null
+check "vnet jail, ngd started from the host: its root is served" 0 "" "" \
+    jexec w ngctl mkpeer . hub a b
+
+# An interface moved into a vnet jail and renamed there keeps its
+# node's name in the host's graph; one renamed at home still leads.
+jail -c name=j vnet persist vnet.interface=ngeth1
+jexec j ip link set ngeth1 name inside0
+expect "rename inside a jail: the interface is renamed there" "inside0" \
+    "$(jexec j ip -br link show inside0 | awk '{ print $1 }')"
+expect "... the host's node keeps its name" "ngeth1" \
+    "$(ngctl show ngeth1: 2>&1 | awk '/Name:/ { print $2 }')"
+expect "... no node took the jail's name" 71 \
+    "$(ngctl show inside0: >/dev/null 2>&1; echo $?)"
+ip link set ngeth2 name host2
+expect "rename at home: the node follows" "host2" \
+    "$(ngctl show host2: 2>&1 | awk '/Name:/ { print $2 }')"
+finish

@@ -1,0 +1,232 @@
+/*
+ * test_pressure.c: one busy part of the graph must not starve the rest
+ * (issue 13, item 2).  Pipes with a long delay and unbounded queues are
+ * flooded through a bridge while an unrelated path through the same
+ * bridge keeps carrying frames; what the pipes could not hold is counted
+ * in their stats, and everything they held arrives once the delay is
+ * over.  Then the log rate limit the engine and ngd share.
+ *
+ *                      sock (the test)
+ *         f         c         b         p1  p2  p3
+ *         |         |         |         |   |   |
+ *       link0     link2     link3     lower of P1..P3
+ *       +-------- bridge B ---------+   upper of P1..P3
+ *                      link1, link4, link5 --+
+ *
+ * f floods hosts behind the pipes; c talks to b, a path that touches no
+ * pipe.
+ */
+#include <stdarg.h>
+#include <syslog.h>
+
+#include <netgraph/ng_pipe.h>
+
+#include "ngtest.h"
+#include "ng_internal.h" /* the pool's size */
+
+static struct ngt_conn conn;
+
+static const uint8_t mac_f[6] = {0x02, 0, 0, 0, 0, 0x0f};
+static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
+static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+#define NPIPES 3
+#define FLOOD 3000 /* frames into each pipe, three times the pool */
+
+static void
+mac_p(uint8_t mac[6], int i)
+{
+	static const uint8_t base[6] = {0x02, 0, 0, 0, 1, 0};
+
+	memcpy(mac, base, 6);
+	mac[5] = (uint8_t)i;
+}
+
+static struct ng_pipe_stats
+pipe_stats(struct ng_node *sock, const char *path)
+{
+	struct ng_pipe_stats st;
+	const struct ng_mesg *r;
+
+	memset(&st, 0xee, sizeof(st));
+	ngt_clear(&conn);
+	if (ngt_msg(sock, path, NGM_PIPE_COOKIE, NGM_PIPE_GET_STATS, NULL,
+	    0) == 0 && (r = ngt_last_msg(&conn)) != NULL &&
+	    r->header.arglen == sizeof(st))
+		memcpy(&st, r->data, sizeof(st));
+	ngt_clear(&conn);
+	return st;
+}
+
+/* c sends n frames to b; how many b got. */
+static unsigned
+unrelated_path(struct ng_node *sock, unsigned n)
+{
+	unsigned before = ngt_count(&conn, "b");
+
+	for (unsigned i = 0; i < n; i++)
+		(void)ngt_send_frame(sock, "c", mac_b, mac_c, 100);
+	return ngt_count(&conn, "b") - before;
+}
+
+static void
+test_flooded_pipes(void)
+{
+	struct ng_graph *g = ngt_graph();
+	struct ng_node *sock = ngt_socket(g, &conn);
+	struct ng_pipe_cfg cfg;
+	char path[32], hook[16], link[16];
+	uint8_t mac[6];
+	unsigned long held = 0, dropped = 0, arrived = 0;
+	int error = 0;
+
+	error |= ngt_mkpeer(sock, ".", "bridge", "f", "link0");
+	error |= ngt_name(sock, "f", "B");
+	error |= ngt_connect(sock, ".", "B:", "c", "link2");
+	error |= ngt_connect(sock, ".", "B:", "b", "link3");
+	for (int i = 1; i <= NPIPES; i++) {
+		snprintf(link, sizeof(link), "link%d", i == 1 ? 1 : i + 2);
+		snprintf(path, sizeof(path), "B:%s", link);
+		snprintf(hook, sizeof(hook), "p%d", i);
+		error |= ngt_mkpeer(sock, "B:", "pipe", link, "upper");
+		error |= ngt_connect(sock, ".", path, hook, "lower");
+	}
+	CHECK_INT("pressure/graph built", error, 0);
+
+	/* The bridge learns every host, the pipes still transparent. */
+	(void)ngt_send_frame(sock, "b", mac_bcast, mac_b, 60);
+	(void)ngt_send_frame(sock, "c", mac_bcast, mac_c, 60);
+	(void)ngt_send_frame(sock, "f", mac_bcast, mac_f, 60);
+	for (int i = 1; i <= NPIPES; i++) {
+		snprintf(hook, sizeof(hook), "p%d", i);
+		mac_p(mac, i);
+		(void)ngt_send_frame(sock, hook, mac_bcast, mac, 60);
+	}
+	ngt_clear(&conn);
+	CHECK_INT("pressure/the path works before", unrelated_path(sock, 10),
+	    10);
+
+	/* 9 s of delay, queues as long as setcfg allows, then the flood:
+	 * the clock stands still, so nothing leaves the pipes. */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.delay = 9000000;
+	cfg.downstream.qin_size_limit = 1000000;
+	cfg.upstream.qin_size_limit = 1000000;
+	for (int i = 1; i <= NPIPES; i++) {
+		snprintf(path, sizeof(path), "B:link%d", i == 1 ? 1 : i + 2);
+		error |= ngt_msg(sock, path, NGM_PIPE_COOKIE, NGM_PIPE_SET_CFG,
+		    &cfg, sizeof(cfg));
+	}
+	CHECK_INT("pressure/pipes configured", error, 0);
+	for (int n = 0; n < FLOOD; n++)
+		for (int i = 1; i <= NPIPES; i++) {
+			mac_p(mac, i);
+			(void)ngt_send_frame(sock, "f", mac, mac_f, 1000);
+		}
+	printf("# %d frames flooded into %d pipes; they hold %u, the pool "
+	       "has %u\n", FLOOD * NPIPES, NPIPES, ng_pkt_held(g),
+	       NG_PKT_POOL_MAX);
+	CHECK("pressure/the pipes hold at most half the pool",
+	    ng_pkt_held(g) > 0 && ng_pkt_held(g) <= NG_PKT_POOL_MAX / 2);
+	CHECK_INT("pressure/the unrelated path still delivers",
+	    unrelated_path(sock, 100), 100);
+
+	for (int i = 1; i <= NPIPES; i++) {
+		struct ng_pipe_stats st;
+
+		snprintf(path, sizeof(path), "B:link%d", i == 1 ? 1 : i + 2);
+		st = pipe_stats(sock, path);
+		dropped += st.downstream.in_disc_frames +
+		    st.downstream.out_disc_frames;
+	}
+	held = ng_pkt_held(g);
+	CHECK_INT("pressure/what was not held is counted as dropped",
+	    dropped + held, (unsigned long)FLOOD * NPIPES);
+
+	/* The delay passes: every frame held arrives, the budget empties. */
+	ngt_advance(g, 10);
+	for (int i = 1; i <= NPIPES; i++) {
+		snprintf(hook, sizeof(hook), "p%d", i);
+		arrived += ngt_count(&conn, hook);
+	}
+	CHECK_INT("pressure/every frame held arrives", arrived, held);
+	CHECK_INT("pressure/nothing is held afterwards", ng_pkt_held(g), 0);
+	printf("# held %lu, dropped %lu, delivered %lu; unrelated path "
+	       "100/100\n", held, dropped, arrived);
+
+	/* A pipe that goes while full gives its budget back. */
+	for (int n = 0; n < 100; n++) {
+		mac_p(mac, 1);
+		(void)ngt_send_frame(sock, "f", mac, mac_f, 1000);
+	}
+	CHECK_INT("pressure/a pipe holds again", ng_pkt_held(g), 100);
+	CHECK_INT("pressure/shut it down", ngt_shutdown(sock, "B:link1"), 0);
+	CHECK_INT("pressure/... its frames are released", ng_pkt_held(g), 0);
+	ngt_close(&conn);
+	ng_graph_free(g);
+}
+
+/* --- log rate limits -------------------------------------------------- */
+
+static unsigned nlines;
+static char last_line[256];
+
+static void
+capture_log(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)level;
+	va_start(ap, fmt);
+	vsnprintf(last_line, sizeof(last_line), fmt, ap);
+	va_end(ap);
+	nlines++;
+}
+
+static void
+test_log_ratelimit(void)
+{
+	struct ng_graph_cfg gcfg = {
+	    .sock_ops = &ngt_sock_ops,
+	    .clock_ms = ngt_clock,
+	    .log = capture_log,
+	};
+	struct ng_ratelim_tab tab;
+	unsigned long held_back = 0;
+	unsigned passed = 0;
+	struct ng_graph *g;
+
+	memset(&tab, 0, sizeof(tab));
+	for (int i = 0; i < 1000; i++)
+		passed += ng_ratelim(&tab, "a", ngt_now_ms, &held_back);
+	CHECK_INT("ratelim/a burst goes out", passed, NG_LOG_BURST);
+	CHECK("ratelim/another call site is not held back",
+	    ng_ratelim(&tab, "b", ngt_now_ms, &held_back) && held_back == 0);
+	CHECK("ratelim/after the window the next line goes out",
+	    ng_ratelim(&tab, "a", ngt_now_ms + NG_LOG_WINDOW_MS, &held_back));
+	CHECK_INT("ratelim/... saying how many were held back", held_back,
+	    1000 - NG_LOG_BURST);
+
+	if (ng_graph_new(&gcfg, &g) != 0) {
+		printf("FAIL ng_graph_new\n");
+		return;
+	}
+	for (int i = 0; i < 100000; i++)
+		ng_log(g, LOG_WARNING, "bad frame %d", i);
+	CHECK_INT("ratelim/100000 ng_log lines: a burst logged", nlines,
+	    NG_LOG_BURST);
+	ngt_now_ms += NG_LOG_WINDOW_MS;
+	ng_log(g, LOG_WARNING, "bad frame %d", 100000);
+	CHECK_STR("ratelim/... then one that counts the rest", last_line,
+	    "bad frame 100000 (99990 more like it suppressed)");
+	ng_graph_free(g);
+}
+
+int
+main(void)
+{
+	test_flooded_pipes();
+	test_log_ratelimit();
+	return ngt_done();
+}
