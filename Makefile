@@ -144,6 +144,10 @@ $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(SAN_ENG
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
 
+# The fuzz replay includes the fuzz targets and ngd's sources whole.
+FUZZ_REPLAY_SRC = $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(NGD_SRC) src/ngd/ngd.h
+$(B)/tests/test_fuzz_regress $(SAN)/tests/test_fuzz_regress: $(FUZZ_REPLAY_SRC)
+
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
 # Fuzzing with libFuzzer (clang; not part of check): `make fuzz` builds
