@@ -725,7 +725,7 @@ ngd_accept(void *arg, uint32_t events)
 	c->io.arg = c;
 	c->pid = cred.pid;
 	c->uid = cred.uid;
-	c->jailed = ngd_peer_jailed(fd);
+	c->jailed = ngd_peer_jailed(fd, cred.pid);
 	c->admin = cred.uid == 0 ||
 	    (ctl->admin_gid_set &&
 		ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid));

@@ -41,7 +41,7 @@ nghook: can't get sockets" \
     $TO nghook -t 1 -n .: x
 check "... -t wants a number" 64 "" \
     "ngctl: -t x: want seconds from 0 (wait forever) to 86400
-usage: ngctl [-j jail] [-d] [-f file] [-n name] [-t seconds] [command ...]" \
+usage: ngctl [-d] [-f file] [-n name] [command ...]" \
     ngctl -t x list
 kill -CONT "$NGD_PID"
 expect_rc "continued ngd answers again" 0 quiet $TO ngctl -t 1 list
