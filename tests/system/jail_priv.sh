@@ -124,6 +124,7 @@ expect_rc "no mknod" 1 quiet jexec v mknod "$tmp/null" c 1 3
 hn=$(hostname)
 expect_rc "allow.set_hostname (default): root renames its jail" 0 jexec v hostname other
 expect "the jail's name changed" "other" "$(jexec v hostname)"
+expect "jls shows the name the jail set (as FreeBSD)" "other" "$(jls -j v host.hostname)"
 expect "the host's did not" "$hn" "$(hostname)"
 expect_rc "a non-root user may not" 1 quiet jexec -U nobody v hostname third
 jail -c name=nh persist allow.noset_hostname host.hostname=fixed
