@@ -236,6 +236,9 @@ int jail_ns_destroy(struct jail_rec *r);
 int jail_ns_teardown(struct jail_rec *r, int homefd);
 int jail_ns_sethostname(const struct jail_rec *r, const char *host,
                         const char *domain);
+/* The names the jail's UTS namespace holds now (size bytes each). */
+int jail_ns_gethostname(const struct jail_rec *r, char *host, char *domain,
+                        size_t size);
 
 /* --- netlink (jail_nl.c, through libmnl) ------------------------------ */
 

@@ -1445,6 +1445,66 @@ jail_ns_sethostname(const struct jail_rec *r, const char *host,
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : EPERM;
 }
 
+/*
+ * The host and domain names the jail has now: its root may have set
+ * them (allow.set_hostname), and jls shows what is, as on FreeBSD.
+ * A child joins the jail's UTS namespace and sends them back.
+ */
+int
+jail_ns_gethostname(const struct jail_rec *r, char *host, char *domain,
+                    size_t size)
+{
+	char buf[2 * (HOST_NAME_MAX + 1)];
+	int fd, p[2], status, error = 0;
+	ssize_t n, len = 0;
+	pid_t pid;
+
+	if ((error = jail_ns_pidfd(r, &fd)) != 0)
+		return error;
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		error = errno;
+		close(fd);
+		return error;
+	}
+	if ((pid = fork()) < 0) {
+		error = errno;
+		close(fd);
+		close(p[0]);
+		close(p[1]);
+		return error;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		memset(buf, 0, sizeof(buf));
+		if (setns(fd, CLONE_NEWUTS) != 0 ||
+		    gethostname(buf, HOST_NAME_MAX) != 0 ||
+		    getdomainname(buf + HOST_NAME_MAX + 1, HOST_NAME_MAX) != 0)
+			_exit(1);
+		_exit(write(p[1], buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0
+		                                                           : 1);
+	}
+	close(fd);
+	close(p[1]);
+	while (len < (ssize_t)sizeof(buf) &&
+	       ((n = read(p[0], buf + len, sizeof(buf) - (size_t)len)) > 0 ||
+	        (n < 0 && errno == EINTR)))
+		len += n > 0 ? n : 0;
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (len != (ssize_t)sizeof(buf) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return EPERM;
+	buf[HOST_NAME_MAX] = buf[sizeof(buf) - 1] = '\0';
+	snprintf(host, size, "%s", buf);
+	/* "(none)" is what Linux calls an unset domain name */
+	snprintf(domain, size, "%s",
+	         strcmp(buf + HOST_NAME_MAX + 1, "(none)") == 0
+	             ? ""
+	             : buf + HOST_NAME_MAX + 1);
+	return 0;
+}
+
 int
 jail_enter(const struct jail_rec *r, int pidfd)
 {

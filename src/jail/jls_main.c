@@ -6,6 +6,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +356,23 @@ main(int argc, char **argv)
 				jail_rec_free(&all[i]);
 		}
 		free(all);
+	}
+	/* host.hostname as it is now: jailed root may have changed it */
+	for (size_t i = 0; i < n; i++) {
+		char host[HOST_NAME_MAX + 1], domain[HOST_NAME_MAX + 1];
+		const char *was = jail_pstr(&recs[i].params, "host.hostname");
+
+		if (!(jail_ns_flags(&recs[i]) & CLONE_NEWUTS) ||
+		    jail_ns_gethostname(&recs[i], host, domain,
+		                        sizeof(host)) != 0)
+			continue;
+		if (strcmp(host, was != NULL ? was : "") != 0)
+			(void)jail_params_set1(&recs[i].params, "host.hostname",
+			                       host);
+		was = jail_pstr(&recs[i].params, "host.domainname");
+		if (strcmp(domain, was != NULL ? was : "") != 0)
+			(void)jail_params_set1(&recs[i].params,
+			                       "host.domainname", domain);
 	}
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "all") == 0)

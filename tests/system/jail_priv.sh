@@ -101,6 +101,19 @@ done
 if [ -d /sys/firmware ] && [ -n "$(ls /sys/firmware)" ]; then
 	expect "/sys/firmware is masked" "" "$(jexec v ls /sys/firmware)"
 fi
+# init holds a proc of the jail's PID namespace (not masked): out of reach
+expect "none of init's descriptors can be opened" "0 opened" \
+    "$(jexec v python3 -c '
+import os
+n = 0
+for f in os.listdir("/proc/1/fd"):
+    try:
+        os.close(os.open("/proc/1/fd/" + f, os.O_RDONLY))
+        n += 1
+    except OSError:
+        pass
+print(n, "opened")')"
+expect_rc "nor its root" 2 quiet jexec v ls /proc/1/root/
 expect_rc "no user namespace to win capabilities back" 1 \
     quiet jexec v unshare -U -r true
 expect_rc "no mount" 32 quiet jexec v mount -t tmpfs x /mnt
@@ -111,6 +124,7 @@ expect_rc "no mknod" 1 quiet jexec v mknod "$tmp/null" c 1 3
 hn=$(hostname)
 expect_rc "allow.set_hostname (default): root renames its jail" 0 jexec v hostname other
 expect "the jail's name changed" "other" "$(jexec v hostname)"
+expect "jls shows the name the jail set (as FreeBSD)" "other" "$(jls -j v host.hostname)"
 expect "the host's did not" "$hn" "$(hostname)"
 expect_rc "a non-root user may not" 1 quiet jexec -U nobody v hostname third
 jail -c name=nh persist allow.noset_hostname host.hostname=fixed
