@@ -255,8 +255,10 @@ uninstall:
 	    $(DESTDIR)$(INCDIR)/netgraph.h
 	rm -rf $(DESTDIR)$(INCDIR)/netgraph
 
+# Rewrite the C sources with .clang-format (scripts/format --check only
+# reports).
 format:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	scripts/format
 
 clean:
 	rm -rf $(B)

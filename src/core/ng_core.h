@@ -389,6 +389,9 @@ int ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
 void ng_ifdev_name_node(struct ng_node *node, struct ng_ifdev *d);
 void ng_ifdev_destroy(struct ng_node *node, struct ng_ifdev *d);
 int ng_ifdev_set_carrier(struct ng_node *node, struct ng_ifdev *d, bool on);
+/* A flow message (NGM_FLOW_COOKIE) from a hook: link up/down; always 0. */
+int ng_ifdev_flow_msg(struct ng_node *node, struct ng_ifdev *d,
+    const struct ng_mesg *msg);
 int ng_ifdev_set_mac(struct ng_node *node, struct ng_ifdev *d,
     const uint8_t mac[6]);
 int ng_ifdev_xmit(struct ng_node *node, struct ng_ifdev *d,

@@ -209,6 +209,29 @@ ng_ifdev_set_carrier(struct ng_node *node, struct ng_ifdev *d, bool on)
 	return ops->set_carrier(be, d->dev, on);
 }
 
+/*
+ * A flow message from a hook, the same for eiface and iface (FreeBSD's
+ * two types agree): link up and down set the interface's carrier, other
+ * flow commands are ignored, and none fails.  A carrier the device would
+ * not take is still remembered for its re-creation, and logged.
+ */
+int
+ng_ifdev_flow_msg(struct ng_node *node, struct ng_ifdev *d,
+    const struct ng_mesg *msg)
+{
+	bool up = msg->header.cmd == NGM_LINK_IS_UP;
+	int error;
+
+	if (msg->header.cmd != NGM_LINK_IS_UP &&
+	    msg->header.cmd != NGM_LINK_IS_DOWN)
+		return 0;
+	error = ng_ifdev_set_carrier(node, d, up);
+	if (error != 0)
+		ng_log(node->graph, LOG_INFO, "%s: carrier %s: %s", d->ifname,
+		    up ? "on" : "off", strerror(error));
+	return 0;
+}
+
 int
 ng_ifdev_set_mac(struct ng_node *node, struct ng_ifdev *d,
     const uint8_t mac[6])

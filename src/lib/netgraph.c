@@ -370,7 +370,7 @@ static ssize_t
 ng_lib_sendmsg(int fd, const struct msghdr *mh, size_t len)
 {
 	ssize_t n = sendmsg(fd, mh, MSG_NOSIGNAL);
-	int size = (int)len + 4096;
+	int size = (int)len + NGD_SNDBUF_SLACK;
 
 	if (n >= 0 || errno != EMSGSIZE || len > NGD_MAX_FRAME)
 		return n;
@@ -690,7 +690,7 @@ ng_lib_next_token(void)
 	uint32_t t;
 
 	pthread_mutex_lock(&ng_lib_lock);
-	t = ng_lib_token++ & 0x7fffffff;
+	t = ng_lib_token++ & INT32_MAX; /* NgSendMsg returns it as an int */
 	pthread_mutex_unlock(&ng_lib_lock);
 	return t;
 }

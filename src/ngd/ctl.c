@@ -159,7 +159,7 @@ static ssize_t
 ngd_sendmsg(int fd, const struct msghdr *mh, size_t len)
 {
 	ssize_t n = sendmsg(fd, mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	int size = (int)len + 4096; /* the kernel doubles it for overhead */
+	int size = (int)len + NGD_SNDBUF_SLACK;
 
 	if (n >= 0 || errno != EMSGSIZE || len > NGD_MAX_FRAME)
 		return n;

@@ -17,6 +17,7 @@
 #include "ngd.h"
 
 #define NGD_MAX_EVENTS 64
+#define NGD_MAX_SLEEP_MS 60000 /* wake at least this often */
 
 /* What ngd_loop_defer_free keeps until the pass is over. */
 struct ngd_deferred {
@@ -166,7 +167,8 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 			if (due >= 0 && (next < 0 || due < next))
 				next = due;
 		}
-		timeout = next < 0 ? -1 : (int)(next > 60000 ? 60000 : next);
+		timeout = next < 0 ? -1 :
+		    (int)(next > NGD_MAX_SLEEP_MS ? NGD_MAX_SLEEP_MS : next);
 
 		/*
 		 * Right after traffic, an answer usually follows within tens

@@ -22,12 +22,14 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "ngd.h"
 #include "ngd_proto.h"
 
 #define NGD_BUSY_POLL_DEFAULT 10000 /* microseconds: covers 100 pps */
+#define NGD_BUSY_POLL_MAX 1000000   /* -b at most a second */
 #define NGD_NICE_DEFAULT 0
 
 static bool ngd_foreground; /* how ngd_log writes, for the process */
@@ -99,7 +101,7 @@ ngd_usage(void)
 {
 	fprintf(stderr,
 	    "usage: ngd [-d] [-b usec] [-n nice] [-s socket] [-g group]\n");
-	exit(64);
+	exit(EX_USAGE);
 }
 
 /* Detach from the terminal; the parent returns once we listen. */
@@ -111,13 +113,13 @@ ngd_daemonize(void)
 
 	if (pid < 0) {
 		fprintf(stderr, "ngd: fork: %s\n", strerror(errno));
-		exit(71);
+		exit(EX_OSERR);
 	}
 	if (pid > 0)
 		_exit(0);
 	(void)setsid();
 	if (chdir("/") < 0)
-		_exit(71);
+		_exit(EX_OSERR);
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
@@ -163,7 +165,7 @@ main(int argc, char **argv)
 			    v > 19) {
 				fprintf(stderr, "ngd: -n %s: want -20 to 19\n",
 				    optarg);
-				exit(64);
+				exit(EX_USAGE);
 			}
 			nice_val = (int)v;
 			break;
@@ -172,10 +174,11 @@ main(int argc, char **argv)
 			char *end;
 			unsigned long us = strtoul(optarg, &end, 10);
 
-			if (*optarg == '\0' || *end != '\0' || us > 1000000) {
-				fprintf(stderr, "ngd: -b %s: want 0 to 1000000 "
-						"microseconds\n", optarg);
-				exit(64);
+			if (*optarg == '\0' || *end != '\0' ||
+			    us > NGD_BUSY_POLL_MAX) {
+				fprintf(stderr, "ngd: -b %s: want 0 to %u "
+				    "microseconds\n", optarg, NGD_BUSY_POLL_MAX);
+				exit(EX_USAGE);
 			}
 			busy_us = (unsigned)us;
 			break;
@@ -194,7 +197,7 @@ main(int argc, char **argv)
 				if (*optarg == '\0' || *end != '\0') {
 					fprintf(stderr,
 					    "ngd: %s: no such group\n", optarg);
-					exit(64);
+					exit(EX_USAGE);
 				}
 			}
 			gid_set = true;
@@ -225,11 +228,11 @@ main(int argc, char **argv)
 	if (error == EADDRINUSE) {
 		fprintf(stderr, "ngd: %s: another ngd already serves this "
 				"network namespace\n", path);
-		exit(69);
+		exit(EX_UNAVAILABLE);
 	}
 	if (error != 0) {
 		fprintf(stderr, "ngd: %s: %s\n", path, strerror(error));
-		exit(71);
+		exit(EX_OSERR);
 	}
 	if (!ngd_foreground) {
 		openlog("ngd", LOG_PID, LOG_DAEMON);
@@ -254,7 +257,7 @@ main(int argc, char **argv)
 	d.sigio.arg = &d;
 	if ((error = ngd_loop_init(&d.loop)) != 0) {
 		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));
-		exit(71);
+		exit(EX_OSERR);
 	}
 	ngd_loop_set_busy_poll(&d.loop, busy_us);
 	if ((error = ngd_netdev_init(&d.netdev, &d.loop)) == 0) {
@@ -272,7 +275,7 @@ main(int argc, char **argv)
 		error = ngd_loop_add(&d.loop, &d.sigio, EPOLLIN);
 	if (error != 0) {
 		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));
-		exit(71);
+		exit(EX_OSERR);
 	}
 	ngd_log(LOG_INFO, "serving %s", path);
 	error = ngd_loop_run(&d.loop, &d.stop);
@@ -283,5 +286,5 @@ main(int argc, char **argv)
 	ngd_netdev_fini(&d.netdev);
 	ngd_loop_fini(&d.loop);
 	ngd_log(LOG_INFO, "stopped");
-	return error != 0 ? 71 : 0;
+	return error != 0 ? EX_OSERR : 0;
 }

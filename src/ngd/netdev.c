@@ -805,11 +805,16 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 
 /* --- placing an interface in another namespace ------------------------- */
 
+/* Interface groups 0x6e67xxxx ("ng") are ngd's; the low half is the pid. */
+#define NGD_RETIRE_GROUP_BASE 0x6e670000u
+/* Retired names are ngret0 to ngret99999999: 13 bytes, under IFNAMSIZ. */
+#define NGD_RETIRE_NAMES 100000000u
+
 /* ngd's group for retired devices: its own, so no one else's go too. */
 static uint32_t
 ngd_retire_group(void)
 {
-	return 0x6e670000u | ((uint32_t)getpid() & 0xffff);
+	return NGD_RETIRE_GROUP_BASE | ((uint32_t)getpid() & 0xffff);
 }
 
 static int ngd_netns_watch_start(struct ngd_netdev *nd);
@@ -874,7 +879,7 @@ ngd_rtnl(struct ngd_netdev *nd, uint16_t type, int ifindex,
 static void
 ngd_retire_name(struct ngd_netdev *nd, char name[IFNAMSIZ])
 {
-	snprintf(name, IFNAMSIZ, "ngret%u", nd->retire_seq++ % 100000000u);
+	snprintf(name, IFNAMSIZ, "ngret%u", nd->retire_seq++ % NGD_RETIRE_NAMES);
 }
 
 /* Whether the namespace file fd is ngd's own namespace. */

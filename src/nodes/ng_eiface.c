@@ -168,13 +168,8 @@ ng_eiface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 	struct ng_eiface_priv *priv = node->priv;
 
 	(void)ctx;
-	if (msg->header.typecookie == NGM_FLOW_COOKIE) {
-		if (msg->header.cmd == NGM_LINK_IS_UP)
-			return ng_ifdev_set_carrier(node, &priv->ifd, true);
-		if (msg->header.cmd == NGM_LINK_IS_DOWN)
-			return ng_ifdev_set_carrier(node, &priv->ifd, false);
-		return EINVAL;
-	}
+	if (msg->header.typecookie == NGM_FLOW_COOKIE)
+		return ng_ifdev_flow_msg(node, &priv->ifd, msg);
 	if (msg->header.typecookie != NGM_EIFACE_COOKIE ||
 	    (msg->header.flags & NGF_RESP))
 		return EINVAL;

@@ -143,13 +143,8 @@ ng_iface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 	ops = ng_ifdev_ops(node, &be);
 	if (msg->header.flags & NGF_RESP)
 		return 0;
-	if (msg->header.typecookie == NGM_FLOW_COOKIE) {
-		if (msg->header.cmd == NGM_LINK_IS_UP)
-			(void)ng_ifdev_set_carrier(node, &priv->ifd, true);
-		else if (msg->header.cmd == NGM_LINK_IS_DOWN)
-			(void)ng_ifdev_set_carrier(node, &priv->ifd, false);
-		return 0;
-	}
+	if (msg->header.typecookie == NGM_FLOW_COOKIE)
+		return ng_ifdev_flow_msg(node, &priv->ifd, msg);
 	if (msg->header.typecookie != NGM_IFACE_COOKIE)
 		return EINVAL;
 	switch (msg->header.cmd) {

@@ -24,6 +24,9 @@
 #define NGD_SOCKET_ENV "NGD_SOCKET"
 #define NGD_PROTO_VERSION 1
 #define NGD_MAX_FRAME (16u << 20) /* the largest datagram either side sends */
+/* A sender's buffer grown to fit a large frame gets this much more: the
+ * kernel counts its own overhead against it. */
+#define NGD_SNDBUF_SLACK 4096
 
 enum ngd_kind {
 	NGD_HELLO_CTL = 1, /* c->d: make my socket node; addr = name or "" */

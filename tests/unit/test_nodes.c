@@ -1605,6 +1605,44 @@ test_pipe(void)
 	ng_graph_free(g);
 }
 
+/*
+ * eiface and iface take flow messages alike: link up and down from a
+ * hook set the interface's carrier, any other flow command is ignored.
+ *
+ *   sock e -- ether eiface ngeth0      sock i -- inet iface ng0
+ */
+static void
+test_flow(void)
+{
+	struct ng_graph *g = graph();
+	struct ng_node *sock = ngt_socket(g, &conn);
+	static const struct {
+		const char *type, *hook, *peerhook;
+	} t[] = {{"eiface", "e", "ether"}, {"iface", "i", "inet"}};
+	char name[64];
+
+	memset(fake.dev, 0, sizeof(fake.dev));
+	for (unsigned i = 0; i < 2; i++) {
+		struct ngt_dev *d = &fake.dev[i];
+
+		snprintf(name, sizeof(name), "flow/%s", t[i].type);
+		CHECK_INT(name,
+		    ngt_mkpeer(sock, ".", t[i].type, t[i].hook, t[i].peerhook),
+		    0);
+		snprintf(name, sizeof(name), "flow/%s: link down", t[i].type);
+		CHECK(name, flow(sock, t[i].hook, NGM_LINK_IS_DOWN) == 0 &&
+		    d->live && !d->carrier);
+		snprintf(name, sizeof(name), "flow/%s: link up", t[i].type);
+		CHECK(name, flow(sock, t[i].hook, NGM_LINK_IS_UP) == 0 &&
+		    d->carrier);
+		snprintf(name, sizeof(name), "flow/%s: another command ignored",
+		    t[i].type);
+		CHECK(name, flow(sock, t[i].hook, 99) == 0 && d->carrier);
+	}
+	ngt_clear(&conn);
+	ng_graph_free(g);
+}
+
 int
 main(void)
 {
@@ -1615,6 +1653,7 @@ main(void)
 	test_vlan_offloads();
 	test_bpf();
 	test_iface();
+	test_flow();
 	test_pipe();
 	return ngt_done();
 }
