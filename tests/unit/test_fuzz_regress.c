@@ -30,6 +30,7 @@
 #include "../../src/ngd/ctl.c"
 #include "../../src/ngd/loop.c"
 #include "../../src/ngd/netdev.c"
+#include "../../src/ngd/jailed.c"
 #include "../fuzz/fuzz_wire.c"
 #undef FUZZ_ENTRY
 
