@@ -205,7 +205,9 @@ fuzz: $(FUZZ_BIN)
 	tests/fuzz/run
 
 # The long bounds tests (root): a million MACs, 10,000 node cycles,
-# valgrind over a scripted session; prints fds and RSS before and after.
+# valgrind over a scripted session, the adversarial probes for two minutes
+# (tests/system/adversarial.sh; make check runs them for 12 s); prints fds
+# and RSS before and after.
 soak: all
 	scripts/soak
 

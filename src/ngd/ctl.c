@@ -42,6 +42,7 @@
 #define NGD_DATAQ_MAX (4u << 20)       /* data frames queued, then dropped */
 #define NGD_OUTQ_MAX (32u << 20)       /* unread bytes before a cut-off */
 #define NGD_REQS_PER_WAKEUP 16
+#define NGD_ACCEPTS_PER_WAKEUP 16
 #define NGD_USER_CONNS_MAX 64 /* connections per non-admin user */
 
 struct ngd_outbuf {
@@ -688,16 +689,15 @@ ngd_accept_resume(struct ngd_ctl *ctl)
 		ctl->accept_paused = false;
 }
 
-static void
-ngd_accept(void *arg, uint32_t events)
+/* Take one connection off the backlog; false when none was there. */
+static bool
+ngd_accept_one(struct ngd_ctl *ctl)
 {
-	struct ngd_ctl *ctl = arg;
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	struct ngd_conn *c;
 	int fd;
 
-	(void)events;
 	fd = accept4(ctl->listen_io.fd, NULL, NULL,
 	    SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0) {
@@ -709,16 +709,16 @@ ngd_accept(void *arg, uint32_t events)
 			    "to leave", strerror(errno));
 			ctl->accept_paused = true;
 		}
-		return;
+		return false;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
 		close(fd);
-		return;
+		return true;
 	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		close(fd);
-		return;
+		return true;
 	}
 	c->io.fd = fd;
 	c->io.fn = ngd_conn_event;
@@ -736,15 +736,29 @@ ngd_accept(void *arg, uint32_t events)
 		    NGD_USER_CONNS_MAX);
 		close(fd);
 		free(c);
-		return;
+		return true;
 	}
 	c->events = EPOLLIN;
 	if (ngd_loop_add(ctl->loop, &c->io, EPOLLIN) != 0) {
 		close(fd);
 		free(c);
-		return;
+		return true;
 	}
 	ngd_conn_link(ctl, c);
+	return true;
+}
+
+/* A burst of clients is taken in one go, not one per pass of the loop
+ * (behind a pass of flooded interfaces). */
+static void
+ngd_accept(void *arg, uint32_t events)
+{
+	struct ngd_ctl *ctl = arg;
+
+	(void)events;
+	for (int i = 0; i < NGD_ACCEPTS_PER_WAKEUP; i++)
+		if (!ngd_accept_one(ctl) || ctl->accept_paused)
+			break;
 }
 
 /* The graph to serve; lfd < 0: no socket, in-process clients only. */
