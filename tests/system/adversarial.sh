@@ -215,7 +215,7 @@ echo "# ngd stopped and continued $stops times"
 expect "every ngctl run that was not killed succeeded" 0 "$bad"
 [ "$bad" -eq 0 ] || sort "$tmp/client.err" | uniq -c | sort -rn | head -5 | sed 's/^/    /'
 expect "every flooded frame was accepted" 0 "${refused:-x}"
-if [ "$((tried + tried2))" -gt 1000 ]; then ok "random frames tried ($((tried + tried2)))"; else fail "random frames tried ($((tried + tried2)))"; fi
+if [ "$((tried + tried2))" -ge 100 ]; then ok "random frames tried ($((tried + tried2)))"; else fail "random frames tried ($((tried + tried2)))"; fi
 if [ "${frames:-0}" -gt 1000 ]; then ok "frames flooded ($frames)"; else fail "frames flooded (${frames:-0})"; fi
 
 sleep 2.5 # the pipe's delay line empties; closed clients are reaped
