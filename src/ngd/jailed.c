@@ -17,6 +17,7 @@
  * checked counts as jailed.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <sys/ioctl.h>
@@ -69,6 +70,21 @@ ngd_ns_id(int pidfd, unsigned long kind, dev_t *dev, ino_t *ino)
 	return ok;
 }
 
+/* The same through /proc, where pidfds are not to be had. */
+static bool
+ngd_proc_ns_id(const char *pid, const char *kind, dev_t *dev, ino_t *ino)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, kind);
+	if (stat(path, &st) != 0)
+		return false;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return true;
+}
+
 static bool
 ngd_self_read(void)
 {
@@ -79,11 +95,17 @@ ngd_self_read(void)
 
 	if (ngd_self.known)
 		return true;
-	if ((self = ngd_pidfd_open(getpid())) < 0)
-		return false;
-	ok = ngd_ns_id(self, PIDFD_GET_PID_NAMESPACE, &ngd_self.dev,
-	    &ngd_self.ino) && ngd_ns_id(self, PIDFD_GET_NET_NAMESPACE, &nd, &ni);
-	close(self);
+	if ((self = ngd_pidfd_open(getpid())) >= 0) {
+		ok = ngd_ns_id(self, PIDFD_GET_PID_NAMESPACE, &ngd_self.dev,
+		    &ngd_self.ino) &&
+		    ngd_ns_id(self, PIDFD_GET_NET_NAMESPACE, &nd, &ni);
+		close(self);
+	} else {
+		/* no pidfds (or valgrind, which does not know them) */
+		ok = ngd_proc_ns_id("self", "pid", &ngd_self.dev,
+		    &ngd_self.ino) &&
+		    ngd_proc_ns_id("self", "net", &nd, &ni);
+	}
 	if (!ok)
 		return false;
 	/* PID 1 of our PID namespace; unreadable: assume the host's graph. */
@@ -92,6 +114,8 @@ ngd_self_read(void)
 		    ngd_ns_id(init, PIDFD_GET_NET_NAMESPACE, &n1d, &n1i) &&
 		    (n1d != nd || n1i != ni);
 		close(init);
+	} else if (ngd_proc_ns_id("1", "net", &n1d, &n1i)) {
+		ngd_self.entered_netns = n1d != nd || n1i != ni;
 	}
 	ngd_self.known = true;
 	return true;
@@ -140,10 +164,17 @@ ngd_peer_jailed(int fd, pid_t pid)
 		return true;
 	if (ngd_self.entered_netns)
 		return false; /* a vnet jail's graph: its clients are its own */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
-		return true;
-	nsfd = ioctl(pidfd, PIDFD_GET_PID_NAMESPACE, 0);
-	close(pidfd);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0) {
+		nsfd = ioctl(pidfd, PIDFD_GET_PID_NAMESPACE, 0);
+		close(pidfd);
+	} else {
+		/* Without SO_PEERPIDFD (before Linux 6.5, or valgrind):
+		 * the pid the kernel gave at connect, through /proc. */
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	if (nsfd < 0)
 		return true; /* gone already, or a kernel without pidfs */
 	return ngd_pidns_below(nsfd);
