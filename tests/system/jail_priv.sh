@@ -133,6 +133,19 @@ expect_rc "path jail: its sysfs is read-only" 2 \
 expect "path jail: /proc/keys is masked" "0" "$(jexec pj /bin/sh -c 'cat /proc/keys | wc -c')"
 jail -r pj
 
+# path=/ shares the host's /dev (disks included), as on FreeBSD;
+# mount.devfs gives the small /dev instead, with what a graph needs.
+jail -c name=dv vnet persist path=/ mount.devfs
+disk=$(ls /sys/block | head -n 1)
+if [ -n "$disk" ] && [ -e "/dev/$disk" ]; then
+	expect_rc "mount.devfs: the host's /dev/$disk is not in the jail" 1 \
+	    jexec dv test -e "/dev/$disk"
+fi
+expect_rc "mount.devfs: the jail's own graph can make an interface" 0 \
+    quiet jexec dv env -u NGCTL_NO_AUTOSTART ngctl mkpeer eiface e ether
+expect_rc "and it is the jail's" 0 quiet jexec dv ip link show ngeth0
+jail -r dv
+
 # --- allow.* ------------------------------------------------------------------
 hn=$(hostname)
 expect_rc "allow.set_hostname (default): root renames its jail" 0 jexec v hostname other
