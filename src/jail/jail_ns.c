@@ -310,6 +310,16 @@ jail_mount_devfs(const char *root, struct ierr *e)
 		    0)
 			return jail_ifail(e, error, "mount.devfs: %s/%s", dev,
 			             nodes[i].name);
+	/*
+	 * The TUN/TAP clone device, for a graph of the jail's own: making
+	 * an interface takes CAP_NET_ADMIN over the jail's stack, which
+	 * only a vnet jail's root has.
+	 */
+	snprintf(p, sizeof(p), "%s/net", dev);
+	(void)mkdir(p, 0755);
+	if ((error = jail_make_node(dev, "net/tun", 0666, makedev(10, 200))) !=
+	    0)
+		return jail_ifail(e, error, "mount.devfs: %s/net/tun", dev);
 	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dev, links[i][0]);
 		(void)symlink(links[i][1], p);

@@ -120,6 +120,32 @@ expect_rc "no mount" 32 quiet jexec v mount -t tmpfs x /mnt
 expect_rc "no umount of the masks" 32 quiet jexec v umount /proc/sys
 expect_rc "no mknod" 1 quiet jexec v mknod "$tmp/null" c 1 3
 
+# A jail with a root of its own and mount.procfs: the same protections.
+mkdir -p "$tmp/root/usr" "$tmp/root/proc" "$tmp/root/dev" "$tmp/root/sys"
+for l in bin sbin lib lib64; do [ -L "/$l" ] && ln -s "usr/$l" "$tmp/root/$l"; done
+printf '/usr %s nullfs ro 0 0\nsysfs %s sysfs rw 0 0\n' "$tmp/root/usr" "$tmp/root/sys" >"$tmp/fstab"
+jail -c name=pj persist path="$tmp/root" mount.devfs mount.procfs mount.fstab="$tmp/fstab"
+# O_RDWR without O_TRUNC: opened, never written
+expect_rc "path jail: core_pattern not writable" 2 \
+    quiet jexec pj /bin/sh -c 'exec 3<>/proc/sys/kernel/core_pattern'
+expect_rc "path jail: its sysfs is read-only" 2 \
+    quiet jexec pj /bin/sh -c 'exec 3<>/sys/kernel/uevent_helper'
+expect "path jail: /proc/keys is masked" "0" "$(jexec pj /bin/sh -c 'cat /proc/keys | wc -c')"
+jail -r pj
+
+# path=/ shares the host's /dev (disks included), as on FreeBSD;
+# mount.devfs gives the small /dev instead, with what a graph needs.
+jail -c name=dv vnet persist path=/ mount.devfs
+disk=$(ls /sys/block | head -n 1)
+if [ -n "$disk" ] && [ -e "/dev/$disk" ]; then
+	expect_rc "mount.devfs: the host's /dev/$disk is not in the jail" 1 \
+	    jexec dv test -e "/dev/$disk"
+fi
+expect_rc "mount.devfs: the jail's own graph can make an interface" 0 \
+    quiet jexec dv env -u NGCTL_NO_AUTOSTART ngctl mkpeer eiface e ether
+expect_rc "and it is the jail's" 0 quiet jexec dv ip link show ngeth0
+jail -r dv
+
 # --- allow.* ------------------------------------------------------------------
 hn=$(hostname)
 expect_rc "allow.set_hostname (default): root renames its jail" 0 jexec v hostname other
