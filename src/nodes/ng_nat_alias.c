@@ -14,9 +14,11 @@
  * because within a queue links are ordered by last use and share one
  * timeout.  Memory: NG_ALIAS_MAX_LINKS links at most, plus redirects.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "ng_nat_alias.h"
 
@@ -66,7 +68,6 @@ struct ng_alias_link {
 	uint16_t sport, dport, aport;   /* network order; ICMP: query ids */
 	uint16_t type; /* IP protocol, NG_LINK_FRAGID or NG_ALIAS_LINK_ADDR */
 	bool permanent; /* a redirect: never expires nor is evicted */
-	bool once;      /* a redirect made dynamic: goes after one use */
 	bool partial;   /* a wildcard remote (in the partial count) */
 	uint8_t tcp_in, tcp_out;
 	uint8_t q;
@@ -75,6 +76,20 @@ struct ng_alias_link {
 	struct ng_alias_link *in_next, **in_pprev;
 	struct ng_alias_link *q_next, *q_prev; /* queue, or redirect list */
 	struct ng_alias_server *server; /* LSNAT: the next one to use */
+	struct in_addr proxy_addr; /* proxied: where the flow was going */
+	uint16_t proxy_port;
+};
+
+/* A transparent proxy rule (proxyrule): matching flows going out are
+ * sent to server instead; its answers come back as from where they went. */
+struct ng_alias_proxy {
+	int rule; /* rules are tried in ascending order */
+	uint8_t proto;
+	uint16_t port;  /* network order; 0: any */
+	struct in_addr server;
+	uint16_t server_port; /* network order; 0: the flow's own */
+	struct in_addr src, src_mask, dst, dst_mask;
+	struct ng_alias_proxy *next;
 };
 
 struct ng_alias_queue {
@@ -90,6 +105,7 @@ struct ng_alias {
 	struct ng_alias_info info;
 	struct ng_alias_queue q[NQ];
 	struct ng_alias_queue perm; /* redirects */
+	struct ng_alias_proxy *proxies;
 	struct ng_alias_link *out[NG_ALIAS_HASH];
 	struct ng_alias_link *in[NG_ALIAS_HASH];
 };
@@ -277,7 +293,7 @@ q_append(struct ng_alias_queue *q, struct ng_alias_link *l)
 static struct ng_alias_queue *
 queue_of(struct ng_alias *la, const struct ng_alias_link *l)
 {
-	return l->permanent || l->once ? &la->perm : &la->q[l->q];
+	return l->permanent ? &la->perm : &la->q[l->q];
 }
 
 /* Used now: to the tail of queue q (a redirect stays where it is). */
@@ -285,7 +301,7 @@ static void
 touch(struct ng_alias *la, struct ng_alias_link *l, unsigned q, uint64_t now)
 {
 	l->last = now;
-	if (l->permanent || l->once)
+	if (l->permanent)
 		return;
 	q_unlink(&la->q[l->q], l);
 	l->q = (uint8_t)q;
@@ -354,7 +370,7 @@ link_delete(struct ng_alias *la, struct ng_alias_link *l)
 	q_unlink(queue_of(la, l), l);
 	if (l->partial)
 		la->npartial--;
-	if (!l->permanent && !l->once)
+	if (!l->permanent)
 		la->info.dynamic--;
 	if ((c = counter(la, l->type)) != NULL)
 		(*c)--;
@@ -629,7 +645,7 @@ new_out(struct ng_alias *la, struct in_addr src, uint16_t sport,
 }
 
 /* A flow through a redirect with a wildcard remote gets a link of its
- * own (LSNAT: to the next server); a dynamic redirect then goes. */
+ * own (LSNAT: to the next server). */
 static struct ng_alias_link *
 relink(struct ng_alias *la, struct ng_alias_link *r, struct in_addr remote,
     uint16_t rport, bool incoming, uint64_t now)
@@ -652,8 +668,6 @@ relink(struct ng_alias *la, struct ng_alias_link *r, struct in_addr remote,
 	l->aport = r->aport;
 	l->type = r->type;
 	link_add(la, l);
-	if (r->once)
-		link_delete(la, r);
 	return l;
 }
 
@@ -755,12 +769,28 @@ l4sum(const struct ng_alias_pkt *p)
 	return l4(p) + (p->proto == IPPROTO_TCP ? 16 : 6);
 }
 
+/* The first proxy rule a flow going out matches, or NULL. */
+static const struct ng_alias_proxy *
+proxy_check(const struct ng_alias *la, struct in_addr src,
+    struct in_addr dst, uint16_t dport, uint8_t proto)
+{
+	for (const struct ng_alias_proxy *r = la->proxies; r != NULL;
+	     r = r->next)
+		if ((r->port == 0 || r->port == dport) && r->proto == proto &&
+		    src.s_addr != r->server.s_addr &&
+		    (src.s_addr & r->src_mask.s_addr) == r->src.s_addr &&
+		    (dst.s_addr & r->dst_mask.s_addr) == r->dst.s_addr)
+			return r;
+	return NULL;
+}
+
 static enum ng_alias_result
 udptcp_out(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 {
 	uint8_t *th = l4(p);
-	struct in_addr src, dst;
-	uint16_t sport, dport;
+	const struct ng_alias_proxy *proxy;
+	struct in_addr src, dst, odst;
+	uint16_t sport, dport, odport;
 	struct ng_alias_link *l;
 
 	if (!ports_ok(p))
@@ -769,9 +799,25 @@ udptcp_out(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 	memcpy(&dst, p->ip + 16, 4);
 	memcpy(&sport, th, 2);
 	memcpy(&dport, th + 2, 2);
+	odst = dst;
+	odport = dport;
+	proxy = proxy_check(la, src, dst, dport, p->proto);
+	if (proxy == NULL && (la->mode & NG_ALIAS_PROXY_ONLY))
+		return NG_ALIAS_OK;
+	if (proxy != NULL) {
+		dst = proxy->server;
+		if (proxy->server_port != 0)
+			dport = proxy->server_port;
+	}
 	l = lookup_out(la, src, sport, dst, dport, p->proto, now);
 	if (l == NULL)
 		return NG_ALIAS_ERROR; /* no alias port: never leak src */
+	if (proxy != NULL) {
+		l->proxy_addr = odst;
+		l->proxy_port = odport;
+		rewrite(p->ip, p->ip + 16, dst, th + 2, dport, l4sum(p),
+		    p->proto == IPPROTO_UDP);
+	}
 	if (p->proto == IPPROTO_TCP) {
 		tcp_track(&l->tcp_out, th[13]);
 		touch(la, l, tcp_queue(l), now);
@@ -809,6 +855,9 @@ udptcp_in(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 	}
 	rewrite(p->ip, p->ip + 16, l->src, th + 2, l->sport, l4sum(p),
 	    p->proto == IPPROTO_UDP);
+	if (l->proxy_port != 0) /* the proxy answers as the destination */
+		rewrite(p->ip, p->ip + 12, l->proxy_addr, th, l->proxy_port,
+		    l4sum(p), p->proto == IPPROTO_UDP);
 	return NG_ALIAS_OK;
 }
 
@@ -1085,8 +1134,9 @@ alias_out(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 	if (!ng_alias_parse(&p, ip, len))
 		return NG_ALIAS_ERROR;
 	expire(la, now, NG_ALIAS_EXPIRE_BATCH);
-	if (la->mode & NG_ALIAS_PROXY_ONLY)
-		return NG_ALIAS_OK;
+	if ((la->mode & NG_ALIAS_PROXY_ONLY) && ((p.off & IP_OFFMASK) ||
+	    (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)))
+		return NG_ALIAS_OK; /* only proxied flows change */
 	memcpy(&src, ip + 12, 4);
 	if ((la->mode & (NG_ALIAS_UNREGISTERED_ONLY |
 	    NG_ALIAS_UNREGISTERED_CGN)) && !unregistered(la, src))
@@ -1145,8 +1195,6 @@ alias_in(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 	if (!ng_alias_parse(&p, ip, len))
 		return NG_ALIAS_ERROR;
 	expire(la, now, NG_ALIAS_EXPIRE_BATCH);
-	if (la->mode & NG_ALIAS_PROXY_ONLY)
-		return NG_ALIAS_OK;
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
 	if (p.off & IP_OFFMASK) {
@@ -1223,6 +1271,12 @@ ng_alias_free(struct ng_alias *la)
 	if (la == NULL)
 		return;
 	flush(la, true);
+	while (la->proxies != NULL) {
+		struct ng_alias_proxy *r = la->proxies;
+
+		la->proxies = r->next;
+		free(r);
+	}
 	free(la);
 }
 
@@ -1319,10 +1373,16 @@ ng_alias_redirect_proto(struct ng_alias *la, struct in_addr local,
 int
 ng_alias_redirect_dynamic(struct ng_alias *la, struct ng_alias_link *l)
 {
-	if (!l->permanent || !l->partial)
-		return EINVAL; /* nothing would ever use it up */
+	/* As libalias: only a redirect naming its remote fully can become
+	 * an ordinary link; one with a wildcard would never be matched by
+	 * anything that keeps it alive. */
+	if (!l->permanent || l->partial || l->type == NG_ALIAS_LINK_ADDR)
+		return EINVAL;
+	q_unlink(&la->perm, l);
 	l->permanent = false;
-	l->once = true; /* stays on the redirect list until used */
+	l->q = (uint8_t)first_queue(l->type);
+	q_append(&la->q[l->q], l);
+	la->info.dynamic++;
 	return 0;
 }
 
@@ -1363,4 +1423,128 @@ void
 ng_alias_get_info(const struct ng_alias *la, struct ng_alias_info *info)
 {
 	*info = la->info;
+}
+
+/* --- proxy rules -------------------------------------------------------- */
+
+static bool
+parse_num(const char *s, long max, long *v)
+{
+	char *end;
+
+	if (*s == '\0')
+		return false;
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno == 0 && *end == '\0' && *v >= 0 && *v <= max;
+}
+
+/* "A.B.C.D" or "A.B.C.D/bits" into address and mask. */
+static bool
+parse_net(char *s, struct in_addr *a, struct in_addr *mask)
+{
+	char *slash = strchr(s, '/');
+	long bits = 32;
+
+	if (slash != NULL) {
+		*slash = '\0';
+		if (!parse_num(slash + 1, 32, &bits))
+			return false;
+	}
+	if (inet_pton(AF_INET, s, a) != 1)
+		return false;
+	mask->s_addr = bits == 0 ? 0 : htonl(0xffffffffu << (32 - bits));
+	a->s_addr &= mask->s_addr;
+	return true;
+}
+
+int
+ng_alias_proxy_rule(struct ng_alias *la, const char *cmd)
+{
+	struct ng_alias_proxy r, *n, **pp;
+	char buf[256], *save = NULL, *tok, *arg;
+	long v;
+	bool have_server = false;
+
+	if (strlen(cmd) >= sizeof(buf))
+		return EINVAL;
+	for (size_t i = 0; (buf[i] = (char)tolower((unsigned char)cmd[i]));
+	     i++)
+		;
+	memset(&r, 0, sizeof(r));
+	r.proto = IPPROTO_TCP;
+	for (tok = strtok_r(buf, " \t", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t", &save)) {
+		if ((arg = strtok_r(NULL, " \t", &save)) == NULL)
+			return EINVAL;
+		if (strcmp(tok, "delete") == 0) {
+			bool found = false;
+
+			if (!parse_num(arg, INT32_MAX, &v) ||
+			    strtok_r(NULL, " \t", &save) != NULL)
+				return EINVAL;
+			for (pp = &la->proxies; *pp != NULL;) {
+				if ((*pp)->rule == v) {
+					n = *pp;
+					*pp = n->next;
+					free(n);
+					found = true;
+				} else {
+					pp = &(*pp)->next;
+				}
+			}
+			return found ? 0 : ENOENT;
+		} else if (strcmp(tok, "type") == 0) {
+			/* Encoding the destination into the flow (the
+			 * other types) is not done here. */
+			if (strcmp(arg, "no_encode") != 0)
+				return EOPNOTSUPP;
+		} else if (strcmp(tok, "port") == 0) {
+			if (!parse_num(arg, 65535, &v))
+				return EINVAL;
+			r.port = htons((uint16_t)v);
+		} else if (strcmp(tok, "server") == 0) {
+			char *colon = strchr(arg, ':');
+
+			if (colon != NULL) {
+				*colon = '\0';
+				if (!parse_num(colon + 1, 65535, &v))
+					return EINVAL;
+				r.server_port = htons((uint16_t)v);
+			}
+			if (inet_pton(AF_INET, arg, &r.server) != 1)
+				return EINVAL;
+			have_server = true;
+		} else if (strcmp(tok, "rule") == 0) {
+			if (!parse_num(arg, INT32_MAX, &v))
+				return EINVAL;
+			r.rule = (int)v;
+		} else if (strcmp(tok, "proto") == 0) {
+			if (strcmp(arg, "tcp") == 0)
+				r.proto = IPPROTO_TCP;
+			else if (strcmp(arg, "udp") == 0)
+				r.proto = IPPROTO_UDP;
+			else
+				return EINVAL;
+		} else if (strcmp(tok, "src") == 0) {
+			if (!parse_net(arg, &r.src, &r.src_mask))
+				return EINVAL;
+		} else if (strcmp(tok, "dst") == 0) {
+			if (!parse_net(arg, &r.dst, &r.dst_mask))
+				return EINVAL;
+		} else {
+			return EINVAL;
+		}
+	}
+	if (!have_server)
+		return EINVAL;
+	if ((n = malloc(sizeof(*n))) == NULL)
+		return ENOMEM;
+	*n = r;
+	for (pp = &la->proxies; *pp != NULL && (*pp)->rule <= r.rule;
+	     pp = &(*pp)->next)
+		;
+	n->next = *pp;
+	*pp = n;
+	return 0;
 }

@@ -106,13 +106,22 @@ struct ng_alias_link *ng_alias_redirect_addr(struct ng_alias *la,
 struct ng_alias_link *ng_alias_redirect_proto(struct ng_alias *la,
     struct in_addr local, struct in_addr remote, struct in_addr alias,
     uint8_t proto);
-/* The redirect serves one connection more and then goes.  0 or EINVAL. */
+/* A redirect naming its remote fully becomes an ordinary link that
+ * expires when idle.  0, or EINVAL for any other redirect. */
 int ng_alias_redirect_dynamic(struct ng_alias *la, struct ng_alias_link *l);
 void ng_alias_redirect_delete(struct ng_alias *la, struct ng_alias_link *l);
 /* LSNAT: new connections through a port redirect go to its servers in
  * turn.  0, EINVAL (not a port redirect) or ENOMEM. */
 int ng_alias_add_server(struct ng_alias *la, struct ng_alias_link *l,
     struct in_addr addr, uint16_t port);
+
+/*
+ * A transparent proxy rule, libalias's syntax: "server A[:P] [port N]
+ * [rule N] [proto tcp|udp] [src A[/bits]] [dst A[/bits]] [type
+ * no_encode]", or "delete N".  0, EINVAL (syntax), ENOENT (no rule N),
+ * EOPNOTSUPP (the encode_* types, not done here) or ENOMEM.
+ */
+int ng_alias_proxy_rule(struct ng_alias *la, const char *cmd);
 
 void ng_alias_get_info(const struct ng_alias *la, struct ng_alias_info *info);
 

@@ -588,19 +588,24 @@ test_redirects(void)
 	ng_alias_get_info(la, &i);
 	CHECK_INT("redirect proto: the redirect and its link", i.proto, 2);
 
-	/* a dynamic redirect serves one connection, then is gone */
+	/* a redirect made dynamic: an ordinary link that expires when idle */
 	r = ng_alias_redirect_port(la, A(H2), htons(22), A("0.0.0.0"), 0,
+	    A("0.0.0.0"), htons(2222), IPPROTO_TCP);
+	CHECK_INT("redirect dynamic: not with a wildcard remote",
+	    ng_alias_redirect_dynamic(la, r), EINVAL);
+	CHECK_INT("redirect dynamic: not an address redirect",
+	    ng_alias_redirect_dynamic(la, ra), EINVAL);
+	ng_alias_redirect_delete(la, r);
+	r = ng_alias_redirect_port(la, A(H2), htons(22), A(PEER), htons(7001),
 	    A("0.0.0.0"), htons(2222), IPPROTO_TCP);
 	CHECK_INT("redirect dynamic", ng_alias_redirect_dynamic(la, r), 0);
 	n = mk(b, PEER, 7001, ALIAS, 2222, IPPROTO_TCP, 0x02, 0);
 	ng_alias_in(la, b, n, now);
-	CHECK_STR("redirect dynamic: first connection through", dst_of(b), H2);
-	n = mk(b, PEER, 7002, ALIAS, 2222, IPPROTO_TCP, 0x02, 0);
-	CHECK_INT("redirect dynamic: the second is not",
+	CHECK_STR("redirect dynamic: used", dst_of(b), H2);
+	now += 301 * 1000;
+	n = mk(b, PEER, 7001, ALIAS, 2222, IPPROTO_TCP, 0x02, 0);
+	CHECK_INT("redirect dynamic: gone when idle 300 s",
 	    ng_alias_in(la, b, n, now), NG_ALIAS_IGNORED);
-	n = mk(b, PEER, 7001, ALIAS, 2222, IPPROTO_TCP, 0x10, 0);
-	ng_alias_in(la, b, n, now);
-	CHECK_STR("redirect dynamic: the first goes on", dst_of(b), H2);
 	ng_alias_free(la);
 }
 
@@ -713,11 +718,67 @@ test_modes(void)
 	ng_alias_in(la, b, n, now);
 	CHECK_STR("reverse: in aliases", src_of(b), ALIAS);
 	ng_alias_set_mode(la, 0, NG_ALIAS_REVERSE);
-	/* proxy only: nothing is aliased */
+	/* proxy only, no rules: nothing is aliased */
 	ng_alias_set_mode(la, NG_ALIAS_PROXY_ONLY, NG_ALIAS_PROXY_ONLY);
 	n = mk(b, H1, 3200, WEB, 80, IPPROTO_TCP, 0x02, 0);
 	ng_alias_out(la, b, n, now);
 	CHECK_STR("proxy only: not aliased", src_of(b), H1);
+	ng_alias_free(la);
+}
+
+static void
+test_proxy(void)
+{
+	struct ng_alias *la = engine();
+	uint8_t b[256];
+	size_t n;
+
+	CHECK_INT("proxy rule: no server", ng_alias_proxy_rule(la, "port 80"),
+	    EINVAL);
+	CHECK_INT("proxy rule: bad keyword",
+	    ng_alias_proxy_rule(la, "server 198.18.0.9 colour red"), EINVAL);
+	CHECK_INT("proxy rule: a keyword without its value",
+	    ng_alias_proxy_rule(la, "server 198.18.0.9 port"), EINVAL);
+	CHECK_INT("proxy rule: bad mask",
+	    ng_alias_proxy_rule(la, "server 1.2.3.4 src 10.0.0.0/33"),
+	    EINVAL);
+	CHECK_INT("proxy rule: encode types are not done",
+	    ng_alias_proxy_rule(la, "type encode_ip_hdr server 1.2.3.4"),
+	    EOPNOTSUPP);
+	CHECK_INT("proxy rule: delete of no rule",
+	    ng_alias_proxy_rule(la, "delete 7"), ENOENT);
+	CHECK_INT("proxy rule",
+	    ng_alias_proxy_rule(la, "type no_encode port 80 server "
+	    "198.18.0.9:3128 rule 7 proto TCP src 198.51.100.0/24"), 0);
+	/* web traffic goes to the proxy; its answers look like the server's */
+	n = mk(b, H1, 41000, WEB, 80, IPPROTO_TCP, 0x02, 0);
+	CHECK_INT("proxy: out", ng_alias_out(la, b, n, now), NG_ALIAS_OK);
+	CHECK_STR("proxy: to the proxy", dst_of(b), "198.18.0.9");
+	CHECK_INT("proxy: its port", dport_of(b), 3128);
+	CHECK_STR("proxy: from the alias", src_of(b), ALIAS);
+	CHECK("proxy: checksums", csum_ok(b, n));
+	n = mk(b, "198.18.0.9", 3128, ALIAS, 41000, IPPROTO_TCP, 0x12, 0);
+	CHECK_INT("proxy: answer in", ng_alias_in(la, b, n, now), NG_ALIAS_OK);
+	CHECK_STR("proxy: answer to the host", dst_of(b), H1);
+	CHECK_STR("proxy: answer as from the server", src_of(b), WEB);
+	CHECK_INT("proxy: from its port", sport_of(b), 80);
+	CHECK("proxy: answer checksums", csum_ok(b, n));
+	/* other traffic is not proxied; with PROXY_ONLY it is not aliased */
+	n = mk(b, H1, 41001, WEB, 443, IPPROTO_TCP, 0x02, 0);
+	ng_alias_out(la, b, n, now);
+	CHECK_STR("proxy: port 443 goes where it went", dst_of(b), WEB);
+	ng_alias_set_mode(la, NG_ALIAS_PROXY_ONLY, NG_ALIAS_PROXY_ONLY);
+	n = mk(b, H1, 41002, WEB, 443, IPPROTO_TCP, 0x02, 0);
+	ng_alias_out(la, b, n, now);
+	CHECK_STR("proxy only: other flows keep their source", src_of(b), H1);
+	n = mk(b, H1, 41003, WEB, 80, IPPROTO_TCP, 0x02, 0);
+	ng_alias_out(la, b, n, now);
+	CHECK_STR("proxy only: proxied flows still change", dst_of(b),
+	    "198.18.0.9");
+	CHECK_INT("proxy rule: delete", ng_alias_proxy_rule(la, "delete 7"), 0);
+	n = mk(b, H1, 41004, WEB, 80, IPPROTO_TCP, 0x02, 0);
+	ng_alias_out(la, b, n, now);
+	CHECK_STR("proxy rule deleted: not proxied", dst_of(b), WEB);
 	ng_alias_free(la);
 }
 
@@ -862,6 +923,7 @@ main(void)
 	test_redirects();
 	test_lsnat();
 	test_modes();
+	test_proxy();
 	test_malformed();
 	test_checksums_random();
 	test_cap();
