@@ -319,8 +319,9 @@ ng_nat_redirect(struct ng_nat_priv *priv, const struct ng_mesg *msg,
 
 /* redirectdynamic, redirectdelete: the redirect leaves the list. */
 static int
-ng_nat_unredirect(struct ng_nat_priv *priv, const struct ng_mesg *msg)
+ng_nat_unredirect(struct ng_node *node, const struct ng_mesg *msg)
 {
+	struct ng_nat_priv *priv = node->priv;
 	struct ng_nat_rdr *r, **pp;
 	uint32_t id;
 
@@ -330,7 +331,8 @@ ng_nat_unredirect(struct ng_nat_priv *priv, const struct ng_mesg *msg)
 	if ((r = ng_nat_find_rdr(priv, id, &pp)) == NULL)
 		return ENOENT;
 	if (msg->header.cmd == NGM_NAT_REDIRECT_DYNAMIC) {
-		if (ng_alias_redirect_dynamic(priv->la, r->link) != 0)
+		if (ng_alias_redirect_dynamic(priv->la, r->link,
+		    ng_now_ms(node->graph)) != 0)
 			return ENOTTY; /* FreeBSD's choice */
 	} else {
 		ng_alias_redirect_delete(priv->la, r->link);
@@ -399,7 +401,7 @@ ng_nat_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		return ng_nat_redirect(priv, msg, resp);
 	case NGM_NAT_REDIRECT_DYNAMIC:
 	case NGM_NAT_REDIRECT_DELETE:
-		return ng_nat_unredirect(priv, msg);
+		return ng_nat_unredirect(node, msg);
 	case NGM_NAT_ADD_SERVER: {
 		struct ng_nat_add_server as;
 		struct ng_nat_rdr *r;

@@ -1371,7 +1371,8 @@ ng_alias_redirect_proto(struct ng_alias *la, struct in_addr local,
 }
 
 int
-ng_alias_redirect_dynamic(struct ng_alias *la, struct ng_alias_link *l)
+ng_alias_redirect_dynamic(struct ng_alias *la, struct ng_alias_link *l,
+    uint64_t now)
 {
 	/* As libalias: only a redirect naming its remote fully can become
 	 * an ordinary link; one with a wildcard would never be matched by
@@ -1380,6 +1381,7 @@ ng_alias_redirect_dynamic(struct ng_alias *la, struct ng_alias_link *l)
 		return EINVAL;
 	q_unlink(&la->perm, l);
 	l->permanent = false;
+	l->last = now; /* idle from now on, not since it was made */
 	l->q = (uint8_t)first_queue(l->type);
 	q_append(&la->q[l->q], l);
 	la->info.dynamic++;

@@ -107,8 +107,9 @@ struct ng_alias_link *ng_alias_redirect_proto(struct ng_alias *la,
     struct in_addr local, struct in_addr remote, struct in_addr alias,
     uint8_t proto);
 /* A redirect naming its remote fully becomes an ordinary link that
- * expires when idle.  0, or EINVAL for any other redirect. */
-int ng_alias_redirect_dynamic(struct ng_alias *la, struct ng_alias_link *l);
+ * expires when idle from now.  0, or EINVAL for any other redirect. */
+int ng_alias_redirect_dynamic(struct ng_alias *la, struct ng_alias_link *l,
+    uint64_t now);
 void ng_alias_redirect_delete(struct ng_alias *la, struct ng_alias_link *l);
 /* LSNAT: new connections through a port redirect go to its servers in
  * turn.  0, EINVAL (not a port redirect) or ENOMEM. */

@@ -521,6 +521,7 @@ test_redirects(void)
 	struct ng_alias *la = engine();
 	struct ng_alias_link *r, *ra, *rp;
 	struct ng_alias_info i;
+	uint32_t k;
 	uint8_t b[256];
 	size_t n;
 
@@ -592,13 +593,20 @@ test_redirects(void)
 	r = ng_alias_redirect_port(la, A(H2), htons(22), A("0.0.0.0"), 0,
 	    A("0.0.0.0"), htons(2222), IPPROTO_TCP);
 	CHECK_INT("redirect dynamic: not with a wildcard remote",
-	    ng_alias_redirect_dynamic(la, r), EINVAL);
+	    ng_alias_redirect_dynamic(la, r, now), EINVAL);
 	CHECK_INT("redirect dynamic: not an address redirect",
-	    ng_alias_redirect_dynamic(la, ra), EINVAL);
+	    ng_alias_redirect_dynamic(la, ra, now), EINVAL);
 	ng_alias_redirect_delete(la, r);
 	r = ng_alias_redirect_port(la, A(H2), htons(22), A(PEER), htons(7001),
 	    A("0.0.0.0"), htons(2222), IPPROTO_TCP);
-	CHECK_INT("redirect dynamic", ng_alias_redirect_dynamic(la, r), 0);
+	now += 400 * 1000; /* the redirect was made long before */
+	ng_alias_expire(la, now);
+	k = tcp_links(la);
+	CHECK_INT("redirect dynamic", ng_alias_redirect_dynamic(la, r, now),
+	    0);
+	ng_alias_expire(la, now);
+	CHECK_INT("redirect dynamic: idle from now, not from when made",
+	    tcp_links(la), k);
 	n = mk(b, PEER, 7001, ALIAS, 2222, IPPROTO_TCP, 0x02, 0);
 	ng_alias_in(la, b, n, now);
 	CHECK_STR("redirect dynamic: used", dst_of(b), H2);
