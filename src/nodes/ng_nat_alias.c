@@ -901,17 +901,18 @@ icmp_error_rewrite(struct ng_alias_pkt *p, struct ng_alias_pkt *q,
     uint8_t *field, uint8_t *port, struct in_addr a, uint16_t newport,
     uint8_t *outer)
 {
-	uint8_t before[60 + 8], *sum = NULL;
-	size_t n = q->hl + 8;
+	uint8_t before[60 + 18], *sum = NULL;
+	size_t n = q->hl + 8; /* what changes: up to the ports, or the id */
 	bool udp = false;
 
-	memcpy(before, q->ip, n);
 	if (q->proto == IPPROTO_UDP) {
 		sum = q->ip + q->hl + 6;
 		udp = true;
 	} else if (q->proto == IPPROTO_TCP && q->l4len >= 18) {
 		sum = q->ip + q->hl + 16;
+		n = q->hl + 18; /* the TCP checksum, quoted, changes too */
 	}
+	memcpy(before, q->ip, n);
 	if (q->proto == IPPROTO_ICMP) {
 		/* The quoted query's id: its own checksum has no pseudo
 		 * header, so only the id counts there. */

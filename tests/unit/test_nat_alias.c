@@ -404,6 +404,15 @@ test_icmp(void)
 	CHECK_INT("icmp error in: quoted port", g16(b + 48), 9000);
 	CHECK("icmp error in: every checksum, the quoted UDP one too",
 	    csum_ok(b, n));
+	/* an error quoting a whole TCP segment: its checksum changes too */
+	qn = mk(q, H1, 9100, WEB, 80, IPPROTO_TCP, 0x02, 0);
+	ng_alias_out(la, q, qn, now);
+	n = mk_icmp_err(b, WEB, ALIAS, 3, 13, q, qn);
+	CHECK_INT("icmp error about TCP in", ng_alias_in(la, b, n, now),
+	    NG_ALIAS_OK);
+	CHECK_STR("icmp error about TCP in: to the host", dst_of(b), H1);
+	CHECK("icmp error about TCP in: checksums, the ICMP one over the "
+	    "quoted TCP checksum too", csum_ok(b, n));
 	/* the same, quoting only the header and 8 bytes (RFC 792) */
 	n = mk_icmp_err(b, WEB, ALIAS, 11, 0, q, 28);
 	CHECK_INT("icmp short quote in", ng_alias_in(la, b, n, now),
