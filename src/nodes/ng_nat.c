@@ -118,6 +118,19 @@ ng_nat_tick(struct ng_node *node, void *arg)
 	    node, NULL);
 }
 
+/* An IPv4 packet in the node's framing (else it passes as it is). */
+static bool
+ng_nat_ipv4(const struct ng_nat_priv *priv, const struct ng_pkt *p)
+{
+	size_t l2 = priv->dlt == NG_NAT_DLT_EN10MB ? ETHER_HDR_LEN : 0;
+
+	if (p->len < l2 + 20)
+		return false;
+	if (l2 != 0 && (p->data[12] != 0x08 || p->data[13] != 0x00))
+		return false;
+	return (p->data[l2] >> 4) == 4;
+}
+
 /*
  * Translate one frame (its checksums whole) and send it on.  Consumes
  * *pkt.  What is not IPv4, or is shorter than its IP length, passes.
@@ -134,14 +147,11 @@ ng_nat_one(struct ng_hook *hook, struct ng_pkt **pkt)
 	uint8_t *ip;
 	int error;
 
-	if (p->len < l2 + 20)
-		goto send;
-	if (l2 != 0 && (p->data[12] != 0x08 || p->data[13] != 0x00))
+	if (!ng_nat_ipv4(priv, p))
 		goto send;
 	ip = p->data + l2;
-	if ((ip[0] >> 4) != 4 ||
-	    (size_t)(ip[2] << 8 | ip[3]) > p->len - l2)
-		goto send;
+	if ((size_t)(ip[2] << 8 | ip[3]) > p->len - l2)
+		goto send; /* shorter than its IP length */
 	if ((error = ng_pkt_writable(pkt)) != 0)
 		return error;
 	p = *pkt;
@@ -192,9 +202,9 @@ ng_nat_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		ng_pkt_free(pkt);
 		return ENXIO;
 	}
-	if (!priv->addr_set)
+	if (!priv->addr_set || !ng_nat_ipv4(priv, *pkt))
 		return ng_send_data(hook == priv->in ? priv->out : priv->in,
-		    pkt); /* consumes *pkt */
+		    pkt); /* consumes *pkt, offloads and all */
 	if ((*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* The checksums must be whole before they can be updated. */
 		error = ng_pkt_segment(pkt, l2, ng_nat_seg, &s); /* consumes */

@@ -4,9 +4,10 @@
  * changes and clock jumps in between.
  *
  * Input: operations, each one byte then its operands (see the switch
- * below).  A packet is either the input's bytes as they are or built from
- * a few known addresses, a protocol and ports, with every checksum right,
- * followed by the input's bytes (an ICMP error's quote, say).
+ * below).  A packet is either the input's bytes as they are, or built
+ * from a few known addresses, a protocol and ports, with every checksum
+ * right, followed by the input's bytes, or an ICMP error from the far
+ * end quoting the last packet translated (so errors meet their links).
  * Checked: no crash, leak or undefined behaviour (ASan, UBSan); nothing
  * past the IP length is written; and a checksum that was right when the
  * packet went in is right when it comes out, whatever the engine did
@@ -159,6 +160,39 @@ fza_build(struct fz_in *in, uint8_t *b)
 	return tot;
 }
 
+/* The last packet translated, and which way it went. */
+static uint8_t fza_last[FZA_BUF];
+static size_t fza_last_len;
+static bool fza_last_in;
+
+/* An ICMP error about the last packet, from where it went back to where
+ * it came from, quoting qlen bytes of it; its sums right. */
+static size_t
+fza_error(struct fz_in *in, uint8_t *b)
+{
+	static const uint8_t types[] = {3, 4, 11, 12};
+	size_t qlen = fz_u8(in), tot;
+	uint8_t type = types[fz_u8(in) % 4];
+
+	if (qlen > fza_last_len)
+		qlen = fza_last_len;
+	tot = 28 + qlen;
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	fza_put16(b + 2, (uint16_t)tot);
+	b[8] = 64;
+	b[9] = IPPROTO_ICMP;
+	if (fza_last_len >= 20) {
+		memcpy(b + 12, fza_last + 16, 4);
+		memcpy(b + 16, fza_last + 12, 4);
+	}
+	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, 20)));
+	b[20] = type;
+	memcpy(b + 28, fza_last, qlen);
+	fza_put16(b + 22, ng_alias_fold(ng_alias_sum(0, b + 20, 8 + qlen)));
+	return tot;
+}
+
 static void
 fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in,
     uint64_t now)
@@ -180,6 +214,9 @@ fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in,
 		FUZZ_ASSERT(s1.ip);
 	if (s0.l4_known && s0.l4)
 		FUZZ_ASSERT(s1.l4);
+	memcpy(fza_last, b, len);
+	fza_last_len = len;
+	fza_last_in = in;
 }
 
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
@@ -198,12 +235,13 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 
 	if (la == NULL)
 		return 0;
+	fza_last_len = 0;
 	ng_alias_set_max_links(la, 1 + fz_u8(&in));
 	ng_alias_set_addr(la, fza_addr(&in));
 	for (int op = 0; op < FZA_MAXOPS && in.left > 0; op++) {
 		uint8_t k = fz_u8(&in), i;
 
-		switch (k % 10) {
+		switch (k % 11) {
 		case 0: /* the input's bytes as a packet, out or in */
 		case 1:
 			n = fz_u8(&in);
@@ -211,12 +249,16 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 			memcpy(b, in.p, n);
 			in.p += n;
 			in.left -= n;
-			fza_packet(la, b, n, k % 10 == 1, now);
+			fza_packet(la, b, n, k % 11 == 1, now);
 			break;
 		case 2: /* a well-formed packet, out or in */
 		case 3:
 			n = fza_build(&in, b);
-			fza_packet(la, b, n, k % 10 == 3, now);
+			fza_packet(la, b, n, k % 11 == 3, now);
+			break;
+		case 10: /* the far end's error about the last packet */
+			n = fza_error(&in, b);
+			fza_packet(la, b, n, !fza_last_in, now);
 			break;
 		case 4:
 			now += (uint64_t)fz_u16(&in) * 1000;
