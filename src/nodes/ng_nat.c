@@ -66,7 +66,11 @@ ng_nat_constructor(struct ng_node *node)
 
 	if (priv == NULL)
 		return ENOMEM;
-	priv->la = ng_alias_new(node->id * 2654435761u);
+	/* XXX(issue 16): the graph has no random source (the core makes no
+	 * syscalls), so the ports chosen when a source port is taken come
+	 * from the clock, the node's ID and where its memory lies. */
+	priv->la = ng_alias_new((uint32_t)(ng_now_ms(node->graph) ^
+	    node->id * 2654435761u ^ (uintptr_t)priv));
 	if (priv->la == NULL) {
 		free(priv);
 		return ENOMEM;
