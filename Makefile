@@ -226,6 +226,7 @@ bench: all $(B)/graph_bench
 	$(B)/graph_bench
 	bench/run
 	bench/scale
+	bench/nat
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \

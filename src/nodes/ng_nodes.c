@@ -20,5 +20,6 @@ const struct ng_type *const ng_nodes_types[] = {
 	&ng_bpf_type,
 	&ng_iface_type,
 	&ng_pipe_type,
+	&ng_nat_type,
 	NULL,
 };

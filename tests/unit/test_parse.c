@@ -535,6 +535,36 @@ static const struct golden goldens[] = {
     {"pipe", "getcfg", 'r',
      "{ bandwidth=10000000 delay=50000 overhead=24 downstream={ queuelen=50 "
      "fifo=1 droptail=1 } upstream={ queuelen=50 fifo=1 droptail=1 } }", 0},
+    {"nat", "setaliasaddr", 'a', "203.0.113.1", 0},
+    {"nat", "settarget", 'a', "198.51.100.40", 0},
+    {"nat", "setmode", 'a', "{ flags=2 mask=6 }", 0},
+    {"nat", "redirectport", 'a',
+     "{ local_addr=198.51.100.10 remote_addr=198.18.0.5 local_port=80 "
+     "alias_port=8080 remote_port=5000 proto=6 description=\"web\" }", 0},
+    {"nat", "redirectport", 'a',
+     "{ description=\"0123456789012345678901234567890123456789012345678901"
+     "234567890123\" }", E2BIG},
+    {"nat", "redirectport", 'r', "1", 0},
+    {"nat", "redirectaddr", 'a',
+     "{ local_addr=198.51.100.30 alias_addr=203.0.113.30 }", 0},
+    {"nat", "redirectaddr", 'r', "2", 0},
+    {"nat", "redirectproto", 'a',
+     "{ local_addr=198.51.100.31 proto=47 description=\"gre\" }", 0},
+    {"nat", "redirectproto", 'r', "3", 0},
+    {"nat", "redirectdynamic", 'a', "4", 0},
+    {"nat", "redirectdelete", 'a', "2", 0},
+    {"nat", "addserver", 'a', "{ id=1 addr=198.51.100.21 port=80 }", 0},
+    {"nat", "listredirects", 'r',
+     "{ total_count=2 redirects=[ { id=1 local_addr=198.51.100.10 "
+     "local_port=80 alias_port=8080 proto=6 lsnat=2 description=\"web\" } "
+     "{ id=2 local_addr=198.51.100.30 alias_addr=203.0.113.30 proto=259 } ] "
+     "}", 0},
+    {"nat", "proxyrule", 'a', "\"port 80 server 198.18.0.9:3128\"", 0},
+    {"nat", "libaliasinfo", 'r',
+     "{ icmpLinkCount=1 udpLinkCount=2 tcpLinkCount=3 protoLinkCount=1 "
+     "fragmentIdLinkCount=1 }", 0},
+    {"nat", "setdlt", 'a', "1", 0},
+    {"nat", "getdlt", 'r', "12", 0},
     {"pipe", "setcfg", 'a', "{ bandwidth=10000000 delay=50000 }", 0},
     {"pipe", "setcfg", 'a',
      "{ downstream={ BER=1000000 duplicate=5 } upstream={ bandwidth=64000 "
@@ -782,7 +812,8 @@ test_graph(void)
 	    sock->id);
 	check_cmd(sock, "graph/listhooks", ".", "listhooks", "", want, 0);
 	check_cmd(sock, "graph/listtypes", ".", "listtypes", "",
-	    "{ numtypes=10 typeinfo=[ { typename=\"pipe\" } { "
+	    "{ numtypes=11 typeinfo=[ { typename=\"nat\" } { "
+	    "typename=\"pipe\" } { "
 	    "typename=\"iface\" } { typename=\"bpf\" } { "
 	    "typename=\"vlan\" } { typename=\"one2many\" } { "
 	    "typename=\"tee\" } { typename=\"bridge\" numnodes=1 } { "
