@@ -15,7 +15,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Werror=implicit-function-declaration
-CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc/core -Isrc/proto
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Isrc/core -Isrc/nodes -Isrc/proto
 ALL_CFLAGS = $(CFLAGS) $(WARN) -std=gnu11 -fPIC -pthread $(CPPFLAGS)
 LDFLAGS += -pthread
 
@@ -70,8 +70,31 @@ $(LIBNG_SO): $(LIB_OBJ)
 # tcpdump filter compiler); add its link flag wherever the engine goes.
 CORE_LIBS = -lpcap
 
+# The ether node's tc programs (src/bpf), compiled for the kernel with
+# clang and embedded in ngd (src/ngd/ether.c includes the object), which
+# loads them with libbpf and follows links with libmnl.
+BPF_CC  ?= clang
+BPF_OBJ  = $(B)/bpf/ng_ether.bpf.o
+BPF_CFLAGS = -O2 -g -Wall -target bpf \
+             -I/usr/include/$(shell $(CC) -dumpmachine) -Isrc/bpf
+NGD_LIBS = -lbpf -lmnl
+
+$(B)/bpf/%.bpf.o: src/bpf/%.bpf.c src/bpf/ng_ether_bpf.h
+	@mkdir -p $(dir $@)
+	$(BPF_CC) $(BPF_CFLAGS) -c -o $@ $<
+
+$(B)/src/ngd/ether.o: $(BPF_OBJ)
+$(B)/src/ngd/ether.o: CPPFLAGS += -DNGD_ETHER_BPF_OBJ='"$(BPF_OBJ)"'
+
 $(B)/ngd: $(NGD_OBJ) $(CORE_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(NGD_LIBS)
+
+# Tests that need root to run, started by a tests/system script.
+ROOT_TEST_SRC = $(wildcard tests/bpf/*.c)
+ROOT_TEST_BIN = $(ROOT_TEST_SRC:tests/bpf/%.c=$(B)/tests-root/%)
+$(B)/tests-root/%: tests/bpf/%.c $(BPF_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc/bpf -o $@ $< -lbpf
 
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -ledit
@@ -176,7 +199,7 @@ fuzz: $(FUZZ_BIN)
 soak: all
 	scripts/soak
 
-check: all unit
+check: all unit $(ROOT_TEST_BIN)
 	tests/run
 
 demo:
