@@ -114,6 +114,8 @@ NgStrError(int error)
 		return "Result too large";
 	case EBUSY:
 		return "Device busy";
+	case EADDRNOTAVAIL: /* ether's setenaddr and addmulti */
+		return "Can't assign requested address";
 	}
 	return strerror(error);
 }

@@ -112,6 +112,7 @@ main(int argc, char **argv)
 	    .log = ngd_log,
 	};
 	struct ngd_io sigio = {.fd = -1, .fn = ngd_signal};
+	struct ngd_ether *eth = NULL;
 	struct ng_graph *g;
 	struct rlimit rl;
 	gid_t gid = 0;
@@ -211,7 +212,10 @@ main(int argc, char **argv)
 	sigio.arg = &sigio;
 	if ((error = ngd_loop_init()) != 0 ||
 	    (error = ngd_netdev_init()) != 0 ||
-	    (error = ng_graph_new(&cfg, &g)) != 0 ||
+	    (error = ngd_ether_new(&eth)) != 0 ||
+	    (cfg.ether_ops = &ngd_ether_ops, cfg.ether_backend = eth,
+	        (error = ng_graph_new(&cfg, &g)) != 0) ||
+	    (error = ngd_ether_start(eth, g)) != 0 ||
 	    (error = ngd_ctl_start(g, lfd, gid, gid_set)) != 0 ||
 	    (error = ngd_loop_add(&sigio, EPOLLIN)) != 0) {
 		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));
@@ -223,6 +227,7 @@ main(int argc, char **argv)
 		ngd_log(LOG_ERR, "event loop: %s", strerror(error));
 	ngd_ctl_stop();
 	ng_graph_free(g); /* every node shut down, every interface gone */
+	ngd_ether_free(eth);
 	ngd_netdev_fini();
 	ngd_log(LOG_INFO, "stopped");
 	return error != 0 ? 71 : 0;

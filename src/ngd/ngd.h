@@ -74,6 +74,18 @@ unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
 
+/* --- ether.c: the backend of ether nodes (ng_ether_dev.h) -------------- */
+
+struct ngd_ether;
+extern const struct ng_ether_ops ngd_ether_ops;
+int ngd_ether_new(struct ngd_ether **ethp);
+/* A node for every Ethernet interface there is and will be. */
+int ngd_ether_start(struct ngd_ether *eth, struct ng_graph *g);
+int ngd_ether_scan(struct ngd_ether *eth);
+/* Take the link events that are waiting (before a control message). */
+void ngd_ether_poll(struct ngd_ether *eth);
+void ngd_ether_free(struct ngd_ether *eth); /* after the graph; NULL ok */
+
 /* --- main.c ------------------------------------------------------------- */
 
 void ngd_log(int level, const char *fmt, ...)
