@@ -670,6 +670,8 @@ ngd_ether_detach(void *be, struct ng_ether_dev *dev)
 	dev->node = NULL;
 }
 
+static void ngd_ether_sync(void *be);
+
 const struct ng_ether_ops ngd_ether_ops = {
 	.divert = ngd_ether_divert,
 	.xmit = ngd_ether_xmit,
@@ -679,6 +681,7 @@ const struct ng_ether_ops ngd_ether_ops = {
 	.add_multi = ngd_ether_add_multi,
 	.del_multi = ngd_ether_del_multi,
 	.detach = ngd_ether_detach,
+	.sync = ngd_ether_sync,
 };
 
 /* --- following the interfaces ---------------------------------------------- */
@@ -764,11 +767,24 @@ ngd_ether_link_attr(const struct nlattr *a, void *arg)
 /* Retired eiface devices carry ngd's group (netdev.c) on their way out. */
 #define NGD_ETHER_RETIRED(group) (((group) >> 16) == 0x6e67)
 
-/* An RTM_NEWLINK or RTM_DELLINK, from the dump or an event. */
+/* How a link message came: an event may be old news by now. */
+struct ngd_ether_ctx {
+	struct ngd_ether *eth;
+	bool current; /* the answer to a question asked just now */
+};
+
+static int ngd_ether_query(struct ngd_ether *eth, uint32_t ifindex);
+
+/*
+ * An RTM_NEWLINK or RTM_DELLINK.  An interface seen for the first time
+ * is asked about again and taken as it is now: by the time its creation
+ * is read, an eiface's TAP may have been renamed, or retired.
+ */
 static int
 ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 {
-	struct ngd_ether *eth = arg;
+	struct ngd_ether_ctx *ctx = arg;
+	struct ngd_ether *eth = ctx->eth;
 	struct ifinfomsg *ifi;
 	struct ngd_ether_link l = {0};
 	struct ng_ether_dev *dev;
@@ -798,9 +814,11 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		    ngd_ether_is_channel(eth, ifindex, l.name) ||
 		    NGD_ETHER_RETIRED(l.group))
 			return MNL_CB_OK;
-		/* Its name now: a node may have been renamed with it since. */
-		if (if_indextoname(ifindex, name) == NULL)
+		if (!ctx->current) {
+			(void)ngd_ether_query(eth, ifindex);
 			return MNL_CB_OK;
+		}
+		snprintf(name, sizeof(name), "%s", l.name);
 		if ((dev = calloc(1, sizeof(*dev))) == NULL)
 			return MNL_CB_OK;
 		dev->eth = eth;
@@ -835,12 +853,13 @@ static void
 ngd_ether_nl_event(void *arg, uint32_t events)
 {
 	struct ngd_ether *eth = arg;
+	struct ngd_ether_ctx ctx = {eth, false};
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t n;
 
 	(void)events;
 	while ((n = mnl_socket_recvfrom(eth->nl, buf, sizeof(buf))) > 0)
-		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_ether_link_msg, eth);
+		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_ether_link_msg, &ctx);
 	if (n < 0 && errno == ENOBUFS) {
 		/* Events were lost: what exists now is the truth. */
 		ngd_log(LOG_WARNING, "ether: link events lost; rescanning");
@@ -855,14 +874,24 @@ ngd_ether_poll(struct ngd_ether *eth)
 		ngd_ether_nl_event(eth, EPOLLIN);
 }
 
-/* Every link there is now, through ngd_ether_link_msg. */
-int
-ngd_ether_scan(struct ngd_ether *eth)
+static void
+ngd_ether_sync(void *be)
 {
+	ngd_ether_poll(be);
+}
+
+/*
+ * Ask for one link (ifindex) or, with 0, every link there is, and take
+ * the answers as current through ngd_ether_link_msg.
+ */
+static int
+ngd_ether_request(struct ngd_ether *eth, uint32_t ifindex)
+{
+	struct ngd_ether_ctx ctx = {eth, true};
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
-	struct rtgenmsg *rt;
+	struct ifinfomsg *ifi;
 	uint32_t seq = 1, port;
 	ssize_t n;
 	int ret = MNL_CB_OK, error = 0;
@@ -877,20 +906,39 @@ ngd_ether_scan(struct ngd_ether *eth)
 	port = mnl_socket_get_portid(nl);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (ifindex == 0 ? NLM_F_DUMP : 0);
 	nlh->nlmsg_seq = seq;
-	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
-	rt->rtgen_family = AF_PACKET;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		error = errno;
+	/* A dump ends with NLMSG_DONE, one link's answer after one read. */
 	while (error == 0 && ret > MNL_CB_STOP &&
-	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
+	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
 		ret = mnl_cb_run(buf, (size_t)n, seq, port, ngd_ether_link_msg,
-		    eth);
+		    &ctx);
+		if (ifindex != 0)
+			break;
+	}
 	if (error == 0 && ret < 0)
 		error = errno;
 	mnl_socket_close(nl);
 	return error;
+}
+
+/* One link as it is now (ENODEV: gone already). */
+static int
+ngd_ether_query(struct ngd_ether *eth, uint32_t ifindex)
+{
+	return ngd_ether_request(eth, ifindex);
+}
+
+/* Every link there is now. */
+int
+ngd_ether_scan(struct ngd_ether *eth)
+{
+	return ngd_ether_request(eth, 0);
 }
 
 /* Follow link events from now on, and take the links there are. */

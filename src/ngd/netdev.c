@@ -42,6 +42,7 @@
 #include <linux/rtnetlink.h>
 
 #include "ngd.h"
+#include "ng_ether_dev.h"
 
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
@@ -612,6 +613,7 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 	struct ng_node *dest;
 	int error;
 
+	ng_ether_sync(g); /* interfaces that came, went or were renamed */
 	if (generic && (m->header.cmd == NGM_LISTNODES ||
 			   m->header.cmd == NGM_LISTNAMES)) {
 		(void)ngd_netdev_sync(g);

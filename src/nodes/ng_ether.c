@@ -152,6 +152,15 @@ ng_ether_gone(struct ng_node *node)
 }
 
 void
+ng_ether_sync(struct ng_graph *g)
+{
+	const struct ng_graph_cfg *cfg = ng_graph_cfg(g);
+
+	if (cfg->ether_ops != NULL && cfg->ether_ops->sync != NULL)
+		cfg->ether_ops->sync(cfg->ether_backend);
+}
+
+void
 ng_ether_input(struct ng_node *node, enum ng_ether_dir dir,
     struct ng_pkt **pkt)
 {

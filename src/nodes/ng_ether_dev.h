@@ -39,6 +39,8 @@ enum ng_ether_dir {
  * detach: the node goes (detach message, or ngd shutting down); the
  *   backend undoes what it did for the node and forgets it.  The
  *   interface stays and gets no new node.
+ * sync: take the interface events that wait, so a control message sees
+ *   the nodes as the interfaces are now.  May be NULL.
  */
 struct ng_ether_ops {
 	int (*divert)(void *be, struct ng_ether_dev *dev, enum ng_ether_dir dir,
@@ -53,6 +55,7 @@ struct ng_ether_ops {
 	int (*del_multi)(void *be, struct ng_ether_dev *dev,
 	    const uint8_t mac[6]);
 	void (*detach)(void *be, struct ng_ether_dev *dev);
+	void (*sync)(void *be);
 };
 
 /* --- what the backend calls (ng_ether.c) --------------------------------- */
@@ -68,6 +71,8 @@ void ng_ether_ifchange(struct ng_node *node, const char *ifname,
     const uint8_t mac[6], bool running, bool carrier);
 /* The interface is gone: the node really dies (no detach call). */
 void ng_ether_gone(struct ng_node *node);
+/* Before a control message: the backend's sync, if there is one. */
+void ng_ether_sync(struct ng_graph *g);
 /* A frame of dir from the interface; consumes *pkt. */
 void ng_ether_input(struct ng_node *node, enum ng_ether_dir dir,
     struct ng_pkt **pkt);
