@@ -43,7 +43,7 @@ LIBNG_A   = $(B)/libnetgraph.a
 CORE_A    = $(B)/libngcore.a
 JAIL_A    = $(B)/libjail.a
 
-PROGS = $(B)/ngd $(B)/ngctl
+PROGS = $(B)/ngd $(B)/ngctl $(B)/jng
 ifneq ($(NGHOOK_SRC),)
 PROGS += $(B)/nghook
 endif
@@ -95,6 +95,13 @@ ROOT_TEST_BIN = $(ROOT_TEST_SRC:tests/bpf/%.c=$(B)/tests-root/%)
 $(B)/tests-root/%: tests/bpf/%.c $(BPF_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc/bpf -o $@ $< -lbpf
+
+# jng (jails on the LAN) is a shell script; a copy here puts it on the
+# tests' PATH with the rest.
+$(B)/jng: src/jng/jng
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod 755 $@
 
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -ledit
@@ -223,6 +230,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man3
 	install -m 755 $(B)/ngd $(DESTDIR)$(SBINDIR)/ngd
 	install -m 755 $(B)/ngctl $(DESTDIR)$(SBINDIR)/ngctl
+	install -m 755 $(B)/jng $(DESTDIR)$(SBINDIR)/jng
 	for p in nghook jail jexec jls; do [ -x $(B)/$$p ] || continue; \
 	    install -m 755 $(B)/$$p $(DESTDIR)$(SBINDIR)/$$p; done
 	install -m 755 $(LIBNG_SO) $(DESTDIR)$(LIBDIR)/
@@ -240,6 +248,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ngd $(DESTDIR)$(SBINDIR)/ngctl \
 	    $(DESTDIR)$(SBINDIR)/nghook $(DESTDIR)$(SBINDIR)/jail \
 	    $(DESTDIR)$(SBINDIR)/jexec $(DESTDIR)$(SBINDIR)/jls \
+	    $(DESTDIR)$(SBINDIR)/jng \
 	    $(DESTDIR)$(LIBDIR)/libnetgraph.* $(DESTDIR)$(PCDIR)/netgraph.pc \
 	    $(DESTDIR)$(INCDIR)/netgraph.h
 	rm -rf $(DESTDIR)$(INCDIR)/netgraph
