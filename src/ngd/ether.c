@@ -740,7 +740,19 @@ struct ngd_ether_link {
 	const char *name;
 	const uint8_t *mac;
 	uint32_t group;
+	bool tun; /* a TUN/TAP device: some program's */
 };
+
+static int
+ngd_ether_linkinfo_attr(const struct nlattr *a, void *arg)
+{
+	struct ngd_ether_link *l = arg;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+		l->tun = strcmp(mnl_attr_get_str(a), "tun") == 0;
+	return MNL_CB_OK;
+}
 
 static int
 ngd_ether_link_attr(const struct nlattr *a, void *arg)
@@ -748,6 +760,9 @@ ngd_ether_link_attr(const struct nlattr *a, void *arg)
 	struct ngd_ether_link *l = arg;
 
 	switch (mnl_attr_get_type(a)) {
+	case IFLA_LINKINFO:
+		(void)mnl_attr_parse_nested(a, ngd_ether_linkinfo_attr, l);
+		break;
 	case IFLA_IFNAME:
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
 			l->name = mnl_attr_get_str(a);
@@ -810,7 +825,11 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		char name[IFNAMSIZ];
 		struct ng_node *other;
 
-		if (ifi->ifi_type != ARPHRD_ETHER ||
+		/*
+		 * A TAP is a program's: an eiface of this graph or of
+		 * another namespace's (moved into a jail), or a VM's.
+		 */
+		if (ifi->ifi_type != ARPHRD_ETHER || l.tun ||
 		    ngd_ether_is_channel(eth, ifindex, l.name) ||
 		    NGD_ETHER_RETIRED(l.group))
 			return MNL_CB_OK;

@@ -25,6 +25,10 @@ expect "none for an eiface's interface" "br0 em0 em1 mv0 " "$(ethers)"
 ngctl name ngeth0: jail0
 expect "none after it is renamed either" "br0 em0 em1 mv0 " "$(ethers)"
 ngctl shutdown jail0:
+ip tuntap add mode tap name tap9
+expect "none for a TAP device (a program's, like an eiface in a jail)" \
+    "br0 em0 em1 mv0 " "$(ethers)"
+ip link del tap9
 
 # renamed with the interface, found under its new name
 ip link set mv0 name lan5
