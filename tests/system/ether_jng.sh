@@ -76,8 +76,18 @@ for _ in $(seq 50); do
 	jexec j1 ss -ltn | grep -q ':5002 ' && break
 	sleep 0.05
 done
+idx=$(cat /sys/class/net/em0/ifindex)
+st() { cat "/sys/class/net/ngel$idx/statistics/$1"; }
+p0=$(st tx_packets) b0=$(st tx_bytes)
 ip netns exec lan timeout 30 nc -q 1 198.18.7.10 5002 <"$tmp/10m"
 wait $lpid
+p1=$(st tx_packets) b1=$(st tx_bytes)
+avg=$(((b1 - b0) / (p1 - p0 > 0 ? p1 - p0 : 1)))
+if [ "$avg" -gt 3000 ]; then
+	ok "GSO frames from the wire reach ngd whole (average $avg bytes)"
+else
+	fail "frames from the wire average $avg bytes: no GSO"
+fi
 expect "10 MB of TCP LAN -> jail arrived whole" "$(sha256sum <"$tmp/10m")" \
     "$(sha256sum <"$tmp/got2")"
 
