@@ -168,11 +168,14 @@ struct ng_netdev_ops {
  * backend, defined with them in ng_nodes.h; the engine only keeps it.
  */
 struct ng_socket_ops;
+struct ng_ether_ops; /* ether nodes' backend (src/nodes/ng_ether_dev.h) */
 struct ng_graph_cfg {
 	const struct ng_type *const *types;
 	const struct ng_socket_ops *sock_ops;
 	const struct ng_netdev_ops *netdev_ops;
 	void *backend;               /* first argument of netdev_ops */
+	const struct ng_ether_ops *ether_ops; /* NULL: no ether nodes */
+	void *ether_backend;                  /* first argument of ether_ops */
 	uint64_t (*clock_ms)(void); /* monotonic milliseconds */
 	void (*log)(int level, const char *fmt, ...); /* syslog levels */
 };

@@ -21,5 +21,6 @@ const struct ng_type *const ng_nodes_types[] = {
 	&ng_iface_type,
 	&ng_pipe_type,
 	&ng_nat_type,
+	&ng_ether_type,
 	NULL,
 };

@@ -458,6 +458,19 @@ static const struct golden goldens[] = {
     {"bridge", "setmaxhosts", 'a', "many", EINVAL},
     {"bridge", "getmaxhosts", 'r', "65536", 0},
 
+    /* ether (spec §9.4) */
+    {"ether", "getifname", 'r', "\"em0\"", 0},
+    {"ether", "getifindex", 'r', "3", 0},
+    {"ether", "getenaddr", 'r', "02:00:00:00:00:aa", 0},
+    {"ether", "setenaddr", 'a', "02:00:00:00:00:aa", 0},
+    {"ether", "setenaddr", 'a', "02:00:00:00:00", EINVAL},
+    {"ether", "getpromisc", 'r', "1", 0},
+    {"ether", "setpromisc", 'a', "1", 0},
+    {"ether", "setpromisc", 'a', "on", EINVAL},
+    {"ether", "getautosrc", 'r', "0", 0},
+    {"ether", "setautosrc", 'a', "0", 0},
+    {"ether", "addmulti", 'a', "01:00:5e:00:00:fb", 0},
+    {"ether", "delmulti", 'a', "33:33:00:00:00:fb", 0},
     /* eiface (spec §9.2) */
     {"eiface", "getifname", 'r', "\"ngeth0\"", 0},
     {"eiface", "set", 'a', "02:00:00:00:00:01", 0},
@@ -812,7 +825,7 @@ test_graph(void)
 	    sock->id);
 	check_cmd(sock, "graph/listhooks", ".", "listhooks", "", want, 0);
 	check_cmd(sock, "graph/listtypes", ".", "listtypes", "",
-	    "{ numtypes=11 typeinfo=[ { typename=\"nat\" } { "
+	    "{ numtypes=12 typeinfo=[ { typename=\"ether\" } { typename=\"nat\" } { "
 	    "typename=\"pipe\" } { "
 	    "typename=\"iface\" } { typename=\"bpf\" } { "
 	    "typename=\"vlan\" } { typename=\"one2many\" } { "
