@@ -16,6 +16,7 @@ extern const struct ng_type ng_vlan_type;
 extern const struct ng_type ng_bpf_type;
 extern const struct ng_type ng_iface_type;
 extern const struct ng_type ng_pipe_type;
+extern const struct ng_type ng_ksocket_type;
 
 const struct ng_type *const ng_builtin_types[] = {
 	&ng_socket_type,
@@ -28,5 +29,6 @@ const struct ng_type *const ng_builtin_types[] = {
 	&ng_bpf_type,
 	&ng_iface_type,
 	&ng_pipe_type,
+	&ng_ksocket_type,
 	NULL,
 };

@@ -108,6 +108,7 @@ main(int argc, char **argv)
 	struct ng_graph_cfg cfg = {
 	    .sock_ops = &ngd_socket_ops,
 	    .netdev_ops = &ngd_netdev_ops,
+	    .ksock_ops = &ngd_ksock_ops,
 	    .clock_ms = ngd_clock_ms,
 	    .log = ngd_log,
 	};

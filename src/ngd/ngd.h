@@ -74,6 +74,10 @@ unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
 
+/* --- sockdev.c: the sockets behind ksocket nodes ----------------------- */
+
+extern const struct ng_ksock_ops ngd_ksock_ops;
+
 /* --- main.c ------------------------------------------------------------- */
 
 void ngd_log(int level, const char *fmt, ...)

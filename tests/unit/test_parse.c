@@ -541,6 +541,38 @@ static const struct golden goldens[] = {
     {"pipe", "setcfg", 'a',
      "{ downstream={ BER=1000000 duplicate=5 } upstream={ bandwidth=64000 "
      "delaylen=100 drophead=1 } }", 0},
+    /* ksocket: socket addresses have a text form of their own */
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:4789", 0},
+    {"ksocket", "bind", 'a', "inet/0.0.0.0", 0},
+    {"ksocket", "bind", 'a', "inet6/[2001:db8::1]:4789", 0},
+    {"ksocket", "bind", 'a', "inet6/::", 0},
+    {"ksocket", "bind", 'a', "local/\"/run/ng.sock\"", 0},
+    {"ksocket", "bind", 'a', "local/\"\\x00\\x61\\x62stract\"", 0},
+    {"ksocket", "bind", 'a', "{ len=4 family=17 data=[ 0x1 0x2 ] }", 0},
+    {"ksocket", "bind", 'a', "inet/198.51.100", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.256", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:65536", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:", EINVAL},
+    {"ksocket", "bind", 'a', "inet/ 198.51.100.1", EINVAL},
+    {"ksocket", "bind", 'a', "inet6/[2001:db8::1", EINVAL},
+    {"ksocket", "bind", 'a', "inet6/2001:db8:::1", EINVAL},
+    {"ksocket", "bind", 'a', "bogus/1.2.3.4", EINVAL},
+    {"ksocket", "bind", 'a', "198.51.100.1", EINVAL},
+    {"ksocket", "bind", 'a', "local/nopath", EINVAL},
+    {"ksocket", "bind", 'a', "{ len=1 family=2 }", EINVAL},
+    {"ksocket", "listen", 'a', "5", 0},
+    {"ksocket", "accept", 'r',
+     "{ nodeid=0x2a addr=inet/203.0.113.1:40000 }", 0},
+    {"ksocket", "connect", 'a', "inet/198.51.100.2:4789", 0},
+    {"ksocket", "connect", 'r', "111", 0},
+    {"ksocket", "getname", 'r', "inet/198.51.100.1:4789", 0},
+    {"ksocket", "getpeername", 'r', "inet6/[2001:db8::2]:80", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1=0x10 ] }", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=2 value=[ 0x1 ] }", 0},
+    {"ksocket", "getopt", 'a', "{ level=1 name=8 }", 0},
+    {"ksocket", "getopt", 'r', "{ level=1 name=8 value=[ 2=0x4 ] }", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1025=0x1 ] }",
+     E2BIG},
 };
 
 static const struct ng_type *
@@ -887,7 +919,8 @@ test_graph(void)
 	    sock->id);
 	check_cmd(sock, "graph/listhooks", ".", "listhooks", "", want, 0);
 	check_cmd(sock, "graph/listtypes", ".", "listtypes", "",
-	    "{ numtypes=10 typeinfo=[ { typename=\"pipe\" } { "
+	    "{ numtypes=11 typeinfo=[ { typename=\"ksocket\" } { "
+	    "typename=\"pipe\" } { "
 	    "typename=\"iface\" } { typename=\"bpf\" } { "
 	    "typename=\"vlan\" } { typename=\"one2many\" } { "
 	    "typename=\"tee\" } { typename=\"bridge\" numnodes=1 } { "
