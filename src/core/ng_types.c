@@ -17,6 +17,7 @@ extern const struct ng_type ng_bpf_type;
 extern const struct ng_type ng_iface_type;
 extern const struct ng_type ng_pipe_type;
 extern const struct ng_type ng_ksocket_type;
+extern const struct ng_type ng_vxlan_type;
 
 const struct ng_type *const ng_builtin_types[] = {
 	&ng_socket_type,
@@ -30,5 +31,6 @@ const struct ng_type *const ng_builtin_types[] = {
 	&ng_iface_type,
 	&ng_pipe_type,
 	&ng_ksocket_type,
+	&ng_vxlan_type,
 	NULL,
 };

@@ -573,6 +573,25 @@ static const struct golden goldens[] = {
     {"ksocket", "getopt", 'r', "{ level=1 name=8 value=[ 2=0x4 ] }", 0},
     {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1025=0x1 ] }",
      E2BIG},
+    /* vxlan */
+    {"vxlan", "setvni", 'a', "42", 0},
+    {"vxlan", "getvni", 'r', "16777215", 0},
+    {"vxlan", "getstats", 'r',
+     "{ recvPackets=3 recvOctets=180 recvWrongVni=1 xmitPackets=2 "
+     "xmitOctets=136 }", 0},
+    {"vxlan", "getclrstats", 'r', "{ recvRunts=1 recvBadFlags=2 }", 0},
+    {"vxlan", "setconfig", 'a', "{ vni=42 maxAge=300 port=4789 learn=1 }", 0},
+    {"vxlan", "setconfig", 'a',
+     "{ vni=42 port=4789 numStatic=2 entries=[ { mac=00:00:00:00:00:00 "
+     "addr=198.18.9.2 } { "
+     "mac=02:00:00:00:00:0b addr=2001:db8::2 port=8472 } ] }", 0},
+    {"vxlan", "getconfig", 'r',
+     "{ vni=42 maxAge=300 port=4789 learn=1 numStatic=1 entries=[ { "
+     "mac=00:00:00:00:00:00 addr=198.18.9.2 } ] }", 0},
+    {"vxlan", "gettable", 'r',
+     "{ n=2 hosts=[ { mac=02:00:00:00:00:0b addr=198.18.9.2 port=4789 "
+     "age=12 } { mac=02:00:00:00:00:0c addr=198.18.9.3 port=4789 "
+     "isStatic=1 } ] }", 0},
 };
 
 static const struct ng_type *
@@ -919,7 +938,8 @@ test_graph(void)
 	    sock->id);
 	check_cmd(sock, "graph/listhooks", ".", "listhooks", "", want, 0);
 	check_cmd(sock, "graph/listtypes", ".", "listtypes", "",
-	    "{ numtypes=11 typeinfo=[ { typename=\"ksocket\" } { "
+	    "{ numtypes=12 typeinfo=[ { typename=\"vxlan\" } { "
+	    "typename=\"ksocket\" } { "
 	    "typename=\"pipe\" } { "
 	    "typename=\"iface\" } { typename=\"bpf\" } { "
 	    "typename=\"vlan\" } { typename=\"one2many\" } { "
