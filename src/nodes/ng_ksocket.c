@@ -16,6 +16,12 @@
  * A frame's far end travels beside it (pkt->peer): what an unconnected
  * socket receives carries its sender, and a frame that carries an
  * address is sent there (sendto), so one socket serves many peers.
+ *
+ * Linux: connect on an inet or inet6 datagram socket names the peer
+ * that frames without an address go to, and what arrives is taken from
+ * the peer's host on any port.  The kernel's connect would hear the
+ * peer's one port only, and VXLAN endpoints (RFC 7348 §5, the kernel's
+ * own) send from a port per flow.
  * Super-frames from a TAP are cut into wire-sized frames first.
  * The socket itself is the backend's (ng_ksock.h); no I/O here.
  */
@@ -42,7 +48,8 @@ struct ng_ksocket_priv {
 	struct ng_node *node;
 	struct ng_hook *hook;
 	struct ng_ksock *so;
-	int type; /* SOCK_STREAM, SOCK_DGRAM... */
+	int family, type; /* AF_INET..., SOCK_STREAM, SOCK_DGRAM... */
+	struct ng_pkt_addr peer; /* a datagram socket's connect (len 0: none) */
 	uint32_t flags;
 	uint32_t resp_token; /* of the request whose reply is owed */
 	ng_id_t resp_addr;   /* and where it goes */
@@ -587,6 +594,7 @@ ng_ksocket_newhook(struct ng_node *node, struct ng_hook *hook,
 	    &priv->so);
 	if (error != 0)
 		return error;
+	priv->family = family;
 	priv->type = type;
 	priv->hook = hook;
 	return 0;
@@ -655,6 +663,7 @@ ng_ksocket_accept(struct ng_ksocket_priv *priv)
 	}
 	cpriv = clone->priv;
 	cpriv->so = so;
+	cpriv->family = priv->family;
 	cpriv->type = priv->type;
 	cpriv->flags = NG_KSOCKET_CLONED | NG_KSOCKET_EMBRYO;
 	cpriv->parent = priv;
@@ -684,6 +693,43 @@ ng_ksocket_sa_ok(const struct ng_mesg *msg)
 	    msg->header.arglen <= sizeof(struct sockaddr_storage);
 }
 
+/*
+ * connect on an inet datagram socket: the peer is kept here (see the
+ * top).  false: the kernel's connect it is.
+ */
+static bool
+ng_ksocket_dgram_peer(struct ng_ksocket_priv *priv, const struct sockaddr *sa,
+    uint32_t len)
+{
+	if (priv->type != SOCK_DGRAM || sa->sa_family != priv->family)
+		return false;
+	if ((sa->sa_family == AF_INET && len == sizeof(struct sockaddr_in)) ||
+	    (sa->sa_family == AF_INET6 &&
+	    len == sizeof(struct sockaddr_in6))) {
+		memset(&priv->peer, 0, sizeof(priv->peer));
+		memcpy(&priv->peer.u, sa, len);
+		priv->peer.len = (uint8_t)len;
+		return true;
+	}
+	return false;
+}
+
+/* Whether a datagram's sender is on the connected peer's host. */
+static bool
+ng_ksocket_from_peer(const struct ng_ksocket_priv *priv,
+    const struct ng_pkt_addr *from)
+{
+	const struct ng_pkt_addr *p = &priv->peer;
+
+	if (p->len == 0)
+		return true;
+	if (from->len == 0 || from->u.sa.sa_family != p->u.sa.sa_family)
+		return false;
+	if (p->u.sa.sa_family == AF_INET)
+		return from->u.sin.sin_addr.s_addr == p->u.sin.sin_addr.s_addr;
+	return memcmp(&from->u.sin6.sin6_addr, &p->u.sin6.sin6_addr, 16) == 0;
+}
+
 static int
 ng_ksocket_getname(struct ng_node *node, struct ng_mesg *msg, bool peer,
     struct ng_mesg **resp)
@@ -696,9 +742,14 @@ ng_ksocket_getname(struct ng_node *node, struct ng_mesg *msg, bool peer,
 	int error;
 
 	ops = ng_ksocket_ops(node, &be);
-	error = ops->getname(be, priv->so, peer, &ss, &len);
-	if (error != 0)
+	if (peer && priv->peer.len > 0) {
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, &priv->peer.u, priv->peer.len);
+		len = priv->peer.len;
+	} else if ((error = ops->getname(be, priv->so, peer, &ss, &len)) !=
+	    0) {
 		return error;
+	}
 	if (len > sizeof(ss))
 		len = sizeof(ss);
 	if ((*resp = ng_mkresponse(msg, len)) == NULL)
@@ -788,6 +839,8 @@ ng_ksocket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			return ENXIO;
 		if (priv->flags & NG_KSOCKET_CONNECTING)
 			return EALREADY;
+		if (ng_ksocket_dgram_peer(priv, sa, arglen))
+			return 0;
 		error = ops->connect(be, priv->so, sa, arglen);
 		if (error == EINPROGRESS) {
 			/* The outcome is replied when it is known. */
@@ -842,6 +895,9 @@ ng_ksocket_send(void *arg, struct ng_pkt **pkt)
 	ops = ng_ksocket_ops(priv->node, &be);
 	if (pa->len > 0 && (pa->owner == 0 || pa->owner == priv->node->id))
 		error = ops->send(be, priv->so, *pkt, &pa->u.sa, pa->len);
+	else if (priv->peer.len > 0)
+		error = ops->send(be, priv->so, *pkt, &priv->peer.u.sa,
+		    priv->peer.len);
 	else
 		error = ops->send(be, priv->so, *pkt, NULL, 0);
 	if (o->error == 0)
@@ -897,7 +953,8 @@ ng_ksocket_input(struct ng_node *node, struct ng_pkt **pkt)
 {
 	struct ng_ksocket_priv *priv = node->priv;
 
-	if (priv == NULL || priv->hook == NULL || !ng_node_valid(node)) {
+	if (priv == NULL || priv->hook == NULL || !ng_node_valid(node) ||
+	    !ng_ksocket_from_peer(priv, &(*pkt)->peer)) {
 		ng_pkt_free(pkt);
 		return;
 	}

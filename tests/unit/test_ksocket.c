@@ -514,6 +514,30 @@ test_data(void)
 		CHECK_INT("the last one short", s->last_len,
 		    14 + 20 + 32 + 64000 - 44 * 1448);
 	}
+	/* connect on a datagram socket: the default peer, and a filter on
+	 * its host (any port: VXLAN endpoints send from many). */
+	{
+		struct sockaddr_in peer = sin_of(0xcb007109, 4789);
+		struct sockaddr_in other = sin_of(0xcb00710a, 4789);
+		struct sockaddr_in sameh = sin_of(0xcb007109, 50123);
+
+		CHECK_INT("connect", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
+		    NGM_KSOCKET_CONNECT, &peer, sizeof(peer)), 0);
+		s->sent = 0;
+		CHECK_INT("a frame without an address", send_frame(t, "s", 80,
+		    NULL, 0), 0);
+		CHECK("goes to the peer", s->sent == 1 &&
+		    s->last_tolen == sizeof(peer) &&
+		    memcmp(&s->last_to, &peer, sizeof(peer)) == 0);
+		ngt_clear(&conn);
+		receive(s, 50, &other);
+		CHECK_INT("a datagram from another host is dropped",
+		    conn.nframes, 0);
+		receive(s, 50, &sameh);
+		receive(s, 50, &peer);
+		CHECK_INT("from the peer's host, any port, it arrives",
+		    conn.nframes, 2);
+	}
 	ngt_close(&conn);
 	CHECK_INT("the client gone, the node goes", ngt_count_type(g,
 	    "ksocket"), 0);
