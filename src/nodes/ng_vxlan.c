@@ -43,7 +43,9 @@ struct ng_vxlan_fdb {
 
 struct ng_vxlan_priv {
 	struct ng_hook *inner, *outer;
-	struct ng_vxlan_config cfg; /* without its entries */
+	uint32_t vni, max_age; /* the config, less its entries */
+	uint16_t port;
+	uint8_t learn;
 	struct ng_pkt_addr *floods; /* the flood entries' remotes */
 	unsigned nfloods;
 	struct ng_vxlan_entry *statics; /* as given, for getconfig */
@@ -80,8 +82,8 @@ static bool
 ng_vxlan_expired(const struct ng_vxlan_priv *priv,
     const struct ng_vxlan_fdb *e, uint64_t now)
 {
-	return !e->is_static && priv->cfg.maxAge > 0 &&
-	    now - e->seen_ms > (uint64_t)priv->cfg.maxAge * 1000;
+	return !e->is_static && priv->max_age > 0 &&
+	    now - e->seen_ms > (uint64_t)priv->max_age * 1000;
 }
 
 static void
@@ -143,14 +145,14 @@ ng_vxlan_learn(struct ng_node *node, const uint8_t mac[6],
 	uint64_t now = ng_now_ms(node->graph);
 	struct ng_pkt_addr remote;
 
-	if (!priv->cfg.learn || from->len == 0 || (mac[0] & 1))
+	if (!priv->learn || from->len == 0 || (mac[0] & 1))
 		return;
 	remote = *from;
 	remote.owner = 0;
 	if (remote.u.sa.sa_family == AF_INET)
-		remote.u.sin.sin_port = htons(priv->cfg.port);
+		remote.u.sin.sin_port = htons(priv->port);
 	else if (remote.u.sa.sa_family == AF_INET6)
-		remote.u.sin6.sin6_port = htons(priv->cfg.port);
+		remote.u.sin6.sin6_port = htons(priv->port);
 	else
 		return;
 	pp = ng_vxlan_find(priv, mac);
@@ -198,7 +200,7 @@ ng_vxlan_lookup(struct ng_node *node, const uint8_t dst[6])
 static void
 ng_vxlan_put_hdr(struct ng_vxlan_priv *priv, struct ng_pkt *p)
 {
-	uint32_t vni = htonl(priv->cfg.vni << 8);
+	uint32_t vni = htonl(priv->vni << 8);
 
 	p->data -= NG_VXLAN_HDR_LEN;
 	p->len += NG_VXLAN_HDR_LEN;
@@ -286,7 +288,7 @@ ng_vxlan_decap(struct ng_node *node, struct ng_pkt **pkt)
 	}
 	vni = (uint32_t)p->data[4] << 16 | (uint32_t)p->data[5] << 8 |
 	    p->data[6];
-	if (vni != priv->cfg.vni) {
+	if (vni != priv->vni) {
 		priv->stats.recvWrongVni++;
 		ng_pkt_free(pkt);
 		return;
@@ -340,9 +342,9 @@ ng_vxlan_constructor(struct ng_node *node)
 
 	if (priv == NULL)
 		return ENOMEM;
-	priv->cfg.port = NG_VXLAN_PORT;
-	priv->cfg.learn = 1;
-	priv->cfg.maxAge = NG_VXLAN_MAX_AGE;
+	priv->port = NG_VXLAN_PORT;
+	priv->learn = 1;
+	priv->max_age = NG_VXLAN_MAX_AGE;
 	node->priv = priv;
 	return 0;
 }
@@ -418,14 +420,15 @@ ng_vxlan_setconfig(struct ng_node *node, const struct ng_mesg *msg)
 		memcpy(statics, c->entries, c->numStatic * sizeof(*statics));
 	}
 	ng_vxlan_flush(priv, true);
-	priv->cfg = *c;
-	priv->cfg.numStatic = 0;
-	priv->cfg.spare = 0;
-	if (priv->cfg.port == 0)
-		priv->cfg.port = NG_VXLAN_PORT;
+	priv->vni = c->vni;
+	priv->max_age = c->maxAge;
+	priv->port = c->port;
+	priv->learn = c->learn;
+	if (priv->port == 0)
+		priv->port = NG_VXLAN_PORT;
 	for (uint32_t i = 0; i < c->numStatic; i++) {
 		const struct ng_vxlan_entry *en = &statics[i];
-		uint16_t port = en->port != 0 ? en->port : priv->cfg.port;
+		uint16_t port = en->port != 0 ? en->port : priv->port;
 
 		(void)ng_vxlan_sockaddr(&en->addr, port, &pa);
 		if (memcmp(en->mac, zero, 6) == 0) {
@@ -464,7 +467,10 @@ ng_vxlan_getconfig(struct ng_node *node, const struct ng_mesg *msg,
 	if (*resp == NULL)
 		return ENOMEM;
 	c = (struct ng_vxlan_config *)(*resp)->data;
-	*c = priv->cfg;
+	c->vni = priv->vni;
+	c->maxAge = priv->max_age;
+	c->port = priv->port;
+	c->learn = priv->learn;
 	c->numStatic = (uint32_t)n;
 	if (n > 0)
 		memcpy(c->entries, priv->statics, n * sizeof(c->entries[0]));
@@ -543,14 +549,14 @@ ng_vxlan_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		memcpy(&v, msg->data, sizeof(v));
 		if (v > NG_VXLAN_VNI_MAX)
 			return EINVAL;
-		if (v != priv->cfg.vni)
+		if (v != priv->vni)
 			ng_vxlan_flush(priv, false); /* another segment */
-		priv->cfg.vni = v;
+		priv->vni = v;
 		return 0;
 	case NGM_VXLAN_GET_VNI:
 		if ((*resp = ng_mkresponse(msg, sizeof(v))) == NULL)
 			return ENOMEM;
-		memcpy((*resp)->data, &priv->cfg.vni, sizeof(v));
+		memcpy((*resp)->data, &priv->vni, sizeof(v));
 		return 0;
 	case NGM_VXLAN_GET_STATS:
 	case NGM_VXLAN_GETCLR_STATS:

@@ -26,6 +26,9 @@
 #define FUZZ_ENTRY fuzz_nodes_one
 #include "../fuzz/fuzz_nodes.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_vxlan_one
+#include "../fuzz/fuzz_vxlan.c"
+#undef FUZZ_ENTRY
 #define FUZZ_ENTRY fuzz_wire_one
 #include "../../src/ngd/ctl.c"
 #include "../../src/ngd/loop.c"
@@ -46,6 +49,7 @@ static const struct {
     {"bridge", fuzz_bridge_one},
     {"nodes", fuzz_nodes_one},
     {"wire", fuzz_wire_one},
+    {"vxlan", fuzz_vxlan_one},
 };
 
 static int
