@@ -154,7 +154,7 @@ $(FUZZ)/src/ngctl/main.o: src/ngctl/main.c
 $(FUZZ)/libngcore.a: $(CORE_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^
 $(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o \
-    $(FUZZ)/src/ngd/netdev.o
+    $(FUZZ)/src/ngd/netdev.o $(FUZZ)/src/ngd/sockdev.o
 	$(AR) rcs $@ $^
 $(FUZZ)/libngctl.a: $(NGCTL_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^

@@ -166,6 +166,7 @@ ngd_loop_run(struct ng_graph *g, volatile bool *stop)
 			if (io->fd >= 0)
 				io->fn(io->arg, evs[i].events);
 		}
+		ngd_sockdev_flush(); /* the datagrams ksockets queued */
 		ngd_loop_reap();
 		ngd_netdev_reap(false);
 	}

@@ -77,6 +77,8 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 /* --- sockdev.c: the sockets behind ksocket nodes ----------------------- */
 
 extern const struct ng_ksock_ops ngd_ksock_ops;
+/* Send the datagrams queued during a pass of the loop (loop.c). */
+void ngd_sockdev_flush(void);
 
 /* --- main.c ------------------------------------------------------------- */
 

@@ -6,8 +6,12 @@
  * end of a connect, room for a stream's queued bytes.
  *
  * Costs: datagrams are read up to NGD_SOCK_BATCH at a time with one
- * recvmmsg into packets from the graph's pool (no allocation per frame)
- * and sent one sendmsg each.  A stream keeps what the kernel would not
+ * recvmmsg into packets from the graph's pool (no allocation per frame).
+ * Datagrams sent while the loop handles a pass of events are queued (a
+ * packet reference each) and go out together after it, one sendmmsg
+ * per socket and run (ngd_sockdev_flush): the 45 datagrams of a TAP's
+ * super-frame cost one system call.  An error from the kernel then no
+ * longer reaches the sender; it is counted in the log.  A stream keeps what the kernel would not
  * take yet in a queue of packet references, at most NGD_SOCK_QMAX of
  * them; beyond it frames are refused with ENOBUFS, as a full socket
  * buffer refuses a non-blocking write.
@@ -55,6 +59,15 @@ struct ng_ksock {
 };
 
 static void ngd_sock_event(void *arg, uint32_t events);
+
+/* Datagrams waiting for the end of the loop's pass. */
+static struct ngd_sock_tx {
+	struct ng_ksock *s;
+	struct ng_pkt *pkt;
+	struct ng_pkt_addr to; /* len 0: the connected peer */
+} ngd_sock_txq[NGD_SOCK_BATCH * 2];
+static unsigned ngd_sock_ntx;
+static unsigned long ngd_sock_txerrs;
 
 /* Watch what the node waits for, and nothing else (level-triggered). */
 static void
@@ -142,6 +155,11 @@ ngd_sock_close(void *be, struct ng_ksock *s)
 	(void)be;
 	if (s == NULL)
 		return;
+	for (unsigned i = 0; i < ngd_sock_ntx; i++)
+		if (ngd_sock_txq[i].s == s) {
+			ng_pkt_free(&ngd_sock_txq[i].pkt);
+			ngd_sock_txq[i].s = NULL;
+		}
 	while (s->qlen > 0) {
 		ng_pkt_free(&s->q[s->qhead].pkt);
 		s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
@@ -316,23 +334,91 @@ ngd_sock_send_stream(struct ng_ksock *s, const struct ng_pkt *pkt)
 	return 0;
 }
 
+/* Send entries [from, to) of the queue, all for one socket. */
+static void
+ngd_sock_send_run(unsigned from, unsigned to)
+{
+	static struct mmsghdr mm[NGD_SOCK_BATCH * 2];
+	static struct iovec iov[NGD_SOCK_BATCH * 2];
+	struct ng_ksock *s = ngd_sock_txq[from].s;
+	unsigned n = to - from, done = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct ngd_sock_tx *e = &ngd_sock_txq[from + i];
+
+		iov[i].iov_base = e->pkt->data;
+		iov[i].iov_len = e->pkt->len;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		if (e->to.len > 0) {
+			mm[i].msg_hdr.msg_name = &e->to.u;
+			mm[i].msg_hdr.msg_namelen = e->to.len;
+		}
+	}
+	while (done < n) {
+		int r = sendmmsg(s->io.fd, mm + done, n - done,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r < 0) {
+			/* This one is lost (no route, refused, no buffer);
+			 * the rest may go. */
+			if (ngd_sock_txerrs++ % 1000 == 0)
+				ngd_log(LOG_INFO, "ksocket [%x]: send: %s "
+				    "(%lu datagrams lost so far)",
+				    s->node != NULL ? s->node->id : 0,
+				    strerror(errno), ngd_sock_txerrs);
+			r = 1;
+		}
+		done += (unsigned)r;
+	}
+}
+
+void
+ngd_sockdev_flush(void)
+{
+	unsigned i = 0;
+
+	while (i < ngd_sock_ntx) {
+		unsigned j = i + 1;
+
+		if (ngd_sock_txq[i].s == NULL) { /* closed meanwhile */
+			i++;
+			continue;
+		}
+		while (j < ngd_sock_ntx && ngd_sock_txq[j].s == ngd_sock_txq[i].s)
+			j++;
+		if (ngd_sock_txq[i].s->io.fd >= 0)
+			ngd_sock_send_run(i, j);
+		i = j;
+	}
+	for (i = 0; i < ngd_sock_ntx; i++)
+		ng_pkt_free(&ngd_sock_txq[i].pkt);
+	ngd_sock_ntx = 0;
+}
+
 static int
 ngd_sock_send(void *be, struct ng_ksock *s, const struct ng_pkt *pkt,
     const struct sockaddr *to, socklen_t tolen)
 {
-	struct iovec iov = {.iov_base = pkt->data, .iov_len = pkt->len};
-	struct msghdr mh = {
-	    .msg_name = (void *)to,
-	    .msg_namelen = to != NULL ? tolen : 0,
-	    .msg_iov = &iov,
-	    .msg_iovlen = 1,
-	};
+	struct ngd_sock_tx *e;
 
 	(void)be;
 	if (s->type == SOCK_STREAM)
 		return ngd_sock_send_stream(s, pkt);
-	if (sendmsg(s->io.fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		return errno == EAGAIN ? ENOBUFS : errno;
+	if (to != NULL && tolen > sizeof(e->to.u))
+		return EINVAL;
+	if (ngd_sock_ntx == sizeof(ngd_sock_txq) / sizeof(ngd_sock_txq[0]))
+		ngd_sockdev_flush();
+	e = &ngd_sock_txq[ngd_sock_ntx++];
+	e->s = s;
+	/* Borrowed: our own reference keeps it until the flush. */
+	e->pkt = ng_pkt_ref((struct ng_pkt *)pkt);
+	e->to.len = 0;
+	if (to != NULL) {
+		memcpy(&e->to.u, to, tolen);
+		e->to.len = (uint8_t)tolen;
+	}
 	return 0;
 }
 

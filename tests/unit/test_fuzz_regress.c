@@ -33,6 +33,7 @@
 #include "../../src/ngd/ctl.c"
 #include "../../src/ngd/loop.c"
 #include "../../src/ngd/netdev.c"
+#include "../../src/ngd/sockdev.c"
 #include "../fuzz/fuzz_wire.c"
 #undef FUZZ_ENTRY
 
