@@ -215,7 +215,7 @@ $(FUZZ)/libngnodes.a: $(NODES_SRC:%.c=$(FUZZ)/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 $(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o $(FUZZ)/src/ngd/jailed.o \
-    $(FUZZ)/src/ngd/netdev.o
+    $(FUZZ)/src/ngd/netdev.o $(FUZZ)/src/ngd/sockdev.o
 	$(AR) rcs $@ $^
 $(FUZZ)/libngctl.a: $(NGCTL_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^

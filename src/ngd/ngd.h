@@ -176,6 +176,14 @@ int ngd_ether_scan(struct ngd_ether *eth);
 void ngd_ether_poll(struct ngd_ether *eth);
 void ngd_ether_free(struct ngd_ether *eth); /* after the graph; NULL ok */
 
+/* --- sockdev.c: the sockets behind ksocket nodes ----------------------- */
+
+struct ngd_sockdev;
+extern const struct ng_ksock_ops ngd_ksock_ops;
+/* Its datagrams go out before each sleep of the loop, a batch at a time. */
+int ngd_sockdev_new(struct ngd_loop *loop, struct ngd_sockdev **sdp);
+void ngd_sockdev_free(struct ngd_sockdev *sd); /* after the graph; NULL ok */
+
 /* --- main.c ------------------------------------------------------------- */
 
 /*
@@ -188,6 +196,7 @@ struct ngd {
 	struct ngd_netdev netdev; /* the graph's interface backend */
 	struct ngd_ctl ctl;
 	struct ngd_ether *ether;    /* the ether nodes' backend */
+	struct ngd_sockdev *sockdev; /* the ksocket nodes' backend */
 	struct ng_graph *graph;
 	struct ngd_sleep_hook timers; /* runs the graph's timers */
 	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */

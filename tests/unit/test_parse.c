@@ -582,6 +582,57 @@ static const struct golden goldens[] = {
     {"pipe", "setcfg", 'a',
      "{ downstream={ BER=1000000 duplicate=5 } upstream={ bandwidth=64000 "
      "delaylen=100 drophead=1 } }", 0},
+    /* ksocket: socket addresses have a text form of their own */
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:4789", 0},
+    {"ksocket", "bind", 'a', "inet/0.0.0.0", 0},
+    {"ksocket", "bind", 'a', "inet6/[2001:db8::1]:4789", 0},
+    {"ksocket", "bind", 'a', "inet6/::", 0},
+    {"ksocket", "bind", 'a', "local/\"/run/ng.sock\"", 0},
+    {"ksocket", "bind", 'a', "local/\"\\x00\\x61\\x62stract\"", 0},
+    {"ksocket", "bind", 'a', "{ len=4 family=17 data=[ 0x1 0x2 ] }", 0},
+    {"ksocket", "bind", 'a', "inet/198.51.100", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.256", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:65536", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:", EINVAL},
+    {"ksocket", "bind", 'a', "inet/ 198.51.100.1", EINVAL},
+    {"ksocket", "bind", 'a', "inet6/[2001:db8::1", EINVAL},
+    {"ksocket", "bind", 'a', "inet6/2001:db8:::1", EINVAL},
+    {"ksocket", "bind", 'a', "bogus/1.2.3.4", EINVAL},
+    {"ksocket", "bind", 'a', "198.51.100.1", EINVAL},
+    {"ksocket", "bind", 'a', "local/nopath", EINVAL},
+    {"ksocket", "bind", 'a', "{ len=1 family=2 }", EINVAL},
+    {"ksocket", "listen", 'a', "5", 0},
+    {"ksocket", "accept", 'r',
+     "{ nodeid=0x2a addr=inet/203.0.113.1:40000 }", 0},
+    {"ksocket", "connect", 'a', "inet/198.51.100.2:4789", 0},
+    {"ksocket", "connect", 'r', "111", 0},
+    {"ksocket", "getname", 'r', "inet/198.51.100.1:4789", 0},
+    {"ksocket", "getpeername", 'r', "inet6/[2001:db8::2]:80", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1=0x10 ] }", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=2 value=[ 0x1 ] }", 0},
+    {"ksocket", "getopt", 'a', "{ level=1 name=8 }", 0},
+    {"ksocket", "getopt", 'r', "{ level=1 name=8 value=[ 2=0x4 ] }", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1025=0x1 ] }",
+     E2BIG},
+    /* vxlan */
+    {"vxlan", "setvni", 'a', "42", 0},
+    {"vxlan", "getvni", 'r', "16777215", 0},
+    {"vxlan", "getstats", 'r',
+     "{ recvPackets=3 recvOctets=180 recvWrongVni=1 xmitPackets=2 "
+     "xmitOctets=136 }", 0},
+    {"vxlan", "getclrstats", 'r', "{ recvRunts=1 recvBadFlags=2 }", 0},
+    {"vxlan", "setconfig", 'a', "{ vni=42 maxAge=300 port=4789 learn=1 }", 0},
+    {"vxlan", "setconfig", 'a',
+     "{ vni=42 port=4789 numStatic=2 entries=[ { mac=00:00:00:00:00:00 "
+     "addr=198.18.9.2 } { "
+     "mac=02:00:00:00:00:0b addr=2001:db8::2 port=8472 } ] }", 0},
+    {"vxlan", "getconfig", 'r',
+     "{ vni=42 maxAge=300 port=4789 learn=1 numStatic=1 entries=[ { "
+     "mac=00:00:00:00:00:00 addr=198.18.9.2 } ] }", 0},
+    {"vxlan", "gettable", 'r',
+     "{ n=2 hosts=[ { mac=02:00:00:00:00:0b addr=198.18.9.2 port=4789 "
+     "age=12 } { mac=02:00:00:00:00:0c addr=198.18.9.3 port=4789 "
+     "isStatic=1 } ] }", 0},
 };
 
 static const struct ng_type *
@@ -825,7 +876,8 @@ test_graph(void)
 	    sock->id);
 	check_cmd(sock, "graph/listhooks", ".", "listhooks", "", want, 0);
 	check_cmd(sock, "graph/listtypes", ".", "listtypes", "",
-	    "{ numtypes=12 typeinfo=[ { typename=\"ether\" } { typename=\"nat\" } { "
+	    "{ numtypes=14 typeinfo=[ { typename=\"vxlan\" } { "
+	    "typename=\"ksocket\" } { typename=\"ether\" } { typename=\"nat\" } { "
 	    "typename=\"pipe\" } { "
 	    "typename=\"iface\" } { typename=\"bpf\" } { "
 	    "typename=\"vlan\" } { typename=\"one2many\" } { "
