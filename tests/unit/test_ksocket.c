@@ -244,6 +244,7 @@ static struct ng_graph *
 graph(void)
 {
 	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
 	    .sock_ops = &ngt_sock_ops,
 	    .ksock_ops = &fake_ops,
 	    .clock_ms = ngt_clock,

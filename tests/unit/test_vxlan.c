@@ -56,6 +56,7 @@ static struct ng_graph *
 graph(void)
 {
 	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
 	    .sock_ops = &sock_ops,
 	    .clock_ms = ngt_clock,
 	};
