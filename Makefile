@@ -50,7 +50,7 @@ NODES_A   = $(B)/libngnodes.a
 ENGINE_A  = $(NODES_A) $(CORE_A)
 JAIL_A    = $(B)/libjail.a
 
-PROGS = $(B)/ngd $(B)/ngctl
+PROGS = $(B)/ngd $(B)/ngctl $(B)/jng
 ifneq ($(NGHOOK_SRC),)
 PROGS += $(B)/nghook
 endif
@@ -81,11 +81,39 @@ $(LIBNG_SO): $(LIB_OBJ)
 # The node types use libpcap (bpf node: BPF interpreter and tcpdump
 # filter compiler); add its link flag wherever the node archive goes.
 CORE_LIBS = -lpcap
-# ngd speaks rtnetlink through libmnl.
-NGD_LIBS = -lmnl
+
+# The ether node's tc programs (src/bpf), compiled for the kernel with
+# clang and embedded in ngd (src/ngd/ether.c includes the object), which
+# loads them with libbpf and follows links with libmnl.
+BPF_CC  ?= clang
+BPF_OBJ  = $(B)/bpf/ng_ether.bpf.o
+BPF_CFLAGS = -O2 -g -Wall -target bpf \
+             -I/usr/include/$(shell $(CC) -dumpmachine) -Isrc/bpf
+NGD_LIBS = -lbpf -lmnl
+
+$(B)/bpf/%.bpf.o: src/bpf/%.bpf.c src/bpf/ng_ether_bpf.h
+	@mkdir -p $(dir $@)
+	$(BPF_CC) $(BPF_CFLAGS) -c -o $@ $<
+
+$(B)/src/ngd/ether.o: $(BPF_OBJ)
+$(B)/src/ngd/ether.o: CPPFLAGS += -DNGD_ETHER_BPF_OBJ='"$(BPF_OBJ)"'
 
 $(B)/ngd: $(NGD_OBJ) $(ENGINE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(NGD_LIBS)
+
+# Tests that need root to run, started by a tests/system script.
+ROOT_TEST_SRC = $(wildcard tests/bpf/*.c)
+ROOT_TEST_BIN = $(ROOT_TEST_SRC:tests/bpf/%.c=$(B)/tests-root/%)
+$(B)/tests-root/%: tests/bpf/%.c $(BPF_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc/bpf -o $@ $< -lbpf
+
+# jng (jails on the LAN) is a shell script; a copy here puts it on the
+# tests' PATH with the rest.
+$(B)/jng: src/jng/jng
+	@mkdir -p $(dir $@)
+	cp $< $@
+	chmod 755 $@
 
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -ledit
@@ -187,7 +215,7 @@ $(FUZZ)/libngnodes.a: $(NODES_SRC:%.c=$(FUZZ)/%.o)
 	rm -f $@
 	$(AR) rcs $@ $^
 $(FUZZ)/libngd.a: $(FUZZ)/src/ngd/ctl.o $(FUZZ)/src/ngd/loop.o $(FUZZ)/src/ngd/jailed.o \
-    $(FUZZ)/src/ngd/netdev.o
+    $(FUZZ)/src/ngd/netdev.o $(FUZZ)/src/ngd/sockdev.o
 	$(AR) rcs $@ $^
 $(FUZZ)/libngctl.a: $(NGCTL_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^
@@ -211,7 +239,7 @@ fuzz: $(FUZZ_BIN)
 soak: all
 	scripts/soak
 
-check: all unit
+check: all unit $(ROOT_TEST_BIN)
 	tests/run
 
 demo:
@@ -228,6 +256,7 @@ bench: all $(B)/graph_bench
 	$(B)/graph_bench
 	bench/run
 	bench/scale
+	bench/nat
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
@@ -236,6 +265,7 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man4 $(DESTDIR)$(MANDIR)/man3
 	install -m 755 $(B)/ngd $(DESTDIR)$(SBINDIR)/ngd
 	install -m 755 $(B)/ngctl $(DESTDIR)$(SBINDIR)/ngctl
+	install -m 755 $(B)/jng $(DESTDIR)$(SBINDIR)/jng
 	for p in nghook jail jexec jls; do [ -x $(B)/$$p ] || continue; \
 	    install -m 755 $(B)/$$p $(DESTDIR)$(SBINDIR)/$$p; done
 	install -m 755 $(LIBNG_SO) $(DESTDIR)$(LIBDIR)/
@@ -253,6 +283,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ngd $(DESTDIR)$(SBINDIR)/ngctl \
 	    $(DESTDIR)$(SBINDIR)/nghook $(DESTDIR)$(SBINDIR)/jail \
 	    $(DESTDIR)$(SBINDIR)/jexec $(DESTDIR)$(SBINDIR)/jls \
+	    $(DESTDIR)$(SBINDIR)/jng \
 	    $(DESTDIR)$(LIBDIR)/libnetgraph.* $(DESTDIR)$(PCDIR)/netgraph.pc \
 	    $(DESTDIR)$(INCDIR)/netgraph.h
 	rm -rf $(DESTDIR)$(INCDIR)/netgraph

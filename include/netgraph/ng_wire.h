@@ -23,6 +23,7 @@
  *   fixarray, (kind, arg, N)    element [N]         [ v v ... ]
  *   array, (kind, arg, count)   element []          [ v v ... ]
  *   bytearray, count            char []             [ 0x1 ] or "text"
+ *   custom, tag                 uint8_t []          tag's own (last field)
  *
  * A variable array (array, bytearray) is the last field; its length is the
  * integer field named by count (ASCII names, a dotted path to reach into a
@@ -73,6 +74,7 @@ struct ng_inetaddr {
 #define NG_CT_fixarray(a) NG_WIRE_CALL(NG_CT_ARRAY_, NG_WIRE_UNPAREN a)
 #define NG_CT_array(a) NG_WIRE_CALL(NG_CT_ARRAY_, NG_WIRE_UNPAREN a)
 #define NG_CT_bytearray(count) char
+#define NG_CT_custom(tag) uint8_t
 #define NG_CT_ARRAY_(k, ka, n) NG_CT_##k(ka)
 
 #define NG_DIM_int8(a)
@@ -96,6 +98,7 @@ struct ng_inetaddr {
 #define NG_DIM_fixarray(a) NG_WIRE_CALL(NG_DIM_FIXARRAY_, NG_WIRE_UNPAREN a)
 #define NG_DIM_array(a) NG_WIRE_CALL(NG_DIM_ARRAY_, NG_WIRE_UNPAREN a)
 #define NG_DIM_bytearray(count) []
+#define NG_DIM_custom(tag) []
 #define NG_DIM_FIXARRAY_(k, ka, n) [n] NG_DIM_##k(ka)
 #define NG_DIM_ARRAY_(k, ka, count) [] NG_DIM_##k(ka)
 

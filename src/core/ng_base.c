@@ -1062,6 +1062,7 @@ ng_pkt_alloc(struct ng_graph *g)
 		g->pool_total++;
 	}
 	memset(&p->vh, 0, sizeof(p->vh));
+	p->peer.len = 0;
 	p->data = p->buf + NG_PKT_HEADROOM;
 	p->len = 0;
 	p->vlan_tag = 0;
@@ -1104,6 +1105,7 @@ ng_pkt_writable(struct ng_pkt **pp)
 		return ENOBUFS;
 	}
 	p->vh = old->vh;
+	p->peer = old->peer;
 	p->vlan_tag = old->vlan_tag;
 	p->vlan_tagged = old->vlan_tagged;
 	p->data = p->buf + (old->data - old->buf);

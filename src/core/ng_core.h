@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <linux/virtio_net.h>
 
 #include <netgraph/ng_message.h>
@@ -21,6 +23,7 @@ struct ng_node;
 struct ng_hook;
 struct ng_pkt;
 struct ng_parse_type; /* the ASCII form of a message (ng_parse.h) */
+struct ng_ksock_ops;  /* the backend of ksocket nodes (ng_ksock.h) */
 
 /*
  * One row per command a type understands; generic commands too.  The
@@ -168,11 +171,16 @@ struct ng_netdev_ops {
  * backend, defined with them in ng_nodes.h; the engine only keeps it.
  */
 struct ng_socket_ops;
+struct ng_ether_ops; /* ether nodes' backend (src/nodes/ng_ether_dev.h) */
 struct ng_graph_cfg {
 	const struct ng_type *const *types;
 	const struct ng_socket_ops *sock_ops;
 	const struct ng_netdev_ops *netdev_ops;
 	void *backend;               /* first argument of netdev_ops */
+	const struct ng_ether_ops *ether_ops; /* NULL: no ether nodes */
+	void *ether_backend;                  /* first argument of ether_ops */
+	const struct ng_ksock_ops *ksock_ops; /* ksocket nodes; may be NULL */
+	void *ksock_backend;                  /* first argument of ksock_ops */
 	uint64_t (*clock_ms)(void); /* monotonic milliseconds */
 	void (*log)(int level, const char *fmt, ...); /* syslog levels */
 };
@@ -263,8 +271,25 @@ extern const struct ng_cmdlist ng_generic_cmds[];
  */
 #define NG_MAX_SENDS 16384
 
+/*
+ * A datagram's far end, carried beside a frame (FreeBSD's ksocket keeps
+ * it in an mbuf tag): a ksocket node sets it to the sender of what it
+ * received, and sends to it (sendto) when it was set by that node or by
+ * nobody in particular (owner 0).  len 0: none.
+ */
+struct ng_pkt_addr {
+	ng_id_t owner;
+	uint8_t len;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in sin;
+		struct sockaddr_in6 sin6;
+	} u;
+};
+
 struct ng_pkt {
 	struct virtio_net_hdr vh; /* offload metadata, as TAP gives it */
+	struct ng_pkt_addr peer;  /* ksocket: the datagram's far end */
 	uint8_t *data;
 	uint32_t len;
 	uint16_t vlan_tag; /* an 802.1Q tag kept out of band (vlan decap) */

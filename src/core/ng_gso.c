@@ -192,6 +192,7 @@ ng_pkt_segment(struct ng_pkt **pp, size_t l2,
 		memcpy(seg->data, pkt->data, hlen);
 		memcpy(seg->data + hlen, pkt->data + hlen + done, n);
 		seg->len = hlen + n;
+		seg->peer = pkt->peer;
 		ip = seg->data + l3;
 		th = seg->data + l4;
 		l4len = seg->len - l4;

@@ -122,6 +122,8 @@ ng_align(const struct ng_parse_type *t)
 	case NG_PARSE_FIXARRAY:
 	case NG_PARSE_ARRAY:
 		return ng_align(t->elem);
+	case NG_PARSE_CUSTOM:
+		return t->custom->align > 0 ? t->custom->align : 1;
 	default:
 		return 1;
 	}
@@ -901,6 +903,9 @@ ng_p(const struct ng_parse_type *t, const char *s, size_t *off, uint8_t *buf,
 		if ((error = ng_count(t, sc, &num)) != 0)
 			return error;
 		return ng_p_array(t->elem, num, s, off, buf, room, len, sc);
+	case NG_PARSE_CUSTOM:
+		ng_skip_space(s, off);
+		return t->custom->parse(s, off, buf, room, len);
 	}
 	return EINVAL;
 }
@@ -916,6 +921,9 @@ ng_default(const struct ng_parse_type *t, uint8_t *buf, size_t room,
 	switch (t->kind) {
 	case NG_PARSE_ENADDR:
 		return EOPNOTSUPP;
+	case NG_PARSE_CUSTOM:
+		*len = 0; /* left out: nothing */
+		return 0;
 	case NG_PARSE_STRING:
 		n = 1;
 		break;
@@ -958,6 +966,14 @@ ng_parse(const struct ng_parse_type *t, const char *text, uint8_t *buf,
 
 	*len = 0;
 	return ng_p(t, text, &off, buf, room, len, NULL);
+}
+
+int
+ng_parse_at(const struct ng_parse_type *t, const char *s, size_t *off,
+    uint8_t *buf, size_t room, size_t *len)
+{
+	*len = 0;
+	return ng_p(t, s, off, buf, room, len, NULL);
 }
 
 /* --- unparsing ---------------------------------------------------------- */
@@ -1079,6 +1095,8 @@ ng_is_default(const struct ng_parse_type *t, const uint8_t *d, size_t avail,
 	uint8_t *tmp;
 	bool same;
 
+	if (t->kind == NG_PARSE_CUSTOM)
+		return avail == 0;
 	if (room == 0)
 		room = avail;
 	if ((tmp = malloc(room > 0 ? room : 1)) == NULL)
@@ -1221,6 +1239,15 @@ ng_u(const struct ng_parse_type *t, const uint8_t *d, size_t avail,
 		if ((error = ng_count(t, sc, &num)) != 0)
 			return error;
 		return ng_u_array(t->elem, num, d, avail, o, sc);
+	case NG_PARSE_CUSTOM: {
+		char *text;
+
+		if ((error = t->custom->unparse(d, avail, &text)) != 0)
+			return error;
+		ng_put(o, "%s", text);
+		free(text);
+		break;
+	}
 	}
 	return o->error;
 }
@@ -1280,7 +1307,11 @@ ng_parse_check(const struct ng_parse_type *t, const char **what)
 			continue;
 		}
 		/* A variable field: last, with a count found before it. */
-		if (f[1].name != NULL || f->type->count == NULL)
+		if (f[1].name != NULL)
+			return EINVAL;
+		if (f->type->kind == NG_PARSE_CUSTOM)
+			continue; /* as long as the rest of the message */
+		if (f->type->count == NULL)
 			return EINVAL;
 		if ((zero = calloc(1, at + 1)) == NULL)
 			return ENOMEM;

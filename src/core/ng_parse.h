@@ -29,12 +29,28 @@ enum ng_parse_kind {
 	NG_PARSE_STRUCT,
 	NG_PARSE_FIXARRAY, /* len elements */
 	NG_PARSE_ARRAY,    /* as many elements as count says */
+	NG_PARSE_CUSTOM,   /* a text form of its own; variable, last */
 };
 
 /* How an integer prints. */
 enum ng_parse_fmt { NG_PARSE_SIGNED, NG_PARSE_UNSIGNED, NG_PARSE_HEX };
 
 struct ng_parse_type;
+
+/*
+ * A type that reads and writes its own text (ksocket's socket addresses,
+ * inet/198.51.100.1:4789).  Its length varies, so it is the last field of
+ * a struct; it has no default.  parse reads the value at s + *off, moves
+ * *off past it and puts at most room bytes at buf (*len of them);
+ * unparse gives the text of the avail bytes at d, malloc'd.  Both return
+ * 0 or an errno with ng_parse's meanings.
+ */
+struct ng_parse_custom {
+	int (*parse)(const char *s, size_t *off, uint8_t *buf, size_t room,
+	    size_t *len);
+	int (*unparse)(const uint8_t *d, size_t avail, char **text);
+	size_t align; /* of the C member it fills */
+};
 
 struct ng_parse_field {
 	const char *name; /* ASCII name; NULL ends the list */
@@ -53,6 +69,7 @@ struct ng_parse_type {
 	const char *count;                 /* ARRAY, BYTES without len */
 	const struct ng_parse_field *fields; /* STRUCT */
 	size_t size;                       /* STRUCT: sizeof the C struct */
+	const struct ng_parse_custom *custom; /* CUSTOM */
 };
 
 extern const struct ng_parse_type ng_parse_int8_type, ng_parse_uint8_type,
@@ -85,6 +102,7 @@ extern const struct ng_parse_type ng_parse_int8_type, ng_parse_uint8_type,
 #define NG_PT_bytearray(c)                                                     \
 	(&(const struct ng_parse_type){.kind = NG_PARSE_BYTES, .count = #c})
 #define NG_PT_struct(tag) (&tag##_parse_type)
+#define NG_PT_custom(tag) (&tag##_parse_type)
 #define NG_PT_fixarray(a) NG_WIRE_CALL(NG_PT_FIXARRAY_, NG_WIRE_UNPAREN a)
 #define NG_PT_array(a) NG_WIRE_CALL(NG_PT_ARRAY_, NG_WIRE_UNPAREN a)
 #define NG_PT_FIXARRAY_(k, ka, n)                                              \
@@ -120,6 +138,10 @@ extern const struct ng_parse_type ng_parse_int8_type, ng_parse_uint8_type,
  */
 int ng_parse(const struct ng_parse_type *t, const char *text, uint8_t *buf,
     size_t room, size_t *len);
+
+/* The same from s + *off, which moves past the value (custom types). */
+int ng_parse_at(const struct ng_parse_type *t, const char *s, size_t *off,
+    uint8_t *buf, size_t room, size_t *len);
 
 /*
  * Binary to text: the len bytes at data, as type t.  *text is malloc'd and

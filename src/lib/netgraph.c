@@ -206,6 +206,8 @@ NgStrError(int error)
 		return "Device busy";
 	case ETIMEDOUT:
 		return "Operation timed out";
+	case EADDRNOTAVAIL: /* ether's setenaddr and addmulti */
+		return "Can't assign requested address";
 	}
 	return strerror(error);
 }

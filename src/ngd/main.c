@@ -263,8 +263,19 @@ main(int argc, char **argv)
 	if ((error = ngd_netdev_init(&d.netdev, &d.loop)) == 0) {
 		cfg.netdev_ops = &d.netdev.ops;
 		cfg.backend = &d.netdev;
+		error = ngd_ether_new(&d.loop, &d.ether);
+	}
+	if (error == 0)
+		error = ngd_sockdev_new(&d.loop, &d.sockdev);
+	if (error == 0) {
+		cfg.ether_ops = &ngd_ether_ops;
+		cfg.ether_backend = d.ether;
+		cfg.ksock_ops = &ngd_ksock_ops;
+		cfg.ksock_backend = d.sockdev;
 		error = ng_graph_new(&cfg, &d.graph);
 	}
+	if (error == 0)
+		error = ngd_ether_start(d.ether, d.graph);
 	if (error == 0) {
 		ngd_loop_before_sleep(&d.loop, &d.timers, ngd_graph_timers,
 		    d.graph);
@@ -283,6 +294,8 @@ main(int argc, char **argv)
 		ngd_log(LOG_ERR, "event loop: %s", strerror(error));
 	ngd_ctl_stop(&d.ctl);
 	ng_graph_free(d.graph); /* every node shut down, every interface gone */
+	ngd_ether_free(d.ether);
+	ngd_sockdev_free(d.sockdev);
 	ngd_netdev_fini(&d.netdev);
 	ngd_loop_fini(&d.loop);
 	ngd_log(LOG_INFO, "stopped");

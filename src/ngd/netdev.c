@@ -44,6 +44,7 @@
 #include <libmnl/libmnl.h>
 
 #include "ngd.h"
+#include "ng_ether_dev.h"
 
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
@@ -203,13 +204,13 @@ ngd_netdev_flush_tx(struct ngd_netdev *nd)
  * False when there was nothing to read (or the device failed; the next
  * read with a buffer finds out).
  */
-static bool
-ngd_netdev_discard(struct ng_netdev *dev)
+bool
+ngd_discard_frame(int fd)
 {
 	static uint8_t scratch[sizeof(struct virtio_net_hdr) + NG_PKT_BUFSIZE];
 	static unsigned long dropped;
 
-	if (read(dev->io.fd, scratch, sizeof(scratch)) < 0)
+	if (read(fd, scratch, sizeof(scratch)) < 0)
 		return false;
 	dropped++;
 	ngd_log(LOG_WARNING, "packet pool exhausted: %lu frames from "
@@ -228,7 +229,7 @@ ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 		if (pkt == NULL) {
 			/* Left unread, the frame would wake us at once,
 			 * for ever: drop it instead. */
-			if (!ngd_netdev_discard(dev))
+			if (!ngd_discard_frame(dev->io.fd))
 				return;
 			continue;
 		}
@@ -784,6 +785,7 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 	struct ng_node *dest;
 	int error;
 
+	ng_ether_sync(g); /* interfaces that came, went or were renamed */
 	if (generic && (m->header.cmd == NGM_LISTNODES ||
 			   m->header.cmd == NGM_LISTNAMES)) {
 		(void)ngd_netdev_sync(g);

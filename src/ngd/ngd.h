@@ -160,6 +160,30 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
  * non-vnet jail), whose root may not touch the graph. */
 bool ngd_peer_jailed(int fd, pid_t pid); /* pid: SO_PEERCRED's */
 
+/* The pool had no buffer for the frame waiting on fd: read and drop it
+ * (counted, logged); false when nothing could be read. */
+bool ngd_discard_frame(int fd);
+
+/* --- ether.c: the backend of ether nodes (ng_ether_dev.h) -------------- */
+
+struct ngd_ether;
+extern const struct ng_ether_ops ngd_ether_ops;
+int ngd_ether_new(struct ngd_loop *loop, struct ngd_ether **ethp);
+/* A node for every Ethernet interface there is and will be. */
+int ngd_ether_start(struct ngd_ether *eth, struct ng_graph *g);
+int ngd_ether_scan(struct ngd_ether *eth);
+/* Take the link events that are waiting (before a control message). */
+void ngd_ether_poll(struct ngd_ether *eth);
+void ngd_ether_free(struct ngd_ether *eth); /* after the graph; NULL ok */
+
+/* --- sockdev.c: the sockets behind ksocket nodes ----------------------- */
+
+struct ngd_sockdev;
+extern const struct ng_ksock_ops ngd_ksock_ops;
+/* Its datagrams go out before each sleep of the loop, a batch at a time. */
+int ngd_sockdev_new(struct ngd_loop *loop, struct ngd_sockdev **sdp);
+void ngd_sockdev_free(struct ngd_sockdev *sd); /* after the graph; NULL ok */
+
 /* --- main.c ------------------------------------------------------------- */
 
 /*
@@ -171,6 +195,8 @@ struct ngd {
 	struct ngd_loop loop;
 	struct ngd_netdev netdev; /* the graph's interface backend */
 	struct ngd_ctl ctl;
+	struct ngd_ether *ether;    /* the ether nodes' backend */
+	struct ngd_sockdev *sockdev; /* the ksocket nodes' backend */
 	struct ng_graph *graph;
 	struct ngd_sleep_hook timers; /* runs the graph's timers */
 	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */

@@ -20,5 +20,9 @@ const struct ng_type *const ng_nodes_types[] = {
 	&ng_bpf_type,
 	&ng_iface_type,
 	&ng_pipe_type,
+	&ng_nat_type,
+	&ng_ether_type,
+	&ng_ksocket_type,
+	&ng_vxlan_type,
 	NULL,
 };

@@ -19,6 +19,10 @@ extern const struct ng_type ng_vlan_type;
 extern const struct ng_type ng_bpf_type;
 extern const struct ng_type ng_iface_type;
 extern const struct ng_type ng_pipe_type;
+extern const struct ng_type ng_nat_type;
+extern const struct ng_type ng_ether_type;
+extern const struct ng_type ng_ksocket_type;
+extern const struct ng_type ng_vxlan_type;
 
 /* Every type above, NULL-terminated, in registration order (ng_nodes.c). */
 extern const struct ng_type *const ng_nodes_types[];

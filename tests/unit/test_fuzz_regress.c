@@ -26,11 +26,18 @@
 #define FUZZ_ENTRY fuzz_nodes_one
 #include "../fuzz/fuzz_nodes.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_nat_one
+#include "../fuzz/fuzz_nat.c"
+#undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_vxlan_one
+#include "../fuzz/fuzz_vxlan.c"
+#undef FUZZ_ENTRY
 #define FUZZ_ENTRY fuzz_wire_one
 #include "../../src/ngd/ctl.c"
 #include "../../src/ngd/loop.c"
 #include "../../src/ngd/netdev.c"
 #include "../../src/ngd/jailed.c"
+#include "../../src/ngd/sockdev.c"
 #include "../fuzz/fuzz_wire.c"
 #undef FUZZ_ENTRY
 
@@ -46,7 +53,9 @@ static const struct {
     {"path", fuzz_path_one},
     {"bridge", fuzz_bridge_one},
     {"nodes", fuzz_nodes_one},
+    {"nat", fuzz_nat_one},
     {"wire", fuzz_wire_one},
+    {"vxlan", fuzz_vxlan_one},
 };
 
 static int

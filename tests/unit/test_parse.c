@@ -458,6 +458,19 @@ static const struct golden goldens[] = {
     {"bridge", "setmaxhosts", 'a', "many", EINVAL},
     {"bridge", "getmaxhosts", 'r', "65536", 0},
 
+    /* ether (spec §9.4) */
+    {"ether", "getifname", 'r', "\"em0\"", 0},
+    {"ether", "getifindex", 'r', "3", 0},
+    {"ether", "getenaddr", 'r', "02:00:00:00:00:aa", 0},
+    {"ether", "setenaddr", 'a', "02:00:00:00:00:aa", 0},
+    {"ether", "setenaddr", 'a', "02:00:00:00:00", EINVAL},
+    {"ether", "getpromisc", 'r', "1", 0},
+    {"ether", "setpromisc", 'a', "1", 0},
+    {"ether", "setpromisc", 'a', "on", EINVAL},
+    {"ether", "getautosrc", 'r', "0", 0},
+    {"ether", "setautosrc", 'a', "0", 0},
+    {"ether", "addmulti", 'a', "01:00:5e:00:00:fb", 0},
+    {"ether", "delmulti", 'a', "33:33:00:00:00:fb", 0},
     /* eiface (spec §9.2) */
     {"eiface", "getifname", 'r', "\"ngeth0\"", 0},
     {"eiface", "set", 'a', "02:00:00:00:00:01", 0},
@@ -535,10 +548,91 @@ static const struct golden goldens[] = {
     {"pipe", "getcfg", 'r',
      "{ bandwidth=10000000 delay=50000 overhead=24 downstream={ queuelen=50 "
      "fifo=1 droptail=1 } upstream={ queuelen=50 fifo=1 droptail=1 } }", 0},
+    {"nat", "setaliasaddr", 'a', "203.0.113.1", 0},
+    {"nat", "settarget", 'a', "198.51.100.40", 0},
+    {"nat", "setmode", 'a', "{ flags=2 mask=6 }", 0},
+    {"nat", "redirectport", 'a',
+     "{ local_addr=198.51.100.10 remote_addr=198.18.0.5 local_port=80 "
+     "alias_port=8080 remote_port=5000 proto=6 description=\"web\" }", 0},
+    {"nat", "redirectport", 'a',
+     "{ description=\"0123456789012345678901234567890123456789012345678901"
+     "234567890123\" }", E2BIG},
+    {"nat", "redirectport", 'r', "1", 0},
+    {"nat", "redirectaddr", 'a',
+     "{ local_addr=198.51.100.30 alias_addr=203.0.113.30 }", 0},
+    {"nat", "redirectaddr", 'r', "2", 0},
+    {"nat", "redirectproto", 'a',
+     "{ local_addr=198.51.100.31 proto=47 description=\"gre\" }", 0},
+    {"nat", "redirectproto", 'r', "3", 0},
+    {"nat", "redirectdynamic", 'a', "4", 0},
+    {"nat", "redirectdelete", 'a', "2", 0},
+    {"nat", "addserver", 'a', "{ id=1 addr=198.51.100.21 port=80 }", 0},
+    {"nat", "listredirects", 'r',
+     "{ total_count=2 redirects=[ { id=1 local_addr=198.51.100.10 "
+     "local_port=80 alias_port=8080 proto=6 lsnat=2 description=\"web\" } "
+     "{ id=2 local_addr=198.51.100.30 alias_addr=203.0.113.30 proto=259 } ] "
+     "}", 0},
+    {"nat", "proxyrule", 'a', "\"port 80 server 198.18.0.9:3128\"", 0},
+    {"nat", "libaliasinfo", 'r',
+     "{ icmpLinkCount=1 udpLinkCount=2 tcpLinkCount=3 protoLinkCount=1 "
+     "fragmentIdLinkCount=1 }", 0},
+    {"nat", "setdlt", 'a', "1", 0},
+    {"nat", "getdlt", 'r', "12", 0},
     {"pipe", "setcfg", 'a', "{ bandwidth=10000000 delay=50000 }", 0},
     {"pipe", "setcfg", 'a',
      "{ downstream={ BER=1000000 duplicate=5 } upstream={ bandwidth=64000 "
      "delaylen=100 drophead=1 } }", 0},
+    /* ksocket: socket addresses have a text form of their own */
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:4789", 0},
+    {"ksocket", "bind", 'a', "inet/0.0.0.0", 0},
+    {"ksocket", "bind", 'a', "inet6/[2001:db8::1]:4789", 0},
+    {"ksocket", "bind", 'a', "inet6/::", 0},
+    {"ksocket", "bind", 'a', "local/\"/run/ng.sock\"", 0},
+    {"ksocket", "bind", 'a', "local/\"\\x00\\x61\\x62stract\"", 0},
+    {"ksocket", "bind", 'a', "{ len=4 family=17 data=[ 0x1 0x2 ] }", 0},
+    {"ksocket", "bind", 'a', "inet/198.51.100", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.256", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:65536", EINVAL},
+    {"ksocket", "bind", 'a', "inet/198.51.100.1:", EINVAL},
+    {"ksocket", "bind", 'a', "inet/ 198.51.100.1", EINVAL},
+    {"ksocket", "bind", 'a', "inet6/[2001:db8::1", EINVAL},
+    {"ksocket", "bind", 'a', "inet6/2001:db8:::1", EINVAL},
+    {"ksocket", "bind", 'a', "bogus/1.2.3.4", EINVAL},
+    {"ksocket", "bind", 'a', "198.51.100.1", EINVAL},
+    {"ksocket", "bind", 'a', "local/nopath", EINVAL},
+    {"ksocket", "bind", 'a', "{ len=1 family=2 }", EINVAL},
+    {"ksocket", "listen", 'a', "5", 0},
+    {"ksocket", "accept", 'r',
+     "{ nodeid=0x2a addr=inet/203.0.113.1:40000 }", 0},
+    {"ksocket", "connect", 'a', "inet/198.51.100.2:4789", 0},
+    {"ksocket", "connect", 'r', "111", 0},
+    {"ksocket", "getname", 'r', "inet/198.51.100.1:4789", 0},
+    {"ksocket", "getpeername", 'r', "inet6/[2001:db8::2]:80", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1=0x10 ] }", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=2 value=[ 0x1 ] }", 0},
+    {"ksocket", "getopt", 'a', "{ level=1 name=8 }", 0},
+    {"ksocket", "getopt", 'r', "{ level=1 name=8 value=[ 2=0x4 ] }", 0},
+    {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1025=0x1 ] }",
+     E2BIG},
+    /* vxlan */
+    {"vxlan", "setvni", 'a', "42", 0},
+    {"vxlan", "getvni", 'r', "16777215", 0},
+    {"vxlan", "getstats", 'r',
+     "{ recvPackets=3 recvOctets=180 recvWrongVni=1 xmitPackets=2 "
+     "xmitOctets=136 }", 0},
+    {"vxlan", "getclrstats", 'r', "{ recvRunts=1 recvBadFlags=2 }", 0},
+    {"vxlan", "setconfig", 'a', "{ vni=42 maxAge=300 port=4789 learn=1 }", 0},
+    {"vxlan", "setconfig", 'a',
+     "{ vni=42 port=4789 numStatic=2 entries=[ { mac=00:00:00:00:00:00 "
+     "addr=198.18.9.2 } { "
+     "mac=02:00:00:00:00:0b addr=2001:db8::2 port=8472 } ] }", 0},
+    {"vxlan", "getconfig", 'r',
+     "{ vni=42 maxAge=300 port=4789 learn=1 numStatic=1 entries=[ { "
+     "mac=00:00:00:00:00:00 addr=198.18.9.2 } ] }", 0},
+    {"vxlan", "gettable", 'r',
+     "{ n=2 hosts=[ { mac=02:00:00:00:00:0b addr=198.18.9.2 port=4789 "
+     "age=12 } { mac=02:00:00:00:00:0c addr=198.18.9.3 port=4789 "
+     "isStatic=1 } ] }", 0},
 };
 
 static const struct ng_type *
@@ -782,7 +876,9 @@ test_graph(void)
 	    sock->id);
 	check_cmd(sock, "graph/listhooks", ".", "listhooks", "", want, 0);
 	check_cmd(sock, "graph/listtypes", ".", "listtypes", "",
-	    "{ numtypes=10 typeinfo=[ { typename=\"pipe\" } { "
+	    "{ numtypes=14 typeinfo=[ { typename=\"vxlan\" } { "
+	    "typename=\"ksocket\" } { typename=\"ether\" } { typename=\"nat\" } { "
+	    "typename=\"pipe\" } { "
 	    "typename=\"iface\" } { typename=\"bpf\" } { "
 	    "typename=\"vlan\" } { typename=\"one2many\" } { "
 	    "typename=\"tee\" } { typename=\"bridge\" numnodes=1 } { "

@@ -1,0 +1,144 @@
+/*
+ * ng_ether.bpf.c: the ether node's kernel side (DESIGN decision 9), four
+ * tc programs attached as TCX links by ngd (src/ngd/ether.c):
+ *   ng_ether_in         interface ingress, while lower or orphans is
+ *                       connected: frames from the wire to the lower TAP
+ *   ng_ether_out        interface egress, while upper is connected: what
+ *                       the stack sends to the upper TAP
+ *   ng_ether_tap_lower  lower TAP ingress: what ngd writes goes to the wire
+ *   ng_ether_tap_upper  upper TAP ingress: what ngd writes goes up the
+ *                       stack, as if received on the interface
+ * Maps and counters: ng_ether_bpf.h.  Each program does one job and
+ * returns the same codes under TCX and cls_bpf.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "ng_ether_bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_ETHER_BPF_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct ng_ether_bpf_port);
+} ng_ether_ports SEC(".maps");
+
+/* Ethertypes (network order) the host stack handles (/proc/net/ptype). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_ETHER_BPF_MAX_KNOWN);
+	__type(key, __u16);
+	__type(value, __u8);
+} ng_ether_known SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NG_ETHER_BPF_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct ng_ether_bpf_stats);
+} ng_ether_stats SEC(".maps");
+
+static __always_inline struct ng_ether_bpf_stats *
+ng_ether_stats_of(__u32 ifindex)
+{
+	return bpf_map_lookup_elem(&ng_ether_stats, &ifindex);
+}
+
+/* A frame ngd injected: pass it on, untagged. */
+static __always_inline int
+ng_ether_tagged(struct __sk_buff *skb, __u32 ifindex)
+{
+	struct ng_ether_bpf_stats *st;
+
+	if (skb->tc_index != NG_ETHER_BPF_TAG)
+		return 0;
+	skb->tc_index = 0;
+	if ((st = ng_ether_stats_of(ifindex)) != NULL)
+		st->passed++;
+	return 1;
+}
+
+SEC("tc")
+int
+ng_ether_in(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct ng_ether_bpf_port *port;
+	struct ng_ether_bpf_stats *st;
+	__u16 proto;
+
+	port = bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
+	if (port == NULL || ng_ether_tagged(skb, ifindex))
+		return TC_ACT_OK;
+	st = ng_ether_stats_of(ifindex);
+	if (port->lower != 0) {
+		if (st != NULL)
+			st->lower_in++;
+		return bpf_redirect(port->lower, 0);
+	}
+	if (port->orphans == 0)
+		return TC_ACT_OK;
+	/* A tag no VLAN device took off is unknown to the stack too. */
+	proto = (__u16)skb->protocol;
+	if (!skb->vlan_present &&
+	    bpf_map_lookup_elem(&ng_ether_known, &proto) != NULL)
+		return TC_ACT_OK;
+	if (st != NULL)
+		st->orphans_in++;
+	return bpf_redirect(port->orphans, 0);
+}
+
+SEC("tc")
+int
+ng_ether_out(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct ng_ether_bpf_port *port;
+	struct ng_ether_bpf_stats *st;
+
+	port = bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
+	if (port == NULL || ng_ether_tagged(skb, ifindex) || port->upper == 0)
+		return TC_ACT_OK;
+	if ((st = ng_ether_stats_of(ifindex)) != NULL)
+		st->upper_in++;
+	return bpf_redirect(port->upper, 0);
+}
+
+/* A frame ngd wrote into a TAP: on to the interface, tagged. */
+static __always_inline int
+ng_ether_inject(struct __sk_buff *skb, int up)
+{
+	__u32 ifindex = skb->ifindex;
+	struct ng_ether_bpf_port *port;
+	struct ng_ether_bpf_stats *st;
+
+	port = bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
+	if (port == NULL || port->target == 0)
+		return TC_ACT_SHOT;
+	if (port->flags & NG_ETHER_BPF_F_TAG)
+		skb->tc_index = NG_ETHER_BPF_TAG;
+	if ((st = ng_ether_stats_of(port->target)) != NULL) {
+		if (up)
+			st->upper_out++;
+		else
+			st->lower_out++;
+	}
+	return bpf_redirect(port->target, up ? BPF_F_INGRESS : 0);
+}
+
+SEC("tc")
+int
+ng_ether_tap_lower(struct __sk_buff *skb)
+{
+	return ng_ether_inject(skb, 0);
+}
+
+SEC("tc")
+int
+ng_ether_tap_upper(struct __sk_buff *skb)
+{
+	return ng_ether_inject(skb, 1);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,62 @@
+/*
+ * ng_ether_bpf.h: what the ether node's tc programs (ng_ether.bpf.c) and
+ * ngd (src/ngd/ether.c) share: the map layouts, the loop tag and the
+ * counters.  One loaded object serves every attached interface; each
+ * program looks up the device it runs on in ng_ether_ports.
+ */
+#ifndef NG_ETHER_BPF_H
+#define NG_ETHER_BPF_H
+
+#include <linux/types.h>
+
+/*
+ * Frames ngd injected carry this in tc_index, which neither netfilter
+ * nor routing looks at; the interface's programs let a tagged frame pass
+ * (and clear the tag) instead of diverting it back to ngd.
+ */
+#define NG_ETHER_BPF_TAG 0x4e47
+
+/* ng_ether_ports value flags */
+#define NG_ETHER_BPF_F_TAG 0x1 /* TAP: tag (the program that clears it is on) */
+
+/*
+ * Keyed by ifindex.  For an attached interface: where each direction's
+ * frames go (0: they take the normal path).  For one of its TAPs: the
+ * interface the frames ngd writes into it go to.
+ */
+struct ng_ether_bpf_port {
+	__u32 lower;   /* interface ingress: every frame from the wire */
+	__u32 orphans; /* interface ingress: frames the stack does not know */
+	__u32 upper;   /* interface egress: every frame the stack sends */
+	__u32 target;  /* TAP: the interface */
+	__u32 flags;   /* NG_ETHER_BPF_F_* */
+};
+
+/* Per-CPU counters, keyed by the interface's ifindex. */
+#define NG_ETHER_BPF_COUNTERS(X)                                               \
+	X(lower_in, "frames from the wire diverted to lower")                  \
+	X(orphans_in, "unknown frames from the wire diverted to orphans")      \
+	X(upper_in, "frames the stack sent diverted to upper")                 \
+	X(lower_out, "frames ngd wrote to the wire")                           \
+	X(upper_out, "frames ngd gave to the stack")                           \
+	X(passed, "injected frames let through (tag cleared)")
+
+struct ng_ether_bpf_stats {
+#define NG_ETHER_BPF_MEMBER(name, text) __u64 name;
+	NG_ETHER_BPF_COUNTERS(NG_ETHER_BPF_MEMBER)
+#undef NG_ETHER_BPF_MEMBER
+};
+
+#define NG_ETHER_BPF_MAX_PORTS 1024 /* interfaces and TAPs */
+#define NG_ETHER_BPF_MAX_KNOWN 64   /* ethertypes the stack handles */
+
+/* Program and map names, as ngd finds them in the object. */
+#define NG_ETHER_BPF_PROG_IN "ng_ether_in"
+#define NG_ETHER_BPF_PROG_OUT "ng_ether_out"
+#define NG_ETHER_BPF_PROG_TAP_LOWER "ng_ether_tap_lower"
+#define NG_ETHER_BPF_PROG_TAP_UPPER "ng_ether_tap_upper"
+#define NG_ETHER_BPF_MAP_PORTS "ng_ether_ports"
+#define NG_ETHER_BPF_MAP_KNOWN "ng_ether_known"
+#define NG_ETHER_BPF_MAP_STATS "ng_ether_stats"
+
+#endif

@@ -1,0 +1,1011 @@
+/*
+ * ether.c: the backend of ether nodes (src/nodes/ng_ether_dev.h, DESIGN
+ * decision 9).  It follows the links of ngd's namespace over rtnetlink
+ * and gives every Ethernet interface a node, renames it with the
+ * interface and removes it with it.  While a node has a hook, two
+ * non-persistent vnet-header TAPs stand for the interface's two sides:
+ * the tc programs of src/bpf/ng_ether.bpf.c, attached as TCX links,
+ * redirect the wire's frames (lower, orphans) into the "lower" TAP and
+ * the stack's (upper) into the "upper" one, and send what ngd writes into
+ * a TAP on to the wire or up the stack.  The interface's own programs are
+ * attached only while their direction is diverted.  ngd alone holds the
+ * links and the TAPs, so when it dies the kernel detaches everything and
+ * the interface works as if ngd had never been there.  Promiscuous mode
+ * and multicast memberships are held by a packet socket per interface,
+ * reference-counted by the kernel and dropped with the socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/rtnetlink.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+
+#include "ngd.h"
+#include "ng_ether_dev.h"
+#include "../bpf/ng_ether_bpf.h"
+
+/* TCX attach points (kernel 6.6); Debian 12's uapi headers predate them. */
+#define NGD_TCX_INGRESS 46
+#define NGD_TCX_EGRESS 47
+
+#ifndef IFF_LOWER_UP /* <linux/if.h>, which <net/if.h> excludes */
+#define IFF_LOWER_UP 0x10000
+#endif
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
+#define NGD_ETHER_RX_BATCH 64 /* frames read per wakeup before yielding */
+
+/* The programs' object, compiled at make time and embedded here. */
+__asm__(".pushsection .rodata\n"
+	".balign 8\n"
+	".global ngd_ether_bpf_obj, ngd_ether_bpf_obj_end\n"
+	".hidden ngd_ether_bpf_obj, ngd_ether_bpf_obj_end\n"
+	"ngd_ether_bpf_obj:\n"
+	".incbin \"" NGD_ETHER_BPF_OBJ "\"\n"
+	"ngd_ether_bpf_obj_end:\n"
+	".popsection\n");
+extern const char ngd_ether_bpf_obj[], ngd_ether_bpf_obj_end[];
+
+enum { NGD_ETHER_TAP_LOWER, NGD_ETHER_TAP_UPPER, NGD_ETHER_NTAP };
+enum {
+	NGD_ETHER_PROG_IN,
+	NGD_ETHER_PROG_OUT,
+	NGD_ETHER_PROG_TAP_LOWER,
+	NGD_ETHER_PROG_TAP_UPPER,
+	NGD_ETHER_NPROG
+};
+static const char *const ngd_ether_prog_names[NGD_ETHER_NPROG] = {
+	NG_ETHER_BPF_PROG_IN,
+	NG_ETHER_BPF_PROG_OUT,
+	NG_ETHER_BPF_PROG_TAP_LOWER,
+	NG_ETHER_BPF_PROG_TAP_UPPER,
+};
+
+/* One of the two channels: a TAP and the link of its ingress program. */
+struct ngd_ether_tap {
+	struct ngd_io io;
+	struct ng_ether_dev *dev;
+	uint32_t ifindex;
+	int link;
+};
+
+struct ngd_ether_multi {
+	uint8_t mac[6];
+	struct ngd_ether_multi *next;
+};
+
+/* One Ethernet interface of ngd's namespace. */
+struct ng_ether_dev {
+	struct ngd_ether *eth;
+	struct ng_node *node; /* NULL: none (a node stands for it, detached) */
+	uint32_t ifindex;
+	char ifname[IFNAMSIZ];
+	bool on[NG_ETHER_NDIR];
+	struct ngd_ether_tap tap[NGD_ETHER_NTAP]; /* io.fd -1: closed */
+	int link_in, link_out; /* the interface's TCX links, -1: off */
+	int pfd;               /* packet socket: promisc, multicast; -1 */
+	struct ngd_ether_multi *multi; /* memberships the node added */
+	struct ng_ether_dev *next;
+};
+
+struct ngd_ether {
+	struct ngd_loop *loop;
+	struct ng_graph *g;
+	struct mnl_socket *nl; /* link events */
+	struct ngd_io nlio;
+	struct bpf_object *obj; /* loaded at the first divert */
+	int prog_fd[NGD_ETHER_NPROG];
+	int ports_fd, stats_fd, known_fd;
+	int sock; /* for interface ioctls */
+	struct ng_ether_dev *devs;
+};
+
+int
+ngd_ether_new(struct ngd_loop *loop, struct ngd_ether **ethp)
+{
+	struct ngd_ether *eth;
+
+	*ethp = NULL;
+	eth = calloc(1, sizeof(*eth));
+	if (eth == NULL)
+		return ENOMEM;
+	eth->loop = loop;
+	eth->nlio.fd = -1;
+	eth->ports_fd = eth->stats_fd = eth->known_fd = -1;
+	eth->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (eth->sock < 0) {
+		int error = errno;
+
+		free(eth);
+		return error;
+	}
+	*ethp = eth;
+	return 0;
+}
+
+/* --- the programs --------------------------------------------------------- */
+
+/* The stack's ethertypes, for orphans: what /proc/net/ptype lists. */
+static void
+ngd_ether_fill_known(struct ngd_ether *eth)
+{
+	static const uint16_t always[] = {0x0800, 0x0806, 0x86dd};
+	char line[256];
+	uint8_t one = 1;
+	unsigned t;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(always) / sizeof(always[0]); i++) {
+		uint16_t be = htons(always[i]);
+
+		(void)bpf_map_update_elem(eth->known_fd, &be, &one, BPF_ANY);
+	}
+	if ((f = fopen("/proc/net/ptype", "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Type", 4) == 0 || strncmp(line, "ALL", 3) == 0 ||
+		    sscanf(line, "%x", &t) != 1 || t > 0xffff)
+			continue;
+		uint16_t be = htons((uint16_t)t);
+		(void)bpf_map_update_elem(eth->known_fd, &be, &one, BPF_ANY);
+	}
+	fclose(f);
+}
+
+static int
+ngd_ether_load(struct ngd_ether *eth)
+{
+	struct bpf_object *obj;
+	int error;
+
+	if (eth->obj != NULL)
+		return 0;
+	obj = bpf_object__open_mem(ngd_ether_bpf_obj,
+	    (size_t)(ngd_ether_bpf_obj_end - ngd_ether_bpf_obj), NULL);
+	if (obj == NULL)
+		return errno != 0 ? errno : EINVAL;
+	if ((error = bpf_object__load(obj)) != 0) {
+		ngd_log(LOG_ERR, "ether: cannot load the tc programs: %s",
+		    strerror(-error));
+		bpf_object__close(obj);
+		return -error;
+	}
+	for (int i = 0; i < NGD_ETHER_NPROG; i++) {
+		struct bpf_program *p;
+
+		p = bpf_object__find_program_by_name(obj,
+		    ngd_ether_prog_names[i]);
+		eth->prog_fd[i] = p != NULL ? bpf_program__fd(p) : -1;
+		if (eth->prog_fd[i] < 0) {
+			bpf_object__close(obj);
+			return ENOENT;
+		}
+	}
+	eth->ports_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_ETHER_BPF_MAP_PORTS);
+	eth->stats_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_ETHER_BPF_MAP_STATS);
+	eth->known_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_ETHER_BPF_MAP_KNOWN);
+	if (eth->ports_fd < 0 || eth->stats_fd < 0 || eth->known_fd < 0) {
+		bpf_object__close(obj);
+		return ENOENT;
+	}
+	eth->obj = obj;
+	ngd_ether_fill_known(eth);
+	return 0;
+}
+
+/* A TCX link of program prog on ifindex; the fd, or -errno. */
+static int
+ngd_ether_attach(struct ngd_ether *eth, int prog, uint32_t ifindex,
+    bool ingress)
+{
+	int fd;
+
+	fd = bpf_link_create(eth->prog_fd[prog], (int)ifindex,
+	    ingress ? NGD_TCX_INGRESS : NGD_TCX_EGRESS, NULL);
+	return fd < 0 ? (fd == -1 ? -errno : fd) : fd;
+}
+
+static void
+ngd_ether_close_fd(int *fdp)
+{
+	if (*fdp >= 0)
+		close(*fdp);
+	*fdp = -1;
+}
+
+/* --- the TAP channels ------------------------------------------------------ */
+
+static void
+ngd_ether_tap_event(void *arg, uint32_t events)
+{
+	struct ngd_ether_tap *tap = arg;
+	struct ng_ether_dev *dev = tap->dev;
+	enum ng_ether_dir dir = tap == &dev->tap[NGD_ETHER_TAP_UPPER] ?
+	    NG_ETHER_DIR_UPPER : NG_ETHER_DIR_LOWER;
+
+	(void)events;
+	ngd_loop_traffic(dev->eth->loop);
+	for (int i = 0; i < NGD_ETHER_RX_BATCH && tap->io.fd >= 0; i++) {
+		struct ng_pkt *pkt = ng_pkt_alloc(dev->eth->g);
+		struct iovec iov[2];
+		ssize_t n;
+
+		if (pkt == NULL) {
+			/* dropped, as a NIC drops when its ring is full;
+			 * left unread it would wake us at once, for ever */
+			if (!ngd_discard_frame(tap->io.fd))
+				return;
+			continue;
+		}
+		iov[0].iov_base = &pkt->vh;
+		iov[0].iov_len = sizeof(pkt->vh);
+		iov[1].iov_base = pkt->data;
+		iov[1].iov_len = NG_PKT_BUFSIZE - NG_PKT_HEADROOM;
+		n = readv(tap->io.fd, iov, 2);
+		if (n < (ssize_t)sizeof(pkt->vh)) {
+			ng_pkt_free(&pkt);
+			return;
+		}
+		pkt->len = (uint32_t)n - sizeof(pkt->vh);
+		if (dev->node == NULL) {
+			ng_pkt_free(&pkt);
+			return;
+		}
+		/* May detach the node and close this TAP (tap->io.fd -1). */
+		ng_ether_input(dev->node, dir, &pkt); /* consumes pkt */
+	}
+}
+
+/* The TAP must say nothing of its own: whatever it sends is hook data. */
+static int
+ngd_ether_tap_quiet(struct ngd_ether *eth, const char *name)
+{
+	struct ifreq ifr;
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+	    name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
+		if (write(fd, "1", 1) < 0)
+			ngd_log(LOG_DEBUG, "ether: %s: %s", path, strerror(errno));
+		close(fd);
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(eth->sock, SIOCGIFFLAGS, &ifr) < 0)
+		return errno;
+	ifr.ifr_flags |= IFF_UP | IFF_NOARP;
+	ifr.ifr_flags &= ~IFF_MULTICAST;
+	return ioctl(eth->sock, SIOCSIFFLAGS, &ifr) < 0 ? errno : 0;
+}
+
+static int
+ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
+{
+	struct ngd_ether *eth = dev->eth;
+	struct ngd_ether_tap *tap = &dev->tap[which];
+	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
+	    TUN_F_TSO_ECN;
+	struct ifreq ifr;
+	int fd, error;
+
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	/* Not persistent: the device goes with ngd's fd. */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "nge%c%u",
+	    which == NGD_ETHER_TAP_LOWER ? 'l' : 'u', dev->ifindex);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	    (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6) < 0 &&
+	        ioctl(fd, TUNSETOFFLOAD, offloads) < 0)) {
+		error = errno;
+		close(fd);
+		return error;
+	}
+	tap->dev = dev;
+	tap->io.fd = fd;
+	tap->io.fn = ngd_ether_tap_event;
+	tap->io.arg = tap;
+	tap->ifindex = if_nametoindex(ifr.ifr_name);
+	if ((error = ngd_ether_tap_quiet(eth, ifr.ifr_name)) != 0 ||
+	    (error = ngd_loop_add(eth->loop, &tap->io, EPOLLIN)) != 0)
+		goto fail;
+	tap->link = ngd_ether_attach(eth, which == NGD_ETHER_TAP_LOWER ?
+	    NGD_ETHER_PROG_TAP_LOWER : NGD_ETHER_PROG_TAP_UPPER,
+	    tap->ifindex, true);
+	if (tap->link < 0) {
+		error = -tap->link;
+		tap->link = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	ngd_loop_close(dev->eth->loop, &tap->io);
+	tap->ifindex = 0;
+	return error;
+}
+
+static void
+ngd_ether_tap_close(struct ng_ether_dev *dev, int which)
+{
+	struct ngd_ether_tap *tap = &dev->tap[which];
+
+	ngd_ether_close_fd(&tap->link);
+	if (tap->ifindex != 0)
+		(void)bpf_map_delete_elem(dev->eth->ports_fd, &tap->ifindex);
+	ngd_loop_close(dev->eth->loop, &tap->io); /* the TAP goes with it */
+	tap->ifindex = 0;
+}
+
+/* --- diverting ------------------------------------------------------------- */
+
+static bool
+ngd_ether_any_on(const struct ng_ether_dev *dev)
+{
+	for (int d = 0; d < NG_ETHER_NDIR; d++)
+		if (dev->on[d])
+			return true;
+	return false;
+}
+
+/* Maps first, links after: a frame between the two takes its usual path. */
+static int
+ngd_ether_apply(struct ng_ether_dev *dev)
+{
+	struct ngd_ether *eth = dev->eth;
+	struct ng_ether_bpf_port port = {0}, tport = {0};
+	bool want_in = dev->on[NG_ETHER_DIR_LOWER] ||
+	    dev->on[NG_ETHER_DIR_ORPHANS];
+	bool want_out = dev->on[NG_ETHER_DIR_UPPER];
+	int error = 0;
+
+	if (dev->tap[NGD_ETHER_TAP_LOWER].io.fd >= 0) {
+		if (dev->on[NG_ETHER_DIR_LOWER])
+			port.lower = dev->tap[NGD_ETHER_TAP_LOWER].ifindex;
+		if (dev->on[NG_ETHER_DIR_ORPHANS])
+			port.orphans = dev->tap[NGD_ETHER_TAP_LOWER].ifindex;
+	}
+	if (dev->on[NG_ETHER_DIR_UPPER] &&
+	    dev->tap[NGD_ETHER_TAP_UPPER].io.fd >= 0)
+		port.upper = dev->tap[NGD_ETHER_TAP_UPPER].ifindex;
+	if (bpf_map_update_elem(eth->ports_fd, &dev->ifindex, &port,
+	        BPF_ANY) != 0)
+		return errno;
+	if (want_in && dev->link_in < 0) {
+		dev->link_in = ngd_ether_attach(eth, NGD_ETHER_PROG_IN,
+		    dev->ifindex, true);
+		if (dev->link_in < 0) {
+			error = -dev->link_in;
+			dev->link_in = -1;
+		}
+	} else if (!want_in)
+		ngd_ether_close_fd(&dev->link_in);
+	if (want_out && dev->link_out < 0) {
+		dev->link_out = ngd_ether_attach(eth, NGD_ETHER_PROG_OUT,
+		    dev->ifindex, false);
+		if (dev->link_out < 0) {
+			error = -dev->link_out;
+			dev->link_out = -1;
+		}
+	} else if (!want_out)
+		ngd_ether_close_fd(&dev->link_out);
+	/* A TAP tags its frames only where a program clears the tag. */
+	for (int i = 0; i < NGD_ETHER_NTAP; i++) {
+		struct ngd_ether_tap *tap = &dev->tap[i];
+
+		if (tap->io.fd < 0)
+			continue;
+		tport.target = dev->ifindex;
+		tport.flags = (i == NGD_ETHER_TAP_LOWER ? dev->link_out :
+		    dev->link_in) >= 0 ? NG_ETHER_BPF_F_TAG : 0;
+		if (bpf_map_update_elem(eth->ports_fd, &tap->ifindex, &tport,
+		        BPF_ANY) != 0 && error == 0)
+			error = errno;
+	}
+	return error;
+}
+
+/* Everything for the interface's hooks undone: it works as before. */
+static void
+ngd_ether_reset(struct ng_ether_dev *dev)
+{
+	struct ngd_ether *eth = dev->eth;
+
+	memset(dev->on, 0, sizeof(dev->on));
+	ngd_ether_close_fd(&dev->link_in);
+	ngd_ether_close_fd(&dev->link_out);
+	for (int i = 0; i < NGD_ETHER_NTAP; i++)
+		ngd_ether_tap_close(dev, i);
+	if (eth->obj != NULL) {
+		(void)bpf_map_delete_elem(eth->ports_fd, &dev->ifindex);
+		(void)bpf_map_delete_elem(eth->stats_fd, &dev->ifindex);
+	}
+}
+
+static int
+ngd_ether_divert(void *be, struct ng_ether_dev *dev, enum ng_ether_dir dir,
+    bool on)
+{
+	struct ngd_ether *eth = be;
+	int error;
+
+	if (!on) {
+		dev->on[dir] = false;
+		if (!ngd_ether_any_on(dev)) {
+			ngd_ether_reset(dev);
+			return 0;
+		}
+		return ngd_ether_apply(dev);
+	}
+	if ((error = ngd_ether_load(eth)) != 0)
+		return error;
+	if (!ngd_ether_any_on(dev)) {
+		struct ng_ether_bpf_stats *zero;
+		int ncpu = libbpf_num_possible_cpus();
+
+		zero = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*zero));
+		if (zero == NULL)
+			return ENOMEM;
+		(void)bpf_map_update_elem(eth->stats_fd, &dev->ifindex, zero,
+		    BPF_ANY);
+		free(zero);
+		for (int i = 0; i < NGD_ETHER_NTAP; i++)
+			if ((error = ngd_ether_tap_open(dev, i)) != 0) {
+				ngd_log(LOG_ERR, "ether: %s: no TAP channel: %s",
+				    dev->ifname, strerror(error));
+				ngd_ether_reset(dev);
+				return error;
+			}
+	}
+	dev->on[dir] = true;
+	if ((error = ngd_ether_apply(dev)) != 0) {
+		ngd_log(LOG_ERR, "ether: %s: cannot attach: %s", dev->ifname,
+		    strerror(error));
+		dev->on[dir] = false;
+		if (!ngd_ether_any_on(dev))
+			ngd_ether_reset(dev);
+		else
+			(void)ngd_ether_apply(dev);
+	}
+	return error;
+}
+
+static int
+ngd_ether_xmit(void *be, struct ng_ether_dev *dev, enum ng_ether_dir dir,
+    const struct ng_pkt *pkt)
+{
+	struct ngd_ether_tap *tap = &dev->tap[dir == NG_ETHER_DIR_UPPER ?
+	    NGD_ETHER_TAP_UPPER : NGD_ETHER_TAP_LOWER];
+	struct iovec iov[2];
+
+	(void)be;
+	if (tap->io.fd < 0)
+		return ENETDOWN;
+	iov[0].iov_base = (void *)&pkt->vh;
+	iov[0].iov_len = sizeof(pkt->vh);
+	iov[1].iov_base = pkt->data;
+	iov[1].iov_len = pkt->len;
+	if (writev(tap->io.fd, iov, 2) < 0)
+		return errno == EIO ? ENETDOWN : errno;
+	return 0;
+}
+
+/* --- addresses and memberships --------------------------------------------- */
+
+/* ifr named after the interface as it is called now. */
+static void
+ngd_ether_ifreq(struct ng_ether_dev *dev, struct ifreq *ifr)
+{
+	char name[IFNAMSIZ];
+
+	memset(ifr, 0, sizeof(*ifr));
+	if (if_indextoname(dev->ifindex, name) != NULL)
+		memcpy(dev->ifname, name, sizeof(dev->ifname));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", dev->ifname);
+}
+
+static int
+ngd_ether_get_mac(void *be, struct ng_ether_dev *dev, uint8_t mac[6])
+{
+	struct ngd_ether *eth = be;
+	struct ifreq ifr;
+
+	ngd_ether_ifreq(dev, &ifr);
+	if (ioctl(eth->sock, SIOCGIFHWADDR, &ifr) < 0)
+		return errno;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return 0;
+}
+
+static int
+ngd_ether_set_mac(void *be, struct ng_ether_dev *dev, const uint8_t mac[6])
+{
+	struct ngd_ether *eth = be;
+	struct ifreq ifr;
+
+	ngd_ether_ifreq(dev, &ifr);
+	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+	memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+	return ioctl(eth->sock, SIOCSIFHWADDR, &ifr) < 0 ? errno : 0;
+}
+
+/* A PACKET_{ADD,DROP}_MEMBERSHIP on the interface's packet socket. */
+static int
+ngd_ether_member(struct ng_ether_dev *dev, int type, const uint8_t *mac,
+    bool add)
+{
+	struct packet_mreq mr;
+
+	if (dev->pfd < 0) {
+		/* Protocol 0: it receives nothing, it only holds. */
+		dev->pfd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+		if (dev->pfd < 0)
+			return errno;
+	}
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = (int)dev->ifindex;
+	mr.mr_type = (unsigned short)type;
+	if (mac != NULL) {
+		mr.mr_alen = 6;
+		memcpy(mr.mr_address, mac, 6);
+	}
+	if (setsockopt(dev->pfd, SOL_PACKET,
+	        add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP, &mr,
+	        sizeof(mr)) < 0)
+		return errno;
+	return 0;
+}
+
+static int
+ngd_ether_set_promisc(void *be, struct ng_ether_dev *dev, bool on)
+{
+	(void)be;
+	return ngd_ether_member(dev, PACKET_MR_PROMISC, NULL, on);
+}
+
+/* Whether the interface's multicast list holds mac (/proc/net/dev_mcast). */
+static bool
+ngd_ether_in_mcast_list(struct ng_ether_dev *dev, const uint8_t mac[6])
+{
+	char line[256], want[13], addr[64];
+	unsigned idx;
+	bool found = false;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%02x%02x%02x%02x%02x%02x", mac[0], mac[1],
+	    mac[2], mac[3], mac[4], mac[5]);
+	if ((f = fopen("/proc/net/dev_mcast", "r")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = sscanf(line, "%u %*s %*d %*d %63s", &idx, addr) == 2 &&
+		    idx == dev->ifindex && strcmp(addr, want) == 0;
+	fclose(f);
+	return found;
+}
+
+static int
+ngd_ether_add_multi(void *be, struct ng_ether_dev *dev, const uint8_t mac[6])
+{
+	struct ngd_ether_multi *m;
+	int error;
+
+	(void)be;
+	if (!(mac[0] & 1))
+		return EADDRNOTAVAIL;
+	for (m = dev->multi; m != NULL; m = m->next)
+		if (memcmp(m->mac, mac, 6) == 0)
+			return EADDRINUSE;
+	if (ngd_ether_in_mcast_list(dev, mac))
+		return EADDRINUSE;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return ENOMEM;
+	if ((error = ngd_ether_member(dev, PACKET_MR_MULTICAST, mac, true)) !=
+	    0) {
+		free(m);
+		return error;
+	}
+	memcpy(m->mac, mac, 6);
+	m->next = dev->multi;
+	dev->multi = m;
+	return 0;
+}
+
+static int
+ngd_ether_del_multi(void *be, struct ng_ether_dev *dev, const uint8_t mac[6])
+{
+	struct ngd_ether_multi **mp, *m;
+
+	(void)be;
+	for (mp = &dev->multi; (m = *mp) != NULL; mp = &m->next)
+		if (memcmp(m->mac, mac, 6) == 0)
+			break;
+	if (m == NULL)
+		return ENOENT;
+	*mp = m->next;
+	free(m);
+	return ngd_ether_member(dev, PACKET_MR_MULTICAST, mac, false);
+}
+
+/* Memberships and promiscuity go with the socket. */
+static void
+ngd_ether_unhold(struct ng_ether_dev *dev)
+{
+	struct ngd_ether_multi *m;
+
+	ngd_ether_close_fd(&dev->pfd);
+	while ((m = dev->multi) != NULL) {
+		dev->multi = m->next;
+		free(m);
+	}
+}
+
+/* The node goes; the interface keeps no trace of it and gets no other. */
+static void
+ngd_ether_detach(void *be, struct ng_ether_dev *dev)
+{
+	(void)be;
+	ngd_ether_reset(dev);
+	ngd_ether_unhold(dev);
+	dev->node = NULL;
+}
+
+static void ngd_ether_sync(void *be);
+
+const struct ng_ether_ops ngd_ether_ops = {
+	.divert = ngd_ether_divert,
+	.xmit = ngd_ether_xmit,
+	.get_mac = ngd_ether_get_mac,
+	.set_mac = ngd_ether_set_mac,
+	.set_promisc = ngd_ether_set_promisc,
+	.add_multi = ngd_ether_add_multi,
+	.del_multi = ngd_ether_del_multi,
+	.detach = ngd_ether_detach,
+	.sync = ngd_ether_sync,
+};
+
+/* --- following the interfaces ---------------------------------------------- */
+
+static struct ng_ether_dev *
+ngd_ether_find(struct ngd_ether *eth, uint32_t ifindex)
+{
+	struct ng_ether_dev *dev;
+
+	for (dev = eth->devs; dev != NULL; dev = dev->next)
+		if (dev->ifindex == ifindex)
+			return dev;
+	return NULL;
+}
+
+/* One of the TAPs ngd made for an ether node (or one just closed). */
+static bool
+ngd_ether_is_channel(struct ngd_ether *eth, uint32_t ifindex,
+    const char *name)
+{
+	unsigned n;
+	char c, end;
+
+	if (sscanf(name, "nge%c%u%c", &c, &n, &end) == 2 &&
+	    (c == 'l' || c == 'u'))
+		return true;
+	for (struct ng_ether_dev *dev = eth->devs; dev != NULL; dev = dev->next)
+		for (int i = 0; i < NGD_ETHER_NTAP; i++)
+			if (dev->tap[i].io.fd >= 0 && dev->tap[i].ifindex == ifindex)
+				return true;
+	return false;
+}
+
+static void
+ngd_ether_forget(struct ngd_ether *eth, struct ng_ether_dev *dev)
+{
+	struct ng_ether_dev **pp;
+
+	ngd_ether_reset(dev);
+	ngd_ether_unhold(dev);
+	if (dev->node != NULL) {
+		struct ng_node *node = dev->node;
+
+		dev->node = NULL;
+		ng_ether_gone(node);
+	}
+	for (pp = &eth->devs; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == dev) {
+			*pp = dev->next;
+			break;
+		}
+	free(dev);
+}
+
+struct ngd_ether_link {
+	const char *name;
+	const uint8_t *mac;
+	uint32_t group;
+	bool tun; /* a TUN/TAP device: some program's */
+};
+
+static int
+ngd_ether_linkinfo_attr(const struct nlattr *a, void *arg)
+{
+	struct ngd_ether_link *l = arg;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+		l->tun = strcmp(mnl_attr_get_str(a), "tun") == 0;
+	return MNL_CB_OK;
+}
+
+static int
+ngd_ether_link_attr(const struct nlattr *a, void *arg)
+{
+	struct ngd_ether_link *l = arg;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_LINKINFO:
+		(void)mnl_attr_parse_nested(a, ngd_ether_linkinfo_attr, l);
+		break;
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			l->name = mnl_attr_get_str(a);
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == 6)
+			l->mac = mnl_attr_get_payload(a);
+		break;
+	case IFLA_GROUP:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->group = mnl_attr_get_u32(a);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/* Retired eiface devices carry ngd's group (netdev.c) on their way out. */
+#define NGD_ETHER_RETIRED(group) (((group) >> 16) == 0x6e67)
+
+/* How a link message came: an event may be old news by now. */
+struct ngd_ether_ctx {
+	struct ngd_ether *eth;
+	bool current; /* the answer to a question asked just now */
+};
+
+static int ngd_ether_query(struct ngd_ether *eth, uint32_t ifindex);
+
+/*
+ * An RTM_NEWLINK or RTM_DELLINK.  An interface seen for the first time
+ * is asked about again and taken as it is now: by the time its creation
+ * is read, an eiface's TAP may have been renamed, or retired.
+ */
+static int
+ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ngd_ether_ctx *ctx = arg;
+	struct ngd_ether *eth = ctx->eth;
+	struct ifinfomsg *ifi;
+	struct ngd_ether_link l = {0};
+	struct ng_ether_dev *dev;
+	uint32_t ifindex;
+	bool running;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return MNL_CB_OK;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	ifindex = (uint32_t)ifi->ifi_index;
+	dev = ngd_ether_find(eth, ifindex);
+	if (nlh->nlmsg_type == RTM_DELLINK) {
+		if (dev != NULL)
+			ngd_ether_forget(eth, dev);
+		return MNL_CB_OK;
+	}
+	(void)mnl_attr_parse(nlh, sizeof(*ifi), ngd_ether_link_attr, &l);
+	if (l.name == NULL || l.mac == NULL)
+		return MNL_CB_OK;
+	if (dev == NULL) {
+		char name[IFNAMSIZ];
+		struct ng_node *other;
+
+		/*
+		 * A TAP is a program's: an eiface of this graph or of
+		 * another namespace's (moved into a jail), or a VM's.
+		 */
+		if (ifi->ifi_type != ARPHRD_ETHER || l.tun ||
+		    ngd_ether_is_channel(eth, ifindex, l.name) ||
+		    NGD_ETHER_RETIRED(l.group))
+			return MNL_CB_OK;
+		if (!ctx->current) {
+			(void)ngd_ether_query(eth, ifindex);
+			return MNL_CB_OK;
+		}
+		snprintf(name, sizeof(name), "%s", l.name);
+		if ((dev = calloc(1, sizeof(*dev))) == NULL)
+			return MNL_CB_OK;
+		dev->eth = eth;
+		dev->ifindex = ifindex;
+		dev->link_in = dev->link_out = dev->pfd = -1;
+		for (int i = 0; i < NGD_ETHER_NTAP; i++)
+			dev->tap[i].io.fd = dev->tap[i].link = -1;
+		snprintf(dev->ifname, sizeof(dev->ifname), "%s", name);
+		dev->next = eth->devs;
+		eth->devs = dev;
+		/* An eiface's own interface, say: that node stands for it. */
+		other = ng_find_name(eth->g, name);
+		if (other != NULL)
+			return MNL_CB_OK;
+		if (ng_ether_attach(eth->g, dev, name, ifindex, l.mac,
+		        &dev->node) != 0) {
+			ngd_log(LOG_ERR, "ether: no node for %s", name);
+			return MNL_CB_OK;
+		}
+		l.name = name;
+	}
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", l.name);
+	if (dev->node == NULL)
+		return MNL_CB_OK;
+	running = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_RUNNING);
+	ng_ether_ifchange(dev->node, l.name, l.mac, running,
+	    (ifi->ifi_flags & IFF_LOWER_UP) != 0);
+	return MNL_CB_OK;
+}
+
+static void
+ngd_ether_nl_event(void *arg, uint32_t events)
+{
+	struct ngd_ether *eth = arg;
+	struct ngd_ether_ctx ctx = {eth, false};
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	ssize_t n;
+
+	(void)events;
+	while ((n = mnl_socket_recvfrom(eth->nl, buf, sizeof(buf))) > 0)
+		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_ether_link_msg, &ctx);
+	if (n < 0 && errno == ENOBUFS) {
+		/* Events were lost: what exists now is the truth. */
+		ngd_log(LOG_WARNING, "ether: link events lost; rescanning");
+		(void)ngd_ether_scan(eth);
+	}
+}
+
+void
+ngd_ether_poll(struct ngd_ether *eth)
+{
+	if (eth != NULL && eth->nl != NULL)
+		ngd_ether_nl_event(eth, EPOLLIN);
+}
+
+static void
+ngd_ether_sync(void *be)
+{
+	ngd_ether_poll(be);
+}
+
+/*
+ * Ask for one link (ifindex) or, with 0, every link there is, and take
+ * the answers as current through ngd_ether_link_msg.
+ */
+static int
+ngd_ether_request(struct ngd_ether *eth, uint32_t ifindex)
+{
+	struct ngd_ether_ctx ctx = {eth, true};
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	uint32_t seq = 1, port;
+	ssize_t n;
+	int ret = MNL_CB_OK, error = 0;
+
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		error = errno;
+		mnl_socket_close(nl);
+		return error;
+	}
+	port = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST | (ifindex == 0 ? NLM_F_DUMP : 0);
+	nlh->nlmsg_seq = seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = (int)ifindex;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		error = errno;
+	/* A dump ends with NLMSG_DONE, one link's answer after one read. */
+	while (error == 0 && ret > MNL_CB_STOP &&
+	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		ret = mnl_cb_run(buf, (size_t)n, seq, port, ngd_ether_link_msg,
+		    &ctx);
+		if (ifindex != 0)
+			break;
+	}
+	if (error == 0 && ret < 0)
+		error = errno;
+	mnl_socket_close(nl);
+	return error;
+}
+
+/* One link as it is now (ENODEV: gone already). */
+static int
+ngd_ether_query(struct ngd_ether *eth, uint32_t ifindex)
+{
+	return ngd_ether_request(eth, ifindex);
+}
+
+/* Every link there is now. */
+int
+ngd_ether_scan(struct ngd_ether *eth)
+{
+	return ngd_ether_request(eth, 0);
+}
+
+/* Follow link events from now on, and take the links there are. */
+int
+ngd_ether_start(struct ngd_ether *eth, struct ng_graph *g)
+{
+	int error;
+
+	eth->g = g;
+	eth->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (eth->nl == NULL)
+		return errno;
+	if (mnl_socket_bind(eth->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0)
+		return errno;
+	eth->nlio.fd = mnl_socket_get_fd(eth->nl);
+	eth->nlio.fn = ngd_ether_nl_event;
+	eth->nlio.arg = eth;
+	if ((error = ngd_loop_add(eth->loop, &eth->nlio, EPOLLIN)) != 0)
+		return error;
+	return ngd_ether_scan(eth);
+}
+
+/* After the graph is gone (every node detached itself); NULL is fine. */
+void
+ngd_ether_free(struct ngd_ether *eth)
+{
+	struct ng_ether_dev *dev;
+
+	if (eth == NULL)
+		return;
+	while ((dev = eth->devs) != NULL) {
+		eth->devs = dev->next;
+		ngd_ether_reset(dev);
+		ngd_ether_unhold(dev);
+		free(dev);
+	}
+	if (eth->nl != NULL) {
+		ngd_loop_del(eth->loop, &eth->nlio);
+		mnl_socket_close(eth->nl);
+	}
+	if (eth->obj != NULL)
+		bpf_object__close(eth->obj);
+	if (eth->sock >= 0)
+		close(eth->sock);
+	free(eth);
+}

@@ -1,0 +1,610 @@
+/*
+ * sockdev.c: the backend of ksocket nodes (src/core/ng_ksock.h).  Each
+ * node's socket is a non-blocking descriptor in ngd's network namespace,
+ * watched by the event loop only for what the node waits for: input
+ * while its hook is joined, a connection while an accept is pending, the
+ * end of a connect, room for a stream's queued bytes.
+ *
+ * Costs: datagrams are read up to NGD_SOCK_BATCH at a time with one
+ * recvmmsg into packets from the graph's pool (no allocation per frame).
+ * Datagrams sent while the loop handles a pass of events are queued (a
+ * packet reference each) and go out together after it, one sendmmsg
+ * per socket and run (ngd_sockdev_flush): the 45 datagrams of a TAP's
+ * super-frame cost one system call.  An error from the kernel then no
+ * longer reaches the sender; it is counted in the log.  A stream keeps what the kernel would not
+ * take yet in a queue of packet references, at most NGD_SOCK_QMAX of
+ * them; beyond it frames are refused with ENOBUFS, as a full socket
+ * buffer refuses a non-blocking write.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ngd.h"
+#include "ng_ksock.h"
+
+#define NGD_SOCK_BATCH 32   /* datagrams per recvmmsg */
+#define NGD_SOCK_READS 16   /* stream reads per wake-up */
+#define NGD_SOCK_QMAX 1024  /* frames a stream may hold back */
+/*
+ * A datagram socket's buffers, each way.  A TAP's 64 KiB super-frame
+ * leaves as some 45 datagrams at once, faster than a busy machine moves
+ * them on; with the default 208 KiB the socket says EAGAIN and frames
+ * are lost (measured: TCP through vxlan at 0.04 Gbit/s).
+ */
+#define NGD_SOCK_DGRAM_BUF (4 << 20)
+
+struct ngd_sock_q {
+	struct ng_pkt *pkt;
+	uint32_t off; /* bytes of it already sent */
+};
+
+struct ng_ksock {
+	struct ngd_io io;
+	struct ngd_sockdev *sd; /* the backend that made it */
+	struct ng_node *node; /* NULL until attach (accepted sockets) */
+	const struct ng_ksock_upcalls *up;
+	int type;
+	uint32_t events;   /* what epoll watches now (0: not registered) */
+	bool reading;      /* resume(on) */
+	bool listening;
+	bool want_accept;  /* accept said EWOULDBLOCK */
+	bool want_connect; /* connect said EINPROGRESS */
+	bool eof;          /* a stream ended: nothing more to read */
+	struct ngd_sock_q *q; /* a stream's bytes not sent yet (ring) */
+	unsigned qhead, qlen;
+};
+
+static void ngd_sock_event(void *arg, uint32_t events);
+
+/* A datagram waiting for the end of the loop's pass. */
+struct ngd_sock_tx {
+	struct ng_ksock *s;
+	struct ng_pkt *pkt;
+	struct ng_pkt_addr to; /* len 0: the connected peer */
+};
+
+/* The backend's state (ng_graph_cfg.ksock_backend). */
+struct ngd_sockdev {
+	struct ngd_loop *loop;
+	struct ngd_sleep_hook flush_hook; /* sends txq before each sleep */
+	struct ngd_sock_tx txq[NGD_SOCK_BATCH * 2];
+	unsigned ntx;
+	unsigned long txerrs;
+};
+
+/* Watch what the node waits for, and nothing else (level-triggered). */
+static void
+ngd_sock_watch(struct ng_ksock *s)
+{
+	uint32_t ev = 0;
+	int error;
+
+	if (s->io.fd < 0)
+		return;
+	if (s->listening ? s->want_accept : (s->reading && !s->eof))
+		ev |= EPOLLIN;
+	if (s->want_connect || s->qlen > 0)
+		ev |= EPOLLOUT;
+	if (ev == s->events)
+		return;
+	if (ev == 0)
+		ngd_loop_del(s->sd->loop, &s->io);
+	else if (s->events == 0)
+		error = ngd_loop_add(s->sd->loop, &s->io, ev);
+	else
+		error = ngd_loop_mod(s->sd->loop, &s->io, ev);
+	if (ev != 0 && error != 0) {
+		ngd_log(LOG_ERR, "ksocket: cannot watch socket: %s",
+		    strerror(error));
+		ev = 0;
+	}
+	s->events = ev;
+}
+
+static struct ng_ksock *
+ngd_sock_new(struct ngd_sockdev *sd, int fd, int type,
+    const struct ng_ksock_upcalls *up, struct ng_node *node)
+{
+	struct ng_ksock *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->sd = sd;
+	s->io.fd = fd;
+	s->io.fn = ngd_sock_event;
+	s->io.arg = s;
+	s->type = type;
+	s->up = up;
+	s->node = node;
+	return s;
+}
+
+static int
+ngd_sock_open(void *be, int family, int type, int proto,
+    const struct ng_ksock_upcalls *up, struct ng_node *node,
+    struct ng_ksock **sp)
+{
+	struct ng_ksock *s;
+	int fd;
+
+	(void)be;
+	*sp = NULL;
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return errno;
+	if (type == SOCK_DGRAM) {
+		int sz = NGD_SOCK_DGRAM_BUF;
+
+		/* Past the sysctl limits when ngd may (root); else those. */
+		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz,
+		    sizeof(sz)) < 0)
+			(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz,
+			    sizeof(sz));
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+		    sizeof(sz)) < 0)
+			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz,
+			    sizeof(sz));
+	}
+	if ((s = ngd_sock_new(be, fd, type, up, node)) == NULL) {
+		close(fd);
+		return ENOMEM;
+	}
+	*sp = s;
+	return 0;
+}
+
+static void
+ngd_sock_close(void *be, struct ng_ksock *s)
+{
+	struct ngd_sockdev *sd = be;
+
+	if (s == NULL)
+		return;
+	for (unsigned i = 0; i < sd->ntx; i++)
+		if (sd->txq[i].s == s) {
+			ng_pkt_free(&sd->txq[i].pkt);
+			sd->txq[i].s = NULL;
+		}
+	while (s->qlen > 0) {
+		ng_pkt_free(&s->q[s->qhead].pkt);
+		s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
+		s->qlen--;
+	}
+	free(s->q);
+	s->q = NULL;
+	if (s->events != 0)
+		ngd_loop_close(s->sd->loop, &s->io);
+	else if (s->io.fd >= 0)
+		close(s->io.fd);
+	s->io.fd = -1;
+	s->node = NULL;
+	ngd_loop_defer_free(s->sd->loop, s); /* an event of this pass may name it */
+}
+
+static void
+ngd_sock_resume(void *be, struct ng_ksock *s, bool on)
+{
+	(void)be;
+	s->reading = on;
+	ngd_sock_watch(s);
+}
+
+static int
+ngd_sock_bind(void *be, struct ng_ksock *s, const struct sockaddr *sa,
+    socklen_t len)
+{
+	(void)be;
+	return bind(s->io.fd, sa, len) < 0 ? errno : 0;
+}
+
+static int
+ngd_sock_listen(void *be, struct ng_ksock *s, int backlog)
+{
+	(void)be;
+	if (listen(s->io.fd, backlog) < 0)
+		return errno;
+	s->listening = true;
+	ngd_sock_watch(s);
+	return 0;
+}
+
+static int
+ngd_sock_connect(void *be, struct ng_ksock *s, const struct sockaddr *sa,
+    socklen_t len)
+{
+	(void)be;
+	if (connect(s->io.fd, sa, len) == 0)
+		return 0;
+	if (errno != EINPROGRESS)
+		return errno;
+	s->want_connect = true;
+	ngd_sock_watch(s);
+	return EINPROGRESS;
+}
+
+static int
+ngd_sock_accept(void *be, struct ng_ksock *s, struct ng_ksock **newp,
+    struct sockaddr_storage *sa, socklen_t *len)
+{
+	struct ng_ksock *ns;
+	int fd;
+
+	(void)be;
+	*newp = NULL;
+	fd = accept4(s->io.fd, (struct sockaddr *)sa, len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			s->want_accept = true;
+			ngd_sock_watch(s);
+			return EWOULDBLOCK;
+		}
+		return errno;
+	}
+	s->want_accept = false;
+	ngd_sock_watch(s);
+	if ((ns = ngd_sock_new(s->sd, fd, s->type, s->up, NULL)) == NULL) {
+		close(fd);
+		return ENOMEM;
+	}
+	*newp = ns;
+	return 0;
+}
+
+static void
+ngd_sock_attach(void *be, struct ng_ksock *s, struct ng_node *node)
+{
+	(void)be;
+	s->node = node;
+}
+
+static int
+ngd_sock_getname(void *be, struct ng_ksock *s, bool peer,
+    struct sockaddr_storage *sa, socklen_t *len)
+{
+	int r;
+
+	(void)be;
+	memset(sa, 0, sizeof(*sa));
+	if (peer)
+		r = getpeername(s->io.fd, (struct sockaddr *)sa, len);
+	else
+		r = getsockname(s->io.fd, (struct sockaddr *)sa, len);
+	return r < 0 ? errno : 0;
+}
+
+static int
+ngd_sock_setopt(void *be, struct ng_ksock *s, int level, int name,
+    const void *val, socklen_t len)
+{
+	(void)be;
+	return setsockopt(s->io.fd, level, name, val, len) < 0 ? errno : 0;
+}
+
+static int
+ngd_sock_getopt(void *be, struct ng_ksock *s, int level, int name, void *val,
+    socklen_t *len)
+{
+	(void)be;
+	return getsockopt(s->io.fd, level, name, val, len) < 0 ? errno : 0;
+}
+
+/* Send what a stream holds back, as far as the kernel takes it. */
+static int
+ngd_sock_flush(struct ng_ksock *s)
+{
+	while (s->qlen > 0) {
+		struct ngd_sock_q *e = &s->q[s->qhead];
+		ssize_t n;
+
+		n = send(s->io.fd, e->pkt->data + e->off, e->pkt->len - e->off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR ? 0 : errno;
+		e->off += (uint32_t)n;
+		if (e->off < e->pkt->len)
+			return 0;
+		ng_pkt_free(&e->pkt);
+		s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
+		s->qlen--;
+	}
+	return 0;
+}
+
+static int
+ngd_sock_send_stream(struct ng_ksock *s, const struct ng_pkt *pkt)
+{
+	uint32_t off = 0;
+	ssize_t n;
+
+	if (s->qlen == 0) {
+		n = send(s->io.fd, pkt->data, pkt->len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return errno;
+		if (n == (ssize_t)pkt->len)
+			return 0;
+		off = n > 0 ? (uint32_t)n : 0;
+	}
+	if (s->qlen == NGD_SOCK_QMAX)
+		return ENOBUFS;
+	if (s->q == NULL &&
+	    (s->q = calloc(NGD_SOCK_QMAX, sizeof(*s->q))) == NULL)
+		return ENOMEM;
+	/* Borrowed: our own reference keeps it until it is sent. */
+	s->q[(s->qhead + s->qlen) % NGD_SOCK_QMAX] = (struct ngd_sock_q){
+	    .pkt = ng_pkt_ref((struct ng_pkt *)pkt), .off = off};
+	s->qlen++;
+	ngd_sock_watch(s);
+	return 0;
+}
+
+/* Send entries [from, to) of the queue, all for one socket. */
+static void
+ngd_sock_send_run(struct ngd_sockdev *sd, unsigned from, unsigned to)
+{
+	static struct mmsghdr mm[NGD_SOCK_BATCH * 2];
+	static struct iovec iov[NGD_SOCK_BATCH * 2];
+	struct ng_ksock *s = sd->txq[from].s;
+	unsigned n = to - from, done = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct ngd_sock_tx *e = &sd->txq[from + i];
+
+		iov[i].iov_base = e->pkt->data;
+		iov[i].iov_len = e->pkt->len;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+		if (e->to.len > 0) {
+			mm[i].msg_hdr.msg_name = &e->to.u;
+			mm[i].msg_hdr.msg_namelen = e->to.len;
+		}
+	}
+	while (done < n) {
+		int r = sendmmsg(s->io.fd, mm + done, n - done,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r < 0) {
+			/* This one is lost (no route, refused, no buffer);
+			 * the rest may go. */
+			if (sd->txerrs++ % 1000 == 0)
+				ngd_log(LOG_INFO, "ksocket [%x]: send: %s "
+				    "(%lu datagrams lost so far)",
+				    s->node != NULL ? s->node->id : 0,
+				    strerror(errno), sd->txerrs);
+			r = 1;
+		}
+		done += (unsigned)r;
+	}
+}
+
+static void
+ngd_sockdev_flush(struct ngd_sockdev *sd)
+{
+	unsigned i = 0;
+
+	while (i < sd->ntx) {
+		unsigned j = i + 1;
+
+		if (sd->txq[i].s == NULL) { /* closed meanwhile */
+			i++;
+			continue;
+		}
+		while (j < sd->ntx && sd->txq[j].s == sd->txq[i].s)
+			j++;
+		if (sd->txq[i].s->io.fd >= 0)
+			ngd_sock_send_run(sd, i, j);
+		i = j;
+	}
+	for (i = 0; i < sd->ntx; i++)
+		ng_pkt_free(&sd->txq[i].pkt);
+	sd->ntx = 0;
+}
+
+/* Before the loop sleeps: the datagrams ksockets queued in this pass. */
+static int64_t
+ngd_sockdev_before_sleep(void *arg)
+{
+	ngd_sockdev_flush(arg);
+	return -1;
+}
+
+int
+ngd_sockdev_new(struct ngd_loop *loop, struct ngd_sockdev **sdp)
+{
+	struct ngd_sockdev *sd = calloc(1, sizeof(*sd));
+
+	*sdp = NULL;
+	if (sd == NULL)
+		return ENOMEM;
+	sd->loop = loop;
+	ngd_loop_before_sleep(loop, &sd->flush_hook, ngd_sockdev_before_sleep,
+	    sd);
+	*sdp = sd;
+	return 0;
+}
+
+void
+ngd_sockdev_free(struct ngd_sockdev *sd)
+{
+	free(sd); /* the graph's end closed every socket and its queue */
+}
+
+static int
+ngd_sock_send(void *be, struct ng_ksock *s, const struct ng_pkt *pkt,
+    const struct sockaddr *to, socklen_t tolen)
+{
+	struct ngd_sockdev *sd = s->sd;
+	struct ngd_sock_tx *e;
+
+	(void)be;
+	if (s->type == SOCK_STREAM)
+		return ngd_sock_send_stream(s, pkt);
+	if (to != NULL && tolen > sizeof(e->to.u))
+		return EINVAL;
+	if (sd->ntx == sizeof(sd->txq) / sizeof(sd->txq[0]))
+		ngd_sockdev_flush(sd);
+	e = &sd->txq[sd->ntx++];
+	e->s = s;
+	/* Borrowed: our own reference keeps it until the flush. */
+	e->pkt = ng_pkt_ref((struct ng_pkt *)pkt);
+	e->to.len = 0;
+	if (to != NULL) {
+		memcpy(&e->to.u, to, tolen);
+		e->to.len = (uint8_t)tolen;
+	}
+	return 0;
+}
+
+/* Up to a batch of datagrams, each to the node with its sender. */
+static void
+ngd_sock_read_dgram(struct ng_ksock *s)
+{
+	static struct mmsghdr mm[NGD_SOCK_BATCH];
+	static struct iovec iov[NGD_SOCK_BATCH];
+	static struct sockaddr_storage from[NGD_SOCK_BATCH];
+	struct ng_pkt *pkts[NGD_SOCK_BATCH];
+	struct ng_graph *g = s->node->graph;
+	int i, n, want = 0;
+
+	for (want = 0; want < NGD_SOCK_BATCH; want++) {
+		if ((pkts[want] = ng_pkt_alloc(g)) == NULL)
+			break;
+		iov[want].iov_base = pkts[want]->data;
+		iov[want].iov_len = NG_PKT_BUFSIZE - NG_PKT_HEADROOM;
+		memset(&mm[want], 0, sizeof(mm[want]));
+		mm[want].msg_hdr.msg_iov = &iov[want];
+		mm[want].msg_hdr.msg_iovlen = 1;
+		mm[want].msg_hdr.msg_name = &from[want];
+		mm[want].msg_hdr.msg_namelen = sizeof(from[want]);
+	}
+	if (want == 0) {
+		ngd_log(LOG_WARNING, "packet pool exhausted");
+		return;
+	}
+	n = recvmmsg(s->io.fd, mm, (unsigned)want, MSG_DONTWAIT, NULL);
+	/* An error (a port unreachable on a connected socket) is taken
+	 * by this read; the next datagram is read on the next wake-up. */
+	for (i = 0; i < n; i++) {
+		struct ng_pkt *p = pkts[i];
+		socklen_t fl = mm[i].msg_hdr.msg_namelen;
+
+		pkts[i] = NULL;
+		if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || s->node == NULL) {
+			ng_pkt_free(&p);
+			continue;
+		}
+		p->len = mm[i].msg_len;
+		if (fl > 0 && fl <= sizeof(p->peer.u)) {
+			memcpy(&p->peer.u, &from[i], fl);
+			p->peer.len = (uint8_t)fl;
+		}
+		s->up->input(s->node, &p); /* consumes p */
+		if (s->io.fd < 0 || !s->reading)
+			break; /* closed or paused meanwhile */
+	}
+	for (i = 0; i < want; i++)
+		ng_pkt_free(&pkts[i]);
+}
+
+/* A stream's bytes as they come, a frame per read. */
+static void
+ngd_sock_read_stream(struct ng_ksock *s)
+{
+	for (int i = 0; i < NGD_SOCK_READS; i++) {
+		struct ng_pkt *p = ng_pkt_alloc(s->node->graph);
+		ssize_t n;
+
+		if (p == NULL) {
+			ngd_log(LOG_WARNING, "packet pool exhausted");
+			return;
+		}
+		n = recv(s->io.fd, p->data, NG_PKT_BUFSIZE - NG_PKT_HEADROOM,
+		    MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			ng_pkt_free(&p);
+			return;
+		}
+		if (n <= 0) {
+			/* The peer closed or reset: that is the end. */
+			ng_pkt_free(&p);
+			s->eof = true;
+			ngd_sock_watch(s);
+			s->up->event(s->node, NG_KSOCK_EOF, 0);
+			return;
+		}
+		p->len = (uint32_t)n;
+		s->up->input(s->node, &p); /* consumes p */
+		if (s->io.fd < 0 || !s->reading)
+			return;
+	}
+}
+
+static void
+ngd_sock_event(void *arg, uint32_t events)
+{
+	struct ng_ksock *s = arg;
+	int error;
+	socklen_t el = sizeof(error);
+
+	if (s->node == NULL)
+		return;
+	ngd_loop_traffic(s->sd->loop);
+	if (s->want_connect && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		if (getsockopt(s->io.fd, SOL_SOCKET, SO_ERROR, &error, &el) < 0)
+			error = errno;
+		s->want_connect = false;
+		ngd_sock_watch(s);
+		s->up->event(s->node, NG_KSOCK_CONNECTED, error);
+		if (s->io.fd < 0)
+			return;
+	}
+	if (s->qlen > 0 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		if ((error = ngd_sock_flush(s)) != 0) {
+			ngd_log(LOG_INFO, "ksocket [%x]: %s; %u frames dropped",
+			    s->node->id, strerror(error), s->qlen);
+			while (s->qlen > 0) {
+				ng_pkt_free(&s->q[s->qhead].pkt);
+				s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
+				s->qlen--;
+			}
+		}
+		ngd_sock_watch(s);
+	}
+	if (s->listening) {
+		if (s->want_accept && (events & EPOLLIN)) {
+			s->want_accept = false;
+			ngd_sock_watch(s);
+			s->up->event(s->node, NG_KSOCK_ACCEPTABLE, 0);
+		}
+		return;
+	}
+	if (!s->reading || s->eof ||
+	    !(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		return;
+	if (s->type == SOCK_STREAM)
+		ngd_sock_read_stream(s);
+	else
+		ngd_sock_read_dgram(s);
+}
+
+const struct ng_ksock_ops ngd_ksock_ops = {
+	.open = ngd_sock_open,
+	.close = ngd_sock_close,
+	.resume = ngd_sock_resume,
+	.bind = ngd_sock_bind,
+	.listen = ngd_sock_listen,
+	.connect = ngd_sock_connect,
+	.accept = ngd_sock_accept,
+	.attach = ngd_sock_attach,
+	.getname = ngd_sock_getname,
+	.setopt = ngd_sock_setopt,
+	.getopt = ngd_sock_getopt,
+	.send = ngd_sock_send,
+};

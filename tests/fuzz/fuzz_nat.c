@@ -1,0 +1,339 @@
+/*
+ * fuzz_nat.c: the nat node's translation engine (src/nodes/ng_nat_alias.c)
+ * fed packets both ways, with redirects, LSNAT servers, proxy rules, mode
+ * changes and clock jumps in between.
+ *
+ * Input: operations, each one byte then its operands (see the switch
+ * below).  A packet is either the input's bytes as they are, or built
+ * from a few known addresses, a protocol and ports, with every checksum
+ * right, followed by the input's bytes, or an ICMP error from the far
+ * end quoting the last packet translated (so errors meet their links).
+ * Checked: no crash, leak or undefined behaviour (ASan, UBSan); nothing
+ * past the IP length is written; and a checksum that was right when the
+ * packet went in is right when it comes out, whatever the engine did
+ * (the incremental updates agree with a full recomputation).
+ */
+#include <arpa/inet.h>
+
+#include "fuzz.h"
+
+#include "../../src/nodes/ng_nat_alias.h"
+
+#ifndef FUZZ_ENTRY
+#define FUZZ_ENTRY LLVMFuzzerTestOneInput
+#endif
+
+#define FZA_MAXOPS 512
+#define FZA_NRDR 8
+#define FZA_BUF 2048
+
+/* Inside, outside and alias addresses the built packets use. */
+static const char *const fza_addrs[] = {
+    "198.51.100.10", "198.51.100.11", "10.0.0.1",   "100.64.0.1",
+    "198.18.0.2",    "198.18.0.5",    "203.0.113.1", "203.0.113.30",
+    "0.0.0.0",       "255.255.255.255",
+};
+#define FZA_NADDRS (sizeof(fza_addrs) / sizeof(fza_addrs[0]))
+
+static struct in_addr
+fza_addr(struct fz_in *in)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, fza_addrs[fz_u8(in) % FZA_NADDRS], &a);
+	return a;
+}
+
+static uint16_t
+fza_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+fza_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The sums a packet carries: IP header, and the transport one (0 if the
+ * packet has none we can check whole). */
+struct fza_sums {
+	bool ip, l4, l4_known;
+};
+
+static struct fza_sums
+fza_check(const uint8_t *b, size_t len)
+{
+	struct fza_sums s = {false, false, false};
+	size_t hl, tot;
+	uint32_t sum;
+
+	if (len < 20 || (b[0] >> 4) != 4)
+		return s;
+	hl = (size_t)(b[0] & 0xf) * 4;
+	tot = fza_get16(b + 2);
+	if (hl < 20 || tot < hl || tot > len)
+		return s;
+	s.ip = ng_alias_fold(ng_alias_sum(0, b, hl)) == 0;
+	if (fza_get16(b + 6) & 0x3fff)
+		return s; /* a fragment: its sum spans them all */
+	switch (b[9]) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		if (tot - hl < (b[9] == IPPROTO_TCP ? 20u : 8u))
+			return s;
+		if (b[9] == IPPROTO_UDP && fza_get16(b + hl + 6) == 0)
+			return s;
+		sum = ng_alias_sum(0, b + 12, 8) + b[9] + (uint32_t)(tot - hl);
+		s.l4 = ng_alias_fold(ng_alias_sum(sum, b + hl, tot - hl)) == 0;
+		s.l4_known = true;
+		break;
+	case IPPROTO_ICMP:
+		s.l4 = ng_alias_fold(ng_alias_sum(0, b + hl, tot - hl)) == 0;
+		s.l4_known = true;
+		break;
+	}
+	return s;
+}
+
+/* A packet from known parts, its sums right, then the input's bytes. */
+static size_t
+fza_build(struct fz_in *in, uint8_t *b)
+{
+	struct in_addr src = fza_addr(in), dst = fza_addr(in);
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP,
+	    IPPROTO_ICMP, 47};
+	uint8_t proto = protos[fz_u8(in) % 4];
+	uint16_t off = fz_u16(in), a = fz_u16(in), c = fz_u16(in);
+	uint8_t flags = fz_u8(in);
+	size_t plen = fz_u8(in), hl, tot;
+	uint8_t *t;
+	uint32_t sum;
+
+	hl = proto == IPPROTO_TCP ? 20 : proto == 47 ? 4 : 8;
+	if (plen > in->left)
+		plen = in->left;
+	tot = 20 + hl + plen;
+	memset(b, 0, tot);
+	b[0] = 0x45;
+	fza_put16(b + 2, (uint16_t)tot);
+	fza_put16(b + 4, (uint16_t)(a ^ c));
+	/* mostly not a fragment */
+	fza_put16(b + 6, (off & 0x8000) ? (uint16_t)(off & 0x3fff) : 0);
+	b[8] = 64;
+	b[9] = proto;
+	memcpy(b + 12, &src, 4);
+	memcpy(b + 16, &dst, 4);
+	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, 20)));
+	t = b + 20;
+	memcpy(t + hl, in->p, plen);
+	in->p += plen;
+	in->left -= plen;
+	switch (proto) {
+	case IPPROTO_TCP:
+		fza_put16(t, a);
+		fza_put16(t + 2, c);
+		t[12] = 5 << 4;
+		t[13] = flags;
+		break;
+	case IPPROTO_UDP:
+		fza_put16(t, a);
+		fza_put16(t + 2, c);
+		fza_put16(t + 4, (uint16_t)(8 + plen));
+		break;
+	case IPPROTO_ICMP:
+		t[0] = (uint8_t)a; /* type */
+		t[1] = flags;      /* code */
+		fza_put16(t + 4, c); /* id */
+		break;
+	}
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		sum = ng_alias_sum(0, b + 12, 8) + proto +
+		    (uint32_t)(hl + plen);
+		fza_put16(t + (proto == IPPROTO_TCP ? 16 : 6),
+		    ng_alias_fold(ng_alias_sum(sum, t, hl + plen)));
+	} else if (proto == IPPROTO_ICMP) {
+		fza_put16(t + 2, ng_alias_fold(ng_alias_sum(0, t, hl + plen)));
+	}
+	return tot;
+}
+
+/* The last packet translated, and which way it went. */
+static uint8_t fza_last[FZA_BUF];
+static size_t fza_last_len;
+static bool fza_last_in;
+
+/* An ICMP error about the last packet, from where it went back to where
+ * it came from, quoting qlen bytes of it; its sums right. */
+static size_t
+fza_error(struct fz_in *in, uint8_t *b)
+{
+	static const uint8_t types[] = {3, 4, 11, 12};
+	size_t qlen = fz_u8(in), tot;
+	uint8_t type = types[fz_u8(in) % 4];
+
+	if (qlen > fza_last_len)
+		qlen = fza_last_len;
+	tot = 28 + qlen;
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	fza_put16(b + 2, (uint16_t)tot);
+	b[8] = 64;
+	b[9] = IPPROTO_ICMP;
+	if (fza_last_len >= 20) {
+		memcpy(b + 12, fza_last + 16, 4);
+		memcpy(b + 16, fza_last + 12, 4);
+	}
+	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, 20)));
+	b[20] = type;
+	memcpy(b + 28, fza_last, qlen);
+	fza_put16(b + 22, ng_alias_fold(ng_alias_sum(0, b + 20, 8 + qlen)));
+	return tot;
+}
+
+static void
+fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in,
+    uint64_t now)
+{
+	uint8_t before[FZA_BUF];
+	struct fza_sums s0 = fza_check(b, len), s1;
+	enum ng_alias_result r;
+	size_t tot = len >= 4 ? fza_get16(b + 2) : 0;
+
+	memcpy(before, b, len);
+	r = in ? ng_alias_in(la, b, len, now) : ng_alias_out(la, b, len, now);
+	FUZZ_ASSERT(r <= NG_ALIAS_ERROR);
+	if (tot < len)
+		FUZZ_ASSERT(memcmp(before + tot, b + tot, len - tot) == 0);
+	if (r == NG_ALIAS_ERROR)
+		FUZZ_ASSERT(memcmp(before, b, len) == 0);
+	s1 = fza_check(b, len);
+	if (s0.ip)
+		FUZZ_ASSERT(s1.ip);
+	if (s0.l4_known && s0.l4)
+		FUZZ_ASSERT(s1.l4);
+	memcpy(fza_last, b, len);
+	fza_last_len = len;
+	fza_last_in = in;
+}
+
+int FUZZ_ENTRY(const uint8_t *data, size_t size);
+
+int
+FUZZ_ENTRY(const uint8_t *data, size_t size)
+{
+	struct fz_in in = {data, size};
+	struct ng_alias *la = ng_alias_new(fz_u32(&in));
+	struct ng_alias_link *rdr[FZA_NRDR] = {NULL};
+	uint8_t b[FZA_BUF];
+	uint64_t now = 1000000;
+	struct ng_alias_info info;
+	char rule[256];
+	size_t n;
+
+	if (la == NULL)
+		return 0;
+	fza_last_len = 0;
+	ng_alias_set_max_links(la, 1 + fz_u8(&in));
+	ng_alias_set_addr(la, fza_addr(&in));
+	for (int op = 0; op < FZA_MAXOPS && in.left > 0; op++) {
+		uint8_t k = fz_u8(&in), i;
+
+		switch (k % 11) {
+		case 0: /* the input's bytes as a packet, out or in */
+		case 1:
+			n = fz_u8(&in);
+			n = n > in.left ? in.left : n;
+			memcpy(b, in.p, n);
+			in.p += n;
+			in.left -= n;
+			fza_packet(la, b, n, k % 11 == 1, now);
+			break;
+		case 2: /* a well-formed packet, out or in */
+		case 3:
+			n = fza_build(&in, b);
+			fza_packet(la, b, n, k % 11 == 3, now);
+			break;
+		case 10: /* the far end's error about the last packet */
+			n = fza_error(&in, b);
+			fza_packet(la, b, n, !fza_last_in, now);
+			break;
+		case 4:
+			now += (uint64_t)fz_u16(&in) * 1000;
+			if (fz_u8(&in) & 1)
+				ng_alias_expire(la, now);
+			break;
+		case 5: {
+			uint16_t flags = fz_u16(&in), mask = fz_u16(&in);
+
+			ng_alias_set_mode(la, flags, mask);
+			break;
+		}
+		case 6: { /* a redirect into slot i */
+			struct in_addr l = fza_addr(&in), r = fza_addr(&in),
+			    a = fza_addr(&in);
+			uint16_t lp = fz_u16(&in), rp = fz_u16(&in),
+			    ap = fz_u16(&in);
+			uint8_t kind = fz_u8(&in), proto = fz_u8(&in);
+
+			i = fz_u8(&in) % FZA_NRDR;
+			if (rdr[i] != NULL)
+				break;
+			if (kind % 3 == 0)
+				rdr[i] = ng_alias_redirect_port(la, l, lp, r,
+				    rp, a, ap, proto);
+			else if (kind % 3 == 1)
+				rdr[i] = ng_alias_redirect_addr(la, l, a);
+			else
+				rdr[i] = ng_alias_redirect_proto(la, l, r, a,
+				    proto);
+			break;
+		}
+		case 7: /* delete it, or make it dynamic (it leaves the slot) */
+			i = fz_u8(&in);
+			if (rdr[i % FZA_NRDR] == NULL)
+				break;
+			if (i & 0x80) {
+				ng_alias_redirect_delete(la, rdr[i % FZA_NRDR]);
+				rdr[i % FZA_NRDR] = NULL;
+			} else if (ng_alias_redirect_dynamic(la,
+			    rdr[i % FZA_NRDR], now) == 0) {
+				rdr[i % FZA_NRDR] = NULL;
+			}
+			break;
+		case 8: { /* an LSNAT server */
+			struct in_addr a;
+			uint16_t p;
+
+			i = fz_u8(&in) % FZA_NRDR;
+			a = fza_addr(&in);
+			p = fz_u16(&in);
+			if (rdr[i] != NULL)
+				(void)ng_alias_add_server(la, rdr[i], a, p);
+			break;
+		}
+		case 9: /* a proxy rule, or a new alias address or target */
+			n = fz_u8(&in);
+			if (n & 0x80) {
+				if (n & 0x40)
+					ng_alias_set_target(la, fza_addr(&in));
+				else
+					ng_alias_set_addr(la, fza_addr(&in));
+				break;
+			}
+			n = n > in.left ? in.left : n;
+			memcpy(rule, in.p, n);
+			rule[n] = '\0';
+			in.p += n;
+			in.left -= n;
+			(void)ng_alias_proxy_rule(la, rule);
+			break;
+		}
+		ng_alias_get_info(la, &info);
+		FUZZ_ASSERT(info.dynamic <= 1 + 255u);
+	}
+	ng_alias_free(la);
+	return 0;
+}

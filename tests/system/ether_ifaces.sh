@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# ether nodes follow the interfaces of ngd's namespace (spec §9.4): one
+# appears for an interface made after ngd started (veth, macvlan,
+# bridge), none for an eiface's own interface or ngd's TAP channels; it
+# is renamed with its interface, goes with it, and an interface that
+# vanishes while frames flow through its node takes nothing else of the
+# graph with it.  Diversion is real: with lower on a hub that goes
+# nowhere, the host is cut off from the wire; with lower joined to upper
+# through the graph it talks again, and the tc programs count it.
+source "$(dirname "$0")/../lib.sh"
+trap 'stop_ngd; ip netns del lan 2>/dev/null; rm -rf "$tmp"' EXIT
+ethers() { ngctl list | awk '$4 == "ether" { print $2 }' | sort | tr '\n' ' '; }
+has() { ngctl info "$1:" >/dev/null 2>&1; }
+
+start_ngd
+expect "no Ethernet interface, no ether node" "" "$(ethers)"
+
+ip link add em0 type veth peer name em1
+expect "a veth pair made after ngd started" "em0 em1 " "$(ethers)"
+ip link add mv0 link em0 type macvlan mode bridge
+ip link add br0 type bridge
+expect "a macvlan and a bridge too" "br0 em0 em1 mv0 " "$(ethers)"
+ngctl mkpeer eiface ether ether
+expect "none for an eiface's interface" "br0 em0 em1 mv0 " "$(ethers)"
+ngctl name ngeth0: jail0
+expect "none after it is renamed either" "br0 em0 em1 mv0 " "$(ethers)"
+ngctl shutdown jail0:
+ip tuntap add mode tap name tap9
+expect "none for a TAP device (a program's, like an eiface in a jail)" \
+    "br0 em0 em1 mv0 " "$(ethers)"
+ip link del tap9
+
+# renamed with the interface, found under its new name
+ip link set mv0 name lan5
+expect "renamed with its interface" "br0 em0 em1 lan5 " "$(ethers)"
+expect "getifname follows" '"lan5"' "$(ngctl msg lan5: getifname | sed -n 's/^Args:\t//p')"
+ngctl name lan5: mine
+ip link set lan5 name lan6
+expect "an interface rename wins over a node name" "br0 em0 em1 lan6 " "$(ethers)"
+ip link del lan6
+expect "gone with its interface" "br0 em0 em1 " "$(ethers)"
+ip link del br0
+expect "the bridge's node too" "em0 em1 " "$(ethers)"
+
+# diversion: em1 into a namespace with an address, em0 with one here
+ip netns add lan
+ip link set em1 netns lan
+expect "a veth end moved away leaves" "em0 " "$(ethers)"
+ip -n lan link set em1 up
+ip -n lan addr add 198.18.8.2/24 dev em1
+ip link set em0 up
+ip addr add 198.18.8.1/24 dev em0
+expect_rc "ping with no hook (the normal path)" 0 quiet ping -c 2 -W 2 198.18.8.2
+ngctl mkpeer em0: hub lower x
+expect_rc "lower on a dead end: the wire no longer reaches the host" 1 \
+    quiet ping -c 2 -W 1 198.18.8.2
+ngctl rmhook em0: lower
+expect_rc "lower gone: the normal path again" 0 quiet ping -c 2 -W 2 198.18.8.2
+ngctl connect em0: em0: lower upper
+expect_rc "lower joined to upper: through ngd" 0 quiet ping -c 3 -W 2 198.18.8.2
+# a frame the host sends must reach the wire once, not loop (tc_index tag)
+before=$(cat /sys/class/net/em0/statistics/tx_packets)
+ping -c 5 -i 0.2 -W 1 198.18.8.2 >/dev/null
+after=$(cat /sys/class/net/em0/statistics/tx_packets)
+if [ $((after - before)) -ge 5 ] && [ $((after - before)) -le 12 ]; then
+	ok "no loop: $((after - before)) frames on the wire for 5 pings"
+else
+	fail "frames on the wire for 5 pings: $((after - before))"
+fi
+ngctl rmhook em0: lower
+
+# an interface vanishing while frames flow: the rest of the graph stays
+#   ngeth0 --link0-- br --link1-- ngeth1, and em0:lower on link2
+bridge_two_eifaces
+ngctl connect br0: em0: link2 lower
+ip netns add a
+ip netns add b
+ip link set ngeth0 netns a
+ip link set ngeth1 netns b
+ip -n a link set ngeth0 up
+ip -n b link set ngeth1 up
+ip -n a addr add 198.18.9.1/24 dev ngeth0
+ip -n b addr add 198.18.9.2/24 dev ngeth1
+ip netns exec lan ping -f -c 3000 198.18.8.1 >/dev/null 2>&1 &
+fpid=$!
+ip netns exec a ping -c 30 -i 0.05 198.18.9.2 >"$tmp/ping" &
+ppid=$!
+sleep 0.5
+ip netns del lan # em1 goes, and em0 with it
+wait $ppid
+kill $fpid 2>/dev/null
+wait $fpid 2>/dev/null
+expect "no ping across the bridge lost while em0 vanished" \
+    "30 packets transmitted, 30 received" \
+    "$(grep -o '[0-9]* packets transmitted, [0-9]* received' "$tmp/ping")"
+expect "em0's node is gone" "" "$(ethers)"
+expect_rc "the bridge is still there" 0 has br0
+expect "with its two eifaces" 2 "$(ngctl show br0: | grep -c ' eiface ')"
+expect "no TAP channel left behind" 0 "$(ip -o link show | grep -c ': nge[lu][0-9]*:')"
+ip netns del a
+ip netns del b
+finish

@@ -1,0 +1,367 @@
+/*
+ * test_vxlan.c: the vxlan node (RFC 7348) in-process.  The test's socket
+ * node plays both sides:
+ *
+ *     t:in --- inner [vxlan V] outer --- t:out
+ *
+ * An Ethernet frame sent on t:in comes back on t:out as a VXLAN payload
+ * whose far end (pkt->peer, the ksocket's sendto address) says where it
+ * goes; a payload sent on t:out with a sender comes back on t:in
+ * decapsulated, and its inner source MAC is learned behind that sender.
+ */
+#include <arpa/inet.h>
+
+#include <netgraph/ng_vxlan.h>
+
+#include "ngtest.h"
+#include "ng_internal.h"
+
+static struct ngt_conn conn;
+
+/* Every datagram to outer: its far end, as the ksocket would see it. */
+#define MAXOUT 64
+static struct {
+	struct ng_pkt_addr peer;
+	uint32_t len;
+	uint8_t hdr[8 + 14];
+} out[MAXOUT];
+static unsigned nout;
+
+static int
+deliver_data(void *c, const char *hook, const struct ng_pkt *pkt)
+{
+	if (strcmp(hook, "out") == 0 && nout < MAXOUT) {
+		out[nout].peer = pkt->peer;
+		out[nout].len = pkt->len;
+		memcpy(out[nout].hdr, pkt->data,
+		    pkt->len < sizeof(out[0].hdr) ? pkt->len :
+		    sizeof(out[0].hdr));
+		nout++;
+	}
+	return ngt_deliver_data(c, hook, pkt);
+}
+
+static const struct ng_socket_ops sock_ops = {
+    .deliver_msg = ngt_deliver_msg,
+    .deliver_data = deliver_data,
+    .gone = ngt_gone,
+};
+
+static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
+static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static struct ng_graph *
+graph(void)
+{
+	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
+	    .sock_ops = &sock_ops,
+	    .clock_ms = ngt_clock,
+	};
+	struct ng_graph *g;
+
+	if (ng_graph_new(&cfg, &g) != 0) {
+		printf("FAIL ng_graph_new\n");
+		exit(1);
+	}
+	return g;
+}
+
+static void
+reset(void)
+{
+	ngt_clear(&conn);
+	nout = 0;
+}
+
+static struct ng_pkt_addr
+addr4(uint32_t a, uint16_t port)
+{
+	struct ng_pkt_addr pa = {.len = sizeof(struct sockaddr_in)};
+
+	pa.u.sin.sin_family = AF_INET;
+	pa.u.sin.sin_addr.s_addr = htonl(a);
+	pa.u.sin.sin_port = htons(port);
+	return pa;
+}
+
+static bool
+same_addr(const struct ng_pkt_addr *p, uint32_t a, uint16_t port)
+{
+	return p->len == sizeof(struct sockaddr_in) &&
+	    p->u.sin.sin_family == AF_INET &&
+	    p->u.sin.sin_addr.s_addr == htonl(a) &&
+	    p->u.sin.sin_port == htons(port);
+}
+
+/* A VXLAN payload from the wire: header, then an Ethernet frame. */
+static int
+from_wire(struct ng_node *t, uint8_t flags, uint32_t vni, const uint8_t *dst,
+    const uint8_t *src, uint32_t len, const struct ng_pkt_addr *from)
+{
+	struct ng_pkt *p = ng_pkt_alloc(t->graph);
+
+	memset(p->data, 0x5a, len);
+	if (len >= 8) {
+		p->data[0] = flags;
+		p->data[1] = p->data[2] = p->data[3] = 0xff; /* ignored */
+		p->data[4] = (uint8_t)(vni >> 16);
+		p->data[5] = (uint8_t)(vni >> 8);
+		p->data[6] = (uint8_t)vni;
+		p->data[7] = 0xff; /* ignored */
+	}
+	if (len >= 8 + 12) {
+		memcpy(p->data + 8, dst, 6);
+		memcpy(p->data + 14, src, 6);
+	}
+	p->len = len;
+	if (from != NULL)
+		p->peer = *from;
+	return ng_socket_send_data(t, "out", &p);
+}
+
+static int
+msg(struct ng_node *t, uint32_t cmd, const void *arg, size_t len)
+{
+	return ngt_msg(t, "V:", NGM_VXLAN_COOKIE, cmd, arg, len);
+}
+
+static void
+test_wire(void)
+{
+	struct ng_graph *g = graph();
+	struct ng_node *t = ngt_socket(g, &conn);
+	struct ng_pkt_addr b = addr4(0xc6120002, 40000);
+	uint32_t vni = 42;
+	const struct ngt_frame *f;
+	unsigned pool;
+
+	ngt_name(t, ".", "t");
+	CHECK_INT("mkpeer inner", ngt_mkpeer(t, ".", "vxlan", "in", "inner"),
+	    0);
+	ngt_name(t, ".:in", "V");
+	CHECK_INT("connect outer", ngt_connect(t, ".", "V:", "out", "outer"),
+	    0);
+	CHECK_INT("a third hook", ngt_connect(t, ".", "V:", "x", "other"),
+	    EINVAL);
+	CHECK_INT("outer twice: the name is taken", ngt_connect(t, ".", "V:",
+	    "x", "outer"), EEXIST);
+	CHECK_INT("setvni 42", msg(t, NGM_VXLAN_SET_VNI, &vni, 4), 0);
+	vni = 1u << 24;
+	CHECK_INT("a VNI of 25 bits", msg(t, NGM_VXLAN_SET_VNI, &vni, 4),
+	    EINVAL);
+
+	/* inner -> outer */
+	reset();
+	CHECK_INT("a frame from inner", ngt_send_frame(t, "in", mac_b, mac_a,
+	    100), 0);
+	CHECK_INT("one datagram out", nout, 1);
+	CHECK_INT("8 bytes longer", out[0].len, 108);
+	CHECK("I flag, reserved zero, VNI 42, reserved zero",
+	    memcmp(out[0].hdr, "\x08\0\0\0\0\0\x2a\0", 8) == 0);
+	CHECK("then the frame", memcmp(out[0].hdr + 8, mac_b, 6) == 0 &&
+	    memcmp(out[0].hdr + 14, mac_a, 6) == 0);
+	CHECK_INT("an unknown host with no flood entries: no far end "
+	    "(the connected peer)", out[0].peer.len, 0);
+
+	/* outer -> inner, learning */
+	reset();
+	CHECK_INT("a payload from b", from_wire(t, 0x08, 42, mac_a, mac_b, 8 +
+	    60, &b), 0);
+	f = ngt_frame(&conn, 0);
+	CHECK("comes out of inner without its header", conn.nframes == 1 &&
+	    f != NULL && strcmp(f->hook, "in") == 0 && f->len == 60 &&
+	    memcmp(f->data, mac_a, 6) == 0 && memcmp(f->data + 6, mac_b, 6)
+	    == 0);
+	reset();
+	ngt_send_frame(t, "in", mac_b, mac_a, 100);
+	CHECK("b's MAC is learned behind b, at port 4789",
+	    nout == 1 && same_addr(&out[0].peer, 0xc6120002, 4789) &&
+	    out[0].peer.owner == 0);
+	reset();
+	ngt_send_frame(t, "in", bcast, mac_a, 100);
+	CHECK("a broadcast has no far end", nout == 1 && out[0].peer.len == 0);
+
+	/* bad input is dropped and counted */
+	reset();
+	from_wire(t, 0x00, 42, mac_a, mac_b, 8 + 60, &b);
+	from_wire(t, 0x08, 43, mac_a, mac_b, 8 + 60, &b);
+	from_wire(t, 0x08, 42, mac_a, mac_b, 8 + 13, &b);
+	from_wire(t, 0x08, 42, mac_a, mac_b, 3, &b);
+	from_wire(t, 0x08, 42, mac_a, mac_b, 0, &b);
+	from_wire(t, 0xff, 42, mac_a, mac_b, 8 + 14, NULL);
+	CHECK_INT("only the last (other flags ignored, no sender) gets in",
+	    conn.nframes, 1);
+	{
+		const struct ng_mesg *r;
+		const struct ng_vxlan_stats *st;
+
+		reset();
+		msg(t, NGM_VXLAN_GET_STATS, NULL, 0);
+		r = ngt_last_msg(&conn);
+		st = r != NULL ? (const void *)r->data : NULL;
+		CHECK("stats: 3 runts, 1 without I, 1 wrong VNI, 2 in",
+		    st != NULL && st->recvRunts == 3 && st->recvBadFlags == 1 &&
+		    st->recvWrongVni == 1 && st->recvPackets == 2 &&
+		    st->recvOctets == 60 + 14 && st->xmitPackets == 3);
+		msg(t, NGM_VXLAN_GETCLR_STATS, NULL, 0);
+		reset();
+		msg(t, NGM_VXLAN_GET_STATS, NULL, 0);
+		r = ngt_last_msg(&conn);
+		st = r != NULL ? (const void *)r->data : NULL;
+		CHECK("getclrstats cleared them", st != NULL &&
+		    st->recvPackets == 0 && st->xmitPackets == 0);
+	}
+
+	/* A TAP super-frame: cut into segments, each encapsulated. */
+	{
+		struct ng_pkt *p = ng_pkt_alloc(g);
+		uint8_t *ip;
+
+		memset(p->data, 0, 14 + 20 + 20 + 14480);
+		memcpy(p->data, mac_b, 6);
+		memcpy(p->data + 6, mac_a, 6);
+		p->data[12] = 0x08;
+		ip = p->data + 14;
+		ip[0] = 0x45;
+		ip[8] = 64;
+		ip[9] = 6;
+		ip[20 + 12] = 5 << 4;
+		p->len = 14 + 20 + 20 + 14480;
+		ip[2] = (uint8_t)((p->len - 14) >> 8);
+		ip[3] = (uint8_t)(p->len - 14);
+		p->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		p->vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		p->vh.gso_size = 1448;
+		p->vh.hdr_len = 54;
+		p->vh.csum_start = 34;
+		p->vh.csum_offset = 16;
+		reset();
+		CHECK_INT("a super-frame", ng_socket_send_data(t, "in", &p), 0);
+		CHECK("is 10 datagrams of 8 + 1502 bytes, all to b",
+		    nout == 10 && out[0].len == 8 + 54 + 1448 &&
+		    out[9].len == 8 + 54 + 1448 &&
+		    same_addr(&out[9].peer, 0xc6120002, 4789));
+	}
+	pool = g->pool_total;
+	for (int i = 0; i < 500; i++) {
+		from_wire(t, 0x08, 42, mac_a, mac_b, 8 + 1514, &b);
+		ngt_send_frame(t, "in", mac_b, mac_a, 1514);
+	}
+	CHECK_INT("a thousand frames take no new packets", g->pool_total,
+	    pool);
+	ngt_close(&conn);
+	CHECK_INT("hookless, it goes", ngt_count_type(g, "vxlan"), 0);
+	ng_graph_free(g);
+}
+
+/*
+ * Three hosts on one segment: statically flooded to b and c, each
+ * learned from what it sends; learned hosts age out.
+ */
+static void
+test_multipoint(void)
+{
+	struct ng_graph *g = graph();
+	struct ng_node *t = ngt_socket(g, &conn);
+	struct ng_pkt_addr b = addr4(0xc6120002, 4789), c = addr4(0xc6120003,
+	    33333);
+	struct {
+		struct ng_vxlan_config c;
+		struct ng_vxlan_entry e[3];
+	} cfg;
+	const struct ng_mesg *r;
+	const struct ng_vxlan_table *tab;
+	const struct ng_vxlan_config *gc;
+
+	ngt_name(t, ".", "t");
+	ngt_mkpeer(t, ".", "vxlan", "in", "inner");
+	ngt_name(t, ".:in", "V");
+	ngt_connect(t, ".", "V:", "out", "outer");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.c.vni = 7;
+	cfg.c.learn = 1;
+	cfg.c.maxAge = 10;
+	cfg.c.port = 4789;
+	cfg.c.numStatic = 2;
+	cfg.e[0].addr.family = AF_INET;
+	memcpy(cfg.e[0].addr.addr, "\xc6\x12\x00\x02", 4);
+	cfg.e[1].addr.family = AF_INET;
+	memcpy(cfg.e[1].addr.addr, "\xc6\x12\x00\x03", 4);
+	cfg.e[1].port = 4790;
+	CHECK_INT("setconfig: two flood entries", msg(t,
+	    NGM_VXLAN_SET_CONFIG, &cfg, sizeof(cfg.c) + 2 * sizeof(cfg.e[0])),
+	    0);
+	CHECK_INT("setconfig: shorter than its entries", msg(t,
+	    NGM_VXLAN_SET_CONFIG, &cfg, sizeof(cfg.c) + 1), EINVAL);
+	cfg.c.numStatic = 1;
+	cfg.e[0].addr.family = 0;
+	CHECK_INT("setconfig: an entry with no address", msg(t,
+	    NGM_VXLAN_SET_CONFIG, &cfg, sizeof(cfg.c) + sizeof(cfg.e[0])),
+	    EINVAL);
+	reset();
+	msg(t, NGM_VXLAN_GET_CONFIG, NULL, 0);
+	r = ngt_last_msg(&conn);
+	gc = r != NULL ? (const void *)r->data : NULL;
+	CHECK("the failed ones changed nothing", gc != NULL &&
+	    gc->vni == 7 && gc->numStatic == 2 && gc->entries[1].port == 4790);
+
+	reset();
+	ngt_send_frame(t, "in", bcast, mac_a, 60);
+	CHECK("a broadcast goes to both flood entries", nout == 2 &&
+	    same_addr(&out[0].peer, 0xc6120002, 4789) &&
+	    same_addr(&out[1].peer, 0xc6120003, 4790) &&
+	    memcmp(out[0].hdr, out[1].hdr, sizeof(out[0].hdr)) == 0);
+	from_wire(t, 0x08, 7, mac_a, mac_b, 8 + 60, &b);
+	from_wire(t, 0x08, 7, mac_a, mac_c, 8 + 60, &c);
+	reset();
+	ngt_send_frame(t, "in", mac_c, mac_a, 60);
+	ngt_send_frame(t, "in", mac_b, mac_a, 60);
+	CHECK("unicast to c goes to c only, at the configured port",
+	    nout == 2 && same_addr(&out[0].peer, 0xc6120003, 4789));
+	CHECK("and to b to b only", same_addr(&out[1].peer, 0xc6120002, 4789));
+	reset();
+	msg(t, NGM_VXLAN_GET_TABLE, NULL, 0);
+	r = ngt_last_msg(&conn);
+	tab = r != NULL ? (const void *)r->data : NULL;
+	CHECK_INT("gettable: two hosts", tab != NULL ? (int)tab->n : -1, 2);
+	ngt_advance(g, 11);
+	reset();
+	ngt_send_frame(t, "in", mac_c, mac_a, 60);
+	CHECK("after maxAge c is unknown again: flooded", nout == 2);
+	reset();
+	msg(t, NGM_VXLAN_GET_TABLE, NULL, 0);
+	r = ngt_last_msg(&conn);
+	tab = r != NULL ? (const void *)r->data : NULL;
+	CHECK_INT("gettable: none", tab != NULL ? (int)tab->n : -1, 0);
+
+	/* A static host is not moved by what arrives. */
+	cfg.c.numStatic = 1;
+	memcpy(cfg.e[0].mac, mac_b, 6);
+	cfg.e[0].addr.family = AF_INET;
+	memcpy(cfg.e[0].addr.addr, "\xc6\x12\x00\x09", 4);
+	cfg.e[0].port = 0;
+	CHECK_INT("setconfig: b static", msg(t, NGM_VXLAN_SET_CONFIG, &cfg,
+	    sizeof(cfg.c) + sizeof(cfg.e[0])), 0);
+	from_wire(t, 0x08, 7, mac_a, mac_b, 8 + 60, &c);
+	reset();
+	ngt_send_frame(t, "in", mac_b, mac_a, 60);
+	CHECK("b stays where it was put", nout == 1 &&
+	    same_addr(&out[0].peer, 0xc6120009, 4789));
+	reset();
+	ngt_send_frame(t, "in", bcast, mac_a, 60);
+	CHECK("no flood entries now: no far end", nout == 1 &&
+	    out[0].peer.len == 0);
+	ngt_close(&conn);
+	ng_graph_free(g);
+}
+
+int
+main(void)
+{
+	test_wire();
+	test_multipoint();
+	return ngt_done();
+}
