@@ -21,6 +21,7 @@
 #include "ng_parse.h"
 
 #define NG_PARSE_UNSET SIZE_MAX /* no value given for this element */
+#define NG_PARSE_CUSTOM_MAX 65536 /* room a custom value is tried in */
 
 #define NG_INT(k, f) {.kind = NG_PARSE_##k, .fmt = NG_PARSE_##f}
 const struct ng_parse_type ng_parse_int8_type = NG_INT(INT8, SIGNED);
@@ -429,6 +430,26 @@ ng_skip_value(const char *s, size_t off, size_t *len)
 	return 0;
 }
 
+/*
+ * The length of a custom type's value at s + off: only the type knows
+ * where its text ends (local/"a path" is a word and a string).
+ */
+static int
+ng_skip_custom(const struct ng_parse_type *t, const char *s, size_t off,
+    size_t *len)
+{
+	size_t at = off, l;
+	uint8_t *scratch = malloc(NG_PARSE_CUSTOM_MAX);
+	int error;
+
+	if (scratch == NULL)
+		return ENOMEM;
+	error = t->custom->parse(s, &at, scratch, NG_PARSE_CUSTOM_MAX, &l);
+	free(scratch);
+	*len = at - off;
+	return error;
+}
+
 /* --- parsing leaves ----------------------------------------------------- */
 
 static int
@@ -754,7 +775,11 @@ ng_p_struct(const struct ng_parse_type *t, const char *s, size_t *off,
 		}
 		ng_skip_space(s, off);
 		pos[i] = *off;
-		if ((error = ng_skip_value(s, *off, &tl)) != 0)
+		if (t->fields[i].type->kind == NG_PARSE_CUSTOM)
+			error = ng_skip_custom(t->fields[i].type, s, *off, &tl);
+		else
+			error = ng_skip_value(s, *off, &tl);
+		if (error != 0)
 			goto out;
 		*off += tl;
 	}

@@ -11,10 +11,10 @@
  * packet reference each) and go out together after it, one sendmmsg
  * per socket and run (ngd_sockdev_flush): the 45 datagrams of a TAP's
  * super-frame cost one system call.  An error from the kernel then no
- * longer reaches the sender; it is counted in the log.  A stream keeps what the kernel would not
- * take yet in a queue of packet references, at most NGD_SOCK_QMAX of
- * them; beyond it frames are refused with ENOBUFS, as a full socket
- * buffer refuses a non-blocking write.
+ * longer reaches the sender; it is counted in the log.  A stream keeps
+ * what the kernel would not take yet in a queue of packet references,
+ * at most NGD_SOCK_QMAX of them; beyond it frames are refused with
+ * ENOBUFS, as a full socket buffer refuses a non-blocking write.
  */
 #include <errno.h>
 #include <stdlib.h>
