@@ -955,7 +955,7 @@ test_cap(void)
 	struct ng_alias_info i;
 	uint8_t b[256];
 	size_t n;
-	unsigned flows = 300000;
+	unsigned flows = 1000000;
 
 	/* a small cap: the oldest go */
 	ng_alias_set_max_links(la, 100);
