@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <netinet/in.h>
 
 #include <netgraph/ng_nat.h>
 
@@ -26,6 +27,7 @@
 #include "ng_parse.h"
 
 #define NG_NAT_TICK_MS 1000
+#define NG_NAT_GSO_UDP_L4 5 /* VIRTIO_NET_HDR_GSO_UDP_L4, newer headers */
 #define ETHER_HDR_LEN 14
 
 _Static_assert(NG_NAT_LOG == NG_ALIAS_LOG &&
@@ -136,11 +138,13 @@ ng_nat_ipv4(const struct ng_nat_priv *priv, const struct ng_pkt *p)
 }
 
 /*
- * Translate one frame (its checksums whole) and send it on.  Consumes
- * *pkt.  What is not IPv4, or is shorter than its IP length, passes.
+ * Translate one frame and send it on: its checksums whole, or (partial)
+ * the transport one left for the receiver of a TAP's frame to finish.
+ * Consumes *pkt.  What is not IPv4, or is shorter than its IP length,
+ * passes.
  */
 static int
-ng_nat_one(struct ng_hook *hook, struct ng_pkt **pkt)
+ng_nat_one(struct ng_hook *hook, struct ng_pkt **pkt, bool partial)
 {
 	struct ng_nat_priv *priv = hook->node->priv;
 	struct ng_hook *to = hook == priv->in ? priv->out : priv->in;
@@ -160,7 +164,16 @@ ng_nat_one(struct ng_hook *hook, struct ng_pkt **pkt)
 		return error;
 	p = *pkt;
 	ip = p->data + l2;
-	if (hook == priv->in) {
+	if (partial) {
+		r = ng_alias_partial(priv->la, hook == priv->in, ip,
+		    p->len - l2, now);
+		if (r == NG_ALIAS_ERROR || (hook == priv->in &&
+		    r == NG_ALIAS_IGNORED &&
+		    (ng_alias_get_mode(priv->la) & NG_ALIAS_DENY_INCOMING))) {
+			ng_pkt_free(pkt);
+			return EINVAL;
+		}
+	} else if (hook == priv->in) {
 		r = ng_alias_in(priv->la, ip, p->len - l2, now);
 		if (r == NG_ALIAS_ERROR || r == NG_ALIAS_UNRESOLVED_FRAGMENT ||
 		    (r == NG_ALIAS_IGNORED &&
@@ -179,6 +192,36 @@ send:
 	return ng_send_data(to, pkt); /* consumes *pkt */
 }
 
+/*
+ * A TAP's TCP or UDP frame (or super-frame) whose checksum is left
+ * partial right after a bare IPv4 header: translated as it is, headers
+ * only, and it stays a super-frame.  Anything else with offloads is cut
+ * or finished first.
+ */
+static bool
+ng_nat_partial(const struct ng_nat_priv *priv, const struct ng_pkt *p)
+{
+	size_t l2 = priv->dlt == NG_NAT_DLT_EN10MB ? ETHER_HDR_LEN : 0;
+	uint8_t gso = p->vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
+	const uint8_t *ip = p->data + l2;
+	size_t hl;
+
+	if (!(p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+	    !ng_nat_ipv4(priv, p))
+		return false;
+	hl = (size_t)(ip[0] & 0x0f) * 4;
+	if (p->vh.csum_start != l2 + hl || (ip[6] & 0x3f) != 0 || ip[7] != 0)
+		return false;
+	if (ip[9] == IPPROTO_TCP)
+		return p->vh.csum_offset == 16 &&
+		    (gso == VIRTIO_NET_HDR_GSO_NONE ||
+		    gso == VIRTIO_NET_HDR_GSO_TCPV4);
+	if (ip[9] == IPPROTO_UDP)
+		return p->vh.csum_offset == 6 &&
+		    (gso == VIRTIO_NET_HDR_GSO_NONE || gso == NG_NAT_GSO_UDP_L4);
+	return false;
+}
+
 struct ng_nat_seg {
 	struct ng_hook *hook;
 	int error;
@@ -188,7 +231,7 @@ static void
 ng_nat_seg(void *arg, struct ng_pkt **seg)
 {
 	struct ng_nat_seg *s = arg;
-	int error = ng_nat_one(s->hook, seg);
+	int error = ng_nat_one(s->hook, seg, false);
 
 	if (error != 0)
 		s->error = error;
@@ -209,6 +252,8 @@ ng_nat_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	if (!priv->addr_set || !ng_nat_ipv4(priv, *pkt))
 		return ng_send_data(hook == priv->in ? priv->out : priv->in,
 		    pkt); /* consumes *pkt, offloads and all */
+	if (ng_nat_partial(priv, *pkt))
+		return ng_nat_one(hook, pkt, true);
 	if ((*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* The checksums must be whole before they can be updated. */
 		error = ng_pkt_segment(pkt, l2, ng_nat_seg, &s); /* consumes */
@@ -222,7 +267,7 @@ ng_nat_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 			return error;
 		}
 	}
-	return ng_nat_one(hook, pkt);
+	return ng_nat_one(hook, pkt, false);
 }
 
 /* --- messages ----------------------------------------------------------- */

@@ -179,6 +179,7 @@ struct ng_alias_pkt {
 	size_t l4len; /* bytes after the IP header, up to the IP length */
 	uint8_t proto;
 	uint16_t off; /* fragment offset and flags, host order */
+	bool partial; /* the transport checksum is left partial */
 };
 
 static uint8_t *
@@ -202,31 +203,46 @@ ng_alias_parse(struct ng_alias_pkt *p, uint8_t *ip, size_t len)
 	p->l4len = tot - p->hl;
 	p->proto = ip[9];
 	p->off = get16(ip + 6);
+	p->partial = false;
 	return true;
 }
+
+/* How a transport checksum is kept. */
+#define SUM_UDP 0x1     /* zero means none */
+#define SUM_PARTIAL 0x2 /* the pseudo-header sum only, not inverted */
 
 /*
  * Replace the 4-byte address at field (inside the IP header at ip) and
  * the 2-byte port at port (may be NULL); the IP checksum and, if given,
  * the transport checksum (whose pseudo-header holds the address) follow.
+ * A partial transport checksum (TAP offload: the sender's kernel or NIC
+ * finishes it over the segment as it is then) takes the address change
+ * as a plain sum and not the port's, which the finishing will see.
  */
 static void
 rewrite(uint8_t *ip, uint8_t *field, struct in_addr a, uint8_t *port,
-    uint16_t newport, uint8_t *l4sum, bool udp)
+    uint16_t newport, uint8_t *l4sum, unsigned how)
 {
 	uint8_t na[4], np[2];
-	uint32_t d;
+	uint32_t d, s;
 
 	memcpy(na, &a, 4);
 	d = delta(0, field, na, 4);
 	apply(ip + 10, d, false);
+	if (l4sum != NULL && (how & SUM_PARTIAL)) {
+		s = get16(l4sum) + d;
+		while (s >> 16)
+			s = (s & 0xffff) + (s >> 16);
+		put16(l4sum, (uint16_t)s);
+		l4sum = NULL;
+	}
 	if (port != NULL) {
 		memcpy(np, &newport, 2);
 		d = delta(d, port, np, 2);
 		memcpy(port, np, 2);
 	}
 	if (l4sum != NULL)
-		apply(l4sum, d, udp);
+		apply(l4sum, d, (how & SUM_UDP) != 0);
 	memcpy(field, na, 4);
 }
 
@@ -769,6 +785,13 @@ l4sum(const struct ng_alias_pkt *p)
 	return l4(p) + (p->proto == IPPROTO_TCP ? 16 : 6);
 }
 
+static unsigned
+sum_kind(const struct ng_alias_pkt *p)
+{
+	return (p->proto == IPPROTO_UDP ? SUM_UDP : 0) |
+	    (p->partial ? SUM_PARTIAL : 0);
+}
+
 /* The first proxy rule a flow going out matches, or NULL. */
 static const struct ng_alias_proxy *
 proxy_check(const struct ng_alias *la, struct in_addr src,
@@ -816,7 +839,7 @@ udptcp_out(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 		l->proxy_addr = odst;
 		l->proxy_port = odport;
 		rewrite(p->ip, p->ip + 16, dst, th + 2, dport, l4sum(p),
-		    p->proto == IPPROTO_UDP);
+		    sum_kind(p));
 	}
 	if (p->proto == IPPROTO_TCP) {
 		tcp_track(&l->tcp_out, th[13]);
@@ -825,7 +848,7 @@ udptcp_out(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 		touch(la, l, Q_60, now);
 	}
 	rewrite(p->ip, p->ip + 12, eff_alias(la, l), th, l->aport, l4sum(p),
-	    p->proto == IPPROTO_UDP);
+	    sum_kind(p));
 	return NG_ALIAS_OK;
 }
 
@@ -854,10 +877,10 @@ udptcp_in(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 		touch(la, l, Q_60, now);
 	}
 	rewrite(p->ip, p->ip + 16, l->src, th + 2, l->sport, l4sum(p),
-	    p->proto == IPPROTO_UDP);
+	    sum_kind(p));
 	if (l->proxy_port != 0) /* the proxy answers as the destination */
 		rewrite(p->ip, p->ip + 12, l->proxy_addr, th, l->proxy_port,
-		    l4sum(p), p->proto == IPPROTO_UDP);
+		    l4sum(p), sum_kind(p));
 	return NG_ALIAS_OK;
 }
 
@@ -888,6 +911,7 @@ quoted(const struct ng_alias_pkt *p, struct ng_alias_pkt *q)
 	q->l4len = room - q->hl; /* what is quoted, not what was sent */
 	q->proto = ip[9];
 	q->off = get16(ip + 6);
+	q->partial = false;
 	return true;
 }
 
@@ -923,12 +947,13 @@ icmp_error_rewrite(struct ng_alias_pkt *p, struct ng_alias_pkt *q,
 		d = delta(0, port, np, 2);
 		apply(q->ip + q->hl + 2, d, false);
 		memcpy(port, np, 2);
-		rewrite(q->ip, field, a, NULL, 0, NULL, false);
+		rewrite(q->ip, field, a, NULL, 0, NULL, 0);
 	} else {
-		rewrite(q->ip, field, a, port, newport, sum, udp);
+		rewrite(q->ip, field, a, port, newport, sum,
+		    udp ? SUM_UDP : 0);
 	}
 	apply(l4(p) + 2, delta(0, before, q->ip, n), false);
-	rewrite(p->ip, outer, a, NULL, 0, NULL, false);
+	rewrite(p->ip, outer, a, NULL, 0, NULL, 0);
 }
 
 static enum ng_alias_result
@@ -994,7 +1019,7 @@ icmp_error_out(struct ng_alias *la, struct ng_alias_pkt *p)
 		}
 	}
 	/* About nothing we know: still, nothing private leaves. */
-	rewrite(p->ip, p->ip + 12, alias_for(la, src), NULL, 0, NULL, false);
+	rewrite(p->ip, p->ip + 12, alias_for(la, src), NULL, 0, NULL, 0);
 	return NG_ALIAS_OK;
 }
 
@@ -1023,7 +1048,7 @@ icmp_out(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 		if (ic[0] == ICMP_ECHO || ic[0] == ICMP_TSTAMP)
 			return NG_ALIAS_ERROR; /* no id free */
 		rewrite(p->ip, p->ip + 12, alias_for(la, src), NULL, 0, NULL,
-		    false);
+		    0);
 		return NG_ALIAS_OK;
 	}
 	touch(la, l, Q_60, now);
@@ -1034,7 +1059,7 @@ icmp_out(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 		apply(ic + 2, delta(0, ic + 4, np, 2), false);
 		memcpy(ic + 4, np, 2);
 	}
-	rewrite(p->ip, p->ip + 12, eff_alias(la, l), NULL, 0, NULL, false);
+	rewrite(p->ip, p->ip + 12, eff_alias(la, l), NULL, 0, NULL, 0);
 	return NG_ALIAS_OK;
 }
 
@@ -1070,7 +1095,7 @@ icmp_in(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 		apply(ic + 2, delta(0, ic + 4, np, 2), false);
 		memcpy(ic + 4, np, 2);
 	}
-	rewrite(p->ip, p->ip + 16, l->src, NULL, 0, NULL, false);
+	rewrite(p->ip, p->ip + 16, l->src, NULL, 0, NULL, 0);
 	return NG_ALIAS_OK;
 }
 
@@ -1086,7 +1111,7 @@ proto_out(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 	if (l == NULL)
 		return NG_ALIAS_ERROR;
 	touch(la, l, Q_60, now);
-	rewrite(p->ip, p->ip + 12, eff_alias(la, l), NULL, 0, NULL, false);
+	rewrite(p->ip, p->ip + 12, eff_alias(la, l), NULL, 0, NULL, 0);
 	return NG_ALIAS_OK;
 }
 
@@ -1103,7 +1128,7 @@ proto_in(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 	if (l == NULL)
 		return NG_ALIAS_IGNORED;
 	touch(la, l, Q_60, now);
-	rewrite(p->ip, p->ip + 16, l->src, NULL, 0, NULL, false);
+	rewrite(p->ip, p->ip + 16, l->src, NULL, 0, NULL, 0);
 	return NG_ALIAS_OK;
 }
 
@@ -1126,13 +1151,24 @@ unregistered(const struct ng_alias *la, struct in_addr src)
 	    in_net(src, 0x64400000, 10);
 }
 
+/* A partial checksum is only taken on an unfragmented TCP or UDP packet. */
+static bool
+partial_ok(const struct ng_alias_pkt *p)
+{
+	return (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) &&
+	    !(p->off & (IP_MF | IP_OFFMASK));
+}
+
 static enum ng_alias_result
-alias_out(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
+alias_out(struct ng_alias *la, uint8_t *ip, size_t len, bool partial,
+    uint64_t now)
 {
 	struct ng_alias_pkt p;
 	struct in_addr src;
 
 	if (!ng_alias_parse(&p, ip, len))
+		return NG_ALIAS_ERROR;
+	if ((p.partial = partial) && !partial_ok(&p))
 		return NG_ALIAS_ERROR;
 	expire(la, now, NG_ALIAS_EXPIRE_BATCH);
 	if ((la->mode & NG_ALIAS_PROXY_ONLY) && ((p.off & IP_OFFMASK) ||
@@ -1144,7 +1180,7 @@ alias_out(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 		return NG_ALIAS_IGNORED;
 	if (p.off & IP_OFFMASK) {
 		/* A later fragment: only its source address changes. */
-		rewrite(ip, ip + 12, alias_for(la, src), NULL, 0, NULL, false);
+		rewrite(ip, ip + 12, alias_for(la, src), NULL, 0, NULL, 0);
 		return NG_ALIAS_OK;
 	}
 	switch (p.proto) {
@@ -1185,7 +1221,8 @@ fragment_head(struct ng_alias *la, struct ng_alias_pkt *p,
 }
 
 static enum ng_alias_result
-alias_in(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
+alias_in(struct ng_alias *la, uint8_t *ip, size_t len, bool partial,
+    uint64_t now)
 {
 	struct ng_alias_pkt p;
 	struct ng_alias_link *l;
@@ -1195,6 +1232,8 @@ alias_in(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 
 	if (!ng_alias_parse(&p, ip, len))
 		return NG_ALIAS_ERROR;
+	if ((p.partial = partial) && !partial_ok(&p))
+		return NG_ALIAS_ERROR;
 	expire(la, now, NG_ALIAS_EXPIRE_BATCH);
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
@@ -1203,7 +1242,7 @@ alias_in(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 		l = find_in(la, src, 0, dst, id, NG_LINK_FRAGID);
 		if (l == NULL)
 			return NG_ALIAS_UNRESOLVED_FRAGMENT;
-		rewrite(ip, ip + 16, l->src, NULL, 0, NULL, false);
+		rewrite(ip, ip + 16, l->src, NULL, 0, NULL, 0);
 		return NG_ALIAS_OK;
 	}
 	switch (p.proto) {
@@ -1226,19 +1265,29 @@ alias_in(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 }
 
 enum ng_alias_result
+ng_alias_partial(struct ng_alias *la, bool in, uint8_t *ip, size_t len,
+    uint64_t now)
+{
+	if (la->mode & NG_ALIAS_REVERSE)
+		in = !in;
+	return in ? alias_in(la, ip, len, true, now)
+		  : alias_out(la, ip, len, true, now);
+}
+
+enum ng_alias_result
 ng_alias_out(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 {
 	if (la->mode & NG_ALIAS_REVERSE)
-		return alias_in(la, ip, len, now);
-	return alias_out(la, ip, len, now);
+		return alias_in(la, ip, len, false, now);
+	return alias_out(la, ip, len, false, now);
 }
 
 enum ng_alias_result
 ng_alias_in(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 {
 	if (la->mode & NG_ALIAS_REVERSE)
-		return alias_out(la, ip, len, now);
-	return alias_in(la, ip, len, now);
+		return alias_out(la, ip, len, false, now);
+	return alias_in(la, ip, len, false, now);
 }
 
 /* --- configuration ----------------------------------------------------- */

@@ -89,6 +89,15 @@ enum ng_alias_result ng_alias_in(struct ng_alias *la, uint8_t *ip, size_t len,
     uint64_t now);
 enum ng_alias_result ng_alias_out(struct ng_alias *la, uint8_t *ip,
     size_t len, uint64_t now);
+/*
+ * The same for an unfragmented TCP or UDP packet whose transport checksum
+ * is left partial (a TAP's NEEDS_CSUM: the field holds the pseudo-header
+ * sum, not inverted, and is finished over the segment later), which may
+ * be a GSO super-frame: only its headers are read and changed.  Anything
+ * else is an ERROR.
+ */
+enum ng_alias_result ng_alias_partial(struct ng_alias *la, bool in,
+    uint8_t *ip, size_t len, uint64_t now);
 /* Drop links that have timed out (also done a little on every packet). */
 void ng_alias_expire(struct ng_alias *la, uint64_t now);
 

@@ -7,7 +7,8 @@
  * below).  A packet is either the input's bytes as they are, or built
  * from a few known addresses, a protocol and ports, with every checksum
  * right, followed by the input's bytes, or an ICMP error from the far
- * end quoting the last packet translated (so errors meet their links).
+ * end quoting the last packet translated (so errors meet their links),
+ * or a TCP or UDP packet whose checksum is left partial (TAP offload).
  * Checked: no crash, leak or undefined behaviour (ASan, UBSan); nothing
  * past the IP length is written; and a checksum that was right when the
  * packet went in is right when it comes out, whatever the engine did
@@ -219,6 +220,36 @@ fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in,
 	fza_last_in = in;
 }
 
+/*
+ * A built packet with its transport checksum left partial, as a TAP
+ * hands it over, translated that way; then finished as its receiver
+ * would: every checksum must then be right.
+ */
+static void
+fza_partial(struct ng_alias *la, struct fz_in *in, uint8_t *b, bool way,
+    uint64_t now)
+{
+	size_t n = fza_build(in, b), off;
+	uint32_t sum;
+	uint16_t fin;
+	struct fza_sums s1;
+
+	if ((b[9] != IPPROTO_TCP && b[9] != IPPROTO_UDP) ||
+	    (fza_get16(b + 6) & 0x3fff))
+		return;
+	off = 20 + (b[9] == IPPROTO_TCP ? 16 : 6);
+	sum = ng_alias_sum(0, b + 12, 8) + b[9] + (uint32_t)(n - 20);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	fza_put16(b + off, (uint16_t)sum);
+	if (ng_alias_partial(la, way, b, n, now) != NG_ALIAS_OK)
+		return;
+	fin = ng_alias_fold(ng_alias_sum(0, b + 20, n - 20));
+	fza_put16(b + off, fin == 0 && b[9] == IPPROTO_UDP ? 0xffff : fin);
+	s1 = fza_check(b, n);
+	FUZZ_ASSERT(s1.ip && s1.l4);
+}
+
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
 int
@@ -241,7 +272,7 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 	for (int op = 0; op < FZA_MAXOPS && in.left > 0; op++) {
 		uint8_t k = fz_u8(&in), i;
 
-		switch (k % 11) {
+		switch (k % 13) {
 		case 0: /* the input's bytes as a packet, out or in */
 		case 1:
 			n = fz_u8(&in);
@@ -249,12 +280,16 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 			memcpy(b, in.p, n);
 			in.p += n;
 			in.left -= n;
-			fza_packet(la, b, n, k % 11 == 1, now);
+			fza_packet(la, b, n, k % 13 == 1, now);
 			break;
 		case 2: /* a well-formed packet, out or in */
 		case 3:
 			n = fza_build(&in, b);
-			fza_packet(la, b, n, k % 11 == 3, now);
+			fza_packet(la, b, n, k % 13 == 3, now);
+			break;
+		case 11: /* a TAP's frame, its checksum partial, out or in */
+		case 12:
+			fza_partial(la, &in, b, k % 13 == 12, now);
 			break;
 		case 10: /* the far end's error about the last packet */
 			n = fza_error(&in, b);

@@ -103,9 +103,10 @@ wait $c1 $c2
 expect "same source port: j1 answered" "echo from-j1" "$(cat "$tmp/c1")"
 expect "same source port: j2 answered" "echo from-j2" "$(cat "$tmp/c2")"
 ports=$(tail -n 2 "$tmp/peers" | awk '{ print $2 }' | sort -n | tr '\n' ' ')
+# one kept 40000, the other got a port of its own (any, from 32768 up)
 if [ "$(tail -n 2 "$tmp/peers" | awk '{ print $1 }' | sort -u)" = 198.18.50.1 ] &&
-    [[ "$ports" == "40000 "* ]] && [ "$(wc -w <<<"$ports")" = 2 ] &&
-    [ "${ports#40000 }" != "40000 " ]; then
+    [ "$(tail -n 2 "$tmp/peers" | awk '{ print $2 }' | sort -u | wc -l)" = 2 ] &&
+    grep -qw 40000 <<<"$ports"; then
 	ok "same source port: one kept it, the other moved ($ports)"
 else
 	fail "same source port: ports seen $ports"

@@ -799,6 +799,76 @@ test_proxy(void)
 	ng_alias_free(la);
 }
 
+/* Leave the transport checksum partial, as a TAP hands it over. */
+static void
+make_partial(uint8_t *b)
+{
+	size_t tot = g16(b + 2), off = b[9] == IPPROTO_TCP ? 16 : 6;
+	uint32_t sum = ng_alias_sum(0, b + 12, 8) + b[9] + (uint32_t)(tot - 20);
+
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	p16(b + 20 + off, (uint16_t)sum);
+}
+
+/* What the receiver of the TAP's frame does: finish it. */
+static void
+finish_partial(uint8_t *b)
+{
+	size_t tot = g16(b + 2), off = b[9] == IPPROTO_TCP ? 16 : 6;
+	uint16_t sum = ng_alias_fold(ng_alias_sum(0, b + 20, tot - 20));
+
+	if (sum == 0 && off == 6)
+		sum = 0xffff;
+	p16(b + 20 + off, sum);
+}
+
+static void
+test_partial(void)
+{
+	struct ng_alias *la = engine();
+	uint8_t b[2048];
+	size_t n;
+
+	n = mk(b, H1, 42000, WEB, 80, IPPROTO_TCP, 0x02, 999);
+	make_partial(b);
+	CHECK_INT("partial TCP out", ng_alias_partial(la, false, b, n, now),
+	    NG_ALIAS_OK);
+	CHECK_STR("partial TCP out: aliased", src_of(b), ALIAS);
+	finish_partial(b);
+	CHECK("partial TCP out: finished, every checksum right",
+	    csum_ok(b, n));
+	n = mk(b, WEB, 80, ALIAS, 42000, IPPROTO_TCP, 0x12, 1448);
+	make_partial(b);
+	CHECK_INT("partial TCP in", ng_alias_partial(la, true, b, n, now),
+	    NG_ALIAS_OK);
+	CHECK_STR("partial TCP in: to the host", dst_of(b), H1);
+	finish_partial(b);
+	CHECK("partial TCP in: finished, every checksum right",
+	    csum_ok(b, n));
+	/* a port that moves: the finishing sees the new one */
+	n = mk(b, H2, 42000, WEB, 80, IPPROTO_TCP, 0x02, 10);
+	make_partial(b);
+	ng_alias_partial(la, false, b, n, now);
+	CHECK("partial TCP out, port moved", sport_of(b) != 42000);
+	finish_partial(b);
+	CHECK("partial TCP out, port moved: checksums right", csum_ok(b, n));
+	n = mk(b, H1, 5300, WEB, 53, IPPROTO_UDP, 0, 77);
+	make_partial(b);
+	ng_alias_partial(la, false, b, n, now);
+	finish_partial(b);
+	CHECK("partial UDP out: checksums right", csum_ok(b, n) &&
+	    strcmp(src_of(b), ALIAS) == 0);
+	n = mk_icmp(b, H1, WEB, 8, 5);
+	CHECK_INT("partial ICMP: refused", ng_alias_partial(la, false, b, n,
+	    now), NG_ALIAS_ERROR);
+	n = mk(b, H1, 5300, WEB, 53, IPPROTO_UDP, 0, 77);
+	p16(b + 6, 0x2000);
+	CHECK_INT("partial fragment: refused", ng_alias_partial(la, false, b,
+	    n, now), NG_ALIAS_ERROR);
+	ng_alias_free(la);
+}
+
 static void
 test_malformed(void)
 {
@@ -885,7 +955,7 @@ test_cap(void)
 	struct ng_alias_info i;
 	uint8_t b[256];
 	size_t n;
-	unsigned flows = 300000;
+	unsigned flows = 1000000;
 
 	/* a small cap: the oldest go */
 	ng_alias_set_max_links(la, 100);
@@ -941,6 +1011,7 @@ main(void)
 	test_lsnat();
 	test_modes();
 	test_proxy();
+	test_partial();
 	test_malformed();
 	test_checksums_random();
 	test_cap();
