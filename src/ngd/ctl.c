@@ -671,7 +671,7 @@ ngd_accept_one(void)
 	c->io.arg = c;
 	c->pid = cred.pid;
 	c->uid = cred.uid;
-	c->jailed = ngd_peer_jailed(fd);
+	c->jailed = ngd_peer_jailed(fd, cred.pid);
 	c->admin = cred.uid == 0 ||
 	    (ngd_admin_gid_set &&
 		ngd_peer_in_group(cred.pid, ngd_admin_gid, cred.gid));
