@@ -165,6 +165,13 @@ ngd_peer_jailed(int fd, pid_t pid)
 	socklen_t len = sizeof(int);
 	int pidfd, nsfd;
 
+	/*
+	 * A peer with no pid in our PID namespace lives above it (the
+	 * host's root reaching a jail's graph with ngctl -j), not below:
+	 * an ngd inside a jail may not read such a peer's namespaces.
+	 */
+	if (pid == 0)
+		return false;
 	if (!ngd_self_read()) {
 		if (!warned)
 			ngd_log(LOG_WARNING, "cannot read our own namespaces: "

@@ -78,7 +78,7 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 
 /* The client on fd is in a jail sharing ngd's network namespace (a
  * non-vnet jail), whose root may not touch the graph. */
-bool ngd_peer_jailed(int fd, pid_t pid);
+bool ngd_peer_jailed(int fd, pid_t pid); /* pid: SO_PEERCRED's */
 
 /* --- main.c ------------------------------------------------------------- */
 
