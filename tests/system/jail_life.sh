@@ -161,7 +161,9 @@ for i in $(seq "$cycles"); do
 	jail -r cy || { fail "remove $i"; break; }
 done
 secs=$(($(date +%s) - start))
-if [ "$secs" -lt $((cycles / 5)) ]; then ok "$cycles cycles in ${secs}s"; else fail "$cycles cycles took ${secs}s"; fi
+# About 0.11 s a cycle on an idle 2-core machine; 0.3 s leaves room for
+# a machine shared with other builds (at load 10 the base took 0.23 s).
+if [ "$secs" -lt $((cycles * 3 / 10)) ]; then ok "$cycles cycles in ${secs}s"; else fail "$cycles cycles took ${secs}s"; fi
 f1=$(nfds) r1=$(rss)
 echo "# $cycles jail cycles: ngd file descriptors: $f0 -> $f1"
 echo "# $cycles jail cycles: ngd RSS: $r0 -> $r1 KB"
