@@ -13,17 +13,22 @@
  * outside (ngctl -j, ip netns exec) does not, and then every client below
  * is the jail's own.  The peer is taken as the kernel saw it at connect
  * (SO_PEERPIDFD) and its namespaces read through that pidfd, so a pid
- * reused meanwhile cannot stand in for it.  Anything that cannot be
- * checked counts as jailed.
+ * reused meanwhile cannot stand in for it.  Kernels before 6.11 lack
+ * some of that: /proc/PID/ns/pid is read instead, checked against a
+ * pidfd of the peer taken first.  A client that cannot be checked counts
+ * as jailed; an ngd that cannot read its own namespaces refuses nobody
+ * (and says so once).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
@@ -53,12 +58,40 @@ ngd_pidfd_open(pid_t pid)
 	return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* Namespace fd of kind (a PIDFD_GET_* ioctl) of the process behind pidfd. */
+/*
+ * A namespace of the process behind pidfd (pid, for /proc): kind is a
+ * PIDFD_GET_* ioctl, name its /proc/PID/ns entry.  The /proc way is
+ * trusted only if the pidfd's process is still alive after it, so the
+ * pid was not reused in between.  -1 if it cannot be had.
+ */
+static int
+ngd_ns_fd(int pidfd, pid_t pid, unsigned long kind, const char *name)
+{
+	char path[64];
+	int nsfd = pidfd >= 0 ? ioctl(pidfd, kind, 0) : -1;
+
+	if (nsfd >= 0 || pid <= 0)
+		return nsfd;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	/* (No pidfd at all, as under valgrind: the pid alone, racy.) */
+	if (pidfd >= 0 &&
+	    syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) != 0 &&
+	    errno != ENOSYS) {
+		close(nsfd);
+		return -1;
+	}
+	return nsfd;
+}
+
+/* The identity of a namespace (see ngd_ns_fd). */
 static bool
-ngd_ns_id(int pidfd, unsigned long kind, dev_t *dev, ino_t *ino)
+ngd_ns_id(int pidfd, pid_t pid, unsigned long kind, dev_t *dev, ino_t *ino)
 {
 	struct stat st;
-	int nsfd = ioctl(pidfd, kind, 0);
+	int nsfd = ngd_ns_fd(pidfd, pid, kind,
+	    kind == PIDFD_GET_PID_NAMESPACE ? "pid" : "net");
 	bool ok;
 
 	if (nsfd < 0)
@@ -68,21 +101,6 @@ ngd_ns_id(int pidfd, unsigned long kind, dev_t *dev, ino_t *ino)
 	*dev = st.st_dev;
 	*ino = st.st_ino;
 	return ok;
-}
-
-/* The same through /proc, where pidfds are not to be had. */
-static bool
-ngd_proc_ns_id(const char *pid, const char *kind, dev_t *dev, ino_t *ino)
-{
-	char path[64];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, kind);
-	if (stat(path, &st) != 0)
-		return false;
-	*dev = st.st_dev;
-	*ino = st.st_ino;
-	return true;
 }
 
 static bool
@@ -95,28 +113,21 @@ ngd_self_read(void)
 
 	if (ngd_self.known)
 		return true;
-	if ((self = ngd_pidfd_open(getpid())) >= 0) {
-		ok = ngd_ns_id(self, PIDFD_GET_PID_NAMESPACE, &ngd_self.dev,
-		    &ngd_self.ino) &&
-		    ngd_ns_id(self, PIDFD_GET_NET_NAMESPACE, &nd, &ni);
+	self = ngd_pidfd_open(getpid());
+	ok = ngd_ns_id(self, getpid(), PIDFD_GET_PID_NAMESPACE, &ngd_self.dev,
+	    &ngd_self.ino) &&
+	    ngd_ns_id(self, getpid(), PIDFD_GET_NET_NAMESPACE, &nd, &ni);
+	if (self >= 0)
 		close(self);
-	} else {
-		/* no pidfds (or valgrind, which does not know them) */
-		ok = ngd_proc_ns_id("self", "pid", &ngd_self.dev,
-		    &ngd_self.ino) &&
-		    ngd_proc_ns_id("self", "net", &nd, &ni);
-	}
 	if (!ok)
 		return false;
 	/* PID 1 of our PID namespace; unreadable: assume the host's graph. */
-	if ((init = ngd_pidfd_open(1)) >= 0) {
-		ngd_self.entered_netns =
-		    ngd_ns_id(init, PIDFD_GET_NET_NAMESPACE, &n1d, &n1i) &&
-		    (n1d != nd || n1i != ni);
+	init = ngd_pidfd_open(1);
+	ngd_self.entered_netns =
+	    ngd_ns_id(init, 1, PIDFD_GET_NET_NAMESPACE, &n1d, &n1i) &&
+	    (n1d != nd || n1i != ni);
+	if (init >= 0)
 		close(init);
-	} else if (ngd_proc_ns_id("1", "net", &n1d, &n1i)) {
-		ngd_self.entered_netns = n1d != nd || n1i != ni;
-	}
 	ngd_self.known = true;
 	return true;
 }
@@ -150,6 +161,7 @@ ngd_pidns_below(int nsfd)
 bool
 ngd_peer_jailed(int fd, pid_t pid)
 {
+	static bool warned;
 	socklen_t len = sizeof(int);
 	int pidfd, nsfd;
 
@@ -160,22 +172,22 @@ ngd_peer_jailed(int fd, pid_t pid)
 	 */
 	if (pid == 0)
 		return false;
-	if (!ngd_self_read())
-		return true;
+	if (!ngd_self_read()) {
+		if (!warned)
+			ngd_log(LOG_WARNING, "cannot read our own namespaces: "
+			    "clients in jails are not told apart");
+		warned = true;
+		return false;
+	}
 	if (ngd_self.entered_netns)
 		return false; /* a vnet jail's graph: its clients are its own */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0) {
-		nsfd = ioctl(pidfd, PIDFD_GET_PID_NAMESPACE, 0);
+	/* Before Linux 6.5: a pidfd of the pid it had at connect. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
+		pidfd = ngd_pidfd_open(pid);
+	nsfd = ngd_ns_fd(pidfd, pid, PIDFD_GET_PID_NAMESPACE, "pid");
+	if (pidfd >= 0)
 		close(pidfd);
-	} else {
-		/* Without SO_PEERPIDFD (before Linux 6.5, or valgrind):
-		 * the pid the kernel gave at connect, through /proc. */
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-		nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	}
 	if (nsfd < 0)
-		return true; /* gone already, or a kernel without pidfs */
+		return true;
 	return ngd_pidns_below(nsfd);
 }

@@ -40,7 +40,6 @@ name adva:ether pbr
 mkpeer pbr: pipe link1 upper
 name pbr:link1 P
 connect P: advb: lower ether
-msg P: setcfg { delay=2000000 downstream={ queuelen=100000 } upstream={ queuelen=100000 } }
 END
 for n in a b; do
 	ip netns add adv$n
@@ -51,6 +50,11 @@ done
 ip -n adva addr add 198.18.25.1/24 dev adva
 ip -n advb addr add 198.18.25.2/24 dev advb
 ip -n adva neigh add 198.18.25.2 lladdr "$(ip -n advb -br link show advb | awk '{ print $3 }')" dev adva nud permanent
+# b speaks once, so the bridge sends the UDP flood to b alone instead of
+# to every port (the data-flood client's too, which reads it all); then
+# the pipe gets its delay.
+ip netns exec advb ping -c 1 -W 1 198.18.25.1 >/dev/null
+ngctl msg P: setcfg '{ delay=2000000 downstream={ queuelen=100000 } upstream={ queuelen=100000 } }'
 sleep 0.3
 nodes0=$(ngctl list | head -n 1)
 fd0=$(nfds "$NGD_PID")
