@@ -417,7 +417,7 @@ ngd_netdev_sock(struct ng_netdev *dev, int *sp)
 	int nsfd, s, error = 0;
 
 	*sp = -1;
-	nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS);
+	nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0);
 	if (nsfd < 0)
 		return errno;
 	if (setns(nsfd, CLONE_NEWNET) < 0) {
@@ -499,7 +499,7 @@ ngd_netdev_get_addrs(void *be, struct ng_netdev *dev,
 	*n = 0;
 	if ((error = ngd_netdev_get_name(be, dev, name)) != 0)
 		return error;
-	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS)) < 0)
+	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) < 0)
 		return errno;
 	if (setns(nsfd, CLONE_NEWNET) < 0) {
 		error = errno;
@@ -698,6 +698,7 @@ ngd_rtnl(struct ngd_netdev *nd, uint16_t type, int ifindex,
 	struct nlmsghdr *nh;
 	struct ifinfomsg *ifi;
 
+	memset(buf, 0, sizeof(buf)); /* no stack bytes in the padding */
 	nh = mnl_nlmsg_put_header(buf);
 	nh->nlmsg_type = type;
 	nh->nlmsg_seq = ++nd->rtnl_seq;
@@ -798,7 +799,7 @@ ngd_netdev_retire(struct ng_netdev *dev)
 
 	ngd_netdev_unplace(dev);
 	memset(&ifr, 0, sizeof(ifr));
-	nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS);
+	nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0);
 	own = nsfd >= 0 && ngd_netns_is_own(nd, nsfd);
 	if (nsfd >= 0)
 		close(nsfd);
@@ -856,7 +857,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		close(nsfd);
 		return error;
 	}
-	curfd = ioctl(dev->io.fd, TUNGETDEVNETNS);
+	curfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0);
 	if (curfd >= 0 && fstat(curfd, &cur) == 0 && fstat(nsfd, &want) == 0 &&
 	    cur.st_dev == want.st_dev && cur.st_ino == want.st_ino) {
 		close(curfd);
