@@ -140,7 +140,7 @@ $(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
 # library; each takes only the node types it names.
 $(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -MMD -MP -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
 
 # The same unit tests built with AddressSanitizer and UBSan; make check
 # runs both builds.
@@ -170,7 +170,7 @@ $(SAN_JAIL_A): $(JAIL_SRC:%.c=$(SAN)/%.o)
 
 $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -MMD -MP -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
 
 # The fuzz replay includes the fuzz targets and ngd's sources whole.
 FUZZ_REPLAY_SRC = $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(NGD_SRC) src/ngd/ngd.h

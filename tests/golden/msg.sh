@@ -122,6 +122,8 @@ check "gettable" 0 "Rec'd response \"gettable\" (7) from \"[ID]:\":
 Args:${T}{ numHosts=1 hosts=[ { addr=02:00:00:00:00:09 hook=\"link0\" } ] }" "" \
     unaged masked ngctl msg B: gettable
 check "reset" 0 "" "" ngctl msg B: reset
+check "the config as before" 0 "" "" \
+    ngctl msg B: setconfig "{ minStableAge=8 loopTimeout=16 }"
 
 # generic messages in ASCII
 check "listhooks" 0 "Rec'd response \"listhooks\" (805306375) from \"[ID]:\":
