@@ -210,11 +210,16 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sigio.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	sigio.arg = &sigio;
+	/* ether nodes: one per Ethernet interface, made by ether.c */
+	if ((error = ngd_ether_new(&eth)) != 0) {
+		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));
+		exit(71);
+	}
+	cfg.ether_ops = &ngd_ether_ops;
+	cfg.ether_backend = eth;
 	if ((error = ngd_loop_init()) != 0 ||
 	    (error = ngd_netdev_init()) != 0 ||
-	    (error = ngd_ether_new(&eth)) != 0 ||
-	    (cfg.ether_ops = &ngd_ether_ops, cfg.ether_backend = eth,
-	        (error = ng_graph_new(&cfg, &g)) != 0) ||
+	    (error = ng_graph_new(&cfg, &g)) != 0 ||
 	    (error = ngd_ether_start(eth, g)) != 0 ||
 	    (error = ngd_ctl_start(g, lfd, gid, gid_set)) != 0 ||
 	    (error = ngd_loop_add(&sigio, EPOLLIN)) != 0) {
