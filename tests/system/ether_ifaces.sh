@@ -69,6 +69,30 @@ else
 fi
 ngctl rmhook em0: lower
 
+# orphans: only the frames the stack has no protocol for
+nghook -a -n em0: orphans >"$tmp/orphans" 2>/dev/null </dev/null &
+hpid=$!
+for _ in $(seq 50); do
+	ngctl show em0: 2>/dev/null | grep -q '^  orphans ' && break
+	sleep 0.05
+done
+ip netns exec lan python3 -c '
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("em1", 0))
+for i in range(3):
+    s.send(bytes.fromhex("ffffffffffff020000000001" "88b5") + bytes([i]) * 46)
+'
+expect_rc "orphans on: IPv4 still reaches the host" 0 quiet ping -c 2 -W 2 198.18.8.2
+sleep 0.3
+kill $hpid 2>/dev/null
+wait $hpid 2>/dev/null
+expect "the three 0x88b5 frames came out of orphans" 3 \
+    "$(grep -c '^0000:  ff ff ff ff ff ff 02 00 00 00 00 01 88 b5' "$tmp/orphans")"
+expect "and nothing else did" 0 \
+    "$(grep '^0000:' "$tmp/orphans" | grep -vc ' 88 b5')"
+ngctl rmhook em0: orphans 2>/dev/null
+
 # an interface vanishing while frames flow: the rest of the graph stays
 #   ngeth0 --link0-- br --link1-- ngeth1, and em0:lower on link2
 bridge_two_eifaces
