@@ -69,6 +69,58 @@ else
 fi
 ngctl rmhook em0: lower
 
+# orphans: only the frames the stack has no protocol for
+nghook -a -n em0: orphans >"$tmp/orphans" 2>/dev/null </dev/null &
+hpid=$!
+for _ in $(seq 50); do
+	ngctl show em0: 2>/dev/null | grep -q '^  orphans ' && break
+	sleep 0.05
+done
+ip netns exec lan python3 -c '
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("em1", 0))
+for i in range(3):
+    s.send(bytes.fromhex("ffffffffffff020000000001" "88b5") + bytes([i]) * 46)
+'
+expect_rc "orphans on: IPv4 still reaches the host" 0 quiet ping -c 2 -W 2 198.18.8.2
+sleep 0.3
+kill $hpid 2>/dev/null
+wait $hpid 2>/dev/null
+expect "the three 0x88b5 frames came out of orphans" 3 \
+    "$(grep -c '^0000:  ff ff ff ff ff ff 02 00 00 00 00 01 88 b5' "$tmp/orphans")"
+expect "and nothing else did" 0 \
+    "$(grep '^0000:' "$tmp/orphans" | grep -vc ' 88 b5')"
+ngctl rmhook em0: orphans 2>/dev/null
+
+# a frame written to lower reaches the wire; with autosrc, from em0's MAC
+rx() { # seconds: the sources of the 0x88b6 frames em1 receives meanwhile
+	ip netns exec lan timeout "$1" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b6))
+s.bind(("em1", 0))
+open(sys.argv[1], "w").close()
+while True:
+    f = s.recv(2048)
+    print(f[6:12].hex(":"), flush=True)
+' "$tmp/ready" >"$tmp/rx" 2>/dev/null &
+	rxpid=$!
+	for _ in $(seq 100); do [ -e "$tmp/ready" ] && break; sleep 0.05; done
+	rm -f "$tmp/ready"
+}
+F="0xff 0xff 0xff 0xff 0xff 0xff 0x02 0 0 0 0 0x77 0x88 0xb6 1 2 3 4"
+for auto in 0 1; do
+	ngctl msg em0: setautosrc $auto
+	rx 4
+	# (the hook stays a moment: a frame still on its way when the last
+	# hook goes, and its TAP channel with it, is lost)
+	{ echo "connect em0: x lower"; echo "write x $F"; sleep 0.5; } | ngctl -f -
+	wait $rxpid
+	want=$([ $auto = 1 ] && cat /sys/class/net/em0/address || echo 02:00:00:00:00:77)
+	expect "lower with autosrc $auto: on the wire from $want" "$want" "$(cat "$tmp/rx")"
+done
+ngctl msg em0: setautosrc 0
+
 # an interface vanishing while frames flow: the rest of the graph stays
 #   ngeth0 --link0-- br --link1-- ngeth1, and em0:lower on link2
 bridge_two_eifaces
