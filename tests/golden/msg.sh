@@ -150,7 +150,7 @@ check "ascii2binary by hand" 0 "Rec'd response \"ascii2binary\" (805306381) from
 Args:${T}{ version=8 arglen=4 cmd=4 typecookie=1569321993 cmdstr=\"getstats\" data=[ 0x7 ] }" "" \
     masked ngctl msg B: ascii2binary '{ arglen=2 cmdstr="getstats" data="7" }'
 check "msg to a hook path" 0 "Rec'd response \"getconfig\" (2) from \"[ID]:\":
-Args:${T}{ loopTimeout=16 maxStaleness=900 minStableAge=8 }" "" masked ngctl msg H:x getconfig
+Args:${T}{ loopTimeout=16 minStableAge=8 }" "" masked ngctl msg H:x getconfig
 check "a command without arguments ignores them" 0 "" "" \
     ngctl msg H: setpersistent junk '{'
 check "socket's own messages have names" 0 "" "" ngctl msg . linger
