@@ -249,27 +249,13 @@ ngd_ether_tap_event(void *arg, uint32_t events)
 	(void)events;
 	ngd_loop_traffic(dev->eth->loop);
 	for (int i = 0; i < NGD_ETHER_RX_BATCH && tap->io.fd >= 0; i++) {
-		struct ng_pkt *pkt = ng_pkt_alloc(dev->eth->g);
-		struct iovec iov[2];
-		ssize_t n;
+		struct ng_pkt *pkt;
+		int error = ngd_tap_read(dev->eth->g, tap->io.fd, &pkt);
 
-		if (pkt == NULL) {
-			/* dropped, as a NIC drops when its ring is full;
-			 * left unread it would wake us at once, for ever */
-			if (!ngd_discard_frame(tap->io.fd))
-				return;
+		if (error == ENOBUFS)
 			continue;
-		}
-		iov[0].iov_base = &pkt->vh;
-		iov[0].iov_len = sizeof(pkt->vh);
-		iov[1].iov_base = pkt->data;
-		iov[1].iov_len = NG_PKT_BUFSIZE - NG_PKT_HEADROOM;
-		n = readv(tap->io.fd, iov, 2);
-		if (n < (ssize_t)sizeof(pkt->vh)) {
-			ng_pkt_free(&pkt);
+		if (error != 0)
 			return;
-		}
-		pkt->len = (uint32_t)n - sizeof(pkt->vh);
 		if (dev->node == NULL) {
 			ng_pkt_free(&pkt);
 			return;

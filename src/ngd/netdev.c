@@ -199,56 +199,63 @@ ngd_netdev_flush_tx(struct ngd_netdev *nd)
 }
 
 /*
- * The pool has no buffer for a frame the interface offers: read it into
- * a scratch buffer and drop it, as a NIC drops when its ring is full.
- * False when there was nothing to read (or the device failed; the next
- * read with a buffer finds out).
+ * One frame from a vnet-header TAP on fd into a pool packet (*pktp): 0,
+ * or EAGAIN when nothing is waiting, or the errno of a failed read (EIO
+ * for a short one).  When the pool has no buffer, the frame is read into
+ * a scratch buffer and dropped, as a NIC drops when its ring is full
+ * (left unread, it would wake the loop at once, for ever): ENOBUFS, and
+ * the caller may read on.
  */
-bool
-ngd_discard_frame(int fd)
+int
+ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp)
 {
 	static uint8_t scratch[sizeof(struct virtio_net_hdr) + NG_PKT_BUFSIZE];
 	static unsigned long dropped;
+	struct ng_pkt *pkt;
+	struct iovec iov[2];
+	ssize_t n;
 
-	if (read(fd, scratch, sizeof(scratch)) < 0)
-		return false;
-	dropped++;
-	ngd_log(LOG_WARNING, "packet pool exhausted: %lu frames from "
-	    "interfaces dropped so far", dropped);
-	return true;
+	*pktp = NULL;
+	if ((pkt = ng_pkt_alloc(g)) == NULL) {
+		if (read(fd, scratch, sizeof(scratch)) < 0)
+			return errno;
+		dropped++;
+		ngd_log(LOG_WARNING, "packet pool exhausted: %lu frames from "
+		    "interfaces dropped so far", dropped);
+		return ENOBUFS;
+	}
+	iov[0].iov_base = &pkt->vh;
+	iov[0].iov_len = sizeof(pkt->vh);
+	iov[1].iov_base = pkt->data;
+	iov[1].iov_len = NG_PKT_BUFSIZE - NG_PKT_HEADROOM;
+	n = readv(fd, iov, 2);
+	if (n < (ssize_t)sizeof(pkt->vh)) {
+		int error = n < 0 ? errno : EIO;
+
+		ng_pkt_free(&pkt);
+		return error;
+	}
+	pkt->len = (uint32_t)n - sizeof(pkt->vh);
+	*pktp = pkt;
+	return 0;
 }
 
 static void
 ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 {
 	for (int i = 0; i < NGD_RX_BATCH; i++) {
-		struct ng_pkt *pkt = ng_pkt_alloc(g);
-		struct iovec iov[2];
-		ssize_t n;
+		struct ng_pkt *pkt;
+		int error = ngd_tap_read(g, dev->io.fd, &pkt);
 
-		if (pkt == NULL) {
-			/* Left unread, the frame would wake us at once,
-			 * for ever: drop it instead. */
-			if (!ngd_discard_frame(dev->io.fd))
-				return;
+		if (error == ENOBUFS)
 			continue;
-		}
-		iov[0].iov_base = &pkt->vh;
-		iov[0].iov_len = sizeof(pkt->vh);
-		iov[1].iov_base = pkt->data;
-		iov[1].iov_len = NG_PKT_BUFSIZE - NG_PKT_HEADROOM;
-		n = readv(dev->io.fd, iov, 2);
-		if (n < (ssize_t)sizeof(pkt->vh)) {
-			int error = n < 0 ? errno : EIO;
-
-			ng_pkt_free(&pkt);
-			if (error == EAGAIN || error == EINTR)
-				return;
+		if (error == EAGAIN || error == EINTR)
+			return;
+		if (error != 0) {
 			/* The interface went away under us. */
 			ng_netdev_gone(dev->node); /* may free dev */
 			return;
 		}
-		pkt->len = (uint32_t)n - sizeof(pkt->vh);
 		ng_netdev_input(dev->node, &pkt); /* consumes pkt */
 		if (dev->io.fd < 0)
 			return;

@@ -160,9 +160,9 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
  * non-vnet jail), whose root may not touch the graph. */
 bool ngd_peer_jailed(int fd, pid_t pid); /* pid: SO_PEERCRED's */
 
-/* The pool had no buffer for the frame waiting on fd: read and drop it
- * (counted, logged); false when nothing could be read. */
-bool ngd_discard_frame(int fd);
+/* One frame from a vnet-header TAP into a pool packet: 0, EAGAIN, ENOBUFS
+ * (the pool was empty: the frame was dropped), or the read's errno. */
+int ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp);
 
 /* --- ether.c: the backend of ether nodes (ng_ether_dev.h) -------------- */
 
