@@ -50,6 +50,17 @@ masked() {
 	return "${PIPESTATUS[0]}"
 }
 
+# out NAME WANT_RC WANT_OUT WANT_ERR command...: exact stdout, stderr, status
+out() {
+	local name=$1 rc=$2 o=$3 e=$4 got_rc
+	shift 4
+	"$@" >"$tmp/.o" 2>"$tmp/.e"
+	got_rc=$?
+	expect "$name: stdout" "$o" "$(cat "$tmp/.o")"
+	expect "$name: stderr" "$e" "$(cat "$tmp/.e")"
+	if [ "$got_rc" -eq "$rc" ]; then ok "$name: exit $rc"; else fail "$name: exit $got_rc, want $rc"; fi
+}
+
 # quiet command...: run it with its output thrown away (for expect_rc)
 quiet() { "$@" >/dev/null 2>&1; }
 

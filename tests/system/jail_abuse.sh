@@ -11,17 +11,6 @@ source "$(dirname "$0")/../lib.sh"
 trap 'jail -q -R "*" 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 
-# out NAME WANT_RC WANT_OUT WANT_ERR command...: exact stdout, stderr, status
-out() {
-	local name=$1 rc=$2 o=$3 e=$4 got_rc
-	shift 4
-	"$@" >"$tmp/.o" 2>"$tmp/.e"
-	got_rc=$?
-	expect "$name: stdout" "$o" "$(cat "$tmp/.o")"
-	expect "$name: stderr" "$e" "$(cat "$tmp/.e")"
-	if [ "$got_rc" -eq "$rc" ]; then ok "$name: exit $rc"; else fail "$name: exit $got_rc, want $rc"; fi
-}
-
 # err NAME WANT_RC WANT_ERR command...: stderr and status (stdout ignored)
 err() {
 	local name=$1 rc=$2 e=$3 got_rc

@@ -5,22 +5,8 @@
 # issue; lifetimes and interfaces are in jail_life.sh and jail_seed.sh.
 source "$(dirname "$0")/../lib.sh"
 
-# quiet command...: its status only
-quiet() { "$@" >/dev/null 2>&1; }
-tmp=$(mktemp -d)
 trap 'jail -q -R "*" 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
-
-# out NAME WANT_RC WANT_OUT WANT_ERR command...: exact stdout, stderr, status
-out() {
-	local name=$1 rc=$2 o=$3 e=$4 got_rc
-	shift 4
-	"$@" >"$tmp/.o" 2>"$tmp/.e"
-	got_rc=$?
-	expect "$name: stdout" "$o" "$(cat "$tmp/.o")"
-	expect "$name: stderr" "$e" "$(cat "$tmp/.e")"
-	if [ "$got_rc" -eq "$rc" ]; then ok "$name: exit $rc"; else fail "$name: exit $got_rc, want $rc"; fi
-}
 
 usage='usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]
             -[cmr] param=value ... [command=command ...]
