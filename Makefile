@@ -124,8 +124,9 @@ $(B)/nghook: $(NGHOOK_OBJ) $(LIBNG_A)
 $(JAIL_A): $(JAIL_OBJ)
 	$(AR) rcs $@ $^
 
-# The jail tools speak route netlink through libmnl.
-JAIL_LIBS = -lmnl
+# The jail tools speak route netlink through libmnl, and load the
+# IP-alias jails' socket programs with libbpf.
+JAIL_LIBS = -lmnl -lbpf
 
 $(B)/jail: $(B)/src/jail/jail_main.o $(JAIL_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
@@ -295,6 +296,17 @@ format:
 
 clean:
 	rm -rf $(B)
+
+# IP-alias jails: the socket programs (src/bpf/jail_sock.bpf.c), compiled
+# with clang like the ether node's and embedded in the jail library
+# (src/jail/jail_ipalias.c, in every build of it).
+JAIL_BPF_OBJ = $(B)/bpf/jail_sock.bpf.o
+JAIL_IPALIAS_OBJS = $(B)/src/jail/jail_ipalias.o \
+    $(SAN)/src/jail/jail_ipalias.o $(FUZZ)/src/jail/jail_ipalias.o
+$(JAIL_BPF_OBJ): src/bpf/jail_sock_bpf.h
+$(JAIL_IPALIAS_OBJS): $(JAIL_BPF_OBJ)
+$(JAIL_IPALIAS_OBJS): CPPFLAGS += -Isrc/bpf \
+    -DJAIL_SOCK_BPF_OBJ='"$(JAIL_BPF_OBJ)"'
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 

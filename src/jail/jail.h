@@ -252,6 +252,7 @@ int jail_nl_link(struct jail_nl *nl, int idx); /* 0, or ENODEV: gone */
 int jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname);
 int jail_nl_up(struct jail_nl *nl, int idx);
 int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);
+int jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a);
 
 /* --- running commands (jail_exec.c) ----------------------------------- */
 
@@ -320,5 +321,31 @@ int jail_op_modify(const struct jail_opts *o, struct jail_target *t,
                    struct jail_rec *r, bool restart);
 /* The running jail a target names: 0, ENOENT, or ESTALE (cleaned up). */
 int jail_op_lookup(const char *key, struct jail_rec *r);
+
+/* --- IP-alias jails (jail_ipalias.c) ------------------------------------ */
+
+/*
+ * A non-vnet jail with ip4.addr or ip6.addr shares the host's stack;
+ * its sockets are confined by the programs of src/bpf/jail_sock.bpf.c
+ * attached to a cgroup of its own, and its addresses are aliases on the
+ * host's interfaces.
+ */
+bool jail_ipalias(const struct jail_params *ps);
+/* The checks jail -c makes; messages name jname. */
+int jail_ipalias_check(const struct jail_params *ps, const char *jname);
+/*
+ * With the lock held, before the jail's init starts: the cgroup, the
+ * programs attached and pinned, the aliases.  Undone by
+ * jail_ipalias_destroy() on failure.
+ */
+int jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen);
+/*
+ * Move this process into the jail's cgroup, after checking the programs
+ * are still attached: every process of the jail does it first.  0 for a
+ * jail that is not an IP-alias jail.
+ */
+int jail_ipalias_enter(const struct jail_rec *r);
+/* Kill what is left in the cgroup, remove it, its pins and aliases. */
+void jail_ipalias_destroy(const struct jail_rec *r);
 
 #endif

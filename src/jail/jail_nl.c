@@ -238,3 +238,22 @@ jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a)
 		return EMSGSIZE;
 	return jail_nl_talk(nl, h, NULL, NULL);
 }
+
+/* Remove an address jail_nl_addr() added (an IP-alias jail's alias). */
+int
+jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	size_t alen = a->family == AF_INET ? 4 : 16;
+	struct nlmsghdr *h;
+	struct ifaddrmsg *ifa;
+
+	h = jail_nl_request(buf, RTM_DELADDR, 0, sizeof(*ifa));
+	ifa = mnl_nlmsg_get_payload(h);
+	ifa->ifa_family = (unsigned char)a->family;
+	ifa->ifa_prefixlen = (unsigned char)a->prefixlen;
+	ifa->ifa_index = (unsigned)idx;
+	if (!mnl_attr_put_check(h, sizeof(buf), IFA_LOCAL, alen, a->addr))
+		return EMSGSIZE;
+	return jail_nl_talk(nl, h, NULL, NULL);
+}

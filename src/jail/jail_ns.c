@@ -49,6 +49,8 @@ jail_want_net(const struct jail_params *ps)
 {
 	if (jail_psys(ps, "vnet", 2) == 1)
 		return true;
+	if (jail_ipalias(ps))
+		return false; /* the host's stack, confined (jail_ipalias.c) */
 	return jail_psys(ps, "ip4", 0) != 2 && jail_psys(ps, "ip6", 0) != 2;
 }
 
@@ -927,12 +929,17 @@ jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
           int readyfd)
 {
 	struct ierr e = {{0}};
-	int procfd = -1, null;
+	int procfd = -1, null, error;
 	char name[16];
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	snprintf(name, sizeof(name), "jail %.10s", r->name);
 	prctl(PR_SET_NAME, name);
+	/* into an IP-alias jail's cgroup before anything else */
+	if ((error = jail_ipalias_enter(r)) != 0) {
+		dprintf(readyfd, "err the jail's cgroup: %s\n", strerror(error));
+		_exit(1);
+	}
 	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
@@ -1114,6 +1121,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd)
 	jail_nl_close(nl);
 	if (r->own_net)
 		jail_unbind_netns(r, netfd);
+	jail_ipalias_destroy(r); /* its cgroup, pins and aliases */
 	if (home >= 0 && home != homefd)
 		close(home);
 	if (ownfd >= 0)
@@ -1518,5 +1526,10 @@ jail_ns_gethostname(const struct jail_rec *r, char *host, char *domain,
 int
 jail_enter(const struct jail_rec *r, int pidfd)
 {
+	int error;
+
+	/* the cgroup first: sockets belong to the one they are made in */
+	if ((error = jail_ipalias_enter(r)) != 0)
+		return error;
 	return setns(pidfd, jail_ns_flags(r)) == 0 ? 0 : errno;
 }

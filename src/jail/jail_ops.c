@@ -233,15 +233,10 @@ jail_check_create(struct jail_target *t, int *jidp)
 		static const char *const fam[] = {"ip4.addr", "ip6.addr"};
 		const char *dflt = jail_pstr(&t->ps, "interface");
 
-		if (!vnet) {
-			jail_warnx(
-			    JN(t),
-			    "ip4.addr and ip6.addr need vnet here: jails that "
-			    "share the host's addresses are not implemented "
-			    "yet (use vnet with \"iface|addr/len\")");
+		/* non-vnet: an IP-alias jail (jail_ipalias.c) */
+		if (!vnet && jail_ipalias_check(&t->ps, JN(t)) != 0)
 			return EINVAL;
-		}
-		for (int f = 0; f < 2; f++) {
+		for (int f = 0; vnet && f < 2; f++) {
 			struct jail_addr a;
 
 			p = jail_params_find(&t->ps, fam[f]);
@@ -356,8 +351,14 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 	snprintf(path, sizeof(path), "%d", jid);
 	jail_params_set1(&r->params, "jid", path);
 	jail_params_set1(&r->params, "name", r->name);
+	/* an IP-alias jail's cgroup is ready before its init starts */
+	if ((error = jail_ipalias_create(r, err, sizeof(err))) != 0) {
+		jail_warnx(JN(t), "%s", err);
+		goto out;
+	}
 	if ((error = jail_ns_create(r, err, sizeof(err))) != 0) {
 		jail_warnx(JN(t), "%s", err);
+		jail_ipalias_destroy(r);
 		goto out;
 	}
 	if ((error = jail_rec_write(r)) != 0) {
@@ -365,6 +366,7 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 		           strerror(error));
 		jail_unlock(lock);
 		(void)jail_ns_destroy(r);
+		jail_ipalias_destroy(r);
 		jail_rec_free(r);
 		return error;
 	}
@@ -485,8 +487,8 @@ jail_add_addrs(struct jail_target *t, struct jail_rec *r)
 	struct jail_nl *nl = NULL;
 	int netfd = -1, error = 0, idx;
 
-	if (!jail_has_addrs(&t->ps))
-		return 0;
+	if (!jail_has_addrs(&t->ps) || jail_ipalias(&t->ps))
+		return 0; /* an IP-alias jail's are on the host already */
 	if ((error = jail_open_netns(r, &netfd)) != 0 ||
 	    (error = jail_nl_open(netfd, &nl)) != 0) {
 		jail_warnx(JN(t), "ip4.addr: %s", strerror(error));

@@ -100,7 +100,13 @@ jail_value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth
 
 		if (jail_params_find(ps, pd->name) != NULL)
 			v = jail_psys(ps, pd->name, 0);
-		else if (vnet || !r->own_net)
+		else if (jail_ipalias(ps)) {
+			/* an IP-alias jail: "new" for a family it has */
+			jail_addrs(r, strcmp(pd->name, "ip4") == 0
+			                  ? "ip4.addr" : "ip6.addr", &list);
+			v = list.n > 0 ? 1 : 0;
+			jail_strv_free(&list);
+		} else if (vnet || !r->own_net)
 			v = 2;
 		else
 			v = 0;
