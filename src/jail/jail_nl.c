@@ -229,6 +229,9 @@ jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a)
 	ifa->ifa_family = (unsigned char)a->family;
 	ifa->ifa_prefixlen = (unsigned char)a->prefixlen;
 	ifa->ifa_index = (unsigned)idx;
+	/* as ip(8) does: the kernel refuses 127/8 in any wider scope */
+	if (a->family == AF_INET && a->addr[0] == 127)
+		ifa->ifa_scope = RT_SCOPE_HOST;
 	if (!mnl_attr_put_check(h, sizeof(buf), IFA_LOCAL, alen, a->addr) ||
 	    !mnl_attr_put_check(h, sizeof(buf), IFA_ADDRESS, alen, a->addr))
 		return EMSGSIZE;

@@ -52,9 +52,14 @@ expect "14 and the IPv6 one" "2001:db8::1/64" \
     "$(jexec v1 ip -o -6 addr show dev lo scope global | awk '{ print $4 }')"
 expect "14 jls -n ip4.addr" "ip4.addr=198.51.100.1 ip6.addr=2001:db8::1" \
     "$(jls -j v1 -n ip4.addr ip6.addr)"
-out "15/16 addresses without vnet are refused" 1 "" \
-    'jail: ip4.addr and ip6.addr need vnet here: jails that share the host'"'"'s addresses are not implemented yet (use vnet with "iface|addr/len")' \
+# Without vnet: an IP-alias jail (its behaviour: jail_ipalias.sh).
+out "15/16 addresses without vnet: an IP-alias jail" 0 "" "" \
     jail -c name=t8 persist path=/ ip4.addr="lo|127.0.0.43/8"
+expect "15/16 its alias is on the host" "127.0.0.43/8" \
+    "$(ip -o -4 addr show dev lo | awk '$4 == "127.0.0.43/8" { print $4 }')"
+out "15/16 removed" 0 "" "" jail -r t8
+expect "15/16 and its alias with it" "" \
+    "$(ip -o -4 addr show dev lo | awk '$4 == "127.0.0.43/8" { print $4 }')"
 
 expect "17 jls" "   JID  IP Address      Hostname                      Path
      1                  h1                            /
