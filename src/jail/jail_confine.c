@@ -194,6 +194,7 @@ enum jail_call {
 	JC_SHMGET, JC_SHMAT, JC_SHMDT, JC_SHMCTL, JC_IPC,
 	JC_ADD_KEY, JC_REQUEST_KEY, JC_KEYCTL,
 	JC_SETNS, JC_UNSHARE, JC_CLONE, JC_CLONE3,
+	JC_BPF,
 	JC_COUNT
 };
 
@@ -259,6 +260,7 @@ static const int jail_native_nr[JC_COUNT] = {
     [JC_UNSHARE] = SYS_unshare,
     [JC_CLONE] = SYS_clone,
     [JC_CLONE3] = SYS_clone3,
+    [JC_BPF] = SYS_bpf,
 };
 #endif
 
@@ -284,7 +286,7 @@ static const int jail_compat_nr[JC_COUNT] = {
     [JC_ADD_KEY] = 286,       [JC_REQUEST_KEY] = 287,
     [JC_KEYCTL] = 288,        [JC_SETNS] = 346,
     [JC_UNSHARE] = 310,       [JC_CLONE] = 120,
-    [JC_CLONE3] = 435,
+    [JC_CLONE3] = 435,        [JC_BPF] = 357,
 };
 #endif
 
@@ -341,6 +343,11 @@ jail_verdicts(const struct jail_params *ps, struct jail_verdict *v)
 	v->newuser_only[JC_UNSHARE] = v->newuser_only[JC_CLONE] = true;
 	/* its flags are out of the filter's reach; libc falls back to clone */
 	v->action[JC_CLONE3] = JAIL_ENOSYS;
+	/*
+	 * bpf(2) needs no capability to open a pinned link and detach it:
+	 * an IP-alias jail's confinement (jail_ipalias.c) would go with it.
+	 */
+	v->action[JC_BPF] = JAIL_EPERM;
 }
 
 #define JAIL_FILTER_MAX 512

@@ -744,4 +744,7 @@ jail_ipalias_destroy(const struct jail_rec *r)
 	jail_ipstate_free(&st);
 	jail_ipstate_path(r, path, sizeof(path));
 	(void)unlink(path);
+	/* a create that failed before the record was written */
+	snprintf(path, sizeof(path), "%s/%s", JAIL_RUNDIR, r->name);
+	(void)rmdir(path);
 }
