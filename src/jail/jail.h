@@ -345,6 +345,8 @@ int jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen);
  * jail that is not an IP-alias jail.
  */
 int jail_ipalias_enter(const struct jail_rec *r);
+/* jail -m: the programs take the parameters the record has now. */
+int jail_ipalias_update(const struct jail_rec *r);
 /* Kill what is left in the cgroup, remove it, its pins and aliases. */
 void jail_ipalias_destroy(const struct jail_rec *r);
 

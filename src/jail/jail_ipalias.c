@@ -65,6 +65,7 @@ static const struct {
 struct jail_ipstate {
 	char cgroup[PATH_MAX];
 	char pins[PATH_MAX];
+	char map[PATH_MAX]; /* the programs' jail_sock_cfg */
 	struct jail_addr *aliases;
 	size_t naliases;
 };
@@ -213,7 +214,8 @@ jail_ipstate_write(const struct jail_rec *r, const struct jail_ipstate *st)
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
 	if ((fp = fopen(tmp, "we")) == NULL)
 		return errno;
-	fprintf(fp, "cgroup %s\npins %s\n", st->cgroup, st->pins);
+	fprintf(fp, "cgroup %s\npins %s\nmap %s\n", st->cgroup, st->pins,
+	        st->map);
 	for (size_t i = 0; i < st->naliases; i++) {
 		const struct jail_addr *a = &st->aliases[i];
 
@@ -257,6 +259,10 @@ jail_ipstate_read(const struct jail_rec *r, struct jail_ipstate *st)
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "cgroup ", 7) == 0) {
 			snprintf(st->cgroup, sizeof(st->cgroup), "%s", line + 7);
+			continue;
+		}
+		if (strncmp(line, "map ", 4) == 0) {
+			snprintf(st->map, sizeof(st->map), "%s", line + 4);
 			continue;
 		}
 		if (strncmp(line, "pins ", 5) == 0) {
@@ -600,6 +606,8 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 	         JAIL_CGDIR, run, r->jid);
 	snprintf(st.pins, sizeof(st.pins), "%s/%s/%s/%d", JAIL_BPFFS,
 	         JAIL_CGDIR, run, r->jid);
+	jail_progs_dir(st.map, sizeof(st.map));
+	strncat(st.map, "/cfg", sizeof(st.map) - strlen(st.map) - 1);
 	/* the record first, so that what follows can be undone */
 	if ((error = jail_ipstate_write(r, &st)) != 0) {
 		snprintf(err, errlen, "%s/%s: %s", JAIL_RUNDIR, r->name,
@@ -652,6 +660,32 @@ jail_ipalias_enter(const struct jail_rec *r)
 		error = errno;
 	}
 	close(cg);
+	return error;
+}
+
+int
+jail_ipalias_update(const struct jail_rec *r)
+{
+	struct jail_ipstate st;
+	struct jail_sock_cfg c;
+	uint64_t id;
+	int fd, error;
+
+	if (!jail_ipalias(&r->params))
+		return 0;
+	if ((error = jail_fill_cfg(&r->params, &c)) != 0)
+		return error;
+	if (jail_ipstate_read(r, &st) != 0)
+		return ENOLINK;
+	if ((error = jail_cgroup_id(st.cgroup, &id)) == 0) {
+		if ((fd = bpf_obj_get(st.map)) < 0)
+			error = errno;
+		else if (bpf_map_update_elem(fd, &id, &c, BPF_EXIST) != 0)
+			error = errno;
+		if (fd >= 0)
+			close(fd);
+	}
+	jail_ipstate_free(&st);
 	return error;
 }
 

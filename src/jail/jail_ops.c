@@ -809,6 +809,9 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 	}
 	error = jail_rec_write(r);
 	jail_unlock(lock);
+	/* allow.raw_sockets, ip4.saddrsel...: an IP-alias jail's programs */
+	if (error == 0)
+		error = jail_ipalias_update(r);
 	if (error == 0 && jail_params_find(&t->ps, "persist") != NULL)
 		error = jail_ns_set_persist(
 		    r, jail_pbool(&t->ps, "persist", false));

@@ -134,6 +134,10 @@ expect "raw socket without allow.raw_sockets: EPERM" "errno EPERM" \
     "$(jexec j1 $probe socket 4 raw 1)"
 expect "ICMP datagram socket too" "errno EPERM" \
     "$(jexec j1 $probe socket 4 dgram 1)"
+expect_rc "jail -m allow.raw_sockets" 0 jail -q -m name=j1 allow.raw_sockets
+expect "... a raw socket may be made now" "ok" "$(jexec j1 $probe socket 4 raw 1)"
+expect_rc "jail -m allow.noraw_sockets" 0 jail -q -m name=j1 allow.noraw_sockets
+expect "... and not any more" "errno EPERM" "$(jexec j1 $probe socket 4 raw 1)"
 expect "SCTP and other protocols: EPROTONOSUPPORT" "errno EPROTONOSUPPORT" \
     "$(jexec j1 $probe socket 4 stream 262)"
 expect_rc "j2: IPv4 only, allow.raw_sockets" 0 jail -q -c name=j2 persist \
