@@ -253,11 +253,15 @@ demo:
 $(B)/graph_bench: bench/graph_bench.c $(ENGINE_A)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ENGINE_A) $(CORE_LIBS)
 
-bench: all $(B)/graph_bench
+$(B)/ipjail_rate: bench/ipjail_rate.c
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
+bench: all $(B)/graph_bench $(B)/ipjail_rate
 	$(B)/graph_bench
 	bench/run
 	bench/scale
 	bench/nat
+	bench/ipjail
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \
