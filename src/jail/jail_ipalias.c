@@ -482,6 +482,20 @@ jail_cgroup_id(const char *path, uint64_t *id)
 
 /* --- create, enter, destroy ---------------------------------------------- */
 
+static void jail_kill_cgroup(const char *cgroup);
+
+/* A jail's links, unpinned: the programs leave its cgroup. */
+static void
+jail_unpin(const char *pins)
+{
+	char path[PATH_MAX + 64];
+
+	for (size_t i = 0; i < JAIL_NPROGS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pins, jail_progs[i].name);
+		(void)unlink(path);
+	}
+}
+
 static int
 jail_run_id(char *buf, size_t size)
 {
@@ -615,7 +629,17 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 		jail_close_fds(fds, JAIL_NPROGS + 1);
 		return error;
 	}
-	if ((error = jail_mkdirs(st.cgroup, 0755)) != 0)
+	/*
+	 * One left by a jail(8) or supervisor that was killed (we hold the
+	 * lock, and the jid is free): what it held goes first.
+	 */
+	if ((error = jail_mkdirs(st.cgroup, 0755)) == EEXIST) {
+		jail_kill_cgroup(st.cgroup);
+		error = jail_mkdirs(st.cgroup, 0755);
+	}
+	if (error == 0)
+		jail_unpin(st.pins);
+	if (error != 0)
 		snprintf(err, errlen, "%s: %s", st.cgroup, strerror(error));
 	else if ((error = jail_mkdirs(st.pins, 0700)) != 0)
 		snprintf(err, errlen, "%s: %s", st.pins, strerror(error));
@@ -759,11 +783,7 @@ jail_ipalias_destroy(const struct jail_rec *r)
 		jail_rmdirs(st.cgroup, 2);
 	}
 	if (st.pins[0] != '\0') {
-		for (size_t i = 0; i < JAIL_NPROGS; i++) {
-			snprintf(path, sizeof(path), "%s/%s", st.pins,
-			         jail_progs[i].name);
-			(void)unlink(path);
-		}
+		jail_unpin(st.pins);
 		(void)rmdir(st.pins);
 		jail_rmdirs(st.pins, 1);
 	}
