@@ -66,6 +66,8 @@ struct ngcni {
 	int mtu, vlan;
 	bool hasmac, isgw, isdefgw;
 	uint8_t mac[6];
+	char *ipamraw; /* stdin for IPAM: raw, or cniVersion 1.0.0 */
+	size_t ipamlen;
 	char statedir[PATH_MAX];
 	char recpath[PATH_MAX + 32];
 	int lockfd;
@@ -531,9 +533,10 @@ ngcni_record_write(struct ngcni *c, uint32_t eid, uint32_t vlid,
 		json_object_object_add(r, "vlanNode",
 		    json_object_new_string(id));
 	}
+	json_object_object_add(r, "vlan", json_object_new_int(c->vlan));
 	json_object_object_add(r, "isGateway", json_object_new_boolean(c->isgw));
 	json_object_object_add(r, "config",
-	    json_object_new_string_len(c->raw, (int)c->rawlen));
+	    json_object_new_string_len(c->ipamraw, (int)c->ipamlen));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", c->recpath);
 	if (json_object_to_file_ext(tmp, r, JSON_C_TO_STRING_PLAIN) < 0 ||
 	    rename(tmp, c->recpath) < 0) {
@@ -545,9 +548,10 @@ ngcni_record_write(struct ngcni *c, uint32_t eid, uint32_t vlid,
 	return error;
 }
 
-/* How many records hang on bridge br, the one at skip aside. */
+/* How many records hang on bridge br in vlan vid, the one at skip
+ * aside. */
 static int
-ngcni_bridge_users(struct ngcni *c, const char *br, const char *skip)
+ngcni_bridge_users(struct ngcni *c, const char *br, int vid, const char *skip)
 {
 	char path[PATH_MAX + 300];
 	struct dirent *d;
@@ -567,7 +571,9 @@ ngcni_bridge_users(struct ngcni *c, const char *br, const char *skip)
 			continue;
 		if ((r = ngcni_record_read(path)) == NULL)
 			continue;
-		if (strcmp(ngcni_rec_str(r, "bridge"), br) == 0)
+		if (strcmp(ngcni_rec_str(r, "bridge"), br) == 0 &&
+		    json_object_get_int(json_object_object_get(r, "vlan")) ==
+		        vid)
 			n++;
 		json_object_put(r);
 	}
@@ -575,26 +581,28 @@ ngcni_bridge_users(struct ngcni *c, const char *br, const char *skip)
 	return n;
 }
 
+/* The gateway's node (and interface) name: "<bridge>-gw", or with a
+ * vlan "<bridge>-gw<vid>", within IFNAMSIZ. */
 static void
-ngcni_gwname(const char *br, char *name, size_t size)
+ngcni_gwname(const char *br, int vid, char *name, size_t size)
 {
-	snprintf(name, size, "%.12s-gw", br);
+	if (vid > 0)
+		snprintf(name, size, "%.7s-gw%d", br, vid % 4096);
+	else
+		snprintf(name, size, "%.12s-gw", br);
 }
 
 /* The gateway eiface of bridge br goes once nothing else uses it. */
 static void
 ngcni_gateway_release(struct ngcni *c, struct ngcni_graph *g,
-    const char *br, const char *skip)
+    const char *br, int vid, const char *skip)
 {
-	char gw[IFNAMSIZ + 8], path[IFNAMSIZ + 16];
-	uint32_t id;
+	char gw[IFNAMSIZ + 8];
 
-	if (ngcni_bridge_users(c, br, skip) > 0)
+	if (ngcni_bridge_users(c, br, vid, skip) > 0)
 		return;
-	ngcni_gwname(br, gw, sizeof(gw));
-	snprintf(path, sizeof(path), "%s:", gw);
-	if (ngcni_graph_info(g, path, &id, NULL, NULL) == 0)
-		(void)ngcni_graph_shutdown(g, id, NG_EIFACE_NODE_TYPE);
+	ngcni_gwname(br, vid, gw, sizeof(gw));
+	ngcni_graph_gateway_release(g, gw);
 }
 
 /* The IPAM plugin (or any) type, found in CNI_PATH. */
@@ -897,8 +905,9 @@ ngcni_gateway(struct ngcni *c, struct ngcni_graph *g, json_object *ipamres,
 	uint32_t id;
 	size_t i;
 
-	ngcni_gwname(c->bridge, gwif, IFNAMSIZ);
-	if ((error = ngcni_graph_gateway(g, c->bridge, gwif, &id, e)) != 0)
+	ngcni_gwname(c->bridge, c->vlan, gwif, IFNAMSIZ);
+	if ((error = ngcni_graph_gateway(g, c->bridge, c->vlan, gwif, &id,
+	         e)) != 0)
 		return error;
 	if ((error = ngcni_graph_ifname(g, id, ifname, sizeof(ifname), e)))
 		return error;
@@ -1139,7 +1148,7 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 		}
 	}
 	if (c->ipamtype != NULL) {
-		if ((error = ngcni_exec(c->ipamtype, "ADD", c->raw, c->rawlen,
+		if ((error = ngcni_exec(c->ipamtype, "ADD", c->ipamraw, c->ipamlen,
 		         NULL, &out, e)) != 0)
 			goto fail;
 		ipam_done = true;
@@ -1175,12 +1184,12 @@ fail:
 	if (recorded)
 		(void)unlink(c->recpath);
 	if (c->isgw && g.cs >= 0)
-		ngcni_gateway_release(c, &g, c->bridge, NULL);
+		ngcni_gateway_release(c, &g, c->bridge, c->vlan, NULL);
 	if (ipam_done) {
 		struct ngcni_err e2;
 		char *o2 = NULL;
 
-		(void)ngcni_exec(c->ipamtype, "DEL", c->raw, c->rawlen, NULL,
+		(void)ngcni_exec(c->ipamtype, "DEL", c->ipamraw, c->ipamlen, NULL,
 		    &o2, &e2);
 		free(o2);
 	}
@@ -1213,6 +1222,7 @@ ngcni_detach(struct ngcni *c, struct ngcni_graph *g, json_object *rec,
 		    "cannot remove record %s", recpath);
 	if (json_object_get_boolean(json_object_object_get(rec, "isGateway")))
 		ngcni_gateway_release(c, g, ngcni_rec_str(rec, "bridge"),
+		    json_object_get_int(json_object_object_get(rec, "vlan")),
 		    recpath);
 	return 0;
 }
@@ -1239,7 +1249,7 @@ ngcni_del(struct ngcni *c, struct ngcni_err *e)
 			return error;
 	}
 	if (c->ipamtype != NULL) {
-		error = ngcni_exec(c->ipamtype, "DEL", c->raw, c->rawlen, NULL,
+		error = ngcni_exec(c->ipamtype, "DEL", c->ipamraw, c->ipamlen, NULL,
 		    &out, e);
 		free(out);
 	}
@@ -1307,7 +1317,7 @@ ngcni_check(struct ngcni *c, struct ngcni_err *e)
 		}
 	}
 	if (c->ipamtype != NULL) {
-		error = ngcni_exec(c->ipamtype, "CHECK", c->raw, c->rawlen,
+		error = ngcni_exec(c->ipamtype, "CHECK", c->ipamraw, c->ipamlen,
 		    NULL, &out, e);
 		free(out);
 	}
@@ -1421,6 +1431,34 @@ ngcni_status(struct ngcni *c, struct ngcni_err *e)
 	return 0;
 }
 
+/*
+ * What IPAM reads: our stdin, but as 1.0.0 when the config is 1.1.0 and
+ * the plugin predates it (containernetworking-plugins 1.1 does): the two
+ * results are alike, and ADD, DEL and CHECK did not change.
+ */
+static void
+ngcni_ipam_conf(struct ngcni *c)
+{
+	json_object *o;
+	const char *s;
+
+	c->ipamraw = c->raw;
+	c->ipamlen = c->rawlen;
+	if (c->vidx < NGCNI_V110 || c->ipamtype == NULL ||
+	    ngcni_plugin_speaks(c->ipamtype, "1.1.0"))
+		return;
+	if (json_object_deep_copy(c->conf, &o, NULL) != 0)
+		return;
+	json_object_object_add(o, "cniVersion",
+	    json_object_new_string("1.0.0"));
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+	if ((c->ipamraw = strdup(s)) == NULL)
+		c->ipamraw = c->raw;
+	c->ipamlen = strlen(c->ipamraw);
+	json_object_put(o);
+}
+
 static int
 ngcni_version(struct ngcni *c)
 {
@@ -1504,6 +1542,7 @@ main(int argc, char **argv)
 	}
 	if ((error = ngcni_load_conf(&c, &e)) != 0)
 		return ngcni_error_out(&e, c.ver);
+	ngcni_ipam_conf(&c);
 	if (strcmp(c.cmd, "STATUS") == 0) {
 		if (ngcni_status(&c, &e) != 0)
 			return ngcni_error_out(&e, c.ver);

@@ -69,9 +69,11 @@ int ngcni_graph_vnet(struct ngcni_graph *g, uint32_t id, const char *nsname,
 /* Shut node id down if it is of type type; 0 also when it is gone. */
 int ngcni_graph_shutdown(struct ngcni_graph *g, uint32_t id,
     const char *type);
-/* A named eiface on brname for the gateway, made when absent. */
-int ngcni_graph_gateway(struct ngcni_graph *g, const char *brname,
+/* A named eiface on brname (through a vlan node tagging vid, when > 0)
+ * for the gateway, made when absent; and its end. */
+int ngcni_graph_gateway(struct ngcni_graph *g, const char *brname, int vid,
     const char *gwname, uint32_t *id, struct ngcni_err *e);
+void ngcni_graph_gateway_release(struct ngcni_graph *g, const char *gwname);
 
 /* Interfaces over rtnetlink (cni_nl.c). */
 struct ngcni_nl;

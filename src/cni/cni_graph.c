@@ -343,25 +343,15 @@ ngcni_to_bridge(struct ngcni_graph *g, const char *path, const char *hook,
 	return 0;
 }
 
-int
-ngcni_graph_attach(struct ngcni_graph *g, const char *brname,
-    const uint8_t *mac, int vid, uint32_t *eid, uint32_t *vlid,
-    struct ngcni_err *e)
+/* Hang eiface path on the bridge, through a vlan node tagging vid when
+ * vid > 0 (its ID in *vlid as soon as it exists). */
+static int
+ngcni_hang(struct ngcni_graph *g, const char *path, const char *brname,
+    int vid, uint32_t *vlid, struct ngcni_err *e)
 {
-	char path[32], vpath[48];
+	char vpath[48];
 	int error;
 
-	*eid = *vlid = 0;
-	if ((error = ngcni_mknode(g, NG_EIFACE_NODE_TYPE,
-	         NG_EIFACE_HOOK_ETHER, eid)) != 0)
-		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
-		    "cannot make an eiface: %s", NgStrError(error));
-	snprintf(path, sizeof(path), "[%08x]:", *eid);
-	if (mac != NULL &&
-	    (error = ngcni_send(g, path, NGM_EIFACE_COOKIE, NGM_EIFACE_SET,
-	         mac, 6)) != 0)
-		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
-		    "cannot set the MAC: %s", NgStrError(error));
 	if (vid <= 0)
 		return ngcni_to_bridge(g, path, NG_EIFACE_HOOK_ETHER, brname,
 		    e);
@@ -379,6 +369,28 @@ ngcni_graph_attach(struct ngcni_graph *g, const char *brname,
 		    "cannot filter vlan %d: %s", vid, NgStrError(error));
 	}
 	return ngcni_to_bridge(g, vpath, NG_VLAN_HOOK_DOWNSTREAM, brname, e);
+}
+
+int
+ngcni_graph_attach(struct ngcni_graph *g, const char *brname,
+    const uint8_t *mac, int vid, uint32_t *eid, uint32_t *vlid,
+    struct ngcni_err *e)
+{
+	char path[32];
+	int error;
+
+	*eid = *vlid = 0;
+	if ((error = ngcni_mknode(g, NG_EIFACE_NODE_TYPE,
+	         NG_EIFACE_HOOK_ETHER, eid)) != 0)
+		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
+		    "cannot make an eiface: %s", NgStrError(error));
+	snprintf(path, sizeof(path), "[%08x]:", *eid);
+	if (mac != NULL &&
+	    (error = ngcni_send(g, path, NGM_EIFACE_COOKIE, NGM_EIFACE_SET,
+	         mac, 6)) != 0)
+		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
+		    "cannot set the MAC: %s", NgStrError(error));
+	return ngcni_hang(g, path, brname, vid, vlid, e);
 }
 
 int
@@ -437,10 +449,11 @@ ngcni_graph_shutdown(struct ngcni_graph *g, uint32_t id, const char *type)
 }
 
 int
-ngcni_graph_gateway(struct ngcni_graph *g, const char *brname,
+ngcni_graph_gateway(struct ngcni_graph *g, const char *brname, int vid,
     const char *gwname, uint32_t *id, struct ngcni_err *e)
 {
 	char path[NG_NODESIZ + 1], type[NG_TYPESIZ];
+	uint32_t vlid = 0;
 	int error;
 
 	snprintf(path, sizeof(path), "%s:", gwname);
@@ -465,10 +478,27 @@ ngcni_graph_gateway(struct ngcni_graph *g, const char *brname,
 		    "cannot name the gateway eiface %s: %s", gwname,
 		    NgStrError(error));
 	}
-	if ((error = ngcni_to_bridge(g, path, NG_EIFACE_HOOK_ETHER, brname,
-	         e)) != 0) {
+	if ((error = ngcni_hang(g, path, brname, vid, &vlid, e)) != 0) {
+		(void)ngcni_graph_shutdown(g, vlid, NG_VLAN_NODE_TYPE);
 		(void)ngcni_graph_shutdown(g, *id, NG_EIFACE_NODE_TYPE);
 		return error;
 	}
 	return 0;
+}
+
+void
+ngcni_graph_gateway_release(struct ngcni_graph *g, const char *gwname)
+{
+	char path[NG_NODESIZ + 8], type[NG_TYPESIZ];
+	uint32_t id, vlid;
+
+	snprintf(path, sizeof(path), "%s:", gwname);
+	if (ngcni_graph_info(g, path, &id, type, NULL) != 0 ||
+	    strcmp(type, NG_EIFACE_NODE_TYPE) != 0)
+		return;
+	snprintf(path, sizeof(path), "%s:" NG_EIFACE_HOOK_ETHER, gwname);
+	if (ngcni_graph_info(g, path, &vlid, type, NULL) == 0 &&
+	    strcmp(type, NG_VLAN_NODE_TYPE) == 0)
+		(void)ngcni_graph_shutdown(g, vlid, NG_VLAN_NODE_TYPE);
+	(void)ngcni_graph_shutdown(g, id, NG_EIFACE_NODE_TYPE);
 }
