@@ -29,7 +29,8 @@ cni() {
 	echo $? >"${RCF:-$tmp/rc}"
 }
 rc() { cat "$tmp/rc"; }
-js() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# js FILTER: a field of the JSON on stdin (jq starts in milliseconds)
+js() { jq -r "$1"; }
 # Graph nodes of ours, records, reserved addresses, stray interfaces.
 left() {
 	echo "nodes=$(ngctl list 2>/dev/null | awk '$4 == "eiface" || $4 == "bridge" || $4 == "vlan"' | wc -l)" \
@@ -54,25 +55,25 @@ res=$(echo "$C" | cni ADD c1 /run/netns/c1)
 expect "ADD c1 exit" 0 "$(rc)"
 expect_rc "ADD started ngd" 0 pgrep -x ngd
 expect "ADD result" "eth0 /run/netns/c1 198.18.7.2/24 0 198.18.7.1" \
-    "$(echo "$res" | js 'd["interfaces"][0]["name"], d["interfaces"][0]["sandbox"], d["ips"][0]["address"], d["ips"][0]["interface"], d["ips"][0]["gateway"]')"
+    "$(echo "$res" | js '"\(.interfaces[0].name) \(.interfaces[0].sandbox) \(.ips[0].address) \(.ips[0].interface) \(.ips[0].gateway)"')"
 expect "result MAC is eth0's" "$(ip -n c1 -o link show eth0 | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p')" \
-    "$(echo "$res" | js 'd["interfaces"][0]["mac"]')"
+    "$(echo "$res" | js '.interfaces[0].mac')"
 expect "eth0 in c1 holds the address" "198.18.7.2/24" \
     "$(ip -n c1 -o -4 addr show dev eth0 | awk '{ print $4 }')"
 expect_rc "eth0 is up" 0 quiet ip -n c1 link show eth0 up
 expect "nodes in ngctl list" "bridge labbr 1
 eiface" "$(ngctl list | awk '$4 == "bridge" { print $4, $2, $NF } $4 == "eiface" { print $4 }' | sort)"
 res2=$(echo "$C" | cni ADD c2 /run/netns/c2)
-expect "ADD c2" "0 198.18.7.3/24" "$(rc) $(echo "$res2" | js 'd["ips"][0]["address"]')"
+expect "ADD c2" "0 198.18.7.3/24" "$(rc) $(echo "$res2" | js '.ips[0].address')"
 expect_rc "c1 pings c2 across the bridge" 0 quiet ip netns exec c1 ping -c 2 -W 2 198.18.7.3
 
 # CHECK with the ADD's result.
-prev() { python3 -c "import json,sys; c=json.loads(sys.argv[1]); c['prevResult']=json.loads(sys.argv[2]); print(json.dumps(c))" "$1" "$2"; }
+prev() { jq -c --argjson p "$2" '.prevResult = $p' <<<"$1"; }
 got=$(prev "$C" "$res" | cni CHECK c1 /run/netns/c1)
 expect "CHECK" "0 " "$(rc) $got"
 ip -n c1 addr flush dev eth0
 got=$(prev "$C" "$res" | cni CHECK c1 /run/netns/c1)
-expect "CHECK notices a missing address" "1 101" "$(rc) $(echo "$got" | js 'd["code"]')"
+expect "CHECK notices a missing address" "1 101" "$(rc) $(echo "$got" | js .code)"
 ip -n c1 addr add 198.18.7.2/24 dev eth0
 
 # DEL twice; DEL after the netns is gone.
@@ -92,7 +93,7 @@ expect "DEL of an unknown container, no netns" "0 " "$(rc) $got"
 bad() { # name, code, config, [netns]
 	local got
 	got=$(echo "$3" | cni ADD c1 "${4:-/run/netns/c1}")
-	expect "$1: code" "1 $2" "$(rc) $(echo "$got" | js 'd["code"]' 2>&1)"
+	expect "$1: code" "1 $2" "$(rc) $(echo "$got" | js .code 2>&1)"
 	expect "$1: nothing left" "$none" "$(left)"
 }
 bad "malformed JSON" 6 '{"cniVersion":"1.0.0","name":'
@@ -105,16 +106,16 @@ bad "ipam plugin missing" 7 "$(conf 1.0.0 | sed 's/host-local/no-such-ipam/')"
 bad "IPAM failure (passed on)" 999 "$(conf 1.0.0 '' ',"subnet":"not-a-subnet"')"
 bad "missing netns" 3 "$C" /run/netns/nope
 got=$(echo "$C" | CNI_ARGS_T='MAC=zz' cni ADD c1 /run/netns/c1)
-expect "bad CNI_ARGS MAC" "1 4" "$(rc) $(echo "$got" | js 'd["code"]')"
+expect "bad CNI_ARGS MAC" "1 4" "$(rc) $(echo "$got" | js .code)"
 got=$(echo "$C" | CNI_CONTAINERID= CNI_COMMAND=ADD CNI_NETNS=/run/netns/c1 CNI_IFNAME=eth0 "$P")
-expect "no CNI_CONTAINERID" "4" "$(echo "$got" | js 'd["code"]')"
+expect "no CNI_CONTAINERID" "4" "$(echo "$got" | js .code)"
 # An address range of one, taken: the second ADD fails in IPAM after
 # the eiface exists, and rolls it back.
 R=$(conf 1.0.0 '' ',"subnet":"198.18.7.0/24","rangeStart":"198.18.7.9","rangeEnd":"198.18.7.9"')
 echo "$R" | cni ADD c1 /run/netns/c1 >/dev/null
 ip netns add c3
 got=$(echo "$R" | cni ADD c3 /run/netns/c3)
-expect "IPAM out of addresses: code" "1 999" "$(rc) $(echo "$got" | js 'd["code"]')"
+expect "IPAM out of addresses: code" "1 999" "$(rc) $(echo "$got" | js .code)"
 expect "... rolled back (c1's attachment only)" "nodes=2 records=1 addrs=1 ifs=0" "$(left)"
 expect "... no stray interface in c3" "" "$(ip -n c3 -o link | grep -v ' lo:')"
 echo "$R" | cni DEL c1 /run/netns/c1
@@ -125,7 +126,7 @@ G=$(conf 0.3.1 ',"mtu":1400,"mac":"02:00:5e:00:53:01","vlan":7,"isDefaultGateway
 res=$(echo "$G" | cni ADD c1 /run/netns/c1)
 expect "ADD with the options" 0 "$(rc)"
 expect "0.3.1 result: ips carry version, gateway interface first" "0.3.1 4 1 labbr-gw7 eth0" \
-    "$(echo "$res" | js 'd["cniVersion"], d["ips"][0]["version"], d["ips"][0]["interface"], d["interfaces"][0]["name"], d["interfaces"][1]["name"]')"
+    "$(echo "$res" | js '"\(.cniVersion) \(.ips[0].version) \(.ips[0].interface) \(.interfaces[0].name) \(.interfaces[1].name)"')"
 expect "mac and mtu" "02:00:5e:00:53:01 1400" \
     "$(ip -n c1 -o link show eth0 | sed -nE 's/.* mtu ([0-9]+) .*link\/ether ([0-9a-f:]+) .*/\2 \1/p')"
 expect "gateway eiface holds the gateway address" "198.18.7.1/24" \
@@ -143,7 +144,7 @@ got=$(echo "$N" | cni STATUS "" "")
 expect "STATUS" "0 " "$(rc) $got"
 echo "$N" | cni ADD c1 /run/netns/c1 >/dev/null
 echo "$N" | cni ADD c3 /run/netns/c3 >/dev/null
-got=$(echo "$N" | python3 -c 'import json,sys; c=json.load(sys.stdin); c["cni.dev/valid-attachments"]=[{"containerID":"c3","ifname":"eth0"}]; print(json.dumps(c))' | cni GC "" "")
+got=$(echo "$N" | jq -c '."cni.dev/valid-attachments" = [{"containerID": "c3", "ifname": "eth0"}]' | cni GC "" "")
 expect "GC" "0 " "$(rc) $got"
 expect "GC kept c3 only" "nodes=2 records=1 addrs=1 ifs=0" "$(left)"
 expect_rc "c3's eth0 stays" 0 quiet ip -n c3 link show eth0
@@ -161,9 +162,9 @@ for i in $(seq 50); do
 done
 wait
 expect "50 ADDs succeeded" "50" "$(cat "$tmp"/rc.* | grep -c '^0$')"
-expect "50 distinct addresses" "50" "$(for f in "$tmp"/add.*; do js 'd["ips"][0]["address"]' <"$f"; done | sort -u | wc -l)"
+expect "50 distinct addresses" "50" "$(jq -r -s '.[].ips[0].address' "$tmp"/add.* | sort -u | wc -l)"
 expect "51 nodes (50 eifaces, 1 bridge)" "51" "$(ngctl list | awk '$4 == "eiface" || $4 == "bridge"' | wc -l)"
-expect_rc "p1 pings p50" 0 quiet ip netns exec p1 ping -c 1 -W 2 "$(js 'd["ips"][0]["address"].split("/")[0]' <"$tmp/add.50")"
+expect_rc "p1 pings p50" 0 quiet ip netns exec p1 ping -c 1 -W 2 "$(js '.ips[0].address | split("/")[0]' <"$tmp/add.50")"
 for i in $(seq 50); do
 	echo "$C" | RCF=$tmp/rc.$i cni DEL p$i /run/netns/p$i &
 done
