@@ -319,3 +319,8 @@ uninstall: uninstall-cni
 uninstall-cni:
 	rm -f $(DESTDIR)$(CNIDIR)/netgraph
 .PHONY: install-cni uninstall-cni
+# make bench: the CNI plugin against the reference bridge plugin.
+bench: bench-cni
+bench-cni: all
+	bench/cni
+.PHONY: bench-cni
