@@ -315,3 +315,28 @@ $(JAIL_IPALIAS_OBJS): CPPFLAGS += -Isrc/bpf \
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 .PHONY: all unit check demo bench install uninstall format clean fuzz soak
+
+# The CNI plugin (src/cni): a binary named netgraph, as runtimes find
+# plugins by type; built under $(B)/cni so that directory can be a
+# CNI_PATH entry.  json-c parses the configs.
+CNI_SRC = $(wildcard src/cni/*.c)
+CNI_OBJ = $(CNI_SRC:%.c=$(B)/%.o)
+CNI_BIN = $(B)/cni/netgraph
+CNIDIR  = $(LIBDIR)/cni
+$(CNI_BIN): $(CNI_OBJ) $(LIBNG_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -ljson-c -lmnl
+all: $(CNI_BIN)
+install: install-cni
+install-cni: $(CNI_BIN)
+	install -d $(DESTDIR)$(CNIDIR)
+	install -m 755 $(CNI_BIN) $(DESTDIR)$(CNIDIR)/netgraph
+uninstall: uninstall-cni
+uninstall-cni:
+	rm -f $(DESTDIR)$(CNIDIR)/netgraph
+.PHONY: install-cni uninstall-cni
+# make bench: the CNI plugin against the reference bridge plugin.
+bench: bench-cni
+bench-cni: all
+	bench/cni
+.PHONY: bench-cni
