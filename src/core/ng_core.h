@@ -317,6 +317,26 @@ int ng_pkt_writable(struct ng_pkt **pkt);
 int ng_pkt_csum_finish(struct ng_pkt *pkt);
 int ng_pkt_segment(struct ng_pkt **pkt, size_t l2,
     void (*emit)(void *arg, struct ng_pkt **seg), void *arg);
+/*
+ * The other way (ng_gso.c): frames given one after another to gro_add
+ * (copied from f, len bytes; l2 as above) leave through emit, TCP
+ * segments of one flow merged into a super-frame; gro_flush sends on
+ * what is held.  Start from a zeroed struct ng_gro; flush before the
+ * frames' buffer goes.
+ */
+struct ng_gro {
+	struct ng_pkt *pkt; /* the super-frame being built, or NULL */
+	size_t l3, l4, hlen;
+	uint32_t seq; /* the next segment's */
+	uint16_t mss;
+	uint16_t segs;
+	bool v6, closed;
+};
+int ng_gro_add(struct ng_gro *gro, struct ng_graph *g, const uint8_t *f,
+    size_t len, size_t l2, void (*emit)(void *arg, struct ng_pkt **seg),
+    void *arg);
+void ng_gro_flush(struct ng_gro *gro,
+    void (*emit)(void *arg, struct ng_pkt **seg), void *arg);
 
 /* Send along hook to its peer; consumes *pkt and sets it NULL. */
 int ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt);

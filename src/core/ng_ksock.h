@@ -15,6 +15,19 @@
 
 struct ng_ksock; /* the backend's socket */
 
+/*
+ * A datagram train: a frame holding the payloads of several datagrams
+ * back to back, each vh.gso_size bytes but the last (shorter or equal),
+ * as a UDP socket takes them with UDP_SEGMENT and gives them with
+ * UDP_GRO; vh.gso_type says so (a value virtio does not use).  A
+ * datagram ksocket sends a train as its datagrams, and gives trains only
+ * once setopt has turned UDP_GRO on (its peer asked for them: vxlan
+ * does).  The backend's send takes them; its input gives them.
+ */
+#define NG_GSO_DGRAMS 0x40
+#define NG_DGRAMS_MAX 64     /* datagrams in one train */
+#define NG_DGRAMS_BYTES 65000 /* and bytes (a UDP/IP datagram's room) */
+
 enum ng_ksock_event {
 	NG_KSOCK_CONNECTED,  /* a connect that said EINPROGRESS ended */
 	NG_KSOCK_ACCEPTABLE, /* a connection waits (after accept said

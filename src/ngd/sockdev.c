@@ -15,8 +15,17 @@
  * what the kernel would not take yet in a queue of packet references,
  * at most NGD_SOCK_QMAX of them; beyond it frames are refused with
  * ENOBUFS, as a full socket buffer refuses a non-blocking write.
+ *
+ * Datagram trains (ng_ksock.h) leave with one message each, its segment
+ * size in a UDP_SEGMENT control message: the kernel carries the 45
+ * datagrams of a super-frame through its stack as one (and cuts them at
+ * the device, or hands them whole to a receiver that takes GRO).  If
+ * the kernel refuses that, they go as single datagrams.  A socket with
+ * UDP_GRO on (setopt) reads what the kernel merged as one train.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -55,6 +64,7 @@ struct ng_ksock {
 	bool want_accept;  /* accept said EWOULDBLOCK */
 	bool want_connect; /* connect said EINPROGRESS */
 	bool eof;          /* a stream ended: nothing more to read */
+	bool gro;          /* UDP_GRO is on: input gives trains */
 	struct ngd_sock_q *q; /* a stream's bytes not sent yet (ring) */
 	unsigned qhead, qlen;
 };
@@ -282,8 +292,16 @@ static int
 ngd_sock_setopt(void *be, struct ng_ksock *s, int level, int name,
     const void *val, socklen_t len)
 {
+	int on = 0;
+
 	(void)be;
-	return setsockopt(s->io.fd, level, name, val, len) < 0 ? errno : 0;
+	if (setsockopt(s->io.fd, level, name, val, len) < 0)
+		return errno;
+	if (level == SOL_UDP && name == UDP_GRO && s->type == SOCK_DGRAM) {
+		memcpy(&on, val, len < sizeof(on) ? len : sizeof(on));
+		s->gro = on != 0;
+	}
+	return 0;
 }
 
 static int
@@ -344,12 +362,67 @@ ngd_sock_send_stream(struct ng_ksock *s, const struct ng_pkt *pkt)
 	return 0;
 }
 
+static bool
+ngd_sock_is_train(const struct ng_pkt *p)
+{
+	return p->vh.gso_type == NG_GSO_DGRAMS && p->vh.gso_size > 0 &&
+	    p->len > p->vh.gso_size;
+}
+
+static void
+ngd_sock_txerr(struct ngd_sockdev *sd, struct ng_ksock *s, int error)
+{
+	if (sd->txerrs++ % 1000 == 0)
+		ngd_log(LOG_INFO, "ksocket [%x]: send: %s "
+		    "(%lu datagrams lost so far)",
+		    s->node != NULL ? s->node->id : 0, strerror(error),
+		    sd->txerrs);
+}
+
+/* A train the kernel would not take whole: its datagrams one by one. */
+static void
+ngd_sock_send_split(struct ngd_sockdev *sd, struct ng_ksock *s,
+    const struct ngd_sock_tx *e)
+{
+	struct mmsghdr mm[NG_DGRAMS_MAX];
+	struct iovec iov[NG_DGRAMS_MAX];
+	uint32_t seg = e->pkt->vh.gso_size, off = 0;
+	unsigned n = 0, done = 0;
+
+	for (; off < e->pkt->len && n < NG_DGRAMS_MAX; n++, off += seg) {
+		iov[n].iov_base = e->pkt->data + off;
+		iov[n].iov_len = e->pkt->len - off < seg ? e->pkt->len - off
+							 : seg;
+		memset(&mm[n], 0, sizeof(mm[n]));
+		mm[n].msg_hdr.msg_iov = &iov[n];
+		mm[n].msg_hdr.msg_iovlen = 1;
+		if (e->to.len > 0) {
+			mm[n].msg_hdr.msg_name = (void *)&e->to.u;
+			mm[n].msg_hdr.msg_namelen = e->to.len;
+		}
+	}
+	while (done < n) {
+		int r = sendmmsg(s->io.fd, mm + done, n - done,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r < 0) {
+			ngd_sock_txerr(sd, s, errno);
+			r = 1;
+		}
+		done += (unsigned)r;
+	}
+}
+
 /* Send entries [from, to) of the queue, all for one socket. */
 static void
 ngd_sock_send_run(struct ngd_sockdev *sd, unsigned from, unsigned to)
 {
 	static struct mmsghdr mm[NGD_SOCK_BATCH * 2];
 	static struct iovec iov[NGD_SOCK_BATCH * 2];
+	static union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[NGD_SOCK_BATCH * 2];
 	struct ng_ksock *s = sd->txq[from].s;
 	unsigned n = to - from, done = 0;
 
@@ -365,19 +438,34 @@ ngd_sock_send_run(struct ngd_sockdev *sd, unsigned from, unsigned to)
 			mm[i].msg_hdr.msg_name = &e->to.u;
 			mm[i].msg_hdr.msg_namelen = e->to.len;
 		}
+		if (ngd_sock_is_train(e->pkt)) {
+			struct cmsghdr *c = (struct cmsghdr *)ctl[i].buf;
+			uint16_t seg = e->pkt->vh.gso_size;
+
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+			mm[i].msg_hdr.msg_control = ctl[i].buf;
+			mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+		}
 	}
 	while (done < n) {
 		int r = sendmmsg(s->io.fd, mm + done, n - done,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (r < 0) {
-			/* This one is lost (no route, refused, no buffer);
-			 * the rest may go. */
-			if (sd->txerrs++ % 1000 == 0)
-				ngd_log(LOG_INFO, "ksocket [%x]: send: %s "
-				    "(%lu datagrams lost so far)",
-				    s->node != NULL ? s->node->id : 0,
-				    strerror(errno), sd->txerrs);
+			struct ngd_sock_tx *e = &sd->txq[from + done];
+
+			/* A train the kernel cannot cut (a route's MTU
+			 * below its segments, no UDP GSO) goes in pieces;
+			 * else this one is lost (no route, refused, no
+			 * buffer) and the rest may go. */
+			if (ngd_sock_is_train(e->pkt) && errno != EAGAIN &&
+			    errno != ENOBUFS && errno != ECONNREFUSED)
+				ngd_sock_send_split(sd, s, e);
+			else
+				ngd_sock_txerr(sd, s, errno);
 			r = 1;
 		}
 		done += (unsigned)r;
@@ -462,6 +550,25 @@ ngd_sock_send(void *be, struct ng_ksock *s, const struct ng_pkt *pkt,
 	return 0;
 }
 
+/* What UDP_GRO merged is a train of datagrams of the size it says. */
+static void
+ngd_sock_gro_size(struct msghdr *mh, struct ng_pkt *p)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL;
+	     c = CMSG_NXTHDR(mh, c)) {
+		int seg;
+
+		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO ||
+		    c->cmsg_len < CMSG_LEN(sizeof(seg)))
+			continue;
+		memcpy(&seg, CMSG_DATA(c), sizeof(seg));
+		if (seg > 0 && seg < 65536 && p->len > (uint32_t)seg) {
+			p->vh.gso_type = NG_GSO_DGRAMS;
+			p->vh.gso_size = (uint16_t)seg;
+		}
+	}
+}
+
 /* Up to a batch of datagrams, each to the node with its sender. */
 static void
 ngd_sock_read_dgram(struct ng_ksock *s)
@@ -469,6 +576,10 @@ ngd_sock_read_dgram(struct ng_ksock *s)
 	static struct mmsghdr mm[NGD_SOCK_BATCH];
 	static struct iovec iov[NGD_SOCK_BATCH];
 	static struct sockaddr_storage from[NGD_SOCK_BATCH];
+	static union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[NGD_SOCK_BATCH];
 	struct ng_pkt *pkts[NGD_SOCK_BATCH];
 	struct ng_graph *g = s->node->graph;
 	int i, n, want = 0;
@@ -483,6 +594,10 @@ ngd_sock_read_dgram(struct ng_ksock *s)
 		mm[want].msg_hdr.msg_iovlen = 1;
 		mm[want].msg_hdr.msg_name = &from[want];
 		mm[want].msg_hdr.msg_namelen = sizeof(from[want]);
+		if (s->gro) {
+			mm[want].msg_hdr.msg_control = ctl[want].buf;
+			mm[want].msg_hdr.msg_controllen = sizeof(ctl[want].buf);
+		}
 	}
 	if (want == 0) {
 		ngd_log(LOG_WARNING, "packet pool exhausted");
@@ -501,6 +616,8 @@ ngd_sock_read_dgram(struct ng_ksock *s)
 			continue;
 		}
 		p->len = mm[i].msg_len;
+		if (s->gro)
+			ngd_sock_gro_size(&mm[i].msg_hdr, p);
 		if (fl > 0 && fl <= sizeof(p->peer.u)) {
 			memcpy(&p->peer.u, &from[i], fl);
 			p->peer.len = (uint8_t)fl;

@@ -22,7 +22,9 @@
  * the peer's host on any port.  The kernel's connect would hear the
  * peer's one port only, and VXLAN endpoints (RFC 7348 §5, the kernel's
  * own) send from a port per flow.
- * Super-frames from a TAP are cut into wire-sized frames first.
+ * Super-frames from a TAP are cut into wire-sized frames first; a
+ * datagram train (ng_ksock.h) goes out as its datagrams, and with UDP_GRO
+ * set (setopt udp/104) what the kernel merged comes out as one train.
  * The socket itself is the backend's (ng_ksock.h); no I/O here.
  */
 #include <arpa/inet.h>
@@ -939,7 +941,8 @@ ng_ksocket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	 * checksums done.  A stream carries bytes as they are. */
 	if (priv->type == SOCK_STREAM ||
 	    ((*pkt)->vh.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
-	    !((*pkt)->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))) {
+	    !((*pkt)->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) ||
+	    (*pkt)->vh.gso_type == NG_GSO_DGRAMS) { /* ng_ksock.h */
 		ng_ksocket_send(&o, pkt);
 		return o.error;
 	}

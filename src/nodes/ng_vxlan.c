@@ -19,15 +19,28 @@
  * Costs: O(1) per frame (a hash of MACs); a flood copies the frame once
  * per flood entry; learning allocates once per new host, up to
  * NG_VXLAN_MAX_HOSTS; hosts age out lazily, when looked at.
+ *
+ * Trains (ng_ksock.h): when outer is joined to a ksocket, the node asks
+ * it to turn UDP_GRO on (setopt); if it can, it takes and gives
+ * datagram trains.  A super-frame for one remote then leaves as
+ * one train of its encapsulated segments (one UDP_SEGMENT send), and
+ * the segments of a train that arrives are checked one by one and the
+ * TCP segments among them merged again (ng_gro_add) into a super-frame
+ * for inner, so a TAP behind takes one frame for 45.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
+#include <netgraph/ng_ksocket.h>
 #include <netgraph/ng_vxlan.h>
 
 #include "ng_core.h"
+#include "ng_ksock.h"
 #include "ng_parse.h"
 
 #define NG_VXLAN_BUCKETS 1024 /* a power of two */
@@ -46,6 +59,7 @@ struct ng_vxlan_priv {
 	uint32_t vni, max_age; /* the config, less its entries */
 	uint16_t port;
 	uint8_t learn;
+	bool trains; /* outer's peer takes and gives datagram trains */
 	struct ng_pkt_addr *floods; /* the flood entries' remotes */
 	unsigned nfloods;
 	struct ng_vxlan_entry *statics; /* as given, for getconfig */
@@ -311,6 +325,148 @@ ng_vxlan_decap(struct ng_node *node, struct ng_pkt **pkt)
 	(void)ng_send_data(priv->inner, pkt); /* consumes *pkt */
 }
 
+/* A super-frame's segments for one remote, as trains. */
+struct ng_vxlan_tx {
+	struct ng_node *node;
+	const struct ng_pkt_addr *remote;
+	struct ng_pkt *train; /* being filled */
+};
+
+static void
+ng_vxlan_train_out(struct ng_vxlan_tx *tx)
+{
+	struct ng_vxlan_priv *priv = tx->node->priv;
+	struct ng_pkt *t = tx->train;
+	uint32_t n, len;
+
+	if (t == NULL)
+		return;
+	tx->train = NULL;
+	len = t->len;
+	n = (len + t->vh.gso_size - 1) / t->vh.gso_size;
+	if (n == 1)
+		memset(&t->vh, 0, sizeof(t->vh)); /* a plain datagram */
+	if (tx->remote != NULL)
+		t->peer = *tx->remote;
+	if (ng_send_data(priv->outer, &t) != 0) { /* consumes t */
+		priv->stats.xmitErrors += n;
+		return;
+	}
+	priv->stats.xmitPackets += n;
+	priv->stats.xmitOctets += len;
+}
+
+/* One segment (a whole frame): encapsulated onto the train. */
+static void
+ng_vxlan_train_add(void *arg, struct ng_pkt **seg)
+{
+	struct ng_vxlan_tx *tx = arg;
+	struct ng_vxlan_priv *priv = tx->node->priv;
+	struct ng_pkt *t = tx->train;
+	uint32_t d = (*seg)->len + NG_VXLAN_HDR_LEN;
+	uint32_t vni = htonl(priv->vni << 8);
+	uint8_t *h;
+
+	/* Equal datagrams but the last; only a full one may be followed. */
+	if (t != NULL && (t->len % t->vh.gso_size != 0 ||
+	    d > t->vh.gso_size || t->len + d > NG_DGRAMS_BYTES ||
+	    t->len / t->vh.gso_size >= NG_DGRAMS_MAX))
+		ng_vxlan_train_out(tx);
+	if (tx->train == NULL) {
+		if ((t = ng_pkt_alloc(tx->node->graph)) == NULL) {
+			priv->stats.xmitErrors++;
+			ng_pkt_free(seg);
+			return;
+		}
+		t->vh.gso_type = NG_GSO_DGRAMS;
+		t->vh.gso_size = (uint16_t)d;
+		tx->train = t;
+	}
+	t = tx->train;
+	h = t->data + t->len;
+	h[0] = NG_VXLAN_FLAG_I;
+	h[1] = h[2] = h[3] = 0;
+	memcpy(h + 4, &vni, 4);
+	memcpy(h + NG_VXLAN_HDR_LEN, (*seg)->data, (*seg)->len);
+	t->len += d;
+	ng_pkt_free(seg);
+}
+
+/* A super-frame for one remote (or the socket's peer) as trains. */
+static int
+ng_vxlan_encap_trains(struct ng_node *node, struct ng_pkt **pkt,
+    const struct ng_pkt_addr *remote)
+{
+	struct ng_vxlan_tx tx = {.node = node, .remote = remote};
+	int error;
+
+	error = ng_pkt_segment(pkt, ETHER_HDR_LEN, ng_vxlan_train_add, &tx);
+	ng_vxlan_train_out(&tx);
+	if (error != 0)
+		((struct ng_vxlan_priv *)node->priv)->stats.xmitErrors++;
+	return error;
+}
+
+/* A frame merged or passed on by ng_gro_add: to inner. */
+static void
+ng_vxlan_deliver(void *arg, struct ng_pkt **pkt)
+{
+	struct ng_node *node = arg;
+	struct ng_vxlan_priv *priv = node->priv;
+
+	if (priv == NULL || priv->inner == NULL || !ng_node_valid(node)) {
+		ng_pkt_free(pkt);
+		return;
+	}
+	priv->stats.recvPackets++;
+	priv->stats.recvOctets += (*pkt)->len;
+	(void)ng_send_data(priv->inner, pkt); /* consumes *pkt */
+}
+
+/* A train from outer: each datagram checked and decapsulated. */
+static void
+ng_vxlan_decap_train(struct ng_node *node, struct ng_pkt **pkt)
+{
+	struct ng_vxlan_priv *priv = node->priv;
+	struct ng_pkt *p = *pkt;
+	struct ng_gro gro = {0};
+	uint32_t seg = p->vh.gso_size;
+
+	ng_node_ref(node); /* a send may shut it down */
+	for (uint32_t off = 0; off < p->len; off += seg) {
+		const uint8_t *d = p->data + off;
+		uint32_t n = p->len - off < seg ? p->len - off : seg, vni;
+
+		if (n < NG_VXLAN_HDR_LEN + ETHER_HDR_LEN) {
+			priv->stats.recvRunts++;
+			continue;
+		}
+		if (!(d[0] & NG_VXLAN_FLAG_I)) {
+			priv->stats.recvBadFlags++;
+			continue;
+		}
+		vni = (uint32_t)d[4] << 16 | (uint32_t)d[5] << 8 | d[6];
+		if (vni != priv->vni) {
+			priv->stats.recvWrongVni++;
+			continue;
+		}
+		ng_vxlan_learn(node, d + NG_VXLAN_HDR_LEN + 6, &p->peer);
+		if (priv->inner == NULL)
+			continue;
+		(void)ng_gro_add(&gro, node->graph, d + NG_VXLAN_HDR_LEN,
+		    n - NG_VXLAN_HDR_LEN, ETHER_HDR_LEN, ng_vxlan_deliver,
+		    node);
+		if (!ng_node_valid(node) || (priv = node->priv) == NULL)
+			break;
+	}
+	if (ng_node_valid(node))
+		ng_gro_flush(&gro, ng_vxlan_deliver, node);
+	else
+		ng_pkt_free(&gro.pkt);
+	ng_node_unref(node);
+	ng_pkt_free(pkt);
+}
+
 static int
 ng_vxlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
@@ -318,7 +474,11 @@ ng_vxlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	struct ng_vxlan_priv *priv = node->priv;
 
 	if (hook == priv->outer) {
-		ng_vxlan_decap(node, pkt);
+		if ((*pkt)->vh.gso_type == NG_GSO_DGRAMS &&
+		    (*pkt)->vh.gso_size > 0)
+			ng_vxlan_decap_train(node, pkt);
+		else
+			ng_vxlan_decap(node, pkt);
 		return 0;
 	}
 	if (priv->outer == NULL || (*pkt)->len < ETHER_HDR_LEN) {
@@ -329,6 +489,13 @@ ng_vxlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	    !((*pkt)->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
 		ng_vxlan_encap(node, pkt);
 		return 0;
+	}
+	if (priv->trains && (*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		const struct ng_pkt_addr *remote =
+		    ng_vxlan_lookup(node, (*pkt)->data);
+
+		if (remote != NULL || priv->nfloods == 0)
+			return ng_vxlan_encap_trains(node, pkt, remote);
 	}
 	return ng_pkt_segment(pkt, ETHER_HDR_LEN, ng_vxlan_encap, node);
 }
@@ -367,6 +534,36 @@ ng_vxlan_newhook(struct ng_node *node, struct ng_hook *hook, const char *name)
 	return 0;
 }
 
+/*
+ * outer joined: ask its peer for trains (a ksocket says yes by turning
+ * UDP_GRO on; anything else says no, and frames go one by one).
+ */
+static int
+ng_vxlan_connect(struct ng_hook *hook)
+{
+	struct ng_vxlan_priv *priv = hook->node->priv;
+	struct ng_ksocket_sockopt *so;
+	struct ng_mesg *m;
+	int32_t on = 1;
+
+	/* Only a ksocket is asked: a client's socket node would pass the
+	 * message on and say yes for its program. */
+	if (hook != priv->outer || hook->peer == NULL ||
+	    hook->peer->node->type->cookie != NGM_KSOCKET_COOKIE)
+		return 0;
+	m = ng_mkmsg(NGM_KSOCKET_COOKIE, NGM_KSOCKET_SETOPT,
+	    sizeof(*so) + sizeof(on));
+	if (m == NULL)
+		return 0;
+	so = (struct ng_ksocket_sockopt *)m->data;
+	so->level = SOL_UDP;
+	so->name = UDP_GRO;
+	memcpy(m->data + sizeof(*so), &on, sizeof(on));
+	priv->trains = ng_send_hook_msg(hook, m) == 0;
+	free(m);
+	return 0;
+}
+
 static int
 ng_vxlan_disconnect(struct ng_hook *hook)
 {
@@ -375,8 +572,10 @@ ng_vxlan_disconnect(struct ng_hook *hook)
 
 	if (priv->inner == hook)
 		priv->inner = NULL;
-	if (priv->outer == hook)
+	if (priv->outer == hook) {
 		priv->outer = NULL;
+		priv->trains = false;
+	}
 	if (node->numhooks == 0 && ng_node_valid(node))
 		ng_rmnode(node);
 	return 0;
@@ -630,6 +829,7 @@ const struct ng_type ng_vxlan_type = {
 	.shutdown = ng_vxlan_shutdown,
 	.newhook = ng_vxlan_newhook,
 	.rcvdata = ng_vxlan_rcvdata,
+	.connect = ng_vxlan_connect,
 	.disconnect = ng_vxlan_disconnect,
 	.cmdlist = ng_vxlan_cmds,
 };

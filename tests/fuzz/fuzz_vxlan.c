@@ -10,15 +10,17 @@
  * i (with TAP offload metadata, which the node then acts on in
  * software), setvni, setconfig with the input's bytes as its argument,
  * gettable, getstats, flush, and clock ticks that age learned hosts.
- * Checked: no crash, leak or undefined behaviour (ASan, UBSan), every
- * packet back in the pool (fuzz.h), and that what reaches i is a frame
- * 8 bytes shorter than what came in on o.
+ * A datagram on o may be a train (ng_ksock.h) of datagrams of any size,
+ * whose TCP segments the node merges (ng_gro_add).
+ * Checked: no crash, leak or undefined behaviour (ASan, UBSan), and every
+ * packet back in the pool (fuzz.h).
  */
 #include <arpa/inet.h>
 
 #include <netgraph/ng_vxlan.h>
 
 #include "fuzz.h"
+#include "ng_ksock.h"
 
 #ifndef FUZZ_ENTRY
 #define FUZZ_ENTRY LLVMFuzzerTestOneInput
@@ -65,6 +67,10 @@ fzx_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 		b = fz_bytes(in, fz_u16(in) % 2048, &n);
 		memcpy(p->data + p->len, b, n);
 		p->len += (uint32_t)n;
+		if (op & 0x40) { /* a train, as a ksocket with UDP_GRO gives */
+			p->vh.gso_type = NG_GSO_DGRAMS;
+			p->vh.gso_size = fz_u16(in) % 1600;
+		}
 		if (op & 0x20) {
 			p->peer.len = sizeof(p->peer.u.sin);
 			p->peer.u.sin.sin_family = AF_INET;

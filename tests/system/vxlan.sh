@@ -9,7 +9,8 @@
 # ping and 10 MB of TCP each way, the VNI on the wire, a wrong VNI
 # dropped and counted.  Phase 2 makes one segment of all three: flood
 # entries instead of a connected peer, each host learned behind its
-# address.  Bad datagrams on the port leave ngd serving.
+# address; 10 MB of TCP between the two ngds go as datagram trains.
+# Bad datagrams on the port leave ngd serving.
 source "$(dirname "$0")/../lib.sh"
 
 pids=()
@@ -195,6 +196,30 @@ expect "hc saw none of ha's pings to hk" 0 "$(grep -c ICMP "$tmp/hc")"
 st=$(in_ns ha ngctl msg vx42: getstats | sed -n 's/^Args:\t//p')
 expect "ha flooded none of them: every host was known" "" \
     "$(grep -o 'xmitFloods=[0-9]*' <<<"$st")"
+
+# ngd to ngd: a super-frame leaves as one train (one UDP_SEGMENT send
+# for its datagrams) and the far side takes what the kernel merged
+# (UDP_GRO) and merges the TCP segments again for its TAP.  Before
+# trains, every datagram was a send of its own and a frame for the TAP.
+udp_out() { in_ns "$1" awk '/^Udp:/ { if (++n == 2) print $5 }' /proc/net/snmp; }
+rx_frames() { in_ns "$1" cat /sys/class/net/ng_vx/statistics/rx_packets; }
+in_ns ha ngctl msg vx42: clrstats
+sends=$(udp_out ha) frames=$(rx_frames hc)
+expect_rc "10 MB of TCP ngd -> ngd, byte for byte" 0 tcp ha hc 198.51.100.3 5003
+sends=$(($(udp_out ha) - sends)) frames=$(($(rx_frames hc) - frames))
+st=$(in_ns ha ngctl msg vx42: getstats | sed -n 's/^Args:\t//p')
+dgrams=$(sed -nE 's/.*xmitPackets=([0-9]+).*/\1/p' <<<"$st")
+if [ "${dgrams:-0}" -ge 7000 ] && [ "$sends" -le $((dgrams / 8)) ]; then
+	ok "ha sent its $dgrams datagrams in $sends sends (trains)"
+else
+	fail "ha sent its ${dgrams:-?} datagrams in $sends sends (trains)"
+fi
+if [ "$frames" -gt 0 ] && [ "$frames" -le $((dgrams / 8)) ]; then
+	ok "hc's TAP took them as $frames frames (merged)"
+else
+	fail "hc's TAP took them as $frames frames (merged), $dgrams datagrams"
+fi
+expect_rc "10 MB of TCP ngd -> ngd the other way, byte for byte" 0 tcp hc ha 198.51.100.1 5004
 
 expect_rc "ngd in ha still serves" 0 up ha
 expect_rc "ngd in hc still serves" 0 up hc

@@ -206,6 +206,72 @@ check_segments(struct ng_graph *g, bool v6, bool tcp, const char *name)
 	}
 }
 
+/*
+ * The other way: the segments of a super-frame (ACK, PSH on the last)
+ * given to ng_gro_add come out as one super-frame with the payload in
+ * order, its metadata as a TAP's; a segment with a bad checksum goes on
+ * alone, between the runs on either side of it.
+ */
+static void
+check_gro(struct ng_graph *g, bool v6, int corrupt, const char *name)
+{
+	struct ng_pkt *p = make_super(g, v6, true);
+	struct seglist l = {.n = 0}, out = {.n = 0};
+	struct ng_gro gro = {0};
+	size_t iplen = v6 ? 40 : 20, hlen = 14 + iplen + 20;
+	uint8_t ref[PAYLOAD];
+	char what[96];
+	bool same = true;
+	size_t got = 0;
+
+	p->data[14 + iplen + 13] = 0x18; /* ACK PSH */
+	memcpy(ref, p->data + hlen, PAYLOAD);
+	(void)ng_pkt_segment(&p, 14, collect, &l);
+	if (corrupt >= 0)
+		l.seg[corrupt]->data[hlen + 5] ^= 0xff;
+	for (int i = 0; i < l.n; i++) {
+		CHECK_INT("gro: add", ng_gro_add(&gro, g, l.seg[i]->data,
+		    l.seg[i]->len, 14, collect, &out), 0);
+		ng_pkt_free(&l.seg[i]);
+	}
+	ng_gro_flush(&gro, collect, &out);
+	snprintf(what, sizeof(what), "%s: %d frame(s) out", name,
+	    corrupt < 0 ? 1 : 3);
+	CHECK_INT(what, out.n, corrupt < 0 ? 1 : 3);
+	for (int i = 0; i < out.n; i++) {
+		struct ng_pkt *s = out.seg[i];
+		uint8_t *ip = s->data + 14;
+		size_t n = s->len - hlen;
+		bool merged = i != 1 || corrupt < 0;
+
+		if (merged) {
+			same = same && s->vh.gso_size == MSS &&
+			    s->vh.gso_type == (v6 ? VIRTIO_NET_HDR_GSO_TCPV6
+						  : VIRTIO_NET_HDR_GSO_TCPV4) &&
+			    s->vh.csum_start == 14 + iplen &&
+			    s->vh.csum_offset == 16 &&
+			    s->vh.hdr_len == hlen;
+			same = same && (v6 ? (size_t)(ip[4] << 8 | ip[5]) ==
+						 s->len - 14 - 40
+					   : (size_t)(ip[2] << 8 | ip[3]) ==
+						 s->len - 14 &&
+						 fold(sum16(ip, 20, 0)) == 0xffff);
+			/* Finished, its checksum covers it all. */
+			same = same && ng_pkt_csum_finish(s) == 0 &&
+			    l4_verify(ip, v6, ip + iplen, s->len - 14 - iplen,
+				6) == 0xffff;
+		} else {
+			same = same && s->vh.gso_type == 0 && n == MSS;
+		}
+		if (got + n <= PAYLOAD && corrupt < 0)
+			same = same && memcmp(ref + got, s->data + hlen, n) == 0;
+		got += n;
+		ng_pkt_free(&out.seg[i]);
+	}
+	snprintf(what, sizeof(what), "%s: payload, lengths, metadata", name);
+	CHECK(what, same && got == PAYLOAD);
+}
+
 int
 main(void)
 {
@@ -217,6 +283,9 @@ main(void)
 	check_segments(g, false, true, "tcp4");
 	check_segments(g, true, true, "tcp6");
 	check_segments(g, false, false, "udp4 (USO)");
+	check_gro(g, false, -1, "gro tcp4");
+	check_gro(g, true, -1, "gro tcp6");
+	check_gro(g, false, 3, "gro tcp4, segment 3 corrupt");
 
 	/* Not GSO: only the checksum is finished. */
 	p = make_super(g, false, true);
