@@ -89,7 +89,7 @@ BPF_CC  ?= clang
 BPF_OBJ  = $(B)/bpf/ng_ether.bpf.o
 BPF_CFLAGS = -O2 -g -Wall -target bpf \
              -I/usr/include/$(shell $(CC) -dumpmachine) -Isrc/bpf
-NGD_LIBS = -lbpf -lmnl
+NGD_LIBS = -lbpf -lmnl -lsystemd
 
 $(B)/bpf/%.bpf.o: src/bpf/%.bpf.c src/bpf/ng_ether_bpf.h
 	@mkdir -p $(dir $@)
