@@ -58,7 +58,7 @@ ifneq ($(wildcard src/jail/jail_main.c),)
 PROGS += $(B)/jail $(B)/jexec $(B)/jls
 endif
 
-all: $(PROGS) $(LIBNG_SO) $(LIBNG_A)
+all: $(PROGS) $(LIBNG_SO) $(LIBNG_A) $(B)/completion/ngctl
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -100,6 +100,16 @@ $(B)/src/ngd/ether.o: CPPFLAGS += -DNGD_ETHER_BPF_OBJ='"$(BPF_OBJ)"'
 
 $(B)/ngd: $(NGD_OBJ) $(ENGINE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(NGD_LIBS)
+
+# Bash completion (completion/ngctl.bash), with each node type's message
+# names written out from the types' own tables by completion/msgnames.c.
+$(B)/completion/msgnames: completion/msgnames.c $(ENGINE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ENGINE_A) $(CORE_LIBS) $(NGD_LIBS)
+
+$(B)/completion/ngctl: completion/ngctl.bash $(B)/completion/msgnames
+	{ $(B)/completion/msgnames && cat completion/ngctl.bash; } > $@.tmp
+	mv $@.tmp $@
 
 # Tests that need root to run, started by a tests/system script.
 ROOT_TEST_SRC = $(wildcard tests/bpf/*.c)
