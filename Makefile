@@ -10,6 +10,13 @@ LIBDIR   = $(PREFIX)/lib
 INCDIR   = $(PREFIX)/include
 MANDIR   = $(PREFIX)/share/man
 PCDIR    = $(LIBDIR)/pkgconfig
+# The service side (systemd/, completion/): units, the helper jail.service
+# runs, bash completion, docs and examples; /etc files only if missing.
+SYSCONFDIR = /etc
+LIBEXECDIR = $(PREFIX)/libexec
+UNITDIR  = $(PREFIX)/lib/systemd/system
+BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
+DOCDIR   = $(PREFIX)/share/doc/netgraph
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -58,7 +65,7 @@ ifneq ($(wildcard src/jail/jail_main.c),)
 PROGS += $(B)/jail $(B)/jexec $(B)/jls
 endif
 
-all: $(PROGS) $(LIBNG_SO) $(LIBNG_A)
+all: $(PROGS) $(LIBNG_SO) $(LIBNG_A) $(B)/completion/ngctl
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -89,7 +96,7 @@ BPF_CC  ?= clang
 BPF_OBJ  = $(B)/bpf/ng_ether.bpf.o
 BPF_CFLAGS = -O2 -g -Wall -target bpf \
              -I/usr/include/$(shell $(CC) -dumpmachine) -Isrc/bpf
-NGD_LIBS = -lbpf -lmnl
+NGD_LIBS = -lbpf -lmnl -lsystemd
 
 $(B)/bpf/%.bpf.o: src/bpf/%.bpf.c src/bpf/ng_ether_bpf.h
 	@mkdir -p $(dir $@)
@@ -100,6 +107,16 @@ $(B)/src/ngd/ether.o: CPPFLAGS += -DNGD_ETHER_BPF_OBJ='"$(BPF_OBJ)"'
 
 $(B)/ngd: $(NGD_OBJ) $(ENGINE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(NGD_LIBS)
+
+# Bash completion (completion/ngctl.bash), with each node type's message
+# names written out from the types' own tables by completion/msgnames.c.
+$(B)/completion/msgnames: completion/msgnames.c $(ENGINE_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(ENGINE_A) $(CORE_LIBS) $(NGD_LIBS)
+
+$(B)/completion/ngctl: completion/ngctl.bash $(B)/completion/msgnames
+	{ $(B)/completion/msgnames && cat completion/ngctl.bash; } > $@.tmp
+	mv $@.tmp $@
 
 # Tests that need root to run, started by a tests/system script.
 ROOT_TEST_SRC = $(wildcard tests/bpf/*.c)
@@ -282,7 +299,39 @@ install: all
 	    -e 's|@INCDIR@|$(INCDIR)|g' netgraph.pc.in > $(DESTDIR)$(PCDIR)/netgraph.pc
 	for m in man/*.[3458]; do [ -e "$$m" ] || continue; \
 	    s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	$(MAKE) install-service
 	if [ -z "$(DESTDIR)" ]; then ldconfig; fi
+
+# The units name the programs where this install puts them.
+install-service: $(B)/completion/ngctl
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(LIBEXECDIR)/netgraph \
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(SYSCONFDIR)/netgraph $(DESTDIR)$(SYSCONFDIR)/default
+	for u in ngd jail; do sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
+	    -e 's|/usr/libexec/|$(LIBEXECDIR)/|g' systemd/$$u.service \
+	    > $(DESTDIR)$(UNITDIR)/$$u.service; \
+	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u.service; done
+	install -m 755 systemd/jail-rc $(DESTDIR)$(LIBEXECDIR)/netgraph/
+	install -m 644 $(B)/completion/ngctl $(DESTDIR)$(BASHCOMPDIR)/ngctl
+	for c in nghook jail jexec jls; do \
+	    ln -sf ngctl $(DESTDIR)$(BASHCOMPDIR)/$$c; done
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 examples/* $(DESTDIR)$(DOCDIR)/examples/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/netgraph/ngd.conf ] || install -m 644 \
+	    systemd/ngd.conf $(DESTDIR)$(SYSCONFDIR)/netgraph/ngd.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/ngd ] || install -m 644 \
+	    systemd/ngd.default $(DESTDIR)$(SYSCONFDIR)/default/ngd
+	[ -e $(DESTDIR)$(SYSCONFDIR)/default/jail ] || install -m 644 \
+	    systemd/jail.default $(DESTDIR)$(SYSCONFDIR)/default/jail
+
+# A Debian binary package, build/netgraph_VERSION_ARCH.deb (debian/mkdeb:
+# make install into a staging tree, Depends from dpkg-shlibdeps).
+deb: all
+	debian/mkdeb
+
+# Debian's own checks of that package (lintian is slow: a minute here).
+lintian: deb
+	lintian --fail-on error,warning build/netgraph_*.deb
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ngd $(DESTDIR)$(SBINDIR)/ngctl \
@@ -292,6 +341,12 @@ uninstall:
 	    $(DESTDIR)$(LIBDIR)/libnetgraph.* $(DESTDIR)$(PCDIR)/netgraph.pc \
 	    $(DESTDIR)$(INCDIR)/netgraph.h
 	rm -rf $(DESTDIR)$(INCDIR)/netgraph
+	rm -f $(DESTDIR)$(UNITDIR)/ngd.service $(DESTDIR)$(UNITDIR)/jail.service \
+	    $(DESTDIR)$(LIBEXECDIR)/netgraph/jail-rc
+	for c in ngctl nghook jail jexec jls; do \
+	    rm -f $(DESTDIR)$(BASHCOMPDIR)/$$c; done
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/netgraph
 
 # Rewrite the C sources with .clang-format (scripts/format --check only
 # reports).
@@ -314,7 +369,8 @@ $(JAIL_IPALIAS_OBJS): CPPFLAGS += -Isrc/bpf \
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
-.PHONY: all unit check demo bench install uninstall format clean fuzz soak
+.PHONY: all unit check demo bench install uninstall format clean fuzz soak \
+	install-service deb lintian
 
 # The CNI plugin (src/cni): a binary named netgraph, as runtimes find
 # plugins by type; built under $(B)/cni so that directory can be a

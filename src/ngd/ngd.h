@@ -184,6 +184,27 @@ extern const struct ng_ksock_ops ngd_ksock_ops;
 int ngd_sockdev_new(struct ngd_loop *loop, struct ngd_sockdev **sdp);
 void ngd_sockdev_free(struct ngd_sockdev *sd); /* after the graph; NULL ok */
 
+/* --- boot.c: the boot file (-c) and readiness for systemd ------------- */
+
+struct ngd_boot {
+	const char *file; /* the script; NULL: none */
+	int fd;           /* it, open since the start */
+	int errfd;        /* ngctl's standard error (a memfd) */
+	pid_t pid;        /* the ngctl applying it; 0: none */
+	bool failed;      /* it did not apply: ngd stops */
+};
+
+/* Open file now, so a missing one stops ngd before it serves. */
+int ngd_boot_open(struct ngd_boot *b, const char *file);
+/* Apply it with `ngctl -N -f -` against sock, in a child. */
+int ngd_boot_start(struct ngd_boot *b, const char *sock);
+/* On SIGCHLD: true once the child is over (b->failed: it failed, logged
+ * as file:line). */
+bool ngd_boot_reap(struct ngd_boot *b);
+/* sd_notify(3): READY=1 with our pid; nothing outside systemd. */
+void ngd_notify_ready(const char *sock);
+void ngd_notify_stopping(void);
+
 /* --- main.c ------------------------------------------------------------- */
 
 /*
@@ -201,6 +222,8 @@ struct ngd {
 	struct ngd_sleep_hook timers; /* runs the graph's timers */
 	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */
 	volatile bool stop;
+	struct ngd_boot boot; /* -c: the boot file, applied at start */
+	const char *ctl_path; /* the socket served */
 };
 
 void ngd_log(int level, const char *fmt, ...)

@@ -1,0 +1,250 @@
+# Bash completion for netgraph for Linux: ngctl, nghook, jail, jexec, jls.
+# Installed as /usr/share/bash-completion/completions/ngctl, with the other
+# four names linked to it.  Node paths, hook names and node types come
+# from the running graph (ngctl -N never starts ngd; -t 1: never waits
+# long); message names from the node types' tables (_ngctl_msgnames,
+# generated above by make); jail names from jail.conf and jls.
+
+# The ngctl options of the command line being completed that choose the
+# graph (-j JAIL), for the queries.
+_ngctl_graph_opts()
+{
+	local i
+	_ngctl_gopts=()
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-j) _ngctl_gopts+=(-j "${words[i + 1]}") ;;
+		-j?*) _ngctl_gopts+=("${words[i]}") ;;
+		esac
+	done
+}
+
+_ngctl_q()
+{
+	ngctl -N -t 1 "${_ngctl_gopts[@]}" "$@" 2>/dev/null
+}
+
+# Every node as NAME: and [ID]:, and "." (the session's own node).
+_ngctl_nodes()
+{
+	# (ngctlPID: an ngctl session, this one's own included: gone soon.)
+	_ngctl_q list | awk '$1 == "Name:" && !($4 == "socket" && $2 ~ /^ngctl[0-9]+$/) {
+		if ($2 != "<unnamed>") print $2 ":"
+		id = $6; sub(/^0+/, "", id)
+		print "[" (id == "" ? "0" : id) "]:"
+	}'
+}
+
+# The hooks of the node at path $1, one a line.
+_ngctl_hooks()
+{
+	_ngctl_q show "$1" | awk 'seen { print $1 } /^  -+ / { seen = 1 }'
+}
+
+_ngctl_types()
+{
+	_ngctl_q types | awk 'NR > 3 { print $1 }'
+}
+
+# Paths: node paths, and NODE:HOOK once a node is typed (not the node
+# itself again).
+_ngctl_paths()
+{
+	local node h
+	if [[ $cur == *:* ]]; then
+		node=${cur%%:*}:
+		for h in $(_ngctl_hooks "$node"); do
+			printf '%s\n' "$node$h"
+		done
+	fi
+	_ngctl_nodes | grep -vxF -- "$cur"
+}
+
+_ngctl_cmds()
+{
+	ngctl -N help 2>/dev/null | awk '/^  [a-z]/ { print $1 }'
+}
+
+# COMPREPLY: the words of $1 that start with $cur, never globbed.
+_ng_reply()
+{
+	mapfile -t COMPREPLY < <(compgen -W "$1" -- "$cur")
+}
+
+_ngctl_reply()
+{
+	_ng_reply "$1"
+	__ltrim_colon_completions "$cur"
+}
+
+_ngctl()
+{
+	local cur prev words cword i cmd= ci arg type
+	_init_completion -n : || return
+
+	case $prev in
+	-f) _filedir; return ;;
+	-j) _ngctl_reply "$(_jail_running)"; return ;;
+	-n | -t) return ;;
+	esac
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-f | -j | -n | -t) ((i++)) ;;
+		-*) ;;
+		*) cmd=${words[i]}; ci=$i; break ;;
+		esac
+	done
+	_ngctl_graph_opts
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			_ngctl_reply "-d -f -j -n -N -t"
+		else
+			_ngctl_reply "$(_ngctl_cmds)"
+		fi
+		return
+	fi
+	arg=$((cword - ci)) # 1: the command's first argument
+	case $cmd in
+	config | show | shutdown | status | name)
+		((arg == 1)) && _ngctl_reply "$(_ngctl_paths)" ;;
+	msg)
+		if ((arg == 1)); then
+			_ngctl_reply "$(_ngctl_paths)"
+		elif ((arg == 2)); then
+			type=$(_ngctl_q show "${words[ci + 1]}" |
+			    awk 'NR == 1 { print $4 }')
+			_ngctl_reply "$(_ngctl_msgnames "$type")"
+		fi ;;
+	connect)
+		((arg <= 2)) && _ngctl_reply "$(_ngctl_paths)" ;;
+	mkpeer)
+		if ((arg == 1)); then
+			_ngctl_reply "$(_ngctl_paths) $(_ngctl_types)"
+		elif ((arg == 2)) && [[ ${words[ci + 1]} == *[:.]* ]]; then
+			_ngctl_reply "$(_ngctl_types)"
+		fi ;;
+	rmhook)
+		if ((arg == 1)); then
+			_ngctl_reply "$(_ngctl_paths)"
+		elif ((arg == 2)); then
+			_ngctl_reply "$(_ngctl_hooks "${words[ci + 1]}")"
+		fi ;;
+	help | \?)
+		((arg == 1)) && _ngctl_reply "$(_ngctl_cmds)" ;;
+	read)
+		((arg == 1)) && _filedir ;;
+	list | ls)
+		_ngctl_reply "-l -n" ;;
+	esac
+}
+complete -F _ngctl ngctl
+
+# nghook [-adlnSs] [-m msg] path [hookname]
+# nghook -e [-n] [-m msg]* path hookname prog [args...]
+_nghook()
+{
+	local cur prev words cword i e= pos=()
+	_init_completion -n : || return
+	[[ $prev == -m ]] && return
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-m) ((i++)) ;;
+		-*e*) e=1 ;;
+		-*) ;;
+		*) pos+=("$i") ;;
+		esac
+		# -e: the program and its arguments follow path and hook.
+		# (_command_offset counts bash's words, split at colons.)
+		if [[ -n $e ]] && ((${#pos[@]} == 2)); then
+			_command_offset $((i + 1 + COMP_CWORD - cword))
+			return
+		fi
+	done
+	_ngctl_gopts=()
+	if [[ $cur == -* ]]; then
+		_ngctl_reply "-a -d -e -l -m -n -S -s"
+	elif ((${#pos[@]} == 0)); then
+		_ngctl_reply "$(_ngctl_paths)"
+	fi
+	# The hook (second word) is made on the node at path: a hook there
+	# already is taken, so there is nothing to offer.
+}
+complete -F _nghook nghook
+
+# Running jails, by name.
+_jail_running()
+{
+	jls -q name 2>/dev/null
+}
+
+# The jails a jail.conf defines ($1, default /etc/jail.conf).
+_jail_conf_names()
+{
+	jail -f "${1:-/etc/jail.conf}" -e '	' 2>/dev/null |
+	    sed -n 's/^name=\([^	]*\).*/\1/p'
+}
+
+_jail()
+{
+	local cur prev words cword i conf= op=
+	_init_completion || return
+	case $prev in
+	-f | -J) _filedir; return ;;
+	-u | -U) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+	-e | -n | -s) return ;;
+	esac
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-f) conf=${words[i + 1]}; ((i++)) ;;
+		-J | -u | -U | -e | -n | -s) ((i++)) ;;
+		-*[rR]*) op=r ;;
+		-*[cm]*) op=c ;;
+		esac
+	done
+	if [[ $cur == -* ]]; then
+		_ng_reply "-c -C -d -e -f -h -i -J -l -m -n -p -q -r -R -s -u -U -v"
+	elif [[ $op == r ]]; then
+		_ng_reply "$(_jail_running) \*"
+	else
+		_ng_reply "$({ _jail_conf_names "$conf"; _jail_running; } | sort -u)"
+	fi
+}
+complete -F _jail jail
+
+# jexec [-l] [-u user | -U user] jail command ...
+_jexec()
+{
+	local cur prev words cword i
+	_init_completion || return
+	case $prev in
+	-u | -U) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+	esac
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-u | -U) ((i++)) ;;
+		-*) ;;
+		*) _command_offset $((i + 1)); return ;;
+		esac
+	done
+	if [[ $cur == -* ]]; then
+		_ng_reply "-l -u -U"
+	else
+		_ng_reply "$(_jail_running)"
+	fi
+}
+complete -F _jexec jexec
+
+# jls [-dhNnqsv] [-j jail] [param ...]
+_jls()
+{
+	local cur prev words cword
+	_init_completion || return
+	if [[ $prev == -j ]]; then
+		_ng_reply "$(_jail_running)"
+	elif [[ $cur == -* ]]; then
+		_ng_reply "-d -h -j -N -n -q -s -v"
+	else
+		_ng_reply "all name jid path host.hostname ip4.addr ip6.addr vnet persist"
+	fi
+}
+complete -F _jls jls

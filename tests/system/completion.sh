@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Bash completion (build/completion/ngctl): the completion functions are
+# driven as bash drives them (COMP_WORDS, COMP_CWORD, COMP_LINE,
+# COMP_POINT) against a running graph and running jails, and their
+# candidates (COMPREPLY) checked.
+source "$(dirname "$0")/../lib.sh"
+start_ngd
+# br0 with two eifaces, renamed ng_host and ng_test1; an unnamed hub.
+ngctl -f - <<'EOS'
+mkpeer bridge b link0
+name .:b br0
+mkpeer br0: eiface link1 ether
+mkpeer br0: eiface link2 ether
+mkpeer br0: hub link3 in
+rmhook . b
+name br0:link1 ng_host
+name br0:link2 ng_test1
+EOS
+id_of() { ngctl list | awk -v t="$1" '$4 == t || $2 == t { id = $6; sub(/^0+/, "", id); print id }'; }
+hub_id=$(id_of hub) br_id=$(id_of br0) host_id=$(id_of ng_host) test1_id=$(id_of ng_test1)
+cat >"$tmp/jail.conf" <<'EOF2'
+persist;
+alpha { vnet; }
+beta { }
+gamma { }
+EOF2
+jail -f "$tmp/jail.conf" -c alpha beta >/dev/null
+
+# comp FUNC WORD...: the candidates FUNC gives for the last WORD, sorted,
+# one a line, in a fresh bash with bash-completion's helpers loaded.  The
+# words are split at colons, as bash splits them (COMP_WORDBREAKS), so
+# after "br0:" the candidates are what bash inserts after the colon.
+comp() {
+	local func=$1 w words=()
+	shift
+	for w in "$@"; do
+		while [[ $w == *:* ]]; do
+			[ -n "${w%%:*}" ] && words+=("${w%%:*}")
+			words+=(:)
+			w=${w#*:}
+		done
+		[[ -n $w || ${words[-1]:-} != : ]] && words+=("$w")
+	done
+	bash -c '
+		source /usr/share/bash-completion/bash_completion
+		source "$0"
+		func=$1 COMP_LINE=$2; shift 2
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(($# - 1))
+		COMP_POINT=${#COMP_LINE}
+		"$func" "${COMP_WORDS[0]}" "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]:-}"
+		printf "%s\n" "${COMPREPLY[@]}" | sort' \
+	    "$top/build/completion/ngctl" "$func" "$*" "${words[@]}"
+}
+lines() { printf '%s\n' "$@" | sort; }
+
+expect "ngctl: commands" "$(lines config connect)" "$(comp _ngctl ngctl con)"
+expect "ngctl: every command of help" \
+    "$(ngctl help | awk '/^  [a-z]/ { print $1 }' | sort)" "$(comp _ngctl ngctl '')"
+expect "ngctl: options" "$(lines -d -f -j -n -N -t)" "$(comp _ngctl ngctl -)"
+expect "ngctl show: node names and IDs" \
+    "$(lines br0: ng_host: ng_test1: "[$br_id]:" "[$host_id]:" "[$test1_id]:" "[$hub_id]:")" \
+    "$(comp _ngctl ngctl show '')"
+expect "ngctl show: a prefix" "$(lines ng_host: ng_test1:)" "$(comp _ngctl ngctl show ng_)"
+expect "ngctl msg: hook paths of a node" "$(lines link1 link2 link3)" \
+    "$(comp _ngctl ngctl msg br0:)"
+expect "ngctl msg: the bridge's messages" "$(lines getconfig getclrstats getstats gettable getmaxhosts)" \
+    "$(comp _ngctl ngctl msg br0: get)"
+expect "ngctl msg: the eiface's messages, by hook path" "$(lines getifaddrs getifname)" \
+    "$(comp _ngctl ngctl msg br0:link1 getif)"
+expect "ngctl msg: an unnamed node by ID" "$(lines setpersistent shutdown)" \
+    "$(comp _ngctl ngctl msg "[$hub_id]:" s)"
+expect "ngctl msg: generic messages everywhere" "$(lines listhooks listnames listnodes listtypes)" \
+    "$(comp _ngctl ngctl msg ng_host: list)"
+expect "ngctl mkpeer: types after a path" "$(lines bridge bpf)" "$(comp _ngctl ngctl mkpeer br0: b)"
+expect "ngctl mkpeer: every type" "$(ngctl types | awk 'NR > 3 { print $1 }' | sort)" \
+    "$(comp _ngctl ngctl mkpeer . '')"
+expect "ngctl rmhook: the node's hooks" "$(lines link1 link2 link3)" "$(comp _ngctl ngctl rmhook br0: '')"
+expect "ngctl help: commands" "$(lines mkpeer msg)" "$(comp _ngctl ngctl help m)"
+expect "ngctl -j: running jails" "$(lines alpha beta)" "$(comp _ngctl ngctl -j '')"
+# alpha is a vnet jail: its graph is its own, and empty.
+ngd_alpha() { jexec alpha ngd -d 2>/dev/null & }
+ngd_alpha
+for _ in $(seq 100); do ngctl -j alpha list >/dev/null 2>&1 && break; sleep 0.02; done
+expect "ngctl -j alpha show: the jail's graph" "" "$(comp _ngctl ngctl -j alpha show ng_)"
+expect "nghook: paths" "$(lines ng_host: ng_test1:)" "$(comp _nghook nghook ng_)"
+expect "nghook: options" "$(lines -a -d -e -l -m -n -S -s)" "$(comp _nghook nghook -)"
+expect "nghook -e: the program" "$(compgen -c nghoo | sort -u)" \
+    "$(comp _nghook nghook -e br0: h nghoo | sort -u)"
+expect "jail -c: jail.conf's jails and running ones" "$(lines alpha beta gamma)" \
+    "$(comp _jail jail -f "$tmp/jail.conf" -c '')"
+expect "jail -r: running jails" "$(lines '*' alpha beta)" "$(comp _jail jail -r '')"
+expect "jexec: running jails" "$(lines beta)" "$(comp _jexec jexec b)"
+expect "jexec JAIL: commands" "$(compgen -c ngct | sort -u)" "$(comp _jexec jexec alpha ngct | sort -u)"
+expect "jls -j: running jails" "$(lines alpha beta)" "$(comp _jls jls -j '')"
+# Nothing running: ngctl's candidates are empty, quickly, and no ngd starts.
+jail -r alpha beta >/dev/null
+stop_ngd
+start=$(date +%s%N)
+expect "no ngd: no node paths" "" "$(comp _ngctl ngctl show '')"
+expect_rc "no ngd: completion started none" 1 pgrep -x ngd
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$ms" -lt 3000 ]; then ok "no ngd: answered in $ms ms"; else fail "no ngd: $ms ms"; fi
+finish
