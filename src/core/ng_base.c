@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netgraph/ng_hookstat.h>
+
 #include "ng_core.h"
 #include "ng_internal.h"
 
@@ -316,6 +318,8 @@ ng_rmnode(struct ng_node *node)
 		return; /* a second shutdown is ignored */
 	ng_node_ref(node);
 	node->flags |= NGF_INVALID | NGF_CLOSING;
+	if (node->graph->captures != NULL)
+		ng_capture_sink_gone(node);
 	if (t->close != NULL)
 		t->close(node);
 	while (node->hooks != NULL)
@@ -512,6 +516,8 @@ ng_rmhook(struct ng_hook *hook)
 	struct ng_hook *peer = hook->peer;
 	struct ng_hook *ends[2] = {peer, hook};
 
+	if (hook->captures != NULL || (peer != NULL && peer->captures != NULL))
+		ng_capture_edge_gone(hook, peer);
 	hook->flags &= ~NG_HOOK_VALID;
 	hook->peer = NULL;
 	if (peer != NULL) {
@@ -962,6 +968,9 @@ ng_deliver_msg(struct ng_node *node, const struct ng_msgctx *ctx,
 	if (msg->header.typecookie == NGM_GENERIC_COOKIE &&
 	    !(msg->header.flags & NGF_RESP))
 		error = ng_generic_msg(node, ctx, msg, &resp);
+	else if (msg->header.typecookie == NGM_HOOKSTAT_COOKIE &&
+	    !(msg->header.flags & NGF_RESP))
+		error = ng_hookstat_msg(node, ctx, msg, &resp);
 	else if (node->type->rcvmsg != NULL)
 		error = node->type->rcvmsg(node, ctx, msg, &resp);
 	else
@@ -1022,28 +1031,45 @@ ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 	struct ng_graph *g;
 	int error;
 
-	if (hook == NULL || !(hook->flags & NG_HOOK_VALID) ||
-	    (peer = hook->peer) == NULL || !ng_node_valid(peer->node)) {
-		ng_pkt_free(pkt);
-		return ENOTCONN;
+	if (hook == NULL)
+		goto drop;
+	if (!(hook->flags & NG_HOOK_VALID) || (peer = hook->peer) == NULL ||
+	    !ng_node_valid(peer->node)) {
+		hook->stats.xmit_drops++;
+		goto drop;
 	}
 	g = peer->node->graph;
-	if (peer->node->type->rcvdata == NULL) {
-		ng_pkt_free(pkt);
-		return 0;
-	}
 	if (g->depth == 0)
 		g->sends = 0; /* a new frame enters the graph */
 	if (g->depth >= NG_MAX_DEPTH || g->sends >= NG_MAX_SENDS) {
+		hook->stats.xmit_drops++;
 		ng_pkt_free(pkt);
 		return ELOOP;
+	}
+	/* The kernel fast path's per-CPU sums are added to these where
+	 * they are read (ng_hookstat.c), not here. */
+	hook->stats.xmit_frames++;
+	hook->stats.xmit_octets += (*pkt)->len;
+	peer->stats.recv_frames++;
+	peer->stats.recv_octets += (*pkt)->len;
+	if (__builtin_expect(hook->captures != NULL || peer->captures != NULL,
+		0))
+		ng_capture_copy(hook, peer, *pkt);
+	if (peer->node->type->rcvdata == NULL) {
+		peer->stats.recv_drops++;
+		ng_pkt_free(pkt);
+		return 0;
 	}
 	g->sends++;
 	g->depth++;
 	error = peer->node->type->rcvdata(peer, pkt);
 	g->depth--;
+	peer->stats.recv_drops += error != 0;
 	ng_pkt_free(pkt); /* a method that forgot to consume */
 	return error;
+drop:
+	ng_pkt_free(pkt);
+	return ENOTCONN;
 }
 
 struct ng_pkt *
