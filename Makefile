@@ -116,7 +116,7 @@ $(B)/jng: src/jng/jng
 	chmod 755 $@
 
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
-	$(CC) $(LDFLAGS) -o $@ $^ -ledit
+	$(CC) $(LDFLAGS) -o $@ $^ -ledit -lpcap
 
 $(B)/nghook: $(NGHOOK_OBJ) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
