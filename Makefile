@@ -133,7 +133,7 @@ $(B)/jng: src/jng/jng
 	chmod 755 $@
 
 $(B)/ngctl: $(NGCTL_OBJ) $(LIBNG_A)
-	$(CC) $(LDFLAGS) -o $@ $^ -ledit
+	$(CC) $(LDFLAGS) -o $@ $^ -ledit -lpcap
 
 $(B)/nghook: $(NGHOOK_OBJ) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpthread
@@ -279,6 +279,7 @@ bench: all $(B)/graph_bench $(B)/ipjail_rate
 	bench/scale
 	bench/nat
 	bench/ipjail
+	bench/watch
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netgraph/ng_hookstat.h>
+
 #include "ng_core.h"
 #include "ng_internal.h"
 
@@ -316,6 +318,8 @@ ng_rmnode(struct ng_node *node)
 		return; /* a second shutdown is ignored */
 	ng_node_ref(node);
 	node->flags |= NGF_INVALID | NGF_CLOSING;
+	if (node->graph->captures != NULL)
+		ng_capture_sink_gone(node);
 	if (t->close != NULL)
 		t->close(node);
 	while (node->hooks != NULL)
@@ -512,6 +516,8 @@ ng_rmhook(struct ng_hook *hook)
 	struct ng_hook *peer = hook->peer;
 	struct ng_hook *ends[2] = {peer, hook};
 
+	if (hook->captures != NULL || (peer != NULL && peer->captures != NULL))
+		ng_capture_edge_gone(hook, peer);
 	hook->flags &= ~NG_HOOK_VALID;
 	hook->peer = NULL;
 	if (peer != NULL) {
@@ -962,6 +968,9 @@ ng_deliver_msg(struct ng_node *node, const struct ng_msgctx *ctx,
 	if (msg->header.typecookie == NGM_GENERIC_COOKIE &&
 	    !(msg->header.flags & NGF_RESP))
 		error = ng_generic_msg(node, ctx, msg, &resp);
+	else if (msg->header.typecookie == NGM_HOOKSTAT_COOKIE &&
+	    !(msg->header.flags & NGF_RESP))
+		error = ng_hookstat_msg(node, ctx, msg, &resp);
 	else if (node->type->rcvmsg != NULL)
 		error = node->type->rcvmsg(node, ctx, msg, &resp);
 	else
@@ -1015,6 +1024,17 @@ ng_send_hook_msg(struct ng_hook *hook, struct ng_mesg *msg)
 
 /* --- data --------------------------------------------------------------- */
 
+/*
+ * Per-hook counters: a few adds per frame, on hooks the send touches
+ * anyway.  bench/watch builds an ngd with -DNG_NO_HOOKSTATS to measure
+ * what they cost.
+ */
+#ifdef NG_NO_HOOKSTATS
+#define NG_COUNT(counter, n) ((void)0)
+#else
+#define NG_COUNT(counter, n) ((counter) += (n))
+#endif
+
 int
 ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 {
@@ -1022,28 +1042,45 @@ ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 	struct ng_graph *g;
 	int error;
 
-	if (hook == NULL || !(hook->flags & NG_HOOK_VALID) ||
-	    (peer = hook->peer) == NULL || !ng_node_valid(peer->node)) {
-		ng_pkt_free(pkt);
-		return ENOTCONN;
+	if (hook == NULL)
+		goto drop;
+	if (!(hook->flags & NG_HOOK_VALID) || (peer = hook->peer) == NULL ||
+	    !ng_node_valid(peer->node)) {
+		NG_COUNT(hook->stats.xmit_drops, 1);
+		goto drop;
 	}
 	g = peer->node->graph;
-	if (peer->node->type->rcvdata == NULL) {
-		ng_pkt_free(pkt);
-		return 0;
-	}
 	if (g->depth == 0)
 		g->sends = 0; /* a new frame enters the graph */
 	if (g->depth >= NG_MAX_DEPTH || g->sends >= NG_MAX_SENDS) {
+		NG_COUNT(hook->stats.xmit_drops, 1);
 		ng_pkt_free(pkt);
 		return ELOOP;
+	}
+	/* The kernel fast path's per-CPU sums are added to these where
+	 * they are read (ng_hookstat.c), not here. */
+	NG_COUNT(hook->stats.xmit_frames, 1);
+	NG_COUNT(hook->stats.xmit_octets, (*pkt)->len);
+	NG_COUNT(peer->stats.recv_frames, 1);
+	NG_COUNT(peer->stats.recv_octets, (*pkt)->len);
+	if (__builtin_expect(hook->captures != NULL || peer->captures != NULL,
+		0))
+		ng_capture_copy(hook, peer, *pkt);
+	if (peer->node->type->rcvdata == NULL) {
+		NG_COUNT(peer->stats.recv_drops, 1);
+		ng_pkt_free(pkt);
+		return 0;
 	}
 	g->sends++;
 	g->depth++;
 	error = peer->node->type->rcvdata(peer, pkt);
 	g->depth--;
+	NG_COUNT(peer->stats.recv_drops, error != 0);
 	ng_pkt_free(pkt); /* a method that forgot to consume */
 	return error;
+drop:
+	ng_pkt_free(pkt);
+	return ENOTCONN;
 }
 
 struct ng_pkt *

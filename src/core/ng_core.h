@@ -22,6 +22,7 @@ struct ng_graph;
 struct ng_node;
 struct ng_hook;
 struct ng_pkt;
+struct ng_capture;
 struct ng_parse_type; /* the ASCII form of a message (ng_parse.h) */
 struct ng_ksock_ops;  /* the backend of ksocket nodes (ng_ksock.h) */
 
@@ -64,6 +65,11 @@ struct ng_type {
 	int (*rcvdata)(struct ng_hook *hook, struct ng_pkt **pkt);
 	int (*disconnect)(struct ng_hook *hook);
 	void (*renamed)(struct ng_node *node, const char *oldname);
+	/* A copy of a frame crossing a hook this node captures (the capture
+	 * message): borrows pkt; pkt NULL says the capture has ended.  A
+	 * type without it cannot capture (EOPNOTSUPP). */
+	int (*capture)(struct ng_node *node, const struct ng_capture *cap,
+	    const struct ng_hook *hook, unsigned dir, const struct ng_pkt *pkt);
 	const struct ng_cmdlist *cmdlist; /* terminated by a NULL name */
 	const struct ng_netdev_methods *netdev; /* interface-backed types */
 };
@@ -94,6 +100,31 @@ struct ng_node {
 
 #define NG_HOOK_VALID 0x01
 
+/*
+ * Per-hook counters (gethookstats, <netgraph/ng_hookstat.h>), kept by
+ * ng_send_data for every hook of every type: a few adds per frame.
+ */
+struct ng_hook_stats {
+	uint64_t recv_frames, recv_octets; /* into the node through the hook */
+	uint64_t xmit_frames, xmit_octets; /* out of the node through it */
+	uint64_t recv_drops;               /* arrived, refused by the node */
+	uint64_t xmit_drops;               /* sent, reached nobody */
+};
+
+/*
+ * One capture of an edge, seen from one of its hooks: copies go to the
+ * node sink (its type's capture method), cut to snaplen bytes.  The
+ * graph lists every capture (next_all) so a capturing node's end ends
+ * its captures.
+ */
+struct ng_capture {
+	ng_id_t sink;
+	uint32_t snaplen;
+	struct ng_hook *hook;
+	struct ng_capture *next;     /* on the same hook */
+	struct ng_capture *next_all; /* in the graph */
+};
+
 struct ng_hook {
 	char name[NG_HOOKSIZ];
 	struct ng_node *node;
@@ -101,6 +132,8 @@ struct ng_hook {
 	void *priv;
 	uint32_t flags;
 	struct ng_hook *prev, *next; /* node's hook list */
+	struct ng_hook_stats stats;
+	struct ng_capture *captures; /* NULL unless someone captures here */
 };
 
 /* --- the graph --------------------------------------------------------- */
@@ -254,6 +287,8 @@ const struct ng_cmdlist *ng_find_cmd_name(const struct ng_type *type,
 const struct ng_cmdlist *ng_find_cmd(const struct ng_type *type,
     uint32_t cookie, uint32_t cmd);
 extern const struct ng_cmdlist ng_generic_cmds[];
+/* Ours, under NGM_HOOKSTAT_COOKIE: counters and capture (ng_hookstat.c). */
+extern const struct ng_cmdlist ng_hookstat_cmds[];
 
 /* --- data -------------------------------------------------------------- */
 

@@ -31,6 +31,7 @@ struct ng_graph {
 	struct ng_ratelim_tab log_rl; /* ng_log's rate limits */
 	int depth;      /* nested ng_send_data calls */
 	unsigned sends; /* calls since the outermost one began */
+	struct ng_capture *captures; /* every capture, usually none */
 };
 
 const struct ng_type *ng_find_type(struct ng_graph *g, const char *name);
@@ -39,5 +40,16 @@ int ng_msg_ascii2binary(struct ng_node *node, const struct ng_mesg *msg,
     struct ng_mesg **resp);
 int ng_msg_binary2ascii(struct ng_node *node, const struct ng_mesg *msg,
     struct ng_mesg **resp);
+
+/* Per-hook counters and capture (ng_hookstat.c). */
+int ng_hookstat_msg(struct ng_node *node, const struct ng_msgctx *ctx,
+    struct ng_mesg *msg, struct ng_mesg **resp);
+/* pkt is crossing from hook to peer: a copy to each capturer. */
+void ng_capture_copy(struct ng_hook *hook, struct ng_hook *peer,
+    const struct ng_pkt *pkt);
+/* The edge of hook and peer (may be NULL) is going: its captures end. */
+void ng_capture_edge_gone(struct ng_hook *hook, struct ng_hook *peer);
+/* node is going: the captures it made end. */
+void ng_capture_sink_gone(struct ng_node *node);
 
 #endif

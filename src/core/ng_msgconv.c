@@ -71,6 +71,9 @@ ng_find_cmd_name(const struct ng_type *type, const char *name)
 	for (c = ng_generic_cmds; c->name != NULL; c++)
 		if (strcmp(c->name, name) == 0)
 			return c;
+	for (c = ng_hookstat_cmds; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
 	return NULL;
 }
 
@@ -83,6 +86,9 @@ ng_find_cmd(const struct ng_type *type, uint32_t cookie, uint32_t cmd)
 		if (c->cookie == cookie && c->cmd == cmd)
 			return c;
 	for (c = ng_generic_cmds; c->name != NULL; c++)
+		if (c->cookie == cookie && c->cmd == cmd)
+			return c;
+	for (c = ng_hookstat_cmds; c->name != NULL; c++)
 		if (c->cookie == cookie && c->cmd == cmd)
 			return c;
 	return NULL;

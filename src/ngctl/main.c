@@ -32,6 +32,7 @@
 #define NGD_POLL_MS 20
 
 const struct ngctl_cmd *const ngctl_cmds[] = {
+	&ngctl_cmd_capture,
 	&ngctl_cmd_config,
 	&ngctl_cmd_connect,
 	&ngctl_cmd_debug,
@@ -46,6 +47,7 @@ const struct ngctl_cmd *const ngctl_cmds[] = {
 	&ngctl_cmd_show,
 	&ngctl_cmd_shutdown,
 	&ngctl_cmd_status,
+	&ngctl_cmd_top,
 	&ngctl_cmd_types,
 	&ngctl_cmd_write,
 	&ngctl_cmd_quit,

@@ -46,6 +46,7 @@ struct ngctl_cmd {
 	enum ngctl_rtn (*func)(struct ngctl *ng, int ac, char **av);
 };
 
+extern const struct ngctl_cmd ngctl_cmd_capture;
 extern const struct ngctl_cmd ngctl_cmd_config;
 extern const struct ngctl_cmd ngctl_cmd_connect;
 extern const struct ngctl_cmd ngctl_cmd_debug;
@@ -60,6 +61,7 @@ extern const struct ngctl_cmd ngctl_cmd_rmhook;
 extern const struct ngctl_cmd ngctl_cmd_show;
 extern const struct ngctl_cmd ngctl_cmd_shutdown;
 extern const struct ngctl_cmd ngctl_cmd_status;
+extern const struct ngctl_cmd ngctl_cmd_top;
 extern const struct ngctl_cmd ngctl_cmd_types;
 extern const struct ngctl_cmd ngctl_cmd_write;
 extern const struct ngctl_cmd ngctl_cmd_quit;
@@ -101,5 +103,18 @@ enum ngctl_rtn ngctl_text_query(struct ngctl *ng, const char *path, int cmd,
     const char *args, const char *title, const char *what);
 void ngctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ngctl_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* hookstat.c: per-hook counters (gethookstats).  ngctl_hookstats puts the
+ * reply in *rep (caller frees) and how many hooks it holds in *n; 0 or
+ * the errno after a warning.  ngctl_human: 1234567 as "1.2M". */
+struct ng_hookstat;
+int ngctl_hookstats(struct ngctl *ng, const char *path, struct ng_mesg **rep,
+    uint32_t *n);
+struct ng_hookstat *ngctl_hookstat_find(struct ng_mesg *rep, uint32_t n,
+    const char *hook);
+const char *ngctl_human(char *buf, size_t len, double v);
+/* show -s: ngctl_show_node with each hook's counters. */
+enum ngctl_rtn ngctl_show_node_stats(struct ngctl *ng, const char *path,
+    bool hooks, bool stats);
 
 #endif

@@ -30,8 +30,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <netgraph/ng_hookstat.h>
 #include <netgraph/ng_socket.h>
 
 #include "ngd.h"
@@ -276,6 +278,31 @@ ngd_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	return ngd_conn_send(conn, NGD_DATA, 0, 0, hook, pkt->data, pkt->len);
 }
 
+/* A capture's copy: its header stamped now, then the frame, as data
+ * from the pseudo-hook NG_CAPTURE_HOOK (dropped like any data frame when
+ * the client does not keep up). */
+static int
+ngd_deliver_capture(void *conn, struct ng_capture_hdr *h, const void *frame)
+{
+	struct timespec ts;
+	uint8_t *buf;
+	int error;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h->ts_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (frame == NULL)
+		h->caplen = 0;
+	if ((buf = malloc(sizeof(*h) + h->caplen)) == NULL)
+		return ENOMEM;
+	memcpy(buf, h, sizeof(*h));
+	if (h->caplen > 0)
+		memcpy(buf + sizeof(*h), frame, h->caplen);
+	error = ngd_conn_send(conn, NGD_DATA, 0, 0, NG_CAPTURE_HOOK, buf,
+	    sizeof(*h) + h->caplen);
+	free(buf);
+	return error;
+}
+
 static void
 ngd_socket_gone(void *conn)
 {
@@ -288,6 +315,7 @@ const struct ng_socket_ops ngd_socket_ops = {
 	.deliver_msg = ngd_deliver_msg,
 	.deliver_data = ngd_deliver_data,
 	.gone = ngd_socket_gone,
+	.deliver_capture = ngd_deliver_capture,
 };
 
 /* --- requests ----------------------------------------------------------- */
@@ -355,7 +383,8 @@ ngd_msg_allowed(const struct ngd_conn *c, const struct ng_msghdr *h)
 	/* A reply would reach the client behind a socket node as if its
 	 * own request had been answered: only those who may change the
 	 * graph send replies (NgSendReplyMsg). */
-	return h->typecookie == NGM_GENERIC_COOKIE &&
+	return (h->typecookie == NGM_GENERIC_COOKIE ||
+		   h->typecookie == NGM_HOOKSTAT_COOKIE) &&
 	    (h->cmd & NGM_READONLY) != 0 && !(h->flags & NGF_RESP);
 }
 

@@ -7,6 +7,8 @@
 #ifndef NG_NODES_H
 #define NG_NODES_H
 
+#include <netgraph/ng_hookstat.h>
+
 #include "ng_core.h"
 
 extern const struct ng_type ng_socket_type;
@@ -40,6 +42,11 @@ struct ng_socket_ops {
 	    const struct ng_pkt *pkt);
 	/* The node was shut down: the connection has no node any more. */
 	void (*gone)(void *conn);
+	/* A captured frame (h->caplen bytes at frame) or, with
+	 * NG_CAPTURE_END in h->flags and frame NULL, a capture's end; the
+	 * backend stamps h->ts_ns.  May be NULL: the node cannot capture. */
+	int (*deliver_capture)(void *conn, struct ng_capture_hdr *h,
+	    const void *frame);
 };
 
 /* A socket node for a client's control connection ctlconn.  The graph

@@ -2,8 +2,9 @@
  * ng_socket.c: the socket node, a client's endpoint (spec §9.1).  ngd
  * makes one per control connection; a data connection may attach to it.
  * Any hook names.  Frames arriving on a hook go to the data connection
- * with the hook's name; replies and non-generic messages go to the
- * control connection.  Messages: nolinger, linger (FreeBSD gives them
+ * with the hook's name, and copies from a capture the client asked for
+ * with the pseudo-hook name NG_CAPTURE_HOOK; replies and non-generic
+ * messages go to the control connection.  Messages: nolinger, linger (FreeBSD gives them
  * no ASCII names; ours are an extension).
  * The node goes when both connections have gone.
  */
@@ -174,6 +175,37 @@ ng_socket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	return error != 0 ? error : s.error;
 }
 
+/* A copy of a frame from a capture this node asked for (ng_hookstat.h):
+ * to the data connection, whole or cut to the capture's snaplen. */
+static int
+ng_socket_capture(struct ng_node *node, const struct ng_capture *cap,
+    const struct ng_hook *hook, unsigned dir, const struct ng_pkt *pkt)
+{
+	struct ng_socket_priv *priv = node->priv;
+	const struct ng_socket_ops *ops = ng_graph_cfg(node->graph)->sock_ops;
+	struct ng_capture_hdr h;
+
+	if (priv == NULL || priv->data == NULL || ops == NULL ||
+	    ops->deliver_capture == NULL)
+		return ENOTCONN;
+	memset(&h, 0, sizeof(h));
+	h.node = hook->node->id;
+	memcpy(h.hook, hook->name, sizeof(h.hook));
+	h.dir = (uint8_t)dir;
+	if (pkt == NULL) {
+		h.flags = NG_CAPTURE_END;
+		return ops->deliver_capture(priv->data, &h, NULL);
+	}
+	h.len = pkt->len;
+	h.caplen = cap->snaplen != 0 && cap->snaplen < pkt->len ? cap->snaplen
+								: pkt->len;
+	if (pkt->vlan_tagged) {
+		h.flags |= NG_CAPTURE_VLAN;
+		h.vlan_tag = pkt->vlan_tag;
+	}
+	return ops->deliver_capture(priv->data, &h, pkt->data);
+}
+
 static int
 ng_socket_disconnect(struct ng_hook *hook)
 {
@@ -218,5 +250,6 @@ const struct ng_type ng_socket_type = {
 	.shutdown = ng_socket_shutdown,
 	.rcvdata = ng_socket_rcvdata,
 	.disconnect = ng_socket_disconnect,
+	.capture = ng_socket_capture,
 	.cmdlist = ng_socket_cmds,
 };

@@ -10,6 +10,7 @@ start_ngd || finish
 
 # 40: the command table, in help order, with the summaries of spec §8.2
 HELP='Available commands:
+  capture    Capture the frames crossing hook <hook> of the node at <path>
   config     get or set configuration of node at <path>
   connect    Connects hook <peerhook> of the node at <relpath> to <hook>
   debug      Get/set debugging verbosity level
@@ -24,6 +25,7 @@ HELP='Available commands:
   show       Show information about the node at <path>
   shutdown   Shutdown the node at <path>
   status     Get human readable status information from the node at <path>
+  top        Show the busiest hooks, refreshed
   types      Show information about all installed node types
   write      Send a data packet down the hook named by "hook".
   quit       Exit program
@@ -35,7 +37,7 @@ Aliases:  ls
 Summary:  Show information about all nodes" "" \
     eval "ngctl help ls | sed -n 1,3p"
 # usage, aliases and summary of each command; a description for exactly
-# the nine that have one, wrapped to 64 columns after a 2-space indent
+# the eleven that have one, wrapped to 64 columns after a 2-space indent
 while IFS=';' read -r cmd usage aliases desc; do
 	want="usage:    $usage"
 	[ -n "$aliases" ] && want+=$'\n'"Aliases:  $aliases"
@@ -49,6 +51,7 @@ while IFS=';' read -r cmd usage aliases desc; do
 		expect "40 help $cmd: description lines" "" "$bad"
 	fi
 done <<'END'
+capture;capture [-c count] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression];;y
 config;config <path> [arguments];;
 connect;connect [path] <relpath> <hook> <peerhook>;join;y
 debug;debug [level];;y
@@ -63,6 +66,7 @@ rmhook;rmhook [path] <hook>;disconnect;y
 show;show [-n] <path>;inquire, info;y
 shutdown;shutdown <path>;kill, rmnode;
 status;status <path>;;
+top;top [-b] [-d seconds] [-n count] [-o b|f|d|n];;y
 types;types;;
 write;write hook < -f file | byte ... >;w;y
 quit;quit;exit;

@@ -373,6 +373,14 @@ static const struct golden goldens[] = {
      E2BIG},
     {"hub", "name", 'a', "{ name=H }", EINVAL},
     {"hub", "rmhook", 'a', "{ hook=\"a\" }", 0},
+    /* ours: per-hook counters and capture (ng_hookstat.h) */
+    {"hub", "gethookstats", 'r',
+     "{ numHooks=2 stats=[ { hook=\"b\" recvFrames=3 recvOctets=180 } "
+     "{ hook=\"a\" xmitFrames=18446744073709551615 recvDrops=1 "
+     "xmitDrops=2 } ] }", 0},
+    {"hub", "clrhookstats", 'a', "{ hook=\"link1\" }", 0},
+    {"hub", "capture", 'a', "{ hook=\"link1\" snaplen=96 }", 0},
+    {"hub", "uncapture", 'a', "{ hook=\"link1\" }", 0},
     {"hub", "rmhook", 'a', "{ ourhook=\"a\" }", ENOENT},
     {"hub", "nodeinfo", 'r', "{ name=\"H\" type=\"hub\" id=0x5 hooks=1 }", 0},
     {"hub", "nodeinfo", 'r', "{ type=\"socket\" id=0x1f }", 0},
@@ -716,6 +724,7 @@ test_goldens(void)
 	for (int i = 0; ng_nodes_types[i] != NULL; i++)
 		check_table(ng_nodes_types[i], ng_nodes_types[i]->cmdlist);
 	check_table(NULL, ng_generic_cmds);
+	check_table(NULL, ng_hookstat_cmds);
 	CHECK("table/socket's own commands have names",
 	    ng_find_cmd(&ng_socket_type, NGM_SOCKET_COOKIE,
 		NGM_SOCK_CMD_NOLINGER) != NULL);

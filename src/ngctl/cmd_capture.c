@@ -1,0 +1,309 @@
+/*
+ * cmd_capture.c: `capture [-c count] [-s snaplen] [-w file] [-y linktype]
+ * path hook [expression]` (ours).  Asks the node at path for copies of
+ * the frames crossing hook (the capture message of ng_hookstat.h), reads
+ * them from the data socket, keeps those a libpcap filter expression
+ * matches, and writes them as pcap with libpcap's writer, or one line
+ * each.  Ends on SIGINT, SIGTERM, the count, a closed output or the
+ * edge's end; nothing in the graph changes, and if ngctl dies its socket
+ * node takes the capture with it.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include <netgraph.h>
+#include <netgraph/ng_hookstat.h>
+
+#include "ngctl.h"
+
+#define NGCTL_CAP_SNAPLEN 262144 /* tcpdump's default */
+#define NGCTL_CAP_POLL_MS 200
+
+static volatile sig_atomic_t ngctl_cap_stop;
+
+static void
+ngctl_cap_signal(int sig)
+{
+	(void)sig;
+	ngctl_cap_stop = 1;
+}
+
+struct ngctl_cap {
+	const char *path;
+	int dlt;
+	pcap_t *pd;
+	pcap_dumper_t *dumper; /* NULL: one line per frame on stdout */
+	struct bpf_program prog;
+	bool filter;
+	unsigned long want, got, seen;
+	uint8_t buf[NGCTL_CAP_SNAPLEN + 4];
+};
+
+/* The frame as it was on the wire: a tag that travels beside it goes
+ * back in after the two addresses. */
+static size_t
+ngctl_cap_frame(struct ngctl_cap *c, const struct ng_capture_hdr *h,
+    const uint8_t *data, size_t caplen, uint32_t *len)
+{
+	*len = h->len;
+	if (!(h->flags & NG_CAPTURE_VLAN) || c->dlt != DLT_EN10MB ||
+	    caplen < 12 || caplen > NGCTL_CAP_SNAPLEN) {
+		memcpy(c->buf, data, caplen < NGCTL_CAP_SNAPLEN ? caplen
+								: NGCTL_CAP_SNAPLEN);
+		return caplen < NGCTL_CAP_SNAPLEN ? caplen : NGCTL_CAP_SNAPLEN;
+	}
+	memcpy(c->buf, data, 12);
+	c->buf[12] = 0x81;
+	c->buf[13] = 0x00;
+	c->buf[14] = (uint8_t)(h->vlan_tag >> 8);
+	c->buf[15] = (uint8_t)h->vlan_tag;
+	memcpy(c->buf + 16, data + 12, caplen - 12);
+	*len += 4;
+	return caplen + 4;
+}
+
+/* One copy from ngd; false when the capture is over. */
+static bool
+ngctl_cap_one(struct ngctl_cap *c, const uint8_t *p, size_t n)
+{
+	struct ng_capture_hdr h;
+	struct pcap_pkthdr ph;
+	size_t caplen;
+	uint32_t len;
+
+	if (n < sizeof(h))
+		return true;
+	memcpy(&h, p, sizeof(h));
+	if (h.flags & NG_CAPTURE_END) {
+		ngctl_warnx("capture: %s: the hook went away", c->path);
+		return false;
+	}
+	caplen = h.caplen < n - sizeof(h) ? h.caplen : n - sizeof(h);
+	caplen = ngctl_cap_frame(c, &h, p + sizeof(h), caplen, &len);
+	memset(&ph, 0, sizeof(ph));
+	ph.ts.tv_sec = (time_t)(h.ts_ns / 1000000000u);
+	ph.ts.tv_usec = (suseconds_t)(h.ts_ns % 1000000000u / 1000);
+	ph.caplen = (bpf_u_int32)caplen;
+	ph.len = len;
+	c->seen++;
+	if (c->filter && pcap_offline_filter(&c->prog, &ph, c->buf) == 0)
+		return true;
+	c->got++;
+	if (c->dumper != NULL) {
+		pcap_dump((u_char *)c->dumper, &ph, c->buf);
+	} else {
+		struct tm tm;
+		time_t t = ph.ts.tv_sec;
+
+		localtime_r(&t, &tm);
+		h.hook[NG_HOOKSIZ - 1] = '\0';
+		printf("%02d:%02d:%02d.%06ld [%x]:%s %s %u bytes\n", tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, (long)ph.ts.tv_usec, h.node, h.hook,
+		    h.dir == NG_CAPTURE_IN ? "in " : "out", len);
+	}
+	return c->want == 0 || c->got < c->want;
+}
+
+/* Whether what was written so far reached its reader. */
+static bool
+ngctl_cap_flush(struct ngctl_cap *c)
+{
+	if (c->dumper != NULL)
+		return pcap_dump_flush(c->dumper) == 0;
+	return fflush(stdout) == 0;
+}
+
+static enum ngctl_rtn
+ngctl_cap_loop(struct ngctl *ng, struct ngctl_cap *c)
+{
+	unsigned char *data;
+	char hook[NG_HOOKSIZ];
+	bool more = true;
+	int n;
+
+	while (more && !ngctl_cap_stop) {
+		struct pollfd pfd = {.fd = ng->ds, .events = POLLIN};
+
+		if (NgPending(ng->ds) == 0) {
+			if (!ngctl_cap_flush(c))
+				return NGCTL_OK; /* the reader went away */
+			if (poll(&pfd, 1, NGCTL_CAP_POLL_MS) <= 0)
+				continue;
+		}
+		if ((n = NgAllocRecvData(ng->ds, &data, hook)) < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == ETIMEDOUT)
+				continue;
+			ngctl_warn("capture: read");
+			return NGCTL_ERROR;
+		}
+		if (strcmp(hook, NG_CAPTURE_HOOK) == 0)
+			more = ngctl_cap_one(c, data, (size_t)n);
+		free(data);
+	}
+	(void)ngctl_cap_flush(c);
+	return NGCTL_OK;
+}
+
+static enum ngctl_rtn
+ngctl_capture(struct ngctl *ng, int ac, char **av)
+{
+	struct ng_hookstat_capture arg;
+	struct ng_hookstat_name stop;
+	struct sigaction sa, old_int, old_term, old_pipe;
+	struct ngctl_cap *c;
+	const char *out = NULL, *type = "EN10MB";
+	char *expr = NULL, *end;
+	unsigned long snaplen = NGCTL_CAP_SNAPLEN;
+	enum ngctl_rtn rtn = NGCTL_ERROR;
+	int opt;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		ngctl_warn("capture");
+		return NGCTL_ERROR;
+	}
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt(ac, av, "+c:s:w:y:")) != -1) {
+		switch (opt) {
+		case 'c':
+			c->want = strtoul(optarg, &end, 10);
+			if (*end != '\0' || c->want == 0)
+				goto usage;
+			break;
+		case 's':
+			snaplen = strtoul(optarg, &end, 10);
+			if (*end != '\0')
+				goto usage;
+			if (snaplen == 0 || snaplen > NGCTL_CAP_SNAPLEN)
+				snaplen = NGCTL_CAP_SNAPLEN;
+			break;
+		case 'w':
+			out = optarg;
+			break;
+		case 'y':
+			type = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (ac - optind < 2)
+		goto usage;
+	c->path = av[optind];
+	if ((c->dlt = pcap_datalink_name_to_val(type)) < 0) {
+		ngctl_warnx("capture: %s: unknown link type", type);
+		goto out;
+	}
+	/* The rest is one expression, as tcpdump takes it. */
+	for (int i = optind + 2; i < ac; i++) {
+		size_t l = expr != NULL ? strlen(expr) : 0;
+		char *e = realloc(expr, l + strlen(av[i]) + 2);
+
+		if (e == NULL) {
+			ngctl_warn("capture");
+			goto out;
+		}
+		sprintf(e + l, "%s%s", l > 0 ? " " : "", av[i]);
+		expr = e;
+	}
+	c->pd = pcap_open_dead(c->dlt, (int)snaplen);
+	if (c->pd == NULL) {
+		ngctl_warnx("capture: pcap_open_dead failed");
+		goto out;
+	}
+	if (expr != NULL) {
+		if (pcap_compile(c->pd, &c->prog, expr, 1,
+			PCAP_NETMASK_UNKNOWN) != 0) {
+			ngctl_warnx("capture: %s", pcap_geterr(c->pd));
+			goto out;
+		}
+		c->filter = true;
+	}
+	if (out != NULL && strcmp(out, "-") == 0) {
+		if (isatty(STDOUT_FILENO)) {
+			ngctl_warnx("capture: not writing pcap to a terminal");
+			goto out;
+		}
+		c->dumper = pcap_dump_fopen(c->pd, stdout);
+	} else if (out != NULL) {
+		c->dumper = pcap_dump_open(c->pd, out);
+	}
+	if (out != NULL && c->dumper == NULL) {
+		ngctl_warnx("capture: %s: %s", out, pcap_geterr(c->pd));
+		goto out;
+	}
+
+	memset(&arg, 0, sizeof(arg));
+	snprintf(arg.hook, sizeof(arg.hook), "%s", av[optind + 1]);
+	arg.snaplen = (uint32_t)snaplen;
+	if (NgSendMsg(ng->cs, c->path, NGM_HOOKSTAT_COOKIE,
+		NGM_HOOKSTAT_CAPTURE, &arg, sizeof(arg)) < 0) {
+		ngctl_warn("send msg");
+		goto out;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ngctl_cap_signal; /* no SA_RESTART: poll returns */
+	sigemptyset(&sa.sa_mask);
+	ngctl_cap_stop = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sa.sa_handler = SIG_IGN; /* a closed pipe is a write error */
+	sigaction(SIGPIPE, &sa, &old_pipe);
+	rtn = ngctl_cap_loop(ng, c);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	/* Interactive ngctl keeps its node: end the capture by hand. */
+	memset(&stop, 0, sizeof(stop));
+	memcpy(stop.hook, arg.hook, sizeof(stop.hook));
+	(void)NgSendMsg(ng->cs, c->path, NGM_HOOKSTAT_COOKIE,
+	    NGM_HOOKSTAT_UNCAPTURE, &stop, sizeof(stop));
+	fprintf(stderr, "%lu frame%s captured\n", c->got,
+	    c->got == 1 ? "" : "s");
+	goto out;
+usage:
+	rtn = NGCTL_USAGE;
+out:
+	if (c->dumper != NULL) {
+		if (strcmp(out, "-") == 0)
+			pcap_dump_flush(c->dumper); /* stdout stays open */
+		else
+			pcap_dump_close(c->dumper);
+	}
+	if (c->filter)
+		pcap_freecode(&c->prog);
+	if (c->pd != NULL)
+		pcap_close(c->pd);
+	free(expr);
+	free(c);
+	return rtn;
+}
+
+const struct ngctl_cmd ngctl_cmd_capture = {
+	.name = "capture",
+	.usage = "capture [-c count] [-s snaplen] [-w file] [-y linktype] "
+		 "<path> <hook> [expression]",
+	.summary = "Capture the frames crossing hook <hook> of the node at "
+		   "<path>",
+	.help = "Copies every frame that crosses the edge of <hook>, in "
+		"both directions, as it crosses, without changing the graph.  "
+		"With -w the frames are written to <file> in pcap format, or "
+		"to standard output with -w -, for tcpdump -r - or Wireshark; "
+		"without it one line per frame says when, where, which way "
+		"and how long.  A filter <expression> in tcpdump's language "
+		"keeps only the frames it matches; -y names the link type it "
+		"and the file assume (EN10MB, or RAW for bare IP hooks).  "
+		"-c stops after <count> frames, -s keeps at most <snaplen> "
+		"bytes of each.  Interrupting it, or closing its output, ends "
+		"it too, and so does the edge going away.",
+	.func = ngctl_capture,
+};
