@@ -1,13 +1,16 @@
 /*
  * main.c: ngd, the daemon that holds one network namespace's graph.
- * usage: ngd [-d] [-b usec] [-n nice] [-s socket] [-g group]
+ * usage: ngd [-d] [-b usec] [-n nice] [-s socket] [-g group] [-J dir]
  *   -b  after traffic, poll this long before sleeping (default 10000; 0 off)
  *   -n  nice value (default 0; measured: -10 costs TCP throughput when
  *       the CPU is shared with the programs at both ends)
  *   -d  stay in the foreground, log to stderr (otherwise daemon + syslog)
  *   -s  listen there instead of $NGD_SOCKET or @netgraph
  *   -g  members of group may change the graph too (root always may)
- * SIGTERM/SIGINT: shut every node down (its interfaces go too), exit 0.
+ *   -J  keep the journal under dir (default $NGD_JOURNAL_DIR, /run/netgraph)
+ * At start the graph the journal holds is rebuilt (after a crash).
+ * SIGTERM/SIGINT: shut every node down (its interfaces go too), forget
+ * the journal, exit 0.
  * SIGHUP is ignored: there is no configuration to reload.
  */
 #include <errno.h>
@@ -100,7 +103,8 @@ static void
 ngd_usage(void)
 {
 	fprintf(stderr,
-	    "usage: ngd [-d] [-b usec] [-n nice] [-s socket] [-g group]\n");
+	    "usage: ngd [-d] [-b usec] [-n nice] [-s socket] [-g group] "
+	    "[-J dir]\n");
 	exit(EX_USAGE);
 }
 
@@ -141,6 +145,7 @@ int
 main(int argc, char **argv)
 {
 	const char *path = getenv(NGD_SOCKET_ENV);
+	const char *jdir = getenv(NGD_JOURNAL_DIR_ENV);
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
 	    .sock_ops = &ngd_socket_ops,
@@ -155,8 +160,11 @@ main(int argc, char **argv)
 	unsigned busy_us = NGD_BUSY_POLL_DEFAULT;
 	int ch, lfd, error, nice_val = NGD_NICE_DEFAULT;
 
-	while ((ch = getopt(argc, argv, "b:dg:n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:dg:J:n:s:")) != -1) {
 		switch (ch) {
+		case 'J':
+			jdir = optarg;
+			break;
 		case 'n': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -276,6 +284,10 @@ main(int argc, char **argv)
 	}
 	if (error == 0)
 		error = ngd_ether_start(d.ether, d.graph);
+	if (error == 0)
+		error = ngd_journal_init(&d.journal, jdir, &d);
+	if (error == 0)
+		error = ngd_journal_restore(&d.journal);
 	if (error == 0) {
 		ngd_loop_before_sleep(&d.loop, &d.timers, ngd_graph_timers,
 		    d.graph);
@@ -293,7 +305,9 @@ main(int argc, char **argv)
 	if (error != 0)
 		ngd_log(LOG_ERR, "event loop: %s", strerror(error));
 	ngd_ctl_stop(&d.ctl);
+	ngd_journal_remove(&d.journal); /* a clean stop forgets the graph */
 	ng_graph_free(d.graph); /* every node shut down, every interface gone */
+	ngd_journal_fini(&d.journal);
 	ngd_ether_free(d.ether);
 	ngd_sockdev_free(d.sockdev);
 	ngd_netdev_fini(&d.netdev);

@@ -7,6 +7,7 @@
 #define NGD_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -81,6 +82,7 @@ struct ngd_ctl {
 	bool admin_gid_set;
 	bool accept_paused; /* out of fds: not accepting until one closes */
 	uint8_t *rbuf;      /* the request being read */
+	uint64_t changes;   /* requests read, connections closed */
 };
 
 extern const struct ng_socket_ops ngd_socket_ops;
@@ -138,6 +140,10 @@ struct ngd_netdev {
 	unsigned ntxq;
 	bool in_batch;
 	struct ngd_sleep_hook reap_hook; /* deletes retired devices */
+	/* The next node's device to adopt (journal, takeover): described
+	 * by ngd_netdev_describe, and open on expect_fd if >= 0. */
+	char *expect;
+	int expect_fd;
 };
 
 int ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop);
@@ -150,6 +156,17 @@ int ngd_nl_request(struct mnl_socket *nl, struct nlmsghdr *nh, void *buf,
     size_t size);
 void ngd_netdev_fini(struct ngd_netdev *nd);
 unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
+/*
+ * Devices outlive ngd (DESIGN decision 12): they are persistent until
+ * their node goes.  describe: what finds one again, a line of key=value
+ * words for the journal.  expect: the next interface-backed node made
+ * takes back the device desc describes (opened on fd if fd >= 0, which
+ * it then owns), wherever it is, or one made anew with its name and MAC.
+ */
+int ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size);
+void ngd_netdev_expect(struct ngd_netdev *nd, const char *desc, int fd);
+int ngd_netdev_fd(const struct ng_netdev *dev);
+uint64_t ngd_netdev_cookie(const struct ngd_netdev *nd); /* ngd's netns */
 /* Send a client's message with the interface names it may see current. */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
@@ -184,6 +201,48 @@ extern const struct ng_ksock_ops ngd_ksock_ops;
 int ngd_sockdev_new(struct ngd_loop *loop, struct ngd_sockdev **sdp);
 void ngd_sockdev_free(struct ngd_sockdev *sd); /* after the graph; NULL ok */
 
+/* --- journal.c: the graph written down (DESIGN decision 12) ------------ */
+
+#define NGD_JOURNAL_DIR "/run/netgraph" /* -J, $NGD_JOURNAL_DIR */
+#define NGD_JOURNAL_DIR_ENV "NGD_JOURNAL_DIR"
+
+struct ngd;
+/* A device's descriptor handed over in a takeover, by its node's ID. */
+struct ngd_handed_fd {
+	ng_id_t id;
+	int fd;
+};
+
+struct ngd_journal {
+	struct ng_graph *graph;
+	struct ngd_netdev *netdev;
+	const uint64_t *changes; /* the control server's: look after each */
+	uint64_t seen, check_ms, next_ms;
+	uint64_t cookie; /* the namespace's; names the directory */
+	char base[PATH_MAX];
+	char dir[PATH_MAX + 24];
+	char path[PATH_MAX + 32];
+	char *last; /* what the file holds */
+	size_t last_len;
+	bool enabled;
+	struct ngd_sleep_hook hook;
+};
+
+/* After the graph is made, before the control server starts. */
+int ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d);
+/* Rebuild the graph from the file, if there is one (a bad one is set
+ * aside and logged: the graph stays empty). */
+int ngd_journal_restore(struct ngd_journal *j);
+/* The same from text (a takeover's), with the devices handed over; *why
+ * says what is wrong with a text refused whole (EINVAL). */
+int ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
+    const struct ngd_handed_fd *fds, size_t nfds, const char **why,
+    unsigned *nnodes);
+int ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp);
+int ngd_journal_sync(struct ngd_journal *j); /* write now if changed */
+void ngd_journal_remove(struct ngd_journal *j); /* clean stop: forget */
+void ngd_journal_fini(struct ngd_journal *j);
+
 /* --- main.c ------------------------------------------------------------- */
 
 /*
@@ -200,6 +259,7 @@ struct ngd {
 	struct ng_graph *graph;
 	struct ngd_sleep_hook timers; /* runs the graph's timers */
 	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */
+	struct ngd_journal journal;   /* the graph, for the next ngd */
 	volatile bool stop;
 };
 
