@@ -1405,6 +1405,57 @@ ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 }
 
 /*
+ * dd's device, moved since the journal saw it (ip link set netns just
+ * before a crash): looked for by name in every namespace there is a name
+ * or a process for, and taken if it is a TAP no one holds with dd's MAC.
+ * Costs a setns per namespace; only for a device not where it was.
+ */
+static int
+ngd_netdev_search(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
+    struct ng_node *node, struct ng_netdev **devp)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+	int error = ENOENT;
+
+	for (int pass = 0; pass < 2 && error != 0; pass++) {
+		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) == NULL)
+			continue;
+		while (error != 0 && (de = readdir(dir)) != NULL) {
+			uint8_t mac[6];
+			int fd;
+
+			if (de->d_name[0] == '.' || (pass == 1 &&
+			    (de->d_name[0] < '0' || de->d_name[0] > '9')))
+				continue;
+			snprintf(path, sizeof(path), pass == 0 ?
+			    NGD_NETNS_DIR "/%s" : "/proc/%s/ns/net", de->d_name);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				continue;
+			if (ngd_netns_is_own(nd, fd)) {
+				close(fd);
+				continue;
+			}
+			error = ngd_netdev_create_at(nd, fd, dd->kind, dd->name,
+			    NULL, node, true, devp);
+			close(fd);
+			if (error == 0 && dd->kind == NG_NETDEV_TAP &&
+			    (ngd_netdev_get_mac(nd, *devp, mac) != 0 ||
+			        memcmp(mac, dd->mac, 6) != 0)) {
+				/* Another's: let go of it as it was. */
+				ngd_loop_close(nd->loop, &(*devp)->io);
+				ngd_loop_defer_free(nd->loop, *devp);
+				*devp = NULL;
+				error = ENOENT;
+			}
+		}
+		closedir(dir);
+	}
+	return error;
+}
+
+/*
  * dd's device taken back where it is, under its name now (found by its
  * index: it may have been renamed) or the one recorded; made anew with
  * its name and MAC where it is missing, in its namespace if that is
@@ -1418,6 +1469,8 @@ ngd_netdev_take_back(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 	int nsfd, error;
 
 	if (ngd_netns_find(nd, dd, &nsfd) != 0) {
+		if (ngd_netdev_search(nd, dd, node, devp) == 0)
+			return 0;
 		ngd_log(LOG_NOTICE, "%s: its namespace is gone; made anew here",
 		    dd->name);
 		return ngd_netdev_create_at(nd, -1, dd->kind, dd->name, dd->mac,
@@ -1439,6 +1492,8 @@ ngd_netdev_take_back(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 	if (error != 0 && strcmp(byidx, dd->name) != 0)
 		error = ngd_netdev_create_at(nd, nsfd, dd->kind, dd->name, NULL,
 		    node, true, devp);
+	if (error != 0)
+		error = ngd_netdev_search(nd, dd, node, devp);
 	if (error != 0) {
 		error = ngd_netdev_create_at(nd, nsfd, dd->kind, dd->name,
 		    dd->mac, node, false, devp);
