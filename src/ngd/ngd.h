@@ -243,6 +243,32 @@ int ngd_journal_sync(struct ngd_journal *j); /* write now if changed */
 void ngd_journal_remove(struct ngd_journal *j); /* clean stop: forget */
 void ngd_journal_fini(struct ngd_journal *j);
 
+/* --- takeover.c: ngd --takeover (DESIGN decision 12) -------------------- */
+
+struct ngd_takeover {
+	struct ngd_io io; /* <control socket>.takeover */
+	int conn;         /* the new ngd's connection, while handing over */
+	int ctl_fd;       /* the control socket, not accepting meanwhile */
+	bool draining;    /* letting the clients finish until deadline */
+	bool handed;      /* done: exit, leaving the graph to the new ngd */
+	uint64_t deadline;
+	gid_t admin_gid;
+	bool gid_set;
+	struct ngd_sleep_hook hook;
+};
+
+void ngd_takeover_path(const char *ctl_path, char *buf, size_t size);
+/* The old side: listen for a new ngd (after the control server runs). */
+int ngd_takeover_listen(struct ngd *d, const char *ctl_path, gid_t gid,
+    bool gid_set);
+void ngd_takeover_close(struct ngd *d);
+/* The new side: receive the state (see takeover.c), then, rebuilt, say so
+ * and wait for the old ngd to be gone. */
+int ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
+    size_t *lenp, int *ctl_fdp, struct ngd_handed_fd **fdsp, size_t *nfdsp,
+    char *why, size_t whysize);
+void ngd_takeover_done(int s);
+
 /* --- main.c ------------------------------------------------------------- */
 
 /*
@@ -260,6 +286,7 @@ struct ngd {
 	struct ngd_sleep_hook timers; /* runs the graph's timers */
 	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */
 	struct ngd_journal journal;   /* the graph, for the next ngd */
+	struct ngd_takeover takeover; /* handing it all to a new ngd */
 	volatile bool stop;
 };
 
