@@ -10,7 +10,9 @@
 # nothing: no node, no interface in any namespace, no journal.
 #
 #   ngeth0 (here) --link0-- br0 --link1-- ngeth1 (in a, by vnet)
-#                            \--link2-- ngeth2 (moved to b by hand)
+#                            |--link2-- ngeth2 (moved to b by hand)
+#                            |--link8-- vl0 (vlan, a filter) --v10-- hub
+#                            \--link9-- hub0 (persistent)
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG="$tmp/ngd.log"
 ip netns add a
@@ -25,6 +27,9 @@ graph() {
 	ngctl show br0:
 	ngctl msg br0: getconfig
 	ngctl show hub0:
+	ngctl show vl0:
+	ngctl msg vl0: gettable
+	ngctl msg vl0: getencap
 }
 # Every interface ngd made, wherever it is.
 ours() { (ip -o link show; ip -n a -o link show; ip -n b -o link show) 2>/dev/null | awk -F': ' '{ print $2 }' | grep -v '^lo$' | sed 's/@.*//' | sort | xargs; }
@@ -46,6 +51,11 @@ msg br0: setpersistent
 mkpeer br0: hub link9 x
 name br0:link9 hub0
 msg hub0: setpersistent
+mkpeer br0: vlan link8 downstream
+name br0:link8 vl0
+mkpeer vl0: hub v10 a
+msg vl0: addfilter { hook="v10" vid=10 pcp=3 }
+msg vl0: setencap 1
 EOS
 ngctl msg ngeth1: vnet '"a"'
 ip link set ngeth2 netns b
@@ -54,6 +64,8 @@ ip -n a addr add 198.18.9.2/24 dev ngeth1 && ip -n a link set ngeth1 up
 ip -n b addr add 198.18.9.3/24 dev ngeth2 && ip -n b link set ngeth2 up
 expect_rc "the graph forwards" 0 quiet ping -c 1 -W 2 198.18.9.2
 before=$(graph)
+expect "the vlan filter and encap are set (so their restoring counts)" "1 1" \
+    "$(echo "$before" | grep -c 'hook="v10" vlan=10 vid=10 pcp=3') $(echo "$before" | grep -c 'Args:	0x1')"
 m0=$(mac ngeth0) m1=$(mac ngeth1 -n a) m2=$(mac ngeth2 -n b)
 settle
 expect "the journal is in /run/netgraph/<netns cookie>/journal" 1 \
