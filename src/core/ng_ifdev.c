@@ -128,8 +128,9 @@ ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
 		if (error != 0)
 			return error;
 		d->unit = ng_ifdev_unit_of(d->ifname, prefix);
+		/* Its carrier is left as it is (no flap in a takeover);
+		 * the hooks, connected again, set it. */
 		d->carrier = kind == NG_NETDEV_TUN;
-		(void)ops->set_carrier(be, d->dev, d->carrier);
 		return 0;
 	}
 	used = ng_ifdev_units_used(node);

@@ -248,6 +248,7 @@ void ngd_journal_fini(struct ngd_journal *j);
 struct ngd_takeover {
 	struct ngd_io io; /* <control socket>.takeover */
 	int conn;         /* the new ngd's connection, while handing over */
+	struct ngd_io conn_io; /* the same, waiting for its "ok" */
 	int ctl_fd;       /* the control socket, not accepting meanwhile */
 	bool draining;    /* letting the clients finish until deadline */
 	bool handed;      /* done: exit, leaving the graph to the new ngd */

@@ -85,11 +85,10 @@ ngd_takeover_send(struct ngd *d, int s)
 	struct ngd_takeover *t = &d->takeover;
 	uint32_t ids[NGD_TAKEOVER_FDS];
 	int fds[NGD_TAKEOVER_FDS];
-	char hdr[64], ok[8];
+	char hdr[64];
 	size_t len, n = 0;
 	char *text;
 	struct ng_node *node;
-	ssize_t r;
 	int error;
 
 	if ((error = ngd_journal_text(&d->journal, &text, &len)) != 0)
@@ -126,16 +125,54 @@ ngd_takeover_send(struct ngd *d, int s)
 		error = ngd_send_fds(s, ids, fds, n);
 	if (error == 0 && send(s, "end", 3, MSG_NOSIGNAL) < 0)
 		error = errno;
-	if (error != 0)
-		return error;
-	r = recv(s, ok, sizeof(ok) - 1, 0);
-	if (r < 0)
-		return errno;
-	ok[r] = '\0';
-	return strcmp(ok, "ok") == 0 ? 0 : ECONNABORTED;
+	return error;
 }
 
-/* Drained (or out of patience): hand over, or serve on. */
+/*
+ * The new ngd's answer: "ok", and this one exits; anything else (or a
+ * hang-up), and it serves on.  Until then it goes on forwarding frames,
+ * with no clients (the graph stays as handed over).
+ */
+static void ngd_takeover_resume(struct ngd *d, int error);
+
+static void
+ngd_takeover_answer(void *arg, uint32_t events)
+{
+	struct ngd *d = arg;
+	struct ngd_takeover *t = &d->takeover;
+	char ok[8];
+	ssize_t r;
+
+	(void)events;
+	r = recv(t->conn_io.fd, ok, sizeof(ok) - 1, MSG_DONTWAIT);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (r == 2 && memcmp(ok, "ok", 2) == 0) {
+		ngd_log(LOG_NOTICE, "taken over: exiting, the graph stays");
+		t->handed = true;
+		d->stop = true;
+		ngd_loop_del(&d->loop, &t->conn_io); /* closed at exit */
+		return;
+	}
+	ngd_takeover_resume(d, r < 0 ? errno : ECONNABORTED);
+}
+
+static void
+ngd_takeover_resume(struct ngd *d, int error)
+{
+	struct ngd_takeover *t = &d->takeover;
+
+	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
+	ngd_loop_close(&d->loop, &t->conn_io);
+	t->conn = -1;
+	error = ngd_ctl_start(&d->ctl, &d->loop, d->graph, t->ctl_fd,
+	    t->admin_gid, t->gid_set);
+	if (error != 0)
+		ngd_log(LOG_ERR, "cannot serve again: %s", strerror(error));
+	t->ctl_fd = -1;
+}
+
+/* Drained (or out of patience): hand over, then wait for the answer. */
 static void
 ngd_takeover_now(struct ngd *d)
 {
@@ -145,20 +182,13 @@ ngd_takeover_now(struct ngd *d)
 	t->draining = false;
 	ngd_ctl_stop(&d->ctl); /* cuts the clients left; the socket is t's */
 	error = ngd_takeover_send(d, t->conn);
-	if (error == 0) {
-		ngd_log(LOG_NOTICE, "taken over: exiting, the graph stays");
-		t->handed = true;
-		d->stop = true;
-		return;
-	}
-	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
-	close(t->conn);
-	t->conn = -1;
-	error = ngd_ctl_start(&d->ctl, &d->loop, d->graph, t->ctl_fd,
-	    t->admin_gid, t->gid_set);
+	t->conn_io.fd = t->conn;
+	t->conn_io.fn = ngd_takeover_answer;
+	t->conn_io.arg = d;
+	if (error == 0)
+		error = ngd_loop_add(&d->loop, &t->conn_io, EPOLLIN);
 	if (error != 0)
-		ngd_log(LOG_ERR, "cannot serve again: %s", strerror(error));
-	t->ctl_fd = -1;
+		ngd_takeover_resume(d, error);
 }
 
 static int64_t
@@ -236,7 +266,7 @@ ngd_takeover_listen(struct ngd *d, const char *ctl_path, gid_t gid,
 	char path[128];
 	int error;
 
-	t->conn = t->ctl_fd = -1;
+	t->conn = t->ctl_fd = t->conn_io.fd = -1;
 	t->admin_gid = gid;
 	t->gid_set = gid_set;
 	ngd_takeover_path(ctl_path, path, sizeof(path));
@@ -257,7 +287,7 @@ ngd_takeover_close(struct ngd *d)
 	ngd_loop_close(&d->loop, &t->io);
 	if (t->conn >= 0)
 		close(t->conn);
-	t->conn = -1;
+	t->conn = t->conn_io.fd = -1;
 }
 
 /* --- the new ngd ------------------------------------------------------------ */
