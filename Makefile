@@ -257,6 +257,7 @@ bench: all $(B)/graph_bench
 	bench/run
 	bench/scale
 	bench/nat
+	bench/restart
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \

@@ -36,7 +36,7 @@
 #include "ng_parse.h"
 
 #define NGD_JOURNAL_VERSION 1
-#define NGD_JOURNAL_CHECK_MS 1000 /* look even with no request */
+#define NGD_JOURNAL_CHECK_MS 30000 /* look even with no request */
 #define NGD_JOURNAL_COST 4        /* idle at least 4x the time a write took */
 #define NGD_JOURNAL_ROOM (20 * 1024) /* a message's binary form */
 

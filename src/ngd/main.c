@@ -335,6 +335,8 @@ main(int argc, char **argv)
 			_exit(EX_SOFTWARE);
 		}
 		ngd_log(LOG_NOTICE, "took over %u nodes", n);
+		/* The file holds this graph: the first write can wait. */
+		d.journal.check_ms = ngd_clock_ms() + 1000;
 		ngd_takeover_done(ts);
 	}
 	if (error == 0) {

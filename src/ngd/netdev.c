@@ -1243,6 +1243,12 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 	if (dev->kind == NG_NETDEV_TAP &&
 	    (error = ngd_netdev_get_mac(dev->be, dev, mac)) != 0)
 		return error;
+	/* Where it lives is asked again only when its name changed: a
+	 * device moved by hand is looked for everywhere by its name and
+	 * MAC anyway (ngd_netdev_search), and asking costs a file per
+	 * device at every journal write. */
+	if (strcmp(name, dev->seen_name) == 0 && dev->ns_ino != 0)
+		goto out;
 	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) < 0)
 		return errno;
 	error = fstat(nsfd, &st) < 0 ? errno : 0;
@@ -1262,6 +1268,7 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 	close(nsfd);
 	if (error != 0)
 		return error;
+out:
 	snprintf(buf, size, "kind=%s name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
 	    "ifindex=%u ns-ino=%llu ns-cookie=%llu%s%s",
 	    dev->kind == NG_NETDEV_TAP ? "tap" : "tun", name, mac[0], mac[1],
@@ -1405,16 +1412,51 @@ ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 }
 
 /*
+ * The name, in the namespace nsfd, of the interface with dd's MAC (it
+ * may have been renamed there), else dd's name.
+ */
+static const char *
+ngd_netns_name_of(struct ngd_netdev *nd, int nsfd,
+    const struct ngd_devdesc *dd, char name[IF_NAMESIZE])
+{
+	struct if_nameindex *ifs, *i;
+	struct ifreq ifr;
+	int s;
+
+	snprintf(name, IF_NAMESIZE, "%s", dd->name);
+	if (dd->kind != NG_NETDEV_TAP || setns(nsfd, CLONE_NEWNET) < 0)
+		return name;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ifs = if_nameindex();
+	ngd_netdev_home(nd);
+	for (i = ifs; s >= 0 && i != NULL && i->if_index != 0; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+		if (ioctl(s, SIOCGIFHWADDR, &ifr) == 0 &&
+		    memcmp(ifr.ifr_hwaddr.sa_data, dd->mac, 6) == 0) {
+			snprintf(name, IF_NAMESIZE, "%s", i->if_name);
+			break;
+		}
+	}
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+	if (s >= 0)
+		close(s);
+	return name;
+}
+
+/*
  * dd's device, moved since the journal saw it (ip link set netns just
- * before a crash): looked for by name in every namespace there is a name
- * or a process for, and taken if it is a TAP no one holds with dd's MAC.
+ * before a crash, and maybe renamed there): looked for by its MAC (a
+ * TAP) or name in every namespace there is a name or a process for, and
+ * taken if it is a device no one holds, with dd's MAC.
  * Costs a setns per namespace; only for a device not where it was.
  */
 static int
 ngd_netdev_search(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
     struct ng_node *node, struct ng_netdev **devp)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[IF_NAMESIZE];
 	struct dirent *de;
 	DIR *dir;
 	int error = ENOENT;
@@ -1437,8 +1479,9 @@ ngd_netdev_search(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 				close(fd);
 				continue;
 			}
-			error = ngd_netdev_create_at(nd, fd, dd->kind, dd->name,
-			    NULL, node, true, devp);
+			error = ngd_netdev_create_at(nd, fd, dd->kind,
+			    ngd_netns_name_of(nd, fd, dd, name), NULL, node,
+			    true, devp);
 			close(fd);
 			if (error == 0 && dd->kind == NG_NETDEV_TAP &&
 			    (ngd_netdev_get_mac(nd, *devp, mac) != 0 ||
@@ -1539,6 +1582,14 @@ ngd_netdev_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 		return ENOENT;
 	}
 	dev = *devp;
+	if (fd >= 0) {
+		/* Handed over: where it lives is as described a moment ago,
+		 * which spares the first journal two setns per device. */
+		dev->ns_ino = dd.ino;
+		dev->ns_cookie = dd.cookie;
+		dev->ifindex = dd.ifindex;
+		memcpy(dev->seen_name, dd.name, sizeof(dev->seen_name));
+	}
 	/* Placed by a vnet message: it comes home when that name goes. */
 	if (dd.placed[0] != '\0' &&
 	    (nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) >= 0) {

@@ -125,6 +125,8 @@ ngd_takeover_send(struct ngd *d, int s)
 		error = ngd_send_fds(s, ids, fds, n);
 	if (error == 0 && send(s, "end", 3, MSG_NOSIGNAL) < 0)
 		error = errno;
+	/* The journal is the new ngd's from now on (unless it fails). */
+	d->journal.enabled = error != 0 && d->journal.cookie != 0;
 	return error;
 }
 
@@ -163,6 +165,7 @@ ngd_takeover_resume(struct ngd *d, int error)
 	struct ngd_takeover *t = &d->takeover;
 
 	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
+	d->journal.enabled = d->journal.cookie != 0;
 	ngd_loop_close(&d->loop, &t->conn_io);
 	t->conn = -1;
 	error = ngd_ctl_start(&d->ctl, &d->loop, d->graph, t->ctl_fd,

@@ -92,7 +92,7 @@ auto=$(ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p')
 after=$(graph)
 expect "list, show, settings as before (IDs too)" "$before" "$after"
 expect "ngeth0 taken back, its MAC and address kept" "$m0 198.18.9.1/24" "$(mac ngeth0) $(addr ngeth0)"
-expect "the renamed one taken back in b, by its index" "$m2 198.18.9.3/24" "$(mac lan2 -n b) $(addr lan2 -n b)"
+expect "the one moved to b by hand, renamed there, taken back (found by MAC)" "$m2 198.18.9.3/24" "$(mac lan2 -n b) $(addr lan2 -n b)"
 expect "the deleted one made anew in a, same name and MAC" "$m1" "$(mac ngeth1 -n a)"
 ip -n a addr add 198.18.9.2/24 dev ngeth1 && ip -n a link set ngeth1 up
 expect_rc "the restored graph forwards (here to a)" 0 quiet ping -c 1 -W 2 198.18.9.2
