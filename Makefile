@@ -280,6 +280,7 @@ bench: all $(B)/graph_bench $(B)/ipjail_rate
 	bench/nat
 	bench/ipjail
 	bench/watch
+	bench/restart
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \

@@ -391,6 +391,19 @@ ng_num_nodes(const struct ng_graph *g)
 	return g->nnodes;
 }
 
+ng_id_t
+ng_graph_next_id(const struct ng_graph *g)
+{
+	return g->next_id;
+}
+
+void
+ng_graph_set_next_id(struct ng_graph *g, ng_id_t id)
+{
+	if (id > g->next_id)
+		g->next_id = id;
+}
+
 bool
 ng_decode_id(const char *text, ng_id_t *id)
 {
@@ -1247,4 +1260,43 @@ ng_netdev_sync_name(struct ng_node *node)
 {
 	if (ng_node_valid(node) && node->type->netdev != NULL)
 		ng_ifdev_sync(node);
+}
+
+/* --- saving a node's settings (types' save methods) ---------------------- */
+
+int
+ng_save_getset(struct ng_node *node, uint32_t cookie, uint32_t get,
+    uint32_t set, ng_save_fn *emit, void *arg)
+{
+	struct ng_msgctx ctx = {.retaddr = 0};
+	struct ng_mesg *req, *resp = NULL;
+	int error;
+
+	if ((req = ng_mkmsg(cookie, get, 0)) == NULL)
+		return ENOMEM;
+	error = node->type->rcvmsg(node, &ctx, req, &resp);
+	free(req);
+	if (error == 0 && resp == NULL)
+		error = EINVAL;
+	if (error == 0) {
+		resp->header.flags &= ~NGF_RESP;
+		resp->header.cmd = set;
+		error = emit(arg, node, resp);
+	}
+	free(resp);
+	return error;
+}
+
+int
+ng_save_cmd(struct ng_node *node, uint32_t cookie, uint32_t cmd,
+    ng_save_fn *emit, void *arg)
+{
+	struct ng_mesg *m = ng_mkmsg(cookie, cmd, 0);
+	int error;
+
+	if (m == NULL)
+		return ENOMEM;
+	error = emit(arg, node, m);
+	free(m);
+	return error;
 }

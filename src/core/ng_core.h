@@ -38,6 +38,14 @@ struct ng_cmdlist {
 	const struct ng_parse_type *resp_type; /* NULL: no reply data */
 };
 
+/*
+ * Given, one at a time, the messages that make a new node of a type into
+ * a copy of an existing one (a journal, a takeover: DESIGN decision 12);
+ * msg is borrowed.  0 or an errno, which ends the save.
+ */
+typedef int ng_save_fn(void *arg, struct ng_node *node,
+    const struct ng_mesg *msg);
+
 /* Where a message came from and through which hook it arrived. */
 struct ng_msgctx {
 	ng_id_t retaddr;
@@ -72,6 +80,10 @@ struct ng_type {
 	    const struct ng_hook *hook, unsigned dir, const struct ng_pkt *pkt);
 	const struct ng_cmdlist *cmdlist; /* terminated by a NULL name */
 	const struct ng_netdev_methods *netdev; /* interface-backed types */
+	/* The node's settings as messages to replay on a fresh node of the
+	 * type once its hooks are back, each handed to emit.  May be NULL
+	 * (nothing beyond name and hooks to keep). */
+	int (*save)(struct ng_node *node, ng_save_fn *emit, void *arg);
 };
 
 /* What an interface-backed type does when its device speaks (see below). */
@@ -192,6 +204,12 @@ struct ng_netdev_ops {
 	 * rename made in another one (inside a jail) is not the graph's
 	 * to follow.  May be NULL (always at home). */
 	bool (*at_home)(void *be, struct ng_netdev *dev);
+	/* The device this node had before ngd restarted or was taken over,
+	 * if the backend holds one for it (DESIGN decision 12): found where
+	 * it is, or made anew with its name and MAC; its name and MAC into
+	 * ifname and mac.  ENOENT when there is none; may be NULL. */
+	int (*adopt)(void *be, enum ng_netdev_kind kind, struct ng_node *node,
+	    char ifname[16], uint8_t mac[6], struct ng_netdev **devp);
 	/* Identity of this graph for stable MACs (/etc/machine-id and the
 	 * network namespace's cookie); may be NULL. */
 	const char *machine_id;
@@ -242,6 +260,10 @@ struct ng_hook *ng_find_hook(struct ng_node *node, const char *name);
 /* The node list in ascending ID order. */
 struct ng_node *ng_first_node(struct ng_graph *g);
 unsigned ng_num_nodes(const struct ng_graph *g);
+/* The ID the next node gets, and raising it (never lowers it: the node
+ * list stays in ascending ID order); a restored graph keeps its IDs. */
+ng_id_t ng_graph_next_id(const struct ng_graph *g);
+void ng_graph_set_next_id(struct ng_graph *g, ng_id_t id);
 
 /* Cut the edge that hook belongs to (both ends). */
 void ng_rmhook(struct ng_hook *hook);
@@ -289,6 +311,13 @@ const struct ng_cmdlist *ng_find_cmd(const struct ng_type *type,
 extern const struct ng_cmdlist ng_generic_cmds[];
 /* Ours, under NGM_HOOKSTAT_COOKIE: counters and capture (ng_hookstat.c). */
 extern const struct ng_cmdlist ng_hookstat_cmds[];
+/* For a type's save method: ask the node with the get command and hand
+ * emit the reply as the set command (getconfig gives setconfig). */
+int ng_save_getset(struct ng_node *node, uint32_t cookie, uint32_t get,
+    uint32_t set, ng_save_fn *emit, void *arg);
+/* For a type's save method: a message with no argument (setpersistent). */
+int ng_save_cmd(struct ng_node *node, uint32_t cookie, uint32_t cmd,
+    ng_save_fn *emit, void *arg);
 
 /* --- data -------------------------------------------------------------- */
 

@@ -91,6 +91,22 @@ ng_ifdev_name_valid(const char *name)
 	return true;
 }
 
+/* The unit of <prefix>N; a name of another form holds none. */
+static unsigned
+ng_ifdev_unit_of(const char *ifname, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	unsigned long unit;
+	char *end;
+
+	if (strncmp(ifname, prefix, n) != 0 || ifname[n] < '0' ||
+	    ifname[n] > '9')
+		return NG_IFDEV_MAX_UNITS;
+	unit = strtoul(ifname + n, &end, 10);
+	return *end != '\0' || unit >= NG_IFDEV_MAX_UNITS ?
+	    NG_IFDEV_MAX_UNITS : (unsigned)unit;
+}
+
 int
 ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
     enum ng_netdev_kind kind, const char *prefix)
@@ -106,6 +122,17 @@ ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
 		return ENXIO;
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
+	/* After a restart or a takeover: the device it had (DESIGN 12). */
+	if (ops->adopt != NULL && (error = ops->adopt(be, kind, node,
+	        d->ifname, d->mac, &d->dev)) != ENOENT) {
+		if (error != 0)
+			return error;
+		d->unit = ng_ifdev_unit_of(d->ifname, prefix);
+		/* Its carrier is left as it is (no flap in a takeover);
+		 * the hooks, connected again, set it. */
+		d->carrier = kind == NG_NETDEV_TUN;
+		return 0;
+	}
 	used = ng_ifdev_units_used(node);
 	if (used == NULL)
 		return ENOMEM;

@@ -486,6 +486,7 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	ng_id_t id = 0;
 	int error;
 
+	c->ctl->changes++; /* the journal looks again (journal.c) */
 	if (c->node != NULL) {
 		if (n >= sizeof(fr))
 			memcpy(&fr, buf, sizeof(fr));
@@ -626,6 +627,7 @@ ngd_conn_close(struct ngd_conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
+	ctl->changes++; /* its node and hooks go */
 	ngd_loop_close(ctl->loop, &c->io);
 	c->node = NULL;
 	if (node != NULL)

@@ -1,15 +1,22 @@
 /*
  * main.c: ngd, the daemon that holds one network namespace's graph.
- * usage: ngd [-d] [-b usec] [-c file] [-n nice] [-s socket] [-g group]
+ * usage: ngd [--takeover] [-d] [-b usec] [-c file] [-n nice] [-s socket]
+ *            [-g group] [-J dir]
+ *   --takeover  take the graph, its interfaces and its socket over from
+ *       the ngd serving this namespace, which then exits (takeover.c)
  *   -b  after traffic, poll this long before sleeping (default 10000; 0 off)
  *   -n  nice value (default 0; measured: -10 costs TCP throughput when
  *       the CPU is shared with the programs at both ends)
  *   -d  stay in the foreground, log to stderr (otherwise daemon + syslog)
  *   -s  listen there instead of $NGD_SOCKET or @netgraph
  *   -g  members of group may change the graph too (root always may)
- *   -c  apply this ngctl script at start, whole or not at all (boot.c);
- *       only the service (systemd/ngd.service) passes it
- * SIGTERM/SIGINT: shut every node down (its interfaces go too), exit 0.
+ *   -c  apply this ngctl script at start, whole or not at all (boot.c),
+ *       when no graph was restored or taken over; only the service
+ *       (systemd/ngd.service) passes it
+ *   -J  keep the journal under dir (default $NGD_JOURNAL_DIR, /run/netgraph)
+ * At start the graph the journal holds is rebuilt (after a crash).
+ * SIGTERM/SIGINT: shut every node down (its interfaces go too), forget
+ * the journal, exit 0.
  * SIGHUP is ignored: there is no configuration to reload.
  */
 #include <errno.h>
@@ -112,8 +119,8 @@ static void
 ngd_usage(void)
 {
 	fprintf(stderr,
-	    "usage: ngd [-d] [-b usec] [-c file] [-n nice] [-s socket] "
-	    "[-g group]\n");
+	    "usage: ngd [--takeover] [-d] [-b usec] [-c file] [-n nice] "
+	    "[-s socket] [-g group] [-J dir]\n");
 	exit(EX_USAGE);
 }
 
@@ -154,6 +161,7 @@ int
 main(int argc, char **argv)
 {
 	const char *path = getenv(NGD_SOCKET_ENV);
+	const char *jdir = getenv(NGD_JOURNAL_DIR_ENV);
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
 	    .sock_ops = &ngd_socket_ops,
@@ -167,9 +175,30 @@ main(int argc, char **argv)
 	sigset_t mask;
 	unsigned busy_us = NGD_BUSY_POLL_DEFAULT;
 	int ch, lfd, error, nice_val = NGD_NICE_DEFAULT;
+	bool takeover = false;
+	struct ngd_handed_fd *tfds = NULL;
+	size_t tlen = 0, ntfds = 0;
+	char *ttext = NULL, why[256];
+	int ts = -1;
 
-	while ((ch = getopt(argc, argv, "b:c:dg:n:s:")) != -1) {
+	/* --takeover, wherever it is (getopt knows only short options). */
+	for (int i = 1, o = 1; i <= argc; i++) {
+		if (i < argc && strcmp(argv[i], "--takeover") == 0) {
+			takeover = true;
+			argc--;
+			i--;
+			memmove(&argv[o], &argv[o + 1],
+			    (size_t)(argc - o + 1) * sizeof(*argv));
+			continue;
+		}
+		o = i + 1;
+	}
+
+	while ((ch = getopt(argc, argv, "b:c:dg:J:n:s:")) != -1) {
 		switch (ch) {
+		case 'J':
+			jdir = optarg;
+			break;
 		case 'n': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -245,7 +274,15 @@ main(int argc, char **argv)
 		exit(EX_NOINPUT);
 	}
 
-	error = ngd_ctl_listen(path, &lfd);
+	if (takeover) {
+		error = ngd_takeover_receive(path, &ts, &ttext, &tlen, &lfd,
+		    &tfds, &ntfds, why, sizeof(why));
+		if (error != 0) {
+			fprintf(stderr, "ngd: takeover: %s\n", why);
+			exit(EX_UNAVAILABLE);
+		}
+	} else
+		error = ngd_ctl_listen(path, &lfd);
 	if (error == EADDRINUSE) {
 		fprintf(stderr, "ngd: %s: another ngd already serves this "
 				"network namespace\n", path);
@@ -298,6 +335,32 @@ main(int argc, char **argv)
 	}
 	if (error == 0)
 		error = ngd_ether_start(d.ether, d.graph);
+	if (error == 0)
+		error = ngd_journal_init(&d.journal, jdir, &d);
+	if (error == 0 && !takeover)
+		error = ngd_journal_restore(&d.journal);
+	if (error == 0 && takeover) {
+		const char *bad = "";
+		unsigned n;
+
+		error = ngd_journal_restore_text(&d.journal, ttext, tlen, tfds,
+		    ntfds, &bad, &n);
+		for (size_t i = 0; i < ntfds; i++)
+			close(tfds[i].fd); /* the nodes hold copies */
+		free(tfds);
+		free(ttext);
+		if (error != 0) {
+			/* No "ok": the old ngd serves on; what was taken
+			 * stays as it is. */
+			ngd_log(LOG_ERR, "takeover: the state is %s: %s", bad,
+			    strerror(error));
+			_exit(EX_SOFTWARE);
+		}
+		ngd_log(LOG_NOTICE, "took over %u nodes", n);
+		/* The file holds this graph: the first write can wait. */
+		d.journal.check_ms = ngd_clock_ms() + 1000;
+		ngd_takeover_done(ts);
+	}
 	if (error == 0) {
 		ngd_loop_before_sleep(&d.loop, &d.timers, ngd_graph_timers,
 		    d.graph);
@@ -306,12 +369,21 @@ main(int argc, char **argv)
 	}
 	if (error == 0)
 		error = ngd_loop_add(&d.loop, &d.sigio, EPOLLIN);
+	if (error == 0) {
+		/* The old ngd's may linger a moment after a takeover. */
+		for (int i = 0; i < 100 && (error = ngd_takeover_listen(&d,
+		         path, gid, gid_set)) == EADDRINUSE; i++)
+			usleep(20000);
+		if (error != 0)
+			ngd_log(LOG_WARNING, "no takeover socket: %s",
+			    strerror(error));
+		error = 0;
+	}
 	d.ctl_path = path;
-	/*
-	 * XXX issue 19: a graph restored from a journal or taken over
-	 * must not get the boot file on top of it.
-	 */
-	if (error == 0 && d.boot.file != NULL)
+	/* A graph restored from the journal or taken over is not booted
+	 * again on top of itself. */
+	if (error == 0 && d.boot.file != NULL && !takeover &&
+	    ng_num_nodes(d.graph) == 0)
 		error = ngd_boot_start(&d.boot, path);
 	if (error != 0) {
 		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));
@@ -324,8 +396,17 @@ main(int argc, char **argv)
 	if (error != 0)
 		ngd_log(LOG_ERR, "event loop: %s", strerror(error));
 	ngd_notify_stopping();
+	ngd_takeover_close(&d);
+	if (d.takeover.handed) {
+		/* The new ngd has it all: nothing is undone. */
+		ngd_netdev_fini(&d.netdev); /* deleted nodes' devices go */
+		ngd_log(LOG_INFO, "handed over");
+		return 0;
+	}
 	ngd_ctl_stop(&d.ctl);
+	ngd_journal_remove(&d.journal); /* a clean stop forgets the graph */
 	ng_graph_free(d.graph); /* every node shut down, every interface gone */
+	ngd_journal_fini(&d.journal);
 	ngd_ether_free(d.ether);
 	ngd_sockdev_free(d.sockdev);
 	ngd_netdev_fini(&d.netdev);

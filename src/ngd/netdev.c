@@ -19,6 +19,7 @@
  * the namespace's name: when /run/netns/NAME goes (ip netns del, jail
  * -r), the interface comes home and the namespace is free to go.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -65,6 +66,10 @@ struct ng_netdev {
 	bool retired;             /* waiting in the retired list */
 	struct ng_netdev *next;   /* retired list, or placed list */
 	char netns[NAME_MAX + 1]; /* made in /run/netns/<this> ("": ngd's) */
+	/* Where it lives, as the journal last saw it (ngd_netdev_describe). */
+	uint64_t ns_ino, ns_cookie;
+	uint32_t ifindex;
+	char seen_name[IFNAMSIZ];
 };
 
 #define NGD_NETNS_DIR "/run/netns"
@@ -118,6 +123,7 @@ ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
 	nd->loop = loop;
 	nd->netns_watch.fd = -1;
 	nd->sock = -1;
+	nd->expect_fd = -1;
 	nd->own_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (nd->own_netns < 0)
 		return errno;
@@ -155,6 +161,7 @@ void
 ngd_netdev_fini(struct ngd_netdev *nd)
 {
 	ngd_netdev_flush_retired(nd, true);
+	ngd_netdev_expect(nd, NULL, -1);
 	ngd_loop_close(nd->loop, &nd->netns_watch);
 	if (nd->rtnl != NULL)
 		mnl_socket_close(nd->rtnl);
@@ -289,64 +296,17 @@ ngd_netdev_home(struct ngd_netdev *nd)
 	}
 }
 
-/*
- * /dev/net/tun opened in the namespace nsfd (-1: ngd's own): the device
- * it makes lives there.  EEXIST if an interface named ifname does.
- */
+/* A struct ng_netdev for the device open on fd, watched by the loop. */
 static int
-ngd_netdev_open_tun(struct ngd_netdev *nd, int nsfd, const char *ifname,
-    int *fdp)
-{
-	int error = 0;
-
-	*fdp = -1;
-	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
-		return errno; /* EINVAL: not a network namespace */
-	if (nsfd >= 0 && if_nametoindex(ifname) != 0)
-		error = EEXIST; /* TUNSETIFF would attach to a TAP of that name */
-	else if ((*fdp = open("/dev/net/tun",
-	              O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
-		error = errno;
-	if (nsfd >= 0)
-		ngd_netdev_home(nd);
-	return error;
-}
-
-static int
-ngd_netdev_create_at(struct ngd_netdev *nd, int nsfd, enum ng_netdev_kind kind,
-    const char *ifname, const uint8_t mac[6], struct ng_node *node,
-    struct ng_netdev **devp)
+ngd_netdev_wrap(struct ngd_netdev *nd, int fd, enum ng_netdev_kind kind,
+    struct ng_node *node, struct ng_netdev **devp)
 {
 	struct ng_netdev *dev;
-	struct ifreq ifr;
-	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
-	    TUN_F_TSO_ECN;
-	int fd, error;
+	int error;
 
-	*devp = NULL;
-	if ((error = ngd_netdev_open_tun(nd, nsfd, ifname, &fd)) != 0)
-		return error;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_NO_PI | IFF_VNET_HDR |
-	    (kind == NG_NETDEV_TAP ? IFF_TAP : IFF_TUN);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
-		goto fail;
-	if (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6) < 0 &&
-	    ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
-		goto fail;
-	if (kind == NG_NETDEV_TAP && mac != NULL) {
-		memset(&ifr.ifr_hwaddr, 0, sizeof(ifr.ifr_hwaddr));
-		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
-		memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
-		if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
-			goto fail;
-	}
 	dev = calloc(1, sizeof(*dev));
-	if (dev == NULL) {
-		errno = ENOMEM;
-		goto fail;
-	}
+	if (dev == NULL)
+		return ENOMEM;
 	dev->io.fd = fd;
 	dev->io.fn = ngd_netdev_event;
 	dev->io.arg = dev;
@@ -356,11 +316,89 @@ ngd_netdev_create_at(struct ngd_netdev *nd, int nsfd, enum ng_netdev_kind kind,
 	error = ngd_loop_add(nd->loop, &dev->io, EPOLLIN);
 	if (error != 0) {
 		free(dev);
-		close(fd);
 		return error;
 	}
 	*devp = dev;
 	return 0;
+}
+
+/*
+ * /dev/net/tun opened in the namespace nsfd (-1: ngd's own): the device
+ * it makes lives there.  EEXIST if an interface named ifname does, and
+ * attach is false; ENOENT if none does, and attach is true (a device
+ * that survived an ngd, taken back).
+ */
+static int
+ngd_netdev_open_tun(struct ngd_netdev *nd, int nsfd, const char *ifname,
+    bool attach, int *fdp)
+{
+	int error = 0;
+
+	*fdp = -1;
+	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0)
+		return errno; /* EINVAL: not a network namespace */
+	if ((nsfd >= 0 || attach) && (if_nametoindex(ifname) != 0) != attach)
+		error = attach ? ENOENT : EEXIST; /* TUNSETIFF would attach */
+	else if ((*fdp = open("/dev/net/tun",
+	              O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
+		error = errno;
+	if (nsfd >= 0)
+		ngd_netdev_home(nd);
+	return error;
+}
+
+/*
+ * The device named ifname made (or, attach, taken back) in the namespace
+ * nsfd (-1: ngd's own).  It is persistent, so that it outlives ngd (a
+ * crash, a takeover: DESIGN decision 12); ngd deletes it when the node
+ * goes.
+ */
+static int
+ngd_netdev_create_at(struct ngd_netdev *nd, int nsfd, enum ng_netdev_kind kind,
+    const char *ifname, const uint8_t mac[6], struct ng_node *node,
+    bool attach, struct ng_netdev **devp)
+{
+	struct ifreq ifr;
+	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
+	    TUN_F_TSO_ECN;
+	int fd, error;
+
+	*devp = NULL;
+	if ((error = ngd_netdev_open_tun(nd, nsfd, ifname, attach, &fd)) != 0)
+		return error;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_NO_PI | IFF_VNET_HDR |
+	    (kind == NG_NETDEV_TAP ? IFF_TAP : IFF_TUN) |
+	    (attach ? 0 : IFF_TUN_EXCL);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		if (errno == EBUSY && !attach)
+			errno = EEXIST;
+		goto fail;
+	}
+	if (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6) < 0 &&
+	    ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
+		goto fail_made;
+	if (!attach && kind == NG_NETDEV_TAP && mac != NULL) {
+		memset(&ifr.ifr_hwaddr, 0, sizeof(ifr.ifr_hwaddr));
+		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		memcpy(ifr.ifr_hwaddr.sa_data, mac, 6);
+		if (ioctl(fd, SIOCSIFHWADDR, &ifr) < 0)
+			goto fail_made;
+	}
+	if (ioctl(fd, TUNSETPERSIST, 1) < 0)
+		goto fail_made;
+	if ((error = ngd_netdev_wrap(nd, fd, kind, node, devp)) != 0) {
+		(void)ioctl(fd, TUNSETPERSIST, 0);
+		close(fd);
+	}
+	return error;
+fail_made:
+	error = errno;
+	if (!attach) /* made here: it goes with the fd */
+		(void)ioctl(fd, TUNSETPERSIST, 0);
+	close(fd);
+	return error;
 fail:
 	error = errno;
 	close(fd);
@@ -387,14 +425,17 @@ static int
 ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
-	return ngd_netdev_create_at(be, -1, kind, ifname, mac, node, devp);
+	return ngd_netdev_create_at(be, -1, kind, ifname, mac, node, false,
+	    devp);
 }
 
 static void
 ngd_netdev_close(struct ng_netdev *dev)
 {
 	ngd_netdev_unplace(dev);
-	/* A non-persistent TAP dies with its fd. */
+	/* No longer persistent, it dies with its fd. */
+	if (dev->io.fd >= 0)
+		(void)ioctl(dev->io.fd, TUNSETPERSIST, 0);
 	ngd_loop_close(dev->be->loop, &dev->io);
 	ngd_loop_defer_free(dev->be->loop, dev);
 }
@@ -917,7 +958,9 @@ ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 		    "closing them one by one", strerror(error));
 	while ((dev = nd->retired) != NULL) {
 		nd->retired = dev->next;
-		close(dev->io.fd); /* what the group delete missed goes now */
+		/* What the group delete missed goes now, with its fd. */
+		(void)ioctl(dev->io.fd, TUNSETPERSIST, 0);
+		close(dev->io.fd);
 		dev->io.fd = -1;  /* events of this pass for it are skipped */
 		if (final)
 			free(dev);
@@ -1052,7 +1095,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		close(nsfd);
 		nsfd = -1;
 	}
-	error = ngd_netdev_create_at(nd, nsfd, kind, ifname, mac, node,
+	error = ngd_netdev_create_at(nd, nsfd, kind, ifname, mac, node, false,
 	    &newdev);
 	if (nsfd >= 0)
 		close(nsfd);
@@ -1138,6 +1181,437 @@ ngd_netns_watch_start(struct ngd_netdev *nd)
 	return 0;
 }
 
+/* --- outliving ngd: descriptions and adoption (DESIGN decision 12) ------ */
+
+/* The cookie of the network namespace socket s is in (0: unknown). */
+static uint64_t
+ngd_sock_cookie(int s)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (getsockopt(s, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 ||
+	    len != sizeof(cookie))
+		return 0;
+	return cookie;
+}
+
+uint64_t
+ngd_netdev_cookie(const struct ngd_netdev *nd)
+{
+	return ngd_sock_cookie(nd->sock);
+}
+
+/* The cookie of the namespace nsfd (0: unknown), from a socket made there. */
+static uint64_t
+ngd_netns_cookie(struct ngd_netdev *nd, int nsfd)
+{
+	uint64_t cookie = 0;
+	int s;
+
+	if (ngd_netns_is_own(nd, nsfd))
+		return ngd_sock_cookie(nd->sock);
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return 0;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ngd_netdev_home(nd);
+	if (s >= 0) {
+		cookie = ngd_sock_cookie(s);
+		close(s);
+	}
+	return cookie;
+}
+
+/*
+ * What the journal keeps of a device, one line of key=value words: its
+ * kind, name, MAC and index, and the namespace it lives in (inode and
+ * cookie: an inode alone may be reused), and the /run/netns name it was
+ * placed in.  Asking the namespace for its cookie costs two setns, so
+ * that is done only when the device has moved.
+ */
+int
+ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
+{
+	struct ifreq ifr;
+	struct stat st;
+	uint8_t mac[6] = {0};
+	char name[IFNAMSIZ];
+	int nsfd, s, error;
+
+	if ((error = ngd_netdev_get_name(dev->be, dev, name)) != 0)
+		return error;
+	if (dev->kind == NG_NETDEV_TAP &&
+	    (error = ngd_netdev_get_mac(dev->be, dev, mac)) != 0)
+		return error;
+	/* Where it lives is asked again only when its name changed: a
+	 * device moved by hand is looked for everywhere by its name and
+	 * MAC anyway (ngd_netdev_search), and asking costs a file per
+	 * device at every journal write. */
+	if (strcmp(name, dev->seen_name) == 0 && dev->ns_ino != 0)
+		goto out;
+	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) < 0)
+		return errno;
+	error = fstat(nsfd, &st) < 0 ? errno : 0;
+	if (error == 0 && (st.st_ino != dev->ns_ino ||
+	        strcmp(name, dev->seen_name) != 0)) {
+		dev->ns_cookie = ngd_netns_cookie(dev->be, nsfd);
+		dev->ns_ino = st.st_ino;
+		memcpy(dev->seen_name, name, sizeof(name));
+		if (ngd_netdev_sock(dev, &s) == 0) {
+			memset(&ifr, 0, sizeof(ifr));
+			memcpy(ifr.ifr_name, name, sizeof(name));
+			if (ioctl(s, SIOCGIFINDEX, &ifr) == 0)
+				dev->ifindex = (uint32_t)ifr.ifr_ifindex;
+			close(s);
+		}
+	}
+	close(nsfd);
+	if (error != 0)
+		return error;
+out:
+	snprintf(buf, size, "kind=%s name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
+	    "ifindex=%u ns-ino=%llu ns-cookie=%llu%s%s",
+	    dev->kind == NG_NETDEV_TAP ? "tap" : "tun", name, mac[0], mac[1],
+	    mac[2], mac[3], mac[4], mac[5], dev->ifindex,
+	    (unsigned long long)dev->ns_ino,
+	    (unsigned long long)dev->ns_cookie,
+	    dev->netns[0] != '\0' && strpbrk(dev->netns, " \t%") == NULL ?
+	    " placed=" : "", dev->netns);
+	return 0;
+}
+
+int
+ngd_netdev_fd(const struct ng_netdev *dev)
+{
+	return dev->io.fd;
+}
+
+void
+ngd_netdev_expect(struct ngd_netdev *nd, const char *desc, int fd)
+{
+	free(nd->expect);
+	if (nd->expect_fd >= 0)
+		close(nd->expect_fd);
+	nd->expect = desc != NULL ? strdup(desc) : NULL;
+	nd->expect_fd = fd;
+}
+
+/* A description parsed (ngd_netdev_describe's words; unknown ones are
+ * skipped, so that a later ngd may add some). */
+struct ngd_devdesc {
+	enum ng_netdev_kind kind;
+	char name[IFNAMSIZ];
+	uint8_t mac[6];
+	uint32_t ifindex;
+	unsigned long long ino, cookie;
+	char placed[NAME_MAX + 1];
+};
+
+static int
+ngd_devdesc_parse(const char *desc, struct ngd_devdesc *dd)
+{
+	char *copy, *w, *save = NULL;
+	unsigned m[6];
+	int have = 0;
+
+	memset(dd, 0, sizeof(*dd));
+	if ((copy = strdup(desc)) == NULL)
+		return ENOMEM;
+	for (w = strtok_r(copy, " ", &save); w != NULL;
+	     w = strtok_r(NULL, " ", &save)) {
+		char *v = strchr(w, '=');
+
+		if (v == NULL)
+			continue;
+		*v++ = '\0';
+		if (strcmp(w, "kind") == 0) {
+			dd->kind = strcmp(v, "tun") == 0 ? NG_NETDEV_TUN :
+			    NG_NETDEV_TAP;
+			have |= 1;
+		} else if (strcmp(w, "name") == 0 && ng_ifdev_name_valid(v)) {
+			snprintf(dd->name, sizeof(dd->name), "%s", v);
+			have |= 2;
+		} else if (strcmp(w, "mac") == 0 &&
+		    sscanf(v, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3],
+		        &m[4], &m[5]) == 6) {
+			for (int i = 0; i < 6; i++)
+				dd->mac[i] = (uint8_t)m[i];
+		} else if (strcmp(w, "ifindex") == 0)
+			dd->ifindex = (uint32_t)strtoul(v, NULL, 10);
+		else if (strcmp(w, "ns-ino") == 0)
+			dd->ino = strtoull(v, NULL, 10);
+		else if (strcmp(w, "ns-cookie") == 0)
+			dd->cookie = strtoull(v, NULL, 10);
+		else if (strcmp(w, "placed") == 0 && strchr(v, '/') == NULL)
+			snprintf(dd->placed, sizeof(dd->placed), "%s", v);
+	}
+	free(copy);
+	return have == 3 ? 0 : EINVAL;
+}
+
+/* path names the namespace dd's device lived in: its fd, or -1. */
+static int
+ngd_netns_try(struct ngd_netdev *nd, const char *path,
+    const struct ngd_devdesc *dd)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(path, &st) < 0 || st.st_ino != dd->ino)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (dd->cookie != 0 && ngd_netns_cookie(nd, fd) != dd->cookie) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The namespace a device lived in, if it still does: ngd's own (*nsfdp
+ * -1), or one named under /run/netns (jails too), or one a process is
+ * in.  ENOENT when it is gone.
+ */
+static int
+ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
+    int *nsfdp)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	struct dirent *de;
+	DIR *dir;
+	int fd = -1;
+
+	*nsfdp = -1;
+	if (fstat(nd->own_netns, &st) == 0 && st.st_ino == dd->ino &&
+	    (dd->cookie == 0 || ngd_sock_cookie(nd->sock) == dd->cookie))
+		return 0;
+	if (dd->placed[0] != '\0') {
+		snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", dd->placed);
+		fd = ngd_netns_try(nd, path, dd);
+	}
+	for (int pass = 0; pass < 2 && fd < 0; pass++) {
+		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) == NULL)
+			continue;
+		while (fd < 0 && (de = readdir(dir)) != NULL) {
+			if (de->d_name[0] == '.' ||
+			    (pass == 1 && (de->d_name[0] < '0' ||
+			        de->d_name[0] > '9')))
+				continue;
+			snprintf(path, sizeof(path), pass == 0 ?
+			    NGD_NETNS_DIR "/%s" : "/proc/%s/ns/net", de->d_name);
+			fd = ngd_netns_try(nd, path, dd);
+		}
+		closedir(dir);
+	}
+	if (fd < 0)
+		return ENOENT;
+	*nsfdp = fd;
+	return 0;
+}
+
+/*
+ * The name, in the namespace nsfd, of the interface with dd's MAC (it
+ * may have been renamed there), else dd's name.
+ */
+static const char *
+ngd_netns_name_of(struct ngd_netdev *nd, int nsfd,
+    const struct ngd_devdesc *dd, char name[IF_NAMESIZE])
+{
+	struct if_nameindex *ifs, *i;
+	struct ifreq ifr;
+	int s;
+
+	snprintf(name, IF_NAMESIZE, "%s", dd->name);
+	if (dd->kind != NG_NETDEV_TAP || setns(nsfd, CLONE_NEWNET) < 0)
+		return name;
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ifs = if_nameindex();
+	ngd_netdev_home(nd);
+	for (i = ifs; s >= 0 && i != NULL && i->if_index != 0; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", i->if_name);
+		if (ioctl(s, SIOCGIFHWADDR, &ifr) == 0 &&
+		    memcmp(ifr.ifr_hwaddr.sa_data, dd->mac, 6) == 0) {
+			snprintf(name, IF_NAMESIZE, "%s", i->if_name);
+			break;
+		}
+	}
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+	if (s >= 0)
+		close(s);
+	return name;
+}
+
+/*
+ * dd's device, moved since the journal saw it (ip link set netns just
+ * before a crash, and maybe renamed there): looked for by its MAC (a
+ * TAP) or name in every namespace there is a name or a process for, and
+ * taken if it is a device no one holds, with dd's MAC.
+ * Costs a setns per namespace; only for a device not where it was.
+ */
+static int
+ngd_netdev_search(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
+    struct ng_node *node, struct ng_netdev **devp)
+{
+	char path[PATH_MAX], name[IF_NAMESIZE];
+	struct dirent *de;
+	DIR *dir;
+	int error = ENOENT;
+
+	for (int pass = 0; pass < 2 && error != 0; pass++) {
+		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) == NULL)
+			continue;
+		while (error != 0 && (de = readdir(dir)) != NULL) {
+			uint8_t mac[6];
+			int fd;
+
+			if (de->d_name[0] == '.' || (pass == 1 &&
+			    (de->d_name[0] < '0' || de->d_name[0] > '9')))
+				continue;
+			snprintf(path, sizeof(path), pass == 0 ?
+			    NGD_NETNS_DIR "/%s" : "/proc/%s/ns/net", de->d_name);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				continue;
+			if (ngd_netns_is_own(nd, fd)) {
+				close(fd);
+				continue;
+			}
+			error = ngd_netdev_create_at(nd, fd, dd->kind,
+			    ngd_netns_name_of(nd, fd, dd, name), NULL, node,
+			    true, devp);
+			close(fd);
+			if (error == 0 && dd->kind == NG_NETDEV_TAP &&
+			    (ngd_netdev_get_mac(nd, *devp, mac) != 0 ||
+			        memcmp(mac, dd->mac, 6) != 0)) {
+				/* Another's: let go of it as it was. */
+				ngd_loop_close(nd->loop, &(*devp)->io);
+				ngd_loop_defer_free(nd->loop, *devp);
+				*devp = NULL;
+				error = ENOENT;
+			}
+		}
+		closedir(dir);
+	}
+	return error;
+}
+
+/*
+ * dd's device taken back where it is, under its name now (found by its
+ * index: it may have been renamed) or the one recorded; made anew with
+ * its name and MAC where it is missing, in its namespace if that is
+ * still there, else in ngd's.
+ */
+static int
+ngd_netdev_take_back(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
+    struct ng_node *node, struct ng_netdev **devp)
+{
+	char byidx[IF_NAMESIZE] = "";
+	int nsfd, error;
+
+	if (ngd_netns_find(nd, dd, &nsfd) != 0) {
+		if (ngd_netdev_search(nd, dd, node, devp) == 0)
+			return 0;
+		ngd_log(LOG_NOTICE, "%s: its namespace is gone; made anew here",
+		    dd->name);
+		return ngd_netdev_create_at(nd, -1, dd->kind, dd->name, dd->mac,
+		    node, false, devp);
+	}
+	if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET) < 0) {
+		error = errno;
+		close(nsfd);
+		return error;
+	}
+	if (dd->ifindex == 0 || if_indextoname(dd->ifindex, byidx) == NULL)
+		byidx[0] = '\0';
+	if (nsfd >= 0)
+		ngd_netdev_home(nd);
+	error = ENOENT;
+	if (byidx[0] != '\0')
+		error = ngd_netdev_create_at(nd, nsfd, dd->kind, byidx, NULL,
+		    node, true, devp);
+	if (error != 0 && strcmp(byidx, dd->name) != 0)
+		error = ngd_netdev_create_at(nd, nsfd, dd->kind, dd->name, NULL,
+		    node, true, devp);
+	if (error != 0)
+		error = ngd_netdev_search(nd, dd, node, devp);
+	if (error != 0) {
+		error = ngd_netdev_create_at(nd, nsfd, dd->kind, dd->name,
+		    dd->mac, node, false, devp);
+		ngd_log(error != 0 ? LOG_ERR : LOG_NOTICE,
+		    "%s: did not survive; %s%s", dd->name,
+		    error != 0 ? "cannot make it anew: " : "made anew",
+		    error != 0 ? strerror(error) : "");
+	}
+	if (nsfd >= 0)
+		close(nsfd);
+	return error;
+}
+
+/* The adopt op: the device ngd_netdev_expect described, if any. */
+static int
+ngd_netdev_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
+    char ifname[16], uint8_t mac[6], struct ng_netdev **devp)
+{
+	struct ngd_netdev *nd = be;
+	struct ngd_devdesc dd;
+	struct ng_netdev *dev;
+	char path[PATH_MAX];
+	char *desc = nd->expect;
+	int fd = nd->expect_fd, nsfd, error;
+
+	if (desc == NULL && fd < 0)
+		return ENOENT;
+	nd->expect = NULL;
+	nd->expect_fd = -1;
+	error = desc != NULL ? ngd_devdesc_parse(desc, &dd) : EINVAL;
+	free(desc);
+	if (error == 0 && dd.kind != kind)
+		error = EINVAL;
+	if (error == 0 && fd >= 0)
+		error = ngd_netdev_wrap(nd, fd, kind, node, devp);
+	else if (error == 0)
+		error = ngd_netdev_take_back(nd, &dd, node, devp);
+	if (error != 0) {
+		if (fd >= 0)
+			close(fd);
+		ngd_log(LOG_WARNING, "%s: cannot take its interface back: %s; "
+		    "a new one is made", node->name, strerror(error));
+		return ENOENT;
+	}
+	dev = *devp;
+	if (fd >= 0) {
+		/* Handed over: where it lives is as described a moment ago,
+		 * which spares the first journal two setns per device. */
+		dev->ns_ino = dd.ino;
+		dev->ns_cookie = dd.cookie;
+		dev->ifindex = dd.ifindex;
+		memcpy(dev->seen_name, dd.name, sizeof(dev->seen_name));
+	}
+	/* Placed by a vnet message: it comes home when that name goes. */
+	if (dd.placed[0] != '\0' &&
+	    (nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) >= 0) {
+		struct stat a, b;
+
+		snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", dd.placed);
+		if (!ngd_netns_is_own(nd, nsfd) && stat(path, &a) == 0 &&
+		    fstat(nsfd, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev && ngd_netns_watch_start(nd) == 0) {
+			snprintf(dev->netns, sizeof(dev->netns), "%s", dd.placed);
+			dev->next = nd->placed;
+			nd->placed = dev;
+		}
+		close(nsfd);
+	}
+	if (ngd_netdev_get_name(nd, dev, ifname) != 0)
+		snprintf(ifname, 16, "%s", dd.name);
+	if (kind == NG_NETDEV_TAP && ngd_netdev_get_mac(nd, dev, mac) != 0)
+		memcpy(mac, dd.mac, 6);
+	return 0;
+}
+
 /* Copied into each struct ngd_netdev, which sets machine_id. */
 static const struct ng_netdev_ops ngd_netdev_ops = {
 	.create = ngd_netdev_create,
@@ -1154,4 +1628,5 @@ static const struct ng_netdev_ops ngd_netdev_ops = {
 	.get_addrs = ngd_netdev_get_addrs,
 	.get_info = ngd_netdev_get_info,
 	.vnet = ngd_netdev_vnet,
+	.adopt = ngd_netdev_adopt,
 };

@@ -7,6 +7,7 @@
 #define NGD_H
 
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -81,6 +82,7 @@ struct ngd_ctl {
 	bool admin_gid_set;
 	bool accept_paused; /* out of fds: not accepting until one closes */
 	uint8_t *rbuf;      /* the request being read */
+	uint64_t changes;   /* requests read, connections closed */
 };
 
 extern const struct ng_socket_ops ngd_socket_ops;
@@ -138,6 +140,10 @@ struct ngd_netdev {
 	unsigned ntxq;
 	bool in_batch;
 	struct ngd_sleep_hook reap_hook; /* deletes retired devices */
+	/* The next node's device to adopt (journal, takeover): described
+	 * by ngd_netdev_describe, and open on expect_fd if >= 0. */
+	char *expect;
+	int expect_fd;
 };
 
 int ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop);
@@ -150,6 +156,17 @@ int ngd_nl_request(struct mnl_socket *nl, struct nlmsghdr *nh, void *buf,
     size_t size);
 void ngd_netdev_fini(struct ngd_netdev *nd);
 unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
+/*
+ * Devices outlive ngd (DESIGN decision 12): they are persistent until
+ * their node goes.  describe: what finds one again, a line of key=value
+ * words for the journal.  expect: the next interface-backed node made
+ * takes back the device desc describes (opened on fd if fd >= 0, which
+ * it then owns), wherever it is, or one made anew with its name and MAC.
+ */
+int ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size);
+void ngd_netdev_expect(struct ngd_netdev *nd, const char *desc, int fd);
+int ngd_netdev_fd(const struct ng_netdev *dev);
+uint64_t ngd_netdev_cookie(const struct ngd_netdev *nd); /* ngd's netns */
 /* Send a client's message with the interface names it may see current. */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
@@ -204,6 +221,74 @@ bool ngd_boot_reap(struct ngd_boot *b);
 /* sd_notify(3): READY=1 with our pid; nothing outside systemd. */
 void ngd_notify_ready(const char *sock);
 void ngd_notify_stopping(void);
+/* --- journal.c: the graph written down (DESIGN decision 12) ------------ */
+
+#define NGD_JOURNAL_DIR "/run/netgraph" /* -J, $NGD_JOURNAL_DIR */
+#define NGD_JOURNAL_DIR_ENV "NGD_JOURNAL_DIR"
+
+struct ngd;
+/* A device's descriptor handed over in a takeover, by its node's ID. */
+struct ngd_handed_fd {
+	ng_id_t id;
+	int fd;
+};
+
+struct ngd_journal {
+	struct ng_graph *graph;
+	struct ngd_netdev *netdev;
+	const uint64_t *changes; /* the control server's: look after each */
+	uint64_t seen, check_ms, next_ms;
+	uint64_t cookie; /* the namespace's; names the directory */
+	char base[PATH_MAX];
+	char dir[PATH_MAX + 24];
+	char path[PATH_MAX + 32];
+	char *last; /* what the file holds */
+	size_t last_len;
+	bool enabled;
+	struct ngd_sleep_hook hook;
+};
+
+/* After the graph is made, before the control server starts. */
+int ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d);
+/* Rebuild the graph from the file, if there is one (a bad one is set
+ * aside and logged: the graph stays empty). */
+int ngd_journal_restore(struct ngd_journal *j);
+/* The same from text (a takeover's), with the devices handed over; *why
+ * says what is wrong with a text refused whole (EINVAL). */
+int ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
+    const struct ngd_handed_fd *fds, size_t nfds, const char **why,
+    unsigned *nnodes);
+int ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp);
+int ngd_journal_sync(struct ngd_journal *j); /* write now if changed */
+void ngd_journal_remove(struct ngd_journal *j); /* clean stop: forget */
+void ngd_journal_fini(struct ngd_journal *j);
+
+/* --- takeover.c: ngd --takeover (DESIGN decision 12) -------------------- */
+
+struct ngd_takeover {
+	struct ngd_io io; /* <control socket>.takeover */
+	int conn;         /* the new ngd's connection, while handing over */
+	struct ngd_io conn_io; /* the same, waiting for its "ok" */
+	int ctl_fd;       /* the control socket, not accepting meanwhile */
+	bool draining;    /* letting the clients finish until deadline */
+	bool handed;      /* done: exit, leaving the graph to the new ngd */
+	uint64_t deadline;
+	gid_t admin_gid;
+	bool gid_set;
+	struct ngd_sleep_hook hook;
+};
+
+void ngd_takeover_path(const char *ctl_path, char *buf, size_t size);
+/* The old side: listen for a new ngd (after the control server runs). */
+int ngd_takeover_listen(struct ngd *d, const char *ctl_path, gid_t gid,
+    bool gid_set);
+void ngd_takeover_close(struct ngd *d);
+/* The new side: receive the state (see takeover.c), then, rebuilt, say so
+ * and wait for the old ngd to be gone. */
+int ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
+    size_t *lenp, int *ctl_fdp, struct ngd_handed_fd **fdsp, size_t *nfdsp,
+    char *why, size_t whysize);
+void ngd_takeover_done(int s);
 
 /* --- main.c ------------------------------------------------------------- */
 
@@ -221,6 +306,8 @@ struct ngd {
 	struct ng_graph *graph;
 	struct ngd_sleep_hook timers; /* runs the graph's timers */
 	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */
+	struct ngd_journal journal;   /* the graph, for the next ngd */
+	struct ngd_takeover takeover; /* handing it all to a new ngd */
 	volatile bool stop;
 	struct ngd_boot boot; /* -c: the boot file, applied at start */
 	const char *ctl_path; /* the socket served */

@@ -817,6 +817,25 @@ NG_PARSE_STRUCT(ng_bridge_host, NG_BRIDGE_HOST_FIELDS);
 NG_PARSE_STRUCT(ng_bridge_host_ary, NG_BRIDGE_HOST_ARY_FIELDS);
 NG_PARSE_STRUCT(ng_bridge_move_host, NG_BRIDGE_MOVE_HOST_FIELDS);
 
+/* Journal and takeover: its config, its bound and whether it persists. */
+static int
+ng_bridge_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	struct ng_bridge_priv *priv = node->priv;
+	int error;
+
+	error = ng_save_getset(node, NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG,
+	    NGM_BRIDGE_SET_CONFIG, emit, arg);
+	if (error == 0 && priv->maxhosts != NG_BRIDGE_MAX_HOSTS)
+		error = ng_save_getset(node, NGM_BRIDGE_COOKIE,
+		    NGM_BRIDGE_GET_MAX_HOSTS, NGM_BRIDGE_SET_MAX_HOSTS, emit,
+		    arg);
+	if (error == 0 && priv->persistent)
+		error = ng_save_cmd(node, NGM_BRIDGE_COOKIE,
+		    NGM_BRIDGE_SET_PERSISTENT, emit, arg);
+	return error;
+}
+
 #define B NGM_BRIDGE_COOKIE
 static const struct ng_cmdlist ng_bridge_cmds[] = {
     {B, NGM_BRIDGE_SET_CONFIG, "setconfig", &ng_bridge_config_parse_type,
@@ -851,4 +870,5 @@ const struct ng_type ng_bridge_type = {
     .rcvdata = ng_bridge_rcvdata,
     .disconnect = ng_bridge_disconnect,
     .cmdlist = ng_bridge_cmds,
+    .save = ng_bridge_save,
 };

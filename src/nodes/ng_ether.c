@@ -419,6 +419,21 @@ ng_ether_shutdown(struct ng_node *node)
 }
 
 #define E NGM_ETHER_COOKIE
+/* Journal and takeover: promiscuity and autosrc (the node itself is
+ * made again by ngd for its interface). */
+static int
+ng_ether_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	int error;
+
+	error = ng_save_getset(node, NGM_ETHER_COOKIE, NGM_ETHER_GET_PROMISC,
+	    NGM_ETHER_SET_PROMISC, emit, arg);
+	if (error == 0)
+		error = ng_save_getset(node, NGM_ETHER_COOKIE,
+		    NGM_ETHER_GET_AUTOSRC, NGM_ETHER_SET_AUTOSRC, emit, arg);
+	return error;
+}
+
 static const struct ng_cmdlist ng_ether_cmds[] = {
 	{E, NGM_ETHER_GET_IFNAME, "getifname", NULL, &ng_parse_string_type},
 	{E, NGM_ETHER_GET_IFINDEX, "getifindex", NULL, &ng_parse_int32_type},
@@ -446,4 +461,5 @@ const struct ng_type ng_ether_type = {
 	.rcvdata = ng_ether_rcvdata,
 	.disconnect = ng_ether_disconnect,
 	.cmdlist = ng_ether_cmds,
+	.save = ng_ether_save,
 };

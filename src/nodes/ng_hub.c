@@ -79,6 +79,18 @@ ng_hub_shutdown(struct ng_node *node)
 	return 0;
 }
 
+/* Journal and takeover: whether it persists. */
+static int
+ng_hub_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	struct ng_hub_priv *priv = node->priv;
+
+	if (!priv->persistent)
+		return 0;
+	return ng_save_cmd(node, NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, emit,
+	    arg);
+}
+
 static const struct ng_cmdlist ng_hub_cmds[] = {
 	{NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, "setpersistent", NULL, NULL},
 	{0, 0, NULL, NULL, NULL},
@@ -93,4 +105,5 @@ const struct ng_type ng_hub_type = {
 	.rcvdata = ng_hub_rcvdata,
 	.disconnect = ng_hub_disconnect,
 	.cmdlist = ng_hub_cmds,
+	.save = ng_hub_save,
 };

@@ -292,6 +292,14 @@ NG_PARSE_STRUCT(ng_one2many_config, NG_ONE2MANY_CONFIG_FIELDS);
 NG_PARSE_STRUCT(ng_one2many_link_stats, NG_ONE2MANY_LINK_STATS_FIELDS);
 
 #define O NGM_ONE2MANY_COOKIE
+/* Journal and takeover: its config. */
+static int
+ng_one2many_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	return ng_save_getset(node, NGM_ONE2MANY_COOKIE,
+	    NGM_ONE2MANY_GET_CONFIG, NGM_ONE2MANY_SET_CONFIG, emit, arg);
+}
+
 static const struct ng_cmdlist ng_one2many_cmds[] = {
 	{O, NGM_ONE2MANY_SET_CONFIG, "setconfig",
 	    &ng_one2many_config_parse_type, NULL},
@@ -316,4 +324,5 @@ const struct ng_type ng_one2many_type = {
 	.rcvdata = ng_one2many_rcvdata,
 	.disconnect = ng_one2many_disconnect,
 	.cmdlist = ng_one2many_cmds,
+	.save = ng_one2many_save,
 };

@@ -889,6 +889,14 @@ NG_PARSE_STRUCT(ng_pipe_hookcfg, NG_PIPE_HOOKCFG_FIELDS);
 NG_PARSE_STRUCT(ng_pipe_cfg, NG_PIPE_CFG_FIELDS);
 
 #define P NGM_PIPE_COOKIE
+/* Journal and takeover: its config. */
+static int
+ng_pipe_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	return ng_save_getset(node, NGM_PIPE_COOKIE, NGM_PIPE_GET_CFG,
+	    NGM_PIPE_SET_CFG, emit, arg);
+}
+
 static const struct ng_cmdlist ng_pipe_cmds[] = {
 	{P, NGM_PIPE_GET_STATS, "getstats", NULL, &ng_pipe_stats_parse_type},
 	{P, NGM_PIPE_CLR_STATS, "clrstats", NULL, NULL},
@@ -912,4 +920,5 @@ const struct ng_type ng_pipe_type = {
 	.rcvdata = ng_pipe_rcvdata,
 	.disconnect = ng_pipe_disconnect,
 	.cmdlist = ng_pipe_cmds,
+	.save = ng_pipe_save,
 };

@@ -441,6 +441,44 @@ NG_PARSE_STRUCT(ng_vlan_filter, NG_VLAN_FILTER_FIELDS);
 NG_PARSE_STRUCT(ng_vlan_table, NG_VLAN_TABLE_FIELDS);
 
 #define V NGM_VLAN_COOKIE
+/* Journal and takeover: encapsulation settings and every filter. */
+static int
+ng_vlan_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	static const uint32_t getset[][2] = {
+		{NGM_VLAN_GET_DECAP, NGM_VLAN_SET_DECAP},
+		{NGM_VLAN_GET_ENCAP, NGM_VLAN_SET_ENCAP},
+		{NGM_VLAN_GET_ENCAP_PROTO, NGM_VLAN_SET_ENCAP_PROTO},
+	};
+	struct ng_vlan_priv *priv = node->priv;
+	int error = 0;
+
+	for (size_t i = 0; i < 3 && error == 0; i++)
+		error = ng_save_getset(node, NGM_VLAN_COOKIE, getset[i][0],
+		    getset[i][1], emit, arg);
+	for (unsigned vid = 0; vid <= NG_VLAN_VID_MAX && error == 0; vid++) {
+		struct ng_hook *hook = priv->vid_hook[vid];
+		struct ng_vlan_link *link;
+		struct ng_vlan_filter *vf;
+		struct ng_mesg *m;
+
+		if (hook == NULL)
+			continue;
+		link = hook->priv;
+		m = ng_mkmsg(NGM_VLAN_COOKIE, NGM_VLAN_ADD_FILTER, sizeof(*vf));
+		if (m == NULL)
+			return ENOMEM;
+		vf = (struct ng_vlan_filter *)m->data;
+		memcpy(vf->hook_name, hook->name, sizeof(vf->hook_name));
+		vf->vlan = vf->vid = (uint16_t)vid;
+		vf->pcp = (uint8_t)VLAN_PCP(link->tag);
+		vf->cfi = (uint8_t)VLAN_CFI(link->tag);
+		error = emit(arg, node, m);
+		free(m);
+	}
+	return error;
+}
+
 static const struct ng_cmdlist ng_vlan_cmds[] = {
 	{V, NGM_VLAN_ADD_FILTER, "addfilter", &ng_vlan_filter_parse_type,
 	    NULL},
@@ -469,4 +507,5 @@ const struct ng_type ng_vlan_type = {
 	.rcvdata = ng_vlan_rcvdata,
 	.disconnect = ng_vlan_disconnect,
 	.cmdlist = ng_vlan_cmds,
+	.save = ng_vlan_save,
 };

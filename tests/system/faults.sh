@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Faults and intruders (issue 7): ngd killed with SIGKILL takes every
-# interface it made with it and ngctl says so and starts another; clients
+# Faults and intruders (issue 7): after ngd is killed with SIGKILL its
+# interfaces stay, ngctl says no daemon answered and starts another,
+# which takes them back (DESIGN decision 12, issue 19); clients
 # that die mid-conversation, stop reading, flood, or hold every
 # connection they can harm neither the graph nor the other clients; a
 # server that is not ngd's (anyone may bind @netgraph first) is refused.
@@ -21,32 +22,38 @@ ms() {
 	echo $(((t1 - t0) / 1000000))
 }
 
-# --- SIGKILL: nothing outlives ngd -------------------------------------
+# --- SIGKILL: nothing is orphaned ---------------------------------------
 start_ngd
 bridge_two_eifaces
 ngctl mkpeer eiface ether ether
 ip netns add away
 trap 'ip netns del away 2>/dev/null; rm -rf "$tmp"' EXIT
+sleep 0.3 # the journal has the graph
 ip link set ngeth2 netns away
 expect "three interfaces, one moved away" "ngeth0 ngeth1 ngeth2" \
     "$( (ip -o link show; ip -n away -o link show) | awk -F': ' '/ngeth/ { print $2 }' | sort | xargs)"
 kill -KILL "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
-expect "SIGKILL: every interface went with ngd" "" \
-    "$( (ip -o link show; ip -n away -o link show) | grep -o 'ngeth[0-9]*')"
+expect "SIGKILL: the interfaces stay, where they are" "ngeth0 ngeth1 ngeth2" \
+    "$( (ip -o link show; ip -n away -o link show) | grep -o 'ngeth[0-9]*' | sort | xargs)"
 check "SIGKILL: ngctl -N says no daemon answered" 71 "" \
     "ngctl: can't create node: Connection refused
 ngctl: no ngd answers on @netgraph" \
     ngctl -N list
-check "plain ngctl starts a new ngd" 0 "There are 1 total nodes:" "" \
+check "plain ngctl starts a new ngd, which restores the graph" 0 "There are 5 total nodes:" "" \
     sh -c 'NGCTL_NO_AUTOSTART= ngctl list | head -n 1'
 expect_rc "the new ngd serves" 0 quiet ngctl mkpeer eiface ether ether
-expect_rc "with a fresh graph (ngeth0 again)" 0 quiet ip link show ngeth0
-# Stop it by its pid (the one that listens on @netgraph).
+expect "the one moved away just before the crash is the graph's again" "ngeth0 ngeth1 ngeth2 ngeth3" \
+    "$(ngctl list | awk '$2 ~ /^ngeth/ { print $2 }' | sort | xargs)"
+expect_rc "... and stays away" 0 quiet ip -n away link show ngeth2
+# Stop it by its pid (the one that listens on @netgraph): nothing stays.
 auto=$(ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p')
 [ -n "$auto" ] && kill "$auto"
 for _ in $(seq 100); do ngctl -N list >/dev/null 2>&1 || break; sleep 0.02; done
+for _ in $(seq 100); do kill -0 "$auto" 2>/dev/null || break; sleep 0.02; done
+expect "SIGTERM: every interface went, the moved one too" "" \
+    "$( (ip -o link show; ip -n away -o link show) | grep -o 'ngeth[0-9]*')"
 ip netns del away
 
 # --- clients that die, stop reading, flood -----------------------------

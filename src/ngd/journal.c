@@ -1,0 +1,763 @@
+/*
+ * journal.c: the graph written down, so that the next ngd can rebuild it
+ * after a crash (DESIGN decision 12), and handed over as is in a takeover.
+ * One text file per network namespace, <dir>/<netns cookie>/journal
+ * (dir: -J, $NGD_JOURNAL_DIR or /run/netgraph), replaced whole (written
+ * to a temporary file, then renamed) whenever the graph changed:
+ *
+ *   netgraph-journal 1                  the format's version
+ *   netns 4099                          the namespace's cookie
+ *   nextid 0000001a                     IDs are never reused
+ *   node 00000002 eiface ng_host        ID, type, name ("-": none)
+ *   dev 00000002 kind=tap name=...      what finds its device (netdev.c)
+ *   ifdev 00000002 synced=1             node and interface names agree
+ *   hook 0000000b link0 00000002 ether  edges, in the order they were made
+ *   msg 0000000b setconfig { ... }      settings, the type's save method
+ *   end 5a1e...                         FNV-1a 64 of everything above
+ *
+ * Names, hooks and message text are written with %XX for spaces, '%',
+ * control bytes and a lone "-".  ngctl's socket nodes, and their hooks,
+ * are not written: they belong to their connections.  Restoring is
+ * replaying: the nodes in ID order with their IDs, names, hooks, then
+ * the messages; ether nodes, which ngd makes for interfaces, are found
+ * by name.  A journal that is damaged, of another version or of another
+ * namespace is set aside (renamed .bad) and ngd starts empty.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "ngd.h"
+#include "ng_parse.h"
+
+#define NGD_JOURNAL_VERSION 1
+#define NGD_JOURNAL_CHECK_MS 30000 /* look even with no request */
+#define NGD_JOURNAL_COST 4        /* idle at least 4x the time a write took */
+#define NGD_JOURNAL_ROOM (20 * 1024) /* a message's binary form */
+
+static uint64_t
+ngd_fnv(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+	return h;
+}
+
+/* --- writing --------------------------------------------------------------- */
+
+static void
+ngd_journal_esc(FILE *f, const char *s)
+{
+	if (s[0] == '\0' || strcmp(s, "-") == 0) {
+		fputs(s[0] == '\0' ? "-" : "%2d", f);
+		return;
+	}
+	for (; *s != '\0'; s++) {
+		uint8_t c = (uint8_t)*s;
+
+		if (c <= ' ' || c == '%' || c == 0x7f)
+			fprintf(f, "%%%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
+static bool
+ngd_journal_skip(const struct ng_node *n)
+{
+	return n->type == &ng_socket_type || !ng_node_valid(n);
+}
+
+struct ngd_save_ctx {
+	FILE *f;
+};
+
+/* A save method's message, as a msg line. */
+static int
+ngd_journal_emit(void *arg, struct ng_node *node, const struct ng_mesg *msg)
+{
+	struct ngd_save_ctx *sc = arg;
+	const struct ng_cmdlist *c;
+	char *text = NULL;
+	int error;
+
+	c = ng_find_cmd(node->type, msg->header.typecookie, msg->header.cmd);
+	if (c == NULL)
+		return ENOSYS;
+	if (c->mesg_type != NULL && msg->header.arglen > 0 &&
+	    (error = ng_unparse(c->mesg_type, (const uint8_t *)msg->data,
+	         msg->header.arglen, &text)) != 0)
+		return error;
+	fprintf(sc->f, "msg %08x %s ", node->id, c->name);
+	ngd_journal_esc(sc->f, text != NULL ? text : "");
+	fputc('\n', sc->f);
+	free(text);
+	return 0;
+}
+
+/* Nodes in ID order, each with the hook of it to write next. */
+struct ngd_jnode {
+	struct ng_node *node;
+	struct ng_hook *next; /* oldest not yet written */
+};
+
+static int
+ngd_jnode_cmp(const void *k, const void *e)
+{
+	ng_id_t id = *(const ng_id_t *)k;
+	const struct ngd_jnode *j = e;
+
+	return id < j->node->id ? -1 : id > j->node->id;
+}
+
+static struct ng_hook *
+ngd_hook_newer(struct ng_hook *h)
+{
+	return h->prev; /* the list is newest first */
+}
+
+/*
+ * Edges in an order that gives every node its hooks in the order they
+ * were made (show lists them newest first): an edge goes once it is the
+ * oldest unwritten one at both its ends.  The order they were made in
+ * is one such, so this always ends; O(edges x passes).
+ */
+static void
+ngd_journal_edge(FILE *f, const struct ngd_jnode *a, const struct ng_hook *h,
+    const struct ngd_jnode *b, const struct ng_hook *p)
+{
+	fprintf(f, "hook %08x ", a->node->id);
+	ngd_journal_esc(f, h->name);
+	fprintf(f, " %08x ", b->node->id);
+	ngd_journal_esc(f, p->name);
+	fputc('\n', f);
+}
+
+static void
+ngd_journal_hooks(FILE *f, struct ngd_jnode *jn, size_t n)
+{
+	const struct ng_hook **forced = NULL; /* written out of turn */
+	size_t nforced = 0;
+	bool force = false;
+
+	for (size_t i = 0; i < n; i++) {
+		struct ng_hook *h = jn[i].node->hooks;
+
+		while (h != NULL && h->next != NULL)
+			h = h->next;
+		jn[i].next = h;
+	}
+	for (;;) {
+		bool left = false, moved = false;
+
+		for (size_t i = 0; i < n; i++) {
+			struct ngd_jnode *a = &jn[i], *b;
+			struct ng_hook *h, *p;
+			bool done = false;
+
+			while ((h = a->next) != NULL) {
+				p = h->peer;
+				b = p == NULL ? NULL : bsearch(&p->node->id, jn,
+				    n, sizeof(*jn), ngd_jnode_cmp);
+				for (size_t k = 0; k < nforced && !done; k++)
+					done = forced[k] == h;
+				if (b == NULL || done) { /* a socket's; written */
+					a->next = ngd_hook_newer(h);
+					done = false;
+					continue;
+				}
+				if (b->next != p && !force)
+					break;
+				ngd_journal_edge(f, a, h, b, p);
+				a->next = ngd_hook_newer(h);
+				if (b->next == p)
+					b->next = ngd_hook_newer(p);
+				else {
+					const struct ng_hook **nf = realloc(
+					    (void *)forced,
+					    (nforced + 1) * sizeof(*forced));
+
+					if (nf != NULL) {
+						forced = nf;
+						forced[nforced++] = p;
+					}
+				}
+				moved = true;
+				force = false;
+			}
+			if (a->next != NULL)
+				left = true;
+		}
+		if (!left)
+			break;
+		force = !moved; /* a hook to its own node: one out of turn */
+	}
+	free((void *)forced);
+}
+
+/* The journal's text for graph g: malloc'd into *textp, *lenp bytes. */
+int
+ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp)
+{
+	struct ngd_save_ctx sc;
+	struct ngd_jnode *jn;
+	struct ng_node *n;
+	char desc[512];
+	size_t nn = 0, len;
+	char *text = NULL;
+	FILE *f;
+	int error = 0;
+
+	*textp = NULL;
+	jn = calloc(ng_num_nodes(j->graph) + 1, sizeof(*jn));
+	if (jn == NULL || (f = open_memstream(&text, &len)) == NULL) {
+		free(jn);
+		return ENOMEM;
+	}
+	sc.f = f;
+	fprintf(f, "netgraph-journal %d\nnetns %llu\nnextid %08x\n",
+	    NGD_JOURNAL_VERSION, (unsigned long long)j->cookie,
+	    ng_graph_next_id(j->graph));
+	for (n = ng_first_node(j->graph); n != NULL; n = n->next) {
+		struct ng_ifdev *d;
+
+		if (ngd_journal_skip(n))
+			continue;
+		jn[nn++].node = n;
+		fprintf(f, "node %08x %s ", n->id, n->type->name);
+		ngd_journal_esc(f, n->name);
+		fputc('\n', f);
+		if (n->type->netdev == NULL || n->priv == NULL ||
+		    (d = n->type->netdev->ifdev(n)) == NULL)
+			continue;
+		if (d->dev != NULL &&
+		    ngd_netdev_describe(d->dev, desc, sizeof(desc)) == 0)
+			fprintf(f, "dev %08x %s\n", n->id, desc);
+		fprintf(f, "ifdev %08x synced=%d\n", n->id, d->synced);
+	}
+	ngd_journal_hooks(f, jn, nn);
+	for (size_t i = 0; i < nn && error == 0; i++)
+		if (jn[i].node->type->save != NULL)
+			error = jn[i].node->type->save(jn[i].node,
+			    ngd_journal_emit, &sc);
+	free(jn);
+	if (fclose(f) != 0 && error == 0)
+		error = ENOMEM;
+	if (error != 0) {
+		free(text);
+		return error;
+	}
+	/* The end line and its sum of all that comes before it. */
+	len = strlen(text);
+	{
+		char end[32];
+		int m = snprintf(end, sizeof(end), "end %016llx\n",
+		    (unsigned long long)ngd_fnv(text, len));
+		char *t = realloc(text, len + (size_t)m + 1);
+
+		if (t == NULL) {
+			free(text);
+			return ENOMEM;
+		}
+		memcpy(t + len, end, (size_t)m + 1);
+		text = t;
+		len += (size_t)m;
+	}
+	*textp = text;
+	*lenp = len;
+	return 0;
+}
+
+/* Write text to the journal file: a temporary file renamed over it. */
+static int
+ngd_journal_put(struct ngd_journal *j, const char *text, size_t len)
+{
+	char tmp[PATH_MAX + 64];
+	int fd, error = 0;
+
+	if (mkdir(j->base, 0700) < 0 && errno != EEXIST)
+		return errno;
+	if (mkdir(j->dir, 0700) < 0 && errno != EEXIST)
+		return errno;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return errno;
+	for (size_t off = 0; off < len && error == 0;) {
+		ssize_t w = write(fd, text + off, len - off);
+
+		if (w < 0 && errno != EINTR)
+			error = errno;
+		else if (w > 0)
+			off += (size_t)w;
+	}
+	if (close(fd) < 0 && error == 0)
+		error = errno;
+	if (error == 0 && rename(tmp, j->path) < 0)
+		error = errno;
+	if (error != 0)
+		(void)unlink(tmp);
+	return error;
+}
+
+/* Write the journal now if the graph's text changed. */
+int
+ngd_journal_sync(struct ngd_journal *j)
+{
+	char *text;
+	size_t len;
+	int error;
+
+	if (!j->enabled)
+		return 0;
+	if ((error = ngd_journal_text(j, &text, &len)) != 0)
+		return error;
+	if (j->last != NULL && len == j->last_len &&
+	    memcmp(text, j->last, len) == 0) {
+		free(text);
+		return 0;
+	}
+	error = ngd_journal_put(j, text, len);
+	if (error != 0) {
+		free(text);
+		return error;
+	}
+	free(j->last);
+	j->last = text;
+	j->last_len = len;
+	return 0;
+}
+
+/*
+ * Before each sleep: after a request (or every NGD_JOURNAL_CHECK_MS, for
+ * what changed by itself: an interface renamed or moved), write what
+ * changed; a big graph is written at most a fifth of the time.
+ */
+static int64_t
+ngd_journal_before_sleep(void *arg)
+{
+	struct ngd_journal *j = arg;
+	uint64_t now = ngd_clock_ms();
+	int error;
+
+	if (!j->enabled)
+		return -1;
+	if (*j->changes == j->seen && now < j->check_ms)
+		return (int64_t)(j->check_ms - now);
+	if (now < j->next_ms)
+		return (int64_t)(j->next_ms - now);
+	j->seen = *j->changes;
+	j->check_ms = now + NGD_JOURNAL_CHECK_MS;
+	if ((error = ngd_journal_sync(j)) != 0)
+		ngd_log(LOG_ERR, "journal %s: %s", j->path, strerror(error));
+	j->next_ms = now + NGD_JOURNAL_COST * (ngd_clock_ms() - now);
+	return (int64_t)(j->check_ms - now);
+}
+
+int
+ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
+{
+	memset(j, 0, sizeof(*j));
+	j->graph = d->graph;
+	j->netdev = &d->netdev;
+	j->changes = &d->ctl.changes;
+	j->cookie = ngd_netdev_cookie(&d->netdev);
+	if (base == NULL || base[0] == '\0')
+		base = NGD_JOURNAL_DIR;
+	snprintf(j->base, sizeof(j->base), "%s", base);
+	snprintf(j->dir, sizeof(j->dir), "%s/%llu", base,
+	    (unsigned long long)j->cookie);
+	snprintf(j->path, sizeof(j->path), "%s/journal", j->dir);
+	j->enabled = j->cookie != 0;
+	if (!j->enabled)
+		ngd_log(LOG_WARNING, "no namespace cookie (Linux before 5.14): "
+		    "no journal, a crash loses the graph");
+	ngd_loop_before_sleep(&d->loop, &j->hook, ngd_journal_before_sleep, j);
+	return 0;
+}
+
+/* A clean stop: the graph is forgotten. */
+void
+ngd_journal_remove(struct ngd_journal *j)
+{
+	if (!j->enabled)
+		return;
+	(void)unlink(j->path);
+	(void)rmdir(j->dir);
+	j->enabled = false;
+}
+
+void
+ngd_journal_fini(struct ngd_journal *j)
+{
+	free(j->last);
+	j->last = NULL;
+	j->enabled = false;
+}
+
+/* --- restoring ------------------------------------------------------------- */
+
+/* Undo ngd_journal_esc in place; false if malformed. */
+static bool
+ngd_journal_unesc(char *s)
+{
+	char *o = s;
+
+	if (strcmp(s, "-") == 0) {
+		s[0] = '\0';
+		return true;
+	}
+	for (; *s != '\0'; s++) {
+		unsigned v;
+
+		if (*s != '%') {
+			*o++ = *s;
+			continue;
+		}
+		if (sscanf(s + 1, "%2x", &v) != 1 || s[1] == '\0' ||
+		    s[2] == '\0' || v == 0)
+			return false;
+		*o++ = (char)v;
+		s += 2;
+	}
+	*o = '\0';
+	return true;
+}
+
+/* The node a journal's ID stands for now (it may have another). */
+struct ngd_idmap {
+	ng_id_t old;
+	struct ng_node *node;
+};
+
+static struct ng_node *
+ngd_idmap_find(struct ngd_idmap *m, size_t n, ng_id_t old)
+{
+	for (size_t lo = 0, hi = n; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m[mid].old == old)
+			return m[mid].node;
+		if (m[mid].old < old)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int
+ngd_journal_msg(struct ng_node *node, const char *cmd, const char *text)
+{
+	const struct ng_cmdlist *c = ng_find_cmd_name(node->type, cmd);
+	struct ng_msgctx ctx = {.retaddr = 0};
+	struct ng_mesg *m;
+	uint8_t *bin;
+	size_t len = 0;
+	int error = 0;
+
+	if (c == NULL)
+		return ENOSYS;
+	if ((bin = malloc(NGD_JOURNAL_ROOM)) == NULL)
+		return ENOMEM;
+	if (c->mesg_type != NULL)
+		error = ng_parse(c->mesg_type, text, bin, NGD_JOURNAL_ROOM,
+		    &len);
+	if (error == 0 && (m = ng_mkmsg(c->cookie, c->cmd, len)) == NULL)
+		error = ENOMEM;
+	if (error == 0) {
+		memcpy(m->data, bin, len);
+		error = ng_deliver_msg(node, &ctx, m);
+		free(m);
+	}
+	free(bin);
+	return error;
+}
+
+/*
+ * Check text whole (version, namespace, sum) before anything is built:
+ * a journal is applied all or not at all.  *why says what is wrong.
+ */
+static bool
+ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
+    const char **why)
+{
+	unsigned long long cookie, sum;
+	char *end;
+	int version;
+
+	if (len == 0 || text[len - 1] != '\n' ||
+	    memchr(text, '\0', len) != NULL) {
+		*why = "damaged (not whole lines of text)";
+		return false;
+	}
+	if (sscanf(text, "netgraph-journal %d\n", &version) != 1) {
+		*why = "not a netgraph journal";
+		return false;
+	}
+	if (version != NGD_JOURNAL_VERSION) {
+		*why = "of a version this ngd does not know";
+		return false;
+	}
+	/* The last line is "end SUM" over all before it. */
+	end = len >= 2 ? memrchr(text, '\n', len - 1) : NULL;
+	end = end == NULL ? text : end + 1;
+	if (sscanf(end, "end %llx\n", &sum) != 1 ||
+	    sum != ngd_fnv(text, (size_t)(end - text))) {
+		*why = "damaged (its sum does not match)";
+		return false;
+	}
+	*end = '\0';
+	if (sscanf(strchr(text, '\n') + 1, "netns %llu\n", &cookie) != 1 ||
+	    cookie != j->cookie) {
+		*why = "of another network namespace";
+		return false;
+	}
+	return true;
+}
+
+/* Rebuild the graph text describes (valid, see above); fds: devices of a
+ * takeover by node ID, or NULL. */
+static int
+ngd_journal_apply(struct ngd_journal *j, char *text,
+    const struct ngd_handed_fd *fds, size_t nfds, unsigned *nnodes)
+{
+	struct ngd_idmap *map = NULL;
+	size_t nmap = 0, cap = 0;
+	ng_id_t nextid = 0;
+	char *line, *save = NULL;
+	unsigned lineno = 0;
+	int error = 0;
+	char *dev_desc = NULL;
+	ng_id_t dev_id = 0;
+	struct {
+		char *line;
+		ng_id_t id;
+	} pending = {NULL, 0};
+
+	*nnodes = 0;
+	/*
+	 * A node's dev line follows its node line, so a node is made once
+	 * the next line has been seen: "pending" holds its node line.
+	 */
+	for (line = strtok_r(text, "\n", &save);; line = strtok_r(NULL, "\n",
+	         &save)) {
+		char kw[24], a[NG_NODESIZ * 3 + 1], b[NG_NODESIZ * 3 + 1];
+		char c[NG_HOOKSIZ * 3 + 1], dd[NG_HOOKSIZ * 3 + 1];
+		unsigned id, id2;
+		int off = 0;
+
+		lineno++;
+		if (line != NULL && sscanf(line, "%23s %x %n", kw, &id, &off) ==
+		        2 && strcmp(kw, "dev") == 0 && pending.line != NULL &&
+		    id == pending.id) {
+			dev_desc = line + off;
+			dev_id = id;
+			continue;
+		}
+		if (pending.line != NULL) {
+			struct ng_node *node = NULL, *have;
+			struct ngd_idmap *nm;
+			int fd = -1;
+
+			if (sscanf(pending.line, "node %x %63s %95s", &id, a,
+			        b) != 3 || !ngd_journal_unesc(a) ||
+			    !ngd_journal_unesc(b)) {
+				error = EINVAL;
+				break;
+			}
+			have = b[0] != '\0' ? ng_find_name(j->graph, b) : NULL;
+			if (have != NULL && have->type == &ng_ether_type &&
+			    strcmp(a, ng_ether_type.name) == 0)
+				node = have; /* ngd made it for its interface */
+			for (size_t i = 0; fds != NULL && i < nfds; i++)
+				if (fds[i].id == id)
+					fd = fds[i].fd;
+			if (node == NULL) {
+				if (dev_desc != NULL && dev_id == id)
+					ngd_netdev_expect(j->netdev, dev_desc,
+					    fd >= 0 ? dup(fd) : -1);
+				ng_graph_set_next_id(j->graph, id);
+				error = ng_make_node(j->graph, a, &node);
+				ngd_netdev_expect(j->netdev, NULL, -1);
+				if (error != 0) {
+					ngd_log(LOG_ERR, "journal: node [%x] "
+					    "(%s): %s; left out", id, a,
+					    strerror(error));
+					error = 0;
+				}
+			}
+			if (node != NULL && b[0] != '\0' &&
+			    strcmp(node->name, b) != 0) {
+				struct ng_ifdev *d = node->type->netdev ?
+				    node->type->netdev->ifdev(node) : NULL;
+				bool synced = d != NULL && d->synced;
+
+				if (d != NULL) /* the interface keeps its name */
+					d->synced = false;
+				if (ng_name_node(node, b) != 0)
+					ngd_log(LOG_WARNING, "journal: [%x]: "
+					    "name %s taken", node->id, b);
+				if (d != NULL)
+					d->synced = synced;
+			}
+			if (node != NULL) {
+				if (nmap == cap) {
+					cap = cap ? 2 * cap : 64;
+					nm = realloc(map, cap * sizeof(*map));
+					if (nm == NULL) {
+						error = ENOMEM;
+						break;
+					}
+					map = nm;
+				}
+				map[nmap].old = id;
+				map[nmap++].node = node;
+				(*nnodes)++;
+			}
+			pending.line = NULL;
+			dev_desc = NULL;
+		}
+		if (line == NULL)
+			break;
+		if (sscanf(line, "%23s", kw) != 1) {
+			error = EINVAL;
+			break;
+		}
+		if (strcmp(kw, "netgraph-journal") == 0 ||
+		    strcmp(kw, "netns") == 0)
+			continue;
+		if (strcmp(kw, "nextid") == 0) {
+			if (sscanf(line, "nextid %x", &id) != 1) {
+				error = EINVAL;
+				break;
+			}
+			nextid = id;
+		} else if (strcmp(kw, "node") == 0) {
+			if (sscanf(line, "node %x", &id) != 1 ||
+			    (nmap > 0 && id <= map[nmap - 1].old)) {
+				error = EINVAL;
+				break;
+			}
+			pending.line = line;
+			pending.id = id;
+		} else if (strcmp(kw, "ifdev") == 0) {
+			struct ng_node *node;
+			int synced;
+
+			if (sscanf(line, "ifdev %x synced=%d", &id, &synced) !=
+			    2) {
+				error = EINVAL;
+				break;
+			}
+			node = ngd_idmap_find(map, nmap, id);
+			if (node != NULL && node->type->netdev != NULL)
+				node->type->netdev->ifdev(node)->synced =
+				    synced != 0;
+		} else if (strcmp(kw, "hook") == 0) {
+			struct ng_node *na, *nb;
+
+			if (sscanf(line, "hook %x %95s %x %95s", &id, c, &id2,
+			        dd) != 4 || !ngd_journal_unesc(c) ||
+			    !ngd_journal_unesc(dd)) {
+				error = EINVAL;
+				break;
+			}
+			na = ngd_idmap_find(map, nmap, id);
+			nb = ngd_idmap_find(map, nmap, id2);
+			if (na != NULL && nb != NULL &&
+			    (error = ng_con_nodes(na, c, nb, dd)) != 0) {
+				ngd_log(LOG_ERR, "journal: [%x]:%s to [%x]:%s: "
+				    "%s; left out", id, c, id2, dd,
+				    strerror(error));
+				error = 0;
+			}
+		} else if (strcmp(kw, "msg") == 0) {
+			struct ng_node *node;
+			char *text2;
+
+			if (sscanf(line, "msg %x %31s %n", &id, a, &off) != 2 ||
+			    !ngd_journal_unesc(text2 = line + off)) {
+				error = EINVAL;
+				break;
+			}
+			node = ngd_idmap_find(map, nmap, id);
+			if (node != NULL && ng_node_valid(node) &&
+			    (error = ngd_journal_msg(node, a, text2)) != 0) {
+				ngd_log(LOG_ERR, "journal: [%x]: %s: %s; left "
+				    "out", id, a, strerror(error));
+				error = 0;
+			}
+		} else {
+			error = EINVAL;
+			break;
+		}
+	}
+	free(map);
+	if (error == 0)
+		ng_graph_set_next_id(j->graph, nextid);
+	else
+		ngd_log(LOG_ERR, "journal %s: line %u: not understood",
+		    j->path, lineno);
+	return error;
+}
+
+int
+ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
+    const struct ngd_handed_fd *fds, size_t nfds, const char **why,
+    unsigned *nnodes)
+{
+	*nnodes = 0;
+	if (!ngd_journal_valid(j, text, len, why))
+		return EINVAL;
+	return ngd_journal_apply(j, text, fds, nfds, nnodes);
+}
+
+/* At start: the graph the last ngd of this namespace left, if any. */
+int
+ngd_journal_restore(struct ngd_journal *j)
+{
+	char bad[PATH_MAX + 64];
+	const char *why = "unreadable";
+	struct stat st;
+	unsigned nnodes;
+	uint64_t t0 = ngd_clock_ms();
+	char *text;
+	ssize_t n;
+	int fd, error;
+
+	if (!j->enabled)
+		return 0;
+	fd = open(j->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errno;
+	if (fstat(fd, &st) < 0 || (text = malloc((size_t)st.st_size + 1)) ==
+	        NULL) {
+		close(fd);
+		return ENOMEM;
+	}
+	n = read(fd, text, (size_t)st.st_size);
+	close(fd);
+	if (n == st.st_size)
+		text[n] = '\0';
+	error = n == st.st_size ? ngd_journal_restore_text(j, text, (size_t)n,
+	    NULL, 0, &why, &nnodes) : EIO;
+	free(text);
+	if (error != 0) {
+		snprintf(bad, sizeof(bad), "%s.bad", j->path);
+		(void)rename(j->path, bad);
+		ngd_log(LOG_ERR, "journal %s: %s; set aside as %s, starting "
+		    "with an empty graph", j->path, why, bad);
+		return 0;
+	}
+	ngd_log(LOG_NOTICE, "journal %s: %u nodes restored in %llu ms",
+	    j->path, nnodes, (unsigned long long)(ngd_clock_ms() - t0));
+	return 0;
+}
