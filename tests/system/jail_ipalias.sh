@@ -144,6 +144,8 @@ expect_rc "j2: IPv4 only, allow.raw_sockets" 0 jail -q -c name=j2 persist \
     path=/ ip4.addr="h0|198.51.100.51/24" allow.raw_sockets
 expect "an IPv4-only jail: AF_INET6 is EPROTONOSUPPORT" "errno EPROTONOSUPPORT" \
     "$(jexec j2 $probe socket 6)"
+expect "allow.raw_sockets: still no packet socket on the host's interfaces" \
+    "errno EAFNOSUPPORT" "$(jexec j2 $probe socket packet)"
 expect "allow.raw_sockets: a raw socket on the jail's address pings the peer" \
     "ok 198.51.100.99" "$(jexec j2 $probe ping 198.51.100.51 198.51.100.99)"
 expect "... one left unbound has the host's source: dropped" "errno EPERM" \
