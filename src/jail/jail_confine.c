@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -194,7 +195,7 @@ enum jail_call {
 	JC_SHMGET, JC_SHMAT, JC_SHMDT, JC_SHMCTL, JC_IPC,
 	JC_ADD_KEY, JC_REQUEST_KEY, JC_KEYCTL,
 	JC_SETNS, JC_UNSHARE, JC_CLONE, JC_CLONE3,
-	JC_BPF,
+	JC_BPF, JC_SOCKET,
 	JC_COUNT
 };
 
@@ -261,6 +262,7 @@ static const int jail_native_nr[JC_COUNT] = {
     [JC_CLONE] = SYS_clone,
     [JC_CLONE3] = SYS_clone3,
     [JC_BPF] = SYS_bpf,
+    [JC_SOCKET] = SYS_socket,
 };
 #endif
 
@@ -287,6 +289,7 @@ static const int jail_compat_nr[JC_COUNT] = {
     [JC_KEYCTL] = 288,        [JC_SETNS] = 346,
     [JC_UNSHARE] = 310,       [JC_CLONE] = 120,
     [JC_CLONE3] = 435,        [JC_BPF] = 357,
+    [JC_SOCKET] = 359,
 };
 #endif
 
@@ -294,6 +297,7 @@ static const int jail_compat_nr[JC_COUNT] = {
 struct jail_verdict {
 	unsigned action[JC_COUNT];
 	bool newuser_only[JC_COUNT]; /* refuse only with CLONE_NEWUSER */
+	unsigned family_only[JC_COUNT]; /* refuse only this first argument */
 };
 
 #define JAIL_EPERM (SECCOMP_RET_ERRNO | EPERM)
@@ -317,7 +321,7 @@ jail_deny(struct jail_verdict *v, enum jail_call first, enum jail_call last,
  * dropped here: both refused, as no FreeBSD jail has them.
  */
 static void
-jail_verdicts(const struct jail_params *ps, struct jail_verdict *v)
+jail_verdicts(const struct jail_params *ps, bool vnet, struct jail_verdict *v)
 {
 	bool sysvipc = jail_allowed(ps, "allow.sysvipc");
 
@@ -348,6 +352,16 @@ jail_verdicts(const struct jail_params *ps, struct jail_verdict *v)
 	 * an IP-alias jail's confinement (jail_ipalias.c) would go with it.
 	 */
 	v->action[JC_BPF] = JAIL_EPERM;
+	/*
+	 * Packet sockets reach the host's interfaces past every address
+	 * rule (allow.raw_sockets gives CAP_NET_RAW): only a vnet jail, on
+	 * its own interfaces, may have them.  32-bit programs that make
+	 * sockets through socketcall(2) are out of the filter's reach.
+	 */
+	if (!vnet) {
+		v->action[JC_SOCKET] = SECCOMP_RET_ERRNO | EAFNOSUPPORT;
+		v->family_only[JC_SOCKET] = AF_PACKET;
+	}
 }
 
 #define JAIL_FILTER_MAX 512
@@ -376,6 +390,20 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 	for (int c = 0; c < JC_COUNT; c++) {
 		if (v->action[c] == 0 || nr[c] == JAIL_NOCALL)
 			continue;
+		if (v->family_only[c] != 0) {
+			jail_emit(p, (struct sock_filter)BPF_JUMP(
+			            BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr[c],
+			            0, 4));
+			jail_emit(p, (struct sock_filter)BPF_STMT(
+			            BPF_LD | BPF_W | BPF_ABS,
+			            offsetof(struct seccomp_data, args[0])));
+			jail_emit(p, (struct sock_filter)BPF_JUMP(
+			            BPF_JMP | BPF_JEQ | BPF_K, v->family_only[c],
+			            0, 1));
+			jail_emit(p, (struct sock_filter)RET(v->action[c]));
+			jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+			continue;
+		}
 		if (!v->newuser_only[c]) {
 			jail_emit(p, (struct sock_filter)BPF_JUMP(
 			            BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr[c],
@@ -399,7 +427,7 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 #endif
 
 static int
-jail_deny_calls(const struct jail_params *ps)
+jail_deny_calls(const struct jail_params *ps, bool vnet)
 {
 #ifdef JAIL_AUDIT_ARCH
 	struct jail_verdict v;
@@ -407,7 +435,7 @@ jail_deny_calls(const struct jail_params *ps)
 	struct sock_fprog prog;
 	unsigned short compat_at;
 
-	jail_verdicts(ps, &v);
+	jail_verdicts(ps, vnet, &v);
 	jail_emit(&p, (struct sock_filter)BPF_STMT(
 	             BPF_LD | BPF_W | BPF_ABS,
 	             offsetof(struct seccomp_data, arch)));
@@ -451,6 +479,7 @@ jail_deny_calls(const struct jail_params *ps)
 		return errno;
 #else
 	(void)ps;
+	(void)vnet;
 #endif
 	return 0;
 }
@@ -466,7 +495,7 @@ jail_confine(const struct jail_params *ps, bool vnet)
 {
 	int error;
 
-	if ((error = jail_deny_calls(ps)) != 0)
+	if ((error = jail_deny_calls(ps, vnet)) != 0)
 		return error;
 	return jail_drop_caps(ps, vnet);
 }

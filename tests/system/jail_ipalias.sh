@@ -7,8 +7,9 @@
 # addresses is EPROTONOSUPPORT; a listener in the jail is reachable on
 # its address and not on the host's; jailed root cannot leave its cgroup
 # or touch the programs; aliases come and go with the jail, also when it
-# dies by itself; and JAIL_IPALIAS_CYCLES (default 200) create/remove
-# cycles leave no alias, cgroup, pin or process.
+# dies by itself; and JAIL_IPALIAS_CYCLES create/remove cycles (40 here,
+# to keep make check short; make soak runs 1000, issue 17 asked for 200)
+# leave no alias, cgroup, pin or process.
 #
 #   host (this sandbox)  h0 198.51.100.1/24 2001:db8::1/64
 #        | veth          + the jails' aliases
@@ -16,7 +17,7 @@
 source "$(dirname "$0")/../lib.sh"
 
 probe="/usr/bin/python3 $top/tests/system/jail_probe.py"
-cycles=${JAIL_IPALIAS_CYCLES:-200}
+cycles=${JAIL_IPALIAS_CYCLES:-40}
 run=$(stat -c 'r-%D-%i' /run/jail 2>/dev/null)
 
 cleanup() {
@@ -144,6 +145,8 @@ expect_rc "j2: IPv4 only, allow.raw_sockets" 0 jail -q -c name=j2 persist \
     path=/ ip4.addr="h0|198.51.100.51/24" allow.raw_sockets
 expect "an IPv4-only jail: AF_INET6 is EPROTONOSUPPORT" "errno EPROTONOSUPPORT" \
     "$(jexec j2 $probe socket 6)"
+expect "allow.raw_sockets: still no packet socket on the host's interfaces" \
+    "errno EAFNOSUPPORT" "$(jexec j2 $probe socket packet)"
 expect "allow.raw_sockets: a raw socket on the jail's address pings the peer" \
     "ok 198.51.100.99" "$(jexec j2 $probe ping 198.51.100.51 198.51.100.99)"
 expect "... one left unbound has the host's source: dropped" "errno EPERM" \

@@ -4,7 +4,8 @@ jail by tests/system/jail_ipalias.sh and bench/ipjail.  Each prints what
 the kernel answered: "ok ADDR" (the address the socket ended with, or
 what arrived) or "errno NAME".  Subcommands:
 
-  socket FAMILY [TYPE PROTO]    make a socket (4|6, stream|dgram|raw)
+  socket FAMILY [TYPE PROTO]    make a socket (4|6, stream|dgram|raw;
+                                or "packet": AF_PACKET, SOCK_RAW)
   bind ADDR                     bind a TCP socket to ADDR port 0
   connect ADDR PORT             TCP connect; our source address
   udpsend ADDR PORT             sendto from an unbound UDP socket
@@ -50,7 +51,10 @@ def checksum(data):
 def main(argv):
     cmd, args = argv[1], argv[2:]
     try:
-        if cmd == "socket":
+        if cmd == "socket" and args[0] == "packet":
+            socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0).close()
+            print("ok", flush=True)
+        elif cmd == "socket":
             f = socket.AF_INET6 if args[0] == "6" else socket.AF_INET
             types = {"stream": socket.SOCK_STREAM, "dgram": socket.SOCK_DGRAM,
                      "raw": socket.SOCK_RAW}
