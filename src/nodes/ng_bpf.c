@@ -352,6 +352,32 @@ NG_PARSE_STRUCT(ng_bpf_filter, NG_BPF_FILTER_FIELDS);
 
 #define B NGM_BPF_COOKIE
 #define HOOKBUF NG_PT_fixstr(NG_HOOKSIZ)
+/* Journal and takeover: every hook's program. */
+static int
+ng_bpf_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	int error = 0;
+
+	for (struct ng_hook *h = node->hooks; h != NULL && error == 0;
+	     h = h->next) {
+		const struct ng_bpf_link *link = h->priv;
+		const struct ng_bpf_hookprog *hp;
+		struct ng_mesg *m;
+		size_t len;
+
+		if (link == NULL || (hp = link->prog) == NULL)
+			continue;
+		len = NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len);
+		m = ng_mkmsg(NGM_BPF_COOKIE, NGM_BPF_SET_PROGRAM, len);
+		if (m == NULL)
+			return ENOMEM;
+		memcpy(m->data, hp, len);
+		error = emit(arg, node, m);
+		free(m);
+	}
+	return error;
+}
+
 static const struct ng_cmdlist ng_bpf_cmds[] = {
 	{B, NGM_BPF_SET_PROGRAM, "setprogram", &ng_bpf_hookprog_parse_type,
 	    NULL},
@@ -376,4 +402,5 @@ const struct ng_type ng_bpf_type = {
 	.rcvdata = ng_bpf_rcvdata,
 	.disconnect = ng_bpf_disconnect,
 	.cmdlist = ng_bpf_cmds,
+	.save = ng_bpf_save,
 };

@@ -804,6 +804,20 @@ NG_PARSE_STRUCT(ng_vxlan_host, NG_VXLAN_HOST_FIELDS);
 NG_PARSE_STRUCT(ng_vxlan_table, NG_VXLAN_TABLE_FIELDS);
 
 #define X NGM_VXLAN_COOKIE
+/* Journal and takeover: its VNI and config. */
+static int
+ng_vxlan_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	int error;
+
+	error = ng_save_getset(node, NGM_VXLAN_COOKIE, NGM_VXLAN_GET_VNI,
+	    NGM_VXLAN_SET_VNI, emit, arg);
+	if (error == 0)
+		error = ng_save_getset(node, NGM_VXLAN_COOKIE,
+		    NGM_VXLAN_GET_CONFIG, NGM_VXLAN_SET_CONFIG, emit, arg);
+	return error;
+}
+
 static const struct ng_cmdlist ng_vxlan_cmds[] = {
 	{X, NGM_VXLAN_SET_VNI, "setvni", &ng_parse_uint32_type, NULL},
 	{X, NGM_VXLAN_GET_VNI, "getvni", NULL, &ng_parse_uint32_type},
@@ -832,4 +846,5 @@ const struct ng_type ng_vxlan_type = {
 	.connect = ng_vxlan_connect,
 	.disconnect = ng_vxlan_disconnect,
 	.cmdlist = ng_vxlan_cmds,
+	.save = ng_vxlan_save,
 };

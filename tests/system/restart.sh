@@ -11,6 +11,7 @@
 #
 #   ngeth0 (here) --link0-- br0 --link1-- ngeth1 (in a, by vnet)
 #                            |--link2-- ngeth2 (moved to b by hand)
+#                            |--link7-- f0 (bpf, a program) --b-- hub
 #                            |--link8-- vl0 (vlan, a filter) --v10-- hub
 #                            \--link9-- hub0 (persistent)
 source "$(dirname "$0")/../lib.sh"
@@ -30,6 +31,7 @@ graph() {
 	ngctl show vl0:
 	ngctl msg vl0: gettable
 	ngctl msg vl0: getencap
+	ngctl msg f0: getprogram '"a"'
 }
 # Every interface ngd made, wherever it is.
 ours() { (ip -o link show; ip -n a -o link show; ip -n b -o link show) 2>/dev/null | awk -F': ' '{ print $2 }' | grep -v '^lo$' | sed 's/@.*//' | sort | xargs; }
@@ -56,6 +58,10 @@ name br0:link8 vl0
 mkpeer vl0: hub v10 a
 msg vl0: addfilter { hook="v10" vid=10 pcp=3 }
 msg vl0: setencap 1
+mkpeer br0: bpf link7 a
+name br0:link7 f0
+mkpeer f0: hub b a
+msg f0: setprogram { thisHook="a" ifMatch="b" bpf_prog_len=1 bpf_prog=[ { code=0x6 k=1500 } ] }
 EOS
 ngctl msg ngeth1: vnet '"a"'
 ip link set ngeth2 netns b
@@ -64,8 +70,8 @@ ip -n a addr add 198.18.9.2/24 dev ngeth1 && ip -n a link set ngeth1 up
 ip -n b addr add 198.18.9.3/24 dev ngeth2 && ip -n b link set ngeth2 up
 expect_rc "the graph forwards" 0 quiet ping -c 1 -W 2 198.18.9.2
 before=$(graph)
-expect "the vlan filter and encap are set (so their restoring counts)" "1 1" \
-    "$(echo "$before" | grep -c 'hook="v10" vlan=10 vid=10 pcp=3') $(echo "$before" | grep -c 'Args:	0x1')"
+expect "the vlan filter and encap, the bpf program are set (so their restoring counts)" "1 1 1" \
+    "$(echo "$before" | grep -c 'hook="v10" vlan=10 vid=10 pcp=3') $(echo "$before" | grep -c 'Args:	0x1') $(echo "$before" | grep -c 'k=1500')"
 m0=$(mac ngeth0) m1=$(mac ngeth1 -n a) m2=$(mac ngeth2 -n b)
 settle
 expect "the journal is in /run/netgraph/<netns cookie>/journal" 1 \
