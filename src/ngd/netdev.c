@@ -65,6 +65,7 @@ struct ng_netdev {
 	bool retired;             /* waiting in the retired list */
 	struct ng_netdev *next;   /* retired list, or placed list */
 	char netns[NAME_MAX + 1]; /* made in /run/netns/<this> ("": ngd's) */
+	struct ngd_veth *veth;    /* a veth pair (fastpath.c), not a TAP */
 };
 
 #define NGD_NETNS_DIR "/run/netns"
@@ -74,6 +75,7 @@ struct ng_netdev {
 #endif
 
 static const struct ng_netdev_ops ngd_netdev_ops;
+static int ngd_netns_watch_start(struct ngd_netdev *nd);
 static int64_t ngd_netdev_before_sleep(void *arg);
 
 /*
@@ -388,6 +390,56 @@ ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	return ngd_netdev_create_at(be, -1, kind, ifname, mac, node, devp);
+}
+
+/* --- devices of fastpath.c: a veth pair behind a struct ng_netdev ------ */
+
+struct ng_netdev *
+ngd_netdev_wrap(struct ngd_netdev *nd, struct ngd_veth *veth,
+    struct ng_node *node)
+{
+	struct ng_netdev *dev = calloc(1, sizeof(*dev));
+
+	if (dev == NULL)
+		return NULL;
+	dev->io.fd = -1;
+	dev->be = nd;
+	dev->node = node;
+	dev->kind = NG_NETDEV_TAP;
+	dev->veth = veth;
+	return dev;
+}
+
+struct ngd_veth *
+ngd_netdev_veth(const struct ng_netdev *dev)
+{
+	return dev == NULL ? NULL : dev->veth;
+}
+
+/* Its namespace's name is watched: when it goes, the node's interface
+ * comes home (ng_netdev_vnet_home), as a TAP's does. */
+int
+ngd_netdev_place(struct ng_netdev *dev, const char *netns)
+{
+	struct ngd_netdev *nd = dev->be;
+	int error;
+
+	ngd_netdev_unplace(dev);
+	if (netns == NULL || netns[0] == '\0' || strchr(netns, '/') != NULL)
+		return 0;
+	if ((error = ngd_netns_watch_start(nd)) != 0)
+		return error;
+	snprintf(dev->netns, sizeof(dev->netns), "%s", netns);
+	dev->next = nd->placed;
+	nd->placed = dev;
+	return 0;
+}
+
+void
+ngd_netdev_unwrap(struct ng_netdev *dev)
+{
+	ngd_netdev_unplace(dev);
+	ngd_loop_defer_free(dev->be->loop, dev);
 }
 
 static void
