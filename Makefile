@@ -299,3 +299,10 @@ clean:
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
 .PHONY: all unit check demo bench install uninstall format clean fuzz soak
+
+# The eiface fast path's tc programs (src/bpf/ng_fast.bpf.c), embedded in
+# ngd like the ether node's (src/ngd/fastpath.c includes the object).
+FAST_BPF_OBJ = $(B)/bpf/ng_fast.bpf.o
+$(FAST_BPF_OBJ): src/bpf/ng_fast_bpf.h
+$(B)/src/ngd/fastpath.o: $(FAST_BPF_OBJ)
+$(B)/src/ngd/fastpath.o: CPPFLAGS += -DNGD_FAST_BPF_OBJ='"$(FAST_BPF_OBJ)"'

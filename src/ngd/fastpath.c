@@ -49,9 +49,31 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
+#include <linux/virtio_net.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <libmnl/libmnl.h>
 
 #include "ngd.h"
+#include "netgraph/ng_eiface.h"
+#include "../bpf/ng_fast_bpf.h"
+
+/* TCX attach point (kernel 6.6); Debian 12's uapi headers predate it. */
+#define NGD_TCX_INGRESS 46
+
+/* The programs' object, compiled at make time and embedded here. */
+__asm__(".pushsection .rodata\n"
+	".balign 8\n"
+	".global ngd_fast_bpf_obj, ngd_fast_bpf_obj_end\n"
+	".hidden ngd_fast_bpf_obj, ngd_fast_bpf_obj_end\n"
+	"ngd_fast_bpf_obj:\n"
+	".incbin \"" NGD_FAST_BPF_OBJ "\"\n"
+	"ngd_fast_bpf_obj_end:\n"
+	".popsection\n");
+extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -73,14 +95,26 @@ struct ngd_fast {
 	unsigned npairs;           /* graph-side ends named ngdp<n> */
 	struct ngd_io mon;         /* link events of the data plane */
 	struct ngd_veth *veths;    /* every pair */
+	/* The programs (ng_fast.bpf.c) and their maps. */
+	struct bpf_object *obj;
+	int prog_port, prog_tap;
+	int ports_fd, ids_fd, cfg_fd, stats_fd;
+	/* The slow path: the data plane's TAP, which ngd reads and writes. */
+	struct ngd_io tap;
+	int tap_ifindex;
+	int tap_link;              /* ng_fast_tap on its ingress */
+	struct ngd_veth **byid;    /* port id -> pair */
+	unsigned next_id;
 };
 
 struct ngd_veth {
 	struct ngd_fast *fp;
 	struct ng_netdev *dev;     /* netdev.c's wrapper, what the graph has */
 	struct ng_node *node;
-	struct ngd_io io;          /* packet socket on the graph-side end */
 	int gidx;                  /* graph-side end's index, data plane */
+	int link;                  /* ng_fast_port on its ingress */
+	uint16_t id;               /* port id, in the tag of its slow frames */
+	struct ngd_veth *direct;   /* joined to this eiface: kernel path */
 	struct ngd_veth *next;
 };
 
@@ -368,83 +402,170 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
 	return error;
 }
 
-/* --- the pair's frames (the userspace path) ----------------------------- */
+/* --- the pair's frames --------------------------------------------------- */
 
-static void
-ngd_veth_event(void *arg, uint32_t events)
+/* Its port entry: how the kernel forwards what its interface sends. */
+static int
+ngd_veth_port(struct ngd_veth *v)
 {
-	struct ngd_veth *v = arg;
-	struct ng_graph *g = v->node->graph;
+	struct ng_fast_bpf_port port = {.id = v->id};
+	uint32_t key = (uint32_t)v->gidx;
+
+	if (v->direct != NULL) {
+		port.mode = NG_FAST_BPF_DIRECT;
+		port.peer = (uint32_t)v->direct->gidx;
+	}
+	if (bpf_map_update_elem(v->fp->ports_fd, &key, &port, BPF_ANY) < 0)
+		return errno;
+	return 0;
+}
+
+/*
+ * A frame ngd read from the data plane's TAP: the 802.1Q tag after the
+ * MACs names the port whose interface sent it; without the tag it is
+ * what that interface sent, and its eiface node takes it.
+ */
+static void
+ngd_fast_tap_event(void *arg, uint32_t events)
+{
+	struct ngd_fast *fp = arg;
+	struct ng_graph *g;
 
 	(void)events;
-	ngd_loop_traffic(v->fp->nd->loop);
+	if (fp->veths == NULL)
+		g = NULL;
+	else
+		g = fp->veths->node->graph;
+	ngd_loop_traffic(fp->nd->loop);
 	for (int i = 0; i < NGD_RX_BATCH; i++) {
 		struct ng_pkt *pkt;
-		int error = ngd_tap_read(g, v->io.fd, &pkt);
+		struct ngd_veth *v;
+		unsigned id;
+		int error;
 
+		if (g == NULL) { /* no eiface: nothing can be for one */
+			char buf[256];
+
+			if (read(fp->tap.fd, buf, sizeof(buf)) < 0)
+				return;
+			continue;
+		}
+		error = ngd_tap_read(g, fp->tap.fd, &pkt);
 		if (error == ENOBUFS)
 			continue;
-		if (error == EAGAIN || error == EINTR)
-			return;
-		if (error == ENETDOWN)
-			return; /* down (no carrier); a deletion is ngd_fast_mon's */
-		if (error != 0) {
-			/* The pair went (ip link del, namespace gone). */
-			ng_netdev_gone(v->node); /* frees v */
-			return;
+		if (error != 0)
+			return; /* EAGAIN; the TAP is ngd's and does not go */
+		if (pkt->len < 18 || pkt->data[12] != 0x81 ||
+		    pkt->data[13] != 0x00) {
+			ng_pkt_free(&pkt);
+			continue;
 		}
+		id = (unsigned)pkt->data[14] << 8 | pkt->data[15];
+		v = id <= NG_FAST_BPF_MAX_PORTS ? fp->byid[id] : NULL;
+		if (v == NULL) {
+			ng_pkt_free(&pkt);
+			continue;
+		}
+		memmove(pkt->data + 4, pkt->data, 12);
+		pkt->data += 4;
+		pkt->len -= 4;
+		if (pkt->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			pkt->vh.csum_start -= 4;
 		ng_netdev_input(v->node, &pkt); /* consumes pkt */
-		if (v->io.fd < 0)
-			return;
+		if (fp->veths == NULL)
+			g = NULL;
 	}
 }
 
-/* A packet socket on the graph-side end, made inside the data plane. */
+/* The graph-side end's program attached, from inside the data plane. */
 static int
-ngd_veth_socket(struct ngd_veth *v)
+ngd_fast_attach(struct ngd_fast *fp, int prog, int ifindex, int *linkp)
 {
-	struct ngd_fast *fp = v->fp;
-	struct sockaddr_ll sll;
-	int one = 1, rcv = NGD_FAST_RCVBUF, s, error = 0;
+	int fd, error = 0;
 
 	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
 		return errno;
-	s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    htons(ETH_P_ALL));
-	if (s < 0)
-		error = errno;
-	if (setns(fp->nd->own_netns, CLONE_NEWNET) < 0) {
-		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
-		    strerror(errno));
-		abort();
-	}
-	if (error != 0)
-		return error;
-	if (setsockopt(s, SOL_PACKET, PACKET_VNET_HDR, &one,
-	        sizeof(one)) < 0 ||
-	    setsockopt(s, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
-	        sizeof(one)) < 0)
-		goto fail;
-	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
-		(void)setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = v->gidx;
-	if (bind(s, (struct sockaddr *)&sll, sizeof(sll)) < 0)
-		goto fail;
-	v->io.fd = s;
-	v->io.fn = ngd_veth_event;
-	v->io.arg = v;
-	if ((error = ngd_loop_add(fp->nd->loop, &v->io, EPOLLIN)) != 0) {
-		v->io.fd = -1;
-		close(s);
-	}
+	fd = bpf_link_create(prog, ifindex, NGD_TCX_INGRESS, NULL);
+	if (fd < 0)
+		error = fd == -1 ? errno : -fd;
+	ngd_fast_back(fp);
+	*linkp = fd < 0 ? -1 : fd;
 	return error;
-fail:
-	error = errno;
-	close(s);
-	return error;
+}
+
+/* The eiface v's interface is joined straight to (its ether hook's
+ * peer is another eiface's ether hook), or NULL. */
+static struct ngd_veth *
+ngd_veth_wanted(struct ngd_veth *v)
+{
+	struct ng_hook *h;
+	struct ngd_veth *w;
+
+	for (h = v->node->hooks; h != NULL; h = h->next) {
+		if (h->peer == NULL || strcmp(h->name, NG_EIFACE_HOOK_ETHER) != 0)
+			continue;
+		if (strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) != 0 ||
+		    strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) != 0)
+			return NULL;
+		for (w = v->fp->veths; w != NULL; w = w->next)
+			if (w->node == h->peer->node && w != v)
+				return w;
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * v's port forwards to w's interface in the kernel (w NULL: every frame
+ * through ngd), and w's to v's; whatever either was joined to before
+ * goes back to ngd.
+ */
+static void
+ngd_veth_set_direct(struct ngd_veth *v, struct ngd_veth *w)
+{
+	if (v->direct != NULL && v->direct != w) {
+		struct ngd_veth *old = v->direct;
+
+		old->direct = NULL;
+		(void)ngd_veth_port(old);
+		v->direct = NULL;
+	}
+	if (w != NULL && w->direct != v) {
+		if (w->direct != NULL) {
+			w->direct->direct = NULL;
+			(void)ngd_veth_port(w->direct);
+		}
+		w->direct = v;
+		(void)ngd_veth_port(w);
+	}
+	v->direct = w;
+	if (ngd_veth_port(v) != 0)
+		ngd_log(LOG_ERR, "%s: fast path map update failed",
+		    v->node->name);
+}
+
+static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
+
+/*
+ * The ports made to agree with the graph: run after every control
+ * message, before its status goes back, so that an edit (connect,
+ * rmhook, shutdown, a tee's bypass) never leaves a frame on a stale
+ * path.  Hook events (the carrier follows the hook) run it for one
+ * pair at once.
+ */
+static void
+ngd_fast_sync(void)
+{
+	struct ngd_fast *fp = ngd_fast_active;
+
+	if (fp == NULL)
+		return;
+	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
+		struct ngd_veth *w = ngd_veth_wanted(v);
+
+		if (v->direct != w)
+			ngd_veth_set_direct(v, w);
+	}
 }
 
 static void
@@ -452,14 +573,31 @@ ngd_veth_free(struct ngd_veth *v)
 {
 	struct ngd_fast *fp = v->fp;
 	struct ngd_veth **pp;
+	uint32_t key;
 
 	for (pp = &fp->veths; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == v) {
 			*pp = v->next;
 			break;
 		}
+	if (v->direct != NULL) {
+		v->direct->direct = NULL;
+		(void)ngd_veth_port(v->direct);
+		v->direct = NULL;
+	}
+	if (v->link >= 0)
+		close(v->link);
+	if (v->gidx > 0) {
+		key = (uint32_t)v->gidx;
+		(void)bpf_map_delete_elem(fp->ports_fd, &key);
+		(void)bpf_map_delete_elem(fp->stats_fd, &key);
+	}
+	if (v->id != 0) {
+		uint32_t id = v->id, zero = 0;
 
-	ngd_loop_close(fp->nd->loop, &v->io);
+		(void)bpf_map_update_elem(fp->ids_fd, &id, &zero, BPF_ANY);
+		fp->byid[v->id] = NULL;
+	}
 	if (v->gidx > 0) {
 		char buf[256];
 		struct nlmsghdr *nh;
@@ -476,6 +614,38 @@ ngd_veth_free(struct ngd_veth *v)
 	if (v->dev != NULL)
 		ngd_netdev_unwrap(v->dev);
 	ngd_loop_defer_free(fp->nd->loop, v);
+}
+
+/* A free port id (1..NG_FAST_BPF_MAX_PORTS), or 0. */
+static uint16_t
+ngd_fast_new_id(struct ngd_fast *fp)
+{
+	for (unsigned n = 0; n < NG_FAST_BPF_MAX_PORTS; n++) {
+		unsigned id = fp->next_id++ % NG_FAST_BPF_MAX_PORTS + 1;
+
+		if (fp->byid[id] == NULL)
+			return (uint16_t)id;
+	}
+	return 0;
+}
+
+/* The pair's port: id, maps, program. */
+static int
+ngd_veth_start(struct ngd_veth *v)
+{
+	struct ngd_fast *fp = v->fp;
+	uint32_t id, gidx = (uint32_t)v->gidx;
+	int error;
+
+	if ((v->id = ngd_fast_new_id(fp)) == 0)
+		return ENOSPC;
+	fp->byid[v->id] = v;
+	id = v->id;
+	if ((error = ngd_veth_port(v)) != 0)
+		return error;
+	if (bpf_map_update_elem(fp->ids_fd, &id, &gidx, BPF_ANY) < 0)
+		return errno;
+	return ngd_fast_attach(fp, fp->prog_port, v->gidx, &v->link);
 }
 
 /* --- the ops ------------------------------------------------------------ */
@@ -502,7 +672,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 		return ENOMEM;
 	v->fp = fp;
 	v->node = node;
-	v->io.fd = -1;
+	v->link = -1;
 	snprintf(gname, sizeof(gname), "ngdp%u", fp->npairs++);
 	/*
 	 * Made from the data plane: the graph-side end here, its peer (the
@@ -547,7 +717,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 		error = ENODEV;
 	if (error == 0) {
 		v->gidx = l.ifindex;
-		error = ngd_veth_socket(v);
+		error = ngd_veth_start(v);
 	}
 	if (error == 0 &&
 	    (v->dev = ngd_netdev_wrap(fp->nd, v, node)) == NULL)
@@ -582,16 +752,29 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 {
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev);
-	struct iovec iov[2];
+	struct virtio_net_hdr vh;
+	uint16_t tag[2];
+	struct iovec iov[4];
 
 	if (v == NULL)
 		return fp->nd->ops.xmit(fp->nd, dev, pkt);
-	iov[0].iov_base = (void *)&pkt->vh;
-	iov[0].iov_len = sizeof(pkt->vh);
+	vh = pkt->vh;
+	if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		vh.csum_start += 4;
+	tag[0] = htons(NG_FAST_BPF_TPID);
+	tag[1] = htons(v->id);
+	if (pkt->len < 12)
+		return EINVAL;
+	iov[0].iov_base = &vh;
+	iov[0].iov_len = sizeof(vh);
 	iov[1].iov_base = pkt->data;
-	iov[1].iov_len = pkt->len;
-	if (writev(v->io.fd, iov, 2) < 0)
-		return errno;
+	iov[1].iov_len = 12;
+	iov[2].iov_base = tag;
+	iov[2].iov_len = sizeof(tag);
+	iov[3].iov_base = pkt->data + 12;
+	iov[3].iov_len = pkt->len - 12;
+	if (writev(fp->tap.fd, iov, 4) < 0)
+		return errno == EIO ? ENETDOWN : errno;
 	return 0;
 }
 
@@ -604,6 +787,7 @@ ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
 
 	if (v == NULL)
 		return fp->nd->ops.set_carrier(fp->nd, dev, on);
+	ngd_veth_set_direct(v, on ? ngd_veth_wanted(v) : NULL);
 	return ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP,
 	    NULL, NULL, -1);
 }
@@ -1007,12 +1191,101 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 	return error;
 }
 
+/* The programs loaded, their maps found. */
+static int
+ngd_fast_load(struct ngd_fast *fp)
+{
+	struct bpf_program *p;
+	int error;
+
+	fp->obj = bpf_object__open_mem(ngd_fast_bpf_obj,
+	    (size_t)(ngd_fast_bpf_obj_end - ngd_fast_bpf_obj), NULL);
+	if (fp->obj == NULL)
+		return errno != 0 ? errno : EINVAL;
+	if ((error = bpf_object__load(fp->obj)) != 0)
+		return -error;
+	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_PORT);
+	fp->prog_port = p != NULL ? bpf_program__fd(p) : -1;
+	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_TAP);
+	fp->prog_tap = p != NULL ? bpf_program__fd(p) : -1;
+	fp->ports_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_PORTS);
+	fp->ids_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_IDS);
+	fp->cfg_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_CFG);
+	fp->stats_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_STATS);
+	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->ports_fd < 0 ||
+	    fp->ids_fd < 0 || fp->cfg_fd < 0 || fp->stats_fd < 0)
+		return ENOENT;
+	return 0;
+}
+
+/*
+ * The slow path: a non-persistent vnet-header TAP in the data plane,
+ * up, with ng_fast_tap on its ingress; its ifindex in the config map.
+ */
+static int
+ngd_fast_tap_open(struct ngd_fast *fp)
+{
+	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
+	    TUN_F_TSO_ECN;
+	struct ifreq ifr;
+	uint32_t zero = 0, idx;
+	int fd, error = 0;
+
+	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
+		return errno;
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		error = errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "ngslow");
+	if (error == 0 && ioctl(fd, TUNSETIFF, &ifr) < 0)
+		error = errno;
+	if (error == 0 && ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
+		error = errno;
+	if (error == 0 && (fp->tap_ifindex = (int)if_nametoindex("ngslow")) == 0)
+		error = errno;
+	ngd_fast_back(fp);
+	if (error != 0) {
+		if (fd >= 0)
+			close(fd);
+		return error;
+	}
+	fp->tap.fd = fd;
+	fp->tap.fn = ngd_fast_tap_event;
+	fp->tap.arg = fp;
+	if ((error = ngd_fast_setlink(fp, -1, fp->tap_ifindex, IFF_UP, IFF_UP,
+	         NULL, NULL, -1)) != 0)
+		return error;
+	if ((error = ngd_fast_attach(fp, fp->prog_tap, fp->tap_ifindex,
+	         &fp->tap_link)) != 0)
+		return error;
+	idx = (uint32_t)fp->tap_ifindex;
+	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
+		return errno;
+	return ngd_loop_add(fp->nd->loop, &fp->tap, EPOLLIN);
+}
+
 void
 ngd_fast_free(struct ngd_fast *fp)
 {
 	if (fp == NULL)
 		return;
+	if (ngd_fast_active == fp) {
+		ngd_fast_active = NULL;
+		ngd_netdev_after_msg(NULL);
+	}
 	ngd_loop_close(fp->nd->loop, &fp->mon);
+	ngd_loop_close(fp->nd->loop, &fp->tap);
+	if (fp->tap_link >= 0)
+		close(fp->tap_link);
+	if (fp->obj != NULL)
+		bpf_object__close(fp->obj);
+	free(fp->byid);
 	if (fp->rtnl != NULL)
 		mnl_socket_close(fp->rtnl);
 	if (fp->dp_netns >= 0)
@@ -1043,13 +1316,29 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	fp->mon.fd = -1;
 	fp->mon.fn = ngd_fast_mon;
 	fp->mon.arg = fp;
-	if ((error = ngd_fast_dataplane(fp)) != 0 ||
+	fp->tap.fd = -1;
+	fp->tap_link = -1;
+	fp->byid = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(*fp->byid));
+	if (fp->byid == NULL)
+		error = ENOMEM;
+	else if ((error = ngd_fast_dataplane(fp)) != 0 ||
 	    (error = ngd_loop_add(nd->loop, &fp->mon, EPOLLIN)) != 0) {
 		ngd_log(LOG_WARNING, "data path: no private data-plane "
 		    "namespace (%s); eifaces are TAP devices, frames through "
 		    "ngd", strerror(error));
 		ngd_fast_free(fp);
 		return 0;
+	} else if ((error = ngd_fast_load(fp)) != 0 ||
+	    (error = ngd_fast_tap_open(fp)) != 0) {
+		ngd_log(LOG_WARNING, "data path: no tc programs on TCX (%s); "
+		    "eifaces are TAP devices, frames through ngd",
+		    strerror(error));
+		ngd_fast_free(fp);
+		return 0;
+	}
+	if (error != 0) {
+		ngd_fast_free(fp);
+		return error;
 	}
 	fp->ops = nd->ops;
 	fp->ops.create = ngd_fast_create;
@@ -1067,9 +1356,12 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	fp->ops.get_info = ngd_fast_get_info;
 	fp->ops.vnet = ngd_fast_vnet;
 	ngd_log(LOG_INFO, "data path: eifaces are veth pairs with their "
-	    "graph-side ends in a private namespace, frames through ngd");
+	    "graph-side ends in a private namespace; frames between eifaces "
+	    "joined directly cross in the kernel, the others through ngd");
 	*opsp = &fp->ops;
 	*bep = fp;
 	*fpp = fp;
+	ngd_fast_active = fp;
+	ngd_netdev_after_msg(ngd_fast_sync);
 	return 0;
 }

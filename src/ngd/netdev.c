@@ -835,6 +835,14 @@ ngd_netdev_sync(struct ng_graph *g)
  * failed to find a node whose interface was renamed meanwhile (a failed
  * generic message changed nothing, so it is sent again).
  */
+static void (*ngd_after_msg)(void);
+
+void
+ngd_netdev_after_msg(void (*fn)(void))
+{
+	ngd_after_msg = fn;
+}
+
 int
 ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m)
@@ -861,6 +869,8 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 	error = ng_send_msg(from, addr, m);
 	if (error == ENOENT && generic && ngd_netdev_sync(g) > 0)
 		error = ng_send_msg(from, addr, m);
+	if (ngd_after_msg != NULL)
+		ngd_after_msg(); /* fastpath.c: before the status goes back */
 	return error;
 }
 

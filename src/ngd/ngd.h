@@ -153,6 +153,8 @@ unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
 /* Send a client's message with the interface names it may see current. */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
+/* fn runs after each client's message, before its status goes back. */
+void ngd_netdev_after_msg(void (*fn)(void));
 
 /*
  * Devices fastpath.c makes (veth pairs) go to the graph as struct
@@ -180,6 +182,7 @@ struct ngd_fast;
 int ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
     void **bep, struct ngd_fast **fpp);
 void ngd_fast_free(struct ngd_fast *fp); /* after the graph; NULL ok */
+
 
 /* --- jailed.c ----------------------------------------------------------- */
 
