@@ -19,12 +19,22 @@
 enum {
 	NG_FAST_BPF_SLOW = 0,   /* to ngd, through the TAP */
 	NG_FAST_BPF_DIRECT = 1, /* to peer's jail-side end (eiface-eiface) */
+	NG_FAST_BPF_HUB = 2,    /* a copy to every other member of group peer */
+};
+
+/* A hub of eifaces alone, up to this many, repeats in the kernel: a
+ * flood this wide stays well under netdev_max_backlog (1000). */
+#define NG_FAST_BPF_HUB_MAX 256
+
+struct ng_fast_bpf_member {
+	__u32 group; /* the hub's node ID */
+	__u32 idx;   /* 0 .. size - 1 */
 };
 
 struct ng_fast_bpf_port {
 	__u32 id;   /* in the tag */
 	__u32 mode; /* NG_FAST_BPF_SLOW or _DIRECT */
-	__u32 peer; /* DIRECT: the other graph-side end's ifindex */
+	__u32 peer; /* DIRECT: the other graph-side end's ifindex; HUB: group */
 	__u32 pad;
 };
 
@@ -41,6 +51,8 @@ struct ng_fast_bpf_stats {
 #define NG_FAST_BPF_MAP_IDS "ng_fast_ids"     /* id -> ifindex */
 #define NG_FAST_BPF_MAP_CFG "ng_fast_cfg"     /* [0]: the TAP's ifindex */
 #define NG_FAST_BPF_MAP_STATS "ng_fast_stats" /* ifindex -> stats */
+#define NG_FAST_BPF_MAP_MEMBERS "ng_fast_members" /* member -> ifindex */
+#define NG_FAST_BPF_MAP_GROUPS "ng_fast_groups"   /* group -> size */
 #define NG_FAST_BPF_PROG_PORT "ng_fast_port"  /* graph-side end ingress */
 #define NG_FAST_BPF_PROG_TAP "ng_fast_tap"    /* the TAP's ingress */
 

@@ -1,27 +1,34 @@
 /*
- * fastpath.c: eifaces as veth pairs (DESIGN decision 11, stage one).
+ * fastpath.c: eifaces as veth pairs, and the kernel path between them
+ * (DESIGN decision 11; README "The kernel fast path").
  *
  * With NGD_FASTPATH=1, an eiface's interface is one end of a veth pair:
  * the "jail-side" end carries the interface's name, MAC and addresses,
  * lives in ngd's namespace or wherever it is moved (jails, vnet), and is
  * what users see; its peer, the "graph-side" end, lives in one private
  * data-plane namespace that ngd makes at start and nobody else can name,
- * so `ip link` on the host shows what it shows with TAPs.  A kernel
- * program on the graph-side ends can then switch frames between
- * eifaces with bpf_redirect_peer (the prototype in
- * notes/fast-path-on-linux.md); at this stage every frame still goes
- * through ngd: a packet socket with vnet headers (whole GSO frames) on
- * each graph-side end, read and written like a TAP.
+ * so `ip link` on the host shows what it shows with TAPs.
+ *
+ * Frames: the tc programs of src/bpf/ng_fast.bpf.c, attached as TCX
+ * links, forward between two eifaces joined directly in the kernel
+ * (bpf_redirect_peer), repeat to every other member of a hub whose hooks
+ * all lead to eifaces (bpf_loop + bpf_clone_redirect, up to
+ * NG_FAST_BPF_HUB_MAX), and send every other frame to ngd through one
+ * vnet-header TAP of the data plane, the port's id in an 802.1Q tag;
+ * ngd writes frames for an interface into that TAP with the same tag.
+ * The port map is written when an eiface's hook comes or goes and after
+ * every client message, before its status goes back.
  *
  * The jail-side end is reached from the data-plane namespace by
  * rtnetlink: the graph-side end's IFLA_LINK and IFLA_LINK_NETNSID name
- * it, and IFLA_TARGET_NETNSID acts on it wherever it has been moved, so
- * no namespace needs to be entered.  Deleting either end deletes both;
- * when the jail-side end's namespace is destroyed the pair goes with it,
- * the packet socket reports ENETDOWN, and the node re-creates its
- * interface at home (decision 4).  A move (vnet, jail) moves the
- * jail-side end, keeping name, MAC and pair.  ngd holds the data-plane
- * namespace by fd only: when ngd dies, it and every pair go.
+ * it, IFLA_TARGET_NETNSID reads it wherever it has been moved, and
+ * changes are made from inside its namespace, found by its id.  Deleting
+ * either end deletes both; when the jail-side end's namespace is
+ * destroyed the pair goes with it, the data plane's link monitor sees
+ * the graph-side end go, and the node re-creates its interface at home
+ * (decision 4).  A move (vnet) moves the jail-side end, keeping name,
+ * MAC and pair.  ngd holds the data-plane namespace by fd only: when ngd
+ * dies, it, every pair and every link go.
  *
  * TUN devices (iface) stay netdev.c's; every op passes them through.
  */
@@ -43,7 +50,6 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
-#include <linux/if_packet.h>
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -75,15 +81,11 @@ __asm__(".pushsection .rodata\n"
 	".popsection\n");
 extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
 
-#ifndef PACKET_IGNORE_OUTGOING
-#define PACKET_IGNORE_OUTGOING 23
-#endif
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
 #endif
 
 #define NGD_FAST_ENV "NGD_FASTPATH"
-#define NGD_FAST_RCVBUF (4 << 20) /* per packet socket */
 #define NGD_FAST_NLBUF 8192
 
 struct ngd_fast {
@@ -105,6 +107,16 @@ struct ngd_fast {
 	int tap_link;              /* ng_fast_tap on its ingress */
 	struct ngd_veth **byid;    /* port id -> pair */
 	unsigned next_id;
+	int members_fd, groups_fd;
+	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
+};
+
+/* A hub whose every hook leads to an eiface: its members in the maps. */
+struct ngd_fast_hub {
+	uint32_t id; /* the hub node's ID, the group in the maps */
+	unsigned n;
+	uint32_t gidx[NG_FAST_BPF_HUB_MAX];
+	struct ngd_fast_hub *next;
 };
 
 struct ngd_veth {
@@ -115,6 +127,8 @@ struct ngd_veth {
 	int link;                  /* ng_fast_port on its ingress */
 	uint16_t id;               /* port id, in the tag of its slow frames */
 	struct ngd_veth *direct;   /* joined to this eiface: kernel path */
+	uint32_t hub;              /* on this kernel hub (its node ID), or 0 */
+	uint32_t want_hub;         /* ngd_fast_sync's scratch */
 	struct ngd_veth *next;
 };
 
@@ -414,6 +428,9 @@ ngd_veth_port(struct ngd_veth *v)
 	if (v->direct != NULL) {
 		port.mode = NG_FAST_BPF_DIRECT;
 		port.peer = (uint32_t)v->direct->gidx;
+	} else if (v->hub != 0) {
+		port.mode = NG_FAST_BPF_HUB;
+		port.peer = v->hub;
 	}
 	if (bpf_map_update_elem(v->fp->ports_fd, &key, &port, BPF_ANY) < 0)
 		return errno;
@@ -546,26 +563,147 @@ ngd_veth_set_direct(struct ngd_veth *v, struct ngd_veth *w)
 
 static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
 
+/* The pair of the eiface node n, or NULL. */
+static struct ngd_veth *
+ngd_fast_veth_of(struct ngd_fast *fp, const struct ng_node *n)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->node == n)
+			return w;
+	return NULL;
+}
+
 /*
- * The ports made to agree with the graph: run after every control
+ * The hub node h's members, if every hook of h leads to an eiface's
+ * ether hook (at most NG_FAST_BPF_HUB_MAX of them): the hub then
+ * repeats in the kernel.  Each member's want_hub is set.
+ */
+static bool
+ngd_fast_hub_members(struct ngd_fast *fp, struct ng_node *h,
+    struct ngd_fast_hub *out)
+{
+	struct ng_hook *k;
+
+	out->id = h->id;
+	out->n = 0;
+	for (k = h->hooks; k != NULL; k = k->next) {
+		struct ngd_veth *w;
+
+		if (k->peer == NULL || out->n == NG_FAST_BPF_HUB_MAX ||
+		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) != 0 ||
+		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
+		    (w = ngd_fast_veth_of(fp, k->peer->node)) == NULL)
+			return false;
+		out->gidx[out->n++] = (uint32_t)w->gidx;
+	}
+	for (k = h->hooks; k != NULL; k = k->next)
+		ngd_fast_veth_of(fp, k->peer->node)->want_hub = h->id;
+	return out->n > 0;
+}
+
+/* Group g's members and size written (members first). */
+static void
+ngd_fast_hub_write(struct ngd_fast *fp, const struct ngd_fast_hub *g,
+    unsigned oldn)
+{
+	for (unsigned i = 0; i < g->n; i++) {
+		struct ng_fast_bpf_member m = {.group = g->id, .idx = i};
+
+		(void)bpf_map_update_elem(fp->members_fd, &m, &g->gidx[i],
+		    BPF_ANY);
+	}
+	(void)bpf_map_update_elem(fp->groups_fd, &g->id, &g->n, BPF_ANY);
+	for (unsigned i = g->n; i < oldn; i++) {
+		struct ng_fast_bpf_member m = {.group = g->id, .idx = i};
+
+		(void)bpf_map_delete_elem(fp->members_fd, &m);
+	}
+}
+
+/* Group g gone from the maps: its ports' frames take the userspace path. */
+static void
+ngd_fast_hub_forget(struct ngd_fast *fp, struct ngd_fast_hub *g)
+{
+	struct ng_fast_bpf_member m = {.group = g->id};
+
+	(void)bpf_map_delete_elem(fp->groups_fd, &g->id);
+	for (m.idx = 0; m.idx < g->n; m.idx++)
+		(void)bpf_map_delete_elem(fp->members_fd, &m);
+}
+
+/*
+ * The ports made to agree with the graph: run after every client
  * message, before its status goes back, so that an edit (connect,
  * rmhook, shutdown, a tee's bypass) never leaves a frame on a stale
- * path.  Hook events (the carrier follows the hook) run it for one
- * pair at once.
+ * path, and when an eiface's hook comes or goes (the carrier follows
+ * it).  Two eifaces joined directly forward to each other; the members
+ * of a hub of eifaces alone repeat to each other; every other port
+ * sends its frames to ngd.
  */
 static void
 ngd_fast_sync(void)
 {
 	struct ngd_fast *fp = ngd_fast_active;
+	struct ngd_fast_hub *now = NULL, *g, **gp;
+	struct ngd_veth *v;
 
 	if (fp == NULL)
 		return;
-	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
+	for (v = fp->veths; v != NULL; v = v->next)
+		v->want_hub = 0;
+	for (v = fp->veths; v != NULL; v = v->next) {
 		struct ngd_veth *w = ngd_veth_wanted(v);
+		struct ng_hook *h;
 
 		if (v->direct != w)
 			ngd_veth_set_direct(v, w);
+		if (w != NULL || v->want_hub != 0)
+			continue;
+		for (h = v->node->hooks; h != NULL; h = h->next)
+			if (h->peer != NULL &&
+			    strcmp(h->name, NG_EIFACE_HOOK_ETHER) == 0)
+				break;
+		if (h == NULL ||
+		    strcmp(h->peer->node->type->name, "hub") != 0)
+			continue;
+		if ((g = calloc(1, sizeof(*g))) == NULL)
+			break; /* what is not done stays on the userspace path */
+		if (!ngd_fast_hub_members(fp, h->peer->node, g)) {
+			free(g);
+			continue;
+		}
+		g->next = now;
+		now = g;
 	}
+	/* New and changed groups first, then the ports, then old groups. */
+	for (g = now; g != NULL; g = g->next) {
+		struct ngd_fast_hub *old;
+
+		for (old = fp->hubs; old != NULL; old = old->next)
+			if (old->id == g->id)
+				break;
+		if (old == NULL || old->n != g->n ||
+		    memcmp(old->gidx, g->gidx, g->n * sizeof(g->gidx[0])) != 0)
+			ngd_fast_hub_write(fp, g, old != NULL ? old->n : 0);
+	}
+	for (v = fp->veths; v != NULL; v = v->next)
+		if (v->hub != v->want_hub && v->direct == NULL) {
+			v->hub = v->want_hub;
+			(void)ngd_veth_port(v);
+		} else if (v->direct != NULL)
+			v->hub = 0;
+	for (gp = &fp->hubs; (g = *gp) != NULL;) {
+		struct ngd_fast_hub *n;
+
+		for (n = now; n != NULL; n = n->next)
+			if (n->id == g->id)
+				break;
+		if (n == NULL)
+			ngd_fast_hub_forget(fp, g);
+		*gp = g->next;
+		free(g);
+	}
+	fp->hubs = now;
 }
 
 static void
@@ -584,6 +722,23 @@ ngd_veth_free(struct ngd_veth *v)
 		v->direct->direct = NULL;
 		(void)ngd_veth_port(v->direct);
 		v->direct = NULL;
+	}
+	if (v->hub != 0) { /* its hub repeats through ngd until the next sync */
+		struct ngd_fast_hub *g, **gp;
+
+		for (gp = &fp->hubs; (g = *gp) != NULL; gp = &g->next)
+			if (g->id == v->hub) {
+				ngd_fast_hub_forget(fp, g);
+				*gp = g->next;
+				free(g);
+				break;
+			}
+		for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+			if (w->hub == v->hub) {
+				w->hub = 0;
+				(void)ngd_veth_port(w);
+			}
+		v->hub = 0;
 	}
 	if (v->link >= 0)
 		close(v->link);
@@ -686,6 +841,9 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
 	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
+	/* veth drops what exceeds the receiving end's MTU: the graph-side
+	 * end takes whatever MTU the interface is given. */
+	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
 	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
@@ -787,7 +945,7 @@ ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
 
 	if (v == NULL)
 		return fp->nd->ops.set_carrier(fp->nd, dev, on);
-	ngd_veth_set_direct(v, on ? ngd_veth_wanted(v) : NULL);
+	ngd_fast_sync();
 	return ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP,
 	    NULL, NULL, -1);
 }
@@ -1216,8 +1374,13 @@ ngd_fast_load(struct ngd_fast *fp)
 	    NG_FAST_BPF_MAP_CFG);
 	fp->stats_fd = bpf_object__find_map_fd_by_name(fp->obj,
 	    NG_FAST_BPF_MAP_STATS);
+	fp->members_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_MEMBERS);
+	fp->groups_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_GROUPS);
 	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->ports_fd < 0 ||
-	    fp->ids_fd < 0 || fp->cfg_fd < 0 || fp->stats_fd < 0)
+	    fp->ids_fd < 0 || fp->cfg_fd < 0 || fp->stats_fd < 0 ||
+	    fp->members_fd < 0 || fp->groups_fd < 0)
 		return ENOENT;
 	return 0;
 }
@@ -1286,6 +1449,12 @@ ngd_fast_free(struct ngd_fast *fp)
 	if (fp->obj != NULL)
 		bpf_object__close(fp->obj);
 	free(fp->byid);
+	while (fp->hubs != NULL) {
+		struct ngd_fast_hub *g = fp->hubs;
+
+		fp->hubs = g->next;
+		free(g);
+	}
 	if (fp->rtnl != NULL)
 		mnl_socket_close(fp->rtnl);
 	if (fp->dp_netns >= 0)
@@ -1357,7 +1526,8 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	fp->ops.vnet = ngd_fast_vnet;
 	ngd_log(LOG_INFO, "data path: eifaces are veth pairs with their "
 	    "graph-side ends in a private namespace; frames between eifaces "
-	    "joined directly cross in the kernel, the others through ngd");
+	    "joined directly or by a hub of eifaces alone cross in the "
+	    "kernel, the others through ngd");
 	*opsp = &fp->ops;
 	*bep = fp;
 	*fpp = fp;

@@ -79,7 +79,30 @@ ngctl mkpeer ngeth0: tee ether left
 ngctl name ngeth0:ether ftee
 ngctl connect ftee: ngeth1: right ether
 expect "tee between two eifaces: pings answered" 5 "$(pings fa 198.18.7.2 5)"
+# The tee's shutdown joins its two neighbours (no connect callback):
+# the kernel path takes over before the shutdown's status comes back.
 ngctl shutdown ftee:
+expect "tee shut down: its neighbours are joined" "ngeth1" \
+    "$(ngctl show ngeth0: | awk '$1 == "ether" { print $2 }')"
+kill -STOP "$NGD_PID"
+expect "... and forward in the kernel" 5 "$(pings fa 198.18.7.2 5)"
+kill -CONT "$NGD_PID"
+ngctl rmhook ngeth0: ether
+# a hub of eifaces alone repeats in the kernel; with a tee on it, in ngd
+ngctl mkpeer ngeth0: hub ether l0
+ngctl name ngeth0:ether fhub
+ngctl connect fhub: ngeth1: l1 ether
+kill -STOP "$NGD_PID"
+expect "hub of two eifaces: pings answered while ngd is stopped" 5 \
+    "$(pings fa 198.18.7.2 5)"
+kill -CONT "$NGD_PID"
+ngctl mkpeer fhub: tee l2 left
+kill -STOP "$NGD_PID"
+expect "hub with a tee on it: no answer while ngd is stopped" 0 \
+    "$(pings fa 198.18.7.2 3)"
+kill -CONT "$NGD_PID"
+expect "... and answers through ngd" 5 "$(pings fa 198.18.7.2 5)"
+ngctl shutdown fhub:
 # joined straight again: the kernel path comes back
 ngctl connect ngeth0: ngeth1: ether ether
 expect "direct edge again: pings answered" 5 "$(pings fa 198.18.7.2 5)"
