@@ -826,6 +826,15 @@ ngd_netdev_sync(struct ng_graph *g)
 	return moved;
 }
 
+/* Run after each client's message (fastpath.c), before its status. */
+static void (*ngd_after_msg)(void);
+
+void
+ngd_netdev_after_msg(void (*fn)(void))
+{
+	ngd_after_msg = fn;
+}
+
 /*
  * Send a client's message with interface names up to date.  Asking every
  * interface before every message would make a script of N commands cost
@@ -835,14 +844,6 @@ ngd_netdev_sync(struct ng_graph *g)
  * failed to find a node whose interface was renamed meanwhile (a failed
  * generic message changed nothing, so it is sent again).
  */
-static void (*ngd_after_msg)(void);
-
-void
-ngd_netdev_after_msg(void (*fn)(void))
-{
-	ngd_after_msg = fn;
-}
-
 int
 ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m)
