@@ -398,3 +398,10 @@ bench: bench-cni
 bench-cni: all
 	bench/cni
 .PHONY: bench-cni
+
+# The eiface fast path's tc programs (src/bpf/ng_fast.bpf.c), embedded in
+# ngd like the ether node's (src/ngd/fastpath.c includes the object).
+FAST_BPF_OBJ = $(B)/bpf/ng_fast.bpf.o
+$(FAST_BPF_OBJ): src/bpf/ng_fast_bpf.h
+$(B)/src/ngd/fastpath.o: $(FAST_BPF_OBJ)
+$(B)/src/ngd/fastpath.o: CPPFLAGS += -DNGD_FAST_BPF_OBJ='"$(FAST_BPF_OBJ)"'

@@ -319,11 +319,11 @@ main(int argc, char **argv)
 		exit(EX_OSERR);
 	}
 	ngd_loop_set_busy_poll(&d.loop, busy_us);
-	if ((error = ngd_netdev_init(&d.netdev, &d.loop)) == 0) {
-		cfg.netdev_ops = &d.netdev.ops;
-		cfg.backend = &d.netdev;
+	if ((error = ngd_netdev_init(&d.netdev, &d.loop)) == 0)
+		error = ngd_fast_new(&d.netdev, &cfg.netdev_ops, &cfg.backend,
+		    &d.fast);
+	if (error == 0)
 		error = ngd_ether_new(&d.loop, &d.ether);
-	}
 	if (error == 0)
 		error = ngd_sockdev_new(&d.loop, &d.sockdev);
 	if (error == 0) {
@@ -409,6 +409,7 @@ main(int argc, char **argv)
 	ngd_journal_fini(&d.journal);
 	ngd_ether_free(d.ether);
 	ngd_sockdev_free(d.sockdev);
+	ngd_fast_free(d.fast);
 	ngd_netdev_fini(&d.netdev);
 	ngd_loop_fini(&d.loop);
 	ngd_log(LOG_INFO, "stopped");

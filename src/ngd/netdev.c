@@ -70,6 +70,7 @@ struct ng_netdev {
 	uint64_t ns_ino, ns_cookie;
 	uint32_t ifindex;
 	char seen_name[IFNAMSIZ];
+	struct ngd_veth *veth;    /* a veth pair (fastpath.c), not a TAP */
 };
 
 #define NGD_NETNS_DIR "/run/netns"
@@ -79,6 +80,7 @@ struct ng_netdev {
 #endif
 
 static const struct ng_netdev_ops ngd_netdev_ops;
+static int ngd_netns_watch_start(struct ngd_netdev *nd);
 static int64_t ngd_netdev_before_sleep(void *arg);
 
 /*
@@ -427,6 +429,56 @@ ngd_netdev_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 {
 	return ngd_netdev_create_at(be, -1, kind, ifname, mac, node, false,
 	    devp);
+}
+
+/* --- devices of fastpath.c: a veth pair behind a struct ng_netdev ------ */
+
+struct ng_netdev *
+ngd_netdev_wrap_veth(struct ngd_netdev *nd, struct ngd_veth *veth,
+    struct ng_node *node)
+{
+	struct ng_netdev *dev = calloc(1, sizeof(*dev));
+
+	if (dev == NULL)
+		return NULL;
+	dev->io.fd = -1;
+	dev->be = nd;
+	dev->node = node;
+	dev->kind = NG_NETDEV_TAP;
+	dev->veth = veth;
+	return dev;
+}
+
+struct ngd_veth *
+ngd_netdev_veth(const struct ng_netdev *dev)
+{
+	return dev == NULL ? NULL : dev->veth;
+}
+
+/* Its namespace's name is watched: when it goes, the node's interface
+ * comes home (ng_netdev_vnet_home), as a TAP's does. */
+int
+ngd_netdev_place(struct ng_netdev *dev, const char *netns)
+{
+	struct ngd_netdev *nd = dev->be;
+	int error;
+
+	ngd_netdev_unplace(dev);
+	if (netns == NULL || netns[0] == '\0' || strchr(netns, '/') != NULL)
+		return 0;
+	if ((error = ngd_netns_watch_start(nd)) != 0)
+		return error;
+	snprintf(dev->netns, sizeof(dev->netns), "%s", netns);
+	dev->next = nd->placed;
+	nd->placed = dev;
+	return 0;
+}
+
+void
+ngd_netdev_unwrap(struct ng_netdev *dev)
+{
+	ngd_netdev_unplace(dev);
+	ngd_loop_defer_free(dev->be->loop, dev);
 }
 
 static void
@@ -815,6 +867,15 @@ ngd_netdev_sync(struct ng_graph *g)
 	return moved;
 }
 
+/* Run after each client's message (fastpath.c), before its status. */
+static void (*ngd_after_msg)(void);
+
+void
+ngd_netdev_after_msg(void (*fn)(void))
+{
+	ngd_after_msg = fn;
+}
+
 /*
  * Send a client's message with interface names up to date.  Asking every
  * interface before every message would make a script of N commands cost
@@ -850,6 +911,8 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 	error = ng_send_msg(from, addr, m);
 	if (error == ENOENT && generic && ngd_netdev_sync(g) > 0)
 		error = ng_send_msg(from, addr, m);
+	if (ngd_after_msg != NULL)
+		ngd_after_msg(); /* fastpath.c: before the status goes back */
 	return error;
 }
 

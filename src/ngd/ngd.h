@@ -170,6 +170,36 @@ uint64_t ngd_netdev_cookie(const struct ngd_netdev *nd); /* ngd's netns */
 /* Send a client's message with the interface names it may see current. */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
+/* fn runs after each client's message, before its status goes back. */
+void ngd_netdev_after_msg(void (*fn)(void));
+
+/*
+ * Devices fastpath.c makes (veth pairs) go to the graph as struct
+ * ng_netdev like netdev.c's own: wrapped, and recognised by
+ * ngd_netdev_veth (NULL: a TAP or TUN of netdev.c).  place: the netns
+ * name it was put in, watched so that it comes home when the name goes.
+ */
+struct ngd_veth;
+struct ng_netdev *ngd_netdev_wrap_veth(struct ngd_netdev *nd, struct ngd_veth *veth,
+    struct ng_node *node);
+struct ngd_veth *ngd_netdev_veth(const struct ng_netdev *dev);
+int ngd_netdev_place(struct ng_netdev *dev, const char *netns);
+void ngd_netdev_unwrap(struct ng_netdev *dev); /* freed after this pass */
+
+/* --- fastpath.c: eifaces as veth pairs (DESIGN decision 11) ------------ */
+
+struct ngd_fast;
+/*
+ * NGD_FASTPATH=1 in the environment: eifaces are veth pairs whose
+ * graph-side ends live in a private data-plane namespace; otherwise (or
+ * where that cannot be made) TAPs.  *opsp and *bep are what the graph
+ * gets as netdev_ops and backend: nd's own, or the veth model's.  Logs
+ * once which model serves.
+ */
+int ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
+    void **bep, struct ngd_fast **fpp);
+void ngd_fast_free(struct ngd_fast *fp); /* after the graph; NULL ok */
+
 
 /* --- jailed.c ----------------------------------------------------------- */
 
@@ -303,6 +333,7 @@ struct ngd {
 	struct ngd_ctl ctl;
 	struct ngd_ether *ether;    /* the ether nodes' backend */
 	struct ngd_sockdev *sockdev; /* the ksocket nodes' backend */
+	struct ngd_fast *fast;       /* eifaces as veth pairs, or NULL */
 	struct ng_graph *graph;
 	struct ngd_sleep_hook timers; /* runs the graph's timers */
 	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */

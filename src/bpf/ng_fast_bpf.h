@@ -1,0 +1,59 @@
+/*
+ * ng_fast_bpf.h: what the eiface fast path's tc programs (ng_fast.bpf.c)
+ * and ngd (src/ngd/fastpath.c) share.  Every eiface is a veth pair; its
+ * graph-side end, in ngd's private data-plane namespace, is a "port"
+ * with a small id.  Frames that take the userspace path go to ngd
+ * through one TAP of that namespace, the port id in an 802.1Q tag in
+ * front of whatever the frame carries; ngd writes frames for a port
+ * into the TAP the same way.
+ */
+#ifndef NG_FAST_BPF_H
+#define NG_FAST_BPF_H
+
+#include <linux/types.h>
+
+#define NG_FAST_BPF_MAX_PORTS 32767 /* ids 1..this fit the tag */
+#define NG_FAST_BPF_TPID 0x8100
+
+/* ng_fast_ports value: how a graph-side end's frames go */
+enum {
+	NG_FAST_BPF_SLOW = 0,   /* to ngd, through the TAP */
+	NG_FAST_BPF_DIRECT = 1, /* to peer's jail-side end (eiface-eiface) */
+	NG_FAST_BPF_HUB = 2,    /* a copy to every other member of group peer */
+};
+
+/* A hub of eifaces alone, up to this many, repeats in the kernel: a
+ * flood this wide stays well under netdev_max_backlog (1000). */
+#define NG_FAST_BPF_HUB_MAX 256
+
+struct ng_fast_bpf_member {
+	__u32 group; /* the hub's node ID */
+	__u32 idx;   /* 0 .. size - 1 */
+};
+
+struct ng_fast_bpf_port {
+	__u32 id;   /* in the tag */
+	__u32 mode; /* NG_FAST_BPF_SLOW or _DIRECT */
+	__u32 peer; /* DIRECT: the other graph-side end's ifindex; HUB: group */
+	__u32 pad;
+};
+
+/* Per CPU, per graph-side end, summed by ngd. */
+struct ng_fast_bpf_stats {
+	__u64 fast_pkts;  /* skbs the kernel forwarded from this port */
+	__u64 fast_bytes;
+	__u64 fast_segs;  /* the same in segments (gso_segs) */
+	__u64 slow_pkts;  /* skbs sent to ngd */
+	__u64 dropped;    /* a tag or redirect failed */
+};
+
+#define NG_FAST_BPF_MAP_PORTS "ng_fast_ports" /* ifindex -> port */
+#define NG_FAST_BPF_MAP_IDS "ng_fast_ids"     /* id -> ifindex */
+#define NG_FAST_BPF_MAP_CFG "ng_fast_cfg"     /* [0]: the TAP's ifindex */
+#define NG_FAST_BPF_MAP_STATS "ng_fast_stats" /* ifindex -> stats */
+#define NG_FAST_BPF_MAP_MEMBERS "ng_fast_members" /* member -> ifindex */
+#define NG_FAST_BPF_MAP_GROUPS "ng_fast_groups"   /* group -> size */
+#define NG_FAST_BPF_PROG_PORT "ng_fast_port"  /* graph-side end ingress */
+#define NG_FAST_BPF_PROG_TAP "ng_fast_tap"    /* the TAP's ingress */
+
+#endif

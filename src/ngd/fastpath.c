@@ -1,0 +1,1537 @@
+/*
+ * fastpath.c: eifaces as veth pairs, and the kernel path between them
+ * (DESIGN decision 11; README "The kernel fast path").
+ *
+ * With NGD_FASTPATH=1, an eiface's interface is one end of a veth pair:
+ * the "jail-side" end carries the interface's name, MAC and addresses,
+ * lives in ngd's namespace or wherever it is moved (jails, vnet), and is
+ * what users see; its peer, the "graph-side" end, lives in one private
+ * data-plane namespace that ngd makes at start and nobody else can name,
+ * so `ip link` on the host shows what it shows with TAPs.
+ *
+ * Frames: the tc programs of src/bpf/ng_fast.bpf.c, attached as TCX
+ * links, forward between two eifaces joined directly in the kernel
+ * (bpf_redirect_peer), repeat to every other member of a hub whose hooks
+ * all lead to eifaces (bpf_loop + bpf_clone_redirect, up to
+ * NG_FAST_BPF_HUB_MAX), and send every other frame to ngd through one
+ * vnet-header TAP of the data plane, the port's id in an 802.1Q tag;
+ * ngd writes frames for an interface into that TAP with the same tag.
+ * The port map is written when an eiface's hook comes or goes and after
+ * every client message, before its status goes back.
+ *
+ * The jail-side end is reached from the data-plane namespace by
+ * rtnetlink: the graph-side end's IFLA_LINK and IFLA_LINK_NETNSID name
+ * it, IFLA_TARGET_NETNSID reads it wherever it has been moved, and
+ * changes are made from inside its namespace, found by its id.  Deleting
+ * either end deletes both; when the jail-side end's namespace is
+ * destroyed the pair goes with it, the data plane's link monitor sees
+ * the graph-side end go, and the node re-creates its interface at home
+ * (decision 4).  A move (vnet) moves the jail-side end, keeping name,
+ * MAC and pair.  ngd holds the data-plane namespace by fd only: when ngd
+ * dies, it, every pair and every link go.
+ *
+ * TUN devices (iface) stay netdev.c's; every op passes them through.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/net_namespace.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include <linux/virtio_net.h>
+#include <linux/if_tun.h>
+#include <sys/ioctl.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+
+#include "ngd.h"
+#include "netgraph/ng_eiface.h"
+#include "../bpf/ng_fast_bpf.h"
+
+/* TCX attach point (kernel 6.6); Debian 12's uapi headers predate it. */
+#define NGD_TCX_INGRESS 46
+
+/* The programs' object, compiled at make time and embedded here. */
+__asm__(".pushsection .rodata\n"
+	".balign 8\n"
+	".global ngd_fast_bpf_obj, ngd_fast_bpf_obj_end\n"
+	".hidden ngd_fast_bpf_obj, ngd_fast_bpf_obj_end\n"
+	"ngd_fast_bpf_obj:\n"
+	".incbin \"" NGD_FAST_BPF_OBJ "\"\n"
+	"ngd_fast_bpf_obj_end:\n"
+	".popsection\n");
+extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
+
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
+#define NGD_FAST_ENV "NGD_FASTPATH"
+#define NGD_FAST_NLBUF 8192
+
+struct ngd_fast {
+	struct ngd_netdev *nd;     /* TUNs, and the wrappers of our devices */
+	struct ng_netdev_ops ops;  /* what the graph calls */
+	int dp_netns;              /* the data-plane namespace */
+	struct mnl_socket *rtnl;   /* rtnetlink inside it */
+	unsigned seq;
+	unsigned npairs;           /* graph-side ends named ngdp<n> */
+	struct ngd_io mon;         /* link events of the data plane */
+	struct ngd_veth *veths;    /* every pair */
+	/* The programs (ng_fast.bpf.c) and their maps. */
+	struct bpf_object *obj;
+	int prog_port, prog_tap;
+	int ports_fd, ids_fd, cfg_fd, stats_fd;
+	/* The slow path: the data plane's TAP, which ngd reads and writes. */
+	struct ngd_io tap;
+	int tap_ifindex;
+	int tap_link;              /* ng_fast_tap on its ingress */
+	struct ngd_veth **byid;    /* port id -> pair */
+	unsigned next_id;
+	int members_fd, groups_fd;
+	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
+};
+
+/* A hub whose every hook leads to an eiface: its members in the maps. */
+struct ngd_fast_hub {
+	uint32_t id; /* the hub node's ID, the group in the maps */
+	unsigned n;
+	uint32_t gidx[NG_FAST_BPF_HUB_MAX];
+	struct ngd_fast_hub *next;
+};
+
+struct ngd_veth {
+	struct ngd_fast *fp;
+	struct ng_netdev *dev;     /* netdev.c's wrapper, what the graph has */
+	struct ng_node *node;
+	int gidx;                  /* graph-side end's index, data plane */
+	int link;                  /* ng_fast_port on its ingress */
+	uint16_t id;               /* port id, in the tag of its slow frames */
+	struct ngd_veth *direct;   /* joined to this eiface: kernel path */
+	uint32_t hub;              /* on this kernel hub (its node ID), or 0 */
+	uint32_t want_hub;         /* ngd_fast_sync's scratch */
+	struct ngd_veth *next;
+};
+
+/* What the graph-side end says of its peer, and the peer of itself. */
+struct ngd_veth_peer {
+	int nsid;      /* the peer's namespace, as the data plane sees it */
+	int ifindex;   /* the peer's index there */
+	char name[IFNAMSIZ];
+	uint8_t mac[6];
+	unsigned flags;
+};
+
+/* Back to ngd's own namespace from the data plane or another. */
+static void
+ngd_fast_back(struct ngd_fast *fp)
+{
+	if (setns(fp->nd->own_netns, CLONE_NEWNET) < 0) {
+		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
+		    strerror(errno));
+		abort(); /* serving another namespace's graph would be worse */
+	}
+}
+
+/* --- rtnetlink in the data plane ---------------------------------------- */
+
+struct ngd_fast_link {
+	int link, netnsid;
+	char name[IFNAMSIZ];
+	uint8_t mac[6];
+	bool have_mac;
+	unsigned flags;
+	int ifindex;
+};
+
+static int
+ngd_fast_link_attr(const struct nlattr *a, void *arg)
+{
+	struct ngd_fast_link *l = arg;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_LINK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->link = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK_NETNSID:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->netnsid = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+			snprintf(l->name, sizeof(l->name), "%s",
+			    mnl_attr_get_str(a));
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == 6) {
+			memcpy(l->mac, mnl_attr_get_payload(a), 6);
+			l->have_mac = true;
+		}
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int
+ngd_fast_link_cb(const struct nlmsghdr *nh, void *arg)
+{
+	struct ngd_fast_link *l = arg;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+
+	if (nh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	l->flags = ifi->ifi_flags;
+	l->ifindex = ifi->ifi_index;
+	return mnl_attr_parse(nh, sizeof(*ifi), ngd_fast_link_attr, l);
+}
+
+/* One request on nl, its answers through cb: 0 or an errno. */
+static int
+ngd_fast_talk(struct mnl_socket *nl, unsigned *seqp, struct nlmsghdr *nh,
+    mnl_cb_t cb, void *arg)
+{
+	char buf[NGD_FAST_NLBUF];
+	unsigned seq = ++*seqp, portid = mnl_socket_get_portid(nl);
+	ssize_t n;
+	int ret;
+
+	nh->nlmsg_seq = seq;
+	nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0)
+		return errno;
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0)
+			return errno;
+		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, arg);
+		if (ret < 0)
+			return errno != 0 ? errno : EPROTO;
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+/* Link ifindex (in the namespace nsid, -1: the socket's) described. */
+static int
+ngd_fast_getlink(struct ngd_fast *fp, int nsid, int ifindex,
+    struct ngd_fast_link *l)
+{
+	char buf[NGD_FAST_NLBUF];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+
+	memset(l, 0, sizeof(*l));
+	l->link = l->netnsid = -1;
+	memset(buf, 0, 256);
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_GETLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (nsid >= 0)
+		mnl_attr_put_u32(nh, IFLA_TARGET_NETNSID, (uint32_t)nsid);
+	return ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb, l);
+}
+
+/* The jail-side end of v, wherever it is. */
+static int
+ngd_veth_peer(struct ngd_veth *v, struct ngd_veth_peer *p)
+{
+	struct ngd_fast_link g, j;
+	int error;
+
+	if ((error = ngd_fast_getlink(v->fp, -1, v->gidx, &g)) != 0)
+		return error;
+	if (g.link <= 0 || g.netnsid < 0)
+		return ENXIO; /* the pair is going */
+	if ((error = ngd_fast_getlink(v->fp, g.netnsid, g.link, &j)) != 0)
+		return error;
+	p->nsid = g.netnsid;
+	p->ifindex = g.link;
+	memcpy(p->name, j.name, sizeof(p->name));
+	memcpy(p->mac, j.mac, 6);
+	p->flags = j.flags;
+	return 0;
+}
+
+static int
+ngd_fast_nsid_cb(const struct nlmsghdr *nh, void *arg)
+{
+	struct nlattr *a;
+
+	if (nh->nlmsg_type != RTM_NEWNSID)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nh, sizeof(struct rtgenmsg))
+		if (mnl_attr_get_type(a) == NETNSA_NSID &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*(int *)arg = (int)mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+/* The id the data plane gives the namespace nsfd (-1: none yet). */
+static int
+ngd_fast_nsid(struct ngd_fast *fp, int nsfd, int *nsidp)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct rtgenmsg *g;
+
+	*nsidp = -1;
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_GETNSID;
+	g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)nsfd);
+	return ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_nsid_cb, nsidp);
+}
+
+/*
+ * An fd for the namespace the data plane calls nsid: ngd's own, one
+ * named under /run/netns (jails, ip netns), or, failing those, one a
+ * process is in.  Looked up each time rather than held, so that ngd
+ * never keeps a namespace alive (a pair whose namespace dies goes too).
+ */
+static int
+ngd_fast_nsfd(struct ngd_fast *fp, int nsid, int *fdp)
+{
+	static const char *const dirs[] = {"/run/netns", "/proc"};
+	char path[PATH_MAX];
+	int id, fd;
+
+	*fdp = -1;
+	if (ngd_fast_nsid(fp, fp->nd->own_netns, &id) == 0 && id == nsid) {
+		*fdp = dup(fp->nd->own_netns);
+		return *fdp < 0 ? errno : 0;
+	}
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+
+		if (d == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			if (i == 1 && (e->d_name[0] < '0' || e->d_name[0] > '9'))
+				continue;
+			snprintf(path, sizeof(path), i == 0 ? "%s/%s" :
+			    "%s/%s/ns/net", dirs[i], e->d_name);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+				continue;
+			if (ngd_fast_nsid(fp, fd, &id) == 0 && id == nsid) {
+				closedir(d);
+				*fdp = fd;
+				return 0;
+			}
+			close(fd);
+		}
+		closedir(d);
+	}
+	return ENXIO;
+}
+
+/* rtnetlink inside the namespace the data plane calls nsid. */
+static int
+ngd_fast_nl_at(struct ngd_fast *fp, int nsid, struct mnl_socket **nlp)
+{
+	struct mnl_socket *nl = NULL;
+	int nsfd, error = 0;
+
+	*nlp = NULL;
+	if ((error = ngd_fast_nsfd(fp, nsid, &nsfd)) != 0)
+		return error;
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		error = errno;
+	else {
+		nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		if (nl == NULL)
+			error = errno;
+		else if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			error = errno;
+			mnl_socket_close(nl);
+			nl = NULL;
+		}
+		ngd_fast_back(fp);
+	}
+	close(nsfd);
+	*nlp = nl;
+	return error;
+}
+
+/*
+ * Change link ifindex of the namespace nsid (-1: the data plane): its
+ * flags under change, a new name, a MAC, another namespace (nsfd >= 0).
+ */
+static int
+ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
+    unsigned change, const char *name, const uint8_t *mac, int nsfd)
+{
+	char buf[1024];
+	struct mnl_socket *nl = fp->rtnl;
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	unsigned seq = 0;
+	int error;
+
+	if (nsid >= 0 && (error = ngd_fast_nl_at(fp, nsid, &nl)) != 0)
+		return error;
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = flags;
+	ifi->ifi_change = change;
+	if (name != NULL)
+		mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	if (mac != NULL)
+		mnl_attr_put(nh, IFLA_ADDRESS, 6, mac);
+	if (nsfd >= 0)
+		mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)nsfd);
+	error = ngd_fast_talk(nl, nsid >= 0 ? &seq : &fp->seq, nh, NULL, NULL);
+	if (nl != fp->rtnl)
+		mnl_socket_close(nl);
+	return error;
+}
+
+/* --- the pair's frames --------------------------------------------------- */
+
+/* Its port entry: how the kernel forwards what its interface sends. */
+static int
+ngd_veth_port(struct ngd_veth *v)
+{
+	struct ng_fast_bpf_port port = {.id = v->id};
+	uint32_t key = (uint32_t)v->gidx;
+
+	if (v->direct != NULL) {
+		port.mode = NG_FAST_BPF_DIRECT;
+		port.peer = (uint32_t)v->direct->gidx;
+	} else if (v->hub != 0) {
+		port.mode = NG_FAST_BPF_HUB;
+		port.peer = v->hub;
+	}
+	if (bpf_map_update_elem(v->fp->ports_fd, &key, &port, BPF_ANY) < 0)
+		return errno;
+	return 0;
+}
+
+/*
+ * A frame ngd read from the data plane's TAP: the 802.1Q tag after the
+ * MACs names the port whose interface sent it; without the tag it is
+ * what that interface sent, and its eiface node takes it.
+ */
+static void
+ngd_fast_tap_event(void *arg, uint32_t events)
+{
+	struct ngd_fast *fp = arg;
+	struct ng_graph *g;
+
+	(void)events;
+	if (fp->veths == NULL)
+		g = NULL;
+	else
+		g = fp->veths->node->graph;
+	ngd_loop_traffic(fp->nd->loop);
+	for (int i = 0; i < NGD_RX_BATCH; i++) {
+		struct ng_pkt *pkt;
+		struct ngd_veth *v;
+		unsigned id;
+		int error;
+
+		if (g == NULL) { /* no eiface: nothing can be for one */
+			char buf[256];
+
+			if (read(fp->tap.fd, buf, sizeof(buf)) < 0)
+				return;
+			continue;
+		}
+		error = ngd_tap_read(g, fp->tap.fd, &pkt);
+		if (error == ENOBUFS)
+			continue;
+		if (error != 0)
+			return; /* EAGAIN; the TAP is ngd's and does not go */
+		if (pkt->len < 18 || pkt->data[12] != 0x81 ||
+		    pkt->data[13] != 0x00) {
+			ng_pkt_free(&pkt);
+			continue;
+		}
+		id = (unsigned)pkt->data[14] << 8 | pkt->data[15];
+		v = id <= NG_FAST_BPF_MAX_PORTS ? fp->byid[id] : NULL;
+		if (v == NULL) {
+			ng_pkt_free(&pkt);
+			continue;
+		}
+		memmove(pkt->data + 4, pkt->data, 12);
+		pkt->data += 4;
+		pkt->len -= 4;
+		if (pkt->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			pkt->vh.csum_start -= 4;
+		ng_netdev_input(v->node, &pkt); /* consumes pkt */
+		if (fp->veths == NULL)
+			g = NULL;
+	}
+}
+
+/* The graph-side end's program attached, from inside the data plane. */
+static int
+ngd_fast_attach(struct ngd_fast *fp, int prog, int ifindex, int *linkp)
+{
+	int fd, error = 0;
+
+	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
+		return errno;
+	fd = bpf_link_create(prog, ifindex, NGD_TCX_INGRESS, NULL);
+	if (fd < 0)
+		error = fd == -1 ? errno : -fd;
+	ngd_fast_back(fp);
+	*linkp = fd < 0 ? -1 : fd;
+	return error;
+}
+
+/* The eiface v's interface is joined straight to (its ether hook's
+ * peer is another eiface's ether hook), or NULL. */
+static struct ngd_veth *
+ngd_veth_wanted(struct ngd_veth *v)
+{
+	struct ng_hook *h;
+	struct ngd_veth *w;
+
+	for (h = v->node->hooks; h != NULL; h = h->next) {
+		if (h->peer == NULL || strcmp(h->name, NG_EIFACE_HOOK_ETHER) != 0)
+			continue;
+		if (strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) != 0 ||
+		    strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) != 0)
+			return NULL;
+		for (w = v->fp->veths; w != NULL; w = w->next)
+			if (w->node == h->peer->node && w != v)
+				return w;
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * v's port forwards to w's interface in the kernel (w NULL: every frame
+ * through ngd), and w's to v's; whatever either was joined to before
+ * goes back to ngd.
+ */
+static void
+ngd_veth_set_direct(struct ngd_veth *v, struct ngd_veth *w)
+{
+	if (v->direct != NULL && v->direct != w) {
+		struct ngd_veth *old = v->direct;
+
+		old->direct = NULL;
+		(void)ngd_veth_port(old);
+		v->direct = NULL;
+	}
+	if (w != NULL && w->direct != v) {
+		if (w->direct != NULL) {
+			w->direct->direct = NULL;
+			(void)ngd_veth_port(w->direct);
+		}
+		w->direct = v;
+		(void)ngd_veth_port(w);
+	}
+	v->direct = w;
+	if (ngd_veth_port(v) != 0)
+		ngd_log(LOG_ERR, "%s: fast path map update failed",
+		    v->node->name);
+}
+
+static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
+
+/* The pair of the eiface node n, or NULL. */
+static struct ngd_veth *
+ngd_fast_veth_of(struct ngd_fast *fp, const struct ng_node *n)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->node == n)
+			return w;
+	return NULL;
+}
+
+/*
+ * The hub node h's members, if every hook of h leads to an eiface's
+ * ether hook (at most NG_FAST_BPF_HUB_MAX of them): the hub then
+ * repeats in the kernel.  Each member's want_hub is set.
+ */
+static bool
+ngd_fast_hub_members(struct ngd_fast *fp, struct ng_node *h,
+    struct ngd_fast_hub *out)
+{
+	struct ng_hook *k;
+
+	out->id = h->id;
+	out->n = 0;
+	for (k = h->hooks; k != NULL; k = k->next) {
+		struct ngd_veth *w;
+
+		if (k->peer == NULL || out->n == NG_FAST_BPF_HUB_MAX ||
+		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) != 0 ||
+		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
+		    (w = ngd_fast_veth_of(fp, k->peer->node)) == NULL)
+			return false;
+		out->gidx[out->n++] = (uint32_t)w->gidx;
+	}
+	for (k = h->hooks; k != NULL; k = k->next)
+		ngd_fast_veth_of(fp, k->peer->node)->want_hub = h->id;
+	return out->n > 0;
+}
+
+/* Group g's members and size written (members first). */
+static void
+ngd_fast_hub_write(struct ngd_fast *fp, const struct ngd_fast_hub *g,
+    unsigned oldn)
+{
+	for (unsigned i = 0; i < g->n; i++) {
+		struct ng_fast_bpf_member m = {.group = g->id, .idx = i};
+
+		(void)bpf_map_update_elem(fp->members_fd, &m, &g->gidx[i],
+		    BPF_ANY);
+	}
+	(void)bpf_map_update_elem(fp->groups_fd, &g->id, &g->n, BPF_ANY);
+	for (unsigned i = g->n; i < oldn; i++) {
+		struct ng_fast_bpf_member m = {.group = g->id, .idx = i};
+
+		(void)bpf_map_delete_elem(fp->members_fd, &m);
+	}
+}
+
+/* Group g gone from the maps: its ports' frames take the userspace path. */
+static void
+ngd_fast_hub_forget(struct ngd_fast *fp, struct ngd_fast_hub *g)
+{
+	struct ng_fast_bpf_member m = {.group = g->id};
+
+	(void)bpf_map_delete_elem(fp->groups_fd, &g->id);
+	for (m.idx = 0; m.idx < g->n; m.idx++)
+		(void)bpf_map_delete_elem(fp->members_fd, &m);
+}
+
+/*
+ * The ports made to agree with the graph: run after every client
+ * message, before its status goes back, so that an edit (connect,
+ * rmhook, shutdown, a tee's bypass) never leaves a frame on a stale
+ * path, and when an eiface's hook comes or goes (the carrier follows
+ * it).  Two eifaces joined directly forward to each other; the members
+ * of a hub of eifaces alone repeat to each other; every other port
+ * sends its frames to ngd.
+ */
+static void
+ngd_fast_sync(void)
+{
+	struct ngd_fast *fp = ngd_fast_active;
+	struct ngd_fast_hub *now = NULL, *g, **gp;
+	struct ngd_veth *v;
+
+	if (fp == NULL)
+		return;
+	for (v = fp->veths; v != NULL; v = v->next)
+		v->want_hub = 0;
+	for (v = fp->veths; v != NULL; v = v->next) {
+		struct ngd_veth *w = ngd_veth_wanted(v);
+		struct ng_hook *h;
+
+		if (v->direct != w)
+			ngd_veth_set_direct(v, w);
+		if (w != NULL || v->want_hub != 0)
+			continue;
+		for (h = v->node->hooks; h != NULL; h = h->next)
+			if (h->peer != NULL &&
+			    strcmp(h->name, NG_EIFACE_HOOK_ETHER) == 0)
+				break;
+		if (h == NULL ||
+		    strcmp(h->peer->node->type->name, "hub") != 0)
+			continue;
+		if ((g = calloc(1, sizeof(*g))) == NULL)
+			break; /* what is not done stays on the userspace path */
+		if (!ngd_fast_hub_members(fp, h->peer->node, g)) {
+			free(g);
+			continue;
+		}
+		g->next = now;
+		now = g;
+	}
+	/* New and changed groups first, then the ports, then old groups. */
+	for (g = now; g != NULL; g = g->next) {
+		struct ngd_fast_hub *old;
+
+		for (old = fp->hubs; old != NULL; old = old->next)
+			if (old->id == g->id)
+				break;
+		if (old == NULL || old->n != g->n ||
+		    memcmp(old->gidx, g->gidx, g->n * sizeof(g->gidx[0])) != 0)
+			ngd_fast_hub_write(fp, g, old != NULL ? old->n : 0);
+	}
+	for (v = fp->veths; v != NULL; v = v->next)
+		if (v->hub != v->want_hub && v->direct == NULL) {
+			v->hub = v->want_hub;
+			(void)ngd_veth_port(v);
+		} else if (v->direct != NULL)
+			v->hub = 0;
+	for (gp = &fp->hubs; (g = *gp) != NULL;) {
+		struct ngd_fast_hub *n;
+
+		for (n = now; n != NULL; n = n->next)
+			if (n->id == g->id)
+				break;
+		if (n == NULL)
+			ngd_fast_hub_forget(fp, g);
+		*gp = g->next;
+		free(g);
+	}
+	fp->hubs = now;
+}
+
+static void
+ngd_veth_free(struct ngd_veth *v)
+{
+	struct ngd_fast *fp = v->fp;
+	struct ngd_veth **pp;
+	uint32_t key;
+
+	for (pp = &fp->veths; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == v) {
+			*pp = v->next;
+			break;
+		}
+	if (v->direct != NULL) {
+		v->direct->direct = NULL;
+		(void)ngd_veth_port(v->direct);
+		v->direct = NULL;
+	}
+	if (v->hub != 0) { /* its hub repeats through ngd until the next sync */
+		struct ngd_fast_hub *g, **gp;
+
+		for (gp = &fp->hubs; (g = *gp) != NULL; gp = &g->next)
+			if (g->id == v->hub) {
+				ngd_fast_hub_forget(fp, g);
+				*gp = g->next;
+				free(g);
+				break;
+			}
+		for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+			if (w->hub == v->hub) {
+				w->hub = 0;
+				(void)ngd_veth_port(w);
+			}
+		v->hub = 0;
+	}
+	if (v->link >= 0)
+		close(v->link);
+	if (v->gidx > 0) {
+		key = (uint32_t)v->gidx;
+		(void)bpf_map_delete_elem(fp->ports_fd, &key);
+		(void)bpf_map_delete_elem(fp->stats_fd, &key);
+	}
+	if (v->id != 0) {
+		uint32_t id = v->id, zero = 0;
+
+		(void)bpf_map_update_elem(fp->ids_fd, &id, &zero, BPF_ANY);
+		fp->byid[v->id] = NULL;
+	}
+	if (v->gidx > 0) {
+		char buf[256];
+		struct nlmsghdr *nh;
+		struct ifinfomsg *ifi;
+
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_DELLINK;
+		ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = v->gidx;
+		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	}
+	if (v->dev != NULL)
+		ngd_netdev_unwrap(v->dev);
+	ngd_loop_defer_free(fp->nd->loop, v);
+}
+
+/* A free port id (1..NG_FAST_BPF_MAX_PORTS), or 0. */
+static uint16_t
+ngd_fast_new_id(struct ngd_fast *fp)
+{
+	for (unsigned n = 0; n < NG_FAST_BPF_MAX_PORTS; n++) {
+		unsigned id = fp->next_id++ % NG_FAST_BPF_MAX_PORTS + 1;
+
+		if (fp->byid[id] == NULL)
+			return (uint16_t)id;
+	}
+	return 0;
+}
+
+/* The pair's port: id, maps, program. */
+static int
+ngd_veth_start(struct ngd_veth *v)
+{
+	struct ngd_fast *fp = v->fp;
+	uint32_t id, gidx = (uint32_t)v->gidx;
+	int error;
+
+	if ((v->id = ngd_fast_new_id(fp)) == 0)
+		return ENOSPC;
+	fp->byid[v->id] = v;
+	id = v->id;
+	if ((error = ngd_veth_port(v)) != 0)
+		return error;
+	if (bpf_map_update_elem(fp->ids_fd, &id, &gidx, BPF_ANY) < 0)
+		return errno;
+	return ngd_fast_attach(fp, fp->prog_port, v->gidx, &v->link);
+}
+
+/* --- the ops ------------------------------------------------------------ */
+
+static int
+ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
+    const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_fast_link l;
+	struct ngd_veth *v;
+	char buf[1024], gname[IFNAMSIZ];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data, *peer;
+	int error;
+
+	*devp = NULL;
+	if (kind != NG_NETDEV_TAP)
+		return fp->nd->ops.create(fp->nd, kind, ifname, mac, node, devp);
+	if (strlen(ifname) >= IFNAMSIZ)
+		return EINVAL;
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return ENOMEM;
+	v->fp = fp;
+	v->node = node;
+	v->link = -1;
+	snprintf(gname, sizeof(gname), "ngdp%u", fp->npairs++);
+	/*
+	 * Made from the data plane: the graph-side end here, its peer (the
+	 * interface) in ngd's namespace, named and addressed at once.
+	 */
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	nh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
+	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
+	/* veth drops what exceeds the receiving end's MTU: the graph-side
+	 * end takes whatever MTU the interface is given. */
+	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
+	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nh, VETH_INFO_PEER);
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, ifname);
+	if (mac != NULL)
+		mnl_attr_put(nh, IFLA_ADDRESS, 6, mac);
+	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)fp->nd->own_netns);
+	mnl_attr_nest_end(nh, peer);
+	mnl_attr_nest_end(nh, data);
+	mnl_attr_nest_end(nh, info);
+	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	if (error != 0) {
+		free(v);
+		return error;
+	}
+	/* Its index, from its name (the data plane is ours alone). */
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_GETLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
+	memset(&l, 0, sizeof(l));
+	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb, &l);
+	if (error == 0 && l.ifindex <= 0)
+		error = ENODEV;
+	if (error == 0) {
+		v->gidx = l.ifindex;
+		error = ngd_veth_start(v);
+	}
+	if (error == 0 &&
+	    (v->dev = ngd_netdev_wrap_veth(fp->nd, v, node)) == NULL)
+		error = ENOMEM;
+	if (error != 0) {
+		if (l.ifindex > 0)
+			v->gidx = l.ifindex;
+		ngd_veth_free(v);
+		return error;
+	}
+	v->next = fp->veths;
+	fp->veths = v;
+	*devp = v->dev;
+	return 0;
+}
+
+static void
+ngd_fast_destroy(void *be, struct ng_netdev *dev)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+
+	if (v == NULL) {
+		fp->nd->ops.destroy(fp->nd, dev);
+		return;
+	}
+	ngd_veth_free(v);
+}
+
+static int
+ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct virtio_net_hdr vh;
+	uint16_t tag[2];
+	struct iovec iov[4];
+
+	if (v == NULL)
+		return fp->nd->ops.xmit(fp->nd, dev, pkt);
+	vh = pkt->vh;
+	if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		vh.csum_start += 4;
+	tag[0] = htons(NG_FAST_BPF_TPID);
+	tag[1] = htons(v->id);
+	if (pkt->len < 12)
+		return EINVAL;
+	iov[0].iov_base = &vh;
+	iov[0].iov_len = sizeof(vh);
+	iov[1].iov_base = pkt->data;
+	iov[1].iov_len = 12;
+	iov[2].iov_base = tag;
+	iov[2].iov_len = sizeof(tag);
+	iov[3].iov_base = pkt->data + 12;
+	iov[3].iov_len = pkt->len - 12;
+	if (writev(fp->tap.fd, iov, 4) < 0)
+		return errno == EIO ? ENETDOWN : errno;
+	return 0;
+}
+
+/* The carrier of the interface is the graph-side end's being up. */
+static int
+ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+
+	if (v == NULL)
+		return fp->nd->ops.set_carrier(fp->nd, dev, on);
+	ngd_fast_sync();
+	return ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP,
+	    NULL, NULL, -1);
+}
+
+static int
+ngd_fast_set_mac(void *be, struct ng_netdev *dev, const uint8_t mac[6])
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth_peer p;
+	int error;
+
+	if (v == NULL)
+		return fp->nd->ops.set_mac(fp->nd, dev, mac);
+	if (mac[0] & 1)
+		return EINVAL; /* a multicast address cannot be a station's */
+	if ((error = ngd_veth_peer(v, &p)) != 0)
+		return error;
+	return ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, mac, -1);
+}
+
+static int
+ngd_fast_get_mac(void *be, struct ng_netdev *dev, uint8_t mac[6])
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth_peer p;
+	int error;
+
+	if (v == NULL)
+		return fp->nd->ops.get_mac(fp->nd, dev, mac);
+	if ((error = ngd_veth_peer(v, &p)) != 0)
+		return error;
+	memcpy(mac, p.mac, 6);
+	return 0;
+}
+
+static int
+ngd_fast_get_name(void *be, struct ng_netdev *dev, char name[16])
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth_peer p;
+	int error;
+
+	if (v == NULL)
+		return fp->nd->ops.get_name(fp->nd, dev, name);
+	if ((error = ngd_veth_peer(v, &p)) != 0)
+		return error;
+	snprintf(name, 16, "%s", p.name);
+	return 0;
+}
+
+static int
+ngd_fast_set_name(void *be, struct ng_netdev *dev, const char *name)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth_peer p;
+	int error;
+
+	if (v == NULL)
+		return fp->nd->ops.set_name(fp->nd, dev, name);
+	if (strlen(name) >= IFNAMSIZ)
+		return EINVAL;
+	if ((error = ngd_veth_peer(v, &p)) != 0)
+		return error;
+	/* Linux renames only interfaces that are down. */
+	if ((p.flags & IFF_UP) &&
+	    (error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, IFF_UP, NULL,
+	         NULL, -1)) != 0)
+		return error;
+	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, name, NULL, -1);
+	if (p.flags & IFF_UP)
+		(void)ngd_fast_setlink(fp, p.nsid, p.ifindex, IFF_UP, IFF_UP,
+		    NULL, NULL, -1);
+	return error;
+}
+
+/* Is the namespace id nsid (data plane's view) ngd's own? */
+static bool
+ngd_fast_nsid_home(struct ngd_fast *fp, int nsid)
+{
+	int own;
+
+	return ngd_fast_nsid(fp, fp->nd->own_netns, &own) == 0 && own >= 0 &&
+	    own == nsid;
+}
+
+static int
+ngd_fast_set_altname(void *be, struct ng_netdev *dev, const char *name,
+    bool add)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth_peer p;
+	char buf[1024];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	struct nlattr *list;
+	struct mnl_socket *nl;
+	unsigned seq = 0;
+	int error;
+
+	if (v == NULL)
+		return fp->nd->ops.set_altname != NULL ?
+		    fp->nd->ops.set_altname(fp->nd, dev, name, add) :
+		    EOPNOTSUPP;
+	if (strlen(name) >= IFNAMSIZ)
+		return EINVAL;
+	if ((error = ngd_veth_peer(v, &p)) != 0)
+		return error;
+	if ((error = ngd_fast_nl_at(fp, p.nsid, &nl)) != 0)
+		return error;
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = add ? RTM_NEWLINKPROP : RTM_DELLINKPROP;
+	nh->nlmsg_flags = add ? NLM_F_EXCL | NLM_F_CREATE : 0;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = p.ifindex;
+	list = mnl_attr_nest_start(nh, IFLA_PROP_LIST);
+	mnl_attr_put_strz(nh, IFLA_ALT_IFNAME, name);
+	mnl_attr_nest_end(nh, list);
+	error = ngd_fast_talk(nl, &seq, nh, NULL, NULL);
+	mnl_socket_close(nl);
+	return error;
+}
+
+static bool
+ngd_fast_at_home(void *be, struct ng_netdev *dev)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth_peer p;
+
+	if (v == NULL)
+		return fp->nd->ops.at_home(fp->nd, dev);
+	return ngd_veth_peer(v, &p) == 0 && ngd_fast_nsid_home(fp, p.nsid);
+}
+
+static bool
+ngd_fast_name_in_use(void *be, const char *name)
+{
+	struct ngd_fast *fp = be;
+
+	return fp->nd->ops.name_in_use(fp->nd, name);
+}
+
+struct ngd_fast_addrs {
+	int ifindex;
+	struct ng_netdev_addr *addrs;
+	unsigned max, n;
+};
+
+static int
+ngd_fast_addr_cb(const struct nlmsghdr *nh, void *arg)
+{
+	struct ngd_fast_addrs *w = arg;
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nh);
+	const struct nlattr *a, *addr = NULL, *local = NULL;
+	size_t alen;
+
+	if (nh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != w->ifindex)
+		return MNL_CB_OK;
+	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nh, sizeof(*ifa)) {
+		if (mnl_attr_get_type(a) == IFA_ADDRESS)
+			addr = a;
+		else if (mnl_attr_get_type(a) == IFA_LOCAL)
+			local = a;
+	}
+	if (local != NULL) /* IPv4: the address; IFA_ADDRESS is the peer's */
+		addr = local;
+	alen = ifa->ifa_family == AF_INET ? 4 : 16;
+	if (addr == NULL || mnl_attr_get_payload_len(addr) != alen)
+		return MNL_CB_OK;
+	if (w->n < w->max) {
+		struct ng_netdev_addr *o = &w->addrs[w->n];
+
+		memset(o, 0, sizeof(*o));
+		o->family = ifa->ifa_family;
+		memcpy(o->addr, mnl_attr_get_payload(addr), alen);
+		o->prefixlen = ifa->ifa_prefixlen;
+	}
+	w->n++;
+	return MNL_CB_OK;
+}
+
+static int
+ngd_fast_get_addrs(void *be, struct ng_netdev *dev,
+    struct ng_netdev_addr *addrs, unsigned max, unsigned *n)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_fast_addrs w = {.addrs = addrs, .max = max};
+	struct ngd_veth_peer p;
+	static const int fams[] = {AF_INET, AF_INET6};
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifaddrmsg *ifa;
+	int error;
+
+	*n = 0;
+	if (v == NULL)
+		return fp->nd->ops.get_addrs(fp->nd, dev, addrs, max, n);
+	if ((error = ngd_veth_peer(v, &p)) != 0)
+		return error;
+	w.ifindex = p.ifindex;
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_GETADDR;
+		nh->nlmsg_flags = NLM_F_DUMP;
+		ifa = mnl_nlmsg_put_extra_header(nh, sizeof(*ifa));
+		ifa->ifa_family = (uint8_t)fams[i];
+		ifa->ifa_index = (uint32_t)p.ifindex;
+		mnl_attr_put_u32(nh, IFA_TARGET_NETNSID, (uint32_t)p.nsid);
+		error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_addr_cb,
+		    &w);
+		if (error != 0)
+			return error;
+	}
+	*n = w.n;
+	return 0;
+}
+
+static int
+ngd_fast_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex,
+    bool *up)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth_peer p;
+	int error;
+
+	if (v == NULL)
+		return fp->nd->ops.get_info(fp->nd, dev, ifindex, up);
+	if ((error = ngd_veth_peer(v, &p)) != 0)
+		return error;
+	*ifindex = (uint32_t)p.ifindex;
+	*up = (p.flags & IFF_UP) != 0;
+	return 0;
+}
+
+/*
+ * vnet: the jail-side end moved into the namespace netns names ("" or
+ * "." ngd's own, else a name under /run/netns), keeping its name, MAC
+ * and pair.  Already there: nothing changes.
+ */
+static int
+ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
+    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
+    struct ng_node *node, struct ng_netdev **devp)
+{
+	struct ngd_fast *fp = be;
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth_peer p;
+	char path[PATH_MAX];
+	bool home;
+	int nsfd, nsid, error;
+
+	if (v == NULL)
+		return fp->nd->ops.vnet(fp->nd, dev, netns, kind, ifname, mac,
+		    node, devp);
+	*devp = dev;
+	home = netns[0] == '\0' || strcmp(netns, ".") == 0;
+	if (home)
+		nsfd = dup(fp->nd->own_netns);
+	else if (strchr(netns, '/') != NULL || strcmp(netns, "..") == 0 ||
+	         strlen(netns) > NAME_MAX)
+		return EINVAL;
+	else {
+		snprintf(path, sizeof(path), "/run/netns/%s", netns);
+		nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (nsfd < 0)
+		return errno;
+	if ((error = ngd_veth_peer(v, &p)) != 0 ||
+	    (error = ngd_fast_nsid(fp, nsfd, &nsid)) != 0) {
+		close(nsfd);
+		return error;
+	}
+	if (nsid >= 0 && nsid == p.nsid) {
+		close(nsfd);
+		if (home)
+			(void)ngd_netdev_place(dev, NULL);
+		return 0; /* already there */
+	}
+	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, NULL,
+	    nsfd);
+	close(nsfd);
+	if (error != 0)
+		return error;
+	if (!home && (error = ngd_netdev_place(dev, netns)) != 0)
+		ngd_log(LOG_WARNING, "%s: its namespace is not watched: %s",
+		    ifname, strerror(error));
+	if (home)
+		(void)ngd_netdev_place(dev, NULL);
+	return 0;
+}
+
+/* A graph-side end went: the pair was deleted (ip link del on the
+ * interface, its namespace destroyed), and the node makes it anew. */
+static int
+ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
+{
+	struct ngd_fast *fp = arg;
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+
+	if (nh->nlmsg_type != RTM_DELLINK)
+		return MNL_CB_OK;
+	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next)
+		if (v->gidx == ifi->ifi_index) {
+			v->gidx = 0; /* nothing left to delete */
+			ng_netdev_gone(v->node); /* frees v */
+			break;
+		}
+	return MNL_CB_OK;
+}
+
+static void
+ngd_fast_mon(void *arg, uint32_t events)
+{
+	struct ngd_fast *fp = arg;
+	char buf[NGD_FAST_NLBUF];
+	ssize_t n;
+
+	(void)events;
+	while ((n = recv(fp->mon.fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_fast_mon_cb, fp);
+	if (n < 0 && errno == ENOBUFS) /* events lost: check every pair */
+		for (struct ngd_veth *v = fp->veths, *next; v != NULL;
+		     v = next) {
+			struct ngd_fast_link l;
+
+			next = v->next;
+			if (ngd_fast_getlink(fp, -1, v->gidx, &l) == ENODEV) {
+				v->gidx = 0;
+				ng_netdev_gone(v->node);
+				break; /* the list changed; the rest next time */
+			}
+		}
+}
+
+/* --- start and stop ----------------------------------------------------- */
+
+/* A sysctl of the namespace the thread is in. */
+static void
+ngd_fast_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, val, strlen(val)) < 0)
+		ngd_log(LOG_DEBUG, "%s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* The data-plane namespace, and rtnetlink inside it. */
+static int
+ngd_fast_dataplane(struct ngd_fast *fp)
+{
+	int one = 1, error = 0;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return errno;
+	fp->dp_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fp->dp_netns < 0)
+		error = errno;
+	/* The graph-side ends carry the graph's frames and none of their
+	 * own: no IPv6 link-local addresses, router solicitations, DAD. */
+	ngd_fast_sysctl("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	ngd_fast_sysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	if (error == 0) {
+		fp->rtnl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		if (fp->rtnl == NULL ||
+		    mnl_socket_bind(fp->rtnl, 0, MNL_SOCKET_AUTOPID) < 0)
+			error = errno;
+		else
+			(void)mnl_socket_setsockopt(fp->rtnl,
+			    NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	}
+	if (error == 0) {
+		struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+		    .nl_groups = RTMGRP_LINK};
+
+		fp->mon.fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (fp->mon.fd < 0 ||
+		    bind(fp->mon.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			error = errno;
+	}
+	if (setns(fp->nd->own_netns, CLONE_NEWNET) < 0) {
+		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
+		    strerror(errno));
+		abort();
+	}
+	return error;
+}
+
+/* The programs loaded, their maps found. */
+static int
+ngd_fast_load(struct ngd_fast *fp)
+{
+	struct bpf_program *p;
+	int error;
+
+	fp->obj = bpf_object__open_mem(ngd_fast_bpf_obj,
+	    (size_t)(ngd_fast_bpf_obj_end - ngd_fast_bpf_obj), NULL);
+	if (fp->obj == NULL)
+		return errno != 0 ? errno : EINVAL;
+	if ((error = bpf_object__load(fp->obj)) != 0)
+		return -error;
+	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_PORT);
+	fp->prog_port = p != NULL ? bpf_program__fd(p) : -1;
+	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_TAP);
+	fp->prog_tap = p != NULL ? bpf_program__fd(p) : -1;
+	fp->ports_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_PORTS);
+	fp->ids_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_IDS);
+	fp->cfg_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_CFG);
+	fp->stats_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_STATS);
+	fp->members_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_MEMBERS);
+	fp->groups_fd = bpf_object__find_map_fd_by_name(fp->obj,
+	    NG_FAST_BPF_MAP_GROUPS);
+	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->ports_fd < 0 ||
+	    fp->ids_fd < 0 || fp->cfg_fd < 0 || fp->stats_fd < 0 ||
+	    fp->members_fd < 0 || fp->groups_fd < 0)
+		return ENOENT;
+	return 0;
+}
+
+/*
+ * The slow path: a non-persistent vnet-header TAP in the data plane,
+ * up, with ng_fast_tap on its ingress; its ifindex in the config map.
+ */
+static int
+ngd_fast_tap_open(struct ngd_fast *fp)
+{
+	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
+	    TUN_F_TSO_ECN;
+	struct ifreq ifr;
+	uint32_t zero = 0, idx;
+	int fd, error = 0;
+
+	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
+		return errno;
+	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		error = errno;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "ngslow");
+	if (error == 0 && ioctl(fd, TUNSETIFF, &ifr) < 0)
+		error = errno;
+	if (error == 0 && ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
+		error = errno;
+	if (error == 0 && (fp->tap_ifindex = (int)if_nametoindex("ngslow")) == 0)
+		error = errno;
+	ngd_fast_back(fp);
+	if (error != 0) {
+		if (fd >= 0)
+			close(fd);
+		return error;
+	}
+	fp->tap.fd = fd;
+	fp->tap.fn = ngd_fast_tap_event;
+	fp->tap.arg = fp;
+	if ((error = ngd_fast_setlink(fp, -1, fp->tap_ifindex, IFF_UP, IFF_UP,
+	         NULL, NULL, -1)) != 0)
+		return error;
+	if ((error = ngd_fast_attach(fp, fp->prog_tap, fp->tap_ifindex,
+	         &fp->tap_link)) != 0)
+		return error;
+	idx = (uint32_t)fp->tap_ifindex;
+	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
+		return errno;
+	return ngd_loop_add(fp->nd->loop, &fp->tap, EPOLLIN);
+}
+
+void
+ngd_fast_free(struct ngd_fast *fp)
+{
+	if (fp == NULL)
+		return;
+	if (ngd_fast_active == fp) {
+		ngd_fast_active = NULL;
+		ngd_netdev_after_msg(NULL);
+	}
+	ngd_loop_close(fp->nd->loop, &fp->mon);
+	ngd_loop_close(fp->nd->loop, &fp->tap);
+	if (fp->tap_link >= 0)
+		close(fp->tap_link);
+	if (fp->obj != NULL)
+		bpf_object__close(fp->obj);
+	free(fp->byid);
+	while (fp->hubs != NULL) {
+		struct ngd_fast_hub *g = fp->hubs;
+
+		fp->hubs = g->next;
+		free(g);
+	}
+	if (fp->rtnl != NULL)
+		mnl_socket_close(fp->rtnl);
+	if (fp->dp_netns >= 0)
+		close(fp->dp_netns);
+	free(fp);
+}
+
+int
+ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
+    void **bep, struct ngd_fast **fpp)
+{
+	const char *env = getenv(NGD_FAST_ENV);
+	struct ngd_fast *fp;
+	int error;
+
+	*opsp = &nd->ops;
+	*bep = nd;
+	*fpp = NULL;
+	if (env == NULL || strcmp(env, "1") != 0) {
+		ngd_log(LOG_INFO, "data path: eifaces are TAP devices, frames "
+		    "through ngd (%s=1: veth pairs)", NGD_FAST_ENV);
+		return 0;
+	}
+	if ((fp = calloc(1, sizeof(*fp))) == NULL)
+		return ENOMEM;
+	fp->nd = nd;
+	fp->dp_netns = -1;
+	fp->mon.fd = -1;
+	fp->mon.fn = ngd_fast_mon;
+	fp->mon.arg = fp;
+	fp->tap.fd = -1;
+	fp->tap_link = -1;
+	fp->byid = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(*fp->byid));
+	if (fp->byid == NULL)
+		error = ENOMEM;
+	else if ((error = ngd_fast_dataplane(fp)) != 0 ||
+	    (error = ngd_loop_add(nd->loop, &fp->mon, EPOLLIN)) != 0) {
+		ngd_log(LOG_WARNING, "data path: no private data-plane "
+		    "namespace (%s); eifaces are TAP devices, frames through "
+		    "ngd", strerror(error));
+		ngd_fast_free(fp);
+		return 0;
+	} else if ((error = ngd_fast_load(fp)) != 0 ||
+	    (error = ngd_fast_tap_open(fp)) != 0) {
+		ngd_log(LOG_WARNING, "data path: no tc programs on TCX (%s); "
+		    "eifaces are TAP devices, frames through ngd",
+		    strerror(error));
+		ngd_fast_free(fp);
+		return 0;
+	}
+	if (error != 0) {
+		ngd_fast_free(fp);
+		return error;
+	}
+	fp->ops = nd->ops;
+	fp->ops.create = ngd_fast_create;
+	fp->ops.destroy = ngd_fast_destroy;
+	fp->ops.xmit = ngd_fast_xmit;
+	fp->ops.set_carrier = ngd_fast_set_carrier;
+	fp->ops.set_mac = ngd_fast_set_mac;
+	fp->ops.get_mac = ngd_fast_get_mac;
+	fp->ops.set_name = ngd_fast_set_name;
+	fp->ops.get_name = ngd_fast_get_name;
+	fp->ops.set_altname = ngd_fast_set_altname;
+	fp->ops.at_home = ngd_fast_at_home;
+	fp->ops.name_in_use = ngd_fast_name_in_use;
+	fp->ops.get_addrs = ngd_fast_get_addrs;
+	fp->ops.get_info = ngd_fast_get_info;
+	fp->ops.vnet = ngd_fast_vnet;
+	ngd_log(LOG_INFO, "data path: eifaces are veth pairs with their "
+	    "graph-side ends in a private namespace; frames between eifaces "
+	    "joined directly or by a hub of eifaces alone cross in the "
+	    "kernel, the others through ngd");
+	*opsp = &fp->ops;
+	*bep = fp;
+	*fpp = fp;
+	ngd_fast_active = fp;
+	ngd_netdev_after_msg(ngd_fast_sync);
+	return 0;
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The kernel fast path (issue 18, DESIGN decision 11; README "The kernel
+# fast path").  NGD_FASTPATH=1: eifaces are veth pairs whose graph-side
+# ends live in ngd's private data-plane namespace; two eifaces joined
+# directly forward in the kernel, every other frame takes the userspace
+# path through ngd.  Without it (the default and the fallback) eifaces
+# are TAPs.  Then a representative set of the eiface and bridge tests
+# runs again in the veth model.
+source "$(dirname "$0")/../lib.sh"
+NGD_LOG=$tmp/ngd.log
+trap 'ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+
+# rx NS IF: packets the interface received
+rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
+pings() {
+	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
+	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
+}
+# two eifaces ngeth0 in fa (198.18.7.1) and ngeth1 in fb (198.18.7.2)
+two_jails() {
+	ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether &&
+	    ip netns add fa && ip netns add fb &&
+	    ngctl msg ngeth0: vnet '"fa"' && ngctl msg ngeth1: vnet '"fb"' &&
+	    ip -n fa addr add 198.18.7.1/24 dev ngeth0 &&
+	    ip -n fb addr add 198.18.7.2/24 dev ngeth1 &&
+	    ip -n fa link set ngeth0 up && ip -n fb link set ngeth1 up
+}
+down_jails() { ip netns del fa; ip netns del fb; }
+
+# --- the model ngd says it uses, once --------------------------------------
+NGD_FASTPATH=0 start_ngd
+ngctl mkpeer eiface ether ether
+expect "NGD_FASTPATH=0: TAPs, said once" 1 "$(grep -c 'data path: eifaces are TAP devices' "$NGD_LOG")"
+expect "... a TAP" "tun" "$(ethtool -i ngeth0 | sed -n 's/driver: //p')"
+stop_ngd
+: >"$NGD_LOG"
+NGD_FASTPATH=1 start_ngd
+expect "NGD_FASTPATH=1: veth pairs, said once" 1 "$(grep -c 'data path: eifaces are veth pairs' "$NGD_LOG")"
+ngctl mkpeer eiface ether ether
+expect "... a veth" "veth" "$(ethtool -i ngeth0 | sed -n 's/driver: //p')"
+expect "... the host sees the eiface and no graph-side end" "lo ngeth0" \
+    "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | sort | tr '\n' ' ' | sed 's/ $//')"
+ngctl shutdown ngeth0:
+
+# --- a direct edge forwards in the kernel; a bridge goes through ngd -------
+two_jails
+ngctl connect ngeth0: ngeth1: ether ether
+expect "direct edge: pings answered" 10 "$(pings fa 198.18.7.2 10)"
+kill -STOP "$NGD_PID"
+expect "direct edge: pings answered while ngd is stopped (kernel path)" 10 \
+    "$(pings fa 198.18.7.2 10)"
+kill -CONT "$NGD_PID"
+# An edit under a flow takes effect before its reply: once rmhook
+# returns, not one frame crosses.
+ip netns exec fa ping -f -w 3 198.18.7.2 >/dev/null 2>&1 &
+flood=$!
+sleep 0.5
+ngctl rmhook ngeth0: ether
+before=$(rx fb ngeth1)
+sleep 0.5
+after=$(rx fb ngeth1)
+expect "rmhook under a flood: nothing crosses once it has returned" 0 $((after - before))
+wait $flood
+# Bridged: userspace; the bridge counts what crosses it.
+ngctl mkpeer ngeth0: bridge ether link0
+ngctl name ngeth0:ether fbr
+ngctl connect fbr: ngeth1: link1 ether
+expect "bridge: pings answered" 10 "$(pings fa 198.18.7.2 10)"
+got=$(ngctl msg fbr: getstats 1 | sed -nE 's/.*recvPackets=([0-9]+).*/\1/p')
+[ "${got:-0}" -ge 10 ] && ok "the bridge between two eifaces sees their frames ($got)" ||
+	fail "the bridge between two eifaces sees their frames (${got:-none})"
+kill -STOP "$NGD_PID"
+expect "bridge: no answer while ngd is stopped (userspace path)" 0 "$(pings fa 198.18.7.2 3)"
+kill -CONT "$NGD_PID"
+# a tee between the two: a userspace node sees every frame
+ngctl shutdown fbr:
+ngctl mkpeer ngeth0: tee ether left
+ngctl name ngeth0:ether ftee
+ngctl connect ftee: ngeth1: right ether
+expect "tee between two eifaces: pings answered" 5 "$(pings fa 198.18.7.2 5)"
+# The tee's shutdown joins its two neighbours (no connect callback):
+# the kernel path takes over before the shutdown's status comes back.
+ngctl shutdown ftee:
+expect "tee shut down: its neighbours are joined" "ngeth1" \
+    "$(ngctl show ngeth0: | awk '$1 == "ether" { print $2 }')"
+kill -STOP "$NGD_PID"
+expect "... and forward in the kernel" 5 "$(pings fa 198.18.7.2 5)"
+kill -CONT "$NGD_PID"
+ngctl rmhook ngeth0: ether
+# a hub of eifaces alone repeats in the kernel; with a tee on it, in ngd
+ngctl mkpeer ngeth0: hub ether l0
+ngctl name ngeth0:ether fhub
+ngctl connect fhub: ngeth1: l1 ether
+kill -STOP "$NGD_PID"
+expect "hub of two eifaces: pings answered while ngd is stopped" 5 \
+    "$(pings fa 198.18.7.2 5)"
+kill -CONT "$NGD_PID"
+ngctl mkpeer fhub: tee l2 left
+kill -STOP "$NGD_PID"
+expect "hub with a tee on it: no answer while ngd is stopped" 0 \
+    "$(pings fa 198.18.7.2 3)"
+kill -CONT "$NGD_PID"
+expect "... and answers through ngd" 5 "$(pings fa 198.18.7.2 5)"
+ngctl shutdown fhub:
+# joined straight again: the kernel path comes back
+ngctl connect ngeth0: ngeth1: ether ether
+expect "direct edge again: pings answered" 5 "$(pings fa 198.18.7.2 5)"
+kill -STOP "$NGD_PID"
+expect "... by the kernel" 5 "$(pings fa 198.18.7.2 5)"
+kill -CONT "$NGD_PID"
+down_jails
+
+# --- SIGKILL leaves nothing behind -------------------------------------------
+# (the namespaces' deaths took the pairs; ngd made them anew at home)
+for _ in $(seq 100); do [ -e /sys/class/net/ngeth0 ] && break; sleep 0.02; done
+m=$(cat /sys/class/net/ngeth0/address)
+kill -KILL "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+for _ in $(seq 100); do ip link show ngeth0 >/dev/null 2>&1 || break; sleep 0.02; done
+expect "after SIGKILL no interface is left" "lo" \
+    "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | tr '\n' ' ' | sed 's/ $//')"
+NGD_FASTPATH=1 start_ngd
+ngctl mkpeer eiface ether ether
+expect "the next ngd makes ngeth0 again, same MAC" "$m" "$(cat /sys/class/net/ngeth0/address)"
+stop_ngd
+expect "after SIGTERM no interface is left" "lo" \
+    "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | tr '\n' ' ' | sed 's/ $//')"
+
+# --- existing tests in the veth model ----------------------------------------
+for t in eiface eiface_mac vnet; do
+	NGD_FASTPATH=1 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/system/$t.sh" 2>&1 |
+	    sed -E "s/^(ok|FAIL) /\1 veth model: $t: /"
+done
+finish
