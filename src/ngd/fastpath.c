@@ -805,6 +805,24 @@ ngd_veth_start(struct ngd_veth *v)
 
 /* --- the ops ------------------------------------------------------------ */
 
+/*
+ * The adopt op (DESIGN 12): an iface's TUN is the netdev backend's to take
+ * back; a veth pair's data plane died with the ngd that made it, so its
+ * description is dropped and the pair is made anew.
+ */
+static int
+ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
+    char ifname[16], uint8_t mac[6], struct ng_netdev **devp)
+{
+	struct ngd_fast *fp = be;
+
+	if (kind != NG_NETDEV_TAP)
+		return fp->nd->ops.adopt == NULL ? ENOENT :
+		    fp->nd->ops.adopt(fp->nd, kind, node, ifname, mac, devp);
+	ngd_netdev_expect(fp->nd, NULL, -1);
+	return ENOENT;
+}
+
 static int
 ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
@@ -1524,6 +1542,7 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	fp->ops.get_addrs = ngd_fast_get_addrs;
 	fp->ops.get_info = ngd_fast_get_info;
 	fp->ops.vnet = ngd_fast_vnet;
+	fp->ops.adopt = ngd_fast_adopt;
 	ngd_log(LOG_INFO, "data path: eifaces are veth pairs with their "
 	    "graph-side ends in a private namespace; frames between eifaces "
 	    "joined directly or by a hub of eifaces alone cross in the "
