@@ -179,6 +179,7 @@ bool jail_is_wild(const char *name);
 struct jail_iface {
 	char name[64];   /* its name at home, which it gets back */
 	int inner_index; /* its index inside, when moved */
+	bool ng;         /* placed by ngd's vnet message (jail_ng.c) */
 };
 
 struct jail_rec {
@@ -227,6 +228,13 @@ int jail_ns_set_persist(const struct jail_rec *r, bool persist);
 /* Every process of the jail but init, in our view. */
 int jail_ns_pids(const struct jail_rec *r, pid_t **pidsp, size_t *np);
 /*
+ * Before removing many jails: one look through /proc that jail_ns_pids()
+ * and jail_ns_destroy() use instead of one each (jail_ns_scan_drop()
+ * forgets it: after a jail's own commands ran, say).
+ */
+void jail_ns_scan(void);
+void jail_ns_scan_drop(void);
+/*
  * End the jail: kill its init (the kernel kills the rest), then wait
  * for the supervisor to return the interfaces and drop the record, or
  * do that here when no supervisor is left.  Call without the lock.
@@ -252,6 +260,16 @@ int jail_nl_link(struct jail_nl *nl, int idx); /* 0, or ENODEV: gone */
 int jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname);
 int jail_nl_up(struct jail_nl *nl, int idx);
 int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);
+
+/* --- interfaces placed by ngd (jail_ng.c) ------------------------------ */
+
+/*
+ * ngd's vnet message for the eiface or iface whose interface is ifname:
+ * made anew in /run/netns/NETNS ("" = ngd's own namespace).  0 done,
+ * ENOENT not ngd's (move it with jail_nl_move), else ngd's error.
+ */
+int jail_ng_vnet(const char *ifname, const char *netns);
+bool jail_ng_at_home(const struct jail_rec *r);
 
 /* --- running commands (jail_exec.c) ----------------------------------- */
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jail.h"
@@ -19,6 +20,7 @@
 
 struct cli {
 	int op;
+	long parallel; /* -p: jails made or removed at once; 0: no limit */
 	bool R, C, docf;
 	const char *cfile;
 	const char *esep;
@@ -389,6 +391,115 @@ jail_run_target(struct cli *c, struct jail_target *t)
 	return error;
 }
 
+/*
+ * -p N: up to N jails at once, each in a child of ours.  A jail starts
+ * once the jails it depends on are made (create), or once the jails
+ * that depend on it are gone (remove); when one of those failed, it is
+ * skipped.  1 if waiting, 0 if ready, -1 if skipped.
+ */
+enum { JP_WAIT, JP_RUN, JP_OK, JP_FAIL };
+
+static int
+jail_prereqs(const struct cli *c, const struct targets *ts, size_t n,
+             size_t i, const char *st)
+{
+	int r = 0;
+
+	for (size_t k = 0; k < n; k++) {
+		bool pre = c->op == OP_STOP
+		               ? k != i && jail_depends_on(&ts->v[k], ts->v[i].name)
+		               : jail_depends_on(&ts->v[i], ts->v[k].name);
+
+		if (!pre)
+			continue;
+		if (st[k] == JP_FAIL)
+			return -1;
+		if (st[k] != JP_OK)
+			r = 1;
+	}
+	return r;
+}
+
+static int
+jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
+                  size_t n)
+{
+	char *st = calloc(n, 1);
+	pid_t *pids = calloc(n, sizeof(*pids)), pid;
+	size_t running = 0, done = 0;
+	int rc = 0, status, pre;
+
+	if (st == NULL || pids == NULL) {
+		free(st);
+		free(pids);
+		return 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ts->v[i].failed) {
+			st[i] = JP_FAIL;
+			rc = 1;
+			done++;
+		}
+	while (done < n) {
+		for (size_t k = 0; k < n && (c->parallel <= 0 ||
+		                             running < (size_t)c->parallel);
+		     k++) {
+			size_t i = order[k];
+			struct jail_target *t = &ts->v[i];
+
+			if (st[i] != JP_WAIT ||
+			    (pre = jail_prereqs(c, ts, n, i, st)) > 0)
+				continue;
+			if (pre < 0) {
+				jail_warnx(t->named ? t->name : NULL, "skipped");
+				st[i] = JP_FAIL;
+				rc = 1;
+				done++;
+				continue;
+			}
+			fflush(stdout);
+			fflush(stderr);
+			if ((pid = fork()) == 0) {
+				status = jail_run_target(c, t) != 0;
+				fflush(stdout);
+				_exit(status);
+			}
+			if (pid < 0) { /* do it here, then */
+				st[i] = jail_run_target(c, t) != 0 ? JP_FAIL
+				                                   : JP_OK;
+				rc |= st[i] == JP_FAIL;
+				done++;
+				continue;
+			}
+			pids[i] = pid;
+			st[i] = JP_RUN;
+			running++;
+		}
+		if (running == 0)
+			break;
+		if ((pid = waitpid(-1, &status, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (st[i] == JP_RUN && pids[i] == pid) {
+				st[i] = WIFEXITED(status) &&
+				                WEXITSTATUS(status) == 0
+				            ? JP_OK
+				            : JP_FAIL;
+				rc |= st[i] == JP_FAIL;
+				running--;
+				done++;
+			}
+	}
+	if (done < n)
+		rc = 1;
+	free(st);
+	free(pids);
+	return rc;
+}
+
 static int
 jail_run_targets(struct cli *c, struct targets *ts)
 {
@@ -400,6 +511,13 @@ jail_run_targets(struct cli *c, struct targets *ts)
 		return 1;
 	}
 	n = ts->n;
+	/* one look through /proc for every jail removed (jail_ns_scan) */
+	if (c->op == OP_STOP)
+		jail_ns_scan();
+	if (c->parallel != 1 && n > 1) {
+		rc = jail_run_parallel(c, ts, order, n);
+		n = 0;
+	}
 	for (size_t k = 0; k < n; k++) {
 		struct jail_target *t = &ts->v[order[k]];
 
@@ -410,6 +528,7 @@ jail_run_targets(struct cli *c, struct targets *ts)
 		if (jail_run_target(c, t) != 0)
 			rc = 1;
 	}
+	jail_ns_scan_drop();
 	free(order);
 	return rc;
 }
@@ -630,7 +749,7 @@ jail_old_form(struct cli *c, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct cli c = {.docf = true, .cfile = JAIL_CONF_DEFAULT};
+	struct cli c = {.docf = true, .cfile = JAIL_CONF_DEFAULT, .parallel = 1};
 	int ch, rc;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -676,9 +795,16 @@ main(int argc, char **argv)
 			jail_params_set1(&c.extra, "name", optarg);
 			c.docf = false;
 			break;
-		case 'p':
-			/* commands run one at a time here anyway */
+		case 'p': {
+			char *end;
+
+			c.parallel = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || c.parallel < 0) {
+				jail_usage();
+				return 1;
+			}
 			break;
+		}
 		case 'q':
 			c.o.quiet = true;
 			break;

@@ -135,8 +135,8 @@ jail_rec_write(const struct jail_rec *r)
 	fprintf(fp, "home %llu %llu\n", r->home_dev, r->home_ino);
 	fprintf(fp, "ownnet %d\n", r->own_net ? 1 : 0);
 	for (size_t i = 0; i < r->nifaces; i++)
-		fprintf(fp, "iface %s %d\n", r->ifaces[i].name,
-		        r->ifaces[i].inner_index);
+		fprintf(fp, "iface %s %d%s\n", r->ifaces[i].name,
+		        r->ifaces[i].inner_index, r->ifaces[i].ng ? " ng" : "");
 	for (size_t i = 0; i < r->params.n; i++) {
 		const struct jail_param *p = &r->params.v[i];
 
@@ -192,10 +192,13 @@ jail_parse_line(struct jail_rec *r, char *line)
 	} else if (strcmp(line, "ownnet") == 0) {
 		r->own_net = atoi(sp) != 0;
 	} else if (strcmp(line, "iface") == 0) {
-		char name[64];
+		char name[64], how[8];
 
-		if (sscanf(sp, "%63s %d", name, &idx) == 2)
-			error = jail_rec_add_iface(r, name, idx);
+		if (sscanf(sp, "%63s %d", name, &idx) == 2 &&
+		    (error = jail_rec_add_iface(r, name, idx)) == 0 &&
+		    sscanf(sp, "%*s %*d %7s", how) == 1 &&
+		    strcmp(how, "ng") == 0)
+			r->ifaces[r->nifaces - 1].ng = true;
 	} else if (strcmp(line, "param") == 0) {
 		field = sp;
 		next = strchr(field, '\t');
@@ -275,6 +278,7 @@ jail_rec_add_iface(struct jail_rec *r, const char *name, int idx)
 		return ENOMEM;
 	r->ifaces = ni;
 	snprintf(ni[r->nifaces].name, sizeof(ni[r->nifaces].name), "%s", name);
+	ni[r->nifaces].ng = false;
 	ni[r->nifaces++].inner_index = idx;
 	return 0;
 }
