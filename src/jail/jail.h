@@ -208,6 +208,9 @@ void jail_rec_list_free(struct jail_rec *recs, size_t n);
 int jail_next_jid(int *jidp);
 bool jail_rec_alive(const struct jail_rec *r);
 int jail_rec_add_iface(struct jail_rec *r, const char *name, int idx);
+/* The record in the state file's form, and back (name: the jail's). */
+void jail_rec_dump(FILE *fp, const struct jail_rec *r);
+int jail_rec_load(FILE *fp, const char *name, struct jail_rec *r);
 
 /* Start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
 unsigned long long jail_proc_start(pid_t pid);
@@ -219,6 +222,13 @@ unsigned long long jail_proc_start(pid_t pid);
  * fields of r.  On failure, a message is in err.
  */
 int jail_ns_create(struct jail_rec *r, char *err, size_t errlen);
+/*
+ * jail(8) run as `jail JAIL_SPAWNER_ARG': the small process (a fresh
+ * image) that forks each supervisor for the jail(8) that started it,
+ * reading requests on fd; returns when that jail(8) is gone.
+ */
+#define JAIL_SPAWNER_ARG "--jail-spawner"
+int jail_ns_spawner(int fd);
 /* A pidfd for the jail's init, checked against the record. */
 int jail_ns_pidfd(const struct jail_rec *r, int *fdp);
 /* Namespace flags to enter the jail with setns(pidfd, ...). */

@@ -752,6 +752,8 @@ main(int argc, char **argv)
 	struct cli c = {.docf = true, .cfile = JAIL_CONF_DEFAULT, .parallel = 1};
 	int ch, rc;
 
+	if (argc == 2 && strcmp(argv[1], JAIL_SPAWNER_ARG) == 0)
+		return jail_ns_spawner(3);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((ch = getopt(argc, argv, "+cCde:f:hiJ:lmn:p:qrRs:u:U:v")) !=
 	       -1) {

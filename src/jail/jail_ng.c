@@ -85,28 +85,28 @@ jail_ng_vnet(const char *ifname, const char *netns)
 {
 	union jail_ng_reply rep;
 	char path[NG_PATHSIZ];
-	struct nodeinfo *ni;
-	int cookie, getname, vnet, error;
+	int cookie, vnet, error;
 
 	if (strlen(ifname) + 2 > sizeof(path) || jail_ng_conn() != 0)
 		return ENOENT;
 	snprintf(path, sizeof(path), "%s:", ifname);
-	if (jail_ng_ask(path, NGM_GENERIC_COOKIE, NGM_NODEINFO, &rep) != 0)
-		return ENOENT;
-	ni = (struct nodeinfo *)rep.m.data;
-	if (strcmp(ni->type, NG_EIFACE_NODE_TYPE) == 0) {
-		cookie = NGM_EIFACE_COOKIE;
-		getname = NGM_EIFACE_GET_IFNAME;
-		vnet = NGM_EIFACE_VNET;
-	} else if (strcmp(ni->type, NG_IFACE_NODE_TYPE) == 0) {
+	/*
+	 * An eiface's getifname answers only an eiface (any other type
+	 * refuses the cookie), so no nodeinfo round trip first; then an
+	 * iface's.  The node of that name must be the interface of that
+	 * name.
+	 */
+	cookie = NGM_EIFACE_COOKIE;
+	vnet = NGM_EIFACE_VNET;
+	if ((error = jail_ng_ask(path, cookie, NGM_EIFACE_GET_IFNAME, &rep)) != 0) {
+		if (error == ENOENT)
+			return ENOENT; /* no such node */
 		cookie = NGM_IFACE_COOKIE;
-		getname = NGM_IFACE_GET_IFNAME;
 		vnet = NGM_IFACE_VNET;
-	} else {
-		return ENOENT;
+		if (jail_ng_ask(path, cookie, NGM_IFACE_GET_IFNAME, &rep) != 0)
+			return ENOENT;
 	}
-	/* the node of that name must be the interface of that name */
-	if (jail_ng_ask(path, cookie, getname, &rep) != 0 ||
+	if (rep.m.header.typecookie != (uint32_t)cookie ||
 	    strcmp((char *)rep.m.data, ifname) != 0)
 		return ENOENT;
 	if (NgSendMsg(jail_ng_cs, path, cookie, vnet, netns,

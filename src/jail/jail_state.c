@@ -115,20 +115,10 @@ jail_unescape(char *s)
 	*d = '\0';
 }
 
-int
-jail_rec_write(const struct jail_rec *r)
+/* The record as the state file holds it. */
+void
+jail_rec_dump(FILE *fp, const struct jail_rec *r)
 {
-	char dir[PATH_MAX - 64], tmp[PATH_MAX], path[PATH_MAX], link[64];
-	FILE *fp;
-	int error = 0;
-
-	snprintf(dir, sizeof(dir), "%s/%s", JAIL_RUNDIR, r->name);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return errno;
-	snprintf(tmp, sizeof(tmp), "%s/state.new", dir);
-	snprintf(path, sizeof(path), "%s/state", dir);
-	if ((fp = fopen(tmp, "we")) == NULL)
-		return errno;
 	fprintf(fp, "jid %d\n", r->jid);
 	fprintf(fp, "init %d %llu\n", (int)r->init_pid, r->init_start);
 	fprintf(fp, "super %d %llu\n", (int)r->super_pid, r->super_start);
@@ -148,6 +138,23 @@ jail_rec_write(const struct jail_rec *r)
 		}
 		fputc('\n', fp);
 	}
+}
+
+int
+jail_rec_write(const struct jail_rec *r)
+{
+	char dir[PATH_MAX - 64], tmp[PATH_MAX], path[PATH_MAX], link[64];
+	FILE *fp;
+	int error = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", JAIL_RUNDIR, r->name);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return errno;
+	snprintf(tmp, sizeof(tmp), "%s/state.new", dir);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	if ((fp = fopen(tmp, "we")) == NULL)
+		return errno;
+	jail_rec_dump(fp, r);
 	if (fflush(fp) != 0 || ferror(fp))
 		error = errno != 0 ? errno : EIO;
 	if (fclose(fp) != 0 && error == 0)
@@ -226,11 +233,10 @@ jail_parse_line(struct jail_rec *r, char *line)
 int
 jail_rec_read(const char *key, struct jail_rec *r)
 {
-	char path[PATH_MAX], name[JAIL_NAMEMAX + 1], *line = NULL;
-	size_t cap = 0;
-	ssize_t n, len;
+	char path[PATH_MAX], name[JAIL_NAMEMAX + 1];
+	ssize_t len;
 	FILE *fp;
-	int error = 0;
+	int error;
 
 	memset(r, 0, sizeof(*r));
 	if (*key == '\0' || *key == '.' || strchr(key, '/') != NULL)
@@ -246,6 +252,21 @@ jail_rec_read(const char *key, struct jail_rec *r)
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/state");
 	if ((fp = fopen(path, "re")) == NULL)
 		return errno;
+	error = jail_rec_load(fp, name, r);
+	fclose(fp);
+	return error;
+}
+
+/* A record as jail_rec_dump() wrote it, for the jail called name. */
+int
+jail_rec_load(FILE *fp, const char *name, struct jail_rec *r)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int error = 0;
+
+	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	while (error == 0 && (n = getline(&line, &cap, fp)) > 0) {
 		if (line[n - 1] == '\n')
@@ -253,7 +274,6 @@ jail_rec_read(const char *key, struct jail_rec *r)
 		error = jail_parse_line(r, line);
 	}
 	free(line);
-	fclose(fp);
 	if (error != 0)
 		jail_rec_free(r);
 	return error;
