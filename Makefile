@@ -258,6 +258,7 @@ bench: all $(B)/graph_bench
 	bench/run
 	bench/scale
 	bench/nat
+	bench/jails
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \

@@ -1487,10 +1487,18 @@ jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 		return errno;
 	fflush(stdout);
 	fflush(stderr);
-	if ((sfd = jail_spawner_get()) >= 0 &&
+	/* the first jail: a fork costs less than starting the spawner */
+	if (jail_spawner_owner == getpid() &&
+	    (sfd = jail_spawner_get()) >= 0 &&
 	    jail_spawner_ask(sfd, r, report[1]) == 0) {
 		close(report[1]);
 		goto read_report;
+	}
+	if (jail_spawner_owner != getpid()) {
+		/* the next jail of ours goes through the spawner */
+		jail_spawner_owner = getpid();
+		jail_spawner_fd = -1;
+		jail_spawner_failed = false;
 	}
 	if ((pid = fork()) < 0) {
 		close(report[0]);
