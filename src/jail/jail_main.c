@@ -395,48 +395,76 @@ jail_run_target(struct cli *c, struct jail_target *t)
  * -p N: up to N jails at once, each in a child of ours.  A jail starts
  * once the jails it depends on are made (create), or once the jails
  * that depend on it are gone (remove); when one of those failed, it is
- * skipped.  1 if waiting, 0 if ready, -1 if skipped.
+ * skipped.  Each jail counts what it waits for, and who waits for it
+ * is listed once (a look through every jail per decision made a
+ * thousand jails take minutes).
  */
 enum { JP_WAIT, JP_RUN, JP_OK, JP_FAIL };
 
+struct jail_sched {
+	char st;
+	bool skip;     /* something it waited for failed */
+	size_t nwait;  /* jails it still waits for */
+	size_t *next;  /* jails waiting for it */
+	size_t nnext;
+	pid_t pid;
+};
+
 static int
-jail_prereqs(const struct cli *c, const struct targets *ts, size_t n,
-             size_t i, const char *st)
+jail_sched_edge(struct jail_sched *js, size_t from, size_t to)
 {
-	int r = 0;
+	size_t *nv = realloc(js[from].next, (js[from].nnext + 1) * sizeof(*nv));
 
-	for (size_t k = 0; k < n; k++) {
-		bool pre = c->op == OP_STOP
-		               ? k != i && jail_depends_on(&ts->v[k], ts->v[i].name)
-		               : jail_depends_on(&ts->v[i], ts->v[k].name);
+	if (nv == NULL)
+		return ENOMEM;
+	js[from].next = nv;
+	nv[js[from].nnext++] = to;
+	js[to].nwait++;
+	return 0;
+}
 
-		if (!pre)
-			continue;
-		if (st[k] == JP_FAIL)
-			return -1;
-		if (st[k] != JP_OK)
-			r = 1;
+static void
+jail_sched_done(struct jail_sched *js, size_t i, bool ok)
+{
+	js[i].st = ok ? JP_OK : JP_FAIL;
+	for (size_t k = 0; k < js[i].nnext; k++) {
+		js[js[i].next[k]].nwait--;
+		if (!ok)
+			js[js[i].next[k]].skip = true;
 	}
-	return r;
 }
 
 static int
 jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
                   size_t n)
 {
-	char *st = calloc(n, 1);
-	pid_t *pids = calloc(n, sizeof(*pids)), pid;
+	struct jail_sched *js = calloc(n, sizeof(*js));
 	size_t running = 0, done = 0;
-	int rc = 0, status, pre;
+	int rc = 0, status;
+	pid_t pid;
 
-	if (st == NULL || pids == NULL) {
-		free(st);
-		free(pids);
+	if (js == NULL)
 		return 1;
+	for (size_t i = 0; i < n; i++) {
+		struct jail_param *dep = jail_params_find(&ts->v[i].ps, "depend");
+
+		for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
+			ssize_t k = jail_find_target(ts, dep->vals.v[d]);
+
+			if (k < 0 || (size_t)k == i)
+				continue;
+			/* create: k before i; remove: i before k */
+			if ((c->op == OP_STOP ? jail_sched_edge(js, i, (size_t)k)
+			                      : jail_sched_edge(js, (size_t)k, i)) !=
+			    0) {
+				rc = 1;
+				goto out;
+			}
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		if (ts->v[i].failed) {
-			st[i] = JP_FAIL;
+			jail_sched_done(js, i, false);
 			rc = 1;
 			done++;
 		}
@@ -447,12 +475,11 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 			size_t i = order[k];
 			struct jail_target *t = &ts->v[i];
 
-			if (st[i] != JP_WAIT ||
-			    (pre = jail_prereqs(c, ts, n, i, st)) > 0)
+			if (js[i].st != JP_WAIT || (js[i].nwait > 0 && !js[i].skip))
 				continue;
-			if (pre < 0) {
+			if (js[i].skip) {
 				jail_warnx(t->named ? t->name : NULL, "skipped");
-				st[i] = JP_FAIL;
+				jail_sched_done(js, i, false);
 				rc = 1;
 				done++;
 				continue;
@@ -465,14 +492,15 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 				_exit(status);
 			}
 			if (pid < 0) { /* do it here, then */
-				st[i] = jail_run_target(c, t) != 0 ? JP_FAIL
-				                                   : JP_OK;
-				rc |= st[i] == JP_FAIL;
+				bool ok = jail_run_target(c, t) == 0;
+
+				jail_sched_done(js, i, ok);
+				rc |= !ok;
 				done++;
 				continue;
 			}
-			pids[i] = pid;
-			st[i] = JP_RUN;
+			js[i].pid = pid;
+			js[i].st = JP_RUN;
 			running++;
 		}
 		if (running == 0)
@@ -483,20 +511,23 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 			break;
 		}
 		for (size_t i = 0; i < n; i++)
-			if (st[i] == JP_RUN && pids[i] == pid) {
-				st[i] = WIFEXITED(status) &&
-				                WEXITSTATUS(status) == 0
-				            ? JP_OK
-				            : JP_FAIL;
-				rc |= st[i] == JP_FAIL;
+			if (js[i].st == JP_RUN && js[i].pid == pid) {
+				bool ok = WIFEXITED(status) &&
+				          WEXITSTATUS(status) == 0;
+
+				jail_sched_done(js, i, ok);
+				rc |= !ok;
 				running--;
 				done++;
+				break;
 			}
 	}
 	if (done < n)
 		rc = 1;
-	free(st);
-	free(pids);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(js[i].next);
+	free(js);
 	return rc;
 }
 
