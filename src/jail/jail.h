@@ -229,6 +229,8 @@ int jail_ns_create(struct jail_rec *r, char *err, size_t errlen);
  */
 #define JAIL_SPAWNER_ARG "--jail-spawner"
 int jail_ns_spawner(int fd);
+/* Start the spawner now, for the children of this process (jail -p). */
+void jail_ns_spawner_share(void);
 /* A pidfd for the jail's init, checked against the record. */
 int jail_ns_pidfd(const struct jail_rec *r, int *fdp);
 /* Namespace flags to enter the jail with setns(pidfd, ...). */

@@ -462,6 +462,8 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 			}
 		}
 	}
+	if (c->op & OP_START)
+		jail_ns_spawner_share();
 	for (size_t i = 0; i < n; i++)
 		if (ts->v[i].failed) {
 			jail_sched_done(js, i, false);

@@ -1299,6 +1299,7 @@ static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int re
 static int jail_spawner_fd = -1;
 static pid_t jail_spawner_owner;
 static bool jail_spawner_failed;
+static bool jail_spawner_shared; /* started for our children (-p) */
 
 extern char **environ;
 
@@ -1310,7 +1311,7 @@ jail_spawner_get(void)
 	int sv[2];
 	pid_t pid;
 
-	if (jail_spawner_owner != getpid()) {
+	if (jail_spawner_owner != getpid() && !jail_spawner_shared) {
 		/* a child of the jail(8) that started it: start our own */
 		jail_spawner_fd = -1;
 		jail_spawner_failed = false;
@@ -1467,6 +1468,17 @@ jail_ns_spawner(int fd)
 	}
 }
 
+/*
+ * jail -p: one spawner for the children that make the jails (each a
+ * request of its own on the shared socket, with its own report pipe).
+ */
+void
+jail_ns_spawner_share(void)
+{
+	jail_spawner_owner = getpid();
+	jail_spawner_shared = jail_spawner_get() >= 0;
+}
+
 int
 jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 {
@@ -1488,13 +1500,13 @@ jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 	fflush(stdout);
 	fflush(stderr);
 	/* the first jail: a fork costs less than starting the spawner */
-	if (jail_spawner_owner == getpid() &&
+	if ((jail_spawner_owner == getpid() || jail_spawner_shared) &&
 	    (sfd = jail_spawner_get()) >= 0 &&
 	    jail_spawner_ask(sfd, r, report[1]) == 0) {
 		close(report[1]);
 		goto read_report;
 	}
-	if (jail_spawner_owner != getpid()) {
+	if (jail_spawner_owner != getpid() && !jail_spawner_shared) {
 		/* the next jail of ours goes through the spawner */
 		jail_spawner_owner = getpid();
 		jail_spawner_fd = -1;
