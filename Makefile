@@ -141,24 +141,25 @@ $(B)/nghook: $(NGHOOK_OBJ) $(LIBNG_A)
 $(JAIL_A): $(JAIL_OBJ)
 	$(AR) rcs $@ $^
 
-# The jail tools speak route netlink through libmnl, and load the
-# IP-alias jails' socket programs with libbpf.
+# The jail tools speak route netlink through libmnl, to ngd through
+# libnetgraph (vnet.interface of ngd's interfaces: src/jail/jail_ng.c),
+# and load the IP-alias jails' socket programs with libbpf.
 JAIL_LIBS = -lmnl -lbpf
 
-$(B)/jail: $(B)/src/jail/jail_main.o $(JAIL_A)
+$(B)/jail: $(B)/src/jail/jail_main.o $(JAIL_A) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
-$(B)/jexec: $(B)/src/jail/jexec_main.o $(JAIL_A)
+$(B)/jexec: $(B)/src/jail/jexec_main.o $(JAIL_A) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
-$(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A)
+$(B)/jls: $(B)/src/jail/jls_main.o $(JAIL_A) $(LIBNG_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(JAIL_LIBS)
 
 # Unit tests link the engine, the node types and, when it exists, the jail
 # library; each takes only the node types it names.
-$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A))
+$(B)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A) $(LIBNG_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -MMD -MP -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -Isrc/jail -MMD -MP -o $@ $< $(ENGINE_A) $(if $(JAIL_SRC),$(JAIL_A) $(LIBNG_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
 
 # The same unit tests built with AddressSanitizer and UBSan; make check
 # runs both builds.
@@ -186,9 +187,9 @@ $(SAN_NODES_A): $(NODES_SRC:%.c=$(SAN)/%.o)
 $(SAN_JAIL_A): $(JAIL_SRC:%.c=$(SAN)/%.o)
 	$(AR) rcs $@ $^
 
-$(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A))
+$(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A) $(LIBNG_A))
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -MMD -MP -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
+	$(CC) $(SAN_FLAGS) $(WARN) -std=gnu11 -pthread $(CPPFLAGS) -Itests/unit -Isrc/jail -MMD -MP -o $@ $< $(SAN_ENGINE_A) $(if $(JAIL_SRC),$(SAN_JAIL_A) $(LIBNG_A) $(JAIL_LIBS)) $(CORE_LIBS) $(NGD_LIBS)
 
 # The fuzz replay includes the fuzz targets and ngd's sources whole.
 FUZZ_REPLAY_SRC = $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(NGD_SRC) src/ngd/ngd.h
@@ -245,7 +246,7 @@ $(FUZZ)/libjail.a: $(JAIL_SRC:%.c=$(FUZZ)/%.o)
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -pthread \
 	    $(CPPFLAGS) -Itests/fuzz -Isrc/jail -MMD -MP -o $@ $< $(FUZZ_LIBS) \
-	    $(CORE_LIBS) $(NGD_LIBS) $(JAIL_LIBS) -ledit $(FUZZ_LD_$*)
+	    $(FUZZ)/libnetgraph.a $(CORE_LIBS) $(NGD_LIBS) $(JAIL_LIBS) -ledit $(FUZZ_LD_$*)
 
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run
@@ -281,6 +282,7 @@ bench: all $(B)/graph_bench $(B)/ipjail_rate
 	bench/ipjail
 	bench/watch
 	bench/restart
+	bench/jails
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) \

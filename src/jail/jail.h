@@ -179,6 +179,7 @@ bool jail_is_wild(const char *name);
 struct jail_iface {
 	char name[64];   /* its name at home, which it gets back */
 	int inner_index; /* its index inside, when moved */
+	bool ng;         /* placed by ngd's vnet message (jail_ng.c) */
 };
 
 struct jail_rec {
@@ -207,6 +208,9 @@ void jail_rec_list_free(struct jail_rec *recs, size_t n);
 int jail_next_jid(int *jidp);
 bool jail_rec_alive(const struct jail_rec *r);
 int jail_rec_add_iface(struct jail_rec *r, const char *name, int idx);
+/* The record in the state file's form, and back (name: the jail's). */
+void jail_rec_dump(FILE *fp, const struct jail_rec *r);
+int jail_rec_load(FILE *fp, const char *name, struct jail_rec *r);
 
 /* Start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
 unsigned long long jail_proc_start(pid_t pid);
@@ -218,6 +222,15 @@ unsigned long long jail_proc_start(pid_t pid);
  * fields of r.  On failure, a message is in err.
  */
 int jail_ns_create(struct jail_rec *r, char *err, size_t errlen);
+/*
+ * jail(8) run as `jail JAIL_SPAWNER_ARG': the small process (a fresh
+ * image) that forks each supervisor for the jail(8) that started it,
+ * reading requests on fd; returns when that jail(8) is gone.
+ */
+#define JAIL_SPAWNER_ARG "--jail-spawner"
+int jail_ns_spawner(int fd);
+/* Start the spawner now, for the children of this process (jail -p). */
+void jail_ns_spawner_share(void);
 /* A pidfd for the jail's init, checked against the record. */
 int jail_ns_pidfd(const struct jail_rec *r, int *fdp);
 /* Namespace flags to enter the jail with setns(pidfd, ...). */
@@ -226,6 +239,13 @@ int jail_ns_flags(const struct jail_rec *r);
 int jail_ns_set_persist(const struct jail_rec *r, bool persist);
 /* Every process of the jail but init, in our view. */
 int jail_ns_pids(const struct jail_rec *r, pid_t **pidsp, size_t *np);
+/*
+ * Before removing many jails: one look through /proc that jail_ns_pids()
+ * and jail_ns_destroy() use instead of one each (jail_ns_scan_drop()
+ * forgets it: after a jail's own commands ran, say).
+ */
+void jail_ns_scan(void);
+void jail_ns_scan_drop(void);
 /*
  * End the jail: kill its init (the kernel kills the rest), then wait
  * for the supervisor to return the interfaces and drop the record, or
@@ -253,6 +273,16 @@ int jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname);
 int jail_nl_up(struct jail_nl *nl, int idx);
 int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);
 int jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a);
+
+/* --- interfaces placed by ngd (jail_ng.c) ------------------------------ */
+
+/*
+ * ngd's vnet message for the eiface or iface whose interface is ifname:
+ * made anew in /run/netns/NETNS ("" = ngd's own namespace).  0 done,
+ * ENOENT not ngd's (move it with jail_nl_move), else ngd's error.
+ */
+int jail_ng_vnet(const char *ifname, const char *netns);
+bool jail_ng_at_home(const struct jail_rec *r);
 
 /* --- running commands (jail_exec.c) ----------------------------------- */
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "jail.h"
@@ -19,6 +20,7 @@
 
 struct cli {
 	int op;
+	long parallel; /* -p: jails made or removed at once; 0: no limit */
 	bool R, C, docf;
 	const char *cfile;
 	const char *esep;
@@ -389,6 +391,148 @@ jail_run_target(struct cli *c, struct jail_target *t)
 	return error;
 }
 
+/*
+ * -p N: up to N jails at once, each in a child of ours.  A jail starts
+ * once the jails it depends on are made (create), or once the jails
+ * that depend on it are gone (remove); when one of those failed, it is
+ * skipped.  Each jail counts what it waits for, and who waits for it
+ * is listed once (a look through every jail per decision made a
+ * thousand jails take minutes).
+ */
+enum { JP_WAIT, JP_RUN, JP_OK, JP_FAIL };
+
+struct jail_sched {
+	char st;
+	bool skip;     /* something it waited for failed */
+	size_t nwait;  /* jails it still waits for */
+	size_t *next;  /* jails waiting for it */
+	size_t nnext;
+	pid_t pid;
+};
+
+static int
+jail_sched_edge(struct jail_sched *js, size_t from, size_t to)
+{
+	size_t *nv = realloc(js[from].next, (js[from].nnext + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return ENOMEM;
+	js[from].next = nv;
+	nv[js[from].nnext++] = to;
+	js[to].nwait++;
+	return 0;
+}
+
+static void
+jail_sched_done(struct jail_sched *js, size_t i, bool ok)
+{
+	js[i].st = ok ? JP_OK : JP_FAIL;
+	for (size_t k = 0; k < js[i].nnext; k++) {
+		js[js[i].next[k]].nwait--;
+		if (!ok)
+			js[js[i].next[k]].skip = true;
+	}
+}
+
+static int
+jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
+                  size_t n)
+{
+	struct jail_sched *js = calloc(n, sizeof(*js));
+	size_t running = 0, done = 0;
+	int rc = 0, status;
+	pid_t pid;
+
+	if (js == NULL)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		struct jail_param *dep = jail_params_find(&ts->v[i].ps, "depend");
+
+		for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
+			ssize_t k = jail_find_target(ts, dep->vals.v[d]);
+
+			if (k < 0 || (size_t)k == i)
+				continue;
+			/* create: k before i; remove: i before k */
+			if ((c->op == OP_STOP ? jail_sched_edge(js, i, (size_t)k)
+			                      : jail_sched_edge(js, (size_t)k, i)) !=
+			    0) {
+				rc = 1;
+				goto out;
+			}
+		}
+	}
+	if (c->op & OP_START)
+		jail_ns_spawner_share();
+	for (size_t i = 0; i < n; i++)
+		if (ts->v[i].failed) {
+			jail_sched_done(js, i, false);
+			rc = 1;
+			done++;
+		}
+	while (done < n) {
+		for (size_t k = 0; k < n && (c->parallel <= 0 ||
+		                             running < (size_t)c->parallel);
+		     k++) {
+			size_t i = order[k];
+			struct jail_target *t = &ts->v[i];
+
+			if (js[i].st != JP_WAIT || (js[i].nwait > 0 && !js[i].skip))
+				continue;
+			if (js[i].skip) {
+				jail_warnx(t->named ? t->name : NULL, "skipped");
+				jail_sched_done(js, i, false);
+				rc = 1;
+				done++;
+				continue;
+			}
+			fflush(stdout);
+			fflush(stderr);
+			if ((pid = fork()) == 0) {
+				status = jail_run_target(c, t) != 0;
+				fflush(stdout);
+				_exit(status);
+			}
+			if (pid < 0) { /* do it here, then */
+				bool ok = jail_run_target(c, t) == 0;
+
+				jail_sched_done(js, i, ok);
+				rc |= !ok;
+				done++;
+				continue;
+			}
+			js[i].pid = pid;
+			js[i].st = JP_RUN;
+			running++;
+		}
+		if (running == 0)
+			break;
+		if ((pid = waitpid(-1, &status, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (js[i].st == JP_RUN && js[i].pid == pid) {
+				bool ok = WIFEXITED(status) &&
+				          WEXITSTATUS(status) == 0;
+
+				jail_sched_done(js, i, ok);
+				rc |= !ok;
+				running--;
+				done++;
+				break;
+			}
+	}
+	if (done < n)
+		rc = 1;
+out:
+	for (size_t i = 0; i < n; i++)
+		free(js[i].next);
+	free(js);
+	return rc;
+}
+
 static int
 jail_run_targets(struct cli *c, struct targets *ts)
 {
@@ -400,6 +544,13 @@ jail_run_targets(struct cli *c, struct targets *ts)
 		return 1;
 	}
 	n = ts->n;
+	/* one look through /proc for every jail removed (jail_ns_scan) */
+	if (c->op == OP_STOP)
+		jail_ns_scan();
+	if (c->parallel != 1 && n > 1) {
+		rc = jail_run_parallel(c, ts, order, n);
+		n = 0;
+	}
 	for (size_t k = 0; k < n; k++) {
 		struct jail_target *t = &ts->v[order[k]];
 
@@ -410,6 +561,7 @@ jail_run_targets(struct cli *c, struct targets *ts)
 		if (jail_run_target(c, t) != 0)
 			rc = 1;
 	}
+	jail_ns_scan_drop();
 	free(order);
 	return rc;
 }
@@ -630,9 +782,11 @@ jail_old_form(struct cli *c, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct cli c = {.docf = true, .cfile = JAIL_CONF_DEFAULT};
+	struct cli c = {.docf = true, .cfile = JAIL_CONF_DEFAULT, .parallel = 1};
 	int ch, rc;
 
+	if (argc == 2 && strcmp(argv[1], JAIL_SPAWNER_ARG) == 0)
+		return jail_ns_spawner(3);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((ch = getopt(argc, argv, "+cCde:f:hiJ:lmn:p:qrRs:u:U:v")) !=
 	       -1) {
@@ -676,9 +830,16 @@ main(int argc, char **argv)
 			jail_params_set1(&c.extra, "name", optarg);
 			c.docf = false;
 			break;
-		case 'p':
-			/* commands run one at a time here anyway */
+		case 'p': {
+			char *end;
+
+			c.parallel = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || c.parallel < 0) {
+				jail_usage();
+				return 1;
+			}
 			break;
+		}
 		case 'q':
 			c.o.quiet = true;
 			break;

@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,6 +150,12 @@ jail_drop_nsfs_mounts(void)
 	size_t cap = 0;
 	FILE *fp;
 
+	/*
+	 * /run/netns a mount of its own (iproute2 makes it one, and so
+	 * does tests/sandbox): every namespace file under it goes in one
+	 * call, rather than one umount per jail that exists.
+	 */
+	(void)umount2(JAIL_NETNSDIR, MNT_DETACH);
 	if ((fp = fopen("/proc/self/mountinfo", "re")) == NULL)
 		return;
 	while (getline(&line, &cap, fp) > 0) {
@@ -705,12 +712,40 @@ jail_enter_root(const char *path, struct ierr *e)
  * nothing else, and jailed processes cannot enter it (no setns).
  */
 static int
+jail_uts_holder(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause(); /* until we are done with it */
+	return 0;
+}
+
+static int
 jail_uts_apart(void)
 {
-	int sync[2], pidfd, error = 0;
+	static char stack[16384] __attribute__((aligned(16)));
+	int sync[2], pidfd = -1, error = 0;
 	char c = 0;
 	pid_t pid;
 
+	/*
+	 * The holder shares our memory (no page tables copied, which
+	 * costs more than the rest of this): it only waits on its own
+	 * small stack to be killed.
+	 */
+	pid = clone(jail_uts_holder, stack + sizeof(stack),
+	            CLONE_VM | CLONE_NEWUSER | CLONE_NEWUTS | CLONE_PIDFD |
+	                SIGCHLD,
+	            NULL, &pidfd);
+	if (pid > 0) {
+		if (setns(pidfd, CLONE_NEWUTS) != 0)
+			error = errno;
+		kill(pid, SIGKILL);
+		close(pidfd);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return error;
+	}
 	if (pipe2(sync, O_CLOEXEC) != 0)
 		return errno;
 	if ((pid = fork()) < 0) {
@@ -963,12 +998,21 @@ jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 /* --- the supervisor ------------------------------------------------------ */
 
 static volatile sig_atomic_t super_stop;
+/* jail(8) found no stranger in the jail's network (SIGUSR1): no scan */
+static volatile sig_atomic_t super_noscan;
 
 static void
 jail_super_term(int sig)
 {
 	(void)sig;
 	super_stop = 1;
+}
+
+static void
+jail_super_noscan(int sig)
+{
+	(void)sig;
+	super_noscan = 1;
 }
 
 static int
@@ -1088,7 +1132,8 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd)
 		netfd = ownfd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (netfd >= 0) {
-		jail_kill_netns_procs(netfd);
+		if (!super_noscan)
+			jail_kill_netns_procs(netfd);
 		if (r->nifaces > 0 && home < 0) {
 			struct stat st;
 
@@ -1108,6 +1153,15 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd)
 	for (size_t i = 0; i < r->nifaces && nl != NULL; i++) {
 		struct jail_iface *f = &r->ifaces[i];
 
+		/*
+		 * ngd placed it: ngd makes it anew at home (we are home when
+		 * our graph is the one it came from), the old one going in a
+		 * batch, before the name below leaves /run/netns.
+		 */
+		if (f->ng && jail_ng_at_home(r) &&
+		    jail_nl_index(nl, f->name, &idx) == 0 &&
+		    jail_ng_vnet(f->name, "") == 0)
+			continue;
 		/* by its name; failing that (renamed inside), by its index */
 		if (jail_nl_index(nl, f->name, &idx) != 0)
 			idx = f->inner_index;
@@ -1171,6 +1225,7 @@ static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int re
 	pid_t init;
 
 	setsid();
+	prctl(PR_SET_NAME, "jail");
 	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
 		dup2(null, STDIN_FILENO);
 		dup2(null, STDOUT_FILENO);
@@ -1222,6 +1277,8 @@ static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int re
 	sa.sa_handler = jail_super_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = jail_super_noscan;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	dprintf(report, "ok %d %llu %d %llu\n", (int)init,
 	        jail_proc_start(init), (int)getpid(),
@@ -1238,12 +1295,204 @@ static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int re
 	jail_super_finish(r->name, r->jid, homefd, netfd);
 }
 
+/*
+ * The spawner.  A fork copies jail(8)'s page tables and leaves each page
+ * it writes afterwards to be copied once more: with a configuration of
+ * a thousand jails loaded, three forks a jail (the supervisor, twice,
+ * and init) were most of a jail's cost.  So jail(8) starts, once, a
+ * fresh copy of itself (posix_spawn: no page tables copied) that only
+ * forks supervisors: a request is the jail's name and record (the state
+ * file's form) with the report pipe's write end.
+ */
+static int jail_spawner_fd = -1;
+static pid_t jail_spawner_owner;
+static bool jail_spawner_failed;
+static bool jail_spawner_shared; /* started for our children (-p) */
+
+extern char **environ;
+
+static int
+jail_spawner_get(void)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = {"jail", JAIL_SPAWNER_ARG, NULL};
+	int sv[2];
+	pid_t pid;
+
+	if (jail_spawner_owner != getpid() && !jail_spawner_shared) {
+		/* a child of the jail(8) that started it: start our own */
+		jail_spawner_fd = -1;
+		jail_spawner_failed = false;
+		jail_spawner_owner = getpid();
+	}
+	if (jail_spawner_fd >= 0 || jail_spawner_failed)
+		return jail_spawner_fd;
+	jail_spawner_failed = true;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -1;
+	if (sv[1] == 3) { /* dup2 onto itself would keep close-on-exec */
+		int fd = fcntl(3, F_DUPFD_CLOEXEC, 4);
+
+		close(3);
+		if (fd < 0) {
+			close(sv[0]);
+			return -1;
+		}
+		sv[1] = fd;
+	}
+	if (posix_spawn_file_actions_init(&fa) != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
+	if (posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	jail_spawner_failed = false;
+	jail_spawner_fd = sv[0];
+	return jail_spawner_fd;
+}
+
+/* Ask the spawner for a supervisor reporting on fd: 0 or an errno. */
+static int
+jail_spawner_ask(int sfd, const struct jail_rec *r, int fd)
+{
+	char *buf = NULL, cbuf[CMSG_SPACE(sizeof(int))];
+	size_t len = 0;
+	struct iovec iov;
+	struct msghdr mh = {0};
+	struct cmsghdr *cm;
+	FILE *fp;
+	int error = 0;
+
+	if ((fp = open_memstream(&buf, &len)) == NULL)
+		return errno;
+	fprintf(fp, "%s\n", r->name);
+	jail_rec_dump(fp, r);
+	if (fclose(fp) != 0) {
+		free(buf);
+		return ENOMEM;
+	}
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	while (sendmsg(sfd, &mh, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR) {
+			error = errno;
+			break;
+		}
+	free(buf);
+	return error;
+}
+
+int
+jail_ns_spawner(int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], *buf, *nl;
+	struct jail_rec r;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t n;
+	int report;
+	pid_t pid;
+	FILE *fp;
+
+	signal(SIGCHLD, SIG_IGN);
+	prctl(PR_SET_NAME, "jail spawner");
+	for (;;) {
+		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0; /* jail(8) is gone */
+		if ((buf = malloc((size_t)n + 1)) == NULL)
+			return 1;
+		iov.iov_base = buf;
+		iov.iov_len = (size_t)n;
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		if ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) <= 0) {
+			free(buf);
+			continue;
+		}
+		buf[n] = '\0';
+		report = -1;
+		cm = CMSG_FIRSTHDR(&mh);
+		if (cm != NULL && cm->cmsg_type == SCM_RIGHTS)
+			memcpy(&report, CMSG_DATA(cm), sizeof(int));
+		if (report < 0 || (nl = strchr(buf, '\n')) == NULL) {
+			if (report >= 0)
+				close(report);
+			free(buf);
+			continue;
+		}
+		*nl++ = '\0';
+		fp = fmemopen(nl, strlen(nl), "r");
+		if (fp == NULL || jail_rec_load(fp, buf, &r) != 0) {
+			dprintf(report, "err cannot start the jail\n");
+			if (fp != NULL)
+				fclose(fp);
+			close(report);
+			free(buf);
+			continue;
+		}
+		fclose(fp);
+		free(buf);
+		/*
+		 * Once, not twice: our supervisors are nobody's children
+		 * once we go with jail(8), and meanwhile the kernel reaps
+		 * them (SIGCHLD ignored).
+		 */
+		if ((pid = fork()) == 0) {
+			signal(SIGCHLD, SIG_DFL);
+			if (dup2(report, 3) < 0)
+				_exit(1);
+			close_range(4, ~0U, 0);
+			jail_super_main(&r, 3);
+		}
+		if (pid < 0)
+			dprintf(report, "err fork: %s\n", strerror(errno));
+		close(report);
+		jail_rec_free(&r);
+	}
+}
+
+/*
+ * jail -p: one spawner for the children that make the jails (each a
+ * request of its own on the shared socket, with its own report pipe).
+ */
+void
+jail_ns_spawner_share(void)
+{
+	jail_spawner_owner = getpid();
+	jail_spawner_shared = jail_spawner_get() >= 0;
+}
+
 int
 jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 {
 	char buf[600];
 	struct stat st;
-	int report[2], status, ipid, spid;
+	int report[2], status, ipid, spid, sfd;
 	unsigned long long istart, sstart;
 	ssize_t n;
 	size_t len = 0;
@@ -1258,6 +1507,19 @@ jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 		return errno;
 	fflush(stdout);
 	fflush(stderr);
+	/* the first jail: a fork costs less than starting the spawner */
+	if ((jail_spawner_owner == getpid() || jail_spawner_shared) &&
+	    (sfd = jail_spawner_get()) >= 0 &&
+	    jail_spawner_ask(sfd, r, report[1]) == 0) {
+		close(report[1]);
+		goto read_report;
+	}
+	if (jail_spawner_owner != getpid() && !jail_spawner_shared) {
+		/* the next jail of ours goes through the spawner */
+		jail_spawner_owner = getpid();
+		jail_spawner_fd = -1;
+		jail_spawner_failed = false;
+	}
 	if ((pid = fork()) < 0) {
 		close(report[0]);
 		close(report[1]);
@@ -1277,6 +1539,7 @@ jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 	close(report[1]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+read_report:
 	while (len < sizeof(buf) - 1 &&
 	       (n = read(report[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
 		if (n < 0) {
@@ -1362,6 +1625,117 @@ jail_ns_set_persist(const struct jail_rec *r, bool persist)
 	return error;
 }
 
+/*
+ * Removing many jails, each looking through /proc for its processes
+ * (and the supervisor for processes in its network) costs a stat per
+ * process of the machine per jail: with 1,000 jails, 2,000 processes,
+ * most of the removal time.  jail_ns_scan() reads /proc once (each
+ * process's PID and network namespaces) and jail_ns_pids() and
+ * jail_ns_destroy() use that, checking each process it names is still
+ * the same one.  A process started after the scan is not seen: it is
+ * killed with the jail's init rather than sent SIGTERM first.
+ */
+struct jail_scan_ent {
+	pid_t pid;
+	dev_t piddev, netdev;
+	ino_t pidino, netino;
+	unsigned long long start;
+};
+
+static struct jail_scan_ent *jail_scan;
+static size_t jail_nscan;
+static bool jail_scanned;
+
+void
+jail_ns_scan(void)
+{
+	struct jail_scan_ent *v = NULL, *nv;
+	struct dirent *de;
+	struct stat a, b;
+	char path[64];
+	size_t n = 0, cap = 0;
+	DIR *d;
+
+	jail_ns_scan_drop();
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		pid_t pid;
+
+		if (!jail_is_number(de->d_name))
+			continue;
+		pid = atoi(de->d_name);
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+		if (stat(path, &a) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		if (stat(path, &b) != 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				free(v);
+				closedir(d);
+				return; /* no snapshot: each jail looks itself */
+			}
+			v = nv;
+		}
+		v[n++] = (struct jail_scan_ent){pid, a.st_dev, b.st_dev,
+		                                a.st_ino, b.st_ino, 0};
+	}
+	closedir(d);
+	jail_scan = v;
+	jail_nscan = n;
+	jail_scanned = true;
+}
+
+void
+jail_ns_scan_drop(void)
+{
+	free(jail_scan);
+	jail_scan = NULL;
+	jail_nscan = 0;
+	jail_scanned = false;
+}
+
+/* From the snapshot: the jail's processes but init, or (net) those in
+ * its network namespace but not in its PID namespace. */
+static int
+jail_scan_pids(const struct jail_rec *r, bool net, pid_t **pidsp, size_t *np)
+{
+	char path[64];
+	struct stat ns, nets;
+	pid_t *pids;
+	size_t n = 0;
+
+	*pidsp = NULL;
+	*np = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)r->init_pid);
+	if (stat(path, &ns) != 0)
+		return errno;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)r->init_pid);
+	if (stat(path, &nets) != 0)
+		return errno;
+	if ((pids = calloc(jail_nscan + 1, sizeof(*pids))) == NULL)
+		return ENOMEM;
+	for (size_t i = 0; i < jail_nscan; i++) {
+		const struct jail_scan_ent *e = &jail_scan[i];
+		bool inpid = e->pidino == ns.st_ino && e->piddev == ns.st_dev;
+		bool innet = e->netino == nets.st_ino && e->netdev == nets.st_dev;
+
+		if (e->pid == r->init_pid || e->pid == getpid())
+			continue;
+		if (net ? !innet || inpid : !inpid)
+			continue;
+		if (jail_proc_start(e->pid) == 0)
+			continue; /* gone, or a zombie */
+		pids[n++] = e->pid;
+	}
+	*pidsp = pids;
+	*np = n;
+	return 0;
+}
+
 int
 jail_ns_pids(const struct jail_rec *r, pid_t **pidsp, size_t *np)
 {
@@ -1372,6 +1746,8 @@ jail_ns_pids(const struct jail_rec *r, pid_t **pidsp, size_t *np)
 	size_t n = 0;
 	DIR *d;
 
+	if (jail_scanned)
+		return jail_scan_pids(r, false, pidsp, np);
 	*pidsp = NULL;
 	*np = 0;
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)r->init_pid);
@@ -1402,6 +1778,41 @@ jail_ns_pids(const struct jail_rec *r, pid_t **pidsp, size_t *np)
 	return 0;
 }
 
+/*
+ * Before the jail goes, its interfaces of ngd's own come home through
+ * our connection to ngd (the supervisor would open one a jail) and
+ * leave the record, so the supervisor's teardown has only the others.
+ */
+static void
+jail_ng_home(const struct jail_rec *r)
+{
+	struct jail_rec now;
+	size_t k = 0;
+	bool any = false;
+	int lock;
+
+	for (size_t i = 0; i < r->nifaces; i++)
+		any = any || r->ifaces[i].ng;
+	if (!any || !jail_ng_at_home(r) || jail_lock(&lock) != 0)
+		return;
+	if (jail_rec_read(r->name, &now) == 0) {
+		if (now.jid == r->jid && jail_rec_alive(&now)) {
+			for (size_t i = 0; i < now.nifaces; i++) {
+				if (now.ifaces[i].ng &&
+				    jail_ng_vnet(now.ifaces[i].name, "") == 0)
+					continue;
+				now.ifaces[k++] = now.ifaces[i];
+			}
+			if (k != now.nifaces) {
+				now.nifaces = k;
+				(void)jail_rec_write(&now);
+			}
+		}
+		jail_rec_free(&now);
+	}
+	jail_unlock(lock);
+}
+
 int
 jail_ns_destroy(struct jail_rec *r)
 {
@@ -1409,8 +1820,20 @@ jail_ns_destroy(struct jail_rec *r)
 	struct jail_rec now;
 	int ifd, sfd = -1, lock, error = 0;
 
+	jail_ng_home(r);
 	if (jail_ns_pidfd(r, &ifd) == 0) {
+		pid_t *strangers;
+		size_t n;
+
 		(void)jail_pidfd_checked(r->super_pid, r->super_start, &sfd);
+		/* nobody else in its network: the supervisor need not look */
+		if (sfd >= 0 && r->own_net && jail_scanned &&
+		    jail_scan_pids(r, true, &strangers, &n) == 0) {
+			if (n == 0)
+				(void)syscall(SYS_pidfd_send_signal, sfd,
+				              SIGUSR1, NULL, 0);
+			free(strangers);
+		}
 		(void)syscall(SYS_pidfd_send_signal, ifd, SIGKILL, NULL, 0);
 		close(ifd);
 	}

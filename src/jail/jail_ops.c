@@ -410,15 +410,20 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r)
 	for (size_t i = 0; i < p->vals.n && error == 0; i++) {
 		const char *ifn = p->vals.v[i];
 
+		bool ng;
+
 		if ((error = jail_lock(&lock)) != 0)
 			break;
 		error = jail_nl_index(nl, ifn, &idx);
-		if (error == 0)
+		/* ngd's own interfaces: made anew inside, no grace period */
+		ng = error == 0 && jail_ng_vnet(ifn, r->name) == 0;
+		if (error == 0 && !ng)
 			error = jail_nl_move(nl, idx, netfd, NULL);
 		if (error == 0) {
 			if (jail_nl_index(inl, ifn, &inner) != 0)
 				inner = idx;
-			jail_rec_add_iface(r, ifn, inner);
+			if (jail_rec_add_iface(r, ifn, inner) == 0)
+				r->ifaces[r->nifaces - 1].ng = ng;
 			error = jail_rec_write(r);
 		}
 		jail_unlock(lock);
@@ -700,6 +705,10 @@ jail_op_remove(const struct jail_opts *o, struct jail_target *t,
 	    .ps = &t->ps, .rec = r, .jname = JN(t), .verbose = o->verbose};
 	int error = 0, e;
 
+	/* what the jail's own commands start, a scan made before misses */
+	if (jail_params_find(&t->ps, "exec.stop") != NULL ||
+	    jail_params_find(&t->ps, "exec.prestop") != NULL)
+		jail_ns_scan_drop();
 	if ((e = jail_run_list(&ctx, "exec.prestop", false)) != 0 ||
 	    (e = jail_run_list(&ctx, "exec.stop", true)) != 0)
 		return e;

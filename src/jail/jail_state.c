@@ -115,6 +115,31 @@ jail_unescape(char *s)
 	*d = '\0';
 }
 
+/* The record as the state file holds it. */
+void
+jail_rec_dump(FILE *fp, const struct jail_rec *r)
+{
+	fprintf(fp, "jid %d\n", r->jid);
+	fprintf(fp, "init %d %llu\n", (int)r->init_pid, r->init_start);
+	fprintf(fp, "super %d %llu\n", (int)r->super_pid, r->super_start);
+	fprintf(fp, "home %llu %llu\n", r->home_dev, r->home_ino);
+	fprintf(fp, "ownnet %d\n", r->own_net ? 1 : 0);
+	for (size_t i = 0; i < r->nifaces; i++)
+		fprintf(fp, "iface %s %d%s\n", r->ifaces[i].name,
+		        r->ifaces[i].inner_index, r->ifaces[i].ng ? " ng" : "");
+	for (size_t i = 0; i < r->params.n; i++) {
+		const struct jail_param *p = &r->params.v[i];
+
+		fputs("param ", fp);
+		jail_put_escaped(fp, p->name);
+		for (size_t k = 0; k < p->vals.n; k++) {
+			fputc('\t', fp);
+			jail_put_escaped(fp, p->vals.v[k]);
+		}
+		fputc('\n', fp);
+	}
+}
+
 int
 jail_rec_write(const struct jail_rec *r)
 {
@@ -129,25 +154,7 @@ jail_rec_write(const struct jail_rec *r)
 	snprintf(path, sizeof(path), "%s/state", dir);
 	if ((fp = fopen(tmp, "we")) == NULL)
 		return errno;
-	fprintf(fp, "jid %d\n", r->jid);
-	fprintf(fp, "init %d %llu\n", (int)r->init_pid, r->init_start);
-	fprintf(fp, "super %d %llu\n", (int)r->super_pid, r->super_start);
-	fprintf(fp, "home %llu %llu\n", r->home_dev, r->home_ino);
-	fprintf(fp, "ownnet %d\n", r->own_net ? 1 : 0);
-	for (size_t i = 0; i < r->nifaces; i++)
-		fprintf(fp, "iface %s %d\n", r->ifaces[i].name,
-		        r->ifaces[i].inner_index);
-	for (size_t i = 0; i < r->params.n; i++) {
-		const struct jail_param *p = &r->params.v[i];
-
-		fputs("param ", fp);
-		jail_put_escaped(fp, p->name);
-		for (size_t k = 0; k < p->vals.n; k++) {
-			fputc('\t', fp);
-			jail_put_escaped(fp, p->vals.v[k]);
-		}
-		fputc('\n', fp);
-	}
+	jail_rec_dump(fp, r);
 	if (fflush(fp) != 0 || ferror(fp))
 		error = errno != 0 ? errno : EIO;
 	if (fclose(fp) != 0 && error == 0)
@@ -192,10 +199,13 @@ jail_parse_line(struct jail_rec *r, char *line)
 	} else if (strcmp(line, "ownnet") == 0) {
 		r->own_net = atoi(sp) != 0;
 	} else if (strcmp(line, "iface") == 0) {
-		char name[64];
+		char name[64], how[8];
 
-		if (sscanf(sp, "%63s %d", name, &idx) == 2)
-			error = jail_rec_add_iface(r, name, idx);
+		if (sscanf(sp, "%63s %d", name, &idx) == 2 &&
+		    (error = jail_rec_add_iface(r, name, idx)) == 0 &&
+		    sscanf(sp, "%*s %*d %7s", how) == 1 &&
+		    strcmp(how, "ng") == 0)
+			r->ifaces[r->nifaces - 1].ng = true;
 	} else if (strcmp(line, "param") == 0) {
 		field = sp;
 		next = strchr(field, '\t');
@@ -223,11 +233,10 @@ jail_parse_line(struct jail_rec *r, char *line)
 int
 jail_rec_read(const char *key, struct jail_rec *r)
 {
-	char path[PATH_MAX], name[JAIL_NAMEMAX + 1], *line = NULL;
-	size_t cap = 0;
-	ssize_t n, len;
+	char path[PATH_MAX], name[JAIL_NAMEMAX + 1];
+	ssize_t len;
 	FILE *fp;
-	int error = 0;
+	int error;
 
 	memset(r, 0, sizeof(*r));
 	if (*key == '\0' || *key == '.' || strchr(key, '/') != NULL)
@@ -243,6 +252,21 @@ jail_rec_read(const char *key, struct jail_rec *r)
 	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/state");
 	if ((fp = fopen(path, "re")) == NULL)
 		return errno;
+	error = jail_rec_load(fp, name, r);
+	fclose(fp);
+	return error;
+}
+
+/* A record as jail_rec_dump() wrote it, for the jail called name. */
+int
+jail_rec_load(FILE *fp, const char *name, struct jail_rec *r)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int error = 0;
+
+	memset(r, 0, sizeof(*r));
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	while (error == 0 && (n = getline(&line, &cap, fp)) > 0) {
 		if (line[n - 1] == '\n')
@@ -250,7 +274,6 @@ jail_rec_read(const char *key, struct jail_rec *r)
 		error = jail_parse_line(r, line);
 	}
 	free(line);
-	fclose(fp);
 	if (error != 0)
 		jail_rec_free(r);
 	return error;
@@ -275,6 +298,7 @@ jail_rec_add_iface(struct jail_rec *r, const char *name, int idx)
 		return ENOMEM;
 	r->ifaces = ni;
 	snprintf(ni[r->nifaces].name, sizeof(ni[r->nifaces].name), "%s", name);
+	ni[r->nifaces].ng = false;
 	ni[r->nifaces++].inner_index = idx;
 	return 0;
 }

@@ -129,13 +129,21 @@ expect "its record is gone" "" "$(ls /run/jail; ls /run/netns)"
 # --- its namespace deleted by hand ------------------------------------------------
 # `ip netns del` removes only the name: the jail's processes keep the
 # namespace, so the jail lives on, and removing it still sends its
-# interface home.
-jail -c name=nd vnet persist vnet.interface=ng_a
+# interfaces home.  ngd's own interfaces, which jail(8) has ngd place
+# (its vnet message), follow the namespace's name as ngd's do: ng_a comes
+# home when the name goes; any other interface stays in the jail.
+ip link add vnd0 type veth peer name vnd1
+jail -c name=nd vnet persist vnet.interface=ng_a,vnd0
 expect_rc "ip netns del of a jail's namespace" 0 ip netns del nd
 expect_rc "the jail is still listed" 0 jls -c -j nd
-expect "jexec still enters it" "ng_a:" "$(jexec nd ip -o link show ng_a | cut -d' ' -f2)"
+expect "jexec still enters it" "vnd0" \
+    "$(jexec nd ip -o link show vnd0 | awk -F'[@: ]+' '{ print $2 }')"
+for _ in $(seq 100); do quiet ip link show ng_a && break; sleep 0.02; done
+expect_rc "ngd's ng_a followed the name home" 0 quiet ip link show ng_a
 expect "jail -r still removes it" "" "$(jail -r nd 2>&1)"
-expect_rc "ng_a came home from nd" 0 quiet ip link show ng_a
+expect_rc "vnd0 came home from nd" 0 quiet ip link show vnd0
+expect_rc "ng_a is still home" 0 quiet ip link show ng_a
+ip link del vnd0
 jail -c name=nd2 vnet vnet.interface=ng_a 'exec.start=sleep 0.5 &'
 ip netns del nd2
 expect_rc "a jail without its name still ends by itself" 0 wait_gone nd2

@@ -1,0 +1,128 @@
+/*
+ * jail_ng.c: vnet.interface through ngd.  Moving a device to another
+ * network namespace costs the kernel an RCU grace period per device
+ * (~16 ms here), which made most of a vnet jail's creation and removal
+ * time.  When the interface belongs to an eiface or iface node of the
+ * graph that ngd serves in our own namespace, ngd's `vnet' message
+ * places it instead: the device is made anew inside the namespace named
+ * under /run/netns (with the same name and MAC, the node keeping its
+ * hooks) and the old one is deleted in a batch with others, one grace
+ * period for many.  The same message with "" brings it home.  Anything
+ * else (no ngd, no such node, another node type, a node whose interface
+ * has another name) is left to the netlink move (jail_nl.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <netgraph.h>
+#include <netgraph/ng_eiface.h>
+#include <netgraph/ng_iface.h>
+
+#include "jail.h"
+
+/* One control connection per process (a forked supervisor opens its own). */
+static int jail_ng_cs = -1;
+static pid_t jail_ng_pid;
+static bool jail_ng_down; /* no ngd answered: do not ask again */
+
+static void
+jail_ng_quiet(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+static int
+jail_ng_conn(void)
+{
+	if (jail_ng_pid != getpid()) {
+		/* inherited across fork: the descriptor is not ours */
+		jail_ng_cs = -1;
+		jail_ng_down = false;
+		jail_ng_pid = getpid();
+	}
+	if (jail_ng_cs >= 0)
+		return 0;
+	if (jail_ng_down)
+		return ENOENT;
+	NgSetErrLog(jail_ng_quiet, jail_ng_quiet);
+	if (NgMkSockNode(NULL, &jail_ng_cs, NULL) != 0) {
+		jail_ng_cs = -1;
+		jail_ng_down = true;
+		return ENOENT;
+	}
+	return 0;
+}
+
+/* A reply of at most this many bytes is all we read here. */
+union jail_ng_reply {
+	struct ng_mesg m;
+	char buf[sizeof(struct ng_mesg) + 512];
+};
+
+static int
+jail_ng_ask(const char *path, int cookie, int cmd, union jail_ng_reply *rep)
+{
+	if (NgSendMsg(jail_ng_cs, path, cookie, cmd, NULL, 0) < 0)
+		return errno;
+	if (NgRecvMsg(jail_ng_cs, &rep->m, sizeof(*rep), NULL) < 0)
+		return errno;
+	rep->buf[sizeof(rep->buf) - 1] = '\0';
+	return 0;
+}
+
+/*
+ * Place the interface ifname of our graph in netns ("" = home).
+ * 0: done by ngd; ENOENT: not ngd's to place (the caller moves it);
+ * another errno: ngd tried and failed.
+ */
+int
+jail_ng_vnet(const char *ifname, const char *netns)
+{
+	union jail_ng_reply rep;
+	char path[NG_PATHSIZ];
+	int cookie, vnet, error;
+
+	if (strlen(ifname) + 2 > sizeof(path) || jail_ng_conn() != 0)
+		return ENOENT;
+	snprintf(path, sizeof(path), "%s:", ifname);
+	/*
+	 * An eiface's getifname answers only an eiface (any other type
+	 * refuses the cookie), so no nodeinfo round trip first; then an
+	 * iface's.  The node of that name must be the interface of that
+	 * name.
+	 */
+	cookie = NGM_EIFACE_COOKIE;
+	vnet = NGM_EIFACE_VNET;
+	if ((error = jail_ng_ask(path, cookie, NGM_EIFACE_GET_IFNAME, &rep)) != 0) {
+		if (error == ENOENT)
+			return ENOENT; /* no such node */
+		cookie = NGM_IFACE_COOKIE;
+		vnet = NGM_IFACE_VNET;
+		if (jail_ng_ask(path, cookie, NGM_IFACE_GET_IFNAME, &rep) != 0)
+			return ENOENT;
+	}
+	if (rep.m.header.typecookie != (uint32_t)cookie ||
+	    strcmp((char *)rep.m.data, ifname) != 0)
+		return ENOENT;
+	if (NgSendMsg(jail_ng_cs, path, cookie, vnet, netns,
+	              strlen(netns) + 1) < 0) {
+		error = errno;
+		return error == ENOENT ? ENXIO : error;
+	}
+	return 0;
+}
+
+/* Is this process in the network namespace the record calls home? */
+bool
+jail_ng_at_home(const struct jail_rec *r)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 && st.st_dev == r->home_dev &&
+	       st.st_ino == r->home_ino;
+}

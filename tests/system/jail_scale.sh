@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Many vnet jails at once (issue 22): JAIL_SCALE (default 50) jails from
+# one jail.conf, each with an eiface on one bridge and an ip4.addr, made
+# with `jail -p 4 -c` and removed with `jail -p 4 -r '*'`, then again one
+# at a time.  ngd places each eiface (its vnet message, recorded as
+# "ng" in the jail's state), the jails reach each other over the bridge,
+# and removal leaves no namespace, mount, record, cgroup or process, with
+# every interface home.  And `jail -p` honours depend: a jail starts
+# after the jails it depends on, is removed before them, and is skipped
+# when one of them failed.  bench/jails runs 1,000.
+source "$(dirname "$0")/../lib.sh"
+
+n=${JAIL_SCALE:-50}
+start_ngd
+trap 'jail -q -r "*" 2>/dev/null; rm -rf "$tmp"; stop_ngd' EXIT
+addr() { echo "198.18.$(($1 / 250)).$(($1 % 250 + 1))"; }
+
+{
+	echo "mkpeer . bridge b link0"
+	echo "name b br0"
+	echo "msg br0: setpersistent"
+	for i in $(seq 0 $((n - 1))); do echo "mkpeer br0: eiface link$((i + 1)) ether"; done
+} | ngctl -f -
+{
+	echo 'vnet; persist;'
+	for i in $(seq 0 $((n - 1))); do
+		echo "j$i { vnet.interface = ngeth$i; ip4.addr = \"ngeth$i|$(addr "$i")/16\"; }"
+	done
+} >"$tmp/jail.conf"
+
+cgroups() { find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | wc -l; }
+snapshot() {
+	echo "procs $(pgrep -c -f '^jail ' || true)"
+	echo "mounts $(wc -l </proc/self/mountinfo)"
+	echo "nsfs $(grep -c ' nsfs ' /proc/self/mountinfo)"
+	echo "netns $(ls /run/netns | wc -l) records $(ls /run/jail | wc -l)"
+	echo "cgroups $(cgroups)"
+	echo "home $(ip -o link | grep -c ': ngeth')"
+}
+before=$(snapshot)
+
+# settled: the old devices ngd deletes in batches, and with them the
+# namespaces, are gone (at most 5 s)
+settled() {
+	for _ in $(seq 250); do
+		[ "$(snapshot)" = "$before" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+round() { # label, jail options...
+	local label=$1 t0 ms
+	shift
+	t0=$(date +%s%N)
+	expect_rc "$label: $n jails made" 0 jail -q "$@" -f "$tmp/jail.conf" -c
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# $label: $n jails made in $ms ms"
+	expect "$label: jls shows $n" "$n" "$(jls -N | tail -n +2 | wc -l)"
+	expect "$label: ngd placed each eiface" "$n" \
+	    "$(cat /run/jail/j*/state | grep -c '^iface ngeth[0-9]* [0-9]* ng$')"
+	expect "$label: j7's address is on its eiface" "$(addr 7)/16" \
+	    "$(ip -n j7 -o -4 addr show ngeth7 | awk '{ print $4 }')"
+	expect_rc "$label: j0 reaches j$((n - 1)) over the bridge" 0 \
+	    quiet ip netns exec j0 ping -c 1 -W 2 "$(addr $((n - 1)))"
+	expect "$label: no interface left at home" 0 "$(ip -o link | grep -c ': ngeth')"
+	t0=$(date +%s%N)
+	expect_rc "$label: all removed" 0 jail -q "$@" -f "$tmp/jail.conf" -r '*'
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# $label: $n jails removed in $ms ms"
+	expect_rc "$label: nothing left (processes, mounts, namespaces, records, cgroups; interfaces home)" 0 settled
+	[ "$(snapshot)" = "$before" ] ||
+	    diff <(echo "$before") <(snapshot) | sed 's/^/    /'
+	expect "$label: the nodes stay in the graph" "$n" \
+	    "$(ngctl list | grep -c 'Type: eiface')"
+}
+round "jail -p 4" -p 4
+round "one at a time"
+
+# --- -p and depend ----------------------------------------------------------
+cat >"$tmp/dep.conf" <<EOF
+persist;
+exec.poststart = "echo up \$name >> $tmp/order";
+exec.poststop = "echo down \$name >> $tmp/order";
+a { depend = b; }
+b { depend = c; }
+c { }
+d { }
+e { exec.prestart = "false"; }
+f { depend = e; }
+EOF
+: >"$tmp/order"
+out "-p 3 with depend" 1 "" "jail: e: false: failed
+jail: f: skipped" jail -q -p 3 -f "$tmp/dep.conf" -c
+pos() { grep -n -x "$1" "$tmp/order" | cut -d: -f1; }
+expect "c up before b, b before a" "yes" \
+    "$([ "$(pos 'up c')" -lt "$(pos 'up b')" ] && [ "$(pos 'up b')" -lt "$(pos 'up a')" ] && echo yes)"
+expect "a b c d made, e and f not" "a b c d" "$(jls name | sort | xargs)"
+expect_rc "-p 0 removes them all" 0 jail -q -p 0 -f "$tmp/dep.conf" -r '*'
+expect "a down before b, b before c" "yes" \
+    "$([ "$(pos 'down a')" -lt "$(pos 'down b')" ] && [ "$(pos 'down b')" -lt "$(pos 'down c')" ] && echo yes)"
+expect "none left" "" "$(jls name)"
+out "-p wants a number" 1 "" "usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]
+            -[cmr] param=value ... [command=command ...]
+       jail [-dqv] [-f file] -[cmr] [jail]
+       jail [-qv] [-f file] -[rR] ['*' | jail ...]
+       jail [-dhilqv] [-J jid_file] [-u username] [-U username]
+            [-n jailname] [-s securelevel]
+            path hostname ip[,...] command ...
+       jail [-f file] -e separator" jail -p x -f "$tmp/dep.conf" -c
+finish
