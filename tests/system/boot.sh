@@ -29,6 +29,17 @@ sed 's|/ngd -d|/nosuch -d|' "$tmp/units/ngd.service" >"$tmp/units/bad.service"
 expect_rc "... and fails a unit with a missing program" 1 quiet env MANPATH=$tmp/man \
     systemd-analyze verify "$tmp/units/bad.service"
 
+# make install elsewhere: the units name the programs and files there.
+expect_rc "make install PREFIX=/usr/local DESTDIR" 0 \
+    quiet make -s -C "$top" install PREFIX=/usr/local DESTDIR="$tmp/root"
+expect "... ngd.service runs them from there" \
+    'ExecStart=/usr/local/sbin/ngd -d -c /usr/local/etc/netgraph/ngd.conf $NGD_OPTS' \
+    "$(grep ^ExecStart= "$tmp/root/usr/local/lib/systemd/system/ngd.service")"
+expect_rc "... and the boot file is there" 0 test -f "$tmp/root/usr/local/etc/netgraph/ngd.conf"
+expect "... jail.service's helper too" "ExecStart=/usr/local/libexec/netgraph/jail-rc start" \
+    "$(grep ^ExecStart= "$tmp/root/usr/local/lib/systemd/system/jail.service")"
+expect_rc "... which is there" 0 test -x "$tmp/root/usr/local/libexec/netgraph/jail-rc"
+
 # --- the boot file.  A notify socket stands for systemd: at READY=1 it
 # lists the graph, which must then be complete.
 cat >"$tmp/notify.py" <<'EOF2'
