@@ -12,7 +12,7 @@ MANDIR   = $(PREFIX)/share/man
 PCDIR    = $(LIBDIR)/pkgconfig
 # The service side (systemd/, completion/): units, the helper jail.service
 # runs, bash completion, docs and examples; /etc files only if missing.
-SYSCONFDIR = /etc
+SYSCONFDIR = $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 LIBEXECDIR = $(PREFIX)/libexec
 UNITDIR  = $(PREFIX)/lib/systemd/system
 BASHCOMPDIR = $(PREFIX)/share/bash-completion/completions
@@ -312,7 +312,9 @@ install-service: $(B)/completion/ngctl
 	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(SYSCONFDIR)/netgraph $(DESTDIR)$(SYSCONFDIR)/default
 	for u in ngd jail; do sed -e 's|/usr/sbin/|$(SBINDIR)/|g' \
-	    -e 's|/usr/libexec/|$(LIBEXECDIR)/|g' systemd/$$u.service \
+	    -e 's|/usr/libexec/|$(LIBEXECDIR)/|g' \
+	    -e 's|/etc/netgraph/|$(SYSCONFDIR)/netgraph/|g' \
+	    -e 's|/etc/default/|$(SYSCONFDIR)/default/|g' systemd/$$u.service \
 	    > $(DESTDIR)$(UNITDIR)/$$u.service; \
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u.service; done
 	install -m 755 systemd/jail-rc $(DESTDIR)$(LIBEXECDIR)/netgraph/
