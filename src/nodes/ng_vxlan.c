@@ -367,6 +367,11 @@ ng_vxlan_train_add(void *arg, struct ng_pkt **seg)
 	uint32_t vni = htonl(priv->vni << 8);
 	uint8_t *h;
 
+	if (d > NG_DGRAMS_BYTES) { /* a segment no train can hold */
+		ng_vxlan_train_out(tx);
+		ng_vxlan_encap(tx->node, seg);
+		return;
+	}
 	/* Equal datagrams but the last; only a full one may be followed. */
 	if (t != NULL && (t->len % t->vh.gso_size != 0 ||
 	    d > t->vh.gso_size || t->len + d > NG_DGRAMS_BYTES ||

@@ -13,8 +13,12 @@
 
 #include <netgraph/ng_vxlan.h>
 
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
 #include "ngtest.h"
 #include "ng_internal.h"
+#include "ng_ksock.h"
 
 static struct ngt_conn conn;
 
@@ -358,10 +362,168 @@ test_multipoint(void)
 	ng_graph_free(g);
 }
 
+/*
+ * Trains, with a ksocket on a fake backend that takes UDP_GRO:
+ *
+ *     t:in --- inner [vxlan V] outer --- [ksocket K] ~~ fake socket ~~
+ *
+ * A super-frame from inner leaves as one send of a train of its
+ * encapsulated segments; that train, received, comes back to inner as
+ * one super-frame again (the test's socket node cuts it for the test).
+ */
+static struct {
+	const struct ng_ksock_upcalls *up;
+	struct ng_node *node;
+	bool gro;
+	unsigned sends;
+	struct ng_pkt train; /* the last send, metadata and bytes */
+} fk;
+
+static int
+fk_open(void *be, int family, int type, int proto,
+    const struct ng_ksock_upcalls *up, struct ng_node *node,
+    struct ng_ksock **sp)
+{
+	fk.up = up;
+	fk.node = node;
+	*sp = (struct ng_ksock *)&fk;
+	return 0;
+}
+
+static void
+fk_close(void *be, struct ng_ksock *s)
+{
+	fk.node = NULL;
+}
+
+static void
+fk_resume(void *be, struct ng_ksock *s, bool on)
+{
+}
+
+static int
+fk_setopt(void *be, struct ng_ksock *s, int level, int name, const void *val,
+    socklen_t len)
+{
+	if (level != SOL_UDP || name != UDP_GRO)
+		return ENOPROTOOPT;
+	fk.gro = true;
+	return 0;
+}
+
+static int
+fk_send(void *be, struct ng_ksock *s, const struct ng_pkt *pkt,
+    const struct sockaddr *to, socklen_t tolen)
+{
+	fk.sends++;
+	fk.train.vh = pkt->vh;
+	fk.train.len = pkt->len;
+	memcpy(fk.train.buf, pkt->data, pkt->len);
+	return 0;
+}
+
+static const struct ng_ksock_ops fk_ops = {
+    .open = fk_open,
+    .close = fk_close,
+    .resume = fk_resume,
+    .setopt = fk_setopt,
+    .send = fk_send,
+};
+
+static void
+test_trains(void)
+{
+	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
+	    .sock_ops = &sock_ops,
+	    .ksock_ops = &fk_ops,
+	    .clock_ms = ngt_clock,
+	};
+	struct ng_graph *g;
+	struct ng_node *t;
+	struct ng_pkt *p;
+	struct ng_pkt_addr b = addr4(0xc6120002, 40000);
+	const struct ng_mesg *r;
+	const struct ng_vxlan_stats *st;
+	uint32_t vni = 42, seg = 8 + 14 + 20 + 20 + 1448;
+	unsigned pool;
+	uint8_t *ip;
+
+	if (ng_graph_new(&cfg, &g) != 0) {
+		printf("FAIL ng_graph_new\n");
+		exit(1);
+	}
+	reset();
+	t = ngt_socket(g, &conn);
+	ngt_mkpeer(t, ".", "vxlan", "in", "inner");
+	ngt_name(t, ".:in", "V");
+	msg(t, NGM_VXLAN_SET_VNI, &vni, 4);
+	CHECK_INT("trains: mkpeer V: ksocket outer inet/dgram/udp",
+	    ngt_mkpeer(t, "V:", "ksocket", "outer", "inet/dgram/udp"), 0);
+	CHECK("trains: vxlan asked its ksocket for UDP_GRO", fk.gro);
+
+	p = ng_pkt_alloc(g);
+	memset(p->data, 0, 14 + 20 + 20 + 14480);
+	memcpy(p->data, mac_b, 6);
+	memcpy(p->data + 6, mac_a, 6);
+	p->data[12] = 0x08;
+	ip = p->data + 14;
+	ip[0] = 0x45;
+	ip[8] = 64;
+	ip[9] = 6;
+	ip[20 + 12] = 5 << 4;
+	ip[20 + 13] = 0x10; /* ACK */
+	for (int i = 0; i < 14480; i++)
+		ip[40 + i] = (uint8_t)(i * 13);
+	p->len = 14 + 20 + 20 + 14480;
+	ip[2] = (uint8_t)((p->len - 14) >> 8);
+	ip[3] = (uint8_t)(p->len - 14);
+	p->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	p->vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	p->vh.gso_size = 1448;
+	p->vh.hdr_len = 54;
+	p->vh.csum_start = 34;
+	p->vh.csum_offset = 16;
+	CHECK_INT("trains: a super-frame from inner",
+	    ng_socket_send_data(t, "in", &p), 0);
+	CHECK("trains: one send, a train of 10 datagrams of 8 + 1502",
+	    fk.sends == 1 && fk.train.vh.gso_type == NG_GSO_DGRAMS &&
+	    fk.train.vh.gso_size == seg && fk.train.len == 10 * seg);
+	CHECK("trains: each datagram has the header",
+	    memcmp(fk.train.buf + 9 * seg, "\x08\0\0\0\0\0\x2a\0", 8) == 0);
+
+	/* The same train back from b: one super-frame to inner. */
+	reset();
+	msg(t, NGM_VXLAN_GETCLR_STATS, NULL, 0);
+	pool = g->pool_total;
+	p = ng_pkt_alloc(g);
+	memcpy(p->data, fk.train.buf, fk.train.len);
+	p->len = fk.train.len;
+	p->vh = fk.train.vh;
+	p->peer = b;
+	/* swap the inner MACs: it comes from b to a */
+	for (unsigned i = 0; i < 10; i++) {
+		memcpy(p->data + i * seg + 8, mac_a, 6);
+		memcpy(p->data + i * seg + 14, mac_b, 6);
+	}
+	fk.up->input(fk.node, &p);
+	reset();
+	msg(t, NGM_VXLAN_GET_STATS, NULL, 0);
+	r = ngt_last_msg(&conn);
+	st = r != NULL ? (const void *)r->data : NULL;
+	CHECK("trains: 10 datagrams in, one merged frame to inner",
+	    st != NULL && st->recvPackets == 1 &&
+	    st->recvOctets == 14 + 20 + 20 + 14480);
+	ngt_close(&conn);
+	CHECK_INT("trains: the pool did not grow", g->pool_total - pool, 0);
+	ng_graph_free(g);
+}
+
 int
 main(void)
 {
 	test_wire();
 	test_multipoint();
+	test_trains();
 	return ngt_done();
 }
