@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -730,6 +731,7 @@ ngcni_exec(const char *type, const char *cmd, const char *in, size_t inlen,
 	if (pid == 0) {
 		dup2(pin[0], STDIN_FILENO);
 		dup2(pout[1], STDOUT_FILENO);
+		signal(SIGPIPE, SIG_DFL);
 		setenv("CNI_COMMAND", cmd, 1);
 		for (; env != NULL && *env != NULL; env++)
 			putenv(*env);
@@ -1634,6 +1636,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	(void)argv;
+	/* An IPAM plugin that exits before reading its stdin must not
+	 * take us with it. */
+	signal(SIGPIPE, SIG_IGN);
 	c.cmd = getenv("CNI_COMMAND");
 	c.cid = getenv("CNI_CONTAINERID");
 	c.netns = getenv("CNI_NETNS");
