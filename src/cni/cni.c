@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +65,9 @@ struct ngcni {
 	json_object *ipam;
 	const char *ipamtype;
 	int mtu, vlan;
-	bool hasmac, isgw, isdefgw;
+	bool hasmac, isgw, isdefgw, ipmasq;
+	char nat[NG_NODESIZ]; /* "": no nat node */
+	json_object *pmaps;   /* runtimeConfig.portMappings */
 	uint8_t mac[6];
 	char *ipamraw; /* stdin for IPAM: raw, or cniVersion 1.0.0 */
 	size_t ipamlen;
@@ -251,6 +254,48 @@ ngcni_good_nodename(const char *s)
 	return n > 0 && n < IFNAMSIZ && strpbrk(s, ".:[]/ \t\n") == NULL;
 }
 
+/* portMappings: hostPort and containerPort 1-65535, protocol tcp or
+ * udp. */
+static int
+ngcni_load_pmaps(struct ngcni *c, struct ngcni_err *e)
+{
+	json_object *m, *v;
+	size_t i;
+	int error;
+
+	for (i = 0; c->pmaps != NULL && i < json_object_array_length(c->pmaps);
+	     i++) {
+		m = json_object_array_get_idx(c->pmaps, i);
+		if (!json_object_is_type(m, json_type_object))
+			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+			    "portMappings[%zu] is not an object", i);
+		if ((error = ngcni_field(m, "hostPort", json_type_int, &v, e)))
+			return error;
+		if (v == NULL || json_object_get_int64(v) < 1 ||
+		    json_object_get_int64(v) > 65535)
+			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+			    "portMappings[%zu]: hostPort 1-65535 required", i);
+		if ((error = ngcni_field(m, "containerPort", json_type_int, &v,
+		         e)))
+			return error;
+		if (v == NULL || json_object_get_int64(v) < 1 ||
+		    json_object_get_int64(v) > 65535)
+			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+			    "portMappings[%zu]: containerPort 1-65535 "
+			    "required",
+			    i);
+		if ((error = ngcni_field(m, "protocol", json_type_string, &v,
+		         e)))
+			return error;
+		if (v != NULL && strcmp(json_object_get_string(v), "tcp") != 0 &&
+		    strcmp(json_object_get_string(v), "udp") != 0)
+			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+			    "portMappings[%zu]: protocol %s (tcp or udp)", i,
+			    json_object_get_string(v));
+	}
+	return 0;
+}
+
 /* The config: every field we read, with its type. */
 static int
 ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
@@ -317,11 +362,17 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 		c->isgw = true;
 	if ((error = ngcni_field(c->conf, "ipMasq", json_type_boolean, &v, e)))
 		return error;
-	if (v != NULL && json_object_get_boolean(v) &&
-	    strcmp(c->cmd, "ADD") == 0)
-		return ngcni_fail(e, NGCNI_E_FIELD, NULL,
-		    "ipMasq is not supported yet: put a nat node between "
-		    "the bridge and the uplink by hand");
+	c->ipmasq = v != NULL && json_object_get_boolean(v);
+	if ((error = ngcni_field(c->conf, "nat", json_type_string, &v, e)))
+		return error;
+	if (v != NULL) {
+		snprintf(c->nat, sizeof(c->nat), "%s", json_object_get_string(v));
+		if (strlen(json_object_get_string(v)) >= sizeof(c->nat) ||
+		    !ngcni_good_nodename(c->nat))
+			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+			    "nat \"%s\" is not a node name",
+			    json_object_get_string(v));
+	}
 	if ((error = ngcni_field(c->conf, "mac", json_type_string, &v, e)))
 		return error;
 	if (v != NULL) {
@@ -352,11 +403,16 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 		if ((error = ngcni_field(rc, "portMappings", json_type_array,
 		         &v, e)))
 			return error;
-		if (v != NULL && json_object_array_length(v) > 0 &&
-		    strcmp(c->cmd, "ADD") == 0)
-			return ngcni_fail(e, NGCNI_E_FIELD, NULL,
-			    "portMappings are not supported yet");
+		if (v != NULL && json_object_array_length(v) > 0)
+			c->pmaps = v;
 	}
+	if ((error = ngcni_load_pmaps(c, e)) != 0)
+		return error;
+	if ((c->ipmasq || c->pmaps != NULL) && c->nat[0] == '\0' &&
+	    strcmp(c->cmd, "ADD") == 0)
+		return ngcni_fail(e, NGCNI_E_FIELD, NULL,
+		    "ipMasq and portMappings need a nat node on the uplink: "
+		    "name it in \"nat\"");
 	return 0;
 }
 
@@ -513,7 +569,7 @@ ngcni_record_is(json_object *r, const char *name, const char *cid,
 
 static int
 ngcni_record_write(struct ngcni *c, uint32_t eid, uint32_t vlid,
-    struct ngcni_err *e)
+    uint32_t nat, json_object *rdrs, struct ngcni_err *e)
 {
 	json_object *r = json_object_new_object();
 	char tmp[PATH_MAX + 40], id[16];
@@ -534,6 +590,11 @@ ngcni_record_write(struct ngcni *c, uint32_t eid, uint32_t vlid,
 		    json_object_new_string(id));
 	}
 	json_object_object_add(r, "vlan", json_object_new_int(c->vlan));
+	if (nat != 0 && rdrs != NULL) {
+		snprintf(id, sizeof(id), "%08x", nat);
+		json_object_object_add(r, "natNode", json_object_new_string(id));
+		json_object_object_add(r, "redirects", json_object_get(rdrs));
+	}
 	json_object_object_add(r, "isGateway", json_object_new_boolean(c->isgw));
 	json_object_object_add(r, "config",
 	    json_object_new_string_len(c->ipamraw, (int)c->ipamlen));
@@ -670,6 +731,7 @@ ngcni_exec(const char *type, const char *cmd, const char *in, size_t inlen,
 	if (pid == 0) {
 		dup2(pin[0], STDIN_FILENO);
 		dup2(pout[1], STDOUT_FILENO);
+		signal(SIGPIPE, SIG_DFL);
 		setenv("CNI_COMMAND", cmd, 1);
 		for (; env != NULL && *env != NULL; env++)
 			putenv(*env);
@@ -1065,6 +1127,65 @@ ngcni_result(struct ngcni *c, json_object *ipamres, const char *mac,
 	return r;
 }
 
+/* Each port mapping to each IPv4 address of the container, through the
+ * nat node; the redirect IDs go into rdrs. */
+static int
+ngcni_forward(struct ngcni *c, struct ngcni_graph *g, uint32_t nat,
+    json_object *ipamres, json_object *rdrs, struct ngcni_err *e)
+{
+	json_object *ips = NULL, *v, *m;
+	struct ngcni_prefix p;
+	struct in_addr a;
+	char desc[64];
+	size_t i, j;
+	uint32_t id;
+	int error, proto;
+
+	if (ipamres != NULL)
+		json_object_object_get_ex(ipamres, "ips", &ips);
+	snprintf(desc, sizeof(desc), "cni %.12s %s", c->cid, c->ifname);
+	for (i = 0; ips != NULL && i < json_object_array_length(ips); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(ips, i),
+		        "address", &v) ||
+		    ngcni_parse_prefix(json_object_get_string(v), &p, true) ||
+		    p.family != AF_INET)
+			continue;
+		memcpy(&a, p.addr, sizeof(a));
+		for (j = 0; j < json_object_array_length(c->pmaps); j++) {
+			m = json_object_array_get_idx(c->pmaps, j);
+			proto = json_object_object_get_ex(m, "protocol", &v) &&
+			                strcmp(json_object_get_string(v),
+			                    "udp") == 0 ?
+			            17 :
+			            6;
+			if ((error = ngcni_graph_redirect(g, nat, &a,
+			         json_object_get_int(
+			             json_object_object_get(m, "containerPort")),
+			         json_object_get_int(
+			             json_object_object_get(m, "hostPort")),
+			         proto, desc, &id, e)) != 0)
+				return error;
+			json_object_array_add(rdrs,
+			    json_object_new_int64((int64_t)id));
+		}
+	}
+	return 0;
+}
+
+static void
+ngcni_unforward(struct ngcni_graph *g, uint32_t nat, json_object *rdrs)
+{
+	size_t i;
+
+	if (nat == 0 || rdrs == NULL || g->cs < 0 ||
+	    !json_object_is_type(rdrs, json_type_array))
+		return;
+	for (i = 0; i < json_object_array_length(rdrs); i++)
+		ngcni_graph_unredirect(g, nat,
+		    (uint32_t)json_object_get_int64(
+		        json_object_array_get_idx(rdrs, i)));
+}
+
 static int
 ngcni_add(struct ngcni *c, struct ngcni_err *e)
 {
@@ -1074,7 +1195,8 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 	char nsname[NAME_MAX + 1], ifname[IFNAMSIZ + 8], err[128];
 	char macs[18], gwif[IFNAMSIZ] = "", gwmacs[18];
 	uint8_t mac[6], gwmac[6];
-	uint32_t eid = 0, vlid = 0;
+	uint32_t eid = 0, vlid = 0, natid = 0;
+	json_object *rdrs = NULL;
 	bool ipam_done = false, recorded = false;
 	char *out = NULL;
 	int nsfd = -1, ifindex, error;
@@ -1082,6 +1204,9 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 	if ((error = ngcni_open_netns(c, &nsfd, nsname, sizeof(nsname), e)))
 		return error;
 	if ((error = ngcni_graph_open(&g, e)) != 0)
+		goto out;
+	if (c->nat[0] != '\0' &&
+	    (error = ngcni_graph_nat(&g, c->nat, &natid, e)) != 0)
 		goto out;
 	if ((rec = ngcni_record_read(c->recpath)) != NULL) {
 		char path[32], type[NG_TYPESIZ];
@@ -1103,7 +1228,7 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 	}
 	error = ngcni_graph_attach(&g, c->bridge, c->hasmac ? c->mac : NULL,
 	    c->vlan, &eid, &vlid, e);
-	if (eid != 0 && ngcni_record_write(c, eid, vlid, e) == 0)
+	if (eid != 0 && ngcni_record_write(c, eid, vlid, 0, NULL, e) == 0)
 		recorded = true;
 	if (error != 0 || !recorded) {
 		error = e->code;
@@ -1170,6 +1295,13 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 	if (c->isgw &&
 	    (error = ngcni_gateway(c, &g, ipamres, gwif, gwmac, e)) != 0)
 		goto fail;
+	if (c->pmaps != NULL) {
+		rdrs = json_object_new_array();
+		if ((error = ngcni_forward(c, &g, natid, ipamres, rdrs, e)) != 0 ||
+		    (error = ngcni_record_write(c, eid, vlid, natid, rdrs,
+		         e)) != 0)
+			goto fail;
+	}
 	ngcni_mac_str(mac, macs);
 	ngcni_mac_str(gwmac, gwmacs);
 	res = ngcni_result(c, ipamres, macs, c->isgw ? gwif : NULL, gwmacs);
@@ -1178,7 +1310,8 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 	error = 0;
 	goto out;
 fail:
-	/* Everything back as it was: nodes, record, address. */
+	/* Everything back as it was: forwards, nodes, record, address. */
+	ngcni_unforward(&g, natid, rdrs);
 	(void)ngcni_graph_shutdown(&g, vlid, NG_VLAN_NODE_TYPE);
 	(void)ngcni_graph_shutdown(&g, eid, NG_EIFACE_NODE_TYPE);
 	if (recorded)
@@ -1194,6 +1327,7 @@ fail:
 		free(o2);
 	}
 out:
+	json_object_put(rdrs);
 	json_object_put(ipamres);
 	free(out);
 	ngcni_nl_close(nl);
@@ -1210,6 +1344,8 @@ ngcni_detach(struct ngcni *c, struct ngcni_graph *g, json_object *rec,
 {
 	int error;
 
+	ngcni_unforward(g, ngcni_rec_id(rec, "natNode"),
+	    json_object_object_get(rec, "redirects"));
 	if ((error = ngcni_graph_shutdown(g, ngcni_rec_id(rec, "vlanNode"),
 	         NG_VLAN_NODE_TYPE)) != 0 ||
 	    (error = ngcni_graph_shutdown(g, ngcni_rec_id(rec, "node"),
@@ -1500,6 +1636,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	(void)argv;
+	/* An IPAM plugin that exits before reading its stdin must not
+	 * take us with it. */
+	signal(SIGPIPE, SIG_IGN);
 	c.cmd = getenv("CNI_COMMAND");
 	c.cid = getenv("CNI_CONTAINERID");
 	c.netns = getenv("CNI_NETNS");

@@ -75,6 +75,14 @@ int ngcni_graph_gateway(struct ngcni_graph *g, const char *brname, int vid,
     const char *gwname, uint32_t *id, struct ngcni_err *e);
 void ngcni_graph_gateway_release(struct ngcni_graph *g, const char *gwname);
 
+/* The nat node natname (by ID), its port forwards added and removed. */
+int ngcni_graph_nat(struct ngcni_graph *g, const char *natname, uint32_t *id,
+    struct ngcni_err *e);
+int ngcni_graph_redirect(struct ngcni_graph *g, uint32_t nat,
+    const struct in_addr *local, int lport, int aport, int proto,
+    const char *desc, uint32_t *id, struct ngcni_err *e);
+void ngcni_graph_unredirect(struct ngcni_graph *g, uint32_t nat, uint32_t id);
+
 /* Interfaces over rtnetlink (cni_nl.c). */
 struct ngcni_nl;
 

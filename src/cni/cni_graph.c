@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <netgraph.h>
 #include <netgraph/ng_bridge.h>
 #include <netgraph/ng_eiface.h>
+#include <netgraph/ng_nat.h>
 #include <netgraph/ng_vlan.h>
 
 #include "cni.h"
@@ -78,6 +80,7 @@ ngcni_ngd_start(pid_t *pid)
 	if (*pid > 0)
 		return 0;
 	setsid();
+	signal(SIGPIPE, SIG_DFL);
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
@@ -501,4 +504,66 @@ ngcni_graph_gateway_release(struct ngcni_graph *g, const char *gwname)
 	    strcmp(type, NG_VLAN_NODE_TYPE) == 0)
 		(void)ngcni_graph_shutdown(g, vlid, NG_VLAN_NODE_TYPE);
 	(void)ngcni_graph_shutdown(g, id, NG_EIFACE_NODE_TYPE);
+}
+
+int
+ngcni_graph_nat(struct ngcni_graph *g, const char *natname, uint32_t *id,
+    struct ngcni_err *e)
+{
+	char path[NG_NODESIZ + 8], type[NG_TYPESIZ];
+	int error;
+
+	snprintf(path, sizeof(path), "%s:", natname);
+	if ((error = ngcni_graph_info(g, path, id, type, NULL)) != 0)
+		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+		    "nat node \"%s\": %s", natname, NgStrError(error));
+	if (strcmp(type, NG_NAT_NODE_TYPE) != 0)
+		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+		    "node %s is a %s, not a nat", natname, type);
+	return 0;
+}
+
+int
+ngcni_graph_redirect(struct ngcni_graph *g, uint32_t nat,
+    const struct in_addr *local, int lport, int aport, int proto,
+    const char *desc, uint32_t *id, struct ngcni_err *e)
+{
+	struct ng_nat_redirect_port rp;
+	struct ng_mesg *rep;
+	char path[32];
+	int error;
+
+	memset(&rp, 0, sizeof(rp));
+	rp.local_addr = *local;
+	rp.local_port = (uint16_t)lport;
+	rp.alias_port = (uint16_t)aport;
+	rp.proto = (uint8_t)proto;
+	snprintf(rp.description, sizeof(rp.description), "%s", desc);
+	snprintf(path, sizeof(path), "[%08x]:", nat);
+	if ((error = ngcni_query(g, path, NGM_NAT_COOKIE, NGM_NAT_REDIRECT_PORT,
+	         &rp, sizeof(rp), &rep)) != 0)
+		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
+		    "nat %s: cannot forward port %d: %s", path, aport,
+		    NgStrError(error));
+	if (rep->header.arglen < sizeof(uint32_t)) {
+		free(rep);
+		return ngcni_fail(e, NGCNI_E_GRAPH, NULL,
+		    "nat %s: short redirectport reply", path);
+	}
+	memcpy(id, rep->data, sizeof(*id));
+	free(rep);
+	return 0;
+}
+
+void
+ngcni_graph_unredirect(struct ngcni_graph *g, uint32_t nat, uint32_t id)
+{
+	char path[32], type[NG_TYPESIZ];
+
+	snprintf(path, sizeof(path), "[%08x]:", nat);
+	if (ngcni_graph_info(g, path, NULL, type, NULL) != 0 ||
+	    strcmp(type, NG_NAT_NODE_TYPE) != 0)
+		return;
+	(void)ngcni_send(g, path, NGM_NAT_COOKIE, NGM_NAT_REDIRECT_DELETE, &id,
+	    sizeof(id));
 }

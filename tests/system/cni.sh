@@ -105,6 +105,14 @@ bad "bridge not a node name" 7 "$(conf 1.0.0 | sed 's/"labbr"/"a:b"/')"
 bad "ipam plugin missing" 7 "$(conf 1.0.0 | sed 's/host-local/no-such-ipam/')"
 bad "IPAM failure (passed on)" 999 "$(conf 1.0.0 '' ',"subnet":"not-a-subnet"')"
 bad "missing netns" 3 "$C" /run/netns/nope
+# An IPAM plugin that answers without reading its stdin (a config
+# larger than a pipe holds): its error comes through, the plugin is not
+# killed by SIGPIPE.
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\necho %s\nexit 1\n' "'{\"code\":11,\"msg\":\"busy\"}'" >"$tmp/bin/deaf"
+chmod +x "$tmp/bin/deaf"
+pad=$(head -c 200000 /dev/zero | tr '\0' x)
+CNI_PATH=$CNI_PATH:$tmp/bin bad "IPAM that reads no stdin" 11 "$(conf 1.0.0 ",\"pad\":\"$pad\"" | sed 's/host-local/deaf/')"
 got=$(echo "$C" | CNI_ARGS_T='MAC=zz' cni ADD c1 /run/netns/c1)
 expect "bad CNI_ARGS MAC" "1 4" "$(rc) $(echo "$got" | js .code)"
 got=$(echo "$C" | CNI_CONTAINERID= CNI_COMMAND=ADD CNI_NETNS=/run/netns/c1 CNI_IFNAME=eth0 "$P")
