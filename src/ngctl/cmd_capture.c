@@ -250,6 +250,9 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 		ngctl_warn("send msg");
 		goto out;
 	}
+	/* As tcpdump says it is listening: the copies flow from now on. */
+	fprintf(stderr, "capturing on %s %s, link-type %s, snapshot length "
+	    "%lu bytes\n", c->path, arg.hook, type, snaplen);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ngctl_cap_signal; /* no SA_RESTART: poll returns */
 	sigemptyset(&sa.sa_mask);
