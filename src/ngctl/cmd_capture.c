@@ -126,16 +126,22 @@ ngctl_cap_loop(struct ngctl *ng, struct ngctl_cap *c)
 {
 	unsigned char *data;
 	char hook[NG_HOOKSIZ];
+	unsigned drain = 256;
 	bool more = true;
 	int n;
 
-	while (more && !ngctl_cap_stop) {
+	/* After a signal, what had already arrived is still written (a
+	 * bounded number: on a busy edge more keeps coming). */
+	while (more && (!ngctl_cap_stop || drain-- > 0)) {
 		struct pollfd pfd = {.fd = ng->ds, .events = POLLIN};
 
 		if (NgPending(ng->ds) == 0) {
 			if (!ngctl_cap_flush(c))
 				return NGCTL_OK; /* the reader went away */
-			if (poll(&pfd, 1, NGCTL_CAP_POLL_MS) <= 0)
+			n = poll(&pfd, 1, ngctl_cap_stop ? 0 : NGCTL_CAP_POLL_MS);
+			if (n == 0 && ngctl_cap_stop)
+				break; /* nothing more came before the signal */
+			if (n <= 0)
 				continue;
 		}
 		if ((n = NgAllocRecvData(ng->ds, &data, hook)) < 0) {
@@ -250,6 +256,9 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 		ngctl_warn("send msg");
 		goto out;
 	}
+	/* As tcpdump says it is listening: the copies flow from now on. */
+	fprintf(stderr, "capturing on %s %s, link-type %s, snapshot length "
+	    "%lu bytes\n", c->path, arg.hook, type, snaplen);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ngctl_cap_signal; /* no SA_RESTART: poll returns */
 	sigemptyset(&sa.sa_mask);

@@ -189,7 +189,7 @@ ngctl_dot_is_tail(const struct ngctl_dot_node *n, const struct linkinfo *l)
 
 static void
 ngctl_dot_edge(FILE *f, const struct ngctl_dot_node *n,
-    const struct linkinfo *l, bool stats)
+    const struct linkinfo *l)
 {
 	const struct ng_hookstat *st;
 	char a[16], b[16], c[16], d[16];
@@ -202,8 +202,7 @@ ngctl_dot_edge(FILE *f, const struct ngctl_dot_node *n,
 	fprintf(f, "\", headlabel = \"");
 	ngctl_dot_str(f, l->peerhook);
 	fprintf(f, "\"");
-	st = stats ? ngctl_hookstat_find(n->srep, n->nstats, l->ourhook)
-		   : NULL;
+	st = ngctl_hookstat_find(n->srep, n->nstats, l->ourhook);
 	if (st != NULL) {
 		fprintf(f, ", label = \"→ %s f, %sB\\n← %s f, %sB\"",
 		    ngctl_human(a, sizeof(a), (double)st->xmit_frames),
@@ -296,11 +295,7 @@ ngctl_dot_people(struct ngctl *ng, FILE *f)
 		if (h->cluster != h->ni.id)
 			continue;
 		fprintf(f, "\tsubgraph \"cluster_%x\" {\n", h->ni.id);
-		fprintf(f, "\t\tstyle = \"rounded\"; color = \"#99aabb\"; "
-			   "label = \"");
-		ngctl_dot_str(f, h->ni.name[0] != '\0' ? h->ni.name
-							: NGCTL_UNNAMED);
-		fprintf(f, "\";\n");
+		fprintf(f, "\t\tstyle = \"rounded\"; color = \"#99aabb\";\n");
 		for (j = 0; j < count; j++) {
 			if (nodes[j].cluster != h->ni.id)
 				continue;
@@ -329,7 +324,7 @@ ngctl_dot_people(struct ngctl *ng, FILE *f)
 			if (ngctl_dot_is_tail(n, l) &&
 			    bsearch(&l->nodeinfo.id, nodes, count,
 				sizeof(*nodes), ngctl_dot_cmp_id) != NULL)
-				ngctl_dot_edge(f, n, l, true);
+				ngctl_dot_edge(f, n, l);
 		}
 	}
 	fprintf(f, "}\n");

@@ -29,15 +29,16 @@ graph() {
 	ngctl -n probe list | grep -v 'probe ' | sed 's/ngctl[0-9]*/ngctl/'
 	for n in br0: ngeth0: ngeth1:; do ngctl show "$n"; done
 }
-# wait_capture: until ngd has a second client node (the capturing ngctl)
+# wait_capture FILE: until the capturing ngctl says (in FILE, its
+# stderr) that the copies flow
 wait_capture() {
-	for _ in $(seq 100); do
-		[ "$(ngctl -n probe list | grep -c 'Type: socket')" -ge 2 ] &&
-		    sleep 0.2 && return 0
+	for _ in $(seq 200); do
+		grep -q '^capturing on ' "$1" 2>/dev/null && return 0
 		sleep 0.05
 	done
 	return 1
 }
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 
 expect_rc "eiface ngeth0" 0 ngctl mkpeer . eiface e ether
 expect_rc "eiface ngeth1" 0 ngctl mkpeer . eiface e ether
@@ -130,7 +131,7 @@ fi
 # --- capture -------------------------------------------------------------
 ngctl capture -c 6 -w "$tmp/p.pcap" br0: link1 2>"$tmp/cap.err" &
 CAP_PID=$!
-wait_capture || fail "capture started"
+wait_capture "$tmp/cap.err" || fail "capture started"
 quiet in_ns a ping -c 3 -i 0.2 -W 2 198.18.21.2
 for _ in $(seq 50); do kill -0 $CAP_PID 2>/dev/null || break; sleep 0.1; done
 if kill -0 $CAP_PID 2>/dev/null; then
@@ -141,7 +142,9 @@ fi
 wait $CAP_PID
 expect "capture -c 6: exit 0" 0 $?
 CAP_PID=
-expect "capture says how many" "6 frames captured" "$(cat "$tmp/cap.err")"
+expect "capture says where, then how many" \
+    "capturing on br0: link1, link-type EN10MB, snapshot length 262144 bytes
+6 frames captured" "$(cat "$tmp/cap.err")"
 r=$(tcpdump -n -r "$tmp/p.pcap" 2>/dev/null)
 expect "tcpdump reads 3 echo requests" 3 "$(grep -c 'ICMP echo request' <<<"$r")"
 expect "tcpdump reads 3 echo replies" 3 "$(grep -c 'ICMP echo reply' <<<"$r")"
@@ -150,9 +153,9 @@ expect "request from a to b" 3 \
 
 # through a pipe, with a filter: only the replies
 ngctl capture -c 2 -w - br0: link2 'icmp[icmptype] = icmp-echoreply' \
-    2>/dev/null >"$tmp/pipe.pcap" &
+    2>"$tmp/pipe.err" >"$tmp/pipe.pcap" &
 CAP_PID=$!
-wait_capture || fail "capture to a pipe started"
+wait_capture "$tmp/pipe.err" || fail "capture to a pipe started"
 quiet in_ns a ping -c 3 -i 0.2 -W 2 198.18.21.2
 for _ in $(seq 50); do kill -0 $CAP_PID 2>/dev/null || break; sleep 0.1; done
 wait $CAP_PID
@@ -170,9 +173,9 @@ check "a missing hook" 71 "" "ngctl: send msg: No such file or directory" \
 
 # the edge is untouched after SIGINT and after SIGKILL
 for sig in INT KILL; do
-	ngctl capture br0: link1 >"$tmp/lines" 2>/dev/null &
+	ngctl capture br0: link1 >"$tmp/lines" 2>"$tmp/sig.err" &
 	CAP_PID=$!
-	wait_capture || fail "capture started ($sig)"
+	wait_capture "$tmp/sig.err" || fail "capture started ($sig)"
 	quiet in_ns a ping -c 2 -i 0.2 -W 2 198.18.21.2
 	kill -$sig $CAP_PID
 	wait $CAP_PID 2>/dev/null
@@ -185,6 +188,17 @@ for sig in INT KILL; do
 	expect "after SIG$sig: the graph is as before" "$before" "$(graph)"
 	expect_rc "after SIG$sig: a pings b" 0 \
 	    in_ns a ping -c 2 -i 0.2 -W 2 -q 198.18.21.2
+	rm -f "$tmp/sig.err"
 done
+
+# anyone may read the counters; only root (or ngd's group) clears or
+# captures
+expect_rc "nobody reads the counters" 0 quiet as_nobody ngctl -N show -s br0:
+check "nobody may not clear them" 71 "" \
+    "ngctl: send msg: Operation not permitted" \
+    as_nobody ngctl -N msg br0: clrhookstats '{ }'
+check "nobody may not capture" 71 "" \
+    "ngctl: send msg: Operation not permitted" \
+    as_nobody ngctl -N capture -c 1 br0: link1
 
 finish
