@@ -390,7 +390,7 @@ main(int argc, char **argv)
 		exit(EX_OSERR);
 	}
 	ngd_log(LOG_INFO, "serving %s", path);
-	if (d.boot.file == NULL)
+	if (d.boot.pid == 0) /* no boot file applied (or none to apply) */
 		ngd_notify_ready(path); /* else once the file is applied */
 	error = ngd_loop_run(&d.loop, &d.stop);
 	if (error != 0)
