@@ -86,18 +86,18 @@ expect "show -s: header" "$(printf '  %-15s %-15s %-12s %-15s %-15s %10s %12s %1
 expect "show -s is show with columns added" "$(ngctl show br0:)" \
     "$(ngctl show -s br0: | cut -c1-78)"
 
-# --- counters: what iperf3 sent ----------------------------------------
+# --- counters: what iperf3 delivered (what the server got crossed link1) -
 in_ns b iperf3 -s -1 -D -B 198.18.21.2 >/dev/null 2>&1
 sleep 0.3
 ngctl msg br0: clrhookstats '{ }' >/dev/null
 sent=$(in_ns a timeout 20 iperf3 -c 198.18.21.2 -t 1 -J 2>/dev/null |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_sent"]["bytes"])' 2>/dev/null)
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bytes"])' 2>/dev/null)
 got=$(stat br0: link1 recvOctets)
 if [ -n "$sent" ] && [ "$got" -ge "$sent" ] &&
     [ "$got" -le $((sent + sent / 10 + 200000)) ]; then
-	ok "iperf3 sent $sent bytes, link1 took in $got octets"
+	ok "iperf3 delivered $sent bytes, link1 took in $got octets"
 else
-	fail "iperf3 sent ${sent:-?} bytes, link1 took in $got octets"
+	fail "iperf3 delivered ${sent:-?} bytes, link1 took in $got octets"
 fi
 
 # --- dot -s --------------------------------------------------------------
