@@ -94,10 +94,11 @@ expect "and nothing else did" 0 \
 ngctl rmhook em0: orphans 2>/dev/null
 
 # a frame written to lower reaches the wire; with autosrc, from em0's MAC
-# (it ends with the first frame: a machine under load may take seconds
-# to start python, and the frame must not come after the timeout)
-rx() { # seconds: the source of the first 0x88b6 frame em1 receives
-	ip netns exec lan timeout "$1" python3 -c '
+# (the receiver ends with the first frame; its timeout only bounds a
+# failure, and python alone may take seconds to start on a busy machine)
+rx() { # the source of the first 0x88b6 frame em1 receives, into $tmp/rx
+	rm -f "$tmp/ready"
+	ip netns exec lan timeout 60 python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b6))
 s.bind(("em1", 0))
@@ -106,13 +107,16 @@ f = s.recv(2048)
 print(f[6:12].hex(":"), flush=True)
 ' "$tmp/ready" >"$tmp/rx" 2>/dev/null &
 	rxpid=$!
-	for _ in $(seq 400); do [ -e "$tmp/ready" ] && break; sleep 0.05; done
-	rm -f "$tmp/ready"
+	for _ in $(seq 1200); do
+		[ -e "$tmp/ready" ] || ! kill -0 $rxpid 2>/dev/null && break
+		sleep 0.05
+	done
+	[ -e "$tmp/ready" ] || fail "the receiver in lan did not start"
 }
 F="0xff 0xff 0xff 0xff 0xff 0xff 0x02 0 0 0 0 0x77 0x88 0xb6 1 2 3 4"
 for auto in 0 1; do
 	ngctl msg em0: setautosrc $auto
-	rx 20
+	rx
 	# (the hook stays a moment: a frame still on its way when the last
 	# hook goes, and its TAP channel with it, is lost)
 	{ echo "connect em0: x lower"; echo "write x $F"; sleep 0.5; } | ngctl -f -
