@@ -759,5 +759,6 @@ ngd_journal_restore(struct ngd_journal *j)
 	}
 	ngd_log(LOG_NOTICE, "journal %s: %u nodes restored in %llu ms",
 	    j->path, nnodes, (unsigned long long)(ngd_clock_ms() - t0));
+	j->restored = true;
 	return 0;
 }

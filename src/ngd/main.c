@@ -383,7 +383,7 @@ main(int argc, char **argv)
 	/* A graph restored from the journal or taken over is not booted
 	 * again on top of itself. */
 	if (error == 0 && d.boot.file != NULL && !takeover &&
-	    ng_num_nodes(d.graph) == 0)
+	    !d.journal.restored)
 		error = ngd_boot_start(&d.boot, path);
 	if (error != 0) {
 		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));

@@ -275,6 +275,7 @@ struct ngd_journal {
 	char *last; /* what the file holds */
 	size_t last_len;
 	bool enabled;
+	bool restored; /* a graph was rebuilt from the file at start */
 	struct ngd_sleep_hook hook;
 };
 
