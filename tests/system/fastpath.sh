@@ -66,6 +66,12 @@ wait $flood
 ngctl mkpeer ngeth0: bridge ether link0
 ngctl name ngeth0:ether fbr
 ngctl connect fbr: ngeth1: link1 ether
+# XXX in two of four full `make check` runs (never alone) the first
+# second of pings after the flood above went unanswered; the path is
+# waited for (at most 5 s) so that this stays a test of the bridge, and
+# the wait is reported.  Issue 18: find where those frames went.
+for w in 1 2 3 4 5; do [ "$(pings fa 198.18.7.2 1)" = 1 ] && break; done
+[ "$w" -gt 1 ] && echo "# bridge: path up after $w tries"
 expect "bridge: pings answered" 10 "$(pings fa 198.18.7.2 10)"
 got=$(ngctl msg fbr: getstats 1 | sed -nE 's/.*recvPackets=([0-9]+).*/\1/p')
 [ "${got:-0}" -ge 10 ] && ok "the bridge between two eifaces sees their frames ($got)" ||
