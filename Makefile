@@ -274,6 +274,9 @@ $(B)/graph_bench: bench/graph_bench.c $(ENGINE_A)
 $(B)/ipjail_rate: bench/ipjail_rate.c
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
+# Benchmarks that kill ngd keep its journals in the build tree, never in
+# the machine's /run/netgraph.
+bench bench-cni: export NGD_JOURNAL_DIR = $(abspath $(B))/bench-journal
 bench: all $(B)/graph_bench $(B)/ipjail_rate
 	$(B)/graph_bench
 	bench/run
