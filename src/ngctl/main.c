@@ -351,7 +351,7 @@ main(int argc, char **argv)
 {
 	struct ngctl ng = {.cs = -1, .ds = -1};
 	char name[NG_NODESIZ];
-	bool autostart, interactive;
+	bool autostart, interactive, helponly;
 	const char *env;
 	FILE *fp = NULL;
 	enum ngctl_rtn rtn;
@@ -413,7 +413,17 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
-	if ((error = ngctl_open(&ng, name, autostart)) != 0) {
+	/* `ngctl help` needs no graph: it starts no ngd, and works without. */
+	helponly = argc > 0 && fp == NULL && !interactive &&
+	    ngctl_find(argv[0]) == &ngctl_cmd_help;
+	if (helponly)
+		autostart = false;
+	if ((error = ngctl_open(&ng, name, autostart)) != 0 && helponly &&
+	    ngctl_nobody_home(error)) {
+		ng.cs = ng.ds = -1;
+		error = 0;
+	}
+	if (error != 0) {
 		errno = error;
 		ngctl_warn("can't create node");
 		if (ngctl_nobody_home(error))

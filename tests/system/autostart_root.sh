@@ -20,6 +20,11 @@ check "ngd refuses to run as nobody" 77 "" "ngd: must be run as root" \
     as_nobody ngd -d
 expect "... and no ngd runs" 0 "$(ngds)"
 
+# help needs no graph: it answers without starting one.
+expect "root's ngctl help answers with no ngd" "Available commands:" \
+    "$(ngctl help 2>&1 | head -n 1)"
+expect "... and starts none" 0 "$(ngds)"
+
 # Root is not locked out: its ngctl starts ngd and is served.
 got=$(ngctl list 2>&1 | head -n 1)
 expect "root's ngctl starts ngd" "There are 1 total nodes:" "$got"
