@@ -91,6 +91,17 @@ ngctl_find(const char *word)
 	return found;
 }
 
+/* word names help and nothing else (quietly: ngctl_run says the rest). */
+static bool
+ngctl_is_help(const char *word)
+{
+	int i, n = 0;
+
+	for (i = 0; ngctl_cmds[i] != NULL; i++)
+		n += ngctl_matches(ngctl_cmds[i], word);
+	return n == 1 && ngctl_matches(&ngctl_cmd_help, word);
+}
+
 enum ngctl_rtn
 ngctl_run(struct ngctl *ng, int ac, char **av)
 {
@@ -415,7 +426,7 @@ main(int argc, char **argv)
 
 	/* `ngctl help` needs no graph: it starts no ngd, and works without. */
 	helponly = argc > 0 && fp == NULL && !interactive &&
-	    ngctl_find(argv[0]) == &ngctl_cmd_help;
+	    ngctl_is_help(argv[0]);
 	if (helponly)
 		autostart = false;
 	if ((error = ngctl_open(&ng, name, autostart)) != 0 && helponly &&
