@@ -116,7 +116,10 @@ if [ "$r" -ge 2000 ] && [ "$x" -ge 2000 ]; then
 else
 	fail "getstats counts the kernel's frames (link0 in $r, out $x; want >= 2000)"
 fi
-expect "... link1's out is link0's in" "$r" "$(field 1 xmitPackets)"
+x1=$(field 1 xmitPackets) # (an ARP or two may cross between the readings)
+[ "$x1" -ge 2000 ] && [ $((x1 - r)) -le 4 ] && [ $((r - x1)) -le 4 ] &&
+    ok "... link1's out is link0's in ($x1, $r)" ||
+    fail "... link1's out is link0's in ($x1, $r)"
 o=$(field 0 recvOctets)
 [ "$o" -ge $((2000 * 98)) ] && [ "$o" -le $((r * 98)) ] &&
     ok "... octets too ($o)" || fail "... octets too ($o for $r frames)"
@@ -199,6 +202,8 @@ wait $flood
 ngctl mkpeer fbr: eiface link3 ether
 ngctl mkpeer fbr: eiface link4 ether
 ip netns add bd
+ip netns exec bd sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    net.ipv6.conf.default.disable_ipv6=1
 ngctl msg ngeth3: vnet '"bd"'
 ngctl msg ngeth4: vnet '"bd"'
 ip -n bd link set ngeth3 up
@@ -213,7 +218,9 @@ expect "ba's MAC on link3 then at once on link4: a loop detected on link4" 1 \
 expect "... it stays on link3" link3 "$(hook_of "$ma")"
 send bd ngeth4 "$mb" "$ma"
 sleep 0.2
-expect "... link4 muted: what it sends is dropped" 2 "$(field 4 loopDrops)"
+d=$(field 4 loopDrops)
+[ "$d" -ge 2 ] && ok "... link4 muted: what it sends is dropped ($d)" ||
+    fail "... link4 muted: what it sends is dropped ($d, want >= 2)"
 ngctl rmhook fbr: link3
 ngctl rmhook fbr: link4
 ip netns del bd
