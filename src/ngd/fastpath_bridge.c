@@ -505,7 +505,8 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 
 		for (unsigned i = 0; i < n; i++)
 			stays |= old->m[j].gidx == b->m[i].gidx;
-		if (!stays) {
+		if (!stays &&
+		    ngd_br_slot(br, old->m[j].gidx)->bridge == old->id) {
 			ngd_br_fold(br, &old->m[j],
 			    ngd_br_hook(br, node, &old->m[j]));
 			ngd_br_drop_port(br, old->m[j].gidx);
@@ -589,7 +590,9 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 			for (i = 0; i < b->n; i++) {
 				uint32_t key = b->m[i].gidx;
 
-				(void)bpf_map_delete_elem(br->brports_fd, &key);
+				if (ngd_br_slot(br, key)->bridge == b->id)
+					(void)bpf_map_delete_elem(
+					    br->brports_fd, &key);
 			}
 			changed = true;
 		}
