@@ -411,4 +411,5 @@ bench-cni: all
 FAST_BPF_OBJ = $(B)/bpf/ng_fast.bpf.o
 $(FAST_BPF_OBJ): src/bpf/ng_fast_bpf.h
 $(B)/src/ngd/fastpath.o: $(FAST_BPF_OBJ)
+$(B)/tests-root/test_fast_bpf: $(FAST_BPF_OBJ) src/bpf/ng_fast_bpf.h
 $(B)/src/ngd/fastpath.o: CPPFLAGS += -DNGD_FAST_BPF_OBJ='"$(FAST_BPF_OBJ)"'

@@ -83,6 +83,160 @@ ng_fast_flood_one(__u32 idx, void *arg)
 	return 0;
 }
 
+/* --- bridges (ng_fast_bpf.h) --------------------------------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__type(key, __u32);
+	__type(value, struct ng_fast_bpf_brport);
+} ng_fast_brports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, NG_FAST_BPF_MAX_HOSTS);
+	__type(key, struct ng_fast_bpf_mac);
+	__type(value, struct ng_fast_bpf_host);
+} ng_fast_hosts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__type(key, __u32);
+	__type(value, struct ng_fast_bpf_brstats);
+} ng_fast_brstats SEC(".maps");
+
+struct ng_fast_brflood {
+	struct __sk_buff *skb;
+	__u32 group, in;
+	__u32 manycast; /* 0 unknown unicast, 1 multicast, 2 broadcast */
+	__u32 len;
+};
+
+static __always_inline void
+ng_fast_br_xmit(__u32 out, __u32 manycast, __u32 len)
+{
+	struct ng_fast_bpf_brstats *s = bpf_map_lookup_elem(&ng_fast_brstats,
+	    &out);
+
+	if (s == NULL)
+		return;
+	s->xmit_pkts++;
+	s->xmit_octets += len;
+	if (manycast == 1)
+		s->xmit_mcast++;
+	else if (manycast == 2)
+		s->xmit_bcast++;
+}
+
+/* One copy to the bridge's port idx, unless it came from there or is
+ * unknown unicast and the port takes none. */
+static long
+ng_fast_br_flood_one(__u32 idx, void *arg)
+{
+	struct ng_fast_brflood *f = arg;
+	struct ng_fast_bpf_member m = {.group = f->group, .idx = idx};
+	struct ng_fast_bpf_brport *bp;
+	__u32 *ifindex = bpf_map_lookup_elem(&ng_fast_members, &m);
+	__u32 out;
+
+	if (ifindex == NULL)
+		return 1; /* the group shrank under us: stop */
+	out = *ifindex;
+	if (out == f->in)
+		return 0;
+	if (f->manycast == 0) {
+		bp = bpf_map_lookup_elem(&ng_fast_brports, &out);
+		if (bp == NULL || !(bp->flags & NG_FAST_BPF_BR_UNKNOWN))
+			return 0;
+	}
+	if (bpf_clone_redirect(f->skb, out, 0) == 0)
+		ng_fast_br_xmit(out, f->manycast, f->len);
+	return 0;
+}
+
+/*
+ * A frame from port in of bridge: learned, then to its host's port
+ * (bpf_redirect_peer) or flooded; or -1: ngd decides (as ng_bridge.c's
+ * rcvdata, which the kernel's choices mirror).
+ */
+static __always_inline int
+ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u8 *eth = data;
+	struct ng_fast_bpf_mac k = {.bridge = bridge};
+	struct ng_fast_bpf_brport *bp, *op;
+	struct ng_fast_bpf_host *h;
+	struct ng_fast_bpf_brstats *s;
+	struct ng_fast_brflood f = {.skb = skb, .group = bridge, .in = in,
+	    .len = skb->len};
+	__u32 *n, out;
+	__u64 now;
+
+	if (data + 14 > end)
+		return -1;
+	bp = bpf_map_lookup_elem(&ng_fast_brports, &in);
+	if (bp == NULL || bp->bridge != bridge ||
+	    (bp->flags & NG_FAST_BPF_BR_MUTED) || (eth[6] & 1))
+		return -1;
+	__builtin_memcpy(k.addr, eth + 6, 6);
+	now = bpf_ktime_get_ns();
+	h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
+	if (h != NULL) {
+		if (h->ifindex != in)
+			return -1; /* moved, or a loop: the node judges */
+		if (now - h->seen_ns > 100000000ull)
+			h->seen_ns = now;
+	} else if (bp->flags & NG_FAST_BPF_BR_LEARN) {
+		struct ng_fast_bpf_host nh = {.ifindex = in, .seen_ns = now,
+		    .learned_ns = now};
+
+		if (bpf_map_update_elem(&ng_fast_hosts, &k, &nh,
+		        BPF_NOEXIST) != 0)
+			return -1; /* full, or learned elsewhere meanwhile */
+	}
+	s = bpf_map_lookup_elem(&ng_fast_brstats, &in);
+	if (eth[0] & 1) {
+		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
+		    eth[5]) == 0xff ? 2 : 1;
+	} else {
+		__builtin_memcpy(k.addr, eth, 6);
+		h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
+		if (h != NULL) {
+			out = h->ifindex;
+			op = bpf_map_lookup_elem(&ng_fast_brports, &out);
+			if (op == NULL || op->bridge != bridge)
+				return -1; /* a stale entry: ngd knows */
+			if (s != NULL) {
+				s->recv_pkts++;
+				s->recv_octets += f.len;
+			}
+			if (out == in)
+				return TC_ACT_SHOT; /* it is already there */
+			ng_fast_br_xmit(out, 0, f.len);
+			return bpf_redirect_peer(out, 0);
+		}
+	}
+	n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
+	if (n == NULL || *n > NG_FAST_BPF_HUB_MAX)
+		return -1; /* too wide: ngd floods */
+	if (s != NULL) {
+		s->recv_pkts++;
+		s->recv_octets += f.len;
+		if (f.manycast == 1)
+			s->recv_mcast++;
+		else if (f.manycast == 2)
+			s->recv_bcast++;
+		else
+			s->recv_unknown++;
+	}
+	bpf_loop(*n, ng_fast_br_flood_one, &f, 0);
+	return TC_ACT_SHOT; /* the copies went; not the frame */
+}
+
 SEC("tc")
 int
 ng_fast_port(struct __sk_buff *skb)
@@ -118,6 +272,19 @@ ng_fast_port(struct __sk_buff *skb)
 			}
 			bpf_loop(*n, ng_fast_flood_one, &f, 0);
 			return TC_ACT_SHOT; /* the copies went; not the frame */
+		}
+	}
+	if (p->mode == NG_FAST_BPF_BRIDGE) {
+		__u32 len = skb->len, segs = skb->gso_segs;
+		int verdict = ng_fast_bridge(skb, p->peer, ifindex);
+
+		if (verdict >= 0) {
+			if (st != NULL) {
+				st->fast_pkts++;
+				st->fast_bytes += len;
+				st->fast_segs += segs ? segs : 1;
+			}
+			return verdict;
 		}
 	}
 	tap = bpf_map_lookup_elem(&ng_fast_cfg, &zero);

@@ -20,6 +20,7 @@ enum {
 	NG_FAST_BPF_SLOW = 0,   /* to ngd, through the TAP */
 	NG_FAST_BPF_DIRECT = 1, /* to peer's jail-side end (eiface-eiface) */
 	NG_FAST_BPF_HUB = 2,    /* a copy to every other member of group peer */
+	NG_FAST_BPF_BRIDGE = 3, /* switched by bridge peer (its node ID) */
 };
 
 /* A hub of eifaces alone, up to this many, repeats in the kernel: a
@@ -46,6 +47,52 @@ struct ng_fast_bpf_stats {
 	__u64 slow_pkts;  /* skbs sent to ngd */
 	__u64 dropped;    /* a tag or redirect failed */
 };
+
+/*
+ * Bridges (fastpath_bridge.c): a bridge node whose every hook leads to
+ * an eiface switches in the kernel.  Its ports are members of the group
+ * of its node ID (ng_fast_members, ng_fast_groups, as a hub's); its
+ * learned hosts are in ng_fast_hosts, shared with ngd, which imports
+ * what the program learned into the node and writes back what the node
+ * decided (moves, loops, ageing, reset).  A frame the program does not
+ * decide alone (a host seen on another port, a muted port, a flood
+ * wider than NG_FAST_BPF_HUB_MAX, a full table) goes to ngd.
+ */
+#define NG_FAST_BPF_MAX_HOSTS (1u << 20) /* NG_BRIDGE_MAX_HOSTS_LIMIT */
+
+enum {
+	NG_FAST_BPF_BR_LEARN = 1,   /* the port learns new hosts */
+	NG_FAST_BPF_BR_UNKNOWN = 2, /* it gets unicast to unknown hosts */
+	NG_FAST_BPF_BR_MUTED = 4,   /* a loop was seen: frames to ngd */
+};
+
+struct ng_fast_bpf_brport { /* ng_fast_brports value, by ifindex */
+	__u32 bridge;
+	__u32 flags;
+};
+
+struct ng_fast_bpf_mac { /* ng_fast_hosts key */
+	__u32 bridge;
+	__u8 addr[6];
+	__u16 pad;
+};
+
+struct ng_fast_bpf_host {
+	__u32 ifindex;    /* the port's graph-side end */
+	__u32 pad;
+	__u64 seen_ns;    /* last heard (CLOCK_MONOTONIC), to 1/10 s */
+	__u64 learned_ns; /* learned by the program; 0: written by ngd */
+};
+
+/* Per CPU, per port of a kernel bridge: what the program forwarded. */
+struct ng_fast_bpf_brstats {
+	__u64 recv_pkts, recv_octets, recv_mcast, recv_bcast, recv_unknown;
+	__u64 xmit_pkts, xmit_octets, xmit_mcast, xmit_bcast;
+};
+
+#define NG_FAST_BPF_MAP_BRPORTS "ng_fast_brports" /* ifindex -> brport */
+#define NG_FAST_BPF_MAP_HOSTS "ng_fast_hosts"     /* mac -> host */
+#define NG_FAST_BPF_MAP_BRSTATS "ng_fast_brstats" /* ifindex -> brstats */
 
 #define NG_FAST_BPF_MAP_PORTS "ng_fast_ports" /* ifindex -> port */
 #define NG_FAST_BPF_MAP_IDS "ng_fast_ids"     /* id -> ifindex */

@@ -84,6 +84,51 @@ struct ng_type {
 	 * type once its hooks are back, each handed to emit.  May be NULL
 	 * (nothing beyond name and hooks to keep). */
 	int (*save)(struct ng_node *node, ng_save_fn *emit, void *arg);
+	/* A learning switch's state, for a mirror of it (below); NULL in
+	 * every type that is none. */
+	const struct ng_switch_methods *switching;
+};
+
+/*
+ * A learning Ethernet switch (bridge) lets a mirror of itself forward
+ * for it (ngd's kernel fast path, DESIGN 11) and hands it what it must
+ * know; the mirror hands back what it learned and counted, so that the
+ * node's messages answer as if every frame had crossed it.  Ports are
+ * the node's hooks, hosts are MAC addresses.
+ */
+struct ng_switch_port {
+	bool learn;        /* learns new source addresses */
+	bool send_unknown; /* gets unicast to unknown hosts */
+	bool muted;        /* takes no frame (a loop was seen) */
+};
+
+/* Frames the mirror forwarded for one port. */
+struct ng_switch_counts {
+	uint64_t recv_pkts, recv_octets, recv_mcast, recv_bcast, recv_unknown;
+	uint64_t xmit_pkts, xmit_octets, xmit_mcast, xmit_bcast;
+};
+
+typedef void ng_switch_host_fn(void *arg, const uint8_t addr[6],
+    struct ng_hook *hook);
+
+struct ng_switch_methods {
+	/* Moves whenever the node learns, moves or forgets a host or a
+	 * port's settings change by itself: the mirror then rewrites its
+	 * copy.  What heard() does does not move it. */
+	uint64_t (*gen)(struct ng_node *node);
+	void (*port)(struct ng_hook *hook, struct ng_switch_port *p);
+	/* Every host and the hook it is on; O(hosts). */
+	void (*walk)(struct ng_node *node, ng_switch_host_fn *fn, void *arg);
+	/* The hook host addr is on, or NULL. */
+	struct ng_hook *(*lookup)(struct ng_node *node, const uint8_t addr[6]);
+	/* The mirror heard addr on hook, learned age seconds ago, last
+	 * heard staleness seconds ago: a new host is learned (ENOMEM: the
+	 * table is full; EPERM: the port learns none), a known one there
+	 * is refreshed; one known on another hook stays (EEXIST). */
+	int (*heard)(struct ng_node *node, struct ng_hook *hook,
+	    const uint8_t addr[6], uint32_t age, uint32_t staleness);
+	/* Add what the mirror forwarded through hook to its counters. */
+	void (*count)(struct ng_hook *hook, const struct ng_switch_counts *c);
 };
 
 /* What an interface-backed type does when its device speaks (see below). */

@@ -64,6 +64,7 @@
 #include <libmnl/libmnl.h>
 
 #include "ngd.h"
+#include "fastpath.h"
 #include "netgraph/ng_eiface.h"
 #include "../bpf/ng_fast_bpf.h"
 
@@ -109,6 +110,7 @@ struct ngd_fast {
 	unsigned next_id;
 	int members_fd, groups_fd;
 	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
+	struct ngd_fast_br *br;    /* bridges switching in the kernel */
 };
 
 /* A hub whose every hook leads to an eiface: its members in the maps. */
@@ -431,6 +433,8 @@ ngd_veth_port(struct ngd_veth *v)
 	} else if (v->hub != 0) {
 		port.mode = NG_FAST_BPF_HUB;
 		port.peer = v->hub;
+	} else if ((port.peer = ngd_fast_br_of(v->fp->br, key)) != 0) {
+		port.mode = NG_FAST_BPF_BRIDGE; /* fastpath_bridge.c */
 	}
 	if (bpf_map_update_elem(v->fp->ports_fd, &key, &port, BPF_ANY) < 0)
 		return errno;
@@ -488,7 +492,10 @@ ngd_fast_tap_event(void *arg, uint32_t events)
 		pkt->len -= 4;
 		if (pkt->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 			pkt->vh.csum_start -= 4;
+		ngd_fast_br_input(fp->br, (uint32_t)v->gidx, pkt);
+		id = (uint32_t)v->gidx; /* v may go with the frame */
 		ng_netdev_input(v->node, &pkt); /* consumes pkt */
+		ngd_fast_br_input(fp->br, id, NULL);
 		if (fp->veths == NULL)
 			g = NULL;
 	}
@@ -562,6 +569,36 @@ ngd_veth_set_direct(struct ngd_veth *v, struct ngd_veth *w)
 }
 
 static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
+
+/* The ports no direct edge or kernel hub claims, to fastpath_bridge.c;
+ * those whose bridge changed are rewritten. */
+static void
+ngd_fast_sync_bridges(struct ngd_fast *fp)
+{
+	struct ngd_fast_brport *ports;
+	struct ngd_veth *v;
+	unsigned n = 0, i;
+
+	if (fp->br == NULL)
+		return;
+	for (v = fp->veths; v != NULL; v = v->next)
+		n++;
+	if ((ports = calloc(n + 1, sizeof(*ports))) == NULL)
+		return;
+	n = 0;
+	for (v = fp->veths; v != NULL; v = v->next)
+		if (v->direct == NULL && v->hub == 0 && v->gidx > 0) {
+			ports[n].eiface = v->node;
+			ports[n++].gidx = (uint32_t)v->gidx;
+		}
+	ngd_fast_br_sync(fp->br, ports, n);
+	for (i = 0; i < n; i++)
+		if (ports[i].changed)
+			for (v = fp->veths; v != NULL; v = v->next)
+				if ((uint32_t)v->gidx == ports[i].gidx)
+					(void)ngd_veth_port(v);
+	free(ports);
+}
 
 /* The pair of the eiface node n, or NULL. */
 static struct ngd_veth *
@@ -704,6 +741,7 @@ ngd_fast_sync(void)
 		free(g);
 	}
 	fp->hubs = now;
+	ngd_fast_sync_bridges(fp);
 }
 
 static void
@@ -742,6 +780,8 @@ ngd_veth_free(struct ngd_veth *v)
 	}
 	if (v->link >= 0)
 		close(v->link);
+	if (v->gidx > 0)
+		ngd_fast_br_gone(fp->br, (uint32_t)v->gidx);
 	if (v->gidx > 0) {
 		key = (uint32_t)v->gidx;
 		(void)bpf_map_delete_elem(fp->ports_fd, &key);
@@ -1464,6 +1504,7 @@ ngd_fast_free(struct ngd_fast *fp)
 	ngd_loop_close(fp->nd->loop, &fp->tap);
 	if (fp->tap_link >= 0)
 		close(fp->tap_link);
+	ngd_fast_br_free(fp->br);
 	if (fp->obj != NULL)
 		bpf_object__close(fp->obj);
 	free(fp->byid);
@@ -1516,7 +1557,8 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 		ngd_fast_free(fp);
 		return 0;
 	} else if ((error = ngd_fast_load(fp)) != 0 ||
-	    (error = ngd_fast_tap_open(fp)) != 0) {
+	    (error = ngd_fast_tap_open(fp)) != 0 ||
+	    (error = ngd_fast_br_new(fp->obj, nd->loop, &fp->br)) != 0) {
 		ngd_log(LOG_WARNING, "data path: no tc programs on TCX (%s); "
 		    "eifaces are TAP devices, frames through ngd",
 		    strerror(error));
@@ -1545,8 +1587,8 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	fp->ops.adopt = ngd_fast_adopt;
 	ngd_log(LOG_INFO, "data path: eifaces are veth pairs with their "
 	    "graph-side ends in a private namespace; frames between eifaces "
-	    "joined directly or by a hub of eifaces alone cross in the "
-	    "kernel, the others through ngd");
+	    "joined directly or by a hub or bridge of eifaces alone cross "
+	    "in the kernel, the others through ngd");
 	*opsp = &fp->ops;
 	*bep = fp;
 	*fpp = fp;

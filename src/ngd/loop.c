@@ -85,6 +85,17 @@ ngd_loop_before_sleep(struct ngd_loop *l, struct ngd_sleep_hook *h,
 	l->before_sleep = h;
 }
 
+void
+ngd_loop_cancel_sleep(struct ngd_loop *l, struct ngd_sleep_hook *h)
+{
+	for (struct ngd_sleep_hook **pp = &l->before_sleep; *pp != NULL;
+	     pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			return;
+		}
+}
+
 int
 ngd_loop_add(struct ngd_loop *l, struct ngd_io *io, uint32_t events)
 {

@@ -876,6 +876,15 @@ ngd_netdev_after_msg(void (*fn)(void))
 	ngd_after_msg = fn;
 }
 
+/* Run before a client's message to a node (fastpath_bridge.c). */
+static void (*ngd_before_msg)(struct ng_node *dest);
+
+void
+ngd_netdev_before_msg(void (*fn)(struct ng_node *dest))
+{
+	ngd_before_msg = fn;
+}
+
 /*
  * Send a client's message with interface names up to date.  Asking every
  * interface before every message would make a script of N commands cost
@@ -900,6 +909,8 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 		(void)ngd_netdev_sync(g);
 	} else if (ng_path2node(from, addr, &dest, NULL) == 0) {
 		(void)ngd_netdev_sync_node(dest);
+		if (ngd_before_msg != NULL)
+			ngd_before_msg(dest);
 		if (generic && m->header.cmd == NGM_LISTHOOKS) {
 			for (struct ng_hook *h = dest->hooks; h != NULL;
 			     h = h->next)

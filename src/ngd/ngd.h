@@ -52,6 +52,8 @@ void ngd_loop_fini(struct ngd_loop *l); /* after a successful init */
 /* h (the caller's storage) runs fn(arg) before every sleep. */
 void ngd_loop_before_sleep(struct ngd_loop *l, struct ngd_sleep_hook *h,
     ngd_sleep_fn *fn, void *arg);
+/* h no longer runs (it may not be registered). */
+void ngd_loop_cancel_sleep(struct ngd_loop *l, struct ngd_sleep_hook *h);
 int ngd_loop_add(struct ngd_loop *l, struct ngd_io *io, uint32_t events);
 int ngd_loop_mod(struct ngd_loop *l, struct ngd_io *io, uint32_t events);
 void ngd_loop_del(struct ngd_loop *l, struct ngd_io *io);
@@ -172,6 +174,8 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
 /* fn runs after each client's message, before its status goes back. */
 void ngd_netdev_after_msg(void (*fn)(void));
+/* fn(dest) runs before each client's message to the node dest. */
+void ngd_netdev_before_msg(void (*fn)(struct ng_node *dest));
 
 /*
  * Devices fastpath.c makes (veth pairs) go to the graph as struct

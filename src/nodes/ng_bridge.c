@@ -80,6 +80,7 @@ struct ng_bridge_priv {
 	unsigned linkv_len[2];
 	struct ng_timer timer;
 	uint64_t last_tick; /* ms, engine clock */
+	uint64_t gen;       /* moves when hosts or mutes change (switching) */
 };
 
 static const uint8_t ng_bridge_bcast[ETHER_ADDR_LEN] = {0xff, 0xff, 0xff,
@@ -209,6 +210,7 @@ ng_bridge_remove_hosts(struct ng_bridge_priv *priv,
 			if (link == NULL || h->link == link) {
 				*pp = h->next;
 				ng_bridge_hent_free(priv, h);
+				priv->gen++;
 			} else {
 				pp = &h->next;
 			}
@@ -236,6 +238,7 @@ ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
 		if (h->age >= priv->conf.minStableAge) {
 			h->link = link;
 			h->age = 0;
+			priv->gen++;
 			return 0;
 		}
 		if (priv->conf.debugLevel >= 2) {
@@ -249,6 +252,7 @@ ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
 		}
 		link->loop_count = priv->conf.loopTimeout;
 		link->stats.loopDetects++;
+		priv->gen++;
 		ng_bridge_remove_hosts(priv, link);
 		return ELOOP;
 	}
@@ -263,6 +267,7 @@ ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
 	h->next = priv->tab[b];
 	priv->tab[b] = h;
 	priv->nhosts++;
+	priv->gen++;
 	ng_bridge_rehash(priv);
 	return 0;
 }
@@ -614,6 +619,7 @@ ng_bridge_timeout(struct ng_node *node, void *arg)
 			if (st >= priv->conf.maxStaleness) {
 				*pp = h->next;
 				ng_bridge_hent_free(priv, h);
+				priv->gen++;
 				continue;
 			}
 			h->staleness = (uint32_t)st;
@@ -631,6 +637,8 @@ ng_bridge_timeout(struct ng_node *node, void *arg)
 			continue;
 		l->loop_count =
 		    l->loop_count > secs ? l->loop_count - (uint32_t)secs : 0;
+		if (l->loop_count == 0)
+			priv->gen++;
 		if (l->loop_count == 0 && priv->conf.debugLevel >= 2) {
 			char name[NG_NODESIZ + 2];
 
@@ -777,6 +785,7 @@ ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			l->loop_count = 0;
 			memset(&l->stats, 0, sizeof(l->stats));
 		}
+		priv->gen++;
 		return 0;
 	case NGM_BRIDGE_GET_STATS:
 	case NGM_BRIDGE_CLR_STATS:
@@ -836,6 +845,111 @@ ng_bridge_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 	return error;
 }
 
+/* --- a mirror's view (struct ng_switch_methods) ------------------------- */
+
+static uint64_t
+ng_bridge_sw_gen(struct ng_node *node)
+{
+	struct ng_bridge_priv *priv = node->priv;
+
+	return priv != NULL ? priv->gen : 0;
+}
+
+static void
+ng_bridge_sw_port(struct ng_hook *hook, struct ng_switch_port *p)
+{
+	struct ng_bridge_link *l = hook->priv;
+
+	p->learn = l != NULL && l->learn;
+	p->send_unknown = l != NULL && l->send_unknown;
+	p->muted = l == NULL || l->loop_count != 0;
+}
+
+static void
+ng_bridge_sw_walk(struct ng_node *node, ng_switch_host_fn *fn, void *arg)
+{
+	struct ng_bridge_priv *priv = node->priv;
+
+	for (unsigned i = 0; priv != NULL && i < priv->nbuckets; i++)
+		for (struct ng_bridge_hent *h = priv->tab[i]; h != NULL;
+		     h = h->next)
+			fn(arg, h->addr, h->link->hook);
+}
+
+static struct ng_hook *
+ng_bridge_sw_lookup(struct ng_node *node, const uint8_t addr[6])
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_bridge_hent *h;
+
+	if (priv == NULL || (h = ng_bridge_get(priv, addr)) == NULL)
+		return NULL;
+	return h->link->hook;
+}
+
+/* As ng_bridge_put learns, less the loop check (a host heard on another
+ * port is the node's to judge: the mirror sends it such frames). */
+static int
+ng_bridge_sw_heard(struct ng_node *node, struct ng_hook *hook,
+                   const uint8_t addr[6], uint32_t age, uint32_t staleness)
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_bridge_link *link = hook->priv;
+	struct ng_bridge_hent *h;
+	unsigned b;
+
+	if (priv == NULL || link == NULL || hook->node != node)
+		return ENOENT;
+	if ((h = ng_bridge_get(priv, addr)) != NULL) {
+		if (h->link != link)
+			return EEXIST;
+		if (staleness < h->staleness)
+			h->staleness = staleness;
+		return 0;
+	}
+	if (!link->learn)
+		return EPERM;
+	if ((h = ng_bridge_hent_alloc(priv)) == NULL)
+		return ENOMEM;
+	memcpy(h->addr, addr, ETHER_ADDR_LEN);
+	h->link = link;
+	h->age = age > 0xffff ? 0xffff : (uint16_t)age;
+	h->staleness = staleness;
+	b = ng_bridge_hash(addr, priv->nbuckets);
+	h->next = priv->tab[b];
+	priv->tab[b] = h;
+	priv->nhosts++;
+	ng_bridge_rehash(priv);
+	return 0;
+}
+
+static void
+ng_bridge_sw_count(struct ng_hook *hook, const struct ng_switch_counts *c)
+{
+	struct ng_bridge_link *l = hook->priv;
+
+	if (l == NULL)
+		return;
+	l->stats.recvPackets += c->recv_pkts;
+	l->stats.recvOctets += c->recv_octets;
+	l->stats.recvMulticast += c->recv_mcast;
+	l->stats.recvBroadcast += c->recv_bcast;
+	l->stats.recvUnknown += c->recv_unknown;
+	l->stats.xmitPackets += c->xmit_pkts;
+	l->stats.xmitOctets += c->xmit_octets;
+	l->stats.xmitMulticasts += c->xmit_mcast;
+	l->stats.xmitBroadcasts += c->xmit_bcast;
+}
+
+static const struct ng_switch_methods ng_bridge_switching = {
+    .gen = ng_bridge_sw_gen,
+    .port = ng_bridge_sw_port,
+    .walk = ng_bridge_sw_walk,
+    .lookup = ng_bridge_sw_lookup,
+    .heard = ng_bridge_sw_heard,
+    .count = ng_bridge_sw_count,
+};
+
 #define B NGM_BRIDGE_COOKIE
 static const struct ng_cmdlist ng_bridge_cmds[] = {
     {B, NGM_BRIDGE_SET_CONFIG, "setconfig", &ng_bridge_config_parse_type,
@@ -871,4 +985,5 @@ const struct ng_type ng_bridge_type = {
     .disconnect = ng_bridge_disconnect,
     .cmdlist = ng_bridge_cmds,
     .save = ng_bridge_save,
+    .switching = &ng_bridge_switching,
 };

@@ -1,0 +1,48 @@
+/*
+ * fastpath.h: what fastpath.c (eifaces as veth pairs, the port map)
+ * and fastpath_bridge.c (bridges switching in the kernel) share.
+ */
+#ifndef NGD_FASTPATH_H
+#define NGD_FASTPATH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct bpf_object;
+struct ngd_loop;
+struct ng_node;
+struct ng_pkt;
+struct ngd_fast_br;
+
+/* A port that neither a direct edge nor a kernel hub claims. */
+struct ngd_fast_brport {
+	struct ng_node *eiface; /* its eiface node */
+	uint32_t gidx;          /* its graph-side end */
+	bool changed;           /* out: its bridge changed, rewrite its entry */
+};
+
+int ngd_fast_br_new(struct bpf_object *obj, struct ngd_loop *loop,
+    struct ngd_fast_br **brp);
+void ngd_fast_br_free(struct ngd_fast_br *br); /* NULL ok */
+/*
+ * The bridges made to agree with the graph (from ngd_fast_sync, before a
+ * client's status goes back): a bridge node whose every hook leads to
+ * one of ports switches in the kernel, its table and counters in the
+ * maps.  Each port whose bridge changed is marked; the caller rewrites
+ * its port entry (ngd_fast_br_of gives the bridge).
+ */
+void ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
+    unsigned n);
+/* The kernel bridge (its node ID) the graph-side end gidx is on, or 0. */
+uint32_t ngd_fast_br_of(const struct ngd_fast_br *br, uint32_t gidx);
+/* The graph-side end gidx went. */
+void ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx);
+/* A frame from gidx's interface that the kernel gave ngd: before the
+ * graph takes it, the hosts it names are imported into the node; after
+ * (pkt NULL), what the node decided is written back. */
+void ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
+    const struct ng_pkt *pkt);
+/* Before a client's message to dest: its counters and table current. */
+void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest);
+
+#endif

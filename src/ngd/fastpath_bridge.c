@@ -1,0 +1,779 @@
+/*
+ * fastpath_bridge.c: bridges switching in the kernel (DESIGN decision 11;
+ * README "The kernel fast path").  A node whose type has switching
+ * methods (bridge) and whose every hook leads to an eiface that is a
+ * veth pair switches in ng_fast.bpf.c: its ports are a group of the
+ * members map, its hosts live in ng_fast_hosts, per-CPU counters per
+ * port in ng_fast_brstats.  The node stays the authority:
+ *   - what the program learned is imported into the node (heard) before
+ *     any client's message to it, once a second (its ageing sees the
+ *     program's timestamps), and for the hosts a frame names before the
+ *     node takes a frame the program gave ngd;
+ *   - what the node decided (a move, a loop and its muted port, ageing,
+ *     reset, a host learned in userspace) is written back when the
+ *     node's generation moves: after each client's message, after each
+ *     frame from the kernel, once a second;
+ *   - the program's counters are summed and added to the node's
+ *     (count) before a client's message to it, so getstats sees them.
+ * A host in the map but not in the node is new if the program learned
+ * it since the last import began, and forgotten by the node otherwise.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ngd.h"
+#include "fastpath.h"
+#include "netgraph/ng_eiface.h"
+#include "../bpf/ng_fast_bpf.h"
+
+/* The import runs once a second, less often for big tables (an import
+ * costs O(hosts): ~0.1 s for 100,000 on a loaded 2-CPU machine), one
+ * more second per NGD_BR_TICK_HOSTS hosts. */
+#define NGD_BR_TICK_MS 1000
+#define NGD_BR_TICK_HOSTS 20000
+#define NGD_BR_BATCH 1024 /* hosts read per syscall */
+
+struct ngd_br_member {
+	uint32_t gidx;   /* the graph-side end */
+	ng_id_t eiface;  /* its eiface node */
+	uint32_t flags;  /* NG_FAST_BPF_BR_* as written */
+	struct ng_fast_bpf_brstats folded; /* the program's, already added */
+};
+
+struct ngd_br {
+	ng_id_t id; /* the bridge node; the group and key in the maps */
+	unsigned n;
+	struct ngd_br_member *m; /* by eiface ID */
+	uint64_t gen;            /* the node's when last written */
+	bool keep;               /* ngd_fast_br_sync's scratch */
+	struct ngd_br *next;
+};
+
+/* gidx -> its bridge and member index */
+struct ngd_br_slot {
+	uint32_t bridge;
+	uint32_t idx;
+};
+
+struct ngd_fast_br {
+	int brports_fd, hosts_fd, brstats_fd, members_fd, groups_fd;
+	struct ngd_br *bridges;
+	struct ng_graph *g; /* once a port was seen */
+	struct ngd_br_slot *slot;
+	uint32_t nslot;
+	int ncpu;
+	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
+	uint64_t pulled_ns; /* when the last import began */
+	uint32_t nhosts;    /* what it read */
+	struct ngd_loop *loop;
+	struct ngd_sleep_hook tick;
+	uint64_t next_tick;
+};
+
+static struct ngd_fast_br *ngd_br_active; /* for the before-message hook */
+
+static uint64_t
+ngd_br_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns's clock */
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct ngd_br *
+ngd_br_find(struct ngd_fast_br *br, uint32_t id)
+{
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next)
+		if (b->id == id)
+			return b;
+	return NULL;
+}
+
+static const struct ngd_br_slot *
+ngd_br_slot(const struct ngd_fast_br *br, uint32_t gidx)
+{
+	static const struct ngd_br_slot none;
+
+	return gidx < br->nslot ? &br->slot[gidx] : &none;
+}
+
+static int
+ngd_br_set_slot(struct ngd_fast_br *br, uint32_t gidx, uint32_t bridge,
+    uint32_t idx)
+{
+	if (gidx >= br->nslot) {
+		uint32_t n = br->nslot ? br->nslot : 64;
+		struct ngd_br_slot *s;
+
+		if (bridge == 0)
+			return 0;
+		while (n <= gidx)
+			n *= 2;
+		if ((s = realloc(br->slot, n * sizeof(*s))) == NULL)
+			return ENOMEM;
+		memset(s + br->nslot, 0, (n - br->nslot) * sizeof(*s));
+		br->slot = s;
+		br->nslot = n;
+	}
+	br->slot[gidx].bridge = bridge;
+	br->slot[gidx].idx = idx;
+	return 0;
+}
+
+/* The eiface node's ether hook's peer, or NULL. */
+static struct ng_hook *
+ngd_br_ether_peer(struct ng_node *e)
+{
+	for (struct ng_hook *h = e->hooks; h != NULL; h = h->next)
+		if (strcmp(h->name, NG_EIFACE_HOOK_ETHER) == 0)
+			return h->peer;
+	return NULL;
+}
+
+/* Member m's hook on the bridge node, or NULL if it is no longer one. */
+static struct ng_hook *
+ngd_br_hook(struct ngd_fast_br *br, struct ng_node *node,
+    const struct ngd_br_member *m)
+{
+	struct ng_node *e = ng_find_id(br->g, m->eiface);
+	struct ng_hook *h;
+
+	if (e == NULL || !ng_node_valid(e) ||
+	    (h = ngd_br_ether_peer(e)) == NULL || h->node != node)
+		return NULL;
+	return h;
+}
+
+/* The bridge's node, if it still is a valid switching node. */
+static struct ng_node *
+ngd_br_node(struct ngd_fast_br *br, const struct ngd_br *b)
+{
+	struct ng_node *n = br->g != NULL ? ng_find_id(br->g, b->id) : NULL;
+
+	if (n == NULL || !ng_node_valid(n) || n->type->switching == NULL)
+		return NULL;
+	return n;
+}
+
+static uint32_t
+ngd_br_flags(struct ng_hook *hook)
+{
+	struct ng_switch_port p;
+	uint32_t f = 0;
+
+	hook->node->type->switching->port(hook, &p);
+	if (p.learn)
+		f |= NG_FAST_BPF_BR_LEARN;
+	if (p.send_unknown)
+		f |= NG_FAST_BPF_BR_UNKNOWN;
+	if (p.muted)
+		f |= NG_FAST_BPF_BR_MUTED;
+	return f;
+}
+
+/* --- counters ------------------------------------------------------------ */
+
+/* What the program counted on member m since the last fold, added to
+ * the node's counters of hook (NULL: dropped). */
+static void
+ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
+    struct ng_hook *hook)
+{
+	struct ng_fast_bpf_brstats sum;
+	struct ng_switch_counts c;
+	uint32_t key = m->gidx;
+
+	if (bpf_map_lookup_elem(br->brstats_fd, &key, br->percpu) < 0)
+		return;
+	memset(&sum, 0, sizeof(sum));
+	for (int i = 0; i < br->ncpu; i++) {
+		const struct ng_fast_bpf_brstats *s = &br->percpu[i];
+
+		sum.recv_pkts += s->recv_pkts;
+		sum.recv_octets += s->recv_octets;
+		sum.recv_mcast += s->recv_mcast;
+		sum.recv_bcast += s->recv_bcast;
+		sum.recv_unknown += s->recv_unknown;
+		sum.xmit_pkts += s->xmit_pkts;
+		sum.xmit_octets += s->xmit_octets;
+		sum.xmit_mcast += s->xmit_mcast;
+		sum.xmit_bcast += s->xmit_bcast;
+	}
+	c.recv_pkts = sum.recv_pkts - m->folded.recv_pkts;
+	c.recv_octets = sum.recv_octets - m->folded.recv_octets;
+	c.recv_mcast = sum.recv_mcast - m->folded.recv_mcast;
+	c.recv_bcast = sum.recv_bcast - m->folded.recv_bcast;
+	c.recv_unknown = sum.recv_unknown - m->folded.recv_unknown;
+	c.xmit_pkts = sum.xmit_pkts - m->folded.xmit_pkts;
+	c.xmit_octets = sum.xmit_octets - m->folded.xmit_octets;
+	c.xmit_mcast = sum.xmit_mcast - m->folded.xmit_mcast;
+	c.xmit_bcast = sum.xmit_bcast - m->folded.xmit_bcast;
+	m->folded = sum;
+	if (hook != NULL && (c.recv_pkts != 0 || c.xmit_pkts != 0))
+		hook->node->type->switching->count(hook, &c);
+}
+
+static void
+ngd_br_fold_all(struct ngd_fast_br *br, struct ngd_br *b)
+{
+	struct ng_node *node = ngd_br_node(br, b);
+
+	for (unsigned i = 0; i < b->n; i++)
+		ngd_br_fold(br, &b->m[i],
+		    node != NULL ? ngd_br_hook(br, node, &b->m[i]) : NULL);
+}
+
+/* --- hosts --------------------------------------------------------------- */
+
+static int
+ngd_br_cmp_eiface(const void *a, const void *b)
+{
+	const struct ngd_br_member *x = a, *y = b;
+
+	return x->eiface < y->eiface ? -1 : x->eiface > y->eiface;
+}
+
+struct ngd_br_push {
+	struct ngd_fast_br *br;
+	struct ngd_br *b;
+	uint64_t now;
+};
+
+/* One host of the node written to the map if the map says otherwise. */
+static void
+ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
+{
+	struct ngd_br_push *p = arg;
+	struct ngd_br_member key, *m;
+	struct ng_fast_bpf_mac k = {.bridge = p->b->id};
+	struct ng_fast_bpf_host v;
+
+	if (hook->peer == NULL)
+		return;
+	key.eiface = hook->peer->node->id;
+	m = bsearch(&key, p->b->m, p->b->n, sizeof(*m), ngd_br_cmp_eiface);
+	if (m == NULL)
+		return;
+	memcpy(k.addr, addr, 6);
+	if (bpf_map_lookup_elem(p->br->hosts_fd, &k, &v) == 0 &&
+	    v.ifindex == m->gidx)
+		return;
+	memset(&v, 0, sizeof(v));
+	v.ifindex = m->gidx;
+	v.seen_ns = p->now;
+	(void)bpf_map_update_elem(p->br->hosts_fd, &k, &v, BPF_ANY);
+}
+
+/* The node's decisions written: its ports' settings and its hosts (the
+ * hosts it forgot go at the next import). */
+static void
+ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
+{
+	struct ngd_br_push p = {.br = br, .b = b, .now = ngd_br_now_ns()};
+
+	for (unsigned i = 0; i < b->n; i++) {
+		struct ng_hook *h = ngd_br_hook(br, node, &b->m[i]);
+		struct ng_fast_bpf_brport bp = {.bridge = b->id};
+		uint32_t key = b->m[i].gidx;
+
+		bp.flags = h != NULL ? ngd_br_flags(h) : NG_FAST_BPF_BR_MUTED;
+		if (bp.flags != b->m[i].flags) {
+			b->m[i].flags = bp.flags;
+			(void)bpf_map_update_elem(br->brports_fd, &key, &bp,
+			    BPF_ANY);
+		}
+	}
+	node->type->switching->walk(node, ngd_br_push_host, &p);
+	b->gen = node->type->switching->gen(node);
+}
+
+/*
+ * One host of the map against the node: imported if the program learned
+ * it since the last import began; deleted if the node has forgotten it,
+ * if its port left, if its bridge no longer switches in the kernel.
+ * Returns whether the node has it elsewhere (the map is to be rewritten).
+ */
+static bool
+ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
+    const struct ng_fast_bpf_host *v, uint64_t now)
+{
+	const struct ngd_br_slot *s = ngd_br_slot(br, v->ifindex);
+	struct ngd_br *b = ngd_br_find(br, k->bridge);
+	struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
+	struct ng_hook *hook = NULL, *has;
+	uint32_t age, stale;
+	int error;
+
+	if (node != NULL && s->bridge == b->id && s->idx < b->n)
+		hook = ngd_br_hook(br, node, &b->m[s->idx]);
+	if (hook == NULL) {
+		(void)bpf_map_delete_elem(br->hosts_fd, k);
+		return false;
+	}
+	has = node->type->switching->lookup(node, k->addr);
+	if (has == NULL && (v->learned_ns == 0 ||
+	                       v->learned_ns < br->pulled_ns)) {
+		(void)bpf_map_delete_elem(br->hosts_fd, k); /* forgotten */
+		return false;
+	}
+	stale = now > v->seen_ns ? (uint32_t)((now - v->seen_ns) / 1000000000u)
+	                         : 0;
+	age = v->learned_ns != 0 && now > v->learned_ns ?
+	    (uint32_t)((now - v->learned_ns) / 1000000000u) : stale;
+	error = node->type->switching->heard(node, hook, k->addr, age, stale);
+	if (error == EEXIST)
+		return true;
+	if (error != 0)
+		(void)bpf_map_delete_elem(br->hosts_fd, k); /* full, or EPERM */
+	return false;
+}
+
+/* The whole map against the nodes, with the counters. */
+static void
+ngd_br_pull(struct ngd_fast_br *br)
+{
+	struct ng_fast_bpf_mac *keys;
+	struct ng_fast_bpf_host *vals;
+	uint64_t now = ngd_br_now_ns(), in = 0, out = 0;
+	bool first = true, redo = false;
+	uint32_t nhosts = 0;
+
+	if (br->g == NULL)
+		return;
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next)
+		ngd_br_fold_all(br, b);
+	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	if (keys == NULL || vals == NULL)
+		goto out;
+	for (;;) {
+		__u32 count = NGD_BR_BATCH;
+		int error;
+
+		error = bpf_map_lookup_batch(br->hosts_fd, first ? NULL : &in,
+		    &out, keys, vals, &count, NULL);
+		if (error < 0 && errno != ENOENT) {
+			ngd_log(LOG_DEBUG, "fast path: hosts map: %s",
+			    strerror(errno));
+			break;
+		}
+		for (__u32 i = 0; i < count; i++)
+			redo |= ngd_br_pull_host(br, &keys[i], &vals[i], now);
+		nhosts += count;
+		if (error < 0)
+			break; /* ENOENT: that was the last */
+		in = out;
+		first = false;
+	}
+	br->pulled_ns = now;
+	br->nhosts = nhosts;
+	if (redo) /* the node has hosts elsewhere than the program thought */
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			struct ng_node *node = ngd_br_node(br, b);
+
+			if (node != NULL)
+				ngd_br_push(br, b, node);
+		}
+out:
+	free(keys);
+	free(vals);
+}
+
+/* Every bridge whose node changed written, then the map against them. */
+static void
+ngd_br_update(struct ngd_fast_br *br, bool always)
+{
+	bool any = always;
+
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+		struct ng_node *node = ngd_br_node(br, b);
+
+		if (node != NULL &&
+		    node->type->switching->gen(node) != b->gen) {
+			ngd_br_push(br, b, node);
+			any = true;
+		}
+	}
+	if (any)
+		ngd_br_pull(br);
+}
+
+/* --- membership ---------------------------------------------------------- */
+
+/* Group id's members written (members first), then its size. */
+static void
+ngd_br_write_group(struct ngd_fast_br *br, struct ngd_br *b, unsigned oldn)
+{
+	for (unsigned i = 0; i < b->n; i++) {
+		struct ng_fast_bpf_member m = {.group = b->id, .idx = i};
+
+		(void)bpf_map_update_elem(br->members_fd, &m, &b->m[i].gidx,
+		    BPF_ANY);
+	}
+	(void)bpf_map_update_elem(br->groups_fd, &b->id, &b->n, BPF_ANY);
+	for (unsigned i = b->n; i < oldn; i++) {
+		struct ng_fast_bpf_member m = {.group = b->id, .idx = i};
+
+		(void)bpf_map_delete_elem(br->members_fd, &m);
+	}
+}
+
+/* Port gidx off the kernel bridges: its frames go by its port entry. */
+static void
+ngd_br_drop_port(struct ngd_fast_br *br, uint32_t gidx)
+{
+	uint32_t key = gidx;
+
+	(void)bpf_map_delete_elem(br->brports_fd, &key);
+	(void)bpf_map_delete_elem(br->brstats_fd, &key);
+	(void)ngd_br_set_slot(br, gidx, 0, 0);
+}
+
+/* Bridge b off the kernel: its group and hosts go (imported first). */
+static void
+ngd_br_forget(struct ngd_fast_br *br, struct ngd_br *b)
+{
+	struct ng_fast_bpf_member m = {.group = b->id};
+
+	(void)bpf_map_delete_elem(br->groups_fd, &b->id);
+	for (m.idx = 0; m.idx < b->n; m.idx++)
+		(void)bpf_map_delete_elem(br->members_fd, &m);
+	free(b->m);
+	free(b);
+}
+
+static int
+ngd_br_cmp_port(const void *a, const void *b)
+{
+	const struct ngd_fast_brport *const *x = a, *const *y = b;
+	ng_id_t bx = ngd_br_ether_peer((*x)->eiface)->node->id;
+	ng_id_t by = ngd_br_ether_peer((*y)->eiface)->node->id;
+
+	if (bx != by)
+		return bx < by ? -1 : 1;
+	return (*x)->eiface->id < (*y)->eiface->id ? -1 :
+	    (*x)->eiface->id > (*y)->eiface->id;
+}
+
+/* The bridge node whose ports are all of ps[0..n-1] (sorted) switching
+ * in the kernel: written, and returned (its old self freed), or NULL. */
+static struct ngd_br *
+ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
+    struct ngd_fast_brport **ps, unsigned n)
+{
+	struct ngd_br *old = ngd_br_find(br, node->id), *b;
+	unsigned oldn = old != NULL ? old->n : 0;
+
+	if (old != NULL && old->n == n) {
+		unsigned i;
+
+		for (i = 0; i < n; i++)
+			if (old->m[i].gidx != ps[i]->gidx ||
+			    old->m[i].eiface != ps[i]->eiface->id)
+				break;
+		if (i == n) { /* the same ports */
+			old->keep = true;
+			return old;
+		}
+	}
+	if ((b = calloc(1, sizeof(*b))) == NULL ||
+	    (b->m = calloc(n, sizeof(*b->m))) == NULL) {
+		free(b);
+		return NULL;
+	}
+	b->id = node->id;
+	b->n = n;
+	b->keep = true;
+	for (unsigned i = 0; i < n; i++) {
+		b->m[i].gidx = ps[i]->gidx;
+		b->m[i].eiface = ps[i]->eiface->id;
+		b->m[i].flags = ~0u; /* not written yet */
+		for (unsigned j = 0; j < oldn; j++)
+			if (old->m[j].gidx == b->m[i].gidx) /* still counted */
+				b->m[i].folded = old->m[j].folded;
+	}
+	/* Ports that left: their counts to their hooks while they have them. */
+	for (unsigned j = 0; j < oldn; j++) {
+		bool stays = false;
+
+		for (unsigned i = 0; i < n; i++)
+			stays |= old->m[j].gidx == b->m[i].gidx;
+		if (!stays &&
+		    ngd_br_slot(br, old->m[j].gidx)->bridge == old->id) {
+			ngd_br_fold(br, &old->m[j],
+			    ngd_br_hook(br, node, &old->m[j]));
+			ngd_br_drop_port(br, old->m[j].gidx);
+		}
+	}
+	/* Counters, hosts and settings first, the group, then the ports. */
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t key = b->m[i].gidx;
+
+		if (bpf_map_lookup_elem(br->brstats_fd, &key, br->percpu) < 0) {
+			memset(br->percpu, 0, (size_t)br->ncpu *
+			    sizeof(*br->percpu));
+			(void)bpf_map_update_elem(br->brstats_fd, &key,
+			    br->percpu, BPF_NOEXIST);
+			memset(&b->m[i].folded, 0, sizeof(b->m[i].folded));
+		}
+	}
+	ngd_br_push(br, b, node);
+	ngd_br_write_group(br, b, oldn);
+	for (unsigned i = 0; i < n; i++) {
+		const struct ngd_br_slot *s = ngd_br_slot(br, b->m[i].gidx);
+
+		if (s->bridge != b->id)
+			ps[i]->changed = true;
+		(void)ngd_br_set_slot(br, b->m[i].gidx, b->id, i);
+	}
+	if (old != NULL) {
+		struct ngd_br **pp;
+
+		for (pp = &br->bridges; *pp != old; pp = &(*pp)->next)
+			;
+		*pp = old->next;
+		free(old->m);
+		free(old);
+	}
+	b->next = br->bridges;
+	br->bridges = b;
+	return b;
+}
+
+void
+ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
+    unsigned n)
+{
+	struct ngd_fast_brport **ps;
+	struct ngd_br *b, **bp;
+	unsigned i, j, k = 0;
+	bool changed = false;
+
+	if (n > 0 && br->g == NULL)
+		br->g = ports[0].eiface->graph;
+	for (b = br->bridges; b != NULL; b = b->next)
+		b->keep = false;
+	if ((ps = calloc(n + 1, sizeof(*ps))) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		struct ng_hook *h = ngd_br_ether_peer(ports[i].eiface);
+
+		ports[i].changed = false;
+		if (h != NULL && (h->flags & NG_HOOK_VALID) &&
+		    ng_node_valid(h->node) && h->node->type->switching != NULL)
+			ps[k++] = &ports[i];
+	}
+	qsort(ps, k, sizeof(*ps), ngd_br_cmp_port);
+	for (i = 0; i < k; i = j) {
+		struct ng_node *node = ngd_br_ether_peer(ps[i]->eiface)->node;
+
+		for (j = i + 1; j < k &&
+		     ngd_br_ether_peer(ps[j]->eiface)->node == node; j++)
+			;
+		if (node->numhooks != j - i)
+			continue; /* another node on it: through ngd */
+		b = ngd_br_find(br, node->id);
+		if (ngd_br_take(br, node, ps + i, j - i) != b)
+			changed = true;
+	}
+	/* Bridges that no longer switch in the kernel: what the program
+	 * learned and counted goes to the node first. */
+	for (b = br->bridges; b != NULL; b = b->next)
+		if (!b->keep) {
+			for (i = 0; i < b->n; i++) {
+				uint32_t key = b->m[i].gidx;
+
+				if (ngd_br_slot(br, key)->bridge == b->id)
+					(void)bpf_map_delete_elem(
+					    br->brports_fd, &key);
+			}
+			changed = true;
+		}
+	if (changed)
+		ngd_br_pull(br);
+	for (bp = &br->bridges; (b = *bp) != NULL;)
+		if (!b->keep) {
+			for (i = 0; i < b->n; i++) {
+				const struct ngd_br_slot *s =
+				    ngd_br_slot(br, b->m[i].gidx);
+
+				if (s->bridge != b->id)
+					continue; /* taken by another bridge */
+				ngd_br_drop_port(br, b->m[i].gidx);
+				for (j = 0; j < n; j++)
+					if (ports[j].gidx == b->m[i].gidx)
+						ports[j].changed = true;
+			}
+			*bp = b->next;
+			ngd_br_forget(br, b);
+		} else
+			bp = &b->next;
+	if (changed)
+		ngd_br_pull(br); /* the forgotten bridges' hosts go */
+	ngd_br_update(br, false);
+	free(ps);
+}
+
+uint32_t
+ngd_fast_br_of(const struct ngd_fast_br *br, uint32_t gidx)
+{
+	return br != NULL ? ngd_br_slot(br, gidx)->bridge : 0;
+}
+
+void
+ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx)
+{
+	if (br != NULL && ngd_br_slot(br, gidx)->bridge != 0)
+		ngd_br_drop_port(br, gidx);
+}
+
+/* --- frames and messages ------------------------------------------------- */
+
+/* The host addr as the map has it, imported into the node. */
+static void
+ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
+{
+	struct ng_fast_bpf_mac k = {.bridge = bridge};
+	struct ng_fast_bpf_host v;
+
+	memcpy(k.addr, addr, 6);
+	if (addr[0] & 1 ||
+	    bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0)
+		return;
+	if (ngd_br_pull_host(br, &k, &v, ngd_br_now_ns())) {
+		struct ngd_br *b = ngd_br_find(br, bridge);
+		struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
+
+		if (node != NULL)
+			ngd_br_push(br, b, node);
+	}
+}
+
+void
+ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
+    const struct ng_pkt *pkt)
+{
+	const struct ngd_br_slot *s;
+	struct ngd_br *b;
+	struct ng_node *node;
+
+	if (br == NULL || (s = ngd_br_slot(br, gidx))->bridge == 0 ||
+	    (b = ngd_br_find(br, s->bridge)) == NULL ||
+	    (node = ngd_br_node(br, b)) == NULL)
+		return;
+	if (pkt != NULL) {
+		if (pkt->len >= 14) {
+			ngd_br_import(br, b->id, pkt->data + 6);
+			ngd_br_import(br, b->id, pkt->data);
+		}
+		return;
+	}
+	if (node->type->switching->gen(node) != b->gen) {
+		ngd_br_push(br, b, node);
+		ngd_br_pull(br);
+	}
+}
+
+void
+ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest)
+{
+	struct ngd_br *b;
+
+	if (br == NULL || (b = ngd_br_find(br, dest->id)) == NULL ||
+	    ngd_br_node(br, b) != dest)
+		return;
+	ngd_br_update(br, true);
+}
+
+static void
+ngd_br_before_msg(struct ng_node *dest)
+{
+	ngd_fast_br_msg(ngd_br_active, dest);
+}
+
+/* Once a second (NGD_BR_TICK_*): the program's timestamps for the
+ * nodes' ageing, and what the nodes' timers decided. */
+static int64_t
+ngd_br_tick(void *arg)
+{
+	struct ngd_fast_br *br = arg;
+	uint64_t now = ngd_clock_ms();
+
+	if (br->bridges == NULL)
+		return -1;
+	if (now >= br->next_tick) {
+		ngd_br_update(br, true);
+		br->next_tick = now + NGD_BR_TICK_MS *
+		    (1 + br->nhosts / NGD_BR_TICK_HOSTS);
+	}
+	return (int64_t)(br->next_tick - now);
+}
+
+/* --- start and stop ------------------------------------------------------ */
+
+int
+ngd_fast_br_new(struct bpf_object *obj, struct ngd_loop *loop,
+    struct ngd_fast_br **brp)
+{
+	struct ngd_fast_br *br;
+
+	*brp = NULL;
+	if ((br = calloc(1, sizeof(*br))) == NULL)
+		return ENOMEM;
+	br->brports_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_BRPORTS);
+	br->hosts_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_HOSTS);
+	br->brstats_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_BRSTATS);
+	br->members_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_MEMBERS);
+	br->groups_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_GROUPS);
+	br->ncpu = libbpf_num_possible_cpus();
+	if (br->brports_fd < 0 || br->hosts_fd < 0 || br->brstats_fd < 0 ||
+	    br->members_fd < 0 || br->groups_fd < 0 || br->ncpu <= 0) {
+		free(br);
+		return ENOENT;
+	}
+	if ((br->percpu = calloc((size_t)br->ncpu, sizeof(*br->percpu))) ==
+	    NULL) {
+		free(br);
+		return ENOMEM;
+	}
+	br->loop = loop;
+	ngd_loop_before_sleep(loop, &br->tick, ngd_br_tick, br);
+	ngd_br_active = br;
+	ngd_netdev_before_msg(ngd_br_before_msg);
+	*brp = br;
+	return 0;
+}
+
+void
+ngd_fast_br_free(struct ngd_fast_br *br)
+{
+	if (br == NULL)
+		return;
+	if (ngd_br_active == br) {
+		ngd_br_active = NULL;
+		ngd_netdev_before_msg(NULL);
+	}
+	ngd_loop_cancel_sleep(br->loop, &br->tick);
+	while (br->bridges != NULL) {
+		struct ngd_br *b = br->bridges;
+
+		br->bridges = b->next;
+		free(b->m);
+		free(b);
+	}
+	free(br->slot);
+	free(br->percpu);
+	free(br);
+}

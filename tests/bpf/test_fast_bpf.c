@@ -1,0 +1,259 @@
+/*
+ * test_fast_bpf.c: the fast path's bridge in ng_fast_port
+ * (src/bpf/ng_fast.bpf.c) run by the kernel on crafted frames with
+ * BPF_PROG_TEST_RUN, no traffic: two ports A and B of bridge 77 (the
+ * maps as fastpath_bridge.c writes them), one frame per case, and the
+ * verdict, the hosts map and the counters checked.  No slow-path TAP is
+ * configured, so a frame the program gives ngd is counted "dropped" on
+ * its port: that is how a case tells the slow path from a flood.
+ * Needs root and two interfaces (tests/system/fast_bpf.sh).
+ * usage: test_fast_bpf OBJECT IFACE_A IFACE_B
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/pkt_cls.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ng_fast_bpf.h"
+
+#define BR 77
+
+static int failed;
+static struct bpf_object *obj;
+static int ports, brports, hosts, brstats, stats, members, groups;
+static int ncpu;
+
+#define CHECK(name, cond)                                                      \
+	do {                                                                   \
+		if (cond)                                                      \
+			printf("ok %s\n", name);                               \
+		else {                                                         \
+			printf("FAIL %s (%s, line %d)\n", name, #cond,         \
+			    __LINE__);                                         \
+			failed = 1;                                            \
+		}                                                              \
+	} while (0)
+
+static const unsigned char S1[6] = {2, 0, 0, 0, 0, 1};
+static const unsigned char S2[6] = {2, 0, 0, 0, 0, 2};
+static const unsigned char S3[6] = {2, 0, 0, 0, 0, 3};
+static const unsigned char BC[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const unsigned char MC[6] = {0x01, 0x00, 0x5e, 0, 0, 1};
+
+/* Run ng_fast_port on a 64-byte frame dst <- src as if from ifindex. */
+static int
+run(uint32_t ifindex, const unsigned char *dst, const unsigned char *src)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj,
+	    NG_FAST_BPF_PROG_PORT);
+	unsigned char f[64], out[128];
+	struct __sk_buff ctx;
+	int err;
+
+	memset(f, 0, sizeof(f));
+	memcpy(f, dst, 6);
+	memcpy(f + 6, src, 6);
+	f[12] = 0x88, f[13] = 0xb5;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.ifindex = ifindex;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
+	    .data_size_in = sizeof(f), .data_out = out,
+	    .data_size_out = sizeof(out), .ctx_in = &ctx,
+	    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	err = bpf_prog_test_run_opts(bpf_program__fd(p), &o);
+	return err != 0 ? -errno : (int)o.retval;
+}
+
+static void
+update(int fd, const void *k, const void *v)
+{
+	if (bpf_map_update_elem(fd, k, v, BPF_ANY) != 0) {
+		printf("FAIL map update: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static void
+brport(uint32_t ifindex, uint32_t flags)
+{
+	struct ng_fast_bpf_brport v = {.bridge = BR, .flags = flags};
+
+	update(brports, &ifindex, &v);
+}
+
+static void
+group(uint32_t n)
+{
+	uint32_t g = BR;
+
+	update(groups, &g, &n);
+}
+
+/* Where the hosts map has addr (its port's ifindex), or 0. */
+static uint32_t
+host(const unsigned char *addr)
+{
+	struct ng_fast_bpf_mac k = {.bridge = BR};
+	struct ng_fast_bpf_host v;
+
+	memcpy(k.addr, addr, 6);
+	return bpf_map_lookup_elem(hosts, &k, &v) == 0 ? v.ifindex : 0;
+}
+
+static struct ng_fast_bpf_brstats
+br(uint32_t ifindex)
+{
+	struct ng_fast_bpf_brstats sum = {0}, *v = calloc(ncpu, sizeof(*v));
+
+	if (v != NULL && bpf_map_lookup_elem(brstats, &ifindex, v) == 0)
+		for (int i = 0; i < ncpu; i++) {
+			sum.recv_pkts += v[i].recv_pkts;
+			sum.recv_bcast += v[i].recv_bcast;
+			sum.recv_unknown += v[i].recv_unknown;
+			sum.xmit_pkts += v[i].xmit_pkts;
+			sum.xmit_bcast += v[i].xmit_bcast;
+		}
+	free(v);
+	return sum;
+}
+
+/* Frames port ifindex gave ngd (counted dropped: no TAP here). */
+static uint64_t
+slow(uint32_t ifindex)
+{
+	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint64_t n = 0;
+
+	if (v != NULL && bpf_map_lookup_elem(stats, &ifindex, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			n += v[i].dropped;
+	free(v);
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint32_t a, b, all = NG_FAST_BPF_BR_LEARN | NG_FAST_BPF_BR_UNKNOWN;
+	struct ng_fast_bpf_brstats ba, bb;
+	void *zero;
+	uint64_t s;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: test_fast_bpf OBJECT IFACE_A IFACE_B\n");
+		return 64;
+	}
+	a = if_nametoindex(argv[2]);
+	b = if_nametoindex(argv[3]);
+	obj = bpf_object__open_file(argv[1], NULL);
+	if (a == 0 || b == 0 || obj == NULL || bpf_object__load(obj) != 0) {
+		printf("FAIL load %s: %s\n", argv[1], strerror(errno));
+		return 1;
+	}
+	printf("ok load the programs\n");
+	ports = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_PORTS);
+	brports = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRPORTS);
+	hosts = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_HOSTS);
+	brstats = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRSTATS);
+	stats = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_STATS);
+	members = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_MEMBERS);
+	groups = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_GROUPS);
+	ncpu = libbpf_num_possible_cpus();
+	zero = calloc(ncpu, sizeof(struct ng_fast_bpf_brstats));
+	/* Bridge 77: ports A (index 0) and B (index 1). */
+	for (uint32_t i = 0; i < 2; i++) {
+		uint32_t ifx = i == 0 ? a : b;
+		struct ng_fast_bpf_port p = {.id = i + 1,
+		    .mode = NG_FAST_BPF_BRIDGE, .peer = BR};
+		struct ng_fast_bpf_member m = {.group = BR, .idx = i};
+
+		update(ports, &ifx, &p);
+		update(members, &m, &ifx);
+		update(brstats, &ifx, zero);
+		update(stats, &ifx, zero); /* bigger than ng_fast_bpf_stats */
+		brport(ifx, all);
+	}
+	group(2);
+
+	/* A broadcast from A: S1 learned on A, one copy to B. */
+	s = slow(a);
+	CHECK("broadcast from A: flooded in the kernel",
+	    run(a, BC, S1) == TC_ACT_SHOT && slow(a) == s);
+	CHECK("... S1 learned on A", host(S1) == a);
+	ba = br(a), bb = br(b);
+	CHECK("... A counted it in, as a broadcast",
+	    ba.recv_pkts == 1 && ba.recv_bcast == 1);
+	CHECK("... B counted it out", bb.xmit_pkts == 1 && bb.xmit_bcast == 1);
+
+	/* Known unicast from B to S1: redirected to A, S2 learned on B. */
+	CHECK("unicast B -> S1: redirected (bpf_redirect_peer)",
+	    run(b, S1, S2) == TC_ACT_REDIRECT);
+	CHECK("... S2 learned on B", host(S2) == b);
+	CHECK("... A counted it out", br(a).xmit_pkts == ba.xmit_pkts + 1);
+
+	/* Unknown unicast: flooded, except to a port that takes none. */
+	brport(b, NG_FAST_BPF_BR_LEARN);
+	bb = br(b);
+	CHECK("unknown unicast from A: handled in the kernel",
+	    run(a, S3, S1) == TC_ACT_SHOT && slow(a) == s);
+	CHECK("... counted unknown on A", br(a).recv_unknown == 1);
+	CHECK("... B takes no unknown unicast: nothing out",
+	    br(b).xmit_pkts == bb.xmit_pkts);
+	brport(b, all);
+
+	/* S1 heard on B: a move or a loop, for the node to judge. */
+	s = slow(b);
+	run(b, S2, S1);
+	CHECK("S1 from B (known on A): to ngd", slow(b) == s + 1);
+	CHECK("... S1 stays on A in the map", host(S1) == a);
+
+	/* A muted port: every frame to ngd. */
+	brport(b, all | NG_FAST_BPF_BR_MUTED);
+	s = slow(b);
+	run(b, S1, S2);
+	CHECK("muted B: to ngd", slow(b) == s + 1);
+	brport(b, all);
+
+	/* A multicast source is the node's to count as invalid. */
+	s = slow(a);
+	run(a, S2, MC);
+	CHECK("multicast source: to ngd", slow(a) == s + 1);
+
+	/* A flood wider than NG_FAST_BPF_HUB_MAX goes to ngd. */
+	group(NG_FAST_BPF_HUB_MAX + 1);
+	s = slow(a);
+	run(a, BC, S1);
+	CHECK("flood wider than the bound: to ngd", slow(a) == s + 1);
+	group(2);
+
+	/* A host on a port that left the bridge: ngd knows better. */
+	{
+		struct ng_fast_bpf_mac k = {.bridge = BR};
+		struct ng_fast_bpf_host v = {.ifindex = 999999};
+
+		memcpy(k.addr, S3, 6);
+		update(hosts, &k, &v);
+		s = slow(a);
+		run(a, S3, S1);
+		CHECK("host on a port off the bridge: to ngd", slow(a) == s + 1);
+	}
+
+	/* A port of another bridge is no port of this one. */
+	{
+		struct ng_fast_bpf_brport v = {.bridge = BR + 1, .flags = all};
+
+		update(brports, &b, &v);
+		s = slow(b);
+		run(b, S1, S2);
+		CHECK("port of another bridge: to ngd", slow(b) == s + 1);
+	}
+
+	free(zero);
+	bpf_object__close(obj);
+	return failed;
+}

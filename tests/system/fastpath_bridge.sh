@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# timeout: 90
+# Bridges in the kernel fast path (issue 18, DESIGN decision 11; README
+# "The kernel fast path").  With NGD_FASTPATH=1 a bridge whose links all
+# lead to eifaces switches in the kernel: its MAC table in a map that ngd
+# shares, its counters summed into getstats.  Three namespaces on one
+# bridge:
+#
+#     ba (ngeth0) --link0--+
+#     bb (ngeth1) --link1--+ fbr
+#     bc (ngeth2) --link2--+
+#
+# ping and iperf3 each other; frames after learning are shown to take
+# the kernel path (ngd stopped, the data plane's ngslow TAP carried none);
+# gettable, getstats, setconfig (ageing), reset answer as in userspace;
+# a tee on one link sees its frames; rmhook and connect under a flood take
+# effect before they return; a MAC heard on two more links at once (a
+# loop) mutes a link as in userspace.  The bridge's own tests pass with
+# NGD_FASTPATH=1 too (`NGD_FASTPATH=1 tests/run bridge`); they are not run
+# again here (msg_bridge alone takes half a minute).
+source "$(dirname "$0")/../lib.sh"
+NGD_LOG=$tmp/ngd.log
+NS="ba bb bc bd"
+trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
+
+# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
+pings() {
+	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
+	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
+}
+rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+# field LINK NAME: a counter of getstats LINK (0 when not shown)
+field() {
+	ngctl msg fbr: getstats "$1" | sed -nE "s/.*[ {]$2=([0-9]+).*/\\1/p" |
+	    grep . || echo 0
+}
+# slow: frames the kernel gave ngd so far (ngslow's tx, in the data plane,
+# reached through ngd's descriptor of that namespace)
+slow() {
+	local fd l
+	for fd in /proc/"$NGD_PID"/fd/*; do
+		l=$(readlink "$fd")
+		[[ "$l" == net:* ]] || continue
+		[ "$l" = "$(readlink /proc/self/ns/net)" ] && continue
+		nsenter --net="$fd" cat /proc/net/dev | sed 's/^ *//' |
+		    awk -F'[: ]+' '$1 == "ngslow" { print $11; f = 1 } END { exit !f }' &&
+		    return
+	done
+	echo none
+}
+# hosts: how many hosts gettable lists
+hosts() {
+	ngctl msg fbr: gettable | sed -nE 's/.*numHosts=([0-9]+).*/\1/p' | grep . || echo 0
+}
+# send NS IF DST SRC [IF DST SRC...]: Ethernet frames (type 0x88b5) out
+# of the interfaces, one after the other at once
+send() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" python3 -c 'import socket, sys
+a = sys.argv[1:]
+for i in range(0, len(a), 3):
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	s.bind((a[i], 0))
+	s.send(bytes.fromhex(a[i + 1].replace(":", "")) +
+	    bytes.fromhex(a[i + 2].replace(":", "")) + b"\x88\xb5" + bytes(46))' "$@"
+}
+mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
+hook_of() { # the hook gettable puts MAC on
+	ngctl msg fbr: gettable | grep -oE "addr=$1 hook=\"[a-z0-9]+\"" |
+	    sed -E 's/.*hook="(.*)"/\1/'
+}
+
+NGD_FASTPATH=1 start_ngd
+expect "ngd says bridges of eifaces cross in the kernel" 1 \
+    "$(grep -c 'hub or bridge of eifaces alone cross' "$NGD_LOG")"
+for i in 0 1 2; do ngctl mkpeer eiface ether ether; done
+ngctl mkpeer ngeth0: bridge ether link0
+ngctl name ngeth0:ether fbr
+ngctl connect fbr: ngeth1: link1 ether
+ngctl connect fbr: ngeth2: link2 ether
+i=0
+for n in ba bb bc; do
+	ip netns add $n
+	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	    net.ipv6.conf.default.disable_ipv6=1
+	ngctl msg ngeth$i: vnet "\"$n\""
+	ip -n $n addr add 198.18.9.$((i + 1))/24 dev ngeth$i
+	ip -n $n link set ngeth$i up
+	i=$((i + 1))
+done
+
+# --- switching -------------------------------------------------------------
+expect "ba -> bb: pings answered" 10 "$(pings ba 198.18.9.2 10)"
+expect "ba -> bc: pings answered" 10 "$(pings ba 198.18.9.3 10)"
+expect "bb -> bc: pings answered" 10 "$(pings bb 198.18.9.3 10)"
+expect "gettable: ba's MAC on link0" link0 "$(hook_of "$(mac ba ngeth0)")"
+expect "gettable: bb's MAC on link1" link1 "$(hook_of "$(mac bb ngeth1)")"
+expect "gettable: bc's MAC on link2" link2 "$(hook_of "$(mac bc ngeth2)")"
+expect "gettable: three hosts" 3 "$(hosts)"
+kill -STOP "$NGD_PID"
+expect "pings answered while ngd is stopped (kernel path)" 10 \
+    "$(pings ba 198.18.9.2 10)"
+kill -CONT "$NGD_PID"
+s0=$(slow)
+ngctl msg fbr: clrstats 0
+ngctl msg fbr: clrstats 1
+ip netns exec ba ping -f -c 2000 -W 1 198.18.9.2 >/dev/null 2>&1
+s1=$(slow)
+if [ "$s0" != none ] && [ "$s0" = "$s1" ]; then
+	ok "2000 pinged pairs: ngd's ngslow carried none of them ($s0 before and after)"
+else
+	fail "2000 pinged pairs: ngd's ngslow carried $s0 before, $s1 after"
+fi
+r=$(field 0 recvPackets) x=$(field 0 xmitPackets)
+if [ "$r" -ge 2000 ] && [ "$x" -ge 2000 ]; then
+	ok "getstats counts the kernel's frames (link0 in $r, out $x)"
+else
+	fail "getstats counts the kernel's frames (link0 in $r, out $x; want >= 2000)"
+fi
+x1=$(field 1 xmitPackets) # (an ARP or two may cross between the readings)
+[ "$x1" -ge 2000 ] && [ $((x1 - r)) -le 4 ] && [ $((r - x1)) -le 4 ] &&
+    ok "... link1's out is link0's in ($x1, $r)" ||
+    fail "... link1's out is link0's in ($x1, $r)"
+o=$(field 0 recvOctets)
+[ "$o" -ge $((2000 * 98)) ] && [ "$o" -le $((r * 98)) ] &&
+    ok "... octets too ($o)" || fail "... octets too ($o for $r frames)"
+
+# TCP: what iperf3's server received crossed link1
+ip netns exec bb iperf3 -s -1 -D -B 198.18.9.2 >/dev/null 2>&1
+sleep 0.3
+ngctl msg fbr: clrstats 1
+got=$(ip netns exec ba timeout 20 iperf3 -c 198.18.9.2 -t 2 -J 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bytes"])' 2>/dev/null)
+oct=$(field 1 xmitOctets)
+if [ -n "$got" ] && [ "$got" -gt 1000000 ] && [ "$oct" -ge "$got" ]; then
+	ok "iperf3 ba -> bb: $got bytes delivered, link1 sent out $oct octets"
+else
+	fail "iperf3 ba -> bb: ${got:-no} bytes delivered, link1 sent out $oct octets"
+fi
+ip netns exec bc iperf3 -s -1 -D -B 198.18.9.3 >/dev/null 2>&1
+sleep 0.3
+got=$(ip netns exec bb timeout 20 iperf3 -c 198.18.9.3 -t 1 -J 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bytes"])' 2>/dev/null)
+[ -n "$got" ] && [ "$got" -gt 1000000 ] &&
+    ok "iperf3 bb -> bc: $got bytes" || fail "iperf3 bb -> bc: ${got:-nothing}"
+
+# --- reset and ageing ------------------------------------------------------
+ngctl msg fbr: reset
+expect "reset: table empty" 0 "$(hosts)"
+expect "reset: counters zero" 0 "$(field 0 recvPackets)"
+expect "reset: pings still answered" 5 "$(pings ba 198.18.9.2 5)"
+expect "reset: ... and learned again in the kernel" link1 "$(hook_of "$(mac bb ngeth1)")"
+ngctl msg fbr: setconfig '{ debugLevel=1 loopTimeout=60 maxStaleness=2 minStableAge=1 }'
+sleep 4.2
+expect "setconfig maxStaleness=2: silent hosts aged out" 0 "$(hosts)"
+ngctl msg fbr: setconfig '{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=1 }'
+expect "... pings answered after ageing" 5 "$(pings ba 198.18.9.3 5)"
+
+# --- a tee on link2: the bridge goes through ngd, the tee sees the frames --
+ngctl rmhook fbr: link2
+ngctl mkpeer fbr: tee link2 left
+ngctl name fbr:link2 ftee
+ngctl connect ftee: ngeth2: right ether
+expect "tee on link2: pings to bc answered" 5 "$(pings ba 198.18.9.3 5)"
+n=$(ngctl msg ftee: gethookstats | grep -oE '\{ hook="left"[^}]*\}' |
+    sed -nE 's/.* recvFrames=([0-9]+).*/\1/p')
+[ "${n:-0}" -ge 5 ] && ok "... the tee saw them ($n frames from the bridge)" ||
+    fail "... the tee saw ${n:-no} frames from the bridge"
+kill -STOP "$NGD_PID"
+expect "... with ngd stopped, no answer (userspace path)" 0 "$(pings ba 198.18.9.3 3)"
+kill -CONT "$NGD_PID"
+ngctl shutdown ftee:
+expect "tee gone: bc joined again" ngeth2 \
+    "$(ngctl show fbr: | awk '$1 == "link2" { print $2 }')"
+ngctl connect fbr: ngeth2: link2 ether 2>/dev/null
+expect "... pings answered" 5 "$(pings ba 198.18.9.3 5)"
+kill -STOP "$NGD_PID"
+expect "... in the kernel again" 5 "$(pings ba 198.18.9.3 5)"
+kill -CONT "$NGD_PID"
+
+# --- rmhook and connect under a flood --------------------------------------
+ip netns exec ba ping -f -w 3 198.18.9.2 >/dev/null 2>&1 &
+flood=$!
+sleep 0.5
+ngctl rmhook fbr: link1
+before=$(rx bb ngeth1)
+sleep 0.5
+after=$(rx bb ngeth1)
+expect "rmhook under a flood: nothing reaches bb once it has returned" 0 $((after - before))
+ngctl connect fbr: ngeth1: link1 ether
+before=$(rx bb ngeth1)
+sleep 0.3
+after=$(rx bb ngeth1)
+[ $((after - before)) -gt 10 ] &&
+    ok "connect under a flood: bb gets frames at once ($((after - before)) in 0.3 s)" ||
+    fail "connect under a flood: bb got $((after - before)) frames in 0.3 s"
+wait $flood
+
+# --- a host seen on two links at once: a loop, judged by the node ----------
+# Two more links to bd; a frame from ba's MAC comes in on link3 (ba's MAC
+# is older than minStableAge: a move), then on link4 at once (a loop:
+# link4 is muted for loopTimeout and what it sends is dropped).
+ngctl mkpeer fbr: eiface link3 ether
+ngctl mkpeer fbr: eiface link4 ether
+ip netns add bd
+ip netns exec bd sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    net.ipv6.conf.default.disable_ipv6=1
+ngctl msg ngeth3: vnet '"bd"'
+ngctl msg ngeth4: vnet '"bd"'
+ip -n bd link set ngeth3 up
+ip -n bd link set ngeth4 up
+expect "ba pings bb (ba's MAC heard on link0)" 3 "$(pings ba 198.18.9.2 3)"
+sleep 1.1
+ma=$(mac ba ngeth0) mb=$(mac bb ngeth1)
+send bd ngeth3 "$mb" "$ma" ngeth4 "$mb" "$ma"
+sleep 0.2
+expect "ba's MAC on link3 then at once on link4: a loop detected on link4" 1 \
+    "$(field 4 loopDetects)"
+expect "... it stays on link3" link3 "$(hook_of "$ma")"
+send bd ngeth4 "$mb" "$ma"
+sleep 0.2
+d=$(field 4 loopDrops)
+[ "$d" -ge 2 ] && ok "... link4 muted: what it sends is dropped ($d)" ||
+    fail "... link4 muted: what it sends is dropped ($d, want >= 2)"
+ngctl rmhook fbr: link3
+ngctl rmhook fbr: link4
+ip netns del bd
+sleep 1
+expect "ba pings bb again (its MAC back on link0)" 5 "$(pings ba 198.18.9.2 5)"
+expect "... gettable: ba's MAC on link0" link0 "$(hook_of "$ma")"
+
+finish
