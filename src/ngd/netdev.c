@@ -1301,6 +1301,16 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 	char name[IFNAMSIZ];
 	int nsfd, s, error;
 
+	if (dev->veth != NULL) { /* a pair of fastpath.c's, and its place */
+		size_t n;
+
+		if ((error = ngd_fast_describe(dev->veth, buf, size)) != 0)
+			return error;
+		n = strlen(buf);
+		if (dev->netns[0] != '\0' && strpbrk(dev->netns, " \t%") == NULL)
+			snprintf(buf + n, size - n, " placed=%s", dev->netns);
+		return 0;
+	}
 	if ((error = ngd_netdev_get_name(dev->be, dev, name)) != 0)
 		return error;
 	if (dev->kind == NG_NETDEV_TAP &&

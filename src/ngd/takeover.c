@@ -112,8 +112,8 @@ ngd_takeover_send(struct ngd *d, int s)
 
 		if (node->type->netdev == NULL || node->priv == NULL ||
 		    (ifd = node->type->netdev->ifdev(node)) == NULL ||
-		    ifd->dev == NULL)
-			continue;
+		    ifd->dev == NULL || ngd_netdev_fd(ifd->dev) < 0)
+			continue; /* a veth pair: taken back from its pins */
 		ids[n] = node->id;
 		fds[n++] = ngd_netdev_fd(ifd->dev);
 		if (n == NGD_TAKEOVER_FDS) {
