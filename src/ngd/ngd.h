@@ -206,6 +206,9 @@ void ngd_fast_pin_rundir(const char *base);
  * map entries the graph did not take back go; the kernel path follows
  * the graph from now on. */
 void ngd_fast_restored(struct ngd_fast *fp); /* NULL ok */
+/* The id ngd's namespace gives the data plane, or -1 (none, or no fast
+ * path): a veth whose peer is there is an eiface's. */
+int ngd_fast_dataplane_nsid(void);
 /* The journal's description of a pair (ngd_netdev_describe's words). */
 int ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size);
 
