@@ -27,8 +27,10 @@
  * destroyed the pair goes with it, the data plane's link monitor sees
  * the graph-side end go, and the node re-creates its interface at home
  * (decision 4).  A move (vnet) moves the jail-side end, keeping name,
- * MAC and pair.  ngd holds the data-plane namespace by fd only: when ngd
- * dies, it, every pair and every link go.
+ * MAC and pair.  While the graph has a pair, the data plane, the maps
+ * and the links are pinned and outlive ngd (fastpath_pin.c): the next
+ * ngd, or a takeover, takes them back (ngd_fast_adopt); a clean stop
+ * removes them.
  *
  * TUN devices (iface) stay netdev.c's; every op passes them through.
  */
