@@ -821,6 +821,24 @@ ngd_fast_veth_gidx(struct ngd_fast *fp, int gidx)
 	return NULL;
 }
 
+/* ngdp<n>: n past every graph-side end the data plane has. */
+static void
+ngd_fast_npairs(struct ngd_fast *fp)
+{
+	struct if_nameindex *ifs, *i;
+	unsigned n;
+
+	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
+		return;
+	ifs = if_nameindex();
+	ngd_fast_back(fp);
+	for (i = ifs; i != NULL && i->if_index != 0; i++)
+		if (sscanf(i->if_name, "ngdp%u", &n) == 1 && n >= fp->npairs)
+			fp->npairs = n + 1;
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+}
+
 /* A free port id (1..NG_FAST_BPF_MAX_PORTS), or 0. */
 static uint16_t
 ngd_fast_new_id(struct ngd_fast *fp)
@@ -1802,6 +1820,7 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	*opsp = &nd->ops;
 	*bep = nd;
 	*fpp = NULL;
+	ngd_fast_pin_sweep(ngd_netdev_cookie(nd), nd->own_netns);
 	if (env == NULL || strcmp(env, "1") != 0) {
 		ngd_fast_pin_clean(pin, nd->own_netns); /* a last ngd's */
 		ngd_fast_pin_free(pin);
@@ -1863,6 +1882,8 @@ again:
 		ngd_fast_free(fp);
 		return error;
 	}
+	if (fp->adopting) /* new ends are named past the last ngd's */
+		ngd_fast_npairs(fp);
 	fp->ops = nd->ops;
 	fp->ops.create = ngd_fast_create;
 	fp->ops.destroy = ngd_fast_destroy;

@@ -384,6 +384,74 @@ ngd_fast_pin_clean(struct ngd_fast_pin *pin, int own_netns)
 		ngd_fast_pin_down(pin);
 }
 
+/* How many devices but lo the namespace nsfd has (-1: cannot tell). */
+static int
+ngd_fast_pin_ndev(int nsfd, int own_netns)
+{
+	struct if_nameindex *ifs, *i;
+	int n = 0;
+
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return -1;
+	ifs = if_nameindex();
+	if (setns(own_netns, CLONE_NEWNET) < 0) {
+		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
+		    strerror(errno));
+		abort();
+	}
+	if (ifs == NULL)
+		return -1;
+	for (i = ifs; i->if_index != 0; i++)
+		if (strcmp(i->if_name, "lo") != 0)
+			n++;
+	if_freenameindex(ifs);
+	return n;
+}
+
+/*
+ * Data planes other graphs left with no pair in them: their namespace
+ * died (a jail removed after its ngd was killed took the pairs with it),
+ * so no ngd will take them back.  A live graph's has a pair at least
+ * (its pins go with its last eiface) and is left alone.
+ */
+void
+ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(ngd_fast_pin_base)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		unsigned long long cookie;
+		struct ngd_fast_pin *pin;
+		char *end;
+		int fd;
+
+		cookie = strtoull(e->d_name, &end, 10);
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end != '\0' ||
+		    cookie == own_cookie)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/dataplane",
+		    ngd_fast_pin_base, e->d_name);
+		if (access(path, F_OK) != 0 ||
+		    (pin = ngd_fast_pin_new(cookie)) == NULL)
+			continue;
+		if ((fd = ngd_fast_pin_dataplane(pin)) >= 0) {
+			if (ngd_fast_pin_ndev(fd, own_netns) == 0) {
+				ngd_log(LOG_NOTICE, "data path: the data plane "
+				    "of a graph that is gone (namespace %llu) "
+				    "removed", cookie);
+				ngd_fast_pin_down(pin);
+			}
+			close(fd);
+		}
+		ngd_fast_pin_free(pin);
+	}
+	closedir(d);
+}
+
 void
 ngd_fast_pin_free(struct ngd_fast_pin *pin)
 {

@@ -230,6 +230,7 @@ void ngd_fast_pin_links_prune(struct ngd_fast_pin *pin,
 void ngd_fast_pin_down(struct ngd_fast_pin *pin);
 int ngd_fast_pin_flush(int nsfd, int own_netns);
 void ngd_fast_pin_clean(struct ngd_fast_pin *pin, int own_netns);
+void ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns);
 
 
 /* --- jailed.c ----------------------------------------------------------- */

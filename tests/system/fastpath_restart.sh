@@ -177,6 +177,29 @@ expect "... the interface made anew as a TAP, name and MAC kept" "tun $m0" \
 stop_ngd
 expect "... and a clean stop of it leaves no interface" "" "$(ip -o link show | grep ngeth)"
 
+# --- a graph that died with its namespace: the next ngd sweeps its pins ----
+ip netns add fj
+nss="$nss fj"
+# (nsenter, not ip netns exec, whose private mount namespace would hide
+# the data plane's mount and take it down with ngd)
+nsenter --net=/run/netns/fj ngd -d 2>>"$NGD_LOG" &
+jpid=$!
+for _ in $(seq 100); do nsenter --net=/run/netns/fj ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+nsenter --net=/run/netns/fj ngctl mkpeer eiface ether ether
+expect "a jail's ngd pins its own data plane" 1 "$(grep -c ' /run/netgraph/[0-9]*/dataplane ' /proc/self/mountinfo)"
+fjdir=$(ls /run/netgraph)
+kill -9 $jpid
+wait $jpid 2>/dev/null
+ip netns del fj
+for _ in $(seq 100); do [ -z "$(ends)" ] && break; sleep 0.05; done
+expect "... its pair went with its namespace" "" "$(ends)"
+start_ngd
+expect "the next ngd, of another namespace, removes its pins and mount" "" "$(leftover)"
+grep -q 'data plane of a graph that is gone' "$NGD_LOG" && ok "... and says so" || fail "... and says so"
+# (its journal stays, as any dead graph's does without the fast path)
+expect "... leaving its journal alone" journal "$(ls /run/netgraph/$fjdir)"
+stop_ngd
+
 # --- the graph emptied, then SIGTERM: nothing left --------------------------
 start_ngd
 ngctl mkpeer eiface ether ether
@@ -192,5 +215,5 @@ ngctl msg ngeth0: vnet '"fa"'
 [ -n "$(pins)" ] && ok "pinned again with a new eiface" || fail "pinned again with a new eiface"
 stop_ngd
 expect "SIGTERM: no pin, no mount, no pair, no run directory" "" \
-    "$(leftover; ls /run/netgraph)"
+    "$(leftover; ls /run/netgraph | grep -vx "$fjdir")"
 finish
