@@ -895,31 +895,52 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size)
 	return 0;
 }
 
-/* The words of a pair's description adoption needs (0: missing). */
+/* What adoption needs of a pair's description. */
+struct ngd_fast_desc {
+	int gidx;       /* 0: missing */
+	unsigned port;
+	char name[IFNAMSIZ]; /* "": missing */
+	uint8_t mac[6];
+	bool have_mac;
+	char placed[NAME_MAX + 1];
+};
+
+/* Is desc a pair's?  Its words in *dd. */
 static bool
-ngd_fast_desc_parse(const char *desc, int *gidx, unsigned *port,
-    char placed[NAME_MAX + 1])
+ngd_fast_desc_parse(const char *desc, struct ngd_fast_desc *dd)
 {
 	const char *w;
 	bool veth = false;
+	unsigned m[6];
 
-	*gidx = 0;
-	*port = 0;
-	placed[0] = '\0';
+	memset(dd, 0, sizeof(*dd));
 	for (w = desc; w != NULL && *w != '\0'; w = strchr(w, ' '),
 	     w = w != NULL ? w + 1 : NULL) {
 		if (strncmp(w, "kind=veth", 9) == 0 && (w[9] == ' ' || !w[9]))
 			veth = true;
 		else if (strncmp(w, "gidx=", 5) == 0)
-			*gidx = atoi(w + 5);
+			dd->gidx = atoi(w + 5);
 		else if (strncmp(w, "port=", 5) == 0)
-			*port = (unsigned)strtoul(w + 5, NULL, 10);
-		else if (strncmp(w, "placed=", 7) == 0) {
+			dd->port = (unsigned)strtoul(w + 5, NULL, 10);
+		else if (strncmp(w, "name=", 5) == 0) {
+			size_t n = strcspn(w + 5, " ");
+
+			if (n > 0 && n < IFNAMSIZ) {
+				memcpy(dd->name, w + 5, n);
+				dd->name[n] = '\0';
+			}
+		} else if (strncmp(w, "mac=", 4) == 0 &&
+		    sscanf(w + 4, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2],
+		        &m[3], &m[4], &m[5]) == 6) {
+			for (int i = 0; i < 6; i++)
+				dd->mac[i] = (uint8_t)m[i];
+			dd->have_mac = !(dd->mac[0] & 1);
+		} else if (strncmp(w, "placed=", 7) == 0) {
 			size_t n = strcspn(w + 7, " ");
 
 			if (n <= NAME_MAX && memchr(w + 7, '/', n) == NULL) {
-				memcpy(placed, w + 7, n);
-				placed[n] = '\0';
+				memcpy(dd->placed, w + 7, n);
+				dd->placed[n] = '\0';
 			}
 		}
 	}
@@ -933,14 +954,42 @@ ngd_fast_desc_parse(const char *desc, int *gidx, unsigned *port,
  * graph-side end in the pinned data plane, its link (given this ngd's
  * program) and its port id; its map entries stay as they were until the
  * whole graph is rebuilt (ngd_fast_restored), so frames go on crossing
- * in the kernel meanwhile.  A pair that did not survive is made anew.
+ * in the kernel meanwhile.  A pair that did not survive is made anew
+ * at home with its name and MAC.
  */
+static int ngd_fast_create(void *be, enum ng_netdev_kind kind,
+    const char *ifname, const uint8_t mac[6], struct ng_node *node,
+    struct ng_netdev **devp);
+
+static int
+ngd_fast_anew(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
+    struct ng_node *node, char ifname[16], uint8_t mac[6],
+    struct ng_netdev **devp)
+{
+	int error;
+
+	if (dd->name[0] == '\0' || !dd->have_mac ||
+	    fp->nd->ops.name_in_use(fp->nd, dd->name))
+		return ENOENT; /* the node makes one as for mkpeer */
+	if ((error = ngd_fast_create(fp, NG_NETDEV_TAP, dd->name, dd->mac,
+	         node, devp)) != 0)
+		return error == EEXIST ? ENOENT : error;
+	ngd_log(LOG_NOTICE, "%s: its pair did not survive; made anew",
+	    dd->name);
+	memcpy(ifname, dd->name, IFNAMSIZ);
+	memcpy(mac, dd->mac, 6);
+	(void)ngd_fast_setlink(fp, -1, ngd_netdev_veth(*devp)->gidx, 0,
+	    IFF_UP, NULL, NULL, -1); /* no carrier until a hook says so */
+	return 0;
+}
+
 static int
 ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
     char ifname[16], uint8_t mac[6], struct ng_netdev **devp)
 {
 	struct ngd_fast *fp = be;
-	char placed[NAME_MAX + 1], gname[IFNAMSIZ];
+	struct ngd_fast_desc dd;
+	char gname[IFNAMSIZ];
 	struct ngd_fast_link l;
 	struct ngd_veth_peer p;
 	struct ngd_veth *v;
@@ -949,18 +998,16 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	int gidx;
 
 	if (kind != NG_NETDEV_TAP || fp->nd->expect == NULL ||
-	    !ngd_fast_desc_parse(fp->nd->expect, &gidx, &port, placed))
+	    !ngd_fast_desc_parse(fp->nd->expect, &dd))
 		return fp->nd->ops.adopt == NULL ? ENOENT :
 		    fp->nd->ops.adopt(fp->nd, kind, node, ifname, mac, devp);
 	ngd_netdev_expect(fp->nd, NULL, -1);
-	if (!fp->adopting || gidx <= 0)
-		return ENOENT; /* the data plane did not survive: made anew */
-	if (ngd_fast_getlink(fp, -1, gidx, &l) != 0 || l.link <= 0 ||
-	    ngd_fast_veth_gidx(fp, gidx) != NULL) {
-		ngd_log(LOG_NOTICE, "%s: its pair did not survive; made anew",
-		    node->name);
-		return ENOENT;
-	}
+	gidx = dd.gidx;
+	port = dd.port;
+	if (!fp->adopting || gidx <= 0 ||
+	    ngd_fast_getlink(fp, -1, gidx, &l) != 0 || l.link <= 0 ||
+	    ngd_fast_veth_gidx(fp, gidx) != NULL)
+		return ngd_fast_anew(fp, &dd, node, ifname, mac, devp);
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return ENOMEM;
 	v->fp = fp;
@@ -1000,8 +1047,8 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	if (ngd_veth_peer(v, &p) == 0) {
 		memcpy(ifname, p.name, IFNAMSIZ);
 		memcpy(mac, p.mac, 6);
-		if (placed[0] != '\0' && !ngd_fast_nsid_home(fp, p.nsid))
-			(void)ngd_netdev_place(v->dev, placed);
+		if (dd.placed[0] != '\0' && !ngd_fast_nsid_home(fp, p.nsid))
+			(void)ngd_netdev_place(v->dev, dd.placed);
 	} else
 		snprintf(ifname, 16, "%.15s", node->name);
 	*devp = v->dev;

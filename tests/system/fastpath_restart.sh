@@ -159,6 +159,25 @@ expect "journal lost: the pairs, pins and mount the new ngd did not take back ar
 ngctl list | grep -q 'Type: eiface' && fail "journal lost: an empty graph" || ok "journal lost: an empty graph"
 stop_ngd
 
+# --- a pair deleted while no ngd ran: made anew, name and MAC kept ---------
+start_ngd
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl connect ngeth0: ngeth1: ether ether
+ngctl msg ngeth1: vnet '"fb"'
+m1=$(mac fb ngeth1)
+settle
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+ip -n fb link del ngeth1
+start_ngd
+expect "a pair deleted meanwhile: made anew at home, same name and MAC" "veth $m1" \
+    "$(ethtool -i ngeth1 | sed -n 's/driver: //p') $(ip -o link show dev ngeth1 | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p')"
+expect "... its edge kept, every pinned link an end's" "ngeth0 $(ends)" \
+    "$(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }') $(pins)"
+stop_ngd
+
 # --- a journal of the fast path, read by an ngd without it ----------------
 start_ngd
 ngctl mkpeer eiface ether ether
