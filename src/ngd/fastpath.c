@@ -887,11 +887,22 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size)
 	struct ngd_veth_peer p;
 	int error;
 
+	struct stat st;
+	size_t n;
+
 	if ((error = ngd_veth_peer(v, &p)) != 0)
 		return error;
 	snprintf(buf, size, "kind=veth name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
 	    "ifindex=%d gidx=%d port=%u", p.name, p.mac[0], p.mac[1], p.mac[2],
 	    p.mac[3], p.mac[4], p.mac[5], p.ifindex, v->gidx, v->id);
+	/* At home, where it lives as a TAP's description says it (for an
+	 * ngd of the TAP model; one placed by vnet is found by its name). */
+	n = strlen(buf);
+	if (ngd_fast_nsid_home(v->fp, p.nsid) &&
+	    fstat(v->fp->nd->own_netns, &st) == 0)
+		snprintf(buf + n, size - n, " ns-ino=%llu ns-cookie=%llu",
+		    (unsigned long long)st.st_ino,
+		    (unsigned long long)ngd_netdev_cookie(v->fp->nd));
 	return 0;
 }
 

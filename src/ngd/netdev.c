@@ -1462,7 +1462,10 @@ ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 		return 0;
 	if (dd->placed[0] != '\0') {
 		snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", dd->placed);
-		fd = ngd_netns_try(nd, path, dd);
+		/* A veth pair's description (fastpath.c) names a namespace
+		 * it was placed in by its name alone. */
+		fd = dd->ino == 0 ? open(path, O_RDONLY | O_CLOEXEC) :
+		    ngd_netns_try(nd, path, dd);
 	}
 	for (int pass = 0; pass < 2 && fd < 0; pass++) {
 		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) == NULL)

@@ -189,12 +189,10 @@ wait "$NGD_PID" 2>/dev/null
 NGD_PID=
 NGD_FASTPATH=0 start_ngd
 expect "TAP model after the fast path: its leftovers removed" "" "$(leftover)"
-# (made at home: the pair's description has no namespace inode to find
-# the jail by, and the TAP model makes a lost interface anew at home)
-expect "... the interface made anew as a TAP, name and MAC kept" "tun $m0" \
-    "$(ethtool -i ngeth0 | sed -n 's/driver: //p') $(ip -o link show dev ngeth0 | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p')"
+expect "... the interface made anew as a TAP in its jail, name and MAC kept" "tun $m0" \
+    "$(ip netns exec fa ethtool -i ngeth0 | sed -n 's/driver: //p') $(mac fa ngeth0)"
 stop_ngd
-expect "... and a clean stop of it leaves no interface" "" "$(ip -o link show | grep ngeth)"
+expect "... and a clean stop of it leaves no interface" "" "$(ip -o link show | grep ngeth; ip -n fa -o link show | grep ngeth)"
 
 # --- a graph that died with its namespace: the next ngd sweeps its pins ----
 ip netns add fj
