@@ -971,6 +971,9 @@ ngd_fast_desc_parse(const char *desc, struct ngd_fast_desc *dd)
 static int ngd_fast_create(void *be, enum ng_netdev_kind kind,
     const char *ifname, const uint8_t mac[6], struct ng_node *node,
     struct ng_netdev **devp);
+static int ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
+    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
+    struct ng_node *node, struct ng_netdev **devp);
 
 static int
 ngd_fast_anew(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
@@ -987,6 +990,14 @@ ngd_fast_anew(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
 		return error == EEXIST ? ENOENT : error;
 	ngd_log(LOG_NOTICE, "%s: its pair did not survive; made anew",
 	    dd->name);
+	if (dd->placed[0] != '\0') { /* where vnet put it, if still there */
+		struct ng_netdev *same;
+
+		if (ngd_fast_vnet(fp, *devp, dd->placed, NG_NETDEV_TAP,
+		        dd->name, dd->mac, node, &same) != 0)
+			ngd_log(LOG_NOTICE, "%s: not placed in %s again",
+			    dd->name, dd->placed);
+	}
 	memcpy(ifname, dd->name, IFNAMSIZ);
 	memcpy(mac, dd->mac, 6);
 	(void)ngd_fast_setlink(fp, -1, ngd_netdev_veth(*devp)->gidx, 0,
