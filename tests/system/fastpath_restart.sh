@@ -14,8 +14,12 @@
 #  - no program and no device is left that the next ngd does not take
 #    back: the pins are exactly the pairs' ends; a journal lost with the
 #    crash means every pair is deleted, every pin removed;
-#  - an ngd without the fast path removes what a fast-path one left and
-#    makes the interfaces anew as TAPs with their names and MACs;
+#  - a pair deleted while no ngd ran is made anew where vnet put it; pins
+#    the programs cannot be loaded on are removed and the fast path made
+#    anew; an ngd without the fast path removes what a fast-path one left
+#    and makes the interfaces anew as TAPs with their names and MACs;
+#  - a graph whose namespace died while its ngd was dead: the next ngd,
+#    of any namespace, removes its data plane's pins and mount;
 #  - SIGTERM, and the graph emptied, leave nothing: no pin, no mount, no
 #    data-plane device, no interface.
 #
@@ -172,10 +176,32 @@ wait "$NGD_PID" 2>/dev/null
 NGD_PID=
 ip -n fb link del ngeth1
 start_ngd
-expect "a pair deleted meanwhile: made anew at home, same name and MAC" "veth $m1" \
-    "$(ethtool -i ngeth1 | sed -n 's/driver: //p') $(ip -o link show dev ngeth1 | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p')"
+expect "a pair deleted meanwhile: made anew where vnet put it, same name and MAC" "veth $m1" \
+    "$(ip netns exec fb ethtool -i ngeth1 | sed -n 's/driver: //p') $(mac fb ngeth1)"
 expect "... its edge kept, every pinned link an end's" "ngeth0 $(ends)" \
     "$(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }') $(pins)"
+settle
+
+# --- pins the programs cannot be loaded on (an upgrade changed a map) ------
+# ng_fast_cfg replaced by a pin of another map (bpffs renames): the next
+# ngd cannot take the fast path over, removes it, and makes it anew.
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+d=$(echo "$bpfdir"/*)
+rm "$d/ng_fast_cfg" && mv "$d/ng_fast_ids" "$d/ng_fast_cfg"
+start_ngd
+grep -q 'cannot take over the kernel fast path the last ngd left' "$NGD_LOG" &&
+	ok "pins that do not suit: ngd says it makes the fast path anew" ||
+	fail "pins that do not suit: ngd says it makes the fast path anew"
+expect "... the interfaces made anew, same names, MACs, places" "$m1 ngeth0" \
+    "$(mac fb ngeth1) $(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }')"
+expect "... every pinned link an end's" "$(ends)" "$(pins)"
+ip addr add 198.18.10.1/24 dev ngeth0 && ip link set ngeth0 up
+ip -n fb addr add 198.18.10.2/24 dev ngeth1 && ip -n fb link set ngeth1 up
+kill -STOP "$NGD_PID"
+expect "... and they forward in the kernel (ngd stopped)" 3 "$(ping -c 3 -i 0.02 -W 1 198.18.10.2 | sed -nE 's/.* ([0-9]+) received.*/\1/p')"
+kill -CONT "$NGD_PID"
 stop_ngd
 
 # --- a journal of the fast path, read by an ngd without it ----------------
