@@ -114,6 +114,7 @@ struct ngd_fast {
 	/* Pinned, to outlive ngd (fastpath_pin.c). */
 	struct ngd_fast_pin *pin;
 	bool adopting;             /* a data plane left by the last ngd */
+	bool held;                 /* handed over: ngd_fast_hold */
 };
 
 /* A hub whose every hook leads to an eiface: its members in the maps. */
@@ -1679,7 +1680,9 @@ ngd_fast_mon(void *arg, uint32_t events)
 
 	(void)events;
 	while ((n = recv(fp->mon.fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_fast_mon_cb, fp);
+		if (!fp->held) /* else the new ngd's, which may flush them */
+			(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_fast_mon_cb,
+			    fp);
 	if (n < 0 && errno == ENOBUFS) /* events lost: check every pair */
 		for (struct ngd_veth *v = fp->veths, *next; v != NULL;
 		     v = next) {
@@ -1690,6 +1693,26 @@ ngd_fast_mon(void *arg, uint32_t events)
 				v->gidx = 0;
 				ng_netdev_gone(v->node);
 				break; /* the list changed; the rest next time */
+			}
+		}
+}
+
+void
+ngd_fast_hold(struct ngd_fast *fp, bool hold)
+{
+	if (fp == NULL)
+		return;
+	fp->held = hold;
+	if (!hold) /* what went meanwhile is made anew */
+		for (struct ngd_veth *v = fp->veths, *next; v != NULL;
+		     v = next) {
+			struct ngd_fast_link l;
+
+			next = v->next;
+			if (ngd_fast_getlink(fp, -1, v->gidx, &l) == ENODEV) {
+				v->gidx = 0;
+				ng_netdev_gone(v->node);
+				break; /* the list changed */
 			}
 		}
 }

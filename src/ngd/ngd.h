@@ -209,6 +209,10 @@ void ngd_fast_restored(struct ngd_fast *fp); /* NULL ok */
 /* The id ngd's namespace gives the data plane, or -1 (none, or no fast
  * path): a veth whose peer is there is an eiface's. */
 int ngd_fast_dataplane_nsid(void);
+/* A takeover under way: the data plane is the new ngd's to change (it
+ * may remove it); this one leaves it alone until it exits or, the
+ * takeover failed, looks again (hold false). */
+void ngd_fast_hold(struct ngd_fast *fp, bool hold); /* NULL ok */
 /* The journal's description of a pair (ngd_netdev_describe's words). */
 int ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size);
 

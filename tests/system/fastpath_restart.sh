@@ -47,8 +47,8 @@ pings() {
 	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
 	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
 }
-# flood NS ADDR FILE: 400 pings, 10 ms apart, in the background
-flood() { ip netns exec "$1" ping -c 400 -i 0.01 -W 1 "$2" >"$3" 2>&1 & floods="${floods:-} $!"; }
+# flood NS ADDR FILE: 300 pings, 10 ms apart, in the background
+flood() { ip netns exec "$1" ping -c 300 -i 0.01 -W 1 "$2" >"$3" 2>&1 & floods="${floods:-} $!"; }
 wait_floods() { wait $floods; floods=; }
 received() { sed -nE 's/.* ([0-9]+) received.*/\1/p' "$1"; }
 dataplane() { echo /run/netgraph/*/dataplane; }
@@ -109,11 +109,11 @@ sleep 1
 start_ngd
 wait_floods
 d=$(received "$tmp/direct") h=$(received "$tmp/hub")
-echo "# SIGKILL + 1.5 s down + restart: direct edge $d/400, hub $h/400 answered"
-[ "${d:-0}" -ge 396 ] && ok "direct edge: at most 1% lost across the crash ($d/400)" ||
-	fail "direct edge: at most 1% lost across the crash (${d:-0}/400)"
-[ "${h:-0}" -ge 396 ] && ok "hub: at most 1% lost across the crash ($h/400)" ||
-	fail "hub: at most 1% lost across the crash (${h:-0}/400)"
+echo "# SIGKILL + 1.5 s down + restart: direct edge $d/300, hub $h/300 answered"
+[ "${d:-0}" -ge 297 ] && ok "direct edge: at most 1% lost across the crash ($d/300)" ||
+	fail "direct edge: at most 1% lost across the crash (${d:-0}/300)"
+[ "${h:-0}" -ge 297 ] && ok "hub: at most 1% lost across the crash ($h/300)" ||
+	fail "hub: at most 1% lost across the crash (${h:-0}/300)"
 expect "taken back: the same interfaces (index, MAC)" "$before" \
     "$(idx fb ngeth1) $(idx fd ngeth3) $(idx ff ngeth5) $(mac fb ngeth1)"
 expect "taken back: the jail's address is kept" "198.18.7.2/24" "$(addr fb ngeth1)"
@@ -142,15 +142,24 @@ kill -0 "$old" 2>/dev/null && fail "takeover: the old ngd exits" || ok "takeover
 wait "$old" 2>/dev/null
 wait_floods
 d=$(received "$tmp/direct") h=$(received "$tmp/hub")
-echo "# takeover: direct edge $d/400, hub $h/400 answered"
-[ "${d:-0}" -ge 396 ] && ok "takeover: direct edge, at most 1% lost ($d/400)" ||
-	fail "takeover: direct edge, at most 1% lost (${d:-0}/400)"
-[ "${h:-0}" -ge 396 ] && ok "takeover: hub, at most 1% lost ($h/400)" ||
-	fail "takeover: hub, at most 1% lost (${h:-0}/400)"
+echo "# takeover: direct edge $d/300, hub $h/300 answered"
+[ "${d:-0}" -ge 297 ] && ok "takeover: direct edge, at most 1% lost ($d/300)" ||
+	fail "takeover: direct edge, at most 1% lost (${d:-0}/300)"
+[ "${h:-0}" -ge 297 ] && ok "takeover: hub, at most 1% lost ($h/300)" ||
+	fail "takeover: hub, at most 1% lost (${h:-0}/300)"
 expect "takeover: the same interfaces" "$before" \
     "$(idx fb ngeth1) $(idx fd ngeth3) $(idx ff ngeth5) $(mac fb ngeth1)"
 expect "takeover: the same ends, every pinned link an end's" "$ends_before $ends_before" "$(ends) $(pins)"
-expect "takeover: bridge answers" 5 "$(pings fe 198.18.9.2 5)"
+# (seen once in about ten runs at load average 10-13: no answer for the
+# first second; the path is waited for, at most 3 s, and the wait shown)
+for w in 1 2 3; do [ "$(pings fe 198.18.9.2 1)" = 1 ] && break; done
+[ "$w" -gt 1 ] && echo "# takeover: bridge path up after $w tries"
+got=$(pings fe 198.18.9.2 5)
+expect "takeover: bridge answers" 5 "$got"
+if [ "$got" != 5 ]; then # what the bridge saw, for the report
+	for l in 0 1; do ngctl msg br: getstats $l | tail -1; done
+	tail -5 "$NGD_LOG"
+fi
 
 # --- SIGKILL with the journal lost: nothing is left behind ----------------
 kill -9 "$NGD_PID"
@@ -219,6 +228,26 @@ expect "... the interface made anew as a TAP in its jail, name and MAC kept" "tu
     "$(ip netns exec fa ethtool -i ngeth0 | sed -n 's/driver: //p') $(mac fa ngeth0)"
 stop_ngd
 expect "... and a clean stop of it leaves no interface" "" "$(ip -o link show | grep ngeth; ip -n fa -o link show | grep ngeth)"
+
+# --- a takeover by an ngd without the fast path -----------------------------
+start_ngd
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl connect ngeth0: ngeth1: ether ether
+ngctl msg ngeth1: vnet '"fb"'
+m1=$(mac fb ngeth1)
+old=$NGD_PID
+NGD_FASTPATH=0 ngd -d --takeover 2>>"$NGD_LOG" &
+NGD_PID=$!
+for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+wait "$old" 2>/dev/null
+expect "taken over by the TAP model: TAPs with the same names, MACs, places" "tun $m1 ngeth0" \
+    "$(ip netns exec fb ethtool -i ngeth1 | sed -n 's/driver: //p') $(mac fb ngeth1) $(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }')"
+expect "... the fast path's pins, mount and pairs removed" "" "$(leftover)"
+ip addr add 198.18.10.1/24 dev ngeth0 && ip link set ngeth0 up
+ip -n fb addr add 198.18.10.2/24 dev ngeth1 && ip -n fb link set ngeth1 up
+expect "... and they forward (through ngd)" 3 "$(ping -c 3 -i 0.02 -W 2 198.18.10.2 | sed -nE 's/.* ([0-9]+) received.*/\1/p')"
+stop_ngd
 
 # --- a graph that died with its namespace: the next ngd sweeps its pins ----
 ip netns add fj
