@@ -976,6 +976,51 @@ static int ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
     enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
     struct ng_node *node, struct ng_netdev **devp);
 
+/* Is the graph-side end gidx one not taken back yet, whose interface
+ * has dd's MAC (when dd has one)?  *l: the end. */
+static bool
+ngd_fast_end_is(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
+    int gidx, struct ngd_fast_link *l)
+{
+	struct ngd_fast_link j;
+
+	if (gidx <= 0 || ngd_fast_veth_gidx(fp, gidx) != NULL ||
+	    ngd_fast_getlink(fp, -1, gidx, l) != 0 || l->link <= 0 ||
+	    l->netnsid < 0)
+		return false;
+	return !dd->have_mac ||
+	    (ngd_fast_getlink(fp, l->netnsid, l->link, &j) == 0 &&
+	        j.have_mac && memcmp(j.mac, dd->mac, 6) == 0);
+}
+
+/*
+ * The graph-side end dd describes: the one it names, if its interface
+ * still has dd's MAC, else (the journal was written before the pair was
+ * made anew, or an index was used again) the one whose interface has
+ * that MAC.  0: none.
+ */
+static int
+ngd_fast_find_end(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
+    struct ngd_fast_link *l)
+{
+	struct if_nameindex *ifs, *i;
+	int gidx = 0;
+
+	if (ngd_fast_end_is(fp, dd, dd->gidx, l))
+		return dd->gidx;
+	if (!dd->have_mac || setns(fp->dp_netns, CLONE_NEWNET) < 0)
+		return 0;
+	ifs = if_nameindex();
+	ngd_fast_back(fp);
+	for (i = ifs; i != NULL && i->if_index != 0 && gidx == 0; i++)
+		if (strncmp(i->if_name, "ngdp", 4) == 0 &&
+		    ngd_fast_end_is(fp, dd, (int)i->if_index, l))
+			gidx = (int)i->if_index;
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+	return gidx;
+}
+
 static int
 ngd_fast_anew(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
     struct ng_node *node, char ifname[16], uint8_t mac[6],
@@ -1025,11 +1070,9 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 		return fp->nd->ops.adopt == NULL ? ENOENT :
 		    fp->nd->ops.adopt(fp->nd, kind, node, ifname, mac, devp);
 	ngd_netdev_expect(fp->nd, NULL, -1);
-	gidx = dd.gidx;
 	port = dd.port;
-	if (!fp->adopting || gidx <= 0 ||
-	    ngd_fast_getlink(fp, -1, gidx, &l) != 0 || l.link <= 0 ||
-	    ngd_fast_veth_gidx(fp, gidx) != NULL)
+	if (!fp->adopting ||
+	    (gidx = ngd_fast_find_end(fp, &dd, &l)) <= 0)
 		return ngd_fast_anew(fp, &dd, node, ifname, mac, devp);
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return ENOMEM;
