@@ -872,11 +872,9 @@ ngd_veth_start(struct ngd_veth *v)
 	return ngd_fast_attach(fp, fp->prog_port, v->gidx, &v->link);
 }
 
-/* --- the ops ------------------------------------------------------------ */
+/* --- adoption: the pairs of the last ngd (DESIGN 12, fastpath_pin.c) --- */
 
 static bool ngd_fast_nsid_home(struct ngd_fast *fp, int nsid);
-
-/* --- adoption: the pairs of the last ngd (DESIGN 12, fastpath_pin.c) --- */
 
 /* What the journal keeps of a pair: kind=veth, the interface's name,
  * MAC and index, the graph-side end's index and the port id (the
@@ -886,10 +884,9 @@ int
 ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size)
 {
 	struct ngd_veth_peer p;
-	int error;
-
 	struct stat st;
 	size_t n;
+	int error;
 
 	if ((error = ngd_veth_peer(v, &p)) != 0)
 		return error;
@@ -966,8 +963,10 @@ ngd_fast_desc_parse(const char *desc, struct ngd_fast_desc *dd)
  * graph-side end in the pinned data plane, its link (given this ngd's
  * program) and its port id; its map entries stay as they were until the
  * whole graph is rebuilt (ngd_fast_restored), so frames go on crossing
- * in the kernel meanwhile.  A pair that did not survive is made anew
- * at home with its name and MAC.
+ * in the kernel meanwhile.  The end is the one the journal names if its
+ * interface has the journal's MAC, else the one whose interface has it.
+ * A pair that did not survive is made anew with its name and MAC, at
+ * home or in the namespace vnet placed it in.
  */
 static int ngd_fast_create(void *be, enum ng_netdev_kind kind,
     const char *ifname, const uint8_t mac[6], struct ng_node *node,
@@ -1248,6 +1247,8 @@ ngd_fast_restored(struct ngd_fast *fp)
 	if (fp->veths == NULL)
 		ngd_fast_pin_down(fp->pin);
 }
+
+/* --- the ops ------------------------------------------------------------ */
 
 static int
 ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
