@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# timeout: 90
+# timeout: 120
 # The kernel fast path outlives ngd (DESIGN decisions 11 and 12, issue
 # 18; README "The kernel fast path", Lifetime).  With NGD_FASTPATH=1 the
 # data-plane namespace is bind-mounted next to the journal, the maps and
@@ -20,6 +20,8 @@
 #    and makes the interfaces anew as TAPs with their names and MACs;
 #  - a graph whose namespace died while its ngd was dead: the next ngd,
 #    of any namespace, removes its data plane's pins and mount;
+#  - without a bpffs the namespace alone is kept: pairs taken back, their
+#    programs attached anew;
 #  - SIGTERM, and the graph emptied, leave nothing: no pin, no mount, no
 #    data-plane device, no interface.
 #
@@ -271,6 +273,30 @@ grep -q 'data plane of a graph that is gone' "$NGD_LOG" && ok "... and says so" 
 # (its journal stays, as any dead graph's does without the fast path)
 expect "... leaving its journal alone" journal "$(ls /run/netgraph/$fjdir)"
 stop_ngd
+
+# --- no bpffs: the namespace alone is kept -----------------------------------
+mkdir "$tmp/nobpf"
+NGD_BPF_DIR=$tmp/nobpf start_ngd
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl connect ngeth0: ngeth1: ether ether
+ngctl msg ngeth1: vnet '"fb"'
+ip addr add 198.18.10.1/24 dev ngeth0 && ip link set ngeth0 up
+ip -n fb addr add 198.18.10.2/24 dev ngeth1 && ip -n fb link set ngeth1 up
+i1=$(idx fb ngeth1)
+settle
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+expect "no bpffs: nothing pinned there, the data plane mounted" "0 1" \
+    "$(ls "$tmp/nobpf" | wc -l) $(grep -c ' /run/netgraph/[0-9]*/dataplane ' /proc/self/mountinfo)"
+NGD_BPF_DIR=$tmp/nobpf start_ngd
+expect "... the pair taken back, address kept" "$i1 198.18.10.2/24" "$(idx fb ngeth1) $(addr fb ngeth1)"
+kill -STOP "$NGD_PID"
+expect "... its program attached anew (ngd stopped)" 3 "$(ping -c 3 -i 0.02 -W 1 198.18.10.2 | sed -nE 's/.* ([0-9]+) received.*/\1/p')"
+kill -CONT "$NGD_PID"
+NGD_BPF_DIR=$tmp/nobpf stop_ngd
+expect "... and a clean stop leaves nothing" "" "$(leftover)"
 
 # --- the graph emptied, then SIGTERM: nothing left --------------------------
 start_ngd
