@@ -732,6 +732,8 @@ struct ngd_ether_link {
 	const uint8_t *mac;
 	uint32_t group;
 	bool tun; /* a TUN/TAP device: some program's */
+	bool veth;
+	int link_nsid; /* a veth's peer's namespace */
 };
 
 static int
@@ -741,7 +743,10 @@ ngd_ether_linkinfo_attr(const struct nlattr *a, void *arg)
 
 	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
 	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+	{
 		l->tun = strcmp(mnl_attr_get_str(a), "tun") == 0;
+		l->veth = strcmp(mnl_attr_get_str(a), "veth") == 0;
+	}
 	return MNL_CB_OK;
 }
 
@@ -765,6 +770,10 @@ ngd_ether_link_attr(const struct nlattr *a, void *arg)
 	case IFLA_GROUP:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->group = mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK_NETNSID:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->link_nsid = (int)mnl_attr_get_u32(a);
 		break;
 	}
 	return MNL_CB_OK;
@@ -792,7 +801,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	struct ngd_ether_ctx *ctx = arg;
 	struct ngd_ether *eth = ctx->eth;
 	struct ifinfomsg *ifi;
-	struct ngd_ether_link l = {0};
+	struct ngd_ether_link l = {.link_nsid = -1};
 	struct ng_ether_dev *dev;
 	uint32_t ifindex;
 	bool running;
@@ -820,7 +829,11 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		 * A TAP is a program's: an eiface of this graph or of
 		 * another namespace's (moved into a jail), or a VM's.
 		 */
+		/* So is a veth whose peer is in ngd's data plane: an
+		 * eiface's, before the journal has given it its node. */
 		if (ifi->ifi_type != ARPHRD_ETHER || l.tun ||
+		    (l.veth && l.link_nsid >= 0 &&
+		        l.link_nsid == ngd_fast_dataplane_nsid()) ||
 		    ngd_ether_is_channel(eth, ifindex, l.name) ||
 		    NGD_ETHER_RETIRED(l.group))
 			return MNL_CB_OK;

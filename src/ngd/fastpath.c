@@ -27,8 +27,10 @@
  * destroyed the pair goes with it, the data plane's link monitor sees
  * the graph-side end go, and the node re-creates its interface at home
  * (decision 4).  A move (vnet) moves the jail-side end, keeping name,
- * MAC and pair.  ngd holds the data-plane namespace by fd only: when ngd
- * dies, it, every pair and every link go.
+ * MAC and pair.  While the graph has a pair, the data plane, the maps
+ * and the links are pinned and outlive ngd (fastpath_pin.c): the next
+ * ngd, or a takeover, takes them back (ngd_fast_adopt); a clean stop
+ * removes them.
  *
  * TUN devices (iface) stay netdev.c's; every op passes them through.
  */
@@ -111,6 +113,10 @@ struct ngd_fast {
 	int members_fd, groups_fd;
 	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
 	struct ngd_fast_br *br;    /* bridges switching in the kernel */
+	/* Pinned, to outlive ngd (fastpath_pin.c). */
+	struct ngd_fast_pin *pin;
+	bool adopting;             /* a data plane left by the last ngd */
+	bool held;                 /* handed over: ngd_fast_hold */
 };
 
 /* A hub whose every hook leads to an eiface: its members in the maps. */
@@ -600,6 +606,37 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 	free(ports);
 }
 
+int
+ngd_fast_dataplane_nsid(void)
+{
+	static int nsid = -1;
+	struct ngd_fast *fp = ngd_fast_active;
+	struct mnl_socket *nl;
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct rtgenmsg *g;
+	unsigned seq = 0;
+
+	if (fp == NULL)
+		return -1;
+	if (nsid >= 0) /* given once, kept while the data plane lives */
+		return nsid;
+	/* From ngd's namespace, where this is asked from. */
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return -1;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_GETNSID;
+		g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
+		g->rtgen_family = AF_UNSPEC;
+		mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)fp->dp_netns);
+		(void)ngd_fast_talk(nl, &seq, nh, ngd_fast_nsid_cb, &nsid);
+	}
+	mnl_socket_close(nl);
+	return nsid;
+}
+
 /* The pair of the eiface node n, or NULL. */
 static struct ngd_veth *
 ngd_fast_veth_of(struct ngd_fast *fp, const struct ng_node *n)
@@ -684,7 +721,7 @@ ngd_fast_sync(void)
 	struct ngd_fast_hub *now = NULL, *g, **gp;
 	struct ngd_veth *v;
 
-	if (fp == NULL)
+	if (fp == NULL || fp->adopting) /* the last ngd's paths stay */
 		return;
 	for (v = fp->veths; v != NULL; v = v->next)
 		v->want_hub = 0;
@@ -780,8 +817,12 @@ ngd_veth_free(struct ngd_veth *v)
 	}
 	if (v->link >= 0)
 		close(v->link);
-	if (v->gidx > 0)
+	if (v->gidx > 0) {
 		ngd_fast_br_gone(fp->br, (uint32_t)v->gidx);
+		ngd_fast_pin_link_drop(fp->pin, v->gidx);
+	}
+	if (fp->veths == NULL && !fp->adopting) /* the graph's last */
+		ngd_fast_pin_down(fp->pin);
 	if (v->gidx > 0) {
 		key = (uint32_t)v->gidx;
 		(void)bpf_map_delete_elem(fp->ports_fd, &key);
@@ -809,6 +850,34 @@ ngd_veth_free(struct ngd_veth *v)
 	if (v->dev != NULL)
 		ngd_netdev_unwrap(v->dev);
 	ngd_loop_defer_free(fp->nd->loop, v);
+}
+
+/* The pair whose graph-side end is gidx, or NULL. */
+static struct ngd_veth *
+ngd_fast_veth_gidx(struct ngd_fast *fp, int gidx)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->gidx == gidx)
+			return w;
+	return NULL;
+}
+
+/* ngdp<n>: n past every graph-side end the data plane has. */
+static void
+ngd_fast_npairs(struct ngd_fast *fp)
+{
+	struct if_nameindex *ifs, *i;
+	unsigned n;
+
+	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
+		return;
+	ifs = if_nameindex();
+	ngd_fast_back(fp);
+	for (i = ifs; i != NULL && i->if_index != 0; i++)
+		if (sscanf(i->if_name, "ngdp%u", &n) == 1 && n >= fp->npairs)
+			fp->npairs = n + 1;
+	if (ifs != NULL)
+		if_freenameindex(ifs);
 }
 
 /* A free port id (1..NG_FAST_BPF_MAX_PORTS), or 0. */
@@ -843,25 +912,388 @@ ngd_veth_start(struct ngd_veth *v)
 	return ngd_fast_attach(fp, fp->prog_port, v->gidx, &v->link);
 }
 
-/* --- the ops ------------------------------------------------------------ */
+/* --- adoption: the pairs of the last ngd (DESIGN 12, fastpath_pin.c) --- */
+
+static bool ngd_fast_nsid_home(struct ngd_fast *fp, int nsid);
+
+/* What the journal keeps of a pair: kind=veth, the interface's name,
+ * MAC and index, the graph-side end's index and the port id (the
+ * placed= netns name netdev.c adds).  An ngd of the TAP model reads the
+ * name and MAC and makes a TAP anew. */
+int
+ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size)
+{
+	struct ngd_veth_peer p;
+	struct stat st;
+	size_t n;
+	int error;
+
+	if ((error = ngd_veth_peer(v, &p)) != 0)
+		return error;
+	snprintf(buf, size, "kind=veth name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
+	    "ifindex=%d gidx=%d port=%u", p.name, p.mac[0], p.mac[1], p.mac[2],
+	    p.mac[3], p.mac[4], p.mac[5], p.ifindex, v->gidx, v->id);
+	/* At home, where it lives as a TAP's description says it (for an
+	 * ngd of the TAP model; one placed by vnet is found by its name). */
+	n = strlen(buf);
+	if (ngd_fast_nsid_home(v->fp, p.nsid) &&
+	    fstat(v->fp->nd->own_netns, &st) == 0)
+		snprintf(buf + n, size - n, " ns-ino=%llu ns-cookie=%llu",
+		    (unsigned long long)st.st_ino,
+		    (unsigned long long)ngd_netdev_cookie(v->fp->nd));
+	return 0;
+}
+
+/* What adoption needs of a pair's description. */
+struct ngd_fast_desc {
+	int gidx;       /* 0: missing */
+	unsigned port;
+	char name[IFNAMSIZ]; /* "": missing */
+	uint8_t mac[6];
+	bool have_mac;
+	char placed[NAME_MAX + 1];
+};
+
+/* Is desc a pair's?  Its words in *dd. */
+static bool
+ngd_fast_desc_parse(const char *desc, struct ngd_fast_desc *dd)
+{
+	const char *w;
+	bool veth = false;
+	unsigned m[6];
+
+	memset(dd, 0, sizeof(*dd));
+	for (w = desc; w != NULL && *w != '\0'; w = strchr(w, ' '),
+	     w = w != NULL ? w + 1 : NULL) {
+		if (strncmp(w, "kind=veth", 9) == 0 && (w[9] == ' ' || !w[9]))
+			veth = true;
+		else if (strncmp(w, "gidx=", 5) == 0)
+			dd->gidx = atoi(w + 5);
+		else if (strncmp(w, "port=", 5) == 0)
+			dd->port = (unsigned)strtoul(w + 5, NULL, 10);
+		else if (strncmp(w, "name=", 5) == 0) {
+			size_t n = strcspn(w + 5, " ");
+
+			if (n > 0 && n < IFNAMSIZ) {
+				memcpy(dd->name, w + 5, n);
+				dd->name[n] = '\0';
+			}
+		} else if (strncmp(w, "mac=", 4) == 0 &&
+		    sscanf(w + 4, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2],
+		        &m[3], &m[4], &m[5]) == 6) {
+			for (int i = 0; i < 6; i++)
+				dd->mac[i] = (uint8_t)m[i];
+			dd->have_mac = !(dd->mac[0] & 1);
+		} else if (strncmp(w, "placed=", 7) == 0) {
+			size_t n = strcspn(w + 7, " ");
+
+			if (n <= NAME_MAX && memchr(w + 7, '/', n) == NULL) {
+				memcpy(dd->placed, w + 7, n);
+				dd->placed[n] = '\0';
+			}
+		}
+	}
+	return veth;
+}
 
 /*
- * The adopt op (DESIGN 12): an iface's TUN is the netdev backend's to take
- * back; a veth pair's data plane died with the ngd that made it, so its
- * description is dropped and the pair is made anew.
+ * The adopt op (DESIGN 12).  An iface's TUN, and a TAP a journal of the
+ * TAP model names, are netdev.c's to take back (such a TAP then serves
+ * through ngd).  A pair is taken back where the last ngd left it: its
+ * graph-side end in the pinned data plane, its link (given this ngd's
+ * program) and its port id; its map entries stay as they were until the
+ * whole graph is rebuilt (ngd_fast_restored), so frames go on crossing
+ * in the kernel meanwhile.  The end is the one the journal names if its
+ * interface has the journal's MAC, else the one whose interface has it.
+ * A pair that did not survive is made anew with its name and MAC, at
+ * home or in the namespace vnet placed it in.
  */
+static int ngd_fast_create(void *be, enum ng_netdev_kind kind,
+    const char *ifname, const uint8_t mac[6], struct ng_node *node,
+    struct ng_netdev **devp);
+static int ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
+    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
+    struct ng_node *node, struct ng_netdev **devp);
+
+/* Is the graph-side end gidx one not taken back yet, whose interface
+ * has dd's MAC (when dd has one)?  *l: the end. */
+static bool
+ngd_fast_end_is(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
+    int gidx, struct ngd_fast_link *l)
+{
+	struct ngd_fast_link j;
+
+	if (gidx <= 0 || ngd_fast_veth_gidx(fp, gidx) != NULL ||
+	    ngd_fast_getlink(fp, -1, gidx, l) != 0 || l->link <= 0 ||
+	    l->netnsid < 0)
+		return false;
+	return !dd->have_mac ||
+	    (ngd_fast_getlink(fp, l->netnsid, l->link, &j) == 0 &&
+	        j.have_mac && memcmp(j.mac, dd->mac, 6) == 0);
+}
+
+/*
+ * The graph-side end dd describes: the one it names, if its interface
+ * still has dd's MAC, else (the journal was written before the pair was
+ * made anew, or an index was used again) the one whose interface has
+ * that MAC.  0: none.
+ */
+static int
+ngd_fast_find_end(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
+    struct ngd_fast_link *l)
+{
+	struct if_nameindex *ifs, *i;
+	int gidx = 0;
+
+	if (ngd_fast_end_is(fp, dd, dd->gidx, l))
+		return dd->gidx;
+	if (!dd->have_mac || setns(fp->dp_netns, CLONE_NEWNET) < 0)
+		return 0;
+	ifs = if_nameindex();
+	ngd_fast_back(fp);
+	for (i = ifs; i != NULL && i->if_index != 0 && gidx == 0; i++)
+		if (strncmp(i->if_name, "ngdp", 4) == 0 &&
+		    ngd_fast_end_is(fp, dd, (int)i->if_index, l))
+			gidx = (int)i->if_index;
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+	return gidx;
+}
+
+static int
+ngd_fast_anew(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
+    struct ng_node *node, char ifname[16], uint8_t mac[6],
+    struct ng_netdev **devp)
+{
+	int error;
+
+	if (dd->name[0] == '\0' || !dd->have_mac ||
+	    fp->nd->ops.name_in_use(fp->nd, dd->name))
+		return ENOENT; /* the node makes one as for mkpeer */
+	if ((error = ngd_fast_create(fp, NG_NETDEV_TAP, dd->name, dd->mac,
+	         node, devp)) != 0)
+		return error == EEXIST ? ENOENT : error;
+	ngd_log(LOG_NOTICE, "%s: its pair did not survive; made anew",
+	    dd->name);
+	if (dd->placed[0] != '\0') { /* where vnet put it, if still there */
+		struct ng_netdev *same;
+
+		if (ngd_fast_vnet(fp, *devp, dd->placed, NG_NETDEV_TAP,
+		        dd->name, dd->mac, node, &same) != 0)
+			ngd_log(LOG_NOTICE, "%s: not placed in %s again",
+			    dd->name, dd->placed);
+	}
+	memcpy(ifname, dd->name, IFNAMSIZ);
+	memcpy(mac, dd->mac, 6);
+	(void)ngd_fast_setlink(fp, -1, ngd_netdev_veth(*devp)->gidx, 0,
+	    IFF_UP, NULL, NULL, -1); /* no carrier until a hook says so */
+	return 0;
+}
+
 static int
 ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
     char ifname[16], uint8_t mac[6], struct ng_netdev **devp)
 {
 	struct ngd_fast *fp = be;
+	struct ngd_fast_desc dd;
+	char gname[IFNAMSIZ];
+	struct ngd_fast_link l;
+	struct ngd_veth_peer p;
+	struct ngd_veth *v;
+	unsigned port, n;
+	uint32_t id, gidx32;
+	int gidx;
 
-	if (kind != NG_NETDEV_TAP)
+	if (kind != NG_NETDEV_TAP || fp->nd->expect == NULL ||
+	    !ngd_fast_desc_parse(fp->nd->expect, &dd))
 		return fp->nd->ops.adopt == NULL ? ENOENT :
 		    fp->nd->ops.adopt(fp->nd, kind, node, ifname, mac, devp);
 	ngd_netdev_expect(fp->nd, NULL, -1);
-	return ENOENT;
+	port = dd.port;
+	if (!fp->adopting ||
+	    (gidx = ngd_fast_find_end(fp, &dd, &l)) <= 0)
+		return ngd_fast_anew(fp, &dd, node, ifname, mac, devp);
+	if ((v = calloc(1, sizeof(*v))) == NULL)
+		return ENOMEM;
+	v->fp = fp;
+	v->node = node;
+	v->gidx = gidx;
+	v->link = -1;
+	memcpy(gname, l.name, sizeof(gname));
+	if (sscanf(gname, "ngdp%u", &n) == 1 && n >= fp->npairs)
+		fp->npairs = n + 1;
+	v->id = port >= 1 && port <= NG_FAST_BPF_MAX_PORTS &&
+	    fp->byid[port] == NULL ? (uint16_t)port : ngd_fast_new_id(fp);
+	if (v->id == 0) {
+		free(v);
+		return ENOSPC;
+	}
+	fp->byid[v->id] = v;
+	id = v->id;
+	gidx32 = (uint32_t)gidx;
+	(void)bpf_map_update_elem(fp->ids_fd, &id, &gidx32, BPF_ANY);
+	if (id != port) /* its frames to ngd carry the new id from now on */
+		(void)ngd_veth_port(v);
+	v->link = ngd_fast_pin_link_take(fp->pin, gidx, fp->prog_port);
+	if (v->link < 0) {
+		int error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link);
+
+		if (error != 0)
+			ngd_log(LOG_ERR, "%s: cannot attach its program: %s",
+			    node->name, strerror(error));
+		ngd_fast_pin_link(fp->pin, gidx, v->link);
+	}
+	if ((v->dev = ngd_netdev_wrap_veth(fp->nd, v, node)) == NULL) {
+		ngd_veth_free(v);
+		return ENOMEM;
+	}
+	v->next = fp->veths;
+	fp->veths = v;
+	if (ngd_veth_peer(v, &p) == 0) {
+		memcpy(ifname, p.name, IFNAMSIZ);
+		memcpy(mac, p.mac, 6);
+		if (dd.placed[0] != '\0' && !ngd_fast_nsid_home(fp, p.nsid))
+			(void)ngd_netdev_place(v->dev, dd.placed);
+	} else
+		snprintf(ifname, 16, "%.15s", node->name);
+	*devp = v->dev;
+	return 0;
 }
+
+static bool
+ngd_fast_keep_link(void *arg, int gidx)
+{
+	return ngd_fast_veth_gidx(arg, gidx) != NULL;
+}
+
+/* Keys of the hash map fd (of key_size bytes), up to max: how many. */
+static unsigned
+ngd_fast_map_keys(int fd, size_t key_size, void *keys, unsigned max)
+{
+	unsigned n = 0;
+	char *k = keys;
+
+	if (bpf_map_get_next_key(fd, NULL, k) != 0)
+		return 0;
+	for (n = 1; n < max && bpf_map_get_next_key(fd, k + (n - 1) *
+	         key_size, k + n * key_size) == 0; n++)
+		;
+	return n;
+}
+
+/*
+ * The journal replayed: the graph-side ends it did not name (a pair made
+ * just before the crash, before the journal was written) are deleted
+ * with their interfaces, their link pins and map entries go, and the
+ * maps are made to agree with the graph.  Nothing is left that this
+ * ngd did not take back.
+ */
+void
+ngd_fast_restored(struct ngd_fast *fp)
+{
+	struct if_nameindex *ifs = NULL, *i;
+	unsigned n, kept = 0, gone = 0, bn;
+	uint32_t *keys;
+
+	if (fp == NULL || !fp->adopting)
+		return;
+	fp->adopting = false;
+	if (setns(fp->dp_netns, CLONE_NEWNET) == 0) {
+		ifs = if_nameindex();
+		ngd_fast_back(fp);
+	}
+	for (i = ifs; i != NULL && i->if_index != 0; i++) {
+		char buf[256];
+		struct nlmsghdr *nh;
+		struct ifinfomsg *ifi;
+
+		if (strncmp(i->if_name, "ngdp", 4) != 0 ||
+		    ngd_fast_veth_gidx(fp, (int)i->if_index) != NULL)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_DELLINK;
+		ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = (int)i->if_index;
+		if (ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL) == 0)
+			gone++;
+	}
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+	ngd_fast_pin_links_prune(fp->pin, ngd_fast_keep_link, fp);
+	ngd_fast_br_restored(fp->br);
+	keys = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(struct ng_fast_bpf_member));
+	if (keys != NULL) {
+		n = ngd_fast_map_keys(fp->ports_fd, sizeof(uint32_t), keys,
+		    NG_FAST_BPF_MAX_PORTS + 1);
+		for (unsigned k = 0; k < n; k++)
+			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL)
+				(void)bpf_map_delete_elem(fp->ports_fd, &keys[k]);
+		n = ngd_fast_map_keys(fp->stats_fd, sizeof(uint32_t), keys,
+		    NG_FAST_BPF_MAX_PORTS + 1);
+		for (unsigned k = 0; k < n; k++)
+			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL)
+				(void)bpf_map_delete_elem(fp->stats_fd, &keys[k]);
+	}
+	for (uint32_t id = 1; id <= NG_FAST_BPF_MAX_PORTS; id++) {
+		uint32_t val = 0, zero = 0;
+
+		if (fp->byid[id] == NULL &&
+		    bpf_map_lookup_elem(fp->ids_fd, &id, &val) == 0 && val != 0)
+			(void)bpf_map_update_elem(fp->ids_fd, &id, &zero,
+			    BPF_ANY);
+	}
+	/* The paths the graph has now, every port written once. */
+	ngd_fast_sync();
+	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
+		(void)ngd_veth_port(v);
+		kept++;
+	}
+	/* Hubs the graph no longer has (their members went above). */
+	if (keys != NULL) {
+		struct ng_fast_bpf_member *m = (void *)keys;
+
+		n = ngd_fast_map_keys(fp->groups_fd, sizeof(uint32_t), keys,
+		    NG_FAST_BPF_MAX_PORTS + 1);
+		for (unsigned k = 0; k < n; k++) {
+			struct ngd_fast_hub *g;
+
+			for (g = fp->hubs; g != NULL && g->id != keys[k];
+			     g = g->next)
+				;
+			if (g == NULL && !ngd_fast_br_group(fp->br, keys[k],
+			    &bn))
+				(void)bpf_map_delete_elem(fp->groups_fd,
+				    &keys[k]);
+		}
+		n = ngd_fast_map_keys(fp->members_fd, sizeof(*m), m,
+		    NG_FAST_BPF_MAX_PORTS + 1);
+		for (unsigned k = 0; k < n; k++) {
+			struct ngd_fast_hub *g;
+
+			for (g = fp->hubs; g != NULL && g->id != m[k].group;
+			     g = g->next)
+				;
+			if (g == NULL && ngd_fast_br_group(fp->br, m[k].group,
+			    &bn) && m[k].idx < bn)
+				continue;
+			if (g == NULL || m[k].idx >= g->n)
+				(void)bpf_map_delete_elem(fp->members_fd,
+				    &m[k]);
+		}
+		free(keys);
+	}
+	ngd_log(LOG_NOTICE, "data path: took over the kernel fast path the "
+	    "last ngd left: %u pairs", kept);
+	if (gone > 0)
+		ngd_log(LOG_NOTICE, "data path: %u pairs the journal did not "
+		    "name deleted", gone);
+	if (fp->veths == NULL)
+		ngd_fast_pin_down(fp->pin);
+}
+
+/* --- the ops ------------------------------------------------------------ */
 
 static int
 ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
@@ -946,6 +1378,8 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->obj);
+	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
 	*devp = v->dev;
 	return 0;
 }
@@ -1335,7 +1769,9 @@ ngd_fast_mon(void *arg, uint32_t events)
 
 	(void)events;
 	while ((n = recv(fp->mon.fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_fast_mon_cb, fp);
+		if (!fp->held) /* else the new ngd's, which may flush them */
+			(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_fast_mon_cb,
+			    fp);
 	if (n < 0 && errno == ENOBUFS) /* events lost: check every pair */
 		for (struct ngd_veth *v = fp->veths, *next; v != NULL;
 		     v = next) {
@@ -1346,6 +1782,26 @@ ngd_fast_mon(void *arg, uint32_t events)
 				v->gidx = 0;
 				ng_netdev_gone(v->node);
 				break; /* the list changed; the rest next time */
+			}
+		}
+}
+
+void
+ngd_fast_hold(struct ngd_fast *fp, bool hold)
+{
+	if (fp == NULL)
+		return;
+	fp->held = hold;
+	if (!hold) /* what went meanwhile is made anew */
+		for (struct ngd_veth *v = fp->veths, *next; v != NULL;
+		     v = next) {
+			struct ngd_fast_link l;
+
+			next = v->next;
+			if (ngd_fast_getlink(fp, -1, v->gidx, &l) == ENODEV) {
+				v->gidx = 0;
+				ng_netdev_gone(v->node);
+				break; /* the list changed */
 			}
 		}
 }
@@ -1371,10 +1827,13 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 {
 	int one = 1, error = 0;
 
-	if (unshare(CLONE_NEWNET) < 0)
+	if (fp->dp_netns >= 0) { /* the last ngd's, pinned (adopting) */
+		if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
+			return errno;
+	} else if (unshare(CLONE_NEWNET) < 0)
 		return errno;
-	fp->dp_netns = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (fp->dp_netns < 0)
+	else if ((fp->dp_netns = open("/proc/thread-self/ns/net",
+	              O_RDONLY | O_CLOEXEC)) < 0)
 		error = errno;
 	/* The graph-side ends carry the graph's frames and none of their
 	 * own: no IPv6 link-local addresses, router solicitations, DAD. */
@@ -1418,6 +1877,8 @@ ngd_fast_load(struct ngd_fast *fp)
 	    (size_t)(ngd_fast_bpf_obj_end - ngd_fast_bpf_obj), NULL);
 	if (fp->obj == NULL)
 		return errno != 0 ? errno : EINVAL;
+	if (fp->adopting) /* the pinned maps, if they suit */
+		ngd_fast_pin_reuse_maps(fp->pin, fp->obj);
 	if ((error = bpf_object__load(fp->obj)) != 0)
 		return -error;
 	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_PORT);
@@ -1461,14 +1922,21 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		error = errno;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "ngslow");
-	if (error == 0 && ioctl(fd, TUNSETIFF, &ifr) < 0)
-		error = errno;
+	/* In a takeover the old ngd's is there until it exits. */
+	for (int i = 0; error == 0 && i < 16; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), i == 0 ?
+		    "ngslow" : "ngslow%d", i);
+		if (ioctl(fd, TUNSETIFF, &ifr) == 0)
+			break;
+		if (errno != EBUSY || i == 15)
+			error = errno;
+	}
 	if (error == 0 && ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
 		error = errno;
-	if (error == 0 && (fp->tap_ifindex = (int)if_nametoindex("ngslow")) == 0)
+	if (error == 0 &&
+	    (fp->tap_ifindex = (int)if_nametoindex(ifr.ifr_name)) == 0)
 		error = errno;
 	ngd_fast_back(fp);
 	if (error != 0) {
@@ -1518,6 +1986,7 @@ ngd_fast_free(struct ngd_fast *fp)
 		mnl_socket_close(fp->rtnl);
 	if (fp->dp_netns >= 0)
 		close(fp->dp_netns);
+	ngd_fast_pin_free(fp->pin);
 	free(fp);
 }
 
@@ -1526,21 +1995,36 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
     void **bep, struct ngd_fast **fpp)
 {
 	const char *env = getenv(NGD_FAST_ENV);
+	struct ngd_fast_pin *pin = ngd_fast_pin_new(ngd_netdev_cookie(nd));
 	struct ngd_fast *fp;
-	int error;
+	int adopt_fd, error;
 
 	*opsp = &nd->ops;
 	*bep = nd;
 	*fpp = NULL;
+	ngd_fast_pin_sweep(ngd_netdev_cookie(nd), nd->own_netns);
 	if (env == NULL || strcmp(env, "1") != 0) {
+		ngd_fast_pin_clean(pin, nd->own_netns); /* a last ngd's */
+		ngd_fast_pin_free(pin);
 		ngd_log(LOG_INFO, "data path: eifaces are TAP devices, frames "
 		    "through ngd (%s=1: veth pairs)", NGD_FAST_ENV);
 		return 0;
 	}
-	if ((fp = calloc(1, sizeof(*fp))) == NULL)
+	/* The data plane the last ngd of this namespace left (crash,
+	 * takeover) is taken over; failing that, made anew. */
+	if ((adopt_fd = ngd_fast_pin_dataplane(pin)) < 0)
+		ngd_fast_pin_clean(pin, nd->own_netns); /* stale pins */
+again:
+	if ((fp = calloc(1, sizeof(*fp))) == NULL) {
+		if (adopt_fd >= 0)
+			close(adopt_fd);
+		ngd_fast_pin_free(pin);
 		return ENOMEM;
+	}
 	fp->nd = nd;
-	fp->dp_netns = -1;
+	fp->pin = pin;
+	fp->dp_netns = adopt_fd;
+	fp->adopting = adopt_fd >= 0;
 	fp->mon.fd = -1;
 	fp->mon.fn = ngd_fast_mon;
 	fp->mon.arg = fp;
@@ -1550,25 +2034,39 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	if (fp->byid == NULL)
 		error = ENOMEM;
 	else if ((error = ngd_fast_dataplane(fp)) != 0 ||
-	    (error = ngd_loop_add(nd->loop, &fp->mon, EPOLLIN)) != 0) {
-		ngd_log(LOG_WARNING, "data path: no private data-plane "
-		    "namespace (%s); eifaces are TAP devices, frames through "
-		    "ngd", strerror(error));
-		ngd_fast_free(fp);
-		return 0;
-	} else if ((error = ngd_fast_load(fp)) != 0 ||
+	    (error = ngd_loop_add(nd->loop, &fp->mon, EPOLLIN)) != 0 ||
+	    (error = ngd_fast_load(fp)) != 0 ||
 	    (error = ngd_fast_tap_open(fp)) != 0 ||
 	    (error = ngd_fast_br_new(fp->obj, nd->loop, &fp->br)) != 0) {
-		ngd_log(LOG_WARNING, "data path: no tc programs on TCX (%s); "
-		    "eifaces are TAP devices, frames through ngd",
-		    strerror(error));
+		bool adopting = fp->adopting, ns = fp->obj == NULL;
+
+		fp->pin = NULL;
 		ngd_fast_free(fp);
+		ngd_fast_pin_clean(pin, nd->own_netns);
+		if (adopting) {
+			ngd_log(LOG_WARNING, "data path: cannot take over the "
+			    "kernel fast path the last ngd left (%s): made "
+			    "anew", strerror(error));
+			adopt_fd = -1;
+			goto again;
+		}
+		ngd_fast_pin_free(pin);
+		if (ns)
+			ngd_log(LOG_WARNING, "data path: no private data-plane "
+			    "namespace (%s); eifaces are TAP devices, frames "
+			    "through ngd", strerror(error));
+		else
+			ngd_log(LOG_WARNING, "data path: no tc programs on TCX "
+			    "(%s); eifaces are TAP devices, frames through ngd",
+			    strerror(error));
 		return 0;
 	}
 	if (error != 0) {
 		ngd_fast_free(fp);
 		return error;
 	}
+	if (fp->adopting) /* new ends are named past the last ngd's */
+		ngd_fast_npairs(fp);
 	fp->ops = nd->ops;
 	fp->ops.create = ngd_fast_create;
 	fp->ops.destroy = ngd_fast_destroy;

@@ -37,6 +37,10 @@ void ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 uint32_t ngd_fast_br_of(const struct ngd_fast_br *br, uint32_t gidx);
 /* The graph-side end gidx went. */
 void ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx);
+/* The last ngd's entries removed from the pinned maps (after recovery). */
+void ngd_fast_br_restored(struct ngd_fast_br *br);
+/* Whether group id is a kernel bridge's flood group (its size in *np). */
+bool ngd_fast_br_group(struct ngd_fast_br *br, uint32_t id, unsigned *np);
 /* A frame from gidx's interface that the kernel gave ngd: before the
  * graph takes it, the hosts it names are imported into the node; after
  * (pkt NULL), what the node decided is written back. */

@@ -634,6 +634,38 @@ ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx)
 		ngd_br_drop_port(br, gidx);
 }
 
+/* Whether the flood group id is a kernel bridge's, and its size. */
+bool
+ngd_fast_br_group(struct ngd_fast_br *br, uint32_t id, unsigned *np)
+{
+	struct ngd_br *b = br != NULL ? ngd_br_find(br, id) : NULL;
+
+	if (b == NULL)
+		return false;
+	*np = b->n;
+	return true;
+}
+
+/* After a crash or takeover: what the last ngd's kernel bridges left in
+ * the pinned maps (ports, counters, learned hosts) goes; the graph just
+ * rebuilt writes its ports again and the program learns anew. */
+void
+ngd_fast_br_restored(struct ngd_fast_br *br)
+{
+	int fds[3], i;
+	uint8_t key[sizeof(struct ng_fast_bpf_mac) + sizeof(uint32_t)];
+
+	if (br == NULL)
+		return;
+	fds[0] = br->brports_fd;
+	fds[1] = br->brstats_fd;
+	fds[2] = br->hosts_fd;
+	for (i = 0; i < 3; i++)
+		while (bpf_map_get_next_key(fds[i], NULL, key) == 0 &&
+		    bpf_map_delete_elem(fds[i], key) == 0)
+			;
+}
+
 /* --- frames and messages ------------------------------------------------- */
 
 /* The host addr as the map has it, imported into the node. */

@@ -319,6 +319,7 @@ main(int argc, char **argv)
 		exit(EX_OSERR);
 	}
 	ngd_loop_set_busy_poll(&d.loop, busy_us);
+	ngd_fast_pin_rundir(jdir);
 	if ((error = ngd_netdev_init(&d.netdev, &d.loop)) == 0)
 		error = ngd_fast_new(&d.netdev, &cfg.netdev_ops, &cfg.backend,
 		    &d.fast);
@@ -339,6 +340,8 @@ main(int argc, char **argv)
 		error = ngd_journal_init(&d.journal, jdir, &d);
 	if (error == 0 && !takeover)
 		error = ngd_journal_restore(&d.journal);
+	if (error == 0 && !takeover)
+		ngd_fast_restored(d.fast); /* what the journal did not name goes */
 	if (error == 0 && takeover) {
 		const char *bad = "";
 		unsigned n;
@@ -359,6 +362,7 @@ main(int argc, char **argv)
 		ngd_log(LOG_NOTICE, "took over %u nodes", n);
 		/* The file holds this graph: the first write can wait. */
 		d.journal.check_ms = ngd_clock_ms() + 1000;
+		ngd_fast_restored(d.fast);
 		ngd_takeover_done(ts);
 	}
 	if (error == 0) {

@@ -1312,6 +1312,16 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 	char name[IFNAMSIZ];
 	int nsfd, s, error;
 
+	if (dev->veth != NULL) { /* a pair of fastpath.c's, and its place */
+		size_t n;
+
+		if ((error = ngd_fast_describe(dev->veth, buf, size)) != 0)
+			return error;
+		n = strlen(buf);
+		if (dev->netns[0] != '\0' && strpbrk(dev->netns, " \t%") == NULL)
+			snprintf(buf + n, size - n, " placed=%s", dev->netns);
+		return 0;
+	}
 	if ((error = ngd_netdev_get_name(dev->be, dev, name)) != 0)
 		return error;
 	if (dev->kind == NG_NETDEV_TAP &&
@@ -1463,7 +1473,10 @@ ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 		return 0;
 	if (dd->placed[0] != '\0') {
 		snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", dd->placed);
-		fd = ngd_netns_try(nd, path, dd);
+		/* A veth pair's description (fastpath.c) names a namespace
+		 * it was placed in by its name alone. */
+		fd = dd->ino == 0 ? open(path, O_RDONLY | O_CLOEXEC) :
+		    ngd_netns_try(nd, path, dd);
 	}
 	for (int pass = 0; pass < 2 && fd < 0; pass++) {
 		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) == NULL)

@@ -203,6 +203,42 @@ struct ngd_fast;
 int ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
     void **bep, struct ngd_fast **fpp);
 void ngd_fast_free(struct ngd_fast *fp); /* after the graph; NULL ok */
+/* Where the fast path's state is kept across ngd's life (the journal's
+ * base directory, -J); before ngd_fast_new. */
+void ngd_fast_pin_rundir(const char *base);
+/* After the journal was replayed (or a takeover's state): pairs, pins and
+ * map entries the graph did not take back go; the kernel path follows
+ * the graph from now on. */
+void ngd_fast_restored(struct ngd_fast *fp); /* NULL ok */
+/* The id ngd's namespace gives the data plane, or -1 (none, or no fast
+ * path): a veth whose peer is there is an eiface's. */
+int ngd_fast_dataplane_nsid(void);
+/* A takeover under way: the data plane is the new ngd's to change (it
+ * may remove it); this one leaves it alone until it exits or, the
+ * takeover failed, looks again (hold false). */
+void ngd_fast_hold(struct ngd_fast *fp, bool hold); /* NULL ok */
+/* The journal's description of a pair (ngd_netdev_describe's words). */
+int ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size);
+
+/* --- fastpath_pin.c: the fast path pinned, to outlive ngd ------------- */
+
+struct ngd_fast_pin;
+struct bpf_object;
+struct ngd_fast_pin *ngd_fast_pin_new(uint64_t cookie);
+void ngd_fast_pin_free(struct ngd_fast_pin *pin);
+bool ngd_fast_pin_bpffs(const struct ngd_fast_pin *pin);
+int ngd_fast_pin_dataplane(struct ngd_fast_pin *pin); /* fd or -1 */
+void ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
+void ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj);
+void ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link);
+int ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog);
+void ngd_fast_pin_link_drop(struct ngd_fast_pin *pin, int gidx);
+void ngd_fast_pin_links_prune(struct ngd_fast_pin *pin,
+    bool (*keep)(void *, int), void *arg);
+void ngd_fast_pin_down(struct ngd_fast_pin *pin);
+int ngd_fast_pin_flush(int nsfd, int own_netns);
+void ngd_fast_pin_clean(struct ngd_fast_pin *pin, int own_netns);
+void ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns);
 
 
 /* --- jailed.c ----------------------------------------------------------- */

@@ -112,8 +112,8 @@ ngd_takeover_send(struct ngd *d, int s)
 
 		if (node->type->netdev == NULL || node->priv == NULL ||
 		    (ifd = node->type->netdev->ifdev(node)) == NULL ||
-		    ifd->dev == NULL)
-			continue;
+		    ifd->dev == NULL || ngd_netdev_fd(ifd->dev) < 0)
+			continue; /* a veth pair: taken back from its pins */
 		ids[n] = node->id;
 		fds[n++] = ngd_netdev_fd(ifd->dev);
 		if (n == NGD_TAKEOVER_FDS) {
@@ -165,6 +165,7 @@ ngd_takeover_resume(struct ngd *d, int error)
 	struct ngd_takeover *t = &d->takeover;
 
 	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
+	ngd_fast_hold(d->fast, false);
 	d->journal.enabled = d->journal.cookie != 0;
 	ngd_loop_close(&d->loop, &t->conn_io);
 	t->conn = -1;
@@ -184,6 +185,7 @@ ngd_takeover_now(struct ngd *d)
 
 	t->draining = false;
 	ngd_ctl_stop(&d->ctl); /* cuts the clients left; the socket is t's */
+	ngd_fast_hold(d->fast, true); /* the new ngd's from now on */
 	error = ngd_takeover_send(d, t->conn);
 	t->conn_io.fd = t->conn;
 	t->conn_io.fn = ngd_takeover_answer;

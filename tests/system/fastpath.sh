@@ -119,19 +119,21 @@ expect "... by the kernel" 5 "$(pings fa 198.18.7.2 5)"
 kill -CONT "$NGD_PID"
 down_jails
 
-# --- SIGKILL leaves nothing behind -------------------------------------------
-# (the namespaces' deaths took the pairs; ngd made them anew at home)
+# --- SIGKILL: the pairs stay, and the next ngd takes them back --------------
+# (the namespaces' deaths took the pairs; ngd made them anew at home;
+# fastpath_restart.sh covers the rest: traffic, takeover, pins)
 for _ in $(seq 100); do [ -e /sys/class/net/ngeth0 ] && break; sleep 0.02; done
-m=$(cat /sys/class/net/ngeth0/address)
+m=$(cat /sys/class/net/ngeth0/address) i=$(cat /sys/class/net/ngeth0/ifindex)
+sleep 0.4 # the journal is written after the change
 kill -KILL "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
-for _ in $(seq 100); do ip link show ngeth0 >/dev/null 2>&1 || break; sleep 0.02; done
-expect "after SIGKILL no interface is left" "lo" \
+expect "after SIGKILL the interfaces stay (pinned data plane)" "lo ngeth0 ngeth1" \
     "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | tr '\n' ' ' | sed 's/ $//')"
 NGD_FASTPATH=1 start_ngd
-ngctl mkpeer eiface ether ether
-expect "the next ngd makes ngeth0 again, same MAC" "$m" "$(cat /sys/class/net/ngeth0/address)"
+expect "the next ngd takes ngeth0 back: same index, same MAC" "$i $m" \
+    "$(cat /sys/class/net/ngeth0/ifindex) $(cat /sys/class/net/ngeth0/address)"
+expect "... in its graph again" 1 "$(ngctl list | grep -c 'Name: ngeth0 ')"
 stop_ngd
 expect "after SIGTERM no interface is left" "lo" \
     "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | tr '\n' ' ' | sed 's/ $//')"

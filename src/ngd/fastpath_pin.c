@@ -1,0 +1,459 @@
+/*
+ * fastpath_pin.c: the kernel fast path outlives ngd (DESIGN decisions 11
+ * and 12; README "The kernel fast path", "Lifetime").
+ *
+ * While a graph has an eiface in the veth model, what forwards its frames
+ * in the kernel is pinned, so that a crash (SIGKILL) or a takeover does
+ * not take it down:
+ *   <run dir>/<cookie>/dataplane   the data-plane namespace, bind-mounted
+ *                                  next to the journal (-J, /run/netgraph)
+ *   <bpf dir>/<cookie>/<map>       every map of the programs' object
+ *                                  ($NGD_BPF_DIR, /sys/fs/bpf/netgraph)
+ *   <bpf dir>/<cookie>/port<N>     the TCX link on graph-side end N
+ * and the pairs are in the journal (fastpath.c's describe: name, MAC,
+ * port id, graph-side index).  The next ngd of the namespace opens the
+ * mount, loads its programs on the pinned maps, swaps them into the
+ * pinned links (bpf_link_update: no frame lost) and takes every pair back
+ * from the journal; pairs, pins and map entries it did not take back go.
+ * Maps are pinned by iterating over the object's, so maps added later
+ * pin and are found again the same way.  The slow path's TAP is not
+ * pinned: it goes with the ngd that reads it, and the next makes its own.
+ *
+ * A clean stop, or the graph's last eiface going, removes it all: pins,
+ * mount, directory.  An ngd that does not run the fast path (not asked
+ * to, BPF refused) finds a data plane left by one that did and removes
+ * it, deleting its pairs first so that the journal's interfaces are made
+ * anew as TAPs.  Without a bpffs at the bpf dir, only the namespace is
+ * kept: the pairs survive and are taken back, the links are attached
+ * anew.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/magic.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+
+#include "ngd.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+#define NGD_BPF_DIR_ENV "NGD_BPF_DIR"
+#define NGD_BPF_DIR "/sys/fs/bpf/netgraph"
+
+struct ngd_fast_pin {
+	char rundir[PATH_MAX + 24]; /* <run dir>/<cookie> */
+	char dpath[PATH_MAX + 40];  /* its dataplane mount */
+	char bpfroot[PATH_MAX];  /* "": no bpffs, nothing pinned there */
+	char bpfdir[PATH_MAX + 24];
+	bool up;                 /* the mount and the maps are pinned */
+};
+
+static char ngd_fast_pin_base[PATH_MAX] = NGD_JOURNAL_DIR;
+
+void
+ngd_fast_pin_rundir(const char *base)
+{
+	if (base != NULL && base[0] != '\0')
+		snprintf(ngd_fast_pin_base, sizeof(ngd_fast_pin_base), "%s",
+		    base);
+}
+
+/* Where the graph of the namespace with this cookie pins. */
+struct ngd_fast_pin *
+ngd_fast_pin_new(uint64_t cookie)
+{
+	const char *env = getenv(NGD_BPF_DIR_ENV);
+	struct ngd_fast_pin *pin;
+	char parent[PATH_MAX], *slash;
+	struct statfs sf;
+
+	if (cookie == 0 || (pin = calloc(1, sizeof(*pin))) == NULL)
+		return NULL;
+	snprintf(pin->rundir, sizeof(pin->rundir), "%s/%llu",
+	    ngd_fast_pin_base, (unsigned long long)cookie);
+	snprintf(pin->dpath, sizeof(pin->dpath), "%s/dataplane", pin->rundir);
+	snprintf(pin->bpfroot, sizeof(pin->bpfroot), "%s",
+	    env != NULL && env[0] != '\0' ? env : NGD_BPF_DIR);
+	/* The root's parent (or the root) must be a bpffs. */
+	snprintf(parent, sizeof(parent), "%s", pin->bpfroot);
+	if (statfs(parent, &sf) < 0 &&
+	    ((slash = strrchr(parent, '/')) == NULL || slash == parent ||
+	        (*slash = '\0', statfs(parent, &sf) < 0)))
+		sf.f_type = 0;
+	if ((unsigned long)sf.f_type != (unsigned long)BPF_FS_MAGIC)
+		pin->bpfroot[0] = '\0';
+	snprintf(pin->bpfdir, sizeof(pin->bpfdir), "%s/%llu", pin->bpfroot,
+	    (unsigned long long)cookie);
+	return pin;
+}
+
+bool
+ngd_fast_pin_bpffs(const struct ngd_fast_pin *pin)
+{
+	return pin != NULL && pin->bpfroot[0] != '\0';
+}
+
+/* The data-plane namespace a previous ngd left: an fd, or -1. */
+int
+ngd_fast_pin_dataplane(struct ngd_fast_pin *pin)
+{
+	struct statfs sf;
+	int fd;
+
+	if (pin == NULL || (fd = open(pin->dpath, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstatfs(fd, &sf) < 0 ||
+	    (unsigned long)sf.f_type != (unsigned long)NSFS_MAGIC) {
+		close(fd); /* the file, not a namespace: nothing mounted */
+		return -1;
+	}
+	pin->up = true;
+	return fd;
+}
+
+static void
+ngd_fast_pin_path(const struct ngd_fast_pin *pin, const char *name,
+    char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s", pin->bpfdir, name);
+}
+
+/*
+ * An adopting ngd's maps are the pinned ones (libbpf reuses them at load
+ * if they suit, and pins there any map the pins lack).  Before load.
+ */
+void
+ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
+{
+	struct bpf_map *m;
+	char path[PATH_MAX + 300];
+
+	if (!ngd_fast_pin_bpffs(pin))
+		return;
+	bpf_object__for_each_map(m, obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		ngd_fast_pin_path(pin, bpf_map__name(m), path, sizeof(path));
+		(void)bpf_map__set_pin_path(m, path);
+	}
+}
+
+/*
+ * The first eiface: the namespace mounted (nsfd), the maps pinned.  Each
+ * step that fails is logged and the rest goes on: what is not pinned
+ * does not survive ngd, and nothing else changes.
+ */
+void
+ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
+{
+	char path[PATH_MAX + 300], src[64];
+	struct bpf_map *m;
+	int fd;
+
+	if (pin == NULL || pin->up)
+		return;
+	pin->up = true;
+	(void)mkdir(ngd_fast_pin_base, 0700);
+	(void)mkdir(pin->rundir, 0700);
+	if ((fd = open(pin->dpath, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+	if (fd < 0 || mount(src, pin->dpath, NULL, MS_BIND, NULL) < 0)
+		ngd_log(LOG_WARNING, "data path: cannot keep the data plane at "
+		    "%s (%s): it does not outlive ngd", pin->dpath,
+		    strerror(errno));
+	if (!ngd_fast_pin_bpffs(pin)) {
+		ngd_log(LOG_NOTICE, "data path: no bpffs at %s: the programs "
+		    "stop with ngd (the pairs are kept)", pin->bpfroot[0] ?
+		    pin->bpfroot : NGD_BPF_DIR);
+		return;
+	}
+	(void)mkdir(pin->bpfroot, 0700);
+	(void)mkdir(pin->bpfdir, 0700);
+	bpf_object__for_each_map(m, obj) {
+		if (bpf_map__is_internal(m))
+			continue;
+		ngd_fast_pin_path(pin, bpf_map__name(m), path, sizeof(path));
+		if (bpf_obj_pin(bpf_map__fd(m), path) < 0 && errno != EEXIST)
+			ngd_log(LOG_WARNING, "data path: cannot pin %s: %s",
+			    path, strerror(errno));
+	}
+}
+
+void
+ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link)
+{
+	char path[PATH_MAX + 300], name[32];
+
+	if (!ngd_fast_pin_bpffs(pin) || !pin->up || link < 0)
+		return;
+	snprintf(name, sizeof(name), "port%d", gidx);
+	ngd_fast_pin_path(pin, name, path, sizeof(path));
+	(void)unlink(path); /* a stale one, of an index used again */
+	if (bpf_obj_pin(link, path) < 0)
+		ngd_log(LOG_WARNING, "data path: cannot pin %s: %s", path,
+		    strerror(errno));
+}
+
+/* The pinned link on graph-side end gidx, running prog from now on: its
+ * fd, or -1 (none pinned, or it was detached). */
+int
+ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog)
+{
+	char path[PATH_MAX + 300], name[32];
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+	/* TCX's link info (ifindex first) postdates Debian 12's headers;
+	 * xdp's is the same word. */
+	int fd;
+
+	if (!ngd_fast_pin_bpffs(pin))
+		return -1;
+	snprintf(name, sizeof(name), "port%d", gidx);
+	ngd_fast_pin_path(pin, name, path, sizeof(path));
+	if ((fd = bpf_obj_get(path)) < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
+	    info.xdp.ifindex != (uint32_t)gidx ||
+	    bpf_link_update(fd, prog, NULL) < 0) {
+		close(fd);
+		(void)unlink(path);
+		return -1;
+	}
+	return fd;
+}
+
+void
+ngd_fast_pin_link_drop(struct ngd_fast_pin *pin, int gidx)
+{
+	char path[PATH_MAX + 300], name[32];
+
+	if (!ngd_fast_pin_bpffs(pin))
+		return;
+	snprintf(name, sizeof(name), "port%d", gidx);
+	ngd_fast_pin_path(pin, name, path, sizeof(path));
+	(void)unlink(path);
+}
+
+/* Pins of links on ends not in keep (gidx -> true), unlinked. */
+void
+ngd_fast_pin_links_prune(struct ngd_fast_pin *pin,
+    bool (*keep)(void *, int), void *arg)
+{
+	struct dirent *e;
+	DIR *d;
+	int gidx;
+	char path[PATH_MAX + 300];
+
+	if (!ngd_fast_pin_bpffs(pin) || (d = opendir(pin->bpfdir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (sscanf(e->d_name, "port%d", &gidx) == 1 &&
+		    !keep(arg, gidx)) {
+			ngd_fast_pin_path(pin, e->d_name, path, sizeof(path));
+			(void)unlink(path);
+		}
+	closedir(d);
+}
+
+/* Everything pinned removed: bpffs directory, mount, its file. */
+void
+ngd_fast_pin_down(struct ngd_fast_pin *pin)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d;
+
+	if (pin == NULL)
+		return;
+	if (ngd_fast_pin_bpffs(pin) && (d = opendir(pin->bpfdir)) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.') {
+				ngd_fast_pin_path(pin, e->d_name, path,
+				    sizeof(path));
+				(void)unlink(path);
+			}
+		closedir(d);
+		(void)rmdir(pin->bpfdir);
+		(void)rmdir(pin->bpfroot); /* the last graph's */
+	}
+	if (umount2(pin->dpath, MNT_DETACH) < 0 && errno != EINVAL &&
+	    errno != ENOENT)
+		ngd_log(LOG_WARNING, "data path: %s: %s", pin->dpath,
+		    strerror(errno));
+	(void)unlink(pin->dpath);
+	(void)rmdir(pin->rundir); /* unless the journal is still there */
+	pin->up = false;
+}
+
+/*
+ * Every device of the data-plane namespace nsfd deleted (but lo), from
+ * inside it: a veth pair goes whole, so the interfaces a journal names
+ * are free to be made anew.  ngd is back in own_netns after.
+ */
+int
+ngd_fast_pin_flush(int nsfd, int own_netns)
+{
+	struct if_nameindex *ifs, *i;
+	struct mnl_socket *nl = NULL;
+	char buf[512];
+	int error = 0, n = 0;
+
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return errno;
+	ifs = if_nameindex();
+	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (nl != NULL && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		nl = NULL;
+	}
+	if (setns(own_netns, CLONE_NEWNET) < 0) {
+		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
+		    strerror(errno));
+		abort();
+	}
+	if (nl == NULL)
+		error = errno;
+	for (i = ifs; nl != NULL && i != NULL && i->if_index != 0; i++) {
+		struct nlmsghdr *nh;
+		struct ifinfomsg *ifi;
+
+		if (strcmp(i->if_name, "lo") == 0)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_DELLINK;
+		ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		ifi->ifi_index = (int)i->if_index;
+		if (ngd_nl_request(nl, nh, buf, sizeof(buf)) == 0)
+			n++;
+	}
+	if (n > 0)
+		ngd_log(LOG_NOTICE, "data path: %d devices of the last ngd's "
+		    "data plane deleted", n);
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+	if (nl != NULL)
+		mnl_socket_close(nl);
+	return error;
+}
+
+/*
+ * What an ngd left that this one does not take over (it does not run
+ * the fast path, or could not load it): its pairs deleted, its pins and
+ * mount removed.
+ */
+void
+ngd_fast_pin_clean(struct ngd_fast_pin *pin, int own_netns)
+{
+	struct stat st;
+	int fd;
+
+	if (pin == NULL)
+		return;
+	if ((fd = ngd_fast_pin_dataplane(pin)) >= 0) {
+		ngd_log(LOG_NOTICE, "data path: the kernel fast path a previous "
+		    "ngd left is not taken over: removed");
+		(void)ngd_fast_pin_flush(fd, own_netns);
+		close(fd);
+	}
+	if (fd >= 0 || stat(pin->dpath, &st) == 0 ||
+	    (ngd_fast_pin_bpffs(pin) && stat(pin->bpfdir, &st) == 0))
+		ngd_fast_pin_down(pin);
+}
+
+/* How many devices but lo the namespace nsfd has (-1: cannot tell). */
+static int
+ngd_fast_pin_ndev(int nsfd, int own_netns)
+{
+	struct if_nameindex *ifs, *i;
+	int n = 0;
+
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return -1;
+	ifs = if_nameindex();
+	if (setns(own_netns, CLONE_NEWNET) < 0) {
+		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
+		    strerror(errno));
+		abort();
+	}
+	if (ifs == NULL)
+		return -1;
+	for (i = ifs; i->if_index != 0; i++)
+		if (strcmp(i->if_name, "lo") != 0)
+			n++;
+	if_freenameindex(ifs);
+	return n;
+}
+
+/*
+ * Data planes other graphs left with no pair in them: their namespace
+ * died (a jail removed after its ngd was killed took the pairs with it),
+ * so no ngd will take them back.  A live graph's has a pair at least
+ * (its pins go with its last eiface) and is left alone.
+ */
+void
+ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d;
+
+	if ((d = opendir(ngd_fast_pin_base)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		unsigned long long cookie;
+		struct ngd_fast_pin *pin;
+		char *end;
+		int fd;
+
+		cookie = strtoull(e->d_name, &end, 10);
+		if (e->d_name[0] < '1' || e->d_name[0] > '9' || *end != '\0' ||
+		    cookie == own_cookie)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/dataplane",
+		    ngd_fast_pin_base, e->d_name);
+		if (access(path, F_OK) != 0 ||
+		    (pin = ngd_fast_pin_new(cookie)) == NULL)
+			continue;
+		if ((fd = ngd_fast_pin_dataplane(pin)) >= 0) {
+			if (ngd_fast_pin_ndev(fd, own_netns) == 0) {
+				ngd_log(LOG_NOTICE, "data path: the data plane "
+				    "of a graph that is gone (namespace %llu) "
+				    "removed", cookie);
+				ngd_fast_pin_down(pin);
+			}
+			close(fd);
+		}
+		ngd_fast_pin_free(pin);
+	}
+	closedir(d);
+}
+
+void
+ngd_fast_pin_free(struct ngd_fast_pin *pin)
+{
+	free(pin);
+}
