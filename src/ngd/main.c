@@ -34,6 +34,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <netgraph/ng_ether.h>
+#include <netgraph/ng_ksocket.h>
+
 #include "ngd.h"
 #include "ngd_proto.h"
 
@@ -266,7 +269,7 @@ main(int argc, char **argv)
 	 */
 	if (geteuid() != 0) {
 		fprintf(stderr, "ngd: must be run as root\n");
-		exit(77);
+		exit(EX_NOPERM);
 	}
 	if (d.boot.file != NULL &&
 	    (error = ngd_boot_open(&d.boot, d.boot.file)) != 0) {
@@ -327,10 +330,13 @@ main(int argc, char **argv)
 	if (error == 0)
 		error = ngd_sockdev_new(&d.loop, &d.sockdev);
 	if (error == 0) {
-		cfg.ether_ops = &ngd_ether_ops;
-		cfg.ether_backend = d.ether;
-		cfg.ksock_ops = &ngd_ksock_ops;
-		cfg.ksock_backend = d.sockdev;
+		const struct ng_backend backends[] = {
+			{NGM_ETHER_COOKIE, &ngd_ether_ops, d.ether},
+			{NGM_KSOCKET_COOKIE, &ngd_ksock_ops, d.sockdev},
+			{0, NULL, NULL},
+		};
+
+		cfg.backends = backends;
 		error = ng_graph_new(&cfg, &d.graph);
 	}
 	if (error == 0)

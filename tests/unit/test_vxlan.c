@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 
+#include <netgraph/ng_ksocket.h>
 #include <netgraph/ng_vxlan.h>
 
 #include <netinet/in.h>
@@ -436,7 +437,10 @@ test_trains(void)
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
 	    .sock_ops = &sock_ops,
-	    .ksock_ops = &fk_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_KSOCKET_COOKIE, &fk_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
