@@ -215,8 +215,9 @@ struct ng_netdev_ops {
 };
 
 /*
- * The backend of a node type that reaches outside the graph (ether: the
- * kernel's interfaces; ksocket: sockets), found by the type's cookie: ops
+ * The backend of a node type that reaches outside the graph (socket: the
+ * client behind the node; ether: the kernel's interfaces; ksocket:
+ * sockets), found by the type's cookie: ops
  * is the type's own table of methods, declared in its header, and arg
  * their first argument.  The engine only keeps them; a type calls
  * ng_graph_backend with its cookie.
@@ -230,15 +231,12 @@ struct ng_backend {
 /*
  * What a graph is made with.  types: the node types it holds, a
  * NULL-terminated table (the engine knows none by itself; ngd passes
- * ng_nodes_types from src/nodes/ng_nodes.h).  sock_ops: the socket nodes'
- * backend, defined with them in ng_nodes.h; the engine only keeps it.
- * backends: the types' backends, ended by a zero cookie; copied by
- * ng_graph_new; may be NULL.
+ * ng_nodes_types from src/nodes/ng_nodes.h).  backends: the types'
+ * backends (socket nodes' client, ether's interfaces, ksocket's
+ * sockets), ended by a zero cookie; copied by ng_graph_new; may be NULL.
  */
-struct ng_socket_ops;
 struct ng_graph_cfg {
 	const struct ng_type *const *types;
-	const struct ng_socket_ops *sock_ops;
 	const struct ng_netdev_ops *netdev_ops;
 	void *backend; /* first argument of netdev_ops */
 	const struct ng_backend *backends;

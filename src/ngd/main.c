@@ -167,7 +167,6 @@ main(int argc, char **argv)
 	const char *jdir = getenv(NGD_JOURNAL_DIR_ENV);
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &ngd_socket_ops,
 	    .clock_ms = ngd_clock_ms,
 	    .log = ngd_log_engine,
 	};
@@ -331,6 +330,7 @@ main(int argc, char **argv)
 		error = ngd_sockdev_new(&d.loop, &d.sockdev);
 	if (error == 0) {
 		const struct ng_backend backends[] = {
+			{NGM_SOCKET_COOKIE, &ngd_socket_ops, NULL},
 			{NGM_ETHER_COOKIE, &ngd_ether_ops, d.ether},
 			{NGM_KSOCKET_COOKIE, &ngd_ksock_ops, d.sockdev},
 			{0, NULL, NULL},

@@ -245,8 +245,8 @@ graph(void)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &ngt_sock_ops,
 	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &ngt_sock_ops, NULL},
 		{NGM_KSOCKET_COOKIE, &fake_ops, NULL},
 		{0, NULL, NULL},
 	    },

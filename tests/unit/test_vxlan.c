@@ -62,7 +62,10 @@ graph(void)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &sock_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &sock_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
@@ -436,8 +439,8 @@ test_trains(void)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &sock_ops,
 	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &sock_ops, NULL},
 		{NGM_KSOCKET_COOKIE, &fk_ops, NULL},
 		{0, NULL, NULL},
 	    },
