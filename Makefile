@@ -357,8 +357,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/netgraph
 
-# Rewrite the C sources with .clang-format (scripts/format --check only
-# reports).
+# Rewrite the C sources with .clang-format (scripts/format-check only
+# reports; .ci/run runs it before the build).
 format:
 	scripts/format
 

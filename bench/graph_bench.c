@@ -124,7 +124,10 @@ main(int argc, char **argv)
 	static const uint8_t mb[6] = {2, 0, 0, 0, 0, 0xb};
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &bench_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &bench_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	};
 	struct ng_graph *g;
 	struct ng_node *a, *b, *br;

@@ -102,7 +102,7 @@ int
 ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp)
 {
 	struct ng_graph *g;
-	size_t i, n = 0;
+	size_t i, n = 0, nb = 0;
 
 	*gp = NULL;
 	g = calloc(1, sizeof(*g));
@@ -120,10 +120,18 @@ ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp)
 	while (g->cfg.types != NULL && g->cfg.types[n] != NULL)
 		n++;
 	g->types = calloc(n > 0 ? n : 1, sizeof(*g->types));
-	if (g->id_hash == NULL || g->name_hash == NULL || g->types == NULL) {
+	/* The caller's table may go; ours ends with a zero cookie too. */
+	while (g->cfg.backends != NULL && g->cfg.backends[nb].cookie != 0)
+		nb++;
+	g->backends = calloc(nb + 1, sizeof(*g->backends));
+	if (g->id_hash == NULL || g->name_hash == NULL || g->types == NULL ||
+	    g->backends == NULL) {
 		ng_graph_free(g);
 		return ENOMEM;
 	}
+	if (nb > 0)
+		memcpy(g->backends, g->cfg.backends, nb * sizeof(*g->backends));
+	g->cfg.backends = g->backends;
 	/* Most recently registered first, as FreeBSD lists them. */
 	for (i = 0; i < n; i++)
 		g->types[i].type = g->cfg.types[n - 1 - i];
@@ -155,6 +163,7 @@ ng_graph_free(struct ng_graph *g)
 	free(g->id_hash);
 	free(g->name_hash);
 	free(g->types);
+	free(g->backends);
 	free(g);
 }
 
@@ -162,6 +171,18 @@ const struct ng_graph_cfg *
 ng_graph_cfg(const struct ng_graph *g)
 {
 	return &g->cfg;
+}
+
+/* A linear search: a graph has a backend or two. */
+const struct ng_backend *
+ng_graph_backend(const struct ng_graph *g, uint32_t cookie)
+{
+	const struct ng_backend *b;
+
+	for (b = g->backends; b->cookie != 0; b++)
+		if (b->cookie == cookie)
+			return b;
+	return NULL;
 }
 
 void

@@ -24,7 +24,6 @@ struct ng_hook;
 struct ng_pkt;
 struct ng_capture;
 struct ng_parse_type; /* the ASCII form of a message (ng_parse.h) */
-struct ng_ksock_ops;  /* the backend of ksocket nodes (ng_ksock.h) */
 
 /*
  * One row per command a type understands; generic commands too.  The
@@ -261,22 +260,31 @@ struct ng_netdev_ops {
 };
 
 /*
+ * The backend of a node type that reaches outside the graph (socket: the
+ * client behind the node; ether: the kernel's interfaces; ksocket:
+ * sockets), found by the type's cookie: ops
+ * is the type's own table of methods, declared in its header, and arg
+ * their first argument.  The engine only keeps them; a type calls
+ * ng_graph_backend with its cookie.
+ */
+struct ng_backend {
+	uint32_t cookie; /* the node type's NGM_*_COOKIE; 0 ends a table */
+	const void *ops;
+	void *arg;
+};
+
+/*
  * What a graph is made with.  types: the node types it holds, a
  * NULL-terminated table (the engine knows none by itself; ngd passes
- * ng_nodes_types from src/nodes/ng_nodes.h).  sock_ops: the socket nodes'
- * backend, defined with them in ng_nodes.h; the engine only keeps it.
+ * ng_nodes_types from src/nodes/ng_nodes.h).  backends: the types'
+ * backends (socket nodes' client, ether's interfaces, ksocket's
+ * sockets), ended by a zero cookie; copied by ng_graph_new; may be NULL.
  */
-struct ng_socket_ops;
-struct ng_ether_ops; /* ether nodes' backend (src/nodes/ng_ether_dev.h) */
 struct ng_graph_cfg {
 	const struct ng_type *const *types;
-	const struct ng_socket_ops *sock_ops;
 	const struct ng_netdev_ops *netdev_ops;
-	void *backend;               /* first argument of netdev_ops */
-	const struct ng_ether_ops *ether_ops; /* NULL: no ether nodes */
-	void *ether_backend;                  /* first argument of ether_ops */
-	const struct ng_ksock_ops *ksock_ops; /* ksocket nodes; may be NULL */
-	void *ksock_backend;                  /* first argument of ksock_ops */
+	void *backend; /* first argument of netdev_ops */
+	const struct ng_backend *backends;
 	uint64_t (*clock_ms)(void); /* monotonic milliseconds */
 	void (*log)(int level, const char *fmt, ...); /* syslog levels */
 };
@@ -285,6 +293,9 @@ struct ng_graph_cfg {
 int ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp);
 void ng_graph_free(struct ng_graph *g); /* shuts every node down; NULL ok */
 const struct ng_graph_cfg *ng_graph_cfg(const struct ng_graph *g);
+/* The backend the graph was given for a type's cookie, or NULL. */
+const struct ng_backend *ng_graph_backend(const struct ng_graph *g,
+    uint32_t cookie);
 void ng_log(struct ng_graph *g, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -17,6 +17,7 @@ struct ng_typereg {
 struct ng_graph {
 	struct ng_graph_cfg cfg;
 	struct ng_typereg *types; /* most recently registered first */
+	struct ng_backend *backends; /* cfg.backends, copied */
 	unsigned ntypes;
 	ng_id_t next_id;
 	unsigned buckets; /* both hash tables, a power of two */

@@ -34,6 +34,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <netgraph/ng_ether.h>
+#include <netgraph/ng_ksocket.h>
+
 #include "ngd.h"
 #include "ngd_proto.h"
 
@@ -164,7 +167,6 @@ main(int argc, char **argv)
 	const char *jdir = getenv(NGD_JOURNAL_DIR_ENV);
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &ngd_socket_ops,
 	    .clock_ms = ngd_clock_ms,
 	    .log = ngd_log_engine,
 	};
@@ -266,7 +268,7 @@ main(int argc, char **argv)
 	 */
 	if (geteuid() != 0) {
 		fprintf(stderr, "ngd: must be run as root\n");
-		exit(77);
+		exit(EX_NOPERM);
 	}
 	if (d.boot.file != NULL &&
 	    (error = ngd_boot_open(&d.boot, d.boot.file)) != 0) {
@@ -328,10 +330,14 @@ main(int argc, char **argv)
 	if (error == 0)
 		error = ngd_sockdev_new(&d.loop, &d.sockdev);
 	if (error == 0) {
-		cfg.ether_ops = &ngd_ether_ops;
-		cfg.ether_backend = d.ether;
-		cfg.ksock_ops = &ngd_ksock_ops;
-		cfg.ksock_backend = d.sockdev;
+		const struct ng_backend backends[] = {
+			{NGM_SOCKET_COOKIE, &ngd_socket_ops, NULL},
+			{NGM_ETHER_COOKIE, &ngd_ether_ops, d.ether},
+			{NGM_KSOCKET_COOKIE, &ngd_ksock_ops, d.sockdev},
+			{0, NULL, NULL},
+		};
+
+		cfg.backends = backends;
 		error = ng_graph_new(&cfg, &d.graph);
 	}
 	if (error == 0)

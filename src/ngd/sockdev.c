@@ -1,5 +1,5 @@
 /*
- * sockdev.c: the backend of ksocket nodes (src/core/ng_ksock.h).  Each
+ * sockdev.c: the backend of ksocket nodes (src/nodes/ng_ksock.h).  Each
  * node's socket is a non-blocking descriptor in ngd's network namespace,
  * watched by the event loop only for what the node waits for: input
  * while its hook is joined, a connection while an accept is pending, the
@@ -78,7 +78,7 @@ struct ngd_sock_tx {
 	struct ng_pkt_addr to; /* len 0: the connected peer */
 };
 
-/* The backend's state (ng_graph_cfg.ksock_backend). */
+/* The backend's state (the arg of ksocket's ng_backend). */
 struct ngd_sockdev {
 	struct ngd_loop *loop;
 	struct ngd_sleep_hook flush_hook; /* sends txq before each sleep */

@@ -42,13 +42,20 @@ struct ng_ether_priv {
 
 extern const struct ng_type ng_ether_type;
 
+/* The graph's backend for ether nodes (ng_ether_dev.h), or NULL. */
+static const struct ng_ether_ops *
+ng_ether_backend(struct ng_graph *g, void **be)
+{
+	const struct ng_backend *b = ng_graph_backend(g, NGM_ETHER_COOKIE);
+
+	*be = b != NULL ? b->arg : NULL;
+	return b != NULL ? b->ops : NULL;
+}
+
 static const struct ng_ether_ops *
 ng_ether_ops(struct ng_node *node, void **be)
 {
-	const struct ng_graph_cfg *cfg = ng_graph_cfg(node->graph);
-
-	*be = cfg->ether_backend;
-	return cfg->ether_ops;
+	return ng_ether_backend(node->graph, be);
 }
 
 /* Node names cannot hold '.' or ':' (vlan0.100 is node vlan0_100). */
@@ -154,10 +161,12 @@ ng_ether_gone(struct ng_node *node)
 void
 ng_ether_sync(struct ng_graph *g)
 {
-	const struct ng_graph_cfg *cfg = ng_graph_cfg(g);
+	const struct ng_ether_ops *ops;
+	void *be;
 
-	if (cfg->ether_ops != NULL && cfg->ether_ops->sync != NULL)
-		cfg->ether_ops->sync(cfg->ether_backend);
+	ops = ng_ether_backend(g, &be);
+	if (ops != NULL && ops->sync != NULL)
+		ops->sync(be);
 }
 
 void

@@ -508,10 +508,11 @@ NG_PARSE_STRUCT(ng_ksocket_accept, NG_KSOCKET_ACCEPT_FIELDS);
 static const struct ng_ksock_ops *
 ng_ksocket_ops(struct ng_node *node, void **be)
 {
-	const struct ng_graph_cfg *cfg = ng_graph_cfg(node->graph);
+	const struct ng_backend *b;
 
-	*be = cfg->ksock_backend;
-	return cfg->ksock_ops;
+	b = ng_graph_backend(node->graph, NGM_KSOCKET_COOKIE);
+	*be = b != NULL ? b->arg : NULL;
+	return b != NULL ? b->ops : NULL;
 }
 
 static void ng_ksocket_input(struct ng_node *node, struct ng_pkt **pkt);

@@ -8,6 +8,7 @@
 #define NG_NODES_H
 
 #include <netgraph/ng_hookstat.h>
+#include <netgraph/ng_socket.h>
 
 #include "ng_core.h"
 
@@ -32,7 +33,8 @@ extern const struct ng_type *const ng_nodes_types[];
 /* --- socket nodes (ng_socket.c) ---------------------------------------- */
 
 /*
- * Backend for socket nodes (ng_graph_cfg.sock_ops): how a message or
+ * Backend for socket nodes (the ops of the graph's ng_backend for
+ * NGM_SOCKET_COOKIE; its arg is not used): how a message or
  * frame reaches the client behind the node.  deliver_msg borrows msg;
  * deliver_data borrows pkt.  conn is what ng_socket_create was given.
  */

@@ -22,6 +22,15 @@ struct ng_socket_priv {
 	bool nolinger;
 };
 
+/* The client behind the graph's socket nodes (ng_nodes.h), or NULL. */
+static const struct ng_socket_ops *
+ng_socket_ops(struct ng_graph *g)
+{
+	const struct ng_backend *b = ng_graph_backend(g, NGM_SOCKET_COOKIE);
+
+	return b != NULL ? b->ops : NULL;
+}
+
 static int
 ng_socket_constructor(struct ng_node *node)
 {
@@ -107,7 +116,7 @@ ng_socket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
     struct ng_mesg *msg, struct ng_mesg **resp)
 {
 	struct ng_socket_priv *priv = node->priv;
-	const struct ng_socket_ops *ops = ng_graph_cfg(node->graph)->sock_ops;
+	const struct ng_socket_ops *ops = ng_socket_ops(node->graph);
 
 	(void)resp;
 	if (!(msg->header.flags & NGF_RESP)) {
@@ -144,7 +153,7 @@ ng_socket_deliver(void *arg, struct ng_pkt **pkt)
 	struct ng_socket_priv *priv = s->hook->node->priv;
 	const struct ng_socket_ops *ops;
 
-	ops = ng_graph_cfg(s->hook->node->graph)->sock_ops;
+	ops = ng_socket_ops(s->hook->node->graph);
 	if (priv->data != NULL && ops != NULL && ops->deliver_data != NULL &&
 	    s->error == 0)
 		s->error = ops->deliver_data(priv->data, s->hook->name, *pkt);
@@ -182,7 +191,7 @@ ng_socket_capture(struct ng_node *node, const struct ng_capture *cap,
     const struct ng_hook *hook, unsigned dir, const struct ng_pkt *pkt)
 {
 	struct ng_socket_priv *priv = node->priv;
-	const struct ng_socket_ops *ops = ng_graph_cfg(node->graph)->sock_ops;
+	const struct ng_socket_ops *ops = ng_socket_ops(node->graph);
 	struct ng_capture_hdr h;
 
 	if (priv == NULL || priv->data == NULL || ops == NULL ||
@@ -221,7 +230,7 @@ static int
 ng_socket_shutdown(struct ng_node *node)
 {
 	struct ng_socket_priv *priv = node->priv;
-	const struct ng_socket_ops *ops = ng_graph_cfg(node->graph)->sock_ops;
+	const struct ng_socket_ops *ops = ng_socket_ops(node->graph);
 
 	node->priv = NULL;
 	if (priv == NULL)

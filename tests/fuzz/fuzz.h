@@ -157,7 +157,10 @@ fz_graph(const struct ng_socket_ops *sock_ops)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = sock_ops != NULL ? sock_ops : &fz_sock_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, sock_ops != NULL ? sock_ops : &fz_sock_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .netdev_ops = &ngt_netdev_ops,
 	    .backend = &fz_fake,
 	    .clock_ms = fz_clock,

@@ -208,7 +208,10 @@ ngt_graph_with(const struct ng_socket_ops *sock_ops, struct ngt_netdev *fake)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = sock_ops != NULL ? sock_ops : &ngt_sock_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, sock_ops != NULL ? sock_ops : &ngt_sock_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .netdev_ops = fake != NULL ? &ngt_netdev_ops : NULL,
 	    .backend = fake,
 	    .clock_ms = ngt_clock,

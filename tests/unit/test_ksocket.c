@@ -245,8 +245,11 @@ graph(void)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &ngt_sock_ops,
-	    .ksock_ops = &fake_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &ngt_sock_ops, NULL},
+		{NGM_KSOCKET_COOKIE, &fake_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;

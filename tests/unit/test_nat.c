@@ -399,7 +399,10 @@ main(void)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &keep_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &keep_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;

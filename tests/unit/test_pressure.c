@@ -188,7 +188,10 @@ static void
 test_log_ratelimit(void)
 {
 	struct ng_graph_cfg gcfg = {
-	    .sock_ops = &ngt_sock_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &ngt_sock_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .clock_ms = ngt_clock,
 	    .log = capture_log,
 	};

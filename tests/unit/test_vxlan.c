@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 
+#include <netgraph/ng_ksocket.h>
 #include <netgraph/ng_vxlan.h>
 
 #include <netinet/in.h>
@@ -61,7 +62,10 @@ graph(void)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &sock_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &sock_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
@@ -435,8 +439,11 @@ test_trains(void)
 {
 	struct ng_graph_cfg cfg = {
 	    .types = ng_nodes_types,
-	    .sock_ops = &sock_ops,
-	    .ksock_ops = &fk_ops,
+	    .backends = (const struct ng_backend[]){
+		{NGM_SOCKET_COOKIE, &sock_ops, NULL},
+		{NGM_KSOCKET_COOKIE, &fk_ops, NULL},
+		{0, NULL, NULL},
+	    },
 	    .clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
