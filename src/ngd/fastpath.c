@@ -2022,6 +2022,7 @@ again:
 		return ENOMEM;
 	}
 	fp->nd = nd;
+	nd->fast_describe = ngd_fast_describe;
 	fp->pin = pin;
 	fp->dp_netns = adopt_fd;
 	fp->adopting = adopt_fd >= 0;

@@ -1313,9 +1313,12 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 	int nsfd, s, error;
 
 	if (dev->veth != NULL) { /* a pair of fastpath.c's, and its place */
+		struct ngd_netdev *nd = dev->be;
 		size_t n;
 
-		if ((error = ngd_fast_describe(dev->veth, buf, size)) != 0)
+		if (nd->fast_describe == NULL)
+			return ENOTSUP;
+		if ((error = nd->fast_describe(dev->veth, buf, size)) != 0)
 			return error;
 		n = strlen(buf);
 		if (dev->netns[0] != '\0' && strpbrk(dev->netns, " \t%") == NULL)

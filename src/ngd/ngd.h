@@ -119,6 +119,7 @@ struct nlmsghdr;
  * graph gets it as ng_graph_cfg.backend, with ops as netdev_ops, and hands
  * it to every op; each device points back at it.
  */
+struct ngd_veth;
 struct ngd_netdev {
 	struct ng_netdev_ops ops;  /* ngd's ops; machine_id points below */
 	struct ngd_loop *loop;
@@ -146,6 +147,8 @@ struct ngd_netdev {
 	 * by ngd_netdev_describe, and open on expect_fd if >= 0. */
 	char *expect;
 	int expect_fd;
+	/* ngd_fast_describe, set by fastpath.c (netdev.c links without it) */
+	int (*fast_describe)(struct ngd_veth *v, char *buf, size_t size);
 };
 
 int ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop);
