@@ -876,6 +876,13 @@ ngd_netdev_after_msg(void (*fn)(void))
 	ngd_after_msg = fn;
 }
 
+void
+ngd_netdev_graph_changed(void)
+{
+	if (ngd_after_msg != NULL)
+		ngd_after_msg();
+}
+
 /*
  * Send a client's message with interface names up to date.  Asking every
  * interface before every message would make a script of N commands cost

@@ -172,6 +172,8 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
 /* fn runs after each client's message, before its status goes back. */
 void ngd_netdev_after_msg(void (*fn)(void));
+/* The graph changed outside a client's message (a client's end): fn too. */
+void ngd_netdev_graph_changed(void);
 
 /*
  * Devices fastpath.c makes (veth pairs) go to the graph as struct
