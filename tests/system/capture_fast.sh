@@ -121,7 +121,7 @@ kernel_path && ok "after SIGINT: the edge is back on the kernel path" ||
 	fail "after SIGINT: the edge is back on the kernel path"
 
 # -c ends it by itself; captured from the far end, the other way round
-ngctl capture -c 2 -w "$tmp/c.pcap" ngeth1: ether 2>"$tmp/c.err" &
+ngctl capture -c 2 -w "$tmp/c.pcap" ngeth1: ether icmp 2>"$tmp/c.err" &
 CAP_PID=$!
 wait_capture "$tmp/c.err" || fail "capture -c started"
 expect "capture -c 2: pings answered" 2 "$(pings 2)"
@@ -142,10 +142,14 @@ ngctl capture ngeth0: ether >"$tmp/k.lines" 2>"$tmp/k.err" &
 CAP_PID=$!
 wait_capture "$tmp/k.err" || fail "capture started (KILL)"
 expect "before SIGKILL: pings answered" 2 "$(pings 2)"
+for _ in $(seq 40); do
+	[ "$(grep -c bytes "$tmp/k.lines")" -ge 4 ] && break
+	sleep 0.05
+done
+expect "before SIGKILL: 4 lines" 4 "$(grep -c bytes "$tmp/k.lines")"
 kill -KILL $CAP_PID
 wait $CAP_PID 2>/dev/null
 CAP_PID=
-expect "before SIGKILL: 4 lines" 4 "$(grep -c bytes "$tmp/k.lines")"
 sleep 0.2
 kernel_path && ok "after SIGKILL: the edge is back on the kernel path" ||
 	fail "after SIGKILL: the edge is back on the kernel path"
