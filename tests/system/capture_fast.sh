@@ -153,4 +153,35 @@ CAP_PID=
 sleep 0.2
 kernel_path && ok "after SIGKILL: the edge is back on the kernel path" ||
 	fail "after SIGKILL: the edge is back on the kernel path"
+
+# a hub of eifaces repeats in the kernel; a capture of one of its edges
+# takes the hub through ngd, until it ends
+expect_rc "rmhook" 0 ngctl rmhook ngeth0: ether
+expect_rc "hub on ngeth0" 0 ngctl mkpeer ngeth0: hub ether l0
+expect_rc "name it fhub" 0 ngctl name ngeth0:ether fhub
+expect_rc "ngeth1 on it" 0 ngctl connect fhub: ngeth1: l1 ether
+for _ in 1 2 3 4 5; do [ "$(pings 1)" = 1 ] && break; done
+kernel_path && ok "the hub repeats in the kernel" ||
+	fail "the hub repeats in the kernel"
+ngctl capture -w "$tmp/h.pcapng" fhub: l1 icmp 2>"$tmp/h.err" &
+CAP_PID=$!
+wait_capture "$tmp/h.err" || fail "capture on the hub started"
+kill -STOP "$NGD_PID"
+expect "capturing on the hub: ngd is on the way" 0 "$(pings 2)"
+kill -CONT "$NGD_PID"
+expect "capturing on the hub: pings answered" 2 "$(pings 2)"
+sleep 0.3
+kill -INT $CAP_PID
+wait $CAP_PID
+CAP_PID=
+r=$(tcpdump -n -r "$tmp/h.pcapng" 2>/dev/null)
+if [ "$(grep -c 'ICMP echo request' <<<"$r")" -ge 2 ] &&
+    [ "$(grep -c 'ICMP echo reply' <<<"$r")" -ge 2 ]; then
+	ok "the hub's edge l1: requests and replies captured"
+else
+	fail "the hub's edge l1: requests and replies captured"
+	echo "$r" | sed 's/^/    /'
+fi
+kernel_path && ok "after the capture: the hub repeats in the kernel again" ||
+	fail "after the capture: the hub repeats in the kernel again"
 finish
