@@ -155,16 +155,30 @@ struct ng_node {
 };
 
 #define NG_HOOK_VALID 0x01
+#define NG_HOOK_CAPTURED 0x02 /* this hook or its peer has captures */
 
 /*
  * Per-hook counters (gethookstats, <netgraph/ng_hookstat.h>), kept by
- * ng_send_data for every hook of every type: a few adds per frame.
+ * ng_send_data for every hook of every type.  An edge is counted once,
+ * at the end that sends: a frame going out of one hook comes in at its
+ * peer, so a hook's "in" figures are its peer's xmit_frames and
+ * xmit_octets less what they were when the peer became its peer (or at
+ * the last clear), plus what earlier peers sent (ng_bypass changes
+ * peers).  xmit_* only grow; clearing notes where they stood.  Only
+ * xmit_frames and xmit_octets are written per frame; they sit with
+ * what ng_send_data reads anyway, in the hook's first cache line.
  */
 struct ng_hook_stats {
-	uint64_t recv_frames, recv_octets; /* into the node through the hook */
-	uint64_t xmit_frames, xmit_octets; /* out of the node through it */
-	uint64_t recv_drops;               /* arrived, refused by the node */
-	uint64_t xmit_drops;               /* sent, reached nobody */
+	/* xmit_frames and xmit_octets are kept apart: side by side, GCC
+	 * turns their two adds into eight vector instructions. */
+	uint64_t xmit_frames;  /* out of the node, ever */
+	uint64_t recv_drops;   /* arrived, refused by the node */
+	uint64_t xmit_octets;  /* out of the node, ever */
+	uint64_t xmit_drops;   /* sent, reached nobody */
+	/* Cold: where the counts stood, for the figures since a clear. */
+	uint64_t xmit_frames0, xmit_octets0;  /* own xmit_* at the clear */
+	uint64_t peer_frames0, peer_octets0;  /* the peer's, likewise */
+	uint64_t recv_frames1, recv_octets1;  /* from earlier peers */
 };
 
 /*
@@ -181,15 +195,19 @@ struct ng_capture {
 	struct ng_capture *next_all; /* in the graph */
 };
 
+/*
+ * What ng_send_data touches for every frame comes first, and hooks are
+ * allocated on a cache line (ng_add_hook), so it is one line per hook.
+ */
 struct ng_hook {
-	char name[NG_HOOKSIZ];
-	struct ng_node *node;
 	struct ng_hook *peer;
-	void *priv;
+	struct ng_node *node;
 	uint32_t flags;
-	struct ng_hook *prev, *next; /* node's hook list */
-	struct ng_hook_stats stats;
 	struct ng_capture *captures; /* NULL unless someone captures here */
+	struct ng_hook_stats stats;
+	void *priv;
+	struct ng_hook *prev, *next; /* node's hook list */
+	char name[NG_HOOKSIZ];
 };
 
 /* --- the graph --------------------------------------------------------- */

@@ -35,18 +35,52 @@ const struct ng_cmdlist ng_hookstat_cmds[] = {
 
 /* --- counters ----------------------------------------------------------- */
 
+/* What h's peer has sent to h since h last counted from it. */
+static void
+ng_hookstat_from_peer(const struct ng_hook *h, uint64_t *frames,
+    uint64_t *octets)
+{
+	*frames = h->stats.recv_frames1;
+	*octets = h->stats.recv_octets1;
+	if (h->peer != NULL) {
+		*frames += h->peer->stats.xmit_frames - h->stats.peer_frames0;
+		*octets += h->peer->stats.xmit_octets - h->stats.peer_octets0;
+	}
+}
+
+void
+ng_hookstat_repeer(struct ng_hook *h, struct ng_hook *peer)
+{
+	ng_hookstat_from_peer(h, &h->stats.recv_frames1,
+	    &h->stats.recv_octets1);
+	h->stats.peer_frames0 = peer != NULL ? peer->stats.xmit_frames : 0;
+	h->stats.peer_octets0 = peer != NULL ? peer->stats.xmit_octets : 0;
+}
+
 static void
 ng_hookstat_fill(const struct ng_hook *h, struct ng_hookstat *st)
 {
 	memset(st, 0, sizeof(*st));
 	memcpy(st->hook, h->name, sizeof(st->hook));
 	/* XXX issue 18: add the fast path's per-CPU sums for this hook. */
-	st->recv_frames = h->stats.recv_frames;
-	st->recv_octets = h->stats.recv_octets;
-	st->xmit_frames = h->stats.xmit_frames;
-	st->xmit_octets = h->stats.xmit_octets;
+	ng_hookstat_from_peer(h, &st->recv_frames, &st->recv_octets);
+	st->xmit_frames = h->stats.xmit_frames - h->stats.xmit_frames0;
+	st->xmit_octets = h->stats.xmit_octets - h->stats.xmit_octets0;
 	st->recv_drops = h->stats.recv_drops;
 	st->xmit_drops = h->stats.xmit_drops;
+}
+
+static void
+ng_hookstat_zero(struct ng_hook *h)
+{
+	h->stats.xmit_frames0 = h->stats.xmit_frames;
+	h->stats.xmit_octets0 = h->stats.xmit_octets;
+	h->stats.recv_frames1 = h->stats.recv_octets1 = 0;
+	h->stats.peer_frames0 = h->peer != NULL ? h->peer->stats.xmit_frames :
+	    0;
+	h->stats.peer_octets0 = h->peer != NULL ? h->peer->stats.xmit_octets :
+	    0;
+	h->stats.recv_drops = h->stats.xmit_drops = 0;
 }
 
 static int
@@ -103,15 +137,33 @@ ng_hookstat_clear(struct ng_node *node, struct ng_mesg *msg)
 	if (error != 0)
 		return error;
 	if (h != NULL) {
-		memset(&h->stats, 0, sizeof(h->stats));
+		ng_hookstat_zero(h);
 		return 0;
 	}
 	for (h = node->hooks; h != NULL; h = h->next)
-		memset(&h->stats, 0, sizeof(h->stats));
+		ng_hookstat_zero(h);
 	return 0;
 }
 
 /* --- capture ------------------------------------------------------------ */
+
+static void
+ng_capture_flag1(struct ng_hook *h)
+{
+	if (h->captures != NULL ||
+	    (h->peer != NULL && h->peer->captures != NULL))
+		h->flags |= NG_HOOK_CAPTURED;
+	else
+		h->flags &= ~NG_HOOK_CAPTURED;
+}
+
+void
+ng_capture_flags(struct ng_hook *h)
+{
+	ng_capture_flag1(h);
+	if (h->peer != NULL)
+		ng_capture_flag1(h->peer);
+}
 
 /* Take cap off its hook's list and the graph's, and free it. */
 static void
@@ -129,6 +181,7 @@ ng_capture_free(struct ng_graph *g, struct ng_capture *cap)
 			*pp = cap->next_all;
 			break;
 		}
+	ng_capture_flags(cap->hook);
 	free(cap);
 }
 
@@ -164,6 +217,7 @@ ng_capture_start(struct ng_node *node, const struct ng_msgctx *ctx,
 	h->captures = cap;
 	cap->next_all = g->captures;
 	g->captures = cap;
+	ng_capture_flags(h);
 	return 0;
 }
 

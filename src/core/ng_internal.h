@@ -52,5 +52,10 @@ void ng_capture_copy(struct ng_hook *hook, struct ng_hook *peer,
 void ng_capture_edge_gone(struct ng_hook *hook, struct ng_hook *peer);
 /* node is going: the captures it made end. */
 void ng_capture_sink_gone(struct ng_node *node);
+/* NG_HOOK_CAPTURED on h and its peer as their captures now say. */
+void ng_capture_flags(struct ng_hook *h);
+/* h is about to get peer as its peer (NULL: none): what its old peer
+ * sent is kept in h's "in" figures, the new one counts from now. */
+void ng_hookstat_repeer(struct ng_hook *h, struct ng_hook *peer);
 
 #endif

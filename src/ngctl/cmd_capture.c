@@ -1,10 +1,11 @@
 /*
- * cmd_capture.c: `capture [-c count] [-s snaplen] [-w file] [-y linktype]
- * path hook [expression]` (ours).  Asks the node at path for copies of
- * the frames crossing hook (the capture message of ng_hookstat.h), reads
- * them from the data socket, keeps those a libpcap filter expression
- * matches, and writes them as pcap with libpcap's writer, or one line
- * each.  Ends on SIGINT, SIGTERM, the count, a closed output or the
+ * cmd_capture.c: `capture [-c count] [-F format] [-s snaplen] [-w file]
+ * [-y linktype] path hook [expression]` (ours).  Asks the node at path
+ * for copies of the frames crossing hook (the capture message of
+ * ng_hookstat.h), reads them from the data socket, keeps those a libpcap
+ * filter expression matches, and writes them as pcap with libpcap's
+ * writer, as pcapng (written here: libpcap 1.10 writes no pcapng) with
+ * each frame's direction in its epb_flags, or one line each.  Ends on SIGINT, SIGTERM, the count, a closed output or the
  * edge's end; nothing in the graph changes, and if ngctl dies its socket
  * node takes the capture with it.
  */
@@ -27,6 +28,19 @@
 #define NGCTL_CAP_SNAPLEN 262144 /* tcpdump's default */
 #define NGCTL_CAP_POLL_MS 200
 
+/* pcapng (draft-ietf-opsawg-pcapng): the blocks and options written. */
+#define PCAPNG_SHB 0x0a0d0d0au
+#define PCAPNG_IDB 1u
+#define PCAPNG_EPB 6u
+#define PCAPNG_BOM 0x1a2b3c4du
+#define PCAPNG_OPT_END 0
+#define PCAPNG_SHB_USERAPPL 4
+#define PCAPNG_IF_NAME 2
+#define PCAPNG_IF_TSRESOL 9
+#define PCAPNG_EPB_FLAGS 2
+#define PCAPNG_FLAG_INBOUND 1u /* epb_flags bits 0-1: direction */
+#define PCAPNG_FLAG_OUTBOUND 2u
+
 static volatile sig_atomic_t ngctl_cap_stop;
 
 static void
@@ -36,11 +50,15 @@ ngctl_cap_signal(int sig)
 	ngctl_cap_stop = 1;
 }
 
+struct ngctl_pcapng_blk;
+
 struct ngctl_cap {
 	const char *path;
 	int dlt;
 	pcap_t *pd;
 	pcap_dumper_t *dumper; /* NULL: one line per frame on stdout */
+	FILE *ng;              /* pcapng instead (dumper NULL) */
+	struct ngctl_pcapng_blk *blk; /* the block being written */
 	struct bpf_program prog;
 	bool filter;
 	unsigned long want, got, seen;
@@ -70,6 +88,121 @@ ngctl_cap_frame(struct ngctl_cap *c, const struct ng_capture_hdr *h,
 	return caplen + 4;
 }
 
+/* --- pcapng ---------------------------------------------------------- */
+
+struct ngctl_pcapng_blk {
+	uint8_t b[512 + NGCTL_CAP_SNAPLEN + 4];
+	size_t n;
+};
+
+static void
+ngctl_pcapng_u32(struct ngctl_pcapng_blk *k, uint32_t v)
+{
+	memcpy(k->b + k->n, &v, 4);
+	k->n += 4;
+}
+
+/* n bytes of p (zeros if NULL), padded to 32 bits */
+static void
+ngctl_pcapng_put(struct ngctl_pcapng_blk *k, const void *p, size_t n)
+{
+	if (p != NULL)
+		memcpy(k->b + k->n, p, n);
+	else
+		memset(k->b + k->n, 0, n);
+	k->n += n;
+	while (k->n % 4 != 0)
+		k->b[k->n++] = 0;
+}
+
+static void
+ngctl_pcapng_opt(struct ngctl_pcapng_blk *k, uint16_t code, const void *p,
+    size_t n)
+{
+	uint16_t h[2] = {code, (uint16_t)n};
+
+	memcpy(k->b + k->n, h, 4);
+	k->n += 4;
+	ngctl_pcapng_put(k, p, n);
+}
+
+/* Start a block of type: its length is filled in by ngctl_pcapng_end. */
+static void
+ngctl_pcapng_begin(struct ngctl_pcapng_blk *k, uint32_t type)
+{
+	k->n = 0;
+	ngctl_pcapng_u32(k, type);
+	ngctl_pcapng_u32(k, 0);
+}
+
+static bool
+ngctl_pcapng_end(struct ngctl_pcapng_blk *k, FILE *f)
+{
+	uint32_t len = (uint32_t)k->n + 4;
+
+	memcpy(k->b + 4, &len, 4);
+	ngctl_pcapng_u32(k, len);
+	return fwrite(k->b, 1, k->n, f) == k->n;
+}
+
+/* The section header and the one interface, the edge at hook. */
+static bool
+ngctl_pcapng_head(struct ngctl_cap *c, struct ngctl_pcapng_blk *k,
+    const char *hook, unsigned long snaplen)
+{
+	static const char appl[] = "ngctl capture";
+	uint8_t tsresol = 9; /* nanoseconds, as ngd stamps them */
+	uint16_t v[2] = {1, 0};
+	char name[NG_PATHSIZ + NG_HOOKSIZ + 2];
+	size_t l = strlen(c->path);
+
+	ngctl_pcapng_begin(k, PCAPNG_SHB);
+	ngctl_pcapng_u32(k, PCAPNG_BOM);
+	memcpy(k->b + k->n, v, 4);
+	k->n += 4;
+	ngctl_pcapng_u32(k, 0xffffffffu); /* section length: unknown */
+	ngctl_pcapng_u32(k, 0xffffffffu);
+	ngctl_pcapng_opt(k, PCAPNG_SHB_USERAPPL, appl, sizeof(appl) - 1);
+	ngctl_pcapng_opt(k, PCAPNG_OPT_END, NULL, 0);
+	if (!ngctl_pcapng_end(k, c->ng))
+		return false;
+	ngctl_pcapng_begin(k, PCAPNG_IDB);
+	v[0] = (uint16_t)c->dlt;
+	v[1] = 0;
+	memcpy(k->b + k->n, v, 4);
+	k->n += 4;
+	ngctl_pcapng_u32(k, (uint32_t)snaplen);
+	/* "br0:link1": the node's address and the hook, as a path reads */
+	snprintf(name, sizeof(name), "%s%s%s", c->path,
+	    l > 0 && c->path[l - 1] == ':' ? "" : ".", hook);
+	ngctl_pcapng_opt(k, PCAPNG_IF_NAME, name, strlen(name));
+	ngctl_pcapng_opt(k, PCAPNG_IF_TSRESOL, &tsresol, 1);
+	ngctl_pcapng_opt(k, PCAPNG_OPT_END, NULL, 0);
+	return ngctl_pcapng_end(k, c->ng);
+}
+
+/* One frame: its time in nanoseconds, and inbound or outbound as the
+ * node at path sees it. */
+static bool
+ngctl_pcapng_frame(struct ngctl_cap *c, const struct ng_capture_hdr *h,
+    const struct pcap_pkthdr *ph)
+{
+	struct ngctl_pcapng_blk *k = c->blk;
+	uint32_t flags = h->dir == NG_CAPTURE_IN ? PCAPNG_FLAG_INBOUND :
+	    h->dir == NG_CAPTURE_OUT ? PCAPNG_FLAG_OUTBOUND : 0;
+
+	ngctl_pcapng_begin(k, PCAPNG_EPB);
+	ngctl_pcapng_u32(k, 0); /* interface 0 */
+	ngctl_pcapng_u32(k, (uint32_t)(h->ts_ns >> 32));
+	ngctl_pcapng_u32(k, (uint32_t)h->ts_ns);
+	ngctl_pcapng_u32(k, ph->caplen);
+	ngctl_pcapng_u32(k, ph->len);
+	ngctl_pcapng_put(k, c->buf, ph->caplen);
+	ngctl_pcapng_opt(k, PCAPNG_EPB_FLAGS, &flags, 4);
+	ngctl_pcapng_opt(k, PCAPNG_OPT_END, NULL, 0);
+	return ngctl_pcapng_end(k, c->ng);
+}
+
 /* One copy from ngd; false when the capture is over. */
 static bool
 ngctl_cap_one(struct ngctl_cap *c, const uint8_t *p, size_t n)
@@ -97,7 +230,10 @@ ngctl_cap_one(struct ngctl_cap *c, const uint8_t *p, size_t n)
 	if (c->filter && pcap_offline_filter(&c->prog, &ph, c->buf) == 0)
 		return true;
 	c->got++;
-	if (c->dumper != NULL) {
+	if (c->ng != NULL) {
+		if (!ngctl_pcapng_frame(c, &h, &ph))
+			return false; /* the reader went away */
+	} else if (c->dumper != NULL) {
 		pcap_dump((u_char *)c->dumper, &ph, c->buf);
 	} else {
 		struct tm tm;
@@ -116,6 +252,8 @@ ngctl_cap_one(struct ngctl_cap *c, const uint8_t *p, size_t n)
 static bool
 ngctl_cap_flush(struct ngctl_cap *c)
 {
+	if (c->ng != NULL)
+		return fflush(c->ng) == 0 && !ferror(c->ng);
 	if (c->dumper != NULL)
 		return pcap_dump_flush(c->dumper) == 0;
 	return fflush(stdout) == 0;
@@ -166,7 +304,7 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 	struct ng_hookstat_name stop;
 	struct sigaction sa, old_int, old_term, old_pipe;
 	struct ngctl_cap *c;
-	const char *out = NULL, *type = "EN10MB";
+	const char *out = NULL, *type = "EN10MB", *format = NULL;
 	char *expr = NULL, *end;
 	unsigned long snaplen = NGCTL_CAP_SNAPLEN;
 	enum ngctl_rtn rtn = NGCTL_ERROR;
@@ -178,7 +316,7 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 	}
 	optind = 0;
 	opterr = 0;
-	while ((opt = getopt(ac, av, "+c:s:w:y:")) != -1) {
+	while ((opt = getopt(ac, av, "+c:F:s:w:y:")) != -1) {
 		switch (opt) {
 		case 'c':
 			c->want = strtoul(optarg, &end, 10);
@@ -191,6 +329,9 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 				goto usage;
 			if (snaplen == 0 || snaplen > NGCTL_CAP_SNAPLEN)
 				snaplen = NGCTL_CAP_SNAPLEN;
+			break;
+		case 'F':
+			format = optarg;
 			break;
 		case 'w':
 			out = optarg;
@@ -205,6 +346,20 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 	if (ac - optind < 2)
 		goto usage;
 	c->path = av[optind];
+	/* pcap unless asked, or the file's name ends in .pcapng */
+	if (format == NULL && out != NULL && strlen(out) > 7 &&
+	    strcmp(out + strlen(out) - 7, ".pcapng") == 0)
+		format = "pcapng";
+	if (format != NULL && strcmp(format, "pcap") != 0 &&
+	    strcmp(format, "pcapng") != 0) {
+		ngctl_warnx("capture: %s: unknown format (pcap or pcapng)",
+		    format);
+		goto out;
+	}
+	if (format != NULL && out == NULL) {
+		ngctl_warnx("capture: -F %s without -w", format);
+		goto out;
+	}
 	if ((c->dlt = pcap_datalink_name_to_val(type)) < 0) {
 		ngctl_warnx("capture: %s: unknown link type", type);
 		goto out;
@@ -234,16 +389,29 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 		}
 		c->filter = true;
 	}
-	if (out != NULL && strcmp(out, "-") == 0) {
-		if (isatty(STDOUT_FILENO)) {
-			ngctl_warnx("capture: not writing pcap to a terminal");
+	if (out != NULL && strcmp(out, "-") == 0 &&
+	    isatty(STDOUT_FILENO)) {
+		ngctl_warnx("capture: not writing %s to a terminal",
+		    format != NULL ? format : "pcap");
+		goto out;
+	}
+	if (format != NULL && strcmp(format, "pcapng") == 0) {
+		c->ng = strcmp(out, "-") == 0 ? stdout : fopen(out, "w");
+		if (c->ng == NULL) {
+			ngctl_warn("capture: %s", out);
 			goto out;
 		}
+		if ((c->blk = malloc(sizeof(*c->blk))) == NULL ||
+		    !ngctl_pcapng_head(c, c->blk, av[optind + 1], snaplen)) {
+			ngctl_warn("capture: %s", out);
+			goto out;
+		}
+	} else if (out != NULL && strcmp(out, "-") == 0) {
 		c->dumper = pcap_dump_fopen(c->pd, stdout);
 	} else if (out != NULL) {
 		c->dumper = pcap_dump_open(c->pd, out);
 	}
-	if (out != NULL && c->dumper == NULL) {
+	if (out != NULL && c->dumper == NULL && c->ng == NULL) {
 		ngctl_warnx("capture: %s: %s", out, pcap_geterr(c->pd));
 		goto out;
 	}
@@ -282,6 +450,11 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 usage:
 	rtn = NGCTL_USAGE;
 out:
+	if (c->ng != NULL && c->ng != stdout)
+		fclose(c->ng);
+	else if (c->ng != NULL)
+		fflush(stdout);
+	free(c->blk);
 	if (c->dumper != NULL) {
 		if (strcmp(out, "-") == 0)
 			pcap_dump_flush(c->dumper); /* stdout stays open */
@@ -299,8 +472,8 @@ out:
 
 const struct ngctl_cmd ngctl_cmd_capture = {
 	.name = "capture",
-	.usage = "capture [-c count] [-s snaplen] [-w file] [-y linktype] "
-		 "<path> <hook> [expression]",
+	.usage = "capture [-c count] [-F format] [-s snaplen] [-w file] "
+		 "[-y linktype] <path> <hook> [expression]",
 	.summary = "Capture the frames crossing hook <hook> of the node at "
 		   "<path>",
 	.help = "Copies every frame that crosses the edge of <hook>, in "
@@ -308,7 +481,12 @@ const struct ngctl_cmd ngctl_cmd_capture = {
 		"With -w the frames are written to <file> in pcap format, or "
 		"to standard output with -w -, for tcpdump -r - or Wireshark; "
 		"without it one line per frame says when, where, which way "
-		"and how long.  A filter <expression> in tcpdump's language "
+		"and how long.  -F pcapng (the default when <file> ends in "
+		".pcapng) writes pcapng instead, with nanosecond times, the "
+		"edge as the interface's name and each frame's direction in "
+		"its flags: inbound when it entered the node at <path> "
+		"through <hook>, outbound when it left through it.  "
+		"A filter <expression> in tcpdump's language "
 		"keeps only the frames it matches; -y names the link type it "
 		"and the file assume (EN10MB, or RAW for bare IP hooks).  "
 		"-c stops after <count> frames, -s keeps at most <snaplen> "

@@ -632,6 +632,11 @@ ngd_conn_close(struct ngd_conn *c)
 	c->node = NULL;
 	if (node != NULL)
 		ng_socket_detach(node, c);
+	/* A client's end is no message, but its hooks and captures went
+	 * (a killed ngctl capture): the fast path hears of it here, to take
+	 * an edge back into the kernel. */
+	if (node != NULL)
+		ngd_netdev_graph_changed();
 	while ((b = c->outq) != NULL) {
 		c->outq = b->next;
 		free(b);

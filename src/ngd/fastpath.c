@@ -534,6 +534,8 @@ ngd_veth_wanted(struct ngd_veth *v)
 	for (h = v->node->hooks; h != NULL; h = h->next) {
 		if (h->peer == NULL || strcmp(h->name, NG_EIFACE_HOOK_ETHER) != 0)
 			continue;
+		if (h->flags & NG_HOOK_CAPTURED)
+			return NULL; /* ngctl capture: the copies are ngd's */
 		if (strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) != 0 ||
 		    strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) != 0)
 			return NULL;
@@ -664,6 +666,7 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ng_node *h,
 		struct ngd_veth *w;
 
 		if (k->peer == NULL || out->n == NG_FAST_BPF_HUB_MAX ||
+		    (k->flags & NG_HOOK_CAPTURED) ||
 		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) != 0 ||
 		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
 		    (w = ngd_fast_veth_of(fp, k->peer->node)) == NULL)

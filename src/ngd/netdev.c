@@ -885,6 +885,13 @@ ngd_netdev_before_msg(void (*fn)(struct ng_node *dest))
 	ngd_before_msg = fn;
 }
 
+void
+ngd_netdev_graph_changed(void)
+{
+	if (ngd_after_msg != NULL)
+		ngd_after_msg();
+}
+
 /*
  * Send a client's message with interface names up to date.  Asking every
  * interface before every message would make a script of N commands cost

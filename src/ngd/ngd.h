@@ -179,6 +179,8 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 void ngd_netdev_after_msg(void (*fn)(void));
 /* fn(dest) runs before each client's message to the node dest. */
 void ngd_netdev_before_msg(void (*fn)(struct ng_node *dest));
+/* The graph changed outside a client's message (a client's end): fn too. */
+void ngd_netdev_graph_changed(void);
 
 /*
  * Devices fastpath.c makes (veth pairs) go to the graph as struct

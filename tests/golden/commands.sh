@@ -51,7 +51,7 @@ while IFS=';' read -r cmd usage aliases desc; do
 		expect "40 help $cmd: description lines" "" "$bad"
 	fi
 done <<'END'
-capture;capture [-c count] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression];;y
+capture;capture [-c count] [-F format] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression];;y
 config;config <path> [arguments];;
 connect;connect [path] <relpath> <hook> <peerhook>;join;y
 debug;debug [level];;y

@@ -164,6 +164,68 @@ r=$(tcpdump -n -r - <"$tmp/pipe.pcap" 2>/dev/null)
 expect "filter: 2 frames, both replies" "2 2" \
     "$(grep -c . <<<"$r") $(grep -c 'ICMP echo reply' <<<"$r")"
 
+# pcapng (chosen by the name): tcpdump reads it, and each frame's
+# epb_flags say which way it crossed, seen from br0: a's requests came in
+# through link1, b's replies went out through it
+ngctl capture -c 4 -w "$tmp/p.pcapng" br0: link1 icmp 2>"$tmp/ng.err" &
+CAP_PID=$!
+wait_capture "$tmp/ng.err" || fail "pcapng capture started"
+quiet in_ns a ping -c 2 -i 0.2 -W 2 198.18.21.2
+for _ in $(seq 50); do kill -0 $CAP_PID 2>/dev/null || break; sleep 0.1; done
+wait $CAP_PID
+expect "pcapng capture -c 4: exit 0" 0 $?
+CAP_PID=
+r=$(tcpdump -n -r "$tmp/p.pcapng" 2>/dev/null)
+expect "pcapng: tcpdump reads 2 requests and 2 replies" "2 2" \
+    "$(grep -c '198.18.21.1 > 198.18.21.2: ICMP echo request' <<<"$r") $(grep -c '198.18.21.2 > 198.18.21.1: ICMP echo reply' <<<"$r")"
+expect "pcapng: a pcapng file" "0a0d0d0a" "$(od -An -tx1 -N4 "$tmp/p.pcapng" | tr -d ' ')"
+# each EPB: ICMP type and the direction bits of epb_flags (1 in, 2 out)
+dirs=$(python3 - "$tmp/p.pcapng" <<'PY'
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+o = 0
+while o + 12 <= len(b):
+    t, n = struct.unpack_from('<II', b, o)
+    if t == 1:
+        print('if_name', b[o + 20:o + 20 + struct.unpack_from('<H', b, o + 18)[0]].decode())
+    if t == 6:
+        cap = struct.unpack_from('<I', b, o + 20)[0]
+        d = b[o + 28:o + 28 + cap]
+        icmp = d[14 + (d[14] & 15) * 4]
+        p, flags = o + 28 + (cap + 3) // 4 * 4, None
+        while p < o + n - 4:
+            code, ln = struct.unpack_from('<HH', b, p)
+            if code == 0:
+                break
+            if code == 2:
+                flags = struct.unpack_from('<I', b, p + 4)[0]
+            p += 4 + (ln + 3) // 4 * 4
+        print({8: 'request', 0: 'reply'}.get(icmp, icmp),
+              {1: 'inbound', 2: 'outbound'}.get(flags & 3 if flags is not None else None, flags))
+    o += n
+PY
+)
+expect "pcapng: the interface is the edge, directions from br0" "if_name br0:link1
+request inbound
+reply outbound
+request inbound
+reply outbound" "$dirs"
+# to a pipe with -F pcapng
+ngctl capture -F pcapng -c 2 -w - br0: link2 icmp 2>"$tmp/ngp.err" \
+    >"$tmp/ngp.out" &
+CAP_PID=$!
+wait_capture "$tmp/ngp.err" || fail "pcapng capture to a pipe started"
+quiet in_ns a ping -c 1 -W 2 198.18.21.2
+for _ in $(seq 50); do kill -0 $CAP_PID 2>/dev/null || break; sleep 0.1; done
+wait $CAP_PID
+CAP_PID=
+r=$(tcpdump -n -r - <"$tmp/ngp.out" 2>/dev/null)
+expect "pcapng to a pipe: request and reply" "1 1" \
+    "$(grep -c 'ICMP echo request' <<<"$r") $(grep -c 'ICMP echo reply' <<<"$r")"
+check "an unknown format" 71 "" \
+    "ngctl: capture: pcapx: unknown format (pcap or pcapng)" \
+    ngctl capture -F pcapx -w "$tmp/x" br0: link1
+
 # a bad filter is refused before anything starts
 check "a bad filter" 71 "" \
     "ngctl: capture: can't parse filter expression: syntax error" \

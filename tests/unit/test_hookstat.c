@@ -13,6 +13,7 @@
 #include <netgraph/ng_hookstat.h>
 
 #include "ngtest.h"
+#include "ngmsg.h"
 
 struct cap_rec {
 	unsigned n, ends;
@@ -126,6 +127,44 @@ main(void)
 	CHECK_INT("a cleared", stats(&w, "H:", "a").recv_frames, 0);
 	CHECK_INT("clrhookstats nope", named(&s, "H:", NGM_HOOKSTAT_CLEAR,
 	    "nope"), ENOENT);
+	/* an edge is counted once, at the sender: a clear at one end
+	 * leaves the other end's figures as they were */
+	CHECK_INT("s p0 still counts 3 out", stats(&s, ".", "p0").xmit_frames,
+	    3);
+	CHECK_INT("s p1 still counts 3 in", stats(&s, ".", "p1").recv_frames,
+	    3);
+	CHECK_INT("send on p0", ngt_send_frame(s.node, "p0", d1, d2, 60), 0);
+	CHECK_INT("H a 1 in since the clear", stats(&w, "H:", "a").recv_frames,
+	    1);
+	CHECK_INT("s p0 4 out", stats(&s, ".", "p0").xmit_frames, 4);
+	CHECK_INT("clrhookstats s", named(&s, ".", NGM_HOOKSTAT_CLEAR, ""), 0);
+	CHECK_INT("s p0 cleared", stats(&s, ".", "p0").xmit_frames, 0);
+	CHECK_INT("H a not cleared", stats(&w, "H:", "a").recv_octets, 60);
+
+	/* a tee between s and H goes (ng_bypass joins its neighbours): the
+	 * counts from before stay with the ends that remain */
+	CHECK_INT("mkpeer tee", ngt_mkpeer(s.node, ".", "tee", "p2", "left"),
+	    0);
+	CHECK_INT("name T", ngt_name(s.node, "p2", "T"), 0);
+	CHECK_INT("send on p2 (T drops it)", ngt_send_frame(s.node, "p2", d1,
+	    d2, 100), 0);
+	CHECK_INT("connect T H", ngt_connect(s.node, "T:", "H:", "right", "c"),
+	    0);
+	for (int i = 0; i < 2; i++)
+		CHECK_INT("send on p2", ngt_send_frame(s.node, "p2", d1, d2,
+		    100), 0);
+	CHECK_INT("H c 2 in", stats(&w, "H:", "c").recv_frames, 2);
+	CHECK_INT("shutdown T", ngt_shutdown(s.node, "T:"), 0);
+	CHECK_INT("H c 2 in after the bypass", stats(&w, "H:", "c").recv_frames,
+	    2);
+	CHECK_INT("s p2 3 out after the bypass", stats(&s, ".", "p2")
+	    .xmit_frames, 3);
+	CHECK_INT("send on p2", ngt_send_frame(s.node, "p2", d1, d2, 100), 0);
+	CHECK_INT("H c 3 in", stats(&w, "H:", "c").recv_frames, 3);
+	CHECK_INT("H c 300 octets in", stats(&w, "H:", "c").recv_octets, 300);
+	CHECK_INT("H a not counting c's", stats(&w, "H:", "a").recv_frames, 1);
+	CHECK_INT("rmhook p2", ngt_rmhook(s.node, ".", "p2"), 0);
+	ngt_clear(&s);
 
 	/* capture: both directions, the edge untouched */
 	CHECK_INT("capture H b", capture(&w, "H:", "b", 20), 0);
