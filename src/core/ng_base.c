@@ -132,6 +132,8 @@ ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp)
 	return 0;
 }
 
+static void ng_hooks_reap(struct ng_graph *g);
+
 void
 ng_graph_free(struct ng_graph *g)
 {
@@ -148,6 +150,7 @@ ng_graph_free(struct ng_graph *g)
 		if (g->first == n)
 			break;
 	}
+	ng_hooks_reap(g);
 	while ((p = g->pool_free) != NULL) {
 		g->pool_free = p->next;
 		free(p);
@@ -518,6 +521,29 @@ ng_unlink_hook(struct ng_hook *hook)
 	node->numhooks--;
 }
 
+/* A removed hook: freed now, or once no frame is on its way. */
+static void
+ng_hook_free(struct ng_graph *g, struct ng_hook *h)
+{
+	if (g->depth > 0) {
+		h->next = g->dead_hooks;
+		g->dead_hooks = h;
+		return;
+	}
+	free(h);
+}
+
+static void
+ng_hooks_reap(struct ng_graph *g)
+{
+	struct ng_hook *h;
+
+	while ((h = g->dead_hooks) != NULL) {
+		g->dead_hooks = h->next;
+		free(h);
+	}
+}
+
 /*
  * Both ends leave their nodes before either type hears of it, so a
  * disconnect method that shuts its node down (and cascades) never meets
@@ -552,8 +578,8 @@ ng_rmhook(struct ng_hook *hook)
 		node = h->node;
 		if (node->type->disconnect != NULL)
 			node->type->disconnect(h);
+		ng_hook_free(node->graph, h);
 		ng_node_unref(node);
-		free(h);
 	}
 }
 
@@ -1090,6 +1116,8 @@ ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 	g->depth--;
 	NG_COUNT(peer->stats.recv_drops, error != 0);
 	ng_pkt_free(pkt); /* a method that forgot to consume */
+	if (g->depth == 0 && g->dead_hooks != NULL)
+		ng_hooks_reap(g);
 	return error;
 drop:
 	ng_pkt_free(pkt);
