@@ -586,6 +586,7 @@ static const struct golden goldens[] = {
      "fragmentIdLinkCount=1 }", 0},
     {"nat", "setdlt", 'a', "1", 0},
     {"nat", "getdlt", 'r', "12", 0},
+    {"nat", "setnextid", 'a', "7", 0},
     {"pipe", "setcfg", 'a', "{ bandwidth=10000000 delay=50000 }", 0},
     {"pipe", "setcfg", 'a',
      "{ downstream={ BER=1000000 duplicate=5 } upstream={ bandwidth=64000 "
