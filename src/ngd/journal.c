@@ -361,10 +361,28 @@ ngd_journal_before_sleep(void *arg)
 	return (int64_t)(j->check_ms - now);
 }
 
+/* This namespace's directory locked, those of namespaces gone removed. */
+static void
+ngd_journal_lock_gc(struct ngd_journal *j)
+{
+	int error;
+
+	if (!j->enabled)
+		return;
+	if ((error = ngd_journal_lock(j)) != 0) {
+		ngd_log(LOG_WARNING, "journal %s: no lock (%s): the journals "
+		    "of namespaces gone are not removed", j->dir,
+		    strerror(error));
+		return;
+	}
+	ngd_journal_gc(j);
+}
+
 int
 ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 {
 	memset(j, 0, sizeof(*j));
+	j->lock_fd = -1;
 	j->graph = d->graph;
 	j->netdev = &d->netdev;
 	j->changes = &d->ctl.changes;
@@ -379,6 +397,7 @@ ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 	if (!j->enabled)
 		ngd_log(LOG_WARNING, "no namespace cookie (Linux before 5.14): "
 		    "no journal, a crash loses the graph");
+	ngd_journal_lock_gc(j);
 	ngd_loop_before_sleep(&d->loop, &j->hook, ngd_journal_before_sleep, j);
 	return 0;
 }
@@ -390,6 +409,7 @@ ngd_journal_remove(struct ngd_journal *j)
 	if (!j->enabled)
 		return;
 	(void)unlink(j->path);
+	ngd_journal_unlock(j, true);
 	(void)rmdir(j->dir);
 	j->enabled = false;
 }
@@ -400,6 +420,7 @@ ngd_journal_fini(struct ngd_journal *j)
 	free(j->last);
 	j->last = NULL;
 	j->enabled = false;
+	ngd_journal_unlock(j, false);
 }
 
 /* --- restoring ------------------------------------------------------------- */
@@ -478,7 +499,8 @@ ngd_journal_msg(struct ng_node *node, const char *cmd, const char *text)
 		free(m);
 	}
 	free(bin);
-	return error;
+	/* A stream's connect goes on by itself (ksocket). */
+	return error == EINPROGRESS ? 0 : error;
 }
 
 /*

@@ -277,10 +277,17 @@ struct ngd_journal {
 	bool enabled;
 	bool restored; /* a graph was rebuilt from the file at start */
 	struct ngd_sleep_hook hook;
+	int lock_fd; /* <dir>/lock, held shared while ngd runs (journal_gc.c) */
 };
 
 /* After the graph is made, before the control server starts. */
 int ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d);
+/* journal_gc.c: the namespace's lock taken (and its netns file written);
+ * the directories of namespaces that are gone removed; the lock let go
+ * (remove: with its files, at a clean stop). */
+int ngd_journal_lock(struct ngd_journal *j);
+void ngd_journal_gc(struct ngd_journal *j);
+void ngd_journal_unlock(struct ngd_journal *j, bool remove);
 /* Rebuild the graph from the file, if there is one (a bad one is set
  * aside and logged: the graph stays empty). */
 int ngd_journal_restore(struct ngd_journal *j);
