@@ -817,7 +817,45 @@ NG_PARSE_STRUCT(ng_bridge_host, NG_BRIDGE_HOST_FIELDS);
 NG_PARSE_STRUCT(ng_bridge_host_ary, NG_BRIDGE_HOST_ARY_FIELDS);
 NG_PARSE_STRUCT(ng_bridge_move_host, NG_BRIDGE_MOVE_HOST_FIELDS);
 
-/* Journal and takeover: its config, its bound and whether it persists. */
+/*
+ * The learned table, as a movehost per host (after the hooks are back):
+ * a takeover hands the live table over and a crash's next ngd starts from
+ * the last one written, instead of flooding until every host has spoken
+ * again.  Ages and staleness start again from 0: a host that moved or
+ * left meanwhile is corrected by its next frame or forgotten after
+ * maxStaleness, as one that moves while the bridge runs.
+ */
+static int
+ng_bridge_save_table(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_bridge_move_host *mh;
+	struct ng_mesg *m;
+	int error = 0;
+
+	if (priv->nhosts == 0)
+		return 0;
+	if ((m = ng_mkmsg(NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
+	    sizeof(*mh))) == NULL)
+		return ENOMEM;
+	mh = (struct ng_bridge_move_host *)m->data;
+	for (unsigned b = 0; b < priv->nbuckets && error == 0; b++)
+		for (const struct ng_bridge_hent *h = priv->tab[b];
+		     h != NULL && error == 0; h = h->next) {
+			if (h->link == NULL || h->link->hook == NULL)
+				continue;
+			memset(mh, 0, sizeof(*mh));
+			memcpy(mh->addr, h->addr, ETHER_ADDR_LEN);
+			snprintf(mh->hook, sizeof(mh->hook), "%s",
+			    h->link->hook->name);
+			error = emit(arg, node, m);
+		}
+	free(m);
+	return error;
+}
+
+/* Journal and takeover: its config, its bound, whether it persists, and
+ * its learned table. */
 static int
 ng_bridge_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 {
@@ -833,6 +871,8 @@ ng_bridge_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 	if (error == 0 && priv->persistent)
 		error = ng_save_cmd(node, NGM_BRIDGE_COOKIE,
 		    NGM_BRIDGE_SET_PERSISTENT, emit, arg);
+	if (error == 0)
+		error = ng_bridge_save_table(node, emit, arg);
 	return error;
 }
 
