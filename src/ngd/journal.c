@@ -383,6 +383,7 @@ ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 {
 	memset(j, 0, sizeof(*j));
 	j->lock_fd = -1;
+	j->sockdev = d->sockdev;
 	j->graph = d->graph;
 	j->netdev = &d->netdev;
 	j->changes = &d->ctl.changes;
@@ -545,6 +546,15 @@ ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
 	return true;
 }
 
+/* A takeover: a ksocket node's socket, handed over, is its own again
+ * (sockdev.c); a copy of fd, which the caller closes. */
+static void
+ngd_journal_adopt_sock(struct ngd_journal *j, struct ng_node *node, int fd)
+{
+	if (node->type == &ng_ksocket_type && j->sockdev != NULL)
+		ngd_sockdev_expect(j->sockdev, node, dup(fd));
+}
+
 /* Rebuild the graph text describes (valid, see above); fds: devices of a
  * takeover by node ID, or NULL. */
 static int
@@ -616,6 +626,8 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 					error = 0;
 				}
 			}
+			if (node != NULL && fd >= 0)
+				ngd_journal_adopt_sock(j, node, fd);
 			if (node != NULL && b[0] != '\0' &&
 			    strcmp(node->name, b) != 0) {
 				struct ng_ifdev *d = node->type->netdev ?
@@ -736,10 +748,15 @@ ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
     const struct ngd_handed_fd *fds, size_t nfds, const char **why,
     unsigned *nnodes)
 {
+	int error;
+
 	*nnodes = 0;
 	if (!ngd_journal_valid(j, text, len, why))
 		return EINVAL;
-	return ngd_journal_apply(j, text, fds, nfds, nnodes);
+	error = ngd_journal_apply(j, text, fds, nfds, nnodes);
+	if (j->sockdev != NULL)
+		ngd_sockdev_expect_done(j->sockdev); /* sockets not taken */
+	return error;
 }
 
 /* At start: the graph the last ngd of this namespace left, if any. */

@@ -230,6 +230,14 @@ extern const struct ng_ksock_ops ngd_ksock_ops;
 /* Its datagrams go out before each sleep of the loop, a batch at a time. */
 int ngd_sockdev_new(struct ngd_loop *loop, struct ngd_sockdev **sdp);
 void ngd_sockdev_free(struct ngd_sockdev *sd); /* after the graph; NULL ok */
+/* A takeover: the old ngd's socket fd (ours now) is node's when its hook
+ * opens one of the same family, type and protocol; done: the graph is
+ * rebuilt, those not taken are closed.  each: every socket of a node. */
+void ngd_sockdev_expect(struct ngd_sockdev *sd, const struct ng_node *node,
+    int fd);
+void ngd_sockdev_expect_done(struct ngd_sockdev *sd);
+void ngd_sockdev_each(struct ngd_sockdev *sd,
+    void (*fn)(void *arg, const struct ng_node *node, int fd), void *arg);
 
 /* --- boot.c: the boot file (-c) and readiness for systemd ------------- */
 
@@ -278,6 +286,7 @@ struct ngd_journal {
 	bool restored; /* a graph was rebuilt from the file at start */
 	struct ngd_sleep_hook hook;
 	int lock_fd; /* <dir>/lock, held shared while ngd runs (journal_gc.c) */
+	struct ngd_sockdev *sockdev; /* a takeover's sockets go to it */
 };
 
 /* After the graph is made, before the control server starts. */

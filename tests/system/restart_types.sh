@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # timeout: 90
-# After SIGKILL, nat and ksocket nodes come back configured (their save
+# After a takeover and after SIGKILL, nat and ksocket nodes come back
+# configured (their save
 # methods, DESIGN decision 12): nat's alias address, mode, framing,
 # redirects with their ids and descriptions (the next id too) and proxy
-# rules; a ksocket's options, bound address, peer, and listen.  Checked
+# rules; a ksocket's options, bound address, peer, and listen (in a
+# takeover, its very socket, handed over).  Checked
 # with traffic: the port forward reaches the jail's server again, the
 # UDP tunnel between two namespaces passes ping again, the listening
 # socket takes connections again.
 #
-#   j1 198.51.100.10 -- jbr 198.51.100.1 (here)  wan0 198.18.61.1 ~~ outside 198.18.61.2
-#                                          lower | upper
-#                                          in [nat] out
+#   j1 198.51.100.10 -- router 198.51.100.1 [ip_forward] natin 198.18.61.1
+#                                                             | ether
+#                                                        out [nat] in
+#                                                             | ether
+#                                        outside 198.18.61.2 natout
 #
-#   ta: ngeth0 203.0.113.1 -- [ks] 198.18.62.1:5000 ~~ wa/wb ~~ hb's ngd [ks] -- ngeth0 203.0.113.2 (hb)
+#   ta: tun0 203.0.113.1 -- [ks] 198.18.62.1:5000 ~~ wa/wb ~~ hb's ngd [ks] -- ngeth0 203.0.113.2 (hb)
 #                              [L] 198.18.62.1:7000 listening
 source "$(dirname "$0")/../lib.sh"
 H="python3 $top/tests/nat_helper.py"
@@ -23,33 +27,24 @@ cleanup() {
 	wait 2>/dev/null
 	stop_ngd
 	[ -n "${auto:-}" ] && kill "$auto" 2>/dev/null
-	for n in j1 outside ta hb; do ip netns del $n 2>/dev/null; done
-	ip link del wan0 2>/dev/null
-	ip link del jbr 2>/dev/null
+	for n in j1 router outside ta hb; do ip netns del $n 2>/dev/null; done
 	ip link del wa 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 start_ngd || finish
 
-for n in j1 outside ta hb; do
+for n in j1 router outside ta hb; do
 	ip netns add $n
 	ip -n $n link set lo up
 done
-ip link add wan0 type veth peer name eth0 netns outside
-ip addr add 198.18.61.1/24 dev wan0
-ip link set wan0 up
-ip -n outside addr add 198.18.61.2/24 dev eth0
-ip -n outside link set eth0 up
-ip link add jbr type bridge
-ip addr add 198.51.100.1/24 dev jbr
-ip link set jbr up
-ip link add vj1 type veth peer name eth0 netns j1
-ip link set vj1 master jbr up
+ip -n router link add vr type veth peer name eth0 netns j1
+ip -n router addr add 198.51.100.1/24 dev vr
+ip -n router link set vr up
 ip -n j1 link set eth0 up
 ip -n j1 addr add 198.51.100.10/24 dev eth0
 ip -n j1 route add default via 198.51.100.1
-sysctl -qw net.ipv4.ip_forward=1
+in_ns router sysctl -qw net.ipv4.ip_forward=1
 ip link add wa type veth peer name wb netns hb
 ip addr add 198.18.62.1/24 dev wa
 ip link set wa up
@@ -57,14 +52,17 @@ ip -n hb addr add 198.18.62.2/24 dev wb
 ip -n hb link set wb up
 ip netns exec hb ngd -d 2>>"$tmp/ngd-hb.log" &
 pids+=($!)
-for _ in $(seq 100); do ngctl info wan0: >/dev/null 2>&1 &&
-    in_ns hb ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+for _ in $(seq 100); do in_ns hb ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
 
-# --- nat on the uplink, with redirects ----------------------------------
+# --- nat between two eifaces, with redirects -----------------------------
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
 ngctl -f - >/dev/null <<'EOS'
-mkpeer wan0: nat lower in
-name wan0:lower nat
-connect wan0: nat: upper out
+name ngeth0: natin
+name ngeth1: natout
+mkpeer natin: nat ether out
+name natin:ether nat
+connect nat: natout: in ether
 msg nat: setdlt 1
 msg nat: setaliasaddr 198.18.61.1
 msg nat: setmode { flags=0x20 mask=0x20 }
@@ -73,18 +71,25 @@ msg nat: redirectport { local_addr=198.51.100.10 local_port=8081 alias_port=81 p
 msg nat: redirectport { local_addr=198.51.100.10 local_port=8082 alias_port=82 proto=17 description="j1 udp" }
 msg nat: redirectdelete 2
 msg nat: proxyrule "server 198.51.100.10:8080 port 9999 proto tcp"
+msg natin: vnet "router"
+msg natout: vnet "outside"
 EOS
 [ $? -eq 0 ] || fail "the nat node's setup"
-ip neigh flush dev wan0
+ip -n router addr add 198.18.61.1/24 dev natin
+ip -n router link set natin up
+ip -n outside addr add 198.18.61.2/24 dev natout
+ip -n outside link set natout up
 in_ns j1 $H hello 8080 "j1 here, you are" &
 pids+=($!)
 
 # --- the UDP tunnel and a listening TCP socket --------------------------
-ngctl mkpeer . eiface e ether
 ngctl -f - <<'EOS'
-msg ngeth0: set 02:5a:00:00:00:01
-mkpeer ngeth0: ksocket ether inet/dgram/udp
-name ngeth0:ether ks
+mkpeer . eiface e ether
+name .:e tun0
+rmhook . e
+msg tun0: set 02:5a:00:00:00:01
+mkpeer tun0: ksocket ether inet/dgram/udp
+name tun0:ether ks
 msg ks: setopt { level=1 name=2 value=[ 1 0 0 0 ] }
 msg ks: bind inet/198.18.62.1:5000
 msg ks: connect inet/198.18.62.2:5000
@@ -97,9 +102,9 @@ msg L: setopt { level=1 name=2 value=[ 1 0 0 0 ] }
 msg L: bind inet/198.18.62.1:7000
 msg L: listen 4
 EOS
-ngctl msg ngeth0: vnet '"ta"'
-ip -n ta addr add 203.0.113.1/24 dev ngeth0
-ip -n ta link set ngeth0 up
+ngctl msg tun0: vnet '"ta"'
+ip -n ta addr add 203.0.113.1/24 dev tun0
+ip -n ta link set tun0 up
 in_ns hb ngctl mkpeer . eiface e ether
 in_ns hb ngctl -f - <<'EOS'
 msg ngeth0: set 02:5a:00:00:00:02
@@ -137,6 +142,22 @@ nat_id=$(awk '$1 == "node" && $3 == "nat" { print $2 }' "$j")
 expect "the journal has nat's settings, ids kept by setnextid" \
     "setaliasaddr setmode setdlt redirectport setnextid redirectport proxyrule" \
     "$(awk -v id="$nat_id" '$1 == "msg" && $2 == id { print $3 }' "$j" | xargs)"
+
+# --- takeover: the sockets themselves are handed over ----------------------
+old=$NGD_PID
+ngd -d --takeover 2>>"$NGD_LOG" &
+NGD_PID=$!
+for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+expect_rc "ngd --takeover took over" 1 quiet kill -0 "$old"
+expect "after the takeover: listredirects, names, peer, options as before" "$before" "$(state)"
+expect "... nothing left out" "" "$(grep 'left out' "$NGD_LOG")"
+expect "... the port forward reaches j1" "j1 here, you are 198.18.61.2" \
+    "$(in_ns outside $H ask 198.18.61.1 80 2>&1 | cut -d' ' -f1-5)"
+expect_rc "... the tunnel passes ping" 0 \
+    quiet in_ns ta ping -c 2 -i 0.2 -W 2 203.0.113.2
+expect_rc "... the socket listens" 0 in_ns hb nc -z -w 2 198.18.62.1 7000
+ngctl list >/dev/null # a request: the journal is the new ngd's now
+sleep 0.3
 
 # --- SIGKILL; the next ngd restores them -----------------------------------
 kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
