@@ -526,7 +526,8 @@ static void
 ng_hook_free(struct ng_graph *g, struct ng_hook *h)
 {
 	if (g->depth > 0) {
-		h->next = g->dead_hooks;
+		/* Not through next: a flood loop may still walk from h. */
+		h->dead_next = g->dead_hooks;
 		g->dead_hooks = h;
 		return;
 	}
@@ -539,7 +540,7 @@ ng_hooks_reap(struct ng_graph *g)
 	struct ng_hook *h;
 
 	while ((h = g->dead_hooks) != NULL) {
-		g->dead_hooks = h->next;
+		g->dead_hooks = h->dead_next;
 		free(h);
 	}
 }

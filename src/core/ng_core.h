@@ -146,6 +146,7 @@ struct ng_hook {
 	struct ng_hook *prev, *next; /* node's hook list */
 	struct ng_hook_stats stats;
 	struct ng_capture *captures; /* NULL unless someone captures here */
+	struct ng_hook *dead_next; /* removed mid-send: freed later */
 };
 
 /* --- the graph --------------------------------------------------------- */

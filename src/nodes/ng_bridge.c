@@ -425,10 +425,15 @@ ng_bridge_connect(struct ng_hook *hook)
 static int
 ng_bridge_send(struct ng_bridge_link *dst, int manycast, struct ng_pkt **pkt)
 {
+	struct ng_hook *hook = dst->hook;
 	uint32_t len = (*pkt)->len;
 	int error;
 
-	error = ng_send_data(dst->hook, pkt); /* consumes *pkt */
+	error = ng_send_data(hook, pkt); /* consumes *pkt */
+	/* The send may have removed the link (its hook stays readable
+	 * until the outermost send returns): then nothing to count. */
+	if (!(hook->flags & NG_HOOK_VALID) || hook->priv != dst)
+		return error;
 	if (error != 0) {
 		if (error == ENOMEM || error == ENOBUFS)
 			dst->stats.memoryFailures++;
@@ -450,7 +455,8 @@ ng_bridge_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	struct ng_bridge_link *in = hook->priv, *last = NULL;
 	struct ng_bridge_hent *host;
 	const uint8_t *dst, *src;
-	struct ng_hook *h;
+	struct ng_hook *h, *lasth = NULL;
+	struct ng_node *node;
 	int manycast = 0, error = 0;
 
 	if ((*pkt)->len < ETHER_HDR_LEN) {
@@ -513,33 +519,43 @@ ng_bridge_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		in->stats.recvUnknown++;
 	}
 
-	/* Flood: each port but the last gets a reference, the last ours. */
-	for (h = hook->node->hooks; h != NULL; h = h->next) {
+	/*
+	 * Flood: each port but the last gets a reference, the last ours.  A
+	 * send may shut the bridge down or remove a port: the node is held
+	 * meanwhile, ports are kept by their hooks (freed only once the
+	 * outermost send returns), and the flood stops if the bridge went.
+	 */
+	node = hook->node;
+	ng_node_ref(node);
+	for (h = node->hooks; h != NULL; h = h->next) {
 		struct ng_bridge_link *l = h->priv;
 
 		if (l == NULL || l == in || !(h->flags & NG_HOOK_VALID))
 			continue;
 		if (manycast == 0 && !l->send_unknown)
 			continue;
-		if (last != NULL) {
+		if (lasth != NULL && (lasth->flags & NG_HOOK_VALID) &&
+		    (last = lasth->priv) != NULL) {
 			struct ng_pkt *ref = ng_pkt_ref(*pkt);
 			int e = ng_bridge_send(last, manycast, &ref);
 
 			if (e != 0)
 				error = e;
+			if (!ng_node_valid(node))
+				break;
 		}
-		last = l;
+		lasth = h;
 	}
-	if (last == NULL) {
+	if (lasth == NULL || !ng_node_valid(node) ||
+	    !(lasth->flags & NG_HOOK_VALID) || (last = lasth->priv) == NULL)
 		ng_pkt_free(pkt);
-		return error;
-	}
-	{
+	else {
 		int e = ng_bridge_send(last, manycast, pkt);
 
 		if (e != 0)
 			error = e;
 	}
+	ng_node_unref(node);
 	return error;
 }
 
