@@ -133,7 +133,7 @@ expect "redirects 1 and 3 listed, with their descriptions" "2 j1 web j1 udp" \
 expect "before: the port forward reaches j1" "j1 here, you are 198.18.61.2" \
     "$(in_ns outside $H ask 198.18.61.1 80 2>&1 | cut -d' ' -f1-5)"
 expect_rc "before: the tunnel passes ping" 0 \
-    quiet in_ns ta ping -c 2 -i 0.2 -W 2 203.0.113.2
+    quiet in_ns ta ping -c 1 -W 2 203.0.113.2
 expect_rc "before: the listening socket takes a connection" 0 \
     in_ns hb nc -z -w 2 198.18.62.1 7000
 sleep 0.3
@@ -154,7 +154,7 @@ expect "... nothing left out" "" "$(grep 'left out' "$NGD_LOG")"
 expect "... the port forward reaches j1" "j1 here, you are 198.18.61.2" \
     "$(in_ns outside $H ask 198.18.61.1 80 2>&1 | cut -d' ' -f1-5)"
 expect_rc "... the tunnel passes ping" 0 \
-    quiet in_ns ta ping -c 2 -i 0.2 -W 2 203.0.113.2
+    quiet in_ns ta ping -c 1 -W 2 203.0.113.2
 expect_rc "... the socket listens" 0 in_ns hb nc -z -w 2 198.18.62.1 7000
 ngctl list >/dev/null # a request: the journal is the new ngd's now
 sleep 0.3
@@ -162,7 +162,7 @@ sleep 0.3
 # --- SIGKILL; the next ngd restores them -----------------------------------
 kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
 expect_rc "while no ngd runs, the port forward is down" 0 \
-    eval '! in_ns outside timeout 3 $H ask 198.18.61.1 80 >/dev/null 2>&1'
+    eval '! in_ns outside timeout 1 $H ask 198.18.61.1 80 >/dev/null 2>&1'
 NGCTL_NO_AUTOSTART= ngctl list >/dev/null
 auto=$(ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p' | head -n 1)
 after=$(state)
@@ -173,7 +173,7 @@ expect "a new redirect gets the next id, 4" "4" \
 expect "after: the port forward reaches j1 again" "j1 here, you are 198.18.61.2" \
     "$(in_ns outside $H ask 198.18.61.1 80 2>&1 | cut -d' ' -f1-5)"
 expect_rc "after: the tunnel passes ping again" 0 \
-    quiet in_ns ta ping -c 2 -i 0.2 -W 2 203.0.113.2
+    quiet in_ns ta ping -c 1 -W 2 203.0.113.2
 expect_rc "after: the socket listens again" 0 \
     in_ns hb nc -z -w 2 198.18.62.1 7000
 kill "$auto"
