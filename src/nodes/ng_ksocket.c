@@ -497,12 +497,41 @@ ng_ksocket_optval_parse(const char *s, size_t *off, uint8_t *buf,
 	return ng_parse_at(&bytes, s, off, buf, room, len);
 }
 
+/*
+ * Zeros are left out, and a message's argument is a whole number of
+ * 4-byte words: a value whose zeros at the end reach past that (0 in an
+ * int, a struct linger { 1 0 }) also names its last byte ([ 7=0x0 ]), so
+ * that its text parses back to as many bytes (a journal replays it; a
+ * getopt reply pasted into setopt gives the same option).
+ */
 static int
 ng_ksocket_optval_unparse(const uint8_t *d, size_t avail, char **text)
 {
 	struct ng_parse_type bytes = {.kind = NG_PARSE_BYTES, .len = avail};
+	size_t n, used = avail;
+	char *t;
+	int error;
 
-	return ng_unparse(&bytes, d, avail, text);
+	if ((error = ng_unparse(&bytes, d, avail, text)) != 0)
+		return error;
+	while (used > 0 && d[used - 1] == 0)
+		used--;
+	if (avail == 0 || (used + 3) / 4 * 4 == avail ||
+	    (n = strlen(*text)) == 0 || (*text)[n - 1] != ']')
+		return 0;
+	if ((t = malloc(n + 32)) == NULL) {
+		free(*text);
+		*text = NULL;
+		return ENOMEM;
+	}
+	/* "[ ... ]" or "[]": the last byte goes before the bracket. */
+	(*text)[n - 1] = '\0';
+	if (n >= 2 && (*text)[n - 2] == ' ')
+		(*text)[n - 2] = '\0';
+	snprintf(t, n + 32, "%s %zu=0x0 ]", *text, avail - 1);
+	free(*text);
+	*text = t;
+	return 0;
 }
 
 static const struct ng_parse_custom ng_ksocket_optval_custom = {

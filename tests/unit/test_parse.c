@@ -624,6 +624,10 @@ static const struct golden goldens[] = {
     {"ksocket", "setopt", 'a', "{ level=1 name=2 value=[ 0x1 ] }", 0},
     {"ksocket", "getopt", 'a', "{ level=1 name=8 }", 0},
     {"ksocket", "getopt", 'r', "{ level=1 name=8 value=[ 2=0x4 ] }", 0},
+    /* zeros past the last word name the last byte: the length is kept */
+    {"ksocket", "getopt", 'r', "{ level=1 name=2 value=[ 3=0x0 ] }", 0},
+    {"ksocket", "getopt", 'r', "{ level=1 name=13 value=[ 0x1 7=0x0 ] }",
+     0},
     {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1025=0x1 ] }",
      E2BIG},
     /* vxlan */
