@@ -26,7 +26,6 @@ cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 	stop_ngd
-	[ -n "${auto:-}" ] && kill "$auto" 2>/dev/null
 	for n in j1 router outside ta hb; do ip netns del $n 2>/dev/null; done
 	ip link del wa 2>/dev/null
 	rm -rf "$tmp"
@@ -163,10 +162,11 @@ sleep 0.3
 kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
 expect_rc "while no ngd runs, the port forward is down" 0 \
     eval '! in_ns outside timeout 1 $H ask 198.18.61.1 80 >/dev/null 2>&1'
-NGCTL_NO_AUTOSTART= ngctl list >/dev/null
-auto=$(ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p' | head -n 1)
+: >"$NGD_LOG"
+start_ngd # logs here (one ngctl starts would log to syslog)
 after=$(state)
 expect "listredirects, dlt, names, peer, options as before" "$before" "$after"
+expect "the journal was replayed" 1 "$(grep -c 'nodes restored' "$NGD_LOG")"
 expect "nothing of them left out" "" "$(grep 'left out' "$NGD_LOG")"
 expect "a new redirect gets the next id, 4" "4" \
     "$(ngctl msg nat: redirectport '{ local_addr=198.51.100.10 local_port=8083 alias_port=83 proto=6 }' | sed -n 's/^Args:\t//p')"
@@ -176,7 +176,5 @@ expect_rc "after: the tunnel passes ping again" 0 \
     quiet in_ns ta ping -c 1 -W 2 203.0.113.2
 expect_rc "after: the socket listens again" 0 \
     in_ns hb nc -z -w 2 198.18.62.1 7000
-kill "$auto"
-for _ in $(seq 100); do kill -0 "$auto" 2>/dev/null || break; sleep 0.02; done
-auto=
+stop_ngd
 exit $NG_FAILED
