@@ -125,6 +125,9 @@ enum {
 	NGM_NAT_LIBALIAS_INFO,    /* reply: struct ng_nat_libalias_info */
 	NGM_NAT_SET_DLT,          /* arg: uint8 */
 	NGM_NAT_GET_DLT,          /* reply: uint8 */
+	/* Ours, not FreeBSD's: the id the next redirect gets (not below
+	 * the next one's now), so that a journal keeps redirects' ids. */
+	NGM_NAT_SET_NEXTID = 100, /* arg: uint32 */
 };
 
 #endif

@@ -140,6 +140,8 @@ ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp)
 	return 0;
 }
 
+static void ng_hooks_reap(struct ng_graph *g);
+
 void
 ng_graph_free(struct ng_graph *g)
 {
@@ -156,6 +158,7 @@ ng_graph_free(struct ng_graph *g)
 		if (g->first == n)
 			break;
 	}
+	ng_hooks_reap(g);
 	while ((p = g->pool_free) != NULL) {
 		g->pool_free = p->next;
 		free(p);
@@ -541,6 +544,30 @@ ng_unlink_hook(struct ng_hook *hook)
 	node->numhooks--;
 }
 
+/* A removed hook: freed now, or once no frame is on its way. */
+static void
+ng_hook_free(struct ng_graph *g, struct ng_hook *h)
+{
+	if (g->depth > 0) {
+		/* Not through next: a flood loop may still walk from h. */
+		h->dead_next = g->dead_hooks;
+		g->dead_hooks = h;
+		return;
+	}
+	free(h);
+}
+
+static void
+ng_hooks_reap(struct ng_graph *g)
+{
+	struct ng_hook *h;
+
+	while ((h = g->dead_hooks) != NULL) {
+		g->dead_hooks = h->dead_next;
+		free(h);
+	}
+}
+
 /*
  * Both ends leave their nodes before either type hears of it, so a
  * disconnect method that shuts its node down (and cascades) never meets
@@ -575,8 +602,8 @@ ng_rmhook(struct ng_hook *hook)
 		node = h->node;
 		if (node->type->disconnect != NULL)
 			node->type->disconnect(h);
+		ng_hook_free(node->graph, h);
 		ng_node_unref(node);
-		free(h);
 	}
 }
 
@@ -1117,6 +1144,8 @@ ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 		NG_COUNT(peer->stats.recv_drops, 1);
 	if (__builtin_expect(*pkt != NULL, 0))
 		ng_pkt_free(pkt); /* a method that forgot to consume */
+	if (__builtin_expect(g->depth == 0 && g->dead_hooks != NULL, 0))
+		ng_hooks_reap(g);
 	return error;
 drop:
 	ng_pkt_free(pkt);

@@ -208,6 +208,7 @@ struct ng_hook {
 	void *priv;
 	struct ng_hook *prev, *next; /* node's hook list */
 	char name[NG_HOOKSIZ];
+	struct ng_hook *dead_next; /* removed mid-send: freed later */
 };
 
 /* --- the graph --------------------------------------------------------- */
@@ -476,7 +477,15 @@ int ng_gro_add(struct ng_gro *gro, struct ng_graph *g, const uint8_t *f,
 void ng_gro_flush(struct ng_gro *gro,
     void (*emit)(void *arg, struct ng_pkt **seg), void *arg);
 
-/* Send along hook to its peer; consumes *pkt and sets it NULL. */
+/*
+ * Send along hook to its peer; consumes *pkt and sets it NULL.  The peer
+ * may shut the sender down before this returns: a node that sends more
+ * than once (a flood, segments) holds a reference (ng_node_ref) across
+ * the sends and looks at ng_node_valid and node->priv again after each.
+ * Hooks removed meanwhile stay allocated (invalid) until the outermost
+ * send returns, so a hook pointer taken before the send may be looked
+ * at, never sent on.
+ */
 int ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt);
 
 /*

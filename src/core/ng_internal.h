@@ -32,6 +32,11 @@ struct ng_graph {
 	struct ng_ratelim_tab log_rl; /* ng_log's rate limits */
 	int depth;      /* nested ng_send_data calls */
 	unsigned sends; /* calls since the outermost one began */
+	/* Hooks removed while a frame is on its way (depth > 0), freed when
+	 * the outermost ng_send_data returns: a receiver may shut down the
+	 * node that sent to it, and its sender's loop and ng_send_data
+	 * itself still look at the hooks of the edge. */
+	struct ng_hook *dead_hooks;
 	struct ng_capture *captures; /* every capture, usually none */
 };
 

@@ -361,10 +361,29 @@ ngd_journal_before_sleep(void *arg)
 	return (int64_t)(j->check_ms - now);
 }
 
+/* This namespace's directory locked, those of namespaces gone removed. */
+static void
+ngd_journal_lock_gc(struct ngd_journal *j)
+{
+	int error;
+
+	if (!j->enabled)
+		return;
+	if ((error = ngd_journal_lock(j)) != 0) {
+		ngd_log(LOG_WARNING, "journal %s: no lock (%s): the journals "
+		    "of namespaces gone are not removed", j->dir,
+		    strerror(error));
+		return;
+	}
+	ngd_journal_gc(j);
+}
+
 int
 ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 {
 	memset(j, 0, sizeof(*j));
+	j->lock_fd = -1;
+	j->sockdev = d->sockdev;
 	j->graph = d->graph;
 	j->netdev = &d->netdev;
 	j->changes = &d->ctl.changes;
@@ -379,6 +398,7 @@ ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 	if (!j->enabled)
 		ngd_log(LOG_WARNING, "no namespace cookie (Linux before 5.14): "
 		    "no journal, a crash loses the graph");
+	ngd_journal_lock_gc(j);
 	ngd_loop_before_sleep(&d->loop, &j->hook, ngd_journal_before_sleep, j);
 	return 0;
 }
@@ -390,6 +410,7 @@ ngd_journal_remove(struct ngd_journal *j)
 	if (!j->enabled)
 		return;
 	(void)unlink(j->path);
+	ngd_journal_unlock(j, true);
 	(void)rmdir(j->dir);
 	j->enabled = false;
 }
@@ -400,6 +421,7 @@ ngd_journal_fini(struct ngd_journal *j)
 	free(j->last);
 	j->last = NULL;
 	j->enabled = false;
+	ngd_journal_unlock(j, false);
 }
 
 /* --- restoring ------------------------------------------------------------- */
@@ -478,7 +500,8 @@ ngd_journal_msg(struct ng_node *node, const char *cmd, const char *text)
 		free(m);
 	}
 	free(bin);
-	return error;
+	/* A stream's connect goes on by itself (ksocket). */
+	return error == EINPROGRESS ? 0 : error;
 }
 
 /*
@@ -521,6 +544,15 @@ ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
 		return false;
 	}
 	return true;
+}
+
+/* A takeover: a ksocket node's socket, handed over, is its own again
+ * (sockdev.c); a copy of fd, which the caller closes. */
+static void
+ngd_journal_adopt_sock(struct ngd_journal *j, struct ng_node *node, int fd)
+{
+	if (node->type == &ng_ksocket_type && j->sockdev != NULL)
+		ngd_sockdev_expect(j->sockdev, node, dup(fd));
 }
 
 /* Rebuild the graph text describes (valid, see above); fds: devices of a
@@ -594,6 +626,8 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 					error = 0;
 				}
 			}
+			if (node != NULL && fd >= 0)
+				ngd_journal_adopt_sock(j, node, fd);
 			if (node != NULL && b[0] != '\0' &&
 			    strcmp(node->name, b) != 0) {
 				struct ng_ifdev *d = node->type->netdev ?
@@ -714,10 +748,15 @@ ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
     const struct ngd_handed_fd *fds, size_t nfds, const char **why,
     unsigned *nnodes)
 {
+	int error;
+
 	*nnodes = 0;
 	if (!ngd_journal_valid(j, text, len, why))
 		return EINVAL;
-	return ngd_journal_apply(j, text, fds, nfds, nnodes);
+	error = ngd_journal_apply(j, text, fds, nfds, nnodes);
+	if (j->sockdev != NULL)
+		ngd_sockdev_expect_done(j->sockdev); /* sockets not taken */
+	return error;
 }
 
 /* At start: the graph the last ngd of this namespace left, if any. */

@@ -275,6 +275,14 @@ extern const struct ng_ksock_ops ngd_ksock_ops;
 /* Its datagrams go out before each sleep of the loop, a batch at a time. */
 int ngd_sockdev_new(struct ngd_loop *loop, struct ngd_sockdev **sdp);
 void ngd_sockdev_free(struct ngd_sockdev *sd); /* after the graph; NULL ok */
+/* A takeover: the old ngd's socket fd (ours now) is node's when its hook
+ * opens one of the same family, type and protocol; done: the graph is
+ * rebuilt, those not taken are closed.  each: every socket of a node. */
+void ngd_sockdev_expect(struct ngd_sockdev *sd, const struct ng_node *node,
+    int fd);
+void ngd_sockdev_expect_done(struct ngd_sockdev *sd);
+void ngd_sockdev_each(struct ngd_sockdev *sd,
+    void (*fn)(void *arg, const struct ng_node *node, int fd), void *arg);
 
 /* --- boot.c: the boot file (-c) and readiness for systemd ------------- */
 
@@ -322,10 +330,18 @@ struct ngd_journal {
 	bool enabled;
 	bool restored; /* a graph was rebuilt from the file at start */
 	struct ngd_sleep_hook hook;
+	int lock_fd; /* <dir>/lock, held shared while ngd runs (journal_gc.c) */
+	struct ngd_sockdev *sockdev; /* a takeover's sockets go to it */
 };
 
 /* After the graph is made, before the control server starts. */
 int ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d);
+/* journal_gc.c: the namespace's lock taken (and its netns file written);
+ * the directories of namespaces that are gone removed; the lock let go
+ * (remove: with its files, at a clean stop). */
+int ngd_journal_lock(struct ngd_journal *j);
+void ngd_journal_gc(struct ngd_journal *j);
+void ngd_journal_unlock(struct ngd_journal *j, bool remove);
 /* Rebuild the graph from the file, if there is one (a bad one is set
  * aside and logged: the graph stays empty). */
 int ngd_journal_restore(struct ngd_journal *j);

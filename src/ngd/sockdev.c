@@ -65,8 +65,10 @@ struct ng_ksock {
 	bool want_connect; /* connect said EINPROGRESS */
 	bool eof;          /* a stream ended: nothing more to read */
 	bool gro;          /* UDP_GRO is on: input gives trains */
+	bool adopted;      /* handed over by the ngd taken over */
 	struct ngd_sock_q *q; /* a stream's bytes not sent yet (ring) */
 	unsigned qhead, qlen;
+	struct ng_ksock *all_next, **all_prev; /* sd->all */
 };
 
 static void ngd_sock_event(void *arg, uint32_t events);
@@ -85,6 +87,13 @@ struct ngd_sockdev {
 	struct ngd_sock_tx txq[NGD_SOCK_BATCH * 2];
 	unsigned ntx;
 	unsigned long txerrs;
+	struct ng_ksock *all; /* every open socket (a takeover hands them) */
+	/* A takeover: the old ngd's sockets, by the node that gets each. */
+	struct ngd_sock_expect {
+		const struct ng_node *node;
+		int fd;
+	} *expect;
+	size_t nexpect;
 };
 
 /* Watch what the node waits for, and nothing else (level-triggered). */
@@ -131,7 +140,83 @@ ngd_sock_new(struct ngd_sockdev *sd, int fd, int type,
 	s->type = type;
 	s->up = up;
 	s->node = node;
+	s->all_next = sd->all;
+	if (sd->all != NULL)
+		sd->all->all_prev = &s->all_next;
+	s->all_prev = &sd->all;
+	sd->all = s;
 	return s;
+}
+
+/*
+ * A socket the ngd taken over handed to node (takeover.c, journal.c):
+ * if it is of the family, type and protocol asked for, it is the node's
+ * socket, already bound, connected or listening as it was.  The journal's
+ * messages that follow find it so (see ngd_sock_bind, ngd_sock_connect).
+ */
+static int
+ngd_sock_adopt(struct ngd_sockdev *sd, const struct ng_node *node,
+    int family, int type, int proto)
+{
+	int fd = -1, v[3] = {0, 0, 0};
+	socklen_t l = sizeof(int);
+
+	for (size_t i = 0; i < sd->nexpect; i++)
+		if (sd->expect[i].node == node && sd->expect[i].fd >= 0) {
+			fd = sd->expect[i].fd;
+			sd->expect[i].fd = -1;
+			break;
+		}
+	if (fd < 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v[0], &l) < 0 ||
+	    (l = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_TYPE, &v[1], &l)) <
+	    0 || (l = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL,
+	    &v[2], &l)) < 0 || v[0] != family || v[1] != type ||
+	    (proto != 0 && v[2] != proto)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+ngd_sockdev_expect(struct ngd_sockdev *sd, const struct ng_node *node, int fd)
+{
+	struct ngd_sock_expect *e;
+
+	if (fd < 0)
+		return;
+	e = realloc(sd->expect, (sd->nexpect + 1) * sizeof(*e));
+	if (e == NULL) {
+		close(fd);
+		return;
+	}
+	sd->expect = e;
+	e[sd->nexpect].node = node;
+	e[sd->nexpect++].fd = fd;
+}
+
+/* The graph is rebuilt: sockets no node took are closed. */
+void
+ngd_sockdev_expect_done(struct ngd_sockdev *sd)
+{
+	for (size_t i = 0; i < sd->nexpect; i++)
+		if (sd->expect[i].fd >= 0)
+			close(sd->expect[i].fd);
+	free(sd->expect);
+	sd->expect = NULL;
+	sd->nexpect = 0;
+}
+
+/* Every socket that belongs to a node, for a takeover. */
+void
+ngd_sockdev_each(struct ngd_sockdev *sd,
+    void (*fn)(void *arg, const struct ng_node *node, int fd), void *arg)
+{
+	for (struct ng_ksock *s = sd->all; s != NULL; s = s->all_next)
+		if (s->node != NULL && s->io.fd >= 0)
+			fn(arg, s->node, s->io.fd);
 }
 
 static int
@@ -142,8 +227,26 @@ ngd_sock_open(void *be, int family, int type, int proto,
 	struct ng_ksock *s;
 	int fd;
 
-	(void)be;
 	*sp = NULL;
+	if ((fd = ngd_sock_adopt(be, node, family, type, proto)) >= 0) {
+		int on = 0, l;
+		socklen_t ol = sizeof(on);
+
+		if ((s = ngd_sock_new(be, fd, type, up, node)) == NULL) {
+			close(fd);
+			return ENOMEM;
+		}
+		s->adopted = true;
+		l = 0;
+		ol = sizeof(l);
+		s->listening = getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &l,
+		    &ol) == 0 && l != 0;
+		ol = sizeof(on);
+		s->gro = type == SOCK_DGRAM && getsockopt(fd, SOL_UDP, UDP_GRO,
+		    &on, &ol) == 0 && on != 0;
+		*sp = s;
+		return 0;
+	}
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return errno;
@@ -187,6 +290,12 @@ ngd_sock_close(void *be, struct ng_ksock *s)
 	}
 	free(s->q);
 	s->q = NULL;
+	if (s->all_prev != NULL) {
+		*s->all_prev = s->all_next;
+		if (s->all_next != NULL)
+			s->all_next->all_prev = s->all_prev;
+		s->all_prev = NULL;
+	}
 	if (s->events != 0)
 		ngd_loop_close(s->sd->loop, &s->io);
 	else if (s->io.fd >= 0)
@@ -204,12 +313,33 @@ ngd_sock_resume(void *be, struct ng_ksock *s, bool on)
 	ngd_sock_watch(s);
 }
 
+/* Whether the socket's own (peer: its peer's) address is sa. */
+static bool
+ngd_sock_is(struct ng_ksock *s, bool peer, const struct sockaddr *sa,
+    socklen_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t l = sizeof(ss);
+	int error = errno, r;
+
+	memset(&ss, 0, sizeof(ss));
+	r = peer ? getpeername(s->io.fd, (struct sockaddr *)&ss, &l) :
+	    getsockname(s->io.fd, (struct sockaddr *)&ss, &l);
+	errno = error;
+	return r == 0 && l == len && memcmp(&ss, sa, len) == 0;
+}
+
 static int
 ngd_sock_bind(void *be, struct ng_ksock *s, const struct sockaddr *sa,
     socklen_t len)
 {
 	(void)be;
-	return bind(s->io.fd, sa, len) < 0 ? errno : 0;
+	if (bind(s->io.fd, sa, len) == 0)
+		return 0;
+	/* A socket handed over is bound already: to this address, fine. */
+	if (errno == EINVAL && s->adopted && ngd_sock_is(s, false, sa, len))
+		return 0;
+	return errno;
 }
 
 static int
@@ -229,6 +359,9 @@ ngd_sock_connect(void *be, struct ng_ksock *s, const struct sockaddr *sa,
 {
 	(void)be;
 	if (connect(s->io.fd, sa, len) == 0)
+		return 0;
+	/* A stream handed over is connected already (or on its way). */
+	if ((errno == EISCONN || errno == EALREADY) && s->adopted)
 		return 0;
 	if (errno != EINPROGRESS)
 		return errno;

@@ -11,7 +11,9 @@
  *   old -> new  the journal's text (journal.c), in pieces
  *   old -> new  the descriptors, SCM_RIGHTS, with the node ID of each as
  *               uint32s (ID 0: the control socket, which keeps its queue
- *               of clients waiting to be accepted)
+ *               of clients waiting to be accepted): devices, then the
+ *               sockets of ksocket nodes, which keep their addresses,
+ *               peers and listen queues
  *   new -> old  "ok" once the graph is rebuilt; the old one exits without
  *               undoing anything (its interfaces are persistent).  Without
  *               an "ok" the old one serves on.
@@ -78,6 +80,29 @@ ngd_send_fds(int s, const uint32_t *ids, const int *fds, size_t n)
 
 /* --- the old ngd ------------------------------------------------------------ */
 
+/* Descriptors by node ID, sent NGD_TAKEOVER_FDS at a time. */
+struct ngd_fdbatch {
+	int s, error;
+	size_t n;
+	uint32_t ids[NGD_TAKEOVER_FDS];
+	int fds[NGD_TAKEOVER_FDS];
+};
+
+static void
+ngd_fdbatch_add(void *arg, const struct ng_node *node, int fd)
+{
+	struct ngd_fdbatch *b = arg;
+
+	if (b->error != 0)
+		return;
+	b->ids[b->n] = node->id;
+	b->fds[b->n++] = fd;
+	if (b->n == NGD_TAKEOVER_FDS) {
+		b->error = ngd_send_fds(b->s, b->ids, b->fds, b->n);
+		b->n = 0;
+	}
+}
+
 /* Everything, to the new ngd on s: 0 once it said "ok". */
 static int
 ngd_takeover_send(struct ngd *d, int s)
@@ -123,6 +148,21 @@ ngd_takeover_send(struct ngd *d, int s)
 	}
 	if (error == 0 && n > 0)
 		error = ngd_send_fds(s, ids, fds, n);
+	if (error == 0) {
+		/* ksocket nodes' sockets: bound, connected, listening. */
+		struct ngd_fdbatch *b = calloc(1, sizeof(*b));
+
+		if (b == NULL)
+			error = ENOMEM;
+		else {
+			b->s = s;
+			ngd_sockdev_each(d->sockdev, ngd_fdbatch_add, b);
+			error = b->error;
+			if (error == 0 && b->n > 0)
+				error = ngd_send_fds(s, b->ids, b->fds, b->n);
+			free(b);
+		}
+	}
 	if (error == 0 && send(s, "end", 3, MSG_NOSIGNAL) < 0)
 		error = errno;
 	/* The journal is the new ngd's from now on (unless it fails). */

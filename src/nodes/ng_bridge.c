@@ -430,10 +430,15 @@ ng_bridge_connect(struct ng_hook *hook)
 static int
 ng_bridge_send(struct ng_bridge_link *dst, int manycast, struct ng_pkt **pkt)
 {
+	struct ng_hook *hook = dst->hook;
 	uint32_t len = (*pkt)->len;
 	int error;
 
-	error = ng_send_data(dst->hook, pkt); /* consumes *pkt */
+	error = ng_send_data(hook, pkt); /* consumes *pkt */
+	/* The send may have removed the link (its hook stays readable
+	 * until the outermost send returns): then nothing to count. */
+	if (!(hook->flags & NG_HOOK_VALID) || hook->priv != dst)
+		return error;
 	if (error != 0) {
 		if (error == ENOMEM || error == ENOBUFS)
 			dst->stats.memoryFailures++;
@@ -455,7 +460,8 @@ ng_bridge_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	struct ng_bridge_link *in = hook->priv, *last = NULL;
 	struct ng_bridge_hent *host;
 	const uint8_t *dst, *src;
-	struct ng_hook *h;
+	struct ng_hook *h, *lasth = NULL;
+	struct ng_node *node;
 	int manycast = 0, error = 0;
 
 	if ((*pkt)->len < ETHER_HDR_LEN) {
@@ -518,33 +524,43 @@ ng_bridge_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		in->stats.recvUnknown++;
 	}
 
-	/* Flood: each port but the last gets a reference, the last ours. */
-	for (h = hook->node->hooks; h != NULL; h = h->next) {
+	/*
+	 * Flood: each port but the last gets a reference, the last ours.  A
+	 * send may shut the bridge down or remove a port: the node is held
+	 * meanwhile, ports are kept by their hooks (freed only once the
+	 * outermost send returns), and the flood stops if the bridge went.
+	 */
+	node = hook->node;
+	ng_node_ref(node);
+	for (h = node->hooks; h != NULL; h = h->next) {
 		struct ng_bridge_link *l = h->priv;
 
 		if (l == NULL || l == in || !(h->flags & NG_HOOK_VALID))
 			continue;
 		if (manycast == 0 && !l->send_unknown)
 			continue;
-		if (last != NULL) {
+		if (lasth != NULL && (lasth->flags & NG_HOOK_VALID) &&
+		    (last = lasth->priv) != NULL) {
 			struct ng_pkt *ref = ng_pkt_ref(*pkt);
 			int e = ng_bridge_send(last, manycast, &ref);
 
 			if (e != 0)
 				error = e;
+			if (!ng_node_valid(node))
+				break;
 		}
-		last = l;
+		lasth = h;
 	}
-	if (last == NULL) {
+	if (lasth == NULL || !ng_node_valid(node) ||
+	    !(lasth->flags & NG_HOOK_VALID) || (last = lasth->priv) == NULL)
 		ng_pkt_free(pkt);
-		return error;
-	}
-	{
+	else {
 		int e = ng_bridge_send(last, manycast, pkt);
 
 		if (e != 0)
 			error = e;
 	}
+	ng_node_unref(node);
 	return error;
 }
 
@@ -826,7 +842,45 @@ NG_PARSE_STRUCT(ng_bridge_host, NG_BRIDGE_HOST_FIELDS);
 NG_PARSE_STRUCT(ng_bridge_host_ary, NG_BRIDGE_HOST_ARY_FIELDS);
 NG_PARSE_STRUCT(ng_bridge_move_host, NG_BRIDGE_MOVE_HOST_FIELDS);
 
-/* Journal and takeover: its config, its bound and whether it persists. */
+/*
+ * The learned table, as a movehost per host (after the hooks are back):
+ * a takeover hands the live table over and a crash's next ngd starts from
+ * the last one written, instead of flooding until every host has spoken
+ * again.  Ages and staleness start again from 0: a host that moved or
+ * left meanwhile is corrected by its next frame or forgotten after
+ * maxStaleness, as one that moves while the bridge runs.
+ */
+static int
+ng_bridge_save_table(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_bridge_move_host *mh;
+	struct ng_mesg *m;
+	int error = 0;
+
+	if (priv->nhosts == 0)
+		return 0;
+	if ((m = ng_mkmsg(NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
+	    sizeof(*mh))) == NULL)
+		return ENOMEM;
+	mh = (struct ng_bridge_move_host *)m->data;
+	for (unsigned b = 0; b < priv->nbuckets && error == 0; b++)
+		for (const struct ng_bridge_hent *h = priv->tab[b];
+		     h != NULL && error == 0; h = h->next) {
+			if (h->link == NULL || h->link->hook == NULL)
+				continue;
+			memset(mh, 0, sizeof(*mh));
+			memcpy(mh->addr, h->addr, ETHER_ADDR_LEN);
+			snprintf(mh->hook, sizeof(mh->hook), "%s",
+			    h->link->hook->name);
+			error = emit(arg, node, m);
+		}
+	free(m);
+	return error;
+}
+
+/* Journal and takeover: its config, its bound, whether it persists, and
+ * its learned table. */
 static int
 ng_bridge_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 {
@@ -842,6 +896,8 @@ ng_bridge_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 	if (error == 0 && priv->persistent)
 		error = ng_save_cmd(node, NGM_BRIDGE_COOKIE,
 		    NGM_BRIDGE_SET_PERSISTENT, emit, arg);
+	if (error == 0)
+		error = ng_bridge_save_table(node, emit, arg);
 	return error;
 }
 

@@ -58,6 +58,21 @@ struct ng_ksocket_priv {
 	/* accept's nodes that have no hook yet die with their listener */
 	struct ng_ksocket_priv *parent;
 	struct ng_ksocket_priv *embryos, *sibling;
+	/* What the journal needs to make the socket again (ng_ksocket_save):
+	 * options as set, the address bound, a stream's connect, listen. */
+	struct ng_ksocket_opt *opts;
+	struct sockaddr_storage bound, conn;
+	socklen_t boundlen, connlen; /* 0: not bound, not connecting */
+	int32_t backlog;
+	bool listening;
+};
+
+/* One option set on the socket (the last value of each level/name). */
+struct ng_ksocket_opt {
+	struct ng_ksocket_opt *next;
+	int32_t level, name;
+	uint32_t len;
+	uint8_t value[];
 };
 
 /* --- names in hook names and addresses ---------------------------------- */
@@ -482,12 +497,41 @@ ng_ksocket_optval_parse(const char *s, size_t *off, uint8_t *buf,
 	return ng_parse_at(&bytes, s, off, buf, room, len);
 }
 
+/*
+ * Zeros are left out, and a message's argument is a whole number of
+ * 4-byte words: a value whose zeros at the end reach past that (0 in an
+ * int, a struct linger { 1 0 }) also names its last byte ([ 7=0x0 ]), so
+ * that its text parses back to as many bytes (a journal replays it; a
+ * getopt reply pasted into setopt gives the same option).
+ */
 static int
 ng_ksocket_optval_unparse(const uint8_t *d, size_t avail, char **text)
 {
 	struct ng_parse_type bytes = {.kind = NG_PARSE_BYTES, .len = avail};
+	size_t n, used = avail;
+	char *t;
+	int error;
 
-	return ng_unparse(&bytes, d, avail, text);
+	if ((error = ng_unparse(&bytes, d, avail, text)) != 0)
+		return error;
+	while (used > 0 && d[used - 1] == 0)
+		used--;
+	if (avail == 0 || (used + 3) / 4 * 4 == avail ||
+	    (n = strlen(*text)) == 0 || (*text)[n - 1] != ']')
+		return 0;
+	if ((t = malloc(n + 32)) == NULL) {
+		free(*text);
+		*text = NULL;
+		return ENOMEM;
+	}
+	/* "[ ... ]" or "[]": the last byte goes before the bracket. */
+	(*text)[n - 1] = '\0';
+	if (n >= 2 && (*text)[n - 2] == ' ')
+		(*text)[n - 2] = '\0';
+	snprintf(t, n + 32, "%s %zu=0x0 ]", *text, avail - 1);
+	free(*text);
+	*text = t;
+	return 0;
 }
 
 static const struct ng_parse_custom ng_ksocket_optval_custom = {
@@ -794,6 +838,32 @@ ng_ksocket_getopt(struct ng_node *node, struct ng_mesg *msg,
 	return 0;
 }
 
+/* An option set: kept (replacing its last value) for the journal. */
+static void
+ng_ksocket_keep_opt(struct ng_ksocket_priv *priv,
+    const struct ng_ksocket_sockopt *ko, uint32_t len)
+{
+	struct ng_ksocket_opt *o, **pp;
+
+	for (pp = &priv->opts; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->level == ko->level && (*pp)->name == ko->name) {
+			o = *pp;
+			*pp = o->next;
+			free(o);
+			break;
+		}
+	if ((o = malloc(sizeof(*o) + len)) == NULL)
+		return; /* set, only not journaled */
+	o->level = ko->level;
+	o->name = ko->name;
+	o->len = len;
+	memcpy(o->value, ko->value, len);
+	o->next = NULL;
+	for (pp = &priv->opts; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = o; /* in the order they were set */
+}
+
 static int
 ng_ksocket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
     struct ng_mesg *msg, struct ng_mesg **resp)
@@ -816,14 +886,31 @@ ng_ksocket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			return EINVAL;
 		if (priv->so == NULL)
 			return ENXIO;
-		return ops->bind(be, priv->so, sa, arglen);
+		error = ops->bind(be, priv->so, sa, arglen);
+		if (error == 0) {
+			/* The address it got (a port 0 chosen), for the
+			 * journal. */
+			priv->boundlen = sizeof(priv->bound);
+			if (ops->getname(be, priv->so, false, &priv->bound,
+			    &priv->boundlen) != 0 ||
+			    priv->boundlen > sizeof(priv->bound)) {
+				memcpy(&priv->bound, sa, arglen);
+				priv->boundlen = arglen;
+			}
+		}
+		return error;
 	case NGM_KSOCKET_LISTEN:
 		if (arglen != sizeof(v32))
 			return EINVAL;
 		if (priv->so == NULL)
 			return ENXIO;
 		memcpy(&v32, msg->data, sizeof(v32));
-		return ops->listen(be, priv->so, v32);
+		error = ops->listen(be, priv->so, v32);
+		if (error == 0) {
+			priv->listening = true;
+			priv->backlog = v32;
+		}
+		return error;
 	case NGM_KSOCKET_ACCEPT:
 		if (arglen != 0)
 			return EINVAL;
@@ -845,6 +932,10 @@ ng_ksocket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		if (ng_ksocket_dgram_peer(priv, sa, arglen))
 			return 0;
 		error = ops->connect(be, priv->so, sa, arglen);
+		if (error == 0 || error == EINPROGRESS) {
+			memcpy(&priv->conn, sa, arglen);
+			priv->connlen = arglen;
+		}
 		if (error == EINPROGRESS) {
 			/* The outcome is replied when it is known. */
 			priv->resp_token = msg->header.token;
@@ -868,8 +959,11 @@ ng_ksocket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			return EINVAL;
 		if (priv->so == NULL)
 			return ENXIO;
-		return ops->setopt(be, priv->so, ko->level, ko->name,
+		error = ops->setopt(be, priv->so, ko->level, ko->name,
 		    ko->value, arglen - sizeof(*ko));
+		if (error == 0)
+			ng_ksocket_keep_opt(priv, ko, arglen - sizeof(*ko));
+		return error;
 	}
 	case NGM_KSOCKET_GETOPT:
 		if (priv->so == NULL)
@@ -982,6 +1076,8 @@ ng_ksocket_event(struct ng_node *node, enum ng_ksock_event ev, int error)
 		if (!(priv->flags & NG_KSOCKET_CONNECTING))
 			return;
 		priv->flags &= ~NG_KSOCKET_CONNECTING;
+		if (error != 0)
+			priv->connlen = 0; /* nothing to connect again */
 		m = ng_mkmsg(NGM_KSOCKET_COOKIE, NGM_KSOCKET_CONNECT,
 		    sizeof(v32));
 		if (m == NULL)
@@ -1043,9 +1139,75 @@ ng_ksocket_shutdown(struct ng_node *node)
 		ng_ksocket_unlink_embryo(e);
 		ng_rmnode(e->node);
 	}
+	while (priv->opts != NULL) {
+		struct ng_ksocket_opt *o = priv->opts;
+
+		priv->opts = o->next;
+		free(o);
+	}
 	free(priv);
 	node->priv = NULL;
 	return 0;
+}
+
+static int
+ng_ksocket_emit(struct ng_node *node, uint32_t cookie, uint32_t cmd,
+    const void *a, size_t alen, const void *b, size_t blen,
+    ng_save_fn *emit, void *arg)
+{
+	struct ng_mesg *m = ng_mkmsg(cookie, cmd, alen + blen);
+	int error;
+
+	if (m == NULL)
+		return ENOMEM;
+	memcpy(m->data, a, alen);
+	if (blen > 0)
+		memcpy(m->data + alen, b, blen);
+	error = emit(arg, node, m);
+	free(m);
+	return error;
+}
+
+/*
+ * Journal and takeover.  The socket is made again by its hook (the
+ * hook's name says family/type/proto); then, in this order, the options
+ * as they were set, the address it was bound to (the port it got, if it
+ * asked for 0), a datagram socket's peer or a stream's connect, listen
+ * with its backlog.  A node accept made holds a connection, which a new
+ * ngd cannot have: it is shut down when the journal is replayed (its
+ * peer node stays), and a listening socket listens again.
+ */
+static int
+ng_ksocket_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	struct ng_ksocket_priv *priv = node->priv;
+	const uint32_t K = NGM_KSOCKET_COOKIE;
+	int error = 0;
+
+	if (priv->flags & NG_KSOCKET_CLONED)
+		return ng_save_cmd(node, NGM_GENERIC_COOKIE, NGM_SHUTDOWN, emit,
+		    arg);
+	for (const struct ng_ksocket_opt *o = priv->opts;
+	     error == 0 && o != NULL; o = o->next) {
+		struct ng_ksocket_sockopt ko = {.level = o->level,
+		    .name = o->name};
+
+		error = ng_ksocket_emit(node, K, NGM_KSOCKET_SETOPT, &ko,
+		    sizeof(ko), o->value, o->len, emit, arg);
+	}
+	if (error == 0 && priv->boundlen > 0)
+		error = ng_ksocket_emit(node, K, NGM_KSOCKET_BIND, &priv->bound,
+		    priv->boundlen, NULL, 0, emit, arg);
+	if (error == 0 && priv->peer.len > 0)
+		error = ng_ksocket_emit(node, K, NGM_KSOCKET_CONNECT,
+		    &priv->peer.u, priv->peer.len, NULL, 0, emit, arg);
+	else if (error == 0 && priv->connlen > 0)
+		error = ng_ksocket_emit(node, K, NGM_KSOCKET_CONNECT,
+		    &priv->conn, priv->connlen, NULL, 0, emit, arg);
+	if (error == 0 && priv->listening)
+		error = ng_ksocket_emit(node, K, NGM_KSOCKET_LISTEN,
+		    &priv->backlog, sizeof(priv->backlog), NULL, 0, emit, arg);
+	return error;
 }
 
 #define K NGM_KSOCKET_COOKIE
@@ -1078,4 +1240,5 @@ const struct ng_type ng_ksocket_type = {
 	.rcvdata = ng_ksocket_rcvdata,
 	.disconnect = ng_ksocket_disconnect,
 	.cmdlist = ng_ksocket_cmds,
+	.save = ng_ksocket_save,
 };

@@ -41,17 +41,33 @@ _Static_assert(NG_NAT_LOG == NG_ALIAS_LOG &&
     NG_NAT_REDIRPROTO_ADDR == NG_ALIAS_LINK_ADDR,
     "the node's mode bits are the engine's");
 
+/* One LSNAT server of a redirect (addserver), kept for the journal. */
+struct ng_nat_server {
+	struct in_addr addr;
+	uint16_t port;
+};
+
 /* One redirect, as listredirects shows it. */
 struct ng_nat_rdr {
 	struct ng_nat_listrdrs_entry e;
+	uint32_t cmd; /* the message that made it */
+	struct ng_nat_server *servers; /* e.lsnat of them */
 	struct ng_alias_link *link;
 	struct ng_nat_rdr *next;
+};
+
+/* A proxy rule that was taken, kept for the journal, in order. */
+struct ng_nat_proxy {
+	struct ng_nat_proxy *next;
+	char rule[];
 };
 
 struct ng_nat_priv {
 	struct ng_alias *la;
 	struct ng_hook *in, *out;
-	bool addr_set;
+	bool addr_set, target_set;
+	struct in_addr target; /* settarget's */
+	struct ng_nat_proxy *proxies, **proxies_end;
 	uint8_t dlt;
 	uint32_t nextid, rdrcount;
 	struct ng_nat_rdr *rdrs; /* in the order they were made */
@@ -79,6 +95,7 @@ ng_nat_constructor(struct ng_node *node)
 	}
 	priv->dlt = NG_NAT_DLT_RAW;
 	priv->nextid = 1;
+	priv->proxies_end = &priv->proxies;
 	node->priv = priv;
 	ng_timer_start(node->graph, &priv->timer, NG_NAT_TICK_MS, ng_nat_tick,
 	    node, NULL);
@@ -306,6 +323,7 @@ ng_nat_add_rdr(struct ng_nat_priv *priv, const struct ng_mesg *msg,
 	e->description[NG_NAT_DESC_LENGTH - 1] = '\0';
 	e->id = priv->nextid++;
 	r->e = *e;
+	r->cmd = msg->header.cmd;
 	r->link = link;
 	for (pp = &priv->rdrs; *pp != NULL; pp = &(*pp)->next)
 		;
@@ -398,6 +416,7 @@ ng_nat_unredirect(struct ng_node *node, const struct ng_mesg *msg)
 	}
 	*pp = r->next;
 	priv->rdrcount--;
+	free(r->servers);
 	free(r);
 	return 0;
 }
@@ -417,6 +436,22 @@ ng_nat_listredirects(struct ng_nat_priv *priv, const struct ng_mesg *msg,
 	l->total_count = priv->rdrcount;
 	for (struct ng_nat_rdr *r = priv->rdrs; r != NULL; r = r->next)
 		memcpy(&l->redirects[i++], &r->e, sizeof(r->e));
+	return 0;
+}
+
+/* A proxy rule taken (a "delete N" too), to be replayed in order. */
+static int
+ng_nat_keep_proxy(struct ng_nat_priv *priv, const char *rule)
+{
+	size_t n = strlen(rule) + 1;
+	struct ng_nat_proxy *p = malloc(sizeof(*p) + n);
+
+	if (p == NULL)
+		return 0; /* taken, only not journaled */
+	memcpy(p->rule, rule, n);
+	p->next = NULL;
+	*priv->proxies_end = p;
+	priv->proxies_end = &p->next;
 	return 0;
 }
 
@@ -440,6 +475,8 @@ ng_nat_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		memcpy(&a, msg->data, sizeof(a));
 		if (msg->header.cmd == NGM_NAT_SET_TARGET) {
 			ng_alias_set_target(priv->la, a);
+			priv->target = a;
+			priv->target_set = true;
 		} else {
 			ng_alias_set_addr(priv->la, a);
 			priv->addr_set = true;
@@ -463,6 +500,7 @@ ng_nat_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		return ng_nat_unredirect(node, msg);
 	case NGM_NAT_ADD_SERVER: {
 		struct ng_nat_add_server as;
+		struct ng_nat_server *sv;
 		struct ng_nat_rdr *r;
 		int error;
 
@@ -471,11 +509,29 @@ ng_nat_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		memcpy(&as, msg->data, sizeof(as));
 		if ((r = ng_nat_find_rdr(priv, as.id, NULL)) == NULL)
 			return ENOENT;
+		sv = realloc(r->servers, (r->e.lsnat + 1u) * sizeof(*sv));
+		if (sv == NULL)
+			return ENOMEM;
+		r->servers = sv;
 		error = ng_alias_add_server(priv->la, r->link, as.addr,
 		    htons(as.port));
-		if (error == 0)
+		if (error == 0) {
+			sv[r->e.lsnat].addr = as.addr;
+			sv[r->e.lsnat].port = as.port;
 			r->e.lsnat++;
+		}
 		return error;
+	}
+	case NGM_NAT_SET_NEXTID: {
+		uint32_t id;
+
+		if (len < sizeof(id))
+			return EINVAL;
+		memcpy(&id, msg->data, sizeof(id));
+		if (id < priv->nextid)
+			return EINVAL; /* ids are never given twice */
+		priv->nextid = id;
+		return 0;
 	}
 	case NGM_NAT_LIST_REDIRECTS:
 		return ng_nat_listredirects(priv, msg, resp);
@@ -490,6 +546,8 @@ ng_nat_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		memcpy(rule, msg->data, len);
 		rule[len] = '\0';
 		error = ng_alias_proxy_rule(priv->la, rule);
+		if (error == 0)
+			error = ng_nat_keep_proxy(priv, rule);
 		/* The encode types FreeBSD has and we lack say so. */
 		return error == 0 || error == EOPNOTSUPP ? error : ENOMEM;
 	}
@@ -551,7 +609,14 @@ ng_nat_shutdown(struct ng_node *node)
 		struct ng_nat_rdr *r = priv->rdrs;
 
 		priv->rdrs = r->next;
+		free(r->servers);
 		free(r);
+	}
+	while (priv->proxies != NULL) {
+		struct ng_nat_proxy *p = priv->proxies;
+
+		priv->proxies = p->next;
+		free(p);
 	}
 	ng_alias_free(priv->la);
 	free(priv);
@@ -567,6 +632,119 @@ NG_PARSE_STRUCT(ng_nat_add_server, NG_NAT_ADD_SERVER_FIELDS);
 NG_PARSE_STRUCT(ng_nat_listrdrs_entry, NG_NAT_LISTRDRS_ENTRY_FIELDS);
 NG_PARSE_STRUCT(ng_nat_list_redirects, NG_NAT_LIST_REDIRECTS_FIELDS);
 NG_PARSE_STRUCT(ng_nat_libalias_info, NG_NAT_LIBALIAS_INFO_FIELDS);
+
+/* One message of the node's settings, for ng_nat_save. */
+static int
+ng_nat_emit(struct ng_node *node, uint32_t cmd, const void *arg, size_t len,
+    ng_save_fn *emit, void *earg)
+{
+	struct ng_mesg *m = ng_mkmsg(NGM_NAT_COOKIE, cmd, len);
+	int error;
+
+	if (m == NULL)
+		return ENOMEM;
+	memcpy(m->data, arg, len);
+	error = emit(earg, node, m);
+	free(m);
+	return error;
+}
+
+/* A redirect as the message that made it, then its LSNAT servers. */
+static int
+ng_nat_save_rdr(struct ng_node *node, const struct ng_nat_rdr *r,
+    ng_save_fn *emit, void *arg)
+{
+	const struct ng_nat_listrdrs_entry *e = &r->e;
+	int error;
+
+	switch (r->cmd) {
+	case NGM_NAT_REDIRECT_PORT: {
+		struct ng_nat_redirect_port a = {
+		    .local_addr = e->local_addr, .alias_addr = e->alias_addr,
+		    .remote_addr = e->remote_addr, .local_port = e->local_port,
+		    .alias_port = e->alias_port, .remote_port = e->remote_port,
+		    .proto = (uint8_t)e->proto};
+
+		memcpy(a.description, e->description, sizeof(a.description));
+		error = ng_nat_emit(node, r->cmd, &a, sizeof(a), emit, arg);
+		break;
+	}
+	case NGM_NAT_REDIRECT_ADDR: {
+		struct ng_nat_redirect_addr a = {.local_addr = e->local_addr,
+		    .alias_addr = e->alias_addr};
+
+		memcpy(a.description, e->description, sizeof(a.description));
+		error = ng_nat_emit(node, r->cmd, &a, sizeof(a), emit, arg);
+		break;
+	}
+	default: {
+		struct ng_nat_redirect_proto a = {.local_addr = e->local_addr,
+		    .alias_addr = e->alias_addr, .remote_addr = e->remote_addr,
+		    .proto = (uint8_t)e->proto};
+
+		memcpy(a.description, e->description, sizeof(a.description));
+		error = ng_nat_emit(node, r->cmd, &a, sizeof(a), emit, arg);
+		break;
+	}
+	}
+	for (uint16_t i = 0; error == 0 && i < e->lsnat; i++) {
+		struct ng_nat_add_server as = {.id = e->id,
+		    .addr = r->servers[i].addr, .port = r->servers[i].port};
+
+		error = ng_nat_emit(node, NGM_NAT_ADD_SERVER, &as, sizeof(as),
+		    emit, arg);
+	}
+	return error;
+}
+
+/*
+ * Journal and takeover: alias address, target, mode, framing, the
+ * redirects with their ids (setnextid where ids were skipped), their
+ * LSNAT servers, the proxy rules in the order they were given.  Not the
+ * translation links themselves: flows in progress start anew.
+ */
+static int
+ng_nat_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	struct ng_nat_priv *priv = node->priv;
+	struct ng_nat_mode m = {.flags = ng_alias_get_mode(priv->la),
+	    .mask = ~0u};
+	struct in_addr a;
+	uint32_t next = 1;
+	int error = 0;
+
+	if (priv->addr_set) {
+		a = ng_alias_get_addr(priv->la);
+		error = ng_nat_emit(node, NGM_NAT_SET_IPADDR, &a, sizeof(a),
+		    emit, arg);
+	}
+	if (error == 0 && priv->target_set)
+		error = ng_nat_emit(node, NGM_NAT_SET_TARGET, &priv->target,
+		    sizeof(priv->target), emit, arg);
+	if (error == 0 && m.flags != NG_NAT_SAME_PORTS)
+		error = ng_nat_emit(node, NGM_NAT_SET_MODE, &m, sizeof(m),
+		    emit, arg);
+	if (error == 0 && priv->dlt != NG_NAT_DLT_RAW)
+		error = ng_nat_emit(node, NGM_NAT_SET_DLT, &priv->dlt, 1, emit,
+		    arg);
+	for (const struct ng_nat_rdr *r = priv->rdrs; error == 0 && r != NULL;
+	     r = r->next) {
+		if (r->e.id != next)
+			error = ng_nat_emit(node, NGM_NAT_SET_NEXTID, &r->e.id,
+			    sizeof(r->e.id), emit, arg);
+		if (error == 0)
+			error = ng_nat_save_rdr(node, r, emit, arg);
+		next = r->e.id + 1;
+	}
+	if (error == 0 && priv->nextid != next)
+		error = ng_nat_emit(node, NGM_NAT_SET_NEXTID, &priv->nextid,
+		    sizeof(priv->nextid), emit, arg);
+	for (const struct ng_nat_proxy *p = priv->proxies;
+	     error == 0 && p != NULL; p = p->next)
+		error = ng_nat_emit(node, NGM_NAT_PROXY_RULE, p->rule,
+		    strlen(p->rule), emit, arg);
+	return error;
+}
 
 #define C NGM_NAT_COOKIE
 static const struct ng_cmdlist ng_nat_cmds[] = {
@@ -592,6 +770,7 @@ static const struct ng_cmdlist ng_nat_cmds[] = {
 	    &ng_nat_libalias_info_parse_type},
 	{C, NGM_NAT_SET_DLT, "setdlt", &ng_parse_uint8_type, NULL},
 	{C, NGM_NAT_GET_DLT, "getdlt", NULL, &ng_parse_uint8_type},
+	{C, NGM_NAT_SET_NEXTID, "setnextid", &ng_parse_uint32_type, NULL},
 	{0, 0, NULL, NULL, NULL},
 };
 #undef C
@@ -606,4 +785,5 @@ const struct ng_type ng_nat_type = {
 	.rcvdata = ng_nat_rcvdata,
 	.disconnect = ng_nat_disconnect,
 	.cmdlist = ng_nat_cmds,
+	.save = ng_nat_save,
 };

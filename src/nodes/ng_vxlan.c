@@ -223,18 +223,31 @@ ng_vxlan_put_hdr(struct ng_vxlan_priv *priv, struct ng_pkt *p)
 	memcpy(p->data + 4, &vni, 4);
 }
 
-/* One datagram to outer, to remote (NULL: the socket's peer). */
+/*
+ * One datagram to outer, to remote (NULL: the socket's peer).  The send
+ * may shut the node down (its priv freed): the caller holds a reference
+ * to node (ng_vxlan_rcvdata), and priv is looked at again afterwards.
+ */
 static void
-ng_vxlan_xmit(struct ng_vxlan_priv *priv, struct ng_pkt **pkt,
+ng_vxlan_xmit(struct ng_node *node, struct ng_pkt **pkt,
     const struct ng_pkt_addr *remote)
 {
+	struct ng_vxlan_priv *priv = node->priv;
 	uint32_t len = (*pkt)->len;
+	int error;
 
+	if (priv == NULL || !ng_node_valid(node)) {
+		ng_pkt_free(pkt);
+		return;
+	}
 	if (remote != NULL)
 		(*pkt)->peer = *remote;
 	else
 		(*pkt)->peer.len = 0;
-	if (ng_send_data(priv->outer, pkt) != 0) { /* consumes *pkt */
+	error = ng_send_data(priv->outer, pkt); /* consumes *pkt */
+	if ((priv = node->priv) == NULL)
+		return; /* shut down by the send */
+	if (error != 0) {
 		priv->stats.xmitErrors++;
 		return;
 	}
@@ -248,9 +261,14 @@ ng_vxlan_encap(void *arg, struct ng_pkt **pkt)
 {
 	struct ng_node *node = arg;
 	struct ng_vxlan_priv *priv = node->priv;
-	const struct ng_pkt_addr *remote;
+	const struct ng_pkt_addr *remote, *floods;
+	unsigned nfloods;
 	struct ng_pkt *p;
 
+	if (priv == NULL || !ng_node_valid(node)) { /* gone meanwhile */
+		ng_pkt_free(pkt);
+		return;
+	}
 	if (ng_pkt_writable(pkt) != 0 ||
 	    (*pkt)->data - (*pkt)->buf < NG_VXLAN_HDR_LEN) {
 		ng_pkt_free(pkt);
@@ -262,12 +280,18 @@ ng_vxlan_encap(void *arg, struct ng_pkt **pkt)
 	remote = ng_vxlan_lookup(node, p->data);
 	ng_vxlan_put_hdr(priv, p);
 	if (remote != NULL || priv->nfloods == 0) {
-		ng_vxlan_xmit(priv, pkt, remote);
+		ng_vxlan_xmit(node, pkt, remote);
 		return;
 	}
-	/* Flood: a copy for every flood entry but the last. */
+	/*
+	 * Flood: a copy for every flood entry but the last.  A send may shut
+	 * the node down or change its flood list (the caller's reference
+	 * keeps node itself): the flood stops there.
+	 */
 	priv->stats.xmitFloods++;
-	for (unsigned i = 0; i + 1 < priv->nfloods; i++) {
+	floods = priv->floods;
+	nfloods = priv->nfloods;
+	for (unsigned i = 0; i + 1 < nfloods; i++) {
 		struct ng_pkt *c = ng_pkt_alloc(node->graph);
 
 		if (c == NULL) {
@@ -277,9 +301,14 @@ ng_vxlan_encap(void *arg, struct ng_pkt **pkt)
 		c->data = c->buf + (p->data - p->buf);
 		c->len = p->len;
 		memcpy(c->data, p->data, p->len);
-		ng_vxlan_xmit(priv, &c, &priv->floods[i]);
+		ng_vxlan_xmit(node, &c, &floods[i]);
+		if (node->priv != priv || !ng_node_valid(node) ||
+		    priv->floods != floods) {
+			ng_pkt_free(pkt);
+			return;
+		}
 	}
-	ng_vxlan_xmit(priv, pkt, &priv->floods[priv->nfloods - 1]);
+	ng_vxlan_xmit(node, pkt, &floods[nfloods - 1]);
 }
 
 /* A datagram from outer: checked, learned from, decapsulated. */
@@ -328,7 +357,8 @@ ng_vxlan_decap(struct ng_node *node, struct ng_pkt **pkt)
 /* A super-frame's segments for one remote, as trains. */
 struct ng_vxlan_tx {
 	struct ng_node *node;
-	const struct ng_pkt_addr *remote;
+	struct ng_pkt_addr remote; /* a copy: a send may free the entry */
+	bool has_remote;
 	struct ng_pkt *train; /* being filled */
 };
 
@@ -338,17 +368,25 @@ ng_vxlan_train_out(struct ng_vxlan_tx *tx)
 	struct ng_vxlan_priv *priv = tx->node->priv;
 	struct ng_pkt *t = tx->train;
 	uint32_t n, len;
+	int error;
 
 	if (t == NULL)
 		return;
 	tx->train = NULL;
+	if (priv == NULL || !ng_node_valid(tx->node)) {
+		ng_pkt_free(&t);
+		return;
+	}
 	len = t->len;
 	n = (len + t->vh.gso_size - 1) / t->vh.gso_size;
 	if (n == 1)
 		memset(&t->vh, 0, sizeof(t->vh)); /* a plain datagram */
-	if (tx->remote != NULL)
-		t->peer = *tx->remote;
-	if (ng_send_data(priv->outer, &t) != 0) { /* consumes t */
+	if (tx->has_remote)
+		t->peer = tx->remote;
+	error = ng_send_data(priv->outer, &t); /* consumes t */
+	if ((priv = tx->node->priv) == NULL)
+		return; /* shut down by the send */
+	if (error != 0) {
 		priv->stats.xmitErrors += n;
 		return;
 	}
@@ -364,8 +402,14 @@ ng_vxlan_train_add(void *arg, struct ng_pkt **seg)
 	struct ng_vxlan_priv *priv = tx->node->priv;
 	struct ng_pkt *t = tx->train;
 	uint32_t d = (*seg)->len + NG_VXLAN_HDR_LEN;
-	uint32_t vni = htonl(priv->vni << 8);
+	uint32_t vni;
 	uint8_t *h;
+
+	if (priv == NULL || !ng_node_valid(tx->node)) { /* gone meanwhile */
+		ng_pkt_free(seg);
+		return;
+	}
+	vni = htonl(priv->vni << 8);
 
 	if (d > NG_DGRAMS_BYTES) { /* a segment no train can hold */
 		ng_vxlan_train_out(tx);
@@ -402,12 +446,14 @@ static int
 ng_vxlan_encap_trains(struct ng_node *node, struct ng_pkt **pkt,
     const struct ng_pkt_addr *remote)
 {
-	struct ng_vxlan_tx tx = {.node = node, .remote = remote};
+	struct ng_vxlan_tx tx = {.node = node, .has_remote = remote != NULL};
 	int error;
 
+	if (remote != NULL)
+		tx.remote = *remote;
 	error = ng_pkt_segment(pkt, ETHER_HDR_LEN, ng_vxlan_train_add, &tx);
 	ng_vxlan_train_out(&tx);
-	if (error != 0)
+	if (error != 0 && node->priv != NULL)
 		((struct ng_vxlan_priv *)node->priv)->stats.xmitErrors++;
 	return error;
 }
@@ -472,24 +518,12 @@ ng_vxlan_decap_train(struct ng_node *node, struct ng_pkt **pkt)
 	ng_pkt_free(pkt);
 }
 
+/* A frame from inner, to outer (the caller holds a reference to node). */
 static int
-ng_vxlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
+ng_vxlan_output(struct ng_node *node, struct ng_pkt **pkt)
 {
-	struct ng_node *node = hook->node;
 	struct ng_vxlan_priv *priv = node->priv;
 
-	if (hook == priv->outer) {
-		if ((*pkt)->vh.gso_type == NG_GSO_DGRAMS &&
-		    (*pkt)->vh.gso_size > 0)
-			ng_vxlan_decap_train(node, pkt);
-		else
-			ng_vxlan_decap(node, pkt);
-		return 0;
-	}
-	if (priv->outer == NULL || (*pkt)->len < ETHER_HDR_LEN) {
-		ng_pkt_free(pkt);
-		return 0;
-	}
 	if ((*pkt)->vh.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
 	    !((*pkt)->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) {
 		ng_vxlan_encap(node, pkt);
@@ -503,6 +537,33 @@ ng_vxlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 			return ng_vxlan_encap_trains(node, pkt, remote);
 	}
 	return ng_pkt_segment(pkt, ETHER_HDR_LEN, ng_vxlan_encap, node);
+}
+
+static int
+ng_vxlan_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
+{
+	struct ng_node *node = hook->node;
+	struct ng_vxlan_priv *priv = node->priv;
+	int error;
+
+	if (hook == priv->outer) {
+		if ((*pkt)->vh.gso_type == NG_GSO_DGRAMS &&
+		    (*pkt)->vh.gso_size > 0)
+			ng_vxlan_decap_train(node, pkt);
+		else
+			ng_vxlan_decap(node, pkt);
+		return 0;
+	}
+	if (priv->outer == NULL || (*pkt)->len < ETHER_HDR_LEN) {
+		ng_pkt_free(pkt);
+		return 0;
+	}
+	/* A send to outer may shut the node down: node stays ours until
+	 * every datagram of the frame has gone (its priv may not). */
+	ng_node_ref(node);
+	error = ng_vxlan_output(node, pkt);
+	ng_node_unref(node);
+	return error;
 }
 
 /* --- node and messages --------------------------------------------------- */

@@ -939,6 +939,68 @@ out:
 	ng_graph_free(g);
 }
 
+
+/*
+ * A port's receiver shuts the bridge down in the middle of a flood: the
+ * flood stops there and nothing freed is touched (the ASan build says
+ * so); the same when it removes only the port it was sent on.
+ */
+static struct ng_graph *kill_graph;
+static const char *kill_what; /* "B:" the bridge, or a hook of ours */
+
+static int
+kill_deliver_data(void *c, const char *hook, const struct ng_pkt *pkt)
+{
+	struct ngt_conn *tc = c;
+
+	if (kill_graph != NULL) {
+		struct ng_node *b = ng_find_name(kill_graph, "B");
+		struct ng_hook *h;
+
+		kill_graph = NULL;
+		if (strcmp(kill_what, "B:") == 0) {
+			if (b != NULL)
+				ng_rmnode(b);
+		} else if ((h = ng_find_hook(tc->node, kill_what)) != NULL)
+			ng_rmhook(h);
+	}
+	return ngt_deliver_data(c, hook, pkt);
+}
+
+static const struct ng_socket_ops kill_ops = {
+    .deliver_msg = ngt_deliver_msg,
+    .deliver_data = kill_deliver_data,
+    .gone = ngt_gone,
+};
+
+static void
+test_shutdown_in_flood(void)
+{
+	struct ng_graph *g = ngt_graph_with(&kill_ops, NULL);
+	struct ng_node *sock = ngt_socket(g, &conn), *b = make_bridge(sock, 4);
+
+	CHECK("kill/setup", b != NULL);
+	kill_graph = g;
+	kill_what = "B:";
+	CHECK_INT("kill/a broadcast floods", ngt_send_frame(sock, "l0",
+	    mac_bcast, mac_a, 60), 0);
+	CHECK_INT("kill/the flood stopped at the shutdown", conn.nframes, 1);
+	CHECK("kill/B is gone", ng_find_name(g, "B") == NULL);
+	ngt_clear(&conn);
+	b = make_bridge(sock, 4);
+	CHECK("kill/setup again", b != NULL);
+	kill_graph = g;
+	kill_what = "l3";
+	CHECK_INT("kill/a broadcast floods again", ngt_send_frame(sock, "l0",
+	    mac_bcast, mac_b, 60), 0);
+	CHECK("kill/port 3 removed mid-flood, the bridge lives on",
+	    ng_find_name(g, "B") != NULL && b->numhooks == 3);
+	CHECK("kill/every packet back in the pool", ngt_pool_whole(g));
+	kill_graph = NULL;
+	ngt_close(&conn);
+	ng_graph_free(g);
+}
+
 int
 main(void)
 {
@@ -951,5 +1013,6 @@ main(void)
 	test_max_hosts();
 	test_messages();
 	test_ring();
+	test_shutdown_in_flood();
 	return ngt_done();
 }

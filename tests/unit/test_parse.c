@@ -586,6 +586,7 @@ static const struct golden goldens[] = {
      "fragmentIdLinkCount=1 }", 0},
     {"nat", "setdlt", 'a', "1", 0},
     {"nat", "getdlt", 'r', "12", 0},
+    {"nat", "setnextid", 'a', "7", 0},
     {"pipe", "setcfg", 'a', "{ bandwidth=10000000 delay=50000 }", 0},
     {"pipe", "setcfg", 'a',
      "{ downstream={ BER=1000000 duplicate=5 } upstream={ bandwidth=64000 "
@@ -623,6 +624,10 @@ static const struct golden goldens[] = {
     {"ksocket", "setopt", 'a', "{ level=1 name=2 value=[ 0x1 ] }", 0},
     {"ksocket", "getopt", 'a', "{ level=1 name=8 }", 0},
     {"ksocket", "getopt", 'r', "{ level=1 name=8 value=[ 2=0x4 ] }", 0},
+    /* zeros past the last word name the last byte: the length is kept */
+    {"ksocket", "getopt", 'r', "{ level=1 name=2 value=[ 3=0x0 ] }", 0},
+    {"ksocket", "getopt", 'r', "{ level=1 name=13 value=[ 0x1 7=0x0 ] }",
+     0},
     {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1025=0x1 ] }",
      E2BIG},
     /* vxlan */
