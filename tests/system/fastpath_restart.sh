@@ -272,8 +272,8 @@ expect "... its pair went with its namespace" "" "$(ends)"
 start_ngd
 expect "the next ngd, of another namespace, removes its pins and mount" "" "$(leftover)"
 grep -q 'data plane of a graph that is gone' "$NGD_LOG" && ok "... and says so" || fail "... and says so"
-# (its journal stays, as any dead graph's does without the fast path)
-expect "... leaving its journal alone" journal "$(ls /run/netgraph/$fjdir)"
+# (and its journal directory, as any dead graph's: journal_gc.c)
+expect "... and its journal directory goes too" gone "$([ -e "/run/netgraph/$fjdir" ] && echo there || echo gone)"
 stop_ngd
 
 # --- no bpffs: the namespace alone is kept -----------------------------------
