@@ -35,12 +35,21 @@ const struct ng_cmdlist ng_hookstat_cmds[] = {
 
 /* --- counters ----------------------------------------------------------- */
 
+/* What a backend forwarded past the engine, added to the hooks' stats. */
+static void
+ng_hookstat_sync(struct ng_node *node)
+{
+	const struct ng_graph_cfg *cfg = ng_graph_cfg(node->graph);
+
+	if (cfg->hookstats_sync != NULL)
+		cfg->hookstats_sync(cfg->hookstats_arg, node);
+}
+
 static void
 ng_hookstat_fill(const struct ng_hook *h, struct ng_hookstat *st)
 {
 	memset(st, 0, sizeof(*st));
 	memcpy(st->hook, h->name, sizeof(st->hook));
-	/* XXX issue 18: add the fast path's per-CPU sums for this hook. */
 	st->recv_frames = h->stats.recv_frames;
 	st->recv_octets = h->stats.recv_octets;
 	st->xmit_frames = h->stats.xmit_frames;
@@ -57,6 +66,7 @@ ng_hookstat_get(struct ng_node *node, const struct ng_mesg *msg,
 	struct ng_hook *h;
 	unsigned n = 0;
 
+	ng_hookstat_sync(node);
 	for (h = node->hooks; h != NULL; h = h->next)
 		if (h->flags & NG_HOOK_VALID)
 			n++;
@@ -102,6 +112,7 @@ ng_hookstat_clear(struct ng_node *node, struct ng_mesg *msg)
 	    &h);
 	if (error != 0)
 		return error;
+	ng_hookstat_sync(node); /* what was forwarded before is cleared too */
 	if (h != NULL) {
 		memset(&h->stats, 0, sizeof(h->stats));
 		return 0;
