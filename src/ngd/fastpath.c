@@ -109,6 +109,7 @@ struct ngd_fast {
 	unsigned next_id;
 	int members_fd, groups_fd;
 	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
+	unsigned mark;             /* ngd_fast_hookstats' pass */
 };
 
 /* A hub whose every hook leads to an eiface: its members in the maps. */
@@ -129,6 +130,11 @@ struct ngd_veth {
 	struct ngd_veth *direct;   /* joined to this eiface: kernel path */
 	uint32_t hub;              /* on this kernel hub (its node ID), or 0 */
 	uint32_t want_hub;         /* ngd_fast_sync's scratch */
+	/* Counters (ngd_veth_fold): the port entry as last written, and
+	 * the kernel's sums already added to the hooks' counters. */
+	struct ng_fast_bpf_port written;
+	struct ng_fast_bpf_stats seen;
+	unsigned mark;
 	struct ngd_veth *next;
 };
 
@@ -418,6 +424,210 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
 
 /* --- the pair's frames --------------------------------------------------- */
 
+/*
+ * --- counters: what the kernel forwarded, in the hooks' counters ---------
+ *
+ * The programs count per CPU, per port, the frames the kernel forwarded
+ * from it (ng_fast_stats).  ngd adds what they counted since it last
+ * looked to the hooks the frames crossed in the graph, as ng_send_data
+ * would have (out of one, into its peer): a direct edge's two ether
+ * hooks; a hub's hook from the port's eiface and the hooks to every
+ * other member.  It looks when the port's entry is rewritten (the path
+ * changes; it counts by the path the entry had), when its hub's members
+ * change, and when the counters of a hook they cross are read or
+ * cleared (gethookstats, clrhookstats: the engine's hookstats_sync).
+ * What crosses an edit races it and is counted by the path that follows.
+ */
+
+/* The per-CPU counters of v's port, summed. */
+static int
+ngd_veth_stats(struct ngd_veth *v, struct ng_fast_bpf_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ng_fast_bpf_stats *per;
+	uint32_t key = (uint32_t)v->gidx;
+	int error = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0 || v->gidx <= 0)
+		return EINVAL;
+	if ((per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
+		return ENOMEM;
+	if (bpf_map_lookup_elem(v->fp->stats_fd, &key, per) < 0)
+		error = errno;
+	for (int i = 0; error == 0 && i < ncpu; i++) {
+		sum->fast_pkts += per[i].fast_pkts;
+		sum->fast_bytes += per[i].fast_bytes;
+		sum->fast_segs += per[i].fast_segs;
+		sum->slow_pkts += per[i].slow_pkts;
+		sum->dropped += per[i].dropped;
+	}
+	free(per);
+	return error;
+}
+
+/* A zero entry for v's port: the programs only count into one. */
+static int
+ngd_veth_stats_new(struct ngd_veth *v)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ng_fast_bpf_stats *per;
+	uint32_t key = (uint32_t)v->gidx;
+	int error = 0;
+
+	if (ncpu <= 0)
+		return EINVAL;
+	if ((per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
+		return ENOMEM;
+	if (bpf_map_update_elem(v->fp->stats_fd, &key, per, BPF_ANY) < 0)
+		error = errno;
+	free(per);
+	memset(&v->seen, 0, sizeof(v->seen));
+	return error;
+}
+
+/* The eiface v's connected ether hook, or NULL. */
+static struct ng_hook *
+ngd_veth_ether(const struct ngd_veth *v)
+{
+	for (struct ng_hook *h = v->node->hooks; h != NULL; h = h->next)
+		if ((h->flags & NG_HOOK_VALID) && h->peer != NULL &&
+		    strcmp(h->name, NG_EIFACE_HOOK_ETHER) == 0)
+			return h;
+	return NULL;
+}
+
+/* The pair whose graph-side end has index gidx and whose eiface node is
+ * n, or NULL. */
+static struct ngd_veth *
+ngd_fast_port_of(struct ngd_fast *fp, const struct ng_node *n, uint32_t gidx)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->node == n && (uint32_t)w->gidx == gidx)
+			return w;
+	return NULL;
+}
+
+/* pkts frames of bytes octets out of the node through h, into its peer. */
+static void
+ngd_fast_count(struct ng_hook *h, uint64_t pkts, uint64_t bytes)
+{
+	h->stats.xmit_frames += pkts;
+	h->stats.xmit_octets += bytes;
+	h->peer->stats.recv_frames += pkts;
+	h->peer->stats.recv_octets += bytes;
+}
+
+/* What v's port forwarded since the last look, added to the hooks it
+ * crossed by the path its entry had (written); what matches no edge of
+ * the graph any more went with that edge's hooks. */
+static void
+ngd_veth_fold(struct ngd_veth *v)
+{
+	struct ngd_fast *fp = v->fp;
+	struct ng_fast_bpf_stats now;
+	struct ngd_fast_hub *g;
+	struct ng_hook *h, *k;
+	uint64_t pkts, bytes;
+
+	if (ngd_veth_stats(v, &now) != 0)
+		return;
+	pkts = now.fast_pkts - v->seen.fast_pkts;
+	bytes = now.fast_bytes - v->seen.fast_bytes;
+	v->seen = now;
+	if (pkts == 0 || (h = ngd_veth_ether(v)) == NULL)
+		return;
+	switch (v->written.mode) {
+	case NG_FAST_BPF_DIRECT:
+		if (strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
+		    ngd_fast_port_of(fp, h->peer->node, v->written.peer) != NULL)
+			ngd_fast_count(h, pkts, bytes);
+		break;
+	case NG_FAST_BPF_HUB:
+		if (h->peer->node->id != v->written.peer)
+			break;
+		for (g = fp->hubs; g != NULL && g->id != v->written.peer;
+		    g = g->next)
+			;
+		if (g == NULL)
+			break;
+		ngd_fast_count(h, pkts, bytes);
+		for (k = h->peer->node->hooks; k != NULL; k = k->next) {
+			if (k == h->peer || !(k->flags & NG_HOOK_VALID) ||
+			    k->peer == NULL)
+				continue;
+			for (unsigned i = 0; i < g->n; i++)
+				if (g->gidx[i] != (uint32_t)v->gidx &&
+				    ngd_fast_port_of(fp, k->peer->node,
+				        g->gidx[i]) != NULL) {
+					ngd_fast_count(k, pkts, bytes);
+					break;
+				}
+		}
+		break;
+	}
+}
+
+/* Every port on the kernel hub group, folded. */
+static void
+ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->written.mode == NG_FAST_BPF_HUB &&
+		    w->written.peer == group && w->mark != fp->mark) {
+			w->mark = fp->mark;
+			ngd_veth_fold(w);
+		}
+}
+
+/* v's port folded, and those whose frames reach v's interface. */
+static void
+ngd_veth_fold_near(struct ngd_veth *v)
+{
+	struct ngd_fast *fp = v->fp;
+
+	if (v->mark != fp->mark) {
+		v->mark = fp->mark;
+		ngd_veth_fold(v);
+	}
+	if (v->written.mode == NG_FAST_BPF_DIRECT) {
+		for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+			if ((uint32_t)w->gidx == v->written.peer &&
+			    w->mark != fp->mark) {
+				w->mark = fp->mark;
+				ngd_veth_fold(w);
+			}
+	} else if (v->written.mode == NG_FAST_BPF_HUB)
+		ngd_fast_fold_group(fp, v->written.peer);
+}
+
+/*
+ * The engine's hookstats_sync: before the counters of node's hooks are
+ * read or cleared, what the kernel forwarded across them is added.
+ * Those hooks are the ether hook of an eiface node (frames its port
+ * sent, frames other ports sent to it) and the hooks of the nodes next
+ * to an eiface (a hub's, another eiface's).
+ */
+void
+ngd_fast_hookstats(void *arg, struct ng_node *node)
+{
+	struct ngd_fast *fp = arg;
+	struct ng_hook *h;
+
+	fp->mark++;
+	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
+		if (v->node == node) {
+			ngd_veth_fold_near(v);
+			continue;
+		}
+		for (h = node->hooks; h != NULL; h = h->next)
+			if (h->peer != NULL && h->peer->node == v->node) {
+				ngd_veth_fold_near(v);
+				break;
+			}
+	}
+}
+
 /* Its port entry: how the kernel forwards what its interface sends. */
 static int
 ngd_veth_port(struct ngd_veth *v)
@@ -432,8 +642,10 @@ ngd_veth_port(struct ngd_veth *v)
 		port.mode = NG_FAST_BPF_HUB;
 		port.peer = v->hub;
 	}
+	ngd_veth_fold(v); /* by the path it had */
 	if (bpf_map_update_elem(v->fp->ports_fd, &key, &port, BPF_ANY) < 0)
 		return errno;
+	v->written = port;
 	return 0;
 }
 
@@ -606,6 +818,8 @@ static void
 ngd_fast_hub_write(struct ngd_fast *fp, const struct ngd_fast_hub *g,
     unsigned oldn)
 {
+	fp->mark++;
+	ngd_fast_fold_group(fp, g->id); /* by the members it had */
 	for (unsigned i = 0; i < g->n; i++) {
 		struct ng_fast_bpf_member m = {.group = g->id, .idx = i};
 
@@ -626,6 +840,8 @@ ngd_fast_hub_forget(struct ngd_fast *fp, struct ngd_fast_hub *g)
 {
 	struct ng_fast_bpf_member m = {.group = g->id};
 
+	fp->mark++;
+	ngd_fast_fold_group(fp, g->id);
 	(void)bpf_map_delete_elem(fp->groups_fd, &g->id);
 	for (m.idx = 0; m.idx < g->n; m.idx++)
 		(void)bpf_map_delete_elem(fp->members_fd, &m);
@@ -796,7 +1012,8 @@ ngd_veth_start(struct ngd_veth *v)
 		return ENOSPC;
 	fp->byid[v->id] = v;
 	id = v->id;
-	if ((error = ngd_veth_port(v)) != 0)
+	if ((error = ngd_veth_stats_new(v)) != 0 ||
+	    (error = ngd_veth_port(v)) != 0)
 		return error;
 	if (bpf_map_update_elem(fp->ids_fd, &id, &gidx, BPF_ANY) < 0)
 		return errno;

@@ -199,6 +199,9 @@ struct ngd_fast;
 int ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
     void **bep, struct ngd_fast **fpp);
 void ngd_fast_free(struct ngd_fast *fp); /* after the graph; NULL ok */
+/* The graph's hookstats_sync (arg: the struct ngd_fast): what the kernel
+ * forwarded across node's hooks, added to their counters. */
+void ngd_fast_hookstats(void *arg, struct ng_node *node);
 
 
 /* --- jailed.c ----------------------------------------------------------- */
