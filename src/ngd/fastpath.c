@@ -1000,6 +1000,24 @@ ngd_fast_new_id(struct ngd_fast *fp)
 	return 0;
 }
 
+/* The graph-side end marked as an eiface's (NGD_FAST_IFALIAS). */
+static int
+ngd_veth_mark(struct ngd_veth *v)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = v->gidx;
+	mnl_attr_put_strz(nh, IFLA_IFALIAS, NGD_FAST_IFALIAS);
+	return ngd_fast_talk(v->fp->rtnl, &v->fp->seq, nh, NULL, NULL);
+}
+
 /* The pair's port: id, maps, program. */
 static int
 ngd_veth_start(struct ngd_veth *v)
@@ -1007,6 +1025,9 @@ ngd_veth_start(struct ngd_veth *v)
 	struct ngd_fast *fp = v->fp;
 	uint32_t id, gidx = (uint32_t)v->gidx;
 	int error;
+
+	if ((error = ngd_veth_mark(v)) != 0)
+		return error;
 
 	if ((v->id = ngd_fast_new_id(fp)) == 0)
 		return ENOSPC;

@@ -189,6 +189,10 @@ void ngd_netdev_unwrap(struct ng_netdev *dev); /* freed after this pass */
 /* --- fastpath.c: eifaces as veth pairs (DESIGN decision 11) ------------ */
 
 struct ngd_fast;
+/* The alias of every graph-side end: the interface at its peer is an
+ * eiface's, whichever ngd sees it (ether.c makes no ether node for it,
+ * as for a TAP). */
+#define NGD_FAST_IFALIAS "netgraph eiface"
 /*
  * NGD_FASTPATH=1 in the environment: eifaces are veth pairs whose
  * graph-side ends live in a private data-plane namespace; otherwise (or
