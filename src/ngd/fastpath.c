@@ -87,6 +87,16 @@ extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
 
 #define NGD_FAST_ENV "NGD_FASTPATH"
 #define NGD_FAST_NLBUF 8192
+/* Queues of the slow path's TAP: a port's frames for ngd take queue
+ * (id % this), which ngd reads in turn with the others (ng_fast_steer). */
+#define NGD_FAST_QUEUES 8
+
+struct ngd_fast;
+/* One queue of the slow path's TAP. */
+struct ngd_fast_q {
+	struct ngd_io io;
+	struct ngd_fast *fp;
+};
 
 struct ngd_fast {
 	struct ngd_netdev *nd;     /* TUNs, and the wrappers of our devices */
@@ -99,10 +109,10 @@ struct ngd_fast {
 	struct ngd_veth *veths;    /* every pair */
 	/* The programs (ng_fast.bpf.c) and their maps. */
 	struct bpf_object *obj;
-	int prog_port, prog_tap;
+	int prog_port, prog_tap, prog_steer;
 	int ports_fd, ids_fd, cfg_fd, stats_fd;
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
-	struct ngd_io tap;
+	struct ngd_fast_q tap[NGD_FAST_QUEUES];
 	int tap_ifindex;
 	int tap_link;              /* ng_fast_tap on its ingress */
 	struct ngd_veth **byid;    /* port id -> pair */
@@ -657,7 +667,8 @@ ngd_veth_port(struct ngd_veth *v)
 static void
 ngd_fast_tap_event(void *arg, uint32_t events)
 {
-	struct ngd_fast *fp = arg;
+	struct ngd_fast_q *q = arg;
+	struct ngd_fast *fp = q->fp;
 	struct ng_graph *g;
 
 	(void)events;
@@ -675,11 +686,11 @@ ngd_fast_tap_event(void *arg, uint32_t events)
 		if (g == NULL) { /* no eiface: nothing can be for one */
 			char buf[256];
 
-			if (read(fp->tap.fd, buf, sizeof(buf)) < 0)
+			if (read(q->io.fd, buf, sizeof(buf)) < 0)
 				return;
 			continue;
 		}
-		error = ngd_tap_read(g, fp->tap.fd, &pkt);
+		error = ngd_tap_read(g, q->io.fd, &pkt);
 		if (error == ENOBUFS)
 			continue;
 		if (error != 0)
@@ -1187,7 +1198,7 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 	iov[2].iov_len = sizeof(tag);
 	iov[3].iov_base = pkt->data + 12;
 	iov[3].iov_len = pkt->len - 12;
-	if (writev(fp->tap.fd, iov, 4) < 0)
+	if (writev(fp->tap[v->id % NGD_FAST_QUEUES].io.fd, iov, 4) < 0)
 		return errno == EIO ? ENETDOWN : errno;
 	return 0;
 }
@@ -1622,6 +1633,8 @@ ngd_fast_load(struct ngd_fast *fp)
 	fp->prog_port = p != NULL ? bpf_program__fd(p) : -1;
 	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_TAP);
 	fp->prog_tap = p != NULL ? bpf_program__fd(p) : -1;
+	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_STEER);
+	fp->prog_steer = p != NULL ? bpf_program__fd(p) : -1;
 	fp->ports_fd = bpf_object__find_map_fd_by_name(fp->obj,
 	    NG_FAST_BPF_MAP_PORTS);
 	fp->ids_fd = bpf_object__find_map_fd_by_name(fp->obj,
@@ -1634,7 +1647,8 @@ ngd_fast_load(struct ngd_fast *fp)
 	    NG_FAST_BPF_MAP_MEMBERS);
 	fp->groups_fd = bpf_object__find_map_fd_by_name(fp->obj,
 	    NG_FAST_BPF_MAP_GROUPS);
-	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->ports_fd < 0 ||
+	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->prog_steer < 0 ||
+	    fp->ports_fd < 0 ||
 	    fp->ids_fd < 0 || fp->cfg_fd < 0 || fp->stats_fd < 0 ||
 	    fp->members_fd < 0 || fp->groups_fd < 0)
 		return ENOENT;
@@ -1644,6 +1658,10 @@ ngd_fast_load(struct ngd_fast *fp)
 /*
  * The slow path: a non-persistent vnet-header TAP in the data plane,
  * up, with ng_fast_tap on its ingress; its ifindex in the config map.
+ * NGD_FAST_QUEUES queues, each read in turn: ng_fast_steer puts a
+ * port's frames on queue (id % NGD_FAST_QUEUES), so that a port whose
+ * interface floods fills its own queue (and drops there) while the
+ * others' frames still reach ngd.
  */
 static int
 ngd_fast_tap_open(struct ngd_fast *fp)
@@ -1656,27 +1674,30 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 
 	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
 		return errno;
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
+	for (int i = 0; error == 0 && i < NGD_FAST_QUEUES; i++) {
+		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			error = errno;
+			break;
+		}
+		fp->tap[i].io.fd = fd;
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+		    IFF_MULTI_QUEUE;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "ngslow");
+		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+			error = errno;
+	}
+	if (error == 0 && ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD, offloads) < 0)
 		error = errno;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "ngslow");
-	if (error == 0 && ioctl(fd, TUNSETIFF, &ifr) < 0)
-		error = errno;
-	if (error == 0 && ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
+	if (error == 0 && ioctl(fp->tap[0].io.fd, TUNSETSTEERINGEBPF,
+	        &fp->prog_steer) < 0)
 		error = errno;
 	if (error == 0 && (fp->tap_ifindex = (int)if_nametoindex("ngslow")) == 0)
 		error = errno;
 	ngd_fast_back(fp);
-	if (error != 0) {
-		if (fd >= 0)
-			close(fd);
-		return error;
-	}
-	fp->tap.fd = fd;
-	fp->tap.fn = ngd_fast_tap_event;
-	fp->tap.arg = fp;
+	if (error != 0)
+		return error; /* ngd_fast_free closes what was opened */
 	if ((error = ngd_fast_setlink(fp, -1, fp->tap_ifindex, IFF_UP, IFF_UP,
 	         NULL, NULL, -1)) != 0)
 		return error;
@@ -1686,7 +1707,9 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	idx = (uint32_t)fp->tap_ifindex;
 	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
 		return errno;
-	return ngd_loop_add(fp->nd->loop, &fp->tap, EPOLLIN);
+	for (int i = 0; error == 0 && i < NGD_FAST_QUEUES; i++)
+		error = ngd_loop_add(fp->nd->loop, &fp->tap[i].io, EPOLLIN);
+	return error;
 }
 
 void
@@ -1699,7 +1722,8 @@ ngd_fast_free(struct ngd_fast *fp)
 		ngd_netdev_after_msg(NULL);
 	}
 	ngd_loop_close(fp->nd->loop, &fp->mon);
-	ngd_loop_close(fp->nd->loop, &fp->tap);
+	for (int i = 0; i < NGD_FAST_QUEUES; i++)
+		ngd_loop_close(fp->nd->loop, &fp->tap[i].io);
 	if (fp->tap_link >= 0)
 		close(fp->tap_link);
 	if (fp->obj != NULL)
@@ -1741,7 +1765,12 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	fp->mon.fd = -1;
 	fp->mon.fn = ngd_fast_mon;
 	fp->mon.arg = fp;
-	fp->tap.fd = -1;
+	for (int i = 0; i < NGD_FAST_QUEUES; i++) {
+		fp->tap[i].io.fd = -1;
+		fp->tap[i].io.fn = ngd_fast_tap_event;
+		fp->tap[i].io.arg = &fp->tap[i];
+		fp->tap[i].fp = fp;
+	}
 	fp->tap_link = -1;
 	fp->byid = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(*fp->byid));
 	if (fp->byid == NULL)
