@@ -317,4 +317,17 @@ ng_fast_tap(struct __sk_buff *skb)
 	return bpf_redirect_peer(*ifindex, 0);
 }
 
+/*
+ * The TAP's steering program (TUNSETSTEERINGEBPF): a frame for ngd goes
+ * to the queue of its port (the tun driver takes the answer modulo the
+ * number of queues), so that a port that floods fills its own queue and
+ * not the others' (as each eiface's own TAP does in the TAP model).
+ */
+SEC("socket")
+int
+ng_fast_steer(struct __sk_buff *skb)
+{
+	return skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : 0;
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -102,5 +102,6 @@ struct ng_fast_bpf_brstats {
 #define NG_FAST_BPF_MAP_GROUPS "ng_fast_groups"   /* group -> size */
 #define NG_FAST_BPF_PROG_PORT "ng_fast_port"  /* graph-side end ingress */
 #define NG_FAST_BPF_PROG_TAP "ng_fast_tap"    /* the TAP's ingress */
+#define NG_FAST_BPF_PROG_STEER "ng_fast_steer" /* the TAP's queue choice */
 
 #endif

@@ -306,6 +306,12 @@ struct ng_graph_cfg {
 	const struct ng_backend *backends;
 	uint64_t (*clock_ms)(void); /* monotonic milliseconds */
 	void (*log)(int level, const char *fmt, ...); /* syslog levels */
+	/* Called before gethookstats reads or clrhookstats clears the
+	 * counters of node's hooks: a backend that forwards frames past
+	 * the engine (ngd's kernel fast path) adds what it forwarded across
+	 * each edge to the stats of the hooks at both ends.  May be NULL. */
+	void (*hookstats_sync)(void *arg, struct ng_node *node);
+	void *hookstats_arg; /* its first argument */
 };
 
 /* Create and destroy a graph holding cfg->types.  0 or errno. */

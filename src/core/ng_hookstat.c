@@ -57,12 +57,21 @@ ng_hookstat_repeer(struct ng_hook *h, struct ng_hook *peer)
 	h->stats.peer_octets0 = peer != NULL ? peer->stats.xmit_octets : 0;
 }
 
+/* What a backend forwarded past the engine, added to the hooks' stats. */
+static void
+ng_hookstat_sync(struct ng_node *node)
+{
+	const struct ng_graph_cfg *cfg = ng_graph_cfg(node->graph);
+
+	if (cfg->hookstats_sync != NULL)
+		cfg->hookstats_sync(cfg->hookstats_arg, node);
+}
+
 static void
 ng_hookstat_fill(const struct ng_hook *h, struct ng_hookstat *st)
 {
 	memset(st, 0, sizeof(*st));
 	memcpy(st->hook, h->name, sizeof(st->hook));
-	/* XXX issue 18: add the fast path's per-CPU sums for this hook. */
 	ng_hookstat_from_peer(h, &st->recv_frames, &st->recv_octets);
 	st->xmit_frames = h->stats.xmit_frames - h->stats.xmit_frames0;
 	st->xmit_octets = h->stats.xmit_octets - h->stats.xmit_octets0;
@@ -91,6 +100,7 @@ ng_hookstat_get(struct ng_node *node, const struct ng_mesg *msg,
 	struct ng_hook *h;
 	unsigned n = 0;
 
+	ng_hookstat_sync(node);
 	for (h = node->hooks; h != NULL; h = h->next)
 		if (h->flags & NG_HOOK_VALID)
 			n++;
@@ -136,6 +146,7 @@ ng_hookstat_clear(struct ng_node *node, struct ng_mesg *msg)
 	    &h);
 	if (error != 0)
 		return error;
+	ng_hookstat_sync(node); /* what was forwarded before is cleared too */
 	if (h != NULL) {
 		ng_hookstat_zero(h);
 		return 0;

@@ -731,9 +731,9 @@ struct ngd_ether_link {
 	const char *name;
 	const uint8_t *mac;
 	uint32_t group;
-	bool tun; /* a TUN/TAP device: some program's */
+	bool tun;  /* a TUN/TAP device: some program's */
 	bool veth;
-	int link_nsid; /* a veth's peer's namespace */
+	int link, link_nsid; /* a veth's peer, where it is (-1: here) */
 };
 
 static int
@@ -742,8 +742,7 @@ ngd_ether_linkinfo_attr(const struct nlattr *a, void *arg)
 	struct ngd_ether_link *l = arg;
 
 	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
-	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
-	{
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0) {
 		l->tun = strcmp(mnl_attr_get_str(a), "tun") == 0;
 		l->veth = strcmp(mnl_attr_get_str(a), "veth") == 0;
 	}
@@ -771,12 +770,83 @@ ngd_ether_link_attr(const struct nlattr *a, void *arg)
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->group = mnl_attr_get_u32(a);
 		break;
+	case IFLA_LINK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->link = (int)mnl_attr_get_u32(a);
+		break;
 	case IFLA_LINK_NETNSID:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->link_nsid = (int)mnl_attr_get_u32(a);
 		break;
 	}
 	return MNL_CB_OK;
+}
+
+static int
+ngd_ether_alias_attr(const struct nlattr *a, void *arg)
+{
+	bool *marked = arg;
+
+	if (mnl_attr_get_type(a) == IFLA_IFALIAS &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+	    strcmp(mnl_attr_get_str(a), NGD_FAST_IFALIAS) == 0)
+		*marked = true;
+	return MNL_CB_OK;
+}
+
+static int
+ngd_ether_alias_msg(const struct nlmsghdr *nlh, void *arg)
+{
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg))
+		return MNL_CB_OK;
+	return mnl_attr_parse(nlh, sizeof(struct ifinfomsg),
+	    ngd_ether_alias_attr, arg);
+}
+
+/*
+ * Whether the veth l is an eiface's interface: its peer is the
+ * graph-side end of a pair an ngd made with NGD_FASTPATH=1 (fastpath.c
+ * marks those), the host's seen from a jail or this ngd's own.  Such an
+ * interface is a program's, as an eiface's TAP is.  A peer that cannot
+ * be read (another user namespace's) is taken as not one.
+ */
+static bool
+ngd_ether_eiface_veth(const struct ngd_ether_link *l)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	uint32_t seq = 1, port;
+	bool marked = false;
+	ssize_t n;
+
+	if (!l->veth || l->link <= 0)
+		return false;
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return false;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		return false;
+	}
+	port = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = seq;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = l->link;
+	if (l->link_nsid >= 0)
+		mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID,
+		    (uint32_t)l->link_nsid);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0 &&
+	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
+		(void)mnl_cb_run(buf, (size_t)n, seq, port,
+		    ngd_ether_alias_msg, &marked);
+	mnl_socket_close(nl);
+	return marked;
 }
 
 /* Retired eiface devices carry ngd's group (netdev.c) on their way out. */
@@ -818,6 +888,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 			ngd_ether_forget(eth, dev);
 		return MNL_CB_OK;
 	}
+	l.link = l.link_nsid = -1;
 	(void)mnl_attr_parse(nlh, sizeof(*ifi), ngd_ether_link_attr, &l);
 	if (l.name == NULL || l.mac == NULL)
 		return MNL_CB_OK;
@@ -841,6 +912,9 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 			(void)ngd_ether_query(eth, ifindex);
 			return MNL_CB_OK;
 		}
+		/* So is an eiface's veth (NGD_FASTPATH=1). */
+		if (ngd_ether_eiface_veth(&l))
+			return MNL_CB_OK;
 		snprintf(name, sizeof(name), "%s", l.name);
 		if ((dev = calloc(1, sizeof(*dev))) == NULL)
 			return MNL_CB_OK;

@@ -90,6 +90,16 @@ extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
 
 #define NGD_FAST_ENV "NGD_FASTPATH"
 #define NGD_FAST_NLBUF 8192
+/* Queues of the slow path's TAP: a port's frames for ngd take queue
+ * (id % this), which ngd reads in turn with the others (ng_fast_steer). */
+#define NGD_FAST_QUEUES 8
+
+struct ngd_fast;
+/* One queue of the slow path's TAP. */
+struct ngd_fast_q {
+	struct ngd_io io;
+	struct ngd_fast *fp;
+};
 
 struct ngd_fast {
 	struct ngd_netdev *nd;     /* TUNs, and the wrappers of our devices */
@@ -102,10 +112,10 @@ struct ngd_fast {
 	struct ngd_veth *veths;    /* every pair */
 	/* The programs (ng_fast.bpf.c) and their maps. */
 	struct bpf_object *obj;
-	int prog_port, prog_tap;
+	int prog_port, prog_tap, prog_steer;
 	int ports_fd, ids_fd, cfg_fd, stats_fd;
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
-	struct ngd_io tap;
+	struct ngd_fast_q tap[NGD_FAST_QUEUES];
 	int tap_ifindex;
 	int tap_link;              /* ng_fast_tap on its ingress */
 	struct ngd_veth **byid;    /* port id -> pair */
@@ -117,6 +127,7 @@ struct ngd_fast {
 	struct ngd_fast_pin *pin;
 	bool adopting;             /* a data plane left by the last ngd */
 	bool held;                 /* handed over: ngd_fast_hold */
+	unsigned mark;             /* ngd_fast_hookstats' pass */
 };
 
 /* A hub whose every hook leads to an eiface: its members in the maps. */
@@ -137,6 +148,11 @@ struct ngd_veth {
 	struct ngd_veth *direct;   /* joined to this eiface: kernel path */
 	uint32_t hub;              /* on this kernel hub (its node ID), or 0 */
 	uint32_t want_hub;         /* ngd_fast_sync's scratch */
+	/* Counters (ngd_veth_fold): the port entry as last written, and
+	 * the kernel's sums already added to the hooks' counters. */
+	struct ng_fast_bpf_port written;
+	struct ng_fast_bpf_stats seen;
+	unsigned mark;
 	struct ngd_veth *next;
 };
 
@@ -426,6 +442,208 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
 
 /* --- the pair's frames --------------------------------------------------- */
 
+/*
+ * --- counters: what the kernel forwarded, in the hooks' counters ---------
+ *
+ * The programs count per CPU, per port, the frames the kernel forwarded
+ * from it (ng_fast_stats).  ngd adds what they counted since it last
+ * looked to the hooks the frames crossed in the graph, as ng_send_data
+ * would have (out of one, into its peer): a direct edge's two ether
+ * hooks; a hub's hook from the port's eiface and the hooks to every
+ * other member.  It looks when the port's entry is rewritten (the path
+ * changes; it counts by the path the entry had), when its hub's members
+ * change, and when the counters of a hook they cross are read or
+ * cleared (gethookstats, clrhookstats: the engine's hookstats_sync).
+ * What crosses an edit races it and is counted by the path that follows.
+ */
+
+/* The per-CPU counters of v's port, summed. */
+static int
+ngd_veth_stats(struct ngd_veth *v, struct ng_fast_bpf_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ng_fast_bpf_stats *per;
+	uint32_t key = (uint32_t)v->gidx;
+	int error = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0 || v->gidx <= 0)
+		return EINVAL;
+	if ((per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
+		return ENOMEM;
+	if (bpf_map_lookup_elem(v->fp->stats_fd, &key, per) < 0)
+		error = errno;
+	for (int i = 0; error == 0 && i < ncpu; i++) {
+		sum->fast_pkts += per[i].fast_pkts;
+		sum->fast_bytes += per[i].fast_bytes;
+		sum->fast_segs += per[i].fast_segs;
+		sum->slow_pkts += per[i].slow_pkts;
+		sum->dropped += per[i].dropped;
+	}
+	free(per);
+	return error;
+}
+
+/* A zero entry for v's port: the programs only count into one. */
+static int
+ngd_veth_stats_new(struct ngd_veth *v)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ng_fast_bpf_stats *per;
+	uint32_t key = (uint32_t)v->gidx;
+	int error = 0;
+
+	if (ncpu <= 0)
+		return EINVAL;
+	if ((per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
+		return ENOMEM;
+	if (bpf_map_update_elem(v->fp->stats_fd, &key, per, BPF_ANY) < 0)
+		error = errno;
+	free(per);
+	memset(&v->seen, 0, sizeof(v->seen));
+	return error;
+}
+
+/* The eiface v's connected ether hook, or NULL. */
+static struct ng_hook *
+ngd_veth_ether(const struct ngd_veth *v)
+{
+	for (struct ng_hook *h = v->node->hooks; h != NULL; h = h->next)
+		if ((h->flags & NG_HOOK_VALID) && h->peer != NULL &&
+		    strcmp(h->name, NG_EIFACE_HOOK_ETHER) == 0)
+			return h;
+	return NULL;
+}
+
+/* The pair whose graph-side end has index gidx and whose eiface node is
+ * n, or NULL. */
+static struct ngd_veth *
+ngd_fast_port_of(struct ngd_fast *fp, const struct ng_node *n, uint32_t gidx)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->node == n && (uint32_t)w->gidx == gidx)
+			return w;
+	return NULL;
+}
+
+/* pkts frames of bytes octets out of the node through h, into its peer. */
+static void
+ngd_fast_count(struct ng_hook *h, uint64_t pkts, uint64_t bytes)
+{
+	h->stats.xmit_frames += pkts;
+	h->stats.xmit_octets += bytes; /* the peer's "in" is read from it */
+}
+
+/* What v's port forwarded since the last look, added to the hooks it
+ * crossed by the path its entry had (written); what matches no edge of
+ * the graph any more went with that edge's hooks. */
+static void
+ngd_veth_fold(struct ngd_veth *v)
+{
+	struct ngd_fast *fp = v->fp;
+	struct ng_fast_bpf_stats now;
+	struct ngd_fast_hub *g;
+	struct ng_hook *h, *k;
+	uint64_t pkts, bytes;
+
+	if (ngd_veth_stats(v, &now) != 0)
+		return;
+	pkts = now.fast_pkts - v->seen.fast_pkts;
+	bytes = now.fast_bytes - v->seen.fast_bytes;
+	v->seen = now;
+	if (pkts == 0 || (h = ngd_veth_ether(v)) == NULL)
+		return;
+	switch (v->written.mode) {
+	case NG_FAST_BPF_DIRECT:
+		if (strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
+		    ngd_fast_port_of(fp, h->peer->node, v->written.peer) != NULL)
+			ngd_fast_count(h, pkts, bytes);
+		break;
+	case NG_FAST_BPF_HUB:
+		if (h->peer->node->id != v->written.peer)
+			break;
+		for (g = fp->hubs; g != NULL && g->id != v->written.peer;
+		    g = g->next)
+			;
+		if (g == NULL)
+			break;
+		ngd_fast_count(h, pkts, bytes);
+		for (k = h->peer->node->hooks; k != NULL; k = k->next) {
+			if (k == h->peer || !(k->flags & NG_HOOK_VALID) ||
+			    k->peer == NULL)
+				continue;
+			for (unsigned i = 0; i < g->n; i++)
+				if (g->gidx[i] != (uint32_t)v->gidx &&
+				    ngd_fast_port_of(fp, k->peer->node,
+				        g->gidx[i]) != NULL) {
+					ngd_fast_count(k, pkts, bytes);
+					break;
+				}
+		}
+		break;
+	}
+}
+
+/* Every port on the kernel hub group, folded. */
+static void
+ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->written.mode == NG_FAST_BPF_HUB &&
+		    w->written.peer == group && w->mark != fp->mark) {
+			w->mark = fp->mark;
+			ngd_veth_fold(w);
+		}
+}
+
+/* v's port folded, and those whose frames reach v's interface. */
+static void
+ngd_veth_fold_near(struct ngd_veth *v)
+{
+	struct ngd_fast *fp = v->fp;
+
+	if (v->mark != fp->mark) {
+		v->mark = fp->mark;
+		ngd_veth_fold(v);
+	}
+	if (v->written.mode == NG_FAST_BPF_DIRECT) {
+		for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+			if ((uint32_t)w->gidx == v->written.peer &&
+			    w->mark != fp->mark) {
+				w->mark = fp->mark;
+				ngd_veth_fold(w);
+			}
+	} else if (v->written.mode == NG_FAST_BPF_HUB)
+		ngd_fast_fold_group(fp, v->written.peer);
+}
+
+/*
+ * The engine's hookstats_sync: before the counters of node's hooks are
+ * read or cleared, what the kernel forwarded across them is added.
+ * Those hooks are the ether hook of an eiface node (frames its port
+ * sent, frames other ports sent to it) and the hooks of the nodes next
+ * to an eiface (a hub's, another eiface's).
+ */
+void
+ngd_fast_hookstats(void *arg, struct ng_node *node)
+{
+	struct ngd_fast *fp = arg;
+	struct ng_hook *h;
+
+	fp->mark++;
+	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
+		if (v->node == node) {
+			ngd_veth_fold_near(v);
+			continue;
+		}
+		for (h = node->hooks; h != NULL; h = h->next)
+			if (h->peer != NULL && h->peer->node == v->node) {
+				ngd_veth_fold_near(v);
+				break;
+			}
+	}
+}
+
 /* Its port entry: how the kernel forwards what its interface sends. */
 static int
 ngd_veth_port(struct ngd_veth *v)
@@ -442,8 +660,10 @@ ngd_veth_port(struct ngd_veth *v)
 	} else if ((port.peer = ngd_fast_br_of(v->fp->br, key)) != 0) {
 		port.mode = NG_FAST_BPF_BRIDGE; /* fastpath_bridge.c */
 	}
+	ngd_veth_fold(v); /* by the path it had */
 	if (bpf_map_update_elem(v->fp->ports_fd, &key, &port, BPF_ANY) < 0)
 		return errno;
+	v->written = port;
 	return 0;
 }
 
@@ -455,7 +675,8 @@ ngd_veth_port(struct ngd_veth *v)
 static void
 ngd_fast_tap_event(void *arg, uint32_t events)
 {
-	struct ngd_fast *fp = arg;
+	struct ngd_fast_q *q = arg;
+	struct ngd_fast *fp = q->fp;
 	struct ng_graph *g;
 
 	(void)events;
@@ -473,11 +694,11 @@ ngd_fast_tap_event(void *arg, uint32_t events)
 		if (g == NULL) { /* no eiface: nothing can be for one */
 			char buf[256];
 
-			if (read(fp->tap.fd, buf, sizeof(buf)) < 0)
+			if (read(q->io.fd, buf, sizeof(buf)) < 0)
 				return;
 			continue;
 		}
-		error = ngd_tap_read(g, fp->tap.fd, &pkt);
+		error = ngd_tap_read(g, q->io.fd, &pkt);
 		if (error == ENOBUFS)
 			continue;
 		if (error != 0)
@@ -683,6 +904,8 @@ static void
 ngd_fast_hub_write(struct ngd_fast *fp, const struct ngd_fast_hub *g,
     unsigned oldn)
 {
+	fp->mark++;
+	ngd_fast_fold_group(fp, g->id); /* by the members it had */
 	for (unsigned i = 0; i < g->n; i++) {
 		struct ng_fast_bpf_member m = {.group = g->id, .idx = i};
 
@@ -703,6 +926,8 @@ ngd_fast_hub_forget(struct ngd_fast *fp, struct ngd_fast_hub *g)
 {
 	struct ng_fast_bpf_member m = {.group = g->id};
 
+	fp->mark++;
+	ngd_fast_fold_group(fp, g->id);
 	(void)bpf_map_delete_elem(fp->groups_fd, &g->id);
 	for (m.idx = 0; m.idx < g->n; m.idx++)
 		(void)bpf_map_delete_elem(fp->members_fd, &m);
@@ -896,6 +1121,24 @@ ngd_fast_new_id(struct ngd_fast *fp)
 	return 0;
 }
 
+/* The graph-side end marked as an eiface's (NGD_FAST_IFALIAS). */
+static int
+ngd_veth_mark(struct ngd_veth *v)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = v->gidx;
+	mnl_attr_put_strz(nh, IFLA_IFALIAS, NGD_FAST_IFALIAS);
+	return ngd_fast_talk(v->fp->rtnl, &v->fp->seq, nh, NULL, NULL);
+}
+
 /* The pair's port: id, maps, program. */
 static int
 ngd_veth_start(struct ngd_veth *v)
@@ -904,11 +1147,15 @@ ngd_veth_start(struct ngd_veth *v)
 	uint32_t id, gidx = (uint32_t)v->gidx;
 	int error;
 
+	if ((error = ngd_veth_mark(v)) != 0)
+		return error;
+
 	if ((v->id = ngd_fast_new_id(fp)) == 0)
 		return ENOSPC;
 	fp->byid[v->id] = v;
 	id = v->id;
-	if ((error = ngd_veth_port(v)) != 0)
+	if ((error = ngd_veth_stats_new(v)) != 0 ||
+	    (error = ngd_veth_port(v)) != 0)
 		return error;
 	if (bpf_map_update_elem(fp->ids_fd, &id, &gidx, BPF_ANY) < 0)
 		return errno;
@@ -1426,7 +1673,7 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 	iov[2].iov_len = sizeof(tag);
 	iov[3].iov_base = pkt->data + 12;
 	iov[3].iov_len = pkt->len - 12;
-	if (writev(fp->tap.fd, iov, 4) < 0)
+	if (writev(fp->tap[v->id % NGD_FAST_QUEUES].io.fd, iov, 4) < 0)
 		return errno == EIO ? ENETDOWN : errno;
 	return 0;
 }
@@ -1888,6 +2135,8 @@ ngd_fast_load(struct ngd_fast *fp)
 	fp->prog_port = p != NULL ? bpf_program__fd(p) : -1;
 	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_TAP);
 	fp->prog_tap = p != NULL ? bpf_program__fd(p) : -1;
+	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_STEER);
+	fp->prog_steer = p != NULL ? bpf_program__fd(p) : -1;
 	fp->ports_fd = bpf_object__find_map_fd_by_name(fp->obj,
 	    NG_FAST_BPF_MAP_PORTS);
 	fp->ids_fd = bpf_object__find_map_fd_by_name(fp->obj,
@@ -1900,7 +2149,8 @@ ngd_fast_load(struct ngd_fast *fp)
 	    NG_FAST_BPF_MAP_MEMBERS);
 	fp->groups_fd = bpf_object__find_map_fd_by_name(fp->obj,
 	    NG_FAST_BPF_MAP_GROUPS);
-	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->ports_fd < 0 ||
+	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->prog_steer < 0 ||
+	    fp->ports_fd < 0 ||
 	    fp->ids_fd < 0 || fp->cfg_fd < 0 || fp->stats_fd < 0 ||
 	    fp->members_fd < 0 || fp->groups_fd < 0)
 		return ENOENT;
@@ -1910,6 +2160,10 @@ ngd_fast_load(struct ngd_fast *fp)
 /*
  * The slow path: a non-persistent vnet-header TAP in the data plane,
  * up, with ng_fast_tap on its ingress; its ifindex in the config map.
+ * NGD_FAST_QUEUES queues, each read in turn: ng_fast_steer puts a
+ * port's frames on queue (id % NGD_FAST_QUEUES), so that a port whose
+ * interface floods fills its own queue (and drops there) while the
+ * others' frames still reach ngd.
  */
 static int
 ngd_fast_tap_open(struct ngd_fast *fp)
@@ -1920,36 +2174,44 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	uint32_t zero = 0, idx;
 	int fd, error = 0;
 
+	char name[IFNAMSIZ];
+
 	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
 		return errno;
-	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		error = errno;
-	/* In a takeover the old ngd's is there until it exits. */
-	for (int i = 0; error == 0 && i < 16; i++) {
-		memset(&ifr, 0, sizeof(ifr));
-		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), i == 0 ?
-		    "ngslow" : "ngslow%d", i);
-		if (ioctl(fd, TUNSETIFF, &ifr) == 0)
+	/* In a takeover the old ngd's is there until it exits: a name of
+	 * our own (a queue opened on the old one's name would join it). */
+	for (int i = 0; i < 16; i++) {
+		snprintf(name, sizeof(name), i == 0 ? "ngslow" : "ngslow%d", i);
+		if (if_nametoindex(name) == 0)
 			break;
-		if (errno != EBUSY || i == 15)
+		if (i == 15)
+			error = EBUSY;
+	}
+	for (int i = 0; error == 0 && i < NGD_FAST_QUEUES; i++) {
+		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (fd < 0) {
+			error = errno;
+			break;
+		}
+		fp->tap[i].io.fd = fd;
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR |
+		    IFF_MULTI_QUEUE;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 			error = errno;
 	}
-	if (error == 0 && ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
+	if (error == 0 && ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD, offloads) < 0)
+		error = errno;
+	if (error == 0 && ioctl(fp->tap[0].io.fd, TUNSETSTEERINGEBPF,
+	        &fp->prog_steer) < 0)
 		error = errno;
 	if (error == 0 &&
 	    (fp->tap_ifindex = (int)if_nametoindex(ifr.ifr_name)) == 0)
 		error = errno;
 	ngd_fast_back(fp);
-	if (error != 0) {
-		if (fd >= 0)
-			close(fd);
-		return error;
-	}
-	fp->tap.fd = fd;
-	fp->tap.fn = ngd_fast_tap_event;
-	fp->tap.arg = fp;
+	if (error != 0)
+		return error; /* ngd_fast_free closes what was opened */
 	if ((error = ngd_fast_setlink(fp, -1, fp->tap_ifindex, IFF_UP, IFF_UP,
 	         NULL, NULL, -1)) != 0)
 		return error;
@@ -1959,7 +2221,9 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	idx = (uint32_t)fp->tap_ifindex;
 	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
 		return errno;
-	return ngd_loop_add(fp->nd->loop, &fp->tap, EPOLLIN);
+	for (int i = 0; error == 0 && i < NGD_FAST_QUEUES; i++)
+		error = ngd_loop_add(fp->nd->loop, &fp->tap[i].io, EPOLLIN);
+	return error;
 }
 
 void
@@ -1972,7 +2236,8 @@ ngd_fast_free(struct ngd_fast *fp)
 		ngd_netdev_after_msg(NULL);
 	}
 	ngd_loop_close(fp->nd->loop, &fp->mon);
-	ngd_loop_close(fp->nd->loop, &fp->tap);
+	for (int i = 0; i < NGD_FAST_QUEUES; i++)
+		ngd_loop_close(fp->nd->loop, &fp->tap[i].io);
 	if (fp->tap_link >= 0)
 		close(fp->tap_link);
 	ngd_fast_br_free(fp->br);
@@ -2032,7 +2297,12 @@ again:
 	fp->mon.fd = -1;
 	fp->mon.fn = ngd_fast_mon;
 	fp->mon.arg = fp;
-	fp->tap.fd = -1;
+	for (int i = 0; i < NGD_FAST_QUEUES; i++) {
+		fp->tap[i].io.fd = -1;
+		fp->tap[i].io.fn = ngd_fast_tap_event;
+		fp->tap[i].io.arg = &fp->tap[i];
+		fp->tap[i].fp = fp;
+	}
 	fp->tap_link = -1;
 	fp->byid = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(*fp->byid));
 	if (fp->byid == NULL)

@@ -325,6 +325,10 @@ main(int argc, char **argv)
 	if ((error = ngd_netdev_init(&d.netdev, &d.loop)) == 0)
 		error = ngd_fast_new(&d.netdev, &cfg.netdev_ops, &cfg.backend,
 		    &d.fast);
+	if (error == 0 && d.fast != NULL) {
+		cfg.hookstats_sync = ngd_fast_hookstats;
+		cfg.hookstats_arg = d.fast;
+	}
 	if (error == 0)
 		error = ngd_ether_new(&d.loop, &d.ether);
 	if (error == 0)

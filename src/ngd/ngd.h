@@ -198,6 +198,10 @@ void ngd_netdev_unwrap(struct ng_netdev *dev); /* freed after this pass */
 /* --- fastpath.c: eifaces as veth pairs (DESIGN decision 11) ------------ */
 
 struct ngd_fast;
+/* The alias of every graph-side end: the interface at its peer is an
+ * eiface's, whichever ngd sees it (ether.c makes no ether node for it,
+ * as for a TAP). */
+#define NGD_FAST_IFALIAS "netgraph eiface"
 /*
  * NGD_FASTPATH=1 in the environment: eifaces are veth pairs whose
  * graph-side ends live in a private data-plane namespace; otherwise (or
@@ -244,6 +248,9 @@ void ngd_fast_pin_down(struct ngd_fast_pin *pin);
 int ngd_fast_pin_flush(int nsfd, int own_netns);
 void ngd_fast_pin_clean(struct ngd_fast_pin *pin, int own_netns);
 void ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns);
+/* The graph's hookstats_sync (arg: the struct ngd_fast): what the kernel
+ * forwarded across node's hooks, added to their counters. */
+void ngd_fast_hookstats(void *arg, struct ng_node *node);
 
 
 /* --- jailed.c ----------------------------------------------------------- */

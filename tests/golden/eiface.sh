@@ -6,7 +6,8 @@ source "$(dirname "$0")/../lib.sh"
 
 ERR() { echo "ngctl: send msg: $1"; }
 id_of() { ngctl show -n "$1" | sed -nE 's/.*ID: ([0-9a-f]{8}).*/\1/p'; }
-ifaces() { ip -o link show | awk -F': ' '{ print $2 }' | grep '^ngeth' | sort; }
+# (a veth, NGD_FASTPATH=1, shows as NAME@ifN: the name is what counts)
+ifaces() { ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep '^ngeth' | sort; }
 
 start_ngd || finish
 

@@ -8,6 +8,9 @@
 #  - Out-of-range pipe settings are refused, not ignored.
 source "$(dirname "$0")/../lib.sh"
 ERR() { echo "ngctl: send msg: $1"; }
+# ifname NAME: the interface's name as ip shows it, without the @ifN
+# a veth (NGD_FASTPATH=1) shows
+ifname() { ip -br link show "$1" | awk '{ sub(/@.*/, "", $1); print $1 }'; }
 start_ngd || finish
 
 ngctl mkpeer eiface ether ether
@@ -17,16 +20,16 @@ check "name an eiface after an existing interface" 0 "" \
     "ngctl: interface ngeth0 keeps its name (\"lo\" is the name of another interface); node and interface names no longer follow each other" \
     ngctl name ngeth0: lo
 expect "... the node has the name" "lo" "$(ngctl show -n lo: | awk '/Name:/ { print $2 }')"
-expect "... the interface keeps its own" "ngeth0" "$(ip -br link show ngeth0 | awk '{ print $1 }')"
-expect "... lo is still the loopback" "lo" "$(ip -br link show lo | awk '{ print $1 }')"
+expect "... the interface keeps its own" "ngeth0" "$(ifname ngeth0)"
+expect "... lo is still the loopback" "lo" "$(ifname lo)"
 check "name an eiface a/b" 0 "" \
     "ngctl: interface ngeth1 keeps its name (\"a/b\" is not a valid interface name); node and interface names no longer follow each other" \
     ngctl name ngeth1: a/b
-expect "... the interface keeps its name" "ngeth1" "$(ip -br link show ngeth1 | awk '{ print $1 }')"
+expect "... the interface keeps its name" "ngeth1" "$(ifname ngeth1)"
 check "names that no longer followed: no second warning" 0 "" "" \
     ngctl name a/b: c/d
 check "a valid, free name renames both, quietly" 0 "" "" ngctl name ngeth2: good0
-expect "... the interface followed" "good0" "$(ip -br link show good0 | awk '{ print $1 }')"
+expect "... the interface followed" "good0" "$(ifname good0)"
 check "FreeBSD's error for a name with a dot" 71 "" "$(ERR 'Invalid argument')" \
     ngctl name good0: a.b
 check "... with a colon" 71 "" "$(ERR 'Invalid argument')" ngctl name good0: a:b

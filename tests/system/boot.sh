@@ -86,8 +86,9 @@ expect "READY=1 once the whole file is applied" "$(printf '%s\n' listening READY
     "$(cat "$tmp/notify.out")"
 expect "the graph the file describes" "$(printf '%s\n' br0 ng_host ng_test1 ng_test2)" \
     "$(ngctl list | awk '$1 == "Name:" && $2 !~ /^ngctl/ { print $2 }' | sort)"
+# (names without the @ifN of a veth, NGD_FASTPATH=1)
 expect "its interfaces" "$(printf '%s\n' ng_host ng_test1 ng_test2)" \
-    "$(ip -br link | awk '$1 ~ /^ng_/ { print $1 }' | sort)"
+    "$(ip -br link | awk '$1 ~ /^ng_/ { sub(/@.*/, "", $1); print $1 }' | sort)"
 expect "logged" "ngd: $tmp/ngd.conf: applied" "$(grep applied "$tmp/ngd.log")"
 kill "$ngd_pid"; wait "$ngd_pid"
 for _ in $(seq 100); do grep -q STOPPING "$tmp/notify.out" && break; sleep 0.05; done

@@ -17,16 +17,31 @@ pings() {
 	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
 	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
 }
-# two eifaces ngeth0 in fa (198.18.7.1) and ngeth1 in fb (198.18.7.2)
+# two eifaces ngeth0 in fa (198.18.7.1) and ngeth1 in fb (198.18.7.2),
+# without IPv6 (nothing crosses but what the tests send)
 two_jails() {
 	ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether &&
 	    ip netns add fa && ip netns add fb &&
+	    ip netns exec fa sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
+	    ip netns exec fb sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
 	    ngctl msg ngeth0: vnet '"fa"' && ngctl msg ngeth1: vnet '"fb"' &&
 	    ip -n fa addr add 198.18.7.1/24 dev ngeth0 &&
 	    ip -n fb addr add 198.18.7.2/24 dev ngeth1 &&
 	    ip -n fa link set ngeth0 up && ip -n fb link set ngeth1 up
 }
 down_jails() { ip netns del fa; ip netns del fb; }
+# stat NODE HOOK FIELD: one counter of the hook, from gethookstats
+stat() {
+	ngctl msg "$1" gethookstats | sed -n 's/^Args:\t//p' |
+	    grep -oE "\\{ hook=\"$2\"[^}]*\\}" |
+	    sed -nE "s/.* $3=([0-9]+).*/\\1/p" | grep . || echo 0
+}
+# about NAME N GOT: GOT is N to N + 2 (ARP may add a request and reply;
+# a frame counted twice fails)
+about() {
+	[ "${3:-0}" -ge "$2" ] 2>/dev/null && [ "$3" -le $(($2 + 2)) ] &&
+	    ok "$1 ($3)" || fail "$1 (${3:-none}, not $2 to $(($2 + 2)))"
+}
 
 # --- the model ngd says it uses, once --------------------------------------
 NGD_FASTPATH=0 start_ngd
@@ -47,10 +62,28 @@ ngctl shutdown ngeth0:
 two_jails
 ngctl connect ngeth0: ngeth1: ether ether
 expect "direct edge: pings answered" 10 "$(pings fa 198.18.7.2 10)"
+ngctl msg ngeth0: clrhookstats '{ }'
+ngctl msg ngeth1: clrhookstats '{ }'
 kill -STOP "$NGD_PID"
 expect "direct edge: pings answered while ngd is stopped (kernel path)" 10 \
     "$(pings fa 198.18.7.2 10)"
 kill -CONT "$NGD_PID"
+# The hook counters count what the kernel forwarded (ngd saw none of it).
+about "direct edge: ngeth0's ether counts the requests out" 10 \
+    "$(stat ngeth0: ether xmitFrames)"
+about "... and the replies in" 10 "$(stat ngeth0: ether recvFrames)"
+o=$(stat ngeth0: ether xmitOctets)
+[ "$o" -ge 980 ] && [ "$o" -le $((980 + 2 * 42)) ] &&
+    ok "... their octets: 98 a request, 42 an ARP frame ($o)" ||
+    fail "... their octets: 98 a request, 42 an ARP frame ($o)"
+expect "... ngeth1's ether counts the same frames in" \
+    "$(stat ngeth0: ether xmitFrames) $(stat ngeth0: ether xmitOctets)" \
+    "$(stat ngeth1: ether recvFrames) $(stat ngeth1: ether recvOctets)"
+row=$(ngctl show -s ngeth0: | awk '$1 == "ether" { print $6, $8 }')
+about "... show -s: in frames" 10 "${row% *}"
+about "... show -s: out frames" 10 "${row#* }"
+ngctl msg ngeth0: clrhookstats '{ }'
+expect "clrhookstats clears them" 0 "$(stat ngeth0: ether xmitFrames)"
 # An edit under a flow takes effect before its reply: once rmhook
 # returns, not one frame crosses.
 ip netns exec fa ping -f -w 3 198.18.7.2 >/dev/null 2>&1 &
@@ -104,6 +137,11 @@ kill -STOP "$NGD_PID"
 expect "hub of two eifaces: pings answered while ngd is stopped" 5 \
     "$(pings fa 198.18.7.2 5)"
 kill -CONT "$NGD_PID"
+about "kernel hub: l0 counts the requests in" 5 "$(stat fhub: l0 recvFrames)"
+about "... l1 counts them out" 5 "$(stat fhub: l1 xmitFrames)"
+about "... and the replies in" 5 "$(stat fhub: l1 recvFrames)"
+expect "... ngeth1's ether counts what l1 sent" \
+    "$(stat fhub: l1 xmitFrames)" "$(stat ngeth1: ether recvFrames)"
 ngctl mkpeer fhub: tee l2 left
 kill -STOP "$NGD_PID"
 expect "hub with a tee on it: no answer while ngd is stopped" 0 \

@@ -31,7 +31,7 @@ trap 'ip netns del away 2>/dev/null; rm -rf "$tmp"' EXIT
 sleep 0.3 # the journal has the graph
 ip link set ngeth2 netns away
 expect "three interfaces, one moved away" "ngeth0 ngeth1 ngeth2" \
-    "$( (ip -o link show; ip -n away -o link show) | awk -F': ' '/ngeth/ { print $2 }' | sort | xargs)"
+    "$( (ip -o link show; ip -n away -o link show) | awk -F': ' '/ngeth/ { sub(/@.*/, "", $2); print $2 }' | sort | xargs)"
 kill -KILL "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=

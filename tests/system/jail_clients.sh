@@ -62,7 +62,7 @@ check "vnet jail, ngd started from the host: its root is served" 0 "" "" \
 jail -c name=j vnet persist vnet.interface=ngeth1
 jexec j ip link set ngeth1 name inside0
 expect "rename inside a jail: the interface is renamed there" "inside0" \
-    "$(jexec j ip -br link show inside0 | awk '{ print $1 }')"
+    "$(jexec j ip -br link show inside0 | awk '{ sub(/@.*/, "", $1); print $1 }')"
 expect "... the host's node keeps its name" "ngeth1" \
     "$(ngctl show ngeth1: 2>&1 | awk '/Name:/ { print $2 }')"
 expect "... no node took the jail's name" 71 \

@@ -63,7 +63,7 @@ expect "ngctl during the takeover: all succeeded" "" "$(cat "$tmp/ctl")"
 expect "the graph is the same (list, show, settings, IDs)" "$before" "$(graph)"
 expect_rc "it forwards" 0 quiet ping -c 1 -W 2 198.18.9.2
 expect "the interfaces are where they were, nothing more" "ngeth0|ngeth1" \
-    "$( (ip -o link show; ip -n a -o link show) | awk -F': ' '{ print $2 }' | grep -v '^lo$' | sort | paste -sd'|')"
+    "$( (ip -o link show; ip -n a -o link show) | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v '^lo$' | sort | paste -sd'|')"
 
 # --- an unknown version is refused; the old ngd serves on ----------------
 refusal=$(python3 - <<'EOF'

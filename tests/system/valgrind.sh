@@ -16,6 +16,7 @@ fi
 
 valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
     --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+    --suppressions="$top/tests/valgrind.supp" \
     "$top/build/ngd" -d 2>"$tmp/vg.log" &
 NGD_PID=$!
 for _ in $(seq 300); do ngctl -N list >/dev/null 2>&1 && break; sleep 0.05; done

@@ -86,6 +86,77 @@ named(struct ngt_conn *c, const char *path, uint32_t cmd, const char *hook)
 	    sizeof(arg));
 }
 
+/*
+ * A backend that forwards frames past the engine (as ngd's kernel fast
+ * path does) across the edge at H's hook a: "pending" frames of 100
+ * bytes since it was last asked, which it adds to both ends' counters
+ * when the engine asks before reading or clearing them.
+ */
+static struct {
+	unsigned calls, pending;
+	struct ng_node *asked;
+} fwd;
+
+static void
+fwd_sync(void *arg, struct ng_node *node)
+{
+	struct ng_hook *a = ng_find_hook(node, "a");
+
+	fwd.calls++;
+	fwd.asked = node;
+	if (arg != &fwd || a == NULL || a->peer == NULL)
+		return;
+	a->stats.recv_frames += fwd.pending;
+	a->stats.recv_octets += 100 * fwd.pending;
+	a->peer->stats.xmit_frames += fwd.pending;
+	a->peer->stats.xmit_octets += 100 * fwd.pending;
+	fwd.pending = 0;
+}
+
+/* gethookstats and clrhookstats ask the backend first (hookstats_sync). */
+static void
+test_backend_counts(void)
+{
+	static const uint8_t d1[6] = {2, 0, 0, 0, 0, 1};
+	static const uint8_t d2[6] = {2, 0, 0, 0, 0, 2};
+	struct ng_graph_cfg cfg = {
+	    .types = ng_nodes_types,
+	    .sock_ops = &ops,
+	    .clock_ms = ngt_clock,
+	    .hookstats_sync = fwd_sync,
+	    .hookstats_arg = &fwd,
+	};
+	static struct ngt_conn s;
+	struct ng_hookstat st;
+	struct ng_graph *g;
+
+	CHECK_INT("graph with hookstats_sync", ng_graph_new(&cfg, &g), 0);
+	ngt_socket(g, &s);
+	CHECK_INT("mkpeer hub", ngt_mkpeer(s.node, ".", "hub", "p0", "a"), 0);
+	CHECK_INT("name H", ngt_name(s.node, "p0", "H"), 0);
+	CHECK_INT("connect p1", ngt_connect(s.node, ".", "H:", "p1", "b"), 0);
+	CHECK_INT("send on p0", ngt_send_frame(s.node, "p0", d1, d2, 60), 0);
+	fwd.pending = 4;
+	fwd.calls = 0;
+	st = stats(&s, "H:", "a");
+	CHECK_INT("the backend is asked once", fwd.calls, 1);
+	CHECK("... about the node read", fwd.asked == ng_find_name(g, "H"));
+	CHECK_INT("its frames and ours", st.recv_frames, 5);
+	CHECK_INT("... their octets", st.recv_octets, 460);
+	CHECK_INT("the other end counts them too",
+	    stats(&s, ".", "p0").xmit_frames, 5);
+	CHECK_INT("b: ours alone", stats(&s, "H:", "b").xmit_frames, 1);
+	fwd.pending = 2;
+	CHECK_INT("clrhookstats all", named(&s, "H:", NGM_HOOKSTAT_CLEAR, ""),
+	    0);
+	CHECK_INT("what it forwarded before the clear is cleared too",
+	    stats(&s, "H:", "a").recv_frames, 0);
+	fwd.pending = 3;
+	CHECK_INT("then it counts again", stats(&s, "H:", "a").recv_frames, 3);
+	ngt_close(&s);
+	ng_graph_free(g);
+}
+
 int
 main(void)
 {
@@ -215,5 +286,6 @@ main(void)
 	ngt_close(&s);
 	CHECK("pool: nothing leaked", ngt_pool_whole(g));
 	ng_graph_free(g);
+	test_backend_counts();
 	return ngt_done();
 }
