@@ -1132,7 +1132,8 @@ jail_kill_netns_procs(int netfd)
  * jail's network namespace (-1: the one at /run/netns/NAME).  flags:
  * JT_NOSCAN, no process outside the jail is in its network (no look
  * through /proc for them); JT_NGLEAVE, ngd's interfaces are left for
- * the caller to bring home once the name has gone.
+ * the caller to bring home once the name has gone; JT_NOUNBIND, the
+ * name is the caller's to drop.
  */
 #define JT_NOSCAN 1
 #define JT_NGLEAVE 2
@@ -1888,30 +1889,13 @@ jail_ns_destroy(struct jail_rec *r)
  * Removing many jails (jail -r of several).  One by one, each waits for
  * its init's death (the kernel tearing its PID, mount, UTS and IPC
  * namespaces down), then for its supervisor, woken to tear down (its
- * pages copied on write as it runs, a few milliseconds each), and ngd
- * deletes the jail's old interface device, an RCU grace period each.
- * Here, with the lock held once for all: each jail's supervisor and init
- * are killed (no teardown of theirs: the record is ours to drop) and we
- * tear down in their place; the processes die in the kernel's time, as
- * on FreeBSD, where a removed jail may linger dying.  Then ngd's
- * interfaces come home, their jails' names gone from /run/netns: ngd
- * then closes the old devices without deleting them, and the kernel
- * deletes them with their dying namespaces, together.  A jail whose
- * interfaces belong to another network namespace than ours goes the
- * slow way (jail_ns_destroy).  errs[i] gets rs[i]'s error (0: removed).
- * Call without the lock.
- */
-/*
- * Removing many jails (jail -r of several).  One by one, each waits for
- * its init's death (the kernel tearing its PID, mount, UTS and IPC
- * namespaces down), then for its supervisor, woken to tear down (its
  * pages copied on write as it runs, a few milliseconds each); dropping
  * /run/netns/NAME waits for an RCU grace period, and ngd deletes the
  * jail's old interface device, another grace period.  Here, with the
- * lock held once for all: each jail's supervisor and init are killed
- * (no teardown of theirs: the record is ours to drop) and we tear down
- * in their place; the processes die in the kernel's time, as on
- * FreeBSD, where a removed jail may linger dying.  Then workers drop
+ * lock held once for all: each jail's init is killed, its supervisor
+ * told to only reap it (SIGUSR2: the record is ours to drop), and we
+ * tear down in the supervisor's place while the kernel ends the jails'
+ * processes, all at once.  Then workers drop
  * the names from /run/netns, whose grace periods overlap, and bring
  * ngd's interfaces home, each over a connection of its own: the jail's
  * name gone, ngd closes the old device without deleting it, and the
@@ -2004,7 +1988,7 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct jail_rec *r = &rs[i];
-		int flags = JT_NGLEAVE | JT_NOUNBIND;
+		int flags = JT_NGLEAVE;
 		pid_t *strangers;
 		size_t ns;
 
@@ -2030,6 +2014,7 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 			netfd = open(path, O_RDONLY | O_CLOEXEC);
 			close(fd);
 			if (netfd >= 0 && fstat(netfd, &st) == 0) {
+				flags |= JT_NOUNBIND; /* the workers' */
 				j.unbind[i] = true;
 				j.nsid[2 * i] = st.st_dev;
 				j.nsid[2 * i + 1] = st.st_ino;
