@@ -252,6 +252,11 @@ void jail_ns_scan_drop(void);
  * do that here when no supervisor is left.  Call without the lock.
  */
 int jail_ns_destroy(struct jail_rec *r);
+/*
+ * Many jails at once: every init killed, then every supervisor waited
+ * for together; errs[i] is rs[i]'s error.  Call without the lock.
+ */
+void jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs);
 /* The teardown itself, with the lock held: what the supervisor does. */
 int jail_ns_teardown(struct jail_rec *r, int homefd);
 int jail_ns_sethostname(const struct jail_rec *r, const char *host,
@@ -283,6 +288,8 @@ int jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a);
  */
 int jail_ng_vnet(const char *ifname, const char *netns);
 bool jail_ng_at_home(const struct jail_rec *r);
+/* This thread's connection to ngd, closed. */
+void jail_ng_close(void);
 
 /* --- running commands (jail_exec.c) ----------------------------------- */
 
@@ -347,6 +354,11 @@ struct jail_target {
 int jail_op_create(const struct jail_opts *o, struct jail_target *t);
 int jail_op_remove(const struct jail_opts *o, struct jail_target *t,
                    struct jail_rec *r);
+/* No stop commands: jail_op_remove_many() may take it with others. */
+bool jail_op_batchable(const struct jail_target *t);
+/* Remove n jails together (none depending on another); errs[i] for ts[i]. */
+void jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
+                         struct jail_rec *rs, size_t n, int *errs);
 int jail_op_modify(const struct jail_opts *o, struct jail_target *t,
                    struct jail_rec *r, bool restart);
 /* The running jail a target names: 0, ENOENT, or ESTALE (cleaned up). */

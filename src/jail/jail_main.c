@@ -533,6 +533,105 @@ out:
 	return rc;
 }
 
+/*
+ * Removal (-r): jails with no stop commands go together, in batches
+ * (jail_op_remove_many), a jail joining the batch unless a jail of the
+ * batch depends on it (then the batch goes first).  A jail with stop
+ * commands is removed on its own, in order (-p, as on FreeBSD, limits
+ * how many exec.* commands run at once: here one).
+ */
+struct jail_batch {
+	struct jail_target **t;
+	struct jail_rec *r;
+	int *errs;
+	size_t n;
+};
+
+static int
+jail_batch_flush(struct cli *c, struct jail_batch *b)
+{
+	int rc = 0;
+
+	if (b->n == 0)
+		return 0;
+	jail_op_remove_many(&c->o, b->t, b->r, b->n, b->errs);
+	for (size_t i = 0; i < b->n; i++) {
+		rc |= b->errs[i] != 0;
+		jail_rec_free(&b->r[i]);
+	}
+	b->n = 0;
+	return rc;
+}
+
+static int
+jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
+{
+	struct jail_batch b = {0};
+	char *needed;
+	int rc = 0;
+
+	b.t = calloc(ts->n + 1, sizeof(*b.t));
+	b.r = calloc(ts->n + 1, sizeof(*b.r));
+	b.errs = calloc(ts->n + 1, sizeof(*b.errs));
+	/* needed[i]: some jail depends on jail i */
+	needed = calloc(ts->n + 1, 1);
+	if (b.t == NULL || b.r == NULL || b.errs == NULL || needed == NULL) {
+		rc = 1;
+		goto out;
+	}
+	for (size_t i = 0; i < ts->n; i++) {
+		struct jail_param *dep = jail_params_find(&ts->v[i].ps, "depend");
+
+		for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
+			ssize_t k = jail_find_target(ts, dep->vals.v[d]);
+
+			if (k >= 0)
+				needed[k] = 1;
+		}
+	}
+	for (size_t k = 0; k < ts->n; k++) {
+		struct jail_target *t = &ts->v[order[k]];
+		const char *key = jail_pstr(&t->ps, "name");
+
+		if (t->failed) {
+			rc = 1;
+			continue;
+		}
+		if (!jail_op_batchable(t)) {
+			rc |= jail_batch_flush(c, &b);
+			rc |= jail_run_target(c, t) != 0;
+			continue;
+		}
+		for (size_t i = 0; needed[order[k]] && i < b.n; i++)
+			if (jail_depends_on(b.t[i], t->name)) {
+				rc |= jail_batch_flush(c, &b);
+				break;
+			}
+		if (key == NULL)
+			key = jail_pstr(&t->ps, "jid");
+		if (key == NULL)
+			key = t->name;
+		if (*key == '\0' || jail_op_lookup(key, &b.r[b.n]) != 0) {
+			if (t->wild)
+				continue;
+			if (*key == '\0')
+				jail_warnx(NULL, "no jail specified");
+			else if (!c->o.quiet)
+				jail_warnx(NULL, "\"%s\" not found", key);
+			rc = 1;
+			continue;
+		}
+		b.t[b.n++] = t;
+	}
+	rc |= jail_batch_flush(c, &b);
+out:
+	free(b.t);
+	free(b.r);
+	free(b.errs);
+	free(needed);
+	return rc;
+}
+
 static int
 jail_run_targets(struct cli *c, struct targets *ts)
 {
@@ -545,9 +644,11 @@ jail_run_targets(struct cli *c, struct targets *ts)
 	}
 	n = ts->n;
 	/* one look through /proc for every jail removed (jail_ns_scan) */
-	if (c->op == OP_STOP)
+	if (c->op == OP_STOP) {
 		jail_ns_scan();
-	if (c->parallel != 1 && n > 1) {
+		rc = jail_stop_targets(c, ts, order);
+		n = 0;
+	} else if (c->parallel != 1 && n > 1) {
 		rc = jail_run_parallel(c, ts, order, n);
 		n = 0;
 	}

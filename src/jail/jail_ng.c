@@ -25,10 +25,13 @@
 
 #include "jail.h"
 
-/* One control connection per process (a forked supervisor opens its own). */
-static int jail_ng_cs = -1;
-static pid_t jail_ng_pid;
-static bool jail_ng_down; /* no ngd answered: do not ask again */
+/*
+ * One control connection per process (a forked supervisor opens its
+ * own) and thread (jail_ns_destroy_many's workers).
+ */
+static __thread int jail_ng_cs = -1;
+static __thread pid_t jail_ng_pid;
+static __thread bool jail_ng_down; /* no ngd answered: do not ask again */
 
 static void
 jail_ng_quiet(const char *fmt, ...)
@@ -56,6 +59,16 @@ jail_ng_conn(void)
 		return ENOENT;
 	}
 	return 0;
+}
+
+/* This thread's connection, closed (a worker's, before it ends). */
+void
+jail_ng_close(void)
+{
+	if (jail_ng_pid == getpid() && jail_ng_cs >= 0)
+		close(jail_ng_cs);
+	jail_ng_cs = -1;
+	jail_ng_down = false;
 }
 
 /* A reply of at most this many bytes is all we read here. */

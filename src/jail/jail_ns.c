@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <net/if.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1000,6 +1002,8 @@ jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 static volatile sig_atomic_t super_stop;
 /* jail(8) found no stranger in the jail's network (SIGUSR1): no scan */
 static volatile sig_atomic_t super_noscan;
+/* jail(8) tears the jail down itself (SIGUSR2): reap init and go */
+static volatile sig_atomic_t super_quit;
 
 static void
 jail_super_term(int sig)
@@ -1013,6 +1017,13 @@ jail_super_noscan(int sig)
 {
 	(void)sig;
 	super_noscan = 1;
+}
+
+static void
+jail_super_quit(int sig)
+{
+	(void)sig;
+	super_quit = 1;
 }
 
 static int
@@ -1118,23 +1129,34 @@ jail_kill_netns_procs(int netfd)
 /*
  * With the lock held: what is left of a jail whose init is gone.  homefd
  * is the namespace the interfaces return to (-1: ours); netfd the
- * jail's network namespace (-1: the one at /run/netns/NAME).
+ * jail's network namespace (-1: the one at /run/netns/NAME).  flags:
+ * JT_NOSCAN, no process outside the jail is in its network (no look
+ * through /proc for them); JT_NGLEAVE, ngd's interfaces are left for
+ * the caller to bring home once the name has gone; JT_NOUNBIND, the
+ * name is the caller's to drop.
  */
+#define JT_NOSCAN 1
+#define JT_NGLEAVE 2
+#define JT_NOUNBIND 4 /* /run/netns/NAME left for the caller */
+
 static int
-jail_teardown(struct jail_rec *r, int homefd, int netfd)
+jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 {
 	char path[PATH_MAX];
 	struct jail_nl *nl = NULL;
 	int ownfd = -1, home = homefd, error = 0, e, idx;
+	size_t nmove = 0;
 
+	for (size_t i = 0; i < r->nifaces; i++)
+		nmove += !(r->ifaces[i].ng && (flags & JT_NGLEAVE));
 	if (r->own_net && netfd < 0) {
 		jail_netns_path(r, path, sizeof(path));
 		netfd = ownfd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (netfd >= 0) {
-		if (!super_noscan)
+		if (!(flags & JT_NOSCAN))
 			jail_kill_netns_procs(netfd);
-		if (r->nifaces > 0 && home < 0) {
+		if (nmove > 0 && home < 0) {
 			struct stat st;
 
 			/* no supervisor left: the interfaces come to us */
@@ -1147,12 +1169,14 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd)
 				           "another network namespace; "
 				           "they return to this one");
 		}
-		if (r->nifaces > 0 && (error = jail_nl_open(netfd, &nl)) != 0)
+		if (nmove > 0 && (error = jail_nl_open(netfd, &nl)) != 0)
 			nl = NULL;
 	}
 	for (size_t i = 0; i < r->nifaces && nl != NULL; i++) {
 		struct jail_iface *f = &r->ifaces[i];
 
+		if (f->ng && (flags & JT_NGLEAVE))
+			continue; /* the caller's, once the name has gone */
 		/*
 		 * ngd placed it: ngd makes it anew at home (we are home when
 		 * our graph is the one it came from), the old one going in a
@@ -1173,7 +1197,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd)
 		}
 	}
 	jail_nl_close(nl);
-	if (r->own_net)
+	if (r->own_net && !(flags & JT_NOUNBIND))
 		jail_unbind_netns(r, netfd);
 	jail_ipalias_destroy(r); /* its cgroup, pins and aliases */
 	if (home >= 0 && home != homefd)
@@ -1187,7 +1211,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd)
 int
 jail_ns_teardown(struct jail_rec *r, int homefd)
 {
-	return jail_teardown(r, homefd, -1);
+	return jail_teardown(r, homefd, -1, 0);
 }
 
 /* After init has gone: the supervisor's last act. */
@@ -1201,7 +1225,8 @@ jail_super_finish(const char *name, int jid, int homefd, int netfd)
 		_exit(1);
 	if (jail_rec_read(name, &r) == 0) {
 		if (r.jid == jid && r.super_pid == getpid())
-			(void)jail_teardown(&r, homefd, netfd);
+			(void)jail_teardown(&r, homefd, netfd,
+			                    super_noscan ? JT_NOSCAN : 0);
 		jail_rec_free(&r);
 	} else if (netfd >= 0) {
 		/* jail(8) failed before it wrote the record */
@@ -1279,6 +1304,8 @@ static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int re
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = jail_super_noscan;
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_handler = jail_super_quit;
+	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	dprintf(report, "ok %d %llu %d %llu\n", (int)init,
 	        jail_proc_start(init), (int)getpid(),
@@ -1292,6 +1319,8 @@ static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int re
 		if (waitpid(init, &status, 0) == init)
 			break;
 	}
+	if (super_quit)
+		_exit(0);
 	jail_super_finish(r->name, r->jid, homefd, netfd);
 }
 
@@ -1705,7 +1734,7 @@ jail_scan_pids(const struct jail_rec *r, bool net, pid_t **pidsp, size_t *np)
 {
 	char path[64];
 	struct stat ns, nets;
-	pid_t *pids;
+	pid_t *pids, self = getpid();
 	size_t n = 0;
 
 	*pidsp = NULL;
@@ -1723,7 +1752,7 @@ jail_scan_pids(const struct jail_rec *r, bool net, pid_t **pidsp, size_t *np)
 		bool inpid = e->pidino == ns.st_ino && e->piddev == ns.st_dev;
 		bool innet = e->netino == nets.st_ino && e->netdev == nets.st_dev;
 
-		if (e->pid == r->init_pid || e->pid == getpid())
+		if (e->pid == r->init_pid || e->pid == self)
 			continue;
 		if (net ? !innet || inpid : !inpid)
 			continue;
@@ -1854,6 +1883,202 @@ jail_ns_destroy(struct jail_rec *r)
 	}
 	jail_unlock(lock);
 	return error;
+}
+
+/*
+ * Removing many jails (jail -r of several).  One by one, each waits for
+ * its init's death (the kernel tearing its PID, mount, UTS and IPC
+ * namespaces down), then for its supervisor, woken to tear down (its
+ * pages copied on write as it runs, a few milliseconds each); dropping
+ * /run/netns/NAME waits for an RCU grace period, and ngd deletes the
+ * jail's old interface device, another grace period.  Here, with the
+ * lock held once for all: each jail's init is killed, its supervisor
+ * told to only reap it (SIGUSR2: the record is ours to drop), and we
+ * tear down in the supervisor's place while the kernel ends the jails'
+ * processes, all at once.  Then workers drop
+ * the names from /run/netns, whose grace periods overlap, and bring
+ * ngd's interfaces home, each over a connection of its own: the jail's
+ * name gone, ngd closes the old device without deleting it, and the
+ * kernel deletes it with the dying namespace, together with others.  A
+ * jail whose interfaces belong to another network namespace than ours
+ * goes the slow way (jail_ns_destroy).  errs[i] gets rs[i]'s error (0:
+ * removed).  Call without the lock.
+ */
+#define JAIL_DESTROY_WORKERS 8
+
+struct jail_destroy_job {
+	struct jail_rec *rs;
+	int *errs;
+	bool *unbind;             /* its name is ours to drop */
+	unsigned long long *nsid; /* dev and inode of that namespace */
+	size_t n;
+	size_t next; /* the next jail a worker takes */
+	pthread_mutex_t mu;
+};
+
+static void *
+jail_destroy_worker(void *arg)
+{
+	struct jail_destroy_job *j = arg;
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int error;
+
+	for (;;) {
+		pthread_mutex_lock(&j->mu);
+		i = j->next++;
+		pthread_mutex_unlock(&j->mu);
+		if (i >= j->n)
+			break;
+		if (j->unbind[i]) {
+			jail_netns_path(&j->rs[i], path, sizeof(path));
+			/* still the jail's, not a namespace made since */
+			if (stat(path, &st) == 0 &&
+			    st.st_dev == j->nsid[2 * i] &&
+			    st.st_ino == j->nsid[2 * i + 1]) {
+				(void)umount2(path, MNT_DETACH);
+				(void)unlink(path);
+			}
+		}
+		for (size_t k = 0; k < j->rs[i].nifaces; k++) {
+			if (!j->rs[i].ifaces[k].ng ||
+			    (error = jail_ng_vnet(j->rs[i].ifaces[k].name,
+			                          "")) == 0)
+				continue;
+			/* reported by the caller, in order */
+			j->rs[i].ifaces[k].inner_index = -error;
+			if (j->errs[i] == 0)
+				j->errs[i] = error;
+		}
+	}
+	jail_ng_close();
+	return NULL;
+}
+
+void
+jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
+{
+	struct jail_destroy_job j = {.rs = rs, .errs = errs, .n = n};
+	pthread_t tid[JAIL_DESTROY_WORKERS];
+	size_t nt = 0;
+	struct jail_rec now;
+	char path[PATH_MAX];
+	struct stat st;
+	struct rlimit rl, rl0 = {0, 0};
+	int lock, error = 0, fd, netfd, *sfd;
+
+	j.unbind = calloc(n + 1, sizeof(*j.unbind));
+	j.nsid = calloc(2 * n + 2, sizeof(*j.nsid));
+	sfd = malloc((n + 1) * sizeof(*sfd));
+	pthread_mutex_init(&j.mu, NULL);
+	for (size_t i = 0; sfd != NULL && i < n; i++)
+		sfd[i] = -1;
+	/* a pidfd a supervisor: as many as the hard limit allows */
+	if (getrlimit(RLIMIT_NOFILE, &rl0) == 0 && rl0.rlim_cur < rl0.rlim_max) {
+		rl = rl0;
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (j.unbind == NULL || j.nsid == NULL || sfd == NULL ||
+	    (error = jail_lock(&lock)) != 0) {
+		for (size_t i = 0; i < n; i++)
+			errs[i] = error != 0 ? error : ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct jail_rec *r = &rs[i];
+		int flags = JT_NGLEAVE;
+		pid_t *strangers;
+		size_t ns;
+
+		errs[i] = EAGAIN; /* not done here: the slow way, below */
+		if (r->nifaces > 0 && !jail_ng_at_home(r))
+			continue;
+		errs[i] = 0;
+		/* ngd's interfaces are the workers' to bring home, the rest
+		 * not (the teardown moves them, or they are gone) */
+		for (size_t k = 0; k < r->nifaces; k++)
+			r->ifaces[k].ng = r->ifaces[k].ng && r->own_net;
+		if (jail_rec_read(r->name, &now) != 0 || now.jid != r->jid) {
+			jail_rec_free(&now);
+			for (size_t k = 0; k < r->nifaces; k++)
+				r->ifaces[k].ng = false;
+			continue; /* gone meanwhile */
+		}
+		/* its network, by its init: its name may have gone */
+		snprintf(path, sizeof(path), "/proc/%d/ns/net",
+		         (int)now.init_pid);
+		netfd = -1;
+		if (now.own_net && jail_ns_pidfd(&now, &fd) == 0) {
+			netfd = open(path, O_RDONLY | O_CLOEXEC);
+			close(fd);
+			if (netfd >= 0 && fstat(netfd, &st) == 0) {
+				flags |= JT_NOUNBIND; /* the workers' */
+				j.unbind[i] = true;
+				j.nsid[2 * i] = st.st_dev;
+				j.nsid[2 * i + 1] = st.st_ino;
+			}
+		}
+		if (jail_scanned && now.own_net &&
+		    jail_scan_pids(&now, true, &strangers, &ns) == 0) {
+			/* outsiders in its network: killed from the snapshot */
+			for (size_t k = 0; k < ns; k++)
+				kill(strangers[k], SIGKILL);
+			free(strangers);
+			flags |= JT_NOSCAN;
+		}
+		/* the supervisor only reaps init; we tear down */
+		if (jail_pidfd_checked(now.super_pid, now.super_start,
+		                       &sfd[i]) == 0)
+			(void)syscall(SYS_pidfd_send_signal, sfd[i], SIGUSR2,
+			              NULL, 0);
+		if (jail_ns_pidfd(&now, &fd) == 0) {
+			(void)syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL,
+			              0);
+			close(fd);
+		}
+		errs[i] = jail_teardown(&now, -1, netfd, flags);
+		if (netfd >= 0)
+			close(netfd);
+		jail_rec_free(&now);
+	}
+	/* the names, then ngd's interfaces: by the workers */
+	for (nt = 0; nt < JAIL_DESTROY_WORKERS && nt < n; nt++)
+		if (pthread_create(&tid[nt], NULL, jail_destroy_worker, &j) !=
+		    0)
+			break;
+	if (nt == 0)
+		(void)jail_destroy_worker(&j);
+	for (size_t t = 0; t < nt; t++)
+		pthread_join(tid[t], NULL);
+	jail_unlock(lock);
+	/* gone when we return: the supervisors, once they have reaped */
+	for (size_t i = 0; i < n; i++) {
+		struct pollfd pfd = {.fd = sfd[i], .events = POLLIN};
+
+		if (sfd[i] < 0)
+			continue;
+		while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
+			;
+		close(sfd[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < rs[i].nifaces; k++)
+			if (rs[i].ifaces[k].ng && rs[i].ifaces[k].inner_index < 0)
+				jail_warnx(rs[i].name, "vnet.interface %s: %s",
+				           rs[i].ifaces[k].name,
+				           strerror(-rs[i].ifaces[k].inner_index));
+	for (size_t i = 0; i < n; i++)
+		if (errs[i] == EAGAIN)
+			errs[i] = jail_ns_destroy(&rs[i]);
+out:
+	if (rl0.rlim_cur != 0) /* the commands we run get the usual limit */
+		(void)setrlimit(RLIMIT_NOFILE, &rl0);
+	pthread_mutex_destroy(&j.mu);
+	free(sfd);
+	free(j.unbind);
+	free(j.nsid);
 }
 
 int

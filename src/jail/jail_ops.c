@@ -727,6 +727,92 @@ jail_op_remove(const struct jail_opts *o, struct jail_target *t,
 	return error;
 }
 
+/*
+ * Jails with no stop commands are removed together (jail_main.c): the
+ * same steps as jail_op_remove(), each taken for all of them at once.
+ */
+bool
+jail_op_batchable(const struct jail_target *t)
+{
+	static const char *const cmds[] = {"exec.prestop", "exec.stop",
+	                                   "exec.poststop", "exec.release"};
+
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (jail_params_find(&t->ps, cmds[i]) != NULL)
+			return false;
+	return true;
+}
+
+void
+jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
+                    struct jail_rec *rs, size_t n, int *errs)
+{
+	struct timespec pause = {0, 20 * 1000000L};
+	long *wait_ms, waited = 0;
+	size_t pending = 0;
+	pid_t *pids;
+	size_t np;
+
+	if ((wait_ms = calloc(n, sizeof(*wait_ms))) == NULL) {
+		for (size_t i = 0; i < n; i++)
+			errs[i] = ENOMEM;
+		return;
+	}
+	/* SIGTERM to every process of every jail, then up to stop.timeout */
+	for (size_t i = 0; i < n; i++) {
+		long timeout = jail_pint(&ts[i]->ps, "stop.timeout",
+		                         JAIL_STOP_TIMEOUT);
+
+		if (timeout <= 0 || jail_ns_pids(&rs[i], &pids, &np) != 0)
+			continue;
+		if (np > 0) {
+			if (o->verbose)
+				printf("%s%ssent SIGTERM to:",
+				       ts[i]->named ? ts[i]->name : "",
+				       ts[i]->named ? ": " : "");
+			for (size_t k = 0; k < np; k++) {
+				kill(pids[k], SIGTERM);
+				if (o->verbose)
+					printf(" %d", (int)pids[k]);
+			}
+			if (o->verbose)
+				printf("\n");
+			wait_ms[i] = timeout * 1000;
+			pending++;
+		}
+		free(pids);
+	}
+	while (pending > 0) {
+		nanosleep(&pause, NULL);
+		waited += 20;
+		for (size_t i = 0; i < n; i++) {
+			if (wait_ms[i] == 0)
+				continue;
+			np = 0;
+			if (jail_rec_alive(&rs[i]) &&
+			    jail_ns_pids(&rs[i], &pids, &np) == 0)
+				free(pids);
+			if (np == 0 || waited >= wait_ms[i]) {
+				if (np > 0 && o->verbose)
+					printf("%s%stimed out\n",
+					       ts[i]->named ? ts[i]->name : "",
+					       ts[i]->named ? ": " : "");
+				wait_ms[i] = 0;
+				pending--;
+			}
+		}
+	}
+	free(wait_ms);
+	jail_ns_destroy_many(rs, n, errs);
+	for (size_t i = 0; i < n; i++) {
+		if (errs[i] != 0)
+			jail_warnx(JN(ts[i]), "jail_remove: %s",
+			           strerror(errs[i]));
+		if (o->note_removed || o->verbose)
+			jail_note(o, ts[i], "removed");
+	}
+}
+
 /* Would setting p change what the jail has? */
 static bool
 jail_differs(const struct jail_params *have, const struct jail_param *p)

@@ -1087,15 +1087,35 @@ ngd_netdev_retire(struct ng_netdev *dev)
 {
 	struct ngd_netdev *nd = dev->be;
 	struct ifreq ifr;
-	char name[IFNAMSIZ];
+	struct stat a, b;
+	char name[IFNAMSIZ], path[PATH_MAX];
 	int nsfd, own, error;
+	bool orphan = false;
 
-	ngd_netdev_unplace(dev);
 	memset(&ifr, 0, sizeof(ifr));
 	nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0);
 	own = nsfd >= 0 && ngd_netns_is_own(nd, nsfd);
+	/*
+	 * Placed in a namespace whose name has gone from /run/netns (ip
+	 * netns del, jail -r): the namespace is on its way out, and the
+	 * kernel deletes the devices of dying namespaces together.  So the
+	 * device is left there, persistent, its fd closed (which releases
+	 * the namespace): no grace period of its own, as deleting it now
+	 * would cost.
+	 */
+	if (!own && nsfd >= 0 && dev->netns[0] != '\0') {
+		snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", dev->netns);
+		orphan = fstat(nsfd, &a) == 0 && (stat(path, &b) != 0 ||
+		    a.st_dev != b.st_dev || a.st_ino != b.st_ino);
+	}
 	if (nsfd >= 0)
 		close(nsfd);
+	ngd_netdev_unplace(dev);
+	if (orphan) {
+		ngd_loop_close(nd->loop, &dev->io);
+		ngd_loop_defer_free(nd->loop, dev);
+		return;
+	}
 	if (own && ioctl(dev->io.fd, TUNGETIFF, &ifr) == 0) {
 		ngd_retire_name(nd, name);
 		error = ngd_rtnl(nd, RTM_NEWLINK,

@@ -100,6 +100,23 @@ expect_rc "-p 0 removes them all" 0 jail -q -p 0 -f "$tmp/dep.conf" -r '*'
 expect "a down before b, b before c" "yes" \
     "$([ "$(pos 'down a')" -lt "$(pos 'down b')" ] && [ "$(pos 'down b')" -lt "$(pos 'down c')" ] && echo yes)"
 expect "none left" "" "$(jls name)"
+
+# --- removal together, and depend ----------------------------------------------
+# Jails without stop commands are removed together; one that another
+# depends on goes only after it: x (batched, no commands) depends on y,
+# whose poststop looks whether x is still there.
+cat >"$tmp/dep2.conf" <<EOF2
+persist; vnet;
+x { depend = y; }
+w { }
+y { exec.poststop = "jls -j x >/dev/null 2>&1 && echo x-alive >> $tmp/order2 || echo x-gone >> $tmp/order2"; }
+EOF2
+: >"$tmp/order2"
+expect_rc "x, w, y made" 0 jail -q -f "$tmp/dep2.conf" -c
+expect_rc "removed, x and w together" 0 jail -q -f "$tmp/dep2.conf" -r '*'
+expect "y went after x" "x-gone" "$(cat "$tmp/order2")"
+expect "none left of them" "" "$(jls name; ls /run/netns)"
+
 out "-p wants a number" 1 "" "usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]
             -[cmr] param=value ... [command=command ...]
        jail [-dqv] [-f file] -[cmr] [jail]
