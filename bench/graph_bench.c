@@ -40,8 +40,8 @@ bench_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 }
 
 static const struct ng_socket_ops bench_ops = {
-    .deliver_msg = bench_deliver_msg,
-    .deliver_data = bench_deliver_data,
+	.deliver_msg = bench_deliver_msg,
+	.deliver_data = bench_deliver_data,
 };
 
 static void
@@ -61,8 +61,8 @@ frame(struct ng_graph *g, struct ng_node *from, const char *hook,
 
 /* ns per frame from a to b over n frames. */
 static double
-run(struct ng_graph *g, struct ng_node *a, unsigned long n,
-    const uint8_t ma[6], const uint8_t mb[6])
+run(struct ng_graph *g, struct ng_node *a, unsigned long n, const uint8_t ma[6],
+    const uint8_t mb[6])
 {
 	struct timespec t0, t1;
 
@@ -82,7 +82,7 @@ run(struct ng_graph *g, struct ng_node *a, unsigned long n,
 static int
 grow(struct ng_graph *g, struct ng_node *br, unsigned links, unsigned long macs)
 {
-	static const uint8_t here[6] = {2, 0, 0, 0, 0, 0xc};
+	static const uint8_t here[6] = { 2, 0, 0, 0, 0, 0xc };
 	struct ng_mesg *m = ng_mkmsg(NGM_BRIDGE_COOKIE,
 	    NGM_BRIDGE_SET_MAX_HOSTS, sizeof(uint32_t));
 	uint32_t max = (uint32_t)macs + 16;
@@ -106,11 +106,11 @@ grow(struct ng_graph *g, struct ng_node *br, unsigned links, unsigned long macs)
 	if (ng_con_nodes(c, "c", br, hook) != 0)
 		return 1;
 	ng_socket_attach_data(c, &connc);
-	frame(g, c, "c", (const uint8_t[6]){0xff, 0xff, 0xff, 0xff, 0xff,
-	    0xff}, here);
+	frame(g, c, "c",
+	    (const uint8_t[6]){ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, here);
 	for (unsigned long i = 0; i < macs; i++) {
-		uint8_t src[6] = {2, 1, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
-		    (uint8_t)(i >> 8), (uint8_t)i};
+		uint8_t src[6] = { 2, 1, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+			(uint8_t)(i >> 8), (uint8_t)i };
 
 		frame(g, c, "c", here, src);
 	}
@@ -120,19 +120,20 @@ grow(struct ng_graph *g, struct ng_node *br, unsigned links, unsigned long macs)
 int
 main(int argc, char **argv)
 {
-	static const uint8_t ma[6] = {2, 0, 0, 0, 0, 0xa};
-	static const uint8_t mb[6] = {2, 0, 0, 0, 0, 0xb};
+	static const uint8_t ma[6] = { 2, 0, 0, 0, 0, 0xa };
+	static const uint8_t mb[6] = { 2, 0, 0, 0, 0, 0xb };
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, &bench_ops, NULL},
-		{0, NULL, NULL},
-	    },
+		.types = ng_nodes_types,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE, &bench_ops, NULL },
+			{ 0, NULL, NULL },
+		    },
 	};
 	struct ng_graph *g;
 	struct ng_node *a, *b, *br;
 	unsigned long n = 5000000, links = 1000, macs = 100000;
-	unsigned long *args[] = {&n, &links, &macs};
+	unsigned long *args[] = { &n, &links, &macs };
 	int conna, connb, ok;
 	double ns2, nsn;
 
@@ -144,7 +145,8 @@ main(int argc, char **argv)
 			*args[i - 1] = strtoul(argv[i], &end, 10);
 		if (i > 3 || errno != 0 || end == argv[i] || *end != '\0' ||
 		    *args[i - 1] == 0 || links > 100000) {
-			fprintf(stderr, "usage: graph_bench [frames [links "
+			fprintf(stderr,
+			    "usage: graph_bench [frames [links "
 			    "[macs]]] (positive numbers; links at most "
 			    "100000)\n");
 			return 64;
@@ -166,17 +168,19 @@ main(int argc, char **argv)
 	ns2 = run(g, a, n, ma, mb);
 	ok = delivered == n;
 	printf("%lu frames through socket->bridge->socket, %lu delivered: "
-	       "%.1f ns/frame\n", n, delivered, ns2);
+	       "%.1f ns/frame\n",
+	    n, delivered, ns2);
 	if (links > 2) {
 		if (grow(g, br, (unsigned)links, macs) != 0) {
-			fprintf(stderr, "graph_bench: cannot grow the bridge\n");
+			fprintf(stderr,
+			    "graph_bench: cannot grow the bridge\n");
 			return 1;
 		}
 		nsn = run(g, a, n, ma, mb);
 		ok = ok && delivered == n;
 		printf("... with %lu links and %lu more hosts learned: %.1f "
-		       "ns/frame; frame rate %.2f of 2 links'\n", links + 1,
-		    macs, nsn, ns2 / nsn);
+		       "ns/frame; frame rate %.2f of 2 links'\n",
+		    links + 1, macs, nsn, ns2 / nsn);
 	}
 	ng_graph_free(g);
 	return ok ? 0 : 1;

@@ -27,8 +27,8 @@ now(void)
 int
 main(int argc, char **argv)
 {
-	struct linger lg = {1, 0};
-	struct sockaddr_in sa = {.sin_family = AF_INET};
+	struct linger lg = { 1, 0 };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
 	double t0, t1;
 	long n;
@@ -50,7 +50,8 @@ main(int argc, char **argv)
 	for (long i = 0; i < n; i++) {
 		int c = socket(AF_INET, SOCK_STREAM, 0), a;
 
-		if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+		if (c < 0 ||
+		    connect(c, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 		    (a = accept(ls, NULL, NULL)) < 0) {
 			perror("connect/accept");
 			return 1;

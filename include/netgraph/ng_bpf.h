@@ -34,7 +34,8 @@ NG_WIRE_STRUCT(ng_bpf_hookprog, NG_BPF_HOOKPROG_FIELDS, 100);
 
 /* Bytes a program of n instructions takes on the wire. */
 #define NG_BPF_HOOKPROG_SIZE(n)                                                \
-	(sizeof(struct ng_bpf_hookprog) + (size_t)(n) * sizeof(struct ng_bpf_insn))
+	(sizeof(struct ng_bpf_hookprog) +                                      \
+	    (size_t)(n) * sizeof(struct ng_bpf_insn))
 
 /* getstats, getclrstats: one hook's counters */
 #define NG_BPF_HOOKSTAT_FIELDS(F)                                              \

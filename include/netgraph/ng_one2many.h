@@ -47,10 +47,10 @@ NG_WIRE_STRUCT(ng_one2many_link_stats, NG_ONE2MANY_LINK_STATS_FIELDS, 40);
 
 /* Numbered from 0, as FreeBSD numbers them. */
 enum {
-	NGM_ONE2MANY_SET_CONFIG, /* arg: struct ng_one2many_config */
-	NGM_ONE2MANY_GET_CONFIG, /* reply: struct ng_one2many_config */
-	NGM_ONE2MANY_GET_STATS,  /* arg: int32 link; reply: link stats */
-	NGM_ONE2MANY_CLR_STATS,  /* arg: int32 link */
+	NGM_ONE2MANY_SET_CONFIG,   /* arg: struct ng_one2many_config */
+	NGM_ONE2MANY_GET_CONFIG,   /* reply: struct ng_one2many_config */
+	NGM_ONE2MANY_GET_STATS,    /* arg: int32 link; reply: link stats */
+	NGM_ONE2MANY_CLR_STATS,    /* arg: int32 link */
 	NGM_ONE2MANY_GETCLR_STATS, /* arg: int32 link; reply: link stats */
 };
 

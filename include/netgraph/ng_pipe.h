@@ -55,11 +55,11 @@ NG_WIRE_STRUCT(ng_pipe_run, NG_PIPE_RUN_FIELDS, 40);
  * resets it; a value out of range fails the message (EINVAL).
  */
 #define NG_PIPE_HOOKCFG_FIELDS(F)                                              \
-	F(bandwidth, uint64, , )      /* bit/s, 100..1000000000 */             \
-	F(ber, uint64, , BER)         /* one bit in BER is wrong */            \
-	F(qin_size_limit, uint32, , queuelen) /* frames, at least 5 */         \
+	F(bandwidth, uint64, , )               /* bit/s, 100..1000000000 */    \
+	F(ber, uint64, , BER)                  /* one bit in BER is wrong */   \
+	F(qin_size_limit, uint32, , queuelen)  /* frames, at least 5 */        \
 	F(qout_size_limit, uint32, , delaylen) /* frames, at least 5 */        \
-	F(duplicate, uint32, , )      /* percent, 1..50 */                     \
+	F(duplicate, uint32, , )               /* percent, 1..50 */            \
 	F(fifo, uint32, , )                                                    \
 	F(drr, uint32, , )                                                     \
 	F(wfq, uint32, , )                                                     \

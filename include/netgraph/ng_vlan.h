@@ -38,14 +38,14 @@ NG_WIRE_STRUCT(ng_vlan_filter, NG_VLAN_FILTER_FIELDS, 38);
 NG_WIRE_STRUCT(ng_vlan_table, NG_VLAN_TABLE_FIELDS, 4);
 
 enum {
-	NGM_VLAN_ADD_FILTER = 1, /* arg: struct ng_vlan_filter */
-	NGM_VLAN_DEL_FILTER,     /* arg: hook name, NG_HOOKSIZ bytes */
-	NGM_VLAN_GET_TABLE,      /* reply: struct ng_vlan_table */
-	NGM_VLAN_DEL_VID_FLT,    /* arg: uint16 VID */
-	NGM_VLAN_GET_DECAP,      /* reply: uint32, 0 or 1 */
-	NGM_VLAN_SET_DECAP,      /* arg: uint32 */
-	NGM_VLAN_GET_ENCAP,      /* reply: uint32, VLAN_ENCAP_* bits */
-	NGM_VLAN_SET_ENCAP,      /* arg: uint32 */
+	NGM_VLAN_ADD_FILTER = 1,  /* arg: struct ng_vlan_filter */
+	NGM_VLAN_DEL_FILTER,      /* arg: hook name, NG_HOOKSIZ bytes */
+	NGM_VLAN_GET_TABLE,       /* reply: struct ng_vlan_table */
+	NGM_VLAN_DEL_VID_FLT,     /* arg: uint16 VID */
+	NGM_VLAN_GET_DECAP,       /* reply: uint32, 0 or 1 */
+	NGM_VLAN_SET_DECAP,       /* arg: uint32 */
+	NGM_VLAN_GET_ENCAP,       /* reply: uint32, VLAN_ENCAP_* bits */
+	NGM_VLAN_SET_ENCAP,       /* arg: uint32 */
 	NGM_VLAN_GET_ENCAP_PROTO, /* reply: uint16 TPID */
 	NGM_VLAN_SET_ENCAP_PROTO, /* arg: uint16 TPID */
 };

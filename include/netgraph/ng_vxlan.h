@@ -18,13 +18,13 @@
 #define NG_VXLAN_HOOK_INNER "inner"
 #define NG_VXLAN_HOOK_OUTER "outer"
 
-#define NG_VXLAN_PORT 4789       /* IANA's VXLAN port */
+#define NG_VXLAN_PORT 4789        /* IANA's VXLAN port */
 #define NG_VXLAN_VNI_MAX 0xffffff /* 24 bits */
 #define NG_VXLAN_HDR_LEN 8
-#define NG_VXLAN_FLAG_I 0x08      /* the VNI is valid */
-#define NG_VXLAN_MAX_AGE 300      /* seconds a learned host stays */
-#define NG_VXLAN_MAX_STATIC 256   /* static entries in a config */
-#define NG_VXLAN_MAX_HOSTS 65536  /* learned hosts at most */
+#define NG_VXLAN_FLAG_I 0x08     /* the VNI is valid */
+#define NG_VXLAN_MAX_AGE 300     /* seconds a learned host stays */
+#define NG_VXLAN_MAX_STATIC 256  /* static entries in a config */
+#define NG_VXLAN_MAX_HOSTS 65536 /* learned hosts at most */
 
 /*
  * A static entry: frames for mac go to addr:port.  The all-zero MAC is
@@ -59,15 +59,15 @@ NG_WIRE_STRUCT(ng_vxlan_config, NG_VXLAN_CONFIG_FIELDS, 16);
 
 /* getstats, getclrstats */
 #define NG_VXLAN_STATS_FIELDS(F)                                               \
-	F(recvPackets, uint64, , )  /* frames decapsulated to inner */         \
+	F(recvPackets, uint64, , ) /* frames decapsulated to inner */          \
 	F(recvOctets, uint64, , )                                              \
 	F(recvRunts, uint64, , )    /* shorter than VXLAN + Ethernet */        \
 	F(recvBadFlags, uint64, , ) /* the I flag not set */                   \
 	F(recvWrongVni, uint64, , ) /* another segment's */                    \
 	F(xmitPackets, uint64, , )  /* datagrams sent to outer */              \
 	F(xmitOctets, uint64, , )                                              \
-	F(xmitFloods, uint64, , )   /* frames sent to every flood entry */     \
-	F(xmitErrors, uint64, , )   /* refused by outer, or no buffer */       \
+	F(xmitFloods, uint64, , )    /* frames sent to every flood entry */    \
+	F(xmitErrors, uint64, , )    /* refused by outer, or no buffer */      \
 	F(learnFailures, uint64, , ) /* hosts not learned: table full */
 NG_WIRE_STRUCT(ng_vxlan_stats, NG_VXLAN_STATS_FIELDS, 80);
 
@@ -86,9 +86,9 @@ NG_WIRE_STRUCT(ng_vxlan_host, NG_VXLAN_HOST_FIELDS, 32);
 NG_WIRE_STRUCT(ng_vxlan_table, NG_VXLAN_TABLE_FIELDS, 4);
 
 enum {
-	NGM_VXLAN_SET_VNI = 1,  /* arg: uint32, at most NG_VXLAN_VNI_MAX */
-	NGM_VXLAN_GET_VNI,      /* reply: uint32 */
-	NGM_VXLAN_GET_STATS,    /* reply: struct ng_vxlan_stats */
+	NGM_VXLAN_SET_VNI = 1, /* arg: uint32, at most NG_VXLAN_VNI_MAX */
+	NGM_VXLAN_GET_VNI,     /* reply: uint32 */
+	NGM_VXLAN_GET_STATS,   /* reply: struct ng_vxlan_stats */
 	NGM_VXLAN_CLR_STATS,
 	NGM_VXLAN_GETCLR_STATS, /* reply: struct ng_vxlan_stats */
 	NGM_VXLAN_SET_CONFIG,   /* arg: struct ng_vxlan_config */

@@ -42,7 +42,6 @@ struct ng_inetaddr {
 	uint8_t addr[16];
 };
 
-
 #ifdef __cplusplus
 #define NG_WIRE_ASSERT static_assert
 #else

@@ -162,8 +162,8 @@ jail_sock_create(struct bpf_sock *sk)
 		return 1;
 	if (type == SOCK_DGRAM && proto == IPPROTO_UDP)
 		return 1;
-	if (type == SOCK_RAW || (type == SOCK_DGRAM &&
-	                         (proto == IPPROTO_ICMP || proto == 58))) {
+	if (type == SOCK_RAW ||
+	    (type == SOCK_DGRAM && (proto == IPPROTO_ICMP || proto == 58))) {
 		if (c->flags & JAIL_SOCK_F_ALLOW_RAW)
 			return 1;
 		return deny(EPERM);
@@ -388,9 +388,9 @@ jail_sock_connect6(struct bpf_sock_addr *ctx)
 			return deny(err);
 		ctx->user_ip6[3] = dst;
 		if (!is_any6(s))
-			return is_mapped(s) && is_jail4(c, s[3])
-			           ? 1
-			           : deny(EADDRNOTAVAIL);
+			return is_mapped(s) && is_jail4(c, s[3]) ?
+			    1 :
+			    deny(EADDRNOTAVAIL);
 		sa.sin6_addr.in6_u.u6_addr32[2] = bpf_htonl(0xffff);
 		sa.sin6_addr.in6_u.u6_addr32[3] = pick4(c, dst);
 	} else {
@@ -502,7 +502,7 @@ jail_sock_ingress(struct __sk_buff *skb)
 		d = bpf_ntohl(ip.daddr);
 		/* multicast and broadcast reach whoever joined or asked */
 		return is_jail4(c, ip.daddr) || (d >> 28) == 0xe ||
-		       d == 0xffffffff;
+		    d == 0xffffffff;
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;

@@ -42,9 +42,9 @@ struct jail_sock_cfg {
 	X("cgroup/bind4", jail_sock_bind4, BPF_CGROUP_INET4_BIND)              \
 	X("cgroup/bind6", jail_sock_bind6, BPF_CGROUP_INET6_BIND)              \
 	X("cgroup/post_bind4", jail_sock_post_bind4,                           \
-	  BPF_CGROUP_INET4_POST_BIND)                                          \
+	    BPF_CGROUP_INET4_POST_BIND)                                        \
 	X("cgroup/post_bind6", jail_sock_post_bind6,                           \
-	  BPF_CGROUP_INET6_POST_BIND)                                          \
+	    BPF_CGROUP_INET6_POST_BIND)                                        \
 	X("cgroup/connect4", jail_sock_connect4, BPF_CGROUP_INET4_CONNECT)     \
 	X("cgroup/connect6", jail_sock_connect6, BPF_CGROUP_INET6_CONNECT)     \
 	X("cgroup/sendmsg4", jail_sock_sendmsg4, BPF_CGROUP_UDP4_SENDMSG)      \

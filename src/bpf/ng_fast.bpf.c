@@ -73,7 +73,7 @@ static long
 ng_fast_flood_one(__u32 idx, void *arg)
 {
 	struct ng_fast_flood *f = arg;
-	struct ng_fast_bpf_member m = {.group = f->group, .idx = idx};
+	struct ng_fast_bpf_member m = { .group = f->group, .idx = idx };
 	__u32 *ifindex = bpf_map_lookup_elem(&ng_fast_members, &m);
 
 	if (ifindex == NULL)
@@ -136,7 +136,7 @@ static long
 ng_fast_br_flood_one(__u32 idx, void *arg)
 {
 	struct ng_fast_brflood *f = arg;
-	struct ng_fast_bpf_member m = {.group = f->group, .idx = idx};
+	struct ng_fast_bpf_member m = { .group = f->group, .idx = idx };
 	struct ng_fast_bpf_brport *bp;
 	__u32 *ifindex = bpf_map_lookup_elem(&ng_fast_members, &m);
 	__u32 out;
@@ -167,12 +167,14 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	__u8 *eth = data;
-	struct ng_fast_bpf_mac k = {.bridge = bridge};
+	struct ng_fast_bpf_mac k = { .bridge = bridge };
 	struct ng_fast_bpf_brport *bp, *op;
 	struct ng_fast_bpf_host *h;
 	struct ng_fast_bpf_brstats *s;
-	struct ng_fast_brflood f = {.skb = skb, .group = bridge, .in = in,
-	    .len = skb->len};
+	struct ng_fast_brflood f = { .skb = skb,
+		.group = bridge,
+		.in = in,
+		.len = skb->len };
 	__u32 *n, out;
 	__u64 now;
 
@@ -191,17 +193,20 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		if (now - h->seen_ns > 100000000ull)
 			h->seen_ns = now;
 	} else if (bp->flags & NG_FAST_BPF_BR_LEARN) {
-		struct ng_fast_bpf_host nh = {.ifindex = in, .seen_ns = now,
-		    .learned_ns = now};
+		struct ng_fast_bpf_host nh = { .ifindex = in,
+			.seen_ns = now,
+			.learned_ns = now };
 
-		if (bpf_map_update_elem(&ng_fast_hosts, &k, &nh,
-		        BPF_NOEXIST) != 0)
+		if (bpf_map_update_elem(&ng_fast_hosts, &k, &nh, BPF_NOEXIST) !=
+		    0)
 			return -1; /* full, or learned elsewhere meanwhile */
 	}
 	s = bpf_map_lookup_elem(&ng_fast_brstats, &in);
 	if (eth[0] & 1) {
 		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
-		    eth[5]) == 0xff ? 2 : 1;
+				 eth[5]) == 0xff ?
+		    2 :
+		    1;
 	} else {
 		__builtin_memcpy(k.addr, eth, 6);
 		h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
@@ -259,8 +264,9 @@ ng_fast_port(struct __sk_buff *skb)
 		return bpf_redirect_peer(p->peer, 0);
 	}
 	if (p->mode == NG_FAST_BPF_HUB) {
-		struct ng_fast_flood f = {.skb = skb, .group = p->peer,
-		    .in = ifindex};
+		struct ng_fast_flood f = { .skb = skb,
+			.group = p->peer,
+			.in = ifindex };
 		__u32 *n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
 
 		if (n != NULL && *n <= NG_FAST_BPF_HUB_MAX) {
@@ -268,7 +274,8 @@ ng_fast_port(struct __sk_buff *skb)
 				st->fast_pkts++;
 				st->fast_bytes += skb->len;
 				st->fast_segs += skb->gso_segs ?
-				    skb->gso_segs : 1;
+				    skb->gso_segs :
+				    1;
 			}
 			bpf_loop(*n, ng_fast_flood_one, &f, 0);
 			return TC_ACT_SHOT; /* the copies went; not the frame */
@@ -289,8 +296,8 @@ ng_fast_port(struct __sk_buff *skb)
 	}
 	tap = bpf_map_lookup_elem(&ng_fast_cfg, &zero);
 	if (tap == NULL || *tap == 0 ||
-	    bpf_skb_vlan_push(skb, bpf_htons(NG_FAST_BPF_TPID),
-	        (__u16)p->id) != 0) {
+	    bpf_skb_vlan_push(skb, bpf_htons(NG_FAST_BPF_TPID), (__u16)p->id) !=
+		0) {
 		if (st != NULL)
 			st->dropped++;
 		return TC_ACT_SHOT;

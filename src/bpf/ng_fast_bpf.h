@@ -41,11 +41,11 @@ struct ng_fast_bpf_port {
 
 /* Per CPU, per graph-side end, summed by ngd. */
 struct ng_fast_bpf_stats {
-	__u64 fast_pkts;  /* skbs the kernel forwarded from this port */
+	__u64 fast_pkts; /* skbs the kernel forwarded from this port */
 	__u64 fast_bytes;
-	__u64 fast_segs;  /* the same in segments (gso_segs) */
-	__u64 slow_pkts;  /* skbs sent to ngd */
-	__u64 dropped;    /* a tag or redirect failed */
+	__u64 fast_segs; /* the same in segments (gso_segs) */
+	__u64 slow_pkts; /* skbs sent to ngd */
+	__u64 dropped;   /* a tag or redirect failed */
 };
 
 /*
@@ -78,7 +78,7 @@ struct ng_fast_bpf_mac { /* ng_fast_hosts key */
 };
 
 struct ng_fast_bpf_host {
-	__u32 ifindex;    /* the port's graph-side end */
+	__u32 ifindex; /* the port's graph-side end */
 	__u32 pad;
 	__u64 seen_ns;    /* last heard (CLOCK_MONOTONIC), to 1/10 s */
 	__u64 learned_ns; /* learned by the program; 0: written by ngd */
@@ -94,14 +94,14 @@ struct ng_fast_bpf_brstats {
 #define NG_FAST_BPF_MAP_HOSTS "ng_fast_hosts"     /* mac -> host */
 #define NG_FAST_BPF_MAP_BRSTATS "ng_fast_brstats" /* ifindex -> brstats */
 
-#define NG_FAST_BPF_MAP_PORTS "ng_fast_ports" /* ifindex -> port */
-#define NG_FAST_BPF_MAP_IDS "ng_fast_ids"     /* id -> ifindex */
-#define NG_FAST_BPF_MAP_CFG "ng_fast_cfg"     /* [0]: the TAP's ifindex */
-#define NG_FAST_BPF_MAP_STATS "ng_fast_stats" /* ifindex -> stats */
+#define NG_FAST_BPF_MAP_PORTS "ng_fast_ports"     /* ifindex -> port */
+#define NG_FAST_BPF_MAP_IDS "ng_fast_ids"         /* id -> ifindex */
+#define NG_FAST_BPF_MAP_CFG "ng_fast_cfg"         /* [0]: the TAP's ifindex */
+#define NG_FAST_BPF_MAP_STATS "ng_fast_stats"     /* ifindex -> stats */
 #define NG_FAST_BPF_MAP_MEMBERS "ng_fast_members" /* member -> ifindex */
 #define NG_FAST_BPF_MAP_GROUPS "ng_fast_groups"   /* group -> size */
-#define NG_FAST_BPF_PROG_PORT "ng_fast_port"  /* graph-side end ingress */
-#define NG_FAST_BPF_PROG_TAP "ng_fast_tap"    /* the TAP's ingress */
-#define NG_FAST_BPF_PROG_STEER "ng_fast_steer" /* the TAP's queue choice */
+#define NG_FAST_BPF_PROG_PORT "ng_fast_port"      /* graph-side end ingress */
+#define NG_FAST_BPF_PROG_TAP "ng_fast_tap"        /* the TAP's ingress */
+#define NG_FAST_BPF_PROG_STEER "ng_fast_steer"    /* the TAP's queue choice */
 
 #endif

@@ -42,11 +42,11 @@
 
 #define NGCNI_STATE_DIR "/run/netgraph-cni"
 #define NGCNI_STATE_ENV "NETGRAPH_CNI_STATE" /* tests: a private one */
-#define NGCNI_LOCK_WAIT_S 60 /* then "try again later" */
+#define NGCNI_LOCK_WAIT_S 60                 /* then "try again later" */
 #define NGCNI_MAX_INPUT (1 << 20)
 
-static const char *const ngcni_versions[] = {"0.3.0", "0.3.1", "0.4.0",
-    "1.0.0", "1.1.0"};
+static const char *const ngcni_versions[] = { "0.3.0", "0.3.1", "0.4.0",
+	"1.0.0", "1.1.0" };
 #define NGCNI_NVERSIONS (sizeof(ngcni_versions) / sizeof(ngcni_versions[0]))
 #define NGCNI_V040 2
 #define NGCNI_V100 3
@@ -77,8 +77,8 @@ struct ngcni {
 };
 
 int
-ngcni_fail(struct ngcni_err *e, int code, const char *details,
-    const char *fmt, ...)
+ngcni_fail(struct ngcni_err *e, int code, const char *details, const char *fmt,
+    ...)
 {
 	va_list ap;
 
@@ -94,8 +94,8 @@ ngcni_fail(struct ngcni_err *e, int code, const char *details,
 static void
 ngcni_print(json_object *o)
 {
-	fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	          JSON_C_TO_STRING_NOSLASHESCAPE),
+	fputs(json_object_to_json_string_ext(o,
+		  JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
 	    stdout);
 	fputc('\n', stdout);
 	fflush(stdout);
@@ -149,7 +149,7 @@ ngcni_parse(const char *text, size_t len, char *err, size_t size)
 	if (o == NULL || je != json_tokener_success) {
 		snprintf(err, size, "%s at offset %zu",
 		    je == json_tokener_continue ? "unexpected end of input" :
-		                                  json_tokener_error_desc(je),
+						  json_tokener_error_desc(je),
 		    off);
 		json_object_put(o);
 		return NULL;
@@ -208,8 +208,8 @@ static int
 ngcni_field(json_object *o, const char *key, json_type t, json_object **v,
     struct ngcni_err *e)
 {
-	static const char *const names[] = {"null", "boolean", "number",
-	    "number", "object", "array", "string"};
+	static const char *const names[] = { "null", "boolean", "number",
+		"number", "object", "array", "string" };
 
 	*v = NULL;
 	if (!json_object_object_get_ex(o, key, v) || *v == NULL)
@@ -221,9 +221,9 @@ ngcni_field(json_object *o, const char *key, json_type t, json_object **v,
 	return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 	    "field \"%s\" must be a%s %s", key,
 	    t == json_type_int || t == json_type_array ||
-	            t == json_type_object ?
-	        "n" :
-	        "",
+		    t == json_type_object ?
+		"n" :
+		"",
 	    t == json_type_int ? "integer" : names[t]);
 }
 
@@ -235,7 +235,8 @@ ngcni_parse_mac(const char *s, uint8_t mac[6])
 	int i;
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-	        &b[4], &b[5], &end) != 6 || strlen(s) != 17)
+		&b[4], &b[5], &end) != 6 ||
+	    strlen(s) != 17)
 		return EINVAL;
 	for (i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
@@ -276,7 +277,7 @@ ngcni_load_pmaps(struct ngcni *c, struct ngcni_err *e)
 			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 			    "portMappings[%zu]: hostPort 1-65535 required", i);
 		if ((error = ngcni_field(m, "containerPort", json_type_int, &v,
-		         e)))
+			 e)))
 			return error;
 		if (v == NULL || json_object_get_int64(v) < 1 ||
 		    json_object_get_int64(v) > 65535)
@@ -285,9 +286,10 @@ ngcni_load_pmaps(struct ngcni *c, struct ngcni_err *e)
 			    "required",
 			    i);
 		if ((error = ngcni_field(m, "protocol", json_type_string, &v,
-		         e)))
+			 e)))
 			return error;
-		if (v != NULL && strcmp(json_object_get_string(v), "tcp") != 0 &&
+		if (v != NULL &&
+		    strcmp(json_object_get_string(v), "tcp") != 0 &&
 		    strcmp(json_object_get_string(v), "udp") != 0)
 			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 			    "portMappings[%zu]: protocol %s (tcp or udp)", i,
@@ -310,18 +312,19 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 		return error;
 	snprintf(c->bridge, sizeof(c->bridge), "%s",
 	    v != NULL ? json_object_get_string(v) : "cni0");
-	if (v != NULL && (strlen(json_object_get_string(v)) >= sizeof(c->bridge) ||
-	                     !ngcni_good_nodename(c->bridge)))
+	if (v != NULL &&
+	    (strlen(json_object_get_string(v)) >= sizeof(c->bridge) ||
+		!ngcni_good_nodename(c->bridge)))
 		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 		    "bridge \"%s\" is not a node name (1-15 bytes, none of "
 		    "\".:[]/\" or blanks)",
 		    json_object_get_string(v));
 	if ((error = ngcni_field(c->conf, "ipam", json_type_object, &c->ipam,
-	         e)))
+		 e)))
 		return error;
 	if (c->ipam != NULL) {
 		if ((error = ngcni_field(c->ipam, "type", json_type_string, &v,
-		         e)))
+			 e)))
 			return error;
 		if (v == NULL && json_object_object_length(c->ipam) > 0)
 			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
@@ -329,7 +332,7 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 		c->ipamtype = v != NULL ? json_object_get_string(v) : NULL;
 		if (c->ipamtype != NULL &&
 		    (c->ipamtype[0] == '\0' || strchr(c->ipamtype, '/') ||
-		        c->ipamtype[0] == '.'))
+			c->ipamtype[0] == '.'))
 			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 			    "ipam type \"%s\" is not a plugin name",
 			    c->ipamtype);
@@ -337,25 +340,26 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 	if ((error = ngcni_field(c->conf, "mtu", json_type_int, &v, e)))
 		return error;
 	c->mtu = v != NULL ? json_object_get_int(v) : 0;
-	if (v != NULL && (json_object_get_int64(v) < 68 ||
-	                     json_object_get_int64(v) > 65535))
+	if (v != NULL &&
+	    (json_object_get_int64(v) < 68 || json_object_get_int64(v) > 65535))
 		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 		    "mtu %s is out of range (68-65535)",
 		    json_object_get_string(v));
 	if ((error = ngcni_field(c->conf, "vlan", json_type_int, &v, e)))
 		return error;
 	c->vlan = v != NULL ? json_object_get_int(v) : 0;
-	if (v != NULL && (json_object_get_int64(v) < 0 ||
-	                     json_object_get_int64(v) >= NG_VLAN_VID_MAX))
+	if (v != NULL &&
+	    (json_object_get_int64(v) < 0 ||
+		json_object_get_int64(v) >= NG_VLAN_VID_MAX))
 		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 		    "vlan %s is out of range (0-4094)",
 		    json_object_get_string(v));
 	if ((error = ngcni_field(c->conf, "isGateway", json_type_boolean, &v,
-	         e)))
+		 e)))
 		return error;
 	c->isgw = v != NULL && json_object_get_boolean(v);
-	if ((error = ngcni_field(c->conf, "isDefaultGateway",
-	         json_type_boolean, &v, e)))
+	if ((error = ngcni_field(c->conf, "isDefaultGateway", json_type_boolean,
+		 &v, e)))
 		return error;
 	c->isdefgw = v != NULL && json_object_get_boolean(v);
 	if (c->isdefgw)
@@ -366,7 +370,8 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 	if ((error = ngcni_field(c->conf, "nat", json_type_string, &v, e)))
 		return error;
 	if (v != NULL) {
-		snprintf(c->nat, sizeof(c->nat), "%s", json_object_get_string(v));
+		snprintf(c->nat, sizeof(c->nat), "%s",
+		    json_object_get_string(v));
 		if (strlen(json_object_get_string(v)) >= sizeof(c->nat) ||
 		    !ngcni_good_nodename(c->nat))
 			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
@@ -383,17 +388,17 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 		c->hasmac = true;
 	}
 	if ((error = ngcni_field(c->conf, "prevResult", json_type_object, &v,
-	         e)))
+		 e)))
 		return error;
 	if ((error = ngcni_field(c->conf, "runtimeConfig", json_type_object,
-	         &rc, e)))
+		 &rc, e)))
 		return error;
 	if (rc != NULL) {
 		if ((error = ngcni_field(rc, "mac", json_type_string, &v, e)))
 			return error;
 		if (v != NULL) {
 			if (ngcni_parse_mac(json_object_get_string(v),
-			        c->mac) != 0)
+				c->mac) != 0)
 				return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 				    "runtimeConfig mac \"%s\" is not a "
 				    "unicast Ethernet address",
@@ -401,7 +406,7 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 			c->hasmac = true;
 		}
 		if ((error = ngcni_field(rc, "portMappings", json_type_array,
-		         &v, e)))
+			 &v, e)))
 			return error;
 		if (v != NULL && json_object_array_length(v) > 0)
 			c->pmaps = v;
@@ -465,8 +470,8 @@ ngcni_load_env(struct ngcni *c, bool neednetns, struct ngcni_err *e)
 		    "CNI_CONTAINERID is required");
 	for (p = c->cid; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		        (*p >= '0' && *p <= '9') ||
-		        (p != c->cid && strchr("_.-", *p) != NULL)))
+			(*p >= '0' && *p <= '9') ||
+			(p != c->cid && strchr("_.-", *p) != NULL)))
 			return ngcni_fail(e, NGCNI_E_ENV, NULL,
 			    "CNI_CONTAINERID \"%s\" holds characters other "
 			    "than letters, digits and \"_.-\"",
@@ -478,7 +483,8 @@ ngcni_load_env(struct ngcni *c, bool neednetns, struct ngcni_err *e)
 		    "CNI_IFNAME \"%s\" is not an interface name",
 		    c->ifname != NULL ? c->ifname : "");
 	if (neednetns && (c->netns == NULL || c->netns[0] == '\0'))
-		return ngcni_fail(e, NGCNI_E_ENV, NULL, "CNI_NETNS is required");
+		return ngcni_fail(e, NGCNI_E_ENV, NULL,
+		    "CNI_NETNS is required");
 	return 0;
 }
 
@@ -500,7 +506,7 @@ ngcni_lock(struct ngcni *c, struct ngcni_err *e)
 		return ngcni_fail(e, NGCNI_E_IO, strerror(errno),
 		    "cannot open %s", path);
 	for (waited = 0; flock(c->lockfd, LOCK_EX | LOCK_NB) < 0; waited++) {
-		struct timespec ms10 = {0, 10000000L};
+		struct timespec ms10 = { 0, 10000000L };
 
 		if (errno != EWOULDBLOCK || waited >= NGCNI_LOCK_WAIT_S * 100)
 			return ngcni_fail(e, NGCNI_E_AGAIN, strerror(errno),
@@ -515,7 +521,7 @@ static void
 ngcni_record_path(struct ngcni *c)
 {
 	uint64_t h = 1469598103934665603ULL;
-	const char *parts[3] = {c->name, c->cid, c->ifname};
+	const char *parts[3] = { c->name, c->cid, c->ifname };
 	const unsigned char *p;
 	int i;
 
@@ -524,8 +530,8 @@ ngcni_record_path(struct ngcni *c)
 			h = (h ^ *p) * 1099511628211ULL;
 		h = (h ^ 0xff) * 1099511628211ULL;
 	}
-	snprintf(c->recpath, sizeof(c->recpath), "%s/%016llx.json",
-	    c->statedir, (unsigned long long)h);
+	snprintf(c->recpath, sizeof(c->recpath), "%s/%016llx.json", c->statedir,
+	    (unsigned long long)h);
 }
 
 static json_object *
@@ -563,13 +569,13 @@ ngcni_record_is(json_object *r, const char *name, const char *cid,
     const char *ifname)
 {
 	return strcmp(ngcni_rec_str(r, "network"), name) == 0 &&
-	       strcmp(ngcni_rec_str(r, "containerId"), cid) == 0 &&
-	       strcmp(ngcni_rec_str(r, "ifname"), ifname) == 0;
+	    strcmp(ngcni_rec_str(r, "containerId"), cid) == 0 &&
+	    strcmp(ngcni_rec_str(r, "ifname"), ifname) == 0;
 }
 
 static int
-ngcni_record_write(struct ngcni *c, uint32_t eid, uint32_t vlid,
-    uint32_t nat, json_object *rdrs, struct ngcni_err *e)
+ngcni_record_write(struct ngcni *c, uint32_t eid, uint32_t vlid, uint32_t nat,
+    json_object *rdrs, struct ngcni_err *e)
 {
 	json_object *r = json_object_new_object();
 	char tmp[PATH_MAX + 40], id[16];
@@ -592,10 +598,12 @@ ngcni_record_write(struct ngcni *c, uint32_t eid, uint32_t vlid,
 	json_object_object_add(r, "vlan", json_object_new_int(c->vlan));
 	if (nat != 0 && rdrs != NULL) {
 		snprintf(id, sizeof(id), "%08x", nat);
-		json_object_object_add(r, "natNode", json_object_new_string(id));
+		json_object_object_add(r, "natNode",
+		    json_object_new_string(id));
 		json_object_object_add(r, "redirects", json_object_get(rdrs));
 	}
-	json_object_object_add(r, "isGateway", json_object_new_boolean(c->isgw));
+	json_object_object_add(r, "isGateway",
+	    json_object_new_boolean(c->isgw));
 	json_object_object_add(r, "config",
 	    json_object_new_string_len(c->ipamraw, (int)c->ipamlen));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", c->recpath);
@@ -634,7 +642,7 @@ ngcni_bridge_users(struct ngcni *c, const char *br, int vid, const char *skip)
 			continue;
 		if (strcmp(ngcni_rec_str(r, "bridge"), br) == 0 &&
 		    json_object_get_int(json_object_object_get(r, "vlan")) ==
-		        vid)
+			vid)
 			n++;
 		json_object_put(r);
 	}
@@ -655,8 +663,8 @@ ngcni_gwname(const char *br, int vid, char *name, size_t size)
 
 /* The gateway eiface of bridge br goes once nothing else uses it. */
 static void
-ngcni_gateway_release(struct ngcni *c, struct ngcni_graph *g,
-    const char *br, int vid, const char *skip)
+ngcni_gateway_release(struct ngcni *c, struct ngcni_graph *g, const char *br,
+    int vid, const char *skip)
 {
 	char gw[IFNAMSIZ + 8];
 
@@ -792,11 +800,11 @@ ngcni_exec(const char *type, const char *cmd, const char *in, size_t inlen,
 			    "%s %s: %s", type, cmd,
 			    m != NULL ? json_object_get_string(m) : "failed");
 		} else
-			ngcni_fail(e, NGCNI_E_GRAPH, buf, "%s %s failed (%s %d)",
-			    type, cmd,
+			ngcni_fail(e, NGCNI_E_GRAPH, buf,
+			    "%s %s failed (%s %d)", type, cmd,
 			    WIFEXITED(status) ? "exit" : "signal",
 			    WIFEXITED(status) ? WEXITSTATUS(status) :
-			                        WTERMSIG(status));
+						WTERMSIG(status));
 		json_object_put(o);
 	}
 	free(buf);
@@ -818,12 +826,13 @@ ngcni_plugin_speaks(const char *type, const char *ver)
 		return false;
 	o = ngcni_parse(out, strlen(out), err, sizeof(err));
 	free(out);
-	if (o != NULL && json_object_object_get_ex(o, "supportedVersions", &v) &&
+	if (o != NULL &&
+	    json_object_object_get_ex(o, "supportedVersions", &v) &&
 	    json_object_is_type(v, json_type_array))
 		for (i = 0; i < json_object_array_length(v); i++)
 			if (strcmp(json_object_get_string(
-			               json_object_array_get_idx(v, i)),
-			        ver) == 0)
+				       json_object_array_get_idx(v, i)),
+				ver) == 0)
 				yes = true;
 	json_object_put(o);
 	return yes;
@@ -881,11 +890,10 @@ ngcni_configure(struct ngcni *c, struct ngcni_nl *nl, int ifindex,
 			    "ipam result: bad address");
 		if ((error = ngcni_nl_addr(nl, ifindex, &p)) != 0)
 			return ngcni_fail(e, NGCNI_E_NETLINK, strerror(error),
-			    "cannot add address %s",
-			    json_object_get_string(v));
+			    "cannot add address %s", json_object_get_string(v));
 		if (json_object_object_get_ex(ip, "gateway", &v) &&
-		    ngcni_parse_prefix(json_object_get_string(v), &gw,
-		        false) == 0) {
+		    ngcni_parse_prefix(json_object_get_string(v), &gw, false) ==
+			0) {
 			if (gw.family == AF_INET && !have4) {
 				gw4 = gw;
 				have4 = true;
@@ -909,7 +917,7 @@ ngcni_configure(struct ngcni *c, struct ngcni_nl *nl, int ifindex,
 			    "ipam result: bad route");
 		if (json_object_object_get_ex(rt, "gw", &v)) {
 			if (ngcni_parse_prefix(json_object_get_string(v), &gw,
-			        false))
+				false))
 				return ngcni_fail(e, NGCNI_E_DECODE, NULL,
 				    "ipam result: bad route gateway");
 			via = &gw;
@@ -927,15 +935,16 @@ ngcni_configure(struct ngcni *c, struct ngcni_nl *nl, int ifindex,
 		    error != EEXIST)
 			return ngcni_fail(e, NGCNI_E_NETLINK, strerror(error),
 			    "cannot add route to %s",
-			    json_object_get_string(
-			        json_object_object_get(rt, "dst")));
+			    json_object_get_string(json_object_object_get(rt,
+				"dst")));
 	}
 	if (c->isdefgw) {
 		if (have4 && !havedef4) {
 			memset(&dst, 0, sizeof(dst));
 			dst.family = AF_INET;
-			if ((error = ngcni_nl_route(nl, ifindex, &dst,
-			         &gw4)) != 0 && error != EEXIST)
+			if ((error = ngcni_nl_route(nl, ifindex, &dst, &gw4)) !=
+				0 &&
+			    error != EEXIST)
 				return ngcni_fail(e, NGCNI_E_NETLINK,
 				    strerror(error),
 				    "cannot add the default route");
@@ -943,8 +952,9 @@ ngcni_configure(struct ngcni *c, struct ngcni_nl *nl, int ifindex,
 		if (have6 && !havedef6) {
 			memset(&dst, 0, sizeof(dst));
 			dst.family = AF_INET6;
-			if ((error = ngcni_nl_route(nl, ifindex, &dst,
-			         &gw6)) != 0 && error != EEXIST)
+			if ((error = ngcni_nl_route(nl, ifindex, &dst, &gw6)) !=
+				0 &&
+			    error != EEXIST)
 				return ngcni_fail(e, NGCNI_E_NETLINK,
 				    strerror(error),
 				    "cannot add the default route");
@@ -969,7 +979,7 @@ ngcni_gateway(struct ngcni *c, struct ngcni_graph *g, json_object *ipamres,
 
 	ngcni_gwname(c->bridge, c->vlan, gwif, IFNAMSIZ);
 	if ((error = ngcni_graph_gateway(g, c->bridge, c->vlan, gwif, &id,
-	         e)) != 0)
+		 e)) != 0)
 		return error;
 	if ((error = ngcni_graph_ifname(g, id, ifname, sizeof(ifname), e)))
 		return error;
@@ -1022,8 +1032,8 @@ ngcni_fix_ips(struct ngcni *c, json_object *ips, int ifoff)
 		    json_object_object_get_ex(ip, "address", &v))
 			json_object_object_add(ip, "version",
 			    json_object_new_string(
-			        strchr(json_object_get_string(v), ':') ? "6" :
-			                                                 "4"));
+				strchr(json_object_get_string(v), ':') ? "6" :
+									 "4"));
 		if (ifoff >= 0)
 			json_object_object_add(ip, "interface",
 			    json_object_new_int(ifoff));
@@ -1048,18 +1058,21 @@ ngcni_result(struct ngcni *c, json_object *ipamres, const char *mac,
 		if (json_object_object_get_ex(prev, "interfaces", &v) &&
 		    json_object_is_type(v, json_type_array))
 			for (i = 0; i < json_object_array_length(v); i++)
-				json_object_array_add(ifs, json_object_get(
-				    json_object_array_get_idx(v, i)));
+				json_object_array_add(ifs,
+				    json_object_get(json_object_array_get_idx(v,
+					i)));
 		if (json_object_object_get_ex(prev, "ips", &v) &&
 		    json_object_is_type(v, json_type_array))
 			for (i = 0; i < json_object_array_length(v); i++)
-				json_object_array_add(ips, json_object_get(
-				    json_object_array_get_idx(v, i)));
+				json_object_array_add(ips,
+				    json_object_get(json_object_array_get_idx(v,
+					i)));
 		if (json_object_object_get_ex(prev, "routes", &v) &&
 		    json_object_is_type(v, json_type_array))
 			for (i = 0; i < json_object_array_length(v); i++)
-				json_object_array_add(routes, json_object_get(
-				    json_object_array_get_idx(v, i)));
+				json_object_array_add(routes,
+				    json_object_get(json_object_array_get_idx(v,
+					i)));
 		base = (int)json_object_array_length(ifs);
 	}
 	if (gwif != NULL) {
@@ -1082,12 +1095,14 @@ ngcni_result(struct ngcni *c, json_object *ipamres, const char *mac,
 			ngcni_fix_ips(c, ours, base);
 		for (i = 0; ours != NULL && i < json_object_array_length(ours);
 		     i++)
-			json_object_array_add(ips, json_object_get(
-			    json_object_array_get_idx(ours, i)));
+			json_object_array_add(ips,
+			    json_object_get(json_object_array_get_idx(ours,
+				i)));
 		if (json_object_object_get_ex(ipamres, "routes", &ours))
 			for (i = 0; i < json_object_array_length(ours); i++)
-				json_object_array_add(routes, json_object_get(
-				    json_object_array_get_idx(ours, i)));
+				json_object_array_add(routes,
+				    json_object_get(
+					json_object_array_get_idx(ours, i)));
 	}
 	ngcni_fix_ips(c, ips, -1);
 	if (c->isdefgw && ipamres != NULL) {
@@ -1101,14 +1116,15 @@ ngcni_result(struct ngcni *c, json_object *ipamres, const char *mac,
 			const char *a;
 
 			if (!json_object_object_get_ex(
-			        json_object_array_get_idx(ours, i), "gateway",
-			        &gw))
+				json_object_array_get_idx(ours, i), "gateway",
+				&gw))
 				continue;
 			a = json_object_get_string(gw);
 			o = json_object_new_object();
 			json_object_object_add(o, "dst",
-			    json_object_new_string(strchr(a, ':') ? "::/0" :
-			                                            "0.0.0.0/0"));
+			    json_object_new_string(strchr(a, ':') ?
+				    "::/0" :
+				    "0.0.0.0/0"));
 			json_object_object_add(o, "gw",
 			    json_object_new_string(a));
 			json_object_array_add(routes, o);
@@ -1145,8 +1161,8 @@ ngcni_forward(struct ngcni *c, struct ngcni_graph *g, uint32_t nat,
 		json_object_object_get_ex(ipamres, "ips", &ips);
 	snprintf(desc, sizeof(desc), "cni %.12s %s", c->cid, c->ifname);
 	for (i = 0; ips != NULL && i < json_object_array_length(ips); i++) {
-		if (!json_object_object_get_ex(json_object_array_get_idx(ips, i),
-		        "address", &v) ||
+		if (!json_object_object_get_ex(
+			json_object_array_get_idx(ips, i), "address", &v) ||
 		    ngcni_parse_prefix(json_object_get_string(v), &p, true) ||
 		    p.family != AF_INET)
 			continue;
@@ -1154,16 +1170,15 @@ ngcni_forward(struct ngcni *c, struct ngcni_graph *g, uint32_t nat,
 		for (j = 0; j < json_object_array_length(c->pmaps); j++) {
 			m = json_object_array_get_idx(c->pmaps, j);
 			proto = json_object_object_get_ex(m, "protocol", &v) &&
-			                strcmp(json_object_get_string(v),
-			                    "udp") == 0 ?
-			            17 :
-			            6;
+				strcmp(json_object_get_string(v), "udp") == 0 ?
+			    17 :
+			    6;
 			if ((error = ngcni_graph_redirect(g, nat, &a,
-			         json_object_get_int(
-			             json_object_object_get(m, "containerPort")),
-			         json_object_get_int(
-			             json_object_object_get(m, "hostPort")),
-			         proto, desc, &id, e)) != 0)
+				 json_object_get_int(json_object_object_get(m,
+				     "containerPort")),
+				 json_object_get_int(json_object_object_get(m,
+				     "hostPort")),
+				 proto, desc, &id, e)) != 0)
 				return error;
 			json_object_array_add(rdrs,
 			    json_object_new_int64((int64_t)id));
@@ -1183,13 +1198,13 @@ ngcni_unforward(struct ngcni_graph *g, uint32_t nat, json_object *rdrs)
 	for (i = 0; i < json_object_array_length(rdrs); i++)
 		ngcni_graph_unredirect(g, nat,
 		    (uint32_t)json_object_get_int64(
-		        json_object_array_get_idx(rdrs, i)));
+			json_object_array_get_idx(rdrs, i)));
 }
 
 static int
 ngcni_add(struct ngcni *c, struct ngcni_err *e)
 {
-	struct ngcni_graph g = {.cs = -1};
+	struct ngcni_graph g = { .cs = -1 };
 	struct ngcni_nl *nl = NULL;
 	json_object *ipamres = NULL, *rec, *res;
 	char nsname[NAME_MAX + 1], ifname[IFNAMSIZ + 8], err[128];
@@ -1214,7 +1229,7 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 
 		snprintf(path, sizeof(path), "[%08x]:", old);
 		error = ngcni_graph_info(&g, path, NULL, type, NULL) == 0 &&
-		        strcmp(type, NG_EIFACE_NODE_TYPE) == 0;
+		    strcmp(type, NG_EIFACE_NODE_TYPE) == 0;
 		json_object_put(rec);
 		if (error) {
 			error = ngcni_fail(e, NGCNI_E_CONFIG, NULL,
@@ -1240,13 +1255,13 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 		if ((error = ngcni_graph_vnet(&g, eid, nsname, e)) != 0)
 			goto fail;
 		if ((error = ngcni_nl_open(&nl, nsfd)) != 0 ||
-		    (error = ngcni_nl_link(nl, ifname, &ifindex, NULL,
-		         NULL)) != 0 ||
+		    (error = ngcni_nl_link(nl, ifname, &ifindex, NULL, NULL)) !=
+			0 ||
 		    (error = ngcni_nl_setlink(nl, ifindex, c->ifname, c->mtu,
-		         false, -1)) != 0) {
+			 false, -1)) != 0) {
 			error = ngcni_fail(e, NGCNI_E_NETLINK, strerror(error),
-			    "cannot name interface %s %s in netns %s",
-			    ifname, c->ifname, c->netns);
+			    "cannot name interface %s %s in netns %s", ifname,
+			    c->ifname, c->netns);
 			goto fail;
 		}
 	} else {
@@ -1258,7 +1273,7 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 			goto fail;
 		}
 		if ((error = ngcni_nl_link(own, ifname, &ifindex, NULL,
-		         NULL)) == 0)
+			 NULL)) == 0)
 			error = ngcni_nl_setlink(own, ifindex, c->ifname,
 			    c->mtu, false, nsfd);
 		ngcni_nl_close(own);
@@ -1273,12 +1288,12 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 		}
 	}
 	if (c->ipamtype != NULL) {
-		if ((error = ngcni_exec(c->ipamtype, "ADD", c->ipamraw, c->ipamlen,
-		         NULL, &out, e)) != 0)
+		if ((error = ngcni_exec(c->ipamtype, "ADD", c->ipamraw,
+			 c->ipamlen, NULL, &out, e)) != 0)
 			goto fail;
 		ipam_done = true;
 		if ((ipamres = ngcni_parse(out, strlen(out), err,
-		         sizeof(err))) == NULL) {
+			 sizeof(err))) == NULL) {
 			error = ngcni_fail(e, NGCNI_E_DECODE, err,
 			    "cannot decode the result of ipam plugin %s",
 			    c->ipamtype);
@@ -1297,9 +1312,10 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 		goto fail;
 	if (c->pmaps != NULL) {
 		rdrs = json_object_new_array();
-		if ((error = ngcni_forward(c, &g, natid, ipamres, rdrs, e)) != 0 ||
+		if ((error = ngcni_forward(c, &g, natid, ipamres, rdrs, e)) !=
+			0 ||
 		    (error = ngcni_record_write(c, eid, vlid, natid, rdrs,
-		         e)) != 0)
+			 e)) != 0)
 			goto fail;
 	}
 	ngcni_mac_str(mac, macs);
@@ -1322,8 +1338,8 @@ fail:
 		struct ngcni_err e2;
 		char *o2 = NULL;
 
-		(void)ngcni_exec(c->ipamtype, "DEL", c->ipamraw, c->ipamlen, NULL,
-		    &o2, &e2);
+		(void)ngcni_exec(c->ipamtype, "DEL", c->ipamraw, c->ipamlen,
+		    NULL, &o2, &e2);
 		free(o2);
 	}
 out:
@@ -1347,9 +1363,9 @@ ngcni_detach(struct ngcni *c, struct ngcni_graph *g, json_object *rec,
 	ngcni_unforward(g, ngcni_rec_id(rec, "natNode"),
 	    json_object_object_get(rec, "redirects"));
 	if ((error = ngcni_graph_shutdown(g, ngcni_rec_id(rec, "vlanNode"),
-	         NG_VLAN_NODE_TYPE)) != 0 ||
+		 NG_VLAN_NODE_TYPE)) != 0 ||
 	    (error = ngcni_graph_shutdown(g, ngcni_rec_id(rec, "node"),
-	         NG_EIFACE_NODE_TYPE)) != 0)
+		 NG_EIFACE_NODE_TYPE)) != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, NULL,
 		    "cannot shut node [%s] down: %s",
 		    ngcni_rec_str(rec, "node"), NgStrError(error));
@@ -1366,7 +1382,7 @@ ngcni_detach(struct ngcni *c, struct ngcni_graph *g, json_object *rec,
 static int
 ngcni_del(struct ngcni *c, struct ngcni_err *e)
 {
-	struct ngcni_graph g = {.cs = -1};
+	struct ngcni_graph g = { .cs = -1 };
 	json_object *rec;
 	char *out = NULL;
 	int error = 0;
@@ -1385,8 +1401,8 @@ ngcni_del(struct ngcni *c, struct ngcni_err *e)
 			return error;
 	}
 	if (c->ipamtype != NULL) {
-		error = ngcni_exec(c->ipamtype, "DEL", c->ipamraw, c->ipamlen, NULL,
-		    &out, e);
+		error = ngcni_exec(c->ipamtype, "DEL", c->ipamraw, c->ipamlen,
+		    NULL, &out, e);
 		free(out);
 	}
 	return error;
@@ -1395,7 +1411,7 @@ ngcni_del(struct ngcni *c, struct ngcni_err *e)
 static int
 ngcni_check(struct ngcni *c, struct ngcni_err *e)
 {
-	struct ngcni_graph g = {.cs = -1};
+	struct ngcni_graph g = { .cs = -1 };
 	struct ngcni_nl *nl = NULL;
 	json_object *rec, *prev, *ips, *ip, *v;
 	char path[32], type[NG_TYPESIZ], nsname[NAME_MAX + 1];
@@ -1438,7 +1454,7 @@ ngcni_check(struct ngcni *c, struct ngcni_err *e)
 	}
 	ips = json_object_object_get(prev, "ips");
 	for (i = 0; ips != NULL && json_object_is_type(ips, json_type_array) &&
-	            i < json_object_array_length(ips);
+	     i < json_object_array_length(ips);
 	     i++) {
 		ip = json_object_array_get_idx(ips, i);
 		if (!json_object_object_get_ex(ip, "address", &v) ||
@@ -1469,7 +1485,7 @@ out:
 static int
 ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 {
-	struct ngcni_graph g = {.cs = -1};
+	struct ngcni_graph g = { .cs = -1 };
 	char path[PATH_MAX + 300];
 	json_object *valid = NULL, *rec, *a, *v;
 	struct dirent *d;
@@ -1479,7 +1495,7 @@ ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 	size_t i;
 
 	if ((error = ngcni_field(c->conf, "cni.dev/valid-attachments",
-	         json_type_array, &valid, e)))
+		 json_type_array, &valid, e)))
 		return error;
 	if ((dir = opendir(c->statedir)) == NULL)
 		return ngcni_fail(e, NGCNI_E_IO, strerror(errno), "%s",
@@ -1497,15 +1513,16 @@ ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 			json_object_put(rec);
 			continue;
 		}
-		for (i = 0; valid != NULL && i < json_object_array_length(valid);
+		for (i = 0;
+		     valid != NULL && i < json_object_array_length(valid);
 		     i++) {
 			a = json_object_array_get_idx(valid, i);
 			if (json_object_object_get_ex(a, "containerID", &v) &&
 			    strcmp(json_object_get_string(v),
-			        ngcni_rec_str(rec, "containerId")) == 0 &&
+				ngcni_rec_str(rec, "containerId")) == 0 &&
 			    json_object_object_get_ex(a, "ifname", &v) &&
 			    strcmp(json_object_get_string(v),
-			        ngcni_rec_str(rec, "ifname")) == 0)
+				ngcni_rec_str(rec, "ifname")) == 0)
 				keep = true;
 		}
 		if (!keep) {
@@ -1515,7 +1532,7 @@ ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 				error = ngcni_detach(c, &g, rec, path, e);
 			if (error == 0 && c->ipamtype != NULL) {
 				char env1[300], env2[64];
-				char *env[] = {env1, env2, NULL};
+				char *env[] = { env1, env2, NULL };
 				const char *cfg = ngcni_rec_str(rec, "config");
 
 				snprintf(env1, sizeof(env1),
@@ -1525,7 +1542,7 @@ ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 				    ngcni_rec_str(rec, "ifname"));
 				unsetenv("CNI_NETNS");
 				if (ngcni_exec(c->ipamtype, "DEL", cfg,
-				        strlen(cfg), env, &out, e) == 0)
+					strlen(cfg), env, &out, e) == 0)
 					free(out);
 				error = 0; /* the next GC tries again */
 			}
@@ -1559,7 +1576,7 @@ ngcni_status(struct ngcni *c, struct ngcni_err *e)
 			    "the ipam plugin is missing");
 		if (ngcni_plugin_speaks(c->ipamtype, "1.1.0")) {
 			if ((error = ngcni_exec(c->ipamtype, "STATUS", c->raw,
-			         c->rawlen, NULL, &out, e)) != 0)
+				 c->rawlen, NULL, &out, e)) != 0)
 				return error;
 			free(out);
 		}
@@ -1587,8 +1604,8 @@ ngcni_ipam_conf(struct ngcni *c)
 		return;
 	json_object_object_add(o, "cniVersion",
 	    json_object_new_string("1.0.0"));
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+	s = json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if ((c->ipamraw = strdup(s)) == NULL)
 		c->ipamraw = c->raw;
 	c->ipamlen = strlen(c->ipamraw);
@@ -1623,16 +1640,17 @@ ngcni_version(struct ngcni *c)
 int
 main(int argc, char **argv)
 {
-	struct ngcni c = {.lockfd = -1};
-	struct ngcni_err e = {0};
+	struct ngcni c = { .lockfd = -1 };
+	struct ngcni_err e = { 0 };
 	json_object *v;
 	char err[128];
 	int error;
 
 	if (argc > 1) {
-		fprintf(stderr, "usage: CNI_COMMAND=ADD|DEL|CHECK|VERSION|"
-		                "STATUS|GC ... netgraph < config.json\n"
-		                "a CNI plugin: see netgraph-cni(8)\n");
+		fprintf(stderr,
+		    "usage: CNI_COMMAND=ADD|DEL|CHECK|VERSION|"
+		    "STATUS|GC ... netgraph < config.json\n"
+		    "a CNI plugin: see netgraph-cni(8)\n");
 		return 2;
 	}
 	(void)argv;
@@ -1674,7 +1692,7 @@ main(int argc, char **argv)
 	}
 	if ((strcmp(c.cmd, "CHECK") == 0 && c.vidx < NGCNI_V040) ||
 	    ((strcmp(c.cmd, "STATUS") == 0 || strcmp(c.cmd, "GC") == 0) &&
-	        c.vidx < NGCNI_V110)) {
+		c.vidx < NGCNI_V110)) {
 		ngcni_fail(&e, NGCNI_E_VERSION, NULL,
 		    "%s is not part of CNI %s", c.cmd, c.ver);
 		return ngcni_error_out(&e, c.ver);

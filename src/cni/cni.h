@@ -25,7 +25,8 @@ enum {
 	NGCNI_E_AGAIN = 11,    /* try again later */
 	NGCNI_E_NOTREADY = 50, /* STATUS: the plugin is not available */
 	NGCNI_E_GRAPH = 100,   /* ours: ngd refused a graph change */
-	NGCNI_E_NETLINK = 101, /* ours: the kernel refused an interface change */
+	NGCNI_E_NETLINK =
+	    101, /* ours: the kernel refused an interface change */
 };
 
 /*
@@ -67,8 +68,7 @@ int ngcni_graph_ifname(struct ngcni_graph *g, uint32_t id, char *ifname,
 int ngcni_graph_vnet(struct ngcni_graph *g, uint32_t id, const char *nsname,
     struct ngcni_err *e);
 /* Shut node id down if it is of type type; 0 also when it is gone. */
-int ngcni_graph_shutdown(struct ngcni_graph *g, uint32_t id,
-    const char *type);
+int ngcni_graph_shutdown(struct ngcni_graph *g, uint32_t id, const char *type);
 /* A named eiface on brname (through a vlan node tagging vid, when > 0)
  * for the gateway, made when absent; and its end. */
 int ngcni_graph_gateway(struct ngcni_graph *g, const char *brname, int vid,

@@ -45,8 +45,8 @@ ngcni_liblog(const char *fmt, ...)
 static void
 ngcni_ngd_exec(void)
 {
-	static const char *const rel[] = {"../ngd", "../../sbin/ngd",
-	    "../../../sbin/ngd"};
+	static const char *const rel[] = { "../ngd", "../../sbin/ngd",
+		"../../../sbin/ngd" };
 	char self[PATH_MAX], path[PATH_MAX + 32];
 	ssize_t n;
 	char *slash;
@@ -100,7 +100,7 @@ ngcni_nobody_home(int error)
 int
 ngcni_graph_open(struct ngcni_graph *g, struct ngcni_err *e)
 {
-	struct timespec pause = {0, NGCNI_NGD_POLL_MS * 1000000L};
+	struct timespec pause = { 0, NGCNI_NGD_POLL_MS * 1000000L };
 	int waited, status, error;
 	pid_t pid;
 
@@ -175,7 +175,7 @@ ngcni_graph_info(struct ngcni_graph *g, const char *path, uint32_t *id,
 	int error;
 
 	if ((error = ngcni_query(g, path, NGM_GENERIC_COOKIE, NGM_NODEINFO,
-	         NULL, 0, &rep)) != 0)
+		 NULL, 0, &rep)) != 0)
 		return error;
 	if (rep->header.arglen < sizeof(*ni)) {
 		free(rep);
@@ -227,8 +227,7 @@ ngcni_name(struct ngcni_graph *g, const char *path, const char *name)
 
 	memset(&n, 0, sizeof(n));
 	snprintf(n.name, sizeof(n.name), "%s", name);
-	return ngcni_send(g, path, NGM_GENERIC_COOKIE, NGM_NAME, &n,
-	    sizeof(n));
+	return ngcni_send(g, path, NGM_GENERIC_COOKIE, NGM_NAME, &n, sizeof(n));
 }
 
 static int
@@ -262,8 +261,7 @@ ngcni_mknode(struct ngcni_graph *g, const char *type, const char *peerhook,
 
 /* The first free linkN of a bridge. */
 static int
-ngcni_free_link(struct ngcni_graph *g, const char *br, char *hook,
-    size_t size)
+ngcni_free_link(struct ngcni_graph *g, const char *br, char *hook, size_t size)
 {
 	struct ng_mesg *rep;
 	struct hooklist *hl;
@@ -271,8 +269,8 @@ ngcni_free_link(struct ngcni_graph *g, const char *br, char *hook,
 	uint32_t i, n;
 	int error;
 
-	if ((error = ngcni_query(g, br, NGM_GENERIC_COOKIE, NGM_LISTHOOKS,
-	         NULL, 0, &rep)) != 0)
+	if ((error = ngcni_query(g, br, NGM_GENERIC_COOKIE, NGM_LISTHOOKS, NULL,
+		 0, &rep)) != 0)
 		return error;
 	if (rep->header.arglen < sizeof(*hl)) {
 		free(rep);
@@ -292,7 +290,7 @@ ngcni_free_link(struct ngcni_graph *g, const char *br, char *hook,
 		unsigned long k;
 
 		if (strncmp(h, NG_BRIDGE_HOOK_LINK_PREFIX,
-		        strlen(NG_BRIDGE_HOOK_LINK_PREFIX)) != 0)
+			strlen(NG_BRIDGE_HOOK_LINK_PREFIX)) != 0)
 			continue;
 		k = strtoul(h + strlen(NG_BRIDGE_HOOK_LINK_PREFIX), &end, 10);
 		if (*end == '\0' && k < NGCNI_MAXLINKS)
@@ -321,7 +319,7 @@ ngcni_to_bridge(struct ngcni_graph *g, const char *path, const char *hook,
 	error = ngcni_graph_info(g, br, NULL, type, NULL);
 	if (error == ENOENT) {
 		if ((error = ngcni_mkpeer(g, path, NG_BRIDGE_NODE_TYPE, hook,
-		         NG_BRIDGE_HOOK_LINK_PREFIX "0")) != 0)
+			 NG_BRIDGE_HOOK_LINK_PREFIX "0")) != 0)
 			return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 			    "cannot make bridge %s: %s", brname,
 			    NgStrError(error));
@@ -333,8 +331,8 @@ ngcni_to_bridge(struct ngcni_graph *g, const char *path, const char *hook,
 		return 0;
 	}
 	if (error != 0)
-		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
-		    "node %s: %s", brname, NgStrError(error));
+		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr, "node %s: %s",
+		    brname, NgStrError(error));
 	if (strcmp(type, NG_BRIDGE_NODE_TYPE) != 0)
 		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 		    "node %s is a %s, not a bridge", brname, type);
@@ -349,8 +347,8 @@ ngcni_to_bridge(struct ngcni_graph *g, const char *path, const char *hook,
 /* Hang eiface path on the bridge, through a vlan node tagging vid when
  * vid > 0 (its ID in *vlid as soon as it exists). */
 static int
-ngcni_hang(struct ngcni_graph *g, const char *path, const char *brname,
-    int vid, uint32_t *vlid, struct ngcni_err *e)
+ngcni_hang(struct ngcni_graph *g, const char *path, const char *brname, int vid,
+    uint32_t *vlid, struct ngcni_err *e)
 {
 	char vpath[48];
 	int error;
@@ -360,13 +358,13 @@ ngcni_hang(struct ngcni_graph *g, const char *path, const char *brname,
 		    e);
 	snprintf(vpath, sizeof(vpath), "%s%s", path, NG_EIFACE_HOOK_ETHER);
 	if ((error = ngcni_mkpeer(g, path, NG_VLAN_NODE_TYPE,
-	         NG_EIFACE_HOOK_ETHER, "v")) != 0 ||
+		 NG_EIFACE_HOOK_ETHER, "v")) != 0 ||
 	    (error = ngcni_graph_info(g, vpath, vlid, NULL, NULL)) != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "cannot make a vlan node: %s", NgStrError(error));
 	snprintf(vpath, sizeof(vpath), "[%08x]:", *vlid);
 	if (NgSendAsciiMsg(g->cs, vpath, "addfilter { hook=\"v\" vid=%d }",
-	        vid) < 0) {
+		vid) < 0) {
 		error = errno;
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "cannot filter vlan %d: %s", vid, NgStrError(error));
@@ -383,14 +381,14 @@ ngcni_graph_attach(struct ngcni_graph *g, const char *brname,
 	int error;
 
 	*eid = *vlid = 0;
-	if ((error = ngcni_mknode(g, NG_EIFACE_NODE_TYPE,
-	         NG_EIFACE_HOOK_ETHER, eid)) != 0)
+	if ((error = ngcni_mknode(g, NG_EIFACE_NODE_TYPE, NG_EIFACE_HOOK_ETHER,
+		 eid)) != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "cannot make an eiface: %s", NgStrError(error));
 	snprintf(path, sizeof(path), "[%08x]:", *eid);
 	if (mac != NULL &&
-	    (error = ngcni_send(g, path, NGM_EIFACE_COOKIE, NGM_EIFACE_SET,
-	         mac, 6)) != 0)
+	    (error = ngcni_send(g, path, NGM_EIFACE_COOKIE, NGM_EIFACE_SET, mac,
+		 6)) != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "cannot set the MAC: %s", NgStrError(error));
 	return ngcni_hang(g, path, brname, vid, vlid, e);
@@ -406,7 +404,7 @@ ngcni_graph_ifname(struct ngcni_graph *g, uint32_t id, char *ifname,
 
 	snprintf(path, sizeof(path), "[%08x]:", id);
 	if ((error = ngcni_query(g, path, NGM_EIFACE_COOKIE,
-	         NGM_EIFACE_GET_IFNAME, NULL, 0, &rep)) != 0)
+		 NGM_EIFACE_GET_IFNAME, NULL, 0, &rep)) != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "eiface %s: no interface name: %s", path,
 		    NgStrError(error));
@@ -424,7 +422,7 @@ ngcni_graph_vnet(struct ngcni_graph *g, uint32_t id, const char *nsname,
 
 	snprintf(path, sizeof(path), "[%08x]:", id);
 	if ((error = ngcni_send(g, path, NGM_EIFACE_COOKIE, NGM_EIFACE_VNET,
-	         nsname, strlen(nsname) + 1)) != 0)
+		 nsname, strlen(nsname) + 1)) != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "cannot move the interface to netns %s: %s", nsname,
 		    NgStrError(error));
@@ -468,10 +466,10 @@ ngcni_graph_gateway(struct ngcni_graph *g, const char *brname, int vid,
 		return 0;
 	}
 	if (error != ENOENT)
-		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
-		    "node %s: %s", gwname, NgStrError(error));
-	if ((error = ngcni_mknode(g, NG_EIFACE_NODE_TYPE,
-	         NG_EIFACE_HOOK_ETHER, id)) != 0)
+		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr, "node %s: %s",
+		    gwname, NgStrError(error));
+	if ((error = ngcni_mknode(g, NG_EIFACE_NODE_TYPE, NG_EIFACE_HOOK_ETHER,
+		 id)) != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "cannot make the gateway eiface: %s", NgStrError(error));
 	snprintf(path, sizeof(path), "[%08x]:", *id);
@@ -541,7 +539,7 @@ ngcni_graph_redirect(struct ngcni_graph *g, uint32_t nat,
 	snprintf(rp.description, sizeof(rp.description), "%s", desc);
 	snprintf(path, sizeof(path), "[%08x]:", nat);
 	if ((error = ngcni_query(g, path, NGM_NAT_COOKIE, NGM_NAT_REDIRECT_PORT,
-	         &rp, sizeof(rp), &rep)) != 0)
+		 &rp, sizeof(rp), &rep)) != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "nat %s: cannot forward port %d: %s", path, aport,
 		    NgStrError(error));

@@ -35,7 +35,8 @@ ngcni_nl_open(struct ngcni_nl **nlp, int nsfd)
 	if ((nl = calloc(1, sizeof(*nl))) == NULL)
 		return ENOMEM;
 	if (nsfd >= 0) {
-		if ((own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+		if ((own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) <
+			0 ||
 		    setns(nsfd, CLONE_NEWNET) < 0) {
 			error = errno;
 			if (own >= 0)
@@ -45,7 +46,8 @@ ngcni_nl_open(struct ngcni_nl **nlp, int nsfd)
 		}
 	}
 	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (nl->sock == NULL || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
+	if (nl->sock == NULL ||
+	    mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
 		error = errno;
 	if (own >= 0) {
 		if (setns(own, CLONE_NEWNET) < 0 && error == 0)
@@ -75,8 +77,7 @@ ngcni_nl_close(struct ngcni_nl *nl)
 
 /* Send nh and run cb over the replies until the acknowledgement. */
 static int
-ngcni_nl_talk(struct ngcni_nl *nl, struct nlmsghdr *nh, mnl_cb_t cb,
-    void *data)
+ngcni_nl_talk(struct ngcni_nl *nl, struct nlmsghdr *nh, mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t n;
@@ -131,7 +132,7 @@ ngcni_nl_link(struct ngcni_nl *nl, const char *name, int *ifindex,
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct ifinfomsg *ifi;
-	struct ngcni_linkq q = {0};
+	struct ngcni_linkq q = { 0 };
 	int error;
 
 	nh->nlmsg_type = RTM_GETLINK;
@@ -152,8 +153,8 @@ ngcni_nl_link(struct ngcni_nl *nl, const char *name, int *ifindex,
 }
 
 int
-ngcni_nl_setlink(struct ngcni_nl *nl, int ifindex, const char *name,
-    int mtu, bool up, int nsfd)
+ngcni_nl_setlink(struct ngcni_nl *nl, int ifindex, const char *name, int mtu,
+    bool up, int nsfd)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
@@ -250,7 +251,8 @@ ngcni_nl_addr_cb(const struct nlmsghdr *nh, void *data)
 	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nh);
 	const struct nlattr *a;
 
-	if (nh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != q->ifindex ||
+	if (nh->nlmsg_type != RTM_NEWADDR ||
+	    (int)ifa->ifa_index != q->ifindex ||
 	    ifa->ifa_family != q->p->family || ifa->ifa_prefixlen != q->p->plen)
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nh, sizeof(*ifa))
@@ -258,20 +260,20 @@ ngcni_nl_addr_cb(const struct nlmsghdr *nh, void *data)
 		if (mnl_attr_get_type(a) == IFA_ADDRESS &&
 		    mnl_attr_get_payload_len(a) == ngcni_alen(q->p) &&
 		    memcmp(mnl_attr_get_payload(a), q->p->addr,
-		        ngcni_alen(q->p)) == 0)
+			ngcni_alen(q->p)) == 0)
 			q->found = true;
 	}
 	return MNL_CB_OK;
 }
 
 int
-ngcni_nl_hasaddr(struct ngcni_nl *nl, int ifindex,
-    const struct ngcni_prefix *p, bool *found)
+ngcni_nl_hasaddr(struct ngcni_nl *nl, int ifindex, const struct ngcni_prefix *p,
+    bool *found)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
 	struct ifaddrmsg *ifa;
-	struct ngcni_addrq q = {ifindex, p, false};
+	struct ngcni_addrq q = { ifindex, p, false };
 	int error;
 
 	nh->nlmsg_type = RTM_GETADDR;
@@ -284,8 +286,8 @@ ngcni_nl_hasaddr(struct ngcni_nl *nl, int ifindex,
 }
 
 int
-ngcni_nl_route(struct ngcni_nl *nl, int ifindex,
-    const struct ngcni_prefix *dst, const struct ngcni_prefix *gw)
+ngcni_nl_route(struct ngcni_nl *nl, int ifindex, const struct ngcni_prefix *dst,
+    const struct ngcni_prefix *gw)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nh = mnl_nlmsg_put_header(buf);
@@ -296,7 +298,7 @@ ngcni_nl_route(struct ngcni_nl *nl, int ifindex,
 	/* The network, host bits cleared, as the kernel wants it. */
 	memcpy(net, dst->addr, sizeof(net));
 	for (i = dst->plen; i < (int)ngcni_alen(dst) * 8; i++)
-		net[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		net[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 	nh->nlmsg_type = RTM_NEWROUTE;
 	nh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL;
 	rtm = mnl_nlmsg_put_extra_header(nh, sizeof(*rtm));

@@ -577,7 +577,7 @@ void
 ng_rmhook(struct ng_hook *hook)
 {
 	struct ng_hook *peer = hook->peer;
-	struct ng_hook *ends[2] = {peer, hook};
+	struct ng_hook *ends[2] = { peer, hook };
 
 	if (hook->captures != NULL || (peer != NULL && peer->captures != NULL))
 		ng_capture_edge_gone(hook, peer);
@@ -1044,14 +1044,15 @@ ng_deliver_msg(struct ng_node *node, const struct ng_msgctx *ctx,
 	if (resp != NULL) {
 		ret = ng_find_id(g, ctx->retaddr);
 		if (error == 0 && ret != NULL && ng_node_valid(ret)) {
-			struct ng_msgctx rctx = {.retaddr = node->id};
+			struct ng_msgctx rctx = { .retaddr = node->id };
 
 			resp->header.flags |= NGF_RESP;
 			struct ng_mesg *unused = NULL;
 
 			ng_node_ref(ret);
 			if (ret->type->rcvmsg != NULL)
-				(void)ret->type->rcvmsg(ret, &rctx, resp, &unused);
+				(void)ret->type->rcvmsg(ret, &rctx, resp,
+				    &unused);
 			ng_node_unref(ret);
 			free(unused); /* a reply to a reply goes nowhere */
 		}
@@ -1064,7 +1065,7 @@ ng_deliver_msg(struct ng_node *node, const struct ng_msgctx *ctx,
 int
 ng_send_msg(struct ng_node *from, const char *address, struct ng_mesg *msg)
 {
-	struct ng_msgctx ctx = {.retaddr = from->id};
+	struct ng_msgctx ctx = { .retaddr = from->id };
 	struct ng_node *dest;
 	int error;
 
@@ -1259,7 +1260,7 @@ ng_timer_start(struct ng_graph *g, struct ng_timer *t, uint64_t ms,
 	t->node = node;
 	t->arg = arg;
 	for (pp = &g->timers; *pp != NULL && (*pp)->when <= t->when;
-	    pp = &(*pp)->next)
+	     pp = &(*pp)->next)
 		;
 	t->next = *pp;
 	*pp = t;
@@ -1324,7 +1325,7 @@ int
 ng_save_getset(struct ng_node *node, uint32_t cookie, uint32_t get,
     uint32_t set, ng_save_fn *emit, void *arg)
 {
-	struct ng_msgctx ctx = {.retaddr = 0};
+	struct ng_msgctx ctx = { .retaddr = 0 };
 	struct ng_mesg *req, *resp = NULL;
 	int error;
 

@@ -77,7 +77,7 @@ struct ng_type {
 	 * type without it cannot capture (EOPNOTSUPP). */
 	int (*capture)(struct ng_node *node, const struct ng_capture *cap,
 	    const struct ng_hook *hook, unsigned dir, const struct ng_pkt *pkt);
-	const struct ng_cmdlist *cmdlist; /* terminated by a NULL name */
+	const struct ng_cmdlist *cmdlist;       /* terminated by a NULL name */
 	const struct ng_netdev_methods *netdev; /* interface-backed types */
 	/* The node's settings as messages to replay on a fresh node of the
 	 * type once its hooks are back, each handed to emit.  May be NULL
@@ -136,9 +136,9 @@ struct ng_netdev_methods {
 	struct ng_ifdev *(*ifdev)(struct ng_node *node); /* in node->priv */
 };
 
-#define NGF_INVALID 0x01   /* shutting down or gone */
-#define NGF_CLOSING 0x02   /* shutdown in progress */
-#define NGF_FORCE 0x04     /* must die, even if persistent */
+#define NGF_INVALID 0x01 /* shutting down or gone */
+#define NGF_CLOSING 0x02 /* shutdown in progress */
+#define NGF_FORCE 0x04   /* must die, even if persistent */
 
 struct ng_node {
 	ng_id_t id;
@@ -171,14 +171,14 @@ struct ng_node {
 struct ng_hook_stats {
 	/* xmit_frames and xmit_octets are kept apart: side by side, GCC
 	 * turns their two adds into eight vector instructions. */
-	uint64_t xmit_frames;  /* out of the node, ever */
-	uint64_t recv_drops;   /* arrived, refused by the node */
-	uint64_t xmit_octets;  /* out of the node, ever */
-	uint64_t xmit_drops;   /* sent, reached nobody */
+	uint64_t xmit_frames; /* out of the node, ever */
+	uint64_t recv_drops;  /* arrived, refused by the node */
+	uint64_t xmit_octets; /* out of the node, ever */
+	uint64_t xmit_drops;  /* sent, reached nobody */
 	/* Cold: where the counts stood, for the figures since a clear. */
-	uint64_t xmit_frames0, xmit_octets0;  /* own xmit_* at the clear */
-	uint64_t peer_frames0, peer_octets0;  /* the peer's, likewise */
-	uint64_t recv_frames1, recv_octets1;  /* from earlier peers */
+	uint64_t xmit_frames0, xmit_octets0; /* own xmit_* at the clear */
+	uint64_t peer_frames0, peer_octets0; /* the peer's, likewise */
+	uint64_t recv_frames1, recv_octets1; /* from earlier peers */
 };
 
 /*
@@ -330,7 +330,7 @@ int ng_make_node(struct ng_graph *g, const char *type, struct ng_node **np);
 /* Make a node without running its constructor (socket nodes). */
 int ng_make_node_raw(struct ng_graph *g, const struct ng_type *type,
     struct ng_node **np);
-void ng_rmnode(struct ng_node *node);   /* the shutdown sequence */
+void ng_rmnode(struct ng_node *node); /* the shutdown sequence */
 void ng_node_ref(struct ng_node *node);
 void ng_node_unref(struct ng_node *node);
 bool ng_node_valid(const struct ng_node *node);
@@ -360,8 +360,8 @@ int ng_bypass(struct ng_hook *a, struct ng_hook *b);
  * Resolve address relative to here.  On success *np is referenced (caller
  * unrefs) and *lasthook is the hook the path arrived through (or NULL).
  */
-int ng_path2node(struct ng_node *here, const char *address,
-    struct ng_node **np, struct ng_hook **lasthook);
+int ng_path2node(struct ng_node *here, const char *address, struct ng_node **np,
+    struct ng_hook **lasthook);
 /* The same from outside any node: here may be NULL (then "." is ENOENT). */
 int ng_path2node_g(struct ng_graph *g, struct ng_node *here,
     const char *address, struct ng_node **np, struct ng_hook **lasthook);
@@ -377,8 +377,7 @@ struct ng_mesg *ng_mkresponse(const struct ng_mesg *req, size_t arglen);
  * Send msg from node "from" to address.  msg is borrowed.  A reply from the
  * destination goes to from's rcvmsg.  Returns the destination's error.
  */
-int ng_send_msg(struct ng_node *from, const char *address,
-    struct ng_mesg *msg);
+int ng_send_msg(struct ng_node *from, const char *address, struct ng_mesg *msg);
 /* Deliver msg straight to node (already resolved). */
 int ng_deliver_msg(struct ng_node *node, const struct ng_msgctx *ctx,
     struct ng_mesg *msg);

@@ -120,8 +120,9 @@ ng_l3(const struct ng_pkt *pkt, size_t l2, size_t *l3off, uint16_t *etype)
 		/* TUN: the IP version says which. */
 		if (pkt->len < 1)
 			return EINVAL;
-		*etype = (pkt->data[0] >> 4) == 6 ? NG_ETHERTYPE_IPV6
-						 : NG_ETHERTYPE_IP;
+		*etype = (pkt->data[0] >> 4) == 6 ?
+		    NG_ETHERTYPE_IPV6 :
+		    NG_ETHERTYPE_IP;
 		*l3off = 0;
 		return 0;
 	}
@@ -171,7 +172,8 @@ ng_pkt_segment(struct ng_pkt **pp, size_t l2,
 		ng_pkt_free(&pkt);
 		return error;
 	}
-	tcp = gso == VIRTIO_NET_HDR_GSO_TCPV4 || gso == VIRTIO_NET_HDR_GSO_TCPV6;
+	tcp = gso == VIRTIO_NET_HDR_GSO_TCPV4 ||
+	    gso == VIRTIO_NET_HDR_GSO_TCPV6;
 	if (!tcp && gso != VIRTIO_NET_HDR_GSO_UDP_L4) {
 		ng_pkt_free(&pkt);
 		return EOPNOTSUPP;
@@ -246,7 +248,8 @@ ng_pkt_segment(struct ng_pkt **pp, size_t l2,
 			th[6] = s >> 8;
 			th[7] = s;
 			if (!last)
-				th[13] &= ~(0x01 | 0x08); /* FIN, PSH: last only */
+				th[13] &= ~(0x01 |
+				    0x08); /* FIN, PSH: last only */
 			if (done > 0)
 				th[13] &= ~0x80; /* CWR: first only */
 			ng_put16(th + 16, 0);
@@ -398,8 +401,8 @@ ng_gro_flush(struct ng_gro *g, void (*emit)(void *arg, struct ng_pkt **seg),
 		sum += 6 + l4len;
 		ng_put16(th + 16, (uint16_t)~ng_csum_fold(sum));
 		p->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-		p->vh.gso_type = g->v6 ? VIRTIO_NET_HDR_GSO_TCPV6
-				       : VIRTIO_NET_HDR_GSO_TCPV4;
+		p->vh.gso_type = g->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+					 VIRTIO_NET_HDR_GSO_TCPV4;
 		p->vh.gso_size = g->mss;
 		p->vh.hdr_len = (uint16_t)g->hlen;
 		p->vh.csum_start = (uint16_t)g->l4;
@@ -414,7 +417,7 @@ ng_gro_add(struct ng_gro *g, struct ng_graph *graph, const uint8_t *f,
     size_t len, size_t l2, void (*emit)(void *arg, struct ng_pkt **seg),
     void *arg)
 {
-	struct ng_gro m = {0};
+	struct ng_gro m = { 0 };
 	struct ng_pkt *p;
 	bool ok = ng_gro_parse(f, len, l2, &m);
 	size_t n = ok ? len - m.hlen : 0;

@@ -22,15 +22,15 @@ NG_PARSE_STRUCT(ng_hookstat_name, NG_HOOKSTAT_NAME_FIELDS);
 NG_PARSE_STRUCT(ng_hookstat_capture, NG_HOOKSTAT_CAPTURE_FIELDS);
 
 const struct ng_cmdlist ng_hookstat_cmds[] = {
-	{NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_GET, "gethookstats", NULL,
-	    &ng_hookstats_parse_type},
-	{NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_CLEAR, "clrhookstats",
-	    &ng_hookstat_name_parse_type, NULL},
-	{NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_CAPTURE, "capture",
-	    &ng_hookstat_capture_parse_type, NULL},
-	{NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_UNCAPTURE, "uncapture",
-	    &ng_hookstat_name_parse_type, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_GET, "gethookstats", NULL,
+	    &ng_hookstats_parse_type },
+	{ NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_CLEAR, "clrhookstats",
+	    &ng_hookstat_name_parse_type, NULL },
+	{ NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_CAPTURE, "capture",
+	    &ng_hookstat_capture_parse_type, NULL },
+	{ NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_UNCAPTURE, "uncapture",
+	    &ng_hookstat_name_parse_type, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 
 /* --- counters ----------------------------------------------------------- */
@@ -85,9 +85,11 @@ ng_hookstat_zero(struct ng_hook *h)
 	h->stats.xmit_frames0 = h->stats.xmit_frames;
 	h->stats.xmit_octets0 = h->stats.xmit_octets;
 	h->stats.recv_frames1 = h->stats.recv_octets1 = 0;
-	h->stats.peer_frames0 = h->peer != NULL ? h->peer->stats.xmit_frames :
+	h->stats.peer_frames0 = h->peer != NULL ?
+	    h->peer->stats.xmit_frames :
 	    0;
-	h->stats.peer_octets0 = h->peer != NULL ? h->peer->stats.xmit_octets :
+	h->stats.peer_octets0 = h->peer != NULL ?
+	    h->peer->stats.xmit_octets :
 	    0;
 	h->stats.recv_drops = h->stats.xmit_drops = 0;
 }
@@ -283,7 +285,7 @@ void
 ng_capture_edge_gone(struct ng_hook *hook, struct ng_hook *peer)
 {
 	struct ng_graph *g = hook->node->graph;
-	struct ng_hook *ends[2] = {hook, peer};
+	struct ng_hook *ends[2] = { hook, peer };
 
 	for (int i = 0; i < 2; i++) {
 		while (ends[i] != NULL && ends[i]->captures != NULL) {

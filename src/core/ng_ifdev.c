@@ -104,7 +104,8 @@ ng_ifdev_unit_of(const char *ifname, const char *prefix)
 		return NG_IFDEV_MAX_UNITS;
 	unit = strtoul(ifname + n, &end, 10);
 	return *end != '\0' || unit >= NG_IFDEV_MAX_UNITS ?
-	    NG_IFDEV_MAX_UNITS : (unsigned)unit;
+	    NG_IFDEV_MAX_UNITS :
+	    (unsigned)unit;
 }
 
 int
@@ -123,8 +124,9 @@ ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
 	/* After a restart or a takeover: the device it had (DESIGN 12). */
-	if (ops->adopt != NULL && (error = ops->adopt(be, kind, node,
-	        d->ifname, d->mac, &d->dev)) != ENOENT) {
+	if (ops->adopt != NULL &&
+	    (error = ops->adopt(be, kind, node, d->ifname, d->mac, &d->dev)) !=
+		ENOENT) {
 		if (error != 0)
 			return error;
 		d->unit = ng_ifdev_unit_of(d->ifname, prefix);
@@ -196,8 +198,7 @@ ng_ifdev_altname_expire(struct ng_node *node, void *arg)
  * name ...), and that second rename, now of a name to itself, succeeds.
  */
 static void
-ng_ifdev_altname_add(struct ng_node *node, struct ng_ifdev *d,
-    const char *old)
+ng_ifdev_altname_add(struct ng_node *node, struct ng_ifdev *d, const char *old)
 {
 	const struct ng_netdev_ops *ops;
 	void *be;
@@ -260,8 +261,7 @@ ng_ifdev_flow_msg(struct ng_node *node, struct ng_ifdev *d,
 }
 
 int
-ng_ifdev_set_mac(struct ng_node *node, struct ng_ifdev *d,
-    const uint8_t mac[6])
+ng_ifdev_set_mac(struct ng_node *node, struct ng_ifdev *d, const uint8_t mac[6])
 {
 	const struct ng_netdev_ops *ops;
 	void *be;
@@ -312,7 +312,7 @@ ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
 	ops = ng_ifdev_ops(node, &be);
 	if (ops->vnet == NULL)
 		return EOPNOTSUPP;
-	ng_ifdev_sync(node); /* the name and MAC it has now */
+	ng_ifdev_sync(node);            /* the name and MAC it has now */
 	ng_ifdev_altname_drop(node, d); /* the device is made anew */
 	error = ops->vnet(be, d->dev, netns, d->kind, d->ifname,
 	    d->kind == NG_NETDEV_TAP ? d->mac : NULL, node, &nd);
@@ -334,9 +334,8 @@ ng_ifdev_vnet_home(struct ng_node *node)
 		return;
 	error = ng_ifdev_vnet(node, d, "");
 	ng_log(node->graph, error != 0 ? LOG_ERR : LOG_INFO,
-	    "%s: the namespace of interface %s lost its name; %s%s",
-	    node->name, d->ifname,
-	    error != 0 ? "it stays there: " : "it is back home",
+	    "%s: the namespace of interface %s lost its name; %s%s", node->name,
+	    d->ifname, error != 0 ? "it stays there: " : "it is back home",
 	    error != 0 ? strerror(error) : "");
 }
 

@@ -16,7 +16,7 @@ struct ng_typereg {
 
 struct ng_graph {
 	struct ng_graph_cfg cfg;
-	struct ng_typereg *types; /* most recently registered first */
+	struct ng_typereg *types;    /* most recently registered first */
 	struct ng_backend *backends; /* cfg.backends, copied */
 	unsigned ntypes;
 	ng_id_t next_id;
@@ -28,10 +28,10 @@ struct ng_graph {
 	struct ng_timer *timers; /* sorted by expiry */
 	struct ng_pkt *pool_free;
 	unsigned pool_total, pool_cap;
-	unsigned held;  /* frames held by nodes (ng_pkt_hold) */
+	unsigned held;                /* frames held by nodes (ng_pkt_hold) */
 	struct ng_ratelim_tab log_rl; /* ng_log's rate limits */
-	int depth;      /* nested ng_send_data calls */
-	unsigned sends; /* calls since the outermost one began */
+	int depth;                    /* nested ng_send_data calls */
+	unsigned sends;               /* calls since the outermost one began */
 	/* Hooks removed while a frame is on its way (depth > 0), freed when
 	 * the outermost ng_send_data returns: a receiver may shut down the
 	 * node that sent to it, and its sender's loop and ng_send_data

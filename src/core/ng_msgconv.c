@@ -29,8 +29,7 @@ NG_PARSE_STRUCT(typelist, NG_TYPELIST_FIELDS);
 /* A whole message, its header fields flat as FreeBSD prints them. */
 static const struct ng_parse_field ng_mesg_parse_fields[] = {
 	NG_MSGHDR_FIELDS(NG_PARSE_FIELD)
-	NG_PARSE_FIELD(data, bytearray, arglen, )
-	{NULL, NULL},
+	    NG_PARSE_FIELD(data, bytearray, arglen, ){ NULL, NULL },
 };
 static const struct ng_parse_type ng_mesg_parse_type = {
 	.kind = NG_PARSE_STRUCT,
@@ -40,23 +39,23 @@ static const struct ng_parse_type ng_mesg_parse_type = {
 
 #define G NGM_GENERIC_COOKIE
 const struct ng_cmdlist ng_generic_cmds[] = {
-	{G, NGM_SHUTDOWN, "shutdown", NULL, NULL},
-	{G, NGM_MKPEER, "mkpeer", &ngm_mkpeer_parse_type, NULL},
-	{G, NGM_CONNECT, "connect", &ngm_connect_parse_type, NULL},
-	{G, NGM_NAME, "name", &ngm_name_parse_type, NULL},
-	{G, NGM_RMHOOK, "rmhook", &ngm_rmhook_parse_type, NULL},
-	{G, NGM_NODEINFO, "nodeinfo", NULL, &nodeinfo_parse_type},
-	{G, NGM_LISTHOOKS, "listhooks", NULL, &hooklist_parse_type},
-	{G, NGM_LISTNAMES, "listnames", NULL, &namelist_parse_type},
-	{G, NGM_LISTNODES, "listnodes", NULL, &namelist_parse_type},
-	{G, NGM_LISTTYPES, "listtypes", NULL, &typelist_parse_type},
-	{G, NGM_TEXT_CONFIG, "textconfig", NULL, &ng_parse_string_type},
-	{G, NGM_TEXT_STATUS, "textstatus", NULL, &ng_parse_string_type},
-	{G, NGM_ASCII2BINARY, "ascii2binary", &ng_mesg_parse_type,
-	    &ng_mesg_parse_type},
-	{G, NGM_BINARY2ASCII, "binary2ascii", &ng_mesg_parse_type,
-	    &ng_mesg_parse_type},
-	{0, 0, NULL, NULL, NULL},
+	{ G, NGM_SHUTDOWN, "shutdown", NULL, NULL },
+	{ G, NGM_MKPEER, "mkpeer", &ngm_mkpeer_parse_type, NULL },
+	{ G, NGM_CONNECT, "connect", &ngm_connect_parse_type, NULL },
+	{ G, NGM_NAME, "name", &ngm_name_parse_type, NULL },
+	{ G, NGM_RMHOOK, "rmhook", &ngm_rmhook_parse_type, NULL },
+	{ G, NGM_NODEINFO, "nodeinfo", NULL, &nodeinfo_parse_type },
+	{ G, NGM_LISTHOOKS, "listhooks", NULL, &hooklist_parse_type },
+	{ G, NGM_LISTNAMES, "listnames", NULL, &namelist_parse_type },
+	{ G, NGM_LISTNODES, "listnodes", NULL, &namelist_parse_type },
+	{ G, NGM_LISTTYPES, "listtypes", NULL, &typelist_parse_type },
+	{ G, NGM_TEXT_CONFIG, "textconfig", NULL, &ng_parse_string_type },
+	{ G, NGM_TEXT_STATUS, "textstatus", NULL, &ng_parse_string_type },
+	{ G, NGM_ASCII2BINARY, "ascii2binary", &ng_mesg_parse_type,
+	    &ng_mesg_parse_type },
+	{ G, NGM_BINARY2ASCII, "binary2ascii", &ng_mesg_parse_type,
+	    &ng_mesg_parse_type },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef G
 
@@ -134,8 +133,7 @@ ng_msg_ascii2binary(struct ng_node *node, const struct ng_mesg *msg,
 	out->header.typecookie = c->cookie;
 	out->header.cmd = c->cmd;
 	out->header.arglen = (uint32_t)binlen;
-	snprintf(out->header.cmdstr, sizeof(out->header.cmdstr), "%s",
-	    c->name);
+	snprintf(out->header.cmdstr, sizeof(out->header.cmdstr), "%s", c->name);
 	memcpy(out->data, bin, binlen);
 out:
 	free(text);
@@ -177,8 +175,7 @@ ng_msg_binary2ascii(struct ng_node *node, const struct ng_mesg *msg,
 	out = (struct ng_mesg *)(*resp)->data;
 	out->header = bin->header;
 	out->header.arglen = (uint32_t)tlen;
-	snprintf(out->header.cmdstr, sizeof(out->header.cmdstr), "%s",
-	    c->name);
+	snprintf(out->header.cmdstr, sizeof(out->header.cmdstr), "%s", c->name);
 	memcpy(out->data, text != NULL ? text : "", tlen);
 	free(text);
 	return 0;

@@ -20,10 +20,13 @@
 
 #include "ng_parse.h"
 
-#define NG_PARSE_UNSET SIZE_MAX /* no value given for this element */
+#define NG_PARSE_UNSET SIZE_MAX   /* no value given for this element */
 #define NG_PARSE_CUSTOM_MAX 65536 /* room a custom value is tried in */
 
-#define NG_INT(k, f) {.kind = NG_PARSE_##k, .fmt = NG_PARSE_##f}
+#define NG_INT(k, f)                                                           \
+	{                                                                      \
+		.kind = NG_PARSE_##k, .fmt = NG_PARSE_##f                      \
+	}
 const struct ng_parse_type ng_parse_int8_type = NG_INT(INT8, SIGNED);
 const struct ng_parse_type ng_parse_uint8_type = NG_INT(INT8, UNSIGNED);
 const struct ng_parse_type ng_parse_hint8_type = NG_INT(INT8, HEX);
@@ -36,13 +39,15 @@ const struct ng_parse_type ng_parse_hint32_type = NG_INT(INT32, HEX);
 const struct ng_parse_type ng_parse_int64_type = NG_INT(INT64, SIGNED);
 const struct ng_parse_type ng_parse_uint64_type = NG_INT(INT64, UNSIGNED);
 const struct ng_parse_type ng_parse_hint64_type = NG_INT(INT64, HEX);
-const struct ng_parse_type ng_parse_string_type = {.kind = NG_PARSE_STRING};
+const struct ng_parse_type ng_parse_string_type = { .kind = NG_PARSE_STRING };
 const struct ng_parse_type ng_parse_sizedstring_type = {
-	.kind = NG_PARSE_SIZEDSTRING};
-const struct ng_parse_type ng_parse_ipaddr_type = {.kind = NG_PARSE_IPADDR};
-const struct ng_parse_type ng_parse_enaddr_type = {.kind = NG_PARSE_ENADDR};
+	.kind = NG_PARSE_SIZEDSTRING
+};
+const struct ng_parse_type ng_parse_ipaddr_type = { .kind = NG_PARSE_IPADDR };
+const struct ng_parse_type ng_parse_enaddr_type = { .kind = NG_PARSE_ENADDR };
 const struct ng_parse_type ng_parse_inetaddr_type = {
-	.kind = NG_PARSE_INETADDR};
+	.kind = NG_PARSE_INETADDR
+};
 
 /* Where a variable length is looked up: the struct being built or read. */
 struct ng_scope {
@@ -73,10 +78,10 @@ enum ng_tok {
 
 static int ng_p(const struct ng_parse_type *t, const char *s, size_t *off,
     uint8_t *buf, size_t room, size_t *len, const struct ng_scope *sc);
-static int ng_default(const struct ng_parse_type *t, uint8_t *buf,
-    size_t room, size_t *len, const struct ng_scope *sc);
-static int ng_u(const struct ng_parse_type *t, const uint8_t *d,
-    size_t avail, struct ng_out *o, const struct ng_scope *sc);
+static int ng_default(const struct ng_parse_type *t, uint8_t *buf, size_t room,
+    size_t *len, const struct ng_scope *sc);
+static int ng_u(const struct ng_parse_type *t, const uint8_t *d, size_t avail,
+    struct ng_out *o, const struct ng_scope *sc);
 
 /* --- layout ------------------------------------------------------------- */
 
@@ -201,8 +206,8 @@ ng_get_uint(const struct ng_parse_type *t, const uint8_t *p)
  * the first variable-length one, EINVAL if it is not a valid integer.
  */
 static int
-ng_lookup(const struct ng_parse_type *st, const char *path,
-    const uint8_t *base, size_t avail, uint64_t *n)
+ng_lookup(const struct ng_parse_type *st, const char *path, const uint8_t *base,
+    size_t avail, uint64_t *n)
 {
 	const struct ng_parse_field *f;
 	const char *dot;
@@ -242,8 +247,7 @@ ng_lookup(const struct ng_parse_type *st, const char *path,
 
 /* How many elements a variable array or byte array has. */
 static int
-ng_count(const struct ng_parse_type *t, const struct ng_scope *sc,
-    size_t *num)
+ng_count(const struct ng_parse_type *t, const struct ng_scope *sc, size_t *num)
 {
 	uint64_t n;
 
@@ -344,8 +348,8 @@ ng_string(const char *s, size_t off, size_t *toklen, uint8_t *out,
 			default:
 				if (c < '0' || c > '7')
 					break; /* \" and any other \c: c */
-				for (x = (unsigned)(c - '0'); s[i] >= '0' &&
-				     s[i] <= '7'; i++)
+				for (x = (unsigned)(c - '0');
+				     s[i] >= '0' && s[i] <= '7'; i++)
 					x = x * 8 + (unsigned)(s[i] - '0');
 				c = (char)(x & 0xff);
 				break;
@@ -504,8 +508,7 @@ ng_p_int(const struct ng_parse_type *t, const char *s, size_t *off,
 
 /* Four int8 values separated by dots: "010.1.1.1" is 8.1.1.1. */
 static int
-ng_p_ipaddr(const char *s, size_t *off, uint8_t *buf, size_t room,
-    size_t *len)
+ng_p_ipaddr(const char *s, size_t *off, uint8_t *buf, size_t room, size_t *len)
 {
 	size_t l;
 	int error;
@@ -527,8 +530,7 @@ ng_p_ipaddr(const char *s, size_t *off, uint8_t *buf, size_t room,
 }
 
 static int
-ng_p_enaddr(const char *s, size_t *off, uint8_t *buf, size_t room,
-    size_t *len)
+ng_p_enaddr(const char *s, size_t *off, uint8_t *buf, size_t room, size_t *len)
 {
 	unsigned long v;
 	char *end;
@@ -687,11 +689,10 @@ ng_build_array(const struct ng_parse_type *elem, size_t num, const char *s,
 
 /* The same for a struct's fields, in declaration order. */
 static int
-ng_build_struct(const struct ng_parse_type *t, const char *s,
-    const size_t *pos, uint8_t *buf, size_t room, size_t *len,
-    const struct ng_scope *sc)
+ng_build_struct(const struct ng_parse_type *t, const char *s, const size_t *pos,
+    uint8_t *buf, size_t room, size_t *len, const struct ng_scope *sc)
 {
-	struct ng_scope me = {.type = t, .base = buf, .up = sc};
+	struct ng_scope me = { .type = t, .base = buf, .up = sc };
 	const struct ng_parse_field *f;
 	size_t at = 0, vlen, o;
 	int error;
@@ -704,8 +705,8 @@ ng_build_struct(const struct ng_parse_type *t, const char *s,
 		at = o;
 		me.avail = at;
 		if (pos != NULL && (o = pos[f - t->fields]) != NG_PARSE_UNSET)
-			error = ng_p(f->type, s, &o, buf + at, room - at,
-			    &vlen, &me);
+			error = ng_p(f->type, s, &o, buf + at, room - at, &vlen,
+			    &me);
 		else
 			error = ng_default(f->type, buf + at, room - at, &vlen,
 			    &me);
@@ -1173,7 +1174,7 @@ static int
 ng_u_struct(const struct ng_parse_type *t, const uint8_t *d, size_t avail,
     struct ng_out *o, const struct ng_scope *sc)
 {
-	struct ng_scope me = {.type = t, .base = d, .avail = avail, .up = sc};
+	struct ng_scope me = { .type = t, .base = d, .avail = avail, .up = sc };
 	const struct ng_parse_field *f;
 	size_t at = 0;
 	bool did = false;
@@ -1281,7 +1282,7 @@ int
 ng_unparse(const struct ng_parse_type *t, const uint8_t *data, size_t len,
     char **text)
 {
-	struct ng_out o = {.cap = 128};
+	struct ng_out o = { .cap = 128 };
 	int error;
 
 	*text = NULL;

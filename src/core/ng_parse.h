@@ -63,12 +63,12 @@ struct ng_parse_field {
  */
 struct ng_parse_type {
 	enum ng_parse_kind kind;
-	enum ng_parse_fmt fmt;             /* integers */
-	size_t len;                        /* FIXSTR, BYTES, FIXARRAY */
-	const struct ng_parse_type *elem;  /* FIXARRAY, ARRAY */
-	const char *count;                 /* ARRAY, BYTES without len */
-	const struct ng_parse_field *fields; /* STRUCT */
-	size_t size;                       /* STRUCT: sizeof the C struct */
+	enum ng_parse_fmt fmt;                /* integers */
+	size_t len;                           /* FIXSTR, BYTES, FIXARRAY */
+	const struct ng_parse_type *elem;     /* FIXARRAY, ARRAY */
+	const char *count;                    /* ARRAY, BYTES without len */
+	const struct ng_parse_field *fields;  /* STRUCT */
+	size_t size;                          /* STRUCT: sizeof the C struct */
 	const struct ng_parse_custom *custom; /* CUSTOM */
 };
 
@@ -96,25 +96,27 @@ extern const struct ng_parse_type ng_parse_int8_type, ng_parse_uint8_type,
 #define NG_PT_enaddr(a) (&ng_parse_enaddr_type)
 #define NG_PT_inetaddr(a) (&ng_parse_inetaddr_type)
 #define NG_PT_fixstr(n)                                                        \
-	(&(const struct ng_parse_type){.kind = NG_PARSE_FIXSTR, .len = (n)})
+	(&(const struct ng_parse_type){ .kind = NG_PARSE_FIXSTR, .len = (n) })
 #define NG_PT_bytes(n)                                                         \
-	(&(const struct ng_parse_type){.kind = NG_PARSE_BYTES, .len = (n)})
+	(&(const struct ng_parse_type){ .kind = NG_PARSE_BYTES, .len = (n) })
 #define NG_PT_bytearray(c)                                                     \
-	(&(const struct ng_parse_type){.kind = NG_PARSE_BYTES, .count = #c})
+	(&(const struct ng_parse_type){ .kind = NG_PARSE_BYTES, .count = #c })
 #define NG_PT_struct(tag) (&tag##_parse_type)
 #define NG_PT_custom(tag) (&tag##_parse_type)
 #define NG_PT_fixarray(a) NG_WIRE_CALL(NG_PT_FIXARRAY_, NG_WIRE_UNPAREN a)
 #define NG_PT_array(a) NG_WIRE_CALL(NG_PT_ARRAY_, NG_WIRE_UNPAREN a)
 #define NG_PT_FIXARRAY_(k, ka, n)                                              \
-	(&(const struct ng_parse_type){                                        \
-	    .kind = NG_PARSE_FIXARRAY, .elem = NG_PT_##k(ka), .len = (n)})
+	(&(const struct ng_parse_type){ .kind = NG_PARSE_FIXARRAY,             \
+	    .elem = NG_PT_##k(ka),                                             \
+	    .len = (n) })
 #define NG_PT_ARRAY_(k, ka, c)                                                 \
-	(&(const struct ng_parse_type){                                        \
-	    .kind = NG_PARSE_ARRAY, .elem = NG_PT_##k(ka), .count = #c})
+	(&(const struct ng_parse_type){ .kind = NG_PARSE_ARRAY,                \
+	    .elem = NG_PT_##k(ka),                                             \
+	    .count = #c })
 
 /* One row of a struct's field table, from one F(...) of a field list. */
 #define NG_PARSE_FIELD(cname, k, a, aname)                                     \
-	{sizeof(#aname) > 1 ? #aname : #cname, NG_PT_##k(a)},
+	{ sizeof(#aname) > 1 ? #aname : #cname, NG_PT_##k(a) },
 
 /*
  * Define tag_parse_type, the parse type of struct tag, from the field list
@@ -122,11 +124,12 @@ extern const struct ng_parse_type ng_parse_int8_type, ng_parse_uint8_type,
  */
 #define NG_PARSE_STRUCT(tag, FIELDS)                                           \
 	static const struct ng_parse_field tag##_parse_fields[] = {            \
-	    FIELDS(NG_PARSE_FIELD){NULL, NULL}};                               \
+		FIELDS(NG_PARSE_FIELD){ NULL, NULL }                           \
+	};                                                                     \
 	static const struct ng_parse_type tag##_parse_type = {                 \
-	    .kind = NG_PARSE_STRUCT,                                           \
-	    .fields = tag##_parse_fields,                                      \
-	    .size = sizeof(struct tag),                                        \
+		.kind = NG_PARSE_STRUCT,                                       \
+		.fields = tag##_parse_fields,                                  \
+		.size = sizeof(struct tag),                                    \
 	}
 
 /*

@@ -14,8 +14,7 @@
 bool
 ng_pkt_hold(struct ng_graph *g, struct ng_hold *h, const struct ng_pkt *pkt)
 {
-	if (h->pkts >= NG_HOLD_PKTS ||
-	    h->bytes + pkt->len > NG_HOLD_BYTES ||
+	if (h->pkts >= NG_HOLD_PKTS || h->bytes + pkt->len > NG_HOLD_BYTES ||
 	    g->held >= g->pool_cap / 2)
 		return false;
 	h->pkts++;
@@ -25,8 +24,7 @@ ng_pkt_hold(struct ng_graph *g, struct ng_hold *h, const struct ng_pkt *pkt)
 }
 
 void
-ng_pkt_release(struct ng_graph *g, struct ng_hold *h,
-    const struct ng_pkt *pkt)
+ng_pkt_release(struct ng_graph *g, struct ng_hold *h, const struct ng_pkt *pkt)
 {
 	h->pkts--;
 	h->bytes -= pkt->len;

@@ -98,9 +98,9 @@ const struct jail_pdesc *jail_pdesc_all(size_t *n);
 bool jail_pname_equal(const char *a, const char *b);
 
 struct jail_param *jail_params_find(const struct jail_params *ps,
-                                    const char *name);
+    const char *name);
 int jail_params_set(struct jail_params *ps, const char *name,
-                    const char *const *vals, size_t nvals, bool append);
+    const char *const *vals, size_t nvals, bool append);
 int jail_params_set1(struct jail_params *ps, const char *name, const char *val);
 void jail_params_del(struct jail_params *ps, const char *name);
 int jail_params_copy(struct jail_params *dst, const struct jail_params *src);
@@ -121,7 +121,7 @@ void jail_params_print(FILE *fp, const struct jail_params *ps, const char *sep);
  * d; warns lists the parameters that have no effect on Linux.
  */
 int jail_params_check(const struct jail_params *ps, struct jail_diag *d,
-                      struct jail_strv *warns);
+    struct jail_strv *warns);
 
 /* An ip4.addr / ip6.addr element: [iface|]addr[/len] */
 struct jail_addr {
@@ -144,7 +144,7 @@ struct jail_conf;
  * NULL.  Returns 0, ENOENT (no such file) or EINVAL.
  */
 int jail_conf_load(const char *path, struct jail_conf **confp,
-                   struct jail_diag *d);
+    struct jail_diag *d);
 void jail_conf_free(struct jail_conf *conf);
 
 /* The real (non-wildcard) jails, in definition order. */
@@ -160,14 +160,14 @@ ssize_t jail_conf_find(const struct jail_conf *conf, const char *name);
  * worked out).
  */
 int jail_conf_params(const struct jail_conf *conf, size_t i,
-                     struct jail_params *ps, struct jail_diag *d);
+    struct jail_params *ps, struct jail_diag *d);
 
 /*
  * Where jail i's parameter name was set: "file line n" in buf; shown
  * says whether the file's text may be echoed (anyone may read it).
  */
 bool jail_conf_where(const struct jail_conf *conf, size_t i, const char *name,
-                     char *buf, size_t size, bool *shown);
+    char *buf, size_t size, bool *shown);
 
 /* Does a wildcard name ("*", "foo.*") match a jail name? */
 bool jail_wild_match(const char *name, const char *pattern);
@@ -260,10 +260,10 @@ void jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs);
 /* The teardown itself, with the lock held: what the supervisor does. */
 int jail_ns_teardown(struct jail_rec *r, int homefd);
 int jail_ns_sethostname(const struct jail_rec *r, const char *host,
-                        const char *domain);
+    const char *domain);
 /* The names the jail's UTS namespace holds now (size bytes each). */
 int jail_ns_gethostname(const struct jail_rec *r, char *host, char *domain,
-                        size_t size);
+    size_t size);
 
 /* --- netlink (jail_nl.c, through libmnl) ------------------------------ */
 
@@ -353,14 +353,14 @@ struct jail_target {
 
 int jail_op_create(const struct jail_opts *o, struct jail_target *t);
 int jail_op_remove(const struct jail_opts *o, struct jail_target *t,
-                   struct jail_rec *r);
+    struct jail_rec *r);
 /* No stop commands: jail_op_remove_many() may take it with others. */
 bool jail_op_batchable(const struct jail_target *t);
 /* Remove n jails together (none depending on another); errs[i] for ts[i]. */
 void jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
-                         struct jail_rec *rs, size_t n, int *errs);
+    struct jail_rec *rs, size_t n, int *errs);
 int jail_op_modify(const struct jail_opts *o, struct jail_target *t,
-                   struct jail_rec *r, bool restart);
+    struct jail_rec *r, bool restart);
 /* The running jail a target names: 0, ENOENT, or ESTALE (cleaned up). */
 int jail_op_lookup(const char *key, struct jail_rec *r);
 

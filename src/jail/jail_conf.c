@@ -166,16 +166,17 @@ struct lexer {
 static int
 jail_lx_peek(const struct lexer *lx, size_t off)
 {
-	return lx->pos + off < lx->len ? (unsigned char)lx->buf[lx->pos + off]
-	                               : -1;
+	return lx->pos + off < lx->len ?
+	    (unsigned char)lx->buf[lx->pos + off] :
+	    -1;
 }
 
 static bool
 jail_lx_bare(int c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c >= 0x80 ||
-	       (c > 0 && strchr("_!%&()-.:<>?@[]^`|~", c) != NULL);
+	    (c >= '0' && c <= '9') || c >= 0x80 ||
+	    (c > 0 && strchr("_!%&()-.:<>?@[]^`|~", c) != NULL);
 }
 
 static bool
@@ -184,7 +185,8 @@ jail_lx_comment_start(const struct lexer *lx)
 	int c = jail_lx_peek(lx, 0);
 
 	return c == '#' ||
-	       (c == '/' && (jail_lx_peek(lx, 1) == '/' || jail_lx_peek(lx, 1) == '*'));
+	    (c == '/' &&
+		(jail_lx_peek(lx, 1) == '/' || jail_lx_peek(lx, 1) == '*'));
 }
 
 /* Skip blanks and comments.  An unterminated comment is an error. */
@@ -198,24 +200,26 @@ jail_lx_skip(struct lexer *lx)
 			lx->line++;
 			lx->pos++;
 		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
-		           c == '\v') {
+		    c == '\v') {
 			lx->pos++;
-		} else if (c == '#' || (c == '/' && jail_lx_peek(lx, 1) == '/')) {
+		} else if (c == '#' ||
+		    (c == '/' && jail_lx_peek(lx, 1) == '/')) {
 			while (lx->pos < lx->len && lx->buf[lx->pos] != '\n')
 				lx->pos++;
 		} else if (c == '/' && jail_lx_peek(lx, 1) == '*') {
 			int start = lx->line;
 
 			lx->pos += 2;
-			while (lx->pos < lx->len && !(lx->buf[lx->pos] == '*' &&
-			                              jail_lx_peek(lx, 1) == '/')) {
+			while (lx->pos < lx->len &&
+			    !(lx->buf[lx->pos] == '*' &&
+				jail_lx_peek(lx, 1) == '/')) {
 				if (lx->buf[lx->pos] == '\n')
 					lx->line++;
 				lx->pos++;
 			}
 			if (lx->pos >= lx->len) {
-				jail_diag_add(
-				    lx->d, "%s line %d: unterminated comment",
+				jail_diag_add(lx->d,
+				    "%s line %d: unterminated comment",
 				    lx->file, start);
 				(*lx->nerr)++;
 				return;
@@ -277,8 +281,8 @@ jail_lx_escape(struct lexer *lx)
 	}
 	if (c >= '0' && c <= '7') {
 		v = c - '0';
-		for (i = 1;
-		     i < 3 && jail_lx_peek(lx, 0) >= '0' && jail_lx_peek(lx, 0) <= '7';
+		for (i = 1; i < 3 && jail_lx_peek(lx, 0) >= '0' &&
+		     jail_lx_peek(lx, 0) <= '7';
 		     i++)
 			v = v * 8 + lx->buf[lx->pos++] - '0';
 		return v & 0xff;
@@ -300,8 +304,8 @@ jail_lx_var(struct lexer *lx, struct jail_str *s)
 				break;
 		if (end >= lx->len || lx->buf[end] != '}') {
 			jail_diag_add(lx->d,
-			              "%s line %d: unterminated variable",
-			              lx->file, lx->line);
+			    "%s line %d: unterminated variable", lx->file,
+			    lx->line);
 			(*lx->nerr)++;
 			lx->pos = end;
 			return true;
@@ -316,7 +320,7 @@ jail_lx_var(struct lexer *lx, struct jail_str *s)
 	for (end = start; end < lx->len; end++) {
 		c = (unsigned char)lx->buf[end];
 		if (!(c == '_' || (c >= 'a' && c <= 'z') ||
-		      (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			(c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
 			break;
 	}
 	jail_str_addref(s, lx->buf + start, end - start);
@@ -334,7 +338,7 @@ jail_lx_quoted(struct lexer *lx, struct jail_str *s)
 		c = jail_lx_peek(lx, 0);
 		if (c < 0) {
 			jail_diag_add(lx->d, "%s line %d: unterminated string",
-			              lx->file, start);
+			    lx->file, start);
 			(*lx->nerr)++;
 			return;
 		}
@@ -432,12 +436,12 @@ jail_lx_next(struct lexer *lx)
 			}
 		}
 		snprintf(lx->text, sizeof(lx->text), "%.*s",
-		         (int)(lx->pos - start), lx->buf + start);
+		    (int)(lx->pos - start), lx->buf + start);
 		return;
 	}
 	lx->pos++;
 	snprintf(lx->text, sizeof(lx->text), "%.*s", (int)(lx->pos - start),
-	         lx->buf + start);
+	    lx->buf + start);
 }
 
 /* --- the parser --------------------------------------------------------- */
@@ -499,8 +503,8 @@ jail_stmt_add_val(struct jail_stmt *st, struct jail_str *s)
 }
 
 static int jail_parse_file(struct jail_conf *conf, const char *path,
-                      const char *shown, ssize_t block, const char *prefix,
-                      int depth, struct jail_diag *d, int *nerr);
+    const char *shown, ssize_t block, const char *prefix, int depth,
+    struct jail_diag *d, int *nerr);
 
 static int
 jail_syntax_error(struct lexer *lx)
@@ -511,18 +515,18 @@ jail_syntax_error(struct lexer *lx)
 			jail_diag_add(lx->d, "%s: unexpected EOF", lx->file);
 	} else if (lx->shown)
 		jail_diag_add(lx->d, "%s line %d: %s: syntax error", lx->file,
-		              lx->tokline, lx->text);
+		    lx->tokline, lx->text);
 	else
 		/* not everyone may read the file: its text stays in it */
 		jail_diag_add(lx->d, "%s line %d: syntax error", lx->file,
-		              lx->tokline);
+		    lx->tokline);
 	return EINVAL;
 }
 
 /* .include: each value is a file or a glob, relative to our file. */
 static int
 jail_do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
-           const char *prefix)
+    const char *prefix)
 {
 	char pat[PATH_MAX * 2];
 	glob_t g;
@@ -533,15 +537,15 @@ jail_do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
 
 		if (st->vals[i].nrefs > 0) {
 			jail_diag_add(lx->d,
-			              "%s line %d: variables not permitted in "
-			              "'.include' filename",
-			              lx->file, lx->tokline);
+			    "%s line %d: variables not permitted in "
+			    "'.include' filename",
+			    lx->file, lx->tokline);
 			return EINVAL;
 		}
 		if (lx->depth >= JAIL_INCLUDE_MAX) {
 			jail_diag_add(lx->d,
-			              "%s line %d: maximum include depth exceeded",
-			              lx->file, lx->tokline);
+			    "%s line %d: maximum include depth exceeded",
+			    lx->file, lx->tokline);
 			return EINVAL;
 		}
 		if (v[0] == '/' || lx->dir[0] == '\0')
@@ -557,8 +561,8 @@ jail_do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
 		}
 		for (size_t k = 0; k < g.gl_pathc && error == 0; k++)
 			error = jail_parse_file(lx->conf, g.gl_pathv[k],
-			                   g.gl_pathv[k], block, prefix,
-			                   lx->depth + 1, lx->d, lx->nerr);
+			    g.gl_pathv[k], block, prefix, lx->depth + 1, lx->d,
+			    lx->nerr);
 		globfree(&g);
 	}
 	return error;
@@ -570,7 +574,8 @@ jail_do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
  * the name of the enclosing block, if any.
  */
 static int
-jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closing)
+jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix,
+    bool closing)
 {
 	struct jail_stmt *st;
 	struct jail_str name;
@@ -600,13 +605,14 @@ jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closi
 		jail_lx_next(lx);
 		if (lx->tok == T_LBRACE) {
 			snprintf(full, sizeof(full), "%s%s%s",
-			         prefix != NULL ? prefix : "",
-			         prefix != NULL ? "." : "", name.s);
+			    prefix != NULL ? prefix : "",
+			    prefix != NULL ? "." : "", name.s);
 			jail_str_free(&name);
-			if ((error = jail_conf_add_block(lx->conf, full, &nb)) != 0)
+			if ((error = jail_conf_add_block(lx->conf, full,
+				 &nb)) != 0)
 				return error;
-			if ((error =
-			         jail_parse_stmts(lx, (ssize_t)nb, full, true)) != 0)
+			if ((error = jail_parse_stmts(lx, (ssize_t)nb, full,
+				 true)) != 0)
 				return error;
 			continue;
 		}
@@ -614,7 +620,7 @@ jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closi
 		if (target < 0) {
 			if (lx->conf->global < 0) {
 				if ((error = jail_conf_add_block(lx->conf, "*",
-				                            &nb)) != 0) {
+					 &nb)) != 0) {
 					jail_str_free(&name);
 					return error;
 				}
@@ -622,7 +628,8 @@ jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix, bool closi
 			}
 			target = lx->conf->global;
 		}
-		if ((st = jail_block_add_stmt(&lx->conf->blocks[target])) == NULL) {
+		if ((st = jail_block_add_stmt(&lx->conf->blocks[target])) ==
+		    NULL) {
 			jail_str_free(&name);
 			return ENOMEM;
 		}
@@ -707,8 +714,8 @@ jail_read_all(FILE *fp, char **bufp, size_t *lenp)
 
 static int
 jail_parse_file(struct jail_conf *conf, const char *path, const char *shown,
-           ssize_t block, const char *prefix, int depth, struct jail_diag *d,
-           int *nerr)
+    ssize_t block, const char *prefix, int depth, struct jail_diag *d,
+    int *nerr)
 {
 	struct lexer lx;
 	char tmp[PATH_MAX];
@@ -806,17 +813,17 @@ jail_conf_load(const char *path, struct jail_conf **confp, struct jail_diag *d)
 	if ((conf = calloc(1, sizeof(*conf))) == NULL)
 		return ENOMEM;
 	conf->global = -1;
-	error = jail_parse_file(conf, path, strcmp(path, "-") == 0 ? "STDIN" : path,
-	                   -1, NULL, 0, d, &nerr);
+	error = jail_parse_file(conf, path,
+	    strcmp(path, "-") == 0 ? "STDIN" : path, -1, NULL, 0, d, &nerr);
 	if (error == 0 && nerr > 0)
 		error = EINVAL;
 	if (error == 0)
 		error = jail_conf_index(conf);
 	if (error != 0) {
 		jail_conf_free(conf);
-		return error == ENOENT ? ENOENT
-		       : error == ENOMEM ? ENOMEM
-		                         : EINVAL;
+		return error == ENOENT ? ENOENT :
+		    error == ENOMEM    ? ENOMEM :
+					 EINVAL;
 	}
 	*confp = conf;
 	return 0;
@@ -953,18 +960,18 @@ static struct cparam *
 jail_cj_find(struct cjail *cj, const char *name, bool exact)
 {
 	for (size_t i = 0; i < cj->n; i++)
-		if (exact ? strcmp(cj->v[i].name, name) == 0
-		          : jail_pname_equal(cj->v[i].name, name))
+		if (exact ? strcmp(cj->v[i].name, name) == 0 :
+			    jail_pname_equal(cj->v[i].name, name))
 			return &cj->v[i];
 	return NULL;
 }
 
 static int
 jail_cj_apply(struct cjail *cj, const char *name, bool var, bool append,
-         const struct jail_str *vals, size_t nvals, bool immutable,
-         const struct jail_where *at)
+    const struct jail_str *vals, size_t nvals, bool immutable,
+    const struct jail_where *at)
 {
-	static const struct jail_where nowhere = {NULL, 0, true};
+	static const struct jail_where nowhere = { NULL, 0, true };
 	struct cparam *cp, *nv;
 	char *nn;
 
@@ -972,8 +979,7 @@ jail_cj_apply(struct cjail *cj, const char *name, bool var, bool append,
 		at = &nowhere;
 	if ((cp = jail_cj_find(cj, name, false)) != NULL) {
 		if (cp->var != var) {
-			jail_diag_add(
-			    cj->d,
+			jail_diag_add(cj->d,
 			    "%s: variable \"$%s\" cannot have the same name as "
 			    "a parameter.",
 			    cj->jname, name);
@@ -982,8 +988,8 @@ jail_cj_apply(struct cjail *cj, const char *name, bool var, bool append,
 		}
 		if (cp->immutable) {
 			jail_diag_add(cj->d,
-			              "%s: cannot redefine parameter \"%s\".",
-			              cj->jname, cp->name);
+			    "%s: cannot redefine parameter \"%s\".", cj->jname,
+			    cp->name);
 			cj->failed = true;
 			return 0;
 		}
@@ -999,8 +1005,7 @@ jail_cj_apply(struct cjail *cj, const char *name, bool var, bool append,
 		return jail_cparam_add_vals(cp, vals, nvals);
 	}
 	if (var && jail_pdesc(name, NULL) != NULL) {
-		jail_diag_add(
-		    cj->d,
+		jail_diag_add(cj->d,
 		    "%s: variable \"$%s\" cannot have the same name as a "
 		    "parameter.",
 		    cj->jname, name);
@@ -1029,8 +1034,8 @@ jail_cj_apply_block(struct cjail *cj, const struct jail_block *b)
 	for (size_t i = 0; i < b->nstmts; i++) {
 		const struct jail_stmt *st = &b->stmts[i];
 
-		error = jail_cj_apply(cj, st->name, st->var, st->append, st->vals,
-		                 st->nvals, false, &st->at);
+		error = jail_cj_apply(cj, st->name, st->var, st->append,
+		    st->vals, st->nvals, false, &st->at);
 		if (error != 0)
 			return error;
 	}
@@ -1061,14 +1066,14 @@ jail_cj_resolve(struct cjail *cj, struct cparam *cp)
 		for (k = 0; k < s->nrefs; k++) {
 			ref = jail_cj_find(cj, s->refs[k].name, true);
 			if (ref == NULL || ref->nvals == 0) {
-				jail_diag_add(
-				    cj->d, "%s: %s: variable \"%s\" not found",
+				jail_diag_add(cj->d,
+				    "%s: %s: variable \"%s\" not found",
 				    cj->jname, cp->name, s->refs[k].name);
 				goto bad;
 			}
 			if (ref->state == CP_BUSY) {
 				jail_diag_add(cj->d, "%s: %s: variable loop",
-				              cj->jname, s->refs[k].name);
+				    cj->jname, s->refs[k].name);
 				goto bad;
 			}
 			if ((error = jail_cj_resolve(cj, ref)) != 0) {
@@ -1080,9 +1085,9 @@ jail_cj_resolve(struct cjail *cj, struct cparam *cp)
 				goto bad;
 			if (ref->out.n > 1 && !whole) {
 				jail_diag_add(cj->d,
-				              "%s: %s: array cannot be "
-				              "substituted inline",
-				              cj->jname, cp->name);
+				    "%s: %s: array cannot be "
+				    "substituted inline",
+				    cj->jname, cp->name);
 				goto bad;
 			}
 			fwrite(s->s + from, 1, s->refs[k].pos - from, mf);
@@ -1090,14 +1095,14 @@ jail_cj_resolve(struct cjail *cj, struct cparam *cp)
 			if (whole) {
 				for (size_t m = 0; m + 1 < ref->out.n; m++) {
 					total += (cp->out.n > 0) +
-					         strlen(ref->out.v[m]);
+					    strlen(ref->out.v[m]);
 					if (total > JAIL_VALUE_MAX)
 						goto toolong;
 					jail_strv_add(&cp->out, ref->out.v[m]);
 				}
 			}
 			if (total + (cp->out.n > 0) + (size_t)ftell(mf) +
-			        strlen(ref->out.v[ref->out.n - 1]) >
+				strlen(ref->out.v[ref->out.n - 1]) >
 			    JAIL_VALUE_MAX)
 				goto toolong;
 			fputs(ref->out.v[ref->out.n - 1], mf);
@@ -1116,13 +1121,14 @@ jail_cj_resolve(struct cjail *cj, struct cparam *cp)
 	toolong:
 		if (cp->at.file != NULL)
 			jail_diag_add(cj->d,
-			              "%s: %s line %d: %s: value longer than "
-			              "%u bytes",
-			              cj->jname, cp->at.file, cp->at.line,
-			              cp->name, JAIL_VALUE_MAX);
+			    "%s: %s line %d: %s: value longer than "
+			    "%u bytes",
+			    cj->jname, cp->at.file, cp->at.line, cp->name,
+			    JAIL_VALUE_MAX);
 		else
-			jail_diag_add(cj->d, "%s: %s: value longer than %u bytes",
-			              cj->jname, cp->name, JAIL_VALUE_MAX);
+			jail_diag_add(cj->d,
+			    "%s: %s: value longer than %u bytes", cj->jname,
+			    cp->name, JAIL_VALUE_MAX);
 	bad:
 		if (mf != NULL)
 			fclose(mf);
@@ -1137,10 +1143,10 @@ jail_cj_resolve(struct cjail *cj, struct cparam *cp)
 
 int
 jail_conf_params(const struct jail_conf *conf, size_t i, struct jail_params *ps,
-                 struct jail_diag *d)
+    struct jail_diag *d)
 {
-	struct cjail cj = {.d = d};
-	struct jail_str nm = {0};
+	struct cjail cj = { .d = d };
+	struct jail_str nm = { 0 };
 	ssize_t self = jail_real_block(conf, i);
 	bool did_self = false;
 	int error = 0;
@@ -1152,11 +1158,11 @@ jail_conf_params(const struct jail_conf *conf, size_t i, struct jail_params *ps,
 	nm.s = conf->blocks[self].name;
 	nm.len = strlen(nm.s);
 	if ((error = jail_cj_apply(&cj, "name", false, false, &nm, 1, true,
-	                      NULL)) != 0)
+		 NULL)) != 0)
 		goto out;
 	if (jail_is_number(nm.s) &&
-	    (error = jail_cj_apply(&cj, "jid", false, false, &nm, 1, true, NULL)) !=
-	        0)
+	    (error = jail_cj_apply(&cj, "jid", false, false, &nm, 1, true,
+		 NULL)) != 0)
 		goto out;
 	for (size_t w = 0; w < conf->nwild && error == 0; w++) {
 		size_t b = conf->wild[w];
@@ -1186,8 +1192,7 @@ jail_conf_params(const struct jail_conf *conf, size_t i, struct jail_params *ps,
 				jail_strv_add(&cp->out, cp->vals[m].s);
 		}
 		error = jail_params_set(ps, cp->name,
-		                        (const char *const *)cp->out.v,
-		                        cp->out.n, false);
+		    (const char *const *)cp->out.v, cp->out.n, false);
 	}
 out:
 	for (size_t k = 0; k < cj.n; k++) {
@@ -1208,7 +1213,7 @@ out:
  */
 bool
 jail_conf_where(const struct jail_conf *conf, size_t i, const char *name,
-                char *buf, size_t size, bool *shown)
+    char *buf, size_t size, bool *shown)
 {
 	const struct jail_where *at = NULL;
 	ssize_t self = jail_real_block(conf, i);

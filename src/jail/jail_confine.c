@@ -52,28 +52,28 @@ static const struct {
 	enum jail_cap_rule rule;
 	const char *allow;
 } jail_caps[] = {
-    {CAP_CHOWN, JAIL_CAP_ROOT, NULL},
-    {CAP_DAC_OVERRIDE, JAIL_CAP_ROOT, NULL},
-    {CAP_FOWNER, JAIL_CAP_ROOT, NULL},
-    {CAP_FSETID, JAIL_CAP_ROOT, NULL},
-    {CAP_KILL, JAIL_CAP_ROOT, NULL},
-    {CAP_SETGID, JAIL_CAP_ROOT, NULL},
-    {CAP_SETUID, JAIL_CAP_ROOT, NULL},
-    {CAP_SETPCAP, JAIL_CAP_ROOT, NULL},
-    {CAP_SYS_CHROOT, JAIL_CAP_ROOT, NULL},
-    {CAP_SYS_RESOURCE, JAIL_CAP_ROOT, NULL},
-    {CAP_IPC_OWNER, JAIL_CAP_ROOT, NULL},
-    {CAP_LEASE, JAIL_CAP_ROOT, NULL},
-    {CAP_NET_ADMIN, JAIL_CAP_VNET, NULL},
-    {CAP_NET_BROADCAST, JAIL_CAP_VNET, NULL},
-    {CAP_NET_RAW, JAIL_CAP_VNET_OR_ALLOW, "allow.raw_sockets"},
-    {CAP_NET_BIND_SERVICE, JAIL_CAP_ALLOW, "allow.reserved_ports"},
-    {CAP_IPC_LOCK, JAIL_CAP_ALLOW, "allow.mlock"},
-    {CAP_LINUX_IMMUTABLE, JAIL_CAP_ALLOW, "allow.chflags"},
-    {CAP_SYSLOG, JAIL_CAP_ALLOW, "allow.read_msgbuf"},
-    {CAP_SYS_TIME, JAIL_CAP_ALLOW, "allow.settime"},
-    {CAP_SYS_TIME, JAIL_CAP_ALLOW, "allow.adjtime"},
-    {CAP_SYS_ADMIN, JAIL_CAP_MOUNT, "allow.mount"},
+	{ CAP_CHOWN, JAIL_CAP_ROOT, NULL },
+	{ CAP_DAC_OVERRIDE, JAIL_CAP_ROOT, NULL },
+	{ CAP_FOWNER, JAIL_CAP_ROOT, NULL },
+	{ CAP_FSETID, JAIL_CAP_ROOT, NULL },
+	{ CAP_KILL, JAIL_CAP_ROOT, NULL },
+	{ CAP_SETGID, JAIL_CAP_ROOT, NULL },
+	{ CAP_SETUID, JAIL_CAP_ROOT, NULL },
+	{ CAP_SETPCAP, JAIL_CAP_ROOT, NULL },
+	{ CAP_SYS_CHROOT, JAIL_CAP_ROOT, NULL },
+	{ CAP_SYS_RESOURCE, JAIL_CAP_ROOT, NULL },
+	{ CAP_IPC_OWNER, JAIL_CAP_ROOT, NULL },
+	{ CAP_LEASE, JAIL_CAP_ROOT, NULL },
+	{ CAP_NET_ADMIN, JAIL_CAP_VNET, NULL },
+	{ CAP_NET_BROADCAST, JAIL_CAP_VNET, NULL },
+	{ CAP_NET_RAW, JAIL_CAP_VNET_OR_ALLOW, "allow.raw_sockets" },
+	{ CAP_NET_BIND_SERVICE, JAIL_CAP_ALLOW, "allow.reserved_ports" },
+	{ CAP_IPC_LOCK, JAIL_CAP_ALLOW, "allow.mlock" },
+	{ CAP_LINUX_IMMUTABLE, JAIL_CAP_ALLOW, "allow.chflags" },
+	{ CAP_SYSLOG, JAIL_CAP_ALLOW, "allow.read_msgbuf" },
+	{ CAP_SYS_TIME, JAIL_CAP_ALLOW, "allow.settime" },
+	{ CAP_SYS_TIME, JAIL_CAP_ALLOW, "allow.adjtime" },
+	{ CAP_SYS_ADMIN, JAIL_CAP_MOUNT, "allow.mount" },
 };
 
 /* An allow.* parameter as set, or its default. */
@@ -83,15 +83,14 @@ jail_allowed(const struct jail_params *ps, const char *allow)
 	const struct jail_pdesc *pd = jail_pdesc(allow, NULL);
 
 	return jail_pbool(ps, allow,
-	                  pd != NULL && pd->dflt != NULL &&
-	                      strcmp(pd->dflt, "true") == 0);
+	    pd != NULL && pd->dflt != NULL && strcmp(pd->dflt, "true") == 0);
 }
 
 bool
 jail_mount_allowed(const struct jail_params *ps)
 {
 	return jail_allowed(ps, "allow.mount") &&
-	       jail_pint(ps, "enforce_statfs", 2) < 2;
+	    jail_pint(ps, "enforce_statfs", 2) < 2;
 }
 
 static bool
@@ -127,7 +126,7 @@ jail_cap_granted(const struct jail_params *ps, int cap, bool vnet)
 static int
 jail_cap_last(void)
 {
-	char buf[16] = {0};
+	char buf[16] = { 0 };
 	FILE *fp;
 	int last = CAP_LAST_CAP;
 
@@ -143,7 +142,7 @@ jail_cap_last(void)
 static int
 jail_drop_caps(const struct jail_params *ps, bool vnet)
 {
-	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
 	int last = jail_cap_last();
 
@@ -185,17 +184,47 @@ jail_inside(void)
 
 /* The calls the filter knows, by what they do. */
 enum jail_call {
-	JC_MOUNT, JC_UMOUNT, JC_UMOUNT2, JC_PIVOT_ROOT, JC_OPEN_TREE,
-	JC_MOVE_MOUNT, JC_FSOPEN, JC_FSCONFIG, JC_FSMOUNT, JC_FSPICK,
-	JC_MOUNT_SETATTR, JC_OPEN_TREE_ATTR,
-	JC_SETHOSTNAME, JC_SETDOMAINNAME,
-	JC_MLOCK, JC_MLOCK2, JC_MLOCKALL, JC_MUNLOCK, JC_MUNLOCKALL,
-	JC_MSGGET, JC_MSGSND, JC_MSGRCV, JC_MSGCTL,
-	JC_SEMGET, JC_SEMOP, JC_SEMTIMEDOP, JC_SEMCTL,
-	JC_SHMGET, JC_SHMAT, JC_SHMDT, JC_SHMCTL, JC_IPC,
-	JC_ADD_KEY, JC_REQUEST_KEY, JC_KEYCTL,
-	JC_SETNS, JC_UNSHARE, JC_CLONE, JC_CLONE3,
-	JC_BPF, JC_SOCKET,
+	JC_MOUNT,
+	JC_UMOUNT,
+	JC_UMOUNT2,
+	JC_PIVOT_ROOT,
+	JC_OPEN_TREE,
+	JC_MOVE_MOUNT,
+	JC_FSOPEN,
+	JC_FSCONFIG,
+	JC_FSMOUNT,
+	JC_FSPICK,
+	JC_MOUNT_SETATTR,
+	JC_OPEN_TREE_ATTR,
+	JC_SETHOSTNAME,
+	JC_SETDOMAINNAME,
+	JC_MLOCK,
+	JC_MLOCK2,
+	JC_MLOCKALL,
+	JC_MUNLOCK,
+	JC_MUNLOCKALL,
+	JC_MSGGET,
+	JC_MSGSND,
+	JC_MSGRCV,
+	JC_MSGCTL,
+	JC_SEMGET,
+	JC_SEMOP,
+	JC_SEMTIMEDOP,
+	JC_SEMCTL,
+	JC_SHMGET,
+	JC_SHMAT,
+	JC_SHMDT,
+	JC_SHMCTL,
+	JC_IPC,
+	JC_ADD_KEY,
+	JC_REQUEST_KEY,
+	JC_KEYCTL,
+	JC_SETNS,
+	JC_UNSHARE,
+	JC_CLONE,
+	JC_CLONE3,
+	JC_BPF,
+	JC_SOCKET,
 	JC_COUNT
 };
 
@@ -214,89 +243,109 @@ enum jail_call {
 
 #ifdef JAIL_AUDIT_ARCH
 static const int jail_native_nr[JC_COUNT] = {
-    [JC_MOUNT] = SYS_mount,
+	[JC_MOUNT] = SYS_mount,
 #ifdef SYS_umount
-    [JC_UMOUNT] = SYS_umount,
+	[JC_UMOUNT] = SYS_umount,
 #else
-    [JC_UMOUNT] = JAIL_NOCALL,
+	[JC_UMOUNT] = JAIL_NOCALL,
 #endif
-    [JC_UMOUNT2] = SYS_umount2,
-    [JC_PIVOT_ROOT] = SYS_pivot_root,
-    [JC_OPEN_TREE] = SYS_open_tree,
-    [JC_MOVE_MOUNT] = SYS_move_mount,
-    [JC_FSOPEN] = SYS_fsopen,
-    [JC_FSCONFIG] = SYS_fsconfig,
-    [JC_FSMOUNT] = SYS_fsmount,
-    [JC_FSPICK] = SYS_fspick,
-    [JC_MOUNT_SETATTR] = SYS_mount_setattr,
-    [JC_OPEN_TREE_ATTR] = SYS_open_tree_attr,
-    [JC_SETHOSTNAME] = SYS_sethostname,
-    [JC_SETDOMAINNAME] = SYS_setdomainname,
-    [JC_MLOCK] = SYS_mlock,
-    [JC_MLOCK2] = SYS_mlock2,
-    [JC_MLOCKALL] = SYS_mlockall,
-    [JC_MUNLOCK] = SYS_munlock,
-    [JC_MUNLOCKALL] = SYS_munlockall,
-    [JC_MSGGET] = SYS_msgget,
-    [JC_MSGSND] = SYS_msgsnd,
-    [JC_MSGRCV] = SYS_msgrcv,
-    [JC_MSGCTL] = SYS_msgctl,
-    [JC_SEMGET] = SYS_semget,
+	[JC_UMOUNT2] = SYS_umount2,
+	[JC_PIVOT_ROOT] = SYS_pivot_root,
+	[JC_OPEN_TREE] = SYS_open_tree,
+	[JC_MOVE_MOUNT] = SYS_move_mount,
+	[JC_FSOPEN] = SYS_fsopen,
+	[JC_FSCONFIG] = SYS_fsconfig,
+	[JC_FSMOUNT] = SYS_fsmount,
+	[JC_FSPICK] = SYS_fspick,
+	[JC_MOUNT_SETATTR] = SYS_mount_setattr,
+	[JC_OPEN_TREE_ATTR] = SYS_open_tree_attr,
+	[JC_SETHOSTNAME] = SYS_sethostname,
+	[JC_SETDOMAINNAME] = SYS_setdomainname,
+	[JC_MLOCK] = SYS_mlock,
+	[JC_MLOCK2] = SYS_mlock2,
+	[JC_MLOCKALL] = SYS_mlockall,
+	[JC_MUNLOCK] = SYS_munlock,
+	[JC_MUNLOCKALL] = SYS_munlockall,
+	[JC_MSGGET] = SYS_msgget,
+	[JC_MSGSND] = SYS_msgsnd,
+	[JC_MSGRCV] = SYS_msgrcv,
+	[JC_MSGCTL] = SYS_msgctl,
+	[JC_SEMGET] = SYS_semget,
 #ifdef SYS_semop
-    [JC_SEMOP] = SYS_semop,
+	[JC_SEMOP] = SYS_semop,
 #else
-    [JC_SEMOP] = JAIL_NOCALL,
+	[JC_SEMOP] = JAIL_NOCALL,
 #endif
-    [JC_SEMTIMEDOP] = SYS_semtimedop,
-    [JC_SEMCTL] = SYS_semctl,
-    [JC_SHMGET] = SYS_shmget,
-    [JC_SHMAT] = SYS_shmat,
-    [JC_SHMDT] = SYS_shmdt,
-    [JC_SHMCTL] = SYS_shmctl,
-    [JC_IPC] = JAIL_NOCALL,
-    [JC_ADD_KEY] = SYS_add_key,
-    [JC_REQUEST_KEY] = SYS_request_key,
-    [JC_KEYCTL] = SYS_keyctl,
-    [JC_SETNS] = SYS_setns,
-    [JC_UNSHARE] = SYS_unshare,
-    [JC_CLONE] = SYS_clone,
-    [JC_CLONE3] = SYS_clone3,
-    [JC_BPF] = SYS_bpf,
-    [JC_SOCKET] = SYS_socket,
+	[JC_SEMTIMEDOP] = SYS_semtimedop,
+	[JC_SEMCTL] = SYS_semctl,
+	[JC_SHMGET] = SYS_shmget,
+	[JC_SHMAT] = SYS_shmat,
+	[JC_SHMDT] = SYS_shmdt,
+	[JC_SHMCTL] = SYS_shmctl,
+	[JC_IPC] = JAIL_NOCALL,
+	[JC_ADD_KEY] = SYS_add_key,
+	[JC_REQUEST_KEY] = SYS_request_key,
+	[JC_KEYCTL] = SYS_keyctl,
+	[JC_SETNS] = SYS_setns,
+	[JC_UNSHARE] = SYS_unshare,
+	[JC_CLONE] = SYS_clone,
+	[JC_CLONE3] = SYS_clone3,
+	[JC_BPF] = SYS_bpf,
+	[JC_SOCKET] = SYS_socket,
 };
 #endif
 
 #ifdef JAIL_AUDIT_COMPAT
 /* i386 numbers (asm/unistd_32.h), for 32-bit programs in the jail. */
 static const int jail_compat_nr[JC_COUNT] = {
-    [JC_MOUNT] = 21,          [JC_UMOUNT] = 22,
-    [JC_UMOUNT2] = 52,        [JC_PIVOT_ROOT] = 217,
-    [JC_OPEN_TREE] = 428,     [JC_MOVE_MOUNT] = 429,
-    [JC_FSOPEN] = 430,        [JC_FSCONFIG] = 431,
-    [JC_FSMOUNT] = 432,       [JC_FSPICK] = 433,
-    [JC_MOUNT_SETATTR] = 442, [JC_OPEN_TREE_ATTR] = 467,
-    [JC_SETHOSTNAME] = 74,    [JC_SETDOMAINNAME] = 121,
-    [JC_MLOCK] = 150,         [JC_MLOCK2] = 376,
-    [JC_MLOCKALL] = 152,      [JC_MUNLOCK] = 151,
-    [JC_MUNLOCKALL] = 153,    [JC_MSGGET] = 399,
-    [JC_MSGSND] = 400,        [JC_MSGRCV] = 401,
-    [JC_MSGCTL] = 402,        [JC_SEMGET] = 393,
-    [JC_SEMOP] = JAIL_NOCALL, [JC_SEMTIMEDOP] = 420,
-    [JC_SEMCTL] = 394,        [JC_SHMGET] = 395,
-    [JC_SHMAT] = 397,         [JC_SHMDT] = 398,
-    [JC_SHMCTL] = 396,        [JC_IPC] = 117,
-    [JC_ADD_KEY] = 286,       [JC_REQUEST_KEY] = 287,
-    [JC_KEYCTL] = 288,        [JC_SETNS] = 346,
-    [JC_UNSHARE] = 310,       [JC_CLONE] = 120,
-    [JC_CLONE3] = 435,        [JC_BPF] = 357,
-    [JC_SOCKET] = 359,
+	[JC_MOUNT] = 21,
+	[JC_UMOUNT] = 22,
+	[JC_UMOUNT2] = 52,
+	[JC_PIVOT_ROOT] = 217,
+	[JC_OPEN_TREE] = 428,
+	[JC_MOVE_MOUNT] = 429,
+	[JC_FSOPEN] = 430,
+	[JC_FSCONFIG] = 431,
+	[JC_FSMOUNT] = 432,
+	[JC_FSPICK] = 433,
+	[JC_MOUNT_SETATTR] = 442,
+	[JC_OPEN_TREE_ATTR] = 467,
+	[JC_SETHOSTNAME] = 74,
+	[JC_SETDOMAINNAME] = 121,
+	[JC_MLOCK] = 150,
+	[JC_MLOCK2] = 376,
+	[JC_MLOCKALL] = 152,
+	[JC_MUNLOCK] = 151,
+	[JC_MUNLOCKALL] = 153,
+	[JC_MSGGET] = 399,
+	[JC_MSGSND] = 400,
+	[JC_MSGRCV] = 401,
+	[JC_MSGCTL] = 402,
+	[JC_SEMGET] = 393,
+	[JC_SEMOP] = JAIL_NOCALL,
+	[JC_SEMTIMEDOP] = 420,
+	[JC_SEMCTL] = 394,
+	[JC_SHMGET] = 395,
+	[JC_SHMAT] = 397,
+	[JC_SHMDT] = 398,
+	[JC_SHMCTL] = 396,
+	[JC_IPC] = 117,
+	[JC_ADD_KEY] = 286,
+	[JC_REQUEST_KEY] = 287,
+	[JC_KEYCTL] = 288,
+	[JC_SETNS] = 346,
+	[JC_UNSHARE] = 310,
+	[JC_CLONE] = 120,
+	[JC_CLONE3] = 435,
+	[JC_BPF] = 357,
+	[JC_SOCKET] = 359,
 };
 #endif
 
 /* What the filter does with a call: 0 lets it through. */
 struct jail_verdict {
 	unsigned action[JC_COUNT];
-	bool newuser_only[JC_COUNT]; /* refuse only with CLONE_NEWUSER */
+	bool newuser_only[JC_COUNT];    /* refuse only with CLONE_NEWUSER */
 	unsigned family_only[JC_COUNT]; /* refuse only this first argument */
 };
 
@@ -305,7 +354,7 @@ struct jail_verdict {
 
 static void
 jail_deny(struct jail_verdict *v, enum jail_call first, enum jail_call last,
-     unsigned action)
+    unsigned action)
 {
 	for (int c = first; c <= (int)last; c++)
 		v->action[c] = action;
@@ -378,47 +427,55 @@ jail_emit(struct jail_filter *p, struct sock_filter ins)
 		p->f[p->n++] = ins;
 }
 
-#define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
+#define LD_NR                                                                  \
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
 #define RET(a) BPF_STMT(BPF_RET | BPF_K, (a))
 
 #ifdef JAIL_AUDIT_ARCH
 /* One architecture's block; the accumulator holds the call number. */
 static void
 jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
-           const int nr[JC_COUNT])
+    const int nr[JC_COUNT])
 {
 	for (int c = 0; c < JC_COUNT; c++) {
 		if (v->action[c] == 0 || nr[c] == JAIL_NOCALL)
 			continue;
 		if (v->family_only[c] != 0) {
-			jail_emit(p, (struct sock_filter)BPF_JUMP(
-			            BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr[c],
-			            0, 4));
-			jail_emit(p, (struct sock_filter)BPF_STMT(
-			            BPF_LD | BPF_W | BPF_ABS,
-			            offsetof(struct seccomp_data, args[0])));
-			jail_emit(p, (struct sock_filter)BPF_JUMP(
-			            BPF_JMP | BPF_JEQ | BPF_K, v->family_only[c],
-			            0, 1));
+			jail_emit(p,
+			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+				    BPF_K,
+				(unsigned)nr[c], 0, 4));
+			jail_emit(p,
+			    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W |
+				    BPF_ABS,
+				offsetof(struct seccomp_data, args[0])));
+			jail_emit(p,
+			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+				    BPF_K,
+				v->family_only[c], 0, 1));
 			jail_emit(p, (struct sock_filter)RET(v->action[c]));
-			jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+			jail_emit(p,
+			    (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 			continue;
 		}
 		if (!v->newuser_only[c]) {
-			jail_emit(p, (struct sock_filter)BPF_JUMP(
-			            BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nr[c],
-			            0, 1));
+			jail_emit(p,
+			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+				    BPF_K,
+				(unsigned)nr[c], 0, 1));
 			jail_emit(p, (struct sock_filter)RET(v->action[c]));
 			continue;
 		}
 		/* flags are the first argument of unshare and clone alike */
-		jail_emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		                                     (unsigned)nr[c], 0, 4));
-		jail_emit(p, (struct sock_filter)BPF_STMT(
-		            BPF_LD | BPF_W | BPF_ABS,
-		            offsetof(struct seccomp_data, args[0])));
-		jail_emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
-		                                     CLONE_NEWUSER, 0, 1));
+		jail_emit(p,
+		    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+			(unsigned)nr[c], 0, 4));
+		jail_emit(p,
+		    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			offsetof(struct seccomp_data, args[0])));
+		jail_emit(p,
+		    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K,
+			CLONE_NEWUSER, 0, 1));
 		jail_emit(p, (struct sock_filter)RET(v->action[c]));
 		jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 	}
@@ -431,20 +488,22 @@ jail_deny_calls(const struct jail_params *ps, bool vnet)
 {
 #ifdef JAIL_AUDIT_ARCH
 	struct jail_verdict v;
-	struct jail_filter p = {.n = 0};
+	struct jail_filter p = { .n = 0 };
 	struct sock_fprog prog;
 	unsigned short compat_at;
 
 	jail_verdicts(ps, vnet, &v);
-	jail_emit(&p, (struct sock_filter)BPF_STMT(
-	             BPF_LD | BPF_W | BPF_ABS,
-	             offsetof(struct seccomp_data, arch)));
+	jail_emit(&p,
+	    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, arch)));
 	/* [1]: native? then [2]: compat? else nothing runs */
-	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	                                      JAIL_AUDIT_ARCH, 3, 0));
+	jail_emit(&p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		JAIL_AUDIT_ARCH, 3, 0));
 #ifdef JAIL_AUDIT_COMPAT
-	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	                                      JAIL_AUDIT_COMPAT, 0, 0));
+	jail_emit(&p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		JAIL_AUDIT_COMPAT, 0, 0));
 #else
 	jail_emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
 #endif
@@ -455,8 +514,9 @@ jail_deny_calls(const struct jail_params *ps, bool vnet)
 	jail_emit(&p, (struct sock_filter)LD_NR);
 #ifdef JAIL_X32_BIT
 	/* x32 calls reach the same kernel code under other numbers */
-	jail_emit(&p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-	                                      JAIL_X32_BIT, 0, 1));
+	jail_emit(&p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+		JAIL_X32_BIT, 0, 1));
 	jail_emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
 #endif
 	jail_emit_calls(&p, &v, jail_native_nr);

@@ -35,7 +35,7 @@
  */
 static int
 jail_become(const struct jail_run *ctx, const char *user, struct passwd *pw,
-       bool clean)
+    bool clean)
 {
 	const char *term = getenv("TERM");
 	char *keep = term != NULL ? strdup(term) : NULL;
@@ -62,7 +62,7 @@ jail_become(const struct jail_run *ctx, const char *user, struct passwd *pw,
 		if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
 		    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
 			jail_warnx(ctx->jname, "%s: %s", pw->pw_name,
-			           strerror(errno));
+			    strerror(errno));
 			return EPERM;
 		}
 	}
@@ -70,11 +70,11 @@ jail_become(const struct jail_run *ctx, const char *user, struct passwd *pw,
 		setenv("USER", pw->pw_name, 1);
 		setenv("HOME", pw->pw_dir, 1);
 		setenv("SHELL",
-		       *pw->pw_shell != '\0' ? pw->pw_shell : "/bin/sh", 1);
+		    *pw->pw_shell != '\0' ? pw->pw_shell : "/bin/sh", 1);
 	}
 	if (clean && chdir(pw->pw_dir) != 0) {
 		jail_warnx(ctx->jname, "chdir %s: %s", pw->pw_dir,
-		           strerror(errno));
+		    strerror(errno));
 		return errno;
 	}
 	return 0;
@@ -138,9 +138,9 @@ jail_child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 	}
 	if ((log = jail_pstr(ctx->ps, "exec.consolelog")) != NULL) {
 		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
-		               0666)) < 0) {
+			 0666)) < 0) {
 			jail_warnx(ctx->jname, "open %s: %s", log,
-			           strerror(errno));
+			    strerror(errno));
 			_exit(1);
 		}
 		dup2(fd, STDOUT_FILENO);
@@ -160,9 +160,9 @@ jail_child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 	}
 	if (g == 0) {
 		if (jail_confine(&ctx->rec->params,
-		                 ctx->rec->own_net &&
-		                     jail_psys(&ctx->rec->params, "vnet", 2) ==
-		                         1) != 0) {
+			ctx->rec->own_net &&
+			    jail_psys(&ctx->rec->params, "vnet", 2) == 1) !=
+		    0) {
 			jail_warnx(ctx->jname, "confine: %s", strerror(errno));
 			_exit(1);
 		}
@@ -196,7 +196,7 @@ jail_wait_child(pid_t pid, long timeout, int *status)
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		while ((r = poll(&pfd, 1, (int)(timeout * 1000))) < 0 &&
-		       errno == EINTR)
+		    errno == EINTR)
 			;
 		close(fd);
 		if (r == 0)
@@ -209,7 +209,8 @@ jail_wait_child(pid_t pid, long timeout, int *status)
 }
 
 static int
-jail_run_cmd(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
+jail_run_cmd(const struct jail_run *ctx, char *const *argv, bool injail,
+    bool bg)
 {
 	char *shown = NULL;
 	size_t len = 0;
@@ -223,16 +224,15 @@ jail_run_cmd(const struct jail_run *ctx, char *const *argv, bool injail, bool bg
 		fprintf(mf, "%s%s", i > 0 ? " " : "", argv[i]);
 	fclose(mf);
 	if (ctx->verbose) {
-		const char *u = jail_pstr(ctx->ps, injail ? "exec.jail_user"
-		                                          : "exec.system_user");
+		const char *u = jail_pstr(ctx->ps,
+		    injail ? "exec.jail_user" : "exec.system_user");
 
 		if (injail)
 			printf("run command in jail%s%s: %s\n",
-			       u != NULL ? " as " : "", u != NULL ? u : "",
-			       shown);
+			    u != NULL ? " as " : "", u != NULL ? u : "", shown);
 		else
 			printf("run command%s%s: %s\n", u != NULL ? " as " : "",
-			       u != NULL ? u : "", shown);
+			    u != NULL ? u : "", shown);
 	}
 	fflush(stdout);
 	fflush(stderr);
@@ -243,15 +243,15 @@ jail_run_cmd(const struct jail_run *ctx, char *const *argv, bool injail, bool bg
 	}
 	if (pid == 0)
 		jail_child(ctx, argv, injail, bg);
-	error = jail_wait_child(pid, bg ? 0 : jail_pint(ctx->ps, "exec.timeout", 0),
-	                   &status);
+	error = jail_wait_child(pid,
+	    bg ? 0 : jail_pint(ctx->ps, "exec.timeout", 0), &status);
 	if (error == ETIMEDOUT)
 		jail_warnx(ctx->jname, "%s: timed out", shown);
 	else if (error != 0)
 		jail_warnx(ctx->jname, "%s: %s", shown, strerror(error));
 	else if (WIFSIGNALED(status))
 		jail_warnx(ctx->jname, "%s: exited on signal %d", shown,
-		           WTERMSIG(status));
+		    WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0 && !bg)
 		jail_warnx(ctx->jname, "%s: failed", shown);
 	else
@@ -276,7 +276,7 @@ jail_run_argv(const struct jail_run *ctx, char *const *argv, bool injail)
 int
 jail_run_line(const struct jail_run *ctx, const char *line, bool injail)
 {
-	struct jail_strv words = {0};
+	struct jail_strv words = { 0 };
 	size_t len = strlen(line), i, start;
 	const char *special = strpbrk(line, SHELL_CHARS);
 	bool bg = false;
@@ -297,11 +297,11 @@ jail_run_line(const struct jail_run *ctx, const char *line, bool injail)
 	} else {
 		for (i = 0; i < len;) {
 			while (i < len &&
-			       strchr(" \t\f\v\r\n", line[i]) != NULL)
+			    strchr(" \t\f\v\r\n", line[i]) != NULL)
 				i++;
 			start = i;
 			while (i < len &&
-			       strchr(" \t\f\v\r\n", line[i]) == NULL)
+			    strchr(" \t\f\v\r\n", line[i]) == NULL)
 				i++;
 			if (i > start && error == 0)
 				error = jail_strv_addn(&words, line + start,

@@ -55,8 +55,8 @@ static const struct {
 	const char *name;
 	enum bpf_attach_type type;
 } jail_progs[] = {
-#define JAIL_PROG(sec, name, type) {#name, type},
-    JAIL_SOCK_PROGS(JAIL_PROG)
+#define JAIL_PROG(sec, name, type) { #name, type },
+	JAIL_SOCK_PROGS(JAIL_PROG)
 #undef JAIL_PROG
 };
 #define JAIL_NPROGS (sizeof(jail_progs) / sizeof(jail_progs[0]))
@@ -70,15 +70,15 @@ struct jail_ipstate {
 	size_t naliases;
 };
 
-static const char *const jail_fam_param[2] = {"ip4.addr", "ip6.addr"};
-static const char *const jail_fam_sys[2] = {"ip4", "ip6"};
+static const char *const jail_fam_param[2] = { "ip4.addr", "ip6.addr" };
+static const char *const jail_fam_sys[2] = { "ip4", "ip6" };
 
 /* --- the jail's addresses ------------------------------------------------ */
 
 /* Family f's addresses (interface from `interface' when none is given). */
 static int
 jail_fam_addrs(const struct jail_params *ps, int f, struct jail_addr *out,
-               size_t max, size_t *np)
+    size_t max, size_t *np)
 {
 	const struct jail_param *p = jail_params_find(ps, jail_fam_param[f]);
 	const char *dflt = jail_pstr(ps, "interface");
@@ -129,15 +129,15 @@ jail_ipalias_check(const struct jail_params *ps, const char *jname)
 		error = jail_fam_addrs(ps, f, NULL, JAIL_SOCK_MAX_ADDRS, &n);
 		if (error == E2BIG) {
 			jail_warnx(jname, "%s: at most %d addresses",
-			           jail_fam_param[f], JAIL_SOCK_MAX_ADDRS);
+			    jail_fam_param[f], JAIL_SOCK_MAX_ADDRS);
 			return EINVAL;
 		}
 		if (error != 0)
 			return EINVAL; /* the parameter check said why */
 		if (n > 0 && sys != 1) {
 			jail_warnx(jname, "%s: not allowed with %s=%s",
-			           jail_fam_param[f], jail_fam_sys[f],
-			           sys == 0 ? "disable" : "inherit");
+			    jail_fam_param[f], jail_fam_sys[f],
+			    sys == 0 ? "disable" : "inherit");
 			return EINVAL;
 		}
 	}
@@ -185,8 +185,10 @@ jail_fill_cfg(const struct jail_params *ps, struct jail_sock_cfg *c)
 		for (int w = 0; w < 4; w++) {
 			int len = a[i].prefixlen - 32 * w;
 
-			jail_mask4(len <= 0 ? 0 : len > 32 ? 32 : len,
-			           &c->mask6[i][w]);
+			jail_mask4(len <= 0 ? 0 :
+				len > 32    ? 32 :
+					      len,
+			    &c->mask6[i][w]);
 		}
 	}
 	return 0;
@@ -215,13 +217,13 @@ jail_ipstate_write(const struct jail_rec *r, const struct jail_ipstate *st)
 	if ((fp = fopen(tmp, "we")) == NULL)
 		return errno;
 	fprintf(fp, "cgroup %s\npins %s\nmap %s\n", st->cgroup, st->pins,
-	        st->map);
+	    st->map);
 	for (size_t i = 0; i < st->naliases; i++) {
 		const struct jail_addr *a = &st->aliases[i];
 
 		inet_ntop(a->family, a->addr, text, sizeof(text));
 		fprintf(fp, "alias %s %d %s %d\n", a->iface, a->family, text,
-		        a->prefixlen);
+		    a->prefixlen);
 	}
 	if (fflush(fp) != 0 || ferror(fp))
 		error = errno != 0 ? errno : EIO;
@@ -258,7 +260,8 @@ jail_ipstate_read(const struct jail_rec *r, struct jail_ipstate *st)
 
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "cgroup ", 7) == 0) {
-			snprintf(st->cgroup, sizeof(st->cgroup), "%s", line + 7);
+			snprintf(st->cgroup, sizeof(st->cgroup), "%s",
+			    line + 7);
 			continue;
 		}
 		if (strncmp(line, "map ", 4) == 0) {
@@ -271,13 +274,13 @@ jail_ipstate_read(const struct jail_rec *r, struct jail_ipstate *st)
 		}
 		memset(&a, 0, sizeof(a));
 		if (sscanf(line, "alias %63s %d %45s %d", a.iface, &a.family,
-		           text, &a.prefixlen) != 4 ||
+			text, &a.prefixlen) != 4 ||
 		    (a.family != AF_INET && a.family != AF_INET6) ||
 		    inet_pton(a.family, text, a.addr) != 1)
 			continue;
 		snprintf(a.text, sizeof(a.text), "%s", text);
 		if ((na = realloc(st->aliases,
-		                  (st->naliases + 1) * sizeof(*na))) == NULL)
+			 (st->naliases + 1) * sizeof(*na))) == NULL)
 			break;
 		st->aliases = na;
 		st->aliases[st->naliases++] = a;
@@ -304,8 +307,8 @@ jail_fs_is(const char *path, long magic)
 static int
 jail_cgroup2(char *buf, size_t size)
 {
-	static const char *const where[] = {"/sys/fs/cgroup",
-	                                    "/sys/fs/cgroup/unified"};
+	static const char *const where[] = { "/sys/fs/cgroup",
+		"/sys/fs/cgroup/unified" };
 
 	for (size_t i = 0; i < 2; i++)
 		if (jail_fs_is(where[i], CGROUP2_SUPER_MAGIC)) {
@@ -319,7 +322,7 @@ jail_cgroup2(char *buf, size_t size)
 		    (i == 0 && !jail_fs_is(where[i], SYSFS_MAGIC)))
 			continue;
 		if (mount("cgroup2", where[i], "cgroup2",
-		          MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+			MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
 			return errno;
 		snprintf(buf, size, "%s", where[i]);
 		return 0;
@@ -333,7 +336,7 @@ jail_bpffs(void)
 	if (jail_fs_is(JAIL_BPFFS, BPF_FS_MAGIC))
 		return 0;
 	if (mount("bpf", JAIL_BPFFS, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	          "mode=700") != 0)
+		"mode=700") != 0)
 		return errno;
 	return 0;
 }
@@ -384,7 +387,7 @@ jail_progs_dir(char *buf, size_t size)
 	for (const char *p = jail_sock_bpf_obj; p < jail_sock_bpf_obj_end; p++)
 		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
 	snprintf(buf, size, "%s/%s/p-%016llx", JAIL_BPFFS, JAIL_CGDIR,
-	         (unsigned long long)h);
+	    (unsigned long long)h);
 }
 
 static void
@@ -408,7 +411,7 @@ jail_progs_get(int *fds, char *err, size_t errlen)
 	jail_progs_dir(dir, sizeof(dir));
 	for (size_t i = 0; i <= JAIL_NPROGS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir,
-		         i < JAIL_NPROGS ? jail_progs[i].name : "cfg");
+		    i < JAIL_NPROGS ? jail_progs[i].name : "cfg");
 		fds[i] = bpf_obj_get(path);
 		if (fds[i] < 0)
 			error = errno;
@@ -419,18 +422,16 @@ jail_progs_get(int *fds, char *err, size_t errlen)
 	jail_close_fds(fds, JAIL_NPROGS + 1);
 	libbpf_set_print(jail_libbpf_quiet);
 	obj = bpf_object__open_mem(jail_sock_bpf_obj,
-	                           (size_t)(jail_sock_bpf_obj_end -
-	                                    jail_sock_bpf_obj),
-	                           NULL);
+	    (size_t)(jail_sock_bpf_obj_end - jail_sock_bpf_obj), NULL);
 	if (obj == NULL) {
 		snprintf(err, errlen, "socket programs: %s", strerror(errno));
 		return errno;
 	}
 	if ((error = -bpf_object__load(obj)) != 0) {
 		snprintf(err, errlen,
-		         "socket programs: %s (IP-alias jails need Linux 5.18 "
-		         "or later with cgroup BPF)",
-		         strerror(error));
+		    "socket programs: %s (IP-alias jails need Linux 5.18 "
+		    "or later with cgroup BPF)",
+		    strerror(error));
 		bpf_object__close(obj);
 		return error;
 	}
@@ -441,14 +442,13 @@ jail_progs_get(int *fds, char *err, size_t errlen)
 	}
 	error = 0;
 	for (size_t i = 0; i <= JAIL_NPROGS && error == 0; i++) {
-		int fd = i < JAIL_NPROGS
-		             ? bpf_program__fd(bpf_object__find_program_by_name(
-		                   obj, jail_progs[i].name))
-		             : bpf_object__find_map_fd_by_name(
-		                   obj, JAIL_SOCK_MAP_CFG);
+		int fd = i < JAIL_NPROGS ?
+		    bpf_program__fd(bpf_object__find_program_by_name(obj,
+			jail_progs[i].name)) :
+		    bpf_object__find_map_fd_by_name(obj, JAIL_SOCK_MAP_CFG);
 
 		snprintf(path, sizeof(path), "%s/%s", dir,
-		         i < JAIL_NPROGS ? jail_progs[i].name : "cfg");
+		    i < JAIL_NPROGS ? jail_progs[i].name : "cfg");
 		(void)unlink(path);
 		if (fd < 0 || (fds[i] = dup(fd)) < 0)
 			error = fd < 0 ? ENOENT : errno;
@@ -504,14 +504,14 @@ jail_run_id(char *buf, size_t size)
 	if (stat(JAIL_RUNDIR, &st) != 0)
 		return errno;
 	snprintf(buf, size, "r-%llx-%llx", (unsigned long long)st.st_dev,
-	         (unsigned long long)st.st_ino);
+	    (unsigned long long)st.st_ino);
 	return 0;
 }
 
 /* Attach every program to the cgroup, each link pinned; then the config. */
 static int
 jail_attach(struct jail_ipstate *st, const int *fds,
-            const struct jail_sock_cfg *c, char *err, size_t errlen)
+    const struct jail_sock_cfg *c, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 64];
 	uint64_t id;
@@ -522,10 +522,11 @@ jail_attach(struct jail_ipstate *st, const int *fds,
 		return errno;
 	}
 	for (size_t i = 0; i < JAIL_NPROGS && error == 0; i++) {
-		int link = bpf_link_create(fds[i], cg, jail_progs[i].type, NULL);
+		int link = bpf_link_create(fds[i], cg, jail_progs[i].type,
+		    NULL);
 
 		snprintf(path, sizeof(path), "%s/%s", st->pins,
-		         jail_progs[i].name);
+		    jail_progs[i].name);
 		if (link < 0)
 			error = errno;
 		else if (bpf_obj_pin(link, path) != 0)
@@ -533,23 +534,23 @@ jail_attach(struct jail_ipstate *st, const int *fds,
 		if (link >= 0)
 			close(link);
 		if (error != 0)
-			snprintf(err, errlen, "attach %s: %s", jail_progs[i].name,
-			         strerror(error));
+			snprintf(err, errlen, "attach %s: %s",
+			    jail_progs[i].name, strerror(error));
 	}
 	close(cg);
 	if (error != 0)
 		return error;
 	if ((error = jail_cgroup_id(st->cgroup, &id)) != 0 ||
 	    (bpf_map_update_elem(fds[JAIL_NPROGS], &id, c, BPF_ANY) != 0 &&
-	     (error = errno) != 0))
+		(error = errno) != 0))
 		snprintf(err, errlen, "%s: %s", st->cgroup, strerror(error));
 	return error;
 }
 
 /* The aliases on the host's interfaces, each recorded once it is there. */
 static int
-jail_add_aliases(const struct jail_rec *r, struct jail_ipstate *st,
-                 char *err, size_t errlen)
+jail_add_aliases(const struct jail_rec *r, struct jail_ipstate *st, char *err,
+    size_t errlen)
 {
 	struct jail_addr a[JAIL_SOCK_MAX_ADDRS];
 	struct jail_nl *nl = NULL;
@@ -557,7 +558,8 @@ jail_add_aliases(const struct jail_rec *r, struct jail_ipstate *st,
 	int error = 0, idx;
 
 	for (int f = 0; f < 2 && error == 0; f++) {
-		error = jail_fam_addrs(&r->params, f, a, JAIL_SOCK_MAX_ADDRS, &n);
+		error = jail_fam_addrs(&r->params, f, a, JAIL_SOCK_MAX_ADDRS,
+		    &n);
 		for (size_t i = 0; i < n && error == 0; i++) {
 			struct jail_addr *na;
 
@@ -565,17 +567,18 @@ jail_add_aliases(const struct jail_rec *r, struct jail_ipstate *st,
 				continue; /* a restriction only: no alias */
 			if (nl == NULL && (error = jail_nl_open(-1, &nl)) != 0)
 				break;
-			if ((error = jail_nl_index(nl, a[i].iface, &idx)) == 0 &&
+			if ((error = jail_nl_index(nl, a[i].iface, &idx)) ==
+				0 &&
 			    (error = jail_nl_up(nl, idx)) == 0)
 				error = jail_nl_addr(nl, idx, &a[i]);
 			if (error != 0) {
 				snprintf(err, errlen, "%s: %s|%s: %s",
-				         jail_fam_param[f], a[i].iface,
-				         a[i].text, strerror(error));
+				    jail_fam_param[f], a[i].iface, a[i].text,
+				    strerror(error));
 				break;
 			}
-			if ((na = realloc(st->aliases, (st->naliases + 1) *
-			                                   sizeof(*na))) == NULL) {
+			if ((na = realloc(st->aliases,
+				 (st->naliases + 1) * sizeof(*na))) == NULL) {
 				error = ENOMEM;
 				break;
 			}
@@ -591,7 +594,7 @@ jail_add_aliases(const struct jail_rec *r, struct jail_ipstate *st,
 int
 jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 {
-	struct jail_ipstate st = {0};
+	struct jail_ipstate st = { 0 };
 	struct jail_sock_cfg c;
 	char root[PATH_MAX / 2], run[64];
 	int fds[JAIL_NPROGS + 1], error;
@@ -616,16 +619,16 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 	}
 	if ((error = jail_progs_get(fds, err, errlen)) != 0)
 		return error;
-	snprintf(st.cgroup, sizeof(st.cgroup), "%s/%s/%s/%d", root,
-	         JAIL_CGDIR, run, r->jid);
+	snprintf(st.cgroup, sizeof(st.cgroup), "%s/%s/%s/%d", root, JAIL_CGDIR,
+	    run, r->jid);
 	snprintf(st.pins, sizeof(st.pins), "%s/%s/%s/%d", JAIL_BPFFS,
-	         JAIL_CGDIR, run, r->jid);
+	    JAIL_CGDIR, run, r->jid);
 	jail_progs_dir(st.map, sizeof(st.map));
 	strncat(st.map, "/cfg", sizeof(st.map) - strlen(st.map) - 1);
 	/* the record first, so that what follows can be undone */
 	if ((error = jail_ipstate_write(r, &st)) != 0) {
 		snprintf(err, errlen, "%s/%s: %s", JAIL_RUNDIR, r->name,
-		         strerror(error));
+		    strerror(error));
 		jail_close_fds(fds, JAIL_NPROGS + 1);
 		return error;
 	}
@@ -671,7 +674,7 @@ jail_ipalias_enter(const struct jail_rec *r)
 		__u32 cnt = 0;
 
 		if (bpf_prog_query(cg, jail_progs[i].type, 0, NULL, NULL,
-		                   &cnt) != 0 ||
+			&cnt) != 0 ||
 		    cnt == 0)
 			error = ENOLINK;
 	}
@@ -734,7 +737,7 @@ jail_populated(const char *cgroup)
 static void
 jail_kill_cgroup(const char *cgroup)
 {
-	struct timespec pause = {0, 10 * 1000000L};
+	struct timespec pause = { 0, 10 * 1000000L };
 	char path[PATH_MAX + 32];
 	int fd;
 
@@ -743,11 +746,11 @@ jail_kill_cgroup(const char *cgroup)
 		(void)write(fd, "1\n", 2);
 		close(fd);
 	}
-	for (int waited = 0; waited < JAIL_KILL_WAIT_MS && jail_populated(cgroup);
-	     waited += 10)
+	for (int waited = 0;
+	     waited < JAIL_KILL_WAIT_MS && jail_populated(cgroup); waited += 10)
 		nanosleep(&pause, NULL);
-	for (int waited = 0; rmdir(cgroup) != 0 && errno == EBUSY &&
-	                     waited < JAIL_KILL_WAIT_MS;
+	for (int waited = 0;
+	     rmdir(cgroup) != 0 && errno == EBUSY && waited < JAIL_KILL_WAIT_MS;
 	     waited += 10)
 		nanosleep(&pause, NULL);
 }

@@ -37,8 +37,7 @@ struct targets {
 static void
 jail_usage(void)
 {
-	fprintf(
-	    stderr,
+	fprintf(stderr,
 	    "usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]\n"
 	    "            -[cmr] param=value ... [command=command ...]\n"
 	    "       jail [-dqv] [-f file] -[cmr] [jail]\n"
@@ -81,7 +80,7 @@ jail_free_targets(struct targets *ts)
 static int
 jail_load_conf(struct cli *c)
 {
-	struct jail_diag d = {0};
+	struct jail_diag d = { 0 };
 	int error;
 
 	error = jail_conf_load(c->cfile, &c->conf, &d);
@@ -94,7 +93,7 @@ jail_load_conf(struct cli *c)
 static struct jail_target *
 jail_conf_target(struct cli *c, struct targets *ts, size_t i, bool wild)
 {
-	struct jail_diag d = {0};
+	struct jail_diag d = { 0 };
 	struct jail_target *t;
 
 	t = jail_add_target(ts, jail_conf_name(c->conf, i), true, wild);
@@ -113,7 +112,7 @@ jail_conf_target(struct cli *c, struct targets *ts, size_t i, bool wild)
 static int
 jail_print_conf(struct cli *c)
 {
-	struct targets ts = {0};
+	struct targets ts = { 0 };
 	int rc = 0;
 
 	/* a write per jail is most of the time for many jails; messages
@@ -145,8 +144,8 @@ jail_print_conf(struct cli *c)
 static int
 jail_param_args(struct jail_params *ps, int argc, char **argv, bool *argvcmd)
 {
-	static const char *const lists[] = {"ip4.addr", "ip6.addr",
-	                                    "vnet.interface", "zfs.dataset"};
+	static const char *const lists[] = { "ip4.addr", "ip6.addr",
+		"vnet.interface", "zfs.dataset" };
 	int error = 0;
 
 	for (int i = 0; i < argc && error == 0; i++) {
@@ -155,21 +154,20 @@ jail_param_args(struct jail_params *ps, int argc, char **argv, bool *argvcmd)
 
 		if (strcmp(a, "command") == 0 ||
 		    strncmp(a, "command=", 8) == 0) {
-			struct jail_strv words = {0};
+			struct jail_strv words = { 0 };
 
 			if (eq != NULL && eq[1] != '\0')
 				jail_strv_add(&words, eq + 1);
 			for (i++; i < argc; i++)
 				jail_strv_add(&words, argv[i]);
 			error = jail_params_set(ps, "command",
-			                        (const char *const *)words.v,
-			                        words.n, false);
+			    (const char *const *)words.v, words.n, false);
 			jail_strv_free(&words);
 			*argvcmd = true;
 			break;
 		}
 		snprintf(name, sizeof(name), "%.*s",
-		         eq != NULL ? (int)(eq - a) : (int)strlen(a), a);
+		    eq != NULL ? (int)(eq - a) : (int)strlen(a), a);
 		for (size_t k = 0; k < 4; k++)
 			if (strcmp(name, lists[k]) == 0)
 				listp = true;
@@ -177,22 +175,22 @@ jail_param_args(struct jail_params *ps, int argc, char **argv, bool *argvcmd)
 			char *v = eq + 1, *comma;
 
 			if (jail_params_find(ps, name) == NULL)
-				error =
-				    jail_params_set(ps, name, NULL, 0, false);
+				error = jail_params_set(ps, name, NULL, 0,
+				    false);
 			while (error == 0 && *v != '\0') {
 				const char *piece = v;
 
 				if ((comma = strchr(v, ',')) != NULL)
 					*comma = '\0';
-				error =
-				    jail_params_set(ps, name, &piece, 1, true);
+				error = jail_params_set(ps, name, &piece, 1,
+				    true);
 				if (comma == NULL)
 					break;
 				v = comma + 1;
 			}
 		} else {
 			error = jail_params_set1(ps, name,
-			                         eq != NULL ? eq + 1 : NULL);
+			    eq != NULL ? eq + 1 : NULL);
 		}
 	}
 	return error;
@@ -203,9 +201,8 @@ jail_add_extra(const struct cli *c, struct jail_params *ps)
 {
 	for (size_t i = 0; i < c->extra.n; i++) {
 		const struct jail_param *p = &c->extra.v[i];
-		int error =
-		    jail_params_set(ps, p->name, (const char *const *)p->vals.v,
-		                    p->vals.n, false);
+		int error = jail_params_set(ps, p->name,
+		    (const char *const *)p->vals.v, p->vals.n, false);
 
 		if (error != 0)
 			return error;
@@ -226,8 +223,8 @@ jail_find_target(const struct targets *ts, const char *name)
 
 /* Put i's dependencies (adding config jails as needed) before it. */
 static int
-jail_visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *order,
-      size_t *norder)
+jail_visit(struct cli *c, struct targets *ts, size_t i, char *mark,
+    size_t *order, size_t *norder)
 {
 	struct jail_param *dep;
 	ssize_t k;
@@ -245,16 +242,17 @@ jail_visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *orde
 		const char *dn = dep->vals.v[d];
 
 		if ((k = jail_find_target(ts, dn)) < 0) {
-			ssize_t ci =
-			    c->conf != NULL ? jail_conf_find(c->conf, dn) : -1;
+			ssize_t ci = c->conf != NULL ?
+			    jail_conf_find(c->conf, dn) :
+			    -1;
 
 			if (ci < 0) {
-				jail_warnx(ts->v[i].named ? ts->v[i].name
-				                          : NULL,
-				           "depends on %s jail \"%s\"",
-				           ts->v[i].named ? "undefined"
-				                          : "nonexistent",
-				           dn);
+				jail_warnx(ts->v[i].named ? ts->v[i].name :
+							    NULL,
+				    "depends on %s jail \"%s\"",
+				    ts->v[i].named ? "undefined" :
+						     "nonexistent",
+				    dn);
 				ts->v[i].failed = true;
 				continue;
 			}
@@ -264,7 +262,8 @@ jail_visit(struct cli *c, struct targets *ts, size_t i, char *mark, size_t *orde
 			k = (ssize_t)ts->n - 1;
 			dep = jail_params_find(&ts->v[i].ps, "depend");
 		}
-		if ((error = jail_visit(c, ts, (size_t)k, mark, order, norder)) != 0)
+		if ((error = jail_visit(c, ts, (size_t)k, mark, order,
+			 norder)) != 0)
 			return error;
 	}
 	mark[i] = 2;
@@ -286,7 +285,7 @@ jail_depends_on(const struct jail_target *t, const char *name)
 /* For removal: the jails that depend on i go before it. */
 static void
 jail_visit_stop(struct targets *ts, size_t i, char *mark, size_t *order,
-           size_t *norder)
+    size_t *norder)
 {
 	if (mark[i] != 0)
 		return;
@@ -403,9 +402,9 @@ enum { JP_WAIT, JP_RUN, JP_OK, JP_FAIL };
 
 struct jail_sched {
 	char st;
-	bool skip;     /* something it waited for failed */
-	size_t nwait;  /* jails it still waits for */
-	size_t *next;  /* jails waiting for it */
+	bool skip;    /* something it waited for failed */
+	size_t nwait; /* jails it still waits for */
+	size_t *next; /* jails waiting for it */
 	size_t nnext;
 	pid_t pid;
 };
@@ -436,7 +435,7 @@ jail_sched_done(struct jail_sched *js, size_t i, bool ok)
 
 static int
 jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
-                  size_t n)
+    size_t n)
 {
 	struct jail_sched *js = calloc(n, sizeof(*js));
 	size_t running = 0, done = 0;
@@ -446,7 +445,8 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 	if (js == NULL)
 		return 1;
 	for (size_t i = 0; i < n; i++) {
-		struct jail_param *dep = jail_params_find(&ts->v[i].ps, "depend");
+		struct jail_param *dep = jail_params_find(&ts->v[i].ps,
+		    "depend");
 
 		for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
 			ssize_t k = jail_find_target(ts, dep->vals.v[d]);
@@ -454,9 +454,9 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 			if (k < 0 || (size_t)k == i)
 				continue;
 			/* create: k before i; remove: i before k */
-			if ((c->op == OP_STOP ? jail_sched_edge(js, i, (size_t)k)
-			                      : jail_sched_edge(js, (size_t)k, i)) !=
-			    0) {
+			if ((c->op == OP_STOP ?
+				    jail_sched_edge(js, i, (size_t)k) :
+				    jail_sched_edge(js, (size_t)k, i)) != 0) {
 				rc = 1;
 				goto out;
 			}
@@ -471,16 +471,18 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 			done++;
 		}
 	while (done < n) {
-		for (size_t k = 0; k < n && (c->parallel <= 0 ||
-		                             running < (size_t)c->parallel);
+		for (size_t k = 0; k < n &&
+		     (c->parallel <= 0 || running < (size_t)c->parallel);
 		     k++) {
 			size_t i = order[k];
 			struct jail_target *t = &ts->v[i];
 
-			if (js[i].st != JP_WAIT || (js[i].nwait > 0 && !js[i].skip))
+			if (js[i].st != JP_WAIT ||
+			    (js[i].nwait > 0 && !js[i].skip))
 				continue;
 			if (js[i].skip) {
-				jail_warnx(t->named ? t->name : NULL, "skipped");
+				jail_warnx(t->named ? t->name : NULL,
+				    "skipped");
 				jail_sched_done(js, i, false);
 				rc = 1;
 				done++;
@@ -515,7 +517,7 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 		for (size_t i = 0; i < n; i++)
 			if (js[i].st == JP_RUN && js[i].pid == pid) {
 				bool ok = WIFEXITED(status) &&
-				          WEXITSTATUS(status) == 0;
+				    WEXITSTATUS(status) == 0;
 
 				jail_sched_done(js, i, ok);
 				rc |= !ok;
@@ -566,7 +568,7 @@ jail_batch_flush(struct cli *c, struct jail_batch *b)
 static int
 jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 {
-	struct jail_batch b = {0};
+	struct jail_batch b = { 0 };
 	char *needed;
 	int rc = 0;
 
@@ -580,7 +582,8 @@ jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 		goto out;
 	}
 	for (size_t i = 0; i < ts->n; i++) {
-		struct jail_param *dep = jail_params_find(&ts->v[i].ps, "depend");
+		struct jail_param *dep = jail_params_find(&ts->v[i].ps,
+		    "depend");
 
 		for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
 			ssize_t k = jail_find_target(ts, dep->vals.v[d]);
@@ -671,7 +674,7 @@ jail_run_targets(struct cli *c, struct targets *ts)
 static int
 jail_stop_names(struct cli *c, int argc, char **argv)
 {
-	struct targets ts = {0};
+	struct targets ts = { 0 };
 	struct jail_rec *recs = NULL;
 	size_t nrecs = 0;
 	int rc = 0;
@@ -688,24 +691,26 @@ jail_stop_names(struct cli *c, int argc, char **argv)
 		ssize_t ci;
 
 		if (wild) {
-			size_t nc =
-			    c->conf != NULL ? jail_conf_njails(c->conf) : 0;
+			size_t nc = c->conf != NULL ?
+			    jail_conf_njails(c->conf) :
+			    0;
 
 			for (size_t i = 0; i < nc; i++)
 				if (jail_wild_match(jail_conf_name(c->conf, i),
-				                    arg) &&
+					arg) &&
 				    jail_find_target(&ts,
-				                jail_conf_name(c->conf, i)) < 0)
+					jail_conf_name(c->conf, i)) < 0)
 					jail_conf_target(c, &ts, i, true);
 			/* and every running jail: -R, or '*' (DESIGN, jails 6)
 			 */
 			if (c->R || strcmp(arg, "*") == 0 || c->conf == NULL)
 				for (size_t i = 0; i < nrecs; i++)
 					if (jail_wild_match(recs[i].name,
-					                    arg) &&
-					    jail_find_target(&ts, recs[i].name) < 0)
-						jail_add_target(&ts, recs[i].name,
-						           true, true);
+						arg) &&
+					    jail_find_target(&ts,
+						recs[i].name) < 0)
+						jail_add_target(&ts,
+						    recs[i].name, true, true);
 			continue;
 		}
 		ci = c->conf != NULL ? jail_conf_find(c->conf, arg) : -1;
@@ -714,11 +719,11 @@ jail_stop_names(struct cli *c, int argc, char **argv)
 			for (size_t i = 0; i < nrecs; i++)
 				if (recs[i].jid == atoi(arg))
 					ci = jail_conf_find(c->conf,
-					                    recs[i].name);
+					    recs[i].name);
 		}
 		if (ci >= 0) {
-			if (jail_find_target(
-			        &ts, jail_conf_name(c->conf, (size_t)ci)) < 0)
+			if (jail_find_target(&ts,
+				jail_conf_name(c->conf, (size_t)ci)) < 0)
 				jail_conf_target(c, &ts, (size_t)ci, false);
 			continue;
 		}
@@ -730,7 +735,7 @@ jail_stop_names(struct cli *c, int argc, char **argv)
 				found = true;
 				if (jail_find_target(&ts, recs[i].name) < 0)
 					jail_add_target(&ts, recs[i].name, true,
-					           false);
+					    false);
 			}
 		if (!found) {
 			if (!c->o.quiet)
@@ -739,7 +744,7 @@ jail_stop_names(struct cli *c, int argc, char **argv)
 		}
 	}
 	c->o.note_removed = c->conf != NULL || ts.n > 1 || argc > 1 ||
-	                    (argc == 1 && jail_is_wild(argv[0]));
+	    (argc == 1 && jail_is_wild(argv[0]));
 	for (size_t i = 0; i < ts.n; i++)
 		if (jail_params_find(&ts.v[i].ps, "name") == NULL)
 			jail_params_set1(&ts.v[i].ps, "name", ts.v[i].name);
@@ -755,7 +760,7 @@ static bool
 jail_all_conf_names(struct cli *c, int argc, char **argv)
 {
 	struct jail_conf *conf;
-	struct jail_diag d = {0};
+	struct jail_diag d = { 0 };
 	bool all = true;
 
 	for (int i = 0; i < argc; i++)
@@ -777,7 +782,7 @@ jail_all_conf_names(struct cli *c, int argc, char **argv)
 static int
 jail_config_form(struct cli *c, int argc, char **argv)
 {
-	struct targets ts = {0};
+	struct targets ts = { 0 };
 	int rc = 0;
 
 	/* a write per jail is most of the time for many jails; messages
@@ -795,7 +800,7 @@ jail_config_form(struct cli *c, int argc, char **argv)
 		if (jail_is_wild(argv[a])) {
 			for (size_t i = 0; i < jail_conf_njails(c->conf); i++)
 				if (jail_wild_match(jail_conf_name(c->conf, i),
-				                    argv[a]))
+					argv[a]))
 					jail_conf_target(c, &ts, i, true);
 			continue;
 		}
@@ -816,7 +821,7 @@ jail_config_form(struct cli *c, int argc, char **argv)
 static int
 jail_param_form(struct cli *c, int argc, char **argv)
 {
-	struct targets ts = {0};
+	struct targets ts = { 0 };
 	struct jail_target *t;
 	const char *name;
 	int rc;
@@ -845,7 +850,7 @@ jail_param_form(struct cli *c, int argc, char **argv)
 static int
 jail_old_form(struct cli *c, int argc, char **argv)
 {
-	struct targets ts = {0};
+	struct targets ts = { 0 };
 	struct jail_target *t;
 	char *ips, *ip, *save = NULL;
 	int rc;
@@ -861,12 +866,11 @@ jail_old_form(struct cli *c, int argc, char **argv)
 		const char *v = ip;
 
 		jail_params_set(&t->ps,
-		                strchr(ip, ':') ? "ip6.addr" : "ip4.addr", &v,
-		                1, true);
+		    strchr(ip, ':') ? "ip6.addr" : "ip4.addr", &v, 1, true);
 	}
 	free(ips);
 	jail_params_set(&t->ps, "command", (const char *const *)argv + 3,
-	                (size_t)argc - 3, false);
+	    (size_t)argc - 3, false);
 	t->argv_command = true;
 	jail_add_extra(c, &t->ps);
 	if (jail_pstr(&t->ps, "name") != NULL) {
@@ -883,14 +887,16 @@ jail_old_form(struct cli *c, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct cli c = {.docf = true, .cfile = JAIL_CONF_DEFAULT, .parallel = 1};
+	struct cli c = { .docf = true,
+		.cfile = JAIL_CONF_DEFAULT,
+		.parallel = 1 };
 	int ch, rc;
 
 	if (argc == 2 && strcmp(argv[1], JAIL_SPAWNER_ARG) == 0)
 		return jail_ns_spawner(3);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((ch = getopt(argc, argv, "+cCde:f:hiJ:lmn:p:qrRs:u:U:v")) !=
-	       -1) {
+	    -1) {
 		switch (ch) {
 		case 'c':
 			c.op |= OP_START;
@@ -900,8 +906,8 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			jail_warnx(NULL,
-			           "the 'allow.dying' parameter and '-d' "
-			           "flag are deprecated and have no effect.");
+			    "the 'allow.dying' parameter and '-d' "
+			    "flag are deprecated and have no effect.");
 			break;
 		case 'e':
 			c.esep = optarg;
@@ -958,13 +964,13 @@ main(int argc, char **argv)
 		case 'u':
 			jail_params_set1(&c.extra, "exec.jail_user", optarg);
 			jail_params_set1(&c.extra, "exec.system_jail_user",
-			                 NULL);
+			    NULL);
 			c.docf = false;
 			break;
 		case 'U':
 			jail_params_set1(&c.extra, "exec.jail_user", optarg);
 			jail_params_set1(&c.extra, "exec.system_jail_user",
-			                 "false");
+			    "false");
 			c.docf = false;
 			break;
 		case 'v':
@@ -1002,7 +1008,7 @@ main(int argc, char **argv)
 			}
 		rc = jail_stop_names(&c, argc, argv);
 	} else if ((argc > 1 || (argc == 1 && strchr(argv[0], '=') != NULL)) &&
-	           !jail_all_conf_names(&c, argc, argv)) {
+	    !jail_all_conf_names(&c, argc, argv)) {
 		if (c.R || c.C) {
 			jail_usage();
 			return 1;

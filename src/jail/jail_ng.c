@@ -111,7 +111,8 @@ jail_ng_vnet(const char *ifname, const char *netns)
 	 */
 	cookie = NGM_EIFACE_COOKIE;
 	vnet = NGM_EIFACE_VNET;
-	if ((error = jail_ng_ask(path, cookie, NGM_EIFACE_GET_IFNAME, &rep)) != 0) {
+	if ((error = jail_ng_ask(path, cookie, NGM_EIFACE_GET_IFNAME, &rep)) !=
+	    0) {
 		if (error == ENOENT)
 			return ENOENT; /* no such node */
 		cookie = NGM_IFACE_COOKIE;
@@ -123,7 +124,7 @@ jail_ng_vnet(const char *ifname, const char *netns)
 	    strcmp((char *)rep.m.data, ifname) != 0)
 		return ENOENT;
 	if (NgSendMsg(jail_ng_cs, path, cookie, vnet, netns,
-	              strlen(netns) + 1) < 0) {
+		strlen(netns) + 1) < 0) {
 		error = errno;
 		return error == ENOENT ? ENXIO : error;
 	}
@@ -136,6 +137,6 @@ jail_ng_at_home(const struct jail_rec *r)
 {
 	struct stat st;
 
-	return stat("/proc/self/ns/net", &st) == 0 && st.st_dev == r->home_dev &&
-	       st.st_ino == r->home_ino;
+	return stat("/proc/self/ns/net", &st) == 0 &&
+	    st.st_dev == r->home_dev && st.st_ino == r->home_ino;
 }

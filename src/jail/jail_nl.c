@@ -43,7 +43,7 @@ jail_nl_open(int nsfd, struct jail_nl **nlp)
 		return ENOMEM;
 	if (nsfd >= 0) {
 		if ((home = open("/proc/thread-self/ns/net",
-		                 O_RDONLY | O_CLOEXEC)) < 0 ||
+			 O_RDONLY | O_CLOEXEC)) < 0 ||
 		    setns(nsfd, CLONE_NEWNET) != 0) {
 			error = errno;
 			if (home >= 0)
@@ -53,7 +53,7 @@ jail_nl_open(int nsfd, struct jail_nl **nlp)
 		}
 	}
 	if ((nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) ==
-	        NULL ||
+		NULL ||
 	    mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) != 0)
 		error = errno;
 	if (home >= 0) {
@@ -115,7 +115,7 @@ jail_nl_talk(struct jail_nl *nl, struct nlmsghdr *h, mnl_cb_t cb, void *data)
 			return errno;
 		}
 		r = mnl_cb_run(buf, (size_t)n, h->nlmsg_seq, nl->portid, cb,
-		               data);
+		    data);
 		if (r == MNL_CB_ERROR)
 			return errno != 0 ? errno : EIO;
 		if (r == MNL_CB_STOP)
@@ -191,7 +191,7 @@ jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname)
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = idx;
 	if (!mnl_attr_put_u32_check(h, sizeof(buf), IFLA_NET_NS_FD,
-	                            (uint32_t)nsfd))
+		(uint32_t)nsfd))
 		return EMSGSIZE;
 	if (newname != NULL &&
 	    !mnl_attr_put_strz_check(h, sizeof(buf), IFLA_IFNAME, newname))
@@ -224,7 +224,7 @@ jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a)
 	struct ifaddrmsg *ifa;
 
 	h = jail_nl_request(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
-	               sizeof(*ifa));
+	    sizeof(*ifa));
 	ifa = mnl_nlmsg_get_payload(h);
 	ifa->ifa_family = (unsigned char)a->family;
 	ifa->ifa_prefixlen = (unsigned char)a->prefixlen;

@@ -69,8 +69,8 @@ jail_want_ipc(const struct jail_params *ps)
 	if (jail_pbool(ps, "allow.sysvipc", false))
 		return false;
 	return jail_psys(ps, "sysvmsg", 0) != 2 &&
-	       jail_psys(ps, "sysvsem", 0) != 2 &&
-	       jail_psys(ps, "sysvshm", 0) != 2;
+	    jail_psys(ps, "sysvsem", 0) != 2 &&
+	    jail_psys(ps, "sysvshm", 0) != 2;
 }
 
 int
@@ -114,7 +114,7 @@ jail_ifail(struct ierr *e, int error, const char *fmt, ...)
 	n = strlen(e->msg);
 	if (error != 0)
 		snprintf(e->msg + n, sizeof(e->msg) - n, ": %s",
-		         strerror(error));
+		    strerror(error));
 	return error != 0 ? error : EINVAL;
 }
 
@@ -148,7 +148,7 @@ static void
 jail_drop_nsfs_mounts(void)
 {
 	char *line = NULL, mnt[PATH_MAX], fstype[64];
-	struct jail_strv targets = {0};
+	struct jail_strv targets = { 0 };
 	size_t cap = 0;
 	FILE *fp;
 
@@ -185,7 +185,7 @@ jail_detached_proc(int *fdp)
 	if ((fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC)) < 0)
 		return errno;
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) !=
-	        0 ||
+		0 ||
 	    (mfd = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0)) < 0) {
 		int error = errno;
 
@@ -211,7 +211,7 @@ jail_unvis_field(char *s)
 		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' &&
 		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*d++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
-			              (s[3] - '0'));
+			    (s[3] - '0'));
 			s += 3;
 		} else {
 			*d++ = *s;
@@ -226,31 +226,32 @@ struct mopt {
 };
 
 static const struct mopt mopts[] = {
-    {"ro", MS_RDONLY, 0},
-    {"rw", 0, MS_RDONLY},
-    {"nosuid", MS_NOSUID, 0},
-    {"suid", 0, MS_NOSUID},
-    {"nodev", MS_NODEV, 0},
-    {"dev", 0, MS_NODEV},
-    {"noexec", MS_NOEXEC, 0},
-    {"exec", 0, MS_NOEXEC},
-    {"noatime", MS_NOATIME, 0},
-    {"nodiratime", MS_NODIRATIME, 0},
-    {"relatime", MS_RELATIME, 0},
-    {"strictatime", MS_STRICTATIME, 0},
-    {"sync", MS_SYNCHRONOUS, 0},
-    {"async", 0, MS_SYNCHRONOUS},
-    {"bind", MS_BIND, 0},
-    {"rbind", MS_BIND | MS_REC, 0},
-    {"defaults", 0, 0},
-    {"auto", 0, 0},
-    {"noauto", 0, 0},
-    {"late", 0, 0},
+	{ "ro", MS_RDONLY, 0 },
+	{ "rw", 0, MS_RDONLY },
+	{ "nosuid", MS_NOSUID, 0 },
+	{ "suid", 0, MS_NOSUID },
+	{ "nodev", MS_NODEV, 0 },
+	{ "dev", 0, MS_NODEV },
+	{ "noexec", MS_NOEXEC, 0 },
+	{ "exec", 0, MS_NOEXEC },
+	{ "noatime", MS_NOATIME, 0 },
+	{ "nodiratime", MS_NODIRATIME, 0 },
+	{ "relatime", MS_RELATIME, 0 },
+	{ "strictatime", MS_STRICTATIME, 0 },
+	{ "sync", MS_SYNCHRONOUS, 0 },
+	{ "async", 0, MS_SYNCHRONOUS },
+	{ "bind", MS_BIND, 0 },
+	{ "rbind", MS_BIND | MS_REC, 0 },
+	{ "defaults", 0, 0 },
+	{ "auto", 0, 0 },
+	{ "noauto", 0, 0 },
+	{ "late", 0, 0 },
 };
 
 /* Split mount options into flags and what the filesystem itself reads. */
 static void
-jail_parse_mopts(const char *opts, unsigned long *flags, char *data, size_t size)
+jail_parse_mopts(const char *opts, unsigned long *flags, char *data,
+    size_t size)
 {
 	char buf[1024], *tok, *save = NULL;
 	size_t i;
@@ -298,29 +299,34 @@ jail_mount_devfs(const char *root, struct ierr *e)
 		const char *name;
 		unsigned maj, min;
 	} nodes[] = {
-	    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
-	    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+		{ "null", 1, 3 },
+		{ "zero", 1, 5 },
+		{ "full", 1, 7 },
+		{ "random", 1, 8 },
+		{ "urandom", 1, 9 },
+		{ "tty", 5, 0 },
 	};
 	static const char *const links[][2] = {
-	    {"fd", "/proc/self/fd"},       {"stdin", "/proc/self/fd/0"},
-	    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
-	    {"ptmx", "pts/ptmx"},
+		{ "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" },
+		{ "stdout", "/proc/self/fd/1" },
+		{ "stderr", "/proc/self/fd/2" },
+		{ "ptmx", "pts/ptmx" },
 	};
 	char dev[PATH_MAX - 64], p[PATH_MAX];
 	int error;
 
 	snprintf(dev, sizeof(dev), "%s/dev",
-	         strcmp(root, "/") == 0 ? "" : root);
+	    strcmp(root, "/") == 0 ? "" : root);
 	(void)mkdir(dev, 0755);
 	if (mount("devfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC,
-	          "mode=755,size=1m") != 0)
+		"mode=755,size=1m") != 0)
 		return jail_ifail(e, errno, "mount.devfs: %s", dev);
 	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++)
 		if ((error = jail_make_node(dev, nodes[i].name, 0666,
-		                       makedev(nodes[i].maj, nodes[i].min))) !=
-		    0)
+			 makedev(nodes[i].maj, nodes[i].min))) != 0)
 			return jail_ifail(e, error, "mount.devfs: %s/%s", dev,
-			             nodes[i].name);
+			    nodes[i].name);
 	/*
 	 * The TUN/TAP clone device, for a graph of the jail's own: making
 	 * an interface takes CAP_NET_ADMIN over the jail's stack, which
@@ -338,7 +344,7 @@ jail_mount_devfs(const char *root, struct ierr *e)
 	snprintf(p, sizeof(p), "%s/pts", dev);
 	(void)mkdir(p, 0755);
 	if (mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
-	          "newinstance,ptmxmode=0666,mode=620") != 0)
+		"newinstance,ptmxmode=0666,mode=620") != 0)
 		return jail_ifail(e, errno, "mount.devfs: %s", p);
 	snprintf(p, sizeof(p), "%s/shm", dev);
 	(void)mkdir(p, 01777);
@@ -352,7 +358,7 @@ jail_mount_proc_at(const char *dir, struct ierr *e, const char *what)
 {
 	(void)mkdir(dir, 0555);
 	if (mount("proc", dir, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	          NULL) != 0)
+		NULL) != 0)
 		return jail_ifail(e, errno, "%s: %s", what, dir);
 	return 0;
 }
@@ -361,7 +367,7 @@ jail_mount_proc_at(const char *dir, struct ierr *e, const char *what)
 static int
 jail_mount_line(const char *param, const char *line, struct ierr *e)
 {
-	char buf[2048], *f[6] = {0}, *save = NULL, data[1024];
+	char buf[2048], *f[6] = { 0 }, *save = NULL, data[1024];
 	unsigned long flags;
 	int n = 0;
 
@@ -372,12 +378,13 @@ jail_mount_line(const char *param, const char *line, struct ierr *e)
 	if (n == 0)
 		return 0;
 	if (n < 3)
-		return jail_ifail(e, 0, "%s: %s: missing information", param, line);
+		return jail_ifail(e, 0, "%s: %s: missing information", param,
+		    line);
 	jail_unvis_field(f[0]);
 	jail_unvis_field(f[1]);
 	if (f[1][0] != '/')
-		return jail_ifail(e, 0, "%s: %s: not an absolute pathname", param,
-		             f[1]);
+		return jail_ifail(e, 0, "%s: %s: not an absolute pathname",
+		    param, f[1]);
 	if (strcmp(f[2], "devfs") == 0) {
 		char root[PATH_MAX];
 
@@ -396,8 +403,9 @@ jail_mount_line(const char *param, const char *line, struct ierr *e)
 		if (mount(f[0], f[1], NULL, MS_BIND | (flags & MS_REC), NULL) !=
 		    0)
 			return jail_ifail(e, errno, "%s: %s", param, f[1]);
-		if (ro != 0 && mount(NULL, f[1], NULL,
-		                     MS_BIND | MS_REMOUNT | flags, NULL) != 0)
+		if (ro != 0 &&
+		    mount(NULL, f[1], NULL, MS_BIND | MS_REMOUNT | flags,
+			NULL) != 0)
 			return jail_ifail(e, errno, "%s: %s", param, f[1]);
 		return 0;
 	}
@@ -441,18 +449,19 @@ jail_do_mounts(const struct jail_params *ps, const char *path, struct ierr *e)
 
 	if ((p = jail_params_find(ps, "mount")) != NULL)
 		for (size_t i = 0; i < p->vals.n; i++)
-			if ((error = jail_mount_line("mount", p->vals.v[i], e)) != 0)
+			if ((error = jail_mount_line("mount", p->vals.v[i],
+				 e)) != 0)
 				return error;
 	if ((p = jail_params_find(ps, "mount.fstab")) != NULL)
 		for (size_t i = 0; i < p->vals.n; i++)
 			if ((error = jail_mount_fstab(p->vals.v[i], e)) != 0)
 				return error;
-	static const char *const need[] = {"mount.devfs", "mount.fdescfs",
-	                                   "mount.procfs"};
+	static const char *const need[] = { "mount.devfs", "mount.fdescfs",
+		"mount.procfs" };
 	for (size_t i = 0; i < 3; i++)
 		if (jail_pbool(ps, need[i], false) && path == NULL)
 			return jail_ifail(e, 0, "%s: no jail root path defined",
-			             need[i]);
+			    need[i]);
 	if (path == NULL)
 		return 0;
 	if (jail_pbool(ps, "mount.devfs", false) &&
@@ -467,7 +476,7 @@ jail_do_mounts(const struct jail_params *ps, const char *path, struct ierr *e)
 	}
 	if (jail_pbool(ps, "mount.procfs", false)) {
 		snprintf(dir, sizeof(dir), "%s/proc",
-		         strcmp(path, "/") == 0 ? "" : path);
+		    strcmp(path, "/") == 0 ? "" : path);
 		if ((error = jail_mount_proc_at(dir, e, "mount.procfs")) != 0)
 			return error;
 	}
@@ -484,24 +493,49 @@ jail_do_mounts(const struct jail_params *ps, const char *path, struct ierr *e)
  * firmware variables, security modules).
  */
 static const char *const kernel_fs[] = {
-    "sysfs",      "cgroup",   "cgroup2", "debugfs",     "tracefs",
-    "securityfs", "pstore",   "efivarfs", "configfs",   "bpf",
-    "fusectl",    "binfmt_misc", "selinuxfs", "nfsd",   "rpc_pipefs",
+	"sysfs",
+	"cgroup",
+	"cgroup2",
+	"debugfs",
+	"tracefs",
+	"securityfs",
+	"pstore",
+	"efivarfs",
+	"configfs",
+	"bpf",
+	"fusectl",
+	"binfmt_misc",
+	"selinuxfs",
+	"nfsd",
+	"rpc_pipefs",
 };
 
 /* Under proc: masked (empty), or read-only; as container runtimes do. */
 static const char *const proc_masked[] = {
-    "kcore",       "keys",        "key-users",     "timer_list",
-    "sched_debug", "latency_stats", "timer_stats", "kpagecount",
-    "kpageflags",  "kpagecgroup", "acpi",          "scsi",
-    "asound",
+	"kcore",
+	"keys",
+	"key-users",
+	"timer_list",
+	"sched_debug",
+	"latency_stats",
+	"timer_stats",
+	"kpagecount",
+	"kpageflags",
+	"kpagecgroup",
+	"acpi",
+	"scsi",
+	"asound",
 };
 static const char *const proc_readonly[] = {
-    "sys", "sysrq-trigger", "irq", "bus", "fs",
+	"sys",
+	"sysrq-trigger",
+	"irq",
+	"bus",
+	"fs",
 };
 static const char *const sys_masked[] = {
-    "firmware",
-    "devices/virtual/powercap",
+	"firmware",
+	"devices/virtual/powercap",
 };
 
 static int
@@ -548,8 +582,9 @@ jail_mask(const char *p)
 	if (lstat(p, &st) != 0)
 		return errno == ENOENT ? 0 : errno;
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("masked", p, "tmpfs", MS_RDONLY | MS_NOSUID |
-		          MS_NODEV | MS_NOEXEC, "size=4k,mode=555") != 0)
+		if (mount("masked", p, "tmpfs",
+			MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			"size=4k,mode=555") != 0)
 			return errno;
 		return 0;
 	}
@@ -573,10 +608,11 @@ jail_protect_proc(const char *mnt, bool netrw, struct ierr *e)
 		if ((error = jail_mask(p)) != 0)
 			return jail_ifail(e, error, "mask %s", p);
 	}
-	for (size_t i = 0;
-	     i < sizeof(proc_readonly) / sizeof(proc_readonly[0]); i++) {
+	for (size_t i = 0; i < sizeof(proc_readonly) / sizeof(proc_readonly[0]);
+	     i++) {
 		snprintf(p, sizeof(p), "%s/%s", mnt, proc_readonly[i]);
-		if (access(p, F_OK) == 0 && (error = jail_bind_self(p, true)) != 0)
+		if (access(p, F_OK) == 0 &&
+		    (error = jail_bind_self(p, true)) != 0)
 			return jail_ifail(e, error, "read-only %s", p);
 	}
 	snprintf(p, sizeof(p), "%s/sys/net", mnt);
@@ -610,7 +646,7 @@ jail_mount_visible(const char *path, unsigned long long id)
 
 	/* no automount: an autofs point stays as it is */
 	if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
-	          STATX_MNT_ID, &stx) != 0)
+		STATX_MNT_ID, &stx) != 0)
 		return false;
 	return (stx.stx_mask & STATX_MNT_ID) && stx.stx_mnt_id == id;
 }
@@ -622,8 +658,8 @@ jail_under(const char *path, const char *root)
 
 	if (strcmp(root, "/") == 0)
 		return true;
-	return strncmp(path, root, n) == 0 && (path[n] == '\0' ||
-	                                        path[n] == '/');
+	return strncmp(path, root, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
 }
 
 /*
@@ -635,7 +671,7 @@ jail_under(const char *path, const char *root)
 static int
 jail_protect_mounts(const char *root, bool netrw, struct ierr *e)
 {
-	struct jail_strv mnts = {0}, types = {0};
+	struct jail_strv mnts = { 0 }, types = { 0 };
 	char *line = NULL, mnt[PATH_MAX], fstype[64];
 	unsigned long long *ids = NULL, id, *nids;
 	size_t cap = 0, n = 0;
@@ -736,9 +772,8 @@ jail_uts_apart(void)
 	 * small stack to be killed.
 	 */
 	pid = clone(jail_uts_holder, stack + sizeof(stack),
-	            CLONE_VM | CLONE_NEWUSER | CLONE_NEWUTS | CLONE_PIDFD |
-	                SIGCHLD,
-	            NULL, &pidfd);
+	    CLONE_VM | CLONE_NEWUSER | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD,
+	    NULL, &pidfd);
 	if (pid > 0) {
 		if (setns(pidfd, CLONE_NEWUTS) != 0)
 			error = errno;
@@ -758,7 +793,9 @@ jail_uts_apart(void)
 	}
 	if (pid == 0) {
 		close(sync[0]);
-		c = unshare(CLONE_NEWUSER | CLONE_NEWUTS) == 0 ? 0 : (char)errno;
+		c = unshare(CLONE_NEWUSER | CLONE_NEWUTS) == 0 ?
+		    0 :
+		    (char)errno;
 		(void)write(sync[1], &c, 1);
 		for (;;)
 			pause(); /* until we are done with it */
@@ -785,7 +822,7 @@ jail_uts_apart(void)
 /* init, before it reports ready: the namespaces and the mounts. */
 static int
 jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
-           int *procfdp, struct ierr *e)
+    int *procfdp, struct ierr *e)
 {
 	const struct jail_params *ps = &r->params;
 	const char *path = jail_pstr(ps, "path"), *s;
@@ -808,7 +845,7 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 	if (newuts) {
 		s = jail_pstr(ps, "host.hostname");
 		if (sethostname(s != NULL ? s : "",
-		                s != NULL ? strlen(s) : 0) != 0)
+			s != NULL ? strlen(s) : 0) != 0)
 			return jail_ifail(e, errno, "host.hostname");
 		s = jail_pstr(ps, "host.domainname");
 		if (s != NULL && setdomainname(s, strlen(s)) != 0)
@@ -828,20 +865,21 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		if (newnet) {
 			(void)umount2("/sys", MNT_DETACH);
 			(void)mount("sysfs", "/sys", "sysfs",
-			            MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+			    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		}
 		(void)mount("jail", JAIL_RUNDIR, "tmpfs", MS_NOSUID | MS_NODEV,
-		            "mode=755,size=64k");
+		    "mode=755,size=64k");
 		/* jail(8) run inside knows where it is (jail_inside()) */
 		close(open(JAIL_RUNDIR "/" JAIL_INSIDE_MARK,
-		           O_WRONLY | O_CREAT | O_CLOEXEC, 0444));
+		    O_WRONLY | O_CREAT | O_CLOEXEC, 0444));
 		(void)mkdir(JAIL_NETNSDIR, 0755);
 		(void)mount("jail", JAIL_NETNSDIR, "tmpfs",
-		            MS_NOSUID | MS_NODEV, "mode=755,size=64k");
+		    MS_NOSUID | MS_NODEV, "mode=755,size=64k");
 	}
 	if ((error = jail_do_mounts(ps, path, e)) != 0)
 		return error;
-	if ((error = jail_protect_mounts(path != NULL ? path : "/", netrw, e)) != 0)
+	if ((error = jail_protect_mounts(path != NULL ? path : "/", netrw,
+		 e)) != 0)
 		return error;
 	if (path != NULL && strcmp(path, "/") != 0 &&
 	    (error = jail_enter_root(path, e)) != 0)
@@ -897,7 +935,7 @@ jail_init_scan(int procfd, int *fds, size_t max, size_t *nfds)
 		n++;
 		if (*nfds < max &&
 		    (fd = (int)syscall(SYS_pidfd_open, atoi(de->d_name), 0)) >=
-		        0)
+			0)
 			fds[(*nfds)++] = fd;
 	}
 	closedir(d);
@@ -961,11 +999,10 @@ static void __attribute__((noreturn)) jail_init_loop(int procfd)
 	}
 }
 
-static void __attribute__((noreturn))
-jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
-          int readyfd)
+static void __attribute__((noreturn)) jail_init_main(const struct jail_rec *r,
+    bool newnet, bool newuts, bool newipc, int readyfd)
 {
-	struct ierr e = {{0}};
+	struct ierr e = { { 0 } };
 	int procfd = -1, null, error;
 	char name[16];
 
@@ -974,7 +1011,8 @@ jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 	prctl(PR_SET_NAME, name);
 	/* into an IP-alias jail's cgroup before anything else */
 	if ((error = jail_ipalias_enter(r)) != 0) {
-		dprintf(readyfd, "err the jail's cgroup: %s\n", strerror(error));
+		dprintf(readyfd, "err the jail's cgroup: %s\n",
+		    strerror(error));
 		_exit(1);
 	}
 	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
@@ -1053,9 +1091,9 @@ jail_bind_netns(const struct jail_rec *r, pid_t init, char *err, size_t errlen)
 		int error = errno;
 
 		snprintf(err, errlen, "%.200s: %s", path,
-		         error == EEXIST
-		             ? "a network namespace of that name exists"
-		             : strerror(error));
+		    error == EEXIST ?
+			"a network namespace of that name exists" :
+			strerror(error));
 		return error;
 	}
 	close(fd);
@@ -1064,7 +1102,7 @@ jail_bind_netns(const struct jail_rec *r, pid_t init, char *err, size_t errlen)
 		int error = errno;
 
 		snprintf(err, errlen, "mount %.200s: %s", path,
-		         strerror(error));
+		    strerror(error));
 		unlink(path);
 		return error;
 	}
@@ -1088,7 +1126,7 @@ static void
 jail_kill_netns_procs(int netfd)
 {
 	struct stat ns, st;
-	struct timespec pause = {0, 20 * 1000000L};
+	struct timespec pause = { 0, 20 * 1000000L };
 	int waited;
 
 	if (fstat(netfd, &ns) != 0)
@@ -1110,7 +1148,7 @@ jail_kill_netns_procs(int netfd)
 			if (pid == getpid())
 				continue;
 			snprintf(path, sizeof(path), "/proc/%d/ns/net",
-			         (int)pid);
+			    (int)pid);
 			if (stat(path, &st) != 0 || st.st_ino != ns.st_ino ||
 			    st.st_dev != ns.st_dev)
 				continue;
@@ -1163,11 +1201,11 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 			home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 			if (home >= 0 && fstat(home, &st) == 0 &&
 			    (st.st_dev != r->home_dev ||
-			     st.st_ino != r->home_ino))
+				st.st_ino != r->home_ino))
 				jail_warnx(r->name,
-				           "its interfaces came from "
-				           "another network namespace; "
-				           "they return to this one");
+				    "its interfaces came from "
+				    "another network namespace; "
+				    "they return to this one");
 		}
 		if (nmove > 0 && (error = jail_nl_open(netfd, &nl)) != 0)
 			nl = NULL;
@@ -1191,7 +1229,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 			idx = f->inner_index;
 		if ((e = jail_nl_move(nl, idx, home, f->name)) != 0) {
 			jail_warnx(r->name, "vnet.interface %s: %s", f->name,
-			           strerror(e));
+			    strerror(e));
 			if (error == 0)
 				error = e;
 		}
@@ -1226,11 +1264,11 @@ jail_super_finish(const char *name, int jid, int homefd, int netfd)
 	if (jail_rec_read(name, &r) == 0) {
 		if (r.jid == jid && r.super_pid == getpid())
 			(void)jail_teardown(&r, homefd, netfd,
-			                    super_noscan ? JT_NOSCAN : 0);
+			    super_noscan ? JT_NOSCAN : 0);
 		jail_rec_free(&r);
 	} else if (netfd >= 0) {
 		/* jail(8) failed before it wrote the record */
-		struct jail_rec tmp = {.own_net = true};
+		struct jail_rec tmp = { .own_net = true };
 
 		snprintf(tmp.name, sizeof(tmp.name), "%s", name);
 		jail_unbind_netns(&tmp, netfd);
@@ -1239,7 +1277,8 @@ jail_super_finish(const char *name, int jid, int homefd, int netfd)
 	_exit(0);
 }
 
-static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int report)
+static void __attribute__((noreturn))
+jail_super_main(struct jail_rec *r, int report)
 {
 	bool newnet = r->own_net, newuts = jail_want_uts(&r->params),
 	     newipc = jail_want_ipc(&r->params);
@@ -1288,10 +1327,11 @@ static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int re
 	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)init);
 	if (newnet) {
 		netfd = open(src, O_RDONLY | O_CLOEXEC);
-		if (netfd < 0 || jail_bind_netns(r, init, err, sizeof(err)) != 0) {
+		if (netfd < 0 ||
+		    jail_bind_netns(r, init, err, sizeof(err)) != 0) {
 			if (netfd < 0)
 				snprintf(err, sizeof(err), "%s: %s", src,
-				         strerror(errno));
+				    strerror(errno));
 			dprintf(report, "err %s\n", err);
 			kill(init, SIGKILL);
 			waitpid(init, NULL, 0);
@@ -1308,8 +1348,7 @@ static void __attribute__((noreturn)) jail_super_main(struct jail_rec *r, int re
 	sigaction(SIGUSR2, &sa, NULL);
 	signal(SIGHUP, SIG_IGN);
 	dprintf(report, "ok %d %llu %d %llu\n", (int)init,
-	        jail_proc_start(init), (int)getpid(),
-	        jail_proc_start(getpid()));
+	    jail_proc_start(init), (int)getpid(), jail_proc_start(getpid()));
 	close(report);
 	for (;;) {
 		if (super_stop) {
@@ -1344,7 +1383,7 @@ static int
 jail_spawner_get(void)
 {
 	posix_spawn_file_actions_t fa;
-	char *argv[] = {"jail", JAIL_SPAWNER_ARG, NULL};
+	char *argv[] = { "jail", JAIL_SPAWNER_ARG, NULL };
 	int sv[2];
 	pid_t pid;
 
@@ -1395,7 +1434,7 @@ jail_spawner_ask(int sfd, const struct jail_rec *r, int fd)
 	char *buf = NULL, cbuf[CMSG_SPACE(sizeof(int))];
 	size_t len = 0;
 	struct iovec iov;
-	struct msghdr mh = {0};
+	struct msghdr mh = { 0 };
 	struct cmsghdr *cm;
 	FILE *fp;
 	int error = 0;
@@ -1570,7 +1609,7 @@ jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 		;
 read_report:
 	while (len < sizeof(buf) - 1 &&
-	       (n = read(report[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
+	    (n = read(report[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1590,8 +1629,7 @@ read_report:
 		return 0;
 	}
 	snprintf(err, errlen, "%s",
-	         strncmp(buf, "err ", 4) == 0 ? buf + 4
-	                                      : "cannot start the jail");
+	    strncmp(buf, "err ", 4) == 0 ? buf + 4 : "cannot start the jail");
 	return EINVAL;
 }
 
@@ -1629,7 +1667,7 @@ jail_ns_pidfd(const struct jail_rec *r, int *fdp)
 int
 jail_ns_set_persist(const struct jail_rec *r, bool persist)
 {
-	struct pollfd pfd = {.events = POLLIN};
+	struct pollfd pfd = { .events = POLLIN };
 	pid_t *pids;
 	size_t n;
 	int fd, error = 0;
@@ -1639,7 +1677,7 @@ jail_ns_set_persist(const struct jail_rec *r, bool persist)
 	if (jail_pidfd_checked(r->super_pid, r->super_start, &pfd.fd) != 0)
 		pfd.fd = -1;
 	if (syscall(SYS_pidfd_send_signal, fd, persist ? SIGUSR1 : SIGUSR2,
-	            NULL, 0) != 0)
+		NULL, 0) != 0)
 		error = errno;
 	close(fd);
 	if (error == 0 && !persist && pfd.fd >= 0 &&
@@ -1709,8 +1747,8 @@ jail_ns_scan(void)
 			}
 			v = nv;
 		}
-		v[n++] = (struct jail_scan_ent){pid, a.st_dev, b.st_dev,
-		                                a.st_ino, b.st_ino, 0};
+		v[n++] = (struct jail_scan_ent){ pid, a.st_dev, b.st_dev,
+			a.st_ino, b.st_ino, 0 };
 	}
 	closedir(d);
 	jail_scan = v;
@@ -1750,7 +1788,8 @@ jail_scan_pids(const struct jail_rec *r, bool net, pid_t **pidsp, size_t *np)
 	for (size_t i = 0; i < jail_nscan; i++) {
 		const struct jail_scan_ent *e = &jail_scan[i];
 		bool inpid = e->pidino == ns.st_ino && e->piddev == ns.st_dev;
-		bool innet = e->netino == nets.st_ino && e->netdev == nets.st_dev;
+		bool innet = e->netino == nets.st_ino &&
+		    e->netdev == nets.st_dev;
 
 		if (e->pid == r->init_pid || e->pid == self)
 			continue;
@@ -1860,7 +1899,7 @@ jail_ns_destroy(struct jail_rec *r)
 		    jail_scan_pids(r, true, &strangers, &n) == 0) {
 			if (n == 0)
 				(void)syscall(SYS_pidfd_send_signal, sfd,
-				              SIGUSR1, NULL, 0);
+				    SIGUSR1, NULL, 0);
 			free(strangers);
 		}
 		(void)syscall(SYS_pidfd_send_signal, ifd, SIGKILL, NULL, 0);
@@ -1944,7 +1983,7 @@ jail_destroy_worker(void *arg)
 		for (size_t k = 0; k < j->rs[i].nifaces; k++) {
 			if (!j->rs[i].ifaces[k].ng ||
 			    (error = jail_ng_vnet(j->rs[i].ifaces[k].name,
-			                          "")) == 0)
+				 "")) == 0)
 				continue;
 			/* reported by the caller, in order */
 			j->rs[i].ifaces[k].inner_index = -error;
@@ -1959,13 +1998,13 @@ jail_destroy_worker(void *arg)
 void
 jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 {
-	struct jail_destroy_job j = {.rs = rs, .errs = errs, .n = n};
+	struct jail_destroy_job j = { .rs = rs, .errs = errs, .n = n };
 	pthread_t tid[JAIL_DESTROY_WORKERS];
 	size_t nt = 0;
 	struct jail_rec now;
 	char path[PATH_MAX];
 	struct stat st;
-	struct rlimit rl, rl0 = {0, 0};
+	struct rlimit rl, rl0 = { 0, 0 };
 	int lock, error = 0, fd, netfd, *sfd;
 
 	j.unbind = calloc(n + 1, sizeof(*j.unbind));
@@ -1975,7 +2014,8 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 	for (size_t i = 0; sfd != NULL && i < n; i++)
 		sfd[i] = -1;
 	/* a pidfd a supervisor: as many as the hard limit allows */
-	if (getrlimit(RLIMIT_NOFILE, &rl0) == 0 && rl0.rlim_cur < rl0.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl0) == 0 &&
+	    rl0.rlim_cur < rl0.rlim_max) {
 		rl = rl0;
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
@@ -2008,7 +2048,7 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 		}
 		/* its network, by its init: its name may have gone */
 		snprintf(path, sizeof(path), "/proc/%d/ns/net",
-		         (int)now.init_pid);
+		    (int)now.init_pid);
 		netfd = -1;
 		if (now.own_net && jail_ns_pidfd(&now, &fd) == 0) {
 			netfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -2030,12 +2070,12 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 		}
 		/* the supervisor only reaps init; we tear down */
 		if (jail_pidfd_checked(now.super_pid, now.super_start,
-		                       &sfd[i]) == 0)
+			&sfd[i]) == 0)
 			(void)syscall(SYS_pidfd_send_signal, sfd[i], SIGUSR2,
-			              NULL, 0);
+			    NULL, 0);
 		if (jail_ns_pidfd(&now, &fd) == 0) {
 			(void)syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL,
-			              0);
+			    0);
 			close(fd);
 		}
 		errs[i] = jail_teardown(&now, -1, netfd, flags);
@@ -2055,7 +2095,7 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 	jail_unlock(lock);
 	/* gone when we return: the supervisors, once they have reaped */
 	for (size_t i = 0; i < n; i++) {
-		struct pollfd pfd = {.fd = sfd[i], .events = POLLIN};
+		struct pollfd pfd = { .fd = sfd[i], .events = POLLIN };
 
 		if (sfd[i] < 0)
 			continue;
@@ -2065,10 +2105,11 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < rs[i].nifaces; k++)
-			if (rs[i].ifaces[k].ng && rs[i].ifaces[k].inner_index < 0)
+			if (rs[i].ifaces[k].ng &&
+			    rs[i].ifaces[k].inner_index < 0)
 				jail_warnx(rs[i].name, "vnet.interface %s: %s",
-				           rs[i].ifaces[k].name,
-				           strerror(-rs[i].ifaces[k].inner_index));
+				    rs[i].ifaces[k].name,
+				    strerror(-rs[i].ifaces[k].inner_index));
 	for (size_t i = 0; i < n; i++)
 		if (errs[i] == EAGAIN)
 			errs[i] = jail_ns_destroy(&rs[i]);
@@ -2083,7 +2124,7 @@ out:
 
 int
 jail_ns_sethostname(const struct jail_rec *r, const char *host,
-                    const char *domain)
+    const char *domain)
 {
 	int fd, status, error;
 	pid_t pid;
@@ -2118,7 +2159,7 @@ jail_ns_sethostname(const struct jail_rec *r, const char *host,
  */
 int
 jail_ns_gethostname(const struct jail_rec *r, char *host, char *domain,
-                    size_t size)
+    size_t size)
 {
 	char buf[2 * (HOST_NAME_MAX + 1)];
 	int fd, p[2], status, error = 0;
@@ -2146,14 +2187,15 @@ jail_ns_gethostname(const struct jail_rec *r, char *host, char *domain,
 		    gethostname(buf, HOST_NAME_MAX) != 0 ||
 		    getdomainname(buf + HOST_NAME_MAX + 1, HOST_NAME_MAX) != 0)
 			_exit(1);
-		_exit(write(p[1], buf, sizeof(buf)) == (ssize_t)sizeof(buf) ? 0
-		                                                           : 1);
+		_exit(write(p[1], buf, sizeof(buf)) == (ssize_t)sizeof(buf) ?
+			0 :
+			1);
 	}
 	close(fd);
 	close(p[1]);
 	while (len < (ssize_t)sizeof(buf) &&
-	       ((n = read(p[0], buf + len, sizeof(buf) - (size_t)len)) > 0 ||
-	        (n < 0 && errno == EINTR)))
+	    ((n = read(p[0], buf + len, sizeof(buf) - (size_t)len)) > 0 ||
+		(n < 0 && errno == EINTR)))
 		len += n > 0 ? n : 0;
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -2165,9 +2207,9 @@ jail_ns_gethostname(const struct jail_rec *r, char *host, char *domain,
 	snprintf(host, size, "%s", buf);
 	/* "(none)" is what Linux calls an unset domain name */
 	snprintf(domain, size, "%s",
-	         strcmp(buf + HOST_NAME_MAX + 1, "(none)") == 0
-	             ? ""
-	             : buf + HOST_NAME_MAX + 1);
+	    strcmp(buf + HOST_NAME_MAX + 1, "(none)") == 0 ?
+		"" :
+		buf + HOST_NAME_MAX + 1);
 	return 0;
 }
 

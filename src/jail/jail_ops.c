@@ -55,12 +55,12 @@ jail_print_diag(const struct jail_target *t, struct jail_diag *d)
 
 		if (t->conf != NULL && strncmp(m, UNKNOWN_PARAM, n) == 0 &&
 		    jail_conf_where(t->conf, t->conf_index, m + n, where,
-		                    sizeof(where), &shown)) {
+			sizeof(where), &shown)) {
 			if (shown)
 				jail_warnx(JN(t), "%s: %s", where, m);
 			else
 				jail_warnx(JN(t), "%s: unknown parameter",
-				           where);
+				    where);
 		} else {
 			jail_warnx(JN(t), "%s", m);
 		}
@@ -72,8 +72,8 @@ jail_print_diag(const struct jail_target *t, struct jail_diag *d)
 static int
 jail_check_params(const struct jail_target *t)
 {
-	struct jail_diag d = {0};
-	struct jail_strv warns = {0};
+	struct jail_diag d = { 0 };
+	struct jail_strv warns = { 0 };
 	int error;
 
 	error = jail_params_check(&t->ps, &d, &warns);
@@ -81,18 +81,19 @@ jail_check_params(const struct jail_target *t)
 	for (size_t i = 0; i < warns.n; i++) {
 		if (jail_pname_equal(warns.v[i], "allow.dying"))
 			jail_warnx(JN(t),
-			           "the 'allow.dying' parameter and "
-			           "'-d' flag are deprecated and have no "
-			           "effect.");
+			    "the 'allow.dying' parameter and "
+			    "'-d' flag are deprecated and have no "
+			    "effect.");
 		else
 			jail_warnx(JN(t), "%s: has no effect on Linux",
-			           warns.v[i]);
+			    warns.v[i]);
 	}
 	jail_strv_free(&warns);
 	if (error == 0 && jail_mount_allowed(&t->ps))
-		jail_warnx(JN(t), "allow.mount: the jail's root keeps "
-		                  "CAP_SYS_ADMIN, which Linux does not confine "
-		                  "to the jail");
+		jail_warnx(JN(t),
+		    "allow.mount: the jail's root keeps "
+		    "CAP_SYS_ADMIN, which Linux does not confine "
+		    "to the jail");
 	return error;
 }
 
@@ -101,7 +102,7 @@ static int
 jail_add_hostname_addrs(struct jail_target *t)
 {
 	const char *host = jail_pstr(&t->ps, "host.hostname");
-	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai0, *ai;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai0, *ai;
 	char buf[INET6_ADDRSTRLEN];
 	int r;
 
@@ -109,23 +110,22 @@ jail_add_hostname_addrs(struct jail_target *t)
 		return 0;
 	if ((r = getaddrinfo(host, NULL, &hints, &ai0)) != 0) {
 		jail_warnx(JN(t), "host.hostname %s: %s", host,
-		           gai_strerror(r));
+		    gai_strerror(r));
 		return EINVAL;
 	}
 	for (ai = ai0; ai != NULL; ai = ai->ai_next) {
-		const void *a =
-		    ai->ai_family == AF_INET
-		        ? (const void *)&((struct sockaddr_in *)ai->ai_addr)
-		              ->sin_addr
-		        : (const void *)&((struct sockaddr_in6 *)ai->ai_addr)
-		              ->sin6_addr;
+		const void *a = ai->ai_family == AF_INET ?
+		    (const void *)&((struct sockaddr_in *)ai->ai_addr)
+			->sin_addr :
+		    (const void *)&((struct sockaddr_in6 *)ai->ai_addr)
+			->sin6_addr;
 		const char *v = buf;
 
 		if (inet_ntop(ai->ai_family, a, buf, sizeof(buf)) == NULL)
 			continue;
-		jail_params_set(
-		    &t->ps, ai->ai_family == AF_INET ? "ip4.addr" : "ip6.addr",
-		    &v, 1, true);
+		jail_params_set(&t->ps,
+		    ai->ai_family == AF_INET ? "ip4.addr" : "ip6.addr", &v, 1,
+		    true);
 	}
 	freeaddrinfo(ai0);
 	return 0;
@@ -134,7 +134,7 @@ jail_add_hostname_addrs(struct jail_target *t)
 static bool
 jail_has_addrs(const struct jail_params *ps)
 {
-	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
+	static const char *const fam[] = { "ip4.addr", "ip6.addr" };
 
 	for (int f = 0; f < 2; f++) {
 		struct jail_param *p = jail_params_find(ps, fam[f]);
@@ -183,8 +183,7 @@ jail_check_create(struct jail_target *t, int *jidp)
 		snprintf(buf, sizeof(buf), "%d", atoi(name));
 		if (strcmp(buf, name) != 0 ||
 		    (*jidp != 0 && *jidp != atoi(name))) {
-			jail_warnx(
-			    JN(t),
+			jail_warnx(JN(t),
 			    "name cannot be numeric (unless it is the jid)");
 			return EINVAL;
 		}
@@ -196,13 +195,15 @@ jail_check_create(struct jail_target *t, int *jidp)
 		return EINVAL;
 	}
 	if (name != NULL && *name == '-') {
-		jail_warnx(JN(t), "invalid jail name \"%s\": it cannot start "
-		                  "with '-'", name);
+		jail_warnx(JN(t),
+		    "invalid jail name \"%s\": it cannot start "
+		    "with '-'",
+		    name);
 		return EINVAL;
 	}
 	if (name != NULL &&
 	    (*name == '\0' || *name == '.' || strchr(name, '/') != NULL ||
-	     strlen(name) > JAIL_NAMEMAX)) {
+		strlen(name) > JAIL_NAMEMAX)) {
 		jail_warnx(JN(t), "invalid jail name \"%s\"", name);
 		return EINVAL;
 	}
@@ -211,15 +212,15 @@ jail_check_create(struct jail_target *t, int *jidp)
 		struct jail_rec pr;
 
 		snprintf(parent, sizeof(parent), "%.*s",
-		         (int)(strrchr(name, '.') - name), name);
+		    (int)(strrchr(name, '.') - name), name);
 		if (jail_op_lookup(parent, &pr) != 0) {
 			jail_warnx(JN(t), "jail \"%s\" not found", parent);
 			return EINVAL;
 		}
-		jail_warnx(JN(t), "%s", jail_pint(&pr.params, "children.max",
-		                                  0) == 0
-		                            ? "prison limit exceeded"
-		                            : JAIL_NO_CHILDREN);
+		jail_warnx(JN(t), "%s",
+		    jail_pint(&pr.params, "children.max", 0) == 0 ?
+			"prison limit exceeded" :
+			JAIL_NO_CHILDREN);
 		jail_rec_free(&pr);
 		return EINVAL;
 	}
@@ -230,7 +231,7 @@ jail_check_create(struct jail_target *t, int *jidp)
 	if (jail_add_hostname_addrs(t) != 0)
 		return EINVAL;
 	if (jail_has_addrs(&t->ps)) {
-		static const char *const fam[] = {"ip4.addr", "ip6.addr"};
+		static const char *const fam[] = { "ip4.addr", "ip6.addr" };
 		const char *dflt = jail_pstr(&t->ps, "interface");
 
 		/* non-vnet: an IP-alias jail (jail_ipalias.c) */
@@ -245,11 +246,9 @@ jail_check_create(struct jail_target *t, int *jidp)
 				    strcmp(p->vals.v[i], "-") == 0)
 					continue;
 				if (jail_addr_parse(p->vals.v[i],
-				                    f == 0 ? AF_INET : AF_INET6,
-				                    &a) == 0 &&
+					f == 0 ? AF_INET : AF_INET6, &a) == 0 &&
 				    a.iface[0] == '\0' && dflt == NULL) {
-					jail_warnx(
-					    JN(t),
+					jail_warnx(JN(t),
 					    "vnet jails cannot have IP address "
 					    "restrictions");
 					return EINVAL;
@@ -271,12 +270,12 @@ jail_check_create(struct jail_target *t, int *jidp)
 	if ((path = jail_pstr(&t->ps, "path")) != NULL) {
 		if (t->named && path[0] != '/') {
 			jail_warnx(JN(t), "path %s: not an absolute pathname",
-			           path);
+			    path);
 			return EINVAL;
 		}
-		error = stat(path, &st) != 0   ? errno
-		        : !S_ISDIR(st.st_mode) ? ENOTDIR
-		                               : 0;
+		error = stat(path, &st) != 0 ? errno :
+		    !S_ISDIR(st.st_mode)     ? ENOTDIR :
+					       0;
 		if (error != 0) {
 			jail_warnx(JN(t), "path %s: %s", path, strerror(error));
 			return EINVAL;
@@ -293,7 +292,7 @@ jail_verbose_create(const struct jail_target *t)
 	const struct jail_pdesc *pd;
 
 	printf("%s%sjail_set(JAIL_CREATE)", t->named ? t->name : "",
-	       t->named ? ": " : "");
+	    t->named ? ": " : "");
 	for (size_t i = 0; i < t->ps.n; i++) {
 		const struct jail_param *p = &t->ps.v[i];
 
@@ -363,7 +362,7 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 	}
 	if ((error = jail_rec_write(r)) != 0) {
 		jail_warnx(JN(t), "%s/%s: %s", JAIL_RUNDIR, r->name,
-		           strerror(error));
+		    strerror(error));
 		jail_unlock(lock);
 		(void)jail_ns_destroy(r);
 		jail_ipalias_destroy(r);
@@ -433,9 +432,9 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r)
 			 * "<command>: failed" that scripts match (case 52).
 			 */
 			jail_warnx(JN(t), "vnet.interface %s: %s", ifn,
-			           strerror(error));
-			jail_warnx(JN(t), "ip link set %s netns %s: failed", ifn,
-			           r->name);
+			    strerror(error));
+			jail_warnx(JN(t), "ip link set %s netns %s: failed",
+			    ifn, r->name);
 		}
 	}
 out:
@@ -468,12 +467,12 @@ jail_check_ifaces(struct jail_target *t, struct jail_rec *r)
 		error = jail_nl_link(nl, r->ifaces[i].inner_index);
 		if (error == ENODEV)
 			jail_warnx(JN(t),
-			           "vnet.interface %s: gone from the jail (its "
-			           "device was destroyed)",
-			           r->ifaces[i].name);
+			    "vnet.interface %s: gone from the jail (its "
+			    "device was destroyed)",
+			    r->ifaces[i].name);
 		else if (error != 0)
 			jail_warnx(JN(t), "vnet.interface %s: %s",
-			           r->ifaces[i].name, strerror(error));
+			    r->ifaces[i].name, strerror(error));
 	}
 out:
 	jail_nl_close(nl);
@@ -486,7 +485,7 @@ out:
 static int
 jail_add_addrs(struct jail_target *t, struct jail_rec *r)
 {
-	static const char *const fam[] = {"ip4.addr", "ip6.addr"};
+	static const char *const fam[] = { "ip4.addr", "ip6.addr" };
 	const char *dflt = jail_pstr(&t->ps, "interface");
 	struct jail_addr a;
 	struct jail_nl *nl = NULL;
@@ -508,8 +507,8 @@ jail_add_addrs(struct jail_target *t, struct jail_rec *r)
 
 			if (*v == '\0' || strcmp(v, "-") == 0)
 				continue;
-			error =
-			    jail_addr_parse(v, f == 0 ? AF_INET : AF_INET6, &a);
+			error = jail_addr_parse(v, f == 0 ? AF_INET : AF_INET6,
+			    &a);
 			if (error == 0 && a.iface[0] == '\0')
 				snprintf(a.iface, sizeof(a.iface), "%s", dflt);
 			if (error == 0)
@@ -520,7 +519,7 @@ jail_add_addrs(struct jail_target *t, struct jail_rec *r)
 				error = jail_nl_addr(nl, idx, &a);
 			if (error != 0)
 				jail_warnx(JN(t), "%s: %s: %s", fam[f], v,
-				           strerror(error));
+				    strerror(error));
 		}
 	}
 out:
@@ -531,7 +530,8 @@ out:
 }
 
 static void
-jail_note(const struct jail_opts *o, const struct jail_target *t, const char *what)
+jail_note(const struct jail_opts *o, const struct jail_target *t,
+    const char *what)
 {
 	if (o->quiet)
 		return;
@@ -544,7 +544,7 @@ jail_note(const struct jail_opts *o, const struct jail_target *t, const char *wh
 
 static int
 jail_write_jidfile(const struct jail_opts *o, const struct jail_target *t,
-              const struct jail_rec *r)
+    const struct jail_rec *r)
 {
 	FILE *fp;
 
@@ -562,11 +562,10 @@ jail_write_jidfile(const struct jail_opts *o, const struct jail_target *t,
 		char *s6 = ip6 != NULL ? jail_pjoin(ip6) : NULL;
 
 		fprintf(fp, "%d\t%s\t%s\t%s%s%s\t", r->jid,
-		        jail_pstr(&t->ps, "path"),
-		        jail_pstr(&t->ps, "host.hostname"),
-		        s4 != NULL ? s4 : "",
-		        s4 != NULL && s6 != NULL && *s4 && *s6 ? "," : "",
-		        s6 != NULL ? s6 : "");
+		    jail_pstr(&t->ps, "path"),
+		    jail_pstr(&t->ps, "host.hostname"), s4 != NULL ? s4 : "",
+		    s4 != NULL && s6 != NULL && *s4 && *s6 ? "," : "",
+		    s6 != NULL ? s6 : "");
 		for (size_t i = 0; cmd != NULL && i < cmd->vals.n; i++)
 			fprintf(fp, "%s%s", i > 0 ? " " : "", cmd->vals.v[i]);
 		fputc('\n', fp);
@@ -582,8 +581,9 @@ jail_write_jidfile(const struct jail_opts *o, const struct jail_target *t,
 int
 jail_op_create(const struct jail_opts *o, struct jail_target *t)
 {
-	struct jail_run ctx = {
-	    .ps = &t->ps, .jname = JN(t), .verbose = o->verbose};
+	struct jail_run ctx = { .ps = &t->ps,
+		.jname = JN(t),
+		.verbose = o->verbose };
 	struct jail_rec r, old;
 	struct jail_param *cmd;
 	const char *key;
@@ -597,7 +597,8 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 		jail_warnx(JN(t), JAIL_NO_CHILDREN);
 		return EPERM;
 	}
-	if (t->failed || jail_check_params(t) != 0 || jail_check_create(t, &jid) != 0)
+	if (t->failed || jail_check_params(t) != 0 ||
+	    jail_check_create(t, &jid) != 0)
 		return EINVAL;
 	key = jail_pstr(&t->ps, "name");
 	if (key == NULL)
@@ -649,7 +650,7 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	if (!jail_pbool(&t->ps, "persist", false)) {
 		if (o->verbose)
 			printf("jail_set(JAIL_UPDATE) jid=%d nopersist\n",
-			       r.jid);
+			    r.jid);
 		(void)jail_ns_set_persist(&r, false);
 	}
 	error = jail_write_jidfile(o, t, &r);
@@ -660,9 +661,9 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 /* SIGTERM to every process of the jail, then up to stop.timeout. */
 static void
 jail_term_jail(const struct jail_opts *o, const struct jail_target *t,
-          const struct jail_rec *r)
+    const struct jail_rec *r)
 {
-	struct timespec pause = {0, 20 * 1000000L};
+	struct timespec pause = { 0, 20 * 1000000L };
 	long timeout = jail_pint(&t->ps, "stop.timeout", JAIL_STOP_TIMEOUT);
 	pid_t *pids;
 	size_t n;
@@ -699,10 +700,12 @@ jail_term_jail(const struct jail_opts *o, const struct jail_target *t,
 
 int
 jail_op_remove(const struct jail_opts *o, struct jail_target *t,
-               struct jail_rec *r)
+    struct jail_rec *r)
 {
-	struct jail_run ctx = {
-	    .ps = &t->ps, .rec = r, .jname = JN(t), .verbose = o->verbose};
+	struct jail_run ctx = { .ps = &t->ps,
+		.rec = r,
+		.jname = JN(t),
+		.verbose = o->verbose };
 	int error = 0, e;
 
 	/* what the jail's own commands start, a scan made before misses */
@@ -734,8 +737,8 @@ jail_op_remove(const struct jail_opts *o, struct jail_target *t,
 bool
 jail_op_batchable(const struct jail_target *t)
 {
-	static const char *const cmds[] = {"exec.prestop", "exec.stop",
-	                                   "exec.poststop", "exec.release"};
+	static const char *const cmds[] = { "exec.prestop", "exec.stop",
+		"exec.poststop", "exec.release" };
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (jail_params_find(&t->ps, cmds[i]) != NULL)
@@ -745,9 +748,9 @@ jail_op_batchable(const struct jail_target *t)
 
 void
 jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
-                    struct jail_rec *rs, size_t n, int *errs)
+    struct jail_rec *rs, size_t n, int *errs)
 {
-	struct timespec pause = {0, 20 * 1000000L};
+	struct timespec pause = { 0, 20 * 1000000L };
 	long *wait_ms, waited = 0;
 	size_t pending = 0;
 	pid_t *pids;
@@ -761,15 +764,15 @@ jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
 	/* SIGTERM to every process of every jail, then up to stop.timeout */
 	for (size_t i = 0; i < n; i++) {
 		long timeout = jail_pint(&ts[i]->ps, "stop.timeout",
-		                         JAIL_STOP_TIMEOUT);
+		    JAIL_STOP_TIMEOUT);
 
 		if (timeout <= 0 || jail_ns_pids(&rs[i], &pids, &np) != 0)
 			continue;
 		if (np > 0) {
 			if (o->verbose)
 				printf("%s%ssent SIGTERM to:",
-				       ts[i]->named ? ts[i]->name : "",
-				       ts[i]->named ? ": " : "");
+				    ts[i]->named ? ts[i]->name : "",
+				    ts[i]->named ? ": " : "");
 			for (size_t k = 0; k < np; k++) {
 				kill(pids[k], SIGTERM);
 				if (o->verbose)
@@ -795,8 +798,8 @@ jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
 			if (np == 0 || waited >= wait_ms[i]) {
 				if (np > 0 && o->verbose)
 					printf("%s%stimed out\n",
-					       ts[i]->named ? ts[i]->name : "",
-					       ts[i]->named ? ": " : "");
+					    ts[i]->named ? ts[i]->name : "",
+					    ts[i]->named ? ": " : "");
 				wait_ms[i] = 0;
 				pending--;
 			}
@@ -807,7 +810,7 @@ jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
 	for (size_t i = 0; i < n; i++) {
 		if (errs[i] != 0)
 			jail_warnx(JN(ts[i]), "jail_remove: %s",
-			           strerror(errs[i]));
+			    strerror(errs[i]));
 		if (o->note_removed || o->verbose)
 			jail_note(o, ts[i], "removed");
 	}
@@ -818,7 +821,7 @@ static bool
 jail_differs(const struct jail_params *have, const struct jail_param *p)
 {
 	const struct jail_pdesc *pd = jail_pdesc(p->name, NULL);
-	struct jail_params one = {.v = (struct jail_param *)p, .n = 1};
+	struct jail_params one = { .v = (struct jail_param *)p, .n = 1 };
 	struct jail_param *h = jail_params_find(have, p->name);
 	char a[PATH_MAX], b[PATH_MAX];
 	char *x, *y;
@@ -826,22 +829,22 @@ jail_differs(const struct jail_params *have, const struct jail_param *p)
 
 	if (pd->type == JP_BOOL)
 		return jail_pbool(have, pd->name,
-		                  strcmp(pd->dflt, "true") == 0) !=
-		       jail_pbool(&one, pd->name, false);
+			   strcmp(pd->dflt, "true") == 0) !=
+		    jail_pbool(&one, pd->name, false);
 	if (pd->type == JP_JAILSYS)
 		return jail_psys(have, pd->name, -1) !=
-		       jail_psys(&one, pd->name, -1);
+		    jail_psys(&one, pd->name, -1);
 	if (strcmp(pd->name, "path") == 0) {
 		const char *hp = jail_pstr(have, "path"),
-		           *np = jail_pstr(&one, "path");
+			   *np = jail_pstr(&one, "path");
 
 		if (realpath(hp != NULL ? hp : "/", a) == NULL ||
 		    realpath(np != NULL ? np : "/", b) == NULL)
 			return true;
 		return strcmp(a, b) != 0;
 	}
-	x = h != NULL ? jail_pjoin(h)
-	              : strdup(pd->dflt != NULL ? pd->dflt : "");
+	x = h != NULL ? jail_pjoin(h) :
+			strdup(pd->dflt != NULL ? pd->dflt : "");
 	y = jail_pjoin(p);
 	d = x == NULL || y == NULL || strcmp(x, y) != 0;
 	free(x);
@@ -851,7 +854,7 @@ jail_differs(const struct jail_params *have, const struct jail_param *p)
 
 int
 jail_op_modify(const struct jail_opts *o, struct jail_target *t,
-               struct jail_rec *r, bool restart)
+    struct jail_rec *r, bool restart)
 {
 	const struct jail_pdesc *pd;
 	bool need_restart = false, host = false;
@@ -864,14 +867,15 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 
 		pd = jail_pdesc(p->name, NULL);
 		if (!pd->kernel || strcmp(pd->name, "name") == 0 ||
-		    strcmp(pd->name, "jid") == 0 || !jail_differs(&r->params, p))
+		    strcmp(pd->name, "jid") == 0 ||
+		    !jail_differs(&r->params, p))
 			continue;
 		if (pd->create_only) {
 			if (!restart) {
 				jail_warnx(JN(t),
-				           "%s cannot be changed after "
-				           "creation",
-				           pd->name);
+				    "%s cannot be changed after "
+				    "creation",
+				    pd->name);
 				return EINVAL;
 			}
 			need_restart = true;
@@ -886,7 +890,7 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 	}
 	if (host &&
 	    jail_ns_sethostname(r, jail_pstr(&t->ps, "host.hostname"),
-	                        jail_pstr(&t->ps, "host.domainname")) != 0) {
+		jail_pstr(&t->ps, "host.domainname")) != 0) {
 		jail_warnx(JN(t), "host.hostname: %s", strerror(EPERM));
 		return EPERM;
 	}
@@ -899,8 +903,7 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 		if (pd->kernel && strcmp(pd->name, "name") != 0 &&
 		    strcmp(pd->name, "jid") != 0)
 			jail_params_set(&r->params, p->name,
-			                (const char *const *)p->vals.v,
-			                p->vals.n, false);
+			    (const char *const *)p->vals.v, p->vals.n, false);
 	}
 	error = jail_rec_write(r);
 	jail_unlock(lock);
@@ -908,8 +911,8 @@ jail_op_modify(const struct jail_opts *o, struct jail_target *t,
 	if (error == 0)
 		error = jail_ipalias_update(r);
 	if (error == 0 && jail_params_find(&t->ps, "persist") != NULL)
-		error = jail_ns_set_persist(
-		    r, jail_pbool(&t->ps, "persist", false));
+		error = jail_ns_set_persist(r,
+		    jail_pbool(&t->ps, "persist", false));
 	if (error != 0) {
 		jail_warnx(JN(t), "jail_set: %s", strerror(error));
 		return error;

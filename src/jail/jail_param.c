@@ -18,99 +18,99 @@
 #define P false /* jail(8) pseudo-parameter */
 
 static const struct jail_pdesc jail_ptab[] = {
-    /* name, type, kernel, create-only, support, shown when unset */
-    {"jid", JP_INT, K, true, JS_YES, "0"},
-    {"name", JP_STRING, K, true, JS_YES, NULL},
-    {"path", JP_STRING, K, true, JS_YES, "/"},
-    {"host", JP_JAILSYS, K, true, JS_YES, "new"},
-    {"host.hostname", JP_STRING, K, false, JS_YES, ""},
-    {"host.domainname", JP_STRING, K, false, JS_YES, ""},
-    {"host.hostuuid", JP_STRING, K, false, JS_NONE,
-     "00000000-0000-0000-0000-000000000000"},
-    {"host.hostid", JP_INT, K, false, JS_NONE, "0"},
-    {"ip4", JP_JAILSYS, K, true, JS_YES, "disable"},
-    {"ip4.addr", JP_ADDRS, K, true, JS_YES, ""},
-    {"ip4.saddrsel", JP_BOOL, K, false, JS_YES, "true"},
-    {"ip6", JP_JAILSYS, K, true, JS_YES, "disable"},
-    {"ip6.addr", JP_ADDRS, K, true, JS_YES, ""},
-    {"ip6.saddrsel", JP_BOOL, K, false, JS_YES, "true"},
-    {"vnet", JP_JAILSYS, K, true, JS_YES, "inherit"},
-    {"persist", JP_BOOL, K, false, JS_YES, "false"},
-    {"securelevel", JP_INT, K, false, JS_NONE, "-1"},
-    {"children.max", JP_INT, K, false, JS_NONE, "0"},
-    {"children.cur", JP_INT, K, false, JS_RO, "0"},
-    {"enforce_statfs", JP_INT, K, false, JS_NONE, "2"},
-    {"devfs_ruleset", JP_INT, K, false, JS_NONE, "0"},
-    {"osrelease", JP_STRING, K, true, JS_NONE, ""},
-    {"osreldate", JP_INT, K, true, JS_NONE, "0"},
-    {"cpuset.id", JP_INT, K, false, JS_RO, "0"},
-    {"dying", JP_BOOL, K, false, JS_RO, "false"},
-    {"parent", JP_INT, K, false, JS_RO, "0"},
-    {"meta", JP_STRING, K, false, JS_YES, ""},
-    {"env", JP_STRING, K, false, JS_YES, ""},
-    {"sysvmsg", JP_JAILSYS, K, true, JS_YES, "disable"},
-    {"sysvsem", JP_JAILSYS, K, true, JS_YES, "disable"},
-    {"sysvshm", JP_JAILSYS, K, true, JS_YES, "disable"},
-    {"allow.set_hostname", JP_BOOL, K, false, JS_YES, "true"},
-    {"allow.sysvipc", JP_BOOL, K, true, JS_YES, "false"},
-    {"allow.raw_sockets", JP_BOOL, K, false, JS_YES, "false"},
-    {"allow.chflags", JP_BOOL, K, false, JS_YES, "false"},
-    {"allow.mount", JP_BOOL, K, false, JS_YES, "false"},
-    {"allow.mount.devfs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mount.fdescfs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mount.fusefs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mount.nullfs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mount.procfs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mount.linprocfs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mount.linsysfs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mount.tmpfs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mount.zfs", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.quotas", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.read_msgbuf", JP_BOOL, K, false, JS_YES, "false"},
-    {"allow.socket_af", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.mlock", JP_BOOL, K, false, JS_YES, "false"},
-    {"allow.reserved_ports", JP_BOOL, K, false, JS_YES, "true"},
-    {"allow.suser", JP_BOOL, K, false, JS_NONE, "true"},
-    {"allow.unprivileged_proc_debug", JP_BOOL, K, false, JS_NONE, "true"},
-    {"allow.unprivileged_parent_tampering", JP_BOOL, K, false, JS_NONE,
-     "false"},
-    {"allow.extattr", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.adjtime", JP_BOOL, K, false, JS_YES, "false"},
-    {"allow.settime", JP_BOOL, K, false, JS_YES, "false"},
-    {"allow.routing", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.setaudit", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.nfsd", JP_BOOL, K, false, JS_NONE, "false"},
-    {"allow.vmm", JP_BOOL, K, false, JS_NONE, "false"},
-    /* jail(8)'s own */
-    {"allow.dying", JP_BOOL, P, false, JS_NONE, NULL},
-    {"command", JP_LIST, P, false, JS_YES, NULL},
-    {"depend", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.clean", JP_BOOL, P, false, JS_YES, NULL},
-    {"exec.consolelog", JP_STRING, P, false, JS_YES, NULL},
-    {"exec.created", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.fib", JP_INT, P, false, JS_NONE, NULL},
-    {"exec.jail_user", JP_STRING, P, false, JS_YES, NULL},
-    {"exec.poststart", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.poststop", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.prepare", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.prestart", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.prestop", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.release", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.start", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.stop", JP_LIST, P, false, JS_YES, NULL},
-    {"exec.system_jail_user", JP_BOOL, P, false, JS_YES, NULL},
-    {"exec.system_user", JP_STRING, P, false, JS_YES, NULL},
-    {"exec.timeout", JP_INT, P, false, JS_YES, NULL},
-    {"interface", JP_STRING, P, false, JS_YES, NULL},
-    {"ip_hostname", JP_BOOL, P, false, JS_YES, NULL},
-    {"mount", JP_LIST, P, false, JS_YES, NULL},
-    {"mount.devfs", JP_BOOL, P, false, JS_YES, NULL},
-    {"mount.fdescfs", JP_BOOL, P, false, JS_YES, NULL},
-    {"mount.fstab", JP_LIST, P, false, JS_YES, NULL},
-    {"mount.procfs", JP_BOOL, P, false, JS_YES, NULL},
-    {"stop.timeout", JP_INT, P, false, JS_YES, NULL},
-    {"vnet.interface", JP_LIST, P, false, JS_YES, NULL},
-    {"zfs.dataset", JP_LIST, P, false, JS_NONE, NULL},
+	/* name, type, kernel, create-only, support, shown when unset */
+	{ "jid", JP_INT, K, true, JS_YES, "0" },
+	{ "name", JP_STRING, K, true, JS_YES, NULL },
+	{ "path", JP_STRING, K, true, JS_YES, "/" },
+	{ "host", JP_JAILSYS, K, true, JS_YES, "new" },
+	{ "host.hostname", JP_STRING, K, false, JS_YES, "" },
+	{ "host.domainname", JP_STRING, K, false, JS_YES, "" },
+	{ "host.hostuuid", JP_STRING, K, false, JS_NONE,
+	    "00000000-0000-0000-0000-000000000000" },
+	{ "host.hostid", JP_INT, K, false, JS_NONE, "0" },
+	{ "ip4", JP_JAILSYS, K, true, JS_YES, "disable" },
+	{ "ip4.addr", JP_ADDRS, K, true, JS_YES, "" },
+	{ "ip4.saddrsel", JP_BOOL, K, false, JS_YES, "true" },
+	{ "ip6", JP_JAILSYS, K, true, JS_YES, "disable" },
+	{ "ip6.addr", JP_ADDRS, K, true, JS_YES, "" },
+	{ "ip6.saddrsel", JP_BOOL, K, false, JS_YES, "true" },
+	{ "vnet", JP_JAILSYS, K, true, JS_YES, "inherit" },
+	{ "persist", JP_BOOL, K, false, JS_YES, "false" },
+	{ "securelevel", JP_INT, K, false, JS_NONE, "-1" },
+	{ "children.max", JP_INT, K, false, JS_NONE, "0" },
+	{ "children.cur", JP_INT, K, false, JS_RO, "0" },
+	{ "enforce_statfs", JP_INT, K, false, JS_NONE, "2" },
+	{ "devfs_ruleset", JP_INT, K, false, JS_NONE, "0" },
+	{ "osrelease", JP_STRING, K, true, JS_NONE, "" },
+	{ "osreldate", JP_INT, K, true, JS_NONE, "0" },
+	{ "cpuset.id", JP_INT, K, false, JS_RO, "0" },
+	{ "dying", JP_BOOL, K, false, JS_RO, "false" },
+	{ "parent", JP_INT, K, false, JS_RO, "0" },
+	{ "meta", JP_STRING, K, false, JS_YES, "" },
+	{ "env", JP_STRING, K, false, JS_YES, "" },
+	{ "sysvmsg", JP_JAILSYS, K, true, JS_YES, "disable" },
+	{ "sysvsem", JP_JAILSYS, K, true, JS_YES, "disable" },
+	{ "sysvshm", JP_JAILSYS, K, true, JS_YES, "disable" },
+	{ "allow.set_hostname", JP_BOOL, K, false, JS_YES, "true" },
+	{ "allow.sysvipc", JP_BOOL, K, true, JS_YES, "false" },
+	{ "allow.raw_sockets", JP_BOOL, K, false, JS_YES, "false" },
+	{ "allow.chflags", JP_BOOL, K, false, JS_YES, "false" },
+	{ "allow.mount", JP_BOOL, K, false, JS_YES, "false" },
+	{ "allow.mount.devfs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mount.fdescfs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mount.fusefs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mount.nullfs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mount.procfs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mount.linprocfs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mount.linsysfs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mount.tmpfs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mount.zfs", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.quotas", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.read_msgbuf", JP_BOOL, K, false, JS_YES, "false" },
+	{ "allow.socket_af", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.mlock", JP_BOOL, K, false, JS_YES, "false" },
+	{ "allow.reserved_ports", JP_BOOL, K, false, JS_YES, "true" },
+	{ "allow.suser", JP_BOOL, K, false, JS_NONE, "true" },
+	{ "allow.unprivileged_proc_debug", JP_BOOL, K, false, JS_NONE, "true" },
+	{ "allow.unprivileged_parent_tampering", JP_BOOL, K, false, JS_NONE,
+	    "false" },
+	{ "allow.extattr", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.adjtime", JP_BOOL, K, false, JS_YES, "false" },
+	{ "allow.settime", JP_BOOL, K, false, JS_YES, "false" },
+	{ "allow.routing", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.setaudit", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.nfsd", JP_BOOL, K, false, JS_NONE, "false" },
+	{ "allow.vmm", JP_BOOL, K, false, JS_NONE, "false" },
+	/* jail(8)'s own */
+	{ "allow.dying", JP_BOOL, P, false, JS_NONE, NULL },
+	{ "command", JP_LIST, P, false, JS_YES, NULL },
+	{ "depend", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.clean", JP_BOOL, P, false, JS_YES, NULL },
+	{ "exec.consolelog", JP_STRING, P, false, JS_YES, NULL },
+	{ "exec.created", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.fib", JP_INT, P, false, JS_NONE, NULL },
+	{ "exec.jail_user", JP_STRING, P, false, JS_YES, NULL },
+	{ "exec.poststart", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.poststop", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.prepare", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.prestart", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.prestop", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.release", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.start", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.stop", JP_LIST, P, false, JS_YES, NULL },
+	{ "exec.system_jail_user", JP_BOOL, P, false, JS_YES, NULL },
+	{ "exec.system_user", JP_STRING, P, false, JS_YES, NULL },
+	{ "exec.timeout", JP_INT, P, false, JS_YES, NULL },
+	{ "interface", JP_STRING, P, false, JS_YES, NULL },
+	{ "ip_hostname", JP_BOOL, P, false, JS_YES, NULL },
+	{ "mount", JP_LIST, P, false, JS_YES, NULL },
+	{ "mount.devfs", JP_BOOL, P, false, JS_YES, NULL },
+	{ "mount.fdescfs", JP_BOOL, P, false, JS_YES, NULL },
+	{ "mount.fstab", JP_LIST, P, false, JS_YES, NULL },
+	{ "mount.procfs", JP_BOOL, P, false, JS_YES, NULL },
+	{ "stop.timeout", JP_INT, P, false, JS_YES, NULL },
+	{ "vnet.interface", JP_LIST, P, false, JS_YES, NULL },
+	{ "zfs.dataset", JP_LIST, P, false, JS_NONE, NULL },
 };
 
 #undef K
@@ -177,7 +177,7 @@ jail_strip_no(const char *name, char *buf, size_t size)
 	if (strncmp(last, "no", 2) != 0)
 		return false;
 	return snprintf(buf, size, "%.*s%s", (int)(last - name), name,
-	                last + 2) < (int)size;
+		   last + 2) < (int)size;
 }
 
 /* Same parameter: equal, or one is the other with a "no". */
@@ -210,7 +210,7 @@ jail_params_find(const struct jail_params *ps, const char *name)
  */
 int
 jail_params_set(struct jail_params *ps, const char *name,
-                const char *const *vals, size_t nvals, bool append)
+    const char *const *vals, size_t nvals, bool append)
 {
 	struct jail_param *p, *nv;
 	char *nn;
@@ -246,7 +246,7 @@ int
 jail_params_set1(struct jail_params *ps, const char *name, const char *val)
 {
 	return jail_params_set(ps, name, val != NULL ? &val : NULL,
-	                       val != NULL ? 1 : 0, false);
+	    val != NULL ? 1 : 0, false);
 }
 
 void
@@ -272,8 +272,8 @@ jail_params_copy(struct jail_params *dst, const struct jail_params *src)
 	memset(dst, 0, sizeof(*dst));
 	for (size_t i = 0; i < src->n; i++) {
 		error = jail_params_set(dst, src->v[i].name,
-		                        (const char *const *)src->v[i].vals.v,
-		                        src->v[i].vals.n, false);
+		    (const char *const *)src->v[i].vals.v, src->v[i].vals.n,
+		    false);
 		if (error != 0)
 			return error;
 	}
@@ -320,8 +320,8 @@ jail_pbool(const struct jail_params *ps, const char *name, bool dflt)
 		return dflt;
 	(void)jail_pdesc(p->name, &neg);
 	v = jail_last_val(p);
-	truth =
-	    v == NULL || strcasecmp(v, "true") == 0 || strtol(v, NULL, 10) != 0;
+	truth = v == NULL || strcasecmp(v, "true") == 0 ||
+	    strtol(v, NULL, 10) != 0;
 	return truth != neg;
 }
 
@@ -415,7 +415,7 @@ jail_at_default(const struct jail_pdesc *pd, const char *v, bool neg)
 	case JP_JAILSYS:
 	case JP_INT:
 		return jail_norm_val(pd->type, v, neg) ==
-		       jail_norm_val(pd->type, dflt, false);
+		    jail_norm_val(pd->type, dflt, false);
 	default:
 		return v != NULL && strcmp(v, dflt) == 0;
 	}
@@ -423,7 +423,7 @@ jail_at_default(const struct jail_pdesc *pd, const char *v, bool neg)
 
 static int
 jail_check_one(const struct jail_param *p, struct jail_diag *d,
-          struct jail_strv *warns)
+    struct jail_strv *warns)
 {
 	const struct jail_pdesc *pd;
 	struct jail_addr a;
@@ -444,7 +444,7 @@ jail_check_one(const struct jail_param *p, struct jail_diag *d,
 		if (v != NULL && strcasecmp(v, "true") != 0 &&
 		    strcasecmp(v, "false") != 0 && !jail_is_int(v)) {
 			jail_diag_add(d, "%s: unknown boolean value \"%s\"",
-			              p->name, v);
+			    p->name, v);
 			return EINVAL;
 		}
 		break;
@@ -453,7 +453,7 @@ jail_check_one(const struct jail_param *p, struct jail_diag *d,
 		    strcasecmp(v, "new") != 0 &&
 		    strcasecmp(v, "inherit") != 0 &&
 		    !(jail_is_int(v) && strtol(v, NULL, 10) >= 0 &&
-		      strtol(v, NULL, 10) <= 2)) {
+			strtol(v, NULL, 10) <= 2)) {
 			jail_diag_add(d, "unknown jailsys value \"%s\"", v);
 			return EINVAL;
 		}
@@ -461,7 +461,7 @@ jail_check_one(const struct jail_param *p, struct jail_diag *d,
 	case JP_INT:
 		if (v == NULL || !jail_is_int(v)) {
 			jail_diag_add(d, "%s: non-integer value \"%s\"",
-			              p->name, v != NULL ? v : "");
+			    p->name, v != NULL ? v : "");
 			return EINVAL;
 		}
 		break;
@@ -471,14 +471,13 @@ jail_check_one(const struct jail_param *p, struct jail_diag *d,
 			if (*v == '\0' || strcmp(v, "-") == 0)
 				continue;
 			if (jail_addr_parse(v,
-			                    strcmp(pd->name, "ip4.addr") == 0
-			                        ? AF_INET
-			                        : AF_INET6,
-			                    &a) != 0) {
-				jail_diag_add(
-				    d, "%s: not an %s address: %s", p->name,
-				    strcmp(pd->name, "ip4.addr") == 0 ? "IPv4"
-				                                      : "IPv6",
+				strcmp(pd->name, "ip4.addr") == 0 ? AF_INET :
+								    AF_INET6,
+				&a) != 0) {
+				jail_diag_add(d, "%s: not an %s address: %s",
+				    p->name,
+				    strcmp(pd->name, "ip4.addr") == 0 ? "IPv4" :
+									"IPv6",
 				    v);
 				return EINVAL;
 			}
@@ -487,14 +486,15 @@ jail_check_one(const struct jail_param *p, struct jail_diag *d,
 	default:
 		break;
 	}
-	if (pd->support == JS_NONE && warns != NULL && !jail_at_default(pd, v, neg))
+	if (pd->support == JS_NONE && warns != NULL &&
+	    !jail_at_default(pd, v, neg))
 		jail_strv_add(warns, p->name);
 	return 0;
 }
 
 int
 jail_params_check(const struct jail_params *ps, struct jail_diag *d,
-                  struct jail_strv *warns)
+    struct jail_strv *warns)
 {
 	int error = 0;
 
@@ -507,7 +507,7 @@ jail_params_check(const struct jail_params *ps, struct jail_diag *d,
 			if (strcmp(warns->v[i], "enforce_statfs") == 0) {
 				free(warns->v[i]);
 				memmove(&warns->v[i], &warns->v[i + 1],
-				        (warns->n - i) * sizeof(char *));
+				    (warns->n - i) * sizeof(char *));
 				warns->n--;
 				break;
 			}
@@ -552,9 +552,9 @@ jail_addr_parse(const char *s, int family, struct jail_addr *a)
 				return EINVAL;
 			a->prefixlen = (int)len;
 		} else if (family == AF_INET &&
-		           inet_pton(AF_INET, mask, m) == 1) {
+		    inet_pton(AF_INET, mask, m) == 1) {
 			uint32_t v = (uint32_t)m[0] << 24 | m[1] << 16 |
-			             m[2] << 8 | m[3];
+			    m[2] << 8 | m[3];
 
 			for (len = 0; len < 32 && (v & 0x80000000u); len++)
 				v <<= 1;

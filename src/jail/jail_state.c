@@ -126,7 +126,7 @@ jail_rec_dump(FILE *fp, const struct jail_rec *r)
 	fprintf(fp, "ownnet %d\n", r->own_net ? 1 : 0);
 	for (size_t i = 0; i < r->nifaces; i++)
 		fprintf(fp, "iface %s %d%s\n", r->ifaces[i].name,
-		        r->ifaces[i].inner_index, r->ifaces[i].ng ? " ng" : "");
+		    r->ifaces[i].inner_index, r->ifaces[i].ng ? " ng" : "");
 	for (size_t i = 0; i < r->params.n; i++) {
 		const struct jail_param *p = &r->params.v[i];
 
@@ -176,7 +176,7 @@ static int
 jail_parse_line(struct jail_rec *r, char *line)
 {
 	char *sp = strchr(line, ' '), *field, *next;
-	struct jail_strv vals = {0};
+	struct jail_strv vals = { 0 };
 	int error = 0, idx;
 
 	if (sp == NULL)
@@ -222,8 +222,7 @@ jail_parse_line(struct jail_rec *r, char *line)
 		}
 		if (error == 0)
 			error = jail_params_set(&r->params, field,
-			                        (const char *const *)vals.v,
-			                        vals.n, false);
+			    (const char *const *)vals.v, vals.n, false);
 		jail_strv_free(&vals);
 	}
 	return error;
@@ -402,6 +401,6 @@ bool
 jail_rec_alive(const struct jail_rec *r)
 {
 	return r->super_pid > 0 && r->init_pid > 0 &&
-	       jail_proc_start(r->super_pid) == r->super_start &&
-	       jail_proc_start(r->init_pid) == r->init_start;
+	    jail_proc_start(r->super_pid) == r->super_start &&
+	    jail_proc_start(r->init_pid) == r->init_start;
 }

@@ -37,7 +37,7 @@ jail_diag_print(const struct jail_diag *d, FILE *fp)
 {
 	for (size_t i = 0; i < d->n; i++)
 		fprintf(fp, "%s: %s\n", program_invocation_short_name,
-		        d->msgs[i]);
+		    d->msgs[i]);
 	fflush(fp);
 }
 

@@ -19,8 +19,9 @@
 static void
 jail_usage(void)
 {
-	fprintf(stderr, "usage: jexec [-l] [-d working-directory] "
-	                "[-u username | -U username] jail [command ...]\n");
+	fprintf(stderr,
+	    "usage: jexec [-l] [-d working-directory] "
+	    "[-u username | -U username] jail [command ...]\n");
 }
 
 /* A copy of a passwd entry: getpwnam's buffer does not survive. */
@@ -54,7 +55,7 @@ jail_lookup(const char *name, struct user *u)
 	if (pw == NULL) {
 		if (errno != 0 && errno != ENOENT && name != NULL)
 			jail_warnx(NULL, "getpwnam: %s: %s", name,
-			           strerror(errno));
+			    strerror(errno));
 		else if (name != NULL)
 			jail_warnx(NULL, "%s: no such user", name);
 		else
@@ -66,16 +67,16 @@ jail_lookup(const char *name, struct user *u)
 
 /* In the child, inside the jail: who, where and with what to run. */
 static void __attribute__((noreturn))
-jail_jexec_child(const struct jail_rec *r, bool login, const char *dir, bool setuser,
-    const char *jail_user, struct user *u, char **cmd)
+jail_jexec_child(const struct jail_rec *r, bool login, const char *dir,
+    bool setuser, const char *jail_user, struct user *u, char **cmd)
 {
 	const char *term;
 	char *shargv[3];
 
-	if (jail_confine(&r->params, r->own_net && jail_psys(&r->params, "vnet",
-	                                                     2) == 1) != 0) {
+	if (jail_confine(&r->params,
+		r->own_net && jail_psys(&r->params, "vnet", 2) == 1) != 0) {
 		jail_warnx(NULL, "jail_attach(%d): %s", r->jid,
-		           strerror(errno));
+		    strerror(errno));
 		_exit(1);
 	}
 	if (chdir("/") != 0) {
@@ -98,8 +99,9 @@ jail_jexec_child(const struct jail_rec *r, bool login, const char *dir, bool set
 				setenv("TERM", term, 1);
 			setenv("PATH", "/bin:/usr/bin", 1);
 		}
-		if (setuser && (initgroups(u->name, u->gid) != 0 ||
-		                setgid(u->gid) != 0 || setuid(u->uid) != 0)) {
+		if (setuser &&
+		    (initgroups(u->name, u->gid) != 0 || setgid(u->gid) != 0 ||
+			setuid(u->uid) != 0)) {
 			jail_warnx(NULL, "%s: %s", u->name, strerror(errno));
 			_exit(1);
 		}
@@ -108,15 +110,15 @@ jail_jexec_child(const struct jail_rec *r, bool login, const char *dir, bool set
 		setenv("SHELL", u->shell, 1);
 		if (login && dir == NULL && chdir(u->dir) != 0) {
 			jail_warnx(NULL, "chdir: %s: %s", u->dir,
-			           strerror(errno));
+			    strerror(errno));
 			_exit(1);
 		}
 	}
 	if (cmd[0] == NULL) {
 		const char *sh = getenv("SHELL");
 
-		shargv[0] =
-		    (char *)(sh != NULL && *sh != '\0' ? sh : "/bin/sh");
+		shargv[0] = (char *)(sh != NULL && *sh != '\0' ? sh :
+								 "/bin/sh");
 		shargv[1] = (char *)"-i";
 		shargv[2] = NULL;
 		cmd = shargv;
@@ -130,7 +132,7 @@ int
 main(int argc, char **argv)
 {
 	const char *user = NULL, *juser = NULL, *dir = NULL;
-	struct user u = {0};
+	struct user u = { 0 };
 	struct jail_rec r;
 	bool login = false;
 	int ch, pidfd, status, error;
@@ -164,7 +166,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/* -u, or -l alone: the host's passwd, before entering */
-	if ((user != NULL || (login && juser == NULL)) && jail_lookup(user, &u) != 0)
+	if ((user != NULL || (login && juser == NULL)) &&
+	    jail_lookup(user, &u) != 0)
 		return 1;
 	if (jail_op_lookup(argv[0], &r) != 0) {
 		if (jail_is_number(argv[0]))
@@ -185,8 +188,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (pid == 0)
-		jail_jexec_child(&r, login, dir, user != NULL || juser != NULL, juser, &u,
-		    argv + 1);
+		jail_jexec_child(&r, login, dir, user != NULL || juser != NULL,
+		    juser, &u, argv + 1);
 	/* the command's signals are its own business */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);

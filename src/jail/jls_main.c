@@ -39,9 +39,8 @@ jail_addrs(const struct jail_rec *r, const char *param, struct jail_strv *out)
 
 	for (size_t i = 0; p != NULL && i < p->vals.n; i++)
 		if (jail_addr_parse(p->vals.v[i],
-		                    strcmp(param, "ip4.addr") == 0 ? AF_INET
-		                                                   : AF_INET6,
-		                    &a) == 0)
+			strcmp(param, "ip4.addr") == 0 ? AF_INET : AF_INET6,
+			&a) == 0)
 			jail_strv_add(out, a.text);
 }
 
@@ -56,11 +55,12 @@ jail_sysname(int v)
  * for booleans.  NULL for a parameter jls does not know.
  */
 static char *
-jail_value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth)
+jail_value(const struct jail_rec *r, const char *name, bool *isbool,
+    bool *truth)
 {
 	const struct jail_pdesc *pd = jail_pdesc(name, NULL);
 	const struct jail_params *ps = &r->params;
-	struct jail_strv list = {0};
+	struct jail_strv list = { 0 };
 	struct jail_param *p;
 	char buf[32], *s = NULL;
 	bool vnet;
@@ -72,8 +72,7 @@ jail_value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth
 	if (pd->type == JP_BOOL) {
 		*isbool = true;
 		*truth = jail_pbool(ps, pd->name,
-		                    pd->dflt != NULL &&
-		                        strcmp(pd->dflt, "true") == 0);
+		    pd->dflt != NULL && strcmp(pd->dflt, "true") == 0);
 		return strdup(*truth ? "true" : "false");
 	}
 	if (strcmp(pd->name, "jid") == 0) {
@@ -102,8 +101,10 @@ jail_value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth
 			v = jail_psys(ps, pd->name, 0);
 		else if (jail_ipalias(ps)) {
 			/* an IP-alias jail: "new" for a family it has */
-			jail_addrs(r, strcmp(pd->name, "ip4") == 0
-			                  ? "ip4.addr" : "ip6.addr", &list);
+			jail_addrs(r,
+			    strcmp(pd->name, "ip4") == 0 ? "ip4.addr" :
+							   "ip6.addr",
+			    &list);
 			v = list.n > 0 ? 1 : 0;
 			jail_strv_free(&list);
 		} else if (vnet || !r->own_net)
@@ -113,10 +114,11 @@ jail_value(const struct jail_rec *r, const char *name, bool *isbool, bool *truth
 		return strdup(jail_sysname(v));
 	}
 	if (pd->type == JP_JAILSYS) {
-		int d = pd->dflt != NULL && strcmp(pd->dflt, "new") == 0 ? 1
-		        : pd->dflt != NULL && strcmp(pd->dflt, "inherit") == 0
-		            ? 2
-		            : 0;
+		int d = pd->dflt != NULL && strcmp(pd->dflt, "new") == 0 ?
+		    1 :
+		    pd->dflt != NULL && strcmp(pd->dflt, "inherit") == 0 ?
+		    2 :
+		    0;
 
 		return strdup(jail_sysname(jail_psys(ps, pd->name, d)));
 	}
@@ -178,7 +180,8 @@ jail_skipped(const struct jail_rec *r, const char *name)
 }
 
 static int
-jail_print_params(const struct jail_rec *r, const struct jail_strv *names, int flags)
+jail_print_params(const struct jail_rec *r, const struct jail_strv *names,
+    int flags)
 {
 	bool first = true, isbool, truth;
 
@@ -236,7 +239,7 @@ jail_all_params(struct jail_strv *names)
 static void
 jail_print_default(const struct jail_rec *r, int flags)
 {
-	struct jail_strv ip = {0};
+	struct jail_strv ip = { 0 };
 	const char *host = jail_pstr(&r->params, "host.hostname");
 	const char *path = jail_pstr(&r->params, "path");
 
@@ -247,22 +250,22 @@ jail_print_default(const struct jail_rec *r, int flags)
 		path = "/";
 	if (flags & F_NAMES)
 		printf(" %-15s %-15.15s %-29.29s %.74s\n", r->name,
-		       ip.n > 0 ? ip.v[0] : "", host, path);
+		    ip.n > 0 ? ip.v[0] : "", host, path);
 	else
 		printf("%6d  %-15.15s %-29.29s %.74s\n", r->jid,
-		       ip.n > 0 ? ip.v[0] : "", host, path);
+		    ip.n > 0 ? ip.v[0] : "", host, path);
 	jail_strv_free(&ip);
 }
 
 static void
 jail_print_verbose(const struct jail_rec *r)
 {
-	struct jail_strv ip = {0};
+	struct jail_strv ip = { 0 };
 	const char *host = jail_pstr(&r->params, "host.hostname");
 	const char *path = jail_pstr(&r->params, "path");
 
 	printf("%6d  %-29.29s %.74s\n", r->jid, host != NULL ? host : "",
-	       path != NULL ? path : "/");
+	    path != NULL ? path : "/");
 	printf("        %-29.29s %.74s\n", r->name, "ACTIVE");
 	printf("        %d\n", 0);
 	jail_addrs(r, "ip4.addr", &ip);
@@ -275,7 +278,7 @@ jail_print_verbose(const struct jail_rec *r)
 int
 main(int argc, char **argv)
 {
-	struct jail_strv names = {0};
+	struct jail_strv names = { 0 };
 	struct jail_rec *recs = NULL, one;
 	const char *jail = NULL;
 	size_t n = 0;
@@ -307,11 +310,11 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			flags = (flags & ~(F_HEADER | F_VERBOSE)) | F_NAMEVAL |
-			        F_QUOTE | F_SKIP;
+			    F_QUOTE | F_SKIP;
 			break;
 		case 'v':
 			flags = (flags & ~(F_HEADER | F_NAMEVAL | F_SKIP)) |
-			        F_VERBOSE;
+			    F_VERBOSE;
 			break;
 		default:
 			jail_usage();
@@ -329,11 +332,10 @@ main(int argc, char **argv)
 			if (!check) {
 				if (jail_is_number(jail))
 					jail_warnx(NULL, "jail %s not found",
-					           jail);
+					    jail);
 				else
 					jail_warnx(NULL,
-					           "jail \"%s\" not found",
-					           jail);
+					    "jail \"%s\" not found", jail);
 			}
 			return 1;
 		}
@@ -369,22 +371,22 @@ main(int argc, char **argv)
 		const char *was = jail_pstr(&recs[i].params, "host.hostname");
 
 		if (!(jail_ns_flags(&recs[i]) & CLONE_NEWUTS) ||
-		    jail_ns_gethostname(&recs[i], host, domain,
-		                        sizeof(host)) != 0)
+		    jail_ns_gethostname(&recs[i], host, domain, sizeof(host)) !=
+			0)
 			continue;
 		if (strcmp(host, was != NULL ? was : "") != 0)
 			(void)jail_params_set1(&recs[i].params, "host.hostname",
-			                       host);
+			    host);
 		was = jail_pstr(&recs[i].params, "host.domainname");
 		if (strcmp(domain, was != NULL ? was : "") != 0)
 			(void)jail_params_set1(&recs[i].params,
-			                       "host.domainname", domain);
+			    "host.domainname", domain);
 	}
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "all") == 0)
 			jail_all_params(&names);
 		else if (jail_pdesc(argv[i], NULL) == NULL ||
-		         !jail_pdesc(argv[i], NULL)->kernel) {
+		    !jail_pdesc(argv[i], NULL)->kernel) {
 			jail_warnx(NULL, "unknown parameter: %s", argv[i]);
 			jail_rec_list_free(recs, n);
 			return 1;

@@ -107,12 +107,12 @@ ng_lib_cookie_name(uint32_t cookie)
 		uint32_t cookie;
 		const char *name;
 	} names[] = {
-	    {NGM_GENERIC_COOKIE, "GENERIC"},
-	    {NGM_SOCKET_COOKIE, "SOCKET"},
-	    {NGM_HUB_COOKIE, "HUB"},
-	    {NGM_EIFACE_COOKIE, "EIFACE"},
-	    {NGM_BRIDGE_COOKIE, "BRIDGE"},
-	    {NGM_FLOW_COOKIE, "FLOW"},
+		{ NGM_GENERIC_COOKIE, "GENERIC" },
+		{ NGM_SOCKET_COOKIE, "SOCKET" },
+		{ NGM_HUB_COOKIE, "HUB" },
+		{ NGM_EIFACE_COOKIE, "EIFACE" },
+		{ NGM_BRIDGE_COOKIE, "BRIDGE" },
+		{ NGM_FLOW_COOKIE, "FLOW" },
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -127,8 +127,8 @@ ng_lib_cookie_name(uint32_t cookie)
  * is read.  0 or an errno; *ascii is malloc'd.
  */
 static int
-ng_lib_ascii_args(const char *path, const struct ng_mesg *msg,
-    size_t arglen, struct ng_mesg **ascii)
+ng_lib_ascii_args(const char *path, const struct ng_mesg *msg, size_t arglen,
+    struct ng_mesg **ascii)
 {
 	struct ng_mesg *copy, *rep = NULL;
 	int cs, n, error = 0;
@@ -185,8 +185,7 @@ ng_lib_dump_msg(const char *what, const char *path, const struct ng_mesg *msg,
 	ng_lib_logx("  flags  %x", msg->header.flags);
 	ng_lib_logx("  token  %u", msg->header.token);
 	ng_lib_logx("  cookie %s (%u)",
-	    ng_lib_cookie_name(msg->header.typecookie),
-	    msg->header.typecookie);
+	    ng_lib_cookie_name(msg->header.typecookie), msg->header.typecookie);
 	if (ng_lib_level() > 2 && strchr(path, ':') != NULL) {
 		error = ng_lib_ascii_args(path, msg, arglen, &rep);
 		if (error == 0) {
@@ -218,8 +217,8 @@ ng_lib_hexline(char *line, const unsigned char *buf, size_t len, size_t off,
 
 	for (size_t j = 0; j < 16; j++)
 		n += (size_t)snprintf(line + n, NG_LIB_HEXLINE - n,
-		    off + j < len ? "%02x " : "   ", off + j < len ?
-		    buf[off + j] : 0);
+		    off + j < len ? "%02x " : "   ",
+		    off + j < len ? buf[off + j] : 0);
 	for (int i = 0; i < gap; i++)
 		line[n++] = ' ';
 	for (size_t j = 0; j < 16; j++) {

@@ -121,8 +121,8 @@ ng_lib_timeout(void)
 			ng_lib_timeout_ms = (int)(sec * 1000 + 0.5);
 		else
 			ng_lib_logx("%s=%s: not a number of seconds from 0 to "
-			    "%d; using %d", NGD_TIMEOUT_ENV, env,
-			    NG_LIB_TIMEOUT_MAX_S,
+				    "%d; using %d",
+			    NGD_TIMEOUT_ENV, env, NG_LIB_TIMEOUT_MAX_S,
 			    NG_LIB_TIMEOUT_DEFAULT / 1000);
 	}
 	return ng_lib_timeout_ms;
@@ -160,7 +160,7 @@ ng_lib_deadline(void)
 static int
 ng_lib_wait(int fd, uint64_t deadline)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint64_t now;
 	int n;
 
@@ -171,7 +171,8 @@ ng_lib_wait(int fd, uint64_t deadline)
 			now = ng_lib_now_ms();
 			if (now >= deadline)
 				return ETIMEDOUT;
-			ms = deadline - now > INT32_MAX ? INT32_MAX :
+			ms = deadline - now > INT32_MAX ?
+			    INT32_MAX :
 			    (int)(deadline - now);
 		}
 		n = poll(&pfd, 1, ms);
@@ -230,7 +231,8 @@ ng_lib_trusted(int fd, const char *path)
 	if (cred.uid == 0 || cred.uid == geteuid() || cred.uid == getuid())
 		return true;
 	ng_lib_logx("%s: served by uid %u (pid %d), neither root nor us; "
-	    "refused", path, (unsigned)cred.uid, (int)cred.pid);
+		    "refused",
+	    path, (unsigned)cred.uid, (int)cred.pid);
 	return false;
 }
 
@@ -256,8 +258,8 @@ ng_lib_connect(int *fdp)
 	/* A connect to a backlog ngd does not drain (stopped, or out of
 	 * descriptors), and a send to a full buffer, give up in time. */
 	if (ng_lib_timeout() > 0) {
-		struct timeval tv = {ng_lib_timeout() / 1000,
-		    ng_lib_timeout() % 1000 * 1000};
+		struct timeval tv = { ng_lib_timeout() / 1000,
+			ng_lib_timeout() % 1000 * 1000 };
 
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
@@ -411,13 +413,13 @@ ng_lib_cond_wait(uint64_t deadline)
  * the kernel.
  */
 static int
-ng_lib_request_locked(int fd, uint16_t kind, const char *addr,
-    const void *p1, size_t l1, const void *p2, size_t l2, uint32_t *idp)
+ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
+    size_t l1, const void *p2, size_t l2, uint32_t *idp)
 {
-	struct ngd_frame fr = {.kind = kind, .version = NGD_PROTO_VERSION};
+	struct ngd_frame fr = { .kind = kind, .version = NGD_PROTO_VERSION };
 	size_t alen = addr != NULL ? strlen(addr) : 0;
 	struct iovec iov[4];
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 4};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 4 };
 	struct ng_lib_fd *st = ng_lib_state(fd);
 	uint64_t deadline = ng_lib_deadline();
 	int error = 0;
@@ -427,10 +429,10 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr,
 	if (alen >= NG_PATHSIZ)
 		return EINVAL;
 	fr.addrlen = (uint16_t)alen;
-	iov[0] = (struct iovec){&fr, sizeof(fr)};
-	iov[1] = (struct iovec){(void *)addr, alen};
-	iov[2] = (struct iovec){(void *)p1, l1};
-	iov[3] = (struct iovec){(void *)p2, l2};
+	iov[0] = (struct iovec){ &fr, sizeof(fr) };
+	iov[1] = (struct iovec){ (void *)addr, alen };
+	iov[2] = (struct iovec){ (void *)p1, l1 };
+	iov[3] = (struct iovec){ (void *)p2, l2 };
 	/* One request at a time per fd: its status is the next status. */
 	while (st->waiting) {
 		pthread_cond_wait(&ng_lib_cond, &ng_lib_lock);
@@ -444,7 +446,8 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr,
 	}
 	if (ng_lib_sendmsg(fd, &mh, sizeof(fr) + alen + l1 + l2) < 0) {
 		error = errno == EPIPE ? ENOTCONN :
-		    errno == EAGAIN ? ETIMEDOUT : errno;
+		    errno == EAGAIN    ? ETIMEDOUT :
+					 errno;
 		if (error == ETIMEDOUT)
 			st->dead = error;
 		goto out;
@@ -530,8 +533,8 @@ ng_lib_next(int fd, uint16_t kind, const struct ng_lib_want *want,
 				*pp = f->next;
 				if (st->tail == &f->next)
 					st->tail = pp;
-				error = f->hdr.error != 0 ? (int)f->hdr.error
-							  : EPROTO;
+				error = f->hdr.error != 0 ? (int)f->hdr.error :
+							    EPROTO;
 				free(f);
 				goto out;
 			}
@@ -563,7 +566,7 @@ out:
 int
 NgPending(int fd)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct ng_lib_fd *st;
 	struct ng_lib_frame *f;
 	int n = 0;
@@ -611,7 +614,8 @@ NgMkSockNode(const char *name, int *csp, int *dsp)
 	    NULL, 0, NULL, 0, &id);
 	if (error != 0) {
 		if (ng_lib_level() > 0)
-			ng_lib_warn(error, "bind(%s)", name != NULL ? name : "");
+			ng_lib_warn(error, "bind(%s)",
+			    name != NULL ? name : "");
 		close(cs);
 		return ng_lib_fail(error);
 	}
@@ -656,7 +660,8 @@ ng_lib_send_msg(int cs, const char *path, struct ng_mesg *msg)
 
 	if (ng_lib_level() > 1)
 		ng_lib_dump_msg((msg->header.flags & NGF_RESP) ?
-			"SENDING RESPONSE:" : "SENDING MESSAGE:",
+			"SENDING RESPONSE:" :
+			"SENDING MESSAGE:",
 		    path, msg, sizeof(*msg) + msg->header.arglen);
 	error = ng_lib_request(cs, NGD_MSG, path, msg,
 	    sizeof(*msg) + msg->header.arglen, NULL, 0, NULL);
@@ -809,8 +814,8 @@ NgSendReplyMsg(int cs, const char *path, const struct ng_mesg *msg,
  * are this one: NgRecvMsg copies out of it.
  */
 static int
-ng_lib_alloc_recv(int cs, const struct ng_lib_want *want,
-    struct ng_mesg **rep, char *path)
+ng_lib_alloc_recv(int cs, const struct ng_lib_want *want, struct ng_mesg **rep,
+    char *path)
 {
 	struct ng_lib_frame *f;
 	size_t size;
@@ -834,7 +839,8 @@ ng_lib_alloc_recv(int cs, const struct ng_lib_want *want,
 		snprintf(path, NG_PATHSIZ, "%s", f->addr);
 	if (ng_lib_level() > 1 && f->plen >= sizeof(**rep))
 		ng_lib_dump_msg(((*rep)->header.flags & NGF_RESP) ?
-			"RECEIVED RESPONSE:" : "RECEIVED MESSAGE:",
+			"RECEIVED RESPONSE:" :
+			"RECEIVED MESSAGE:",
 		    f->addr, *rep, f->plen);
 	error = (int)f->plen;
 	free(f);
@@ -914,8 +920,8 @@ NgAllocRecvAsciiMsg(int cs, struct ng_mesg **reply, char *path)
 	}
 	NG_MKMESSAGE_HDR(req, NGM_GENERIC_COOKIE, NGM_BINARY2ASCII,
 	    sizeof(*msg) + msg->header.arglen);
-	snprintf(req->header.cmdstr, sizeof(req->header.cmdstr),
-	    "cmd%d", NGM_BINARY2ASCII);
+	snprintf(req->header.cmdstr, sizeof(req->header.cmdstr), "cmd%d",
+	    NGM_BINARY2ASCII);
 	memcpy(req->data, msg, sizeof(*msg) + msg->header.arglen);
 	if ((error = ng_lib_transact(cs, src, req, &ascii)) != 0)
 		goto out;
@@ -977,8 +983,8 @@ NgSendData(int ds, const char *hook, const unsigned char *buf, size_t len)
 		    hook != NULL ? hook : "", len);
 	if (ng_lib_level() > 2)
 		ng_lib_dump_data(buf, len);
-	error = ng_lib_request(ds, NGD_DATA, hook != NULL ? hook : "", buf,
-	    len, NULL, 0, NULL);
+	error = ng_lib_request(ds, NGD_DATA, hook != NULL ? hook : "", buf, len,
+	    NULL, 0, NULL);
 	if (error != 0) {
 		if (ng_lib_level() > 0)
 			ng_lib_warn(error, "sendto(%s)",

@@ -56,8 +56,8 @@ struct ngctl_cap {
 	const char *path;
 	int dlt;
 	pcap_t *pd;
-	pcap_dumper_t *dumper; /* NULL: one line per frame on stdout */
-	FILE *ng;              /* pcapng instead (dumper NULL) */
+	pcap_dumper_t *dumper;        /* NULL: one line per frame on stdout */
+	FILE *ng;                     /* pcapng instead (dumper NULL) */
 	struct ngctl_pcapng_blk *blk; /* the block being written */
 	struct bpf_program prog;
 	bool filter;
@@ -74,8 +74,8 @@ ngctl_cap_frame(struct ngctl_cap *c, const struct ng_capture_hdr *h,
 	*len = h->len;
 	if (!(h->flags & NG_CAPTURE_VLAN) || c->dlt != DLT_EN10MB ||
 	    caplen < 12 || caplen > NGCTL_CAP_SNAPLEN) {
-		memcpy(c->buf, data, caplen < NGCTL_CAP_SNAPLEN ? caplen
-								: NGCTL_CAP_SNAPLEN);
+		memcpy(c->buf, data,
+		    caplen < NGCTL_CAP_SNAPLEN ? caplen : NGCTL_CAP_SNAPLEN);
 		return caplen < NGCTL_CAP_SNAPLEN ? caplen : NGCTL_CAP_SNAPLEN;
 	}
 	memcpy(c->buf, data, 12);
@@ -119,7 +119,7 @@ static void
 ngctl_pcapng_opt(struct ngctl_pcapng_blk *k, uint16_t code, const void *p,
     size_t n)
 {
-	uint16_t h[2] = {code, (uint16_t)n};
+	uint16_t h[2] = { code, (uint16_t)n };
 
 	memcpy(k->b + k->n, h, 4);
 	k->n += 4;
@@ -152,7 +152,7 @@ ngctl_pcapng_head(struct ngctl_cap *c, struct ngctl_pcapng_blk *k,
 {
 	static const char appl[] = "ngctl capture";
 	uint8_t tsresol = 9; /* nanoseconds, as ngd stamps them */
-	uint16_t v[2] = {1, 0};
+	uint16_t v[2] = { 1, 0 };
 	char name[NG_PATHSIZ + NG_HOOKSIZ + 2];
 	size_t l = strlen(c->path);
 
@@ -189,7 +189,8 @@ ngctl_pcapng_frame(struct ngctl_cap *c, const struct ng_capture_hdr *h,
 {
 	struct ngctl_pcapng_blk *k = c->blk;
 	uint32_t flags = h->dir == NG_CAPTURE_IN ? PCAPNG_FLAG_INBOUND :
-	    h->dir == NG_CAPTURE_OUT ? PCAPNG_FLAG_OUTBOUND : 0;
+	    h->dir == NG_CAPTURE_OUT             ? PCAPNG_FLAG_OUTBOUND :
+						   0;
 
 	ngctl_pcapng_begin(k, PCAPNG_EPB);
 	ngctl_pcapng_u32(k, 0); /* interface 0 */
@@ -271,12 +272,13 @@ ngctl_cap_loop(struct ngctl *ng, struct ngctl_cap *c)
 	/* After a signal, what had already arrived is still written (a
 	 * bounded number: on a busy edge more keeps coming). */
 	while (more && (!ngctl_cap_stop || drain-- > 0)) {
-		struct pollfd pfd = {.fd = ng->ds, .events = POLLIN};
+		struct pollfd pfd = { .fd = ng->ds, .events = POLLIN };
 
 		if (NgPending(ng->ds) == 0) {
 			if (!ngctl_cap_flush(c))
 				return NGCTL_OK; /* the reader went away */
-			n = poll(&pfd, 1, ngctl_cap_stop ? 0 : NGCTL_CAP_POLL_MS);
+			n = poll(&pfd, 1,
+			    ngctl_cap_stop ? 0 : NGCTL_CAP_POLL_MS);
 			if (n == 0 && ngctl_cap_stop)
 				break; /* nothing more came before the signal */
 			if (n <= 0)
@@ -389,8 +391,7 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 		}
 		c->filter = true;
 	}
-	if (out != NULL && strcmp(out, "-") == 0 &&
-	    isatty(STDOUT_FILENO)) {
+	if (out != NULL && strcmp(out, "-") == 0 && isatty(STDOUT_FILENO)) {
 		ngctl_warnx("capture: not writing %s to a terminal",
 		    format != NULL ? format : "pcap");
 		goto out;
@@ -425,8 +426,10 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 		goto out;
 	}
 	/* As tcpdump says it is listening: the copies flow from now on. */
-	fprintf(stderr, "capturing on %s %s, link-type %s, snapshot length "
-	    "%lu bytes\n", c->path, arg.hook, type, snaplen);
+	fprintf(stderr,
+	    "capturing on %s %s, link-type %s, snapshot length "
+	    "%lu bytes\n",
+	    c->path, arg.hook, type, snaplen);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = ngctl_cap_signal; /* no SA_RESTART: poll returns */
 	sigemptyset(&sa.sa_mask);

@@ -59,9 +59,10 @@ ngctl_connect(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_connect = {
 	.name = "connect",
-	.aliases = {"join"},
+	.aliases = { "join" },
 	.usage = "connect [path] <relpath> <hook> <peerhook>",
-	.summary = "Connects hook <peerhook> of the node at <relpath> to <hook>",
+	.summary =
+	    "Connects hook <peerhook> of the node at <relpath> to <hook>",
 	.help = "Links two existing nodes with a new edge: hook <hook> is "
 		"added to the node at <path>, hook <peerhook> to the node "
 		"found at <relpath>, and the two are joined.  <relpath> is "

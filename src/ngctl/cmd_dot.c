@@ -90,7 +90,7 @@ ngctl_dot_write(struct ngctl *ng, FILE *f, bool compact)
 	uint32_t i, count, nhooks;
 
 	if (ngctl_ask(ng, ".", NGM_LISTNODES, sizeof(*nl), "listnodes",
-	        &nlrep) != 0)
+		&nlrep) != 0)
 		return NGCTL_ERROR;
 	nl = (struct namelist *)nlrep->data;
 	count = nl->numnames;
@@ -241,7 +241,8 @@ ngctl_dot_people(struct ngctl *ng, FILE *f)
 		return NGCTL_ERROR;
 	nl = (struct namelist *)nlrep->data;
 	count = nl->numnames;
-	if (count > (nlrep->header.arglen - sizeof(*nl)) / sizeof(nl->nodeinfo[0]))
+	if (count >
+	    (nlrep->header.arglen - sizeof(*nl)) / sizeof(nl->nodeinfo[0]))
 		count = (nlrep->header.arglen - sizeof(*nl)) /
 		    sizeof(nl->nodeinfo[0]);
 	nodes = calloc(count > 0 ? count : 1, sizeof(*nodes));
@@ -282,13 +283,16 @@ ngctl_dot_people(struct ngctl *ng, FILE *f)
 	}
 
 	fprintf(f, "digraph netgraph {\n");
-	fprintf(f, "\tgraph [ rankdir = LR, ranksep = 1.0, nodesep = 0.15, "
-		   "fontname = \"Helvetica\", fontsize = 10 ];\n");
-	fprintf(f, "\tnode [ shape = box, style = \"rounded,filled\", "
-		   "fillcolor = \"#e8f0fe\", fontname = \"Helvetica\", "
-		   "fontsize = 11 ];\n");
-	fprintf(f, "\tedge [ dir = none, fontname = \"Helvetica\", "
-		   "fontsize = 9, color = \"#445566\" ];\n");
+	fprintf(f,
+	    "\tgraph [ rankdir = LR, ranksep = 1.0, nodesep = 0.15, "
+	    "fontname = \"Helvetica\", fontsize = 10 ];\n");
+	fprintf(f,
+	    "\tnode [ shape = box, style = \"rounded,filled\", "
+	    "fillcolor = \"#e8f0fe\", fontname = \"Helvetica\", "
+	    "fontsize = 11 ];\n");
+	fprintf(f,
+	    "\tedge [ dir = none, fontname = \"Helvetica\", "
+	    "fontsize = 9, color = \"#445566\" ];\n");
 	for (i = 0; i < count; i++) {
 		const struct ngctl_dot_node *h = &nodes[i];
 
@@ -363,20 +367,21 @@ ngctl_dot(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_dot = {
 	.name = "dot",
-	.aliases = {"graphviz", "confdot"},
+	.aliases = { "graphviz", "confdot" },
 	/* FreeBSD's usage line; -s, ours, is in help. */
 	.usage = "dot [-c] [outputfile]",
 	.summary = "Produce a GraphViz (.dot) of the entire netgraph.",
-	.help = "Describes the whole graph in the dot language of GraphViz, "
-		"on standard output or in <outputfile> when one is named.  "
-		"Each node is drawn as a box holding its name, type and ID, "
-		"and each hook as a small octagon beside it.  With -c the "
-		"drawing is more compact: no hook shapes, and every edge is "
-		"labelled with the names of its two hooks.  With -s (dot -s, "
-		"ours) the drawing is for people and large graphs: left to right, each "
-		"bridge or hub in a box with the nodes that hang only on it, "
-		"and every edge labelled with its hooks and with the frames "
-		"and octets that crossed it each way (-c is then ignored).  "
-		"Render it with, for example, \"dot -Tsvg\".",
+	.help =
+	    "Describes the whole graph in the dot language of GraphViz, "
+	    "on standard output or in <outputfile> when one is named.  "
+	    "Each node is drawn as a box holding its name, type and ID, "
+	    "and each hook as a small octagon beside it.  With -c the "
+	    "drawing is more compact: no hook shapes, and every edge is "
+	    "labelled with the names of its two hooks.  With -s (dot -s, "
+	    "ours) the drawing is for people and large graphs: left to right, each "
+	    "bridge or hub in a box with the nodes that hang only on it, "
+	    "and every edge labelled with its hooks and with the frames "
+	    "and octets that crossed it each way (-c is then ignored).  "
+	    "Render it with, for example, \"dot -Tsvg\".",
 	.func = ngctl_dot,
 };

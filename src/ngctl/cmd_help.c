@@ -44,8 +44,7 @@ ngctl_help_one(const struct ngctl_cmd *cmd)
 	printf("usage:    %s\n", cmd->usage);
 	if (cmd->aliases[0] != NULL) {
 		printf("Aliases:  ");
-		for (i = 0; i < NGCTL_MAX_ALIAS && cmd->aliases[i] != NULL;
-		    i++)
+		for (i = 0; i < NGCTL_MAX_ALIAS && cmd->aliases[i] != NULL; i++)
 			printf("%s%s", i > 0 ? ", " : "", cmd->aliases[i]);
 		printf("\n");
 	}
@@ -64,10 +63,11 @@ ngctl_help_timeout(void)
 
 	if (ms > 0)
 		printf("Each request waits up to %g s for ngd "
-		    "(ngctl -t seconds; 0: forever).\n", ms / 1000.0);
+		       "(ngctl -t seconds; 0: forever).\n",
+		    ms / 1000.0);
 	else
 		printf("Each request waits for ngd as long as it takes "
-		    "(ngctl -t seconds).\n");
+		       "(ngctl -t seconds).\n");
 }
 
 static enum ngctl_rtn
@@ -92,8 +92,9 @@ ngctl_help(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_help = {
 	.name = "help",
-	.aliases = {"?"},
+	.aliases = { "?" },
 	.usage = "help [command]",
-	.summary = "Show command summary or get more help on a specific command",
+	.summary =
+	    "Show command summary or get more help on a specific command",
 	.func = ngctl_help,
 };

@@ -25,7 +25,7 @@ ngctl_list(struct ngctl *ng, int ac, char **av)
 	if (!ngctl_options(ac, av, "ln", on, &i) || i != ac)
 		return NGCTL_USAGE;
 	if (ngctl_ask(ng, ".", on[1] ? NGM_LISTNAMES : NGM_LISTNODES,
-	        sizeof(*nl), NULL, &rep) != 0)
+		sizeof(*nl), NULL, &rep) != 0)
 		return NGCTL_ERROR;
 	nl = (struct namelist *)rep->data;
 	count = nl->numnames;
@@ -40,8 +40,7 @@ ngctl_list(struct ngctl *ng, int ac, char **av)
 			if (k > 0)
 				printf("\n");
 			snprintf(path, sizeof(path), "[%x]:", ni->id);
-			if ((rtn = ngctl_show_node(ng, path, true)) !=
-			    NGCTL_OK)
+			if ((rtn = ngctl_show_node(ng, path, true)) != NGCTL_OK)
 				break;
 			continue;
 		}
@@ -57,7 +56,7 @@ ngctl_list(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_list = {
 	.name = "list",
-	.aliases = {"ls"},
+	.aliases = { "ls" },
 	.usage = "list [-ln]",
 	.summary = "Show information about all nodes",
 	.help = "Prints one line for every node in the graph: its name, "

@@ -48,7 +48,7 @@ ngctl_msg(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_msg = {
 	.name = "msg",
-	.aliases = {"cmd"},
+	.aliases = { "cmd" },
 	.usage = "msg path command [args ... ]",
 	.summary = "Send a netgraph control message to the node at \"path\"",
 	.help = "Sends control message <command> to the node at <path>.  The "

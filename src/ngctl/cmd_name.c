@@ -38,8 +38,7 @@ ngctl_name_ask(struct ngctl *ng, const char *path, uint32_t cookie,
 
 /* Fill *n for the node at path; false if it has no interface. */
 static bool
-ngctl_name_lookup(struct ngctl *ng, const char *path,
-    struct ngctl_name_node *n)
+ngctl_name_lookup(struct ngctl *ng, const char *path, struct ngctl_name_node *n)
 {
 	struct ng_mesg *rep;
 	struct nodeinfo ni;
@@ -105,8 +104,9 @@ ngctl_name(struct ngctl *ng, int ac, char **av)
 	if (synced && ngctl_name_lookup(ng, idpath, &after) &&
 	    strcmp(after.ifname, nm.name) != 0)
 		ngctl_warnx("interface %s keeps its name (\"%s\" %s); node and "
-		    "interface names no longer follow each other", after.ifname,
-		    nm.name, ngctl_name_ifname_ok(nm.name) ?
+			    "interface names no longer follow each other",
+		    after.ifname, nm.name,
+		    ngctl_name_ifname_ok(nm.name) ?
 			"is the name of another interface" :
 			"is not a valid interface name");
 	return NGCTL_OK;

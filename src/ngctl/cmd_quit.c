@@ -11,7 +11,7 @@ ngctl_quit(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_quit = {
 	.name = "quit",
-	.aliases = {"exit"},
+	.aliases = { "exit" },
 	.usage = "quit",
 	.summary = "Exit program",
 	.func = ngctl_quit,

@@ -22,7 +22,7 @@ ngctl_read(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_read = {
 	.name = "read",
-	.aliases = {"source", "."},
+	.aliases = { "source", "." },
 	.usage = "read <filename>",
 	.summary = "Read and execute commands from a file",
 	.func = ngctl_read,

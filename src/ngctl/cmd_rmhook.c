@@ -35,7 +35,7 @@ ngctl_rmhook(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_rmhook = {
 	.name = "rmhook",
-	.aliases = {"disconnect"},
+	.aliases = { "disconnect" },
 	.usage = "rmhook [path] <hook>",
 	.summary = "Disconnect hook \"hook\" of the node at \"path\"",
 	.help = "Removes hook <hook> from the node at <path>, and with it the "

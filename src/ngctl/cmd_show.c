@@ -14,9 +14,11 @@
 #include "ngctl.h"
 
 #define NGCTL_SHOW_FMT "  %-15s %-15s %-12s %-15s %-15s\n"
-#define NGCTL_SHOW_SFMT "  %-15s %-15s %-12s %-15s %-15s %10s %12s %10s %12s %7s\n"
-#define NGCTL_SHOW_NFMT "  %-15s %-15s %-12s %-15s %-15s %10" PRIu64 " %12" \
-	PRIu64 " %10" PRIu64 " %12" PRIu64 " %7" PRIu64 "\n"
+#define NGCTL_SHOW_SFMT                                                        \
+	"  %-15s %-15s %-12s %-15s %-15s %10s %12s %10s %12s %7s\n"
+#define NGCTL_SHOW_NFMT                                                        \
+	"  %-15s %-15s %-12s %-15s %-15s %10" PRIu64 " %12" PRIu64             \
+	" %10" PRIu64 " %12" PRIu64 " %7" PRIu64 "\n"
 
 static const char *
 ngctl_node_name(struct nodeinfo *ni)
@@ -53,7 +55,8 @@ ngctl_show_node_stats(struct ngctl *ng, const char *path, bool hooks,
 	printf("  Name: %-15s Type: %-15s ID: %08x   Num hooks: %u\n",
 	    ngctl_node_name(ni), ni->type, ni->id, ni->hooks);
 	/* Only as many links as the reply really holds. */
-	if (ni->hooks > (rep->header.arglen - sizeof(*hl)) / sizeof(hl->link[0]))
+	if (ni->hooks >
+	    (rep->header.arglen - sizeof(*hl)) / sizeof(hl->link[0]))
 		ni->hooks = (rep->header.arglen - sizeof(*hl)) /
 		    sizeof(hl->link[0]);
 	if (hooks && ni->hooks > 0 && stats) {
@@ -79,7 +82,7 @@ ngctl_show_node_stats(struct ngctl *ng, const char *path, bool hooks,
 			peer->type[sizeof(peer->type) - 1] = '\0';
 			snprintf(idbuf, sizeof(idbuf), "%08x", peer->id);
 			if (stats) {
-				struct ng_hookstat *st, none = {.hook = ""};
+				struct ng_hookstat *st, none = { .hook = "" };
 
 				st = ngctl_hookstat_find(srep, ns,
 				    link->ourhook);
@@ -116,7 +119,7 @@ ngctl_show(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_show = {
 	.name = "show",
-	.aliases = {"inquire", "info"},
+	.aliases = { "inquire", "info" },
 	/* FreeBSD's usage line (spec §13 case 34); -s, ours, is in help. */
 	.usage = "show [-n] <path>",
 	.summary = "Show information about the node at <path>",

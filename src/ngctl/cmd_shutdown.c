@@ -21,7 +21,7 @@ ngctl_shutdown(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_shutdown = {
 	.name = "shutdown",
-	.aliases = {"kill", "rmnode"},
+	.aliases = { "kill", "rmnode" },
 	.usage = "shutdown <path>",
 	.summary = "Shutdown the node at <path>",
 	.func = ngctl_shutdown,

@@ -109,8 +109,8 @@ ngctl_top_sample(struct ngctl *ng, struct ngctl_top_sample *s)
 	clock_gettime(CLOCK_MONOTONIC, &s->when);
 	nl = (struct namelist *)nlrep->data;
 	count = nl->numnames;
-	if (count > (nlrep->header.arglen - sizeof(*nl)) /
-		sizeof(nl->nodeinfo[0]))
+	if (count >
+	    (nlrep->header.arglen - sizeof(*nl)) / sizeof(nl->nodeinfo[0]))
 		count = (nlrep->header.arglen - sizeof(*nl)) /
 		    sizeof(nl->nodeinfo[0]);
 	for (uint32_t i = 0; i < count; i++) {
@@ -195,17 +195,18 @@ ngctl_top_rates(struct ngctl_top_sample *cur,
 		memset(&zero, 0, sizeof(zero));
 		o = p != NULL ? &p->st : &zero;
 		/* Counters cleared meanwhile start again from zero. */
-		d[0] = r->st.recv_frames - (o->recv_frames <= r->st.recv_frames
-		    ? o->recv_frames : 0);
-		d[1] = r->st.recv_octets - (o->recv_octets <= r->st.recv_octets
-		    ? o->recv_octets : 0);
-		d[2] = r->st.xmit_frames - (o->xmit_frames <= r->st.xmit_frames
-		    ? o->xmit_frames : 0);
-		d[3] = r->st.xmit_octets - (o->xmit_octets <= r->st.xmit_octets
-		    ? o->xmit_octets : 0);
+		d[0] = r->st.recv_frames -
+		    (o->recv_frames <= r->st.recv_frames ? o->recv_frames : 0);
+		d[1] = r->st.recv_octets -
+		    (o->recv_octets <= r->st.recv_octets ? o->recv_octets : 0);
+		d[2] = r->st.xmit_frames -
+		    (o->xmit_frames <= r->st.xmit_frames ? o->xmit_frames : 0);
+		d[3] = r->st.xmit_octets -
+		    (o->xmit_octets <= r->st.xmit_octets ? o->xmit_octets : 0);
 		d[4] = r->st.recv_drops + r->st.xmit_drops;
-		d[4] -= o->recv_drops + o->xmit_drops <= d[4]
-		    ? o->recv_drops + o->xmit_drops : 0;
+		d[4] -= o->recv_drops + o->xmit_drops <= d[4] ?
+		    o->recv_drops + o->xmit_drops :
+		    0;
 		for (int k = 0; k < 5; k++)
 			r->rate[k] = (double)d[k] / dt;
 	}
@@ -218,7 +219,7 @@ static void
 ngctl_top_print(struct ngctl_top_sample *s, double interval, bool batch,
     size_t maxrows)
 {
-	static const char *names[] = {"octets", "frames", "drops", "name"};
+	static const char *names[] = { "octets", "frames", "drops", "name" };
 	char tbuf[32], v[5][16];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -260,7 +261,7 @@ ngctl_top_wait(double interval, bool keys, bool *redraw)
 	*redraw = false;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 		double el;
 		char ch;
 		const char *k;
@@ -313,7 +314,8 @@ ngctl_top(struct ngctl *ng, int ac, char **av)
 			break;
 		case 'd':
 			interval = strtod(optarg, &end);
-			if (*end != '\0' || !(interval >= 0.1 && interval <= 3600))
+			if (*end != '\0' ||
+			    !(interval >= 0.1 && interval <= 3600))
 				return NGCTL_USAGE;
 			break;
 		case 'n':
@@ -345,8 +347,8 @@ ngctl_top(struct ngctl *ng, int ac, char **av)
 	ngctl_top_stop = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	if (!batch && isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) ==
-	    0) {
+	if (!batch && isatty(STDIN_FILENO) &&
+	    tcgetattr(STDIN_FILENO, &saved) == 0) {
 		tio = saved;
 		tio.c_lflag &= ~(ICANON | ECHO);
 		tio.c_cc[VMIN] = 1;

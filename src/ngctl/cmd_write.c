@@ -67,7 +67,7 @@ ngctl_write(struct ngctl *ng, int ac, char **av)
 
 const struct ngctl_cmd ngctl_cmd_write = {
 	.name = "write",
-	.aliases = {"w"},
+	.aliases = { "w" },
 	.usage = "write hook < -f file | byte ... >",
 	.summary = "Send a data packet down the hook named by \"hook\".",
 	.help = "Sends one data packet out of hook <hook> of ngctl's own "

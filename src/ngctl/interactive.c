@@ -52,9 +52,10 @@ ngctl_monitor(void *arg)
 	char junk[64];
 
 	for (;;) {
-		pfd[0] = (struct pollfd){.fd = cs, .events = POLLIN};
-		pfd[1] = (struct pollfd){.fd = ds, .events = POLLIN};
-		pfd[2] = (struct pollfd){.fd = mon->wake[0], .events = POLLIN};
+		pfd[0] = (struct pollfd){ .fd = cs, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = ds, .events = POLLIN };
+		pfd[2] = (struct pollfd){ .fd = mon->wake[0],
+			.events = POLLIN };
 		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -141,7 +142,7 @@ ngctl_interactive(struct ngctl *ng)
 {
 	/* static: the monitor may outlive this frame until exit */
 	static struct ngctl_monitor mon;
-	char *help_av[] = {"help", NULL};
+	char *help_av[] = { "help", NULL };
 	pthread_t tid;
 	int error;
 

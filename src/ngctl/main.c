@@ -25,8 +25,7 @@
 
 /* FreeBSD's line, which scripts may match (spec §13 case 35); -j and -N,
  * ours, are in ngctl(8). */
-#define NGCTL_USAGE_LINE \
-	"usage: ngctl [-d] [-f file] [-n name] [command ...]"
+#define NGCTL_USAGE_LINE "usage: ngctl [-d] [-f file] [-n name] [command ...]"
 #define NGD_NAME "ngd"
 #define NGD_WAIT_MS 3000 /* how long a freshly started ngd may take */
 #define NGD_POLL_MS 20
@@ -288,7 +287,8 @@ ngctl_set_timeout(const char *arg)
 
 	if (*arg == '\0' || *end != '\0' || !(sec >= 0 && sec <= 86400)) {
 		ngctl_warnx("-t %s: want seconds from 0 (wait forever) to "
-		    "86400", arg);
+			    "86400",
+		    arg);
 		return EINVAL;
 	}
 	(void)NgSetTimeout((int)(sec * 1000 + 0.5));
@@ -303,7 +303,7 @@ ngctl_timed_out(int error)
 
 	if (error == ETIMEDOUT)
 		ngctl_warnx("ngd on %s did not answer within %g s (stopped "
-		    "or overloaded?); -t changes how long to wait",
+			    "or overloaded?); -t changes how long to wait",
 		    NgSocketPath(), ms / 1000.0);
 }
 
@@ -321,7 +321,7 @@ ngctl_nobody_home(int error)
 static int
 ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 {
-	struct timespec pause = {0, NGD_POLL_MS * 1000000L};
+	struct timespec pause = { 0, NGD_POLL_MS * 1000000L };
 	int waited, status, error;
 	pid_t pid;
 
@@ -360,7 +360,7 @@ ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 int
 main(int argc, char **argv)
 {
-	struct ngctl ng = {.cs = -1, .ds = -1};
+	struct ngctl ng = { .cs = -1, .ds = -1 };
 	char name[NG_NODESIZ];
 	bool autostart, interactive, helponly;
 	const char *env;

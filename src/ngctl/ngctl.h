@@ -83,13 +83,11 @@ enum ngctl_rtn ngctl_interactive(struct ngctl *ng);
 /* cmd_show.c: one node as `show` prints it (list -l uses it too) */
 /* connect and mkpeer: `[path] <what> <hook> <peerhook>` sent as cmd. */
 enum ngctl_rtn ngctl_send_edge(struct ngctl *ng, int ac, char **av, int cmd);
-enum ngctl_rtn ngctl_show_node(struct ngctl *ng, const char *path,
-    bool hooks);
+enum ngctl_rtn ngctl_show_node(struct ngctl *ng, const char *path, bool hooks);
 
 /* util.c */
 int ngctl_tokenize(char *line, char **av, int max);
-bool ngctl_options(int ac, char **av, const char *opts, bool *on,
-    int *first);
+bool ngctl_options(int ac, char **av, const char *opts, bool *on, int *first);
 void ngctl_dump(const unsigned char *buf, size_t len);
 bool ngctl_reply_ready(int fd);
 int ngctl_recv_reply(struct ngctl *ng, struct ng_mesg **rep);

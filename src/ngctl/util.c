@@ -16,7 +16,6 @@
 #include "../lib/ng_lib.h"
 #include "ngctl.h"
 
-
 /*
  * Split line in place on NGCTL_WHITESPACE.  There is no quoting.  At most
  * max - 1 words are kept (the rest is ignored) and av[ac] is NULL.
@@ -122,7 +121,7 @@ ngctl_warnx(const char *fmt, ...)
 bool
 ngctl_reply_ready(int fd)
 {
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 
 	if (NgPending(fd) > 0)
 		return true;
@@ -292,8 +291,8 @@ ngctl_data_read(struct ngctl *ng)
  * such text answers EINVAL, which is not an error here.
  */
 enum ngctl_rtn
-ngctl_text_query(struct ngctl *ng, const char *path, int cmd,
-    const char *args, const char *title, const char *what)
+ngctl_text_query(struct ngctl *ng, const char *path, int cmd, const char *args,
+    const char *title, const char *what)
 {
 	struct ng_mesg *rep = NULL;
 	size_t arglen = args != NULL ? strlen(args) + 1 : 0;

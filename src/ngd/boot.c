@@ -53,7 +53,7 @@ ngd_boot_ngctl(char *buf, size_t size)
 		if ((slash = strrchr(self, '/')) != NULL) {
 			*slash = '\0';
 			if ((size_t)snprintf(buf, size, "%s/ngctl", self) <
-			        size &&
+				size &&
 			    access(buf, X_OK) == 0)
 				return;
 		}
@@ -82,8 +82,7 @@ ngd_boot_start(struct ngd_boot *b, const char *sock)
 		return 0;
 	null = open("/dev/null", O_WRONLY);
 	if (dup2(b->fd, STDIN_FILENO) < 0 || null < 0 ||
-	    dup2(null, STDOUT_FILENO) < 0 ||
-	    dup2(b->errfd, STDERR_FILENO) < 0)
+	    dup2(null, STDOUT_FILENO) < 0 || dup2(b->errfd, STDERR_FILENO) < 0)
 		_exit(127);
 	close_range(STDERR_FILENO + 1, ~0U, 0);
 	sigemptyset(&none);
@@ -159,8 +158,10 @@ ngd_boot_reap(struct ngd_boot *b)
 		else if (WIFSIGNALED(status))
 			ngd_log(LOG_ERR, "%s: ngctl killed by signal %d",
 			    b->file, WTERMSIG(status));
-		ngd_log(LOG_ERR, "%s: not applied: every node shut down, "
-		    "ngd stops", b->file);
+		ngd_log(LOG_ERR,
+		    "%s: not applied: every node shut down, "
+		    "ngd stops",
+		    b->file);
 	}
 	close(b->fd);
 	close(b->errfd);

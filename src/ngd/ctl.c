@@ -55,21 +55,21 @@ struct ngd_outbuf {
 
 struct ngd_conn {
 	struct ngd_io io;
-	struct ngd_ctl *ctl; /* the server it is a client of */
+	struct ngd_ctl *ctl;  /* the server it is a client of */
 	struct ng_node *node; /* our socket node, or NULL */
 	bool is_data;
-	bool admin;   /* may change the graph */
-	bool closed;  /* hung up; waits to be freed */
-	bool cut;     /* cut off: no more output, closed on its next event */
+	bool admin;    /* may change the graph */
+	bool closed;   /* hung up; waits to be freed */
+	bool cut;      /* cut off: no more output, closed on its next event */
 	bool dropping; /* data frames are being dropped (logged once) */
 	bool unaddressed_logged; /* a send(2) with no address was logged */
-	bool jailed;  /* in a non-vnet jail: every request is EPERM */
+	bool jailed;     /* in a non-vnet jail: every request is EPERM */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
 	struct ngd_outbuf *outq, **outq_tail;
 	size_t outq_bytes;
-	uint64_t drops; /* data frames dropped since dropping began */
+	uint64_t drops;        /* data frames dropped since dropping began */
 	ngd_ctl_sink_fn *sink; /* an in-process client: frames go here */
 	void *sink_arg;
 	struct ngd_conn *prev, *next;
@@ -90,7 +90,8 @@ ngd_ctl_listen(const char *path, int *fdp)
 	memcpy(sun.sun_path, path, strlen(path));
 	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
 	if (path[0] == '@')
-		sun.sun_path[0] = '\0'; /* abstract: one per network namespace */
+		sun.sun_path[0] =
+		    '\0'; /* abstract: one per network namespace */
 	else
 		(void)unlink(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -181,8 +182,8 @@ ngd_conn_flush(struct ngd_conn *c)
 	struct ngd_outbuf *b;
 
 	while ((b = c->outq) != NULL) {
-		struct iovec iov = {b->data, b->len};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+		struct iovec iov = { b->data, b->len };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 		if (ngd_sendmsg(c->io.fd, &mh, b->len) < 0) {
 			if (errno == EAGAIN)
@@ -208,23 +209,23 @@ static int
 ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
     const char *addr, const void *payload, size_t plen)
 {
-	struct ngd_frame fr = {.kind = kind,
-	    .error = error,
-	    .id = id,
-	    .version = NGD_PROTO_VERSION};
+	struct ngd_frame fr = { .kind = kind,
+		.error = error,
+		.id = id,
+		.version = NGD_PROTO_VERSION };
 	size_t alen = addr != NULL ? strlen(addr) : 0;
 	size_t len = sizeof(fr) + alen + plen;
 	struct ngd_outbuf *b;
 	struct iovec iov[3];
-	struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 3};
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 3 };
 
 	if (c->closed || c->cut)
 		return ENOTCONN;
 	fr.addrlen = (uint16_t)alen;
 	if (c->outq == NULL || c->sink != NULL) {
-		iov[0] = (struct iovec){&fr, sizeof(fr)};
-		iov[1] = (struct iovec){(void *)addr, alen};
-		iov[2] = (struct iovec){(void *)payload, plen};
+		iov[0] = (struct iovec){ &fr, sizeof(fr) };
+		iov[1] = (struct iovec){ (void *)addr, alen };
+		iov[2] = (struct iovec){ (void *)payload, plen };
 		if (c->sink != NULL) {
 			c->sink(c->sink_arg, iov, 3);
 			return 0;
@@ -236,8 +237,10 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 	}
 	if (kind == NGD_DATA && c->outq_bytes + len > NGD_DATAQ_MAX) {
 		if (!c->dropping)
-			ngd_log(LOG_NOTICE, "pid %d: not reading its data; "
-			    "dropping frames", (int)c->pid);
+			ngd_log(LOG_NOTICE,
+			    "pid %d: not reading its data; "
+			    "dropping frames",
+			    (int)c->pid);
 		c->dropping = true;
 		c->drops++;
 		return ENOBUFS; /* as a full socket buffer */
@@ -455,13 +458,14 @@ ngd_conn_unaddressed(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	if (error == 0)
 		return;
 	if (!c->unaddressed_logged)
-		ngd_log(LOG_NOTICE, "pid %d: a %zu-byte datagram with no "
+		ngd_log(LOG_NOTICE,
+		    "pid %d: a %zu-byte datagram with no "
 		    "address on its %s socket (send(2) instead of "
-		    "NgSendData?): %s", (int)c->pid, n,
-		    c->is_data ? "data" : "control", strerror(error));
+		    "NgSendData?): %s",
+		    (int)c->pid, n, c->is_data ? "data" : "control",
+		    strerror(error));
 	c->unaddressed_logged = true;
-	if (ngd_conn_send(c, NGD_ERROR, (uint32_t)error, 0, NULL, NULL, 0) !=
-	    0)
+	if (ngd_conn_send(c, NGD_ERROR, (uint32_t)error, 0, NULL, NULL, 0) != 0)
 		ngd_conn_close(c);
 }
 
@@ -496,7 +500,8 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 		}
 	}
 	if (n < sizeof(fr)) {
-		ngd_log(LOG_NOTICE, "pid %d: short frame; closing", (int)c->pid);
+		ngd_log(LOG_NOTICE, "pid %d: short frame; closing",
+		    (int)c->pid);
 		ngd_conn_close(c);
 		return;
 	}
@@ -514,21 +519,23 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	payload = buf + sizeof(fr) + fr.addrlen;
 	plen = n - sizeof(fr) - fr.addrlen;
 	if (c->jailed) {
-		ngd_log(LOG_NOTICE, "pid %d uid %u: refused: in a jail without "
-		    "its own network", (int)c->pid, (unsigned)c->uid);
+		ngd_log(LOG_NOTICE,
+		    "pid %d uid %u: refused: in a jail without "
+		    "its own network",
+		    (int)c->pid, (unsigned)c->uid);
 		error = EPERM;
 		goto answer;
 	}
 	switch (fr.kind) {
 	case NGD_HELLO_CTL:
-		error = fr.version != NGD_PROTO_VERSION ? EPROTONOSUPPORT
-		    : strlen(addr) > NG_NODELEN	     ? EINVAL
-						     : ngd_hello_ctl(c, addr, &id);
+		error = fr.version != NGD_PROTO_VERSION ? EPROTONOSUPPORT :
+		    strlen(addr) > NG_NODELEN           ? EINVAL :
+						ngd_hello_ctl(c, addr, &id);
 		break;
 	case NGD_HELLO_DATA:
-		error = fr.version != NGD_PROTO_VERSION
-		    ? EPROTONOSUPPORT
-		    : ngd_hello_data(c, addr, &id);
+		error = fr.version != NGD_PROTO_VERSION ?
+		    EPROTONOSUPPORT :
+		    ngd_hello_data(c, addr, &id);
 		break;
 	case NGD_MSG:
 		error = ngd_request_msg(c, addr, payload, plen);
@@ -550,7 +557,7 @@ answer:
 static bool
 ngd_conn_hung_up(const struct ngd_conn *c)
 {
-	struct pollfd pfd = {.fd = c->io.fd, .events = POLLRDHUP};
+	struct pollfd pfd = { .fd = c->io.fd, .events = POLLRDHUP };
 
 	if (c->sink != NULL)
 		return false;
@@ -741,8 +748,10 @@ ngd_accept_one(struct ngd_ctl *ctl)
 			errno == ENOMEM) &&
 		    ctl->conns != NULL &&
 		    ngd_loop_mod(ctl->loop, &ctl->listen_io, 0) == 0) {
-			ngd_log(LOG_WARNING, "accept: %s; waiting for a client "
-			    "to leave", strerror(errno));
+			ngd_log(LOG_WARNING,
+			    "accept: %s; waiting for a client "
+			    "to leave",
+			    strerror(errno));
 			ctl->accept_paused = true;
 		}
 		return false;
@@ -767,9 +776,10 @@ ngd_accept_one(struct ngd_ctl *ctl)
 		ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid));
 	/* Others may only read, and not hold every descriptor we have. */
 	if (!c->admin && ngd_user_conns(ctl, c->uid) >= NGD_USER_CONNS_MAX) {
-		ngd_log(LOG_NOTICE, "pid %d uid %u: more than %u connections; "
-		    "refused", (int)c->pid, (unsigned)c->uid,
-		    NGD_USER_CONNS_MAX);
+		ngd_log(LOG_NOTICE,
+		    "pid %d uid %u: more than %u connections; "
+		    "refused",
+		    (int)c->pid, (unsigned)c->uid, NGD_USER_CONNS_MAX);
 		close(fd);
 		free(c);
 		return true;

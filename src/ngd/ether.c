@@ -149,7 +149,7 @@ ngd_ether_new(struct ngd_loop *loop, struct ngd_ether **ethp)
 static void
 ngd_ether_fill_known(struct ngd_ether *eth)
 {
-	static const uint16_t always[] = {0x0800, 0x0806, 0x86dd};
+	static const uint16_t always[] = { 0x0800, 0x0806, 0x86dd };
 	char line[256];
 	uint8_t one = 1;
 	unsigned t;
@@ -163,7 +163,8 @@ ngd_ether_fill_known(struct ngd_ether *eth)
 	if ((f = fopen("/proc/net/ptype", "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "Type", 4) == 0 || strncmp(line, "ALL", 3) == 0 ||
+		if (strncmp(line, "Type", 4) == 0 ||
+		    strncmp(line, "ALL", 3) == 0 ||
 		    sscanf(line, "%x", &t) != 1 || t > 0xffff)
 			continue;
 		uint16_t be = htons((uint16_t)t);
@@ -244,7 +245,8 @@ ngd_ether_tap_event(void *arg, uint32_t events)
 	struct ngd_ether_tap *tap = arg;
 	struct ng_ether_dev *dev = tap->dev;
 	enum ng_ether_dir dir = tap == &dev->tap[NGD_ETHER_TAP_UPPER] ?
-	    NG_ETHER_DIR_UPPER : NG_ETHER_DIR_LOWER;
+	    NG_ETHER_DIR_UPPER :
+	    NG_ETHER_DIR_LOWER;
 
 	(void)events;
 	ngd_loop_traffic(dev->eth->loop);
@@ -277,7 +279,8 @@ ngd_ether_tap_quiet(struct ngd_ether *eth, const char *name)
 	    name);
 	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
 		if (write(fd, "1", 1) < 0)
-			ngd_log(LOG_DEBUG, "ether: %s: %s", path, strerror(errno));
+			ngd_log(LOG_DEBUG, "ether: %s: %s", path,
+			    strerror(errno));
 		close(fd);
 	}
 	memset(&ifr, 0, sizeof(ifr));
@@ -309,7 +312,7 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 	    which == NGD_ETHER_TAP_LOWER ? 'l' : 'u', dev->ifindex);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
 	    (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6) < 0 &&
-	        ioctl(fd, TUNSETOFFLOAD, offloads) < 0)) {
+		ioctl(fd, TUNSETOFFLOAD, offloads) < 0)) {
 		error = errno;
 		close(fd);
 		return error;
@@ -322,8 +325,9 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 	if ((error = ngd_ether_tap_quiet(eth, ifr.ifr_name)) != 0 ||
 	    (error = ngd_loop_add(eth->loop, &tap->io, EPOLLIN)) != 0)
 		goto fail;
-	tap->link = ngd_ether_attach(eth, which == NGD_ETHER_TAP_LOWER ?
-	    NGD_ETHER_PROG_TAP_LOWER : NGD_ETHER_PROG_TAP_UPPER,
+	tap->link = ngd_ether_attach(eth,
+	    which == NGD_ETHER_TAP_LOWER ? NGD_ETHER_PROG_TAP_LOWER :
+					   NGD_ETHER_PROG_TAP_UPPER,
 	    tap->ifindex, true);
 	if (tap->link < 0) {
 		error = -tap->link;
@@ -365,7 +369,7 @@ static int
 ngd_ether_apply(struct ng_ether_dev *dev)
 {
 	struct ngd_ether *eth = dev->eth;
-	struct ng_ether_bpf_port port = {0}, tport = {0};
+	struct ng_ether_bpf_port port = { 0 }, tport = { 0 };
 	bool want_in = dev->on[NG_ETHER_DIR_LOWER] ||
 	    dev->on[NG_ETHER_DIR_ORPHANS];
 	bool want_out = dev->on[NG_ETHER_DIR_UPPER];
@@ -380,8 +384,8 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 	if (dev->on[NG_ETHER_DIR_UPPER] &&
 	    dev->tap[NGD_ETHER_TAP_UPPER].io.fd >= 0)
 		port.upper = dev->tap[NGD_ETHER_TAP_UPPER].ifindex;
-	if (bpf_map_update_elem(eth->ports_fd, &dev->ifindex, &port,
-	        BPF_ANY) != 0)
+	if (bpf_map_update_elem(eth->ports_fd, &dev->ifindex, &port, BPF_ANY) !=
+	    0)
 		return errno;
 	if (want_in && dev->link_in < 0) {
 		dev->link_in = ngd_ether_attach(eth, NGD_ETHER_PROG_IN,
@@ -409,9 +413,12 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 			continue;
 		tport.target = dev->ifindex;
 		tport.flags = (i == NGD_ETHER_TAP_LOWER ? dev->link_out :
-		    dev->link_in) >= 0 ? NG_ETHER_BPF_F_TAG : 0;
+							  dev->link_in) >= 0 ?
+		    NG_ETHER_BPF_F_TAG :
+		    0;
 		if (bpf_map_update_elem(eth->ports_fd, &tap->ifindex, &tport,
-		        BPF_ANY) != 0 && error == 0)
+			BPF_ANY) != 0 &&
+		    error == 0)
 			error = errno;
 	}
 	return error;
@@ -463,7 +470,8 @@ ngd_ether_divert(void *be, struct ng_ether_dev *dev, enum ng_ether_dir dir,
 		free(zero);
 		for (int i = 0; i < NGD_ETHER_NTAP; i++)
 			if ((error = ngd_ether_tap_open(dev, i)) != 0) {
-				ngd_log(LOG_ERR, "ether: %s: no TAP channel: %s",
+				ngd_log(LOG_ERR,
+				    "ether: %s: no TAP channel: %s",
 				    dev->ifname, strerror(error));
 				ngd_ether_reset(dev);
 				return error;
@@ -486,8 +494,9 @@ static int
 ngd_ether_xmit(void *be, struct ng_ether_dev *dev, enum ng_ether_dir dir,
     const struct ng_pkt *pkt)
 {
-	struct ngd_ether_tap *tap = &dev->tap[dir == NG_ETHER_DIR_UPPER ?
-	    NGD_ETHER_TAP_UPPER : NGD_ETHER_TAP_LOWER];
+	struct ngd_ether_tap *tap =
+	    &dev->tap[dir == NG_ETHER_DIR_UPPER ? NGD_ETHER_TAP_UPPER :
+						  NGD_ETHER_TAP_LOWER];
 	struct iovec iov[2];
 
 	(void)be;
@@ -562,8 +571,8 @@ ngd_ether_member(struct ng_ether_dev *dev, int type, const uint8_t *mac,
 		memcpy(mr.mr_address, mac, 6);
 	}
 	if (setsockopt(dev->pfd, SOL_PACKET,
-	        add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP, &mr,
-	        sizeof(mr)) < 0)
+		add ? PACKET_ADD_MEMBERSHIP : PACKET_DROP_MEMBERSHIP, &mr,
+		sizeof(mr)) < 0)
 		return errno;
 	return 0;
 }
@@ -690,8 +699,7 @@ ngd_ether_find(struct ngd_ether *eth, uint32_t ifindex)
 
 /* One of the TAPs ngd made for an ether node (or one just closed). */
 static bool
-ngd_ether_is_channel(struct ngd_ether *eth, uint32_t ifindex,
-    const char *name)
+ngd_ether_is_channel(struct ngd_ether *eth, uint32_t ifindex, const char *name)
 {
 	unsigned n;
 	char c, end;
@@ -701,7 +709,8 @@ ngd_ether_is_channel(struct ngd_ether *eth, uint32_t ifindex,
 		return true;
 	for (struct ng_ether_dev *dev = eth->devs; dev != NULL; dev = dev->next)
 		for (int i = 0; i < NGD_ETHER_NTAP; i++)
-			if (dev->tap[i].io.fd >= 0 && dev->tap[i].ifindex == ifindex)
+			if (dev->tap[i].io.fd >= 0 &&
+			    dev->tap[i].ifindex == ifindex)
 				return true;
 	return false;
 }
@@ -731,7 +740,7 @@ struct ngd_ether_link {
 	const char *name;
 	const uint8_t *mac;
 	uint32_t group;
-	bool tun;  /* a TUN/TAP device: some program's */
+	bool tun; /* a TUN/TAP device: some program's */
 	bool veth;
 	int link, link_nsid; /* a veth's peer, where it is (-1: here) */
 };
@@ -843,8 +852,8 @@ ngd_ether_eiface_veth(const struct ngd_ether_link *l)
 		    (uint32_t)l->link_nsid);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0 &&
 	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
-		(void)mnl_cb_run(buf, (size_t)n, seq, port,
-		    ngd_ether_alias_msg, &marked);
+		(void)mnl_cb_run(buf, (size_t)n, seq, port, ngd_ether_alias_msg,
+		    &marked);
 	mnl_socket_close(nl);
 	return marked;
 }
@@ -871,7 +880,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	struct ngd_ether_ctx *ctx = arg;
 	struct ngd_ether *eth = ctx->eth;
 	struct ifinfomsg *ifi;
-	struct ngd_ether_link l = {.link_nsid = -1};
+	struct ngd_ether_link l = { .link_nsid = -1 };
 	struct ng_ether_dev *dev;
 	uint32_t ifindex;
 	bool running;
@@ -904,7 +913,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		 * eiface's, before the journal has given it its node. */
 		if (ifi->ifi_type != ARPHRD_ETHER || l.tun ||
 		    (l.veth && l.link_nsid >= 0 &&
-		        l.link_nsid == ngd_fast_dataplane_nsid()) ||
+			l.link_nsid == ngd_fast_dataplane_nsid()) ||
 		    ngd_ether_is_channel(eth, ifindex, l.name) ||
 		    NGD_ETHER_RETIRED(l.group))
 			return MNL_CB_OK;
@@ -931,7 +940,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		if (other != NULL)
 			return MNL_CB_OK;
 		if (ng_ether_attach(eth->g, dev, name, ifindex, l.mac,
-		        &dev->node) != 0) {
+			&dev->node) != 0) {
 			ngd_log(LOG_ERR, "ether: no node for %s", name);
 			return MNL_CB_OK;
 		}
@@ -950,13 +959,14 @@ static void
 ngd_ether_nl_event(void *arg, uint32_t events)
 {
 	struct ngd_ether *eth = arg;
-	struct ngd_ether_ctx ctx = {eth, false};
+	struct ngd_ether_ctx ctx = { eth, false };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t n;
 
 	(void)events;
 	while ((n = mnl_socket_recvfrom(eth->nl, buf, sizeof(buf))) > 0)
-		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_ether_link_msg, &ctx);
+		(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_ether_link_msg,
+		    &ctx);
 	if (n < 0 && errno == ENOBUFS) {
 		/* Events were lost: what exists now is the truth. */
 		ngd_log(LOG_WARNING, "ether: link events lost; rescanning");
@@ -984,7 +994,7 @@ ngd_ether_sync(void *be)
 static int
 ngd_ether_request(struct ngd_ether *eth, uint32_t ifindex)
 {
-	struct ngd_ether_ctx ctx = {eth, true};
+	struct ngd_ether_ctx ctx = { eth, true };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;

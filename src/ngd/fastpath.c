@@ -102,14 +102,14 @@ struct ngd_fast_q {
 };
 
 struct ngd_fast {
-	struct ngd_netdev *nd;     /* TUNs, and the wrappers of our devices */
-	struct ng_netdev_ops ops;  /* what the graph calls */
-	int dp_netns;              /* the data-plane namespace */
-	struct mnl_socket *rtnl;   /* rtnetlink inside it */
+	struct ngd_netdev *nd;    /* TUNs, and the wrappers of our devices */
+	struct ng_netdev_ops ops; /* what the graph calls */
+	int dp_netns;             /* the data-plane namespace */
+	struct mnl_socket *rtnl;  /* rtnetlink inside it */
 	unsigned seq;
-	unsigned npairs;           /* graph-side ends named ngdp<n> */
-	struct ngd_io mon;         /* link events of the data plane */
-	struct ngd_veth *veths;    /* every pair */
+	unsigned npairs;        /* graph-side ends named ngdp<n> */
+	struct ngd_io mon;      /* link events of the data plane */
+	struct ngd_veth *veths; /* every pair */
 	/* The programs (ng_fast.bpf.c) and their maps. */
 	struct bpf_object *obj;
 	int prog_port, prog_tap, prog_steer;
@@ -117,17 +117,17 @@ struct ngd_fast {
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
 	struct ngd_fast_q tap[NGD_FAST_QUEUES];
 	int tap_ifindex;
-	int tap_link;              /* ng_fast_tap on its ingress */
-	struct ngd_veth **byid;    /* port id -> pair */
+	int tap_link;           /* ng_fast_tap on its ingress */
+	struct ngd_veth **byid; /* port id -> pair */
 	unsigned next_id;
 	int members_fd, groups_fd;
 	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
 	struct ngd_fast_br *br;    /* bridges switching in the kernel */
 	/* Pinned, to outlive ngd (fastpath_pin.c). */
 	struct ngd_fast_pin *pin;
-	bool adopting;             /* a data plane left by the last ngd */
-	bool held;                 /* handed over: ngd_fast_hold */
-	unsigned mark;             /* ngd_fast_hookstats' pass */
+	bool adopting; /* a data plane left by the last ngd */
+	bool held;     /* handed over: ngd_fast_hold */
+	unsigned mark; /* ngd_fast_hookstats' pass */
 };
 
 /* A hub whose every hook leads to an eiface: its members in the maps. */
@@ -140,14 +140,14 @@ struct ngd_fast_hub {
 
 struct ngd_veth {
 	struct ngd_fast *fp;
-	struct ng_netdev *dev;     /* netdev.c's wrapper, what the graph has */
+	struct ng_netdev *dev; /* netdev.c's wrapper, what the graph has */
 	struct ng_node *node;
-	int gidx;                  /* graph-side end's index, data plane */
-	int link;                  /* ng_fast_port on its ingress */
-	uint16_t id;               /* port id, in the tag of its slow frames */
-	struct ngd_veth *direct;   /* joined to this eiface: kernel path */
-	uint32_t hub;              /* on this kernel hub (its node ID), or 0 */
-	uint32_t want_hub;         /* ngd_fast_sync's scratch */
+	int gidx;                /* graph-side end's index, data plane */
+	int link;                /* ng_fast_port on its ingress */
+	uint16_t id;             /* port id, in the tag of its slow frames */
+	struct ngd_veth *direct; /* joined to this eiface: kernel path */
+	uint32_t hub;            /* on this kernel hub (its node ID), or 0 */
+	uint32_t want_hub;       /* ngd_fast_sync's scratch */
 	/* Counters (ngd_veth_fold): the port entry as last written, and
 	 * the kernel's sums already added to the hooks' counters. */
 	struct ng_fast_bpf_port written;
@@ -158,8 +158,8 @@ struct ngd_veth {
 
 /* What the graph-side end says of its peer, and the peer of itself. */
 struct ngd_veth_peer {
-	int nsid;      /* the peer's namespace, as the data plane sees it */
-	int ifindex;   /* the peer's index there */
+	int nsid;    /* the peer's namespace, as the data plane sees it */
+	int ifindex; /* the peer's index there */
 	char name[IFNAMSIZ];
 	uint8_t mac[6];
 	unsigned flags;
@@ -305,10 +305,10 @@ ngd_fast_nsid_cb(const struct nlmsghdr *nh, void *arg)
 
 	if (nh->nlmsg_type != RTM_NEWNSID)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nh, sizeof(struct rtgenmsg))
-		if (mnl_attr_get_type(a) == NETNSA_NSID &&
-		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-			*(int *)arg = (int)mnl_attr_get_u32(a);
+	mnl_attr_for_each(a, nh,
+	    sizeof(struct rtgenmsg)) if (mnl_attr_get_type(a) == NETNSA_NSID &&
+	    mnl_attr_validate(a, MNL_TYPE_U32) == 0) *
+	    (int *)arg = (int)mnl_attr_get_u32(a);
 	return MNL_CB_OK;
 }
 
@@ -339,7 +339,7 @@ ngd_fast_nsid(struct ngd_fast *fp, int nsfd, int *nsidp)
 static int
 ngd_fast_nsfd(struct ngd_fast *fp, int nsid, int *fdp)
 {
-	static const char *const dirs[] = {"/run/netns", "/proc"};
+	static const char *const dirs[] = { "/run/netns", "/proc" };
 	char path[PATH_MAX];
 	int id, fd;
 
@@ -357,10 +357,12 @@ ngd_fast_nsfd(struct ngd_fast *fp, int nsid, int *fdp)
 		while ((e = readdir(d)) != NULL) {
 			if (e->d_name[0] == '.')
 				continue;
-			if (i == 1 && (e->d_name[0] < '0' || e->d_name[0] > '9'))
+			if (i == 1 &&
+			    (e->d_name[0] < '0' || e->d_name[0] > '9'))
 				continue;
-			snprintf(path, sizeof(path), i == 0 ? "%s/%s" :
-			    "%s/%s/ns/net", dirs[i], e->d_name);
+			snprintf(path, sizeof(path),
+			    i == 0 ? "%s/%s" : "%s/%s/ns/net", dirs[i],
+			    e->d_name);
 			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 				continue;
 			if (ngd_fast_nsid(fp, fd, &id) == 0 && id == nsid) {
@@ -556,14 +558,15 @@ ngd_veth_fold(struct ngd_veth *v)
 	switch (v->written.mode) {
 	case NG_FAST_BPF_DIRECT:
 		if (strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
-		    ngd_fast_port_of(fp, h->peer->node, v->written.peer) != NULL)
+		    ngd_fast_port_of(fp, h->peer->node, v->written.peer) !=
+			NULL)
 			ngd_fast_count(h, pkts, bytes);
 		break;
 	case NG_FAST_BPF_HUB:
 		if (h->peer->node->id != v->written.peer)
 			break;
 		for (g = fp->hubs; g != NULL && g->id != v->written.peer;
-		    g = g->next)
+		     g = g->next)
 			;
 		if (g == NULL)
 			break;
@@ -575,7 +578,7 @@ ngd_veth_fold(struct ngd_veth *v)
 			for (unsigned i = 0; i < g->n; i++)
 				if (g->gidx[i] != (uint32_t)v->gidx &&
 				    ngd_fast_port_of(fp, k->peer->node,
-				        g->gidx[i]) != NULL) {
+					g->gidx[i]) != NULL) {
 					ngd_fast_count(k, pkts, bytes);
 					break;
 				}
@@ -648,7 +651,7 @@ ngd_fast_hookstats(void *arg, struct ng_node *node)
 static int
 ngd_veth_port(struct ngd_veth *v)
 {
-	struct ng_fast_bpf_port port = {.id = v->id};
+	struct ng_fast_bpf_port port = { .id = v->id };
 	uint32_t key = (uint32_t)v->gidx;
 
 	if (v->direct != NULL) {
@@ -720,7 +723,7 @@ ngd_fast_tap_event(void *arg, uint32_t events)
 		if (pkt->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 			pkt->vh.csum_start -= 4;
 		ngd_fast_br_input(fp->br, (uint32_t)v->gidx, pkt);
-		id = (uint32_t)v->gidx; /* v may go with the frame */
+		id = (uint32_t)v->gidx;         /* v may go with the frame */
 		ng_netdev_input(v->node, &pkt); /* consumes pkt */
 		ngd_fast_br_input(fp->br, id, NULL);
 		if (fp->veths == NULL)
@@ -753,11 +756,13 @@ ngd_veth_wanted(struct ngd_veth *v)
 	struct ngd_veth *w;
 
 	for (h = v->node->hooks; h != NULL; h = h->next) {
-		if (h->peer == NULL || strcmp(h->name, NG_EIFACE_HOOK_ETHER) != 0)
+		if (h->peer == NULL ||
+		    strcmp(h->name, NG_EIFACE_HOOK_ETHER) != 0)
 			continue;
 		if (h->flags & NG_HOOK_CAPTURED)
 			return NULL; /* ngctl capture: the copies are ngd's */
-		if (strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) != 0 ||
+		if (strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) !=
+			0 ||
 		    strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) != 0)
 			return NULL;
 		for (w = v->fp->veths; w != NULL; w = w->next)
@@ -888,7 +893,8 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ng_node *h,
 
 		if (k->peer == NULL || out->n == NG_FAST_BPF_HUB_MAX ||
 		    (k->flags & NG_HOOK_CAPTURED) ||
-		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) != 0 ||
+		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) !=
+			0 ||
 		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
 		    (w = ngd_fast_veth_of(fp, k->peer->node)) == NULL)
 			return false;
@@ -907,14 +913,14 @@ ngd_fast_hub_write(struct ngd_fast *fp, const struct ngd_fast_hub *g,
 	fp->mark++;
 	ngd_fast_fold_group(fp, g->id); /* by the members it had */
 	for (unsigned i = 0; i < g->n; i++) {
-		struct ng_fast_bpf_member m = {.group = g->id, .idx = i};
+		struct ng_fast_bpf_member m = { .group = g->id, .idx = i };
 
 		(void)bpf_map_update_elem(fp->members_fd, &m, &g->gidx[i],
 		    BPF_ANY);
 	}
 	(void)bpf_map_update_elem(fp->groups_fd, &g->id, &g->n, BPF_ANY);
 	for (unsigned i = g->n; i < oldn; i++) {
-		struct ng_fast_bpf_member m = {.group = g->id, .idx = i};
+		struct ng_fast_bpf_member m = { .group = g->id, .idx = i };
 
 		(void)bpf_map_delete_elem(fp->members_fd, &m);
 	}
@@ -924,7 +930,7 @@ ngd_fast_hub_write(struct ngd_fast *fp, const struct ngd_fast_hub *g,
 static void
 ngd_fast_hub_forget(struct ngd_fast *fp, struct ngd_fast_hub *g)
 {
-	struct ng_fast_bpf_member m = {.group = g->id};
+	struct ng_fast_bpf_member m = { .group = g->id };
 
 	fp->mark++;
 	ngd_fast_fold_group(fp, g->id);
@@ -965,8 +971,7 @@ ngd_fast_sync(void)
 			if (h->peer != NULL &&
 			    strcmp(h->name, NG_EIFACE_HOOK_ETHER) == 0)
 				break;
-		if (h == NULL ||
-		    strcmp(h->peer->node->type->name, "hub") != 0)
+		if (h == NULL || strcmp(h->peer->node->type->name, "hub") != 0)
 			continue;
 		if ((g = calloc(1, sizeof(*g))) == NULL)
 			break; /* what is not done stays on the userspace path */
@@ -1180,9 +1185,11 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size)
 
 	if ((error = ngd_veth_peer(v, &p)) != 0)
 		return error;
-	snprintf(buf, size, "kind=veth name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
-	    "ifindex=%d gidx=%d port=%u", p.name, p.mac[0], p.mac[1], p.mac[2],
-	    p.mac[3], p.mac[4], p.mac[5], p.ifindex, v->gidx, v->id);
+	snprintf(buf, size,
+	    "kind=veth name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
+	    "ifindex=%d gidx=%d port=%u",
+	    p.name, p.mac[0], p.mac[1], p.mac[2], p.mac[3], p.mac[4], p.mac[5],
+	    p.ifindex, v->gidx, v->id);
 	/* At home, where it lives as a TAP's description says it (for an
 	 * ngd of the TAP model; one placed by vnet is found by its name). */
 	n = strlen(buf);
@@ -1196,7 +1203,7 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size)
 
 /* What adoption needs of a pair's description. */
 struct ngd_fast_desc {
-	int gidx;       /* 0: missing */
+	int gidx; /* 0: missing */
 	unsigned port;
 	char name[IFNAMSIZ]; /* "": missing */
 	uint8_t mac[6];
@@ -1214,7 +1221,7 @@ ngd_fast_desc_parse(const char *desc, struct ngd_fast_desc *dd)
 
 	memset(dd, 0, sizeof(*dd));
 	for (w = desc; w != NULL && *w != '\0'; w = strchr(w, ' '),
-	     w = w != NULL ? w + 1 : NULL) {
+	    w = w != NULL ? w + 1 : NULL) {
 		if (strncmp(w, "kind=veth", 9) == 0 && (w[9] == ' ' || !w[9]))
 			veth = true;
 		else if (strncmp(w, "gidx=", 5) == 0)
@@ -1230,7 +1237,7 @@ ngd_fast_desc_parse(const char *desc, struct ngd_fast_desc *dd)
 			}
 		} else if (strncmp(w, "mac=", 4) == 0 &&
 		    sscanf(w + 4, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2],
-		        &m[3], &m[4], &m[5]) == 6) {
+			&m[3], &m[4], &m[5]) == 6) {
 			for (int i = 0; i < 6; i++)
 				dd->mac[i] = (uint8_t)m[i];
 			dd->have_mac = !(dd->mac[0] & 1);
@@ -1268,8 +1275,8 @@ static int ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 /* Is the graph-side end gidx one not taken back yet, whose interface
  * has dd's MAC (when dd has one)?  *l: the end. */
 static bool
-ngd_fast_end_is(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
-    int gidx, struct ngd_fast_link *l)
+ngd_fast_end_is(struct ngd_fast *fp, const struct ngd_fast_desc *dd, int gidx,
+    struct ngd_fast_link *l)
 {
 	struct ngd_fast_link j;
 
@@ -1278,8 +1285,8 @@ ngd_fast_end_is(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
 	    l->netnsid < 0)
 		return false;
 	return !dd->have_mac ||
-	    (ngd_fast_getlink(fp, l->netnsid, l->link, &j) == 0 &&
-	        j.have_mac && memcmp(j.mac, dd->mac, 6) == 0);
+	    (ngd_fast_getlink(fp, l->netnsid, l->link, &j) == 0 && j.have_mac &&
+		memcmp(j.mac, dd->mac, 6) == 0);
 }
 
 /*
@@ -1320,8 +1327,8 @@ ngd_fast_anew(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
 	if (dd->name[0] == '\0' || !dd->have_mac ||
 	    fp->nd->ops.name_in_use(fp->nd, dd->name))
 		return ENOENT; /* the node makes one as for mkpeer */
-	if ((error = ngd_fast_create(fp, NG_NETDEV_TAP, dd->name, dd->mac,
-	         node, devp)) != 0)
+	if ((error = ngd_fast_create(fp, NG_NETDEV_TAP, dd->name, dd->mac, node,
+		 devp)) != 0)
 		return error == EEXIST ? ENOENT : error;
 	ngd_log(LOG_NOTICE, "%s: its pair did not survive; made anew",
 	    dd->name);
@@ -1329,14 +1336,14 @@ ngd_fast_anew(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
 		struct ng_netdev *same;
 
 		if (ngd_fast_vnet(fp, *devp, dd->placed, NG_NETDEV_TAP,
-		        dd->name, dd->mac, node, &same) != 0)
+			dd->name, dd->mac, node, &same) != 0)
 			ngd_log(LOG_NOTICE, "%s: not placed in %s again",
 			    dd->name, dd->placed);
 	}
 	memcpy(ifname, dd->name, IFNAMSIZ);
 	memcpy(mac, dd->mac, 6);
-	(void)ngd_fast_setlink(fp, -1, ngd_netdev_veth(*devp)->gidx, 0,
-	    IFF_UP, NULL, NULL, -1); /* no carrier until a hook says so */
+	(void)ngd_fast_setlink(fp, -1, ngd_netdev_veth(*devp)->gidx, 0, IFF_UP,
+	    NULL, NULL, -1); /* no carrier until a hook says so */
 	return 0;
 }
 
@@ -1356,12 +1363,12 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 
 	if (kind != NG_NETDEV_TAP || fp->nd->expect == NULL ||
 	    !ngd_fast_desc_parse(fp->nd->expect, &dd))
-		return fp->nd->ops.adopt == NULL ? ENOENT :
+		return fp->nd->ops.adopt == NULL ?
+		    ENOENT :
 		    fp->nd->ops.adopt(fp->nd, kind, node, ifname, mac, devp);
 	ngd_netdev_expect(fp->nd, NULL, -1);
 	port = dd.port;
-	if (!fp->adopting ||
-	    (gidx = ngd_fast_find_end(fp, &dd, &l)) <= 0)
+	if (!fp->adopting || (gidx = ngd_fast_find_end(fp, &dd, &l)) <= 0)
 		return ngd_fast_anew(fp, &dd, node, ifname, mac, devp);
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return ENOMEM;
@@ -1373,7 +1380,9 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	if (sscanf(gname, "ngdp%u", &n) == 1 && n >= fp->npairs)
 		fp->npairs = n + 1;
 	v->id = port >= 1 && port <= NG_FAST_BPF_MAX_PORTS &&
-	    fp->byid[port] == NULL ? (uint16_t)port : ngd_fast_new_id(fp);
+		fp->byid[port] == NULL ?
+	    (uint16_t)port :
+	    ngd_fast_new_id(fp);
 	if (v->id == 0) {
 		free(v);
 		return ENOSPC;
@@ -1425,8 +1434,10 @@ ngd_fast_map_keys(int fd, size_t key_size, void *keys, unsigned max)
 
 	if (bpf_map_get_next_key(fd, NULL, k) != 0)
 		return 0;
-	for (n = 1; n < max && bpf_map_get_next_key(fd, k + (n - 1) *
-	         key_size, k + n * key_size) == 0; n++)
+	for (n = 1; n < max &&
+	     bpf_map_get_next_key(fd, k + (n - 1) * key_size,
+		 k + n * key_size) == 0;
+	     n++)
 		;
 	return n;
 }
@@ -1473,18 +1484,21 @@ ngd_fast_restored(struct ngd_fast *fp)
 		if_freenameindex(ifs);
 	ngd_fast_pin_links_prune(fp->pin, ngd_fast_keep_link, fp);
 	ngd_fast_br_restored(fp->br);
-	keys = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(struct ng_fast_bpf_member));
+	keys = calloc(NG_FAST_BPF_MAX_PORTS + 1,
+	    sizeof(struct ng_fast_bpf_member));
 	if (keys != NULL) {
 		n = ngd_fast_map_keys(fp->ports_fd, sizeof(uint32_t), keys,
 		    NG_FAST_BPF_MAX_PORTS + 1);
 		for (unsigned k = 0; k < n; k++)
 			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL)
-				(void)bpf_map_delete_elem(fp->ports_fd, &keys[k]);
+				(void)bpf_map_delete_elem(fp->ports_fd,
+				    &keys[k]);
 		n = ngd_fast_map_keys(fp->stats_fd, sizeof(uint32_t), keys,
 		    NG_FAST_BPF_MAX_PORTS + 1);
 		for (unsigned k = 0; k < n; k++)
 			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL)
-				(void)bpf_map_delete_elem(fp->stats_fd, &keys[k]);
+				(void)bpf_map_delete_elem(fp->stats_fd,
+				    &keys[k]);
 	}
 	for (uint32_t id = 1; id <= NG_FAST_BPF_MAX_PORTS; id++) {
 		uint32_t val = 0, zero = 0;
@@ -1512,8 +1526,8 @@ ngd_fast_restored(struct ngd_fast *fp)
 			for (g = fp->hubs; g != NULL && g->id != keys[k];
 			     g = g->next)
 				;
-			if (g == NULL && !ngd_fast_br_group(fp->br, keys[k],
-			    &bn))
+			if (g == NULL &&
+			    !ngd_fast_br_group(fp->br, keys[k], &bn))
 				(void)bpf_map_delete_elem(fp->groups_fd,
 				    &keys[k]);
 		}
@@ -1525,8 +1539,9 @@ ngd_fast_restored(struct ngd_fast *fp)
 			for (g = fp->hubs; g != NULL && g->id != m[k].group;
 			     g = g->next)
 				;
-			if (g == NULL && ngd_fast_br_group(fp->br, m[k].group,
-			    &bn) && m[k].idx < bn)
+			if (g == NULL &&
+			    ngd_fast_br_group(fp->br, m[k].group, &bn) &&
+			    m[k].idx < bn)
 				continue;
 			if (g == NULL || m[k].idx >= g->n)
 				(void)bpf_map_delete_elem(fp->members_fd,
@@ -1534,11 +1549,15 @@ ngd_fast_restored(struct ngd_fast *fp)
 		}
 		free(keys);
 	}
-	ngd_log(LOG_NOTICE, "data path: took over the kernel fast path the "
-	    "last ngd left: %u pairs", kept);
+	ngd_log(LOG_NOTICE,
+	    "data path: took over the kernel fast path the "
+	    "last ngd left: %u pairs",
+	    kept);
 	if (gone > 0)
-		ngd_log(LOG_NOTICE, "data path: %u pairs the journal did not "
-		    "name deleted", gone);
+		ngd_log(LOG_NOTICE,
+		    "data path: %u pairs the journal did not "
+		    "name deleted",
+		    gone);
 	if (fp->veths == NULL)
 		ngd_fast_pin_down(fp->pin);
 }
@@ -1560,7 +1579,8 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 
 	*devp = NULL;
 	if (kind != NG_NETDEV_TAP)
-		return fp->nd->ops.create(fp->nd, kind, ifname, mac, node, devp);
+		return fp->nd->ops.create(fp->nd, kind, ifname, mac, node,
+		    devp);
 	if (strlen(ifname) >= IFNAMSIZ)
 		return EINVAL;
 	if ((v = calloc(1, sizeof(*v))) == NULL)
@@ -1688,8 +1708,8 @@ ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
 	if (v == NULL)
 		return fp->nd->ops.set_carrier(fp->nd, dev, on);
 	ngd_fast_sync();
-	return ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP,
-	    NULL, NULL, -1);
+	return ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP, NULL,
+	    NULL, -1);
 }
 
 static int
@@ -1758,7 +1778,7 @@ ngd_fast_set_name(void *be, struct ng_netdev *dev, const char *name)
 	/* Linux renames only interfaces that are down. */
 	if ((p.flags & IFF_UP) &&
 	    (error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, IFF_UP, NULL,
-	         NULL, -1)) != 0)
+		 NULL, -1)) != 0)
 		return error;
 	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, name, NULL, -1);
 	if (p.flags & IFF_UP)
@@ -1855,7 +1875,8 @@ ngd_fast_addr_cb(const struct nlmsghdr *nh, void *arg)
 		return MNL_CB_OK;
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return MNL_CB_OK;
-	mnl_attr_for_each(a, nh, sizeof(*ifa)) {
+	mnl_attr_for_each(a, nh, sizeof(*ifa))
+	{
 		if (mnl_attr_get_type(a) == IFA_ADDRESS)
 			addr = a;
 		else if (mnl_attr_get_type(a) == IFA_LOCAL)
@@ -1884,9 +1905,9 @@ ngd_fast_get_addrs(void *be, struct ng_netdev *dev,
 {
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev);
-	struct ngd_fast_addrs w = {.addrs = addrs, .max = max};
+	struct ngd_fast_addrs w = { .addrs = addrs, .max = max };
 	struct ngd_veth_peer p;
-	static const int fams[] = {AF_INET, AF_INET6};
+	static const int fams[] = { AF_INET, AF_INET6 };
 	char buf[256];
 	struct nlmsghdr *nh;
 	struct ifaddrmsg *ifa;
@@ -1917,8 +1938,7 @@ ngd_fast_get_addrs(void *be, struct ng_netdev *dev,
 }
 
 static int
-ngd_fast_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex,
-    bool *up)
+ngd_fast_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
 {
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev);
@@ -1959,7 +1979,7 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if (home)
 		nsfd = dup(fp->nd->own_netns);
 	else if (strchr(netns, '/') != NULL || strcmp(netns, "..") == 0 ||
-	         strlen(netns) > NAME_MAX)
+	    strlen(netns) > NAME_MAX)
 		return EINVAL;
 	else {
 		snprintf(path, sizeof(path), "/run/netns/%s", netns);
@@ -1978,8 +1998,7 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 			(void)ngd_netdev_place(dev, NULL);
 		return 0; /* already there */
 	}
-	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, NULL,
-	    nsfd);
+	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, NULL, nsfd);
 	close(nsfd);
 	if (error != 0)
 		return error;
@@ -2003,7 +2022,7 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 		return MNL_CB_OK;
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next)
 		if (v->gidx == ifi->ifi_index) {
-			v->gidx = 0; /* nothing left to delete */
+			v->gidx = 0;             /* nothing left to delete */
 			ng_netdev_gone(v->node); /* frees v */
 			break;
 		}
@@ -2083,7 +2102,7 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 	} else if (unshare(CLONE_NEWNET) < 0)
 		return errno;
 	else if ((fp->dp_netns = open("/proc/thread-self/ns/net",
-	              O_RDONLY | O_CLOEXEC)) < 0)
+		      O_RDONLY | O_CLOEXEC)) < 0)
 		error = errno;
 	/* The graph-side ends carry the graph's frames and none of their
 	 * own: no IPv6 link-local addresses, router solicitations, DAD. */
@@ -2099,11 +2118,11 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 			    NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 	}
 	if (error == 0) {
-		struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-		    .nl_groups = RTMGRP_LINK};
+		struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+			.nl_groups = RTMGRP_LINK };
 
-		fp->mon.fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, NETLINK_ROUTE);
+		fp->mon.fd = socket(AF_NETLINK,
+		    SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 		if (fp->mon.fd < 0 ||
 		    bind(fp->mon.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			error = errno;
@@ -2150,9 +2169,8 @@ ngd_fast_load(struct ngd_fast *fp)
 	fp->groups_fd = bpf_object__find_map_fd_by_name(fp->obj,
 	    NG_FAST_BPF_MAP_GROUPS);
 	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->prog_steer < 0 ||
-	    fp->ports_fd < 0 ||
-	    fp->ids_fd < 0 || fp->cfg_fd < 0 || fp->stats_fd < 0 ||
-	    fp->members_fd < 0 || fp->groups_fd < 0)
+	    fp->ports_fd < 0 || fp->ids_fd < 0 || fp->cfg_fd < 0 ||
+	    fp->stats_fd < 0 || fp->members_fd < 0 || fp->groups_fd < 0)
 		return ENOENT;
 	return 0;
 }
@@ -2203,8 +2221,8 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	}
 	if (error == 0 && ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD, offloads) < 0)
 		error = errno;
-	if (error == 0 && ioctl(fp->tap[0].io.fd, TUNSETSTEERINGEBPF,
-	        &fp->prog_steer) < 0)
+	if (error == 0 &&
+	    ioctl(fp->tap[0].io.fd, TUNSETSTEERINGEBPF, &fp->prog_steer) < 0)
 		error = errno;
 	if (error == 0 &&
 	    (fp->tap_ifindex = (int)if_nametoindex(ifr.ifr_name)) == 0)
@@ -2213,10 +2231,10 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	if (error != 0)
 		return error; /* ngd_fast_free closes what was opened */
 	if ((error = ngd_fast_setlink(fp, -1, fp->tap_ifindex, IFF_UP, IFF_UP,
-	         NULL, NULL, -1)) != 0)
+		 NULL, NULL, -1)) != 0)
 		return error;
 	if ((error = ngd_fast_attach(fp, fp->prog_tap, fp->tap_ifindex,
-	         &fp->tap_link)) != 0)
+		 &fp->tap_link)) != 0)
 		return error;
 	idx = (uint32_t)fp->tap_ifindex;
 	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
@@ -2274,8 +2292,10 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	if (env == NULL || strcmp(env, "1") != 0) {
 		ngd_fast_pin_clean(pin, nd->own_netns); /* a last ngd's */
 		ngd_fast_pin_free(pin);
-		ngd_log(LOG_INFO, "data path: eifaces are TAP devices, frames "
-		    "through ngd (%s=1: veth pairs)", NGD_FAST_ENV);
+		ngd_log(LOG_INFO,
+		    "data path: eifaces are TAP devices, frames "
+		    "through ngd (%s=1: veth pairs)",
+		    NGD_FAST_ENV);
 		return 0;
 	}
 	/* The data plane the last ngd of this namespace left (crash,
@@ -2318,19 +2338,24 @@ again:
 		ngd_fast_free(fp);
 		ngd_fast_pin_clean(pin, nd->own_netns);
 		if (adopting) {
-			ngd_log(LOG_WARNING, "data path: cannot take over the "
+			ngd_log(LOG_WARNING,
+			    "data path: cannot take over the "
 			    "kernel fast path the last ngd left (%s): made "
-			    "anew", strerror(error));
+			    "anew",
+			    strerror(error));
 			adopt_fd = -1;
 			goto again;
 		}
 		ngd_fast_pin_free(pin);
 		if (ns)
-			ngd_log(LOG_WARNING, "data path: no private data-plane "
+			ngd_log(LOG_WARNING,
+			    "data path: no private data-plane "
 			    "namespace (%s); eifaces are TAP devices, frames "
-			    "through ngd", strerror(error));
+			    "through ngd",
+			    strerror(error));
 		else
-			ngd_log(LOG_WARNING, "data path: no tc programs on TCX "
+			ngd_log(LOG_WARNING,
+			    "data path: no tc programs on TCX "
 			    "(%s); eifaces are TAP devices, frames through ngd",
 			    strerror(error));
 		return 0;
@@ -2357,7 +2382,8 @@ again:
 	fp->ops.get_info = ngd_fast_get_info;
 	fp->ops.vnet = ngd_fast_vnet;
 	fp->ops.adopt = ngd_fast_adopt;
-	ngd_log(LOG_INFO, "data path: eifaces are veth pairs with their "
+	ngd_log(LOG_INFO,
+	    "data path: eifaces are veth pairs with their "
 	    "graph-side ends in a private namespace; frames between eifaces "
 	    "joined directly or by a hub or bridge of eifaces alone cross "
 	    "in the kernel, the others through ngd");

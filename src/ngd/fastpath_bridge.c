@@ -40,9 +40,9 @@
 #define NGD_BR_BATCH 1024 /* hosts read per syscall */
 
 struct ngd_br_member {
-	uint32_t gidx;   /* the graph-side end */
-	ng_id_t eiface;  /* its eiface node */
-	uint32_t flags;  /* NG_FAST_BPF_BR_* as written */
+	uint32_t gidx;                     /* the graph-side end */
+	ng_id_t eiface;                    /* its eiface node */
+	uint32_t flags;                    /* NG_FAST_BPF_BR_* as written */
 	struct ng_fast_bpf_brstats folded; /* the program's, already added */
 };
 
@@ -69,8 +69,8 @@ struct ngd_fast_br {
 	uint32_t nslot;
 	int ncpu;
 	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
-	uint64_t pulled_ns; /* when the last import began */
-	uint32_t nhosts;    /* what it read */
+	uint64_t pulled_ns;                 /* when the last import began */
+	uint32_t nhosts;                    /* what it read */
 	struct ngd_loop *loop;
 	struct ngd_sleep_hook tick;
 	uint64_t next_tick;
@@ -252,7 +252,7 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 {
 	struct ngd_br_push *p = arg;
 	struct ngd_br_member key, *m;
-	struct ng_fast_bpf_mac k = {.bridge = p->b->id};
+	struct ng_fast_bpf_mac k = { .bridge = p->b->id };
 	struct ng_fast_bpf_host v;
 
 	if (hook->peer == NULL)
@@ -276,11 +276,11 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 static void
 ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 {
-	struct ngd_br_push p = {.br = br, .b = b, .now = ngd_br_now_ns()};
+	struct ngd_br_push p = { .br = br, .b = b, .now = ngd_br_now_ns() };
 
 	for (unsigned i = 0; i < b->n; i++) {
 		struct ng_hook *h = ngd_br_hook(br, node, &b->m[i]);
-		struct ng_fast_bpf_brport bp = {.bridge = b->id};
+		struct ng_fast_bpf_brport bp = { .bridge = b->id };
 		uint32_t key = b->m[i].gidx;
 
 		bp.flags = h != NULL ? ngd_br_flags(h) : NG_FAST_BPF_BR_MUTED;
@@ -318,15 +318,17 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 		return false;
 	}
 	has = node->type->switching->lookup(node, k->addr);
-	if (has == NULL && (v->learned_ns == 0 ||
-	                       v->learned_ns < br->pulled_ns)) {
+	if (has == NULL &&
+	    (v->learned_ns == 0 || v->learned_ns < br->pulled_ns)) {
 		(void)bpf_map_delete_elem(br->hosts_fd, k); /* forgotten */
 		return false;
 	}
-	stale = now > v->seen_ns ? (uint32_t)((now - v->seen_ns) / 1000000000u)
-	                         : 0;
+	stale = now > v->seen_ns ?
+	    (uint32_t)((now - v->seen_ns) / 1000000000u) :
+	    0;
 	age = v->learned_ns != 0 && now > v->learned_ns ?
-	    (uint32_t)((now - v->learned_ns) / 1000000000u) : stale;
+	    (uint32_t)((now - v->learned_ns) / 1000000000u) :
+	    stale;
 	error = node->type->switching->heard(node, hook, k->addr, age, stale);
 	if (error == EEXIST)
 		return true;
@@ -412,14 +414,14 @@ static void
 ngd_br_write_group(struct ngd_fast_br *br, struct ngd_br *b, unsigned oldn)
 {
 	for (unsigned i = 0; i < b->n; i++) {
-		struct ng_fast_bpf_member m = {.group = b->id, .idx = i};
+		struct ng_fast_bpf_member m = { .group = b->id, .idx = i };
 
 		(void)bpf_map_update_elem(br->members_fd, &m, &b->m[i].gidx,
 		    BPF_ANY);
 	}
 	(void)bpf_map_update_elem(br->groups_fd, &b->id, &b->n, BPF_ANY);
 	for (unsigned i = b->n; i < oldn; i++) {
-		struct ng_fast_bpf_member m = {.group = b->id, .idx = i};
+		struct ng_fast_bpf_member m = { .group = b->id, .idx = i };
 
 		(void)bpf_map_delete_elem(br->members_fd, &m);
 	}
@@ -440,7 +442,7 @@ ngd_br_drop_port(struct ngd_fast_br *br, uint32_t gidx)
 static void
 ngd_br_forget(struct ngd_fast_br *br, struct ngd_br *b)
 {
-	struct ng_fast_bpf_member m = {.group = b->id};
+	struct ng_fast_bpf_member m = { .group = b->id };
 
 	(void)bpf_map_delete_elem(br->groups_fd, &b->id);
 	for (m.idx = 0; m.idx < b->n; m.idx++)
@@ -458,7 +460,8 @@ ngd_br_cmp_port(const void *a, const void *b)
 
 	if (bx != by)
 		return bx < by ? -1 : 1;
-	return (*x)->eiface->id < (*y)->eiface->id ? -1 :
+	return (*x)->eiface->id < (*y)->eiface->id ?
+	    -1 :
 	    (*x)->eiface->id > (*y)->eiface->id;
 }
 
@@ -517,8 +520,8 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		uint32_t key = b->m[i].gidx;
 
 		if (bpf_map_lookup_elem(br->brstats_fd, &key, br->percpu) < 0) {
-			memset(br->percpu, 0, (size_t)br->ncpu *
-			    sizeof(*br->percpu));
+			memset(br->percpu, 0,
+			    (size_t)br->ncpu * sizeof(*br->percpu));
 			(void)bpf_map_update_elem(br->brstats_fd, &key,
 			    br->percpu, BPF_NOEXIST);
 			memset(&b->m[i].folded, 0, sizeof(b->m[i].folded));
@@ -574,8 +577,9 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 	for (i = 0; i < k; i = j) {
 		struct ng_node *node = ngd_br_ether_peer(ps[i]->eiface)->node;
 
-		for (j = i + 1; j < k &&
-		     ngd_br_ether_peer(ps[j]->eiface)->node == node; j++)
+		for (j = i + 1;
+		     j < k && ngd_br_ether_peer(ps[j]->eiface)->node == node;
+		     j++)
 			;
 		if (node->numhooks != j - i)
 			continue; /* another node on it: through ngd */
@@ -601,8 +605,8 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 	for (bp = &br->bridges; (b = *bp) != NULL;)
 		if (!b->keep) {
 			for (i = 0; i < b->n; i++) {
-				const struct ngd_br_slot *s =
-				    ngd_br_slot(br, b->m[i].gidx);
+				const struct ngd_br_slot *s = ngd_br_slot(br,
+				    b->m[i].gidx);
 
 				if (s->bridge != b->id)
 					continue; /* taken by another bridge */
@@ -672,12 +676,11 @@ ngd_fast_br_restored(struct ngd_fast_br *br)
 static void
 ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
 {
-	struct ng_fast_bpf_mac k = {.bridge = bridge};
+	struct ng_fast_bpf_mac k = { .bridge = bridge };
 	struct ng_fast_bpf_host v;
 
 	memcpy(k.addr, addr, 6);
-	if (addr[0] & 1 ||
-	    bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0)
+	if (addr[0] & 1 || bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0)
 		return;
 	if (ngd_br_pull_host(br, &k, &v, ngd_br_now_ns())) {
 		struct ngd_br *b = ngd_br_find(br, bridge);
@@ -742,8 +745,8 @@ ngd_br_tick(void *arg)
 		return -1;
 	if (now >= br->next_tick) {
 		ngd_br_update(br, true);
-		br->next_tick = now + NGD_BR_TICK_MS *
-		    (1 + br->nhosts / NGD_BR_TICK_HOSTS);
+		br->next_tick = now +
+		    NGD_BR_TICK_MS * (1 + br->nhosts / NGD_BR_TICK_HOSTS);
 	}
 	return (int64_t)(br->next_tick - now);
 }

@@ -63,9 +63,9 @@
 struct ngd_fast_pin {
 	char rundir[PATH_MAX + 24]; /* <run dir>/<cookie> */
 	char dpath[PATH_MAX + 40];  /* its dataplane mount */
-	char bpfroot[PATH_MAX];  /* "": no bpffs, nothing pinned there */
+	char bpfroot[PATH_MAX];     /* "": no bpffs, nothing pinned there */
 	char bpfdir[PATH_MAX + 24];
-	bool up;                 /* the mount and the maps are pinned */
+	bool up; /* the mount and the maps are pinned */
 };
 
 static char ngd_fast_pin_base[PATH_MAX] = NGD_JOURNAL_DIR;
@@ -89,8 +89,8 @@ ngd_fast_pin_new(uint64_t cookie)
 
 	if (cookie == 0 || (pin = calloc(1, sizeof(*pin))) == NULL)
 		return NULL;
-	snprintf(pin->rundir, sizeof(pin->rundir), "%s/%llu",
-	    ngd_fast_pin_base, (unsigned long long)cookie);
+	snprintf(pin->rundir, sizeof(pin->rundir), "%s/%llu", ngd_fast_pin_base,
+	    (unsigned long long)cookie);
 	snprintf(pin->dpath, sizeof(pin->dpath), "%s/dataplane", pin->rundir);
 	snprintf(pin->bpfroot, sizeof(pin->bpfroot), "%s",
 	    env != NULL && env[0] != '\0' ? env : NGD_BPF_DIR);
@@ -98,7 +98,7 @@ ngd_fast_pin_new(uint64_t cookie)
 	snprintf(parent, sizeof(parent), "%s", pin->bpfroot);
 	if (statfs(parent, &sf) < 0 &&
 	    ((slash = strrchr(parent, '/')) == NULL || slash == parent ||
-	        (*slash = '\0', statfs(parent, &sf) < 0)))
+		(*slash = '\0', statfs(parent, &sf) < 0)))
 		sf.f_type = 0;
 	if ((unsigned long)sf.f_type != (unsigned long)BPF_FS_MAGIC)
 		pin->bpfroot[0] = '\0';
@@ -132,8 +132,8 @@ ngd_fast_pin_dataplane(struct ngd_fast_pin *pin)
 }
 
 static void
-ngd_fast_pin_path(const struct ngd_fast_pin *pin, const char *name,
-    char *buf, size_t size)
+ngd_fast_pin_path(const struct ngd_fast_pin *pin, const char *name, char *buf,
+    size_t size)
 {
 	snprintf(buf, size, "%s/%s", pin->bpfdir, name);
 }
@@ -150,7 +150,8 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 
 	if (!ngd_fast_pin_bpffs(pin))
 		return;
-	bpf_object__for_each_map(m, obj) {
+	bpf_object__for_each_map(m, obj)
+	{
 		if (bpf_map__is_internal(m))
 			continue;
 		ngd_fast_pin_path(pin, bpf_map__name(m), path, sizeof(path));
@@ -179,18 +180,21 @@ ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 		close(fd);
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
 	if (fd < 0 || mount(src, pin->dpath, NULL, MS_BIND, NULL) < 0)
-		ngd_log(LOG_WARNING, "data path: cannot keep the data plane at "
-		    "%s (%s): it does not outlive ngd", pin->dpath,
-		    strerror(errno));
+		ngd_log(LOG_WARNING,
+		    "data path: cannot keep the data plane at "
+		    "%s (%s): it does not outlive ngd",
+		    pin->dpath, strerror(errno));
 	if (!ngd_fast_pin_bpffs(pin)) {
-		ngd_log(LOG_NOTICE, "data path: no bpffs at %s: the programs "
-		    "stop with ngd (the pairs are kept)", pin->bpfroot[0] ?
-		    pin->bpfroot : NGD_BPF_DIR);
+		ngd_log(LOG_NOTICE,
+		    "data path: no bpffs at %s: the programs "
+		    "stop with ngd (the pairs are kept)",
+		    pin->bpfroot[0] ? pin->bpfroot : NGD_BPF_DIR);
 		return;
 	}
 	(void)mkdir(pin->bpfroot, 0700);
 	(void)mkdir(pin->bpfdir, 0700);
-	bpf_object__for_each_map(m, obj) {
+	bpf_object__for_each_map(m, obj)
+	{
 		if (bpf_map__is_internal(m))
 			continue;
 		ngd_fast_pin_path(pin, bpf_map__name(m), path, sizeof(path));
@@ -258,8 +262,8 @@ ngd_fast_pin_link_drop(struct ngd_fast_pin *pin, int gidx)
 
 /* Pins of links on ends not in keep (gidx -> true), unlinked. */
 void
-ngd_fast_pin_links_prune(struct ngd_fast_pin *pin,
-    bool (*keep)(void *, int), void *arg)
+ngd_fast_pin_links_prune(struct ngd_fast_pin *pin, bool (*keep)(void *, int),
+    void *arg)
 {
 	struct dirent *e;
 	DIR *d;
@@ -351,8 +355,10 @@ ngd_fast_pin_flush(int nsfd, int own_netns)
 			n++;
 	}
 	if (n > 0)
-		ngd_log(LOG_NOTICE, "data path: %d devices of the last ngd's "
-		    "data plane deleted", n);
+		ngd_log(LOG_NOTICE,
+		    "data path: %d devices of the last ngd's "
+		    "data plane deleted",
+		    n);
 	if (ifs != NULL)
 		if_freenameindex(ifs);
 	if (nl != NULL)
@@ -374,7 +380,8 @@ ngd_fast_pin_clean(struct ngd_fast_pin *pin, int own_netns)
 	if (pin == NULL)
 		return;
 	if ((fd = ngd_fast_pin_dataplane(pin)) >= 0) {
-		ngd_log(LOG_NOTICE, "data path: the kernel fast path a previous "
+		ngd_log(LOG_NOTICE,
+		    "data path: the kernel fast path a previous "
 		    "ngd left is not taken over: removed");
 		(void)ngd_fast_pin_flush(fd, own_netns);
 		close(fd);
@@ -440,9 +447,11 @@ ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
 			continue;
 		if ((fd = ngd_fast_pin_dataplane(pin)) >= 0) {
 			if (ngd_fast_pin_ndev(fd, own_netns) == 0) {
-				ngd_log(LOG_NOTICE, "data path: the data plane "
+				ngd_log(LOG_NOTICE,
+				    "data path: the data plane "
 				    "of a graph that is gone (namespace %llu) "
-				    "removed", cookie);
+				    "removed",
+				    cookie);
 				ngd_fast_pin_down(pin);
 			}
 			close(fd);

@@ -115,7 +115,7 @@ ngd_self_read(void)
 		return true;
 	self = ngd_pidfd_open(getpid());
 	ok = ngd_ns_id(self, getpid(), PIDFD_GET_PID_NAMESPACE, &ngd_self.dev,
-	    &ngd_self.ino) &&
+		 &ngd_self.ino) &&
 	    ngd_ns_id(self, getpid(), PIDFD_GET_NET_NAMESPACE, &nd, &ni);
 	if (self >= 0)
 		close(self);
@@ -123,8 +123,8 @@ ngd_self_read(void)
 		return false;
 	/* PID 1 of our PID namespace; unreadable: assume the host's graph. */
 	init = ngd_pidfd_open(1);
-	ngd_self.entered_netns =
-	    ngd_ns_id(init, 1, PIDFD_GET_NET_NAMESPACE, &n1d, &n1i) &&
+	ngd_self.entered_netns = ngd_ns_id(init, 1, PIDFD_GET_NET_NAMESPACE,
+				     &n1d, &n1i) &&
 	    (n1d != nd || n1i != ni);
 	if (init >= 0)
 		close(init);
@@ -174,7 +174,8 @@ ngd_peer_jailed(int fd, pid_t pid)
 		return false;
 	if (!ngd_self_read()) {
 		if (!warned)
-			ngd_log(LOG_WARNING, "cannot read our own namespaces: "
+			ngd_log(LOG_WARNING,
+			    "cannot read our own namespaces: "
 			    "clients in jails are not told apart");
 		warned = true;
 		return false;

@@ -37,7 +37,7 @@
 
 #define NGD_JOURNAL_VERSION 1
 #define NGD_JOURNAL_CHECK_MS 30000 /* look even with no request */
-#define NGD_JOURNAL_COST 4        /* idle at least 4x the time a write took */
+#define NGD_JOURNAL_COST 4         /* idle at least 4x the time a write took */
 #define NGD_JOURNAL_ROOM (20 * 1024) /* a message's binary form */
 
 static uint64_t
@@ -93,7 +93,7 @@ ngd_journal_emit(void *arg, struct ng_node *node, const struct ng_mesg *msg)
 		return ENOSYS;
 	if (c->mesg_type != NULL && msg->header.arglen > 0 &&
 	    (error = ng_unparse(c->mesg_type, (const uint8_t *)msg->data,
-	         msg->header.arglen, &text)) != 0)
+		 msg->header.arglen, &text)) != 0)
 		return error;
 	fprintf(sc->f, "msg %08x %s ", node->id, c->name);
 	ngd_journal_esc(sc->f, text != NULL ? text : "");
@@ -164,11 +164,13 @@ ngd_journal_hooks(FILE *f, struct ngd_jnode *jn, size_t n)
 
 			while ((h = a->next) != NULL) {
 				p = h->peer;
-				b = p == NULL ? NULL : bsearch(&p->node->id, jn,
-				    n, sizeof(*jn), ngd_jnode_cmp);
+				b = p == NULL ? NULL :
+						bsearch(&p->node->id, jn, n,
+						    sizeof(*jn), ngd_jnode_cmp);
 				for (size_t k = 0; k < nforced && !done; k++)
 					done = forced[k] == h;
-				if (b == NULL || done) { /* a socket's; written */
+				if (b == NULL ||
+				    done) { /* a socket's; written */
 					a->next = ngd_hook_newer(h);
 					done = false;
 					continue;
@@ -370,9 +372,10 @@ ngd_journal_lock_gc(struct ngd_journal *j)
 	if (!j->enabled)
 		return;
 	if ((error = ngd_journal_lock(j)) != 0) {
-		ngd_log(LOG_WARNING, "journal %s: no lock (%s): the journals "
-		    "of namespaces gone are not removed", j->dir,
-		    strerror(error));
+		ngd_log(LOG_WARNING,
+		    "journal %s: no lock (%s): the journals "
+		    "of namespaces gone are not removed",
+		    j->dir, strerror(error));
 		return;
 	}
 	ngd_journal_gc(j);
@@ -396,7 +399,8 @@ ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 	snprintf(j->path, sizeof(j->path), "%s/journal", j->dir);
 	j->enabled = j->cookie != 0;
 	if (!j->enabled)
-		ngd_log(LOG_WARNING, "no namespace cookie (Linux before 5.14): "
+		ngd_log(LOG_WARNING,
+		    "no namespace cookie (Linux before 5.14): "
 		    "no journal, a crash loses the graph");
 	ngd_journal_lock_gc(j);
 	ngd_loop_before_sleep(&d->loop, &j->hook, ngd_journal_before_sleep, j);
@@ -479,7 +483,7 @@ static int
 ngd_journal_msg(struct ng_node *node, const char *cmd, const char *text)
 {
 	const struct ng_cmdlist *c = ng_find_cmd_name(node->type, cmd);
-	struct ng_msgctx ctx = {.retaddr = 0};
+	struct ng_msgctx ctx = { .retaddr = 0 };
 	struct ng_mesg *m;
 	uint8_t *bin;
 	size_t len = 0;
@@ -572,23 +576,24 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 	struct {
 		char *line;
 		ng_id_t id;
-	} pending = {NULL, 0};
+	} pending = { NULL, 0 };
 
 	*nnodes = 0;
 	/*
 	 * A node's dev line follows its node line, so a node is made once
 	 * the next line has been seen: "pending" holds its node line.
 	 */
-	for (line = strtok_r(text, "\n", &save);; line = strtok_r(NULL, "\n",
-	         &save)) {
+	for (line = strtok_r(text, "\n", &save);;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char kw[24], a[NG_NODESIZ * 3 + 1], b[NG_NODESIZ * 3 + 1];
 		char c[NG_HOOKSIZ * 3 + 1], dd[NG_HOOKSIZ * 3 + 1];
 		unsigned id, id2;
 		int off = 0;
 
 		lineno++;
-		if (line != NULL && sscanf(line, "%23s %x %n", kw, &id, &off) ==
-		        2 && strcmp(kw, "dev") == 0 && pending.line != NULL &&
+		if (line != NULL &&
+		    sscanf(line, "%23s %x %n", kw, &id, &off) == 2 &&
+		    strcmp(kw, "dev") == 0 && pending.line != NULL &&
 		    id == pending.id) {
 			dev_desc = line + off;
 			dev_id = id;
@@ -600,8 +605,8 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			int fd = -1;
 
 			if (sscanf(pending.line, "node %x %63s %95s", &id, a,
-			        b) != 3 || !ngd_journal_unesc(a) ||
-			    !ngd_journal_unesc(b)) {
+				b) != 3 ||
+			    !ngd_journal_unesc(a) || !ngd_journal_unesc(b)) {
 				error = EINVAL;
 				break;
 			}
@@ -620,9 +625,10 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 				error = ng_make_node(j->graph, a, &node);
 				ngd_netdev_expect(j->netdev, NULL, -1);
 				if (error != 0) {
-					ngd_log(LOG_ERR, "journal: node [%x] "
-					    "(%s): %s; left out", id, a,
-					    strerror(error));
+					ngd_log(LOG_ERR,
+					    "journal: node [%x] "
+					    "(%s): %s; left out",
+					    id, a, strerror(error));
 					error = 0;
 				}
 			}
@@ -631,14 +637,18 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			if (node != NULL && b[0] != '\0' &&
 			    strcmp(node->name, b) != 0) {
 				struct ng_ifdev *d = node->type->netdev ?
-				    node->type->netdev->ifdev(node) : NULL;
+				    node->type->netdev->ifdev(node) :
+				    NULL;
 				bool synced = d != NULL && d->synced;
 
-				if (d != NULL) /* the interface keeps its name */
+				if (d !=
+				    NULL) /* the interface keeps its name */
 					d->synced = false;
 				if (ng_name_node(node, b) != 0)
-					ngd_log(LOG_WARNING, "journal: [%x]: "
-					    "name %s taken", node->id, b);
+					ngd_log(LOG_WARNING,
+					    "journal: [%x]: "
+					    "name %s taken",
+					    node->id, b);
 				if (d != NULL)
 					d->synced = synced;
 			}
@@ -699,8 +709,8 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			struct ng_node *na, *nb;
 
 			if (sscanf(line, "hook %x %95s %x %95s", &id, c, &id2,
-			        dd) != 4 || !ngd_journal_unesc(c) ||
-			    !ngd_journal_unesc(dd)) {
+				dd) != 4 ||
+			    !ngd_journal_unesc(c) || !ngd_journal_unesc(dd)) {
 				error = EINVAL;
 				break;
 			}
@@ -708,9 +718,10 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			nb = ngd_idmap_find(map, nmap, id2);
 			if (na != NULL && nb != NULL &&
 			    (error = ng_con_nodes(na, c, nb, dd)) != 0) {
-				ngd_log(LOG_ERR, "journal: [%x]:%s to [%x]:%s: "
-				    "%s; left out", id, c, id2, dd,
-				    strerror(error));
+				ngd_log(LOG_ERR,
+				    "journal: [%x]:%s to [%x]:%s: "
+				    "%s; left out",
+				    id, c, id2, dd, strerror(error));
 				error = 0;
 			}
 		} else if (strcmp(kw, "msg") == 0) {
@@ -725,8 +736,10 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			node = ngd_idmap_find(map, nmap, id);
 			if (node != NULL && ng_node_valid(node) &&
 			    (error = ngd_journal_msg(node, a, text2)) != 0) {
-				ngd_log(LOG_ERR, "journal: [%x]: %s: %s; left "
-				    "out", id, a, strerror(error));
+				ngd_log(LOG_ERR,
+				    "journal: [%x]: %s: %s; left "
+				    "out",
+				    id, a, strerror(error));
 				error = 0;
 			}
 		} else {
@@ -738,8 +751,8 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 	if (error == 0)
 		ng_graph_set_next_id(j->graph, nextid);
 	else
-		ngd_log(LOG_ERR, "journal %s: line %u: not understood",
-		    j->path, lineno);
+		ngd_log(LOG_ERR, "journal %s: line %u: not understood", j->path,
+		    lineno);
 	return error;
 }
 
@@ -777,8 +790,8 @@ ngd_journal_restore(struct ngd_journal *j)
 	fd = open(j->path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : errno;
-	if (fstat(fd, &st) < 0 || (text = malloc((size_t)st.st_size + 1)) ==
-	        NULL) {
+	if (fstat(fd, &st) < 0 ||
+	    (text = malloc((size_t)st.st_size + 1)) == NULL) {
 		close(fd);
 		return ENOMEM;
 	}
@@ -786,18 +799,22 @@ ngd_journal_restore(struct ngd_journal *j)
 	close(fd);
 	if (n == st.st_size)
 		text[n] = '\0';
-	error = n == st.st_size ? ngd_journal_restore_text(j, text, (size_t)n,
-	    NULL, 0, &why, &nnodes) : EIO;
+	error = n == st.st_size ?
+	    ngd_journal_restore_text(j, text, (size_t)n, NULL, 0, &why,
+		&nnodes) :
+	    EIO;
 	free(text);
 	if (error != 0) {
 		snprintf(bad, sizeof(bad), "%s.bad", j->path);
 		(void)rename(j->path, bad);
-		ngd_log(LOG_ERR, "journal %s: %s; set aside as %s, starting "
-		    "with an empty graph", j->path, why, bad);
+		ngd_log(LOG_ERR,
+		    "journal %s: %s; set aside as %s, starting "
+		    "with an empty graph",
+		    j->path, why, bad);
 		return 0;
 	}
-	ngd_log(LOG_NOTICE, "journal %s: %u nodes restored in %llu ms",
-	    j->path, nnodes, (unsigned long long)(ngd_clock_ms() - t0));
+	ngd_log(LOG_NOTICE, "journal %s: %u nodes restored in %llu ms", j->path,
+	    nnodes, (unsigned long long)(ngd_clock_ms() - t0));
 	j->restored = true;
 	return 0;
 }

@@ -198,7 +198,7 @@ ngd_scan_mounts(struct ngd_inos *s, const char *pid)
 static void
 ngd_scan_proc(struct ngd_inos *s)
 {
-	struct ngd_inos mnts = {0};
+	struct ngd_inos mnts = { 0 };
 	char path[PATH_MAX], link[64];
 	struct dirent *e;
 	DIR *d;
@@ -279,7 +279,7 @@ ngd_journal_gc(struct ngd_journal *j)
 {
 	unsigned long long mypidns = ngd_ns_ino("/proc/self/ns/pid");
 	struct ngd_gc_cand *c = NULL;
-	struct ngd_inos live = {0};
+	struct ngd_inos live = { 0 };
 	size_t nc = 0;
 	struct dirent *e;
 	DIR *d;
@@ -297,8 +297,7 @@ ngd_journal_gc(struct ngd_journal *j)
 		if (!isdigit((unsigned char)e->d_name[0]) || *end != '\0' ||
 		    cookie == j->cookie)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/netns", j->base,
-		    e->d_name);
+		snprintf(path, sizeof(path), "%s/%s/netns", j->base, e->d_name);
 		if ((f = fopen(path, "re")) == NULL)
 			continue;
 		if (fscanf(f, "netns %llu pidns %llu", &netns, &pidns) != 2)
@@ -328,8 +327,10 @@ ngd_journal_gc(struct ngd_journal *j)
 	for (size_t i = 0; i < nc; i++) {
 		if (live.n > 0 && !ngd_inos_has(&live, c[i].netns)) {
 			ngd_journal_rmdir(c[i].dir);
-			ngd_log(LOG_NOTICE, "journal %s: its namespace is gone; "
-			    "removed", c[i].dir);
+			ngd_log(LOG_NOTICE,
+			    "journal %s: its namespace is gone; "
+			    "removed",
+			    c[i].dir);
 		}
 		close(c[i].fd);
 	}

@@ -99,7 +99,7 @@ ngd_loop_cancel_sleep(struct ngd_loop *l, struct ngd_sleep_hook *h)
 int
 ngd_loop_add(struct ngd_loop *l, struct ngd_io *io, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = io};
+	struct epoll_event ev = { .events = events, .data.ptr = io };
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_ADD, io->fd, &ev) < 0 ? errno : 0;
 }
@@ -107,7 +107,7 @@ ngd_loop_add(struct ngd_loop *l, struct ngd_io *io, uint32_t events)
 int
 ngd_loop_mod(struct ngd_loop *l, struct ngd_io *io, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.ptr = io};
+	struct epoll_event ev = { .events = events, .data.ptr = io };
 
 	return epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &ev) < 0 ? errno : 0;
 }
@@ -178,7 +178,8 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 			if (due >= 0 && (next < 0 || due < next))
 				next = due;
 		}
-		timeout = next < 0 ? -1 :
+		timeout = next < 0 ?
+		    -1 :
 		    (int)(next > NGD_MAX_SLEEP_MS ? NGD_MAX_SLEEP_MS : next);
 
 		/*
@@ -186,7 +187,8 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 		 * of microseconds; polling for it saves a sleep and a wake-up
 		 * per round trip.  An idle ngd sleeps.
 		 */
-		if (l->busy_us > 0 && ngd_clock_us() - l->traffic_us < l->busy_us) {
+		if (l->busy_us > 0 &&
+		    ngd_clock_us() - l->traffic_us < l->busy_us) {
 			/*
 			 * Let whatever else wants this CPU (the programs at
 			 * both ends of the traffic) run first.

@@ -166,11 +166,11 @@ main(int argc, char **argv)
 	const char *path = getenv(NGD_SOCKET_ENV);
 	const char *jdir = getenv(NGD_JOURNAL_DIR_ENV);
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .clock_ms = ngd_clock_ms,
-	    .log = ngd_log_engine,
+		.types = ng_nodes_types,
+		.clock_ms = ngd_clock_ms,
+		.log = ngd_log_engine,
 	};
-	struct ngd d = {.sigio.fd = -1}; /* all of its state, walkable */
+	struct ngd d = { .sigio.fd = -1 }; /* all of its state, walkable */
 	struct rlimit rl;
 	gid_t gid = 0;
 	bool gid_set = false;
@@ -220,8 +220,10 @@ main(int argc, char **argv)
 
 			if (*optarg == '\0' || *end != '\0' ||
 			    us > NGD_BUSY_POLL_MAX) {
-				fprintf(stderr, "ngd: -b %s: want 0 to %u "
-				    "microseconds\n", optarg, NGD_BUSY_POLL_MAX);
+				fprintf(stderr,
+				    "ngd: -b %s: want 0 to %u "
+				    "microseconds\n",
+				    optarg, NGD_BUSY_POLL_MAX);
 				exit(EX_USAGE);
 			}
 			busy_us = (unsigned)us;
@@ -286,8 +288,10 @@ main(int argc, char **argv)
 	} else
 		error = ngd_ctl_listen(path, &lfd);
 	if (error == EADDRINUSE) {
-		fprintf(stderr, "ngd: %s: another ngd already serves this "
-				"network namespace\n", path);
+		fprintf(stderr,
+		    "ngd: %s: another ngd already serves this "
+		    "network namespace\n",
+		    path);
 		exit(EX_UNAVAILABLE);
 	}
 	if (error != 0) {
@@ -335,10 +339,10 @@ main(int argc, char **argv)
 		error = ngd_sockdev_new(&d.loop, &d.sockdev);
 	if (error == 0) {
 		const struct ng_backend backends[] = {
-			{NGM_SOCKET_COOKIE, &ngd_socket_ops, NULL},
-			{NGM_ETHER_COOKIE, &ngd_ether_ops, d.ether},
-			{NGM_KSOCKET_COOKIE, &ngd_ksock_ops, d.sockdev},
-			{0, NULL, NULL},
+			{ NGM_SOCKET_COOKIE, &ngd_socket_ops, NULL },
+			{ NGM_ETHER_COOKIE, &ngd_ether_ops, d.ether },
+			{ NGM_KSOCKET_COOKIE, &ngd_ksock_ops, d.sockdev },
+			{ 0, NULL, NULL },
 		};
 
 		cfg.backends = backends;
@@ -351,7 +355,8 @@ main(int argc, char **argv)
 	if (error == 0 && !takeover)
 		error = ngd_journal_restore(&d.journal);
 	if (error == 0 && !takeover)
-		ngd_fast_restored(d.fast); /* what the journal did not name goes */
+		ngd_fast_restored(
+		    d.fast); /* what the journal did not name goes */
 	if (error == 0 && takeover) {
 		const char *bad = "";
 		unsigned n;
@@ -385,8 +390,10 @@ main(int argc, char **argv)
 		error = ngd_loop_add(&d.loop, &d.sigio, EPOLLIN);
 	if (error == 0) {
 		/* The old ngd's may linger a moment after a takeover. */
-		for (int i = 0; i < 100 && (error = ngd_takeover_listen(&d,
-		         path, gid, gid_set)) == EADDRINUSE; i++)
+		for (int i = 0; i < 100 &&
+		     (error = ngd_takeover_listen(&d, path, gid, gid_set)) ==
+			 EADDRINUSE;
+		     i++)
 			usleep(20000);
 		if (error != 0)
 			ngd_log(LOG_WARNING, "no takeover socket: %s",

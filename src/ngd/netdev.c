@@ -52,15 +52,15 @@
 #define TUN_F_USO6 0x40
 #endif
 
-#define NGD_RETIRE_MS 20      /* quiet time before retired devices go */
-#define NGD_RETIRE_MAX 1024   /* or as soon as this many wait */
+#define NGD_RETIRE_MS 20    /* quiet time before retired devices go */
+#define NGD_RETIRE_MAX 1024 /* or as soon as this many wait */
 /* A link request and its acknowledgement (which, for an error, quotes
  * the request back). */
 #define NGD_RTNL_BUFSIZ 1024
 
 struct ng_netdev {
 	struct ngd_io io;
-	struct ngd_netdev *be;    /* the backend that made it */
+	struct ngd_netdev *be; /* the backend that made it */
 	struct ng_node *node;
 	enum ng_netdev_kind kind;
 	bool retired;             /* waiting in the retired list */
@@ -70,7 +70,7 @@ struct ng_netdev {
 	uint64_t ns_ino, ns_cookie;
 	uint32_t ifindex;
 	char seen_name[IFNAMSIZ];
-	struct ngd_veth *veth;    /* a veth pair (fastpath.c), not a TAP */
+	struct ngd_veth *veth; /* a veth pair (fastpath.c), not a TAP */
 };
 
 #define NGD_NETNS_DIR "/run/netns"
@@ -105,8 +105,9 @@ ngd_netns_identity(struct ngd_netdev *nd, char *id, size_t size)
 		return;
 	if (st.st_ino == NGD_INIT_NETNS_INO)
 		return;
-	if (getsockopt(nd->sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie,
-	        &len) < 0 || len != sizeof(cookie))
+	if (getsockopt(nd->sock, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) <
+		0 ||
+	    len != sizeof(cookie))
 		cookie = 0;
 	if (cookie != 0)
 		snprintf(id + n, size - n, "/netns-cookie:%llu",
@@ -229,8 +230,10 @@ ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp)
 		if (read(fd, scratch, sizeof(scratch)) < 0)
 			return errno;
 		dropped++;
-		ngd_log(LOG_WARNING, "packet pool exhausted: %lu frames from "
-		    "interfaces dropped so far", dropped);
+		ngd_log(LOG_WARNING,
+		    "packet pool exhausted: %lu frames from "
+		    "interfaces dropped so far",
+		    dropped);
 		return ENOBUFS;
 	}
 	iov[0].iov_base = &pkt->vh;
@@ -342,7 +345,7 @@ ngd_netdev_open_tun(struct ngd_netdev *nd, int nsfd, const char *ifname,
 	if ((nsfd >= 0 || attach) && (if_nametoindex(ifname) != 0) != attach)
 		error = attach ? ENOENT : EEXIST; /* TUNSETIFF would attach */
 	else if ((*fdp = open("/dev/net/tun",
-	              O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
+		      O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0)
 		error = errno;
 	if (nsfd >= 0)
 		ngd_netdev_home(nd);
@@ -357,8 +360,8 @@ ngd_netdev_open_tun(struct ngd_netdev *nd, int nsfd, const char *ifname,
  */
 static int
 ngd_netdev_create_at(struct ngd_netdev *nd, int nsfd, enum ng_netdev_kind kind,
-    const char *ifname, const uint8_t mac[6], struct ng_node *node,
-    bool attach, struct ng_netdev **devp)
+    const char *ifname, const uint8_t mac[6], struct ng_node *node, bool attach,
+    struct ng_netdev **devp)
 {
 	struct ifreq ifr;
 	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
@@ -724,7 +727,7 @@ ngd_netdev_set_altname(void *be, struct ng_netdev *dev, const char *name,
 	list = NULL;
 	if (!mnl_attr_put_strz_check(nh, sizeof(buf), IFLA_IFNAME, cur) ||
 	    (list = mnl_attr_nest_start_check(nh, sizeof(buf),
-	        IFLA_PROP_LIST)) == NULL ||
+		 IFLA_PROP_LIST)) == NULL ||
 	    !mnl_attr_put_strz_check(nh, sizeof(buf), IFLA_ALT_IFNAME, name)) {
 		error = EMSGSIZE;
 		goto out;
@@ -787,19 +790,27 @@ ngd_netdev_get_addrs(void *be, struct ng_netdev *dev,
 			memset(a, 0, sizeof(*a));
 			a->family = fam;
 			if (fam == AF_INET) {
-				memcpy(a->addr, &((struct sockaddr_in *)
-				    i->ifa_addr)->sin_addr, 4);
+				memcpy(a->addr,
+				    &((struct sockaddr_in *)i->ifa_addr)
+					 ->sin_addr,
+				    4);
 				if (i->ifa_netmask != NULL)
 					a->prefixlen = ngd_prefixlen(
 					    (uint8_t *)&((struct sockaddr_in *)
-					    i->ifa_netmask)->sin_addr, 4);
+							     i->ifa_netmask)
+						->sin_addr,
+					    4);
 			} else {
-				memcpy(a->addr, &((struct sockaddr_in6 *)
-				    i->ifa_addr)->sin6_addr, 16);
+				memcpy(a->addr,
+				    &((struct sockaddr_in6 *)i->ifa_addr)
+					 ->sin6_addr,
+				    16);
 				if (i->ifa_netmask != NULL)
 					a->prefixlen = ngd_prefixlen(
 					    (uint8_t *)&((struct sockaddr_in6 *)
-					    i->ifa_netmask)->sin6_addr, 16);
+							     i->ifa_netmask)
+						->sin6_addr,
+					    16);
 			}
 		}
 		(*n)++;
@@ -902,8 +913,7 @@ ngd_netdev_graph_changed(void)
  * generic message changed nothing, so it is sent again).
  */
 int
-ngd_netdev_send_msg(struct ng_node *from, const char *addr,
-    struct ng_mesg *m)
+ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m)
 {
 	struct ng_graph *g = from->graph;
 	bool generic = m->header.typecookie == NGM_GENERIC_COOKIE;
@@ -911,8 +921,9 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 	int error;
 
 	ng_ether_sync(g); /* interfaces that came, went or were renamed */
-	if (generic && (m->header.cmd == NGM_LISTNODES ||
-			   m->header.cmd == NGM_LISTNAMES)) {
+	if (generic &&
+	    (m->header.cmd == NGM_LISTNODES ||
+		m->header.cmd == NGM_LISTNAMES)) {
 		(void)ngd_netdev_sync(g);
 	} else if (ng_path2node(from, addr, &dest, NULL) == 0) {
 		(void)ngd_netdev_sync_node(dest);
@@ -922,7 +933,8 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr,
 			for (struct ng_hook *h = dest->hooks; h != NULL;
 			     h = h->next)
 				if (h->peer != NULL)
-					(void)ngd_netdev_sync_node(h->peer->node);
+					(void)
+					    ngd_netdev_sync_node(h->peer->node);
 		}
 		ng_node_unref(dest);
 	}
@@ -970,7 +982,7 @@ ngd_nl_request(struct mnl_socket *nl, struct nlmsghdr *nh, void *buf,
 		return errno;
 	/* An NLMSG_ERROR with a non-zero code sets errno to it. */
 	if (mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), NULL,
-	        NULL) < 0)
+		NULL) < 0)
 		return errno != 0 ? errno : EPROTO;
 	return 0;
 }
@@ -982,8 +994,8 @@ ngd_nl_request(struct mnl_socket *nl, struct nlmsghdr *nh, void *buf,
  * interface of group deleted.
  */
 static int
-ngd_rtnl(struct ngd_netdev *nd, uint16_t type, int ifindex,
-    const char *newname, uint32_t group)
+ngd_rtnl(struct ngd_netdev *nd, uint16_t type, int ifindex, const char *newname,
+    uint32_t group)
 {
 	char buf[NGD_RTNL_BUFSIZ];
 	struct nlmsghdr *nh;
@@ -999,7 +1011,7 @@ ngd_rtnl(struct ngd_netdev *nd, uint16_t type, int ifindex,
 	if (newname != NULL) {
 		ifi->ifi_change = IFF_UP; /* down, so that it may be renamed */
 		if (!mnl_attr_put_strz_check(nh, sizeof(buf), IFLA_IFNAME,
-		        newname))
+			newname))
 			return ENAMETOOLONG;
 	}
 	if (!mnl_attr_put_u32_check(nh, sizeof(buf), IFLA_GROUP, group))
@@ -1011,7 +1023,8 @@ ngd_rtnl(struct ngd_netdev *nd, uint16_t type, int ifindex,
 static void
 ngd_retire_name(struct ngd_netdev *nd, char name[IFNAMSIZ])
 {
-	snprintf(name, IFNAMSIZ, "ngret%u", nd->retire_seq++ % NGD_RETIRE_NAMES);
+	snprintf(name, IFNAMSIZ, "ngret%u",
+	    nd->retire_seq++ % NGD_RETIRE_NAMES);
 }
 
 /* Whether the namespace file fd is ngd's own namespace. */
@@ -1035,14 +1048,16 @@ ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 		return;
 	error = ngd_rtnl(nd, RTM_DELLINK, 0, NULL, ngd_retire_group());
 	if (error != 0)
-		ngd_log(LOG_DEBUG, "retired interfaces: group delete: %s; "
-		    "closing them one by one", strerror(error));
+		ngd_log(LOG_DEBUG,
+		    "retired interfaces: group delete: %s; "
+		    "closing them one by one",
+		    strerror(error));
 	while ((dev = nd->retired) != NULL) {
 		nd->retired = dev->next;
 		/* What the group delete missed goes now, with its fd. */
 		(void)ioctl(dev->io.fd, TUNSETPERSIST, 0);
 		close(dev->io.fd);
-		dev->io.fd = -1;  /* events of this pass for it are skipped */
+		dev->io.fd = -1; /* events of this pass for it are skipped */
 		if (final)
 			free(dev);
 		else
@@ -1105,8 +1120,9 @@ ngd_netdev_retire(struct ng_netdev *dev)
 	 */
 	if (!own && nsfd >= 0 && dev->netns[0] != '\0') {
 		snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", dev->netns);
-		orphan = fstat(nsfd, &a) == 0 && (stat(path, &b) != 0 ||
-		    a.st_dev != b.st_dev || a.st_ino != b.st_ino);
+		orphan = fstat(nsfd, &a) == 0 &&
+		    (stat(path, &b) != 0 || a.st_dev != b.st_dev ||
+			a.st_ino != b.st_ino);
 	}
 	if (nsfd >= 0)
 		close(nsfd);
@@ -1119,7 +1135,8 @@ ngd_netdev_retire(struct ng_netdev *dev)
 	if (own && ioctl(dev->io.fd, TUNGETIFF, &ifr) == 0) {
 		ngd_retire_name(nd, name);
 		error = ngd_rtnl(nd, RTM_NEWLINK,
-		    (int)if_nametoindex(ifr.ifr_name), name, ngd_retire_group());
+		    (int)if_nametoindex(ifr.ifr_name), name,
+		    ngd_retire_group());
 		if (error == 0) {
 			ngd_loop_del(nd->loop, &dev->io);
 			dev->retired = true;
@@ -1129,8 +1146,10 @@ ngd_netdev_retire(struct ng_netdev *dev)
 			nd->retired_ms = ngd_clock_ms();
 			return;
 		}
-		ngd_log(LOG_DEBUG, "%s: not batched for deletion (%s); "
-		    "closed now", ifr.ifr_name, strerror(error));
+		ngd_log(LOG_DEBUG,
+		    "%s: not batched for deletion (%s); "
+		    "closed now",
+		    ifr.ifr_name, strerror(error));
 	}
 	ngd_netdev_close(dev);
 }
@@ -1157,7 +1176,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if (netns[0] == '\0' || strcmp(netns, ".") == 0)
 		nsfd = dup(nd->own_netns);
 	else if (strchr(netns, '/') != NULL || strcmp(netns, "..") == 0 ||
-	         strlen(netns) > NAME_MAX)
+	    strlen(netns) > NAME_MAX)
 		return EINVAL;
 	else {
 		snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", netns);
@@ -1185,7 +1204,7 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		 */
 		ngd_retire_name(nd, path);
 		if ((error = ngd_rtnl(nd, RTM_NEWLINK,
-		         (int)if_nametoindex(ifname), path, 0)) != 0) {
+			 (int)if_nametoindex(ifname), path, 0)) != 0) {
 			close(nsfd);
 			return error;
 		}
@@ -1225,7 +1244,8 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 static void
 ngd_netns_event(void *arg, uint32_t events)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	struct ngd_netdev *nd = arg;
 	ssize_t n;
 
@@ -1270,8 +1290,8 @@ ngd_netns_watch_start(struct ngd_netdev *nd)
 		return errno;
 	w->fn = ngd_netns_event;
 	w->arg = nd;
-	if (inotify_add_watch(w->fd, NGD_NETNS_DIR,
-	        IN_DELETE | IN_MOVED_FROM) < 0 ||
+	if (inotify_add_watch(w->fd, NGD_NETNS_DIR, IN_DELETE | IN_MOVED_FROM) <
+		0 ||
 	    ngd_loop_add(nd->loop, w, EPOLLIN) != 0) {
 		int error = errno;
 
@@ -1335,7 +1355,7 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 {
 	struct ifreq ifr;
 	struct stat st;
-	uint8_t mac[6] = {0};
+	uint8_t mac[6] = { 0 };
 	char name[IFNAMSIZ];
 	int nsfd, s, error;
 
@@ -1348,7 +1368,8 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 		if ((error = nd->fast_describe(dev->veth, buf, size)) != 0)
 			return error;
 		n = strlen(buf);
-		if (dev->netns[0] != '\0' && strpbrk(dev->netns, " \t%") == NULL)
+		if (dev->netns[0] != '\0' &&
+		    strpbrk(dev->netns, " \t%") == NULL)
 			snprintf(buf + n, size - n, " placed=%s", dev->netns);
 		return 0;
 	}
@@ -1366,8 +1387,8 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 	if ((nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) < 0)
 		return errno;
 	error = fstat(nsfd, &st) < 0 ? errno : 0;
-	if (error == 0 && (st.st_ino != dev->ns_ino ||
-	        strcmp(name, dev->seen_name) != 0)) {
+	if (error == 0 &&
+	    (st.st_ino != dev->ns_ino || strcmp(name, dev->seen_name) != 0)) {
 		dev->ns_cookie = ngd_netns_cookie(dev->be, nsfd);
 		dev->ns_ino = st.st_ino;
 		memcpy(dev->seen_name, name, sizeof(name));
@@ -1383,14 +1404,16 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 	if (error != 0)
 		return error;
 out:
-	snprintf(buf, size, "kind=%s name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
+	snprintf(buf, size,
+	    "kind=%s name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
 	    "ifindex=%u ns-ino=%llu ns-cookie=%llu%s%s",
 	    dev->kind == NG_NETDEV_TAP ? "tap" : "tun", name, mac[0], mac[1],
 	    mac[2], mac[3], mac[4], mac[5], dev->ifindex,
-	    (unsigned long long)dev->ns_ino,
-	    (unsigned long long)dev->ns_cookie,
+	    (unsigned long long)dev->ns_ino, (unsigned long long)dev->ns_cookie,
 	    dev->netns[0] != '\0' && strpbrk(dev->netns, " \t%") == NULL ?
-	    " placed=" : "", dev->netns);
+		" placed=" :
+		"",
+	    dev->netns);
 	return 0;
 }
 
@@ -1439,7 +1462,8 @@ ngd_devdesc_parse(const char *desc, struct ngd_devdesc *dd)
 			continue;
 		*v++ = '\0';
 		if (strcmp(w, "kind") == 0) {
-			dd->kind = strcmp(v, "tun") == 0 ? NG_NETDEV_TUN :
+			dd->kind = strcmp(v, "tun") == 0 ?
+			    NG_NETDEV_TUN :
 			    NG_NETDEV_TAP;
 			have |= 1;
 		} else if (strcmp(w, "name") == 0 && ng_ifdev_name_valid(v)) {
@@ -1447,7 +1471,7 @@ ngd_devdesc_parse(const char *desc, struct ngd_devdesc *dd)
 			have |= 2;
 		} else if (strcmp(w, "mac") == 0 &&
 		    sscanf(v, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2], &m[3],
-		        &m[4], &m[5]) == 6) {
+			&m[4], &m[5]) == 6) {
 			for (int i = 0; i < 6; i++)
 				dd->mac[i] = (uint8_t)m[i];
 		} else if (strcmp(w, "ifindex") == 0)
@@ -1488,8 +1512,7 @@ ngd_netns_try(struct ngd_netdev *nd, const char *path,
  * in.  ENOENT when it is gone.
  */
 static int
-ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
-    int *nsfdp)
+ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd, int *nsfdp)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -1506,18 +1529,20 @@ ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 		/* A veth pair's description (fastpath.c) names a namespace
 		 * it was placed in by its name alone. */
 		fd = dd->ino == 0 ? open(path, O_RDONLY | O_CLOEXEC) :
-		    ngd_netns_try(nd, path, dd);
+				    ngd_netns_try(nd, path, dd);
 	}
 	for (int pass = 0; pass < 2 && fd < 0; pass++) {
-		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) == NULL)
+		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) ==
+		    NULL)
 			continue;
 		while (fd < 0 && (de = readdir(dir)) != NULL) {
 			if (de->d_name[0] == '.' ||
-			    (pass == 1 && (de->d_name[0] < '0' ||
-			        de->d_name[0] > '9')))
+			    (pass == 1 &&
+				(de->d_name[0] < '0' || de->d_name[0] > '9')))
 				continue;
-			snprintf(path, sizeof(path), pass == 0 ?
-			    NGD_NETNS_DIR "/%s" : "/proc/%s/ns/net", de->d_name);
+			snprintf(path, sizeof(path),
+			    pass == 0 ? NGD_NETNS_DIR "/%s" : "/proc/%s/ns/net",
+			    de->d_name);
 			fd = ngd_netns_try(nd, path, dd);
 		}
 		closedir(dir);
@@ -1533,8 +1558,8 @@ ngd_netns_find(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
  * may have been renamed there), else dd's name.
  */
 static const char *
-ngd_netns_name_of(struct ngd_netdev *nd, int nsfd,
-    const struct ngd_devdesc *dd, char name[IF_NAMESIZE])
+ngd_netns_name_of(struct ngd_netdev *nd, int nsfd, const struct ngd_devdesc *dd,
+    char name[IF_NAMESIZE])
 {
 	struct if_nameindex *ifs, *i;
 	struct ifreq ifr;
@@ -1579,17 +1604,20 @@ ngd_netdev_search(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 	int error = ENOENT;
 
 	for (int pass = 0; pass < 2 && error != 0; pass++) {
-		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) == NULL)
+		if ((dir = opendir(pass == 0 ? NGD_NETNS_DIR : "/proc")) ==
+		    NULL)
 			continue;
 		while (error != 0 && (de = readdir(dir)) != NULL) {
 			uint8_t mac[6];
 			int fd;
 
-			if (de->d_name[0] == '.' || (pass == 1 &&
-			    (de->d_name[0] < '0' || de->d_name[0] > '9')))
+			if (de->d_name[0] == '.' ||
+			    (pass == 1 &&
+				(de->d_name[0] < '0' || de->d_name[0] > '9')))
 				continue;
-			snprintf(path, sizeof(path), pass == 0 ?
-			    NGD_NETNS_DIR "/%s" : "/proc/%s/ns/net", de->d_name);
+			snprintf(path, sizeof(path),
+			    pass == 0 ? NGD_NETNS_DIR "/%s" : "/proc/%s/ns/net",
+			    de->d_name);
 			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 				continue;
 			if (ngd_netns_is_own(nd, fd)) {
@@ -1602,7 +1630,7 @@ ngd_netdev_search(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 			close(fd);
 			if (error == 0 && dd->kind == NG_NETDEV_TAP &&
 			    (ngd_netdev_get_mac(nd, *devp, mac) != 0 ||
-			        memcmp(mac, dd->mac, 6) != 0)) {
+				memcmp(mac, dd->mac, 6) != 0)) {
 				/* Another's: let go of it as it was. */
 				ngd_loop_close(nd->loop, &(*devp)->io);
 				ngd_loop_defer_free(nd->loop, *devp);
@@ -1694,8 +1722,10 @@ ngd_netdev_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	if (error != 0) {
 		if (fd >= 0)
 			close(fd);
-		ngd_log(LOG_WARNING, "%s: cannot take its interface back: %s; "
-		    "a new one is made", node->name, strerror(error));
+		ngd_log(LOG_WARNING,
+		    "%s: cannot take its interface back: %s; "
+		    "a new one is made",
+		    node->name, strerror(error));
 		return ENOENT;
 	}
 	dev = *devp;
@@ -1716,7 +1746,8 @@ ngd_netdev_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 		if (!ngd_netns_is_own(nd, nsfd) && stat(path, &a) == 0 &&
 		    fstat(nsfd, &b) == 0 && a.st_ino == b.st_ino &&
 		    a.st_dev == b.st_dev && ngd_netns_watch_start(nd) == 0) {
-			snprintf(dev->netns, sizeof(dev->netns), "%s", dd.placed);
+			snprintf(dev->netns, sizeof(dev->netns), "%s",
+			    dd.placed);
 			dev->next = nd->placed;
 			nd->placed = dev;
 		}

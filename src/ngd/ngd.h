@@ -43,7 +43,7 @@ struct ngd_loop {
 	int epfd;
 	uint64_t busy_us;    /* keep polling this long after traffic */
 	uint64_t traffic_us; /* when a frame or request last came in */
-	struct ngd_deferred *deferred;     /* freed once this pass is over */
+	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
 };
 
@@ -121,16 +121,16 @@ struct nlmsghdr;
  */
 struct ngd_veth;
 struct ngd_netdev {
-	struct ng_netdev_ops ops;  /* ngd's ops; machine_id points below */
+	struct ng_netdev_ops ops; /* ngd's ops; machine_id points below */
 	struct ngd_loop *loop;
 	struct ng_netdev *placed;  /* devices made in a named netns */
 	struct ngd_io netns_watch; /* inotify on /run/netns */
 	struct ng_netdev *retired; /* devices waiting to be deleted */
 	unsigned nretired;
 	unsigned retire_seq;
-	uint64_t retired_ms; /* when the last one was retired */
-	int own_netns;       /* ngd's network namespace */
-	int sock;            /* ioctl socket in ngd's namespace */
+	uint64_t retired_ms;     /* when the last one was retired */
+	int own_netns;           /* ngd's network namespace */
+	int sock;                /* ioctl socket in ngd's namespace */
 	struct mnl_socket *rtnl; /* rtnetlink in ngd's namespace (libmnl) */
 	unsigned rtnl_seq;
 	char machine_id[64];
@@ -189,8 +189,8 @@ void ngd_netdev_graph_changed(void);
  * name it was put in, watched so that it comes home when the name goes.
  */
 struct ngd_veth;
-struct ng_netdev *ngd_netdev_wrap_veth(struct ngd_netdev *nd, struct ngd_veth *veth,
-    struct ng_node *node);
+struct ng_netdev *ngd_netdev_wrap_veth(struct ngd_netdev *nd,
+    struct ngd_veth *veth, struct ng_node *node);
 struct ngd_veth *ngd_netdev_veth(const struct ng_netdev *dev);
 int ngd_netdev_place(struct ng_netdev *dev, const char *netns);
 void ngd_netdev_unwrap(struct ng_netdev *dev); /* freed after this pass */
@@ -238,7 +238,8 @@ void ngd_fast_pin_free(struct ngd_fast_pin *pin);
 bool ngd_fast_pin_bpffs(const struct ngd_fast_pin *pin);
 int ngd_fast_pin_dataplane(struct ngd_fast_pin *pin); /* fd or -1 */
 void ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
-void ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj);
+void ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd,
+    struct bpf_object *obj);
 void ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link);
 int ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog);
 void ngd_fast_pin_link_drop(struct ngd_fast_pin *pin, int gidx);
@@ -251,7 +252,6 @@ void ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns);
 /* The graph's hookstats_sync (arg: the struct ngd_fast): what the kernel
  * forwarded across node's hooks, added to their counters. */
 void ngd_fast_hookstats(void *arg, struct ng_node *node);
-
 
 /* --- jailed.c ----------------------------------------------------------- */
 
@@ -358,7 +358,7 @@ int ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
     const struct ngd_handed_fd *fds, size_t nfds, const char **why,
     unsigned *nnodes);
 int ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp);
-int ngd_journal_sync(struct ngd_journal *j); /* write now if changed */
+int ngd_journal_sync(struct ngd_journal *j);    /* write now if changed */
 void ngd_journal_remove(struct ngd_journal *j); /* clean stop: forget */
 void ngd_journal_fini(struct ngd_journal *j);
 
@@ -368,9 +368,9 @@ struct ngd_takeover {
 	struct ngd_io io; /* <control socket>.takeover */
 	int conn;         /* the new ngd's connection, while handing over */
 	struct ngd_io conn_io; /* the same, waiting for its "ok" */
-	int ctl_fd;       /* the control socket, not accepting meanwhile */
-	bool draining;    /* letting the clients finish until deadline */
-	bool handed;      /* done: exit, leaving the graph to the new ngd */
+	int ctl_fd;            /* the control socket, not accepting meanwhile */
+	bool draining;         /* letting the clients finish until deadline */
+	bool handed; /* done: exit, leaving the graph to the new ngd */
 	uint64_t deadline;
 	gid_t admin_gid;
 	bool gid_set;
@@ -400,7 +400,7 @@ struct ngd {
 	struct ngd_loop loop;
 	struct ngd_netdev netdev; /* the graph's interface backend */
 	struct ngd_ctl ctl;
-	struct ngd_ether *ether;    /* the ether nodes' backend */
+	struct ngd_ether *ether;     /* the ether nodes' backend */
 	struct ngd_sockdev *sockdev; /* the ksocket nodes' backend */
 	struct ngd_fast *fast;       /* eifaces as veth pairs, or NULL */
 	struct ng_graph *graph;

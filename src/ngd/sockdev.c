@@ -36,9 +36,9 @@
 #include "ngd.h"
 #include "ng_ksock.h"
 
-#define NGD_SOCK_BATCH 32   /* datagrams per recvmmsg */
-#define NGD_SOCK_READS 16   /* stream reads per wake-up */
-#define NGD_SOCK_QMAX 1024  /* frames a stream may hold back */
+#define NGD_SOCK_BATCH 32  /* datagrams per recvmmsg */
+#define NGD_SOCK_READS 16  /* stream reads per wake-up */
+#define NGD_SOCK_QMAX 1024 /* frames a stream may hold back */
 /*
  * A datagram socket's buffers, each way.  A TAP's 64 KiB super-frame
  * leaves as some 45 datagrams at once, faster than a busy machine moves
@@ -55,17 +55,17 @@ struct ngd_sock_q {
 struct ng_ksock {
 	struct ngd_io io;
 	struct ngd_sockdev *sd; /* the backend that made it */
-	struct ng_node *node; /* NULL until attach (accepted sockets) */
+	struct ng_node *node;   /* NULL until attach (accepted sockets) */
 	const struct ng_ksock_upcalls *up;
 	int type;
-	uint32_t events;   /* what epoll watches now (0: not registered) */
-	bool reading;      /* resume(on) */
+	uint32_t events; /* what epoll watches now (0: not registered) */
+	bool reading;    /* resume(on) */
 	bool listening;
-	bool want_accept;  /* accept said EWOULDBLOCK */
-	bool want_connect; /* connect said EINPROGRESS */
-	bool eof;          /* a stream ended: nothing more to read */
-	bool gro;          /* UDP_GRO is on: input gives trains */
-	bool adopted;      /* handed over by the ngd taken over */
+	bool want_accept;     /* accept said EWOULDBLOCK */
+	bool want_connect;    /* connect said EINPROGRESS */
+	bool eof;             /* a stream ended: nothing more to read */
+	bool gro;             /* UDP_GRO is on: input gives trains */
+	bool adopted;         /* handed over by the ngd taken over */
 	struct ngd_sock_q *q; /* a stream's bytes not sent yet (ring) */
 	unsigned qhead, qlen;
 	struct ng_ksock *all_next, **all_prev; /* sd->all */
@@ -92,7 +92,7 @@ struct ngd_sockdev {
 	struct ngd_sock_expect {
 		const struct ng_node *node;
 		int fd;
-	} *expect;
+	} * expect;
 	size_t nexpect;
 };
 
@@ -155,10 +155,10 @@ ngd_sock_new(struct ngd_sockdev *sd, int fd, int type,
  * messages that follow find it so (see ngd_sock_bind, ngd_sock_connect).
  */
 static int
-ngd_sock_adopt(struct ngd_sockdev *sd, const struct ng_node *node,
-    int family, int type, int proto)
+ngd_sock_adopt(struct ngd_sockdev *sd, const struct ng_node *node, int family,
+    int type, int proto)
 {
-	int fd = -1, v[3] = {0, 0, 0};
+	int fd = -1, v[3] = { 0, 0, 0 };
 	socklen_t l = sizeof(int);
 
 	for (size_t i = 0; i < sd->nexpect; i++)
@@ -171,9 +171,10 @@ ngd_sock_adopt(struct ngd_sockdev *sd, const struct ng_node *node,
 		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v[0], &l) < 0 ||
 	    (l = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_TYPE, &v[1], &l)) <
-	    0 || (l = sizeof(int), getsockopt(fd, SOL_SOCKET, SO_PROTOCOL,
-	    &v[2], &l)) < 0 || v[0] != family || v[1] != type ||
-	    (proto != 0 && v[2] != proto)) {
+		0 ||
+	    (l = sizeof(int),
+		getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v[2], &l)) < 0 ||
+	    v[0] != family || v[1] != type || (proto != 0 && v[2] != proto)) {
 		close(fd);
 		return -1;
 	}
@@ -240,10 +241,11 @@ ngd_sock_open(void *be, int family, int type, int proto,
 		l = 0;
 		ol = sizeof(l);
 		s->listening = getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &l,
-		    &ol) == 0 && l != 0;
+				   &ol) == 0 &&
+		    l != 0;
 		ol = sizeof(on);
-		s->gro = type == SOCK_DGRAM && getsockopt(fd, SOL_UDP, UDP_GRO,
-		    &on, &ol) == 0 && on != 0;
+		s->gro = type == SOCK_DGRAM &&
+		    getsockopt(fd, SOL_UDP, UDP_GRO, &on, &ol) == 0 && on != 0;
 		*sp = s;
 		return 0;
 	}
@@ -255,11 +257,11 @@ ngd_sock_open(void *be, int family, int type, int proto,
 
 		/* Past the sysctl limits when ngd may (root); else those. */
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz,
-		    sizeof(sz)) < 0)
+			sizeof(sz)) < 0)
 			(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz,
 			    sizeof(sz));
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
-		    sizeof(sz)) < 0)
+			sizeof(sz)) < 0)
 			(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz,
 			    sizeof(sz));
 	}
@@ -302,7 +304,8 @@ ngd_sock_close(void *be, struct ng_ksock *s)
 		close(s->io.fd);
 	s->io.fd = -1;
 	s->node = NULL;
-	ngd_loop_defer_free(s->sd->loop, s); /* an event of this pass may name it */
+	ngd_loop_defer_free(s->sd->loop,
+	    s); /* an event of this pass may name it */
 }
 
 static void
@@ -324,7 +327,7 @@ ngd_sock_is(struct ng_ksock *s, bool peer, const struct sockaddr *sa,
 
 	memset(&ss, 0, sizeof(ss));
 	r = peer ? getpeername(s->io.fd, (struct sockaddr *)&ss, &l) :
-	    getsockname(s->io.fd, (struct sockaddr *)&ss, &l);
+		   getsockname(s->io.fd, (struct sockaddr *)&ss, &l);
 	errno = error;
 	return r == 0 && l == len && memcmp(&ss, sa, len) == 0;
 }
@@ -489,7 +492,9 @@ ngd_sock_send_stream(struct ng_ksock *s, const struct ng_pkt *pkt)
 		return ENOMEM;
 	/* Borrowed: our own reference keeps it until it is sent. */
 	s->q[(s->qhead + s->qlen) % NGD_SOCK_QMAX] = (struct ngd_sock_q){
-	    .pkt = ng_pkt_ref((struct ng_pkt *)pkt), .off = off};
+		.pkt = ng_pkt_ref((struct ng_pkt *)pkt),
+		.off = off
+	};
 	s->qlen++;
 	ngd_sock_watch(s);
 	return 0;
@@ -506,7 +511,8 @@ static void
 ngd_sock_txerr(struct ngd_sockdev *sd, struct ng_ksock *s, int error)
 {
 	if (sd->txerrs++ % 1000 == 0)
-		ngd_log(LOG_INFO, "ksocket [%x]: send: %s "
+		ngd_log(LOG_INFO,
+		    "ksocket [%x]: send: %s "
 		    "(%lu datagrams lost so far)",
 		    s->node != NULL ? s->node->id : 0, strerror(error),
 		    sd->txerrs);
@@ -524,8 +530,9 @@ ngd_sock_send_split(struct ngd_sockdev *sd, struct ng_ksock *s,
 
 	for (; off < e->pkt->len && n < NG_DGRAMS_MAX; n++, off += seg) {
 		iov[n].iov_base = e->pkt->data + off;
-		iov[n].iov_len = e->pkt->len - off < seg ? e->pkt->len - off
-							 : seg;
+		iov[n].iov_len = e->pkt->len - off < seg ?
+		    e->pkt->len - off :
+		    seg;
 		memset(&mm[n], 0, sizeof(mm[n]));
 		mm[n].msg_hdr.msg_iov = &iov[n];
 		mm[n].msg_hdr.msg_iovlen = 1;

@@ -51,7 +51,7 @@ ngd_takeover_path(const char *ctl_path, char *buf, size_t size)
 static void
 ngd_takeover_timeouts(int fd)
 {
-	struct timeval tv = {.tv_sec = NGD_TAKEOVER_TIMEOUT_S};
+	struct timeval tv = { .tv_sec = NGD_TAKEOVER_TIMEOUT_S };
 	int flags = 0;
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -63,10 +63,12 @@ static int
 ngd_send_fds(int s, const uint32_t *ids, const int *fds, size_t n)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * NGD_TAKEOVER_FDS)];
-	struct iovec iov = {.iov_base = (void *)ids,
-	    .iov_len = n * sizeof(*ids)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cbuf, .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
+	struct iovec iov = { .iov_base = (void *)ids,
+		.iov_len = n * sizeof(*ids) };
+	struct msghdr mh = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = CMSG_SPACE(sizeof(int) * n) };
 	struct cmsghdr *cm;
 
 	memset(cbuf, 0, sizeof(cbuf));
@@ -121,7 +123,8 @@ ngd_takeover_send(struct ngd *d, int s)
 	snprintf(hdr, sizeof(hdr), "state %d %zu", NGD_TAKEOVER_VERSION, len);
 	error = send(s, hdr, strlen(hdr), MSG_NOSIGNAL) < 0 ? errno : 0;
 	for (size_t off = 0; error == 0 && off < len;) {
-		size_t k = len - off < NGD_TAKEOVER_CHUNK ? len - off :
+		size_t k = len - off < NGD_TAKEOVER_CHUNK ?
+		    len - off :
 		    NGD_TAKEOVER_CHUNK;
 
 		if (send(s, text + off, k, MSG_NOSIGNAL) < 0)
@@ -284,12 +287,15 @@ ngd_takeover_accept(void *arg, uint32_t events)
 	buf[r] = '\0';
 	if (sscanf(buf, "netgraph-takeover %d", &version) != 1 ||
 	    version != NGD_TAKEOVER_VERSION) {
-		snprintf(msg, sizeof(msg), "refused: this ngd (pid %d) hands "
-		    "over its state in version %d, not \"%.40s\"", (int)getpid(),
-		    NGD_TAKEOVER_VERSION, buf);
+		snprintf(msg, sizeof(msg),
+		    "refused: this ngd (pid %d) hands "
+		    "over its state in version %d, not \"%.40s\"",
+		    (int)getpid(), NGD_TAKEOVER_VERSION, buf);
 		(void)send(s, msg, strlen(msg), MSG_NOSIGNAL);
-		ngd_log(LOG_WARNING, "takeover by pid %d refused: version "
-		    "\"%.40s\" unknown; serving on", (int)cr.pid, buf);
+		ngd_log(LOG_WARNING,
+		    "takeover by pid %d refused: version "
+		    "\"%.40s\" unknown; serving on",
+		    (int)cr.pid, buf);
 		close(s);
 		return;
 	}
@@ -319,8 +325,7 @@ ngd_takeover_listen(struct ngd *d, const char *ctl_path, gid_t gid,
 		return error;
 	t->io.fn = ngd_takeover_accept;
 	t->io.arg = d;
-	ngd_loop_before_sleep(&d->loop, &t->hook, ngd_takeover_before_sleep,
-	    d);
+	ngd_loop_before_sleep(&d->loop, &t->hook, ngd_takeover_before_sleep, d);
 	return ngd_loop_add(&d->loop, &t->io, EPOLLIN);
 }
 
@@ -344,9 +349,9 @@ ngd_takeover_close(struct ngd *d)
  * message for the user is in why.
  */
 int
-ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
-    size_t *lenp, int *ctl_fdp, struct ngd_handed_fd **fdsp, size_t *nfdsp,
-    char *why, size_t whysize)
+ngd_takeover_receive(const char *ctl_path, int *sp, char **textp, size_t *lenp,
+    int *ctl_fdp, struct ngd_handed_fd **fdsp, size_t *nfdsp, char *why,
+    size_t whysize)
 {
 	struct sockaddr_un sun;
 	struct ngd_handed_fd *fds = NULL;
@@ -380,7 +385,8 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
 		goto fail;
 	}
 	ngd_takeover_timeouts(s);
-	snprintf(buf, sizeof(buf), "netgraph-takeover %d", NGD_TAKEOVER_VERSION);
+	snprintf(buf, sizeof(buf), "netgraph-takeover %d",
+	    NGD_TAKEOVER_VERSION);
 	if (send(s, buf, strlen(buf), MSG_NOSIGNAL) < 0 ||
 	    (r = recv(s, buf, sizeof(buf) - 1, 0)) < 0) {
 		error = errno;
@@ -392,9 +398,11 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
 	    version != NGD_TAKEOVER_VERSION) {
 		error = EPROTO;
 		snprintf(why, whysize, "the running ngd %s; it serves on",
-		    r == 0 ? "hung up (busy with another takeover?)" :
-		    strncmp(buf, "refused", 7) == 0 ? buf :
-		    "speaks a handover version this ngd does not know");
+		    r == 0 ?
+			"hung up (busy with another takeover?)" :
+			strncmp(buf, "refused", 7) == 0 ?
+			buf :
+			"speaks a handover version this ngd does not know");
 		goto fail;
 	}
 	if ((text = malloc(len + 1)) == NULL) {
@@ -415,9 +423,11 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
 	for (;;) {
 		char cbuf[CMSG_SPACE(sizeof(int) * NGD_TAKEOVER_FDS)];
 		uint32_t ids[NGD_TAKEOVER_FDS];
-		struct iovec iov = {.iov_base = ids, .iov_len = sizeof(ids)};
-		struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1,
-		    .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+		struct iovec iov = { .iov_base = ids, .iov_len = sizeof(ids) };
+		struct msghdr mh = { .msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf,
+			.msg_controllen = sizeof(cbuf) };
 		struct cmsghdr *cm;
 		size_t k;
 
@@ -434,7 +444,7 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
 		if (cm == NULL || cm->cmsg_type != SCM_RIGHTS ||
 		    (mh.msg_flags & MSG_CTRUNC) ||
 		    (k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int)) !=
-		        (size_t)r / sizeof(uint32_t)) {
+			(size_t)r / sizeof(uint32_t)) {
 			error = EPROTO;
 			snprintf(why, whysize, "descriptors garbled");
 			goto fail;
@@ -449,7 +459,8 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
 		for (size_t i = 0; i < k; i++) {
 			int fd;
 
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(fd));
 			if (ids[i] == 0 && *ctl_fdp < 0)
 				*ctl_fdp = fd;
 			else {

@@ -84,8 +84,8 @@ nghook_timed_out(int error)
 {
 	if (error == ETIMEDOUT)
 		nghook_warnx("ngd on %s did not answer within %g s; -t "
-		    "changes how long to wait", NgSocketPath(),
-		    NgSetTimeout(-1) / 1000.0);
+			     "changes how long to wait",
+		    NgSocketPath(), NgSetTimeout(-1) / 1000.0);
 }
 
 static int
@@ -142,8 +142,8 @@ nghook_from_hook(struct nghook *h)
 		/* A program that does not read loses frames, as a full
 		 * socket would; one that has gone is noticed on input. */
 		if (send(h->outfd, nghook_buf, (size_t)rl,
-			MSG_DONTWAIT | MSG_NOSIGNAL) < 0 && errno != EAGAIN &&
-		    errno != EPIPE && errno != ECONNRESET) {
+			MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    errno != EAGAIN && errno != EPIPE && errno != ECONNRESET) {
 			nghook_warn("write(%s)", "program");
 			return EX_OSERR;
 		}
@@ -269,8 +269,8 @@ nghook_relay(struct nghook *h)
 				return rtn;
 			continue;
 		}
-		pfd[0] = (struct pollfd){.fd = h->ds, .events = POLLIN};
-		pfd[1] = (struct pollfd){.fd = h->infd, .events = POLLIN};
+		pfd[0] = (struct pollfd){ .fd = h->ds, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = h->infd, .events = POLLIN };
 		if (poll(pfd, h->noinput ? 1 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -288,7 +288,7 @@ nghook_relay(struct nghook *h)
 int
 main(int ac, char **av)
 {
-	struct nghook h = {.infd = STDIN_FILENO, .outfd = STDOUT_FILENO};
+	struct nghook h = { .infd = STDIN_FILENO, .outfd = STDOUT_FILENO };
 	struct ngm_connect ngc;
 	const char *path, *hook = NGHOOK_DEFAULT_HOOK;
 	char **msgs;
@@ -332,7 +332,8 @@ main(int ac, char **av)
 			if (*optarg == '\0' || *end != '\0' ||
 			    !(sec >= 0 && sec <= 86400)) {
 				nghook_warnx("-t %s: want seconds from 0 to "
-				    "86400", optarg);
+					     "86400",
+				    optarg);
 				return nghook_usage();
 			}
 			(void)NgSetTimeout((int)(sec * 1000 + 0.5));

@@ -27,10 +27,10 @@
 
 /* Our wire instruction is libpcap's, so a program runs where it lies. */
 _Static_assert(sizeof(struct ng_bpf_insn) == sizeof(struct bpf_insn) &&
-        offsetof(struct ng_bpf_insn, code) == offsetof(struct bpf_insn, code) &&
-        offsetof(struct ng_bpf_insn, jt) == offsetof(struct bpf_insn, jt) &&
-        offsetof(struct ng_bpf_insn, jf) == offsetof(struct bpf_insn, jf) &&
-        offsetof(struct ng_bpf_insn, k) == offsetof(struct bpf_insn, k),
+	offsetof(struct ng_bpf_insn, code) == offsetof(struct bpf_insn, code) &&
+	offsetof(struct ng_bpf_insn, jt) == offsetof(struct bpf_insn, jt) &&
+	offsetof(struct ng_bpf_insn, jf) == offsetof(struct bpf_insn, jf) &&
+	offsetof(struct ng_bpf_insn, k) == offsetof(struct bpf_insn, k),
     "struct ng_bpf_insn is struct bpf_insn");
 
 /* Longest frame a compiled filter passes whole (pcap's snapshot). */
@@ -52,7 +52,7 @@ ng_bpf_setprog(struct ng_hook *hook, const struct ng_bpf_hookprog *hp)
 
 	if (hp->bpf_prog_len <= 0 ||
 	    !bpf_validate((const struct bpf_insn *)hp->bpf_prog,
-	    hp->bpf_prog_len))
+		hp->bpf_prog_len))
 		return EINVAL;
 	size = NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len);
 	copy = malloc(size);
@@ -114,8 +114,9 @@ ng_bpf_filter_one(struct ng_hook *hook, struct ng_pkt **pkt)
 	if (ret > 0) {
 		link->stats.recvMatchFrames++;
 		link->stats.recvMatchOctets += len;
-		dest = prog->ifMatch[0] != '\0'
-		    ? ng_find_hook(hook->node, prog->ifMatch) : NULL;
+		dest = prog->ifMatch[0] != '\0' ?
+		    ng_find_hook(hook->node, prog->ifMatch) :
+		    NULL;
 		if (dest != NULL && ret < len) {
 			/* Cut to what the program kept; a partial checksum
 			 * no longer describes what is left. */
@@ -126,8 +127,9 @@ ng_bpf_filter_one(struct ng_hook *hook, struct ng_pkt **pkt)
 			len = ret;
 		}
 	} else {
-		dest = prog->ifNotMatch[0] != '\0'
-		    ? ng_find_hook(hook->node, prog->ifNotMatch) : NULL;
+		dest = prog->ifNotMatch[0] != '\0' ?
+		    ng_find_hook(hook->node, prog->ifNotMatch) :
+		    NULL;
 	}
 	if (dest == NULL) {
 		ng_pkt_free(pkt);
@@ -174,7 +176,7 @@ ng_bpf_l2(const struct ng_bpf_link *link, const struct ng_pkt *p)
 		return 0;
 	if (link->dlt == 0 && (p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 	    ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
-	    (v == 6 && p->vh.csum_start == 40)))
+		(v == 6 && p->vh.csum_start == 40)))
 		return 0;
 	return 14;
 }
@@ -187,7 +189,7 @@ ng_bpf_l2(const struct ng_bpf_link *link, const struct ng_pkt *p)
 static int
 ng_bpf_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
-	struct ng_bpf_seg s = {.hook = hook, .error = 0};
+	struct ng_bpf_seg s = { .hook = hook, .error = 0 };
 	int error;
 
 	if ((*pkt)->vh.gso_type == VIRTIO_NET_HDR_GSO_NONE)
@@ -282,12 +284,14 @@ ng_bpf_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		return EINVAL;
 	switch (msg->header.cmd) {
 	case NGM_BPF_SET_PROGRAM: {
-		struct ng_bpf_hookprog *arg = (struct ng_bpf_hookprog *)msg->data;
+		struct ng_bpf_hookprog *arg =
+		    (struct ng_bpf_hookprog *)msg->data;
 		char name[NG_HOOKSIZ];
 
-		if (msg->header.arglen < sizeof(*arg) || arg->bpf_prog_len < 0 ||
+		if (msg->header.arglen < sizeof(*arg) ||
+		    arg->bpf_prog_len < 0 ||
 		    msg->header.arglen !=
-		    NG_BPF_HOOKPROG_SIZE(arg->bpf_prog_len))
+			NG_BPF_HOOKPROG_SIZE(arg->bpf_prog_len))
 			return EINVAL;
 		memcpy(name, arg->thisHook, sizeof(name));
 		name[sizeof(name) - 1] = '\0';
@@ -305,7 +309,8 @@ ng_bpf_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		    NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len));
 		if (*resp == NULL)
 			return ENOMEM;
-		memcpy((*resp)->data, hp, NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len));
+		memcpy((*resp)->data, hp,
+		    NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len));
 		return 0;
 	case NGM_BPF_GET_STATS:
 	case NGM_BPF_CLR_STATS:
@@ -379,17 +384,17 @@ ng_bpf_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 }
 
 static const struct ng_cmdlist ng_bpf_cmds[] = {
-	{B, NGM_BPF_SET_PROGRAM, "setprogram", &ng_bpf_hookprog_parse_type,
-	    NULL},
-	{B, NGM_BPF_GET_PROGRAM, "getprogram", HOOKBUF,
-	    &ng_bpf_hookprog_parse_type},
-	{B, NGM_BPF_GET_STATS, "getstats", HOOKBUF,
-	    &ng_bpf_hookstat_parse_type},
-	{B, NGM_BPF_CLR_STATS, "clrstats", HOOKBUF, NULL},
-	{B, NGM_BPF_GETCLR_STATS, "getclrstats", HOOKBUF,
-	    &ng_bpf_hookstat_parse_type},
-	{B, NGM_BPF_SET_FILTER, "setfilter", &ng_bpf_filter_parse_type, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ B, NGM_BPF_SET_PROGRAM, "setprogram", &ng_bpf_hookprog_parse_type,
+	    NULL },
+	{ B, NGM_BPF_GET_PROGRAM, "getprogram", HOOKBUF,
+	    &ng_bpf_hookprog_parse_type },
+	{ B, NGM_BPF_GET_STATS, "getstats", HOOKBUF,
+	    &ng_bpf_hookstat_parse_type },
+	{ B, NGM_BPF_CLR_STATS, "clrstats", HOOKBUF, NULL },
+	{ B, NGM_BPF_GETCLR_STATS, "getclrstats", HOOKBUF,
+	    &ng_bpf_hookstat_parse_type },
+	{ B, NGM_BPF_SET_FILTER, "setfilter", &ng_bpf_filter_parse_type, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef HOOKBUF
 #undef B

@@ -83,8 +83,8 @@ struct ng_bridge_priv {
 	uint64_t gen;       /* moves when hosts or mutes change (switching) */
 };
 
-static const uint8_t ng_bridge_bcast[ETHER_ADDR_LEN] = {0xff, 0xff, 0xff,
-                                                        0xff, 0xff, 0xff};
+static const uint8_t ng_bridge_bcast[ETHER_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff };
 
 static void ng_bridge_timeout(struct ng_node *node, void *arg);
 
@@ -104,8 +104,8 @@ static unsigned
 ng_bridge_hash(const uint8_t *a, unsigned nbuckets)
 {
 	uint64_t v = (uint64_t)a[0] << 40 | (uint64_t)a[1] << 32 |
-	             (uint64_t)a[2] << 24 | (uint64_t)a[3] << 16 |
-	             (uint64_t)a[4] << 8 | a[5];
+	    (uint64_t)a[2] << 24 | (uint64_t)a[3] << 16 | (uint64_t)a[4] << 8 |
+	    a[5];
 
 	/* Fibonacci hashing: the high bits mix every address byte. */
 	return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> 40) & (nbuckets - 1);
@@ -137,7 +137,7 @@ ng_bridge_rehash(struct ng_bridge_priv *priv)
 	    priv->nbuckets * 2 <= NG_BRIDGE_MAX_BUCKETS)
 		nb = priv->nbuckets * 2;
 	else if (priv->nhosts < priv->nbuckets / 4 &&
-	         priv->nbuckets / 4 >= NG_BRIDGE_MIN_BUCKETS)
+	    priv->nbuckets / 4 >= NG_BRIDGE_MIN_BUCKETS)
 		nb = priv->nbuckets / 4;
 	else
 		return;
@@ -157,9 +157,9 @@ ng_bridge_rehash(struct ng_bridge_priv *priv)
 		char name[NG_NODESIZ + 2];
 
 		ng_log(priv->node->graph, LOG_INFO,
-		       "ng_bridge: %s: table size %u -> %u",
-		       ng_bridge_nodename(priv->node, name, sizeof(name)),
-		       priv->nbuckets, nb);
+		    "ng_bridge: %s: table size %u -> %u",
+		    ng_bridge_nodename(priv->node, name, sizeof(name)),
+		    priv->nbuckets, nb);
 	}
 	free(priv->tab);
 	priv->tab = tab;
@@ -201,7 +201,7 @@ ng_bridge_hent_free(struct ng_bridge_priv *priv, struct ng_bridge_hent *h)
 /* Forget the hosts on link, or every host if link is NULL. */
 static void
 ng_bridge_remove_hosts(struct ng_bridge_priv *priv,
-                       const struct ng_bridge_link *link)
+    const struct ng_bridge_link *link)
 {
 	for (unsigned i = 0; i < priv->nbuckets; i++) {
 		struct ng_bridge_hent **pp = &priv->tab[i], *h;
@@ -226,7 +226,7 @@ ng_bridge_remove_hosts(struct ng_bridge_priv *priv,
  */
 static int
 ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
-              struct ng_bridge_link *link)
+    struct ng_bridge_link *link)
 {
 	struct ng_bridge_hent *h;
 	unsigned b;
@@ -244,8 +244,7 @@ ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
 		if (priv->conf.debugLevel >= 2) {
 			char name[NG_NODESIZ + 2];
 
-			ng_log(
-			    priv->node->graph, LOG_WARNING,
+			ng_log(priv->node->graph, LOG_WARNING,
 			    "ng_bridge: %s: loopback detected on %s",
 			    ng_bridge_nodename(priv->node, name, sizeof(name)),
 			    link->hook->name);
@@ -286,11 +285,11 @@ ng_bridge_parse_hook(const char *name, bool *uplink, uint32_t *num)
 	uint64_t v = 0;
 
 	if (strncmp(name, NG_BRIDGE_HOOK_LINK_PREFIX,
-	            strlen(NG_BRIDGE_HOOK_LINK_PREFIX)) == 0) {
+		strlen(NG_BRIDGE_HOOK_LINK_PREFIX)) == 0) {
 		*uplink = false;
 		p = name + strlen(NG_BRIDGE_HOOK_LINK_PREFIX);
 	} else if (strncmp(name, NG_BRIDGE_HOOK_UPLINK_PREFIX,
-	                   strlen(NG_BRIDGE_HOOK_UPLINK_PREFIX)) == 0) {
+		       strlen(NG_BRIDGE_HOOK_UPLINK_PREFIX)) == 0) {
 		*uplink = true;
 		p = name + strlen(NG_BRIDGE_HOOK_UPLINK_PREFIX);
 	} else {
@@ -318,8 +317,9 @@ ng_bridge_find_link(struct ng_bridge_priv *priv, bool uplink, uint32_t num)
 	struct ng_hook *h;
 
 	if (num < NG_BRIDGE_LINKV_MAX)
-		return num < priv->linkv_len[uplink] ? priv->linkv[uplink][num]
-		                                     : NULL;
+		return num < priv->linkv_len[uplink] ?
+		    priv->linkv[uplink][num] :
+		    NULL;
 	for (h = priv->node->hooks; h != NULL; h = h->next) {
 		struct ng_bridge_link *l = h->priv;
 
@@ -376,7 +376,7 @@ ng_bridge_constructor(struct ng_node *node)
 	node->priv = priv;
 	priv->last_tick = ng_now_ms(g);
 	ng_timer_start(g, &priv->timer, NG_BRIDGE_TICK_MS, ng_bridge_timeout,
-	               node, NULL);
+	    node, NULL);
 	return 0;
 }
 
@@ -639,9 +639,9 @@ ng_bridge_timeout(struct ng_node *node, void *arg)
 				continue;
 			}
 			h->staleness = (uint32_t)st;
-			h->age = h->age + secs > 0xffff
-			             ? 0xffff
-			             : (uint16_t)(h->age + secs);
+			h->age = h->age + secs > 0xffff ?
+			    0xffff :
+			    (uint16_t)(h->age + secs);
 			pp = &h->next;
 		}
 	}
@@ -651,29 +651,30 @@ ng_bridge_timeout(struct ng_node *node, void *arg)
 
 		if (l == NULL || l->loop_count == 0)
 			continue;
-		l->loop_count =
-		    l->loop_count > secs ? l->loop_count - (uint32_t)secs : 0;
+		l->loop_count = l->loop_count > secs ?
+		    l->loop_count - (uint32_t)secs :
+		    0;
 		if (l->loop_count == 0)
 			priv->gen++;
 		if (l->loop_count == 0 && priv->conf.debugLevel >= 2) {
 			char name[NG_NODESIZ + 2];
 
 			ng_log(g, LOG_INFO,
-			       "ng_bridge: %s: restoring looped back %s",
-			       ng_bridge_nodename(node, name, sizeof(name)),
-			       hook->name);
+			    "ng_bridge: %s: restoring looped back %s",
+			    ng_bridge_nodename(node, name, sizeof(name)),
+			    hook->name);
 		}
 	}
 	ng_timer_start(g, &priv->timer,
-	               priv->last_tick + NG_BRIDGE_TICK_MS - now,
-	               ng_bridge_timeout, node, NULL);
+	    priv->last_tick + NG_BRIDGE_TICK_MS - now, ng_bridge_timeout, node,
+	    NULL);
 }
 
 /* --- messages ----------------------------------------------------------- */
 
 static int
 ng_bridge_msg_stats(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
-                    struct ng_mesg **resp)
+    struct ng_mesg **resp)
 {
 	struct ng_bridge_link *link;
 	int32_t num;
@@ -683,8 +684,8 @@ ng_bridge_msg_stats(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 	memcpy(&num, msg->data, sizeof(num));
 	/* Negative -N means uplinkN; uplink0 never exists. */
 	if (num < 0)
-		link =
-		    ng_bridge_find_link(priv, true, (uint32_t)(-(int64_t)num));
+		link = ng_bridge_find_link(priv, true,
+		    (uint32_t)(-(int64_t)num));
 	else
 		link = ng_bridge_find_link(priv, false, (uint32_t)num);
 	if (link == NULL)
@@ -702,14 +703,14 @@ ng_bridge_msg_stats(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 
 static int
 ng_bridge_msg_gettable(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
-                       struct ng_mesg **resp)
+    struct ng_mesg **resp)
 {
 	struct ng_bridge_host_ary *ary;
 	struct ng_bridge_host *out;
 	uint32_t n = 0;
 
-	*resp = ng_mkresponse(msg, sizeof(*ary) +
-	                               priv->nhosts * sizeof(ary->hosts[0]));
+	*resp = ng_mkresponse(msg,
+	    sizeof(*ary) + priv->nhosts * sizeof(ary->hosts[0]));
 	if (*resp == NULL)
 		return ENOMEM;
 	ary = (struct ng_bridge_host_ary *)(*resp)->data;
@@ -720,10 +721,11 @@ ng_bridge_msg_gettable(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 		for (h = priv->tab[i]; h != NULL; h = h->next, out++, n++) {
 			memcpy(out->addr, h->addr, sizeof(out->addr));
 			snprintf(out->hook, sizeof(out->hook), "%s",
-			         h->link->hook->name);
+			    h->link->hook->name);
 			out->age = h->age;
-			out->staleness =
-			    h->staleness > 0xffff ? 0xffff : h->staleness;
+			out->staleness = h->staleness > 0xffff ?
+			    0xffff :
+			    h->staleness;
 		}
 	}
 	ary->numHosts = n;
@@ -732,7 +734,7 @@ ng_bridge_msg_gettable(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 
 static int
 ng_bridge_msg_movehost(struct ng_bridge_priv *priv, const struct ng_msgctx *ctx,
-                       const struct ng_mesg *msg)
+    const struct ng_mesg *msg)
 {
 	struct ng_bridge_move_host mh;
 	struct ng_hook *hook;
@@ -772,7 +774,7 @@ ng_bridge_setconfig(struct ng_bridge_priv *priv, const struct ng_mesg *msg)
 
 static int
 ng_bridge_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
-                 struct ng_mesg *msg, struct ng_mesg **resp)
+    struct ng_mesg *msg, struct ng_mesg **resp)
 {
 	struct ng_bridge_priv *priv = node->priv;
 	struct ng_hook *h;
@@ -861,7 +863,7 @@ ng_bridge_save_table(struct ng_node *node, ng_save_fn *emit, void *arg)
 	if (priv->nhosts == 0)
 		return 0;
 	if ((m = ng_mkmsg(NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
-	    sizeof(*mh))) == NULL)
+		 sizeof(*mh))) == NULL)
 		return ENOMEM;
 	mh = (struct ng_bridge_move_host *)m->data;
 	for (unsigned b = 0; b < priv->nbuckets && error == 0; b++)
@@ -947,7 +949,7 @@ ng_bridge_sw_lookup(struct ng_node *node, const uint8_t addr[6])
  * port is the node's to judge: the mirror sends it such frames). */
 static int
 ng_bridge_sw_heard(struct ng_node *node, struct ng_hook *hook,
-                   const uint8_t addr[6], uint32_t age, uint32_t staleness)
+    const uint8_t addr[6], uint32_t age, uint32_t staleness)
 {
 	struct ng_bridge_priv *priv = node->priv;
 	struct ng_bridge_link *link = hook->priv;
@@ -998,48 +1000,50 @@ ng_bridge_sw_count(struct ng_hook *hook, const struct ng_switch_counts *c)
 }
 
 static const struct ng_switch_methods ng_bridge_switching = {
-    .gen = ng_bridge_sw_gen,
-    .port = ng_bridge_sw_port,
-    .walk = ng_bridge_sw_walk,
-    .lookup = ng_bridge_sw_lookup,
-    .heard = ng_bridge_sw_heard,
-    .count = ng_bridge_sw_count,
+	.gen = ng_bridge_sw_gen,
+	.port = ng_bridge_sw_port,
+	.walk = ng_bridge_sw_walk,
+	.lookup = ng_bridge_sw_lookup,
+	.heard = ng_bridge_sw_heard,
+	.count = ng_bridge_sw_count,
 };
 
 #define B NGM_BRIDGE_COOKIE
 static const struct ng_cmdlist ng_bridge_cmds[] = {
-    {B, NGM_BRIDGE_SET_CONFIG, "setconfig", &ng_bridge_config_parse_type,
-     NULL},
-    {B, NGM_BRIDGE_GET_CONFIG, "getconfig", NULL,
-     &ng_bridge_config_parse_type},
-    {B, NGM_BRIDGE_RESET, "reset", NULL, NULL},
-    {B, NGM_BRIDGE_GET_STATS, "getstats", &ng_parse_int32_type,
-     &ng_bridge_link_stats_parse_type},
-    {B, NGM_BRIDGE_CLR_STATS, "clrstats", &ng_parse_int32_type, NULL},
-    {B, NGM_BRIDGE_GETCLR_STATS, "getclrstats", &ng_parse_int32_type,
-     &ng_bridge_link_stats_parse_type},
-    {B, NGM_BRIDGE_GET_TABLE, "gettable", NULL,
-     &ng_bridge_host_ary_parse_type},
-    {B, NGM_BRIDGE_SET_PERSISTENT, "setpersistent", NULL, NULL},
-    {B, NGM_BRIDGE_MOVE_HOST, "movehost", &ng_bridge_move_host_parse_type,
-     NULL},
-    {B, NGM_BRIDGE_SET_MAX_HOSTS, "setmaxhosts", &ng_parse_uint32_type, NULL},
-    {B, NGM_BRIDGE_GET_MAX_HOSTS, "getmaxhosts", NULL, &ng_parse_uint32_type},
-    {0, 0, NULL, NULL, NULL},
+	{ B, NGM_BRIDGE_SET_CONFIG, "setconfig", &ng_bridge_config_parse_type,
+	    NULL },
+	{ B, NGM_BRIDGE_GET_CONFIG, "getconfig", NULL,
+	    &ng_bridge_config_parse_type },
+	{ B, NGM_BRIDGE_RESET, "reset", NULL, NULL },
+	{ B, NGM_BRIDGE_GET_STATS, "getstats", &ng_parse_int32_type,
+	    &ng_bridge_link_stats_parse_type },
+	{ B, NGM_BRIDGE_CLR_STATS, "clrstats", &ng_parse_int32_type, NULL },
+	{ B, NGM_BRIDGE_GETCLR_STATS, "getclrstats", &ng_parse_int32_type,
+	    &ng_bridge_link_stats_parse_type },
+	{ B, NGM_BRIDGE_GET_TABLE, "gettable", NULL,
+	    &ng_bridge_host_ary_parse_type },
+	{ B, NGM_BRIDGE_SET_PERSISTENT, "setpersistent", NULL, NULL },
+	{ B, NGM_BRIDGE_MOVE_HOST, "movehost", &ng_bridge_move_host_parse_type,
+	    NULL },
+	{ B, NGM_BRIDGE_SET_MAX_HOSTS, "setmaxhosts", &ng_parse_uint32_type,
+	    NULL },
+	{ B, NGM_BRIDGE_GET_MAX_HOSTS, "getmaxhosts", NULL,
+	    &ng_parse_uint32_type },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef B
 
 const struct ng_type ng_bridge_type = {
-    .name = NG_BRIDGE_NODE_TYPE,
-    .cookie = NGM_BRIDGE_COOKIE,
-    .constructor = ng_bridge_constructor,
-    .rcvmsg = ng_bridge_rcvmsg,
-    .shutdown = ng_bridge_shutdown,
-    .newhook = ng_bridge_newhook,
-    .connect = ng_bridge_connect,
-    .rcvdata = ng_bridge_rcvdata,
-    .disconnect = ng_bridge_disconnect,
-    .cmdlist = ng_bridge_cmds,
-    .save = ng_bridge_save,
-    .switching = &ng_bridge_switching,
+	.name = NG_BRIDGE_NODE_TYPE,
+	.cookie = NGM_BRIDGE_COOKIE,
+	.constructor = ng_bridge_constructor,
+	.rcvmsg = ng_bridge_rcvmsg,
+	.shutdown = ng_bridge_shutdown,
+	.newhook = ng_bridge_newhook,
+	.connect = ng_bridge_connect,
+	.rcvdata = ng_bridge_rcvdata,
+	.disconnect = ng_bridge_disconnect,
+	.cmdlist = ng_bridge_cmds,
+	.save = ng_bridge_save,
+	.switching = &ng_bridge_switching,
 };

@@ -212,12 +212,12 @@ NG_PARSE_STRUCT(ng_eiface_ifaddrs, NG_EIFACE_IFADDRS_FIELDS);
 
 #define E NGM_EIFACE_COOKIE
 static const struct ng_cmdlist ng_eiface_cmds[] = {
-	{E, NGM_EIFACE_GET_IFNAME, "getifname", NULL, &ng_parse_string_type},
-	{E, NGM_EIFACE_GET_IFADDRS, "getifaddrs", NULL,
-	    &ng_eiface_ifaddrs_parse_type},
-	{E, NGM_EIFACE_SET, "set", &ng_parse_enaddr_type, NULL},
-	{E, NGM_EIFACE_VNET, "vnet", &ng_parse_string_type, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ E, NGM_EIFACE_GET_IFNAME, "getifname", NULL, &ng_parse_string_type },
+	{ E, NGM_EIFACE_GET_IFADDRS, "getifaddrs", NULL,
+	    &ng_eiface_ifaddrs_parse_type },
+	{ E, NGM_EIFACE_SET, "set", &ng_parse_enaddr_type, NULL },
+	{ E, NGM_EIFACE_VNET, "vnet", &ng_parse_string_type, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef E
 

@@ -32,10 +32,10 @@ struct ng_ether_priv {
 	char ifname[NG_IFDEV_NAMSIZ];
 	uint32_t ifindex;
 	uint8_t mac[6];
-	bool running;  /* up with carrier: frames may go out */
+	bool running; /* up with carrier: frames may go out */
 	bool carrier;
 	bool promisc;
-	bool autosrc;  /* overwrite the source of frames for the wire */
+	bool autosrc; /* overwrite the source of frames for the wire */
 	struct ng_hook *hook[NG_ETHER_NDIR];
 	bool diverted[NG_ETHER_NDIR];
 };
@@ -110,7 +110,7 @@ static void
 ng_ether_link_msg(struct ng_node *node, bool up)
 {
 	struct ng_ether_priv *priv = node->priv;
-	enum ng_ether_dir dirs[] = {NG_ETHER_DIR_LOWER, NG_ETHER_DIR_ORPHANS};
+	enum ng_ether_dir dirs[] = { NG_ETHER_DIR_LOWER, NG_ETHER_DIR_ORPHANS };
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		struct ng_hook *h = priv->hook[dirs[i]];
@@ -170,8 +170,7 @@ ng_ether_sync(struct ng_graph *g)
 }
 
 void
-ng_ether_input(struct ng_node *node, enum ng_ether_dir dir,
-    struct ng_pkt **pkt)
+ng_ether_input(struct ng_node *node, enum ng_ether_dir dir, struct ng_pkt **pkt)
 {
 	struct ng_ether_priv *priv = node->priv;
 	struct ng_hook *h = NULL;
@@ -279,7 +278,8 @@ ng_ether_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	void *be;
 	int error;
 
-	if (dir != NG_ETHER_DIR_UPPER && (!priv->running || priv->dev == NULL)) {
+	if (dir != NG_ETHER_DIR_UPPER &&
+	    (!priv->running || priv->dev == NULL)) {
 		ng_pkt_free(pkt);
 		return ENETDOWN;
 	}
@@ -444,18 +444,18 @@ ng_ether_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 }
 
 static const struct ng_cmdlist ng_ether_cmds[] = {
-	{E, NGM_ETHER_GET_IFNAME, "getifname", NULL, &ng_parse_string_type},
-	{E, NGM_ETHER_GET_IFINDEX, "getifindex", NULL, &ng_parse_int32_type},
-	{E, NGM_ETHER_GET_ENADDR, "getenaddr", NULL, &ng_parse_enaddr_type},
-	{E, NGM_ETHER_SET_ENADDR, "setenaddr", &ng_parse_enaddr_type, NULL},
-	{E, NGM_ETHER_GET_PROMISC, "getpromisc", NULL, &ng_parse_int32_type},
-	{E, NGM_ETHER_SET_PROMISC, "setpromisc", &ng_parse_int32_type, NULL},
-	{E, NGM_ETHER_GET_AUTOSRC, "getautosrc", NULL, &ng_parse_int32_type},
-	{E, NGM_ETHER_SET_AUTOSRC, "setautosrc", &ng_parse_int32_type, NULL},
-	{E, NGM_ETHER_ADD_MULTI, "addmulti", &ng_parse_enaddr_type, NULL},
-	{E, NGM_ETHER_DEL_MULTI, "delmulti", &ng_parse_enaddr_type, NULL},
-	{E, NGM_ETHER_DETACH, "detach", NULL, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ E, NGM_ETHER_GET_IFNAME, "getifname", NULL, &ng_parse_string_type },
+	{ E, NGM_ETHER_GET_IFINDEX, "getifindex", NULL, &ng_parse_int32_type },
+	{ E, NGM_ETHER_GET_ENADDR, "getenaddr", NULL, &ng_parse_enaddr_type },
+	{ E, NGM_ETHER_SET_ENADDR, "setenaddr", &ng_parse_enaddr_type, NULL },
+	{ E, NGM_ETHER_GET_PROMISC, "getpromisc", NULL, &ng_parse_int32_type },
+	{ E, NGM_ETHER_SET_PROMISC, "setpromisc", &ng_parse_int32_type, NULL },
+	{ E, NGM_ETHER_GET_AUTOSRC, "getautosrc", NULL, &ng_parse_int32_type },
+	{ E, NGM_ETHER_SET_AUTOSRC, "setautosrc", &ng_parse_int32_type, NULL },
+	{ E, NGM_ETHER_ADD_MULTI, "addmulti", &ng_parse_enaddr_type, NULL },
+	{ E, NGM_ETHER_DEL_MULTI, "delmulti", &ng_parse_enaddr_type, NULL },
+	{ E, NGM_ETHER_DETACH, "detach", NULL, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef E
 

@@ -48,7 +48,8 @@ struct ng_ether_ops {
 	int (*xmit)(void *be, struct ng_ether_dev *dev, enum ng_ether_dir dir,
 	    const struct ng_pkt *pkt);
 	int (*get_mac)(void *be, struct ng_ether_dev *dev, uint8_t mac[6]);
-	int (*set_mac)(void *be, struct ng_ether_dev *dev, const uint8_t mac[6]);
+	int (*set_mac)(void *be, struct ng_ether_dev *dev,
+	    const uint8_t mac[6]);
 	int (*set_promisc)(void *be, struct ng_ether_dev *dev, bool on);
 	int (*add_multi)(void *be, struct ng_ether_dev *dev,
 	    const uint8_t mac[6]);

@@ -92,8 +92,8 @@ ng_hub_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 }
 
 static const struct ng_cmdlist ng_hub_cmds[] = {
-	{NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, "setpersistent", NULL, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, "setpersistent", NULL, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 
 const struct ng_type ng_hub_type = {

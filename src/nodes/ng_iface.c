@@ -25,7 +25,7 @@ static const char *const ng_iface_hooks[NG_IFACE_NFAM] = {
 	NG_IFACE_HOOK_INET,
 	NG_IFACE_HOOK_INET6,
 };
-static const uint8_t ng_iface_version[NG_IFACE_NFAM] = {4, 6};
+static const uint8_t ng_iface_version[NG_IFACE_NFAM] = { 4, 6 };
 
 struct ng_iface_priv {
 	struct ng_ifdev ifd; /* the TUN device and its names */
@@ -99,8 +99,7 @@ ng_iface_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 
 	/* The kernel tells the family by the version; it must be the
 	 * hook's, as FreeBSD hands inet packets only to IPv4. */
-	if ((*pkt)->len == 0 ||
-	    (*pkt)->data[0] >> 4 != ng_iface_version[fam]) {
+	if ((*pkt)->len == 0 || (*pkt)->data[0] >> 4 != ng_iface_version[fam]) {
 		ng_pkt_free(pkt);
 		return EAFNOSUPPORT;
 	}
@@ -162,8 +161,8 @@ ng_iface_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			return ENXIO;
 		if (ops->get_info == NULL)
 			return EOPNOTSUPP;
-		if ((error = ops->get_info(be, priv->ifd.dev, &ifindex,
-			 &up)) != 0)
+		if ((error = ops->get_info(be, priv->ifd.dev, &ifindex, &up)) !=
+		    0)
 			return error;
 		if (msg->header.cmd == NGM_IFACE_GET_IFINDEX) {
 			*resp = ng_mkresponse(msg, sizeof(ifindex));
@@ -197,12 +196,12 @@ ng_iface_shutdown(struct ng_node *node)
 
 #define I NGM_IFACE_COOKIE
 static const struct ng_cmdlist ng_iface_cmds[] = {
-	{I, NGM_IFACE_GET_IFNAME, "getifname", NULL, &ng_parse_string_type},
-	{I, NGM_IFACE_POINT2POINT, "point2point", NULL, NULL},
-	{I, NGM_IFACE_BROADCAST, "broadcast", NULL, NULL},
-	{I, NGM_IFACE_GET_IFINDEX, "getifindex", NULL, &ng_parse_uint32_type},
-	{I, NGM_IFACE_VNET, "vnet", &ng_parse_string_type, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ I, NGM_IFACE_GET_IFNAME, "getifname", NULL, &ng_parse_string_type },
+	{ I, NGM_IFACE_POINT2POINT, "point2point", NULL, NULL },
+	{ I, NGM_IFACE_BROADCAST, "broadcast", NULL, NULL },
+	{ I, NGM_IFACE_GET_IFINDEX, "getifindex", NULL, &ng_parse_uint32_type },
+	{ I, NGM_IFACE_VNET, "vnet", &ng_parse_string_type, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef I
 

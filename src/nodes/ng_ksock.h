@@ -25,7 +25,7 @@ struct ng_ksock; /* the backend's socket */
  * does).  The backend's send takes them; its input gives them.
  */
 #define NG_GSO_DGRAMS 0x40
-#define NG_DGRAMS_MAX 64     /* datagrams in one train */
+#define NG_DGRAMS_MAX 64      /* datagrams in one train */
 #define NG_DGRAMS_BYTES 65000 /* and bytes (a UDP/IP datagram's room) */
 
 enum ng_ksock_event {

@@ -50,7 +50,7 @@ struct ng_ksocket_priv {
 	struct ng_node *node;
 	struct ng_hook *hook;
 	struct ng_ksock *so;
-	int family, type; /* AF_INET..., SOCK_STREAM, SOCK_DGRAM... */
+	int family, type;        /* AF_INET..., SOCK_STREAM, SOCK_DGRAM... */
 	struct ng_pkt_addr peer; /* a datagram socket's connect (len 0: none) */
 	uint32_t flags;
 	uint32_t resp_token; /* of the request whose reply is owed */
@@ -85,37 +85,37 @@ struct ng_ksocket_alias {
 };
 
 static const struct ng_ksocket_alias ng_ksocket_families[] = {
-	{"local", AF_UNIX, 0},
-	{"inet", AF_INET, 0},
-	{"inet6", AF_INET6, 0},
-	{"atm", AF_ATMPVC, 0},
-	{"divert", -1, 0}, /* FreeBSD's; Linux has no such family */
-	{NULL, 0, 0},
+	{ "local", AF_UNIX, 0 },
+	{ "inet", AF_INET, 0 },
+	{ "inet6", AF_INET6, 0 },
+	{ "atm", AF_ATMPVC, 0 },
+	{ "divert", -1, 0 }, /* FreeBSD's; Linux has no such family */
+	{ NULL, 0, 0 },
 };
 
 static const struct ng_ksocket_alias ng_ksocket_types[] = {
-	{"stream", SOCK_STREAM, 0},
-	{"dgram", SOCK_DGRAM, 0},
-	{"raw", SOCK_RAW, 0},
-	{"rdm", SOCK_RDM, 0},
-	{"seqpacket", SOCK_SEQPACKET, 0},
-	{NULL, 0, 0},
+	{ "stream", SOCK_STREAM, 0 },
+	{ "dgram", SOCK_DGRAM, 0 },
+	{ "raw", SOCK_RAW, 0 },
+	{ "rdm", SOCK_RDM, 0 },
+	{ "seqpacket", SOCK_SEQPACKET, 0 },
+	{ NULL, 0, 0 },
 };
 
 static const struct ng_ksocket_alias ng_ksocket_protos[] = {
-	{"ip", IPPROTO_IP, 0},
-	{"raw", IPPROTO_RAW, 0},
-	{"icmp", IPPROTO_ICMP, 0},
-	{"igmp", IPPROTO_IGMP, 0},
-	{"tcp", IPPROTO_TCP, 0},
-	{"udp", IPPROTO_UDP, 0},
-	{"gre", IPPROTO_GRE, 0},
-	{"esp", IPPROTO_ESP, 0},
-	{"ah", IPPROTO_AH, 0},
-	{"swipe", 53, 0},
-	{"encap", 98, 0}, /* IP in IP, RFC 1241 */
-	{"pim", IPPROTO_PIM, 0},
-	{NULL, 0, 0},
+	{ "ip", IPPROTO_IP, 0 },
+	{ "raw", IPPROTO_RAW, 0 },
+	{ "icmp", IPPROTO_ICMP, 0 },
+	{ "igmp", IPPROTO_IGMP, 0 },
+	{ "tcp", IPPROTO_TCP, 0 },
+	{ "udp", IPPROTO_UDP, 0 },
+	{ "gre", IPPROTO_GRE, 0 },
+	{ "esp", IPPROTO_ESP, 0 },
+	{ "ah", IPPROTO_AH, 0 },
+	{ "swipe", 53, 0 },
+	{ "encap", 98, 0 }, /* IP in IP, RFC 1241 */
+	{ "pim", IPPROTO_PIM, 0 },
+	{ NULL, 0, 0 },
 };
 
 /*
@@ -123,13 +123,14 @@ static const struct ng_ksocket_alias ng_ksocket_protos[] = {
  * *value -1 for a name Linux has no number for.  false: neither.
  */
 static bool
-ng_ksocket_lookup(const struct ng_ksocket_alias *tab, const char *s,
-    size_t len, int family, int *value)
+ng_ksocket_lookup(const struct ng_ksocket_alias *tab, const char *s, size_t len,
+    int family, int *value)
 {
 	unsigned long v = 0;
 
 	for (; tab->name != NULL; tab++) {
-		if (strlen(tab->name) == len && memcmp(tab->name, s, len) == 0 &&
+		if (strlen(tab->name) == len &&
+		    memcmp(tab->name, s, len) == 0 &&
 		    (tab->family == 0 || tab->family == family)) {
 			*value = tab->value;
 			return true;
@@ -159,11 +160,12 @@ struct ng_ksocket_generic {
 	uint8_t data[];
 };
 static const struct ng_parse_field ng_ksocket_generic_fields[] = {
-	{"len", &ng_parse_uint8_type},
-	{"family", &ng_parse_uint8_type},
-	{"data", &(const struct ng_parse_type){.kind = NG_PARSE_BYTES,
-	    .count = "len"}},
-	{NULL, NULL},
+	{ "len", &ng_parse_uint8_type },
+	{ "family", &ng_parse_uint8_type },
+	{ "data",
+	    &(const struct ng_parse_type){ .kind = NG_PARSE_BYTES,
+		.count = "len" } },
+	{ NULL, NULL },
 };
 static const struct ng_parse_type ng_ksocket_generic_type = {
 	.kind = NG_PARSE_STRUCT,
@@ -172,8 +174,8 @@ static const struct ng_parse_type ng_ksocket_generic_type = {
 };
 
 static int
-ng_ksocket_parse_generic(const char *s, size_t *off, uint8_t *buf,
-    size_t room, size_t *len)
+ng_ksocket_parse_generic(const char *s, size_t *off, uint8_t *buf, size_t room,
+    size_t *len)
 {
 	uint8_t tmp[2 + 256];
 	struct ng_ksocket_generic *g = (struct ng_ksocket_generic *)tmp;
@@ -286,7 +288,8 @@ ng_ksocket_parse_inet6(const char *s, size_t *off, uint8_t *buf, size_t room,
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
 	for (n = 0; strchr("0123456789abcdefABCDEF:.", s[i + n]) != NULL &&
-	     s[i + n] != '\0'; n++)
+	     s[i + n] != '\0';
+	     n++)
 		;
 	if (n == 0 || n >= sizeof(text))
 		return EINVAL;
@@ -338,8 +341,8 @@ ng_ksocket_parse_local(const char *s, size_t *off, uint8_t *buf, size_t room,
 }
 
 static int
-ng_ksocket_sockaddr_parse(const char *s, size_t *off, uint8_t *buf,
-    size_t room, size_t *len)
+ng_ksocket_sockaddr_parse(const char *s, size_t *off, uint8_t *buf, size_t room,
+    size_t *len)
 {
 	const char *slash;
 	size_t flen;
@@ -351,8 +354,7 @@ ng_ksocket_sockaddr_parse(const char *s, size_t *off, uint8_t *buf,
 	if (slash == NULL)
 		return EINVAL;
 	flen = (size_t)(slash - (s + *off));
-	if (!ng_ksocket_lookup(ng_ksocket_families, s + *off, flen, 0,
-	    &family))
+	if (!ng_ksocket_lookup(ng_ksocket_families, s + *off, flen, 0, &family))
 		return EINVAL;
 	*off += flen + 1;
 	switch (family) {
@@ -447,10 +449,10 @@ static const struct ng_parse_type ng_ksocket_sockaddr_parse_type = {
  * or a quoted string.
  */
 static int
-ng_ksocket_optval_parse(const char *s, size_t *off, uint8_t *buf,
-    size_t room, size_t *len)
+ng_ksocket_optval_parse(const char *s, size_t *off, uint8_t *buf, size_t room,
+    size_t *len)
 {
-	struct ng_parse_type bytes = {.kind = NG_PARSE_BYTES};
+	struct ng_parse_type bytes = { .kind = NG_PARSE_BYTES };
 	size_t i = *off, next = 0, n = 0;
 
 	if (s[i] == '"') {
@@ -507,7 +509,7 @@ ng_ksocket_optval_parse(const char *s, size_t *off, uint8_t *buf,
 static int
 ng_ksocket_optval_unparse(const uint8_t *d, size_t avail, char **text)
 {
-	struct ng_parse_type bytes = {.kind = NG_PARSE_BYTES, .len = avail};
+	struct ng_parse_type bytes = { .kind = NG_PARSE_BYTES, .len = avail };
 	size_t n, used = avail;
 	char *t;
 	int error;
@@ -600,8 +602,7 @@ ng_ksocket_unlink_embryo(struct ng_ksocket_priv *priv)
 
 /* The hook's name says which socket to open: family/type/proto. */
 static int
-ng_ksocket_newhook(struct ng_node *node, struct ng_hook *hook,
-    const char *name)
+ng_ksocket_newhook(struct ng_node *node, struct ng_hook *hook, const char *name)
 {
 	struct ng_ksocket_priv *priv = node->priv;
 	const struct ng_ksock_ops *ops;
@@ -618,8 +619,8 @@ ng_ksocket_newhook(struct ng_node *node, struct ng_hook *hook,
 		return 0;
 	}
 	if ((s1 = strchr(name, '/')) == NULL ||
-	    !ng_ksocket_lookup(ng_ksocket_families, name,
-		(size_t)(s1 - name), 0, &family))
+	    !ng_ksocket_lookup(ng_ksocket_families, name, (size_t)(s1 - name),
+		0, &family))
 		return EINVAL;
 	s1++;
 	if ((s2 = strchr(s1, '/')) == NULL ||
@@ -628,7 +629,7 @@ ng_ksocket_newhook(struct ng_node *node, struct ng_hook *hook,
 		return EINVAL;
 	s2++;
 	if (!ng_ksocket_lookup(ng_ksocket_protos, s2, strlen(s2), family,
-	    &proto))
+		&proto))
 		return EINVAL;
 	if (family < 0)
 		return EAFNOSUPPORT;
@@ -665,7 +666,7 @@ ng_ksocket_connect(struct ng_hook *hook)
 static int
 ng_ksocket_send_reply(struct ng_node *from, ng_id_t to, struct ng_mesg *m)
 {
-	struct ng_msgctx ctx = {.retaddr = from->id};
+	struct ng_msgctx ctx = { .retaddr = from->id };
 	struct ng_node *dest = ng_find_id(from->graph, to);
 
 	if (dest == NULL || !ng_node_valid(dest))
@@ -751,8 +752,7 @@ ng_ksocket_dgram_peer(struct ng_ksocket_priv *priv, const struct sockaddr *sa,
 	if (priv->type != SOCK_DGRAM || sa->sa_family != priv->family)
 		return false;
 	if ((sa->sa_family == AF_INET && len == sizeof(struct sockaddr_in)) ||
-	    (sa->sa_family == AF_INET6 &&
-	    len == sizeof(struct sockaddr_in6))) {
+	    (sa->sa_family == AF_INET6 && len == sizeof(struct sockaddr_in6))) {
 		memset(&priv->peer, 0, sizeof(priv->peer));
 		memcpy(&priv->peer.u, sa, len);
 		priv->peer.len = (uint8_t)len;
@@ -793,8 +793,7 @@ ng_ksocket_getname(struct ng_node *node, struct ng_mesg *msg, bool peer,
 		memset(&ss, 0, sizeof(ss));
 		memcpy(&ss, &priv->peer.u, priv->peer.len);
 		len = priv->peer.len;
-	} else if ((error = ops->getname(be, priv->so, peer, &ss, &len)) !=
-	    0) {
+	} else if ((error = ops->getname(be, priv->so, peer, &ss, &len)) != 0) {
 		return error;
 	}
 	if (len > sizeof(ss))
@@ -892,7 +891,7 @@ ng_ksocket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			 * journal. */
 			priv->boundlen = sizeof(priv->bound);
 			if (ops->getname(be, priv->so, false, &priv->bound,
-			    &priv->boundlen) != 0 ||
+				&priv->boundlen) != 0 ||
 			    priv->boundlen > sizeof(priv->bound)) {
 				memcpy(&priv->bound, sa, arglen);
 				priv->boundlen = arglen;
@@ -1021,7 +1020,7 @@ static int
 ng_ksocket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
 	struct ng_ksocket_priv *priv = hook->node->priv;
-	struct ng_ksocket_out o = {.priv = priv};
+	struct ng_ksocket_out o = { .priv = priv };
 	int error;
 
 	if (priv->so == NULL) {
@@ -1036,7 +1035,7 @@ ng_ksocket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	 * checksums done.  A stream carries bytes as they are. */
 	if (priv->type == SOCK_STREAM ||
 	    ((*pkt)->vh.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
-	    !((*pkt)->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) ||
+		!((*pkt)->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)) ||
 	    (*pkt)->vh.gso_type == NG_GSO_DGRAMS) { /* ng_ksock.h */
 		ng_ksocket_send(&o, pkt);
 		return o.error;
@@ -1082,8 +1081,7 @@ ng_ksocket_event(struct ng_node *node, enum ng_ksock_event ev, int error)
 		    sizeof(v32));
 		if (m == NULL)
 			return;
-		snprintf(m->header.cmdstr, sizeof(m->header.cmdstr),
-		    "connect");
+		snprintf(m->header.cmdstr, sizeof(m->header.cmdstr), "connect");
 		m->header.flags |= NGF_RESP;
 		m->header.token = priv->resp_token;
 		memcpy(m->data, &v32, sizeof(v32));
@@ -1152,8 +1150,8 @@ ng_ksocket_shutdown(struct ng_node *node)
 
 static int
 ng_ksocket_emit(struct ng_node *node, uint32_t cookie, uint32_t cmd,
-    const void *a, size_t alen, const void *b, size_t blen,
-    ng_save_fn *emit, void *arg)
+    const void *a, size_t alen, const void *b, size_t blen, ng_save_fn *emit,
+    void *arg)
 {
 	struct ng_mesg *m = ng_mkmsg(cookie, cmd, alen + blen);
 	int error;
@@ -1189,8 +1187,8 @@ ng_ksocket_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 		    arg);
 	for (const struct ng_ksocket_opt *o = priv->opts;
 	     error == 0 && o != NULL; o = o->next) {
-		struct ng_ksocket_sockopt ko = {.level = o->level,
-		    .name = o->name};
+		struct ng_ksocket_sockopt ko = { .level = o->level,
+			.name = o->name };
 
 		error = ng_ksocket_emit(node, K, NGM_KSOCKET_SETOPT, &ko,
 		    sizeof(ko), o->value, o->len, emit, arg);
@@ -1212,20 +1210,21 @@ ng_ksocket_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 
 #define K NGM_KSOCKET_COOKIE
 static const struct ng_cmdlist ng_ksocket_cmds[] = {
-	{K, NGM_KSOCKET_BIND, "bind", &ng_ksocket_sockaddr_parse_type, NULL},
-	{K, NGM_KSOCKET_LISTEN, "listen", &ng_parse_int32_type, NULL},
-	{K, NGM_KSOCKET_ACCEPT, "accept", NULL,
-	    &ng_ksocket_accept_parse_type},
-	{K, NGM_KSOCKET_CONNECT, "connect", &ng_ksocket_sockaddr_parse_type,
-	    &ng_parse_int32_type},
-	{K, NGM_KSOCKET_GETNAME, "getname", NULL,
-	    &ng_ksocket_sockaddr_parse_type},
-	{K, NGM_KSOCKET_GETPEERNAME, "getpeername", NULL,
-	    &ng_ksocket_sockaddr_parse_type},
-	{K, NGM_KSOCKET_SETOPT, "setopt", &ng_ksocket_sockopt_parse_type, NULL},
-	{K, NGM_KSOCKET_GETOPT, "getopt", &ng_ksocket_sockopt_parse_type,
-	    &ng_ksocket_sockopt_parse_type},
-	{0, 0, NULL, NULL, NULL},
+	{ K, NGM_KSOCKET_BIND, "bind", &ng_ksocket_sockaddr_parse_type, NULL },
+	{ K, NGM_KSOCKET_LISTEN, "listen", &ng_parse_int32_type, NULL },
+	{ K, NGM_KSOCKET_ACCEPT, "accept", NULL,
+	    &ng_ksocket_accept_parse_type },
+	{ K, NGM_KSOCKET_CONNECT, "connect", &ng_ksocket_sockaddr_parse_type,
+	    &ng_parse_int32_type },
+	{ K, NGM_KSOCKET_GETNAME, "getname", NULL,
+	    &ng_ksocket_sockaddr_parse_type },
+	{ K, NGM_KSOCKET_GETPEERNAME, "getpeername", NULL,
+	    &ng_ksocket_sockaddr_parse_type },
+	{ K, NGM_KSOCKET_SETOPT, "setopt", &ng_ksocket_sockopt_parse_type,
+	    NULL },
+	{ K, NGM_KSOCKET_GETOPT, "getopt", &ng_ksocket_sockopt_parse_type,
+	    &ng_ksocket_sockopt_parse_type },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef K
 

@@ -31,14 +31,14 @@
 #define ETHER_HDR_LEN 14
 
 _Static_assert(NG_NAT_LOG == NG_ALIAS_LOG &&
-    NG_NAT_DENY_INCOMING == NG_ALIAS_DENY_INCOMING &&
-    NG_NAT_SAME_PORTS == NG_ALIAS_SAME_PORTS &&
-    NG_NAT_UNREGISTERED_ONLY == NG_ALIAS_UNREGISTERED_ONLY &&
-    NG_NAT_RESET_ON_ADDR_CHANGE == NG_ALIAS_RESET_ON_ADDR_CHANGE &&
-    NG_NAT_PROXY_ONLY == NG_ALIAS_PROXY_ONLY &&
-    NG_NAT_REVERSE == NG_ALIAS_REVERSE &&
-    NG_NAT_UNREGISTERED_CGN == NG_ALIAS_UNREGISTERED_CGN &&
-    NG_NAT_REDIRPROTO_ADDR == NG_ALIAS_LINK_ADDR,
+	NG_NAT_DENY_INCOMING == NG_ALIAS_DENY_INCOMING &&
+	NG_NAT_SAME_PORTS == NG_ALIAS_SAME_PORTS &&
+	NG_NAT_UNREGISTERED_ONLY == NG_ALIAS_UNREGISTERED_ONLY &&
+	NG_NAT_RESET_ON_ADDR_CHANGE == NG_ALIAS_RESET_ON_ADDR_CHANGE &&
+	NG_NAT_PROXY_ONLY == NG_ALIAS_PROXY_ONLY &&
+	NG_NAT_REVERSE == NG_ALIAS_REVERSE &&
+	NG_NAT_UNREGISTERED_CGN == NG_ALIAS_UNREGISTERED_CGN &&
+	NG_NAT_REDIRPROTO_ADDR == NG_ALIAS_LINK_ADDR,
     "the node's mode bits are the engine's");
 
 /* One LSNAT server of a redirect (addserver), kept for the journal. */
@@ -50,7 +50,7 @@ struct ng_nat_server {
 /* One redirect, as listredirects shows it. */
 struct ng_nat_rdr {
 	struct ng_nat_listrdrs_entry e;
-	uint32_t cmd; /* the message that made it */
+	uint32_t cmd;                  /* the message that made it */
 	struct ng_nat_server *servers; /* e.lsnat of them */
 	struct ng_alias_link *link;
 	struct ng_nat_rdr *next;
@@ -132,8 +132,8 @@ ng_nat_tick(struct ng_node *node, void *arg)
 	    memcmp(&i, &priv->logged, sizeof(i)) != 0) {
 		ng_log(node->graph, LOG_INFO,
 		    "ng_nat: [%x]: links icmp %u udp %u tcp %u proto %u "
-		    "fragment %u, %llu evicted", node->id, i.icmp, i.udp,
-		    i.tcp, i.proto, i.fragment_id,
+		    "fragment %u, %llu evicted",
+		    node->id, i.icmp, i.udp, i.tcp, i.proto, i.fragment_id,
 		    (unsigned long long)i.evicted);
 		priv->logged = i;
 	}
@@ -184,9 +184,10 @@ ng_nat_one(struct ng_hook *hook, struct ng_pkt **pkt, bool partial)
 	if (partial) {
 		r = ng_alias_partial(priv->la, hook == priv->in, ip,
 		    p->len - l2, now);
-		if (r == NG_ALIAS_ERROR || (hook == priv->in &&
-		    r == NG_ALIAS_IGNORED &&
-		    (ng_alias_get_mode(priv->la) & NG_ALIAS_DENY_INCOMING))) {
+		if (r == NG_ALIAS_ERROR ||
+		    (hook == priv->in && r == NG_ALIAS_IGNORED &&
+			(ng_alias_get_mode(priv->la) &
+			    NG_ALIAS_DENY_INCOMING))) {
 			ng_pkt_free(pkt);
 			return EINVAL;
 		}
@@ -194,7 +195,8 @@ ng_nat_one(struct ng_hook *hook, struct ng_pkt **pkt, bool partial)
 		r = ng_alias_in(priv->la, ip, p->len - l2, now);
 		if (r == NG_ALIAS_ERROR || r == NG_ALIAS_UNRESOLVED_FRAGMENT ||
 		    (r == NG_ALIAS_IGNORED &&
-		    (ng_alias_get_mode(priv->la) & NG_ALIAS_DENY_INCOMING))) {
+			(ng_alias_get_mode(priv->la) &
+			    NG_ALIAS_DENY_INCOMING))) {
 			ng_pkt_free(pkt);
 			return EINVAL;
 		}
@@ -232,10 +234,11 @@ ng_nat_partial(const struct ng_nat_priv *priv, const struct ng_pkt *p)
 	if (ip[9] == IPPROTO_TCP)
 		return p->vh.csum_offset == 16 &&
 		    (gso == VIRTIO_NET_HDR_GSO_NONE ||
-		    gso == VIRTIO_NET_HDR_GSO_TCPV4);
+			gso == VIRTIO_NET_HDR_GSO_TCPV4);
 	if (ip[9] == IPPROTO_UDP)
 		return p->vh.csum_offset == 6 &&
-		    (gso == VIRTIO_NET_HDR_GSO_NONE || gso == NG_NAT_GSO_UDP_L4);
+		    (gso == VIRTIO_NET_HDR_GSO_NONE ||
+			gso == NG_NAT_GSO_UDP_L4);
 	return false;
 }
 
@@ -258,7 +261,7 @@ static int
 ng_nat_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
 	struct ng_nat_priv *priv = hook->node->priv;
-	struct ng_nat_seg s = {.hook = hook, .error = 0};
+	struct ng_nat_seg s = { .hook = hook, .error = 0 };
 	size_t l2 = priv->dlt == NG_NAT_DLT_EN10MB ? ETHER_HDR_LEN : 0;
 	int error;
 
@@ -409,7 +412,7 @@ ng_nat_unredirect(struct ng_node *node, const struct ng_mesg *msg)
 		return ENOENT;
 	if (msg->header.cmd == NGM_NAT_REDIRECT_DYNAMIC) {
 		if (ng_alias_redirect_dynamic(priv->la, r->link,
-		    ng_now_ms(node->graph)) != 0)
+			ng_now_ms(node->graph)) != 0)
 			return ENOTTY; /* FreeBSD's choice */
 	} else {
 		ng_alias_redirect_delete(priv->la, r->link);
@@ -659,28 +662,31 @@ ng_nat_save_rdr(struct ng_node *node, const struct ng_nat_rdr *r,
 
 	switch (r->cmd) {
 	case NGM_NAT_REDIRECT_PORT: {
-		struct ng_nat_redirect_port a = {
-		    .local_addr = e->local_addr, .alias_addr = e->alias_addr,
-		    .remote_addr = e->remote_addr, .local_port = e->local_port,
-		    .alias_port = e->alias_port, .remote_port = e->remote_port,
-		    .proto = (uint8_t)e->proto};
+		struct ng_nat_redirect_port a = { .local_addr = e->local_addr,
+			.alias_addr = e->alias_addr,
+			.remote_addr = e->remote_addr,
+			.local_port = e->local_port,
+			.alias_port = e->alias_port,
+			.remote_port = e->remote_port,
+			.proto = (uint8_t)e->proto };
 
 		memcpy(a.description, e->description, sizeof(a.description));
 		error = ng_nat_emit(node, r->cmd, &a, sizeof(a), emit, arg);
 		break;
 	}
 	case NGM_NAT_REDIRECT_ADDR: {
-		struct ng_nat_redirect_addr a = {.local_addr = e->local_addr,
-		    .alias_addr = e->alias_addr};
+		struct ng_nat_redirect_addr a = { .local_addr = e->local_addr,
+			.alias_addr = e->alias_addr };
 
 		memcpy(a.description, e->description, sizeof(a.description));
 		error = ng_nat_emit(node, r->cmd, &a, sizeof(a), emit, arg);
 		break;
 	}
 	default: {
-		struct ng_nat_redirect_proto a = {.local_addr = e->local_addr,
-		    .alias_addr = e->alias_addr, .remote_addr = e->remote_addr,
-		    .proto = (uint8_t)e->proto};
+		struct ng_nat_redirect_proto a = { .local_addr = e->local_addr,
+			.alias_addr = e->alias_addr,
+			.remote_addr = e->remote_addr,
+			.proto = (uint8_t)e->proto };
 
 		memcpy(a.description, e->description, sizeof(a.description));
 		error = ng_nat_emit(node, r->cmd, &a, sizeof(a), emit, arg);
@@ -688,8 +694,9 @@ ng_nat_save_rdr(struct ng_node *node, const struct ng_nat_rdr *r,
 	}
 	}
 	for (uint16_t i = 0; error == 0 && i < e->lsnat; i++) {
-		struct ng_nat_add_server as = {.id = e->id,
-		    .addr = r->servers[i].addr, .port = r->servers[i].port};
+		struct ng_nat_add_server as = { .id = e->id,
+			.addr = r->servers[i].addr,
+			.port = r->servers[i].port };
 
 		error = ng_nat_emit(node, NGM_NAT_ADD_SERVER, &as, sizeof(as),
 		    emit, arg);
@@ -707,8 +714,8 @@ static int
 ng_nat_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 {
 	struct ng_nat_priv *priv = node->priv;
-	struct ng_nat_mode m = {.flags = ng_alias_get_mode(priv->la),
-	    .mask = ~0u};
+	struct ng_nat_mode m = { .flags = ng_alias_get_mode(priv->la),
+		.mask = ~0u };
 	struct in_addr a;
 	uint32_t next = 1;
 	int error = 0;
@@ -722,8 +729,8 @@ ng_nat_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 		error = ng_nat_emit(node, NGM_NAT_SET_TARGET, &priv->target,
 		    sizeof(priv->target), emit, arg);
 	if (error == 0 && m.flags != NG_NAT_SAME_PORTS)
-		error = ng_nat_emit(node, NGM_NAT_SET_MODE, &m, sizeof(m),
-		    emit, arg);
+		error = ng_nat_emit(node, NGM_NAT_SET_MODE, &m, sizeof(m), emit,
+		    arg);
 	if (error == 0 && priv->dlt != NG_NAT_DLT_RAW)
 		error = ng_nat_emit(node, NGM_NAT_SET_DLT, &priv->dlt, 1, emit,
 		    arg);
@@ -748,30 +755,30 @@ ng_nat_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 
 #define C NGM_NAT_COOKIE
 static const struct ng_cmdlist ng_nat_cmds[] = {
-	{C, NGM_NAT_SET_IPADDR, "setaliasaddr", &ng_parse_ipaddr_type, NULL},
-	{C, NGM_NAT_SET_MODE, "setmode", &ng_nat_mode_parse_type, NULL},
-	{C, NGM_NAT_SET_TARGET, "settarget", &ng_parse_ipaddr_type, NULL},
-	{C, NGM_NAT_REDIRECT_PORT, "redirectport",
-	    &ng_nat_redirect_port_parse_type, &ng_parse_uint32_type},
-	{C, NGM_NAT_REDIRECT_ADDR, "redirectaddr",
-	    &ng_nat_redirect_addr_parse_type, &ng_parse_uint32_type},
-	{C, NGM_NAT_REDIRECT_PROTO, "redirectproto",
-	    &ng_nat_redirect_proto_parse_type, &ng_parse_uint32_type},
-	{C, NGM_NAT_REDIRECT_DYNAMIC, "redirectdynamic", &ng_parse_uint32_type,
-	    NULL},
-	{C, NGM_NAT_REDIRECT_DELETE, "redirectdelete", &ng_parse_uint32_type,
-	    NULL},
-	{C, NGM_NAT_ADD_SERVER, "addserver", &ng_nat_add_server_parse_type,
-	    NULL},
-	{C, NGM_NAT_LIST_REDIRECTS, "listredirects", NULL,
-	    &ng_nat_list_redirects_parse_type},
-	{C, NGM_NAT_PROXY_RULE, "proxyrule", &ng_parse_string_type, NULL},
-	{C, NGM_NAT_LIBALIAS_INFO, "libaliasinfo", NULL,
-	    &ng_nat_libalias_info_parse_type},
-	{C, NGM_NAT_SET_DLT, "setdlt", &ng_parse_uint8_type, NULL},
-	{C, NGM_NAT_GET_DLT, "getdlt", NULL, &ng_parse_uint8_type},
-	{C, NGM_NAT_SET_NEXTID, "setnextid", &ng_parse_uint32_type, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ C, NGM_NAT_SET_IPADDR, "setaliasaddr", &ng_parse_ipaddr_type, NULL },
+	{ C, NGM_NAT_SET_MODE, "setmode", &ng_nat_mode_parse_type, NULL },
+	{ C, NGM_NAT_SET_TARGET, "settarget", &ng_parse_ipaddr_type, NULL },
+	{ C, NGM_NAT_REDIRECT_PORT, "redirectport",
+	    &ng_nat_redirect_port_parse_type, &ng_parse_uint32_type },
+	{ C, NGM_NAT_REDIRECT_ADDR, "redirectaddr",
+	    &ng_nat_redirect_addr_parse_type, &ng_parse_uint32_type },
+	{ C, NGM_NAT_REDIRECT_PROTO, "redirectproto",
+	    &ng_nat_redirect_proto_parse_type, &ng_parse_uint32_type },
+	{ C, NGM_NAT_REDIRECT_DYNAMIC, "redirectdynamic", &ng_parse_uint32_type,
+	    NULL },
+	{ C, NGM_NAT_REDIRECT_DELETE, "redirectdelete", &ng_parse_uint32_type,
+	    NULL },
+	{ C, NGM_NAT_ADD_SERVER, "addserver", &ng_nat_add_server_parse_type,
+	    NULL },
+	{ C, NGM_NAT_LIST_REDIRECTS, "listredirects", NULL,
+	    &ng_nat_list_redirects_parse_type },
+	{ C, NGM_NAT_PROXY_RULE, "proxyrule", &ng_parse_string_type, NULL },
+	{ C, NGM_NAT_LIBALIAS_INFO, "libaliasinfo", NULL,
+	    &ng_nat_libalias_info_parse_type },
+	{ C, NGM_NAT_SET_DLT, "setdlt", &ng_parse_uint8_type, NULL },
+	{ C, NGM_NAT_GET_DLT, "getdlt", NULL, &ng_parse_uint8_type },
+	{ C, NGM_NAT_SET_NEXTID, "setnextid", &ng_parse_uint32_type, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef C
 

@@ -50,12 +50,13 @@ enum { TCP_NONE, TCP_OPEN, TCP_CLOSED };
 
 /* Expiry queues: one per timeout in use. */
 enum { Q_10, Q_60, Q_90, Q_300, Q_DAY, NQ };
-static const uint32_t ng_alias_qsecs[NQ] = {
-    NG_ALIAS_TCP_DEAD, NG_ALIAS_UDP_EXPIRE, NG_ALIAS_TCP_SINGLEDEAD,
-    NG_ALIAS_TCP_INITIAL, NG_ALIAS_TCP_CONNECTED};
+static const uint32_t ng_alias_qsecs[NQ] = { NG_ALIAS_TCP_DEAD,
+	NG_ALIAS_UDP_EXPIRE, NG_ALIAS_TCP_SINGLEDEAD, NG_ALIAS_TCP_INITIAL,
+	NG_ALIAS_TCP_CONNECTED };
 _Static_assert(NG_ALIAS_FRAGID_EXPIRE == NG_ALIAS_TCP_DEAD &&
-    NG_ALIAS_ICMP_EXPIRE == NG_ALIAS_UDP_EXPIRE &&
-    NG_ALIAS_PROTO_EXPIRE == NG_ALIAS_UDP_EXPIRE, "queues share timeouts");
+	NG_ALIAS_ICMP_EXPIRE == NG_ALIAS_UDP_EXPIRE &&
+	NG_ALIAS_PROTO_EXPIRE == NG_ALIAS_UDP_EXPIRE,
+    "queues share timeouts");
 
 struct ng_alias_server {
 	struct in_addr addr;
@@ -66,7 +67,7 @@ struct ng_alias_server {
 struct ng_alias_link {
 	struct in_addr src, dst, alias; /* alias 0: the current address */
 	uint16_t sport, dport, aport;   /* network order; ICMP: query ids */
-	uint16_t type; /* IP protocol, NG_LINK_FRAGID or NG_ALIAS_LINK_ADDR */
+	uint16_t type;  /* IP protocol, NG_LINK_FRAGID or NG_ALIAS_LINK_ADDR */
 	bool permanent; /* a redirect: never expires nor is evicted */
 	bool partial;   /* a wildcard remote (in the partial count) */
 	uint8_t tcp_in, tcp_out;
@@ -75,7 +76,7 @@ struct ng_alias_link {
 	struct ng_alias_link *out_next, **out_pprev;
 	struct ng_alias_link *in_next, **in_pprev;
 	struct ng_alias_link *q_next, *q_prev; /* queue, or redirect list */
-	struct ng_alias_server *server; /* LSNAT: the next one to use */
+	struct ng_alias_server *server;        /* LSNAT: the next one to use */
 	struct in_addr proxy_addr; /* proxied: where the flow was going */
 	uint16_t proxy_port;
 };
@@ -85,7 +86,7 @@ struct ng_alias_link {
 struct ng_alias_proxy {
 	int rule; /* rules are tried in ascending order */
 	uint8_t proto;
-	uint16_t port;  /* network order; 0: any */
+	uint16_t port; /* network order; 0: any */
 	struct in_addr server;
 	uint16_t server_port; /* network order; 0: the flow's own */
 	struct in_addr src, src_mask, dst, dst_mask;
@@ -266,8 +267,8 @@ mix(uint32_t h)
 }
 
 static uint32_t
-hash_out(struct in_addr src, uint16_t sport, struct in_addr dst,
-    uint16_t dport, uint16_t type)
+hash_out(struct in_addr src, uint16_t sport, struct in_addr dst, uint16_t dport,
+    uint16_t type)
 {
 	return mix(src.s_addr * 31 + dst.s_addr * 17 +
 	    ((uint32_t)sport << 16 | dport) * 7 + type);
@@ -497,8 +498,8 @@ static struct ng_alias_link *
 find_in(struct ng_alias *la, struct in_addr remote, uint16_t rport,
     struct in_addr alias, uint16_t aport, uint16_t type)
 {
-	const uint32_t probe_a[4] = {remote.s_addr, remote.s_addr, 0, 0};
-	const uint16_t probe_p[4] = {rport, 0, rport, 0};
+	const uint32_t probe_a[4] = { remote.s_addr, remote.s_addr, 0, 0 };
+	const uint16_t probe_p[4] = { rport, 0, rport, 0 };
 	struct in_addr pa;
 
 	for (unsigned i = 0; i < 4; i++) {
@@ -525,8 +526,8 @@ static struct ng_alias_link *
 find_out(struct ng_alias *la, struct in_addr src, uint16_t sport,
     struct in_addr dst, uint16_t dport, uint16_t type)
 {
-	const uint32_t probe_a[4] = {dst.s_addr, dst.s_addr, 0, 0};
-	const uint16_t probe_p[4] = {dport, 0, dport, 0};
+	const uint32_t probe_a[4] = { dst.s_addr, dst.s_addr, 0, 0 };
+	const uint16_t probe_p[4] = { dport, 0, dport, 0 };
 	struct in_addr pa;
 
 	for (unsigned i = 0; i < 4; i++) {
@@ -537,8 +538,7 @@ find_out(struct ng_alias *la, struct in_addr src, uint16_t sport,
 		if (probe_seen(probe_a, probe_p, i))
 			continue;
 		pa.s_addr = probe_a[i];
-		l = la->out[hash_out(src, sport, pa, probe_p[i],
-		    type)];
+		l = la->out[hash_out(src, sport, pa, probe_p[i], type)];
 		for (; l != NULL; l = l->out_next)
 			if (l->type == type && l->sport == sport &&
 			    l->src.s_addr == src.s_addr &&
@@ -557,8 +557,8 @@ find_addr_redirect(struct ng_alias *la, struct in_addr a, bool by_alias)
 	     l = l->q_next) {
 		if (l->type != NG_ALIAS_LINK_ADDR)
 			continue;
-		if (by_alias ? eff_alias(la, l).s_addr == a.s_addr
-			     : l->src.s_addr == a.s_addr)
+		if (by_alias ? eff_alias(la, l).s_addr == a.s_addr :
+			       l->src.s_addr == a.s_addr)
 			return l;
 	}
 	return NULL;
@@ -628,7 +628,9 @@ choose_port(struct ng_alias *la, struct in_addr remote, uint16_t rport,
 static unsigned
 first_queue(uint16_t type)
 {
-	return type == IPPROTO_TCP ? Q_300 : type == NG_LINK_FRAGID ? Q_10 : Q_60;
+	return type == IPPROTO_TCP ? Q_300 :
+	    type == NG_LINK_FRAGID ? Q_10 :
+				     Q_60;
 }
 
 /* A new link for a flow leaving src:sport for dst:dport; NULL if no alias
@@ -794,8 +796,8 @@ sum_kind(const struct ng_alias_pkt *p)
 
 /* The first proxy rule a flow going out matches, or NULL. */
 static const struct ng_alias_proxy *
-proxy_check(const struct ng_alias *la, struct in_addr src,
-    struct in_addr dst, uint16_t dport, uint8_t proto)
+proxy_check(const struct ng_alias *la, struct in_addr src, struct in_addr dst,
+    uint16_t dport, uint8_t proto)
 {
 	for (const struct ng_alias_proxy *r = la->proxies; r != NULL;
 	     r = r->next)
@@ -949,8 +951,7 @@ icmp_error_rewrite(struct ng_alias_pkt *p, struct ng_alias_pkt *q,
 		memcpy(port, np, 2);
 		rewrite(q->ip, field, a, NULL, 0, NULL, 0);
 	} else {
-		rewrite(q->ip, field, a, port, newport, sum,
-		    udp ? SUM_UDP : 0);
+		rewrite(q->ip, field, a, port, newport, sum, udp ? SUM_UDP : 0);
 	}
 	apply(l4(p) + 2, delta(0, before, q->ip, n), false);
 	rewrite(p->ip, outer, a, NULL, 0, NULL, 0);
@@ -1005,8 +1006,7 @@ icmp_error_out(struct ng_alias *la, struct ng_alias_pkt *p)
 		if (q.proto == IPPROTO_ICMP) {
 			memcpy(&qdport, qth + 4, 2);
 			l = find_out(la, qdst, qdport, qsrc, 0, q.proto);
-		} else if (q.proto == IPPROTO_TCP ||
-		    q.proto == IPPROTO_UDP) {
+		} else if (q.proto == IPPROTO_TCP || q.proto == IPPROTO_UDP) {
 			memcpy(&qsport, qth, 2);
 			memcpy(&qdport, qth + 2, 2);
 			l = find_out(la, qdst, qdport, qsrc, qsport, q.proto);
@@ -1171,12 +1171,14 @@ alias_out(struct ng_alias *la, uint8_t *ip, size_t len, bool partial,
 	if ((p.partial = partial) && !partial_ok(&p))
 		return NG_ALIAS_ERROR;
 	expire(la, now, NG_ALIAS_EXPIRE_BATCH);
-	if ((la->mode & NG_ALIAS_PROXY_ONLY) && ((p.off & IP_OFFMASK) ||
-	    (p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)))
+	if ((la->mode & NG_ALIAS_PROXY_ONLY) &&
+	    ((p.off & IP_OFFMASK) ||
+		(p.proto != IPPROTO_TCP && p.proto != IPPROTO_UDP)))
 		return NG_ALIAS_OK; /* only proxied flows change */
 	memcpy(&src, ip + 12, 4);
-	if ((la->mode & (NG_ALIAS_UNREGISTERED_ONLY |
-	    NG_ALIAS_UNREGISTERED_CGN)) && !unregistered(la, src))
+	if ((la->mode &
+		(NG_ALIAS_UNREGISTERED_ONLY | NG_ALIAS_UNREGISTERED_CGN)) &&
+	    !unregistered(la, src))
 		return NG_ALIAS_IGNORED;
 	if (p.off & IP_OFFMASK) {
 		/* A later fragment: only its source address changes. */
@@ -1196,8 +1198,8 @@ alias_out(struct ng_alias *la, uint8_t *ip, size_t len, bool partial,
 
 /* The first fragment of a datagram came in: remember where the rest go. */
 static enum ng_alias_result
-fragment_head(struct ng_alias *la, struct ng_alias_pkt *p,
-    struct in_addr alias, uint64_t now)
+fragment_head(struct ng_alias *la, struct ng_alias_pkt *p, struct in_addr alias,
+    uint64_t now)
 {
 	struct ng_alias_link *l;
 	struct in_addr remote;
@@ -1270,8 +1272,8 @@ ng_alias_partial(struct ng_alias *la, bool in, uint8_t *ip, size_t len,
 {
 	if (la->mode & NG_ALIAS_REVERSE)
 		in = !in;
-	return in ? alias_in(la, ip, len, true, now)
-		  : alias_out(la, ip, len, true, now);
+	return in ? alias_in(la, ip, len, true, now) :
+		    alias_out(la, ip, len, true, now);
 }
 
 enum ng_alias_result
@@ -1373,8 +1375,8 @@ ng_alias_get_mode(const struct ng_alias *la)
 
 static struct ng_alias_link *
 redirect(struct ng_alias *la, struct in_addr local, uint16_t lport,
-    struct in_addr remote, uint16_t rport, struct in_addr alias,
-    uint16_t aport, uint16_t type)
+    struct in_addr remote, uint16_t rport, struct in_addr alias, uint16_t aport,
+    uint16_t type)
 {
 	struct ng_alias_link *l = link_new(la, true, 0, 0);
 
@@ -1389,15 +1391,15 @@ redirect(struct ng_alias *la, struct in_addr local, uint16_t lport,
 	l->type = type;
 	l->partial = type != NG_ALIAS_LINK_ADDR &&
 	    (remote.s_addr == 0 ||
-	    (rport == 0 && (type == IPPROTO_TCP || type == IPPROTO_UDP)));
+		(rport == 0 && (type == IPPROTO_TCP || type == IPPROTO_UDP)));
 	link_add(la, l);
 	return l;
 }
 
 struct ng_alias_link *
 ng_alias_redirect_port(struct ng_alias *la, struct in_addr local,
-    uint16_t lport, struct in_addr remote, uint16_t rport,
-    struct in_addr alias, uint16_t aport, uint8_t proto)
+    uint16_t lport, struct in_addr remote, uint16_t rport, struct in_addr alias,
+    uint16_t aport, uint8_t proto)
 {
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
 		return NULL;
@@ -1408,7 +1410,7 @@ struct ng_alias_link *
 ng_alias_redirect_addr(struct ng_alias *la, struct in_addr local,
     struct in_addr alias)
 {
-	struct in_addr any = {0};
+	struct in_addr any = { 0 };
 
 	return redirect(la, local, 0, any, 0, alias, 0, NG_ALIAS_LINK_ADDR);
 }
@@ -1520,8 +1522,7 @@ ng_alias_proxy_rule(struct ng_alias *la, const char *cmd)
 
 	if (strlen(cmd) >= sizeof(buf))
 		return EINVAL;
-	for (size_t i = 0; (buf[i] = (char)tolower((unsigned char)cmd[i]));
-	     i++)
+	for (size_t i = 0; (buf[i] = (char)tolower((unsigned char)cmd[i])); i++)
 		;
 	memset(&r, 0, sizeof(r));
 	r.proto = IPPROTO_TCP;

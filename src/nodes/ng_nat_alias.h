@@ -38,18 +38,18 @@
 #define NG_ALIAS_UDP_EXPIRE 60
 #define NG_ALIAS_PROTO_EXPIRE 60
 #define NG_ALIAS_FRAGID_EXPIRE 10
-#define NG_ALIAS_TCP_DEAD 10        /* closed both ways */
-#define NG_ALIAS_TCP_SINGLEDEAD 90  /* closed one way */
-#define NG_ALIAS_TCP_INITIAL 300    /* not yet established both ways */
+#define NG_ALIAS_TCP_DEAD 10       /* closed both ways */
+#define NG_ALIAS_TCP_SINGLEDEAD 90 /* closed one way */
+#define NG_ALIAS_TCP_INITIAL 300   /* not yet established both ways */
 #define NG_ALIAS_TCP_CONNECTED 86400
 
 /* What a packet met (the node drops on ERROR, and on the rest as §9.11). */
 enum ng_alias_result {
-	NG_ALIAS_OK,                   /* translated (or nothing to do) */
-	NG_ALIAS_IGNORED,              /* no link, none made; unchanged */
-	NG_ALIAS_UNRESOLVED_FRAGMENT,  /* a fragment of an unknown datagram */
+	NG_ALIAS_OK,                    /* translated (or nothing to do) */
+	NG_ALIAS_IGNORED,               /* no link, none made; unchanged */
+	NG_ALIAS_UNRESOLVED_FRAGMENT,   /* a fragment of an unknown datagram */
 	NG_ALIAS_FOUND_HEADER_FRAGMENT, /* first fragment, remembered */
-	NG_ALIAS_ERROR,                /* malformed; unchanged */
+	NG_ALIAS_ERROR,                 /* malformed; unchanged */
 };
 
 /* The link kinds a redirect list shows; proto redirects use their number. */
@@ -87,8 +87,8 @@ uint32_t ng_alias_get_mode(const struct ng_alias *la);
  */
 enum ng_alias_result ng_alias_in(struct ng_alias *la, uint8_t *ip, size_t len,
     uint64_t now);
-enum ng_alias_result ng_alias_out(struct ng_alias *la, uint8_t *ip,
-    size_t len, uint64_t now);
+enum ng_alias_result ng_alias_out(struct ng_alias *la, uint8_t *ip, size_t len,
+    uint64_t now);
 /*
  * The same for an unfragmented TCP or UDP packet whose transport checksum
  * is left partial (a TAP's NEEDS_CSUM: the field holds the pseudo-header
@@ -96,8 +96,8 @@ enum ng_alias_result ng_alias_out(struct ng_alias *la, uint8_t *ip,
  * be a GSO super-frame: only its headers are read and changed.  Anything
  * else is an ERROR.
  */
-enum ng_alias_result ng_alias_partial(struct ng_alias *la, bool in,
-    uint8_t *ip, size_t len, uint64_t now);
+enum ng_alias_result ng_alias_partial(struct ng_alias *la, bool in, uint8_t *ip,
+    size_t len, uint64_t now);
 /* Drop links that have timed out (also done a little on every packet). */
 void ng_alias_expire(struct ng_alias *la, uint64_t now);
 
@@ -108,8 +108,8 @@ void ng_alias_expire(struct ng_alias *la, uint64_t now);
  * the alias port is taken.
  */
 struct ng_alias_link *ng_alias_redirect_port(struct ng_alias *la,
-    struct in_addr local, uint16_t lport, struct in_addr remote,
-    uint16_t rport, struct in_addr alias, uint16_t aport, uint8_t proto);
+    struct in_addr local, uint16_t lport, struct in_addr remote, uint16_t rport,
+    struct in_addr alias, uint16_t aport, uint8_t proto);
 struct ng_alias_link *ng_alias_redirect_addr(struct ng_alias *la,
     struct in_addr local, struct in_addr alias);
 struct ng_alias_link *ng_alias_redirect_proto(struct ng_alias *la,

@@ -92,7 +92,7 @@ ng_one2many_parse_many(const char *name, unsigned *num)
 	unsigned v = 0;
 
 	if (strncmp(name, NG_ONE2MANY_HOOK_MANY_PREFIX,
-	    strlen(NG_ONE2MANY_HOOK_MANY_PREFIX)) != 0)
+		strlen(NG_ONE2MANY_HOOK_MANY_PREFIX)) != 0)
 		return false;
 	if (*p == '\0' || (p[0] == '0' && p[1] != '\0'))
 		return false;
@@ -178,8 +178,8 @@ ng_one2many_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 }
 
 static int
-ng_one2many_msg_stats(struct ng_one2many_priv *priv,
-    const struct ng_mesg *msg, struct ng_mesg **resp)
+ng_one2many_msg_stats(struct ng_one2many_priv *priv, const struct ng_mesg *msg,
+    struct ng_mesg **resp)
 {
 	struct ng_one2many_link *link;
 	int32_t num;
@@ -239,7 +239,7 @@ ng_one2many_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		if (conf.xmitAlg < NG_ONE2MANY_XMIT_ROUNDROBIN ||
 		    conf.xmitAlg > NG_ONE2MANY_XMIT_FAILOVER ||
 		    (conf.failAlg != NG_ONE2MANY_FAIL_MANUAL &&
-		    conf.failAlg != NG_ONE2MANY_FAIL_NOTIFY))
+			conf.failAlg != NG_ONE2MANY_FAIL_NOTIFY))
 			return EINVAL;
 		for (unsigned i = 0; i < NG_ONE2MANY_MAX_LINKS; i++)
 			conf.enabledLinks[i] = conf.enabledLinks[i] != 0;
@@ -301,16 +301,16 @@ ng_one2many_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 }
 
 static const struct ng_cmdlist ng_one2many_cmds[] = {
-	{O, NGM_ONE2MANY_SET_CONFIG, "setconfig",
-	    &ng_one2many_config_parse_type, NULL},
-	{O, NGM_ONE2MANY_GET_CONFIG, "getconfig", NULL,
-	    &ng_one2many_config_parse_type},
-	{O, NGM_ONE2MANY_GET_STATS, "getstats", &ng_parse_int32_type,
-	    &ng_one2many_link_stats_parse_type},
-	{O, NGM_ONE2MANY_CLR_STATS, "clrstats", &ng_parse_int32_type, NULL},
-	{O, NGM_ONE2MANY_GETCLR_STATS, "getclrstats", &ng_parse_int32_type,
-	    &ng_one2many_link_stats_parse_type},
-	{0, 0, NULL, NULL, NULL},
+	{ O, NGM_ONE2MANY_SET_CONFIG, "setconfig",
+	    &ng_one2many_config_parse_type, NULL },
+	{ O, NGM_ONE2MANY_GET_CONFIG, "getconfig", NULL,
+	    &ng_one2many_config_parse_type },
+	{ O, NGM_ONE2MANY_GET_STATS, "getstats", &ng_parse_int32_type,
+	    &ng_one2many_link_stats_parse_type },
+	{ O, NGM_ONE2MANY_CLR_STATS, "clrstats", &ng_parse_int32_type, NULL },
+	{ O, NGM_ONE2MANY_GETCLR_STATS, "getclrstats", &ng_parse_int32_type,
+	    &ng_one2many_link_stats_parse_type },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef O
 

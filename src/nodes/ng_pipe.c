@@ -81,8 +81,8 @@ struct ng_pipe_dir {
 	struct ng_pipe_hookstat stats;
 	struct ng_pipe_flow *flows; /* waiting for the link, in service order */
 	struct ng_pipe_flow *spare; /* emptied queues, kept for reuse */
-	struct ng_pipe_ring outq; /* on the wire, until due */
-	uint64_t link_free;       /* µs: when the link takes the next frame */
+	struct ng_pipe_ring outq;   /* on the wire, until due */
+	uint64_t link_free; /* µs: when the link takes the next frame */
 };
 
 struct ng_pipe_priv {
@@ -93,7 +93,7 @@ struct ng_pipe_priv {
 	struct ng_pipe_dir upper; /* downstream */
 	struct ng_pipe_dir lower; /* upstream */
 	struct ng_timer timer;
-	uint64_t rng; /* xorshift64* state, never 0 */
+	uint64_t rng;        /* xorshift64* state, never 0 */
 	struct ng_hold hold; /* frames in the queues of both directions */
 };
 
@@ -117,8 +117,9 @@ ng_pipe_push(struct ng_pipe_ring *r, struct ng_pkt *pkt, uint64_t when)
 		r->cap = ncap;
 		r->head = 0;
 	}
-	r->slot[(r->head + r->count) & (r->cap - 1)] =
-	    (struct ng_pipe_slot){pkt, when};
+	r->slot[(r->head + r->count) & (r->cap - 1)] = (struct ng_pipe_slot){
+		pkt, when
+	};
 	r->count++;
 	return 0;
 }
@@ -230,8 +231,7 @@ ng_pipe_hash(const struct ng_pipe_priv *priv, const struct ng_pipe_dir *d,
 	uint32_t src, dst;
 	uint64_t x;
 
-	if (d->cfg.fifo || pkt->len < priv->header_offset + 20 ||
-	    ip[0] != 0x45)
+	if (d->cfg.fifo || pkt->len < priv->header_offset + 20 || ip[0] != 0x45)
 		return 0;
 	memcpy(&src, ip + 12, 4);
 	memcpy(&dst, ip + 16, 4);
@@ -249,8 +249,9 @@ ng_pipe_flow_place(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 	if (d->cfg.wfq && d->cfg.bandwidth != 0) {
 		uint32_t len = ng_pipe_first(&f->q)->pkt->len;
 
-		f->vtime = now + ((uint64_t)len + priv->overhead) *
-		    d->run.fifo_queues * 8000000 / d->cfg.bandwidth;
+		f->vtime = now +
+		    ((uint64_t)len + priv->overhead) * d->run.fifo_queues *
+			8000000 / d->cfg.bandwidth;
 		while (*pp != NULL && (*pp)->vtime <= f->vtime)
 			pp = &(*pp)->next;
 	} else {
@@ -330,8 +331,7 @@ ng_pipe_flows_free(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
  * off the wire to the far hook once due.
  */
 static void
-ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
-    uint64_t now)
+ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now)
 {
 	struct ng_pipe_dir *far = ng_pipe_other(priv, d);
 	struct ng_pipe_slot *s;
@@ -370,12 +370,13 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 		if (d->cfg.bandwidth != 0)
 			d->link_free += ((uint64_t)len + priv->overhead) *
 			    8000000 / d->cfg.bandwidth;
-		if ((d->cfg.ber != 0 && ng_pipe_ber_hit(priv, d->cfg.ber,
-		    (uint64_t)len + priv->overhead)) ||
+		if ((d->cfg.ber != 0 &&
+			ng_pipe_ber_hit(priv, d->cfg.ber,
+			    (uint64_t)len + priv->overhead)) ||
 		    (d->cfg.qout_size_limit != 0 &&
-		    d->outq.count >= d->cfg.qout_size_limit) ||
+			d->outq.count >= d->cfg.qout_size_limit) ||
 		    ng_pipe_push(&d->outq, pkt, d->link_free + priv->delay) !=
-		    0) {
+			0) {
 			d->stats.out_disc_frames++;
 			d->stats.out_disc_octets += len;
 			ng_pipe_drop_held(priv, &pkt);
@@ -406,7 +407,7 @@ static void
 ng_pipe_schedule(struct ng_pipe_priv *priv, uint64_t now)
 {
 	struct ng_graph *g = priv->node->graph;
-	struct ng_pipe_dir *dirs[2] = {&priv->upper, &priv->lower};
+	struct ng_pipe_dir *dirs[2] = { &priv->upper, &priv->lower };
 	uint64_t due = UINT64_MAX, due_ms;
 
 	for (int i = 0; i < 2; i++) {
@@ -534,8 +535,8 @@ ng_pipe_enqueue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d,
 	for (f = d->flows; f != NULL; f = f->next)
 		if (f->q.count > longest->q.count)
 			longest = f;
-	victim = d->cfg.drophead ? ng_pipe_pop(&longest->q)
-	                         : ng_pipe_pop_tail(&longest->q);
+	victim = d->cfg.drophead ? ng_pipe_pop(&longest->q) :
+				   ng_pipe_pop_tail(&longest->q);
 	d->run.qin_frames--;
 	d->run.qin_octets -= victim->len;
 	d->stats.in_disc_frames++;
@@ -574,7 +575,7 @@ ng_pipe_l2(const struct ng_pkt *p)
 
 	if ((p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
 	    ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
-	    (v == 6 && p->vh.csum_start == 40)))
+		(v == 6 && p->vh.csum_start == 40)))
 		return 0;
 	return 14;
 }
@@ -607,11 +608,11 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	    (*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
 		/* Bit errors and duplicates strike frames as the wire
 		 * carries them, not a 64 KiB super-frame at once. */
-		struct ng_pipe_seg sg = {priv, d, (*pkt)->vlan_tagged,
-		    (*pkt)->vlan_tag};
+		struct ng_pipe_seg sg = { priv, d, (*pkt)->vlan_tagged,
+			(*pkt)->vlan_tag };
 
 		if (ng_pkt_segment(pkt, ng_pipe_l2(*pkt), ng_pipe_enqueue_seg,
-		    &sg) != 0) { /* consumes *pkt */
+			&sg) != 0) { /* consumes *pkt */
 			d->stats.in_disc_frames++;
 			d->stats.in_disc_octets += len;
 		}
@@ -643,7 +644,8 @@ ng_pipe_ok32(uint32_t v, uint32_t lo, uint32_t hi)
 static bool
 ng_pipe_cfg_ok(const struct ng_pipe_cfg *c)
 {
-	const struct ng_pipe_hookcfg *dirs[2] = {&c->downstream, &c->upstream};
+	const struct ng_pipe_hookcfg *dirs[2] = { &c->downstream,
+		&c->upstream };
 
 	if (!ng_pipe_ok64(c->delay, 1, NG_PIPE_DELAY_MAX - 1) ||
 	    !ng_pipe_ok64(c->bandwidth, NG_PIPE_BW_MIN, NG_PIPE_BW_MAX) ||
@@ -655,7 +657,7 @@ ng_pipe_cfg_ok(const struct ng_pipe_cfg *c)
 
 		if (!ng_pipe_ok64(d->ber, 1, NG_PIPE_BER_MAX) ||
 		    !ng_pipe_ok64(d->bandwidth, NG_PIPE_BW_MIN,
-		    NG_PIPE_BW_MAX) ||
+			NG_PIPE_BW_MAX) ||
 		    !ng_pipe_ok32(d->qin_size_limit, 5, UINT32_MAX - 1) ||
 		    !ng_pipe_ok32(d->qout_size_limit, 5, UINT32_MAX - 1) ||
 		    !ng_pipe_ok32(d->duplicate, 1, 50))
@@ -710,8 +712,8 @@ ng_pipe_setcfg_dir(struct ng_pipe_hookcfg *cur,
 		cur->bandwidth = 0;
 		cur->fifo = 1;
 		cur->wfq = cur->drr = 0;
-	} else if (new->bandwidth >= NG_PIPE_BW_MIN &&
-	    new->bandwidth <= NG_PIPE_BW_MAX) {
+	} else if (new->bandwidth >= NG_PIPE_BW_MIN &&new->bandwidth <=
+	    NG_PIPE_BW_MAX) {
 		cur->bandwidth = new->bandwidth;
 	}
 }
@@ -720,7 +722,7 @@ ng_pipe_setcfg_dir(struct ng_pipe_hookcfg *cur,
 static void
 ng_pipe_notify(struct ng_pipe_priv *priv, uint32_t cmd)
 {
-	struct ng_hook *hooks[2] = {priv->lower.hook, priv->upper.hook};
+	struct ng_hook *hooks[2] = { priv->lower.hook, priv->upper.hook };
 
 	for (int i = 0; i < 2; i++) {
 		struct ng_mesg *msg;
@@ -802,8 +804,10 @@ ng_pipe_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			st->upstream = priv->lower.stats;
 		}
 		if (msg->header.cmd != NGM_PIPE_GET_STATS) {
-			memset(&priv->upper.stats, 0, sizeof(priv->upper.stats));
-			memset(&priv->lower.stats, 0, sizeof(priv->lower.stats));
+			memset(&priv->upper.stats, 0,
+			    sizeof(priv->upper.stats));
+			memset(&priv->lower.stats, 0,
+			    sizeof(priv->lower.stats));
 		}
 		return 0;
 	case NGM_PIPE_GET_RUN:
@@ -868,7 +872,7 @@ static int
 ng_pipe_shutdown(struct ng_node *node)
 {
 	struct ng_pipe_priv *priv = node->priv;
-	struct ng_pipe_dir *dirs[2] = {&priv->upper, &priv->lower};
+	struct ng_pipe_dir *dirs[2] = { &priv->upper, &priv->lower };
 
 	ng_timer_stop(node->graph, &priv->timer);
 	for (int i = 0; i < 2; i++) {
@@ -898,14 +902,14 @@ ng_pipe_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 }
 
 static const struct ng_cmdlist ng_pipe_cmds[] = {
-	{P, NGM_PIPE_GET_STATS, "getstats", NULL, &ng_pipe_stats_parse_type},
-	{P, NGM_PIPE_CLR_STATS, "clrstats", NULL, NULL},
-	{P, NGM_PIPE_GETCLR_STATS, "getclrstats", NULL,
-	    &ng_pipe_stats_parse_type},
-	{P, NGM_PIPE_GET_RUN, "getrun", NULL, &ng_pipe_run_parse_type},
-	{P, NGM_PIPE_GET_CFG, "getcfg", NULL, &ng_pipe_cfg_parse_type},
-	{P, NGM_PIPE_SET_CFG, "setcfg", &ng_pipe_cfg_parse_type, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ P, NGM_PIPE_GET_STATS, "getstats", NULL, &ng_pipe_stats_parse_type },
+	{ P, NGM_PIPE_CLR_STATS, "clrstats", NULL, NULL },
+	{ P, NGM_PIPE_GETCLR_STATS, "getclrstats", NULL,
+	    &ng_pipe_stats_parse_type },
+	{ P, NGM_PIPE_GET_RUN, "getrun", NULL, &ng_pipe_run_parse_type },
+	{ P, NGM_PIPE_GET_CFG, "getcfg", NULL, &ng_pipe_cfg_parse_type },
+	{ P, NGM_PIPE_SET_CFG, "setcfg", &ng_pipe_cfg_parse_type, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef P
 

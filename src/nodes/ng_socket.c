@@ -168,7 +168,7 @@ static int
 ng_socket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
 	struct ng_socket_priv *priv = hook->node->priv;
-	struct ng_socket_seg s = {.hook = hook, .error = 0};
+	struct ng_socket_seg s = { .hook = hook, .error = 0 };
 	int error;
 
 	if (priv->data == NULL) {
@@ -206,8 +206,9 @@ ng_socket_capture(struct ng_node *node, const struct ng_capture *cap,
 		return ops->deliver_capture(priv->data, &h, NULL);
 	}
 	h.len = pkt->len;
-	h.caplen = cap->snaplen != 0 && cap->snaplen < pkt->len ? cap->snaplen
-								: pkt->len;
+	h.caplen = cap->snaplen != 0 && cap->snaplen < pkt->len ?
+	    cap->snaplen :
+	    pkt->len;
 	if (pkt->vlan_tagged) {
 		h.flags |= NG_CAPTURE_VLAN;
 		h.vlan_tag = pkt->vlan_tag;
@@ -246,9 +247,9 @@ ng_socket_shutdown(struct ng_node *node)
 }
 
 static const struct ng_cmdlist ng_socket_cmds[] = {
-	{NGM_SOCKET_COOKIE, NGM_SOCK_CMD_NOLINGER, "nolinger", NULL, NULL},
-	{NGM_SOCKET_COOKIE, NGM_SOCK_CMD_LINGER, "linger", NULL, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ NGM_SOCKET_COOKIE, NGM_SOCK_CMD_NOLINGER, "nolinger", NULL, NULL },
+	{ NGM_SOCKET_COOKIE, NGM_SOCK_CMD_LINGER, "linger", NULL, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 
 const struct ng_type ng_socket_type = {

@@ -140,8 +140,9 @@ ng_tee_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 		struct ng_tee_link *in, *dest, *dup;
 
 		/* Link state from left or right travels on, as data does. */
-		in = ctx->lasthook != NULL && ctx->lasthook->node == node
-		    ? ctx->lasthook->priv : NULL;
+		in = ctx->lasthook != NULL && ctx->lasthook->node == node ?
+		    ctx->lasthook->priv :
+		    NULL;
 		if (in != &priv->link[NG_TEE_LEFT] &&
 		    in != &priv->link[NG_TEE_RIGHT])
 			return 0;
@@ -213,11 +214,11 @@ NG_PARSE_STRUCT(ng_tee_stats, NG_TEE_STATS_FIELDS);
 
 #define T NGM_TEE_COOKIE
 static const struct ng_cmdlist ng_tee_cmds[] = {
-	{T, NGM_TEE_GET_STATS, "getstats", NULL, &ng_tee_stats_parse_type},
-	{T, NGM_TEE_CLR_STATS, "clrstats", NULL, NULL},
-	{T, NGM_TEE_GETCLR_STATS, "getclrstats", NULL,
-	    &ng_tee_stats_parse_type},
-	{0, 0, NULL, NULL, NULL},
+	{ T, NGM_TEE_GET_STATS, "getstats", NULL, &ng_tee_stats_parse_type },
+	{ T, NGM_TEE_CLR_STATS, "clrstats", NULL, NULL },
+	{ T, NGM_TEE_GETCLR_STATS, "getclrstats", NULL,
+	    &ng_tee_stats_parse_type },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef T
 

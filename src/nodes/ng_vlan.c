@@ -446,9 +446,9 @@ static int
 ng_vlan_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 {
 	static const uint32_t getset[][2] = {
-		{NGM_VLAN_GET_DECAP, NGM_VLAN_SET_DECAP},
-		{NGM_VLAN_GET_ENCAP, NGM_VLAN_SET_ENCAP},
-		{NGM_VLAN_GET_ENCAP_PROTO, NGM_VLAN_SET_ENCAP_PROTO},
+		{ NGM_VLAN_GET_DECAP, NGM_VLAN_SET_DECAP },
+		{ NGM_VLAN_GET_ENCAP, NGM_VLAN_SET_ENCAP },
+		{ NGM_VLAN_GET_ENCAP_PROTO, NGM_VLAN_SET_ENCAP_PROTO },
 	};
 	struct ng_vlan_priv *priv = node->priv;
 	int error = 0;
@@ -480,20 +480,20 @@ ng_vlan_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 }
 
 static const struct ng_cmdlist ng_vlan_cmds[] = {
-	{V, NGM_VLAN_ADD_FILTER, "addfilter", &ng_vlan_filter_parse_type,
-	    NULL},
-	{V, NGM_VLAN_DEL_FILTER, "delfilter", NG_PT_fixstr(NG_HOOKSIZ), NULL},
-	{V, NGM_VLAN_GET_TABLE, "gettable", NULL, &ng_vlan_table_parse_type},
-	{V, NGM_VLAN_DEL_VID_FLT, "delvidflt", &ng_parse_uint16_type, NULL},
-	{V, NGM_VLAN_GET_DECAP, "getdecap", NULL, &ng_parse_hint32_type},
-	{V, NGM_VLAN_SET_DECAP, "setdecap", &ng_parse_hint32_type, NULL},
-	{V, NGM_VLAN_GET_ENCAP, "getencap", NULL, &ng_parse_hint32_type},
-	{V, NGM_VLAN_SET_ENCAP, "setencap", &ng_parse_hint32_type, NULL},
-	{V, NGM_VLAN_GET_ENCAP_PROTO, "getencapproto", NULL,
-	    &ng_parse_hint16_type},
-	{V, NGM_VLAN_SET_ENCAP_PROTO, "setencapproto", &ng_parse_hint16_type,
-	    NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ V, NGM_VLAN_ADD_FILTER, "addfilter", &ng_vlan_filter_parse_type,
+	    NULL },
+	{ V, NGM_VLAN_DEL_FILTER, "delfilter", NG_PT_fixstr(NG_HOOKSIZ), NULL },
+	{ V, NGM_VLAN_GET_TABLE, "gettable", NULL, &ng_vlan_table_parse_type },
+	{ V, NGM_VLAN_DEL_VID_FLT, "delvidflt", &ng_parse_uint16_type, NULL },
+	{ V, NGM_VLAN_GET_DECAP, "getdecap", NULL, &ng_parse_hint32_type },
+	{ V, NGM_VLAN_SET_DECAP, "setdecap", &ng_parse_hint32_type, NULL },
+	{ V, NGM_VLAN_GET_ENCAP, "getencap", NULL, &ng_parse_hint32_type },
+	{ V, NGM_VLAN_SET_ENCAP, "setencap", &ng_parse_hint32_type, NULL },
+	{ V, NGM_VLAN_GET_ENCAP_PROTO, "getencapproto", NULL,
+	    &ng_parse_hint16_type },
+	{ V, NGM_VLAN_SET_ENCAP_PROTO, "setencapproto", &ng_parse_hint16_type,
+	    NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef V
 

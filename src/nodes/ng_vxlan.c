@@ -93,8 +93,8 @@ ng_vxlan_find(struct ng_vxlan_priv *priv, const uint8_t mac[6])
 }
 
 static bool
-ng_vxlan_expired(const struct ng_vxlan_priv *priv,
-    const struct ng_vxlan_fdb *e, uint64_t now)
+ng_vxlan_expired(const struct ng_vxlan_priv *priv, const struct ng_vxlan_fdb *e,
+    uint64_t now)
 {
 	return !e->is_static && priv->max_age > 0 &&
 	    now - e->seen_ms > (uint64_t)priv->max_age * 1000;
@@ -417,9 +417,10 @@ ng_vxlan_train_add(void *arg, struct ng_pkt **seg)
 		return;
 	}
 	/* Equal datagrams but the last; only a full one may be followed. */
-	if (t != NULL && (t->len % t->vh.gso_size != 0 ||
-	    d > t->vh.gso_size || t->len + d > NG_DGRAMS_BYTES ||
-	    t->len / t->vh.gso_size >= NG_DGRAMS_MAX))
+	if (t != NULL &&
+	    (t->len % t->vh.gso_size != 0 || d > t->vh.gso_size ||
+		t->len + d > NG_DGRAMS_BYTES ||
+		t->len / t->vh.gso_size >= NG_DGRAMS_MAX))
 		ng_vxlan_train_out(tx);
 	if (tx->train == NULL) {
 		if ((t = ng_pkt_alloc(tx->node->graph)) == NULL) {
@@ -446,7 +447,7 @@ static int
 ng_vxlan_encap_trains(struct ng_node *node, struct ng_pkt **pkt,
     const struct ng_pkt_addr *remote)
 {
-	struct ng_vxlan_tx tx = {.node = node, .has_remote = remote != NULL};
+	struct ng_vxlan_tx tx = { .node = node, .has_remote = remote != NULL };
 	int error;
 
 	if (remote != NULL)
@@ -480,7 +481,7 @@ ng_vxlan_decap_train(struct ng_node *node, struct ng_pkt **pkt)
 {
 	struct ng_vxlan_priv *priv = node->priv;
 	struct ng_pkt *p = *pkt;
-	struct ng_gro gro = {0};
+	struct ng_gro gro = { 0 };
 	uint32_t seg = p->vh.gso_size;
 
 	ng_node_ref(node); /* a send may shut it down */
@@ -530,8 +531,8 @@ ng_vxlan_output(struct ng_node *node, struct ng_pkt **pkt)
 		return 0;
 	}
 	if (priv->trains && (*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		const struct ng_pkt_addr *remote =
-		    ng_vxlan_lookup(node, (*pkt)->data);
+		const struct ng_pkt_addr *remote = ng_vxlan_lookup(node,
+		    (*pkt)->data);
 
 		if (remote != NULL || priv->nfloods == 0)
 			return ng_vxlan_encap_trains(node, pkt, remote);
@@ -662,8 +663,8 @@ ng_vxlan_setconfig(struct ng_node *node, const struct ng_mesg *msg)
 
 	if (msg->header.arglen < sizeof(*c) ||
 	    c->numStatic > NG_VXLAN_MAX_STATIC ||
-	    msg->header.arglen < sizeof(*c) +
-	    c->numStatic * sizeof(c->entries[0]) ||
+	    msg->header.arglen <
+		sizeof(*c) + c->numStatic * sizeof(c->entries[0]) ||
 	    c->vni > NG_VXLAN_VNI_MAX || c->learn > 1)
 		return EINVAL;
 	for (uint32_t i = 0; i < c->numStatic; i++) {
@@ -885,19 +886,21 @@ ng_vxlan_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 }
 
 static const struct ng_cmdlist ng_vxlan_cmds[] = {
-	{X, NGM_VXLAN_SET_VNI, "setvni", &ng_parse_uint32_type, NULL},
-	{X, NGM_VXLAN_GET_VNI, "getvni", NULL, &ng_parse_uint32_type},
-	{X, NGM_VXLAN_GET_STATS, "getstats", NULL, &ng_vxlan_stats_parse_type},
-	{X, NGM_VXLAN_CLR_STATS, "clrstats", NULL, NULL},
-	{X, NGM_VXLAN_GETCLR_STATS, "getclrstats", NULL,
-	    &ng_vxlan_stats_parse_type},
-	{X, NGM_VXLAN_SET_CONFIG, "setconfig", &ng_vxlan_config_parse_type,
-	    NULL},
-	{X, NGM_VXLAN_GET_CONFIG, "getconfig", NULL,
-	    &ng_vxlan_config_parse_type},
-	{X, NGM_VXLAN_GET_TABLE, "gettable", NULL, &ng_vxlan_table_parse_type},
-	{X, NGM_VXLAN_FLUSH, "flush", NULL, NULL},
-	{0, 0, NULL, NULL, NULL},
+	{ X, NGM_VXLAN_SET_VNI, "setvni", &ng_parse_uint32_type, NULL },
+	{ X, NGM_VXLAN_GET_VNI, "getvni", NULL, &ng_parse_uint32_type },
+	{ X, NGM_VXLAN_GET_STATS, "getstats", NULL,
+	    &ng_vxlan_stats_parse_type },
+	{ X, NGM_VXLAN_CLR_STATS, "clrstats", NULL, NULL },
+	{ X, NGM_VXLAN_GETCLR_STATS, "getclrstats", NULL,
+	    &ng_vxlan_stats_parse_type },
+	{ X, NGM_VXLAN_SET_CONFIG, "setconfig", &ng_vxlan_config_parse_type,
+	    NULL },
+	{ X, NGM_VXLAN_GET_CONFIG, "getconfig", NULL,
+	    &ng_vxlan_config_parse_type },
+	{ X, NGM_VXLAN_GET_TABLE, "gettable", NULL,
+	    &ng_vxlan_table_parse_type },
+	{ X, NGM_VXLAN_FLUSH, "flush", NULL, NULL },
+	{ 0, 0, NULL, NULL, NULL },
 };
 #undef X
 

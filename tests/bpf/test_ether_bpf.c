@@ -61,8 +61,9 @@ run(const char *name, uint32_t ifindex, uint16_t ethertype)
 	frame(f, ethertype);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.ifindex = ifindex;
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = sizeof(f),
-	    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
+	    .data_size_in = sizeof(f), .data_out = out,
+	    .data_size_out = sizeof(out), .ctx_in = &ctx,
 	    .ctx_size_in = sizeof(ctx), .repeat = 1);
 	err = bpf_prog_test_run_opts(bpf_program__fd(p), &o);
 	return err != 0 ? -errno : (int)o.retval;
@@ -72,7 +73,7 @@ static void
 port(uint32_t ifindex, uint32_t lower, uint32_t orphans, uint32_t upper,
     uint32_t target, uint32_t flags)
 {
-	struct ng_ether_bpf_port v = {lower, orphans, upper, target, flags};
+	struct ng_ether_bpf_port v = { lower, orphans, upper, target, flags };
 
 	if (bpf_map_update_elem(ports, &ifindex, &v, BPF_ANY) != 0) {
 		printf("FAIL ports map update: %s\n", strerror(errno));
@@ -85,7 +86,7 @@ static struct ng_ether_bpf_stats
 counters(uint32_t ifindex)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	struct ng_ether_bpf_stats sum = {0}, *v = calloc(ncpu, sizeof(*v));
+	struct ng_ether_bpf_stats sum = { 0 }, *v = calloc(ncpu, sizeof(*v));
 
 	if (v != NULL && bpf_map_lookup_elem(stats, &ifindex, v) == 0)
 		for (int i = 0; i < ncpu; i++) {
@@ -158,7 +159,7 @@ main(int argc, char **argv)
 	after = counters(ifx);
 	CHECK("in: orphans_in counted once",
 	    after.orphans_in == before.orphans_in + 1 &&
-	        after.lower_in == before.lower_in);
+		after.lower_in == before.lower_in);
 
 	/* upper: what the stack sends. */
 	port(ifx, 0, 0, tapu, 0, 0);
@@ -180,7 +181,7 @@ main(int argc, char **argv)
 	after = counters(ifx);
 	CHECK("tap: lower_out and upper_out counted on the interface",
 	    after.lower_out == before.lower_out + 1 &&
-	        after.upper_out == before.upper_out + 1);
+		after.upper_out == before.upper_out + 1);
 	port(tapl, 0, 0, 0, 0, 0);
 	CHECK("tap: no target drops",
 	    run(NG_ETHER_BPF_PROG_TAP_UPPER, tapl, 0x0800) == TC_ACT_SHOT);

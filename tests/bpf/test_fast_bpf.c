@@ -39,11 +39,11 @@ static int ncpu;
 		}                                                              \
 	} while (0)
 
-static const unsigned char S1[6] = {2, 0, 0, 0, 0, 1};
-static const unsigned char S2[6] = {2, 0, 0, 0, 0, 2};
-static const unsigned char S3[6] = {2, 0, 0, 0, 0, 3};
-static const unsigned char BC[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const unsigned char MC[6] = {0x01, 0x00, 0x5e, 0, 0, 1};
+static const unsigned char S1[6] = { 2, 0, 0, 0, 0, 1 };
+static const unsigned char S2[6] = { 2, 0, 0, 0, 0, 2 };
+static const unsigned char S3[6] = { 2, 0, 0, 0, 0, 3 };
+static const unsigned char BC[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const unsigned char MC[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
 
 /* Run ng_fast_port on a 64-byte frame dst <- src as if from ifindex. */
 static int
@@ -81,7 +81,7 @@ update(int fd, const void *k, const void *v)
 static void
 brport(uint32_t ifindex, uint32_t flags)
 {
-	struct ng_fast_bpf_brport v = {.bridge = BR, .flags = flags};
+	struct ng_fast_bpf_brport v = { .bridge = BR, .flags = flags };
 
 	update(brports, &ifindex, &v);
 }
@@ -98,7 +98,7 @@ group(uint32_t n)
 static uint32_t
 host(const unsigned char *addr)
 {
-	struct ng_fast_bpf_mac k = {.bridge = BR};
+	struct ng_fast_bpf_mac k = { .bridge = BR };
 	struct ng_fast_bpf_host v;
 
 	memcpy(k.addr, addr, 6);
@@ -108,7 +108,7 @@ host(const unsigned char *addr)
 static struct ng_fast_bpf_brstats
 br(uint32_t ifindex)
 {
-	struct ng_fast_bpf_brstats sum = {0}, *v = calloc(ncpu, sizeof(*v));
+	struct ng_fast_bpf_brstats sum = { 0 }, *v = calloc(ncpu, sizeof(*v));
 
 	if (v != NULL && bpf_map_lookup_elem(brstats, &ifindex, v) == 0)
 		for (int i = 0; i < ncpu; i++) {
@@ -145,7 +145,8 @@ main(int argc, char **argv)
 	uint64_t s;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: test_fast_bpf OBJECT IFACE_A IFACE_B\n");
+		fprintf(stderr,
+		    "usage: test_fast_bpf OBJECT IFACE_A IFACE_B\n");
 		return 64;
 	}
 	a = if_nametoindex(argv[2]);
@@ -168,9 +169,10 @@ main(int argc, char **argv)
 	/* Bridge 77: ports A (index 0) and B (index 1). */
 	for (uint32_t i = 0; i < 2; i++) {
 		uint32_t ifx = i == 0 ? a : b;
-		struct ng_fast_bpf_port p = {.id = i + 1,
-		    .mode = NG_FAST_BPF_BRIDGE, .peer = BR};
-		struct ng_fast_bpf_member m = {.group = BR, .idx = i};
+		struct ng_fast_bpf_port p = { .id = i + 1,
+			.mode = NG_FAST_BPF_BRIDGE,
+			.peer = BR };
+		struct ng_fast_bpf_member m = { .group = BR, .idx = i };
 
 		update(ports, &ifx, &p);
 		update(members, &m, &ifx);
@@ -233,19 +235,21 @@ main(int argc, char **argv)
 
 	/* A host on a port that left the bridge: ngd knows better. */
 	{
-		struct ng_fast_bpf_mac k = {.bridge = BR};
-		struct ng_fast_bpf_host v = {.ifindex = 999999};
+		struct ng_fast_bpf_mac k = { .bridge = BR };
+		struct ng_fast_bpf_host v = { .ifindex = 999999 };
 
 		memcpy(k.addr, S3, 6);
 		update(hosts, &k, &v);
 		s = slow(a);
 		run(a, S3, S1);
-		CHECK("host on a port off the bridge: to ngd", slow(a) == s + 1);
+		CHECK("host on a port off the bridge: to ngd",
+		    slow(a) == s + 1);
 	}
 
 	/* A port of another bridge is no port of this one. */
 	{
-		struct ng_fast_bpf_brport v = {.bridge = BR + 1, .flags = all};
+		struct ng_fast_bpf_brport v = { .bridge = BR + 1,
+			.flags = all };
 
 		update(brports, &b, &v);
 		s = slow(b);

@@ -21,7 +21,7 @@
 #include "ng_core.h"
 #include "ng_nodes.h"
 #include "ng_internal.h"
-#include "../unit/ngmsg.h" /* ngt_copy, ngt_msg, ngt_mkpeer... */
+#include "../unit/ngmsg.h"  /* ngt_copy, ngt_msg, ngt_mkpeer... */
 #include "../unit/ngfake.h" /* ngt_netdev_ops, ngt_pool_whole */
 
 /* Stop with a message: libFuzzer (or the replay test) reports it. */
@@ -29,7 +29,7 @@
 	do {                                                                   \
 		if (!(cond)) {                                                 \
 			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__,     \
-			        #cond);                                        \
+			    #cond);                                            \
 			abort();                                               \
 		}                                                              \
 	} while (0)
@@ -131,7 +131,7 @@ fz_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	FUZZ_ASSERT(strlen(hook) < NG_HOOKSIZ);
 	FUZZ_ASSERT(pkt->len <= NG_PKT_BUFSIZE);
 	FUZZ_ASSERT(pkt->data >= pkt->buf &&
-	            pkt->data + pkt->len <= pkt->buf + NG_PKT_BUFSIZE);
+	    pkt->data + pkt->len <= pkt->buf + NG_PKT_BUFSIZE);
 	c->frames++;
 	return 0;
 }
@@ -146,9 +146,9 @@ fz_gone(void *conn)
 }
 
 static const struct ng_socket_ops fz_sock_ops = {
-    .deliver_msg = fz_deliver_msg,
-    .deliver_data = fz_deliver_data,
-    .gone = fz_gone,
+	.deliver_msg = fz_deliver_msg,
+	.deliver_data = fz_deliver_data,
+	.gone = fz_gone,
 };
 
 /* A graph with the fake backend, clock and client; NULL on ENOMEM. */
@@ -156,14 +156,16 @@ static inline struct ng_graph *
 fz_graph(const struct ng_socket_ops *sock_ops)
 {
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, sock_ops != NULL ? sock_ops : &fz_sock_ops, NULL},
-		{0, NULL, NULL},
-	    },
-	    .netdev_ops = &ngt_netdev_ops,
-	    .backend = &fz_fake,
-	    .clock_ms = fz_clock,
+		.types = ng_nodes_types,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE,
+			    sock_ops != NULL ? sock_ops : &fz_sock_ops, NULL },
+			{ 0, NULL, NULL },
+		    },
+		.netdev_ops = &ngt_netdev_ops,
+		.backend = &fz_fake,
+		.clock_ms = fz_clock,
 	};
 	struct ng_graph *g;
 
@@ -212,13 +214,13 @@ fz_graph_free(struct ng_graph *g)
  */
 typedef struct ng_node *fz_make_fn(struct ng_graph *g, struct fz_client *c);
 typedef bool fz_op_fn(struct ng_graph *g, struct ng_node *sock,
-                      struct fz_in *in, uint8_t op);
+    struct fz_in *in, uint8_t op);
 
 static inline int
 fz_run(const uint8_t *data, size_t size, unsigned maxops, fz_make_fn *make,
-       fz_op_fn *op)
+    fz_op_fn *op)
 {
-	struct fz_in in = {data, size};
+	struct fz_in in = { data, size };
 	struct fz_client c;
 	struct ng_graph *g = fz_graph(NULL);
 	struct ng_node *sock;

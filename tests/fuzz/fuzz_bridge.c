@@ -28,21 +28,18 @@
 
 #define FZB_MAXOPS 256
 
-static const char *const fzb_hooks[] = {"l0", "l1", "l2", "u1", "h0", "h1"};
-static const char *const fzb_peers[] = {"B:link0",   "B:link1", "B:link2",
-                                        "B:uplink1", "H:a",     "H:b"};
+static const char *const fzb_hooks[] = { "l0", "l1", "l2", "u1", "h0", "h1" };
+static const char *const fzb_peers[] = { "B:link0", "B:link1", "B:link2",
+	"B:uplink1", "H:a", "H:b" };
 #define FZB_NHOOKS (sizeof(fzb_hooks) / sizeof(fzb_hooks[0]))
 
 /* A few addresses, so that hosts repeat, move and loop. */
 static const uint8_t fzb_macs[8][6] = {
-    {0x02, 0, 0, 0, 0, 1},
-    {0x02, 0, 0, 0, 0, 2},
-    {0x02, 0, 0, 0, 0, 3},
-    {0x02, 0, 0, 0, 0, 4},
-    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff},
-    {0x01, 0x00, 0x5e, 0, 0, 1},
-    {0x33, 0x33, 0, 0, 0, 1},
-    {0x03, 0, 0, 0, 0, 9}, /* a multicast source: invalid */
+	{ 0x02, 0, 0, 0, 0, 1 }, { 0x02, 0, 0, 0, 0, 2 },
+	{ 0x02, 0, 0, 0, 0, 3 }, { 0x02, 0, 0, 0, 0, 4 },
+	{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff }, { 0x01, 0x00, 0x5e, 0, 0, 1 },
+	{ 0x33, 0x33, 0, 0, 0, 1 },
+	{ 0x03, 0, 0, 0, 0, 9 }, /* a multicast source: invalid */
 };
 
 static struct ng_node *
@@ -65,7 +62,7 @@ fzb_graph(struct ng_graph *g, struct fz_client *c)
 		colon = strchr(path, ':');
 		colon[1] = '\0';
 		FUZZ_ASSERT(ngt_connect(sock, ".", path, fzb_hooks[i],
-		                       strchr(fzb_peers[i], ':') + 1) == 0);
+				strchr(fzb_peers[i], ':') + 1) == 0);
 	}
 	FUZZ_ASSERT(ngt_connect(sock, "B:", "H:", "link5", "c") == 0);
 	FUZZ_ASSERT(ngt_connect(sock, "B:", "H:", "link6", "d") == 0);
@@ -114,13 +111,12 @@ fzb_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
 static void
 fzb_msg(struct ng_node *sock, struct fz_in *in)
 {
-	static const uint32_t cmds[] = {
-	    NGM_BRIDGE_SET_CONFIG,   NGM_BRIDGE_GET_CONFIG,
-	    NGM_BRIDGE_RESET,        NGM_BRIDGE_GET_STATS,
-	    NGM_BRIDGE_CLR_STATS,    NGM_BRIDGE_GETCLR_STATS,
-	    NGM_BRIDGE_GET_TABLE,    NGM_BRIDGE_SET_PERSISTENT,
-	    NGM_BRIDGE_MOVE_HOST,    NGM_BRIDGE_SET_MAX_HOSTS,
-	    NGM_BRIDGE_GET_MAX_HOSTS};
+	static const uint32_t cmds[] = { NGM_BRIDGE_SET_CONFIG,
+		NGM_BRIDGE_GET_CONFIG, NGM_BRIDGE_RESET, NGM_BRIDGE_GET_STATS,
+		NGM_BRIDGE_CLR_STATS, NGM_BRIDGE_GETCLR_STATS,
+		NGM_BRIDGE_GET_TABLE, NGM_BRIDGE_SET_PERSISTENT,
+		NGM_BRIDGE_MOVE_HOST, NGM_BRIDGE_SET_MAX_HOSTS,
+		NGM_BRIDGE_GET_MAX_HOSTS };
 	uint8_t sel = fz_u8(in);
 	uint32_t cmd = cmds[sel % (sizeof(cmds) / sizeof(cmds[0]))];
 	const uint8_t *arg;
@@ -129,16 +125,15 @@ fzb_msg(struct ng_node *sock, struct fz_in *in)
 	/* Half the time a path through a port, so movehost sees lasthook. */
 	arg = fz_bytes(in, fz_u8(in) % 64, &len);
 	(void)ngt_msg(sock, (sel & 0x80) ? "l1" : "B:", NGM_BRIDGE_COOKIE, cmd,
-	             arg, len);
+	    arg, len);
 	if (sel & 0x40)
-		(void)ngt_msg(sock, "H:", NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT,
-		             NULL, 0);
+		(void)ngt_msg(sock, "H:", NGM_HUB_COOKIE,
+		    NGM_HUB_SET_PERSISTENT, NULL, 0);
 }
 
 /* One operation (see the top); false stops. */
 static bool
-fzb_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in,
-       uint8_t op)
+fzb_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 {
 	switch (op & 0x0f) {
 	case 0:
@@ -174,7 +169,7 @@ fzb_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in,
 			*strchr(path, ':') = '\0';
 			strcat(path, ":");
 			(void)ngt_connect(sock, ".", path, fzb_hooks[i],
-			                 strchr(fzb_peers[i], ':') + 1);
+			    strchr(fzb_peers[i], ':') + 1);
 		}
 		break;
 	}

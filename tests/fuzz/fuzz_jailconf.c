@@ -27,15 +27,15 @@
 
 static char fzj_dir[PATH_MAX]; /* the scratch directory, resolved */
 static char fzj_file[PATH_MAX + 16];
-static FILE *fzj_null;         /* where jail -e's output goes */
-static bool fzj_confined;      /* a file is being parsed */
+static FILE *fzj_null;    /* where jail -e's output goes */
+static bool fzj_confined; /* a file is being parsed */
 
 FILE *__real_fopen(const char *path, const char *mode);
 FILE *__wrap_fopen(const char *path, const char *mode);
 int __real_glob(const char *pattern, int flags,
-                int (*errfunc)(const char *, int), glob_t *g);
+    int (*errfunc)(const char *, int), glob_t *g);
 int __wrap_glob(const char *pattern, int flags,
-                int (*errfunc)(const char *, int), glob_t *g);
+    int (*errfunc)(const char *, int), glob_t *g);
 
 static bool
 fzj_inside(const char *path)
@@ -43,9 +43,8 @@ fzj_inside(const char *path)
 	char real[PATH_MAX];
 	size_t n = strlen(fzj_dir);
 
-	return realpath(path, real) != NULL &&
-	       strncmp(real, fzj_dir, n) == 0 &&
-	       (real[n] == '/' || real[n] == '\0');
+	return realpath(path, real) != NULL && strncmp(real, fzj_dir, n) == 0 &&
+	    (real[n] == '/' || real[n] == '\0');
 }
 
 /* Reading only: libFuzzer itself writes its findings with fopen. */
@@ -61,13 +60,13 @@ __wrap_fopen(const char *path, const char *mode)
 
 int
 __wrap_glob(const char *pattern, int flags, int (*errfunc)(const char *, int),
-            glob_t *g)
+    glob_t *g)
 {
 	size_t n = strlen(fzj_dir);
 
 	if (fzj_confined &&
 	    (strncmp(pattern, fzj_dir, n) != 0 || pattern[n] != '/' ||
-	     strstr(pattern, "/..") != NULL)) {
+		strstr(pattern, "/..") != NULL)) {
 		memset(g, 0, sizeof(*g));
 		return GLOB_NOMATCH;
 	}
@@ -80,14 +79,14 @@ int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
 	struct jail_conf *conf;
-	struct jail_diag d = {0};
+	struct jail_diag d = { 0 };
 	FILE *fp;
 
 	if (fzj_null == NULL) {
 		FUZZ_ASSERT(getcwd(fzj_dir, sizeof(fzj_dir)) != NULL);
 		snprintf(fzj_file, sizeof(fzj_file), "%s/jail.conf", fzj_dir);
 		FUZZ_ASSERT((fzj_null = __real_fopen("/dev/null", "we")) !=
-		            NULL);
+		    NULL);
 	}
 	FUZZ_ASSERT((fp = __real_fopen(fzj_file, "we")) != NULL);
 	FUZZ_ASSERT(fwrite(data, 1, size, fp) == size);

@@ -30,9 +30,16 @@
 
 /* Inside, outside and alias addresses the built packets use. */
 static const char *const fza_addrs[] = {
-    "198.51.100.10", "198.51.100.11", "10.0.0.1",   "100.64.0.1",
-    "198.18.0.2",    "198.18.0.5",    "203.0.113.1", "203.0.113.30",
-    "0.0.0.0",       "255.255.255.255",
+	"198.51.100.10",
+	"198.51.100.11",
+	"10.0.0.1",
+	"100.64.0.1",
+	"198.18.0.2",
+	"198.18.0.5",
+	"203.0.113.1",
+	"203.0.113.30",
+	"0.0.0.0",
+	"255.255.255.255",
 };
 #define FZA_NADDRS (sizeof(fza_addrs) / sizeof(fza_addrs[0]))
 
@@ -67,7 +74,7 @@ struct fza_sums {
 static struct fza_sums
 fza_check(const uint8_t *b, size_t len)
 {
-	struct fza_sums s = {false, false, false};
+	struct fza_sums s = { false, false, false };
 	size_t hl, tot;
 	uint32_t sum;
 
@@ -104,8 +111,8 @@ static size_t
 fza_build(struct fz_in *in, uint8_t *b)
 {
 	struct in_addr src = fza_addr(in), dst = fza_addr(in);
-	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP,
-	    IPPROTO_ICMP, 47};
+	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP,
+		IPPROTO_ICMP, 47 };
 	uint8_t proto = protos[fz_u8(in) % 4];
 	uint16_t off = fz_u16(in), a = fz_u16(in), c = fz_u16(in);
 	uint8_t flags = fz_u8(in);
@@ -145,8 +152,8 @@ fza_build(struct fz_in *in, uint8_t *b)
 		fza_put16(t + 4, (uint16_t)(8 + plen));
 		break;
 	case IPPROTO_ICMP:
-		t[0] = (uint8_t)a; /* type */
-		t[1] = flags;      /* code */
+		t[0] = (uint8_t)a;   /* type */
+		t[1] = flags;        /* code */
 		fza_put16(t + 4, c); /* id */
 		break;
 	}
@@ -171,7 +178,7 @@ static bool fza_last_in;
 static size_t
 fza_error(struct fz_in *in, uint8_t *b)
 {
-	static const uint8_t types[] = {3, 4, 11, 12};
+	static const uint8_t types[] = { 3, 4, 11, 12 };
 	size_t qlen = fz_u8(in), tot;
 	uint8_t type = types[fz_u8(in) % 4];
 
@@ -195,8 +202,7 @@ fza_error(struct fz_in *in, uint8_t *b)
 }
 
 static void
-fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in,
-    uint64_t now)
+fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in, uint64_t now)
 {
 	uint8_t before[FZA_BUF];
 	struct fza_sums s0 = fza_check(b, len), s1;
@@ -255,9 +261,9 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size);
 int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-	struct fz_in in = {data, size};
+	struct fz_in in = { data, size };
 	struct ng_alias *la = ng_alias_new(fz_u32(&in));
-	struct ng_alias_link *rdr[FZA_NRDR] = {NULL};
+	struct ng_alias_link *rdr[FZA_NRDR] = { NULL };
 	uint8_t b[FZA_BUF];
 	uint64_t now = 1000000;
 	struct ng_alias_info info;
@@ -308,9 +314,9 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 		}
 		case 6: { /* a redirect into slot i */
 			struct in_addr l = fza_addr(&in), r = fza_addr(&in),
-			    a = fza_addr(&in);
+				       a = fza_addr(&in);
 			uint16_t lp = fz_u16(&in), rp = fz_u16(&in),
-			    ap = fz_u16(&in);
+				 ap = fz_u16(&in);
 			uint8_t kind = fz_u8(&in), proto = fz_u8(&in);
 
 			i = fz_u8(&in) % FZA_NRDR;
@@ -334,7 +340,7 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 				ng_alias_redirect_delete(la, rdr[i % FZA_NRDR]);
 				rdr[i % FZA_NRDR] = NULL;
 			} else if (ng_alias_redirect_dynamic(la,
-			    rdr[i % FZA_NRDR], now) == 0) {
+				       rdr[i % FZA_NRDR], now) == 0) {
 				rdr[i % FZA_NRDR] = NULL;
 			}
 			break;

@@ -77,8 +77,8 @@ fzc_start(void)
 	FUZZ_ASSERT(ngd_ctl_listen(path, &lfd) == 0);
 	FUZZ_ASSERT((d->graph = fz_graph(&ngd_socket_ops)) != NULL);
 	ngd_loop_before_sleep(&d->loop, &d->timers, fzc_timers, d->graph);
-	FUZZ_ASSERT(ngd_ctl_start(&d->ctl, &d->loop, d->graph, lfd, 0,
-	                          false) == 0);
+	FUZZ_ASSERT(ngd_ctl_start(&d->ctl, &d->loop, d->graph, lfd, 0, false) ==
+	    0);
 	FUZZ_ASSERT(pthread_create(&t, NULL, fzc_server, NULL) == 0);
 	NgSetErrLog(fzc_quiet, fzc_quiet);
 }
@@ -91,18 +91,19 @@ fzc_sweep(void)
 	struct namelist *nl;
 	char path[32];
 
-	if (fzc_jcs < 0 || NgSendMsg(fzc_jcs, ".", NGM_GENERIC_COOKIE,
-	                             NGM_LISTNODES, NULL, 0) < 0) {
+	if (fzc_jcs < 0 ||
+	    NgSendMsg(fzc_jcs, ".", NGM_GENERIC_COOKIE, NGM_LISTNODES, NULL,
+		0) < 0) {
 		if (fzc_jcs >= 0)
 			close(fzc_jcs);
 		FUZZ_ASSERT(NgMkSockNode(NULL, &fzc_jcs, NULL) == 0);
 		FUZZ_ASSERT(NgSendMsg(fzc_jcs, ".", NGM_GENERIC_COOKIE,
-		                      NGM_NODEINFO, NULL, 0) >= 0);
+				NGM_NODEINFO, NULL, 0) >= 0);
 		FUZZ_ASSERT(NgAllocRecvMsg(fzc_jcs, &resp, NULL) >= 0);
 		fzc_jid = ((struct nodeinfo *)resp->data)->id;
 		free(resp);
 		FUZZ_ASSERT(NgSendMsg(fzc_jcs, ".", NGM_GENERIC_COOKIE,
-		                      NGM_LISTNODES, NULL, 0) >= 0);
+				NGM_LISTNODES, NULL, 0) >= 0);
 	}
 	FUZZ_ASSERT(NgAllocRecvMsg(fzc_jcs, &resp, NULL) >= 0);
 	nl = (struct namelist *)resp->data;
@@ -111,12 +112,12 @@ fzc_sweep(void)
 			continue;
 		snprintf(path, sizeof(path), "[%x]:", nl->nodeinfo[i].id);
 		(void)NgSendMsg(fzc_jcs, path, NGM_GENERIC_COOKIE, NGM_SHUTDOWN,
-		                NULL, 0);
+		    NULL, 0);
 	}
 	free(resp);
 	/* Whatever else reached the janitor meanwhile. */
 	while (NgPending(fzc_jcs) > 0 &&
-	       NgAllocRecvMsg(fzc_jcs, &resp, NULL) >= 0)
+	    NgAllocRecvMsg(fzc_jcs, &resp, NULL) >= 0)
 		free(resp);
 }
 
@@ -145,7 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ngctl ng = {.cs = -1, .ds = -1};
+	struct ngctl ng = { .cs = -1, .ds = -1 };
 	char line[FZC_MAXLINE], *av[NGCTL_MAX_ARGS];
 	size_t at = 0;
 

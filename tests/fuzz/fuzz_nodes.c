@@ -38,12 +38,24 @@
 static const struct {
 	const char *ours, *node, *hook;
 } fzn_hooks[] = {
-    {"vd", "V", "downstream"}, {"v10", "V", "v10"},  {"v20", "V", "v20"},
-    {"vn", "V", "nomatch"},    {"fa", "F", "a"},     {"fm", "F", "m"},
-    {"fn", "F", "n"},          {"pu", "P", "upper"}, {"pl", "P", "lower"},
-    {"oo", "O", "one"},        {"o0", "O", "many0"}, {"o1", "O", "many1"},
-    {"tl", "T", "left"},       {"tr", "T", "right"}, {"t2", "T", "left2right"},
-    {"i4", "I", "inet"},       {"i6", "I", "inet6"}, {"ee", "E", "ether"},
+	{ "vd", "V", "downstream" },
+	{ "v10", "V", "v10" },
+	{ "v20", "V", "v20" },
+	{ "vn", "V", "nomatch" },
+	{ "fa", "F", "a" },
+	{ "fm", "F", "m" },
+	{ "fn", "F", "n" },
+	{ "pu", "P", "upper" },
+	{ "pl", "P", "lower" },
+	{ "oo", "O", "one" },
+	{ "o0", "O", "many0" },
+	{ "o1", "O", "many1" },
+	{ "tl", "T", "left" },
+	{ "tr", "T", "right" },
+	{ "t2", "T", "left2right" },
+	{ "i4", "I", "inet" },
+	{ "i6", "I", "inet6" },
+	{ "ee", "E", "ether" },
 };
 #define FZN_NHOOKS (sizeof(fzn_hooks) / sizeof(fzn_hooks[0]))
 
@@ -51,10 +63,13 @@ static const struct {
 	const char *name;
 	uint32_t cookie;
 } fzn_nodes[] = {
-    {"V:", NGM_VLAN_COOKIE},     {"F:", NGM_BPF_COOKIE},
-    {"P:", NGM_PIPE_COOKIE},     {"O:", NGM_ONE2MANY_COOKIE},
-    {"T:", NGM_TEE_COOKIE},      {"I:", NGM_IFACE_COOKIE},
-    {"E:", NGM_EIFACE_COOKIE},
+	{ "V:", NGM_VLAN_COOKIE },
+	{ "F:", NGM_BPF_COOKIE },
+	{ "P:", NGM_PIPE_COOKIE },
+	{ "O:", NGM_ONE2MANY_COOKIE },
+	{ "T:", NGM_TEE_COOKIE },
+	{ "I:", NGM_IFACE_COOKIE },
+	{ "E:", NGM_EIFACE_COOKIE },
 };
 #define FZN_NNODES (sizeof(fzn_nodes) / sizeof(fzn_nodes[0]))
 
@@ -65,19 +80,18 @@ fzn_link(struct ng_node *sock, unsigned i)
 
 	snprintf(path, sizeof(path), "%s:", fzn_hooks[i].node);
 	return ngt_connect(sock, ".", path, fzn_hooks[i].ours,
-	                   fzn_hooks[i].hook);
+	    fzn_hooks[i].hook);
 }
 
 static struct ng_node *
 fzn_graph(struct ng_graph *g, struct fz_client *c)
 {
-	static const char *const types[] = {"vlan",     "bpf", "pipe",
-	                                    "one2many", "tee", "iface",
-	                                    "eiface"};
+	static const char *const types[] = { "vlan", "bpf", "pipe", "one2many",
+		"tee", "iface", "eiface" };
 	struct ng_node *sock = fz_socket(g, c);
 	struct ng_vlan_filter vf;
 	struct ng_bpf_filter bf;
-	unsigned first[FZN_NNODES] = {0}, k = 0;
+	unsigned first[FZN_NNODES] = { 0 }, k = 0;
 
 	if (sock == NULL)
 		return NULL;
@@ -87,9 +101,9 @@ fzn_graph(struct ng_graph *g, struct fz_client *c)
 			continue;
 		first[k] = i;
 		FUZZ_ASSERT(ngt_mkpeer(sock, ".", types[k], fzn_hooks[i].ours,
-		                       fzn_hooks[i].hook) == 0);
+				fzn_hooks[i].hook) == 0);
 		FUZZ_ASSERT(ngt_name(sock, fzn_hooks[i].ours,
-		                     fzn_hooks[i].node) == 0);
+				fzn_hooks[i].node) == 0);
 		k++;
 	}
 	for (unsigned i = 0; i < FZN_NHOOKS; i++) {
@@ -105,7 +119,7 @@ fzn_graph(struct ng_graph *g, struct fz_client *c)
 		snprintf(vf.hook_name, sizeof(vf.hook_name), "v%u", vid);
 		vf.vid = (uint16_t)vid;
 		FUZZ_ASSERT(ngt_msg(sock, "V:", NGM_VLAN_COOKIE,
-		                    NGM_VLAN_ADD_FILTER, &vf, sizeof(vf)) == 0);
+				NGM_VLAN_ADD_FILTER, &vf, sizeof(vf)) == 0);
 	}
 	memset(&bf, 0, sizeof(bf));
 	strcpy(bf.thisHook, "a");
@@ -113,7 +127,7 @@ fzn_graph(struct ng_graph *g, struct fz_client *c)
 	strcpy(bf.ifNotMatch, "n");
 	strcpy(bf.filter, "tcp or icmp");
 	FUZZ_ASSERT(ngt_msg(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_SET_FILTER, &bf,
-	                    sizeof(bf)) == 0);
+			sizeof(bf)) == 0);
 	return sock;
 }
 
@@ -121,7 +135,8 @@ fzn_graph(struct ng_graph *g, struct fz_client *c)
 static size_t
 fzn_header(uint8_t *p, size_t room, uint8_t shape, struct fz_in *in)
 {
-	static const uint8_t macs[] = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
+	static const uint8_t macs[] = { 0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0,
+		2 };
 	size_t n = 0;
 
 	if (room < 64)
@@ -189,17 +204,16 @@ fzn_msg(struct ng_node *sock, struct fz_in *in)
 {
 	unsigned node = fz_u8(in) % FZN_NNODES;
 	uint32_t cmd = fz_u8(in) % 72;
-	const uint8_t *arg = fz_bytes(in, fz_u16(in) % 1024, &(size_t){0});
+	const uint8_t *arg = fz_bytes(in, fz_u16(in) % 1024, &(size_t){ 0 });
 	size_t len = (size_t)(in->p - arg);
 
 	(void)ngt_msg(sock, fzn_nodes[node].name, fzn_nodes[node].cookie, cmd,
-	              arg, len);
+	    arg, len);
 }
 
 /* One operation (see the top); false stops. */
 static bool
-fzn_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in,
-       uint8_t op)
+fzn_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 {
 	switch (op & 0x0f) {
 	case 0:

@@ -33,7 +33,7 @@ fzp_add(const struct ng_parse_type *t)
 	/* Every table must agree with its C struct. */
 	if (ng_parse_check(t, &what) != 0) {
 		fprintf(stderr, "parse table disagrees with its struct at %s\n",
-		        what != NULL ? what : "?");
+		    what != NULL ? what : "?");
 		abort();
 	}
 	fzp_types[fzp_ntypes++] = t;
@@ -74,7 +74,7 @@ fzp_init(void)
  */
 static void
 fzp_roundtrip(const struct ng_parse_type *t, const char *text, uint8_t *buf,
-              size_t room)
+    size_t room)
 {
 	char *t2 = NULL, *t3 = NULL;
 	size_t len;
@@ -107,7 +107,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size);
 int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-	struct fz_in in = {data, size};
+	struct fz_in in = { data, size };
 	const struct ng_parse_type *t;
 	uint8_t sel, mode, *buf;
 	const uint8_t *rest;

@@ -42,7 +42,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size);
 int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-	struct fz_in in = {data, size};
+	struct fz_in in = { data, size };
 	struct fz_client c;
 	struct ng_graph *g;
 	struct ng_node *sock, *here, *n;

@@ -34,12 +34,11 @@ fzx_graph(struct ng_graph *g, struct fz_client *c)
 	struct ng_node *sock = fz_socket(g, c);
 	uint32_t vni = 42;
 
-	if (sock == NULL ||
-	    ngt_mkpeer(sock, ".", "vxlan", "i", "inner") != 0 ||
+	if (sock == NULL || ngt_mkpeer(sock, ".", "vxlan", "i", "inner") != 0 ||
 	    ngt_name(sock, ".:i", "X") != 0 ||
 	    ngt_connect(sock, ".", "X:", "o", "outer") != 0 ||
 	    ngt_msg(sock, "X:", NGM_VXLAN_COOKIE, NGM_VXLAN_SET_VNI, &vni,
-	        sizeof(vni)) != 0)
+		sizeof(vni)) != 0)
 		return NULL;
 	return sock;
 }
@@ -106,12 +105,13 @@ fzx_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 		break;
 	}
 	case 6: {
-		static const uint32_t cmds[] = {NGM_VXLAN_GET_TABLE,
-		    NGM_VXLAN_GET_STATS, NGM_VXLAN_GETCLR_STATS,
-		    NGM_VXLAN_GET_CONFIG, NGM_VXLAN_FLUSH, NGM_VXLAN_GET_VNI};
+		static const uint32_t cmds[] = { NGM_VXLAN_GET_TABLE,
+			NGM_VXLAN_GET_STATS, NGM_VXLAN_GETCLR_STATS,
+			NGM_VXLAN_GET_CONFIG, NGM_VXLAN_FLUSH,
+			NGM_VXLAN_GET_VNI };
 
-		(void)ngt_msg(sock, "X:", NGM_VXLAN_COOKIE,
-		    cmds[fz_u8(in) % 6], NULL, 0);
+		(void)ngt_msg(sock, "X:", NGM_VXLAN_COOKIE, cmds[fz_u8(in) % 6],
+		    NULL, 0);
 		break;
 	}
 	case 7: /* time passes: learned hosts age */

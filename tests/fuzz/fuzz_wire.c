@@ -108,7 +108,7 @@ static void
 fzw_hello(struct fzw_client *c, uint16_t kind, const char *addr)
 {
 	uint8_t buf[sizeof(struct ngd_frame) + NG_PATHSIZ];
-	struct ngd_frame fr = {.kind = kind, .version = NGD_PROTO_VERSION};
+	struct ngd_frame fr = { .kind = kind, .version = NGD_PROTO_VERSION };
 	size_t alen = strlen(addr);
 
 	fr.addrlen = (uint16_t)alen;
@@ -122,7 +122,7 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size);
 int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-	struct fz_in in = {data, size};
+	struct fz_in in = { data, size };
 	struct fzw_client cl[FZW_CLIENTS];
 	struct ng_graph *g = fz_graph(&ngd_socket_ops);
 	struct ngd_ctl ctl;
@@ -134,8 +134,8 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(ngd_ctl_start(&ctl, NULL, g, -1, 0, false) == 0);
 	memset(cl, 0, sizeof(cl));
 	for (unsigned i = 0; i < FZW_CLIENTS; i++) {
-		cl[i].conn =
-		    ngd_ctl_local(&ctl, i < 2 ? 0 : 65534, fzw_sink, &cl[i]);
+		cl[i].conn = ngd_ctl_local(&ctl, i < 2 ? 0 : 65534, fzw_sink,
+		    &cl[i]);
 		FUZZ_ASSERT(cl[i].conn != NULL);
 	}
 	flags = fz_u8(&in);

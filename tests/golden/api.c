@@ -134,20 +134,21 @@ main(int ac, char **av)
 	check("42 NgMkSockNode", NgMkSockNode("t", &cs, &ds) == 0, "%s",
 	    strerror(errno));
 	check("42 mkpeer . hub a x",
-	    NgSendAsciiMsg(cs, ".", "mkpeer { type=\"hub\" ourhook=\"a\" "
-				    "peerhook=\"x\" }") >= 0,
+	    NgSendAsciiMsg(cs, ".",
+		"mkpeer { type=\"hub\" ourhook=\"a\" "
+		"peerhook=\"x\" }") >= 0,
 	    "%s", strerror(errno));
 	check("42 connect . .:a b y",
-	    NgSendAsciiMsg(cs, ".", "connect { path=\".:a\" ourhook=\"b\" "
-				    "peerhook=\"y\" }") >= 0,
+	    NgSendAsciiMsg(cs, ".",
+		"connect { path=\".:a\" ourhook=\"b\" "
+		"peerhook=\"y\" }") >= 0,
 	    "%s", strerror(errno));
 	check("42 NgSendData on a",
 	    NgSendData(ds, "a", (const unsigned char *)"\x41", 1) == 0, "%s",
 	    strerror(errno));
 	memset(hook, 0, sizeof(hook));
 	n = NgRecvData(ds, buf, sizeof(buf), hook);
-	check("42 NgRecvData gets 1 byte", n == 1 && buf[0] == 0x41, "n %d",
-	    n);
+	check("42 NgRecvData gets 1 byte", n == 1 && buf[0] == 0x41, "n %d", n);
 	check("42 ... on hook b", strcmp(hook, "b") == 0, "hook \"%s\"", hook);
 
 	/* 43: data socket errors */
@@ -166,8 +167,8 @@ main(int ac, char **av)
 	check("43 send(2) with no address, two hooks",
 	    send(ds, "\x41", 1, 0) == 1, "%s", strerror(errno));
 	memset(buf, 0xee, 60);
-	check("43 ... and a 60-byte one",
-	    send(ds, buf, 60, 0) == 60, "%s", strerror(errno));
+	check("43 ... and a 60-byte one", send(ds, buf, 60, 0) == 60, "%s",
+	    strerror(errno));
 	check("43 ... and an empty one", send(ds, "", 0, 0) == 0, "%s",
 	    strerror(errno));
 	check_errno("43 ... the next receive says EDESTADDRREQ",
@@ -194,8 +195,9 @@ main(int ac, char **av)
 	    n >= (int)sizeof(*rep) && (int)rep->header.token == t1 &&
 		(rep->header.flags & NGF_RESP) != 0,
 	    "n %d", n);
-	check("NgAllocRecvMsg gives the sender", path[0] == '[' &&
-	    strcmp(path + strlen(path) - 2, "]:") == 0, "\"%s\"", path);
+	check("NgAllocRecvMsg gives the sender",
+	    path[0] == '[' && strcmp(path + strlen(path) - 2, "]:") == 0,
+	    "\"%s\"", path);
 	check("cmdstr is cmd<decimal>",
 	    n >= (int)sizeof(*rep) &&
 		strcmp(rep->header.cmdstr, "cmd805306374") == 0,
@@ -229,8 +231,9 @@ main(int ac, char **av)
 	    NgRecvAsciiMsg(cs, small, sizeof(small), NULL), ERANGE);
 
 	/* errors from ascii2binary come back from NgSendAsciiMsg */
-	NgSendAsciiMsg(cs, ".", "mkpeer { type=\"bridge\" ourhook=\"br\" "
-				"peerhook=\"link0\" }");
+	NgSendAsciiMsg(cs, ".",
+	    "mkpeer { type=\"bridge\" ourhook=\"br\" "
+	    "peerhook=\"link0\" }");
 	check_errno("ENOSYS", NgSendAsciiMsg(cs, "br", "nosuchcmd"), ENOSYS);
 	check_errno("ENOENT", NgSendAsciiMsg(cs, "br", "setconfig { x=1 }"),
 	    ENOENT);
@@ -246,18 +249,19 @@ main(int ac, char **av)
 	    NgSendAsciiMsg(cs, "br", "movehost { hook=\"link0\" }"),
 	    EOPNOTSUPP);
 	check_errno("EINVAL", NgSendAsciiMsg(cs, "br", "getstats x"), EINVAL);
-	check_errno("the node's own error", NgSendAsciiMsg(cs, "br",
-	    "getstats 3"), ENOTCONN);
+	check_errno("the node's own error",
+	    NgSendAsciiMsg(cs, "br", "getstats 3"), ENOTCONN);
 	text = ascii(cs, "br", " \t getconfig");
 	check("leading white space, words split at the first",
 	    text != NULL &&
-		strcmp(text, "{ debugLevel=1 loopTimeout=60 maxStaleness=900 "
-			     "minStableAge=1 }") == 0,
+		strcmp(text,
+		    "{ debugLevel=1 loopTimeout=60 maxStaleness=900 "
+		    "minStableAge=1 }") == 0,
 	    "%s", text != NULL ? text : strerror(errno));
 	free(text);
 	check("a binary message, an ASCII reply",
 	    NgSendMsg(cs, "br", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS,
-		&(int32_t){0}, 4) >= 0 &&
+		&(int32_t){ 0 }, 4) >= 0 &&
 		NgAllocRecvAsciiMsg(cs, &rep, NULL) == 0 &&
 		strcmp(rep->data, "{}") == 0,
 	    "%s", strerror(errno));
@@ -296,8 +300,9 @@ main(int ac, char **av)
 	check("named", text != NULL && strncmp(text, "{ name=\"t2\"", 11) == 0,
 	    "%s", text != NULL ? text : strerror(errno));
 	free(text);
-	check("NgSetDebug(-1) only asks", NgSetDebug(-1) == 0 &&
-	    NgSetDebug(3) == 0 && NgSetDebug(-1) == 3, NULL);
+	check("NgSetDebug(-1) only asks",
+	    NgSetDebug(-1) == 0 && NgSetDebug(3) == 0 && NgSetDebug(-1) == 3,
+	    NULL);
 
 	/* A failure at level 1 goes to NgSetErrLog's first function, with
 	 * errno set for it to append; the second gets nothing. */
@@ -319,8 +324,9 @@ main(int ac, char **av)
 	close(cs);
 	close(ds);
 	NgMkSockNode(NULL, &cs, &ds);
-	NgSendAsciiMsg(cs, ".", "mkpeer { type=\"hub\" ourhook=\"only\" "
-				"peerhook=\"x\" }");
+	NgSendAsciiMsg(cs, ".",
+	    "mkpeer { type=\"hub\" ourhook=\"only\" "
+	    "peerhook=\"x\" }");
 	check("no address with exactly one hook",
 	    NgSendData(ds, "", (const unsigned char *)"z", 1) == 0, "%s",
 	    strerror(errno));
@@ -330,8 +336,9 @@ main(int ac, char **av)
 
 		NgNameNode(cs, "only", "onehub");
 		NgMkSockNode(NULL, &cs2, &ds2);
-		NgSendAsciiMsg(cs2, ".", "connect { path=\"onehub:\" "
-					 "ourhook=\"r\" peerhook=\"y\" }");
+		NgSendAsciiMsg(cs2, ".",
+		    "connect { path=\"onehub:\" "
+		    "ourhook=\"r\" peerhook=\"y\" }");
 		check("send(2) with exactly one hook",
 		    send(ds, "raw!", 4, 0) == 4, "%s", strerror(errno));
 		memset(hook, 0, sizeof(hook));

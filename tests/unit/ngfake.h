@@ -52,8 +52,7 @@ ngt_dev(struct ng_netdev *dev)
 
 static inline int
 ngt_fake_create(void *be, enum ng_netdev_kind kind, const char *ifname,
-                const uint8_t mac[6], struct ng_node *node,
-                struct ng_netdev **devp)
+    const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	struct ngt_netdev *f = be;
 
@@ -150,7 +149,7 @@ ngt_fake_get_name(void *be, struct ng_netdev *dev, char name[16])
 
 static inline int
 ngt_fake_set_altname(void *be, struct ng_netdev *dev, const char *name,
-                     bool add)
+    bool add)
 {
 	struct ngt_dev *d = ngt_dev(dev);
 
@@ -182,12 +181,15 @@ ngt_fake_in_use(void *be, const char *name)
 /* Every interface has the same two addresses. */
 static inline int
 ngt_fake_get_addrs(void *be, struct ng_netdev *dev,
-                   struct ng_netdev_addr *addrs, unsigned max, unsigned *n)
+    struct ng_netdev_addr *addrs, unsigned max, unsigned *n)
 {
 	static const struct ng_netdev_addr a[2] = {
-	    {.family = AF_INET, .addr = {198, 51, 100, 11}, .prefixlen = 24},
-	    {.family = AF_INET6, .addr = {0xfe, 0x80, [15] = 1},
-	     .prefixlen = 64},
+		{ .family = AF_INET,
+		    .addr = { 198, 51, 100, 11 },
+		    .prefixlen = 24 },
+		{ .family = AF_INET6,
+		    .addr = { 0xfe, 0x80, [15] = 1 },
+		    .prefixlen = 64 },
 	};
 
 	(void)be;
@@ -199,8 +201,7 @@ ngt_fake_get_addrs(void *be, struct ng_netdev *dev,
 }
 
 static inline int
-ngt_fake_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex,
-                  bool *up)
+ngt_fake_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
 {
 	(void)be;
 	*ifindex = ngt_dev(dev)->index;
@@ -209,18 +210,18 @@ ngt_fake_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex,
 }
 
 static const struct ng_netdev_ops ngt_netdev_ops = {
-    .create = ngt_fake_create,
-    .destroy = ngt_fake_destroy,
-    .xmit = ngt_fake_xmit,
-    .set_carrier = ngt_fake_carrier,
-    .set_mac = ngt_fake_set_mac,
-    .get_mac = ngt_fake_get_mac,
-    .set_name = ngt_fake_set_name,
-    .get_name = ngt_fake_get_name,
-    .set_altname = ngt_fake_set_altname,
-    .name_in_use = ngt_fake_in_use,
-    .get_addrs = ngt_fake_get_addrs,
-    .get_info = ngt_fake_get_info,
+	.create = ngt_fake_create,
+	.destroy = ngt_fake_destroy,
+	.xmit = ngt_fake_xmit,
+	.set_carrier = ngt_fake_carrier,
+	.set_mac = ngt_fake_set_mac,
+	.get_mac = ngt_fake_get_mac,
+	.set_name = ngt_fake_set_name,
+	.get_name = ngt_fake_get_name,
+	.set_altname = ngt_fake_set_altname,
+	.name_in_use = ngt_fake_in_use,
+	.get_addrs = ngt_fake_get_addrs,
+	.get_info = ngt_fake_get_info,
 };
 
 /* Live fake interfaces. */

@@ -31,7 +31,7 @@ ngt_copy(char *dst, const char *src, size_t size)
 /* Send cookie/cmd with arg from node to path; the errno it returned. */
 static inline int
 ngt_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
-        const void *arg, size_t arglen)
+    const void *arg, size_t arglen)
 {
 	struct ng_mesg *m = ng_mkmsg(cookie, cmd, arglen);
 	int error;
@@ -47,7 +47,7 @@ ngt_msg(struct ng_node *from, const char *path, uint32_t cookie, uint32_t cmd,
 
 static inline int
 ngt_mkpeer(struct ng_node *from, const char *path, const char *type,
-           const char *ourhook, const char *peerhook)
+    const char *ourhook, const char *peerhook)
 {
 	struct ngm_mkpeer mp;
 
@@ -56,12 +56,12 @@ ngt_mkpeer(struct ng_node *from, const char *path, const char *type,
 	ngt_copy(mp.ourhook, ourhook, sizeof(mp.ourhook));
 	ngt_copy(mp.peerhook, peerhook, sizeof(mp.peerhook));
 	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_MKPEER, &mp,
-	               sizeof(mp));
+	    sizeof(mp));
 }
 
 static inline int
 ngt_connect(struct ng_node *from, const char *path, const char *relpath,
-            const char *ourhook, const char *peerhook)
+    const char *ourhook, const char *peerhook)
 {
 	struct ngm_connect con;
 
@@ -70,7 +70,7 @@ ngt_connect(struct ng_node *from, const char *path, const char *relpath,
 	ngt_copy(con.ourhook, ourhook, sizeof(con.ourhook));
 	ngt_copy(con.peerhook, peerhook, sizeof(con.peerhook));
 	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_CONNECT, &con,
-	               sizeof(con));
+	    sizeof(con));
 }
 
 /* As ngctl and NgNameNode do: the name is cut to 31 bytes. */
@@ -82,7 +82,7 @@ ngt_name(struct ng_node *from, const char *path, const char *name)
 	memset(&nm, 0, sizeof(nm));
 	ngt_copy(nm.name, name, sizeof(nm.name));
 	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_NAME, &nm,
-	               sizeof(nm));
+	    sizeof(nm));
 }
 
 static inline int
@@ -93,7 +93,7 @@ ngt_rmhook(struct ng_node *from, const char *path, const char *hook)
 	memset(&rm, 0, sizeof(rm));
 	ngt_copy(rm.ourhook, hook, sizeof(rm.ourhook));
 	return ngt_msg(from, path, NGM_GENERIC_COOKIE, NGM_RMHOOK, &rm,
-	               sizeof(rm));
+	    sizeof(rm));
 }
 
 static inline int

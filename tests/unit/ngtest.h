@@ -28,7 +28,7 @@ static int ngt_npass, ngt_nfail;
 
 static inline void
 ngt_result(const char *name, int ok, const char *file, int line,
-           const char *what)
+    const char *what)
 {
 	if (ok) {
 		ngt_npass++;
@@ -42,25 +42,25 @@ ngt_result(const char *name, int ok, const char *file, int line,
 
 static inline void
 ngt_result_int(const char *name, long long got, long long want,
-               const char *file, int line, const char *expr)
+    const char *file, int line, const char *expr)
 {
 	char what[256];
 
 	snprintf(what, sizeof(what), "%s: got %lld, want %lld", expr, got,
-	         want);
+	    want);
 	ngt_result(name, got == want, file, line, what);
 }
 
 static inline void
 ngt_result_str(const char *name, const char *got, const char *want,
-               const char *file, int line, const char *expr)
+    const char *file, int line, const char *expr)
 {
 	char what[256];
 
 	snprintf(what, sizeof(what), "%s: got \"%s\", want \"%s\"", expr,
-	         got != NULL ? got : "(null)", want);
+	    got != NULL ? got : "(null)", want);
 	ngt_result(name, got != NULL && strcmp(got, want) == 0, file, line,
-	           what);
+	    what);
 }
 
 /* cond is true */
@@ -69,7 +69,7 @@ ngt_result_str(const char *name, const char *got, const char *want,
 /* two integers are equal (errno values too) */
 #define CHECK_INT(name, got, want)                                             \
 	ngt_result_int((name), (long long)(got), (long long)(want), __FILE__,  \
-	               __LINE__, #got)
+	    __LINE__, #got)
 /* two strings are equal */
 #define CHECK_STR(name, got, want)                                             \
 	ngt_result_str((name), (got), (want), __FILE__, __LINE__, #got)
@@ -182,9 +182,9 @@ ngt_gone(void *conn)
 }
 
 static const struct ng_socket_ops ngt_sock_ops = {
-    .deliver_msg = ngt_deliver_msg,
-    .deliver_data = ngt_deliver_data,
-    .gone = ngt_gone,
+	.deliver_msg = ngt_deliver_msg,
+	.deliver_data = ngt_deliver_data,
+	.gone = ngt_gone,
 };
 
 /* Forget what the client received. */
@@ -207,14 +207,16 @@ static inline struct ng_graph *
 ngt_graph_with(const struct ng_socket_ops *sock_ops, struct ngt_netdev *fake)
 {
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, sock_ops != NULL ? sock_ops : &ngt_sock_ops, NULL},
-		{0, NULL, NULL},
-	    },
-	    .netdev_ops = fake != NULL ? &ngt_netdev_ops : NULL,
-	    .backend = fake,
-	    .clock_ms = ngt_clock,
+		.types = ng_nodes_types,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE,
+			    sock_ops != NULL ? sock_ops : &ngt_sock_ops, NULL },
+			{ 0, NULL, NULL },
+		    },
+		.netdev_ops = fake != NULL ? &ngt_netdev_ops : NULL,
+		.backend = fake,
+		.clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
 
@@ -302,7 +304,7 @@ ngt_count_type(struct ng_graph *g, const char *type)
  */
 static inline int
 ngt_send_frame(struct ng_node *sock, const char *hook, const uint8_t dst[6],
-               const uint8_t src[6], uint32_t len)
+    const uint8_t src[6], uint32_t len)
 {
 	struct ng_pkt *p = ng_pkt_alloc(sock->graph);
 

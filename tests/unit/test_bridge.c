@@ -18,12 +18,12 @@
 
 static struct ngt_conn conn;
 
-static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
-static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
-static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
-static const uint8_t mac_d[6] = {0x02, 0, 0, 0, 0, 0x0d};
-static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const uint8_t mac_mcast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0x01};
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0, 0x0c };
+static const uint8_t mac_d[6] = { 0x02, 0, 0, 0, 0, 0x0d };
+static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t mac_mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 
 /* The bridge at sock's l0, linked to l0..l(n-1); named B. */
 static struct ng_node *
@@ -46,15 +46,15 @@ make_bridge(struct ng_node *sock, unsigned nlinks)
 /* Link statistics (cmd: getstats, getclrstats or clrstats); errno. */
 static int
 stats(struct ng_node *sock, const char *path, uint32_t cmd, int32_t link,
-      struct ng_bridge_link_stats *st)
+    struct ng_bridge_link_stats *st)
 {
 	const struct ng_mesg *r;
 	int error;
 
 	ngt_clear(&conn);
 	memset(st, 0xee, sizeof(*st));
-	error =
-	    ngt_msg(sock, path, NGM_BRIDGE_COOKIE, cmd, &link, sizeof(link));
+	error = ngt_msg(sock, path, NGM_BRIDGE_COOKIE, cmd, &link,
+	    sizeof(link));
 	r = ngt_last_msg(&conn);
 	if (error == 0 && r != NULL && r->header.arglen == sizeof(*st))
 		memcpy(st, r->data, sizeof(*st));
@@ -80,7 +80,7 @@ gettable(struct ng_node *sock, const char *path)
 
 	ngt_clear(&conn);
 	if (ngt_msg(sock, path, NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_TABLE, NULL,
-	            0) == 0 &&
+		0) == 0 &&
 	    (r = ngt_last_msg(&conn)) != NULL &&
 	    r->header.arglen >= sizeof(*ary)) {
 		ary = malloc(r->header.arglen);
@@ -132,7 +132,7 @@ num_hosts(struct ng_node *sock, const char *path)
 
 static int
 setconfig(struct ng_node *sock, uint8_t debug, uint32_t loop_timeout,
-          uint32_t max_staleness, uint32_t min_stable_age)
+    uint32_t max_staleness, uint32_t min_stable_age)
 {
 	struct ng_bridge_config cf;
 
@@ -142,18 +142,16 @@ setconfig(struct ng_node *sock, uint8_t debug, uint32_t loop_timeout,
 	cf.maxStaleness = max_staleness;
 	cf.minStableAge = min_stable_age;
 	return ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
-	               &cf, sizeof(cf));
+	    &cf, sizeof(cf));
 }
 
 static void
 test_hook_names(void)
 {
-	static const char *bad[] = {
-	    "link",    "uplink",   "link01",         "link00",
-	    "uplink0", "uplink01", "link-1",         "link+1",
-	    "Link1",   "links1",   "link1x",         "link 1",
-	    "ulink1",  "uplinkx",  "link4294967296", "link99999999999999999999",
-	    "x",       ""};
+	static const char *bad[] = { "link", "uplink", "link01", "link00",
+		"uplink0", "uplink01", "link-1", "link+1", "Link1", "links1",
+		"link1x", "link 1", "ulink1", "uplinkx", "link4294967296",
+		"link99999999999999999999", "x", "" };
 	struct ng_graph *g = ngt_graph();
 	struct ng_node *sock = ngt_socket(g, &conn), *b = make_bridge(sock, 1);
 	char name[64];
@@ -164,34 +162,34 @@ test_hook_names(void)
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(name, sizeof(name), "names/\"%s\" EINVAL", bad[i]);
 		CHECK_INT(name, ngt_connect(sock, ".", "B:", "y", bad[i]),
-		          EINVAL);
+		    EINVAL);
 	}
 	CHECK_INT("names/bridge unchanged", b->numhooks, 1);
 	CHECK("names/no half hook", ng_find_hook(sock, "y") == NULL);
 	CHECK_INT("names/link0 exists",
-	          ngt_connect(sock, ".", "B:", "y", "link0"), EEXIST);
+	    ngt_connect(sock, ".", "B:", "y", "link0"), EEXIST);
 	CHECK_INT("names/uplink1", ngt_connect(sock, ".", "B:", "y", "uplink1"),
-	          0);
+	    0);
 	CHECK_INT("names/link4294967295",
-	          ngt_connect(sock, ".", "B:", "z", "link4294967295"), 0);
+	    ngt_connect(sock, ".", "B:", "z", "link4294967295"), 0);
 	CHECK_INT("names/uplink4294967295",
-	          ngt_connect(sock, ".", "B:", "w", "uplink4294967295"), 0);
+	    ngt_connect(sock, ".", "B:", "w", "uplink4294967295"), 0);
 	CHECK_INT("names/link10", ngt_connect(sock, ".", "B:", "v", "link10"),
-	          0);
+	    0);
 	CHECK_INT("names/bridge has 5", b->numhooks, 5);
 
 	/* A bridge may not be its own neighbour. */
 	CHECK_INT("names/self ELOOP",
-	          ngt_connect(sock, "B:", "B:", "link5", "link6"), ELOOP);
+	    ngt_connect(sock, "B:", "B:", "link5", "link6"), ELOOP);
 	CHECK_INT("names/self left nothing", b->numhooks, 5);
 	CHECK_INT("names/self via mkpeer is fine",
-	          ngt_mkpeer(sock, "B:", "bridge", "link7", "link0"), 0);
+	    ngt_mkpeer(sock, "B:", "bridge", "link7", "link0"), 0);
 	CHECK_INT("names/two bridges", ngt_count_type(g, "bridge"), 2);
 	CHECK_INT("names/but not back to the first",
-	          ngt_connect(sock, "B:link7", "B:", "link1", "link8"), 0);
+	    ngt_connect(sock, "B:link7", "B:", "link1", "link8"), 0);
 	CHECK_INT("names/ELOOP through a path too",
-	          ngt_connect(sock, "B:", "B:link7.link0", "link11", "link12"),
-	          ELOOP);
+	    ngt_connect(sock, "B:", "B:link7.link0", "link11", "link12"),
+	    ELOOP);
 out:
 	ngt_clear(&conn);
 	ng_graph_free(g);
@@ -213,71 +211,71 @@ test_forwarding(void)
 
 	/* A (on link0) to unknown C: flooded to every other link. */
 	CHECK_INT("fwd/unknown sent",
-	          ngt_send_frame(sock, "l0", mac_c, mac_a, 100), 0);
+	    ngt_send_frame(sock, "l0", mac_c, mac_a, 100), 0);
 	CHECK_INT("fwd/unknown not back", ngt_count(&conn, "l0"), 0);
 	CHECK_INT("fwd/unknown to link1", ngt_count(&conn, "l1"), 1);
 	CHECK_INT("fwd/unknown to link2", ngt_count(&conn, "l2"), 1);
 	CHECK("fwd/flood shares one packet",
-	      conn.nframes == 2 && conn.frames[0].pkt == conn.frames[1].pkt);
+	    conn.nframes == 2 && conn.frames[0].pkt == conn.frames[1].pkt);
 	CHECK("fwd/frame intact",
-	      conn.nframes == 2 && conn.frames[0].len == 100 &&
-	          memcmp(conn.frames[0].data, mac_c, 6) == 0 &&
-	          memcmp(conn.frames[0].data + 6, mac_a, 6) == 0 &&
-	          conn.frames[0].data[20] == 20);
+	    conn.nframes == 2 && conn.frames[0].len == 100 &&
+		memcmp(conn.frames[0].data, mac_c, 6) == 0 &&
+		memcmp(conn.frames[0].data + 6, mac_a, 6) == 0 &&
+		conn.frames[0].data[20] == 20);
 	CHECK_STR("fwd/A learned on link0",
-	          host_hook(sock, mac_a, &age, &stale), "link0");
+	    host_hook(sock, mac_a, &age, &stale), "link0");
 	CHECK("fwd/A fresh", age == 0 && stale == 0);
 	CHECK_INT("fwd/one host", num_hosts(sock, "B:"), 1);
 
 	/* C answers from link1: A is known, only link0 gets it. */
 	ngt_clear(&conn);
 	CHECK_INT("fwd/known sent",
-	          ngt_send_frame(sock, "l1", mac_a, mac_c, 60), 0);
+	    ngt_send_frame(sock, "l1", mac_a, mac_c, 60), 0);
 	CHECK_INT("fwd/known to link0", ngt_count(&conn, "l0"), 1);
 	CHECK_INT("fwd/known total", conn.nframes, 1);
 	CHECK_STR("fwd/C learned on link1", host_hook(sock, mac_c, NULL, NULL),
-	          "link1");
+	    "link1");
 	ngt_clear(&conn);
 	CHECK_INT("fwd/known back",
-	          ngt_send_frame(sock, "l0", mac_c, mac_a, 70), 0);
+	    ngt_send_frame(sock, "l0", mac_c, mac_a, 70), 0);
 	CHECK_INT("fwd/known back to link1", ngt_count(&conn, "l1"), 1);
 	CHECK_INT("fwd/known back total", conn.nframes, 1);
 
 	/* To a host on the incoming link: dropped silently. */
 	ngt_clear(&conn);
 	CHECK_INT("fwd/same link is 0",
-	          ngt_send_frame(sock, "l1", mac_c, mac_d, 60), 0);
+	    ngt_send_frame(sock, "l1", mac_c, mac_d, 60), 0);
 	CHECK_INT("fwd/same link dropped", conn.nframes, 0);
 
 	/* Broadcast and multicast: every link but the incoming one. */
 	ngt_clear(&conn);
 	CHECK_INT("fwd/broadcast",
-	          ngt_send_frame(sock, "l1", mac_bcast, mac_c, 64), 0);
-	CHECK("fwd/broadcast out 0 and 2", ngt_count(&conn, "l0") == 1 &&
-	                                       ngt_count(&conn, "l2") == 1 &&
-	                                       conn.nframes == 2);
+	    ngt_send_frame(sock, "l1", mac_bcast, mac_c, 64), 0);
+	CHECK("fwd/broadcast out 0 and 2",
+	    ngt_count(&conn, "l0") == 1 && ngt_count(&conn, "l2") == 1 &&
+		conn.nframes == 2);
 	ngt_clear(&conn);
 	CHECK_INT("fwd/multicast",
-	          ngt_send_frame(sock, "l2", mac_mcast, mac_b, 64), 0);
-	CHECK("fwd/multicast out 0 and 1", ngt_count(&conn, "l0") == 1 &&
-	                                       ngt_count(&conn, "l1") == 1 &&
-	                                       conn.nframes == 2);
+	    ngt_send_frame(sock, "l2", mac_mcast, mac_b, 64), 0);
+	CHECK("fwd/multicast out 0 and 1",
+	    ngt_count(&conn, "l0") == 1 && ngt_count(&conn, "l1") == 1 &&
+		conn.nframes == 2);
 	CHECK_STR("fwd/B learned on link2", host_hook(sock, mac_b, NULL, NULL),
-	          "link2");
+	    "link2");
 
 	/* Drops: runts and multicast sources. */
 	ngt_clear(&conn);
 	CHECK_INT("fwd/runt EINVAL",
-	          ngt_send_frame(sock, "l0", mac_c, mac_a, 13), EINVAL);
+	    ngt_send_frame(sock, "l0", mac_c, mac_a, 13), EINVAL);
 	CHECK_INT("fwd/runt dropped", conn.nframes, 0);
 	CHECK_INT("fwd/14 bytes pass",
-	          ngt_send_frame(sock, "l0", mac_c, mac_a, 14), 0);
+	    ngt_send_frame(sock, "l0", mac_c, mac_a, 14), 0);
 	CHECK_INT("fwd/14 bytes out", conn.nframes, 1);
 	ngt_clear(&conn);
 	CHECK_INT("fwd/multicast source EINVAL",
-	          ngt_send_frame(sock, "l0", mac_c, mac_mcast, 60), EINVAL);
+	    ngt_send_frame(sock, "l0", mac_c, mac_mcast, 60), EINVAL);
 	CHECK_INT("fwd/broadcast source EINVAL",
-	          ngt_send_frame(sock, "l0", mac_c, mac_bcast, 60), EINVAL);
+	    ngt_send_frame(sock, "l0", mac_c, mac_bcast, 60), EINVAL);
 	CHECK_INT("fwd/invalid dropped", conn.nframes, 0);
 	CHECK_INT("fwd/invalid not learned", num_hosts(sock, "B:"), 4);
 
@@ -318,28 +316,24 @@ test_forwarding(void)
 
 	/* getstats / clrstats / getclrstats */
 	CHECK_INT("stats/link7 ENOTCONN",
-	          stats(sock, "B:", NGM_BRIDGE_GET_STATS, 7, &st), ENOTCONN);
+	    stats(sock, "B:", NGM_BRIDGE_GET_STATS, 7, &st), ENOTCONN);
 	CHECK_INT("stats/uplink1 ENOTCONN",
-	          stats(sock, "B:", NGM_BRIDGE_GET_STATS, -1, &st), ENOTCONN);
+	    stats(sock, "B:", NGM_BRIDGE_GET_STATS, -1, &st), ENOTCONN);
 	CHECK_INT("stats/huge ENOTCONN",
-	          stats(sock, "B:", NGM_BRIDGE_GET_STATS, 5000000, &st),
-	          ENOTCONN);
+	    stats(sock, "B:", NGM_BRIDGE_GET_STATS, 5000000, &st), ENOTCONN);
 	CHECK_INT("stats/INT32_MIN ENOTCONN",
-	          stats(sock, "B:", NGM_BRIDGE_GET_STATS, INT32_MIN, &st),
-	          ENOTCONN);
-	CHECK_INT(
-	    "stats/short arglen",
+	    stats(sock, "B:", NGM_BRIDGE_GET_STATS, INT32_MIN, &st), ENOTCONN);
+	CHECK_INT("stats/short arglen",
 	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS, "", 1),
 	    EINVAL);
 	CHECK_INT("stats/getclrstats",
-	          stats(sock, "B:", NGM_BRIDGE_GETCLR_STATS, 0, &st), 0);
+	    stats(sock, "B:", NGM_BRIDGE_GETCLR_STATS, 0, &st), 0);
 	CHECK_INT("stats/getclrstats returned them", st.recvPackets, 3);
 	st = getstats(sock, 0);
-	CHECK_INT(
-	    "stats/then cleared",
+	CHECK_INT("stats/then cleared",
 	    st.recvPackets + st.xmitPackets + st.recvRunts + st.recvInvalid, 0);
 	CHECK_INT("stats/clrstats",
-	          stats(sock, "B:", NGM_BRIDGE_CLR_STATS, 1, &st), 0);
+	    stats(sock, "B:", NGM_BRIDGE_CLR_STATS, 1, &st), 0);
 	CHECK_INT("stats/clrstats no reply", conn.nmsgs, 0);
 	st = getstats(sock, 1);
 	CHECK_INT("stats/clrstats cleared", st.recvPackets + st.xmitPackets, 0);
@@ -347,8 +341,7 @@ test_forwarding(void)
 	CHECK_INT("stats/other link kept", st.xmitPackets, 2);
 
 	/* reset forgets hosts and clears every link. */
-	CHECK_INT(
-	    "reset/ok",
+	CHECK_INT("reset/ok",
 	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_RESET, NULL, 0),
 	    0);
 	CHECK_INT("reset/no hosts", num_hosts(sock, "B:"), 0);
@@ -356,7 +349,7 @@ test_forwarding(void)
 	CHECK_INT("reset/stats cleared", st.xmitPackets + st.recvMulticast, 0);
 	ngt_clear(&conn);
 	CHECK_INT("reset/A unknown again",
-	          ngt_send_frame(sock, "l1", mac_a, mac_c, 60), 0);
+	    ngt_send_frame(sock, "l1", mac_a, mac_c, 60), 0);
 	CHECK_INT("reset/flooded", conn.nframes, 2);
 	CHECK("pool/forwarding: nothing leaked", ngt_pool_whole(g));
 	CHECK_INT("pool/floods copied nothing", g->pool_total, 1);
@@ -380,35 +373,35 @@ test_restrictive(void)
 	struct ng_bridge_link_stats st;
 
 	CHECK_INT("restrict/mkpeer on uplink1",
-	          ngt_mkpeer(sock, ".", "bridge", "u1", "uplink1"), 0);
+	    ngt_mkpeer(sock, ".", "bridge", "u1", "uplink1"), 0);
 	CHECK_INT("restrict/name", ngt_name(sock, "u1", "B"), 0);
 	CHECK_INT("restrict/link0", ngt_connect(sock, ".", "B:", "r0", "link0"),
-	          0);
+	    0);
 	CHECK_INT("restrict/link1", ngt_connect(sock, ".", "B:", "r1", "link1"),
-	          0);
+	    0);
 	ngt_clear(&conn);
 	CHECK_INT("restrict/unknown from link0",
-	          ngt_send_frame(sock, "r0", mac_c, mac_a, 60), 0);
+	    ngt_send_frame(sock, "r0", mac_c, mac_a, 60), 0);
 	CHECK_INT("restrict/unknown to uplink only", ngt_count(&conn, "u1"), 1);
 	CHECK_INT("restrict/not to link1", ngt_count(&conn, "r1"), 0);
 	ngt_clear(&conn);
 	CHECK_INT("restrict/broadcast",
-	          ngt_send_frame(sock, "r0", mac_bcast, mac_a, 60), 0);
+	    ngt_send_frame(sock, "r0", mac_bcast, mac_a, 60), 0);
 	CHECK("restrict/broadcast everywhere else",
-	      ngt_count(&conn, "u1") == 1 && ngt_count(&conn, "r1") == 1 &&
-	          conn.nframes == 2);
+	    ngt_count(&conn, "u1") == 1 && ngt_count(&conn, "r1") == 1 &&
+		conn.nframes == 2);
 
 	/* The uplink learns nothing... */
 	ngt_clear(&conn);
 	CHECK_INT("restrict/from the uplink",
-	          ngt_send_frame(sock, "u1", mac_a, mac_d, 60), 0);
+	    ngt_send_frame(sock, "u1", mac_a, mac_d, 60), 0);
 	CHECK_INT("restrict/to A on link0", ngt_count(&conn, "r0"), 1);
 	CHECK_STR("restrict/uplink did not learn D",
-	          host_hook(sock, mac_d, NULL, NULL), "");
+	    host_hook(sock, mac_d, NULL, NULL), "");
 	/* ...and an unknown destination from it goes to no restricted link */
 	ngt_clear(&conn);
 	CHECK_INT("restrict/unknown from uplink",
-	          ngt_send_frame(sock, "u1", mac_c, mac_d, 60), 0);
+	    ngt_send_frame(sock, "u1", mac_c, mac_d, 60), 0);
 	CHECK_INT("restrict/dropped", conn.nframes, 0);
 	st = getstats(sock, -1);
 	CHECK_INT("restrict/getstats -1 is uplink1", st.recvPackets, 2);
@@ -418,26 +411,26 @@ test_restrictive(void)
 	/* A known host that shows up on the uplink moves there. */
 	ngt_advance(g, 1);
 	CHECK_INT("restrict/A from uplink",
-	          ngt_send_frame(sock, "u1", mac_c, mac_a, 60), 0);
+	    ngt_send_frame(sock, "u1", mac_c, mac_a, 60), 0);
 	CHECK_STR("restrict/A moved to uplink1",
-	          host_hook(sock, mac_a, NULL, NULL), "uplink1");
+	    host_hook(sock, mac_a, NULL, NULL), "uplink1");
 
 	/* A classic bridge: an uplink added later changes nothing. */
 	CHECK_INT("classic/new bridge",
-	          ngt_mkpeer(sock, ".", "bridge", "c0", "link0"), 0);
+	    ngt_mkpeer(sock, ".", "bridge", "c0", "link0"), 0);
 	CHECK_INT("classic/name", ngt_name(sock, "c0", "C"), 0);
 	CHECK_INT("classic/uplink2",
-	          ngt_connect(sock, ".", "C:", "cu", "uplink2"), 0);
+	    ngt_connect(sock, ".", "C:", "cu", "uplink2"), 0);
 	CHECK_INT("classic/link1", ngt_connect(sock, ".", "C:", "c1", "link1"),
-	          0);
+	    0);
 	ngt_clear(&conn);
 	CHECK_INT("classic/unknown",
-	          ngt_send_frame(sock, "c0", mac_c, mac_a, 60), 0);
+	    ngt_send_frame(sock, "c0", mac_c, mac_a, 60), 0);
 	CHECK("classic/unknown to link and uplink",
-	      ngt_count(&conn, "cu") == 1 && ngt_count(&conn, "c1") == 1 &&
-	          conn.nframes == 2);
+	    ngt_count(&conn, "cu") == 1 && ngt_count(&conn, "c1") == 1 &&
+		conn.nframes == 2);
 	CHECK_INT("classic/getstats -2",
-	          stats(sock, "C:", NGM_BRIDGE_GET_STATS, -2, &st), 0);
+	    stats(sock, "C:", NGM_BRIDGE_GET_STATS, -2, &st), 0);
 	CHECK_INT("classic/uplink2 xmit", st.xmitPackets, 1);
 	CHECK("pool/restrictive: nothing leaked", ngt_pool_whole(g));
 	ngt_clear(&conn);
@@ -458,24 +451,24 @@ test_loops(void)
 	CHECK_INT("loop/loopTimeout 3", setconfig(sock, 1, 3, 900, 1), 0);
 	ngt_clear(&conn);
 	CHECK_INT("loop/C on link1",
-	          ngt_send_frame(sock, "l1", mac_bcast, mac_c, 60), 0);
+	    ngt_send_frame(sock, "l1", mac_bcast, mac_c, 60), 0);
 	CHECK_INT("loop/A on link0",
-	          ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
+	    ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
 	/* A, just learned on link0 (age 0 < minStableAge 1), on link1 */
 	ngt_clear(&conn);
 	CHECK_INT("loop/A jumps: ELOOP",
-	          ngt_send_frame(sock, "l1", mac_bcast, mac_a, 60), ELOOP);
+	    ngt_send_frame(sock, "l1", mac_bcast, mac_a, 60), ELOOP);
 	CHECK_INT("loop/dropped", conn.nframes, 0);
 	st = getstats(sock, 1);
 	CHECK_INT("loop/loopDetects", st.loopDetects, 1);
 	CHECK_INT("loop/loopDrops", st.loopDrops, 1);
 	CHECK_STR("loop/A stays on link0", host_hook(sock, mac_a, NULL, NULL),
-	          "link0");
+	    "link0");
 	CHECK_STR("loop/link1's hosts forgotten",
-	          host_hook(sock, mac_c, NULL, NULL), "");
+	    host_hook(sock, mac_c, NULL, NULL), "");
 	/* link1 is muted */
 	CHECK_INT("loop/muted: ELOOP",
-	          ngt_send_frame(sock, "l1", mac_a, mac_d, 60), ELOOP);
+	    ngt_send_frame(sock, "l1", mac_a, mac_d, 60), ELOOP);
 	CHECK_INT("loop/muted: dropped", conn.nframes, 0);
 	st = getstats(sock, 1);
 	CHECK_INT("loop/muted: loopDrops", st.loopDrops, 2);
@@ -484,46 +477,45 @@ test_loops(void)
 	CHECK_INT("loop/muted: not received", st.recvPackets, 2);
 	/* but still sends */
 	CHECK_INT("loop/muted link gets floods",
-	          ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
+	    ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
 	CHECK_INT("loop/muted link got it", ngt_count(&conn, "l1"), 1);
 	ngt_advance(g, 2);
 	CHECK_INT("loop/still muted after 2s",
-	          ngt_send_frame(sock, "l1", mac_a, mac_d, 60), ELOOP);
+	    ngt_send_frame(sock, "l1", mac_a, mac_d, 60), ELOOP);
 	ngt_advance(g, 1);
 	ngt_clear(&conn);
 	CHECK_INT("loop/unmuted after loopTimeout",
-	          ngt_send_frame(sock, "l1", mac_a, mac_d, 60), 0);
+	    ngt_send_frame(sock, "l1", mac_a, mac_d, 60), 0);
 	CHECK_INT("loop/unmuted forwards", ngt_count(&conn, "l0"), 1);
 
 	/* Once stable (age >= minStableAge), a host may move. */
 	CHECK_STR("loop/D on link1", host_hook(sock, mac_d, NULL, NULL),
-	          "link1");
+	    "link1");
 	ngt_advance(g, 1);
 	CHECK_INT("loop/D moves after 1s",
-	          ngt_send_frame(sock, "l2", mac_a, mac_d, 60), 0);
+	    ngt_send_frame(sock, "l2", mac_a, mac_d, 60), 0);
 	CHECK_STR("loop/D now on link2", host_hook(sock, mac_d, NULL, NULL),
-	          "link2");
+	    "link2");
 	CHECK_INT("loop/move resets age: jump back is a loop",
-	          ngt_send_frame(sock, "l1", mac_a, mac_d, 60), ELOOP);
+	    ngt_send_frame(sock, "l1", mac_a, mac_d, 60), ELOOP);
 	st = getstats(sock, 1);
 	CHECK_INT("loop/second detect", st.loopDetects, 2);
 
 	/* reset unmutes */
-	CHECK_INT(
-	    "loop/reset",
+	CHECK_INT("loop/reset",
 	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_RESET, NULL, 0),
 	    0);
 	CHECK_INT("loop/reset unmuted",
-	          ngt_send_frame(sock, "l1", mac_a, mac_d, 60), 0);
+	    ngt_send_frame(sock, "l1", mac_a, mac_d, 60), 0);
 
 	/* minStableAge 0 disables detection: hosts move freely. */
 	CHECK_INT("loop/minStableAge 0", setconfig(sock, 1, 3, 900, 0), 0);
 	CHECK_INT("loop/jump 1", ngt_send_frame(sock, "l2", mac_a, mac_d, 60),
-	          0);
+	    0);
 	CHECK_INT("loop/jump 2", ngt_send_frame(sock, "l0", mac_a, mac_d, 60),
-	          0);
+	    0);
 	CHECK_STR("loop/D followed", host_hook(sock, mac_d, NULL, NULL),
-	          "link0");
+	    "link0");
 	CHECK("pool/loops: nothing leaked", ngt_pool_whole(g));
 out:
 	ngt_clear(&conn);
@@ -546,12 +538,12 @@ test_aging(void)
 	CHECK_INT("age/C", ngt_send_frame(sock, "l1", mac_bcast, mac_c, 60), 0);
 	ngt_advance(g, 3);
 	CHECK_STR("age/A after 3s", host_hook(sock, mac_a, &age, &stale),
-	          "link0");
+	    "link0");
 	CHECK("age/age and staleness 3", age == 3 && stale == 3);
 	CHECK_INT("age/A speaks",
-	          ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
+	    ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
 	CHECK_STR("age/A fresh again", host_hook(sock, mac_a, &age, &stale),
-	          "link0");
+	    "link0");
 	CHECK("age/staleness 0, age kept", age == 3 && stale == 0);
 	ngt_advance(g, 1);
 	CHECK_STR("age/C at 4s", host_hook(sock, mac_c, &age, &stale), "link1");
@@ -559,7 +551,7 @@ test_aging(void)
 	ngt_advance(g, 1);
 	CHECK_STR("age/C gone at 5s", host_hook(sock, mac_c, NULL, NULL), "");
 	CHECK_STR("age/A still there", host_hook(sock, mac_a, &age, &stale),
-	          "link0");
+	    "link0");
 	CHECK("age/A age 5 staleness 2", age == 5 && stale == 2);
 	ngt_advance(g, 3);
 	CHECK_INT("age/all gone", num_hosts(sock, "B:"), 0);
@@ -567,11 +559,11 @@ test_aging(void)
 	/* A late loop catches up: 10 seconds in one go. */
 	CHECK_INT("age/maxStaleness 900", setconfig(sock, 1, 60, 900, 1), 0);
 	CHECK_INT("age/A again",
-	          ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
+	    ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
 	ngt_now_ms += 10000;
 	(void)ng_timers_run(g);
 	CHECK_STR("age/caught up", host_hook(sock, mac_a, &age, &stale),
-	          "link0");
+	    "link0");
 	CHECK("age/10 seconds at once", age == 10 && stale == 10);
 	ngt_advance(g, 1);
 	(void)host_hook(sock, mac_a, &age, &stale);
@@ -580,7 +572,7 @@ test_aging(void)
 	/* maxStaleness 0: every host expires within a second. */
 	CHECK_INT("age/maxStaleness 0", setconfig(sock, 1, 60, 0, 1), 0);
 	CHECK_INT("age/A once more",
-	          ngt_send_frame(sock, "l0", mac_bcast, mac_b, 60), 0);
+	    ngt_send_frame(sock, "l0", mac_bcast, mac_b, 60), 0);
 	CHECK_INT("age/2 hosts", num_hosts(sock, "B:"), 2);
 	ngt_advance(g, 1);
 	CHECK_INT("age/none after 1s", num_hosts(sock, "B:"), 0);
@@ -596,7 +588,7 @@ test_many_hosts(void)
 	struct ng_graph *g = ngt_graph();
 	struct ng_node *sock = ngt_socket(g, &conn), *b = make_bridge(sock, 2);
 	struct ng_bridge_link_stats st;
-	uint8_t mac[6] = {0x02, 0x11, 0, 0, 0, 0};
+	uint8_t mac[6] = { 0x02, 0x11, 0, 0, 0, 0 };
 	unsigned n = NG_BRIDGE_MAX_HOSTS + 10, lost = 0;
 	int errors = 0;
 
@@ -614,7 +606,7 @@ test_many_hosts(void)
 	CHECK_INT("many/all forwarded", errors, 0);
 	CHECK_INT("many/all flooded", ngt_count(&conn, "l1"), n);
 	CHECK_INT("many/table bounded", num_hosts(sock, "B:"),
-	          NG_BRIDGE_MAX_HOSTS);
+	    NG_BRIDGE_MAX_HOSTS);
 	st = getstats(sock, 0);
 	CHECK_INT("many/memoryFailures", st.memoryFailures, 10);
 	/* Each learned host is found: unicast to it is not flooded. */
@@ -629,17 +621,17 @@ test_many_hosts(void)
 	}
 	CHECK_INT("many/lookups ok", lost, 0);
 	CHECK_INT("many/each to link0", ngt_count(&conn, "l0"),
-	          (NG_BRIDGE_MAX_HOSTS + 96) / 97);
+	    (NG_BRIDGE_MAX_HOSTS + 96) / 97);
 	CHECK_INT("many/none flooded back", ngt_count(&conn, "l1"), 0);
 	/* Cutting link0 forgets its hosts. */
 	CHECK_INT("many/persistent",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
-	                  NGM_BRIDGE_SET_PERSISTENT, NULL, 0),
-	          0);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_PERSISTENT,
+		NULL, 0),
+	    0);
 	CHECK_INT("many/rmhook l0", ngt_rmhook(sock, ".", "l0"), 0);
 	CHECK_INT("many/link0's hosts forgotten", num_hosts(sock, "B:"), 0);
 	CHECK_INT("many/room again",
-	          ngt_send_frame(sock, "l1", mac_bcast, mac_c, 60), 0);
+	    ngt_send_frame(sock, "l1", mac_bcast, mac_c, 60), 0);
 	CHECK_INT("many/C learned", num_hosts(sock, "B:"), 1);
 	ngt_advance(g, 900);
 	CHECK_INT("many/aged out", num_hosts(sock, "B:"), 0);
@@ -665,70 +657,70 @@ test_messages(void)
 		goto out;
 	ngt_clear(&conn);
 	CHECK_INT("config/get",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG,
-	                  NULL, 0),
-	          0);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG, NULL,
+		0),
+	    0);
 	r = ngt_last_msg(&conn);
-	CHECK("config/reply", r != NULL && (r->header.flags & NGF_RESP) &&
-	                          r->header.arglen == sizeof(cf) &&
-	                          r->header.typecookie == NGM_BRIDGE_COOKIE &&
-	                          r->header.cmd == NGM_BRIDGE_GET_CONFIG);
+	CHECK("config/reply",
+	    r != NULL && (r->header.flags & NGF_RESP) &&
+		r->header.arglen == sizeof(cf) &&
+		r->header.typecookie == NGM_BRIDGE_COOKIE &&
+		r->header.cmd == NGM_BRIDGE_GET_CONFIG);
 	if (r != NULL && r->header.arglen == sizeof(cf)) {
 		memcpy(&cf, r->data, sizeof(cf));
 		CHECK("config/defaults 1 60 900 1",
-		      cf.debugLevel == 1 && cf.loopTimeout == 60 &&
-		          cf.maxStaleness == 900 && cf.minStableAge == 1);
+		    cf.debugLevel == 1 && cf.loopTimeout == 60 &&
+			cf.maxStaleness == 900 && cf.minStableAge == 1);
 	}
 	memset(&cf, 0, sizeof(cf));
 	cf.debugLevel = 2;
 	CHECK_INT("config/set short",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
-	                  &cf, sizeof(cf) - 1),
-	          EINVAL);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG, &cf,
+		sizeof(cf) - 1),
+	    EINVAL);
 	CHECK_INT("config/set long",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
-	                  "01234567890123456789", sizeof(cf) + 1),
-	          EINVAL);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
+		"01234567890123456789", sizeof(cf) + 1),
+	    EINVAL);
 	CHECK_INT("config/set whole struct",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
-	                  &cf, sizeof(cf)),
-	          0);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG, &cf,
+		sizeof(cf)),
+	    0);
 	ngt_clear(&conn);
 	(void)ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_CONFIG,
-	              NULL, 0);
+	    NULL, 0);
 	r = ngt_last_msg(&conn);
 	if (r != NULL && r->header.arglen == sizeof(cf))
 		memcpy(&cf, r->data, sizeof(cf));
 	CHECK("config/omitted fields zeroed",
-	      r != NULL && cf.debugLevel == 2 && cf.loopTimeout == 0 &&
-	          cf.maxStaleness == 0 && cf.minStableAge == 0);
+	    r != NULL && cf.debugLevel == 2 && cf.loopTimeout == 0 &&
+		cf.maxStaleness == 0 && cf.minStableAge == 0);
 	CHECK_INT("config/restore", setconfig(sock, 1, 60, 900, 1), 0);
 
 	CHECK_INT("msg/unknown cmd",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, 99, NULL, 0), EINVAL);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, 99, NULL, 0), EINVAL);
 	CHECK_INT("msg/other cookie",
-	          ngt_msg(sock, "B:", NGM_HUB_COOKIE, 1, NULL, 0), EINVAL);
-	CHECK_INT(
-	    "msg/textstatus",
+	    ngt_msg(sock, "B:", NGM_HUB_COOKIE, 1, NULL, 0), EINVAL);
+	CHECK_INT("msg/textstatus",
 	    ngt_msg(sock, "B:", NGM_GENERIC_COOKIE, NGM_TEXT_STATUS, NULL, 0),
 	    EINVAL);
 	CHECK("msg/cmdlist",
-	      ng_find_cmd_name(b->type, "movehost") != NULL &&
-	          ng_find_cmd_name(b->type, "getclrstats") != NULL &&
-	          ng_find_cmd(b->type, NGM_BRIDGE_COOKIE,
-	                      NGM_BRIDGE_SET_PERSISTENT) != NULL);
+	    ng_find_cmd_name(b->type, "movehost") != NULL &&
+		ng_find_cmd_name(b->type, "getclrstats") != NULL &&
+		ng_find_cmd(b->type, NGM_BRIDGE_COOKIE,
+		    NGM_BRIDGE_SET_PERSISTENT) != NULL);
 
 	/* gettable: empty, then entries with the hook's name */
 	CHECK_INT("table/empty", num_hosts(sock, "B:"), 0);
 	CHECK_INT("table/A", ngt_send_frame(sock, "l2", mac_bcast, mac_a, 60),
-	          0);
+	    0);
 	{
 		struct ng_bridge_host_ary *ary = gettable(sock, "B:");
 
 		CHECK("table/one entry", ary != NULL && ary->numHosts == 1);
 		if (ary != NULL && ary->numHosts == 1) {
 			CHECK("table/addr",
-			      memcmp(ary->hosts[0].addr, mac_a, 6) == 0);
+			    memcmp(ary->hosts[0].addr, mac_a, 6) == 0);
 			CHECK_STR("table/hook", ary->hosts[0].hook, "link2");
 		}
 		free(ary);
@@ -739,44 +731,44 @@ test_messages(void)
 	memcpy(mh.addr, mac_b, 6);
 	strcpy(mh.hook, "link1");
 	CHECK_INT("movehost/by name",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
-	                  &mh, sizeof(mh)),
-	          0);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, &mh,
+		sizeof(mh)),
+	    0);
 	CHECK_STR("movehost/B on link1", host_hook(sock, mac_b, NULL, NULL),
-	          "link1");
+	    "link1");
 	memset(mh.hook, 0, sizeof(mh.hook));
 	memcpy(mh.addr, mac_c, 6);
 	CHECK_INT("movehost/through l2",
-	          ngt_msg(sock, "l2", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
-	                  &mh, sizeof(mh)),
-	          0);
+	    ngt_msg(sock, "l2", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, &mh,
+		sizeof(mh)),
+	    0);
 	CHECK_STR("movehost/C on link2", host_hook(sock, mac_c, NULL, NULL),
-	          "link2");
+	    "link2");
 	CHECK_INT("movehost/empty hook, no last hook",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
-	                  &mh, sizeof(mh)),
-	          ENOENT);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, &mh,
+		sizeof(mh)),
+	    ENOENT);
 	strcpy(mh.hook, "link9");
 	CHECK_INT("movehost/no such hook",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
-	                  &mh, sizeof(mh)),
-	          ENOENT);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, &mh,
+		sizeof(mh)),
+	    ENOENT);
 	CHECK_INT("movehost/short",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
-	                  &mh, sizeof(mh) - 1),
-	          EINVAL);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, &mh,
+		sizeof(mh) - 1),
+	    EINVAL);
 	strcpy(mh.hook, "link0");
 	CHECK_INT("movehost/too soon is a loop",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST,
-	                  &mh, sizeof(mh)),
-	          ELOOP);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_MOVE_HOST, &mh,
+		sizeof(mh)),
+	    ELOOP);
 	CHECK_INT("movehost/link0 muted",
-	          ngt_send_frame(sock, "l0", mac_bcast, mac_d, 60), ELOOP);
+	    ngt_send_frame(sock, "l0", mac_bcast, mac_d, 60), ELOOP);
 	ngt_clear(&conn);
 	CHECK_INT("movehost/known unicast to C",
-	          ngt_send_frame(sock, "l1", mac_c, mac_b, 60), 0);
+	    ngt_send_frame(sock, "l1", mac_c, mac_b, 60), 0);
 	CHECK("movehost/delivered on link2",
-	      ngt_count(&conn, "l2") == 1 && conn.nframes == 1);
+	    ngt_count(&conn, "l2") == 1 && conn.nframes == 1);
 
 	/* persistence */
 	CHECK_INT("persist/rmhook l0", ngt_rmhook(sock, ".", "l0"), 0);
@@ -784,27 +776,27 @@ test_messages(void)
 	CHECK_INT("persist/still there", ngt_count_type(g, "bridge"), 1);
 	CHECK_INT("persist/rmhook l2", ngt_rmhook(sock, ".", "l2"), 0);
 	CHECK_INT("persist/hookless bridge died", ngt_count_type(g, "bridge"),
-	          0);
+	    0);
 	CHECK_INT("persist/no timer left", (int)ng_timers_run(g), -1);
 
 	b = make_bridge(sock, 1);
 	CHECK("persist/new bridge", b != NULL);
 	CHECK_INT("persist/setpersistent",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
-	                  NGM_BRIDGE_SET_PERSISTENT, NULL, 0),
-	          0);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_PERSISTENT,
+		NULL, 0),
+	    0);
 	CHECK_INT("persist/rmhook", ngt_rmhook(sock, ".", "l0"), 0);
 	CHECK("persist/survives hookless", ngt_node(sock, "B:") == b);
 	CHECK_INT("persist/still ages", (int)ng_timers_run(g) > 0, 1);
 	CHECK_INT("persist/table empty", num_hosts(sock, "B:"), 0);
 	CHECK_INT("persist/getstats ENOTCONN",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS,
-	                  "\0\0\0\0", 4),
-	          ENOTCONN);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS,
+		"\0\0\0\0", 4),
+	    ENOTCONN);
 	/* A hookless persistent bridge in classic mode takes an uplink
 	 * first, as FreeBSD: restrictive from then on. */
 	CHECK_INT("persist/hub on uplink3",
-	          ngt_mkpeer(sock, "B:", "hub", "uplink3", "x"), 0);
+	    ngt_mkpeer(sock, "B:", "hub", "uplink3", "x"), 0);
 	CHECK_INT("persist/shutdown", ngt_shutdown(sock, "B:"), 0);
 	CHECK_INT("persist/shutdown kills it", ngt_count_type(g, "bridge"), 0);
 	CHECK_INT("persist/and the hub", ngt_count_type(g, "hub"), 0);
@@ -838,9 +830,9 @@ test_ring(void)
 	CHECK_INT("ring/name B2", ngt_name(sock, "m0", "B2"), 0);
 	CHECK_INT("ring/hub", ngt_mkpeer(sock, "B1:", "hub", "link1", "a"), 0);
 	CHECK_INT("ring/hub to B2",
-	          ngt_connect(sock, "B1:link1", "B2:", "b", "link1"), 0);
+	    ngt_connect(sock, "B1:link1", "B2:", "b", "link1"), 0);
 	CHECK_INT("ring/B1 to B2",
-	          ngt_connect(sock, "B1:", "B2:", "link2", "link2"), 0);
+	    ngt_connect(sock, "B1:", "B2:", "link2", "link2"), 0);
 	ngt_clear(&conn);
 	(void)ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60);
 	/*
@@ -859,7 +851,8 @@ test_ring(void)
 		int32_t link = i % 2 == 0 ? 1 : 2;
 		char name[64];
 
-		snprintf(name, sizeof(name), "ring/%s link%d stats", path, link);
+		snprintf(name, sizeof(name), "ring/%s link%d stats", path,
+		    link);
 		error = stats(sock, path, NGM_BRIDGE_GET_STATS, link, &s1);
 		CHECK_INT(name, error, 0);
 		if (error == 0) /* a failed reply leaves s1 filled with 0xee */
@@ -877,7 +870,7 @@ test_max_hosts(void)
 {
 	struct ng_graph *g = ngt_graph();
 	struct ng_node *sock = ngt_socket(g, &conn), *b = make_bridge(sock, 2);
-	uint8_t mac[6] = {0x02, 0x22, 0, 0, 0, 0};
+	uint8_t mac[6] = { 0x02, 0x22, 0, 0, 0, 0 };
 	const struct ng_mesg *r;
 	uint32_t max = 0;
 
@@ -886,32 +879,32 @@ test_max_hosts(void)
 		goto out;
 	ngt_clear(&conn);
 	CHECK_INT("maxhosts/get",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
-	                  NGM_BRIDGE_GET_MAX_HOSTS, NULL, 0),
-	          0);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_MAX_HOSTS,
+		NULL, 0),
+	    0);
 	r = ngt_last_msg(&conn);
 	if (r != NULL && r->header.arglen == sizeof(max))
 		memcpy(&max, r->data, sizeof(max));
 	CHECK_INT("maxhosts/default", max, NG_BRIDGE_MAX_HOSTS);
 	max = 0;
 	CHECK_INT("maxhosts/0 refused",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
-	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)),
-	          EINVAL);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_MAX_HOSTS,
+		&max, sizeof(max)),
+	    EINVAL);
 	max = NG_BRIDGE_MAX_HOSTS_LIMIT + 1;
 	CHECK_INT("maxhosts/above the limit refused",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
-	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)),
-	          EINVAL);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_MAX_HOSTS,
+		&max, sizeof(max)),
+	    EINVAL);
 	CHECK_INT("maxhosts/short argument refused",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
-	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, 2),
-	          EINVAL);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_MAX_HOSTS,
+		&max, 2),
+	    EINVAL);
 	max = 100;
 	CHECK_INT("maxhosts/set 100",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
-	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)),
-	          0);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_MAX_HOSTS,
+		&max, sizeof(max)),
+	    0);
 	for (unsigned i = 0; i < 1000; i++) {
 		mac[4] = (uint8_t)(i >> 8);
 		mac[5] = (uint8_t)i;
@@ -919,13 +912,13 @@ test_max_hosts(void)
 	}
 	CHECK_INT("maxhosts/all 1000 flooded", ngt_count(&conn, "l1"), 1000);
 	CHECK_INT("maxhosts/table holds 100", num_hosts(sock, "B:"), 100);
-	CHECK_INT("maxhosts/memoryFailures",
-	          getstats(sock, 0).memoryFailures, 900);
+	CHECK_INT("maxhosts/memoryFailures", getstats(sock, 0).memoryFailures,
+	    900);
 	max = 10;
 	CHECK_INT("maxhosts/lower to 10",
-	          ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE,
-	                  NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)),
-	          0);
+	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_MAX_HOSTS,
+		&max, sizeof(max)),
+	    0);
 	CHECK_INT("maxhosts/known hosts stay", num_hosts(sock, "B:"), 100);
 	ngt_advance(g, 900);
 	CHECK_INT("maxhosts/aged out", num_hosts(sock, "B:"), 0);
@@ -938,7 +931,6 @@ out:
 	ngt_clear(&conn);
 	ng_graph_free(g);
 }
-
 
 /*
  * A port's receiver shuts the bridge down in the middle of a flood: the
@@ -968,9 +960,9 @@ kill_deliver_data(void *c, const char *hook, const struct ng_pkt *pkt)
 }
 
 static const struct ng_socket_ops kill_ops = {
-    .deliver_msg = ngt_deliver_msg,
-    .deliver_data = kill_deliver_data,
-    .gone = ngt_gone,
+	.deliver_msg = ngt_deliver_msg,
+	.deliver_data = kill_deliver_data,
+	.gone = ngt_gone,
 };
 
 static void
@@ -982,8 +974,8 @@ test_shutdown_in_flood(void)
 	CHECK("kill/setup", b != NULL);
 	kill_graph = g;
 	kill_what = "B:";
-	CHECK_INT("kill/a broadcast floods", ngt_send_frame(sock, "l0",
-	    mac_bcast, mac_a, 60), 0);
+	CHECK_INT("kill/a broadcast floods",
+	    ngt_send_frame(sock, "l0", mac_bcast, mac_a, 60), 0);
 	CHECK_INT("kill/the flood stopped at the shutdown", conn.nframes, 1);
 	CHECK("kill/B is gone", ng_find_name(g, "B") == NULL);
 	ngt_clear(&conn);
@@ -991,8 +983,8 @@ test_shutdown_in_flood(void)
 	CHECK("kill/setup again", b != NULL);
 	kill_graph = g;
 	kill_what = "l3";
-	CHECK_INT("kill/a broadcast floods again", ngt_send_frame(sock, "l0",
-	    mac_bcast, mac_b, 60), 0);
+	CHECK_INT("kill/a broadcast floods again",
+	    ngt_send_frame(sock, "l0", mac_bcast, mac_b, 60), 0);
 	CHECK("kill/port 3 removed mid-flood, the bridge lives on",
 	    ng_find_name(g, "B") != NULL && b->numhooks == 3);
 	CHECK("kill/every packet back in the pool", ngt_pool_whole(g));

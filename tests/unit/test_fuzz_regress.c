@@ -49,13 +49,13 @@ static const struct {
 	const char *name;
 	int (*entry)(const uint8_t *data, size_t size);
 } targets[] = {
-    {"parse", fuzz_parse_one},
-    {"path", fuzz_path_one},
-    {"bridge", fuzz_bridge_one},
-    {"nodes", fuzz_nodes_one},
-    {"nat", fuzz_nat_one},
-    {"wire", fuzz_wire_one},
-    {"vxlan", fuzz_vxlan_one},
+	{ "parse", fuzz_parse_one },
+	{ "path", fuzz_path_one },
+	{ "bridge", fuzz_bridge_one },
+	{ "nodes", fuzz_nodes_one },
+	{ "nat", fuzz_nat_one },
+	{ "wire", fuzz_wire_one },
+	{ "vxlan", fuzz_vxlan_one },
 };
 
 static int
@@ -116,17 +116,17 @@ main(void)
 		int n;
 
 		snprintf(dir, sizeof(dir), FUZZ_DIR "/regress/%s",
-		         targets[t].name);
+		    targets[t].name);
 		n = replay_dir(dir, targets[t].entry);
 		snprintf(name, sizeof(name), "regress/%s: %d findings replayed",
-		         targets[t].name, n < 0 ? 0 : n);
+		    targets[t].name, n < 0 ? 0 : n);
 		/* A target may have found nothing yet: no directory. */
 		CHECK(name, n >= 0 || errno == ENOENT);
 		snprintf(dir, sizeof(dir), FUZZ_DIR "/corpus/%s",
-		         targets[t].name);
+		    targets[t].name);
 		n = replay_dir(dir, targets[t].entry);
 		snprintf(name, sizeof(name), "corpus/%s: %d inputs replayed",
-		         targets[t].name, n);
+		    targets[t].name, n);
 		CHECK(name, n > 0);
 	}
 	return ngt_done();

@@ -13,7 +13,7 @@ static struct ngt_conn conn;
 /* Make a persistent hub at "from"'s hook ourhook and name it. */
 static struct ng_node *
 persistent_hub(struct ng_node *from, const char *path, const char *ourhook,
-               const char *peerhook, const char *name)
+    const char *peerhook, const char *name)
 {
 	char addr[NG_PATHSIZ];
 	struct ng_node *n;
@@ -28,7 +28,7 @@ persistent_hub(struct ng_node *from, const char *path, const char *ourhook,
 		return NULL;
 	snprintf(addr, sizeof(addr), "%s:", name);
 	if (ngt_msg(from, addr, NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, NULL,
-	            0) != 0)
+		0) != 0)
 		return NULL;
 	n = ngt_node(from, addr);
 	return n;
@@ -37,7 +37,7 @@ persistent_hub(struct ng_node *from, const char *path, const char *ourhook,
 /* The node at address from sock, and the hook it arrived through. */
 static int
 resolve(struct ng_node *sock, const char *address, struct ng_node **np,
-        const char **lasthook)
+    const char **lasthook)
 {
 	struct ng_hook *lh = NULL;
 	int error;
@@ -77,7 +77,7 @@ test_ids_and_addresses(void)
 	CHECK_INT("addr/[2]:", resolve(sock, "[2]:", &n, NULL), 0);
 	CHECK("addr/[2]: is H", n == h);
 	CHECK_INT("addr/[00000002]:", resolve(sock, "[00000002]:", &n, NULL),
-	          0);
+	    0);
 	CHECK("addr/[00000002]: is H", n == h);
 	CHECK_INT("addr/[0x3]:", resolve(sock, "[0x3]:", &n, NULL), 0);
 	CHECK("addr/[0x3]: is X", n == x);
@@ -86,11 +86,11 @@ test_ids_and_addresses(void)
 	CHECK_INT("addr/.: is me", resolve(sock, ".:", &n, NULL), 0);
 	CHECK("addr/.: is sock", n == sock);
 	CHECK_INT("addr/[0]: not an id", resolve(sock, "[0]:", &n, NULL),
-	          ENOENT);
+	    ENOENT);
 	CHECK_INT("addr/[ff]: missing", resolve(sock, "[ff]:", &n, NULL),
-	          ENOENT);
+	    ENOENT);
 	CHECK_INT("addr/missing name", resolve(sock, "nosuch:", &n, NULL),
-	          ENOENT);
+	    ENOENT);
 
 	/* §3: hook paths, relative and combined */
 	CHECK_INT("addr/relative a", resolve(sock, "a", &n, &lh), 0);
@@ -106,16 +106,16 @@ test_ids_and_addresses(void)
 	CHECK_INT("addr/H:hb", resolve(sock, "H:hb", &n, &lh), 0);
 	CHECK("addr/H:hb is X via x", n == x && strcmp(lh, "x") == 0);
 	CHECK_INT("addr/H:hb.x round trip", resolve(sock, "H:hb.x", &n, &lh),
-	          0);
+	    0);
 	CHECK("addr/H:hb.x is H via hb", n == h && strcmp(lh, "hb") == 0);
 	CHECK_INT("addr/[2]:.hb.", resolve(sock, "[2]:.hb.", &n, NULL), 0);
 	CHECK("addr/[2]:.hb. is X", n == x);
 	CHECK_INT("addr/no colon is a hook", resolve(sock, "H", &n, NULL),
-	          ENOENT);
+	    ENOENT);
 	CHECK_INT("addr/missing hook", resolve(sock, "H:nosuch", &n, NULL),
-	          ENOENT);
+	    ENOENT);
 	CHECK_INT("addr/[2] without colon", resolve(sock, "[2]", &n, NULL),
-	          ENOENT);
+	    ENOENT);
 
 	/* §3: malformed */
 	CHECK_INT("addr/:", resolve(sock, ":", &n, NULL), EINVAL);
@@ -139,17 +139,17 @@ test_ids_and_addresses(void)
 
 	/* A message follows the address: nodeinfo through sock's hook. */
 	{
-		struct ng_mesg *m =
-		    ng_mkmsg(NGM_GENERIC_COOKIE, NGM_NODEINFO, 0);
+		struct ng_mesg *m = ng_mkmsg(NGM_GENERIC_COOKIE, NGM_NODEINFO,
+		    0);
 		const struct ng_mesg *r;
 
 		ngt_clear(&conn);
 		CHECK_INT("addr/msg via a.hb", ng_send_msg(sock, "a.hb", m), 0);
 		r = ngt_last_msg(&conn);
 		CHECK("addr/msg via a.hb reached X",
-		      r != NULL && conn.from[0] == x->id &&
-		          strcmp(((const struct nodeinfo *)r->data)->name,
-		                 "X") == 0);
+		    r != NULL && conn.from[0] == x->id &&
+			strcmp(((const struct nodeinfo *)r->data)->name, "X") ==
+			    0);
 		free(m);
 	}
 
@@ -220,8 +220,9 @@ test_names(void)
 	CHECK_INT("names/H1 free again", ngt_name(sock, "S2:", "H1"), 0);
 	n = ngt_node(sock, "H1:");
 	CHECK("names/H1 is S now", n == s);
-	CHECK("names/valid", ng_name_valid("ok") && !ng_name_valid("") &&
-	                         !ng_name_valid("[a]") && ng_name_valid("[0]"));
+	CHECK("names/valid",
+	    ng_name_valid("ok") && !ng_name_valid("") &&
+		!ng_name_valid("[a]") && ng_name_valid("[0]"));
 out:
 	ngt_clear(&conn);
 	ng_graph_free(g);
@@ -274,14 +275,14 @@ test_lifecycle(void)
 	CHECK_INT("life/mkpeer a", ngt_mkpeer(sock, ".", "hub", "a", "x"), 0);
 	before = ng_num_nodes(g);
 	CHECK_INT("mkpeer/ourhook exists",
-	          ngt_mkpeer(sock, ".", "hub", "a", "y"), EEXIST);
+	    ngt_mkpeer(sock, ".", "hub", "a", "y"), EEXIST);
 	CHECK_INT("mkpeer/EEXIST leaves nothing", ng_num_nodes(g), before);
 	CHECK_INT("mkpeer/unknown type",
-	          ngt_mkpeer(sock, ".", "nosuchtype", "z", "y"), ENOENT);
+	    ngt_mkpeer(sock, ".", "nosuchtype", "z", "y"), ENOENT);
 	CHECK_INT("mkpeer/socket type",
-	          ngt_mkpeer(sock, ".", "socket", "z", "y"), EINVAL);
+	    ngt_mkpeer(sock, ".", "socket", "z", "y"), EINVAL);
 	CHECK_INT("mkpeer/peer refuses hook",
-	          ngt_mkpeer(sock, ".", "bridge", "z", "link01"), EINVAL);
+	    ngt_mkpeer(sock, ".", "bridge", "z", "link01"), EINVAL);
 	CHECK_INT("mkpeer/failures leave nothing", ng_num_nodes(g), before);
 	CHECK("mkpeer/no half hook", ng_find_hook(sock, "z") == NULL);
 	CHECK_INT("mkpeer/no bridge", ngt_count_type(g, "bridge"), 0);
@@ -293,20 +294,19 @@ test_lifecycle(void)
 		strcpy(mp.ourhook, "z");
 		strcpy(mp.peerhook, "y");
 		CHECK_INT("mkpeer/short arglen",
-		          ngt_msg(sock, ".", NGM_GENERIC_COOKIE, NGM_MKPEER,
-		                  &mp, sizeof(mp) - 1),
-		          EINVAL);
-		CHECK_INT(
-		    "mkpeer/no arg",
+		    ngt_msg(sock, ".", NGM_GENERIC_COOKIE, NGM_MKPEER, &mp,
+			sizeof(mp) - 1),
+		    EINVAL);
+		CHECK_INT("mkpeer/no arg",
 		    ngt_msg(sock, ".", NGM_GENERIC_COOKIE, NGM_MKPEER, NULL, 0),
 		    EINVAL);
 		CHECK_INT("mkpeer/arglen errors leave nothing", ng_num_nodes(g),
-		          before);
+		    before);
 	}
 	CHECK_INT("mkpeer/type name cut at 31",
-	          ngt_mkpeer(sock, ".", "hubhubhubhubhubhubhubhubhubhubhub",
-	                     "z", "y"),
-	          ENOENT);
+	    ngt_mkpeer(sock, ".", "hubhubhubhubhubhubhubhubhubhubhub", "z",
+		"y"),
+	    ENOENT);
 	ngt_clear(&conn);
 	ng_graph_free(g);
 }
@@ -329,26 +329,26 @@ test_connect_rmhook(void)
 		goto out;
 	before = ng_num_nodes(g);
 	CHECK_INT("connect/A to B", ngt_connect(sock, "A:", "B:", "ab", "ba"),
-	          0);
+	    0);
 	CHECK("connect/edge made", ngt_node(sock, "A:ab") == b);
 	CHECK_INT("connect/peerhook exists",
-	          ngt_connect(sock, "A:", "B:", "new", "ba"), EEXIST);
+	    ngt_connect(sock, "A:", "B:", "new", "ba"), EEXIST);
 	CHECK("connect/no half hook", ng_find_hook(a, "new") == NULL);
 	CHECK_INT("connect/ourhook exists",
-	          ngt_connect(sock, "A:", "B:", "ab", "new"), EEXIST);
+	    ngt_connect(sock, "A:", "B:", "ab", "new"), EEXIST);
 	CHECK("connect/no half hook on B", ng_find_hook(b, "new") == NULL);
 	/* The peer's hook is checked before anything on our side. */
 	CHECK_INT("connect/peer hook exists, seen from B",
-	          ngt_connect(sock, "B:", "[1]:", "link01", "b"), EEXIST);
+	    ngt_connect(sock, "B:", "[1]:", "link01", "b"), EEXIST);
 	CHECK_INT("connect/missing node",
-	          ngt_connect(sock, "A:", "nosuch:", "q", "r"), ENOENT);
+	    ngt_connect(sock, "A:", "nosuch:", "q", "r"), ENOENT);
 	CHECK_INT("connect/bad path", ngt_connect(sock, "A:", "a.b:", "q", "r"),
-	          EINVAL);
+	    EINVAL);
 	CHECK_INT("connect/relative path",
-	          ngt_connect(sock, ".", "b", "c", "yy"), 0);
+	    ngt_connect(sock, ".", "b", "c", "yy"), 0);
 	CHECK("connect/relative made", ngt_node(sock, "c") == b);
 	CHECK_INT("connect/to itself, two hooks",
-	          ngt_connect(sock, "A:", "A:", "s1", "s2"), 0);
+	    ngt_connect(sock, "A:", "A:", "s1", "s2"), 0);
 	CHECK("connect/loop edge", ngt_node(sock, "A:s1") == a);
 	{
 		char buf[sizeof(struct ngm_connect) + 1];
@@ -359,70 +359,67 @@ test_connect_rmhook(void)
 		strcpy(con->ourhook, "q");
 		strcpy(con->peerhook, "r");
 		CHECK_INT("connect/long arglen",
-		          ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, NGM_CONNECT,
-		                  buf, sizeof(buf)),
-		          EINVAL);
+		    ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, NGM_CONNECT, buf,
+			sizeof(buf)),
+		    EINVAL);
 	}
 	CHECK_INT("connect/no node made", ng_num_nodes(g), before);
 
 	/* Both names are checked for EEXIST before either type is asked. */
 	CHECK_INT("connect/bridge at A:br",
-	          ngt_mkpeer(sock, "A:", "bridge", "br", "link0"), 0);
+	    ngt_mkpeer(sock, "A:", "bridge", "br", "link0"), 0);
 	CHECK_INT("connect/peerhook exists beats our refusal",
-	          ngt_connect(sock, "A:br", "A:", "bogus", "x"), EEXIST);
+	    ngt_connect(sock, "A:br", "A:", "bogus", "x"), EEXIST);
 	CHECK_INT("connect/ourhook exists beats peer refusal",
-	          ngt_connect(sock, "A:", "A:br", "s1", "bogus"), EEXIST);
+	    ngt_connect(sock, "A:", "A:br", "s1", "bogus"), EEXIST);
 	CHECK_INT("connect/then the type refuses",
-	          ngt_connect(sock, "A:br", "A:", "bogus", "fresh"), EINVAL);
+	    ngt_connect(sock, "A:br", "A:", "bogus", "fresh"), EINVAL);
 	CHECK("connect/refusal left nothing", ng_find_hook(a, "fresh") == NULL);
 	CHECK_INT("connect/peer type refuses",
-	          ngt_connect(sock, "A:", "A:br", "fresh", "bogus"), EINVAL);
+	    ngt_connect(sock, "A:", "A:br", "fresh", "bogus"), EINVAL);
 	CHECK("connect/peer refusal left nothing",
-	      ng_find_hook(a, "fresh") == NULL);
+	    ng_find_hook(a, "fresh") == NULL);
 	CHECK_INT("connect/bridge kept its link", ngt_count_type(g, "bridge"),
-	          1);
+	    1);
 
 	/* rmhook */
 	CHECK_INT("rmhook/missing hook succeeds",
-	          ngt_rmhook(sock, "A:", "nohook"), 0);
+	    ngt_rmhook(sock, "A:", "nohook"), 0);
 	CHECK_INT("rmhook/A ab", ngt_rmhook(sock, "A:", "ab"), 0);
 	CHECK("rmhook/both ends gone",
-	      ng_find_hook(a, "ab") == NULL && ng_find_hook(b, "ba") == NULL);
+	    ng_find_hook(a, "ab") == NULL && ng_find_hook(b, "ba") == NULL);
 	CHECK_INT("rmhook/short arglen",
-	          ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, NGM_RMHOOK, "s1", 3),
-	          EINVAL);
+	    ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, NGM_RMHOOK, "s1", 3),
+	    EINVAL);
 	CHECK("rmhook/arglen error left s1", ng_find_hook(a, "s1") != NULL);
 	CHECK_INT("name/short arglen",
-	          ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, NGM_NAME, "Z", 2),
-	          EINVAL);
+	    ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, NGM_NAME, "Z", 2), EINVAL);
 	CHECK_STR("name/unchanged", a->name, "A");
 
 	/* Anything else generic, or a bad header */
 	CHECK_INT("generic/unknown cmd",
-	          ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, 99, NULL, 0), EINVAL);
-	CHECK_INT(
-	    "generic/textstatus unsupported",
+	    ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, 99, NULL, 0), EINVAL);
+	CHECK_INT("generic/textstatus unsupported",
 	    ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, NGM_TEXT_STATUS, NULL, 0),
 	    EINVAL);
-	CHECK_INT(
-	    "generic/textconfig unsupported",
+	CHECK_INT("generic/textconfig unsupported",
 	    ngt_msg(sock, "A:", NGM_GENERIC_COOKIE, NGM_TEXT_CONFIG, NULL, 0),
 	    EINVAL);
 	{
-		struct ng_mesg *m =
-		    ng_mkmsg(NGM_GENERIC_COOKIE, NGM_NODEINFO, 0);
+		struct ng_mesg *m = ng_mkmsg(NGM_GENERIC_COOKIE, NGM_NODEINFO,
+		    0);
 
 		m->header.version = 7;
 		CHECK_INT("generic/bad version", ng_send_msg(sock, "A:", m),
-		          EINVAL);
+		    EINVAL);
 		free(m);
 	}
 	CHECK_INT("hub/other message",
-	          ngt_msg(sock, "A:", NGM_HUB_COOKIE, 2, NULL, 0), EINVAL);
+	    ngt_msg(sock, "A:", NGM_HUB_COOKIE, 2, NULL, 0), EINVAL);
 	CHECK_INT("shutdown/persistent hub", ngt_shutdown(sock, "A:"), 0);
 	CHECK("shutdown/A gone", ngt_node(sock, "A:") == NULL);
 	CHECK("shutdown/sock lost its hook to A",
-	      ng_find_hook(sock, "a") == NULL);
+	    ng_find_hook(sock, "a") == NULL);
 out:
 	ngt_clear(&conn);
 	ng_graph_free(g);
@@ -459,9 +456,9 @@ test_replies(void)
 	if (h == NULL)
 		goto out;
 	CHECK_INT("replies/connect b", ngt_connect(sock, ".", "H:", "b", "y"),
-	          0);
+	    0);
 	CHECK_INT("replies/mkpeer Q", ngt_mkpeer(sock, "H:", "hub", "z", "q"),
-	          0);
+	    0);
 	q = ngt_node(sock, "H:z");
 	CHECK_INT("replies/name me", ngt_name(sock, ".", "me"), 0);
 
@@ -472,9 +469,9 @@ test_replies(void)
 		const struct nodeinfo *ni = (const struct nodeinfo *)r->data;
 
 		CHECK("nodeinfo/header",
-		      (r->header.flags & NGF_RESP) && r->header.token == 4242 &&
-		          r->header.cmd == NGM_NODEINFO &&
-		          r->header.typecookie == NGM_GENERIC_COOKIE);
+		    (r->header.flags & NGF_RESP) && r->header.token == 4242 &&
+			r->header.cmd == NGM_NODEINFO &&
+			r->header.typecookie == NGM_GENERIC_COOKIE);
 		CHECK_INT("nodeinfo/arglen", r->header.arglen, sizeof(*ni));
 		CHECK_INT("nodeinfo/from H", conn.from[0], h->id);
 		CHECK_STR("nodeinfo/name", ni->name, "H");
@@ -489,24 +486,24 @@ test_replies(void)
 		const struct hooklist *hl = (const struct hooklist *)r->data;
 
 		CHECK_INT("listhooks/arglen", r->header.arglen,
-		          sizeof(*hl) + 3 * sizeof(hl->link[0]));
+		    sizeof(*hl) + 3 * sizeof(hl->link[0]));
 		CHECK_INT("listhooks/count", hl->nodeinfo.hooks, 3);
 		CHECK_STR("listhooks/node", hl->nodeinfo.name, "H");
 		/* newest first: z, y, x */
 		CHECK_STR("listhooks/newest first", hl->link[0].ourhook, "z");
 		CHECK_STR("listhooks/peer hook", hl->link[0].peerhook, "q");
 		CHECK_STR("listhooks/peer type", hl->link[0].nodeinfo.type,
-		          "hub");
+		    "hub");
 		CHECK_INT("listhooks/peer id", hl->link[0].nodeinfo.id,
-		          q != NULL ? q->id : 0);
+		    q != NULL ? q->id : 0);
 		CHECK_STR("listhooks/peer unnamed", hl->link[0].nodeinfo.name,
-		          "");
+		    "");
 		CHECK_STR("listhooks/second", hl->link[1].ourhook, "y");
 		CHECK_STR("listhooks/second peer", hl->link[1].nodeinfo.name,
-		          "me");
+		    "me");
 		CHECK_STR("listhooks/oldest last", hl->link[2].ourhook, "x");
 		CHECK_STR("listhooks/oldest peer hook", hl->link[2].peerhook,
-		          "a");
+		    "a");
 	}
 
 	r = ask(sock, ".", NGM_LISTNAMES, &error);
@@ -516,7 +513,7 @@ test_replies(void)
 
 		CHECK_INT("listnames/count", nl->numnames, 2);
 		CHECK_INT("listnames/arglen", r->header.arglen,
-		          sizeof(*nl) + 2 * sizeof(nl->nodeinfo[0]));
+		    sizeof(*nl) + 2 * sizeof(nl->nodeinfo[0]));
 		CHECK_STR("listnames/first", nl->nodeinfo[0].name, "me");
 		CHECK_STR("listnames/second", nl->nodeinfo[1].name, "H");
 	}
@@ -528,11 +525,11 @@ test_replies(void)
 
 		CHECK_INT("listnodes/count", nl->numnames, 3);
 		CHECK("listnodes/ascending",
-		      nl->numnames == 3 &&
-		          nl->nodeinfo[0].id < nl->nodeinfo[1].id &&
-		          nl->nodeinfo[1].id < nl->nodeinfo[2].id);
+		    nl->numnames == 3 &&
+			nl->nodeinfo[0].id < nl->nodeinfo[1].id &&
+			nl->nodeinfo[1].id < nl->nodeinfo[2].id);
 		CHECK_STR("listnodes/socket first", nl->nodeinfo[0].type,
-		          "socket");
+		    "socket");
 		CHECK_INT("listnodes/hooks of Q", nl->nodeinfo[2].hooks, 1);
 	}
 
@@ -544,7 +541,7 @@ test_replies(void)
 
 		CHECK("listtypes/at least 4", tl->numtypes >= 4);
 		CHECK_INT("listtypes/arglen", r->header.arglen,
-		          sizeof(*tl) + tl->numtypes * sizeof(tl->typeinfo[0]));
+		    sizeof(*tl) + tl->numtypes * sizeof(tl->typeinfo[0]));
 		for (unsigned i = 0; i < tl->numtypes; i++) {
 			if (strcmp(tl->typeinfo[i].type_name, "socket") == 0)
 				socket_seen = tl->typeinfo[i].numnodes;
@@ -555,7 +552,7 @@ test_replies(void)
 		CHECK_INT("listtypes/hub numnodes", hub_nodes, 2);
 		/* most recently registered first: socket was the first */
 		CHECK_STR("listtypes/socket last",
-		          tl->typeinfo[tl->numtypes - 1].type_name, "socket");
+		    tl->typeinfo[tl->numtypes - 1].type_name, "socket");
 	}
 
 	/* A failed request gets no reply. */
@@ -573,14 +570,14 @@ out:
 static void
 test_hub(void)
 {
-	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1},
-	                     m2[6] = {2, 0, 0, 0, 0, 2};
+	static const uint8_t m1[6] = { 2, 0, 0, 0, 0, 1 },
+			     m2[6] = { 2, 0, 0, 0, 0, 2 };
 	struct ng_graph *g = ngt_graph();
 	struct ng_node *sock = ngt_socket(g, &conn);
 
 	CHECK_INT("hub/mkpeer", ngt_mkpeer(sock, ".", "hub", "a", "h1"), 0);
 	CHECK_INT("hub/single hook drops",
-	          ngt_send_frame(sock, "a", m1, m2, 60), 0);
+	    ngt_send_frame(sock, "a", m1, m2, 60), 0);
 	CHECK_INT("hub/nothing out", conn.nframes, 0);
 	CHECK_INT("hub/connect b", ngt_connect(sock, ".", "a", "b", "h2"), 0);
 	CHECK_INT("hub/connect c", ngt_connect(sock, ".", "a", "c", "h3"), 0);
@@ -589,11 +586,11 @@ test_hub(void)
 	CHECK_INT("hub/out c", ngt_count(&conn, "c"), 1);
 	CHECK_INT("hub/not back out a", ngt_count(&conn, "a"), 0);
 	CHECK("hub/shared, not copied",
-	      conn.nframes == 2 && conn.frames[0].pkt == conn.frames[1].pkt);
-	CHECK("hub/bytes", conn.nframes == 2 && conn.frames[0].len == 60 &&
-	                       memcmp(conn.frames[1].data, m1, 6) == 0);
-	CHECK_INT(
-	    "hub/setpersistent",
+	    conn.nframes == 2 && conn.frames[0].pkt == conn.frames[1].pkt);
+	CHECK("hub/bytes",
+	    conn.nframes == 2 && conn.frames[0].len == 60 &&
+		memcmp(conn.frames[1].data, m1, 6) == 0);
+	CHECK_INT("hub/setpersistent",
 	    ngt_msg(sock, "a", NGM_HUB_COOKIE, NGM_HUB_SET_PERSISTENT, NULL, 0),
 	    0);
 	CHECK_INT("hub/rmhook a", ngt_rmhook(sock, ".", "a"), 0);
@@ -608,7 +605,7 @@ test_hub(void)
 static void
 test_socket(void)
 {
-	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1};
+	static const uint8_t m1[6] = { 2, 0, 0, 0, 0, 1 };
 	struct ng_graph *g = ngt_graph();
 	struct ng_node *sock = ngt_socket(g, &conn);
 	char longhook[40];
@@ -616,23 +613,23 @@ test_socket(void)
 	memset(longhook, 'h', sizeof(longhook) - 1);
 	longhook[sizeof(longhook) - 1] = '\0';
 	CHECK_INT("socket/no hook", ngt_send_frame(sock, "zz", m1, m1, 20),
-	          EHOSTUNREACH);
+	    EHOSTUNREACH);
 	CHECK_INT("socket/no address, no hook",
-	          ngt_send_frame(sock, "", m1, m1, 20), EDESTADDRREQ);
+	    ngt_send_frame(sock, "", m1, m1, 20), EDESTADDRREQ);
 	CHECK_INT("socket/hook name too long",
-	          ngt_send_frame(sock, longhook, m1, m1, 20), EINVAL);
+	    ngt_send_frame(sock, longhook, m1, m1, 20), EINVAL);
 	CHECK_INT("socket/mkpeer hub", ngt_mkpeer(sock, ".", "hub", "a", "x"),
-	          0);
+	    0);
 	CHECK_INT("socket/loop back", ngt_connect(sock, ".", "a", "b", "y"), 0);
 	CHECK_INT("socket/a to b", ngt_send_frame(sock, "a", m1, m1, 1), 0);
 	CHECK_INT("socket/arrived on b", ngt_count(&conn, "b"), 1);
 	CHECK_INT("socket/no address, two hooks",
-	          ngt_send_frame(sock, "", m1, m1, 20), EDESTADDRREQ);
+	    ngt_send_frame(sock, "", m1, m1, 20), EDESTADDRREQ);
 	CHECK_INT("socket/rmhook b", ngt_rmhook(sock, ".", "b"), 0);
 	CHECK_INT("socket/no address, one hook",
-	          ngt_send_frame(sock, "", m1, m1, 20), 0);
+	    ngt_send_frame(sock, "", m1, m1, 20), 0);
 	CHECK_INT("socket/not a constructor",
-	          ngt_mkpeer(sock, ".", "socket", "s", "t"), EINVAL);
+	    ngt_mkpeer(sock, ".", "socket", "s", "t"), EINVAL);
 	ngt_close(&conn);
 	CHECK_INT("socket/closing takes the hub", ng_num_nodes(g), 0);
 	ng_graph_free(g);
@@ -651,7 +648,7 @@ test_socket(void)
 static void
 test_storm(void)
 {
-	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1};
+	static const uint8_t m1[6] = { 2, 0, 0, 0, 0, 1 };
 	struct ng_graph *g = ngt_graph();
 	struct ng_node *sock = ngt_socket(g, &conn);
 	unsigned got;
@@ -667,9 +664,9 @@ test_storm(void)
 	CHECK("storm/one frame ends", got > 0 && got <= NG_MAX_SENDS);
 	ngt_clear(&conn);
 	CHECK_INT("storm/the next frame too",
-	          ngt_send_frame(sock, "b", m1, m1, 60) == 0 ||
-	              ngt_count(&conn, "a") <= NG_MAX_SENDS,
-	          1);
+	    ngt_send_frame(sock, "b", m1, m1, 60) == 0 ||
+		ngt_count(&conn, "a") <= NG_MAX_SENDS,
+	    1);
 	ngt_close(&conn);
 	ng_graph_free(g);
 }

@@ -116,9 +116,9 @@ make_super(struct ng_graph *g, bool v6, bool tcp)
 	p->vh.csum_start = 14 + iplen;
 	p->vh.csum_offset = tcp ? 16 : 6;
 	p->vh.gso_size = MSS;
-	p->vh.gso_type = tcp ? (v6 ? VIRTIO_NET_HDR_GSO_TCPV6
-				   : VIRTIO_NET_HDR_GSO_TCPV4)
-			     : 5 /* UDP_L4 */;
+	p->vh.gso_type = tcp ?
+	    (v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4) :
+	    5 /* UDP_L4 */;
 	p->vh.hdr_len = (uint16_t)(14 + iplen + l4hdr);
 	return p;
 }
@@ -127,7 +127,7 @@ static void
 check_segments(struct ng_graph *g, bool v6, bool tcp, const char *name)
 {
 	struct ng_pkt *p = make_super(g, v6, tcp);
-	struct seglist l = {.n = 0};
+	struct seglist l = { .n = 0 };
 	size_t iplen = v6 ? 40 : 20, l4hdr = tcp ? 20 : 8, got = 0;
 	uint8_t all[PAYLOAD];
 	bool sums = true, lens = true, seqs = true, flags = true, ids = true;
@@ -154,14 +154,16 @@ check_segments(struct ng_graph *g, bool v6, bool tcp, const char *name)
 			lens = false;
 		if (!v6 && ((size_t)(ip[2] << 8 | ip[3]) != 20 + l4hdr + n))
 			lens = false;
-		if (!v6 && (fold(sum16(ip, 20, 0)) != 0xffff ||
-			       (ip[4] << 8 | ip[5]) != 0x1234 + i))
+		if (!v6 &&
+		    (fold(sum16(ip, 20, 0)) != 0xffff ||
+			(ip[4] << 8 | ip[5]) != 0x1234 + i))
 			ids = false;
 		if (l4_verify(ip, v6, l4, l4hdr + n, tcp ? 6 : 17) != 0xffff)
 			sums = false;
 		if (tcp) {
 			uint32_t seq = (uint32_t)l4[4] << 24 |
-			    (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 | l4[7];
+			    (uint32_t)l4[5] << 16 | (uint32_t)l4[6] << 8 |
+			    l4[7];
 
 			if (seq != 0xfffff000u + (uint32_t)(MSS * i))
 				seqs = false;
@@ -216,8 +218,8 @@ static void
 check_gro(struct ng_graph *g, bool v6, int corrupt, const char *name)
 {
 	struct ng_pkt *p = make_super(g, v6, true);
-	struct seglist l = {.n = 0}, out = {.n = 0};
-	struct ng_gro gro = {0};
+	struct seglist l = { .n = 0 }, out = { .n = 0 };
+	struct ng_gro gro = { 0 };
 	size_t iplen = v6 ? 40 : 20, hlen = 14 + iplen + 20;
 	uint8_t ref[PAYLOAD];
 	char what[96];
@@ -230,8 +232,10 @@ check_gro(struct ng_graph *g, bool v6, int corrupt, const char *name)
 	if (corrupt >= 0)
 		l.seg[corrupt]->data[hlen + 5] ^= 0xff;
 	for (int i = 0; i < l.n; i++) {
-		CHECK_INT("gro: add", ng_gro_add(&gro, g, l.seg[i]->data,
-		    l.seg[i]->len, 14, collect, &out), 0);
+		CHECK_INT("gro: add",
+		    ng_gro_add(&gro, g, l.seg[i]->data, l.seg[i]->len, 14,
+			collect, &out),
+		    0);
 		ng_pkt_free(&l.seg[i]);
 	}
 	ng_gro_flush(&gro, collect, &out);
@@ -246,16 +250,16 @@ check_gro(struct ng_graph *g, bool v6, int corrupt, const char *name)
 
 		if (merged) {
 			same = same && s->vh.gso_size == MSS &&
-			    s->vh.gso_type == (v6 ? VIRTIO_NET_HDR_GSO_TCPV6
-						  : VIRTIO_NET_HDR_GSO_TCPV4) &&
+			    s->vh.gso_type ==
+				(v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+				      VIRTIO_NET_HDR_GSO_TCPV4) &&
 			    s->vh.csum_start == 14 + iplen &&
-			    s->vh.csum_offset == 16 &&
-			    s->vh.hdr_len == hlen;
-			same = same && (v6 ? (size_t)(ip[4] << 8 | ip[5]) ==
-						 s->len - 14 - 40
-					   : (size_t)(ip[2] << 8 | ip[3]) ==
-						 s->len - 14 &&
-						 fold(sum16(ip, 20, 0)) == 0xffff);
+			    s->vh.csum_offset == 16 && s->vh.hdr_len == hlen;
+			same = same &&
+			    (v6 ? (size_t)(ip[4] << 8 | ip[5]) ==
+					s->len - 14 - 40 :
+				  (size_t)(ip[2] << 8 | ip[3]) == s->len - 14 &&
+					fold(sum16(ip, 20, 0)) == 0xffff);
 			/* Finished, its checksum covers it all. */
 			same = same && ng_pkt_csum_finish(s) == 0 &&
 			    l4_verify(ip, v6, ip + iplen, s->len - 14 - iplen,
@@ -264,7 +268,8 @@ check_gro(struct ng_graph *g, bool v6, int corrupt, const char *name)
 			same = same && s->vh.gso_type == 0 && n == MSS;
 		}
 		if (got + n <= PAYLOAD && corrupt < 0)
-			same = same && memcmp(ref + got, s->data + hlen, n) == 0;
+			same = same &&
+			    memcmp(ref + got, s->data + hlen, n) == 0;
 		got += n;
 		ng_pkt_free(&out.seg[i]);
 	}
@@ -277,7 +282,7 @@ main(void)
 {
 	struct ng_graph *g;
 	struct ng_pkt *p;
-	struct seglist l = {.n = 0};
+	struct seglist l = { .n = 0 };
 
 	CHECK_INT("graph", ng_graph_new(NULL, &g), 0);
 	check_segments(g, false, true, "tcp4");

@@ -35,10 +35,10 @@ rec_capture(void *conn, struct ng_capture_hdr *h, const void *frame)
 }
 
 static const struct ng_socket_ops ops = {
-    .deliver_msg = ngt_deliver_msg,
-    .deliver_data = ngt_deliver_data,
-    .gone = ngt_gone,
-    .deliver_capture = rec_capture,
+	.deliver_msg = ngt_deliver_msg,
+	.deliver_data = ngt_deliver_data,
+	.gone = ngt_gone,
+	.deliver_capture = rec_capture,
 };
 
 /* The counters of hook at path, from gethookstats sent by c's node. */
@@ -51,8 +51,8 @@ stats(struct ngt_conn *c, const char *path, const char *hook)
 
 	memset(&st, 0, sizeof(st));
 	ngt_clear(c);
-	if (ngt_msg(c->node, path, NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_GET,
-		NULL, 0) != 0 ||
+	if (ngt_msg(c->node, path, NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_GET, NULL,
+		0) != 0 ||
 	    (m = ngt_last_msg(c)) == NULL || m->header.arglen < sizeof(*hs))
 		return st;
 	hs = (const void *)m->data;
@@ -71,8 +71,8 @@ capture(struct ngt_conn *c, const char *path, const char *hook,
 	memset(&arg, 0, sizeof(arg));
 	snprintf(arg.hook, sizeof(arg.hook), "%s", hook);
 	arg.snaplen = snaplen;
-	return ngt_msg(c->node, path, NGM_HOOKSTAT_COOKIE,
-	    NGM_HOOKSTAT_CAPTURE, &arg, sizeof(arg));
+	return ngt_msg(c->node, path, NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_CAPTURE,
+	    &arg, sizeof(arg));
 }
 
 static int
@@ -116,17 +116,18 @@ fwd_sync(void *arg, struct ng_node *node)
 static void
 test_backend_counts(void)
 {
-	static const uint8_t d1[6] = {2, 0, 0, 0, 0, 1};
-	static const uint8_t d2[6] = {2, 0, 0, 0, 0, 2};
+	static const uint8_t d1[6] = { 2, 0, 0, 0, 0, 1 };
+	static const uint8_t d2[6] = { 2, 0, 0, 0, 0, 2 };
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, &ops, NULL},
-		{0, NULL, NULL},
-	    },
-	    .clock_ms = ngt_clock,
-	    .hookstats_sync = fwd_sync,
-	    .hookstats_arg = &fwd,
+		.types = ng_nodes_types,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE, &ops, NULL },
+			{ 0, NULL, NULL },
+		    },
+		.clock_ms = ngt_clock,
+		.hookstats_sync = fwd_sync,
+		.hookstats_arg = &fwd,
 	};
 	static struct ngt_conn s;
 	struct ng_hookstat st;
@@ -162,8 +163,8 @@ test_backend_counts(void)
 int
 main(void)
 {
-	static const uint8_t d1[6] = {2, 0, 0, 0, 0, 1};
-	static const uint8_t d2[6] = {2, 0, 0, 0, 0, 2};
+	static const uint8_t d1[6] = { 2, 0, 0, 0, 0, 1 };
+	static const uint8_t d2[6] = { 2, 0, 0, 0, 0, 2 };
 	struct ng_graph *g = ngt_graph_with(&ops, NULL);
 	static struct ngt_conn s, w, x;
 	struct ng_hookstat st;
@@ -178,8 +179,8 @@ main(void)
 
 	/* counters: 3 frames of 60 bytes in on a, out on b */
 	for (int i = 0; i < 3; i++)
-		CHECK_INT("send on p0", ngt_send_frame(s.node, "p0", d1, d2, 60),
-		    0);
+		CHECK_INT("send on p0",
+		    ngt_send_frame(s.node, "p0", d1, d2, 60), 0);
 	st = stats(&w, "H:", "a");
 	CHECK_INT("H a recvFrames", st.recv_frames, 3);
 	CHECK_INT("H a recvOctets", st.recv_octets, 180);
@@ -198,8 +199,8 @@ main(void)
 	CHECK_INT("clrhookstats all", named(&s, "H:", NGM_HOOKSTAT_CLEAR, ""),
 	    0);
 	CHECK_INT("a cleared", stats(&w, "H:", "a").recv_frames, 0);
-	CHECK_INT("clrhookstats nope", named(&s, "H:", NGM_HOOKSTAT_CLEAR,
-	    "nope"), ENOENT);
+	CHECK_INT("clrhookstats nope",
+	    named(&s, "H:", NGM_HOOKSTAT_CLEAR, "nope"), ENOENT);
 	/* an edge is counted once, at the sender: a clear at one end
 	 * leaves the other end's figures as they were */
 	CHECK_INT("s p0 still counts 3 out", stats(&s, ".", "p0").xmit_frames,
@@ -219,19 +220,19 @@ main(void)
 	CHECK_INT("mkpeer tee", ngt_mkpeer(s.node, ".", "tee", "p2", "left"),
 	    0);
 	CHECK_INT("name T", ngt_name(s.node, "p2", "T"), 0);
-	CHECK_INT("send on p2 (T drops it)", ngt_send_frame(s.node, "p2", d1,
-	    d2, 100), 0);
+	CHECK_INT("send on p2 (T drops it)",
+	    ngt_send_frame(s.node, "p2", d1, d2, 100), 0);
 	CHECK_INT("connect T H", ngt_connect(s.node, "T:", "H:", "right", "c"),
 	    0);
 	for (int i = 0; i < 2; i++)
-		CHECK_INT("send on p2", ngt_send_frame(s.node, "p2", d1, d2,
-		    100), 0);
+		CHECK_INT("send on p2",
+		    ngt_send_frame(s.node, "p2", d1, d2, 100), 0);
 	CHECK_INT("H c 2 in", stats(&w, "H:", "c").recv_frames, 2);
 	CHECK_INT("shutdown T", ngt_shutdown(s.node, "T:"), 0);
 	CHECK_INT("H c 2 in after the bypass", stats(&w, "H:", "c").recv_frames,
 	    2);
-	CHECK_INT("s p2 3 out after the bypass", stats(&s, ".", "p2")
-	    .xmit_frames, 3);
+	CHECK_INT("s p2 3 out after the bypass",
+	    stats(&s, ".", "p2").xmit_frames, 3);
 	CHECK_INT("send on p2", ngt_send_frame(s.node, "p2", d1, d2, 100), 0);
 	CHECK_INT("H c 3 in", stats(&w, "H:", "c").recv_frames, 3);
 	CHECK_INT("H c 300 octets in", stats(&w, "H:", "c").recv_octets, 300);
@@ -257,8 +258,8 @@ main(void)
 	CHECK_INT("s still gets the frames", ngt_count(&s, "p1"), 1);
 	CHECK_INT("uncapture b", named(&w, "H:", NGM_HOOKSTAT_UNCAPTURE, "b"),
 	    0);
-	CHECK_INT("uncapture b again", named(&w, "H:", NGM_HOOKSTAT_UNCAPTURE,
-	    "b"), ENOENT);
+	CHECK_INT("uncapture b again",
+	    named(&w, "H:", NGM_HOOKSTAT_UNCAPTURE, "b"), ENOENT);
 	CHECK_INT("send on p0", ngt_send_frame(s.node, "p0", d1, d2, 60), 0);
 	CHECK_INT("no copy after uncapture", rec.n, 2);
 
@@ -279,10 +280,11 @@ main(void)
 	CHECK_INT("H keeps its hooks", hub->numhooks, 2);
 
 	/* a node whose type takes no copies cannot capture */
-	CHECK_INT("hub H cannot capture", ngt_msg(hub, "H:",
-	    NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_CAPTURE,
-	    &(struct ng_hookstat_capture){.hook = "a"},
-	    sizeof(struct ng_hookstat_capture)), EOPNOTSUPP);
+	CHECK_INT("hub H cannot capture",
+	    ngt_msg(hub, "H:", NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_CAPTURE,
+		&(struct ng_hookstat_capture){ .hook = "a" },
+		sizeof(struct ng_hookstat_capture)),
+	    EOPNOTSUPP);
 
 	ngt_close(&w);
 	ngt_close(&s);

@@ -36,7 +36,7 @@ probe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 /* Keeps the newest reply sent to the probe. */
 static int
 probe_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
-             struct ng_mesg *msg, struct ng_mesg **resp)
+    struct ng_mesg *msg, struct ng_mesg **resp)
 {
 	size_t len = sizeof(*msg) + msg->header.arglen;
 
@@ -49,19 +49,19 @@ probe_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 }
 
 static const struct ng_type probe_type = {
-    .name = "probe",
-    .newhook = probe_newhook,
-    .rcvdata = probe_rcvdata,
-    .rcvmsg = probe_rcvmsg,
+	.name = "probe",
+	.newhook = probe_newhook,
+	.rcvdata = probe_rcvdata,
+	.rcvmsg = probe_rcvmsg,
 };
 
-static const struct ng_type *const types[] = {&ng_hub_type, &probe_type,
-                                              NULL};
+static const struct ng_type *const types[] = { &ng_hub_type, &probe_type,
+	NULL };
 
 int
 main(void)
 {
-	struct ng_graph_cfg cfg = {.types = types, .clock_ms = ngt_clock};
+	struct ng_graph_cfg cfg = { .types = types, .clock_ms = ngt_clock };
 	const struct typelist *tl;
 	struct ng_graph *g;
 	struct ng_node *probe, *n;
@@ -73,23 +73,20 @@ main(void)
 		return 1;
 	}
 	CHECK_INT("probe", ng_make_node(g, "probe", &probe), 0);
-	CHECK_INT("bridge: not in this graph",
-	          ng_make_node(g, "bridge", &n), ENOENT);
-	CHECK_INT("socket: not in this graph",
-	          ng_make_node(g, "socket", &n), ENOENT);
+	CHECK_INT("bridge: not in this graph", ng_make_node(g, "bridge", &n),
+	    ENOENT);
+	CHECK_INT("socket: not in this graph", ng_make_node(g, "socket", &n),
+	    ENOENT);
 	CHECK_INT("listtypes",
-	          ngt_msg(probe, ".", NGM_GENERIC_COOKIE, NGM_LISTTYPES, NULL,
-	                  0),
-	          0);
-	tl = probe_reply != NULL &&
-	             probe_reply->header.arglen >= sizeof(*tl)
-	         ? (const struct typelist *)probe_reply->data
-	         : NULL;
+	    ngt_msg(probe, ".", NGM_GENERIC_COOKIE, NGM_LISTTYPES, NULL, 0), 0);
+	tl = probe_reply != NULL && probe_reply->header.arglen >= sizeof(*tl) ?
+	    (const struct typelist *)probe_reply->data :
+	    NULL;
 	CHECK_INT("listtypes: two types", tl != NULL ? tl->numtypes : 0, 2);
 	CHECK_STR("listtypes: probe, newest first",
-	          tl != NULL ? tl->typeinfo[0].type_name : NULL, "probe");
+	    tl != NULL ? tl->typeinfo[0].type_name : NULL, "probe");
 	CHECK_STR("listtypes: then hub",
-	          tl != NULL ? tl->typeinfo[1].type_name : NULL, "hub");
+	    tl != NULL ? tl->typeinfo[1].type_name : NULL, "hub");
 
 	CHECK_INT("mkpeer hub", ngt_mkpeer(probe, ".", "hub", "p0", "a"), 0);
 	CHECK_INT("name it H", ngt_name(probe, "p0", "H"), 0);

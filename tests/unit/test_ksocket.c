@@ -37,7 +37,7 @@ struct ng_ksock {
 #define FAKE_SOCKS 16
 static struct ng_ksock fake[FAKE_SOCKS];
 static unsigned fake_open, fake_closed;
-static int fake_pending;       /* connections waiting on a listener */
+static int fake_pending;        /* connections waiting on a listener */
 static bool fake_connect_async; /* connect says EINPROGRESS */
 
 static struct ng_ksock *
@@ -138,7 +138,7 @@ static int
 fake_sock_accept(void *be, struct ng_ksock *s, struct ng_ksock **newp,
     struct sockaddr_storage *sa, socklen_t *len)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct ng_ksock *ns;
 
 	(void)be;
@@ -244,13 +244,14 @@ static struct ng_graph *
 graph(void)
 {
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, &ngt_sock_ops, NULL},
-		{NGM_KSOCKET_COOKIE, &fake_ops, NULL},
-		{0, NULL, NULL},
-	    },
-	    .clock_ms = ngt_clock,
+		.types = ng_nodes_types,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE, &ngt_sock_ops, NULL },
+			{ NGM_KSOCKET_COOKIE, &fake_ops, NULL },
+			{ 0, NULL, NULL },
+		    },
+		.clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
 
@@ -273,7 +274,7 @@ sock_of(struct ng_node *n)
 static struct sockaddr_in
 sin_of(uint32_t addr, uint16_t port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in sin = { .sin_family = AF_INET };
 
 	sin.sin_addr.s_addr = htonl(addr);
 	sin.sin_port = htons(port);
@@ -320,33 +321,37 @@ test_hooks(void)
 {
 	struct ng_graph *g = graph();
 	struct ng_node *t = ngt_socket(g, &conn), *k;
-	const char *bad[] = {"inet", "inet/dgram", "bogus/dgram/udp",
-	    "inet/bogus/udp", "inet/dgram/bogus", "inet//udp", "inet/dgram/",
-	    "/dgram/udp", "inet/dgram/udp/x"};
+	const char *bad[] = { "inet", "inet/dgram", "bogus/dgram/udp",
+		"inet/bogus/udp", "inet/dgram/bogus", "inet//udp",
+		"inet/dgram/", "/dgram/udp", "inet/dgram/udp/x" };
 
 	ngt_name(t, ".", "t");
-	CHECK_INT("hook inet/dgram/udp", ngt_mkpeer(t, ".", "ksocket", "s",
-	    "inet/dgram/udp"), 0);
+	CHECK_INT("hook inet/dgram/udp",
+	    ngt_mkpeer(t, ".", "ksocket", "s", "inet/dgram/udp"), 0);
 	k = ngt_node(t, ".:s");
 	CHECK("the socket is open", sock_of(k) != NULL);
-	CHECK("udp", sock_of(k) != NULL && sock_of(k)->family == AF_INET &&
-	    sock_of(k)->type == SOCK_DGRAM && sock_of(k)->proto == IPPROTO_UDP);
+	CHECK("udp",
+	    sock_of(k) != NULL && sock_of(k)->family == AF_INET &&
+		sock_of(k)->type == SOCK_DGRAM &&
+		sock_of(k)->proto == IPPROTO_UDP);
 	CHECK("joined: it reads", sock_of(k) != NULL && sock_of(k)->reading);
-	CHECK_INT("a second hook: EISCONN", ngt_connect(t, ".:s", "t:",
-	    "2/2/17", "x"), EISCONN);
+	CHECK_INT("a second hook: EISCONN",
+	    ngt_connect(t, ".:s", "t:", "2/2/17", "x"), EISCONN);
 	CHECK_INT("rmhook closes the socket and the node goes",
 	    ngt_rmhook(t, ".", "s") == 0 && sock_of(k) == NULL &&
-	    ngt_count_type(g, "ksocket") == 0, 1);
+		ngt_count_type(g, "ksocket") == 0,
+	    1);
 
-	CHECK_INT("numbers: 2/2/17", ngt_mkpeer(t, ".", "ksocket", "n",
-	    "2/2/17"), 0);
+	CHECK_INT("numbers: 2/2/17",
+	    ngt_mkpeer(t, ".", "ksocket", "n", "2/2/17"), 0);
 	k = ngt_node(t, ".:n");
-	CHECK("2/2/17 is udp", sock_of(k) != NULL &&
-	    sock_of(k)->proto == IPPROTO_UDP && sock_of(k)->type == SOCK_DGRAM);
-	CHECK_INT("inet6/stream/tcp", ngt_mkpeer(t, ".", "ksocket", "s6",
-	    "inet6/stream/tcp"), 0);
-	CHECK_INT("local/seqpacket/0", ngt_mkpeer(t, ".", "ksocket", "l",
-	    "local/seqpacket/0"), 0);
+	CHECK("2/2/17 is udp",
+	    sock_of(k) != NULL && sock_of(k)->proto == IPPROTO_UDP &&
+		sock_of(k)->type == SOCK_DGRAM);
+	CHECK_INT("inet6/stream/tcp",
+	    ngt_mkpeer(t, ".", "ksocket", "s6", "inet6/stream/tcp"), 0);
+	CHECK_INT("local/seqpacket/0",
+	    ngt_mkpeer(t, ".", "ksocket", "l", "local/seqpacket/0"), 0);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char name[64];
 
@@ -356,8 +361,9 @@ test_hooks(void)
 	}
 	CHECK_INT("divert: no such family on Linux",
 	    ngt_mkpeer(t, ".", "ksocket", "d", "divert/raw/0"), EAFNOSUPPORT);
-	CHECK_INT("the backend's error", ngt_mkpeer(t, ".", "ksocket", "e",
-	    "inet/dgram/99"), EPROTONOSUPPORT);
+	CHECK_INT("the backend's error",
+	    ngt_mkpeer(t, ".", "ksocket", "e", "inet/dgram/99"),
+	    EPROTONOSUPPORT);
 	CHECK_INT("failed hooks leave no node", ngt_count_type(g, "ksocket"),
 	    3);
 	ngt_close(&conn);
@@ -375,65 +381,86 @@ test_messages(void)
 	struct {
 		struct ng_ksocket_sockopt o;
 		int v;
-	} opt = {{SOL_SOCKET, SO_RCVBUF}, 123456};
+	} opt = { { SOL_SOCKET, SO_RCVBUF }, 123456 };
 	const struct ng_mesg *r;
 	int32_t v;
 
 	ngt_name(t, ".", "t");
 	ngt_mkpeer(t, ".", "ksocket", "s", "inet/dgram/udp");
-	CHECK_INT("bind", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_BIND, &sin, sizeof(sin)), 0);
-	CHECK_INT("bind: too short an address", ngt_msg(t, ".:s",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_BIND, &sin, 1), EINVAL);
+	CHECK_INT("bind",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_BIND, &sin,
+		sizeof(sin)),
+	    0);
+	CHECK_INT("bind: too short an address",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_BIND, &sin, 1),
+	    EINVAL);
 	sin.sin_port = htons(53);
-	CHECK_INT("bind: the port is in use", ngt_msg(t, ".:s",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_BIND, &sin, sizeof(sin)),
+	CHECK_INT("bind: the port is in use",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_BIND, &sin,
+		sizeof(sin)),
 	    EADDRINUSE);
 	ngt_clear(&conn);
-	CHECK_INT("getname", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_GETNAME, NULL, 0), 0);
+	CHECK_INT("getname",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, NULL, 0),
+	    0);
 	r = ngt_last_msg(&conn);
 	memcpy(&got, r != NULL ? (const void *)r->data : &zero, sizeof(got));
 	CHECK("getname replies with the address bound",
 	    r != NULL && r->header.arglen == sizeof(got) &&
-	    got.sin_port == htons(4789));
-	CHECK_INT("getname takes no argument", ngt_msg(t, ".:s",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, &v, 4), EINVAL);
-	CHECK_INT("getpeername before connect: ENOTCONN", ngt_msg(t, ".:s",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETPEERNAME, NULL, 0), ENOTCONN);
+		got.sin_port == htons(4789));
+	CHECK_INT("getname takes no argument",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETNAME, &v, 4),
+	    EINVAL);
+	CHECK_INT("getpeername before connect: ENOTCONN",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETPEERNAME, NULL,
+		0),
+	    ENOTCONN);
 	sin = sin_of(0xc6336402, 4789);
-	CHECK_INT("connect", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_CONNECT, &sin, sizeof(sin)), 0);
+	CHECK_INT("connect",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_CONNECT, &sin,
+		sizeof(sin)),
+	    0);
 	ngt_clear(&conn);
-	CHECK_INT("getpeername", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_GETPEERNAME, NULL, 0), 0);
+	CHECK_INT("getpeername",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETPEERNAME, NULL,
+		0),
+	    0);
 	r = ngt_last_msg(&conn);
 	memcpy(&got, r != NULL ? (const void *)r->data : &zero, sizeof(got));
 	CHECK("getpeername replies with the peer",
 	    r != NULL && got.sin_addr.s_addr == htonl(0xc6336402));
-	CHECK_INT("setopt", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_SETOPT, &opt, sizeof(opt)), 0);
-	CHECK_INT("setopt: the backend's error", ngt_msg(t, ".:s",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_SETOPT, &opt, 9), ENOPROTOOPT);
-	CHECK_INT("setopt: short", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_SETOPT, &opt, 7), EINVAL);
+	CHECK_INT("setopt",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_SETOPT, &opt,
+		sizeof(opt)),
+	    0);
+	CHECK_INT("setopt: the backend's error",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_SETOPT, &opt, 9),
+	    ENOPROTOOPT);
+	CHECK_INT("setopt: short",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_SETOPT, &opt, 7),
+	    EINVAL);
 	ngt_clear(&conn);
-	CHECK_INT("getopt", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_GETOPT, &opt.o, sizeof(opt.o)), 0);
+	CHECK_INT("getopt",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETOPT, &opt.o,
+		sizeof(opt.o)),
+	    0);
 	r = ngt_last_msg(&conn);
 	memcpy(&v, r != NULL && r->header.arglen >= 12 ? r->data + 8 : "\0\0\0",
 	    4);
 	CHECK("getopt replies with level, name and the value",
 	    r != NULL && r->header.arglen == 12 && v == 123456);
-	CHECK_INT("getopt: a value in the request", ngt_msg(t, ".:s",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETOPT, &opt, sizeof(opt)), EINVAL);
+	CHECK_INT("getopt: a value in the request",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_GETOPT, &opt,
+		sizeof(opt)),
+	    EINVAL);
 	CHECK_INT("listen on a datagram socket: the backend's error",
 	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_LISTEN, &v, 4),
 	    EOPNOTSUPP);
-	CHECK_INT("listen: an int32", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_LISTEN, &v, 2), EINVAL);
-	CHECK_INT("an unknown command", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-	    99, NULL, 0), EINVAL);
+	CHECK_INT("listen: an int32",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_LISTEN, &v, 2),
+	    EINVAL);
+	CHECK_INT("an unknown command",
+	    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, 99, NULL, 0), EINVAL);
 	ngt_close(&conn);
 	ng_graph_free(g);
 }
@@ -460,9 +487,9 @@ test_data(void)
 	to = sin_of(0xcb007108, 4789);
 	CHECK_INT("a frame with an address from nobody in particular",
 	    send_frame(t, "s", 100, &to, 0), 0);
-	CHECK("is one datagram sent there", s->sent == 1 &&
-	    s->last_len == 100 && s->last_tolen == sizeof(to) &&
-	    memcmp(&s->last_to, &to, sizeof(to)) == 0);
+	CHECK("is one datagram sent there",
+	    s->sent == 1 && s->last_len == 100 && s->last_tolen == sizeof(to) &&
+		memcmp(&s->last_to, &to, sizeof(to)) == 0);
 	CHECK_INT("an address another ksocket set is not ours",
 	    send_frame(t, "s", 100, &to, k->id + 1000), EDESTADDRREQ);
 	CHECK_INT("one it set itself is", send_frame(t, "s", 60, &to, k->id),
@@ -476,8 +503,8 @@ test_data(void)
 	receive(s, 42, &from);
 	f = ngt_frame(&conn, 0);
 	CHECK("a datagram comes out of the hook whole",
-	    conn.nframes == 1 && f != NULL && f->len == 42 &&
-	    f->data[0] == 1 && f->data[41] == 42);
+	    conn.nframes == 1 && f != NULL && f->len == 42 && f->data[0] == 1 &&
+		f->data[41] == 42);
 	CHECK("with its sender beside it, owned by the node",
 	    f != NULL && f->pkt != NULL);
 	pool = g->pool_total;
@@ -525,14 +552,16 @@ test_data(void)
 		struct sockaddr_in other = sin_of(0xcb00710a, 4789);
 		struct sockaddr_in sameh = sin_of(0xcb007109, 50123);
 
-		CHECK_INT("connect", ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE,
-		    NGM_KSOCKET_CONNECT, &peer, sizeof(peer)), 0);
+		CHECK_INT("connect",
+		    ngt_msg(t, ".:s", NGM_KSOCKET_COOKIE, NGM_KSOCKET_CONNECT,
+			&peer, sizeof(peer)),
+		    0);
 		s->sent = 0;
-		CHECK_INT("a frame without an address", send_frame(t, "s", 80,
-		    NULL, 0), 0);
-		CHECK("goes to the peer", s->sent == 1 &&
-		    s->last_tolen == sizeof(peer) &&
-		    memcmp(&s->last_to, &peer, sizeof(peer)) == 0);
+		CHECK_INT("a frame without an address",
+		    send_frame(t, "s", 80, NULL, 0), 0);
+		CHECK("goes to the peer",
+		    s->sent == 1 && s->last_tolen == sizeof(peer) &&
+			memcmp(&s->last_to, &peer, sizeof(peer)) == 0);
 		ngt_clear(&conn);
 		receive(s, 50, &other);
 		CHECK_INT("a datagram from another host is dropped",
@@ -543,8 +572,8 @@ test_data(void)
 		    conn.nframes, 2);
 	}
 	ngt_close(&conn);
-	CHECK_INT("the client gone, the node goes", ngt_count_type(g,
-	    "ksocket"), 0);
+	CHECK_INT("the client gone, the node goes",
+	    ngt_count_type(g, "ksocket"), 0);
 	ng_graph_free(g);
 }
 
@@ -569,42 +598,48 @@ test_accept(void)
 	ls = sock_of(ngt_node(t, ".:l"));
 	ngt_msg(t, ".:l", NGM_KSOCKET_COOKIE, NGM_KSOCKET_BIND, &sin,
 	    sizeof(sin));
-	CHECK_INT("accept before listen: EINVAL", ngt_msg(t, ".:l",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_ACCEPT, NULL, 0), EINVAL);
-	CHECK_INT("listen", ngt_msg(t, ".:l", NGM_KSOCKET_COOKIE,
-	    NGM_KSOCKET_LISTEN, &backlog, 4), 0);
+	CHECK_INT("accept before listen: EINVAL",
+	    ngt_msg(t, ".:l", NGM_KSOCKET_COOKIE, NGM_KSOCKET_ACCEPT, NULL, 0),
+	    EINVAL);
+	CHECK_INT("listen",
+	    ngt_msg(t, ".:l", NGM_KSOCKET_COOKIE, NGM_KSOCKET_LISTEN, &backlog,
+		4),
+	    0);
 	ngt_clear(&conn);
-	CHECK_INT("accept with nobody waiting", ngt_msg(t, ".:l",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_ACCEPT, NULL, 0), 0);
+	CHECK_INT("accept with nobody waiting",
+	    ngt_msg(t, ".:l", NGM_KSOCKET_COOKIE, NGM_KSOCKET_ACCEPT, NULL, 0),
+	    0);
 	CHECK_INT("no reply yet", conn.nmsgs, 0);
-	CHECK_INT("a second accept meanwhile: EALREADY", ngt_msg(t, ".:l",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_ACCEPT, NULL, 0), EALREADY);
+	CHECK_INT("a second accept meanwhile: EALREADY",
+	    ngt_msg(t, ".:l", NGM_KSOCKET_COOKIE, NGM_KSOCKET_ACCEPT, NULL, 0),
+	    EALREADY);
 	fake_pending = 1;
 	ls->up->event(ls->node, NG_KSOCK_ACCEPTABLE, 0);
 	r = ngt_last_msg(&conn);
 	ka = r != NULL ? (const struct ng_ksocket_accept *)r->data : NULL;
 	CHECK("a connection came: the reply names a new node",
 	    r != NULL && (r->header.flags & NGF_RESP) &&
-	    r->header.cmd == NGM_KSOCKET_ACCEPT &&
-	    r->header.arglen == 4 + sizeof(struct sockaddr_in));
+		r->header.cmd == NGM_KSOCKET_ACCEPT &&
+		r->header.arglen == 4 + sizeof(struct sockaddr_in));
 	CHECK_INT("two ksocket nodes", ngt_count_type(g, "ksocket"), 2);
 	snprintf(path, sizeof(path), "[%x]:", ka != NULL ? ka->nodeid : 0);
 	n = ngt_node(t, path);
-	CHECK("it is a ksocket", n != NULL && strcmp(n->type->name,
-	    "ksocket") == 0);
-	CHECK("the reply came from it", r != NULL && n != NULL &&
-	    conn.from[conn.nmsgs - 1] == n->id);
+	CHECK("it is a ksocket",
+	    n != NULL && strcmp(n->type->name, "ksocket") == 0);
+	CHECK("the reply came from it",
+	    r != NULL && n != NULL && conn.from[conn.nmsgs - 1] == n->id);
 	CHECK("its socket is not read until it has a hook",
 	    sock_of(n) != NULL && !sock_of(n)->reading);
-	CHECK_INT("its hook may have any name", ngt_connect(t, path, "t:",
-	    "data", "c"), 0);
+	CHECK_INT("its hook may have any name",
+	    ngt_connect(t, path, "t:", "data", "c"), 0);
 	CHECK("now it reads", sock_of(n) != NULL && sock_of(n)->reading);
 
 	/* A second connection, left without a hook, dies with L. */
 	fake_pending = 1;
 	ngt_clear(&conn);
-	CHECK_INT("accept with one waiting", ngt_msg(t, ".:l",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_ACCEPT, NULL, 0), 0);
+	CHECK_INT("accept with one waiting",
+	    ngt_msg(t, ".:l", NGM_KSOCKET_COOKIE, NGM_KSOCKET_ACCEPT, NULL, 0),
+	    0);
 	CHECK_INT("replies at once", conn.nmsgs, 1);
 	CHECK_INT("three ksocket nodes", ngt_count_type(g, "ksocket"), 3);
 	CHECK_INT("shut the listener down", ngt_shutdown(t, ".:l"), 0);
@@ -615,25 +650,28 @@ test_accept(void)
 	ngt_clear(&conn);
 	sock_of(n)->up->event(n, NG_KSOCK_EOF, 0);
 	sock_of(n)->up->event(n, NG_KSOCK_EOF, 0);
-	CHECK("EOF is one empty frame", conn.nframes == 1 &&
-	    ngt_frame(&conn, 0)->len == 0);
+	CHECK("EOF is one empty frame",
+	    conn.nframes == 1 && ngt_frame(&conn, 0)->len == 0);
 
 	/* connect on a stream: EINPROGRESS, the outcome later */
 	ngt_mkpeer(t, ".", "ksocket", "c2", "inet/stream/tcp");
 	fake_connect_async = true;
-	CHECK_INT("connect: EINPROGRESS", ngt_msg(t, ".:c2",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_CONNECT, &sin, sizeof(sin)),
+	CHECK_INT("connect: EINPROGRESS",
+	    ngt_msg(t, ".:c2", NGM_KSOCKET_COOKIE, NGM_KSOCKET_CONNECT, &sin,
+		sizeof(sin)),
 	    EINPROGRESS);
-	CHECK_INT("again meanwhile: EALREADY", ngt_msg(t, ".:c2",
-	    NGM_KSOCKET_COOKIE, NGM_KSOCKET_CONNECT, &sin, sizeof(sin)),
+	CHECK_INT("again meanwhile: EALREADY",
+	    ngt_msg(t, ".:c2", NGM_KSOCKET_COOKIE, NGM_KSOCKET_CONNECT, &sin,
+		sizeof(sin)),
 	    EALREADY);
 	ngt_clear(&conn);
 	ls = sock_of(ngt_node(t, ".:c2"));
 	ls->up->event(ls->node, NG_KSOCK_CONNECTED, ECONNREFUSED);
 	r = ngt_last_msg(&conn);
 	memcpy(&v, r != NULL ? r->data : "\0\0\0", 4);
-	CHECK("the reply says how it ended", r != NULL &&
-	    r->header.cmd == NGM_KSOCKET_CONNECT && v == ECONNREFUSED);
+	CHECK("the reply says how it ended",
+	    r != NULL && r->header.cmd == NGM_KSOCKET_CONNECT &&
+		v == ECONNREFUSED);
 	fake_connect_async = false;
 	ngt_close(&conn);
 	ng_graph_free(g);

@@ -43,9 +43,9 @@ keep_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 }
 
 static const struct ng_socket_ops keep_ops = {
-    .deliver_msg = ngt_deliver_msg,
-    .deliver_data = keep_data,
-    .gone = ngt_gone,
+	.deliver_msg = ngt_deliver_msg,
+	.deliver_data = keep_data,
+	.gone = ngt_gone,
 };
 
 static struct ngt_conn conn;
@@ -160,23 +160,23 @@ test_data(struct ng_graph *g)
 	/* no alias address yet: unchanged */
 	n = mk_udp(b, "198.51.100.10", 5000, "198.18.0.2", 53, 8);
 	CHECK_INT("no address: sent", send_on("o", b, n, false, NULL), 0);
-	CHECK("no address: out by in, unchanged", nkept == 1 &&
-	    strcmp(kept[0].hook, "i") == 0 && memcmp(kept[0].data, b, n) == 0);
+	CHECK("no address: out by in, unchanged",
+	    nkept == 1 && strcmp(kept[0].hook, "i") == 0 &&
+		memcmp(kept[0].data, b, n) == 0);
 
 	inet_pton(AF_INET, "203.0.113.1", &a);
 	CHECK_INT("setaliasaddr", msg(NGM_NAT_SET_IPADDR, &a, 4), 0);
-	CHECK_INT("setaliasaddr short", msg(NGM_NAT_SET_IPADDR, &a, 3),
-	    EINVAL);
+	CHECK_INT("setaliasaddr short", msg(NGM_NAT_SET_IPADDR, &a, 3), EINVAL);
 	n = mk_udp(b, "198.51.100.10", 5000, "198.18.0.2", 53, 8);
 	send_on("o", b, n, false, NULL);
-	CHECK("raw out: one frame on in", nkept == 1 &&
-	    strcmp(kept[0].hook, "i") == 0);
+	CHECK("raw out: one frame on in",
+	    nkept == 1 && strcmp(kept[0].hook, "i") == 0);
 	CHECK_STR("raw out: aliased", addr(kept[0].data + 12), "203.0.113.1");
 	CHECK("raw out: checksums", sums_ok(kept[0].data));
 	n = mk_udp(b, "198.18.0.2", 53, "203.0.113.1", 5000, 8);
 	send_on("i", b, n, false, NULL);
-	CHECK("raw in: one frame on out", nkept == 1 &&
-	    strcmp(kept[0].hook, "o") == 0);
+	CHECK("raw in: one frame on out",
+	    nkept == 1 && strcmp(kept[0].hook, "o") == 0);
 	CHECK_STR("raw in: de-aliased", addr(kept[0].data + 16),
 	    "198.51.100.10");
 	CHECK("raw in: checksums", sums_ok(kept[0].data));
@@ -184,12 +184,12 @@ test_data(struct ng_graph *g)
 	/* what passes unchanged: not IPv4, shorter than its length */
 	b[0] = 0x60;
 	send_on("o", b, n, false, NULL);
-	CHECK("raw IPv6: unchanged", nkept == 1 &&
-	    memcmp(kept[0].data, b, n) == 0);
+	CHECK("raw IPv6: unchanged",
+	    nkept == 1 && memcmp(kept[0].data, b, n) == 0);
 	n = mk_udp(b, "198.51.100.10", 5001, "198.18.0.2", 53, 8);
 	send_on("o", b, n - 1, false, NULL);
-	CHECK("shorter than its IP length: unchanged", nkept == 1 &&
-	    memcmp(kept[0].data, b, n - 1) == 0);
+	CHECK("shorter than its IP length: unchanged",
+	    nkept == 1 && memcmp(kept[0].data, b, n - 1) == 0);
 	/* what is dropped: a malformed header, either way */
 	n = mk_udp(b, "198.51.100.10", 5001, "198.18.0.2", 53, 8);
 	b[0] = 0x44;
@@ -208,8 +208,8 @@ test_data(struct ng_graph *g)
 	/* unsolicited in: passes, unless incoming is denied */
 	n = mk_udp(b, "198.18.0.2", 53, "203.0.113.1", 7777, 8);
 	CHECK_INT("unsolicited in: passes", send_on("i", b, n, false, NULL), 0);
-	CHECK_INT("... as it was", nkept == 1 &&
-	    memcmp(kept[0].data, b, n) == 0, 1);
+	CHECK_INT("... as it was",
+	    nkept == 1 && memcmp(kept[0].data, b, n) == 0, 1);
 	mode[0] = NG_NAT_DENY_INCOMING;
 	mode[1] = NG_NAT_DENY_INCOMING;
 	CHECK_INT("setmode deny_incoming", msg(NGM_NAT_SET_MODE, mode, 8), 0);
@@ -228,14 +228,16 @@ test_data(struct ng_graph *g)
 	dlt = NG_NAT_DLT_EN10MB;
 	CHECK_INT("setdlt 1", msg(NGM_NAT_SET_DLT, &dlt, 1), 0);
 	CHECK_INT("getdlt", msg(NGM_NAT_GET_DLT, NULL, 0), 0);
-	CHECK("getdlt replies 1", ngt_last_msg(&conn) != NULL &&
-	    ngt_last_msg(&conn)->header.arglen == 1 &&
-	    ngt_last_msg(&conn)->data[0] == 1);
+	CHECK("getdlt replies 1",
+	    ngt_last_msg(&conn) != NULL &&
+		ngt_last_msg(&conn)->header.arglen == 1 &&
+		ngt_last_msg(&conn)->data[0] == 1);
 	n = mk_udp(b, "198.51.100.10", 5002, "198.18.0.2", 53, 8);
 	send_on("o", b, n, true, NULL);
 	CHECK("ether out: one frame", nkept == 1);
-	CHECK("ether out: MACs kept", memcmp(kept[0].data,
-	    "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00", 14) == 0);
+	CHECK("ether out: MACs kept",
+	    memcmp(kept[0].data, "\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00",
+		14) == 0);
 	CHECK_STR("ether out: aliased", addr(kept[0].data + 14 + 12),
 	    "203.0.113.1");
 	CHECK("ether out: checksums", sums_ok(kept[0].data + 14));
@@ -244,14 +246,15 @@ test_data(struct ng_graph *g)
 	{
 		struct ng_pkt *p = ng_pkt_alloc(g);
 
-		memcpy(p->data, "\xff\xff\xff\xff\xff\xff\x02\0\0\0\0\x02\x08\x06",
-		    14);
+		memcpy(p->data,
+		    "\xff\xff\xff\xff\xff\xff\x02\0\0\0\0\x02\x08\x06", 14);
 		memcpy(p->data + 14, b, 28);
 		p->len = 42;
 		nkept = 0;
 		ng_socket_send_data(sock, "o", &p);
-		CHECK("ether ARP: passes unchanged", nkept == 1 &&
-		    kept[0].len == 42 && memcmp(kept[0].data + 14, b, 28) == 0);
+		CHECK("ether ARP: passes unchanged",
+		    nkept == 1 && kept[0].len == 42 &&
+			memcmp(kept[0].data + 14, b, 28) == 0);
 	}
 }
 
@@ -313,9 +316,9 @@ test_gso(void)
 		sum = (sum & 0xffff) + (sum >> 16);
 	p16(b + 36, (uint16_t)sum);
 	send_on("o", b, tot, true, &vh);
-	CHECK("partial checksum: finished and aliased", nkept == 1 &&
-	    sums_ok(kept[0].data + 14) &&
-	    !(kept[0].vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM));
+	CHECK("partial checksum: finished and aliased",
+	    nkept == 1 && sums_ok(kept[0].data + 14) &&
+		!(kept[0].vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM));
 }
 
 static void
@@ -340,8 +343,9 @@ test_messages(struct ng_graph *g)
 	CHECK_INT("redirectport", msg(NGM_NAT_REDIRECT_PORT, &rp, sizeof(rp)),
 	    0);
 	r = ngt_last_msg(&conn);
-	CHECK("redirectport replies id 1", r != NULL &&
-	    r->header.arglen == 4 && memcmp(r->data, "\1\0\0\0", 4) == 0);
+	CHECK("redirectport replies id 1",
+	    r != NULL && r->header.arglen == 4 &&
+		memcmp(r->data, "\1\0\0\0", 4) == 0);
 	CHECK_INT("redirectport again",
 	    msg(NGM_NAT_REDIRECT_PORT, &rp, sizeof(rp)), 0);
 	r = ngt_last_msg(&conn);
@@ -351,8 +355,8 @@ test_messages(struct ng_graph *g)
 	    msg(NGM_NAT_REDIRECT_DELETE, &id, 4), ENOENT);
 	CHECK_INT("redirectdynamic 9: ENOENT",
 	    msg(NGM_NAT_REDIRECT_DYNAMIC, &id, 4), ENOENT);
-	CHECK_INT("redirectdelete short",
-	    msg(NGM_NAT_REDIRECT_DELETE, &id, 3), EINVAL);
+	CHECK_INT("redirectdelete short", msg(NGM_NAT_REDIRECT_DELETE, &id, 3),
+	    EINVAL);
 	id = 1;
 	CHECK_INT("redirectdynamic of a wildcard redirect: ENOTTY",
 	    msg(NGM_NAT_REDIRECT_DYNAMIC, &id, 4), ENOTTY);
@@ -366,44 +370,55 @@ test_messages(struct ng_graph *g)
 	CHECK_INT("redirectdelete 1", msg(NGM_NAT_REDIRECT_DELETE, &id, 4), 0);
 	CHECK_INT("listredirects", msg(NGM_NAT_LIST_REDIRECTS, NULL, 0), 0);
 	r = ngt_last_msg(&conn);
-	CHECK("listredirects: one, id 2, lsnat 1", r != NULL &&
-	    r->header.arglen == 4 + sizeof(struct ng_nat_listrdrs_entry) &&
-	    ((const struct ng_nat_list_redirects *)r->data)->total_count == 1 &&
-	    ((const struct ng_nat_list_redirects *)r->data)->redirects[0].id ==
-	    2 &&
-	    ((const struct ng_nat_list_redirects *)r->data)->redirects[0]
-	    .lsnat == 1);
+	CHECK("listredirects: one, id 2, lsnat 1",
+	    r != NULL &&
+		r->header.arglen == 4 + sizeof(struct ng_nat_listrdrs_entry) &&
+		((const struct ng_nat_list_redirects *)r->data)->total_count ==
+		    1 &&
+		((const struct ng_nat_list_redirects *)r->data)
+			->redirects[0]
+			.id == 2 &&
+		((const struct ng_nat_list_redirects *)r->data)
+			->redirects[0]
+			.lsnat == 1);
 	CHECK_INT("proxyrule short", msg(NGM_NAT_PROXY_RULE, "port", 5),
 	    EINVAL);
 	CHECK_INT("proxyrule bad: ENOMEM (FreeBSD's)",
 	    msg(NGM_NAT_PROXY_RULE, "port 80 nonsense", 17), ENOMEM);
-	CHECK_INT("proxyrule", msg(NGM_NAT_PROXY_RULE,
-	    "port 80 server 198.18.0.9", 26), 0);
+	CHECK_INT("proxyrule",
+	    msg(NGM_NAT_PROXY_RULE, "port 80 server 198.18.0.9", 26), 0);
 	CHECK_INT("unknown command", msg(99, NULL, 0), EINVAL);
 	CHECK_INT("libaliasinfo", msg(NGM_NAT_LIBALIAS_INFO, NULL, 0), 0);
 	r = ngt_last_msg(&conn);
 	CHECK("libaliasinfo: 36 bytes", r != NULL && r->header.arglen == 36);
-	CHECK("libaliasinfo: UDP links", r != NULL &&
-	    ((const struct ng_nat_libalias_info *)r->data)->udpLinkCount > 0);
+	CHECK("libaliasinfo: UDP links",
+	    r != NULL &&
+		((const struct ng_nat_libalias_info *)r->data)->udpLinkCount >
+		    0);
 	/* links time out through the graph's clock */
 	ngt_advance(g, 61);
 	msg(NGM_NAT_LIBALIAS_INFO, NULL, 0);
 	r = ngt_last_msg(&conn);
-	CHECK("libaliasinfo after 61 s: no UDP links; the TCP one and redirect 2", r != NULL &&
-	    ((const struct ng_nat_libalias_info *)r->data)->udpLinkCount == 0 &&
-	    ((const struct ng_nat_libalias_info *)r->data)->tcpLinkCount == 2);
+	CHECK(
+	    "libaliasinfo after 61 s: no UDP links; the TCP one and redirect 2",
+	    r != NULL &&
+		((const struct ng_nat_libalias_info *)r->data)->udpLinkCount ==
+		    0 &&
+		((const struct ng_nat_libalias_info *)r->data)->tcpLinkCount ==
+		    2);
 }
 
 int
 main(void)
 {
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, &keep_ops, NULL},
-		{0, NULL, NULL},
-	    },
-	    .clock_ms = ngt_clock,
+		.types = ng_nodes_types,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE, &keep_ops, NULL },
+			{ 0, NULL, NULL },
+		    },
+		.clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
 

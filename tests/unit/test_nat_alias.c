@@ -24,8 +24,7 @@
 static uint64_t now = 1000000;
 
 static struct in_addr
-A(const char *s)
-{
+A(const char *s) {
 	struct in_addr a;
 
 	inet_pton(AF_INET, s, &a);
@@ -47,8 +46,8 @@ p16(uint8_t *p, uint16_t v)
 
 /* IPv4 header of total length tot at b, checksum right. */
 static void
-mk_ip(uint8_t *b, const char *src, const char *dst, uint8_t proto,
-    size_t tot, uint16_t id, uint16_t off)
+mk_ip(uint8_t *b, const char *src, const char *dst, uint8_t proto, size_t tot,
+    uint16_t id, uint16_t off)
 {
 	struct in_addr s = A(src), d = A(dst);
 
@@ -75,8 +74,8 @@ l4_csum(const uint8_t *ip, size_t hl, size_t l4len)
 
 /* TCP or UDP from src:sport to dst:dport with plen bytes of payload. */
 static size_t
-mk(uint8_t *b, const char *src, uint16_t sport, const char *dst,
-    uint16_t dport, uint8_t proto, uint8_t flags, size_t plen)
+mk(uint8_t *b, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+    uint8_t proto, uint8_t flags, size_t plen)
 {
 	size_t hl = proto == IPPROTO_TCP ? 20 : 8, tot = 20 + hl + plen;
 	uint8_t *t = b + 20;
@@ -104,8 +103,7 @@ mk(uint8_t *b, const char *src, uint16_t sport, const char *dst,
 
 /* An ICMP query (echo 8, reply 0) with id. */
 static size_t
-mk_icmp(uint8_t *b, const char *src, const char *dst, uint8_t type,
-    uint16_t id)
+mk_icmp(uint8_t *b, const char *src, const char *dst, uint8_t type, uint16_t id)
 {
 	uint8_t *ic = b + 20;
 
@@ -412,7 +410,8 @@ test_icmp(void)
 	    NG_ALIAS_OK);
 	CHECK_STR("icmp error about TCP in: to the host", dst_of(b), H1);
 	CHECK("icmp error about TCP in: checksums, the ICMP one over the "
-	    "quoted TCP checksum too", csum_ok(b, n));
+	      "quoted TCP checksum too",
+	    csum_ok(b, n));
 	/* the same, quoting only the header and 8 bytes (RFC 792) */
 	n = mk_icmp_err(b, WEB, ALIAS, 11, 0, q, 28);
 	CHECK_INT("icmp short quote in", ng_alias_in(la, b, n, now),
@@ -470,8 +469,8 @@ test_icmp_error_out(void)
 	CHECK_STR("icmp error out: from the alias", src_of(b), ALIAS);
 	CHECK_STR("icmp error out: quoted destination is the alias",
 	    dst_of(b + 28), ALIAS);
-	CHECK_INT("icmp error out: quoted port is the alias port",
-	    g16(b + 50), 5353);
+	CHECK_INT("icmp error out: quoted port is the alias port", g16(b + 50),
+	    5353);
 	CHECK("icmp error out: checksums", csum_ok(b, n));
 	ng_alias_free(la);
 }
@@ -493,8 +492,7 @@ test_fragments(void)
 	CHECK_STR("frag out: first from the alias", src_of(b), ALIAS);
 	CHECK("frag out: first, IP checksum", csum_ok(b, n));
 	mk_ip(b, H1, WEB, IPPROTO_UDP, 20 + 64, 0x4242, 16);
-	CHECK_INT("frag out: later", ng_alias_out(la, b, 84, now),
-	    NG_ALIAS_OK);
+	CHECK_INT("frag out: later", ng_alias_out(la, b, 84, now), NG_ALIAS_OK);
 	CHECK_STR("frag out: later from the alias", src_of(b), ALIAS);
 	CHECK("frag out: later, IP checksum", csum_ok(b, 84));
 
@@ -549,8 +547,7 @@ test_redirects(void)
 	ng_alias_out(la, b, n, now);
 	CHECK_STR("redirect port: reply from the alias", src_of(b), ALIAS);
 	CHECK_INT("redirect port: from the alias port", sport_of(b), 8080);
-	CHECK_INT("redirect port: a link for the connection", tcp_links(la),
-	    2);
+	CHECK_INT("redirect port: a link for the connection", tcp_links(la), 2);
 	/* the alias port is taken for everyone */
 	n = mk(b, H1, 8080, PEER, 5556, IPPROTO_TCP, 0x02, 0);
 	ng_alias_out(la, b, n, now);
@@ -584,8 +581,7 @@ test_redirects(void)
 	CHECK("redirect addr: echo reply checksums", csum_ok(b, n));
 
 	/* protocol redirect: GRE to H2 */
-	rp = ng_alias_redirect_proto(la, A(H2), A("0.0.0.0"), A("0.0.0.0"),
-	    47);
+	rp = ng_alias_redirect_proto(la, A(H2), A("0.0.0.0"), A("0.0.0.0"), 47);
 	CHECK("redirect proto made", rp != NULL);
 	mk_ip(b, PEER, ALIAS, 47, 40, 1, 0);
 	CHECK_INT("redirect proto: GRE in", ng_alias_in(la, b, 40, now),
@@ -611,8 +607,7 @@ test_redirects(void)
 	now += 400 * 1000; /* the redirect was made long before */
 	ng_alias_expire(la, now);
 	k = tcp_links(la);
-	CHECK_INT("redirect dynamic", ng_alias_redirect_dynamic(la, r, now),
-	    0);
+	CHECK_INT("redirect dynamic", ng_alias_redirect_dynamic(la, r, now), 0);
 	ng_alias_expire(la, now);
 	CHECK_INT("redirect dynamic: idle from now, not from when made",
 	    tcp_links(la), k);
@@ -631,8 +626,8 @@ test_lsnat(void)
 {
 	struct ng_alias *la = engine();
 	struct ng_alias_link *r;
-	const char *want[] = {"198.51.100.21", "198.51.100.22",
-	    "198.51.100.21", "198.51.100.22"};
+	const char *want[] = { "198.51.100.21", "198.51.100.22",
+		"198.51.100.21", "198.51.100.22" };
 	uint8_t b[256];
 	size_t n;
 
@@ -681,8 +676,8 @@ test_modes(void)
 	    NG_ALIAS_IGNORED);
 	CHECK_STR("unsolicited in: unchanged", dst_of(b), ALIAS);
 	ng_alias_set_target(la, A(H2));
-	CHECK_INT("settarget: unsolicited in",
-	    ng_alias_in(la, b, n, now), NG_ALIAS_OK);
+	CHECK_INT("settarget: unsolicited in", ng_alias_in(la, b, n, now),
+	    NG_ALIAS_OK);
 	CHECK_STR("settarget: to the target", dst_of(b), H2);
 	ng_alias_set_target(la, A("0.0.0.0"));
 	ng_alias_set_mode(la, NG_ALIAS_DENY_INCOMING, NG_ALIAS_DENY_INCOMING);
@@ -704,8 +699,8 @@ test_modes(void)
 	    NG_ALIAS_RESET_ON_ADDR_CHANGE);
 	ng_alias_set_addr(la, A(ALIAS));
 	ng_alias_get_info(la, &i);
-	CHECK_INT("reset on address change: links gone", i.tcp + i.udp +
-	    i.icmp, 0);
+	CHECK_INT("reset on address change: links gone", i.tcp + i.udp + i.icmp,
+	    0);
 	ng_alias_set_mode(la, 0, NG_ALIAS_RESET_ON_ADDR_CHANGE);
 
 	/* unregistered only: a public source passes as it is */
@@ -757,16 +752,17 @@ test_proxy(void)
 	CHECK_INT("proxy rule: a keyword without its value",
 	    ng_alias_proxy_rule(la, "server 198.18.0.9 port"), EINVAL);
 	CHECK_INT("proxy rule: bad mask",
-	    ng_alias_proxy_rule(la, "server 1.2.3.4 src 10.0.0.0/33"),
-	    EINVAL);
+	    ng_alias_proxy_rule(la, "server 1.2.3.4 src 10.0.0.0/33"), EINVAL);
 	CHECK_INT("proxy rule: encode types are not done",
 	    ng_alias_proxy_rule(la, "type encode_ip_hdr server 1.2.3.4"),
 	    EOPNOTSUPP);
 	CHECK_INT("proxy rule: delete of no rule",
 	    ng_alias_proxy_rule(la, "delete 7"), ENOENT);
 	CHECK_INT("proxy rule",
-	    ng_alias_proxy_rule(la, "type no_encode port 80 server "
-	    "198.18.0.9:3128 rule 7 proto TCP src 198.51.100.0/24"), 0);
+	    ng_alias_proxy_rule(la,
+		"type no_encode port 80 server "
+		"198.18.0.9:3128 rule 7 proto TCP src 198.51.100.0/24"),
+	    0);
 	/* web traffic goes to the proxy; its answers look like the server's */
 	n = mk(b, H1, 41000, WEB, 80, IPPROTO_TCP, 0x02, 0);
 	CHECK_INT("proxy: out", ng_alias_out(la, b, n, now), NG_ALIAS_OK);
@@ -836,16 +832,14 @@ test_partial(void)
 	    NG_ALIAS_OK);
 	CHECK_STR("partial TCP out: aliased", src_of(b), ALIAS);
 	finish_partial(b);
-	CHECK("partial TCP out: finished, every checksum right",
-	    csum_ok(b, n));
+	CHECK("partial TCP out: finished, every checksum right", csum_ok(b, n));
 	n = mk(b, WEB, 80, ALIAS, 42000, IPPROTO_TCP, 0x12, 1448);
 	make_partial(b);
 	CHECK_INT("partial TCP in", ng_alias_partial(la, true, b, n, now),
 	    NG_ALIAS_OK);
 	CHECK_STR("partial TCP in: to the host", dst_of(b), H1);
 	finish_partial(b);
-	CHECK("partial TCP in: finished, every checksum right",
-	    csum_ok(b, n));
+	CHECK("partial TCP in: finished, every checksum right", csum_ok(b, n));
 	/* a port that moves: the finishing sees the new one */
 	n = mk(b, H2, 42000, WEB, 80, IPPROTO_TCP, 0x02, 10);
 	make_partial(b);
@@ -857,15 +851,15 @@ test_partial(void)
 	make_partial(b);
 	ng_alias_partial(la, false, b, n, now);
 	finish_partial(b);
-	CHECK("partial UDP out: checksums right", csum_ok(b, n) &&
-	    strcmp(src_of(b), ALIAS) == 0);
+	CHECK("partial UDP out: checksums right",
+	    csum_ok(b, n) && strcmp(src_of(b), ALIAS) == 0);
 	n = mk_icmp(b, H1, WEB, 8, 5);
-	CHECK_INT("partial ICMP: refused", ng_alias_partial(la, false, b, n,
-	    now), NG_ALIAS_ERROR);
+	CHECK_INT("partial ICMP: refused",
+	    ng_alias_partial(la, false, b, n, now), NG_ALIAS_ERROR);
 	n = mk(b, H1, 5300, WEB, 53, IPPROTO_UDP, 0, 77);
 	p16(b + 6, 0x2000);
-	CHECK_INT("partial fragment: refused", ng_alias_partial(la, false, b,
-	    n, now), NG_ALIAS_ERROR);
+	CHECK_INT("partial fragment: refused",
+	    ng_alias_partial(la, false, b, n, now), NG_ALIAS_ERROR);
 	ng_alias_free(la);
 }
 
@@ -886,12 +880,12 @@ test_malformed(void)
 	CHECK_INT("malformed: header of 16", ng_alias_out(la, b, n, now),
 	    NG_ALIAS_ERROR);
 	b[0] = 0x4f;
-	CHECK_INT("malformed: header past the end",
-	    ng_alias_out(la, b, n, now), NG_ALIAS_ERROR);
+	CHECK_INT("malformed: header past the end", ng_alias_out(la, b, n, now),
+	    NG_ALIAS_ERROR);
 	b[0] = 0x45;
 	p16(b + 2, (uint16_t)(n + 1));
-	CHECK_INT("malformed: length past the end",
-	    ng_alias_out(la, b, n, now), NG_ALIAS_ERROR);
+	CHECK_INT("malformed: length past the end", ng_alias_out(la, b, n, now),
+	    NG_ALIAS_ERROR);
 	p16(b + 2, 12);
 	CHECK_INT("malformed: length inside the header",
 	    ng_alias_out(la, b, n, now), NG_ALIAS_ERROR);

@@ -20,8 +20,8 @@
 
 static struct ngt_conn conn;
 
-static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
-static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
 
 /* The out-of-band VLAN tag of the last frame delivered to the client. */
 static bool last_vtagged;
@@ -36,13 +36,13 @@ deliver_data(void *c, const char *hook, const struct ng_pkt *pkt)
 }
 
 static const struct ng_socket_ops sock_ops = {
-    .deliver_msg = ngt_deliver_msg,
-    .deliver_data = deliver_data,
-    .gone = ngt_gone,
+	.deliver_msg = ngt_deliver_msg,
+	.deliver_data = deliver_data,
+	.gone = ngt_gone,
 };
 
 /* Fake interfaces (ngfake.h); ng1 is some other interface's name. */
-static struct ngt_netdev fake = {.taken = "ng1"};
+static struct ngt_netdev fake = { .taken = "ng1" };
 
 /* A graph with the fake clock, client and interfaces. */
 static struct ng_graph *
@@ -95,7 +95,8 @@ ip_frame(uint8_t *f, uint8_t proto, uint16_t dport, uint32_t len)
 	f[17] = (uint8_t)(len - 14);
 	f[22] = 64;
 	f[23] = proto;
-	memcpy(f + 26, "\xc6\x33\x64\x01\xc6\x33\x64\x02", 8); /* 198.51.100.1, .2 */
+	memcpy(f + 26, "\xc6\x33\x64\x01\xc6\x33\x64\x02",
+	    8);       /* 198.51.100.1, .2 */
 	f[34] = 0x30; /* source port 12345 */
 	f[35] = 0x39;
 	f[36] = (uint8_t)(dport >> 8);
@@ -161,8 +162,8 @@ advance_ms(struct ng_graph *g, unsigned ms)
 static void
 test_parse_tables(void)
 {
-	static const char *types[] = {"tee", "one2many", "vlan", "bpf", "iface",
-	    "pipe"};
+	static const char *types[] = { "tee", "one2many", "vlan", "bpf",
+		"iface", "pipe" };
 	struct ng_graph *g = graph();
 	char name[96];
 
@@ -171,13 +172,13 @@ test_parse_tables(void)
 		bool ok = t != NULL && t->cmdlist != NULL;
 
 		for (const struct ng_cmdlist *c = ok ? t->cmdlist : NULL;
-		    c != NULL && c->name != NULL; c++) {
+		     c != NULL && c->name != NULL; c++) {
 			const char *what = NULL;
 
 			if ((c->mesg_type != NULL &&
-			    ng_parse_check(c->mesg_type, &what) != 0) ||
+				ng_parse_check(c->mesg_type, &what) != 0) ||
 			    (c->resp_type != NULL &&
-			    ng_parse_check(c->resp_type, &what) != 0)) {
+				ng_parse_check(c->resp_type, &what) != 0)) {
 				snprintf(name, sizeof(name), "parse/%s %s (%s)",
 				    types[i], c->name, what ? what : "?");
 				CHECK(name, 0);
@@ -232,8 +233,7 @@ test_tee(void)
 	ngt_clear(&conn);
 	CHECK_INT("tee/from right", inject(sock, "r", f, 60), 0);
 	CHECK_INT("tee/right: out left", ngt_count(&conn, "l"), 1);
-	CHECK_INT("tee/right: copy out right2left", ngt_count(&conn, "r2l"),
-	    1);
+	CHECK_INT("tee/right: copy out right2left", ngt_count(&conn, "r2l"), 1);
 	CHECK_INT("tee/right: two frames", conn.nframes, 2);
 	ngt_clear(&conn);
 	CHECK_INT("tee/from left2right", inject(sock, "l2r", f, 60), 0);
@@ -246,8 +246,8 @@ test_tee(void)
 
 	r = ask(sock, "T:", NGM_TEE_COOKIE, NGM_TEE_GETCLR_STATS, NULL, 0,
 	    &error);
-	CHECK("tee/getclrstats", error == 0 && r != NULL &&
-	    r->header.arglen == sizeof(*st));
+	CHECK("tee/getclrstats",
+	    error == 0 && r != NULL && r->header.arglen == sizeof(*st));
 	if (r != NULL) {
 		st = (struct ng_tee_stats *)r->data;
 		CHECK_INT("tee/stats left in", st->left.inFrames, 1);
@@ -258,13 +258,13 @@ test_tee(void)
 		    160);
 		CHECK_INT("tee/stats left2right out", st->left2right.outFrames,
 		    1);
-		CHECK_INT("tee/stats right2left in", st->right2left.inFrames, 1);
+		CHECK_INT("tee/stats right2left in", st->right2left.inFrames,
+		    1);
 	}
 	free(r);
-	r = ask(sock, "T:", NGM_TEE_COOKIE, NGM_TEE_GET_STATS, NULL, 0,
-	    &error);
-	CHECK("tee/stats cleared", r != NULL &&
-	    ((struct ng_tee_stats *)r->data)->left.inFrames == 0);
+	r = ask(sock, "T:", NGM_TEE_COOKIE, NGM_TEE_GET_STATS, NULL, 0, &error);
+	CHECK("tee/stats cleared",
+	    r != NULL && ((struct ng_tee_stats *)r->data)->left.inFrames == 0);
 	free(r);
 
 	/* Without right, left traffic goes only to left2right. */
@@ -304,7 +304,7 @@ test_tee(void)
 	CHECK_INT("tee/splice: tee gone", ngt_count_type(g, "tee"), 0);
 	CHECK("tee/splice: H1:t1 is joined to H2:t2",
 	    h1 != NULL && h2 != NULL && ng_find_hook(h1, "t1") != NULL &&
-	    ng_find_hook(h1, "t1")->peer == ng_find_hook(h2, "t2"));
+		ng_find_hook(h1, "t1")->peer == ng_find_hook(h2, "t2"));
 	CHECK("tee/splice: a path runs through",
 	    ngt_node(sock, "H1:t1") == h2 && ngt_node(sock, "H2:t2") == h1);
 	ngt_clear(&conn);
@@ -328,8 +328,8 @@ o2m_setconfig(struct ng_node *sock, uint32_t xmit, uint32_t fail,
 	c.failAlg = fail;
 	for (unsigned i = 0; i < n; i++)
 		c.enabledLinks[i] = enabled[i];
-	return ngt_msg(sock, "O:", NGM_ONE2MANY_COOKIE,
-	    NGM_ONE2MANY_SET_CONFIG, &c, sizeof(c));
+	return ngt_msg(sock, "O:", NGM_ONE2MANY_COOKIE, NGM_ONE2MANY_SET_CONFIG,
+	    &c, sizeof(c));
 }
 
 static struct ng_one2many_link_stats
@@ -369,14 +369,14 @@ flow(struct ng_node *sock, const char *hook, uint32_t cmd)
 static void
 test_one2many(void)
 {
-	static const char *bad[] = {"many64", "many01", "many", "many-1",
-	    "many1x", "Many1", "two", "many00", ""};
+	static const char *bad[] = { "many64", "many01", "many", "many-1",
+		"many1x", "Many1", "two", "many00", "" };
 	struct ng_graph *g = graph();
 	struct ng_node *sock = ngt_socket(g, &conn);
 	struct ng_one2many_config *c;
 	struct ng_one2many_link_stats st;
 	struct ng_mesg *r;
-	uint8_t f[80], off[1] = {0};
+	uint8_t f[80], off[1] = { 0 };
 	char name[64];
 	int error;
 
@@ -386,12 +386,12 @@ test_one2many(void)
 	r = ask(sock, "O:", NGM_ONE2MANY_COOKIE, NGM_ONE2MANY_GET_CONFIG, NULL,
 	    0, &error);
 	c = r != NULL ? (struct ng_one2many_config *)r->data : NULL;
-	CHECK("o2m/default config", c != NULL && c->xmitAlg == 1 &&
-	    c->failAlg == 1 && c->enabledLinks[0] == 0);
+	CHECK("o2m/default config",
+	    c != NULL && c->xmitAlg == 1 && c->failAlg == 1 &&
+		c->enabledLinks[0] == 0);
 	free(r);
 	ip_frame(f, 17, 53, sizeof(f));
-	CHECK_INT("o2m/no links: ENOTCONN", inject(sock, "o", f, 80),
-	    ENOTCONN);
+	CHECK_INT("o2m/no links: ENOTCONN", inject(sock, "o", f, 80), ENOTCONN);
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(name, sizeof(name), "o2m/hook \"%s\" EINVAL", bad[i]);
 		CHECK_INT(name, ngt_connect(sock, ".", "O:", "x", bad[i]),
@@ -406,10 +406,10 @@ test_one2many(void)
 	r = ask(sock, "O:", NGM_ONE2MANY_COOKIE, NGM_ONE2MANY_GET_CONFIG, NULL,
 	    0, &error);
 	c = r != NULL ? (struct ng_one2many_config *)r->data : NULL;
-	CHECK("o2m/new links are enabled", c != NULL &&
-	    c->enabledLinks[0] == 1 && c->enabledLinks[1] == 1 &&
-	    c->enabledLinks[2] == 1 && c->enabledLinks[3] == 0 &&
-	    c->enabledLinks[63] == 0);
+	CHECK("o2m/new links are enabled",
+	    c != NULL && c->enabledLinks[0] == 1 && c->enabledLinks[1] == 1 &&
+		c->enabledLinks[2] == 1 && c->enabledLinks[3] == 0 &&
+		c->enabledLinks[63] == 0);
 	free(r);
 
 	/* Round-robin: 6 frames, two per link, in turn. */
@@ -419,18 +419,20 @@ test_one2many(void)
 	CHECK_INT("o2m/rr many0", ngt_count(&conn, "m0"), 2);
 	CHECK_INT("o2m/rr many1", ngt_count(&conn, "m1"), 2);
 	CHECK_INT("o2m/rr many2", ngt_count(&conn, "m2"), 2);
-	CHECK("o2m/rr in turn", conn.nframes == 6 &&
-	    strcmp(conn.frames[0].hook, conn.frames[3].hook) == 0 &&
-	    strcmp(conn.frames[0].hook, conn.frames[1].hook) != 0 &&
-	    strcmp(conn.frames[1].hook, conn.frames[2].hook) != 0);
+	CHECK("o2m/rr in turn",
+	    conn.nframes == 6 &&
+		strcmp(conn.frames[0].hook, conn.frames[3].hook) == 0 &&
+		strcmp(conn.frames[0].hook, conn.frames[1].hook) != 0 &&
+		strcmp(conn.frames[1].hook, conn.frames[2].hook) != 0);
 	/* Any many link delivers to one. */
 	ngt_clear(&conn);
 	CHECK_INT("o2m/from many1", inject(sock, "m1", f, 80), 0);
 	CHECK_INT("o2m/to one", ngt_count(&conn, "o"), 1);
 	CHECK_INT("o2m/only one", conn.nframes, 1);
 	st = o2m_stats(sock, 1);
-	CHECK("o2m/stats many1", st.xmitPackets == 2 && st.recvPackets == 1 &&
-	    st.xmitOctets == 160 && st.recvOctets == 80);
+	CHECK("o2m/stats many1",
+	    st.xmitPackets == 2 && st.recvPackets == 1 &&
+		st.xmitOctets == 160 && st.recvOctets == 80);
 	st = o2m_stats(sock, NG_ONE2MANY_ONE_LINKNUM);
 	/* (the frame refused with ENOTCONN was received too) */
 	CHECK("o2m/stats one", st.recvPackets == 7 && st.xmitPackets == 1);
@@ -439,29 +441,30 @@ test_one2many(void)
 
 		CHECK_INT("o2m/stats of link 64 EINVAL",
 		    ngt_msg(sock, "O:", NGM_ONE2MANY_COOKIE,
-		    NGM_ONE2MANY_GET_STATS, &bad_link, sizeof(bad_link)),
+			NGM_ONE2MANY_GET_STATS, &bad_link, sizeof(bad_link)),
 		    EINVAL);
 	}
 
 	/* All: every link gets the same packet. */
-	CHECK_INT("o2m/xmit all", o2m_setconfig(sock, 2, 1,
-	    (const uint8_t[]){1, 1, 1}, 3), 0);
+	CHECK_INT("o2m/xmit all",
+	    o2m_setconfig(sock, 2, 1, (const uint8_t[]){ 1, 1, 1 }, 3), 0);
 	ngt_clear(&conn);
 	CHECK_INT("o2m/all send", inject(sock, "o", f, 80), 0);
-	CHECK("o2m/all to each", ngt_count(&conn, "m0") == 1 &&
-	    ngt_count(&conn, "m1") == 1 && ngt_count(&conn, "m2") == 1);
-	CHECK("o2m/all share one packet", conn.nframes == 3 &&
-	    conn.frames[0].pkt == conn.frames[2].pkt);
+	CHECK("o2m/all to each",
+	    ngt_count(&conn, "m0") == 1 && ngt_count(&conn, "m1") == 1 &&
+		ngt_count(&conn, "m2") == 1);
+	CHECK("o2m/all share one packet",
+	    conn.nframes == 3 && conn.frames[0].pkt == conn.frames[2].pkt);
 
 	/* Failover: the lowest active link takes everything. */
-	CHECK_INT("o2m/failover", o2m_setconfig(sock, 3, 1,
-	    (const uint8_t[]){1, 1, 1}, 3), 0);
+	CHECK_INT("o2m/failover",
+	    o2m_setconfig(sock, 3, 1, (const uint8_t[]){ 1, 1, 1 }, 3), 0);
 	ngt_clear(&conn);
 	for (int i = 0; i < 4; i++)
 		inject(sock, "o", f, 80);
 	CHECK_INT("o2m/failover: all on many0", ngt_count(&conn, "m0"), 4);
-	CHECK_INT("o2m/disable many0", o2m_setconfig(sock, 3, 1,
-	    (const uint8_t[]){0, 1, 1}, 3), 0);
+	CHECK_INT("o2m/disable many0",
+	    o2m_setconfig(sock, 3, 1, (const uint8_t[]){ 0, 1, 1 }, 3), 0);
 	ngt_clear(&conn);
 	for (int i = 0; i < 4; i++)
 		inject(sock, "o", f, 80);
@@ -470,17 +473,15 @@ test_one2many(void)
 	ngt_clear(&conn);
 	inject(sock, "o", f, 80);
 	CHECK_INT("o2m/failover: then many2", ngt_count(&conn, "m2"), 1);
-	CHECK_INT("o2m/bad xmitAlg", o2m_setconfig(sock, 4, 1, off, 0),
-	    EINVAL);
-	CHECK_INT("o2m/bad failAlg", o2m_setconfig(sock, 1, 3, off, 0),
-	    EINVAL);
+	CHECK_INT("o2m/bad xmitAlg", o2m_setconfig(sock, 4, 1, off, 0), EINVAL);
+	CHECK_INT("o2m/bad failAlg", o2m_setconfig(sock, 1, 3, off, 0), EINVAL);
 
 	/* failAlg notify: a link's own flow messages take it out and back;
 	 * the bundle tells "one" when it goes down and up. */
-	CHECK_INT("o2m/many1 again", ngt_connect(sock, ".", "O:", "m1", "many1"),
-	    0);
-	CHECK_INT("o2m/notify", o2m_setconfig(sock, 3, 2,
-	    (const uint8_t[]){1, 1, 1}, 3), 0);
+	CHECK_INT("o2m/many1 again",
+	    ngt_connect(sock, ".", "O:", "m1", "many1"), 0);
+	CHECK_INT("o2m/notify",
+	    o2m_setconfig(sock, 3, 2, (const uint8_t[]){ 1, 1, 1 }, 3), 0);
 	ngt_clear(&conn);
 	CHECK_INT("o2m/many0 says down", flow(sock, "m0", NGM_LINK_IS_DOWN), 0);
 	inject(sock, "o", f, 80);
@@ -489,22 +490,22 @@ test_one2many(void)
 	flow(sock, "m2", NGM_LINK_IS_DOWN);
 	CHECK("o2m/notify: one hears the bundle is down",
 	    ngt_last_msg(&conn) != NULL &&
-	    ngt_last_msg(&conn)->header.typecookie == NGM_FLOW_COOKIE &&
-	    ngt_last_msg(&conn)->header.cmd == NGM_LINK_IS_DOWN);
+		ngt_last_msg(&conn)->header.typecookie == NGM_FLOW_COOKIE &&
+		ngt_last_msg(&conn)->header.cmd == NGM_LINK_IS_DOWN);
 	CHECK_INT("o2m/notify: nothing active", inject(sock, "o", f, 80),
 	    ENOTCONN);
 	ngt_clear(&conn);
 	flow(sock, "m2", NGM_LINK_IS_UP);
 	CHECK("o2m/notify: one hears it is up",
 	    ngt_last_msg(&conn) != NULL &&
-	    ngt_last_msg(&conn)->header.cmd == NGM_LINK_IS_UP);
+		ngt_last_msg(&conn)->header.cmd == NGM_LINK_IS_UP);
 	ngt_clear(&conn);
 	inject(sock, "o", f, 80);
 	CHECK_INT("o2m/notify: many2 is back", ngt_count(&conn, "m2"), 1);
 
 	ngt_close(&conn);
-	CHECK_INT("o2m/gone with its last hook",
-	    ngt_count_type(g, "one2many"), 0);
+	CHECK_INT("o2m/gone with its last hook", ngt_count_type(g, "one2many"),
+	    0);
 	CHECK("o2m/no packet leaked", ngt_pool_whole(g));
 	ng_graph_free(g);
 }
@@ -577,78 +578,84 @@ test_vlan(void)
 	CHECK_INT("vlan/x", ngt_connect(sock, ".", "V:", "x", "x"), 0);
 
 	/* Case 44 and the other addfilter rules. */
-	CHECK_INT("vlan/addfilter v10 vid=10", addfilter(sock, "v10", 10, 0, 0,
-	    0), 0);
+	CHECK_INT("vlan/addfilter v10 vid=10",
+	    addfilter(sock, "v10", 10, 0, 0, 0), 0);
 	r = ask(sock, "V:", NGM_VLAN_COOKIE, NGM_VLAN_GET_TABLE, NULL, 0,
 	    &error);
 	t = r != NULL ? (struct ng_vlan_table *)r->data : NULL;
-	CHECK("vlan/gettable", t != NULL && t->n == 1 &&
-	    r->header.arglen == sizeof(*t) + sizeof(t->filter[0]) &&
-	    strcmp(t->filter[0].hook_name, "v10") == 0 &&
-	    t->filter[0].vid == 10 && t->filter[0].vlan == 10);
+	CHECK("vlan/gettable",
+	    t != NULL && t->n == 1 &&
+		r->header.arglen == sizeof(*t) + sizeof(t->filter[0]) &&
+		strcmp(t->filter[0].hook_name, "v10") == 0 &&
+		t->filter[0].vid == 10 && t->filter[0].vlan == 10);
 	free(r);
-	CHECK_INT("vlan/no such hook ENOENT", addfilter(sock, "zz", 11, 0, 0,
-	    0), ENOENT);
-	CHECK_INT("vlan/downstream EINVAL", addfilter(sock, "downstream", 12, 0,
-	    0, 0), EINVAL);
-	CHECK_INT("vlan/nomatch EINVAL", addfilter(sock, "nomatch", 12, 0, 0,
-	    0), EINVAL);
+	CHECK_INT("vlan/no such hook ENOENT",
+	    addfilter(sock, "zz", 11, 0, 0, 0), ENOENT);
+	CHECK_INT("vlan/downstream EINVAL",
+	    addfilter(sock, "downstream", 12, 0, 0, 0), EINVAL);
+	CHECK_INT("vlan/nomatch EINVAL",
+	    addfilter(sock, "nomatch", 12, 0, 0, 0), EINVAL);
 	CHECK_INT("vlan/VID taken EEXIST", addfilter(sock, "v20", 10, 0, 0, 0),
 	    EEXIST);
-	CHECK_INT("vlan/hook filtered EEXIST", addfilter(sock, "v10", 11, 0, 0,
-	    0), EEXIST);
-	CHECK_INT("vlan/VID 4096 EINVAL", addfilter(sock, "v20", 4096, 0, 0,
-	    0), EINVAL);
+	CHECK_INT("vlan/hook filtered EEXIST",
+	    addfilter(sock, "v10", 11, 0, 0, 0), EEXIST);
+	CHECK_INT("vlan/VID 4096 EINVAL", addfilter(sock, "v20", 4096, 0, 0, 0),
+	    EINVAL);
 	CHECK_INT("vlan/PCP 8 EINVAL", addfilter(sock, "v20", 20, 8, 0, 0),
 	    EINVAL);
 	CHECK_INT("vlan/CFI 2 EINVAL", addfilter(sock, "v20", 20, 0, 2, 0),
 	    EINVAL);
-	CHECK_INT("vlan/vlan and vid differ EINVAL", addfilter(sock, "v20", 20,
-	    0, 0, 21), EINVAL);
+	CHECK_INT("vlan/vlan and vid differ EINVAL",
+	    addfilter(sock, "v20", 20, 0, 0, 21), EINVAL);
 	CHECK_INT("vlan/old name vlan=20 pcp=5",
 	    addfilter(sock, "v20", 0, 5, 0, 20), 0);
 	CHECK_INT("vlan/delfilter nothing ENOENT",
 	    ngt_msg(sock, "V:", NGM_VLAN_COOKIE, NGM_VLAN_DEL_FILTER,
-	    (char[NG_HOOKSIZ]){"x"}, NG_HOOKSIZ), ENOENT);
+		(char[NG_HOOKSIZ]){ "x" }, NG_HOOKSIZ),
+	    ENOENT);
 	v16 = 30;
 	CHECK_INT("vlan/delvidflt nothing ENOENT",
 	    ngt_msg(sock, "V:", NGM_VLAN_COOKIE, NGM_VLAN_DEL_VID_FLT, &v16,
-	    sizeof(v16)), ENOENT);
+		sizeof(v16)),
+	    ENOENT);
 
 	/* Towards the trunk: tagged with the hook's VID, PCP and CFI. */
 	len = ip_frame(f, 17, 53, sizeof(f));
 	ngt_clear(&conn);
 	CHECK_INT("vlan/from v10", inject(sock, "v10", f, len), 0);
 	tagged(tf, f, len, 0x8100, 10);
-	CHECK("vlan/v10 tagged on the trunk", conn.nframes == 1 &&
-	    strcmp(conn.frames[0].hook, "d") == 0 &&
-	    conn.frames[0].len == len + 4 &&
-	    memcmp(conn.frames[0].data, tf, 64) == 0);
+	CHECK("vlan/v10 tagged on the trunk",
+	    conn.nframes == 1 && strcmp(conn.frames[0].hook, "d") == 0 &&
+		conn.frames[0].len == len + 4 &&
+		memcmp(conn.frames[0].data, tf, 64) == 0);
 	ngt_clear(&conn);
 	CHECK_INT("vlan/from v20", inject(sock, "v20", f, len), 0);
-	CHECK("vlan/v20 tag has PCP 5", conn.nframes == 1 &&
-	    conn.frames[0].data[14] == 0xa0 && conn.frames[0].data[15] == 20);
+	CHECK("vlan/v20 tag has PCP 5",
+	    conn.nframes == 1 && conn.frames[0].data[14] == 0xa0 &&
+		conn.frames[0].data[15] == 20);
 	CHECK_INT("vlan/from a hook without filter EOPNOTSUPP",
 	    inject(sock, "x", f, len), EOPNOTSUPP);
 	CHECK_INT("vlan/runt EINVAL", inject(sock, "v10", f, 13), EINVAL);
 	ngt_clear(&conn);
 	CHECK_INT("vlan/from nomatch", inject(sock, "n", f, len), 0);
-	CHECK("vlan/nomatch passes unchanged", conn.nframes == 1 &&
-	    conn.frames[0].len == len && memcmp(conn.frames[0].data, f, 64) == 0);
+	CHECK("vlan/nomatch passes unchanged",
+	    conn.nframes == 1 && conn.frames[0].len == len &&
+		memcmp(conn.frames[0].data, f, 64) == 0);
 
 	/* From the trunk: untagged to the VLAN's hook. */
 	ngt_clear(&conn);
 	CHECK_INT("vlan/tagged 10 from trunk",
 	    inject(sock, "d", tf, tagged(tf, f, len, 0x8100, 10)), 0);
-	CHECK("vlan/untagged on v10", ngt_count(&conn, "v10") == 1 &&
-	    conn.frames[0].len == len && memcmp(conn.frames[0].data, f, 64) == 0);
+	CHECK("vlan/untagged on v10",
+	    ngt_count(&conn, "v10") == 1 && conn.frames[0].len == len &&
+		memcmp(conn.frames[0].data, f, 64) == 0);
 	ngt_clear(&conn);
-	CHECK_INT("vlan/tagged 10, PCP 3", inject(sock, "d", tf,
-	    tagged(tf, f, len, 0x8100, 0x6000 | 10)), 0);
+	CHECK_INT("vlan/tagged 10, PCP 3",
+	    inject(sock, "d", tf, tagged(tf, f, len, 0x8100, 0x6000 | 10)), 0);
 	CHECK_INT("vlan/PCP does not matter", ngt_count(&conn, "v10"), 1);
 	ngt_clear(&conn);
-	CHECK_INT("vlan/tagged 30", inject(sock, "d", tf,
-	    tagged(tf, f, len, 0x8100, 30)), 0);
+	CHECK_INT("vlan/tagged 30",
+	    inject(sock, "d", tf, tagged(tf, f, len, 0x8100, 30)), 0);
 	CHECK("vlan/unknown VID to nomatch, tagged",
 	    ngt_count(&conn, "n") == 1 && conn.frames[0].len == len + 4);
 	ngt_clear(&conn);
@@ -661,17 +668,17 @@ test_vlan(void)
 	    0);
 	ngt_clear(&conn);
 	inject(sock, "d", tf, tagged(tf, f, len, 0x8100, 0x2000 | 30));
-	CHECK("vlan/decap: untagged on nomatch", ngt_count(&conn, "n") == 1 &&
-	    conn.frames[0].len == len && last_vtagged &&
-	    last_vtag == (0x2000 | 30));
+	CHECK("vlan/decap: untagged on nomatch",
+	    ngt_count(&conn, "n") == 1 && conn.frames[0].len == len &&
+		last_vtagged && last_vtag == (0x2000 | 30));
 	p = pkt_new(g, f, len);
 	p->vlan_tagged = true;
 	p->vlan_tag = 0x2000 | 30;
 	ngt_clear(&conn);
 	CHECK_INT("vlan/out-of-band from nomatch",
 	    ng_socket_send_data(sock, "n", &p), 0);
-	CHECK("vlan/encap 1: stays out of band", conn.nframes == 1 &&
-	    conn.frames[0].len == len && last_vtagged);
+	CHECK("vlan/encap 1: stays out of band",
+	    conn.nframes == 1 && conn.frames[0].len == len && last_vtagged);
 	CHECK_INT("vlan/setencap 3", vlan_set32(sock, NGM_VLAN_SET_ENCAP, 3),
 	    0);
 	p = pkt_new(g, f, len);
@@ -680,15 +687,16 @@ test_vlan(void)
 	ngt_clear(&conn);
 	ng_socket_send_data(sock, "n", &p);
 	tagged(tf, f, len, 0x8100, 0x2000 | 30);
-	CHECK("vlan/encap 3: inline again", conn.nframes == 1 &&
-	    conn.frames[0].len == len + 4 && !last_vtagged &&
-	    memcmp(conn.frames[0].data, tf, 64) == 0);
+	CHECK("vlan/encap 3: inline again",
+	    conn.nframes == 1 && conn.frames[0].len == len + 4 &&
+		!last_vtagged && memcmp(conn.frames[0].data, tf, 64) == 0);
 	CHECK_INT("vlan/setencap 0", vlan_set32(sock, NGM_VLAN_SET_ENCAP, 0),
 	    0);
 	ngt_clear(&conn);
 	inject(sock, "v10", f, len);
-	CHECK("vlan/encap 0: filter tag out of band", conn.nframes == 1 &&
-	    conn.frames[0].len == len && last_vtagged && last_vtag == 10);
+	CHECK("vlan/encap 0: filter tag out of band",
+	    conn.nframes == 1 && conn.frames[0].len == len && last_vtagged &&
+		last_vtag == 10);
 	CHECK_INT("vlan/setencap 1", vlan_set32(sock, NGM_VLAN_SET_ENCAP, 1),
 	    0);
 	CHECK_INT("vlan/setdecap 0", vlan_set32(sock, NGM_VLAN_SET_DECAP, 0),
@@ -701,24 +709,27 @@ test_vlan(void)
 	ng_socket_send_data(sock, "v10", &p);
 	CHECK("vlan/a shared packet is copied, not written",
 	    conn.nframes == 1 && conn.frames[0].len == len + 4 &&
-	    conn.frames[0].pkt != keep && keep->len == len &&
-	    memcmp(keep->data, f, len) == 0);
+		conn.frames[0].pkt != keep && keep->len == len &&
+		memcmp(keep->data, f, len) == 0);
 	ng_pkt_free(&keep);
 
 	/* 802.1ad: the TPID written and recognised changes. */
 	v16 = 0x88a8;
 	CHECK_INT("vlan/setencapproto 0x88a8",
 	    ngt_msg(sock, "V:", NGM_VLAN_COOKIE, NGM_VLAN_SET_ENCAP_PROTO, &v16,
-	    sizeof(v16)), 0);
+		sizeof(v16)),
+	    0);
 	r = ask(sock, "V:", NGM_VLAN_COOKIE, NGM_VLAN_GET_ENCAP_PROTO, NULL, 0,
 	    &error);
-	CHECK("vlan/getencapproto", r != NULL && r->header.arglen == 2 &&
-	    memcmp(r->data, &v16, 2) == 0);
+	CHECK("vlan/getencapproto",
+	    r != NULL && r->header.arglen == 2 &&
+		memcmp(r->data, &v16, 2) == 0);
 	free(r);
 	ngt_clear(&conn);
 	inject(sock, "v10", f, len);
-	CHECK("vlan/802.1ad tag", conn.nframes == 1 &&
-	    conn.frames[0].data[12] == 0x88 && conn.frames[0].data[13] == 0xa8);
+	CHECK("vlan/802.1ad tag",
+	    conn.nframes == 1 && conn.frames[0].data[12] == 0x88 &&
+		conn.frames[0].data[13] == 0xa8);
 	ngt_clear(&conn);
 	inject(sock, "d", tf, tagged(tf, f, len, 0x8100, 10));
 	CHECK_INT("vlan/an 802.1Q tag is not ours now", ngt_count(&conn, "n"),
@@ -733,23 +744,27 @@ test_vlan(void)
 	CHECK_INT("vlan/each VLAN hears it", conn.nmsgs, 2);
 
 	/* delfilter and delvidflt. */
-	CHECK_INT("vlan/delfilter v10", ngt_msg(sock, "V:", NGM_VLAN_COOKIE,
-	    NGM_VLAN_DEL_FILTER, (char[NG_HOOKSIZ]){"v10"}, NG_HOOKSIZ), 0);
+	CHECK_INT("vlan/delfilter v10",
+	    ngt_msg(sock, "V:", NGM_VLAN_COOKIE, NGM_VLAN_DEL_FILTER,
+		(char[NG_HOOKSIZ]){ "v10" }, NG_HOOKSIZ),
+	    0);
 	CHECK_INT("vlan/v10 has no filter now", inject(sock, "v10", f, len),
 	    EOPNOTSUPP);
 	v16 = 20;
-	CHECK_INT("vlan/delvidflt 20", ngt_msg(sock, "V:", NGM_VLAN_COOKIE,
-	    NGM_VLAN_DEL_VID_FLT, &v16, sizeof(v16)), 0);
+	CHECK_INT("vlan/delvidflt 20",
+	    ngt_msg(sock, "V:", NGM_VLAN_COOKIE, NGM_VLAN_DEL_VID_FLT, &v16,
+		sizeof(v16)),
+	    0);
 	r = ask(sock, "V:", NGM_VLAN_COOKIE, NGM_VLAN_GET_TABLE, NULL, 0,
 	    &error);
-	CHECK("vlan/table empty", r != NULL &&
-	    ((struct ng_vlan_table *)r->data)->n == 0);
+	CHECK("vlan/table empty",
+	    r != NULL && ((struct ng_vlan_table *)r->data)->n == 0);
 	free(r);
 	CHECK_INT("vlan/VID 10 free again", addfilter(sock, "v20", 10, 0, 0, 0),
 	    0);
 	CHECK_INT("vlan/rmhook v20", ngt_rmhook(sock, ".", "v20"), 0);
-	CHECK_INT("vlan/its filter went with it", addfilter(sock, "x", 10, 0, 0,
-	    0), 0);
+	CHECK_INT("vlan/its filter went with it",
+	    addfilter(sock, "x", 10, 0, 0, 0), 0);
 
 	/* Without nomatch or downstream: ENETDOWN. */
 	CHECK_INT("vlan/rmhook nomatch", ngt_rmhook(sock, ".", "n"), 0);
@@ -789,11 +804,12 @@ test_vlan_offloads(void)
 	ngt_mkpeer(sock, ".", "iface", "y", "inet6");
 	ng0 = ngt_node(sock, "ng0:");
 	ng1 = ngt_node(sock, "ng2:"); /* ng1 is taken (fake.taken) */
-	CHECK("vlan offloads/setup", ng0 != NULL && ng1 != NULL &&
-	    ngt_mkpeer(sock, "ng0:", "vlan", "inet", "downstream") == 0 &&
-	    ngt_name(sock, "ng0:inet", "V") == 0 &&
-	    ngt_connect(sock, "V:", "ng2:", "v10", "inet") == 0 &&
-	    addfilter(sock, "v10", 10, 0, 0, 0) == 0);
+	CHECK("vlan offloads/setup",
+	    ng0 != NULL && ng1 != NULL &&
+		ngt_mkpeer(sock, "ng0:", "vlan", "inet", "downstream") == 0 &&
+		ngt_name(sock, "ng0:inet", "V") == 0 &&
+		ngt_connect(sock, "V:", "ng2:", "v10", "inet") == 0 &&
+		addfilter(sock, "v10", 10, 0, 0, 0) == 0);
 	if (ng0 == NULL || ng1 == NULL)
 		goto out;
 	d0 = &fake.dev[0];
@@ -813,13 +829,14 @@ test_vlan_offloads(void)
 	p->vh.gso_size = 1448;
 	ng_netdev_input(ng1, &p);
 	tagged(tf, f, len, 0x8100, 10);
-	CHECK("vlan offloads/tagged on the trunk", d0->xmits == 1 &&
-	    d0->last_len == len + 4 && memcmp(d0->last, tf, 64) == 0);
+	CHECK("vlan offloads/tagged on the trunk",
+	    d0->xmits == 1 && d0->last_len == len + 4 &&
+		memcmp(d0->last, tf, 64) == 0);
 	CHECK("vlan offloads/csum_start and hdr_len on 4",
 	    d0->last_vh.csum_start == 38 && d0->last_vh.hdr_len == 58 &&
-	    d0->last_vh.csum_offset == 16 && d0->last_vh.gso_size == 1448 &&
-	    d0->last_vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 &&
-	    d0->last_vh.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM);
+		d0->last_vh.csum_offset == 16 && d0->last_vh.gso_size == 1448 &&
+		d0->last_vh.gso_type == VIRTIO_NET_HDR_GSO_TCPV4 &&
+		d0->last_vh.flags == VIRTIO_NET_HDR_F_NEEDS_CSUM);
 
 	/* And back: untagged from the trunk, they move back by 4. */
 	p = pkt_new(g, tf, len + 4);
@@ -830,11 +847,12 @@ test_vlan_offloads(void)
 	p->vh.hdr_len = 58;
 	p->vh.gso_size = 1448;
 	ng_netdev_input(ng0, &p);
-	CHECK("vlan offloads/untagged on the VLAN", d1->xmits == 1 &&
-	    d1->last_len == len && memcmp(d1->last, f, 64) == 0);
+	CHECK("vlan offloads/untagged on the VLAN",
+	    d1->xmits == 1 && d1->last_len == len &&
+		memcmp(d1->last, f, 64) == 0);
 	CHECK("vlan offloads/csum_start and hdr_len back",
 	    d1->last_vh.csum_start == 34 && d1->last_vh.hdr_len == 54 &&
-	    d1->last_vh.gso_size == 1448);
+		d1->last_vh.gso_size == 1448);
 
 	/* A frame with only a partial checksum: just csum_start moves. */
 	p = pkt_new(g, f, len);
@@ -842,9 +860,10 @@ test_vlan_offloads(void)
 	p->vh.csum_start = 34;
 	p->vh.csum_offset = 16;
 	ng_netdev_input(ng1, &p);
-	CHECK("vlan offloads/checksum only", d0->xmits == 2 &&
-	    d0->last_vh.csum_start == 38 && d0->last_vh.hdr_len == 0 &&
-	    d0->last_vh.gso_type == VIRTIO_NET_HDR_GSO_NONE);
+	CHECK("vlan offloads/checksum only",
+	    d0->xmits == 2 && d0->last_vh.csum_start == 38 &&
+		d0->last_vh.hdr_len == 0 &&
+		d0->last_vh.gso_type == VIRTIO_NET_HDR_GSO_NONE);
 out:
 	ngt_clear(&conn);
 	CHECK("vlan offloads/no packet leaked", ngt_pool_whole(g));
@@ -918,9 +937,10 @@ bpf_stats(struct ng_node *sock, const char *hook)
 static void
 test_bpf(void)
 {
-	static const struct ng_bpf_insn ret14[] = {{.code = 0x06, .k = 14}};
+	static const struct ng_bpf_insn ret14[] = { { .code = 0x06, .k = 14 } };
 	static const struct ng_bpf_insn bad_jump[] = {
-	    {.code = 0x15, .jt = 5, .k = 1}, {.code = 0x06, .k = 0}};
+		{ .code = 0x15, .jt = 5, .k = 1 }, { .code = 0x06, .k = 0 }
+	};
 	struct ng_graph *g = graph();
 	struct ng_node *sock = ngt_socket(g, &conn);
 	struct ng_bpf_hookprog *hp;
@@ -939,20 +959,20 @@ test_bpf(void)
 
 	/* Case 48: the default program, and data dropped until a program. */
 	r = ask(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_GET_PROGRAM,
-	    (char[NG_HOOKSIZ]){"a"}, NG_HOOKSIZ, &error);
+	    (char[NG_HOOKSIZ]){ "a" }, NG_HOOKSIZ, &error);
 	hp = r != NULL ? (struct ng_bpf_hookprog *)r->data : NULL;
-	CHECK("bpf/default program", hp != NULL &&
-	    r->header.arglen == NG_BPF_HOOKPROG_SIZE(1) &&
-	    strcmp(hp->thisHook, "a") == 0 && hp->ifMatch[0] == '\0' &&
-	    hp->ifNotMatch[0] == '\0' && hp->bpf_prog_len == 1 &&
-	    hp->bpf_prog[0].code == 0x06 && hp->bpf_prog[0].k == 0);
+	CHECK("bpf/default program",
+	    hp != NULL && r->header.arglen == NG_BPF_HOOKPROG_SIZE(1) &&
+		strcmp(hp->thisHook, "a") == 0 && hp->ifMatch[0] == '\0' &&
+		hp->ifNotMatch[0] == '\0' && hp->bpf_prog_len == 1 &&
+		hp->bpf_prog[0].code == 0x06 && hp->bpf_prog[0].k == 0);
 	free(r);
 	CHECK_INT("bpf/getprogram of no hook ENOENT",
 	    ngt_msg(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_GET_PROGRAM,
-	    (char[NG_HOOKSIZ]){"zz"}, NG_HOOKSIZ), ENOENT);
+		(char[NG_HOOKSIZ]){ "zz" }, NG_HOOKSIZ),
+	    ENOENT);
 	ngt_clear(&conn);
-	CHECK_INT("bpf/no program yet", inject(sock, "a", udp, sizeof(udp)),
-	    0);
+	CHECK_INT("bpf/no program yet", inject(sock, "a", udp, sizeof(udp)), 0);
 	CHECK_INT("bpf/so dropped", conn.nframes, 0);
 
 	/* tcpdump text: a match and a miss. */
@@ -961,26 +981,28 @@ test_bpf(void)
 	ngt_clear(&conn);
 	CHECK_INT("bpf/udp 53 sent", inject(sock, "a", udp, sizeof(udp)), 0);
 	CHECK_INT("bpf/match to ifMatch", ngt_count(&conn, "m"), 1);
-	CHECK("bpf/match whole", conn.nframes == 1 &&
-	    conn.frames[0].len == sizeof(udp));
+	CHECK("bpf/match whole",
+	    conn.nframes == 1 && conn.frames[0].len == sizeof(udp));
 	ngt_clear(&conn);
 	CHECK_INT("bpf/tcp 80 sent", inject(sock, "a", tcp, sizeof(tcp)), 0);
 	CHECK_INT("bpf/miss to ifNotMatch", ngt_count(&conn, "n"), 1);
 	CHECK_INT("bpf/only there", conn.nframes, 1);
 	st = bpf_stats(sock, "a");
-	CHECK("bpf/stats on a", st.recvFrames == 3 && st.recvMatchFrames == 1 &&
-	    st.recvOctets == 2 * sizeof(udp) + sizeof(tcp) &&
-	    st.recvMatchOctets == sizeof(udp) && st.xmitFrames == 0);
+	CHECK("bpf/stats on a",
+	    st.recvFrames == 3 && st.recvMatchFrames == 1 &&
+		st.recvOctets == 2 * sizeof(udp) + sizeof(tcp) &&
+		st.recvMatchOctets == sizeof(udp) && st.xmitFrames == 0);
 	st = bpf_stats(sock, "m");
-	CHECK("bpf/stats on m", st.xmitFrames == 1 &&
-	    st.xmitOctets == sizeof(udp) && st.recvFrames == 0);
+	CHECK("bpf/stats on m",
+	    st.xmitFrames == 1 && st.xmitOctets == sizeof(udp) &&
+		st.recvFrames == 0);
 	CHECK_INT("bpf/setfilter icmp",
 	    setfilter(sock, "a", "m", "", 0, "icmp"), 0);
 	ngt_clear(&conn);
 	inject(sock, "a", icmp, sizeof(icmp));
 	inject(sock, "a", tcp, sizeof(tcp));
-	CHECK("bpf/icmp passes, tcp dropped", ngt_count(&conn, "m") == 1 &&
-	    conn.nframes == 1);
+	CHECK("bpf/icmp passes, tcp dropped",
+	    ngt_count(&conn, "m") == 1 && conn.nframes == 1);
 	CHECK_INT("bpf/setfilter on raw IP",
 	    setfilter(sock, "a", "m", "n", NG_BPF_DLT_RAW, "tcp"), 0);
 	ngt_clear(&conn);
@@ -994,9 +1016,10 @@ test_bpf(void)
 	/* A super-frame is filtered as the four frames it stands for. */
 	CHECK_INT("bpf/setfilter tcp",
 	    setfilter(sock, "a", "m", "n", 0,
-	    "tcp and tcp[tcpflags] & tcp-fin == 0"), 0);
+		"tcp and tcp[tcpflags] & tcp-fin == 0"),
+	    0);
 	free(ask(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_CLR_STATS,
-	    (char[NG_HOOKSIZ]){"a"}, NG_HOOKSIZ, &error));
+	    (char[NG_HOOKSIZ]){ "a" }, NG_HOOKSIZ, &error));
 	CHECK_INT("bpf/clrstats before the super-frame", error, 0);
 	{
 		struct ng_pkt *sp = gso_frame(g, 4000, 1000);
@@ -1008,16 +1031,19 @@ test_bpf(void)
 	}
 	CHECK("bpf/3 without FIN match, the last goes to n",
 	    ngt_count(&conn, "m") == 3 && ngt_count(&conn, "n") == 1 &&
-	    conn.frames[0].len == 1054);
+		conn.frames[0].len == 1054);
 	st = bpf_stats(sock, "a");
-	CHECK("bpf/super-frame filtered as 4 frames", st.recvFrames == 4 &&
-	    st.recvMatchFrames == 3 && st.recvOctets == 4 * 1054);
+	CHECK("bpf/super-frame filtered as 4 frames",
+	    st.recvFrames == 4 && st.recvMatchFrames == 3 &&
+		st.recvOctets == 4 * 1054);
 
 	/* setprogram: truncation, and the checks. */
 	CHECK_INT("bpf/setprogram ret #14",
 	    setprogram(sock, "a", "m", "n", ret14, 1, 0), 0);
-	CHECK_INT("bpf/clrstats m", ngt_msg(sock, "F:", NGM_BPF_COOKIE,
-	    NGM_BPF_CLR_STATS, (char[NG_HOOKSIZ]){"m"}, NG_HOOKSIZ), 0);
+	CHECK_INT("bpf/clrstats m",
+	    ngt_msg(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_CLR_STATS,
+		(char[NG_HOOKSIZ]){ "m" }, NG_HOOKSIZ),
+	    0);
 	ngt_clear(&conn);
 	inject(sock, "a", udp, sizeof(udp));
 	CHECK("bpf/cut to what the program returned",
@@ -1036,9 +1062,9 @@ test_bpf(void)
 	CHECK_INT("bpf/setprogram no hook ENOENT",
 	    setprogram(sock, "zz", "m", "n", ret14, 1, 0), ENOENT);
 	r = ask(sock, "F:", NGM_BPF_COOKIE, NGM_BPF_GETCLR_STATS,
-	    (char[NG_HOOKSIZ]){"a"}, NG_HOOKSIZ, &error);
-	CHECK("bpf/getclrstats", r != NULL && r->header.arglen ==
-	    sizeof(struct ng_bpf_hookstat));
+	    (char[NG_HOOKSIZ]){ "a" }, NG_HOOKSIZ, &error);
+	CHECK("bpf/getclrstats",
+	    r != NULL && r->header.arglen == sizeof(struct ng_bpf_hookstat));
 	free(r);
 	CHECK("bpf/cleared", bpf_stats(sock, "a").recvFrames == 0);
 
@@ -1068,8 +1094,8 @@ test_iface(void)
 {
 	struct ng_graph *g = graph();
 	struct ng_node *sock = ngt_socket(g, &conn), *ng0, *ng2;
-	static const uint8_t v4[28] = {0x45, 0, 0, 28, [9] = 17};
-	static const uint8_t v6[48] = {0x60, [6] = 17};
+	static const uint8_t v4[28] = { 0x45, 0, 0, 28, [9] = 17 };
+	static const uint8_t v6[48] = { 0x60, [6] = 17 };
 	struct ngt_dev *dev;
 	struct ng_pkt *p;
 	struct ng_mesg *r;
@@ -1083,10 +1109,11 @@ test_iface(void)
 	CHECK_INT("iface/mkpeer", ngt_mkpeer(sock, ".", "iface", "i4", "inet"),
 	    0);
 	ng0 = ngt_node(sock, "ng0:");
-	CHECK("iface/node and interface are ng0", ng0 != NULL &&
-	    ngt_node(sock, "i4") == ng0);
+	CHECK("iface/node and interface are ng0",
+	    ng0 != NULL && ngt_node(sock, "i4") == ng0);
 	dev = &fake.dev[0];
-	CHECK("iface/a TUN named ng0", dev->live && strcmp(dev->name, "ng0") == 0);
+	CHECK("iface/a TUN named ng0",
+	    dev->live && strcmp(dev->name, "ng0") == 0);
 	CHECK_INT("iface/inet6", ngt_connect(sock, ".", "ng0:", "i6", "inet6"),
 	    0);
 	CHECK_INT("iface/another inet EEXIST",
@@ -1096,37 +1123,41 @@ test_iface(void)
 	CHECK_INT("iface/second", ngt_mkpeer(sock, ".", "iface", "j", "inet"),
 	    0);
 	ng2 = ngt_node(sock, "ng2:");
-	CHECK("iface/skips a name in use", ng2 != NULL &&
-	    strcmp(fake.dev[1].name, "ng2") == 0);
+	CHECK("iface/skips a name in use",
+	    ng2 != NULL && strcmp(fake.dev[1].name, "ng2") == 0);
 
 	/* Messages. */
 	r = ask(sock, "ng0:", NGM_IFACE_COOKIE, NGM_IFACE_GET_IFNAME, NULL, 0,
 	    &error);
-	CHECK("iface/getifname", r != NULL && r->header.arglen == 16 &&
-	    strcmp(r->data, "ng0") == 0);
+	CHECK("iface/getifname",
+	    r != NULL && r->header.arglen == 16 && strcmp(r->data, "ng0") == 0);
 	free(r);
 	r = ask(sock, "ng0:", NGM_IFACE_COOKIE, NGM_IFACE_GET_IFINDEX, NULL, 0,
 	    &error);
-	CHECK("iface/getifindex", r != NULL && r->header.arglen == 4 &&
-	    *(uint32_t *)r->data == dev->index);
+	CHECK("iface/getifindex",
+	    r != NULL && r->header.arglen == 4 &&
+		*(uint32_t *)r->data == dev->index);
 	free(r);
 	CHECK_INT("iface/broadcast while down",
 	    ngt_msg(sock, "ng0:", NGM_IFACE_COOKIE, NGM_IFACE_BROADCAST, NULL,
-	    0), 0);
+		0),
+	    0);
 	dev->up = true;
 	CHECK_INT("iface/point2point while up EBUSY",
 	    ngt_msg(sock, "ng0:", NGM_IFACE_COOKIE, NGM_IFACE_POINT2POINT, NULL,
-	    0), EBUSY);
-	CHECK_INT("iface/link down from a hook", flow(sock, "i4",
-	    NGM_LINK_IS_DOWN), 0);
+		0),
+	    EBUSY);
+	CHECK_INT("iface/link down from a hook",
+	    flow(sock, "i4", NGM_LINK_IS_DOWN), 0);
 	CHECK("iface/carrier off", !dev->carrier);
 	flow(sock, "i4", NGM_LINK_IS_UP);
 	CHECK("iface/carrier on", dev->carrier);
 
 	/* Packets from the hooks are the interface's input. */
 	CHECK_INT("iface/IPv4 on inet", inject(sock, "i4", v4, sizeof(v4)), 0);
-	CHECK("iface/the interface got it", dev->xmits == 1 &&
-	    dev->last_len == sizeof(v4) && dev->last[0] == 0x45);
+	CHECK("iface/the interface got it",
+	    dev->xmits == 1 && dev->last_len == sizeof(v4) &&
+		dev->last[0] == 0x45);
 	CHECK_INT("iface/IPv6 on inet6", inject(sock, "i6", v6, sizeof(v6)), 0);
 	CHECK_INT("iface/both", dev->xmits, 2);
 	CHECK_INT("iface/IPv6 on inet EAFNOSUPPORT",
@@ -1141,10 +1172,11 @@ test_iface(void)
 	ng_netdev_input(ng0, &p);
 	p = pkt_new(g, v6, sizeof(v6));
 	ng_netdev_input(ng0, &p);
-	p = pkt_new(g, (const uint8_t[]){0x10, 0}, 2);
+	p = pkt_new(g, (const uint8_t[]){ 0x10, 0 }, 2);
 	ng_netdev_input(ng0, &p);
-	CHECK("iface/out inet and inet6", ngt_count(&conn, "i4") == 1 &&
-	    ngt_count(&conn, "i6") == 1 && conn.nframes == 2);
+	CHECK("iface/out inet and inet6",
+	    ngt_count(&conn, "i4") == 1 && ngt_count(&conn, "i6") == 1 &&
+		conn.nframes == 2);
 
 	/* Names follow each other (DESIGN decision 2). */
 	CHECK_INT("iface/name ng0: tun0", ngt_name(sock, "ng0:", "tun0"), 0);
@@ -1179,12 +1211,13 @@ test_iface(void)
 
 	/* A vanished interface comes back with its name. */
 	ng_netdev_gone(ng0);
-	CHECK("iface/re-created", fake.dev[0].live &&
-	    strcmp(fake.dev[0].name, "wan0") == 0 && fake.creates >= 3);
+	CHECK("iface/re-created",
+	    fake.dev[0].live && strcmp(fake.dev[0].name, "wan0") == 0 &&
+		fake.creates >= 3);
 
 	/* Not removed when hookless; shutdown destroys the interface. */
-	CHECK_INT("iface/rmhook both", ngt_rmhook(sock, ".", "i4") +
-	    ngt_rmhook(sock, ".", "i6"), 0);
+	CHECK_INT("iface/rmhook both",
+	    ngt_rmhook(sock, ".", "i4") + ngt_rmhook(sock, ".", "i6"), 0);
 	CHECK_INT("iface/stays hookless", ngt_count_type(g, "iface"), 2);
 	destroys = fake.destroys;
 	CHECK_INT("iface/shutdown", ngt_shutdown(sock, "w1:"), 0);
@@ -1267,14 +1300,15 @@ test_pipe(void)
 	ngt_clear(&conn);
 	CHECK_INT("pipe/plain down", inject(sock, "u", f, 100), 0);
 	CHECK_INT("pipe/plain up", inject(sock, "l", f, 100), 0);
-	CHECK("pipe/passed at once", ngt_count(&conn, "l") == 1 &&
-	    ngt_count(&conn, "u") == 1);
+	CHECK("pipe/passed at once",
+	    ngt_count(&conn, "l") == 1 && ngt_count(&conn, "u") == 1);
 	r = ask(sock, "P:", NGM_PIPE_COOKIE, NGM_PIPE_GET_CFG, NULL, 0, &error);
 	got = r != NULL ? (struct ng_pipe_cfg *)r->data : NULL;
-	CHECK("pipe/default config", got != NULL && got->bandwidth == 0 &&
-	    got->delay == 0 && got->downstream.qin_size_limit == 50 &&
-	    got->downstream.fifo == 1 && got->downstream.droptail == 1 &&
-	    got->upstream.qin_size_limit == 50);
+	CHECK("pipe/default config",
+	    got != NULL && got->bandwidth == 0 && got->delay == 0 &&
+		got->downstream.qin_size_limit == 50 &&
+		got->downstream.fifo == 1 && got->downstream.droptail == 1 &&
+		got->upstream.qin_size_limit == 50);
 	free(r);
 
 	/* Delay alone: 50 ms, to the millisecond. */
@@ -1286,8 +1320,9 @@ test_pipe(void)
 	inject(sock, "u", f, 100);
 	for (n = 0; n < 200 && ngt_count(&conn, "l") == 0; n++)
 		advance_ms(g, 1);
-	CHECK("pipe/delay within 10%", ngt_count(&conn, "l") == 1 &&
-	    ngt_now_ms - t0 >= 45 && ngt_now_ms - t0 <= 55);
+	CHECK("pipe/delay within 10%",
+	    ngt_count(&conn, "l") == 1 && ngt_now_ms - t0 >= 45 &&
+		ngt_now_ms - t0 <= 55);
 	printf("# pipe delay: set 50 ms, measured %" PRIu64 " ms\n",
 	    ngt_now_ms - t0);
 
@@ -1300,10 +1335,11 @@ test_pipe(void)
 	CHECK_INT("pipe/bandwidth 1 Mbit/s", pipe_setcfg(sock, &cfg), 0);
 	r = ask(sock, "P:", NGM_PIPE_COOKIE, NGM_PIPE_GET_CFG, NULL, 0, &error);
 	got = r != NULL ? (struct ng_pipe_cfg *)r->data : NULL;
-	CHECK("pipe/getcfg: one bandwidth at the top", got != NULL &&
-	    got->bandwidth == 1000000 && got->downstream.bandwidth == 0 &&
-	    got->upstream.bandwidth == 0 && got->delay == 0 &&
-	    got->overhead == 0);
+	CHECK("pipe/getcfg: one bandwidth at the top",
+	    got != NULL && got->bandwidth == 1000000 &&
+		got->downstream.bandwidth == 0 &&
+		got->upstream.bandwidth == 0 && got->delay == 0 &&
+		got->overhead == 0);
 	free(r);
 	pipe_stats(sock, NGM_PIPE_GETCLR_STATS);
 	ngt_clear(&conn);
@@ -1311,9 +1347,11 @@ test_pipe(void)
 	for (int i = 0; i < 40; i++)
 		inject(sock, "u", f, sizeof(f));
 	run = pipe_run(sock);
-	CHECK("pipe/getrun: queued", run.downstream.qin_frames == 39 &&
-	    run.downstream.qin_octets == 39 * sizeof(f) &&
-	    run.downstream.fifo_queues == 1 && run.upstream.qin_frames == 0);
+	CHECK("pipe/getrun: queued",
+	    run.downstream.qin_frames == 39 &&
+		run.downstream.qin_octets == 39 * sizeof(f) &&
+		run.downstream.fifo_queues == 1 &&
+		run.upstream.qin_frames == 0);
 	for (n = 0; n < 1000 && ngt_count(&conn, "l") < 40; n++) {
 		unsigned before = ngt_count(&conn, "l");
 
@@ -1324,7 +1362,8 @@ test_pipe(void)
 			last = ngt_now_ms;
 	}
 	CHECK_INT("pipe/all 40 arrive", ngt_count(&conn, "l"), 40);
-	CHECK("pipe/first after its 10 ms", first - t0 >= 9 && first - t0 <= 11);
+	CHECK("pipe/first after its 10 ms",
+	    first - t0 >= 9 && first - t0 <= 11);
 	/* 39 frames of 10 kbit between the first and the last */
 	{
 		double secs = (double)(last - first) / 1000;
@@ -1336,9 +1375,10 @@ test_pipe(void)
 		    bps);
 	}
 	st = pipe_stats(sock, NGM_PIPE_GET_STATS);
-	CHECK("pipe/stats downstream", st.downstream.fwd_frames == 40 &&
-	    st.downstream.fwd_octets == 40 * sizeof(f) &&
-	    st.upstream.fwd_frames == 0);
+	CHECK("pipe/stats downstream",
+	    st.downstream.fwd_frames == 40 &&
+		st.downstream.fwd_octets == 40 * sizeof(f) &&
+		st.upstream.fwd_frames == 0);
 
 	/* Both together: the last of 10 frames leaves after 10 x 10 ms on
 	 * the link plus 30 ms on the wire. */
@@ -1366,11 +1406,12 @@ test_pipe(void)
 		inject(sock, "u", f, sizeof(f));
 	}
 	st = pipe_stats(sock, NGM_PIPE_GET_STATS);
-	CHECK("pipe/4 lost from a full queue", st.downstream.in_disc_frames ==
-	    4 && st.downstream.in_disc_octets == 4 * sizeof(f));
+	CHECK("pipe/4 lost from a full queue",
+	    st.downstream.in_disc_frames == 4 &&
+		st.downstream.in_disc_octets == 4 * sizeof(f));
 	advance_ms(g, 100);
-	CHECK("pipe/6 arrive, the first six", ngt_count(&conn, "l") == 6 &&
-	    conn.frames[5].len == sizeof(f));
+	CHECK("pipe/6 arrive, the first six",
+	    ngt_count(&conn, "l") == 6 && conn.frames[5].len == sizeof(f));
 	cfg.downstream.qin_size_limit = 0;
 	cfg.downstream.drophead = 1;
 	CHECK_INT("pipe/drophead", pipe_setcfg(sock, &cfg), 0);
@@ -1386,22 +1427,22 @@ test_pipe(void)
 	cfg.downstream.ber = 1;
 	ngt_clear(&conn);
 	CHECK_INT("pipe/BER 1", pipe_setcfg(sock, &cfg), 0);
-	CHECK("pipe/link down told to both", conn.nmsgs == 2 &&
-	    conn.msgs[0]->header.cmd == NGM_LINK_IS_DOWN);
+	CHECK("pipe/link down told to both",
+	    conn.nmsgs == 2 && conn.msgs[0]->header.cmd == NGM_LINK_IS_DOWN);
 	pipe_stats(sock, NGM_PIPE_CLR_STATS);
 	ngt_clear(&conn);
 	for (int i = 0; i < 5; i++)
 		inject(sock, "u", f, 100);
 	advance_ms(g, 5);
 	st = pipe_stats(sock, NGM_PIPE_GET_STATS);
-	CHECK("pipe/all lost", ngt_count(&conn, "l") == 0 &&
-	    st.downstream.out_disc_frames == 5);
+	CHECK("pipe/all lost",
+	    ngt_count(&conn, "l") == 0 && st.downstream.out_disc_frames == 5);
 	/* BER 10^5: a 100-byte frame survives with (1 - 1e-5)^800, 99.2%. */
 	cfg.downstream.ber = 100000;
 	ngt_clear(&conn);
 	CHECK_INT("pipe/BER 1e5", pipe_setcfg(sock, &cfg), 0);
-	CHECK("pipe/link up told", conn.nmsgs == 2 &&
-	    conn.msgs[0]->header.cmd == NGM_LINK_IS_UP);
+	CHECK("pipe/link up told",
+	    conn.nmsgs == 2 && conn.msgs[0]->header.cmd == NGM_LINK_IS_UP);
 	ngt_clear(&conn);
 	for (int i = 0; i < 1000; i++)
 		inject(sock, "u", f, 100);
@@ -1432,7 +1473,7 @@ test_pipe(void)
 	st = pipe_stats(sock, NGM_PIPE_GET_STATS);
 	CHECK("pipe/a super-frame is 4 frames on the wire",
 	    st.downstream.fwd_frames == 4 &&
-	    st.downstream.fwd_octets == 4 * 1054);
+		st.downstream.fwd_octets == 4 * 1054);
 
 	/* Duplicates: 50% more or less. */
 	memset(&cfg, 0, sizeof(cfg));
@@ -1456,7 +1497,7 @@ test_pipe(void)
 	 * last; drr (quantum 1250) and wfq within the first three.
 	 */
 	for (int mode = 0; mode < 3; mode++) {
-		static const char *const names[] = {"fifo", "drr", "wfq"};
+		static const char *const names[] = { "fifo", "drr", "wfq" };
 		char what[64];
 		int light = -1;
 
@@ -1487,14 +1528,17 @@ test_pipe(void)
 		for (unsigned i = 0; i < conn.nframes; i++)
 			if (conn.frames[i].data[29] == 9)
 				light = (int)i;
-		snprintf(what, sizeof(what), "pipe/%s: the light flow's frame "
-		    "leaves %s", names[mode], mode == 0 ? "last" : "early");
-		CHECK(what, ngt_count(&conn, "l") == 21 &&
-		    (mode == 0 ? light == 20 : light >= 0 && light <= 2));
+		snprintf(what, sizeof(what),
+		    "pipe/%s: the light flow's frame "
+		    "leaves %s",
+		    names[mode], mode == 0 ? "last" : "early");
+		CHECK(what,
+		    ngt_count(&conn, "l") == 21 &&
+			(mode == 0 ? light == 20 : light >= 0 && light <= 2));
 		printf("# pipe %s: the light frame left %d of 21\n",
 		    names[mode], light + 1);
-		CHECK_INT("pipe/queues emptied", (int)pipe_run(sock)
-		    .downstream.fifo_queues, 0);
+		CHECK_INT("pipe/queues emptied",
+		    (int)pipe_run(sock).downstream.fifo_queues, 0);
 	}
 	/* Over the limit, the longest queue loses. */
 	memset(&cfg, 0, sizeof(cfg));
@@ -1515,8 +1559,9 @@ test_pipe(void)
 		for (unsigned i = 0; i < conn.nframes; i++)
 			light += conn.frames[i].data[29] == 9;
 		CHECK("pipe/wfq: the full queue loses, the light frame passes",
-		    light == 1 && pipe_stats(sock, NGM_PIPE_GET_STATS)
-		    .downstream.in_disc_frames == 5);
+		    light == 1 &&
+			pipe_stats(sock, NGM_PIPE_GET_STATS)
+				.downstream.in_disc_frames == 5);
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.bandwidth = (uint64_t)-1; /* and back to fifo */
@@ -1533,17 +1578,18 @@ test_pipe(void)
 			size_t off, size;
 			uint64_t bad;
 		} bad[] = {
-#define PIPE_BAD(f, v) {#f, offsetof(struct ng_pipe_cfg, f), \
-    sizeof(((struct ng_pipe_cfg *)0)->f), v}
-		    PIPE_BAD(bandwidth, 50),
-		    PIPE_BAD(delay, 10000000),
-		    PIPE_BAD(overhead, 256),
-		    PIPE_BAD(header_offset, 64),
-		    PIPE_BAD(downstream.qin_size_limit, 4),
-		    PIPE_BAD(upstream.qout_size_limit, 3),
-		    PIPE_BAD(downstream.duplicate, 51),
-		    PIPE_BAD(upstream.ber, 1000000000001ull),
-		    PIPE_BAD(upstream.bandwidth, 1000000001),
+#define PIPE_BAD(f, v)                                                         \
+	{ #f, offsetof(struct ng_pipe_cfg, f),                                 \
+		sizeof(((struct ng_pipe_cfg *)0)->f), v }
+			PIPE_BAD(bandwidth, 50),
+			PIPE_BAD(delay, 10000000),
+			PIPE_BAD(overhead, 256),
+			PIPE_BAD(header_offset, 64),
+			PIPE_BAD(downstream.qin_size_limit, 4),
+			PIPE_BAD(upstream.qout_size_limit, 3),
+			PIPE_BAD(downstream.duplicate, 51),
+			PIPE_BAD(upstream.ber, 1000000000001ull),
+			PIPE_BAD(upstream.bandwidth, 1000000001),
 #undef PIPE_BAD
 		};
 		char name[80];
@@ -1553,23 +1599,28 @@ test_pipe(void)
 
 			memset(&cfg, 0, sizeof(cfg));
 			cfg.downstream.duplicate = 10; /* in range */
-			memcpy((char *)&cfg + bad[i].off, bad[i].size == 8 ?
-			    (const void *)&bad[i].bad : (const void *)&v32,
+			memcpy((char *)&cfg + bad[i].off,
+			    bad[i].size == 8 ? (const void *)&bad[i].bad :
+					       (const void *)&v32,
 			    bad[i].size);
-			snprintf(name, sizeof(name), "pipe/%s out of range "
-			    "EINVAL", bad[i].name);
+			snprintf(name, sizeof(name),
+			    "pipe/%s out of range "
+			    "EINVAL",
+			    bad[i].name);
 			CHECK_INT(name, pipe_setcfg(sock, &cfg), EINVAL);
 		}
 	}
 	r = ask(sock, "P:", NGM_PIPE_COOKIE, NGM_PIPE_GET_CFG, NULL, 0, &error);
 	got = r != NULL ? (struct ng_pipe_cfg *)r->data : NULL;
-	CHECK("pipe/refused setcfgs changed nothing", got != NULL &&
-	    got->bandwidth == 0 && got->delay == 0 &&
-	    got->downstream.duplicate == 0 &&
-	    got->downstream.qin_size_limit == 5);
+	CHECK("pipe/refused setcfgs changed nothing",
+	    got != NULL && got->bandwidth == 0 && got->delay == 0 &&
+		got->downstream.duplicate == 0 &&
+		got->downstream.qin_size_limit == 5);
 	free(r);
-	CHECK_INT("pipe/setcfg short EINVAL", ngt_msg(sock, "P:",
-	    NGM_PIPE_COOKIE, NGM_PIPE_SET_CFG, &cfg, sizeof(cfg) - 1), EINVAL);
+	CHECK_INT("pipe/setcfg short EINVAL",
+	    ngt_msg(sock, "P:", NGM_PIPE_COOKIE, NGM_PIPE_SET_CFG, &cfg,
+		sizeof(cfg) - 1),
+	    EINVAL);
 
 	/* Frames still queued go when their hook goes. */
 	memset(&cfg, 0, sizeof(cfg));
@@ -1595,9 +1646,9 @@ test_pipe(void)
 	CHECK_INT("pipe/shutdown", ngt_shutdown(sock, "P:"), 0);
 	h1 = ngt_node(sock, "H1:");
 	h2 = ngt_node(sock, "H2:");
-	CHECK("pipe/splice: H1:p joined to H2:p", h1 != NULL && h2 != NULL &&
-	    ng_find_hook(h1, "p") != NULL &&
-	    ng_find_hook(h1, "p")->peer == ng_find_hook(h2, "p"));
+	CHECK("pipe/splice: H1:p joined to H2:p",
+	    h1 != NULL && h2 != NULL && ng_find_hook(h1, "p") != NULL &&
+		ng_find_hook(h1, "p")->peer == ng_find_hook(h2, "p"));
 	CHECK_INT("pipe/gone", ngt_count_type(g, "pipe"), 0);
 	advance_ms(g, 200); /* its timer went with it */
 	ngt_clear(&conn);
@@ -1618,7 +1669,7 @@ test_flow(void)
 	struct ng_node *sock = ngt_socket(g, &conn);
 	static const struct {
 		const char *type, *hook, *peerhook;
-	} t[] = {{"eiface", "e", "ether"}, {"iface", "i", "inet"}};
+	} t[] = { { "eiface", "e", "ether" }, { "iface", "i", "inet" } };
 	char name[64];
 
 	memset(fake.dev, 0, sizeof(fake.dev));
@@ -1630,11 +1681,12 @@ test_flow(void)
 		    ngt_mkpeer(sock, ".", t[i].type, t[i].hook, t[i].peerhook),
 		    0);
 		snprintf(name, sizeof(name), "flow/%s: link down", t[i].type);
-		CHECK(name, flow(sock, t[i].hook, NGM_LINK_IS_DOWN) == 0 &&
-		    d->live && !d->carrier);
+		CHECK(name,
+		    flow(sock, t[i].hook, NGM_LINK_IS_DOWN) == 0 && d->live &&
+			!d->carrier);
 		snprintf(name, sizeof(name), "flow/%s: link up", t[i].type);
-		CHECK(name, flow(sock, t[i].hook, NGM_LINK_IS_UP) == 0 &&
-		    d->carrier);
+		CHECK(name,
+		    flow(sock, t[i].hook, NGM_LINK_IS_UP) == 0 && d->carrier);
 		snprintf(name, sizeof(name), "flow/%s: another command ignored",
 		    t[i].type);
 		CHECK(name, flow(sock, t[i].hook, 99) == 0 && d->carrier);

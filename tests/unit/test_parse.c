@@ -83,8 +83,9 @@ test_example(void)
 	memset(&want, 0, sizeof(want));
 	want.b = 7;
 	want.arr[1] = 4;
-	CHECK_INT("6.2/unparse", ng_unparse(&ex_parse_type, (uint8_t *)&want,
-	    sizeof(want), &text), 0);
+	CHECK_INT("6.2/unparse",
+	    ng_unparse(&ex_parse_type, (uint8_t *)&want, sizeof(want), &text),
+	    0);
 	CHECK_STR("6.2/text", text, "{ b=7 arr=[ 1=4 ] }");
 	memset(buf, 0xee, sizeof(buf));
 	CHECK_INT("6.2/parse back",
@@ -95,22 +96,22 @@ test_example(void)
 
 	round_trip("6.2/all default", &ex_parse_type, "{}", NULL, 0);
 	round_trip("6.2/any order", &ex_parse_type,
-	    "{ arr=[ 2=9 ] s=\"hi\" a=255 }",
-	    "{ a=255 s=\"hi\" arr=[ 2=9 ] }", 0);
+	    "{ arr=[ 2=9 ] s=\"hi\" a=255 }", "{ a=255 s=\"hi\" arr=[ 2=9 ] }",
+	    0);
 	round_trip("6.2/index follows the last", &ex_parse_type,
 	    "{ arr=[ 1=4 5 ] }", "{ arr=[ 1=4 5 ] }", 0);
 	round_trip("6.2/zeros are defaults", &ex_parse_type,
 	    "{ a=0 b=0 s=\"\" arr=[ 0 0 0 ] }", "{}", 0);
 	round_trip("6.2/index past the end", &ex_parse_type,
 	    "{ arr=[ 2=1 2 ] }", NULL, E2BIG);
-	round_trip("6.2/index twice", &ex_parse_type, "{ arr=[ 1 0=2 ] }",
-	    NULL, EALREADY);
+	round_trip("6.2/index twice", &ex_parse_type, "{ arr=[ 1 0=2 ] }", NULL,
+	    EALREADY);
 	round_trip("6.2/bad index", &ex_parse_type, "{ arr=[ 1x=2 ] }", NULL,
 	    EINVAL);
-	round_trip("6.2/string too long", &ex_parse_type,
-	    "{ s=\"12345678\" }", NULL, E2BIG);
-	round_trip("6.2/string fits", &ex_parse_type, "{ s=\"1234567\" }",
-	    NULL, 0);
+	round_trip("6.2/string too long", &ex_parse_type, "{ s=\"12345678\" }",
+	    NULL, E2BIG);
+	round_trip("6.2/string fits", &ex_parse_type, "{ s=\"1234567\" }", NULL,
+	    0);
 	round_trip("6.2/unknown field", &ex_parse_type, "{ c=1 }", NULL,
 	    ENOENT);
 	round_trip("6.2/field twice", &ex_parse_type, "{ a=1 a=1 }", NULL,
@@ -221,27 +222,27 @@ test_strings(void)
 static void
 test_addresses(void)
 {
-	round_trip("ipaddr/plain", &ng_parse_ipaddr_type, "198.51.100.1", NULL, 0);
+	round_trip("ipaddr/plain", &ng_parse_ipaddr_type, "198.51.100.1", NULL,
+	    0);
 	round_trip("ipaddr/octal octet", &ng_parse_ipaddr_type, "010.1.1.1",
 	    "8.1.1.1", 0);
 	round_trip("ipaddr/-1 is 255", &ng_parse_ipaddr_type, "-1.0.0.1",
 	    "255.0.0.1", 0);
 	round_trip("ipaddr/three octets", &ng_parse_ipaddr_type, "1.2.3", NULL,
 	    EINVAL);
-	round_trip("ipaddr/octet 256", &ng_parse_ipaddr_type, "1.2.3.256",
-	    NULL, EINVAL);
-	round_trip("enaddr/lower case", &ng_parse_enaddr_type,
-	    "02:AB:0:0:0:1", "02:ab:00:00:00:01", 0);
+	round_trip("ipaddr/octet 256", &ng_parse_ipaddr_type, "1.2.3.256", NULL,
+	    EINVAL);
+	round_trip("enaddr/lower case", &ng_parse_enaddr_type, "02:AB:0:0:0:1",
+	    "02:ab:00:00:00:01", 0);
 	round_trip("enaddr/five fields", &ng_parse_enaddr_type,
 	    "02:00:00:00:00", NULL, EINVAL);
 	round_trip("enaddr/field over 0xff", &ng_parse_enaddr_type,
 	    "1ff:0:0:0:0:0", NULL, EINVAL);
-	round_trip("enaddr/not hex", &ng_parse_enaddr_type, "zz", NULL,
-	    EINVAL);
-	round_trip("inetaddr/IPv4", &ng_parse_inetaddr_type, "198.51.100.7", NULL,
-	    0);
-	round_trip("inetaddr/IPv6", &ng_parse_inetaddr_type,
-	    "2001:db8:0:0::1", "2001:db8::1", 0);
+	round_trip("enaddr/not hex", &ng_parse_enaddr_type, "zz", NULL, EINVAL);
+	round_trip("inetaddr/IPv4", &ng_parse_inetaddr_type, "198.51.100.7",
+	    NULL, 0);
+	round_trip("inetaddr/IPv6", &ng_parse_inetaddr_type, "2001:db8:0:0::1",
+	    "2001:db8::1", 0);
 	round_trip("inetaddr/bad IPv6", &ng_parse_inetaddr_type, "fe80::zz",
 	    NULL, EINVAL);
 	round_trip("kinds/addresses", &kinds_parse_type,
@@ -265,8 +266,8 @@ test_byte_arrays(void)
 	    "{ n=3 tail=[ 0x1 0x2 0x3 ] }", NULL, 0);
 	round_trip("bytearray/longer than its length", &kinds_parse_type,
 	    "{ n=1 tail=[ 0x1 0x2 ] }", NULL, E2BIG);
-	round_trip("bytearray/no length", &kinds_parse_type,
-	    "{ tail=\"x\" }", NULL, E2BIG);
+	round_trip("bytearray/no length", &kinds_parse_type, "{ tail=\"x\" }",
+	    NULL, E2BIG);
 	round_trip("fixarray/of strings", &kinds_parse_type,
 	    "{ names=[ 1=\"abc\" ] }", NULL, 0);
 	round_trip("fixarray/a string needs its index", &kinds_parse_type,
@@ -275,25 +276,28 @@ test_byte_arrays(void)
 
 /* Tables that do not match a C layout, for ng_parse_check. */
 static const struct ng_parse_field bad_order_fields[] = {
-    {"arr", NG_PT_array((uint8, , n))},
-    {"n", &ng_parse_uint8_type},
-    {NULL, NULL},
+	{ "arr", NG_PT_array((uint8, , n)) },
+	{ "n", &ng_parse_uint8_type },
+	{ NULL, NULL },
 };
-static const struct ng_parse_type bad_order_type = {
-    .kind = NG_PARSE_STRUCT, .fields = bad_order_fields, .size = 1};
+static const struct ng_parse_type bad_order_type = { .kind = NG_PARSE_STRUCT,
+	.fields = bad_order_fields,
+	.size = 1 };
 static const struct ng_parse_field bad_count_fields[] = {
-    {"n", &ng_parse_uint8_type},
-    {"arr", NG_PT_array((uint8, , m))},
-    {NULL, NULL},
+	{ "n", &ng_parse_uint8_type },
+	{ "arr", NG_PT_array((uint8, , m)) },
+	{ NULL, NULL },
 };
-static const struct ng_parse_type bad_count_type = {
-    .kind = NG_PARSE_STRUCT, .fields = bad_count_fields, .size = 1};
+static const struct ng_parse_type bad_count_type = { .kind = NG_PARSE_STRUCT,
+	.fields = bad_count_fields,
+	.size = 1 };
 static const struct ng_parse_field one_field[] = {
-    {"a", &ng_parse_uint32_type},
-    {NULL, NULL},
+	{ "a", &ng_parse_uint32_type },
+	{ NULL, NULL },
 };
-static const struct ng_parse_type bad_size_type = {
-    .kind = NG_PARSE_STRUCT, .fields = one_field, .size = 8};
+static const struct ng_parse_type bad_size_type = { .kind = NG_PARSE_STRUCT,
+	.fields = one_field,
+	.size = 8 };
 
 static void
 test_check(void)
@@ -362,293 +366,329 @@ struct golden {
 };
 
 static const struct golden goldens[] = {
-    /* generic (spec §5.2) */
-    {"hub", "mkpeer", 'a', "{ type=\"hub\" ourhook=\"a\" peerhook=\"b\" }", 0},
-    {"hub", "mkpeer", 'a', "{ type=\"bridge\" peerhook=\"link0\" }", 0},
-    {"hub", "connect", 'a',
-     "{ path=\"H:x\" ourhook=\"link1\" peerhook=\"y\" }", 0},
-    {"hub", "name", 'a', "{ name=\"H\" }", 0},
-    {"hub", "name", 'a', "{ name=\"0123456789012345678901234567890\" }", 0},
-    {"hub", "name", 'a', "{ name=\"01234567890123456789012345678901\" }",
-     E2BIG},
-    {"hub", "name", 'a', "{ name=H }", EINVAL},
-    {"hub", "rmhook", 'a', "{ hook=\"a\" }", 0},
-    /* ours: per-hook counters and capture (ng_hookstat.h) */
-    {"hub", "gethookstats", 'r',
-     "{ numHooks=2 stats=[ { hook=\"b\" recvFrames=3 recvOctets=180 } "
-     "{ hook=\"a\" xmitFrames=18446744073709551615 recvDrops=1 "
-     "xmitDrops=2 } ] }", 0},
-    {"hub", "clrhookstats", 'a', "{ hook=\"link1\" }", 0},
-    {"hub", "capture", 'a', "{ hook=\"link1\" snaplen=96 }", 0},
-    {"hub", "uncapture", 'a', "{ hook=\"link1\" }", 0},
-    {"hub", "rmhook", 'a', "{ ourhook=\"a\" }", ENOENT},
-    {"hub", "nodeinfo", 'r', "{ name=\"H\" type=\"hub\" id=0x5 hooks=1 }", 0},
-    {"hub", "nodeinfo", 'r', "{ type=\"socket\" id=0x1f }", 0},
-    {"hub", "listhooks", 'r',
-     "{ nodeinfo={ name=\"B\" type=\"bridge\" id=0x6 hooks=2 } linkinfo=[ "
-     "{ ourhook=\"link1\" peerhook=\"y\" nodeinfo={ type=\"hub\" id=0x7 "
-     "hooks=1 } } { ourhook=\"link0\" peerhook=\"x\" nodeinfo={ "
-     "name=\"H\" type=\"hub\" id=0x5 hooks=1 } } ] }", 0},
-    {"hub", "listhooks", 'r', "{ nodeinfo={ type=\"hub\" id=0x2 } }", 0},
-    {"hub", "listhooks", 'r',
-     "{ nodeinfo={ hooks=1 } linkinfo=[ {} {} ] }", E2BIG},
-    {"hub", "listnames", 'r',
-     "{ numnames=2 nodeinfo=[ { name=\"H\" type=\"hub\" id=0x5 } { "
-     "name=\"ngctl42\" type=\"socket\" id=0x1 hooks=3 } ] }", 0},
-    {"hub", "listnodes", 'r',
-     "{ numnames=1 nodeinfo=[ { type=\"eiface\" id=0x3 } ] }", 0},
-    {"hub", "listnodes", 'r', "{}", 0},
-    {"hub", "listtypes", 'r',
-     "{ numtypes=2 typeinfo=[ { typename=\"bridge\" numnodes=1 } { "
-     "typename=\"socket\" } ] }", 0},
-    {"hub", "listtypes", 'r', "{ numtypes=1 typeinfo=[ 1={} ] }", E2BIG},
-    {"hub", "textstatus", 'r', "\"up 3 days\\n\\tlink0: \\\"ok\\\"\"", 0},
-    {"hub", "textconfig", 'r', "\"\"", 0},
-    {"hub", "ascii2binary", 'a',
-     "{ version=8 arglen=9 cmdstr=\"setconfig\" data=[ 0x7b 0x20 0x7d "
-     "] }", 0},
-    {"hub", "ascii2binary", 'r',
-     "{ version=8 arglen=4 cmd=4 typecookie=1569321993 cmdstr=\"getstats\" "
-     "data=[ 0x1 ] }", 0},
-    {"hub", "binary2ascii", 'a',
-     "{ version=8 arglen=7 cmd=1 flags=0x1 token=9 typecookie=948105892 "
-     "cmdstr=\"getifname\" data=[ 0x6e 0x67 0x65 0x74 0x68 0x30 ] }", 0},
-    {"hub", "binary2ascii", 'r',
-     "{ version=8 arglen=2 cmd=805306374 flags=0x1 "
-     "typecookie=1137070366 cmdstr=\"nodeinfo\" data=[ 0x31 ] }", 0},
-    {"hub", "binary2ascii", 'a', "{ arglen=1 data=\"ab\" }", E2BIG},
+	/* generic (spec §5.2) */
+	{ "hub", "mkpeer", 'a', "{ type=\"hub\" ourhook=\"a\" peerhook=\"b\" }",
+	    0 },
+	{ "hub", "mkpeer", 'a', "{ type=\"bridge\" peerhook=\"link0\" }", 0 },
+	{ "hub", "connect", 'a',
+	    "{ path=\"H:x\" ourhook=\"link1\" peerhook=\"y\" }", 0 },
+	{ "hub", "name", 'a', "{ name=\"H\" }", 0 },
+	{ "hub", "name", 'a', "{ name=\"0123456789012345678901234567890\" }",
+	    0 },
+	{ "hub", "name", 'a', "{ name=\"01234567890123456789012345678901\" }",
+	    E2BIG },
+	{ "hub", "name", 'a', "{ name=H }", EINVAL },
+	{ "hub", "rmhook", 'a', "{ hook=\"a\" }", 0 },
+	/* ours: per-hook counters and capture (ng_hookstat.h) */
+	{ "hub", "gethookstats", 'r',
+	    "{ numHooks=2 stats=[ { hook=\"b\" recvFrames=3 recvOctets=180 } "
+	    "{ hook=\"a\" xmitFrames=18446744073709551615 recvDrops=1 "
+	    "xmitDrops=2 } ] }",
+	    0 },
+	{ "hub", "clrhookstats", 'a', "{ hook=\"link1\" }", 0 },
+	{ "hub", "capture", 'a', "{ hook=\"link1\" snaplen=96 }", 0 },
+	{ "hub", "uncapture", 'a', "{ hook=\"link1\" }", 0 },
+	{ "hub", "rmhook", 'a', "{ ourhook=\"a\" }", ENOENT },
+	{ "hub", "nodeinfo", 'r', "{ name=\"H\" type=\"hub\" id=0x5 hooks=1 }",
+	    0 },
+	{ "hub", "nodeinfo", 'r', "{ type=\"socket\" id=0x1f }", 0 },
+	{ "hub", "listhooks", 'r',
+	    "{ nodeinfo={ name=\"B\" type=\"bridge\" id=0x6 hooks=2 } linkinfo=[ "
+	    "{ ourhook=\"link1\" peerhook=\"y\" nodeinfo={ type=\"hub\" id=0x7 "
+	    "hooks=1 } } { ourhook=\"link0\" peerhook=\"x\" nodeinfo={ "
+	    "name=\"H\" type=\"hub\" id=0x5 hooks=1 } } ] }",
+	    0 },
+	{ "hub", "listhooks", 'r', "{ nodeinfo={ type=\"hub\" id=0x2 } }", 0 },
+	{ "hub", "listhooks", 'r',
+	    "{ nodeinfo={ hooks=1 } linkinfo=[ {} {} ] }", E2BIG },
+	{ "hub", "listnames", 'r',
+	    "{ numnames=2 nodeinfo=[ { name=\"H\" type=\"hub\" id=0x5 } { "
+	    "name=\"ngctl42\" type=\"socket\" id=0x1 hooks=3 } ] }",
+	    0 },
+	{ "hub", "listnodes", 'r',
+	    "{ numnames=1 nodeinfo=[ { type=\"eiface\" id=0x3 } ] }", 0 },
+	{ "hub", "listnodes", 'r', "{}", 0 },
+	{ "hub", "listtypes", 'r',
+	    "{ numtypes=2 typeinfo=[ { typename=\"bridge\" numnodes=1 } { "
+	    "typename=\"socket\" } ] }",
+	    0 },
+	{ "hub", "listtypes", 'r', "{ numtypes=1 typeinfo=[ 1={} ] }", E2BIG },
+	{ "hub", "textstatus", 'r', "\"up 3 days\\n\\tlink0: \\\"ok\\\"\"", 0 },
+	{ "hub", "textconfig", 'r', "\"\"", 0 },
+	{ "hub", "ascii2binary", 'a',
+	    "{ version=8 arglen=9 cmdstr=\"setconfig\" data=[ 0x7b 0x20 0x7d "
+	    "] }",
+	    0 },
+	{ "hub", "ascii2binary", 'r',
+	    "{ version=8 arglen=4 cmd=4 typecookie=1569321993 cmdstr=\"getstats\" "
+	    "data=[ 0x1 ] }",
+	    0 },
+	{ "hub", "binary2ascii", 'a',
+	    "{ version=8 arglen=7 cmd=1 flags=0x1 token=9 typecookie=948105892 "
+	    "cmdstr=\"getifname\" data=[ 0x6e 0x67 0x65 0x74 0x68 0x30 ] }",
+	    0 },
+	{ "hub", "binary2ascii", 'r',
+	    "{ version=8 arglen=2 cmd=805306374 flags=0x1 "
+	    "typecookie=1137070366 cmdstr=\"nodeinfo\" data=[ 0x31 ] }",
+	    0 },
+	{ "hub", "binary2ascii", 'a', "{ arglen=1 data=\"ab\" }", E2BIG },
 
-    /* bridge (spec §9.5) */
-    {"bridge", "setconfig", 'a',
-     "{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=1 }", 0},
-    {"bridge", "setconfig", 'a', "{ debugLevel=2 }", 0},
-    {"bridge", "setconfig", 'a', "{ bogus=1 }", ENOENT},
-    {"bridge", "setconfig", 'a', "{ debugLevel=1 debugLevel=2 }", EALREADY},
-    {"bridge", "setconfig", 'a', "{ debugLevel=300 }", EINVAL},
-    {"bridge", "setconfig", 'a', "", EINVAL},
-    {"bridge", "getconfig", 'r',
-     "{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=1 }", 0},
-    {"bridge", "getconfig", 'r', "{}", 0},
-    {"bridge", "getstats", 'a', "0", 0},
-    {"bridge", "getstats", 'a', "-3", 0},
-    {"bridge", "getstats", 'a', "", EINVAL},
-    {"bridge", "getstats", 'a', "link0", EINVAL},
-    {"bridge", "getstats", 'r', "{}", 0},
-    {"bridge", "getstats", 'r',
-     "{ recvOctets=1500 recvPackets=3 recvMulticast=1 recvBroadcast=2 "
-     "recvUnknown=4 recvRunts=5 recvInvalid=6 xmitOctets=7 xmitPackets=8 "
-     "xmitMulticasts=9 xmitBroadcasts=10 loopDrops=11 loopDetects=12 "
-     "memoryFailures=18446744073709551615 }", 0},
-    {"bridge", "getstats", 'r', "{ recvMulticasts=1 }", ENOENT},
-    {"bridge", "clrstats", 'a', "7", 0},
-    {"bridge", "getclrstats", 'a', "-1", 0},
-    {"bridge", "getclrstats", 'r', "{ xmitPackets=3 }", 0},
-    {"bridge", "gettable", 'r',
-     "{ numHosts=2 hosts=[ { addr=02:00:00:00:00:01 hook=\"link0\" age=3 } "
-     "{ addr=02:00:00:00:00:02 hook=\"uplink1\" staleness=65535 } ] }", 0},
-    {"bridge", "gettable", 'r', "{}", 0},
-    {"bridge", "gettable", 'r',
-     "{ numHosts=1 hosts=[ { addr=02:00:00:00:00:01 } { "
-     "addr=02:00:00:00:00:02 } ] }",
-     E2BIG},
-    {"bridge", "gettable", 'r',
-     "{ numHosts=2 hosts=[ { addr=02:00:00:00:00:01 } ] }", EOPNOTSUPP},
-    {"bridge", "gettable", 'r',
-     "{ numHosts=1 hosts=[ 0={ addr=02:00:00:00:00:01 } 0={} ] }",
-     EALREADY},
-    {"bridge", "movehost", 'a', "{ addr=02:00:00:00:00:09 hook=\"link0\" }", 0},
-    {"bridge", "movehost", 'a', "{ addr=ff:ff:ff:ff:ff:ff }", 0},
-    {"bridge", "movehost", 'a', "{ hook=\"link0\" }", EOPNOTSUPP},
-    {"bridge", "movehost", 'a', "{ addr=02:00:00:00:00 }", EINVAL},
-    {"bridge", "movehost", 'a', "{ addr=02:00:00:00:00:01 hook=link0 }",
-     EINVAL},
-    {"bridge", "setmaxhosts", 'a', "4096", 0},
-    {"bridge", "setmaxhosts", 'a', "many", EINVAL},
-    {"bridge", "getmaxhosts", 'r', "65536", 0},
+	/* bridge (spec §9.5) */
+	{ "bridge", "setconfig", 'a',
+	    "{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=1 }",
+	    0 },
+	{ "bridge", "setconfig", 'a', "{ debugLevel=2 }", 0 },
+	{ "bridge", "setconfig", 'a', "{ bogus=1 }", ENOENT },
+	{ "bridge", "setconfig", 'a', "{ debugLevel=1 debugLevel=2 }",
+	    EALREADY },
+	{ "bridge", "setconfig", 'a', "{ debugLevel=300 }", EINVAL },
+	{ "bridge", "setconfig", 'a', "", EINVAL },
+	{ "bridge", "getconfig", 'r',
+	    "{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=1 }",
+	    0 },
+	{ "bridge", "getconfig", 'r', "{}", 0 },
+	{ "bridge", "getstats", 'a', "0", 0 },
+	{ "bridge", "getstats", 'a', "-3", 0 },
+	{ "bridge", "getstats", 'a', "", EINVAL },
+	{ "bridge", "getstats", 'a', "link0", EINVAL },
+	{ "bridge", "getstats", 'r', "{}", 0 },
+	{ "bridge", "getstats", 'r',
+	    "{ recvOctets=1500 recvPackets=3 recvMulticast=1 recvBroadcast=2 "
+	    "recvUnknown=4 recvRunts=5 recvInvalid=6 xmitOctets=7 xmitPackets=8 "
+	    "xmitMulticasts=9 xmitBroadcasts=10 loopDrops=11 loopDetects=12 "
+	    "memoryFailures=18446744073709551615 }",
+	    0 },
+	{ "bridge", "getstats", 'r', "{ recvMulticasts=1 }", ENOENT },
+	{ "bridge", "clrstats", 'a', "7", 0 },
+	{ "bridge", "getclrstats", 'a', "-1", 0 },
+	{ "bridge", "getclrstats", 'r', "{ xmitPackets=3 }", 0 },
+	{ "bridge", "gettable", 'r',
+	    "{ numHosts=2 hosts=[ { addr=02:00:00:00:00:01 hook=\"link0\" age=3 } "
+	    "{ addr=02:00:00:00:00:02 hook=\"uplink1\" staleness=65535 } ] }",
+	    0 },
+	{ "bridge", "gettable", 'r', "{}", 0 },
+	{ "bridge", "gettable", 'r',
+	    "{ numHosts=1 hosts=[ { addr=02:00:00:00:00:01 } { "
+	    "addr=02:00:00:00:00:02 } ] }",
+	    E2BIG },
+	{ "bridge", "gettable", 'r',
+	    "{ numHosts=2 hosts=[ { addr=02:00:00:00:00:01 } ] }", EOPNOTSUPP },
+	{ "bridge", "gettable", 'r',
+	    "{ numHosts=1 hosts=[ 0={ addr=02:00:00:00:00:01 } 0={} ] }",
+	    EALREADY },
+	{ "bridge", "movehost", 'a',
+	    "{ addr=02:00:00:00:00:09 hook=\"link0\" }", 0 },
+	{ "bridge", "movehost", 'a', "{ addr=ff:ff:ff:ff:ff:ff }", 0 },
+	{ "bridge", "movehost", 'a', "{ hook=\"link0\" }", EOPNOTSUPP },
+	{ "bridge", "movehost", 'a', "{ addr=02:00:00:00:00 }", EINVAL },
+	{ "bridge", "movehost", 'a', "{ addr=02:00:00:00:00:01 hook=link0 }",
+	    EINVAL },
+	{ "bridge", "setmaxhosts", 'a', "4096", 0 },
+	{ "bridge", "setmaxhosts", 'a', "many", EINVAL },
+	{ "bridge", "getmaxhosts", 'r', "65536", 0 },
 
-    /* ether (spec §9.4) */
-    {"ether", "getifname", 'r', "\"em0\"", 0},
-    {"ether", "getifindex", 'r', "3", 0},
-    {"ether", "getenaddr", 'r', "02:00:00:00:00:aa", 0},
-    {"ether", "setenaddr", 'a', "02:00:00:00:00:aa", 0},
-    {"ether", "setenaddr", 'a', "02:00:00:00:00", EINVAL},
-    {"ether", "getpromisc", 'r', "1", 0},
-    {"ether", "setpromisc", 'a', "1", 0},
-    {"ether", "setpromisc", 'a', "on", EINVAL},
-    {"ether", "getautosrc", 'r', "0", 0},
-    {"ether", "setautosrc", 'a', "0", 0},
-    {"ether", "addmulti", 'a', "01:00:5e:00:00:fb", 0},
-    {"ether", "delmulti", 'a', "33:33:00:00:00:fb", 0},
-    /* eiface (spec §9.2) */
-    {"eiface", "getifname", 'r', "\"ngeth0\"", 0},
-    {"eiface", "set", 'a', "02:00:00:00:00:01", 0},
-    {"eiface", "set", 'a', "zz", EINVAL},
-    {"eiface", "vnet", 'a', "\"jail1\"", 0},
-    {"eiface", "vnet", 'a', "\"\"", 0},
-    {"eiface", "vnet", 'a', "jail1", EINVAL},
-    {"eiface", "getifaddrs", 'r',
-     "{ numAddrs=2 addrs=[ { addr=198.51.100.1 prefixlen=24 } { addr=fe80::1 "
-     "prefixlen=64 } ] }", 0},
-    {"eiface", "getifaddrs", 'r', "{}", 0},
+	/* ether (spec §9.4) */
+	{ "ether", "getifname", 'r', "\"em0\"", 0 },
+	{ "ether", "getifindex", 'r', "3", 0 },
+	{ "ether", "getenaddr", 'r', "02:00:00:00:00:aa", 0 },
+	{ "ether", "setenaddr", 'a', "02:00:00:00:00:aa", 0 },
+	{ "ether", "setenaddr", 'a', "02:00:00:00:00", EINVAL },
+	{ "ether", "getpromisc", 'r', "1", 0 },
+	{ "ether", "setpromisc", 'a', "1", 0 },
+	{ "ether", "setpromisc", 'a', "on", EINVAL },
+	{ "ether", "getautosrc", 'r', "0", 0 },
+	{ "ether", "setautosrc", 'a', "0", 0 },
+	{ "ether", "addmulti", 'a', "01:00:5e:00:00:fb", 0 },
+	{ "ether", "delmulti", 'a', "33:33:00:00:00:fb", 0 },
+	/* eiface (spec §9.2) */
+	{ "eiface", "getifname", 'r', "\"ngeth0\"", 0 },
+	{ "eiface", "set", 'a', "02:00:00:00:00:01", 0 },
+	{ "eiface", "set", 'a', "zz", EINVAL },
+	{ "eiface", "vnet", 'a', "\"jail1\"", 0 },
+	{ "eiface", "vnet", 'a', "\"\"", 0 },
+	{ "eiface", "vnet", 'a', "jail1", EINVAL },
+	{ "eiface", "getifaddrs", 'r',
+	    "{ numAddrs=2 addrs=[ { addr=198.51.100.1 prefixlen=24 } { addr=fe80::1 "
+	    "prefixlen=64 } ] }",
+	    0 },
+	{ "eiface", "getifaddrs", 'r', "{}", 0 },
 
-    /* tee, one2many, vlan, bpf, iface, pipe (spec §9.3, §9.7-§9.13) */
-    {"tee", "getstats", 'r',
-     "{ right={ inOctets=100 inFrames=1 } left={ outOctets=100 outFrames=1 } "
-     "left2right={ outOctets=100 outFrames=1 } }", 0},
-    {"tee", "getclrstats", 'r', "{}", 0},
-    {"one2many", "setconfig", 'a',
-     "{ xmitAlg=3 failAlg=2 enabledLinks=[ 1 3=1 ] }", 0},
-    {"one2many", "setconfig", 'a', "{ enabledLinks=[ 64=1 ] }", E2BIG},
-    {"one2many", "getconfig", 'r', "{ xmitAlg=1 failAlg=1 }", 0},
-    {"one2many", "getconfig", 'r',
-     "{ xmitAlg=1 failAlg=1 enabledLinks=[ 1 ] }", 0},
-    {"one2many", "getstats", 'a', "-1", 0},
-    {"one2many", "getstats", 'r',
-     "{ recvOctets=80 recvPackets=1 xmitOctets=160 xmitPackets=2 }", 0},
-    {"one2many", "clrstats", 'a', "3", 0},
-    {"one2many", "getclrstats", 'a', "0", 0},
-    {"one2many", "getclrstats", 'r', "{}", 0},
-    {"vlan", "addfilter", 'a', "{ hook=\"v10\" vid=10 }", 0},
-    {"vlan", "addfilter", 'a', "{ hook=\"v20\" vlan=20 pcp=5 cfi=1 }", 0},
-    {"vlan", "addfilter", 'a', "{ hook=\"v10\" vid=70000 }", EINVAL},
-    {"vlan", "delfilter", 'a', "\"v10\"", 0},
-    {"vlan", "gettable", 'r',
-     "{ n=1 filter=[ { hook=\"v10\" vlan=10 vid=10 } ] }", 0},
-    {"vlan", "gettable", 'r', "{}", 0},
-    {"vlan", "delvidflt", 'a', "10", 0},
-    {"vlan", "getdecap", 'r', "0x1", 0},
-    {"vlan", "setdecap", 'a', "0x1", 0},
-    {"vlan", "getencap", 'r', "0x3", 0},
-    {"vlan", "setencap", 'a', "0x3", 0},
-    {"vlan", "getencapproto", 'r', "0x8100", 0},
-    {"vlan", "setencapproto", 'a', "0x88a8", 0},
-    {"bpf", "setprogram", 'a',
-     "{ thisHook=\"a\" ifMatch=\"m\" ifNotMatch=\"n\" bpf_prog_len=2 "
-     "bpf_prog=[ { code=0x15 jf=1 k=2048 } { code=0x6 k=262144 } ] }", 0},
-    {"bpf", "setprogram", 'a', "{ bpf_prog_len=1 bpf_prog=[ {} {} ] }",
-     E2BIG},
-    {"bpf", "getprogram", 'a', "\"a\"", 0},
-    {"bpf", "getprogram", 'r',
-     "{ thisHook=\"a\" bpf_prog_len=1 bpf_prog=[ { code=0x6 } ] }", 0},
-    {"bpf", "getstats", 'a', "\"a\"", 0},
-    {"bpf", "getstats", 'r',
-     "{ recvFrames=3 recvOctets=300 recvMatchFrames=1 recvMatchOctets=90 "
-     "xmitFrames=1 xmitOctets=90 }", 0},
-    {"bpf", "clrstats", 'a', "\"a\"", 0},
-    {"bpf", "getclrstats", 'a', "\"a\"", 0},
-    {"bpf", "getclrstats", 'r', "{}", 0},
-    {"bpf", "setfilter", 'a',
-     "{ thisHook=\"in\" ifMatch=\"web\" ifNotMatch=\"rest\" "
-     "filter=\"tcp port 80\" }", 0},
-    {"bpf", "setfilter", 'a', "{ thisHook=\"in\" dlt=12 filter=\"icmp\" }",
-     0},
-    {"iface", "getifname", 'r', "\"ng0\"", 0},
-    {"iface", "getifindex", 'r', "7", 0},
-    {"iface", "vnet", 'a', "\"lab\"", 0},
-    {"pipe", "getstats", 'r',
-     "{ downstream={ FwdOctets=1500 FwdFrames=1 } upstream={ "
-     "queueDropOctets=3000 queueDropFrames=2 delayDropOctets=100 "
-     "delayDropFrames=1 } }", 0},
-    {"pipe", "getclrstats", 'r', "{}", 0},
-    {"pipe", "getrun", 'r',
-     "{ downstream={ queues=1 queuedOctets=3000 queuedFrames=2 "
-     "delayedOctets=1500 delayedFrames=1 } }", 0},
-    {"pipe", "getcfg", 'r',
-     "{ bandwidth=10000000 delay=50000 overhead=24 downstream={ queuelen=50 "
-     "fifo=1 droptail=1 } upstream={ queuelen=50 fifo=1 droptail=1 } }", 0},
-    {"nat", "setaliasaddr", 'a', "203.0.113.1", 0},
-    {"nat", "settarget", 'a', "198.51.100.40", 0},
-    {"nat", "setmode", 'a', "{ flags=2 mask=6 }", 0},
-    {"nat", "redirectport", 'a',
-     "{ local_addr=198.51.100.10 remote_addr=198.18.0.5 local_port=80 "
-     "alias_port=8080 remote_port=5000 proto=6 description=\"web\" }", 0},
-    {"nat", "redirectport", 'a',
-     "{ description=\"0123456789012345678901234567890123456789012345678901"
-     "234567890123\" }", E2BIG},
-    {"nat", "redirectport", 'r', "1", 0},
-    {"nat", "redirectaddr", 'a',
-     "{ local_addr=198.51.100.30 alias_addr=203.0.113.30 }", 0},
-    {"nat", "redirectaddr", 'r', "2", 0},
-    {"nat", "redirectproto", 'a',
-     "{ local_addr=198.51.100.31 proto=47 description=\"gre\" }", 0},
-    {"nat", "redirectproto", 'r', "3", 0},
-    {"nat", "redirectdynamic", 'a', "4", 0},
-    {"nat", "redirectdelete", 'a', "2", 0},
-    {"nat", "addserver", 'a', "{ id=1 addr=198.51.100.21 port=80 }", 0},
-    {"nat", "listredirects", 'r',
-     "{ total_count=2 redirects=[ { id=1 local_addr=198.51.100.10 "
-     "local_port=80 alias_port=8080 proto=6 lsnat=2 description=\"web\" } "
-     "{ id=2 local_addr=198.51.100.30 alias_addr=203.0.113.30 proto=259 } ] "
-     "}", 0},
-    {"nat", "proxyrule", 'a', "\"port 80 server 198.18.0.9:3128\"", 0},
-    {"nat", "libaliasinfo", 'r',
-     "{ icmpLinkCount=1 udpLinkCount=2 tcpLinkCount=3 protoLinkCount=1 "
-     "fragmentIdLinkCount=1 }", 0},
-    {"nat", "setdlt", 'a', "1", 0},
-    {"nat", "getdlt", 'r', "12", 0},
-    {"nat", "setnextid", 'a', "7", 0},
-    {"pipe", "setcfg", 'a', "{ bandwidth=10000000 delay=50000 }", 0},
-    {"pipe", "setcfg", 'a',
-     "{ downstream={ BER=1000000 duplicate=5 } upstream={ bandwidth=64000 "
-     "delaylen=100 drophead=1 } }", 0},
-    /* ksocket: socket addresses have a text form of their own */
-    {"ksocket", "bind", 'a', "inet/198.51.100.1:4789", 0},
-    {"ksocket", "bind", 'a', "inet/0.0.0.0", 0},
-    {"ksocket", "bind", 'a', "inet6/[2001:db8::1]:4789", 0},
-    {"ksocket", "bind", 'a', "inet6/::", 0},
-    {"ksocket", "bind", 'a', "local/\"/run/ng.sock\"", 0},
-    {"ksocket", "bind", 'a', "local/\"\\x00\\x61\\x62stract\"", 0},
-    {"ksocket", "bind", 'a', "{ len=4 family=17 data=[ 0x1 0x2 ] }", 0},
-    {"ksocket", "bind", 'a', "inet/198.51.100", EINVAL},
-    {"ksocket", "bind", 'a', "inet/198.51.100.256", EINVAL},
-    {"ksocket", "bind", 'a', "inet/198.51.100.1:65536", EINVAL},
-    {"ksocket", "bind", 'a', "inet/198.51.100.1:", EINVAL},
-    {"ksocket", "bind", 'a', "inet/ 198.51.100.1", EINVAL},
-    {"ksocket", "bind", 'a', "inet6/[2001:db8::1", EINVAL},
-    {"ksocket", "bind", 'a', "inet6/2001:db8:::1", EINVAL},
-    {"ksocket", "bind", 'a', "bogus/1.2.3.4", EINVAL},
-    {"ksocket", "bind", 'a', "198.51.100.1", EINVAL},
-    {"ksocket", "bind", 'a', "local/nopath", EINVAL},
-    {"ksocket", "bind", 'a', "{ len=1 family=2 }", EINVAL},
-    {"ksocket", "listen", 'a', "5", 0},
-    {"ksocket", "accept", 'r',
-     "{ nodeid=0x2a addr=inet/203.0.113.1:40000 }", 0},
-    {"ksocket", "accept", 'r', "{ nodeid=0x2a addr=local/\"/run/x\" }", 0},
-    {"ksocket", "accept", 'r', "{ nodeid=0x2a addr=inet6/[2001:db8::1]:80 }",
-     0},
-    {"ksocket", "connect", 'a', "inet/198.51.100.2:4789", 0},
-    {"ksocket", "connect", 'r', "111", 0},
-    {"ksocket", "getname", 'r', "inet/198.51.100.1:4789", 0},
-    {"ksocket", "getpeername", 'r', "inet6/[2001:db8::2]:80", 0},
-    {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1=0x10 ] }", 0},
-    {"ksocket", "setopt", 'a', "{ level=1 name=2 value=[ 0x1 ] }", 0},
-    {"ksocket", "getopt", 'a', "{ level=1 name=8 }", 0},
-    {"ksocket", "getopt", 'r', "{ level=1 name=8 value=[ 2=0x4 ] }", 0},
-    /* zeros past the last word name the last byte: the length is kept */
-    {"ksocket", "getopt", 'r', "{ level=1 name=2 value=[ 3=0x0 ] }", 0},
-    {"ksocket", "getopt", 'r', "{ level=1 name=13 value=[ 0x1 7=0x0 ] }",
-     0},
-    {"ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1025=0x1 ] }",
-     E2BIG},
-    /* vxlan */
-    {"vxlan", "setvni", 'a', "42", 0},
-    {"vxlan", "getvni", 'r', "16777215", 0},
-    {"vxlan", "getstats", 'r',
-     "{ recvPackets=3 recvOctets=180 recvWrongVni=1 xmitPackets=2 "
-     "xmitOctets=136 }", 0},
-    {"vxlan", "getclrstats", 'r', "{ recvRunts=1 recvBadFlags=2 }", 0},
-    {"vxlan", "setconfig", 'a', "{ vni=42 maxAge=300 port=4789 learn=1 }", 0},
-    {"vxlan", "setconfig", 'a',
-     "{ vni=42 port=4789 numStatic=2 entries=[ { mac=00:00:00:00:00:00 "
-     "addr=198.18.9.2 } { "
-     "mac=02:00:00:00:00:0b addr=2001:db8::2 port=8472 } ] }", 0},
-    {"vxlan", "getconfig", 'r',
-     "{ vni=42 maxAge=300 port=4789 learn=1 numStatic=1 entries=[ { "
-     "mac=00:00:00:00:00:00 addr=198.18.9.2 } ] }", 0},
-    {"vxlan", "gettable", 'r',
-     "{ n=2 hosts=[ { mac=02:00:00:00:00:0b addr=198.18.9.2 port=4789 "
-     "age=12 } { mac=02:00:00:00:00:0c addr=198.18.9.3 port=4789 "
-     "isStatic=1 } ] }", 0},
+	/* tee, one2many, vlan, bpf, iface, pipe (spec §9.3, §9.7-§9.13) */
+	{ "tee", "getstats", 'r',
+	    "{ right={ inOctets=100 inFrames=1 } left={ outOctets=100 outFrames=1 } "
+	    "left2right={ outOctets=100 outFrames=1 } }",
+	    0 },
+	{ "tee", "getclrstats", 'r', "{}", 0 },
+	{ "one2many", "setconfig", 'a',
+	    "{ xmitAlg=3 failAlg=2 enabledLinks=[ 1 3=1 ] }", 0 },
+	{ "one2many", "setconfig", 'a', "{ enabledLinks=[ 64=1 ] }", E2BIG },
+	{ "one2many", "getconfig", 'r', "{ xmitAlg=1 failAlg=1 }", 0 },
+	{ "one2many", "getconfig", 'r',
+	    "{ xmitAlg=1 failAlg=1 enabledLinks=[ 1 ] }", 0 },
+	{ "one2many", "getstats", 'a', "-1", 0 },
+	{ "one2many", "getstats", 'r',
+	    "{ recvOctets=80 recvPackets=1 xmitOctets=160 xmitPackets=2 }", 0 },
+	{ "one2many", "clrstats", 'a', "3", 0 },
+	{ "one2many", "getclrstats", 'a', "0", 0 },
+	{ "one2many", "getclrstats", 'r', "{}", 0 },
+	{ "vlan", "addfilter", 'a', "{ hook=\"v10\" vid=10 }", 0 },
+	{ "vlan", "addfilter", 'a', "{ hook=\"v20\" vlan=20 pcp=5 cfi=1 }", 0 },
+	{ "vlan", "addfilter", 'a', "{ hook=\"v10\" vid=70000 }", EINVAL },
+	{ "vlan", "delfilter", 'a', "\"v10\"", 0 },
+	{ "vlan", "gettable", 'r',
+	    "{ n=1 filter=[ { hook=\"v10\" vlan=10 vid=10 } ] }", 0 },
+	{ "vlan", "gettable", 'r', "{}", 0 },
+	{ "vlan", "delvidflt", 'a', "10", 0 },
+	{ "vlan", "getdecap", 'r', "0x1", 0 },
+	{ "vlan", "setdecap", 'a', "0x1", 0 },
+	{ "vlan", "getencap", 'r', "0x3", 0 },
+	{ "vlan", "setencap", 'a', "0x3", 0 },
+	{ "vlan", "getencapproto", 'r', "0x8100", 0 },
+	{ "vlan", "setencapproto", 'a', "0x88a8", 0 },
+	{ "bpf", "setprogram", 'a',
+	    "{ thisHook=\"a\" ifMatch=\"m\" ifNotMatch=\"n\" bpf_prog_len=2 "
+	    "bpf_prog=[ { code=0x15 jf=1 k=2048 } { code=0x6 k=262144 } ] }",
+	    0 },
+	{ "bpf", "setprogram", 'a', "{ bpf_prog_len=1 bpf_prog=[ {} {} ] }",
+	    E2BIG },
+	{ "bpf", "getprogram", 'a', "\"a\"", 0 },
+	{ "bpf", "getprogram", 'r',
+	    "{ thisHook=\"a\" bpf_prog_len=1 bpf_prog=[ { code=0x6 } ] }", 0 },
+	{ "bpf", "getstats", 'a', "\"a\"", 0 },
+	{ "bpf", "getstats", 'r',
+	    "{ recvFrames=3 recvOctets=300 recvMatchFrames=1 recvMatchOctets=90 "
+	    "xmitFrames=1 xmitOctets=90 }",
+	    0 },
+	{ "bpf", "clrstats", 'a', "\"a\"", 0 },
+	{ "bpf", "getclrstats", 'a', "\"a\"", 0 },
+	{ "bpf", "getclrstats", 'r', "{}", 0 },
+	{ "bpf", "setfilter", 'a',
+	    "{ thisHook=\"in\" ifMatch=\"web\" ifNotMatch=\"rest\" "
+	    "filter=\"tcp port 80\" }",
+	    0 },
+	{ "bpf", "setfilter", 'a', "{ thisHook=\"in\" dlt=12 filter=\"icmp\" }",
+	    0 },
+	{ "iface", "getifname", 'r', "\"ng0\"", 0 },
+	{ "iface", "getifindex", 'r', "7", 0 },
+	{ "iface", "vnet", 'a', "\"lab\"", 0 },
+	{ "pipe", "getstats", 'r',
+	    "{ downstream={ FwdOctets=1500 FwdFrames=1 } upstream={ "
+	    "queueDropOctets=3000 queueDropFrames=2 delayDropOctets=100 "
+	    "delayDropFrames=1 } }",
+	    0 },
+	{ "pipe", "getclrstats", 'r', "{}", 0 },
+	{ "pipe", "getrun", 'r',
+	    "{ downstream={ queues=1 queuedOctets=3000 queuedFrames=2 "
+	    "delayedOctets=1500 delayedFrames=1 } }",
+	    0 },
+	{ "pipe", "getcfg", 'r',
+	    "{ bandwidth=10000000 delay=50000 overhead=24 downstream={ queuelen=50 "
+	    "fifo=1 droptail=1 } upstream={ queuelen=50 fifo=1 droptail=1 } }",
+	    0 },
+	{ "nat", "setaliasaddr", 'a', "203.0.113.1", 0 },
+	{ "nat", "settarget", 'a', "198.51.100.40", 0 },
+	{ "nat", "setmode", 'a', "{ flags=2 mask=6 }", 0 },
+	{ "nat", "redirectport", 'a',
+	    "{ local_addr=198.51.100.10 remote_addr=198.18.0.5 local_port=80 "
+	    "alias_port=8080 remote_port=5000 proto=6 description=\"web\" }",
+	    0 },
+	{ "nat", "redirectport", 'a',
+	    "{ description=\"0123456789012345678901234567890123456789012345678901"
+	    "234567890123\" }",
+	    E2BIG },
+	{ "nat", "redirectport", 'r', "1", 0 },
+	{ "nat", "redirectaddr", 'a',
+	    "{ local_addr=198.51.100.30 alias_addr=203.0.113.30 }", 0 },
+	{ "nat", "redirectaddr", 'r', "2", 0 },
+	{ "nat", "redirectproto", 'a',
+	    "{ local_addr=198.51.100.31 proto=47 description=\"gre\" }", 0 },
+	{ "nat", "redirectproto", 'r', "3", 0 },
+	{ "nat", "redirectdynamic", 'a', "4", 0 },
+	{ "nat", "redirectdelete", 'a', "2", 0 },
+	{ "nat", "addserver", 'a', "{ id=1 addr=198.51.100.21 port=80 }", 0 },
+	{ "nat", "listredirects", 'r',
+	    "{ total_count=2 redirects=[ { id=1 local_addr=198.51.100.10 "
+	    "local_port=80 alias_port=8080 proto=6 lsnat=2 description=\"web\" } "
+	    "{ id=2 local_addr=198.51.100.30 alias_addr=203.0.113.30 proto=259 } ] "
+	    "}",
+	    0 },
+	{ "nat", "proxyrule", 'a', "\"port 80 server 198.18.0.9:3128\"", 0 },
+	{ "nat", "libaliasinfo", 'r',
+	    "{ icmpLinkCount=1 udpLinkCount=2 tcpLinkCount=3 protoLinkCount=1 "
+	    "fragmentIdLinkCount=1 }",
+	    0 },
+	{ "nat", "setdlt", 'a', "1", 0 },
+	{ "nat", "getdlt", 'r', "12", 0 },
+	{ "nat", "setnextid", 'a', "7", 0 },
+	{ "pipe", "setcfg", 'a', "{ bandwidth=10000000 delay=50000 }", 0 },
+	{ "pipe", "setcfg", 'a',
+	    "{ downstream={ BER=1000000 duplicate=5 } upstream={ bandwidth=64000 "
+	    "delaylen=100 drophead=1 } }",
+	    0 },
+	/* ksocket: socket addresses have a text form of their own */
+	{ "ksocket", "bind", 'a', "inet/198.51.100.1:4789", 0 },
+	{ "ksocket", "bind", 'a', "inet/0.0.0.0", 0 },
+	{ "ksocket", "bind", 'a', "inet6/[2001:db8::1]:4789", 0 },
+	{ "ksocket", "bind", 'a', "inet6/::", 0 },
+	{ "ksocket", "bind", 'a', "local/\"/run/ng.sock\"", 0 },
+	{ "ksocket", "bind", 'a', "local/\"\\x00\\x61\\x62stract\"", 0 },
+	{ "ksocket", "bind", 'a', "{ len=4 family=17 data=[ 0x1 0x2 ] }", 0 },
+	{ "ksocket", "bind", 'a', "inet/198.51.100", EINVAL },
+	{ "ksocket", "bind", 'a', "inet/198.51.100.256", EINVAL },
+	{ "ksocket", "bind", 'a', "inet/198.51.100.1:65536", EINVAL },
+	{ "ksocket", "bind", 'a', "inet/198.51.100.1:", EINVAL },
+	{ "ksocket", "bind", 'a', "inet/ 198.51.100.1", EINVAL },
+	{ "ksocket", "bind", 'a', "inet6/[2001:db8::1", EINVAL },
+	{ "ksocket", "bind", 'a', "inet6/2001:db8:::1", EINVAL },
+	{ "ksocket", "bind", 'a', "bogus/1.2.3.4", EINVAL },
+	{ "ksocket", "bind", 'a', "198.51.100.1", EINVAL },
+	{ "ksocket", "bind", 'a', "local/nopath", EINVAL },
+	{ "ksocket", "bind", 'a', "{ len=1 family=2 }", EINVAL },
+	{ "ksocket", "listen", 'a', "5", 0 },
+	{ "ksocket", "accept", 'r',
+	    "{ nodeid=0x2a addr=inet/203.0.113.1:40000 }", 0 },
+	{ "ksocket", "accept", 'r', "{ nodeid=0x2a addr=local/\"/run/x\" }",
+	    0 },
+	{ "ksocket", "accept", 'r',
+	    "{ nodeid=0x2a addr=inet6/[2001:db8::1]:80 }", 0 },
+	{ "ksocket", "connect", 'a', "inet/198.51.100.2:4789", 0 },
+	{ "ksocket", "connect", 'r', "111", 0 },
+	{ "ksocket", "getname", 'r', "inet/198.51.100.1:4789", 0 },
+	{ "ksocket", "getpeername", 'r', "inet6/[2001:db8::2]:80", 0 },
+	{ "ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1=0x10 ] }", 0 },
+	{ "ksocket", "setopt", 'a', "{ level=1 name=2 value=[ 0x1 ] }", 0 },
+	{ "ksocket", "getopt", 'a', "{ level=1 name=8 }", 0 },
+	{ "ksocket", "getopt", 'r', "{ level=1 name=8 value=[ 2=0x4 ] }", 0 },
+	/* zeros past the last word name the last byte: the length is kept */
+	{ "ksocket", "getopt", 'r', "{ level=1 name=2 value=[ 3=0x0 ] }", 0 },
+	{ "ksocket", "getopt", 'r', "{ level=1 name=13 value=[ 0x1 7=0x0 ] }",
+	    0 },
+	{ "ksocket", "setopt", 'a', "{ level=1 name=8 value=[ 1025=0x1 ] }",
+	    E2BIG },
+	/* vxlan */
+	{ "vxlan", "setvni", 'a', "42", 0 },
+	{ "vxlan", "getvni", 'r', "16777215", 0 },
+	{ "vxlan", "getstats", 'r',
+	    "{ recvPackets=3 recvOctets=180 recvWrongVni=1 xmitPackets=2 "
+	    "xmitOctets=136 }",
+	    0 },
+	{ "vxlan", "getclrstats", 'r', "{ recvRunts=1 recvBadFlags=2 }", 0 },
+	{ "vxlan", "setconfig", 'a', "{ vni=42 maxAge=300 port=4789 learn=1 }",
+	    0 },
+	{ "vxlan", "setconfig", 'a',
+	    "{ vni=42 port=4789 numStatic=2 entries=[ { mac=00:00:00:00:00:00 "
+	    "addr=198.18.9.2 } { "
+	    "mac=02:00:00:00:00:0b addr=2001:db8::2 port=8472 } ] }",
+	    0 },
+	{ "vxlan", "getconfig", 'r',
+	    "{ vni=42 maxAge=300 port=4789 learn=1 numStatic=1 entries=[ { "
+	    "mac=00:00:00:00:00:00 addr=198.18.9.2 } ] }",
+	    0 },
+	{ "vxlan", "gettable", 'r',
+	    "{ n=2 hosts=[ { mac=02:00:00:00:00:0b addr=198.18.9.2 port=4789 "
+	    "age=12 } { mac=02:00:00:00:00:0c addr=198.18.9.3 port=4789 "
+	    "isStatic=1 } ] }",
+	    0 },
 };
 
 static const struct ng_type *
@@ -685,7 +725,7 @@ check_table(const struct ng_type *type, const struct ng_cmdlist *list)
 	char name[200];
 
 	for (const struct ng_cmdlist *c = list; c != NULL && c->name != NULL;
-	    c++) {
+	     c++) {
 		const struct ng_parse_type *pt[2];
 
 		pt[0] = c->mesg_type;
@@ -697,8 +737,8 @@ check_table(const struct ng_type *type, const struct ng_cmdlist *list)
 			    tname, c->name, d == 0 ? "argument" : "reply");
 			CHECK_INT(name, ng_parse_check(pt[d], &what), 0);
 			snprintf(name, sizeof(name),
-			    "table/%s %s %s: has a golden text", tname,
-			    c->name, d == 0 ? "argument" : "reply");
+			    "table/%s %s %s: has a golden text", tname, c->name,
+			    d == 0 ? "argument" : "reply");
 			CHECK(name, covered(type, c, d == 0 ? 'a' : 'r'));
 		}
 	}
@@ -744,8 +784,8 @@ static struct ngt_conn conn;
 
 /* ascii2binary at path: the binary message, or NULL with *error set. */
 static struct ng_mesg *
-a2b(struct ng_node *sock, const char *path, const char *cmd,
-    const char *args, int *error)
+a2b(struct ng_node *sock, const char *path, const char *cmd, const char *args,
+    int *error)
 {
 	size_t alen = strlen(args) + 1;
 	struct ng_mesg *m = ng_mkmsg(NGM_GENERIC_COOKIE, NGM_ASCII2BINARY,
@@ -864,8 +904,8 @@ test_graph(void)
 	    0);
 	check_cmd(sock, "graph/setconfig (case 20)", "B:", "setconfig",
 	    "{ debugLevel=2 }", "", 0);
-	check_cmd(sock, "graph/omitted fields became 0", "B:", "getconfig",
-	    "", "{ debugLevel=2 }", 0);
+	check_cmd(sock, "graph/omitted fields became 0", "B:", "getconfig", "",
+	    "{ debugLevel=2 }", 0);
 	check_cmd(sock, "graph/getstats 0 (case 21)", "B:", "getstats", "0",
 	    "{}", 0);
 	check_cmd(sock, "graph/getstats 7", "B:", "getstats", "7", NULL,
@@ -907,8 +947,8 @@ test_graph(void)
 	    "hooks=1 } { name=\"H\" type=\"hub\" id=0x2 hooks=2 } { "
 	    "name=\"B\" type=\"bridge\" id=0x3 hooks=1 } ] }",
 	    0);
-	check_cmd(sock, "graph/textstatus is passed to the type", "H:",
-	    "textstatus", "", NULL, EINVAL);
+	check_cmd(sock, "graph/textstatus is passed to the type",
+	    "H:", "textstatus", "", NULL, EINVAL);
 
 	/* eiface on the fake backend */
 	check_cmd(sock, "graph/mkpeer eiface", ".", "mkpeer",

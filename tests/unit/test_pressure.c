@@ -26,10 +26,10 @@
 
 static struct ngt_conn conn;
 
-static const uint8_t mac_f[6] = {0x02, 0, 0, 0, 0, 0x0f};
-static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
-static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
-static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t mac_f[6] = { 0x02, 0, 0, 0, 0, 0x0f };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0, 0x0c };
+static const uint8_t mac_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 #define NPIPES 3
 #define FLOOD 3000 /* frames into each pipe, three times the pool */
@@ -37,7 +37,7 @@ static const uint8_t mac_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static void
 mac_p(uint8_t mac[6], int i)
 {
-	static const uint8_t base[6] = {0x02, 0, 0, 0, 1, 0};
+	static const uint8_t base[6] = { 0x02, 0, 0, 0, 1, 0 };
 
 	memcpy(mac, base, 6);
 	mac[5] = (uint8_t)i;
@@ -51,9 +51,9 @@ pipe_stats(struct ng_node *sock, const char *path)
 
 	memset(&st, 0xee, sizeof(st));
 	ngt_clear(&conn);
-	if (ngt_msg(sock, path, NGM_PIPE_COOKIE, NGM_PIPE_GET_STATS, NULL,
-	    0) == 0 && (r = ngt_last_msg(&conn)) != NULL &&
-	    r->header.arglen == sizeof(st))
+	if (ngt_msg(sock, path, NGM_PIPE_COOKIE, NGM_PIPE_GET_STATS, NULL, 0) ==
+		0 &&
+	    (r = ngt_last_msg(&conn)) != NULL && r->header.arglen == sizeof(st))
 		memcpy(&st, r->data, sizeof(st));
 	ngt_clear(&conn);
 	return st;
@@ -125,8 +125,8 @@ test_flooded_pipes(void)
 			(void)ngt_send_frame(sock, "f", mac, mac_f, 1000);
 		}
 	printf("# %d frames flooded into %d pipes; they hold %u, the pool "
-	       "has %u\n", FLOOD * NPIPES, NPIPES, ng_pkt_held(g),
-	       NG_PKT_POOL_MAX);
+	       "has %u\n",
+	    FLOOD * NPIPES, NPIPES, ng_pkt_held(g), NG_PKT_POOL_MAX);
 	CHECK("pressure/the pipes hold at most half the pool",
 	    ng_pkt_held(g) > 0 && ng_pkt_held(g) <= NG_PKT_POOL_MAX / 2);
 	CHECK_INT("pressure/the unrelated path still delivers",
@@ -153,7 +153,8 @@ test_flooded_pipes(void)
 	CHECK_INT("pressure/every frame held arrives", arrived, held);
 	CHECK_INT("pressure/nothing is held afterwards", ng_pkt_held(g), 0);
 	printf("# held %lu, dropped %lu, delivered %lu; unrelated path "
-	       "100/100\n", held, dropped, arrived);
+	       "100/100\n",
+	    held, dropped, arrived);
 
 	/* A pipe that goes while full gives its budget back. */
 	for (int n = 0; n < 100; n++) {
@@ -188,12 +189,13 @@ static void
 test_log_ratelimit(void)
 {
 	struct ng_graph_cfg gcfg = {
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, &ngt_sock_ops, NULL},
-		{0, NULL, NULL},
-	    },
-	    .clock_ms = ngt_clock,
-	    .log = capture_log,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE, &ngt_sock_ops, NULL },
+			{ 0, NULL, NULL },
+		    },
+		.clock_ms = ngt_clock,
+		.log = capture_log,
 	};
 	struct ng_ratelim_tab tab;
 	unsigned long held_back = 0;

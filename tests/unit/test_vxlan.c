@@ -44,7 +44,7 @@ deliver_data(void *c, const char *hook, const struct ng_pkt *pkt)
 		out[nout].len = pkt->len;
 		memcpy(out[nout].hdr, pkt->data,
 		    pkt->len < sizeof(out[0].hdr) ? pkt->len :
-		    sizeof(out[0].hdr));
+						    sizeof(out[0].hdr));
 		nout++;
 	}
 	if (is_out && kill_graph != NULL) {
@@ -59,26 +59,27 @@ deliver_data(void *c, const char *hook, const struct ng_pkt *pkt)
 }
 
 static const struct ng_socket_ops sock_ops = {
-    .deliver_msg = ngt_deliver_msg,
-    .deliver_data = deliver_data,
-    .gone = ngt_gone,
+	.deliver_msg = ngt_deliver_msg,
+	.deliver_data = deliver_data,
+	.gone = ngt_gone,
 };
 
-static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
-static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
-static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
-static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0x0a };
+static const uint8_t mac_b[6] = { 0x02, 0, 0, 0, 0, 0x0b };
+static const uint8_t mac_c[6] = { 0x02, 0, 0, 0, 0, 0x0c };
+static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static struct ng_graph *
 graph(void)
 {
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, &sock_ops, NULL},
-		{0, NULL, NULL},
-	    },
-	    .clock_ms = ngt_clock,
+		.types = ng_nodes_types,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE, &sock_ops, NULL },
+			{ 0, NULL, NULL },
+		    },
+		.clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
 
@@ -99,7 +100,7 @@ reset(void)
 static struct ng_pkt_addr
 addr4(uint32_t a, uint16_t port)
 {
-	struct ng_pkt_addr pa = {.len = sizeof(struct sockaddr_in)};
+	struct ng_pkt_addr pa = { .len = sizeof(struct sockaddr_in) };
 
 	pa.u.sin.sin_family = AF_INET;
 	pa.u.sin.sin_addr.s_addr = htonl(a);
@@ -166,8 +167,8 @@ test_wire(void)
 	    0);
 	CHECK_INT("a third hook", ngt_connect(t, ".", "V:", "x", "other"),
 	    EINVAL);
-	CHECK_INT("outer twice: the name is taken", ngt_connect(t, ".", "V:",
-	    "x", "outer"), EEXIST);
+	CHECK_INT("outer twice: the name is taken",
+	    ngt_connect(t, ".", "V:", "x", "outer"), EEXIST);
 	CHECK_INT("setvni 42", msg(t, NGM_VXLAN_SET_VNI, &vni, 4), 0);
 	vni = 1u << 24;
 	CHECK_INT("a VNI of 25 bits", msg(t, NGM_VXLAN_SET_VNI, &vni, 4),
@@ -175,31 +176,33 @@ test_wire(void)
 
 	/* inner -> outer */
 	reset();
-	CHECK_INT("a frame from inner", ngt_send_frame(t, "in", mac_b, mac_a,
-	    100), 0);
+	CHECK_INT("a frame from inner",
+	    ngt_send_frame(t, "in", mac_b, mac_a, 100), 0);
 	CHECK_INT("one datagram out", nout, 1);
 	CHECK_INT("8 bytes longer", out[0].len, 108);
 	CHECK("I flag, reserved zero, VNI 42, reserved zero",
 	    memcmp(out[0].hdr, "\x08\0\0\0\0\0\x2a\0", 8) == 0);
-	CHECK("then the frame", memcmp(out[0].hdr + 8, mac_b, 6) == 0 &&
-	    memcmp(out[0].hdr + 14, mac_a, 6) == 0);
+	CHECK("then the frame",
+	    memcmp(out[0].hdr + 8, mac_b, 6) == 0 &&
+		memcmp(out[0].hdr + 14, mac_a, 6) == 0);
 	CHECK_INT("an unknown host with no flood entries: no far end "
-	    "(the connected peer)", out[0].peer.len, 0);
+		  "(the connected peer)",
+	    out[0].peer.len, 0);
 
 	/* outer -> inner, learning */
 	reset();
-	CHECK_INT("a payload from b", from_wire(t, 0x08, 42, mac_a, mac_b, 8 +
-	    60, &b), 0);
+	CHECK_INT("a payload from b",
+	    from_wire(t, 0x08, 42, mac_a, mac_b, 8 + 60, &b), 0);
 	f = ngt_frame(&conn, 0);
-	CHECK("comes out of inner without its header", conn.nframes == 1 &&
-	    f != NULL && strcmp(f->hook, "in") == 0 && f->len == 60 &&
-	    memcmp(f->data, mac_a, 6) == 0 && memcmp(f->data + 6, mac_b, 6)
-	    == 0);
+	CHECK("comes out of inner without its header",
+	    conn.nframes == 1 && f != NULL && strcmp(f->hook, "in") == 0 &&
+		f->len == 60 && memcmp(f->data, mac_a, 6) == 0 &&
+		memcmp(f->data + 6, mac_b, 6) == 0);
 	reset();
 	ngt_send_frame(t, "in", mac_b, mac_a, 100);
 	CHECK("b's MAC is learned behind b, at port 4789",
 	    nout == 1 && same_addr(&out[0].peer, 0xc6120002, 4789) &&
-	    out[0].peer.owner == 0);
+		out[0].peer.owner == 0);
 	reset();
 	ngt_send_frame(t, "in", bcast, mac_a, 100);
 	CHECK("a broadcast has no far end", nout == 1 && out[0].peer.len == 0);
@@ -224,15 +227,15 @@ test_wire(void)
 		st = r != NULL ? (const void *)r->data : NULL;
 		CHECK("stats: 3 runts, 1 without I, 1 wrong VNI, 2 in",
 		    st != NULL && st->recvRunts == 3 && st->recvBadFlags == 1 &&
-		    st->recvWrongVni == 1 && st->recvPackets == 2 &&
-		    st->recvOctets == 60 + 14 && st->xmitPackets == 3);
+			st->recvWrongVni == 1 && st->recvPackets == 2 &&
+			st->recvOctets == 60 + 14 && st->xmitPackets == 3);
 		msg(t, NGM_VXLAN_GETCLR_STATS, NULL, 0);
 		reset();
 		msg(t, NGM_VXLAN_GET_STATS, NULL, 0);
 		r = ngt_last_msg(&conn);
 		st = r != NULL ? (const void *)r->data : NULL;
-		CHECK("getclrstats cleared them", st != NULL &&
-		    st->recvPackets == 0 && st->xmitPackets == 0);
+		CHECK("getclrstats cleared them",
+		    st != NULL && st->recvPackets == 0 && st->xmitPackets == 0);
 	}
 
 	/* A TAP super-frame: cut into segments, each encapsulated. */
@@ -262,16 +265,15 @@ test_wire(void)
 		CHECK_INT("a super-frame", ng_socket_send_data(t, "in", &p), 0);
 		CHECK("is 10 datagrams of 8 + 1502 bytes, all to b",
 		    nout == 10 && out[0].len == 8 + 54 + 1448 &&
-		    out[9].len == 8 + 54 + 1448 &&
-		    same_addr(&out[9].peer, 0xc6120002, 4789));
+			out[9].len == 8 + 54 + 1448 &&
+			same_addr(&out[9].peer, 0xc6120002, 4789));
 	}
 	pool = g->pool_total;
 	for (int i = 0; i < 500; i++) {
 		from_wire(t, 0x08, 42, mac_a, mac_b, 8 + 1514, &b);
 		ngt_send_frame(t, "in", mac_b, mac_a, 1514);
 	}
-	CHECK_INT("a thousand frames take no new packets", g->pool_total,
-	    pool);
+	CHECK_INT("a thousand frames take no new packets", g->pool_total, pool);
 	ngt_close(&conn);
 	CHECK_INT("hookless, it goes", ngt_count_type(g, "vxlan"), 0);
 	ng_graph_free(g);
@@ -286,8 +288,8 @@ test_multipoint(void)
 {
 	struct ng_graph *g = graph();
 	struct ng_node *t = ngt_socket(g, &conn);
-	struct ng_pkt_addr b = addr4(0xc6120002, 4789), c = addr4(0xc6120003,
-	    33333);
+	struct ng_pkt_addr b = addr4(0xc6120002, 4789),
+			   c = addr4(0xc6120003, 33333);
 	struct {
 		struct ng_vxlan_config c;
 		struct ng_vxlan_entry e[3];
@@ -311,29 +313,32 @@ test_multipoint(void)
 	cfg.e[1].addr.family = AF_INET;
 	memcpy(cfg.e[1].addr.addr, "\xc6\x12\x00\x03", 4);
 	cfg.e[1].port = 4790;
-	CHECK_INT("setconfig: two flood entries", msg(t,
-	    NGM_VXLAN_SET_CONFIG, &cfg, sizeof(cfg.c) + 2 * sizeof(cfg.e[0])),
+	CHECK_INT("setconfig: two flood entries",
+	    msg(t, NGM_VXLAN_SET_CONFIG, &cfg,
+		sizeof(cfg.c) + 2 * sizeof(cfg.e[0])),
 	    0);
-	CHECK_INT("setconfig: shorter than its entries", msg(t,
-	    NGM_VXLAN_SET_CONFIG, &cfg, sizeof(cfg.c) + 1), EINVAL);
+	CHECK_INT("setconfig: shorter than its entries",
+	    msg(t, NGM_VXLAN_SET_CONFIG, &cfg, sizeof(cfg.c) + 1), EINVAL);
 	cfg.c.numStatic = 1;
 	cfg.e[0].addr.family = 0;
-	CHECK_INT("setconfig: an entry with no address", msg(t,
-	    NGM_VXLAN_SET_CONFIG, &cfg, sizeof(cfg.c) + sizeof(cfg.e[0])),
+	CHECK_INT("setconfig: an entry with no address",
+	    msg(t, NGM_VXLAN_SET_CONFIG, &cfg,
+		sizeof(cfg.c) + sizeof(cfg.e[0])),
 	    EINVAL);
 	reset();
 	msg(t, NGM_VXLAN_GET_CONFIG, NULL, 0);
 	r = ngt_last_msg(&conn);
 	gc = r != NULL ? (const void *)r->data : NULL;
-	CHECK("the failed ones changed nothing", gc != NULL &&
-	    gc->vni == 7 && gc->numStatic == 2 && gc->entries[1].port == 4790);
+	CHECK("the failed ones changed nothing",
+	    gc != NULL && gc->vni == 7 && gc->numStatic == 2 &&
+		gc->entries[1].port == 4790);
 
 	reset();
 	ngt_send_frame(t, "in", bcast, mac_a, 60);
-	CHECK("a broadcast goes to both flood entries", nout == 2 &&
-	    same_addr(&out[0].peer, 0xc6120002, 4789) &&
-	    same_addr(&out[1].peer, 0xc6120003, 4790) &&
-	    memcmp(out[0].hdr, out[1].hdr, sizeof(out[0].hdr)) == 0);
+	CHECK("a broadcast goes to both flood entries",
+	    nout == 2 && same_addr(&out[0].peer, 0xc6120002, 4789) &&
+		same_addr(&out[1].peer, 0xc6120003, 4790) &&
+		memcmp(out[0].hdr, out[1].hdr, sizeof(out[0].hdr)) == 0);
 	from_wire(t, 0x08, 7, mac_a, mac_b, 8 + 60, &b);
 	from_wire(t, 0x08, 7, mac_a, mac_c, 8 + 60, &c);
 	reset();
@@ -363,17 +368,19 @@ test_multipoint(void)
 	cfg.e[0].addr.family = AF_INET;
 	memcpy(cfg.e[0].addr.addr, "\xc6\x12\x00\x09", 4);
 	cfg.e[0].port = 0;
-	CHECK_INT("setconfig: b static", msg(t, NGM_VXLAN_SET_CONFIG, &cfg,
-	    sizeof(cfg.c) + sizeof(cfg.e[0])), 0);
+	CHECK_INT("setconfig: b static",
+	    msg(t, NGM_VXLAN_SET_CONFIG, &cfg,
+		sizeof(cfg.c) + sizeof(cfg.e[0])),
+	    0);
 	from_wire(t, 0x08, 7, mac_a, mac_b, 8 + 60, &c);
 	reset();
 	ngt_send_frame(t, "in", mac_b, mac_a, 60);
-	CHECK("b stays where it was put", nout == 1 &&
-	    same_addr(&out[0].peer, 0xc6120009, 4789));
+	CHECK("b stays where it was put",
+	    nout == 1 && same_addr(&out[0].peer, 0xc6120009, 4789));
 	reset();
 	ngt_send_frame(t, "in", bcast, mac_a, 60);
-	CHECK("no flood entries now: no far end", nout == 1 &&
-	    out[0].peer.len == 0);
+	CHECK("no flood entries now: no far end",
+	    nout == 1 && out[0].peer.len == 0);
 	ngt_close(&conn);
 	ng_graph_free(g);
 }
@@ -439,24 +446,25 @@ fk_send(void *be, struct ng_ksock *s, const struct ng_pkt *pkt,
 }
 
 static const struct ng_ksock_ops fk_ops = {
-    .open = fk_open,
-    .close = fk_close,
-    .resume = fk_resume,
-    .setopt = fk_setopt,
-    .send = fk_send,
+	.open = fk_open,
+	.close = fk_close,
+	.resume = fk_resume,
+	.setopt = fk_setopt,
+	.send = fk_send,
 };
 
 static void
 test_trains(void)
 {
 	struct ng_graph_cfg cfg = {
-	    .types = ng_nodes_types,
-	    .backends = (const struct ng_backend[]){
-		{NGM_SOCKET_COOKIE, &sock_ops, NULL},
-		{NGM_KSOCKET_COOKIE, &fk_ops, NULL},
-		{0, NULL, NULL},
-	    },
-	    .clock_ms = ngt_clock,
+		.types = ng_nodes_types,
+		.backends =
+		    (const struct ng_backend[]){
+			{ NGM_SOCKET_COOKIE, &sock_ops, NULL },
+			{ NGM_KSOCKET_COOKIE, &fk_ops, NULL },
+			{ 0, NULL, NULL },
+		    },
+		.clock_ms = ngt_clock,
 	};
 	struct ng_graph *g;
 	struct ng_node *t;
@@ -507,7 +515,7 @@ test_trains(void)
 	    ng_socket_send_data(t, "in", &p), 0);
 	CHECK("trains: one send, a train of 10 datagrams of 8 + 1502",
 	    fk.sends == 1 && fk.train.vh.gso_type == NG_GSO_DGRAMS &&
-	    fk.train.vh.gso_size == seg && fk.train.len == 10 * seg);
+		fk.train.vh.gso_size == seg && fk.train.len == 10 * seg);
 	CHECK("trains: each datagram has the header",
 	    memcmp(fk.train.buf + 9 * seg, "\x08\0\0\0\0\0\x2a\0", 8) == 0);
 
@@ -532,12 +540,11 @@ test_trains(void)
 	st = r != NULL ? (const void *)r->data : NULL;
 	CHECK("trains: 10 datagrams in, one merged frame to inner",
 	    st != NULL && st->recvPackets == 1 &&
-	    st->recvOctets == 14 + 20 + 20 + 14480);
+		st->recvOctets == 14 + 20 + 20 + 14480);
 	ngt_close(&conn);
 	CHECK_INT("trains: the pool did not grow", g->pool_total - pool, 0);
 	ng_graph_free(g);
 }
-
 
 /*
  * A send during a flood shuts the node down: the flood stops there and
@@ -570,8 +577,9 @@ test_shutdown_in_flood(void)
 		memcpy(cfg.e[i].addr.addr, "\xc6\x12\x00\x02", 4);
 		cfg.e[i].addr.addr[3] = (uint8_t)(2 + i);
 	}
-	CHECK_INT("kill/setconfig: three flood entries", msg(t,
-	    NGM_VXLAN_SET_CONFIG, &cfg, sizeof(cfg.c) + 3 * sizeof(cfg.e[0])),
+	CHECK_INT("kill/setconfig: three flood entries",
+	    msg(t, NGM_VXLAN_SET_CONFIG, &cfg,
+		sizeof(cfg.c) + 3 * sizeof(cfg.e[0])),
 	    0);
 	/* A broadcast floods: the first copy out shuts V down. */
 	kill_graph = g;
@@ -588,8 +596,10 @@ test_shutdown_in_flood(void)
 	ngt_mkpeer(t, ".", "vxlan", "in", "inner");
 	ngt_name(t, ".:in", "V");
 	ngt_connect(t, ".", "V:", "out", "outer");
-	CHECK_INT("kill/setconfig again", msg(t, NGM_VXLAN_SET_CONFIG, &cfg,
-	    sizeof(cfg.c) + 3 * sizeof(cfg.e[0])), 0);
+	CHECK_INT("kill/setconfig again",
+	    msg(t, NGM_VXLAN_SET_CONFIG, &cfg,
+		sizeof(cfg.c) + 3 * sizeof(cfg.e[0])),
+	    0);
 	kill_graph = g;
 	p = ng_pkt_alloc(g);
 	memset(p->data, 0, 14 + 20 + 20 + 4344);
