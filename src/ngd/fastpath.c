@@ -1955,6 +1955,33 @@ ngd_fast_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
 }
 
 /*
+ * vnet home of a pair whose jail-side end cannot be reached: its
+ * namespace is dying, or lingers with no name and no process to find it
+ * by (a jail removed all at once drops its name first).  As a TAP is,
+ * the interface is made anew at home, same name and MAC; the old pair
+ * goes.
+ */
+static int
+ngd_fast_vnet_remake(struct ngd_fast *fp, struct ng_netdev *dev,
+    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
+    struct ng_node *node, struct ng_netdev **devp)
+{
+	struct ng_netdev *nd;
+	int error;
+
+	if ((error = ngd_fast_create(fp, kind, ifname, mac, node, &nd)) != 0)
+		return error;
+	ngd_fast_destroy(fp, dev);
+	*devp = nd;
+	ngd_log(LOG_INFO,
+	    "%s: its namespace cannot be reached; made anew at "
+	    "home",
+	    ifname);
+	ngd_fast_sync();
+	return 0;
+}
+
+/*
  * vnet: the jail-side end moved into the namespace netns names ("" or
  * "." ngd's own, else a name under /run/netns), keeping its name, MAC
  * and pair.  Already there: nothing changes.
@@ -1990,6 +2017,9 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if ((error = ngd_veth_peer(v, &p)) != 0 ||
 	    (error = ngd_fast_nsid(fp, nsfd, &nsid)) != 0) {
 		close(nsfd);
+		if (home && (error == ENXIO || error == ENODEV))
+			return ngd_fast_vnet_remake(fp, dev, kind, ifname, mac,
+			    node, devp);
 		return error;
 	}
 	if (nsid >= 0 && nsid == p.nsid) {
@@ -2000,6 +2030,9 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	}
 	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, NULL, nsfd);
 	close(nsfd);
+	if (error != 0 && home && (error == ENXIO || error == ENODEV))
+		return ngd_fast_vnet_remake(fp, dev, kind, ifname, mac, node,
+		    devp);
 	if (error != 0)
 		return error;
 	if (!home && (error = ngd_netdev_place(dev, netns)) != 0)
