@@ -834,6 +834,17 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 	free(ports);
 }
 
+unsigned long long
+ngd_fast_dataplane_ino(void)
+{
+	struct ngd_fast *fp = ngd_fast_active;
+	struct stat st;
+
+	if (fp == NULL || fp->dp_netns < 0 || fstat(fp->dp_netns, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_ino;
+}
+
 int
 ngd_fast_dataplane_nsid(void)
 {

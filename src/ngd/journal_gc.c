@@ -278,6 +278,7 @@ void
 ngd_journal_gc(struct ngd_journal *j)
 {
 	unsigned long long mypidns = ngd_ns_ino("/proc/self/ns/pid");
+	unsigned long long dp = ngd_fast_dataplane_ino();
 	struct ngd_gc_cand *c = NULL;
 	struct ngd_inos live = { 0 };
 	size_t nc = 0;
@@ -325,7 +326,10 @@ ngd_journal_gc(struct ngd_journal *j)
 	if (nc > 0)
 		ngd_scan_proc(&live);
 	for (size_t i = 0; i < nc; i++) {
-		if (live.n > 0 && !ngd_inos_has(&live, c[i].netns)) {
+		/* An inode our own data plane has now was freed by the
+		 * namespace the directory names: that one is gone. */
+		if (live.n > 0 &&
+		    (c[i].netns == dp || !ngd_inos_has(&live, c[i].netns))) {
 			ngd_journal_rmdir(c[i].dir);
 			ngd_log(LOG_NOTICE,
 			    "journal %s: its namespace is gone; "

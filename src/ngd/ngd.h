@@ -222,6 +222,8 @@ void ngd_fast_restored(struct ngd_fast *fp); /* NULL ok */
 /* The id ngd's namespace gives the data plane, or -1 (none, or no fast
  * path): a veth whose peer is there is an eiface's. */
 int ngd_fast_dataplane_nsid(void);
+/* The inode of ngd's data-plane namespace, or 0 (no fast path). */
+unsigned long long ngd_fast_dataplane_ino(void);
 /* A takeover under way: the data plane is the new ngd's to change (it
  * may remove it); this one leaves it alone until it exits or, the
  * takeover failed, looks again (hold false). */
