@@ -2028,7 +2028,7 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if ((error = ngd_veth_peer(v, &p)) != 0 ||
 	    (error = ngd_fast_nsid(fp, nsfd, &nsid)) != 0) {
 		close(nsfd);
-		if (home && (error == ENXIO || error == ENODEV))
+		if (home)
 			return ngd_fast_vnet_remake(fp, dev, kind, ifname, mac,
 			    node, devp);
 		return error;
@@ -2041,7 +2041,7 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	}
 	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, NULL, nsfd);
 	close(nsfd);
-	if (error != 0 && home && (error == ENXIO || error == ENODEV))
+	if (error != 0 && home) /* its namespace dying (EINVAL), or gone */
 		return ngd_fast_vnet_remake(fp, dev, kind, ifname, mac, node,
 		    devp);
 	if (error != 0)
