@@ -32,7 +32,7 @@ snapshot() {
 	    sort | tr '\n' ' ')"
 	echo "mounts $(wc -l </proc/self/mountinfo)"
 	echo "netns $(for p in /proc/[0-9]*; do readlink "$p/ns/net"; done 2>/dev/null | sort -u | wc -l)"
-	echo "links $(ip -o link | awk '{ print $2 }' | sort | tr '\n' ' ')"
+	echo "links $(ip -o link | awk '{ print $2 }' | sed 's/@if[0-9]*:/:/' | sort | tr '\n' ' ')"
 	echo "run $(ls /run/jail /run/netns | tr '\n' ' ')"
 }
 before=$(snapshot)
