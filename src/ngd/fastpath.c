@@ -2073,6 +2073,22 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 	return MNL_CB_OK;
 }
 
+/* The first pair whose graph-side end went unseen is made anew (the
+ * list changes then; the rest are looked at next time). */
+static void
+ngd_fast_recheck(struct ngd_fast *fp)
+{
+	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
+		struct ngd_fast_link l;
+
+		if (ngd_fast_getlink(fp, -1, v->gidx, &l) == ENODEV) {
+			v->gidx = 0;
+			ng_netdev_gone(v->node);
+			return;
+		}
+	}
+}
+
 static void
 ngd_fast_mon(void *arg, uint32_t events)
 {
@@ -2086,17 +2102,7 @@ ngd_fast_mon(void *arg, uint32_t events)
 			(void)mnl_cb_run(buf, (size_t)n, 0, 0, ngd_fast_mon_cb,
 			    fp);
 	if (n < 0 && errno == ENOBUFS) /* events lost: check every pair */
-		for (struct ngd_veth *v = fp->veths, *next; v != NULL;
-		     v = next) {
-			struct ngd_fast_link l;
-
-			next = v->next;
-			if (ngd_fast_getlink(fp, -1, v->gidx, &l) == ENODEV) {
-				v->gidx = 0;
-				ng_netdev_gone(v->node);
-				break; /* the list changed; the rest next time */
-			}
-		}
+		ngd_fast_recheck(fp);
 }
 
 void
@@ -2106,17 +2112,7 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 		return;
 	fp->held = hold;
 	if (!hold) /* what went meanwhile is made anew */
-		for (struct ngd_veth *v = fp->veths, *next; v != NULL;
-		     v = next) {
-			struct ngd_fast_link l;
-
-			next = v->next;
-			if (ngd_fast_getlink(fp, -1, v->gidx, &l) == ENODEV) {
-				v->gidx = 0;
-				ng_netdev_gone(v->node);
-				break; /* the list changed */
-			}
-		}
+		ngd_fast_recheck(fp);
 }
 
 /* --- start and stop ----------------------------------------------------- */
