@@ -20,6 +20,7 @@
  * with no socket, whose frames go to a callback (the wire fuzzer).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <stddef.h>
@@ -64,6 +65,7 @@ struct ngd_conn {
 	bool dropping; /* data frames are being dropped (logged once) */
 	bool unaddressed_logged; /* a send(2) with no address was logged */
 	bool jailed;     /* in a non-vnet jail: every request is EPERM */
+	bool handed;     /* a takeover's: another ngd serves it now */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
@@ -120,7 +122,7 @@ ngd_conn_watch(struct ngd_conn *c)
 	uint32_t want = 0;
 	int error;
 
-	if (c->sink != NULL || c->closed)
+	if (c->sink != NULL || c->closed || c->handed)
 		return 0;
 	if (c->outq_bytes <= NGD_OUTQ_THROTTLE)
 		want |= EPOLLIN;
@@ -222,6 +224,16 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 	if (c->closed || c->cut)
 		return ENOTCONN;
 	fr.addrlen = (uint16_t)alen;
+	if (c->handed) {
+		/* The new ngd has what was queued, and answers requests: a
+		 * frame this one still forwards goes straight out, or not. */
+		if (kind != NGD_DATA || c->outq != NULL)
+			return ENOTCONN;
+		iov[0] = (struct iovec){ &fr, sizeof(fr) };
+		iov[1] = (struct iovec){ (void *)addr, alen };
+		iov[2] = (struct iovec){ (void *)payload, plen };
+		return ngd_sendmsg(c->io.fd, &mh, len) < 0 ? ENOBUFS : 0;
+	}
 	if (c->outq == NULL || c->sink != NULL) {
 		iov[0] = (struct iovec){ &fr, sizeof(fr) };
 		iov[1] = (struct iovec){ (void *)addr, alen };
@@ -876,4 +888,164 @@ ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len)
 	}
 	ngd_conn_request(c, frame, len);
 	return !c->closed;
+}
+
+/* --- a takeover (takeover.c) -------------------------------------------- */
+
+/*
+ * Every client, for the new ngd: a line of text each to f, its
+ * descriptor to fdfn with its index, and the frames it has not been sent
+ * yet to outq (a file: 4 bytes of length, then the frame, each).
+ */
+int
+ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
+    void (*fdfn)(void *arg, uint32_t idx, int fd), void *arg)
+{
+	uint32_t idx = 0;
+	long off, end;
+
+	for (struct ngd_conn *c = ctl->conns; c != NULL; c = c->next) {
+		if (c->sink != NULL || c->closed || c->cut)
+			continue;
+		if ((off = ftell(outq)) < 0)
+			return errno;
+		for (struct ngd_outbuf *b = c->outq; b != NULL; b = b->next) {
+			uint32_t len = (uint32_t)b->len;
+
+			if (fwrite(&len, sizeof(len), 1, outq) != 1 ||
+			    fwrite(b->data, b->len, 1, outq) != 1)
+				return EIO;
+		}
+		if ((end = ftell(outq)) < 0)
+			return errno;
+		fprintf(f,
+		    "conn %u %08x %s admin=%d jailed=%d pid=%d uid=%u "
+		    "outq=%ld+%zu\n",
+		    idx, c->node != NULL ? c->node->id : 0,
+		    c->node == NULL ? "none" :
+			c->is_data  ? "data" :
+				      "ctl",
+		    c->admin, c->jailed, (int)c->pid, (unsigned)c->uid, off,
+		    (size_t)(end - off));
+		fdfn(arg, idx++, c->io.fd);
+	}
+	return ferror(f) || ferror(outq) ? EIO : 0;
+}
+
+/*
+ * hold: the clients are the new ngd's: none is read or written to again
+ * (but for frames this ngd still forwards, see ngd_conn_send); false: the
+ * takeover failed, serve them on.
+ */
+void
+ngd_ctl_hold(struct ngd_ctl *ctl, bool hold)
+{
+	for (struct ngd_conn *c = ctl->conns; c != NULL; c = c->next) {
+		if (c->sink != NULL || c->closed || c->handed == hold)
+			continue;
+		c->handed = hold;
+		if (hold) {
+			ngd_loop_del(ctl->loop, &c->io);
+			c->events = 0;
+		} else if (ngd_loop_add(ctl->loop, &c->io, EPOLLIN) == 0) {
+			c->events = EPOLLIN;
+			(void)ngd_conn_watch(c);
+		}
+	}
+}
+
+/*
+ * The new ngd: a client handed over, described by line (see above), on
+ * fd (ours now), with outq bytes at q to send it first.  Its socket node
+ * was made by the journal's text, with its ID.
+ */
+int
+ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, int fd, const uint8_t *q,
+    size_t qlen)
+{
+	char kind[8];
+	unsigned idx, id, uid;
+	int admin, jailed, pid, error;
+	long off;
+	size_t len;
+	struct ngd_conn *c;
+	struct ng_node *node = NULL;
+
+	if (sscanf(line,
+		"conn %u %x %7s admin=%d jailed=%d pid=%d uid=%u "
+		"outq=%ld+%zu",
+		&idx, &id, kind, &admin, &jailed, &pid, &uid, &off,
+		&len) != 9 ||
+	    off < 0 || (size_t)off > qlen || len > qlen - (size_t)off)
+		return EINVAL;
+	if (strcmp(kind, "none") != 0) {
+		node = ng_find_id(ctl->graph, id);
+		if (node == NULL || node->type != &ng_socket_type)
+			return ENOENT;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return ENOMEM;
+	c->io.fd = fd;
+	c->io.fn = ngd_conn_event;
+	c->io.arg = c;
+	c->pid = pid;
+	c->uid = uid;
+	c->admin = admin != 0;
+	c->jailed = jailed != 0;
+	c->is_data = strcmp(kind, "data") == 0;
+	c->node = node;
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	ngd_conn_link(ctl, c);
+	if (node != NULL && c->is_data)
+		ng_socket_attach_data(node, c);
+	else if (node != NULL)
+		ng_socket_attach_ctl(node, c);
+	for (size_t o = (size_t)off, end = o + len; o < end;) {
+		uint32_t flen;
+		struct ngd_outbuf *b;
+
+		if (end - o < sizeof(flen))
+			break;
+		memcpy(&flen, q + o, sizeof(flen));
+		o += sizeof(flen);
+		if (flen > end - o || (b = malloc(sizeof(*b) + flen)) == NULL)
+			break;
+		b->next = NULL;
+		b->len = flen;
+		memcpy(b->data, q + o, flen);
+		o += flen;
+		*c->outq_tail = b;
+		c->outq_tail = &b->next;
+		c->outq_bytes += flen;
+	}
+	if ((error = ngd_loop_add(ctl->loop, &c->io, EPOLLIN)) == 0) {
+		c->events = EPOLLIN;
+		error = ngd_conn_watch(c);
+	}
+	if (error != 0) {
+		ngd_conn_close(c); /* closes fd */
+		return 0;
+	}
+	return 0;
+}
+
+/* Every client adopted: a socket node none of them claimed goes. */
+void
+ngd_ctl_adopt_done(struct ngd_ctl *ctl)
+{
+	struct ng_node *n;
+	ng_id_t *ids;
+	size_t k = 0;
+
+	/* By ID: a node's end may take others with it. */
+	if ((ids = calloc(ng_num_nodes(ctl->graph) + 1, sizeof(*ids))) == NULL)
+		return;
+	for (n = ng_first_node(ctl->graph); n != NULL; n = n->next)
+		if (n->type == &ng_socket_type)
+			ids[k++] = n->id;
+	for (size_t i = 0; i < k; i++)
+		if ((n = ng_find_id(ctl->graph, ids[i])) != NULL &&
+		    ng_node_valid(n))
+			ng_socket_detach(n, NULL);
+	free(ids);
 }

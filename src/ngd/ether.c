@@ -87,6 +87,16 @@ struct ngd_ether_tap {
 	struct ng_ether_dev *dev;
 	uint32_t ifindex;
 	int link;
+	bool stale; /* link: a takeover's, still the old ngd's program */
+};
+
+/* What a takeover hands over of a diverted interface (ngd.h). */
+enum {
+	NGD_ETHER_H_TAP = 0,     /* + NGD_ETHER_TAP_*: the TAPs */
+	NGD_ETHER_H_TAPLINK = 2, /* + NGD_ETHER_TAP_*: their links */
+	NGD_ETHER_H_IN = 4,      /* the interface's links */
+	NGD_ETHER_H_OUT = 5,
+	NGD_ETHER_NHANDED = 6
 };
 
 struct ngd_ether_multi {
@@ -105,6 +115,7 @@ struct ng_ether_dev {
 	int link_in, link_out; /* the interface's TCX links, -1: off */
 	int pfd;               /* packet socket: promisc, multicast; -1 */
 	struct ngd_ether_multi *multi; /* memberships the node added */
+	int handed[NGD_ETHER_NHANDED]; /* a takeover's, not yet taken; -1 */
 	struct ng_ether_dev *next;
 };
 
@@ -229,6 +240,22 @@ ngd_ether_attach(struct ngd_ether *eth, int prog, uint32_t ifindex,
 	return fd < 0 ? (fd == -1 ? -errno : fd) : fd;
 }
 
+/* The same, the takeover's link of slot moved to our program if there is
+ * one: not a frame goes past the interface's programs meanwhile. */
+static int
+ngd_ether_link(struct ng_ether_dev *dev, int slot, int prog, uint32_t ifindex,
+    bool ingress)
+{
+	int fd = dev->handed[slot];
+
+	dev->handed[slot] = -1;
+	if (fd >= 0 && bpf_link_update(fd, dev->eth->prog_fd[prog], NULL) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	return ngd_ether_attach(dev->eth, prog, ifindex, ingress);
+}
+
 static void
 ngd_ether_close_fd(int *fdp)
 {
@@ -302,10 +329,24 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 	struct ifreq ifr;
 	int fd, error;
 
+	memset(&ifr, 0, sizeof(ifr));
+	if ((fd = dev->handed[NGD_ETHER_H_TAP + which]) >= 0) {
+		/* A takeover's: the same TAP, its queue and its link. */
+		dev->handed[NGD_ETHER_H_TAP + which] = -1;
+		tap->link = dev->handed[NGD_ETHER_H_TAPLINK + which];
+		dev->handed[NGD_ETHER_H_TAPLINK + which] = -1;
+		tap->stale = tap->link >= 0;
+		if (ioctl(fd, TUNGETIFF, &ifr) < 0) {
+			error = errno;
+			close(fd);
+			ngd_ether_close_fd(&tap->link);
+			return error;
+		}
+		goto opened;
+	}
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	/* Not persistent: the device goes with ngd's fd. */
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "nge%c%u",
@@ -317,6 +358,7 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 		close(fd);
 		return error;
 	}
+opened:
 	tap->dev = dev;
 	tap->io.fd = fd;
 	tap->io.fn = ngd_ether_tap_event;
@@ -325,6 +367,8 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 	if ((error = ngd_ether_tap_quiet(eth, ifr.ifr_name)) != 0 ||
 	    (error = ngd_loop_add(eth->loop, &tap->io, EPOLLIN)) != 0)
 		goto fail;
+	if (tap->stale)
+		return 0; /* moved to our program by ngd_ether_apply */
 	tap->link = ngd_ether_attach(eth,
 	    which == NGD_ETHER_TAP_LOWER ? NGD_ETHER_PROG_TAP_LOWER :
 					   NGD_ETHER_PROG_TAP_UPPER,
@@ -337,6 +381,8 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 	return 0;
 fail:
 	ngd_loop_close(dev->eth->loop, &tap->io);
+	ngd_ether_close_fd(&tap->link);
+	tap->stale = false;
 	tap->ifindex = 0;
 	return error;
 }
@@ -347,6 +393,7 @@ ngd_ether_tap_close(struct ng_ether_dev *dev, int which)
 	struct ngd_ether_tap *tap = &dev->tap[which];
 
 	ngd_ether_close_fd(&tap->link);
+	tap->stale = false;
 	if (tap->ifindex != 0)
 		(void)bpf_map_delete_elem(dev->eth->ports_fd, &tap->ifindex);
 	ngd_loop_close(dev->eth->loop, &tap->io); /* the TAP goes with it */
@@ -388,8 +435,8 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 	    0)
 		return errno;
 	if (want_in && dev->link_in < 0) {
-		dev->link_in = ngd_ether_attach(eth, NGD_ETHER_PROG_IN,
-		    dev->ifindex, true);
+		dev->link_in = ngd_ether_link(dev, NGD_ETHER_H_IN,
+		    NGD_ETHER_PROG_IN, dev->ifindex, true);
 		if (dev->link_in < 0) {
 			error = -dev->link_in;
 			dev->link_in = -1;
@@ -397,8 +444,8 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 	} else if (!want_in)
 		ngd_ether_close_fd(&dev->link_in);
 	if (want_out && dev->link_out < 0) {
-		dev->link_out = ngd_ether_attach(eth, NGD_ETHER_PROG_OUT,
-		    dev->ifindex, false);
+		dev->link_out = ngd_ether_link(dev, NGD_ETHER_H_OUT,
+		    NGD_ETHER_PROG_OUT, dev->ifindex, false);
 		if (dev->link_out < 0) {
 			error = -dev->link_out;
 			dev->link_out = -1;
@@ -420,6 +467,21 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 			BPF_ANY) != 0 &&
 		    error == 0)
 			error = errno;
+		if (tap->stale) {
+			/* Its entry is in our map now: our program. */
+			int prog = i == NGD_ETHER_TAP_LOWER ?
+			    NGD_ETHER_PROG_TAP_LOWER :
+			    NGD_ETHER_PROG_TAP_UPPER;
+
+			tap->stale = false;
+			dev->handed[NGD_ETHER_H_TAPLINK + i] = tap->link;
+			tap->link = ngd_ether_link(dev, NGD_ETHER_H_TAPLINK + i,
+			    prog, tap->ifindex, true);
+			if (tap->link < 0 && error == 0)
+				error = -tap->link;
+			if (tap->link < 0)
+				tap->link = -1;
+		}
 	}
 	return error;
 }
@@ -722,6 +784,8 @@ ngd_ether_forget(struct ngd_ether *eth, struct ng_ether_dev *dev)
 
 	ngd_ether_reset(dev);
 	ngd_ether_unhold(dev);
+	for (int i = 0; i < NGD_ETHER_NHANDED; i++)
+		ngd_ether_close_fd(&dev->handed[i]);
 	if (dev->node != NULL) {
 		struct ng_node *node = dev->node;
 
@@ -932,6 +996,8 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		dev->link_in = dev->link_out = dev->pfd = -1;
 		for (int i = 0; i < NGD_ETHER_NTAP; i++)
 			dev->tap[i].io.fd = dev->tap[i].link = -1;
+		for (int i = 0; i < NGD_ETHER_NHANDED; i++)
+			dev->handed[i] = -1;
 		snprintf(dev->ifname, sizeof(dev->ifname), "%s", name);
 		dev->next = eth->devs;
 		eth->devs = dev;
@@ -1080,6 +1146,8 @@ ngd_ether_free(struct ngd_ether *eth)
 		eth->devs = dev->next;
 		ngd_ether_reset(dev);
 		ngd_ether_unhold(dev);
+		for (int i = 0; i < NGD_ETHER_NHANDED; i++)
+			ngd_ether_close_fd(&dev->handed[i]);
 		free(dev);
 	}
 	if (eth->nl != NULL) {
@@ -1091,4 +1159,88 @@ ngd_ether_free(struct ngd_ether *eth)
 	if (eth->sock >= 0)
 		close(eth->sock);
 	free(eth);
+}
+
+/* --- a takeover (takeover.c) ------------------------------------------------ */
+
+/* The old ngd: the TAPs and links of every diverted interface to fn. */
+void
+ngd_ether_handover(struct ngd_ether *eth,
+    void (*fn)(void *arg, uint32_t ifindex, unsigned slot, int fd), void *arg)
+{
+	if (eth == NULL)
+		return;
+	for (struct ng_ether_dev *dev = eth->devs; dev != NULL;
+	     dev = dev->next) {
+		for (int i = 0; i < NGD_ETHER_NTAP; i++) {
+			if (dev->tap[i].io.fd < 0)
+				continue;
+			fn(arg, dev->ifindex, NGD_ETHER_H_TAP + i,
+			    dev->tap[i].io.fd);
+			if (dev->tap[i].link >= 0)
+				fn(arg, dev->ifindex, NGD_ETHER_H_TAPLINK + i,
+				    dev->tap[i].link);
+		}
+		if (dev->link_in >= 0)
+			fn(arg, dev->ifindex, NGD_ETHER_H_IN, dev->link_in);
+		if (dev->link_out >= 0)
+			fn(arg, dev->ifindex, NGD_ETHER_H_OUT, dev->link_out);
+	}
+}
+
+/*
+ * The old ngd, its takeover failed: the links the new one may have moved
+ * to its programs run ours again.
+ */
+void
+ngd_ether_reclaim(struct ngd_ether *eth)
+{
+	if (eth == NULL || eth->obj == NULL)
+		return;
+	for (struct ng_ether_dev *dev = eth->devs; dev != NULL;
+	     dev = dev->next) {
+		for (int i = 0; i < NGD_ETHER_NTAP; i++)
+			if (dev->tap[i].link >= 0)
+				(void)bpf_link_update(dev->tap[i].link,
+				    eth->prog_fd[i == NGD_ETHER_TAP_LOWER ?
+					    NGD_ETHER_PROG_TAP_LOWER :
+					    NGD_ETHER_PROG_TAP_UPPER],
+				    NULL);
+		if (dev->link_in >= 0)
+			(void)bpf_link_update(dev->link_in,
+			    eth->prog_fd[NGD_ETHER_PROG_IN], NULL);
+		if (dev->link_out >= 0)
+			(void)bpf_link_update(dev->link_out,
+			    eth->prog_fd[NGD_ETHER_PROG_OUT], NULL);
+	}
+}
+
+/*
+ * The new ngd: fd (ours) was the old one's for slot of the interface
+ * ifindex; the node's hooks, made again, take it (done: those not
+ * taken are closed, and go with the old ngd).
+ */
+void
+ngd_ether_expect(struct ngd_ether *eth, uint32_t ifindex, unsigned slot, int fd)
+{
+	struct ng_ether_dev *dev = eth != NULL ?
+	    ngd_ether_find(eth, ifindex) :
+	    NULL;
+
+	if (dev == NULL || slot >= NGD_ETHER_NHANDED) {
+		close(fd);
+		return;
+	}
+	ngd_ether_close_fd(&dev->handed[slot]);
+	dev->handed[slot] = fd;
+}
+
+void
+ngd_ether_expect_done(struct ngd_ether *eth)
+{
+	if (eth == NULL)
+		return;
+	for (struct ng_ether_dev *dev = eth->devs; dev != NULL; dev = dev->next)
+		for (int i = 0; i < NGD_ETHER_NHANDED; i++)
+			ngd_ether_close_fd(&dev->handed[i]);
 }

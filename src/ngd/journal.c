@@ -17,7 +17,8 @@
  *
  * Names, hooks and message text are written with %XX for spaces, '%',
  * control bytes and a lone "-".  ngctl's socket nodes, and their hooks,
- * are not written: they belong to their connections.  Restoring is
+ * are not written: they belong to their connections.  A takeover's text
+ * has them (and the connections are handed over with it, takeover.c).  Restoring is
  * replaying: the nodes in ID order with their IDs, names, hooks, then
  * the messages; ether nodes, which ngd makes for interfaces, are found
  * by name.  A journal that is damaged, of another version or of another
@@ -70,9 +71,9 @@ ngd_journal_esc(FILE *f, const char *s)
 }
 
 static bool
-ngd_journal_skip(const struct ng_node *n)
+ngd_journal_skip(const struct ng_node *n, bool sockets)
 {
-	return n->type == &ng_socket_type || !ng_node_valid(n);
+	return (n->type == &ng_socket_type && !sockets) || !ng_node_valid(n);
 }
 
 struct ngd_save_ctx {
@@ -204,9 +205,11 @@ ngd_journal_hooks(FILE *f, struct ngd_jnode *jn, size_t n)
 	free((void *)forced);
 }
 
-/* The journal's text for graph g: malloc'd into *textp, *lenp bytes. */
+/* The journal's text for graph g: malloc'd into *textp, *lenp bytes;
+ * sockets: with the socket nodes and their hooks (a takeover's). */
 int
-ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp)
+ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
+    bool sockets)
 {
 	struct ngd_save_ctx sc;
 	struct ngd_jnode *jn;
@@ -230,7 +233,7 @@ ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp)
 	for (n = ng_first_node(j->graph); n != NULL; n = n->next) {
 		struct ng_ifdev *d;
 
-		if (ngd_journal_skip(n))
+		if (ngd_journal_skip(n, sockets))
 			continue;
 		jn[nn++].node = n;
 		fprintf(f, "node %08x %s ", n->id, n->type->name);
@@ -319,7 +322,7 @@ ngd_journal_sync(struct ngd_journal *j)
 
 	if (!j->enabled)
 		return 0;
-	if ((error = ngd_journal_text(j, &text, &len)) != 0)
+	if ((error = ngd_journal_text(j, &text, &len, false)) != 0)
 		return error;
 	if (j->last != NULL && len == j->last_len &&
 	    memcmp(text, j->last, len) == 0) {
@@ -617,7 +620,20 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			for (size_t i = 0; fds != NULL && i < nfds; i++)
 				if (fds[i].id == id)
 					fd = fds[i].fd;
-			if (node == NULL) {
+			if (node == NULL &&
+			    strcmp(a, ng_socket_type.name) == 0) {
+				/* A takeover's: a client's connection, handed
+				 * over too, gets it (ngd_ctl_adopt). */
+				ng_graph_set_next_id(j->graph, id);
+				error = ng_socket_create(j->graph, NULL, &node);
+				if (error != 0) {
+					ngd_log(LOG_ERR,
+					    "takeover: socket node [%x]: %s; "
+					    "left out",
+					    id, strerror(error));
+					error = 0;
+				}
+			} else if (node == NULL) {
 				if (dev_desc != NULL && dev_id == id)
 					ngd_netdev_expect(j->netdev, dev_desc,
 					    fd >= 0 ? dup(fd) : -1);

@@ -178,10 +178,8 @@ main(int argc, char **argv)
 	unsigned busy_us = NGD_BUSY_POLL_DEFAULT;
 	int ch, lfd, error, nice_val = NGD_NICE_DEFAULT;
 	bool takeover = false;
-	struct ngd_handed_fd *tfds = NULL;
-	size_t tlen = 0, ntfds = 0;
-	char *ttext = NULL, why[256];
-	int ts = -1;
+	struct ngd_handover handover;
+	char why[256];
 
 	/* --takeover, wherever it is (getopt knows only short options). */
 	for (int i = 1, o = 1; i <= argc; i++) {
@@ -279,12 +277,12 @@ main(int argc, char **argv)
 	}
 
 	if (takeover) {
-		error = ngd_takeover_receive(path, &ts, &ttext, &tlen, &lfd,
-		    &tfds, &ntfds, why, sizeof(why));
+		error = ngd_takeover_receive(path, &handover, why, sizeof(why));
 		if (error != 0) {
 			fprintf(stderr, "ngd: takeover: %s\n", why);
 			exit(EX_UNAVAILABLE);
 		}
+		lfd = ngd_takeover_ctl_fd(&handover);
 	} else
 		error = ngd_ctl_listen(path, &lfd);
 	if (error == EADDRINUSE) {
@@ -361,12 +359,7 @@ main(int argc, char **argv)
 		const char *bad = "";
 		unsigned n;
 
-		error = ngd_journal_restore_text(&d.journal, ttext, tlen, tfds,
-		    ntfds, &bad, &n);
-		for (size_t i = 0; i < ntfds; i++)
-			close(tfds[i].fd); /* the nodes hold copies */
-		free(tfds);
-		free(ttext);
+		error = ngd_takeover_restore(&d, &handover, &bad, &n);
 		if (error != 0) {
 			/* No "ok": the old ngd serves on; what was taken
 			 * stays as it is. */
@@ -378,13 +371,15 @@ main(int argc, char **argv)
 		/* The file holds this graph: the first write can wait. */
 		d.journal.check_ms = ngd_clock_ms() + 1000;
 		ngd_fast_restored(d.fast);
-		ngd_takeover_done(ts);
+		ngd_takeover_done(handover.s);
 	}
 	if (error == 0) {
 		ngd_loop_before_sleep(&d.loop, &d.timers, ngd_graph_timers,
 		    d.graph);
 		error = ngd_ctl_start(&d.ctl, &d.loop, d.graph, lfd, gid,
 		    gid_set);
+		if (error == 0 && takeover)
+			ngd_takeover_adopt(&d, &handover); /* its clients */
 	}
 	if (error == 0)
 		error = ngd_loop_add(&d.loop, &d.sigio, EPOLLIN);

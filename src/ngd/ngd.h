@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -95,6 +96,20 @@ int ngd_ctl_start(struct ngd_ctl *ctl, struct ngd_loop *loop,
     struct ng_graph *g, int lfd, gid_t admin_gid, bool gid_set);
 /* Close every connection; in-process clients are freed too. */
 void ngd_ctl_stop(struct ngd_ctl *ctl);
+/*
+ * A takeover (takeover.c).  The old ngd: handover writes a line for each
+ * client to f, its unsent frames to outq and gives fdfn its descriptor;
+ * hold stops serving them (false: serve them again, the takeover failed).
+ * The new one: adopt takes a client back from its line, its descriptor
+ * and the outq file's bytes; adopt_done removes the socket nodes left
+ * with no client.
+ */
+int ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
+    void (*fdfn)(void *arg, uint32_t idx, int fd), void *arg);
+void ngd_ctl_hold(struct ngd_ctl *ctl, bool hold);
+int ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, int fd,
+    const uint8_t *q, size_t qlen);
+void ngd_ctl_adopt_done(struct ngd_ctl *ctl);
 
 /*
  * In-process clients (the wire fuzzer): a connection with uid's rights
@@ -276,6 +291,21 @@ int ngd_ether_scan(struct ngd_ether *eth);
 /* Take the link events that are waiting (before a control message). */
 void ngd_ether_poll(struct ngd_ether *eth);
 void ngd_ether_free(struct ngd_ether *eth); /* after the graph; NULL ok */
+/*
+ * A takeover.  The old ngd: handover gives fn the TAPs and TCX links of
+ * every diverted interface (slot: which one); reclaim points those links
+ * at its own programs again (the takeover failed).  The new one: expect
+ * hands fd for slot of interface ifindex to the ether node's hooks when
+ * the graph is made again (the TAPs keep their queues, the links move to
+ * the new programs: bpf_link_update); expect_done closes what no hook
+ * took.  NULL ok.
+ */
+void ngd_ether_handover(struct ngd_ether *eth,
+    void (*fn)(void *arg, uint32_t ifindex, unsigned slot, int fd), void *arg);
+void ngd_ether_reclaim(struct ngd_ether *eth);
+void ngd_ether_expect(struct ngd_ether *eth, uint32_t ifindex, unsigned slot,
+    int fd);
+void ngd_ether_expect_done(struct ngd_ether *eth);
 
 /* --- sockdev.c: the sockets behind ksocket nodes ----------------------- */
 
@@ -359,7 +389,9 @@ int ngd_journal_restore(struct ngd_journal *j);
 int ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
     const struct ngd_handed_fd *fds, size_t nfds, const char **why,
     unsigned *nnodes);
-int ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp);
+/* sockets: with socket nodes and their hooks (a takeover's text). */
+int ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
+    bool sockets);
 int ngd_journal_sync(struct ngd_journal *j);    /* write now if changed */
 void ngd_journal_remove(struct ngd_journal *j); /* clean stop: forget */
 void ngd_journal_fini(struct ngd_journal *j);
@@ -371,12 +403,31 @@ struct ngd_takeover {
 	int conn;         /* the new ngd's connection, while handing over */
 	struct ngd_io conn_io; /* the same, waiting for its "ok" */
 	int ctl_fd;            /* the control socket, not accepting meanwhile */
-	bool draining;         /* letting the clients finish until deadline */
+	bool draining;         /* asked: hand over before the loop sleeps */
 	bool handed; /* done: exit, leaving the graph to the new ngd */
-	uint64_t deadline;
 	gid_t admin_gid;
 	bool gid_set;
 	struct ngd_sleep_hook hook;
+};
+
+/* What a takeover hands over, received by the new ngd. */
+enum {
+	NGD_HANDED_LISTEN, /* the control socket */
+	NGD_HANDED_NODE,   /* a device's or ksocket's, by node ID */
+	NGD_HANDED_CONN,   /* a client's connection, by its line */
+	NGD_HANDED_OUTQ,   /* a memfd: frames not yet sent to clients */
+	NGD_HANDED_ETHER,  /* + a slot: an ether node's, by ifindex */
+};
+struct ngd_handover {
+	int s;              /* the connection to the old ngd */
+	char *text;         /* the graph (journal.c, with socket nodes) */
+	size_t len;         /* its length; the clients' lines follow */
+	char *clients;      /* a line per client (ngd_ctl_handover) */
+	struct ngd_handed { /* every descriptor, ours */
+		uint32_t kind, id;
+		int fd; /* -1 once taken */
+	} * fds;
+	size_t nfds;
 };
 
 void ngd_takeover_path(const char *ctl_path, char *buf, size_t size);
@@ -384,12 +435,16 @@ void ngd_takeover_path(const char *ctl_path, char *buf, size_t size);
 int ngd_takeover_listen(struct ngd *d, const char *ctl_path, gid_t gid,
     bool gid_set);
 void ngd_takeover_close(struct ngd *d);
-/* The new side: receive the state (see takeover.c), then, rebuilt, say so
- * and wait for the old ngd to be gone. */
-int ngd_takeover_receive(const char *ctl_path, int *sp, char **textp,
-    size_t *lenp, int *ctl_fdp, struct ngd_handed_fd **fdsp, size_t *nfdsp,
+/* The new side: receive the state (see takeover.c); take the control
+ * socket from it; rebuild the graph; say so and wait for the old ngd to
+ * be gone (done); serve the clients again (adopt, which frees h). */
+int ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h,
     char *why, size_t whysize);
+int ngd_takeover_ctl_fd(struct ngd_handover *h);
+int ngd_takeover_restore(struct ngd *d, struct ngd_handover *h,
+    const char **bad, unsigned *nnodes);
 void ngd_takeover_done(int s);
+void ngd_takeover_adopt(struct ngd *d, struct ngd_handover *h);
 
 /* --- main.c ------------------------------------------------------------- */
 

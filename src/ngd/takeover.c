@@ -1,34 +1,44 @@
 /*
  * takeover.c: one ngd hands its whole state to another (`ngd --takeover`,
  * DESIGN decision 12), so that ngd can be upgraded with the graph, its
- * interfaces and the traffic through them carrying on.  Every ngd listens
- * on <control socket>.takeover (@netgraph.takeover), root only.  Over it,
- * a SOCK_SEQPACKET connection:
+ * interfaces, its clients and the traffic through them carrying on.
+ * Every ngd listens on <control socket>.takeover (@netgraph.takeover),
+ * root only.  Over it, a SOCK_SEQPACKET connection:
  *
- *   new -> old  "netgraph-takeover 1"             the version it speaks
+ *   new -> old  "netgraph-takeover 2"             the version it speaks
  *   old -> new  "refused: ..."                    (and the old goes on) or
- *               "state 1 <text bytes> <fds>"
- *   old -> new  the journal's text (journal.c), in pieces
- *   old -> new  the descriptors, SCM_RIGHTS, with the node ID of each as
- *               uint32s (ID 0: the control socket, which keeps its queue
- *               of clients waiting to be accepted): devices, then the
- *               sockets of ksocket nodes, which keep their addresses,
- *               peers and listen queues
+ *               "state 2 <graph bytes> <client bytes>"
+ *   old -> new  the graph as the journal's text (journal.c) with the
+ *               socket nodes and their hooks, then a line per client
+ *               (ctl.c), in pieces
+ *   old -> new  the descriptors, SCM_RIGHTS, each with two uint32s, what
+ *               it is and whose: the control socket (which keeps its
+ *               queue of clients waiting to be accepted), devices and
+ *               ksocket sockets by node ID, the clients' connections by
+ *               their line, a memfd with the frames not yet sent to
+ *               them, the TAPs and TCX links of ether nodes by interface
+ *               index; then "end"
  *   new -> old  "ok" once the graph is rebuilt; the old one exits without
  *               undoing anything (its interfaces are persistent).  Without
  *               an "ok" the old one serves on.
  *
- * Before it hands over, the old ngd stops accepting clients and lets the
- * ones it has finish (up to NGD_TAKEOVER_DRAIN_MS), so ngctl commands
- * issued meanwhile wait in the queue and are served by the new one.
- * Clients still connected after that (nghook, interactive ngctl) are cut.
+ * The old ngd hands over as soon as it is asked: it stops accepting
+ * clients (they wait in the queue of the socket the new one gets) and
+ * reading the ones it has; whatever they send meanwhile waits in their
+ * sockets for the new ngd.  Until it exits it forwards frames, and those
+ * for a client go straight to it (or are dropped, never queued).  A
+ * client notices nothing but a pause: an ngctl session, nghook, a
+ * program's socket node keep their node, its ID, name and hooks.
+ * Version 1 (before clients were handed over) is refused either way.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -36,8 +46,7 @@
 
 #include "ngd.h"
 
-#define NGD_TAKEOVER_VERSION 1
-#define NGD_TAKEOVER_DRAIN_MS 300
+#define NGD_TAKEOVER_VERSION 2
 #define NGD_TAKEOVER_TIMEOUT_S 10
 #define NGD_TAKEOVER_CHUNK 16384 /* text bytes per packet */
 #define NGD_TAKEOVER_FDS 200     /* descriptors per packet */
@@ -52,120 +61,210 @@ static void
 ngd_takeover_timeouts(int fd)
 {
 	struct timeval tv = { .tv_sec = NGD_TAKEOVER_TIMEOUT_S };
-	int flags = 0;
 
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	(void)flags;
-}
-
-static int
-ngd_send_fds(int s, const uint32_t *ids, const int *fds, size_t n)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * NGD_TAKEOVER_FDS)];
-	struct iovec iov = { .iov_base = (void *)ids,
-		.iov_len = n * sizeof(*ids) };
-	struct msghdr mh = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = CMSG_SPACE(sizeof(int) * n) };
-	struct cmsghdr *cm;
-
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
-	memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
-	return sendmsg(s, &mh, MSG_NOSIGNAL) < 0 ? errno : 0;
 }
 
 /* --- the old ngd ------------------------------------------------------------ */
 
-/* Descriptors by node ID, sent NGD_TAKEOVER_FDS at a time. */
+/* Descriptors with what they are, sent NGD_TAKEOVER_FDS at a time. */
 struct ngd_fdbatch {
 	int s, error;
 	size_t n;
-	uint32_t ids[NGD_TAKEOVER_FDS];
+	uint32_t tags[NGD_TAKEOVER_FDS][2]; /* kind, id */
 	int fds[NGD_TAKEOVER_FDS];
 };
 
 static void
-ngd_fdbatch_add(void *arg, const struct ng_node *node, int fd)
+ngd_fdbatch_flush(struct ngd_fdbatch *b)
 {
-	struct ngd_fdbatch *b = arg;
+	char cbuf[CMSG_SPACE(sizeof(int) * NGD_TAKEOVER_FDS)];
+	struct iovec iov = { .iov_base = b->tags,
+		.iov_len = b->n * sizeof(b->tags[0]) };
+	struct msghdr mh = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = CMSG_SPACE(sizeof(int) * b->n) };
+	struct cmsghdr *cm;
 
-	if (b->error != 0)
+	if (b->error != 0 || b->n == 0)
 		return;
-	b->ids[b->n] = node->id;
-	b->fds[b->n++] = fd;
-	if (b->n == NGD_TAKEOVER_FDS) {
-		b->error = ngd_send_fds(b->s, b->ids, b->fds, b->n);
-		b->n = 0;
-	}
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * b->n);
+	memcpy(CMSG_DATA(cm), b->fds, sizeof(int) * b->n);
+	if (sendmsg(b->s, &mh, MSG_NOSIGNAL) < 0)
+		b->error = errno;
+	b->n = 0;
 }
 
-/* Everything, to the new ngd on s: 0 once it said "ok". */
+static void
+ngd_fdbatch_add(struct ngd_fdbatch *b, uint32_t kind, uint32_t id, int fd)
+{
+	if (b->error != 0 || fd < 0)
+		return;
+	b->tags[b->n][0] = kind;
+	b->tags[b->n][1] = id;
+	b->fds[b->n++] = fd;
+	if (b->n == NGD_TAKEOVER_FDS)
+		ngd_fdbatch_flush(b);
+}
+
+static void
+ngd_fdbatch_sock(void *arg, const struct ng_node *node, int fd)
+{
+	ngd_fdbatch_add(arg, NGD_HANDED_NODE, node->id, fd);
+}
+
+/* The clients' descriptors, by index, until the text has gone. */
+struct ngd_fdlist {
+	int *fds;
+	size_t n, cap;
+	int error;
+};
+
+static void
+ngd_fdlist_add(void *arg, uint32_t idx, int fd)
+{
+	struct ngd_fdlist *l = arg;
+
+	(void)idx; /* they come in order */
+	if (l->n == l->cap) {
+		size_t cap = l->cap != 0 ? 2 * l->cap : 64;
+		int *nf = realloc(l->fds, cap * sizeof(*nf));
+
+		if (nf == NULL) {
+			l->error = ENOMEM;
+			return;
+		}
+		l->fds = nf;
+		l->cap = cap;
+	}
+	l->fds[l->n++] = fd;
+}
+
+static void
+ngd_fdbatch_ether(void *arg, uint32_t ifindex, unsigned slot, int fd)
+{
+	ngd_fdbatch_add(arg, NGD_HANDED_ETHER + slot, ifindex, fd);
+}
+
+/* The clients: their lines into *textp, their unsent frames into a memfd
+ * (*qfdp), their descriptors to l. */
+static int
+ngd_takeover_clients(struct ngd *d, struct ngd_fdlist *l, char **textp,
+    size_t *lenp, int *qfdp)
+{
+	FILE *f, *q = NULL;
+	int qfd, error;
+
+	*textp = NULL;
+	*qfdp = -1;
+	if ((qfd = memfd_create("ngd-takeover", MFD_CLOEXEC)) < 0)
+		return errno;
+	if ((q = fdopen(qfd, "w")) == NULL ||
+	    (f = open_memstream(textp, lenp)) == NULL) {
+		error = errno;
+		if (q != NULL)
+			fclose(q);
+		else
+			close(qfd);
+		return error;
+	}
+	error = ngd_ctl_handover(&d->ctl, f, q, ngd_fdlist_add, l);
+	if (error == 0)
+		error = l->error;
+	if (fflush(q) != 0 && error == 0)
+		error = errno;
+	if (error == 0 && (*qfdp = dup(qfd)) < 0)
+		error = errno;
+	fclose(q);
+	if (fclose(f) != 0 && error == 0)
+		error = ENOMEM;
+	if (error != 0) {
+		free(*textp);
+		*textp = NULL;
+		if (*qfdp >= 0)
+			close(*qfdp);
+		*qfdp = -1;
+	}
+	return error;
+}
+
+/* Everything, to the new ngd on s: 0 once it was sent. */
 static int
 ngd_takeover_send(struct ngd *d, int s)
 {
 	struct ngd_takeover *t = &d->takeover;
-	uint32_t ids[NGD_TAKEOVER_FDS];
-	int fds[NGD_TAKEOVER_FDS];
-	char hdr[64];
-	size_t len, n = 0;
-	char *text;
+	struct ngd_fdbatch *b;
+	struct ngd_fdlist conns = { NULL, 0, 0, 0 };
+	char hdr[80];
+	size_t len, clen = 0;
+	char *text, *ctext = NULL;
 	struct ng_node *node;
-	int error;
+	int qfd = -1, error;
 
-	if ((error = ngd_journal_text(&d->journal, &text, &len)) != 0)
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return ENOMEM;
+	b->s = s;
+	if ((error = ngd_journal_text(&d->journal, &text, &len, true)) != 0) {
+		free(b);
 		return error;
-	snprintf(hdr, sizeof(hdr), "state %d %zu", NGD_TAKEOVER_VERSION, len);
-	error = send(s, hdr, strlen(hdr), MSG_NOSIGNAL) < 0 ? errno : 0;
-	for (size_t off = 0; error == 0 && off < len;) {
-		size_t k = len - off < NGD_TAKEOVER_CHUNK ?
-		    len - off :
+	}
+	error = ngd_takeover_clients(d, &conns, &ctext, &clen, &qfd);
+	snprintf(hdr, sizeof(hdr), "state %d %zu %zu", NGD_TAKEOVER_VERSION,
+	    len, clen);
+	if (error == 0 && send(s, hdr, strlen(hdr), MSG_NOSIGNAL) < 0)
+		error = errno;
+	for (size_t off = 0; error == 0 && off < len + clen;) {
+		size_t k = len + clen - off < NGD_TAKEOVER_CHUNK ?
+		    len + clen - off :
 		    NGD_TAKEOVER_CHUNK;
+		char buf[NGD_TAKEOVER_CHUNK];
 
-		if (send(s, text + off, k, MSG_NOSIGNAL) < 0)
+		for (size_t i = 0; i < k; i++)
+			buf[i] = off + i < len ? text[off + i] :
+						 ctext[off + i - len];
+		if (send(s, buf, k, MSG_NOSIGNAL) < 0)
 			error = errno;
 		off += k;
 	}
 	free(text);
-	ids[n] = 0;
-	fds[n++] = t->ctl_fd;
-	for (node = ng_first_node(d->graph); error == 0 && node != NULL;
-	     node = node->next) {
+	free(ctext);
+	if (error != 0) {
+		if (qfd >= 0)
+			close(qfd);
+		free(conns.fds);
+		free(b);
+		return error;
+	}
+	for (size_t i = 0; i < conns.n; i++)
+		ngd_fdbatch_add(b, NGD_HANDED_CONN, (uint32_t)i, conns.fds[i]);
+	free(conns.fds);
+	ngd_fdbatch_add(b, NGD_HANDED_LISTEN, 0, t->ctl_fd);
+	ngd_fdbatch_add(b, NGD_HANDED_OUTQ, 0, qfd);
+	for (node = ng_first_node(d->graph); node != NULL; node = node->next) {
 		struct ng_ifdev *ifd;
 
 		if (node->type->netdev == NULL || node->priv == NULL ||
 		    (ifd = node->type->netdev->ifdev(node)) == NULL ||
 		    ifd->dev == NULL || ngd_netdev_fd(ifd->dev) < 0)
 			continue; /* a veth pair: taken back from its pins */
-		ids[n] = node->id;
-		fds[n++] = ngd_netdev_fd(ifd->dev);
-		if (n == NGD_TAKEOVER_FDS) {
-			error = ngd_send_fds(s, ids, fds, n);
-			n = 0;
-		}
+		ngd_fdbatch_add(b, NGD_HANDED_NODE, node->id,
+		    ngd_netdev_fd(ifd->dev));
 	}
-	if (error == 0 && n > 0)
-		error = ngd_send_fds(s, ids, fds, n);
-	if (error == 0) {
-		/* ksocket nodes' sockets: bound, connected, listening. */
-		struct ngd_fdbatch *b = calloc(1, sizeof(*b));
-
-		if (b == NULL)
-			error = ENOMEM;
-		else {
-			b->s = s;
-			ngd_sockdev_each(d->sockdev, ngd_fdbatch_add, b);
-			error = b->error;
-			if (error == 0 && b->n > 0)
-				error = ngd_send_fds(s, b->ids, b->fds, b->n);
-			free(b);
-		}
-	}
+	/* ksocket nodes' sockets: bound, connected, listening. */
+	ngd_sockdev_each(d->sockdev, ngd_fdbatch_sock, b);
+	/* ether nodes' TAPs and links */
+	ngd_ether_handover(d->ether, ngd_fdbatch_ether, b);
+	ngd_fdbatch_flush(b);
+	error = b->error;
+	free(b);
+	if (qfd >= 0)
+		close(qfd);
 	if (error == 0 && send(s, "end", 3, MSG_NOSIGNAL) < 0)
 		error = errno;
 	/* The journal is the new ngd's from now on (unless it fails). */
@@ -176,7 +275,7 @@ ngd_takeover_send(struct ngd *d, int s)
 /*
  * The new ngd's answer: "ok", and this one exits; anything else (or a
  * hang-up), and it serves on.  Until then it goes on forwarding frames,
- * with no clients (the graph stays as handed over).
+ * serving no client (the graph stays as handed over).
  */
 static void ngd_takeover_resume(struct ngd *d, int error);
 
@@ -209,17 +308,22 @@ ngd_takeover_resume(struct ngd *d, int error)
 
 	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
 	ngd_fast_hold(d->fast, false);
+	ngd_ether_reclaim(d->ether);
 	d->journal.enabled = d->journal.cookie != 0;
-	ngd_loop_close(&d->loop, &t->conn_io);
-	t->conn = -1;
-	error = ngd_ctl_start(&d->ctl, &d->loop, d->graph, t->ctl_fd,
-	    t->admin_gid, t->gid_set);
+	if (t->conn_io.fd == t->conn)
+		ngd_loop_close(&d->loop, &t->conn_io);
+	else if (t->conn >= 0)
+		close(t->conn);
+	t->conn = t->conn_io.fd = -1;
+	d->ctl.listen_io.fd = t->ctl_fd;
+	error = ngd_loop_add(&d->loop, &d->ctl.listen_io, EPOLLIN);
 	if (error != 0)
 		ngd_log(LOG_ERR, "cannot serve again: %s", strerror(error));
+	ngd_ctl_hold(&d->ctl, false);
 	t->ctl_fd = -1;
 }
 
-/* Drained (or out of patience): hand over, then wait for the answer. */
+/* Hand over, then wait for the answer. */
 static void
 ngd_takeover_now(struct ngd *d)
 {
@@ -227,8 +331,8 @@ ngd_takeover_now(struct ngd *d)
 	int error;
 
 	t->draining = false;
-	ngd_ctl_stop(&d->ctl); /* cuts the clients left; the socket is t's */
-	ngd_fast_hold(d->fast, true); /* the new ngd's from now on */
+	ngd_ctl_hold(&d->ctl, true);  /* the clients are the new ngd's */
+	ngd_fast_hold(d->fast, true); /* the data plane too */
 	error = ngd_takeover_send(d, t->conn);
 	t->conn_io.fd = t->conn;
 	t->conn_io.fn = ngd_takeover_answer;
@@ -244,19 +348,14 @@ ngd_takeover_before_sleep(void *arg)
 {
 	struct ngd *d = arg;
 	struct ngd_takeover *t = &d->takeover;
-	uint64_t now;
 
 	if (!t->draining)
 		return -1;
-	now = ngd_clock_ms();
-	if (d->ctl.conns == NULL || now >= t->deadline) {
-		ngd_takeover_now(d);
-		return t->draining ? 0 : -1;
-	}
-	return (int64_t)(t->deadline - now);
+	ngd_takeover_now(d); /* after the pass of events that asked */
+	return -1;
 }
 
-/* A new ngd asks: its version checked, the clients drained. */
+/* A new ngd asks: its version checked, hand over before the next sleep. */
 static void
 ngd_takeover_accept(void *arg, uint32_t events)
 {
@@ -272,7 +371,7 @@ ngd_takeover_accept(void *arg, uint32_t events)
 	s = accept4(t->io.fd, NULL, NULL, SOCK_CLOEXEC);
 	if (s < 0)
 		return;
-	if (t->draining || t->handed ||
+	if (t->draining || t->handed || t->conn >= 0 ||
 	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
 	    cr.uid != 0) {
 		close(s); /* one at a time, root only */
@@ -306,7 +405,6 @@ ngd_takeover_accept(void *arg, uint32_t events)
 	ngd_loop_del(&d->loop, &d->ctl.listen_io);
 	d->ctl.listen_io.fd = -1;
 	t->draining = true;
-	t->deadline = ngd_clock_ms() + NGD_TAKEOVER_DRAIN_MS;
 }
 
 int
@@ -342,30 +440,38 @@ ngd_takeover_close(struct ngd *d)
 
 /* --- the new ngd ------------------------------------------------------------ */
 
+static void
+ngd_handover_free(struct ngd_handover *h)
+{
+	for (size_t i = 0; i < h->nfds; i++)
+		if (h->fds[i].fd >= 0)
+			close(h->fds[i].fd);
+	free(h->fds);
+	free(h->text);
+	h->fds = NULL;
+	h->text = h->clients = NULL;
+	h->nfds = 0;
+}
+
 /*
- * Connect to the ngd serving ctl_path and receive its state: the text
- * into *textp, the control socket into *ctl_fdp, the devices into *fdsp
- * (*nfdsp of them).  *sp: the connection, to say "ok" on.  On failure a
- * message for the user is in why.
+ * Connect to the ngd serving ctl_path and receive its state into h (see
+ * above); h->s: the connection, to say "ok" on.  On failure a message
+ * for the user is in why.
  */
 int
-ngd_takeover_receive(const char *ctl_path, int *sp, char **textp, size_t *lenp,
-    int *ctl_fdp, struct ngd_handed_fd **fdsp, size_t *nfdsp, char *why,
+ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h, char *why,
     size_t whysize)
 {
 	struct sockaddr_un sun;
-	struct ngd_handed_fd *fds = NULL;
 	char path[128], buf[NGD_TAKEOVER_CHUNK + 1];
-	size_t len = 0, nfds = 0, got = 0;
-	char *text = NULL;
+	size_t len = 0, clen = 0, got = 0;
 	socklen_t sl;
 	int s, version, error = 0;
+	bool listen = false;
 	ssize_t r;
 
-	*sp = *ctl_fdp = -1;
-	*textp = NULL;
-	*fdsp = NULL;
-	*nfdsp = 0;
+	memset(h, 0, sizeof(*h));
+	h->s = -1;
 	ngd_takeover_path(ctl_path, path, sizeof(path));
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -394,8 +500,8 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp, size_t *lenp,
 		goto fail;
 	}
 	buf[r] = '\0';
-	if (sscanf(buf, "state %d %zu", &version, &len) != 2 ||
-	    version != NGD_TAKEOVER_VERSION) {
+	if (sscanf(buf, "state %d %zu %zu", &version, &len, &clen) != 3 ||
+	    version != NGD_TAKEOVER_VERSION || len + clen < len) {
 		error = EPROTO;
 		snprintf(why, whysize, "the running ngd %s; it serves on",
 		    r == 0 ?
@@ -405,12 +511,12 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp, size_t *lenp,
 			"speaks a handover version this ngd does not know");
 		goto fail;
 	}
-	if ((text = malloc(len + 1)) == NULL) {
+	if ((h->text = malloc(len + clen + 1)) == NULL) {
 		error = ENOMEM;
 		goto fail;
 	}
-	while (got < len) {
-		r = recv(s, text + got, len - got, 0);
+	while (got < len + clen) {
+		r = recv(s, h->text + got, len + clen - got, 0);
 		if (r <= 0) {
 			error = r < 0 ? errno : EPIPE;
 			snprintf(why, whysize, "state cut short: %s",
@@ -419,16 +525,20 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp, size_t *lenp,
 		}
 		got += (size_t)r;
 	}
-	text[len] = '\0';
+	h->text[len + clen] = '\0';
+	h->len = len;
+	h->clients = h->text + len; /* the graph's text ends in '\n' */
 	for (;;) {
 		char cbuf[CMSG_SPACE(sizeof(int) * NGD_TAKEOVER_FDS)];
-		uint32_t ids[NGD_TAKEOVER_FDS];
-		struct iovec iov = { .iov_base = ids, .iov_len = sizeof(ids) };
+		uint32_t tags[NGD_TAKEOVER_FDS][2];
+		struct iovec iov = { .iov_base = tags,
+			.iov_len = sizeof(tags) };
 		struct msghdr mh = { .msg_iov = &iov,
 			.msg_iovlen = 1,
 			.msg_control = cbuf,
 			.msg_controllen = sizeof(cbuf) };
 		struct cmsghdr *cm;
+		struct ngd_handed *nf;
 		size_t k;
 
 		r = recvmsg(s, &mh, MSG_CMSG_CLOEXEC);
@@ -439,58 +549,149 @@ ngd_takeover_receive(const char *ctl_path, int *sp, char **textp, size_t *lenp,
 			goto fail;
 		}
 		cm = CMSG_FIRSTHDR(&mh);
-		if (cm == NULL && r == 3 && memcmp(ids, "end", 3) == 0)
+		if (cm == NULL && r == 3 && memcmp(tags, "end", 3) == 0)
 			break;
 		if (cm == NULL || cm->cmsg_type != SCM_RIGHTS ||
 		    (mh.msg_flags & MSG_CTRUNC) ||
 		    (k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int)) !=
-			(size_t)r / sizeof(uint32_t)) {
+			(size_t)r / sizeof(tags[0])) {
 			error = EPROTO;
 			snprintf(why, whysize, "descriptors garbled");
 			goto fail;
 		}
-		struct ngd_handed_fd *nf = realloc(fds,
-		    (nfds + k) * sizeof(*fds));
-		if (nf == NULL) {
+		if ((nf = realloc(h->fds, (h->nfds + k) * sizeof(*nf))) ==
+		    NULL) {
 			error = ENOMEM;
 			goto fail;
 		}
-		fds = nf;
+		h->fds = nf;
 		for (size_t i = 0; i < k; i++) {
-			int fd;
+			struct ngd_handed *e = &h->fds[h->nfds++];
 
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int),
-			    sizeof(fd));
-			if (ids[i] == 0 && *ctl_fdp < 0)
-				*ctl_fdp = fd;
-			else {
-				fds[nfds].id = ids[i];
-				fds[nfds++].fd = fd;
-			}
+			memcpy(&e->fd, CMSG_DATA(cm) + i * sizeof(int),
+			    sizeof(e->fd));
+			e->kind = tags[i][0];
+			e->id = tags[i][1];
+			listen = listen || e->kind == NGD_HANDED_LISTEN;
 		}
 	}
-	if (*ctl_fdp < 0) {
+	if (!listen) {
 		error = EPROTO;
 		snprintf(why, whysize, "no control socket handed over");
 		goto fail;
 	}
-	*sp = s;
-	*textp = text;
-	*lenp = len;
-	*fdsp = fds;
-	*nfdsp = nfds;
+	h->s = s;
 	return 0;
 fail:
-	for (size_t i = 0; i < nfds; i++)
-		close(fds[i].fd);
-	if (*ctl_fdp >= 0)
-		close(*ctl_fdp);
-	*ctl_fdp = -1;
-	free(fds);
-	free(text);
+	ngd_handover_free(h);
 	if (s >= 0)
 		close(s);
 	return error != 0 ? error : EPROTO;
+}
+
+/* The descriptor of kind and id handed over, now the caller's; or -1. */
+static int
+ngd_handover_take(struct ngd_handover *h, uint32_t kind, uint32_t id)
+{
+	for (size_t i = 0; i < h->nfds; i++)
+		if (h->fds[i].fd >= 0 && h->fds[i].kind == kind &&
+		    h->fds[i].id == id) {
+			int fd = h->fds[i].fd;
+
+			h->fds[i].fd = -1;
+			return fd;
+		}
+	return -1;
+}
+
+int
+ngd_takeover_ctl_fd(struct ngd_handover *h)
+{
+	return ngd_handover_take(h, NGD_HANDED_LISTEN, 0);
+}
+
+/*
+ * The graph rebuilt from h (the ether nodes' TAPs and links, devices and
+ * ksocket sockets taken back); the clients wait for ngd_takeover_adopt.
+ * *bad: what is wrong with a state refused whole.
+ */
+int
+ngd_takeover_restore(struct ngd *d, struct ngd_handover *h, const char **bad,
+    unsigned *nnodes)
+{
+	struct ngd_handed_fd *nodes;
+	size_t n = 0;
+	int error;
+
+	if ((nodes = calloc(h->nfds + 1, sizeof(*nodes))) == NULL)
+		return ENOMEM;
+	for (size_t i = 0; i < h->nfds; i++) {
+		struct ngd_handed *e = &h->fds[i];
+
+		if (e->fd < 0)
+			continue;
+		if (e->kind >= NGD_HANDED_ETHER) {
+			ngd_ether_expect(d->ether, e->id,
+			    e->kind - NGD_HANDED_ETHER, e->fd);
+			e->fd = -1;
+		} else if (e->kind == NGD_HANDED_NODE) {
+			nodes[n].id = e->id;
+			nodes[n++].fd = e->fd;
+		}
+	}
+	error = ngd_journal_restore_text(&d->journal, h->text, h->len, nodes, n,
+	    bad, nnodes);
+	free(nodes);
+	ngd_ether_expect_done(d->ether);
+	return error;
+}
+
+/* After the control server started: the clients served again, each with
+ * its socket node; what is left of h is freed. */
+void
+ngd_takeover_adopt(struct ngd *d, struct ngd_handover *h)
+{
+	int qfd = ngd_handover_take(h, NGD_HANDED_OUTQ, 0);
+	const uint8_t *q = NULL;
+	struct stat st;
+	size_t qlen = 0;
+	unsigned n = 0, bad = 0;
+	char *line, *save = NULL;
+
+	if (qfd >= 0 && fstat(qfd, &st) == 0 && st.st_size > 0) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		    qfd, 0);
+
+		if (m != MAP_FAILED) {
+			q = m;
+			qlen = (size_t)st.st_size;
+		}
+	}
+	for (line = strtok_r(h->clients, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		unsigned idx;
+		int fd;
+
+		if (sscanf(line, "conn %u", &idx) != 1 ||
+		    (fd = ngd_handover_take(h, NGD_HANDED_CONN, idx)) < 0) {
+			bad++;
+			continue;
+		}
+		if (ngd_ctl_adopt(&d->ctl, line, fd, q, qlen) != 0) {
+			close(fd); /* the client sees its end */
+			bad++;
+		} else
+			n++;
+	}
+	ngd_ctl_adopt_done(&d->ctl);
+	if (bad > 0)
+		ngd_log(LOG_ERR, "takeover: %u clients not taken back", bad);
+	ngd_log(LOG_INFO, "took over %u clients", n);
+	if (q != NULL)
+		munmap((void *)q, qlen);
+	if (qfd >= 0)
+		close(qfd);
+	ngd_handover_free(h);
 }
 
 /* Rebuilt: the old ngd may go; wait until it has (its takeover socket

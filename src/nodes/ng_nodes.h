@@ -55,7 +55,11 @@ struct ng_socket_ops {
  * must hold ng_socket_type (ENXIO otherwise). */
 int ng_socket_create(struct ng_graph *g, void *ctlconn, struct ng_node **np);
 void ng_socket_attach_data(struct ng_node *node, void *dataconn);
-/* A connection went away; the node goes when both have. */
+/* A takeover: a node made with no connection (ctlconn NULL) gets the
+ * one handed over. */
+void ng_socket_attach_ctl(struct ng_node *node, void *ctlconn);
+/* A connection went away; the node goes when both have (conn NULL: goes
+ * only if it has neither, a takeover's node no connection claimed). */
 void ng_socket_detach(struct ng_node *node, void *conn);
 int ng_socket_send_data(struct ng_node *node, const char *hook,
     struct ng_pkt **pkt);

@@ -68,6 +68,14 @@ ng_socket_attach_data(struct ng_node *node, void *dataconn)
 }
 
 void
+ng_socket_attach_ctl(struct ng_node *node, void *ctlconn)
+{
+	struct ng_socket_priv *priv = node->priv;
+
+	priv->ctl = ctlconn;
+}
+
+void
 ng_socket_detach(struct ng_node *node, void *conn)
 {
 	struct ng_socket_priv *priv = node->priv;
@@ -246,6 +254,18 @@ ng_socket_shutdown(struct ng_node *node)
 	return 0;
 }
 
+/* Only a takeover saves a socket node (the journal leaves them out). */
+static int
+ng_socket_save(struct ng_node *node, ng_save_fn *emit, void *arg)
+{
+	struct ng_socket_priv *priv = node->priv;
+
+	if (priv == NULL || !priv->nolinger)
+		return 0;
+	return ng_save_cmd(node, NGM_SOCKET_COOKIE, NGM_SOCK_CMD_NOLINGER, emit,
+	    arg);
+}
+
 static const struct ng_cmdlist ng_socket_cmds[] = {
 	{ NGM_SOCKET_COOKIE, NGM_SOCK_CMD_NOLINGER, "nolinger", NULL, NULL },
 	{ NGM_SOCKET_COOKIE, NGM_SOCK_CMD_LINGER, "linger", NULL, NULL },
@@ -261,5 +281,6 @@ const struct ng_type ng_socket_type = {
 	.rcvdata = ng_socket_rcvdata,
 	.disconnect = ng_socket_disconnect,
 	.capture = ng_socket_capture,
+	.save = ng_socket_save,
 	.cmdlist = ng_socket_cmds,
 };

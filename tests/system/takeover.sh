@@ -75,7 +75,7 @@ print(s.recv(300).decode())
 EOF
 )
 expect "version 99: refused, saying why" \
-    "refused: this ngd (pid $NGD_PID) hands over its state in version 1, not \"netgraph-takeover 99\"" "$refusal"
+    "refused: this ngd (pid $NGD_PID) hands over its state in version 2, not \"netgraph-takeover 99\"" "$refusal"
 expect "... the old ngd serves on" "$NGD_PID" "$(serving)"
 expect "... with its graph" "$before" "$(graph)"
 check "ngd --takeover with nothing to take over: a message" 69 "" \
