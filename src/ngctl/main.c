@@ -29,7 +29,6 @@
 #define NGD_NAME "ngd"
 #define NGD_WAIT_MS 3000 /* how long a freshly started ngd may take */
 #define NGD_POLL_MS 20
-#define NGD_RECHECKS 3 /* looks again before starting ngd (a takeover) */
 
 const struct ngctl_cmd *const ngctl_cmds[] = {
 	&ngctl_cmd_capture,
@@ -329,14 +328,6 @@ ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 	if (NgMkSockNode(name, &ng->cs, &ng->ds) == 0)
 		return 0;
 	error = errno;
-	/* An ngd handing over to another (ngd --takeover) may leave the
-	 * address unanswered for a moment: look again before starting one. */
-	for (int i = 0; i < NGD_RECHECKS && ngctl_nobody_home(error); i++) {
-		nanosleep(&pause, NULL);
-		if (NgMkSockNode(name, &ng->cs, &ng->ds) == 0)
-			return 0;
-		error = errno;
-	}
 	if (!autostart || !ngctl_nobody_home(error))
 		return error;
 	/*
