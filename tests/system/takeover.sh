@@ -47,12 +47,23 @@ ping -i 0.01 -c 400 -W 1 198.18.9.2 >"$tmp/ping" 2>&1 &
 pinger=$!
 sleep 1
 old=$NGD_PID
-( for i in $(seq 20); do ngctl list >/dev/null 2>&1 || echo "ngctl $i failed"; done ) >"$tmp/ctl" &
-ctl=$!
+# Two loops of ngctl until the takeover is over (and 5 more each): one
+# of them is always between its two connections (NgMkSockNode).
+for l in 1 2; do
+	( i=0; while [ ! -e "$tmp/over" ] || [ $i -lt 5 ]; do
+		[ -e "$tmp/over" ] && i=$((i + 1))
+		ngctl list >/dev/null 2>"$tmp/ctl.err$l" || { echo "ngctl failed: $(cat "$tmp/ctl.err$l")"; }
+		echo >>"$tmp/ctl.n"
+	done ) >"$tmp/ctl$l" &
+	ctls="${ctls:-} $!"
+done
 t0=$(date +%s%N)
 expect_rc "ngd --takeover takes over" 0 takeover
 t1=$(date +%s%N)
-wait $ctl
+touch "$tmp/over"
+wait $ctls
+cat "$tmp/ctl1" "$tmp/ctl2" >"$tmp/ctl"
+echo "# $(wc -l <"$tmp/ctl.n") ngctl commands during the takeover"
 wait $pinger
 loss=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$tmp/ping")
 echo "# takeover in $(((t1 - t0) / 1000000)) ms; ping: $(sed -nE 's/.*(rtt .*)/\1/p' "$tmp/ping"); $((400 - loss)) of 400 lost"
