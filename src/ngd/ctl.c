@@ -957,11 +957,11 @@ ngd_ctl_hold(struct ngd_ctl *ctl, bool hold)
 /*
  * The new ngd: a client handed over, described by line (see above), on
  * fd (ours now), with outq bytes at q to send it first.  Its socket node
- * was made by the journal's text, with its ID.
+ * (node) was made again from the journal's text.
  */
 int
-ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, int fd, const uint8_t *q,
-    size_t qlen)
+ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
+    int fd, const uint8_t *q, size_t qlen)
 {
 	char kind[8];
 	unsigned idx, id, uid;
@@ -969,7 +969,6 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, int fd, const uint8_t *q,
 	long off;
 	size_t len;
 	struct ngd_conn *c;
-	struct ng_node *node = NULL;
 
 	if (sscanf(line,
 		"conn %u %x %7s admin=%d jailed=%d pid=%d uid=%u "
@@ -978,11 +977,11 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, int fd, const uint8_t *q,
 		&len) != 9 ||
 	    off < 0 || (size_t)off > qlen || len > qlen - (size_t)off)
 		return EINVAL;
-	if (strcmp(kind, "none") != 0) {
-		node = ng_find_id(ctl->graph, id);
-		if (node == NULL || node->type != &ng_socket_type)
-			return ENOENT;
-	}
+	if (strcmp(kind, "none") == 0)
+		node = NULL;
+	else if (node == NULL || node->type != &ng_socket_type ||
+	    !ng_node_valid(node))
+		return ENOENT;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return ENOMEM;
 	c->io.fd = fd;

@@ -422,9 +422,30 @@ ngd_journal_remove(struct ngd_journal *j)
 	j->enabled = false;
 }
 
+/* The node the restored text called id (ngd makes ether nodes with IDs
+ * of its own), or NULL. */
+struct ng_node *
+ngd_journal_node(struct ngd_journal *j, ng_id_t id)
+{
+	for (size_t lo = 0, hi = j->nids; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+
+		if (j->ids[mid].old == id)
+			return ng_find_id(j->graph, j->ids[mid].now);
+		if (j->ids[mid].old < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 void
 ngd_journal_fini(struct ngd_journal *j)
 {
+	free(j->ids);
+	j->ids = NULL;
+	j->nids = 0;
 	free(j->last);
 	j->last = NULL;
 	j->enabled = false;
@@ -762,6 +783,18 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			error = EINVAL;
 			break;
 		}
+	}
+	/* What each ID of the text is now, for a takeover's clients. */
+	free(j->ids);
+	j->ids = NULL;
+	j->nids = 0;
+	if (error == 0 && nmap > 0 &&
+	    (j->ids = calloc(nmap, sizeof(*j->ids))) != NULL) {
+		for (size_t i = 0; i < nmap; i++) {
+			j->ids[i].old = map[i].old;
+			j->ids[i].now = map[i].node->id;
+		}
+		j->nids = nmap;
 	}
 	free(map);
 	if (error == 0)

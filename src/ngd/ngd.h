@@ -100,15 +100,16 @@ void ngd_ctl_stop(struct ngd_ctl *ctl);
  * A takeover (takeover.c).  The old ngd: handover writes a line for each
  * client to f, its unsent frames to outq and gives fdfn its descriptor;
  * hold stops serving them (false: serve them again, the takeover failed).
- * The new one: adopt takes a client back from its line, its descriptor
- * and the outq file's bytes; adopt_done removes the socket nodes left
+ * The new one: adopt takes a client back from its line, its socket node
+ * (the one the line names, NULL: none), its descriptor and the outq
+ * file's bytes; adopt_done removes the socket nodes left
  * with no client.
  */
 int ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
     void (*fdfn)(void *arg, uint32_t idx, int fd), void *arg);
 void ngd_ctl_hold(struct ngd_ctl *ctl, bool hold);
-int ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, int fd,
-    const uint8_t *q, size_t qlen);
+int ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
+    int fd, const uint8_t *q, size_t qlen);
 void ngd_ctl_adopt_done(struct ngd_ctl *ctl);
 
 /*
@@ -371,6 +372,10 @@ struct ngd_journal {
 	struct ngd_sleep_hook hook;
 	int lock_fd; /* <dir>/lock, held shared while ngd runs (journal_gc.c) */
 	struct ngd_sockdev *sockdev; /* a takeover's sockets go to it */
+	struct ngd_jid {
+		ng_id_t old, now;
+	} * ids; /* the IDs of the text restored last, ascending */
+	size_t nids;
 };
 
 /* After the graph is made, before the control server starts. */
@@ -392,6 +397,9 @@ int ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
 /* sockets: with socket nodes and their hooks (a takeover's text). */
 int ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
     bool sockets);
+/* The node the text restored last called id (an ether node, made for
+ * its interface, may have another), or NULL. */
+struct ng_node *ngd_journal_node(struct ngd_journal *j, ng_id_t id);
 int ngd_journal_sync(struct ngd_journal *j);    /* write now if changed */
 void ngd_journal_remove(struct ngd_journal *j); /* clean stop: forget */
 void ngd_journal_fini(struct ngd_journal *j);

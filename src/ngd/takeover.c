@@ -44,6 +44,8 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <netgraph/ng_hookstat.h>
+
 #include "ngd.h"
 
 #define NGD_TAKEOVER_VERSION 2
@@ -152,6 +154,25 @@ ngd_fdbatch_ether(void *arg, uint32_t ifindex, unsigned slot, int fd)
 	ngd_fdbatch_add(arg, NGD_HANDED_ETHER + slot, ifindex, fd);
 }
 
+/*
+ * The captures clients asked for (ngctl capture), a line each:
+ * "capture <node> <hook, in hex> <sink node> <snaplen>".
+ */
+static void
+ngd_takeover_captures(struct ngd *d, FILE *f)
+{
+	for (struct ng_node *n = ng_first_node(d->graph); n != NULL;
+	     n = n->next)
+		for (struct ng_hook *h = n->hooks; h != NULL; h = h->next)
+			for (struct ng_capture *c = h->captures; c != NULL;
+			     c = c->next) {
+				fprintf(f, "capture %08x ", n->id);
+				for (const char *p = h->name; *p != '\0'; p++)
+					fprintf(f, "%02x", (uint8_t)*p);
+				fprintf(f, " %08x %u\n", c->sink, c->snaplen);
+			}
+}
+
 /* The clients: their lines into *textp, their unsent frames into a memfd
  * (*qfdp), their descriptors to l. */
 static int
@@ -177,6 +198,7 @@ ngd_takeover_clients(struct ngd *d, struct ngd_fdlist *l, char **textp,
 	error = ngd_ctl_handover(&d->ctl, f, q, ngd_fdlist_add, l);
 	if (error == 0)
 		error = l->error;
+	ngd_takeover_captures(d, f);
 	if (fflush(q) != 0 && error == 0)
 		error = errno;
 	if (error == 0 && (*qfdp = dup(qfd)) < 0)
@@ -646,6 +668,47 @@ ngd_takeover_restore(struct ngd *d, struct ngd_handover *h, const char **bad,
 	return error;
 }
 
+/* A capture line (ngd_takeover_captures) asked for again. */
+static int
+ngd_takeover_capture(struct ngd *d, const char *line)
+{
+	struct ng_hookstat_capture *arg;
+	struct ng_msgctx ctx = { .retaddr = 0 };
+	struct ng_node *node, *sinknode;
+	struct ng_mesg *m;
+	char hex[2 * NG_HOOKSIZ + 1];
+	unsigned id, sink, snaplen;
+	size_t k;
+	int error;
+
+	if (sscanf(line, "capture %x %64s %x %u", &id, hex, &sink, &snaplen) !=
+		4 ||
+	    (k = strlen(hex)) % 2 != 0 || k / 2 >= NG_HOOKSIZ)
+		return EINVAL;
+	if ((node = ngd_journal_node(&d->journal, id)) == NULL ||
+	    (sinknode = ngd_journal_node(&d->journal, sink)) == NULL)
+		return ENOENT;
+	if ((m = ng_mkmsg(NGM_HOOKSTAT_COOKIE, NGM_HOOKSTAT_CAPTURE,
+		 sizeof(*arg))) == NULL)
+		return ENOMEM;
+	arg = (struct ng_hookstat_capture *)m->data;
+	memset(arg, 0, sizeof(*arg));
+	for (size_t i = 0; i < k / 2; i++) {
+		unsigned c;
+
+		if (sscanf(hex + 2 * i, "%2x", &c) != 1) {
+			free(m);
+			return EINVAL;
+		}
+		arg->hook[i] = (char)c;
+	}
+	arg->snaplen = snaplen;
+	ctx.retaddr = sinknode->id;
+	error = ng_deliver_msg(node, &ctx, m);
+	free(m);
+	return error;
+}
+
 /* After the control server started: the clients served again, each with
  * its socket node; what is left of h is freed. */
 void
@@ -656,7 +719,8 @@ ngd_takeover_adopt(struct ngd *d, struct ngd_handover *h)
 	struct stat st;
 	size_t qlen = 0;
 	unsigned n = 0, bad = 0;
-	char *line, *save = NULL;
+	char *line, *save = NULL, *caps[256];
+	size_t ncaps = 0;
 
 	if (qfd >= 0 && fstat(qfd, &st) == 0 && st.st_size > 0) {
 		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
@@ -669,21 +733,36 @@ ngd_takeover_adopt(struct ngd *d, struct ngd_handover *h)
 	}
 	for (line = strtok_r(h->clients, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
-		unsigned idx;
+		unsigned idx, id;
 		int fd;
 
-		if (sscanf(line, "conn %u", &idx) != 1 ||
+		if (strncmp(line, "capture ", 8) == 0) {
+			if (ncaps < sizeof(caps) / sizeof(caps[0]))
+				caps[ncaps++] = line;
+			continue;
+		}
+		if (sscanf(line, "conn %u %x", &idx, &id) != 2 ||
 		    (fd = ngd_handover_take(h, NGD_HANDED_CONN, idx)) < 0) {
 			bad++;
 			continue;
 		}
-		if (ngd_ctl_adopt(&d->ctl, line, fd, q, qlen) != 0) {
+		if (ngd_ctl_adopt(&d->ctl, line,
+			ngd_journal_node(&d->journal, id), fd, q, qlen) != 0) {
 			close(fd); /* the client sees its end */
 			bad++;
 		} else
 			n++;
 	}
 	ngd_ctl_adopt_done(&d->ctl);
+	for (size_t i = 0; i < ncaps; i++) {
+		int error = ngd_takeover_capture(d, caps[i]);
+
+		if (error != 0)
+			ngd_log(LOG_WARNING, "takeover: %s: %s; it ends",
+			    caps[i], strerror(error));
+	}
+	if (ncaps > 0)
+		ngd_netdev_graph_changed(); /* the fast path hears of them */
 	if (bad > 0)
 		ngd_log(LOG_ERR, "takeover: %u clients not taken back", bad);
 	ngd_log(LOG_INFO, "took over %u clients", n);

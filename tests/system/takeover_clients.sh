@@ -7,7 +7,8 @@
 #   its data connection after it (NgMkSockNode in between) gets its node:
 #   no "no ngd answers" (the root cause of takeover.sh's old flake);
 # - an ether node hooked to the bridge keeps its hook, TAPs and links:
-#   pings every 10 ms across it, at most 1% lost.
+#   pings every 10 ms across it, at most 1% lost;
+# - ngctl capture of that hook goes on.
 #
 #   ngeth0 (here, .1) --link0-- br0 --link1-- ngeth1 (in a, .2)
 #                               br0 --link2-- ve0:lower == ve1 (in b, .3)
@@ -16,7 +17,7 @@ source "$(dirname "$0")/../lib.sh"
 export NGD_LOG="$tmp/ngd.log"
 ip netns add a
 ip netns add b
-trap 'exec 7>&- 2>/dev/null; stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exec 7>&- 2>/dev/null; kill $capturer 2>/dev/null; stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"' EXIT
 
 serving() { ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p'; }
 takeover() {
@@ -137,6 +138,9 @@ read -r -t 10 ready <&"${HALF[0]}"
 echo "# half: ${ready:-nothing}"
 sleep 0.8
 ngctl list | grep -E 'Name: sess ' | awk '{ print $2, $6 }' >"$tmp/before"
+ngctl capture ve0: lower icmp >"$tmp/cap" 2>"$tmp/cap.err" &
+capturer=$!
+sleep 0.3
 ping -i 0.01 -c 300 -W 1 198.18.9.3 >"$tmp/ping" 2>&1 &
 pinger=$!
 sleep 0.5
@@ -169,6 +173,14 @@ echo "# takeover in $(((t1 - t0) / 1000000)) ms; ping across the ether node: $(s
 expect "the ether node's hook: at most 1% of pings every 10 ms lost" 1 "$((got >= 297))"
 expect "... its hook is still there" "ve0 lower link2" \
     "$(ngctl show ve0: | awk '$1 == "lower" { print "ve0", $1, $5 }')"
+sleep 0.3
+kill -INT $capturer
+wait $capturer
+cap=$(grep -c . "$tmp/cap")
+echo "# ngctl capture across the takeover: $cap frames of the $((2 * got)) pings and replies"
+expect "ngctl capture goes on through the takeover: at least 90% of the frames" 1 \
+    "$((cap * 10 >= got * 2 * 9))"
+[ -s "$tmp/cap.err" ] && sed 's/^/# capture: /' "$tmp/cap.err"
 
 wait $hooker
 read -r n to_eth to_hook last_eth last_hook alive <"$tmp/hook.out"
@@ -179,4 +191,5 @@ expect "... at most 2% lost each way" "1 1" \
     "$((to_eth * 50 >= n * 49)) $((to_hook * 50 >= n * 49))"
 [ -s "$tmp/hook.err" ] && sed 's/^/# hook: /' "$tmp/hook.err"
 expect "the session's node went with it" "" "$(ngctl list | grep -E 'Name: (sess|half) ')"
+[ -n "${NG_DEBUG:-}" ] && sed "s/^/# log: /" "$NGD_LOG"
 finish
