@@ -29,7 +29,10 @@
  * for a client go straight to it (or are dropped, never queued).  A
  * client notices nothing but a pause: an ngctl session, nghook, a
  * program's socket node keep their node, its ID, name and hooks.
- * Version 1 (before clients were handed over) is refused either way.
+ * A new ngd asked by an ngd of version 1 (it lets its clients finish,
+ * cuts the rest and keeps its ether nodes' TAPs) takes it over in that
+ * version, whose state is the graph's text and the descriptors by node
+ * ID (0: the control socket); an older ngd asking this one is refused.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -488,8 +491,10 @@ ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h, char *why,
 	char path[128], buf[NGD_TAKEOVER_CHUNK + 1];
 	size_t len = 0, clen = 0, got = 0;
 	socklen_t sl;
-	int s, version, error = 0;
+	int s = -1, version, error = 0, want = NGD_TAKEOVER_VERSION;
 	bool listen = false;
+	/* version 1: a uint32 node ID per descriptor, 0 the control socket */
+	size_t per;
 	ssize_t r;
 
 	memset(h, 0, sizeof(*h));
@@ -505,6 +510,7 @@ ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h, char *why,
 	sl = offsetof(struct sockaddr_un, sun_path) + strlen(path);
 	if (path[0] == '@')
 		sun.sun_path[0] = '\0';
+again:
 	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sun, sl) < 0) {
 		error = errno;
@@ -513,8 +519,7 @@ ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h, char *why,
 		goto fail;
 	}
 	ngd_takeover_timeouts(s);
-	snprintf(buf, sizeof(buf), "netgraph-takeover %d",
-	    NGD_TAKEOVER_VERSION);
+	snprintf(buf, sizeof(buf), "netgraph-takeover %d", want);
 	if (send(s, buf, strlen(buf), MSG_NOSIGNAL) < 0 ||
 	    (r = recv(s, buf, sizeof(buf) - 1, 0)) < 0) {
 		error = errno;
@@ -522,8 +527,18 @@ ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h, char *why,
 		goto fail;
 	}
 	buf[r] = '\0';
-	if (sscanf(buf, "state %d %zu %zu", &version, &len, &clen) != 3 ||
-	    version != NGD_TAKEOVER_VERSION || len + clen < len) {
+	/* An ngd of version 1 (it cuts its clients) is taken over in its
+	 * version: upgrades from it keep the graph and the interfaces. */
+	if (want != 1 && strncmp(buf, "refused", 7) == 0 &&
+	    strstr(buf, " in version 1, ") != NULL) {
+		close(s);
+		want = 1;
+		goto again;
+	}
+	if ((want == 1 ? sscanf(buf, "state %d %zu", &version, &len) != 2 :
+			 sscanf(buf, "state %d %zu %zu", &version, &len,
+			     &clen) != 3) ||
+	    version != want || len + clen < len) {
 		error = EPROTO;
 		snprintf(why, whysize, "the running ngd %s; it serves on",
 		    r == 0 ?
@@ -573,10 +588,11 @@ ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h, char *why,
 		cm = CMSG_FIRSTHDR(&mh);
 		if (cm == NULL && r == 3 && memcmp(tags, "end", 3) == 0)
 			break;
+		per = want == 1 ? sizeof(uint32_t) : sizeof(tags[0]);
 		if (cm == NULL || cm->cmsg_type != SCM_RIGHTS ||
 		    (mh.msg_flags & MSG_CTRUNC) ||
 		    (k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int)) !=
-			(size_t)r / sizeof(tags[0])) {
+			(size_t)r / per) {
 			error = EPROTO;
 			snprintf(why, whysize, "descriptors garbled");
 			goto fail;
@@ -592,8 +608,16 @@ ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h, char *why,
 
 			memcpy(&e->fd, CMSG_DATA(cm) + i * sizeof(int),
 			    sizeof(e->fd));
-			e->kind = tags[i][0];
-			e->id = tags[i][1];
+			if (want == 1) {
+				memcpy(&e->id, (uint8_t *)tags + i * per,
+				    sizeof(e->id));
+				e->kind = e->id == 0 && !listen ?
+				    NGD_HANDED_LISTEN :
+				    NGD_HANDED_NODE;
+			} else {
+				e->kind = tags[i][0];
+				e->id = tags[i][1];
+			}
 			listen = listen || e->kind == NGD_HANDED_LISTEN;
 		}
 	}
