@@ -18,6 +18,11 @@
  *
  * ngd_ctl_local and ngd_ctl_input run the same request path for a client
  * with no socket, whose frames go to a callback (the wire fuzzer).
+ *
+ * A takeover (takeover.c) hands every connection to the new ngd with the
+ * frames queued for it (ngd_ctl_handover), after which this one reads
+ * none of them again (ngd_ctl_hold); the new one serves them on
+ * (ngd_ctl_adopt), each attached to its socket node made again.
  */
 #include <errno.h>
 #include <fcntl.h>

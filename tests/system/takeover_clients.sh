@@ -13,6 +13,7 @@
 #   ngeth0 (here, .1) --link0-- br0 --link1-- ngeth1 (in a, .2)
 #                               br0 --link2-- ve0:lower == ve1 (in b, .3)
 #                               br0 --link3-- nghook
+# NG_DEBUG=1: ngd's log at the end.
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG="$tmp/ngd.log"
 ip netns add a
