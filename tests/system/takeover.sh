@@ -12,7 +12,7 @@
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG="$tmp/ngd.log"
 ip netns add a
-trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del a 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill ${nghooker:-} 2>/dev/null; stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del a 2>/dev/null; rm -rf "$tmp"' EXIT
 rounds=${NG_TAKEOVERS:-10}
 
 graph() {
@@ -94,6 +94,9 @@ check "ngd --takeover with nothing to take over: a message" 69 "" \
     ngd -d --takeover -s @nothere
 
 # --- takeovers in a row: descriptors and memory stay flat ---------------
+# (with a client handed over each time: nghook on the bridge)
+nghook -n br0: link5 >/dev/null 2>"$tmp/nghook.err" &
+nghooker=$!
 takeover
 fd1=$(nfds "$NGD_PID") rss1=$(rss "$NGD_PID")
 bad=0
@@ -103,6 +106,11 @@ echo "# $rounds takeovers: fds $fd1 -> $fdn, RSS $rss1 -> $rssn kB"
 expect "$rounds takeovers in a row all succeed" 0 "$bad"
 expect "... descriptors flat" "$fd1" "$fdn"
 expect "... memory flat (within 1 MiB)" 1 "$((rssn - rss1 < 1024))"
+expect "... nghook still hooked" "link5 $(kill -0 $nghooker && echo alive)" \
+    "$(ngctl show br0: | awk '$1 == "link5" { print $1 }') alive"
+kill $nghooker
+wait $nghooker 2>/dev/null
+sleep 0.1
 expect "... the graph the same" "$before" "$(graph)"
 stop_ngd
 expect "SIGTERM after takeovers: nothing left" "" \
