@@ -1157,10 +1157,11 @@ ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 	g->depth--;
 	/* A method that succeeds has consumed the frame (ng_type); one
 	 * that fails may have left it.  The sanitizer builds (the ASan unit
-	 * tests) check the first, which costs a load and a test a send. */
+	 * tests), and any built with -DNG_CHECK_CONSUMED, check the first,
+	 * which costs a load and a test a send. */
 	if (__builtin_expect(error != 0, 0))
 		ng_send_refused(peer, pkt);
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__) || defined(NG_CHECK_CONSUMED)
 	else if (*pkt != NULL) {
 		fprintf(stderr, "%s: rcvdata returned 0 and left the frame\n",
 		    peer->node->type->name);
