@@ -357,7 +357,7 @@ ng_rmnode(struct ng_node *node)
 		return;
 	}
 	ng_unlink_node(node);
-	ng_node_unref(node); /* the graph's */
+	node->refs--;        /* the graph's: ours still holds it */
 	ng_node_unref(node); /* ours */
 }
 
