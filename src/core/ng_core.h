@@ -54,7 +54,8 @@ struct ng_msgctx {
 /*
  * A node type.  Every method may be NULL.  Methods return 0 or an errno.
  * rcvmsg: *resp, if set, is sent back to ctx->retaddr by the engine; msg is
- *   borrowed.  rcvdata consumes *pkt and sets it NULL.
+ *   borrowed.  rcvdata consumes *pkt and sets it NULL; one that fails
+ *   (and only then) may leave *pkt to the engine, which frees it.
  * renamed: the generic "name" message changed the node's name (old name in
  *   the argument); device types keep their interface in step.
  */
