@@ -62,20 +62,26 @@ crossed() {
 }
 # nothing NAME: after the edit that just returned, nothing reaches eb
 nothing() {
-	echo "# $(date +%S.%N | cut -c1-6) $1"
 	expect "$1: nothing reaches eb once it has returned" 0 "$(crossed 0.3)"
 }
-# arrives NAME: after the edit that just returned, frames reach eb at once
+# arrives NAME: after the edit that just returned, frames reach eb at
+# once (when not, how long they took is told, up to 3 s)
 arrives() {
-	echo "# $(date +%S.%N | cut -c1-6) $1"
-	local n
+	local n a t
 	n=$(crossed 0.3)
-	[ "$n" -gt 5 ] && ok "$1: frames reach eb at once ($n in 0.3 s)" ||
-	    fail "$1: only $n frames reached eb in 0.3 s"
+	if [ "$n" -gt 5 ]; then
+		ok "$1: frames reach eb at once ($n in 0.3 s)"
+		return
+	fi
+	a=$(rx)
+	for t in $(seq 1 30); do
+		sleep 0.1
+		[ "$(rx)" != "$a" ] && break
+	done
+	fail "$1: only $n frames reached eb in 0.3 s (the next came $((3 + t))00 ms after the reply)"
 }
 # by_ngd NAME: the frames now cross ngd (none while it is stopped)
 by_ngd() {
-	echo "# $(date +%S.%N | cut -c1-6) $1"
 	local n
 	kill -STOP "$NGD_PID"
 	sleep 0.05
@@ -86,7 +92,6 @@ by_ngd() {
 # by_kernel NAME: the frames now cross in the kernel (go on while ngd is
 # stopped, and none is handed to ngd)
 by_kernel() {
-	echo "# $(date +%S.%N | cut -c1-6) $1"
 	local n s0 s1
 	kill -STOP "$NGD_PID"
 	s0=$(slow)
@@ -118,12 +123,13 @@ ip netns exec ea ping -c 2 -i 0.1 -W 1 198.18.12.2 >/dev/null ||
 
 # The flow: TCP as fast as it goes, and a ping flood beside it, which
 # sends on every 10 ms whatever TCP's backoff after an outage does.
+# (niced: the test's own commands keep their share of the CPU)
 ip netns exec eb iperf3 -s -1 -B 198.18.12.2 >/dev/null 2>&1 &
 pids+=($!)
 sleep 0.3
-ip netns exec ea iperf3 -c 198.18.12.2 -t 60 >/dev/null 2>&1 &
+ip netns exec ea nice -n 10 iperf3 -c 198.18.12.2 -t 60 >/dev/null 2>&1 &
 pids+=($!)
-ip netns exec ea ping -f -w 60 198.18.12.2 >/dev/null 2>&1 &
+ip netns exec ea nice -n 10 ping -f -w 60 198.18.12.2 >/dev/null 2>&1 &
 pids+=($!)
 sleep 1
 b0=$(rxb)
