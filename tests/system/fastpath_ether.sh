@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# timeout: 120
+# A jail on the LAN through an ether node and a bridge (issues 15 and 18;
+# src/ngd/fastpath_ether.c).  The graph is jng bridge's:
+#
+#   jl (ngeth0) --ether:link2-- br0 --link0:lower-- em0 -- lan (lan0)
+#                                   --link1:upper-- (the host, em0's address)
+#
+# The jail pings the LAN and the host and moves TCP to the LAN (iperf3).
+# With NGD_FASTPATH=1 the bridge switches in the kernel with em0's two
+# hooks as ports (uplink veth pairs into the data plane): the proof is
+# that the ether node's TAP channels (ngel/ngeu<ifindex>) and the data
+# plane's slow TAP carried next to nothing while the uplinks carried the
+# TCP, and that getstats counts it.  Then a hook to a userspace node (a
+# tee on the lower edge) puts the same frames through ngd, and a SIGKILL
+# of ngd leaves em0 working for the host and the next ngd takes the
+# uplinks back (deleted, made anew) and the jail is on the LAN again.
+# The same graph with NGD_FASTPATH=0 passes the same data checks.
+source "$(dirname "$0")/../lib.sh"
+export NGD_LOG=$tmp/ngd.log
+trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del jl 2>/dev/null; ip netns del lan 2>/dev/null; ip link del em0 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
+pings() {
+	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
+	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
+}
+# stat IF NAME: a counter of an interface of this namespace (0: none)
+stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
+# taps: packets the kernel gave ngd through em0's TAP channels
+taps() {
+	local i
+	i=$(cat /sys/class/net/em0/ifindex)
+	echo $(($(stat ngel$i tx_packets) + $(stat ngeu$i tx_packets)))
+}
+# uplinks: packets through the uplinks' host ends, both ways
+uplinks() {
+	local n=0 d
+	for d in /sys/class/net/ngu[0-9]*; do
+		[ -e "$d" ] || continue
+		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
+	done
+	echo $n
+}
+# slow: frames the kernel gave ngd through the data plane's TAP
+slow() {
+	local d
+	d=$(echo /run/netgraph/*/dataplane)
+	[ -e "$d" ] || { echo 0; return; }
+	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
+}
+field() { # field LINK NAME: a counter of br0's getstats LINK
+	ngctl msg br0: getstats "$1" | sed -nE "s/.*[ {]$2=([0-9]+).*/\\1/p" |
+	    grep . || echo 0
+}
+tcp() { # tcp: MB the jail moved to the LAN in 2 s (0: failed)
+	ip netns exec lan iperf3 -s -1 -D -p 5201 >/dev/null 2>&1
+	sleep 0.3
+	ip netns exec jl iperf3 -c 198.18.20.2 -p 5201 -t 2 -J 2>/dev/null |
+	    python3 -c 'import json, sys
+try: print(int(json.load(sys.stdin)["end"]["sum_received"]["bytes"] / 1e6))
+except Exception: print(0)'
+}
+
+ip netns add jl
+ip netns add lan
+ip -n lan link set lo up
+ip link add em0 type veth peer name lan0 netns lan
+ip -n lan addr add 198.18.20.2/24 dev lan0
+ip -n lan link set lan0 up
+ip addr add 198.18.20.1/24 dev em0
+ip link set em0 up
+
+graph() { # the jail's eiface on a bridge with em0, as jng bridge makes it
+	ngctl mkpeer eiface ether ether
+	ngctl msg ngeth0: vnet '"jl"'
+	ip -n jl addr add 198.18.20.10/24 dev ngeth0
+	ip -n jl link set ngeth0 up
+	ngctl -f - <<'EOS'
+msg em0: setpromisc 1
+msg em0: setautosrc 0
+mkpeer em0: bridge lower link0
+name em0:lower br0
+connect em0: br0: upper link1
+connect ngeth0: br0: ether link2
+EOS
+}
+data() { # data WHAT: the jail reaches the LAN and the host, TCP moves
+	expect "$1: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+	expect "$1: the jail pings the host (em0's upper)" 5 "$(pings jl 198.18.20.1 5)"
+	expect "$1: the LAN pings the jail" 5 "$(pings lan 198.18.20.10 5)"
+	mb=$(tcp)
+	[ "${mb:-0}" -ge 10 ] && ok "$1: 10 MB of TCP to the LAN ($mb MB in 2 s)" ||
+		fail "$1: 10 MB of TCP to the LAN (${mb:-0} MB)"
+}
+
+# --- the kernel path -------------------------------------------------------
+NGD_FASTPATH=1 start_ngd
+graph
+expect "two uplinks (lower, upper) into the data plane" 2 \
+    "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+pings jl 198.18.20.2 3 >/dev/null # learned
+t0=$(taps) s0=$(slow) u0=$(uplinks) r0=$(field 0 recvPackets)
+data "kernel path"
+t1=$(taps) s1=$(slow) u1=$(uplinks) r1=$(field 0 recvPackets)
+echo "# TAP channels $((t1 - t0)), slow TAP $((s1 - s0)), uplinks $((u1 - u0)) packets; link0 received $((r1 - r0))"
+[ $((t1 - t0 + s1 - s0)) -le 10 ] && ok "kernel path: em0's TAPs and the slow TAP carried (next to) nothing ($((t1 - t0)), $((s1 - s0)))" ||
+	fail "kernel path: em0's TAPs and the slow TAP carried $((t1 - t0)), $((s1 - s0))"
+[ $((u1 - u0)) -ge 5000 ] && ok "kernel path: the uplinks carried the TCP ($((u1 - u0)) packets)" ||
+	fail "kernel path: the uplinks carried $((u1 - u0)) packets"
+[ $((r1 - r0)) -ge 1000 ] && ok "kernel path: getstats counts the kernel's frames on link0 ($((r1 - r0)))" ||
+	fail "kernel path: getstats on link0 counted $((r1 - r0))"
+expect "kernel path: the host still uses em0 (its address)" 3 "$(pings lan 198.18.20.1 3)"
+
+# A userspace node on the lower edge: the bridge leaves the kernel.
+ngctl -f - <<'EOS'
+rmhook em0: lower
+mkpeer em0: tee lower left
+name em0:lower t
+connect t: br0: right link0
+EOS
+t0=$(taps)
+expect "a tee on lower: the jail pings the LAN through ngd" 5 "$(pings jl 198.18.20.2 5)"
+t1=$(taps)
+[ $((t1 - t0)) -ge 5 ] && ok "a tee on lower: frames through em0's TAP ($((t1 - t0)))" ||
+	fail "a tee on lower: em0's TAP carried $((t1 - t0))"
+expect "a tee on lower: the tee counted them" 1 \
+    "$(ngctl msg t: getstats | grep -cE 'inFrames=[1-9]')"
+ngctl shutdown t: # joins its two peers again
+t0=$(taps)
+expect "the tee gone: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+expect "the tee gone: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
+
+# --- SIGKILL: em0 works for the host; the next ngd takes the uplinks back --
+sleep 0.5 # the journal
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+expect "ngd killed: the host reaches the LAN on em0" 3 "$(pings lan 198.18.20.1 3)"
+expect "ngd killed: no program on em0" "" \
+    "$(ip link show em0 | grep -o 'prog/.*')"
+NGD_FASTPATH=1 start_ngd
+sleep 0.5
+expect "restarted: two uplinks again, made anew" 2 \
+    "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+expect "restarted: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+t0=$(taps)
+expect "restarted: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
+[ $(($(taps) - t0)) -le 2 ] && ok "restarted: em0's TAPs idle" ||
+	fail "restarted: em0's TAPs carried $(($(taps) - t0))"
+ngctl shutdown br0:
+ngctl shutdown ngeth0:
+sleep 0.2
+expect "graph gone: no uplink left" 0 \
+    "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+stop_ngd
+
+# --- the userspace path (NGD_FASTPATH=0): the same data checks -----------
+rm -rf /run/netgraph/*/journal 2>/dev/null
+NGD_FASTPATH=0 start_ngd
+ngctl list | grep -q 'Name: br0' && ngctl shutdown br0:
+ngctl list | grep -q 'Name: ngeth0' && ngctl shutdown ngeth0:
+graph
+t0=$(taps)
+data "userspace path"
+expect "userspace path: no uplink" 0 "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+[ $(($(taps) - t0)) -ge 500 ] && ok "userspace path: frames through em0's TAPs" ||
+	fail "userspace path: em0's TAPs carried $(($(taps) - t0))"
+finish
