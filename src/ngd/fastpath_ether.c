@@ -337,12 +337,15 @@ fail:
 	return NULL;
 }
 
-/* The ether node's hook hook qualifies: it leads to a switching node,
- * and no capture sees its frames. */
+/* The ether node's hook h qualifies: it leads to a switching node, no
+ * capture sees its frames, and the node changes none (autosrc writes
+ * the interface's MAC into what goes to the wire: lower stays with ngd
+ * while it is on, and the bridge with it). */
 static bool
-ngd_fe_wanted(struct ng_hook *h)
+ngd_fe_wanted(struct ng_hook *h, int dir)
 {
 	return h != NULL && (h->flags & NG_HOOK_VALID) && h->peer != NULL &&
+	    (dir == NG_ETHER_DIR_UPPER || !ng_ether_autosrc(h->node)) &&
 	    !(h->flags & NG_HOOK_CAPTURED) &&
 	    !(h->peer->flags & NG_HOOK_CAPTURED) &&
 	    ng_node_valid(h->peer->node) &&
@@ -376,7 +379,7 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 			int dir = k == 2 ? NG_ETHER_DIR_UPPER :
 					   NG_ETHER_DIR_LOWER;
 
-			if (!ngd_fe_wanted(h))
+			if (!ngd_fe_wanted(h, dir))
 				continue;
 			for (u = fe->ups; u != NULL; u = u->next)
 				if (u->node == np[i]->id &&

@@ -132,6 +132,18 @@ t0=$(taps)
 expect "the tee gone: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
 expect "the tee gone: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
 
+# autosrc on: ngd writes em0's MAC into what goes to the wire, so lower
+# (and the bridge with it) leaves the kernel; off again: back.
+ngctl msg em0: setautosrc 1
+t0=$(taps)
+expect "autosrc on: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+[ $(($(taps) - t0)) -ge 5 ] && ok "autosrc on: through em0's TAPs" ||
+	fail "autosrc on: em0's TAPs carried $(($(taps) - t0))"
+ngctl msg em0: setautosrc 0
+t0=$(taps)
+expect "autosrc off: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+expect "autosrc off: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
+
 # --- SIGKILL: em0 works for the host; the next ngd takes the uplinks back --
 sleep 0.5 # the journal
 kill -9 "$NGD_PID"
