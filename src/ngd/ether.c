@@ -307,17 +307,24 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
 	    TUN_F_TSO_ECN;
 	struct ifreq ifr;
-	int fd, error;
+	int fd, error, set = -1;
 
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	/* Not persistent: the device goes with ngd's fd. */
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "nge%c%u",
-	    which == NGD_ETHER_TAP_LOWER ? 'l' : 'u', dev->ifindex);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	/* Not persistent: the device goes with ngd's fd.  In a takeover the
+	 * old ngd's is there until it exits (EBUSY): a name of our own,
+	 * ngel<N>a and so on. */
+	for (int i = 0; i < 4 && set < 0; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "nge%c%u%.*s",
+		    which == NGD_ETHER_TAP_LOWER ? 'l' : 'u', dev->ifindex,
+		    i > 0, &"abc"[i > 0 ? i - 1 : 0]);
+		if ((set = ioctl(fd, TUNSETIFF, &ifr)) < 0 && errno != EBUSY)
+			break;
+	}
+	if (set < 0 ||
 	    (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6) < 0 &&
 		ioctl(fd, TUNSETOFFLOAD, offloads) < 0)) {
 		error = errno;
