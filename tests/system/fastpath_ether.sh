@@ -65,10 +65,10 @@ field() { # field LINK NAME: a counter of br0's getstats LINK
 	ngctl msg br0: getstats "$1" | sed -nE "s/.*[ {]$2=([0-9]+).*/\\1/p" |
 	    grep . || echo 0
 }
-tcp() { # tcp: MB the jail moved to the LAN in 2 s (0: failed)
+tcp() { # tcp: MB the jail moved to the LAN in 1 s (0: failed)
 	ip netns exec lan iperf3 -s -1 -D -p 5201 >/dev/null 2>&1
 	sleep 0.3
-	ip netns exec jl iperf3 -c 198.18.20.2 -p 5201 -t 2 -J 2>/dev/null |
+	ip netns exec jl iperf3 -c 198.18.20.2 -p 5201 -t 1 -J 2>/dev/null |
 	    python3 -c 'import json, sys
 try: print(int(json.load(sys.stdin)["end"]["sum_received"]["bytes"] / 1e6))
 except Exception: print(0)'
@@ -102,7 +102,7 @@ data() { # data WHAT: the jail reaches the LAN and the host, TCP moves
 	expect "$1: the jail pings the host (em0's upper)" 5 "$(pings jl 198.18.20.1 5)"
 	expect "$1: the LAN pings the jail" 5 "$(pings lan 198.18.20.10 5)"
 	mb=$(tcp)
-	[ "${mb:-0}" -ge 10 ] && ok "$1: 10 MB of TCP to the LAN ($mb MB in 2 s)" ||
+	[ "${mb:-0}" -ge 10 ] && ok "$1: 10 MB of TCP to the LAN ($mb MB in 1 s)" ||
 		fail "$1: 10 MB of TCP to the LAN (${mb:-0} MB)"
 }
 
