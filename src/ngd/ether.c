@@ -765,6 +765,8 @@ ngd_ether_forget(struct ngd_ether *eth, struct ng_ether_dev *dev)
 
 		dev->node = NULL;
 		ng_ether_gone(node);
+		/* Its hooks went: the kernel path follows (fastpath_ether.c). */
+		ngd_netdev_graph_changed();
 	}
 	for (pp = &eth->devs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == dev) {

@@ -118,9 +118,9 @@ t1=$(taps) s1=$(slow) u1=$(uplinks) r1=$(field 0 recvPackets)
 echo "# TAP channels $((t1 - t0)), slow TAP $((s1 - s0)), uplinks $((u1 - u0)) packets; link0 received $((r1 - r0))"
 [ $((t1 - t0 + s1 - s0)) -le 10 ] && ok "kernel path: em0's TAPs and the slow TAP carried (next to) nothing ($((t1 - t0)), $((s1 - s0)))" ||
 	fail "kernel path: em0's TAPs and the slow TAP carried $((t1 - t0)), $((s1 - s0))"
-[ $((u1 - u0)) -ge 5000 ] && ok "kernel path: the uplinks carried the TCP ($((u1 - u0)) packets)" ||
+[ $((u1 - u0)) -ge 500 ] && ok "kernel path: the uplinks carried the TCP ($((u1 - u0)) packets)" ||
 	fail "kernel path: the uplinks carried $((u1 - u0)) packets"
-[ $((r1 - r0)) -ge 1000 ] && ok "kernel path: getstats counts the kernel's frames on link0 ($((r1 - r0)))" ||
+[ $((r1 - r0)) -ge 100 ] && ok "kernel path: getstats counts the kernel's frames on link0 ($((r1 - r0)))" ||
 	fail "kernel path: getstats on link0 counted $((r1 - r0))"
 expect "kernel path: the host still uses em0 (its address)" 3 "$(pings lan 198.18.20.1 3)"
 
@@ -183,12 +183,21 @@ t0=$(taps)
 expect "restarted: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
 [ $(($(taps) - t0)) -le 2 ] && ok "restarted: em0's TAPs idle" ||
 	fail "restarted: em0's TAPs carried $(($(taps) - t0))"
+# em0 goes: its node and hooks with it, and the uplinks at once.
+ip link del em0
+sleep 0.3
+expect "em0 deleted: no uplink left" 0 \
+    "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+expect "em0 deleted: the bridge keeps the jail's link" 1 \
+    "$(ngctl show br0: | grep -c ngeth0)"
 ngctl shutdown br0:
 ngctl shutdown ngeth0:
-sleep 0.2
-expect "graph gone: no uplink left" 0 \
-    "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 stop_ngd
+ip link add em0 type veth peer name lan0 netns lan
+ip -n lan addr add 198.18.20.2/24 dev lan0
+ip -n lan link set lan0 up
+ip addr add 198.18.20.1/24 dev em0
+ip link set em0 up
 
 # --- the userspace path (NGD_FASTPATH=0): the same data checks -----------
 rm -rf /run/netgraph/*/journal 2>/dev/null
@@ -199,7 +208,7 @@ graph
 t0=$(taps)
 data "userspace path"
 expect "userspace path: no uplink" 0 "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
-[ $(($(taps) - t0)) -ge 500 ] && ok "userspace path: frames through em0's TAPs" ||
+[ $(($(taps) - t0)) -ge 100 ] && ok "userspace path: frames through em0's TAPs" ||
 	fail "userspace path: em0's TAPs carried $(($(taps) - t0))"
 takeover 0
 expect "userspace path, takeover: the jail pings the LAN (em0's TAPs named anew)" 5 \
