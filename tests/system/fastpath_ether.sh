@@ -124,6 +124,28 @@ echo "# TAP channels $((t1 - t0)), slow TAP $((s1 - s0)), uplinks $((u1 - u0)) p
 	fail "kernel path: getstats on link0 counted $((r1 - r0))"
 expect "kernel path: the host still uses em0 (its address)" 3 "$(pings lan 198.18.20.1 3)"
 
+# A frame the kernel does not decide alone: the jail's MAC heard from the
+# LAN (a move, or a loop).  It goes to ngd by the data plane's TAP, into
+# em0's node as from the wire, and the bridge node judges it.
+jmac=$(ip -n jl -o link show ngeth0 | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p')
+sleep 2.1 # older than minStableAge (whole seconds): a move, not a loop
+s0=$(slow)
+ip netns exec lan python3 -c 'import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("lan0", 0))
+s.send(b"\xff" * 6 + bytes.fromhex(sys.argv[1].replace(":", "")) + b"\x88\xb5" + bytes(46))' "$jmac"
+sleep 0.2
+[ $(($(slow) - s0)) -ge 1 ] && ok "a moved MAC: the kernel gave the frame to ngd ($(($(slow) - s0)))" ||
+	fail "a moved MAC: the kernel gave ngd $(($(slow) - s0)) frames"
+got=$(ngctl msg br0: gettable | grep -oE "addr=$jmac hook=\"[a-z0-9]+\"" | sed -E 's/.*hook="(.*)"/\1/')
+loops=$(field 0 loopDetects)
+[ "$got" = link0 ] || [ "$loops" -ge 1 ] &&
+	ok "a moved MAC: the bridge node judged it (now on ${got:-?}, loops on link0: $loops)" ||
+	fail "a moved MAC: the bridge node did not see it (on ${got:-?}, loops $loops)"
+sleep 2.1 # the node's staleness counts whole seconds
+n=$(pings jl 198.18.20.2 5)
+expect "a moved MAC: the jail's next frames move it back (loops on link2: $(field 2 loopDetects))" 5 "$n"
+
 # A userspace node on the lower edge: the bridge leaves the kernel.
 ngctl -f - <<'EOS'
 rmhook em0: lower
