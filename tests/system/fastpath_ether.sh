@@ -143,8 +143,12 @@ loops=$(field 0 loopDetects)
 	ok "a moved MAC: the bridge node judged it (now on ${got:-?}, loops on link0: $loops)" ||
 	fail "a moved MAC: the bridge node did not see it (on ${got:-?}, loops $loops)"
 sleep 2.1 # the node's staleness counts whole seconds
+# (the first reply may be lost: it can reach the bridge program before
+# ngd has written the node's decision back, and the program drops a frame
+# for the port it came in by; see fastpath_bridge.c)
 n=$(pings jl 198.18.20.2 5)
-expect "a moved MAC: the jail's next frames move it back (loops on link2: $(field 2 loopDetects))" 5 "$n"
+[ "${n:-0}" -ge 4 ] && ok "a moved MAC: the jail's next frames move it back ($n of 5)" ||
+	fail "a moved MAC: the jail's next frames move it back (${n:-0} of 5, loops on link2: $(field 2 loopDetects))"
 
 # A userspace node on the lower edge: the bridge leaves the kernel.
 ngctl -f - <<'EOS'
@@ -164,6 +168,20 @@ ngctl shutdown t: # joins its two peers again
 t0=$(taps)
 expect "the tee gone: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
 expect "the tee gone: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
+
+# A capture of the lower edge: its frames through ngd while it lasts.
+ngctl capture -c 4 -w "$tmp/c.pcap" em0: lower icmp 2>"$tmp/c.err" &
+cap=$!
+for _ in $(seq 200); do grep -q '^capturing on ' "$tmp/c.err" && break; sleep 0.05; done
+expect "capture of lower: the jail pings the LAN" 2 "$(pings jl 198.18.20.2 2)"
+for _ in $(seq 50); do kill -0 $cap 2>/dev/null || break; sleep 0.1; done
+kill -INT $cap 2>/dev/null
+wait $cap
+expect "capture of lower: the 4 ICMP frames crossing it" 4 \
+    "$(tcpdump -n -r "$tmp/c.pcap" 2>/dev/null | grep -c ICMP)"
+t0=$(taps)
+expect "capture over: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+expect "capture over: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
 
 # autosrc on: ngd writes em0's MAC into what goes to the wire, so lower
 # (and the bridge with it) leaves the kernel; off again: back.
