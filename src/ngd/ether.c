@@ -935,6 +935,14 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type == RTM_DELLINK) {
 		if (dev != NULL)
 			ngd_ether_forget(eth, dev);
+		for (dev = eth->devs; dev != NULL; dev = dev->next)
+			for (int i = 0; i < NGD_ETHER_NTAP; i++)
+				if (dev->up[i] ==
+				    ifindex) { /* an uplink: anew */
+					ngd_ether_up_close(dev, i);
+					(void)ngd_ether_apply(dev);
+					ngd_netdev_graph_changed();
+				}
 		return MNL_CB_OK;
 	}
 	l.link = l.link_nsid = -1;

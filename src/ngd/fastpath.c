@@ -977,6 +977,8 @@ ngd_fast_sync(void)
 
 	if (fp == NULL || fp->adopting) /* the last ngd's paths stay */
 		return;
+	if (fp->held) /* handed over: the maps are the new ngd's */
+		return;
 	for (v = fp->veths; v != NULL; v = v->next)
 		v->want_hub = 0;
 	for (v = fp->veths; v != NULL; v = v->next) {

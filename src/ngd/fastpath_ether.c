@@ -363,6 +363,17 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 
 	if (fe == NULL)
 		return 0;
+	/* An uplink deleted under ngd (ip link del): made anew below. */
+	for (up = &fe->ups; (u = *up) != NULL;) {
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname(u->hidx, name) == NULL) {
+			*up = u->next;
+			u->hidx = 0; /* nothing left to delete */
+			ngd_fe_free_up(fe, u);
+		} else
+			up = &u->next;
+	}
 	for (u = fe->ups; u != NULL; u = u->next)
 		u->keep = false;
 	nn = ngd_ether_diverted(nodes, 64);

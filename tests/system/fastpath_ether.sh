@@ -150,6 +150,12 @@ n=$(pings jl 198.18.20.2 5)
 [ "${n:-0}" -ge 4 ] && ok "a moved MAC: the jail's next frames move it back ($n of 5)" ||
 	fail "a moved MAC: the jail's next frames move it back (${n:-0} of 5, loops on link2: $(field 2 loopDetects))"
 
+# An uplink deleted under ngd: made anew at once.
+ip link del ngu0
+sleep 0.3
+expect "ngu0 deleted: two uplinks again" 2 "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+expect "ngu0 deleted: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+
 # A userspace node on the lower edge: the bridge leaves the kernel.
 ngctl -f - <<'EOS'
 rmhook em0: lower
