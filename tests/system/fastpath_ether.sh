@@ -128,7 +128,8 @@ expect "kernel path: the host still uses em0 (its address)" 3 "$(pings lan 198.1
 # LAN (a move, or a loop).  It goes to ngd by the data plane's TAP, into
 # em0's node as from the wire, and the bridge node judges it.
 jmac=$(ip -n jl -o link show ngeth0 | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p')
-sleep 2.1 # older than minStableAge (whole seconds): a move, not a loop
+# (minStableAge 0: a move, never a loop, however soon)
+ngctl msg br0: setconfig '{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=0 }'
 s0=$(slow)
 ip netns exec lan python3 -c 'import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -142,7 +143,6 @@ loops=$(field 0 loopDetects)
 [ "$got" = link0 ] || [ "$loops" -ge 1 ] &&
 	ok "a moved MAC: the bridge node judged it (now on ${got:-?}, loops on link0: $loops)" ||
 	fail "a moved MAC: the bridge node did not see it (on ${got:-?}, loops $loops)"
-sleep 2.1 # the node's staleness counts whole seconds
 # (the first reply may be lost: it can reach the bridge program before
 # ngd has written the node's decision back, and the program drops a frame
 # for the port it came in by; see fastpath_bridge.c)
