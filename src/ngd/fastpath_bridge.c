@@ -725,26 +725,10 @@ ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
 	    (node = ngd_br_node(br, b)) == NULL)
 		return;
 	if (pkt != NULL) {
-		struct ng_fast_bpf_mac k = { .bridge = b->id };
-		struct ng_fast_bpf_host v;
-
-		if (pkt->len < 14)
-			return;
-		ngd_br_import(br, b->id, pkt->data + 6);
-		ngd_br_import(br, b->id, pkt->data);
-		/*
-		 * A source the map has on another port (a move, or a loop):
-		 * the node decides as it takes the frame, and its decision is
-		 * written back after.  Meanwhile the frame may be answered
-		 * (it leaves while the node takes it): the answer floods
-		 * rather than go back to the port it came in by and be
-		 * dropped there.
-		 */
-		memcpy(k.addr, pkt->data + 6, 6);
-		if (!(k.addr[0] & 1) &&
-		    bpf_map_lookup_elem(br->hosts_fd, &k, &v) == 0 &&
-		    v.ifindex != gidx)
-			(void)bpf_map_delete_elem(br->hosts_fd, &k);
+		if (pkt->len >= 14) {
+			ngd_br_import(br, b->id, pkt->data + 6);
+			ngd_br_import(br, b->id, pkt->data);
+		}
 		return;
 	}
 	if (node->type->switching->gen(node) != b->gen) {

@@ -143,9 +143,12 @@ loops=$(field 0 loopDetects)
 [ "$got" = link0 ] || [ "$loops" -ge 1 ] &&
 	ok "a moved MAC: the bridge node judged it (now on ${got:-?}, loops on link0: $loops)" ||
 	fail "a moved MAC: the bridge node did not see it (on ${got:-?}, loops $loops)"
-# (the first reply can reach the bridge program before ngd has written
-# the node's decision back: it floods then, ngd_fast_br_input)
-expect "a moved MAC: the jail's next frames move it back" 5 "$(pings jl 198.18.20.2 5)"
+# (the first reply may be lost: it can reach the bridge program before
+# ngd has written the node's decision back, and the program drops a frame
+# for the port it came in by; see fastpath_bridge.c)
+n=$(pings jl 198.18.20.2 5)
+[ "${n:-0}" -ge 4 ] && ok "a moved MAC: the jail's next frames move it back ($n of 5)" ||
+	fail "a moved MAC: the jail's next frames move it back (${n:-0} of 5, loops on link2: $(field 2 loopDetects))"
 
 # An uplink deleted under ngd: made anew at once.
 ip link del ngu0
