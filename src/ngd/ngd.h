@@ -307,6 +307,15 @@ void ngd_ether_reclaim(struct ngd_ether *eth);
 void ngd_ether_expect(struct ngd_ether *eth, uint32_t ifindex, unsigned slot,
     int fd);
 void ngd_ether_expect_done(struct ngd_ether *eth);
+/* The graph the ether nodes are in, or NULL (fastpath_ether.c). */
+struct ng_graph *ngd_ether_graph(void);
+/* The ether node's frames of dir (lower or upper) go to and come from the
+ * veth host end hidx (an uplink into the data plane, fastpath_ether.c)
+ * instead of its TAP; 0: the TAP again.  ENXIO: not diverted. */
+int ngd_ether_uplink(struct ng_node *node, int dir, uint32_t hidx);
+/* The ether nodes with a hook diverting frames: up to max in out; how
+ * many there are. */
+unsigned ngd_ether_diverted(struct ng_node **out, unsigned max);
 
 /* --- sockdev.c: the sockets behind ksocket nodes ----------------------- */
 
