@@ -105,6 +105,8 @@ kill -CONT "$NGD_PID"
 s0=$(slow)
 ngctl msg fbr: clrstats 0
 ngctl msg fbr: clrstats 1
+ngctl msg fbr: clrhookstats '{ }'
+ngctl msg ngeth0: clrhookstats '{ }'
 ip netns exec ba ping -f -c 2000 -W 1 198.18.9.2 >/dev/null 2>&1
 s1=$(slow)
 if [ "$s0" != none ] && [ "$s0" = "$s1" ]; then
@@ -122,6 +124,20 @@ x1=$(field 1 xmitPackets) # (an ARP or two may cross between the readings)
 [ "$x1" -ge 2000 ] && [ $((x1 - r)) -le 4 ] && [ $((r - x1)) -le 4 ] &&
     ok "... link1's out is link0's in ($x1, $r)" ||
     fail "... link1's out is link0's in ($x1, $r)"
+# hook counters (show -s, top): out of the eiface, into the bridge, once
+hs() { # NODE HOOK FIELD
+	ngctl msg "$1" gethookstats | grep -oE "\{ hook=\"$2\"[^}]*\}" |
+	    sed -nE "s/.* $3=([0-9]+).*/\1/p" | grep . || echo 0
+}
+hr=$(hs fbr: link0 recvFrames) hx=$(hs fbr: link0 xmitFrames)
+h1=$(hs fbr: link1 xmitFrames) e0=$(hs ngeth0: ether xmitFrames)
+if [ "$hr" -ge 2000 ] && [ "$hx" -ge 2000 ] && [ "$h1" -ge 2000 ] &&
+    [ $((h1 - hr)) -le 4 ] && [ $((hr - h1)) -le 4 ] &&
+    [ "$e0" -ge "$hr" ] && [ $((e0 - hr)) -le 4 ]; then
+	ok "hook counters count the kernel's frames (link0 in $hr out $hx, link1 out $h1, ngeth0 out $e0)"
+else
+	fail "hook counters: link0 in $hr out $hx, link1 out $h1, ngeth0 out $e0 (want >= 2000, link1 out = link0 in)"
+fi
 o=$(field 0 recvOctets)
 [ "$o" -ge $((2000 * 98)) ] && [ "$o" -le $((r * 98)) ] &&
     ok "... octets too ($o)" || fail "... octets too ($o for $r frames)"
