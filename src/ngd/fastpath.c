@@ -2338,12 +2338,12 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	*bep = nd;
 	*fpp = NULL;
 	ngd_fast_pin_sweep(ngd_netdev_cookie(nd), nd->own_netns);
-	if (env == NULL || strcmp(env, "1") != 0) {
+	if (env != NULL && strcmp(env, "0") == 0) {     /* the default: on */
 		ngd_fast_pin_clean(pin, nd->own_netns); /* a last ngd's */
 		ngd_fast_pin_free(pin);
 		ngd_log(LOG_INFO,
 		    "data path: eifaces are TAP devices, frames "
-		    "through ngd (%s=1: veth pairs)",
+		    "through ngd (%s=0)",
 		    NGD_FAST_ENV);
 		return 0;
 	}

@@ -50,6 +50,30 @@ expect "NGD_FASTPATH=0: TAPs, said once" 1 "$(grep -c 'data path: eifaces are TA
 expect "... a TAP" "tun" "$(ethtool -i ngeth0 | sed -n 's/driver: //p')"
 stop_ngd
 : >"$NGD_LOG"
+# The fallback: ngd without the privilege to make its data plane or load
+# programs (CAP_SYS_ADMIN and CAP_BPF dropped, as a jail's ngd or a unit
+# that refuses BPF) serves TAPs and says so once; eifaces work.
+# ngd_as COMMAND...: ngd started by COMMAND (no NGD_FASTPATH: the default)
+ngd_as() {
+	"$@" env -u NGD_FASTPATH "$top/build/ngd" -d 2>>"$NGD_LOG" &
+	NGD_PID=$!
+	for _ in $(seq 100); do
+		ngctl -N list >/dev/null 2>&1 && return
+		sleep 0.02
+	done
+	fail "ngd did not start"
+}
+ngd_as setpriv --bounding-set=-sys_admin,-bpf --inh-caps=-sys_admin,-bpf --
+expect_rc "BPF refused: ngd starts" 0 ngctl mkpeer eiface ether ether
+expect "BPF refused: TAPs, said once" 1 "$(grep -c 'data path: .*eifaces are TAP devices' "$NGD_LOG")"
+expect "... and not that it serves veth pairs" 0 "$(grep -c 'eifaces are veth pairs' "$NGD_LOG")"
+expect "... a TAP" "tun" "$(ethtool -i ngeth0 | sed -n 's/driver: //p')"
+stop_ngd
+: >"$NGD_LOG"
+ngd_as
+expect "by default: veth pairs, said once" 1 "$(grep -c 'data path: eifaces are veth pairs' "$NGD_LOG")"
+stop_ngd
+: >"$NGD_LOG"
 NGD_FASTPATH=1 start_ngd
 expect "NGD_FASTPATH=1: veth pairs, said once" 1 "$(grep -c 'data path: eifaces are veth pairs' "$NGD_LOG")"
 ngctl mkpeer eiface ether ether
@@ -176,9 +200,10 @@ stop_ngd
 expect "after SIGTERM no interface is left" "lo" \
     "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | tr '\n' ' ' | sed 's/ $//')"
 
-# --- existing tests in the veth model ----------------------------------------
+# --- existing tests in the TAP model (the rest of the suite runs in the
+# veth model, the default) --------------------------------------------------
 for t in eiface eiface_mac vnet; do
-	NGD_FASTPATH=1 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/system/$t.sh" 2>&1 |
-	    sed -E "s/^(ok|FAIL) /\1 veth model: $t: /"
+	NGD_FASTPATH=0 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/system/$t.sh" 2>&1 |
+	    sed -E "s/^(ok|FAIL) /\1 TAP model: $t: /"
 done
 finish
