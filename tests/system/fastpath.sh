@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The kernel fast path (issue 18, DESIGN decision 11; README "The kernel
-# fast path").  NGD_FASTPATH=1: eifaces are veth pairs whose graph-side
-# ends live in ngd's private data-plane namespace; two eifaces joined
-# directly forward in the kernel, every other frame takes the userspace
-# path through ngd.  Without it (the default and the fallback) eifaces
-# are TAPs.  Then a representative set of the eiface and bridge tests
-# runs again in the veth model.
+# fast path").  By default (and with NGD_FASTPATH=1) eifaces are veth
+# pairs whose graph-side ends live in ngd's private data-plane namespace;
+# two eifaces joined directly forward in the kernel, every other frame
+# takes the userspace path through ngd.  With NGD_FASTPATH=0, and in the
+# fallback (BPF refused), eifaces are TAPs.  Then the eiface tests run
+# again in the TAP model (the rest of the suite runs in the veth model;
+# fastpath_again.sh runs more in the TAP model).
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 trap 'ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 90
 # Bridges in the kernel fast path (issue 18, DESIGN decision 11; README
-# "The kernel fast path").  With NGD_FASTPATH=1 a bridge whose links all
+# "The kernel fast path").  With the fast path (the default) a bridge whose links all
 # lead to eifaces switches in the kernel: its MAC table in a map that ngd
 # shares, its counters summed into getstats.  Three namespaces on one
 # bridge:
@@ -15,9 +15,9 @@
 # gettable, getstats, setconfig (ageing), reset answer as in userspace;
 # a tee on one link sees its frames; rmhook and connect under a flood take
 # effect before they return; a MAC heard on two more links at once (a
-# loop) mutes a link as in userspace.  The bridge's own tests pass with
-# NGD_FASTPATH=1 too (`NGD_FASTPATH=1 tests/run bridge`); they are not run
-# again here (msg_bridge alone takes half a minute).
+# loop) mutes a link as in userspace; the hook counters count what the
+# kernel switched.  The bridge's own tests run with the fast path too (it
+# is the default); watch.sh runs again in the TAP model (fastpath_again).
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="ba bb bc bd"
