@@ -453,7 +453,10 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
  * looked to the hooks the frames crossed in the graph, as ng_send_data
  * would have (out of one, into its peer): a direct edge's two ether
  * hooks; a hub's hook from the port's eiface and the hooks to every
- * other member.  It looks when the port's entry is rewritten (the path
+ * other member; a kernel bridge's hook from the port's eiface (what the
+ * bridge sent out of its hooks is its own per-port count, ng_fast_brstats,
+ * added by fastpath_bridge.c: each frame is counted once per edge, at
+ * the hook that sent it).  It looks when the port's entry is rewritten (the path
  * changes; it counts by the path the entry had), when its hub's members
  * change, and when the counters of a hook they cross are read or
  * cleared (gethookstats, clrhookstats: the engine's hookstats_sync).
@@ -585,6 +588,10 @@ ngd_veth_fold(struct ngd_veth *v)
 				}
 		}
 		break;
+	case NG_FAST_BPF_BRIDGE: /* out of the bridge: its brstats */
+		if (h->peer->node->id == v->written.peer)
+			ngd_fast_count(h, pkts, bytes);
+		break;
 	}
 }
 
@@ -619,6 +626,8 @@ ngd_veth_fold_near(struct ngd_veth *v)
 			}
 	} else if (v->written.mode == NG_FAST_BPF_HUB)
 		ngd_fast_fold_group(fp, v->written.peer);
+	else if (v->written.mode == NG_FAST_BPF_BRIDGE)
+		ngd_fast_br_hookstats(fp->br, (uint32_t)v->gidx);
 }
 
 /*
@@ -2346,12 +2355,12 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	*bep = nd;
 	*fpp = NULL;
 	ngd_fast_pin_sweep(ngd_netdev_cookie(nd), nd->own_netns);
-	if (env == NULL || strcmp(env, "1") != 0) {
+	if (env != NULL && strcmp(env, "0") == 0) {     /* the default: on */
 		ngd_fast_pin_clean(pin, nd->own_netns); /* a last ngd's */
 		ngd_fast_pin_free(pin);
 		ngd_log(LOG_INFO,
 		    "data path: eifaces are TAP devices, frames "
-		    "through ngd (%s=1: veth pairs)",
+		    "through ngd (%s=0)",
 		    NGD_FAST_ENV);
 		return 0;
 	}

@@ -35,6 +35,10 @@ void ngd_fast_br_free(struct ngd_fast_br *br); /* NULL ok */
  */
 void ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
     unsigned n);
+/* Before the counters of a hook next to gidx's interface are read:
+ * what its kernel bridge switched out of its hook since the last look,
+ * added to that hook's counters (and the node's). */
+void ngd_fast_br_hookstats(struct ngd_fast_br *br, uint32_t gidx);
 /* The kernel bridge (its node ID) the graph-side end gidx is on, or 0. */
 uint32_t ngd_fast_br_of(const struct ngd_fast_br *br, uint32_t gidx);
 /* The graph-side end gidx went. */

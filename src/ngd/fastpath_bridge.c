@@ -232,8 +232,14 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 	c.xmit_mcast = sum.xmit_mcast - m->folded.xmit_mcast;
 	c.xmit_bcast = sum.xmit_bcast - m->folded.xmit_bcast;
 	m->folded = sum;
-	if (hook != NULL && (c.recv_pkts != 0 || c.xmit_pkts != 0))
-		hook->node->type->switching->count(hook, &c);
+	if (hook == NULL || (c.recv_pkts == 0 && c.xmit_pkts == 0))
+		return;
+	hook->node->type->switching->count(hook, &c);
+	/* The hook's own counters, as ng_send_data's: out of the bridge
+	 * here, into the eiface (its "in" is read from this); what came in
+	 * is the eiface's port's ng_fast_stats (fastpath.c). */
+	hook->stats.xmit_frames += c.xmit_pkts;
+	hook->stats.xmit_octets += c.xmit_octets;
 }
 
 static void
@@ -572,6 +578,21 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	return b;
 }
 
+/* Whether ngctl capture copies an edge between the eifaces ps[0..n-1]
+ * and their bridge (the copies are ngd's, so the frames must be too). */
+static bool
+ngd_br_captured(struct ngd_fast_brport **ps, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct ng_hook *h = ngd_br_ether_peer(ps[i]->eiface);
+
+		if ((h->flags & NG_HOOK_CAPTURED) ||
+		    (h->peer != NULL && (h->peer->flags & NG_HOOK_CAPTURED)))
+			return true;
+	}
+	return false;
+}
+
 void
 ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
     unsigned n)
@@ -602,8 +623,8 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 		for (j = i + 1; j < k && ngd_br_ether_peer(ps[j])->node == node;
 		     j++)
 			;
-		if (node->numhooks != j - i)
-			continue; /* another node on it: through ngd */
+		if (node->numhooks != j - i || ngd_br_captured(ps + i, j - i))
+			continue; /* another node on it, a capture: ngd */
 		b = ngd_br_find(br, node->id);
 		if (ngd_br_take(br, node, ps + i, j - i) != b)
 			changed = true;
@@ -644,6 +665,20 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 		ngd_br_pull(br); /* the forgotten bridges' hosts go */
 	ngd_br_update(br, false);
 	free(ps);
+}
+
+void
+ngd_fast_br_hookstats(struct ngd_fast_br *br, uint32_t gidx)
+{
+	const struct ngd_br_slot *s;
+	struct ngd_br *b;
+	struct ng_node *node;
+
+	if (br == NULL || (s = ngd_br_slot(br, gidx))->bridge == 0 ||
+	    (b = ngd_br_find(br, s->bridge)) == NULL || s->idx >= b->n ||
+	    b->m[s->idx].gidx != gidx || (node = ngd_br_node(br, b)) == NULL)
+		return;
+	ngd_br_fold(br, &b->m[s->idx], ngd_br_hook(br, node, &b->m[s->idx]));
 }
 
 uint32_t

@@ -219,9 +219,9 @@ struct ngd_fast;
  * as for a TAP). */
 #define NGD_FAST_IFALIAS "netgraph eiface"
 /*
- * NGD_FASTPATH=1 in the environment: eifaces are veth pairs whose
- * graph-side ends live in a private data-plane namespace; otherwise (or
- * where that cannot be made) TAPs.  *opsp and *bep are what the graph
+ * By default eifaces are veth pairs whose graph-side ends live in a
+ * private data-plane namespace; with NGD_FASTPATH=0 in the environment,
+ * or where that cannot be made or the programs cannot be loaded, TAPs.  *opsp and *bep are what the graph
  * gets as netdev_ops and backend: nd's own, or the veth model's.  Logs
  * once which model serves.
  */
