@@ -158,6 +158,8 @@ struct ngd_netdev {
 	} txq[NGD_RX_BATCH];
 	unsigned ntxq;
 	bool in_batch;
+	struct ngd_uring *uring; /* the flush's writes in one call */
+	bool uring_failed;
 	struct ngd_sleep_hook reap_hook; /* deletes retired devices */
 	/* The next node's device to adopt (journal, takeover): described
 	 * by ngd_netdev_describe, and open on expect_fd if >= 0. */
