@@ -75,6 +75,8 @@ ng_ether_in(struct __sk_buff *skb)
 	if (port->lower != 0) {
 		if (st != NULL)
 			st->lower_in++;
+		if (port->flags & NG_ETHER_BPF_F_PEER)
+			return bpf_redirect_peer(port->lower, 0);
 		return bpf_redirect(port->lower, 0);
 	}
 	if (port->orphans == 0)

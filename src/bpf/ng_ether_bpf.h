@@ -18,6 +18,10 @@
 
 /* ng_ether_ports value flags */
 #define NG_ETHER_BPF_F_TAG 0x1 /* TAP: tag (the program that clears it is on) */
+/* interface: lower is a veth's host end (an uplink into ngd's data plane,
+ * src/ngd/fastpath_ether.c): the frame goes straight to its peer's
+ * ingress (bpf_redirect_peer), where the kernel bridge takes it */
+#define NG_ETHER_BPF_F_PEER 0x2
 
 /*
  * Keyed by ifindex.  For an attached interface: where each direction's

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -307,6 +308,51 @@ jail_verbose_create(const struct jail_target *t)
 	putchar('\n');
 }
 
+/*
+ * The lock of one name while a jail of that name is made (jail -p): the
+ * name is checked and the record written under the lock on /run/jail,
+ * but the namespaces and the supervisor are made between the two,
+ * outside it, so that jails of other names are made meanwhile.  Taken
+ * before the lock on /run/jail, never while holding it.  -1: none.
+ */
+static int
+jail_name_lock(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/.make.%s", JAIL_RUNDIR, name);
+	for (;;) {
+		if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+			return -1;
+		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+			return -1;
+		while (flock(fd, LOCK_EX) != 0)
+			if (errno != EINTR) {
+				close(fd);
+				return -1;
+			}
+		/* the file we locked, not one its last holder removed */
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return fd;
+		close(fd);
+	}
+}
+
+static void
+jail_name_unlock(const char *name, int fd)
+{
+	char path[PATH_MAX];
+
+	if (fd < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/.make.%s", JAIL_RUNDIR, name);
+	unlink(path);
+	close(fd);
+}
+
 /* The jail itself: a record, namespaces, a supervisor. */
 static int
 jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
@@ -315,10 +361,19 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 	char err[512], path[64];
 	struct stat st;
 	struct jail_rec old;
-	int lock, error;
+	int lock, nlock = -1, error;
 
 	memset(r, 0, sizeof(*r));
+	/*
+	 * A named vnet jail with a jid handed out: only its name needs
+	 * guarding while it is made (an IP-alias jail's addresses and a
+	 * jid asked for are checked and taken under the one lock).
+	 */
+	if (name != NULL && jid == 0 && jail_psys(&t->ps, "vnet", 2) == 1 &&
+	    !jail_ipalias(&t->ps))
+		nlock = jail_name_lock(name);
 	if ((error = jail_lock(&lock)) != 0) {
+		jail_name_unlock(name, nlock);
 		jail_warnx(JN(t), "%s: %s", JAIL_RUNDIR, strerror(error));
 		return error;
 	}
@@ -326,11 +381,13 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 		snprintf(path, sizeof(path), "%s/%d", JAIL_RUNDIR, jid);
 		if (lstat(path, &st) == 0) {
 			jail_unlock(lock);
+			jail_name_unlock(name, nlock);
 			jail_warnx(JN(t), "jail %d already exists", jid);
 			return EEXIST;
 		}
 	} else if ((error = jail_next_jid(&jid)) != 0) {
 		jail_unlock(lock);
+		jail_name_unlock(name, nlock);
 		jail_warnx(JN(t), "prison limit exceeded");
 		return error;
 	}
@@ -342,6 +399,7 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 	if (jail_rec_read(r->name, &old) == 0) {
 		jail_rec_free(&old);
 		jail_unlock(lock);
+		jail_name_unlock(name, nlock);
 		jail_warnx(JN(t), "jail \"%s\" already exists", r->name);
 		return EEXIST;
 	}
@@ -355,22 +413,31 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 		jail_warnx(JN(t), "%s", err);
 		goto out;
 	}
+	if (nlock >= 0) { /* others' jails are made meanwhile */
+		jail_unlock(lock);
+		lock = -1;
+	}
 	if ((error = jail_ns_create(r, err, sizeof(err))) != 0) {
 		jail_warnx(JN(t), "%s", err);
 		jail_ipalias_destroy(r);
 		goto out;
 	}
-	if ((error = jail_rec_write(r)) != 0) {
+	if (lock < 0 && (error = jail_lock(&lock)) != 0)
+		jail_warnx(JN(t), "%s: %s", JAIL_RUNDIR, strerror(error));
+	else if ((error = jail_rec_write(r)) != 0)
 		jail_warnx(JN(t), "%s/%s: %s", JAIL_RUNDIR, r->name,
 		    strerror(error));
+	if (error != 0) {
 		jail_unlock(lock);
 		(void)jail_ns_destroy(r);
 		jail_ipalias_destroy(r);
+		jail_name_unlock(name, nlock);
 		jail_rec_free(r);
 		return error;
 	}
 out:
 	jail_unlock(lock);
+	jail_name_unlock(name, nlock);
 	if (error != 0)
 		jail_rec_free(r);
 	return error;

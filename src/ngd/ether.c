@@ -113,7 +113,12 @@ struct ng_ether_dev {
 	bool on[NG_ETHER_NDIR];
 	struct ngd_ether_tap tap[NGD_ETHER_NTAP]; /* io.fd -1: closed */
 	int link_in, link_out; /* the interface's TCX links, -1: off */
-	int pfd;               /* packet socket: promisc, multicast; -1 */
+	/* Uplinks (fastpath_ether.c): a veth's host end that stands for
+	 * the TAP of lower or upper while that hook switches in the kernel,
+	 * and the link of its ingress program; 0 and -1: none. */
+	uint32_t up[NGD_ETHER_NTAP];
+	int up_link[NGD_ETHER_NTAP];
+	int pfd; /* packet socket: promisc, multicast; -1 */
 	struct ngd_ether_multi *multi; /* memberships the node added */
 	int handed[NGD_ETHER_NHANDED]; /* a takeover's, not yet taken; -1 */
 	struct ng_ether_dev *next;
@@ -130,6 +135,8 @@ struct ngd_ether {
 	int sock; /* for interface ioctls */
 	struct ng_ether_dev *devs;
 };
+
+static struct ngd_ether *ngd_ether_active; /* for fastpath_ether.c */
 
 int
 ngd_ether_new(struct ngd_loop *loop, struct ngd_ether **ethp)
@@ -327,7 +334,7 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
 	    TUN_F_TSO_ECN;
 	struct ifreq ifr;
-	int fd, error;
+	int fd, error, set = -1;
 
 	memset(&ifr, 0, sizeof(ifr));
 	if ((fd = dev->handed[NGD_ETHER_H_TAP + which]) >= 0) {
@@ -347,11 +354,19 @@ ngd_ether_tap_open(struct ng_ether_dev *dev, int which)
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	/* Not persistent: the device goes with ngd's fd. */
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "nge%c%u",
-	    which == NGD_ETHER_TAP_LOWER ? 'l' : 'u', dev->ifindex);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	/* Not persistent: the device goes with ngd's fd.  In a takeover the
+	 * old ngd's is there until it exits (EBUSY): a name of our own,
+	 * ngel<N>a and so on. */
+	for (int i = 0; i < 4 && set < 0; i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "nge%c%u%.*s",
+		    which == NGD_ETHER_TAP_LOWER ? 'l' : 'u', dev->ifindex,
+		    i > 0, &"abc"[i > 0 ? i - 1 : 0]);
+		if ((set = ioctl(fd, TUNSETIFF, &ifr)) < 0 && errno != EBUSY)
+			break;
+	}
+	if (set < 0 ||
 	    (ioctl(fd, TUNSETOFFLOAD, offloads | TUN_F_USO4 | TUN_F_USO6) < 0 &&
 		ioctl(fd, TUNSETOFFLOAD, offloads) < 0)) {
 		error = errno;
@@ -431,6 +446,13 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 	if (dev->on[NG_ETHER_DIR_UPPER] &&
 	    dev->tap[NGD_ETHER_TAP_UPPER].io.fd >= 0)
 		port.upper = dev->tap[NGD_ETHER_TAP_UPPER].ifindex;
+	/* An uplink takes the frames straight to the kernel bridge. */
+	if (dev->on[NG_ETHER_DIR_LOWER] && dev->up[NGD_ETHER_TAP_LOWER] != 0) {
+		port.lower = dev->up[NGD_ETHER_TAP_LOWER];
+		port.flags |= NG_ETHER_BPF_F_PEER;
+	}
+	if (dev->on[NG_ETHER_DIR_UPPER] && dev->up[NGD_ETHER_TAP_UPPER] != 0)
+		port.upper = dev->up[NGD_ETHER_TAP_UPPER];
 	if (bpf_map_update_elem(eth->ports_fd, &dev->ifindex, &port, BPF_ANY) !=
 	    0)
 		return errno;
@@ -482,8 +504,23 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 			if (tap->link < 0)
 				tap->link = -1;
 		}
+		if (dev->up[i] != 0 &&
+		    bpf_map_update_elem(eth->ports_fd, &dev->up[i], &tport,
+			BPF_ANY) != 0 &&
+		    error == 0)
+			error = errno;
 	}
 	return error;
+}
+
+/* The uplink of TAP which's direction dropped: its program and entry. */
+static void
+ngd_ether_up_close(struct ng_ether_dev *dev, int which)
+{
+	ngd_ether_close_fd(&dev->up_link[which]);
+	if (dev->up[which] != 0 && dev->eth->obj != NULL)
+		(void)bpf_map_delete_elem(dev->eth->ports_fd, &dev->up[which]);
+	dev->up[which] = 0;
 }
 
 /* Everything for the interface's hooks undone: it works as before. */
@@ -495,6 +532,8 @@ ngd_ether_reset(struct ng_ether_dev *dev)
 	memset(dev->on, 0, sizeof(dev->on));
 	ngd_ether_close_fd(&dev->link_in);
 	ngd_ether_close_fd(&dev->link_out);
+	for (int i = 0; i < NGD_ETHER_NTAP; i++)
+		ngd_ether_up_close(dev, i);
 	for (int i = 0; i < NGD_ETHER_NTAP; i++)
 		ngd_ether_tap_close(dev, i);
 	if (eth->obj != NULL) {
@@ -791,6 +830,8 @@ ngd_ether_forget(struct ngd_ether *eth, struct ng_ether_dev *dev)
 
 		dev->node = NULL;
 		ng_ether_gone(node);
+		/* Its hooks went: the kernel path follows (fastpath_ether.c). */
+		ngd_netdev_graph_changed();
 	}
 	for (pp = &eth->devs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == dev) {
@@ -959,6 +1000,14 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	if (nlh->nlmsg_type == RTM_DELLINK) {
 		if (dev != NULL)
 			ngd_ether_forget(eth, dev);
+		for (dev = eth->devs; dev != NULL; dev = dev->next)
+			for (int i = 0; i < NGD_ETHER_NTAP; i++)
+				if (dev->up[i] ==
+				    ifindex) { /* an uplink: anew */
+					ngd_ether_up_close(dev, i);
+					(void)ngd_ether_apply(dev);
+					ngd_netdev_graph_changed();
+				}
 		return MNL_CB_OK;
 	}
 	l.link = l.link_nsid = -1;
@@ -995,7 +1044,8 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		dev->ifindex = ifindex;
 		dev->link_in = dev->link_out = dev->pfd = -1;
 		for (int i = 0; i < NGD_ETHER_NTAP; i++)
-			dev->tap[i].io.fd = dev->tap[i].link = -1;
+			dev->tap[i].io.fd = dev->tap[i].link = dev->up_link[i] =
+			    -1;
 		for (int i = 0; i < NGD_ETHER_NHANDED; i++)
 			dev->handed[i] = -1;
 		snprintf(dev->ifname, sizeof(dev->ifname), "%s", name);
@@ -1121,6 +1171,7 @@ ngd_ether_start(struct ngd_ether *eth, struct ng_graph *g)
 	int error;
 
 	eth->g = g;
+	ngd_ether_active = eth;
 	eth->nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (eth->nl == NULL)
 		return errno;
@@ -1142,6 +1193,8 @@ ngd_ether_free(struct ngd_ether *eth)
 
 	if (eth == NULL)
 		return;
+	if (ngd_ether_active == eth)
+		ngd_ether_active = NULL;
 	while ((dev = eth->devs) != NULL) {
 		eth->devs = dev->next;
 		ngd_ether_reset(dev);
@@ -1243,4 +1296,77 @@ ngd_ether_expect_done(struct ngd_ether *eth)
 	for (struct ng_ether_dev *dev = eth->devs; dev != NULL; dev = dev->next)
 		for (int i = 0; i < NGD_ETHER_NHANDED; i++)
 			ngd_ether_close_fd(&dev->handed[i]);
+}
+
+/* --- uplinks (fastpath_ether.c) ----------------------------------------- */
+
+struct ng_graph *
+ngd_ether_graph(void)
+{
+	return ngd_ether_active != NULL ? ngd_ether_active->g : NULL;
+}
+
+int
+ngd_ether_uplink(struct ng_node *node, int dir, uint32_t hidx)
+{
+	struct ngd_ether *eth = ngd_ether_active;
+	struct ng_ether_dev *dev;
+	int which = dir == NG_ETHER_DIR_UPPER ?
+	    NGD_ETHER_TAP_UPPER :
+	    NGD_ETHER_TAP_LOWER;
+	int error;
+
+	if (eth == NULL)
+		return ENXIO;
+	for (dev = eth->devs; dev != NULL && dev->node != node; dev = dev->next)
+		;
+	if (dev == NULL || (hidx != 0 && !dev->on[dir]))
+		return ENXIO;
+	if (dev->up[which] == hidx)
+		return 0;
+	if (dev->up[which] != 0) {
+		/* Frames to the TAP again before the uplink's entry goes. */
+		uint32_t old = dev->up[which];
+
+		dev->up[which] = 0;
+		(void)ngd_ether_apply(dev);
+		dev->up[which] = old;
+		ngd_ether_up_close(dev, which);
+	}
+	if (hidx == 0)
+		return 0;
+	if ((error = ngd_ether_load(eth)) != 0)
+		return error;
+	dev->up_link[which] = ngd_ether_attach(eth,
+	    which == NGD_ETHER_TAP_LOWER ? NGD_ETHER_PROG_TAP_LOWER :
+					   NGD_ETHER_PROG_TAP_UPPER,
+	    hidx, true);
+	if (dev->up_link[which] < 0) {
+		error = -dev->up_link[which];
+		dev->up_link[which] = -1;
+		return error;
+	}
+	dev->up[which] = hidx; /* the host end's entry, then the interface's */
+	if ((error = ngd_ether_apply(dev)) != 0) {
+		ngd_ether_up_close(dev, which);
+		(void)ngd_ether_apply(dev);
+	}
+	return error;
+}
+
+unsigned
+ngd_ether_diverted(struct ng_node **out, unsigned max)
+{
+	unsigned n = 0;
+
+	if (ngd_ether_active == NULL)
+		return 0;
+	for (struct ng_ether_dev *dev = ngd_ether_active->devs; dev != NULL;
+	     dev = dev->next)
+		if (dev->node != NULL && ngd_ether_any_on(dev)) {
+			if (n < max)
+				out[n] = dev->node;
+			n++;
+		}
+	return n;
 }

@@ -123,6 +123,7 @@ struct ngd_fast {
 	int members_fd, groups_fd;
 	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
 	struct ngd_fast_br *br;    /* bridges switching in the kernel */
+	struct ngd_fast_eth *eth;  /* ether nodes' uplinks to them */
 	/* Pinned, to outlive ngd (fastpath_pin.c). */
 	struct ngd_fast_pin *pin;
 	bool adopting; /* a data plane left by the last ngd */
@@ -452,7 +453,10 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
  * looked to the hooks the frames crossed in the graph, as ng_send_data
  * would have (out of one, into its peer): a direct edge's two ether
  * hooks; a hub's hook from the port's eiface and the hooks to every
- * other member.  It looks when the port's entry is rewritten (the path
+ * other member; a kernel bridge's hook from the port's eiface (what the
+ * bridge sent out of its hooks is its own per-port count, ng_fast_brstats,
+ * added by fastpath_bridge.c: each frame is counted once per edge, at
+ * the hook that sent it).  It looks when the port's entry is rewritten (the path
  * changes; it counts by the path the entry had), when its hub's members
  * change, and when the counters of a hook they cross are read or
  * cleared (gethookstats, clrhookstats: the engine's hookstats_sync).
@@ -584,6 +588,10 @@ ngd_veth_fold(struct ngd_veth *v)
 				}
 		}
 		break;
+	case NG_FAST_BPF_BRIDGE: /* out of the bridge: its brstats */
+		if (h->peer->node->id == v->written.peer)
+			ngd_fast_count(h, pkts, bytes);
+		break;
 	}
 }
 
@@ -618,6 +626,8 @@ ngd_veth_fold_near(struct ngd_veth *v)
 			}
 	} else if (v->written.mode == NG_FAST_BPF_HUB)
 		ngd_fast_fold_group(fp, v->written.peer);
+	else if (v->written.mode == NG_FAST_BPF_BRIDGE)
+		ngd_fast_br_hookstats(fp->br, (uint32_t)v->gidx);
 }
 
 /*
@@ -684,7 +694,7 @@ ngd_fast_tap_event(void *arg, uint32_t events)
 
 	(void)events;
 	if (fp->veths == NULL)
-		g = NULL;
+		g = ngd_ether_graph(); /* a bridge of ether nodes alone */
 	else
 		g = fp->veths->node->graph;
 	ngd_loop_traffic(fp->nd->loop);
@@ -713,15 +723,18 @@ ngd_fast_tap_event(void *arg, uint32_t events)
 		}
 		id = (unsigned)pkt->data[14] << 8 | pkt->data[15];
 		v = id <= NG_FAST_BPF_MAX_PORTS ? fp->byid[id] : NULL;
-		if (v == NULL) {
-			ng_pkt_free(&pkt);
-			continue;
-		}
 		memmove(pkt->data + 4, pkt->data, 12);
 		pkt->data += 4;
 		pkt->len -= 4;
 		if (pkt->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 			pkt->vh.csum_start -= 4;
+		if (v == NULL) { /* an ether node's uplink (fastpath_ether.c) */
+			if (!ngd_fast_eth_input(fp->eth, fp->br, id, &pkt))
+				ng_pkt_free(&pkt);
+			if (fp->veths == NULL)
+				g = ngd_ether_graph();
+			continue;
+		}
 		ngd_fast_br_input(fp->br, (uint32_t)v->gidx, pkt);
 		id = (uint32_t)v->gidx;         /* v may go with the frame */
 		ng_netdev_input(v->node, &pkt); /* consumes pkt */
@@ -813,11 +826,14 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 	struct ngd_veth *v;
 	unsigned n = 0, i;
 
+	unsigned ne;
+
 	if (fp->br == NULL)
 		return;
 	for (v = fp->veths; v != NULL; v = v->next)
 		n++;
-	if ((ports = calloc(n + 1, sizeof(*ports))) == NULL)
+	ne = ngd_fast_eth_count(fp->eth);
+	if ((ports = calloc(n + ne + 1, sizeof(*ports))) == NULL)
 		return;
 	n = 0;
 	for (v = fp->veths; v != NULL; v = v->next)
@@ -825,7 +841,9 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 			ports[n].eiface = v->node;
 			ports[n++].gidx = (uint32_t)v->gidx;
 		}
+	n += ngd_fast_eth_ports(fp->eth, ports + n, ne);
 	ngd_fast_br_sync(fp->br, ports, n);
+	ngd_fast_eth_apply(fp->eth, fp->br);
 	for (i = 0; i < n; i++)
 		if (ports[i].changed)
 			for (v = fp->veths; v != NULL; v = v->next)
@@ -967,6 +985,8 @@ ngd_fast_sync(void)
 	struct ngd_veth *v;
 
 	if (fp == NULL || fp->adopting) /* the last ngd's paths stay */
+		return;
+	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
 	for (v = fp->veths; v != NULL; v = v->next)
 		v->want_hub = 0;
@@ -1128,8 +1148,11 @@ ngd_fast_npairs(struct ngd_fast *fp)
 static uint16_t
 ngd_fast_new_id(struct ngd_fast *fp)
 {
-	for (unsigned n = 0; n < NG_FAST_BPF_MAX_PORTS; n++) {
-		unsigned id = fp->next_id++ % NG_FAST_BPF_MAX_PORTS + 1;
+	for (unsigned n = 0; n < NG_FAST_BPF_MAX_PORTS - NGD_FAST_UPLINK_IDS;
+	     n++) {
+		unsigned id = fp->next_id++ %
+			(NG_FAST_BPF_MAX_PORTS - NGD_FAST_UPLINK_IDS) +
+		    1; /* the top ones are uplinks' (fastpath_ether.c) */
 
 		if (fp->byid[id] == NULL)
 			return (uint16_t)id;
@@ -1501,13 +1524,15 @@ ngd_fast_restored(struct ngd_fast *fp)
 		n = ngd_fast_map_keys(fp->ports_fd, sizeof(uint32_t), keys,
 		    NG_FAST_BPF_MAX_PORTS + 1);
 		for (unsigned k = 0; k < n; k++)
-			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL)
+			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL &&
+			    !ngd_fast_eth_gidx(fp->eth, keys[k]))
 				(void)bpf_map_delete_elem(fp->ports_fd,
 				    &keys[k]);
 		n = ngd_fast_map_keys(fp->stats_fd, sizeof(uint32_t), keys,
 		    NG_FAST_BPF_MAX_PORTS + 1);
 		for (unsigned k = 0; k < n; k++)
-			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL)
+			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL &&
+			    !ngd_fast_eth_gidx(fp->eth, keys[k]))
 				(void)bpf_map_delete_elem(fp->stats_fd,
 				    &keys[k]);
 	}
@@ -2298,6 +2323,7 @@ ngd_fast_free(struct ngd_fast *fp)
 		ngd_loop_close(fp->nd->loop, &fp->tap[i].io);
 	if (fp->tap_link >= 0)
 		close(fp->tap_link);
+	ngd_fast_eth_free(fp->eth);
 	ngd_fast_br_free(fp->br);
 	if (fp->obj != NULL)
 		bpf_object__close(fp->obj);
@@ -2329,12 +2355,12 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	*bep = nd;
 	*fpp = NULL;
 	ngd_fast_pin_sweep(ngd_netdev_cookie(nd), nd->own_netns);
-	if (env == NULL || strcmp(env, "1") != 0) {
+	if (env != NULL && strcmp(env, "0") == 0) {     /* the default: on */
 		ngd_fast_pin_clean(pin, nd->own_netns); /* a last ngd's */
 		ngd_fast_pin_free(pin);
 		ngd_log(LOG_INFO,
 		    "data path: eifaces are TAP devices, frames "
-		    "through ngd (%s=1: veth pairs)",
+		    "through ngd (%s=0)",
 		    NGD_FAST_ENV);
 		return 0;
 	}
@@ -2406,6 +2432,19 @@ again:
 	}
 	if (fp->adopting) /* new ends are named past the last ngd's */
 		ngd_fast_npairs(fp);
+	{
+		struct ngd_fast_dp dp = { .netns = fp->dp_netns,
+			.own_netns = nd->own_netns,
+			.ports_fd = fp->ports_fd,
+			.stats_fd = fp->stats_fd,
+			.prog_port = fp->prog_port };
+
+		if ((error = ngd_fast_eth_new(&dp, &fp->eth)) != 0)
+			ngd_log(LOG_WARNING,
+			    "data path: ether nodes stay on the "
+			    "userspace path: %s",
+			    strerror(error));
+	}
 	fp->ops = nd->ops;
 	fp->ops.create = ngd_fast_create;
 	fp->ops.destroy = ngd_fast_destroy;

@@ -13,10 +13,12 @@ struct ngd_loop;
 struct ng_node;
 struct ng_pkt;
 struct ngd_fast_br;
+struct ngd_fast_eth;
 
 /* A port that neither a direct edge nor a kernel hub claims. */
 struct ngd_fast_brport {
-	struct ng_node *eiface; /* its eiface node */
+	struct ng_node *eiface; /* its eiface node (or ether node) */
+	const char *hook;       /* that node's hook; NULL: "ether" */
 	uint32_t gidx;          /* its graph-side end */
 	bool changed;           /* out: its bridge changed, rewrite its entry */
 };
@@ -33,6 +35,10 @@ void ngd_fast_br_free(struct ngd_fast_br *br); /* NULL ok */
  */
 void ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
     unsigned n);
+/* Before the counters of a hook next to gidx's interface are read:
+ * what its kernel bridge switched out of its hook since the last look,
+ * added to that hook's counters (and the node's). */
+void ngd_fast_br_hookstats(struct ngd_fast_br *br, uint32_t gidx);
 /* The kernel bridge (its node ID) the graph-side end gidx is on, or 0. */
 uint32_t ngd_fast_br_of(const struct ngd_fast_br *br, uint32_t gidx);
 /* The graph-side end gidx went. */
@@ -48,5 +54,37 @@ void ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
     const struct ng_pkt *pkt);
 /* Before a client's message to dest: its counters and table current. */
 void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest);
+
+/*
+ * Ether nodes on kernel bridges (fastpath_ether.c): an uplink veth pair
+ * per ether hook that leads to a switching node.  Its port ids are the
+ * top NGD_FAST_UPLINK_IDS of the tag's range (eifaces take the others).
+ */
+#define NGD_FAST_UPLINK_IDS 256
+
+/* What fastpath_ether.c needs of the data plane. */
+struct ngd_fast_dp {
+	int netns, own_netns;   /* the data plane's, ngd's */
+	int ports_fd, stats_fd; /* ng_fast_ports, ng_fast_stats */
+	int prog_port;          /* ng_fast_port */
+};
+
+int ngd_fast_eth_new(const struct ngd_fast_dp *dp, struct ngd_fast_eth **fep);
+void ngd_fast_eth_free(struct ngd_fast_eth *fe); /* NULL ok */
+/* At most this many ports from ngd_fast_eth_ports. */
+unsigned ngd_fast_eth_count(struct ngd_fast_eth *fe);
+/* The uplinks made to agree with the graph (made, deleted), and the
+ * ports they are, for ngd_fast_br_sync (up to max); how many. */
+unsigned ngd_fast_eth_ports(struct ngd_fast_eth *fe,
+    struct ngd_fast_brport *ports, unsigned max);
+/* After ngd_fast_br_sync: each uplink's port entry, and whether its
+ * ether node uses it, as its bridge now is. */
+void ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br);
+/* A frame the kernel gave ngd with port id: if an uplink's, into its
+ * ether node (consumed) and true. */
+bool ngd_fast_eth_input(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
+    unsigned id, struct ng_pkt **pktp);
+/* Whether gidx is an uplink's data-plane end. */
+bool ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx);
 
 #endif

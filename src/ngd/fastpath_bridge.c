@@ -41,7 +41,8 @@
 
 struct ngd_br_member {
 	uint32_t gidx;                     /* the graph-side end */
-	ng_id_t eiface;                    /* its eiface node */
+	ng_id_t eiface;                    /* its eiface (or ether) node */
+	const char *hook;                  /* the hook of that node */
 	uint32_t flags;                    /* NG_FAST_BPF_BR_* as written */
 	struct ng_fast_bpf_brstats folded; /* the program's, already added */
 };
@@ -127,14 +128,29 @@ ngd_br_set_slot(struct ngd_fast_br *br, uint32_t gidx, uint32_t bridge,
 	return 0;
 }
 
-/* The eiface node's ether hook's peer, or NULL. */
-static struct ng_hook *
-ngd_br_ether_peer(struct ng_node *e)
+/* The port's hook name on its node: an eiface's ether hook, or the
+ * ether node's hook an uplink stands for (fastpath_ether.c). */
+static const char *
+ngd_br_hookname(const char *hook)
 {
+	return hook != NULL ? hook : NG_EIFACE_HOOK_ETHER;
+}
+
+/* The peer of node e's hook named hook (NULL: "ether"), or NULL. */
+static struct ng_hook *
+ngd_br_port_peer(struct ng_node *e, const char *hook)
+{
+	hook = ngd_br_hookname(hook);
 	for (struct ng_hook *h = e->hooks; h != NULL; h = h->next)
-		if (strcmp(h->name, NG_EIFACE_HOOK_ETHER) == 0)
+		if (strcmp(h->name, hook) == 0)
 			return h->peer;
 	return NULL;
+}
+
+static struct ng_hook *
+ngd_br_ether_peer(const struct ngd_fast_brport *p)
+{
+	return ngd_br_port_peer(p->eiface, p->hook);
 }
 
 /* Member m's hook on the bridge node, or NULL if it is no longer one. */
@@ -146,7 +162,7 @@ ngd_br_hook(struct ngd_fast_br *br, struct ng_node *node,
 	struct ng_hook *h;
 
 	if (e == NULL || !ng_node_valid(e) ||
-	    (h = ngd_br_ether_peer(e)) == NULL || h->node != node)
+	    (h = ngd_br_port_peer(e, m->hook)) == NULL || h->node != node)
 		return NULL;
 	return h;
 }
@@ -216,8 +232,14 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 	c.xmit_mcast = sum.xmit_mcast - m->folded.xmit_mcast;
 	c.xmit_bcast = sum.xmit_bcast - m->folded.xmit_bcast;
 	m->folded = sum;
-	if (hook != NULL && (c.recv_pkts != 0 || c.xmit_pkts != 0))
-		hook->node->type->switching->count(hook, &c);
+	if (hook == NULL || (c.recv_pkts == 0 && c.xmit_pkts == 0))
+		return;
+	hook->node->type->switching->count(hook, &c);
+	/* The hook's own counters, as ng_send_data's: out of the bridge
+	 * here, into the eiface (its "in" is read from this); what came in
+	 * is the eiface's port's ng_fast_stats (fastpath.c). */
+	hook->stats.xmit_frames += c.xmit_pkts;
+	hook->stats.xmit_octets += c.xmit_octets;
 }
 
 static void
@@ -237,7 +259,9 @@ ngd_br_cmp_eiface(const void *a, const void *b)
 {
 	const struct ngd_br_member *x = a, *y = b;
 
-	return x->eiface < y->eiface ? -1 : x->eiface > y->eiface;
+	if (x->eiface != y->eiface)
+		return x->eiface < y->eiface ? -1 : 1;
+	return strcmp(ngd_br_hookname(x->hook), ngd_br_hookname(y->hook));
 }
 
 struct ngd_br_push {
@@ -258,6 +282,7 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 	if (hook->peer == NULL)
 		return;
 	key.eiface = hook->peer->node->id;
+	key.hook = hook->peer->name;
 	m = bsearch(&key, p->b->m, p->b->n, sizeof(*m), ngd_br_cmp_eiface);
 	if (m == NULL)
 		return;
@@ -455,14 +480,14 @@ static int
 ngd_br_cmp_port(const void *a, const void *b)
 {
 	const struct ngd_fast_brport *const *x = a, *const *y = b;
-	ng_id_t bx = ngd_br_ether_peer((*x)->eiface)->node->id;
-	ng_id_t by = ngd_br_ether_peer((*y)->eiface)->node->id;
+	ng_id_t bx = ngd_br_ether_peer(*x)->node->id;
+	ng_id_t by = ngd_br_ether_peer(*y)->node->id;
 
 	if (bx != by)
 		return bx < by ? -1 : 1;
-	return (*x)->eiface->id < (*y)->eiface->id ?
-	    -1 :
-	    (*x)->eiface->id > (*y)->eiface->id;
+	if ((*x)->eiface->id != (*y)->eiface->id)
+		return (*x)->eiface->id < (*y)->eiface->id ? -1 : 1;
+	return strcmp(ngd_br_hookname((*x)->hook), ngd_br_hookname((*y)->hook));
 }
 
 /* The bridge node whose ports are all of ps[0..n-1] (sorted) switching
@@ -479,7 +504,9 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 
 		for (i = 0; i < n; i++)
 			if (old->m[i].gidx != ps[i]->gidx ||
-			    old->m[i].eiface != ps[i]->eiface->id)
+			    old->m[i].eiface != ps[i]->eiface->id ||
+			    strcmp(ngd_br_hookname(old->m[i].hook),
+				ngd_br_hookname(ps[i]->hook)) != 0)
 				break;
 		if (i == n) { /* the same ports */
 			old->keep = true;
@@ -497,6 +524,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	for (unsigned i = 0; i < n; i++) {
 		b->m[i].gidx = ps[i]->gidx;
 		b->m[i].eiface = ps[i]->eiface->id;
+		b->m[i].hook = ps[i]->hook;
 		b->m[i].flags = ~0u; /* not written yet */
 		for (unsigned j = 0; j < oldn; j++)
 			if (old->m[j].gidx == b->m[i].gidx) /* still counted */
@@ -550,6 +578,21 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	return b;
 }
 
+/* Whether ngctl capture copies an edge between the eifaces ps[0..n-1]
+ * and their bridge (the copies are ngd's, so the frames must be too). */
+static bool
+ngd_br_captured(struct ngd_fast_brport **ps, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct ng_hook *h = ngd_br_ether_peer(ps[i]->eiface);
+
+		if ((h->flags & NG_HOOK_CAPTURED) ||
+		    (h->peer != NULL && (h->peer->flags & NG_HOOK_CAPTURED)))
+			return true;
+	}
+	return false;
+}
+
 void
 ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
     unsigned n)
@@ -566,7 +609,7 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 	if ((ps = calloc(n + 1, sizeof(*ps))) == NULL)
 		return;
 	for (i = 0; i < n; i++) {
-		struct ng_hook *h = ngd_br_ether_peer(ports[i].eiface);
+		struct ng_hook *h = ngd_br_ether_peer(&ports[i]);
 
 		ports[i].changed = false;
 		if (h != NULL && (h->flags & NG_HOOK_VALID) &&
@@ -575,14 +618,13 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 	}
 	qsort(ps, k, sizeof(*ps), ngd_br_cmp_port);
 	for (i = 0; i < k; i = j) {
-		struct ng_node *node = ngd_br_ether_peer(ps[i]->eiface)->node;
+		struct ng_node *node = ngd_br_ether_peer(ps[i])->node;
 
-		for (j = i + 1;
-		     j < k && ngd_br_ether_peer(ps[j]->eiface)->node == node;
+		for (j = i + 1; j < k && ngd_br_ether_peer(ps[j])->node == node;
 		     j++)
 			;
-		if (node->numhooks != j - i)
-			continue; /* another node on it: through ngd */
+		if (node->numhooks != j - i || ngd_br_captured(ps + i, j - i))
+			continue; /* another node on it, a capture: ngd */
 		b = ngd_br_find(br, node->id);
 		if (ngd_br_take(br, node, ps + i, j - i) != b)
 			changed = true;
@@ -623,6 +665,20 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 		ngd_br_pull(br); /* the forgotten bridges' hosts go */
 	ngd_br_update(br, false);
 	free(ps);
+}
+
+void
+ngd_fast_br_hookstats(struct ngd_fast_br *br, uint32_t gidx)
+{
+	const struct ngd_br_slot *s;
+	struct ngd_br *b;
+	struct ng_node *node;
+
+	if (br == NULL || (s = ngd_br_slot(br, gidx))->bridge == 0 ||
+	    (b = ngd_br_find(br, s->bridge)) == NULL || s->idx >= b->n ||
+	    b->m[s->idx].gidx != gidx || (node = ngd_br_node(br, b)) == NULL)
+		return;
+	ngd_br_fold(br, &b->m[s->idx], ngd_br_hook(br, node, &b->m[s->idx]));
 }
 
 uint32_t

@@ -179,7 +179,7 @@ ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 	if ((fd = open(pin->dpath, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
 		close(fd);
 	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
-	if (fd < 0 || mount(src, pin->dpath, NULL, MS_BIND, NULL) < 0)
+	if (fd < 0 || mount(src, pin->dpath, "none", MS_BIND, NULL) < 0)
 		ngd_log(LOG_WARNING,
 		    "data path: cannot keep the data plane at "
 		    "%s (%s): it does not outlive ngd",

@@ -34,11 +34,14 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
 #include <linux/if_tun.h>
+#include <linux/io_uring.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -159,11 +162,15 @@ ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
 }
 
 static void ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final);
+struct ngd_uring;
+static void ngd_uring_close(struct ngd_uring *u);
 
 void
 ngd_netdev_fini(struct ngd_netdev *nd)
 {
 	ngd_netdev_flush_retired(nd, true);
+	ngd_uring_close(nd->uring);
+	nd->uring = NULL;
 	ngd_netdev_expect(nd, NULL, -1);
 	ngd_loop_close(nd->loop, &nd->netns_watch);
 	if (nd->rtnl != NULL)
@@ -191,6 +198,157 @@ ngd_netdev_write(struct ng_netdev *dev, const struct ng_pkt *pkt)
 }
 
 /*
+ * The writes of a flush in one system call (io_uring).  A bridge floods
+ * each broadcast and multicast frame to every port: with a thousand
+ * jails on one bridge, every IPv6 neighbour, router and MLD message of
+ * each is a thousand TAP writes, and a system call costs this
+ * paravirtualised machine more than the write itself (a writev each:
+ * 21 us of CPU per frame to 300 TAPs; in one io_uring_enter per 64
+ * frames: 6.5 us).  A TAP write never waits (its socket's send buffer is
+ * unlimited), so the kernel completes each in order during the call and
+ * none goes to a worker thread.  Without io_uring (an old kernel, a
+ * seccomp filter, kernel.io_uring_disabled): one writev each.
+ */
+#define NGD_URING_MIN 4 /* fewer writes than this: writev each */
+
+struct ngd_uring {
+	int fd;
+	unsigned *sq_tail, *sq_mask, *sq_array;
+	unsigned *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	void *sq_map, *cq_map;
+	size_t sq_len, cq_len, sqes_len;
+	struct iovec iov[NGD_RX_BATCH][2];
+};
+
+static void
+ngd_uring_close(struct ngd_uring *u)
+{
+	if (u == NULL)
+		return;
+	if (u->sqes != NULL && u->sqes != MAP_FAILED)
+		munmap(u->sqes, u->sqes_len);
+	if (u->cq_map != NULL && u->cq_map != MAP_FAILED &&
+	    u->cq_map != u->sq_map)
+		munmap(u->cq_map, u->cq_len);
+	if (u->sq_map != NULL && u->sq_map != MAP_FAILED)
+		munmap(u->sq_map, u->sq_len);
+	if (u->fd >= 0)
+		close(u->fd);
+	free(u);
+}
+
+/* The ring, made at the first flush that can use it; NULL for good if
+ * the kernel refuses one. */
+static struct ngd_uring *
+ngd_uring_get(struct ngd_netdev *nd)
+{
+	struct io_uring_params p;
+	struct ngd_uring *u;
+	char *sq, *cq;
+
+	if (nd->uring != NULL || nd->uring_failed)
+		return nd->uring;
+	nd->uring_failed = true;
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	memset(&p, 0, sizeof(p));
+	u->fd = (int)syscall(SYS_io_uring_setup, NGD_RX_BATCH, &p);
+	if (u->fd < 0 || !(p.features & IORING_FEAT_SINGLE_MMAP)) {
+		if (u->fd < 0)
+			ngd_log(LOG_INFO,
+			    "io_uring: %s; a system call per TAP write",
+			    strerror(errno));
+		ngd_uring_close(u);
+		return NULL;
+	}
+	u->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	u->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (u->cq_len > u->sq_len)
+		u->sq_len = u->cq_len;
+	u->sq_map = mmap(NULL, u->sq_len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_SQ_RING);
+	u->cq_map = u->sq_map;
+	u->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
+	u->sqes = mmap(NULL, u->sqes_len, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_POPULATE, u->fd, IORING_OFF_SQES);
+	if (u->sq_map == MAP_FAILED || u->sqes == MAP_FAILED) {
+		ngd_uring_close(u);
+		return NULL;
+	}
+	sq = u->sq_map;
+	cq = u->cq_map;
+	u->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	u->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+	u->sq_array = (unsigned *)(sq + p.sq_off.array);
+	u->cq_head = (unsigned *)(cq + p.cq_off.head);
+	u->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	u->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+	u->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	nd->uring = u;
+	nd->uring_failed = false;
+	return u;
+}
+
+/* The queued writes in one call: false if they must go one by one. */
+static bool
+ngd_uring_flush(struct ngd_netdev *nd)
+{
+	struct ngd_uring *u = ngd_uring_get(nd);
+	unsigned tail, head, n = 0;
+	int done;
+
+	if (u == NULL)
+		return false;
+	tail = *u->sq_tail;
+	for (unsigned i = 0; i < nd->ntxq; i++) {
+		struct ngd_txq_ent *e = &nd->txq[i];
+		unsigned slot = (tail + n) & *u->sq_mask;
+		struct io_uring_sqe *sqe = &u->sqes[slot];
+
+		if (e->dev->io.fd < 0 || e->dev->retired)
+			continue;
+		u->iov[n][0].iov_base = &e->pkt->vh;
+		u->iov[n][0].iov_len = sizeof(e->pkt->vh);
+		u->iov[n][1].iov_base = e->pkt->data;
+		u->iov[n][1].iov_len = e->pkt->len;
+		memset(sqe, 0, sizeof(*sqe));
+		sqe->opcode = IORING_OP_WRITEV;
+		sqe->fd = e->dev->io.fd;
+		sqe->addr = (uint64_t)(uintptr_t)u->iov[n];
+		sqe->len = 2;
+		sqe->off = (uint64_t)-1; /* no position: a stream */
+		u->sq_array[slot] = slot;
+		n++;
+	}
+	if (n == 0)
+		return true;
+	__atomic_store_n(u->sq_tail, tail + n, __ATOMIC_RELEASE);
+	/* Every completion before the packets go back to the pool. */
+	for (unsigned got = 0; got < n;) {
+		done = (int)syscall(SYS_io_uring_enter, u->fd, got == 0 ? n : 0,
+		    n - got, IORING_ENTER_GETEVENTS, NULL, 0);
+		if (done < 0 && errno != EINTR) {
+			/* Never seen: the ring is unusable, so drop it. */
+			ngd_log(LOG_WARNING, "io_uring_enter: %s",
+			    strerror(errno));
+			ngd_uring_close(u);
+			nd->uring = NULL;
+			nd->uring_failed = true;
+			return true; /* this batch is lost, as a full ring */
+		}
+		head = *u->cq_head;
+		while (head != __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE)) {
+			head++; /* results ignored, as a writev's below */
+			got++;
+		}
+		__atomic_store_n(u->cq_head, head, __ATOMIC_RELEASE);
+	}
+	return true;
+}
+
+/*
  * Frames bound for interfaces while a batch read from one is handled go
  * out together at the end of the batch (nd->txq): a program reading on
  * the far side is woken once for many frames instead of once a frame.
@@ -198,10 +356,12 @@ ngd_netdev_write(struct ng_netdev *dev, const struct ng_pkt *pkt)
 static void
 ngd_netdev_flush_tx(struct ngd_netdev *nd)
 {
+	bool sent = nd->ntxq >= NGD_URING_MIN && ngd_uring_flush(nd);
+
 	for (unsigned i = 0; i < nd->ntxq; i++) {
 		struct ngd_txq_ent *e = &nd->txq[i];
 
-		if (e->dev->io.fd >= 0 && !e->dev->retired)
+		if (!sent && e->dev->io.fd >= 0 && !e->dev->retired)
 			(void)ngd_netdev_write(e->dev, e->pkt);
 		ng_pkt_free(&e->pkt);
 	}

@@ -158,6 +158,8 @@ struct ngd_netdev {
 	} txq[NGD_RX_BATCH];
 	unsigned ntxq;
 	bool in_batch;
+	struct ngd_uring *uring; /* the flush's writes in one call */
+	bool uring_failed;
 	struct ngd_sleep_hook reap_hook; /* deletes retired devices */
 	/* The next node's device to adopt (journal, takeover): described
 	 * by ngd_netdev_describe, and open on expect_fd if >= 0. */
@@ -219,9 +221,9 @@ struct ngd_fast;
  * as for a TAP). */
 #define NGD_FAST_IFALIAS "netgraph eiface"
 /*
- * NGD_FASTPATH=1 in the environment: eifaces are veth pairs whose
- * graph-side ends live in a private data-plane namespace; otherwise (or
- * where that cannot be made) TAPs.  *opsp and *bep are what the graph
+ * By default eifaces are veth pairs whose graph-side ends live in a
+ * private data-plane namespace; with NGD_FASTPATH=0 in the environment,
+ * or where that cannot be made or the programs cannot be loaded, TAPs.  *opsp and *bep are what the graph
  * gets as netdev_ops and backend: nd's own, or the veth model's.  Logs
  * once which model serves.
  */
@@ -307,6 +309,15 @@ void ngd_ether_reclaim(struct ngd_ether *eth);
 void ngd_ether_expect(struct ngd_ether *eth, uint32_t ifindex, unsigned slot,
     int fd);
 void ngd_ether_expect_done(struct ngd_ether *eth);
+/* The graph the ether nodes are in, or NULL (fastpath_ether.c). */
+struct ng_graph *ngd_ether_graph(void);
+/* The ether node's frames of dir (lower or upper) go to and come from the
+ * veth host end hidx (an uplink into the data plane, fastpath_ether.c)
+ * instead of its TAP; 0: the TAP again.  ENXIO: not diverted. */
+int ngd_ether_uplink(struct ng_node *node, int dir, uint32_t hidx);
+/* The ether nodes with a hook diverting frames: up to max in out; how
+ * many there are. */
+unsigned ngd_ether_diverted(struct ng_node **out, unsigned max);
 
 /* --- sockdev.c: the sockets behind ksocket nodes ----------------------- */
 

@@ -661,6 +661,9 @@ ngd_sockdev_new(struct ngd_loop *loop, struct ngd_sockdev **sdp)
 void
 ngd_sockdev_free(struct ngd_sockdev *sd)
 {
+	if (sd == NULL)
+		return;
+	ngd_loop_cancel_sleep(sd->loop, &sd->flush_hook);
 	free(sd); /* the graph's end closed every socket and its queue */
 }
 

@@ -189,6 +189,14 @@ ng_ether_input(struct ng_node *node, enum ng_ether_dir dir, struct ng_pkt **pkt)
 	(void)ng_send_data(h, pkt); /* consumes *pkt */
 }
 
+bool
+ng_ether_autosrc(const struct ng_node *node)
+{
+	const struct ng_ether_priv *priv = node->priv;
+
+	return priv != NULL && priv->autosrc;
+}
+
 static int
 ng_ether_constructor(struct ng_node *node)
 {

@@ -74,6 +74,9 @@ void ng_ether_ifchange(struct ng_node *node, const char *ifname,
 void ng_ether_gone(struct ng_node *node);
 /* Before a control message: the backend's sync, if there is one. */
 void ng_ether_sync(struct ng_graph *g);
+/* Whether the node writes its interface's MAC into the source of what
+ * goes to the wire (setautosrc; ngd's kernel path then stays off). */
+bool ng_ether_autosrc(const struct ng_node *node);
 /* A frame of dir from the interface; consumes *pkt. */
 void ng_ether_input(struct ng_node *node, enum ng_ether_dir dir,
     struct ng_pkt **pkt);

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The kernel fast path (issue 18, DESIGN decision 11; README "The kernel
-# fast path").  NGD_FASTPATH=1: eifaces are veth pairs whose graph-side
-# ends live in ngd's private data-plane namespace; two eifaces joined
-# directly forward in the kernel, every other frame takes the userspace
-# path through ngd.  Without it (the default and the fallback) eifaces
-# are TAPs.  Then a representative set of the eiface and bridge tests
-# runs again in the veth model.
+# fast path").  By default (and with NGD_FASTPATH=1) eifaces are veth
+# pairs whose graph-side ends live in ngd's private data-plane namespace;
+# two eifaces joined directly forward in the kernel, every other frame
+# takes the userspace path through ngd.  With NGD_FASTPATH=0, and in the
+# fallback (BPF refused), eifaces are TAPs.  Then the eiface tests run
+# again in the TAP model (the rest of the suite runs in the veth model;
+# fastpath_again.sh runs more in the TAP model).
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 trap 'ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
@@ -48,6 +49,30 @@ NGD_FASTPATH=0 start_ngd
 ngctl mkpeer eiface ether ether
 expect "NGD_FASTPATH=0: TAPs, said once" 1 "$(grep -c 'data path: eifaces are TAP devices' "$NGD_LOG")"
 expect "... a TAP" "tun" "$(ethtool -i ngeth0 | sed -n 's/driver: //p')"
+stop_ngd
+: >"$NGD_LOG"
+# The fallback: ngd without the privilege to make its data plane or load
+# programs (CAP_SYS_ADMIN and CAP_BPF dropped, as a jail's ngd or a unit
+# that refuses BPF) serves TAPs and says so once; eifaces work.
+# ngd_as COMMAND...: ngd started by COMMAND (no NGD_FASTPATH: the default)
+ngd_as() {
+	"$@" env -u NGD_FASTPATH "$top/build/ngd" -d 2>>"$NGD_LOG" &
+	NGD_PID=$!
+	for _ in $(seq 100); do
+		ngctl -N list >/dev/null 2>&1 && return
+		sleep 0.02
+	done
+	fail "ngd did not start"
+}
+ngd_as setpriv --bounding-set=-sys_admin,-bpf --inh-caps=-sys_admin,-bpf --
+expect_rc "BPF refused: ngd starts" 0 ngctl mkpeer eiface ether ether
+expect "BPF refused: TAPs, said once" 1 "$(grep -c 'data path: .*eifaces are TAP devices' "$NGD_LOG")"
+expect "... and not that it serves veth pairs" 0 "$(grep -c 'eifaces are veth pairs' "$NGD_LOG")"
+expect "... a TAP" "tun" "$(ethtool -i ngeth0 | sed -n 's/driver: //p')"
+stop_ngd
+: >"$NGD_LOG"
+ngd_as
+expect "by default: veth pairs, said once" 1 "$(grep -c 'data path: eifaces are veth pairs' "$NGD_LOG")"
 stop_ngd
 : >"$NGD_LOG"
 NGD_FASTPATH=1 start_ngd
@@ -176,9 +201,10 @@ stop_ngd
 expect "after SIGTERM no interface is left" "lo" \
     "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | tr '\n' ' ' | sed 's/ $//')"
 
-# --- existing tests in the veth model ----------------------------------------
+# --- existing tests in the TAP model (the rest of the suite runs in the
+# veth model, the default) --------------------------------------------------
 for t in eiface eiface_mac vnet; do
-	NGD_FASTPATH=1 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/system/$t.sh" 2>&1 |
-	    sed -E "s/^(ok|FAIL) /\1 veth model: $t: /"
+	NGD_FASTPATH=0 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/system/$t.sh" 2>&1 |
+	    sed -E "s/^(ok|FAIL) /\1 TAP model: $t: /"
 done
 finish

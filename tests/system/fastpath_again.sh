@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Existing tests again in the veth model (NGD_FASTPATH=1; README "The
-# kernel fast path"), a representative few beyond the eiface, eiface_mac
-# and vnet tests fastpath.sh runs: interface names as ip shows them
-# (golden eiface, input_checks), a vnet jail's own ngd next to the
-# host's eifaces (jail_clients, jail_seed: seed page, jail -r).  The
-# whole suite passes with NGD_FASTPATH=1 save DESIGN decision 12's
-# SIGKILL cases (README); this keeps `make check` honest about it in
-# about 15 s.  Each runs in a sandbox of its own, its lines prefixed.
+# Existing tests again in the TAP model (NGD_FASTPATH=0; README "The
+# kernel fast path").  The suite runs in the veth model, the default;
+# these keep the userspace path and the fallback's device model covered
+# beyond the eiface, eiface_mac and vnet tests fastpath.sh runs again:
+# interface names (golden eiface), the counters and captures of a bridge
+# all of whose frames cross ngd (watch), a graph that outlives ngd with
+# its TAPs' descriptors (restart, takeover), and a vnet jail's own ngd
+# next to the host's eifaces (jail_seed).  Each runs in a sandbox of its
+# own, its lines prefixed.
 source "$(dirname "$0")/../lib.sh"
-for t in golden/eiface golden/input_checks system/jail_clients \
+for t in golden/eiface system/watch system/restart system/takeover \
     system/jail_seed; do
-	NGD_FASTPATH=1 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/$t.sh" 2>&1 |
-	    sed -E "s#^(ok|FAIL) #\1 veth model: $t: #"
-	[ "${PIPESTATUS[0]}" = 0 ] || fail "veth model: $t exits 0"
+	NGD_FASTPATH=0 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/$t.sh" 2>&1 |
+	    sed -E "s#^(ok|FAIL) #\1 TAP model: $t: #"
+	[ "${PIPESTATUS[0]}" = 0 ] || fail "TAP model: $t exits 0"
 done
 finish

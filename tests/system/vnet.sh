@@ -15,7 +15,7 @@ trap 'jail -q -r vj 2>/dev/null; ip netns del a 2>/dev/null; ip netns del b 2>/d
 # mac IFNAME [ip args]: its Ethernet address
 mac() { local i=$1; shift; ip "$@" -o link show dev "$i" | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p'; }
 # links [ip args]: the interface names in a namespace, lo left out
-# (a veth pair, NGD_FASTPATH=1, shows as NAME@ifN: the suffix is cut)
+# (a veth pair, the default model, shows as NAME@ifN: the suffix is cut)
 links() { ip "$@" -o link show | cut -d' ' -f2 | tr -d : | sed 's/@.*//' | grep -v '^lo$' | tr '\n' ' '; }
 # settled: until ngd's retired interfaces are gone (at most 2 s)
 settled() {
@@ -98,7 +98,7 @@ ngctl msg web: vnet '"b"'
 ip -n b link set web netns $$
 old=$(cat /sys/class/net/web/ifindex)
 ip netns del b
-if [ "${NGD_FASTPATH:-0}" = 1 ]; then
+if [ "${NGD_FASTPATH:-1}" != 0 ]; then
 	# A veth pair holds no namespace: it is home and simply stays.
 	sleep 0.2
 	expect "moved home by hand, then b deleted: still home" "$old" \

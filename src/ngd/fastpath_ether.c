@@ -1,0 +1,530 @@
+/*
+ * fastpath_ether.c: ether nodes on kernel bridges (DESIGN decisions 9
+ * and 11; README "The kernel fast path").
+ *
+ * An ether node's interface lives in ngd's namespace; the bridges that
+ * switch in the kernel run in the data plane, and bpf_redirect reaches
+ * only devices of the namespace the program runs in.  So each hook of
+ * an ether node (lower, divert or upper) that leads to a switching node
+ * gets an "uplink": a veth pair whose host end ngu<n> stays in ngd's
+ * namespace and whose data-plane end ngdu<n> is one more port of the
+ * data plane, with ng_fast_port on its ingress like an eiface's
+ * graph-side end.  While the bridge switches in the kernel (every hook
+ * leads to an eiface or an uplink), the ether node's programs
+ * (ng_ether.bpf.c) use the host end where they would use the TAP:
+ *   wire -> interface ingress -> bpf_redirect_peer(host end): the frame
+ *     arrives on the data-plane end's ingress, where the bridge is;
+ *   stack -> interface egress (upper) -> bpf_redirect(host end) -> the
+ *     data-plane end's ingress;
+ *   bridge -> bpf_redirect_peer / bpf_clone_redirect(data-plane end) ->
+ *     the host end's ingress -> ng_ether_tap_lower (to the wire) or
+ *     ng_ether_tap_upper (up the stack), tagged with tc_index as a TAP's
+ *     frames are, so the interface's own programs let them pass.
+ * A frame the bridge program does not decide alone goes to ngd through
+ * the data plane's TAP, tagged with the uplink's port id, and enters the
+ * ether node as a frame from the wire (or the stack) would; frames the
+ * graph sends to the ether node in userspace leave through its TAPs as
+ * before.  Otherwise (the bridge has a hook to a node in userspace, the
+ * hook is captured) the uplink carries nothing and the TAPs do all.
+ *
+ * Uplinks are not pinned and their links die with ngd: after a crash the
+ * interface works as if ngd had never been there (the ether node's rule)
+ * and the pair is left in the pinned data plane until the next ngd
+ * deletes it at start; a clean stop deletes it.  Port ids of uplinks come
+ * from the top NGD_FAST_UPLINK_IDS of the tag's range.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+
+#include "ngd.h"
+#include "fastpath.h"
+#include "ng_ether_dev.h"
+#include "netgraph/ng_ether.h"
+#include "../bpf/ng_fast_bpf.h"
+
+#define NGD_TCX_INGRESS 46
+
+struct ngd_fe_up {
+	ng_id_t node;     /* the ether node */
+	const char *hook; /* its hook: lower, divert or upper (static) */
+	int dir;          /* NG_ETHER_DIR_LOWER or _UPPER */
+	uint32_t hidx;    /* host end, ngd's namespace */
+	uint32_t gidx;    /* data-plane end */
+	uint16_t id;      /* port id */
+	int link;         /* ng_fast_port on the data-plane end */
+	uint32_t bridge;  /* as written: the kernel bridge, 0: none */
+	bool on;          /* the ether node uses the host end */
+	bool keep;        /* sync's scratch */
+	struct ngd_fe_up *next;
+};
+
+struct ngd_fast_eth {
+	struct ngd_fast_dp dp;
+	struct ngd_fe_up *ups;
+	unsigned nnext; /* names ngu<n>, ngdu<n> */
+	bool used[NGD_FAST_UPLINK_IDS];
+	unsigned long errors; /* rate limit */
+};
+
+static const char *const ngd_fe_hooks[] = { NG_ETHER_HOOK_LOWER,
+	NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_UPPER };
+
+/* --- rtnetlink ------------------------------------------------------------ */
+
+static int
+ngd_fe_talk(struct nlmsghdr *nh)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	unsigned port;
+	ssize_t n;
+	int error = 0, ret;
+
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		error = errno;
+		goto out;
+	}
+	port = mnl_socket_get_portid(nl);
+	nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nh->nlmsg_seq = 1;
+	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0) {
+		error = errno;
+		goto out;
+	}
+	if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0) {
+		error = errno;
+		goto out;
+	}
+	ret = mnl_cb_run(buf, (size_t)n, 1, port, NULL, NULL);
+	if (ret < 0)
+		error = errno;
+out:
+	mnl_socket_close(nl);
+	return error;
+}
+
+/* In the data plane for a moment (back to ngd's namespace after). */
+static int
+ngd_fe_in_dp(struct ngd_fast_eth *fe)
+{
+	return setns(fe->dp.netns, CLONE_NEWNET) < 0 ? errno : 0;
+}
+
+static void
+ngd_fe_back(struct ngd_fast_eth *fe)
+{
+	if (setns(fe->dp.own_netns, CLONE_NEWNET) < 0) {
+		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
+		    strerror(errno));
+		abort();
+	}
+}
+
+static int
+ngd_fe_del(int ifindex)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_DELLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return ngd_fe_talk(nh);
+}
+
+static int
+ngd_fe_up_link(int ifindex)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_flags = IFF_UP | IFF_NOARP;
+	ifi->ifi_change = IFF_UP | IFF_NOARP | IFF_MULTICAST;
+	return ngd_fe_talk(nh);
+}
+
+static void
+ngd_fe_sysctl(const char *name)
+{
+	char path[96];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+	    name);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
+		if (write(fd, "1", 1) < 0)
+			ngd_log(LOG_DEBUG, "%s: %s", path, strerror(errno));
+		close(fd);
+	}
+}
+
+/* Uplinks a last ngd left (their links died with it): deleted. */
+static void
+ngd_fe_sweep(struct ngd_fast_eth *fe)
+{
+	struct if_nameindex *ifs = NULL, *i;
+	unsigned n, gone = 0;
+
+	if (ngd_fe_in_dp(fe) != 0)
+		return;
+	ifs = if_nameindex();
+	for (i = ifs; i != NULL && i->if_index != 0; i++)
+		if (sscanf(i->if_name, "ngdu%u", &n) == 1 &&
+		    ngd_fe_del((int)i->if_index) == 0)
+			gone++;
+	ngd_fe_back(fe);
+	if (ifs != NULL)
+		if_freenameindex(ifs);
+	if (gone > 0)
+		ngd_log(LOG_NOTICE,
+		    "data path: %u ether uplinks the last ngd left deleted",
+		    gone);
+}
+
+/* --- uplinks ---------------------------------------------------------------- */
+
+static void
+ngd_fe_free_up(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
+{
+	uint32_t key = u->gidx;
+
+	if (u->on) {
+		struct ng_graph *g = ngd_ether_graph();
+		struct ng_node *n = g != NULL ? ng_find_id(g, u->node) : NULL;
+
+		if (n != NULL)
+			(void)ngd_ether_uplink(n, u->dir, 0);
+	}
+	if (u->link >= 0)
+		close(u->link);
+	if (u->gidx != 0) {
+		(void)bpf_map_delete_elem(fe->dp.ports_fd, &key);
+		(void)bpf_map_delete_elem(fe->dp.stats_fd, &key);
+	}
+	if (u->hidx != 0)
+		(void)ngd_fe_del((int)u->hidx); /* the peer goes with it */
+	if (u->id != 0)
+		fe->used[NG_FAST_BPF_MAX_PORTS - u->id] = false;
+	free(u);
+}
+
+/* A new uplink for the ether node's hook: the pair, up, its port. */
+static struct ngd_fe_up *
+ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
+    int dir)
+{
+	struct ngd_fe_up *u;
+	char buf[1024], hname[IFNAMSIZ], gname[IFNAMSIZ];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data, *peer;
+	struct ng_fast_bpf_port port = { 0 };
+	unsigned i;
+	int error, ncpu;
+	void *zero;
+
+	for (i = 0; i < NGD_FAST_UPLINK_IDS && fe->used[i]; i++)
+		;
+	if (i == NGD_FAST_UPLINK_IDS || (u = calloc(1, sizeof(*u))) == NULL)
+		return NULL;
+	u->node = node->id;
+	u->hook = hook;
+	u->dir = dir;
+	u->link = -1;
+	for (unsigned tries = 0;; tries++) {
+		unsigned n = fe->nnext++;
+
+		snprintf(hname, sizeof(hname), "ngu%u", n);
+		snprintf(gname, sizeof(gname), "ngdu%u", n);
+		if (if_nametoindex(hname) == 0 || tries > 64)
+			break;
+	}
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	nh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, hname);
+	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
+	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
+	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
+	peer = mnl_attr_nest_start(nh, VETH_INFO_PEER);
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
+	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
+	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)fe->dp.netns);
+	mnl_attr_nest_end(nh, peer);
+	mnl_attr_nest_end(nh, data);
+	mnl_attr_nest_end(nh, info);
+	if ((error = ngd_fe_talk(nh)) != 0)
+		goto fail;
+	if ((u->hidx = if_nametoindex(hname)) == 0) {
+		error = errno;
+		goto fail;
+	}
+	ngd_fe_sysctl(hname);
+	if ((error = ngd_fe_up_link((int)u->hidx)) != 0 ||
+	    (error = ngd_fe_in_dp(fe)) != 0)
+		goto fail;
+	if ((u->gidx = if_nametoindex(gname)) == 0)
+		error = errno;
+	else if ((error = ngd_fe_up_link((int)u->gidx)) == 0) {
+		u->link = bpf_link_create(fe->dp.prog_port, (int)u->gidx,
+		    NGD_TCX_INGRESS, NULL);
+		if (u->link < 0) {
+			error = u->link == -1 ? errno : -u->link;
+			u->link = -1;
+		}
+	}
+	ngd_fe_back(fe);
+	if (error != 0)
+		goto fail;
+	fe->used[i] = true;
+	u->id = (uint16_t)(NG_FAST_BPF_MAX_PORTS - i);
+	port.id = u->id;
+	ncpu = libbpf_num_possible_cpus();
+	if ((zero = calloc(ncpu > 0 ? (size_t)ncpu : 1,
+		 sizeof(struct ng_fast_bpf_stats))) != NULL) {
+		(void)bpf_map_update_elem(fe->dp.stats_fd, &u->gidx, zero,
+		    BPF_ANY);
+		free(zero);
+	}
+	if (bpf_map_update_elem(fe->dp.ports_fd, &u->gidx, &port, BPF_ANY) <
+	    0) {
+		error = errno;
+		goto fail;
+	}
+	u->next = fe->ups;
+	fe->ups = u;
+	return u;
+fail:
+	if (fe->errors++ % 1000 == 0)
+		ngd_log(LOG_ERR, "%s: no uplink into the data plane for %s: %s",
+		    node->name, hook, strerror(error));
+	ngd_fe_free_up(fe, u);
+	return NULL;
+}
+
+/* The ether node's hook h qualifies: it leads to a switching node, no
+ * capture sees its frames, and the node changes none (autosrc writes
+ * the interface's MAC into what goes to the wire: lower stays with ngd
+ * while it is on, and the bridge with it). */
+static bool
+ngd_fe_wanted(struct ng_hook *h, int dir)
+{
+	return h != NULL && (h->flags & NG_HOOK_VALID) && h->peer != NULL &&
+	    (dir == NG_ETHER_DIR_UPPER || !ng_ether_autosrc(h->node)) &&
+	    !(h->flags & NG_HOOK_CAPTURED) &&
+	    !(h->peer->flags & NG_HOOK_CAPTURED) &&
+	    ng_node_valid(h->peer->node) &&
+	    h->peer->node->type->switching != NULL;
+}
+
+unsigned
+ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
+    unsigned max)
+{
+	struct ng_node *nodes[64], **np = nodes;
+	struct ng_graph *g = ngd_ether_graph();
+	struct ngd_fe_up *u, **up;
+	unsigned nn, n = 0;
+
+	if (fe == NULL)
+		return 0;
+	/* An uplink deleted under ngd (ip link del): made anew below. */
+	for (up = &fe->ups; (u = *up) != NULL;) {
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname(u->hidx, name) == NULL) {
+			*up = u->next;
+			u->hidx = 0; /* nothing left to delete */
+			ngd_fe_free_up(fe, u);
+		} else
+			up = &u->next;
+	}
+	for (u = fe->ups; u != NULL; u = u->next)
+		u->keep = false;
+	nn = ngd_ether_diverted(nodes, 64);
+	if (nn > 64) {
+		if ((np = calloc(nn, sizeof(*np))) == NULL)
+			nn = 0;
+		else
+			nn = ngd_ether_diverted(np, nn);
+	}
+	for (unsigned i = 0; i < nn; i++)
+		for (unsigned k = 0; k < 3; k++) {
+			struct ng_hook *h = ng_find_hook(np[i],
+			    ngd_fe_hooks[k]);
+			int dir = k == 2 ? NG_ETHER_DIR_UPPER :
+					   NG_ETHER_DIR_LOWER;
+
+			if (!ngd_fe_wanted(h, dir))
+				continue;
+			for (u = fe->ups; u != NULL; u = u->next)
+				if (u->node == np[i]->id &&
+				    strcmp(u->hook, ngd_fe_hooks[k]) == 0)
+					break;
+			if (u == NULL &&
+			    (u = ngd_fe_make(fe, np[i], ngd_fe_hooks[k],
+				 dir)) == NULL)
+				continue;
+			u->keep = true;
+			if (n < max) {
+				ports[n].eiface = np[i];
+				ports[n].hook = u->hook;
+				ports[n].gidx = u->gidx;
+				n++;
+			}
+		}
+	if (np != nodes)
+		free(np);
+	for (up = &fe->ups; (u = *up) != NULL;)
+		if (!u->keep) {
+			*up = u->next;
+			ngd_fe_free_up(fe, u);
+		} else
+			up = &u->next;
+	(void)g;
+	return n;
+}
+
+unsigned
+ngd_fast_eth_count(struct ngd_fast_eth *fe)
+{
+	return fe != NULL ? 3 * ngd_ether_diverted(NULL, 0) : 0;
+}
+
+void
+ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br)
+{
+	struct ng_graph *g = ngd_ether_graph();
+
+	if (fe == NULL || g == NULL)
+		return;
+	for (struct ngd_fe_up *u = fe->ups; u != NULL; u = u->next) {
+		uint32_t bridge = ngd_fast_br_of(br, u->gidx);
+		struct ng_node *n = ng_find_id(g, u->node);
+		struct ng_fast_bpf_port port = { .id = u->id };
+
+		if (n == NULL)
+			continue;
+		if (bridge != u->bridge) {
+			if (bridge == 0 && u->on) { /* the TAPs first */
+				(void)ngd_ether_uplink(n, u->dir, 0);
+				u->on = false;
+			}
+			if (bridge != 0) {
+				port.mode = NG_FAST_BPF_BRIDGE;
+				port.peer = bridge;
+			}
+			if (bpf_map_update_elem(fe->dp.ports_fd, &u->gidx,
+				&port, BPF_ANY) == 0)
+				u->bridge = bridge;
+		}
+		if (u->bridge != 0 && !u->on) {
+			int error = ngd_ether_uplink(n, u->dir, u->hidx);
+
+			if (error == 0)
+				u->on = true;
+			else if (fe->errors++ % 1000 == 0)
+				ngd_log(LOG_ERR,
+				    "%s: %s stays on the userspace path: %s",
+				    n->name, u->hook, strerror(error));
+		}
+	}
+}
+
+bool
+ngd_fast_eth_input(struct ngd_fast_eth *fe, struct ngd_fast_br *br, unsigned id,
+    struct ng_pkt **pktp)
+{
+	struct ng_graph *g = ngd_ether_graph();
+	struct ngd_fe_up *u;
+	struct ng_node *n;
+	uint32_t gidx;
+
+	if (fe == NULL || g == NULL)
+		return false;
+	for (u = fe->ups; u != NULL && u->id != id; u = u->next)
+		;
+	if (u == NULL)
+		return false;
+	if ((n = ng_find_id(g, u->node)) == NULL) {
+		ng_pkt_free(pktp);
+		return true;
+	}
+	gidx = u->gidx; /* u may go with the frame */
+	ngd_fast_br_input(br, gidx, *pktp);
+	ng_ether_input(n, (enum ng_ether_dir)u->dir, pktp); /* consumes */
+	ngd_fast_br_input(br, gidx, NULL);
+	return true;
+}
+
+bool
+ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx)
+{
+	for (const struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next)
+		if (u->gidx == gidx)
+			return true;
+	return false;
+}
+
+int
+ngd_fast_eth_new(const struct ngd_fast_dp *dp, struct ngd_fast_eth **fep)
+{
+	struct ngd_fast_eth *fe = calloc(1, sizeof(*fe));
+
+	*fep = fe;
+	if (fe == NULL)
+		return ENOMEM;
+	fe->dp = *dp;
+	ngd_fe_sweep(fe);
+	return 0;
+}
+
+void
+ngd_fast_eth_free(struct ngd_fast_eth *fe)
+{
+	struct ngd_fe_up *u;
+
+	if (fe == NULL)
+		return;
+	while ((u = fe->ups) != NULL) {
+		fe->ups = u->next;
+		ngd_fe_free_up(fe, u);
+	}
+	free(fe);
+}
