@@ -584,7 +584,7 @@ static bool
 ngd_br_captured(struct ngd_fast_brport **ps, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
-		struct ng_hook *h = ngd_br_ether_peer(ps[i]->eiface);
+		struct ng_hook *h = ngd_br_ether_peer(ps[i]);
 
 		if ((h->flags & NG_HOOK_CAPTURED) ||
 		    (h->peer != NULL && (h->peer->flags & NG_HOOK_CAPTURED)))
