@@ -13,10 +13,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netgraph.h>
@@ -77,11 +79,65 @@ union jail_ng_reply {
 	char buf[sizeof(struct ng_mesg) + 512];
 };
 
+/*
+ * ngd did not answer in time: said once, and the connection dropped (a
+ * late answer would be taken for the next request's); this thread asks
+ * ngd no more, and the callers move interfaces the netlink way.
+ */
+static int
+jail_ng_timeout(const char *path, const char *cmd)
+{
+	int ms = NgSetTimeout(-1);
+
+	jail_warnx(NULL,
+	    "%s %s: no answer from ngd within %d.%03d s (NGD_TIMEOUT); "
+	    "not asking ngd again",
+	    path, cmd, ms / 1000, ms % 1000);
+	jail_ng_close();
+	jail_ng_down = true;
+	return ETIMEDOUT;
+}
+
+/* Wait for the reply that comes with a request's status (ngd sends it
+ * first), as long as the library waits for a status (NgSetTimeout). */
+static int
+jail_ng_wait_reply(int cs)
+{
+	struct pollfd pfd = { .fd = cs, .events = POLLIN };
+	int ms = NgSetTimeout(-1), n;
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (NgPending(cs) == 0) {
+		int left = -1;
+
+		if (ms > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			left = ms -
+			    (int)((t.tv_sec - t0.tv_sec) * 1000 +
+				(t.tv_nsec - t0.tv_nsec) / 1000000);
+			if (left <= 0)
+				return ETIMEDOUT;
+		}
+		if ((n = poll(&pfd, 1, left)) < 0 && errno != EINTR)
+			return errno;
+		if (n > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+			return 0; /* the receive says what became of it */
+	}
+	return 0;
+}
+
 static int
 jail_ng_ask(const char *path, int cookie, int cmd, union jail_ng_reply *rep)
 {
+	int error;
+
 	if (NgSendMsg(jail_ng_cs, path, cookie, cmd, NULL, 0) < 0)
-		return errno;
+		return errno == ETIMEDOUT ? jail_ng_timeout(path, "getifname") :
+					    errno;
+	if ((error = jail_ng_wait_reply(jail_ng_cs)) != 0)
+		return error == ETIMEDOUT ? jail_ng_timeout(path, "getifname") :
+					    error;
 	if (NgRecvMsg(jail_ng_cs, &rep->m, sizeof(*rep), NULL) < 0)
 		return errno;
 	rep->buf[sizeof(rep->buf) - 1] = '\0';
@@ -115,6 +171,8 @@ jail_ng_vnet(const char *ifname, const char *netns)
 	    0) {
 		if (error == ENOENT)
 			return ENOENT; /* no such node */
+		if (error == ETIMEDOUT)
+			return ETIMEDOUT; /* said; the caller moves it */
 		cookie = NGM_IFACE_COOKIE;
 		vnet = NGM_IFACE_VNET;
 		if (jail_ng_ask(path, cookie, NGM_IFACE_GET_IFNAME, &rep) != 0)
@@ -126,6 +184,8 @@ jail_ng_vnet(const char *ifname, const char *netns)
 	if (NgSendMsg(jail_ng_cs, path, cookie, vnet, netns,
 		strlen(netns) + 1) < 0) {
 		error = errno;
+		if (error == ETIMEDOUT)
+			return jail_ng_timeout(path, "vnet");
 		return error == ENOENT ? ENXIO : error;
 	}
 	return 0;

@@ -1934,9 +1934,11 @@ jail_ns_destroy(struct jail_rec *r)
  * lock held once for all: each jail's init is killed, its supervisor
  * told to only reap it (SIGUSR2: the record is ours to drop), and we
  * tear down in the supervisor's place while the kernel ends the jails'
- * processes, all at once.  Then workers drop
- * the names from /run/netns, whose grace periods overlap, and bring
- * ngd's interfaces home, each over a connection of its own: the jail's
+ * processes, all at once.  Workers drop the names from /run/netns,
+ * whose grace periods overlap, and bring ngd's interfaces home, each
+ * over a connection of its own, taking each jail as soon as it is torn
+ * down (ngd's work and ours overlap; one after the other, at 1,000
+ * jails, each took half the time): the jail's
  * name gone, ngd closes the old device without deleting it, and the
  * kernel deletes it with the dying namespace, together with others.  A
  * jail whose interfaces belong to another network namespace than ours
@@ -1951,8 +1953,10 @@ struct jail_destroy_job {
 	bool *unbind;             /* its name is ours to drop */
 	unsigned long long *nsid; /* dev and inode of that namespace */
 	size_t n;
-	size_t next; /* the next jail a worker takes */
+	size_t next;  /* the next jail a worker takes */
+	size_t ready; /* jails torn down so far: the workers' to finish */
 	pthread_mutex_t mu;
+	pthread_cond_t cv;
 };
 
 static void *
@@ -1966,6 +1970,8 @@ jail_destroy_worker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&j->mu);
+		while (j->next >= j->ready && j->ready < j->n)
+			pthread_cond_wait(&j->cv, &j->mu);
 		i = j->next++;
 		pthread_mutex_unlock(&j->mu);
 		if (i >= j->n)
@@ -2011,6 +2017,7 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 	j.nsid = calloc(2 * n + 2, sizeof(*j.nsid));
 	sfd = malloc((n + 1) * sizeof(*sfd));
 	pthread_mutex_init(&j.mu, NULL);
+	pthread_cond_init(&j.cv, NULL);
 	for (size_t i = 0; sfd != NULL && i < n; i++)
 		sfd[i] = -1;
 	/* a pidfd a supervisor: as many as the hard limit allows */
@@ -2026,12 +2033,24 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 			errs[i] = error != 0 ? error : ENOMEM;
 		goto out;
 	}
+	/* the names, then ngd's interfaces: by the workers, each jail as
+	 * soon as it is torn down here (ngd at work while we are) */
+	for (nt = 0; nt < JAIL_DESTROY_WORKERS && nt < n; nt++)
+		if (pthread_create(&tid[nt], NULL, jail_destroy_worker, &j) !=
+		    0)
+			break;
 	for (size_t i = 0; i < n; i++) {
 		struct jail_rec *r = &rs[i];
 		int flags = JT_NGLEAVE;
 		pid_t *strangers;
 		size_t ns;
 
+		if (i > 0 && nt > 0) { /* the one before: the workers' */
+			pthread_mutex_lock(&j.mu);
+			j.ready = i;
+			pthread_cond_signal(&j.cv);
+			pthread_mutex_unlock(&j.mu);
+		}
 		errs[i] = EAGAIN; /* not done here: the slow way, below */
 		if (r->nifaces > 0 && !jail_ng_at_home(r))
 			continue;
@@ -2083,11 +2102,10 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 			close(netfd);
 		jail_rec_free(&now);
 	}
-	/* the names, then ngd's interfaces: by the workers */
-	for (nt = 0; nt < JAIL_DESTROY_WORKERS && nt < n; nt++)
-		if (pthread_create(&tid[nt], NULL, jail_destroy_worker, &j) !=
-		    0)
-			break;
+	pthread_mutex_lock(&j.mu);
+	j.ready = n;
+	pthread_cond_broadcast(&j.cv);
+	pthread_mutex_unlock(&j.mu);
 	if (nt == 0)
 		(void)jail_destroy_worker(&j);
 	for (size_t t = 0; t < nt; t++)
@@ -2117,6 +2135,7 @@ out:
 	if (rl0.rlim_cur != 0) /* the commands we run get the usual limit */
 		(void)setrlimit(RLIMIT_NOFILE, &rl0);
 	pthread_mutex_destroy(&j.mu);
+	pthread_cond_destroy(&j.cv);
 	free(sfd);
 	free(j.unbind);
 	free(j.nsid);

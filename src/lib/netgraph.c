@@ -46,7 +46,14 @@ struct ng_lib_fd {
 
 static pthread_mutex_t ng_lib_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ng_lib_cond = PTHREAD_COND_INITIALIZER;
-static struct ng_lib_fd *ng_lib_fds;
+/*
+ * Each fd's state, by number.  Each is allocated once and never moves:
+ * an empty queue's tail points at its own head, which a table of the
+ * states themselves would leave behind when it grows (another thread's
+ * new connection past its end), and a frame filed there would be lost,
+ * its reader waiting for it forever.
+ */
+static struct ng_lib_fd **ng_lib_fds;
 static int ng_lib_nfds;
 static uint32_t ng_lib_token;
 
@@ -67,11 +74,13 @@ int ng_lib_debug;
 static struct ng_lib_fd *
 ng_lib_state(int fd)
 {
+	struct ng_lib_fd *st;
+
 	if (fd < 0)
 		return NULL;
 	if (fd >= ng_lib_nfds) {
 		int n = fd + 16;
-		struct ng_lib_fd *p = realloc(ng_lib_fds, n * sizeof(*p));
+		struct ng_lib_fd **p = realloc(ng_lib_fds, n * sizeof(*p));
 
 		if (p == NULL)
 			return NULL;
@@ -79,9 +88,13 @@ ng_lib_state(int fd)
 		ng_lib_fds = p;
 		ng_lib_nfds = n;
 	}
-	if (ng_lib_fds[fd].tail == NULL)
-		ng_lib_fds[fd].tail = &ng_lib_fds[fd].head;
-	return &ng_lib_fds[fd];
+	if ((st = ng_lib_fds[fd]) == NULL) {
+		if ((st = calloc(1, sizeof(*st))) == NULL)
+			return NULL;
+		st->tail = &st->head;
+		ng_lib_fds[fd] = st;
+	}
+	return st;
 }
 
 /* Forget whatever an earlier connection on this fd number left. */
