@@ -1598,6 +1598,45 @@ ngd_fast_restored(struct ngd_fast *fp)
 		ngd_fast_pin_down(fp->pin);
 }
 
+/*
+ * veth drops what exceeds the receiving end's MTU: this end (the graph
+ * side, or an uplink's) takes whatever MTU the other is given.
+ */
+struct nlmsghdr *
+ngd_veth_newlink(void *buf, size_t len, const char *name, const char *peer,
+    const uint8_t *mac, uint32_t mtu, int netns)
+{
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data, *pn;
+
+	memset(buf, 0, len);
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	nh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
+	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
+	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
+	pn = mnl_attr_nest_start(nh, VETH_INFO_PEER);
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, peer);
+	if (mac != NULL)
+		mnl_attr_put(nh, IFLA_ADDRESS, 6, mac);
+	if (mtu != 0)
+		mnl_attr_put_u32(nh, IFLA_MTU, mtu);
+	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)netns);
+	mnl_attr_nest_end(nh, pn);
+	mnl_attr_nest_end(nh, data);
+	mnl_attr_nest_end(nh, info);
+	return nh;
+}
+
 /* --- the ops ------------------------------------------------------------ */
 
 static int
@@ -1610,7 +1649,6 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	char buf[1024], gname[IFNAMSIZ];
 	struct nlmsghdr *nh;
 	struct ifinfomsg *ifi;
-	struct nlattr *info, *data, *peer;
 	int error;
 
 	*devp = NULL;
@@ -1629,30 +1667,8 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	 * Made from the data plane: the graph-side end here, its peer (the
 	 * interface) in ngd's namespace, named and addressed at once.
 	 */
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_NEWLINK;
-	nh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
-	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
-	/* veth drops what exceeds the receiving end's MTU: the graph-side
-	 * end takes whatever MTU the interface is given. */
-	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
-	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
-	peer = mnl_attr_nest_start(nh, VETH_INFO_PEER);
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nh, IFLA_IFNAME, ifname);
-	if (mac != NULL)
-		mnl_attr_put(nh, IFLA_ADDRESS, 6, mac);
-	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)fp->nd->own_netns);
-	mnl_attr_nest_end(nh, peer);
-	mnl_attr_nest_end(nh, data);
-	mnl_attr_nest_end(nh, info);
+	nh = ngd_veth_newlink(buf, sizeof(buf), gname, ifname, mac, 0,
+	    fp->nd->own_netns);
 	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 	if (error != 0) {
 		free(v);

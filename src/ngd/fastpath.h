@@ -6,6 +6,7 @@
 #define NGD_FASTPATH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct bpf_object;
@@ -68,6 +69,16 @@ struct ngd_fast_dp {
 	int ports_fd, stats_fd; /* ng_fast_ports, ng_fast_stats */
 	int prog_port;          /* ng_fast_port */
 };
+
+/*
+ * An RTM_NEWLINK in buf (len bytes) making a veth pair: this end name (no queue, MTU
+ * 65535), its peer peer in the namespace netns, with mac (NULL: the
+ * kernel's) and mtu (0: the kernel's).  For the socket of this end's
+ * namespace.
+ */
+struct nlmsghdr;
+struct nlmsghdr *ngd_veth_newlink(void *buf, size_t len, const char *name,
+    const char *peer, const uint8_t *mac, uint32_t mtu, int netns);
 
 int ngd_fast_eth_new(const struct ngd_fast_dp *dp, struct ngd_fast_eth **fep);
 void ngd_fast_eth_free(struct ngd_fast_eth *fe); /* NULL ok */

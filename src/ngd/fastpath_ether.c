@@ -244,8 +244,6 @@ ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
 	struct ngd_fe_up *u;
 	char buf[1024], hname[IFNAMSIZ], gname[IFNAMSIZ];
 	struct nlmsghdr *nh;
-	struct ifinfomsg *ifi;
-	struct nlattr *info, *data, *peer;
 	struct ng_fast_bpf_port port = { 0 };
 	unsigned i;
 	int error, ncpu;
@@ -267,27 +265,8 @@ ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
 		if (if_nametoindex(hname) == 0 || tries > 64)
 			break;
 	}
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_NEWLINK;
-	nh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nh, IFLA_IFNAME, hname);
-	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
-	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
-	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
-	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
-	peer = mnl_attr_nest_start(nh, VETH_INFO_PEER);
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
-	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
-	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)fe->dp.netns);
-	mnl_attr_nest_end(nh, peer);
-	mnl_attr_nest_end(nh, data);
-	mnl_attr_nest_end(nh, info);
+	nh = ngd_veth_newlink(buf, sizeof(buf), hname, gname, NULL, 65535,
+	    fe->dp.netns);
 	if ((error = ngd_fe_talk(nh)) != 0)
 		goto fail;
 	if ((u->hidx = if_nametoindex(hname)) == 0) {
