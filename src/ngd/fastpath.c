@@ -231,7 +231,7 @@ ngd_fast_link_cb(const struct nlmsghdr *nh, void *arg)
 }
 
 /* One request on nl, its answers through cb: 0 or an errno. */
-static int
+int
 ngd_fast_talk(struct mnl_socket *nl, unsigned *seqp, struct nlmsghdr *nh,
     mnl_cb_t cb, void *arg)
 {
@@ -2159,7 +2159,7 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 /* --- start and stop ----------------------------------------------------- */
 
 /* A sysctl of the namespace the thread is in. */
-static void
+void
 ngd_fast_sysctl(const char *path, const char *val)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -70,13 +70,21 @@ struct ngd_fast_dp {
 	int prog_port;          /* ng_fast_port */
 };
 
+/* One rtnetlink request on nl (sequence numbers from *seqp), its
+ * answers through cb (NULL: the ack alone): 0 or an errno. */
+struct mnl_socket;
+struct nlmsghdr;
+int ngd_fast_talk(struct mnl_socket *nl, unsigned *seqp, struct nlmsghdr *nh,
+    int (*cb)(const struct nlmsghdr *, void *), void *arg);
+/* val written to the sysctl file path (a failure logged, not returned). */
+void ngd_fast_sysctl(const char *path, const char *val);
+
 /*
  * An RTM_NEWLINK in buf (len bytes) making a veth pair: this end name (no queue, MTU
  * 65535), its peer peer in the namespace netns, with mac (NULL: the
  * kernel's) and mtu (0: the kernel's).  For the socket of this end's
  * namespace.
  */
-struct nlmsghdr;
 struct nlmsghdr *ngd_veth_newlink(void *buf, size_t len, const char *name,
     const char *peer, const uint8_t *mac, uint32_t mtu, int netns);
 

@@ -86,36 +86,20 @@ static const char *const ngd_fe_hooks[] = { NG_ETHER_HOOK_LOWER,
 
 /* --- rtnetlink ------------------------------------------------------------ */
 
+/* One request on a socket of the namespace we are in now (the data
+ * plane's or ngd's: a socket's namespace is the one it was made in). */
 static int
 ngd_fe_talk(struct nlmsghdr *nh)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
-	unsigned port;
-	ssize_t n;
-	int error = 0, ret;
+	unsigned seq = 0;
+	int error;
 
 	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
 		return errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		error = errno;
-		goto out;
-	}
-	port = mnl_socket_get_portid(nl);
-	nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	nh->nlmsg_seq = 1;
-	if (mnl_socket_sendto(nl, nh, nh->nlmsg_len) < 0) {
-		error = errno;
-		goto out;
-	}
-	if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0) {
-		error = errno;
-		goto out;
-	}
-	ret = mnl_cb_run(buf, (size_t)n, 1, port, NULL, NULL);
-	if (ret < 0)
-		error = errno;
-out:
+	error = mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0 ?
+	    errno :
+	    ngd_fast_talk(nl, &seq, nh, NULL, NULL);
 	mnl_socket_close(nl);
 	return error;
 }
@@ -175,15 +159,10 @@ static void
 ngd_fe_sysctl(const char *name)
 {
 	char path[96];
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
 	    name);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) >= 0) {
-		if (write(fd, "1", 1) < 0)
-			ngd_log(LOG_DEBUG, "%s: %s", path, strerror(errno));
-		close(fd);
-	}
+	ngd_fast_sysctl(path, "1");
 }
 
 /* Uplinks a last ngd left (their links died with it): deleted. */
