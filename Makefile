@@ -391,7 +391,10 @@ $(JAIL_IPALIAS_OBJS): CPPFLAGS += -Isrc/bpf \
 CNI_SRC = $(wildcard src/cni/*.c)
 CNI_OBJ = $(CNI_SRC:%.c=$(B)/%.o)
 CNI_BIN = $(B)/cni/netgraph
-CNIDIR  = $(LIBDIR)/cni
+# $(PREFIX)/lib/cni, not LIBDIR: runtimes look in /usr/lib/cni (Podman's
+# cni_plugin_dirs, Debian's containernetworking-plugins), never in a
+# multiarch directory, which the package's LIBDIR is.
+CNIDIR  = $(PREFIX)/lib/cni
 $(CNI_BIN): $(CNI_OBJ) $(LIBNG_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -ljson-c -lmnl

@@ -60,6 +60,7 @@ for f in /usr/sbin/{ngd,ngctl,nghook,jail,jexec,jls,jng} \
     /usr/share/man/man5/jail.conf.5.gz /usr/share/man/man4/ng_bridge.4.gz /usr/share/man/man3/netgraph.3.gz \
     /usr/share/doc/$pkg/copyright /usr/share/doc/$pkg/changelog.Debian.gz \
     /usr/share/doc/$pkg/examples/ngexample.c \
+    /usr/lib/cni/netgraph /usr/share/man/man8/netgraph-cni.8.gz \
     /lib/systemd/system/ngd.service /lib/systemd/system/jail.service \
     /usr/libexec/netgraph/jail-rc /etc/netgraph/ngd.conf /etc/default/jail /etc/default/ngd \
     /usr/share/bash-completion/completions/{ngctl,nghook,jail,jexec,jls}; do
