@@ -5,7 +5,7 @@
 # commands issued during the takeover all succeed; the graph is the same
 # before and after (list, show, settings, IDs); an unknown handover
 # version is refused with a message and the old ngd serves on.  Then
-# takeovers in a row (NG_TAKEOVERS, default 10; `make bench` runs 100)
+# takeovers in a row (NG_TAKEOVERS, default 10; `make soak` runs 100)
 # leave the serving ngd's descriptors and memory flat.
 #
 #   ngeth0 (here) --link0-- br0 --link1-- ngeth1 (in a, by vnet)
