@@ -112,7 +112,73 @@ kill $nghooker
 wait $nghooker 2>/dev/null
 sleep 0.1
 expect "... the graph the same" "$before" "$(graph)"
+
+# --- a takeover under TCP streams (issue 19) -----------------------------
+# From here to a across the graph, while a takeover runs: iperf3 at
+# full speed for 4 s (its receiver reports every 0.1 s), and beside it
+# 24 MiB that nc sends paced over about 4 s, whose SHA-256 the receiver
+# checks.  The takeover is over while both still flow; neither
+# connection is reset, every byte arrives intact, iperf3 never stalls
+# for more than 1 s.  On the graph above (the fast path, the default),
+# then on one made with TAP devices (NGD_FASTPATH=0).
+head -c 24M /dev/urandom >"$tmp/stream.in"
+want="$(sha256sum <"$tmp/stream.in")"
+streams() { # MODEL: the cases above, named MODEL
+	local m=$1 srv rcv ipf snd rc stall
+	ip netns exec a iperf3 -s -1 -i 0.1 -J -p 5201 >"$tmp/srv.json" 2>&1 &
+	srv=$!
+	ip netns exec a sh -c 'timeout 20 nc -l -d 5202 | sha256sum' >"$tmp/recv" 2>&1 &
+	rcv=$!
+	for _ in $(seq 200); do
+		[ "$(ip netns exec a ss -Hltn '( sport = 5201 or sport = 5202 )' | wc -l)" = 2 ] && break
+		sleep 0.02
+	done
+	# (12 blocks of 2 MiB, one every 0.3 s)
+	for b in $(seq 0 11); do
+		dd if="$tmp/stream.in" bs=2M skip=$b count=1 status=none
+		sleep 0.3
+	done | timeout 20 nc -N 198.18.9.2 5202 >"$tmp/send" 2>&1 &
+	snd=$!
+	timeout 20 iperf3 -c 198.18.9.2 -p 5201 -t 4 -J >"$tmp/cli.json" 2>&1 &
+	ipf=$!
+	# both flowing (iperf3's control and data connections, nc's), then 0.3 s
+	for _ in $(seq 200); do
+		[ "$(ip netns exec a ss -Htn state established '( sport = 5201 or sport = 5202 )' | wc -l)" = 3 ] && break
+		sleep 0.02
+	done
+	sleep 0.3
+	expect_rc "$m: ngd --takeover under two TCP streams" 0 takeover
+	expect "$m: ... which still flowed when it was over" "alive alive" \
+	    "$(kill -0 $snd 2>/dev/null && echo alive) $(kill -0 $ipf 2>/dev/null && echo alive)"
+	wait $ipf
+	rc=$?
+	expect "$m: iperf3 ran to its end (no reset)" "0 " "$rc $(grep '"error"' "$tmp/cli.json")"
+	# the longest run of empty 0.1 s intervals at iperf3's receiver
+	wait $srv
+	stall=$(jq '[.intervals[].sum.bytes] | reduce .[] as $b ({r: 0, w: 0};
+	    .r = (if $b == 0 then .r + 1 else 0 end) | .w = ([.w, .r] | max)) | .w * 100' "$tmp/srv.json")
+	echo "# $m: iperf3 $(jq -r '.end.sum_sent | "\(.bits_per_second / 1e7 | floor / 100) Gbit/s, \(.retransmits) retransmits"' "$tmp/cli.json");" \
+	    "its longest stall at the receiver ${stall:-?} ms"
+	expect "$m: ... never stalled for more than 1 s" 1 "$([ "$stall" -le 1000 ] 2>/dev/null && echo 1)"
+	wait $snd
+	rc=$?
+	wait $rcv
+	expect "$m: nc's stream was not reset" "0 " "$rc $(cat "$tmp/send")"
+	expect "$m: ... every byte arrived, intact (SHA-256)" "$want" "$(cat "$tmp/recv")"
+}
+streams "fast path"
 stop_ngd
 expect "SIGTERM after takeovers: nothing left" "" \
     "$( (ip -o link show; ip -n a -o link show) | awk -F': ' '{ print $2 }' | grep -v '^lo$')"
+
+# (the TCP streams, with TAP devices)
+export NGD_FASTPATH=0
+start_ngd
+bridge_two_eifaces
+ngctl msg ngeth1: vnet '"a"'
+ip addr add 198.18.9.1/24 dev ngeth0 && ip link set ngeth0 up
+ip -n a addr add 198.18.9.2/24 dev ngeth1 && ip -n a link set ngeth1 up
+quiet ping -c 1 -W 2 198.18.9.2
+streams "TAP model"
+stop_ngd
 exit $NG_FAILED
