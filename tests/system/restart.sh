@@ -152,4 +152,38 @@ expect "another namespace's journal: refused" 1 "$(grep -c "journal $j: of anoth
 expect "... ngd starts empty" "There are 1 total nodes:" "$(ngctl list | head -n 1)"
 stop_ngd
 rm -rf /run/netgraph/*
+
+# --- a vnet jail across a crash (issue 19: "in jails included") -------
+# ngeth1 moved into a vnet jail by vnet.interface, its address set by
+# ip4.addr; after SIGKILL it stays there with its address, the next ngd
+# takes it back where it is (pings reach the jail again), and jail -r
+# brings it home to ngd's namespace, the node's interface still.
+#
+#   ngeth0 (here, .1) --link0-- br0 --link1-- ngeth1 (in jail rj, .2)
+trap 'jail -q -r rj 2>/dev/null; stop_ngd; ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"' EXIT
+start_ngd
+bridge_two_eifaces
+m1=$(mac ngeth1)
+ip addr add 198.18.9.1/24 dev ngeth0 && ip link set ngeth0 up
+jail -c name=rj vnet persist vnet.interface=ngeth1 'ip4.addr=ngeth1|198.18.9.2/24'
+expect_rc "a vnet jail with ngeth1: pings reach it" 0 quiet ping -c 1 -W 2 198.18.9.2
+settle
+kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
+expect "SIGKILL: ngeth1 stays in the jail, with its address" "198.18.9.2/24" \
+    "$(jexec rj ip -o -4 addr show dev ngeth1 | awk '{ print $4 }')"
+ip neigh flush dev ngeth0
+start_ngd
+expect "the next ngd restores the graph" "br0 link1" \
+    "$(ngctl show ngeth1: 2>&1 | awk '$1 == "ether" { print $2, $5 }')"
+expect_rc "... and takes ngeth1 back in the jail: pings reach it again" 0 \
+    quiet ping -c 2 -W 2 198.18.9.2
+expect "... nothing orphaned: the jail has ngeth1 alone, here ngeth0 alone" "ngeth1 | ngeth0" \
+    "$(jexec rj ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v '^lo$' | xargs) | $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v '^lo$' | xargs)"
+expect_rc "jail -r" 0 jail -r rj
+expect "... brings ngeth1 home, with its MAC" "$m1" "$(mac ngeth1)"
+expect "... the node's interface still" "ngeth1" \
+    "$(ngctl msg ngeth1: getifname 2>&1 | sed -nE 's/^Args:\t"(.*)"$/\1/p')"
+stop_ngd
+expect "SIGTERM: nothing left" "" "$(ip -o link show | awk -F': ' '{ print $2 }' | grep -v '^lo$')"
+rm -rf /run/netgraph/*
 exit $NG_FAILED
