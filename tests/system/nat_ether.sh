@@ -14,7 +14,10 @@
 # super-frames.  Checked: the outside sees only the alias address, with
 # every TCP checksum either whole and right or a partial one that
 # finishes right (tests/nat_csum.py reads its capture); ping, TCP and
-# UDP from the jails; a port redirected into j1; 20 MB each way intact.
+# UDP from the jails; a port redirected into j1; 20 MB each way intact
+# (issue 16 asks 100 MB: nat.sh moves that through the same node on
+# TAPs, 20 MB here keeps this test short); source ports kept where
+# free, and two jails on one source port at once (SAME_PORTS, at the end).
 source "$(dirname "$0")/../lib.sh"
 H="python3 $top/tests/nat_helper.py"
 pids=()
@@ -118,6 +121,34 @@ if [[ "$sums" =~ ^bad=0\ whole=[0-9]+\ partial=([0-9]+)$ ]] &&
 	ok "every TCP/UDP checksum from the alias is right ($sums)"
 else
 	fail "TCP/UDP checksums from the alias: $sums"
+fi
+
+# --- source ports kept where free (SAME_PORTS, issue 16) ----------------
+# As nat.sh checks it on TAPs: UDP from j2's port 5353 is seen from the
+# alias on 5353; j1 and j2, each from TCP port 40000 to the same server
+# at the same time, are both answered, and the outside sees one of them
+# on 40000 and the other on a port of its own.
+expect "UDP from j2: seen as the alias, port kept" "198.18.61.1 5353" \
+    "$(in_ns j2 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 5353)); s.settimeout(5)
+s.sendto(b"x", ("198.18.61.2", 7001)); print(s.recvfrom(100)[0].decode())' 2>&1)"
+in_ns j1 $H client 198.18.61.2 7000 40000 from-j1 >"$tmp/c1" 2>&1 &
+c1=$!
+in_ns j2 $H client 198.18.61.2 7000 40000 from-j2 >"$tmp/c2" 2>&1 &
+c2=$!
+wait $c1 $c2
+expect "same source port: j1 answered" "echo from-j1" "$(cat "$tmp/c1")"
+expect "same source port: j2 answered" "echo from-j2" "$(cat "$tmp/c2")"
+seen=$(tail -n 2 "$tmp/peers")
+ports=$(awk '{ print $2 }' <<<"$seen" | sort -n | xargs)
+if [ "$(awk '{ print $1 }' <<<"$seen" | sort -u)" = 198.18.61.1 ] &&
+    [ "$(awk '{ print $2 }' <<<"$seen" | sort -u | wc -l)" = 2 ] &&
+    grep -qw 40000 <<<"$ports"; then
+	ok "same source port: one kept it, the other moved ($ports)"
+else
+	fail "same source port: the outside saw $(xargs <<<"$seen")"
 fi
 expect_rc "ngd still serves" 0 quiet ngctl list
 finish
