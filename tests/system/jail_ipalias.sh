@@ -276,4 +276,22 @@ expect "... no pin but the programs'" "" "$(ls /sys/fs/bpf/ngjail | grep -v '^p-
 expect "... one set of programs" "1" "$(ls /sys/fs/bpf/ngjail | grep -c '^p-')"
 expect "... no record" "" "$(ls /run/jail)"
 expect "... no process" "$p0" "$(procs)"
+
+# --- interface= and a bare address (jail.conf(5), IP-alias example) ------
+# The man page's form: interface names where the jail's bare addresses
+# go; the aliases are added on create, the jail's wildcard bind gets its
+# address, and jail -r removes them.
+cat >"$tmp/ifc.conf" <<'EOF'
+path = "/";
+persist;
+interface = "h0";
+www { ip4.addr = "198.51.100.61/24"; ip6.addr = "2001:db8::61/64"; }
+EOF
+expect_rc "interface=h0, bare addresses: created" 0 jail -q -f "$tmp/ifc.conf" -c www
+expect "... the aliases are on h0" "198.51.100.61/24 2001:db8::61/64" \
+    "$(ip -o addr show dev h0 | awk '{ print $4 }' | grep -x '198.51.100.61/24\|2001:db8::61/64' | xargs)"
+expect "... the wildcard is the jail's address" "ok 198.51.100.61" "$(jexec www $probe bind 0.0.0.0)"
+expect "... in IPv6 too" "ok 2001:db8::61" "$(jexec www $probe bind ::)"
+expect_rc "... removed" 0 jail -q -f "$tmp/ifc.conf" -r www
+expect "... the aliases are gone" "$host_aliases" "$(aliases)"
 exit $NG_FAILED
