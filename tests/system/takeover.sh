@@ -115,8 +115,8 @@ expect "... the graph the same" "$before" "$(graph)"
 
 # --- a takeover under TCP streams (issue 19) -----------------------------
 # From here to a across the graph, while a takeover runs: iperf3 at
-# full speed for 4 s (its receiver reports every 0.1 s), and beside it
-# 24 MiB that nc sends paced over about 4 s, whose SHA-256 the receiver
+# full speed for 5 s (its receiver reports every 0.1 s), and beside it
+# 24 MiB that nc sends paced over about 5 s, whose SHA-256 the receiver
 # checks.  The takeover is over while both still flow; neither
 # connection is reset, every byte arrives intact, iperf3 never stalls
 # for more than 1 s.  On the graph above: with the fast path (the
@@ -134,13 +134,13 @@ streams() { # MODEL: the cases above, named MODEL
 		[ "$(ip netns exec a ss -Hltn '( sport = 5201 or sport = 5202 )' | wc -l)" = 2 ] && break
 		sleep 0.02
 	done
-	# (12 blocks of 2 MiB, one every 0.3 s)
-	for b in $(seq 0 11); do
-		dd if="$tmp/stream.in" bs=2M skip=$b count=1 status=none
+	# (16 blocks of 1.5 MiB, one every 0.3 s)
+	for b in $(seq 0 15); do
+		dd if="$tmp/stream.in" bs=1536K skip=$b count=1 status=none
 		sleep 0.3
 	done | timeout 20 nc -N 198.18.9.2 5202 >"$tmp/send" 2>&1 &
 	snd=$!
-	timeout 20 iperf3 -c 198.18.9.2 -p 5201 -t 4 -J >"$tmp/cli.json" 2>&1 &
+	timeout 20 iperf3 -c 198.18.9.2 -p 5201 -t 5 -J >"$tmp/cli.json" 2>&1 &
 	ipf=$!
 	# both flowing (iperf3's control and data connections, nc's), then 0.3 s
 	for _ in $(seq 200); do
