@@ -11,7 +11,8 @@
 # hooks as ports (uplink veth pairs into the data plane): the proof is
 # that the ether node's TAP channels (ngel/ngeu<ifindex>) and the data
 # plane's slow TAP carried next to nothing while the uplinks carried the
-# TCP, and that getstats counts it.  Then a hook to a userspace node (a
+# TCP, and that getstats and the hook counters of both ends of em0's
+# edges count it.  Then a hook to a userspace node (a
 # tee on the lower edge) puts the same frames through ngd, and a SIGKILL
 # of ngd leaves em0 working for the host and the next ngd takes the
 # uplinks back (deleted, made anew) and the jail is on the LAN again.
