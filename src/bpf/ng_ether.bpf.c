@@ -68,8 +68,12 @@ ng_ether_in(struct __sk_buff *skb)
 	struct ng_ether_bpf_stats *st;
 	__u16 proto;
 
+	/* The tag first: what an uplink or a TAP sends up the stack needs
+	 * no port lookup (the program runs on attached interfaces only). */
+	if (ng_ether_tagged(skb, ifindex))
+		return TC_ACT_OK;
 	port = bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
-	if (port == NULL || ng_ether_tagged(skb, ifindex))
+	if (port == NULL)
 		return TC_ACT_OK;
 	st = ng_ether_stats_of(ifindex);
 	if (port->lower != 0) {
@@ -99,8 +103,12 @@ ng_ether_out(struct __sk_buff *skb)
 	struct ng_ether_bpf_port *port;
 	struct ng_ether_bpf_stats *st;
 
+	/* The tag first: every frame a kernel bridge sends the wire through
+	 * an uplink passes here, and needs no port lookup. */
+	if (ng_ether_tagged(skb, ifindex))
+		return TC_ACT_OK;
 	port = bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
-	if (port == NULL || ng_ether_tagged(skb, ifindex) || port->upper == 0)
+	if (port == NULL || port->upper == 0)
 		return TC_ACT_OK;
 	if ((st = ng_ether_stats_of(ifindex)) != NULL)
 		st->upper_in++;

@@ -655,6 +655,7 @@ ngd_fast_hookstats(void *arg, struct ng_node *node)
 				break;
 			}
 	}
+	ngd_fast_eth_hookstats(fp->eth, fp->br, node); /* ether uplinks */
 }
 
 /* Its port entry: how the kernel forwards what its interface sends. */

@@ -103,6 +103,11 @@ void ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br);
  * ether node (consumed) and true. */
 bool ngd_fast_eth_input(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
     unsigned id, struct ng_pkt **pktp);
+/* Before the counters of node's hooks are read (hookstats_sync): what
+ * the kernel carried across the edges of ether hooks with uplinks, in
+ * both directions, added to the hooks at either end. */
+void ngd_fast_eth_hookstats(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
+    struct ng_node *node);
 /* Whether gidx is an uplink's data-plane end. */
 bool ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx);
 

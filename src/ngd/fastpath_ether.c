@@ -70,6 +70,7 @@ struct ngd_fe_up {
 	uint32_t bridge;  /* as written: the kernel bridge, 0: none */
 	bool on;          /* the ether node uses the host end */
 	bool keep;        /* sync's scratch */
+	uint64_t seen_pkts, seen_bytes; /* its ng_fast_stats, counted */
 	struct ngd_fe_up *next;
 };
 
@@ -186,6 +187,73 @@ ngd_fe_sweep(struct ngd_fast_eth *fe)
 		ngd_log(LOG_NOTICE,
 		    "data path: %u ether uplinks the last ngd left deleted",
 		    gone);
+}
+
+/* --- counters -------------------------------------------------------------- */
+
+/* The ether node's hook u stands for, or NULL. */
+static struct ng_hook *
+ngd_fe_hook(const struct ngd_fe_up *u)
+{
+	struct ng_graph *g = ngd_ether_graph();
+	struct ng_node *n = g != NULL ? ng_find_id(g, u->node) : NULL;
+	struct ng_hook *h = n != NULL ? ng_find_hook(n, u->hook) : NULL;
+
+	return h != NULL && (h->flags & NG_HOOK_VALID) && h->peer != NULL ?
+	    h :
+	    NULL;
+}
+
+/*
+ * What u's port sent through its kernel bridge since the last look (its
+ * ng_fast_stats: frames from the wire or the stack the program switched),
+ * added to the ether node's hook as ng_send_data would count them: out
+ * of it, into the bridge (whose "in" is read from it).  By the path its
+ * entry had: only while it was a port of the bridge the hook leads to.
+ * What the bridge sent the other way is its own count (fastpath_bridge.c).
+ */
+static void
+ngd_fe_fold(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct ng_fast_bpf_stats *per;
+	uint64_t pkts = 0, bytes = 0;
+	uint32_t key = u->gidx;
+	struct ng_hook *h;
+
+	if (ncpu <= 0 || u->gidx == 0 ||
+	    (per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
+		return;
+	if (bpf_map_lookup_elem(fe->dp.stats_fd, &key, per) == 0)
+		for (int i = 0; i < ncpu; i++) {
+			pkts += per[i].fast_pkts;
+			bytes += per[i].fast_bytes;
+		}
+	free(per);
+	if (pkts < u->seen_pkts) /* the entry was made anew */
+		u->seen_pkts = u->seen_bytes = 0;
+	h = ngd_fe_hook(u);
+	if (h != NULL && u->bridge != 0 && h->peer->node->id == u->bridge) {
+		h->stats.xmit_frames += pkts - u->seen_pkts;
+		h->stats.xmit_octets += bytes - u->seen_bytes;
+	}
+	u->seen_pkts = pkts;
+	u->seen_bytes = bytes;
+}
+
+void
+ngd_fast_eth_hookstats(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
+    struct ng_node *node)
+{
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next) {
+		struct ng_hook *h = ngd_fe_hook(u);
+
+		if (h == NULL || (h->node != node && h->peer->node != node))
+			continue;
+		ngd_fe_fold(fe, u);
+		ngd_fast_br_hookstats(br, u->gidx);
+	}
 }
 
 /* --- uplinks ---------------------------------------------------------------- */
@@ -399,6 +467,7 @@ ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br)
 		if (n == NULL)
 			continue;
 		if (bridge != u->bridge) {
+			ngd_fe_fold(fe, u);         /* by the path it had */
 			if (bridge == 0 && u->on) { /* the TAPs first */
 				(void)ngd_ether_uplink(n, u->dir, 0);
 				u->on = false;

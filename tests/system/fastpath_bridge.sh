@@ -245,4 +245,31 @@ sleep 1
 expect "ba pings bb again (its MAC back on link0)" 5 "$(pings ba 198.18.9.2 5)"
 expect "... gettable: ba's MAC on link0" link0 "$(hook_of "$ma")"
 
+# --- a host moves to another link: the first answer reaches it -------------
+# ba's MAC and address go to be (link5) while ba's interface is down; no
+# ARP (static neighbours), so be's first ping is the first frame of the
+# move: the kernel gives it to ngd (ba's MAC known on link0), the node
+# moves the host, and bb's answer comes back through the kernel before
+# ngd has returned from writing the request (issue 18: it went to link0).
+ngctl mkpeer fbr: eiface link5 ether
+ngctl name fbr:link5 fmove
+ife=$(ngctl msg fmove: getifname | sed -n 's/^Args:\t"\(.*\)"$/\1/p')
+ip netns add be
+NS="$NS be"
+ip netns exec be sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+    net.ipv6.conf.default.disable_ipv6=1
+ngctl msg fmove: vnet '"be"'
+ip -n ba link set ngeth0 down
+ip -n be link set "$ife" address "$ma"
+ip -n be addr add 198.18.9.1/24 dev "$ife"
+ip -n be link set "$ife" up
+ip -n be neigh replace 198.18.9.2 lladdr "$mb" dev "$ife" nud permanent
+ip -n bb neigh replace 198.18.9.1 lladdr "$ma" dev ngeth1 nud permanent
+sleep 1.1 # ba's MAC older than minStableAge: a move, not a loop
+expect "ba's MAC moves to link5: the first ping's answer arrives" 1 \
+    "$(ip netns exec be ping -c 1 -W 1 198.18.9.2 2>/dev/null |
+	sed -nE 's/.* ([0-9]+) received.*/\1/p')"
+expect "... gettable: ba's MAC on link5" link5 "$(hook_of "$ma")"
+expect "... the next ones too, in the kernel" 5 "$(pings be 198.18.9.2 5)"
+
 finish
