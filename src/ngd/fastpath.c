@@ -26,8 +26,13 @@
  * either end deletes both; when the jail-side end's namespace is
  * destroyed the pair goes with it, the data plane's link monitor sees
  * the graph-side end go, and the node re-creates its interface at home
- * (decision 4).  A move (vnet) moves the jail-side end, keeping name,
- * MAC and pair.  While the graph has a pair, the data plane, the maps
+ * (decision 4).  A vnet makes the interface anew where it goes, as a
+ * TAP's is: a new pair whose jail-side end is made in the target
+ * namespace with the name, MAC, MTU and index, whose graph-side end takes
+ * over the port; the old pair joins a group of the data plane deleted
+ * once per batch (moving a device costs the kernel an RCU grace period
+ * under the RTNL lock, one move at a time; deleting a group costs one
+ * for all).  While the graph has a pair, the data plane, the maps
  * and the links are pinned and outlive ngd (fastpath_pin.c): the next
  * ngd, or a takeover, takes them back (ngd_fast_adopt); a clean stop
  * removes them.
@@ -181,7 +186,6 @@ struct ngd_veth_peer {
 	uint8_t mac[6];
 	unsigned flags;
 	uint32_t mtu, txqlen;
-	unsigned gflags; /* the graph-side end's */
 };
 
 /* Back to ngd's own namespace from the data plane or another. */
@@ -329,7 +333,6 @@ ngd_veth_peer(struct ngd_veth *v, struct ngd_veth_peer *p)
 	p->flags = j.flags;
 	p->mtu = j.mtu;
 	p->txqlen = j.txqlen;
-	p->gflags = g.flags;
 	return 0;
 }
 
@@ -2141,47 +2144,92 @@ ngd_fast_linkreq(char *buf, size_t len, uint16_t type, int ifindex)
 	return nh;
 }
 
-/*
- * The pair whose graph-side end is gidx retired: into the data plane's
- * retired group, deleted with the next batch.  Its interface (the peer
- * old describes), if at home, gets a retired name and goes down at once,
- * as a device moved away would leave: the name is free for the new one
- * and for others.  One elsewhere stays as it is until the batch (a few
- * tens of ms; its namespace is often dying, which deletes it first).
- */
-static void
-ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old)
+/* Interface ifindex of nl's namespace renamed name and down (the
+ * kernel renames only interfaces that are down before Linux 6.2). */
+static int
+ngd_fast_rename_down(struct mnl_socket *nl, unsigned *seqp, int ifindex,
+    const char *name)
 {
-	char buf[256], name[IFNAMSIZ];
+	char buf[256];
 	struct nlmsghdr *nh;
 	struct ifinfomsg *ifi;
 	int error;
 
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, ifindex);
+	ifi = mnl_nlmsg_get_payload(nh);
+	ifi->ifi_change = IFF_UP; /* down */
+	mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	if ((error = ngd_fast_talk(nl, seqp, nh, NULL, NULL)) != EBUSY)
+		return error;
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, ifindex);
+	ifi = mnl_nlmsg_get_payload(nh);
+	ifi->ifi_change = IFF_UP;
+	(void)ngd_fast_talk(nl, seqp, nh, NULL, NULL);
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, ifindex);
+	mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	return ngd_fast_talk(nl, seqp, nh, NULL, NULL);
+}
+
+/* rtnetlink in the namespace /run/netns/placed, if the data plane calls
+ * it nsid (NULL: it has gone, or is another). */
+static struct mnl_socket *
+ngd_fast_nl_placed(struct ngd_fast *fp, const char *placed, int nsid)
+{
+	struct mnl_socket *nl = NULL;
+	char path[PATH_MAX];
+	int fd, id;
+
+	if (placed == NULL || placed[0] == '\0')
+		return NULL;
+	snprintf(path, sizeof(path), "/run/netns/%s", placed);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (ngd_fast_nsid(fp, fd, &id) == 0 && id == nsid &&
+	    setns(fd, CLONE_NEWNET) == 0) {
+		nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		if (nl != NULL &&
+		    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			mnl_socket_close(nl);
+			nl = NULL;
+		}
+		ngd_fast_back(fp);
+	}
+	close(fd);
+	return nl;
+}
+
+/*
+ * The pair whose graph-side end is gidx retired: into the data plane's
+ * retired group, deleted with the next batch.  Its interface (the peer
+ * old describes) gets a retired name and goes down at once, as a device
+ * moved away would leave: the name is free for the new one and others.
+ * That is done at home, and where vnet placed it (placed) while that
+ * name still names its namespace; one whose namespace lost its name
+ * (ip netns del, jail -r: it is dying, and its death deletes the pair
+ * first) or was put elsewhere by hand stays as it is until the batch.
+ */
+static void
+ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
+    const char *placed)
+{
+	char buf[256], name[IFNAMSIZ];
+	struct nlmsghdr *nh;
+	struct mnl_socket *nl;
+	unsigned seq = 0;
+	int error;
+
 	if (old != NULL && ngd_fast_nsid_home(fp, old->nsid)) {
 		ngd_retire_name(fp->nd, name);
-		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK,
-		    old->ifindex);
-		ifi = mnl_nlmsg_get_payload(nh);
-		ifi->ifi_change = IFF_UP; /* down */
-		mnl_attr_put_strz(nh, IFLA_IFNAME, name);
-		error = ngd_fast_talk(fp->nd->rtnl, &fp->nd->rtnl_seq, nh,
-		    NULL, NULL);
-		if (error == EBUSY) { /* before Linux 6.2: down, then renamed */
-			nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK,
-			    old->ifindex);
-			ifi = mnl_nlmsg_get_payload(nh);
-			ifi->ifi_change = IFF_UP;
-			(void)ngd_fast_talk(fp->nd->rtnl, &fp->nd->rtnl_seq,
-			    nh, NULL, NULL);
-			nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK,
-			    old->ifindex);
-			mnl_attr_put_strz(nh, IFLA_IFNAME, name);
-			error = ngd_fast_talk(fp->nd->rtnl, &fp->nd->rtnl_seq,
-			    nh, NULL, NULL);
-		}
+		error = ngd_fast_rename_down(fp->nd->rtnl, &fp->nd->rtnl_seq,
+		    old->ifindex, name);
 		if (error != 0)
 			ngd_log(LOG_DEBUG, "%s: not renamed on retiring: %s",
 			    old->name, strerror(error));
+	} else if (old != NULL &&
+	    (nl = ngd_fast_nl_placed(fp, placed, old->nsid)) != NULL) {
+		ngd_retire_name(fp->nd, name);
+		(void)ngd_fast_rename_down(nl, &seq, old->ifindex, name);
+		mnl_socket_close(nl);
 	}
 	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, gidx);
 	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
@@ -2230,7 +2278,8 @@ ngd_fast_index_of(struct ngd_fast *fp, const char *name)
 /* The interface's flags a new one keeps (up is not: a device moved to
  * another namespace arrives down; promiscuity and allmulti count users,
  * who stay behind). */
-#define NGD_VETH_KEEP_FLAGS (IFF_NOARP | IFF_MULTICAST | IFF_DEBUG | IFF_DYNAMIC)
+#define NGD_VETH_KEEP_FLAGS                                                    \
+	(IFF_NOARP | IFF_MULTICAST | IFF_DEBUG | IFF_DYNAMIC)
 
 /*
  * vnet's work: v's interface made anew in the namespace nsfd.  A new
@@ -2300,15 +2349,14 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	v->gidx = gidx;
 	v->link = -1;
 	if ((error = ngd_veth_stats_new(v)) != 0 ||
-	    (error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link)) !=
-		0) {
+	    (error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link)) != 0) {
 		if (v->link >= 0)
 			close(v->link);
 		key = (uint32_t)gidx;
 		(void)bpf_map_delete_elem(fp->stats_fd, &key);
 		v->gidx = oldgidx;
 		v->link = oldlink;
-		ngd_fast_retire(fp, gidx, NULL);
+		ngd_fast_retire(fp, gidx, NULL, NULL);
 		return error;
 	}
 	ngd_fast_br_repoint(fp->br, (uint32_t)oldgidx, (uint32_t)gidx);
@@ -2327,7 +2375,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	(void)bpf_map_delete_elem(fp->stats_fd, &key);
 	if (oldlink >= 0)
 		close(oldlink);
-	ngd_fast_retire(fp, oldgidx, old);
+	ngd_fast_retire(fp, oldgidx, old, ngd_netdev_placed(v->dev));
 	return 0;
 }
 
@@ -2346,8 +2394,8 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 {
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev);
-	struct ngd_fast_link g;
 	struct ngd_veth_peer p;
+	struct ng_ifdev *d;
 	char path[PATH_MAX];
 	bool home, have;
 	int nsfd, nsid, error;
@@ -2376,11 +2424,12 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 			(void)ngd_netdev_place(dev, NULL);
 		return 0; /* already there */
 	}
-	memset(&g, 0, sizeof(g));
-	if (!have)
-		(void)ngd_fast_getlink(fp, -1, v->gidx, &g);
+	d = node->type->netdev != NULL && node->priv != NULL ?
+	    node->type->netdev->ifdev(node) :
+	    NULL;
+	/* The carrier the hooks want (the old end may be gone already). */
 	error = ngd_veth_remake(v, nsfd, have ? &p : NULL,
-	    ((have ? p.gflags : g.flags) & IFF_UP) != 0, ifname, mac);
+	    d != NULL && d->carrier, ifname, mac);
 	close(nsfd);
 	if (error != 0)
 		return error;
@@ -2390,8 +2439,10 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	if (home)
 		(void)ngd_netdev_place(dev, NULL);
 	if (!have)
-		ngd_log(LOG_INFO, "%s: its namespace cannot be reached; made "
-		    "anew %s", ifname, home ? "at home" : netns);
+		ngd_log(LOG_INFO,
+		    "%s: its namespace cannot be reached; made "
+		    "anew %s",
+		    ifname, home ? "at home" : netns);
 	return 0;
 }
 

@@ -747,10 +747,11 @@ ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 		if (error < 0 && errno != ENOENT)
 			break;
 		for (__u32 i = 0; i < count; i++)
-			if (vals[i].ifindex == from && keys[i].bridge == b->id) {
+			if (vals[i].ifindex == from &&
+			    keys[i].bridge == b->id) {
 				vals[i].ifindex = to;
-				(void)bpf_map_update_elem(br->hosts_fd, &keys[i],
-				    &vals[i], BPF_EXIST);
+				(void)bpf_map_update_elem(br->hosts_fd,
+				    &keys[i], &vals[i], BPF_EXIST);
 			}
 		if (error < 0)
 			break; /* ENOENT: that was the last */

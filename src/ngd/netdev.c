@@ -618,6 +618,13 @@ ngd_netdev_veth(const struct ng_netdev *dev)
 	return dev == NULL ? NULL : dev->veth;
 }
 
+/* The /run/netns name it was placed in, "" if none. */
+const char *
+ngd_netdev_placed(const struct ng_netdev *dev)
+{
+	return dev->netns;
+}
+
 /* Its namespace's name is watched: when it goes, the node's interface
  * comes home (ng_netdev_vnet_home), as a TAP's does. */
 int
