@@ -38,6 +38,7 @@ m0=$(mac ngeth0)
 i0=$(cat /sys/class/net/ngeth0/ifindex)
 expect_rc "vnet into a" 0 ngctl msg ngeth0: vnet '"a"'
 expect_rc "... no ngeth0 here from then on" 1 quiet ip link show ngeth0
+ip link set ngeth1 mtu 1400
 expect_rc "vnet into b" 0 ngctl msg ngeth1: vnet '"b"'
 expect "ngeth0 lives in a" "ngeth0 " "$(links -n a)"
 expect "ngeth1 lives in b" "ngeth1 " "$(links -n b)"
@@ -50,6 +51,7 @@ if [ "${NGD_FASTPATH:-1}" != 0 ]; then
 	# replaced deleted with its batch, both ends.
 	expect "... with the index it had" "$i0" "$(ip netns exec a cat /sys/class/net/ngeth0/ifindex)"
 	expect "one graph-side end per eiface, the replaced pairs gone" 2 "$(dp_ends)"
+	expect "... and the MTU it had" 1400 "$(ip netns exec b cat /sys/class/net/ngeth1/mtu)"
 fi
 expect "nodes and hooks are as they were" "ngeth0 1 ngeth1 1" \
     "$(ngctl list | awk '$2 ~ /^ngeth/ { printf "%s%s %s", sep, $2, $9; sep = " " }')"
