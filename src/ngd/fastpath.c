@@ -26,8 +26,13 @@
  * either end deletes both; when the jail-side end's namespace is
  * destroyed the pair goes with it, the data plane's link monitor sees
  * the graph-side end go, and the node re-creates its interface at home
- * (decision 4).  A move (vnet) moves the jail-side end, keeping name,
- * MAC and pair.  While the graph has a pair, the data plane, the maps
+ * (decision 4).  A vnet makes the interface anew where it goes, as a
+ * TAP's is: a new pair whose jail-side end is made in the target
+ * namespace with the name, MAC, MTU and index, whose graph-side end takes
+ * over the port; the old pair joins a group of the data plane deleted
+ * once per batch (moving a device costs the kernel an RCU grace period
+ * under the RTNL lock, one move at a time; deleting a group costs one
+ * for all).  While the graph has a pair, the data plane, the maps
  * and the links are pinned and outlive ngd (fastpath_pin.c): the next
  * ngd, or a takeover, takes them back (ngd_fast_adopt); a clean stop
  * removes them.
@@ -93,6 +98,16 @@ extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
 /* Queues of the slow path's TAP: a port's frames for ngd take queue
  * (id % this), which ngd reads in turn with the others (ng_fast_steer). */
 #define NGD_FAST_QUEUES 8
+/*
+ * Pairs a vnet replaced are deleted together, by their graph-side ends'
+ * group in the data plane: one RTM_DELLINK, one RCU grace period for
+ * the lot, once none came for NGD_FAST_RETIRE_MS or NGD_FAST_RETIRE_MAX
+ * wait (each pair still costs the kernel its unregistering, ~0.5 ms,
+ * during which ngd's thread waits: the batch is bounded for that).
+ */
+#define NGD_FAST_RETIRE_GROUP 0x6e67ffffu /* the data plane is ours alone */
+#define NGD_FAST_RETIRE_MS 20
+#define NGD_FAST_RETIRE_MAX 128
 
 struct ngd_fast;
 /* One queue of the slow path's TAP. */
@@ -129,6 +144,12 @@ struct ngd_fast {
 	bool adopting; /* a data plane left by the last ngd */
 	bool held;     /* handed over: ngd_fast_hold */
 	unsigned mark; /* ngd_fast_hookstats' pass */
+	int own_nsid;  /* ngd's namespace as the data plane calls it, or -1 */
+	/* Pairs replaced by a vnet, in NGD_FAST_RETIRE_GROUP until deleted. */
+	unsigned nretired;
+	uint64_t retired_ms; /* when the last one joined */
+	int next_gidx;       /* ngd_fast_free_gidx's next try */
+	struct ngd_sleep_hook retire_hook;
 };
 
 /* A hub whose every hook leads to an eiface: its members in the maps. */
@@ -164,6 +185,7 @@ struct ngd_veth_peer {
 	char name[IFNAMSIZ];
 	uint8_t mac[6];
 	unsigned flags;
+	uint32_t mtu, txqlen;
 };
 
 /* Back to ngd's own namespace from the data plane or another. */
@@ -186,6 +208,7 @@ struct ngd_fast_link {
 	bool have_mac;
 	unsigned flags;
 	int ifindex;
+	uint32_t mtu, txqlen, group;
 };
 
 static int
@@ -212,6 +235,18 @@ ngd_fast_link_attr(const struct nlattr *a, void *arg)
 			memcpy(l->mac, mnl_attr_get_payload(a), 6);
 			l->have_mac = true;
 		}
+		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(a);
+		break;
+	case IFLA_TXQLEN:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->txqlen = mnl_attr_get_u32(a);
+		break;
+	case IFLA_GROUP:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->group = mnl_attr_get_u32(a);
 		break;
 	}
 	return MNL_CB_OK;
@@ -296,6 +331,8 @@ ngd_veth_peer(struct ngd_veth *v, struct ngd_veth_peer *p)
 	memcpy(p->name, j.name, sizeof(p->name));
 	memcpy(p->mac, j.mac, 6);
 	p->flags = j.flags;
+	p->mtu = j.mtu;
+	p->txqlen = j.txqlen;
 	return 0;
 }
 
@@ -331,6 +368,8 @@ ngd_fast_nsid(struct ngd_fast *fp, int nsfd, int *nsidp)
 	return ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_nsid_cb, nsidp);
 }
 
+static bool ngd_fast_nsid_home(struct ngd_fast *fp, int nsid);
+
 /*
  * An fd for the namespace the data plane calls nsid: ngd's own, one
  * named under /run/netns (jails, ip netns), or, failing those, one a
@@ -345,7 +384,7 @@ ngd_fast_nsfd(struct ngd_fast *fp, int nsid, int *fdp)
 	int id, fd;
 
 	*fdp = -1;
-	if (ngd_fast_nsid(fp, fp->nd->own_netns, &id) == 0 && id == nsid) {
+	if (ngd_fast_nsid_home(fp, nsid)) {
 		*fdp = dup(fp->nd->own_netns);
 		return *fdp < 0 ? errno : 0;
 	}
@@ -1204,8 +1243,6 @@ ngd_veth_start(struct ngd_veth *v)
 
 /* --- adoption: the pairs of the last ngd (DESIGN 12, fastpath_pin.c) --- */
 
-static bool ngd_fast_nsid_home(struct ngd_fast *fp, int nsid);
-
 /* What the journal keeps of a pair: kind=veth, the interface's name,
  * MAC and index, the graph-side end's index and the port id (the
  * placed= netns name netdev.c adds).  An ngd of the TAP model reads the
@@ -1317,8 +1354,8 @@ ngd_fast_end_is(struct ngd_fast *fp, const struct ngd_fast_desc *dd, int gidx,
 
 	if (gidx <= 0 || ngd_fast_veth_gidx(fp, gidx) != NULL ||
 	    ngd_fast_getlink(fp, -1, gidx, l) != 0 || l->link <= 0 ||
-	    l->netnsid < 0)
-		return false;
+	    l->netnsid < 0 || l->group == NGD_FAST_RETIRE_GROUP)
+		return false; /* a retired one: a vnet replaced it */
 	return !dd->have_mac ||
 	    (ngd_fast_getlink(fp, l->netnsid, l->link, &j) == 0 && j.have_mac &&
 		memcmp(j.mac, dd->mac, 6) == 0);
@@ -1477,6 +1514,8 @@ ngd_fast_map_keys(int fd, size_t key_size, void *keys, unsigned max)
 	return n;
 }
 
+static void ngd_fast_flush_retired(struct ngd_fast *fp);
+
 /*
  * The journal replayed: the graph-side ends it did not name (a pair made
  * just before the crash, before the journal was written) are deleted
@@ -1494,6 +1533,8 @@ ngd_fast_restored(struct ngd_fast *fp)
 	if (fp == NULL || !fp->adopting)
 		return;
 	fp->adopting = false;
+	fp->nretired = 1; /* those the last ngd retired go in one batch */
+	ngd_fast_flush_retired(fp);
 	if (setns(fp->dp_netns, CLONE_NEWNET) == 0) {
 		ifs = if_nameindex();
 		ngd_fast_back(fp);
@@ -1599,13 +1640,27 @@ ngd_fast_restored(struct ngd_fast *fp)
 		ngd_fast_pin_down(fp->pin);
 }
 
+/* A veth pair to make: this end (the graph side, or an uplink's) and its
+ * peer (the interface) in the namespace netns.  0 or NULL: the kernel's
+ * choice.  The kernel takes the peer's index only with this end's. */
+struct ngd_veth_spec {
+	const char *name;
+	int ifindex;
+	bool up;
+	const char *peer;
+	int netns;
+	const uint8_t *mac;
+	uint32_t mtu, txqlen;
+	int peer_ifindex;
+	unsigned peer_flags, peer_change; /* ifi_flags under ifi_change */
+};
+
 /*
- * veth drops what exceeds the receiving end's MTU: this end (the graph
- * side, or an uplink's) takes whatever MTU the other is given.
+ * veth drops what exceeds the receiving end's MTU: this end takes
+ * whatever MTU the other is given (65535), and has no queue.
  */
-struct nlmsghdr *
-ngd_veth_newlink(void *buf, size_t len, const char *name, const char *peer,
-    const uint8_t *mac, uint32_t mtu, int netns)
+static struct nlmsghdr *
+ngd_veth_newlink_spec(void *buf, size_t len, const struct ngd_veth_spec *vs)
 {
 	struct nlmsghdr *nh;
 	struct ifinfomsg *ifi;
@@ -1617,7 +1672,10 @@ ngd_veth_newlink(void *buf, size_t len, const char *name, const char *peer,
 	nh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
 	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	ifi->ifi_index = vs->ifindex;
+	if (vs->up)
+		ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, vs->name);
 	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
 	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
 	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
@@ -1626,16 +1684,34 @@ ngd_veth_newlink(void *buf, size_t len, const char *name, const char *peer,
 	pn = mnl_attr_nest_start(nh, VETH_INFO_PEER);
 	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nh, IFLA_IFNAME, peer);
-	if (mac != NULL)
-		mnl_attr_put(nh, IFLA_ADDRESS, 6, mac);
-	if (mtu != 0)
-		mnl_attr_put_u32(nh, IFLA_MTU, mtu);
-	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)netns);
+	ifi->ifi_index = vs->ifindex != 0 ? vs->peer_ifindex : 0;
+	ifi->ifi_flags = vs->peer_flags & vs->peer_change;
+	ifi->ifi_change = vs->peer_change;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, vs->peer);
+	if (vs->mac != NULL)
+		mnl_attr_put(nh, IFLA_ADDRESS, 6, vs->mac);
+	if (vs->mtu != 0)
+		mnl_attr_put_u32(nh, IFLA_MTU, vs->mtu);
+	if (vs->txqlen != 0)
+		mnl_attr_put_u32(nh, IFLA_TXQLEN, vs->txqlen);
+	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)vs->netns);
 	mnl_attr_nest_end(nh, pn);
 	mnl_attr_nest_end(nh, data);
 	mnl_attr_nest_end(nh, info);
 	return nh;
+}
+
+struct nlmsghdr *
+ngd_veth_newlink(void *buf, size_t len, const char *name, const char *peer,
+    const uint8_t *mac, uint32_t mtu, int netns)
+{
+	struct ngd_veth_spec vs = { .name = name,
+		.peer = peer,
+		.netns = netns,
+		.mac = mac,
+		.mtu = mtu };
+
+	return ngd_veth_newlink_spec(buf, len, &vs);
 }
 
 /* --- the ops ------------------------------------------------------------ */
@@ -1840,14 +1916,15 @@ ngd_fast_set_name(void *be, struct ng_netdev *dev, const char *name)
 	return error;
 }
 
-/* Is the namespace id nsid (data plane's view) ngd's own? */
+/* Is the namespace id nsid (data plane's view) ngd's own?  The id,
+ * once given, lasts as long as both namespaces do: asked once. */
 static bool
 ngd_fast_nsid_home(struct ngd_fast *fp, int nsid)
 {
-	int own;
-
-	return ngd_fast_nsid(fp, fp->nd->own_netns, &own) == 0 && own >= 0 &&
-	    own == nsid;
+	if (fp->own_nsid < 0 &&
+	    ngd_fast_nsid(fp, fp->nd->own_netns, &fp->own_nsid) != 0)
+		fp->own_nsid = -1;
+	return fp->own_nsid >= 0 && fp->own_nsid == nsid;
 }
 
 static int
@@ -2007,37 +2084,309 @@ ngd_fast_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
 	return 0;
 }
 
-/*
- * vnet home of a pair whose jail-side end cannot be reached: its
- * namespace is dying, or lingers with no name and no process to find it
- * by (a jail removed all at once drops its name first).  As a TAP is,
- * the interface is made anew at home, same name and MAC; the old pair
- * goes.
- */
-static int
-ngd_fast_vnet_remake(struct ngd_fast *fp, struct ng_netdev *dev,
-    enum ng_netdev_kind kind, const char *ifname, const uint8_t mac[6],
-    struct ng_node *node, struct ng_netdev **devp)
+/* --- vnet: the interface made anew where it goes ------------------------ */
+
+/* The retired pairs deleted: one request, one grace period for all. */
+static void
+ngd_fast_flush_retired(struct ngd_fast *fp)
 {
-	struct ng_netdev *nd;
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
 	int error;
 
-	if ((error = ngd_fast_create(fp, kind, ifname, mac, node, &nd)) != 0)
+	if (fp->nretired == 0)
+		return;
+	fp->nretired = 0;
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_DELLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
+	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	/* ENODEV: dying namespaces took them all with their interfaces. */
+	if (error != 0 && error != ENODEV)
+		ngd_log(LOG_WARNING, "data path: retired pairs: %s",
+		    strerror(error));
+}
+
+/* The loop's before-sleep hook: the retired batch deleted once due. */
+static int64_t
+ngd_fast_retire_due(void *arg)
+{
+	struct ngd_fast *fp = arg;
+	uint64_t now;
+
+	if (fp->nretired == 0)
+		return -1;
+	now = ngd_clock_ms();
+	if (fp->nretired >= NGD_FAST_RETIRE_MAX ||
+	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS) {
+		ngd_fast_flush_retired(fp);
+		return -1;
+	}
+	return (int64_t)(NGD_FAST_RETIRE_MS - (now - fp->retired_ms));
+}
+
+/* A link request of type on ifindex, in buf (len bytes). */
+static struct nlmsghdr *
+ngd_fast_linkreq(char *buf, size_t len, uint16_t type, int ifindex)
+{
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, len);
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = type;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return nh;
+}
+
+/* Interface ifindex of nl's namespace renamed name and down (the
+ * kernel renames only interfaces that are down before Linux 6.2). */
+static int
+ngd_fast_rename_down(struct mnl_socket *nl, unsigned *seqp, int ifindex,
+    const char *name)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	int error;
+
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, ifindex);
+	ifi = mnl_nlmsg_get_payload(nh);
+	ifi->ifi_change = IFF_UP; /* down */
+	mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	if ((error = ngd_fast_talk(nl, seqp, nh, NULL, NULL)) != EBUSY)
 		return error;
-	ngd_fast_destroy(fp, dev);
-	*devp = nd;
-	ngd_log(LOG_INFO,
-	    "%s: its namespace cannot be reached; made anew at "
-	    "home",
-	    ifname);
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, ifindex);
+	ifi = mnl_nlmsg_get_payload(nh);
+	ifi->ifi_change = IFF_UP;
+	(void)ngd_fast_talk(nl, seqp, nh, NULL, NULL);
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, ifindex);
+	mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	return ngd_fast_talk(nl, seqp, nh, NULL, NULL);
+}
+
+/* rtnetlink in the namespace /run/netns/placed, if the data plane calls
+ * it nsid (NULL: it has gone, or is another). */
+static struct mnl_socket *
+ngd_fast_nl_placed(struct ngd_fast *fp, const char *placed, int nsid)
+{
+	struct mnl_socket *nl = NULL;
+	char path[PATH_MAX];
+	int fd, id;
+
+	if (placed == NULL || placed[0] == '\0')
+		return NULL;
+	snprintf(path, sizeof(path), "/run/netns/%s", placed);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	if (ngd_fast_nsid(fp, fd, &id) == 0 && id == nsid &&
+	    setns(fd, CLONE_NEWNET) == 0) {
+		nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		if (nl != NULL &&
+		    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			mnl_socket_close(nl);
+			nl = NULL;
+		}
+		ngd_fast_back(fp);
+	}
+	close(fd);
+	return nl;
+}
+
+/*
+ * The pair whose graph-side end is gidx retired: into the data plane's
+ * retired group, deleted with the next batch.  Its interface (the peer
+ * old describes) gets a retired name and goes down at once, as a device
+ * moved away would leave: the name is free for the new one and others.
+ * That is done at home, and where vnet placed it (placed) while that
+ * name still names its namespace; one whose namespace lost its name
+ * (ip netns del, jail -r: it is dying, and its death deletes the pair
+ * first) or was put elsewhere by hand stays as it is until the batch.
+ */
+static void
+ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
+    const char *placed)
+{
+	char buf[256], name[IFNAMSIZ];
+	struct nlmsghdr *nh;
+	struct mnl_socket *nl;
+	unsigned seq = 0;
+	int error;
+
+	if (old != NULL && ngd_fast_nsid_home(fp, old->nsid)) {
+		ngd_retire_name(fp->nd, name);
+		error = ngd_fast_rename_down(fp->nd->rtnl, &fp->nd->rtnl_seq,
+		    old->ifindex, name);
+		if (error != 0)
+			ngd_log(LOG_DEBUG, "%s: not renamed on retiring: %s",
+			    old->name, strerror(error));
+	} else if (old != NULL &&
+	    (nl = ngd_fast_nl_placed(fp, placed, old->nsid)) != NULL) {
+		ngd_retire_name(fp->nd, name);
+		(void)ngd_fast_rename_down(nl, &seq, old->ifindex, name);
+		mnl_socket_close(nl);
+	}
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, gidx);
+	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
+	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	if (error != 0) { /* gone already, or it goes alone */
+		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, gidx);
+		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+		return;
+	}
+	fp->nretired++;
+	fp->retired_ms = ngd_clock_ms();
+}
+
+/* An index no device of the data plane has, for a new graph-side end. */
+static int
+ngd_fast_free_gidx(struct ngd_fast *fp)
+{
+	struct ngd_fast_link l;
+
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->gidx >= fp->next_gidx)
+			fp->next_gidx = w->gidx + 1;
+	for (int i = 0; i < 64; i++, fp->next_gidx++)
+		if (fp->next_gidx > 1 &&
+		    ngd_fast_getlink(fp, -1, fp->next_gidx, &l) == ENODEV)
+			return fp->next_gidx++;
+	return 0; /* the kernel's choice */
+}
+
+/* The index of the data plane's device name (0: none). */
+static int
+ngd_fast_index_of(struct ngd_fast *fp, const char *name)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ngd_fast_link l;
+
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_GETLINK, 0);
+	mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	memset(&l, 0, sizeof(l));
+	if (ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb, &l) != 0)
+		return 0;
+	return l.ifindex;
+}
+
+/* The interface's flags a new one keeps (up is not: a device moved to
+ * another namespace arrives down; promiscuity and allmulti count users,
+ * who stay behind). */
+#define NGD_VETH_KEEP_FLAGS                                                    \
+	(IFF_NOARP | IFF_MULTICAST | IFF_DEBUG | IFF_DYNAMIC)
+
+/*
+ * vnet's work: v's interface made anew in the namespace nsfd.  A new
+ * pair whose peer is made there, with the interface's name and MAC and,
+ * from old (NULL: the interface could not be read), its MTU, queue
+ * length, flags and index (a new one only where that index is taken);
+ * its addresses stay behind, as a move would leave them.  The new
+ * graph-side end takes over v's port: its id, its entries and counters
+ * in the maps, its program and pin, its place in a direct edge, hub or
+ * bridge; the old pair is retired (ngd_fast_retire).  No grace period of
+ * its own, where moving the interface costs one (dev_change_net_namespace
+ * waits for RCU under the RTNL lock: 16-25 ms here, one at a time).
+ */
+static int
+ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
+    bool up, const char *ifname, const uint8_t mac[6])
+{
+	struct ngd_fast *fp = v->fp;
+	struct ngd_veth_spec vs = { 0 };
+	char buf[1024], gname[IFNAMSIZ];
+	struct nlmsghdr *nh;
+	int gidx, oldgidx, oldlink, error;
+	uint32_t id, key;
+
+	snprintf(gname, sizeof(gname), "ngdp%u", fp->npairs++);
+	vs.name = gname;
+	vs.ifindex = ngd_fast_free_gidx(fp);
+	vs.up = up;
+	vs.peer = ifname;
+	vs.netns = nsfd;
+	vs.mac = mac;
+	if (old != NULL) {
+		vs.mtu = old->mtu;
+		vs.txqlen = old->txqlen;
+		vs.peer_ifindex = old->ifindex;
+		vs.peer_flags = old->flags;
+		vs.peer_change = NGD_VETH_KEEP_FLAGS;
+	}
+	for (;;) {
+		nh = ngd_veth_newlink_spec(buf, sizeof(buf), &vs);
+		error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+		if (error != EBUSY) /* an index taken */
+			break;
+		if (vs.peer_ifindex != 0)
+			vs.peer_ifindex = 0; /* there: the interface's */
+		else if (vs.ifindex != 0)
+			vs.ifindex = 0;
+		else
+			break;
+	}
+	if (error != 0)
+		return error; /* EEXIST: the name is taken there */
+	if ((gidx = vs.ifindex) == 0 &&
+	    (gidx = ngd_fast_index_of(fp, gname)) == 0) {
+		ngd_log(LOG_ERR, "%s: its new pair cannot be found", ifname);
+		return ENODEV;
+	}
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, gidx);
+	mnl_attr_put_strz(nh, IFLA_IFALIAS, NGD_FAST_IFALIAS);
+	(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+
+	/* The port moves to the new end: what the old one forwarded is
+	 * counted first, and its entries go once the new ones are in. */
+	ngd_veth_fold(v);
+	oldgidx = v->gidx;
+	oldlink = v->link;
+	v->gidx = gidx;
+	v->link = -1;
+	if ((error = ngd_veth_stats_new(v)) != 0 ||
+	    (error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link)) != 0) {
+		if (v->link >= 0)
+			close(v->link);
+		key = (uint32_t)gidx;
+		(void)bpf_map_delete_elem(fp->stats_fd, &key);
+		v->gidx = oldgidx;
+		v->link = oldlink;
+		ngd_fast_retire(fp, gidx, NULL, NULL);
+		return error;
+	}
+	ngd_fast_br_repoint(fp->br, (uint32_t)oldgidx, (uint32_t)gidx);
+	(void)ngd_veth_port(v);
+	id = v->id;
+	key = (uint32_t)gidx;
+	(void)bpf_map_update_elem(fp->ids_fd, &id, &key, BPF_ANY);
+	if (v->direct != NULL) /* its peer's frames to the new end */
+		(void)ngd_veth_port(v->direct);
+	ngd_fast_pin_link_drop(fp->pin, oldgidx);
+	ngd_fast_pin_link(fp->pin, gidx, v->link);
+	/* A hub's members are rewritten by the sync. */
 	ngd_fast_sync();
+	key = (uint32_t)oldgidx;
+	(void)bpf_map_delete_elem(fp->ports_fd, &key);
+	(void)bpf_map_delete_elem(fp->stats_fd, &key);
+	if (oldlink >= 0)
+		close(oldlink);
+	ngd_fast_retire(fp, oldgidx, old, ngd_netdev_placed(v->dev));
 	return 0;
 }
 
 /*
- * vnet: the jail-side end moved into the namespace netns names ("" or
- * "." ngd's own, else a name under /run/netns), keeping its name, MAC
- * and pair.  Already there: nothing changes.
+ * vnet: the interface made anew in the namespace netns names ("" or "."
+ * ngd's own, else a name under /run/netns), keeping its name, MAC, node
+ * and hooks (ngd_veth_remake).  Already there: nothing changes.  An
+ * interface that cannot be read (its namespace is dying, or lingers
+ * with no name and no process to find it by: a jail removed all at
+ * once drops its name first) is made anew all the same.
  */
 static int
 ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
@@ -2047,8 +2396,9 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev);
 	struct ngd_veth_peer p;
+	struct ng_ifdev *d;
 	char path[PATH_MAX];
-	bool home;
+	bool home, have;
 	int nsfd, nsid, error;
 
 	if (v == NULL)
@@ -2067,25 +2417,21 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	}
 	if (nsfd < 0)
 		return errno;
-	if ((error = ngd_veth_peer(v, &p)) != 0 ||
-	    (error = ngd_fast_nsid(fp, nsfd, &nsid)) != 0) {
-		close(nsfd);
-		if (home)
-			return ngd_fast_vnet_remake(fp, dev, kind, ifname, mac,
-			    node, devp);
-		return error;
-	}
-	if (nsid >= 0 && nsid == p.nsid) {
+	have = ngd_veth_peer(v, &p) == 0;
+	if (have && ngd_fast_nsid(fp, nsfd, &nsid) == 0 && nsid >= 0 &&
+	    nsid == p.nsid) {
 		close(nsfd);
 		if (home)
 			(void)ngd_netdev_place(dev, NULL);
 		return 0; /* already there */
 	}
-	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, NULL, nsfd);
+	d = node->type->netdev != NULL && node->priv != NULL ?
+	    node->type->netdev->ifdev(node) :
+	    NULL;
+	/* The carrier the hooks want (the old end may be gone already). */
+	error = ngd_veth_remake(v, nsfd, have ? &p : NULL,
+	    d != NULL && d->carrier, ifname, mac);
 	close(nsfd);
-	if (error != 0 && home) /* its namespace dying (EINVAL), or gone */
-		return ngd_fast_vnet_remake(fp, dev, kind, ifname, mac, node,
-		    devp);
 	if (error != 0)
 		return error;
 	if (!home && (error = ngd_netdev_place(dev, netns)) != 0)
@@ -2093,6 +2439,11 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 		    ifname, strerror(error));
 	if (home)
 		(void)ngd_netdev_place(dev, NULL);
+	if (!have)
+		ngd_log(LOG_INFO,
+		    "%s: its namespace cannot be reached; made "
+		    "anew %s",
+		    ifname, home ? "at home" : netns);
 	return 0;
 }
 
@@ -2152,6 +2503,8 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 {
 	if (fp == NULL)
 		return;
+	if (hold) /* the new ngd is to find no retired pair */
+		ngd_fast_flush_retired(fp);
 	fp->held = hold;
 	if (!hold) /* what went meanwhile is made anew */
 		ngd_fast_recheck(fp);
@@ -2335,6 +2688,9 @@ ngd_fast_free(struct ngd_fast *fp)
 		ngd_fast_active = NULL;
 		ngd_netdev_after_msg(NULL);
 	}
+	if (fp->rtnl != NULL && !fp->held)
+		ngd_fast_flush_retired(fp);
+	ngd_loop_cancel_sleep(fp->nd->loop, &fp->retire_hook);
 	ngd_loop_close(fp->nd->loop, &fp->mon);
 	for (int i = 0; i < NGD_FAST_QUEUES; i++)
 		ngd_loop_close(fp->nd->loop, &fp->tap[i].io);
@@ -2407,6 +2763,7 @@ again:
 		fp->tap[i].fp = fp;
 	}
 	fp->tap_link = -1;
+	fp->own_nsid = -1;
 	fp->byid = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(*fp->byid));
 	if (fp->byid == NULL)
 		error = ENOMEM;
@@ -2487,6 +2844,8 @@ again:
 	*bep = fp;
 	*fpp = fp;
 	ngd_fast_active = fp;
+	ngd_loop_before_sleep(nd->loop, &fp->retire_hook, ngd_fast_retire_due,
+	    fp);
 	ngd_netdev_after_msg(ngd_fast_sync);
 	return 0;
 }

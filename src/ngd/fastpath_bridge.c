@@ -696,6 +696,71 @@ ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx)
 		ngd_br_drop_port(br, gidx);
 }
 
+/*
+ * A vnet made the port's interface anew (fastpath.c): the graph-side end
+ * from became to, the same port otherwise.  Its member, slot, settings
+ * and group entry follow, and so do the hosts learned on it, so that
+ * the bridge is not rebuilt (O(ports)) and no host moves; what the old
+ * end counted goes to the hook first.
+ */
+void
+ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
+{
+	const struct ngd_br_slot *s;
+	struct ng_fast_bpf_member mk;
+	struct ng_fast_bpf_brport bp;
+	struct ng_fast_bpf_mac *keys;
+	struct ng_fast_bpf_host *vals;
+	struct ngd_br_member *m;
+	struct ng_node *node;
+	struct ngd_br *b;
+	uint32_t idx, in = 0, out = 0;
+	bool first = true;
+
+	if (br == NULL || (s = ngd_br_slot(br, from))->bridge == 0 ||
+	    (b = ngd_br_find(br, s->bridge)) == NULL || s->idx >= b->n ||
+	    b->m[s->idx].gidx != from)
+		return;
+	idx = s->idx;
+	m = &b->m[idx];
+	node = ngd_br_node(br, b);
+	ngd_br_fold(br, m, node != NULL ? ngd_br_hook(br, node, m) : NULL);
+	memset(br->percpu, 0, (size_t)br->ncpu * sizeof(*br->percpu));
+	memset(&m->folded, 0, sizeof(m->folded));
+	(void)bpf_map_update_elem(br->brstats_fd, &to, br->percpu, BPF_ANY);
+	bp.bridge = b->id;
+	bp.flags = m->flags;
+	(void)bpf_map_update_elem(br->brports_fd, &to, &bp, BPF_ANY);
+	if (ngd_br_set_slot(br, to, b->id, idx) != 0)
+		return; /* the next sync rebuilds it */
+	m->gidx = to;
+	mk.group = b->id;
+	mk.idx = idx;
+	(void)bpf_map_update_elem(br->members_fd, &mk, &to, BPF_ANY);
+	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	for (; keys != NULL && vals != NULL; first = false, in = out) {
+		__u32 count = NGD_BR_BATCH;
+		int error = bpf_map_lookup_batch(br->hosts_fd,
+		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+
+		if (error < 0 && errno != ENOENT)
+			break;
+		for (__u32 i = 0; i < count; i++)
+			if (vals[i].ifindex == from &&
+			    keys[i].bridge == b->id) {
+				vals[i].ifindex = to;
+				(void)bpf_map_update_elem(br->hosts_fd,
+				    &keys[i], &vals[i], BPF_EXIST);
+			}
+		if (error < 0)
+			break; /* ENOENT: that was the last */
+	}
+	free(keys);
+	free(vals);
+	ngd_br_drop_port(br, from);
+}
+
 /* Whether the flood group id is a kernel bridge's, and its size. */
 bool
 ngd_fast_br_group(struct ngd_fast_br *br, uint32_t id, unsigned *np)

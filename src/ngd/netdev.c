@@ -618,6 +618,13 @@ ngd_netdev_veth(const struct ng_netdev *dev)
 	return dev == NULL ? NULL : dev->veth;
 }
 
+/* The /run/netns name it was placed in, "" if none. */
+const char *
+ngd_netdev_placed(const struct ng_netdev *dev)
+{
+	return dev->netns;
+}
+
 /* Its namespace's name is watched: when it goes, the node's interface
  * comes home (ng_netdev_vnet_home), as a TAP's does. */
 int
@@ -1179,9 +1186,10 @@ ngd_rtnl(struct ngd_netdev *nd, uint16_t type, int ifindex, const char *newname,
 	return ngd_nl_request(nd->rtnl, nh, buf, sizeof(buf));
 }
 
-/* A name for a device on its way out, free of the ones nodes use. */
-static void
-ngd_retire_name(struct ngd_netdev *nd, char name[IFNAMSIZ])
+/* A name for a device on its way out, free of the ones nodes use
+ * (fastpath.c's retired pairs take theirs here too). */
+void
+ngd_retire_name(struct ngd_netdev *nd, char *name)
 {
 	snprintf(name, IFNAMSIZ, "ngret%u",
 	    nd->retire_seq++ % NGD_RETIRE_NAMES);

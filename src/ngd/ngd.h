@@ -211,7 +211,10 @@ struct ng_netdev *ngd_netdev_wrap_veth(struct ngd_netdev *nd,
     struct ngd_veth *veth, struct ng_node *node);
 struct ngd_veth *ngd_netdev_veth(const struct ng_netdev *dev);
 int ngd_netdev_place(struct ng_netdev *dev, const char *netns);
+const char *ngd_netdev_placed(const struct ng_netdev *dev); /* "": none */
 void ngd_netdev_unwrap(struct ng_netdev *dev); /* freed after this pass */
+/* ngret<N>: a name for a device on its way out (IFNAMSIZ bytes). */
+void ngd_retire_name(struct ngd_netdev *nd, char *name);
 
 /* --- fastpath.c: eifaces as veth pairs (DESIGN decision 11) ------------ */
 

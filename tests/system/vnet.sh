@@ -26,16 +26,33 @@ settled() {
 	return 1
 }
 
+# dp_ends: the graph-side ends in the fast path's data plane (veth model)
+dp_ends() {
+	for dp in /run/netgraph/*/dataplane; do
+		[ -e "$dp" ] && nsenter --net="$dp" ip -o link show | grep -c ': ngdp'
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+
 bridge_two_eifaces
 m0=$(mac ngeth0)
+i0=$(cat /sys/class/net/ngeth0/ifindex)
 expect_rc "vnet into a" 0 ngctl msg ngeth0: vnet '"a"'
 expect_rc "... no ngeth0 here from then on" 1 quiet ip link show ngeth0
+ip link set ngeth1 mtu 1400
 expect_rc "vnet into b" 0 ngctl msg ngeth1: vnet '"b"'
 expect "ngeth0 lives in a" "ngeth0 " "$(links -n a)"
 expect "ngeth1 lives in b" "ngeth1 " "$(links -n b)"
 expect "with the MAC it had" "$m0" "$(mac ngeth0 -n a)"
 expect_rc "the old ones are deleted" 0 settled
 expect "nothing is left in ngd's namespace" "" "$(links)"
+if [ "${NGD_FASTPATH:-1}" != 0 ]; then
+	# The veth model makes the interface anew there (no grace period
+	# for a move): the same name, MAC and index, and the pair it
+	# replaced deleted with its batch, both ends.
+	expect "... with the index it had" "$i0" "$(ip netns exec a cat /sys/class/net/ngeth0/ifindex)"
+	expect "one graph-side end per eiface, the replaced pairs gone" 2 "$(dp_ends)"
+	expect "... and the MTU it had" 1400 "$(ip netns exec b cat /sys/class/net/ngeth1/mtu)"
+fi
 expect "nodes and hooks are as they were" "ngeth0 1 ngeth1 1" \
     "$(ngctl list | awk '$2 ~ /^ngeth/ { printf "%s%s %s", sep, $2, $9; sep = " " }')"
 ip -n a addr add 198.18.7.1/24 dev ngeth0
@@ -75,11 +92,13 @@ expect "and gone from b" "" "$(links -n b)"
 # Into a jail, by the jail's name; when the jail goes, the interface is
 # re-created at home (it was not one of the jail's vnet.interfaces).
 jail -c name=vj vnet persist
+mweb=$(mac web)
 expect_rc "vnet into a jail" 0 ngctl msg web: vnet '"vj"'
 expect "the jail has it" "web " "$(jexec vj ip -o link show | cut -d' ' -f2 | tr -d : | sed 's/@.*//' | grep -v '^lo$' | tr '\n' ' ')"
 jail -r vj
 for _ in $(seq 100); do ip link show web >/dev/null 2>&1 && break; sleep 0.02; done
 expect_rc "after jail -r it is back home" 0 quiet ip link show web
+expect "... with its MAC" "$mweb" "$(mac web)"
 
 # ip netns del: the name goes, the interface comes home.
 ngctl msg web: vnet '"b"'
