@@ -107,7 +107,7 @@ struct ng_fast_bpf_brstats {
  * decides as it would for every frame.
  */
 struct ng_fast_bpf_vlport { /* ng_fast_vlports value, by ifindex */
-	__u32 vlan;  /* the vlan node's ID */
+	__u32 vlan;         /* the vlan node's ID */
 	__u32 trunk; /* a filter hook's port: the trunk's end; 0: the trunk */
 	__u16 proto; /* the encapsulation TPID, network order */
 	__u16 tci;   /* a filter hook's port: its VID, PCP and CFI */
@@ -126,9 +126,9 @@ struct ng_fast_bpf_vlstats {
 	__u64 pkts, bytes;
 };
 
-#define NG_FAST_BPF_MAP_VLPORTS "ng_fast_vlports"   /* ifindex -> vlport */
-#define NG_FAST_BPF_MAP_VLVIDS "ng_fast_vlvids"     /* vid -> ifindex */
-#define NG_FAST_BPF_MAP_VLSTATS "ng_fast_vlstats"   /* ifindex -> vlstats */
+#define NG_FAST_BPF_MAP_VLPORTS "ng_fast_vlports" /* ifindex -> vlport */
+#define NG_FAST_BPF_MAP_VLVIDS "ng_fast_vlvids"   /* vid -> ifindex */
+#define NG_FAST_BPF_MAP_VLSTATS "ng_fast_vlstats" /* ifindex -> vlstats */
 
 #define NG_FAST_BPF_MAP_PORTS "ng_fast_ports"     /* ifindex -> port */
 #define NG_FAST_BPF_MAP_IDS "ng_fast_ids"         /* id -> ifindex */

@@ -44,16 +44,16 @@ struct ngd_vl_port {
  * ng_fast_vlstats had when last added to the hook's counters. */
 struct ngd_vl_vid {
 	struct ng_fast_bpf_vid key;
-	uint32_t gidx;              /* the filter hook's eiface's end */
-	ng_id_t eiface;             /* that eiface */
-	char hook[NG_HOOKSIZ];      /* the vlan node's hook to it */
+	uint32_t gidx;         /* the filter hook's eiface's end */
+	ng_id_t eiface;        /* that eiface */
+	char hook[NG_HOOKSIZ]; /* the vlan node's hook to it */
 	struct ng_fast_bpf_vlstats seen;
 };
 
 struct ngd_fast_vl {
 	int vlports_fd, vlvids_fd, vlstats_fd;
 	int ncpu;
-	struct ng_graph *g; /* once a port was seen */
+	struct ng_graph *g;        /* once a port was seen */
 	struct ngd_vl_port *ports; /* by gidx */
 	unsigned nports;
 	struct ngd_vl_vid *vids; /* by vlan, vid */
@@ -284,8 +284,7 @@ ngd_vl_add_vid(struct ngd_vl_want *w, const struct ngd_vl_vid *vid)
  */
 static void
 ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
-    const struct ngd_fast_brport *t, struct ngd_fast_brport *ports,
-    unsigned n)
+    const struct ngd_fast_brport *t, struct ngd_fast_brport *ports, unsigned n)
 {
 	struct ng_fast_bpf_vlport tp = { .vlan = v->id };
 	struct ng_mesg *m;
@@ -321,7 +320,9 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 	}
 	for (uint32_t i = 0; i < tab->n; i++) {
 		struct ng_vlan_filter *f = &tab->filter[i];
-		struct ngd_vl_vid vid = { .key = { .vlan = v->id, .vid = f->vid } };
+		struct ngd_vl_vid vid = {
+			.key = { .vlan = v->id, .vid = f->vid }
+		};
 		struct ngd_fast_brport *p;
 		struct ng_hook *k, *e;
 
@@ -399,9 +400,8 @@ ngd_vl_sweep(struct ngd_fast_vl *vl, const struct ngd_vl_want *w)
 	uint32_t k, next;
 	bool first;
 
-	for (first = true;
-	     bpf_map_get_next_key(vl->vlports_fd, first ? NULL : &k, &next) ==
-	     0;
+	for (first = true; bpf_map_get_next_key(vl->vlports_fd,
+			       first ? NULL : &k, &next) == 0;
 	     first = false) {
 		bool keep = false;
 
@@ -413,9 +413,8 @@ ngd_vl_sweep(struct ngd_fast_vl *vl, const struct ngd_vl_want *w)
 		}
 		k = next;
 	}
-	for (first = true;
-	     bpf_map_get_next_key(vl->vlvids_fd, first ? NULL : &vk, &vnext) ==
-	     0;
+	for (first = true; bpf_map_get_next_key(vl->vlvids_fd,
+			       first ? NULL : &vk, &vnext) == 0;
 	     first = false) {
 		bool keep = false;
 
@@ -428,9 +427,8 @@ ngd_vl_sweep(struct ngd_fast_vl *vl, const struct ngd_vl_want *w)
 		}
 		vk = vnext;
 	}
-	for (first = true;
-	     bpf_map_get_next_key(vl->vlstats_fd, first ? NULL : &k, &next) ==
-	     0;
+	for (first = true; bpf_map_get_next_key(vl->vlstats_fd,
+			       first ? NULL : &k, &next) == 0;
 	     first = false) {
 		if (!ngd_vl_target(w->vids, w->nvids, next) &&
 		    bpf_map_delete_elem(vl->vlstats_fd, &next) == 0) {
@@ -490,7 +488,8 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		while (j < vl->nvids &&
 		    ngd_vl_vid_cmp(&vl->vids[j], &w.vids[i]) < 0)
 			j++;
-		if (j < vl->nvids && ngd_vl_vid_cmp(&vl->vids[j], &w.vids[i]) == 0)
+		if (j < vl->nvids &&
+		    ngd_vl_vid_cmp(&vl->vids[j], &w.vids[i]) == 0)
 			o = &vl->vids[j];
 		if (o != NULL && o->gidx == w.vids[i].gidx &&
 		    o->eiface == w.vids[i].eiface &&
@@ -509,9 +508,11 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 	}
 	/* Old: VIDs (folded), their ports' counters, then ports. */
 	for (i = j = 0; i < vl->nvids; i++) {
-		while (j < w.nvids && ngd_vl_vid_cmp(&w.vids[j], &vl->vids[i]) < 0)
+		while (j < w.nvids &&
+		    ngd_vl_vid_cmp(&w.vids[j], &vl->vids[i]) < 0)
 			j++;
-		if (j < w.nvids && ngd_vl_vid_cmp(&w.vids[j], &vl->vids[i]) == 0)
+		if (j < w.nvids &&
+		    ngd_vl_vid_cmp(&w.vids[j], &vl->vids[i]) == 0)
 			continue;
 		ngd_vl_fold_vid(vl, &vl->vids[i]);
 		(void)bpf_map_delete_elem(vl->vlvids_fd, &vl->vids[i].key);
@@ -558,7 +559,8 @@ ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx)
 		return;
 	for (i = k = 0; i < vl->nvids; i++) {
 		if (vl->vids[i].gidx == gidx) {
-			(void)bpf_map_delete_elem(vl->vlvids_fd, &vl->vids[i].key);
+			(void)bpf_map_delete_elem(vl->vlvids_fd,
+			    &vl->vids[i].key);
 			continue;
 		}
 		vl->vids[k++] = vl->vids[i];
