@@ -222,4 +222,24 @@ ngctl rmhook VA: downstream
 expect "rmhook downstream: pings unanswered" 0 "$(pings a10 198.18.10.2 3)"
 ngctl connect VA: ta: downstream ether
 expect "connected again: pings answered" 5 "$(pings a10 198.18.10.2 5)"
+
+# --- SIGKILL: the kernel goes on tagging, the next ngd takes it back -------------
+ip netns exec a10 ping -c 150 -i 0.01 -W 1 198.18.10.2 >$tmp/ping 2>&1 &
+p=$!
+sleep 0.3
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+sleep 0.5
+NGD_FASTPATH=1 start_ngd
+wait $p
+expect "SIGKILL + 0.5 s down + restart under pings: all answered" 150 \
+    "$(sed -nE 's/.* ([0-9]+) received.*/\1/p' $tmp/ping)"
+ngctl msg VB: delvidflt 10
+expect "the next ngd's delvidflt: pings unanswered" 0 "$(pings a10 198.18.10.2 3)"
+ngctl msg VB: addfilter '{ hook="v10" vid=10 }'
+s0=$(slow)
+expect "... its addfilter: pings answered" 10 "$(pings a10 198.18.10.2 10)"
+s1=$(slow)
+[ "$s0" = "$s1" ] && ok "... in the kernel" || fail "... $((s1 - s0)) through ngd"
 finish
