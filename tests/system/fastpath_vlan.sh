@@ -14,8 +14,10 @@
 # ping and TCP across it with the trunk's frames tagged (tcpdump -e),
 # none through ngd's TAP (ngslow), answers with ngd stopped; PCP and
 # setencapproto show in the tags; the hook counters count the kernel's
-# frames; VID 40 goes to nomatch through ngd; delvidflt and addfilter
-# under a ping flood take effect before their reply.
+# frames; VID 40 goes to nomatch through ngd, and so does VID 10 while
+# VA's v10 is captured; delvidflt and addfilter under pings every 2 ms take
+# effect before their reply; after a SIGKILL the kernel goes on tagging
+# and the next ngd takes the entries back.
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="wire a10 a20 nm b10 b20 b40"
@@ -27,17 +29,25 @@ pings() {
 	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
 }
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-# slow: frames the kernel gave ngd so far (ngslow's tx in the data plane)
+# slow: frames the kernel gave ngd so far (ngslow's tx in the data plane,
+# reached through ngd's descriptor of that namespace, found once)
+DP= DPFD=
+ngslow() {
+	nsenter --net="/proc/$NGD_PID/fd/$1" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' '$1 == "ngslow" { print $11; f = 1 } END { exit !f }'
+}
 slow() {
-	local fd l
-	for fd in /proc/"$NGD_PID"/fd/*; do
-		l=$(readlink "$fd")
-		[[ "$l" == net:* ]] || continue
-		[ "$l" = "$(readlink /proc/self/ns/net)" ] && continue
-		nsenter --net="$fd" cat /proc/net/dev | sed 's/^ *//' |
-		    awk -F'[: ]+' '$1 == "ngslow" { print $11; f = 1 } END { exit !f }' &&
-		    return
-	done
+	local fd l own
+	if [ -n "$DPFD" ] &&
+	    [ "$(readlink "/proc/$NGD_PID/fd/$DPFD" 2>/dev/null)" = "$DP" ] &&
+	    ngslow "$DPFD"; then
+		return
+	fi
+	own=$(readlink /proc/self/ns/net)
+	while read -r fd l; do
+		[ "$l" = "$own" ] && continue
+		ngslow "$fd" && DP=$l DPFD=$fd && return
+	done < <(find "/proc/$NGD_PID/fd" -lname 'net:*' -printf '%f %l\n')
 	echo none
 }
 hs() { # NODE HOOK FIELD: a hook counter
@@ -111,7 +121,7 @@ ip -n b40 addr add 198.18.40.2/24 dev b40
 expect "VLAN 10: a10 -> b10, pings answered" 10 "$(pings a10 198.18.10.2 10)"
 expect "VLAN 20: a20 -> b20, pings answered" 10 "$(pings a20 198.18.20.2 10)"
 expect "VLAN 10: b10 -> a10, pings answered" 10 "$(pings b10 198.18.10.1 10)"
-d=$(tags ta 4 ip netns exec a20 ping -c 2 -i 0.2 198.18.20.2)
+d=$(tags ta 4 ip netns exec a20 ping -c 2 -i 0.2 -W 1 198.18.20.2)
 if grep -q "ethertype 802.1Q (0x8100).*vlan 20, p 5,.*ICMP echo request" <<<"$d" &&
     grep -q "ethertype 802.1Q (0x8100).*vlan 20, p 0,.*ICMP echo reply" <<<"$d"; then
 	ok "tcpdump -e on trunk ta: requests tagged VID 20 PCP 5 by VA, replies VID 20 PCP 0 by VB"
@@ -126,29 +136,31 @@ ngctl msg VA: clrhookstats '{ }'
 ngctl msg ta: clrhookstats '{ }'
 ngctl msg a10: clrhookstats '{ }'
 s0=$(slow)
-ip netns exec a10 ping -f -c 2000 -s 100 -W 1 198.18.10.2 >/dev/null 2>&1
+ip netns exec a10 ping -f -c 1000 -s 100 -W 1 198.18.10.2 >/dev/null 2>&1
 s1=$(slow)
 if [ "$s0" != none ] && [ "$s0" = "$s1" ]; then
-	ok "2000 pinged pairs: ngd's ngslow carried none of them ($s0 before and after)"
+	ok "1000 pinged pairs: ngd's ngslow carried none of them ($s0 before and after)"
 else
-	fail "2000 pinged pairs: ngd's ngslow carried $s0 before, $s1 after"
+	fail "1000 pinged pairs: ngd's ngslow carried $s0 before, $s1 after"
 fi
 # As VA would count: out of a10's ether and VA's downstream (requests),
 # out of ta's ether and VA's v10 (replies); 142 bytes a frame untagged
 # (100 + 8 + 20 + 14), 146 tagged; an ARP probe or two (42, 46 bytes)
-# may cross too, and a frame's bytes may be read a moment after it.
+# may cross too, between two readings as well, and a frame's bytes may
+# be read a moment after it.
 dx=$(hs VA: downstream xmitFrames) do=$(hs VA: downstream xmitOctets)
 vx=$(hs VA: v10 xmitFrames) vo=$(hs VA: v10 xmitOctets)
 tx=$(hs ta: ether xmitFrames) to=$(hs ta: ether xmitOctets)
 ex=$(hs a10: ether xmitFrames) eo=$(hs a10: ether xmitOctets)
 dr=$(hs VA: downstream recvFrames) er=$(hs a10: ether recvFrames)
 counted() { # FRAMES OCTETS SIZE
-	[ "$1" -ge 2000 ] && [ "$1" -le 2010 ] &&
-	    [ "$2" -ge $((1999 * $3)) ] && [ "$2" -le $(($1 * $3 + 146)) ]
+	[ "$1" -ge 1000 ] && [ "$1" -le 1010 ] &&
+	    [ "$2" -ge $((999 * $3)) ] && [ "$2" -le $(($1 * $3 + 146)) ]
 }
 if counted "$ex" "$eo" 142 && counted "$dx" "$do" 146 &&
     counted "$tx" "$to" 146 && counted "$vx" "$vo" 142 &&
-    [ "$dr" -eq "$tx" ] && [ "$er" -eq "$vx" ]; then
+    [ "$dr" -ge "$tx" ] && [ "$dr" -le $((tx + 2)) ] &&
+    [ "$er" -ge "$vx" ] && [ "$er" -le $((vx + 2)) ]; then
 	ok "hook counters count the kernel's frames (a10 out $ex/$eo, VA downstream out $dx/$do, ta out $tx/$to, VA v10 out $vx/$vo)"
 else
 	for n in VA ta a10; do ngctl msg $n: gethookstats; done
@@ -156,30 +168,30 @@ else
 fi
 
 # TCP with offloaded super-frames across the tags, both ways
-head -c 3000000 /dev/urandom >$tmp/send
+head -c 2000000 /dev/urandom >$tmp/send
 for dir in "b10 198.18.10.2 a10" "a10 198.18.10.1 b10"; do
 	set -- $dir
 	s0=$(slow)
-	ip netns exec "$1" timeout 10 nc -l -p 5001 >$tmp/recv &
+	ip netns exec "$1" timeout 10 nc -l -p 5001 </dev/null >$tmp/recv &
 	p=$!
 	sleep 0.3
-	ip netns exec "$3" timeout 10 nc -q 1 "$2" 5001 <$tmp/send
+	ip netns exec "$3" timeout 10 nc -N "$2" 5001 <$tmp/send
 	wait $p
 	s1=$(slow)
-	expect "3 MB over TCP $3 -> $1 arrive intact" "$(md5sum <$tmp/send)" "$(md5sum <$tmp/recv)"
+	expect "2 MB over TCP $3 -> $1 arrive intact" "$(md5sum <$tmp/send)" "$(md5sum <$tmp/recv)"
 	[ "$s0" = "$s1" ] && ok "... none through ngd" ||
 	    fail "... $((s1 - s0)) frames through ngd"
 done
 
 # --- what the kernel leaves to ngd -----------------------------------------------
 s0=$(slow) r0=$(rx nm nm)
-pings b40 198.18.40.1 3 >/dev/null # VA has no filter for VID 40
+ip netns exec b40 ping -c 1 -w 1 198.18.40.1 >/dev/null 2>&1 # VA has no filter for VID 40
 s1=$(slow) r1=$(rx nm nm)
 [ "$s1" -gt "$s0" ] && [ "$r1" -gt "$r0" ] &&
     ok "VID 40, no filter on VA: to nomatch through ngd ($((s1 - s0)) frames to ngd, nm got $((r1 - r0)))" ||
     fail "VID 40, no filter on VA: $((s1 - s0)) frames to ngd, nm got $((r1 - r0))"
 ngctl msg VA: setencapproto 0x88a8
-d=$(tags ta 1 ip netns exec a10 ping -c 2 -i 0.2 198.18.10.2)
+d=$(tags ta 1 ip netns exec a10 ping -c 2 -i 0.2 -W 1 198.18.10.2)
 if grep -q "ethertype 802.1Q-QinQ (0x88a8).*vlan 10, p 0" <<<"$d"; then
 	ok "VA setencapproto 0x88a8: a10's frames leave with an 802.1ad tag"
 else
@@ -193,15 +205,37 @@ ngctl msg VA: setencapproto 0x8100
 ngctl msg VB: setencapproto 0x8100
 expect "both back to 0x8100: pings answered" 5 "$(pings a10 198.18.10.2 5)"
 
-# --- filters changed under a flood ----------------------------------------------
-ip netns exec a10 ping -f -s 100 -W 1 198.18.10.2 >/dev/null 2>&1 &
+# a capture of VA's v10 takes VID 10 through ngd while it lasts
+ngctl capture -w "$tmp/f.pcapng" VA: v10 icmp 2>"$tmp/cap.err" &
+cap=$!
+for _ in $(seq 200); do
+	grep -q '^capturing on ' "$tmp/cap.err" 2>/dev/null && break
+	sleep 0.05
+done
+s0=$(slow)
+expect "while VA's v10 is captured: pings answered" 5 "$(pings a10 198.18.10.2 5)"
+s1=$(slow)
+sleep 0.3
+kill -INT $cap
+wait $cap
+n=$(tcpdump -n -r "$tmp/f.pcapng" 2>/dev/null | grep -c 'ICMP echo')
+[ "$n" -ge 10 ] && [ $((s1 - s0)) -ge 5 ] &&
+    ok "... through ngd ($((s1 - s0)) frames), the capture has $n ICMP echoes" ||
+    fail "... $((s1 - s0)) frames through ngd, the capture has $n ICMP echoes"
+s0=$(slow)
+expect "after the capture: pings answered" 5 "$(pings a10 198.18.10.2 5)"
+s1=$(slow)
+[ "$s0" = "$s1" ] && ok "... in the kernel again" || fail "... $((s1 - s0)) through ngd"
+
+# --- filters changed under pings every 2 ms ----------------------------------------------
+ip netns exec a10 ping -i 0.002 -s 100 -W 1 198.18.10.2 >/dev/null 2>&1 &
 fl=$!
 sleep 0.5
 ngctl msg VB: delvidflt 10
 r0=$(rx b10 b10)
 sleep 0.3
 r1=$(rx b10 b10)
-expect "delvidflt 10 under a flood: no frame reaches b10 after the reply" \
+expect "delvidflt 10 under pings every 2 ms: no frame reaches b10 after the reply" \
     "$r0" "$r1"
 ngctl msg VB: addfilter '{ hook="v10" vid=10 }'
 s0=$(slow) r0=$(rx b10 b10)
@@ -210,8 +244,8 @@ r1=$(rx b10 b10)
 s1=$(slow)
 kill $fl 2>/dev/null
 wait $fl 2>/dev/null
-[ $((r1 - r0)) -ge 5 ] && ok "addfilter under the flood: b10 gets frames at once ($((r1 - r0)) in 0.3 s)" ||
-    fail "addfilter under the flood: b10 got $((r1 - r0)) frames in 0.3 s"
+[ $((r1 - r0)) -ge 5 ] && ok "addfilter under the pings: b10 gets frames at once ($((r1 - r0)) in 0.3 s)" ||
+    fail "addfilter under the pings: b10 got $((r1 - r0)) frames in 0.3 s"
 [ $((s1 - s0)) -le 2 ] && ok "... in the kernel ($((s1 - s0)) through ngd)" ||
     fail "... $((s1 - s0)) through ngd"
 ngctl msg VB: delfilter '"v10"'
