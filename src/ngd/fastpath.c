@@ -2519,7 +2519,7 @@ again:
 			    "userspace path: %s",
 			    strerror(error));
 	}
-	if ((error = ngd_fast_vl_new(fp->obj, &fp->vl)) != 0)
+	if ((error = ngd_fast_vl_new(fp->obj, fp->adopting, &fp->vl)) != 0)
 		ngd_log(LOG_WARNING,
 		    "data path: vlan nodes stay on the userspace path: %s",
 		    strerror(error));

@@ -62,7 +62,9 @@ void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest);
  * its filters whose hooks lead to eifaces in ng_fast.bpf.c.
  */
 struct ngd_fast_vl;
-int ngd_fast_vl_new(struct bpf_object *obj, struct ngd_fast_vl **vlp);
+/* adopting: the maps are the last ngd's, swept at the first sync. */
+int ngd_fast_vl_new(struct bpf_object *obj, bool adopting,
+    struct ngd_fast_vl **vlp);
 void ngd_fast_vl_free(struct ngd_fast_vl *vl); /* NULL ok */
 /* The vlan nodes made to agree with the graph (from ngd_fast_sync,
  * ports: the eifaces no direct edge or hub claims); each port whose

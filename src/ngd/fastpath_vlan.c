@@ -62,7 +62,7 @@ struct ngd_fast_vl {
 };
 
 int
-ngd_fast_vl_new(struct bpf_object *obj, struct ngd_fast_vl **vlp)
+ngd_fast_vl_new(struct bpf_object *obj, bool adopting, struct ngd_fast_vl **vlp)
 {
 	struct ngd_fast_vl *vl;
 
@@ -81,6 +81,7 @@ ngd_fast_vl_new(struct bpf_object *obj, struct ngd_fast_vl **vlp)
 		free(vl);
 		return ENOENT;
 	}
+	vl->swept = !adopting; /* fresh maps hold nothing to sweep */
 	*vlp = vl;
 	return 0;
 }
