@@ -121,6 +121,7 @@ ngd_vl_stats(struct ngd_fast_vl *vl, uint32_t gidx,
 	struct ng_fast_bpf_vlstats per[vl->ncpu];
 
 	memset(sum, 0, sizeof(*sum));
+	memset(per, 0, sizeof(per)); /* valgrind cannot see bpf(2) fill it */
 	if (bpf_map_lookup_elem(vl->vlstats_fd, &gidx, per) < 0)
 		return false;
 	for (int i = 0; i < vl->ncpu; i++) {
