@@ -611,7 +611,6 @@ ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
 		}
 }
 
-/* v's port folded, and those whose frames reach v's interface. */
 /* The ports of the vlan node v's port is on (trunk or filter port),
  * folded with what the trunk sent each filter's port. */
 static void
@@ -630,6 +629,7 @@ ngd_veth_fold_vlan(struct ngd_veth *v)
 		}
 }
 
+/* v's port folded, and those whose frames reach v's interface. */
 static void
 ngd_veth_fold_near(struct ngd_veth *v)
 {
