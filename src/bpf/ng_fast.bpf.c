@@ -304,7 +304,7 @@ ng_fast_vlan(struct __sk_buff *skb, __u32 vlan, __u32 in)
 	s = bpf_map_lookup_elem(&ng_fast_vlstats, &dst);
 	if (s != NULL) {
 		s->pkts++;
-		s->bytes += len;
+		s->bytes += len; /* without the outer tag, with any inner */
 	}
 	return bpf_redirect_peer(dst, 0);
 }
@@ -362,7 +362,9 @@ ng_fast_port(struct __sk_buff *skb)
 		}
 	}
 	if (p->mode == NG_FAST_BPF_VLAN) {
-		__u32 len = skb->len, segs = skb->gso_segs;
+		/* counted as ngd would see it: an out-of-band tag inline */
+		__u32 len = skb->len + (skb->vlan_present ? 4 : 0);
+		__u32 segs = skb->gso_segs;
 		int verdict = ng_fast_vlan(skb, p->peer, ifindex);
 
 		if (verdict == NG_FAST_VLAN_DROP) {

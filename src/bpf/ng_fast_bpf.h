@@ -120,8 +120,9 @@ struct ng_fast_bpf_vid { /* ng_fast_vlvids key; value: the port's ifindex */
 };
 
 /* Per CPU, per filter hook's port: frames the trunk sent it, their
- * bytes untagged (as the vlan node's hook sends them; the trunk's ether
- * hook sent 4 bytes more). */
+ * bytes untagged (as the vlan node's hook sends them).  A vlan node's
+ * ports count their own frames in ng_fast_stats with any out-of-band
+ * tag (as ngd sees them, inline). */
 struct ng_fast_bpf_vlstats {
 	__u64 pkts, bytes;
 };

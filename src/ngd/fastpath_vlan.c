@@ -156,9 +156,9 @@ ngd_vl_fold_vid(struct ngd_fast_vl *vl, struct ngd_vl_vid *vid)
 }
 
 /* What a port of vlan node vlan sent in the kernel (pkts frames of
- * bytes octets as its interface sent them), added to the hooks the node
- * would have counted: the port's ether hook h, and the node's
- * downstream with the tag for a filter's port. */
+ * bytes octets as its interface sent them, out-of-band tag included),
+ * added to the hooks the node would have counted: the port's ether
+ * hook h, and the node's downstream with the tag for a filter's port. */
 void
 ngd_fast_vl_count(struct ng_hook *h, uint32_t vlan, uint64_t pkts,
     uint64_t bytes)
@@ -169,9 +169,9 @@ ngd_fast_vl_count(struct ng_hook *h, uint32_t vlan, uint64_t pkts,
 	    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0)
 		return;
 	if (strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) == 0) {
-		/* the trunk: it sent the tag inline as ngd would see it */
+		/* the trunk (its bytes with the tag it sent) */
 		h->stats.xmit_frames += pkts;
-		h->stats.xmit_octets += bytes + 4 * pkts;
+		h->stats.xmit_octets += bytes;
 		return;
 	}
 	h->stats.xmit_frames += pkts;
