@@ -270,11 +270,12 @@ struct {
 
 /*
  * A frame from port in of vlan node vlan, as ng_vlan.c's rcvdata would
- * send it: from a filter hook's port tagged to the trunk, from the trunk
- * untagged to its VID's port (bpf_redirect_peer); -1: ngd decides (the
- * frame untouched); NG_FAST_VLAN_DROP: the tag went but the frame could
- * not follow.  At tc ingress an outer 802.1Q or 802.1ad tag is out of
- * band (skb_vlan_untag ran), so vlan_present is the node's "tagged".
+ * send it: from a filter's port tagged to the trunk, from the nomatch
+ * port as it is; from the trunk untagged to its VID's port, or as it is
+ * to the nomatch port (bpf_redirect_peer); -1: ngd decides (the frame
+ * untouched); NG_FAST_VLAN_DROP: the tag went but the frame could not
+ * follow.  At tc ingress an outer 802.1Q or 802.1ad tag is out of band
+ * (skb_vlan_untag ran), so vlan_present is the node's "tagged".
  */
 static __always_inline int
 ng_fast_vlan(struct __sk_buff *skb, __u32 vlan, __u32 in)
@@ -287,24 +288,35 @@ ng_fast_vlan(struct __sk_buff *skb, __u32 vlan, __u32 in)
 	vp = bpf_map_lookup_elem(&ng_fast_vlports, &in);
 	if (vp == NULL || vp->vlan != vlan || len < 14)
 		return -1;
-	if (vp->trunk != 0) {
-		if (bpf_skb_vlan_push(skb, vp->proto, vp->tci) != 0)
+	if (!(vp->flags & NG_FAST_BPF_VL_TRUNK)) {
+		if (vp->peer == 0)
+			return -1;
+		if ((vp->flags & NG_FAST_BPF_VL_TAG) &&
+		    bpf_skb_vlan_push(skb, vp->proto, vp->tci) != 0)
 			return -1; /* nothing pushed */
-		return bpf_redirect_peer(vp->trunk, 0);
+		return bpf_redirect_peer(vp->peer, 0);
 	}
-	if (!skb->vlan_present || skb->vlan_proto != vp->proto)
-		return -1; /* untagged for this node: nomatch */
-	k.vid = skb->vlan_tci & 0x0fff;
-	out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
-	if (out == NULL || *out == 0)
-		return -1; /* no hook, or one that leads elsewhere */
-	dst = *out;
-	if (bpf_skb_vlan_pop(skb) != 0)
-		return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
+	dst = vp->peer; /* nomatch (0: ngd's), unless a filter takes it */
+	out = NULL;
+	if (skb->vlan_present && skb->vlan_proto == vp->proto) {
+		k.vid = skb->vlan_tci & 0x0fff;
+		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
+	}
+	if (out != NULL) {
+		if (*out == 0)
+			return -1; /* its hook leads elsewhere */
+		dst = *out;
+		if (bpf_skb_vlan_pop(skb) != 0)
+			return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
+	} else if (skb->vlan_present) {
+		len += 4; /* to nomatch, its tag inline as ngd sees it */
+	}
+	if (dst == 0)
+		return -1;
 	s = bpf_map_lookup_elem(&ng_fast_vlstats, &dst);
 	if (s != NULL) {
 		s->pkts++;
-		s->bytes += len; /* without the outer tag, with any inner */
+		s->bytes += len; /* as the node's hook sends it */
 	}
 	return bpf_redirect_peer(dst, 0);
 }

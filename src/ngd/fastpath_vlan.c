@@ -34,6 +34,9 @@
 #include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
 
+/* The key of a trunk's nomatch port among the VIDs (counters only). */
+#define NGD_VL_NOMATCH 0x10000
+
 /* One graph-side end's entry in ng_fast_vlports, as written. */
 struct ngd_vl_port {
 	uint32_t gidx;
@@ -158,7 +161,8 @@ ngd_vl_fold_vid(struct ngd_fast_vl *vl, struct ngd_vl_vid *vid)
 /* What a port of vlan node vlan sent in the kernel (pkts frames of
  * bytes octets as its interface sent them, out-of-band tag included),
  * added to the hooks the node would have counted: the port's ether
- * hook h, and the node's downstream with the tag for a filter's port. */
+ * hook h, and the node's downstream (with the tag, for a filter's
+ * port; as it is for the nomatch port). */
 void
 ngd_fast_vl_count(struct ng_hook *h, uint32_t vlan, uint64_t pkts,
     uint64_t bytes)
@@ -179,7 +183,9 @@ ngd_fast_vl_count(struct ng_hook *h, uint32_t vlan, uint64_t pkts,
 	d = ng_find_hook(h->peer->node, NG_VLAN_HOOK_DOWNSTREAM);
 	if (d != NULL && d->peer != NULL) {
 		d->stats.xmit_frames += pkts;
-		d->stats.xmit_octets += bytes + 4 * pkts;
+		d->stats.xmit_octets += bytes;
+		if (strcmp(h->peer->name, NG_VLAN_HOOK_NOMATCH) != 0)
+			d->stats.xmit_octets += 4 * pkts; /* the filter's tag */
 	}
 }
 
@@ -280,38 +286,89 @@ ngd_vl_add_vid(struct ngd_vl_want *w, const struct ngd_vl_vid *vid)
 	return 0;
 }
 
+/* The port hook k of a vlan node leads to (an eiface's ether hook, in
+ * ports, nothing captured), or NULL. */
+static struct ngd_fast_brport *
+ngd_vl_hook_port(struct ng_hook *k, struct ngd_fast_brport *ports, unsigned n)
+{
+	struct ngd_fast_brport *p;
+
+	if (k == NULL || k->peer == NULL || (k->flags & NG_HOOK_CAPTURED) ||
+	    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
+	    (p = ngd_vl_port_of(ports, n, k->peer->node)) == NULL ||
+	    ngd_vl_ether(p->eiface) != k->peer)
+		return NULL;
+	return p;
+}
+
+/* A 32-bit or 16-bit answer of the node (0 if none). */
+static uint32_t
+ngd_vl_get(struct ng_node *v, uint32_t cmd, size_t size)
+{
+	struct ng_mesg *m = ngd_vl_ask(v, cmd);
+	uint32_t v32 = 0;
+	uint16_t v16 = 0;
+
+	if (m != NULL && m->header.arglen >= size && size == sizeof(v16)) {
+		memcpy(&v16, m->data, sizeof(v16));
+		v32 = v16;
+	} else if (m != NULL && m->header.arglen >= size) {
+		memcpy(&v32, m->data, sizeof(v32));
+	}
+	free(m);
+	return v32;
+}
+
 /*
  * The vlan node v, whose downstream leads to the trunk port t: its
- * entries, as its settings and table are now.
+ * entries, as its settings and table are now.  Every filter has a VID
+ * entry (0 when its hook leads to no eiface: ngd's), so that the trunk
+ * sends only VIDs without a filter to nomatch.
  */
 static void
 ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
     const struct ngd_fast_brport *t, struct ngd_fast_brport *ports, unsigned n)
 {
-	struct ng_fast_bpf_vlport tp = { .vlan = v->id };
-	struct ng_mesg *m;
+	struct ng_fast_bpf_vlport tp = { .vlan = v->id,
+		.flags = NG_FAST_BPF_VL_TRUNK };
+	struct ngd_fast_brport *nm;
 	struct ng_vlan_table *tab;
-	uint32_t encap = 0;
-	uint16_t proto = 0;
+	struct ng_mesg *m;
+	uint32_t encap, decap;
+	uint16_t proto;
 	bool tags;
 
-	if ((m = ngd_vl_ask(v, NGM_VLAN_GET_ENCAP)) != NULL &&
-	    m->header.arglen >= sizeof(encap))
-		memcpy(&encap, m->data, sizeof(encap));
-	free(m);
-	if ((m = ngd_vl_ask(v, NGM_VLAN_GET_ENCAP_PROTO)) == NULL ||
-	    m->header.arglen < sizeof(proto)) {
-		free(m);
+	encap = ngd_vl_get(v, NGM_VLAN_GET_ENCAP, sizeof(uint32_t));
+	decap = ngd_vl_get(v, NGM_VLAN_GET_DECAP, sizeof(uint32_t));
+	proto = (uint16_t)ngd_vl_get(v, NGM_VLAN_GET_ENCAP_PROTO,
+	    sizeof(uint16_t));
+	if (proto == 0)
 		return;
-	}
-	memcpy(&proto, m->data, sizeof(proto));
-	free(m);
 	/* bpf_skb_vlan_push knows these two TPIDs only. */
 	tags = (encap & VLAN_ENCAP_FROM_FILTER) &&
 	    (proto == 0x8100 || proto == 0x88a8);
 	tp.proto = htons(proto);
+	nm = ngd_vl_hook_port(ng_find_hook(v, NG_VLAN_HOOK_NOMATCH), ports, n);
+	/* With decap on, ngd takes the tag off what goes to nomatch. */
+	if (nm != NULL && decap == 0) {
+		struct ngd_vl_vid vid = { .key = { .vlan = v->id,
+					      .vid = NGD_VL_NOMATCH },
+			.gidx = nm->gidx,
+			.eiface = nm->eiface->id,
+			.hook = NG_VLAN_HOOK_NOMATCH };
+
+		tp.peer = nm->gidx;
+		(void)ngd_vl_add_vid(w, &vid);
+	}
 	if (ngd_vl_add_port(w, t->gidx, &tp) != 0)
 		return;
+	if (nm != NULL) { /* its frames go to the trunk as they are */
+		struct ng_fast_bpf_vlport np = { .vlan = v->id,
+			.peer = t->gidx,
+			.proto = htons(proto) };
+
+		(void)ngd_vl_add_port(w, nm->gidx, &np);
+	}
 	if ((m = ngd_vl_ask(v, NGM_VLAN_GET_TABLE)) == NULL)
 		return;
 	tab = (struct ng_vlan_table *)m->data;
@@ -326,26 +383,23 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 			.key = { .vlan = v->id, .vid = f->vid }
 		};
 		struct ngd_fast_brport *p;
-		struct ng_hook *k, *e;
+		struct ng_hook *k;
 
 		f->hook_name[sizeof(f->hook_name) - 1] = '\0';
 		k = ng_find_hook(v, f->hook_name);
-		if (k == NULL || k->peer == NULL ||
-		    (k->flags & NG_HOOK_CAPTURED) ||
-		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
-		    (p = ngd_vl_port_of(ports, n, k->peer->node)) == NULL ||
-		    (e = ngd_vl_ether(p->eiface)) == NULL || e != k->peer)
-			continue; /* a hook to anything else: through ngd */
-		vid.gidx = p->gidx;
-		vid.eiface = p->eiface->id;
-		memcpy(vid.hook, k->name, sizeof(vid.hook));
+		if ((p = ngd_vl_hook_port(k, ports, n)) != NULL) {
+			vid.gidx = p->gidx;
+			vid.eiface = p->eiface->id;
+			memcpy(vid.hook, k->name, sizeof(vid.hook));
+		}
 		(void)ngd_vl_add_vid(w, &vid);
-		if (tags) {
+		if (p != NULL && tags) {
 			struct ng_fast_bpf_vlport fp = { .vlan = v->id,
-				.trunk = t->gidx,
+				.peer = t->gidx,
 				.proto = htons(proto),
 				.tci = (uint16_t)(f->vid | (f->cfi & 1) << 12 |
-				    (f->pcp & 7) << 13) };
+				    (f->pcp & 7) << 13),
+				.flags = NG_FAST_BPF_VL_TAG };
 
 			(void)ngd_vl_add_port(w, p->gidx, &fp);
 		}
@@ -473,17 +527,8 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		qsort(w.ports, w.nports, sizeof(*w.ports), ngd_vl_port_cmp);
 	if (w.nvids > 1)
 		qsort(w.vids, w.nvids, sizeof(*w.vids), ngd_vl_vid_cmp);
-	/* New and changed: ports, their counters, then the VIDs. */
-	for (i = j = 0; i < w.nports; i++) {
-		while (j < vl->nports && vl->ports[j].gidx < w.ports[i].gidx)
-			j++;
-		if (j < vl->nports && vl->ports[j].gidx == w.ports[i].gidx &&
-		    memcmp(&vl->ports[j].vp, &w.ports[i].vp,
-			sizeof(w.ports[i].vp)) == 0)
-			continue;
-		(void)bpf_map_update_elem(vl->vlports_fd, &w.ports[i].gidx,
-		    &w.ports[i].vp, BPF_ANY);
-	}
+	/* New and changed: VIDs and their counters, then ports (a trunk
+	 * sends a VID to nomatch only when it has no entry). */
 	for (i = j = 0; i < w.nvids; i++) {
 		struct ngd_vl_vid *o = NULL;
 
@@ -501,12 +546,25 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		}
 		if (o != NULL)
 			ngd_vl_fold_vid(vl, o); /* by the path it had */
-		if (!ngd_vl_target(vl->vids, vl->nvids, w.vids[i].gidx))
+		if (w.vids[i].gidx == 0)
+			; /* ngd's: no counters */
+		else if (!ngd_vl_target(vl->vids, vl->nvids, w.vids[i].gidx))
 			ngd_vl_stats_new(vl, &w.vids[i]);
 		else
 			(void)ngd_vl_stats(vl, w.vids[i].gidx, &w.vids[i].seen);
-		(void)bpf_map_update_elem(vl->vlvids_fd, &w.vids[i].key,
-		    &w.vids[i].gidx, BPF_ANY);
+		if (w.vids[i].key.vid != NGD_VL_NOMATCH)
+			(void)bpf_map_update_elem(vl->vlvids_fd, &w.vids[i].key,
+			    &w.vids[i].gidx, BPF_ANY);
+	}
+	for (i = j = 0; i < w.nports; i++) {
+		while (j < vl->nports && vl->ports[j].gidx < w.ports[i].gidx)
+			j++;
+		if (j < vl->nports && vl->ports[j].gidx == w.ports[i].gidx &&
+		    memcmp(&vl->ports[j].vp, &w.ports[i].vp,
+			sizeof(w.ports[i].vp)) == 0)
+			continue;
+		(void)bpf_map_update_elem(vl->vlports_fd, &w.ports[i].gidx,
+		    &w.ports[i].vp, BPF_ANY);
 	}
 	/* Old: VIDs (folded), their ports' counters, then ports. */
 	for (i = j = 0; i < vl->nvids; i++) {
@@ -517,10 +575,13 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		    ngd_vl_vid_cmp(&w.vids[j], &vl->vids[i]) == 0)
 			continue;
 		ngd_vl_fold_vid(vl, &vl->vids[i]);
-		(void)bpf_map_delete_elem(vl->vlvids_fd, &vl->vids[i].key);
+		if (vl->vids[i].key.vid != NGD_VL_NOMATCH)
+			(void)bpf_map_delete_elem(vl->vlvids_fd,
+			    &vl->vids[i].key);
 	}
 	for (i = 0; i < vl->nvids; i++)
-		if (!ngd_vl_target(w.vids, w.nvids, vl->vids[i].gidx))
+		if (vl->vids[i].gidx != 0 &&
+		    !ngd_vl_target(w.vids, w.nvids, vl->vids[i].gidx))
 			(void)bpf_map_delete_elem(vl->vlstats_fd,
 			    &vl->vids[i].gidx);
 	for (i = 0; i < n; i++) {
@@ -559,20 +620,23 @@ ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx)
 
 	if (vl == NULL)
 		return;
+	/* A VID of its keeps an entry (to ngd) until the next sync. */
 	for (i = k = 0; i < vl->nvids; i++) {
 		if (vl->vids[i].gidx == gidx) {
-			(void)bpf_map_delete_elem(vl->vlvids_fd,
-			    &vl->vids[i].key);
-			continue;
+			if (vl->vids[i].key.vid == NGD_VL_NOMATCH)
+				continue;
+			vl->vids[i].gidx = 0;
+			(void)bpf_map_update_elem(vl->vlvids_fd,
+			    &vl->vids[i].key, &vl->vids[i].gidx, BPF_ANY);
 		}
 		vl->vids[k++] = vl->vids[i];
 	}
 	vl->nvids = k;
 	(void)bpf_map_delete_elem(vl->vlstats_fd, &gidx);
-	/* Its filters' ports send through ngd until the next sync, which
-	 * rewrites their port entries. */
+	/* Its node's other ports (or, for nomatch, its trunk) send through
+	 * ngd until the next sync, which rewrites their port entries. */
 	for (i = k = 0; i < vl->nports; i++) {
-		if (vl->ports[i].gidx == gidx || vl->ports[i].vp.trunk == gidx)
+		if (vl->ports[i].gidx == gidx || vl->ports[i].vp.peer == gidx)
 			(void)bpf_map_delete_elem(vl->vlports_fd,
 			    &vl->ports[i].gidx);
 		if (vl->ports[i].gidx != gidx)

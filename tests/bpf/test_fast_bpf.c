@@ -153,7 +153,7 @@ fast(uint32_t ifindex)
 
 /*
  * vlan node 9 (fastpath_vlan.c's entries): A is the port of its filter
- * for VID 10 (PCP 5), B its trunk.  Frames here are untagged: at tc
+ * for VID 10 (PCP 5), B its trunk (and for one case A its nomatch).  Frames here are untagged: at tc
  * ingress an 802.1Q or 802.1ad tag is out of band, which a test run
  * cannot set, so the trunk's untagging is left to fastpath_vlan.sh.
  */
@@ -164,13 +164,15 @@ vlan_cases(uint32_t a, uint32_t b)
 	    NG_FAST_BPF_MAP_VLPORTS);
 	struct ng_fast_bpf_port pa = { .id = 1, .mode = NG_FAST_BPF_VLAN };
 	struct ng_fast_bpf_port pb = { .id = 2, .mode = NG_FAST_BPF_VLAN };
-	struct ng_fast_bpf_vlport va = { .vlan = 9, .trunk = b };
+	struct ng_fast_bpf_vlport va = { .vlan = 9, .peer = b };
 	struct ng_fast_bpf_vlport vb = { .vlan = 9 };
 	uint64_t s, f;
 
 	pa.peer = pb.peer = 9;
 	va.proto = vb.proto = htons(0x8100);
 	va.tci = 10 | 5 << 13;
+	va.flags = NG_FAST_BPF_VL_TAG;
+	vb.flags = NG_FAST_BPF_VL_TRUNK; /* no nomatch port */
 	update(ports, &a, &pa);
 	update(ports, &b, &pb);
 	update(vlports, &a, &va);
@@ -185,8 +187,16 @@ vlan_cases(uint32_t a, uint32_t b)
 	    run(a, S2, S1) == TC_ACT_REDIRECT);
 	s = slow(b);
 	run(b, S1, S2);
-	CHECK("vlan: untagged from the trunk: to ngd (nomatch)",
+	CHECK("vlan: untagged from the trunk, nomatch not an eiface: to ngd",
 	    slow(b) == s + 1);
+	vb.peer = a; /* a is nomatch's port now */
+	update(vlports, &b, &vb);
+	f = fast(b), s = slow(b);
+	CHECK("vlan: untagged from the trunk, nomatch an eiface: in the kernel",
+	    run(b, S1, S2) == TC_ACT_REDIRECT && fast(b) == f + 1 &&
+		slow(b) == s);
+	vb.peer = 0;
+	update(vlports, &b, &vb);
 	va.vlan = 8;
 	update(vlports, &a, &va);
 	s = slow(a);

@@ -14,8 +14,8 @@
 # ping and TCP across it with the trunk's frames tagged (tcpdump -e),
 # none through ngd's TAP (ngslow), answers with ngd stopped; PCP and
 # setencapproto show in the tags; the hook counters count the kernel's
-# frames; VID 40 goes to nomatch through ngd, and so does VID 10 while
-# VA's v10 is captured; delvidflt and addfilter under pings every 2 ms take
+# frames; VID 40 goes to nomatch in the kernel (through ngd with
+# setdecap 1), VID 10 through ngd while VA's v10 is captured; delvidflt and addfilter under pings every 2 ms take
 # effect before their reply; after a SIGKILL the kernel goes on tagging
 # and the next ngd takes the entries back.
 source "$(dirname "$0")/../lib.sh"
@@ -60,7 +60,8 @@ tags() {
 	local ifc=$1 n=$2
 	shift 2
 	ip netns exec wire timeout 5 tcpdump -e -n -l -c "$n" -i "$ifc" \
-	    'icmp or (vlan and icmp) or ether proto 0x88a8' >$tmp/dump 2>/dev/null &
+	    "${TAGS_FILTER:-icmp or (vlan and icmp) or ether proto 0x88a8}" \
+	    >$tmp/dump 2>/dev/null &
 	local p=$!
 	sleep 0.5
 	"$@" >/dev/null 2>&1
@@ -184,12 +185,27 @@ for dir in "b10 198.18.10.2 a10" "a10 198.18.10.1 b10"; do
 done
 
 # --- what the kernel leaves to ngd -----------------------------------------------
-s0=$(slow) r0=$(rx nm nm)
+s0=$(slow) r0=$(rx nm nm) n0=$(hs VA: nomatch xmitFrames)
 ip netns exec b40 ping -c 1 -w 1 198.18.40.1 >/dev/null 2>&1 # VA has no filter for VID 40
+s1=$(slow) r1=$(rx nm nm) n1=$(hs VA: nomatch xmitFrames)
+[ "$s1" -eq "$s0" ] && [ "$r1" -gt "$r0" ] && [ $((n1 - n0)) -eq $((r1 - r0)) ] &&
+    ok "VID 40, no filter on VA: to nomatch (nm) in the kernel (nm got $((r1 - r0)), VA's nomatch counted $((n1 - n0)))" ||
+    fail "VID 40, no filter on VA: $((s1 - s0)) frames to ngd, nm got $((r1 - r0)), VA's nomatch counted $((n1 - n0))"
+d=$(TAGS_FILTER='ether src 02:00:00:00:00:01' tags ta 1 ip netns exec nm python3 -c 'import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("nm", 0))
+s.send(bytes.fromhex("ffffffffffff0200000000018100202888b5") + bytes(46))')
+grep -q "vlan 40, p 1" <<<"$d" &&
+    ok "nm's own tagged frame crosses to the trunk as it is (VID 40, PCP 1)" ||
+    fail "nm's own tagged frame: $d"
+ngctl msg VA: setdecap 1
+s0=$(slow) r0=$(rx nm nm)
+ip netns exec b40 ping -c 1 -w 1 198.18.40.1 >/dev/null 2>&1
 s1=$(slow) r1=$(rx nm nm)
 [ "$s1" -gt "$s0" ] && [ "$r1" -gt "$r0" ] &&
-    ok "VID 40, no filter on VA: to nomatch through ngd ($((s1 - s0)) frames to ngd, nm got $((r1 - r0)))" ||
-    fail "VID 40, no filter on VA: $((s1 - s0)) frames to ngd, nm got $((r1 - r0))"
+    ok "setdecap 1: VID 40 to nomatch through ngd ($((s1 - s0)) frames)" ||
+    fail "setdecap 1: $((s1 - s0)) frames to ngd, nm got $((r1 - r0))"
+ngctl msg VA: setdecap 0
 ngctl msg VA: setencapproto 0x88a8
 d=$(tags ta 1 ip netns exec a10 ping -c 2 -i 0.2 -W 1 198.18.10.2)
 if grep -q "ethertype 802.1Q-QinQ (0x88a8).*vlan 10, p 0" <<<"$d"; then
