@@ -69,6 +69,16 @@ tags() {
 	cat $tmp/dump
 }
 
+# send NS: three broadcast frames (type 0x88b5) out of NS's interface
+send() {
+	ip netns exec "$1" python3 -c 'import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+for _ in range(3):
+	s.send(bytes.fromhex("ffffffffffff020000000002") + b"\x88\xb5" + bytes(46))' "$1"
+	sleep 0.1
+}
+
 NGD_FASTPATH=1 start_ngd || finish
 for i in 0 1 2 3 4 5 6 7; do ngctl mkpeer eiface ether ether; done
 ngctl -f - <<'END'
@@ -186,7 +196,7 @@ done
 
 # --- what the kernel leaves to ngd -----------------------------------------------
 s0=$(slow) r0=$(rx nm nm) n0=$(hs VA: nomatch xmitFrames)
-ip netns exec b40 ping -c 1 -w 1 198.18.40.1 >/dev/null 2>&1 # VA has no filter for VID 40
+send b40 # VA has no filter for VID 40
 s1=$(slow) r1=$(rx nm nm) n1=$(hs VA: nomatch xmitFrames)
 [ "$s1" -eq "$s0" ] && [ "$r1" -gt "$r0" ] && [ $((n1 - n0)) -eq $((r1 - r0)) ] &&
     ok "VID 40, no filter on VA: to nomatch (nm) in the kernel (nm got $((r1 - r0)), VA's nomatch counted $((n1 - n0)))" ||
@@ -200,7 +210,7 @@ grep -q "vlan 40, p 1" <<<"$d" &&
     fail "nm's own tagged frame: $d"
 ngctl msg VA: setdecap 1
 s0=$(slow) r0=$(rx nm nm)
-ip netns exec b40 ping -c 1 -w 1 198.18.40.1 >/dev/null 2>&1
+send b40
 s1=$(slow) r1=$(rx nm nm)
 [ "$s1" -gt "$s0" ] && [ "$r1" -gt "$r0" ] &&
     ok "setdecap 1: VID 40 to nomatch through ngd ($((s1 - s0)) frames)" ||
