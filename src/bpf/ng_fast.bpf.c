@@ -11,7 +11,8 @@
  *   ng_fast_tap   ingress of the data plane's TAP: a frame ngd wrote,
  *                 tagged with the port it leaves by; it is handed to
  *                 that port's interface.
- * Maps and counters: ng_fast_bpf.h.
+ * A port of a vlan node (its trunk, or a filter hook's) is tagged or
+ * untagged on the way (ng_fast_vlan).  Maps and counters: ng_fast_bpf.h.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -242,6 +243,84 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 	return TC_ACT_SHOT; /* the copies went; not the frame */
 }
 
+/* --- vlan nodes (ng_fast_bpf.h) ------------------------------------------ */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__type(key, __u32);
+	__type(value, struct ng_fast_bpf_vlport);
+} ng_fast_vlports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__type(key, struct ng_fast_bpf_vid);
+	__type(value, __u32);
+} ng_fast_vlvids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__type(key, __u32);
+	__type(value, struct ng_fast_bpf_vlstats);
+} ng_fast_vlstats SEC(".maps");
+
+#define NG_FAST_VLAN_DROP (-2)
+
+/*
+ * A frame from port in of vlan node vlan, as ng_vlan.c's rcvdata would
+ * send it: from a filter's port tagged to the trunk, from the nomatch
+ * port as it is; from the trunk untagged to its VID's port, or as it is
+ * to the nomatch port (bpf_redirect_peer); -1: ngd decides (the frame
+ * untouched); NG_FAST_VLAN_DROP: the tag went but the frame could not
+ * follow.  At tc ingress an outer 802.1Q or 802.1ad tag is out of band
+ * (skb_vlan_untag ran), so vlan_present is the node's "tagged".
+ */
+static __always_inline int
+ng_fast_vlan(struct __sk_buff *skb, __u32 vlan, __u32 in)
+{
+	struct ng_fast_bpf_vlport *vp;
+	struct ng_fast_bpf_vid k = { .vlan = vlan };
+	struct ng_fast_bpf_vlstats *s;
+	__u32 *out, len = skb->len, dst;
+
+	vp = bpf_map_lookup_elem(&ng_fast_vlports, &in);
+	if (vp == NULL || vp->vlan != vlan || len < 14)
+		return -1;
+	if (!(vp->flags & NG_FAST_BPF_VL_TRUNK)) {
+		if (vp->peer == 0)
+			return -1;
+		if ((vp->flags & NG_FAST_BPF_VL_TAG) &&
+		    bpf_skb_vlan_push(skb, vp->proto, vp->tci) != 0)
+			return -1; /* nothing pushed */
+		return bpf_redirect_peer(vp->peer, 0);
+	}
+	dst = vp->peer; /* nomatch (0: ngd's), unless a filter takes it */
+	out = NULL;
+	if (skb->vlan_present && skb->vlan_proto == vp->proto) {
+		k.vid = skb->vlan_tci & 0x0fff;
+		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
+	}
+	if (out != NULL) {
+		if (*out == 0)
+			return -1; /* its hook leads elsewhere */
+		dst = *out;
+		if (bpf_skb_vlan_pop(skb) != 0)
+			return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
+	} else if (skb->vlan_present) {
+		len += 4; /* to nomatch, its tag inline as ngd sees it */
+	}
+	if (dst == 0)
+		return -1;
+	s = bpf_map_lookup_elem(&ng_fast_vlstats, &dst);
+	if (s != NULL) {
+		s->pkts++;
+		s->bytes += len; /* as the node's hook sends it */
+	}
+	return bpf_redirect_peer(dst, 0);
+}
+
 SEC("tc")
 int
 ng_fast_port(struct __sk_buff *skb)
@@ -285,6 +364,26 @@ ng_fast_port(struct __sk_buff *skb)
 		__u32 len = skb->len, segs = skb->gso_segs;
 		int verdict = ng_fast_bridge(skb, p->peer, ifindex);
 
+		if (verdict >= 0) {
+			if (st != NULL) {
+				st->fast_pkts++;
+				st->fast_bytes += len;
+				st->fast_segs += segs ? segs : 1;
+			}
+			return verdict;
+		}
+	}
+	if (p->mode == NG_FAST_BPF_VLAN) {
+		/* counted as ngd would see it: an out-of-band tag inline */
+		__u32 len = skb->len + (skb->vlan_present ? 4 : 0);
+		__u32 segs = skb->gso_segs;
+		int verdict = ng_fast_vlan(skb, p->peer, ifindex);
+
+		if (verdict == NG_FAST_VLAN_DROP) {
+			if (st != NULL)
+				st->dropped++;
+			return TC_ACT_SHOT;
+		}
 		if (verdict >= 0) {
 			if (st != NULL) {
 				st->fast_pkts++;

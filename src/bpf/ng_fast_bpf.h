@@ -21,6 +21,7 @@ enum {
 	NG_FAST_BPF_DIRECT = 1, /* to peer's jail-side end (eiface-eiface) */
 	NG_FAST_BPF_HUB = 2,    /* a copy to every other member of group peer */
 	NG_FAST_BPF_BRIDGE = 3, /* switched by bridge peer (its node ID) */
+	NG_FAST_BPF_VLAN = 4,   /* tagged or untagged by vlan peer (node ID) */
 };
 
 /* A hub of eifaces alone, up to this many, repeats in the kernel: a
@@ -93,6 +94,50 @@ struct ng_fast_bpf_brstats {
 #define NG_FAST_BPF_MAP_BRPORTS "ng_fast_brports" /* ifindex -> brport */
 #define NG_FAST_BPF_MAP_HOSTS "ng_fast_hosts"     /* mac -> host */
 #define NG_FAST_BPF_MAP_BRSTATS "ng_fast_brstats" /* ifindex -> brstats */
+
+/*
+ * vlan nodes (fastpath_vlan.c): a vlan node whose downstream hook leads
+ * to an eiface (the trunk) tags and untags in the kernel for those of
+ * its filter hooks that lead to eifaces, and passes frames between the
+ * trunk and an eiface on its nomatch hook.  From the trunk, a frame
+ * whose outer tag has the node's encapsulation TPID and a VID in
+ * ng_fast_vlvids loses the tag and goes to that VID's port (a VID whose
+ * hook leads elsewhere maps to 0: ngd); one with no filter, or
+ * untagged, or with another TPID goes as it is to the nomatch port, if
+ * the trunk's entry names one (none with setdecap on); from a filter's
+ * port, a frame gets the filter's tag (TPID, VID, PCP, CFI) and goes to
+ * the trunk; from the nomatch port, as it is.  Anything else goes to
+ * ngd, whose vlan node decides as it would for every frame.
+ */
+enum {
+	NG_FAST_BPF_VL_TRUNK = 1, /* the trunk: peer is the nomatch port */
+	NG_FAST_BPF_VL_TAG = 2,   /* push proto and tci on the way */
+};
+
+struct ng_fast_bpf_vlport { /* ng_fast_vlports value, by ifindex */
+	__u32 vlan;         /* the vlan node's ID */
+	__u32 peer;  /* the trunk's end; the trunk's: nomatch's (0: ngd) */
+	__u16 proto; /* the encapsulation TPID, network order */
+	__u16 tci;   /* a filter hook's port: its VID, PCP and CFI */
+	__u32 flags; /* NG_FAST_BPF_VL_* */
+};
+
+struct ng_fast_bpf_vid { /* ng_fast_vlvids key; value: the port's ifindex */
+	__u32 vlan;
+	__u32 vid;
+};
+
+/* Per CPU, per filter hook's or nomatch port: frames the trunk sent
+ * it, their bytes as the vlan node's hook sends them.  A vlan node's
+ * ports count their own frames in ng_fast_stats with any out-of-band
+ * tag (as ngd sees them, inline). */
+struct ng_fast_bpf_vlstats {
+	__u64 pkts, bytes;
+};
+
+#define NG_FAST_BPF_MAP_VLPORTS "ng_fast_vlports" /* ifindex -> vlport */
+#define NG_FAST_BPF_MAP_VLVIDS "ng_fast_vlvids"   /* vid -> ifindex */
+#define NG_FAST_BPF_MAP_VLSTATS "ng_fast_vlstats" /* ifindex -> vlstats */
 
 #define NG_FAST_BPF_MAP_PORTS "ng_fast_ports"     /* ifindex -> port */
 #define NG_FAST_BPF_MAP_IDS "ng_fast_ids"         /* id -> ifindex */

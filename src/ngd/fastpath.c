@@ -139,6 +139,7 @@ struct ngd_fast {
 	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
 	struct ngd_fast_br *br;    /* bridges switching in the kernel */
 	struct ngd_fast_eth *eth;  /* ether nodes' uplinks to them */
+	struct ngd_fast_vl *vl;    /* vlan nodes tagging in the kernel */
 	/* Pinned, to outlive ngd (fastpath_pin.c). */
 	struct ngd_fast_pin *pin;
 	bool adopting; /* a data plane left by the last ngd */
@@ -631,6 +632,9 @@ ngd_veth_fold(struct ngd_veth *v)
 		if (h->peer->node->id == v->written.peer)
 			ngd_fast_count(h, pkts, bytes);
 		break;
+	case NG_FAST_BPF_VLAN: /* fastpath_vlan.c */
+		ngd_fast_vl_count(h, v->written.peer, pkts, bytes);
+		break;
 	}
 }
 
@@ -641,6 +645,24 @@ ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
 	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
 		if (w->written.mode == NG_FAST_BPF_HUB &&
 		    w->written.peer == group && w->mark != fp->mark) {
+			w->mark = fp->mark;
+			ngd_veth_fold(w);
+		}
+}
+
+/* The ports of the vlan node v's port is on (trunk or filter port),
+ * folded with what the trunk sent each filter's port. */
+static void
+ngd_veth_fold_vlan(struct ngd_veth *v)
+{
+	struct ngd_fast *fp = v->fp;
+	uint32_t vlan = ngd_fast_vl_fold(fp->vl, (uint32_t)v->gidx);
+
+	if (vlan == 0)
+		return;
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->written.mode == NG_FAST_BPF_VLAN &&
+		    w->written.peer == vlan && w->mark != fp->mark) {
 			w->mark = fp->mark;
 			ngd_veth_fold(w);
 		}
@@ -667,6 +689,7 @@ ngd_veth_fold_near(struct ngd_veth *v)
 		ngd_fast_fold_group(fp, v->written.peer);
 	else if (v->written.mode == NG_FAST_BPF_BRIDGE)
 		ngd_fast_br_hookstats(fp->br, (uint32_t)v->gidx);
+	ngd_veth_fold_vlan(v);
 }
 
 /*
@@ -712,6 +735,8 @@ ngd_veth_port(struct ngd_veth *v)
 		port.peer = v->hub;
 	} else if ((port.peer = ngd_fast_br_of(v->fp->br, key)) != 0) {
 		port.mode = NG_FAST_BPF_BRIDGE; /* fastpath_bridge.c */
+	} else if ((port.peer = ngd_fast_vl_of(v->fp->vl, key)) != 0) {
+		port.mode = NG_FAST_BPF_VLAN; /* fastpath_vlan.c */
 	}
 	ngd_veth_fold(v); /* by the path it had */
 	if (bpf_map_update_elem(v->fp->ports_fd, &key, &port, BPF_ANY) < 0)
@@ -856,6 +881,36 @@ ngd_veth_set_direct(struct ngd_veth *v, struct ngd_veth *w)
 }
 
 static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
+
+/* The eifaces no direct edge or kernel hub claims, to fastpath_vlan.c;
+ * those whose vlan node changed are rewritten. */
+static void
+ngd_fast_sync_vlans(struct ngd_fast *fp)
+{
+	struct ngd_fast_brport *ports;
+	struct ngd_veth *v;
+	unsigned n = 0, i;
+
+	if (fp->vl == NULL)
+		return;
+	for (v = fp->veths; v != NULL; v = v->next)
+		n++;
+	if ((ports = calloc(n + 1, sizeof(*ports))) == NULL)
+		return;
+	n = 0;
+	for (v = fp->veths; v != NULL; v = v->next)
+		if (v->direct == NULL && v->hub == 0 && v->gidx > 0) {
+			ports[n].eiface = v->node;
+			ports[n++].gidx = (uint32_t)v->gidx;
+		}
+	ngd_fast_vl_sync(fp->vl, ports, n);
+	for (i = 0; i < n; i++)
+		if (ports[i].changed)
+			for (v = fp->veths; v != NULL; v = v->next)
+				if ((uint32_t)v->gidx == ports[i].gidx)
+					(void)ngd_veth_port(v);
+	free(ports);
+}
 
 /* The ports no direct edge or kernel hub claims, to fastpath_bridge.c;
  * those whose bridge changed are rewritten. */
@@ -1083,6 +1138,7 @@ ngd_fast_sync(void)
 	}
 	fp->hubs = now;
 	ngd_fast_sync_bridges(fp);
+	ngd_fast_sync_vlans(fp);
 }
 
 static void
@@ -1123,6 +1179,7 @@ ngd_veth_free(struct ngd_veth *v)
 		close(v->link);
 	if (v->gidx > 0) {
 		ngd_fast_br_gone(fp->br, (uint32_t)v->gidx);
+		ngd_fast_vl_gone(fp->vl, (uint32_t)v->gidx);
 		ngd_fast_pin_link_drop(fp->pin, v->gidx);
 	}
 	if (fp->veths == NULL && !fp->adopting) /* the graph's last */
@@ -2697,6 +2754,7 @@ ngd_fast_free(struct ngd_fast *fp)
 	if (fp->tap_link >= 0)
 		close(fp->tap_link);
 	ngd_fast_eth_free(fp->eth);
+	ngd_fast_vl_free(fp->vl);
 	ngd_fast_br_free(fp->br);
 	if (fp->obj != NULL)
 		bpf_object__close(fp->obj);
@@ -2819,6 +2877,10 @@ again:
 			    "userspace path: %s",
 			    strerror(error));
 	}
+	if ((error = ngd_fast_vl_new(fp->obj, fp->adopting, &fp->vl)) != 0)
+		ngd_log(LOG_WARNING,
+		    "data path: vlan nodes stay on the userspace path: %s",
+		    strerror(error));
 	fp->ops = nd->ops;
 	fp->ops.create = ngd_fast_create;
 	fp->ops.destroy = ngd_fast_destroy;

@@ -59,6 +59,36 @@ void ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
 void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest);
 
 /*
+ * vlan nodes tagging in the kernel (fastpath_vlan.c): a vlan node whose
+ * downstream leads to an eiface (the trunk) pops and pushes the tags of
+ * its filters whose hooks lead to eifaces in ng_fast.bpf.c.
+ */
+struct ngd_fast_vl;
+/* adopting: the maps are the last ngd's, swept at the first sync. */
+int ngd_fast_vl_new(struct bpf_object *obj, bool adopting,
+    struct ngd_fast_vl **vlp);
+void ngd_fast_vl_free(struct ngd_fast_vl *vl); /* NULL ok */
+/* The vlan nodes made to agree with the graph (from ngd_fast_sync,
+ * ports: the eifaces no direct edge or hub claims); each port whose
+ * vlan node changed is marked, the caller rewrites its port entry
+ * (ngd_fast_vl_of gives the node). */
+void ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
+    unsigned n);
+/* The vlan node (its ID) that tags for the graph-side end gidx, or 0. */
+uint32_t ngd_fast_vl_of(const struct ngd_fast_vl *vl, uint32_t gidx);
+/* Before the counters of a hook near gidx are read: the vlan node gidx
+ * is a port of (its ID, or 0), what its trunk sent its filters' ports
+ * added to their hooks' counters; the caller folds the ports. */
+uint32_t ngd_fast_vl_fold(struct ngd_fast_vl *vl, uint32_t gidx);
+/* What a port with the ether hook h sent in the kernel by vlan node
+ * vlan: pkts frames, bytes octets (as its interface sent them). */
+struct ng_hook;
+void ngd_fast_vl_count(struct ng_hook *h, uint32_t vlan, uint64_t pkts,
+    uint64_t bytes);
+/* The graph-side end gidx went. */
+void ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx);
+
+/*
  * Ether nodes on kernel bridges (fastpath_ether.c): an uplink veth pair
  * per ether hook that leads to a switching node.  Its port ids are the
  * top NGD_FAST_UPLINK_IDS of the tag's range (eifaces take the others).

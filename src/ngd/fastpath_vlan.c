@@ -1,0 +1,646 @@
+/*
+ * fastpath_vlan.c: vlan nodes tagging in the kernel (DESIGN decision 11;
+ * README "The kernel fast path").  A vlan node whose downstream hook
+ * leads to an eiface's ether hook (the trunk) is mirrored into the maps
+ * of ng_fast.bpf.c (ng_fast_vlports, ng_fast_vlvids): each of its
+ * filters whose hook leads to an eiface becomes a VID -> port entry, so
+ * that the trunk's frames tagged with that VID lose the tag and go to
+ * that eiface in the kernel; with the filter's encapsulation inline
+ * (setencap bit 1) and a TPID the kernel can push (0x8100, 0x88a8), the
+ * eiface's frames get the filter's tag and go to the trunk in the
+ * kernel.  Everything else (untagged frames, another TPID, a VID without
+ * such a hook, nomatch, a captured hook) stays on the userspace path,
+ * where the node decides as before.  The node stays the authority: its
+ * settings and table are read with its own messages (getencap,
+ * getencapproto, gettable) at every sync, which runs after every
+ * client's message, before the reply, so addfilter, delfilter,
+ * delvidflt, setencap and setencapproto take effect at once.  Counters:
+ * the ports' own (ng_fast_stats) for what they sent, ng_fast_vlstats for
+ * what the trunk sent each filter's port, added to the hooks' counters
+ * as the node would have counted them (fastpath.c folds).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "ngd.h"
+#include "fastpath.h"
+#include "netgraph/ng_eiface.h"
+#include "netgraph/ng_vlan.h"
+#include "../bpf/ng_fast_bpf.h"
+
+/* The key of a trunk's nomatch port among the VIDs (counters only). */
+#define NGD_VL_NOMATCH 0x10000
+
+/* One graph-side end's entry in ng_fast_vlports, as written. */
+struct ngd_vl_port {
+	uint32_t gidx;
+	struct ng_fast_bpf_vlport vp;
+};
+
+/* One entry of ng_fast_vlvids, as written, and what its port's
+ * ng_fast_vlstats had when last added to the hook's counters. */
+struct ngd_vl_vid {
+	struct ng_fast_bpf_vid key;
+	uint32_t gidx;         /* the filter hook's eiface's end */
+	ng_id_t eiface;        /* that eiface */
+	char hook[NG_HOOKSIZ]; /* the vlan node's hook to it */
+	struct ng_fast_bpf_vlstats seen;
+};
+
+struct ngd_fast_vl {
+	int vlports_fd, vlvids_fd, vlstats_fd;
+	int ncpu;
+	struct ng_graph *g;        /* once a port was seen */
+	struct ngd_vl_port *ports; /* by gidx */
+	unsigned nports;
+	struct ngd_vl_vid *vids; /* by vlan, vid */
+	unsigned nvids;
+	bool swept; /* entries no sync wrote (the last ngd's) removed */
+};
+
+int
+ngd_fast_vl_new(struct bpf_object *obj, bool adopting, struct ngd_fast_vl **vlp)
+{
+	struct ngd_fast_vl *vl;
+
+	*vlp = NULL;
+	if ((vl = calloc(1, sizeof(*vl))) == NULL)
+		return ENOMEM;
+	vl->vlports_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLPORTS);
+	vl->vlvids_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLVIDS);
+	vl->vlstats_fd = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLSTATS);
+	vl->ncpu = libbpf_num_possible_cpus();
+	if (vl->vlports_fd < 0 || vl->vlvids_fd < 0 || vl->vlstats_fd < 0 ||
+	    vl->ncpu <= 0) {
+		free(vl);
+		return ENOENT;
+	}
+	vl->swept = !adopting; /* fresh maps hold nothing to sweep */
+	*vlp = vl;
+	return 0;
+}
+
+void
+ngd_fast_vl_free(struct ngd_fast_vl *vl)
+{
+	if (vl == NULL)
+		return;
+	free(vl->ports);
+	free(vl->vids);
+	free(vl);
+}
+
+/* A vlan node's answer to cmd (no argument), or NULL. */
+static struct ng_mesg *
+ngd_vl_ask(struct ng_node *n, uint32_t cmd)
+{
+	struct ng_msgctx ctx = { .retaddr = 0 };
+	struct ng_mesg *req, *resp = NULL;
+
+	if ((req = ng_mkmsg(NGM_VLAN_COOKIE, cmd, 0)) == NULL)
+		return NULL;
+	if (n->type->rcvmsg(n, &ctx, req, &resp) != 0) {
+		free(resp);
+		resp = NULL;
+	}
+	free(req);
+	return resp;
+}
+
+/* The per-CPU counters of the filter port gidx, summed (false: none). */
+static bool
+ngd_vl_stats(struct ngd_fast_vl *vl, uint32_t gidx,
+    struct ng_fast_bpf_vlstats *sum)
+{
+	struct ng_fast_bpf_vlstats per[vl->ncpu];
+
+	memset(sum, 0, sizeof(*sum));
+	memset(per, 0, sizeof(per)); /* valgrind cannot see bpf(2) fill it */
+	if (bpf_map_lookup_elem(vl->vlstats_fd, &gidx, per) < 0)
+		return false;
+	for (int i = 0; i < vl->ncpu; i++) {
+		sum->pkts += per[i].pkts;
+		sum->bytes += per[i].bytes;
+	}
+	return true;
+}
+
+/* What the trunk sent vid's port since the last look, added to the
+ * counters of the vlan node's hook to it, if that edge is still there. */
+static void
+ngd_vl_fold_vid(struct ngd_fast_vl *vl, struct ngd_vl_vid *vid)
+{
+	struct ng_fast_bpf_vlstats now;
+	struct ng_node *n;
+	struct ng_hook *k;
+	uint64_t pkts, bytes;
+
+	if (!ngd_vl_stats(vl, vid->gidx, &now))
+		return;
+	pkts = now.pkts - vid->seen.pkts;
+	bytes = now.bytes - vid->seen.bytes;
+	vid->seen = now;
+	if (pkts == 0 || vl->g == NULL ||
+	    (n = ng_find_id(vl->g, vid->key.vlan)) == NULL ||
+	    (k = ng_find_hook(n, vid->hook)) == NULL || k->peer == NULL ||
+	    k->peer->node->id != vid->eiface)
+		return;
+	k->stats.xmit_frames += pkts;
+	k->stats.xmit_octets += bytes;
+}
+
+/* What a port of vlan node vlan sent in the kernel (pkts frames of
+ * bytes octets as its interface sent them, out-of-band tag included),
+ * added to the hooks the node would have counted: the port's ether
+ * hook h, and the node's downstream (with the tag, for a filter's
+ * port; as it is for the nomatch port). */
+void
+ngd_fast_vl_count(struct ng_hook *h, uint32_t vlan, uint64_t pkts,
+    uint64_t bytes)
+{
+	struct ng_hook *d;
+
+	if (h->peer == NULL || h->peer->node->id != vlan ||
+	    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0)
+		return;
+	if (strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) == 0) {
+		/* the trunk (its bytes with the tag it sent) */
+		h->stats.xmit_frames += pkts;
+		h->stats.xmit_octets += bytes;
+		return;
+	}
+	h->stats.xmit_frames += pkts;
+	h->stats.xmit_octets += bytes;
+	d = ng_find_hook(h->peer->node, NG_VLAN_HOOK_DOWNSTREAM);
+	if (d != NULL && d->peer != NULL) {
+		d->stats.xmit_frames += pkts;
+		d->stats.xmit_octets += bytes;
+		if (strcmp(h->peer->name, NG_VLAN_HOOK_NOMATCH) != 0)
+			d->stats.xmit_octets += 4 * pkts; /* the filter's tag */
+	}
+}
+
+/* The vlan node whose trunk or filter port gidx is (its ID, or 0), its
+ * filters' counters folded. */
+uint32_t
+ngd_fast_vl_fold(struct ngd_fast_vl *vl, uint32_t gidx)
+{
+	uint32_t vlan = 0;
+
+	if (vl == NULL)
+		return 0;
+	for (unsigned i = 0; i < vl->nports && vlan == 0; i++)
+		if (vl->ports[i].gidx == gidx)
+			vlan = vl->ports[i].vp.vlan;
+	for (unsigned i = 0; i < vl->nvids && vlan == 0; i++)
+		if (vl->vids[i].gidx == gidx)
+			vlan = vl->vids[i].key.vlan;
+	for (unsigned i = 0; i < vl->nvids && vlan != 0; i++)
+		if (vl->vids[i].key.vlan == vlan)
+			ngd_vl_fold_vid(vl, &vl->vids[i]);
+	return vlan;
+}
+
+uint32_t
+ngd_fast_vl_of(const struct ngd_fast_vl *vl, uint32_t gidx)
+{
+	if (vl == NULL)
+		return 0;
+	for (unsigned i = 0; i < vl->nports; i++)
+		if (vl->ports[i].gidx == gidx)
+			return vl->ports[i].vp.vlan;
+	return 0;
+}
+
+/* The eiface n's ether hook, if connected and not captured, or NULL. */
+static struct ng_hook *
+ngd_vl_ether(struct ng_node *n)
+{
+	struct ng_hook *h = ng_find_hook(n, NG_EIFACE_HOOK_ETHER);
+
+	if (h == NULL || !(h->flags & NG_HOOK_VALID) || h->peer == NULL ||
+	    (h->flags & NG_HOOK_CAPTURED))
+		return NULL;
+	return h;
+}
+
+/* The port of ports (n of them) whose eiface is node e, or NULL. */
+static struct ngd_fast_brport *
+ngd_vl_port_of(struct ngd_fast_brport *ports, unsigned n,
+    const struct ng_node *e)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ports[i].eiface == e && ports[i].hook == NULL)
+			return &ports[i];
+	return NULL;
+}
+
+/* The wanted entries so far, grown as needed. */
+struct ngd_vl_want {
+	struct ngd_vl_port *ports;
+	unsigned nports, maxports;
+	struct ngd_vl_vid *vids;
+	unsigned nvids, maxvids;
+};
+
+static int
+ngd_vl_add_port(struct ngd_vl_want *w, uint32_t gidx,
+    const struct ng_fast_bpf_vlport *vp)
+{
+	if (w->nports == w->maxports) {
+		unsigned m = w->maxports ? 2 * w->maxports : 16;
+		void *p = realloc(w->ports, m * sizeof(*w->ports));
+
+		if (p == NULL)
+			return ENOMEM;
+		w->ports = p;
+		w->maxports = m;
+	}
+	w->ports[w->nports].gidx = gidx;
+	w->ports[w->nports++].vp = *vp;
+	return 0;
+}
+
+static int
+ngd_vl_add_vid(struct ngd_vl_want *w, const struct ngd_vl_vid *vid)
+{
+	if (w->nvids == w->maxvids) {
+		unsigned m = w->maxvids ? 2 * w->maxvids : 64;
+		void *p = realloc(w->vids, m * sizeof(*w->vids));
+
+		if (p == NULL)
+			return ENOMEM;
+		w->vids = p;
+		w->maxvids = m;
+	}
+	w->vids[w->nvids++] = *vid;
+	return 0;
+}
+
+/* The port hook k of a vlan node leads to (an eiface's ether hook, in
+ * ports, nothing captured), or NULL. */
+static struct ngd_fast_brport *
+ngd_vl_hook_port(struct ng_hook *k, struct ngd_fast_brport *ports, unsigned n)
+{
+	struct ngd_fast_brport *p;
+
+	if (k == NULL || k->peer == NULL || (k->flags & NG_HOOK_CAPTURED) ||
+	    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
+	    (p = ngd_vl_port_of(ports, n, k->peer->node)) == NULL ||
+	    ngd_vl_ether(p->eiface) != k->peer)
+		return NULL;
+	return p;
+}
+
+/* A 32-bit or 16-bit answer of the node (0 if none). */
+static uint32_t
+ngd_vl_get(struct ng_node *v, uint32_t cmd, size_t size)
+{
+	struct ng_mesg *m = ngd_vl_ask(v, cmd);
+	uint32_t v32 = 0;
+	uint16_t v16 = 0;
+
+	if (m != NULL && m->header.arglen >= size && size == sizeof(v16)) {
+		memcpy(&v16, m->data, sizeof(v16));
+		v32 = v16;
+	} else if (m != NULL && m->header.arglen >= size) {
+		memcpy(&v32, m->data, sizeof(v32));
+	}
+	free(m);
+	return v32;
+}
+
+/*
+ * The vlan node v, whose downstream leads to the trunk port t: its
+ * entries, as its settings and table are now.  Every filter has a VID
+ * entry (0 when its hook leads to no eiface: ngd's), so that the trunk
+ * sends only VIDs without a filter to nomatch.
+ */
+static void
+ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
+    const struct ngd_fast_brport *t, struct ngd_fast_brport *ports, unsigned n)
+{
+	struct ng_fast_bpf_vlport tp = { .vlan = v->id,
+		.flags = NG_FAST_BPF_VL_TRUNK };
+	struct ngd_fast_brport *nm;
+	struct ng_vlan_table *tab;
+	struct ng_mesg *m;
+	uint32_t encap, decap;
+	uint16_t proto;
+	bool tags;
+
+	encap = ngd_vl_get(v, NGM_VLAN_GET_ENCAP, sizeof(uint32_t));
+	decap = ngd_vl_get(v, NGM_VLAN_GET_DECAP, sizeof(uint32_t));
+	proto = (uint16_t)ngd_vl_get(v, NGM_VLAN_GET_ENCAP_PROTO,
+	    sizeof(uint16_t));
+	if (proto == 0)
+		return;
+	/* bpf_skb_vlan_push knows these two TPIDs only. */
+	tags = (encap & VLAN_ENCAP_FROM_FILTER) &&
+	    (proto == 0x8100 || proto == 0x88a8);
+	tp.proto = htons(proto);
+	nm = ngd_vl_hook_port(ng_find_hook(v, NG_VLAN_HOOK_NOMATCH), ports, n);
+	/* With decap on, ngd takes the tag off what goes to nomatch. */
+	if (nm != NULL && decap == 0) {
+		struct ngd_vl_vid vid = { .key = { .vlan = v->id,
+					      .vid = NGD_VL_NOMATCH },
+			.gidx = nm->gidx,
+			.eiface = nm->eiface->id,
+			.hook = NG_VLAN_HOOK_NOMATCH };
+
+		tp.peer = nm->gidx;
+		(void)ngd_vl_add_vid(w, &vid);
+	}
+	if (ngd_vl_add_port(w, t->gidx, &tp) != 0)
+		return;
+	if (nm != NULL) { /* its frames go to the trunk as they are */
+		struct ng_fast_bpf_vlport np = { .vlan = v->id,
+			.peer = t->gidx,
+			.proto = htons(proto) };
+
+		(void)ngd_vl_add_port(w, nm->gidx, &np);
+	}
+	if ((m = ngd_vl_ask(v, NGM_VLAN_GET_TABLE)) == NULL)
+		return;
+	tab = (struct ng_vlan_table *)m->data;
+	if (m->header.arglen < sizeof(*tab) ||
+	    m->header.arglen < sizeof(*tab) + tab->n * sizeof(tab->filter[0])) {
+		free(m);
+		return;
+	}
+	for (uint32_t i = 0; i < tab->n; i++) {
+		struct ng_vlan_filter *f = &tab->filter[i];
+		struct ngd_vl_vid vid = {
+			.key = { .vlan = v->id, .vid = f->vid }
+		};
+		struct ngd_fast_brport *p;
+		struct ng_hook *k;
+
+		f->hook_name[sizeof(f->hook_name) - 1] = '\0';
+		k = ng_find_hook(v, f->hook_name);
+		if ((p = ngd_vl_hook_port(k, ports, n)) != NULL) {
+			vid.gidx = p->gidx;
+			vid.eiface = p->eiface->id;
+			memcpy(vid.hook, k->name, sizeof(vid.hook));
+		}
+		(void)ngd_vl_add_vid(w, &vid);
+		if (p != NULL && tags) {
+			struct ng_fast_bpf_vlport fp = { .vlan = v->id,
+				.peer = t->gidx,
+				.proto = htons(proto),
+				.tci = (uint16_t)(f->vid | (f->cfi & 1) << 12 |
+				    (f->pcp & 7) << 13),
+				.flags = NG_FAST_BPF_VL_TAG };
+
+			(void)ngd_vl_add_port(w, p->gidx, &fp);
+		}
+	}
+	free(m);
+}
+
+static int
+ngd_vl_port_cmp(const void *a, const void *b)
+{
+	const struct ngd_vl_port *x = a, *y = b;
+
+	return x->gidx < y->gidx ? -1 : x->gidx > y->gidx;
+}
+
+static int
+ngd_vl_vid_cmp(const void *a, const void *b)
+{
+	const struct ngd_vl_vid *x = a, *y = b;
+
+	if (x->key.vlan != y->key.vlan)
+		return x->key.vlan < y->key.vlan ? -1 : 1;
+	return x->key.vid < y->key.vid ? -1 : x->key.vid > y->key.vid;
+}
+
+/* The filter port gidx's counters: made zero, or (left by the last ngd)
+ * taken as they are. */
+static void
+ngd_vl_stats_new(struct ngd_fast_vl *vl, struct ngd_vl_vid *vid)
+{
+	struct ng_fast_bpf_vlstats zero[vl->ncpu];
+
+	if (ngd_vl_stats(vl, vid->gidx, &vid->seen))
+		return;
+	memset(zero, 0, sizeof(zero));
+	(void)bpf_map_update_elem(vl->vlstats_fd, &vid->gidx, zero, BPF_ANY);
+}
+
+/* Whether gidx is the port of one of vids (n of them). */
+static bool
+ngd_vl_target(const struct ngd_vl_vid *vids, unsigned n, uint32_t gidx)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (vids[i].gidx == gidx)
+			return true;
+	return false;
+}
+
+/* Keys of a map that no wanted entry names, removed (the last ngd's). */
+static void
+ngd_vl_sweep(struct ngd_fast_vl *vl, const struct ngd_vl_want *w)
+{
+	struct ng_fast_bpf_vid vk, vnext;
+	uint32_t k, next;
+	bool first;
+
+	for (first = true; bpf_map_get_next_key(vl->vlports_fd,
+			       first ? NULL : &k, &next) == 0;
+	     first = false) {
+		bool keep = false;
+
+		for (unsigned i = 0; i < w->nports && !keep; i++)
+			keep = w->ports[i].gidx == next;
+		if (!keep && bpf_map_delete_elem(vl->vlports_fd, &next) == 0) {
+			first = true;
+			continue;
+		}
+		k = next;
+	}
+	for (first = true; bpf_map_get_next_key(vl->vlvids_fd,
+			       first ? NULL : &vk, &vnext) == 0;
+	     first = false) {
+		bool keep = false;
+
+		for (unsigned i = 0; i < w->nvids && !keep; i++)
+			keep = w->vids[i].key.vlan == vnext.vlan &&
+			    w->vids[i].key.vid == vnext.vid;
+		if (!keep && bpf_map_delete_elem(vl->vlvids_fd, &vnext) == 0) {
+			first = true;
+			continue;
+		}
+		vk = vnext;
+	}
+	for (first = true; bpf_map_get_next_key(vl->vlstats_fd,
+			       first ? NULL : &k, &next) == 0;
+	     first = false) {
+		if (!ngd_vl_target(w->vids, w->nvids, next) &&
+		    bpf_map_delete_elem(vl->vlstats_fd, &next) == 0) {
+			first = true;
+			continue;
+		}
+		k = next;
+	}
+}
+
+/*
+ * The vlan nodes made to agree with the graph (after ngd_fast_sync's
+ * direct edges and hubs; ports are the eifaces neither claims).  New
+ * and changed entries are written first, then old ones removed, each
+ * VID's counters folded before its entry goes.  A port whose vlan node
+ * changed is marked; the caller rewrites its port entry.
+ */
+void
+ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
+    unsigned n)
+{
+	struct ngd_vl_want w = { 0 };
+	unsigned i, j;
+
+	if (vl == NULL)
+		return;
+	if (n > 0 && vl->g == NULL)
+		vl->g = ports[0].eiface->graph;
+	for (i = 0; i < n; i++) {
+		struct ng_hook *h;
+
+		if (ports[i].hook != NULL ||
+		    (h = ngd_vl_ether(ports[i].eiface)) == NULL ||
+		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
+		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) != 0)
+			continue;
+		ngd_vl_want_node(&w, h->peer->node, &ports[i], ports, n);
+	}
+	if (w.nports > 1)
+		qsort(w.ports, w.nports, sizeof(*w.ports), ngd_vl_port_cmp);
+	if (w.nvids > 1)
+		qsort(w.vids, w.nvids, sizeof(*w.vids), ngd_vl_vid_cmp);
+	/* New and changed: VIDs and their counters, then ports (a trunk
+	 * sends a VID to nomatch only when it has no entry). */
+	for (i = j = 0; i < w.nvids; i++) {
+		struct ngd_vl_vid *o = NULL;
+
+		while (j < vl->nvids &&
+		    ngd_vl_vid_cmp(&vl->vids[j], &w.vids[i]) < 0)
+			j++;
+		if (j < vl->nvids &&
+		    ngd_vl_vid_cmp(&vl->vids[j], &w.vids[i]) == 0)
+			o = &vl->vids[j];
+		if (o != NULL && o->gidx == w.vids[i].gidx &&
+		    o->eiface == w.vids[i].eiface &&
+		    strcmp(o->hook, w.vids[i].hook) == 0) {
+			w.vids[i].seen = o->seen;
+			continue;
+		}
+		if (o != NULL)
+			ngd_vl_fold_vid(vl, o); /* by the path it had */
+		if (w.vids[i].gidx == 0)
+			; /* ngd's: no counters */
+		else if (!ngd_vl_target(vl->vids, vl->nvids, w.vids[i].gidx))
+			ngd_vl_stats_new(vl, &w.vids[i]);
+		else
+			(void)ngd_vl_stats(vl, w.vids[i].gidx, &w.vids[i].seen);
+		if (w.vids[i].key.vid != NGD_VL_NOMATCH)
+			(void)bpf_map_update_elem(vl->vlvids_fd, &w.vids[i].key,
+			    &w.vids[i].gidx, BPF_ANY);
+	}
+	for (i = j = 0; i < w.nports; i++) {
+		while (j < vl->nports && vl->ports[j].gidx < w.ports[i].gidx)
+			j++;
+		if (j < vl->nports && vl->ports[j].gidx == w.ports[i].gidx &&
+		    memcmp(&vl->ports[j].vp, &w.ports[i].vp,
+			sizeof(w.ports[i].vp)) == 0)
+			continue;
+		(void)bpf_map_update_elem(vl->vlports_fd, &w.ports[i].gidx,
+		    &w.ports[i].vp, BPF_ANY);
+	}
+	/* Old: VIDs (folded), their ports' counters, then ports. */
+	for (i = j = 0; i < vl->nvids; i++) {
+		while (j < w.nvids &&
+		    ngd_vl_vid_cmp(&w.vids[j], &vl->vids[i]) < 0)
+			j++;
+		if (j < w.nvids &&
+		    ngd_vl_vid_cmp(&w.vids[j], &vl->vids[i]) == 0)
+			continue;
+		ngd_vl_fold_vid(vl, &vl->vids[i]);
+		if (vl->vids[i].key.vid != NGD_VL_NOMATCH)
+			(void)bpf_map_delete_elem(vl->vlvids_fd,
+			    &vl->vids[i].key);
+	}
+	for (i = 0; i < vl->nvids; i++)
+		if (vl->vids[i].gidx != 0 &&
+		    !ngd_vl_target(w.vids, w.nvids, vl->vids[i].gidx))
+			(void)bpf_map_delete_elem(vl->vlstats_fd,
+			    &vl->vids[i].gidx);
+	for (i = 0; i < n; i++) {
+		uint32_t was = ngd_fast_vl_of(vl, ports[i].gidx), now = 0;
+
+		for (j = 0; j < w.nports; j++)
+			if (w.ports[j].gidx == ports[i].gidx)
+				now = w.ports[j].vp.vlan;
+		if (was != now)
+			ports[i].changed = true;
+	}
+	for (i = j = 0; i < vl->nports; i++) {
+		while (j < w.nports && w.ports[j].gidx < vl->ports[i].gidx)
+			j++;
+		if (j < w.nports && w.ports[j].gidx == vl->ports[i].gidx)
+			continue;
+		(void)bpf_map_delete_elem(vl->vlports_fd, &vl->ports[i].gidx);
+	}
+	if (!vl->swept) {
+		ngd_vl_sweep(vl, &w);
+		vl->swept = true;
+	}
+	free(vl->ports);
+	free(vl->vids);
+	vl->ports = w.ports;
+	vl->nports = w.nports;
+	vl->vids = w.vids;
+	vl->nvids = w.nvids;
+}
+
+/* The graph-side end gidx went: no entry names it any more. */
+void
+ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx)
+{
+	unsigned i, k;
+
+	if (vl == NULL)
+		return;
+	/* A VID of its keeps an entry (to ngd) until the next sync. */
+	for (i = k = 0; i < vl->nvids; i++) {
+		if (vl->vids[i].gidx == gidx) {
+			if (vl->vids[i].key.vid == NGD_VL_NOMATCH)
+				continue;
+			vl->vids[i].gidx = 0;
+			(void)bpf_map_update_elem(vl->vlvids_fd,
+			    &vl->vids[i].key, &vl->vids[i].gidx, BPF_ANY);
+		}
+		vl->vids[k++] = vl->vids[i];
+	}
+	vl->nvids = k;
+	(void)bpf_map_delete_elem(vl->vlstats_fd, &gidx);
+	/* Its node's other ports (or, for nomatch, its trunk) send through
+	 * ngd until the next sync, which rewrites their port entries. */
+	for (i = k = 0; i < vl->nports; i++) {
+		if (vl->ports[i].gidx == gidx || vl->ports[i].vp.peer == gidx)
+			(void)bpf_map_delete_elem(vl->vlports_fd,
+			    &vl->ports[i].gidx);
+		if (vl->ports[i].gidx != gidx)
+			vl->ports[k++] = vl->ports[i];
+	}
+	vl->nports = k;
+}
