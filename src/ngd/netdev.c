@@ -1048,10 +1048,10 @@ ngd_netdev_after_msg(void (*fn)(void))
 }
 
 /* Run before a client's message to a node (fastpath_bridge.c). */
-static void (*ngd_before_msg)(struct ng_node *dest);
+static void (*ngd_before_msg)(struct ng_node *dest, const struct ng_mesg *m);
 
 void
-ngd_netdev_before_msg(void (*fn)(struct ng_node *dest))
+ngd_netdev_before_msg(void (*fn)(struct ng_node *dest, const struct ng_mesg *m))
 {
 	ngd_before_msg = fn;
 }
@@ -1088,7 +1088,7 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m)
 	} else if (ng_path2node(from, addr, &dest, NULL) == 0) {
 		(void)ngd_netdev_sync_node(dest);
 		if (ngd_before_msg != NULL)
-			ngd_before_msg(dest);
+			ngd_before_msg(dest, m);
 		if (generic && m->header.cmd == NGM_LISTHOOKS) {
 			for (struct ng_hook *h = dest->hooks; h != NULL;
 			     h = h->next)

@@ -195,8 +195,9 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
 /* fn runs after each client's message, before its status goes back. */
 void ngd_netdev_after_msg(void (*fn)(void));
-/* fn(dest) runs before each client's message to the node dest. */
-void ngd_netdev_before_msg(void (*fn)(struct ng_node *dest));
+/* fn(dest, m) runs before each client's message m to the node dest. */
+void ngd_netdev_before_msg(void (*fn)(struct ng_node *dest,
+    const struct ng_mesg *m));
 /* The graph changed outside a client's message (a client's end): fn too. */
 void ngd_netdev_graph_changed(void);
 
