@@ -619,7 +619,7 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 	struct ngd_fast_brport **ps;
 	struct ngd_br *b, **bp;
 	unsigned i, j, k = 0;
-	bool changed = false, left = false;
+	bool changed = false, left = false, now = false;
 
 	if (n > 0 && br->g == NULL)
 		br->g = ports[0].eiface->graph;
@@ -680,9 +680,22 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 			ngd_br_forget(br, b);
 		} else
 			bp = &b->next;
-	/* The hosts of ports that left and of forgotten bridges go, and the
-	 * new ports' are written, before the loop sleeps (ngd_br_tick): a
-	 * thousand ports joining in one pass read the map once. */
+	/* What the client's message changed in a node's table (reset, a
+	 * port gone) is written, and the map read back, before its reply
+	 * goes; the new ports' hosts, and the hosts of ports that left and
+	 * of forgotten bridges, before the loop sleeps (ngd_br_tick): ports
+	 * joining read the map once a pass, not once each. */
+	for (b = br->bridges; b != NULL; b = b->next) {
+		struct ng_node *node = ngd_br_node(br, b);
+
+		if (node != NULL &&
+		    node->type->switching->gen(node) != b->gen) {
+			ngd_br_push(br, b, node);
+			now = true;
+		}
+	}
+	if (now)
+		ngd_br_pull(br);
 	br->dirty |= changed || left;
 	free(ps);
 }
@@ -786,8 +799,10 @@ ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
 		}
 		return;
 	}
-	if (node->type->switching->gen(node) != b->gen)
-		br->dirty = true; /* written and read back before the sleep */
+	if (node->type->switching->gen(node) != b->gen) {
+		ngd_br_push_ports(br, b, node); /* a loop's mute at once */
+		br->dirty = true; /* the hosts before the loop sleeps */
+	}
 }
 
 void
