@@ -6,18 +6,21 @@
  * members map, its hosts live in ng_fast_hosts, per-CPU counters per
  * port in ng_fast_brstats.  The node stays the authority:
  *   - what the program learned is imported into the node (heard) before
- *     any client's message to it, once a second (its ageing sees the
- *     program's timestamps), and for the hosts a frame names before the
- *     node takes a frame the program gave ngd;
+ *     any client's message of its type to it (not a generic one), once
+ *     a second (its ageing sees the program's timestamps), and for the
+ *     hosts a frame names before the node takes a frame the program
+ *     gave ngd;
  *   - what the node decided (a move, a loop and its muted port, ageing,
  *     reset, a host learned in userspace) is written back when the
- *     node's generation moves: after each client's message, after each
- *     frame from the kernel, once a second;
+ *     node's generation moves: after each client's message, before the
+ *     loop sleeps for the frames from the kernel (a muted port at
+ *     once), once a second;
  *   - the program's counters are summed and added to the node's
  *     (count) before a client's message to it, so getstats sees them.
- * Reading the hosts map back costs O(hosts): a change of ports or a
- * frame that moved the node marks it due (dirty, stale), and it is done
- * once before the loop sleeps, or at once before a client's message.
+ * Reading the hosts map back costs O(hosts): ports that joined or left
+ * and frames that moved a node mark it due (dirty, stale), and it is
+ * done once before the loop sleeps, or at once before a client's
+ * message of the bridge's type.
  * A host in the map but not in the node is new if the program learned
  * it since the last import began, and forgotten by the node otherwise.
  */
