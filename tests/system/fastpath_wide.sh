@@ -20,13 +20,12 @@ NS="wa wb wc"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
 
 # slow: frames the kernel gave ngd so far (ngslow's tx, in the data plane,
-# reached through ngd's descriptor of that namespace)
+# reached through ngd's descriptor of that namespace; one find for ngd's
+# many descriptors)
 slow() {
-	local fd l
-	for fd in /proc/"$NGD_PID"/fd/*; do
-		l=$(readlink "$fd")
-		[[ "$l" == net:* ]] || continue
-		[ "$l" = "$(readlink /proc/self/ns/net)" ] && continue
+	local fd
+	for fd in $(find /proc/"$NGD_PID"/fd -lname 'net:*' -printf '%p %l\n' |
+	    awk -v self="$(readlink /proc/self/ns/net)" '$2 != self { print $1 }'); do
 		nsenter --net="$fd" cat /proc/net/dev | sed 's/^ *//' |
 		    awk -F'[: ]+' '$1 == "ngslow" { print $11; f = 1 } END { exit !f }' &&
 		    return
@@ -37,7 +36,6 @@ slow() {
 idle_rx() {
 	cat /sys/class/net/ngeth*/statistics/rx_packets | awk '{ s += $1 } END { print s + 0 }'
 }
-rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 # field LINK NAME: a counter of getstats LINK (0 when not shown)
 field() {
 	ngctl msg wbr: getstats "$1" | sed -nE "s/.*[ {]$2=([0-9]+).*/\\1/p" |
@@ -85,16 +83,31 @@ expect "wa -> wc: pings answered" 3 \
 # --- broadcasts -------------------------------------------------------------
 ngctl msg wbr: clrstats 1
 ngctl msg wbr: clrstats $N
-s0=$(slow) i0=$(idle_rx) c0=$(rx wc ngeth$((N - 1)))
+s0=$(slow) i0=$(idle_rx)
+# wc counts the frames of type 0x88b5 it gets: for 20 s at most, 0.5 s
+# more once it has 40
+ip netns exec wc python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
+s.bind((sys.argv[1], 0))
+n, end = 0, time.time() + 20
+open(sys.argv[2], "w").close()
+while time.time() < end:
+	s.settimeout(max(end - time.time(), 0.01))
+	try:
+		s.recv(2048)
+	except socket.timeout:
+		break
+	n += 1
+	if n == 40:
+		end = min(end, time.time() + 0.5)
+print(n)' ngeth$((N - 1)) "$tmp/wc.ready" >"$tmp/wc.count" &
+counter=$!
+for _ in $(seq 50); do [ -e "$tmp/wc.ready" ] && break; sleep 0.05; done
 send wa ngeth0 ff:ff:ff:ff:ff:ff 20
 send wa ngeth0 02:00:00:5e:00:99 20 # a MAC no port has: unknown unicast
-for _ in $(seq 50); do
-	[ $(($(rx wc ngeth$((N - 1))) - c0)) -ge 40 ] && break
-	sleep 0.1
-done
-sleep 0.2
-s1=$(slow) i1=$(idle_rx) c1=$(rx wc ngeth$((N - 1)))
-expect "40 frames flooded from wa: wc got each" 40 $((c1 - c0))
+wait $counter
+s1=$(slow) i1=$(idle_rx)
+expect "40 frames flooded from wa: wc got each" 40 "$(cat "$tmp/wc.count")"
 expect "... each of the $((N - 3)) idle ports too" $((40 * (N - 3))) $((i1 - i0))
 if [ "$s0" != none ] && [ "$s0" = "$s1" ]; then
 	ok "... none through ngd (ngslow carried $s0 before and after)"
