@@ -2443,6 +2443,7 @@ again:
 	}
 	if (fp->adopting) /* new ends are named past the last ngd's */
 		ngd_fast_npairs(fp);
+	ngd_netdev_batch_prepare(nd); /* ngslow's reads are batches */
 	{
 		struct ngd_fast_dp dp = { .netns = fp->dp_netns,
 			.own_netns = nd->own_netns,

@@ -460,6 +460,15 @@ ngd_netdev_batch_end(struct ngd_netdev *nd)
 	ngd_netdev_flush_tx(nd);
 }
 
+/* The ring made now rather than at the first batch of writes, so that
+ * ngd's descriptors do not change at the first flood (a leak would
+ * look the same to whoever counts them). */
+void
+ngd_netdev_batch_prepare(struct ngd_netdev *nd)
+{
+	(void)ngd_uring_get(nd);
+}
+
 /*
  * One frame from a vnet-header TAP on fd into a pool packet (*pktp): 0,
  * or EAGAIN when nothing is waiting, or the errno of a failed read (EIO

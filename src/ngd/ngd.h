@@ -298,7 +298,8 @@ int ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp);
 int ngd_tap_send(struct ngd_netdev *nd, int fd, const struct ng_pkt *pkt,
     const struct virtio_net_hdr *vh, int tag);
 void ngd_netdev_batch_begin(struct ngd_netdev *nd);
-void ngd_netdev_batch_end(struct ngd_netdev *nd); /* the queued writes */
+void ngd_netdev_batch_end(struct ngd_netdev *nd);     /* the queued writes */
+void ngd_netdev_batch_prepare(struct ngd_netdev *nd); /* io_uring now */
 
 /* --- ether.c: the backend of ether nodes (ng_ether_dev.h) -------------- */
 
