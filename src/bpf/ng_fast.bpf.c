@@ -6,7 +6,9 @@
  *                 another eiface hands it to that one's interface
  *                 (bpf_redirect_peer: into its ingress, no backlog);
  *                 a port on a hub of eifaces alone sends a copy to every
- *                 other member (bpf_loop + bpf_clone_redirect);
+ *                 other member (bpf_loop + bpf_clone_redirect); a port
+ *                 of a bridge of eifaces is switched by it, its floods
+ *                 in slices (NG_FAST_BPF_FLOOD_SLICE);
  *                 any other goes to ngd, tagged with the port's id.
  *   ng_fast_tap   ingress of the data plane's TAP: a frame ngd wrote,
  *                 tagged with the port it leaves by; it is handed to
@@ -113,6 +115,7 @@ struct ng_fast_brflood {
 	__u32 group, in;
 	__u32 manycast; /* 0 unknown unicast, 1 multicast, 2 broadcast */
 	__u32 len;
+	__u32 first; /* the slice's first member */
 };
 
 static __always_inline void
@@ -137,7 +140,8 @@ static long
 ng_fast_br_flood_one(__u32 idx, void *arg)
 {
 	struct ng_fast_brflood *f = arg;
-	struct ng_fast_bpf_member m = { .group = f->group, .idx = idx };
+	struct ng_fast_bpf_member m = { .group = f->group,
+		.idx = f->first + idx };
 	struct ng_fast_bpf_brport *bp;
 	__u32 *ifindex = bpf_map_lookup_elem(&ng_fast_members, &m);
 	__u32 out;
@@ -155,6 +159,60 @@ ng_fast_br_flood_one(__u32 idx, void *arg)
 	if (bpf_clone_redirect(f->skb, out, 0) == 0)
 		ng_fast_br_xmit(out, f->manycast, f->len);
 	return 0;
+}
+
+/*
+ * Members f->first.. of the bridge's n, one slice; then the frame back
+ * on its port's ingress for the next slice, if any (ng_fast_bpf.h).
+ */
+static __always_inline int
+ng_fast_br_flood(struct ng_fast_brflood *f, __u32 n)
+{
+	struct __sk_buff *skb = f->skb;
+	__u32 left = n > f->first ? n - f->first : 0;
+
+	if (left > NG_FAST_BPF_FLOOD_SLICE)
+		left = NG_FAST_BPF_FLOOD_SLICE;
+	bpf_loop(left, ng_fast_br_flood_one, f, 0);
+	if (f->first + left < n) {
+		skb->mark = NG_FAST_BPF_MORE | (f->first + left);
+		(void)bpf_clone_redirect(skb, f->in, BPF_F_INGRESS);
+	}
+	return TC_ACT_SHOT; /* the copies went; not the frame */
+}
+
+/* The next slice of a flood (skb->mark): from where the last one ended,
+ * if the port is still an unmuted one of the bridge. */
+static __always_inline int
+ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u8 *eth = data;
+	struct ng_fast_bpf_brport *bp;
+	struct ng_fast_brflood f = { .skb = skb,
+		.group = bridge,
+		.in = in,
+		.len = skb->len,
+		.first = skb->mark & ~NG_FAST_BPF_MORE_MASK };
+	__u32 *n;
+
+	skb->mark = 0;
+	if (data + 14 > end)
+		return TC_ACT_SHOT;
+	bp = bpf_map_lookup_elem(&ng_fast_brports, &in);
+	if (bp == NULL || bp->bridge != bridge ||
+	    (bp->flags & NG_FAST_BPF_BR_MUTED))
+		return TC_ACT_SHOT;
+	if (eth[0] & 1)
+		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
+				 eth[5]) == 0xff ?
+		    2 :
+		    1;
+	n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
+	if (n == NULL || *n > NG_FAST_BPF_FLOOD_MAX)
+		return TC_ACT_SHOT;
+	return ng_fast_br_flood(&f, *n);
 }
 
 /*
@@ -227,7 +285,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		}
 	}
 	n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
-	if (n == NULL || *n > NG_FAST_BPF_HUB_MAX)
+	if (n == NULL || *n > NG_FAST_BPF_FLOOD_MAX)
 		return -1; /* too wide: ngd floods */
 	if (s != NULL) {
 		s->recv_pkts++;
@@ -239,8 +297,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		else
 			s->recv_unknown++;
 	}
-	bpf_loop(*n, ng_fast_br_flood_one, &f, 0);
-	return TC_ACT_SHOT; /* the copies went; not the frame */
+	return ng_fast_br_flood(&f, *n);
 }
 
 /* --- vlan nodes (ng_fast_bpf.h) ------------------------------------------ */
@@ -333,6 +390,10 @@ ng_fast_port(struct __sk_buff *skb)
 	p = bpf_map_lookup_elem(&ng_fast_ports, &ifindex);
 	if (p == NULL)
 		return TC_ACT_SHOT; /* not (or no longer) a port */
+	if ((skb->mark & NG_FAST_BPF_MORE_MASK) == NG_FAST_BPF_MORE)
+		return p->mode == NG_FAST_BPF_BRIDGE ?
+		    ng_fast_br_more(skb, p->peer, ifindex) :
+		    TC_ACT_SHOT; /* a flood's rest; counted at its start */
 	st = bpf_map_lookup_elem(&ng_fast_stats, &ifindex);
 	if (p->mode == NG_FAST_BPF_DIRECT && p->peer != 0) {
 		if (st != NULL) {

@@ -28,6 +28,21 @@ enum {
  * flood this wide stays well under netdev_max_backlog (1000). */
 #define NG_FAST_BPF_HUB_MAX 256
 
+/*
+ * A bridge floods in the kernel up to NG_FAST_BPF_FLOOD_MAX ports, in
+ * slices: each copy the program makes waits in the CPU's backlog
+ * (veth_xmit, netif_rx), which drops beyond netdev_max_backlog (1000),
+ * so one run sends NG_FAST_BPF_FLOOD_SLICE copies and puts the frame
+ * back on its own port's ingress (after them in the backlog) marked
+ * NG_FAST_BPF_MORE | the next member's index; that run goes on from
+ * there.  A frame from an interface never has a mark (crossing into the
+ * data plane's namespace clears it).
+ */
+#define NG_FAST_BPF_FLOOD_MAX 4096
+#define NG_FAST_BPF_FLOOD_SLICE 64
+#define NG_FAST_BPF_MORE 0x6e670000u /* skb->mark: 0x6e67 "ng" << 16 */
+#define NG_FAST_BPF_MORE_MASK 0xffff0000u
+
 struct ng_fast_bpf_member {
 	__u32 group; /* the hub's node ID */
 	__u32 idx;   /* 0 .. size - 1 */
@@ -57,7 +72,7 @@ struct ng_fast_bpf_stats {
  * what the program learned into the node and writes back what the node
  * decided (moves, loops, ageing, reset).  A frame the program does not
  * decide alone (a host seen on another port, a muted port, a flood
- * wider than NG_FAST_BPF_HUB_MAX, a full table) goes to ngd.
+ * wider than NG_FAST_BPF_FLOOD_MAX, a full table) goes to ngd.
  */
 #define NG_FAST_BPF_MAX_HOSTS (1u << 20) /* NG_BRIDGE_MAX_HOSTS_LIMIT */
 
@@ -85,7 +100,8 @@ struct ng_fast_bpf_host {
 	__u64 learned_ns; /* learned by the program; 0: written by ngd */
 };
 
-/* Per CPU, per port of a kernel bridge: what the program forwarded. */
+/* Per CPU, per port of a kernel bridge: what the program forwarded
+ * (a flood's slices count as one frame received). */
 struct ng_fast_bpf_brstats {
 	__u64 recv_pkts, recv_octets, recv_mcast, recv_bcast, recv_unknown;
 	__u64 xmit_pkts, xmit_octets, xmit_mcast, xmit_bcast;

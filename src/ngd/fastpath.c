@@ -751,18 +751,15 @@ ngd_veth_port(struct ngd_veth *v)
  * what that interface sent, and its eiface node takes it.
  */
 static void
-ngd_fast_tap_event(void *arg, uint32_t events)
+ngd_fast_tap_rx(struct ngd_fast_q *q)
 {
-	struct ngd_fast_q *q = arg;
 	struct ngd_fast *fp = q->fp;
 	struct ng_graph *g;
 
-	(void)events;
 	if (fp->veths == NULL)
 		g = ngd_ether_graph(); /* a bridge of ether nodes alone */
 	else
 		g = fp->veths->node->graph;
-	ngd_loop_traffic(fp->nd->loop);
 	for (int i = 0; i < NGD_RX_BATCH; i++) {
 		struct ng_pkt *pkt;
 		struct ngd_veth *v;
@@ -807,6 +804,21 @@ ngd_fast_tap_event(void *arg, uint32_t events)
 		if (fp->veths == NULL)
 			g = NULL;
 	}
+}
+
+/* The frames a pass reads send theirs (a flood: one to each port) in
+ * one system call at its end (ngd_tap_send). */
+static void
+ngd_fast_tap_event(void *arg, uint32_t events)
+{
+	struct ngd_fast_q *q = arg;
+	struct ngd_netdev *nd = q->fp->nd;
+
+	(void)events;
+	ngd_loop_traffic(nd->loop);
+	ngd_netdev_batch_begin(nd);
+	ngd_fast_tap_rx(q);
+	ngd_netdev_batch_end(nd);
 }
 
 /* The graph-side end's program attached, from inside the data plane. */
@@ -1858,30 +1870,13 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 {
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev);
-	struct virtio_net_hdr vh;
-	uint16_t tag[2];
-	struct iovec iov[4];
 
 	if (v == NULL)
 		return fp->nd->ops.xmit(fp->nd, dev, pkt);
-	vh = pkt->vh;
-	if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-		vh.csum_start += 4;
-	tag[0] = htons(NG_FAST_BPF_TPID);
-	tag[1] = htons(v->id);
-	if (pkt->len < 12)
-		return EINVAL;
-	iov[0].iov_base = &vh;
-	iov[0].iov_len = sizeof(vh);
-	iov[1].iov_base = pkt->data;
-	iov[1].iov_len = 12;
-	iov[2].iov_base = tag;
-	iov[2].iov_len = sizeof(tag);
-	iov[3].iov_base = pkt->data + 12;
-	iov[3].iov_len = pkt->len - 12;
-	if (writev(fp->tap[v->id % NGD_FAST_QUEUES].io.fd, iov, 4) < 0)
-		return errno == EIO ? ENETDOWN : errno;
-	return 0;
+	/* Tagged with the port; in a batch (a TAP's read, below), with the
+	 * batch's other writes in one system call (netdev.c). */
+	return ngd_tap_send(fp->nd, fp->tap[v->id % NGD_FAST_QUEUES].io.fd, pkt,
+	    &pkt->vh, (int)v->id);
 }
 
 /* The carrier of the interface is the graph-side end's being up. */
@@ -2864,6 +2859,7 @@ again:
 	}
 	if (fp->adopting) /* new ends are named past the last ngd's */
 		ngd_fast_npairs(fp);
+	ngd_netdev_batch_prepare(nd); /* ngslow's reads are batches */
 	{
 		struct ngd_fast_dp dp = { .netns = fp->dp_netns,
 			.own_netns = nd->own_netns,

@@ -6,15 +6,21 @@
  * members map, its hosts live in ng_fast_hosts, per-CPU counters per
  * port in ng_fast_brstats.  The node stays the authority:
  *   - what the program learned is imported into the node (heard) before
- *     any client's message to it, once a second (its ageing sees the
- *     program's timestamps), and for the hosts a frame names before the
- *     node takes a frame the program gave ngd;
+ *     any client's message of its type to it (not a generic one), once
+ *     a second (its ageing sees the program's timestamps), and for the
+ *     hosts a frame names before the node takes a frame the program
+ *     gave ngd;
  *   - what the node decided (a move, a loop and its muted port, ageing,
  *     reset, a host learned in userspace) is written back when the
- *     node's generation moves: after each client's message, after each
- *     frame from the kernel, once a second;
+ *     node's generation moves: after each client's message, before the
+ *     loop sleeps for the frames from the kernel (a muted port at
+ *     once), once a second;
  *   - the program's counters are summed and added to the node's
  *     (count) before a client's message to it, so getstats sees them.
+ * Reading the hosts map back costs O(hosts): ports that joined or left
+ * and frames that moved a node mark it due (dirty, stale), and it is
+ * done once before the loop sleeps, or at once before a client's
+ * message of the bridge's type.
  * A host in the map but not in the node is new if the program learned
  * it since the last import began, and forgotten by the node otherwise.
  */
@@ -52,6 +58,7 @@ struct ngd_br {
 	unsigned n;
 	struct ngd_br_member *m; /* by eiface ID */
 	uint64_t gen;            /* the node's when last written */
+	bool stale;              /* its hosts to be written whatever gen */
 	bool keep;               /* ngd_fast_br_sync's scratch */
 	struct ngd_br *next;
 };
@@ -72,6 +79,7 @@ struct ngd_fast_br {
 	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
 	uint64_t pulled_ns;                 /* when the last import began */
 	uint32_t nhosts;                    /* what it read */
+	bool dirty;                         /* an import is due */
 	struct ngd_loop *loop;
 	struct ngd_sleep_hook tick;
 	uint64_t next_tick;
@@ -296,13 +304,11 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 	(void)bpf_map_update_elem(p->br->hosts_fd, &k, &v, BPF_ANY);
 }
 
-/* The node's decisions written: its ports' settings and its hosts (the
- * hosts it forgot go at the next import). */
+/* The node's ports' settings written (O(ports)). */
 static void
-ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
+ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
+    struct ng_node *node)
 {
-	struct ngd_br_push p = { .br = br, .b = b, .now = ngd_br_now_ns() };
-
 	for (unsigned i = 0; i < b->n; i++) {
 		struct ng_hook *h = ngd_br_hook(br, node, &b->m[i]);
 		struct ng_fast_bpf_brport bp = { .bridge = b->id };
@@ -315,8 +321,19 @@ ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 			    BPF_ANY);
 		}
 	}
+}
+
+/* The node's decisions written: its ports' settings and its hosts (the
+ * hosts it forgot go at the next import); O(hosts). */
+static void
+ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
+{
+	struct ngd_br_push p = { .br = br, .b = b, .now = ngd_br_now_ns() };
+
+	ngd_br_push_ports(br, b, node);
 	node->type->switching->walk(node, ngd_br_push_host, &p);
 	b->gen = node->type->switching->gen(node);
+	b->stale = false;
 }
 
 /*
@@ -401,6 +418,7 @@ ngd_br_pull(struct ngd_fast_br *br)
 	}
 	br->pulled_ns = now;
 	br->nhosts = nhosts;
+	br->dirty = false;
 	if (redo) /* the node has hosts elsewhere than the program thought */
 		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 			struct ng_node *node = ngd_br_node(br, b);
@@ -413,17 +431,18 @@ out:
 	free(vals);
 }
 
-/* Every bridge whose node changed written, then the map against them. */
+/* Every bridge whose node changed written, then the map against them
+ * (if always, or one was written, or an import is due). */
 static void
 ngd_br_update(struct ngd_fast_br *br, bool always)
 {
-	bool any = always;
+	bool any = always || br->dirty;
 
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 		struct ng_node *node = ngd_br_node(br, b);
 
 		if (node != NULL &&
-		    node->type->switching->gen(node) != b->gen) {
+		    (b->stale || node->type->switching->gen(node) != b->gen)) {
 			ngd_br_push(br, b, node);
 			any = true;
 		}
@@ -555,7 +574,8 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 			memset(&b->m[i].folded, 0, sizeof(b->m[i].folded));
 		}
 	}
-	ngd_br_push(br, b, node);
+	ngd_br_push_ports(br, b, node);
+	b->stale = true; /* its hosts before the loop sleeps */
 	ngd_br_write_group(br, b, oldn);
 	for (unsigned i = 0; i < n; i++) {
 		const struct ngd_br_slot *s = ngd_br_slot(br, b->m[i].gidx);
@@ -602,7 +622,7 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 	struct ngd_fast_brport **ps;
 	struct ngd_br *b, **bp;
 	unsigned i, j, k = 0;
-	bool changed = false;
+	bool changed = false, left = false, now = false;
 
 	if (n > 0 && br->g == NULL)
 		br->g = ports[0].eiface->graph;
@@ -642,9 +662,9 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 					(void)bpf_map_delete_elem(
 					    br->brports_fd, &key);
 			}
-			changed = true;
+			left = true;
 		}
-	if (changed)
+	if (left)
 		ngd_br_pull(br);
 	for (bp = &br->bridges; (b = *bp) != NULL;)
 		if (!b->keep) {
@@ -663,9 +683,23 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 			ngd_br_forget(br, b);
 		} else
 			bp = &b->next;
-	if (changed)
-		ngd_br_pull(br); /* the forgotten bridges' hosts go */
-	ngd_br_update(br, false);
+	/* What the client's message changed in a node's table (reset, a
+	 * port gone) is written, and the map read back, before its reply
+	 * goes; the new ports' hosts, and the hosts of ports that left and
+	 * of forgotten bridges, before the loop sleeps (ngd_br_tick): ports
+	 * joining read the map once a pass, not once each. */
+	for (b = br->bridges; b != NULL; b = b->next) {
+		struct ng_node *node = ngd_br_node(br, b);
+
+		if (node != NULL &&
+		    node->type->switching->gen(node) != b->gen) {
+			ngd_br_push(br, b, node);
+			now = true;
+		}
+	}
+	if (now)
+		ngd_br_pull(br);
+	br->dirty |= changed || left;
 	free(ps);
 }
 
@@ -865,8 +899,8 @@ ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
 		return;
 	}
 	if (node->type->switching->gen(node) != b->gen) {
-		ngd_br_push(br, b, node);
-		ngd_br_pull(br);
+		ngd_br_push_ports(br, b, node); /* a loop's mute at once */
+		br->dirty = true; /* the hosts before the loop sleeps */
 	}
 }
 
@@ -881,22 +915,32 @@ ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest)
 	ngd_br_update(br, true);
 }
 
+/* Not before a generic message (mkpeer, connect, ...: a script giving a
+ * bridge a thousand ports would read its map a thousand times); the
+ * engine's hookstats_sync folds the counters generic ones report. */
 static void
-ngd_br_before_msg(struct ng_node *dest)
+ngd_br_before_msg(struct ng_node *dest, const struct ng_mesg *m)
 {
-	ngd_fast_br_msg(ngd_br_active, dest);
+	if (m->header.typecookie != NGM_GENERIC_COOKIE)
+		ngd_fast_br_msg(ngd_br_active, dest);
 }
 
-/* Once a second (NGD_BR_TICK_*): the program's timestamps for the
- * nodes' ageing, and what the nodes' timers decided. */
+/* Before the loop sleeps: what this pass changed (dirty); and once a
+ * second (NGD_BR_TICK_*) the program's timestamps for the nodes'
+ * ageing, and what the nodes' timers decided. */
 static int64_t
 ngd_br_tick(void *arg)
 {
 	struct ngd_fast_br *br = arg;
 	uint64_t now = ngd_clock_ms();
 
-	if (br->bridges == NULL)
+	if (br->bridges == NULL) {
+		if (br->dirty)
+			ngd_br_pull(br); /* the last bridge's hosts go */
 		return -1;
+	}
+	if (br->dirty)
+		ngd_br_update(br, true);
 	if (now >= br->next_tick) {
 		ngd_br_update(br, true);
 		br->next_tick = now +

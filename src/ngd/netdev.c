@@ -40,6 +40,8 @@
 #include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/io_uring.h>
 #include <linux/netlink.h>
@@ -183,17 +185,67 @@ ngd_netdev_fini(struct ngd_netdev *nd)
 	nd->sock = nd->own_netns = -1;
 }
 
+/* Where e goes: its device's TAP while it has one, or its fd. */
 static int
-ngd_netdev_write(struct ng_netdev *dev, const struct ng_pkt *pkt)
+ngd_txq_fd(const struct ngd_txq_ent *e)
 {
-	struct iovec iov[2];
+	if (e->dev != NULL)
+		return e->dev->retired ? -1 : e->dev->io.fd;
+	return e->fd;
+}
 
-	iov[0].iov_base = (void *)&pkt->vh;
-	iov[0].iov_len = sizeof(pkt->vh);
-	iov[1].iov_base = pkt->data;
-	iov[1].iov_len = pkt->len;
-	if (writev(dev->io.fd, iov, 2) < 0)
+/* e's write as iov[0..n-1]: the header, the frame, a tag if it has one
+ * after the MACs. */
+static int
+ngd_txq_iov(struct ngd_txq_ent *e, struct iovec iov[4])
+{
+	iov[0].iov_base = &e->vh;
+	iov[0].iov_len = sizeof(e->vh);
+	if (!e->tagged) {
+		iov[1].iov_base = e->pkt->data;
+		iov[1].iov_len = e->pkt->len;
+		return 2;
+	}
+	iov[1].iov_base = e->pkt->data;
+	iov[1].iov_len = 12;
+	iov[2].iov_base = e->tag;
+	iov[2].iov_len = sizeof(e->tag);
+	iov[3].iov_base = e->pkt->data + 12;
+	iov[3].iov_len = e->pkt->len - 12;
+	return 4;
+}
+
+static int
+ngd_txq_write(struct ngd_txq_ent *e)
+{
+	struct iovec iov[4];
+	int fd = ngd_txq_fd(e), n = ngd_txq_iov(e, iov);
+
+	if (fd < 0)
+		return ENETDOWN;
+	if (writev(fd, iov, n) < 0)
 		return errno == EIO ? ENETDOWN : errno;
+	return 0;
+}
+
+/* Entry e for pkt (borrowed) into fd or dev's TAP. */
+static int
+ngd_txq_set(struct ngd_txq_ent *e, struct ng_netdev *dev, int fd,
+    const struct ng_pkt *pkt, const struct virtio_net_hdr *vh, int tag)
+{
+	e->dev = dev;
+	e->fd = fd;
+	e->pkt = (struct ng_pkt *)pkt;
+	e->vh = *vh;
+	e->tagged = tag >= 0;
+	if (e->tagged) {
+		if (pkt->len < 12)
+			return EINVAL;
+		e->tag[0] = htons(ETH_P_8021Q);
+		e->tag[1] = htons((uint16_t)tag);
+		if (e->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			e->vh.csum_start += 4;
+	}
 	return 0;
 }
 
@@ -219,7 +271,7 @@ struct ngd_uring {
 	struct io_uring_cqe *cqes;
 	void *sq_map, *cq_map;
 	size_t sq_len, cq_len, sqes_len;
-	struct iovec iov[NGD_RX_BATCH][2];
+	struct iovec iov[NGD_RX_BATCH][4];
 };
 
 static void
@@ -306,18 +358,15 @@ ngd_uring_flush(struct ngd_netdev *nd)
 		struct ngd_txq_ent *e = &nd->txq[i];
 		unsigned slot = (tail + n) & *u->sq_mask;
 		struct io_uring_sqe *sqe = &u->sqes[slot];
+		int fd = ngd_txq_fd(e);
 
-		if (e->dev->io.fd < 0 || e->dev->retired)
+		if (fd < 0)
 			continue;
-		u->iov[n][0].iov_base = &e->pkt->vh;
-		u->iov[n][0].iov_len = sizeof(e->pkt->vh);
-		u->iov[n][1].iov_base = e->pkt->data;
-		u->iov[n][1].iov_len = e->pkt->len;
 		memset(sqe, 0, sizeof(*sqe));
 		sqe->opcode = IORING_OP_WRITEV;
-		sqe->fd = e->dev->io.fd;
+		sqe->fd = fd;
 		sqe->addr = (uint64_t)(uintptr_t)u->iov[n];
-		sqe->len = 2;
+		sqe->len = (uint32_t)ngd_txq_iov(e, u->iov[n]);
 		sqe->off = (uint64_t)-1; /* no position: a stream */
 		u->sq_array[slot] = slot;
 		n++;
@@ -361,11 +410,63 @@ ngd_netdev_flush_tx(struct ngd_netdev *nd)
 	for (unsigned i = 0; i < nd->ntxq; i++) {
 		struct ngd_txq_ent *e = &nd->txq[i];
 
-		if (!sent && e->dev->io.fd >= 0 && !e->dev->retired)
-			(void)ngd_netdev_write(e->dev, e->pkt);
+		if (!sent)
+			(void)ngd_txq_write(e);
 		ng_pkt_free(&e->pkt);
 	}
 	nd->ntxq = 0;
+}
+
+/* A frame into fd or dev's TAP: queued in a batch, else written. */
+static int
+ngd_txq_send(struct ngd_netdev *nd, struct ng_netdev *dev, int fd,
+    const struct ng_pkt *pkt, const struct virtio_net_hdr *vh, int tag)
+{
+	struct ngd_txq_ent now, *e = &now;
+	int error;
+
+	if (nd->in_batch) {
+		if (nd->ntxq == NGD_RX_BATCH)
+			ngd_netdev_flush_tx(nd);
+		e = &nd->txq[nd->ntxq];
+	}
+	if ((error = ngd_txq_set(e, dev, fd, pkt, vh, tag)) != 0)
+		return error;
+	if (e == &now)
+		return ngd_txq_write(e);
+	/* Borrowed: our own reference keeps it until the flush. */
+	e->pkt = ng_pkt_ref((struct ng_pkt *)pkt);
+	nd->ntxq++;
+	return 0;
+}
+
+int
+ngd_tap_send(struct ngd_netdev *nd, int fd, const struct ng_pkt *pkt,
+    const struct virtio_net_hdr *vh, int tag)
+{
+	return ngd_txq_send(nd, NULL, fd, pkt, vh, tag);
+}
+
+void
+ngd_netdev_batch_begin(struct ngd_netdev *nd)
+{
+	nd->in_batch = true;
+}
+
+void
+ngd_netdev_batch_end(struct ngd_netdev *nd)
+{
+	nd->in_batch = false;
+	ngd_netdev_flush_tx(nd);
+}
+
+/* The ring made now rather than at the first batch of writes, so that
+ * ngd's descriptors do not change at the first flood (a leak would
+ * look the same to whoever counts them). */
+void
+ngd_netdev_batch_prepare(struct ngd_netdev *nd)
+{
+	(void)ngd_uring_get(nd);
 }
 
 /*
@@ -444,10 +545,9 @@ ngd_netdev_event(void *arg, uint32_t events)
 	if (dev->retired)
 		return; /* an event of this pass from before it retired */
 	ngd_loop_traffic(nd->loop);
-	nd->in_batch = true;
+	ngd_netdev_batch_begin(nd);
 	ngd_netdev_rx(dev, g); /* may free dev */
-	nd->in_batch = false;
-	ngd_netdev_flush_tx(nd);
+	ngd_netdev_batch_end(nd);
 	(void)events;
 }
 
@@ -676,17 +776,7 @@ ngd_netdev_destroy(void *be, struct ng_netdev *dev)
 static int
 ngd_netdev_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 {
-	struct ngd_netdev *nd = be;
-
-	if (!nd->in_batch)
-		return ngd_netdev_write(dev, pkt);
-	if (nd->ntxq == NGD_RX_BATCH)
-		ngd_netdev_flush_tx(nd);
-	nd->txq[nd->ntxq].dev = dev;
-	/* Borrowed: our own reference keeps it until the flush. */
-	nd->txq[nd->ntxq].pkt = ng_pkt_ref((struct ng_pkt *)pkt);
-	nd->ntxq++;
-	return 0;
+	return ngd_txq_send(be, dev, -1, pkt, &pkt->vh, -1);
 }
 
 static int
@@ -1055,10 +1145,10 @@ ngd_netdev_after_msg(void (*fn)(void))
 }
 
 /* Run before a client's message to a node (fastpath_bridge.c). */
-static void (*ngd_before_msg)(struct ng_node *dest);
+static void (*ngd_before_msg)(struct ng_node *dest, const struct ng_mesg *m);
 
 void
-ngd_netdev_before_msg(void (*fn)(struct ng_node *dest))
+ngd_netdev_before_msg(void (*fn)(struct ng_node *dest, const struct ng_mesg *m))
 {
 	ngd_before_msg = fn;
 }
@@ -1095,7 +1185,7 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m)
 	} else if (ng_path2node(from, addr, &dest, NULL) == 0) {
 		(void)ngd_netdev_sync_node(dest);
 		if (ngd_before_msg != NULL)
-			ngd_before_msg(dest);
+			ngd_before_msg(dest, m);
 		if (generic && m->header.cmd == NGM_LISTHOOKS) {
 			for (struct ng_hook *h = dest->hooks; h != NULL;
 			     h = h->next)

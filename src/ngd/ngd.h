@@ -151,10 +151,14 @@ struct ngd_netdev {
 	unsigned rtnl_seq;
 	char machine_id[64];
 	/* Frames for interfaces while a batch read from one is handled go
-	 * out together after it. */
+	 * out together after it (ngd_tap_send). */
 	struct ngd_txq_ent {
-		struct ng_netdev *dev;
-		struct ng_pkt *pkt;
+		struct ng_netdev *dev; /* written to its TAP; NULL: to fd */
+		int fd;
+		struct ng_pkt *pkt; /* a reference of ours */
+		struct virtio_net_hdr vh;
+		uint16_t tag[2]; /* after the MACs, if tagged */
+		bool tagged;
 	} txq[NGD_RX_BATCH];
 	unsigned ntxq;
 	bool in_batch;
@@ -195,8 +199,9 @@ int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
 /* fn runs after each client's message, before its status goes back. */
 void ngd_netdev_after_msg(void (*fn)(void));
-/* fn(dest) runs before each client's message to the node dest. */
-void ngd_netdev_before_msg(void (*fn)(struct ng_node *dest));
+/* fn(dest, m) runs before each client's message m to the node dest. */
+void ngd_netdev_before_msg(void (*fn)(struct ng_node *dest,
+    const struct ng_mesg *m));
 /* The graph changed outside a client's message (a client's end): fn too. */
 void ngd_netdev_graph_changed(void);
 
@@ -285,6 +290,19 @@ bool ngd_peer_jailed(int fd, pid_t pid); /* pid: SO_PEERCRED's */
 /* One frame from a vnet-header TAP into a pool packet: 0, EAGAIN, ENOBUFS
  * (the pool was empty: the frame was dropped), or the read's errno. */
 int ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp);
+/*
+ * Frame pkt into the vnet-header TAP fd, with vh as its header and, if
+ * tag >= 0, an 802.1Q tag of that id after its MACs (the fast path's
+ * TAP).  Between ngd_netdev_batch_begin and _end it is queued (pkt is
+ * referenced, not consumed) and goes with the batch's other writes in
+ * one system call; otherwise it is written at once.  0 or an errno
+ * (ENETDOWN for EIO).
+ */
+int ngd_tap_send(struct ngd_netdev *nd, int fd, const struct ng_pkt *pkt,
+    const struct virtio_net_hdr *vh, int tag);
+void ngd_netdev_batch_begin(struct ngd_netdev *nd);
+void ngd_netdev_batch_end(struct ngd_netdev *nd);     /* the queued writes */
+void ngd_netdev_batch_prepare(struct ngd_netdev *nd); /* io_uring now */
 
 /* --- ether.c: the backend of ether nodes (ng_ether_dev.h) -------------- */
 

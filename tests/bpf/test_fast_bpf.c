@@ -46,9 +46,11 @@ static const unsigned char S3[6] = { 2, 0, 0, 0, 0, 3 };
 static const unsigned char BC[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const unsigned char MC[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
 
-/* Run ng_fast_port on a 64-byte frame dst <- src as if from ifindex. */
+/* Run ng_fast_port on a 64-byte frame dst <- src as if from ifindex,
+ * with skb->mark mark (the rest of a flood, or 0: from the interface). */
 static int
-run(uint32_t ifindex, const unsigned char *dst, const unsigned char *src)
+run_mark(uint32_t ifindex, const unsigned char *dst, const unsigned char *src,
+    uint32_t mark)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(obj,
 	    NG_FAST_BPF_PROG_PORT);
@@ -62,12 +64,19 @@ run(uint32_t ifindex, const unsigned char *dst, const unsigned char *src)
 	f[12] = 0x88, f[13] = 0xb5;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.ifindex = ifindex;
+	ctx.mark = mark;
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
 	    .data_size_in = sizeof(f), .data_out = out,
 	    .data_size_out = sizeof(out), .ctx_in = &ctx,
 	    .ctx_size_in = sizeof(ctx), .repeat = 1);
 	err = bpf_prog_test_run_opts(bpf_program__fd(p), &o);
 	return err != 0 ? -errno : (int)o.retval;
+}
+
+static int
+run(uint32_t ifindex, const unsigned char *dst, const unsigned char *src)
+{
+	return run_mark(ifindex, dst, src, 0);
 }
 
 static void
@@ -300,12 +309,38 @@ main(int argc, char **argv)
 	run(a, S2, MC);
 	CHECK("multicast source: to ngd", slow(a) == s + 1);
 
-	/* A flood wider than NG_FAST_BPF_HUB_MAX goes to ngd. */
-	group(NG_FAST_BPF_HUB_MAX + 1);
+	/* A flood wider than NG_FAST_BPF_FLOOD_MAX goes to ngd; one as
+	 * wide stays in the kernel (here its members after B are missing:
+	 * the slice stops there). */
+	group(NG_FAST_BPF_FLOOD_MAX + 1);
 	s = slow(a);
 	run(a, BC, S1);
 	CHECK("flood wider than the bound: to ngd", slow(a) == s + 1);
+	group(NG_FAST_BPF_FLOOD_MAX);
+	s = slow(a), ba = br(a), bb = br(b);
+	CHECK("flood as wide as the bound: in the kernel",
+	    run(a, BC, S1) == TC_ACT_SHOT && slow(a) == s);
+	CHECK("... B got its copy", br(b).xmit_pkts == bb.xmit_pkts + 1);
 	group(2);
+
+	/* The rest of a flood (marked: from member 1 on): B's copy, and
+	 * nothing counted in again on A; past the last member, nothing. */
+	s = slow(a), ba = br(a), bb = br(b);
+	CHECK("a flood's next slice: handled in the kernel",
+	    run_mark(a, BC, S1, NG_FAST_BPF_MORE | 1) == TC_ACT_SHOT &&
+		slow(a) == s);
+	CHECK("... B got its copy", br(b).xmit_pkts == bb.xmit_pkts + 1);
+	CHECK("... A counted nothing in again",
+	    br(a).recv_pkts == ba.recv_pkts);
+	bb = br(b);
+	run_mark(a, BC, S1, NG_FAST_BPF_MORE | 2);
+	CHECK("... past the last member: no copy",
+	    br(b).xmit_pkts == bb.xmit_pkts);
+	brport(a, all | NG_FAST_BPF_BR_MUTED);
+	run_mark(a, BC, S1, NG_FAST_BPF_MORE | 1);
+	CHECK("... a port muted meanwhile: no copy",
+	    br(b).xmit_pkts == bb.xmit_pkts && slow(a) == s);
+	brport(a, all);
 
 	/* A host on a port that left the bridge: ngd knows better. */
 	{
