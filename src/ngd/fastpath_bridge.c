@@ -80,12 +80,15 @@ struct ngd_fast_br {
 	uint64_t pulled_ns;                 /* when the last import began */
 	uint32_t nhosts;                    /* what it read */
 	bool dirty;                         /* an import is due */
+	bool adopted; /* the last ngd's maps, not yet synced */
 	struct ngd_loop *loop;
 	struct ngd_sleep_hook tick;
 	uint64_t next_tick;
 };
 
 static struct ngd_fast_br *ngd_br_active; /* for the before-message hook */
+
+static void ngd_br_prune_adopted(struct ngd_fast_br *br);
 
 static uint64_t
 ngd_br_now_ns(void)
@@ -204,6 +207,26 @@ ngd_br_flags(struct ng_hook *hook)
 
 /* --- counters ------------------------------------------------------------ */
 
+/* The per-CPU values just read into br->percpu, summed. */
+static void
+ngd_br_sum(const struct ngd_fast_br *br, struct ng_fast_bpf_brstats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < br->ncpu; i++) {
+		const struct ng_fast_bpf_brstats *s = &br->percpu[i];
+
+		sum->recv_pkts += s->recv_pkts;
+		sum->recv_octets += s->recv_octets;
+		sum->recv_mcast += s->recv_mcast;
+		sum->recv_bcast += s->recv_bcast;
+		sum->recv_unknown += s->recv_unknown;
+		sum->xmit_pkts += s->xmit_pkts;
+		sum->xmit_octets += s->xmit_octets;
+		sum->xmit_mcast += s->xmit_mcast;
+		sum->xmit_bcast += s->xmit_bcast;
+	}
+}
+
 /* What the program counted on member m since the last fold, added to
  * the node's counters of hook (NULL: dropped). */
 static void
@@ -216,20 +239,7 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 
 	if (bpf_map_lookup_elem(br->brstats_fd, &key, br->percpu) < 0)
 		return;
-	memset(&sum, 0, sizeof(sum));
-	for (int i = 0; i < br->ncpu; i++) {
-		const struct ng_fast_bpf_brstats *s = &br->percpu[i];
-
-		sum.recv_pkts += s->recv_pkts;
-		sum.recv_octets += s->recv_octets;
-		sum.recv_mcast += s->recv_mcast;
-		sum.recv_bcast += s->recv_bcast;
-		sum.recv_unknown += s->recv_unknown;
-		sum.xmit_pkts += s->xmit_pkts;
-		sum.xmit_octets += s->xmit_octets;
-		sum.xmit_mcast += s->xmit_mcast;
-		sum.xmit_bcast += s->xmit_bcast;
-	}
+	ngd_br_sum(br, &sum);
 	c.recv_pkts = sum.recv_pkts - m->folded.recv_pkts;
 	c.recv_octets = sum.recv_octets - m->folded.recv_octets;
 	c.recv_mcast = sum.recv_mcast - m->folded.recv_mcast;
@@ -572,7 +582,8 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 			(void)bpf_map_update_elem(br->brstats_fd, &key,
 			    br->percpu, BPF_NOEXIST);
 			memset(&b->m[i].folded, 0, sizeof(b->m[i].folded));
-		}
+		} else if (br->adopted && old == NULL)
+			ngd_br_sum(br, &b->m[i].folded); /* the last ngd's */
 	}
 	ngd_br_push_ports(br, b, node);
 	b->stale = true; /* its hosts before the loop sleeps */
@@ -700,6 +711,10 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 	if (now)
 		ngd_br_pull(br);
 	br->dirty |= changed || left;
+	if (br->adopted) {
+		ngd_br_prune_adopted(br);
+		br->adopted = false;
+	}
 	free(ps);
 }
 
@@ -807,24 +822,75 @@ ngd_fast_br_group(struct ngd_fast_br *br, uint32_t id, unsigned *np)
 	return true;
 }
 
-/* After a crash or takeover: what the last ngd's kernel bridges left in
- * the pinned maps (ports, counters, learned hosts) goes; the graph just
- * rebuilt writes its ports again and the program learns anew. */
+/* After a crash or takeover: the last ngd's kernel bridges stay in the
+ * pinned maps and go on switching while the graph is rebuilt; their
+ * counters up to now were the last ngd's to count (adopted, below).
+ * What the rebuilt graph no longer has goes after its first sync
+ * (ngd_br_prune_adopted). */
 void
 ngd_fast_br_restored(struct ngd_fast_br *br)
 {
-	int fds[3], i;
-	uint8_t key[sizeof(struct ng_fast_bpf_mac) + sizeof(uint32_t)];
+	if (br != NULL)
+		br->adopted = true;
+}
 
-	if (br == NULL)
-		return;
-	fds[0] = br->brports_fd;
-	fds[1] = br->brstats_fd;
-	fds[2] = br->hosts_fd;
-	for (i = 0; i < 3; i++)
-		while (bpf_map_get_next_key(fds[i], NULL, key) == 0 &&
-		    bpf_map_delete_elem(fds[i], key) == 0)
-			;
+/* Every key of map fd (key_size bytes each) into a new array: their
+ * number, *keysp set (free it), or 0. */
+static size_t
+ngd_br_all_keys(int fd, size_t key_size, uint8_t **keysp)
+{
+	uint8_t *keys = NULL, *k;
+	size_t n = 0, cap = 0;
+
+	*keysp = NULL;
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			if ((k = realloc(keys, cap * key_size)) == NULL)
+				break;
+			keys = k;
+		}
+		if (bpf_map_get_next_key(fd,
+			n ? keys + (n - 1) * key_size : NULL,
+			keys + n * key_size) < 0)
+			break;
+		n++;
+	}
+	*keysp = keys;
+	return n;
+}
+
+/* What the first sync after an adoption did not take: ports (and their
+ * counters) no bridge has now, hosts of bridges gone or on ports that
+ * are not their bridge's. */
+static void
+ngd_br_prune_adopted(struct ngd_fast_br *br)
+{
+	uint8_t *keys;
+	size_t n;
+
+	for (int i = 0; i < 2; i++) {
+		int fd = i == 0 ? br->brports_fd : br->brstats_fd;
+		uint32_t *ports;
+
+		n = ngd_br_all_keys(fd, sizeof(uint32_t), &keys);
+		ports = (uint32_t *)(void *)keys;
+		for (size_t j = 0; j < n; j++)
+			if (ngd_br_slot(br, ports[j])->bridge == 0)
+				(void)bpf_map_delete_elem(fd, &ports[j]);
+		free(keys);
+	}
+	n = ngd_br_all_keys(br->hosts_fd, sizeof(struct ng_fast_bpf_mac),
+	    &keys);
+	for (size_t j = 0; j < n; j++) {
+		struct ng_fast_bpf_mac *k = (void *)(keys + j * sizeof(*k));
+		struct ng_fast_bpf_host v;
+
+		if (bpf_map_lookup_elem(br->hosts_fd, k, &v) == 0 &&
+		    ngd_br_slot(br, v.ifindex)->bridge != k->bridge)
+			(void)bpf_map_delete_elem(br->hosts_fd, k);
+	}
+	free(keys);
 }
 
 /* --- frames and messages ------------------------------------------------- */

@@ -66,6 +66,13 @@ leftover() {
 	for n in "" $nss; do ip ${n:+-n $n} -o link show type veth; done 2>/dev/null | cut -d' ' -f2
 }
 settle() { sleep 0.4; } # the journal is written after the change
+# The data plane's slow-path TAPs (ngslowN: each ngd makes its own), and
+# the frames the kernel gave ngd through those not in the list $1.
+slows() { nsenter --net="$(dataplane)" ip -o link show | awk -F'[:@ ]+' '$2 ~ /^ngslow/ { print $2 }' | xargs; }
+slows_since() {
+	nsenter --net="$(dataplane)" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' -v old=" $1 " '$1 ~ /^ngslow/ && index(old, " " $1 " ") == 0 { n += $11 } END { print n + 0 }'
+}
 
 start_ngd
 for i in 0 1 2 3 4 5; do ngctl mkpeer eiface ether ether; done
@@ -135,8 +142,10 @@ expect "... and back" 5 "$(pings fa 198.18.7.2 5)"
 
 # --- ngd --takeover under ping ----------------------------------------------
 settle
+slows0=$(slows)
 flood fa 198.18.7.2 "$tmp/direct"
 flood fc 198.18.8.2 "$tmp/hub"
+flood fe 198.18.9.2 "$tmp/bridge"
 sleep 0.5
 old=$NGD_PID
 ngd -d --takeover 2>>"$NGD_LOG" &
@@ -145,19 +154,22 @@ for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 kill -0 "$old" 2>/dev/null && fail "takeover: the old ngd exits" || ok "takeover: the old ngd exits"
 wait "$old" 2>/dev/null
 wait_floods
-d=$(received "$tmp/direct") h=$(received "$tmp/hub")
-echo "# takeover: direct edge $d/300, hub $h/300 answered"
+d=$(received "$tmp/direct") h=$(received "$tmp/hub") b=$(received "$tmp/bridge")
+echo "# takeover: direct edge $d/300, hub $h/300, bridge $b/300 answered"
 [ "${d:-0}" -ge 297 ] && ok "takeover: direct edge, at most 1% lost ($d/300)" ||
 	fail "takeover: direct edge, at most 1% lost (${d:-0}/300)"
 [ "${h:-0}" -ge 297 ] && ok "takeover: hub, at most 1% lost ($h/300)" ||
 	fail "takeover: hub, at most 1% lost (${h:-0}/300)"
+# The kernel bridge keeps its ports and learned hosts across the
+# takeover (it used to lose them until the new graph wrote them again:
+# up to 500 ms of its frames through ngd's new TAP).
+[ "${b:-0}" -ge 297 ] && ok "takeover: bridge, at most 1% lost ($b/300)" ||
+	fail "takeover: bridge, at most 1% lost (${b:-0}/300)"
+expect "takeover: the bridge's frames stayed in the kernel (the new ngd's slow-path TAP carried none)" \
+    0 "$(slows_since "$slows0")"
 expect "takeover: the same interfaces" "$before" \
     "$(idx fb ngeth1) $(idx fd ngeth3) $(idx ff ngeth5) $(mac fb ngeth1)"
 expect "takeover: the same ends, every pinned link an end's" "$ends_before $ends_before" "$(ends) $(pins)"
-# (seen once in about ten runs at load average 10-13: no answer for the
-# first second; the path is waited for, at most 3 s, and the wait shown)
-for w in 1 2 3; do [ "$(pings fe 198.18.9.2 1)" = 1 ] && break; done
-[ "$w" -gt 1 ] && echo "# takeover: bridge path up after $w tries"
 got=$(pings fe 198.18.9.2 5)
 expect "takeover: bridge answers" 5 "$got"
 if [ "$got" != 5 ]; then # what the bridge saw, for the report
