@@ -17,8 +17,10 @@ send frames faster than ngctl can.  One subcommand per behaviour:
                             print "errno E"
   flood SECS                requests as fast as ngd answers, for SECS
   flood-unread SECS         requests without reading any answer
-  conns N SECS              open N connections, say hello on each; print
+  conns N SECS [first]      open N connections, say hello on each; print
                             "accepted A refused R"; hold them SECS
+                            (first: try no more after the first refusal,
+                            which took 2 s unanswered)
   macs PATH HOOK COUNT [SEED [bcast]]
                             hook "m" to HOOK of the node at PATH, then
                             frames from COUNT random source MACs (seeded
@@ -289,6 +291,8 @@ def main():
             except (EOFError, OSError):
                 ref += 1
             held.append(s)
+            if ref and len(args) > 2 and args[2] == "first":
+                break
         print("accepted %d refused %d" % (acc, ref), flush=True)
         time.sleep(float(args[1]))
     elif cmd == "macs":
