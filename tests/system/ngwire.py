@@ -99,14 +99,16 @@ class Burst:
             at += len(f)
         done = 0
         while done < k:
-            n = _libc.sendmmsg(self.fd, ctypes.byref(self.out, done * ctypes.sizeof(_Mmsghdr)), k - done, 0)
+            at = ctypes.byref(self.out, done * ctypes.sizeof(_Mmsghdr))
+            n = _libc.sendmmsg(self.fd, at, k - done, 0)
             if n < 0:
                 e = ctypes.get_errno()
                 raise OSError(e, os.strerror(e))
             done += n
         errs = []
         while len(errs) < k:
-            n = _libc.recvmmsg(self.fd, self.into, k - len(errs), MSG_WAITFORONE, None)
+            n = _libc.recvmmsg(self.fd, self.into, k - len(errs),
+                               MSG_WAITFORONE, None)
             if n < 0:
                 e = ctypes.get_errno()
                 raise OSError(e, os.strerror(e))
@@ -115,7 +117,8 @@ class Burst:
             for i in range(n):
                 if self.into[i].len < 16:
                     continue
-                kind, _, err, _, _ = struct.unpack_from("<HHIII", self.inb, 64 * i)
+                kind, _, err, _, _ = struct.unpack_from("<HHIII", self.inb,
+                                                        64 * i)
                 if kind == STATUS:
                     errs.append(err)
         return errs
