@@ -5,9 +5,10 @@
 # memory flat.
 # scripts/soak runs the same with bigger numbers:
 #   BOUNDS_MACS (default 200000), BOUNDS_HOOKS (10000), BOUNDS_CYCLES (1000)
-# The MAC flood is CPU-bound (a status per frame): its two halves took
-# 67 s of the test's 85 s with a busy loop on both cores (load 4), and
-# more than tests/run's usual 300 s at load 15-30, so it asks for longer:
+# The MAC flood is CPU-bound (a status per frame); ngwire.py sends and
+# reads in batches of 64 a system call (its two halves took 137 s at load
+# 10 a frame a call, 8 s so), but the test still asks for longer than
+# tests/run's usual 300 s for a machine at load 15-30:
 # timeout: 900
 source "$(dirname "$0")/../lib.sh"
 py=/usr/bin/python3

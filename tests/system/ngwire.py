@@ -17,14 +17,17 @@ send frames faster than ngctl can.  One subcommand per behaviour:
                             print "errno E"
   flood SECS                requests as fast as ngd answers, for SECS
   flood-unread SECS         requests without reading any answer
-  conns N SECS              open N connections, say hello on each; print
+  conns N SECS [first]      open N connections, say hello on each; print
                             "accepted A refused R"; hold them SECS
+                            (first: try no more after the first refusal,
+                            which took 2 s unanswered)
   macs PATH HOOK COUNT [SEED [bcast]]
                             hook "m" to HOOK of the node at PATH, then
                             frames from COUNT random source MACs (seeded
                             by SEED), to a host behind our own hook
                             (learned first), or broadcast
 """
+import ctypes
 import os
 import random
 import socket
@@ -39,6 +42,86 @@ BRIDGE = 1569321993
 HELLO_CTL, HELLO_DATA, MSG, DATA, STATUS = 1, 2, 3, 4, 5
 NGM_CONNECT, NGM_MKPEER = 3, 2
 NGM_LISTNODES, NGM_LISTTYPES = 9 | 0x30000000, 10 | 0x30000000
+
+
+class _Iovec(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+
+
+class _Msghdr(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                ("iov", ctypes.POINTER(_Iovec)), ("iovlen", ctypes.c_size_t),
+                ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                ("flags", ctypes.c_int)]
+
+
+class _Mmsghdr(ctypes.Structure):
+    _fields_ = [("hdr", _Msghdr), ("len", ctypes.c_uint)]
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+MSG_WAITFORONE = 0x10000
+
+
+class Burst:
+    """Frames out and their statuses back, a batch per system call each
+    way (sendmmsg, recvmmsg): what ngd sees is the same frames one by
+    one, but a pure-Python loop of send and recv costs more CPU than ngd
+    spends on them."""
+
+    def __init__(self, s, most=64):
+        self.fd = s.fileno()
+        self.most = most
+        self.out = (_Mmsghdr * most)()
+        self.oiov = (_Iovec * most)()
+        self.inb = ctypes.create_string_buffer(most * 64)
+        self.into = (_Mmsghdr * most)()
+        self.iiov = (_Iovec * most)()
+        base = ctypes.addressof(self.inb)
+        for i in range(most):
+            self.iiov[i].base = base + 64 * i
+            self.iiov[i].len = 64
+            self.into[i].hdr.iov = ctypes.pointer(self.iiov[i])
+            self.into[i].hdr.iovlen = 1
+            self.out[i].hdr.iov = ctypes.pointer(self.oiov[i])
+            self.out[i].hdr.iovlen = 1
+
+    def send(self, frames):
+        """Send frames (at most `most`), then read a status for each;
+        return the errors (0: accepted)."""
+        k = len(frames)
+        buf = b"".join(frames)
+        keep = ctypes.create_string_buffer(buf, len(buf))
+        at = ctypes.addressof(keep)
+        for i, f in enumerate(frames):
+            self.oiov[i].base = at
+            self.oiov[i].len = len(f)
+            at += len(f)
+        done = 0
+        while done < k:
+            at = ctypes.byref(self.out, done * ctypes.sizeof(_Mmsghdr))
+            n = _libc.sendmmsg(self.fd, at, k - done, 0)
+            if n < 0:
+                e = ctypes.get_errno()
+                raise OSError(e, os.strerror(e))
+            done += n
+        errs = []
+        while len(errs) < k:
+            n = _libc.recvmmsg(self.fd, self.into, k - len(errs),
+                               MSG_WAITFORONE, None)
+            if n < 0:
+                e = ctypes.get_errno()
+                raise OSError(e, os.strerror(e))
+            if n == 0:
+                raise EOFError("ngd hung up")
+            for i in range(n):
+                if self.into[i].len < 16:
+                    continue
+                kind, _, err, _, _ = struct.unpack_from("<HHIII", self.inb,
+                                                        64 * i)
+                if kind == STATUS:
+                    errs.append(err)
+        return errs
 
 
 def frame(kind, addr=b"", payload=b""):
@@ -153,9 +236,9 @@ def main():
         d = data(nid)
         hook_to(c, args[0], "x", "x%d" % os.getpid())
         f = frame(DATA, "x", b"\xff" * 6 + b"\x02" + b"\0" * (int(args[2]) - 7))
-        for _ in range(int(args[1])):
-            d.send(f)
-            status(d)
+        b = Burst(d)
+        for i in range(0, int(args[1]), b.most):
+            b.send([f] * min(b.most, int(args[1]) - i))
         print("sent %s" % args[1])
     elif cmd == "spoof":
         c, _ = control()
@@ -211,6 +294,8 @@ def main():
             except (EOFError, OSError):
                 ref += 1
             held.append(s)
+            if ref and len(args) > 2 and args[2] == "first":
+                break
         print("accepted %d refused %d" % (acc, ref), flush=True)
         time.sleep(float(args[1]))
     elif cmd == "macs":
@@ -229,14 +314,13 @@ def main():
             d.send(frame(DATA, "m", b"\xff" * 6 + dst + payload))
             status(d)
         # Pipelined: a batch of frames, then their statuses.
-        batch = 64
-        for i in range(0, count, batch):
-            k = min(batch, count - i)
-            for _ in range(k):
-                src = bytes([2]) + rnd.getrandbits(40).to_bytes(5, "big")
-                d.send(frame(DATA, "m", dst + src + payload))
-            for _ in range(k):
-                status(d)
+        b = Burst(d)
+        hdr = frame(DATA, "m")
+        for i in range(0, count, b.most):
+            k = min(b.most, count - i)
+            b.send([hdr + dst + bytes([2]) +
+                    rnd.getrandbits(40).to_bytes(5, "big") + payload
+                    for _ in range(k)])
         # Our port's memoryFailures: the sources the bridge did not learn.
         link = int(args[1][4:]) if args[1].startswith("link") else 0
         err, r = reply(c, args[0], mesg(BRIDGE, 4, struct.pack("<i", link)))
