@@ -1325,6 +1325,7 @@ struct jail_super {
 	ino_t netino;
 	dev_t sockdev; /* our socket's file */
 	ino_t sockino;
+	struct rlimit nofile; /* as we got it: the jails' */
 };
 
 /* epoll data: the descriptor, and what it is */
@@ -1438,6 +1439,7 @@ jail_super_make(struct jail_super *s, int client, char *msg, int homefd)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		(void)setrlimit(RLIMIT_NOFILE, &s->nofile);
 		if (dup2(ready[1], 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
@@ -1734,8 +1736,11 @@ jail_ns_super(int lfd)
 	}
 	/* a home namespace and a network namespace a jail */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		s.nofile = rl;
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	} else {
+		(void)getrlimit(RLIMIT_NOFILE, &s.nofile);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
