@@ -1232,7 +1232,10 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 		/* by its name; failing that (renamed inside), by its index */
 		if (jail_nl_index(nl, f->name, &idx) != 0)
 			idx = f->inner_index;
-		if ((e = jail_nl_move(nl, idx, home, f->name)) != 0) {
+		/* gone (its device destroyed, a TAP whose ngd died): no
+		 * more to say than jail -c did (jail_check_ifaces) */
+		if ((e = jail_nl_move(nl, idx, home, f->name)) != 0 &&
+		    e != ENODEV) {
 			jail_warnx(r->name, "vnet.interface %s: %s", f->name,
 			    strerror(e));
 			if (error == 0)

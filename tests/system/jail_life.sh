@@ -127,8 +127,8 @@ expect "one supervisor for both jails" "$super" \
     "$(awk '$1 == "super" { print $2 }' /run/jail/orphan2/state)"
 expect "and the parent of each init" "$super $super" \
     "$(for j in orphan orphan2; do
-	awk '$1 == "init" { print $2 }' /run/jail/$j/state |
-	    xargs -I{} awk '{ print $4 }' /proc/{}/stat
+	ps -o ppid= -p "$(awk '$1 == "init" { print $2 }' /run/jail/$j/state)" |
+	    tr -d ' '
     done | tr '\n' ' ' | sed 's/ $//')"
 expect "no router solicitations from a vnet jail" "0 0" \
     "$(jexec orphan2 cat /proc/sys/net/ipv6/conf/default/router_solicitations \
