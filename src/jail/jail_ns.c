@@ -1443,6 +1443,12 @@ jail_super_make(struct jail_super *s, int client, char *msg, int homefd)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		(void)setrlimit(RLIMIT_NOFILE, &s->nofile);
+		/* a jail on the host's network: that of the jail(8) asking */
+		if (!r.own_net && j->homefd >= 0 &&
+		    setns(j->homefd, CLONE_NEWNET) != 0) {
+			dprintf(ready[1], "err setns: %s\n", strerror(errno));
+			_exit(1);
+		}
 		if (dup2(ready[1], 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
@@ -1914,6 +1920,13 @@ jail_super_conn(bool start, int *fdp)
 		*fdp = jail_super_cs;
 		return 0;
 	}
+	/* only to ask: no lock (one that goes meanwhile does not answer) */
+	if (!start && (error = jail_super_dial1(&fd)) != 0)
+		return error;
+	if (!start) {
+		jail_super_cs = *fdp = fd;
+		return 0;
+	}
 	if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
 		return errno;
 	if ((lock = open(JAIL_SUPER_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) <
@@ -1921,7 +1934,7 @@ jail_super_conn(bool start, int *fdp)
 		return errno;
 	while (flock(lock, LOCK_SH) != 0 && errno == EINTR)
 		;
-	if ((error = jail_super_dial1(&fd)) == 0 || !start)
+	if ((error = jail_super_dial1(&fd)) == 0)
 		goto out;
 	while (flock(lock, LOCK_EX) != 0 && errno == EINTR)
 		;
