@@ -1312,6 +1312,7 @@ struct jail_sj {
 	int netfd;   /* its network namespace; -1: not its own */
 	int readyfd; /* init's report while it sets up, else -1 */
 	int client;  /* the connection waiting for that report, or -1 */
+	int maker;   /* the connection that asked, while it is open */
 	bool own_net, dead;
 	char rep[600];
 	size_t nrep;
@@ -1423,7 +1424,7 @@ jail_super_make(struct jail_super *s, int client, char *msg, int homefd)
 	j->jid = r.jid;
 	j->own_net = r.own_net;
 	j->netfd = j->readyfd = -1;
-	j->client = client;
+	j->client = j->maker = client;
 	/* the interfaces of a jail made from our namespace come home here */
 	j->homefd = homefd;
 	if (homefd >= 0 && fstat(homefd, &st) == 0 && st.st_dev == s->netdev &&
@@ -1566,21 +1567,49 @@ jail_super_reap(struct jail_super *s)
 			}
 }
 
+/* Is j's record the one under its name (a look without the lock)? */
+static bool
+jail_super_recorded(const struct jail_sj *j)
+{
+	struct jail_rec r;
+	bool same;
+
+	if (jail_rec_read(j->name, &r) != 0)
+		return false;
+	same = r.jid == j->jid && r.init_pid == j->pid &&
+	    r.init_start == j->start;
+	jail_rec_free(&r);
+	return same;
+}
+
+/*
+ * A jail(8) gone (it closed its connection when it exited): a jail it
+ * had us make and never recorded (killed in between) goes again.
+ */
+static void
+jail_super_orphans(struct jail_super *s, int client)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct jail_sj *j = s->v[i];
+
+		if (j->maker != client)
+			continue;
+		j->maker = -1;
+		if (j->client == client)
+			j->client = -1;
+		if (!j->dead && j->readyfd < 0 && !jail_super_recorded(j))
+			kill(j->pid, SIGKILL);
+	}
+}
+
 /* Is there anything of j's left to tear down (a look without the lock)? */
 static bool
 jail_super_left(const struct jail_sj *j)
 {
 	char path[PATH_MAX];
-	struct jail_rec r;
-	bool left;
 
-	if (jail_rec_read(j->name, &r) == 0) {
-		left = r.jid == j->jid && r.init_pid == j->pid &&
-		    r.init_start == j->start;
-		jail_rec_free(&r);
-		if (left)
-			return true;
-	}
+	if (jail_super_recorded(j))
+		return true;
 	/* its name, if jail(8) never wrote the record (it failed, or died) */
 	snprintf(path, sizeof(path), "%s/%s", JAIL_NETNSDIR, j->name);
 	return j->netfd >= 0 && jail_same_file(j->netfd, path);
@@ -1800,9 +1829,7 @@ jail_ns_super(int lfd)
 			case JSE_CLIENT:
 				if (jail_super_request(&s, fd))
 					break;
-				for (size_t i = 0; i < s.n; i++)
-					if (s.v[i]->client == fd)
-						s.v[i]->client = -1;
+				jail_super_orphans(&s, fd);
 				jail_super_unwatch(&s, fd);
 				s.nclients--;
 				break;
