@@ -2,8 +2,8 @@
  * jail.h: what the jail tools share.  jail(8), jexec(8) and jls(8) are
  * thin mains over libjail: the jail.conf parser (jail_conf.c), the
  * parameter table (jail_param.c), the record of running jails under
- * /run/jail (jail_state.c), namespaces and the per-jail supervisor
- * (jail_ns.c), netlink (jail_nl.c) and running commands (jail_exec.c).
+ * /run/jail (jail_state.c), namespaces and the supervisor of every
+ * jail (jail_ns.c), netlink (jail_nl.c) and running commands (jail_exec.c).
  */
 #ifndef JAIL_H
 #define JAIL_H
@@ -188,7 +188,7 @@ struct jail_rec {
 	struct jail_params params; /* as created, updated by -m */
 	pid_t init_pid;            /* the jail's PID 1, in our view */
 	unsigned long long init_start;
-	pid_t super_pid; /* its supervisor */
+	pid_t super_pid; /* the supervisor, its init's parent */
 	unsigned long long super_start;
 	unsigned long long home_dev, home_ino; /* the creator's netns */
 	bool own_net;                          /* /run/netns/NAME is ours */
@@ -197,6 +197,7 @@ struct jail_rec {
 };
 
 int jail_lock(int *fdp);
+int jail_trylock(int *fdp); /* EWOULDBLOCK: held */
 void jail_unlock(int fd);
 int jail_rec_read(const char *name_or_jid, struct jail_rec *r);
 int jail_rec_write(const struct jail_rec *r);
@@ -218,19 +219,22 @@ unsigned long long jail_proc_start(pid_t pid);
 /* --- namespaces (jail_ns.c) ------------------------------------------- */
 
 /*
- * Make the jail's namespaces and its supervisor.  Fills the runtime
- * fields of r.  On failure, a message is in err.
+ * Make the jail's namespaces and its init, through the supervisor
+ * (started if none runs).  Fills the runtime fields of r.  On failure,
+ * a message is in err.
  */
 int jail_ns_create(struct jail_rec *r, char *err, size_t errlen);
 /*
- * jail(8) run as `jail JAIL_SPAWNER_ARG': the small process (a fresh
- * image) that forks each supervisor for the jail(8) that started it,
- * reading requests on fd; returns when that jail(8) is gone.
+ * jail(8) run as `jail JAIL_SUPER_ARG': the supervisor, the parent of
+ * every jail's init, listening on lfd; returns when no jail is left.
  */
-#define JAIL_SPAWNER_ARG "--jail-spawner"
-int jail_ns_spawner(int fd);
-/* Start the spawner now, for the children of this process (jail -p). */
-void jail_ns_spawner_share(void);
+#define JAIL_SUPER_ARG "--jail-supervisor"
+int jail_ns_super(int lfd);
+/*
+ * Before jail(8) exits: the supervisor reaps the inits that died; if it
+ * has no jail left it goes, and we wait until it has.
+ */
+void jail_ns_settle(void);
 /* A pidfd for the jail's init, checked against the record. */
 int jail_ns_pidfd(const struct jail_rec *r, int *fdp);
 /* Namespace flags to enter the jail with setns(pidfd, ...). */
@@ -247,14 +251,15 @@ int jail_ns_pids(const struct jail_rec *r, pid_t **pidsp, size_t *np);
 void jail_ns_scan(void);
 void jail_ns_scan_drop(void);
 /*
- * End the jail: kill its init (the kernel kills the rest), then wait
- * for the supervisor to return the interfaces and drop the record, or
- * do that here when no supervisor is left.  Call without the lock.
+ * End the jail: kill its init (the kernel kills the rest), wait for
+ * it, then return the interfaces and drop the record (unless the
+ * supervisor was first).  Call without the lock.
  */
 int jail_ns_destroy(struct jail_rec *r);
 /*
- * Many jails at once: every init killed, then every supervisor waited
- * for together; errs[i] is rs[i]'s error.  Call without the lock.
+ * Many jails at once: every init killed and every jail torn down, then
+ * every init waited for together; errs[i] is rs[i]'s error.  Call
+ * without the lock.
  */
 void jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs);
 /* The teardown itself, with the lock held: what the supervisor does. */

@@ -462,8 +462,6 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 			}
 		}
 	}
-	if (c->op & OP_START)
-		jail_ns_spawner_share();
 	for (size_t i = 0; i < n; i++)
 		if (ts->v[i].failed) {
 			jail_sched_done(js, i, false);
@@ -892,8 +890,8 @@ main(int argc, char **argv)
 		.parallel = 1 };
 	int ch, rc;
 
-	if (argc == 2 && strcmp(argv[1], JAIL_SPAWNER_ARG) == 0)
-		return jail_ns_spawner(3);
+	if (argc == 2 && strcmp(argv[1], JAIL_SUPER_ARG) == 0)
+		return jail_ns_super(3);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((ch = getopt(argc, argv, "+cCde:f:hiJ:lmn:p:qrRs:u:U:v")) !=
 	    -1) {
@@ -1023,5 +1021,7 @@ main(int argc, char **argv)
 	}
 	jail_conf_free(c.conf);
 	jail_params_free(&c.extra);
+	/* the jails that ended are reaped, and a supervisor with none goes */
+	jail_ns_settle();
 	return rc;
 }

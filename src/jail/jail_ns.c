@@ -1,13 +1,14 @@
 /*
- * jail_ns.c: a jail's namespaces and the two processes that keep them.
- * jail_ns_create() starts a supervisor, which stays in the creator's
- * namespaces, and under it the jail's init: PID 1 of a new PID
- * namespace, with new mount, UTS, IPC and network namespaces as the
- * parameters ask.  init makes the mounts, enters `path', then reaps
- * orphans and, unless the jail persists, exits when no other process of
- * the jail is left; the kernel then kills whatever remains.  The
- * supervisor sees init go and tears down: it moves every vnet.interface
- * home under its name, unmounts /run/netns/NAME and drops the record.
+ * jail_ns.c: a jail's namespaces and the process that keeps them.
+ * jail_ns_create() asks the supervisor (one for every jail, started by
+ * the first jail(8) that needs it, gone with the last jail) for the
+ * jail's init: its child, PID 1 of a new PID namespace, with new mount,
+ * UTS, IPC and network namespaces as the parameters ask.  init makes
+ * the mounts, enters `path', then reaps orphans and, unless the jail
+ * persists, exits when no other process of the jail is left; the kernel
+ * then kills whatever remains.  The supervisor sees init go and tears
+ * down, unless jail -r has: it moves every vnet.interface home under
+ * its name, unmounts /run/netns/NAME and drops the record.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
@@ -34,6 +39,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,9 +94,9 @@ jail_ns_flags(const struct jail_rec *r)
 }
 
 static void
-jail_netns_path(const struct jail_rec *r, char *buf, size_t size)
+jail_netns_path(const char *name, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s/%s", JAIL_NETNSDIR, r->name);
+	snprintf(buf, size, "%s/%s", JAIL_NETNSDIR, name);
 }
 
 /* --- helpers for init, which reports failures as text --------------------- */
@@ -137,6 +143,30 @@ jail_lo_up(void)
 	}
 	close(s);
 	return error;
+}
+
+/*
+ * A new network stack sends no IPv6 router solicitations, as a FreeBSD
+ * host does not (net.inet6.ip6.accept_rtadv off): on a bridge shared by
+ * N jails, each jail's solicitations (three, the first seconds) go to
+ * every other one, N² frames.  Set before any interface arrives, which
+ * takes the default; jail.conf's commands may set it back (sysctl in
+ * exec.created or exec.start).  Without IPv6 there is nothing to set.
+ */
+static void
+jail_no_rtsol(void)
+{
+	static const char *const knobs[] = {
+		"/proc/sys/net/ipv6/conf/default/router_solicitations",
+		"/proc/sys/net/ipv6/conf/all/router_solicitations",
+	};
+	int fd;
+
+	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+		if ((fd = open(knobs[i], O_WRONLY | O_CLOEXEC)) >= 0) {
+			(void)write(fd, "0\n", 2);
+			close(fd);
+		}
 }
 
 /*
@@ -842,6 +872,8 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 	jail_drop_nsfs_mounts();
 	if (newnet && (error = jail_lo_up()) != 0)
 		return jail_ifail(e, error, "lo");
+	if (newnet)
+		jail_no_rtsol();
 	if (newuts) {
 		s = jail_pstr(ps, "host.hostname");
 		if (sethostname(s != NULL ? s : "",
@@ -1035,34 +1067,7 @@ static void __attribute__((noreturn)) jail_init_main(const struct jail_rec *r,
 	jail_init_loop(procfd);
 }
 
-/* --- the supervisor ------------------------------------------------------ */
-
-static volatile sig_atomic_t super_stop;
-/* jail(8) found no stranger in the jail's network (SIGUSR1): no scan */
-static volatile sig_atomic_t super_noscan;
-/* jail(8) tears the jail down itself (SIGUSR2): reap init and go */
-static volatile sig_atomic_t super_quit;
-
-static void
-jail_super_term(int sig)
-{
-	(void)sig;
-	super_stop = 1;
-}
-
-static void
-jail_super_noscan(int sig)
-{
-	(void)sig;
-	super_noscan = 1;
-}
-
-static void
-jail_super_quit(int sig)
-{
-	(void)sig;
-	super_quit = 1;
-}
+/* --- tearing a jail down --------------------------------------------------- */
 
 static int
 jail_same_file(int fd, const char *path)
@@ -1076,12 +1081,12 @@ jail_same_file(int fd, const char *path)
 
 /* Bind the jail's network namespace to /run/netns/NAME for iproute2. */
 static int
-jail_bind_netns(const struct jail_rec *r, pid_t init, char *err, size_t errlen)
+jail_bind_netns(const char *name, pid_t init, char *err, size_t errlen)
 {
 	char path[PATH_MAX], src[64];
 	int fd;
 
-	jail_netns_path(r, path, sizeof(path));
+	jail_netns_path(name, path, sizeof(path));
 	if (mkdir(JAIL_NETNSDIR, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: %s", JAIL_NETNSDIR, strerror(errno));
 		return errno;
@@ -1110,11 +1115,11 @@ jail_bind_netns(const struct jail_rec *r, pid_t init, char *err, size_t errlen)
 }
 
 static void
-jail_unbind_netns(const struct jail_rec *r, int netfd)
+jail_unbind_netns(const char *name, int netfd)
 {
 	char path[PATH_MAX];
 
-	jail_netns_path(r, path, sizeof(path));
+	jail_netns_path(name, path, sizeof(path));
 	if (netfd >= 0 && !jail_same_file(netfd, path))
 		return; /* someone else's by now */
 	(void)umount2(path, MNT_DETACH);
@@ -1188,7 +1193,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 	for (size_t i = 0; i < r->nifaces; i++)
 		nmove += !(r->ifaces[i].ng && (flags & JT_NGLEAVE));
 	if (r->own_net && netfd < 0) {
-		jail_netns_path(r, path, sizeof(path));
+		jail_netns_path(r->name, path, sizeof(path));
 		netfd = ownfd = open(path, O_RDONLY | O_CLOEXEC);
 	}
 	if (netfd >= 0) {
@@ -1227,7 +1232,10 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 		/* by its name; failing that (renamed inside), by its index */
 		if (jail_nl_index(nl, f->name, &idx) != 0)
 			idx = f->inner_index;
-		if ((e = jail_nl_move(nl, idx, home, f->name)) != 0) {
+		/* gone (its device destroyed, a TAP whose ngd died): no
+		 * more to say than jail -c did (jail_check_ifaces) */
+		if ((e = jail_nl_move(nl, idx, home, f->name)) != 0 &&
+		    e != ENODEV) {
 			jail_warnx(r->name, "vnet.interface %s: %s", f->name,
 			    strerror(e));
 			if (error == 0)
@@ -1236,7 +1244,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 	}
 	jail_nl_close(nl);
 	if (r->own_net && !(flags & JT_NOUNBIND))
-		jail_unbind_netns(r, netfd);
+		jail_unbind_netns(r->name, netfd);
 	jail_ipalias_destroy(r); /* its cgroup, pins and aliases */
 	if (home >= 0 && home != homefd)
 		close(home);
@@ -1252,374 +1260,813 @@ jail_ns_teardown(struct jail_rec *r, int homefd)
 	return jail_teardown(r, homefd, -1, 0);
 }
 
-/* After init has gone: the supervisor's last act. */
-static void __attribute__((noreturn))
-jail_super_finish(const char *name, int jid, int homefd, int netfd)
+/*
+ * The supervisor: one process for every jail, jail(8) started as `jail
+ * JAIL_SUPER_ARG' (a fresh image through posix_spawn, so no page tables
+ * of a jail(8) with a thousand jails' configuration are copied), in the
+ * namespaces of the jail(8) that started it, and the parent of each
+ * jail's init.  A jail used to cost two processes, its init and a
+ * supervisor of its own woken by its death: at 1,000 jails, the second
+ * process was half the CPU of a removal (its exit, its copied pages,
+ * its lazy binding) and a fork more at creation.
+ *
+ * It listens on JAIL_SUPER_SOCK (SOCK_SEQPACKET, one request a
+ * message):
+ *   "make\nNAME\n" and the record in the state file's form, with the
+ *     network namespace of the jail(8) asking (SCM_RIGHTS), where the
+ *     jail's interfaces go home: "ok INIT START SUPER START" once the
+ *     jail's init has made its namespaces and mounts (and its network
+ *     is bound to /run/netns/NAME), or "err MESSAGE";
+ *   "sync": the inits that died are reaped, their jails torn down
+ *     where jail(8) has not done it; "bye" when no jail is left (the
+ *     supervisor then goes: jail(8) waits for it), else "busy".
+ * Many jails are made at once (jail -p): a request does not wait for
+ * the init of another.  When an init dies (its last process gone, or
+ * killed), the supervisor reaps it and tears its jail down as the
+ * per-jail supervisors did: interfaces home, the name out of
+ * /run/netns, the record dropped; unless jail(8) has (jail -r tears
+ * down itself, under the lock), which it sees from the record.  It
+ * never waits for the lock on /run/jail (jail(8) may hold it while it
+ * waits for a reply): a teardown that finds the lock taken is tried
+ * again 20 ms later.
+ *
+ * It goes when it has no jail left, so no daemon lingers: under an
+ * exclusive lock on JAIL_SUPER_LOCK, with no connection waiting, it
+ * removes its socket; jail(8) connects under a shared lock, and starts
+ * a supervisor when none answers.  A request on a connection the
+ * supervisor closed as it went is sent again to a new one.  Killed,
+ * the supervisor takes every jail with it (each init dies with its
+ * parent, PR_SET_PDEATHSIG), and jail(8) finishes off each stale record
+ * it meets (jail_op_lookup(), jail -r '*').
+ */
+#define JAIL_SUPER_SOCK JAIL_RUNDIR "/.super"
+#define JAIL_SUPER_LOCK JAIL_RUNDIR "/.super.lock"
+#define JAIL_SUPER_RETRY_MS 20
+
+struct jail_sj {
+	char name[JAIL_NAMEMAX + 1];
+	int jid;
+	pid_t pid; /* its init */
+	unsigned long long start;
+	int homefd;  /* where its interfaces go home; -1: ours */
+	int netfd;   /* its network namespace; -1: not its own */
+	int readyfd; /* init's report while it sets up, else -1 */
+	int client;  /* the connection waiting for that report, or -1 */
+	int maker;   /* the connection that asked, while it is open */
+	bool own_net, dead;
+	char rep[600];
+	size_t nrep;
+};
+
+struct jail_super {
+	int lfd, sigfd, efd;
+	struct jail_sj **v; /* every jail: starting, living, dead */
+	size_t n, cap;
+	size_t nclients; /* connections open */
+	pid_t pid;
+	unsigned long long start;
+	dev_t netdev; /* our network namespace */
+	ino_t netino;
+	dev_t sockdev; /* our socket's file */
+	ino_t sockino;
+	struct rlimit nofile; /* as we got it: the jails' */
+};
+
+/* epoll data: the descriptor, and what it is */
+enum { JSE_LISTEN, JSE_SIGNAL, JSE_CLIENT, JSE_READY };
+#define JSE(fd, kind) (((uint64_t)(unsigned)(fd) << 2) | (kind))
+
+static int
+jail_super_watch(struct jail_super *s, int fd, int kind)
 {
-	struct jail_rec r;
-	int lock;
+	struct epoll_event ev = { .events = EPOLLIN,
+		.data.u64 = JSE(fd, kind) };
 
-	if (jail_lock(&lock) != 0)
-		_exit(1);
-	if (jail_rec_read(name, &r) == 0) {
-		if (r.jid == jid && r.super_pid == getpid())
-			(void)jail_teardown(&r, homefd, netfd,
-			    super_noscan ? JT_NOSCAN : 0);
-		jail_rec_free(&r);
-	} else if (netfd >= 0) {
-		/* jail(8) failed before it wrote the record */
-		struct jail_rec tmp = { .own_net = true };
-
-		snprintf(tmp.name, sizeof(tmp.name), "%s", name);
-		jail_unbind_netns(&tmp, netfd);
-	}
-	jail_unlock(lock);
-	_exit(0);
+	return epoll_ctl(s->efd, EPOLL_CTL_ADD, fd, &ev) == 0 ? 0 : errno;
 }
 
-static void __attribute__((noreturn))
-jail_super_main(struct jail_rec *r, int report)
+static void
+jail_super_unwatch(struct jail_super *s, int fd)
 {
-	bool newnet = r->own_net, newuts = jail_want_uts(&r->params),
-	     newipc = jail_want_ipc(&r->params);
-	char buf[600], err[512], src[64];
-	struct sigaction sa;
-	int ready[2], homefd, netfd = -1, null, status;
-	ssize_t n;
-	pid_t init;
+	(void)epoll_ctl(s->efd, EPOLL_CTL_DEL, fd, NULL);
+	close(fd);
+}
 
-	setsid();
-	prctl(PR_SET_NAME, "jail");
-	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		close(null);
+static void
+jail_super_drop(struct jail_super *s, size_t i)
+{
+	struct jail_sj *j = s->v[i];
+
+	if (j->readyfd >= 0)
+		jail_super_unwatch(s, j->readyfd);
+	if (j->homefd >= 0)
+		close(j->homefd);
+	if (j->netfd >= 0)
+		close(j->netfd);
+	free(j);
+	s->v[i] = s->v[--s->n];
+}
+
+static bool jail_super_reply(int client, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static bool
+jail_super_reply(int client, const char *fmt, ...)
+{
+	char buf[700];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(buf))
+		n = sizeof(buf) - 1;
+	return send(client, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n;
+}
+
+/* "make": the jail's init, started; its report comes on j->readyfd. */
+static void
+jail_super_make(struct jail_super *s, int client, char *msg, int homefd)
+{
+	struct clone_args ca = { .flags = CLONE_NEWPID,
+		.exit_signal = SIGCHLD };
+	struct jail_sj *j = NULL, **nv;
+	struct jail_rec r = { 0 };
+	char *name = msg, *nl;
+	int ready[2] = { -1, -1 };
+	struct stat st;
+	sigset_t none;
+	pid_t pid;
+	FILE *fp;
+
+	if ((nl = strchr(name, '\n')) == NULL)
+		goto bad;
+	*nl++ = '\0';
+	if ((fp = fmemopen(nl, strlen(nl), "r")) == NULL)
+		goto bad;
+	if (jail_rec_load(fp, name, &r) != 0) {
+		fclose(fp);
+		goto bad;
 	}
-	homefd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (pipe2(ready, O_CLOEXEC) != 0 || unshare(CLONE_NEWPID) != 0) {
-		dprintf(report, "err unshare: %s\n", strerror(errno));
-		_exit(1);
+	fclose(fp);
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+
+		if ((nv = realloc(s->v, cap * sizeof(*nv))) == NULL)
+			goto nomem;
+		s->v = nv;
+		s->cap = cap;
 	}
-	if ((init = fork()) < 0) {
-		dprintf(report, "err fork: %s\n", strerror(errno));
-		_exit(1);
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		goto nomem;
+	snprintf(j->name, sizeof(j->name), "%s", r.name);
+	j->jid = r.jid;
+	j->own_net = r.own_net;
+	j->netfd = j->readyfd = -1;
+	j->client = j->maker = client;
+	/* the interfaces of a jail made from our namespace come home here */
+	j->homefd = homefd;
+	if (homefd >= 0 && fstat(homefd, &st) == 0 && st.st_dev == s->netdev &&
+	    st.st_ino == s->netino) {
+		close(homefd);
+		j->homefd = -1;
 	}
-	if (init == 0) {
-		/* nothing of the host's may reach the jail, but the pipe */
+	homefd = -1;
+	if (pipe2(ready, O_CLOEXEC) != 0) {
+		jail_super_reply(client, "err pipe: %s", strerror(errno));
+		goto out;
+	}
+	/* init, PID 1 of a PID namespace of its own, our child */
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		(void)setrlimit(RLIMIT_NOFILE, &s->nofile);
+		/* a jail on the host's network: that of the jail(8) asking */
+		if (!r.own_net && j->homefd >= 0 &&
+		    setns(j->homefd, CLONE_NEWNET) != 0) {
+			dprintf(ready[1], "err setns: %s\n", strerror(errno));
+			_exit(1);
+		}
 		if (dup2(ready[1], 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
-		jail_init_main(r, newnet, newuts, newipc, 3);
+		jail_init_main(&r, r.own_net, jail_want_uts(&r.params),
+		    jail_want_ipc(&r.params), 3);
+	}
+	if (pid < 0) {
+		jail_super_reply(client, "err clone: %s", strerror(errno));
+		goto out;
 	}
 	close(ready[1]);
-	n = read(ready[0], buf, sizeof(buf) - 1);
-	close(ready[0]);
-	buf[n > 0 ? n : 0] = '\0';
-	if (strncmp(buf, "ok", 2) != 0) {
-		if (strncmp(buf, "err ", 4) == 0)
-			dprintf(report, "%s", buf);
-		else
-			dprintf(report, "err the jail's init failed\n");
-		waitpid(init, NULL, 0);
-		_exit(1);
+	ready[1] = -1;
+	j->pid = pid;
+	j->readyfd = ready[0];
+	ready[0] = -1;
+	if (jail_super_watch(s, j->readyfd, JSE_READY) != 0) {
+		/* no report will come: it dies, and its reaping answers */
+		kill(pid, SIGKILL);
+		close(j->readyfd);
+		j->readyfd = -1;
+		jail_super_reply(client, "err epoll: %s", strerror(errno));
+		j->client = -1;
 	}
-	snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)init);
-	if (newnet) {
-		netfd = open(src, O_RDONLY | O_CLOEXEC);
-		if (netfd < 0 ||
-		    jail_bind_netns(r, init, err, sizeof(err)) != 0) {
-			if (netfd < 0)
-				snprintf(err, sizeof(err), "%s: %s", src,
-				    strerror(errno));
-			dprintf(report, "err %s\n", err);
-			kill(init, SIGKILL);
-			waitpid(init, NULL, 0);
-			_exit(1);
+	s->v[s->n++] = j;
+	j = NULL;
+	goto out;
+nomem:
+	jail_super_reply(client, "err %s", strerror(ENOMEM));
+	goto out;
+bad:
+	jail_super_reply(client, "err a request the supervisor cannot read");
+out:
+	if (ready[0] >= 0)
+		close(ready[0]);
+	if (ready[1] >= 0)
+		close(ready[1]);
+	if (homefd >= 0)
+		close(homefd);
+	if (j != NULL) {
+		if (j->homefd >= 0)
+			close(j->homefd);
+		free(j);
+	}
+	jail_rec_free(&r);
+}
+
+/* init's report, or its end: the answer to the "make" that started it. */
+static void
+jail_super_ready(struct jail_super *s, struct jail_sj *j)
+{
+	char err[512], src[64];
+	ssize_t n;
+
+	n = read(j->readyfd, j->rep + j->nrep, sizeof(j->rep) - 1 - j->nrep);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n > 0) {
+		j->nrep += (size_t)n;
+		j->rep[j->nrep] = '\0';
+		if (strchr(j->rep, '\n') == NULL &&
+		    j->nrep < sizeof(j->rep) - 1)
+			return;
+	}
+	j->rep[j->nrep] = '\0';
+	j->rep[strcspn(j->rep, "\n")] = '\0';
+	jail_super_unwatch(s, j->readyfd);
+	j->readyfd = -1;
+	if (strcmp(j->rep, "ok") != 0) {
+		if (j->client >= 0)
+			jail_super_reply(j->client, "%s",
+			    strncmp(j->rep, "err ", 4) == 0 ?
+				j->rep :
+				"err the jail's init failed");
+		kill(j->pid, SIGKILL);
+		j->client = -1;
+		return;
+	}
+	j->start = jail_proc_start(j->pid);
+	if (j->own_net) {
+		snprintf(src, sizeof(src), "/proc/%d/ns/net", (int)j->pid);
+		if ((j->netfd = open(src, O_RDONLY | O_CLOEXEC)) < 0)
+			snprintf(err, sizeof(err), "%s: %s", src,
+			    strerror(errno));
+		if (j->netfd < 0 ||
+		    jail_bind_netns(j->name, j->pid, err, sizeof(err)) != 0) {
+			if (j->client >= 0)
+				jail_super_reply(j->client, "err %s", err);
+			if (j->netfd >= 0)
+				close(j->netfd);
+			j->netfd = -1;
+			kill(j->pid, SIGKILL);
+			j->client = -1;
+			return;
 		}
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = jail_super_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = jail_super_noscan;
-	sigaction(SIGUSR1, &sa, NULL);
-	sa.sa_handler = jail_super_quit;
-	sigaction(SIGUSR2, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);
-	dprintf(report, "ok %d %llu %d %llu\n", (int)init,
-	    jail_proc_start(init), (int)getpid(), jail_proc_start(getpid()));
-	close(report);
-	for (;;) {
-		if (super_stop) {
-			kill(init, SIGKILL);
-			super_stop = 0;
-		}
-		if (waitpid(init, &status, 0) == init)
-			break;
-	}
-	if (super_quit)
-		_exit(0);
-	jail_super_finish(r->name, r->jid, homefd, netfd);
+	/* nobody to write the record: the jail goes again */
+	if (j->client < 0 ||
+	    !jail_super_reply(j->client, "ok %d %llu %d %llu", (int)j->pid,
+		j->start, (int)s->pid, s->start))
+		kill(j->pid, SIGKILL);
+	j->client = -1;
+}
+
+/* Every init that died: reaped, its jail marked for the teardown. */
+static void
+jail_super_reap(struct jail_super *s)
+{
+	pid_t pid;
+
+	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+		for (size_t i = 0; i < s->n; i++)
+			if (s->v[i]->pid == pid) {
+				s->v[i]->dead = true;
+				break;
+			}
+}
+
+/* Is j's record the one under its name (a look without the lock)? */
+static bool
+jail_super_recorded(const struct jail_sj *j)
+{
+	struct jail_rec r;
+	bool same;
+
+	if (jail_rec_read(j->name, &r) != 0)
+		return false;
+	same = r.jid == j->jid && r.init_pid == j->pid &&
+	    r.init_start == j->start;
+	jail_rec_free(&r);
+	return same;
 }
 
 /*
- * The spawner.  A fork copies jail(8)'s page tables and leaves each page
- * it writes afterwards to be copied once more: with a configuration of
- * a thousand jails loaded, three forks a jail (the supervisor, twice,
- * and init) were most of a jail's cost.  So jail(8) starts, once, a
- * fresh copy of itself (posix_spawn: no page tables copied) that only
- * forks supervisors: a request is the jail's name and record (the state
- * file's form) with the report pipe's write end.
+ * A jail(8) gone (it closed its connection when it exited): a jail it
+ * had us make and never recorded (killed in between) goes again.
  */
-static int jail_spawner_fd = -1;
-static pid_t jail_spawner_owner;
-static bool jail_spawner_failed;
-static bool jail_spawner_shared; /* started for our children (-p) */
-
-extern char **environ;
-
-static int
-jail_spawner_get(void)
+static void
+jail_super_orphans(struct jail_super *s, int client)
 {
-	posix_spawn_file_actions_t fa;
-	char *argv[] = { "jail", JAIL_SPAWNER_ARG, NULL };
-	int sv[2];
-	pid_t pid;
+	for (size_t i = 0; i < s->n; i++) {
+		struct jail_sj *j = s->v[i];
 
-	if (jail_spawner_owner != getpid() && !jail_spawner_shared) {
-		/* a child of the jail(8) that started it: start our own */
-		jail_spawner_fd = -1;
-		jail_spawner_failed = false;
-		jail_spawner_owner = getpid();
+		if (j->maker != client)
+			continue;
+		j->maker = -1;
+		if (j->client == client)
+			j->client = -1;
+		if (!j->dead && j->readyfd < 0 && !jail_super_recorded(j))
+			kill(j->pid, SIGKILL);
 	}
-	if (jail_spawner_fd >= 0 || jail_spawner_failed)
-		return jail_spawner_fd;
-	jail_spawner_failed = true;
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		return -1;
-	if (sv[1] == 3) { /* dup2 onto itself would keep close-on-exec */
-		int fd = fcntl(3, F_DUPFD_CLOEXEC, 4);
-
-		close(3);
-		if (fd < 0) {
-			close(sv[0]);
-			return -1;
-		}
-		sv[1] = fd;
-	}
-	if (posix_spawn_file_actions_init(&fa) != 0) {
-		close(sv[0]);
-		close(sv[1]);
-		return -1;
-	}
-	posix_spawn_file_actions_adddup2(&fa, sv[1], 3);
-	if (posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
-	close(sv[1]);
-	if (pid < 0) {
-		close(sv[0]);
-		return -1;
-	}
-	jail_spawner_failed = false;
-	jail_spawner_fd = sv[0];
-	return jail_spawner_fd;
 }
 
-/* Ask the spawner for a supervisor reporting on fd: 0 or an errno. */
-static int
-jail_spawner_ask(int sfd, const struct jail_rec *r, int fd)
+/* Is there anything of j's left to tear down (a look without the lock)? */
+static bool
+jail_super_left(const struct jail_sj *j)
 {
-	char *buf = NULL, cbuf[CMSG_SPACE(sizeof(int))];
-	size_t len = 0;
-	struct iovec iov;
+	char path[PATH_MAX];
+
+	if (jail_super_recorded(j))
+		return true;
+	/* its name, if jail(8) never wrote the record (it failed, or died) */
+	snprintf(path, sizeof(path), "%s/%s", JAIL_NETNSDIR, j->name);
+	return j->netfd >= 0 && jail_same_file(j->netfd, path);
+}
+
+/*
+ * The dead jails' teardowns.  Returns true when some wait for the lock
+ * (jail(8) has it: it is removing jails, or making one).
+ */
+static bool
+jail_super_finish(struct jail_super *s)
+{
+	struct jail_rec r;
+	bool later = false;
+	int lock = -1;
+
+	for (size_t i = 0; i < s->n;) {
+		struct jail_sj *j = s->v[i];
+
+		if (!j->dead || j->readyfd >= 0) {
+			i++;
+			continue;
+		}
+		if (!jail_super_left(j)) {
+			jail_super_drop(s, i);
+			continue;
+		}
+		if (lock < 0 && jail_trylock(&lock) != 0) {
+			lock = -1;
+			later = true;
+			i++;
+			continue;
+		}
+		if (jail_rec_read(j->name, &r) == 0) {
+			if (r.jid == j->jid && r.init_pid == j->pid &&
+			    r.init_start == j->start)
+				(void)jail_teardown(&r, j->homefd, j->netfd, 0);
+			else
+				jail_unbind_netns(j->name, j->netfd);
+			jail_rec_free(&r);
+		} else {
+			jail_unbind_netns(j->name, j->netfd);
+		}
+		jail_super_drop(s, i);
+	}
+	if (lock >= 0) {
+		jail_ng_close(); /* ngd keeps no connection of ours meanwhile */
+		jail_unlock(lock);
+	}
+	return later;
+}
+
+/*
+ * No jail left and no jail(8) connected (but `keep' of them: the one
+ * asking) nor connecting: go.
+ */
+static bool
+jail_super_may_go(struct jail_super *s, size_t keep)
+{
+	struct pollfd pfd = { .fd = s->lfd, .events = POLLIN };
+	struct stat st;
+	int lock;
+
+	if (s->n > 0 || s->nclients > keep)
+		return false;
+	if ((lock = open(JAIL_SUPER_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) <
+	    0)
+		return true;
+	while (flock(lock, LOCK_EX) != 0 && errno == EINTR)
+		;
+	if (poll(&pfd, 1, 0) > 0) {
+		close(lock);
+		return false;
+	}
+	/* our socket, not one a jail(8) made since it found ours dead */
+	if (stat(JAIL_SUPER_SOCK, &st) == 0 && st.st_ino == s->sockino &&
+	    st.st_dev == s->sockdev)
+		unlink(JAIL_SUPER_SOCK);
+	close(s->lfd);
+	s->lfd = -1;
+	close(lock);
+	return true;
+}
+
+/* A request on a connection; false: the connection is gone. */
+static bool
+jail_super_request(struct jail_super *s, int client)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], *buf;
 	struct msghdr mh = { 0 };
 	struct cmsghdr *cm;
-	FILE *fp;
-	int error = 0;
+	struct iovec iov;
+	ssize_t n;
+	int fd = -1;
 
-	if ((fp = open_memstream(&buf, &len)) == NULL)
-		return errno;
-	fprintf(fp, "%s\n", r->name);
-	jail_rec_dump(fp, r);
-	if (fclose(fp) != 0) {
-		free(buf);
-		return ENOMEM;
-	}
+	n = recv(client, NULL, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0 || (buf = malloc((size_t)n + 1)) == NULL)
+		return false;
 	iov.iov_base = buf;
-	iov.iov_len = len;
+	iov.iov_len = (size_t)n;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	memset(cbuf, 0, sizeof(cbuf));
 	mh.msg_control = cbuf;
 	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	while (sendmsg(sfd, &mh, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR) {
-			error = errno;
-			break;
+	if ((n = recvmsg(client, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT)) <= 0) {
+		free(buf);
+		return n < 0 && (errno == EINTR || errno == EAGAIN);
+	}
+	buf[n] = '\0';
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)) && fd < 0)
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (strncmp(buf, "make\n", 5) == 0) {
+		jail_super_make(s, client, buf + 5, fd); /* consumes fd */
+		fd = -1;
+	} else if (strcmp(buf, "sync") == 0) {
+		jail_super_reap(s);
+		(void)jail_super_finish(s);
+		if (jail_super_may_go(s, 1)) {
+			jail_super_reply(client, "bye");
+			free(buf);
+			_exit(0);
 		}
+		jail_super_reply(client, "busy");
+	} else {
+		jail_super_reply(client, "err unknown request");
+	}
+	if (fd >= 0)
+		close(fd);
 	free(buf);
-	return error;
+	return true;
 }
 
 int
-jail_ns_spawner(int fd)
+jail_ns_super(int lfd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], *buf, *nl;
-	struct jail_rec r;
-	struct iovec iov;
-	struct msghdr mh;
-	struct cmsghdr *cm;
-	ssize_t n;
-	int report;
-	pid_t pid;
-	FILE *fp;
+	struct epoll_event evs[64];
+	struct jail_super s = { .lfd = lfd, .pid = getpid() };
+	struct signalfd_siginfo si;
+	struct rlimit rl;
+	struct stat st;
+	bool later = false;
+	sigset_t set;
+	int nev;
 
-	signal(SIGCHLD, SIG_IGN);
-	prctl(PR_SET_NAME, "jail spawner");
+	prctl(PR_SET_NAME, "jail super");
+	if (chdir("/") != 0)
+		return 1;
+	s.start = jail_proc_start(s.pid);
+	if (stat("/proc/self/ns/net", &st) == 0) {
+		s.netdev = st.st_dev;
+		s.netino = st.st_ino;
+	}
+	/* ours: the jail(8) that bound it holds the lock until we run */
+	if (stat(JAIL_SUPER_SOCK, &st) == 0) {
+		s.sockdev = st.st_dev;
+		s.sockino = st.st_ino;
+	}
+	/* a home namespace and a network namespace a jail */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		s.nofile = rl;
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	} else {
+		(void)getrlimit(RLIMIT_NOFILE, &s.nofile);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((s.sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0 ||
+	    (s.efd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    fcntl(lfd, F_SETFD, FD_CLOEXEC) != 0 ||
+	    jail_super_watch(&s, lfd, JSE_LISTEN) != 0 ||
+	    jail_super_watch(&s, s.sigfd, JSE_SIGNAL) != 0)
+		return 1;
 	for (;;) {
-		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return 0; /* jail(8) is gone */
-		if ((buf = malloc((size_t)n + 1)) == NULL)
+		/* no jail: go, once nothing waits to be read */
+		nev = epoll_wait(s.efd, evs, 64,
+		    s.n == 0 && s.nclients == 0 ? 0 :
+			later                   ? JAIL_SUPER_RETRY_MS :
+						  -1);
+		if (nev < 0 && errno != EINTR)
 			return 1;
-		iov.iov_base = buf;
-		iov.iov_len = (size_t)n;
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		if ((n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC)) <= 0) {
-			free(buf);
-			continue;
+		if (nev == 0 && jail_super_may_go(&s, 0))
+			return 0;
+		for (int e = 0; e < nev; e++) {
+			int fd = (int)(evs[e].data.u64 >> 2), c;
+
+			switch (evs[e].data.u64 & 3) {
+			case JSE_LISTEN:
+				c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+				if (c >= 0 &&
+				    jail_super_watch(&s, c, JSE_CLIENT) != 0)
+					close(c);
+				else if (c >= 0)
+					s.nclients++;
+				break;
+			case JSE_SIGNAL:
+				while (read(fd, &si, sizeof(si)) ==
+				    sizeof(si)) {
+					if (si.ssi_signo == SIGCHLD)
+						continue;
+					/* SIGTERM: every jail ends */
+					for (size_t i = 0; i < s.n; i++)
+						kill(s.v[i]->pid, SIGKILL);
+				}
+				jail_super_reap(&s);
+				break;
+			case JSE_CLIENT:
+				if (jail_super_request(&s, fd))
+					break;
+				jail_super_orphans(&s, fd);
+				jail_super_unwatch(&s, fd);
+				s.nclients--;
+				break;
+			case JSE_READY:
+				for (size_t i = 0; i < s.n; i++)
+					if (s.v[i]->readyfd == fd) {
+						jail_super_ready(&s, s.v[i]);
+						break;
+					}
+				break;
+			}
 		}
-		buf[n] = '\0';
-		report = -1;
-		cm = CMSG_FIRSTHDR(&mh);
-		if (cm != NULL && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(&report, CMSG_DATA(cm), sizeof(int));
-		if (report < 0 || (nl = strchr(buf, '\n')) == NULL) {
-			if (report >= 0)
-				close(report);
-			free(buf);
-			continue;
-		}
-		*nl++ = '\0';
-		fp = fmemopen(nl, strlen(nl), "r");
-		if (fp == NULL || jail_rec_load(fp, buf, &r) != 0) {
-			dprintf(report, "err cannot start the jail\n");
-			if (fp != NULL)
-				fclose(fp);
-			close(report);
-			free(buf);
-			continue;
-		}
-		fclose(fp);
-		free(buf);
-		/*
-		 * Once, not twice: our supervisors are nobody's children
-		 * once we go with jail(8), and meanwhile the kernel reaps
-		 * them (SIGCHLD ignored).
-		 */
-		if ((pid = fork()) == 0) {
-			signal(SIGCHLD, SIG_DFL);
-			if (dup2(report, 3) < 0)
-				_exit(1);
-			close_range(4, ~0U, 0);
-			jail_super_main(&r, 3);
-		}
-		if (pid < 0)
-			dprintf(report, "err fork: %s\n", strerror(errno));
-		close(report);
-		jail_rec_free(&r);
+		later = jail_super_finish(&s);
 	}
 }
 
-/*
- * jail -p: one spawner for the children that make the jails (each a
- * request of its own on the shared socket, with its own report pipe).
- */
-void
-jail_ns_spawner_share(void)
+/* --- jail(8)'s side: its connection to the supervisor -------------------- */
+
+static int jail_super_cs = -1;
+static pid_t jail_super_cs_owner; /* the process whose connection it is */
+static pid_t jail_super_peer;     /* the supervisor's PID */
+
+extern char **environ;
+
+static void
+jail_super_hangup(void)
 {
-	jail_spawner_owner = getpid();
-	jail_spawner_shared = jail_spawner_get() >= 0;
+	if (jail_super_cs >= 0 && jail_super_cs_owner == getpid())
+		close(jail_super_cs);
+	jail_super_cs = -1;
+}
+
+static int
+jail_super_dial1(int *fdp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	int fd;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", JAIL_SUPER_SOCK);
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int error = errno;
+
+		close(fd);
+		return error;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0)
+		jail_super_peer = cr.pid;
+	*fdp = fd;
+	return 0;
+}
+
+/* A supervisor listening on lfd, which it gets as its descriptor 3. */
+static int
+jail_super_spawn(int lfd)
+{
+	char *argv[] = { "jail", JAIL_SUPER_ARG, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	pid_t pid;
+	int error;
+
+	if (lfd == 3) { /* dup2 onto itself would keep close-on-exec */
+		int fd = fcntl(3, F_DUPFD_CLOEXEC, 4);
+
+		if (fd < 0)
+			return errno;
+		close(3);
+		lfd = fd;
+	}
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	/* nothing of ours: not our terminal, not the pipes a test reads */
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	posix_spawn_file_actions_adddup2(&fa, 0, 2);
+	posix_spawn_file_actions_adddup2(&fa, lfd, 3);
+	posix_spawnattr_setflags(&at,
+	    POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+		POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	error = posix_spawn(&pid, "/proc/self/exe", &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(lfd);
+	return error;
+}
+
+/*
+ * Our connection to the supervisor, which is started when none answers
+ * (start) under the exclusive lock; connecting takes the shared one, so
+ * a supervisor never goes between our connect and its accept.
+ */
+static int
+jail_super_conn(bool start, int *fdp)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lock, lfd = -1, fd, error;
+
+	if (jail_super_cs_owner != getpid()) {
+		/* a child of the jail(8) that connected (jail -p) */
+		if (jail_super_cs >= 0)
+			close(jail_super_cs); /* our copy; not the parent's */
+		jail_super_cs = -1;
+		jail_super_cs_owner = getpid();
+	}
+	if (jail_super_cs >= 0) {
+		*fdp = jail_super_cs;
+		return 0;
+	}
+	/* only to ask: no lock (one that goes meanwhile does not answer) */
+	if (!start && (error = jail_super_dial1(&fd)) != 0)
+		return error;
+	if (!start) {
+		jail_super_cs = *fdp = fd;
+		return 0;
+	}
+	if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+		return errno;
+	if ((lock = open(JAIL_SUPER_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) <
+	    0)
+		return errno;
+	while (flock(lock, LOCK_SH) != 0 && errno == EINTR)
+		;
+	if ((error = jail_super_dial1(&fd)) == 0)
+		goto out;
+	while (flock(lock, LOCK_EX) != 0 && errno == EINTR)
+		;
+	if ((error = jail_super_dial1(&fd)) == 0)
+		goto out; /* another jail(8) started one meanwhile */
+	(void)unlink(JAIL_SUPER_SOCK);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", JAIL_SUPER_SOCK);
+	if ((lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) < 0 ||
+	    fchmod(lfd, 0600) != 0 ||
+	    bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(lfd, 128) != 0) {
+		error = errno;
+		if (lfd >= 0)
+			close(lfd);
+		goto out;
+	}
+	if ((error = jail_super_spawn(lfd)) == 0)
+		error = jail_super_dial1(&fd);
+out:
+	flock(lock, LOCK_UN);
+	close(lock);
+	if (error != 0)
+		return error;
+	jail_super_cs = *fdp = fd;
+	return 0;
+}
+
+/* One request, one reply (buf, NUL-terminated); fd goes along if >= 0. */
+static int
+jail_super_ask(int cs, const char *msg, size_t len, int fd, char *buf,
+    size_t size)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	while (sendmsg(cs, &mh, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return errno;
+	while ((n = recv(cs, buf, size - 1, 0)) < 0)
+		if (errno != EINTR)
+			return errno;
+	if (n == 0)
+		return ECONNRESET; /* it went meanwhile */
+	buf[n] = '\0';
+	return 0;
 }
 
 int
 jail_ns_create(struct jail_rec *r, char *err, size_t errlen)
 {
-	char buf[600];
-	struct stat st;
-	int report[2], status, ipid, spid, sfd;
-	unsigned long long istart, sstart;
-	ssize_t n;
+	char *msg = NULL, buf[700];
 	size_t len = 0;
-	pid_t pid;
+	struct stat st;
+	int homefd, cs, ipid, spid, error = 0;
+	unsigned long long istart, sstart;
+	FILE *fp;
 
 	r->own_net = jail_want_net(&r->params);
 	if (stat("/proc/self/ns/net", &st) == 0) {
 		r->home_dev = st.st_dev;
 		r->home_ino = st.st_ino;
 	}
-	if (pipe2(report, O_CLOEXEC) != 0)
+	if ((fp = open_memstream(&msg, &len)) == NULL)
 		return errno;
-	fflush(stdout);
-	fflush(stderr);
-	/* the first jail: a fork costs less than starting the spawner */
-	if ((jail_spawner_owner == getpid() || jail_spawner_shared) &&
-	    (sfd = jail_spawner_get()) >= 0 &&
-	    jail_spawner_ask(sfd, r, report[1]) == 0) {
-		close(report[1]);
-		goto read_report;
+	fprintf(fp, "make\n%s\n", r->name);
+	jail_rec_dump(fp, r);
+	if (fclose(fp) != 0) {
+		free(msg);
+		return ENOMEM;
 	}
-	if (jail_spawner_owner != getpid() && !jail_spawner_shared) {
-		/* the next jail of ours goes through the spawner */
-		jail_spawner_owner = getpid();
-		jail_spawner_fd = -1;
-		jail_spawner_failed = false;
+	if ((homefd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0) {
+		error = errno;
+		free(msg);
+		snprintf(err, errlen, "/proc/self/ns/net: %s", strerror(error));
+		return error;
 	}
-	if ((pid = fork()) < 0) {
-		close(report[0]);
-		close(report[1]);
-		return errno;
-	}
-	if (pid == 0) {
-		/* twice, so the supervisor is nobody's child here */
-		close(report[0]);
-		if ((pid = fork()) != 0)
-			_exit(pid < 0);
-		/* keep nothing of jail(8)'s: not its lock, not its pipes */
-		if (dup2(report[1], 3) < 0)
-			_exit(1);
-		close_range(4, ~0U, 0);
-		jail_super_main(r, 3);
-	}
-	close(report[1]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-read_report:
-	while (len < sizeof(buf) - 1 &&
-	    (n = read(report[0], buf + len, sizeof(buf) - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+	/* twice at most: the supervisor we reached may have gone since */
+	for (int tries = 0; tries < 3; tries++) {
+		if ((error = jail_super_conn(true, &cs)) != 0)
 			break;
-		}
-		len += (size_t)n;
+		if ((error = jail_super_ask(cs, msg, len, homefd, buf,
+			 sizeof(buf))) == 0)
+			break;
+		jail_super_hangup();
 	}
-	close(report[0]);
-	buf[len] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	close(homefd);
+	free(msg);
+	if (error != 0) {
+		snprintf(err, errlen, "the jail supervisor: %s",
+		    strerror(error));
+		return error;
+	}
 	if (sscanf(buf, "ok %d %llu %d %llu", &ipid, &istart, &spid, &sstart) ==
 	    4) {
 		r->init_pid = ipid;
@@ -1631,6 +2078,26 @@ read_report:
 	snprintf(err, errlen, "%s",
 	    strncmp(buf, "err ", 4) == 0 ? buf + 4 : "cannot start the jail");
 	return EINVAL;
+}
+
+void
+jail_ns_settle(void)
+{
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+	char buf[64];
+	int cs;
+
+	if (jail_super_conn(false, &cs) != 0)
+		return;
+	/* opened before it may go: its PID is not someone else's yet */
+	pfd.fd = (int)syscall(SYS_pidfd_open, jail_super_peer, 0);
+	if (jail_super_ask(cs, "sync", 4, -1, buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "bye") == 0 && pfd.fd >= 0)
+		while (poll(&pfd, 1, 5000) < 0 && errno == EINTR)
+			;
+	if (pfd.fd >= 0)
+		close(pfd.fd);
+	jail_super_hangup();
 }
 
 /* --- the running jail ---------------------------------------------------- */
@@ -1662,33 +2129,36 @@ jail_ns_pidfd(const struct jail_rec *r, int *fdp)
 /*
  * Tell init whether to outlive its last process.  A jail left without
  * persist and without processes is gone when this returns, as on
- * FreeBSD: we wait for its supervisor to finish.
+ * FreeBSD: we wait for its init to end, and tear it down unless the
+ * supervisor has.
  */
 int
 jail_ns_set_persist(const struct jail_rec *r, bool persist)
 {
 	struct pollfd pfd = { .events = POLLIN };
+	struct jail_rec now;
 	pid_t *pids;
 	size_t n;
-	int fd, error = 0;
+	int error = 0;
 
-	if ((error = jail_ns_pidfd(r, &fd)) != 0)
+	if ((error = jail_ns_pidfd(r, &pfd.fd)) != 0)
 		return error;
-	if (jail_pidfd_checked(r->super_pid, r->super_start, &pfd.fd) != 0)
-		pfd.fd = -1;
-	if (syscall(SYS_pidfd_send_signal, fd, persist ? SIGUSR1 : SIGUSR2,
+	if (syscall(SYS_pidfd_send_signal, pfd.fd, persist ? SIGUSR1 : SIGUSR2,
 		NULL, 0) != 0)
 		error = errno;
-	close(fd);
-	if (error == 0 && !persist && pfd.fd >= 0 &&
-	    jail_ns_pids(r, &pids, &n) == 0) {
+	if (error == 0 && !persist && jail_ns_pids(r, &pids, &n) == 0) {
 		free(pids);
 		if (n == 0)
 			while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
 				;
 	}
-	if (pfd.fd >= 0)
-		close(pfd.fd);
+	close(pfd.fd);
+	if (error == 0 && !persist && !jail_rec_alive(r) &&
+	    jail_rec_read(r->name, &now) == 0) {
+		if (now.jid == r->jid)
+			(void)jail_ns_destroy(&now);
+		jail_rec_free(&now);
+	}
 	return error;
 }
 
@@ -1884,57 +2354,57 @@ jail_ng_home(const struct jail_rec *r)
 int
 jail_ns_destroy(struct jail_rec *r)
 {
-	struct pollfd pfd;
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	struct jail_rec now;
-	int ifd, sfd = -1, lock, error = 0;
+	char path[64];
+	int lock, netfd = -1, flags = 0, error = 0;
 
 	jail_ng_home(r);
-	if (jail_ns_pidfd(r, &ifd) == 0) {
+	if (jail_ns_pidfd(r, &pfd.fd) == 0) {
 		pid_t *strangers;
 		size_t n;
 
-		(void)jail_pidfd_checked(r->super_pid, r->super_start, &sfd);
-		/* nobody else in its network: the supervisor need not look */
-		if (sfd >= 0 && r->own_net && jail_scanned &&
+		/* nobody else in its network: no look through /proc */
+		if (r->own_net && jail_scanned &&
 		    jail_scan_pids(r, true, &strangers, &n) == 0) {
 			if (n == 0)
-				(void)syscall(SYS_pidfd_send_signal, sfd,
-				    SIGUSR1, NULL, 0);
+				flags |= JT_NOSCAN;
 			free(strangers);
 		}
-		(void)syscall(SYS_pidfd_send_signal, ifd, SIGKILL, NULL, 0);
-		close(ifd);
-	}
-	if (sfd >= 0) {
-		/* the supervisor returns the interfaces and drops the record */
-		pfd.fd = sfd;
-		pfd.events = POLLIN;
+		/* its network by its init: the name may have gone by hand */
+		snprintf(path, sizeof(path), "/proc/%d/ns/net",
+		    (int)r->init_pid);
+		if (r->own_net)
+			netfd = open(path, O_RDONLY | O_CLOEXEC);
+		(void)syscall(SYS_pidfd_send_signal, pfd.fd, SIGKILL, NULL, 0);
+		/* the kernel ends every process of the jail before its init */
 		while (poll(&pfd, 1, 30000) < 0 && errno == EINTR)
 			;
-		close(sfd);
+		close(pfd.fd);
 	}
-	if ((error = jail_lock(&lock)) != 0)
-		return error;
-	if (jail_rec_read(r->name, &now) == 0) {
-		if (now.jid == r->jid)
-			error = jail_ns_teardown(&now, -1);
-		jail_rec_free(&now);
+	/* the teardown, here or by the supervisor: whoever comes first */
+	if ((error = jail_lock(&lock)) == 0) {
+		if (jail_rec_read(r->name, &now) == 0) {
+			if (now.jid == r->jid)
+				error = jail_teardown(&now, -1, netfd, flags);
+			jail_rec_free(&now);
+		}
+		jail_unlock(lock);
 	}
-	jail_unlock(lock);
+	if (netfd >= 0)
+		close(netfd);
 	return error;
 }
 
 /*
  * Removing many jails (jail -r of several).  One by one, each waits for
  * its init's death (the kernel tearing its PID, mount, UTS and IPC
- * namespaces down), then for its supervisor, woken to tear down (its
- * pages copied on write as it runs, a few milliseconds each); dropping
- * /run/netns/NAME waits for an RCU grace period, and ngd deletes the
- * jail's old interface device, another grace period.  Here, with the
- * lock held once for all: each jail's init is killed, its supervisor
- * told to only reap it (SIGUSR2: the record is ours to drop), and we
- * tear down in the supervisor's place while the kernel ends the jails'
- * processes, all at once.  Workers drop the names from /run/netns,
+ * namespaces down), then tears down; dropping /run/netns/NAME waits for
+ * an RCU grace period, and ngd deletes the jail's old interface device,
+ * another grace period.  Here, with the lock held once for all: each
+ * jail's init is killed and we tear down (the supervisor, reaping it,
+ * finds the record gone) while the kernel ends the jails' processes,
+ * all at once.  Workers drop the names from /run/netns,
  * whose grace periods overlap, and bring ngd's interfaces home, each
  * over a connection of its own, taking each jail as soon as it is torn
  * down (ngd's work and ours overlap; one after the other, at 1,000
@@ -1977,7 +2447,7 @@ jail_destroy_worker(void *arg)
 		if (i >= j->n)
 			break;
 		if (j->unbind[i]) {
-			jail_netns_path(&j->rs[i], path, sizeof(path));
+			jail_netns_path(j->rs[i].name, path, sizeof(path));
 			/* still the jail's, not a namespace made since */
 			if (stat(path, &st) == 0 &&
 			    st.st_dev == j->nsid[2 * i] &&
@@ -2011,23 +2481,23 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 	char path[PATH_MAX];
 	struct stat st;
 	struct rlimit rl, rl0 = { 0, 0 };
-	int lock, error = 0, fd, netfd, *sfd;
+	int lock, error = 0, fd, netfd, *ifd;
 
 	j.unbind = calloc(n + 1, sizeof(*j.unbind));
 	j.nsid = calloc(2 * n + 2, sizeof(*j.nsid));
-	sfd = malloc((n + 1) * sizeof(*sfd));
+	ifd = malloc((n + 1) * sizeof(*ifd));
 	pthread_mutex_init(&j.mu, NULL);
 	pthread_cond_init(&j.cv, NULL);
-	for (size_t i = 0; sfd != NULL && i < n; i++)
-		sfd[i] = -1;
-	/* a pidfd a supervisor: as many as the hard limit allows */
+	for (size_t i = 0; ifd != NULL && i < n; i++)
+		ifd[i] = -1;
+	/* a pidfd an init: as many as the hard limit allows */
 	if (getrlimit(RLIMIT_NOFILE, &rl0) == 0 &&
 	    rl0.rlim_cur < rl0.rlim_max) {
 		rl = rl0;
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (j.unbind == NULL || j.nsid == NULL || sfd == NULL ||
+	if (j.unbind == NULL || j.nsid == NULL || ifd == NULL ||
 	    (error = jail_lock(&lock)) != 0) {
 		for (size_t i = 0; i < n; i++)
 			errs[i] = error != 0 ? error : ENOMEM;
@@ -2088,15 +2558,9 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 			flags |= JT_NOSCAN;
 		}
 		/* the supervisor only reaps init; we tear down */
-		if (jail_pidfd_checked(now.super_pid, now.super_start,
-			&sfd[i]) == 0)
-			(void)syscall(SYS_pidfd_send_signal, sfd[i], SIGUSR2,
+		if (jail_ns_pidfd(&now, &ifd[i]) == 0)
+			(void)syscall(SYS_pidfd_send_signal, ifd[i], SIGKILL,
 			    NULL, 0);
-		if (jail_ns_pidfd(&now, &fd) == 0) {
-			(void)syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL,
-			    0);
-			close(fd);
-		}
 		errs[i] = jail_teardown(&now, -1, netfd, flags);
 		if (netfd >= 0)
 			close(netfd);
@@ -2111,15 +2575,15 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 	for (size_t t = 0; t < nt; t++)
 		pthread_join(tid[t], NULL);
 	jail_unlock(lock);
-	/* gone when we return: the supervisors, once they have reaped */
+	/* gone when we return: every process of the jails */
 	for (size_t i = 0; i < n; i++) {
-		struct pollfd pfd = { .fd = sfd[i], .events = POLLIN };
+		struct pollfd pfd = { .fd = ifd[i], .events = POLLIN };
 
-		if (sfd[i] < 0)
+		if (ifd[i] < 0)
 			continue;
 		while (poll(&pfd, 1, 10000) < 0 && errno == EINTR)
 			;
-		close(sfd[i]);
+		close(ifd[i]);
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = 0; k < rs[i].nifaces; k++)
@@ -2136,7 +2600,7 @@ out:
 		(void)setrlimit(RLIMIT_NOFILE, &rl0);
 	pthread_mutex_destroy(&j.mu);
 	pthread_cond_destroy(&j.cv);
-	free(sfd);
+	free(ifd);
 	free(j.unbind);
 	free(j.nsid);
 }

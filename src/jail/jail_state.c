@@ -43,6 +43,24 @@ jail_lock(int *fdp)
 	return 0;
 }
 
+/* The lock if it is free now: 0, EWOULDBLOCK, or another errno. */
+int
+jail_trylock(int *fdp)
+{
+	int fd;
+
+	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int error = errno;
+
+		close(fd);
+		return error;
+	}
+	*fdp = fd;
+	return 0;
+}
+
 void
 jail_unlock(int fd)
 {

@@ -117,15 +117,33 @@ ms=$((($(date +%s%N) - start) / 1000000))
 if [ "$ms" -ge 900 ] && [ "$ms" -lt 4000 ]; then ok "stop.timeout=1 waits about 1 s"; else fail "stop.timeout took $ms ms"; fi
 expect_rc "t9 is gone" 1 jls -c -j t9
 
-# --- a supervisor killed: the next jail(8) cleans up -----------------------------
+# --- one supervisor for every jail; killed, the next jail(8) cleans up ------------
+# Each jail's init is a child of the one supervisor, which goes with the
+# last jail; a new vnet jail's stack sends no IPv6 router solicitations.
 jail -c name=orphan vnet persist vnet.interface=ng_b
+jail -c name=orphan2 vnet persist
 super=$(awk '$1 == "super" { print $2 }' /run/jail/orphan/state)
+expect "one supervisor for both jails" "$super" \
+    "$(awk '$1 == "super" { print $2 }' /run/jail/orphan2/state)"
+expect "and the parent of each init" "$super $super" \
+    "$(for j in orphan orphan2; do
+	ps -o ppid= -p "$(awk '$1 == "init" { print $2 }' /run/jail/$j/state)" |
+	    tr -d ' '
+    done | tr '\n' ' ' | sed 's/ $//')"
+expect "no router solicitations from a vnet jail" "0 0" \
+    "$(jexec orphan2 cat /proc/sys/net/ipv6/conf/default/router_solicitations \
+	/proc/sys/net/ipv6/conf/all/router_solicitations | tr '\n' ' ' | sed 's/ $//')"
 kill -KILL "$super"
 for _ in $(seq 100); do [ -d "/proc/$super" ] || break; sleep 0.02; done
 expect_rc "jls no longer shows it" 1 jls -c -j orphan
 expect "jail -r says not found" 'jail: "orphan" not found' "$(jail -r orphan 2>&1)"
 expect_rc "ng_b came home all the same" 0 quiet ip link show ng_b
-expect "its record is gone" "" "$(ls /run/jail; ls /run/netns)"
+expect "nor the other jail" 'jail: "orphan2" not found' "$(jail -r orphan2 2>&1)"
+expect "their records are gone" "" "$(ls /run/jail; ls /run/netns)"
+jail -c name=again persist
+jail -r again
+expect "a new supervisor, gone with the last jail" "" \
+    "$(for p in /proc/[0-9]*; do cat "$p/comm"; done 2>/dev/null | grep -x 'jail super')"
 
 # --- its namespace deleted by hand ------------------------------------------------
 # `ip netns del` removes only the name: the jail's processes keep the
