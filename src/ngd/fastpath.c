@@ -2354,6 +2354,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	struct ngd_veth_spec vs = { 0 };
 	char buf[1024], gname[IFNAMSIZ];
 	struct nlmsghdr *nh;
+	struct ng_fast_bpf_stats oldseen;
 	int gidx, oldgidx, oldlink, error;
 	uint32_t id, key;
 
@@ -2399,6 +2400,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	ngd_veth_fold(v);
 	oldgidx = v->gidx;
 	oldlink = v->link;
+	oldseen = v->seen;
 	v->gidx = gidx;
 	v->link = -1;
 	if ((error = ngd_veth_stats_new(v)) != 0 ||
@@ -2409,6 +2411,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		(void)bpf_map_delete_elem(fp->stats_fd, &key);
 		v->gidx = oldgidx;
 		v->link = oldlink;
+		v->seen = oldseen; /* the old end's, counted: not again */
 		ngd_fast_retire(fp, gidx, NULL, NULL);
 		return error;
 	}
