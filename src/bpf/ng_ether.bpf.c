@@ -79,6 +79,10 @@ ng_ether_in(struct __sk_buff *skb)
 	if (port->lower != 0) {
 		if (st != NULL)
 			st->lower_in++;
+		/* The host's mark stays here: bpf_redirect_peer keeps it
+		 * (veth_xmit across namespaces would clear it), and the
+		 * data plane's program reads marks of its own. */
+		skb->mark = 0;
 		if (port->flags & NG_ETHER_BPF_F_PEER)
 			return bpf_redirect_peer(port->lower, 0);
 		return bpf_redirect(port->lower, 0);

@@ -35,8 +35,9 @@ enum {
  * so one run sends NG_FAST_BPF_FLOOD_SLICE copies and puts the frame
  * back on its own port's ingress (after them in the backlog) marked
  * NG_FAST_BPF_MORE | the next member's index; that run goes on from
- * there.  A frame from an interface never has a mark (crossing into the
- * data plane's namespace clears it).
+ * there.  A frame from an interface never has a mark: veth_xmit into
+ * the data plane's namespace clears it, and ng_ether_in clears it before
+ * its bpf_redirect_peer, which would keep it.
  */
 #define NG_FAST_BPF_FLOOD_MAX 4096
 #define NG_FAST_BPF_FLOOD_SLICE 64

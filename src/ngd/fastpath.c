@@ -2354,6 +2354,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	struct ngd_veth_spec vs = { 0 };
 	char buf[1024], gname[IFNAMSIZ];
 	struct nlmsghdr *nh;
+	struct ng_fast_bpf_stats oldseen;
 	int gidx, oldgidx, oldlink, error;
 	uint32_t id, key;
 
@@ -2399,6 +2400,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	ngd_veth_fold(v);
 	oldgidx = v->gidx;
 	oldlink = v->link;
+	oldseen = v->seen;
 	v->gidx = gidx;
 	v->link = -1;
 	if ((error = ngd_veth_stats_new(v)) != 0 ||
@@ -2409,6 +2411,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		(void)bpf_map_delete_elem(fp->stats_fd, &key);
 		v->gidx = oldgidx;
 		v->link = oldlink;
+		v->seen = oldseen; /* the old end's, counted: not again */
 		ngd_fast_retire(fp, gidx, NULL, NULL);
 		return error;
 	}
@@ -2500,17 +2503,23 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 }
 
 /* A graph-side end went: the pair was deleted (ip link del on the
- * interface, its namespace destroyed), and the node makes it anew. */
+ * interface, its namespace destroyed), and the node makes it anew.  The
+ * news may come after the index was given again (a retired pair's,
+ * deleted by the batch, to a pair made since in the same pass): only an
+ * index that is still free is one of ours gone. */
 static int
 ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 {
 	struct ngd_fast *fp = arg;
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+	struct ngd_fast_link l;
 
 	if (nh->nlmsg_type != RTM_DELLINK)
 		return MNL_CB_OK;
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next)
 		if (v->gidx == ifi->ifi_index) {
+			if (ngd_fast_getlink(fp, -1, v->gidx, &l) != ENODEV)
+				break;           /* an older device's news */
 			v->gidx = 0;             /* nothing left to delete */
 			ng_netdev_gone(v->node); /* frees v */
 			break;

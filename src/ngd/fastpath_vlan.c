@@ -342,11 +342,12 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 	decap = ngd_vl_get(v, NGM_VLAN_GET_DECAP, sizeof(uint32_t));
 	proto = (uint16_t)ngd_vl_get(v, NGM_VLAN_GET_ENCAP_PROTO,
 	    sizeof(uint16_t));
-	if (proto == 0)
+	/* The kernel untags (skb_vlan_untag) and bpf_skb_vlan_push tags
+	 * with these two TPIDs only: with another, a trunk's frame for a
+	 * filter would look untagged and go to nomatch.  ngd's, then. */
+	if (proto != 0x8100 && proto != 0x88a8)
 		return;
-	/* bpf_skb_vlan_push knows these two TPIDs only. */
-	tags = (encap & VLAN_ENCAP_FROM_FILTER) &&
-	    (proto == 0x8100 || proto == 0x88a8);
+	tags = (encap & VLAN_ENCAP_FROM_FILTER) != 0;
 	tp.proto = htons(proto);
 	nm = ngd_vl_hook_port(ng_find_hook(v, NG_VLAN_HOOK_NOMATCH), ports, n);
 	/* With decap on, ngd takes the tag off what goes to nomatch. */

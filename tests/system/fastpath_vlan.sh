@@ -13,7 +13,8 @@
 #
 # ping and TCP across it with the trunk's frames tagged (tcpdump -e),
 # none through ngd's TAP (ngslow), answers with ngd stopped; PCP and
-# setencapproto show in the tags; the hook counters count the kernel's
+# setencapproto show in the tags (one the kernel cannot untag, 0x9100,
+# crosses ngd); the hook counters count the kernel's
 # frames; VID 40 goes to nomatch in the kernel (through ngd with
 # setdecap 1), VID 10 through ngd while VA's v10 is captured; delvidflt and addfilter under pings every 2 ms take
 # effect before their reply; after a SIGKILL the kernel goes on tagging
@@ -227,6 +228,13 @@ expect "... which VB (0x8100) does not take: pings unanswered" 0 \
     "$(pings a10 198.18.10.2 3)"
 ngctl msg VB: setencapproto 0x88a8
 expect "VB setencapproto 0x88a8 too: pings answered" 5 "$(pings a10 198.18.10.2 5)"
+# a TPID the kernel does not untag (0x9100): ngd's, and the trunk's
+# answers must reach a10, not VA's nomatch (nm)
+ngctl msg VA: setencapproto 0x9100
+ngctl msg VB: setencapproto 0x9100
+r0=$(rx nm nm)
+expect "both setencapproto 0x9100: pings answered" 5 "$(pings a10 198.18.10.2 5)"
+expect "... none of the answers to nomatch" "$r0" "$(rx nm nm)"
 ngctl msg VA: setencapproto 0x8100
 ngctl msg VB: setencapproto 0x8100
 expect "both back to 0x8100: pings answered" 5 "$(pings a10 198.18.10.2 5)"

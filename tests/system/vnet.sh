@@ -135,6 +135,24 @@ ngctl mkpeer iface inet inet
 expect_rc "iface vnet" 0 ngctl msg ng0: vnet '"b"'
 expect "ng0 lives in b" "ng0 " "$(links -n b)"
 
+# 300 eifaces made and shut down in one session, every tenth sent away
+# and back first: an index of a retired pair the kernel gives again must
+# not be taken for the new pair's when news of the deletion comes late
+# (that pair was taken for gone, its interface left behind).
+for i in $(seq 300); do
+	echo "mkpeer . eiface c ether"
+	if [ $((i % 10)) = 0 ]; then
+		echo "msg .:c vnet \"a\""
+		echo "msg .:c vnet \"\""
+	fi
+	echo "shutdown .:c"
+done >"$tmp/cycles"
+before=$(links)
+expect_rc "300 eifaces, 30 of them there and back, by one script" 0 \
+    ngctl -f "$tmp/cycles"
+settled
+expect "... no interface left behind" "$before" "$(links)"
+
 # Many at once: every old interface goes, and SIGTERM takes the rest.
 for i in $(seq 2 41); do echo "mkpeer br0: eiface link$i ether"; echo "msg br0:link$i vnet \"a\""; done >"$tmp/many"
 expect_rc "40 eifaces made and sent into a by one script" 0 ngctl -f "$tmp/many"
