@@ -129,6 +129,12 @@ struct ng_switch_methods {
 	    const uint8_t addr[6], uint32_t age, uint32_t staleness);
 	/* Add what the mirror forwarded through hook to its counters. */
 	void (*count)(struct ng_hook *hook, const struct ng_switch_counts *c);
+	/* Whether a frame from addr arriving on hook would move addr there
+	 * (known on another hook and old enough not to be judged a loop):
+	 * the mirror may then point its copy at hook before the node takes
+	 * the frame. */
+	bool (*moves)(struct ng_node *node, struct ng_hook *hook,
+	    const uint8_t addr[6]);
 };
 
 /* What an interface-backed type does when its device speaks (see below). */

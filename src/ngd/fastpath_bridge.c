@@ -916,23 +916,28 @@ ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
 
 /*
  * The kernel gave ngd a frame from src, a host its map puts on another
- * port than idx, the one it came in on: the node will move the host here
- * (or, if the host moved too recently, judge a loop, mute idx and change
- * its generation).  The map says so before the node takes the frame:
- * writing the frame to the data plane's TAP runs the receiver's stack and
- * its answer's trip through the program within that write, before the
- * write-back after the frame, and the answer found the old port.  After
- * a loop the write-back puts the host back.  A muted port moves nothing.
+ * port than idx, the one it came in on.  If the node will move the host
+ * here (its switching method moves() says so: not a loop), the map says
+ * so before the node takes the frame: writing the frame to the data
+ * plane's TAP runs the receiver's stack and its answer's trip through the
+ * program within that write, before the write-back after the frame, and
+ * the answer found the old port.  A frame the node will judge a loop
+ * moves nothing, so a jail that sends another's address cannot draw that
+ * host's traffic to itself for a moment.  A muted port moves nothing.
  */
 static void
-ngd_br_moving(struct ngd_fast_br *br, struct ngd_br *b, uint32_t idx,
-    const uint8_t *src)
+ngd_br_moving(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node,
+    uint32_t idx, const uint8_t *src)
 {
 	struct ng_fast_bpf_mac k = { .bridge = b->id };
 	struct ng_fast_bpf_host v;
+	struct ng_hook *hook;
 
 	if ((src[0] & 1) || idx >= b->n ||
-	    (b->m[idx].flags & NG_FAST_BPF_BR_MUTED))
+	    (b->m[idx].flags & NG_FAST_BPF_BR_MUTED) ||
+	    (hook = ngd_br_hook(br, node, &b->m[idx])) == NULL ||
+	    node->type->switching->moves == NULL ||
+	    !node->type->switching->moves(node, hook, src))
 		return;
 	memcpy(k.addr, src, 6);
 	if (bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0 ||
@@ -960,7 +965,7 @@ ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
 		if (pkt->len >= 14) {
 			ngd_br_import(br, b->id, pkt->data + 6);
 			ngd_br_import(br, b->id, pkt->data);
-			ngd_br_moving(br, b, s->idx, pkt->data + 6);
+			ngd_br_moving(br, b, node, s->idx, pkt->data + 6);
 		}
 		return;
 	}

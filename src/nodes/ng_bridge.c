@@ -981,6 +981,21 @@ ng_bridge_sw_heard(struct ng_node *node, struct ng_hook *hook,
 	return 0;
 }
 
+/* As ng_bridge_put would judge it: a move, not a loop. */
+static bool
+ng_bridge_sw_moves(struct ng_node *node, struct ng_hook *hook,
+    const uint8_t addr[6])
+{
+	struct ng_bridge_priv *priv = node->priv;
+	struct ng_bridge_link *link = hook->priv;
+	struct ng_bridge_hent *h;
+
+	if (priv == NULL || link == NULL || hook->node != node ||
+	    link->loop_count > 0 || (h = ng_bridge_get(priv, addr)) == NULL)
+		return false;
+	return h->link != link && h->age >= priv->conf.minStableAge;
+}
+
 static void
 ng_bridge_sw_count(struct ng_hook *hook, const struct ng_switch_counts *c)
 {
@@ -1006,6 +1021,7 @@ static const struct ng_switch_methods ng_bridge_switching = {
 	.lookup = ng_bridge_sw_lookup,
 	.heard = ng_bridge_sw_heard,
 	.count = ng_bridge_sw_count,
+	.moves = ng_bridge_sw_moves,
 };
 
 #define B NGM_BRIDGE_COOKIE
