@@ -166,6 +166,7 @@ struct ngd_veth {
 	struct ng_netdev *dev; /* netdev.c's wrapper, what the graph has */
 	struct ng_node *node;
 	int gidx;                /* graph-side end's index, data plane */
+	char gname[IFNAMSIZ];    /* and its name (ngdp<n>, never reused) */
 	int link;                /* ng_fast_port on its ingress */
 	uint16_t id;             /* port id, in the tag of its slow frames */
 	struct ngd_veth *direct; /* joined to this eiface: kernel path */
@@ -1518,6 +1519,7 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	v->gidx = gidx;
 	v->link = -1;
 	memcpy(gname, l.name, sizeof(gname));
+	memcpy(v->gname, gname, sizeof(v->gname));
 	if (sscanf(gname, "ngdp%u", &n) == 1 && n >= fp->npairs)
 		fp->npairs = n + 1;
 	v->id = port >= 1 && port <= NG_FAST_BPF_MAX_PORTS &&
@@ -1833,6 +1835,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 		error = ENODEV;
 	if (error == 0) {
 		v->gidx = l.ifindex;
+		memcpy(v->gname, gname, sizeof(v->gname));
 		error = ngd_veth_start(v);
 	}
 	if (error == 0 &&
@@ -2352,9 +2355,9 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 {
 	struct ngd_fast *fp = v->fp;
 	struct ngd_veth_spec vs = { 0 };
-	char buf[1024], gname[IFNAMSIZ];
+	char buf[1024], gname[IFNAMSIZ], oldname[IFNAMSIZ];
 	struct nlmsghdr *nh;
-	struct ng_fast_bpf_stats oldseen;
+	struct ng_fast_bpf_stats oldseen, newseen;
 	int gidx, oldgidx, oldlink, error;
 	uint32_t id, key;
 
@@ -2389,6 +2392,9 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	if ((gidx = vs.ifindex) == 0 &&
 	    (gidx = ngd_fast_index_of(fp, gname)) == 0) {
 		ngd_log(LOG_ERR, "%s: its new pair cannot be found", ifname);
+		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, 0);
+		mnl_attr_put_strz(nh, IFLA_IFNAME, gname); /* and its peer */
+		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 		return ENODEV;
 	}
 	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, gidx);
@@ -2401,7 +2407,9 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	oldgidx = v->gidx;
 	oldlink = v->link;
 	oldseen = v->seen;
+	memcpy(oldname, v->gname, sizeof(oldname));
 	v->gidx = gidx;
+	memcpy(v->gname, gname, sizeof(v->gname));
 	v->link = -1;
 	if ((error = ngd_veth_stats_new(v)) != 0 ||
 	    (error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link)) != 0) {
@@ -2410,6 +2418,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		key = (uint32_t)gidx;
 		(void)bpf_map_delete_elem(fp->stats_fd, &key);
 		v->gidx = oldgidx;
+		memcpy(v->gname, oldname, sizeof(v->gname));
 		v->link = oldlink;
 		v->seen = oldseen; /* the old end's, counted: not again */
 		ngd_fast_retire(fp, gidx, NULL, NULL);
@@ -2426,11 +2435,18 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	ngd_fast_pin_link(fp->pin, gidx, v->link);
 	/* A hub's members are rewritten by the sync. */
 	ngd_fast_sync();
+	if (oldlink >= 0)
+		close(oldlink); /* the old end forwards no more */
+	/* What it forwarded since the fold, counted by the same path. */
+	newseen = v->seen;
+	v->gidx = oldgidx;
+	v->seen = oldseen;
+	ngd_veth_fold(v);
+	v->gidx = gidx;
+	v->seen = newseen;
 	key = (uint32_t)oldgidx;
 	(void)bpf_map_delete_elem(fp->ports_fd, &key);
 	(void)bpf_map_delete_elem(fp->stats_fd, &key);
-	if (oldlink >= 0)
-		close(oldlink);
 	ngd_fast_retire(fp, oldgidx, old, ngd_netdev_placed(v->dev));
 	return 0;
 }
@@ -2505,8 +2521,9 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 /* A graph-side end went: the pair was deleted (ip link del on the
  * interface, its namespace destroyed), and the node makes it anew.  The
  * news may come after the index was given again (a retired pair's,
- * deleted by the batch, to a pair made since in the same pass): only an
- * index that is still free is one of ours gone. */
+ * deleted by the batch, or one of ours, to a pair made since in the same
+ * pass): it is of ours only if index and name (ngdp<n>, never given
+ * twice) both match. */
 static int
 ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 {
@@ -2516,10 +2533,12 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 
 	if (nh->nlmsg_type != RTM_DELLINK)
 		return MNL_CB_OK;
+	memset(&l, 0, sizeof(l));
+	(void)mnl_attr_parse(nh, sizeof(*ifi), ngd_fast_link_attr, &l);
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next)
 		if (v->gidx == ifi->ifi_index) {
-			if (ngd_fast_getlink(fp, -1, v->gidx, &l) != ENODEV)
-				break;           /* an older device's news */
+			if (strcmp(v->gname, l.name) != 0)
+				continue;        /* an older device's news */
 			v->gidx = 0;             /* nothing left to delete */
 			ng_netdev_gone(v->node); /* frees v */
 			break;
@@ -2534,9 +2553,11 @@ ngd_fast_recheck(struct ngd_fast *fp)
 {
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
 		struct ngd_fast_link l;
+		int error = ngd_fast_getlink(fp, -1, v->gidx, &l);
 
-		if (ngd_fast_getlink(fp, -1, v->gidx, &l) == ENODEV) {
-			v->gidx = 0;
+		if (error == ENODEV ||
+		    (error == 0 && strcmp(l.name, v->gname) != 0)) {
+			v->gidx = 0; /* nothing, or another's, to delete */
 			ng_netdev_gone(v->node);
 			return;
 		}
