@@ -64,6 +64,19 @@ expect_rc "a pings b through the bridge" 0 quiet ip netns exec a ping -c 2 -W 2 
 expect "getifaddrs reads it where it is" "198.18.7.2" \
     "$(ngctl msg ngeth1: getifaddrs | grep -o '198\.18\.7\.2')"
 
+# The hook's counters survive the pair being made anew: what the old end
+# forwarded is counted once, not lost, not again (its interface down, so
+# nothing more is sent meanwhile).
+xmit() { ngctl msg ngeth0: gethookstats | grep -oE 'xmitFrames=[0-9]+' | head -1 | cut -d= -f2; }
+ip -n a link set ngeth0 down
+x0=$(xmit)
+expect_rc "the pings were counted" 0 test "${x0:-0}" -ge 2
+ngctl msg ngeth0: vnet '""'
+ngctl msg ngeth0: vnet '"a"'
+expect "... and are, once, after two vnets" "$x0" "$(xmit)"
+ip -n a addr add 198.18.7.1/24 dev ngeth0
+ip -n a link set ngeth0 up
+
 expect_rc "vnet where it is already changes nothing" 0 ngctl msg ngeth0: vnet '"a"'
 expect "... it keeps its address" "inet" "$(ip -n a -o -4 addr show dev ngeth0 | awk '{ print $3 }')"
 expect "no such namespace" "ngctl: send msg: No such file or directory" \
