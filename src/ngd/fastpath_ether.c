@@ -224,11 +224,14 @@ ngd_fe_fold(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
 	if (ncpu <= 0 || u->gidx == 0 ||
 	    (per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
 		return;
-	if (bpf_map_lookup_elem(fe->dp.stats_fd, &key, per) == 0)
-		for (int i = 0; i < ncpu; i++) {
-			pkts += per[i].fast_pkts;
-			bytes += per[i].fast_bytes;
-		}
+	if (bpf_map_lookup_elem(fe->dp.stats_fd, &key, per) != 0) {
+		free(per); /* unread: what was seen stays, not counted again */
+		return;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		pkts += per[i].fast_pkts;
+		bytes += per[i].fast_bytes;
+	}
 	free(per);
 	if (pkts < u->seen_pkts) /* the entry was made anew */
 		u->seen_pkts = u->seen_bytes = 0;
