@@ -419,16 +419,13 @@ ngd_fast_nsfd(struct ngd_fast *fp, int nsid, int *fdp)
 	return ENXIO;
 }
 
-/* rtnetlink inside the namespace the data plane calls nsid. */
+/* rtnetlink inside the network namespace nsfd: 0 or an errno. */
 static int
-ngd_fast_nl_at(struct ngd_fast *fp, int nsid, struct mnl_socket **nlp)
+ngd_fast_nl_in(struct ngd_fast *fp, int nsfd, struct mnl_socket **nlp)
 {
 	struct mnl_socket *nl = NULL;
-	int nsfd, error = 0;
+	int error = 0;
 
-	*nlp = NULL;
-	if ((error = ngd_fast_nsfd(fp, nsid, &nsfd)) != 0)
-		return error;
 	if (setns(nsfd, CLONE_NEWNET) < 0)
 		error = errno;
 	else {
@@ -442,6 +439,21 @@ ngd_fast_nl_at(struct ngd_fast *fp, int nsid, struct mnl_socket **nlp)
 		}
 		ngd_fast_back(fp);
 	}
+	*nlp = nl;
+	return error;
+}
+
+/* rtnetlink inside the namespace the data plane calls nsid. */
+static int
+ngd_fast_nl_at(struct ngd_fast *fp, int nsid, struct mnl_socket **nlp)
+{
+	struct mnl_socket *nl = NULL;
+	int nsfd, error = 0;
+
+	*nlp = NULL;
+	if ((error = ngd_fast_nsfd(fp, nsid, &nsfd)) != 0)
+		return error;
+	error = ngd_fast_nl_in(fp, nsfd, &nl);
 	close(nsfd);
 	*nlp = nl;
 	return error;
@@ -2240,16 +2252,8 @@ ngd_fast_nl_placed(struct ngd_fast *fp, const char *placed, int nsid)
 	snprintf(path, sizeof(path), "/run/netns/%s", placed);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
-	if (ngd_fast_nsid(fp, fd, &id) == 0 && id == nsid &&
-	    setns(fd, CLONE_NEWNET) == 0) {
-		nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-		if (nl != NULL &&
-		    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-			mnl_socket_close(nl);
-			nl = NULL;
-		}
-		ngd_fast_back(fp);
-	}
+	if (ngd_fast_nsid(fp, fd, &id) == 0 && id == nsid)
+		(void)ngd_fast_nl_in(fp, fd, &nl);
 	close(fd);
 	return nl;
 }
