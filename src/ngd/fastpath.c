@@ -476,12 +476,8 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
 
 	if (nsid >= 0 && (error = ngd_fast_nl_at(fp, nsid, &nl)) != 0)
 		return error;
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, ifindex);
+	ifi = mnl_nlmsg_get_payload(nh);
 	ifi->ifi_flags = flags;
 	ifi->ifi_change = change;
 	if (name != NULL)
@@ -1223,14 +1219,8 @@ ngd_veth_free(struct ngd_veth *v)
 	if (v->gidx > 0) {
 		char buf[256];
 		struct nlmsghdr *nh;
-		struct ifinfomsg *ifi;
 
-		memset(buf, 0, sizeof(buf));
-		nh = mnl_nlmsg_put_header(buf);
-		nh->nlmsg_type = RTM_DELLINK;
-		ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-		ifi->ifi_family = AF_UNSPEC;
-		ifi->ifi_index = v->gidx;
+		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, v->gidx);
 		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 	}
 	if (v->dev != NULL)
@@ -1288,14 +1278,8 @@ ngd_veth_mark(struct ngd_veth *v)
 {
 	char buf[256];
 	struct nlmsghdr *nh;
-	struct ifinfomsg *ifi;
 
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = v->gidx;
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, v->gidx);
 	mnl_attr_put_strz(nh, IFLA_IFALIAS, NGD_FAST_IFALIAS);
 	return ngd_fast_talk(v->fp->rtnl, &v->fp->seq, nh, NULL, NULL);
 }
@@ -1625,17 +1609,12 @@ ngd_fast_restored(struct ngd_fast *fp)
 	for (i = ifs; i != NULL && i->if_index != 0; i++) {
 		char buf[256];
 		struct nlmsghdr *nh;
-		struct ifinfomsg *ifi;
 
 		if (strncmp(i->if_name, "ngdp", 4) != 0 ||
 		    ngd_fast_veth_gidx(fp, (int)i->if_index) != NULL)
 			continue;
-		memset(buf, 0, sizeof(buf));
-		nh = mnl_nlmsg_put_header(buf);
-		nh->nlmsg_type = RTM_DELLINK;
-		ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-		ifi->ifi_family = AF_UNSPEC;
-		ifi->ifi_index = (int)i->if_index;
+		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK,
+		    (int)i->if_index);
 		if (ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL) == 0)
 			gone++;
 	}
@@ -2197,7 +2176,7 @@ ngd_fast_retire_due(void *arg)
 }
 
 /* A link request of type on ifindex, in buf (len bytes). */
-static struct nlmsghdr *
+struct nlmsghdr *
 ngd_fast_linkreq(char *buf, size_t len, uint16_t type, int ifindex)
 {
 	struct nlmsghdr *nh;

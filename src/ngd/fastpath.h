@@ -106,6 +106,8 @@ struct ngd_fast_dp {
  * answers through cb (NULL: the ack alone): 0 or an errno. */
 struct mnl_socket;
 struct nlmsghdr;
+struct nlmsghdr *ngd_fast_linkreq(char *buf, size_t len, uint16_t type,
+    int ifindex);
 int ngd_fast_talk(struct mnl_socket *nl, unsigned *seqp, struct nlmsghdr *nh,
     int (*cb)(const struct nlmsghdr *, void *), void *arg);
 /* val written to the sysctl file path (a failure logged, not returned). */

@@ -127,14 +127,8 @@ ngd_fe_del(int ifindex)
 {
 	char buf[256];
 	struct nlmsghdr *nh;
-	struct ifinfomsg *ifi;
 
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_DELLINK;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, ifindex);
 	return ngd_fe_talk(nh);
 }
 
@@ -145,12 +139,8 @@ ngd_fe_up_link(int ifindex)
 	struct nlmsghdr *nh;
 	struct ifinfomsg *ifi;
 
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_NEWLINK;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, ifindex);
+	ifi = mnl_nlmsg_get_payload(nh);
 	ifi->ifi_flags = IFF_UP | IFF_NOARP;
 	ifi->ifi_change = IFF_UP | IFF_NOARP | IFF_MULTICAST;
 	return ngd_fe_talk(nh);
