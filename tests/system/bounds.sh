@@ -19,6 +19,19 @@ cycles=${BOUNDS_CYCLES:-1000}
 export NGD_LOG="$tmp/ngd.log"
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$NGD_PID/status"; }
+# ngd's lowest RSS over 2 s: what a burst held (frames queued, a sender's
+# hosts being dropped) is given back within a few of ngd's loop passes,
+# and a reading in the middle of that swung by -12 to +7 MB between runs.
+rss_settled() {
+	local n m
+	n=$(rss)
+	for _ in $(seq 10); do
+		sleep 0.2
+		m=$(rss)
+		[ "$m" -lt "$n" ] && n=$m
+	done
+	echo "$n"
+}
 # ngd's descriptors once they stop changing: the interfaces it retired
 # go in batches (20 ms after the last, up to 1024 at once, which takes
 # the kernel a few hundred ms); at most 10 s.
@@ -54,12 +67,15 @@ for i in 0 1; do
 	ip -n $ns link set ngeth$i up
 done
 expect_rc "ping across the bridge" 0 quiet ip netns exec a ping -c 1 -W 2 198.18.99.2
-# Warm up: fill the table once (its memory is taken then), then measure
+# Warm up: fill the table twice (its memory is taken then, and the
+# allocator's high-water mark of a table emptied and filled again: one
+# fill alone left RSS swinging by -8 to +7 MB between runs), then measure
 # while as many again arrive, with a ping running throughout.
 half=$((macs / 2))
 f0=$(nfds)
 $py "$wire" macs br0: link2 "$half" 1 >/dev/null
-r0=$(rss)
+$py "$wire" macs br0: link2 "$half" 3 >/dev/null
+r0=$(rss_settled)
 ip netns exec a ping -i 0.05 198.18.99.2 >"$tmp/ping.out" 2>&1 &
 pinger=$!
 sleep 0.3
@@ -67,13 +83,21 @@ t0=$(date +%s)
 got=$($py "$wire" macs br0: link2 "$half" 2)
 sleep 0.3
 kill -INT $pinger; wait $pinger
-r1=$(rss)
-expect "$macs random source MACs sent in all" "sent $half" "${got% memoryFailures*}"
+r1=$(rss_settled)
+expect "$((macs + half)) random source MACs sent in all" "sent $half" "${got% memoryFailures*}"
 figure "MAC flood: ngd RSS after the first $half MACs and the next $half" "$r0" "$r1" KB
 figure "MAC flood: ngd file descriptors before and after" "$f0" "$(nfds)" ""
 expect "... descriptors flat" "$f0" "$(nfds)"
+# Bounded, not byte-flat: a full table's hosts (65,536) freed when their
+# sender goes and allocated again by the next leave the allocator holding
+# up to ~8 MB more or less, depending on where in the heap they landed
+# (measured: -12 to +7 MB between runs, with the lowest reading over 2 s).
+# So this catches growth past that slack (30 MB for the 300,000 MACs at
+# ~100 bytes a MAC); that the table stops at its bound is the next
+# case's, and a small leak per frame or per host is valgrind.sh's to
+# find (its MAC flood runs under valgrind's leak check).
 grow=$((r1 - r0))
-if [ "$grow" -lt 1024 ]; then ok "... memory flat (+$grow KB)"; else fail "... ngd grew $grow KB"; fi
+if [ "$grow" -lt 10240 ]; then ok "... memory bounded (+$grow KB)"; else fail "... ngd grew $grow KB"; fi
 fails=${got#*memoryFailures }
 learned=$((half - fails))
 # (The first sender's hosts went with its port; the table held the two
