@@ -903,69 +903,74 @@ ngd_veth_set_direct(struct ngd_veth *v, struct ngd_veth *w)
 
 static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
 
-/* The eifaces no direct edge or kernel hub claims, to fastpath_vlan.c;
- * those whose vlan node changed are rewritten. */
-static void
-ngd_fast_sync_vlans(struct ngd_fast *fp)
+/* The eifaces no direct edge or kernel hub claims, in a new array with
+ * room for extra more (*np of them; NULL: no memory). */
+static struct ngd_fast_brport *
+ngd_fast_free_ports(struct ngd_fast *fp, unsigned extra, unsigned *np)
 {
 	struct ngd_fast_brport *ports;
 	struct ngd_veth *v;
-	unsigned n = 0, i;
+	unsigned n = 0;
 
-	if (fp->vl == NULL)
-		return;
 	for (v = fp->veths; v != NULL; v = v->next)
 		n++;
-	if ((ports = calloc(n + 1, sizeof(*ports))) == NULL)
-		return;
+	if ((ports = calloc(n + extra + 1, sizeof(*ports))) == NULL)
+		return NULL;
 	n = 0;
 	for (v = fp->veths; v != NULL; v = v->next)
 		if (v->direct == NULL && v->hub == 0 && v->gidx > 0) {
 			ports[n].eiface = v->node;
 			ports[n++].gidx = (uint32_t)v->gidx;
 		}
-	ngd_fast_vl_sync(fp->vl, ports, n);
-	for (i = 0; i < n; i++)
+	*np = n;
+	return ports;
+}
+
+/* The ports[0..n-1] a sync marked changed rewritten, and the array freed. */
+static void
+ngd_fast_ports_done(struct ngd_fast *fp, struct ngd_fast_brport *ports,
+    unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
 		if (ports[i].changed)
-			for (v = fp->veths; v != NULL; v = v->next)
+			for (struct ngd_veth *v = fp->veths; v != NULL;
+			     v = v->next)
 				if ((uint32_t)v->gidx == ports[i].gidx)
 					(void)ngd_veth_port(v);
 	free(ports);
 }
 
-/* The ports no direct edge or kernel hub claims, to fastpath_bridge.c;
+/* The free eifaces to fastpath_vlan.c; those whose vlan node changed are
+ * rewritten. */
+static void
+ngd_fast_sync_vlans(struct ngd_fast *fp)
+{
+	struct ngd_fast_brport *ports;
+	unsigned n;
+
+	if (fp->vl == NULL || (ports = ngd_fast_free_ports(fp, 0, &n)) == NULL)
+		return;
+	ngd_fast_vl_sync(fp->vl, ports, n);
+	ngd_fast_ports_done(fp, ports, n);
+}
+
+/* The free eifaces and the ether nodes' uplinks to fastpath_bridge.c;
  * those whose bridge changed are rewritten. */
 static void
 ngd_fast_sync_bridges(struct ngd_fast *fp)
 {
 	struct ngd_fast_brport *ports;
-	struct ngd_veth *v;
-	unsigned n = 0, i;
-
-	unsigned ne;
+	unsigned n, ne;
 
 	if (fp->br == NULL)
 		return;
-	for (v = fp->veths; v != NULL; v = v->next)
-		n++;
 	ne = ngd_fast_eth_count(fp->eth);
-	if ((ports = calloc(n + ne + 1, sizeof(*ports))) == NULL)
+	if ((ports = ngd_fast_free_ports(fp, ne, &n)) == NULL)
 		return;
-	n = 0;
-	for (v = fp->veths; v != NULL; v = v->next)
-		if (v->direct == NULL && v->hub == 0 && v->gidx > 0) {
-			ports[n].eiface = v->node;
-			ports[n++].gidx = (uint32_t)v->gidx;
-		}
 	n += ngd_fast_eth_ports(fp->eth, ports + n, ne);
 	ngd_fast_br_sync(fp->br, ports, n);
 	ngd_fast_eth_apply(fp->eth, fp->br);
-	for (i = 0; i < n; i++)
-		if (ports[i].changed)
-			for (v = fp->veths; v != NULL; v = v->next)
-				if ((uint32_t)v->gidx == ports[i].gidx)
-					(void)ngd_veth_port(v);
-	free(ports);
+	ngd_fast_ports_done(fp, ports, n);
 }
 
 unsigned long long
