@@ -20,18 +20,8 @@ graph() {
 	ngctl show br0:
 	ngctl msg br0: getconfig
 }
-serving() { ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p'; }
 nfds() { ls "/proc/$1/fd" | wc -l; }
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
-# takeover: a new ngd takes over; waits until the old one is gone.
-takeover() {
-	local old=$(serving) new
-	ngd -d --takeover 2>>"$NGD_LOG" &
-	new=$!
-	for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
-	kill -0 "$old" 2>/dev/null && return 1
-	NGD_PID=$new
-}
 
 start_ngd
 bridge_two_eifaces
@@ -58,7 +48,7 @@ for l in 1 2; do
 	ctls="${ctls:-} $!"
 done
 t0=$(date +%s%N)
-expect_rc "ngd --takeover takes over" 0 takeover
+expect_rc "ngd --takeover takes over" 0 ngd_takeover
 t1=$(date +%s%N)
 touch "$tmp/over"
 wait $ctls
@@ -68,7 +58,7 @@ wait $pinger
 loss=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$tmp/ping")
 echo "# takeover in $(((t1 - t0) / 1000000)) ms; ping: $(sed -nE 's/.*(rtt .*)/\1/p' "$tmp/ping"); $((400 - loss)) of 400 lost"
 expect "the old ngd exited" 1 "$(kill -0 "$old" 2>/dev/null; echo $?)"
-expect "... and the new one serves" "$NGD_PID" "$(serving)"
+expect "... and the new one serves" "$NGD_PID" "$(ngd_serving)"
 expect "at most 1% of pings every 10 ms lost" 1 "$((loss >= 396))"
 expect "ngctl during the takeover: all succeeded" "" "$(cat "$tmp/ctl")"
 expect "the graph is the same (list, show, settings, IDs)" "$before" "$(graph)"
@@ -87,7 +77,7 @@ EOF
 )
 expect "version 99: refused, saying why" \
     "refused: this ngd (pid $NGD_PID) hands over its state in version 2, not \"netgraph-takeover 99\"" "$refusal"
-expect "... the old ngd serves on" "$NGD_PID" "$(serving)"
+expect "... the old ngd serves on" "$NGD_PID" "$(ngd_serving)"
 expect "... with its graph" "$before" "$(graph)"
 check "ngd --takeover with nothing to take over: a message" 69 "" \
     "ngd: takeover: @nothere.takeover: no ngd to take over (Connection refused)" \
@@ -97,10 +87,10 @@ check "ngd --takeover with nothing to take over: a message" 69 "" \
 # (with a client handed over each time: nghook on the bridge)
 nghook -n br0: link5 >/dev/null 2>"$tmp/nghook.err" &
 nghooker=$!
-takeover
+ngd_takeover
 fd1=$(nfds "$NGD_PID") rss1=$(rss "$NGD_PID")
 bad=0
-for i in $(seq "$rounds"); do takeover || bad=$((bad + 1)); done
+for i in $(seq "$rounds"); do ngd_takeover || bad=$((bad + 1)); done
 fdn=$(nfds "$NGD_PID") rssn=$(rss "$NGD_PID")
 echo "# $rounds takeovers: fds $fd1 -> $fdn, RSS $rss1 -> $rssn kB"
 expect "$rounds takeovers in a row all succeed" 0 "$bad"
@@ -148,7 +138,7 @@ streams() { # MODEL: the cases above, named MODEL
 		sleep 0.02
 	done
 	sleep 0.3
-	expect_rc "$m: ngd --takeover under two TCP streams" 0 takeover
+	expect_rc "$m: ngd --takeover under two TCP streams" 0 ngd_takeover
 	expect "$m: ... which still flowed when it was over" "alive alive" \
 	    "$(kill -0 $snd 2>/dev/null && echo alive) $(kill -0 $ipf 2>/dev/null && echo alive)"
 	wait $ipf

@@ -20,15 +20,6 @@ ip netns add a
 ip netns add b
 trap 'exec 7>&- 2>/dev/null; kill $capturer 2>/dev/null; stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"' EXIT
 
-serving() { ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p'; }
-takeover() {
-	local old=$(serving) new
-	ngd -d --takeover 2>>"$NGD_LOG" &
-	new=$!
-	for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
-	kill -0 "$old" 2>/dev/null && return 1
-	NGD_PID=$new
-}
 
 start_ngd
 bridge_two_eifaces
@@ -149,7 +140,7 @@ sleep 0.5
 # --- the takeover ----------------------------------------------------------
 old=$NGD_PID
 t0=$(date +%s%N)
-expect_rc "ngd --takeover takes over" 0 takeover
+expect_rc "ngd --takeover takes over" 0 ngd_takeover
 t1=$(date +%s%N)
 expect "the old ngd exited" 1 "$(kill -0 "$old" 2>/dev/null; echo $?)"
 
