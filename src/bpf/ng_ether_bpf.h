@@ -26,7 +26,8 @@
 /*
  * Keyed by ifindex.  For an attached interface: where each direction's
  * frames go (0: they take the normal path).  For one of its TAPs: the
- * interface the frames ngd writes into it go to.
+ * interface the frames ngd writes into it go to.  Both: the interface's
+ * slot in ng_ether_stats, so that a frame costs one hash lookup.
  */
 struct ng_ether_bpf_port {
 	__u32 lower;   /* interface ingress: every frame from the wire */
@@ -34,16 +35,18 @@ struct ng_ether_bpf_port {
 	__u32 upper;   /* interface egress: every frame the stack sends */
 	__u32 target;  /* TAP: the interface */
 	__u32 flags;   /* NG_ETHER_BPF_F_* */
+	__u32 slot;    /* the interface's counters (0: a slot none owns) */
 };
 
-/* Per-CPU counters, keyed by the interface's ifindex. */
+/* Per-CPU counters, an array by the interface's slot.  A frame ngd
+ * injected is counted once, going in (lower_out, upper_out); the
+ * interface's program that lets it through reads no map. */
 #define NG_ETHER_BPF_COUNTERS(X)                                               \
 	X(lower_in, "frames from the wire diverted to lower")                  \
 	X(orphans_in, "unknown frames from the wire diverted to orphans")      \
 	X(upper_in, "frames the stack sent diverted to upper")                 \
 	X(lower_out, "frames ngd wrote to the wire")                           \
-	X(upper_out, "frames ngd gave to the stack")                           \
-	X(passed, "injected frames let through (tag cleared)")
+	X(upper_out, "frames ngd gave to the stack")
 
 struct ng_ether_bpf_stats {
 #define NG_ETHER_BPF_MEMBER(name, text) __u64 name;
@@ -51,7 +54,7 @@ struct ng_ether_bpf_stats {
 #undef NG_ETHER_BPF_MEMBER
 };
 
-#define NG_ETHER_BPF_MAX_PORTS 1024 /* interfaces and TAPs */
+#define NG_ETHER_BPF_MAX_PORTS 1024 /* interfaces and TAPs; and slots */
 #define NG_ETHER_BPF_MAX_KNOWN 64   /* ethertypes the stack handles */
 
 /* Program and map names, as ngd finds them in the object. */

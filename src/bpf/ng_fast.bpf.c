@@ -244,7 +244,9 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 	    (bp->flags & NG_FAST_BPF_BR_MUTED) || (eth[6] & 1))
 		return -1;
 	__builtin_memcpy(k.addr, eth + 6, 6);
-	now = bpf_ktime_get_ns();
+	/* the tick's time: no clock source read a frame (a paravirtual
+	 * clock is one of the dearest parts of a guest's frame) */
+	now = bpf_ktime_get_coarse_ns();
 	h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
 	if (h != NULL) {
 		if (h->ifindex != in)

@@ -97,7 +97,7 @@ struct ng_fast_bpf_mac { /* ng_fast_hosts key */
 struct ng_fast_bpf_host {
 	__u32 ifindex; /* the port's graph-side end */
 	__u32 pad;
-	__u64 seen_ns;    /* last heard (CLOCK_MONOTONIC), to 1/10 s */
+	__u64 seen_ns;    /* last heard (CLOCK_MONOTONIC_COARSE), to 1/10 s */
 	__u64 learned_ns; /* learned by the program; 0: written by ngd */
 };
 

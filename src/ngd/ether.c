@@ -121,6 +121,7 @@ struct ng_ether_dev {
 	int pfd; /* packet socket: promisc, multicast; -1 */
 	struct ngd_ether_multi *multi; /* memberships the node added */
 	int handed[NGD_ETHER_NHANDED]; /* a takeover's, not yet taken; -1 */
+	uint32_t stats_slot; /* its counters in ng_ether_stats; 0: none yet */
 	struct ng_ether_dev *next;
 };
 
@@ -132,7 +133,8 @@ struct ngd_ether {
 	struct bpf_object *obj; /* loaded at the first divert */
 	int prog_fd[NGD_ETHER_NPROG];
 	int ports_fd, stats_fd, known_fd;
-	int sock; /* for interface ioctls */
+	bool stats_used[NG_ETHER_BPF_MAX_PORTS]; /* [0]: the ownerless slot */
+	int sock;                                /* for interface ioctls */
 	struct ng_ether_dev *devs;
 };
 
@@ -426,6 +428,33 @@ ngd_ether_any_on(const struct ng_ether_dev *dev)
 	return false;
 }
 
+/* The interface's counters: a slot of its own, zeroed (or, all taken,
+ * the slot no interface owns). */
+static void
+ngd_ether_stats_slot(struct ng_ether_dev *dev)
+{
+	struct ngd_ether *eth = dev->eth;
+	struct ng_ether_bpf_stats *zero;
+	int ncpu = libbpf_num_possible_cpus();
+	uint32_t i;
+
+	if (dev->stats_slot != 0)
+		return;
+	for (i = 1; i < NG_ETHER_BPF_MAX_PORTS && eth->stats_used[i]; i++)
+		;
+	if (i == NG_ETHER_BPF_MAX_PORTS)
+		return;
+	zero = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*zero));
+	if (zero == NULL ||
+	    bpf_map_update_elem(eth->stats_fd, &i, zero, BPF_ANY) != 0) {
+		free(zero);
+		return;
+	}
+	free(zero);
+	eth->stats_used[i] = true;
+	dev->stats_slot = i;
+}
+
 /* Maps first, links after: a frame between the two takes its usual path. */
 static int
 ngd_ether_apply(struct ng_ether_dev *dev)
@@ -453,6 +482,8 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 	}
 	if (dev->on[NG_ETHER_DIR_UPPER] && dev->up[NGD_ETHER_TAP_UPPER] != 0)
 		port.upper = dev->up[NGD_ETHER_TAP_UPPER];
+	ngd_ether_stats_slot(dev);
+	port.slot = tport.slot = dev->stats_slot;
 	if (bpf_map_update_elem(eth->ports_fd, &dev->ifindex, &port, BPF_ANY) !=
 	    0)
 		return errno;
@@ -536,10 +567,10 @@ ngd_ether_reset(struct ng_ether_dev *dev)
 		ngd_ether_up_close(dev, i);
 	for (int i = 0; i < NGD_ETHER_NTAP; i++)
 		ngd_ether_tap_close(dev, i);
-	if (eth->obj != NULL) {
+	if (eth->obj != NULL)
 		(void)bpf_map_delete_elem(eth->ports_fd, &dev->ifindex);
-		(void)bpf_map_delete_elem(eth->stats_fd, &dev->ifindex);
-	}
+	eth->stats_used[dev->stats_slot] = false;
+	dev->stats_slot = 0;
 }
 
 static int
@@ -560,15 +591,6 @@ ngd_ether_divert(void *be, struct ng_ether_dev *dev, enum ng_ether_dir dir,
 	if ((error = ngd_ether_load(eth)) != 0)
 		return error;
 	if (!ngd_ether_any_on(dev)) {
-		struct ng_ether_bpf_stats *zero;
-		int ncpu = libbpf_num_possible_cpus();
-
-		zero = calloc(ncpu > 0 ? (size_t)ncpu : 1, sizeof(*zero));
-		if (zero == NULL)
-			return ENOMEM;
-		(void)bpf_map_update_elem(eth->stats_fd, &dev->ifindex, zero,
-		    BPF_ANY);
-		free(zero);
 		for (int i = 0; i < NGD_ETHER_NTAP; i++)
 			if ((error = ngd_ether_tap_open(dev, i)) != 0) {
 				ngd_log(LOG_ERR,
