@@ -174,18 +174,20 @@ sleep 0.5
 after=$(rx fb ngeth1)
 expect "rmhook under a flood: nothing crosses once it has returned" 0 $((after - before))
 wait $flood
+# The rmhook took ngeth0's carrier down (as FreeBSD's eiface), which
+# flushed fa's neighbours; the flood's later pings left an unresolved
+# entry for 198.18.7.2 that the kernel asks for again only once a
+# second (retrans_time), and drops what it queued when it gives up: up
+# to a second of lost pings after the next edit, whatever that edit
+# does.  A fresh start for the next case:
+ip -n fa neigh flush dev ngeth0
 # Bridged: a bridge of eifaces switches in the kernel (fastpath_bridge.sh);
-# getstats counts what crosses it.
+# getstats counts what crosses it.  The path is there once the connect
+# returns: the first ping is answered.
 ngctl mkpeer ngeth0: bridge ether link0
 ngctl name ngeth0:ether fbr
 ngctl connect fbr: ngeth1: link1 ether
-# XXX in two of four full `make check` runs (never alone) the first
-# second of pings after the flood above went unanswered; the path is
-# waited for (at most 5 s) so that this stays a test of the bridge, and
-# the wait is reported.  Issue 18: find where those frames went.
-for w in 1 2 3 4 5; do [ "$(pings fa 198.18.7.2 1)" = 1 ] && break; done
-[ "$w" -gt 1 ] && echo "# bridge: path up after $w tries"
-expect "bridge: pings answered" 10 "$(pings fa 198.18.7.2 10)"
+expect "bridge: pings answered, the first ones too" 10 "$(pings fa 198.18.7.2 10)"
 got=$(ngctl msg fbr: getstats 1 | sed -nE 's/.*recvPackets=([0-9]+).*/\1/p')
 [ "${got:-0}" -ge 10 ] && ok "the bridge between two eifaces sees their frames ($got)" ||
 	fail "the bridge between two eifaces sees their frames (${got:-none})"
