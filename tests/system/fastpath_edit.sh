@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # A graph edit under a full-rate flow takes effect at once (issue 18,
 # "Must show"; README "The kernel fast path", Edits).  With NGD_FASTPATH=1
-# an iperf3 TCP flow (as fast as the machine goes; the rate is reported)
-# and a ping flood run from ea to eb while the graph between them is
-# edited; after each edit's reply the next frames take the new path:
+# an iperf3 TCP flow (as fast as the machine goes: at least a fifth of
+# the same flow over a kernel veth pair, measured first) and a ping flood
+# run from ea to eb while the graph between them is edited; after each
+# edit's reply the next frames take the new path:
 #
 #   direct edge (kernel) --rmhook--> nothing crosses
-#     --tee between them--> every frame through ngd (none while ngd is stopped)
+#     --tee between them--> every frame through ngd (the tee's counters
+#                       cover what eb received since the reply; none
+#                       while ngd is stopped)
 #     --shutdown tee--> direct again, in the kernel (crosses while ngd is
 #                       stopped, none handed to ngd)
 #     --a bridge of three eifaces--> kernel --a tee on the bridge--> ngd
@@ -17,7 +20,7 @@
 # average 12, where the flow reached 7-10.6 Gbit/s).
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
-NS="ea eb ec"
+NS="ea eb ec va vb"
 pids=()
 cleanup() {
 	[ -n "${NGD_PID:-}" ] && kill -CONT "$NGD_PID" 2>/dev/null
@@ -32,8 +35,9 @@ trap cleanup EXIT
 # rx, rxb: packets and bytes eb's ngeth1 received (/proc/net/dev: one
 # process, where `ip netns exec` would mount a sysfs each time)
 dev() {
-	nsenter --net=/run/netns/eb awk -F'[: ]+' -v f="$1" \
-	    '{ sub(/^ */, "") } $1 == "ngeth1" { print $f }' /proc/net/dev
+	nsenter --net="/run/netns/${2:-eb}" awk -F'[: ]+' -v f="$1" \
+	    -v i="${3:-ngeth1}" '{ sub(/^ */, "") } $1 == i { print $f }' \
+	    /proc/net/dev
 }
 rx() { dev 3; }
 rxb() { dev 2; }
@@ -85,6 +89,12 @@ arrives() {
 	[ "$r" -gt 0 ] && ok "$1: frames reach eb at once ($t out of ea, $r into eb since the reply)" ||
 	    fail "$1: none of the $t frames ea sent after the reply reached eb"
 }
+# tee_out NODE HOOK: frames the hook has sent (gethookstats)
+tee_out() {
+	ngctl msg "$1" gethookstats | sed -n 's/^Args:\t//p' |
+	    grep -oE "\\{ hook=\"$2\"[^}]*\\}" |
+	    sed -nE 's/.* xmitFrames=([0-9]+).*/\1/p'
+}
 # by_ngd NAME: the frames now cross ngd (none while it is stopped)
 by_ngd() {
 	local n
@@ -110,18 +120,54 @@ by_kernel() {
 
 NGD_FASTPATH=1 start_ngd
 for i in 0 1 2; do ngctl mkpeer eiface ether ether; done
-for n in $NS; do
+for n in ea eb ec va vb; do
 	ip netns add "$n"
 	ip netns exec "$n" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
 	ip -n "$n" link set lo up
 done
 i=0
-for n in $NS; do
+for n in ea eb ec; do
 	ngctl msg "ngeth$i:" vnet "\"$n\""
 	ip -n "$n" addr add "198.18.12.$((i + 1))/24" dev "ngeth$i"
 	ip -n "$n" link set "ngeth$i" up
 	i=$((i + 1))
 done
+# The same flow first over a kernel veth pair va -- vb, for the rate
+# the direct edge is held to: the machine's, measured in the same run.
+ip link add vx netns va type veth peer vy netns vb
+ip -n va addr add 198.18.13.1/24 dev vx && ip -n va link set vx up
+ip -n vb addr add 198.18.13.2/24 dev vy && ip -n vb link set vy up
+# flow_rate NS IF ADDR: starts a niced iperf3 flow to ADDR beside a ping
+# flood, leaves them running (pids), and sets rate to the Mbit/s that IF
+# in NS received: the best of four 0.25 s windows from 0.5 s in (on a
+# shared machine a window may see anything from 0.05x to 1x the best)
+flow_rate() {
+	local src b0 b1 k
+	[ "$1" = vb ] && src=va || src=ea
+	ip netns exec "$1" iperf3 -s -1 -B "$3" >/dev/null 2>&1 &
+	pids+=($!)
+	sleep 0.3
+	ip netns exec $src nice -n 10 iperf3 -c "$3" -t 60 >/dev/null 2>&1 &
+	pids+=($!)
+	ip netns exec $src ping -f -w 60 "$3" >/dev/null 2>&1 &
+	pids+=($!)
+	sleep 0.5
+	rate=0
+	for k in 1 2 3 4; do
+		b0=$(dev 2 "$1" "$2")
+		sleep 0.25
+		b1=$(dev 2 "$1" "$2")
+		[ $(((b1 - b0) * 32 / 1000000)) -gt "$rate" ] &&
+		    rate=$(((b1 - b0) * 32 / 1000000))
+	done
+}
+flow_rate vb vy 198.18.13.2
+vrate=$rate
+for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+wait "${pids[@]}" 2>/dev/null
+pids=()
+ip netns del va; ip netns del vb
+
 ngctl connect ngeth0: ngeth1: ether ether
 ip netns exec ea ping -c 2 -i 0.1 -W 1 198.18.12.2 >/dev/null ||
     fail "direct edge: no answer before the flow"
@@ -129,20 +175,14 @@ ip netns exec ea ping -c 2 -i 0.1 -W 1 198.18.12.2 >/dev/null ||
 # The flow: TCP as fast as it goes, and a ping flood beside it, which
 # sends on every 10 ms whatever TCP's backoff after an outage does.
 # (iperf3 niced: the test's own commands keep their share of the CPU)
-ip netns exec eb iperf3 -s -1 -B 198.18.12.2 >/dev/null 2>&1 &
-pids+=($!)
-sleep 0.3
-ip netns exec ea nice -n 10 iperf3 -c 198.18.12.2 -t 60 >/dev/null 2>&1 &
-pids+=($!)
-ip netns exec ea ping -f -w 60 198.18.12.2 >/dev/null 2>&1 &
-pids+=($!)
-sleep 1
-b0=$(rxb)
-sleep 0.5
-b1=$(rxb)
-rate=$(((b1 - b0) * 16 / 1000000))
-[ "$rate" -ge 100 ] && ok "a flow through the direct edge: $rate Mbit/s" ||
-    fail "no flow through the direct edge: $rate Mbit/s"
+# Held to a fifth of the veth pair's rate: on this shared machine the
+# best window of either flow ranges over 3x from run to run (and the
+# userspace path, with 64 KB GSO frames, reaches 0.3x), so this shows a
+# flow at the machine's rate, and by_kernel shows where it crosses.
+flow_rate eb ngeth1 198.18.12.2
+[ "$rate" -ge $((vrate / 5)) ] && [ "$rate" -gt 0 ] &&
+    ok "a flow through the direct edge: $rate Mbit/s (a kernel veth pair: $vrate)" ||
+    fail "a flow through the direct edge: $rate Mbit/s, under a fifth of a kernel veth pair's $vrate"
 by_kernel "direct edge under the flow"
 
 ngctl rmhook ngeth0: ether
@@ -151,7 +191,15 @@ nothing "rmhook"
 ngctl mkpeer ngeth0: tee ether left
 ngctl name ngeth0:ether etee
 ngctl connect etee: ngeth1: right ether
+r0=$(rx)
 arrives "a tee between them"
+# Every frame eb received since the reply crossed the tee: its right
+# hook, made by that connect, sent at least as many (a stale kernel path
+# would deliver frames the tee never saw).
+r=$(($(rx) - r0)) t=$(tee_out etee: right)
+[ "$r" -gt 0 ] && [ "$t" -ge "$r" ] &&
+    ok "... every one of them through the tee ($r into eb, $t out of the tee's right hook)" ||
+    fail "... every one of them through the tee? $r into eb, ${t:-none} out of the tee's right hook"
 by_ngd "a tee between them"
 
 ngctl shutdown etee:

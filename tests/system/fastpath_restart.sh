@@ -32,7 +32,7 @@ source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 export NGD_FASTPATH=1
 nss="fa fb fc fd fe ff"
-trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; for n in $nss; do ip netns del $n 2>/dev/null; done; rm -rf "$tmp"' EXIT
+trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip link del em0 2>/dev/null; for n in $nss; do ip netns del $n 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 bpfdir=/sys/fs/bpf/netgraph
 if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
@@ -321,6 +321,68 @@ expect "... its program attached anew (ngd stopped)" 3 "$(ping -c 3 -i 0.02 -W 1
 kill -CONT "$NGD_PID"
 NGD_BPF_DIR=$tmp/nobpf stop_ngd
 expect "... and a clean stop leaves nothing" "" "$(leftover)"
+
+# --- SIGKILL with retired pairs pending ---------------------------------------
+# vnet makes an eiface's pair anew where it goes and retires the old one
+# (its interface renamed ngret<N> and down; the pairs deleted in one
+# batch 20 ms after the last, fastpath.c).  ngd killed at once after 20
+# vnets leaves some; the next ngd deletes them, takes back the pairs the
+# graph has where they are, and makes em0's uplinks anew:
+#   ngeth0..3 --link0..3-- br (bridge) --link4, link5-- em0 (lower, upper)
+# rets: the ngret<N> devices, wherever they are
+rets() { for n in "" $nss; do ip ${n:+-n $n} -o link show; done 2>/dev/null | grep -o ' ngret[0-9]*' | xargs; }
+# uplinks: ngd's ends (ngu<N>) and the data plane's (ngdu<N>)
+uplinks() {
+	echo "$(ip -o link show | grep -c ': ngu[0-9]') $(nsenter --net="$(dataplane)" ip -o link show | grep -c ': ngdu[0-9]')"
+}
+ip link add em0 type veth peer name em1
+ip link set em0 up && ip link set em1 up
+start_ngd
+for i in 0 1 2 3; do ngctl mkpeer eiface ether ether; done
+ngctl -f - <<'EOS'
+mkpeer em0: bridge lower link4
+name em0:lower br
+connect em0: br: upper link5
+connect ngeth0: br: ether link0
+connect ngeth1: br: ether link1
+connect ngeth2: br: ether link2
+connect ngeth3: br: ether link3
+EOS
+expect "a bridge of four eifaces and em0: two uplinks" "2 2" "$(uplinks)"
+places=(fa fb fc fd fe ff "")
+: >"$tmp/vnets"
+for k in $(seq 0 19); do
+	where[k % 4]=${places[k % 7]}
+	echo "msg ngeth$((k % 4)): vnet \"${places[k % 7]}\"" >>"$tmp/vnets"
+done
+# (again, up to 3 times, should the batch have gone before the kill:
+# each round moves every eiface, and ends with them in the same places)
+for try in 1 2 3; do
+	ngctl -f "$tmp/vnets"
+	kill -9 "$NGD_PID"
+	wait "$NGD_PID" 2>/dev/null
+	NGD_PID=
+	n=$(rets | wc -w)
+	start_ngd
+	[ "$n" -gt 0 ] && break
+done
+[ "$n" -gt 0 ] && ok "SIGKILL right after 20 vnets: $n retired pairs left (round $try)" ||
+	fail "SIGKILL right after 20 vnets: no retired pair left (3 rounds)"
+expect "... the next ngd deletes every ngret<N>, wherever it was" "" "$(rets)"
+expect "... every eiface taken back where the last vnet put it (a veth)" \
+    "veth veth veth veth" \
+    "$(for i in 0 1 2 3; do ip ${where[i]:+-n ${where[i]}} -d -o link show ngeth$i | grep -o 'veth' | head -1; done | xargs)"
+expect "... four graph-side ends, each pinned" "4 $(ends)" "$(ends | wc -w) $(pins)"
+expect "... em0's two uplinks, made anew" "2 2" "$(uplinks)"
+ip ${where[0]:+-n ${where[0]}} addr add 198.18.11.1/24 dev ngeth0
+ip ${where[0]:+-n ${where[0]}} link set ngeth0 up
+ip ${where[1]:+-n ${where[1]}} addr add 198.18.11.2/24 dev ngeth1
+ip ${where[1]:+-n ${where[1]}} link set ngeth1 up
+expect "... and the bridge forwards between them" 3 \
+    "$(ip netns exec ${where[0]} ping -c 3 -i 0.02 -W 1 198.18.11.2 | sed -nE 's/.* ([0-9]+) received.*/\1/p')"
+stop_ngd
+ip link del em0
+expect "... and SIGTERM leaves nothing" "" "$(leftover; rets)"
 
 # --- the graph emptied, then SIGTERM: nothing left --------------------------
 start_ngd
