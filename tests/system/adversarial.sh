@@ -16,6 +16,7 @@
 #
 #   ns a: adva --link0-- [ pbr ] --link1-- [P pipe] -- advb :ns b
 #                          |link2: the data flood, from ngwire
+# serial: 24 ngctl loops and two floods at once, RSS and fds compared
 source "$(dirname "$0")/../lib.sh"
 py=python3
 wire="$top/tests/system/ngwire.py"

@@ -10,6 +10,7 @@
 # 10 a frame a call, 8 s so), but the test still asks for longer than
 # tests/run's usual 300 s for a machine at load 15-30:
 # timeout: 900
+# serial: CPU-bound MAC flood, and pings timed through it
 source "$(dirname "$0")/../lib.sh"
 py=/usr/bin/python3
 wire="$top/tests/system/ngwire.py"
