@@ -6,7 +6,6 @@
 # removed (dpkg -r: only the conffiles stay) and purged (nothing stays).
 # The package never outlives the test: a trap purges it on every exit,
 # and a netgraph package installed before the test is left alone (FAIL).
-# serial: installs the package on the machine (/usr/sbin/ngd while it runs)
 source "$(dirname "$0")/../lib.sh"
 pkg=netgraph
 
