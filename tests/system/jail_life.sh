@@ -7,7 +7,6 @@
 # ends cleanly; and 100 create/remove cycles (JAIL_CYCLES; make soak runs
 # 1000) leave no namespace, mount, process or interface, and ngd's file
 # descriptors and memory flat.
-# serial: a jail cycle timed against iproute2's, stop.timeout timed
 source "$(dirname "$0")/../lib.sh"
 
 # quiet command...: its status only
