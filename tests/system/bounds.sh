@@ -4,18 +4,19 @@
 # create/destroy cycles (vnet included) leave ngd's file descriptors and
 # memory flat.
 # scripts/soak runs the same with bigger numbers:
-#   BOUNDS_MACS (default 200000), BOUNDS_HOOKS (10000), BOUNDS_CYCLES (1000)
+#   BOUNDS_MACS (default 200000), BOUNDS_HOOKS (10000), BOUNDS_CYCLES (200)
 # The MAC flood is CPU-bound (a status per frame); ngwire.py sends and
 # reads in batches of 64 a system call (its two halves took 137 s at load
 # 10 a frame a call, 8 s so), but the test still asks for longer than
 # tests/run's usual 300 s for a machine at load 15-30:
 # timeout: 900
+# serial: CPU-bound MAC flood, and pings timed through it
 source "$(dirname "$0")/../lib.sh"
 py=/usr/bin/python3
 wire="$top/tests/system/ngwire.py"
 macs=${BOUNDS_MACS:-200000}
 hooks=${BOUNDS_HOOKS:-10000}
-cycles=${BOUNDS_CYCLES:-1000}
+cycles=${BOUNDS_CYCLES:-200}
 export NGD_LOG="$tmp/ngd.log"
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$NGD_PID/status"; }
@@ -157,6 +158,11 @@ figure "$hooks hooks made and gone: ngd RSS" "$r0" "$(rss)" KB
 # --- create/destroy cycles ----------------------------------------------
 # eiface (a TAP and netlink each time; every tenth placed in a
 # namespace and brought home with vnet first) and hub, one ngctl session.
+# In a fresh ngd: the heap the flood and the hooks freed stays resident,
+# and a leak allocated from it would not move RSS (a 400-byte leak a
+# cycle did not, there).
+stop_ngd
+start_ngd
 cycle_script() {
 	for i in $(seq "$1"); do
 		echo "mkpeer . eiface e ether"
@@ -180,8 +186,12 @@ r1=$(rss)
 figure "$cycles cycles: ngd file descriptors" "$f0" "$f1" ""
 figure "$cycles cycles: ngd RSS" "$r0" "$r1" KB
 expect "... descriptors flat" "$f0" "$f1"
-grow=$((r1 - r0))
-if [ "$grow" -lt 512 ]; then ok "... memory flat (+$grow KB in $(($(date +%s) - t0))s)"; else fail "... ngd grew $grow KB"; fi
+# Flat: under 64 KB for up to 1000 cycles (under 328 bytes a cycle over
+# make check's 200; a fresh ngd's RSS moved by 4-16 KB over 1000 cycles
+# when measured, and by 92 KB over 200 with a 400-byte leak put in the
+# hub's constructor), 512 KB beyond (make soak's 10,000).
+grow=$((r1 - r0)) max=$([ "$cycles" -le 1000 ] && echo 64 || echo 512)
+if [ "$grow" -lt "$max" ]; then ok "... memory flat (+$grow KB in $(($(date +%s) - t0))s)"; else fail "... ngd grew $grow KB (bound $max KB)"; fi
 expect "... nothing left" "1" "$(ngctl list | sed -nE 's/^There are ([0-9]+) total.*/\1/p')"
 expect "... no interface left" "" "$(ip -o link show | grep -o 'ngeth[0-9]*')"
 finish

@@ -6,6 +6,7 @@
 # connection they can harm neither the graph nor the other clients; a
 # server that is not ngd's (anyone may bind @netgraph first) is refused.
 # tests/system/ngwire.py plays the misbehaving clients.
+# serial: ngctl timed in ms while ngd is flooded
 source "$(dirname "$0")/../lib.sh"
 py=/usr/bin/python3
 wire="$top/tests/system/ngwire.py"

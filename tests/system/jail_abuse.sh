@@ -6,6 +6,7 @@
 # of jails, includes of directories and of files not everyone may read
 # fail without echoing their text, and a jail whose interface vanished
 # during exec.start is not reported as created.
+# serial: timed bounds (80,000 jails in under 5 s)
 source "$(dirname "$0")/../lib.sh"
 
 trap 'jail -q -R "*" 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT

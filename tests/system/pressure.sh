@@ -7,6 +7,7 @@
 #
 #   ns a: fa --link0-- [ br0 ] --link1-- upper [P pipe] lower -- fb :ns b
 #   ns c: fc --link2--/      \--link3-- fd :ns d
+# serial: ping loss and round trips timed under a UDP flood
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 start_ngd || finish

@@ -9,6 +9,7 @@
 # leave the serving ngd's descriptors and memory flat.
 #
 #   ngeth0 (here) --link0-- br0 --link1-- ngeth1 (in a, by vnet)
+# serial: pings every 10 ms and a full-speed iperf3 timed through takeovers
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG="$tmp/ngd.log"
 ip netns add a
