@@ -278,6 +278,10 @@ $(B)/graph_bench: bench/graph_bench.c $(ENGINE_A)
 $(B)/ipjail_rate: bench/ipjail_rate.c
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
+# bench/progtime_lan: what each tc program costs a run (not in `make bench`)
+$(B)/progtime: bench/progtime.c
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lbpf
+
 # Benchmarks that kill ngd keep its journals in the build tree, never in
 # the machine's /run/netgraph.
 bench bench-cni: export NGD_JOURNAL_DIR = $(abspath $(B))/bench-journal
