@@ -114,8 +114,9 @@ struct ng_fast_bpf_brstats {
 
 /*
  * vlan nodes (fastpath_vlan.c): a vlan node whose downstream hook leads
- * to an eiface (the trunk) tags and untags in the kernel for those of
- * its filter hooks that lead to eifaces, and passes frames between the
+ * to a port (the trunk: an eiface, or an ether node's uplink) tags and
+ * untags in the kernel for those of its filter hooks that lead to
+ * ports, and passes frames between the
  * trunk and an eiface on its nomatch hook.  From the trunk, a frame
  * whose outer tag has the node's encapsulation TPID and a VID in
  * ng_fast_vlvids loses the tag and goes to that VID's port (a VID whose

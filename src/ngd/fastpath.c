@@ -73,6 +73,7 @@
 #include "ngd.h"
 #include "fastpath.h"
 #include "netgraph/ng_eiface.h"
+#include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
 
 /* TCX attach point (kernel 6.6); Debian 12's uapi headers predate it. */
@@ -647,6 +648,12 @@ ngd_veth_fold(struct ngd_veth *v)
 	}
 }
 
+static bool
+ngd_fast_is_vlan(const struct ng_node *n)
+{
+	return strcmp(n->type->name, NG_VLAN_NODE_TYPE) == 0;
+}
+
 /* Every port on the kernel hub group, folded. */
 static void
 ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
@@ -654,6 +661,18 @@ ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
 	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
 		if (w->written.mode == NG_FAST_BPF_HUB &&
 		    w->written.peer == group && w->mark != fp->mark) {
+			w->mark = fp->mark;
+			ngd_veth_fold(w);
+		}
+}
+
+/* The eifaces' ports of the vlan node vlan, folded. */
+static void
+ngd_fast_fold_vlan(struct ngd_fast *fp, uint32_t vlan)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->written.mode == NG_FAST_BPF_VLAN &&
+		    w->written.peer == vlan && w->mark != fp->mark) {
 			w->mark = fp->mark;
 			ngd_veth_fold(w);
 		}
@@ -667,14 +686,8 @@ ngd_veth_fold_vlan(struct ngd_veth *v)
 	struct ngd_fast *fp = v->fp;
 	uint32_t vlan = ngd_fast_vl_fold(fp->vl, (uint32_t)v->gidx);
 
-	if (vlan == 0)
-		return;
-	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
-		if (w->written.mode == NG_FAST_BPF_VLAN &&
-		    w->written.peer == vlan && w->mark != fp->mark) {
-			w->mark = fp->mark;
-			ngd_veth_fold(w);
-		}
+	if (vlan != 0)
+		ngd_fast_fold_vlan(fp, vlan);
 }
 
 /* v's port folded, and those whose frames reach v's interface. */
@@ -727,6 +740,17 @@ ngd_fast_hookstats(void *arg, struct ng_node *node)
 			}
 	}
 	ngd_fast_eth_hookstats(fp->eth, fp->br, node); /* ether uplinks */
+	/* A vlan node's trunk or filter on an ether node's uplink: what
+	 * its eifaces' ports sent crossed node's hooks too. */
+	for (h = node->hooks; fp->vl != NULL && h != NULL; h = h->next)
+		if (h->peer != NULL && ngd_fast_is_vlan(h->peer->node)) {
+			ngd_fast_vl_fold_vlan(fp->vl, h->peer->node->id);
+			ngd_fast_fold_vlan(fp, h->peer->node->id);
+		}
+	if (fp->vl != NULL && ngd_fast_is_vlan(node)) {
+		ngd_fast_vl_fold_vlan(fp->vl, node->id);
+		ngd_fast_fold_vlan(fp, node->id);
+	}
 }
 
 /* Its port entry: how the kernel forwards what its interface sends. */
@@ -940,22 +964,9 @@ ngd_fast_ports_done(struct ngd_fast *fp, struct ngd_fast_brport *ports,
 	free(ports);
 }
 
-/* The free eifaces to fastpath_vlan.c; those whose vlan node changed are
+/* The free eifaces and the ether nodes' uplinks to fastpath_bridge.c
+ * and fastpath_vlan.c; those whose bridge or vlan node changed are
  * rewritten. */
-static void
-ngd_fast_sync_vlans(struct ngd_fast *fp)
-{
-	struct ngd_fast_brport *ports;
-	unsigned n;
-
-	if (fp->vl == NULL || (ports = ngd_fast_free_ports(fp, 0, &n)) == NULL)
-		return;
-	ngd_fast_vl_sync(fp->vl, ports, n);
-	ngd_fast_ports_done(fp, ports, n);
-}
-
-/* The free eifaces and the ether nodes' uplinks to fastpath_bridge.c;
- * those whose bridge changed are rewritten. */
 static void
 ngd_fast_sync_bridges(struct ngd_fast *fp)
 {
@@ -969,7 +980,8 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 		return;
 	n += ngd_fast_eth_ports(fp->eth, ports + n, ne);
 	ngd_fast_br_sync(fp->br, ports, n);
-	ngd_fast_eth_apply(fp->eth, fp->br);
+	ngd_fast_vl_sync(fp->vl, ports, n); /* NULL ok */
+	ngd_fast_eth_apply(fp->eth, fp->br, fp->vl);
 	ngd_fast_ports_done(fp, ports, n);
 }
 
@@ -1164,7 +1176,6 @@ ngd_fast_sync(void)
 	}
 	fp->hubs = now;
 	ngd_fast_sync_bridges(fp);
-	ngd_fast_sync_vlans(fp);
 }
 
 static void

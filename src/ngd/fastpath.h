@@ -80,6 +80,8 @@ uint32_t ngd_fast_vl_of(const struct ngd_fast_vl *vl, uint32_t gidx);
  * is a port of (its ID, or 0), what its trunk sent its filters' ports
  * added to their hooks' counters; the caller folds the ports. */
 uint32_t ngd_fast_vl_fold(struct ngd_fast_vl *vl, uint32_t gidx);
+/* The same for the vlan node vlan's filters (by its ID). */
+void ngd_fast_vl_fold_vlan(struct ngd_fast_vl *vl, uint32_t vlan);
 /* What a port with the ether hook h sent in the kernel by vlan node
  * vlan: pkts frames, bytes octets (as its interface sent them). */
 struct ng_hook;
@@ -130,9 +132,11 @@ unsigned ngd_fast_eth_count(struct ngd_fast_eth *fe);
  * ports they are, for ngd_fast_br_sync (up to max); how many. */
 unsigned ngd_fast_eth_ports(struct ngd_fast_eth *fe,
     struct ngd_fast_brport *ports, unsigned max);
-/* After ngd_fast_br_sync: each uplink's port entry, and whether its
- * ether node uses it, as its bridge now is. */
-void ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br);
+/* After ngd_fast_br_sync and ngd_fast_vl_sync: each uplink's port
+ * entry, and whether its ether node uses it, as its bridge or vlan node
+ * now is. */
+void ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
+    struct ngd_fast_vl *vl);
 /* A frame the kernel gave ngd with port id: if an uplink's, into its
  * ether node (consumed) and true. */
 bool ngd_fast_eth_input(struct ngd_fast_eth *fe, struct ngd_fast_br *br,

@@ -1,9 +1,11 @@
 /*
  * fastpath_vlan.c: vlan nodes tagging in the kernel (DESIGN decision 11;
  * README "The kernel fast path").  A vlan node whose downstream hook
- * leads to an eiface's ether hook (the trunk) is mirrored into the maps
- * of ng_fast.bpf.c (ng_fast_vlports, ng_fast_vlvids): each of its
- * filters whose hook leads to an eiface becomes a VID -> port entry, so
+ * leads to a port of the data plane (the trunk: an eiface's ether hook,
+ * or an ether node's hook through its uplink, fastpath_ether.c) is
+ * mirrored into the maps of ng_fast.bpf.c (ng_fast_vlports,
+ * ng_fast_vlvids): each of its filters whose hook leads to such a port
+ * becomes a VID -> port entry, so
  * that the trunk's frames tagged with that VID lose the tag and go to
  * that eiface in the kernel; with the filter's encapsulation inline
  * (setencap bit 1) and a TPID the kernel can push (0x8100, 0x88a8), the
@@ -204,10 +206,16 @@ ngd_fast_vl_fold(struct ngd_fast_vl *vl, uint32_t gidx)
 	for (unsigned i = 0; i < vl->nvids && vlan == 0; i++)
 		if (vl->vids[i].gidx == gidx)
 			vlan = vl->vids[i].key.vlan;
-	for (unsigned i = 0; i < vl->nvids && vlan != 0; i++)
+	ngd_fast_vl_fold_vlan(vl, vlan);
+	return vlan;
+}
+
+void
+ngd_fast_vl_fold_vlan(struct ngd_fast_vl *vl, uint32_t vlan)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nvids && vlan != 0; i++)
 		if (vl->vids[i].key.vlan == vlan)
 			ngd_vl_fold_vid(vl, &vl->vids[i]);
-	return vlan;
 }
 
 uint32_t
@@ -221,11 +229,14 @@ ngd_fast_vl_of(const struct ngd_fast_vl *vl, uint32_t gidx)
 	return 0;
 }
 
-/* The eiface n's ether hook, if connected and not captured, or NULL. */
+/* Port p's hook on its node (an eiface's ether hook, or the ether
+ * node's hook its uplink stands for), if connected and not captured, or
+ * NULL. */
 static struct ng_hook *
-ngd_vl_ether(struct ng_node *n)
+ngd_vl_ether(const struct ngd_fast_brport *p)
 {
-	struct ng_hook *h = ng_find_hook(n, NG_EIFACE_HOOK_ETHER);
+	struct ng_hook *h = ng_find_hook(p->eiface,
+	    p->hook != NULL ? p->hook : NG_EIFACE_HOOK_ETHER);
 
 	if (h == NULL || !(h->flags & NG_HOOK_VALID) || h->peer == NULL ||
 	    (h->flags & NG_HOOK_CAPTURED))
@@ -233,13 +244,16 @@ ngd_vl_ether(struct ng_node *n)
 	return h;
 }
 
-/* The port of ports (n of them) whose eiface is node e, or NULL. */
+/* The port of ports (n of them) whose hook is the peer of k, or NULL. */
 static struct ngd_fast_brport *
 ngd_vl_port_of(struct ngd_fast_brport *ports, unsigned n,
-    const struct ng_node *e)
+    const struct ng_hook *k)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (ports[i].eiface == e && ports[i].hook == NULL)
+		if (ports[i].eiface == k->peer->node &&
+		    strcmp(ports[i].hook != NULL ? ports[i].hook :
+						   NG_EIFACE_HOOK_ETHER,
+			k->peer->name) == 0)
 			return &ports[i];
 	return NULL;
 }
@@ -286,17 +300,17 @@ ngd_vl_add_vid(struct ngd_vl_want *w, const struct ngd_vl_vid *vid)
 	return 0;
 }
 
-/* The port hook k of a vlan node leads to (an eiface's ether hook, in
- * ports, nothing captured), or NULL. */
+/* The port hook k of a vlan node leads to (an eiface's ether hook or
+ * an ether node's hook with an uplink, in ports, nothing captured), or
+ * NULL. */
 static struct ngd_fast_brport *
 ngd_vl_hook_port(struct ng_hook *k, struct ngd_fast_brport *ports, unsigned n)
 {
 	struct ngd_fast_brport *p;
 
 	if (k == NULL || k->peer == NULL || (k->flags & NG_HOOK_CAPTURED) ||
-	    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
-	    (p = ngd_vl_port_of(ports, n, k->peer->node)) == NULL ||
-	    ngd_vl_ether(p->eiface) != k->peer)
+	    (p = ngd_vl_port_of(ports, n, k)) == NULL ||
+	    ngd_vl_ether(p) != k->peer)
 		return NULL;
 	return p;
 }
@@ -517,8 +531,7 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 	for (i = 0; i < n; i++) {
 		struct ng_hook *h;
 
-		if (ports[i].hook != NULL ||
-		    (h = ngd_vl_ether(ports[i].eiface)) == NULL ||
+		if ((h = ngd_vl_ether(&ports[i])) == NULL ||
 		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
 		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) != 0)
 			continue;
