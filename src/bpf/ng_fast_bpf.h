@@ -140,6 +140,22 @@ struct ng_fast_bpf_vlport { /* ng_fast_vlports value, by ifindex */
 	__u32 flags; /* NG_FAST_BPF_VL_* */
 };
 
+/*
+ * A vlan node whose downstream leads to a bridge switching in the kernel
+ * is a port of that bridge with no device: a "vport", a key with
+ * NG_FAST_BPF_VPORT set (no ifindex has it) in ng_fast_brports,
+ * ng_fast_brstats, ng_fast_members and ng_fast_hosts, and the trunk's in
+ * ng_fast_vlports.  What the bridge sends it is untagged to its filter's
+ * port or sent to its nomatch port (or dropped: no nomatch) there and
+ * then; what a filter's port sends it is tagged and switched by the
+ * bridge with the vport as the port it came in on.  fastpath_vlan.c
+ * makes one only when the node decides every frame from the bridge in
+ * the kernel (each filter's hook leads to a port, TPID 0x8100 or
+ * 0x88a8, no decap to a nomatch port).
+ */
+#define NG_FAST_BPF_VPORT 0xff000000u
+#define NG_FAST_BPF_IS_VPORT(k) (((k)&NG_FAST_BPF_VPORT) == NG_FAST_BPF_VPORT)
+
 struct ng_fast_bpf_vid { /* ng_fast_vlvids key; value: the port's ifindex */
 	__u32 vlan;
 	__u32 vid;

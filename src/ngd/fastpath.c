@@ -678,6 +678,16 @@ ngd_fast_fold_vlan(struct ngd_fast *fp, uint32_t vlan)
 		}
 }
 
+/* Everything the kernel counted for the vlan node vlan: its filters',
+ * its eifaces' ports, its vport's on a kernel bridge. */
+static void
+ngd_fast_fold_vlan_node(struct ngd_fast *fp, uint32_t vlan)
+{
+	ngd_fast_vl_fold_vlan(fp->vl, vlan);
+	ngd_fast_fold_vlan(fp, vlan);
+	ngd_fast_br_hookstats(fp->br, ngd_fast_vl_vport(fp->vl, vlan));
+}
+
 /* The ports of the vlan node v's port is on (trunk or filter port),
  * folded with what the trunk sent each filter's port. */
 static void
@@ -743,14 +753,10 @@ ngd_fast_hookstats(void *arg, struct ng_node *node)
 	/* A vlan node's trunk or filter on an ether node's uplink: what
 	 * its eifaces' ports sent crossed node's hooks too. */
 	for (h = node->hooks; fp->vl != NULL && h != NULL; h = h->next)
-		if (h->peer != NULL && ngd_fast_is_vlan(h->peer->node)) {
-			ngd_fast_vl_fold_vlan(fp->vl, h->peer->node->id);
-			ngd_fast_fold_vlan(fp, h->peer->node->id);
-		}
-	if (fp->vl != NULL && ngd_fast_is_vlan(node)) {
-		ngd_fast_vl_fold_vlan(fp->vl, node->id);
-		ngd_fast_fold_vlan(fp, node->id);
-	}
+		if (h->peer != NULL && ngd_fast_is_vlan(h->peer->node))
+			ngd_fast_fold_vlan_node(fp, h->peer->node->id);
+	if (fp->vl != NULL && ngd_fast_is_vlan(node))
+		ngd_fast_fold_vlan_node(fp, node->id);
 }
 
 /* Its port entry: how the kernel forwards what its interface sends. */
@@ -830,8 +836,11 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 				g = ngd_ether_graph();
 			continue;
 		}
-		ngd_fast_br_input(fp->br, (uint32_t)v->gidx, pkt);
-		id = (uint32_t)v->gidx;         /* v may go with the frame */
+		/* on a kernel bridge, or on a vlan node's that is (vport) */
+		id = ngd_fast_vl_trunk_of(fp->vl, (uint32_t)v->gidx);
+		if (!NG_FAST_BPF_IS_VPORT(id))
+			id = (uint32_t)v->gidx; /* v may go with the frame */
+		ngd_fast_br_input(fp->br, id, pkt);
 		ng_netdev_input(v->node, &pkt); /* consumes pkt */
 		ngd_fast_br_input(fp->br, id, NULL);
 		if (fp->veths == NULL)
@@ -970,8 +979,8 @@ ngd_fast_ports_done(struct ngd_fast *fp, struct ngd_fast_brport *ports,
 static void
 ngd_fast_sync_bridges(struct ngd_fast *fp)
 {
-	struct ngd_fast_brport *ports;
-	unsigned n, ne;
+	struct ngd_fast_brport *ports, *p;
+	unsigned n, ne, i, k;
 
 	if (fp->br == NULL)
 		return;
@@ -979,7 +988,18 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 	if ((ports = ngd_fast_free_ports(fp, ne, &n)) == NULL)
 		return;
 	n += ngd_fast_eth_ports(fp->eth, ports + n, ne);
+	/* vlan nodes on bridges: ports with no device (at most one per
+	 * port listed) */
+	if ((p = realloc(ports, (2 * n + 1) * sizeof(*ports))) != NULL) {
+		ports = p;
+		n += ngd_fast_vl_vports(fp->vl, ports, n, ports + n, n);
+	}
 	ngd_fast_br_sync(fp->br, ports, n);
+	for (i = k = 0; i < n; i++) /* the vports no kernel bridge took */
+		if (!NG_FAST_BPF_IS_VPORT(ports[i].gidx) ||
+		    ngd_fast_br_of(fp->br, ports[i].gidx) != 0)
+			ports[k++] = ports[i];
+	n = k;
 	ngd_fast_vl_sync(fp->vl, ports, n); /* NULL ok */
 	ngd_fast_eth_apply(fp->eth, fp->br, fp->vl);
 	ngd_fast_ports_done(fp, ports, n);

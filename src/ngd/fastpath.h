@@ -89,6 +89,23 @@ void ngd_fast_vl_count(struct ng_hook *h, uint32_t vlan, uint64_t pkts,
     uint64_t bytes);
 /* The graph-side end gidx went. */
 void ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx);
+/*
+ * vlan nodes on kernel bridges: each vlan node with a filter or nomatch
+ * hook on one of ports[0..n-1] whose downstream leads to a switching
+ * node and which decides in the kernel every frame that downstream
+ * receives is a port of the bridge with no device (a "vport", key
+ * NG_FAST_BPF_VPORT | n, ng_fast_bpf.h), written to out (up to max; the
+ * node, its downstream, the key); how many.  Before ngd_fast_br_sync;
+ * those the bridge did not take are left out of ngd_fast_vl_sync's.
+ */
+unsigned ngd_fast_vl_vports(struct ngd_fast_vl *vl,
+    struct ngd_fast_brport *ports, unsigned n, struct ngd_fast_brport *out,
+    unsigned max);
+/* The vport key of the vlan node id, or 0. */
+uint32_t ngd_fast_vl_vport(const struct ngd_fast_vl *vl, uint32_t id);
+/* The trunk a filter's or nomatch's port gidx sends to (a port or a
+ * vport), or 0. */
+uint32_t ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx);
 
 /*
  * Ether nodes on kernel bridges (fastpath_ether.c): an uplink veth pair

@@ -55,6 +55,13 @@ struct ngd_vl_vid {
 	struct ng_fast_bpf_vlstats seen;
 };
 
+/* A vlan node whose downstream is a kernel bridge's port (a vport). */
+struct ngd_vl_vport {
+	ng_id_t vlan;
+	uint32_t key; /* NG_FAST_BPF_VPORT | n, n never reused while ngd runs */
+	bool keep;    /* ngd_fast_vl_vports' scratch */
+};
+
 struct ngd_fast_vl {
 	int vlports_fd, vlvids_fd, vlstats_fd;
 	int ncpu;
@@ -64,6 +71,9 @@ struct ngd_fast_vl {
 	struct ngd_vl_vid *vids; /* by vlan, vid */
 	unsigned nvids;
 	bool swept; /* entries no sync wrote (the last ngd's) removed */
+	struct ngd_vl_vport *vports; /* vlan nodes on kernel bridges */
+	unsigned nvports;
+	uint32_t next_vport;
 };
 
 int
@@ -98,6 +108,7 @@ ngd_fast_vl_free(struct ngd_fast_vl *vl)
 		return;
 	free(vl->ports);
 	free(vl->vids);
+	free(vl->vports);
 	free(vl);
 }
 
@@ -422,6 +433,123 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 	free(m);
 }
 
+/* Whether the vlan node v, as its settings and table are now, decides
+ * in the kernel every frame its downstream receives (ports as in
+ * ngd_vl_want_node): it can be a kernel bridge's port. */
+static bool
+ngd_vl_complete(struct ng_node *v, struct ngd_fast_brport *ports, unsigned n)
+{
+	struct ng_hook *nm = ng_find_hook(v, NG_VLAN_HOOK_NOMATCH);
+	struct ng_vlan_table *tab;
+	struct ng_mesg *m;
+	uint16_t proto;
+	bool ok = true;
+
+	proto = (uint16_t)ngd_vl_get(v, NGM_VLAN_GET_ENCAP_PROTO,
+	    sizeof(uint16_t));
+	if (proto != 0x8100 && proto != 0x88a8)
+		return false;
+	if (nm != NULL && nm->peer != NULL &&
+	    (ngd_vl_hook_port(nm, ports, n) == NULL ||
+		ngd_vl_get(v, NGM_VLAN_GET_DECAP, sizeof(uint32_t)) != 0))
+		return false; /* ngd's nomatch, or its decap */
+	if ((m = ngd_vl_ask(v, NGM_VLAN_GET_TABLE)) == NULL)
+		return false;
+	tab = (struct ng_vlan_table *)m->data;
+	if (m->header.arglen < sizeof(*tab) ||
+	    m->header.arglen < sizeof(*tab) + tab->n * sizeof(tab->filter[0]))
+		ok = false;
+	for (uint32_t i = 0; ok && i < tab->n; i++) {
+		struct ng_vlan_filter *f = &tab->filter[i];
+
+		f->hook_name[sizeof(f->hook_name) - 1] = '\0';
+		ok = ngd_vl_hook_port(ng_find_hook(v, f->hook_name), ports,
+			 n) != NULL;
+	}
+	free(m);
+	return ok;
+}
+
+/* The vport key of vlan node id (0: none). */
+uint32_t
+ngd_fast_vl_vport(const struct ngd_fast_vl *vl, uint32_t id)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nvports; i++)
+		if (vl->vports[i].vlan == id)
+			return vl->vports[i].key;
+	return 0;
+}
+
+unsigned
+ngd_fast_vl_vports(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
+    unsigned n, struct ngd_fast_brport *out, unsigned max)
+{
+	unsigned i, k, nout = 0;
+
+	if (vl == NULL)
+		return 0;
+	for (i = 0; i < vl->nvports; i++)
+		vl->vports[i].keep = false;
+	for (i = 0; i < n && nout < max; i++) {
+		struct ng_hook *h = ngd_vl_ether(&ports[i]), *d;
+		struct ng_node *v;
+		uint32_t key;
+
+		if (h == NULL ||
+		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
+		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) == 0)
+			continue;
+		v = h->peer->node;
+		if ((key = ngd_fast_vl_vport(vl, v->id)) != 0) {
+			for (k = 0; k < nout && out[k].eiface != v; k++)
+				;
+			if (k < nout)
+				continue; /* listed already */
+		}
+		d = ng_find_hook(v, NG_VLAN_HOOK_DOWNSTREAM);
+		if (d == NULL || !(d->flags & NG_HOOK_VALID) ||
+		    d->peer == NULL || (d->flags & NG_HOOK_CAPTURED) ||
+		    !ng_node_valid(d->peer->node) ||
+		    d->peer->node->type->switching == NULL ||
+		    !ngd_vl_complete(v, ports, n))
+			continue;
+		if (key == 0) {
+			void *p = realloc(vl->vports,
+			    (vl->nvports + 1) * sizeof(*vl->vports));
+
+			if (p == NULL)
+				continue;
+			vl->vports = p;
+			key = NG_FAST_BPF_VPORT |
+			    (vl->next_vport++ & ~NG_FAST_BPF_VPORT);
+			vl->vports[vl->nvports].vlan = v->id;
+			vl->vports[vl->nvports++].key = key;
+		}
+		for (k = 0; k < vl->nvports; k++)
+			if (vl->vports[k].key == key)
+				vl->vports[k].keep = true;
+		out[nout].eiface = v;
+		out[nout].hook = NG_VLAN_HOOK_DOWNSTREAM;
+		out[nout].gidx = key;
+		out[nout++].changed = false;
+	}
+	for (i = k = 0; i < vl->nvports; i++)
+		if (vl->vports[i].keep)
+			vl->vports[k++] = vl->vports[i];
+	vl->nvports = k;
+	return nout;
+}
+
+uint32_t
+ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nports; i++)
+		if (vl->ports[i].gidx == gidx &&
+		    !(vl->ports[i].vp.flags & NG_FAST_BPF_VL_TRUNK))
+			return vl->ports[i].vp.peer;
+	return 0;
+}
+
 static int
 ngd_vl_port_cmp(const void *a, const void *b)
 {
@@ -531,6 +659,11 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 	for (i = 0; i < n; i++) {
 		struct ng_hook *h;
 
+		if (NG_FAST_BPF_IS_VPORT(ports[i].gidx)) { /* on a bridge */
+			ngd_vl_want_node(&w, ports[i].eiface, &ports[i], ports,
+			    n);
+			continue;
+		}
 		if ((h = ngd_vl_ether(&ports[i])) == NULL ||
 		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
 		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) != 0)
