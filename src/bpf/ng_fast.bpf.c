@@ -7,8 +7,8 @@
  *                 (bpf_redirect_peer: into its ingress, no backlog);
  *                 a port on a hub of eifaces alone sends a copy to every
  *                 other member (bpf_loop + bpf_clone_redirect); a port
- *                 of a bridge of eifaces is switched by it, its floods
- *                 in slices (NG_FAST_BPF_FLOOD_SLICE);
+ *                 of a bridge of eifaces is switched by it; a hub's and
+ *                 a bridge's floods go in slices (NG_FAST_BPF_FLOOD_SLICE);
  *                 any other goes to ngd, tagged with the port's id.
  *   ng_fast_tap   ingress of the data plane's TAP: a frame ngd wrote,
  *                 tagged with the port it leaves by; it is handed to
@@ -68,15 +68,18 @@ struct {
 struct ng_fast_flood {
 	struct __sk_buff *skb;
 	__u32 group, in;
+	__u32 first; /* the slice's first member */
 };
 
-/* One copy to member idx, unless it is where the frame came from: out
- * of the graph-side end, so it arrives on the member's interface. */
+/* One copy to member first + idx, unless it is where the frame came
+ * from: out of the graph-side end, so it arrives on the member's
+ * interface. */
 static long
 ng_fast_flood_one(__u32 idx, void *arg)
 {
 	struct ng_fast_flood *f = arg;
-	struct ng_fast_bpf_member m = { .group = f->group, .idx = idx };
+	struct ng_fast_bpf_member m = { .group = f->group,
+		.idx = f->first + idx };
 	__u32 *ifindex = bpf_map_lookup_elem(&ng_fast_members, &m);
 
 	if (ifindex == NULL)
@@ -84,6 +87,45 @@ ng_fast_flood_one(__u32 idx, void *arg)
 	if (*ifindex != f->in)
 		(void)bpf_clone_redirect(f->skb, *ifindex, 0);
 	return 0;
+}
+
+/*
+ * Members first.. of the hub group's n, one slice; then the frame back
+ * on its port's ingress for the next slice, if any, as a bridge's flood
+ * (ng_fast_bpf.h).
+ */
+static __always_inline int
+ng_fast_hub_flood(struct __sk_buff *skb, __u32 group, __u32 in, __u32 first,
+    __u32 n)
+{
+	struct ng_fast_flood f = { .skb = skb,
+		.group = group,
+		.in = in,
+		.first = first };
+	__u32 left = n > first ? n - first : 0;
+
+	if (left > NG_FAST_BPF_FLOOD_SLICE)
+		left = NG_FAST_BPF_FLOOD_SLICE;
+	bpf_loop(left, ng_fast_flood_one, &f, 0);
+	if (first + left < n) {
+		skb->mark = NG_FAST_BPF_MORE | (first + left);
+		(void)bpf_clone_redirect(skb, in, BPF_F_INGRESS);
+	}
+	return TC_ACT_SHOT; /* the copies went; not the frame */
+}
+
+/* The next slice of a hub's flood (skb->mark), if the group is still
+ * one the kernel floods. */
+static __always_inline int
+ng_fast_hub_more(struct __sk_buff *skb, __u32 group, __u32 in)
+{
+	__u32 first = skb->mark & ~NG_FAST_BPF_MORE_MASK;
+	__u32 *n = bpf_map_lookup_elem(&ng_fast_groups, &group);
+
+	skb->mark = 0;
+	if (n == NULL || *n > NG_FAST_BPF_FLOOD_MAX)
+		return TC_ACT_SHOT;
+	return ng_fast_hub_flood(skb, group, in, first, *n);
 }
 
 /* --- bridges (ng_fast_bpf.h) --------------------------------------------- */
@@ -521,6 +563,8 @@ ng_fast_port(struct __sk_buff *skb)
 	if ((skb->mark & NG_FAST_BPF_MORE_MASK) == NG_FAST_BPF_MORE)
 		return p->mode == NG_FAST_BPF_BRIDGE ?
 		    ng_fast_br_more(skb, p->peer, ifindex) :
+		    p->mode == NG_FAST_BPF_HUB ?
+		    ng_fast_hub_more(skb, p->peer, ifindex) :
 		    p->mode == NG_FAST_BPF_VLAN ?
 		    ng_fast_vl_more(skb, ifindex) :
 		    TC_ACT_SHOT; /* a flood's rest; counted at its start */
@@ -534,12 +578,10 @@ ng_fast_port(struct __sk_buff *skb)
 		return bpf_redirect_peer(p->peer, 0);
 	}
 	if (p->mode == NG_FAST_BPF_HUB) {
-		struct ng_fast_flood f = { .skb = skb,
-			.group = p->peer,
-			.in = ifindex };
-		__u32 *n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
+		__u32 group = p->peer;
+		__u32 *n = bpf_map_lookup_elem(&ng_fast_groups, &group);
 
-		if (n != NULL && *n <= NG_FAST_BPF_HUB_MAX) {
+		if (n != NULL && *n <= NG_FAST_BPF_FLOOD_MAX) {
 			if (st != NULL) {
 				st->fast_pkts++;
 				st->fast_bytes += skb->len;
@@ -547,8 +589,7 @@ ng_fast_port(struct __sk_buff *skb)
 				    skb->gso_segs :
 				    1;
 			}
-			bpf_loop(*n, ng_fast_flood_one, &f, 0);
-			return TC_ACT_SHOT; /* the copies went; not the frame */
+			return ng_fast_hub_flood(skb, group, ifindex, 0, *n);
 		}
 	}
 	if (p->mode == NG_FAST_BPF_BRIDGE) {

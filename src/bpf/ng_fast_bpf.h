@@ -24,13 +24,10 @@ enum {
 	NG_FAST_BPF_VLAN = 4,   /* tagged or untagged by vlan peer (node ID) */
 };
 
-/* A hub of eifaces alone, up to this many, repeats in the kernel: a
- * flood this wide stays well under netdev_max_backlog (1000). */
-#define NG_FAST_BPF_HUB_MAX 256
-
 /*
- * A bridge floods in the kernel up to NG_FAST_BPF_FLOOD_MAX ports, in
- * slices: each copy the program makes waits in the CPU's backlog
+ * A hub of eifaces alone and a bridge flood in the kernel up to
+ * NG_FAST_BPF_FLOOD_MAX ports, in slices: each copy the program makes
+ * waits in the CPU's backlog
  * (veth_xmit, netif_rx), which drops beyond netdev_max_backlog (1000),
  * so one run sends NG_FAST_BPF_FLOOD_SLICE copies and puts the frame
  * back on its own port's ingress (after them in the backlog) marked
@@ -52,7 +49,8 @@ struct ng_fast_bpf_member {
 struct ng_fast_bpf_port {
 	__u32 id;   /* in the tag */
 	__u32 mode; /* NG_FAST_BPF_SLOW or _DIRECT */
-	__u32 peer; /* DIRECT: the other graph-side end's ifindex; HUB: group */
+	__u32 peer; /* DIRECT: the other graph-side end's ifindex; HUB: group;
+		     * BRIDGE, VLAN: the node's ID */
 	__u32 pad;
 };
 

@@ -13,7 +13,8 @@
  * links, forward between two eifaces joined directly in the kernel
  * (bpf_redirect_peer), repeat to every other member of a hub whose hooks
  * all lead to eifaces (bpf_loop + bpf_clone_redirect, up to
- * NG_FAST_BPF_HUB_MAX), and send every other frame to ngd through one
+ * NG_FAST_BPF_FLOOD_MAX, in slices), and send every other frame to ngd
+ * through one
  * vnet-header TAP of the data plane, the port's id in an 802.1Q tag;
  * ngd writes frames for an interface into that TAP with the same tag.
  * The port map is written when an eiface's hook comes or goes and after
@@ -158,7 +159,7 @@ struct ngd_fast {
 struct ngd_fast_hub {
 	uint32_t id; /* the hub node's ID, the group in the maps */
 	unsigned n;
-	uint32_t gidx[NG_FAST_BPF_HUB_MAX];
+	uint32_t *gidx; /* n of them */
 	struct ngd_fast_hub *next;
 };
 
@@ -173,6 +174,7 @@ struct ngd_veth {
 	struct ngd_veth *direct; /* joined to this eiface: kernel path */
 	uint32_t hub;            /* on this kernel hub (its node ID), or 0 */
 	uint32_t want_hub;       /* ngd_fast_sync's scratch */
+	bool hub_seen;           /* the same: its hub looked at */
 	/* Counters (ngd_veth_fold): the port entry as last written, and
 	 * the kernel's sums already added to the hooks' counters. */
 	struct ng_fast_bpf_port written;
@@ -600,6 +602,7 @@ ngd_veth_fold(struct ngd_veth *v)
 	struct ng_fast_bpf_stats now;
 	struct ngd_fast_hub *g;
 	struct ng_hook *h, *k;
+	struct ngd_veth *w;
 	uint64_t pkts, bytes;
 
 	if (ngd_veth_stats(v, &now) != 0)
@@ -625,17 +628,16 @@ ngd_veth_fold(struct ngd_veth *v)
 		if (g == NULL)
 			break;
 		ngd_fast_count(h, pkts, bytes);
-		for (k = h->peer->node->hooks; k != NULL; k = k->next) {
-			if (k == h->peer || !(k->flags & NG_HOOK_VALID) ||
-			    k->peer == NULL)
+		/* out of each hook of the hub to another member (O(pairs),
+		 * not O(hooks x members): a hub has up to 4,096) */
+		for (w = fp->veths; w != NULL; w = w->next) {
+			if (w == v || w->written.mode != NG_FAST_BPF_HUB ||
+			    w->written.peer != g->id ||
+			    (k = ngd_veth_ether(w)) == NULL ||
+			    k->peer->node != h->peer->node ||
+			    !(k->peer->flags & NG_HOOK_VALID))
 				continue;
-			for (unsigned i = 0; i < g->n; i++)
-				if (g->gidx[i] != (uint32_t)v->gidx &&
-				    ngd_fast_port_of(fp, k->peer->node,
-					g->gidx[i]) != NULL) {
-					ngd_fast_count(k, pkts, bytes);
-					break;
-				}
+			ngd_fast_count(k->peer, pkts, bytes);
 		}
 		break;
 	case NG_FAST_BPF_BRIDGE: /* out of the bridge: its brstats */
@@ -1057,34 +1059,93 @@ ngd_fast_veth_of(struct ngd_fast *fp, const struct ng_node *n)
 	return NULL;
 }
 
+/* The pairs by eiface node, for the hubs' members (sorted, bsearch). */
+struct ngd_fast_bynode {
+	struct ngd_veth **v;
+	size_t n;
+};
+
+static int
+ngd_fast_cmp_node(const void *a, const void *b)
+{
+	const struct ngd_veth *const *x = a, *const *y = b;
+	uintptr_t nx = (uintptr_t)(*x)->node, ny = (uintptr_t)(*y)->node;
+
+	return nx < ny ? -1 : nx > ny;
+}
+
+static struct ngd_veth *
+ngd_fast_bynode_find(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
+    struct ng_node *n)
+{
+	struct ngd_veth key = { .node = n }, *kp = &key, **found;
+
+	if (bn->v == NULL) { /* made at the first hub of a sync */
+		struct ngd_veth *w;
+
+		for (w = fp->veths; w != NULL; w = w->next)
+			bn->n++;
+		if ((bn->v = calloc(bn->n + 1, sizeof(*bn->v))) == NULL) {
+			bn->n = 0;
+			return ngd_fast_veth_of(fp, n);
+		}
+		bn->n = 0;
+		for (w = fp->veths; w != NULL; w = w->next)
+			bn->v[bn->n++] = w;
+		qsort(bn->v, bn->n, sizeof(*bn->v), ngd_fast_cmp_node);
+	}
+	found = bsearch(&kp, bn->v, bn->n, sizeof(*bn->v), ngd_fast_cmp_node);
+	return found != NULL ? *found : NULL;
+}
+
 /*
  * The hub node h's members, if every hook of h leads to an eiface's
- * ether hook (at most NG_FAST_BPF_HUB_MAX of them): the hub then
- * repeats in the kernel.  Each member's want_hub is set.
+ * ether hook (at most NG_FAST_BPF_FLOOD_MAX of them): the hub then
+ * repeats in the kernel.  Each member's want_hub is set; every pair on
+ * h is marked seen either way, so that h is looked at once a sync.
  */
 static bool
-ngd_fast_hub_members(struct ngd_fast *fp, struct ng_node *h,
-    struct ngd_fast_hub *out)
+ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
+    struct ng_node *h, struct ngd_fast_hub *out)
 {
 	struct ng_hook *k;
+	struct ngd_veth *w;
+	bool ok = h->numhooks <= NG_FAST_BPF_FLOOD_MAX;
 
 	out->id = h->id;
 	out->n = 0;
+	if (ok &&
+	    (out->gidx = calloc(h->numhooks + 1, sizeof(*out->gidx))) == NULL)
+		ok = false;
 	for (k = h->hooks; k != NULL; k = k->next) {
-		struct ngd_veth *w;
-
-		if (k->peer == NULL || out->n == NG_FAST_BPF_HUB_MAX ||
+		w = k->peer != NULL ?
+		    ngd_fast_bynode_find(fp, bn, k->peer->node) :
+		    NULL;
+		if (w != NULL)
+			w->hub_seen = true;
+		if (!ok || w == NULL || out->n == h->numhooks ||
 		    (k->flags & NG_HOOK_CAPTURED) ||
 		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) !=
 			0 ||
-		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
-		    (w = ngd_fast_veth_of(fp, k->peer->node)) == NULL)
-			return false;
+		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0) {
+			ok = false;
+			continue;
+		}
 		out->gidx[out->n++] = (uint32_t)w->gidx;
 	}
+	if (!ok)
+		return false;
 	for (k = h->hooks; k != NULL; k = k->next)
-		ngd_fast_veth_of(fp, k->peer->node)->want_hub = h->id;
+		ngd_fast_bynode_find(fp, bn, k->peer->node)->want_hub = h->id;
 	return out->n > 0;
+}
+
+static void
+ngd_fast_hub_free(struct ngd_fast_hub *g)
+{
+	if (g != NULL)
+		free(g->gidx);
+	free(g);
 }
 
 /* Group g's members and size written (members first). */
@@ -1135,21 +1196,24 @@ ngd_fast_sync(void)
 {
 	struct ngd_fast *fp = ngd_fast_active;
 	struct ngd_fast_hub *now = NULL, *g, **gp;
+	struct ngd_fast_bynode bn = { NULL, 0 };
 	struct ngd_veth *v;
 
 	if (fp == NULL || fp->adopting) /* the last ngd's paths stay */
 		return;
 	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
-	for (v = fp->veths; v != NULL; v = v->next)
+	for (v = fp->veths; v != NULL; v = v->next) {
 		v->want_hub = 0;
+		v->hub_seen = false;
+	}
 	for (v = fp->veths; v != NULL; v = v->next) {
 		struct ngd_veth *w = ngd_veth_wanted(v);
 		struct ng_hook *h;
 
 		if (v->direct != w)
 			ngd_veth_set_direct(v, w);
-		if (w != NULL || v->want_hub != 0)
+		if (w != NULL || v->want_hub != 0 || v->hub_seen)
 			continue;
 		for (h = v->node->hooks; h != NULL; h = h->next)
 			if (h->peer != NULL &&
@@ -1159,13 +1223,14 @@ ngd_fast_sync(void)
 			continue;
 		if ((g = calloc(1, sizeof(*g))) == NULL)
 			break; /* what is not done stays on the userspace path */
-		if (!ngd_fast_hub_members(fp, h->peer->node, g)) {
-			free(g);
+		if (!ngd_fast_hub_members(fp, &bn, h->peer->node, g)) {
+			ngd_fast_hub_free(g);
 			continue;
 		}
 		g->next = now;
 		now = g;
 	}
+	free(bn.v);
 	/* New and changed groups first, then the ports, then old groups. */
 	for (g = now; g != NULL; g = g->next) {
 		struct ngd_fast_hub *old;
@@ -1192,7 +1257,7 @@ ngd_fast_sync(void)
 		if (n == NULL)
 			ngd_fast_hub_forget(fp, g);
 		*gp = g->next;
-		free(g);
+		ngd_fast_hub_free(g);
 	}
 	fp->hubs = now;
 	ngd_fast_sync_bridges(fp);
@@ -1222,7 +1287,7 @@ ngd_veth_free(struct ngd_veth *v)
 			if (g->id == v->hub) {
 				ngd_fast_hub_forget(fp, g);
 				*gp = g->next;
-				free(g);
+				ngd_fast_hub_free(g);
 				break;
 			}
 		for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
@@ -2807,7 +2872,7 @@ ngd_fast_free(struct ngd_fast *fp)
 		struct ngd_fast_hub *g = fp->hubs;
 
 		fp->hubs = g->next;
-		free(g);
+		ngd_fast_hub_free(g);
 	}
 	if (fp->rtnl != NULL)
 		mnl_socket_close(fp->rtnl);
