@@ -5,12 +5,11 @@
  * or an ether node's hook through its uplink, fastpath_ether.c) is
  * mirrored into the maps of ng_fast.bpf.c (ng_fast_vlports,
  * ng_fast_vlvids): each of its filters whose hook leads to such a port
- * becomes a VID -> port entry, so
- * that the trunk's frames tagged with that VID lose the tag and go to
- * that eiface in the kernel; with the filter's encapsulation inline
- * (setencap bit 1) and a TPID the kernel can push (0x8100, 0x88a8), the
- * eiface's frames get the filter's tag and go to the trunk in the
- * kernel.  Everything else (untagged frames, another TPID, a VID without
+ * becomes a VID -> port entry, so that the trunk's frames tagged with
+ * that VID lose the tag and go to that eiface in the kernel; with the
+ * filter's encapsulation inline (setencap bit 1) and a TPID the kernel
+ * can push (0x8100, 0x88a8), the eiface's frames get the filter's tag
+ * and go to the trunk in the kernel.  Everything else (untagged frames, another TPID, a VID without
  * such a hook, nomatch, a captured hook) stays on the userspace path,
  * where the node decides as before.  The node stays the authority: its
  * settings and table are read with its own messages (getencap,
@@ -20,6 +19,14 @@
  * the ports' own (ng_fast_stats) for what they sent, ng_fast_vlstats for
  * what the trunk sent each filter's port, added to the hooks' counters
  * as the node would have counted them (fastpath.c folds).
+ *
+ * A vlan node whose downstream leads to a bridge is the trunk too, as
+ * a port of that bridge with no device (a vport, ng_fast_bpf.h), when it
+ * decides every frame the bridge sends it in the kernel
+ * (ngd_vl_complete): ngd_fast_vl_vports lists it for
+ * fastpath_bridge.c, and if the bridge switches in the kernel, its
+ * entries are written here keyed by the vport as they would be by a
+ * trunk's port.
  */
 #include <errno.h>
 #include <stdlib.h>
