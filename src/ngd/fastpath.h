@@ -94,7 +94,7 @@ void ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx);
  * hook on one of ports[0..n-1] whose downstream leads to a switching
  * node and which decides in the kernel every frame that downstream
  * receives is a port of the bridge with no device (a "vport", key
- * NG_FAST_BPF_VPORT | n, ng_fast_bpf.h), written to out (up to max; the
+ * NG_FAST_BPF_VPORT | its ID, ng_fast_bpf.h), written to out (up to max; the
  * node, its downstream, the key); how many.  Before ngd_fast_br_sync;
  * those the bridge did not take are left out of ngd_fast_vl_sync's.
  */

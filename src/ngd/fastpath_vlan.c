@@ -65,7 +65,7 @@ struct ngd_vl_vid {
 /* A vlan node whose downstream is a kernel bridge's port (a vport). */
 struct ngd_vl_vport {
 	ng_id_t vlan;
-	uint32_t key; /* NG_FAST_BPF_VPORT | n, n never reused while ngd runs */
+	uint32_t key; /* NG_FAST_BPF_VPORT | its node ID (the next ngd's too) */
 	bool keep;    /* ngd_fast_vl_vports' scratch */
 };
 
@@ -80,7 +80,6 @@ struct ngd_fast_vl {
 	bool swept; /* entries no sync wrote (the last ngd's) removed */
 	struct ngd_vl_vport *vports; /* vlan nodes on kernel bridges */
 	unsigned nvports;
-	uint32_t next_vport;
 };
 
 int
@@ -518,6 +517,7 @@ ngd_fast_vl_vports(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		    d->peer == NULL || (d->flags & NG_HOOK_CAPTURED) ||
 		    !ng_node_valid(d->peer->node) ||
 		    d->peer->node->type->switching == NULL ||
+		    (v->id & NG_FAST_BPF_VPORT) != 0 || /* ID too high */
 		    !ngd_vl_complete(v, ports, n))
 			continue;
 		if (key == 0) {
@@ -527,8 +527,7 @@ ngd_fast_vl_vports(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 			if (p == NULL)
 				continue;
 			vl->vports = p;
-			key = NG_FAST_BPF_VPORT |
-			    (vl->next_vport++ & ~NG_FAST_BPF_VPORT);
+			key = NG_FAST_BPF_VPORT | v->id;
 			vl->vports[vl->nvports].vlan = v->id;
 			vl->vports[vl->nvports++].key = key;
 		}

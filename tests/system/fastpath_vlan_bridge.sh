@@ -110,8 +110,11 @@ grep -q "ethertype 802.1Q (0x8100).*vlan 20, p 5,.*ARP" $tmp/dump &&
     fail "a20's ARP request on tr: $(cat $tmp/dump)"
 r0=$(rx a20 a20) r1=$(rx a10 a10) s0=$(slow)
 send 20
-expect "a tagged VID 20 frame from tr: a20 gets it (untagged)" 3 $(($(rx a20 a20) - r0))
-expect "... and not a10" 0 $(($(rx a10 a10) - r1))
+# (an ARP probe between a pair's neighbours may cross meanwhile)
+r0=$(($(rx a20 a20) - r0)) r1=$(($(rx a10 a10) - r1))
+[ $r0 -ge 3 ] && [ $r0 -le 4 ] && ok "3 tagged VID 20 frames from tr: a20 gets them (untagged)" ||
+    fail "3 tagged VID 20 frames from tr: a20 got $r0"
+[ $r1 -le 1 ] && ok "... and not a10" || fail "... a10 got $r1"
 r0=$(rx nm nm) n0=$(hs VA: nomatch xmitFrames)
 send 40
 expect "VID 40, no filter on VA: to nomatch (nm)" 3 $(($(rx nm nm) - r0))
