@@ -7,8 +7,8 @@
  *                 (bpf_redirect_peer: into its ingress, no backlog);
  *                 a port on a hub of eifaces alone sends a copy to every
  *                 other member (bpf_loop + bpf_clone_redirect); a port
- *                 of a bridge of eifaces is switched by it, its floods
- *                 in slices (NG_FAST_BPF_FLOOD_SLICE);
+ *                 of a bridge of eifaces is switched by it; a hub's and
+ *                 a bridge's floods go in slices (NG_FAST_BPF_FLOOD_SLICE);
  *                 any other goes to ngd, tagged with the port's id.
  *   ng_fast_tap   ingress of the data plane's TAP: a frame ngd wrote,
  *                 tagged with the port it leaves by; it is handed to
@@ -68,15 +68,18 @@ struct {
 struct ng_fast_flood {
 	struct __sk_buff *skb;
 	__u32 group, in;
+	__u32 first; /* the slice's first member */
 };
 
-/* One copy to member idx, unless it is where the frame came from: out
- * of the graph-side end, so it arrives on the member's interface. */
+/* One copy to member first + idx, unless it is where the frame came
+ * from: out of the graph-side end, so it arrives on the member's
+ * interface. */
 static long
 ng_fast_flood_one(__u32 idx, void *arg)
 {
 	struct ng_fast_flood *f = arg;
-	struct ng_fast_bpf_member m = { .group = f->group, .idx = idx };
+	struct ng_fast_bpf_member m = { .group = f->group,
+		.idx = f->first + idx };
 	__u32 *ifindex = bpf_map_lookup_elem(&ng_fast_members, &m);
 
 	if (ifindex == NULL)
@@ -84,6 +87,45 @@ ng_fast_flood_one(__u32 idx, void *arg)
 	if (*ifindex != f->in)
 		(void)bpf_clone_redirect(f->skb, *ifindex, 0);
 	return 0;
+}
+
+/*
+ * Members first.. of the hub group's n, one slice; then the frame back
+ * on its port's ingress for the next slice, if any, as a bridge's flood
+ * (ng_fast_bpf.h).
+ */
+static __always_inline int
+ng_fast_hub_flood(struct __sk_buff *skb, __u32 group, __u32 in, __u32 first,
+    __u32 n)
+{
+	struct ng_fast_flood f = { .skb = skb,
+		.group = group,
+		.in = in,
+		.first = first };
+	__u32 left = n > first ? n - first : 0;
+
+	if (left > NG_FAST_BPF_FLOOD_SLICE)
+		left = NG_FAST_BPF_FLOOD_SLICE;
+	bpf_loop(left, ng_fast_flood_one, &f, 0);
+	if (first + left < n) {
+		skb->mark = NG_FAST_BPF_MORE | (first + left);
+		(void)bpf_clone_redirect(skb, in, BPF_F_INGRESS);
+	}
+	return TC_ACT_SHOT; /* the copies went; not the frame */
+}
+
+/* The next slice of a hub's flood (skb->mark), if the group is still
+ * one the kernel floods. */
+static __always_inline int
+ng_fast_hub_more(struct __sk_buff *skb, __u32 group, __u32 in)
+{
+	__u32 first = skb->mark & ~NG_FAST_BPF_MORE_MASK;
+	__u32 *n = bpf_map_lookup_elem(&ng_fast_groups, &group);
+
+	skb->mark = 0;
+	if (n == NULL || *n > NG_FAST_BPF_FLOOD_MAX)
+		return TC_ACT_SHOT;
+	return ng_fast_hub_flood(skb, group, in, first, *n);
 }
 
 /* --- bridges (ng_fast_bpf.h) --------------------------------------------- */
@@ -116,7 +158,14 @@ struct ng_fast_brflood {
 	__u32 manycast; /* 0 unknown unicast, 1 multicast, 2 broadcast */
 	__u32 len;
 	__u32 first; /* the slice's first member */
+	__u32 dev;   /* the device it runs on: in, or a vport's filter port */
 };
+
+/* A vlan node on the bridge (a vport, ng_fast_bpf.h): below, with the
+ * vlan nodes' maps. */
+static __always_inline int ng_fast_vl_down(struct __sk_buff *skb, __u32 vport);
+static __always_inline void ng_fast_vl_flood(struct __sk_buff *skb,
+    __u32 vport);
 
 static __always_inline void
 ng_fast_br_xmit(__u32 out, __u32 manycast, __u32 len)
@@ -156,6 +205,11 @@ ng_fast_br_flood_one(__u32 idx, void *arg)
 		if (bp == NULL || !(bp->flags & NG_FAST_BPF_BR_UNKNOWN))
 			return 0;
 	}
+	if (NG_FAST_BPF_IS_VPORT(out)) {
+		ng_fast_br_xmit(out, f->manycast, f->len);
+		ng_fast_vl_flood(f->skb, out);
+		return 0;
+	}
 	if (bpf_clone_redirect(f->skb, out, 0) == 0)
 		ng_fast_br_xmit(out, f->manycast, f->len);
 	return 0;
@@ -176,7 +230,7 @@ ng_fast_br_flood(struct ng_fast_brflood *f, __u32 n)
 	bpf_loop(left, ng_fast_br_flood_one, f, 0);
 	if (f->first + left < n) {
 		skb->mark = NG_FAST_BPF_MORE | (f->first + left);
-		(void)bpf_clone_redirect(skb, f->in, BPF_F_INGRESS);
+		(void)bpf_clone_redirect(skb, f->dev, BPF_F_INGRESS);
 	}
 	return TC_ACT_SHOT; /* the copies went; not the frame */
 }
@@ -194,7 +248,8 @@ ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		.group = bridge,
 		.in = in,
 		.len = skb->len,
-		.first = skb->mark & ~NG_FAST_BPF_MORE_MASK };
+		.first = skb->mark & ~NG_FAST_BPF_MORE_MASK,
+		.dev = skb->ifindex };
 	__u32 *n;
 
 	skb->mark = 0;
@@ -233,7 +288,8 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 	struct ng_fast_brflood f = { .skb = skb,
 		.group = bridge,
 		.in = in,
-		.len = skb->len };
+		.len = skb->len,
+		.dev = skb->ifindex };
 	__u32 *n, out;
 	__u64 now;
 
@@ -283,6 +339,8 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
 			ng_fast_br_xmit(out, 0, f.len);
+			if (NG_FAST_BPF_IS_VPORT(out))
+				return ng_fast_vl_down(skb, out);
 			return bpf_redirect_peer(out, 0);
 		}
 	}
@@ -328,6 +386,130 @@ struct {
 #define NG_FAST_VLAN_DROP (-2)
 
 /*
+ * A frame the trunk vp sent: untagged for its VID's port, or as it is
+ * for the nomatch port; that port (its counters counted), 0: ngd
+ * decides (the frame untouched), or NG_FAST_VLAN_DROP: the tag went but
+ * the frame cannot follow.
+ */
+static __always_inline long
+ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
+{
+	struct ng_fast_bpf_vid k = { .vlan = vp->vlan };
+	struct ng_fast_bpf_vlstats *s;
+	__u32 *out = NULL, len = skb->len, dst;
+
+	dst = vp->peer; /* nomatch (0: ngd's), unless a filter takes it */
+	if (skb->vlan_present && skb->vlan_proto == vp->proto) {
+		k.vid = skb->vlan_tci & 0x0fff;
+		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
+	}
+	if (out != NULL) {
+		if (*out == 0)
+			return 0; /* its hook leads elsewhere */
+		dst = *out;
+		if (bpf_skb_vlan_pop(skb) != 0)
+			return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
+	} else if (skb->vlan_present) {
+		len += 4; /* to nomatch, its tag inline as ngd sees it */
+	}
+	if (dst == 0)
+		return 0;
+	s = bpf_map_lookup_elem(&ng_fast_vlstats, &dst);
+	if (s != NULL) {
+		s->pkts++;
+		s->bytes += len; /* as the node's hook sends it */
+	}
+	return dst;
+}
+
+/* What a bridge sends the vport: to its port, or dropped where the vlan
+ * node drops it (no nomatch hook). */
+static __always_inline int
+ng_fast_vl_down(struct __sk_buff *skb, __u32 vport)
+{
+	struct ng_fast_bpf_vlport *vp = bpf_map_lookup_elem(&ng_fast_vlports,
+	    &vport);
+	long dst;
+
+	if (vp == NULL || !(vp->flags & NG_FAST_BPF_VL_TRUNK))
+		return TC_ACT_SHOT;
+	dst = ng_fast_vl_trunk(skb, vp);
+	if (dst <= 0)
+		return TC_ACT_SHOT;
+	return bpf_redirect_peer((__u32)dst, 0);
+}
+
+/* A bridge's flood, the vport's copy: untagged for a filter's port (the
+ * tag back on the frame after), or as it is for nomatch. */
+static __always_inline void
+ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
+{
+	struct ng_fast_bpf_vlport *vp = bpf_map_lookup_elem(&ng_fast_vlports,
+	    &vport);
+	struct ng_fast_bpf_vid k = { .vid = 0 };
+	struct ng_fast_bpf_vlstats *s;
+	__u32 *out = NULL, len = skb->len, dst, proto, tci;
+
+	if (vp == NULL || !(vp->flags & NG_FAST_BPF_VL_TRUNK))
+		return;
+	k.vlan = vp->vlan;
+	dst = vp->peer;
+	proto = skb->vlan_proto;
+	tci = skb->vlan_tci;
+	if (skb->vlan_present && proto == vp->proto) {
+		k.vid = tci & 0x0fff;
+		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
+	}
+	if (out != NULL) {
+		dst = *out;
+		if (dst == 0 || bpf_skb_vlan_pop(skb) != 0)
+			return;
+		if (bpf_clone_redirect(skb, dst, 0) != 0)
+			dst = 0;
+		(void)bpf_skb_vlan_push(skb, (__be16)proto, (__u16)tci);
+	} else {
+		if (skb->vlan_present)
+			len += 4;
+		if (dst == 0 || bpf_clone_redirect(skb, dst, 0) != 0)
+			return;
+	}
+	if (dst != 0 && (s = bpf_map_lookup_elem(&ng_fast_vlstats, &dst))) {
+		s->pkts++;
+		s->bytes += len;
+	}
+}
+
+/* What a filter's port sends a vport: switched by its bridge, the vport
+ * the port it came in on; -1: ngd decides. */
+static __always_inline int
+ng_fast_vl_up(struct __sk_buff *skb, __u32 vport)
+{
+	struct ng_fast_bpf_brport *bp = bpf_map_lookup_elem(&ng_fast_brports,
+	    &vport);
+
+	if (bp == NULL)
+		return -1;
+	return ng_fast_bridge(skb, bp->bridge, vport);
+}
+
+/* The next slice of a flood that a filter's port sent its vport. */
+static __always_inline int
+ng_fast_vl_more(struct __sk_buff *skb, __u32 in)
+{
+	struct ng_fast_bpf_vlport *vp = bpf_map_lookup_elem(&ng_fast_vlports,
+	    &in);
+	struct ng_fast_bpf_brport *bp;
+	__u32 vport;
+
+	if (vp == NULL || !NG_FAST_BPF_IS_VPORT(vp->peer))
+		return TC_ACT_SHOT;
+	vport = vp->peer;
+	if ((bp = bpf_map_lookup_elem(&ng_fast_brports, &vport)) == NULL)
+		return TC_ACT_SHOT;
+	return ng_fast_br_more(skb, bp->bridge, vport);
+}
+
+/*
  * A frame from port in of vlan node vlan, as ng_vlan.c's rcvdata would
  * send it: from a filter's port tagged to the trunk, from the nomatch
  * port as it is; from the trunk untagged to its VID's port, or as it is
@@ -340,12 +522,11 @@ static __always_inline int
 ng_fast_vlan(struct __sk_buff *skb, __u32 vlan, __u32 in)
 {
 	struct ng_fast_bpf_vlport *vp;
-	struct ng_fast_bpf_vid k = { .vlan = vlan };
-	struct ng_fast_bpf_vlstats *s;
-	__u32 *out, len = skb->len, dst;
+	long dst;
+	int verdict;
 
 	vp = bpf_map_lookup_elem(&ng_fast_vlports, &in);
-	if (vp == NULL || vp->vlan != vlan || len < 14)
+	if (vp == NULL || vp->vlan != vlan || skb->len < 14)
 		return -1;
 	if (!(vp->flags & NG_FAST_BPF_VL_TRUNK)) {
 		if (vp->peer == 0)
@@ -353,31 +534,20 @@ ng_fast_vlan(struct __sk_buff *skb, __u32 vlan, __u32 in)
 		if ((vp->flags & NG_FAST_BPF_VL_TAG) &&
 		    bpf_skb_vlan_push(skb, vp->proto, vp->tci) != 0)
 			return -1; /* nothing pushed */
-		return bpf_redirect_peer(vp->peer, 0);
+		if (!NG_FAST_BPF_IS_VPORT(vp->peer))
+			return bpf_redirect_peer(vp->peer, 0);
+		verdict = ng_fast_vl_up(skb, vp->peer);
+		if (verdict < 0 && (vp->flags & NG_FAST_BPF_VL_TAG) &&
+		    bpf_skb_vlan_pop(skb) != 0)
+			return NG_FAST_VLAN_DROP; /* ngd's, but not as sent */
+		return verdict;
 	}
-	dst = vp->peer; /* nomatch (0: ngd's), unless a filter takes it */
-	out = NULL;
-	if (skb->vlan_present && skb->vlan_proto == vp->proto) {
-		k.vid = skb->vlan_tci & 0x0fff;
-		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
-	}
-	if (out != NULL) {
-		if (*out == 0)
-			return -1; /* its hook leads elsewhere */
-		dst = *out;
-		if (bpf_skb_vlan_pop(skb) != 0)
-			return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
-	} else if (skb->vlan_present) {
-		len += 4; /* to nomatch, its tag inline as ngd sees it */
-	}
+	dst = ng_fast_vl_trunk(skb, vp);
+	if (dst == NG_FAST_VLAN_DROP)
+		return NG_FAST_VLAN_DROP;
 	if (dst == 0)
 		return -1;
-	s = bpf_map_lookup_elem(&ng_fast_vlstats, &dst);
-	if (s != NULL) {
-		s->pkts++;
-		s->bytes += len; /* as the node's hook sends it */
-	}
-	return bpf_redirect_peer(dst, 0);
+	return bpf_redirect_peer((__u32)dst, 0);
 }
 
 SEC("tc")
@@ -395,6 +565,10 @@ ng_fast_port(struct __sk_buff *skb)
 	if ((skb->mark & NG_FAST_BPF_MORE_MASK) == NG_FAST_BPF_MORE)
 		return p->mode == NG_FAST_BPF_BRIDGE ?
 		    ng_fast_br_more(skb, p->peer, ifindex) :
+		    p->mode == NG_FAST_BPF_HUB ?
+		    ng_fast_hub_more(skb, p->peer, ifindex) :
+		    p->mode == NG_FAST_BPF_VLAN ?
+		    ng_fast_vl_more(skb, ifindex) :
 		    TC_ACT_SHOT; /* a flood's rest; counted at its start */
 	st = bpf_map_lookup_elem(&ng_fast_stats, &ifindex);
 	if (p->mode == NG_FAST_BPF_DIRECT && p->peer != 0) {
@@ -406,12 +580,10 @@ ng_fast_port(struct __sk_buff *skb)
 		return bpf_redirect_peer(p->peer, 0);
 	}
 	if (p->mode == NG_FAST_BPF_HUB) {
-		struct ng_fast_flood f = { .skb = skb,
-			.group = p->peer,
-			.in = ifindex };
-		__u32 *n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
+		__u32 group = p->peer;
+		__u32 *n = bpf_map_lookup_elem(&ng_fast_groups, &group);
 
-		if (n != NULL && *n <= NG_FAST_BPF_HUB_MAX) {
+		if (n != NULL && *n <= NG_FAST_BPF_FLOOD_MAX) {
 			if (st != NULL) {
 				st->fast_pkts++;
 				st->fast_bytes += skb->len;
@@ -419,8 +591,7 @@ ng_fast_port(struct __sk_buff *skb)
 				    skb->gso_segs :
 				    1;
 			}
-			bpf_loop(*n, ng_fast_flood_one, &f, 0);
-			return TC_ACT_SHOT; /* the copies went; not the frame */
+			return ng_fast_hub_flood(skb, group, ifindex, 0, *n);
 		}
 	}
 	if (p->mode == NG_FAST_BPF_BRIDGE) {

@@ -24,13 +24,10 @@ enum {
 	NG_FAST_BPF_VLAN = 4,   /* tagged or untagged by vlan peer (node ID) */
 };
 
-/* A hub of eifaces alone, up to this many, repeats in the kernel: a
- * flood this wide stays well under netdev_max_backlog (1000). */
-#define NG_FAST_BPF_HUB_MAX 256
-
 /*
- * A bridge floods in the kernel up to NG_FAST_BPF_FLOOD_MAX ports, in
- * slices: each copy the program makes waits in the CPU's backlog
+ * A hub of eifaces alone and a bridge flood in the kernel up to
+ * NG_FAST_BPF_FLOOD_MAX ports, in slices: each copy the program makes
+ * waits in the CPU's backlog
  * (veth_xmit, netif_rx), which drops beyond netdev_max_backlog (1000),
  * so one run sends NG_FAST_BPF_FLOOD_SLICE copies and puts the frame
  * back on its own port's ingress (after them in the backlog) marked
@@ -52,7 +49,8 @@ struct ng_fast_bpf_member {
 struct ng_fast_bpf_port {
 	__u32 id;   /* in the tag */
 	__u32 mode; /* NG_FAST_BPF_SLOW or _DIRECT */
-	__u32 peer; /* DIRECT: the other graph-side end's ifindex; HUB: group */
+	__u32 peer; /* DIRECT: the other graph-side end's ifindex; HUB: group;
+		     * BRIDGE, VLAN: the node's ID */
 	__u32 pad;
 };
 
@@ -114,8 +112,9 @@ struct ng_fast_bpf_brstats {
 
 /*
  * vlan nodes (fastpath_vlan.c): a vlan node whose downstream hook leads
- * to an eiface (the trunk) tags and untags in the kernel for those of
- * its filter hooks that lead to eifaces, and passes frames between the
+ * to a port (the trunk: an eiface, or an ether node's uplink) tags and
+ * untags in the kernel for those of its filter hooks that lead to
+ * ports, and passes frames between the
  * trunk and an eiface on its nomatch hook.  From the trunk, a frame
  * whose outer tag has the node's encapsulation TPID and a VID in
  * ng_fast_vlvids loses the tag and goes to that VID's port (a VID whose
@@ -138,6 +137,22 @@ struct ng_fast_bpf_vlport { /* ng_fast_vlports value, by ifindex */
 	__u16 tci;   /* a filter hook's port: its VID, PCP and CFI */
 	__u32 flags; /* NG_FAST_BPF_VL_* */
 };
+
+/*
+ * A vlan node whose downstream leads to a bridge switching in the kernel
+ * is a port of that bridge with no device: a "vport", a key with
+ * NG_FAST_BPF_VPORT set (no ifindex has it) in ng_fast_brports,
+ * ng_fast_brstats, ng_fast_members and ng_fast_hosts, and the trunk's in
+ * ng_fast_vlports.  What the bridge sends it is untagged to its filter's
+ * port or sent to its nomatch port (or dropped: no nomatch) there and
+ * then; what a filter's port sends it is tagged and switched by the
+ * bridge with the vport as the port it came in on.  fastpath_vlan.c
+ * makes one only when the node decides every frame from the bridge in
+ * the kernel (each filter's hook leads to a port, TPID 0x8100 or
+ * 0x88a8, no decap to a nomatch port).
+ */
+#define NG_FAST_BPF_VPORT 0xff000000u
+#define NG_FAST_BPF_IS_VPORT(k) (((k)&NG_FAST_BPF_VPORT) == NG_FAST_BPF_VPORT)
 
 struct ng_fast_bpf_vid { /* ng_fast_vlvids key; value: the port's ifindex */
 	__u32 vlan;

@@ -13,7 +13,8 @@
  * links, forward between two eifaces joined directly in the kernel
  * (bpf_redirect_peer), repeat to every other member of a hub whose hooks
  * all lead to eifaces (bpf_loop + bpf_clone_redirect, up to
- * NG_FAST_BPF_HUB_MAX), and send every other frame to ngd through one
+ * NG_FAST_BPF_FLOOD_MAX, in slices), and send every other frame to ngd
+ * through one
  * vnet-header TAP of the data plane, the port's id in an 802.1Q tag;
  * ngd writes frames for an interface into that TAP with the same tag.
  * The port map is written when an eiface's hook comes or goes and after
@@ -73,6 +74,7 @@
 #include "ngd.h"
 #include "fastpath.h"
 #include "netgraph/ng_eiface.h"
+#include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
 
 /* TCX attach point (kernel 6.6); Debian 12's uapi headers predate it. */
@@ -157,7 +159,7 @@ struct ngd_fast {
 struct ngd_fast_hub {
 	uint32_t id; /* the hub node's ID, the group in the maps */
 	unsigned n;
-	uint32_t gidx[NG_FAST_BPF_HUB_MAX];
+	uint32_t *gidx; /* n of them */
 	struct ngd_fast_hub *next;
 };
 
@@ -172,6 +174,7 @@ struct ngd_veth {
 	struct ngd_veth *direct; /* joined to this eiface: kernel path */
 	uint32_t hub;            /* on this kernel hub (its node ID), or 0 */
 	uint32_t want_hub;       /* ngd_fast_sync's scratch */
+	bool hub_seen;           /* the same: its hub looked at */
 	/* Counters (ngd_veth_fold): the port entry as last written, and
 	 * the kernel's sums already added to the hooks' counters. */
 	struct ng_fast_bpf_port written;
@@ -599,6 +602,7 @@ ngd_veth_fold(struct ngd_veth *v)
 	struct ng_fast_bpf_stats now;
 	struct ngd_fast_hub *g;
 	struct ng_hook *h, *k;
+	struct ngd_veth *w;
 	uint64_t pkts, bytes;
 
 	if (ngd_veth_stats(v, &now) != 0)
@@ -624,17 +628,16 @@ ngd_veth_fold(struct ngd_veth *v)
 		if (g == NULL)
 			break;
 		ngd_fast_count(h, pkts, bytes);
-		for (k = h->peer->node->hooks; k != NULL; k = k->next) {
-			if (k == h->peer || !(k->flags & NG_HOOK_VALID) ||
-			    k->peer == NULL)
+		/* out of each hook of the hub to another member (O(pairs),
+		 * not O(hooks x members): a hub has up to 4,096) */
+		for (w = fp->veths; w != NULL; w = w->next) {
+			if (w == v || w->written.mode != NG_FAST_BPF_HUB ||
+			    w->written.peer != g->id ||
+			    (k = ngd_veth_ether(w)) == NULL ||
+			    k->peer->node != h->peer->node ||
+			    !(k->peer->flags & NG_HOOK_VALID))
 				continue;
-			for (unsigned i = 0; i < g->n; i++)
-				if (g->gidx[i] != (uint32_t)v->gidx &&
-				    ngd_fast_port_of(fp, k->peer->node,
-					g->gidx[i]) != NULL) {
-					ngd_fast_count(k, pkts, bytes);
-					break;
-				}
+			ngd_fast_count(k->peer, pkts, bytes);
 		}
 		break;
 	case NG_FAST_BPF_BRIDGE: /* out of the bridge: its brstats */
@@ -645,6 +648,12 @@ ngd_veth_fold(struct ngd_veth *v)
 		ngd_fast_vl_count(h, v->written.peer, pkts, bytes);
 		break;
 	}
+}
+
+static bool
+ngd_fast_is_vlan(const struct ng_node *n)
+{
+	return strcmp(n->type->name, NG_VLAN_NODE_TYPE) == 0;
 }
 
 /* Every port on the kernel hub group, folded. */
@@ -659,6 +668,28 @@ ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
 		}
 }
 
+/* The eifaces' ports of the vlan node vlan, folded. */
+static void
+ngd_fast_fold_vlan(struct ngd_fast *fp, uint32_t vlan)
+{
+	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
+		if (w->written.mode == NG_FAST_BPF_VLAN &&
+		    w->written.peer == vlan && w->mark != fp->mark) {
+			w->mark = fp->mark;
+			ngd_veth_fold(w);
+		}
+}
+
+/* Everything the kernel counted for the vlan node vlan: its filters',
+ * its eifaces' ports, its vport's on a kernel bridge. */
+static void
+ngd_fast_fold_vlan_node(struct ngd_fast *fp, uint32_t vlan)
+{
+	ngd_fast_vl_fold_vlan(fp->vl, vlan);
+	ngd_fast_fold_vlan(fp, vlan);
+	ngd_fast_br_hookstats(fp->br, ngd_fast_vl_vport(fp->vl, vlan));
+}
+
 /* The ports of the vlan node v's port is on (trunk or filter port),
  * folded with what the trunk sent each filter's port. */
 static void
@@ -667,14 +698,8 @@ ngd_veth_fold_vlan(struct ngd_veth *v)
 	struct ngd_fast *fp = v->fp;
 	uint32_t vlan = ngd_fast_vl_fold(fp->vl, (uint32_t)v->gidx);
 
-	if (vlan == 0)
-		return;
-	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
-		if (w->written.mode == NG_FAST_BPF_VLAN &&
-		    w->written.peer == vlan && w->mark != fp->mark) {
-			w->mark = fp->mark;
-			ngd_veth_fold(w);
-		}
+	if (vlan != 0)
+		ngd_fast_fold_vlan(fp, vlan);
 }
 
 /* v's port folded, and those whose frames reach v's interface. */
@@ -727,6 +752,13 @@ ngd_fast_hookstats(void *arg, struct ng_node *node)
 			}
 	}
 	ngd_fast_eth_hookstats(fp->eth, fp->br, node); /* ether uplinks */
+	/* A vlan node's trunk or filter on an ether node's uplink: what
+	 * its eifaces' ports sent crossed node's hooks too. */
+	for (h = node->hooks; fp->vl != NULL && h != NULL; h = h->next)
+		if (h->peer != NULL && ngd_fast_is_vlan(h->peer->node))
+			ngd_fast_fold_vlan_node(fp, h->peer->node->id);
+	if (fp->vl != NULL && ngd_fast_is_vlan(node))
+		ngd_fast_fold_vlan_node(fp, node->id);
 }
 
 /* Its port entry: how the kernel forwards what its interface sends. */
@@ -806,8 +838,11 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 				g = ngd_ether_graph();
 			continue;
 		}
-		ngd_fast_br_input(fp->br, (uint32_t)v->gidx, pkt);
-		id = (uint32_t)v->gidx;         /* v may go with the frame */
+		/* on a kernel bridge, or on a vlan node's that is (vport) */
+		id = ngd_fast_vl_trunk_of(fp->vl, (uint32_t)v->gidx);
+		if (!NG_FAST_BPF_IS_VPORT(id))
+			id = (uint32_t)v->gidx; /* v may go with the frame */
+		ngd_fast_br_input(fp->br, id, pkt);
 		ng_netdev_input(v->node, &pkt); /* consumes pkt */
 		ngd_fast_br_input(fp->br, id, NULL);
 		if (fp->veths == NULL)
@@ -940,27 +975,14 @@ ngd_fast_ports_done(struct ngd_fast *fp, struct ngd_fast_brport *ports,
 	free(ports);
 }
 
-/* The free eifaces to fastpath_vlan.c; those whose vlan node changed are
+/* The free eifaces and the ether nodes' uplinks to fastpath_bridge.c
+ * and fastpath_vlan.c; those whose bridge or vlan node changed are
  * rewritten. */
-static void
-ngd_fast_sync_vlans(struct ngd_fast *fp)
-{
-	struct ngd_fast_brport *ports;
-	unsigned n;
-
-	if (fp->vl == NULL || (ports = ngd_fast_free_ports(fp, 0, &n)) == NULL)
-		return;
-	ngd_fast_vl_sync(fp->vl, ports, n);
-	ngd_fast_ports_done(fp, ports, n);
-}
-
-/* The free eifaces and the ether nodes' uplinks to fastpath_bridge.c;
- * those whose bridge changed are rewritten. */
 static void
 ngd_fast_sync_bridges(struct ngd_fast *fp)
 {
-	struct ngd_fast_brport *ports;
-	unsigned n, ne;
+	struct ngd_fast_brport *ports, *p;
+	unsigned n, ne, i, k;
 
 	if (fp->br == NULL)
 		return;
@@ -968,8 +990,20 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 	if ((ports = ngd_fast_free_ports(fp, ne, &n)) == NULL)
 		return;
 	n += ngd_fast_eth_ports(fp->eth, ports + n, ne);
+	/* vlan nodes on bridges: ports with no device (at most one per
+	 * port listed) */
+	if ((p = realloc(ports, (2 * n + 1) * sizeof(*ports))) != NULL) {
+		ports = p;
+		n += ngd_fast_vl_vports(fp->vl, ports, n, ports + n, n);
+	}
 	ngd_fast_br_sync(fp->br, ports, n);
-	ngd_fast_eth_apply(fp->eth, fp->br);
+	for (i = k = 0; i < n; i++) /* the vports no kernel bridge took */
+		if (!NG_FAST_BPF_IS_VPORT(ports[i].gidx) ||
+		    ngd_fast_br_of(fp->br, ports[i].gidx) != 0)
+			ports[k++] = ports[i];
+	n = k;
+	ngd_fast_vl_sync(fp->vl, ports, n); /* NULL ok */
+	ngd_fast_eth_apply(fp->eth, fp->br, fp->vl);
 	ngd_fast_ports_done(fp, ports, n);
 }
 
@@ -1025,34 +1059,93 @@ ngd_fast_veth_of(struct ngd_fast *fp, const struct ng_node *n)
 	return NULL;
 }
 
+/* The pairs by eiface node, for the hubs' members (sorted, bsearch). */
+struct ngd_fast_bynode {
+	struct ngd_veth **v;
+	size_t n;
+};
+
+static int
+ngd_fast_cmp_node(const void *a, const void *b)
+{
+	const struct ngd_veth *const *x = a, *const *y = b;
+	uintptr_t nx = (uintptr_t)(*x)->node, ny = (uintptr_t)(*y)->node;
+
+	return nx < ny ? -1 : nx > ny;
+}
+
+static struct ngd_veth *
+ngd_fast_bynode_find(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
+    struct ng_node *n)
+{
+	struct ngd_veth key = { .node = n }, *kp = &key, **found;
+
+	if (bn->v == NULL) { /* made at the first hub of a sync */
+		struct ngd_veth *w;
+
+		for (w = fp->veths; w != NULL; w = w->next)
+			bn->n++;
+		if ((bn->v = calloc(bn->n + 1, sizeof(*bn->v))) == NULL) {
+			bn->n = 0;
+			return ngd_fast_veth_of(fp, n);
+		}
+		bn->n = 0;
+		for (w = fp->veths; w != NULL; w = w->next)
+			bn->v[bn->n++] = w;
+		qsort(bn->v, bn->n, sizeof(*bn->v), ngd_fast_cmp_node);
+	}
+	found = bsearch(&kp, bn->v, bn->n, sizeof(*bn->v), ngd_fast_cmp_node);
+	return found != NULL ? *found : NULL;
+}
+
 /*
  * The hub node h's members, if every hook of h leads to an eiface's
- * ether hook (at most NG_FAST_BPF_HUB_MAX of them): the hub then
- * repeats in the kernel.  Each member's want_hub is set.
+ * ether hook (at most NG_FAST_BPF_FLOOD_MAX of them): the hub then
+ * repeats in the kernel.  Each member's want_hub is set; every pair on
+ * h is marked seen either way, so that h is looked at once a sync.
  */
 static bool
-ngd_fast_hub_members(struct ngd_fast *fp, struct ng_node *h,
-    struct ngd_fast_hub *out)
+ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
+    struct ng_node *h, struct ngd_fast_hub *out)
 {
 	struct ng_hook *k;
+	struct ngd_veth *w;
+	bool ok = h->numhooks <= NG_FAST_BPF_FLOOD_MAX;
 
 	out->id = h->id;
 	out->n = 0;
+	if (ok &&
+	    (out->gidx = calloc(h->numhooks + 1, sizeof(*out->gidx))) == NULL)
+		ok = false;
 	for (k = h->hooks; k != NULL; k = k->next) {
-		struct ngd_veth *w;
-
-		if (k->peer == NULL || out->n == NG_FAST_BPF_HUB_MAX ||
+		w = k->peer != NULL ?
+		    ngd_fast_bynode_find(fp, bn, k->peer->node) :
+		    NULL;
+		if (w != NULL)
+			w->hub_seen = true;
+		if (!ok || w == NULL || out->n == h->numhooks ||
 		    (k->flags & NG_HOOK_CAPTURED) ||
 		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) !=
 			0 ||
-		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
-		    (w = ngd_fast_veth_of(fp, k->peer->node)) == NULL)
-			return false;
+		    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0) {
+			ok = false;
+			continue;
+		}
 		out->gidx[out->n++] = (uint32_t)w->gidx;
 	}
+	if (!ok)
+		return false;
 	for (k = h->hooks; k != NULL; k = k->next)
-		ngd_fast_veth_of(fp, k->peer->node)->want_hub = h->id;
+		ngd_fast_bynode_find(fp, bn, k->peer->node)->want_hub = h->id;
 	return out->n > 0;
+}
+
+static void
+ngd_fast_hub_free(struct ngd_fast_hub *g)
+{
+	if (g != NULL)
+		free(g->gidx);
+	free(g);
 }
 
 /* Group g's members and size written (members first). */
@@ -1103,21 +1196,24 @@ ngd_fast_sync(void)
 {
 	struct ngd_fast *fp = ngd_fast_active;
 	struct ngd_fast_hub *now = NULL, *g, **gp;
+	struct ngd_fast_bynode bn = { NULL, 0 };
 	struct ngd_veth *v;
 
 	if (fp == NULL || fp->adopting) /* the last ngd's paths stay */
 		return;
 	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
-	for (v = fp->veths; v != NULL; v = v->next)
+	for (v = fp->veths; v != NULL; v = v->next) {
 		v->want_hub = 0;
+		v->hub_seen = false;
+	}
 	for (v = fp->veths; v != NULL; v = v->next) {
 		struct ngd_veth *w = ngd_veth_wanted(v);
 		struct ng_hook *h;
 
 		if (v->direct != w)
 			ngd_veth_set_direct(v, w);
-		if (w != NULL || v->want_hub != 0)
+		if (w != NULL || v->want_hub != 0 || v->hub_seen)
 			continue;
 		for (h = v->node->hooks; h != NULL; h = h->next)
 			if (h->peer != NULL &&
@@ -1127,13 +1223,14 @@ ngd_fast_sync(void)
 			continue;
 		if ((g = calloc(1, sizeof(*g))) == NULL)
 			break; /* what is not done stays on the userspace path */
-		if (!ngd_fast_hub_members(fp, h->peer->node, g)) {
-			free(g);
+		if (!ngd_fast_hub_members(fp, &bn, h->peer->node, g)) {
+			ngd_fast_hub_free(g);
 			continue;
 		}
 		g->next = now;
 		now = g;
 	}
+	free(bn.v);
 	/* New and changed groups first, then the ports, then old groups. */
 	for (g = now; g != NULL; g = g->next) {
 		struct ngd_fast_hub *old;
@@ -1160,11 +1257,10 @@ ngd_fast_sync(void)
 		if (n == NULL)
 			ngd_fast_hub_forget(fp, g);
 		*gp = g->next;
-		free(g);
+		ngd_fast_hub_free(g);
 	}
 	fp->hubs = now;
 	ngd_fast_sync_bridges(fp);
-	ngd_fast_sync_vlans(fp);
 }
 
 static void
@@ -1191,7 +1287,7 @@ ngd_veth_free(struct ngd_veth *v)
 			if (g->id == v->hub) {
 				ngd_fast_hub_forget(fp, g);
 				*gp = g->next;
-				free(g);
+				ngd_fast_hub_free(g);
 				break;
 			}
 		for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
@@ -2776,7 +2872,7 @@ ngd_fast_free(struct ngd_fast *fp)
 		struct ngd_fast_hub *g = fp->hubs;
 
 		fp->hubs = g->next;
-		free(g);
+		ngd_fast_hub_free(g);
 	}
 	if (fp->rtnl != NULL)
 		mnl_socket_close(fp->rtnl);

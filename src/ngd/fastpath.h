@@ -80,6 +80,8 @@ uint32_t ngd_fast_vl_of(const struct ngd_fast_vl *vl, uint32_t gidx);
  * is a port of (its ID, or 0), what its trunk sent its filters' ports
  * added to their hooks' counters; the caller folds the ports. */
 uint32_t ngd_fast_vl_fold(struct ngd_fast_vl *vl, uint32_t gidx);
+/* The same for the vlan node vlan's filters (by its ID). */
+void ngd_fast_vl_fold_vlan(struct ngd_fast_vl *vl, uint32_t vlan);
 /* What a port with the ether hook h sent in the kernel by vlan node
  * vlan: pkts frames, bytes octets (as its interface sent them). */
 struct ng_hook;
@@ -87,6 +89,23 @@ void ngd_fast_vl_count(struct ng_hook *h, uint32_t vlan, uint64_t pkts,
     uint64_t bytes);
 /* The graph-side end gidx went. */
 void ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx);
+/*
+ * vlan nodes on kernel bridges: each vlan node with a filter or nomatch
+ * hook on one of ports[0..n-1] whose downstream leads to a switching
+ * node and which decides in the kernel every frame that downstream
+ * receives is a port of the bridge with no device (a "vport", key
+ * NG_FAST_BPF_VPORT | its ID, ng_fast_bpf.h), written to out (up to max; the
+ * node, its downstream, the key); how many.  Before ngd_fast_br_sync;
+ * those the bridge did not take are left out of ngd_fast_vl_sync's.
+ */
+unsigned ngd_fast_vl_vports(struct ngd_fast_vl *vl,
+    struct ngd_fast_brport *ports, unsigned n, struct ngd_fast_brport *out,
+    unsigned max);
+/* The vport key of the vlan node id, or 0. */
+uint32_t ngd_fast_vl_vport(const struct ngd_fast_vl *vl, uint32_t id);
+/* The trunk a filter's or nomatch's port gidx sends to (a port or a
+ * vport), or 0. */
+uint32_t ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx);
 
 /*
  * Ether nodes on kernel bridges (fastpath_ether.c): an uplink veth pair
@@ -130,9 +149,11 @@ unsigned ngd_fast_eth_count(struct ngd_fast_eth *fe);
  * ports they are, for ngd_fast_br_sync (up to max); how many. */
 unsigned ngd_fast_eth_ports(struct ngd_fast_eth *fe,
     struct ngd_fast_brport *ports, unsigned max);
-/* After ngd_fast_br_sync: each uplink's port entry, and whether its
- * ether node uses it, as its bridge now is. */
-void ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br);
+/* After ngd_fast_br_sync and ngd_fast_vl_sync: each uplink's port
+ * entry, and whether its ether node uses it, as its bridge or vlan node
+ * now is. */
+void ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
+    struct ngd_fast_vl *vl);
 /* A frame the kernel gave ngd with port id: if an uplink's, into its
  * ether node (consumed) and true. */
 bool ngd_fast_eth_input(struct ngd_fast_eth *fe, struct ngd_fast_br *br,

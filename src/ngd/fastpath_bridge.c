@@ -75,6 +75,8 @@ struct ngd_fast_br {
 	struct ng_graph *g; /* once a port was seen */
 	struct ngd_br_slot *slot;
 	uint32_t nslot;
+	struct ngd_br_slot *vslot; /* vports (vlan nodes), by their number */
+	uint32_t nvslot;
 	int ncpu;
 	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
 	uint64_t pulled_ns;                 /* when the last import began */
@@ -113,7 +115,10 @@ static const struct ngd_br_slot *
 ngd_br_slot(const struct ngd_fast_br *br, uint32_t gidx)
 {
 	static const struct ngd_br_slot none;
+	uint32_t v = gidx & ~NG_FAST_BPF_VPORT;
 
+	if (NG_FAST_BPF_IS_VPORT(gidx)) /* a vlan node (fastpath_vlan.c) */
+		return v < br->nvslot ? &br->vslot[v] : &none;
 	return gidx < br->nslot ? &br->slot[gidx] : &none;
 }
 
@@ -121,22 +126,28 @@ static int
 ngd_br_set_slot(struct ngd_fast_br *br, uint32_t gidx, uint32_t bridge,
     uint32_t idx)
 {
-	if (gidx >= br->nslot) {
-		uint32_t n = br->nslot ? br->nslot : 64;
+	bool vport = NG_FAST_BPF_IS_VPORT(gidx);
+	struct ngd_br_slot **slot = vport ? &br->vslot : &br->slot;
+	uint32_t *nslot = vport ? &br->nvslot : &br->nslot;
+
+	if (vport)
+		gidx &= ~NG_FAST_BPF_VPORT;
+	if (gidx >= *nslot) {
+		uint32_t n = *nslot ? *nslot : 64;
 		struct ngd_br_slot *s;
 
 		if (bridge == 0)
 			return 0;
 		while (n <= gidx)
 			n *= 2;
-		if ((s = realloc(br->slot, n * sizeof(*s))) == NULL)
+		if ((s = realloc(*slot, n * sizeof(*s))) == NULL)
 			return ENOMEM;
-		memset(s + br->nslot, 0, (n - br->nslot) * sizeof(*s));
-		br->slot = s;
-		br->nslot = n;
+		memset(s + *nslot, 0, (n - *nslot) * sizeof(*s));
+		*slot = s;
+		*nslot = n;
 	}
-	br->slot[gidx].bridge = bridge;
-	br->slot[gidx].idx = idx;
+	(*slot)[gidx].bridge = bridge;
+	(*slot)[gidx].idx = idx;
 	return 0;
 }
 
@@ -1079,6 +1090,7 @@ ngd_fast_br_free(struct ngd_fast_br *br)
 		free(b);
 	}
 	free(br->slot);
+	free(br->vslot);
 	free(br->percpu);
 	free(br);
 }

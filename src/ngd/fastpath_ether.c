@@ -6,8 +6,9 @@
  * switch in the kernel run in the data plane, and bpf_redirect reaches
  * only devices of the namespace the program runs in.  So each hook of
  * an ether node (lower, divert or upper) that leads to a switching node
- * gets an "uplink": a veth pair whose host end ngu<n> stays in ngd's
- * namespace and whose data-plane end ngdu<n> is one more port of the
+ * (or to a vlan node, fastpath_vlan.c, which tags for it as for an
+ * eiface) gets an "uplink": a veth pair whose host end ngu<n> stays in
+ * ngd's namespace and whose data-plane end ngdu<n> is one more port of the
  * data plane, with ng_fast_port on its ingress like an eiface's
  * graph-side end.  While the bridge switches in the kernel (every hook
  * leads to an eiface or an uplink), the ether node's programs
@@ -55,6 +56,7 @@
 #include "fastpath.h"
 #include "ng_ether_dev.h"
 #include "netgraph/ng_ether.h"
+#include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
 
 #define NGD_TCX_INGRESS 46
@@ -68,6 +70,7 @@ struct ngd_fe_up {
 	uint16_t id;      /* port id */
 	int link;         /* ng_fast_port on the data-plane end */
 	uint32_t bridge;  /* as written: the kernel bridge, 0: none */
+	uint32_t vlan;    /* as written: the vlan node tagging, 0: none */
 	bool on;          /* the ether node uses the host end */
 	bool keep;        /* sync's scratch */
 	uint64_t seen_pkts, seen_bytes; /* its ng_fast_stats, counted */
@@ -229,7 +232,9 @@ ngd_fe_fold(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
 	if (h != NULL && u->bridge != 0 && h->peer->node->id == u->bridge) {
 		h->stats.xmit_frames += pkts - u->seen_pkts;
 		h->stats.xmit_octets += bytes - u->seen_bytes;
-	}
+	} else if (h != NULL && u->vlan != 0) /* fastpath_vlan.c */
+		ngd_fast_vl_count(h, u->vlan, pkts - u->seen_pkts,
+		    bytes - u->seen_bytes);
 	u->seen_pkts = pkts;
 	u->seen_bytes = bytes;
 }
@@ -356,8 +361,8 @@ fail:
 	return NULL;
 }
 
-/* The ether node's hook h qualifies: it leads to a switching node, no
- * capture sees its frames, and the node changes none (autosrc writes
+/* The ether node's hook h qualifies: it leads to a switching node or a
+ * vlan node (fastpath_vlan.c), no capture sees its frames, and the node changes none (autosrc writes
  * the interface's MAC into what goes to the wire: lower stays with ngd
  * while it is on, and the bridge with it). */
 static bool
@@ -368,7 +373,8 @@ ngd_fe_wanted(struct ng_hook *h, int dir)
 	    !(h->flags & NG_HOOK_CAPTURED) &&
 	    !(h->peer->flags & NG_HOOK_CAPTURED) &&
 	    ng_node_valid(h->peer->node) &&
-	    h->peer->node->type->switching != NULL;
+	    (h->peer->node->type->switching != NULL ||
+		strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) == 0);
 }
 
 unsigned
@@ -446,7 +452,8 @@ ngd_fast_eth_count(struct ngd_fast_eth *fe)
 }
 
 void
-ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br)
+ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
+    struct ngd_fast_vl *vl)
 {
 	struct ng_graph *g = ngd_ether_graph();
 
@@ -454,26 +461,33 @@ ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br)
 		return;
 	for (struct ngd_fe_up *u = fe->ups; u != NULL; u = u->next) {
 		uint32_t bridge = ngd_fast_br_of(br, u->gidx);
+		uint32_t vlan = bridge == 0 ? ngd_fast_vl_of(vl, u->gidx) : 0;
 		struct ng_node *n = ng_find_id(g, u->node);
 		struct ng_fast_bpf_port port = { .id = u->id };
 
 		if (n == NULL)
 			continue;
-		if (bridge != u->bridge) {
-			ngd_fe_fold(fe, u);         /* by the path it had */
-			if (bridge == 0 && u->on) { /* the TAPs first */
+		if (bridge != u->bridge || vlan != u->vlan) {
+			ngd_fe_fold(fe, u); /* by the path it had */
+			if (bridge == 0 && vlan == 0 && u->on) {
+				/* the TAPs first */
 				(void)ngd_ether_uplink(n, u->dir, 0);
 				u->on = false;
 			}
 			if (bridge != 0) {
 				port.mode = NG_FAST_BPF_BRIDGE;
 				port.peer = bridge;
+			} else if (vlan != 0) {
+				port.mode = NG_FAST_BPF_VLAN;
+				port.peer = vlan;
 			}
 			if (bpf_map_update_elem(fe->dp.ports_fd, &u->gidx,
-				&port, BPF_ANY) == 0)
+				&port, BPF_ANY) == 0) {
 				u->bridge = bridge;
+				u->vlan = vlan;
+			}
 		}
-		if (u->bridge != 0 && !u->on) {
+		if ((u->bridge != 0 || u->vlan != 0) && !u->on) {
 			int error = ngd_ether_uplink(n, u->dir, u->hidx);
 
 			if (error == 0)

@@ -1,14 +1,15 @@
 /*
  * fastpath_vlan.c: vlan nodes tagging in the kernel (DESIGN decision 11;
  * README "The kernel fast path").  A vlan node whose downstream hook
- * leads to an eiface's ether hook (the trunk) is mirrored into the maps
- * of ng_fast.bpf.c (ng_fast_vlports, ng_fast_vlvids): each of its
- * filters whose hook leads to an eiface becomes a VID -> port entry, so
- * that the trunk's frames tagged with that VID lose the tag and go to
- * that eiface in the kernel; with the filter's encapsulation inline
- * (setencap bit 1) and a TPID the kernel can push (0x8100, 0x88a8), the
- * eiface's frames get the filter's tag and go to the trunk in the
- * kernel.  Everything else (untagged frames, another TPID, a VID without
+ * leads to a port of the data plane (the trunk: an eiface's ether hook,
+ * or an ether node's hook through its uplink, fastpath_ether.c) is
+ * mirrored into the maps of ng_fast.bpf.c (ng_fast_vlports,
+ * ng_fast_vlvids): each of its filters whose hook leads to such a port
+ * becomes a VID -> port entry, so that the trunk's frames tagged with
+ * that VID lose the tag and go to that eiface in the kernel; with the
+ * filter's encapsulation inline (setencap bit 1) and a TPID the kernel
+ * can push (0x8100, 0x88a8), the eiface's frames get the filter's tag
+ * and go to the trunk in the kernel.  Everything else (untagged frames, another TPID, a VID without
  * such a hook, nomatch, a captured hook) stays on the userspace path,
  * where the node decides as before.  The node stays the authority: its
  * settings and table are read with its own messages (getencap,
@@ -18,6 +19,14 @@
  * the ports' own (ng_fast_stats) for what they sent, ng_fast_vlstats for
  * what the trunk sent each filter's port, added to the hooks' counters
  * as the node would have counted them (fastpath.c folds).
+ *
+ * A vlan node whose downstream leads to a bridge is the trunk too, as
+ * a port of that bridge with no device (a vport, ng_fast_bpf.h), when it
+ * decides every frame the bridge sends it in the kernel
+ * (ngd_vl_complete): ngd_fast_vl_vports lists it for
+ * fastpath_bridge.c, and if the bridge switches in the kernel, its
+ * entries are written here keyed by the vport as they would be by a
+ * trunk's port.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -53,6 +62,13 @@ struct ngd_vl_vid {
 	struct ng_fast_bpf_vlstats seen;
 };
 
+/* A vlan node whose downstream is a kernel bridge's port (a vport). */
+struct ngd_vl_vport {
+	ng_id_t vlan;
+	uint32_t key; /* NG_FAST_BPF_VPORT | its node ID (the next ngd's too) */
+	bool keep;    /* ngd_fast_vl_vports' scratch */
+};
+
 struct ngd_fast_vl {
 	int vlports_fd, vlvids_fd, vlstats_fd;
 	int ncpu;
@@ -62,6 +78,8 @@ struct ngd_fast_vl {
 	struct ngd_vl_vid *vids; /* by vlan, vid */
 	unsigned nvids;
 	bool swept; /* entries no sync wrote (the last ngd's) removed */
+	struct ngd_vl_vport *vports; /* vlan nodes on kernel bridges */
+	unsigned nvports;
 };
 
 int
@@ -96,6 +114,7 @@ ngd_fast_vl_free(struct ngd_fast_vl *vl)
 		return;
 	free(vl->ports);
 	free(vl->vids);
+	free(vl->vports);
 	free(vl);
 }
 
@@ -204,10 +223,16 @@ ngd_fast_vl_fold(struct ngd_fast_vl *vl, uint32_t gidx)
 	for (unsigned i = 0; i < vl->nvids && vlan == 0; i++)
 		if (vl->vids[i].gidx == gidx)
 			vlan = vl->vids[i].key.vlan;
-	for (unsigned i = 0; i < vl->nvids && vlan != 0; i++)
+	ngd_fast_vl_fold_vlan(vl, vlan);
+	return vlan;
+}
+
+void
+ngd_fast_vl_fold_vlan(struct ngd_fast_vl *vl, uint32_t vlan)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nvids && vlan != 0; i++)
 		if (vl->vids[i].key.vlan == vlan)
 			ngd_vl_fold_vid(vl, &vl->vids[i]);
-	return vlan;
 }
 
 uint32_t
@@ -221,11 +246,14 @@ ngd_fast_vl_of(const struct ngd_fast_vl *vl, uint32_t gidx)
 	return 0;
 }
 
-/* The eiface n's ether hook, if connected and not captured, or NULL. */
+/* Port p's hook on its node (an eiface's ether hook, or the ether
+ * node's hook its uplink stands for), if connected and not captured, or
+ * NULL. */
 static struct ng_hook *
-ngd_vl_ether(struct ng_node *n)
+ngd_vl_ether(const struct ngd_fast_brport *p)
 {
-	struct ng_hook *h = ng_find_hook(n, NG_EIFACE_HOOK_ETHER);
+	struct ng_hook *h = ng_find_hook(p->eiface,
+	    p->hook != NULL ? p->hook : NG_EIFACE_HOOK_ETHER);
 
 	if (h == NULL || !(h->flags & NG_HOOK_VALID) || h->peer == NULL ||
 	    (h->flags & NG_HOOK_CAPTURED))
@@ -233,13 +261,16 @@ ngd_vl_ether(struct ng_node *n)
 	return h;
 }
 
-/* The port of ports (n of them) whose eiface is node e, or NULL. */
+/* The port of ports (n of them) whose hook is the peer of k, or NULL. */
 static struct ngd_fast_brport *
 ngd_vl_port_of(struct ngd_fast_brport *ports, unsigned n,
-    const struct ng_node *e)
+    const struct ng_hook *k)
 {
 	for (unsigned i = 0; i < n; i++)
-		if (ports[i].eiface == e && ports[i].hook == NULL)
+		if (ports[i].eiface == k->peer->node &&
+		    strcmp(ports[i].hook != NULL ? ports[i].hook :
+						   NG_EIFACE_HOOK_ETHER,
+			k->peer->name) == 0)
 			return &ports[i];
 	return NULL;
 }
@@ -286,17 +317,17 @@ ngd_vl_add_vid(struct ngd_vl_want *w, const struct ngd_vl_vid *vid)
 	return 0;
 }
 
-/* The port hook k of a vlan node leads to (an eiface's ether hook, in
- * ports, nothing captured), or NULL. */
+/* The port hook k of a vlan node leads to (an eiface's ether hook or
+ * an ether node's hook with an uplink, in ports, nothing captured), or
+ * NULL. */
 static struct ngd_fast_brport *
 ngd_vl_hook_port(struct ng_hook *k, struct ngd_fast_brport *ports, unsigned n)
 {
 	struct ngd_fast_brport *p;
 
 	if (k == NULL || k->peer == NULL || (k->flags & NG_HOOK_CAPTURED) ||
-	    strcmp(k->peer->name, NG_EIFACE_HOOK_ETHER) != 0 ||
-	    (p = ngd_vl_port_of(ports, n, k->peer->node)) == NULL ||
-	    ngd_vl_ether(p->eiface) != k->peer)
+	    (p = ngd_vl_port_of(ports, n, k)) == NULL ||
+	    ngd_vl_ether(p) != k->peer)
 		return NULL;
 	return p;
 }
@@ -408,6 +439,123 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 	free(m);
 }
 
+/* Whether the vlan node v, as its settings and table are now, decides
+ * in the kernel every frame its downstream receives (ports as in
+ * ngd_vl_want_node): it can be a kernel bridge's port. */
+static bool
+ngd_vl_complete(struct ng_node *v, struct ngd_fast_brport *ports, unsigned n)
+{
+	struct ng_hook *nm = ng_find_hook(v, NG_VLAN_HOOK_NOMATCH);
+	struct ng_vlan_table *tab;
+	struct ng_mesg *m;
+	uint16_t proto;
+	bool ok = true;
+
+	proto = (uint16_t)ngd_vl_get(v, NGM_VLAN_GET_ENCAP_PROTO,
+	    sizeof(uint16_t));
+	if (proto != 0x8100 && proto != 0x88a8)
+		return false;
+	if (nm != NULL && nm->peer != NULL &&
+	    (ngd_vl_hook_port(nm, ports, n) == NULL ||
+		ngd_vl_get(v, NGM_VLAN_GET_DECAP, sizeof(uint32_t)) != 0))
+		return false; /* ngd's nomatch, or its decap */
+	if ((m = ngd_vl_ask(v, NGM_VLAN_GET_TABLE)) == NULL)
+		return false;
+	tab = (struct ng_vlan_table *)m->data;
+	if (m->header.arglen < sizeof(*tab) ||
+	    m->header.arglen < sizeof(*tab) + tab->n * sizeof(tab->filter[0]))
+		ok = false;
+	for (uint32_t i = 0; ok && i < tab->n; i++) {
+		struct ng_vlan_filter *f = &tab->filter[i];
+
+		f->hook_name[sizeof(f->hook_name) - 1] = '\0';
+		ok = ngd_vl_hook_port(ng_find_hook(v, f->hook_name), ports,
+			 n) != NULL;
+	}
+	free(m);
+	return ok;
+}
+
+/* The vport key of vlan node id (0: none). */
+uint32_t
+ngd_fast_vl_vport(const struct ngd_fast_vl *vl, uint32_t id)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nvports; i++)
+		if (vl->vports[i].vlan == id)
+			return vl->vports[i].key;
+	return 0;
+}
+
+unsigned
+ngd_fast_vl_vports(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
+    unsigned n, struct ngd_fast_brport *out, unsigned max)
+{
+	unsigned i, k, nout = 0;
+
+	if (vl == NULL)
+		return 0;
+	for (i = 0; i < vl->nvports; i++)
+		vl->vports[i].keep = false;
+	for (i = 0; i < n && nout < max; i++) {
+		struct ng_hook *h = ngd_vl_ether(&ports[i]), *d;
+		struct ng_node *v;
+		uint32_t key;
+
+		if (h == NULL ||
+		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
+		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) == 0)
+			continue;
+		v = h->peer->node;
+		if ((key = ngd_fast_vl_vport(vl, v->id)) != 0) {
+			for (k = 0; k < nout && out[k].eiface != v; k++)
+				;
+			if (k < nout)
+				continue; /* listed already */
+		}
+		d = ng_find_hook(v, NG_VLAN_HOOK_DOWNSTREAM);
+		if (d == NULL || !(d->flags & NG_HOOK_VALID) ||
+		    d->peer == NULL || (d->flags & NG_HOOK_CAPTURED) ||
+		    !ng_node_valid(d->peer->node) ||
+		    d->peer->node->type->switching == NULL ||
+		    (v->id & NG_FAST_BPF_VPORT) != 0 || /* ID too high */
+		    !ngd_vl_complete(v, ports, n))
+			continue;
+		if (key == 0) {
+			void *p = realloc(vl->vports,
+			    (vl->nvports + 1) * sizeof(*vl->vports));
+
+			if (p == NULL)
+				continue;
+			vl->vports = p;
+			key = NG_FAST_BPF_VPORT | v->id;
+			vl->vports[vl->nvports].vlan = v->id;
+			vl->vports[vl->nvports++].key = key;
+		}
+		for (k = 0; k < vl->nvports; k++)
+			if (vl->vports[k].key == key)
+				vl->vports[k].keep = true;
+		out[nout].eiface = v;
+		out[nout].hook = NG_VLAN_HOOK_DOWNSTREAM;
+		out[nout].gidx = key;
+		out[nout++].changed = false;
+	}
+	for (i = k = 0; i < vl->nvports; i++)
+		if (vl->vports[i].keep)
+			vl->vports[k++] = vl->vports[i];
+	vl->nvports = k;
+	return nout;
+}
+
+uint32_t
+ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nports; i++)
+		if (vl->ports[i].gidx == gidx &&
+		    !(vl->ports[i].vp.flags & NG_FAST_BPF_VL_TRUNK))
+			return vl->ports[i].vp.peer;
+	return 0;
+}
+
 static int
 ngd_vl_port_cmp(const void *a, const void *b)
 {
@@ -517,8 +665,12 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 	for (i = 0; i < n; i++) {
 		struct ng_hook *h;
 
-		if (ports[i].hook != NULL ||
-		    (h = ngd_vl_ether(ports[i].eiface)) == NULL ||
+		if (NG_FAST_BPF_IS_VPORT(ports[i].gidx)) { /* on a bridge */
+			ngd_vl_want_node(&w, ports[i].eiface, &ports[i], ports,
+			    n);
+			continue;
+		}
+		if ((h = ngd_vl_ether(&ports[i])) == NULL ||
 		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
 		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) != 0)
 			continue;

@@ -219,6 +219,80 @@ vlan_cases(uint32_t a, uint32_t b)
 	    slow(a) == s + 1);
 }
 
+/*
+ * vlan node 9 on bridge BR (a vport, V): A is the port of its filter for
+ * VID 10, B the bridge's other port.  A's frames are tagged and switched
+ * by the bridge as come in on V; what the bridge sends V goes to A (here
+ * untagged frames: to nomatch, A for one case).
+ */
+static void
+vport_cases(uint32_t a, uint32_t b)
+{
+	int vlports = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLPORTS);
+	uint32_t v = NG_FAST_BPF_VPORT | 9,
+		 all = NG_FAST_BPF_BR_LEARN | NG_FAST_BPF_BR_UNKNOWN;
+	struct ng_fast_bpf_port pa = { .id = 1,
+		.mode = NG_FAST_BPF_VLAN,
+		.peer = 9 };
+	struct ng_fast_bpf_port pb = { .id = 2,
+		.mode = NG_FAST_BPF_BRIDGE,
+		.peer = BR };
+	struct ng_fast_bpf_vlport va = { .vlan = 9, .peer = v };
+	struct ng_fast_bpf_vlport vv = { .vlan = 9 };
+	struct ng_fast_bpf_member m0 = { .group = BR, .idx = 0 };
+	struct ng_fast_bpf_member m1 = { .group = BR, .idx = 1 };
+	struct ng_fast_bpf_brstats bv, bb;
+	void *zero = calloc(ncpu, sizeof(struct ng_fast_bpf_brstats));
+	uint64_t s, f;
+
+	va.proto = vv.proto = htons(0x8100);
+	va.tci = 10;
+	va.flags = NG_FAST_BPF_VL_TAG;
+	vv.flags = NG_FAST_BPF_VL_TRUNK;
+	update(ports, &a, &pa);
+	update(ports, &b, &pb);
+	update(vlports, &a, &va);
+	update(vlports, &v, &vv);
+	brport(v, all);
+	brport(b, all);
+	update(brstats, &v, zero);
+	update(members, &m0, &v);
+	update(members, &m1, &b);
+	group(2);
+	{
+		struct ng_fast_bpf_mac k = { .bridge = BR };
+
+		memcpy(k.addr, S1, 6);
+		(void)bpf_map_delete_elem(hosts, &k);
+	}
+	s = slow(a), f = fast(a), bb = br(b);
+	CHECK("vport: a filter's broadcast: tagged, flooded by the bridge",
+	    run(a, BC, S1) == TC_ACT_SHOT && slow(a) == s && fast(a) == f + 1);
+	CHECK("... S1 learned on the vport", host(S1) == v);
+	CHECK("... the vport counted it in", br(v).recv_bcast == 1);
+	CHECK("... B got its copy", br(b).xmit_pkts == bb.xmit_pkts + 1);
+	bb = br(b);
+	CHECK("vport: a flood's next slice, re-queued on the filter's port",
+	    run_mark(a, BC, S1, NG_FAST_BPF_MORE | 1) == TC_ACT_SHOT &&
+		br(b).xmit_pkts == bb.xmit_pkts + 1);
+	bv = br(v);
+	CHECK("vport: unicast from B to S1, the vlan node has no nomatch: "
+	      "dropped in the kernel",
+	    run(b, S1, S2) == TC_ACT_SHOT &&
+		br(v).xmit_pkts == bv.xmit_pkts + 1);
+	vv.peer = a; /* A as nomatch's port */
+	update(vlports, &v, &vv);
+	CHECK("vport: ... with A its nomatch: to A (bpf_redirect_peer)",
+	    run(b, S1, S2) == TC_ACT_REDIRECT);
+	(void)bpf_map_delete_elem(brports, &v);
+	s = slow(a);
+	run(a, BC, S1);
+	CHECK("vport: off the bridge: the filter's frame to ngd",
+	    slow(a) == s + 1);
+	free(zero);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -367,6 +441,7 @@ main(int argc, char **argv)
 	}
 
 	vlan_cases(a, b);
+	vport_cases(a, b);
 	free(zero);
 	bpf_object__close(obj);
 	return failed;
