@@ -156,6 +156,7 @@ struct ngd_fast {
 	int *oldlinks;       /* their ends' links, closed once deleted */
 	unsigned noldlinks, maxoldlinks;
 	int next_gidx; /* ngd_fast_free_gidx's next try */
+	bool sync_due; /* a vnet's: ngd_fast_sync before sleeping */
 	struct ngd_sleep_hook retire_hook;
 };
 
@@ -1115,6 +1116,7 @@ ngd_fast_sync(void)
 		return;
 	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
+	fp->sync_due = false;
 	for (v = fp->veths; v != NULL; v = v->next)
 		v->want_hub = 0;
 	for (v = fp->veths; v != NULL; v = v->next) {
@@ -2214,6 +2216,8 @@ ngd_fast_retire_due(void *arg)
 	struct ngd_fast *fp = arg;
 	uint64_t now;
 
+	if (fp->sync_due) /* a vnet no client's message brought */
+		ngd_fast_sync();
 	if (fp->nretired == 0)
 		return -1;
 	now = ngd_clock_ms();
@@ -2466,8 +2470,10 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		(void)ngd_veth_port(v->direct);
 	ngd_fast_pin_link_drop(fp->pin, oldgidx);
 	ngd_fast_pin_link(fp->pin, gidx, v->link);
-	/* A hub's members are rewritten by the sync. */
-	ngd_fast_sync();
+	/* A hub's members, and vlan ports, are rewritten by the sync, which
+	 * follows a client's message before its reply (O(ports): not once
+	 * more here), or comes before the loop sleeps. */
+	fp->sync_due = true;
 	/* The old end forwards no more: with no port entry its program
 	 * drops what comes (as a device gone would); then what it forwarded
 	 * since the fold is counted, by the same path.  Its link stays
