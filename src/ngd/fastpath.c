@@ -106,6 +106,10 @@ extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
  * the lot, once none came for NGD_FAST_RETIRE_MS or NGD_FAST_RETIRE_MAX
  * wait (each pair still costs the kernel its unregistering, ~0.5 ms,
  * during which ngd's thread waits: the batch is bounded for that).
+ * The old graph-side end's TCX link is closed after that delete, not
+ * before: releasing a link from a device that still exists waits for a
+ * grace period under the RTNL lock (tcx_link_release), one a pair, while
+ * a device's unregistering lets go of its links for nothing.
  */
 #define NGD_FAST_RETIRE_GROUP 0x6e67ffffu /* the data plane is ours alone */
 #define NGD_FAST_RETIRE_MS 20
@@ -151,7 +155,10 @@ struct ngd_fast {
 	/* Pairs replaced by a vnet, in NGD_FAST_RETIRE_GROUP until deleted. */
 	unsigned nretired;
 	uint64_t retired_ms; /* when the last one joined */
-	int next_gidx;       /* ngd_fast_free_gidx's next try */
+	int *oldlinks;       /* their ends' links, closed once deleted */
+	unsigned noldlinks, maxoldlinks;
+	int next_gidx; /* ngd_fast_free_gidx's next try */
+	bool sync_due; /* a vnet's: ngd_fast_sync before sleeping */
 	struct ngd_sleep_hook retire_hook;
 };
 
@@ -1203,6 +1210,7 @@ ngd_fast_sync(void)
 		return;
 	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
+	fp->sync_due = false;
 	for (v = fp->veths; v != NULL; v = v->next) {
 		v->want_hub = 0;
 		v->hub_seen = false;
@@ -2233,6 +2241,41 @@ ngd_fast_get_info(void *be, struct ng_netdev *dev, uint32_t *ifindex, bool *up)
 
 /* --- vnet: the interface made anew where it goes ------------------------ */
 
+/* The links of retired ends closed (their devices gone: no grace period
+ * each, see NGD_FAST_RETIRE_MAX). */
+static void
+ngd_fast_close_oldlinks(struct ngd_fast *fp)
+{
+	for (unsigned i = 0; i < fp->noldlinks; i++)
+		close(fp->oldlinks[i]);
+	fp->noldlinks = 0;
+}
+
+/* The link of an end just retired, kept open until its device goes
+ * (closed at once if it cannot be kept: a grace period, no more). */
+static void
+ngd_fast_keep_oldlink(struct ngd_fast *fp, int link)
+{
+	if (link < 0)
+		return;
+	if (fp->nretired == 0) { /* not in the batch: deleted already */
+		close(link);
+		return;
+	}
+	if (fp->noldlinks == fp->maxoldlinks) {
+		unsigned max = fp->maxoldlinks ? 2 * fp->maxoldlinks : 64;
+		int *a = realloc(fp->oldlinks, max * sizeof(*a));
+
+		if (a == NULL) {
+			close(link);
+			return;
+		}
+		fp->oldlinks = a;
+		fp->maxoldlinks = max;
+	}
+	fp->oldlinks[fp->noldlinks++] = link;
+}
+
 /* The retired pairs deleted: one request, one grace period for all. */
 static void
 ngd_fast_flush_retired(struct ngd_fast *fp)
@@ -2242,8 +2285,11 @@ ngd_fast_flush_retired(struct ngd_fast *fp)
 	struct ifinfomsg *ifi;
 	int error;
 
-	if (fp->nretired == 0)
+	ngd_fast_br_repoint_flush(fp->br); /* before their indexes go */
+	if (fp->nretired == 0) {
+		ngd_fast_close_oldlinks(fp);
 		return;
+	}
 	fp->nretired = 0;
 	memset(buf, 0, sizeof(buf));
 	nh = mnl_nlmsg_put_header(buf);
@@ -2256,6 +2302,7 @@ ngd_fast_flush_retired(struct ngd_fast *fp)
 	if (error != 0 && error != ENODEV)
 		ngd_log(LOG_WARNING, "data path: retired pairs: %s",
 		    strerror(error));
+	ngd_fast_close_oldlinks(fp);
 }
 
 /* The loop's before-sleep hook: the retired batch deleted once due. */
@@ -2265,6 +2312,8 @@ ngd_fast_retire_due(void *arg)
 	struct ngd_fast *fp = arg;
 	uint64_t now;
 
+	if (fp->sync_due) /* a vnet no client's message brought */
+		ngd_fast_sync();
 	if (fp->nretired == 0)
 		return -1;
 	now = ngd_clock_ms();
@@ -2517,21 +2566,25 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		(void)ngd_veth_port(v->direct);
 	ngd_fast_pin_link_drop(fp->pin, oldgidx);
 	ngd_fast_pin_link(fp->pin, gidx, v->link);
-	/* A hub's members are rewritten by the sync. */
-	ngd_fast_sync();
-	if (oldlink >= 0)
-		close(oldlink); /* the old end forwards no more */
-	/* What it forwarded since the fold, counted by the same path. */
+	/* A hub's members, and vlan ports, are rewritten by the sync, which
+	 * follows a client's message before its reply (O(ports): not once
+	 * more here), or comes before the loop sleeps. */
+	fp->sync_due = true;
+	/* The old end forwards no more: with no port entry its program
+	 * drops what comes (as a device gone would); then what it forwarded
+	 * since the fold is counted, by the same path.  Its link stays
+	 * until the batch deletes it (NGD_FAST_RETIRE_MAX). */
+	key = (uint32_t)oldgidx;
+	(void)bpf_map_delete_elem(fp->ports_fd, &key);
 	newseen = v->seen;
 	v->gidx = oldgidx;
 	v->seen = oldseen;
 	ngd_veth_fold(v);
 	v->gidx = gidx;
 	v->seen = newseen;
-	key = (uint32_t)oldgidx;
-	(void)bpf_map_delete_elem(fp->ports_fd, &key);
 	(void)bpf_map_delete_elem(fp->stats_fd, &key);
 	ngd_fast_retire(fp, oldgidx, old, ngd_netdev_placed(v->dev));
+	ngd_fast_keep_oldlink(fp, oldlink);
 	return 0;
 }
 
@@ -2856,6 +2909,8 @@ ngd_fast_free(struct ngd_fast *fp)
 	}
 	if (fp->rtnl != NULL && !fp->held)
 		ngd_fast_flush_retired(fp);
+	ngd_fast_close_oldlinks(fp);
+	free(fp->oldlinks);
 	ngd_loop_cancel_sleep(fp->nd->loop, &fp->retire_hook);
 	ngd_loop_close(fp->nd->loop, &fp->mon);
 	for (int i = 0; i < NGD_FAST_QUEUES; i++)

@@ -46,6 +46,9 @@ uint32_t ngd_fast_br_of(const struct ngd_fast_br *br, uint32_t gidx);
 void ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx);
 /* The graph-side end from replaced by to, the same port (a vnet). */
 void ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to);
+/* The hosts of the ports repointed so far moved (before their old ends
+ * go: their indexes may be given again). */
+void ngd_fast_br_repoint_flush(struct ngd_fast_br *br); /* NULL ok */
 /* The last ngd's entries removed from the pinned maps (after recovery). */
 void ngd_fast_br_restored(struct ngd_fast_br *br);
 /* Whether group id is a kernel bridge's flood group (its size in *np). */

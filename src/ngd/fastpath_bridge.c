@@ -69,6 +69,12 @@ struct ngd_br_slot {
 	uint32_t idx;
 };
 
+/* A port's graph-side end from became to (ngd_fast_br_repoint); the
+ * hosts learned on from not yet moved. */
+struct ngd_br_repoint {
+	uint32_t bridge, from, to;
+};
+
 struct ngd_fast_br {
 	int brports_fd, hosts_fd, brstats_fd, members_fd, groups_fd;
 	struct ngd_br *bridges;
@@ -86,6 +92,8 @@ struct ngd_fast_br {
 	struct ngd_loop *loop;
 	struct ngd_sleep_hook tick;
 	uint64_t next_tick;
+	struct ngd_br_repoint *rp; /* ngd_br_repoint_hosts's to do */
+	unsigned nrp, maxrp;
 };
 
 static struct ngd_fast_br *ngd_br_active; /* for the before-message hook */
@@ -401,6 +409,60 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 	return false;
 }
 
+/*
+ * The hosts learned on the ports ngd_fast_br_repoint moved follow them,
+ * all in one reading of the map (O(its buckets): 1M, ~1 ms), which
+ * then serves the vnets of a pass together.  Done before anything reads
+ * the map, and before the loop sleeps; meanwhile the program sends what
+ * an old end's entry would take to ngd ("a stale entry"), whose node
+ * forwards it, so no frame is lost or misdirected.
+ */
+static void
+ngd_br_repoint_hosts(struct ngd_fast_br *br)
+{
+	struct ng_fast_bpf_mac *keys;
+	struct ng_fast_bpf_host *vals;
+	uint32_t in = 0, out = 0;
+	bool first = true;
+
+	if (br == NULL || br->nrp == 0)
+		return;
+	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	for (; keys != NULL && vals != NULL; first = false, in = out) {
+		__u32 count = NGD_BR_BATCH;
+		int error = bpf_map_lookup_batch(br->hosts_fd,
+		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+
+		if (error < 0 && errno != ENOENT)
+			break;
+		for (__u32 i = 0; i < count; i++) {
+			bool moved = false;
+
+			for (unsigned k = 0; k < br->nrp; k++) /* in order */
+				if (vals[i].ifindex == br->rp[k].from &&
+				    keys[i].bridge == br->rp[k].bridge) {
+					vals[i].ifindex = br->rp[k].to;
+					moved = true;
+				}
+			if (moved)
+				(void)bpf_map_update_elem(br->hosts_fd,
+				    &keys[i], &vals[i], BPF_EXIST);
+		}
+		if (error < 0)
+			break; /* ENOENT: that was the last */
+	}
+	free(keys);
+	free(vals);
+	br->nrp = 0;
+}
+
+void
+ngd_fast_br_repoint_flush(struct ngd_fast_br *br)
+{
+	ngd_br_repoint_hosts(br);
+}
+
 /* The whole map against the nodes, with the counters. */
 static void
 ngd_br_pull(struct ngd_fast_br *br)
@@ -411,6 +473,7 @@ ngd_br_pull(struct ngd_fast_br *br)
 	bool first = true, redo = false;
 	uint32_t nhosts = 0;
 
+	ngd_br_repoint_hosts(br);
 	if (br->g == NULL)
 		return;
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next)
@@ -724,6 +787,7 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 		ngd_br_pull(br);
 	br->dirty |= changed || left;
 	if (br->adopted) {
+		ngd_br_repoint_hosts(br); /* what it keeps, where it is */
 		ngd_br_prune_adopted(br);
 		br->adopted = false;
 	}
@@ -770,13 +834,10 @@ ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 	const struct ngd_br_slot *s;
 	struct ng_fast_bpf_member mk;
 	struct ng_fast_bpf_brport bp;
-	struct ng_fast_bpf_mac *keys;
-	struct ng_fast_bpf_host *vals;
 	struct ngd_br_member *m;
 	struct ng_node *node;
 	struct ngd_br *b;
-	uint32_t idx, in = 0, out = 0;
-	bool first = true;
+	uint32_t idx;
 
 	if (br == NULL || (s = ngd_br_slot(br, from))->bridge == 0 ||
 	    (b = ngd_br_find(br, s->bridge)) == NULL || s->idx >= b->n ||
@@ -798,27 +859,23 @@ ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 	mk.group = b->id;
 	mk.idx = idx;
 	(void)bpf_map_update_elem(br->members_fd, &mk, &to, BPF_ANY);
-	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
-	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
-	for (; keys != NULL && vals != NULL; first = false, in = out) {
-		__u32 count = NGD_BR_BATCH;
-		int error = bpf_map_lookup_batch(br->hosts_fd,
-		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+	/* Its hosts: with those of the pass's other vnets, in one reading
+	 * of the map (ngd_br_repoint_hosts). */
+	if (br->nrp == br->maxrp) {
+		unsigned max = br->maxrp ? 2 * br->maxrp : 16;
+		struct ngd_br_repoint *a = realloc(br->rp, max * sizeof(*a));
 
-		if (error < 0 && errno != ENOENT)
-			break;
-		for (__u32 i = 0; i < count; i++)
-			if (vals[i].ifindex == from &&
-			    keys[i].bridge == b->id) {
-				vals[i].ifindex = to;
-				(void)bpf_map_update_elem(br->hosts_fd,
-				    &keys[i], &vals[i], BPF_EXIST);
-			}
-		if (error < 0)
-			break; /* ENOENT: that was the last */
+		if (a == NULL)
+			ngd_br_repoint_hosts(br); /* room again */
+		else {
+			br->rp = a;
+			br->maxrp = max;
+		}
 	}
-	free(keys);
-	free(vals);
+	if (br->nrp < br->maxrp)
+		br->rp[br->nrp++] = (struct ngd_br_repoint){ .bridge = b->id,
+			.from = from,
+			.to = to };
 	ngd_br_drop_port(br, from);
 }
 
@@ -969,6 +1026,8 @@ ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
 	struct ngd_br *b;
 	struct ng_node *node;
 
+	if (br != NULL && br->nrp > 0) /* the node reads hosts below */
+		ngd_br_repoint_hosts(br);
 	if (br == NULL || (s = ngd_br_slot(br, gidx))->bridge == 0 ||
 	    (b = ngd_br_find(br, s->bridge)) == NULL ||
 	    (node = ngd_br_node(br, b)) == NULL)
@@ -1017,6 +1076,7 @@ ngd_br_tick(void *arg)
 	struct ngd_fast_br *br = arg;
 	uint64_t now = ngd_clock_ms();
 
+	ngd_br_repoint_hosts(br);
 	if (br->bridges == NULL) {
 		if (br->dirty)
 			ngd_br_pull(br); /* the last bridge's hosts go */
@@ -1092,5 +1152,6 @@ ngd_fast_br_free(struct ngd_fast_br *br)
 	free(br->slot);
 	free(br->vslot);
 	free(br->percpu);
+	free(br->rp);
 	free(br);
 }

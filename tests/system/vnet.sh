@@ -132,7 +132,7 @@ old=$(cat /sys/class/net/web/ifindex)
 ip netns del b
 if [ "${NGD_FASTPATH:-1}" != 0 ]; then
 	# A veth pair holds no namespace: it is home and simply stays.
-	sleep 0.2
+	sleep 0.15
 	expect "moved home by hand, then b deleted: still home" "$old" \
 	    "$(cat /sys/class/net/web/ifindex 2>/dev/null)"
 else
@@ -165,6 +165,31 @@ expect_rc "300 eifaces, 30 of them there and back, by one script" 0 \
     ngctl -f "$tmp/cycles"
 settled
 expect "... no interface left behind" "$before" "$(links)"
+
+# SIGKILL while a batch comes home: the pairs retired meanwhile (their
+# old ends' links held open until the batch is deleted) are deleted by
+# the next ngd, which takes the graph back; every interface is there
+# once, no retired one is left.
+if [ "${NGD_FASTPATH:-1}" != 0 ]; then
+	for i in $(seq 2 41); do echo "mkpeer br0: eiface link$((i + 100)) ether"; echo "msg br0:link$((i + 100)) vnet \"a\""; done >"$tmp/kill"
+	for i in $(seq 2 41); do for w in "" a ""; do echo "msg br0:link$((i + 100)) vnet \"$w\""; done; done >"$tmp/home"
+	ngctl -f "$tmp/kill"
+	sleep 1 # the journal written
+	ngctl -f "$tmp/home" >/dev/null 2>&1 &
+	sleep 0.15
+	kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
+	wait $! 2>/dev/null
+	echo "# killed with $(ip -o link | grep -c ngeth) here, $(links -n a | wc -w) in a, $(dp_ends) graph-side ends"
+	start_ngd
+	ngctl msg br0:link102 vnet '""' >/dev/null 2>&1 # the graph is back
+	settled
+	n=$(ngctl list | grep -c 'Type: eiface')
+	expect "after SIGKILL mid-batch: one graph-side end per eiface" "$n" "$(dp_ends)"
+	expect "... every interface once, here or in a" "$n" "$(($(links | wc -w) + $(links -n a | wc -w)))"
+	expect "... no retired one left anywhere" "" "$(ip -o link | grep ngret)$(ip -n a -o link | grep ngret)"
+	for i in $(seq 2 41); do echo "shutdown br0:link$((i + 100))"; done | ngctl -f -
+	settled
+fi
 
 # Many at once: every old interface goes, and SIGTERM takes the rest.
 for i in $(seq 2 41); do echo "mkpeer br0: eiface link$i ether"; echo "msg br0:link$i vnet \"a\""; done >"$tmp/many"
