@@ -2407,6 +2407,17 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	unsigned seq = 0;
 	int error;
 
+	/* The group first: killed before the rename, the next ngd deletes
+	 * the pair; renamed first, it would take the old end back (the
+	 * journal may name it) with its retired name. */
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, gidx);
+	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
+	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	if (error != 0) { /* gone already, or it goes alone */
+		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, gidx);
+		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+		return;
+	}
 	if (old != NULL && ngd_fast_nsid_home(fp, old->nsid)) {
 		ngd_retire_name(fp->nd, name);
 		error = ngd_fast_rename_down(fp->nd->rtnl, &fp->nd->rtnl_seq,
@@ -2419,14 +2430,6 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 		ngd_retire_name(fp->nd, name);
 		(void)ngd_fast_rename_down(nl, &seq, old->ifindex, name);
 		mnl_socket_close(nl);
-	}
-	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, gidx);
-	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
-	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
-	if (error != 0) { /* gone already, or it goes alone */
-		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, gidx);
-		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
-		return;
 	}
 	fp->nretired++;
 	fp->retired_ms = ngd_clock_ms();
