@@ -152,18 +152,22 @@ jail_lo_up(void)
  * every other one, N² frames.  Set before any interface arrives, which
  * takes the default; jail.conf's commands may set it back (sysctl in
  * exec.created or exec.start).  Without IPv6 there is nothing to set.
+ * Through procfd, a proc of our own: in the host's, each name under
+ * net/ipv6/conf has one cached entry per network namespace, all looked
+ * through on every open (0.7 ms a jail among 300, 2 ms among 700).
  */
 static void
-jail_no_rtsol(void)
+jail_no_rtsol(int procfd)
 {
 	static const char *const knobs[] = {
-		"/proc/sys/net/ipv6/conf/default/router_solicitations",
-		"/proc/sys/net/ipv6/conf/all/router_solicitations",
+		"sys/net/ipv6/conf/default/router_solicitations",
+		"sys/net/ipv6/conf/all/router_solicitations",
 	};
 	int fd;
 
 	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
-		if ((fd = open(knobs[i], O_WRONLY | O_CLOEXEC)) >= 0) {
+		if ((fd = openat(procfd, knobs[i], O_WRONLY | O_CLOEXEC)) >=
+		    0) {
 			(void)write(fd, "0\n", 2);
 			close(fd);
 		}
@@ -872,8 +876,6 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 	jail_drop_nsfs_mounts();
 	if (newnet && (error = jail_lo_up()) != 0)
 		return jail_ifail(e, error, "lo");
-	if (newnet)
-		jail_no_rtsol();
 	if (newuts) {
 		s = jail_pstr(ps, "host.hostname");
 		if (sethostname(s != NULL ? s : "",
@@ -885,6 +887,8 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 	}
 	if ((error = jail_detached_proc(procfdp)) != 0)
 		return jail_ifail(e, error, "proc");
+	if (newnet)
+		jail_no_rtsol(*procfdp);
 	if (path == NULL || strcmp(path, "/") == 0) {
 		/*
 		 * Sharing the host's tree: our own /proc, our own /sys when
