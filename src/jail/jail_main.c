@@ -6,6 +6,9 @@
  * remove (-r, -R), or print the configuration (-e).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -391,12 +394,17 @@ jail_run_target(struct cli *c, struct jail_target *t)
 }
 
 /*
- * -p N: up to N jails at once, each in a child of ours.  A jail starts
- * once the jails it depends on are made (create), or once the jails
- * that depend on it are gone (remove); when one of those failed, it is
- * skipped.  Each jail counts what it waits for, and who waits for it
- * is listed once (a look through every jail per decision made a
- * thousand jails take minutes).
+ * -p N: up to N jails at once, made by N workers, children of ours
+ * forked once each (a child per jail copied our page tables, a thousand
+ * jails' configuration, every time, and opened its own connections to
+ * the supervisor and ngd).  A worker is handed a jail's index on its
+ * pipe and answers with that index and whether the jail was made; a
+ * worker that dies fails the jail it had.  A jail starts once the
+ * jails it depends on are made (create), or once the jails that depend
+ * on it are gone (remove); when one of those failed, it is skipped.
+ * Each jail counts what it waits for, and who waits for it is listed
+ * once (a look through every jail per decision made a thousand jails
+ * take minutes).
  */
 enum { JP_WAIT, JP_RUN, JP_OK, JP_FAIL };
 
@@ -406,8 +414,21 @@ struct jail_sched {
 	size_t nwait; /* jails it still waits for */
 	size_t *next; /* jails waiting for it */
 	size_t nnext;
-	pid_t pid;
 };
+
+struct jail_worker {
+	pid_t pid;
+	int to, from; /* our ends: jobs out, answers in */
+	size_t job;
+	bool busy;
+};
+
+struct jail_answer {
+	size_t job;
+	int ok;
+};
+
+static struct sigaction jail_worker_pipe; /* SIGPIPE as we got it */
 
 static int
 jail_sched_edge(struct jail_sched *js, size_t from, size_t to)
@@ -433,17 +454,141 @@ jail_sched_done(struct jail_sched *js, size_t i, bool ok)
 	}
 }
 
+/* A worker's life: jobs until its pipe closes. */
+static void __attribute__((noreturn))
+jail_worker_main(struct cli *c, struct targets *ts, int in, int out)
+{
+	struct jail_answer a;
+	size_t i;
+
+	while (read(in, &i, sizeof(i)) == (ssize_t)sizeof(i) && i < ts->n) {
+		a.job = i;
+		a.ok = jail_run_target(c, &ts->v[i]) == 0;
+		fflush(stdout);
+		fflush(stderr);
+		if (write(out, &a, sizeof(a)) != (ssize_t)sizeof(a))
+			break;
+	}
+	_exit(0);
+}
+
+/* One more worker in w[*nw]; its siblings' pipes are not its own. */
+static int
+jail_worker_start(struct cli *c, struct targets *ts, struct jail_worker *w,
+    size_t *nw)
+{
+	int down[2], up[2];
+	pid_t pid;
+
+	if (pipe2(down, O_CLOEXEC) != 0)
+		return errno;
+	if (pipe2(up, O_CLOEXEC) != 0) {
+		close(down[0]);
+		close(down[1]);
+		return errno;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == 0) {
+		for (size_t k = 0; k < *nw; k++) {
+			close(w[k].to);
+			close(w[k].from);
+		}
+		close(down[1]);
+		close(up[0]);
+		sigaction(SIGPIPE, &jail_worker_pipe, NULL);
+		jail_worker_main(c, ts, down[0], up[1]);
+	}
+	close(down[0]);
+	close(up[1]);
+	if (pid < 0) {
+		close(down[1]);
+		close(up[0]);
+		return errno;
+	}
+	w[*nw] = (struct jail_worker){ .pid = pid,
+		.to = down[1],
+		.from = up[0] };
+	(*nw)++;
+	return 0;
+}
+
+/* Worker k gone (died, or no longer needed): its pipes closed, reaped. */
+static void
+jail_worker_end(struct jail_worker *w, size_t *nw, size_t k)
+{
+	close(w[k].to);
+	close(w[k].from);
+	while (waitpid(w[k].pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	w[k] = w[--*nw];
+}
+
+/* Waits for one answer; false: nothing runs. */
+static bool
+jail_worker_wait(struct jail_worker *w, size_t *nw, struct jail_sched *js,
+    size_t *running, size_t *done, int *rc)
+{
+	struct pollfd *pfd;
+	struct jail_answer a;
+	size_t np = 0;
+	ssize_t n;
+
+	if (*running == 0 || (pfd = calloc(*nw, sizeof(*pfd))) == NULL)
+		return false;
+	for (size_t k = 0; k < *nw; k++)
+		pfd[np++] = (struct pollfd){ .fd = w[k].from,
+			.events = POLLIN };
+	while (poll(pfd, np, -1) < 0)
+		if (errno != EINTR) {
+			free(pfd);
+			return false;
+		}
+	/* backwards: jail_worker_end moves the last worker into k */
+	for (size_t k = np; k-- > 0;) {
+		if (pfd[k].revents == 0)
+			continue;
+		n = read(w[k].from, &a, sizeof(a));
+		if (n == (ssize_t)sizeof(a) && w[k].busy && a.job == w[k].job) {
+			jail_sched_done(js, a.job, a.ok);
+			*rc |= !a.ok;
+			w[k].busy = false;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else if (!w[k].busy) { /* it died idle */
+			jail_worker_end(w, nw, k);
+			continue;
+		} else { /* it died: its jail failed */
+			jail_sched_done(js, w[k].job, false);
+			*rc = 1;
+			jail_worker_end(w, nw, k);
+		}
+		(*running)--;
+		(*done)++;
+	}
+	free(pfd);
+	return true;
+}
+
 static int
 jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
     size_t n)
 {
+	size_t max = c->parallel > 0 && (size_t)c->parallel < n ?
+	    (size_t)c->parallel :
+	    n;
 	struct jail_sched *js = calloc(n, sizeof(*js));
-	size_t running = 0, done = 0;
-	int rc = 0, status;
-	pid_t pid;
+	struct jail_worker *w = calloc(max, sizeof(*w));
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	size_t running = 0, done = 0, nw = 0;
+	int rc = 0;
 
-	if (js == NULL)
-		return 1;
+	if (js == NULL || w == NULL) {
+		rc = 1;
+		goto out;
+	}
+	/* a worker gone: EPIPE, not our death (its own is put back) */
+	sigaction(SIGPIPE, &ign, &jail_worker_pipe);
 	for (size_t i = 0; i < n; i++) {
 		struct jail_param *dep = jail_params_find(&ts->v[i].ps,
 		    "depend");
@@ -469,10 +614,8 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 			done++;
 		}
 	while (done < n) {
-		for (size_t k = 0; k < n &&
-		     (c->parallel <= 0 || running < (size_t)c->parallel);
-		     k++) {
-			size_t i = order[k];
+		for (size_t k = 0; k < n && running < max; k++) {
+			size_t i = order[k], idle;
 			struct jail_target *t = &ts->v[i];
 
 			if (js[i].st != JP_WAIT ||
@@ -486,14 +629,13 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 				done++;
 				continue;
 			}
-			fflush(stdout);
-			fflush(stderr);
-			if ((pid = fork()) == 0) {
-				status = jail_run_target(c, t) != 0;
-				fflush(stdout);
-				_exit(status);
-			}
-			if (pid < 0) { /* do it here, then */
+			for (idle = 0; idle < nw && w[idle].busy; idle++)
+				;
+			if (idle == nw &&
+			    jail_worker_start(c, ts, w, &nw) != 0) {
+				if (nw > 0)
+					break; /* the ones there do it */
+				/* none: do it here, then */
 				bool ok = jail_run_target(c, t) == 0;
 
 				jail_sched_done(js, i, ok);
@@ -501,35 +643,31 @@ jail_run_parallel(struct cli *c, struct targets *ts, const size_t *order,
 				done++;
 				continue;
 			}
-			js[i].pid = pid;
+			if (write(w[idle].to, &i, sizeof(i)) !=
+			    (ssize_t)sizeof(i)) {
+				jail_worker_end(w, &nw, idle);
+				k--; /* again: another worker, or here */
+				continue;
+			}
+			w[idle].job = i;
+			w[idle].busy = true;
 			js[i].st = JP_RUN;
 			running++;
 		}
-		if (running == 0)
+		if (!jail_worker_wait(w, &nw, js, &running, &done, &rc))
 			break;
-		if ((pid = waitpid(-1, &status, 0)) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		for (size_t i = 0; i < n; i++)
-			if (js[i].st == JP_RUN && js[i].pid == pid) {
-				bool ok = WIFEXITED(status) &&
-				    WEXITSTATUS(status) == 0;
-
-				jail_sched_done(js, i, ok);
-				rc |= !ok;
-				running--;
-				done++;
-				break;
-			}
 	}
 	if (done < n)
 		rc = 1;
 out:
-	for (size_t i = 0; i < n; i++)
+	while (nw > 0)
+		jail_worker_end(w, &nw, nw - 1);
+	if (js != NULL && w != NULL)
+		sigaction(SIGPIPE, &jail_worker_pipe, NULL);
+	for (size_t i = 0; js != NULL && i < n; i++)
 		free(js[i].next);
 	free(js);
+	free(w);
 	return rc;
 }
 

@@ -5,7 +5,7 @@
 # supervisor was killed is cleaned up by the next jail(8); a jail whose
 # namespace name was deleted by hand (`ip netns del`) lives on and still
 # ends cleanly; and 100 create/remove cycles (JAIL_CYCLES; make soak runs
-# 1000) leave no namespace, mount, process or interface, and ngd's file
+# 1000) leave no namespace, mount, cgroup, process or interface, and ngd's file
 # descriptors and memory flat.
 source "$(dirname "$0")/../lib.sh"
 
@@ -34,6 +34,7 @@ snapshot() {
 	echo "netns $(for p in /proc/[0-9]*; do readlink "$p/ns/net"; done 2>/dev/null | sort -u | wc -l)"
 	echo "links $(ip -o link | awk '{ print $2 }' | sed 's/@if[0-9]*:/:/' | sort | tr '\n' ' ')"
 	echo "run $(ls /run/jail /run/netns | tr '\n' ' ')"
+	echo "cgroups $(find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | wc -l)"
 }
 before=$(snapshot)
 

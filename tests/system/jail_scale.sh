@@ -7,7 +7,11 @@
 # and removal leaves no namespace, mount, record, cgroup or process, with
 # every interface home.  And `jail -p` honours depend: a jail starts
 # after the jails it depends on, is removed before them, and is skipped
-# when one of them failed.  bench/jails runs 1,000.
+# when one of them failed; with room for more jails than depend lets
+# run, a jail waits until the one it depends on is made in full, its
+# exec.poststart done; and -p does make jails side by side (four whose
+# exec.start sleeps a second take under 2.5 s with -p 4, 4 s or more
+# with -p 1).  bench/jails runs 1,000.
 source "$(dirname "$0")/../lib.sh"
 
 n=${JAIL_SCALE:-50}
@@ -100,6 +104,44 @@ expect_rc "-p 0 removes them all" 0 jail -q -p 0 -f "$tmp/dep.conf" -r '*'
 expect "a down before b, b before c" "yes" \
     "$([ "$(pos 'down a')" -lt "$(pos 'down b')" ] && [ "$(pos 'down b')" -lt "$(pos 'down c')" ] && echo yes)"
 expect "none left" "" "$(jls name)"
+
+# --- -p overlaps creations, and depend waits for the whole jail ---------------
+# Four jails whose exec.start sleeps a second: with -p 4 they are made
+# side by side (well under the four seconds one at a time takes), with
+# -p 1 one after another.
+cat >"$tmp/par.conf" <<EOF3
+persist;
+exec.start = "sleep 1";
+p1 { }
+p2 { }
+p3 { }
+p4 { }
+EOF3
+ms_of() { # command...: its run time in ms
+	local t0=$(date +%s%N)
+	"$@" || echo "# $* failed" >&2
+	echo $((($(date +%s%N) - t0) / 1000000))
+}
+ms=$(ms_of jail -q -p 4 -f "$tmp/par.conf" -c)
+echo "# four jails sleeping 1 s in exec.start, -p 4: $ms ms"
+expect "-p 4: the four made" "p1 p2 p3 p4" "$(jls name | sort | xargs)"
+expect "-p 4: made at once (under 2.5 s: $ms ms)" yes "$([ "$ms" -lt 2500 ] && echo yes)"
+expect_rc "removed" 0 jail -q -f "$tmp/par.conf" -r '*'
+ms=$(ms_of jail -q -p 1 -f "$tmp/par.conf" -c)
+echo "# the same, -p 1: $ms ms"
+expect "-p 1: one after another (4 s at least: $ms ms)" yes "$([ "$ms" -ge 4000 ] && echo yes)"
+expect_rc "removed again" 0 jail -q -f "$tmp/par.conf" -r '*'
+# b depends on c, whose exec.poststart ends a second late: b's prestart,
+# with room for both at once (-p 2), must still find c's poststart done.
+cat >"$tmp/dep3.conf" <<EOF3
+persist;
+c { exec.poststart = "sleep 1; touch $tmp/c-up"; }
+b { depend = c; exec.prestart = "if [ -e $tmp/c-up ]; then echo after; else echo before; fi >> $tmp/order3"; }
+EOF3
+: >"$tmp/order3"
+expect_rc "-p 2: b depending on a slow c, made" 0 jail -q -p 2 -f "$tmp/dep3.conf" -c
+expect "b's prestart ran after c's poststart" "after" "$(cat "$tmp/order3")"
+expect_rc "b and c removed" 0 jail -q -f "$tmp/dep3.conf" -r '*'
 
 # --- removal together, and depend ----------------------------------------------
 # Jails without stop commands are removed together; one that another
