@@ -92,6 +92,18 @@ connect br0: ngeth1: link1 ether
 EOS
 }
 
+# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
+pings() {
+	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
+	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
+}
+
+# hs NODE HOOK FIELD: one of a hook's counters (gethookstats), 0 if none
+hs() {
+	ngctl msg "$1" gethookstats | grep -oE "\{ hook=\"$2\"[^}]*\}" |
+	    sed -nE "s/.* $3=([0-9]+).*/\1/p" | grep . || echo 0
+}
+
 # Run command in network namespace NS (made with `ip netns add`).
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 

@@ -13,11 +13,6 @@ trap 'ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; stop_ngd; rm -rf
 
 # rx NS IF: packets the interface received
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
-pings() {
-	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
-	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
-}
 # two eifaces ngeth0 in fa (198.18.7.1) and ngeth1 in fb (198.18.7.2),
 # without IPv6 (nothing crosses but what the tests send)
 two_jails() {

@@ -23,11 +23,6 @@ NGD_LOG=$tmp/ngd.log
 NS="ba bb bc bd"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
 
-# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
-pings() {
-	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
-	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
-}
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 # field LINK NAME: a counter of getstats LINK (0 when not shown)
 field() {

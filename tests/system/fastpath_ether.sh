@@ -21,11 +21,6 @@ source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del jl 2>/dev/null; ip netns del lan 2>/dev/null; ip link del em0 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
-pings() {
-	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
-	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
-}
 # stat IF NAME: a counter of an interface of this namespace (0: none)
 stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
 # taps: packets the kernel gave ngd through em0's TAP channels

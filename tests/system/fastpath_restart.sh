@@ -44,11 +44,6 @@ fi
 idx() { ip -n "$1" -o link show dev "$2" | cut -d: -f1; }
 addr() { ip -n "$1" -o -4 addr show dev "$2" | awk '{ print $4 }'; }
 mac() { ip -n "$1" -o link show dev "$2" | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p'; }
-# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
-pings() {
-	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
-	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
-}
 # flood NS ADDR FILE: 300 pings, 10 ms apart, in the background
 flood() { ip netns exec "$1" ping -c 300 -i 0.01 -W 1 "$2" >"$3" 2>&1 & floods="${floods:-} $!"; }
 wait_floods() { wait $floods; floods=; }

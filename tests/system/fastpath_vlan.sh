@@ -24,11 +24,6 @@ NGD_LOG=$tmp/ngd.log
 NS="wire a10 a20 nm b10 b20 b40"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
 
-# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
-pings() {
-	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
-	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
-}
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 # slow: frames the kernel gave ngd so far (ngslow's tx in the data plane,
 # reached through ngd's descriptor of that namespace, found once)
@@ -50,10 +45,6 @@ slow() {
 		ngslow "$fd" && DP=$l DPFD=$fd && return
 	done < <(find "/proc/$NGD_PID/fd" -lname 'net:*' -printf '%f %l\n')
 	echo none
-}
-hs() { # NODE HOOK FIELD: a hook counter
-	ngctl msg "$1" gethookstats | grep -oE "\{ hook=\"$2\"[^}]*\}" |
-	    sed -nE "s/.* $3=([0-9]+).*/\1/p" | grep . || echo 0
 }
 # tags IF COUNT CMD...: the link-level lines tcpdump -e saw on IF (ns
 # wire) while CMD ran

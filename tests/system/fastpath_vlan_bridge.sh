@@ -23,10 +23,6 @@ NGD_LOG=$tmp/ngd.log
 NS="wire a10 a20 nm b10 b20"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
 
-pings() { # NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
-	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
-	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
-}
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 slow() { # frames the kernel gave ngd through the data plane's TAP
 	local d
@@ -34,10 +30,6 @@ slow() { # frames the kernel gave ngd through the data plane's TAP
 	[ -e "$d" ] || { echo 0; return; }
 	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
 	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
-}
-hs() { # NODE HOOK FIELD: a hook counter
-	ngctl msg "$1" gethookstats | grep -oE "\{ hook=\"$2\"[^}]*\}" |
-	    sed -nE "s/.* $3=([0-9]+).*/\1/p" | grep . || echo 0
 }
 field() { # LINK NAME: a counter of BR's getstats LINK
 	ngctl msg BR: getstats "$1" | sed -nE "s/.*[ {]$2=([0-9]+).*/\\1/p" |

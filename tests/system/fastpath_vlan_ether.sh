@@ -20,10 +20,6 @@ NGD_LOG=$tmp/ngd.log
 NS="wire a10 a20 nm b10 b20 b40"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
 
-pings() { # NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
-	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
-	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
-}
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
 taps() { # packets the kernel gave ngd through em0's TAP channels
@@ -46,10 +42,6 @@ uplinks() { # packets through the uplinks' host ends, both ways
 		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
 	done
 	echo $n
-}
-hs() { # NODE HOOK FIELD: a hook counter
-	ngctl msg "$1" gethookstats | grep -oE "\{ hook=\"$2\"[^}]*\}" |
-	    sed -nE "s/.* $3=([0-9]+).*/\1/p" | grep . || echo 0
 }
 tags() { # IF COUNT CMD...: what tcpdump -e saw on IF (ns wire) while CMD ran
 	local ifc=$1 n=$2
