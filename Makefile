@@ -93,21 +93,40 @@ $(LIBNG_SO): $(LIB_OBJ)
 # filter compiler); add its link flag wherever the node archive goes.
 CORE_LIBS = -lpcap
 
-# The ether node's tc programs (src/bpf), compiled for the kernel with
-# clang and embedded in ngd (src/ngd/ether.c includes the object), which
-# loads them with libbpf and follows links with libmnl.
+# The kernel's programs (src/bpf/*.bpf.c), compiled for the kernel with
+# clang; `bpftool gen skeleton` turns each object into a header,
+# $(B)/bpf/NAME.skel.h, that embeds it and declares struct NAME_bpf with
+# its maps and programs as members, and NAME_bpf__open, __load and
+# __destroy.  ngd (ether.c: the ether node's tc programs; fastpath*.c:
+# the eifaces') and the jail tools (jail_ipalias.c) include their
+# skeleton, load through it with libbpf, and follow links with libmnl.
+# bpftool is needed at build time only.  Its headers are included as
+# system headers (-isystem): bpftool's code is not held to our warnings
+# (a file that reads only the maps leaves __destroy unused), and -MMD
+# does not list them, so each user names its skeleton below.
 BPF_CC  ?= clang
+BPFTOOL ?= $(or $(shell PATH="$$PATH:/usr/sbin:/sbin" command -v bpftool),bpftool)
 BPF_OBJ  = $(B)/bpf/ng_ether.bpf.o
 BPF_CFLAGS = -O2 -g -Wall -target bpf \
              -I/usr/include/$(shell $(CC) -dumpmachine) -Isrc/bpf
+BPF_SKEL_CPPFLAGS = -Isrc/bpf -isystem $(B)/bpf
 NGD_LIBS = -lbpf -lmnl -lsystemd
 
-$(B)/bpf/%.bpf.o: src/bpf/%.bpf.c src/bpf/ng_ether_bpf.h
+$(B)/bpf/%.bpf.o: src/bpf/%.bpf.c
 	@mkdir -p $(dir $@)
-	$(BPF_CC) $(BPF_CFLAGS) -c -o $@ $<
+	$(BPF_CC) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/src/ngd/ether.o: $(BPF_OBJ)
-$(B)/src/ngd/ether.o: CPPFLAGS += -DNGD_ETHER_BPF_OBJ='"$(BPF_OBJ)"'
+$(B)/bpf/%.skel.h: $(B)/bpf/%.bpf.o
+	@$(BPFTOOL) version >/dev/null 2>&1 || { echo "$(BPFTOOL): not found;" \
+	    "the BPF programs' skeletons are made with it at build time:" \
+	    "install Debian's package bpftool (scripts/deps does)" >&2; \
+	    exit 1; }
+	$(BPFTOOL) gen skeleton $< name $*_bpf > $@.tmp
+	mv $@.tmp $@
+
+$(BPF_OBJ): src/bpf/ng_ether_bpf.h
+$(B)/src/ngd/ether.o: $(B)/bpf/ng_ether.skel.h
+$(B)/src/ngd/ether.o: CPPFLAGS += $(BPF_SKEL_CPPFLAGS)
 
 $(B)/ngd: $(NGD_OBJ) $(ENGINE_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CORE_LIBS) $(NGD_LIBS)
@@ -374,15 +393,13 @@ clean:
 	rm -rf $(B)
 
 # IP-alias jails: the socket programs (src/bpf/jail_sock.bpf.c), compiled
-# with clang like the ether node's and embedded in the jail library
-# (src/jail/jail_ipalias.c, in every build of it).
-JAIL_BPF_OBJ = $(B)/bpf/jail_sock.bpf.o
+# with clang like the ether node's, their skeleton included by the jail
+# library (src/jail/jail_ipalias.c, in every build of it).
 JAIL_IPALIAS_OBJS = $(B)/src/jail/jail_ipalias.o \
     $(SAN)/src/jail/jail_ipalias.o $(FUZZ)/src/jail/jail_ipalias.o
-$(JAIL_BPF_OBJ): src/bpf/jail_sock_bpf.h
-$(JAIL_IPALIAS_OBJS): $(JAIL_BPF_OBJ)
-$(JAIL_IPALIAS_OBJS): CPPFLAGS += -Isrc/bpf \
-    -DJAIL_SOCK_BPF_OBJ='"$(JAIL_BPF_OBJ)"'
+$(B)/bpf/jail_sock.bpf.o: src/bpf/jail_sock_bpf.h
+$(JAIL_IPALIAS_OBJS): $(B)/bpf/jail_sock.skel.h
+$(JAIL_IPALIAS_OBJS): CPPFLAGS += $(BPF_SKEL_CPPFLAGS)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -417,10 +434,13 @@ bench-cni: all
 	bench/cni
 .PHONY: bench-cni
 
-# The eiface fast path's tc programs (src/bpf/ng_fast.bpf.c), embedded in
-# ngd like the ether node's (src/ngd/fastpath.c includes the object).
+# The eiface fast path's tc programs (src/bpf/ng_fast.bpf.c), loaded by
+# ngd through their skeleton like the ether node's (src/ngd/fastpath.c;
+# fastpath_bridge.c and fastpath_vlan.c take their maps from it).
 FAST_BPF_OBJ = $(B)/bpf/ng_fast.bpf.o
 $(FAST_BPF_OBJ): src/bpf/ng_fast_bpf.h
-$(B)/src/ngd/fastpath.o: $(FAST_BPF_OBJ)
+FAST_SKEL_USERS = $(B)/src/ngd/fastpath.o $(B)/src/ngd/fastpath_bridge.o \
+    $(B)/src/ngd/fastpath_vlan.o
+$(FAST_SKEL_USERS): $(B)/bpf/ng_fast.skel.h
+$(FAST_SKEL_USERS): CPPFLAGS += $(BPF_SKEL_CPPFLAGS)
 $(B)/tests-root/test_fast_bpf: $(FAST_BPF_OBJ) src/bpf/ng_fast_bpf.h
-$(B)/src/ngd/fastpath.o: CPPFLAGS += -DNGD_FAST_BPF_OBJ='"$(FAST_BPF_OBJ)"'

@@ -34,17 +34,7 @@
 
 #include "jail.h"
 #include "jail_sock_bpf.h"
-
-/* The programs' object, compiled at make time and embedded here. */
-__asm__(".pushsection .rodata\n"
-	".balign 8\n"
-	".global jail_sock_bpf_obj, jail_sock_bpf_obj_end\n"
-	".hidden jail_sock_bpf_obj, jail_sock_bpf_obj_end\n"
-	"jail_sock_bpf_obj:\n"
-	".incbin \"" JAIL_SOCK_BPF_OBJ "\"\n"
-	"jail_sock_bpf_obj_end:\n"
-	".popsection\n");
-extern const char jail_sock_bpf_obj[], jail_sock_bpf_obj_end[];
+#include "jail_sock.skel.h" /* bpftool's, made at build time (Makefile) */
 
 #define JAIL_BPFFS "/sys/fs/bpf"
 #define JAIL_CGDIR "ngjail"
@@ -383,9 +373,11 @@ static void
 jail_progs_dir(char *buf, size_t size)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
+	size_t n;
+	const unsigned char *p = jail_sock_bpf__elf_bytes(&n);
 
-	for (const char *p = jail_sock_bpf_obj; p < jail_sock_bpf_obj_end; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
 	snprintf(buf, size, "%s/%s/p-%016llx", JAIL_BPFFS, JAIL_CGDIR,
 	    (unsigned long long)h);
 }
@@ -405,7 +397,7 @@ static int
 jail_progs_get(int *fds, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
-	struct bpf_object *obj;
+	struct jail_sock_bpf *skel;
 	int error = 0;
 
 	jail_progs_dir(dir, sizeof(dir));
@@ -421,31 +413,35 @@ jail_progs_get(int *fds, char *err, size_t errlen)
 	/* first use (or a broken set): load, then pin */
 	jail_close_fds(fds, JAIL_NPROGS + 1);
 	libbpf_set_print(jail_libbpf_quiet);
-	obj = bpf_object__open_mem(jail_sock_bpf_obj,
-	    (size_t)(jail_sock_bpf_obj_end - jail_sock_bpf_obj), NULL);
-	if (obj == NULL) {
-		snprintf(err, errlen, "socket programs: %s", strerror(errno));
-		return errno;
+	if ((skel = jail_sock_bpf__open()) == NULL) {
+		error = errno != 0 ? errno : EINVAL;
+		snprintf(err, errlen, "socket programs: %s", strerror(error));
+		return error;
 	}
-	if ((error = -bpf_object__load(obj)) != 0) {
+	if ((error = -jail_sock_bpf__load(skel)) != 0) {
 		snprintf(err, errlen,
 		    "socket programs: %s (IP-alias jails need Linux 5.18 "
 		    "or later with cgroup BPF)",
 		    strerror(error));
-		bpf_object__close(obj);
+		jail_sock_bpf__destroy(skel);
 		return error;
 	}
 	if ((error = jail_mkdirs(dir, 0700)) != 0 && error != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(error));
-		bpf_object__close(obj);
+		jail_sock_bpf__destroy(skel);
 		return error;
 	}
 	error = 0;
+	/* In jail_progs' order: the same list makes both. */
+	struct bpf_program *progs[] = {
+#define JAIL_PROG(sec, name, type) skel->progs.name,
+		JAIL_SOCK_PROGS(JAIL_PROG)
+#undef JAIL_PROG
+	};
 	for (size_t i = 0; i <= JAIL_NPROGS && error == 0; i++) {
 		int fd = i < JAIL_NPROGS ?
-		    bpf_program__fd(bpf_object__find_program_by_name(obj,
-			jail_progs[i].name)) :
-		    bpf_object__find_map_fd_by_name(obj, JAIL_SOCK_MAP_CFG);
+		    bpf_program__fd(progs[i]) :
+		    bpf_map__fd(skel->maps.jail_sock_cfg);
 
 		snprintf(path, sizeof(path), "%s/%s", dir,
 		    i < JAIL_NPROGS ? jail_progs[i].name : "cfg");
@@ -457,7 +453,7 @@ jail_progs_get(int *fds, char *err, size_t errlen)
 		if (error != 0)
 			snprintf(err, errlen, "%s: %s", path, strerror(error));
 	}
-	bpf_object__close(obj);
+	jail_sock_bpf__destroy(skel);
 	if (error != 0)
 		jail_close_fds(fds, JAIL_NPROGS + 1);
 	return error;

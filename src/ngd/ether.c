@@ -39,6 +39,7 @@
 #include "ngd.h"
 #include "ng_ether_dev.h"
 #include "../bpf/ng_ether_bpf.h"
+#include "ng_ether.skel.h" /* bpftool's, made at build time (Makefile) */
 
 /* TCX attach points (kernel 6.6); Debian 12's uapi headers predate them. */
 #define NGD_TCX_INGRESS 46
@@ -55,17 +56,6 @@
 
 #define NGD_ETHER_RX_BATCH 64 /* frames read per wakeup before yielding */
 
-/* The programs' object, compiled at make time and embedded here. */
-__asm__(".pushsection .rodata\n"
-	".balign 8\n"
-	".global ngd_ether_bpf_obj, ngd_ether_bpf_obj_end\n"
-	".hidden ngd_ether_bpf_obj, ngd_ether_bpf_obj_end\n"
-	"ngd_ether_bpf_obj:\n"
-	".incbin \"" NGD_ETHER_BPF_OBJ "\"\n"
-	"ngd_ether_bpf_obj_end:\n"
-	".popsection\n");
-extern const char ngd_ether_bpf_obj[], ngd_ether_bpf_obj_end[];
-
 enum { NGD_ETHER_TAP_LOWER, NGD_ETHER_TAP_UPPER, NGD_ETHER_NTAP };
 enum {
 	NGD_ETHER_PROG_IN,
@@ -73,12 +63,6 @@ enum {
 	NGD_ETHER_PROG_TAP_LOWER,
 	NGD_ETHER_PROG_TAP_UPPER,
 	NGD_ETHER_NPROG
-};
-static const char *const ngd_ether_prog_names[NGD_ETHER_NPROG] = {
-	NG_ETHER_BPF_PROG_IN,
-	NG_ETHER_BPF_PROG_OUT,
-	NG_ETHER_BPF_PROG_TAP_LOWER,
-	NG_ETHER_BPF_PROG_TAP_UPPER,
 };
 
 /* One of the two channels: a TAP and the link of its ingress program. */
@@ -130,7 +114,7 @@ struct ngd_ether {
 	struct ng_graph *g;
 	struct mnl_socket *nl; /* link events */
 	struct ngd_io nlio;
-	struct bpf_object *obj; /* loaded at the first divert */
+	struct ng_ether_bpf *skel; /* loaded at the first divert */
 	int prog_fd[NGD_ETHER_NPROG];
 	int ports_fd, stats_fd, known_fd;
 	bool stats_used[NG_ETHER_BPF_MAX_PORTS]; /* [0]: the ownerless slot */
@@ -193,46 +177,35 @@ ngd_ether_fill_known(struct ngd_ether *eth)
 	fclose(f);
 }
 
+/* The programs loaded through their skeleton, the fds kept. */
 static int
 ngd_ether_load(struct ngd_ether *eth)
 {
-	struct bpf_object *obj;
+	struct ng_ether_bpf *skel;
 	int error;
 
-	if (eth->obj != NULL)
+	if (eth->skel != NULL)
 		return 0;
-	obj = bpf_object__open_mem(ngd_ether_bpf_obj,
-	    (size_t)(ngd_ether_bpf_obj_end - ngd_ether_bpf_obj), NULL);
-	if (obj == NULL)
+	if ((skel = ng_ether_bpf__open()) == NULL)
 		return errno != 0 ? errno : EINVAL;
-	if ((error = bpf_object__load(obj)) != 0) {
+	if ((error = ng_ether_bpf__load(skel)) != 0) {
 		ngd_log(LOG_ERR, "ether: cannot load the tc programs: %s",
 		    strerror(-error));
-		bpf_object__close(obj);
+		ng_ether_bpf__destroy(skel);
 		return -error;
 	}
-	for (int i = 0; i < NGD_ETHER_NPROG; i++) {
-		struct bpf_program *p;
-
-		p = bpf_object__find_program_by_name(obj,
-		    ngd_ether_prog_names[i]);
-		eth->prog_fd[i] = p != NULL ? bpf_program__fd(p) : -1;
-		if (eth->prog_fd[i] < 0) {
-			bpf_object__close(obj);
-			return ENOENT;
-		}
-	}
-	eth->ports_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_ETHER_BPF_MAP_PORTS);
-	eth->stats_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_ETHER_BPF_MAP_STATS);
-	eth->known_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_ETHER_BPF_MAP_KNOWN);
-	if (eth->ports_fd < 0 || eth->stats_fd < 0 || eth->known_fd < 0) {
-		bpf_object__close(obj);
-		return ENOENT;
-	}
-	eth->obj = obj;
+	eth->prog_fd[NGD_ETHER_PROG_IN] =
+	    bpf_program__fd(skel->progs.ng_ether_in);
+	eth->prog_fd[NGD_ETHER_PROG_OUT] =
+	    bpf_program__fd(skel->progs.ng_ether_out);
+	eth->prog_fd[NGD_ETHER_PROG_TAP_LOWER] =
+	    bpf_program__fd(skel->progs.ng_ether_tap_lower);
+	eth->prog_fd[NGD_ETHER_PROG_TAP_UPPER] =
+	    bpf_program__fd(skel->progs.ng_ether_tap_upper);
+	eth->ports_fd = bpf_map__fd(skel->maps.ng_ether_ports);
+	eth->stats_fd = bpf_map__fd(skel->maps.ng_ether_stats);
+	eth->known_fd = bpf_map__fd(skel->maps.ng_ether_known);
+	eth->skel = skel;
 	ngd_ether_fill_known(eth);
 	return 0;
 }
@@ -549,7 +522,7 @@ static void
 ngd_ether_up_close(struct ng_ether_dev *dev, int which)
 {
 	ngd_ether_close_fd(&dev->up_link[which]);
-	if (dev->up[which] != 0 && dev->eth->obj != NULL)
+	if (dev->up[which] != 0 && dev->eth->skel != NULL)
 		(void)bpf_map_delete_elem(dev->eth->ports_fd, &dev->up[which]);
 	dev->up[which] = 0;
 }
@@ -567,7 +540,7 @@ ngd_ether_reset(struct ng_ether_dev *dev)
 		ngd_ether_up_close(dev, i);
 	for (int i = 0; i < NGD_ETHER_NTAP; i++)
 		ngd_ether_tap_close(dev, i);
-	if (eth->obj != NULL)
+	if (eth->skel != NULL)
 		(void)bpf_map_delete_elem(eth->ports_fd, &dev->ifindex);
 	eth->stats_used[dev->stats_slot] = false;
 	dev->stats_slot = 0;
@@ -1229,8 +1202,7 @@ ngd_ether_free(struct ngd_ether *eth)
 		ngd_loop_del(eth->loop, &eth->nlio);
 		mnl_socket_close(eth->nl);
 	}
-	if (eth->obj != NULL)
-		bpf_object__close(eth->obj);
+	ng_ether_bpf__destroy(eth->skel); /* NULL ok */
 	if (eth->sock >= 0)
 		close(eth->sock);
 	free(eth);
@@ -1270,7 +1242,7 @@ ngd_ether_handover(struct ngd_ether *eth,
 void
 ngd_ether_reclaim(struct ngd_ether *eth)
 {
-	if (eth == NULL || eth->obj == NULL)
+	if (eth == NULL || eth->skel == NULL)
 		return;
 	for (struct ng_ether_dev *dev = eth->devs; dev != NULL;
 	     dev = dev->next) {

@@ -76,20 +76,10 @@
 #include "netgraph/ng_eiface.h"
 #include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
+#include "ng_fast.skel.h" /* bpftool's, made at build time (Makefile) */
 
 /* TCX attach point (kernel 6.6); Debian 12's uapi headers predate it. */
 #define NGD_TCX_INGRESS 46
-
-/* The programs' object, compiled at make time and embedded here. */
-__asm__(".pushsection .rodata\n"
-	".balign 8\n"
-	".global ngd_fast_bpf_obj, ngd_fast_bpf_obj_end\n"
-	".hidden ngd_fast_bpf_obj, ngd_fast_bpf_obj_end\n"
-	"ngd_fast_bpf_obj:\n"
-	".incbin \"" NGD_FAST_BPF_OBJ "\"\n"
-	"ngd_fast_bpf_obj_end:\n"
-	".popsection\n");
-extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
 
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
@@ -132,7 +122,7 @@ struct ngd_fast {
 	struct ngd_io mon;      /* link events of the data plane */
 	struct ngd_veth *veths; /* every pair */
 	/* The programs (ng_fast.bpf.c) and their maps. */
-	struct bpf_object *obj;
+	struct ng_fast_bpf *skel;
 	int prog_port, prog_tap, prog_steer;
 	int ports_fd, ids_fd, cfg_fd, stats_fd;
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
@@ -1949,7 +1939,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
-	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->obj);
+	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
 	*devp = v->dev;
 	return 0;
@@ -2792,43 +2782,31 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 	return error;
 }
 
-/* The programs loaded, their maps found. */
+/*
+ * The programs loaded through their skeleton (a map or program the
+ * object lacks is a compile error, not a failure here), the fds kept.
+ */
 static int
 ngd_fast_load(struct ngd_fast *fp)
 {
-	struct bpf_program *p;
+	struct ng_fast_bpf *skel;
 	int error;
 
-	fp->obj = bpf_object__open_mem(ngd_fast_bpf_obj,
-	    (size_t)(ngd_fast_bpf_obj_end - ngd_fast_bpf_obj), NULL);
-	if (fp->obj == NULL)
+	if ((fp->skel = skel = ng_fast_bpf__open()) == NULL)
 		return errno != 0 ? errno : EINVAL;
 	if (fp->adopting) /* the pinned maps, if they suit */
-		ngd_fast_pin_reuse_maps(fp->pin, fp->obj);
-	if ((error = bpf_object__load(fp->obj)) != 0)
+		ngd_fast_pin_reuse_maps(fp->pin, skel->obj);
+	if ((error = ng_fast_bpf__load(skel)) != 0)
 		return -error;
-	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_PORT);
-	fp->prog_port = p != NULL ? bpf_program__fd(p) : -1;
-	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_TAP);
-	fp->prog_tap = p != NULL ? bpf_program__fd(p) : -1;
-	p = bpf_object__find_program_by_name(fp->obj, NG_FAST_BPF_PROG_STEER);
-	fp->prog_steer = p != NULL ? bpf_program__fd(p) : -1;
-	fp->ports_fd = bpf_object__find_map_fd_by_name(fp->obj,
-	    NG_FAST_BPF_MAP_PORTS);
-	fp->ids_fd = bpf_object__find_map_fd_by_name(fp->obj,
-	    NG_FAST_BPF_MAP_IDS);
-	fp->cfg_fd = bpf_object__find_map_fd_by_name(fp->obj,
-	    NG_FAST_BPF_MAP_CFG);
-	fp->stats_fd = bpf_object__find_map_fd_by_name(fp->obj,
-	    NG_FAST_BPF_MAP_STATS);
-	fp->members_fd = bpf_object__find_map_fd_by_name(fp->obj,
-	    NG_FAST_BPF_MAP_MEMBERS);
-	fp->groups_fd = bpf_object__find_map_fd_by_name(fp->obj,
-	    NG_FAST_BPF_MAP_GROUPS);
-	if (fp->prog_port < 0 || fp->prog_tap < 0 || fp->prog_steer < 0 ||
-	    fp->ports_fd < 0 || fp->ids_fd < 0 || fp->cfg_fd < 0 ||
-	    fp->stats_fd < 0 || fp->members_fd < 0 || fp->groups_fd < 0)
-		return ENOENT;
+	fp->prog_port = bpf_program__fd(skel->progs.ng_fast_port);
+	fp->prog_tap = bpf_program__fd(skel->progs.ng_fast_tap);
+	fp->prog_steer = bpf_program__fd(skel->progs.ng_fast_steer);
+	fp->ports_fd = bpf_map__fd(skel->maps.ng_fast_ports);
+	fp->ids_fd = bpf_map__fd(skel->maps.ng_fast_ids);
+	fp->cfg_fd = bpf_map__fd(skel->maps.ng_fast_cfg);
+	fp->stats_fd = bpf_map__fd(skel->maps.ng_fast_stats);
+	fp->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
+	fp->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
 	return 0;
 }
 
@@ -2923,8 +2901,7 @@ ngd_fast_free(struct ngd_fast *fp)
 	ngd_fast_eth_free(fp->eth);
 	ngd_fast_vl_free(fp->vl);
 	ngd_fast_br_free(fp->br);
-	if (fp->obj != NULL)
-		bpf_object__close(fp->obj);
+	ng_fast_bpf__destroy(fp->skel); /* NULL ok */
 	free(fp->byid);
 	while (fp->hubs != NULL) {
 		struct ngd_fast_hub *g = fp->hubs;
@@ -2996,8 +2973,8 @@ again:
 	    (error = ngd_loop_add(nd->loop, &fp->mon, EPOLLIN)) != 0 ||
 	    (error = ngd_fast_load(fp)) != 0 ||
 	    (error = ngd_fast_tap_open(fp)) != 0 ||
-	    (error = ngd_fast_br_new(fp->obj, nd->loop, &fp->br)) != 0) {
-		bool adopting = fp->adopting, ns = fp->obj == NULL;
+	    (error = ngd_fast_br_new(fp->skel, nd->loop, &fp->br)) != 0) {
+		bool adopting = fp->adopting, ns = fp->skel == NULL;
 
 		fp->pin = NULL;
 		ngd_fast_free(fp);
@@ -3045,7 +3022,7 @@ again:
 			    "userspace path: %s",
 			    strerror(error));
 	}
-	if ((error = ngd_fast_vl_new(fp->obj, fp->adopting, &fp->vl)) != 0)
+	if ((error = ngd_fast_vl_new(fp->skel, fp->adopting, &fp->vl)) != 0)
 		ngd_log(LOG_WARNING,
 		    "data path: vlan nodes stay on the userspace path: %s",
 		    strerror(error));

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct bpf_object;
+struct ng_fast_bpf; /* ng_fast.skel.h */
 struct ngd_loop;
 struct ng_node;
 struct ng_pkt;
@@ -24,7 +24,7 @@ struct ngd_fast_brport {
 	bool changed;           /* out: its bridge changed, rewrite its entry */
 };
 
-int ngd_fast_br_new(struct bpf_object *obj, struct ngd_loop *loop,
+int ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,
     struct ngd_fast_br **brp);
 void ngd_fast_br_free(struct ngd_fast_br *br); /* NULL ok */
 /*
@@ -68,7 +68,7 @@ void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest);
  */
 struct ngd_fast_vl;
 /* adopting: the maps are the last ngd's, swept at the first sync. */
-int ngd_fast_vl_new(struct bpf_object *obj, bool adopting,
+int ngd_fast_vl_new(const struct ng_fast_bpf *skel, bool adopting,
     struct ngd_fast_vl **vlp);
 void ngd_fast_vl_free(struct ngd_fast_vl *vl); /* NULL ok */
 /* The vlan nodes made to agree with the graph (from ngd_fast_sync,

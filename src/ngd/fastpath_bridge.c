@@ -37,6 +37,7 @@
 #include "fastpath.h"
 #include "netgraph/ng_eiface.h"
 #include "../bpf/ng_fast_bpf.h"
+#include "ng_fast.skel.h"
 
 /* The import runs once a second, less often for big tables (an import
  * costs O(hosts): ~0.1 s for 100,000 on a loaded 2-CPU machine), one
@@ -1095,7 +1096,7 @@ ngd_br_tick(void *arg)
 /* --- start and stop ------------------------------------------------------ */
 
 int
-ngd_fast_br_new(struct bpf_object *obj, struct ngd_loop *loop,
+ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,
     struct ngd_fast_br **brp)
 {
 	struct ngd_fast_br *br;
@@ -1103,19 +1104,13 @@ ngd_fast_br_new(struct bpf_object *obj, struct ngd_loop *loop,
 	*brp = NULL;
 	if ((br = calloc(1, sizeof(*br))) == NULL)
 		return ENOMEM;
-	br->brports_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_FAST_BPF_MAP_BRPORTS);
-	br->hosts_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_FAST_BPF_MAP_HOSTS);
-	br->brstats_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_FAST_BPF_MAP_BRSTATS);
-	br->members_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_FAST_BPF_MAP_MEMBERS);
-	br->groups_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_FAST_BPF_MAP_GROUPS);
+	br->brports_fd = bpf_map__fd(skel->maps.ng_fast_brports);
+	br->hosts_fd = bpf_map__fd(skel->maps.ng_fast_hosts);
+	br->brstats_fd = bpf_map__fd(skel->maps.ng_fast_brstats);
+	br->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
+	br->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
 	br->ncpu = libbpf_num_possible_cpus();
-	if (br->brports_fd < 0 || br->hosts_fd < 0 || br->brstats_fd < 0 ||
-	    br->members_fd < 0 || br->groups_fd < 0 || br->ncpu <= 0) {
+	if (br->ncpu <= 0) {
 		free(br);
 		return ENOENT;
 	}

@@ -42,6 +42,7 @@
 #include "netgraph/ng_eiface.h"
 #include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
+#include "ng_fast.skel.h"
 
 /* The key of a trunk's nomatch port among the VIDs (counters only). */
 #define NGD_VL_NOMATCH 0x10000
@@ -83,22 +84,19 @@ struct ngd_fast_vl {
 };
 
 int
-ngd_fast_vl_new(struct bpf_object *obj, bool adopting, struct ngd_fast_vl **vlp)
+ngd_fast_vl_new(const struct ng_fast_bpf *skel, bool adopting,
+    struct ngd_fast_vl **vlp)
 {
 	struct ngd_fast_vl *vl;
 
 	*vlp = NULL;
 	if ((vl = calloc(1, sizeof(*vl))) == NULL)
 		return ENOMEM;
-	vl->vlports_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_FAST_BPF_MAP_VLPORTS);
-	vl->vlvids_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_FAST_BPF_MAP_VLVIDS);
-	vl->vlstats_fd = bpf_object__find_map_fd_by_name(obj,
-	    NG_FAST_BPF_MAP_VLSTATS);
+	vl->vlports_fd = bpf_map__fd(skel->maps.ng_fast_vlports);
+	vl->vlvids_fd = bpf_map__fd(skel->maps.ng_fast_vlvids);
+	vl->vlstats_fd = bpf_map__fd(skel->maps.ng_fast_vlstats);
 	vl->ncpu = libbpf_num_possible_cpus();
-	if (vl->vlports_fd < 0 || vl->vlvids_fd < 0 || vl->vlstats_fd < 0 ||
-	    vl->ncpu <= 0) {
+	if (vl->ncpu <= 0) {
 		free(vl);
 		return ENOENT;
 	}
