@@ -74,6 +74,7 @@
 #include "ngd.h"
 #include "fastpath.h"
 #include "netgraph/ng_eiface.h"
+#include "netgraph/ng_ether.h"
 #include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
 
@@ -179,6 +180,8 @@ struct ngd_veth {
 	int link;                /* ng_fast_port on its ingress */
 	uint16_t id;             /* port id, in the tag of its slow frames */
 	struct ngd_veth *direct; /* joined to this eiface: kernel path */
+	uint32_t up;             /* or joined to an ether hook: its uplink's
+				  * data-plane end (fastpath_ether.c) */
 	uint32_t hub;            /* on this kernel hub (its node ID), or 0 */
 	uint32_t want_hub;       /* ngd_fast_sync's scratch */
 	bool hub_seen;           /* the same: its hub looked at */
@@ -621,9 +624,11 @@ ngd_veth_fold(struct ngd_veth *v)
 		return;
 	switch (v->written.mode) {
 	case NG_FAST_BPF_DIRECT:
-		if (strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
-		    ngd_fast_port_of(fp, h->peer->node, v->written.peer) !=
-			NULL)
+		if ((strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
+			ngd_fast_port_of(fp, h->peer->node, v->written.peer) !=
+			    NULL) ||
+		    ngd_fast_eth_uplink_of(fp->eth, h->peer) ==
+			v->written.peer) /* an ether node's hook */
 			ngd_fast_count(h, pkts, bytes);
 		break;
 	case NG_FAST_BPF_HUB:
@@ -646,6 +651,8 @@ ngd_veth_fold(struct ngd_veth *v)
 				continue;
 			ngd_fast_count(k->peer, pkts, bytes);
 		}
+		ngd_fast_eth_hub_count(fp->eth, g->id, (uint32_t)v->gidx,
+		    h->peer->node, pkts, bytes); /* its ether nodes' hooks */
 		break;
 	case NG_FAST_BPF_BRIDGE: /* out of the bridge: its brstats */
 		if (h->peer->node->id == v->written.peer)
@@ -673,6 +680,44 @@ ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
 			w->mark = fp->mark;
 			ngd_veth_fold(w);
 		}
+	ngd_fast_eth_fold_hub(fp->eth, group); /* its ether nodes' uplinks */
+}
+
+void
+ngd_fast_fold_hub(struct ngd_fast *fp, uint32_t group)
+{
+	if (fp != NULL)
+		ngd_fast_fold_group(fp, group);
+}
+
+void
+ngd_fast_fold_port(struct ngd_fast *fp, uint32_t gidx)
+{
+	for (struct ngd_veth *w = fp != NULL ? fp->veths : NULL; w != NULL;
+	     w = w->next)
+		if ((uint32_t)w->gidx == gidx && w->mark != fp->mark) {
+			w->mark = fp->mark;
+			ngd_veth_fold(w);
+		}
+}
+
+void
+ngd_fast_hub_count(struct ngd_fast *fp, uint32_t group, uint32_t from,
+    const struct ng_node *hub, uint64_t pkts, uint64_t bytes)
+{
+	struct ng_hook *k;
+
+	for (struct ngd_veth *w = fp != NULL ? fp->veths : NULL; w != NULL;
+	     w = w->next) {
+		if ((uint32_t)w->gidx == from ||
+		    w->written.mode != NG_FAST_BPF_HUB ||
+		    w->written.peer != group || (k = ngd_veth_ether(w)) == NULL ||
+		    k->peer->node != hub || !(k->peer->flags & NG_HOOK_VALID))
+			continue;
+		ngd_fast_count(k->peer, pkts, bytes);
+	}
+	if (fp != NULL)
+		ngd_fast_eth_hub_count(fp->eth, group, from, hub, pkts, bytes);
 }
 
 /* The eifaces' ports of the vlan node vlan, folded. */
@@ -726,6 +771,7 @@ ngd_veth_fold_near(struct ngd_veth *v)
 				w->mark = fp->mark;
 				ngd_veth_fold(w);
 			}
+		ngd_fast_eth_fold_gidx(fp->eth, v->written.peer);
 	} else if (v->written.mode == NG_FAST_BPF_HUB)
 		ngd_fast_fold_group(fp, v->written.peer);
 	else if (v->written.mode == NG_FAST_BPF_BRIDGE)
@@ -778,6 +824,9 @@ ngd_veth_port(struct ngd_veth *v)
 	if (v->direct != NULL) {
 		port.mode = NG_FAST_BPF_DIRECT;
 		port.peer = (uint32_t)v->direct->gidx;
+	} else if (v->up != 0) { /* an ether node's uplink */
+		port.mode = NG_FAST_BPF_DIRECT;
+		port.peer = v->up;
 	} else if (v->hub != 0) {
 		port.mode = NG_FAST_BPF_HUB;
 		port.peer = v->hub;
@@ -943,6 +992,19 @@ ngd_veth_set_direct(struct ngd_veth *v, struct ngd_veth *w)
 		    v->node->name);
 }
 
+/* The uplink of the ether node's hook that v's ether hook is joined
+ * straight to (fastpath_ether.c), or 0. */
+static uint32_t
+ngd_veth_wanted_up(struct ngd_veth *v)
+{
+	struct ng_hook *h = ngd_veth_ether(v);
+
+	if (h == NULL || (h->flags & NG_HOOK_CAPTURED) ||
+	    strcmp(h->peer->node->type->name, NG_ETHER_NODE_TYPE) != 0)
+		return 0;
+	return ngd_fast_eth_uplink_of(v->fp->eth, h->peer);
+}
+
 static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
 
 /* The eifaces no direct edge or kernel hub claims, in a new array with
@@ -960,7 +1022,8 @@ ngd_fast_free_ports(struct ngd_fast *fp, unsigned extra, unsigned *np)
 		return NULL;
 	n = 0;
 	for (v = fp->veths; v != NULL; v = v->next)
-		if (v->direct == NULL && v->hub == 0 && v->gidx > 0) {
+		if (v->direct == NULL && v->up == 0 && v->hub == 0 &&
+		    v->gidx > 0) {
 			ports[n].eiface = v->node;
 			ports[n++].gidx = (uint32_t)v->gidx;
 		}
@@ -1125,11 +1188,21 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 	    (out->gidx = calloc(h->numhooks + 1, sizeof(*out->gidx))) == NULL)
 		ok = false;
 	for (k = h->hooks; k != NULL; k = k->next) {
+		uint32_t up;
+
 		w = k->peer != NULL ?
 		    ngd_fast_bynode_find(fp, bn, k->peer->node) :
 		    NULL;
 		if (w != NULL)
 			w->hub_seen = true;
+		if (ok && w == NULL && k->peer != NULL &&
+		    out->n < h->numhooks && !(k->flags & NG_HOOK_CAPTURED) &&
+		    strcmp(k->peer->node->type->name, NG_ETHER_NODE_TYPE) ==
+			0 &&
+		    (up = ngd_fast_eth_uplink_of(fp->eth, k->peer)) != 0) {
+			out->gidx[out->n++] = up; /* an ether node's hook */
+			continue;
+		}
 		if (!ok || w == NULL || out->n == h->numhooks ||
 		    (k->flags & NG_HOOK_CAPTURED) ||
 		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) !=
@@ -1143,7 +1216,10 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 	if (!ok)
 		return false;
 	for (k = h->hooks; k != NULL; k = k->next)
-		ngd_fast_bynode_find(fp, bn, k->peer->node)->want_hub = h->id;
+		if ((w = ngd_fast_bynode_find(fp, bn, k->peer->node)) != NULL)
+			w->want_hub = h->id;
+	for (unsigned i = 0; i < out->n; i++) /* the uplinks among them */
+		ngd_fast_eth_want(fp->eth, out->gidx[i], NG_FAST_BPF_HUB, h->id);
 	return out->n > 0;
 }
 
@@ -1211,17 +1287,27 @@ ngd_fast_sync(void)
 	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
 	fp->sync_due = false;
+	ngd_fast_eth_refresh(fp->eth); /* the ether hooks' uplinks */
 	for (v = fp->veths; v != NULL; v = v->next) {
 		v->want_hub = 0;
 		v->hub_seen = false;
 	}
 	for (v = fp->veths; v != NULL; v = v->next) {
 		struct ngd_veth *w = ngd_veth_wanted(v);
+		uint32_t up = w == NULL ? ngd_veth_wanted_up(v) : 0;
 		struct ng_hook *h;
 
+		if (v->up != up) {
+			v->up = up;
+			if (v->direct == w)
+				(void)ngd_veth_port(v);
+		}
 		if (v->direct != w)
 			ngd_veth_set_direct(v, w);
-		if (w != NULL || v->want_hub != 0 || v->hub_seen)
+		if (up != 0) /* and the uplink's port to v's end */
+			ngd_fast_eth_want(fp->eth, up, NG_FAST_BPF_DIRECT,
+			    (uint32_t)v->gidx);
+		if (w != NULL || up != 0 || v->want_hub != 0 || v->hub_seen)
 			continue;
 		for (h = v->node->hooks; h != NULL; h = h->next)
 			if (h->peer != NULL &&
@@ -1251,10 +1337,10 @@ ngd_fast_sync(void)
 			ngd_fast_hub_write(fp, g, old != NULL ? old->n : 0);
 	}
 	for (v = fp->veths; v != NULL; v = v->next)
-		if (v->hub != v->want_hub && v->direct == NULL) {
+		if (v->hub != v->want_hub && v->direct == NULL && v->up == 0) {
 			v->hub = v->want_hub;
 			(void)ngd_veth_port(v);
-		} else if (v->direct != NULL)
+		} else if (v->direct != NULL || v->up != 0)
 			v->hub = 0;
 	for (gp = &fp->hubs; (g = *gp) != NULL;) {
 		struct ngd_fast_hub *n;
@@ -3037,7 +3123,8 @@ again:
 			.own_netns = nd->own_netns,
 			.ports_fd = fp->ports_fd,
 			.stats_fd = fp->stats_fd,
-			.prog_port = fp->prog_port };
+			.prog_port = fp->prog_port,
+			.owner = fp };
 
 		if ((error = ngd_fast_eth_new(&dp, &fp->eth)) != 0)
 			ngd_log(LOG_WARNING,
