@@ -711,8 +711,9 @@ ngd_fast_hub_count(struct ngd_fast *fp, uint32_t group, uint32_t from,
 	     w = w->next) {
 		if ((uint32_t)w->gidx == from ||
 		    w->written.mode != NG_FAST_BPF_HUB ||
-		    w->written.peer != group || (k = ngd_veth_ether(w)) == NULL ||
-		    k->peer->node != hub || !(k->peer->flags & NG_HOOK_VALID))
+		    w->written.peer != group ||
+		    (k = ngd_veth_ether(w)) == NULL || k->peer->node != hub ||
+		    !(k->peer->flags & NG_HOOK_VALID))
 			continue;
 		ngd_fast_count(k->peer, pkts, bytes);
 	}
@@ -1219,7 +1220,8 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 		if ((w = ngd_fast_bynode_find(fp, bn, k->peer->node)) != NULL)
 			w->want_hub = h->id;
 	for (unsigned i = 0; i < out->n; i++) /* the uplinks among them */
-		ngd_fast_eth_want(fp->eth, out->gidx[i], NG_FAST_BPF_HUB, h->id);
+		ngd_fast_eth_want(fp->eth, out->gidx[i], NG_FAST_BPF_HUB,
+		    h->id);
 	return out->n > 0;
 }
 
@@ -1263,6 +1265,39 @@ ngd_fast_hub_forget(struct ngd_fast *fp, struct ngd_fast_hub *g)
 	(void)bpf_map_delete_elem(fp->groups_fd, &g->id);
 	for (m.idx = 0; m.idx < g->n; m.idx++)
 		(void)bpf_map_delete_elem(fp->members_fd, &m);
+}
+
+/* The hubs that ether hooks lead to and the eifaces' did not (a hub of
+ * ether nodes' hooks alone), added to *nowp if they repeat in the
+ * kernel. */
+static void
+ngd_fast_sync_ether_hubs(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
+    struct ngd_fast_hub **nowp)
+{
+	struct ng_node *hubs[256];
+	unsigned n = ngd_fast_eth_hubs(fp->eth, hubs, 256);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct ngd_fast_hub *g;
+		bool seen = false;
+
+		for (g = *nowp; g != NULL && !seen; g = g->next)
+			seen = g->id == hubs[i]->id;
+		for (struct ng_hook *k = hubs[i]->hooks; k != NULL && !seen;
+		     k = k->next)
+			seen = k->peer != NULL &&
+			    ngd_fast_bynode_find(fp, bn, k->peer->node) != NULL;
+		if (seen) /* done, or the eifaces' loop judged it */
+			continue;
+		if ((g = calloc(1, sizeof(*g))) == NULL)
+			return;
+		if (!ngd_fast_hub_members(fp, bn, hubs[i], g)) {
+			ngd_fast_hub_free(g);
+			continue;
+		}
+		g->next = *nowp;
+		*nowp = g;
+	}
 }
 
 /*
@@ -1324,6 +1359,7 @@ ngd_fast_sync(void)
 		g->next = now;
 		now = g;
 	}
+	ngd_fast_sync_ether_hubs(fp, &bn, &now); /* hubs of ether hooks */
 	free(bn.v);
 	/* New and changed groups first, then the ports, then old groups. */
 	for (g = now; g != NULL; g = g->next) {

@@ -177,8 +177,9 @@ bool ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx);
  * kernel, forwards by its uplink as an eiface's graph-side end would
  * (NG_FAST_BPF_DIRECT to the eiface's end, NG_FAST_BPF_HUB).
  *   ngd_fast_eth_refresh  at the start of ngd_fast_sync: the uplinks
- *                         made for every hook that may use one, and
- *                         every uplink's wanted path cleared;
+ *                         made for every hook that may use one, every
+ *                         uplink's wanted path cleared (but two ether
+ *                         hooks joined straight: DIRECT to each other);
  *   ngd_fast_eth_uplink_of  the data-plane end of the ether hook h's
  *                         uplink (h: an ether node's lower, divert or
  *                         upper), or 0;
@@ -191,6 +192,9 @@ bool ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx);
  *                         hub's hooks to its uplinks in group but from.
  */
 void ngd_fast_eth_refresh(struct ngd_fast_eth *fe);
+/* The hubs the uplinks' hooks lead to (up to max, repeated). */
+unsigned ngd_fast_eth_hubs(struct ngd_fast_eth *fe, struct ng_node **out,
+    unsigned max);
 uint32_t ngd_fast_eth_uplink_of(struct ngd_fast_eth *fe,
     const struct ng_hook *h);
 void ngd_fast_eth_want(struct ngd_fast_eth *fe, uint32_t gidx, uint32_t mode,

@@ -74,9 +74,9 @@ struct ngd_fe_up {
 	uint32_t vlan;    /* as written: the vlan node tagging, 0: none */
 	uint32_t direct;  /* as written: the eiface's end it is joined to */
 	uint32_t hub;     /* as written: the kernel hub it is on */
-	uint32_t want_mode, want_peer; /* ngd_fast_eth_want's, this sync */
-	bool on;          /* the ether node uses the host end */
-	bool keep;        /* sync's scratch */
+	uint32_t want_mode, want_peer;  /* ngd_fast_eth_want's, this sync */
+	bool on;                        /* the ether node uses the host end */
+	bool keep;                      /* sync's scratch */
 	uint64_t seen_pkts, seen_bytes; /* its ng_fast_stats, counted */
 	struct ngd_fe_up *next;
 };
@@ -91,6 +91,18 @@ struct ngd_fast_eth {
 
 static const char *const ngd_fe_hooks[] = { NG_ETHER_HOOK_LOWER,
 	NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_UPPER };
+
+/* h is an ether node's lower, divert or upper hook. */
+static bool
+ngd_fe_ether_hook(const struct ng_hook *h)
+{
+	if (strcmp(h->node->type->name, NG_ETHER_NODE_TYPE) != 0)
+		return false;
+	for (unsigned k = 0; k < 3; k++)
+		if (strcmp(h->name, ngd_fe_hooks[k]) == 0)
+			return true;
+	return false;
+}
 
 /* --- rtnetlink ------------------------------------------------------------ */
 
@@ -214,9 +226,10 @@ ngd_fe_fold_edge(struct ngd_fast_eth *fe, struct ngd_fe_up *u,
 	if (pkts == 0)
 		return;
 	if (u->direct != 0) {
-		if (strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) ==
-			0 &&
-		    strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0) {
+		if ((strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) ==
+			    0 &&
+			strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0) ||
+		    ngd_fe_ether_hook(h->peer)) {
 			h->stats.xmit_frames += pkts;
 			h->stats.xmit_octets += bytes;
 		}
@@ -288,9 +301,10 @@ ngd_fast_eth_hookstats(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
 		ngd_fe_fold(fe, u);
 		ngd_fast_br_hookstats(br, u->gidx);
 		/* what the other end sent it crossed these hooks too */
-		if (u->direct != 0)
+		if (u->direct != 0) {
 			ngd_fast_fold_port(fe->dp.owner, u->direct);
-		else if (u->hub != 0)
+			ngd_fast_eth_fold_gidx(fe, u->direct);
+		} else if (u->hub != 0)
 			ngd_fast_fold_hub(fe->dp.owner, u->hub);
 	}
 }
@@ -454,7 +468,8 @@ ngd_fe_wanted(struct ng_hook *h, int dir)
 		strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) == 0 ||
 		strcmp(h->peer->node->type->name, "hub") == 0 ||
 		(strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) == 0 &&
-		    strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0));
+		    strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0) ||
+		ngd_fe_ether_hook(h->peer));
 }
 
 /*
@@ -514,6 +529,33 @@ ngd_fast_eth_refresh(struct ngd_fast_eth *fe)
 		}
 	if (np != nodes)
 		free(np);
+	/* Two ether hooks joined straight: each uplink to the other's. */
+	for (u = fe->ups; u != NULL; u = u->next) {
+		struct ng_hook *h = u->keep ? ngd_fe_hook(u) : NULL;
+		uint32_t peer;
+
+		if (h != NULL && ngd_fe_ether_hook(h->peer) &&
+		    (peer = ngd_fast_eth_uplink_of(fe, h->peer)) != 0) {
+			u->want_mode = NG_FAST_BPF_DIRECT;
+			u->want_peer = peer;
+		}
+	}
+}
+
+unsigned
+ngd_fast_eth_hubs(struct ngd_fast_eth *fe, struct ng_node **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next) {
+		struct ng_hook *h = u->keep ? ngd_fe_hook(u) : NULL;
+
+		if (h != NULL &&
+		    strcmp(h->peer->node->type->name, "hub") == 0 && n < max)
+			out[n++] = h->peer->node;
+	}
+	return n;
 }
 
 uint32_t
@@ -550,8 +592,9 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 	if (fe == NULL)
 		return 0;
 	for (up = &fe->ups; (u = *up) != NULL;) {
-		struct ng_node *node = g != NULL ? ng_find_id(g, u->node) :
-						   NULL;
+		struct ng_node *node = g != NULL ?
+		    ng_find_id(g, u->node) :
+		    NULL;
 
 		if (!u->keep || node == NULL) {
 			*up = u->next;
@@ -589,8 +632,9 @@ ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
 		uint32_t direct = u->want_mode == NG_FAST_BPF_DIRECT ?
 		    u->want_peer :
 		    0;
-		uint32_t hub = u->want_mode == NG_FAST_BPF_HUB ? u->want_peer :
-								 0;
+		uint32_t hub = u->want_mode == NG_FAST_BPF_HUB ?
+		    u->want_peer :
+		    0;
 		uint32_t bridge = u->want_mode == 0 ?
 		    ngd_fast_br_of(br, u->gidx) :
 		    0;
