@@ -2689,6 +2689,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	(void)bpf_map_update_elem(fp->ids_fd, &id, &key, BPF_ANY);
 	if (v->direct != NULL) /* its peer's frames to the new end */
 		(void)ngd_veth_port(v->direct);
+	ngd_fast_eth_repoint(fp->eth, (uint32_t)oldgidx, (uint32_t)gidx);
 	ngd_fast_pin_link_drop(fp->pin, oldgidx);
 	ngd_fast_pin_link(fp->pin, gidx, v->link);
 	/* A hub's members, and vlan ports, are rewritten by the sync, which

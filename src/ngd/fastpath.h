@@ -199,6 +199,9 @@ uint32_t ngd_fast_eth_uplink_of(struct ngd_fast_eth *fe,
     const struct ng_hook *h);
 void ngd_fast_eth_want(struct ngd_fast_eth *fe, uint32_t gidx, uint32_t mode,
     uint32_t peer);
+/* The eiface's end from replaced by to (a vnet): the uplinks joined
+ * to it forward to the new one at once. */
+void ngd_fast_eth_repoint(struct ngd_fast_eth *fe, uint32_t from, uint32_t to);
 void ngd_fast_eth_fold_hub(struct ngd_fast_eth *fe, uint32_t group);
 void ngd_fast_eth_fold_gidx(struct ngd_fast_eth *fe, uint32_t gidx);
 void ngd_fast_eth_hub_count(struct ngd_fast_eth *fe, uint32_t group,

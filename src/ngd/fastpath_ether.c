@@ -570,6 +570,25 @@ ngd_fast_eth_uplink_of(struct ngd_fast_eth *fe, const struct ng_hook *h)
 }
 
 void
+ngd_fast_eth_repoint(struct ngd_fast_eth *fe, uint32_t from, uint32_t to)
+{
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next) {
+		struct ng_fast_bpf_port port = { .id = u->id,
+			.mode = NG_FAST_BPF_DIRECT,
+			.peer = to };
+
+		if (u->direct != from ||
+		    bpf_map_update_elem(fe->dp.ports_fd, &u->gidx, &port,
+			BPF_ANY) != 0)
+			continue;
+		u->direct = to;
+		if (u->want_mode == NG_FAST_BPF_DIRECT && u->want_peer == from)
+			u->want_peer = to;
+	}
+}
+
+void
 ngd_fast_eth_want(struct ngd_fast_eth *fe, uint32_t gidx, uint32_t mode,
     uint32_t peer)
 {
