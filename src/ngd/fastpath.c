@@ -74,6 +74,7 @@
 #include "ngd.h"
 #include "fastpath.h"
 #include "netgraph/ng_eiface.h"
+#include "netgraph/ng_ether.h"
 #include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
 #include "ng_fast.skel.h" /* bpftool's, made at build time (Makefile) */
@@ -169,6 +170,8 @@ struct ngd_veth {
 	int link;                /* ng_fast_port on its ingress */
 	uint16_t id;             /* port id, in the tag of its slow frames */
 	struct ngd_veth *direct; /* joined to this eiface: kernel path */
+	uint32_t up;             /* or joined to an ether hook: its uplink's
+				  * data-plane end (fastpath_ether.c) */
 	uint32_t hub;            /* on this kernel hub (its node ID), or 0 */
 	uint32_t want_hub;       /* ngd_fast_sync's scratch */
 	bool hub_seen;           /* the same: its hub looked at */
@@ -611,9 +614,11 @@ ngd_veth_fold(struct ngd_veth *v)
 		return;
 	switch (v->written.mode) {
 	case NG_FAST_BPF_DIRECT:
-		if (strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
-		    ngd_fast_port_of(fp, h->peer->node, v->written.peer) !=
-			NULL)
+		if ((strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
+			ngd_fast_port_of(fp, h->peer->node, v->written.peer) !=
+			    NULL) ||
+		    ngd_fast_eth_uplink_of(fp->eth, h->peer) ==
+			v->written.peer) /* an ether node's hook */
 			ngd_fast_count(h, pkts, bytes);
 		break;
 	case NG_FAST_BPF_HUB:
@@ -636,6 +641,8 @@ ngd_veth_fold(struct ngd_veth *v)
 				continue;
 			ngd_fast_count(k->peer, pkts, bytes);
 		}
+		ngd_fast_eth_hub_count(fp->eth, g->id, (uint32_t)v->gidx,
+		    h->peer->node, pkts, bytes); /* its ether nodes' hooks */
 		break;
 	case NG_FAST_BPF_BRIDGE: /* out of the bridge: its brstats */
 		if (h->peer->node->id == v->written.peer)
@@ -663,6 +670,45 @@ ngd_fast_fold_group(struct ngd_fast *fp, uint32_t group)
 			w->mark = fp->mark;
 			ngd_veth_fold(w);
 		}
+	ngd_fast_eth_fold_hub(fp->eth, group); /* its ether nodes' uplinks */
+}
+
+void
+ngd_fast_fold_hub(struct ngd_fast *fp, uint32_t group)
+{
+	if (fp != NULL)
+		ngd_fast_fold_group(fp, group);
+}
+
+void
+ngd_fast_fold_port(struct ngd_fast *fp, uint32_t gidx)
+{
+	for (struct ngd_veth *w = fp != NULL ? fp->veths : NULL; w != NULL;
+	     w = w->next)
+		if ((uint32_t)w->gidx == gidx && w->mark != fp->mark) {
+			w->mark = fp->mark;
+			ngd_veth_fold(w);
+		}
+}
+
+void
+ngd_fast_hub_count(struct ngd_fast *fp, uint32_t group, uint32_t from,
+    const struct ng_node *hub, uint64_t pkts, uint64_t bytes)
+{
+	struct ng_hook *k;
+
+	for (struct ngd_veth *w = fp != NULL ? fp->veths : NULL; w != NULL;
+	     w = w->next) {
+		if ((uint32_t)w->gidx == from ||
+		    w->written.mode != NG_FAST_BPF_HUB ||
+		    w->written.peer != group ||
+		    (k = ngd_veth_ether(w)) == NULL || k->peer->node != hub ||
+		    !(k->peer->flags & NG_HOOK_VALID))
+			continue;
+		ngd_fast_count(k->peer, pkts, bytes);
+	}
+	if (fp != NULL)
+		ngd_fast_eth_hub_count(fp->eth, group, from, hub, pkts, bytes);
 }
 
 /* The eifaces' ports of the vlan node vlan, folded. */
@@ -716,6 +762,7 @@ ngd_veth_fold_near(struct ngd_veth *v)
 				w->mark = fp->mark;
 				ngd_veth_fold(w);
 			}
+		ngd_fast_eth_fold_gidx(fp->eth, v->written.peer);
 	} else if (v->written.mode == NG_FAST_BPF_HUB)
 		ngd_fast_fold_group(fp, v->written.peer);
 	else if (v->written.mode == NG_FAST_BPF_BRIDGE)
@@ -768,6 +815,9 @@ ngd_veth_port(struct ngd_veth *v)
 	if (v->direct != NULL) {
 		port.mode = NG_FAST_BPF_DIRECT;
 		port.peer = (uint32_t)v->direct->gidx;
+	} else if (v->up != 0) { /* an ether node's uplink */
+		port.mode = NG_FAST_BPF_DIRECT;
+		port.peer = v->up;
 	} else if (v->hub != 0) {
 		port.mode = NG_FAST_BPF_HUB;
 		port.peer = v->hub;
@@ -933,6 +983,19 @@ ngd_veth_set_direct(struct ngd_veth *v, struct ngd_veth *w)
 		    v->node->name);
 }
 
+/* The uplink of the ether node's hook that v's ether hook is joined
+ * straight to (fastpath_ether.c), or 0. */
+static uint32_t
+ngd_veth_wanted_up(struct ngd_veth *v)
+{
+	struct ng_hook *h = ngd_veth_ether(v);
+
+	if (h == NULL || (h->flags & NG_HOOK_CAPTURED) ||
+	    strcmp(h->peer->node->type->name, NG_ETHER_NODE_TYPE) != 0)
+		return 0;
+	return ngd_fast_eth_uplink_of(v->fp->eth, h->peer);
+}
+
 static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
 
 /* The eifaces no direct edge or kernel hub claims, in a new array with
@@ -950,7 +1013,8 @@ ngd_fast_free_ports(struct ngd_fast *fp, unsigned extra, unsigned *np)
 		return NULL;
 	n = 0;
 	for (v = fp->veths; v != NULL; v = v->next)
-		if (v->direct == NULL && v->hub == 0 && v->gidx > 0) {
+		if (v->direct == NULL && v->up == 0 && v->hub == 0 &&
+		    v->gidx > 0) {
 			ports[n].eiface = v->node;
 			ports[n++].gidx = (uint32_t)v->gidx;
 		}
@@ -1115,11 +1179,21 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 	    (out->gidx = calloc(h->numhooks + 1, sizeof(*out->gidx))) == NULL)
 		ok = false;
 	for (k = h->hooks; k != NULL; k = k->next) {
+		uint32_t up;
+
 		w = k->peer != NULL ?
 		    ngd_fast_bynode_find(fp, bn, k->peer->node) :
 		    NULL;
 		if (w != NULL)
 			w->hub_seen = true;
+		if (ok && w == NULL && k->peer != NULL &&
+		    out->n < h->numhooks && !(k->flags & NG_HOOK_CAPTURED) &&
+		    strcmp(k->peer->node->type->name, NG_ETHER_NODE_TYPE) ==
+			0 &&
+		    (up = ngd_fast_eth_uplink_of(fp->eth, k->peer)) != 0) {
+			out->gidx[out->n++] = up; /* an ether node's hook */
+			continue;
+		}
 		if (!ok || w == NULL || out->n == h->numhooks ||
 		    (k->flags & NG_HOOK_CAPTURED) ||
 		    strcmp(k->peer->node->type->name, NG_EIFACE_NODE_TYPE) !=
@@ -1133,7 +1207,11 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 	if (!ok)
 		return false;
 	for (k = h->hooks; k != NULL; k = k->next)
-		ngd_fast_bynode_find(fp, bn, k->peer->node)->want_hub = h->id;
+		if ((w = ngd_fast_bynode_find(fp, bn, k->peer->node)) != NULL)
+			w->want_hub = h->id;
+	for (unsigned i = 0; i < out->n; i++) /* the uplinks among them */
+		ngd_fast_eth_want(fp->eth, out->gidx[i], NG_FAST_BPF_HUB,
+		    h->id);
 	return out->n > 0;
 }
 
@@ -1179,6 +1257,39 @@ ngd_fast_hub_forget(struct ngd_fast *fp, struct ngd_fast_hub *g)
 		(void)bpf_map_delete_elem(fp->members_fd, &m);
 }
 
+/* The hubs that ether hooks lead to and the eifaces' did not (a hub of
+ * ether nodes' hooks alone), added to *nowp if they repeat in the
+ * kernel. */
+static void
+ngd_fast_sync_ether_hubs(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
+    struct ngd_fast_hub **nowp)
+{
+	struct ng_node *hubs[256];
+	unsigned n = ngd_fast_eth_hubs(fp->eth, hubs, 256);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct ngd_fast_hub *g;
+		bool seen = false;
+
+		for (g = *nowp; g != NULL && !seen; g = g->next)
+			seen = g->id == hubs[i]->id;
+		for (struct ng_hook *k = hubs[i]->hooks; k != NULL && !seen;
+		     k = k->next)
+			seen = k->peer != NULL &&
+			    ngd_fast_bynode_find(fp, bn, k->peer->node) != NULL;
+		if (seen) /* done, or the eifaces' loop judged it */
+			continue;
+		if ((g = calloc(1, sizeof(*g))) == NULL)
+			return;
+		if (!ngd_fast_hub_members(fp, bn, hubs[i], g)) {
+			ngd_fast_hub_free(g);
+			continue;
+		}
+		g->next = *nowp;
+		*nowp = g;
+	}
+}
+
 /*
  * The ports made to agree with the graph: run after every client
  * message, before its status goes back, so that an edit (connect,
@@ -1201,17 +1312,27 @@ ngd_fast_sync(void)
 	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
 	fp->sync_due = false;
+	ngd_fast_eth_refresh(fp->eth); /* the ether hooks' uplinks */
 	for (v = fp->veths; v != NULL; v = v->next) {
 		v->want_hub = 0;
 		v->hub_seen = false;
 	}
 	for (v = fp->veths; v != NULL; v = v->next) {
 		struct ngd_veth *w = ngd_veth_wanted(v);
+		uint32_t up = w == NULL ? ngd_veth_wanted_up(v) : 0;
 		struct ng_hook *h;
 
+		if (v->up != up) {
+			v->up = up;
+			if (v->direct == w)
+				(void)ngd_veth_port(v);
+		}
 		if (v->direct != w)
 			ngd_veth_set_direct(v, w);
-		if (w != NULL || v->want_hub != 0 || v->hub_seen)
+		if (up != 0) /* and the uplink's port to v's end */
+			ngd_fast_eth_want(fp->eth, up, NG_FAST_BPF_DIRECT,
+			    (uint32_t)v->gidx);
+		if (w != NULL || up != 0 || v->want_hub != 0 || v->hub_seen)
 			continue;
 		for (h = v->node->hooks; h != NULL; h = h->next)
 			if (h->peer != NULL &&
@@ -1228,6 +1349,7 @@ ngd_fast_sync(void)
 		g->next = now;
 		now = g;
 	}
+	ngd_fast_sync_ether_hubs(fp, &bn, &now); /* hubs of ether hooks */
 	free(bn.v);
 	/* New and changed groups first, then the ports, then old groups. */
 	for (g = now; g != NULL; g = g->next) {
@@ -1241,10 +1363,10 @@ ngd_fast_sync(void)
 			ngd_fast_hub_write(fp, g, old != NULL ? old->n : 0);
 	}
 	for (v = fp->veths; v != NULL; v = v->next)
-		if (v->hub != v->want_hub && v->direct == NULL) {
+		if (v->hub != v->want_hub && v->direct == NULL && v->up == 0) {
 			v->hub = v->want_hub;
 			(void)ngd_veth_port(v);
-		} else if (v->direct != NULL)
+		} else if (v->direct != NULL || v->up != 0)
 			v->hub = 0;
 	for (gp = &fp->hubs; (g = *gp) != NULL;) {
 		struct ngd_fast_hub *n;
@@ -2557,6 +2679,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	(void)bpf_map_update_elem(fp->ids_fd, &id, &key, BPF_ANY);
 	if (v->direct != NULL) /* its peer's frames to the new end */
 		(void)ngd_veth_port(v->direct);
+	ngd_fast_eth_repoint(fp->eth, (uint32_t)oldgidx, (uint32_t)gidx);
 	ngd_fast_pin_link_drop(fp->pin, oldgidx);
 	ngd_fast_pin_link(fp->pin, gidx, v->link);
 	/* A hub's members, and vlan ports, are rewritten by the sync, which
@@ -3014,7 +3137,8 @@ again:
 			.own_netns = nd->own_netns,
 			.ports_fd = fp->ports_fd,
 			.stats_fd = fp->stats_fd,
-			.prog_port = fp->prog_port };
+			.prog_port = fp->prog_port,
+			.owner = fp };
 
 		if ((error = ngd_fast_eth_new(&dp, &fp->eth)) != 0)
 			ngd_log(LOG_WARNING,

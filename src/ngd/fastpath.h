@@ -13,6 +13,7 @@ struct ng_fast_bpf; /* ng_fast.skel.h */
 struct ngd_loop;
 struct ng_node;
 struct ng_pkt;
+struct ngd_fast;
 struct ngd_fast_br;
 struct ngd_fast_eth;
 
@@ -122,6 +123,7 @@ struct ngd_fast_dp {
 	int netns, own_netns;   /* the data plane's, ngd's */
 	int ports_fd, stats_fd; /* ng_fast_ports, ng_fast_stats */
 	int prog_port;          /* ng_fast_port */
+	struct ngd_fast *owner; /* fastpath.c's, for ngd_fast_fold_* */
 };
 
 /* One rtnetlink request on nl (sequence numbers from *seqp), its
@@ -168,5 +170,49 @@ void ngd_fast_eth_hookstats(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
     struct ng_node *node);
 /* Whether gidx is an uplink's data-plane end. */
 bool ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx);
+
+/*
+ * Ether nodes on direct edges and hubs: an ether hook joined straight to
+ * an eiface's ether hook, or to a hook of a hub that repeats in the
+ * kernel, forwards by its uplink as an eiface's graph-side end would
+ * (NG_FAST_BPF_DIRECT to the eiface's end, NG_FAST_BPF_HUB).
+ *   ngd_fast_eth_refresh  at the start of ngd_fast_sync: the uplinks
+ *                         made for every hook that may use one, every
+ *                         uplink's wanted path cleared (but two ether
+ *                         hooks joined straight: DIRECT to each other);
+ *   ngd_fast_eth_uplink_of  the data-plane end of the ether hook h's
+ *                         uplink (h: an ether node's lower, divert or
+ *                         upper), or 0;
+ *   ngd_fast_eth_want     the uplink gidx forwards by mode (DIRECT or
+ *                         HUB) to peer (an eiface's end, a hub's ID),
+ *                         written by ngd_fast_eth_apply;
+ *   ngd_fast_eth_fold_hub  its uplinks on hub group folded (counters);
+ *   ngd_fast_eth_fold_gidx  the uplink gidx folded;
+ *   ngd_fast_eth_hub_count  pkts frames of bytes octets sent out of the
+ *                         hub's hooks to its uplinks in group but from.
+ */
+void ngd_fast_eth_refresh(struct ngd_fast_eth *fe);
+/* The hubs the uplinks' hooks lead to (up to max, repeated). */
+unsigned ngd_fast_eth_hubs(struct ngd_fast_eth *fe, struct ng_node **out,
+    unsigned max);
+uint32_t ngd_fast_eth_uplink_of(struct ngd_fast_eth *fe,
+    const struct ng_hook *h);
+void ngd_fast_eth_want(struct ngd_fast_eth *fe, uint32_t gidx, uint32_t mode,
+    uint32_t peer);
+/* The eiface's end from replaced by to (a vnet): the uplinks joined
+ * to it forward to the new one at once. */
+void ngd_fast_eth_repoint(struct ngd_fast_eth *fe, uint32_t from, uint32_t to);
+void ngd_fast_eth_fold_hub(struct ngd_fast_eth *fe, uint32_t group);
+void ngd_fast_eth_fold_gidx(struct ngd_fast_eth *fe, uint32_t gidx);
+void ngd_fast_eth_hub_count(struct ngd_fast_eth *fe, uint32_t group,
+    uint32_t from, const struct ng_node *hub, uint64_t pkts, uint64_t bytes);
+/* fastpath.c, for the uplinks' counters: the eiface port gidx folded,
+ * the hub group's ports folded, and pkts frames of bytes octets that
+ * from sent on hub group counted out of the hub's hooks to its other
+ * eifaces (the uplinks' too). */
+void ngd_fast_fold_port(struct ngd_fast *fp, uint32_t gidx);
+void ngd_fast_fold_hub(struct ngd_fast *fp, uint32_t group);
+void ngd_fast_hub_count(struct ngd_fast *fp, uint32_t group, uint32_t from,
+    const struct ng_node *hub, uint64_t pkts, uint64_t bytes);
 
 #endif

@@ -55,6 +55,7 @@
 #include "ngd.h"
 #include "fastpath.h"
 #include "ng_ether_dev.h"
+#include "netgraph/ng_eiface.h"
 #include "netgraph/ng_ether.h"
 #include "netgraph/ng_vlan.h"
 #include "../bpf/ng_fast_bpf.h"
@@ -71,8 +72,11 @@ struct ngd_fe_up {
 	int link;         /* ng_fast_port on the data-plane end */
 	uint32_t bridge;  /* as written: the kernel bridge, 0: none */
 	uint32_t vlan;    /* as written: the vlan node tagging, 0: none */
-	bool on;          /* the ether node uses the host end */
-	bool keep;        /* sync's scratch */
+	uint32_t direct;  /* as written: the eiface's end it is joined to */
+	uint32_t hub;     /* as written: the kernel hub it is on */
+	uint32_t want_mode, want_peer;  /* ngd_fast_eth_want's, this sync */
+	bool on;                        /* the ether node uses the host end */
+	bool keep;                      /* sync's scratch */
 	uint64_t seen_pkts, seen_bytes; /* its ng_fast_stats, counted */
 	struct ngd_fe_up *next;
 };
@@ -87,6 +91,18 @@ struct ngd_fast_eth {
 
 static const char *const ngd_fe_hooks[] = { NG_ETHER_HOOK_LOWER,
 	NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_UPPER };
+
+/* h is an ether node's lower, divert or upper hook. */
+static bool
+ngd_fe_ether_hook(const struct ng_hook *h)
+{
+	if (strcmp(h->node->type->name, NG_ETHER_NODE_TYPE) != 0)
+		return false;
+	for (unsigned k = 0; k < 3; k++)
+		if (strcmp(h->name, ngd_fe_hooks[k]) == 0)
+			return true;
+	return false;
+}
 
 /* --- rtnetlink ------------------------------------------------------------ */
 
@@ -198,6 +214,36 @@ ngd_fe_hook(const struct ngd_fe_up *u)
 }
 
 /*
+ * What u's port sent on its direct edge or kernel hub (pkts frames of
+ * bytes octets), counted as ng_send_data would: out of the ether hook h
+ * (its peer's "in" is read from it) and, on a hub, out of the hub's
+ * hook to every other member.  Only while h still leads where it did.
+ */
+static void
+ngd_fe_fold_edge(struct ngd_fast_eth *fe, struct ngd_fe_up *u,
+    struct ng_hook *h, uint64_t pkts, uint64_t bytes)
+{
+	if (pkts == 0)
+		return;
+	if (u->direct != 0) {
+		if ((strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) ==
+			    0 &&
+			strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0) ||
+		    ngd_fe_ether_hook(h->peer)) {
+			h->stats.xmit_frames += pkts;
+			h->stats.xmit_octets += bytes;
+		}
+		return;
+	}
+	if (h->peer->node->id != u->hub)
+		return;
+	h->stats.xmit_frames += pkts;
+	h->stats.xmit_octets += bytes;
+	ngd_fast_hub_count(fe->dp.owner, u->hub, u->gidx, h->peer->node, pkts,
+	    bytes);
+}
+
+/*
  * What u's port sent through its kernel bridge since the last look (its
  * ng_fast_stats: frames from the wire or the stack the program switched),
  * added to the ether node's hook as ng_send_data would count them: out
@@ -235,6 +281,9 @@ ngd_fe_fold(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
 	} else if (h != NULL && u->vlan != 0) /* fastpath_vlan.c */
 		ngd_fast_vl_count(h, u->vlan, pkts - u->seen_pkts,
 		    bytes - u->seen_bytes);
+	else if (h != NULL && (u->direct != 0 || u->hub != 0))
+		ngd_fe_fold_edge(fe, u, h, pkts - u->seen_pkts,
+		    bytes - u->seen_bytes);
 	u->seen_pkts = pkts;
 	u->seen_bytes = bytes;
 }
@@ -251,6 +300,47 @@ ngd_fast_eth_hookstats(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
 			continue;
 		ngd_fe_fold(fe, u);
 		ngd_fast_br_hookstats(br, u->gidx);
+		/* what the other end sent it crossed these hooks too */
+		if (u->direct != 0) {
+			ngd_fast_fold_port(fe->dp.owner, u->direct);
+			ngd_fast_eth_fold_gidx(fe, u->direct);
+		} else if (u->hub != 0)
+			ngd_fast_fold_hub(fe->dp.owner, u->hub);
+	}
+}
+
+void
+ngd_fast_eth_fold_hub(struct ngd_fast_eth *fe, uint32_t group)
+{
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next)
+		if (u->hub == group)
+			ngd_fe_fold(fe, u);
+}
+
+void
+ngd_fast_eth_fold_gidx(struct ngd_fast_eth *fe, uint32_t gidx)
+{
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next)
+		if (u->gidx == gidx)
+			ngd_fe_fold(fe, u);
+}
+
+void
+ngd_fast_eth_hub_count(struct ngd_fast_eth *fe, uint32_t group, uint32_t from,
+    const struct ng_node *hub, uint64_t pkts, uint64_t bytes)
+{
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next) {
+		struct ng_hook *h;
+
+		if (u->hub != group || u->gidx == from ||
+		    (h = ngd_fe_hook(u)) == NULL || h->peer->node != hub ||
+		    !(h->peer->flags & NG_HOOK_VALID))
+			continue;
+		h->peer->stats.xmit_frames += pkts;
+		h->peer->stats.xmit_octets += bytes;
 	}
 }
 
@@ -361,10 +451,11 @@ fail:
 	return NULL;
 }
 
-/* The ether node's hook h qualifies: it leads to a switching node or a
- * vlan node (fastpath_vlan.c), no capture sees its frames, and the node changes none (autosrc writes
- * the interface's MAC into what goes to the wire: lower stays with ngd
- * while it is on, and the bridge with it). */
+/* The ether node's hook h qualifies: it leads to a switching node, a
+ * vlan node (fastpath_vlan.c), an eiface's ether hook or a hub
+ * (fastpath.c), no capture sees its frames, and the node changes none
+ * (autosrc writes the interface's MAC into what goes to the wire: lower
+ * stays with ngd while it is on, and the bridge with it). */
 static bool
 ngd_fe_wanted(struct ng_hook *h, int dir)
 {
@@ -374,20 +465,27 @@ ngd_fe_wanted(struct ng_hook *h, int dir)
 	    !(h->peer->flags & NG_HOOK_CAPTURED) &&
 	    ng_node_valid(h->peer->node) &&
 	    (h->peer->node->type->switching != NULL ||
-		strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) == 0);
+		strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) == 0 ||
+		strcmp(h->peer->node->type->name, "hub") == 0 ||
+		(strcmp(h->peer->node->type->name, NG_EIFACE_NODE_TYPE) == 0 &&
+		    strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0) ||
+		ngd_fe_ether_hook(h->peer));
 }
 
-unsigned
-ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
-    unsigned max)
+/*
+ * The uplinks made to agree with the graph: one for each ether hook that
+ * may use one (made now), none for any other (freed by
+ * ngd_fast_eth_ports, after the eifaces' ports stopped naming them).
+ */
+void
+ngd_fast_eth_refresh(struct ngd_fast_eth *fe)
 {
 	struct ng_node *nodes[64], **np = nodes;
-	struct ng_graph *g = ngd_ether_graph();
 	struct ngd_fe_up *u, **up;
-	unsigned nn, n = 0;
+	unsigned nn;
 
 	if (fe == NULL)
-		return 0;
+		return;
 	/* An uplink deleted under ngd (ip link del): made anew below. */
 	for (up = &fe->ups; (u = *up) != NULL;) {
 		char name[IF_NAMESIZE];
@@ -399,8 +497,10 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 		} else
 			up = &u->next;
 	}
-	for (u = fe->ups; u != NULL; u = u->next)
+	for (u = fe->ups; u != NULL; u = u->next) {
 		u->keep = false;
+		u->want_mode = u->want_peer = 0;
+	}
 	nn = ngd_ether_diverted(nodes, 64);
 	if (nn > 64) {
 		if ((np = calloc(nn, sizeof(*np))) == NULL)
@@ -426,22 +526,110 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 				 dir)) == NULL)
 				continue;
 			u->keep = true;
-			if (n < max) {
-				ports[n].eiface = np[i];
-				ports[n].hook = u->hook;
-				ports[n].gidx = u->gidx;
-				n++;
-			}
 		}
 	if (np != nodes)
 		free(np);
-	for (up = &fe->ups; (u = *up) != NULL;)
-		if (!u->keep) {
+	/* Two ether hooks joined straight: each uplink to the other's. */
+	for (u = fe->ups; u != NULL; u = u->next) {
+		struct ng_hook *h = u->keep ? ngd_fe_hook(u) : NULL;
+		uint32_t peer;
+
+		if (h != NULL && ngd_fe_ether_hook(h->peer) &&
+		    (peer = ngd_fast_eth_uplink_of(fe, h->peer)) != 0) {
+			u->want_mode = NG_FAST_BPF_DIRECT;
+			u->want_peer = peer;
+		}
+	}
+}
+
+unsigned
+ngd_fast_eth_hubs(struct ngd_fast_eth *fe, struct ng_node **out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next) {
+		struct ng_hook *h = u->keep ? ngd_fe_hook(u) : NULL;
+
+		if (h != NULL &&
+		    strcmp(h->peer->node->type->name, "hub") == 0 && n < max)
+			out[n++] = h->peer->node;
+	}
+	return n;
+}
+
+uint32_t
+ngd_fast_eth_uplink_of(struct ngd_fast_eth *fe, const struct ng_hook *h)
+{
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next)
+		if (u->keep && u->node == h->node->id &&
+		    strcmp(u->hook, h->name) == 0)
+			return u->gidx;
+	return 0;
+}
+
+void
+ngd_fast_eth_repoint(struct ngd_fast_eth *fe, uint32_t from, uint32_t to)
+{
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next) {
+		struct ng_fast_bpf_port port = { .id = u->id,
+			.mode = NG_FAST_BPF_DIRECT,
+			.peer = to };
+
+		if (u->direct != from ||
+		    bpf_map_update_elem(fe->dp.ports_fd, &u->gidx, &port,
+			BPF_ANY) != 0)
+			continue;
+		u->direct = to;
+		if (u->want_mode == NG_FAST_BPF_DIRECT && u->want_peer == from)
+			u->want_peer = to;
+	}
+}
+
+void
+ngd_fast_eth_want(struct ngd_fast_eth *fe, uint32_t gidx, uint32_t mode,
+    uint32_t peer)
+{
+	for (struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next)
+		if (u->gidx == gidx) {
+			u->want_mode = mode;
+			u->want_peer = peer;
+		}
+}
+
+unsigned
+ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
+    unsigned max)
+{
+	struct ngd_fe_up *u, **up;
+	struct ng_graph *g = ngd_ether_graph();
+	unsigned n = 0;
+
+	if (fe == NULL)
+		return 0;
+	for (up = &fe->ups; (u = *up) != NULL;) {
+		struct ng_node *node = g != NULL ?
+		    ng_find_id(g, u->node) :
+		    NULL;
+
+		if (!u->keep || node == NULL) {
 			*up = u->next;
 			ngd_fe_free_up(fe, u);
-		} else
-			up = &u->next;
-	(void)g;
+			continue;
+		}
+		/* a direct edge's or a hub's (fastpath.c) is no bridge's */
+		if (u->want_mode == 0 && n < max) {
+			ports[n].eiface = node;
+			ports[n].hook = u->hook;
+			ports[n].gidx = u->gidx;
+			ports[n].changed = false;
+			n++;
+		}
+		up = &u->next;
+	}
 	return n;
 }
 
@@ -460,21 +648,39 @@ ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
 	if (fe == NULL || g == NULL)
 		return;
 	for (struct ngd_fe_up *u = fe->ups; u != NULL; u = u->next) {
-		uint32_t bridge = ngd_fast_br_of(br, u->gidx);
-		uint32_t vlan = bridge == 0 ? ngd_fast_vl_of(vl, u->gidx) : 0;
+		uint32_t direct = u->want_mode == NG_FAST_BPF_DIRECT ?
+		    u->want_peer :
+		    0;
+		uint32_t hub = u->want_mode == NG_FAST_BPF_HUB ?
+		    u->want_peer :
+		    0;
+		uint32_t bridge = u->want_mode == 0 ?
+		    ngd_fast_br_of(br, u->gidx) :
+		    0;
+		uint32_t vlan = u->want_mode == 0 && bridge == 0 ?
+		    ngd_fast_vl_of(vl, u->gidx) :
+		    0;
 		struct ng_node *n = ng_find_id(g, u->node);
 		struct ng_fast_bpf_port port = { .id = u->id };
 
 		if (n == NULL)
 			continue;
-		if (bridge != u->bridge || vlan != u->vlan) {
+		if (bridge != u->bridge || vlan != u->vlan ||
+		    direct != u->direct || hub != u->hub) {
 			ngd_fe_fold(fe, u); /* by the path it had */
-			if (bridge == 0 && vlan == 0 && u->on) {
+			if (bridge == 0 && vlan == 0 && direct == 0 &&
+			    hub == 0 && u->on) {
 				/* the TAPs first */
 				(void)ngd_ether_uplink(n, u->dir, 0);
 				u->on = false;
 			}
-			if (bridge != 0) {
+			if (direct != 0) { /* fastpath.c */
+				port.mode = NG_FAST_BPF_DIRECT;
+				port.peer = direct;
+			} else if (hub != 0) {
+				port.mode = NG_FAST_BPF_HUB;
+				port.peer = hub;
+			} else if (bridge != 0) {
 				port.mode = NG_FAST_BPF_BRIDGE;
 				port.peer = bridge;
 			} else if (vlan != 0) {
@@ -485,9 +691,13 @@ ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
 				&port, BPF_ANY) == 0) {
 				u->bridge = bridge;
 				u->vlan = vlan;
+				u->direct = direct;
+				u->hub = hub;
 			}
 		}
-		if ((u->bridge != 0 || u->vlan != 0) && !u->on) {
+		if ((u->bridge != 0 || u->vlan != 0 || u->direct != 0 ||
+			u->hub != 0) &&
+		    !u->on) {
 			int error = ngd_ether_uplink(n, u->dir, u->hidx);
 
 			if (error == 0)

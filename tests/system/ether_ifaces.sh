@@ -57,7 +57,7 @@ expect_rc "lower on a dead end: the wire no longer reaches the host" 1 \
 ngctl rmhook em0: lower
 expect_rc "lower gone: the normal path again" 0 quiet ping -c 2 -W 2 198.18.8.2
 ngctl connect em0: em0: lower upper
-expect_rc "lower joined to upper: through ngd" 0 quiet ping -c 3 -W 2 198.18.8.2
+expect_rc "lower joined to upper: the host reaches the wire (in the kernel with the fast path)" 0 quiet ping -c 3 -W 2 198.18.8.2
 # a frame the host sends must reach the wire once, not loop (tc_index tag)
 before=$(cat /sys/class/net/em0/statistics/tx_packets)
 ping -c 5 -i 0.2 -W 1 198.18.8.2 >/dev/null

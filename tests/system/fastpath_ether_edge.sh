@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# timeout: 60
+# An ether node joined straight to an eiface in the kernel fast path
+# (issue 18; src/ngd/fastpath_ether.c, fastpath.c).  em0's wire w0 is in
+# ns wire:
+#
+#   ja --ether:lower-- em0 ==== w0 (ns wire)
+#
+# em0's lower forwards by its uplink veth into the data plane as an
+# eiface's graph-side end would (fastpath_ether_hub.sh: on a hub): pings
+# and TCP with nothing through ngd's slow TAP or em0's TAP channels,
+# answered with ngd stopped; the hook counters count the kernel's frames;
+# rmhook acts before its reply under pings every 2 ms; autosrc takes
+# lower through ngd; after a SIGKILL and a takeover it is in the kernel
+# again.
+source "$(dirname "$0")/../lib.sh"
+NGD_LOG=$tmp/ngd.log
+NS="wire ja"
+trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+
+rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
+taps() { # packets the kernel gave ngd through em0's TAP channels
+	local i n=0 t
+	i=$(cat /sys/class/net/em0/ifindex)
+	for t in ngel$i ngeu$i ngel${i}a ngeu${i}a ngel${i}b ngeu${i}b; do
+		n=$((n + $(stat $t tx_packets)))
+	done
+	echo $n
+}
+slow() { # frames the kernel gave ngd through the data plane's TAP
+	local d
+	d=$(echo /run/netgraph/*/dataplane)
+	[ -e "$d" ] || { echo 0; return; }
+	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
+}
+uplinks() { # packets through the uplinks' host ends, both ways
+	local n=0 d
+	for d in /sys/class/net/ngu[0-9]*; do
+		[ -e "$d" ] || continue
+		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
+	done
+	echo $n
+}
+nup() { ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l; }
+kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
+	local s0 t0 u0 s1 t1 u1
+	s0=$(slow) t0=$(taps) u0=$(uplinks)
+	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
+	s1=$(slow) t1=$(taps) u1=$(uplinks)
+	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
+	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or em0's TAPs" ||
+	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), em0's TAPs $((t1 - t0)), uplink $((u1 - u0))"
+}
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+edit() { # NAME CMD...: under pings wire -> ja every 2 ms, none reaches ja after CMD
+	local fl r0 r1 name=$1
+	shift
+	ip netns exec wire ping -i 0.002 -s 100 -W 1 198.18.30.1 >/dev/null 2>&1 &
+	fl=$!
+	sleep 0.3
+	"$@"
+	r0=$(rx ja ja)
+	sleep 0.3
+	r1=$(rx ja ja)
+	kill $fl 2>/dev/null
+	wait $fl 2>/dev/null
+	expect "$name under pings every 2 ms: no frame reaches ja after the reply" "$r0" "$r1"
+}
+
+for n in $NS; do
+	ip netns add $n
+	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	    net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add em0 type veth peer name w0 netns wire
+ip -n wire addr add 198.18.30.2/24 dev w0
+ip -n wire link set w0 up
+sysctl -qw net.ipv6.conf.em0.disable_ipv6=1
+ip link set em0 up
+
+NGD_FASTPATH=1 start_ngd || finish
+ngctl mkpeer eiface ether ether
+ngctl -f - <<'END'
+name ngeth0: ja
+msg em0: setpromisc 1
+msg em0: setautosrc 0
+connect em0: ja: lower ether
+END
+for n in ja; do
+	ngctl msg $n: vnet "\"$n\""
+	ip -n $n link set $n up
+done
+ip -n ja addr add 198.18.30.1/24 dev ja
+
+# --- a direct edge ---------------------------------------------------------
+expect "direct edge: one uplink (em0's lower) into the data plane" 1 "$(nup)"
+expect "direct edge: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
+kill -STOP "$NGD_PID"
+expect "direct edge: pings answered while ngd is stopped (kernel path)" 5 \
+    "$(pings ja 198.18.30.2 5)"
+kill -CONT "$NGD_PID"
+ngctl msg em0: clrhookstats '{ }'
+ngctl msg ja: clrhookstats '{ }'
+kernel "direct edge" ja 198.18.30.2
+# ja's requests out of ja's ether (into em0's lower), the wire's replies
+# out of em0's lower: 142 bytes each (an ARP or two may cross too, also
+# between two reads).
+lx=$(hs em0: lower xmitFrames) lo=$(hs em0: lower xmitOctets)
+lr=$(hs em0: lower recvFrames) ex=$(hs ja: ether xmitFrames)
+eo=$(hs ja: ether xmitOctets) er=$(hs ja: ether recvFrames)
+if between "$lx" 1000 1005 && between "$ex" 1000 1005 &&
+    between "$lo" 142000 $((lx * 142 + 200)) &&
+    between "$eo" 142000 $((ex * 142 + 200)) && between "$ex" "$lr" $((lr + 2)) &&
+    between "$er" "$lx" $((lx + 2)); then
+	ok "direct edge: hook counters count the kernel's frames (em0 lower out $lx/$lo in $lr, ja ether out $ex/$eo in $er)"
+else
+	ngctl msg em0: gethookstats
+	ngctl msg ja: gethookstats
+	fail "direct edge: hook counters: em0 lower out $lx/$lo in $lr, ja ether out $ex/$eo in $er"
+fi
+
+head -c 2000000 /dev/urandom >$tmp/send
+s0=$(slow) t0=$(taps)
+ip netns exec wire timeout 10 nc -l -p 5001 </dev/null >$tmp/recv &
+p=$!
+sleep 0.3
+ip netns exec ja timeout 10 nc -N 198.18.30.2 5001 <$tmp/send
+wait $p
+expect "direct edge: 2 MB over TCP ja -> wire arrive intact" \
+    "$(md5sum <$tmp/send)" "$(md5sum <$tmp/recv)"
+[ "$s0" = "$(slow)" ] && [ "$t0" = "$(taps)" ] && ok "... none through ngd" ||
+    fail "... $(($(slow) - s0)) frames through ngd's slow TAP, $(($(taps) - t0)) through em0's"
+
+ngctl msg em0: setautosrc 1
+t0=$(taps)
+expect "autosrc on: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
+[ $(($(taps) - t0)) -ge 5 ] && ok "... through ngd (em0's TAPs $(($(taps) - t0)))" ||
+    fail "... em0's TAPs carried $(($(taps) - t0))"
+ngctl msg em0: setautosrc 0
+t0=$(taps)
+expect "autosrc off: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
+expect "autosrc off: in the kernel again (em0's TAPs idle)" 0 $(($(taps) - t0))
+
+edit "direct edge: rmhook em0: lower" ngctl rmhook em0: lower
+expect "rmhook: no uplink left" 0 "$(nup)"
+ngctl connect em0: ja: lower ether
+t0=$(taps) s0=$(slow)
+expect "connected again: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
+[ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "... in the kernel" ||
+    fail "... em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
+
+# --- restart and takeover (decision 12) ------------------------------------
+sleep 0.5 # the journal
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+expect "ngd killed: nothing of ngd's on em0 (ja is cut off)" 0 "$(pings ja 198.18.30.2 1)"
+NGD_FASTPATH=1 start_ngd
+for _ in $(seq 50); do [ "$(nup)" = 1 ] && break; sleep 0.05; done
+expect "restarted: the uplink made anew" 1 "$(nup)"
+expect "restarted: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
+t0=$(taps) s0=$(slow)
+expect "restarted: ... again" 5 "$(pings ja 198.18.30.2 5)"
+[ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "restarted: ... in the kernel" ||
+    fail "restarted: em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
+ngd_takeover || fail "takeover: the old ngd is still there"
+expect "takeover: one uplink" 1 "$(nup)"
+expect "takeover: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
+t0=$(taps) s0=$(slow)
+expect "takeover: ... again" 5 "$(pings ja 198.18.30.2 5)"
+[ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "takeover: ... in the kernel" ||
+    fail "takeover: em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
+
+finish

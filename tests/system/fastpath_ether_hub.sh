@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# timeout: 60
+# An ether node's hook on a hub in the kernel fast path (issue 18;
+# src/ngd/fastpath_ether.c, fastpath.c).  em0's wire w0 is in ns wire:
+#
+#   ja --ether:l1-- H --l0:lower-- em0 ==== w0 (ns wire)
+#   jb --ether:l2-/
+#
+# The hub repeats in the kernel with em0's lower as a member (its uplink
+# veth into the data plane, fastpath_ether_edge.sh): pings with nothing
+# through ngd's slow TAP or em0's TAP channels, answered with ngd
+# stopped; the hook counters count the kernel's frames; a capture of l0
+# takes the hub through ngd while it lasts; rmhook and shutdown act
+# before their replies under pings every 2 ms (fastpath_ether_pair.sh:
+# two ether nodes' hooks alone).
+source "$(dirname "$0")/../lib.sh"
+NGD_LOG=$tmp/ngd.log
+NS="wire ja jb"
+trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+
+rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
+taps() { # packets the kernel gave ngd through em0's TAP channels
+	local i n=0 t
+	i=$(cat /sys/class/net/em0/ifindex)
+	for t in ngel$i ngeu$i; do n=$((n + $(stat $t tx_packets))); done
+	echo $n
+}
+slow() { # frames the kernel gave ngd through the data plane's TAP
+	local d
+	d=$(echo /run/netgraph/*/dataplane)
+	[ -e "$d" ] || { echo 0; return; }
+	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
+}
+uplinks() { # packets through the uplinks' host ends, both ways
+	local n=0 d
+	for d in /sys/class/net/ngu[0-9]*; do
+		[ -e "$d" ] || continue
+		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
+	done
+	echo $n
+}
+nup() { ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l; }
+kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
+	local s0 t0 u0 s1 t1 u1
+	s0=$(slow) t0=$(taps) u0=$(uplinks)
+	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
+	s1=$(slow) t1=$(taps) u1=$(uplinks)
+	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
+	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or em0's TAPs" ||
+	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), em0's TAPs $((t1 - t0)), uplink $((u1 - u0))"
+}
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+edit() { # NAME NS IF ADDR CMD...: under pings wire -> ADDR every 2 ms, none reaches NS's IF after CMD
+	local fl r0 r1 name=$1 ns=$2 ifc=$3 addr=$4
+	shift 4
+	ip netns exec wire ping -i 0.002 -s 100 -W 1 "$addr" >/dev/null 2>&1 &
+	fl=$!
+	sleep 0.3
+	"$@"
+	r0=$(rx "$ns" "$ifc")
+	sleep 0.3
+	r1=$(rx "$ns" "$ifc")
+	kill $fl 2>/dev/null
+	wait $fl 2>/dev/null
+	expect "$name under pings every 2 ms: no frame reaches $ifc after the reply" "$r0" "$r1"
+}
+
+for n in $NS; do
+	ip netns add $n
+	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	    net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add em0 type veth peer name w0 netns wire
+ip -n wire addr add 198.18.30.2/24 dev w0
+ip -n wire link set w0 up
+sysctl -qw net.ipv6.conf.em0.disable_ipv6=1
+ip link set em0 up
+
+NGD_FASTPATH=1 start_ngd || finish
+ngctl mkpeer eiface ether ether
+ngctl mkpeer eiface ether ether
+ngctl -f - <<'END'
+name ngeth0: ja
+name ngeth1: jb
+msg em0: setpromisc 1
+msg em0: setautosrc 0
+mkpeer em0: hub lower l0
+name em0:lower H
+connect H: ja: l1 ether
+connect H: jb: l2 ether
+END
+for n in ja jb; do
+	ngctl msg $n: vnet "\"$n\""
+	ip -n $n link set $n up
+done
+ip -n ja addr add 198.18.30.1/24 dev ja
+ip -n jb addr add 198.18.30.3/24 dev jb
+
+# --- a hub -----------------------------------------------------------------
+expect "hub: one uplink" 1 "$(nup)"
+expect "hub: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
+expect "hub: jb pings the wire" 5 "$(pings jb 198.18.30.2 5)"
+expect "hub: ja pings jb" 5 "$(pings ja 198.18.30.3 5)"
+kill -STOP "$NGD_PID"
+expect "hub: pings answered while ngd is stopped (kernel path)" 5 \
+    "$(pings jb 198.18.30.2 5)"
+kill -CONT "$NGD_PID"
+for n in em0 H ja jb; do ngctl msg $n: clrhookstats '{ }'; done
+kernel "hub" ja 198.18.30.2
+# Each frame goes out of the hub to both other members: ja's requests
+# out of l0 and l2, the wire's replies out of l1 and l2 (an ARP may cross
+# between two reads).
+h0=$(hs H: l0 xmitFrames) h1=$(hs H: l1 xmitFrames) h2=$(hs H: l2 xmitFrames)
+lx=$(hs em0: lower xmitFrames) lr=$(hs em0: lower recvFrames)
+if between "$h0" 1000 1005 && between "$h1" 1000 1005 &&
+    between "$h2" 2000 2010 && between "$lx" 1000 1005 &&
+    between "$lr" "$h0" $((h0 + 2)); then
+	ok "hub: hook counters count the kernel's frames (H l0 $h0, l1 $h1, l2 $h2 out; em0 lower out $lx in $lr)"
+else
+	ngctl msg H: gethookstats
+	ngctl msg em0: gethookstats
+	fail "hub: hook counters: H l0 $h0, l1 $h1, l2 $h2 out; em0 lower out $lx in $lr"
+fi
+
+ngctl capture -w "$tmp/f.pcapng" H: l0 icmp 2>"$tmp/cap.err" &
+cap=$!
+for _ in $(seq 200); do
+	grep -q '^capturing on ' "$tmp/cap.err" 2>/dev/null && break
+	sleep 0.05
+done
+t0=$(taps)
+expect "while H's l0 is captured: pings answered" 5 "$(pings ja 198.18.30.2 5)"
+t1=$(taps)
+sleep 0.3
+kill -INT $cap
+wait $cap
+n=$(tcpdump -n -r "$tmp/f.pcapng" 2>/dev/null | grep -c 'ICMP echo')
+[ "$n" -ge 10 ] && [ $((t1 - t0)) -ge 5 ] &&
+    ok "... through ngd (em0's TAPs $((t1 - t0))), the capture has $n ICMP echoes" ||
+    fail "... em0's TAPs $((t1 - t0)), the capture has $n ICMP echoes"
+t0=$(taps) s0=$(slow)
+expect "after the capture: pings answered" 5 "$(pings ja 198.18.30.2 5)"
+[ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "... in the kernel again" ||
+    fail "... em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
+
+edit "hub: rmhook H: l1" ja ja 198.18.30.1 ngctl rmhook H: l1
+ngctl connect H: ja: l1 ether
+expect "connected again: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
+edit "hub: shutdown H" ja ja 198.18.30.1 ngctl shutdown H:
+expect "hub shut down: no uplink left" 0 "$(nup)"
+finish

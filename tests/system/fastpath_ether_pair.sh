@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# timeout: 60
+# Two ether nodes' hooks alone in the kernel fast path (issue 18;
+# src/ngd/fastpath_ether.c, fastpath.c): em0's and em1's lower, their
+# wires w0 and w1 in ns wire and wire2:
+#
+#   w0 ==== em0 --lower:l0-- H --l1:lower-- em1 ==== w1
+#   w0 ==== em0 --lower:lower-- em1 ==== w1
+#
+# on a hub and joined straight, each hook by its uplink veth into the
+# data plane (fastpath_ether_edge.sh): pings with nothing through ngd's
+# slow TAP or the ether nodes' TAP channels, counted on the hooks;
+# rmhook acts before its reply under pings every 2 ms.
+source "$(dirname "$0")/../lib.sh"
+NGD_LOG=$tmp/ngd.log
+NS="wire wire2"
+trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; ip link del em1 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+
+rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
+stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
+taps() { # packets the kernel gave ngd through em0's and em1's TAP channels
+	local i n=0 t
+	for i in $(cat /sys/class/net/em[01]/ifindex); do
+		for t in ngel$i ngeu$i; do n=$((n + $(stat $t tx_packets))); done
+	done
+	echo $n
+}
+slow() { # frames the kernel gave ngd through the data plane's TAP
+	local d
+	d=$(echo /run/netgraph/*/dataplane)
+	[ -e "$d" ] || { echo 0; return; }
+	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
+}
+uplinks() { # packets through the uplinks' host ends, both ways
+	local n=0 d
+	for d in /sys/class/net/ngu[0-9]*; do
+		[ -e "$d" ] || continue
+		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
+	done
+	echo $n
+}
+nup() { ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l; }
+kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
+	local s0 t0 u0 s1 t1 u1
+	s0=$(slow) t0=$(taps) u0=$(uplinks)
+	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
+	s1=$(slow) t1=$(taps) u1=$(uplinks)
+	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
+	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or the ether nodes' TAPs" ||
+	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), the ether nodes' TAPs $((t1 - t0)), uplink $((u1 - u0))"
+}
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+edit() { # NAME NS IF ADDR CMD...: under pings wire -> ADDR every 2 ms, none reaches NS's IF after CMD
+	local fl r0 r1 name=$1 ns=$2 ifc=$3 addr=$4
+	shift 4
+	ip netns exec wire ping -i 0.002 -s 100 -W 1 "$addr" >/dev/null 2>&1 &
+	fl=$!
+	sleep 0.3
+	"$@"
+	r0=$(rx "$ns" "$ifc")
+	sleep 0.3
+	r1=$(rx "$ns" "$ifc")
+	kill $fl 2>/dev/null
+	wait $fl 2>/dev/null
+	expect "$name under pings every 2 ms: no frame reaches $ifc after the reply" "$r0" "$r1"
+}
+
+for n in $NS; do
+	ip netns add $n
+	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	    net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add em0 type veth peer name w0 netns wire
+ip -n wire addr add 198.18.30.2/24 dev w0
+ip -n wire link set w0 up
+sysctl -qw net.ipv6.conf.em0.disable_ipv6=1
+ip link set em0 up
+ip link add em1 type veth peer name w1 netns wire2
+ip -n wire2 addr add 198.18.30.4/24 dev w1
+ip -n wire2 link set w1 up
+sysctl -qw net.ipv6.conf.em1.disable_ipv6=1
+ip link set em1 up
+
+NGD_FASTPATH=1 start_ngd || finish
+ngctl -f - <<'END'
+msg em0: setpromisc 1
+msg em0: setautosrc 0
+msg em1: setpromisc 1
+msg em1: setautosrc 0
+END
+
+ngctl -f - <<'END'
+mkpeer em0: hub lower l0
+name em0:lower H
+connect H: em1: l1 lower
+END
+expect "em0 and em1 on a hub: two uplinks" 2 "$(nup)"
+expect "em0 and em1 on a hub: wire pings wire2" 5 "$(pings wire 198.18.30.4 5)"
+for n in em0 em1 H; do ngctl msg $n: clrhookstats '{ }'; done
+kernel "em0 and em1 on a hub" wire 198.18.30.4
+h0=$(hs H: l0 xmitFrames) h1=$(hs H: l1 xmitFrames)
+l0=$(hs em0: lower xmitFrames) l1=$(hs em1: lower xmitFrames)
+between "$h0" 1000 1005 && between "$h1" 1000 1005 &&
+    between "$l0" "$h1" $((h1 + 2)) && between "$l1" "$h0" $((h0 + 2)) &&
+    ok "... counted: H l0 out $h0, l1 out $h1, em0 lower out $l0, em1 lower out $l1" ||
+    fail "... counted: H l0 out $h0, l1 out $h1, em0 lower out $l0, em1 lower out $l1"
+ngctl shutdown H:
+ngctl connect em0: em1: lower lower
+expect "em0 and em1 joined straight: wire pings wire2" 5 "$(pings wire 198.18.30.4 5)"
+ngctl msg em0: clrhookstats '{ }'
+ngctl msg em1: clrhookstats '{ }'
+kernel "em0 and em1 joined straight" wire 198.18.30.4
+l0=$(hs em0: lower xmitFrames) l1=$(hs em1: lower xmitFrames)
+between "$l0" 1000 1005 && between "$l1" 1000 1005 &&
+    ok "... counted: em0 lower out $l0, em1 lower out $l1" ||
+    fail "... counted: em0 lower out $l0, em1 lower out $l1"
+edit "em0 and em1: rmhook em0: lower" wire2 w1 198.18.30.4 ngctl rmhook em0: lower
+finish
