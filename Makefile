@@ -304,9 +304,10 @@ $(B)/progtime: bench/progtime.c
 # Benchmarks that kill ngd keep its journals in the build tree, never in
 # the machine's /run/netgraph.
 bench bench-cni: export NGD_JOURNAL_DIR = $(abspath $(B))/bench-journal
-bench: all $(B)/graph_bench $(B)/ipjail_rate
+bench: all $(B)/graph_bench $(B)/ipjail_rate $(B)/progtime
 	$(B)/graph_bench
 	bench/run
+	bench/flat
 	bench/scale
 	bench/nat
 	bench/ipjail
