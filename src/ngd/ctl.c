@@ -858,9 +858,11 @@ ngd_accept_one(struct ngd_ctl *ctl)
 	c->pid = cred.pid;
 	c->uid = cred.uid;
 	c->jailed = ngd_peer_jailed(fd, cred.pid);
-	c->admin = cred.uid == 0 ||
-	    (ctl->admin_gid_set &&
-		ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid));
+	/* Jailed root is no admin: it may not hold every descriptor. */
+	c->admin = !c->jailed &&
+	    (cred.uid == 0 ||
+		(ctl->admin_gid_set &&
+		    ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid)));
 	/* Others may only read, and not hold every descriptor we have. */
 	if (!c->admin && ngd_user_conns(ctl, c->uid) >= NGD_USER_CONNS_MAX) {
 		ngd_log(LOG_NOTICE,

@@ -34,6 +34,29 @@ check "... nghook too" 71 "" "nghook: can't get sockets" \
 expect "... the host's bridge keeps its name" "pbr" \
     "$(ngctl show pbr: | awk '/Name:/ { print $2 }')"
 expect "... refusals logged" 3 "$(grep -c 'refused: in a jail without its own network' "$NGD_LOG")"
+# Jailed root may not hold every descriptor ngd has (it held 20,000,
+# and the host's ngctl then waited for a client to leave): it is no
+# admin, so it has the connections of a user, NGD_USER_CONNS_MAX.
+cat >"$tmp/conns.py" <<'EOF2'
+import socket, struct
+held, answered = [], 0
+for _ in range(80):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect("\0netgraph")
+    held.append(s)
+for s in held:
+    s.settimeout(5)
+    try:
+        s.send(struct.pack("<HHIII", 1, 0, 0, 0, 1))  # hello
+        b = s.recv(64)
+    except OSError:
+        b = b""
+    if len(b) >= 8 and struct.unpack_from("<HHI", b)[::2] == (5, 1):
+        answered += 1  # NGD_STATUS, EPERM
+print(answered)
+EOF2
+expect "80 connections from a jail: 64 kept (each refused EPERM)" 64 \
+    "$(jexec x python3 "$tmp/conns.py" 2>&1)"
 check "host root is still served" 0 "" "" ngctl name pbr: pbr2
 ngctl name pbr2: pbr
 
