@@ -69,6 +69,24 @@ print(answered(mine) + int(os.read(r, 16)))
 EOF2
 expect "80 connections from a jail, as root and nobody: 64 kept" 64 \
     "$(jexec x python3 "$tmp/conns.py" 2>&1)"
+# Nor may it take ngd over (@netgraph.takeover, root only): ngd handed
+# a jail its control socket, and would have handed the rest (every TAP
+# and client) had the jail said "ok"; and waited 10 s for the jail's
+# first word while serving nobody.
+cat >"$tmp/take.py" <<'EOF2'
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("\0netgraph.takeover")
+s.send(b"netgraph-takeover 2")
+s.settimeout(3)
+try:
+    msg, anc, _, _ = s.recvmsg(1 << 16, socket.CMSG_SPACE(4 * 64))
+except OSError:
+    msg, anc = b"", []
+print("%d bytes, %d descriptors" % (len(msg), sum(len(d) // 4 for _, _, d in anc)))
+EOF2
+expect "a jail asking to take ngd over gets nothing" "0 bytes, 0 descriptors" \
+    "$(jexec x python3 "$tmp/take.py" 2>&1)"
 check "host root is still served" 0 "" "" ngctl name pbr: pbr2
 ngctl name pbr2: pbr
 
