@@ -799,6 +799,10 @@ jail_run_targets(struct cli *c, struct targets *ts)
 		return 1;
 	}
 	n = ts->n;
+	if (c->op != OP_STOP && jail_open_jidfile(&c->o) != 0) {
+		free(order);
+		return 1;
+	}
 	/* one look through /proc for every jail removed (jail_ns_scan) */
 	if (c->op == OP_STOP) {
 		jail_ns_scan();
@@ -1053,6 +1057,7 @@ main(int argc, char **argv)
 {
 	struct cli c = { .docf = true,
 		.cfile = JAIL_CONF_DEFAULT,
+		.o.jidfd = -1,
 		.parallel = 1 };
 	int ch, rc;
 
