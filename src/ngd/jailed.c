@@ -132,6 +132,18 @@ ngd_self_read(void)
 	return true;
 }
 
+/*
+ * ngd serves a network namespace it was started into from outside (a
+ * vnet jail's graph reached with ngctl -j, or ip netns exec): its
+ * clients there are the jail's, root included, while ngd sees the
+ * host's file system as the host's root.
+ */
+bool
+ngd_serves_entered_netns(void)
+{
+	return ngd_self_read() && ngd_self.entered_netns;
+}
+
 /* The PID namespace nsfd lies strictly below ngd's.  Consumes nsfd. */
 static bool
 ngd_pidns_below(int nsfd)

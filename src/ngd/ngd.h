@@ -286,6 +286,8 @@ void ngd_fast_hookstats(void *arg, struct ng_node *node);
 /* The client on fd is in a jail sharing ngd's network namespace (a
  * non-vnet jail), whose root may not touch the graph. */
 bool ngd_peer_jailed(int fd, pid_t pid); /* pid: SO_PEERCRED's */
+/* ngd was started into its network namespace from outside it. */
+bool ngd_serves_entered_netns(void);
 
 /* One frame from a vnet-header TAP into a pool packet: 0, EAGAIN, ENOBUFS
  * (the pool was empty: the frame was dropped), or the read's errno. */

@@ -77,9 +77,9 @@ cat >"$tmp/take.py" <<'EOF2'
 import socket
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect("\0netgraph.takeover")
-s.send(b"netgraph-takeover 2")
 s.settimeout(3)
 try:
+    s.send(b"netgraph-takeover 2")
     msg, anc, _, _ = s.recvmsg(1 << 16, socket.CMSG_SPACE(4 * 64))
 except OSError:
     msg, anc = b"", []
@@ -109,6 +109,13 @@ jail -c name=w vnet persist
 env -u NGCTL_NO_AUTOSTART ngctl -j w list >/dev/null
 check "vnet jail, ngd started from the host: its root is served" 0 "" "" \
     jexec w ngctl mkpeer . hub a b
+# ... but that ngd sees the host's file system, as root: a local
+# (AF_UNIX) ksocket of the jail's would reach any of the host's sockets
+# (systemd's, the jail supervisor's) and get root outside.  It makes
+# none.
+check "... which makes no local ksocket there" 71 "" \
+    "ngctl: send msg: Operation not permitted" \
+    jexec w ngctl mkpeer . ksocket k local/stream/0
 
 # An interface moved into a vnet jail and renamed there keeps its
 # node's name in the host's graph; one renamed at home still leads.
