@@ -173,6 +173,18 @@ ngd_pidns_below(int nsfd)
 bool
 ngd_peer_jailed(int fd, pid_t pid)
 {
+	if (ngd_serves_entered_netns())
+		return false; /* a vnet jail's graph: its clients are its own */
+	return ngd_peer_below(fd, pid);
+}
+
+/*
+ * The client's PID namespace lies below ngd's, whichever graph ngd
+ * serves: a jail's process, root there included.
+ */
+bool
+ngd_peer_below(int fd, pid_t pid)
+{
 	static bool warned;
 	socklen_t len = sizeof(int);
 	int pidfd, nsfd;
@@ -192,8 +204,6 @@ ngd_peer_jailed(int fd, pid_t pid)
 		warned = true;
 		return false;
 	}
-	if (ngd_self.entered_netns)
-		return false; /* a vnet jail's graph: its clients are its own */
 	/* Before Linux 6.5: a pidfd of the pid it had at connect. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
 		pidfd = ngd_pidfd_open(pid);

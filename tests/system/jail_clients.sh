@@ -116,6 +116,8 @@ check "vnet jail, ngd started from the host: its root is served" 0 "" "" \
 check "... which makes no local ksocket there" 71 "" \
     "ngctl: send msg: Operation not permitted" \
     jexec w ngctl mkpeer . ksocket k local/stream/0
+expect "... nor lets the jail's root take it over" "0 bytes, 0 descriptors" \
+    "$(jexec w python3 "$tmp/take.py" 2>&1)"
 
 # An interface moved into a vnet jail and renamed there keeps its
 # node's name in the host's graph; one renamed at home still leads.
