@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -142,6 +143,19 @@ bool
 ngd_serves_entered_netns(void)
 {
 	return ngd_self_read() && ngd_self.entered_netns;
+}
+
+/*
+ * Whether a vnet message may send an interface to netns: home always;
+ * elsewhere not from a jail's graph served from outside, whose clients
+ * are the jail's and whose names under /run/netns are the host's (the
+ * jail's root put an interface of its graph into another jail).
+ */
+bool
+ngd_vnet_permitted(const char *netns)
+{
+	return netns[0] == '\0' || strcmp(netns, ".") == 0 ||
+	    !ngd_serves_entered_netns();
 }
 
 /* The PID namespace nsfd lies strictly below ngd's.  Consumes nsfd. */

@@ -291,6 +291,8 @@ bool ngd_peer_jailed(int fd, pid_t pid); /* pid: SO_PEERCRED's */
 bool ngd_peer_below(int fd, pid_t pid);
 /* ngd was started into its network namespace from outside it. */
 bool ngd_serves_entered_netns(void);
+/* A vnet message may send an interface to netns (home always). */
+bool ngd_vnet_permitted(const char *netns);
 
 /* One frame from a vnet-header TAP into a pool packet: 0, EAGAIN, ENOBUFS
  * (the pool was empty: the frame was dropped), or the read's errno. */

@@ -118,6 +118,16 @@ check "... which makes no local ksocket there" 71 "" \
     jexec w ngctl mkpeer . ksocket k local/stream/0
 expect "... nor lets the jail's root take it over" "0 bytes, 0 descriptors" \
     "$(jexec w python3 "$tmp/take.py" 2>&1)"
+# ... nor places the jail's interfaces in another jail (the names under
+# /run/netns it reads are the host's): jail w's root put an eiface of
+# its graph into jail v, a link between the two.
+jexec w ngctl mkpeer eiface e ether
+check "... nor moves the jail's interface into another jail" 71 "" \
+    "ngctl: send msg: Operation not permitted" \
+    jexec w ngctl msg ngeth0: vnet '"v"'
+expect "... v has no interface of w's" "" "$(jexec v ip -o link show ngeth0 2>/dev/null)"
+check "... while home (its own namespace) still works" 0 "" "" \
+    jexec w ngctl msg ngeth0: vnet '""'
 
 # An interface moved into a vnet jail and renamed there keeps its
 # node's name in the host's graph; one renamed at home still leads.
