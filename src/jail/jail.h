@@ -341,6 +341,7 @@ struct jail_opts {
 	bool print_jid;      /* -i */
 	bool note_removed;   /* say "removed" (config, several, wildcard) */
 	const char *jidfile; /* -J */
+	int jidfd;           /* -J's, open once jail_open_jidfile ran; -1 */
 	bool oldstyle;       /* jail path hostname ip command... */
 };
 
@@ -356,6 +357,7 @@ struct jail_target {
 	size_t conf_index;
 };
 
+int jail_open_jidfile(struct jail_opts *o);
 int jail_op_create(const struct jail_opts *o, struct jail_target *t);
 int jail_op_remove(const struct jail_opts *o, struct jail_target *t,
     struct jail_rec *r);

@@ -771,10 +771,27 @@ out:
 	return rc;
 }
 
+/* Whether t depends on a jail that failed (bad[], by index). */
+static bool
+jail_dep_failed(const struct targets *ts, const struct jail_target *t,
+    const bool *bad)
+{
+	struct jail_param *dep = jail_params_find(&t->ps, "depend");
+
+	for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
+		ssize_t k = jail_find_target(ts, dep->vals.v[d]);
+
+		if (k >= 0 && bad[k])
+			return true;
+	}
+	return false;
+}
+
 static int
 jail_run_targets(struct cli *c, struct targets *ts)
 {
 	size_t *order, n;
+	bool *bad = NULL; /* one at a time: the jails that failed */
 	int rc = 0;
 
 	if (jail_order_targets(c, ts, &order) != 0) {
@@ -782,6 +799,10 @@ jail_run_targets(struct cli *c, struct targets *ts)
 		return 1;
 	}
 	n = ts->n;
+	if (c->op != OP_STOP && jail_open_jidfile(&c->o) != 0) {
+		free(order);
+		return 1;
+	}
 	/* one look through /proc for every jail removed (jail_ns_scan) */
 	if (c->op == OP_STOP) {
 		jail_ns_scan();
@@ -791,17 +812,28 @@ jail_run_targets(struct cli *c, struct targets *ts)
 		rc = jail_run_parallel(c, ts, order, n);
 		n = 0;
 	}
+	/* A jail that depends on one that failed is skipped, as with -p. */
 	for (size_t k = 0; k < n; k++) {
 		struct jail_target *t = &ts->v[order[k]];
+		bool ok;
 
 		if (t->failed) {
-			rc = 1;
-			continue;
+			ok = false;
+		} else if (bad != NULL && jail_dep_failed(ts, t, bad)) {
+			jail_warnx(t->named ? t->name : NULL, "skipped");
+			ok = false;
+		} else {
+			ok = jail_run_target(c, t) == 0;
 		}
-		if (jail_run_target(c, t) != 0)
-			rc = 1;
+		if (ok)
+			continue;
+		rc = 1;
+		if (bad == NULL && (bad = calloc(n, sizeof(*bad))) == NULL)
+			continue;
+		bad[order[k]] = true;
 	}
 	jail_ns_scan_drop();
+	free(bad);
 	free(order);
 	return rc;
 }
@@ -1025,6 +1057,7 @@ main(int argc, char **argv)
 {
 	struct cli c = { .docf = true,
 		.cfile = JAIL_CONF_DEFAULT,
+		.o.jidfd = -1,
 		.parallel = 1 };
 	int ch, rc;
 

@@ -609,18 +609,38 @@ jail_note(const struct jail_opts *o, const struct jail_target *t,
 	fflush(stdout);
 }
 
+/*
+ * -J: the file opened once, before any jail is made (FreeBSD's jail(8)
+ * does), so that it holds a line for each, written whole (O_APPEND: the
+ * -p workers share it); one that cannot be opened makes no jail.
+ */
+int
+jail_open_jidfile(struct jail_opts *o)
+{
+	if (o->jidfile == NULL || o->jidfd >= 0)
+		return 0;
+	o->jidfd = open(o->jidfile,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
+	if (o->jidfd < 0) {
+		jail_warnx(NULL, "open %s: %s", o->jidfile, strerror(errno));
+		return errno;
+	}
+	return 0;
+}
+
 static int
 jail_write_jidfile(const struct jail_opts *o, const struct jail_target *t,
     const struct jail_rec *r)
 {
+	char *line = NULL;
+	size_t len = 0;
+	ssize_t n;
 	FILE *fp;
 
-	if (o->jidfile == NULL)
+	if (o->jidfile == NULL || o->jidfd < 0)
 		return 0;
-	if ((fp = fopen(o->jidfile, "we")) == NULL) {
-		jail_warnx(NULL, "open %s: %s", o->jidfile, strerror(errno));
+	if ((fp = open_memstream(&line, &len)) == NULL)
 		return errno;
-	}
 	if (o->oldstyle) {
 		struct jail_param *ip4 = jail_params_find(&t->ps, "ip4.addr");
 		struct jail_param *ip6 = jail_params_find(&t->ps, "ip6.addr");
@@ -642,7 +662,18 @@ jail_write_jidfile(const struct jail_opts *o, const struct jail_target *t,
 		fprintf(fp, "jid=%d\t", r->jid);
 		jail_params_print(fp, &t->ps, "\t");
 	}
-	return fclose(fp) == 0 ? 0 : errno;
+	if (fclose(fp) != 0) {
+		free(line);
+		return ENOMEM;
+	}
+	n = write(o->jidfd, line, len);
+	free(line);
+	if (n != (ssize_t)len) {
+		jail_warnx(NULL, "write %s: %s", o->jidfile,
+		    n < 0 ? strerror(errno) : "short write");
+		return EIO;
+	}
+	return 0;
 }
 
 int

@@ -783,15 +783,20 @@ ngd_peer_in_group(pid_t pid, gid_t gid, gid_t pgid)
 	return found;
 }
 
-/* Connections of non-admin users, by uid; O(connections). */
+/*
+ * Connections of the user nc counts against, non-admin: its uid, or, for
+ * a jailed client, every jailed one (jailed root takes any uid it
+ * likes); O(connections).
+ */
 static unsigned
-ngd_user_conns(const struct ngd_ctl *ctl, uid_t uid)
+ngd_user_conns(const struct ngd_ctl *ctl, const struct ngd_conn *nc)
 {
 	const struct ngd_conn *c;
 	unsigned n = 0;
 
 	for (c = ctl->conns; c != NULL; c = c->next)
-		if (c->uid == uid && !c->admin)
+		if (nc->jailed ? c->jailed :
+				 !c->jailed && !c->admin && c->uid == nc->uid)
 			n++;
 	return n;
 }
@@ -858,11 +863,13 @@ ngd_accept_one(struct ngd_ctl *ctl)
 	c->pid = cred.pid;
 	c->uid = cred.uid;
 	c->jailed = ngd_peer_jailed(fd, cred.pid);
-	c->admin = cred.uid == 0 ||
-	    (ctl->admin_gid_set &&
-		ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid));
+	/* Jailed root is no admin: it may not hold every descriptor. */
+	c->admin = !c->jailed &&
+	    (cred.uid == 0 ||
+		(ctl->admin_gid_set &&
+		    ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid)));
 	/* Others may only read, and not hold every descriptor we have. */
-	if (!c->admin && ngd_user_conns(ctl, c->uid) >= NGD_USER_CONNS_MAX) {
+	if (!c->admin && ngd_user_conns(ctl, c) >= NGD_USER_CONNS_MAX) {
 		ngd_log(LOG_NOTICE,
 		    "pid %d uid %u: more than %u connections; "
 		    "refused",

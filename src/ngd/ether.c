@@ -982,6 +982,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	struct ifinfomsg *ifi;
 	struct ngd_ether_link l = { .link_nsid = -1 };
 	struct ng_ether_dev *dev;
+	char name[IFNAMSIZ]; /* l.name may point here after the attach */
 	uint32_t ifindex;
 	bool running;
 
@@ -1010,7 +1011,6 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	if (l.name == NULL || l.mac == NULL)
 		return MNL_CB_OK;
 	if (dev == NULL) {
-		char name[IFNAMSIZ];
 		struct ng_node *other;
 
 		/*

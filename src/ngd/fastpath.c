@@ -2725,6 +2725,8 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	bool home, have;
 	int nsfd, nsid, error;
 
+	if (!ngd_vnet_permitted(netns))
+		return EPERM;
 	if (v == NULL)
 		return fp->nd->ops.vnet(fp->nd, dev, netns, kind, ifname, mac,
 		    node, devp);

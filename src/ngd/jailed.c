@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -132,6 +133,31 @@ ngd_self_read(void)
 	return true;
 }
 
+/*
+ * ngd serves a network namespace it was started into from outside (a
+ * vnet jail's graph reached with ngctl -j, or ip netns exec): its
+ * clients there are the jail's, root included, while ngd sees the
+ * host's file system as the host's root.
+ */
+bool
+ngd_serves_entered_netns(void)
+{
+	return ngd_self_read() && ngd_self.entered_netns;
+}
+
+/*
+ * Whether a vnet message may send an interface to netns: home always;
+ * elsewhere not from a jail's graph served from outside, whose clients
+ * are the jail's and whose names under /run/netns are the host's (the
+ * jail's root put an interface of its graph into another jail).
+ */
+bool
+ngd_vnet_permitted(const char *netns)
+{
+	return netns[0] == '\0' || strcmp(netns, ".") == 0 ||
+	    !ngd_serves_entered_netns();
+}
+
 /* The PID namespace nsfd lies strictly below ngd's.  Consumes nsfd. */
 static bool
 ngd_pidns_below(int nsfd)
@@ -161,6 +187,18 @@ ngd_pidns_below(int nsfd)
 bool
 ngd_peer_jailed(int fd, pid_t pid)
 {
+	if (ngd_serves_entered_netns())
+		return false; /* a vnet jail's graph: its clients are its own */
+	return ngd_peer_below(fd, pid);
+}
+
+/*
+ * The client's PID namespace lies below ngd's, whichever graph ngd
+ * serves: a jail's process, root there included.
+ */
+bool
+ngd_peer_below(int fd, pid_t pid)
+{
 	static bool warned;
 	socklen_t len = sizeof(int);
 	int pidfd, nsfd;
@@ -180,8 +218,6 @@ ngd_peer_jailed(int fd, pid_t pid)
 		warned = true;
 		return false;
 	}
-	if (ngd_self.entered_netns)
-		return false; /* a vnet jail's graph: its clients are its own */
 	/* Before Linux 6.5: a pidfd of the pid it had at connect. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
 		pidfd = ngd_pidfd_open(pid);

@@ -1533,6 +1533,8 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	int nsfd = -1, curfd, error;
 
 	*devp = dev;
+	if (!ngd_vnet_permitted(netns))
+		return EPERM;
 	if (netns[0] == '\0' || strcmp(netns, ".") == 0)
 		nsfd = dup(nd->own_netns);
 	else if (strchr(netns, '/') != NULL || strcmp(netns, "..") == 0 ||

@@ -286,6 +286,13 @@ void ngd_fast_hookstats(void *arg, struct ng_node *node);
 /* The client on fd is in a jail sharing ngd's network namespace (a
  * non-vnet jail), whose root may not touch the graph. */
 bool ngd_peer_jailed(int fd, pid_t pid); /* pid: SO_PEERCRED's */
+/* The client is in a PID namespace below ngd's (a jail's), whatever the
+ * graph: one that may not take ngd over. */
+bool ngd_peer_below(int fd, pid_t pid);
+/* ngd was started into its network namespace from outside it. */
+bool ngd_serves_entered_netns(void);
+/* A vnet message may send an interface to netns (home always). */
+bool ngd_vnet_permitted(const char *netns);
 
 /* One frame from a vnet-header TAP into a pool packet: 0, EAGAIN, ENOBUFS
  * (the pool was empty: the frame was dropped), or the read's errno. */

@@ -249,6 +249,13 @@ ngd_sock_open(void *be, int family, int type, int proto,
 		*sp = s;
 		return 0;
 	}
+	/*
+	 * A jail's graph served from outside (ngctl -j): a local socket's
+	 * path would be looked up in the host's file system, by root, for
+	 * the jail's root (FreeBSD's looks in the jail's).  None, then.
+	 */
+	if (family == AF_UNIX && ngd_serves_entered_netns())
+		return EPERM;
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return errno;

@@ -3,7 +3,7 @@
  * DESIGN decision 12), so that ngd can be upgraded with the graph, its
  * interfaces, its clients and the traffic through them carrying on.
  * Every ngd listens on <control socket>.takeover (@netgraph.takeover),
- * root only.  Over it, a SOCK_SEQPACKET connection:
+ * root only (not root in a jail, vnet or not: jailed.c).  Over it, a SOCK_SEQPACKET connection:
  *
  *   new -> old  "netgraph-takeover 2"             the version it speaks
  *   old -> new  "refused: ..."                    (and the old goes on) or
@@ -398,8 +398,8 @@ ngd_takeover_accept(void *arg, uint32_t events)
 		return;
 	if (t->draining || t->handed || t->conn >= 0 ||
 	    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
-	    cr.uid != 0) {
-		close(s); /* one at a time, root only */
+	    cr.uid != 0 || ngd_peer_below(s, cr.pid)) {
+		close(s); /* one at a time, root only, and not jailed root */
 		return;
 	}
 	ngd_takeover_timeouts(s);

@@ -221,6 +221,18 @@ out "48 nested, no parent" 1 "" 'jail: jail "a" not found' jail -c name=a.b pers
 # 46, 47, 49
 jail -J jf -c name=t10 persist path=/
 expect "46 -J" "jid=$(jls -j t10 -n jid | cut -d= -f2)	name=t10	persist	path=/" "$(cat jf)"
+# -J file: opened once (FreeBSD's jail(8) does), a line for each jail
+# made, whether one at a time or with -p (each line used to truncate it).
+printf 'persist;\nja { }\njb { }\njc { }\n' >jconf
+for p in 1 2; do
+	jail -q -f jconf -p $p -J jf -c
+	expect "46 -J with three jails, -p $p" "ja jb jc" \
+	    "$(cut -f2 jf | cut -d= -f2 | sort | xargs)"
+	jail -q -f jconf -r ja jb jc
+done
+out "46 -J into a directory that is not there: no jail made" 1 "" \
+    "jail: open nodir/jf: No such file or directory" jail -f jconf -J nodir/jf -c
+expect "... none" "" "$(jls -N -n name | cut -d= -f2 | grep '^j[abc]$')"
 out "47 -d" 0 "" "jail: the 'allow.dying' parameter and '-d' flag are deprecated and have no effect." \
     jail -d -c name=t11 persist
 out "49 numeric name is the jid" 0 "" "" jail -c name=99 persist

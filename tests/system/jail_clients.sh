@@ -34,6 +34,59 @@ check "... nghook too" 71 "" "nghook: can't get sockets" \
 expect "... the host's bridge keeps its name" "pbr" \
     "$(ngctl show pbr: | awk '/Name:/ { print $2 }')"
 expect "... refusals logged" 3 "$(grep -c 'refused: in a jail without its own network' "$NGD_LOG")"
+# Jailed root may not hold every descriptor ngd has (it held 20,000,
+# and the host's ngctl then waited for a client to leave): a jail's
+# clients have the connections of one user, NGD_USER_CONNS_MAX, whatever
+# uid they take (jailed root may take any).
+cat >"$tmp/conns.py" <<'EOF2'
+import os, socket, struct
+def conns(n):
+    held = []
+    for _ in range(n):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect("\0netgraph")
+        held.append(s)
+    return held
+def answered(held):  # NGD_STATUS EPERM to a hello, or hung up
+    k = 0
+    for s in held:
+        s.settimeout(5)
+        try:
+            s.send(struct.pack("<HHIII", 1, 0, 0, 0, 1))
+            b = s.recv(64)
+        except OSError:
+            b = b""
+        k += len(b) >= 8 and struct.unpack_from("<HHI", b)[::2] == (5, 1)
+    return k
+mine = conns(40)
+r, w = os.pipe()
+if os.fork() == 0:
+    os.setuid(65534)
+    os.write(w, b"%d" % answered(conns(40)))
+    os._exit(0)
+os.wait()
+print(answered(mine) + int(os.read(r, 16)))
+EOF2
+expect "80 connections from a jail, as root and nobody: 64 kept" 64 \
+    "$(jexec x python3 "$tmp/conns.py" 2>&1)"
+# Nor may it take ngd over (@netgraph.takeover, root only): ngd handed
+# a jail its control socket, and would have handed the rest (every TAP
+# and client) had the jail said "ok"; and waited 10 s for the jail's
+# first word while serving nobody.
+cat >"$tmp/take.py" <<'EOF2'
+import socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect("\0netgraph.takeover")
+s.settimeout(3)
+try:
+    s.send(b"netgraph-takeover 2")
+    msg, anc, _, _ = s.recvmsg(1 << 16, socket.CMSG_SPACE(4 * 64))
+except OSError:
+    msg, anc = b"", []
+print("%d bytes, %d descriptors" % (len(msg), sum(len(d) // 4 for _, _, d in anc)))
+EOF2
+expect "a jail asking to take ngd over gets nothing" "0 bytes, 0 descriptors" \
+    "$(jexec x python3 "$tmp/take.py" 2>&1)"
 check "host root is still served" 0 "" "" ngctl name pbr: pbr2
 ngctl name pbr2: pbr
 
@@ -56,6 +109,25 @@ jail -c name=w vnet persist
 env -u NGCTL_NO_AUTOSTART ngctl -j w list >/dev/null
 check "vnet jail, ngd started from the host: its root is served" 0 "" "" \
     jexec w ngctl mkpeer . hub a b
+# ... but that ngd sees the host's file system, as root: a local
+# (AF_UNIX) ksocket of the jail's would reach any of the host's sockets
+# (systemd's, the jail supervisor's) and get root outside.  It makes
+# none.
+check "... which makes no local ksocket there" 71 "" \
+    "ngctl: send msg: Operation not permitted" \
+    jexec w ngctl mkpeer . ksocket k local/stream/0
+expect "... nor lets the jail's root take it over" "0 bytes, 0 descriptors" \
+    "$(jexec w python3 "$tmp/take.py" 2>&1)"
+# ... nor places the jail's interfaces in another jail (the names under
+# /run/netns it reads are the host's): jail w's root put an eiface of
+# its graph into jail v, a link between the two.
+jexec w ngctl mkpeer eiface e ether
+check "... nor moves the jail's interface into another jail" 71 "" \
+    "ngctl: send msg: Operation not permitted" \
+    jexec w ngctl msg ngeth0: vnet '"v"'
+expect "... v has no interface of w's" "" "$(jexec v ip -o link show ngeth0 2>/dev/null)"
+check "... while home (its own namespace) still works" 0 "" "" \
+    jexec w ngctl msg ngeth0: vnet '""'
 
 # An interface moved into a vnet jail and renamed there keeps its
 # node's name in the host's graph; one renamed at home still leads.

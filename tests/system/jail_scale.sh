@@ -7,7 +7,7 @@
 # and removal leaves no namespace, mount, record, cgroup or process, with
 # every interface home.  And `jail -p` honours depend: a jail starts
 # after the jails it depends on, is removed before them, and is skipped
-# when one of them failed; with room for more jails than depend lets
+# when one of them failed (one at a time too); with room for more jails than depend lets
 # run, a jail waits until the one it depends on is made in full, its
 # exec.poststart done; and -p does make jails side by side (four whose
 # exec.start sleeps a second take under 2.5 s with -p 4, 4 s or more
@@ -104,6 +104,10 @@ expect_rc "-p 0 removes them all" 0 jail -q -p 0 -f "$tmp/dep.conf" -r '*'
 expect "a down before b, b before c" "yes" \
     "$([ "$(pos 'down a')" -lt "$(pos 'down b')" ] && [ "$(pos 'down b')" -lt "$(pos 'down c')" ] && echo yes)"
 expect "none left" "" "$(jls name)"
+out "one at a time (no -p), the same" 1 "" "jail: e: false: failed
+jail: f: skipped" jail -q -f "$tmp/dep.conf" -c
+expect "... a b c d made, e and f not" "a b c d" "$(jls name | sort | xargs)"
+jail -q -f "$tmp/dep.conf" -r '*'
 
 # --- -p overlaps creations, and depend waits for the whole jail ---------------
 # Four jails whose exec.start sleeps a second: with -p 4 they are made
