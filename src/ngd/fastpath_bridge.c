@@ -16,7 +16,10 @@
  *     loop sleeps for the frames from the kernel (a muted port at
  *     once), once a second;
  *   - the program's counters are summed and added to the node's
- *     (count) before a client's message to it, so getstats sees them.
+ *     (count) before a client's message to it, so getstats sees them;
+ *   - whatever wrote the maps moves ng_fast_brgen before it returns, so
+ *     no CPU's cached decision (ng_fast_brcache) outlives an entry it
+ *     came from.
  * Reading the hosts map back costs O(hosts): ports that joined or left
  * and frames that moved a node mark it due (dirty, stale), and it is
  * done once before the loop sleeps, or at once before a client's
