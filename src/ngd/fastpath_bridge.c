@@ -1198,8 +1198,11 @@ ngd_fast_br_new(struct bpf_object *obj, struct ngd_loop *loop,
 		free(br);
 		return ENOMEM;
 	}
-	/* a pinned generation (a takeover) goes on from where it is */
+	/* A pinned generation (a takeover) goes on from where it is, one
+	 * on: an older ngd in between wrote the maps and moved none. */
 	(void)bpf_map_lookup_elem(br->brgen_fd, &(uint32_t){ 0 }, &br->gen);
+	br->wrote = true;
+	ngd_br_bump(br);
 	br->loop = loop;
 	ngd_loop_before_sleep(loop, &br->tick, ngd_br_tick, br);
 	ngd_br_active = br;
