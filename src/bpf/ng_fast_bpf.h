@@ -115,7 +115,10 @@ struct ng_fast_bpf_brstats {
  * filled (ngd adds one after it writes ng_fast_hosts, ng_fast_brports or
  * ng_fast_members, before a reply or a frame goes), and for at most
  * NG_FAST_BPF_BRCACHE_NS; then the frame takes the whole path again,
- * which refreshes its hosts' timestamps for ageing.
+ * which refreshes its hosts' timestamps for ageing.  A CPU's entries
+ * are its own: tc programs run with bottom halves off, one at a time on
+ * a CPU, so none sees another's half-written entry (a PREEMPT_RT kernel,
+ * whose softirqs can be preempted, would need a check).
  */
 #define NG_FAST_BPF_BRCACHE_SLOTS 256
 #define NG_FAST_BPF_BRCACHE_NS 100000000ull /* 0.1 s */
