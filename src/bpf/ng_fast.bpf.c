@@ -152,6 +152,20 @@ struct {
 	__type(value, struct ng_fast_bpf_brstats);
 } ng_fast_brstats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NG_FAST_BPF_BRCACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ng_fast_bpf_brcache);
+} ng_fast_brcache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} ng_fast_brgen SEC(".maps");
+
 struct ng_fast_brflood {
 	struct __sk_buff *skb;
 	__u32 group, in;
@@ -270,6 +284,41 @@ ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in)
 	return ng_fast_br_flood(&f, *n);
 }
 
+/* Whether the 6 bytes at a and b are the same address. */
+static __always_inline int
+ng_fast_mac_eq(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b &&
+	    *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+/* The slot of ng_fast_brcache for a frame from in with the header eth. */
+static __always_inline __u32
+ng_fast_brcache_slot(__u32 in, const __u8 *eth)
+{
+	return (in * 31 + eth[5] * 7 + eth[11]) % NG_FAST_BPF_BRCACHE_SLOTS;
+}
+
+/* A unicast frame of a flow the CPU's cache has (ng_fast_bpf.h): counted
+ * and on to the port, or -1: the whole path decides. */
+static __always_inline int
+ng_fast_br_cached(struct ng_fast_bpf_brcache *c, __u32 gen, __u32 bridge,
+    __u32 in, const __u8 *eth, __u32 len, __u64 now)
+{
+	struct ng_fast_bpf_brstats *s;
+
+	if (c == NULL || c->gen != gen || c->in != in || c->bridge != bridge ||
+	    now >= c->until_ns || !ng_fast_mac_eq(c->dst, eth) ||
+	    !ng_fast_mac_eq(c->src, eth + 6))
+		return -1;
+	if ((s = bpf_map_lookup_elem(&ng_fast_brstats, &in)) != NULL) {
+		s->recv_pkts++;
+		s->recv_octets += len;
+	}
+	ng_fast_br_xmit(c->out, 0, len);
+	return bpf_redirect_peer(c->out, 0);
+}
+
 /*
  * A frame from port in of bridge: learned, then to its host's port
  * (bpf_redirect_peer) or flooded; or -1: ngd decides (as ng_bridge.c's
@@ -285,30 +334,45 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 	struct ng_fast_bpf_brport *bp, *op;
 	struct ng_fast_bpf_host *h;
 	struct ng_fast_bpf_brstats *s;
+	struct ng_fast_bpf_brcache *c = NULL;
 	struct ng_fast_brflood f = { .skb = skb,
 		.group = bridge,
 		.in = in,
 		.len = skb->len,
 		.dev = skb->ifindex };
-	__u32 *n, out;
+	__u32 *n, out, zero = 0, gen = 0, *g, slot;
 	__u64 now;
+	int cacheable = 0, verdict;
 
 	if (data + 14 > end)
 		return -1;
+	/* the tick's time: no clock source read a frame (a paravirtual
+	 * clock is one of the dearest parts of a guest's frame) */
+	now = bpf_ktime_get_coarse_ns();
+	/* before any lookup: an entry filled from what they return holds
+	 * only until ngd writes again */
+	if (!NG_FAST_BPF_IS_VPORT(in) &&
+	    (g = bpf_map_lookup_elem(&ng_fast_brgen, &zero)) != NULL) {
+		gen = *g;
+		slot = ng_fast_brcache_slot(in, eth);
+		c = bpf_map_lookup_elem(&ng_fast_brcache, &slot);
+		verdict = ng_fast_br_cached(c, gen, bridge, in, eth, f.len,
+		    now);
+		if (verdict >= 0)
+			return verdict;
+	}
 	bp = bpf_map_lookup_elem(&ng_fast_brports, &in);
 	if (bp == NULL || bp->bridge != bridge ||
 	    (bp->flags & NG_FAST_BPF_BR_MUTED) || (eth[6] & 1))
 		return -1;
 	__builtin_memcpy(k.addr, eth + 6, 6);
-	/* the tick's time: no clock source read a frame (a paravirtual
-	 * clock is one of the dearest parts of a guest's frame) */
-	now = bpf_ktime_get_coarse_ns();
 	h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
 	if (h != NULL) {
 		if (h->ifindex != in)
 			return -1; /* moved, or a loop: the node judges */
 		if (now - h->seen_ns > 100000000ull)
 			h->seen_ns = now;
+		cacheable = 1;
 	} else if (bp->flags & NG_FAST_BPF_BR_LEARN) {
 		struct ng_fast_bpf_host nh = { .ifindex = in,
 			.seen_ns = now,
@@ -317,6 +381,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		if (bpf_map_update_elem(&ng_fast_hosts, &k, &nh, BPF_NOEXIST) !=
 		    0)
 			return -1; /* full, or learned elsewhere meanwhile */
+		cacheable = 1;     /* here, and nowhere else while it is */
 	}
 	s = bpf_map_lookup_elem(&ng_fast_brstats, &in);
 	if (eth[0] & 1) {
@@ -341,6 +406,15 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 			ng_fast_br_xmit(out, 0, f.len);
 			if (NG_FAST_BPF_IS_VPORT(out))
 				return ng_fast_vl_down(skb, out);
+			if (cacheable && c != NULL) {
+				c->until_ns = now + NG_FAST_BPF_BRCACHE_NS;
+				c->gen = gen;
+				c->bridge = bridge;
+				c->in = in;
+				c->out = out;
+				__builtin_memcpy(c->src, eth + 6, 6);
+				__builtin_memcpy(c->dst, eth, 6);
+			}
 			return bpf_redirect_peer(out, 0);
 		}
 	}

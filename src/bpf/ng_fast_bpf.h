@@ -106,6 +106,34 @@ struct ng_fast_bpf_brstats {
 	__u64 xmit_pkts, xmit_octets, xmit_mcast, xmit_bcast;
 };
 
+/*
+ * Each CPU's cache of a kernel bridge's decisions (ng_fast_brcache,
+ * NG_FAST_BPF_BRCACHE_SLOTS entries): the port a unicast frame went out
+ * by, by the port it came in on, its source and its destination, so
+ * that the next frame of a flow costs no hosts or port-entry lookup.  An
+ * entry holds while ng_fast_brgen[0] is what it was when the entry was
+ * filled (ngd adds one after it writes ng_fast_hosts, ng_fast_brports or
+ * ng_fast_members, before a reply or a frame goes), and for at most
+ * NG_FAST_BPF_BRCACHE_NS; then the frame takes the whole path again,
+ * which refreshes its hosts' timestamps for ageing.  A CPU's entries
+ * are its own: tc programs run with bottom halves off, one at a time on
+ * a CPU, so none sees another's half-written entry (a PREEMPT_RT kernel,
+ * whose softirqs can be preempted, would need a check).
+ */
+#define NG_FAST_BPF_BRCACHE_SLOTS 256
+#define NG_FAST_BPF_BRCACHE_NS 100000000ull /* 0.1 s */
+
+struct ng_fast_bpf_brcache {
+	__u64 until_ns;
+	__u32 gen; /* ng_fast_brgen[0] when filled */
+	__u32 bridge;
+	__u32 in, out; /* graph-side ends (never a vport) */
+	__u8 src[6], dst[6];
+	__u32 pad;
+};
+
+#define NG_FAST_BPF_MAP_BRCACHE "ng_fast_brcache" /* slot -> brcache */
+#define NG_FAST_BPF_MAP_BRGEN "ng_fast_brgen"     /* [0]: generation */
 #define NG_FAST_BPF_MAP_BRPORTS "ng_fast_brports" /* ifindex -> brport */
 #define NG_FAST_BPF_MAP_HOSTS "ng_fast_hosts"     /* mac -> host */
 #define NG_FAST_BPF_MAP_BRSTATS "ng_fast_brstats" /* ifindex -> brstats */

@@ -16,7 +16,10 @@
  *     loop sleeps for the frames from the kernel (a muted port at
  *     once), once a second;
  *   - the program's counters are summed and added to the node's
- *     (count) before a client's message to it, so getstats sees them.
+ *     (count) before a client's message to it, so getstats sees them;
+ *   - whatever wrote the maps moves ng_fast_brgen before it returns, so
+ *     no CPU's cached decision (ng_fast_brcache) outlives an entry it
+ *     came from.
  * Reading the hosts map back costs O(hosts): ports that joined or left
  * and frames that moved a node mark it due (dirty, stale), and it is
  * done once before the loop sleeps, or at once before a client's
@@ -78,6 +81,9 @@ struct ngd_br_repoint {
 
 struct ngd_fast_br {
 	int brports_fd, hosts_fd, brstats_fd, members_fd, groups_fd;
+	int brgen_fd; /* ng_fast_brgen: the program's cache holds while */
+	uint32_t gen; /* it is this; one more after each pass that */
+	bool wrote;   /* wrote a map (ngd_br_bump) */
 	struct ngd_br *bridges;
 	struct ng_graph *g; /* once a port was seen */
 	struct ngd_br_slot *slot;
@@ -100,6 +106,39 @@ struct ngd_fast_br {
 static struct ngd_fast_br *ngd_br_active; /* for the before-message hook */
 
 static void ngd_br_prune_adopted(struct ngd_fast_br *br);
+
+/* Every write to the maps the program decides from goes through these,
+ * and each public entry point ends with ngd_br_bump: the decisions each
+ * CPU cached from the old entries (ng_fast_bpf.h) go before a reply or
+ * a frame does. */
+static void
+ngd_br_put(struct ngd_fast_br *br, int fd, const void *key, const void *val,
+    uint64_t flags)
+{
+	(void)bpf_map_update_elem(fd, key, val, flags);
+	br->wrote = true;
+}
+
+static void
+ngd_br_del(struct ngd_fast_br *br, int fd, const void *key)
+{
+	(void)bpf_map_delete_elem(fd, key);
+	br->wrote = true;
+}
+
+static void
+ngd_br_bump(struct ngd_fast_br *br)
+{
+	uint32_t zero = 0;
+
+	if (br == NULL || !br->wrote)
+		return;
+	br->gen++;
+	if (bpf_map_update_elem(br->brgen_fd, &zero, &br->gen, BPF_ANY) < 0)
+		ngd_log(LOG_ERR, "data path: bridge cache generation: %s",
+		    strerror(errno));
+	br->wrote = false;
+}
 
 static uint64_t
 ngd_br_now_ns(void)
@@ -332,7 +371,7 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 	memset(&v, 0, sizeof(v));
 	v.ifindex = m->gidx;
 	v.seen_ns = p->now;
-	(void)bpf_map_update_elem(p->br->hosts_fd, &k, &v, BPF_ANY);
+	ngd_br_put(p->br, p->br->hosts_fd, &k, &v, BPF_ANY);
 }
 
 /* The node's ports' settings written (O(ports)). */
@@ -348,8 +387,7 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 		bp.flags = h != NULL ? ngd_br_flags(h) : NG_FAST_BPF_BR_MUTED;
 		if (bp.flags != b->m[i].flags) {
 			b->m[i].flags = bp.flags;
-			(void)bpf_map_update_elem(br->brports_fd, &key, &bp,
-			    BPF_ANY);
+			ngd_br_put(br, br->brports_fd, &key, &bp, BPF_ANY);
 		}
 	}
 }
@@ -387,13 +425,13 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 	if (node != NULL && s->bridge == b->id && s->idx < b->n)
 		hook = ngd_br_hook(br, node, &b->m[s->idx]);
 	if (hook == NULL) {
-		(void)bpf_map_delete_elem(br->hosts_fd, k);
+		ngd_br_del(br, br->hosts_fd, k);
 		return false;
 	}
 	has = node->type->switching->lookup(node, k->addr);
 	if (has == NULL &&
 	    (v->learned_ns == 0 || v->learned_ns < br->pulled_ns)) {
-		(void)bpf_map_delete_elem(br->hosts_fd, k); /* forgotten */
+		ngd_br_del(br, br->hosts_fd, k); /* forgotten */
 		return false;
 	}
 	stale = now > v->seen_ns ?
@@ -406,7 +444,7 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 	if (error == EEXIST)
 		return true;
 	if (error != 0)
-		(void)bpf_map_delete_elem(br->hosts_fd, k); /* full, or EPERM */
+		ngd_br_del(br, br->hosts_fd, k); /* full, or EPERM */
 	return false;
 }
 
@@ -447,8 +485,8 @@ ngd_br_repoint_hosts(struct ngd_fast_br *br)
 					moved = true;
 				}
 			if (moved)
-				(void)bpf_map_update_elem(br->hosts_fd,
-				    &keys[i], &vals[i], BPF_EXIST);
+				ngd_br_put(br, br->hosts_fd, &keys[i], &vals[i],
+				    BPF_EXIST);
 		}
 		if (error < 0)
 			break; /* ENOENT: that was the last */
@@ -462,6 +500,7 @@ void
 ngd_fast_br_repoint_flush(struct ngd_fast_br *br)
 {
 	ngd_br_repoint_hosts(br);
+	ngd_br_bump(br);
 }
 
 /* The whole map against the nodes, with the counters. */
@@ -546,14 +585,13 @@ ngd_br_write_group(struct ngd_fast_br *br, struct ngd_br *b, unsigned oldn)
 	for (unsigned i = 0; i < b->n; i++) {
 		struct ng_fast_bpf_member m = { .group = b->id, .idx = i };
 
-		(void)bpf_map_update_elem(br->members_fd, &m, &b->m[i].gidx,
-		    BPF_ANY);
+		ngd_br_put(br, br->members_fd, &m, &b->m[i].gidx, BPF_ANY);
 	}
-	(void)bpf_map_update_elem(br->groups_fd, &b->id, &b->n, BPF_ANY);
+	ngd_br_put(br, br->groups_fd, &b->id, &b->n, BPF_ANY);
 	for (unsigned i = b->n; i < oldn; i++) {
 		struct ng_fast_bpf_member m = { .group = b->id, .idx = i };
 
-		(void)bpf_map_delete_elem(br->members_fd, &m);
+		ngd_br_del(br, br->members_fd, &m);
 	}
 }
 
@@ -563,8 +601,8 @@ ngd_br_drop_port(struct ngd_fast_br *br, uint32_t gidx)
 {
 	uint32_t key = gidx;
 
-	(void)bpf_map_delete_elem(br->brports_fd, &key);
-	(void)bpf_map_delete_elem(br->brstats_fd, &key);
+	ngd_br_del(br, br->brports_fd, &key);
+	ngd_br_del(br, br->brstats_fd, &key);
 	(void)ngd_br_set_slot(br, gidx, 0, 0);
 }
 
@@ -574,9 +612,9 @@ ngd_br_forget(struct ngd_fast_br *br, struct ngd_br *b)
 {
 	struct ng_fast_bpf_member m = { .group = b->id };
 
-	(void)bpf_map_delete_elem(br->groups_fd, &b->id);
+	ngd_br_del(br, br->groups_fd, &b->id);
 	for (m.idx = 0; m.idx < b->n; m.idx++)
-		(void)bpf_map_delete_elem(br->members_fd, &m);
+		ngd_br_del(br, br->members_fd, &m);
 	free(b->m);
 	free(b);
 }
@@ -655,8 +693,8 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		if (bpf_map_lookup_elem(br->brstats_fd, &key, br->percpu) < 0) {
 			memset(br->percpu, 0,
 			    (size_t)br->ncpu * sizeof(*br->percpu));
-			(void)bpf_map_update_elem(br->brstats_fd, &key,
-			    br->percpu, BPF_NOEXIST);
+			ngd_br_put(br, br->brstats_fd, &key, br->percpu,
+			    BPF_NOEXIST);
 			memset(&b->m[i].folded, 0, sizeof(b->m[i].folded));
 		} else if (br->adopted && old == NULL)
 			ngd_br_sum(br, &b->m[i].folded); /* the last ngd's */
@@ -702,9 +740,8 @@ ngd_br_captured(struct ngd_fast_brport **ps, unsigned n)
 	return false;
 }
 
-void
-ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
-    unsigned n)
+static void
+ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 {
 	struct ngd_fast_brport **ps;
 	struct ngd_br *b, **bp;
@@ -746,8 +783,7 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 				uint32_t key = b->m[i].gidx;
 
 				if (ngd_br_slot(br, key)->bridge == b->id)
-					(void)bpf_map_delete_elem(
-					    br->brports_fd, &key);
+					ngd_br_del(br, br->brports_fd, &key);
 			}
 			left = true;
 		}
@@ -796,6 +832,14 @@ ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
 }
 
 void
+ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
+    unsigned n)
+{
+	ngd_br_sync(br, ports, n);
+	ngd_br_bump(br);
+}
+
+void
 ngd_fast_br_hookstats(struct ngd_fast_br *br, uint32_t gidx)
 {
 	const struct ngd_br_slot *s;
@@ -820,6 +864,7 @@ ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx)
 {
 	if (br != NULL && ngd_br_slot(br, gidx)->bridge != 0)
 		ngd_br_drop_port(br, gidx);
+	ngd_br_bump(br);
 }
 
 /*
@@ -829,8 +874,8 @@ ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx)
  * the bridge is not rebuilt (O(ports)) and no host moves; what the old
  * end counted goes to the hook first.
  */
-void
-ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
+static void
+ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 {
 	const struct ngd_br_slot *s;
 	struct ng_fast_bpf_member mk;
@@ -850,16 +895,16 @@ ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 	ngd_br_fold(br, m, node != NULL ? ngd_br_hook(br, node, m) : NULL);
 	memset(br->percpu, 0, (size_t)br->ncpu * sizeof(*br->percpu));
 	memset(&m->folded, 0, sizeof(m->folded));
-	(void)bpf_map_update_elem(br->brstats_fd, &to, br->percpu, BPF_ANY);
+	ngd_br_put(br, br->brstats_fd, &to, br->percpu, BPF_ANY);
 	bp.bridge = b->id;
 	bp.flags = m->flags;
-	(void)bpf_map_update_elem(br->brports_fd, &to, &bp, BPF_ANY);
+	ngd_br_put(br, br->brports_fd, &to, &bp, BPF_ANY);
 	if (ngd_br_set_slot(br, to, b->id, idx) != 0)
 		return; /* the next sync rebuilds it */
 	m->gidx = to;
 	mk.group = b->id;
 	mk.idx = idx;
-	(void)bpf_map_update_elem(br->members_fd, &mk, &to, BPF_ANY);
+	ngd_br_put(br, br->members_fd, &mk, &to, BPF_ANY);
 	/* Its hosts: with those of the pass's other vnets, in one reading
 	 * of the map (ngd_br_repoint_hosts). */
 	if (br->nrp == br->maxrp) {
@@ -878,6 +923,13 @@ ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 			.from = from,
 			.to = to };
 	ngd_br_drop_port(br, from);
+}
+
+void
+ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
+{
+	ngd_br_repoint(br, from, to);
+	ngd_br_bump(br);
 }
 
 /* Whether the flood group id is a kernel bridge's, and its size. */
@@ -947,7 +999,7 @@ ngd_br_prune_adopted(struct ngd_fast_br *br)
 		ports = (uint32_t *)(void *)keys;
 		for (size_t j = 0; j < n; j++)
 			if (ngd_br_slot(br, ports[j])->bridge == 0)
-				(void)bpf_map_delete_elem(fd, &ports[j]);
+				ngd_br_del(br, fd, &ports[j]);
 		free(keys);
 	}
 	n = ngd_br_all_keys(br->hosts_fd, sizeof(struct ng_fast_bpf_mac),
@@ -958,7 +1010,7 @@ ngd_br_prune_adopted(struct ngd_fast_br *br)
 
 		if (bpf_map_lookup_elem(br->hosts_fd, k, &v) == 0 &&
 		    ngd_br_slot(br, v.ifindex)->bridge != k->bridge)
-			(void)bpf_map_delete_elem(br->hosts_fd, k);
+			ngd_br_del(br, br->hosts_fd, k);
 	}
 	free(keys);
 }
@@ -1016,12 +1068,11 @@ ngd_br_moving(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node,
 	v.ifindex = b->m[idx].gidx;
 	v.seen_ns = ngd_br_now_ns();
 	v.learned_ns = 0; /* as the write-back of a move has it */
-	(void)bpf_map_update_elem(br->hosts_fd, &k, &v, BPF_EXIST);
+	ngd_br_put(br, br->hosts_fd, &k, &v, BPF_EXIST);
 }
 
-void
-ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
-    const struct ng_pkt *pkt)
+static void
+ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 {
 	const struct ngd_br_slot *s;
 	struct ngd_br *b;
@@ -1047,6 +1098,16 @@ ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
 	}
 }
 
+/* (a host moved here is the map's, and no CPU's cache's, before the
+ * node takes the frame) */
+void
+ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
+    const struct ng_pkt *pkt)
+{
+	ngd_br_input(br, gidx, pkt);
+	ngd_br_bump(br);
+}
+
 void
 ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest)
 {
@@ -1056,6 +1117,7 @@ ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest)
 	    ngd_br_node(br, b) != dest)
 		return;
 	ngd_br_update(br, true);
+	ngd_br_bump(br);
 }
 
 /* Not before a generic message (mkpeer, connect, ...: a script giving a
@@ -1072,9 +1134,8 @@ ngd_br_before_msg(struct ng_node *dest, const struct ng_mesg *m)
  * second (NGD_BR_TICK_*) the program's timestamps for the nodes'
  * ageing, and what the nodes' timers decided. */
 static int64_t
-ngd_br_tick(void *arg)
+ngd_br_tick_1(struct ngd_fast_br *br)
 {
-	struct ngd_fast_br *br = arg;
 	uint64_t now = ngd_clock_ms();
 
 	ngd_br_repoint_hosts(br);
@@ -1093,6 +1154,16 @@ ngd_br_tick(void *arg)
 	return (int64_t)(br->next_tick - now);
 }
 
+static int64_t
+ngd_br_tick(void *arg)
+{
+	struct ngd_fast_br *br = arg;
+	int64_t next = ngd_br_tick_1(br);
+
+	ngd_br_bump(br);
+	return next;
+}
+
 /* --- start and stop ------------------------------------------------------ */
 
 int
@@ -1109,6 +1180,7 @@ ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,
 	br->brstats_fd = bpf_map__fd(skel->maps.ng_fast_brstats);
 	br->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
 	br->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
+	br->brgen_fd = bpf_map__fd(skel->maps.ng_fast_brgen);
 	br->ncpu = libbpf_num_possible_cpus();
 	if (br->ncpu <= 0) {
 		free(br);
@@ -1119,6 +1191,11 @@ ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,
 		free(br);
 		return ENOMEM;
 	}
+	/* A pinned generation (a takeover) goes on from where it is, one
+	 * on: an older ngd in between wrote the maps and moved none. */
+	(void)bpf_map_lookup_elem(br->brgen_fd, &(uint32_t){ 0 }, &br->gen);
+	br->wrote = true;
+	ngd_br_bump(br);
 	br->loop = loop;
 	ngd_loop_before_sleep(loop, &br->tick, ngd_br_tick, br);
 	ngd_br_active = br;

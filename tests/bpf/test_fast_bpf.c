@@ -3,7 +3,9 @@
  * (src/bpf/ng_fast.bpf.c) run by the kernel on crafted frames with
  * BPF_PROG_TEST_RUN, no traffic: two ports A and B of bridge 77 (the
  * maps as fastpath_bridge.c writes them), one frame per case, and the
- * verdict, the hosts map and the counters checked.  No slow-path TAP is
+ * verdict, the hosts map and the counters checked.  Each write here is
+ * followed by a new generation of the bridges' cache, as ngd's are.  No
+ * slow-path TAP is
  * configured, so a frame the program gives ngd is counted "dropped" on
  * its port: that is how a case tells the slow path from a flood.
  * Needs root and two interfaces (tests/system/fast_bpf.sh).
@@ -12,9 +14,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/pkt_cls.h>
 
 #include <bpf/bpf.h>
@@ -26,8 +30,9 @@
 
 static int failed;
 static struct bpf_object *obj;
-static int ports, brports, hosts, brstats, stats, members, groups;
+static int ports, brports, hosts, brstats, stats, members, groups, brgen;
 static int ncpu;
+static uint32_t gen;
 
 #define CHECK(name, cond)                                                      \
 	do {                                                                   \
@@ -79,6 +84,19 @@ run(uint32_t ifindex, const unsigned char *dst, const unsigned char *src)
 	return run_mark(ifindex, dst, src, 0);
 }
 
+/* The CPUs' cached decisions go, as after ngd's writes. */
+static void
+bump(void)
+{
+	uint32_t zero = 0;
+
+	gen++;
+	if (bpf_map_update_elem(brgen, &zero, &gen, BPF_ANY) != 0) {
+		printf("FAIL generation update: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
 static void
 update(int fd, const void *k, const void *v)
 {
@@ -86,6 +104,7 @@ update(int fd, const void *k, const void *v)
 		printf("FAIL map update: %s\n", strerror(errno));
 		exit(1);
 	}
+	bump();
 }
 
 static void
@@ -300,12 +319,17 @@ main(int argc, char **argv)
 	struct ng_fast_bpf_brstats ba, bb;
 	void *zero;
 	uint64_t s;
+	cpu_set_t cpu;
 
 	if (argc != 4) {
 		fprintf(stderr,
 		    "usage: test_fast_bpf OBJECT IFACE_A IFACE_B\n");
 		return 64;
 	}
+	/* one CPU: its cache is the one each run reads */
+	CPU_ZERO(&cpu);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpu);
+	(void)sched_setaffinity(0, sizeof(cpu), &cpu);
 	a = if_nametoindex(argv[2]);
 	b = if_nametoindex(argv[3]);
 	obj = bpf_object__open_file(argv[1], NULL);
@@ -321,6 +345,7 @@ main(int argc, char **argv)
 	stats = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_STATS);
 	members = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_MEMBERS);
 	groups = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_GROUPS);
+	brgen = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRGEN);
 	ncpu = libbpf_num_possible_cpus();
 	zero = calloc(ncpu, sizeof(struct ng_fast_bpf_brstats));
 	/* Bridge 77: ports A (index 0) and B (index 1). */
@@ -354,6 +379,36 @@ main(int argc, char **argv)
 	    run(b, S1, S2) == TC_ACT_REDIRECT);
 	CHECK("... S2 learned on B", host(S2) == b);
 	CHECK("... A counted it out", br(a).xmit_pkts == ba.xmit_pkts + 1);
+
+	/* The flow's next frame: from the CPU's cache, which holds while
+	 * nothing was written (here S1's entry goes behind its back) and
+	 * goes with the next generation (ngd's writes) or after
+	 * NG_FAST_BPF_BRCACHE_NS. */
+	{
+		struct ng_fast_bpf_mac k = { .bridge = BR };
+
+		memcpy(k.addr, S1, 6);
+		(void)bpf_map_delete_elem(hosts, &k);
+		bb = br(b), ba = br(a);
+		CHECK("a flow's next frame: from the cache",
+		    run(b, S1, S2) == TC_ACT_REDIRECT &&
+			br(b).recv_pkts == bb.recv_pkts + 1 &&
+			br(a).xmit_pkts == ba.xmit_pkts + 1);
+		bump();
+		CHECK("... not after a write: unknown, flooded",
+		    run(b, S1, S2) == TC_ACT_SHOT &&
+			br(b).recv_unknown == bb.recv_unknown + 1);
+		run(a, BC, S1); /* S1 on A again */
+		CHECK("... the flow cached again",
+		    run(b, S1, S2) == TC_ACT_REDIRECT);
+		(void)bpf_map_delete_elem(hosts, &k);
+		usleep(2 * NG_FAST_BPF_BRCACHE_NS / 1000);
+		bb = br(b);
+		CHECK("... not after NG_FAST_BPF_BRCACHE_NS: flooded",
+		    run(b, S1, S2) == TC_ACT_SHOT &&
+			br(b).recv_unknown == bb.recv_unknown + 1);
+		run(a, BC, S1);
+	}
 
 	/* Unknown unicast: flooded, except to a port that takes none. */
 	brport(b, NG_FAST_BPF_BR_LEARN);
