@@ -13,7 +13,7 @@ n=100
 start_ngd
 ip netns add far
 ip netns add far2
-trap 'ip netns del far 2>/dev/null; ip netns del far2 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+trap 'ip netns del far 2>/dev/null; ip netns del far2 2>/dev/null; for i in $(seq 0 39); do ip netns del "n$i" 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
 
 # macs [ip args]: "name MAC" of each ngeth interface, sorted; count: how
 # many
@@ -87,6 +87,36 @@ ip netns del far
 for _ in $(seq 100); do ip link show ngeth0 >/dev/null 2>&1 && break; sleep 0.02; done
 expect "far gone: ngeth0 is home with its MAC" "$(echo "$before" | grep '^ngeth0 ')" \
     "$(macs | grep '^ngeth0 ')"
+
+# SIGKILL in the middle of a batch of homecomings: the next ngd takes
+# each interface back exactly once, wherever it ended (a new TAP made at
+# home, its old one in nK not yet retired, was left orphaned beside one
+# made anew in nK), and each can come home.
+k=40
+for i in $(seq 0 $((k - 1))); do ip netns add "n$i"; done
+for i in $(seq 0 $((k - 1))); do echo "msg ngeth$((i + 60)): vnet \"n$i\""; done | ngctl -f -
+sleep 1 # the journal written
+for i in $(seq 0 $((k - 1))); do echo "msg ngeth$((i + 60)): vnet \"\""; done >"$tmp/home"
+ngctl -f "$tmp/home" >/dev/null 2>&1 &
+# killed once the first is home
+for _ in $(seq 500); do [ "$(count)" -gt $((n - 1 - k)) ] && break; done
+kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
+wait $! 2>/dev/null
+echo "# killed with $(count) here"
+start_ngd
+# twice: "name where" of each of ngeth60.. found in more than one place
+twice() {
+	for i in $(seq 0 $((k - 1))); do
+		ip -n "n$i" -o link | grep -o 'ngeth[0-9]*' | sed "s/\$/ n$i/"
+	done
+	ip -o link | grep -o 'ngeth[0-9]*'
+}
+expect "after SIGKILL mid-homecoming: each interface once" "" \
+    "$(twice | awk '{ print $1 }' | sort | uniq -d)"
+expect_rc "... and each comes home" 0 ngctl -f "$tmp/home"
+expect "... all here but ngeth1 (in far2)" "$((n - 1))" "$(count)"
+for i in $(seq 0 $((k - 1))); do ip netns del "n$i"; done
+
 stop_ngd
 NGD_PID=
 expect "after SIGTERM no interface is left" "" \
