@@ -685,8 +685,42 @@ struct jail_batch {
 	size_t n;
 };
 
+/* Whether t's jail is still there (its removal failed). */
+static bool
+jail_target_there(const struct jail_target *t)
+{
+	struct jail_rec r;
+	const char *key = jail_pstr(&t->ps, "name");
+
+	if (key == NULL)
+		key = jail_pstr(&t->ps, "jid");
+	if (key == NULL)
+		key = t->name;
+	if (*key == '\0' || jail_op_lookup(key, &r) != 0)
+		return false;
+	jail_rec_free(&r);
+	return true;
+}
+
+/*
+ * Whether a jail that depends on t failed to go (stayed[], by index):
+ * then t stays too, as on FreeBSD ("skipped").  O(jails), only once one
+ * has stayed.
+ */
+static bool
+jail_dependent_stayed(const struct targets *ts, const struct jail_target *t,
+    const char *stayed)
+{
+	for (size_t k = 0; k < ts->n; k++)
+		if (stayed[k] && &ts->v[k] != t &&
+		    jail_depends_on(&ts->v[k], t->name))
+			return true;
+	return false;
+}
+
 static int
-jail_batch_flush(struct cli *c, struct jail_batch *b)
+jail_batch_flush(struct cli *c, struct targets *ts, struct jail_batch *b,
+    char *stayed, bool *anystayed)
 {
 	int rc = 0;
 
@@ -695,6 +729,10 @@ jail_batch_flush(struct cli *c, struct jail_batch *b)
 	jail_op_remove_many(&c->o, b->t, b->r, b->n, b->errs);
 	for (size_t i = 0; i < b->n; i++) {
 		rc |= b->errs[i] != 0;
+		if (b->errs[i] != 0 && jail_target_there(b->t[i])) {
+			stayed[b->t[i] - ts->v] = 1;
+			*anystayed = true;
+		}
 		jail_rec_free(&b->r[i]);
 	}
 	b->n = 0;
@@ -705,7 +743,8 @@ static int
 jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 {
 	struct jail_batch b = { 0 };
-	char *needed;
+	char *needed, *stayed;
+	bool anystayed = false;
 	int rc = 0;
 
 	b.t = calloc(ts->n + 1, sizeof(*b.t));
@@ -713,7 +752,10 @@ jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 	b.errs = calloc(ts->n + 1, sizeof(*b.errs));
 	/* needed[i]: some jail depends on jail i */
 	needed = calloc(ts->n + 1, 1);
-	if (b.t == NULL || b.r == NULL || b.errs == NULL || needed == NULL) {
+	/* stayed[i]: jail i's removal failed, or was skipped */
+	stayed = calloc(ts->n + 1, 1);
+	if (b.t == NULL || b.r == NULL || b.errs == NULL || needed == NULL ||
+	    stayed == NULL) {
 		rc = 1;
 		goto out;
 	}
@@ -737,15 +779,32 @@ jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 			continue;
 		}
 		if (!jail_op_batchable(t)) {
-			rc |= jail_batch_flush(c, &b);
-			rc |= jail_run_target(c, t) != 0;
+			rc |= jail_batch_flush(c, ts, &b, stayed, &anystayed);
+		} else {
+			for (size_t i = 0; needed[order[k]] && i < b.n; i++)
+				if (jail_depends_on(b.t[i], t->name)) {
+					rc |= jail_batch_flush(c, ts, &b,
+					    stayed, &anystayed);
+					break;
+				}
+		}
+		if (anystayed && needed[order[k]] &&
+		    jail_dependent_stayed(ts, t, stayed)) {
+			jail_warnx(t->named ? t->name : NULL, "skipped");
+			stayed[order[k]] = 1;
+			rc = 1;
 			continue;
 		}
-		for (size_t i = 0; needed[order[k]] && i < b.n; i++)
-			if (jail_depends_on(b.t[i], t->name)) {
-				rc |= jail_batch_flush(c, &b);
-				break;
+		if (!jail_op_batchable(t)) {
+			if (jail_run_target(c, t) != 0) {
+				rc = 1;
+				if (jail_target_there(t)) {
+					stayed[order[k]] = 1;
+					anystayed = true;
+				}
 			}
+			continue;
+		}
 		if (key == NULL)
 			key = jail_pstr(&t->ps, "jid");
 		if (key == NULL)
@@ -762,12 +821,13 @@ jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 		}
 		b.t[b.n++] = t;
 	}
-	rc |= jail_batch_flush(c, &b);
+	rc |= jail_batch_flush(c, ts, &b, stayed, &anystayed);
 out:
 	free(b.t);
 	free(b.r);
 	free(b.errs);
 	free(needed);
+	free(stayed);
 	return rc;
 }
 

@@ -2006,10 +2006,59 @@ ngd_netdev_search(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 }
 
 /*
+ * dd's device, described in another namespace (nsfd, -1 if it is gone),
+ * taken at home: one of its name (and MAC) that no one holds there is
+ * the new device of a homecoming that ngd died in before the journal
+ * said so.  The old one, where it is still there (by its index, byidx,
+ * or name), is retired: else each would be there twice, and the next
+ * vnet "" would fail (EEXIST).  ENOENT when there is none at home.
+ */
+static int
+ngd_netdev_take_home(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
+    int nsfd, const char *byidx, struct ng_node *node, struct ng_netdev **devp)
+{
+	struct ng_netdev *old = NULL;
+	uint8_t mac[6];
+	int error;
+
+	error = ngd_netdev_create_at(nd, -1, dd->kind, dd->name, NULL, node,
+	    true, devp);
+	if (error == 0 && dd->kind == NG_NETDEV_TAP &&
+	    (ngd_netdev_get_mac(nd, *devp, mac) != 0 ||
+		memcmp(mac, dd->mac, 6) != 0)) {
+		/* Another's: let go of it as it was. */
+		ngd_loop_close(nd->loop, &(*devp)->io);
+		ngd_loop_defer_free(nd->loop, *devp);
+		*devp = NULL;
+		error = ENOENT;
+	}
+	if (error != 0 || nsfd < 0)
+		return error;
+	if (byidx[0] == '\0' ||
+	    ngd_netdev_create_at(nd, nsfd, dd->kind, byidx, NULL, node, true,
+		&old) != 0)
+		(void)ngd_netdev_create_at(nd, nsfd, dd->kind, dd->name, NULL,
+		    node, true, &old);
+	if (old != NULL &&
+	    (dd->kind != NG_NETDEV_TAP ||
+		(ngd_netdev_get_mac(nd, old, mac) == 0 &&
+		    memcmp(mac, dd->mac, 6) == 0)))
+		ngd_netdev_retire(old);
+	else if (old != NULL) { /* another's */
+		ngd_loop_close(nd->loop, &old->io);
+		ngd_loop_defer_free(nd->loop, old);
+	}
+	ngd_log(LOG_NOTICE, "%s: found at home, a homecoming cut short",
+	    dd->name);
+	return 0;
+}
+
+/*
  * dd's device taken back where it is, under its name now (found by its
  * index: it may have been renamed) or the one recorded; made anew with
  * its name and MAC where it is missing, in its namespace if that is
- * still there, else in ngd's.
+ * still there, else in ngd's.  Described elsewhere, it is taken at home
+ * first if it is there (ngd_netdev_take_home).
  */
 static int
 ngd_netdev_take_back(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
@@ -2019,7 +2068,8 @@ ngd_netdev_take_back(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 	int nsfd, error;
 
 	if (ngd_netns_find(nd, dd, &nsfd) != 0) {
-		if (ngd_netdev_search(nd, dd, node, devp) == 0)
+		if (ngd_netdev_take_home(nd, dd, -1, "", node, devp) == 0 ||
+		    ngd_netdev_search(nd, dd, node, devp) == 0)
 			return 0;
 		ngd_log(LOG_NOTICE, "%s: its namespace is gone; made anew here",
 		    dd->name);
@@ -2035,6 +2085,11 @@ ngd_netdev_take_back(struct ngd_netdev *nd, const struct ngd_devdesc *dd,
 		byidx[0] = '\0';
 	if (nsfd >= 0)
 		ngd_netdev_home(nd);
+	if (nsfd >= 0 &&
+	    ngd_netdev_take_home(nd, dd, nsfd, byidx, node, devp) == 0) {
+		close(nsfd);
+		return 0;
+	}
 	error = ENOENT;
 	if (byidx[0] != '\0')
 		error = ngd_netdev_create_at(nd, nsfd, dd->kind, byidx, NULL,

@@ -116,6 +116,11 @@ check "vnet jail, ngd started from the host: its root is served" 0 "" "" \
 check "... which makes no local ksocket there" 71 "" \
     "ngctl: send msg: Operation not permitted" \
     jexec w ngctl mkpeer . ksocket k local/stream/0
+# Raw ones it makes: a vnet jail's root has raw sockets of its own stack
+# whatever allow.raw_sockets says (FreeBSD grants PRIV_NETINET_RAW to
+# vnet jails; DESIGN, jails 4), and so its graph's ksockets.
+check "... but raw ones, allow.raw_sockets or not (a vnet jail)" 0 "" "" \
+    jexec w ngctl mkpeer . ksocket k inet/raw/icmp
 expect "... nor lets the jail's root take it over" "0 bytes, 0 descriptors" \
     "$(jexec w python3 "$tmp/take.py" 2>&1)"
 # ... nor places the jail's interfaces in another jail (the names under

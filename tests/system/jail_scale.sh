@@ -162,6 +162,21 @@ expect_rc "x, w, y made" 0 jail -q -f "$tmp/dep2.conf" -c
 expect_rc "removed, x and w together" 0 jail -q -f "$tmp/dep2.conf" -r '*'
 expect "y went after x" "x-gone" "$(cat "$tmp/order2")"
 expect "none left of them" "" "$(jls name; ls /run/netns)"
+# A jail another depends on stays when that one fails to go (a's
+# prestop fails): FreeBSD skips it.
+cat >"$tmp/dep4.conf" <<EOF4
+persist;
+a { depend = b; exec.prestop = "false"; }
+b { }
+EOF4
+expect_rc "a (depending on b) and b made" 0 jail -q -f "$tmp/dep4.conf" -c
+for p in 1 2; do
+	out "-p $p -r: a stays (its prestop fails), so b is skipped" 1 "" \
+	    "jail: a: false: failed
+jail: b: skipped" jail -q -p $p -f "$tmp/dep4.conf" -r '*'
+	expect "... both still there" "a b" "$(jls name | sort | xargs)"
+done
+expect_rc "... removed without commands (-R)" 0 jail -q -R a b
 
 out "-p wants a number" 1 "" "usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]
             -[cmr] param=value ... [command=command ...]

@@ -13,7 +13,7 @@ n=100
 start_ngd
 ip netns add far
 ip netns add far2
-trap 'ip netns del far 2>/dev/null; ip netns del far2 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+trap 'ip netns del far 2>/dev/null; ip netns del far2 2>/dev/null; for i in $(seq 0 39); do ip netns del "n$i" 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
 
 # macs [ip args]: "name MAC" of each ngeth interface, sorted; count: how
 # many
@@ -87,6 +87,47 @@ ip netns del far
 for _ in $(seq 100); do ip link show ngeth0 >/dev/null 2>&1 && break; sleep 0.02; done
 expect "far gone: ngeth0 is home with its MAC" "$(echo "$before" | grep '^ngeth0 ')" \
     "$(macs | grep '^ngeth0 ')"
+
+# SIGKILL in the middle of a batch of homecomings: the next ngd takes
+# each interface back exactly once, wherever it ended, and each can come
+# home.  (The new TAP made at home was left orphaned, while the journal,
+# not caught up, had one made anew in nK: vnet "" failed, EEXIST.)
+k=40
+for i in $(seq 0 $((k - 1))); do ip netns add "n$i"; done
+for i in $(seq 0 $((k - 1))); do echo "msg ngeth$((i + 60)): vnet \"n$i\""; done | ngctl -f -
+sleep 1 # the journal written
+# ... and then kept as it is (a read-only mount over the sandbox's
+# journal directory), as if ngd died before it caught up: else the
+# homecomings the journal records before the kill may hide the rest.
+mount --bind /run/netgraph /run/netgraph
+mount -o remount,bind,ro /run/netgraph
+for i in $(seq 0 $((k - 1))); do echo "msg ngeth$((i + 60)): vnet \"\""; done >"$tmp/home"
+ngctl -f "$tmp/home" >/dev/null 2>&1 &
+# killed once the first is home
+for _ in $(seq 500); do [ "$(count)" -gt $((n - 1 - k)) ] && break; done
+kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
+wait $! 2>/dev/null
+umount /run/netgraph
+echo "# killed with $(count) here"
+# An old TAP still there beside its new one (SIGKILL between the two):
+# one made in n0 with the name and MAC of ngeth60, the first home.
+mac=$(ip -o link show ngeth60 | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p')
+ip -n n0 tuntap add mode tap name ngeth60 vnet_hdr
+ip -n n0 link set ngeth60 address "$mac"
+start_ngd
+# twice: "name where" of each of ngeth60.. found in more than one place
+twice() {
+	for i in $(seq 0 $((k - 1))); do
+		ip -n "n$i" -o link | grep -o 'ngeth[0-9]*' | sed "s/\$/ n$i/"
+	done
+	ip -o link | grep -o 'ngeth[0-9]*'
+}
+expect "after SIGKILL mid-homecoming: each interface once" "" \
+    "$(twice | awk '{ print $1 }' | sort | uniq -d)"
+expect_rc "... and each comes home" 0 ngctl -f "$tmp/home"
+expect "... all here but ngeth1 (in far2)" "$((n - 1))" "$(count)"
+for i in $(seq 0 $((k - 1))); do ip netns del "n$i"; done
+
 stop_ngd
 NGD_PID=
 expect "after SIGTERM no interface is left" "" \
