@@ -1828,7 +1828,12 @@ struct ngd_veth_spec {
 
 /*
  * veth drops what exceeds the receiving end's MTU: this end takes
- * whatever MTU the other is given (65535), and has no queue.
+ * whatever MTU the other is given (65535), and has no queue.  Both ends
+ * have one queue each way, as a veth uses by default: asked for, not
+ * left to the kernel, which makes one per CPU and then, the devices
+ * registered, brings each down to one, waiting for an RCU grace period
+ * under the RTNL lock per end (two a pair, a pair per interface made,
+ * placed in a jail or brought home).
  */
 static struct nlmsghdr *
 ngd_veth_newlink_spec(void *buf, size_t len, const struct ngd_veth_spec *vs)
@@ -1849,6 +1854,8 @@ ngd_veth_newlink_spec(void *buf, size_t len, const struct ngd_veth_spec *vs)
 	mnl_attr_put_strz(nh, IFLA_IFNAME, vs->name);
 	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
 	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
+	mnl_attr_put_u32(nh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nh, IFLA_NUM_RX_QUEUES, 1);
 	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
@@ -1865,6 +1872,8 @@ ngd_veth_newlink_spec(void *buf, size_t len, const struct ngd_veth_spec *vs)
 		mnl_attr_put_u32(nh, IFLA_MTU, vs->mtu);
 	if (vs->txqlen != 0)
 		mnl_attr_put_u32(nh, IFLA_TXQLEN, vs->txqlen);
+	mnl_attr_put_u32(nh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nh, IFLA_NUM_RX_QUEUES, 1);
 	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)vs->netns);
 	mnl_attr_nest_end(nh, pn);
 	mnl_attr_nest_end(nh, data);
