@@ -112,6 +112,13 @@ extern const char ngd_fast_bpf_obj[], ngd_fast_bpf_obj_end[];
  * a device's unregistering lets go of its links for nothing.
  */
 #define NGD_FAST_RETIRE_GROUP 0x6e67ffffu /* the data plane is ours alone */
+/*
+ * The data plane's link events: a thousand jails removed at once bring
+ * a few of them a pair (~1.5 KB each) while ngd is busy making the
+ * interfaces anew; the default buffer overflowed, and each loss cost a
+ * look at every pair.  Memory is taken only as events wait.
+ */
+#define NGD_FAST_MON_BUF (8 << 20)
 #define NGD_FAST_RETIRE_MS 20
 #define NGD_FAST_RETIRE_MAX 128
 
@@ -2695,22 +2702,36 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 	return MNL_CB_OK;
 }
 
-/* The first pair whose graph-side end went unseen is made anew (the
- * list changes then; the rest are looked at next time). */
+/* Every pair whose graph-side end went unseen is made anew: their nodes
+ * are listed first, as each one made anew changes the list of pairs. */
 static void
 ngd_fast_recheck(struct ngd_fast *fp)
 {
+	struct ng_node **gone = NULL;
+	size_t n = 0, max = 0;
+
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
 		struct ngd_fast_link l;
 		int error = ngd_fast_getlink(fp, -1, v->gidx, &l);
 
-		if (error == ENODEV ||
-		    (error == 0 && strcmp(l.name, v->gname) != 0)) {
-			v->gidx = 0; /* nothing, or another's, to delete */
-			ng_netdev_gone(v->node);
-			return;
+		if (error != ENODEV &&
+		    (error != 0 || strcmp(l.name, v->gname) == 0))
+			continue;
+		if (n == max) {
+			size_t m = max ? 2 * max : 16;
+			struct ng_node **a = realloc(gone, m * sizeof(*a));
+
+			if (a == NULL)
+				break; /* the rest, at the next loss */
+			gone = a;
+			max = m;
 		}
+		v->gidx = 0; /* nothing, or another's, to delete */
+		gone[n++] = v->node;
 	}
+	for (size_t i = 0; i < n; i++)
+		ng_netdev_gone(gone[i]);
+	free(gone);
 }
 
 static void
@@ -2787,11 +2808,18 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 		struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
 			.nl_groups = RTMGRP_LINK };
 
+		int sz = NGD_FAST_MON_BUF;
+
 		fp->mon.fd = socket(AF_NETLINK,
 		    SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 		if (fp->mon.fd < 0 ||
 		    bind(fp->mon.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			error = errno;
+		/* Past the sysctl limit when ngd may (root); else that. */
+		else if (setsockopt(fp->mon.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+			     sizeof(sz)) < 0)
+			(void)setsockopt(fp->mon.fd, SOL_SOCKET, SO_RCVBUF, &sz,
+			    sizeof(sz));
 	}
 	if (setns(fp->nd->own_netns, CLONE_NEWNET) < 0) {
 		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
