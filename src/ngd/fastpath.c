@@ -1998,16 +1998,26 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 	    &pkt->vh, (int)v->id);
 }
 
-/* The carrier of the interface is the graph-side end's being up. */
+/*
+ * The carrier of the interface is the graph-side end's being up.  The
+ * port's direct edge is made to agree first, as ngd_fast_sync would;
+ * hubs and bridges, whose look is O(ports), follow with the sync after
+ * the client's message that brought this (before its status goes back),
+ * or, for an event's (a pair made anew, an interface home: a thousand
+ * in one jail -r), before the loop sleeps, once for all of the pass.
+ * Until then the port's frames take the userspace path, which is right.
+ */
 static int
 ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
 {
 	struct ngd_fast *fp = be;
-	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth *v = ngd_netdev_veth(dev), *w;
 
 	if (v == NULL)
 		return fp->nd->ops.set_carrier(fp->nd, dev, on);
-	ngd_fast_sync();
+	if (!fp->adopting && !fp->held && v->direct != (w = ngd_veth_wanted(v)))
+		ngd_veth_set_direct(v, w);
+	fp->sync_due = true;
 	return ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP, NULL,
 	    NULL, -1);
 }
