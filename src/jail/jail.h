@@ -292,6 +292,12 @@ int jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a);
  * ENOENT not ngd's (move it with jail_nl_move), else ngd's error.
  */
 int jail_ng_vnet(const char *ifname, const char *netns);
+/*
+ * One round trip to ngd, answered once ngd has brought home the
+ * interfaces of every name already gone from /run/netns.  0, or ENOENT:
+ * no ngd.
+ */
+int jail_ng_barrier(void);
 bool jail_ng_at_home(const struct jail_rec *r);
 /* This thread's connection to ngd, closed. */
 void jail_ng_close(void);

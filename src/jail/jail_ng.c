@@ -128,16 +128,15 @@ jail_ng_wait_reply(int cs)
 }
 
 static int
-jail_ng_ask(const char *path, int cookie, int cmd, union jail_ng_reply *rep)
+jail_ng_ask(const char *path, int cookie, int cmd, const char *what,
+    union jail_ng_reply *rep)
 {
 	int error;
 
 	if (NgSendMsg(jail_ng_cs, path, cookie, cmd, NULL, 0) < 0)
-		return errno == ETIMEDOUT ? jail_ng_timeout(path, "getifname") :
-					    errno;
+		return errno == ETIMEDOUT ? jail_ng_timeout(path, what) : errno;
 	if ((error = jail_ng_wait_reply(jail_ng_cs)) != 0)
-		return error == ETIMEDOUT ? jail_ng_timeout(path, "getifname") :
-					    error;
+		return error == ETIMEDOUT ? jail_ng_timeout(path, what) : error;
 	if (NgRecvMsg(jail_ng_cs, &rep->m, sizeof(*rep), NULL) < 0)
 		return errno;
 	rep->buf[sizeof(rep->buf) - 1] = '\0';
@@ -186,15 +185,16 @@ jail_ng_vnet(const char *ifname, const char *netns)
 	 */
 	cookie = NGM_EIFACE_COOKIE;
 	vnet = NGM_EIFACE_VNET;
-	if ((error = jail_ng_ask(path, cookie, NGM_EIFACE_GET_IFNAME, &rep)) !=
-	    0) {
+	if ((error = jail_ng_ask(path, cookie, NGM_EIFACE_GET_IFNAME,
+		 "getifname", &rep)) != 0) {
 		if (error == ENOENT)
 			return ENOENT; /* no such node */
 		if (error == ETIMEDOUT)
 			return ETIMEDOUT; /* said; the caller moves it */
 		cookie = NGM_IFACE_COOKIE;
 		vnet = NGM_IFACE_VNET;
-		if (jail_ng_ask(path, cookie, NGM_IFACE_GET_IFNAME, &rep) != 0)
+		if (jail_ng_ask(path, cookie, NGM_IFACE_GET_IFNAME, "getifname",
+			&rep) != 0)
 			return ENOENT;
 	}
 	if (rep.m.header.typecookie != (uint32_t)cookie ||
@@ -208,6 +208,18 @@ jail_ng_vnet(const char *ifname, const char *netns)
 		return error == ENOENT ? ENXIO : error;
 	}
 	return 0;
+}
+
+int
+jail_ng_barrier(void)
+{
+	union jail_ng_reply rep;
+
+	if (jail_ng_conn() != 0)
+		return ENOENT;
+	/* our own node's info: no interface read, nothing changed */
+	return jail_ng_ask(".", NGM_GENERIC_COOKIE, NGM_NODEINFO, "nodeinfo",
+	    &rep);
 }
 
 /* Is this process in the network namespace the record calls home? */

@@ -2575,12 +2575,13 @@ jail_ns_destroy(struct jail_rec *r)
  * jail's init is killed and we tear down (the supervisor, reaping it,
  * finds the record gone) while the kernel ends the jails' processes,
  * all at once.  Workers drop the names from /run/netns,
- * whose grace periods overlap, and bring ngd's interfaces home, each
- * over a connection of its own, taking each jail as soon as it is torn
- * down (ngd's work and ours overlap; one after the other, at 1,000
- * jails, each took half the time): the jail's
- * name gone, ngd closes the old device without deleting it, and the
- * kernel deletes it with the dying namespace, together with others.  A
+ * whose grace periods overlap, taking each jail as soon as it is torn
+ * down; ngd brings each jail's interfaces home as its name goes (its
+ * watch of /run/netns: ngd's work and ours overlap), and one round trip
+ * once the names are gone waits for all of them (jail_ng_home_many; a
+ * message per interface cost ngd a look at each, and at every port
+ * after it, a thousand times).  The old devices go with the dying
+ * namespaces, together.  A
  * jail whose interfaces belong to another network namespace than ours
  * goes the slow way (jail_ns_destroy).  errs[i] gets rs[i]'s error (0:
  * removed).  Call without the lock.
@@ -2606,7 +2607,6 @@ jail_destroy_worker(void *arg)
 	char path[PATH_MAX];
 	struct stat st;
 	size_t i;
-	int error;
 
 	for (;;) {
 		pthread_mutex_lock(&j->mu);
@@ -2626,19 +2626,43 @@ jail_destroy_worker(void *arg)
 				(void)unlink(path);
 			}
 		}
-		for (size_t k = 0; k < j->rs[i].nifaces; k++) {
-			if (!j->rs[i].ifaces[k].ng ||
-			    (error = jail_ng_vnet(j->rs[i].ifaces[k].name,
-				 "")) == 0)
+	}
+	return NULL;
+}
+
+/*
+ * ngd's interfaces of the jails whose names the workers dropped: ngd
+ * brings each home as its name goes (its watch of /run/netns), and
+ * answers a message only once it has for every name gone before; so one
+ * round trip, and then each found home by its name, is all it takes.
+ * One that is not (ngd lost the event, was restarted meanwhile, or the
+ * jail renamed it) is asked for by name, as jail_ns_destroy does.
+ */
+static void
+jail_ng_home_many(struct jail_rec *rs, size_t n, int *errs)
+{
+	bool any = false;
+	int error;
+
+	for (size_t i = 0; i < n && !any; i++)
+		for (size_t k = 0; k < rs[i].nifaces; k++)
+			any = any || rs[i].ifaces[k].ng;
+	if (!any)
+		return;
+	(void)jail_ng_barrier(); /* no ngd, or no answer: each is asked */
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < rs[i].nifaces; k++) {
+			struct jail_iface *f = &rs[i].ifaces[k];
+
+			if (!f->ng || if_nametoindex(f->name) != 0 ||
+			    (error = jail_ng_vnet(f->name, "")) == 0)
 				continue;
 			/* reported by the caller, in order */
-			j->rs[i].ifaces[k].inner_index = -error;
-			if (j->errs[i] == 0)
-				j->errs[i] = error;
+			f->inner_index = -error;
+			if (errs[i] == 0)
+				errs[i] = error;
 		}
-	}
 	jail_ng_close();
-	return NULL;
 }
 
 void
@@ -2744,6 +2768,7 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 		(void)jail_destroy_worker(&j);
 	for (size_t t = 0; t < nt; t++)
 		pthread_join(tid[t], NULL);
+	jail_ng_home_many(rs, n, errs);
 	jail_unlock(lock);
 	/* gone when we return: every process of the jails */
 	for (size_t i = 0; i < n; i++) {

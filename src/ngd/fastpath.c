@@ -103,6 +103,13 @@
  * a device's unregistering lets go of its links for nothing.
  */
 #define NGD_FAST_RETIRE_GROUP 0x6e67ffffu /* the data plane is ours alone */
+/*
+ * The data plane's link events: a thousand jails removed at once bring
+ * a few of them a pair (~1.5 KB each) while ngd is busy making the
+ * interfaces anew; the default buffer overflowed, and each loss cost a
+ * look at every pair.  Memory is taken only as events wait.
+ */
+#define NGD_FAST_MON_BUF (8 << 20)
 #define NGD_FAST_RETIRE_MS 20
 #define NGD_FAST_RETIRE_MAX 128
 
@@ -1940,7 +1947,12 @@ struct ngd_veth_spec {
 
 /*
  * veth drops what exceeds the receiving end's MTU: this end takes
- * whatever MTU the other is given (65535), and has no queue.
+ * whatever MTU the other is given (65535), and has no queue.  Both ends
+ * have one queue each way, as a veth uses by default: asked for, not
+ * left to the kernel, which makes one per CPU and then, the devices
+ * registered, brings each down to one, waiting for an RCU grace period
+ * under the RTNL lock per end (two a pair, a pair per interface made,
+ * placed in a jail or brought home).
  */
 static struct nlmsghdr *
 ngd_veth_newlink_spec(void *buf, size_t len, const struct ngd_veth_spec *vs)
@@ -1961,6 +1973,8 @@ ngd_veth_newlink_spec(void *buf, size_t len, const struct ngd_veth_spec *vs)
 	mnl_attr_put_strz(nh, IFLA_IFNAME, vs->name);
 	mnl_attr_put_u32(nh, IFLA_TXQLEN, 0);
 	mnl_attr_put_u32(nh, IFLA_MTU, 65535);
+	mnl_attr_put_u32(nh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nh, IFLA_NUM_RX_QUEUES, 1);
 	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
@@ -1977,6 +1991,8 @@ ngd_veth_newlink_spec(void *buf, size_t len, const struct ngd_veth_spec *vs)
 		mnl_attr_put_u32(nh, IFLA_MTU, vs->mtu);
 	if (vs->txqlen != 0)
 		mnl_attr_put_u32(nh, IFLA_TXQLEN, vs->txqlen);
+	mnl_attr_put_u32(nh, IFLA_NUM_TX_QUEUES, 1);
+	mnl_attr_put_u32(nh, IFLA_NUM_RX_QUEUES, 1);
 	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)vs->netns);
 	mnl_attr_nest_end(nh, pn);
 	mnl_attr_nest_end(nh, data);
@@ -2094,16 +2110,26 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 	    &pkt->vh, (int)v->id);
 }
 
-/* The carrier of the interface is the graph-side end's being up. */
+/*
+ * The carrier of the interface is the graph-side end's being up.  The
+ * port's direct edge is made to agree first, as ngd_fast_sync would;
+ * hubs and bridges, whose look is O(ports), follow with the sync after
+ * the client's message that brought this (before its status goes back),
+ * or, for an event's (a pair made anew, an interface home: a thousand
+ * in one jail -r), before the loop sleeps, once for all of the pass.
+ * Until then the port's frames take the userspace path, which is right.
+ */
 static int
 ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
 {
 	struct ngd_fast *fp = be;
-	struct ngd_veth *v = ngd_netdev_veth(dev);
+	struct ngd_veth *v = ngd_netdev_veth(dev), *w;
 
 	if (v == NULL)
 		return fp->nd->ops.set_carrier(fp->nd, dev, on);
-	ngd_fast_sync();
+	if (!fp->adopting && !fp->held && v->direct != (w = ngd_veth_wanted(v)))
+		ngd_veth_set_direct(v, w);
+	fp->sync_due = true;
 	return ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP, NULL,
 	    NULL, -1);
 }
@@ -2801,22 +2827,36 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 	return MNL_CB_OK;
 }
 
-/* The first pair whose graph-side end went unseen is made anew (the
- * list changes then; the rest are looked at next time). */
+/* Every pair whose graph-side end went unseen is made anew: their nodes
+ * are listed first, as each one made anew changes the list of pairs. */
 static void
 ngd_fast_recheck(struct ngd_fast *fp)
 {
+	struct ng_node **gone = NULL;
+	size_t n = 0, max = 0;
+
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
 		struct ngd_fast_link l;
 		int error = ngd_fast_getlink(fp, -1, v->gidx, &l);
 
-		if (error == ENODEV ||
-		    (error == 0 && strcmp(l.name, v->gname) != 0)) {
-			v->gidx = 0; /* nothing, or another's, to delete */
-			ng_netdev_gone(v->node);
-			return;
+		if (error != ENODEV &&
+		    (error != 0 || strcmp(l.name, v->gname) == 0))
+			continue;
+		if (n == max) {
+			size_t m = max ? 2 * max : 16;
+			struct ng_node **a = realloc(gone, m * sizeof(*a));
+
+			if (a == NULL)
+				break; /* the rest, at the next loss */
+			gone = a;
+			max = m;
 		}
+		v->gidx = 0; /* nothing, or another's, to delete */
+		gone[n++] = v->node;
 	}
+	for (size_t i = 0; i < n; i++)
+		ng_netdev_gone(gone[i]);
+	free(gone);
 }
 
 static void
@@ -2893,11 +2933,18 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 		struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
 			.nl_groups = RTMGRP_LINK };
 
+		int sz = NGD_FAST_MON_BUF;
+
 		fp->mon.fd = socket(AF_NETLINK,
 		    SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
 		if (fp->mon.fd < 0 ||
 		    bind(fp->mon.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 			error = errno;
+		/* Past the sysctl limit when ngd may (root); else that. */
+		else if (setsockopt(fp->mon.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+			     sizeof(sz)) < 0)
+			(void)setsockopt(fp->mon.fd, SOL_SOCKET, SO_RCVBUF, &sz,
+			    sizeof(sz));
 	}
 	if (setns(fp->nd->own_netns, CLONE_NEWNET) < 0) {
 		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",

@@ -88,7 +88,12 @@ struct ng_netdev {
 
 static const struct ng_netdev_ops ngd_netdev_ops;
 static int ngd_netns_watch_start(struct ngd_netdev *nd);
+static void ngd_netns_event(void *arg, uint32_t events);
 static int64_t ngd_netdev_before_sleep(void *arg);
+
+/* The backend whose watch of /run/netns runs (one a daemon), for
+ * ngd_netdev_send_msg. */
+static struct ngd_netdev *ngd_netns_watcher;
 
 /*
  * MACs derive from the host's machine id, this graph's namespace and the
@@ -177,6 +182,8 @@ ngd_netdev_fini(struct ngd_netdev *nd)
 	nd->uring = NULL;
 	ngd_netdev_expect(nd, NULL, -1);
 	ngd_loop_close(nd->loop, &nd->netns_watch);
+	if (ngd_netns_watcher == nd)
+		ngd_netns_watcher = NULL;
 	if (nd->rtnl != NULL)
 		mnl_socket_close(nd->rtnl);
 	nd->rtnl = NULL;
@@ -1179,6 +1186,14 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m)
 	struct ng_node *dest;
 	int error;
 
+	/*
+	 * Names that left /run/netns before this was sent (jail -r, ip
+	 * netns del): their interfaces come home first, whatever order the
+	 * loop would take its events in, so that a client sees them home
+	 * once the name is gone (jail -r asks once for all its jails).
+	 */
+	if (ngd_netns_watcher != NULL && ngd_netns_watcher->netns_watch.fd >= 0)
+		ngd_netns_event(ngd_netns_watcher, 0);
 	ng_ether_sync(g); /* interfaces that came, went or were renamed */
 	if (generic &&
 	    (m->header.cmd == NGM_LISTNODES ||
@@ -1661,6 +1676,7 @@ ngd_netns_watch_start(struct ngd_netdev *nd)
 		w->fd = -1;
 		return error;
 	}
+	ngd_netns_watcher = nd;
 	return 0;
 }
 
