@@ -56,8 +56,16 @@ ngd_fnv(const char *s, size_t n)
 static void
 ngd_journal_esc(FILE *f, const char *s)
 {
+	const char *p;
+
 	if (s[0] == '\0' || strcmp(s, "-") == 0) {
 		fputs(s[0] == '\0' ? "-" : "%2d", f);
+		return;
+	}
+	for (p = s; (uint8_t)*p > ' ' && *p != '%' && *p != 0x7f; p++)
+		;
+	if (*p == '\0') { /* nothing to escape, as names mostly are */
+		fputs(s, f);
 		return;
 	}
 	for (; *s != '\0'; s++) {
