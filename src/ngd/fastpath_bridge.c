@@ -44,7 +44,7 @@
 #define NGD_BR_TICK_MS 1000
 #define NGD_BR_TICK_HOSTS 20000
 #define NGD_BR_BATCH 1024      /* hosts read per syscall */
-#define NGD_BR_REPOINT_MS 20   /* vnets' hosts moved together, this late */
+#define NGD_BR_REPOINT_MS 100  /* vnets' hosts moved together, this late */
 #define NGD_BR_REPOINT_MAX 128 /* or once this many wait */
 
 struct ngd_br_member {
