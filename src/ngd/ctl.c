@@ -699,8 +699,8 @@ ngd_conn_event(void *arg, uint32_t events)
 			ngd_conn_close(c);
 			return;
 		}
-		/* The next request may be close (a script's). */
-		ngd_loop_request(c->ctl->loop);
+		/* The next request is likely close. */
+		ngd_loop_traffic(c->ctl->loop);
 		ngd_conn_request(c, big != NULL ? big : c->ctl->rbuf,
 		    (size_t)n);
 		free(big);

@@ -47,35 +47,6 @@ ngd_loop_traffic(struct ngd_loop *l)
 		l->traffic_us = ngd_clock_us();
 }
 
-/*
- * A script's next request (ngctl -f) follows its answer within tens of
- * microseconds; a program's that works between two (jail(8) making a
- * jail) after milliseconds, which a 10 ms window spent polling, on a
- * CPU that program and others wanted.  So a request keeps ngd polling
- * this long, or busy_us if shorter.
- */
-#define NGD_REQUEST_POLL_US 1000
-
-void
-ngd_loop_request(struct ngd_loop *l)
-{
-	if (l->busy_us > 0)
-		l->request_us = ngd_clock_us();
-}
-
-/* Is ngd still in a busy-poll window? */
-static bool
-ngd_loop_polling(const struct ngd_loop *l)
-{
-	uint64_t now = ngd_clock_us();
-	uint64_t req = l->busy_us < NGD_REQUEST_POLL_US ?
-	    l->busy_us :
-	    NGD_REQUEST_POLL_US;
-
-	return l->busy_us > 0 &&
-	    (now - l->traffic_us < l->busy_us || now - l->request_us < req);
-}
-
 uint64_t
 ngd_clock_ms(void)
 {
@@ -216,7 +187,8 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 		 * of microseconds; polling for it saves a sleep and a wake-up
 		 * per round trip.  An idle ngd sleeps.
 		 */
-		if (ngd_loop_polling(l)) {
+		if (l->busy_us > 0 &&
+		    ngd_clock_us() - l->traffic_us < l->busy_us) {
 			/*
 			 * Let whatever else wants this CPU (the programs at
 			 * both ends of the traffic) run first.

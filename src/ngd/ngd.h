@@ -43,8 +43,7 @@ struct ngd_deferred;
 struct ngd_loop {
 	int epfd;
 	uint64_t busy_us;    /* keep polling this long after traffic */
-	uint64_t traffic_us; /* when a frame last came in */
-	uint64_t request_us; /* when a control request last came in */
+	uint64_t traffic_us; /* when a frame or request last came in */
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
 };
@@ -68,10 +67,8 @@ int ngd_loop_run(struct ngd_loop *l, volatile bool *stop);
 uint64_t ngd_clock_ms(void);
 /* Poll without sleeping for usec after the last frame (0: never). */
 void ngd_loop_set_busy_poll(struct ngd_loop *l, unsigned usec);
-/* A frame arrived: the busy-poll window starts again. */
+/* A frame or a request arrived: the busy-poll window starts again. */
 void ngd_loop_traffic(struct ngd_loop *l);
-/* A control request arrived: a short window (NGD_REQUEST_POLL_US). */
-void ngd_loop_request(struct ngd_loop *l);
 
 /* --- ctl.c: the control server ------------------------------------------ */
 
