@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <linux/sched.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -1413,6 +1414,222 @@ static void __attribute__((noreturn)) jail_init_child(const struct jail_rec *r,
 }
 
 /*
+ * The inits' template mount namespace.  Each init's unshare(CLONE_NEWNS)
+ * copies the mount table it is in, and then drops the namespace files
+ * in it (jail_drop_nsfs_mounts): on the host's, every other jail's
+ * /run/netns entry was copied and unmounted again, O(jails) a jail under
+ * the kernel's one namespace lock (5 ms and more a jail among 300, where
+ * a table of 30 mounts takes a tenth of that).  So the spawner makes
+ * one copy of the host's table without them, the template, and forks
+ * the inits in it: what each copies is the host's table as the jail
+ * saw it before, less what it dropped.  It stays the host's as it is:
+ * before each init, the host's mounts are listed (listmount(2), their
+ * IDs, never reused) and the template made again if a mount other than
+ * a namespace file came or one it copied went, or if it served no jail
+ * for JAIL_TMPL_IDLE_MS (a remount changes no ID: a burst of jails shares
+ * a template, a jail made later gets one of its own).  Without
+ * listmount (Linux before 6.8), no template: each init copies the
+ * host's table, as before.
+ */
+#define JAIL_TMPL_IDLE_MS 1000
+#define JAIL_SYS_STATMOUNT 457 /* the same number on every architecture */
+#define JAIL_SYS_LISTMOUNT 458
+#define JAIL_LSMT_ROOT 0xffffffffffffffffULL
+#define JAIL_STATMOUNT_SB_BASIC 0x1
+
+struct jail_mnt_id_req { /* struct mnt_id_req, its first version */
+	uint32_t size, spare;
+	uint64_t mnt_id, param;
+};
+
+struct jail_statmount { /* the head of struct statmount */
+	uint32_t size, spare;
+	uint64_t mask;
+	uint32_t sb_dev_major, sb_dev_minor;
+	uint64_t sb_magic;
+};
+
+struct jail_tmpl {
+	int hostfd, fd;   /* the host's mount namespace, the template's */
+	uint64_t *copied; /* the host's mounts it copied, ascending */
+	size_t ncopied;
+	uint64_t *nsfs; /* the host's namespace files seen, ascending */
+	size_t nnsfs, maxnsfs;
+	uint64_t *ids; /* listmount's answer */
+	size_t maxids;
+	uint64_t used_ms;
+};
+
+static uint64_t
+jail_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The mounts of our mount namespace, ascending, in t->ids: how many, or
+ * -1 with errno. */
+static ssize_t
+jail_tmpl_list(struct jail_tmpl *t)
+{
+	struct jail_mnt_id_req req = { .size = sizeof(req),
+		.mnt_id = JAIL_LSMT_ROOT };
+	ssize_t n;
+
+	for (;;) {
+		n = syscall(JAIL_SYS_LISTMOUNT, &req, t->ids, t->maxids, 0);
+		if (n < 0 || (size_t)n < t->maxids)
+			return n;
+		size_t max = t->maxids ? 2 * t->maxids : 256;
+		uint64_t *ids = realloc(t->ids, max * sizeof(*ids));
+
+		if (ids == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		t->ids = ids;
+		t->maxids = max;
+	}
+}
+
+static bool
+jail_tmpl_has(const uint64_t *v, size_t n, uint64_t id)
+{
+	for (size_t lo = 0, hi = n; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+
+		if (v[mid] == id)
+			return true;
+		if (v[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* Is mount id of our namespace a namespace file's?  Remembered if so. */
+static bool
+jail_tmpl_nsfs(struct jail_tmpl *t, uint64_t id)
+{
+	struct jail_mnt_id_req req = { .size = sizeof(req),
+		.mnt_id = id,
+		.param = JAIL_STATMOUNT_SB_BASIC };
+	uint64_t buf[80] = { 0 }; /* struct statmount, 512 bytes */
+	struct jail_statmount *sm = (struct jail_statmount *)buf;
+	size_t i;
+
+	if (jail_tmpl_has(t->nsfs, t->nnsfs, id))
+		return true;
+	if (syscall(JAIL_SYS_STATMOUNT, &req, buf, sizeof(buf), 0) != 0 ||
+	    !(sm->mask & JAIL_STATMOUNT_SB_BASIC) || sm->sb_magic != NSFS_MAGIC)
+		return false;
+	if (t->nnsfs == t->maxnsfs) {
+		size_t max = t->maxnsfs ? 2 * t->maxnsfs : 256;
+		uint64_t *v = realloc(t->nsfs, max * sizeof(*v));
+
+		if (v == NULL)
+			return true; /* not remembered: asked again */
+		t->nsfs = v;
+		t->maxnsfs = max;
+	}
+	for (i = t->nnsfs; i > 0 && t->nsfs[i - 1] > id; i--)
+		t->nsfs[i] = t->nsfs[i - 1];
+	t->nsfs[i] = id;
+	t->nnsfs++;
+	return true;
+}
+
+/* Does the host's mount table (we are in it) differ from what the
+ * template copied, namespace files aside? */
+static bool
+jail_tmpl_stale(struct jail_tmpl *t)
+{
+	size_t same = 0;
+	ssize_t n = jail_tmpl_list(t);
+
+	if (n < 0)
+		return true;
+	for (ssize_t i = 0; i < n; i++)
+		if (jail_tmpl_has(t->copied, t->ncopied, t->ids[i]))
+			same++;
+		else if (!jail_tmpl_nsfs(t, t->ids[i]))
+			return true; /* a mount came */
+	return same != t->ncopied;   /* or one went */
+}
+
+/* The template made anew from the host's table (we are in the host's). */
+static void
+jail_tmpl_make(struct jail_tmpl *t)
+{
+	ssize_t n = jail_tmpl_list(t);
+	uint64_t *copied;
+
+	t->ncopied = 0;
+	if (n < 0 ||
+	    (copied = malloc(((size_t)n + 1) * sizeof(*copied))) == NULL)
+		return;
+	free(t->copied);
+	t->copied = copied;
+	for (ssize_t i = 0; i < n; i++)
+		if (!jail_tmpl_nsfs(t, t->ids[i]))
+			t->copied[t->ncopied++] = t->ids[i];
+	/* a mount made meanwhile is copied or not: the next look says */
+	if (unshare(CLONE_NEWNS) != 0)
+		return;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    (t->fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0) {
+		(void)setns(t->hostfd, CLONE_NEWNS);
+		t->fd = -1;
+		return;
+	}
+	jail_drop_nsfs_mounts();
+}
+
+/* Before an init: in the template, made again if the host's table
+ * changed (or not: in the host's). */
+static void
+jail_tmpl_enter(struct jail_tmpl *t)
+{
+	uint64_t now = jail_now_ms();
+
+	if (t->hostfd < 0)
+		return;
+	if (t->fd >= 0) {
+		if (setns(t->hostfd, CLONE_NEWNS) != 0) {
+			close(t->fd); /* where we are, we stay */
+			t->fd = -1;
+			close(t->hostfd);
+			t->hostfd = -1;
+			return;
+		}
+		if (now - t->used_ms < JAIL_TMPL_IDLE_MS &&
+		    !jail_tmpl_stale(t) && setns(t->fd, CLONE_NEWNS) == 0) {
+			t->used_ms = now;
+			return;
+		}
+		close(t->fd);
+		t->fd = -1;
+	}
+	jail_tmpl_make(t);
+	t->used_ms = now;
+}
+
+static void
+jail_tmpl_init(struct jail_tmpl *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	t->hostfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (t->hostfd >= 0 && jail_tmpl_list(t) < 0) { /* no listmount */
+		close(t->hostfd);
+		t->hostfd = -1;
+	}
+}
+
+/*
  * The spawner: a child the supervisor forks as it starts, while it is
  * small, and that stays small; it forks each init for the supervisor
  * (CLONE_PARENT: the init is the supervisor's child all the same).  A
@@ -1432,6 +1649,7 @@ jail_spawner_main(int sock, const struct rlimit *nofile)
 	struct cmsghdr *cm;
 	struct iovec iov;
 	struct jail_rec r;
+	struct jail_tmpl tmpl;
 	int fds[2], nfds;
 	int32_t ans;
 	ssize_t n;
@@ -1439,6 +1657,7 @@ jail_spawner_main(int sock, const struct rlimit *nofile)
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, "jail spawner");
+	jail_tmpl_init(&tmpl);
 	for (;;) {
 		n = recv(sock, NULL, 0, MSG_PEEK | MSG_TRUNC);
 		if (n <= 0) {
@@ -1475,7 +1694,10 @@ jail_spawner_main(int sock, const struct rlimit *nofile)
 			*nl++ = '\0';
 			fp = fmemopen(nl, strlen(nl), "r");
 			if (fp != NULL && jail_rec_load(fp, buf, &r) == 0) {
-				pid_t pid = (pid_t)syscall(SYS_clone3, &ca,
+				pid_t pid;
+
+				jail_tmpl_enter(&tmpl);
+				pid = (pid_t)syscall(SYS_clone3, &ca,
 				    sizeof(ca));
 
 				if (pid == 0)

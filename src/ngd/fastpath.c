@@ -157,6 +157,13 @@ struct ngd_fast {
 	unsigned noldlinks, maxoldlinks;
 	int next_gidx; /* ngd_fast_free_gidx's next try */
 	bool sync_due; /* a vnet's: ngd_fast_sync before sleeping */
+	/* Bumped after each client message and each change ngd makes to a
+	 * link: a pair's peer is read once a gen (ngd_veth_peer), where a
+	 * message read it up to seven times (its node's name and MAC
+	 * synced before the message and by the node, the message's own). */
+	unsigned gen;
+	/* ngd's namespace's inode and cookie, for the journal (0: not yet) */
+	uint64_t own_ino, own_cookie;
 	struct ngd_sleep_hook retire_hook;
 };
 
@@ -166,6 +173,16 @@ struct ngd_fast_hub {
 	unsigned n;
 	uint32_t *gidx; /* n of them */
 	struct ngd_fast_hub *next;
+};
+
+/* What the graph-side end says of its peer, and the peer of itself. */
+struct ngd_veth_peer {
+	int nsid;    /* the peer's namespace, as the data plane sees it */
+	int ifindex; /* the peer's index there */
+	char name[IFNAMSIZ];
+	uint8_t mac[6];
+	unsigned flags;
+	uint32_t mtu, txqlen;
 };
 
 struct ngd_veth {
@@ -187,17 +204,14 @@ struct ngd_veth {
 	struct ng_fast_bpf_port written;
 	struct ng_fast_bpf_stats seen;
 	unsigned mark;
+	/* Its peer as last read (ngd_veth_peer): again for the rest of the
+	 * message that read it (peer_gen == fp->gen), and for the journal
+	 * (peer_known) until ngd changes the interface or the journal's
+	 * periodic look reads it again. */
+	struct ngd_veth_peer peer;
+	unsigned peer_gen;
+	bool peer_known;
 	struct ngd_veth *next;
-};
-
-/* What the graph-side end says of its peer, and the peer of itself. */
-struct ngd_veth_peer {
-	int nsid;    /* the peer's namespace, as the data plane sees it */
-	int ifindex; /* the peer's index there */
-	char name[IFNAMSIZ];
-	uint8_t mac[6];
-	unsigned flags;
-	uint32_t mtu, txqlen;
 };
 
 /* Back to ngd's own namespace from the data plane or another. */
@@ -325,13 +339,29 @@ ngd_fast_getlink(struct ngd_fast *fp, int nsid, int ifindex,
 	return ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb, l);
 }
 
-/* The jail-side end of v, wherever it is. */
+/* Whatever was read of the pairs' peers is read again when next asked
+ * (a client's message ended, or ngd changed a link). */
+static void
+ngd_fast_stale(struct ngd_fast *fp)
+{
+	if (++fp->gen == 0)
+		fp->gen = 1;
+}
+
+/* The jail-side end of v, wherever it is: two requests, or none if this
+ * message read it already (ngd_fast_stale). */
 static int
 ngd_veth_peer(struct ngd_veth *v, struct ngd_veth_peer *p)
 {
 	struct ngd_fast_link g, j;
 	int error;
 
+	if (v->peer_gen != 0 && v->peer_gen == v->fp->gen) {
+		*p = v->peer;
+		return 0;
+	}
+	v->peer_gen = 0;
+	v->peer_known = false;
 	if ((error = ngd_fast_getlink(v->fp, -1, v->gidx, &g)) != 0)
 		return error;
 	if (g.link <= 0 || g.netnsid < 0)
@@ -345,7 +375,19 @@ ngd_veth_peer(struct ngd_veth *v, struct ngd_veth_peer *p)
 	p->flags = j.flags;
 	p->mtu = j.mtu;
 	p->txqlen = j.txqlen;
+	v->peer = *p;
+	v->peer_gen = v->fp->gen;
+	v->peer_known = true;
 	return 0;
+}
+
+/* v's interface changed by ngd: read again, by messages and journal. */
+static void
+ngd_veth_changed(struct ngd_veth *v)
+{
+	v->peer_gen = 0;
+	v->peer_known = false;
+	ngd_fast_stale(v->fp);
 }
 
 static int
@@ -499,6 +541,7 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
 	error = ngd_fast_talk(nl, nsid >= 0 ? &seq : &fp->seq, nh, NULL, NULL);
 	if (nl != fp->rtnl)
 		mnl_socket_close(nl);
+	ngd_fast_stale(fp);
 	return error;
 }
 
@@ -1314,7 +1357,10 @@ ngd_fast_sync(void)
 	struct ngd_fast_bynode bn = { NULL, 0 };
 	struct ngd_veth *v;
 
-	if (fp == NULL || fp->adopting) /* the last ngd's paths stay */
+	if (fp == NULL)
+		return;
+	ngd_fast_stale(fp); /* a message ended: its peers are read anew */
+	if (fp->adopting)   /* the last ngd's paths stay */
 		return;
 	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
@@ -1540,17 +1586,27 @@ ngd_veth_start(struct ngd_veth *v)
 /* What the journal keeps of a pair: kind=veth, the interface's name,
  * MAC and index, the graph-side end's index and the port id (the
  * placed= netns name netdev.c adds).  An ngd of the TAP model reads the
- * name and MAC and makes a TAP anew. */
+ * name and MAC and makes a TAP anew.  From what ngd last read of the
+ * interface (fresh: read again), so that a write costs no request per
+ * pair: ngd reads it again after changing it, a message about its node
+ * reads it, and so does the journal's periodic look, which finds what
+ * others changed (journal.c). */
 int
-ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size)
+ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 {
+	struct ngd_fast *fp = v->fp;
 	struct ngd_veth_peer p;
 	struct stat st;
 	size_t n;
 	int error;
 
-	if ((error = ngd_veth_peer(v, &p)) != 0)
-		return error;
+	if (!fresh && v->peer_known)
+		p = v->peer;
+	else {
+		v->peer_gen = 0;
+		if ((error = ngd_veth_peer(v, &p)) != 0)
+			return error;
+	}
 	snprintf(buf, size,
 	    "kind=veth name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
 	    "ifindex=%d gidx=%d port=%u",
@@ -1559,11 +1615,14 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size)
 	/* At home, where it lives as a TAP's description says it (for an
 	 * ngd of the TAP model; one placed by vnet is found by its name). */
 	n = strlen(buf);
-	if (ngd_fast_nsid_home(v->fp, p.nsid) &&
-	    fstat(v->fp->nd->own_netns, &st) == 0)
+	if (fp->own_ino == 0 && fstat(fp->nd->own_netns, &st) == 0) {
+		fp->own_ino = st.st_ino;
+		fp->own_cookie = ngd_netdev_cookie(fp->nd);
+	}
+	if (ngd_fast_nsid_home(fp, p.nsid) && fp->own_ino != 0)
 		snprintf(buf + n, size - n, " ns-ino=%llu ns-cookie=%llu",
-		    (unsigned long long)st.st_ino,
-		    (unsigned long long)ngd_netdev_cookie(v->fp->nd));
+		    (unsigned long long)fp->own_ino,
+		    (unsigned long long)fp->own_cookie);
 	return 0;
 }
 
@@ -2148,7 +2207,9 @@ ngd_fast_set_mac(void *be, struct ng_netdev *dev, const uint8_t mac[6])
 		return EINVAL; /* a multicast address cannot be a station's */
 	if ((error = ngd_veth_peer(v, &p)) != 0)
 		return error;
-	return ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, mac, -1);
+	error = ngd_fast_setlink(fp, p.nsid, p.ifindex, 0, 0, NULL, mac, -1);
+	ngd_veth_changed(v);
+	return error;
 }
 
 static int
@@ -2206,6 +2267,7 @@ ngd_fast_set_name(void *be, struct ng_netdev *dev, const char *name)
 	if (p.flags & IFF_UP)
 		(void)ngd_fast_setlink(fp, p.nsid, p.ifindex, IFF_UP, IFF_UP,
 		    NULL, NULL, -1);
+	ngd_veth_changed(v);
 	return error;
 }
 
@@ -2450,7 +2512,8 @@ ngd_fast_retire_due(void *arg)
 	struct ngd_fast *fp = arg;
 	uint64_t now;
 
-	if (fp->sync_due) /* a vnet no client's message brought */
+	ngd_fast_stale(fp); /* what others changed meanwhile is read anew */
+	if (fp->sync_due)   /* a vnet no client's message brought */
 		ngd_fast_sync();
 	if (fp->nretired == 0)
 		return -1;
@@ -2569,6 +2632,7 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 		(void)ngd_fast_rename_down(nl, &seq, old->ifindex, name);
 		mnl_socket_close(nl);
 	}
+	ngd_fast_stale(fp);
 	fp->nretired++;
 	fp->retired_ms = ngd_clock_ms();
 }
@@ -2783,6 +2847,7 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	/* The carrier the hooks want (the old end may be gone already). */
 	error = ngd_veth_remake(v, nsfd, have ? &p : NULL,
 	    d != NULL && d->carrier, ifname, mac);
+	ngd_veth_changed(v);
 	close(nsfd);
 	if (error != 0)
 		return error;
@@ -3138,6 +3203,7 @@ again:
 	}
 	fp->tap_link = -1;
 	fp->own_nsid = -1;
+	fp->gen = 1;
 	fp->byid = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(*fp->byid));
 	if (fp->byid == NULL)
 		error = ENOMEM;

@@ -47,7 +47,9 @@
  * more second per NGD_BR_TICK_HOSTS hosts. */
 #define NGD_BR_TICK_MS 1000
 #define NGD_BR_TICK_HOSTS 20000
-#define NGD_BR_BATCH 1024 /* hosts read per syscall */
+#define NGD_BR_BATCH 1024      /* hosts read per syscall */
+#define NGD_BR_REPOINT_MS 100  /* vnets' hosts moved together, this late */
+#define NGD_BR_REPOINT_MAX 128 /* or once this many wait */
 
 struct ngd_br_member {
 	uint32_t gidx;                     /* the graph-side end */
@@ -101,6 +103,7 @@ struct ngd_fast_br {
 	uint64_t next_tick;
 	struct ngd_br_repoint *rp; /* ngd_br_repoint_hosts's to do */
 	unsigned nrp, maxrp;
+	uint64_t rp_ms; /* when the first of them came */
 };
 
 static struct ngd_fast_br *ngd_br_active; /* for the before-message hook */
@@ -918,6 +921,8 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 			br->maxrp = max;
 		}
 	}
+	if (br->nrp == 0)
+		br->rp_ms = ngd_clock_ms();
 	if (br->nrp < br->maxrp)
 		br->rp[br->nrp++] = (struct ngd_br_repoint){ .bridge = b->id,
 			.from = from,
@@ -1138,7 +1143,19 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 {
 	uint64_t now = ngd_clock_ms();
 
-	ngd_br_repoint_hosts(br);
+	/* Vnets one at a time (jails made one after another) read the map
+	 * together, every NGD_BR_REPOINT_MS, not once each (~1 ms each for
+	 * its buckets): meanwhile their hosts' frames go by ngd. */
+	if (br->nrp >= NGD_BR_REPOINT_MAX ||
+	    now - br->rp_ms >= NGD_BR_REPOINT_MS)
+		ngd_br_repoint_hosts(br);
+	else if (br->nrp > 0 && !br->dirty && br->bridges != NULL &&
+	    now < br->next_tick) {
+		uint64_t due = br->rp_ms + NGD_BR_REPOINT_MS;
+
+		return (int64_t)((due < br->next_tick ? due : br->next_tick) -
+		    now);
+	}
 	if (br->bridges == NULL) {
 		if (br->dirty)
 			ngd_br_pull(br); /* the last bridge's hosts go */

@@ -56,8 +56,16 @@ ngd_fnv(const char *s, size_t n)
 static void
 ngd_journal_esc(FILE *f, const char *s)
 {
+	const char *p;
+
 	if (s[0] == '\0' || strcmp(s, "-") == 0) {
 		fputs(s[0] == '\0' ? "-" : "%2d", f);
+		return;
+	}
+	for (p = s; (uint8_t)*p > ' ' && *p != '%' && *p != 0x7f; p++)
+		;
+	if (*p == '\0') { /* nothing to escape, as names mostly are */
+		fputs(s, f);
 		return;
 	}
 	for (; *s != '\0'; s++) {
@@ -243,7 +251,8 @@ ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
 		    (d = n->type->netdev->ifdev(n)) == NULL)
 			continue;
 		if (d->dev != NULL &&
-		    ngd_netdev_describe(d->dev, desc, sizeof(desc)) == 0)
+		    ngd_netdev_describe(d->dev, desc, sizeof(desc),
+			sockets || j->fresh) == 0)
 			fprintf(f, "dev %08x %s\n", n->id, desc);
 		fprintf(f, "ifdev %08x synced=%d\n", n->id, d->synced);
 	}
@@ -341,9 +350,10 @@ ngd_journal_sync(struct ngd_journal *j)
 }
 
 /*
- * Before each sleep: after a request (or every NGD_JOURNAL_CHECK_MS, for
- * what changed by itself: an interface renamed or moved), write what
- * changed; a big graph is written at most a fifth of the time.
+ * Before each sleep: after a request (and every NGD_JOURNAL_CHECK_MS, for
+ * what changed by itself: an interface renamed or moved, read again
+ * then), write what changed; a big graph is written at most a fifth of
+ * the time.
  */
 static int64_t
 ngd_journal_before_sleep(void *arg)
@@ -358,10 +368,16 @@ ngd_journal_before_sleep(void *arg)
 		return (int64_t)(j->check_ms - now);
 	if (now < j->next_ms)
 		return (int64_t)(j->next_ms - now);
+	/* A request's changes are ngd's, whose interfaces' descriptions it
+	 * keeps (fastpath.c); the periodic look, due however many requests
+	 * come, reads them all again. */
+	j->fresh = now >= j->check_ms;
 	j->seen = *j->changes;
-	j->check_ms = now + NGD_JOURNAL_CHECK_MS;
+	if (j->fresh)
+		j->check_ms = now + NGD_JOURNAL_CHECK_MS;
 	if ((error = ngd_journal_sync(j)) != 0)
 		ngd_log(LOG_ERR, "journal %s: %s", j->path, strerror(error));
+	j->fresh = false;
 	j->next_ms = now + NGD_JOURNAL_COST * (ngd_clock_ms() - now);
 	return (int64_t)(j->check_ms - now);
 }

@@ -1729,7 +1729,7 @@ ngd_netns_cookie(struct ngd_netdev *nd, int nsfd)
  * that is done only when the device has moved.
  */
 int
-ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
+ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size, bool fresh)
 {
 	struct ifreq ifr;
 	struct stat st;
@@ -1743,7 +1743,8 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size)
 
 		if (nd->fast_describe == NULL)
 			return ENOTSUP;
-		if ((error = nd->fast_describe(dev->veth, buf, size)) != 0)
+		if ((error = nd->fast_describe(dev->veth, buf, size, fresh)) !=
+		    0)
 			return error;
 		n = strlen(buf);
 		if (dev->netns[0] != '\0' &&

@@ -170,7 +170,8 @@ struct ngd_netdev {
 	char *expect;
 	int expect_fd;
 	/* ngd_fast_describe, set by fastpath.c (netdev.c links without it) */
-	int (*fast_describe)(struct ngd_veth *v, char *buf, size_t size);
+	int (*fast_describe)(struct ngd_veth *v, char *buf, size_t size,
+	    bool fresh);
 };
 
 int ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop);
@@ -190,7 +191,8 @@ unsigned ngd_netdev_sync(struct ng_graph *g); /* how many names moved */
  * takes back the device desc describes (opened on fd if fd >= 0, which
  * it then owns), wherever it is, or one made anew with its name and MAC.
  */
-int ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size);
+int ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size,
+    bool fresh);
 void ngd_netdev_expect(struct ngd_netdev *nd, const char *desc, int fd);
 int ngd_netdev_fd(const struct ng_netdev *dev);
 uint64_t ngd_netdev_cookie(const struct ngd_netdev *nd); /* ngd's netns */
@@ -255,7 +257,7 @@ unsigned long long ngd_fast_dataplane_ino(void);
  * takeover failed, looks again (hold false). */
 void ngd_fast_hold(struct ngd_fast *fp, bool hold); /* NULL ok */
 /* The journal's description of a pair (ngd_netdev_describe's words). */
-int ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size);
+int ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh);
 
 /* --- fastpath_pin.c: the fast path pinned, to outlive ngd ------------- */
 
@@ -408,6 +410,7 @@ struct ngd_journal {
 	size_t last_len;
 	bool enabled;
 	bool restored; /* a graph was rebuilt from the file at start */
+	bool fresh;    /* the next text reads every interface again */
 	struct ngd_sleep_hook hook;
 	int lock_fd; /* <dir>/lock, held shared while ngd runs (journal_gc.c) */
 	struct ngd_sockdev *sockdev; /* a takeover's sockets go to it */
