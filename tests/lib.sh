@@ -123,3 +123,26 @@ ngd_takeover() {
 	kill -0 "$old" 2>/dev/null && return 1
 	NGD_PID=$new
 }
+
+# For the kernel fast path's tests: frames the kernel gave ngd through
+# the data plane's TAP (ngslow: what took the userspace path)
+slow() {
+	local d
+	d=$(echo /run/netgraph/*/dataplane)
+	[ -e "$d" ] || { echo 0; return; }
+	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
+}
+# packets through the ether uplinks' host ends (ngu<N>), both ways
+uplinks() {
+	local n=0 d
+	for d in /sys/class/net/ngu[0-9]*; do
+		[ -e "$d" ] || continue
+		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
+	done
+	echo $n
+}
+# how many ether uplinks there are
+nup() { ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l; }
+# N LOW HIGH: LOW <= N <= HIGH
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }

@@ -25,22 +25,6 @@ taps() { # packets the kernel gave ngd through em0's and em1's TAP channels
 	done
 	echo $n
 }
-slow() { # frames the kernel gave ngd through the data plane's TAP
-	local d
-	d=$(echo /run/netgraph/*/dataplane)
-	[ -e "$d" ] || { echo 0; return; }
-	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
-	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
-}
-uplinks() { # packets through the uplinks' host ends, both ways
-	local n=0 d
-	for d in /sys/class/net/ngu[0-9]*; do
-		[ -e "$d" ] || continue
-		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
-	done
-	echo $n
-}
-nup() { ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l; }
 kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
 	local s0 t0 u0 s1 t1 u1
 	s0=$(slow) t0=$(taps) u0=$(uplinks)
@@ -50,7 +34,6 @@ kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
 	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or the ether nodes' TAPs" ||
 	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), the ether nodes' TAPs $((t1 - t0)), uplink $((u1 - u0))"
 }
-between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 edit() { # NAME NS IF ADDR CMD...: under pings wire -> ADDR every 2 ms, none reaches NS's IF after CMD
 	local fl r0 r1 name=$1 ns=$2 ifc=$3 addr=$4
 	shift 4

@@ -24,13 +24,6 @@ NS="wire a10 a20 nm b10 b20"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
 
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-slow() { # frames the kernel gave ngd through the data plane's TAP
-	local d
-	d=$(echo /run/netgraph/*/dataplane)
-	[ -e "$d" ] || { echo 0; return; }
-	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
-	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
-}
 field() { # LINK NAME: a counter of BR's getstats LINK
 	ngctl msg BR: getstats "$1" | sed -nE "s/.*[ {]$2=([0-9]+).*/\\1/p" |
 	    grep . || echo 0

@@ -28,21 +28,6 @@ taps() { # packets the kernel gave ngd through em0's TAP channels
 	for t in ngel$i ngeu$i; do n=$((n + $(stat $t tx_packets))); done
 	echo $n
 }
-slow() { # frames the kernel gave ngd through the data plane's TAP
-	local d
-	d=$(echo /run/netgraph/*/dataplane)
-	[ -e "$d" ] || { echo 0; return; }
-	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
-	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
-}
-uplinks() { # packets through the uplinks' host ends, both ways
-	local n=0 d
-	for d in /sys/class/net/ngu[0-9]*; do
-		[ -e "$d" ] || continue
-		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
-	done
-	echo $n
-}
 tags() { # IF COUNT CMD...: what tcpdump -e saw on IF (ns wire) while CMD ran
 	local ifc=$1 n=$2
 	shift 2
