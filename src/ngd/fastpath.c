@@ -1446,7 +1446,8 @@ ngd_fast_sync(void)
  * After a client's message: the full sync, O(ports log ports), unless
  * the message was one that changes nothing (a nodeinfo, a getifname, a
  * list) and the graph's shape did not change since the last sync began
- * nor an event left one due (a carrier, a pair made anew).  Whatever
+ * nor an event left one due (a carrier, a pair made anew, a pair more
+ * or less), nor a bridge node's table changed (ngd_br_sync pushes it).  Whatever
  * else the sync reads changes only by a message not known read-only,
  * or by an event that says so (ngd_netdev_graph_changed).
  */
@@ -1456,7 +1457,7 @@ ngd_fast_after_msg(struct ng_graph *g, bool changed)
 	struct ngd_fast *fp = ngd_fast_active;
 
 	if (fp != NULL && !changed && g != NULL && !fp->sync_due &&
-	    fp->synced_gen == ng_topo_gen(g)) {
+	    fp->synced_gen == ng_topo_gen(g) && !ngd_fast_br_changed(fp->br)) {
 		ngd_fast_stale(fp); /* a message ended: peers read anew */
 		return;
 	}
@@ -1472,6 +1473,7 @@ ngd_veth_free(struct ngd_veth *v)
 	struct ngd_veth **pp;
 	uint32_t key;
 
+	fp->synced_gen = UINT64_MAX; /* a port less: the next sync is full */
 	for (pp = &fp->veths; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == v) {
 			*pp = v->next;
@@ -1863,6 +1865,7 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	if (ngd_veth_peer(v, &p) == 0) {
 		memcpy(ifname, p.name, IFNAMSIZ);
 		memcpy(mac, p.mac, 6);
@@ -2165,6 +2168,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
 	*devp = v->dev;
