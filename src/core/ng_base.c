@@ -263,7 +263,6 @@ ng_make_node_raw(struct ng_graph *g, const struct ng_type *type,
 		g->first = node;
 	g->last = node;
 	g->nnodes++;
-	g->topo_gen++;
 	tr->numnodes++;
 	*np = node;
 	return 0;
@@ -299,8 +298,6 @@ static void
 ng_unlink_node(struct ng_node *node)
 {
 	struct ng_graph *g = node->graph;
-
-	g->topo_gen++;
 	struct ng_node **pp;
 	struct ng_typereg *tr;
 

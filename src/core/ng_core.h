@@ -348,8 +348,9 @@ struct ng_hook *ng_find_hook(struct ng_node *node, const char *name);
 /* The node list in ascending ID order. */
 struct ng_node *ng_first_node(struct ng_graph *g);
 unsigned ng_num_nodes(const struct ng_graph *g);
-/* A count bumped at every edit of the graph's shape (nodes, hooks,
- * edges, names, captures), and by ng_topo_changed for anything else a
+/* A count bumped at every edit of the graph's edges (hooks added,
+ * connected or removed, bypasses, names, captures; a node with no hook
+ * made or gone is none), and by ng_topo_changed for anything else a
  * user of the count reads: equal counts, nothing of that changed. */
 uint64_t ng_topo_gen(const struct ng_graph *g);
 void ng_topo_changed(struct ng_graph *g);

@@ -38,9 +38,10 @@ struct ng_graph {
 	 * itself still look at the hooks of the edge. */
 	struct ng_hook *dead_hooks;
 	struct ng_capture *captures; /* every capture, usually none */
-	/* Bumped at every edit of the graph's shape: a node made or gone, a
-	 * hook added, connected or removed, a rename, a bypass, a capture's
-	 * flags (ng_topo_gen). */
+	/* Bumped at every edit of the graph's edges: a hook added, connected
+	 * or removed, a rename, a bypass, a capture's flags (ng_topo_gen).
+	 * A node made or gone alone is none: its hooks' coming and going
+	 * are (a client's socket node, with none, changes nothing). */
 	uint64_t topo_gen;
 };
 

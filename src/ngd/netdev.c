@@ -1171,6 +1171,13 @@ ngd_netdev_graph_changed(void)
 		ngd_after_msg(NULL, true);
 }
 
+void
+ngd_netdev_graph_maybe_changed(struct ng_graph *g)
+{
+	if (ngd_after_msg != NULL)
+		ngd_after_msg(g, false);
+}
+
 /*
  * Messages known to change nothing but counters read (none clears):
  * after them, the graph's shape unchanged (ng_topo_gen) and no event
