@@ -415,6 +415,18 @@ ng_num_nodes(const struct ng_graph *g)
 	return g->nnodes;
 }
 
+uint64_t
+ng_topo_gen(const struct ng_graph *g)
+{
+	return g->topo_gen;
+}
+
+void
+ng_topo_changed(struct ng_graph *g)
+{
+	g->topo_gen++;
+}
+
 ng_id_t
 ng_graph_next_id(const struct ng_graph *g)
 {
@@ -476,6 +488,7 @@ ng_name_node(struct ng_node *node, const char *name)
 	ng_name_unhash(node);
 	memcpy(node->name, buf, sizeof(buf));
 	ng_name_hash(node);
+	node->graph->topo_gen++;
 	if (node->type->renamed != NULL)
 		node->type->renamed(node, old);
 	return 0;
@@ -524,6 +537,7 @@ ng_add_hook(struct ng_node *node, const char *name, struct ng_hook **hp)
 		node->hooks->prev = hook;
 	node->hooks = hook;
 	node->numhooks++;
+	node->graph->topo_gen++;
 	*hp = hook;
 	return 0;
 }
@@ -542,6 +556,7 @@ ng_unlink_hook(struct ng_hook *hook)
 		hook->next->prev = hook->prev;
 	hook->prev = hook->next = NULL;
 	node->numhooks--;
+	node->graph->topo_gen++;
 }
 
 /* A removed hook: freed now, or once no frame is on its way. */
@@ -579,6 +594,7 @@ ng_rmhook(struct ng_hook *hook)
 	struct ng_hook *peer = hook->peer;
 	struct ng_hook *ends[2] = { peer, hook };
 
+	hook->node->graph->topo_gen++;
 	if (hook->captures != NULL || (peer != NULL && peer->captures != NULL))
 		ng_capture_edge_gone(hook, peer);
 	hook->flags &= ~NG_HOOK_VALID;
@@ -629,6 +645,7 @@ ng_con_part2(struct ng_hook *h1, struct ng_hook *h2)
 		return ENXIO; /* a connect callback tore the edge down */
 	h1->flags |= NG_HOOK_VALID;
 	h2->flags |= NG_HOOK_VALID;
+	h1->node->graph->topo_gen++;
 	return 0;
 fail:
 	if (h1->peer == h2)
@@ -715,6 +732,7 @@ ng_bypass(struct ng_hook *a, struct ng_hook *b)
 	b->flags &= ~NG_HOOK_VALID;
 	pa->peer = pb;
 	pb->peer = pa;
+	a->node->graph->topo_gen++;
 	ng_capture_flags(pa); /* and pb */
 	return 0;
 }

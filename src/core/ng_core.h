@@ -348,6 +348,12 @@ struct ng_hook *ng_find_hook(struct ng_node *node, const char *name);
 /* The node list in ascending ID order. */
 struct ng_node *ng_first_node(struct ng_graph *g);
 unsigned ng_num_nodes(const struct ng_graph *g);
+/* A count bumped at every edit of the graph's edges (hooks added,
+ * connected or removed, bypasses, names, captures; a node with no hook
+ * made or gone is none), and by ng_topo_changed for anything else a
+ * user of the count reads: equal counts, nothing of that changed. */
+uint64_t ng_topo_gen(const struct ng_graph *g);
+void ng_topo_changed(struct ng_graph *g);
 /* The ID the next node gets, and raising it (never lowers it: the node
  * list stays in ascending ID order); a restored graph keeps its IDs. */
 ng_id_t ng_graph_next_id(const struct ng_graph *g);

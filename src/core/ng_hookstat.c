@@ -163,6 +163,7 @@ ng_hookstat_clear(struct ng_node *node, struct ng_mesg *msg)
 static void
 ng_capture_flag1(struct ng_hook *h)
 {
+	h->node->graph->topo_gen++;
 	if (h->captures != NULL ||
 	    (h->peer != NULL && h->peer->captures != NULL))
 		h->flags |= NG_HOOK_CAPTURED;

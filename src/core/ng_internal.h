@@ -38,6 +38,11 @@ struct ng_graph {
 	 * itself still look at the hooks of the edge. */
 	struct ng_hook *dead_hooks;
 	struct ng_capture *captures; /* every capture, usually none */
+	/* Bumped at every edit of the graph's edges: a hook added, connected
+	 * or removed, a rename, a bypass, a capture's flags (ng_topo_gen).
+	 * A node made or gone alone is none: its hooks' coming and going
+	 * are (a client's socket node, with none, changes nothing). */
+	uint64_t topo_gen;
 };
 
 const struct ng_type *ng_find_type(struct ng_graph *g, const char *name);

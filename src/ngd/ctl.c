@@ -717,6 +717,7 @@ ngd_conn_close(struct ngd_conn *c)
 	struct ngd_ctl *ctl = c->ctl;
 	struct ngd_outbuf *b;
 	struct ng_node *node = c->node;
+	struct ng_graph *g;
 
 	if (c->closed)
 		return;
@@ -724,13 +725,15 @@ ngd_conn_close(struct ngd_conn *c)
 	ctl->changes++; /* its node and hooks go */
 	ngd_loop_close(ctl->loop, &c->io);
 	c->node = NULL;
+	g = node != NULL ? node->graph : NULL;
 	if (node != NULL)
 		ng_socket_detach(node, c);
 	/* A client's end is no message, but its hooks and captures went
 	 * (a killed ngctl capture): the fast path hears of it here, to take
-	 * an edge back into the kernel. */
-	if (node != NULL)
-		ngd_netdev_graph_changed();
+	 * an edge back into the kernel (the core's count says whether any
+	 * went: most clients have none). */
+	if (g != NULL)
+		ngd_netdev_graph_maybe_changed(g);
 	while ((b = c->outq) != NULL) {
 		c->outq = b->next;
 		free(b);

@@ -815,6 +815,10 @@ static void
 ngd_ether_forget(struct ngd_ether *eth, struct ng_ether_dev *dev)
 {
 	struct ng_ether_dev **pp;
+	/* With a hook or a tap on, the fast path looks anew; else the
+	 * node's end changes no edge (the core's count says). */
+	bool used = dev->node != NULL &&
+	    (dev->node->numhooks > 0 || ngd_ether_any_on(dev));
 
 	ngd_ether_reset(dev);
 	ngd_ether_unhold(dev);
@@ -822,11 +826,15 @@ ngd_ether_forget(struct ngd_ether *eth, struct ng_ether_dev *dev)
 		ngd_ether_close_fd(&dev->handed[i]);
 	if (dev->node != NULL) {
 		struct ng_node *node = dev->node;
+		struct ng_graph *g = node->graph;
 
 		dev->node = NULL;
 		ng_ether_gone(node);
 		/* Its hooks went: the kernel path follows (fastpath_ether.c). */
-		ngd_netdev_graph_changed();
+		if (used)
+			ngd_netdev_graph_changed();
+		else
+			ngd_netdev_graph_maybe_changed(g);
 	}
 	for (pp = &eth->devs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == dev) {

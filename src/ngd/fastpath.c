@@ -157,6 +157,9 @@ struct ngd_fast {
 	unsigned noldlinks, maxoldlinks;
 	int next_gidx; /* ngd_fast_free_gidx's next try */
 	bool sync_due; /* a vnet's: ngd_fast_sync before sleeping */
+	/* ng_topo_gen when the last full sync began; UINT64_MAX: none yet,
+	 * or an event's edit since */
+	uint64_t synced_gen;
 	/* Bumped after each client message and each change ngd makes to a
 	 * link: a pair's peer is read once a gen (ngd_veth_peer), where a
 	 * message read it up to seven times (its node's name and MAC
@@ -1365,6 +1368,9 @@ ngd_fast_sync(void)
 	if (fp->held) /* handed over: the maps are the new ngd's */
 		return;
 	fp->sync_due = false;
+	fp->synced_gen = fp->veths != NULL ?
+	    ng_topo_gen(fp->veths->node->graph) :
+	    UINT64_MAX;
 	ngd_fast_eth_refresh(fp->eth); /* the ether hooks' uplinks */
 	for (v = fp->veths; v != NULL; v = v->next) {
 		v->want_hub = 0;
@@ -1436,6 +1442,30 @@ ngd_fast_sync(void)
 	ngd_fast_sync_bridges(fp);
 }
 
+/*
+ * After a client's message: the full sync, O(ports log ports), unless
+ * the message was one that changes nothing (a nodeinfo, a getifname, a
+ * list) and the graph's shape did not change since the last sync began
+ * nor an event left one due (a carrier, a pair made anew, a pair more
+ * or less), nor a bridge node's table changed (ngd_br_sync pushes it).  Whatever
+ * else the sync reads changes only by a message not known read-only,
+ * or by an event that says so (ngd_netdev_graph_changed).
+ */
+static void
+ngd_fast_after_msg(struct ng_graph *g, bool changed)
+{
+	struct ngd_fast *fp = ngd_fast_active;
+
+	if (fp != NULL && !changed && g != NULL && !fp->sync_due &&
+	    fp->synced_gen == ng_topo_gen(g) && !ngd_fast_br_changed(fp->br)) {
+		ngd_fast_stale(fp); /* a message ended: peers read anew */
+		return;
+	}
+	if (fp != NULL && g == NULL)
+		fp->synced_gen = UINT64_MAX;
+	ngd_fast_sync();
+}
+
 static void
 ngd_veth_free(struct ngd_veth *v)
 {
@@ -1443,6 +1473,7 @@ ngd_veth_free(struct ngd_veth *v)
 	struct ngd_veth **pp;
 	uint32_t key;
 
+	fp->synced_gen = UINT64_MAX; /* a port less: the next sync is full */
 	for (pp = &fp->veths; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == v) {
 			*pp = v->next;
@@ -1834,6 +1865,7 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	if (ngd_veth_peer(v, &p) == 0) {
 		memcpy(ifname, p.name, IFNAMSIZ);
 		memcpy(mac, p.mac, 6);
@@ -2136,6 +2168,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
 	*devp = v->dev;
@@ -3292,6 +3325,7 @@ again:
 	ngd_fast_active = fp;
 	ngd_loop_before_sleep(nd->loop, &fp->retire_hook, ngd_fast_retire_due,
 	    fp);
-	ngd_netdev_after_msg(ngd_fast_sync);
+	fp->synced_gen = UINT64_MAX;
+	ngd_netdev_after_msg(ngd_fast_after_msg);
 	return 0;
 }

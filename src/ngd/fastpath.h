@@ -37,6 +37,9 @@ void ngd_fast_br_free(struct ngd_fast_br *br); /* NULL ok */
  */
 void ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
     unsigned n);
+/* Whether a kernel bridge's node changed its table since the last
+ * ngd_fast_br_sync (or went): O(bridges), for a sync skipped. */
+bool ngd_fast_br_changed(struct ngd_fast_br *br);
 /* Before the counters of a hook next to gidx's interface are read:
  * what its kernel bridge switched out of its hook since the last look,
  * added to that hook's counters (and the node's). */

@@ -834,6 +834,20 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 	free(ps);
 }
 
+bool
+ngd_fast_br_changed(struct ngd_fast_br *br)
+{
+	if (br == NULL)
+		return false;
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+		struct ng_node *node = ngd_br_node(br, b);
+
+		if (node == NULL || node->type->switching->gen(node) != b->gen)
+			return true;
+	}
+	return false;
+}
+
 void
 ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
     unsigned n)

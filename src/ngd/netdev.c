@@ -52,6 +52,8 @@
 
 #include "ngd.h"
 #include "ng_ether_dev.h"
+#include "netgraph/ng_eiface.h"
+#include "netgraph/ng_iface.h"
 
 #ifndef TUN_F_USO4
 #define TUN_F_USO4 0x20
@@ -1145,10 +1147,10 @@ ngd_netdev_sync(struct ng_graph *g)
 }
 
 /* Run after each client's message (fastpath.c), before its status. */
-static void (*ngd_after_msg)(void);
+static void (*ngd_after_msg)(struct ng_graph *g, bool changed);
 
 void
-ngd_netdev_after_msg(void (*fn)(void))
+ngd_netdev_after_msg(void (*fn)(struct ng_graph *g, bool changed))
 {
 	ngd_after_msg = fn;
 }
@@ -1166,7 +1168,46 @@ void
 ngd_netdev_graph_changed(void)
 {
 	if (ngd_after_msg != NULL)
-		ngd_after_msg();
+		ngd_after_msg(NULL, true);
+}
+
+void
+ngd_netdev_graph_maybe_changed(struct ng_graph *g)
+{
+	if (ngd_after_msg != NULL)
+		ngd_after_msg(g, false);
+}
+
+/*
+ * Messages known to change nothing but counters read (none clears):
+ * after them, the graph's shape unchanged (ng_topo_gen) and no event
+ * due, the fast path's maps need no new look.  Any other message may
+ * change what the fast path reads (a node's config, a tee's bypass, a
+ * vnet), so it is told so.
+ */
+static bool
+ngd_msg_readonly(const struct ng_mesg *m)
+{
+	switch (m->header.typecookie) {
+	case NGM_GENERIC_COOKIE:
+		switch (m->header.cmd) {
+		case NGM_LISTNODES:
+		case NGM_LISTNAMES:
+		case NGM_NODEINFO:
+		case NGM_LISTHOOKS:
+		case NGM_LISTTYPES:
+		case NGM_TEXT_STATUS:
+		case NGM_ASCII2BINARY:
+		case NGM_BINARY2ASCII:
+			return true;
+		}
+		return false;
+	case NGM_EIFACE_COOKIE:
+		return m->header.cmd == NGM_EIFACE_GET_IFNAME;
+	case NGM_IFACE_COOKIE:
+		return m->header.cmd == NGM_IFACE_GET_IFNAME;
+	}
+	return false;
 }
 
 /*
@@ -1215,8 +1256,8 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m)
 	error = ng_send_msg(from, addr, m);
 	if (error == ENOENT && generic && ngd_netdev_sync(g) > 0)
 		error = ng_send_msg(from, addr, m);
-	if (ngd_after_msg != NULL)
-		ngd_after_msg(); /* fastpath.c: before the status goes back */
+	if (ngd_after_msg != NULL) /* fastpath.c: before the status goes back */
+		ngd_after_msg(g, !ngd_msg_readonly(m));
 	return error;
 }
 

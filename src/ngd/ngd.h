@@ -199,8 +199,13 @@ uint64_t ngd_netdev_cookie(const struct ngd_netdev *nd); /* ngd's netns */
 /* Send a client's message with the interface names it may see current. */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
     struct ng_mesg *m);
-/* fn runs after each client's message, before its status goes back. */
-void ngd_netdev_after_msg(void (*fn)(void));
+/* fn runs after each client's message, before its status goes back;
+ * changed false: the message was one known to change nothing (g: the
+ * graph it went to; NULL, changed true: an event's edit). */
+void ngd_netdev_after_msg(void (*fn)(struct ng_graph *g, bool changed));
+/* fn told of an event that changed at most the graph's edges (g's
+ * ng_topo_gen says whether it did). */
+void ngd_netdev_graph_maybe_changed(struct ng_graph *g);
 /* fn(dest, m) runs before each client's message m to the node dest. */
 void ngd_netdev_before_msg(void (*fn)(struct ng_node *dest,
     const struct ng_mesg *m));
