@@ -308,6 +308,7 @@ bench: all $(B)/graph_bench $(B)/ipjail_rate $(B)/progtime
 	$(B)/graph_bench
 	bench/run
 	bench/flat
+	bench/ether_edge
 	bench/scale
 	bench/nat
 	bench/ipjail
