@@ -22,7 +22,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,7 +40,6 @@
 #include "ngd.h"
 #include "ngd_proto.h"
 
-#define NGD_MALLOC_MMAP (8 << 20)   /* larger blocks mapped, see main */
 #define NGD_BUSY_POLL_DEFAULT 10000 /* microseconds: covers 100 pps */
 #define NGD_BUSY_POLL_MAX 1000000   /* -b at most a second */
 #define NGD_NICE_DEFAULT 0
@@ -182,16 +180,6 @@ main(int argc, char **argv)
 	bool takeover = false;
 	struct ngd_handover handover;
 	char why[256];
-
-	/*
-	 * The journal's text (journal.c), hundreds of KB for a graph of a
-	 * thousand nodes, is made and freed at every write: from the heap,
-	 * kept, rather than mapped and unmapped each time, an unmapping
-	 * interrupting every CPU (a TLB shootdown: 5% of ngd's time while
-	 * jails were made by the hundred).
-	 */
-	(void)mallopt(M_MMAP_THRESHOLD, NGD_MALLOC_MMAP);
-	(void)mallopt(M_TRIM_THRESHOLD, 2 * NGD_MALLOC_MMAP);
 
 	/* --takeover, wherever it is (getopt knows only short options). */
 	for (int i = 1, o = 1; i <= argc; i++) {
