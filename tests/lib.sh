@@ -146,3 +146,28 @@ uplinks() {
 nup() { ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l; }
 # N LOW HIGH: LOW <= N <= HIGH
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+# For the ether fast-path tests, which define taps() (packets the kernel
+# gave ngd through their ether nodes' TAP channels):
+kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
+	local s0 t0 u0 s1 t1 u1
+	s0=$(slow) t0=$(taps) u0=$(uplinks)
+	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
+	s1=$(slow) t1=$(taps) u1=$(uplinks)
+	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
+	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or the ether nodes' TAPs" ||
+	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), the ether nodes' TAPs $((t1 - t0)), uplink $((u1 - u0))"
+}
+edit_wire() { # NAME NS IF ADDR CMD...: under pings wire -> ADDR every 2 ms, none reaches NS's IF after CMD
+	local fl r0 r1 name=$1 ns=$2 ifc=$3 addr=$4
+	shift 4
+	ip netns exec wire ping -i 0.002 -s 100 -W 1 "$addr" >/dev/null 2>&1 &
+	fl=$!
+	sleep 0.3
+	"$@"
+	r0=$(rx "$ns" "$ifc")
+	sleep 0.3
+	r1=$(rx "$ns" "$ifc")
+	kill $fl 2>/dev/null
+	wait $fl 2>/dev/null
+	expect "$name under pings every 2 ms: no frame reaches $ifc after the reply" "$r0" "$r1"
+}

@@ -28,15 +28,6 @@ taps() { # packets the kernel gave ngd through em0's TAP channels
 	done
 	echo $n
 }
-kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
-	local s0 t0 u0 s1 t1 u1
-	s0=$(slow) t0=$(taps) u0=$(uplinks)
-	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
-	s1=$(slow) t1=$(taps) u1=$(uplinks)
-	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
-	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or em0's TAPs" ||
-	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), em0's TAPs $((t1 - t0)), uplink $((u1 - u0))"
-}
 edit() { # NAME CMD...: under pings wire -> ja every 2 ms, none reaches ja after CMD
 	local fl r0 r1 name=$1
 	shift

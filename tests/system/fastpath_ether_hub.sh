@@ -26,29 +26,6 @@ taps() { # packets the kernel gave ngd through em0's TAP channels
 	for t in ngel$i ngeu$i; do n=$((n + $(stat $t tx_packets))); done
 	echo $n
 }
-kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
-	local s0 t0 u0 s1 t1 u1
-	s0=$(slow) t0=$(taps) u0=$(uplinks)
-	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
-	s1=$(slow) t1=$(taps) u1=$(uplinks)
-	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
-	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or em0's TAPs" ||
-	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), em0's TAPs $((t1 - t0)), uplink $((u1 - u0))"
-}
-edit() { # NAME NS IF ADDR CMD...: under pings wire -> ADDR every 2 ms, none reaches NS's IF after CMD
-	local fl r0 r1 name=$1 ns=$2 ifc=$3 addr=$4
-	shift 4
-	ip netns exec wire ping -i 0.002 -s 100 -W 1 "$addr" >/dev/null 2>&1 &
-	fl=$!
-	sleep 0.3
-	"$@"
-	r0=$(rx "$ns" "$ifc")
-	sleep 0.3
-	r1=$(rx "$ns" "$ifc")
-	kill $fl 2>/dev/null
-	wait $fl 2>/dev/null
-	expect "$name under pings every 2 ms: no frame reaches $ifc after the reply" "$r0" "$r1"
-}
 
 for n in $NS; do
 	ip netns add $n
@@ -128,9 +105,9 @@ expect "after the capture: pings answered" 5 "$(pings ja 198.18.30.2 5)"
 [ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "... in the kernel again" ||
     fail "... em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
 
-edit "hub: rmhook H: l1" ja ja 198.18.30.1 ngctl rmhook H: l1
+edit_wire "hub: rmhook H: l1" ja ja 198.18.30.1 ngctl rmhook H: l1
 ngctl connect H: ja: l1 ether
 expect "connected again: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
-edit "hub: shutdown H" ja ja 198.18.30.1 ngctl shutdown H:
+edit_wire "hub: shutdown H" ja ja 198.18.30.1 ngctl shutdown H:
 expect "hub shut down: no uplink left" 0 "$(nup)"
 finish

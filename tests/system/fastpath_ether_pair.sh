@@ -25,29 +25,6 @@ taps() { # packets the kernel gave ngd through em0's and em1's TAP channels
 	done
 	echo $n
 }
-kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
-	local s0 t0 u0 s1 t1 u1
-	s0=$(slow) t0=$(taps) u0=$(uplinks)
-	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
-	s1=$(slow) t1=$(taps) u1=$(uplinks)
-	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
-	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or the ether nodes' TAPs" ||
-	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), the ether nodes' TAPs $((t1 - t0)), uplink $((u1 - u0))"
-}
-edit() { # NAME NS IF ADDR CMD...: under pings wire -> ADDR every 2 ms, none reaches NS's IF after CMD
-	local fl r0 r1 name=$1 ns=$2 ifc=$3 addr=$4
-	shift 4
-	ip netns exec wire ping -i 0.002 -s 100 -W 1 "$addr" >/dev/null 2>&1 &
-	fl=$!
-	sleep 0.3
-	"$@"
-	r0=$(rx "$ns" "$ifc")
-	sleep 0.3
-	r1=$(rx "$ns" "$ifc")
-	kill $fl 2>/dev/null
-	wait $fl 2>/dev/null
-	expect "$name under pings every 2 ms: no frame reaches $ifc after the reply" "$r0" "$r1"
-}
 
 for n in $NS; do
 	ip netns add $n
@@ -98,5 +75,5 @@ l0=$(hs em0: lower xmitFrames) l1=$(hs em1: lower xmitFrames)
 between "$l0" 1000 1005 && between "$l1" 1000 1005 &&
     ok "... counted: em0 lower out $l0, em1 lower out $l1" ||
     fail "... counted: em0 lower out $l0, em1 lower out $l1"
-edit "em0 and em1: rmhook em0: lower" wire2 w1 198.18.30.4 ngctl rmhook em0: lower
+edit_wire "em0 and em1: rmhook em0: lower" wire2 w1 198.18.30.4 ngctl rmhook em0: lower
 finish
