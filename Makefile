@@ -301,10 +301,18 @@ $(B)/ipjail_rate: bench/ipjail_rate.c
 $(B)/progtime: bench/progtime.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lbpf
 
+# bench/flat's kernel-bridge baseline: the bridge's receive-to-transmit
+# time a frame (tracepoint programs, bench/brtime.bpf.c)
+$(B)/bpf/brtime.bpf.o: bench/brtime.bpf.c
+	@mkdir -p $(dir $@)
+	$(BPF_CC) $(BPF_CFLAGS) -MMD -MP -c -o $@ $<
+$(B)/brtime: bench/brtime.c $(B)/bpf/brtime.skel.h
+	$(CC) $(ALL_CFLAGS) $(BPF_SKEL_CPPFLAGS) -o $@ $< -lbpf
+
 # Benchmarks that kill ngd keep its journals in the build tree, never in
 # the machine's /run/netgraph.
 bench bench-cni: export NGD_JOURNAL_DIR = $(abspath $(B))/bench-journal
-bench: all $(B)/graph_bench $(B)/ipjail_rate $(B)/progtime
+bench: all $(B)/graph_bench $(B)/ipjail_rate $(B)/progtime $(B)/brtime
 	$(B)/graph_bench
 	bench/run
 	bench/flat
