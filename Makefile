@@ -281,7 +281,7 @@ fuzz: $(FUZZ_BIN)
 soak: all
 	scripts/soak
 
-check: all unit $(ROOT_TEST_BIN)
+check: all unit $(ROOT_TEST_BIN) $(B)/brtime
 	tests/run
 
 demo:
