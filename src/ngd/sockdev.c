@@ -250,11 +250,17 @@ ngd_sock_open(void *be, int family, int type, int proto,
 		return 0;
 	}
 	/*
-	 * A jail's graph served from outside (ngctl -j): a local socket's
-	 * path would be looked up in the host's file system, by root, for
-	 * the jail's root (FreeBSD's looks in the jail's).  None, then.
+	 * A jail's graph served from outside (ngctl -j): its sockets are
+	 * opened by the host's root, in the host's file system and PID and
+	 * user namespaces, for the jail's root.  A local socket's path
+	 * would be looked up in the host's file system (FreeBSD's looks in
+	 * the jail's); a netlink socket (audit, generic netlink's taskstats
+	 * and the like), vsock or any family the network namespace does
+	 * not wholly hold would act on the host as its root.  Only the
+	 * jail's own stack's families, then.
 	 */
-	if (family == AF_UNIX && ngd_serves_entered_netns())
+	if (ngd_serves_entered_netns() && family != AF_INET &&
+	    family != AF_INET6 && family != AF_PACKET)
 		return EPERM;
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)

@@ -116,6 +116,16 @@ check "vnet jail, ngd started from the host: its root is served" 0 "" "" \
 check "... which makes no local ksocket there" 71 "" \
     "ngctl: send msg: Operation not permitted" \
     jexec w ngctl mkpeer . ksocket k local/stream/0
+# Nor any other family the jail's network namespace does not wholly
+# hold: netlink's audit (AUDIT_SET, host-wide, as root), generic
+# netlink (taskstats reads the host's processes), vsock (the hypervisor).
+for f in 16/raw/9 16/dgram/16 40/stream/0; do
+	check "... nor a ksocket $f" 71 "" \
+	    "ngctl: send msg: Operation not permitted" \
+	    jexec w ngctl mkpeer . ksocket k $f
+done
+check "... while an inet one it makes" 0 "" "" \
+    jexec w ngctl mkpeer . ksocket k inet/dgram/udp
 # Raw ones it makes: a vnet jail's root has raw sockets of its own stack
 # whatever allow.raw_sockets says (FreeBSD grants PRIV_NETINET_RAW to
 # vnet jails; DESIGN, jails 4), and so its graph's ksockets.
