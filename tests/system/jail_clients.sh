@@ -87,6 +87,50 @@ print("%d bytes, %d descriptors" % (len(msg), sum(len(d) // 4 for _, _, d in anc
 EOF2
 expect "a jail asking to take ngd over gets nothing" "0 bytes, 0 descriptors" \
     "$(jexec x python3 "$tmp/take.py" 2>&1)"
+# Nor may it pose as an ngd to be taken over: while no ngd serves a
+# name (here @ngsq, the host's ngd not running, or gone), jailed root
+# binds its .takeover and hands a graph and a control socket of its
+# own, which the host's ngd --takeover served as root (the jail keeping
+# a copy of the socket to answer its clients).
+cat >"$tmp/squat.py" <<'EOF2'
+import array, socket, struct, sys
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+srv.bind("\0ngsq.takeover")
+srv.listen(1)
+ctl = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+ctl.bind("\0ngsq")
+ctl.listen(8)
+print("listening", flush=True)
+srv.settimeout(10)
+try:
+    c, _ = srv.accept()
+    c.recv(64)
+    cookie = struct.unpack("Q", ctl.getsockopt(socket.SOL_SOCKET, 71, 8))[0]
+    t = b"netgraph-journal 1\nnetns %d\nnextid 00000001\n" % cookie
+    h = 14695981039346656037
+    for b in t:
+        h = ((h ^ b) * 1099511628211) & (2**64 - 1)
+    t += b"end %016x\n" % h
+    c.send(b"state 2 %d 0" % len(t))
+    c.send(t)
+    c.sendmsg([struct.pack("II", 0, 0)], [(socket.SOL_SOCKET,
+        socket.SCM_RIGHTS, array.array("i", [ctl.fileno()]))])
+    c.send(b"end")
+    c.settimeout(3)
+    c.recv(64)
+except OSError:
+    pass
+EOF2
+jexec x python3 "$tmp/squat.py" >"$tmp/squat.out" 2>&1 &
+squat=$!
+for _ in $(seq 100); do grep -q listening "$tmp/squat.out" && break; sleep 0.05; done
+timeout 10 ngd -d -s @ngsq --takeover >"$tmp/sq.out" 2>&1 &
+sqngd=$!
+for _ in $(seq 100); do kill -0 $sqngd 2>/dev/null || break; sleep 0.05; done
+expect "ngd --takeover refuses a state a jail hands it" "refused" \
+    "$(grep -o 'a jail.s?); refused' "$tmp/sq.out" | grep -o refused)"
+kill $sqngd $squat 2>/dev/null
+wait $sqngd $squat 2>/dev/null
 check "host root is still served" 0 "" "" ngctl name pbr: pbr2
 ngctl name pbr2: pbr
 
