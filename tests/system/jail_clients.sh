@@ -124,6 +124,14 @@ EOF2
 jexec x python3 "$tmp/squat.py" >"$tmp/squat.out" 2>&1 &
 squat=$!
 for _ in $(seq 100); do grep -q listening "$tmp/squat.out" && break; sleep 0.05; done
+# ... nor as ngd to the host's clients (ngctl, jail(8)), which took it
+# for theirs as it is root: ngctl's autostart never started the real
+# one, and jail(8) asked it to place the host's interfaces.
+expect "ngctl refuses an ngd in a jail that shares our network" \
+    "ngctl: @ngsq: served by pid N in a jail that shares our network, not by an ngd of ours; refused
+ngctl: can't create node: Operation not permitted
+71" "$(NGD_SOCKET=@ngsq ngctl -N list 2>&1 | sed 's/pid [0-9]*/pid N/'
+    echo "${PIPESTATUS[0]}")"
 timeout 10 ngd -d -s @ngsq --takeover >"$tmp/sq.out" 2>&1 &
 sqngd=$!
 for _ in $(seq 100); do kill -0 $sqngd 2>/dev/null || break; sleep 0.05; done
