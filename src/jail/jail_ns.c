@@ -3153,5 +3153,9 @@ jail_enter(const struct jail_rec *r, int pidfd)
 	/* the cgroup first: sockets belong to the one they are made in */
 	if ((error = jail_ipalias_enter(r)) != 0)
 		return error;
-	return setns(pidfd, jail_ns_flags(r)) == 0 ? 0 : errno;
+	/*
+	 * Its network too when the jail has none of its own: that of the
+	 * jail(8) that made it, which need not be ours (ip netns exec).
+	 */
+	return setns(pidfd, jail_ns_flags(r) | CLONE_NEWNET) == 0 ? 0 : errno;
 }
