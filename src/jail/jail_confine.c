@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -225,6 +226,7 @@ enum jail_call {
 	JC_CLONE3,
 	JC_BPF,
 	JC_SOCKET,
+	JC_IOCTL,
 	JC_COUNT
 };
 
@@ -292,6 +294,7 @@ static const int jail_native_nr[JC_COUNT] = {
 	[JC_CLONE3] = SYS_clone3,
 	[JC_BPF] = SYS_bpf,
 	[JC_SOCKET] = SYS_socket,
+	[JC_IOCTL] = SYS_ioctl,
 };
 #endif
 
@@ -339,6 +342,7 @@ static const int jail_compat_nr[JC_COUNT] = {
 	[JC_CLONE3] = 435,
 	[JC_BPF] = 357,
 	[JC_SOCKET] = 359,
+	[JC_IOCTL] = 54,
 };
 #endif
 
@@ -347,6 +351,7 @@ struct jail_verdict {
 	unsigned action[JC_COUNT];
 	bool newuser_only[JC_COUNT];    /* refuse only with CLONE_NEWUSER */
 	unsigned family_only[JC_COUNT]; /* refuse only this first argument */
+	bool tty_inject[JC_COUNT];      /* refuse only TIOCSTI and TIOCLINUX */
 };
 
 #define JAIL_EPERM (SECCOMP_RET_ERRNO | EPERM)
@@ -411,6 +416,16 @@ jail_verdicts(const struct jail_params *ps, bool vnet, struct jail_verdict *v)
 		v->action[JC_SOCKET] = SECCOMP_RET_ERRNO | EAFNOSUPPORT;
 		v->family_only[JC_SOCKET] = AF_PACKET;
 	}
+	/*
+	 * A terminal jexec was run from is the host's: TIOCSTI would type
+	 * into it, for the host's shell to read once jexec is over, and
+	 * TIOCLINUX paste into a console; on a terminal that is the
+	 * process's own, Linux asks no capability of either (with
+	 * dev.tty.legacy_tiocsti on, its default).  A jailed process that
+	 * traced the command jexec started would make it ask.
+	 */
+	v->action[JC_IOCTL] = JAIL_EPERM;
+	v->tty_inject[JC_IOCTL] = true;
 }
 
 #define JAIL_FILTER_MAX 512
@@ -440,6 +455,30 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 	for (int c = 0; c < JC_COUNT; c++) {
 		if (v->action[c] == 0 || nr[c] == JAIL_NOCALL)
 			continue;
+		if (v->tty_inject[c]) {
+			/* the command's low 32 bits, as the kernel reads
+			 * them (args[1]'s first word: little-endian) */
+			jail_emit(p,
+			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+				    BPF_K,
+				(unsigned)nr[c], 0, 5));
+			jail_emit(p,
+			    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W |
+				    BPF_ABS,
+				offsetof(struct seccomp_data, args[1])));
+			jail_emit(p,
+			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+				    BPF_K,
+				TIOCSTI, 2, 0));
+			jail_emit(p,
+			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
+				    BPF_K,
+				TIOCLINUX, 1, 0));
+			jail_emit(p,
+			    (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+			jail_emit(p, (struct sock_filter)RET(v->action[c]));
+			continue;
+		}
 		if (v->family_only[c] != 0) {
 			jail_emit(p,
 			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |

@@ -898,6 +898,60 @@ jail_run_targets(struct cli *c, struct targets *ts)
 	return rc;
 }
 
+/*
+ * For removal: the config's jails that depend on a target, at any
+ * depth, become targets too (wild: skipped silently when not running),
+ * as FreeBSD's dep_check() marks them, so that each goes before what it
+ * depends on; removing a alone left b, which depends on it, running
+ * without it.  Each other jail's parameters are worked out once, their
+ * messages kept for when it becomes a target.
+ */
+static int
+jail_add_dependents(struct cli *c, struct targets *ts)
+{
+	size_t nc = jail_conf_njails(c->conf);
+	struct jail_params *ps = calloc(nc ? nc : 1, sizeof(*ps));
+	bool *other = calloc(nc ? nc : 1, sizeof(*other)), more = true;
+	int error = 0;
+
+	if (ps == NULL || other == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	for (size_t k = 0; k < nc; k++) {
+		struct jail_diag d = { 0 };
+
+		other[k] = jail_find_target(ts, jail_conf_name(c->conf, k)) <
+			0 &&
+		    jail_conf_params(c->conf, k, &ps[k], &d) == 0;
+		jail_diag_free(&d);
+	}
+	while (more && error == 0) {
+		more = false;
+		for (size_t k = 0; k < nc && error == 0; k++) {
+			struct jail_target t = { .ps = ps[k] };
+			bool dep = false;
+
+			for (size_t i = 0; other[k] && !dep && i < ts->n; i++)
+				dep = jail_depends_on(&t, ts->v[i].name);
+			if (!dep)
+				continue;
+			other[k] = false;
+			more = true;
+			if (jail_conf_target(c, ts, k, true) == NULL)
+				error = ENOMEM;
+		}
+	}
+out:
+	for (size_t k = 0; ps != NULL && k < nc; k++)
+		jail_params_free(&ps[k]);
+	free(ps);
+	free(other);
+	if (error != 0)
+		jail_warnx(NULL, "%s", strerror(error));
+	return error;
+}
+
 /* -r / -R with jail names, jids or wildcards. */
 static int
 jail_stop_names(struct cli *c, int argc, char **argv)
@@ -971,6 +1025,8 @@ jail_stop_names(struct cli *c, int argc, char **argv)
 			rc = 1;
 		}
 	}
+	if (c->conf != NULL && jail_add_dependents(c, &ts) != 0)
+		rc = 1;
 	c->o.note_removed = c->conf != NULL || ts.n > 1 || argc > 1 ||
 	    (argc == 1 && jail_is_wild(argv[0]));
 	for (size_t i = 0; i < ts.n; i++)

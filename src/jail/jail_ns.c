@@ -1427,7 +1427,9 @@ static void __attribute__((noreturn)) jail_init_child(const struct jail_rec *r,
  * IDs, never reused) and the template made again if a mount other than
  * a namespace file came or one it copied went, or if it served no jail
  * for JAIL_TMPL_IDLE_MS (a remount changes no ID: a burst of jails shares
- * a template, a jail made later gets one of its own).  Without
+ * a template, a jail made later gets one of its own; and the spawner
+ * leaves it after that second, so it keeps no file system busy that the
+ * host has unmounted since).  Without
  * listmount (Linux before 6.8), no template: each init copies the
  * host's table, as before.
  */
@@ -1617,6 +1619,35 @@ jail_tmpl_enter(struct jail_tmpl *t)
 	t->used_ms = now;
 }
 
+/*
+ * Wait for the next request on sock, leaving the template once it has
+ * served no jail for JAIL_TMPL_IDLE_MS: it holds a copy of every mount
+ * the host had when it was made, and a private one, so a file system
+ * the host unmounts meanwhile stays mounted there (its device busy, an
+ * ext4 journal open) for as long as the template lives.
+ */
+static void
+jail_tmpl_idle(struct jail_tmpl *t, int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	uint64_t now;
+	int n;
+
+	while (t->fd >= 0) {
+		now = jail_now_ms();
+		if (now - t->used_ms >= JAIL_TMPL_IDLE_MS) {
+			if (setns(t->hostfd, CLONE_NEWNS) != 0)
+				return; /* where we are, we stay */
+			close(t->fd);
+			t->fd = -1;
+			return;
+		}
+		n = poll(&pfd, 1, (int)(t->used_ms + JAIL_TMPL_IDLE_MS - now));
+		if (n > 0 || (n < 0 && errno != EINTR))
+			return;
+	}
+}
+
 static void
 jail_tmpl_init(struct jail_tmpl *t)
 {
@@ -1659,6 +1690,7 @@ jail_spawner_main(int sock, const struct rlimit *nofile)
 	prctl(PR_SET_NAME, "jail spawner");
 	jail_tmpl_init(&tmpl);
 	for (;;) {
+		jail_tmpl_idle(&tmpl, sock);
 		n = recv(sock, NULL, 0, MSG_PEEK | MSG_TRUNC);
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
@@ -3121,5 +3153,9 @@ jail_enter(const struct jail_rec *r, int pidfd)
 	/* the cgroup first: sockets belong to the one they are made in */
 	if ((error = jail_ipalias_enter(r)) != 0)
 		return error;
-	return setns(pidfd, jail_ns_flags(r)) == 0 ? 0 : errno;
+	/*
+	 * Its network too when the jail has none of its own: that of the
+	 * jail(8) that made it, which need not be ours (ip netns exec).
+	 */
+	return setns(pidfd, jail_ns_flags(r) | CLONE_NEWNET) == 0 ? 0 : errno;
 }

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -226,10 +228,88 @@ NgStrError(int error)
 	return strerror(error);
 }
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
+/* How many PID namespaces deep (of /proc's) pid runs: its NSpid's
+ * count; -1 if unknown. */
+static int
+ng_lib_pid_depth(const char *pid)
+{
+	char path[64], line[256];
+	int n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			/* (strtok is not ours to use: threads call us) */
+			n = 0;
+			for (char *c = line + 6; *c != '\0'; c++)
+				if (*c >= '0' && *c <= '9' &&
+				    (c[-1] == ' ' || c[-1] == '\t' ||
+					c[-1] == ':'))
+					n++;
+			break;
+		}
+	fclose(f);
+	return n;
+}
+
+/* Two namespace files are the same namespace. */
+static bool
+ng_lib_same_ns(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Whether the server on fd runs in a jail that shares our network: its
+ * PID namespace lies below ours (every jail has one; NSpid, which anyone
+ * may read, counts the levels) while we are in the network namespace of
+ * our PID namespace's init, not one we entered, as ngctl -j does to
+ * reach a vnet jail's own ngd.  Root in such a jail may bind ngd's name
+ * while no ngd does.  The peer is pinned by its pidfd (SO_PEERPIDFD), so
+ * a pid reused meanwhile is not taken for it.  What cannot be told is
+ * taken as not jailed: the uid check stands alone.
+ */
+static bool
+ng_lib_jailed_server(int fd, pid_t pid)
+{
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+	socklen_t len = sizeof(int);
+	char p[32];
+	int depth;
+
+	if (pid <= 0)
+		return false;
+	/* /proc/1/ns/net is root's to read; others cannot have entered */
+	if (access("/proc/1/ns/net", R_OK) == 0 &&
+	    !ng_lib_same_ns("/proc/1/ns/net", "/proc/self/ns/net"))
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pfd.fd, &len) < 0)
+		pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	depth = ng_lib_pid_depth(p);
+	if (pfd.fd >= 0) {
+		if (poll(&pfd, 1, 0) != 0) /* gone: another may have its pid */
+			depth = -1;
+		close(pfd.fd);
+	}
+	return depth > 0 && depth > ng_lib_pid_depth("self");
+}
+
 /*
  * Anyone may bind an abstract name first, ngd's included.  Talk only to
- * a server run by root or by ourselves; say so when refusing (always:
- * it is an intruder, not a failure to debug).
+ * a server run by root or by ourselves, and not by root in a jail that
+ * shares our network; say so when refusing (always: it is an intruder,
+ * not a failure to debug).
  */
 static bool
 ng_lib_trusted(int fd, const char *path)
@@ -239,6 +319,12 @@ ng_lib_trusted(int fd, const char *path)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
 		ng_lib_warn(errno, "%s: cannot tell who serves it", path);
+		return false;
+	}
+	if (ng_lib_jailed_server(fd, cred.pid)) {
+		ng_lib_logx("%s: served by pid %d in a jail that shares our "
+			    "network, not by an ngd of ours; refused",
+		    path, (int)cred.pid);
 		return false;
 	}
 	if (cred.uid == 0 || cred.uid == geteuid() || cred.uid == getuid())

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
 
 #include "ngd.h"
 #include "ng_ksock.h"
@@ -250,11 +252,17 @@ ngd_sock_open(void *be, int family, int type, int proto,
 		return 0;
 	}
 	/*
-	 * A jail's graph served from outside (ngctl -j): a local socket's
-	 * path would be looked up in the host's file system, by root, for
-	 * the jail's root (FreeBSD's looks in the jail's).  None, then.
+	 * A jail's graph served from outside (ngctl -j): its sockets are
+	 * opened by the host's root, in the host's file system and PID and
+	 * user namespaces, for the jail's root.  A local socket's path
+	 * would be looked up in the host's file system (FreeBSD's looks in
+	 * the jail's); a netlink socket (audit, generic netlink's taskstats
+	 * and the like), vsock or any family the network namespace does
+	 * not wholly hold would act on the host as its root.  Only the
+	 * jail's own stack's families, then.
 	 */
-	if (family == AF_UNIX && ngd_serves_entered_netns())
+	if (ngd_serves_entered_netns() && family != AF_INET &&
+	    family != AF_INET6 && family != AF_PACKET)
 		return EPERM;
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)
@@ -431,6 +439,40 @@ ngd_sock_getname(void *be, struct ng_ksock *s, bool peer,
 	return r < 0 ? errno : 0;
 }
 
+/*
+ * Whether an option's value is plain bytes.  A few the kernel reads as
+ * an address in the caller's memory or as a descriptor of its own, and
+ * a client's bytes are neither in ngd: the kernel would read and write
+ * ngd's memory where the client said (a classic filter's instructions;
+ * iptables', arptables', ebtables' and IPVS's entries and counters,
+ * copied out to a pointer in the value; a zero-copy receive's control
+ * buffer), or use or leave descriptors of ngd's (an eBPF program's,
+ * SO_PEERPIDFD's).  As root, for any client: a jail's root among them
+ * when ngd serves the jail's graph from outside (ngctl -j).
+ */
+static bool
+ngd_sock_opt_plain(int level, int name)
+{
+	switch (level) {
+	case SOL_SOCKET:
+		return name != SO_ATTACH_FILTER && name != SO_ATTACH_BPF &&
+		    name != SO_ATTACH_REUSEPORT_CBPF &&
+		    name != SO_ATTACH_REUSEPORT_EBPF &&
+		    name != 77 /* PEERPIDFD */;
+	case IPPROTO_IP: /* netfilter's from 64; multicast routing's 200 */
+		return name < 64 || (name >= 200 && name < 300);
+	case IPPROTO_IPV6: /* ip6tables' among the plain ones */
+		return name < 64 || (name > 69 && name < 80) || name == 66 ||
+		    name == 67 || (name >= 200 && name < 300);
+	case IPPROTO_TCP:
+		return name != TCP_ZEROCOPY_RECEIVE;
+	case SOL_PACKET:
+		return name != PACKET_FANOUT_DATA;
+	default:
+		return true;
+	}
+}
+
 static int
 ngd_sock_setopt(void *be, struct ng_ksock *s, int level, int name,
     const void *val, socklen_t len)
@@ -438,6 +480,8 @@ ngd_sock_setopt(void *be, struct ng_ksock *s, int level, int name,
 	int on = 0;
 
 	(void)be;
+	if (!ngd_sock_opt_plain(level, name))
+		return ENOPROTOOPT;
 	if (setsockopt(s->io.fd, level, name, val, len) < 0)
 		return errno;
 	if (level == SOL_UDP && name == UDP_GRO && s->type == SOCK_DGRAM) {
@@ -452,6 +496,8 @@ ngd_sock_getopt(void *be, struct ng_ksock *s, int level, int name, void *val,
     socklen_t *len)
 {
 	(void)be;
+	if (!ngd_sock_opt_plain(level, name))
+		return ENOPROTOOPT;
 	return getsockopt(s->io.fd, level, name, val, len) < 0 ? errno : 0;
 }
 

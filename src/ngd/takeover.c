@@ -490,7 +490,8 @@ ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h, char *why,
 	struct sockaddr_un sun;
 	char path[128], buf[NGD_TAKEOVER_CHUNK + 1];
 	size_t len = 0, clen = 0, got = 0;
-	socklen_t sl;
+	socklen_t sl, cl;
+	struct ucred cr = { 0 };
 	int s = -1, version, error = 0, want = NGD_TAKEOVER_VERSION;
 	bool listen = false;
 	/* version 1: a uint32 node ID per descriptor, 0 the control socket */
@@ -516,6 +517,23 @@ again:
 		error = errno;
 		snprintf(why, whysize, "%s: no ngd to take over (%s)", path,
 		    strerror(error));
+		goto fail;
+	}
+	/*
+	 * Whoever answers hands us a graph to serve as root, and the
+	 * control socket itself: only root outside any jail.  Root in a
+	 * jail that shares this network (or a jail's own ngd, reached
+	 * from outside) may bind the name while no ngd of ours does, and
+	 * would keep a copy of every descriptor it handed over.
+	 */
+	cl = sizeof(cr);
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 ||
+	    cr.uid != 0 || ngd_peer_below(s, cr.pid)) {
+		error = EPERM;
+		snprintf(why, whysize,
+		    "%s: served by pid %d, uid %u, which is no ngd of "
+		    "this host's root (a jail's?); refused",
+		    path, (int)cr.pid, (unsigned)cr.uid);
 		goto fail;
 	}
 	ngd_takeover_timeouts(s);

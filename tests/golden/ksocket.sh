@@ -87,6 +87,16 @@ Args:${T}{ level=1 name=8 value=[ 1=0x20 ] }" "" \
     reply ngctl msg U: getopt '{ level=1 name=8 }'
 check "getopt of no such option" 71 "" "$(ERR 'Protocol not available')" \
     ngctl msg U: getopt '{ level=1 name=9999 }'
+# A value the kernel would read as an address in ngd's memory, or as a
+# descriptor of ngd's, is no option a client can give: SO_ATTACH_FILTER
+# took these bytes for a pointer (EFAULT), ip(6)tables' and ebtables'
+# options copy their counters out to one.
+for o in "1 name=26" "1 name=50" "0 name=64" "0 name=128" "41 name=64" "6 name=35"; do
+	check "setopt { level=$o }: refused" 71 "" "$(ERR 'Protocol not available')" \
+	    ngctl msg U: setopt "{ level=$o value=[ 1 0 0 0 0 0 0 0 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 ] }"
+done
+check "getopt { level=0 name=65 } (iptables' entries): refused" 71 "" \
+    "$(ERR 'Protocol not available')" ngctl msg U: getopt '{ level=0 name=65 }'
 check "listen on a datagram socket" 71 "" \
     "$(ERR 'Operation not supported')" ngctl msg U: listen 5
 

@@ -304,4 +304,17 @@ out "path jail removed" 0 "pj: removed" "" jail -f c -r pj
 echo 'rel { path = "relative"; persist; }' >c
 out "config path must be absolute" 1 "" "jail: rel: path relative: not an absolute pathname" \
     jail -f c -c rel
+
+# A jail on "the host's network" has the network of the jail(8) that
+# made it (here a namespace of ip netns), and so have the processes
+# jexec puts in it, wherever jexec runs: they kept jexec's own.
+ip netns add jc_other
+ip -n jc_other link add jcd0 type veth peer name jcd1
+ip netns exec jc_other jail -c name=hn persist ip4=inherit
+want=$(ip netns exec jc_other readlink /proc/self/ns/net)
+expect "jexec: the network of the jail, not jexec's" "$want" \
+    "$(jexec hn readlink /proc/self/ns/net)"
+expect_rc "... so sees its interfaces" 0 quiet jexec hn ip link show jcd0
+jail -q -r hn
+ip netns del jc_other
 finish

@@ -87,6 +87,58 @@ print("%d bytes, %d descriptors" % (len(msg), sum(len(d) // 4 for _, _, d in anc
 EOF2
 expect "a jail asking to take ngd over gets nothing" "0 bytes, 0 descriptors" \
     "$(jexec x python3 "$tmp/take.py" 2>&1)"
+# Nor may it pose as an ngd to be taken over: while no ngd serves a
+# name (here @ngsq, the host's ngd not running, or gone), jailed root
+# binds its .takeover and hands a graph and a control socket of its
+# own, which the host's ngd --takeover served as root (the jail keeping
+# a copy of the socket to answer its clients).
+cat >"$tmp/squat.py" <<'EOF2'
+import array, socket, struct, sys
+srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+srv.bind("\0ngsq.takeover")
+srv.listen(1)
+ctl = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+ctl.bind("\0ngsq")
+ctl.listen(8)
+print("listening", flush=True)
+srv.settimeout(10)
+try:
+    c, _ = srv.accept()
+    c.recv(64)
+    cookie = struct.unpack("Q", ctl.getsockopt(socket.SOL_SOCKET, 71, 8))[0]
+    t = b"netgraph-journal 1\nnetns %d\nnextid 00000001\n" % cookie
+    h = 14695981039346656037
+    for b in t:
+        h = ((h ^ b) * 1099511628211) & (2**64 - 1)
+    t += b"end %016x\n" % h
+    c.send(b"state 2 %d 0" % len(t))
+    c.send(t)
+    c.sendmsg([struct.pack("II", 0, 0)], [(socket.SOL_SOCKET,
+        socket.SCM_RIGHTS, array.array("i", [ctl.fileno()]))])
+    c.send(b"end")
+    c.settimeout(3)
+    c.recv(64)
+except OSError:
+    pass
+EOF2
+jexec x python3 "$tmp/squat.py" >"$tmp/squat.out" 2>&1 &
+squat=$!
+for _ in $(seq 100); do grep -q listening "$tmp/squat.out" && break; sleep 0.05; done
+# ... nor as ngd to the host's clients (ngctl, jail(8)), which took it
+# for theirs as it is root: ngctl's autostart never started the real
+# one, and jail(8) asked it to place the host's interfaces.
+expect "ngctl refuses an ngd in a jail that shares our network" \
+    "ngctl: @ngsq: served by pid N in a jail that shares our network, not by an ngd of ours; refused
+ngctl: can't create node: Operation not permitted
+71" "$(NGD_SOCKET=@ngsq ngctl -N list 2>&1 | sed 's/pid [0-9]*/pid N/'
+    echo "${PIPESTATUS[0]}")"
+timeout 10 ngd -d -s @ngsq --takeover >"$tmp/sq.out" 2>&1 &
+sqngd=$!
+for _ in $(seq 100); do kill -0 $sqngd 2>/dev/null || break; sleep 0.05; done
+expect "ngd --takeover refuses a state a jail hands it" "refused" \
+    "$(grep -o 'a jail.s?); refused' "$tmp/sq.out" | grep -o refused)"
+kill $sqngd $squat 2>/dev/null
+wait $sqngd $squat 2>/dev/null
 check "host root is still served" 0 "" "" ngctl name pbr: pbr2
 ngctl name pbr2: pbr
 
@@ -116,6 +168,16 @@ check "vnet jail, ngd started from the host: its root is served" 0 "" "" \
 check "... which makes no local ksocket there" 71 "" \
     "ngctl: send msg: Operation not permitted" \
     jexec w ngctl mkpeer . ksocket k local/stream/0
+# Nor any other family the jail's network namespace does not wholly
+# hold: netlink's audit (AUDIT_SET, host-wide, as root), generic
+# netlink (taskstats reads the host's processes), vsock (the hypervisor).
+for f in 16/raw/9 16/dgram/16 40/stream/0; do
+	check "... nor a ksocket $f" 71 "" \
+	    "ngctl: send msg: Operation not permitted" \
+	    jexec w ngctl mkpeer . ksocket k $f
+done
+check "... while an inet one it makes" 0 "" "" \
+    jexec w ngctl mkpeer . ksocket k inet/dgram/udp
 # Raw ones it makes: a vnet jail's root has raw sockets of its own stack
 # whatever allow.raw_sockets says (FreeBSD grants PRIV_NETINET_RAW to
 # vnet jails; DESIGN, jails 4), and so its graph's ksockets.

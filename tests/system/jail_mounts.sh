@@ -8,8 +8,10 @@
 source "$(dirname "$0")/../lib.sh"
 
 tmp=$(mktemp -d)
-trap 'jail -q -r "*" 2>/dev/null; umount "$tmp/m" 2>/dev/null; rm -rf "$tmp"' EXIT
-mkdir "$tmp/m"
+dev=
+trap 'jail -q -r "*" 2>/dev/null; umount "$tmp/m" 2>/dev/null
+    [ -n "$dev" ] && losetup -d "$dev"; rm -rf "$tmp"' EXIT
+mkdir "$tmp/m" "$tmp/root"
 
 # nsfs NAME: the namespace files the jail's mount table holds
 nsfs() { jexec "$1" cat /proc/self/mountinfo | grep -c ' - nsfs ' || true; }
@@ -34,3 +36,26 @@ expect "the host holds the jails' /run/netns entries" 3 \
     "$(grep -c ' /run/netns/j[123] .* - nsfs ' /proc/self/mountinfo)"
 expect_rc "ip netns exec enters j3" 0 ip netns exec j3 true
 expect_rc "the jails are removed" 0 jail -q -r '*'
+
+# The template is a private copy: a file system the host unmounts stays
+# mounted in it, its device busy, for as long as it lives.  Jails with
+# roots of their own (which keep nothing of the host's tree) are running,
+# so the spawner lives on; it leaves the template after a second without
+# a jail, and the file system goes.
+truncate -s 8M "$tmp/img"
+mkfs.ext4 -q "$tmp/img"
+dev=$(losetup -f --show "$tmp/img")
+expect_rc "r1 (a root of its own) is made" 0 \
+    jail -c name=r1 persist path="$tmp/root"
+mount "$dev" "$tmp/m"
+expect_rc "r2 is made with an ext4 mounted on the host" 0 \
+    jail -c name=r2 persist path="$tmp/root"
+umount "$tmp/m"
+for _ in $(seq 50); do
+	[ -e "/proc/fs/ext4/${dev#/dev/}" ] || break
+	sleep 0.1
+done
+expect_rc "the ext4 the host unmounted is gone (no template holds it)" 1 \
+    test -e "/proc/fs/ext4/${dev#/dev/}"
+expect_rc "r1 and r2 are removed" 0 jail -q -r r1 r2
+finish

@@ -32,6 +32,33 @@ socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)' 2>/dev/null
 jail -c name=v vnet persist host.hostname=vh
 jail -c name=n persist
 
+# --- the terminal jexec runs on ----------------------------------------------
+# It is the host's (here script's pty): TIOCSTI would type into it, for
+# the host's shell to read once jexec is over (jailed root tracing the
+# command jexec started can make it ask), and TIOCLINUX paste.  Refused
+# to every jailed process, the command's high bits set or not (the
+# kernel reads 32 of them).
+cat >"$tmp/sti.py" <<'EOF2'
+import fcntl, sys, termios
+req = termios.TIOCSTI | (int(sys.argv[1]) << 32)
+try:
+    fcntl.ioctl(0, req, b" ")
+    print("typed")
+except OSError as e:
+    print(e.strerror)
+EOF2
+sti() { # [JAIL] HIGH: what TIOCSTI on a pty as controlling terminal said
+	local in=${2:+jexec $1} high=${2:-$1}
+	script -qec "$in python3 $tmp/sti.py $high" /dev/null </dev/null |
+	    grep -o 'typed\|Operation not permitted'
+}
+expect "the probe types outside a jail" "typed" "$(sti 0)"
+for j in v n; do
+	expect "jail $j: TIOCSTI refused" "Operation not permitted" "$(sti $j 0)"
+	expect "jail $j: ... with the command's high bits set too" \
+	    "Operation not permitted" "$(sti $j 1)"
+done
+
 # --- host-wide sysctls ------------------------------------------------------
 for f in kernel/core_pattern vm/drop_caches kernel/panic kernel/modprobe \
     kernel/sysrq fs/file-max; do

@@ -7,7 +7,8 @@
 # and removal leaves no namespace, mount, record, cgroup or process, with
 # every interface home.  And `jail -p` honours depend: a jail starts
 # after the jails it depends on, is removed before them, and is skipped
-# when one of them failed (one at a time too); with room for more jails than depend lets
+# when one of them failed (one at a time too); removing a jail removes
+# those that depend on it first; with room for more jails than depend lets
 # run, a jail waits until the one it depends on is made in full, its
 # exec.poststart done; and -p does make jails side by side (four whose
 # exec.start sleeps a second take under 2.5 s with -p 4, 4 s or more
@@ -177,6 +178,34 @@ jail: b: skipped" jail -q -p $p -f "$tmp/dep4.conf" -r '*'
 	expect "... both still there" "a b" "$(jls name | sort | xargs)"
 done
 expect_rc "... removed without commands (-R)" 0 jail -q -R a b
+# Removing a jail that others depend on removes them first, at any
+# depth (FreeBSD's dep_check marks them): it left them running without
+# it.  One not running is passed over silently.
+cat >"$tmp/dep5.conf" <<EOF5
+persist;
+exec.poststop = "echo down \$name >> $tmp/order5";
+a { depend = b; }
+b { }
+c { depend = a; }
+d { }
+EOF5
+: >"$tmp/order5"
+expect_rc "a, b, c (c on a on b) and d made" 0 jail -q -f "$tmp/dep5.conf" -c
+out "-r b: c and a go first" 0 "c: removed
+a: removed
+b: removed" "" jail -f "$tmp/dep5.conf" -r b
+expect "... in that order" "down c down a down b" "$(xargs <"$tmp/order5")"
+expect "... d stays" "d" "$(jls name | xargs)"
+jail -q -f "$tmp/dep5.conf" -c b
+out "-p 2 -r b, its dependents not running" 0 "b: removed" "" \
+    jail -p 2 -f "$tmp/dep5.conf" -r b
+jail -q -R '*'
+jail -q -f "$tmp/dep4.conf" -c
+out "-r b, a depending on it and failing to go: b is skipped" 1 "" \
+    "jail: a: false: failed
+jail: b: skipped" jail -q -f "$tmp/dep4.conf" -r b
+expect "... both still there" "a b" "$(jls name | sort | xargs)"
+jail -q -R '*'
 
 out "-p wants a number" 1 "" "usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]
             -[cmr] param=value ... [command=command ...]
