@@ -3,8 +3,9 @@
  * tc programs attached as TCX links by ngd (src/ngd/ether.c):
  *   ng_ether_in         interface ingress, while lower or orphans is
  *                       connected: frames from the wire to the lower TAP
- *   ng_ether_out        interface egress, while upper is connected: what
- *                       the stack sends to the upper TAP
+ *   ng_ether_out        interface egress, while upper is connected (or
+ *                       lower's uplink has a wire device, whose frames
+ *                       are tagged): what the stack sends to the upper TAP
  *   ng_ether_tap_lower  lower TAP ingress: what ngd writes goes to the wire
  *   ng_ether_tap_upper  upper TAP ingress: what ngd writes goes up the
  *                       stack, as if received on the interface

@@ -22,6 +22,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "ng_fast_bpf.h"
+#include "ng_ether_bpf.h" /* NG_ETHER_BPF_TAG: a wire device's frames */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -299,11 +300,22 @@ ng_fast_brcache_slot(__u32 in, const __u8 *eth)
 	return (in * 31 + eth[5] * 7 + eth[11]) % NG_FAST_BPF_BRCACHE_SLOTS;
 }
 
+/* Out by port out: to its interface (bpf_redirect_peer), or for an
+ * uplink with a wire device (ng_fast_bpf.h) straight to that device. */
+static __always_inline int
+ng_fast_br_out(struct __sk_buff *skb, __u32 out, __u32 wire)
+{
+	if (wire == 0)
+		return bpf_redirect_peer(out, 0);
+	skb->tc_index = NG_ETHER_BPF_TAG;
+	return bpf_redirect(wire, 0);
+}
+
 /* A unicast frame of a flow the CPU's cache has (ng_fast_bpf.h): counted
  * and on to the port, or -1: the whole path decides. */
 static __always_inline int
-ng_fast_br_cached(struct ng_fast_bpf_brcache *c, __u32 gen, __u32 bridge,
-    __u32 in, const __u8 *eth, __u32 len, __u64 now)
+ng_fast_br_cached(struct __sk_buff *skb, struct ng_fast_bpf_brcache *c,
+    __u32 gen, __u32 bridge, __u32 in, const __u8 *eth, __u32 len, __u64 now)
 {
 	struct ng_fast_bpf_brstats *s;
 
@@ -316,7 +328,7 @@ ng_fast_br_cached(struct ng_fast_bpf_brcache *c, __u32 gen, __u32 bridge,
 		s->recv_octets += len;
 	}
 	ng_fast_br_xmit(c->out, 0, len);
-	return bpf_redirect_peer(c->out, 0);
+	return ng_fast_br_out(skb, c->out, c->wire);
 }
 
 /*
@@ -340,7 +352,8 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		.in = in,
 		.len = skb->len,
 		.dev = skb->ifindex };
-	__u32 *n, out, zero = 0, gen = 0, *g, slot;
+	struct ng_fast_bpf_port *wp;
+	__u32 *n, out, zero = 0, gen = 0, *g, slot, wire;
 	__u64 now;
 	int cacheable = 0, verdict;
 
@@ -356,7 +369,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		gen = *g;
 		slot = ng_fast_brcache_slot(in, eth);
 		c = bpf_map_lookup_elem(&ng_fast_brcache, &slot);
-		verdict = ng_fast_br_cached(c, gen, bridge, in, eth, f.len,
+		verdict = ng_fast_br_cached(skb, c, gen, bridge, in, eth, f.len,
 		    now);
 		if (verdict >= 0)
 			return verdict;
@@ -406,16 +419,22 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 			ng_fast_br_xmit(out, 0, f.len);
 			if (NG_FAST_BPF_IS_VPORT(out))
 				return ng_fast_vl_down(skb, out);
+			/* (an entry of ng_fast_ports only for an uplink) */
+			wp = (op->flags & NG_FAST_BPF_BR_WIRE) ?
+			    bpf_map_lookup_elem(&ng_fast_ports, &out) :
+			    NULL;
+			wire = wp != NULL ? wp->wire : 0;
 			if (cacheable && c != NULL) {
 				c->until_ns = now + NG_FAST_BPF_BRCACHE_NS;
 				c->gen = gen;
 				c->bridge = bridge;
 				c->in = in;
 				c->out = out;
+				c->wire = wire;
 				__builtin_memcpy(c->src, eth + 6, 6);
 				__builtin_memcpy(c->dst, eth, 6);
 			}
-			return bpf_redirect_peer(out, 0);
+			return ng_fast_br_out(skb, out, wire);
 		}
 	}
 	n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);

@@ -51,8 +51,18 @@ struct ng_fast_bpf_port {
 	__u32 mode; /* NG_FAST_BPF_SLOW or _DIRECT */
 	__u32 peer; /* DIRECT: the other graph-side end's ifindex; HUB: group;
 		     * BRIDGE, VLAN: the node's ID */
-	__u32 pad;
+	__u32 wire; /* an ether node's lower uplink: its wire device (below) */
 };
+
+/*
+ * An ether node's lower uplink (fastpath_ether.c) may have a "wire
+ * device" in the data plane: a macvlan of the interface whose transmit
+ * is the interface's own queue.  What a kernel bridge sends such a port
+ * goes straight to it (bpf_redirect), tagged as a TAP's frames are
+ * (NG_ETHER_BPF_TAG in tc_index, ng_ether_bpf.h) so that the interface's
+ * egress program lets it pass, instead of to the uplink's host end and
+ * its program, one receive round more.
+ */
 
 /* Per CPU, per graph-side end, summed by ngd. */
 struct ng_fast_bpf_stats {
@@ -79,6 +89,8 @@ enum {
 	NG_FAST_BPF_BR_LEARN = 1,   /* the port learns new hosts */
 	NG_FAST_BPF_BR_UNKNOWN = 2, /* it gets unicast to unknown hosts */
 	NG_FAST_BPF_BR_MUTED = 4,   /* a loop was seen: frames to ngd */
+	NG_FAST_BPF_BR_WIRE = 8,    /* an uplink whose ng_fast_ports entry
+				     * names a wire device */
 };
 
 struct ng_fast_bpf_brport { /* ng_fast_brports value, by ifindex */
@@ -129,7 +141,7 @@ struct ng_fast_bpf_brcache {
 	__u32 bridge;
 	__u32 in, out; /* graph-side ends (never a vport) */
 	__u8 src[6], dst[6];
-	__u32 pad;
+	__u32 wire; /* out's wire device, 0: none (ng_fast_bpf_port) */
 };
 
 #define NG_FAST_BPF_MAP_BRCACHE "ng_fast_brcache" /* slot -> brcache */

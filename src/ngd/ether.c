@@ -102,6 +102,9 @@ struct ng_ether_dev {
 	 * and the link of its ingress program; 0 and -1: none. */
 	uint32_t up[NGD_ETHER_NTAP];
 	int up_link[NGD_ETHER_NTAP];
+	/* uplinks of lower (or divert) with a wire device: what they send
+	 * is tagged, so the interface's egress program is on to clear it */
+	unsigned wire;
 	int pfd; /* packet socket: promisc, multicast; -1 */
 	struct ngd_ether_multi *multi; /* memberships the node added */
 	int handed[NGD_ETHER_NHANDED]; /* a takeover's, not yet taken; -1 */
@@ -436,7 +439,7 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 	struct ng_ether_bpf_port port = { 0 }, tport = { 0 };
 	bool want_in = dev->on[NG_ETHER_DIR_LOWER] ||
 	    dev->on[NG_ETHER_DIR_ORPHANS];
-	bool want_out = dev->on[NG_ETHER_DIR_UPPER];
+	bool want_out = dev->on[NG_ETHER_DIR_UPPER] || dev->wire > 0;
 	int error = 0;
 
 	if (dev->tap[NGD_ETHER_TAP_LOWER].io.fd >= 0) {
@@ -534,6 +537,7 @@ ngd_ether_reset(struct ng_ether_dev *dev)
 	struct ngd_ether *eth = dev->eth;
 
 	memset(dev->on, 0, sizeof(dev->on));
+	dev->wire = 0;
 	ngd_ether_close_fd(&dev->link_in);
 	ngd_ether_close_fd(&dev->link_out);
 	for (int i = 0; i < NGD_ETHER_NTAP; i++)
@@ -1354,6 +1358,40 @@ ngd_ether_uplink(struct ng_node *node, int dir, uint32_t hidx)
 		(void)ngd_ether_apply(dev);
 	}
 	return error;
+}
+
+int
+ngd_ether_wire(struct ng_node *node, bool on)
+{
+	struct ng_ether_dev *dev;
+
+	if (ngd_ether_active == NULL)
+		return ENXIO;
+	for (dev = ngd_ether_active->devs; dev != NULL && dev->node != node;
+	     dev = dev->next)
+		;
+	if (dev == NULL || (on && !ngd_ether_any_on(dev)))
+		return ENXIO;
+	if (on)
+		dev->wire++;
+	else if (dev->wire > 0)
+		dev->wire--;
+	if (!ngd_ether_any_on(dev) || dev->wire != (on ? 1u : 0u))
+		return 0; /* (the program stays as it was) */
+	return ngd_ether_apply(dev);
+}
+
+uint32_t
+ngd_ether_ifindex(const struct ng_node *node)
+{
+	const struct ng_ether_dev *dev;
+
+	if (ngd_ether_active == NULL)
+		return 0;
+	for (dev = ngd_ether_active->devs; dev != NULL && dev->node != node;
+	     dev = dev->next)
+		;
+	return dev != NULL ? dev->ifindex : 0;
 }
 
 unsigned

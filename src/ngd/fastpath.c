@@ -1108,6 +1108,7 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 	 * port listed) */
 	if ((p = realloc(ports, (2 * n + 1) * sizeof(*ports))) != NULL) {
 		ports = p;
+		memset(ports + n, 0, (n + 1) * sizeof(*ports));
 		n += ngd_fast_vl_vports(fp->vl, ports, n, ports + n, n);
 	}
 	ngd_fast_br_sync(fp->br, ports, n);

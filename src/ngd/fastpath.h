@@ -22,7 +22,8 @@ struct ngd_fast_brport {
 	struct ng_node *eiface; /* its eiface node (or ether node) */
 	const char *hook;       /* that node's hook; NULL: "ether" */
 	uint32_t gidx;          /* its graph-side end */
-	bool changed;           /* out: its bridge changed, rewrite its entry */
+	bool wire;    /* an uplink with a wire device (ng_fast_bpf.h) */
+	bool changed; /* out: its bridge changed, rewrite its entry */
 };
 
 int ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,

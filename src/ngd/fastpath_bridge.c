@@ -56,6 +56,7 @@ struct ngd_br_member {
 	ng_id_t eiface;                    /* its eiface (or ether) node */
 	const char *hook;                  /* the hook of that node */
 	uint32_t flags;                    /* NG_FAST_BPF_BR_* as written */
+	bool wire;                         /* an uplink with a wire device */
 	struct ng_fast_bpf_brstats folded; /* the program's, already added */
 };
 
@@ -388,6 +389,8 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 		uint32_t key = b->m[i].gidx;
 
 		bp.flags = h != NULL ? ngd_br_flags(h) : NG_FAST_BPF_BR_MUTED;
+		if (b->m[i].wire)
+			bp.flags |= NG_FAST_BPF_BR_WIRE;
 		if (bp.flags != b->m[i].flags) {
 			b->m[i].flags = bp.flags;
 			ngd_br_put(br, br->brports_fd, &key, &bp, BPF_ANY);
@@ -650,6 +653,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 
 		for (i = 0; i < n; i++)
 			if (old->m[i].gidx != ps[i]->gidx ||
+			    old->m[i].wire != ps[i]->wire ||
 			    old->m[i].eiface != ps[i]->eiface->id ||
 			    strcmp(ngd_br_hookname(old->m[i].hook),
 				ngd_br_hookname(ps[i]->hook)) != 0)
@@ -671,6 +675,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		b->m[i].gidx = ps[i]->gidx;
 		b->m[i].eiface = ps[i]->eiface->id;
 		b->m[i].hook = ps[i]->hook;
+		b->m[i].wire = ps[i]->wire;
 		b->m[i].flags = ~0u; /* not written yet */
 		for (unsigned j = 0; j < oldn; j++)
 			if (old->m[j].gidx == b->m[i].gidx) /* still counted */

@@ -20,7 +20,12 @@
  *   bridge -> bpf_redirect_peer / bpf_clone_redirect(data-plane end) ->
  *     the host end's ingress -> ng_ether_tap_lower (to the wire) or
  *     ng_ether_tap_upper (up the stack), tagged with tc_index as a TAP's
- *     frames are, so the interface's own programs let them pass.
+ *     frames are, so the interface's own programs let them pass;
+ *   bridge -> bpf_redirect(wire device) -> the interface's queue: a
+ *     lower uplink's unicast, by its "wire device" ngdw<n>, a macvlan
+ *     of the interface in the data plane (ng_fast_bpf.h), which saves
+ *     the host end's receive round (the kernel bridge's own path:
+ *     dev_queue_xmit on its port); tagged the same way.
  * A frame the bridge program does not decide alone goes to ngd through
  * the data plane's TAP, tagged with the uplink's port id, and enters the
  * ether node as a frame from the wire (or the stack) would; frames the
@@ -30,9 +35,16 @@
  *
  * Uplinks are not pinned and their links die with ngd: after a crash the
  * interface works as if ngd had never been there (the ether node's rule)
- * and the pair is left in the pinned data plane until the next ngd
- * deletes it at start; a clean stop deletes it.  Port ids of uplinks come
- * from the top NGD_FAST_UPLINK_IDS of the tag's range.
+ * and the pair and the wire device are left in the pinned data plane
+ * until the next ngd deletes them at start (the bridge's program, still
+ * running, sends the wire device what it sent before, but nothing comes
+ * back: the interface's ingress program is gone); a clean stop deletes
+ * them, and the kernel deletes a wire device with its interface.  While
+ * it exists the interface is a macvlan's lower device: no Linux bridge
+ * or bond takes it (EBUSY); one that is already a port gets no wire
+ * device (nor one that takes no macvlan), and lower leaves by the host
+ * end.  Port ids of uplinks come from the top NGD_FAST_UPLINK_IDS of the
+ * tag's range.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,6 +80,7 @@ struct ngd_fe_up {
 	int dir;          /* NG_ETHER_DIR_LOWER or _UPPER */
 	uint32_t hidx;    /* host end, ngd's namespace */
 	uint32_t gidx;    /* data-plane end */
+	uint32_t widx;    /* lower: its wire device in the data plane, 0 */
 	uint16_t id;      /* port id */
 	int link;         /* ng_fast_port on the data-plane end */
 	uint32_t bridge;  /* as written: the kernel bridge, 0: none */
@@ -175,6 +188,53 @@ ngd_fe_sysctl(const char *name)
 	ngd_fast_sysctl(path, "1");
 }
 
+/*
+ * The wire device of an uplink of lower (ng_fast_bpf.h): a macvlan of
+ * the interface ifindex, made in the data plane as name, up, in source
+ * mode with no source listed, so that it receives nothing (the
+ * interface's ingress program takes the wire's frames before the
+ * macvlan's receive handler).  Its index there, or 0 (the uplink's host
+ * end does without: em0 is a bridge's or a bond's port, say).
+ */
+static uint32_t
+ngd_fe_wire(struct ngd_fast_eth *fe, uint32_t ifindex, const char *name)
+{
+	char buf[512];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+	struct nlattr *info, *data;
+	uint32_t widx = 0;
+	int error;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWLINK;
+	nh->nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_flags = IFF_UP | IFF_NOARP;
+	ifi->ifi_change = IFF_UP | IFF_NOARP | IFF_MULTICAST;
+	mnl_attr_put_strz(nh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nh, IFLA_LINK, ifindex);
+	mnl_attr_put_u32(nh, IFLA_NET_NS_FD, (uint32_t)fe->dp.netns);
+	info = mnl_attr_nest_start(nh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nh, IFLA_INFO_KIND, "macvlan");
+	data = mnl_attr_nest_start(nh, IFLA_INFO_DATA);
+	mnl_attr_put_u32(nh, IFLA_MACVLAN_MODE, MACVLAN_MODE_SOURCE);
+	mnl_attr_nest_end(nh, data);
+	mnl_attr_nest_end(nh, info);
+	if ((error = ngd_fe_talk(nh)) == 0 && ngd_fe_in_dp(fe) == 0) {
+		widx = if_nametoindex(name);
+		ngd_fe_back(fe);
+	}
+	if (error != 0 && fe->errors++ % 1000 == 0)
+		ngd_log(LOG_NOTICE,
+		    "data path: no wire device %s, the uplink's host end "
+		    "carries lower: %s",
+		    name, strerror(error));
+	return widx;
+}
+
 /* Uplinks a last ngd left (their links died with it): deleted. */
 static void
 ngd_fe_sweep(struct ngd_fast_eth *fe)
@@ -186,7 +246,8 @@ ngd_fe_sweep(struct ngd_fast_eth *fe)
 		return;
 	ifs = if_nameindex();
 	for (i = ifs; i != NULL && i->if_index != 0; i++)
-		if (sscanf(i->if_name, "ngdu%u", &n) == 1 &&
+		if ((sscanf(i->if_name, "ngdu%u", &n) == 1 ||
+			sscanf(i->if_name, "ngdw%u", &n) == 1) &&
 		    ngd_fe_del((int)i->if_index) == 0)
 			gone++;
 	ngd_fe_back(fe);
@@ -346,6 +407,30 @@ ngd_fast_eth_hub_count(struct ngd_fast_eth *fe, uint32_t group, uint32_t from,
 
 /* --- uplinks ---------------------------------------------------------------- */
 
+/* u's wire device deleted (its port entry no longer names it), and the
+ * ether node's egress program free to go. */
+static void
+ngd_fe_unwire(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
+{
+	struct ng_graph *g = ngd_ether_graph();
+	struct ng_node *n = g != NULL ? ng_find_id(g, u->node) : NULL;
+	char name[IF_NAMESIZE];
+	unsigned k;
+
+	if (u->widx == 0)
+		return;
+	if (ngd_fe_in_dp(fe) == 0) {
+		/* (gone with the interface, its index maybe another's) */
+		if (if_indextoname(u->widx, name) != NULL &&
+		    sscanf(name, "ngdw%u", &k) == 1)
+			(void)ngd_fe_del((int)u->widx);
+		ngd_fe_back(fe);
+	}
+	u->widx = 0;
+	if (n != NULL)
+		(void)ngd_ether_wire(n, false);
+}
+
 static void
 ngd_fe_free_up(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
 {
@@ -366,6 +451,7 @@ ngd_fe_free_up(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
 	}
 	if (u->hidx != 0)
 		(void)ngd_fe_del((int)u->hidx); /* the peer goes with it */
+	ngd_fe_unwire(fe, u);
 	if (u->id != 0)
 		fe->used[NG_FAST_BPF_MAX_PORTS - u->id] = false;
 	free(u);
@@ -377,7 +463,7 @@ ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
     int dir)
 {
 	struct ngd_fe_up *u;
-	char buf[1024], hname[IFNAMSIZ], gname[IFNAMSIZ];
+	char buf[1024], hname[IFNAMSIZ], gname[IFNAMSIZ], wname[IFNAMSIZ];
 	struct nlmsghdr *nh;
 	struct ng_fast_bpf_port port = { 0 };
 	unsigned i;
@@ -397,6 +483,7 @@ ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
 
 		snprintf(hname, sizeof(hname), "ngu%u", n);
 		snprintf(gname, sizeof(gname), "ngdu%u", n);
+		snprintf(wname, sizeof(wname), "ngdw%u", n);
 		if (if_nametoindex(hname) == 0 || tries > 64)
 			break;
 	}
@@ -427,7 +514,12 @@ ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
 		goto fail;
 	fe->used[i] = true;
 	u->id = (uint16_t)(NG_FAST_BPF_MAX_PORTS - i);
+	if (dir == NG_ETHER_DIR_LOWER && ngd_ether_ifindex(node) != 0 &&
+	    (u->widx = ngd_fe_wire(fe, ngd_ether_ifindex(node), wname)) != 0 &&
+	    ngd_ether_wire(node, true) != 0)
+		ngd_fe_unwire(fe, u); /* no program to clear the tag */
 	port.id = u->id;
+	port.wire = u->widx;
 	ncpu = libbpf_num_possible_cpus();
 	if ((zero = calloc(ncpu > 0 ? (size_t)ncpu : 1,
 		 sizeof(struct ng_fast_bpf_stats))) != NULL) {
@@ -576,7 +668,8 @@ ngd_fast_eth_repoint(struct ngd_fast_eth *fe, uint32_t from, uint32_t to)
 	     u = u->next) {
 		struct ng_fast_bpf_port port = { .id = u->id,
 			.mode = NG_FAST_BPF_DIRECT,
-			.peer = to };
+			.peer = to,
+			.wire = u->widx };
 
 		if (u->direct != from ||
 		    bpf_map_update_elem(fe->dp.ports_fd, &u->gidx, &port,
@@ -625,6 +718,7 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 			ports[n].eiface = node;
 			ports[n].hook = u->hook;
 			ports[n].gidx = u->gidx;
+			ports[n].wire = u->widx != 0;
 			ports[n].changed = false;
 			n++;
 		}
@@ -661,7 +755,7 @@ ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
 		    ngd_fast_vl_of(vl, u->gidx) :
 		    0;
 		struct ng_node *n = ng_find_id(g, u->node);
-		struct ng_fast_bpf_port port = { .id = u->id };
+		struct ng_fast_bpf_port port = { .id = u->id, .wire = u->widx };
 
 		if (n == NULL)
 			continue;

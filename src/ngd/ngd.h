@@ -350,6 +350,12 @@ struct ng_graph *ngd_ether_graph(void);
  * veth host end hidx (an uplink into the data plane, fastpath_ether.c)
  * instead of its TAP; 0: the TAP again.  ENXIO: not diverted. */
 int ngd_ether_uplink(struct ng_node *node, int dir, uint32_t hidx);
+/* Frames tagged as a TAP's reach the interface of ether node node by a
+ * wire device (fastpath_ether.c) while on: its egress program stays on
+ * to clear the tag.  ENXIO: not diverted. */
+int ngd_ether_wire(struct ng_node *node, bool on);
+/* The interface of ether node node (its index in ngd's namespace), or 0. */
+uint32_t ngd_ether_ifindex(const struct ng_node *node);
 /* The ether nodes with a hook diverting frames: up to max in out; how
  * many there are. */
 unsigned ngd_ether_diverted(struct ng_node **out, unsigned max);

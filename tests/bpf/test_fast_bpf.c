@@ -410,6 +410,30 @@ main(int argc, char **argv)
 		run(a, BC, S1);
 	}
 
+	/* B an ether node's uplink with a wire device (ng_fast_bpf.h):
+	 * unicast to it goes there (bpf_redirect, which a test run cannot
+	 * tell from bpf_redirect_peer), counted out on B, from the cache
+	 * too. */
+	{
+		struct ng_fast_bpf_port p = { .id = 2,
+			.mode = NG_FAST_BPF_BRIDGE,
+			.peer = BR,
+			.wire = a };
+
+		update(ports, &b, &p);
+		brport(b, all | NG_FAST_BPF_BR_WIRE);
+		bb = br(b);
+		CHECK("to a port with a wire device: redirected, counted out",
+		    run(a, S2, S1) == TC_ACT_REDIRECT &&
+			br(b).xmit_pkts == bb.xmit_pkts + 1);
+		CHECK("... the flow's next frame, from the cache",
+		    run(a, S2, S1) == TC_ACT_REDIRECT &&
+			br(b).xmit_pkts == bb.xmit_pkts + 2);
+		p.wire = 0;
+		update(ports, &b, &p);
+		brport(b, all);
+	}
+
 	/* Unknown unicast: flooded, except to a port that takes none. */
 	brport(b, NG_FAST_BPF_BR_LEARN);
 	bb = br(b);

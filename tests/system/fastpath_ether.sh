@@ -8,7 +8,9 @@
 #
 # The jail pings the LAN and the host and moves TCP to the LAN (iperf3).
 # With NGD_FASTPATH=1 the bridge switches in the kernel with em0's two
-# hooks as ports (uplink veth pairs into the data plane): the proof is
+# hooks as ports (uplink veth pairs into the data plane, and for lower a
+# wire device, a macvlan of em0 in the data plane that the bridge sends
+# the wire's frames to): the proof is
 # that the ether node's TAP channels (ngel/ngeu<ifindex>) and the data
 # plane's slow TAP carried next to nothing while the uplinks carried the
 # TCP, and that getstats and the hook counters of both ends of em0's
@@ -19,7 +21,7 @@
 # The same graph with NGD_FASTPATH=0 passes the same data checks.
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
-trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del jl 2>/dev/null; ip netns del lan 2>/dev/null; ip link del em0 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del jl 2>/dev/null; ip netns del lan 2>/dev/null; ip link del em0 2>/dev/null; ip link del kb0 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # stat IF NAME: a counter of an interface of this namespace (0: none)
 stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
@@ -40,15 +42,27 @@ takeover() { # a new ngd (NGD_FASTPATH=$1) takes over
 	for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 	kill -0 "$old" 2>/dev/null && fail "takeover: the old ngd is still there"
 }
-# uplinks: packets through the uplinks' host ends, both ways
+# uplinks: packets through the uplinks' host ends, both ways, and out
+# of the wire device
 uplinks() {
 	local n=0 d
 	for d in /sys/class/net/ngu[0-9]*; do
 		[ -e "$d" ] || continue
 		n=$((n + $(cat "$d/statistics/rx_packets") + $(cat "$d/statistics/tx_packets")))
 	done
-	echo $n
+	echo $((n + $(wire)))
 }
+# dpdev FIELD: a field of /proc/net/dev summed over the data plane's
+# wire devices (ngdw<n>), or with FIELD "n", how many there are
+dpdev() {
+	local d
+	d=$(echo /run/netgraph/*/dataplane)
+	[ -e "$d" ] || { echo 0; return; }
+	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' -v f="$1" '$1 ~ /^ngdw/ { n += f == "n" ? 1 : $f } END { print n + 0 }'
+}
+wire() { dpdev 11; } # packets the wire devices sent to em0
+nwire() { dpdev n; }
 # slow: frames the kernel gave ngd through the data plane's TAP
 slow() {
 	local d
@@ -116,6 +130,11 @@ echo "# TAP channels $((t1 - t0)), slow TAP $((s1 - s0)), uplinks $((u1 - u0)) p
 	fail "kernel path: em0's TAPs and the slow TAP carried $((t1 - t0)), $((s1 - s0))"
 [ $((u1 - u0)) -ge 500 ] && ok "kernel path: the uplinks carried the TCP ($((u1 - u0)) packets)" ||
 	fail "kernel path: the uplinks carried $((u1 - u0)) packets"
+expect "kernel path: one wire device (lower's) in the data plane" 1 "$(nwire)"
+w0=$(wire)
+expect "kernel path: the jail pings the LAN" 20 "$(pings jl 198.18.20.2 20)"
+[ $(($(wire) - w0)) -ge 19 ] && ok "kernel path: the jail's frames to the LAN left by the wire device ($(($(wire) - w0)))" ||
+	fail "kernel path: the wire device sent $(($(wire) - w0)) of 20"
 [ $((r1 - r0)) -ge 100 ] && ok "kernel path: getstats counts the kernel's frames on link0 ($((r1 - r0)))" ||
 	fail "kernel path: getstats on link0 counted $((r1 - r0))"
 expect "kernel path: the host still uses em0 (its address)" 3 "$(pings lan 198.18.20.1 3)"
@@ -228,6 +247,7 @@ expect "autosrc off: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
 # --- takeover: the new ngd's uplinks replace the old one's -----------------
 takeover 1
 expect "takeover: two uplinks" 2 "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+expect "takeover: one wire device, the new ngd's" 1 "$(nwire)"
 expect "takeover: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
 t0=$(taps)
 expect "takeover: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
@@ -242,22 +262,36 @@ expect "ngd killed: the host reaches the LAN on em0" 3 "$(pings lan 198.18.20.1 
 # The bridge's own program and maps are pinned and still run in the data
 # plane; had em0's or an uplink's program outlived ngd, the jail would
 # still reach the LAN through them.
+# (the jail's frames still reach the wire by the wire device, left in
+# the data plane for the next ngd; the answers go to the host's stack)
 expect "ngd killed: nothing of ngd's on em0 or the uplinks (the jail is cut off)" 0 \
     "$(pings jl 198.18.20.2 3)"
+expect "ngd killed: the wire device left for the next ngd" 1 "$(nwire)"
 NGD_FASTPATH=1 start_ngd
 sleep 0.5
 expect "restarted: two uplinks again, made anew" 2 \
     "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+expect "restarted: one wire device, the new ngd's" 1 "$(nwire)"
 expect "restarted: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
 t0=$(taps)
+w0=$(wire)
 expect "restarted: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
 [ $(($(taps) - t0)) -le 2 ] && ok "restarted: em0's TAPs idle" ||
 	fail "restarted: em0's TAPs carried $(($(taps) - t0))"
+[ $(($(wire) - w0)) -ge 5 ] && ok "restarted: by the new wire device ($(($(wire) - w0)))" ||
+	fail "restarted: the wire device sent $(($(wire) - w0)) of 5"
+# em0 renamed: the wire device stays em0's (a link by index).
+ip link set em0 down; ip link set em0 name em9; ip link set em9 up
+sleep 0.2
+expect "em0 renamed: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+ip link set em9 down; ip link set em9 name em0; ip link set em0 up
+sleep 0.2
 # em0 goes: its node and hooks with it, and the uplinks at once.
 ip link del em0
 sleep 0.3
 expect "em0 deleted: no uplink left" 0 \
     "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
+expect "em0 deleted: no wire device left" 0 "$(nwire)"
 expect "em0 deleted: the bridge keeps the jail's link" 1 \
     "$(ngctl show br0: | grep -c ngeth0)"
 ngctl shutdown br0:
@@ -268,6 +302,32 @@ ip -n lan addr add 198.18.20.2/24 dev lan0
 ip -n lan link set lan0 up
 ip addr add 198.18.20.1/24 dev em0
 ip link set em0 up
+
+# --- the wire device's costs and its end -----------------------------------
+# While it is there em0 cannot be a Linux bridge's port (its receive
+# handler is the macvlan's); a clean stop removes it.  An em0 that is
+# already a port gets none: lower leaves by its uplink's host end.
+rm -rf /run/netgraph/*/journal 2>/dev/null
+NGD_FASTPATH=1 start_ngd
+graph
+expect "clean stop: one wire device" 1 "$(nwire)"
+ip link add kb0 type bridge
+quiet ip link set em0 master kb0 && fail "em0 with a wire device: a Linux bridge took it" ||
+	ok "em0 with a wire device: no Linux bridge takes it"
+stop_ngd
+expect "clean stop: no wire device left" 0 "$(nwire)"
+expect_rc "clean stop: a Linux bridge takes em0 again" 0 ip link set em0 master kb0
+NGD_FASTPATH=1 start_ngd
+graph
+expect "em0 a bridge's port: no wire device" 0 "$(nwire)"
+expect "em0 a bridge's port: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
+t0=$(taps)
+expect "em0 a bridge's port: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
+expect "em0 a bridge's port: em0's TAPs idle" 0 $(($(taps) - t0))
+ngctl shutdown br0:
+ngctl shutdown ngeth0:
+stop_ngd
+ip link del kb0
 
 # --- the userspace path (NGD_FASTPATH=0): the same data checks -----------
 rm -rf /run/netgraph/*/journal 2>/dev/null
