@@ -480,7 +480,14 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r)
 
 		if ((error = jail_lock(&lock)) != 0)
 			break;
-		error = jail_nl_index(nl, ifn, &idx);
+		/*
+		 * Not here: it may be one of ngd's on its way home from a
+		 * jail just removed (jail -r returns before ngd brings them
+		 * home), and ngd answers only once it is; so ask ngd once.
+		 */
+		if ((error = jail_nl_index(nl, ifn, &idx)) == ENODEV &&
+		    jail_ng_barrier() == 0)
+			error = jail_nl_index(nl, ifn, &idx);
 		/* ngd's own interfaces: made anew inside, no grace period */
 		ng = error == 0 && jail_ng_vnet(ifn, r->name) == 0;
 		if (error == 0 && !ng)

@@ -2648,7 +2648,9 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, gidx);
 	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
 	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
-	if (error != 0) { /* gone already, or it goes alone */
+	if (error == ENODEV) /* gone already: its namespace died (jail -r) */
+		return;
+	if (error != 0) { /* it goes alone */
 		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, gidx);
 		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 		return;

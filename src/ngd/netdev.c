@@ -1658,6 +1658,17 @@ ngd_netdev_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	return 0;
 }
 
+/* Whether /run/netns/name is there. */
+static bool
+ngd_netns_named(const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), NGD_NETNS_DIR "/%s", name);
+	return stat(path, &st) == 0;
+}
+
 /* A name left /run/netns: its interfaces come home. */
 static void
 ngd_netns_event(void *arg, uint32_t events)
@@ -1674,14 +1685,23 @@ ngd_netns_event(void *arg, uint32_t events)
 			struct ng_netdev *dev, *last;
 
 			p += sizeof(*ev) + ev->len;
-			if (ev->len == 0)
+			/* Events lost (jail -r returns before its interfaces
+			 * are home, so nobody asks for them): every name whose
+			 * file has gone. */
+			if (ev->mask & IN_Q_OVERFLOW)
+				ngd_log(LOG_WARNING, "%s: events lost",
+				    NGD_NETNS_DIR);
+			else if (ev->len == 0)
 				continue;
 			/* Each comes home (and leaves the list) or, if it
 			 * cannot, is left where it is (and leaves the list). */
 			for (last = NULL;;) {
 				for (dev = nd->placed; dev != NULL;
 				     dev = dev->next)
-					if (strcmp(dev->netns, ev->name) == 0)
+					if (ev->len > 0 ?
+						strcmp(dev->netns, ev->name) ==
+						    0 :
+						!ngd_netns_named(dev->netns))
 						break;
 				if (dev == NULL)
 					break;

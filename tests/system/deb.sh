@@ -95,7 +95,9 @@ expect_rc "/usr/sbin/jail -c" 0 quiet /usr/sbin/jail -c name=debt vnet persist v
 expect "/usr/sbin/jls" "debt" "$(/usr/sbin/jls -q name)"
 expect_rc "/usr/sbin/jexec: ngeth0 inside" 0 quiet /usr/sbin/jexec debt ip link show ngeth0
 expect_rc "/usr/sbin/jail -r" 0 quiet /usr/sbin/jail -r debt
-expect_rc "ngeth0 back home" 0 quiet ip link show ngeth0
+# (it comes home after jail -r returns, ngd answering once it has)
+expect_rc "ngeth0 back home" 0 quiet sh -c \
+    '/usr/sbin/ngctl list >/dev/null && ip link show ngeth0'
 
 # libnetgraph, shared and static, through pkg-config.
 if cc -o "$tmp/ngex" /usr/share/doc/$pkg/examples/ngexample.c $(pkg-config --cflags --libs netgraph) 2>"$tmp/cc.err"; then

@@ -82,6 +82,22 @@ round() { # label, jail options...
 round "jail -p 4" -p 4
 round "one at a time"
 
+# --- made again at once -------------------------------------------------------
+# jail -r returns before ngd has brought the interfaces home (as on
+# FreeBSD); a jail made right after, with the interface the last of them
+# had, asks ngd when it is not home yet, and gets it.
+last=ngeth$((n - 1))
+expect_rc "again: made" 0 jail -q -p 4 -f "$tmp/jail.conf" -c
+expect_rc "again: removed" 0 jail -q -f "$tmp/jail.conf" -r '*'
+expect_rc "again: a jail with $last made at once after" 0 \
+    jail -c name=again vnet persist vnet.interface=$last
+expect "again: ngd placed it" "iface $last ng" \
+    "$(awk '$1 == "iface" { print $1, $2, $4 }' /run/jail/again/state)"
+expect_rc "again: removed again" 0 jail -q -r again
+expect_rc "again: ngctl answers" 0 quiet ngctl list
+expect "again: then every interface is home" "$n" "$(ip -o link | grep -c ': ngeth')"
+expect_rc "again: nothing left" 0 settled
+
 # --- -p and depend ----------------------------------------------------------
 cat >"$tmp/dep.conf" <<EOF
 persist;

@@ -180,6 +180,7 @@ expect_rc "... and takes ngeth1 back in the jail: pings reach it again" 0 \
 expect "... nothing orphaned: the jail has ngeth1 alone, here ngeth0 alone" "ngeth1 | ngeth0" \
     "$(jexec rj ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v '^lo$' | xargs) | $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v '^lo$' | xargs)"
 expect_rc "jail -r" 0 jail -r rj
+expect_rc "... ngd answers once ngeth1 is home" 0 quiet ngctl list
 expect "... brings ngeth1 home, with its MAC" "$m1" "$(mac ngeth1)"
 expect "... the node's interface still" "ngeth1" \
     "$(ngctl msg ngeth1: getifname 2>&1 | sed -nE 's/^Args:\t"(.*)"$/\1/p')"

@@ -109,7 +109,8 @@ mweb=$(mac web)
 expect_rc "vnet into a jail" 0 ngctl msg web: vnet '"vj"'
 expect "the jail has it" "web " "$(jexec vj ip -o link show | cut -d' ' -f2 | tr -d : | sed 's/@.*//' | grep -v '^lo$' | tr '\n' ' ')"
 jail -r vj
-for _ in $(seq 100); do ip link show web >/dev/null 2>&1 && break; sleep 0.02; done
+# (after jail -r returns, as on FreeBSD: ngd answers once it is home)
+expect_rc "ngctl answers" 0 quiet ngctl list
 expect_rc "after jail -r it is back home" 0 quiet ip link show web
 expect "... with its MAC" "$mweb" "$(mac web)"
 
