@@ -12,12 +12,14 @@
 # The same checks run twice, once with the fast path and once with
 # NGD_FASTPATH=0 (every frame through ngd), and must see the same: pings
 # a10 <-> b10, the tags on the trunk (tcpdump -e: VA's VID 10 PCP 3),
-# b10's ARP broadcast reaching a10 and c10, a10's reaching b10 and c10,
-# the hook counters and BR's getstats after 1,000 pinged pairs.  With the
-# fast path also: none of those frames through ngd's slow TAP, answers
-# with ngd stopped; delvidflt, addfilter, a capture of VA's v10, a tee on
-# BR, setencap 0 and VA's shutdown under pings every 2 ms act before
-# their reply.
+# broadcasts from b10 reaching a10 and c10 and from a10 reaching b10 and
+# c10, the hook counters and BR's getstats after 1,000 pinged pairs.
+# With the fast path also: none of those frames through ngd's slow TAP,
+# answers with ngd stopped; a tee on BR and a capture of VA's v10 take
+# the filter through ngd and back; delvidflt, addfilter, setencap 0/1
+# and rmhook under pings every 2 ms act before their reply; across a
+# SIGKILL the kernel goes on and the next ngd takes the filter's
+# entries back.
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="wire a10 b10 c10"
@@ -233,6 +235,25 @@ expect "addfilter again: pings answered" 5 "$(pings a10 198.18.10.2 5)"
 s0=$(slow)
 ip netns exec a10 ping -f -c 200 -s 100 -W 1 198.18.10.2 >/dev/null 2>&1
 expect "... 200 pinged pairs in the kernel" "$s0" "$(slow)"
+
+# SIGKILL: the kernel goes on switching the filter's frames, the next ngd
+# takes its entries back (the same fvport key)
+ip netns exec a10 ping -c 150 -i 0.01 -W 1 198.18.10.2 >$tmp/ping 2>&1 &
+p=$!
+sleep 0.3
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+sleep 0.5
+NGD_FASTPATH=1 start_ngd
+wait $p
+expect "SIGKILL + 0.5 s down + restart under pings: all answered" 150 \
+    "$(sed -nE 's/.* ([0-9]+) received.*/\1/p' $tmp/ping)"
+s0=$(slow)
+ip netns exec a10 ping -f -c 200 -s 100 -W 1 198.18.10.2 >/dev/null 2>&1
+expect "... the next ngd's: 200 pinged pairs in the kernel" "$s0" "$(slow)"
+ngctl msg VA: delvidflt 10
+expect "... its delvidflt: pings unanswered" 0 "$(pings a10 198.18.10.2 3)"
 teardown
 
 # --- the same through ngd --------------------------------------------------------
