@@ -656,7 +656,7 @@ ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v,
 {
 	struct ng_vlan_table *tab;
 	struct ng_mesg *m;
-	uint32_t encap;
+	uint32_t encap, nf;
 	uint16_t proto;
 
 	proto = (uint16_t)ngd_vl_get(v, NGM_VLAN_GET_ENCAP_PROTO,
@@ -668,10 +668,13 @@ ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v,
 	    (m = ngd_vl_ask(v, NGM_VLAN_GET_TABLE)) == NULL)
 		return;
 	tab = (struct ng_vlan_table *)m->data;
-	if (m->header.arglen < sizeof(*tab) ||
-	    m->header.arglen < sizeof(*tab) + tab->n * sizeof(tab->filter[0]))
-		tab->n = 0;
-	for (uint32_t i = 0; i < tab->n; i++) {
+	nf = 0; /* a short answer: none */
+	if (m->header.arglen >= sizeof(*tab) &&
+	    m->header.arglen >= sizeof(*tab) + tab->n * sizeof(tab->filter[0]))
+		nf = tab->n;
+	/* O(filters) a filter: a sync costs O(filters^2) with many VIDs on
+	 * bridges (4,096 at most a node) */
+	for (uint32_t i = 0; i < nf; i++) {
 		struct ng_vlan_filter *f = &tab->filter[i];
 		struct ngd_vl_fv *fv;
 		struct ng_hook *k;
