@@ -92,9 +92,12 @@ checks() {
 	local m=$1 d r0 r1 s0 st
 	expect "$m: a10 -> b10 across VB, the trunk, VA's v10 and BR, pings answered" 10 "$(pings a10 198.18.10.2 10)"
 	expect "$m: b10 -> a10, pings answered" 10 "$(pings b10 198.18.10.1 10)"
-	ip netns exec wire timeout 5 tcpdump -e -n -l -c 4 -i ta 'vlan and icmp' >$tmp/dump 2>/dev/null &
+	ip netns exec wire timeout 5 tcpdump -e -n -l -c 4 -i ta 'vlan and icmp' >$tmp/dump 2>$tmp/dump.err &
 	d=$!
-	sleep 0.5
+	for _ in $(seq 100); do
+		grep -q "listening on" $tmp/dump.err 2>/dev/null && break
+		sleep 0.05
+	done
 	ip netns exec a10 ping -c 2 -i 0.2 -W 1 198.18.10.2 >/dev/null
 	wait $d
 	grep -q "ethertype 802.1Q (0x8100).*vlan 10, p 0,.*ICMP echo request" $tmp/dump &&
