@@ -61,6 +61,8 @@ END
 	done
 	ip -n a10 addr add 198.18.10.1/24 dev a10 2>/dev/null
 	ip -n b10 addr add 198.18.10.2/24 dev b10 2>/dev/null
+	# ARP and em0's programs settled (a loaded machine loses the first)
+	ip netns exec a10 ping -c 3 -i 0.2 -W 1 198.18.10.2 >/dev/null 2>&1
 }
 
 NGD_FASTPATH=1 start_ngd || finish
