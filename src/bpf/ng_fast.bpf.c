@@ -181,6 +181,7 @@ struct ng_fast_brflood {
 static __always_inline int ng_fast_vl_down(struct __sk_buff *skb, __u32 vport);
 static __always_inline void ng_fast_vl_flood(struct __sk_buff *skb,
     __u32 vport);
+static __always_inline int ng_fast_vlf_tag(struct __sk_buff *skb, __u32 fvport);
 
 static __always_inline void
 ng_fast_br_xmit(__u32 out, __u32 manycast, __u32 len)
@@ -245,7 +246,10 @@ ng_fast_br_flood(struct ng_fast_brflood *f, __u32 n)
 	bpf_loop(left, ng_fast_br_flood_one, f, 0);
 	if (f->first + left < n) {
 		skb->mark = NG_FAST_BPF_MORE | (f->first + left);
-		(void)bpf_clone_redirect(skb, f->dev, BPF_F_INGRESS);
+		/* from a vlan filter: on its trunk's port, tagged again */
+		if (!NG_FAST_BPF_IS_FVPORT(f->in) ||
+		    ng_fast_vlf_tag(skb, f->in) == 0)
+			(void)bpf_clone_redirect(skb, f->dev, BPF_F_INGRESS);
 	}
 	return TC_ACT_SHOT; /* the copies went; not the frame */
 }
@@ -478,6 +482,124 @@ struct {
 
 #define NG_FAST_VLAN_DROP (-2)
 
+/* --- vlan filters on bridges (fvports, ng_fast_bpf.h) -------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__type(key, __u32);
+	__type(value, struct ng_fast_bpf_vlfport);
+} ng_fast_vlfports SEC(".maps");
+
+/* The filter's tag on the frame (in front of any it carries): 0, or
+ * -1 (no such fvport, or nothing pushed). */
+static __always_inline int
+ng_fast_vlf_tag(struct __sk_buff *skb, __u32 fvport)
+{
+	struct ng_fast_bpf_vlfport *e = bpf_map_lookup_elem(&ng_fast_vlfports,
+	    &fvport);
+
+	if (e == NULL || bpf_skb_vlan_push(skb, e->proto, e->tci) != 0)
+		return -1;
+	return 0;
+}
+
+/* What a bridge sends the fvport: tagged, into the trunk's interface. */
+static __always_inline int
+ng_fast_vlf_down(struct __sk_buff *skb, __u32 fvport)
+{
+	struct ng_fast_bpf_vlfport *e = bpf_map_lookup_elem(&ng_fast_vlfports,
+	    &fvport);
+
+	if (e == NULL || bpf_skb_vlan_push(skb, e->proto, e->tci) != 0)
+		return TC_ACT_SHOT;
+	return bpf_redirect_peer(e->trunk, 0);
+}
+
+/* A bridge's flood, the fvport's copy: tagged to the trunk, the tag
+ * off the frame again for the next member. */
+static __always_inline void
+ng_fast_vlf_flood(struct __sk_buff *skb, __u32 fvport)
+{
+	struct ng_fast_bpf_vlfport *e = bpf_map_lookup_elem(&ng_fast_vlfports,
+	    &fvport);
+
+	if (e == NULL || bpf_skb_vlan_push(skb, e->proto, e->tci) != 0)
+		return;
+	(void)bpf_clone_redirect(skb, e->trunk, 0);
+	(void)bpf_skb_vlan_pop(skb);
+}
+
+/* The fvport of trunk vp's filter for the frame's tag, and its bridge,
+ * or 0. */
+static __always_inline __u32
+ng_fast_vlf_of(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp,
+    __u32 *bridge)
+{
+	struct ng_fast_bpf_vlfport *e;
+	struct ng_fast_bpf_brport *bp;
+	__u32 vid = skb->vlan_tci & 0x0fff, key;
+
+	if (!skb->vlan_present || skb->vlan_proto != vp->proto)
+		return 0;
+	key = NG_FAST_BPF_FVPORT_KEY(vp->vlan, vid);
+	e = bpf_map_lookup_elem(&ng_fast_vlfports, &key);
+	if (e == NULL || e->vlan != vp->vlan || (e->tci & 0x0fff) != vid)
+		return 0;
+	bp = bpf_map_lookup_elem(&ng_fast_brports, &key);
+	if (bp == NULL)
+		return 0;
+	*bridge = bp->bridge;
+	return key;
+}
+
+/*
+ * A frame the trunk vp sent whose VID's filter hook leads to a kernel
+ * bridge: untagged and switched by it, the fvport the port it came in
+ * on; -1: ngd decides (the frame as it came); NG_FAST_VLAN_DROP: the tag
+ * went but the frame cannot follow.
+ */
+static __always_inline int
+ng_fast_vlf_in(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
+{
+	struct ng_fast_bpf_vlstats *s;
+	__u32 bridge = 0, key, proto, tci, len;
+	int verdict;
+
+	if ((key = ng_fast_vlf_of(skb, vp, &bridge)) == 0)
+		return -1;
+	proto = skb->vlan_proto;
+	tci = skb->vlan_tci;
+	if (bpf_skb_vlan_pop(skb) != 0)
+		return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
+	len = skb->len;
+	verdict = ng_fast_bridge(skb, bridge, key);
+	if (verdict < 0) {
+		if (bpf_skb_vlan_push(skb, (__be16)proto, (__u16)tci) != 0)
+			return NG_FAST_VLAN_DROP; /* ngd's, but not as sent */
+		return -1;
+	}
+	s = bpf_map_lookup_elem(&ng_fast_vlstats, &key);
+	if (s != NULL) {
+		s->pkts++;
+		s->bytes += len; /* as the filter's hook sends it */
+	}
+	return verdict;
+}
+
+/* The next slice of a flood that came in by an fvport (re-queued on
+ * its trunk's port, tagged again). */
+static __always_inline int
+ng_fast_vlf_more(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
+{
+	__u32 bridge = 0, key;
+
+	if ((key = ng_fast_vlf_of(skb, vp, &bridge)) == 0 ||
+	    bpf_skb_vlan_pop(skb) != 0)
+		return TC_ACT_SHOT;
+	return ng_fast_br_more(skb, bridge, key);
+}
+
 /*
  * A frame the trunk vp sent: untagged for its VID's port, or as it is
  * for the nomatch port; that port (its counters counted), 0: ngd
@@ -524,6 +646,8 @@ ng_fast_vl_down(struct __sk_buff *skb, __u32 vport)
 	    &vport);
 	long dst;
 
+	if (NG_FAST_BPF_IS_FVPORT(vport))
+		return ng_fast_vlf_down(skb, vport);
 	if (vp == NULL || !(vp->flags & NG_FAST_BPF_VL_TRUNK))
 		return TC_ACT_SHOT;
 	dst = ng_fast_vl_trunk(skb, vp);
@@ -543,6 +667,10 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	struct ng_fast_bpf_vlstats *s;
 	__u32 *out = NULL, len = skb->len, dst, proto, tci;
 
+	if (NG_FAST_BPF_IS_FVPORT(vport)) {
+		ng_fast_vlf_flood(skb, vport);
+		return;
+	}
 	if (vp == NULL || !(vp->flags & NG_FAST_BPF_VL_TRUNK))
 		return;
 	k.vlan = vp->vlan;
@@ -594,6 +722,8 @@ ng_fast_vl_more(struct __sk_buff *skb, __u32 in)
 	struct ng_fast_bpf_brport *bp;
 	__u32 vport;
 
+	if (vp != NULL && (vp->flags & NG_FAST_BPF_VL_TRUNK))
+		return ng_fast_vlf_more(skb, vp);
 	if (vp == NULL || !NG_FAST_BPF_IS_VPORT(vp->peer))
 		return TC_ACT_SHOT;
 	vport = vp->peer;
@@ -639,7 +769,7 @@ ng_fast_vlan(struct __sk_buff *skb, __u32 vlan, __u32 in)
 	if (dst == NG_FAST_VLAN_DROP)
 		return NG_FAST_VLAN_DROP;
 	if (dst == 0)
-		return -1;
+		return ng_fast_vlf_in(skb, vp); /* a filter on a bridge? */
 	return bpf_redirect_peer((__u32)dst, 0);
 }
 

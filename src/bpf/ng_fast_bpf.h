@@ -192,7 +192,35 @@ struct ng_fast_bpf_vlport { /* ng_fast_vlports value, by ifindex */
  * 0x88a8, no decap to a nomatch port).
  */
 #define NG_FAST_BPF_VPORT 0xff000000u
-#define NG_FAST_BPF_IS_VPORT(k) (((k)&NG_FAST_BPF_VPORT) == NG_FAST_BPF_VPORT)
+/* a port with no device: a vlan node's downstream or one of its filters */
+#define NG_FAST_BPF_IS_VPORT(k) (((k)&0xfe000000u) == 0xfe000000u)
+
+/*
+ * A vlan node's filter hook that leads to a bridge switching in the
+ * kernel, its downstream to a port (the trunk), is a port of that bridge
+ * with no device too: an "fvport", key NG_FAST_BPF_FVPORT_KEY (the low
+ * 12 bits of the node's ID and the VID: the next ngd's key is the same;
+ * fastpath_vlan.c leaves a filter whose key another one has to ngd),
+ * in the bridge's maps and in ng_fast_vlfports.  A trunk's frame with
+ * the node's TPID and the filter's VID (its ng_fast_vlvids entry 0, so
+ * an older program gives it to ngd) loses the tag and is switched by
+ * the bridge with the fvport as the port it came in on (a flood's next
+ * slice re-queued on the trunk's port with the tag put back); what the
+ * bridge sends the fvport gets the filter's tag and goes to the trunk.
+ */
+#define NG_FAST_BPF_FVPORT 0xfe000000u
+#define NG_FAST_BPF_IS_FVPORT(k) (((k)&0xff000000u) == NG_FAST_BPF_FVPORT)
+#define NG_FAST_BPF_FVPORT_KEY(vlan, vid)                                      \
+	(NG_FAST_BPF_FVPORT | ((__u32)(vlan)&0xfffu) << 12 |                   \
+	    ((__u32)(vid)&0xfffu))
+
+struct ng_fast_bpf_vlfport { /* ng_fast_vlfports value, by fvport key */
+	__u32 vlan;          /* the vlan node's ID */
+	__u32 trunk;         /* the trunk's graph-side end */
+	__u16 proto;         /* the encapsulation TPID, network order */
+	__u16 tci;           /* the filter's VID, PCP and CFI */
+	__u32 pad;
+};
 
 struct ng_fast_bpf_vid { /* ng_fast_vlvids key; value: the port's ifindex */
 	__u32 vlan;
@@ -207,9 +235,10 @@ struct ng_fast_bpf_vlstats {
 	__u64 pkts, bytes;
 };
 
-#define NG_FAST_BPF_MAP_VLPORTS "ng_fast_vlports" /* ifindex -> vlport */
-#define NG_FAST_BPF_MAP_VLVIDS "ng_fast_vlvids"   /* vid -> ifindex */
-#define NG_FAST_BPF_MAP_VLSTATS "ng_fast_vlstats" /* ifindex -> vlstats */
+#define NG_FAST_BPF_MAP_VLPORTS "ng_fast_vlports"   /* ifindex -> vlport */
+#define NG_FAST_BPF_MAP_VLVIDS "ng_fast_vlvids"     /* vid -> ifindex */
+#define NG_FAST_BPF_MAP_VLSTATS "ng_fast_vlstats"   /* ifindex -> vlstats */
+#define NG_FAST_BPF_MAP_VLFPORTS "ng_fast_vlfports" /* fvport -> vlfport */
 
 #define NG_FAST_BPF_MAP_PORTS "ng_fast_ports"     /* ifindex -> port */
 #define NG_FAST_BPF_MAP_IDS "ng_fast_ids"         /* id -> ifindex */

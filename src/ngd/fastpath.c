@@ -777,13 +777,19 @@ ngd_fast_fold_vlan(struct ngd_fast *fp, uint32_t vlan)
 }
 
 /* Everything the kernel counted for the vlan node vlan: its filters',
- * its eifaces' ports, its vport's on a kernel bridge. */
+ * its eifaces' ports, its vport's on a kernel bridge, and its filters'
+ * on kernel bridges (fvports). */
 static void
 ngd_fast_fold_vlan_node(struct ngd_fast *fp, uint32_t vlan)
 {
+	uint32_t key;
+
 	ngd_fast_vl_fold_vlan(fp->vl, vlan);
 	ngd_fast_fold_vlan(fp, vlan);
 	ngd_fast_br_hookstats(fp->br, ngd_fast_vl_vport(fp->vl, vlan));
+	for (unsigned i = 0;
+	     (key = ngd_fast_vl_fvport_at(fp->vl, vlan, i)) != 0; i++)
+		ngd_fast_br_hookstats(fp->br, key);
 }
 
 /* The ports of the vlan node v's port is on (trunk or filter port),
@@ -795,7 +801,7 @@ ngd_veth_fold_vlan(struct ngd_veth *v)
 	uint32_t vlan = ngd_fast_vl_fold(fp->vl, (uint32_t)v->gidx);
 
 	if (vlan != 0)
-		ngd_fast_fold_vlan(fp, vlan);
+		ngd_fast_fold_vlan_node(fp, vlan);
 }
 
 /* v's port folded, and those whose frames reach v's interface. */
@@ -940,7 +946,10 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 		}
 		/* on a kernel bridge, or on a vlan node's that is (vport) */
 		id = ngd_fast_vl_trunk_of(fp->vl, (uint32_t)v->gidx);
-		if (!NG_FAST_BPF_IS_VPORT(id))
+		if (!NG_FAST_BPF_IS_VPORT(id)) /* a trunk's, for an fvport? */
+			id = ngd_fast_vl_fvport_in(fp->vl, (uint32_t)v->gidx,
+			    pkt->data, pkt->len);
+		if (id == 0)
 			id = (uint32_t)v->gidx; /* v may go with the frame */
 		ngd_fast_br_input(fp->br, id, pkt);
 		ng_netdev_input(v->node, &pkt); /* consumes pkt */
@@ -1111,6 +1120,8 @@ ngd_fast_sync_bridges(struct ngd_fast *fp)
 		memset(ports + n, 0, (n + 1) * sizeof(*ports));
 		n += ngd_fast_vl_vports(fp->vl, ports, n, ports + n, n);
 	}
+	/* vlan filters on bridges: ports with no device too */
+	n = ngd_fast_vl_fvports(fp->vl, &ports, n);
 	ngd_fast_br_sync(fp->br, ports, n);
 	for (i = k = 0; i < n; i++) /* the vports no kernel bridge took */
 		if (!NG_FAST_BPF_IS_VPORT(ports[i].gidx) ||

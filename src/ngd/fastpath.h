@@ -114,6 +114,28 @@ uint32_t ngd_fast_vl_vport(const struct ngd_fast_vl *vl, uint32_t id);
 /* The trunk a filter's or nomatch's port gidx sends to (a port or a
  * vport), or 0. */
 uint32_t ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx);
+/*
+ * vlan filters on kernel bridges: each filter hook of a vlan node whose
+ * downstream leads to one of (*portsp)[0..n-1] (the trunk) and which
+ * leads to a switching node is a port of that bridge with no device (an
+ * "fvport", key NG_FAST_BPF_FVPORT_KEY, ng_fast_bpf.h) when the node
+ * tags inline with a TPID the kernel can push: appended to *portsp
+ * (grown as needed); the new count.  Before ngd_fast_br_sync; those the
+ * bridge did not take are left out of ngd_fast_vl_sync's.
+ */
+unsigned ngd_fast_vl_fvports(struct ngd_fast_vl *vl,
+    struct ngd_fast_brport **portsp, unsigned n);
+/* The i-th fvport key of the vlan node vlan, or 0 (past the last). */
+uint32_t ngd_fast_vl_fvport_at(const struct ngd_fast_vl *vl, uint32_t vlan,
+    unsigned i);
+/* The fvport a frame from the trunk port gidx (its tag inline) was for,
+ * or 0. */
+uint32_t ngd_fast_vl_fvport_in(const struct ngd_fast_vl *vl, uint32_t gidx,
+    const uint8_t *frame, size_t len);
+/* What a kernel bridge sent the vlan filter hook k in the kernel (pkts
+ * frames, bytes octets untagged), added to its node's downstream hook
+ * as the node would have sent it (tagged). */
+void ngd_fast_vl_fcount(struct ng_hook *k, uint64_t pkts, uint64_t bytes);
 
 /*
  * Ether nodes on kernel bridges (fastpath_ether.c): an uplink veth pair

@@ -76,6 +76,12 @@ struct ngd_br_slot {
 	uint32_t idx;
 };
 
+/* An fvport's slot (a vlan filter on a bridge: keys are sparse). */
+struct ngd_br_fslot {
+	uint32_t key;
+	struct ngd_br_slot s;
+};
+
 /* A port's graph-side end from became to (ngd_fast_br_repoint); the
  * hosts learned on from not yet moved. */
 struct ngd_br_repoint {
@@ -93,6 +99,8 @@ struct ngd_fast_br {
 	uint32_t nslot;
 	struct ngd_br_slot *vslot; /* vports (vlan nodes), by their number */
 	uint32_t nvslot;
+	struct ngd_br_fslot *fslot; /* fvports (vlan filters), O(n) */
+	uint32_t nfslot;
 	int ncpu;
 	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
 	uint64_t pulled_ns;                 /* when the last import began */
@@ -169,9 +177,42 @@ ngd_br_slot(const struct ngd_fast_br *br, uint32_t gidx)
 	static const struct ngd_br_slot none;
 	uint32_t v = gidx & ~NG_FAST_BPF_VPORT;
 
+	if (NG_FAST_BPF_IS_FVPORT(gidx)) { /* a vlan filter */
+		for (uint32_t i = 0; i < br->nfslot; i++)
+			if (br->fslot[i].key == gidx)
+				return &br->fslot[i].s;
+		return &none;
+	}
 	if (NG_FAST_BPF_IS_VPORT(gidx)) /* a vlan node (fastpath_vlan.c) */
 		return v < br->nvslot ? &br->vslot[v] : &none;
 	return gidx < br->nslot ? &br->slot[gidx] : &none;
+}
+
+static int
+ngd_br_set_fslot(struct ngd_fast_br *br, uint32_t key, uint32_t bridge,
+    uint32_t idx)
+{
+	uint32_t i;
+
+	for (i = 0; i < br->nfslot && br->fslot[i].key != key; i++)
+		;
+	if (bridge == 0) { /* gone: the last one takes its place */
+		if (i < br->nfslot)
+			br->fslot[i] = br->fslot[--br->nfslot];
+		return 0;
+	}
+	if (i == br->nfslot) {
+		void *p = realloc(br->fslot, (i + 1) * sizeof(*br->fslot));
+
+		if (p == NULL)
+			return ENOMEM;
+		br->fslot = p;
+		br->nfslot++;
+		br->fslot[i].key = key;
+	}
+	br->fslot[i].s.bridge = bridge;
+	br->fslot[i].s.idx = idx;
+	return 0;
 }
 
 static int
@@ -182,6 +223,8 @@ ngd_br_set_slot(struct ngd_fast_br *br, uint32_t gidx, uint32_t bridge,
 	struct ngd_br_slot **slot = vport ? &br->vslot : &br->slot;
 	uint32_t *nslot = vport ? &br->nvslot : &br->nslot;
 
+	if (NG_FAST_BPF_IS_FVPORT(gidx))
+		return ngd_br_set_fslot(br, gidx, bridge, idx);
 	if (vport)
 		gidx &= ~NG_FAST_BPF_VPORT;
 	if (gidx >= *nslot) {
@@ -322,6 +365,9 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 	 * is the eiface's port's ng_fast_stats (fastpath.c). */
 	hook->stats.xmit_frames += c.xmit_pkts;
 	hook->stats.xmit_octets += c.xmit_octets;
+	/* a vlan filter's (fvport): on, tagged, out of its downstream */
+	if (NG_FAST_BPF_IS_FVPORT(m->gidx))
+		ngd_fast_vl_fcount(hook->peer, c.xmit_pkts, c.xmit_octets);
 }
 
 static void
@@ -1259,6 +1305,7 @@ ngd_fast_br_free(struct ngd_fast_br *br)
 	}
 	free(br->slot);
 	free(br->vslot);
+	free(br->fslot);
 	free(br->percpu);
 	free(br->rp);
 	free(br);

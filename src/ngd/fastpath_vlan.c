@@ -27,6 +27,15 @@
  * fastpath_bridge.c, and if the bridge switches in the kernel, its
  * entries are written here keyed by the vport as they would be by a
  * trunk's port.
+ *
+ * A filter hook of a vlan node with a trunk port that leads to a bridge
+ * is a port of that bridge with no device too (an fvport, key
+ * NG_FAST_BPF_FVPORT_KEY: ngd_fast_vl_fvports lists it for
+ * fastpath_bridge.c), when the node tags its filters' frames inline
+ * (setencap's filter bit) with a TPID the kernel can push; if the bridge
+ * switches in the kernel, its ng_fast_vlfports entry says where its
+ * frames go, and its VID's entry in ng_fast_vlvids is 0, as for a filter
+ * whose frames ngd takes (an older program does so).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -61,6 +70,22 @@ struct ngd_vl_vid {
 	ng_id_t eiface;        /* that eiface */
 	char hook[NG_HOOKSIZ]; /* the vlan node's hook to it */
 	struct ng_fast_bpf_vlstats seen;
+	bool fv; /* gidx is an fvport's key (its ng_fast_vlvids entry 0) */
+};
+
+/* A filter listed as an fvport (ngd_fast_vl_fvports), one allocation
+ * each: a kernel bridge's member names its hook by this hook[]. */
+struct ngd_vl_fv {
+	uint32_t key;
+	ng_id_t vlan;
+	char hook[NG_HOOKSIZ];
+	bool keep; /* listed at this sync */
+};
+
+/* An ng_fast_vlfports entry, as written. */
+struct ngd_vl_fvw {
+	uint32_t key;
+	struct ng_fast_bpf_vlfport e;
 };
 
 /* A vlan node whose downstream is a kernel bridge's port (a vport). */
@@ -81,6 +106,11 @@ struct ngd_fast_vl {
 	bool swept; /* entries no sync wrote (the last ngd's) removed */
 	struct ngd_vl_vport *vports; /* vlan nodes on kernel bridges */
 	unsigned nvports;
+	int vlfports_fd;
+	struct ngd_vl_fv **fvs; /* filters listed for kernel bridges */
+	unsigned nfvs;
+	struct ngd_vl_fvw *fvw; /* written, by key */
+	unsigned nfvw;
 };
 
 int
@@ -95,6 +125,7 @@ ngd_fast_vl_new(const struct ng_fast_bpf *skel, bool adopting,
 	vl->vlports_fd = bpf_map__fd(skel->maps.ng_fast_vlports);
 	vl->vlvids_fd = bpf_map__fd(skel->maps.ng_fast_vlvids);
 	vl->vlstats_fd = bpf_map__fd(skel->maps.ng_fast_vlstats);
+	vl->vlfports_fd = bpf_map__fd(skel->maps.ng_fast_vlfports);
 	vl->ncpu = libbpf_num_possible_cpus();
 	if (vl->ncpu <= 0) {
 		free(vl);
@@ -113,6 +144,10 @@ ngd_fast_vl_free(struct ngd_fast_vl *vl)
 	free(vl->ports);
 	free(vl->vids);
 	free(vl->vports);
+	for (unsigned i = 0; i < vl->nfvs; i++)
+		free(vl->fvs[i]);
+	free(vl->fvs);
+	free(vl->fvw);
 	free(vl);
 }
 
@@ -279,7 +314,38 @@ struct ngd_vl_want {
 	unsigned nports, maxports;
 	struct ngd_vl_vid *vids;
 	unsigned nvids, maxvids;
+	struct ngd_vl_fvw *fvw;
+	unsigned nfvw, maxfvw;
 };
+
+static int
+ngd_vl_add_fvw(struct ngd_vl_want *w, const struct ngd_vl_fvw *f)
+{
+	if (w->nfvw == w->maxfvw) {
+		unsigned m = w->maxfvw ? 2 * w->maxfvw : 16;
+		void *p = realloc(w->fvw, m * sizeof(*w->fvw));
+
+		if (p == NULL)
+			return ENOMEM;
+		w->fvw = p;
+		w->maxfvw = m;
+	}
+	w->fvw[w->nfvw++] = *f;
+	return 0;
+}
+
+/* The fvport a bridge took for the filter hook k of vlan node v (in
+ * ports), or 0. */
+static uint32_t
+ngd_vl_fv_taken(const struct ng_node *v, const struct ng_hook *k,
+    const struct ngd_fast_brport *ports, unsigned n)
+{
+	for (unsigned i = 0; k != NULL && i < n; i++)
+		if (NG_FAST_BPF_IS_FVPORT(ports[i].gidx) &&
+		    ports[i].eiface == v && strcmp(ports[i].hook, k->name) == 0)
+			return ports[i].gidx;
+	return 0;
+}
 
 static int
 ngd_vl_add_port(struct ngd_vl_want *w, uint32_t gidx,
@@ -421,6 +487,21 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 			vid.gidx = p->gidx;
 			vid.eiface = p->eiface->id;
 			memcpy(vid.hook, k->name, sizeof(vid.hook));
+		} else if (tags && !NG_FAST_BPF_IS_VPORT(t->gidx) &&
+		    (vid.gidx = ngd_vl_fv_taken(v, k, ports, n)) != 0) {
+			/* on a kernel bridge (an fvport) */
+			struct ngd_vl_fvw fw = { .key = vid.gidx,
+				.e = { .vlan = v->id,
+				    .trunk = t->gidx,
+				    .proto = htons(proto),
+				    .tci = (uint16_t)(f->vid |
+					(f->cfi & 1) << 12 |
+					(f->pcp & 7) << 13) } };
+
+			vid.fv = true;
+			vid.eiface = k->peer->node->id;
+			memcpy(vid.hook, k->name, sizeof(vid.hook));
+			(void)ngd_vl_add_fvw(w, &fw);
 		}
 		(void)ngd_vl_add_vid(w, &vid);
 		if (p != NULL && tags) {
@@ -544,6 +625,168 @@ ngd_fast_vl_vports(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 	return nout;
 }
 
+/* The listed filter with this key, vlan node and hook, or NULL. */
+static struct ngd_vl_fv *
+ngd_vl_fv_find(struct ngd_fast_vl *vl, uint32_t key, ng_id_t vlan,
+    const char *hook)
+{
+	for (unsigned i = 0; i < vl->nfvs; i++)
+		if (vl->fvs[i]->key == key && vl->fvs[i]->vlan == vlan &&
+		    strcmp(vl->fvs[i]->hook, hook) == 0)
+			return vl->fvs[i];
+	return NULL;
+}
+
+/* Whether another filter took key at this sync (the low 12 bits of two
+ * vlan nodes' IDs alike, the same VID): this one stays ngd's. */
+static bool
+ngd_vl_fv_claimed(const struct ngd_fast_vl *vl, uint32_t key)
+{
+	for (unsigned i = 0; i < vl->nfvs; i++)
+		if (vl->fvs[i]->key == key && vl->fvs[i]->keep)
+			return true;
+	return false;
+}
+
+/* The fvports of the vlan node v, whose downstream leads to a trunk
+ * port, appended to *portsp (*np of them, room for *maxp). */
+static void
+ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v,
+    struct ngd_fast_brport **portsp, unsigned *np, unsigned *maxp)
+{
+	struct ng_vlan_table *tab;
+	struct ng_mesg *m;
+	uint32_t encap, nf;
+	uint16_t proto;
+
+	proto = (uint16_t)ngd_vl_get(v, NGM_VLAN_GET_ENCAP_PROTO,
+	    sizeof(uint16_t));
+	encap = ngd_vl_get(v, NGM_VLAN_GET_ENCAP, sizeof(uint32_t));
+	/* as ngd_vl_want_node: the kernel's TPIDs, the tag inline */
+	if ((proto != 0x8100 && proto != 0x88a8) ||
+	    !(encap & VLAN_ENCAP_FROM_FILTER) ||
+	    (m = ngd_vl_ask(v, NGM_VLAN_GET_TABLE)) == NULL)
+		return;
+	tab = (struct ng_vlan_table *)m->data;
+	nf = 0; /* a short answer: none */
+	if (m->header.arglen >= sizeof(*tab) &&
+	    m->header.arglen >= sizeof(*tab) + tab->n * sizeof(tab->filter[0]))
+		nf = tab->n;
+	/* O(filters) a filter: a sync costs O(filters^2) with many VIDs on
+	 * bridges (4,096 at most a node) */
+	for (uint32_t i = 0; i < nf; i++) {
+		struct ng_vlan_filter *f = &tab->filter[i];
+		struct ngd_vl_fv *fv;
+		struct ng_hook *k;
+		uint32_t key;
+
+		f->hook_name[sizeof(f->hook_name) - 1] = '\0';
+		k = ng_find_hook(v, f->hook_name);
+		if (k == NULL || !(k->flags & NG_HOOK_VALID) ||
+		    k->peer == NULL || (k->flags & NG_HOOK_CAPTURED) ||
+		    !ng_node_valid(k->peer->node) ||
+		    k->peer->node->type->switching == NULL)
+			continue;
+		key = NG_FAST_BPF_FVPORT_KEY(v->id, f->vid);
+		if (ngd_vl_fv_claimed(vl, key))
+			continue;
+		if ((fv = ngd_vl_fv_find(vl, key, v->id, k->name)) == NULL) {
+			void *p = realloc(vl->fvs,
+			    (vl->nfvs + 1) * sizeof(*vl->fvs));
+
+			if (p == NULL)
+				continue;
+			vl->fvs = p;
+			if ((fv = calloc(1, sizeof(*fv))) == NULL)
+				continue;
+			fv->key = key;
+			fv->vlan = v->id;
+			snprintf(fv->hook, sizeof(fv->hook), "%s", k->name);
+			vl->fvs[vl->nfvs++] = fv;
+		}
+		if (*np == *maxp) {
+			unsigned mx = 2 * *maxp + 8;
+			void *p = realloc(*portsp, (mx + 1) * sizeof(**portsp));
+
+			if (p == NULL)
+				continue;
+			*portsp = p;
+			*maxp = mx;
+		}
+		fv->keep = true;
+		(*portsp)[*np].eiface = v;
+		(*portsp)[*np].hook = fv->hook;
+		(*portsp)[*np].gidx = key;
+		(*portsp)[(*np)++].changed = false;
+	}
+	free(m);
+}
+
+unsigned
+ngd_fast_vl_fvports(struct ngd_fast_vl *vl, struct ngd_fast_brport **portsp,
+    unsigned n)
+{
+	unsigned i, total = n, max = n;
+
+	if (vl == NULL)
+		return n;
+	for (i = 0; i < vl->nfvs; i++)
+		vl->fvs[i]->keep = false;
+	for (i = 0; i < n; i++) {
+		struct ngd_fast_brport *p = &(*portsp)[i];
+		struct ng_hook *h;
+
+		if (NG_FAST_BPF_IS_VPORT(p->gidx) ||
+		    (h = ngd_vl_ether(p)) == NULL ||
+		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
+		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) != 0)
+			continue;
+		ngd_vl_fv_list(vl, h->peer->node, portsp, &total, &max);
+	}
+	return total;
+}
+
+uint32_t
+ngd_fast_vl_fvport_at(const struct ngd_fast_vl *vl, uint32_t vlan, unsigned i)
+{
+	for (unsigned j = 0; vl != NULL && j < vl->nfvw; j++)
+		if (vl->fvw[j].e.vlan == vlan && i-- == 0)
+			return vl->fvw[j].key;
+	return 0;
+}
+
+uint32_t
+ngd_fast_vl_fvport_in(const struct ngd_fast_vl *vl, uint32_t gidx,
+    const uint8_t *frame, size_t len)
+{
+	uint16_t proto, tci;
+
+	if (vl == NULL || vl->nfvw == 0 || len < 18)
+		return 0;
+	proto = (uint16_t)(frame[12] << 8 | frame[13]);
+	tci = (uint16_t)(frame[14] << 8 | frame[15]);
+	for (unsigned i = 0; i < vl->nfvw; i++)
+		if (vl->fvw[i].e.trunk == gidx &&
+		    ntohs(vl->fvw[i].e.proto) == proto &&
+		    (vl->fvw[i].e.tci & 0x0fff) == (tci & 0x0fff))
+			return vl->fvw[i].key;
+	return 0;
+}
+
+void
+ngd_fast_vl_fcount(struct ng_hook *k, uint64_t pkts, uint64_t bytes)
+{
+	struct ng_hook *d;
+
+	if (k == NULL || pkts == 0 ||
+	    strcmp(k->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
+	    (d = ng_find_hook(k->node, NG_VLAN_HOOK_DOWNSTREAM)) == NULL ||
+	    d->peer == NULL)
+		return;
+	d->stats.xmit_frames += pkts;
+	d->stats.xmit_octets += bytes + 4 * pkts; /* the filter's tag */
+}
+
 uint32_t
 ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx)
 {
@@ -570,6 +813,24 @@ ngd_vl_vid_cmp(const void *a, const void *b)
 	if (x->key.vlan != y->key.vlan)
 		return x->key.vlan < y->key.vlan ? -1 : 1;
 	return x->key.vid < y->key.vid ? -1 : x->key.vid > y->key.vid;
+}
+
+static int
+ngd_vl_fvw_cmp(const void *a, const void *b)
+{
+	const struct ngd_vl_fvw *x = a, *y = b;
+
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* vid's entry in ng_fast_vlvids: its port, or 0 (ngd's, or an fvport:
+ * ng_fast.bpf.c looks in ng_fast_vlfports then). */
+static void
+ngd_vl_vid_write(struct ngd_fast_vl *vl, const struct ngd_vl_vid *vid)
+{
+	uint32_t val = vid->fv ? 0 : vid->gidx;
+
+	(void)bpf_map_update_elem(vl->vlvids_fd, &vid->key, &val, BPF_ANY);
 }
 
 /* The filter port gidx's counters: made zero, or (left by the last ngd)
@@ -640,6 +901,19 @@ ngd_vl_sweep(struct ngd_fast_vl *vl, const struct ngd_vl_want *w)
 		}
 		k = next;
 	}
+	for (first = true; bpf_map_get_next_key(vl->vlfports_fd,
+			       first ? NULL : &k, &next) == 0;
+	     first = false) {
+		bool keep = false;
+
+		for (unsigned i = 0; i < w->nfvw && !keep; i++)
+			keep = w->fvw[i].key == next;
+		if (!keep && bpf_map_delete_elem(vl->vlfports_fd, &next) == 0) {
+			first = true;
+			continue;
+		}
+		k = next;
+	}
 }
 
 /*
@@ -663,6 +937,8 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 	for (i = 0; i < n; i++) {
 		struct ng_hook *h;
 
+		if (NG_FAST_BPF_IS_FVPORT(ports[i].gidx))
+			continue; /* a filter's, with its trunk's node */
 		if (NG_FAST_BPF_IS_VPORT(ports[i].gidx)) { /* on a bridge */
 			ngd_vl_want_node(&w, ports[i].eiface, &ports[i], ports,
 			    n);
@@ -678,6 +954,19 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		qsort(w.ports, w.nports, sizeof(*w.ports), ngd_vl_port_cmp);
 	if (w.nvids > 1)
 		qsort(w.vids, w.nvids, sizeof(*w.vids), ngd_vl_vid_cmp);
+	if (w.nfvw > 1)
+		qsort(w.fvw, w.nfvw, sizeof(*w.fvw), ngd_vl_fvw_cmp);
+	/* New and changed filters on bridges first: a VID's frames follow
+	 * its fvport's entry once its ng_fast_vlvids entry is there. */
+	for (i = j = 0; i < w.nfvw; i++) {
+		while (j < vl->nfvw && vl->fvw[j].key < w.fvw[i].key)
+			j++;
+		if (j < vl->nfvw && vl->fvw[j].key == w.fvw[i].key &&
+		    memcmp(&vl->fvw[j].e, &w.fvw[i].e, sizeof(w.fvw[i].e)) == 0)
+			continue;
+		(void)bpf_map_update_elem(vl->vlfports_fd, &w.fvw[i].key,
+		    &w.fvw[i].e, BPF_ANY);
+	}
 	/* New and changed: VIDs and their counters, then ports (a trunk
 	 * sends a VID to nomatch only when it has no entry). */
 	for (i = j = 0; i < w.nvids; i++) {
@@ -690,7 +979,7 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		    ngd_vl_vid_cmp(&vl->vids[j], &w.vids[i]) == 0)
 			o = &vl->vids[j];
 		if (o != NULL && o->gidx == w.vids[i].gidx &&
-		    o->eiface == w.vids[i].eiface &&
+		    o->fv == w.vids[i].fv && o->eiface == w.vids[i].eiface &&
 		    strcmp(o->hook, w.vids[i].hook) == 0) {
 			w.vids[i].seen = o->seen;
 			continue;
@@ -704,8 +993,7 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		else
 			(void)ngd_vl_stats(vl, w.vids[i].gidx, &w.vids[i].seen);
 		if (w.vids[i].key.vid != NGD_VL_NOMATCH)
-			(void)bpf_map_update_elem(vl->vlvids_fd, &w.vids[i].key,
-			    &w.vids[i].gidx, BPF_ANY);
+			ngd_vl_vid_write(vl, &w.vids[i]);
 	}
 	for (i = j = 0; i < w.nports; i++) {
 		while (j < vl->nports && vl->ports[j].gidx < w.ports[i].gidx)
@@ -751,16 +1039,33 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 			continue;
 		(void)bpf_map_delete_elem(vl->vlports_fd, &vl->ports[i].gidx);
 	}
+	for (i = j = 0; i < vl->nfvw; i++) {
+		while (j < w.nfvw && w.fvw[j].key < vl->fvw[i].key)
+			j++;
+		if (j < w.nfvw && w.fvw[j].key == vl->fvw[i].key)
+			continue;
+		(void)bpf_map_delete_elem(vl->vlfports_fd, &vl->fvw[i].key);
+	}
 	if (!vl->swept) {
 		ngd_vl_sweep(vl, &w);
 		vl->swept = true;
 	}
 	free(vl->ports);
 	free(vl->vids);
+	free(vl->fvw);
 	vl->ports = w.ports;
 	vl->nports = w.nports;
 	vl->vids = w.vids;
 	vl->nvids = w.nvids;
+	vl->fvw = w.fvw;
+	vl->nfvw = w.nfvw;
+	/* Filters no longer listed: no bridge's member names them now. */
+	for (i = j = 0; i < vl->nfvs; i++)
+		if (vl->fvs[i]->keep)
+			vl->fvs[j++] = vl->fvs[i];
+		else
+			free(vl->fvs[i]);
+	vl->nfvs = j;
 }
 
 /* The graph-side end gidx went: no entry names it any more. */
@@ -777,8 +1082,8 @@ ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx)
 			if (vl->vids[i].key.vid == NGD_VL_NOMATCH)
 				continue;
 			vl->vids[i].gidx = 0;
-			(void)bpf_map_update_elem(vl->vlvids_fd,
-			    &vl->vids[i].key, &vl->vids[i].gidx, BPF_ANY);
+			vl->vids[i].fv = false;
+			ngd_vl_vid_write(vl, &vl->vids[i]);
 		}
 		vl->vids[k++] = vl->vids[i];
 	}
@@ -794,4 +1099,15 @@ ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx)
 			vl->ports[k++] = vl->ports[i];
 	}
 	vl->nports = k;
+	/* Its filters on bridges (it was their trunk) drop what the bridge
+	 * sends them until the next sync. */
+	for (i = k = 0; i < vl->nfvw; i++) {
+		if (vl->fvw[i].e.trunk == gidx) {
+			(void)bpf_map_delete_elem(vl->vlfports_fd,
+			    &vl->fvw[i].key);
+			continue;
+		}
+		vl->fvw[k++] = vl->fvw[i];
+	}
+	vl->nfvw = k;
 }

@@ -312,6 +312,75 @@ vport_cases(uint32_t a, uint32_t b)
 	free(zero);
 }
 
+/*
+ * A filter of vlan node 9 for VID 10 on bridge BR (an fvport, F), its
+ * trunk A; B the bridge's other port.  What the bridge sends F gets the
+ * filter's tag (out of band: not in the test run's output) and goes to
+ * A.  The trunk's side (a tagged frame untagged into the bridge) needs a
+ * tag a test run cannot set: fastpath_vlan_filter.sh.
+ */
+static void
+fvport_cases(uint32_t a, uint32_t b)
+{
+	int vlports = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLPORTS);
+	int vlfports = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLFPORTS);
+	uint32_t fv = NG_FAST_BPF_FVPORT_KEY(9, 10),
+		 all = NG_FAST_BPF_BR_LEARN | NG_FAST_BPF_BR_UNKNOWN;
+	struct ng_fast_bpf_port pa = { .id = 1,
+		.mode = NG_FAST_BPF_VLAN,
+		.peer = 9 };
+	struct ng_fast_bpf_port pb = { .id = 2,
+		.mode = NG_FAST_BPF_BRIDGE,
+		.peer = BR };
+	struct ng_fast_bpf_vlport vt = { .vlan = 9,
+		.flags = NG_FAST_BPF_VL_TRUNK };
+	struct ng_fast_bpf_vlfport e = { .vlan = 9, .trunk = a, .tci = 10 };
+	struct ng_fast_bpf_member m0 = { .group = BR, .idx = 0 };
+	struct ng_fast_bpf_member m1 = { .group = BR, .idx = 1 };
+	struct ng_fast_bpf_mac k = { .bridge = BR };
+	struct ng_fast_bpf_host h = { .ifindex = fv };
+	struct ng_fast_bpf_brstats bf;
+	void *zero = calloc(ncpu, sizeof(struct ng_fast_bpf_brstats));
+	uint64_t s;
+
+	CHECK("fvport: a filter's key is a port with no device",
+	    NG_FAST_BPF_IS_VPORT(fv) && NG_FAST_BPF_IS_FVPORT(fv) &&
+		!NG_FAST_BPF_IS_FVPORT(NG_FAST_BPF_VPORT | 9));
+	vt.proto = e.proto = htons(0x8100);
+	update(ports, &a, &pa);
+	update(ports, &b, &pb);
+	update(vlports, &a, &vt);
+	update(vlfports, &fv, &e);
+	brport(fv, all);
+	brport(b, all);
+	update(brstats, &fv, zero);
+	update(members, &m0, &fv);
+	update(members, &m1, &b);
+	group(2);
+	memcpy(k.addr, S1, 6);
+	update(hosts, &k, &h);
+	bf = br(fv);
+	s = slow(b);
+	CHECK("fvport: B's broadcast flooded, F's copy tagged to the trunk",
+	    run(b, BC, S2) == TC_ACT_SHOT && slow(b) == s &&
+		br(fv).xmit_pkts == bf.xmit_pkts + 1 &&
+		br(fv).xmit_bcast == bf.xmit_bcast + 1);
+	bf = br(fv);
+	CHECK("fvport: unicast from B to S1 (on F): tagged, to the trunk "
+	      "(bpf_redirect_peer)",
+	    run(b, S1, S2) == TC_ACT_REDIRECT &&
+		br(fv).xmit_pkts == bf.xmit_pkts + 1);
+	(void)bpf_map_delete_elem(vlfports, &fv);
+	CHECK("fvport: ... F's entry gone (a sync under way): dropped",
+	    run(b, S1, S2) == TC_ACT_SHOT);
+	(void)bpf_map_delete_elem(hosts, &k);
+	(void)bpf_map_delete_elem(members, &m0);
+	(void)bpf_map_delete_elem(brports, &fv);
+	free(zero);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -521,6 +590,7 @@ main(int argc, char **argv)
 
 	vlan_cases(a, b);
 	vport_cases(a, b);
+	fvport_cases(a, b);
 	free(zero);
 	bpf_object__close(obj);
 	return failed;
