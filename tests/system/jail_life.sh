@@ -38,10 +38,13 @@ snapshot() {
 }
 before=$(snapshot)
 
-# wait_gone NAME: until jls no longer shows the jail (at most 5 s)
+# wait_gone NAME: until jls no longer shows the jail, dying ones too
+# (at most 5 s): jls -c fails as soon as its last process has gone, but
+# its supervisor brings its interfaces home after that (a loaded machine
+# saw ng_a not yet home); jls -cd fails once it has
 wait_gone() {
 	for _ in $(seq 250); do
-		jls -c -j "$1" || return 0
+		jls -cd -j "$1" || return 0
 		sleep 0.02
 	done
 	return 1
