@@ -3,6 +3,8 @@
 # ok/FAIL vocabulary tests/run counts.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PATH="$top/build:$PATH"
+# NGD_ASAN=1 (make check-asan, tests/run): the ASan and UBSan build first
+[ "${NGD_ASAN:-}" = 1 ] && export PATH="$top/${ASAN_B:-build-asan}:$PATH"
 export NGCTL_NO_AUTOSTART=1
 NG_FAILED=0
 
