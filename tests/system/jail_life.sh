@@ -77,6 +77,21 @@ wait "$jexec_pid"
 expect_rc "then it ends" 0 wait_gone hold
 expect_rc "ng_a is home after hold" 0 quiet ip link show ng_a
 
+# Dying (jls -d): its last process gone, its supervisor yet to bring
+# ng_a home, held back here by jail(8)'s lock (as a loaded machine's
+# scheduler held it back for a moment).
+jail -c name=dy vnet vnet.interface=ng_a 'exec.start=sleep 0.3 &'
+exec 8>/run/jail/.lock
+flock 8
+for _ in $(seq 250); do jls -c -j dy || break; sleep 0.02; done
+expect_rc "dy's last process gone: jls -c finds it no more" 1 jls -c -j dy
+expect_rc "... jls -cd does: it is dying" 0 jls -cd -j dy
+expect "... jls -dv says so" "dy DYING" "$(jls -dv -j dy | awk 'NR == 6 { print $1, $2 }')"
+expect_rc "... ng_a is not home yet" 1 quiet ip link show ng_a
+exec 8>&-
+expect_rc "dy ends once its supervisor has the lock" 0 wait_gone dy
+expect_rc "ng_a is home after dy" 0 quiet ip link show ng_a
+
 # persist can be turned off at run time: the empty jail then ends.
 jail -c name=p2 vnet persist vnet.interface=ng_a
 expect_rc "jail -m nopersist" 0 jail -m name=p2 nopersist
