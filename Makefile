@@ -454,3 +454,23 @@ FAST_SKEL_USERS = $(B)/src/ngd/fastpath.o $(B)/src/ngd/fastpath_bridge.o \
 $(FAST_SKEL_USERS): $(B)/bpf/ng_fast.skel.h
 $(FAST_SKEL_USERS): CPPFLAGS += $(BPF_SKEL_CPPFLAGS)
 $(B)/tests-root/test_fast_bpf: $(FAST_BPF_OBJ) src/bpf/ng_fast_bpf.h
+
+# ngd and the tools built with AddressSanitizer and UBSan, for the golden
+# and system tests (not part of check): `make asan` builds the same
+# programs as `all` into $(ASAN_B) (a second build tree, BPF programs
+# and their skeletons included, so the kernel fast path works as in
+# build/); `NGD_ASAN=1 tests/run PATTERN`, or `make check-asan
+# PATTERN=...`, runs the tests matching PATTERN with those programs first
+# on PATH (tests/lib.sh) and fails any test after which a sanitizer
+# wrote a report ($(ASAN_B)/reports/TEST/).  UBSan findings are reported
+# and ngd carries on, so one run shows them all; an ASan finding stops it.
+ASAN_B      ?= build-asan
+ASAN_CFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fsanitize-recover=undefined
+asan:
+	$(MAKE) B=$(ASAN_B) CFLAGS="$(ASAN_CFLAGS)" \
+	    LDFLAGS="-pthread -fsanitize=address,undefined" all
+
+check-asan: all asan $(ROOT_TEST_BIN)
+	NGD_ASAN=1 ASAN_B=$(ASAN_B) tests/run $(PATTERN)
+.PHONY: asan check-asan

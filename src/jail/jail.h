@@ -208,6 +208,8 @@ int jail_rec_list(struct jail_rec **recsp, size_t *np);
 void jail_rec_list_free(struct jail_rec *recs, size_t n);
 int jail_next_jid(int *jidp);
 bool jail_rec_alive(const struct jail_rec *r);
+/* Its processes gone, its supervisor yet to bring its interfaces home. */
+bool jail_rec_dying(const struct jail_rec *r);
 int jail_rec_add_iface(struct jail_rec *r, const char *name, int idx);
 /* The record in the state file's form, and back (name: the jail's). */
 void jail_rec_dump(FILE *fp, const struct jail_rec *r);

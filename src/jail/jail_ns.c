@@ -2225,8 +2225,10 @@ jail_ns_super(int lfd)
 						  -1);
 		if (nev < 0 && errno != EINTR)
 			return 1;
-		if (nev == 0 && jail_super_may_go(&s, 0))
+		if (nev == 0 && jail_super_may_go(&s, 0)) {
+			free(s.v); /* no jail left in it */
 			return 0;
+		}
 		for (int e = 0; e < nev; e++) {
 			int fd = (int)(evs[e].data.u64 >> 2), c;
 

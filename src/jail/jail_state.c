@@ -422,3 +422,16 @@ jail_rec_alive(const struct jail_rec *r)
 	    jail_proc_start(r->super_pid) == r->super_start &&
 	    jail_proc_start(r->init_pid) == r->init_start;
 }
+
+/*
+ * Dying, as jls -d shows: the jail's last process has gone but its
+ * record is still there with its supervisor alive, which has yet to
+ * tear it down (interfaces home, aliases, cgroup, then the record).
+ * jls without -d shows it no more, but its interfaces are not home yet.
+ */
+bool
+jail_rec_dying(const struct jail_rec *r)
+{
+	return !jail_rec_alive(r) && r->super_pid > 0 &&
+	    jail_proc_start(r->super_pid) == r->super_start;
+}

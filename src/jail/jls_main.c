@@ -266,7 +266,8 @@ jail_print_verbose(const struct jail_rec *r)
 
 	printf("%6d  %-29.29s %.74s\n", r->jid, host != NULL ? host : "",
 	    path != NULL ? path : "/");
-	printf("        %-29.29s %.74s\n", r->name, "ACTIVE");
+	printf("        %-29.29s %.74s\n", r->name,
+	    jail_rec_alive(r) ? "ACTIVE" : "DYING");
 	printf("        %d\n", 0);
 	jail_addrs(r, "ip4.addr", &ip);
 	jail_addrs(r, "ip6.addr", &ip);
@@ -283,13 +284,15 @@ main(int argc, char **argv)
 	const char *jail = NULL;
 	size_t n = 0;
 	int ch, flags = 0;
-	bool check = false;
+	bool check = false, dying = false;
 
 	while ((ch = getopt(argc, argv, "+acdj:hNnqsv")) != -1) {
 		switch (ch) {
 		case 'a':
+			break;
 		case 'd':
-			break; /* no jail lingers dying here */
+			dying = true;
+			break;
 		case 'c':
 			check = true;
 			break;
@@ -328,7 +331,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (jail != NULL) {
-		if (jail_rec_read(jail, &one) != 0 || !jail_rec_alive(&one)) {
+		int e = jail_rec_read(jail, &one);
+
+		if (e == 0 &&
+		    !(jail_rec_alive(&one) ||
+			(dying && jail_rec_dying(&one)))) {
+			jail_rec_free(&one);
+			e = ENOENT;
+		}
+		if (e != 0) {
 			if (!check) {
 				if (jail_is_number(jail))
 					jail_warnx(NULL, "jail %s not found",
@@ -339,8 +350,10 @@ main(int argc, char **argv)
 			}
 			return 1;
 		}
-		if (check)
+		if (check) {
+			jail_rec_free(&one);
 			return 0;
+		}
 		recs = malloc(sizeof(*recs));
 		if (recs == NULL)
 			return 1;
@@ -358,7 +371,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 		for (size_t i = 0; i < na; i++) {
-			if (jail_rec_alive(&all[i]))
+			if (jail_rec_alive(&all[i]) ||
+			    (dying && jail_rec_dying(&all[i])))
 				recs[n++] = all[i];
 			else
 				jail_rec_free(&all[i]);

@@ -510,6 +510,19 @@ void ngd_takeover_adopt(struct ngd *d, struct ngd_handover *h);
 /* --- main.c ------------------------------------------------------------- */
 
 /*
+ * The heap given back after activity (main.c): glibc returns freed memory
+ * to the kernel only from the top of the heap, so one block still in use
+ * above a burst's (a flood's queued frames, a journal's text) kept all of
+ * it resident.  A second after the loop last woke, malloc_trim() gives
+ * back every free page wherever it lies; an idle ngd is not woken for it.
+ */
+struct ngd_trim {
+	struct ngd_sleep_hook hook;
+	uint64_t next_ms; /* not before then */
+	bool dirty;       /* the loop woke since the last trim */
+};
+
+/*
  * One daemon's whole state: the graph and the parts that serve it, each
  * a struct handed to the code that uses it, so that all of it can be
  * walked from here (a journal, a takeover: DESIGN decision 12).
@@ -523,6 +536,7 @@ struct ngd {
 	struct ngd_fast *fast;       /* eifaces as veth pairs, or NULL */
 	struct ng_graph *graph;
 	struct ngd_sleep_hook timers; /* runs the graph's timers */
+	struct ngd_trim trim;         /* freed heap given back */
 	struct ngd_io sigio;          /* SIGTERM, SIGINT, SIGHUP */
 	struct ngd_journal journal;   /* the graph, for the next ngd */
 	struct ngd_takeover takeover; /* handing it all to a new ngd */

@@ -285,20 +285,16 @@ nghook_relay(struct nghook *h)
 	}
 }
 
-int
-main(int ac, char **av)
+/* All of it but msgs, the -m messages' room (as many as arguments). */
+static int
+nghook_main(int ac, char **av, char **msgs)
 {
 	struct nghook h = { .infd = STDIN_FILENO, .outfd = STDOUT_FILENO };
 	struct ngm_connect ngc;
 	const char *path, *hook = NGHOOK_DEFAULT_HOOK;
-	char **msgs;
 	int nmsgs = 0, ch, rtn;
 	bool exec = false;
 
-	if ((msgs = calloc((size_t)ac + 1, sizeof(*msgs))) == NULL) {
-		nghook_warn("calloc");
-		return EX_OSERR;
-	}
 	while ((ch = getopt(ac, av, "+adelm:nsSt:")) != -1) {
 		switch (ch) {
 		case 'a':
@@ -380,8 +376,22 @@ main(int ac, char **av)
 			return EX_OSERR;
 		}
 	}
-	free(msgs);
 	if (exec && (rtn = nghook_exec(&h, av + 2)) != 0)
 		return rtn;
 	return nghook_relay(&h);
+}
+
+int
+main(int ac, char **av)
+{
+	char **msgs;
+	int rtn;
+
+	if ((msgs = calloc((size_t)ac + 1, sizeof(*msgs))) == NULL) {
+		nghook_warn("calloc");
+		return EX_OSERR;
+	}
+	rtn = nghook_main(ac, av, msgs); /* every way out frees msgs */
+	free(msgs);
+	return rtn;
 }

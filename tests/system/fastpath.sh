@@ -51,7 +51,7 @@ stop_ngd
 # that refuses BPF) serves TAPs and says so once; eifaces work.
 # ngd_as COMMAND...: ngd started by COMMAND (no NGD_FASTPATH: the default)
 ngd_as() {
-	"$@" env -u NGD_FASTPATH "$top/build/ngd" -d 2>>"$NGD_LOG" &
+	"$@" env -u NGD_FASTPATH "$(command -v ngd)" -d 2>>"$NGD_LOG" &
 	NGD_PID=$!
 	for _ in $(seq 100); do
 		ngctl -N list >/dev/null 2>&1 && return

@@ -207,8 +207,9 @@ expect "their pins too" "" "$(ls /sys/fs/bpf/ngjail | grep -v '^p-')"
 expect_rc "a jail living while its command runs" 0 jail -q -c name=nd path=/ \
     ip4.addr="h0|198.51.100.52/24" 'exec.start=sleep 0.5 &'
 expect "its alias is there" "1" "$(ip -o addr show dev h0 | grep -c 198.51.100.52/)"
-for _ in $(seq 150); do jls -c -j nd || break; sleep 0.02; done
-expect_rc "it ended by itself" 1 jls -c -j nd
+# (-d: until its supervisor has taken its alias and cgroup away too)
+for _ in $(seq 150); do jls -cd -j nd || break; sleep 0.02; done
+expect_rc "it ended by itself" 1 jls -cd -j nd
 expect "its alias went with it" "$host_aliases" "$(aliases)"
 expect "and its cgroup" "" "$(ls /sys/fs/cgroup/ngjail/$run 2>/dev/null)"
 

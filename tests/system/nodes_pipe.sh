@@ -4,7 +4,7 @@
 # about 10 Mbit/s.
 #
 #   ns a: pipea --ether-- upper [P pipe] lower --ether-- pipeb :ns b
-# serial: round trips (95-115 ms) and rates (9-11 Mbit/s) through a pipe
+# serial: round trips (100-115 ms) and rates (9-11 Mbit/s) through a pipe
 source "$(dirname "$0")/../lib.sh"
 start_ngd || finish
 trap 'ip netns del a 2>/dev/null; ip netns del b 2>/dev/null; rm -rf "$tmp"; stop_ngd' EXIT
@@ -40,8 +40,14 @@ ip -n a addr add 198.18.23.1/24 dev pipea
 ip -n b addr add 198.18.23.2/24 dev pipeb
 
 in_ns a ping -c 1 -W 2 -q 198.18.23.2 >/dev/null # ARP first
-rtt=$(in_ns a ping -c 5 -i 0.2 -W 2 -q 198.18.23.2 | sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p')
-within "ping RTT about 100 ms" "$rtt" 95 115
+# The pipe holds each frame 50 ms each way, never less (its timer is
+# rounded up to the next ms); whatever the machine adds (ngd, ping and
+# the kernel waiting for a CPU) comes on top, in every round trip: under
+# stress-ng --cpu 6 at a load of 14, 20 pings averaged 120-129 ms.  So
+# the fastest of 20 round trips, the one least delayed by the machine,
+# is the pipe's: at least 100 ms, and near it (the same runs: 102-105).
+rtt=$(in_ns a ping -c 20 -i 0.1 -W 2 -q 198.18.23.2 | sed -nE 's|.* = ([0-9.]+)/.*|\1|p')
+within "ping RTT about 100 ms (the fastest of 20)" "$rtt" 100 115
 
 in_ns b timeout 15 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 srv=$!

@@ -39,8 +39,14 @@ expect_rc "the bridge reaches ve1 through the ether node" 0 quiet ping -c 1 -W 2
 cat >"$tmp/hook.py" <<'EOF'
 import os, socket, struct, subprocess, sys, threading, time
 secs = float(sys.argv[1])
-hook = subprocess.Popen(["nghook", "br0:", "link3"], stdin=subprocess.PIPE,
+# nghook sends what one read of its input got as one frame: from a pipe,
+# the frames that waited there while its send waited for ngd (the whole
+# handover) came as one, longer than ngeth0's MTU, and were lost.  A
+# SOCK_SEQPACKET pair keeps each write one read, as nghook -e does.
+feed, feed_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+hook = subprocess.Popen(["nghook", "br0:", "link3"], stdin=feed_end,
                         stdout=subprocess.PIPE, bufsize=0)
+feed_end.close()
 pk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x88b5))
 pk.bind(("ngeth0", 0))
 pk.settimeout(0.2)
@@ -69,8 +75,6 @@ def from_eth():
             d = pk.recv(2048)
         except socket.timeout:
             continue
-        # nghook sends what one read of its input got: frames that
-        # waited in the pipe while ngd was handing over come as one
         i = d.find(src_hook + b"\x88\xb5NGTK")
         while i >= 0 and len(d) >= i + 16:
             seen_eth.add(struct.unpack(">I", d[i + 12:i + 16])[0])
@@ -81,14 +85,14 @@ t.start()
 n = int(secs / 0.01)
 time.sleep(0.3)
 for seq in range(n):
-    hook.stdin.write(frame(src_hook, seq))
+    feed.send(frame(src_hook, seq))
     pk.send(frame(src_eth, seq))
     time.sleep(0.01)
 time.sleep(0.5)
 done.set()
 t.join()
 alive = hook.poll() is None
-hook.stdin.close()
+feed.close()
 hook.wait()
 last = set(range(n - 50, n))
 print(f"{n} {len(seen_eth)} {len(seen_hook)} {int(last <= seen_eth)} {int(last <= seen_hook)} {int(alive)}")
@@ -125,9 +129,13 @@ ds = conn()
 err2, _ = hello(ds, 2, b"[%x]:" % nid)
 print(err, err2)
 EOF
+# Its control connection must be made before the takeover: wait for it
+# (python3 through a pyenv shim took 1.5 s at a load of 12; 10 s were
+# not always enough under stress-ng), 60 s at most.
+h0=$(date +%s%N)
 coproc HALF { python3 "$tmp/half.py"; }
-read -r -t 10 ready <&"${HALF[0]}"
-echo "# half: ${ready:-nothing}"
+read -r -t 60 ready <&"${HALF[0]}"
+echo "# half: ${ready:-nothing} after $((($(date +%s%N) - h0) / 1000000)) ms"
 sleep 0.8
 ngctl list | grep -E 'Name: sess ' | awk '{ print $2, $6 }' >"$tmp/before"
 ngctl capture ve0: lower icmp >"$tmp/cap" 2>"$tmp/cap.err" &
