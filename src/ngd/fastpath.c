@@ -217,6 +217,15 @@ struct ngd_veth {
 	struct ngd_veth *next;
 };
 
+/* A pair's graph-side end has index gidx: new ends are given higher
+ * ones (ngd_fast_free_gidx). */
+static void
+ngd_fast_saw_gidx(struct ngd_fast *fp, int gidx)
+{
+	if (gidx >= fp->next_gidx)
+		fp->next_gidx = gidx + 1;
+}
+
 /* Back to ngd's own namespace from the data plane or another. */
 static void
 ngd_fast_back(struct ngd_fast *fp)
@@ -1865,6 +1874,7 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	if (ngd_veth_peer(v, &p) == 0) {
 		memcpy(ifname, p.name, IFNAMSIZ);
@@ -2168,6 +2178,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
@@ -2670,15 +2681,13 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	fp->retired_ms = ngd_clock_ms();
 }
 
-/* An index no device of the data plane has, for a new graph-side end. */
+/* An index no device of the data plane has, for a new graph-side end:
+ * above every pair's (ngd_fast_saw_gidx keeps next_gidx there: O(1)). */
 static int
 ngd_fast_free_gidx(struct ngd_fast *fp)
 {
 	struct ngd_fast_link l;
 
-	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
-		if (w->gidx >= fp->next_gidx)
-			fp->next_gidx = w->gidx + 1;
 	for (int i = 0; i < 64; i++, fp->next_gidx++)
 		if (fp->next_gidx > 1 &&
 		    ngd_fast_getlink(fp, -1, fp->next_gidx, &l) == ENODEV)
@@ -2779,6 +2788,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	oldlink = v->link;
 	oldseen = v->seen;
 	memcpy(oldname, v->gname, sizeof(oldname));
+	ngd_fast_saw_gidx(fp, gidx);
 	v->gidx = gidx;
 	memcpy(v->gname, gname, sizeof(v->gname));
 	v->link = -1;
