@@ -2739,7 +2739,8 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	struct nlmsghdr *nh;
 	struct ng_fast_bpf_stats oldseen, newseen;
 	int gidx, oldgidx, oldlink, error;
-	uint32_t id, key;
+	uint32_t id, key, br;
+	bool resync;
 
 	snprintf(gname, sizeof(gname), "ngdp%u", fp->npairs++);
 	vs.name = gname;
@@ -2805,7 +2806,16 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		ngd_fast_retire(fp, gidx, NULL, NULL);
 		return error;
 	}
+	/* A hub's members and vlan ports name the end: the sync rewrites
+	 * them (O(ports): only for those).  A bridge's port and a direct
+	 * edge or uplink follow here. */
+	resync = v->hub != 0 ||
+	    ngd_fast_vl_of(fp->vl, (uint32_t)oldgidx) != 0 ||
+	    ngd_fast_vl_trunk_of(fp->vl, (uint32_t)oldgidx) != 0;
+	br = ngd_fast_br_of(fp->br, (uint32_t)oldgidx);
 	ngd_fast_br_repoint(fp->br, (uint32_t)oldgidx, (uint32_t)gidx);
+	if (br != 0 && ngd_fast_br_of(fp->br, (uint32_t)gidx) != br)
+		resync = true; /* not taken over: the sync rebuilds it */
 	(void)ngd_veth_port(v);
 	id = v->id;
 	key = (uint32_t)gidx;
@@ -2815,10 +2825,10 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	ngd_fast_eth_repoint(fp->eth, (uint32_t)oldgidx, (uint32_t)gidx);
 	ngd_fast_pin_link_drop(fp->pin, oldgidx);
 	ngd_fast_pin_link(fp->pin, gidx, v->link);
-	/* A hub's members, and vlan ports, are rewritten by the sync, which
-	 * follows a client's message before its reply (O(ports): not once
-	 * more here), or comes before the loop sleeps. */
-	fp->sync_due = true;
+	/* The sync follows a client's message before its reply, or comes
+	 * before the loop sleeps. */
+	if (resync)
+		fp->sync_due = true;
 	/* The old end forwards no more: with no port entry its program
 	 * drops what comes (as a device gone would); then what it forwarded
 	 * since the fold is counted, by the same path.  Its link stays
