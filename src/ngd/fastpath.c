@@ -2737,10 +2737,10 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	struct ngd_veth_spec vs = { 0 };
 	char buf[1024], gname[IFNAMSIZ], oldname[IFNAMSIZ];
 	struct nlmsghdr *nh;
-	struct ng_fast_bpf_stats oldseen, newseen;
+	struct ng_fast_bpf_stats oldseen, newseen, oldst;
 	int gidx, oldgidx, oldlink, error;
 	uint32_t id, key, br;
-	bool resync;
+	bool resync, heard;
 
 	snprintf(gname, sizeof(gname), "ngdp%u", fp->npairs++);
 	vs.name = gname;
@@ -2783,8 +2783,12 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 
 	/* The port moves to the new end: what the old one forwarded is
-	 * counted first, and its entries go once the new ones are in. */
+	 * counted first, and its entries go once the new ones are in.
+	 * Whether its port saw any frame (every frame is counted, one way
+	 * or another): if not, a bridge learned no host on it. */
 	ngd_veth_fold(v);
+	heard = ngd_veth_stats(v, &oldst) != 0 || oldst.fast_pkts != 0 ||
+	    oldst.slow_pkts != 0 || oldst.dropped != 0;
 	oldgidx = v->gidx;
 	oldlink = v->link;
 	oldseen = v->seen;
@@ -2813,7 +2817,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	    ngd_fast_vl_of(fp->vl, (uint32_t)oldgidx) != 0 ||
 	    ngd_fast_vl_trunk_of(fp->vl, (uint32_t)oldgidx) != 0;
 	br = ngd_fast_br_of(fp->br, (uint32_t)oldgidx);
-	ngd_fast_br_repoint(fp->br, (uint32_t)oldgidx, (uint32_t)gidx);
+	ngd_fast_br_repoint(fp->br, (uint32_t)oldgidx, (uint32_t)gidx, heard);
 	if (br != 0 && ngd_fast_br_of(fp->br, (uint32_t)gidx) != br)
 		resync = true; /* not taken over: the sync rebuilds it */
 	(void)ngd_veth_port(v);
