@@ -214,6 +214,14 @@ struct ngd_veth {
 	struct ngd_veth_peer peer;
 	unsigned peer_gen;
 	bool peer_known;
+	/* Its description as last made (ngd_fast_describe), and from what:
+	 * the journal asks for every pair at every write (O(pairs) a
+	 * write, a write after most requests), and it seldom changes. */
+	char desc[192];
+	struct ngd_veth_peer desc_p;
+	int desc_gidx;
+	uint16_t desc_id;
+	bool desc_home;
 	struct ngd_veth *next;
 };
 
@@ -1638,6 +1646,7 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 	struct ngd_veth_peer p;
 	struct stat st;
 	size_t n;
+	bool home;
 	int error;
 
 	if (!fresh && v->peer_known)
@@ -1647,6 +1656,19 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 		if ((error = ngd_veth_peer(v, &p)) != 0)
 			return error;
 	}
+	if (fp->own_ino == 0 && fstat(fp->nd->own_netns, &st) == 0) {
+		fp->own_ino = st.st_ino;
+		fp->own_cookie = ngd_netdev_cookie(fp->nd);
+	}
+	home = ngd_fast_nsid_home(fp, p.nsid) && fp->own_ino != 0;
+	if (v->desc[0] != '\0' && v->desc_gidx == v->gidx &&
+	    v->desc_id == v->id && v->desc_home == home &&
+	    v->desc_p.ifindex == p.ifindex &&
+	    memcmp(v->desc_p.mac, p.mac, sizeof(p.mac)) == 0 &&
+	    strcmp(v->desc_p.name, p.name) == 0) {
+		snprintf(buf, size, "%s", v->desc);
+		return 0;
+	}
 	snprintf(buf, size,
 	    "kind=veth name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
 	    "ifindex=%d gidx=%d port=%u",
@@ -1655,14 +1677,17 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 	/* At home, where it lives as a TAP's description says it (for an
 	 * ngd of the TAP model; one placed by vnet is found by its name). */
 	n = strlen(buf);
-	if (fp->own_ino == 0 && fstat(fp->nd->own_netns, &st) == 0) {
-		fp->own_ino = st.st_ino;
-		fp->own_cookie = ngd_netdev_cookie(fp->nd);
-	}
-	if (ngd_fast_nsid_home(fp, p.nsid) && fp->own_ino != 0)
+	if (home)
 		snprintf(buf + n, size - n, " ns-ino=%llu ns-cookie=%llu",
 		    (unsigned long long)fp->own_ino,
 		    (unsigned long long)fp->own_cookie);
+	if (strlen(buf) < sizeof(v->desc)) { /* kept for the next time */
+		memcpy(v->desc, buf, strlen(buf) + 1);
+		v->desc_p = p;
+		v->desc_gidx = v->gidx;
+		v->desc_id = v->id;
+		v->desc_home = home;
+	}
 	return 0;
 }
 
