@@ -214,8 +214,25 @@ struct ngd_veth {
 	struct ngd_veth_peer peer;
 	unsigned peer_gen;
 	bool peer_known;
+	/* Its description as last made (ngd_fast_describe), and from what:
+	 * the journal asks for every pair at every write (O(pairs) a
+	 * write, a write after most requests), and it seldom changes. */
+	char desc[192];
+	struct ngd_veth_peer desc_p;
+	int desc_gidx;
+	uint16_t desc_id;
+	bool desc_home;
 	struct ngd_veth *next;
 };
+
+/* A pair's graph-side end has index gidx: new ends are given higher
+ * ones (ngd_fast_free_gidx). */
+static void
+ngd_fast_saw_gidx(struct ngd_fast *fp, int gidx)
+{
+	if (gidx >= fp->next_gidx)
+		fp->next_gidx = gidx + 1;
+}
 
 /* Back to ngd's own namespace from the data plane or another. */
 static void
@@ -1641,6 +1658,7 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 	struct ngd_veth_peer p;
 	struct stat st;
 	size_t n;
+	bool home;
 	int error;
 
 	if (!fresh && v->peer_known)
@@ -1650,6 +1668,19 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 		if ((error = ngd_veth_peer(v, &p)) != 0)
 			return error;
 	}
+	if (fp->own_ino == 0 && fstat(fp->nd->own_netns, &st) == 0) {
+		fp->own_ino = st.st_ino;
+		fp->own_cookie = ngd_netdev_cookie(fp->nd);
+	}
+	home = ngd_fast_nsid_home(fp, p.nsid) && fp->own_ino != 0;
+	if (v->desc[0] != '\0' && v->desc_gidx == v->gidx &&
+	    v->desc_id == v->id && v->desc_home == home &&
+	    v->desc_p.ifindex == p.ifindex &&
+	    memcmp(v->desc_p.mac, p.mac, sizeof(p.mac)) == 0 &&
+	    strcmp(v->desc_p.name, p.name) == 0) {
+		snprintf(buf, size, "%s", v->desc);
+		return 0;
+	}
 	snprintf(buf, size,
 	    "kind=veth name=%s mac=%02x:%02x:%02x:%02x:%02x:%02x "
 	    "ifindex=%d gidx=%d port=%u",
@@ -1658,14 +1689,17 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 	/* At home, where it lives as a TAP's description says it (for an
 	 * ngd of the TAP model; one placed by vnet is found by its name). */
 	n = strlen(buf);
-	if (fp->own_ino == 0 && fstat(fp->nd->own_netns, &st) == 0) {
-		fp->own_ino = st.st_ino;
-		fp->own_cookie = ngd_netdev_cookie(fp->nd);
-	}
-	if (ngd_fast_nsid_home(fp, p.nsid) && fp->own_ino != 0)
+	if (home)
 		snprintf(buf + n, size - n, " ns-ino=%llu ns-cookie=%llu",
 		    (unsigned long long)fp->own_ino,
 		    (unsigned long long)fp->own_cookie);
+	if (strlen(buf) < sizeof(v->desc)) { /* kept for the next time */
+		memcpy(v->desc, buf, strlen(buf) + 1);
+		v->desc_p = p;
+		v->desc_gidx = v->gidx;
+		v->desc_id = v->id;
+		v->desc_home = home;
+	}
 	return 0;
 }
 
@@ -1877,6 +1911,7 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	if (ngd_veth_peer(v, &p) == 0) {
 		memcpy(ifname, p.name, IFNAMSIZ);
@@ -2180,6 +2215,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
@@ -2684,15 +2720,13 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	fp->retired_ms = ngd_clock_ms();
 }
 
-/* An index no device of the data plane has, for a new graph-side end. */
+/* An index no device of the data plane has, for a new graph-side end:
+ * above every pair's (ngd_fast_saw_gidx keeps next_gidx there: O(1)). */
 static int
 ngd_fast_free_gidx(struct ngd_fast *fp)
 {
 	struct ngd_fast_link l;
 
-	for (struct ngd_veth *w = fp->veths; w != NULL; w = w->next)
-		if (w->gidx >= fp->next_gidx)
-			fp->next_gidx = w->gidx + 1;
 	for (int i = 0; i < 64; i++, fp->next_gidx++)
 		if (fp->next_gidx > 1 &&
 		    ngd_fast_getlink(fp, -1, fp->next_gidx, &l) == ENODEV)
@@ -2742,9 +2776,10 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	struct ngd_veth_spec vs = { 0 };
 	char buf[1024], gname[IFNAMSIZ], oldname[IFNAMSIZ];
 	struct nlmsghdr *nh;
-	struct ng_fast_bpf_stats oldseen, newseen;
+	struct ng_fast_bpf_stats oldseen, newseen, oldst;
 	int gidx, oldgidx, oldlink, error;
-	uint32_t id, key;
+	uint32_t id, key, br;
+	bool resync, heard;
 
 	snprintf(gname, sizeof(gname), "ngdp%u", fp->npairs++);
 	vs.name = gname;
@@ -2787,12 +2822,17 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 
 	/* The port moves to the new end: what the old one forwarded is
-	 * counted first, and its entries go once the new ones are in. */
+	 * counted first, and its entries go once the new ones are in.
+	 * Whether its port saw any frame (every frame is counted, one way
+	 * or another): if not, a bridge learned no host on it. */
 	ngd_veth_fold(v);
+	heard = ngd_veth_stats(v, &oldst) != 0 || oldst.fast_pkts != 0 ||
+	    oldst.slow_pkts != 0 || oldst.dropped != 0;
 	oldgidx = v->gidx;
 	oldlink = v->link;
 	oldseen = v->seen;
 	memcpy(oldname, v->gname, sizeof(oldname));
+	ngd_fast_saw_gidx(fp, gidx);
 	v->gidx = gidx;
 	memcpy(v->gname, gname, sizeof(v->gname));
 	v->link = -1;
@@ -2809,7 +2849,16 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		ngd_fast_retire(fp, gidx, NULL, NULL);
 		return error;
 	}
-	ngd_fast_br_repoint(fp->br, (uint32_t)oldgidx, (uint32_t)gidx);
+	/* A hub's members and vlan ports name the end: the sync rewrites
+	 * them (O(ports): only for those).  A bridge's port and a direct
+	 * edge or uplink follow here. */
+	resync = v->hub != 0 ||
+	    ngd_fast_vl_of(fp->vl, (uint32_t)oldgidx) != 0 ||
+	    ngd_fast_vl_trunk_of(fp->vl, (uint32_t)oldgidx) != 0;
+	br = ngd_fast_br_of(fp->br, (uint32_t)oldgidx);
+	ngd_fast_br_repoint(fp->br, (uint32_t)oldgidx, (uint32_t)gidx, heard);
+	if (br != 0 && ngd_fast_br_of(fp->br, (uint32_t)gidx) != br)
+		resync = true; /* not taken over: the sync rebuilds it */
 	(void)ngd_veth_port(v);
 	id = v->id;
 	key = (uint32_t)gidx;
@@ -2819,10 +2868,10 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	ngd_fast_eth_repoint(fp->eth, (uint32_t)oldgidx, (uint32_t)gidx);
 	ngd_fast_pin_link_drop(fp->pin, oldgidx);
 	ngd_fast_pin_link(fp->pin, gidx, v->link);
-	/* A hub's members, and vlan ports, are rewritten by the sync, which
-	 * follows a client's message before its reply (O(ports): not once
-	 * more here), or comes before the loop sleeps. */
-	fp->sync_due = true;
+	/* The sync follows a client's message before its reply, or comes
+	 * before the loop sleeps. */
+	if (resync)
+		fp->sync_due = true;
 	/* The old end forwards no more: with no port entry its program
 	 * drops what comes (as a device gone would); then what it forwarded
 	 * since the fold is counted, by the same path.  Its link stays

@@ -49,8 +49,11 @@ void ngd_fast_br_hookstats(struct ngd_fast_br *br, uint32_t gidx);
 uint32_t ngd_fast_br_of(const struct ngd_fast_br *br, uint32_t gidx);
 /* The graph-side end gidx went. */
 void ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx);
-/* The graph-side end from replaced by to, the same port (a vnet). */
-void ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to);
+/* The graph-side end from replaced by to, the same port (a vnet);
+ * heard: from's port counted a frame (the program may have learned
+ * hosts on it). */
+void ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to,
+    bool heard);
 /* The hosts of the ports repointed so far moved (before their old ends
  * go: their indexes may be given again). */
 void ngd_fast_br_repoint_flush(struct ngd_fast_br *br); /* NULL ok */

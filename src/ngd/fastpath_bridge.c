@@ -935,15 +935,47 @@ ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx)
 	ngd_br_bump(br);
 }
 
+/* ngd_br_has_hosts's walk: is a host on the hook arg points to? */
+struct ngd_br_on_hook {
+	const struct ng_hook *hook;
+	bool found;
+};
+
+static void
+ngd_br_on_hook(void *arg, const uint8_t addr[6], struct ng_hook *hook)
+{
+	struct ngd_br_on_hook *oh = arg;
+
+	(void)addr;
+	oh->found |= hook == oh->hook;
+}
+
+/* Whether the node knows a host on hook (O(its hosts), in memory). */
+static bool
+ngd_br_has_hosts(struct ng_node *node, const struct ng_hook *hook)
+{
+	struct ngd_br_on_hook oh = { .hook = hook, .found = false };
+
+	if (node == NULL || hook == NULL)
+		return true; /* cannot say: as if it did */
+	node->type->switching->walk(node, ngd_br_on_hook, &oh);
+	return oh.found;
+}
+
 /*
  * A vnet made the port's interface anew (fastpath.c): the graph-side end
  * from became to, the same port otherwise.  Its member, slot, settings
  * and group entry follow, and so do the hosts learned on it, so that
  * the bridge is not rebuilt (O(ports)) and no host moves; what the old
- * end counted goes to the hook first.
+ * end counted goes to the hook first.  The map holds hosts on from only
+ * if the program learned them from frames from's interface sent (heard:
+ * its port counted one) or ngd wrote the node's (the node knows one on
+ * the hook); otherwise there is nothing to move, and no reading of the
+ * whole map (O(its buckets)) to do: a jail's interface, made at home
+ * and placed before it ever sent a frame.
  */
 static void
-ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
+ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to, bool heard)
 {
 	const struct ngd_br_slot *s;
 	struct ng_fast_bpf_member mk;
@@ -973,6 +1005,12 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 	mk.group = b->id;
 	mk.idx = idx;
 	ngd_br_put(br, br->members_fd, &mk, &to, BPF_ANY);
+	if (!heard &&
+	    !ngd_br_has_hosts(node,
+		node != NULL ? ngd_br_hook(br, node, m) : NULL)) {
+		ngd_br_drop_port(br, from);
+		return;
+	}
 	/* Its hosts: with those of the pass's other vnets, in one reading
 	 * of the map (ngd_br_repoint_hosts). */
 	if (br->nrp == br->maxrp) {
@@ -996,9 +1034,10 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
 }
 
 void
-ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to)
+ngd_fast_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to,
+    bool heard)
 {
-	ngd_br_repoint(br, from, to);
+	ngd_br_repoint(br, from, to, heard);
 	ngd_br_bump(br);
 }
 

@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,28 +54,122 @@ ngd_fnv(const char *s, size_t n)
 
 /* --- writing --------------------------------------------------------------- */
 
-static void
-ngd_journal_esc(FILE *f, const char *s)
+/*
+ * The text is made in a buffer of the journal's own, kept and only grown:
+ * a graph of a thousand jails writes ~200 KB after every request that
+ * changed it, and a buffer made anew each time (open_memstream) was
+ * mapped, faulted in and unmapped each time, with stdio's formatting on
+ * top: a fifth of ngd's CPU while jails were made.  Out of memory, the
+ * buffer says so (failed) and the text is not written.
+ */
+static bool
+ngd_jbuf_room(struct ngd_jbuf *b, size_t n)
 {
-	const char *p;
+	size_t cap;
+	char *p;
+
+	if (b->failed)
+		return false;
+	if (b->len + n + 1 <= b->cap)
+		return true;
+	for (cap = b->cap ? b->cap : 4096; cap < b->len + n + 1;)
+		cap *= 2;
+	if ((p = realloc(b->p, cap)) == NULL) {
+		b->failed = true;
+		return false;
+	}
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+static void
+ngd_jbuf_put(struct ngd_jbuf *b, const char *s, size_t n)
+{
+	if (!ngd_jbuf_room(b, n))
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+ngd_jbuf_puts(struct ngd_jbuf *b, const char *s)
+{
+	ngd_jbuf_put(b, s, strlen(s));
+}
+
+static void
+ngd_jbuf_putc(struct ngd_jbuf *b, char c)
+{
+	ngd_jbuf_put(b, &c, 1);
+}
+
+static const char ngd_hex[] = "0123456789abcdef";
+
+/* An ID as the journal writes it: 8 hex digits, then c. */
+static void
+ngd_jbuf_id(struct ngd_jbuf *b, uint32_t id, char c)
+{
+	char s[9];
+
+	for (int i = 7; i >= 0; i--, id >>= 4)
+		s[i] = ngd_hex[id & 0xf];
+	s[8] = c;
+	ngd_jbuf_put(b, s, 9);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+ngd_jbuf_printf(struct ngd_jbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!ngd_jbuf_room(b, 128))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if ((size_t)n >= b->cap - b->len) { /* longer: room, and again */
+		if (!ngd_jbuf_room(b, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		(void)vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+}
+
+/* Spaces, '%', control bytes and DEL as %XX; "" as "-", "-" as "%2d". */
+static bool
+ngd_journal_plain(uint8_t c)
+{
+	return c > ' ' && c != '%' && c != 0x7f;
+}
+
+static void
+ngd_journal_esc(struct ngd_jbuf *b, const char *s)
+{
+	const char *run;
 
 	if (s[0] == '\0' || strcmp(s, "-") == 0) {
-		fputs(s[0] == '\0' ? "-" : "%2d", f);
+		ngd_jbuf_puts(b, s[0] == '\0' ? "-" : "%2d");
 		return;
 	}
-	for (p = s; (uint8_t)*p > ' ' && *p != '%' && *p != 0x7f; p++)
-		;
-	if (*p == '\0') { /* nothing to escape, as names mostly are */
-		fputs(s, f);
-		return;
-	}
-	for (; *s != '\0'; s++) {
-		uint8_t c = (uint8_t)*s;
+	while (*s != '\0') {
+		for (run = s; *s != '\0' && ngd_journal_plain((uint8_t)*s); s++)
+			;
+		ngd_jbuf_put(b, run, (size_t)(s - run));
+		for (; *s != '\0' && !ngd_journal_plain((uint8_t)*s); s++) {
+			char e[3] = { '%', ngd_hex[(uint8_t)*s >> 4],
+				ngd_hex[(uint8_t)*s & 0xf] };
 
-		if (c <= ' ' || c == '%' || c == 0x7f)
-			fprintf(f, "%%%02x", c);
-		else
-			fputc(c, f);
+			ngd_jbuf_put(b, e, 3);
+		}
 	}
 }
 
@@ -85,7 +180,7 @@ ngd_journal_skip(const struct ng_node *n, bool sockets)
 }
 
 struct ngd_save_ctx {
-	FILE *f;
+	struct ngd_jbuf *b;
 };
 
 /* A save method's message, as a msg line. */
@@ -104,11 +199,14 @@ ngd_journal_emit(void *arg, struct ng_node *node, const struct ng_mesg *msg)
 	    (error = ng_unparse(c->mesg_type, (const uint8_t *)msg->data,
 		 msg->header.arglen, &text)) != 0)
 		return error;
-	fprintf(sc->f, "msg %08x %s ", node->id, c->name);
-	ngd_journal_esc(sc->f, text != NULL ? text : "");
-	fputc('\n', sc->f);
+	ngd_jbuf_puts(sc->b, "msg ");
+	ngd_jbuf_id(sc->b, node->id, ' ');
+	ngd_jbuf_puts(sc->b, c->name);
+	ngd_jbuf_putc(sc->b, ' ');
+	ngd_journal_esc(sc->b, text != NULL ? text : "");
+	ngd_jbuf_putc(sc->b, '\n');
 	free(text);
-	return 0;
+	return sc->b->failed ? ENOMEM : 0;
 }
 
 /* Nodes in ID order, each with the hook of it to write next. */
@@ -139,18 +237,20 @@ ngd_hook_newer(struct ng_hook *h)
  * is one such, so this always ends; O(edges x passes).
  */
 static void
-ngd_journal_edge(FILE *f, const struct ngd_jnode *a, const struct ng_hook *h,
-    const struct ngd_jnode *b, const struct ng_hook *p)
+ngd_journal_edge(struct ngd_jbuf *b, const struct ngd_jnode *a,
+    const struct ng_hook *h, const struct ngd_jnode *c, const struct ng_hook *p)
 {
-	fprintf(f, "hook %08x ", a->node->id);
-	ngd_journal_esc(f, h->name);
-	fprintf(f, " %08x ", b->node->id);
-	ngd_journal_esc(f, p->name);
-	fputc('\n', f);
+	ngd_jbuf_puts(b, "hook ");
+	ngd_jbuf_id(b, a->node->id, ' ');
+	ngd_journal_esc(b, h->name);
+	ngd_jbuf_putc(b, ' ');
+	ngd_jbuf_id(b, c->node->id, ' ');
+	ngd_journal_esc(b, p->name);
+	ngd_jbuf_putc(b, '\n');
 }
 
 static void
-ngd_journal_hooks(FILE *f, struct ngd_jnode *jn, size_t n)
+ngd_journal_hooks(struct ngd_jbuf *f, struct ngd_jnode *jn, size_t n)
 {
 	const struct ng_hook **forced = NULL; /* written out of turn */
 	size_t nforced = 0;
@@ -213,79 +313,84 @@ ngd_journal_hooks(FILE *f, struct ngd_jnode *jn, size_t n)
 	free((void *)forced);
 }
 
-/* The journal's text for graph g: malloc'd into *textp, *lenp bytes;
- * sockets: with the socket nodes and their hooks (a takeover's). */
-int
-ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
-    bool sockets)
+/* The journal's text for graph g into b (emptied first; failed if out
+ * of memory); sockets: with the socket nodes and their hooks (a
+ * takeover's). */
+static int
+ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b, bool sockets)
 {
-	struct ngd_save_ctx sc;
+	struct ngd_save_ctx sc = { .b = b };
 	struct ngd_jnode *jn;
 	struct ng_node *n;
 	char desc[512];
-	size_t nn = 0, len;
-	char *text = NULL;
-	FILE *f;
+	size_t nn = 0;
 	int error = 0;
 
-	*textp = NULL;
-	jn = calloc(ng_num_nodes(j->graph) + 1, sizeof(*jn));
-	if (jn == NULL || (f = open_memstream(&text, &len)) == NULL) {
-		free(jn);
+	b->len = 0;
+	b->failed = false;
+	if ((jn = calloc(ng_num_nodes(j->graph) + 1, sizeof(*jn))) == NULL)
 		return ENOMEM;
-	}
-	sc.f = f;
-	fprintf(f, "netgraph-journal %d\nnetns %llu\nnextid %08x\n",
-	    NGD_JOURNAL_VERSION, (unsigned long long)j->cookie,
-	    ng_graph_next_id(j->graph));
+	ngd_jbuf_printf(b, "netgraph-journal %d\nnetns %llu\nnextid ",
+	    NGD_JOURNAL_VERSION, (unsigned long long)j->cookie);
+	ngd_jbuf_id(b, ng_graph_next_id(j->graph), '\n');
 	for (n = ng_first_node(j->graph); n != NULL; n = n->next) {
 		struct ng_ifdev *d;
 
 		if (ngd_journal_skip(n, sockets))
 			continue;
 		jn[nn++].node = n;
-		fprintf(f, "node %08x %s ", n->id, n->type->name);
-		ngd_journal_esc(f, n->name);
-		fputc('\n', f);
+		ngd_jbuf_puts(b, "node ");
+		ngd_jbuf_id(b, n->id, ' ');
+		ngd_jbuf_puts(b, n->type->name);
+		ngd_jbuf_putc(b, ' ');
+		ngd_journal_esc(b, n->name);
+		ngd_jbuf_putc(b, '\n');
 		if (n->type->netdev == NULL || n->priv == NULL ||
 		    (d = n->type->netdev->ifdev(n)) == NULL)
 			continue;
 		if (d->dev != NULL &&
 		    ngd_netdev_describe(d->dev, desc, sizeof(desc),
-			sockets || j->fresh) == 0)
-			fprintf(f, "dev %08x %s\n", n->id, desc);
-		fprintf(f, "ifdev %08x synced=%d\n", n->id, d->synced);
+			sockets || j->fresh) == 0) {
+			ngd_jbuf_puts(b, "dev ");
+			ngd_jbuf_id(b, n->id, ' ');
+			ngd_jbuf_puts(b, desc);
+			ngd_jbuf_putc(b, '\n');
+		}
+		ngd_jbuf_puts(b, "ifdev ");
+		ngd_jbuf_id(b, n->id, ' ');
+		ngd_jbuf_puts(b, d->synced ? "synced=1\n" : "synced=0\n");
 	}
-	ngd_journal_hooks(f, jn, nn);
+	ngd_journal_hooks(b, jn, nn);
 	for (size_t i = 0; i < nn && error == 0; i++)
 		if (jn[i].node->type->save != NULL)
 			error = jn[i].node->type->save(jn[i].node,
 			    ngd_journal_emit, &sc);
 	free(jn);
-	if (fclose(f) != 0 && error == 0)
+	if (error == 0 && b->failed)
 		error = ENOMEM;
-	if (error != 0) {
-		free(text);
+	if (error != 0)
+		return error;
+	/* The end line and its sum of all that comes before it. */
+	ngd_jbuf_printf(b, "end %016llx\n",
+	    (unsigned long long)ngd_fnv(b->p, b->len));
+	return b->failed ? ENOMEM : 0;
+}
+
+/* The same in a new buffer: malloc'd into *textp, *lenp bytes. */
+int
+ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
+    bool sockets)
+{
+	struct ngd_jbuf b = { NULL, 0, 0, false };
+	int error;
+
+	*textp = NULL;
+	if ((error = ngd_journal_make(j, &b, sockets)) != 0) {
+		free(b.p);
 		return error;
 	}
-	/* The end line and its sum of all that comes before it. */
-	len = strlen(text);
-	{
-		char end[32];
-		int m = snprintf(end, sizeof(end), "end %016llx\n",
-		    (unsigned long long)ngd_fnv(text, len));
-		char *t = realloc(text, len + (size_t)m + 1);
-
-		if (t == NULL) {
-			free(text);
-			return ENOMEM;
-		}
-		memcpy(t + len, end, (size_t)m + 1);
-		text = t;
-		len += (size_t)m;
-	}
-	*textp = text;
-	*lenp = len;
+	*textp = b.p;
+	*lenp = b.len;
 	return 0;
 }
 
@@ -325,27 +430,21 @@ ngd_journal_put(struct ngd_journal *j, const char *text, size_t len)
 int
 ngd_journal_sync(struct ngd_journal *j)
 {
-	char *text;
-	size_t len;
+	struct ngd_jbuf t;
 	int error;
 
 	if (!j->enabled)
 		return 0;
-	if ((error = ngd_journal_text(j, &text, &len, false)) != 0)
+	if ((error = ngd_journal_make(j, &j->text, false)) != 0)
 		return error;
-	if (j->last != NULL && len == j->last_len &&
-	    memcmp(text, j->last, len) == 0) {
-		free(text);
+	if (j->last.p != NULL && j->text.len == j->last.len &&
+	    memcmp(j->text.p, j->last.p, j->text.len) == 0)
 		return 0;
-	}
-	error = ngd_journal_put(j, text, len);
-	if (error != 0) {
-		free(text);
-		return error;
-	}
-	free(j->last);
-	j->last = text;
-	j->last_len = len;
+	if ((error = ngd_journal_put(j, j->text.p, j->text.len)) != 0)
+		return error; /* the file still holds last */
+	t = j->last;          /* the buffers trade places, both kept */
+	j->last = j->text;
+	j->text = t;
 	return 0;
 }
 
@@ -462,8 +561,10 @@ ngd_journal_fini(struct ngd_journal *j)
 	free(j->ids);
 	j->ids = NULL;
 	j->nids = 0;
-	free(j->last);
-	j->last = NULL;
+	free(j->text.p);
+	free(j->last.p);
+	memset(&j->text, 0, sizeof(j->text));
+	memset(&j->last, 0, sizeof(j->last));
 	j->enabled = false;
 	ngd_journal_unlock(j, false);
 }

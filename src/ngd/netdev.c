@@ -1179,11 +1179,14 @@ ngd_netdev_graph_maybe_changed(struct ng_graph *g)
 }
 
 /*
- * Messages known to change nothing but counters read (none clears):
- * after them, the graph's shape unchanged (ng_topo_gen) and no event
- * due, the fast path's maps need no new look.  Any other message may
- * change what the fast path reads (a node's config, a tee's bypass, a
- * vnet), so it is told so.
+ * Messages known to change nothing but counters read (none clears), or
+ * whose work updates the fast path's maps itself and says when a full
+ * look is due (an eiface's vnet: the new pair takes over its port, and
+ * only a hub's or vlan node's ports wait for the sync): after them, the
+ * graph's shape unchanged (ng_topo_gen) and no event due, the fast path's
+ * maps need no new look (O(ports), once a jail made).  Any other message
+ * may change what the fast path reads (a node's config, a tee's bypass),
+ * so it is told so.
  */
 static bool
 ngd_msg_readonly(const struct ng_mesg *m)
@@ -1203,7 +1206,8 @@ ngd_msg_readonly(const struct ng_mesg *m)
 		}
 		return false;
 	case NGM_EIFACE_COOKIE:
-		return m->header.cmd == NGM_EIFACE_GET_IFNAME;
+		return m->header.cmd == NGM_EIFACE_GET_IFNAME ||
+		    m->header.cmd == NGM_EIFACE_VNET;
 	case NGM_IFACE_COOKIE:
 		return m->header.cmd == NGM_IFACE_GET_IFNAME;
 	}

@@ -417,8 +417,14 @@ struct ngd_journal {
 	char base[PATH_MAX];
 	char dir[PATH_MAX + 24];
 	char path[PATH_MAX + 32];
-	char *last; /* what the file holds */
-	size_t last_len;
+	/* The text being made and what the file holds: buffers of the
+	 * journal's own, kept from one write to the next and only grown
+	 * (journal.c, struct ngd_jbuf). */
+	struct ngd_jbuf {
+		char *p;
+		size_t len, cap;
+		bool failed; /* out of memory: the text is incomplete */
+	} text, last;
 	bool enabled;
 	bool restored; /* a graph was rebuilt from the file at start */
 	bool fresh;    /* the next text reads every interface again */
