@@ -203,7 +203,9 @@ ngcni_read_stdin(struct ngcni *c, struct ngcni_err *e)
 	return 0;
 }
 
-/* Field key of o: absent (NULL, 0), of type t, or a config error. */
+/* Field key of o: absent (NULL, 0), of type t, or a config error.  A
+ * string holding a NUL byte ("\u0000") is refused: C would read it cut
+ * short. */
 static int
 ngcni_field(json_object *o, const char *key, json_type t, json_object **v,
     struct ngcni_err *e)
@@ -214,8 +216,14 @@ ngcni_field(json_object *o, const char *key, json_type t, json_object **v,
 	*v = NULL;
 	if (!json_object_object_get_ex(o, key, v) || *v == NULL)
 		return 0;
-	if (json_object_is_type(*v, t))
+	if (json_object_is_type(*v, t)) {
+		if (t == json_type_string &&
+		    strlen(json_object_get_string(*v)) !=
+			(size_t)json_object_get_string_len(*v))
+			return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+			    "field \"%s\" holds a NUL byte", key);
 		return 0;
+	}
 	if (t == json_type_double && json_object_is_type(*v, json_type_int))
 		return 0;
 	return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
@@ -253,6 +261,17 @@ ngcni_good_nodename(const char *s)
 	size_t n = strlen(s);
 
 	return n > 0 && n < IFNAMSIZ && strpbrk(s, ".:[]/ \t\n") == NULL;
+}
+
+/* The CNI spec's network name: ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$ */
+static bool
+ngcni_good_netname(const char *s)
+{
+#define NGCNI_ALNUM                                                            \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	return strspn(s, NGCNI_ALNUM) > 0 &&
+	    s[strspn(s, NGCNI_ALNUM "_.-")] == '\0';
+#undef NGCNI_ALNUM
 }
 
 /* portMappings: hostPort and containerPort 1-65535, protocol tcp or
@@ -307,7 +326,15 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 
 	if ((error = ngcni_field(c->conf, "name", json_type_string, &v, e)))
 		return error;
-	c->name = v != NULL ? json_object_get_string(v) : "";
+	if (v == NULL)
+		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+		    "the config has no network name");
+	c->name = json_object_get_string(v);
+	if (!ngcni_good_netname(c->name))
+		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
+		    "network name \"%s\" must match "
+		    "^[a-zA-Z0-9][a-zA-Z0-9_.\\-]*$",
+		    c->name);
 	if ((error = ngcni_field(c->conf, "bridge", json_type_string, &v, e)))
 		return error;
 	snprintf(c->bridge, sizeof(c->bridge), "%s",

@@ -39,6 +39,13 @@ void jail_diag_free(struct jail_diag *d);
 void jail_warnx(const char *jname, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * FreeBSD getopt(3)'s complaint about the option getopt just refused:
+ * call with opterr = 0 and an optstring whose ':' (after any '+') makes
+ * a missing argument return ':'; ch is getopt's return value.
+ */
+void jail_getopt_warn(int ch);
+
 /* A growable list of strings; NULL-terminated for execvp. */
 struct jail_strv {
 	char **v;

@@ -1180,7 +1180,8 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], JAIL_SUPER_ARG) == 0)
 		return jail_ns_super(3);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((ch = getopt(argc, argv, "+cCde:f:hiJ:lmn:p:qrRs:u:U:v")) !=
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+:cCde:f:hiJ:lmn:p:qrRs:u:U:v")) !=
 	    -1) {
 		switch (ch) {
 		case 'c':
@@ -1262,6 +1263,7 @@ main(int argc, char **argv)
 			c.o.verbose = true;
 			break;
 		default:
+			jail_getopt_warn(ch);
 			jail_usage();
 			return 1;
 		}

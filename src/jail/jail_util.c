@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jail.h"
 
@@ -64,6 +65,15 @@ jail_warnx(const char *jname, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+void
+jail_getopt_warn(int ch)
+{
+	if (ch == ':')
+		jail_warnx(NULL, "option requires an argument -- %c", optopt);
+	else
+		jail_warnx(NULL, "illegal option -- %c", optopt);
 }
 
 int

@@ -154,7 +154,8 @@ main(int argc, char **argv)
 	int ch, pidfd, status, error;
 	pid_t pid;
 
-	while ((ch = getopt(argc, argv, "+d:lnu:U:")) != -1) {
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+:d:lnu:U:")) != -1) {
 		switch (ch) {
 		case 'd':
 			dir = optarg;
@@ -171,6 +172,7 @@ main(int argc, char **argv)
 			juser = optarg;
 			break;
 		default:
+			jail_getopt_warn(ch);
 			jail_usage();
 			return 1;
 		}

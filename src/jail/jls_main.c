@@ -286,7 +286,8 @@ main(int argc, char **argv)
 	int ch, flags = 0;
 	bool check = false, dying = false;
 
-	while ((ch = getopt(argc, argv, "+acdj:hNnqsv")) != -1) {
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+:acdj:hNnqsv")) != -1) {
 		switch (ch) {
 		case 'a':
 			break;
@@ -320,6 +321,7 @@ main(int argc, char **argv)
 			    F_VERBOSE;
 			break;
 		default:
+			jail_getopt_warn(ch);
 			jail_usage();
 			return 1;
 		}

@@ -102,6 +102,20 @@ bad "unsupported version" 1 "$(conf 0.2.0)"
 bad "bridge of the wrong type" 7 "$(conf 1.0.0 | sed 's/"labbr"/7/')"
 bad "mtu of the wrong type" 7 "$(conf 1.0.0 ',"mtu":"big"')"
 bad "bridge not a node name" 7 "$(conf 1.0.0 | sed 's/"labbr"/"a:b"/')"
+# The spec's network name: ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$, and a NUL
+# inside a string is refused, not cut short.
+bad "network name with a slash" 7 "$(conf 1.0.0 | sed 's/"lab"/"..\/x"/')"
+bad "network name starting with a dot" 7 "$(conf 1.0.0 | sed 's/"lab"/".lab"/')"
+bad "empty network name" 7 "$(conf 1.0.0 | sed 's/"lab"/""/')"
+bad "no network name" 7 "$(conf 1.0.0 | sed 's/"name":"lab",//')"
+bad "network name with a NUL" 7 "$(conf 1.0.0 | sed 's/"lab"/"lab\\u0000x"/')"
+bad "bridge with a NUL" 7 "$(conf 1.0.0 | sed 's/"labbr"/"labbr\\u0000x"/')"
+got=$(conf 1.0.0 | sed 's/"lab"/"-lab"/' | cni ADD c1 /run/netns/c1)
+expect "the plugin says why" '7 network name "-lab" must match ^[a-zA-Z0-9][a-zA-Z0-9_.\-]*$' \
+    "$(echo "$got" | js '"\(.code) \(.msg)"')"
+got=$(conf 1.0.0 | sed 's/"lab"/"lab\\u0000x"/' | cni ADD c1 /run/netns/c1)
+expect "... and of a NUL" '7 field "name" holds a NUL byte' \
+    "$(echo "$got" | js '"\(.code) \(.msg)"')"
 bad "ipam plugin missing" 7 "$(conf 1.0.0 | sed 's/host-local/no-such-ipam/')"
 bad "IPAM failure (passed on)" 999 "$(conf 1.0.0 '' ',"subnet":"not-a-subnet"')"
 bad "missing netns" 3 "$C" /run/netns/nope

@@ -18,6 +18,21 @@ usage='usage: jail [-dhilqv] [-J jid_file] [-u username] [-U username]
        jail [-f file] -e separator'
 
 out "1 no arguments" 1 "" "$usage" jail
+# FreeBSD's getopt(3) wording, not glibc's
+out "1 unknown option" 1 "" "jail: illegal option -- x
+$usage" jail -x
+out "1 missing argument" 1 "" "jail: option requires an argument -- f
+$usage" jail -f
+jls_usage='jls: usage: jls [-dhNnqv] [-j jail] [param ...]'
+out "1 jls unknown option" 1 "" "jls: illegal option -- x
+$jls_usage" jls -x
+out "1 jls missing argument" 1 "" "jls: option requires an argument -- j
+$jls_usage" jls -j
+jexec_usage='usage: jexec [-l] [-d working-directory] [-u username | -U username] jail [command ...]'
+out "1 jexec unknown option" 1 "" "jexec: illegal option -- x
+$jexec_usage" jexec -x
+out "1 jexec missing argument" 1 "" "jexec: option requires an argument -- d
+$jexec_usage" jexec -d
 out "2 create" 0 "" "" jail -c name=t1 persist path=/ host.hostname=h1
 expect "2 jls -n" "name=t1 host.hostname=h1 persist" "$(jls -j t1 -n name host.hostname persist)"
 out "3 exists" 1 "" 'jail: "t1" already exists' jail -c name=t1 persist path=/ host.hostname=h1
