@@ -30,13 +30,16 @@ field() { # LINK NAME: a counter of BR's getstats LINK
 	ngctl msg BR: getstats "$1" | sed -nE "s/.*[ {]$2=([0-9]+).*/\\1/p" |
 	    grep . || echo 0
 }
-# bcast NS: three broadcast frames (type 0x88b5) out of NS's interface
+# bcast NS: three broadcast frames (type 0x88b5) out of NS's interface,
+# from its own MAC (one source MAC for all would move between BR's links
+# within minStableAge: a loop, and BR mutes the link)
 bcast() {
 	ip netns exec "$1" python3 -c 'import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
+mac = open("/sys/class/net/%s/address" % sys.argv[1]).read().strip()
 for _ in range(3):
-	s.send(bytes.fromhex("ffffffffffff020000000009") + b"\x88\xb5" + bytes(46))' "$1"
+	s.send(b"\xff" * 6 + bytes.fromhex(mac.replace(":", "")) + b"\x88\xb5" + bytes(46))' "$1"
 	sleep 0.2
 }
 
