@@ -480,6 +480,18 @@ struct {
 	__type(value, struct ng_fast_bpf_vlstats);
 } ng_fast_vlstats SEC(".maps");
 
+/* One frame of len bytes counted out of a vlan node's hook (its port). */
+static __always_inline void
+ng_fast_vl_count(__u32 port, __u32 len)
+{
+	struct ng_fast_bpf_vlstats *s;
+
+	if ((s = bpf_map_lookup_elem(&ng_fast_vlstats, &port)) != NULL) {
+		s->pkts++;
+		s->bytes += len;
+	}
+}
+
 #define NG_FAST_VLAN_DROP (-2)
 
 /* --- vlan filters on bridges (fvports, ng_fast_bpf.h) -------------------- */
@@ -562,7 +574,6 @@ ng_fast_vlf_of(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp,
 static __always_inline int
 ng_fast_vlf_in(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 {
-	struct ng_fast_bpf_vlstats *s;
 	__u32 bridge = 0, key, proto, tci, len;
 	int verdict;
 
@@ -579,11 +590,7 @@ ng_fast_vlf_in(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 			return NG_FAST_VLAN_DROP; /* ngd's, but not as sent */
 		return -1;
 	}
-	s = bpf_map_lookup_elem(&ng_fast_vlstats, &key);
-	if (s != NULL) {
-		s->pkts++;
-		s->bytes += len; /* as the filter's hook sends it */
-	}
+	ng_fast_vl_count(key, len); /* as the filter's hook sends it */
 	return verdict;
 }
 
@@ -610,7 +617,6 @@ static __always_inline long
 ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 {
 	struct ng_fast_bpf_vid k = { .vlan = vp->vlan };
-	struct ng_fast_bpf_vlstats *s;
 	__u32 *out = NULL, len = skb->len, dst;
 
 	dst = vp->peer; /* nomatch (0: ngd's), unless a filter takes it */
@@ -629,11 +635,7 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	}
 	if (dst == 0)
 		return 0;
-	s = bpf_map_lookup_elem(&ng_fast_vlstats, &dst);
-	if (s != NULL) {
-		s->pkts++;
-		s->bytes += len; /* as the node's hook sends it */
-	}
+	ng_fast_vl_count(dst, len); /* as the node's hook sends it */
 	return dst;
 }
 
@@ -664,7 +666,6 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	struct ng_fast_bpf_vlport *vp = bpf_map_lookup_elem(&ng_fast_vlports,
 	    &vport);
 	struct ng_fast_bpf_vid k = { .vid = 0 };
-	struct ng_fast_bpf_vlstats *s;
 	__u32 *out = NULL, len = skb->len, dst, proto, tci;
 
 	if (NG_FAST_BPF_IS_FVPORT(vport)) {
@@ -694,10 +695,8 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 		if (dst == 0 || bpf_clone_redirect(skb, dst, 0) != 0)
 			return;
 	}
-	if (dst != 0 && (s = bpf_map_lookup_elem(&ng_fast_vlstats, &dst))) {
-		s->pkts++;
-		s->bytes += len;
-	}
+	if (dst != 0)
+		ng_fast_vl_count(dst, len);
 }
 
 /* What a filter's port sends a vport: switched by its bridge, the vport
