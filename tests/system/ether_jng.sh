@@ -113,6 +113,14 @@ else
 fi
 expect_rc "jng bridge again: ng0_j1 exists, nothing made" 0 jng bridge j1 em0
 expect "still one eiface" 1 "$(ngctl list | grep -c 'Type: eiface')"
+# The MAC of a second jail's interface, link3, in full: N P:SS:SS:III,
+# N the link's counter (1), SS the name's sum(1), which GNU sum prints
+# padded with zeros (www: 08306, 0x2072), III em0's last three octets
+expect "jng bridge www em0: no complaint" "" "$(jng bridge www em0 2>&1)"
+case ${pm:1:1} in 2) p=a ;; *) p=2 ;; esac
+expect "ng0_www's MAC derived from em0's and www's sum" "1$p:20:72:${pm:9}" \
+    "$(cat /sys/class/net/ng0_www/address)"
+jng shutdown www
 expect_rc "jng with a bad name" 1 quiet jng bridge 'a-b' em0
 expect_rc "jng without arguments" 64 quiet jng
 
