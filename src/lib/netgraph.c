@@ -224,6 +224,8 @@ NgStrError(int error)
 		return "Operation timed out";
 	case EADDRNOTAVAIL: /* ether's setenaddr and addmulti */
 		return "Can't assign requested address";
+	case EAFNOSUPPORT: /* a ksocket hook of a family Linux lacks */
+		return "Address family not supported by protocol family";
 	}
 	return strerror(error);
 }

@@ -41,7 +41,7 @@ for bad in inet inet/dgram bogus/dgram/udp inet/bogus/udp inet/dgram/bogus \
 	    ngctl mkpeer H: ksocket b "$bad"
 done
 check "divert/raw/0: no such family here" 71 "" \
-    "$(ERR 'Address family not supported by protocol')" \
+    "$(ERR 'Address family not supported by protocol family')" \
     ngctl mkpeer H: ksocket b divert/raw/0
 check "a second hook" 71 "" "$(ERR 'Socket is already connected')" \
     ngctl connect H: U: b 2/2/17
