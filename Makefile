@@ -284,12 +284,13 @@ soak: all
 check: all unit $(ROOT_TEST_BIN) $(B)/brtime
 	tests/run
 
+# The walkthrough runs the tools of this build (ngctl starts the ngd
+# beside it), in namespaces of its own: nothing of ours is installed.
 demo:
 	@if [ "$$(id -u)" != 0 ]; then echo "make demo needs root (sudo make demo)"; exit 1; fi
 	./scripts/deps
 	$(MAKE) all
-	$(MAKE) install PREFIX=$(PREFIX)
-	examples/seed-walkthrough
+	PATH="$(abspath $(B)):$$PATH" examples/seed-walkthrough
 
 $(B)/graph_bench: bench/graph_bench.c $(ENGINE_A)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(ENGINE_A) $(CORE_LIBS)

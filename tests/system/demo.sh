@@ -2,6 +2,12 @@
 # `make demo` runs examples/seed-walkthrough; here it runs in the test's
 # sandbox (already private namespaces) with the freshly built tools.
 source "$(dirname "$0")/../lib.sh"
+# `make demo` runs it with this build's tools and installs nothing of
+# ours (it did `make install` into /usr/local: units, /etc files, ldconfig)
+recipe=$(make -s -n -C "$top" demo 2>&1 | grep -vE '^(make|cc|clang|ar|bpftool|mv|rm) ')
+expect "make demo runs the walkthrough with build/ first on PATH" 1 \
+    "$(grep -cF "PATH=\"$top/build:\$PATH\" examples/seed-walkthrough" <<<"$recipe")"
+expect "make demo installs nothing" 0 "$(grep -cE '(^| )install( |$)' <<<"$recipe")"
 out=$("$top/examples/seed-walkthrough" 2>&1)
 rc=$?
 expect "walkthrough exits 0" 0 "$rc"
