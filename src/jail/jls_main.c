@@ -289,8 +289,7 @@ main(int argc, char **argv)
 	opterr = 0;
 	while ((ch = getopt(argc, argv, "+:acdj:hNnqsv")) != -1) {
 		switch (ch) {
-		case 'a':
-			break;
+		case 'a': /* FreeBSD's old name for -d */
 		case 'd':
 			dying = true;
 			break;

@@ -89,6 +89,7 @@ flock 8
 for _ in $(seq 250); do jls -c -j dy || break; sleep 0.02; done
 expect_rc "dy's last process gone: jls -c finds it no more" 1 jls -c -j dy
 expect_rc "... jls -cd does: it is dying" 0 jls -cd -j dy
+expect_rc "... and jls -ca (-a: FreeBSD's old name for -d)" 0 jls -ca -j dy
 expect "... jls -dv says so" "dy DYING" "$(jls -dv -j dy | awk 'NR == 6 { print $1, $2 }')"
 expect_rc "... ng_a is not home yet" 1 quiet ip link show ng_a
 exec 8>&-
