@@ -71,9 +71,25 @@ endif
 
 all: $(PROGS) $(LIBNG_SO) $(LIBNG_A) $(B)/completion/ngctl
 
-$(B)/%.o: %.c
+$(B)/%.o: %.c | $(B)/.devheaders
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Each library's header and the Debian package that has it: on a machine
+# without one the build stops first, naming the packages, not at the
+# compiler's "No such file or directory" for one of them.
+DEV_HEADERS = histedit.h:libedit-dev pcap/pcap.h:libpcap-dev \
+    libmnl/libmnl.h:libmnl-dev bpf/libbpf.h:libbpf-dev \
+    systemd/sd-daemon.h:libsystemd-dev json-c/json.h:libjson-c-dev
+$(B)/.devheaders:
+	@missing=; for hp in $(DEV_HEADERS); do \
+	    echo "#include <$${hp%%:*}>" | $(CC) $(CPPFLAGS) -E -x c - \
+	    >/dev/null 2>&1 || missing="$$missing $${hp#*:}"; done; \
+	if [ -n "$$missing" ]; then echo "missing build dependencies:$$missing;" \
+	    "sudo scripts/deps installs them (with what the" \
+	    "tests need), or: sudo apt-get install$$missing" >&2; exit 1; fi
+	@mkdir -p $(dir $@)
+	@touch $@
 
 $(CORE_A): $(CORE_OBJ)
 	rm -f $@

@@ -8,6 +8,15 @@ recipe=$(make -s -n -C "$top" demo 2>&1 | grep -vE '^(make|cc|clang|ar|bpftool|m
 expect "make demo runs the walkthrough with build/ first on PATH" 1 \
     "$(grep -cF "PATH=\"$top/build:\$PATH\" examples/seed-walkthrough" <<<"$recipe")"
 expect "make demo installs nothing" 0 "$(grep -cE '(^| )install( |$)' <<<"$recipe")"
+# A build without a library's headers stops first and names the package
+# (here a made-up one, in a scratch build directory).
+err=$(make -s -C "$top" B="$tmp/b" \
+    DEV_HEADERS="nosuch/h.h:libnosuch-dev histedit.h:libedit-dev" \
+    "$tmp/b/.devheaders" 2>&1 >/dev/null)
+expect "make names a missing -dev package, and only it" \
+    "missing build dependencies: libnosuch-dev; sudo scripts/deps installs them (with what the tests need), or: sudo apt-get install libnosuch-dev" \
+    "$(head -n 1 <<<"$err")"
+expect_rc "... and builds nothing" 1 test -e "$tmp/b/.devheaders"
 out=$("$top/examples/seed-walkthrough" 2>&1)
 rc=$?
 expect "walkthrough exits 0" 0 "$rc"
