@@ -496,4 +496,5 @@ const struct ngctl_cmd ngctl_cmd_capture = {
 		"bytes of each.  Interrupting it, or closing its output, ends "
 		"it too, and so does the edge going away.",
 	.func = ngctl_capture,
+	.ours = true,
 };

@@ -398,4 +398,5 @@ const struct ngctl_cmd ngctl_cmd_top = {
 		"plain frames of lines, one after the other, as it does when "
 		"the output is no terminal.  -n stops after <count> frames.",
 	.func = ngctl_top,
+	.ours = true,
 };

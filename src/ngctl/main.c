@@ -69,22 +69,28 @@ ngctl_matches(const struct ngctl_cmd *cmd, const char *word)
 	return false;
 }
 
-/* The one command word names, or NULL after saying why not. */
+/*
+ * The one command word names, or NULL after saying why not.  FreeBSD's
+ * commands are looked at first, ours only when none of those matches,
+ * so that every word means what it means on FreeBSD.
+ */
 const struct ngctl_cmd *
 ngctl_find(const char *word)
 {
 	const struct ngctl_cmd *found = NULL;
-	int i;
+	int i, pass;
 
-	for (i = 0; ngctl_cmds[i] != NULL; i++) {
-		if (!ngctl_matches(ngctl_cmds[i], word))
-			continue;
-		if (found != NULL) {
-			ngctl_warnx("\"%s\": ambiguous command", word);
-			return NULL;
+	for (pass = 0; pass < 2 && found == NULL; pass++)
+		for (i = 0; ngctl_cmds[i] != NULL; i++) {
+			if (ngctl_cmds[i]->ours != (pass == 1) ||
+			    !ngctl_matches(ngctl_cmds[i], word))
+				continue;
+			if (found != NULL) {
+				ngctl_warnx("\"%s\": ambiguous command", word);
+				return NULL;
+			}
+			found = ngctl_cmds[i];
 		}
-		found = ngctl_cmds[i];
-	}
 	if (found == NULL)
 		ngctl_warnx("\"%s\": unknown command", word);
 	return found;

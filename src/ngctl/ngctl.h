@@ -36,6 +36,8 @@ struct ngctl {
 /*
  * One command.  usage starts with the command's name; av[0] is the word
  * the user typed, so a command never looks at it.  help may be NULL.
+ * ours: a command FreeBSD's ngctl lacks; a word that abbreviates one of
+ * FreeBSD's commands means that one, as it does there (t: types, not top).
  */
 struct ngctl_cmd {
 	const char *name;
@@ -44,6 +46,7 @@ struct ngctl_cmd {
 	const char *summary;
 	const char *help;
 	enum ngctl_rtn (*func)(struct ngctl *ng, int ac, char **av);
+	bool ours;
 };
 
 extern const struct ngctl_cmd ngctl_cmd_capture;

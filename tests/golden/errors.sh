@@ -75,6 +75,16 @@ want=$(ngctl show H:)
 check "33 inf is show" 0 "$want" "" ngctl inf H:
 check "33 SHOW is show" 0 "$want" "" ngctl SHOW H:
 check "33 sho is show" 0 "$want" "" ngctl sho H:
+# Our commands (capture, top) take no word from FreeBSD's: t is types,
+# as there; a word that abbreviates none of FreeBSD's may name ours.
+want=$(ngctl types)
+check "33 t is types, not top" 0 "$want" "" ngctl t
+check "33 T is types" 0 "$want" "" ngctl T
+check "33 to is top" 64 "" \
+    "ngctl: usage: top [-b] [-d seconds] [-n count] [-o b|f|d|n]" ngctl to -x
+check "33 ca is capture" 64 "" \
+    "ngctl: usage: capture [-c count] [-F format] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression]" \
+    ngctl ca
 
 # 34: usage errors print the command's usage string
 check "34 show" 64 "" "ngctl: usage: show [-n] <path>" ngctl show
