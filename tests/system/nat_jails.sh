@@ -4,6 +4,12 @@
 # forward that exec.prestart adds and exec.poststop removes
 # (examples/jail-nat-redirect).
 source "$(dirname "$0")/../lib.sh"
+# A copy away from the source tree (as a package's documentation has it)
+# says where to run it, before it makes anything.
+cp "$top/examples/nat-jails" "$tmp/"
+check "a copy outside the tree says where to run it" 1 "" \
+    "nat-jails: run it from netgraph's source tree, where it finds tests/nat_helper.py and jail-nat-redirect beside it" \
+    bash "$tmp/nat-jails"
 out=$(NG_SANDBOXED=1 timeout 120 "$top/examples/nat-jails" 2>&1)
 expect "the example ends well" 0 $?
 grep -q '^+ jail -f .* -c test1 test2$' <<<"$out" && ok "jails created" ||
