@@ -66,6 +66,19 @@ ngctl_monitor(void *arg)
 		    read(mon->wake[0], junk, sizeof(junk)) == 0)
 			return NULL;
 		/*
+		 * ngd closed the connection: it stopped, and our node went
+		 * with it.  Say so once, in words, and watch no more (the
+		 * reads would fail with "Socket is not connected").
+		 */
+		if (((pfd[0].revents | pfd[1].revents) & POLLHUP) != 0) {
+			pthread_mutex_lock(&ngctl_lock);
+			ngctl_warnx("ngd closed the connection (it stopped); "
+				    "quit, and start ngctl again");
+			pthread_mutex_unlock(&ngctl_lock);
+			cs = ds = -1;
+			continue;
+		}
+		/*
 		 * A command may be running: wait for it, then look again,
 		 * since it may have read what woke us.
 		 */

@@ -194,6 +194,21 @@ if command -v script >/dev/null; then
 		fi
 	done
 	expect "interactive: prompts" 5 "$(grep -o '+ ' "$tmp/tty" | wc -l)"
+	# ngd stops under a session: one line says so, in words (it said
+	# "recv incoming message: Socket is not connected" and more)
+	{
+		sleep 0.3
+		kill "$NGD_PID"
+		sleep 0.5
+		printf 'list\n'
+		sleep 0.3
+		printf '\004'
+		sleep 0.3
+	} | script -qec "ngctl -n inter2" /dev/null | tr -d '\r' >"$tmp/tty2"
+	expect "interactive: ngd stopping is told once" 1 \
+	    "$(grep -c 'ngctl: ngd closed the connection (it stopped); quit, and start ngctl again' "$tmp/tty2")"
+	expect "interactive: ... and nothing about reads" 0 \
+	    "$(grep -c 'recv incoming\|reading hook' "$tmp/tty2")"
 fi
 
 finish
