@@ -102,8 +102,10 @@ $(NODES_A): $(NODES_OBJ)
 $(LIBNG_A): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(LIBNG_SO): $(LIB_OBJ)
-	$(CC) -shared -pthread -Wl,-soname,libnetgraph.so.1 -o $@ $^
+# Only the netgraph(3) API is exported (src/lib/libnetgraph.map).
+$(LIBNG_SO): $(LIB_OBJ) src/lib/libnetgraph.map
+	$(CC) -shared -pthread -Wl,-soname,libnetgraph.so.1 \
+	    -Wl,--version-script=src/lib/libnetgraph.map -o $@ $(LIB_OBJ)
 
 # The node types use libpcap (bpf node: BPF interpreter and tcpdump
 # filter compiler); add its link flag wherever the node archive goes.

@@ -8,6 +8,13 @@ source "$(dirname "$0")/../lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# The shared library exports the netgraph(3) API, every function the
+# manual names and nothing else (ng_lib_*, ngctl's and nghook's helpers
+# from the static archive, were exported too)
+expect "libnetgraph.so.1 exports what netgraph(3) names" \
+    "$(sed -n 's/^\.Nm \(Ng[A-Za-z]*\).*/\1/p' "$top/man/netgraph.3" | sort)" \
+    "$(nm -D --defined-only "$top/build/libnetgraph.so.1" | awk '{ print $3 }' | sort)"
+
 start_ngd || finish
 
 if cc -std=gnu11 -Wall -Wextra -Werror -I"$top/include" \
