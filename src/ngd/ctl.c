@@ -35,6 +35,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -85,12 +86,42 @@ struct ngd_conn {
 	struct ngd_conn *prev, *next;
 };
 
+/*
+ * A socket file left at path: EADDRINUSE while something answers on it
+ * (another ngd; a full backlog says EAGAIN, so without blocking), 0 once
+ * it is removed (its ngd is gone), ENOTSOCK for a file that is no
+ * socket, which is not ours to remove.
+ */
+static int
+ngd_ctl_stale(const char *path, const struct sockaddr_un *sun, socklen_t len)
+{
+	struct stat st;
+	int fd, error;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : errno;
+	if (!S_ISSOCK(st.st_mode))
+		return ENOTSOCK;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (const struct sockaddr *)sun, len) == 0 ||
+	    errno == EAGAIN)
+		error = EADDRINUSE;
+	else
+		error = errno;
+	close(fd);
+	if (error != ECONNREFUSED)
+		return error;
+	return unlink(path) == 0 ? 0 : errno;
+}
+
 int
 ngd_ctl_listen(const char *path, int *fdp)
 {
 	struct sockaddr_un sun;
 	socklen_t len;
-	int fd;
+	int fd, error;
 
 	*fdp = -1;
 	if (path[0] == '\0' || strlen(path) >= sizeof(sun.sun_path))
@@ -102,14 +133,13 @@ ngd_ctl_listen(const char *path, int *fdp)
 	if (path[0] == '@')
 		sun.sun_path[0] =
 		    '\0'; /* abstract: one per network namespace */
-	else
-		(void)unlink(path);
+	else if ((error = ngd_ctl_stale(path, &sun, len)) != 0)
+		return error;
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return errno;
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 128) < 0) {
-		int error = errno;
-
+		error = errno;
 		close(fd);
 		return error;
 	}

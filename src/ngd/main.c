@@ -323,6 +323,12 @@ main(int argc, char **argv)
 		    path);
 		exit(EX_UNAVAILABLE);
 	}
+	if (error == ENOTSOCK) {
+		fprintf(stderr,
+		    "ngd: %s: exists and is not a socket; not replacing it\n",
+		    path);
+		exit(EX_USAGE);
+	}
 	if (error != 0) {
 		fprintf(stderr, "ngd: %s: %s\n", path, strerror(error));
 		exit(EX_OSERR);

@@ -34,6 +34,30 @@ expect "its own graph" "There are 2 total nodes:" "$got"
 kill $other; wait $other
 expect "SIGTERM exits 0, interface removed" "1" "$(ip link show ngeth0 >/dev/null 2>&1; echo $?)"
 
+# -s with a file: a second ngd is refused there too (it unlinked the
+# socket and bound its own, leaving the first serving nobody); a socket
+# file nobody answers on is replaced; any other file is left alone (it
+# was unlinked).
+sock=$tmp/ctl
+ngd -d -s "$sock" 2>/dev/null &
+other=$!
+for _ in $(seq 100); do NGD_SOCKET=$sock ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+check "a second ngd on the same file is refused" 69 "" \
+    "ngd: $sock: another ngd already serves this network namespace" \
+    timeout 5 ngd -d -s "$sock"
+expect_rc "... and the first one still answers there" 0 quiet env NGD_SOCKET="$sock" ngctl -N list
+kill -9 $other; wait $other 2>/dev/null
+ngd -d -s "$sock" 2>/dev/null &
+other=$!
+for _ in $(seq 100); do NGD_SOCKET=$sock ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+expect_rc "the socket file of a dead ngd is taken over" 0 quiet env NGD_SOCKET="$sock" ngctl -N list
+kill $other; wait $other
+echo keep >"$tmp/file"
+check "a file that is no socket is refused" 64 "" \
+    "ngd: $tmp/file: exists and is not a socket; not replacing it" \
+    timeout 5 ngd -d -s "$tmp/file"
+expect "... and left as it was" keep "$(cat "$tmp/file")"
+
 # A client that dies mid-conversation leaves no socket node behind.
 start_ngd
 ngctl -n sleeper -f - < <(echo "mkpeer . hub a b"; sleep 30) &
