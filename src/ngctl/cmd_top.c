@@ -315,8 +315,12 @@ ngctl_top(struct ngctl *ng, int ac, char **av)
 		case 'd':
 			interval = strtod(optarg, &end);
 			if (*end != '\0' ||
-			    !(interval >= 0.1 && interval <= 3600))
+			    !(interval >= 0.1 && interval <= 3600)) {
+				ngctl_warnx("top: -d %s: want 0.1 to 3600 "
+					    "seconds",
+				    optarg);
 				return NGCTL_USAGE;
+			}
 			break;
 		case 'n':
 			count = strtoul(optarg, &end, 10);
@@ -389,14 +393,15 @@ const struct ngctl_cmd ngctl_cmd_top = {
 	.name = "top",
 	.usage = "top [-b] [-d seconds] [-n count] [-o b|f|d|n]",
 	.summary = "Show the busiest hooks, refreshed",
-	.help = "Reads every hook's counters each interval (-d, one second "
-		"by default) and shows, for each hook, the frames and octets "
-		"per second that entered and left its node through it, and "
-		"the frames dropped there, busiest first.  -o sorts by "
-		"octets (b), frames (f), drops (d) or node name (n); on a "
-		"terminal the same keys re-sort it and q quits.  -b prints "
-		"plain frames of lines, one after the other, as it does when "
-		"the output is no terminal.  -n stops after <count> frames.",
+	.help =
+	    "Reads every hook's counters each interval (-d, one second "
+	    "by default, 0.1 to 3600) and shows, for each hook, the frames and octets "
+	    "per second that entered and left its node through it, and "
+	    "the frames dropped there, busiest first.  -o sorts by "
+	    "octets (b), frames (f), drops (d) or node name (n); on a "
+	    "terminal the same keys re-sort it and q quits.  -b prints "
+	    "plain frames of lines, one after the other, as it does when "
+	    "the output is no terminal.  -n stops after <count> frames.",
 	.func = ngctl_top,
 	.ours = true,
 };

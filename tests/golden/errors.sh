@@ -82,6 +82,9 @@ check "33 t is types, not top" 0 "$want" "" ngctl t
 check "33 T is types" 0 "$want" "" ngctl T
 check "33 to is top" 64 "" \
     "ngctl: usage: top [-b] [-d seconds] [-n count] [-o b|f|d|n]" ngctl to -x
+check "top -d out of range says the range" 64 "" \
+    "ngctl: top: -d 0.01: want 0.1 to 3600 seconds
+ngctl: usage: top [-b] [-d seconds] [-n count] [-o b|f|d|n]" ngctl top -d 0.01
 check "33 ca is capture" 64 "" \
     "ngctl: usage: capture [-c count] [-F format] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression]" \
     ngctl ca
