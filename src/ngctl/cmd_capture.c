@@ -422,7 +422,21 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 	arg.snaplen = (uint32_t)snaplen;
 	if (NgSendMsg(ng->cs, c->path, NGM_HOOKSTAT_COOKIE,
 		NGM_HOOKSTAT_CAPTURE, &arg, sizeof(arg)) < 0) {
-		ngctl_warn("send msg");
+		int error = errno;
+		struct ng_mesg *rep;
+
+		/* ENOENT: no such node, or only no such hook?  Say which. */
+		if (error == ENOENT &&
+		    NgSendMsg(ng->cs, c->path, NGM_GENERIC_COOKIE, NGM_NODEINFO,
+			NULL, 0) >= 0 &&
+		    ngctl_recv_reply(ng, &rep) == 0) {
+			free(rep);
+			ngctl_warnx("capture: %s has no hook \"%s\"", c->path,
+			    arg.hook);
+		} else {
+			errno = error;
+			ngctl_warn("send msg");
+		}
 		goto out;
 	}
 	/* As tcpdump says it is listening: the copies flow from now on. */

@@ -85,6 +85,10 @@ check "33 to is top" 64 "" \
 check "top -d out of range says the range" 64 "" \
     "ngctl: top: -d 0.01: want 0.1 to 3600 seconds
 ngctl: usage: top [-b] [-d seconds] [-n count] [-o b|f|d|n]" ngctl top -d 0.01
+check "capture: a node without that hook says so" 71 "" \
+    'ngctl: capture: H: has no hook "nosuch"' ngctl capture H: nosuch
+check "capture: no such node" 71 "" "$(ERR 'No such file or directory')" \
+    ngctl capture nosuch: a
 check "33 ca is capture" 64 "" \
     "ngctl: usage: capture [-c count] [-F format] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression]" \
     ngctl ca
