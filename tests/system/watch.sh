@@ -230,7 +230,7 @@ check "an unknown format" 71 "" \
 check "a bad filter" 71 "" \
     "ngctl: capture: can't parse filter expression: syntax error" \
     ngctl capture -w "$tmp/x.pcap" br0: link1 'icmp and and'
-check "a missing hook" 71 "" "ngctl: send msg: No such file or directory" \
+check "a missing hook" 71 "" 'ngctl: capture: br0: has no hook "link9"' \
     ngctl capture -w "$tmp/x.pcap" br0: link9
 
 # the edge is untouched after SIGINT and after SIGKILL
