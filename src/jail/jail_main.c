@@ -302,10 +302,13 @@ jail_visit_stop(struct targets *ts, size_t i, char *mark, size_t *order,
 static int
 jail_order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 {
-	size_t cap = ts->n + 64, norder = 0, *order;
+	size_t cap, norder = 0, *order;
 	char *mark;
 	int error = 0;
 
+	/* Dependencies add jails of the config, each at most once: room
+	 * for every one of them (a chain of any length is ordered whole). */
+	cap = ts->n + (c->conf != NULL ? jail_conf_njails(c->conf) : 0) + 1;
 	*orderp = NULL;
 	order = calloc(cap, sizeof(*order));
 	mark = calloc(cap, 1);
@@ -318,7 +321,7 @@ jail_order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 		for (size_t i = 0; i < ts->n; i++)
 			jail_visit_stop(ts, i, mark, order, &norder);
 	} else {
-		for (size_t i = 0; i < ts->n && error == 0 && ts->n < cap; i++)
+		for (size_t i = 0; i < ts->n && error == 0; i++)
 			error = jail_visit(c, ts, i, mark, order, &norder);
 	}
 	free(mark);
