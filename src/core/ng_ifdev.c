@@ -343,6 +343,23 @@ ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
  * (Linux too renames a device it sends home onto a name in use).
  * false: none free.
  */
+/* Another node of self's type has an interface called name (wherever
+ * it is now: one in a jail comes home under it). */
+static bool
+ng_ifdev_name_held(struct ng_node *self, const char *name)
+{
+	for (struct ng_node *n = ng_first_node(self->graph); n != NULL;
+	     n = n->next) {
+		struct ng_ifdev *d;
+
+		if (n != self && n->type == self->type &&
+		    (d = ng_ifdev_of(n)) != NULL && d->dev != NULL &&
+		    strcmp(d->ifname, name) == 0)
+			return true;
+	}
+	return false;
+}
+
 static bool
 ng_ifdev_home_name(struct ng_node *node, struct ng_ifdev *d,
     char name[NG_IFDEV_NAMSIZ])
@@ -355,7 +372,8 @@ ng_ifdev_home_name(struct ng_node *node, struct ng_ifdev *d,
 	ops = ng_ifdev_ops(node, &be);
 	if (ng_ifdev_name_valid(node->name) &&
 	    strcmp(node->name, d->ifname) != 0 &&
-	    !ops->name_in_use(be, node->name)) {
+	    !ops->name_in_use(be, node->name) &&
+	    !ng_ifdev_name_held(node, node->name)) {
 		/* ng_ifdev_name_valid() saw it fit. */
 		memcpy(name, node->name, strlen(node->name) + 1);
 		return true;
@@ -366,7 +384,8 @@ ng_ifdev_home_name(struct ng_node *node, struct ng_ifdev *d,
 		if (used[unit / 8] & (1u << (unit % 8)))
 			continue;
 		snprintf(name, NG_IFDEV_NAMSIZ, "%s%u", d->prefix, unit);
-		if (!ops->name_in_use(be, name))
+		if (!ops->name_in_use(be, name) &&
+		    !ng_ifdev_name_held(node, name))
 			break;
 	}
 	free(used);
