@@ -580,6 +580,7 @@ int64_t ng_timers_run(struct ng_graph *g);
 struct ng_ifdev {
 	struct ng_netdev *dev; /* NULL while there is none */
 	enum ng_netdev_kind kind;
+	const char *prefix; /* of its unit names: "ngeth", "ng" (static) */
 	unsigned unit;
 	char ifname[NG_IFDEV_NAMSIZ]; /* the interface's current name */
 	uint8_t mac[6];               /* TAP: kept across re-creation */

@@ -123,6 +123,7 @@ ng_ifdev_create(struct ng_node *node, struct ng_ifdev *d,
 		return ENXIO;
 	memset(d, 0, sizeof(*d));
 	d->kind = kind;
+	d->prefix = prefix;
 	/* After a restart or a takeover: the device it had (DESIGN 12). */
 	if (ops->adopt != NULL &&
 	    (error = ops->adopt(be, kind, node, d->ifname, d->mac, &d->dev)) !=
@@ -299,22 +300,18 @@ ng_ifdev_vnet_msg(struct ng_node *node, struct ng_ifdev *d,
 	return ng_ifdev_vnet(node, d, msg->data);
 }
 
-int
-ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
+/* The node's interface made anew in netns under the name ifname. */
+static int
+ng_ifdev_vnet_as(struct ng_node *node, struct ng_ifdev *d, const char *netns,
+    const char *ifname)
 {
 	const struct ng_netdev_ops *ops;
 	struct ng_netdev *nd;
 	void *be;
 	int error;
 
-	if (d->dev == NULL)
-		return ENXIO;
 	ops = ng_ifdev_ops(node, &be);
-	if (ops->vnet == NULL)
-		return EOPNOTSUPP;
-	ng_ifdev_sync(node);            /* the name and MAC it has now */
-	ng_ifdev_altname_drop(node, d); /* the device is made anew */
-	error = ops->vnet(be, d->dev, netns, d->kind, d->ifname,
+	error = ops->vnet(be, d->dev, netns, d->kind, ifname,
 	    d->kind == NG_NETDEV_TAP ? d->mac : NULL, node, &nd);
 	if (error != 0 || nd == d->dev)
 		return error;
@@ -323,16 +320,110 @@ ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
 	return 0;
 }
 
+int
+ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
+{
+	const struct ng_netdev_ops *ops;
+	void *be;
+
+	if (d->dev == NULL)
+		return ENXIO;
+	ops = ng_ifdev_ops(node, &be);
+	if (ops->vnet == NULL)
+		return EOPNOTSUPP;
+	ng_ifdev_sync(node);            /* the name and MAC it has now */
+	ng_ifdev_altname_drop(node, d); /* the device is made anew */
+	return ng_ifdev_vnet_as(node, d, netns, d->ifname);
+}
+
+/*
+ * A name for the interface at home when the one it has is taken there
+ * (a jail's root renamed it after one of the host's interfaces): the
+ * node's, if it fits and is free, else the lowest free unit of its kind
+ * (Linux too renames a device it sends home onto a name in use).
+ * false: none free.
+ */
+/* Another node of self's type has an interface called name (wherever
+ * it is now: one in a jail comes home under it). */
+static bool
+ng_ifdev_name_held(struct ng_node *self, const char *name)
+{
+	for (struct ng_node *n = ng_first_node(self->graph); n != NULL;
+	     n = n->next) {
+		struct ng_ifdev *d;
+
+		if (n != self && n->type == self->type &&
+		    (d = ng_ifdev_of(n)) != NULL && d->dev != NULL &&
+		    strcmp(d->ifname, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+ng_ifdev_home_name(struct ng_node *node, struct ng_ifdev *d,
+    char name[NG_IFDEV_NAMSIZ])
+{
+	const struct ng_netdev_ops *ops;
+	uint8_t *used;
+	unsigned unit;
+	void *be;
+
+	ops = ng_ifdev_ops(node, &be);
+	if (ng_ifdev_name_valid(node->name) &&
+	    strcmp(node->name, d->ifname) != 0 &&
+	    !ops->name_in_use(be, node->name) &&
+	    !ng_ifdev_name_held(node, node->name)) {
+		/* ng_ifdev_name_valid() saw it fit. */
+		memcpy(name, node->name, strlen(node->name) + 1);
+		return true;
+	}
+	if (d->prefix == NULL || (used = ng_ifdev_units_used(node)) == NULL)
+		return false;
+	for (unit = 0; unit < NG_IFDEV_MAX_UNITS; unit++) {
+		if (used[unit / 8] & (1u << (unit % 8)))
+			continue;
+		snprintf(name, NG_IFDEV_NAMSIZ, "%s%u", d->prefix, unit);
+		if (!ops->name_in_use(be, name) &&
+		    !ng_ifdev_name_held(node, name))
+			break;
+	}
+	free(used);
+	return unit < NG_IFDEV_MAX_UNITS;
+}
+
+/* The interface has the name it was made anew under at home. */
+static void
+ng_ifdev_home_as(struct ng_node *node, struct ng_ifdev *d, const char *name)
+{
+	snprintf(d->ifname, sizeof(d->ifname), "%s", name);
+	d->unit = d->prefix != NULL ? ng_ifdev_unit_of(name, d->prefix) :
+				      NG_IFDEV_MAX_UNITS;
+	d->synced = strcmp(node->name, name) == 0;
+}
+
 /* Its namespace's name went: the interface comes back to ngd's. */
 void
 ng_ifdev_vnet_home(struct ng_node *node)
 {
 	struct ng_ifdev *d = ng_ifdev_of(node);
+	char name[NG_IFDEV_NAMSIZ], was[NG_IFDEV_NAMSIZ];
 	int error;
 
 	if (d == NULL || d->dev == NULL)
 		return;
 	error = ng_ifdev_vnet(node, d, "");
+	if (error == EEXIST && ng_ifdev_home_name(node, d, name)) {
+		memcpy(was, d->ifname, sizeof(was));
+		if ((error = ng_ifdev_vnet_as(node, d, "", name)) == 0) {
+			ng_ifdev_home_as(node, d, name);
+			ng_log(node->graph, LOG_NOTICE,
+			    "%s: the namespace of interface %s lost its name; "
+			    "it is back home as %s (%s is taken here)",
+			    node->name, was, name, was);
+			return;
+		}
+	}
 	ng_log(node->graph, error != 0 ? LOG_ERR : LOG_INFO,
 	    "%s: the namespace of interface %s lost its name; %s%s", node->name,
 	    d->ifname, error != 0 ? "it stays there: " : "it is back home",
@@ -411,6 +502,8 @@ ng_ifdev_gone(struct ng_node *node)
 {
 	struct ng_ifdev *d = ng_ifdev_of(node);
 	const struct ng_netdev_ops *ops;
+	const uint8_t *mac;
+	char name[NG_IFDEV_NAMSIZ];
 	void *be;
 	int error;
 
@@ -421,8 +514,12 @@ ng_ifdev_gone(struct ng_node *node)
 	d->altname[0] = '\0'; /* it went with the device */
 	ops->destroy(be, d->dev);
 	d->dev = NULL;
-	error = ops->create(be, d->kind, d->ifname,
-	    d->kind == NG_NETDEV_TAP ? d->mac : NULL, node, &d->dev);
+	mac = d->kind == NG_NETDEV_TAP ? d->mac : NULL;
+	error = ops->create(be, d->kind, d->ifname, mac, node, &d->dev);
+	/* (renamed in a jail after an interface of ours: ng_ifdev_home_name) */
+	if (error == EEXIST && ng_ifdev_home_name(node, d, name) &&
+	    (error = ops->create(be, d->kind, name, mac, node, &d->dev)) == 0)
+		ng_ifdev_home_as(node, d, name);
 	if (error != 0) {
 		ng_log(node->graph, LOG_ERR,
 		    "%s: interface %s vanished and could not be re-created: %s",

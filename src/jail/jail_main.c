@@ -285,27 +285,51 @@ jail_depends_on(const struct jail_target *t, const char *name)
 	return false;
 }
 
-/* For removal: the jails that depend on i go before it. */
+/*
+ * For removal: the jails that depend on i go before it.  stack[0..*depth)
+ * is the path that led here; met again on it, i closes a loop, and every
+ * jail of the loop fails (FreeBSD's dep_setup says so whatever the
+ * action; the others are removed).
+ */
 static void
 jail_visit_stop(struct targets *ts, size_t i, char *mark, size_t *order,
-    size_t *norder)
+    size_t *norder, size_t *stack, size_t *depth)
 {
+	if (mark[i] == 1) {
+		size_t s = *depth;
+
+		while (s > 0 && stack[s - 1] != i)
+			s--;
+		for (s = s > 0 ? s - 1 : 0; s < *depth; s++)
+			if (!ts->v[stack[s]].failed) {
+				jail_warnx(ts->v[stack[s]].name,
+				    "dependency loop");
+				ts->v[stack[s]].failed = true;
+			}
+	}
 	if (mark[i] != 0)
 		return;
 	mark[i] = 1;
+	stack[(*depth)++] = i;
 	for (size_t k = 0; k < ts->n; k++)
-		if (k != i && jail_depends_on(&ts->v[k], ts->v[i].name))
-			jail_visit_stop(ts, k, mark, order, norder);
+		if (jail_depends_on(&ts->v[k], ts->v[i].name))
+			jail_visit_stop(ts, k, mark, order, norder, stack,
+			    depth);
+	(*depth)--;
+	mark[i] = 2;
 	order[(*norder)++] = i;
 }
 
 static int
 jail_order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 {
-	size_t cap = ts->n + 64, norder = 0, *order;
+	size_t cap, norder = 0, *order;
 	char *mark;
 	int error = 0;
 
+	/* Dependencies add jails of the config, each at most once: room
+	 * for every one of them (a chain of any length is ordered whole). */
+	cap = ts->n + (c->conf != NULL ? jail_conf_njails(c->conf) : 0) + 1;
 	*orderp = NULL;
 	order = calloc(cap, sizeof(*order));
 	mark = calloc(cap, 1);
@@ -315,10 +339,19 @@ jail_order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 		return ENOMEM;
 	}
 	if (c->op == OP_STOP) {
+		size_t *stack = calloc(cap, sizeof(*stack)), depth = 0;
+
+		if (stack == NULL) {
+			free(mark);
+			*orderp = order;
+			return ENOMEM;
+		}
 		for (size_t i = 0; i < ts->n; i++)
-			jail_visit_stop(ts, i, mark, order, &norder);
+			jail_visit_stop(ts, i, mark, order, &norder, stack,
+			    &depth);
+		free(stack);
 	} else {
-		for (size_t i = 0; i < ts->n && error == 0 && ts->n < cap; i++)
+		for (size_t i = 0; i < ts->n && error == 0; i++)
 			error = jail_visit(c, ts, i, mark, order, &norder);
 	}
 	free(mark);

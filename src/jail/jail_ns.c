@@ -49,6 +49,7 @@
 
 #define JAIL_WATCH_MAX 256 /* processes init watches at once */
 #define JAIL_KILL_WAIT_MS 5000
+#define JAIL_TERM_WAIT_MS 2000 /* SIGTERM, then SIGKILL */
 
 static int jail_pidfd_checked(pid_t pid, unsigned long long start, int *fdp);
 
@@ -1131,7 +1132,14 @@ jail_unbind_netns(const char *name, int netfd)
 	(void)unlink(path);
 }
 
-/* Every process (but us) in the network namespace netfd: killed. */
+/*
+ * Every process (but us) in the network namespace netfd: asked to end
+ * (SIGTERM), killed if still there JAIL_TERM_WAIT_MS later.  Those are
+ * outsiders (the jail's own go with its init): an ngd that ngctl -j
+ * started there, above all, which on SIGTERM takes its data plane, its
+ * pins and its journal with it; killed, it left them for good, since the
+ * namespace it served never comes back.
+ */
 static void
 jail_kill_netns_procs(int netfd)
 {
@@ -1142,6 +1150,9 @@ jail_kill_netns_procs(int netfd)
 	if (fstat(netfd, &ns) != 0)
 		return;
 	for (waited = 0; waited < JAIL_KILL_WAIT_MS; waited += 20) {
+		int sig = waited == 0           ? SIGTERM :
+		    waited >= JAIL_TERM_WAIT_MS ? SIGKILL :
+						  0;
 		struct dirent *de;
 		int found = 0;
 		DIR *d;
@@ -1164,7 +1175,8 @@ jail_kill_netns_procs(int netfd)
 				continue;
 			if (jail_proc_start(pid) == 0)
 				continue; /* a zombie: its parent reaps it */
-			kill(pid, SIGKILL);
+			if (sig != 0)
+				kill(pid, sig);
 			found++;
 		}
 		closedir(d);
@@ -2971,11 +2983,11 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 		}
 		if (jail_scanned && now.own_net &&
 		    jail_scan_pids(&now, true, &strangers, &ns) == 0) {
-			/* outsiders in its network: killed from the snapshot */
-			for (size_t k = 0; k < ns; k++)
-				kill(strangers[k], SIGKILL);
+			/* outsiders in its network (an ngd ngctl -j started):
+			 * the teardown asks them to end, then kills them */
+			if (ns == 0)
+				flags |= JT_NOSCAN;
 			free(strangers);
-			flags |= JT_NOSCAN;
 		}
 		/* the supervisor only reaps init; we tear down */
 		if (jail_ns_pidfd(&now, &ifd[i]) == 0)

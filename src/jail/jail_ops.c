@@ -181,8 +181,9 @@ jail_check_create(struct jail_target *t, int *jidp)
 		}
 	}
 	if (name != NULL && jail_is_number(name)) {
+		/* (0 is no jid: FreeBSD's jail 0 is the host) */
 		snprintf(buf, sizeof(buf), "%d", atoi(name));
-		if (strcmp(buf, name) != 0 ||
+		if (strcmp(buf, name) != 0 || atoi(name) == 0 ||
 		    (*jidp != 0 && *jidp != atoi(name))) {
 			jail_warnx(JN(t),
 			    "name cannot be numeric (unless it is the jid)");

@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/nsfs.h>
 
 #include "ngd.h"
@@ -184,12 +185,62 @@ ngd_pidns_below(int nsfd)
 	return true; /* deeper than the kernel allows: not to be trusted */
 }
 
+/*
+ * Whether the process behind pidfd (pid) may ever configure a network:
+ * CAP_NET_ADMIN in its bounding set, which jail(8) leaves to vnet jails
+ * alone (jail_confine.c), read from /proc and trusted only if the pidfd's
+ * process is still alive after it.  false if it cannot be read.
+ */
+static bool
+ngd_pid_may_net_admin(int pidfd, pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long long bnd = 0;
+	bool found = false;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = sscanf(line, "CapBnd: %llx", &bnd) == 1;
+	fclose(fp);
+	if (!found ||
+	    (pidfd >= 0 &&
+		syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) != 0 &&
+		errno != ENOSYS))
+		return false;
+	return (bnd >> CAP_NET_ADMIN) & 1;
+}
+
+/*
+ * A client ngd refuses whatever it asks (EPERM).  Of the host's graph: one
+ * in a jail below ngd (that shares the network: a vnet jail's has its own
+ * ngd).  Of a jail's graph served from outside: its clients are its own,
+ * but only a vnet jail's may change it; a jail without vnet has a network
+ * namespace holding only lo (DESIGN, jails 3), where an ngd started by
+ * the host's root (ngctl -j, a loop over every jail) gave its root the
+ * interfaces and raw sockets it may not make itself, where FreeBSD gives
+ * it no netgraph at all.  Its processes' bounding sets lack
+ * CAP_NET_ADMIN, those of a vnet jail's have it.
+ */
 bool
 ngd_peer_jailed(int fd, pid_t pid)
 {
-	if (ngd_serves_entered_netns())
-		return false; /* a vnet jail's graph: its clients are its own */
-	return ngd_peer_below(fd, pid);
+	socklen_t len = sizeof(int);
+	int pidfd;
+	bool may;
+
+	if (!ngd_serves_entered_netns())
+		return ngd_peer_below(fd, pid);
+	if (!ngd_peer_below(fd, pid))
+		return false; /* the host's root, from outside */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
+		pidfd = ngd_pidfd_open(pid);
+	may = ngd_pid_may_net_admin(pidfd, pid);
+	if (pidfd >= 0)
+		close(pidfd);
+	return !may;
 }
 
 /*

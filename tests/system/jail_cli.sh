@@ -254,6 +254,11 @@ out "49 numeric name is the jid" 0 "" "" jail -c name=99 persist
 expect "49 jid 99" "jid=99 name=99" "$(jls -j 99 -n jid name)"
 out "49 numeric name not the jid" 1 "" "jail: name cannot be numeric (unless it is the jid)" \
     jail -c name=08 persist
+# name=0 asks for jid 0, which is no jail's (FreeBSD's jail 0 is the
+# host): it was taken as "any jid" and made a jail named 0 with jid 1.
+out "49 name 0" 1 "" "jail: name cannot be numeric (unless it is the jid)" \
+    jail -c name=0 persist
+expect "... no jail named 0" "" "$(jls -N -n name | grep -x 'name=0')"
 
 # 50: $ in the file is jail.conf's; \$ is the shell's
 echo 'j { path=/; persist; exec.start="echo \$HOME"; }' >c

@@ -9,7 +9,7 @@
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 start_ngd || finish
-trap 'jail -r x v w j 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+trap 'jail -r x v w n j 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
 ERR() { echo "ngctl: send msg: $1"; }
 
 ngctl mkpeer eiface ether ether
@@ -195,6 +195,27 @@ check "... nor moves the jail's interface into another jail" 71 "" \
 expect "... v has no interface of w's" "" "$(jexec v ip -o link show ngeth0 2>/dev/null)"
 check "... while home (its own namespace) still works" 0 "" "" \
     jexec w ngctl msg ngeth0: vnet '""'
+
+# A jail with neither vnet nor addresses has a network namespace of its
+# own holding only lo (no network, as on FreeBSD), bound at
+# /run/netns/n like a vnet jail's, so the host's ngctl -j reaches it (a
+# loop over every jail) and starts an ngd there, as root.  Its root is
+# no vnet jail's: it may make neither interfaces nor raw sockets itself,
+# and FreeBSD gives it no netgraph.  That ngd refuses it as the host's
+# refuses a jail sharing its network (it was served as the graph's
+# admin: mkpeer eiface made ngeth0 in the jail, a ksocket raw ICMP).
+jail -c name=n persist
+env -u NGCTL_NO_AUTOSTART ngctl -j n list >/dev/null
+check "no-network jail, ngd started from the host: its root is refused" \
+    71 "" "ngctl: can't create node: Operation not permitted" \
+    jexec n ngctl mkpeer eiface ether ether
+expect "... no interface made in it" "lo" \
+    "$(jexec n ip -o link show | awk -F': ' '{ print $2 }' | xargs)"
+check "... nor a raw ksocket" 71 "" \
+    "ngctl: can't create node: Operation not permitted" \
+    jexec n ngctl mkpeer ksocket k inet/raw/icmp
+check "... the host's root still acts on its graph" 0 "" "" \
+    ngctl -j n mkpeer . hub a b
 
 # An interface moved into a vnet jail and renamed there keeps its
 # node's name in the host's graph; one renamed at home still leads.
