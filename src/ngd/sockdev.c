@@ -447,7 +447,9 @@ ngd_sock_getname(void *be, struct ng_ksock *s, bool peer,
  * iptables', arptables', ebtables' and IPVS's entries and counters,
  * copied out to a pointer in the value; a zero-copy receive's control
  * buffer), or use or leave descriptors of ngd's (an eBPF program's,
- * SO_PEERPIDFD's).  As root, for any client: a jail's root among them
+ * SO_PEERPIDFD's).  Levels not listed here are refused whole: one
+ * such (AF_XDP's) registers memory at an address the value names.
+ * As root, for any client: a jail's root among them
  * when ngd serves the jail's graph from outside (ngctl -j).
  */
 static bool
@@ -468,8 +470,15 @@ ngd_sock_opt_plain(int level, int name)
 		return name != TCP_ZEROCOPY_RECEIVE;
 	case SOL_PACKET:
 		return name != PACKET_FANOUT_DATA;
-	default:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_ICMPV6: /* ICMP6_FILTER: a bitmap */
+	case SOL_RAW:        /* ICMP_FILTER: a bitmap */
+	case SOL_NETLINK:    /* memberships and flags: ints */
 		return true;
+	default: /* a level not known to hold only plain values (AF_XDP's
+		  * UMEM registration takes an address, for one) */
+		return false;
 	}
 }
 

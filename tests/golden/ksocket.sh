@@ -95,6 +95,15 @@ for o in "1 name=26" "1 name=50" "0 name=64" "0 name=128" "41 name=64" "6 name=3
 	check "setopt { level=$o }: refused" 71 "" "$(ERR 'Protocol not available')" \
 	    ngctl msg U: setopt "{ level=$o value=[ 1 0 0 0 0 0 0 0 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 ] }"
 done
+# A level not known to hold only plain values is refused whole: AF_XDP's
+# UMEM registration (SOL_XDP 283, XDP_UMEM_REG 4) takes an address
+# (here 0x4141414141414141, 1 MiB of 4 KiB chunks).
+check "mkpeer an AF_XDP socket (44/raw/0)" 0 "" "" ngctl mkpeer H: ksocket x 44/3/0
+check "setopt { level=283 name=4 }: refused" 71 "" "$(ERR 'Protocol not available')" \
+    ngctl msg H:x setopt "{ level=283 name=4 value=[ 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0x41 0 0 0x10 0 0 0 0 0 0 0x10 0 0 0 0 0 0 ] }"
+check "getopt { level=283 name=7 }: refused" 71 "" "$(ERR 'Protocol not available')" \
+    ngctl msg H:x getopt '{ level=283 name=7 }'
+check "the AF_XDP socket goes" 0 "" "" ngctl rmhook H: x
 check "getopt { level=0 name=65 } (iptables' entries): refused" 71 "" \
     "$(ERR 'Protocol not available')" ngctl msg U: getopt '{ level=0 name=65 }'
 check "listen on a datagram socket" 71 "" \
