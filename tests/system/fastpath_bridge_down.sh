@@ -19,10 +19,12 @@
 # the down port's graph-side end shows no copy made (its tx_dropped,
 # veth_xmit's count, stays put) and getstats counts none for link2;
 # then all again in the TAP model (NGD_FASTPATH=0), where dc gets none
-# while down and all once up.  (getstats: ng_bridge counts a copy the
-# eiface took, and FreeBSD's eiface refuses one with ENETDOWN while its
-# interface is down, as the kernel path's veth does; the TAP model's
-# eiface takes it and the TAP drops it, so there link2 counts it.)
+# while down and all once up.  Last, with the fast path, a new ngd takes
+# the graph over (ngd --takeover) while dc is down: the same, and dc up
+# again.  (getstats: ng_bridge counts a copy the eiface took, and
+# FreeBSD's eiface refuses one with ENETDOWN while its interface is
+# down, as the kernel path's veth does; the TAP model's eiface takes it
+# and the TAP drops it, so there link2 counts it.)
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="da db dc"
@@ -136,6 +138,22 @@ scenario() {
 	[ "$m" = fast ] &&
 	    expect "$m: down again: no copy made for dc" "$d2" \
 		"$(gdrop dc ngeth2)"
+
+	# A new ngd takes the graph over (DESIGN 12) with dc down: it
+	# reads the carriers where it finds them.
+	[ "$m" = fast ] || {
+		cleanup
+		return
+	}
+	if ngd_takeover; then ok "$m: takeover"; else fail "$m: takeover"; fi
+	b1=$(rx db ngeth1) b2=$(rx dc ngeth2) d2=$(gdrop dc ngeth2)
+	send $K
+	expect "$m: taken over: db gets every flood" $((3 * K)) \
+	    "$(got db ngeth1 "$b1")"
+	expect "$m: taken over: dc gets none" 0 "$(got dc ngeth2 "$b2")"
+	expect "$m: taken over: no copy made for dc" "$d2" "$(gdrop dc ngeth2)"
+	ip -n dc link set ngeth2 up
+	if wait_up; then ok "$m: taken over: dc gets floods once up"; else fail "$m: taken over: dc gets floods once up"; fi
 	cleanup
 }
 
