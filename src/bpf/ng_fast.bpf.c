@@ -199,8 +199,9 @@ ng_fast_br_xmit(__u32 out, __u32 manycast, __u32 len)
 		s->xmit_bcast++;
 }
 
-/* One copy to the bridge's port idx, unless it came from there or is
- * unknown unicast and the port takes none. */
+/* One copy to the bridge's port idx, unless it came from there, its
+ * member entry is 0 (its interface is down: ngd_fast_br_carrier), or the
+ * frame is unknown unicast and the port takes none. */
 static long
 ng_fast_br_flood_one(__u32 idx, void *arg)
 {
@@ -214,8 +215,8 @@ ng_fast_br_flood_one(__u32 idx, void *arg)
 	if (ifindex == NULL)
 		return 1; /* the group shrank under us: stop */
 	out = *ifindex;
-	if (out == f->in)
-		return 0;
+	if (out == 0 || out == f->in)
+		return 0; /* (a copy to a down one: veth_xmit would drop it) */
 	if (f->manycast == 0) {
 		bp = bpf_map_lookup_elem(&ng_fast_brports, &out);
 		if (bp == NULL || !(bp->flags & NG_FAST_BPF_BR_UNKNOWN))

@@ -81,7 +81,10 @@ struct ng_fast_bpf_stats {
  * what the program learned into the node and writes back what the node
  * decided (moves, loops, ageing, reset).  A frame the program does not
  * decide alone (a host seen on another port, a muted port, a flood
- * wider than NG_FAST_BPF_FLOOD_MAX, a full table) goes to ngd.
+ * wider than NG_FAST_BPF_FLOOD_MAX, a full table) goes to ngd.  A member
+ * entry of 0 is a port whose interface is down (its graph-side end has
+ * no carrier, as ngd last heard): floods pass it by, as a kernel bridge
+ * passes a port with no carrier by, instead of a copy veth_xmit drops.
  */
 #define NG_FAST_BPF_MAX_HOSTS (1u << 20) /* NG_BRIDGE_MAX_HOSTS_LIMIT */
 

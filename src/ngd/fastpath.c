@@ -65,6 +65,9 @@
 
 #include <linux/virtio_net.h>
 #include <linux/if_tun.h>
+#ifndef IFF_LOWER_UP /* <linux/if.h>, which <net/if.h> excludes */
+#define IFF_LOWER_UP 0x10000
+#endif
 #include <sys/ioctl.h>
 
 #include <bpf/bpf.h>
@@ -201,7 +204,9 @@ struct ngd_veth {
 				  * data-plane end (fastpath_ether.c) */
 	uint32_t hub;            /* on this kernel hub (its node ID), or 0 */
 	uint32_t want_hub;       /* ngd_fast_sync's scratch */
-	bool hub_seen;           /* the same: its hub looked at */
+	bool down;     /* the graph-side end has no carrier, as last heard
+		    * (ngd_fast_carrier): a bridge's floods pass it by */
+	bool hub_seen; /* the same: its hub looked at */
 	/* Counters (ngd_veth_fold): the port entry as last written, and
 	 * the kernel's sums already added to the hooks' counters. */
 	struct ng_fast_bpf_port written;
@@ -1095,6 +1100,7 @@ ngd_fast_free_ports(struct ngd_fast *fp, unsigned extra, unsigned *np)
 		if (v->direct == NULL && v->up == 0 && v->hub == 0 &&
 		    v->gidx > 0) {
 			ports[n].eiface = v->node;
+			ports[n].down = v->down;
 			ports[n++].gidx = (uint32_t)v->gidx;
 		}
 	*np = n;
@@ -1878,6 +1884,7 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	v->node = node;
 	v->gidx = gidx;
 	v->link = -1;
+	v->down = !(l.flags & IFF_LOWER_UP); /* (on no bridge yet) */
 	memcpy(gname, l.name, sizeof(gname));
 	memcpy(v->gname, gname, sizeof(v->gname));
 	if (sscanf(gname, "ngdp%u", &n) == 1 && n >= fp->npairs)
@@ -2836,6 +2843,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	v->gidx = gidx;
 	memcpy(v->gname, gname, sizeof(v->gname));
 	v->link = -1;
+	v->down = false; /* until the new end's news (ngd_fast_carrier) */
 	if ((error = ngd_veth_stats_new(v)) != 0 ||
 	    (error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link)) != 0) {
 		if (v->link >= 0)
@@ -2960,12 +2968,31 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	return 0;
 }
 
+/*
+ * A graph-side end's flags as the kernel last told them: with no carrier
+ * (its interface is down, or the end itself) a copy of a flood would be
+ * dropped by veth_xmit, so a bridge's floods pass it by
+ * (ngd_fast_br_carrier) until it has one again.  The news of a carrier
+ * comes from linkwatch, which is also when a kernel bridge lets a port
+ * with a carrier forward again; this one after ngd read it.
+ */
+static void
+ngd_fast_carrier(struct ngd_veth *v, unsigned flags)
+{
+	bool down = !(flags & IFF_LOWER_UP);
+
+	if (v->down == down)
+		return;
+	v->down = down;
+	ngd_fast_br_carrier(v->fp->br, (uint32_t)v->gidx, down);
+}
+
 /* A graph-side end went: the pair was deleted (ip link del on the
- * interface, its namespace destroyed), and the node makes it anew.  The
- * news may come after the index was given again (a retired pair's,
- * deleted by the batch, or one of ours, to a pair made since in the same
- * pass): it is of ours only if index and name (ngdp<n>, never given
- * twice) both match. */
+ * interface, its namespace destroyed), and the node makes it anew; or
+ * its flags changed (ngd_fast_carrier).  The news may come after the
+ * index was given again (a retired pair's, deleted by the batch, or one
+ * of ours, to a pair made since in the same pass): it is of ours only if
+ * index and name (ngdp<n>, never given twice) both match. */
 static int
 ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 {
@@ -2973,14 +3000,18 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
 	struct ngd_fast_link l;
 
-	if (nh->nlmsg_type != RTM_DELLINK)
+	if (nh->nlmsg_type != RTM_DELLINK && nh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
 	memset(&l, 0, sizeof(l));
 	(void)mnl_attr_parse(nh, sizeof(*ifi), ngd_fast_link_attr, &l);
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next)
 		if (v->gidx == ifi->ifi_index) {
 			if (strcmp(v->gname, l.name) != 0)
-				continue;        /* an older device's news */
+				continue; /* an older device's news */
+			if (nh->nlmsg_type == RTM_NEWLINK) {
+				ngd_fast_carrier(v, ifi->ifi_flags);
+				break;
+			}
 			v->gidx = 0;             /* nothing left to delete */
 			ng_netdev_gone(v->node); /* frees v */
 			break;
@@ -3000,6 +3031,8 @@ ngd_fast_recheck(struct ngd_fast *fp)
 		struct ngd_fast_link l;
 		int error = ngd_fast_getlink(fp, -1, v->gidx, &l);
 
+		if (error == 0 && strcmp(l.name, v->gname) == 0)
+			ngd_fast_carrier(v, l.flags); /* its news lost too */
 		if (error != ENODEV &&
 		    (error != 0 || strcmp(l.name, v->gname) == 0))
 			continue;

@@ -23,6 +23,7 @@ struct ngd_fast_brport {
 	const char *hook;       /* that node's hook; NULL: "ether" */
 	uint32_t gidx;          /* its graph-side end */
 	bool wire;    /* an uplink with a wire device (ng_fast_bpf.h) */
+	bool down;    /* its interface is down: floods pass it by */
 	bool changed; /* out: its bridge changed, rewrite its entry */
 };
 
@@ -49,6 +50,10 @@ void ngd_fast_br_hookstats(struct ngd_fast_br *br, uint32_t gidx);
 uint32_t ngd_fast_br_of(const struct ngd_fast_br *br, uint32_t gidx);
 /* The graph-side end gidx went. */
 void ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx);
+/* The graph-side end gidx lost its carrier (down: its interface, or the
+ * end itself, is down) or has it again: its member entry becomes 0, and
+ * floods pass it by, or its index again (ng_fast_bpf.h). */
+void ngd_fast_br_carrier(struct ngd_fast_br *br, uint32_t gidx, bool down);
 /* The graph-side end from replaced by to, the same port (a vnet);
  * heard: from's port counted a frame (the program may have learned
  * hosts on it). */

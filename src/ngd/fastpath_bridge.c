@@ -52,11 +52,12 @@
 #define NGD_BR_REPOINT_MAX 128 /* or once this many wait */
 
 struct ngd_br_member {
-	uint32_t gidx;                     /* the graph-side end */
-	ng_id_t eiface;                    /* its eiface (or ether) node */
-	const char *hook;                  /* the hook of that node */
-	uint32_t flags;                    /* NG_FAST_BPF_BR_* as written */
-	bool wire;                         /* an uplink with a wire device */
+	uint32_t gidx;    /* the graph-side end */
+	ng_id_t eiface;   /* its eiface (or ether) node */
+	const char *hook; /* the hook of that node */
+	uint32_t flags;   /* NG_FAST_BPF_BR_* as written */
+	bool wire;        /* an uplink with a wire device */
+	bool down;        /* its interface is down: its member entry is 0 */
 	struct ng_fast_bpf_brstats folded; /* the program's, already added */
 };
 
@@ -630,15 +631,23 @@ ngd_br_update(struct ngd_fast_br *br, bool always)
 
 /* --- membership ---------------------------------------------------------- */
 
+/* Member i's entry written: its graph-side end, or 0 while its
+ * interface is down (floods pass it by, ng_fast_bpf.h). */
+static void
+ngd_br_write_member(struct ngd_fast_br *br, const struct ngd_br *b, unsigned i)
+{
+	struct ng_fast_bpf_member m = { .group = b->id, .idx = i };
+	uint32_t val = b->m[i].down ? 0 : b->m[i].gidx;
+
+	ngd_br_put(br, br->members_fd, &m, &val, BPF_ANY);
+}
+
 /* Group id's members written (members first), then its size. */
 static void
 ngd_br_write_group(struct ngd_fast_br *br, struct ngd_br *b, unsigned oldn)
 {
-	for (unsigned i = 0; i < b->n; i++) {
-		struct ng_fast_bpf_member m = { .group = b->id, .idx = i };
-
-		ngd_br_put(br, br->members_fd, &m, &b->m[i].gidx, BPF_ANY);
-	}
+	for (unsigned i = 0; i < b->n; i++)
+		ngd_br_write_member(br, b, i);
 	ngd_br_put(br, br->groups_fd, &b->id, &b->n, BPF_ANY);
 	for (unsigned i = b->n; i < oldn; i++) {
 		struct ng_fast_bpf_member m = { .group = b->id, .idx = i };
@@ -705,6 +714,11 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 				ngd_br_hookname(ps[i]->hook)) != 0)
 				break;
 		if (i == n) { /* the same ports */
+			for (i = 0; i < n; i++)
+				if (old->m[i].down != ps[i]->down) {
+					old->m[i].down = ps[i]->down;
+					ngd_br_write_member(br, old, i);
+				}
 			old->keep = true;
 			return old;
 		}
@@ -722,6 +736,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		b->m[i].eiface = ps[i]->eiface->id;
 		b->m[i].hook = ps[i]->hook;
 		b->m[i].wire = ps[i]->wire;
+		b->m[i].down = ps[i]->down;
 		b->m[i].flags = ~0u; /* not written yet */
 		for (unsigned j = 0; j < oldn; j++)
 			if (old->m[j].gidx == b->m[i].gidx) /* still counted */
@@ -935,6 +950,21 @@ ngd_fast_br_gone(struct ngd_fast_br *br, uint32_t gidx)
 	ngd_br_bump(br);
 }
 
+void
+ngd_fast_br_carrier(struct ngd_fast_br *br, uint32_t gidx, bool down)
+{
+	const struct ngd_br_slot *s;
+	struct ngd_br *b;
+
+	if (br == NULL || (s = ngd_br_slot(br, gidx))->bridge == 0 ||
+	    (b = ngd_br_find(br, s->bridge)) == NULL || s->idx >= b->n ||
+	    b->m[s->idx].gidx != gidx || b->m[s->idx].down == down)
+		return;
+	b->m[s->idx].down = down;
+	ngd_br_write_member(br, b, s->idx);
+	ngd_br_bump(br);
+}
+
 /* ngd_br_has_hosts's walk: is a host on the hook arg points to? */
 struct ngd_br_on_hook {
 	const struct ng_hook *hook;
@@ -1002,6 +1032,7 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to, bool heard)
 	if (ngd_br_set_slot(br, to, b->id, idx) != 0)
 		return; /* the next sync rebuilds it */
 	m->gidx = to;
+	m->down = false; /* until the new end's news (ngd_fast_br_carrier) */
 	mk.group = b->id;
 	mk.idx = idx;
 	ngd_br_put(br, br->members_fd, &mk, &to, BPF_ANY);

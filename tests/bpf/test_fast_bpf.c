@@ -513,6 +513,26 @@ main(int argc, char **argv)
 	    br(b).xmit_pkts == bb.xmit_pkts);
 	brport(b, all);
 
+	/* A member entry 0: a port whose interface is down (ngd writes it,
+	 * ngd_fast_br_carrier).  Members A, 0, B: the flood passes the 0 by
+	 * and goes on to B. */
+	{
+		struct ng_fast_bpf_member m1 = { .group = BR, .idx = 1 };
+		struct ng_fast_bpf_member m2 = { .group = BR, .idx = 2 };
+		uint32_t none = 0;
+
+		update(members, &m1, &none);
+		update(members, &m2, &b);
+		group(3);
+		bb = br(b);
+		CHECK("a down port (member 0) passed by, B after it: one copy",
+		    run(a, BC, S1) == TC_ACT_SHOT &&
+			br(b).xmit_pkts == bb.xmit_pkts + 1);
+		update(members, &m1, &b);
+		(void)bpf_map_delete_elem(members, &m2);
+		group(2);
+	}
+
 	/* S1 heard on B: a move or a loop, for the node to judge. */
 	s = slow(b);
 	run(b, S2, S1);
