@@ -45,12 +45,13 @@ struct {
 	__type(value, __u32);
 } ng_fast_cfg SEC(".maps");
 
+/* by port id: an array, the index in the port's entry (no lookup) */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_stats);
-} ng_fast_stats SEC(".maps");
+} ng_fast_pstats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -776,7 +777,7 @@ SEC("tc")
 int
 ng_fast_port(struct __sk_buff *skb)
 {
-	__u32 ifindex = skb->ifindex, zero = 0;
+	__u32 ifindex = skb->ifindex, zero = 0, id;
 	struct ng_fast_bpf_port *p;
 	struct ng_fast_bpf_stats *st;
 	__u32 *tap;
@@ -784,6 +785,7 @@ ng_fast_port(struct __sk_buff *skb)
 	p = bpf_map_lookup_elem(&ng_fast_ports, &ifindex);
 	if (p == NULL)
 		return TC_ACT_SHOT; /* not (or no longer) a port */
+	id = p->id;                 /* its counters' index */
 	if ((skb->mark & NG_FAST_BPF_MORE_MASK) == NG_FAST_BPF_MORE)
 		return p->mode == NG_FAST_BPF_BRIDGE ?
 		    ng_fast_br_more(skb, p->peer, ifindex) :
@@ -792,7 +794,7 @@ ng_fast_port(struct __sk_buff *skb)
 		    p->mode == NG_FAST_BPF_VLAN ?
 		    ng_fast_vl_more(skb, ifindex) :
 		    TC_ACT_SHOT; /* a flood's rest; counted at its start */
-	st = bpf_map_lookup_elem(&ng_fast_stats, &ifindex);
+	st = bpf_map_lookup_elem(&ng_fast_pstats, &id);
 	if (p->mode == NG_FAST_BPF_DIRECT && p->peer != 0) {
 		if (st != NULL) {
 			st->fast_pkts++;

@@ -64,7 +64,9 @@ struct ng_fast_bpf_port {
  * its program, one receive round more.
  */
 
-/* Per CPU, per graph-side end, summed by ngd. */
+/* Per CPU, per port (by its id: ng_fast_pstats, an array whose index
+ * the port's entry gives), summed by ngd, which zeroes an id's entry
+ * when it gives the id to a port. */
 struct ng_fast_bpf_stats {
 	__u64 fast_pkts; /* skbs the kernel forwarded from this port */
 	__u64 fast_bytes;
@@ -229,7 +231,7 @@ struct ng_fast_bpf_vid { /* ng_fast_vlvids key; value: the port's ifindex */
 
 /* Per CPU, per filter hook's or nomatch port: frames the trunk sent
  * it, their bytes as the vlan node's hook sends them.  A vlan node's
- * ports count their own frames in ng_fast_stats with any out-of-band
+ * ports count their own frames in ng_fast_pstats with any out-of-band
  * tag (as ngd sees them, inline). */
 struct ng_fast_bpf_vlstats {
 	__u64 pkts, bytes;
@@ -243,7 +245,7 @@ struct ng_fast_bpf_vlstats {
 #define NG_FAST_BPF_MAP_PORTS "ng_fast_ports"     /* ifindex -> port */
 #define NG_FAST_BPF_MAP_IDS "ng_fast_ids"         /* id -> ifindex */
 #define NG_FAST_BPF_MAP_CFG "ng_fast_cfg"         /* [0]: the TAP's ifindex */
-#define NG_FAST_BPF_MAP_STATS "ng_fast_stats"     /* ifindex -> stats */
+#define NG_FAST_BPF_MAP_STATS "ng_fast_pstats"    /* port id -> stats */
 #define NG_FAST_BPF_MAP_MEMBERS "ng_fast_members" /* member -> ifindex */
 #define NG_FAST_BPF_MAP_GROUPS "ng_fast_groups"   /* group -> size */
 #define NG_FAST_BPF_PROG_PORT "ng_fast_port"      /* graph-side end ingress */

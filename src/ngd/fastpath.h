@@ -150,7 +150,7 @@ void ngd_fast_vl_fcount(struct ng_hook *k, uint64_t pkts, uint64_t bytes);
 /* What fastpath_ether.c needs of the data plane. */
 struct ngd_fast_dp {
 	int netns, own_netns;   /* the data plane's, ngd's */
-	int ports_fd, stats_fd; /* ng_fast_ports, ng_fast_stats */
+	int ports_fd, stats_fd; /* ng_fast_ports, ng_fast_pstats */
 	int prog_port;          /* ng_fast_port */
 	struct ngd_fast *owner; /* fastpath.c's, for ngd_fast_fold_* */
 };

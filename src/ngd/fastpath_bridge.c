@@ -362,7 +362,7 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 	hook->node->type->switching->count(hook, &c);
 	/* The hook's own counters, as ng_send_data's: out of the bridge
 	 * here, into the eiface (its "in" is read from this); what came in
-	 * is the eiface's port's ng_fast_stats (fastpath.c). */
+	 * is the eiface's port's ng_fast_pstats (fastpath.c). */
 	hook->stats.xmit_frames += c.xmit_pkts;
 	hook->stats.xmit_octets += c.xmit_octets;
 	/* a vlan filter's (fvport): on, tagged, out of its downstream */

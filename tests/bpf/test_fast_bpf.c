@@ -151,14 +151,24 @@ br(uint32_t ifindex)
 	return sum;
 }
 
+/* The id of port ifindex (its entry's), whose counters are its. */
+static uint32_t
+idof(uint32_t ifindex)
+{
+	struct ng_fast_bpf_port p;
+
+	return bpf_map_lookup_elem(ports, &ifindex, &p) == 0 ? p.id : 0;
+}
+
 /* Frames port ifindex gave ngd (counted dropped: no TAP here). */
 static uint64_t
 slow(uint32_t ifindex)
 {
 	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint32_t id = idof(ifindex);
 	uint64_t n = 0;
 
-	if (v != NULL && bpf_map_lookup_elem(stats, &ifindex, v) == 0)
+	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
 		for (int i = 0; i < ncpu; i++)
 			n += v[i].dropped;
 	free(v);
@@ -170,9 +180,10 @@ static uint64_t
 fast(uint32_t ifindex)
 {
 	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint32_t id = idof(ifindex);
 	uint64_t n = 0;
 
-	if (v != NULL && bpf_map_lookup_elem(stats, &ifindex, v) == 0)
+	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
 		for (int i = 0; i < ncpu; i++)
 			n += v[i].fast_pkts;
 	free(v);
@@ -428,7 +439,7 @@ main(int argc, char **argv)
 		update(ports, &ifx, &p);
 		update(members, &m, &ifx);
 		update(brstats, &ifx, zero);
-		update(stats, &ifx, zero); /* bigger than ng_fast_bpf_stats */
+		update(stats, &p.id, zero); /* bigger than ng_fast_bpf_stats */
 		brport(ifx, all);
 	}
 	group(2);

@@ -172,6 +172,28 @@ if [ "$got" != 5 ]; then # what the bridge saw, for the report
 	tail -5 "$NGD_LOG"
 fi
 
+# --- an older ngd's maps, named anew here: their pins removed -------------
+# A map whose layout changed has a new name (ng_fast_bpf.h): the pin of
+# one an older ngd left (ng_fast_stats: its ports' counters by interface
+# index, before they were by port id) is not taken over, and goes; the
+# rest is, and the bridge switches in the kernel.
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+d=$(echo "$bpfdir"/*)
+bpftool map create "$d/ng_fast_stats" type percpu_hash key 4 value 40 \
+    entries 32768 name ng_fast_stats
+expect "an older ngd's pin (ng_fast_stats) is there" ng_fast_stats \
+    "$(ls "$d" | grep -x ng_fast_stats)"
+start_ngd
+expect "... the next ngd removes it" "" "$(ls "$d" | grep -x ng_fast_stats)"
+expect "... and pins every map of its programs, no other" \
+    "$(grep -c 'SEC(".maps")' "$top/src/bpf/ng_fast.bpf.c")" \
+    "$(ls "$d" | grep -c '^ng_fast_')"
+kill -STOP "$NGD_PID"
+expect "... the bridge answers in the kernel (ngd stopped)" 3 "$(pings fe 198.18.9.2 3)"
+kill -CONT "$NGD_PID"
+
 # --- SIGKILL with the journal lost: nothing is left behind ----------------
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
