@@ -1096,6 +1096,7 @@ ngd_fast_free_ports(struct ngd_fast *fp, unsigned extra, unsigned *np)
 		if (v->direct == NULL && v->up == 0 && v->hub == 0 &&
 		    v->gidx > 0) {
 			ports[n].eiface = v->node;
+			ports[n].id = v->id;
 			ports[n++].gidx = (uint32_t)v->gidx;
 		}
 	*np = n;

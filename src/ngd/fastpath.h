@@ -22,6 +22,7 @@ struct ngd_fast_brport {
 	struct ng_node *eiface; /* its eiface node (or ether node) */
 	const char *hook;       /* that node's hook; NULL: "ether" */
 	uint32_t gidx;          /* its graph-side end */
+	uint16_t id;  /* its port id (its slot on a bridge); a vport: 0 */
 	bool wire;    /* an uplink with a wire device (ng_fast_bpf.h) */
 	bool changed; /* out: its bridge changed, rewrite its entry */
 };

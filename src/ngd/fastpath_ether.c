@@ -717,6 +717,7 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 			ports[n].eiface = node;
 			ports[n].hook = u->hook;
 			ports[n].gidx = u->gidx;
+			ports[n].id = u->id;
 			ports[n].wire = u->widx != 0;
 			ports[n].changed = false;
 			n++;
