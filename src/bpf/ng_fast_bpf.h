@@ -206,9 +206,9 @@ struct ng_fast_bpf_vlport { /* ng_fast_vlports value, by ifindex */
 /*
  * A vlan node whose downstream leads to a bridge switching in the kernel
  * is a port of that bridge with no device: a "vport", a key with
- * NG_FAST_BPF_VPORT set (no ifindex has it) in ng_fast_brkeys (its slot
- * one of the NG_FAST_BPF_BR_VSLOTS), ng_fast_members and ng_fast_hosts, and the trunk's in
- * ng_fast_vlports.  What the bridge sends it is untagged to its filter's
+ * NG_FAST_BPF_VPORT set (no ifindex has it) in ng_fast_brkeys (its
+ * slot one of the NG_FAST_BPF_BR_VSLOTS), ng_fast_members and
+ * ng_fast_hosts, and the trunk's in ng_fast_vlports.  What the bridge sends it is untagged to its filter's
  * port or sent to its nomatch port (or dropped: no nomatch) there and
  * then; what a filter's port sends it is tagged and switched by the
  * bridge with the vport as the port it came in on.  fastpath_vlan.c
