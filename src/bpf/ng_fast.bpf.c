@@ -45,12 +45,13 @@ struct {
 	__type(value, __u32);
 } ng_fast_cfg SEC(".maps");
 
+/* by port id: an array, the index in the port's entry (no lookup) */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_stats);
-} ng_fast_stats SEC(".maps");
+} ng_fast_pstats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -132,11 +133,18 @@ ng_fast_hub_more(struct __sk_buff *skb, __u32 group, __u32 in)
 /* --- bridges (ng_fast_bpf.h) --------------------------------------------- */
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NG_FAST_BPF_BR_SLOTS);
 	__type(key, __u32);
-	__type(value, struct ng_fast_bpf_brport);
-} ng_fast_brports SEC(".maps");
+	__type(value, struct ng_fast_bpf_brslot);
+} ng_fast_brslots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_FAST_BPF_BR_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} ng_fast_brkeys SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -147,18 +155,18 @@ struct {
 } ng_fast_hosts SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NG_FAST_BPF_BR_SLOTS);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_brstats);
-} ng_fast_brstats SEC(".maps");
+} ng_fast_brsstats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NG_FAST_BPF_BRCACHE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_brcache);
-} ng_fast_brcache SEC(".maps");
+} ng_fast_brflows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -176,6 +184,27 @@ struct ng_fast_brflood {
 	__u32 dev;   /* the device it runs on: in, or a vport's filter port */
 };
 
+/* The slot of the bridge port key (ng_fast_bpf.h), or 0. */
+static __always_inline __u32
+ng_fast_br_slot(__u32 key)
+{
+	__u32 *slot = bpf_map_lookup_elem(&ng_fast_brkeys, &key);
+
+	return slot != NULL ? *slot : 0;
+}
+
+/* The entry of slot if it is port key's of bridge, or NULL (stale). */
+static __always_inline struct ng_fast_bpf_brslot *
+ng_fast_br_port(__u32 slot, __u32 key, __u32 bridge)
+{
+	struct ng_fast_bpf_brslot *bs = bpf_map_lookup_elem(&ng_fast_brslots,
+	    &slot);
+
+	if (bs == NULL || bs->key != key || bs->bridge != bridge || bridge == 0)
+		return NULL;
+	return bs;
+}
+
 /* A vlan node on the bridge (a vport, ng_fast_bpf.h): below, with the
  * vlan nodes' maps. */
 static __always_inline int ng_fast_vl_down(struct __sk_buff *skb, __u32 vport);
@@ -184,10 +213,10 @@ static __always_inline void ng_fast_vl_flood(struct __sk_buff *skb,
 static __always_inline int ng_fast_vlf_tag(struct __sk_buff *skb, __u32 fvport);
 
 static __always_inline void
-ng_fast_br_xmit(__u32 out, __u32 manycast, __u32 len)
+ng_fast_br_xmit(__u32 slot, __u32 manycast, __u32 len)
 {
-	struct ng_fast_bpf_brstats *s = bpf_map_lookup_elem(&ng_fast_brstats,
-	    &out);
+	struct ng_fast_bpf_brstats *s = bpf_map_lookup_elem(&ng_fast_brsstats,
+	    &slot);
 
 	if (s == NULL)
 		return;
@@ -208,27 +237,28 @@ ng_fast_br_flood_one(__u32 idx, void *arg)
 	struct ng_fast_brflood *f = arg;
 	struct ng_fast_bpf_member m = { .group = f->group,
 		.idx = f->first + idx };
-	struct ng_fast_bpf_brport *bp;
+	struct ng_fast_bpf_brslot *bp;
 	__u32 *ifindex = bpf_map_lookup_elem(&ng_fast_members, &m);
-	__u32 out;
+	__u32 out, slot;
 
 	if (ifindex == NULL)
 		return 1; /* the group shrank under us: stop */
 	out = *ifindex;
 	if (out == 0 || out == f->in)
 		return 0; /* (a copy to a down one: veth_xmit would drop it) */
+	slot = ng_fast_br_slot(out);
 	if (f->manycast == 0) {
-		bp = bpf_map_lookup_elem(&ng_fast_brports, &out);
+		bp = ng_fast_br_port(slot, out, f->group);
 		if (bp == NULL || !(bp->flags & NG_FAST_BPF_BR_UNKNOWN))
 			return 0;
 	}
 	if (NG_FAST_BPF_IS_VPORT(out)) {
-		ng_fast_br_xmit(out, f->manycast, f->len);
+		ng_fast_br_xmit(slot, f->manycast, f->len);
 		ng_fast_vl_flood(f->skb, out);
 		return 0;
 	}
 	if (bpf_clone_redirect(f->skb, out, 0) == 0)
-		ng_fast_br_xmit(out, f->manycast, f->len);
+		ng_fast_br_xmit(slot, f->manycast, f->len);
 	return 0;
 }
 
@@ -256,14 +286,14 @@ ng_fast_br_flood(struct ng_fast_brflood *f, __u32 n)
 }
 
 /* The next slice of a flood (skb->mark): from where the last one ended,
- * if the port is still an unmuted one of the bridge. */
+ * if the port (in, its slot) is still an unmuted one of the bridge. */
 static __always_inline int
-ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in)
+ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	__u8 *eth = data;
-	struct ng_fast_bpf_brport *bp;
+	struct ng_fast_bpf_brslot *bp;
 	struct ng_fast_brflood f = { .skb = skb,
 		.group = bridge,
 		.in = in,
@@ -275,9 +305,8 @@ ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in)
 	skb->mark = 0;
 	if (data + 14 > end)
 		return TC_ACT_SHOT;
-	bp = bpf_map_lookup_elem(&ng_fast_brports, &in);
-	if (bp == NULL || bp->bridge != bridge ||
-	    (bp->flags & NG_FAST_BPF_BR_MUTED))
+	bp = ng_fast_br_port(slot, in, bridge);
+	if (bp == NULL || (bp->flags & NG_FAST_BPF_BR_MUTED))
 		return TC_ACT_SHOT;
 	if (eth[0] & 1)
 		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
@@ -298,7 +327,7 @@ ng_fast_mac_eq(const __u8 *a, const __u8 *b)
 	    *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
 }
 
-/* The slot of ng_fast_brcache for a frame from in with the header eth. */
+/* The slot of ng_fast_brflows for a frame from in with the header eth. */
 static __always_inline __u32
 ng_fast_brcache_slot(__u32 in, const __u8 *eth)
 {
@@ -320,7 +349,8 @@ ng_fast_br_out(struct __sk_buff *skb, __u32 out, __u32 wire)
  * and on to the port, or -1: the whole path decides. */
 static __always_inline int
 ng_fast_br_cached(struct __sk_buff *skb, struct ng_fast_bpf_brcache *c,
-    __u32 gen, __u32 bridge, __u32 in, const __u8 *eth, __u32 len, __u64 now)
+    __u32 gen, __u32 bridge, __u32 in, __u32 slot, const __u8 *eth, __u32 len,
+    __u64 now)
 {
 	struct ng_fast_bpf_brstats *s;
 
@@ -328,27 +358,30 @@ ng_fast_br_cached(struct __sk_buff *skb, struct ng_fast_bpf_brcache *c,
 	    now >= c->until_ns || !ng_fast_mac_eq(c->dst, eth) ||
 	    !ng_fast_mac_eq(c->src, eth + 6))
 		return -1;
-	if ((s = bpf_map_lookup_elem(&ng_fast_brstats, &in)) != NULL) {
+	if ((s = bpf_map_lookup_elem(&ng_fast_brsstats, &slot)) != NULL) {
 		s->recv_pkts++;
 		s->recv_octets += len;
 	}
-	ng_fast_br_xmit(c->out, 0, len);
+	ng_fast_br_xmit(c->out_slot, 0, len);
 	return ng_fast_br_out(skb, c->out, c->wire);
 }
 
 /*
- * A frame from port in of bridge: learned, then to its host's port
- * (bpf_redirect_peer) or flooded; or -1: ngd decides (as ng_bridge.c's
- * rcvdata, which the kernel's choices mirror).
+ * A frame from port in (its slot) of bridge: learned, then to its
+ * host's port (bpf_redirect_peer) or flooded; or -1: ngd decides (as
+ * ng_bridge.c's rcvdata, which the kernel's choices mirror).  Hash
+ * lookups: the source's and the destination's hosts entries (and the
+ * out port's ng_fast_brkeys entry for a host an older ngd wrote); the
+ * ports' entries and counters are arrays, by slot.
  */
 static __always_inline int
-ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
+ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
 	__u8 *eth = data;
 	struct ng_fast_bpf_mac k = { .bridge = bridge };
-	struct ng_fast_bpf_brport *bp, *op;
+	struct ng_fast_bpf_brslot *bp, *op;
 	struct ng_fast_bpf_host *h;
 	struct ng_fast_bpf_brstats *s;
 	struct ng_fast_bpf_brcache *c = NULL;
@@ -358,7 +391,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		.len = skb->len,
 		.dev = skb->ifindex };
 	struct ng_fast_bpf_port *wp;
-	__u32 *n, out, zero = 0, gen = 0, *g, slot, wire;
+	__u32 *n, out, oslot, zero = 0, gen = 0, *g, cslot, wire;
 	__u64 now;
 	int cacheable = 0, verdict;
 
@@ -372,16 +405,15 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 	if (!NG_FAST_BPF_IS_VPORT(in) &&
 	    (g = bpf_map_lookup_elem(&ng_fast_brgen, &zero)) != NULL) {
 		gen = *g;
-		slot = ng_fast_brcache_slot(in, eth);
-		c = bpf_map_lookup_elem(&ng_fast_brcache, &slot);
-		verdict = ng_fast_br_cached(skb, c, gen, bridge, in, eth, f.len,
-		    now);
+		cslot = ng_fast_brcache_slot(in, eth);
+		c = bpf_map_lookup_elem(&ng_fast_brflows, &cslot);
+		verdict = ng_fast_br_cached(skb, c, gen, bridge, in, slot, eth,
+		    f.len, now);
 		if (verdict >= 0)
 			return verdict;
 	}
-	bp = bpf_map_lookup_elem(&ng_fast_brports, &in);
-	if (bp == NULL || bp->bridge != bridge ||
-	    (bp->flags & NG_FAST_BPF_BR_MUTED) || (eth[6] & 1))
+	bp = ng_fast_br_port(slot, in, bridge);
+	if (bp == NULL || (bp->flags & NG_FAST_BPF_BR_MUTED) || (eth[6] & 1))
 		return -1;
 	__builtin_memcpy(k.addr, eth + 6, 6);
 	h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
@@ -390,9 +422,12 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 			return -1; /* moved, or a loop: the node judges */
 		if (now - h->seen_ns > 100000000ull)
 			h->seen_ns = now;
+		if (h->slot != slot)
+			h->slot = slot; /* an older ngd's entry */
 		cacheable = 1;
 	} else if (bp->flags & NG_FAST_BPF_BR_LEARN) {
 		struct ng_fast_bpf_host nh = { .ifindex = in,
+			.slot = slot,
 			.seen_ns = now,
 			.learned_ns = now };
 
@@ -401,7 +436,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 			return -1; /* full, or learned elsewhere meanwhile */
 		cacheable = 1;     /* here, and nowhere else while it is */
 	}
-	s = bpf_map_lookup_elem(&ng_fast_brstats, &in);
+	s = bpf_map_lookup_elem(&ng_fast_brsstats, &slot);
 	if (eth[0] & 1) {
 		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
 				 eth[5]) == 0xff ?
@@ -412,8 +447,9 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 		h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
 		if (h != NULL) {
 			out = h->ifindex;
-			op = bpf_map_lookup_elem(&ng_fast_brports, &out);
-			if (op == NULL || op->bridge != bridge)
+			oslot = h->slot != 0 ? h->slot : ng_fast_br_slot(out);
+			op = ng_fast_br_port(oslot, out, bridge);
+			if (op == NULL)
 				return -1; /* a stale entry: ngd knows */
 			if (s != NULL) {
 				s->recv_pkts++;
@@ -421,7 +457,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 			}
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
-			ng_fast_br_xmit(out, 0, f.len);
+			ng_fast_br_xmit(oslot, 0, f.len);
 			if (NG_FAST_BPF_IS_VPORT(out))
 				return ng_fast_vl_down(skb, out);
 			/* (an entry of ng_fast_ports only for an uplink) */
@@ -435,6 +471,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in)
 				c->bridge = bridge;
 				c->in = in;
 				c->out = out;
+				c->out_slot = oslot;
 				c->wire = wire;
 				__builtin_memcpy(c->src, eth + 6, 6);
 				__builtin_memcpy(c->dst, eth, 6);
@@ -543,14 +580,14 @@ ng_fast_vlf_flood(struct __sk_buff *skb, __u32 fvport)
 	(void)bpf_skb_vlan_pop(skb);
 }
 
-/* The fvport of trunk vp's filter for the frame's tag, and its bridge,
- * or 0. */
+/* The fvport of trunk vp's filter for the frame's tag, and its bridge
+ * and slot, or 0. */
 static __always_inline __u32
 ng_fast_vlf_of(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp,
-    __u32 *bridge)
+    __u32 *bridge, __u32 *slot)
 {
 	struct ng_fast_bpf_vlfport *e;
-	struct ng_fast_bpf_brport *bp;
+	struct ng_fast_bpf_brslot *bp;
 	__u32 vid = skb->vlan_tci & 0x0fff, key;
 
 	if (!skb->vlan_present || skb->vlan_proto != vp->proto)
@@ -559,8 +596,9 @@ ng_fast_vlf_of(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp,
 	e = bpf_map_lookup_elem(&ng_fast_vlfports, &key);
 	if (e == NULL || e->vlan != vp->vlan || (e->tci & 0x0fff) != vid)
 		return 0;
-	bp = bpf_map_lookup_elem(&ng_fast_brports, &key);
-	if (bp == NULL)
+	*slot = ng_fast_br_slot(key);
+	bp = bpf_map_lookup_elem(&ng_fast_brslots, slot);
+	if (bp == NULL || bp->key != key || bp->bridge == 0)
 		return 0;
 	*bridge = bp->bridge;
 	return key;
@@ -575,17 +613,17 @@ ng_fast_vlf_of(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp,
 static __always_inline int
 ng_fast_vlf_in(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 {
-	__u32 bridge = 0, key, proto, tci, len;
+	__u32 bridge = 0, slot = 0, key, proto, tci, len;
 	int verdict;
 
-	if ((key = ng_fast_vlf_of(skb, vp, &bridge)) == 0)
+	if ((key = ng_fast_vlf_of(skb, vp, &bridge, &slot)) == 0)
 		return -1;
 	proto = skb->vlan_proto;
 	tci = skb->vlan_tci;
 	if (bpf_skb_vlan_pop(skb) != 0)
 		return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
 	len = skb->len;
-	verdict = ng_fast_bridge(skb, bridge, key);
+	verdict = ng_fast_bridge(skb, bridge, key, slot);
 	if (verdict < 0) {
 		if (bpf_skb_vlan_push(skb, (__be16)proto, (__u16)tci) != 0)
 			return NG_FAST_VLAN_DROP; /* ngd's, but not as sent */
@@ -600,12 +638,12 @@ ng_fast_vlf_in(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 static __always_inline int
 ng_fast_vlf_more(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 {
-	__u32 bridge = 0, key;
+	__u32 bridge = 0, slot = 0, key;
 
-	if ((key = ng_fast_vlf_of(skb, vp, &bridge)) == 0 ||
+	if ((key = ng_fast_vlf_of(skb, vp, &bridge, &slot)) == 0 ||
 	    bpf_skb_vlan_pop(skb) != 0)
 		return TC_ACT_SHOT;
-	return ng_fast_br_more(skb, bridge, key);
+	return ng_fast_br_more(skb, bridge, key, slot);
 }
 
 /*
@@ -705,12 +743,13 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 static __always_inline int
 ng_fast_vl_up(struct __sk_buff *skb, __u32 vport)
 {
-	struct ng_fast_bpf_brport *bp = bpf_map_lookup_elem(&ng_fast_brports,
-	    &vport);
+	__u32 slot = ng_fast_br_slot(vport);
+	struct ng_fast_bpf_brslot *bp = bpf_map_lookup_elem(&ng_fast_brslots,
+	    &slot);
 
-	if (bp == NULL)
+	if (bp == NULL || bp->key != vport)
 		return -1;
-	return ng_fast_bridge(skb, bp->bridge, vport);
+	return ng_fast_bridge(skb, bp->bridge, vport, slot);
 }
 
 /* The next slice of a flood that a filter's port sent its vport. */
@@ -719,17 +758,19 @@ ng_fast_vl_more(struct __sk_buff *skb, __u32 in)
 {
 	struct ng_fast_bpf_vlport *vp = bpf_map_lookup_elem(&ng_fast_vlports,
 	    &in);
-	struct ng_fast_bpf_brport *bp;
-	__u32 vport;
+	struct ng_fast_bpf_brslot *bp;
+	__u32 vport, slot;
 
 	if (vp != NULL && (vp->flags & NG_FAST_BPF_VL_TRUNK))
 		return ng_fast_vlf_more(skb, vp);
 	if (vp == NULL || !NG_FAST_BPF_IS_VPORT(vp->peer))
 		return TC_ACT_SHOT;
 	vport = vp->peer;
-	if ((bp = bpf_map_lookup_elem(&ng_fast_brports, &vport)) == NULL)
+	slot = ng_fast_br_slot(vport);
+	if ((bp = bpf_map_lookup_elem(&ng_fast_brslots, &slot)) == NULL ||
+	    bp->key != vport)
 		return TC_ACT_SHOT;
-	return ng_fast_br_more(skb, bp->bridge, vport);
+	return ng_fast_br_more(skb, bp->bridge, vport, slot);
 }
 
 /*
@@ -777,7 +818,7 @@ SEC("tc")
 int
 ng_fast_port(struct __sk_buff *skb)
 {
-	__u32 ifindex = skb->ifindex, zero = 0;
+	__u32 ifindex = skb->ifindex, zero = 0, id;
 	struct ng_fast_bpf_port *p;
 	struct ng_fast_bpf_stats *st;
 	__u32 *tap;
@@ -785,15 +826,16 @@ ng_fast_port(struct __sk_buff *skb)
 	p = bpf_map_lookup_elem(&ng_fast_ports, &ifindex);
 	if (p == NULL)
 		return TC_ACT_SHOT; /* not (or no longer) a port */
+	id = p->id; /* its counters' index, and its slot on a bridge */
 	if ((skb->mark & NG_FAST_BPF_MORE_MASK) == NG_FAST_BPF_MORE)
 		return p->mode == NG_FAST_BPF_BRIDGE ?
-		    ng_fast_br_more(skb, p->peer, ifindex) :
+		    ng_fast_br_more(skb, p->peer, ifindex, id) :
 		    p->mode == NG_FAST_BPF_HUB ?
 		    ng_fast_hub_more(skb, p->peer, ifindex) :
 		    p->mode == NG_FAST_BPF_VLAN ?
 		    ng_fast_vl_more(skb, ifindex) :
 		    TC_ACT_SHOT; /* a flood's rest; counted at its start */
-	st = bpf_map_lookup_elem(&ng_fast_stats, &ifindex);
+	st = bpf_map_lookup_elem(&ng_fast_pstats, &id);
 	if (p->mode == NG_FAST_BPF_DIRECT && p->peer != 0) {
 		if (st != NULL) {
 			st->fast_pkts++;
@@ -819,7 +861,7 @@ ng_fast_port(struct __sk_buff *skb)
 	}
 	if (p->mode == NG_FAST_BPF_BRIDGE) {
 		__u32 len = skb->len, segs = skb->gso_segs;
-		int verdict = ng_fast_bridge(skb, p->peer, ifindex);
+		int verdict = ng_fast_bridge(skb, p->peer, ifindex, id);
 
 		if (verdict >= 0) {
 			if (st != NULL) {

@@ -64,7 +64,9 @@ struct ng_fast_bpf_port {
  * its program, one receive round more.
  */
 
-/* Per CPU, per graph-side end, summed by ngd. */
+/* Per CPU, per port (by its id: ng_fast_pstats, an array whose index
+ * the port's entry gives), summed by ngd, which zeroes an id's entry
+ * when it gives the id to a port. */
 struct ng_fast_bpf_stats {
 	__u64 fast_pkts; /* skbs the kernel forwarded from this port */
 	__u64 fast_bytes;
@@ -96,9 +98,28 @@ enum {
 				     * names a wire device */
 };
 
-struct ng_fast_bpf_brport { /* ng_fast_brports value, by ifindex */
-	__u32 bridge;
-	__u32 flags;
+/*
+ * A bridge's port has a slot, a small number (the index of its entry in
+ * ng_fast_brslots and of its counters in ng_fast_brsstats, arrays: no
+ * hash lookup): a graph-side end's is its port id (ng_fast_bpf_port),
+ * which the program has from the port's entry; a port with no device
+ * (a vport, an fvport: below) has one of the NG_FAST_BPF_BR_VSLOTS past
+ * the ids, which fastpath_bridge.c gives.  ng_fast_brkeys has the slot
+ * of each port by its key (ifindex or vport key), for a flood's members
+ * and a vport; a host's entry has its port's slot.  An entry's key says
+ * whose it is: a slot whose entry has another key or bridge is stale
+ * (the port left, or its end is being replaced), and the frame goes to
+ * ngd.  (These replaced ng_fast_brports and ng_fast_brstats, by key:
+ * an older ngd's pins of those are removed, fastpath_pin.c.)
+ */
+#define NG_FAST_BPF_BR_VSLOTS 8192
+#define NG_FAST_BPF_BR_SLOTS (NG_FAST_BPF_MAX_PORTS + 1 + NG_FAST_BPF_BR_VSLOTS)
+
+struct ng_fast_bpf_brslot { /* ng_fast_brslots value, by slot */
+	__u32 bridge;       /* its bridge's node ID; 0: none */
+	__u32 flags;        /* NG_FAST_BPF_BR_* */
+	__u32 key;          /* the port's graph-side end, or vport key */
+	__u32 pad;
 };
 
 struct ng_fast_bpf_mac { /* ng_fast_hosts key */
@@ -108,8 +129,8 @@ struct ng_fast_bpf_mac { /* ng_fast_hosts key */
 };
 
 struct ng_fast_bpf_host {
-	__u32 ifindex; /* the port's graph-side end */
-	__u32 pad;
+	__u32 ifindex;    /* the port's graph-side end (or vport key) */
+	__u32 slot;       /* its slot; 0: see ng_fast_brkeys (an older ngd's) */
 	__u64 seen_ns;    /* last heard (CLOCK_MONOTONIC_COARSE), to 1/10 s */
 	__u64 learned_ns; /* learned by the program; 0: written by ngd */
 };
@@ -127,8 +148,9 @@ struct ng_fast_bpf_brstats {
  * by, by the port it came in on, its source and its destination, so
  * that the next frame of a flow costs no hosts or port-entry lookup.  An
  * entry holds while ng_fast_brgen[0] is what it was when the entry was
- * filled (ngd adds one after it writes ng_fast_hosts, ng_fast_brports or
- * ng_fast_members, before a reply or a frame goes), and for at most
+ * filled (ngd adds one after it writes ng_fast_hosts, ng_fast_brslots,
+ * ng_fast_brkeys or ng_fast_members, before a reply or a frame goes),
+ * and for at most
  * NG_FAST_BPF_BRCACHE_NS; then the frame takes the whole path again,
  * which refreshes its hosts' timestamps for ageing.  A CPU's entries
  * are its own: tc programs run with bottom halves off, one at a time on
@@ -144,14 +166,17 @@ struct ng_fast_bpf_brcache {
 	__u32 bridge;
 	__u32 in, out; /* graph-side ends (never a vport) */
 	__u8 src[6], dst[6];
-	__u32 wire; /* out's wire device, 0: none (ng_fast_bpf_port) */
+	__u32 wire;     /* out's wire device, 0: none (ng_fast_bpf_port) */
+	__u32 out_slot; /* out's slot (in's is its port id) */
 };
 
-#define NG_FAST_BPF_MAP_BRCACHE "ng_fast_brcache" /* slot -> brcache */
-#define NG_FAST_BPF_MAP_BRGEN "ng_fast_brgen"     /* [0]: generation */
-#define NG_FAST_BPF_MAP_BRPORTS "ng_fast_brports" /* ifindex -> brport */
-#define NG_FAST_BPF_MAP_HOSTS "ng_fast_hosts"     /* mac -> host */
-#define NG_FAST_BPF_MAP_BRSTATS "ng_fast_brstats" /* ifindex -> brstats */
+/* (ng_fast_brflows was ng_fast_brcache, whose entries had no slot) */
+#define NG_FAST_BPF_MAP_BRCACHE "ng_fast_brflows"  /* slot -> brcache */
+#define NG_FAST_BPF_MAP_BRGEN "ng_fast_brgen"      /* [0]: generation */
+#define NG_FAST_BPF_MAP_BRSLOTS "ng_fast_brslots"  /* slot -> brslot */
+#define NG_FAST_BPF_MAP_BRKEYS "ng_fast_brkeys"    /* key -> slot */
+#define NG_FAST_BPF_MAP_HOSTS "ng_fast_hosts"      /* mac -> host */
+#define NG_FAST_BPF_MAP_BRSTATS "ng_fast_brsstats" /* slot -> brstats */
 
 /*
  * vlan nodes (fastpath_vlan.c): a vlan node whose downstream hook leads
@@ -184,9 +209,9 @@ struct ng_fast_bpf_vlport { /* ng_fast_vlports value, by ifindex */
 /*
  * A vlan node whose downstream leads to a bridge switching in the kernel
  * is a port of that bridge with no device: a "vport", a key with
- * NG_FAST_BPF_VPORT set (no ifindex has it) in ng_fast_brports,
- * ng_fast_brstats, ng_fast_members and ng_fast_hosts, and the trunk's in
- * ng_fast_vlports.  What the bridge sends it is untagged to its filter's
+ * NG_FAST_BPF_VPORT set (no ifindex has it) in ng_fast_brkeys (its
+ * slot one of the NG_FAST_BPF_BR_VSLOTS), ng_fast_members and
+ * ng_fast_hosts, and the trunk's in ng_fast_vlports.  What the bridge sends it is untagged to its filter's
  * port or sent to its nomatch port (or dropped: no nomatch) there and
  * then; what a filter's port sends it is tagged and switched by the
  * bridge with the vport as the port it came in on.  fastpath_vlan.c
@@ -232,7 +257,7 @@ struct ng_fast_bpf_vid { /* ng_fast_vlvids key; value: the port's ifindex */
 
 /* Per CPU, per filter hook's or nomatch port: frames the trunk sent
  * it, their bytes as the vlan node's hook sends them.  A vlan node's
- * ports count their own frames in ng_fast_stats with any out-of-band
+ * ports count their own frames in ng_fast_pstats with any out-of-band
  * tag (as ngd sees them, inline). */
 struct ng_fast_bpf_vlstats {
 	__u64 pkts, bytes;
@@ -246,7 +271,7 @@ struct ng_fast_bpf_vlstats {
 #define NG_FAST_BPF_MAP_PORTS "ng_fast_ports"     /* ifindex -> port */
 #define NG_FAST_BPF_MAP_IDS "ng_fast_ids"         /* id -> ifindex */
 #define NG_FAST_BPF_MAP_CFG "ng_fast_cfg"         /* [0]: the TAP's ifindex */
-#define NG_FAST_BPF_MAP_STATS "ng_fast_stats"     /* ifindex -> stats */
+#define NG_FAST_BPF_MAP_STATS "ng_fast_pstats"    /* port id -> stats */
 #define NG_FAST_BPF_MAP_MEMBERS "ng_fast_members" /* member -> ifindex */
 #define NG_FAST_BPF_MAP_GROUPS "ng_fast_groups"   /* group -> size */
 #define NG_FAST_BPF_PROG_PORT "ng_fast_port"      /* graph-side end ingress */

@@ -576,7 +576,7 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
  * --- counters: what the kernel forwarded, in the hooks' counters ---------
  *
  * The programs count per CPU, per port, the frames the kernel forwarded
- * from it (ng_fast_stats).  ngd adds what they counted since it last
+ * from it (ng_fast_pstats).  ngd adds what they counted since it last
  * looked to the hooks the frames crossed in the graph, as ng_send_data
  * would have (out of one, into its peer): a direct edge's two ether
  * hooks; a hub's hook from the port's eiface and the hooks to every
@@ -596,11 +596,11 @@ ngd_veth_stats(struct ngd_veth *v, struct ng_fast_bpf_stats *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct ng_fast_bpf_stats *per;
-	uint32_t key = (uint32_t)v->gidx;
+	uint32_t key = v->id;
 	int error = 0;
 
 	memset(sum, 0, sizeof(*sum));
-	if (ncpu <= 0 || v->gidx <= 0)
+	if (ncpu <= 0 || v->id == 0)
 		return EINVAL;
 	if ((per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
 		return ENOMEM;
@@ -617,16 +617,17 @@ ngd_veth_stats(struct ngd_veth *v, struct ng_fast_bpf_stats *sum)
 	return error;
 }
 
-/* A zero entry for v's port: the programs only count into one. */
+/* v's port's counters from zero: its id's entry may hold what a port
+ * that had the id before counted. */
 static int
 ngd_veth_stats_new(struct ngd_veth *v)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct ng_fast_bpf_stats *per;
-	uint32_t key = (uint32_t)v->gidx;
+	uint32_t key = v->id;
 	int error = 0;
 
-	if (ncpu <= 0)
+	if (ncpu <= 0 || v->id == 0)
 		return EINVAL;
 	if ((per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
 		return ENOMEM;
@@ -1101,6 +1102,7 @@ ngd_fast_free_ports(struct ngd_fast *fp, unsigned extra, unsigned *np)
 		    v->gidx > 0) {
 			ports[n].eiface = v->node;
 			ports[n].down = v->down;
+			ports[n].id = v->id;
 			ports[n++].gidx = (uint32_t)v->gidx;
 		}
 	*np = n;
@@ -1548,7 +1550,6 @@ ngd_veth_free(struct ngd_veth *v)
 	if (v->gidx > 0) {
 		key = (uint32_t)v->gidx;
 		(void)bpf_map_delete_elem(fp->ports_fd, &key);
-		(void)bpf_map_delete_elem(fp->stats_fd, &key);
 	}
 	if (v->id != 0) {
 		uint32_t id = v->id, zero = 0;
@@ -1901,8 +1902,10 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	id = v->id;
 	gidx32 = (uint32_t)gidx;
 	(void)bpf_map_update_elem(fp->ids_fd, &id, &gidx32, BPF_ANY);
-	if (id != port) /* its frames to ngd carry the new id from now on */
+	if (id != port) { /* its frames to ngd carry the new id from now on */
+		(void)ngd_veth_stats_new(v);
 		(void)ngd_veth_port(v);
+	}
 	v->link = ngd_fast_pin_link_take(fp->pin, gidx, fp->prog_port);
 	if (v->link < 0) {
 		int error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link);
@@ -2004,13 +2007,6 @@ ngd_fast_restored(struct ngd_fast *fp)
 			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL &&
 			    !ngd_fast_eth_gidx(fp->eth, keys[k]))
 				(void)bpf_map_delete_elem(fp->ports_fd,
-				    &keys[k]);
-		n = ngd_fast_map_keys(fp->stats_fd, sizeof(uint32_t), keys,
-		    NG_FAST_BPF_MAX_PORTS + 1);
-		for (unsigned k = 0; k < n; k++)
-			if (ngd_fast_veth_gidx(fp, (int)keys[k]) == NULL &&
-			    !ngd_fast_eth_gidx(fp->eth, keys[k]))
-				(void)bpf_map_delete_elem(fp->stats_fd,
 				    &keys[k]);
 	}
 	for (uint32_t id = 1; id <= NG_FAST_BPF_MAX_PORTS; id++) {
@@ -2783,7 +2779,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	struct ngd_veth_spec vs = { 0 };
 	char buf[1024], gname[IFNAMSIZ], oldname[IFNAMSIZ];
 	struct nlmsghdr *nh;
-	struct ng_fast_bpf_stats oldseen, newseen, oldst;
+	struct ng_fast_bpf_stats oldst;
 	int gidx, oldgidx, oldlink, error;
 	uint32_t id, key, br;
 	bool resync, heard;
@@ -2830,30 +2826,26 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 
 	/* The port moves to the new end: what the old one forwarded is
 	 * counted first, and its entries go once the new ones are in.
-	 * Whether its port saw any frame (every frame is counted, one way
-	 * or another): if not, a bridge learned no host on it. */
+	 * Whether its port saw any frame since its id was given (every
+	 * frame is counted, one way or another): if not, a bridge learned
+	 * no host on it. */
 	ngd_veth_fold(v);
 	heard = ngd_veth_stats(v, &oldst) != 0 || oldst.fast_pkts != 0 ||
 	    oldst.slow_pkts != 0 || oldst.dropped != 0;
 	oldgidx = v->gidx;
 	oldlink = v->link;
-	oldseen = v->seen;
 	memcpy(oldname, v->gname, sizeof(oldname));
 	ngd_fast_saw_gidx(fp, gidx);
 	v->gidx = gidx;
 	memcpy(v->gname, gname, sizeof(v->gname));
 	v->link = -1;
 	v->down = false; /* until the new end's news (ngd_fast_carrier) */
-	if ((error = ngd_veth_stats_new(v)) != 0 ||
-	    (error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link)) != 0) {
+	if ((error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link)) != 0) {
 		if (v->link >= 0)
 			close(v->link);
-		key = (uint32_t)gidx;
-		(void)bpf_map_delete_elem(fp->stats_fd, &key);
 		v->gidx = oldgidx;
 		memcpy(v->gname, oldname, sizeof(v->gname));
 		v->link = oldlink;
-		v->seen = oldseen; /* the old end's, counted: not again */
 		ngd_fast_retire(fp, gidx, NULL, NULL);
 		return error;
 	}
@@ -2882,17 +2874,12 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		fp->sync_due = true;
 	/* The old end forwards no more: with no port entry its program
 	 * drops what comes (as a device gone would); then what it forwarded
-	 * since the fold is counted, by the same path.  Its link stays
-	 * until the batch deletes it (NGD_FAST_RETIRE_MAX). */
+	 * since the fold is counted, by the same path (both ends count
+	 * into the port's id).  Its link stays until the batch deletes it
+	 * (NGD_FAST_RETIRE_MAX). */
 	key = (uint32_t)oldgidx;
 	(void)bpf_map_delete_elem(fp->ports_fd, &key);
-	newseen = v->seen;
-	v->gidx = oldgidx;
-	v->seen = oldseen;
 	ngd_veth_fold(v);
-	v->gidx = gidx;
-	v->seen = newseen;
-	(void)bpf_map_delete_elem(fp->stats_fd, &key);
 	ngd_fast_retire(fp, oldgidx, old, ngd_netdev_placed(v->dev));
 	ngd_fast_keep_oldlink(fp, oldlink);
 	return 0;
@@ -3164,13 +3151,15 @@ ngd_fast_load(struct ngd_fast *fp)
 		ngd_fast_pin_reuse_maps(fp->pin, skel->obj);
 	if ((error = ng_fast_bpf__load(skel)) != 0)
 		return -error;
+	if (fp->adopting) /* and those an older ngd had and this one not */
+		ngd_fast_pin_prune_maps(fp->pin, skel->obj);
 	fp->prog_port = bpf_program__fd(skel->progs.ng_fast_port);
 	fp->prog_tap = bpf_program__fd(skel->progs.ng_fast_tap);
 	fp->prog_steer = bpf_program__fd(skel->progs.ng_fast_steer);
 	fp->ports_fd = bpf_map__fd(skel->maps.ng_fast_ports);
 	fp->ids_fd = bpf_map__fd(skel->maps.ng_fast_ids);
 	fp->cfg_fd = bpf_map__fd(skel->maps.ng_fast_cfg);
-	fp->stats_fd = bpf_map__fd(skel->maps.ng_fast_stats);
+	fp->stats_fd = bpf_map__fd(skel->maps.ng_fast_pstats);
 	fp->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
 	fp->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
 	return 0;

@@ -22,6 +22,7 @@ struct ngd_fast_brport {
 	struct ng_node *eiface; /* its eiface node (or ether node) */
 	const char *hook;       /* that node's hook; NULL: "ether" */
 	uint32_t gidx;          /* its graph-side end */
+	uint16_t id;  /* its port id (its slot on a bridge); a vport: 0 */
 	bool wire;    /* an uplink with a wire device (ng_fast_bpf.h) */
 	bool down;    /* its interface is down: floods pass it by */
 	bool changed; /* out: its bridge changed, rewrite its entry */
@@ -155,7 +156,7 @@ void ngd_fast_vl_fcount(struct ng_hook *k, uint64_t pkts, uint64_t bytes);
 /* What fastpath_ether.c needs of the data plane. */
 struct ngd_fast_dp {
 	int netns, own_netns;   /* the data plane's, ngd's */
-	int ports_fd, stats_fd; /* ng_fast_ports, ng_fast_stats */
+	int ports_fd, stats_fd; /* ng_fast_ports, ng_fast_pstats */
 	int prog_port;          /* ng_fast_port */
 	struct ngd_fast *owner; /* fastpath.c's, for ngd_fast_fold_* */
 };

@@ -3,8 +3,10 @@
  * README "The kernel fast path").  A node whose type has switching
  * methods (bridge) and whose every hook leads to an eiface that is a
  * veth pair switches in ng_fast.bpf.c: its ports are a group of the
- * members map, its hosts live in ng_fast_hosts, per-CPU counters per
- * port in ng_fast_brstats.  The node stays the authority:
+ * members map, each has a slot (its port id; a vport's from the
+ * NG_FAST_BPF_BR_VSLOTS, given here) indexing its entry in
+ * ng_fast_brslots and per-CPU counters in ng_fast_brsstats, its hosts
+ * live in ng_fast_hosts.  The node stays the authority:
  *   - what the program learned is imported into the node (heard) before
  *     any client's message of its type to it (not a generic one), once
  *     a second (its ageing sees the program's timestamps), and for the
@@ -56,6 +58,7 @@ struct ngd_br_member {
 	ng_id_t eiface;   /* its eiface (or ether) node */
 	const char *hook; /* the hook of that node */
 	uint32_t flags;   /* NG_FAST_BPF_BR_* as written */
+	uint32_t slot;    /* ng_fast_bpf.h */
 	bool wire;        /* an uplink with a wire device */
 	bool down;        /* its interface is down: its member entry is 0 */
 	struct ng_fast_bpf_brstats folded; /* the program's, already added */
@@ -71,10 +74,11 @@ struct ngd_br {
 	struct ngd_br *next;
 };
 
-/* gidx -> its bridge and member index */
+/* gidx -> its bridge, member index and slot */
 struct ngd_br_slot {
 	uint32_t bridge;
 	uint32_t idx;
+	uint32_t bslot;
 };
 
 /* An fvport's slot (a vlan filter on a bridge: keys are sparse). */
@@ -90,7 +94,7 @@ struct ngd_br_repoint {
 };
 
 struct ngd_fast_br {
-	int brports_fd, hosts_fd, brstats_fd, members_fd, groups_fd;
+	int brslots_fd, brkeys_fd, hosts_fd, brstats_fd, members_fd, groups_fd;
 	int brgen_fd; /* ng_fast_brgen: the program's cache holds while */
 	uint32_t gen; /* it is this; one more after each pass that */
 	bool wrote;   /* wrote a map (ngd_br_bump) */
@@ -102,6 +106,7 @@ struct ngd_fast_br {
 	uint32_t nvslot;
 	struct ngd_br_fslot *fslot; /* fvports (vlan filters), O(n) */
 	uint32_t nfslot;
+	bool vused[NG_FAST_BPF_BR_VSLOTS]; /* the vports' slots given */
 	int ncpu;
 	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
 	uint64_t pulled_ns;                 /* when the last import began */
@@ -191,7 +196,7 @@ ngd_br_slot(const struct ngd_fast_br *br, uint32_t gidx)
 
 static int
 ngd_br_set_fslot(struct ngd_fast_br *br, uint32_t key, uint32_t bridge,
-    uint32_t idx)
+    uint32_t idx, uint32_t bslot)
 {
 	uint32_t i;
 
@@ -213,19 +218,20 @@ ngd_br_set_fslot(struct ngd_fast_br *br, uint32_t key, uint32_t bridge,
 	}
 	br->fslot[i].s.bridge = bridge;
 	br->fslot[i].s.idx = idx;
+	br->fslot[i].s.bslot = bslot;
 	return 0;
 }
 
 static int
 ngd_br_set_slot(struct ngd_fast_br *br, uint32_t gidx, uint32_t bridge,
-    uint32_t idx)
+    uint32_t idx, uint32_t bslot)
 {
 	bool vport = NG_FAST_BPF_IS_VPORT(gidx);
 	struct ngd_br_slot **slot = vport ? &br->vslot : &br->slot;
 	uint32_t *nslot = vport ? &br->nvslot : &br->nslot;
 
 	if (NG_FAST_BPF_IS_FVPORT(gidx))
-		return ngd_br_set_fslot(br, gidx, bridge, idx);
+		return ngd_br_set_fslot(br, gidx, bridge, idx, bslot);
 	if (vport)
 		gidx &= ~NG_FAST_BPF_VPORT;
 	if (gidx >= *nslot) {
@@ -244,7 +250,39 @@ ngd_br_set_slot(struct ngd_fast_br *br, uint32_t gidx, uint32_t bridge,
 	}
 	(*slot)[gidx].bridge = bridge;
 	(*slot)[gidx].idx = idx;
+	(*slot)[gidx].bslot = bslot;
 	return 0;
+}
+
+/*
+ * A slot for a vport key (ng_fast_bpf.h): the one ng_fast_brkeys has for
+ * it, if free (the last ngd's, after an adoption: its hosts' entries
+ * name it), else the first free one; 0: none left.
+ */
+static uint32_t
+ngd_br_vslot(struct ngd_fast_br *br, uint32_t key)
+{
+	uint32_t base = NG_FAST_BPF_MAX_PORTS + 1, slot = 0;
+
+	if (bpf_map_lookup_elem(br->brkeys_fd, &key, &slot) == 0 &&
+	    slot >= base && slot < NG_FAST_BPF_BR_SLOTS &&
+	    !br->vused[slot - base]) {
+		br->vused[slot - base] = true;
+		return slot;
+	}
+	for (uint32_t i = 0; i < NG_FAST_BPF_BR_VSLOTS; i++)
+		if (!br->vused[i]) {
+			br->vused[i] = true;
+			return base + i;
+		}
+	return 0;
+}
+
+static void
+ngd_br_vslot_free(struct ngd_fast_br *br, uint32_t slot)
+{
+	if (slot > NG_FAST_BPF_MAX_PORTS && slot < NG_FAST_BPF_BR_SLOTS)
+		br->vused[slot - NG_FAST_BPF_MAX_PORTS - 1] = false;
 }
 
 /* The port's hook name on its node: an eiface's ether hook, or the
@@ -343,11 +381,16 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 {
 	struct ng_fast_bpf_brstats sum;
 	struct ng_switch_counts c;
-	uint32_t key = m->gidx;
+	uint32_t key = m->slot;
 
 	if (bpf_map_lookup_elem(br->brstats_fd, &key, br->percpu) < 0)
 		return;
 	ngd_br_sum(br, &sum);
+	if (sum.recv_pkts < m->folded.recv_pkts ||
+	    sum.xmit_pkts < m->folded.xmit_pkts) { /* its slot made anew */
+		m->folded = sum;
+		return;
+	}
 	c.recv_pkts = sum.recv_pkts - m->folded.recv_pkts;
 	c.recv_octets = sum.recv_octets - m->folded.recv_octets;
 	c.recv_mcast = sum.recv_mcast - m->folded.recv_mcast;
@@ -363,7 +406,7 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 	hook->node->type->switching->count(hook, &c);
 	/* The hook's own counters, as ng_send_data's: out of the bridge
 	 * here, into the eiface (its "in" is read from this); what came in
-	 * is the eiface's port's ng_fast_stats (fastpath.c). */
+	 * is the eiface's port's ng_fast_pstats (fastpath.c). */
 	hook->stats.xmit_frames += c.xmit_pkts;
 	hook->stats.xmit_octets += c.xmit_octets;
 	/* a vlan filter's (fvport): on, tagged, out of its downstream */
@@ -417,10 +460,11 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 		return;
 	memcpy(k.addr, addr, 6);
 	if (bpf_map_lookup_elem(p->br->hosts_fd, &k, &v) == 0 &&
-	    v.ifindex == m->gidx)
+	    v.ifindex == m->gidx && v.slot == m->slot)
 		return;
 	memset(&v, 0, sizeof(v));
 	v.ifindex = m->gidx;
+	v.slot = m->slot;
 	v.seen_ns = p->now;
 	ngd_br_put(p->br, p->br->hosts_fd, &k, &v, BPF_ANY);
 }
@@ -432,15 +476,16 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 {
 	for (unsigned i = 0; i < b->n; i++) {
 		struct ng_hook *h = ngd_br_hook(br, node, &b->m[i]);
-		struct ng_fast_bpf_brport bp = { .bridge = b->id };
-		uint32_t key = b->m[i].gidx;
+		struct ng_fast_bpf_brslot bp = { .bridge = b->id,
+			.key = b->m[i].gidx };
+		uint32_t slot = b->m[i].slot;
 
 		bp.flags = h != NULL ? ngd_br_flags(h) : NG_FAST_BPF_BR_MUTED;
 		if (b->m[i].wire)
 			bp.flags |= NG_FAST_BPF_BR_WIRE;
 		if (bp.flags != b->m[i].flags) {
 			b->m[i].flags = bp.flags;
-			ngd_br_put(br, br->brports_fd, &key, &bp, BPF_ANY);
+			ngd_br_put(br, br->brslots_fd, &slot, &bp, BPF_ANY);
 		}
 	}
 }
@@ -656,15 +701,31 @@ ngd_br_write_group(struct ngd_fast_br *br, struct ngd_br *b, unsigned oldn)
 	}
 }
 
-/* Port gidx off the kernel bridges: its frames go by its port entry. */
+/* Port gidx's slot entry made stale (none names gidx): its frames go
+ * to ngd while the port is left. */
+static void
+ngd_br_stale_port(struct ngd_fast_br *br, uint32_t gidx)
+{
+	struct ng_fast_bpf_brslot e, none = { 0 };
+	uint32_t slot = ngd_br_slot(br, gidx)->bslot;
+
+	if (slot != 0 && bpf_map_lookup_elem(br->brslots_fd, &slot, &e) == 0 &&
+	    e.key == gidx && e.bridge != 0)
+		ngd_br_put(br, br->brslots_fd, &slot, &none, BPF_ANY);
+}
+
+/* Port gidx off the kernel bridges: its frames go by its port entry.
+ * (Its slot's counters are zeroed when the slot is given again.) */
 static void
 ngd_br_drop_port(struct ngd_fast_br *br, uint32_t gidx)
 {
 	uint32_t key = gidx;
 
-	ngd_br_del(br, br->brports_fd, &key);
-	ngd_br_del(br, br->brstats_fd, &key);
-	(void)ngd_br_set_slot(br, gidx, 0, 0);
+	ngd_br_stale_port(br, gidx);
+	if (NG_FAST_BPF_IS_VPORT(gidx)) /* its slot is free again */
+		ngd_br_vslot_free(br, ngd_br_slot(br, gidx)->bslot);
+	ngd_br_del(br, br->brkeys_fd, &key);
+	(void)ngd_br_set_slot(br, gidx, 0, 0, 0);
 }
 
 /* Bridge b off the kernel: its group and hosts go (imported first). */
@@ -692,6 +753,45 @@ ngd_br_cmp_port(const void *a, const void *b)
 	if ((*x)->eiface->id != (*y)->eiface->id)
 		return (*x)->eiface->id < (*y)->eiface->id ? -1 : 1;
 	return strcmp(ngd_br_hookname((*x)->hook), ngd_br_hookname((*y)->hook));
+}
+
+/* The slot of port p joining a bridge (ng_fast_bpf.h): its port id; a
+ * vport's, the one it has on another bridge (moving) or a new one; 0:
+ * none left. */
+static uint32_t
+ngd_br_new_slot(struct ngd_fast_br *br, const struct ngd_fast_brport *p)
+{
+	const struct ngd_br_slot *cur = ngd_br_slot(br, p->gidx);
+
+	if (!NG_FAST_BPF_IS_VPORT(p->gidx))
+		return p->id;
+	if (cur->bridge != 0 && cur->bslot != 0)
+		return cur->bslot;
+	return ngd_br_vslot(br, p->gidx);
+}
+
+/* Member m of b (new there) counts from what its slot has now: zero,
+ * unless the slot is another bridge's member's still (it is moving:
+ * that one folds what it counted) or the last ngd's (adopted: its
+ * counts were that ngd's). */
+static void
+ngd_br_new_counts(struct ngd_fast_br *br, struct ngd_br_member *m, bool adopted)
+{
+	const struct ngd_br_slot *cur = ngd_br_slot(br, m->gidx);
+	uint32_t key = m->gidx, slot = m->slot, had = 0;
+
+	if ((cur->bridge != 0 && cur->bslot == slot) ||
+	    (adopted && bpf_map_lookup_elem(br->brkeys_fd, &key, &had) == 0 &&
+		had == slot)) {
+		if (bpf_map_lookup_elem(br->brstats_fd, &slot, br->percpu) ==
+		    0) {
+			ngd_br_sum(br, &m->folded);
+			return;
+		}
+	}
+	memset(br->percpu, 0, (size_t)br->ncpu * sizeof(*br->percpu));
+	ngd_br_put(br, br->brstats_fd, &slot, br->percpu, BPF_ANY);
+	memset(&m->folded, 0, sizeof(m->folded));
 }
 
 /* The bridge node whose ports are all of ps[0..n-1] (sorted) switching
@@ -738,9 +838,23 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		b->m[i].wire = ps[i]->wire;
 		b->m[i].down = ps[i]->down;
 		b->m[i].flags = ~0u; /* not written yet */
+		/* still counted, in the same slot */
 		for (unsigned j = 0; j < oldn; j++)
-			if (old->m[j].gidx == b->m[i].gidx) /* still counted */
+			if (old->m[j].gidx == b->m[i].gidx) {
 				b->m[i].folded = old->m[j].folded;
+				b->m[i].slot = old->m[j].slot;
+			}
+		if (b->m[i].slot == 0 &&
+		    (b->m[i].slot = ngd_br_new_slot(br, ps[i])) == 0) {
+			/* no slot: the node stays on the userspace path */
+			for (unsigned k = 0; k < i; k++)
+				if (NG_FAST_BPF_IS_VPORT(b->m[k].gidx) &&
+				    ngd_br_slot(br, b->m[k].gidx)->bridge == 0)
+					ngd_br_vslot_free(br, b->m[k].slot);
+			free(b->m);
+			free(b);
+			return NULL;
+		}
 	}
 	/* Ports that left: their counts to their hooks while they have them. */
 	for (unsigned j = 0; j < oldn; j++) {
@@ -757,16 +871,15 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	}
 	/* Counters, hosts and settings first, the group, then the ports. */
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t key = b->m[i].gidx;
+		uint32_t key = b->m[i].gidx, slot = b->m[i].slot;
+		bool kept = false;
 
-		if (bpf_map_lookup_elem(br->brstats_fd, &key, br->percpu) < 0) {
-			memset(br->percpu, 0,
-			    (size_t)br->ncpu * sizeof(*br->percpu));
-			ngd_br_put(br, br->brstats_fd, &key, br->percpu,
-			    BPF_NOEXIST);
-			memset(&b->m[i].folded, 0, sizeof(b->m[i].folded));
-		} else if (br->adopted && old == NULL)
-			ngd_br_sum(br, &b->m[i].folded); /* the last ngd's */
+		for (unsigned j = 0; j < oldn; j++)
+			kept |= old->m[j].gidx == key;
+		if (kept)
+			continue;
+		ngd_br_new_counts(br, &b->m[i], br->adopted && old == NULL);
+		ngd_br_put(br, br->brkeys_fd, &key, &slot, BPF_ANY);
 	}
 	ngd_br_push_ports(br, b, node);
 	b->stale = true; /* its hosts before the loop sleeps */
@@ -776,7 +889,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 
 		if (s->bridge != b->id)
 			ps[i]->changed = true;
-		(void)ngd_br_set_slot(br, b->m[i].gidx, b->id, i);
+		(void)ngd_br_set_slot(br, b->m[i].gidx, b->id, i, b->m[i].slot);
 	}
 	if (old != NULL) {
 		struct ngd_br **pp;
@@ -852,7 +965,7 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 				uint32_t key = b->m[i].gidx;
 
 				if (ngd_br_slot(br, key)->bridge == b->id)
-					ngd_br_del(br, br->brports_fd, &key);
+					ngd_br_stale_port(br, key);
 			}
 			left = true;
 		}
@@ -1009,7 +1122,7 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to, bool heard)
 {
 	const struct ngd_br_slot *s;
 	struct ng_fast_bpf_member mk;
-	struct ng_fast_bpf_brport bp;
+	struct ng_fast_bpf_brslot bp = { 0 };
 	struct ngd_br_member *m;
 	struct ng_node *node;
 	struct ngd_br *b;
@@ -1022,15 +1135,15 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to, bool heard)
 	idx = s->idx;
 	m = &b->m[idx];
 	node = ngd_br_node(br, b);
+	/* the counts so far; both ends count into the slot (the port id) */
 	ngd_br_fold(br, m, node != NULL ? ngd_br_hook(br, node, m) : NULL);
-	memset(br->percpu, 0, (size_t)br->ncpu * sizeof(*br->percpu));
-	memset(&m->folded, 0, sizeof(m->folded));
-	ngd_br_put(br, br->brstats_fd, &to, br->percpu, BPF_ANY);
+	if (ngd_br_set_slot(br, to, b->id, idx, m->slot) != 0)
+		return; /* the next sync rebuilds it */
 	bp.bridge = b->id;
 	bp.flags = m->flags;
-	ngd_br_put(br, br->brports_fd, &to, &bp, BPF_ANY);
-	if (ngd_br_set_slot(br, to, b->id, idx) != 0)
-		return; /* the next sync rebuilds it */
+	bp.key = to; /* from's frames to ngd from now on: "stale" */
+	ngd_br_put(br, br->brkeys_fd, &to, &m->slot, BPF_ANY);
+	ngd_br_put(br, br->brslots_fd, &m->slot, &bp, BPF_ANY);
 	m->gidx = to;
 	m->down = false; /* until the new end's news (ngd_fast_br_carrier) */
 	mk.group = b->id;
@@ -1122,26 +1235,58 @@ ngd_br_all_keys(int fd, size_t key_size, uint8_t **keysp)
 	return n;
 }
 
-/* What the first sync after an adoption did not take: ports (and their
- * counters) no bridge has now, hosts of bridges gone or on ports that
- * are not their bridge's. */
+/* The entries of ng_fast_brslots that are no member's (slot, key and
+ * bridge) made stale. */
+static void
+ngd_br_prune_slots(struct ngd_fast_br *br)
+{
+	struct ng_fast_bpf_brslot *vals, none = { 0 };
+	uint32_t *keys, in = 0, out = 0;
+	bool first = true;
+
+	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	for (; keys != NULL && vals != NULL; first = false, in = out) {
+		__u32 count = NGD_BR_BATCH;
+		int error = bpf_map_lookup_batch(br->brslots_fd,
+		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+
+		if (error < 0 && errno != ENOENT)
+			break;
+		for (__u32 i = 0; i < count; i++) {
+			const struct ngd_br_slot *s = ngd_br_slot(br,
+			    vals[i].key);
+
+			if (vals[i].bridge != 0 &&
+			    (s->bridge != vals[i].bridge ||
+				s->bslot != keys[i]))
+				ngd_br_put(br, br->brslots_fd, &keys[i], &none,
+				    BPF_ANY);
+		}
+		if (error < 0)
+			break; /* ENOENT: that was the last */
+	}
+	free(keys);
+	free(vals);
+}
+
+/* What the first sync after an adoption did not take: ports (their
+ * keys and slots) no bridge has now, hosts of bridges gone or on ports
+ * that are not their bridge's. */
 static void
 ngd_br_prune_adopted(struct ngd_fast_br *br)
 {
+	uint32_t *ports;
 	uint8_t *keys;
 	size_t n;
 
-	for (int i = 0; i < 2; i++) {
-		int fd = i == 0 ? br->brports_fd : br->brstats_fd;
-		uint32_t *ports;
-
-		n = ngd_br_all_keys(fd, sizeof(uint32_t), &keys);
-		ports = (uint32_t *)(void *)keys;
-		for (size_t j = 0; j < n; j++)
-			if (ngd_br_slot(br, ports[j])->bridge == 0)
-				ngd_br_del(br, fd, &ports[j]);
-		free(keys);
-	}
+	n = ngd_br_all_keys(br->brkeys_fd, sizeof(uint32_t), &keys);
+	ports = (uint32_t *)(void *)keys;
+	for (size_t j = 0; j < n; j++)
+		if (ngd_br_slot(br, ports[j])->bridge == 0)
+			ngd_br_del(br, br->brkeys_fd, &ports[j]);
+	free(keys);
+	ngd_br_prune_slots(br);
 	n = ngd_br_all_keys(br->hosts_fd, sizeof(struct ng_fast_bpf_mac),
 	    &keys);
 	for (size_t j = 0; j < n; j++) {
@@ -1206,6 +1351,7 @@ ngd_br_moving(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node,
 	    v.ifindex == b->m[idx].gidx)
 		return;
 	v.ifindex = b->m[idx].gidx;
+	v.slot = b->m[idx].slot;
 	v.seen_ns = ngd_br_now_ns();
 	v.learned_ns = 0; /* as the write-back of a move has it */
 	ngd_br_put(br, br->hosts_fd, &k, &v, BPF_EXIST);
@@ -1327,9 +1473,10 @@ ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,
 	*brp = NULL;
 	if ((br = calloc(1, sizeof(*br))) == NULL)
 		return ENOMEM;
-	br->brports_fd = bpf_map__fd(skel->maps.ng_fast_brports);
+	br->brslots_fd = bpf_map__fd(skel->maps.ng_fast_brslots);
+	br->brkeys_fd = bpf_map__fd(skel->maps.ng_fast_brkeys);
 	br->hosts_fd = bpf_map__fd(skel->maps.ng_fast_hosts);
-	br->brstats_fd = bpf_map__fd(skel->maps.ng_fast_brstats);
+	br->brstats_fd = bpf_map__fd(skel->maps.ng_fast_brsstats);
 	br->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
 	br->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
 	br->brgen_fd = bpf_map__fd(skel->maps.ng_fast_brgen);

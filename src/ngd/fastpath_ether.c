@@ -90,7 +90,7 @@ struct ngd_fe_up {
 	uint32_t want_mode, want_peer;  /* ngd_fast_eth_want's, this sync */
 	bool on;                        /* the ether node uses the host end */
 	bool keep;                      /* sync's scratch */
-	uint64_t seen_pkts, seen_bytes; /* its ng_fast_stats, counted */
+	uint64_t seen_pkts, seen_bytes; /* its ng_fast_pstats, counted */
 	struct ngd_fe_up *next;
 };
 
@@ -306,7 +306,7 @@ ngd_fe_fold_edge(struct ngd_fast_eth *fe, struct ngd_fe_up *u,
 
 /*
  * What u's port sent through its kernel bridge since the last look (its
- * ng_fast_stats: frames from the wire or the stack the program switched),
+ * ng_fast_pstats: frames from the wire or the stack the program switched),
  * added to the ether node's hook as ng_send_data would count them: out
  * of it, into the bridge (whose "in" is read from it).  By the path its
  * entry had: only while it was a port of the bridge the hook leads to.
@@ -318,10 +318,10 @@ ngd_fe_fold(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
 	int ncpu = libbpf_num_possible_cpus();
 	struct ng_fast_bpf_stats *per;
 	uint64_t pkts = 0, bytes = 0;
-	uint32_t key = u->gidx;
+	uint32_t key = u->id;
 	struct ng_hook *h;
 
-	if (ncpu <= 0 || u->gidx == 0 ||
+	if (ncpu <= 0 || u->gidx == 0 || u->id == 0 ||
 	    (per = calloc((size_t)ncpu, sizeof(*per))) == NULL)
 		return;
 	if (bpf_map_lookup_elem(fe->dp.stats_fd, &key, per) != 0) {
@@ -445,10 +445,8 @@ ngd_fe_free_up(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
 	}
 	if (u->link >= 0)
 		close(u->link);
-	if (u->gidx != 0) {
+	if (u->gidx != 0)
 		(void)bpf_map_delete_elem(fe->dp.ports_fd, &key);
-		(void)bpf_map_delete_elem(fe->dp.stats_fd, &key);
-	}
 	if (u->hidx != 0)
 		(void)ngd_fe_del((int)u->hidx); /* the peer goes with it */
 	ngd_fe_unwire(fe, u);
@@ -523,8 +521,9 @@ ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
 	ncpu = libbpf_num_possible_cpus();
 	if ((zero = calloc(ncpu > 0 ? (size_t)ncpu : 1,
 		 sizeof(struct ng_fast_bpf_stats))) != NULL) {
-		(void)bpf_map_update_elem(fe->dp.stats_fd, &u->gidx, zero,
-		    BPF_ANY);
+		uint32_t id = u->id; /* what a port of this id counted */
+
+		(void)bpf_map_update_elem(fe->dp.stats_fd, &id, zero, BPF_ANY);
 		free(zero);
 	}
 	if (bpf_map_update_elem(fe->dp.ports_fd, &u->gidx, &port, BPF_ANY) <
@@ -718,6 +717,7 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 			ports[n].eiface = node;
 			ports[n].hook = u->hook;
 			ports[n].gidx = u->gidx;
+			ports[n].id = u->id;
 			ports[n].wire = u->widx != 0;
 			ports[n].changed = false;
 			n++;

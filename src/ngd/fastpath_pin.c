@@ -160,6 +160,38 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 }
 
 /*
+ * After the programs were loaded on the pinned maps: the pins of maps
+ * this object does not have (an older ngd's, whose layout changed and
+ * which the new object has under a new name: ng_fast_bpf.h) are
+ * removed; the older programs that use them hold them until their links
+ * run the new ones.
+ */
+void
+ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d;
+	int n;
+
+	if (!ngd_fast_pin_bpffs(pin) || (d = opendir(pin->bpfdir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' ||
+		    (sscanf(e->d_name, "port%d", &n) == 1) ||
+		    bpf_object__find_map_by_name(obj, e->d_name) != NULL)
+			continue;
+		ngd_fast_pin_path(pin, e->d_name, path, sizeof(path));
+		if (unlink(path) == 0)
+			ngd_log(LOG_INFO,
+			    "data path: %s: an older ngd's map, not this "
+			    "one's: removed",
+			    e->d_name);
+	}
+	closedir(d);
+}
+
+/*
  * The first eiface: the namespace mounted (nsfd), the maps pinned.  Each
  * step that fails is logged and the rest goes on: what is not pinned
  * does not survive ngd, and nothing else changes.

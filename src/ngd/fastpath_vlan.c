@@ -16,7 +16,7 @@
  * getencapproto, gettable) at every sync, which runs after every
  * client's message, before the reply, so addfilter, delfilter,
  * delvidflt, setencap and setencapproto take effect at once.  Counters:
- * the ports' own (ng_fast_stats) for what they sent, ng_fast_vlstats for
+ * the ports' own (ng_fast_pstats) for what they sent, ng_fast_vlstats for
  * what the trunk sent each filter's port, added to the hooks' counters
  * as the node would have counted them (fastpath.c folds).
  *

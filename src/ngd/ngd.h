@@ -273,6 +273,7 @@ void ngd_fast_pin_free(struct ngd_fast_pin *pin);
 bool ngd_fast_pin_bpffs(const struct ngd_fast_pin *pin);
 int ngd_fast_pin_dataplane(struct ngd_fast_pin *pin); /* fd or -1 */
 void ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
+void ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
 void ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd,
     struct bpf_object *obj);
 void ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link);

@@ -30,7 +30,9 @@
 
 static int failed;
 static struct bpf_object *obj;
-static int ports, brports, hosts, brstats, stats, members, groups, brgen;
+static int ports, brslots, brkeys, hosts, brstats, stats, members, groups,
+    brgen;
+static void *zeros; /* ncpu zero counters */
 static int ncpu;
 static uint32_t gen;
 
@@ -107,12 +109,59 @@ update(int fd, const void *k, const void *v)
 	bump();
 }
 
-static void
-brport(uint32_t ifindex, uint32_t flags)
-{
-	struct ng_fast_bpf_brport v = { .bridge = BR, .flags = flags };
+static uint32_t idof(uint32_t ifindex);
 
-	update(brports, &ifindex, &v);
+/* The slot of bridge port key, given as fastpath_bridge.c gives them (a
+ * port's id; a vport's, one past the ids) if it has none yet. */
+static uint32_t
+slotof(uint32_t key)
+{
+	static uint32_t next = NG_FAST_BPF_MAX_PORTS + 1;
+	uint32_t slot;
+
+	if (bpf_map_lookup_elem(brkeys, &key, &slot) == 0)
+		return slot;
+	slot = NG_FAST_BPF_IS_VPORT(key) ? next++ : idof(key);
+	update(brkeys, &key, &slot);
+	return slot;
+}
+
+/* Port key of bridge (its slot's entry) with flags. */
+static void
+brport_of(uint32_t key, uint32_t bridge, uint32_t flags)
+{
+	struct ng_fast_bpf_brslot v = { .bridge = bridge,
+		.flags = flags,
+		.key = key };
+	uint32_t slot = slotof(key);
+
+	update(brslots, &slot, &v);
+}
+
+static void
+brport(uint32_t key, uint32_t flags)
+{
+	brport_of(key, BR, flags);
+}
+
+/* Port key off the bridge: its slot's entry stale, its key gone. */
+static void
+brport_gone(uint32_t key)
+{
+	struct ng_fast_bpf_brslot none = { 0 };
+	uint32_t slot = slotof(key);
+
+	update(brslots, &slot, &none);
+	(void)bpf_map_delete_elem(brkeys, &key);
+}
+
+/* Port key's counters from zero. */
+static void
+brzero(uint32_t key)
+{
+	uint32_t slot = slotof(key);
+
+	update(brstats, &slot, zeros);
 }
 
 static void
@@ -138,8 +187,9 @@ static struct ng_fast_bpf_brstats
 br(uint32_t ifindex)
 {
 	struct ng_fast_bpf_brstats sum = { 0 }, *v = calloc(ncpu, sizeof(*v));
+	uint32_t slot = slotof(ifindex);
 
-	if (v != NULL && bpf_map_lookup_elem(brstats, &ifindex, v) == 0)
+	if (v != NULL && bpf_map_lookup_elem(brstats, &slot, v) == 0)
 		for (int i = 0; i < ncpu; i++) {
 			sum.recv_pkts += v[i].recv_pkts;
 			sum.recv_bcast += v[i].recv_bcast;
@@ -151,14 +201,24 @@ br(uint32_t ifindex)
 	return sum;
 }
 
+/* The id of port ifindex (its entry's), whose counters are its. */
+static uint32_t
+idof(uint32_t ifindex)
+{
+	struct ng_fast_bpf_port p;
+
+	return bpf_map_lookup_elem(ports, &ifindex, &p) == 0 ? p.id : 0;
+}
+
 /* Frames port ifindex gave ngd (counted dropped: no TAP here). */
 static uint64_t
 slow(uint32_t ifindex)
 {
 	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint32_t id = idof(ifindex);
 	uint64_t n = 0;
 
-	if (v != NULL && bpf_map_lookup_elem(stats, &ifindex, v) == 0)
+	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
 		for (int i = 0; i < ncpu; i++)
 			n += v[i].dropped;
 	free(v);
@@ -170,9 +230,10 @@ static uint64_t
 fast(uint32_t ifindex)
 {
 	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint32_t id = idof(ifindex);
 	uint64_t n = 0;
 
-	if (v != NULL && bpf_map_lookup_elem(stats, &ifindex, v) == 0)
+	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
 		for (int i = 0; i < ncpu; i++)
 			n += v[i].fast_pkts;
 	free(v);
@@ -262,7 +323,6 @@ vport_cases(uint32_t a, uint32_t b)
 	struct ng_fast_bpf_member m0 = { .group = BR, .idx = 0 };
 	struct ng_fast_bpf_member m1 = { .group = BR, .idx = 1 };
 	struct ng_fast_bpf_brstats bv, bb;
-	void *zero = calloc(ncpu, sizeof(struct ng_fast_bpf_brstats));
 	uint64_t s, f;
 
 	va.proto = vv.proto = htons(0x8100);
@@ -275,7 +335,7 @@ vport_cases(uint32_t a, uint32_t b)
 	update(vlports, &v, &vv);
 	brport(v, all);
 	brport(b, all);
-	update(brstats, &v, zero);
+	brzero(v);
 	update(members, &m0, &v);
 	update(members, &m1, &b);
 	group(2);
@@ -304,12 +364,11 @@ vport_cases(uint32_t a, uint32_t b)
 	update(vlports, &v, &vv);
 	CHECK("vport: ... with A its nomatch: to A (bpf_redirect_peer)",
 	    run(b, S1, S2) == TC_ACT_REDIRECT);
-	(void)bpf_map_delete_elem(brports, &v);
+	brport_gone(v);
 	s = slow(a);
 	run(a, BC, S1);
 	CHECK("vport: off the bridge: the filter's frame to ngd",
 	    slow(a) == s + 1);
-	free(zero);
 }
 
 /*
@@ -342,7 +401,6 @@ fvport_cases(uint32_t a, uint32_t b)
 	struct ng_fast_bpf_mac k = { .bridge = BR };
 	struct ng_fast_bpf_host h = { .ifindex = fv };
 	struct ng_fast_bpf_brstats bf;
-	void *zero = calloc(ncpu, sizeof(struct ng_fast_bpf_brstats));
 	uint64_t s;
 
 	CHECK("fvport: a filter's key is a port with no device",
@@ -355,7 +413,7 @@ fvport_cases(uint32_t a, uint32_t b)
 	update(vlfports, &fv, &e);
 	brport(fv, all);
 	brport(b, all);
-	update(brstats, &fv, zero);
+	brzero(fv);
 	update(members, &m0, &fv);
 	update(members, &m1, &b);
 	group(2);
@@ -377,8 +435,7 @@ fvport_cases(uint32_t a, uint32_t b)
 	    run(b, S1, S2) == TC_ACT_SHOT);
 	(void)bpf_map_delete_elem(hosts, &k);
 	(void)bpf_map_delete_elem(members, &m0);
-	(void)bpf_map_delete_elem(brports, &fv);
-	free(zero);
+	brport_gone(fv);
 }
 
 int
@@ -386,7 +443,6 @@ main(int argc, char **argv)
 {
 	uint32_t a, b, all = NG_FAST_BPF_BR_LEARN | NG_FAST_BPF_BR_UNKNOWN;
 	struct ng_fast_bpf_brstats ba, bb;
-	void *zero;
 	uint64_t s;
 	cpu_set_t cpu;
 
@@ -408,7 +464,8 @@ main(int argc, char **argv)
 	}
 	printf("ok load the programs\n");
 	ports = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_PORTS);
-	brports = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRPORTS);
+	brslots = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRSLOTS);
+	brkeys = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRKEYS);
 	hosts = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_HOSTS);
 	brstats = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRSTATS);
 	stats = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_STATS);
@@ -416,7 +473,7 @@ main(int argc, char **argv)
 	groups = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_GROUPS);
 	brgen = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRGEN);
 	ncpu = libbpf_num_possible_cpus();
-	zero = calloc(ncpu, sizeof(struct ng_fast_bpf_brstats));
+	zeros = calloc(ncpu, sizeof(struct ng_fast_bpf_brstats));
 	/* Bridge 77: ports A (index 0) and B (index 1). */
 	for (uint32_t i = 0; i < 2; i++) {
 		uint32_t ifx = i == 0 ? a : b;
@@ -427,8 +484,8 @@ main(int argc, char **argv)
 
 		update(ports, &ifx, &p);
 		update(members, &m, &ifx);
-		update(brstats, &ifx, zero);
-		update(stats, &ifx, zero); /* bigger than ng_fast_bpf_stats */
+		brzero(ifx);
+		update(stats, &p.id, zeros); /* bigger than ng_fast_bpf_stats */
 		brport(ifx, all);
 	}
 	group(2);
@@ -597,12 +654,50 @@ main(int argc, char **argv)
 		    slow(a) == s + 1);
 	}
 
+	/* Hosts and slots (ng_fast_bpf.h): a host an older ngd wrote has
+	 * no slot, and its port's comes from ng_fast_brkeys; a frame it
+	 * sends gives it its slot.  A host whose slot is another port's, or
+	 * a slot whose entry names another end (one being replaced), is
+	 * stale: ngd decides. */
+	{
+		struct ng_fast_bpf_mac k = { .bridge = BR };
+		struct ng_fast_bpf_host v = { .ifindex = b }, got;
+		struct ng_fast_bpf_brslot other = { .bridge = BR,
+			.flags = all,
+			.key = 424242 };
+		uint32_t slot = slotof(b);
+
+		memcpy(k.addr, S3, 6);
+		update(hosts, &k, &v);
+		bb = br(b);
+		CHECK("host with no slot (an older ngd's): to its port, "
+		      "found by its key",
+		    run(a, S3, S1) == TC_ACT_REDIRECT &&
+			br(b).xmit_pkts == bb.xmit_pkts + 1);
+		CHECK("... a frame from it: forwarded, its slot in its entry",
+		    run(b, S1, S3) == TC_ACT_REDIRECT &&
+			bpf_map_lookup_elem(hosts, &k, &got) == 0 &&
+			got.ifindex == b && got.slot == slot);
+		v.slot = slotof(a); /* A's slot, B's end */
+		update(hosts, &k, &v);
+		s = slow(a);
+		run(a, S3, S1);
+		CHECK("host whose slot is another port's: to ngd",
+		    slow(a) == s + 1);
+		v.slot = slot;
+		update(hosts, &k, &v);
+		update(brslots, &slot, &other);
+		s = slow(a);
+		run(a, S3, S1);
+		CHECK("host whose slot's entry names another end: to ngd",
+		    slow(a) == s + 1);
+		brport(b, all);
+		(void)bpf_map_delete_elem(hosts, &k);
+	}
+
 	/* A port of another bridge is no port of this one. */
 	{
-		struct ng_fast_bpf_brport v = { .bridge = BR + 1,
-			.flags = all };
-
-		update(brports, &b, &v);
+		brport_of(b, BR + 1, all);
 		s = slow(b);
 		run(b, S1, S2);
 		CHECK("port of another bridge: to ngd", slow(b) == s + 1);
@@ -611,7 +706,7 @@ main(int argc, char **argv)
 	vlan_cases(a, b);
 	vport_cases(a, b);
 	fvport_cases(a, b);
-	free(zero);
+	free(zeros);
 	bpf_object__close(obj);
 	return failed;
 }

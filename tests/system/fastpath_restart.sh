@@ -172,6 +172,37 @@ if [ "$got" != 5 ]; then # what the bridge saw, for the report
 	tail -5 "$NGD_LOG"
 fi
 
+# --- an older ngd's maps, named anew here: their pins removed -------------
+# A map whose layout changed has a new name (ng_fast_bpf.h): the pins of
+# those an older ngd left (ports' and bridge ports' entries and counters
+# by interface index, before ports had slots; its bridges' flow cache)
+# are not taken over, and go; the rest is, and the bridge switches in
+# the kernel.
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+d=$(echo "$bpfdir"/*)
+old_maps="ng_fast_brcache ng_fast_brports ng_fast_brstats ng_fast_stats"
+bpftool map create "$d/ng_fast_stats" type percpu_hash key 4 value 40 \
+    entries 32768 name ng_fast_stats
+bpftool map create "$d/ng_fast_brports" type hash key 4 value 8 \
+    entries 32768 name ng_fast_brports
+bpftool map create "$d/ng_fast_brstats" type percpu_hash key 4 value 72 \
+    entries 32768 name ng_fast_brstats
+bpftool map create "$d/ng_fast_brcache" type percpu_array key 4 value 40 \
+    entries 256 name ng_fast_brcache
+expect "an older ngd's pins are there" "$old_maps" \
+    "$(ls "$d" | grep -xE "$(echo $old_maps | tr ' ' '|')" | xargs)"
+start_ngd
+expect "... the next ngd removes them" "" \
+    "$(ls "$d" | grep -xE "$(echo $old_maps | tr ' ' '|')")"
+expect "... and pins every map of its programs, no other" \
+    "$(grep -c 'SEC(".maps")' "$top/src/bpf/ng_fast.bpf.c")" \
+    "$(ls "$d" | grep -c '^ng_fast_')"
+kill -STOP "$NGD_PID"
+expect "... the bridge answers in the kernel (ngd stopped)" 3 "$(pings fe 198.18.9.2 3)"
+kill -CONT "$NGD_PID"
+
 # --- SIGKILL with the journal lost: nothing is left behind ----------------
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
