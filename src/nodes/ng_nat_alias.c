@@ -427,7 +427,13 @@ ng_alias_expire(struct ng_alias *la, uint64_t now)
 	expire(la, now, 0);
 }
 
-/* Make room under the cap: the link used least recently goes. */
+/*
+ * Make room under the cap: the link used least recently goes, but an
+ * established TCP connection (Q_DAY) only when nothing else is left, so
+ * that a flood of new flows (a SYN flood, random UDP ports, fragments
+ * from the wire) takes its room from other new flows, not from the
+ * connections that were open before it.
+ */
 static void
 evict(struct ng_alias *la)
 {
@@ -435,6 +441,9 @@ evict(struct ng_alias *la)
 
 	for (unsigned q = 0; q < NQ; q++) {
 		struct ng_alias_link *l = la->q[q].head;
+
+		if (q == Q_DAY && oldest != NULL)
+			break;
 
 		if (l != NULL && (oldest == NULL || l->last < oldest->last))
 			oldest = l;

@@ -949,7 +949,7 @@ test_cap(void)
 	struct ng_alias_info i;
 	uint8_t b[256];
 	size_t n;
-	unsigned flows = 1000000;
+	unsigned flows = 1000000, bad;
 
 	/* a small cap: the oldest go */
 	ng_alias_set_max_links(la, 100);
@@ -967,6 +967,41 @@ test_cap(void)
 	n = mk(b, WEB, 80, ALIAS, 1999, IPPROTO_UDP, 0, 0);
 	CHECK_INT("cap 100: the newest is there", ng_alias_in(la, b, n, now),
 	    NG_ALIAS_OK);
+	ng_alias_free(la);
+
+	/* a SYN flood from one host, at the cap, leaves the connections
+	 * that were established before it alone: new flows make room
+	 * among new flows */
+	la = engine();
+	ng_alias_set_max_links(la, 100);
+	for (unsigned k = 0; k < 10; k++) {
+		n = mk(b, H2, (uint16_t)(5000 + k), WEB, 443, IPPROTO_TCP, 0x02,
+		    0);
+		ng_alias_out(la, b, n, now);
+		n = mk(b, WEB, 443, ALIAS, (uint16_t)(5000 + k), IPPROTO_TCP,
+		    0x12, 0);
+		ng_alias_in(la, b, n, now);
+	}
+	for (unsigned k = 0; k < 5000; k++) {
+		n = mk(b, H1, (uint16_t)(10000 + k), WEB, 80, IPPROTO_TCP, 0x02,
+		    0);
+		now++;
+		ng_alias_out(la, b, n, now);
+	}
+	ng_alias_get_info(la, &i);
+	CHECK_INT("syn flood: held at the cap", i.tcp, 100);
+	bad = 0;
+	for (unsigned k = 0; k < 10; k++) {
+		n = mk(b, WEB, 443, ALIAS, (uint16_t)(5000 + k), IPPROTO_TCP,
+		    0x10, 0);
+		if (ng_alias_in(la, b, n, now) != NG_ALIAS_OK ||
+		    strcmp(dst_of(b), H2) != 0)
+			bad++;
+	}
+	CHECK_INT("syn flood: established connections kept", bad, 0);
+	n = mk(b, WEB, 80, ALIAS, 14999, IPPROTO_TCP, 0x12, 0);
+	CHECK_INT("syn flood: the newest SYN is there",
+	    ng_alias_in(la, b, n, now), NG_ALIAS_OK);
 	ng_alias_free(la);
 
 	/* the default cap under a flood of new flows from many hosts */
