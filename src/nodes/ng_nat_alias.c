@@ -441,26 +441,32 @@ ng_alias_expire(struct ng_alias *la, uint64_t now)
 }
 
 /*
- * Make room under the cap: the link used least recently goes, but an
- * established TCP connection (Q_DAY) only when nothing else is left, so
- * that a flood of new flows (a SYN flood, random UDP ports, fragments
- * from the wire) takes its room from other new flows, not from the
- * connections that were open before it.
+ * Make room under the cap: the link used least recently goes, taken
+ * first from Q_10 (fragments, closed connections), then from the other
+ * new flows, and an established TCP connection (Q_DAY) only when nothing
+ * else is left.  So a flood of new flows (a SYN flood from a jail, first
+ * fragments spoofed on the wire, which make a link each even unasked)
+ * takes its room from its own kind, not from the flows open before it.
  */
+static unsigned
+evict_tier(unsigned q)
+{
+	return q == Q_10 ? 0 : q == Q_DAY ? 2 : 1;
+}
+
 static void
 evict(struct ng_alias *la)
 {
 	struct ng_alias_link *oldest = NULL;
 
-	for (unsigned q = 0; q < NQ; q++) {
-		struct ng_alias_link *l = la->q[q].head;
+	for (unsigned t = 0; t < 3 && oldest == NULL; t++)
+		for (unsigned q = 0; q < NQ; q++) {
+			struct ng_alias_link *l = la->q[q].head;
 
-		if (q == Q_DAY && oldest != NULL)
-			break;
-
-		if (l != NULL && (oldest == NULL || l->last < oldest->last))
-			oldest = l;
-	}
+			if (evict_tier(q) == t && l != NULL &&
+			    (oldest == NULL || l->last < oldest->last))
+				oldest = l;
+		}
 	if (oldest != NULL) {
 		link_delete(la, oldest);
 		la->info.evicted++;

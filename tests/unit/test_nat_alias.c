@@ -1005,6 +1005,35 @@ test_cap(void)
 	    ng_alias_in(la, b, n, now), NG_ALIAS_OK);
 	ng_alias_free(la);
 
+	/* first fragments spoofed on the wire, each making a link unasked,
+	 * at the cap: they take room from each other, not from UDP flows */
+	la = engine();
+	ng_alias_set_max_links(la, 100);
+	for (unsigned k = 0; k < 50; k++) {
+		n = mk(b, H1, (uint16_t)(6000 + k), WEB, 53, IPPROTO_UDP, 0, 0);
+		ng_alias_out(la, b, n, now);
+	}
+	for (unsigned k = 0; k < 5000; k++) {
+		n = mk(b, PEER, 7, ALIAS, 9, IPPROTO_UDP, 0, 16);
+		p16(b + 4, (uint16_t)k);
+		p16(b + 6, 0x2000);
+		p16(b + 10, 0);
+		p16(b + 10, ng_alias_fold(ng_alias_sum(0, b, 20)));
+		now++;
+		ng_alias_in(la, b, n, now);
+	}
+	ng_alias_get_info(la, &i);
+	CHECK_INT("fragment flood: held at the cap", i.dynamic, 100);
+	bad = 0;
+	for (unsigned k = 0; k < 50; k++) {
+		n = mk(b, WEB, 53, ALIAS, (uint16_t)(6000 + k), IPPROTO_UDP, 0,
+		    0);
+		if (ng_alias_in(la, b, n, now) != NG_ALIAS_OK)
+			bad++;
+	}
+	CHECK_INT("fragment flood: UDP flows kept", bad, 0);
+	ng_alias_free(la);
+
 	/* the default cap under a flood of new flows from many hosts */
 	la = engine();
 	for (unsigned k = 0; k < flows; k++) {
