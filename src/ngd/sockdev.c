@@ -13,8 +13,10 @@
  * super-frame cost one system call.  An error from the kernel then no
  * longer reaches the sender; it is counted in the log.  A stream keeps
  * what the kernel would not take yet in a queue of packet references,
- * at most NGD_SOCK_QMAX of them; beyond it frames are refused with
- * ENOBUFS, as a full socket buffer refuses a non-blocking write.
+ * at most NGD_SOCK_QMAX of them and within the node's budget of held
+ * packets (ng_pkt_hold), so a peer that stops reading cannot take the
+ * graph's packet pool; beyond that frames are refused with ENOBUFS, as
+ * a full socket buffer refuses a non-blocking write.
  *
  * Datagram trains (ng_ksock.h) leave with one message each, its segment
  * size in a UDP_SEGMENT control message: the kernel carries the 45
@@ -52,6 +54,7 @@
 struct ngd_sock_q {
 	struct ng_pkt *pkt;
 	uint32_t off; /* bytes of it already sent */
+	bool held;    /* counted in the socket's hold */
 };
 
 struct ng_ksock {
@@ -70,6 +73,7 @@ struct ng_ksock {
 	bool adopted;         /* handed over by the ngd taken over */
 	struct ngd_sock_q *q; /* a stream's bytes not sent yet (ring) */
 	unsigned qhead, qlen;
+	struct ng_hold hold; /* what q holds of the packet pool */
 	struct ng_ksock *all_next, **all_prev; /* sd->all */
 };
 
@@ -97,6 +101,19 @@ struct ngd_sockdev {
 	} * expect;
 	size_t nexpect;
 };
+
+/* The oldest frame a stream holds back: sent or dropped, let go. */
+static void
+ngd_sock_q_pop(struct ng_ksock *s)
+{
+	struct ngd_sock_q *e = &s->q[s->qhead];
+
+	if (e->held)
+		ng_pkt_release(e->pkt->graph, &s->hold, e->pkt);
+	ng_pkt_free(&e->pkt);
+	s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
+	s->qlen--;
+}
 
 /* Watch what the node waits for, and nothing else (level-triggered). */
 static void
@@ -300,11 +317,8 @@ ngd_sock_close(void *be, struct ng_ksock *s)
 			ng_pkt_free(&sd->txq[i].pkt);
 			sd->txq[i].s = NULL;
 		}
-	while (s->qlen > 0) {
-		ng_pkt_free(&s->q[s->qhead].pkt);
-		s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
-		s->qlen--;
-	}
+	while (s->qlen > 0)
+		ngd_sock_q_pop(s);
 	free(s->q);
 	s->q = NULL;
 	if (s->all_prev != NULL) {
@@ -525,9 +539,7 @@ ngd_sock_flush(struct ng_ksock *s)
 		e->off += (uint32_t)n;
 		if (e->off < e->pkt->len)
 			return 0;
-		ng_pkt_free(&e->pkt);
-		s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
-		s->qlen--;
+		ngd_sock_q_pop(s);
 	}
 	return 0;
 }
@@ -537,6 +549,7 @@ ngd_sock_send_stream(struct ng_ksock *s, const struct ng_pkt *pkt)
 {
 	uint32_t off = 0;
 	ssize_t n;
+	bool held;
 
 	if (s->qlen == 0) {
 		n = send(s->io.fd, pkt->data, pkt->len,
@@ -552,10 +565,16 @@ ngd_sock_send_stream(struct ng_ksock *s, const struct ng_pkt *pkt)
 	if (s->q == NULL &&
 	    (s->q = calloc(NGD_SOCK_QMAX, sizeof(*s->q))) == NULL)
 		return ENOMEM;
+	/* Over the budget only a frame partly sent is kept (qlen is 0):
+	 * the stream must not lose the rest of it. */
+	held = ng_pkt_hold(pkt->graph, &s->hold, pkt);
+	if (!held && off == 0)
+		return ENOBUFS;
 	/* Borrowed: our own reference keeps it until it is sent. */
 	s->q[(s->qhead + s->qlen) % NGD_SOCK_QMAX] = (struct ngd_sock_q){
 		.pkt = ng_pkt_ref((struct ng_pkt *)pkt),
-		.off = off
+		.off = off,
+		.held = held
 	};
 	s->qlen++;
 	ngd_sock_watch(s);
@@ -891,11 +910,8 @@ ngd_sock_event(void *arg, uint32_t events)
 		if ((error = ngd_sock_flush(s)) != 0) {
 			ngd_log(LOG_INFO, "ksocket [%x]: %s; %u frames dropped",
 			    s->node->id, strerror(error), s->qlen);
-			while (s->qlen > 0) {
-				ng_pkt_free(&s->q[s->qhead].pkt);
-				s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
-				s->qlen--;
-			}
+			while (s->qlen > 0)
+				ngd_sock_q_pop(s);
 		}
 		ngd_sock_watch(s);
 	}

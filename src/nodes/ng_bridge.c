@@ -68,6 +68,7 @@ struct ng_bridge_priv {
 	struct ng_bridge_config conf;
 	struct ng_bridge_hent **tab; /* hash buckets */
 	unsigned nbuckets;           /* a power of two */
+	uint64_t hash_key;
 	unsigned nhosts;
 	uint32_t maxhosts;            /* learn no more than this */
 	struct ng_bridge_hent *hfree; /* unused entries */
@@ -100,15 +101,24 @@ ng_bridge_nodename(const struct ng_node *node, char *buf, size_t len)
 
 /* --- the host table ----------------------------------------------------- */
 
+/*
+ * Keyed per bridge: source addresses come from the wire, and with a
+ * known hash one who sends from addresses chosen to share a bucket (for
+ * the plain Fibonacci hash, 20,000 of them at any table size) makes every
+ * frame walk that chain.  The mix is splitmix64's finalizer.
+ */
 static unsigned
-ng_bridge_hash(const uint8_t *a, unsigned nbuckets)
+ng_bridge_hash(uint64_t key, const uint8_t *a, unsigned nbuckets)
 {
 	uint64_t v = (uint64_t)a[0] << 40 | (uint64_t)a[1] << 32 |
 	    (uint64_t)a[2] << 24 | (uint64_t)a[3] << 16 | (uint64_t)a[4] << 8 |
 	    a[5];
 
-	/* Fibonacci hashing: the high bits mix every address byte. */
-	return (unsigned)((v * 0x9e3779b97f4a7c15ull) >> 40) & (nbuckets - 1);
+	v ^= key;
+	v = (v ^ (v >> 30)) * 0xbf58476d1ce4e5b9ull;
+	v = (v ^ (v >> 27)) * 0x94d049bb133111ebull;
+	v ^= v >> 31;
+	return (unsigned)v & (nbuckets - 1);
 }
 
 static struct ng_bridge_hent *
@@ -116,7 +126,7 @@ ng_bridge_get(const struct ng_bridge_priv *priv, const uint8_t *addr)
 {
 	struct ng_bridge_hent *h;
 
-	h = priv->tab[ng_bridge_hash(addr, priv->nbuckets)];
+	h = priv->tab[ng_bridge_hash(priv->hash_key, addr, priv->nbuckets)];
 	for (; h != NULL; h = h->next)
 		if (memcmp(h->addr, addr, ETHER_ADDR_LEN) == 0)
 			return h;
@@ -146,7 +156,8 @@ ng_bridge_rehash(struct ng_bridge_priv *priv)
 		return;
 	for (i = 0; i < priv->nbuckets; i++) {
 		while ((h = priv->tab[i]) != NULL) {
-			unsigned b = ng_bridge_hash(h->addr, nb);
+			unsigned b = ng_bridge_hash(priv->hash_key, h->addr,
+			    nb);
 
 			priv->tab[i] = h->next;
 			h->next = tab[b];
@@ -262,7 +273,7 @@ ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
 	h->link = link;
 	h->age = 0;
 	h->staleness = 0;
-	b = ng_bridge_hash(addr, priv->nbuckets);
+	b = ng_bridge_hash(priv->hash_key, addr, priv->nbuckets);
 	h->next = priv->tab[b];
 	priv->tab[b] = h;
 	priv->nhosts++;
@@ -366,6 +377,9 @@ ng_bridge_constructor(struct ng_node *node)
 		return ENOMEM;
 	}
 	priv->nbuckets = NG_BRIDGE_MIN_BUCKETS;
+	/* XXX(issue 16): no random source in the graph; as ng_nat does. */
+	priv->hash_key = ng_now_ms(g) * 0x9e3779b97f4a7c15ull ^
+	    (uint64_t)node->id << 32 ^ (uintptr_t)priv;
 	priv->node = node;
 	priv->conf.debugLevel = NG_BRIDGE_DEFAULT_DEBUG_LEVEL;
 	priv->conf.loopTimeout = NG_BRIDGE_DEFAULT_LOOP_TIMEOUT;
@@ -973,7 +987,7 @@ ng_bridge_sw_heard(struct ng_node *node, struct ng_hook *hook,
 	h->link = link;
 	h->age = age > 0xffff ? 0xffff : (uint16_t)age;
 	h->staleness = staleness;
-	b = ng_bridge_hash(addr, priv->nbuckets);
+	b = ng_bridge_hash(priv->hash_key, addr, priv->nbuckets);
 	h->next = priv->tab[b];
 	priv->tab[b] = h;
 	priv->nhosts++;

@@ -101,6 +101,7 @@ struct ng_alias {
 	struct in_addr addr, target;
 	uint32_t mode;
 	uint32_t rand;
+	uint64_t hash_key;
 	uint32_t max_links;
 	uint32_t npartial;
 	struct ng_alias_info info;
@@ -255,30 +256,42 @@ eff_alias(const struct ng_alias *la, const struct ng_alias_link *l)
 	return l->alias.s_addr != 0 ? l->alias : la->addr;
 }
 
-static uint32_t
-mix(uint32_t h)
+/* splitmix64's finalizer: every bit of x in every bit of the result. */
+static uint64_t
+mix64(uint64_t x)
 {
-	h ^= h >> 16;
-	h *= 0x7feb352d;
-	h ^= h >> 15;
-	h *= 0x846ca68b;
-	h ^= h >> 16;
-	return h & (NG_ALIAS_HASH - 1);
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
+ * The bucket of (a, b), keyed: the fields come from the wire and from
+ * jails, and a plain sum of them (src * 31 + dst * 17 + ...) let anyone
+ * pick flows whose sums are equal (dst up by 7, port down by 17), all in
+ * one bucket, so that each packet walked a chain of 100,000 links.
+ */
+static uint32_t
+hash2(const struct ng_alias *la, uint64_t a, uint64_t b)
+{
+	return (uint32_t)mix64(mix64(a ^ la->hash_key) ^ b) &
+	    (NG_ALIAS_HASH - 1);
 }
 
 static uint32_t
-hash_out(struct in_addr src, uint16_t sport, struct in_addr dst, uint16_t dport,
-    uint16_t type)
+hash_out(const struct ng_alias *la, struct in_addr src, uint16_t sport,
+    struct in_addr dst, uint16_t dport, uint16_t type)
 {
-	return mix(src.s_addr * 31 + dst.s_addr * 17 +
-	    ((uint32_t)sport << 16 | dport) * 7 + type);
+	return hash2(la, (uint64_t)src.s_addr << 32 | dst.s_addr,
+	    (uint64_t)type << 32 | (uint32_t)sport << 16 | dport);
 }
 
 static uint32_t
-hash_in(struct in_addr dst, uint16_t dport, uint16_t aport, uint16_t type)
+hash_in(const struct ng_alias *la, struct in_addr dst, uint16_t dport,
+    uint16_t aport, uint16_t type)
 {
-	return mix(dst.s_addr * 17 + ((uint32_t)aport << 16 | dport) * 7 +
-	    type);
+	return hash2(la, dst.s_addr,
+	    (uint64_t)type << 32 | (uint32_t)aport << 16 | dport);
 }
 
 static void
@@ -350,7 +363,7 @@ link_hash(struct ng_alias *la, struct ng_alias_link *l)
 	struct ng_alias_link **b;
 
 	if (l->type != NG_LINK_FRAGID && l->type != NG_ALIAS_LINK_ADDR) {
-		b = &la->out[hash_out(l->src, l->sport, l->dst, l->dport,
+		b = &la->out[hash_out(la, l->src, l->sport, l->dst, l->dport,
 		    l->type)];
 		l->out_next = *b;
 		if (*b != NULL)
@@ -359,7 +372,7 @@ link_hash(struct ng_alias *la, struct ng_alias_link *l)
 		l->out_pprev = b;
 	}
 	if (l->type != NG_ALIAS_LINK_ADDR) {
-		b = &la->in[hash_in(l->dst, l->dport, l->aport, l->type)];
+		b = &la->in[hash_in(la, l->dst, l->dport, l->aport, l->type)];
 		l->in_next = *b;
 		if (*b != NULL)
 			(*b)->in_pprev = &l->in_next;
@@ -427,18 +440,33 @@ ng_alias_expire(struct ng_alias *la, uint64_t now)
 	expire(la, now, 0);
 }
 
-/* Make room under the cap: the link used least recently goes. */
+/*
+ * Make room under the cap: the link used least recently goes, taken
+ * first from Q_10 (fragments, closed connections), then from the other
+ * new flows, and an established TCP connection (Q_DAY) only when nothing
+ * else is left.  So a flood of new flows (a SYN flood from a jail, first
+ * fragments spoofed on the wire, which make a link each even unasked)
+ * takes its room from its own kind, not from the flows open before it.
+ */
+static unsigned
+evict_tier(unsigned q)
+{
+	return q == Q_10 ? 0 : q == Q_DAY ? 2 : 1;
+}
+
 static void
 evict(struct ng_alias *la)
 {
 	struct ng_alias_link *oldest = NULL;
 
-	for (unsigned q = 0; q < NQ; q++) {
-		struct ng_alias_link *l = la->q[q].head;
+	for (unsigned t = 0; t < 3 && oldest == NULL; t++)
+		for (unsigned q = 0; q < NQ; q++) {
+			struct ng_alias_link *l = la->q[q].head;
 
-		if (l != NULL && (oldest == NULL || l->last < oldest->last))
-			oldest = l;
-	}
+			if (evict_tier(q) == t && l != NULL &&
+			    (oldest == NULL || l->last < oldest->last))
+				oldest = l;
+		}
 	if (oldest != NULL) {
 		link_delete(la, oldest);
 		la->info.evicted++;
@@ -510,7 +538,7 @@ find_in(struct ng_alias *la, struct in_addr remote, uint16_t rport,
 		if (probe_seen(probe_a, probe_p, i))
 			continue;
 		pa.s_addr = probe_a[i];
-		l = la->in[hash_in(pa, probe_p[i], aport, type)];
+		l = la->in[hash_in(la, pa, probe_p[i], aport, type)];
 		for (; l != NULL; l = l->in_next)
 			if (l->type == type && l->aport == aport &&
 			    l->dport == probe_p[i] &&
@@ -538,7 +566,7 @@ find_out(struct ng_alias *la, struct in_addr src, uint16_t sport,
 		if (probe_seen(probe_a, probe_p, i))
 			continue;
 		pa.s_addr = probe_a[i];
-		l = la->out[hash_out(src, sport, pa, probe_p[i], type)];
+		l = la->out[hash_out(la, src, sport, pa, probe_p[i], type)];
 		for (; l != NULL; l = l->out_next)
 			if (l->type == type && l->sport == sport &&
 			    l->src.s_addr == src.s_addr &&
@@ -1303,6 +1331,7 @@ ng_alias_new(uint32_t seed)
 		return NULL;
 	la->mode = NG_ALIAS_SAME_PORTS;
 	la->rand = seed != 0 ? seed : 0x9e3779b9;
+	la->hash_key = mix64((uint64_t)seed << 32 | ~seed);
 	la->max_links = NG_ALIAS_MAX_LINKS;
 	return la;
 }

@@ -18,7 +18,10 @@
  *
  * Costs: O(1) per frame (a hash of MACs); a flood copies the frame once
  * per flood entry; learning allocates once per new host, up to
- * NG_VXLAN_MAX_HOSTS; hosts age out lazily, when looked at.
+ * NG_VXLAN_MAX_HOSTS; hosts age out lazily, when looked at, and when
+ * the table is full a host to be learned sweeps it of the expired ones
+ * (O(table), at most once a second).  The hash is keyed per node, so
+ * that source MACs chosen from the wire cannot all fall in one bucket.
  *
  * Trains (ng_ksock.h): when outer is joined to a ksocket, the node asks
  * it to turn UDP_GRO on (setopt); if it can, it takes and gives
@@ -66,25 +69,34 @@ struct ng_vxlan_priv {
 	unsigned nstatics;
 	struct ng_vxlan_fdb *fdb[NG_VXLAN_BUCKETS];
 	unsigned nlearned;
+	uint64_t hash_key;
+	uint64_t swept_ms; /* the last sweep of a full table */
 	struct ng_vxlan_stats stats;
 };
 
 /* --- the forwarding table ---------------------------------------------- */
 
 static unsigned
-ng_vxlan_hash(const uint8_t mac[6])
+ng_vxlan_hash(uint64_t key, const uint8_t mac[6])
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = (uint64_t)mac[0] << 40 | (uint64_t)mac[1] << 32 |
+	    (uint64_t)mac[2] << 24 | (uint64_t)mac[3] << 16 |
+	    (uint64_t)mac[4] << 8 | mac[5];
 
-	for (int i = 0; i < 6; i++)
-		h = (h ^ mac[i]) * 16777619u;
-	return h & (NG_VXLAN_BUCKETS - 1);
+	/* A keyed mix (splitmix64's finalizer), every bit of h in the
+	 * bucket's. */
+	h ^= key;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return (unsigned)h & (NG_VXLAN_BUCKETS - 1);
 }
 
 static struct ng_vxlan_fdb **
 ng_vxlan_find(struct ng_vxlan_priv *priv, const uint8_t mac[6])
 {
-	struct ng_vxlan_fdb **pp = &priv->fdb[ng_vxlan_hash(mac)];
+	struct ng_vxlan_fdb **pp =
+	    &priv->fdb[ng_vxlan_hash(priv->hash_key, mac)];
 
 	for (; *pp != NULL; pp = &(*pp)->next)
 		if (memcmp((*pp)->mac, mac, 6) == 0)
@@ -120,6 +132,22 @@ ng_vxlan_flush(struct ng_vxlan_priv *priv, bool all)
 
 		while (*pp != NULL) {
 			if (all || !(*pp)->is_static)
+				ng_vxlan_unlink(priv, pp);
+			else
+				pp = &(*pp)->next;
+		}
+	}
+}
+
+/* Forget the hosts that have expired.  O(table). */
+static void
+ng_vxlan_sweep(struct ng_vxlan_priv *priv, uint64_t now)
+{
+	for (unsigned b = 0; b < NG_VXLAN_BUCKETS; b++) {
+		struct ng_vxlan_fdb **pp = &priv->fdb[b];
+
+		while (*pp != NULL) {
+			if (ng_vxlan_expired(priv, *pp, now))
 				ng_vxlan_unlink(priv, pp);
 			else
 				pp = &(*pp)->next;
@@ -176,6 +204,15 @@ ng_vxlan_learn(struct ng_node *node, const uint8_t mac[6],
 		e->remote = remote;
 		e->seen_ms = now;
 		return;
+	}
+	/* Full: the hosts a flood of made-up MACs left behind are only
+	 * looked at (and so aged out) if something is sent to them, which
+	 * nothing will be; without a sweep the table stays full for good. */
+	if (priv->nlearned >= NG_VXLAN_MAX_HOSTS && priv->max_age > 0 &&
+	    now - priv->swept_ms >= 1000) {
+		priv->swept_ms = now;
+		ng_vxlan_sweep(priv, now);
+		pp = ng_vxlan_find(priv, mac);
 	}
 	if (priv->nlearned >= NG_VXLAN_MAX_HOSTS ||
 	    (e = calloc(1, sizeof(*e))) == NULL) {
@@ -579,6 +616,9 @@ ng_vxlan_constructor(struct ng_node *node)
 	priv->port = NG_VXLAN_PORT;
 	priv->learn = 1;
 	priv->max_age = NG_VXLAN_MAX_AGE;
+	/* XXX(issue 16): no random source in the graph; as ng_nat does. */
+	priv->hash_key = ng_now_ms(node->graph) * 0x9e3779b97f4a7c15ull ^
+	    (uint64_t)node->id << 32 ^ (uintptr_t)priv;
 	node->priv = priv;
 	return 0;
 }

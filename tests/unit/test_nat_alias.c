@@ -10,6 +10,7 @@
  * and the header an ICMP error quotes).
  */
 #include <arpa/inet.h>
+#include <time.h>
 
 #include "ngtest.h"
 
@@ -949,7 +950,7 @@ test_cap(void)
 	struct ng_alias_info i;
 	uint8_t b[256];
 	size_t n;
-	unsigned flows = 1000000;
+	unsigned flows = 1000000, bad;
 
 	/* a small cap: the oldest go */
 	ng_alias_set_max_links(la, 100);
@@ -967,6 +968,70 @@ test_cap(void)
 	n = mk(b, WEB, 80, ALIAS, 1999, IPPROTO_UDP, 0, 0);
 	CHECK_INT("cap 100: the newest is there", ng_alias_in(la, b, n, now),
 	    NG_ALIAS_OK);
+	ng_alias_free(la);
+
+	/* a SYN flood from one host, at the cap, leaves the connections
+	 * that were established before it alone: new flows make room
+	 * among new flows */
+	la = engine();
+	ng_alias_set_max_links(la, 100);
+	for (unsigned k = 0; k < 10; k++) {
+		n = mk(b, H2, (uint16_t)(5000 + k), WEB, 443, IPPROTO_TCP, 0x02,
+		    0);
+		ng_alias_out(la, b, n, now);
+		n = mk(b, WEB, 443, ALIAS, (uint16_t)(5000 + k), IPPROTO_TCP,
+		    0x12, 0);
+		ng_alias_in(la, b, n, now);
+	}
+	for (unsigned k = 0; k < 5000; k++) {
+		n = mk(b, H1, (uint16_t)(10000 + k), WEB, 80, IPPROTO_TCP, 0x02,
+		    0);
+		now++;
+		ng_alias_out(la, b, n, now);
+	}
+	ng_alias_get_info(la, &i);
+	CHECK_INT("syn flood: held at the cap", i.tcp, 100);
+	bad = 0;
+	for (unsigned k = 0; k < 10; k++) {
+		n = mk(b, WEB, 443, ALIAS, (uint16_t)(5000 + k), IPPROTO_TCP,
+		    0x10, 0);
+		if (ng_alias_in(la, b, n, now) != NG_ALIAS_OK ||
+		    strcmp(dst_of(b), H2) != 0)
+			bad++;
+	}
+	CHECK_INT("syn flood: established connections kept", bad, 0);
+	n = mk(b, WEB, 80, ALIAS, 14999, IPPROTO_TCP, 0x12, 0);
+	CHECK_INT("syn flood: the newest SYN is there",
+	    ng_alias_in(la, b, n, now), NG_ALIAS_OK);
+	ng_alias_free(la);
+
+	/* first fragments spoofed on the wire, each making a link unasked,
+	 * at the cap: they take room from each other, not from UDP flows */
+	la = engine();
+	ng_alias_set_max_links(la, 100);
+	for (unsigned k = 0; k < 50; k++) {
+		n = mk(b, H1, (uint16_t)(6000 + k), WEB, 53, IPPROTO_UDP, 0, 0);
+		ng_alias_out(la, b, n, now);
+	}
+	for (unsigned k = 0; k < 5000; k++) {
+		n = mk(b, PEER, 7, ALIAS, 9, IPPROTO_UDP, 0, 16);
+		p16(b + 4, (uint16_t)k);
+		p16(b + 6, 0x2000);
+		p16(b + 10, 0);
+		p16(b + 10, ng_alias_fold(ng_alias_sum(0, b, 20)));
+		now++;
+		ng_alias_in(la, b, n, now);
+	}
+	ng_alias_get_info(la, &i);
+	CHECK_INT("fragment flood: held at the cap", i.dynamic, 100);
+	bad = 0;
+	for (unsigned k = 0; k < 50; k++) {
+		n = mk(b, WEB, 53, ALIAS, (uint16_t)(6000 + k), IPPROTO_UDP, 0,
+		    0);
+		if (ng_alias_in(la, b, n, now) != NG_ALIAS_OK)
+			bad++;
+	}
+	CHECK_INT("fragment flood: UDP flows kept", bad, 0);
 	ng_alias_free(la);
 
 	/* the default cap under a flood of new flows from many hosts */
@@ -992,6 +1057,71 @@ test_cap(void)
 	ng_alias_free(la);
 }
 
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* SYNs from H1 for n flows, rounds times over: flow i goes to dst[i] from
+ * source port sport[i] (both as they lie in the packet); CPU seconds. */
+static double
+syn_cost(const uint32_t *dst, const uint16_t *sport, unsigned n,
+    unsigned rounds)
+{
+	struct ng_alias *la = engine();
+	uint8_t b[256];
+	size_t len;
+	double t0 = cpu_s();
+
+	for (unsigned r = 0; r < rounds; r++)
+		for (unsigned i = 0; i < n; i++) {
+			len = mk(b, H1, 0, WEB, 80, IPPROTO_TCP, 0x02, 0);
+			memcpy(b + 16, &dst[i], 4);
+			memcpy(b + 20, &sport[i], 2);
+			ng_alias_out(la, b, len, now);
+		}
+	t0 = cpu_s() - t0;
+	ng_alias_free(la);
+	return t0;
+}
+
+/*
+ * A jail's flows chosen to share a hash bucket cost about what random
+ * ones do.  With the old hash, a mix of src * 31 + dst * 17 + (sport << 16
+ * | dport) * 7 as they lie in memory, raising the destination's third
+ * byte by 7 and lowering the source port by 17 kept the sum: 3,855 flows
+ * in one bucket of both tables (SAME_PORTS keeps the port as the alias
+ * port), each new one walking them all.
+ */
+static void
+test_hash_flood(void)
+{
+	enum { N = 3855, ROUNDS = 30 };
+	static uint32_t d_same[N], d_spread[N];
+	static uint16_t p_same[N], p_spread[N];
+	uint32_t d0;
+	double c_same, c_spread;
+
+	inet_pton(AF_INET, "198.18.0.1", &d0);
+	for (uint32_t i = 0; i < N; i++) {
+		d_same[i] = d0 + i * 7 * 65536;
+		p_same[i] = (uint16_t)(65535 - 17 * i);
+		d_spread[i] = d0 + (i * 40503u & 0xffff) * 65536;
+		p_spread[i] = (uint16_t)(1024 + i * 13);
+	}
+	c_spread = syn_cost(d_spread, p_spread, N, ROUNDS);
+	c_same = syn_cost(d_same, p_same, N, ROUNDS);
+	printf("# %u flows, %u rounds: %.3f s CPU spread, %.3f s chosen\n", N,
+	    ROUNDS, c_spread, c_same);
+	CHECK(
+	    "hash flood: flows chosen for one bucket cost no more than random",
+	    c_same < 3 * c_spread + 0.05);
+}
+
 int
 main(void)
 {
@@ -1009,5 +1139,6 @@ main(void)
 	test_malformed();
 	test_checksums_random();
 	test_cap();
+	test_hash_flood();
 	return ngt_done();
 }

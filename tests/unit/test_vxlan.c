@@ -10,6 +10,7 @@
  * decapsulated, and its inner source MAC is learned behind that sender.
  */
 #include <arpa/inet.h>
+#include <time.h>
 
 #include <netgraph/ng_ksocket.h>
 #include <netgraph/ng_vxlan.h>
@@ -629,6 +630,136 @@ test_shutdown_in_flood(void)
 	ng_graph_free(g);
 }
 
+/* A V with VNI 7, learning, hosts aged after maxAge s, no flood entries. */
+static struct ng_node *
+learner(struct ng_graph *g, uint32_t max_age)
+{
+	struct ng_node *t = ngt_socket(g, &conn);
+	struct ng_vxlan_config c;
+
+	ngt_name(t, ".", "t");
+	ngt_mkpeer(t, ".", "vxlan", "in", "inner");
+	ngt_name(t, ".:in", "V");
+	ngt_connect(t, ".", "V:", "out", "outer");
+	memset(&c, 0, sizeof(c));
+	c.vni = 7;
+	c.learn = 1;
+	c.maxAge = max_age;
+	c.port = 4789;
+	msg(t, NGM_VXLAN_SET_CONFIG, &c, sizeof(c));
+	return t;
+}
+
+/*
+ * A peer floods made-up source MACs until the table is full.  Those
+ * hosts are never sent to, so never looked at: once they have aged, a
+ * new host must still be learned.
+ */
+static void
+test_table_full(void)
+{
+	struct ng_graph *g = graph();
+	struct ng_node *t = learner(g, 10);
+	struct ng_pkt_addr b = addr4(0xc6120002, 4789),
+			   c = addr4(0xc6120003, 4789);
+	uint8_t m[6] = { 0x02, 0x66, 0, 0, 0, 0 };
+
+	for (uint32_t i = 0; i < NG_VXLAN_MAX_HOSTS + 10; i++) {
+		m[3] = (uint8_t)(i >> 16);
+		m[4] = (uint8_t)(i >> 8);
+		m[5] = (uint8_t)i;
+		from_wire(t, 0x08, 7, bcast, m, 8 + 60, &b);
+	}
+	from_wire(t, 0x08, 7, bcast, mac_c, 8 + 60, &c);
+	reset();
+	ngt_send_frame(t, "in", mac_c, mac_a, 60);
+	CHECK("table full of fresh hosts: c not learned",
+	    nout == 1 && out[0].peer.len == 0);
+	ngt_advance(g, 11);
+	from_wire(t, 0x08, 7, bcast, mac_c, 8 + 60, &c);
+	reset();
+	ngt_send_frame(t, "in", mac_c, mac_a, 60);
+	CHECK("the flood's hosts aged: c learned behind its sender",
+	    nout == 1 && same_addr(&out[0].peer, 0xc6120003, 4789));
+	ngt_close(&conn);
+	ng_graph_free(g);
+}
+
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The bucket an unkeyed FNV-1a of 1024 buckets would put mac in. */
+static unsigned
+fnv_bucket(const uint8_t mac[6])
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 6; i++)
+		h = (h ^ mac[i]) * 16777619u;
+	return h & 1023;
+}
+
+/* Learn n hosts from the wire, twice; what it cost in CPU seconds. */
+static double
+learn_cost(const uint8_t (*macs)[6], unsigned n)
+{
+	struct ng_graph *g = graph();
+	struct ng_node *t = learner(g, 300);
+	struct ng_pkt_addr b = addr4(0xc6120002, 4789);
+	double t0 = cpu_s();
+
+	for (unsigned r = 0; r < 2; r++)
+		for (unsigned i = 0; i < n; i++) {
+			from_wire(t, 0x08, 7, bcast, macs[i], 8 + 60, &b);
+			ngt_clear(&conn);
+		}
+	t0 = cpu_s() - t0;
+	ngt_close(&conn);
+	ng_graph_free(g);
+	return t0;
+}
+
+/*
+ * Source MACs chosen from the wire to share a hash bucket (what one who
+ * read an unkeyed hash would send) cost about what random ones do: a
+ * chain of all of them would make every frame walk the whole table.
+ */
+static void
+test_hash_flood(void)
+{
+	enum { N = 32768 };
+	static uint8_t same[N][6], spread[N][6];
+	unsigned k = 0;
+	double c_same, c_spread;
+
+	for (uint32_t i = 0; k < N; i++) {
+		uint8_t m[6] = { 0x02, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+			(uint8_t)(i >> 8), (uint8_t)i, 0x77 };
+
+		if (fnv_bucket(m) == 0)
+			memcpy(same[k++], m, 6);
+	}
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t x = i * 2654435761u;
+
+		spread[i][0] = 0x02;
+		memcpy(spread[i] + 1, &x, 4);
+		spread[i][5] = 0x55;
+	}
+	c_spread = learn_cost((const uint8_t(*)[6])spread, N);
+	c_same = learn_cost((const uint8_t(*)[6])same, N);
+	printf("# %u hosts learned twice: %.3f s CPU spread, %.3f s chosen\n",
+	    N, c_spread, c_same);
+	CHECK("MACs chosen for one bucket cost no more than random ones",
+	    c_same < 4 * c_spread + 0.05);
+}
+
 int
 main(void)
 {
@@ -636,5 +767,7 @@ main(void)
 	test_multipoint();
 	test_trains();
 	test_shutdown_in_flood();
+	test_table_full();
+	test_hash_flood();
 	return ngt_done();
 }
