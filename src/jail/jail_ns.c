@@ -936,8 +936,8 @@ jail_uts_apart(void)
 
 /*
  * init, before it reports ready: the namespaces and the mounts.  tmpl:
- * we were made in the spawner's template, whose mount table has no
- * namespace file to drop.
+ * we were made in the spawner's template, whose mount table is private
+ * and has no namespace file to drop.
  */
 static int
 jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
@@ -956,7 +956,8 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		return jail_ifail(e, errno, "unshare");
 	if (newuts && (error = jail_uts_apart()) != 0)
 		return jail_ifail(e, error, "UTS namespace");
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+	/* the template's copy is private already, and without them */
+	if (!tmpl && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return jail_ifail(e, errno, "mount --make-rprivate /");
 	if (!tmpl)
 		jail_drop_nsfs_mounts();
