@@ -4,7 +4,8 @@
 # tables copied a jail), on a stack mapped for it that goes with it.
 # Jails made at once (-p) each get an init of their own: PID 1 of its own
 # PID namespace, with its own mount, network and UTS namespaces and its
-# own mounts; an init that fails says why, and the next jail is made.
+# own mounts (a mount.fstab read with its comments); an init that fails
+# says why, and the next jail is made.
 source "$(dirname "$0")/../lib.sh"
 trap 'jail -q -r "*" 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -80,6 +81,14 @@ expect_rc "half the jails removed" 0 jail -q -r s1 s2 s3 s4
 expect_rc "one more made" 0 jail -q -c name=s9 vnet persist
 expect "the same spawner" "$spawner" "$(pgrep -x 'jail spawner')"
 expect "the stacks of the inits that went are unmapped" 5 "$(stacks "$spawner")"
+# mount.fstab, read without stdio (jail_slurp): comments, a blank line
+mkdir "$tmp/m"
+printf '# a comment\n\ntmpfs %s tmpfs rw,size=64k 0 0 # and one\n' "$tmp/m" \
+    >"$tmp/fstab"
+expect_rc "a jail with a mount.fstab" 0 \
+    jail -q -c name=f1 vnet persist mount.fstab="$tmp/fstab"
+expect_rc "its tmpfs is mounted there" 0 jexec f1 mountpoint -q "$tmp/m"
+expect_rc "and not on the host" 32 mountpoint -q "$tmp/m"
 expect_rc "a non-persistent jail ends with its command" 0 \
     jail -q -c name=c1 vnet 'command=/bin/true'
 expect_rc "c1 is gone" 1 test -e /run/jail/c1
