@@ -937,9 +937,10 @@ jail_uts_apart(void)
 /*
  * init, before it reports ready: the namespaces and the mounts.  tmpl:
  * we were made in the spawner's template, whose mount table is private
- * and has no namespace file to drop.
+ * and has no namespace file to drop.  Not inlined: its frames are given
+ * back after (jail_init_trim).
  */
-static int
+static int __attribute__((noinline))
 jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
     bool tmpl, int *procfdp, struct ierr *e)
 {
@@ -1125,11 +1126,49 @@ static void __attribute__((noreturn)) jail_init_loop(int procfd)
 }
 
 /*
- * lent: where to say (1) that we no longer read r, which the spawner
- * lent us in its memory, or NULL.
+ * An init the spawner made in its own memory (CLONE_VM) runs on a stack
+ * mapped for it, JAIL_ISTACK_SIZE with a guard page at the low end; just
+ * above the guard, what the spawner tells it and lends it.  The spawner
+ * frees the record once init says it no longer reads it (lent), and the
+ * mapping once the kernel has cleared tid (CLONE_CHILD_CLEARTID: init
+ * has exited, and runs on it no more).
  */
-static void __attribute__((noreturn)) jail_init_main(const struct jail_rec *r,
-    bool newnet, bool newuts, bool newipc, bool tmpl, int *lent, int readyfd)
+#define JAIL_ISTACK_SIZE (256 * 1024)
+
+struct jail_ihead {
+	pid_t tid;           /* init's, until it exits */
+	int lent;            /* 1: init no longer reads r */
+	struct jail_rec *r;  /* the spawner's */
+	int homefd, readyfd; /* init's copies are its own */
+	bool tmpl;
+	struct rlimit nofile;
+};
+
+/*
+ * The pages of our stack (h's) that setup's frames used, below our
+ * caller's frames and the loop's, given back: they were most of what a
+ * jail cost in memory.  Not inlined: our frame is below every live one
+ * of our caller, and what is below it is dead (a page used again is
+ * found zeroed).
+ */
+static void __attribute__((noinline)) jail_init_trim(struct jail_ihead *h)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = (uintptr_t)h + page; /* above the head's page */
+	uintptr_t hi = (uintptr_t)__builtin_frame_address(0) - 8192;
+
+	hi &= ~(page - 1); /* 8 KB left for the loop's frames */
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+/*
+ * h: what the spawner lent us when we share its memory (it frees r once
+ * we say we no longer read it), or NULL when we are a fork.
+ */
+static void __attribute__((noreturn))
+jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
+    bool tmpl, struct jail_ihead *h, int readyfd)
 {
 	struct ierr e = { { 0 } };
 	int procfd = -1, null, error;
@@ -1151,8 +1190,10 @@ static void __attribute__((noreturn)) jail_init_main(const struct jail_rec *r,
 		close(null);
 	}
 	error = jail_init_setup(r, newnet, newuts, newipc, tmpl, &procfd, &e);
-	if (lent != NULL)
-		__atomic_store_n(lent, 1, __ATOMIC_RELEASE);
+	if (h != NULL) {
+		__atomic_store_n(&h->lent, 1, __ATOMIC_RELEASE);
+		jail_init_trim(h);
+	}
 	if (error != 0) {
 		jail_ireport(readyfd, "err %s\n", e.msg);
 		_exit(1);
@@ -1486,9 +1527,10 @@ jail_super_reply(int client, const char *fmt, ...)
 	return send(client, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n;
 }
 
-/* The child that becomes a jail's init (tmpl, lent: jail_init_main). */
-static void __attribute__((noreturn)) jail_init_child(const struct jail_rec *r,
-    int homefd, int readyfd, const struct rlimit *nofile, bool tmpl, int *lent)
+/* The child that becomes a jail's init (tmpl, h: jail_init_main). */
+static void __attribute__((noreturn))
+jail_init_child(const struct jail_rec *r, int homefd, int readyfd,
+    const struct rlimit *nofile, bool tmpl, struct jail_ihead *h)
 {
 	sigset_t none;
 
@@ -1505,7 +1547,7 @@ static void __attribute__((noreturn)) jail_init_child(const struct jail_rec *r,
 		_exit(1);
 	close_range(4, ~0U, 0);
 	jail_init_main(r, r->own_net, jail_want_uts(&r->params),
-	    jail_want_ipc(&r->params), tmpl, lent, 3);
+	    jail_want_ipc(&r->params), tmpl, h, 3);
 }
 
 /*
@@ -1755,25 +1797,6 @@ jail_tmpl_init(struct jail_tmpl *t)
 	}
 }
 
-/*
- * An init the spawner made in its own memory (CLONE_VM) runs on a stack
- * mapped for it, JAIL_ISTACK_SIZE with a guard page at the low end; just
- * above the guard, what the spawner tells it and lends it.  The spawner
- * frees the record once init says it no longer reads it (lent), and the
- * mapping once the kernel has cleared tid (CLONE_CHILD_CLEARTID: init
- * has exited, and runs on it no more).
- */
-#define JAIL_ISTACK_SIZE (256 * 1024)
-
-struct jail_ihead {
-	pid_t tid;           /* init's, until it exits */
-	int lent;            /* 1: init no longer reads r */
-	struct jail_rec *r;  /* the spawner's */
-	int homefd, readyfd; /* init's copies are its own */
-	bool tmpl;
-	struct rlimit nofile;
-};
-
 struct jail_istack {
 	char *map; /* JAIL_ISTACK_SIZE, the guard page first */
 	struct jail_ihead *h;
@@ -1789,8 +1812,7 @@ static int __attribute__((noreturn)) jail_init_vm(void *arg)
 {
 	struct jail_ihead *h = arg;
 
-	jail_init_child(h->r, h->homefd, h->readyfd, &h->nofile, h->tmpl,
-	    &h->lent);
+	jail_init_child(h->r, h->homefd, h->readyfd, &h->nofile, h->tmpl, h);
 }
 
 /* Records init no longer reads, freed; stacks no init runs on, unmapped. */
