@@ -288,6 +288,8 @@ int jail_nl_open(int nsfd, struct jail_nl **nlp);
 void jail_nl_close(struct jail_nl *nl); /* accepts NULL */
 int jail_nl_index(struct jail_nl *nl, const char *name, int *idxp);
 int jail_nl_link(struct jail_nl *nl, int idx); /* 0, or ENODEV: gone */
+/* name: IFNAMSIZ bytes */
+int jail_nl_ifname(struct jail_nl *nl, int idx, char *name);
 int jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname);
 int jail_nl_up(struct jail_nl *nl, int idx);
 int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);

@@ -224,22 +224,45 @@ jail_find_target(const struct targets *ts, const char *name)
 	return -1;
 }
 
-/* Put i's dependencies (adding config jails as needed) before it. */
+/*
+ * stack[0..depth) is the path that led to i, met again on it: i closes
+ * a loop, and every jail of the loop fails (FreeBSD's dep_setup says
+ * "dependency loop" for them whatever the action; the others go on).
+ */
+static void
+jail_loop_fail(struct targets *ts, size_t i, const size_t *stack, size_t depth)
+{
+	size_t s = depth;
+
+	while (s > 0 && stack[s - 1] != i)
+		s--;
+	for (s = s > 0 ? s - 1 : 0; s < depth; s++)
+		if (!ts->v[stack[s]].failed) {
+			jail_warnx(ts->v[stack[s]].name, "dependency loop");
+			ts->v[stack[s]].failed = true;
+		}
+}
+
+/*
+ * Put i's dependencies (adding config jails as needed) before it.
+ * stack[0..*depth): the path that led here (a jail met again on it
+ * closes a loop: its jails fail, the jails that depend on them are
+ * skipped when their turn comes, the others are made).
+ */
 static int
 jail_visit(struct cli *c, struct targets *ts, size_t i, char *mark,
-    size_t *order, size_t *norder)
+    size_t *order, size_t *norder, size_t *stack, size_t *depth)
 {
 	struct jail_param *dep;
 	ssize_t k;
 	int error;
 
-	if (mark[i] == 2)
+	if (mark[i] == 1)
+		jail_loop_fail(ts, i, stack, *depth);
+	if (mark[i] != 0)
 		return 0;
-	if (mark[i] == 1) {
-		jail_warnx(ts->v[i].name, "dependency loop");
-		return EINVAL;
-	}
 	mark[i] = 1;
+	stack[(*depth)++] = i;
 	dep = jail_params_find(&ts->v[i].ps, "depend");
 	for (size_t d = 0; dep != NULL && d < dep->vals.n; d++) {
 		const char *dn = dep->vals.v[d];
@@ -265,10 +288,11 @@ jail_visit(struct cli *c, struct targets *ts, size_t i, char *mark,
 			k = (ssize_t)ts->n - 1;
 			dep = jail_params_find(&ts->v[i].ps, "depend");
 		}
-		if ((error = jail_visit(c, ts, (size_t)k, mark, order,
-			 norder)) != 0)
+		if ((error = jail_visit(c, ts, (size_t)k, mark, order, norder,
+			 stack, depth)) != 0)
 			return error;
 	}
+	(*depth)--;
 	mark[i] = 2;
 	order[(*norder)++] = i;
 	return 0;
@@ -287,26 +311,15 @@ jail_depends_on(const struct jail_target *t, const char *name)
 
 /*
  * For removal: the jails that depend on i go before it.  stack[0..*depth)
- * is the path that led here; met again on it, i closes a loop, and every
- * jail of the loop fails (FreeBSD's dep_setup says so whatever the
- * action; the others are removed).
+ * is the path that led here; met again on it, i closes a loop
+ * (jail_loop_fail).
  */
 static void
 jail_visit_stop(struct targets *ts, size_t i, char *mark, size_t *order,
     size_t *norder, size_t *stack, size_t *depth)
 {
-	if (mark[i] == 1) {
-		size_t s = *depth;
-
-		while (s > 0 && stack[s - 1] != i)
-			s--;
-		for (s = s > 0 ? s - 1 : 0; s < *depth; s++)
-			if (!ts->v[stack[s]].failed) {
-				jail_warnx(ts->v[stack[s]].name,
-				    "dependency loop");
-				ts->v[stack[s]].failed = true;
-			}
-	}
+	if (mark[i] == 1)
+		jail_loop_fail(ts, i, stack, *depth);
 	if (mark[i] != 0)
 		return;
 	mark[i] = 1;
@@ -323,7 +336,7 @@ jail_visit_stop(struct targets *ts, size_t i, char *mark, size_t *order,
 static int
 jail_order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 {
-	size_t cap, norder = 0, *order;
+	size_t cap, norder = 0, *order, *stack, depth = 0;
 	char *mark;
 	int error = 0;
 
@@ -338,22 +351,21 @@ jail_order_targets(struct cli *c, struct targets *ts, size_t **orderp)
 		free(mark);
 		return ENOMEM;
 	}
+	if ((stack = calloc(cap, sizeof(*stack))) == NULL) {
+		free(mark);
+		*orderp = order;
+		return ENOMEM;
+	}
 	if (c->op == OP_STOP) {
-		size_t *stack = calloc(cap, sizeof(*stack)), depth = 0;
-
-		if (stack == NULL) {
-			free(mark);
-			*orderp = order;
-			return ENOMEM;
-		}
 		for (size_t i = 0; i < ts->n; i++)
 			jail_visit_stop(ts, i, mark, order, &norder, stack,
 			    &depth);
-		free(stack);
 	} else {
 		for (size_t i = 0; i < ts->n && error == 0; i++)
-			error = jail_visit(c, ts, i, mark, order, &norder);
+			error = jail_visit(c, ts, i, mark, order, &norder,
+			    stack, &depth);
 	}
+	free(stack);
 	free(mark);
 	*orderp = order;
 	return error;

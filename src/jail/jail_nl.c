@@ -178,6 +178,41 @@ jail_nl_link(struct jail_nl *nl, int idx)
 	return found == idx ? 0 : ENODEV;
 }
 
+static int
+jail_ifname_cb(const struct nlmsghdr *h, void *data)
+{
+	const struct nlattr *a;
+	char *name = data;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, h,
+	    sizeof(struct ifinfomsg)) if (mnl_attr_get_type(a) == IFLA_IFNAME &&
+	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+	    mnl_attr_get_payload_len(a) <= IFNAMSIZ)
+	    memcpy(name, mnl_attr_get_str(a), mnl_attr_get_payload_len(a));
+	return MNL_CB_OK;
+}
+
+/* The name of link idx in the socket's namespace. */
+int
+jail_nl_ifname(struct jail_nl *nl, int idx, char *name)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h;
+	struct ifinfomsg *ifi;
+	int error;
+
+	name[0] = '\0';
+	h = jail_nl_request(buf, RTM_GETLINK, 0, sizeof(*ifi));
+	ifi = mnl_nlmsg_get_payload(h);
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = idx;
+	if ((error = jail_nl_talk(nl, h, jail_ifname_cb, name)) != 0)
+		return error;
+	return name[0] != '\0' ? 0 : ENODEV;
+}
+
 /* Move link idx into the namespace nsfd, renamed to newname if given. */
 int
 jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname)

@@ -1335,11 +1335,49 @@ jail_kill_netns_procs(int netfd)
 #define JT_NGLEAVE 2
 #define JT_NOUNBIND 4 /* /run/netns/NAME left for the caller */
 
+/*
+ * The name interface idx of a jail (nl: a socket there) comes home
+ * under: name, the one it had at home, when that is free there.  Else
+ * (something took it meanwhile) the one it has in the jail if that is
+ * free (FreeBSD's if_vmove keeps that name whatever the home has: two
+ * interfaces of one name, which Linux refuses), then the one Linux
+ * gives a device it pushes home at a namespace's death onto a taken
+ * name: dev<its index>, or the lowest free devN.  Refused (EEXIST), it
+ * died with the namespace.  *hnl: a socket at home (homefd; -1: ours),
+ * opened on first use.
+ */
+static int
+jail_home_name(struct jail_nl *nl, struct jail_nl **hnl, int homefd, int idx,
+    const char *name, char out[IFNAMSIZ])
+{
+	int i, error;
+
+	if (*hnl == NULL && (error = jail_nl_open(homefd, hnl)) != 0)
+		return error;
+	if (strlen(name) >= IFNAMSIZ)
+		return EINVAL;
+	memcpy(out, name, strlen(name) + 1);
+	if ((error = jail_nl_index(*hnl, out, &i)) != 0)
+		return error == ENODEV ? 0 : error;
+	/* taken: the one it has in the jail, then dev... */
+	if ((error = jail_nl_ifname(nl, idx, out)) != 0)
+		return error;
+	if ((error = jail_nl_index(*hnl, out, &i)) != 0)
+		return error == ENODEV ? 0 : error;
+	snprintf(out, IFNAMSIZ, "dev%d", idx);
+	for (unsigned n = 0; n < 100000; n++) {
+		if ((error = jail_nl_index(*hnl, out, &i)) != 0)
+			return error == ENODEV ? 0 : error;
+		snprintf(out, IFNAMSIZ, "dev%u", n);
+	}
+	return EEXIST;
+}
+
 static int
 jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 {
-	char path[PATH_MAX];
-	struct jail_nl *nl = NULL;
+	char path[PATH_MAX], name[IFNAMSIZ];
+	struct jail_nl *nl = NULL, *hnl = NULL;
 	int ownfd = -1, home = homefd, error = 0, e, idx;
 	size_t nmove = 0;
 
@@ -1385,10 +1423,23 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 		/* by its name; failing that (renamed inside), by its index */
 		if (jail_nl_index(nl, f->name, &idx) != 0)
 			idx = f->inner_index;
+		/* its name at home, or a free one when that was taken (a
+		 * name taken between the look and the move: a new look) */
+		for (int tries = 0; tries < 3; tries++)
+			if ((e = jail_home_name(nl, &hnl,
+				 home != homefd ? -1 : home, idx, f->name,
+				 name)) != 0 ||
+			    (e = jail_nl_move(nl, idx, home, name)) != EEXIST ||
+			    jail_nl_link(nl, idx) != 0)
+				break;
+		if (e == 0 && strcmp(name, f->name) != 0)
+			jail_warnx(r->name,
+			    "vnet.interface %s: %s is taken here; "
+			    "it came home as %s",
+			    f->name, f->name, name);
 		/* gone (its device destroyed, a TAP whose ngd died): no
 		 * more to say than jail -c did (jail_check_ifaces) */
-		if ((e = jail_nl_move(nl, idx, home, f->name)) != 0 &&
-		    e != ENODEV) {
+		if (e != 0 && e != ENODEV) {
 			jail_warnx(r->name, "vnet.interface %s: %s", f->name,
 			    strerror(e));
 			if (error == 0)
@@ -1396,6 +1447,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 		}
 	}
 	jail_nl_close(nl);
+	jail_nl_close(hnl);
 	if (r->own_net && !(flags & JT_NOUNBIND))
 		jail_unbind_netns(r->name, netfd);
 	jail_ipalias_destroy(r); /* its cgroup, pins and aliases */

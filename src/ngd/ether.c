@@ -797,16 +797,15 @@ ngd_ether_find(struct ngd_ether *eth, uint32_t ifindex)
 	return NULL;
 }
 
-/* One of the TAPs ngd made for an ether node (or one just closed). */
+/*
+ * One of the TAPs ngd made for an ether node.  By its index, not its
+ * name: those TAPs (nge[lu]<N>...) are TUN/TAP devices, which get no
+ * node anyway; a veth of the user's called ngel3 is theirs, and got no
+ * node, silently.
+ */
 static bool
-ngd_ether_is_channel(struct ngd_ether *eth, uint32_t ifindex, const char *name)
+ngd_ether_is_channel(struct ngd_ether *eth, uint32_t ifindex)
 {
-	unsigned n;
-	char c, end;
-
-	if (sscanf(name, "nge%c%u%c", &c, &n, &end) == 2 &&
-	    (c == 'l' || c == 'u'))
-		return true;
 	for (struct ng_ether_dev *dev = eth->devs; dev != NULL; dev = dev->next)
 		for (int i = 0; i < NGD_ETHER_NTAP; i++)
 			if (dev->tap[i].io.fd >= 0 &&
@@ -981,6 +980,18 @@ struct ngd_ether_ctx {
 
 static int ngd_ether_query(struct ngd_ether *eth, uint32_t ifindex);
 
+/* Whether node is an interface's (an eiface's) whose name is ifname. */
+static bool
+ngd_ether_stands_for(struct ng_node *node, const char *ifname)
+{
+	struct ng_ifdev *d;
+
+	if (node->type->netdev == NULL || node->priv == NULL ||
+	    (d = node->type->netdev->ifdev(node)) == NULL)
+		return false;
+	return strcmp(d->ifname, ifname) == 0;
+}
+
 /*
  * An RTM_NEWLINK or RTM_DELLINK.  An interface seen for the first time
  * is asked about again and taken as it is now: by the time its creation
@@ -1034,7 +1045,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		if (ifi->ifi_type != ARPHRD_ETHER || l.tun ||
 		    (l.veth && l.link_nsid >= 0 &&
 			l.link_nsid == ngd_fast_dataplane_nsid()) ||
-		    ngd_ether_is_channel(eth, ifindex, l.name) ||
+		    ngd_ether_is_channel(eth, ifindex) ||
 		    NGD_ETHER_RETIRED(l.group))
 			return MNL_CB_OK;
 		if (!ctx->current) {
@@ -1058,9 +1069,14 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		snprintf(dev->ifname, sizeof(dev->ifname), "%s", name);
 		dev->next = eth->devs;
 		eth->devs = dev;
-		/* An eiface's own interface, say: that node stands for it. */
-		other = ng_find_name(eth->g, name);
-		if (other != NULL)
+		/*
+		 * An eiface's own interface: that node stands for it.  Any
+		 * other node of that name leaves the interface's node
+		 * unnamed, as on FreeBSD (ng_ether_name says so); it got
+		 * none, silently.
+		 */
+		if ((other = ng_find_name(eth->g, name)) != NULL &&
+		    ngd_ether_stands_for(other, name))
 			return MNL_CB_OK;
 		if (ng_ether_attach(eth->g, dev, name, ifindex, l.mac,
 			&dev->node) != 0) {

@@ -71,7 +71,12 @@ ng_ether_name(struct ng_node *node, const char *ifname)
 			*s = '_';
 	if (strcmp(node->name, name) == 0)
 		return;
-	if ((error = ng_name_node(node, name)) != 0)
+	if ((error = ng_name_node(node, name)) == EADDRINUSE)
+		ng_log(node->graph, LOG_WARNING,
+		    "ether: the node of %s is not named %s: another node "
+		    "has that name",
+		    ifname, name);
+	else if (error != 0)
 		ng_log(node->graph, LOG_WARNING,
 		    "ether: cannot name the node of %s: %s", ifname,
 		    strerror(error));

@@ -8,7 +8,10 @@
 # And jail -r with a config whose depend makes a loop: FreeBSD's
 # dep_setup says "dependency loop" for each jail of it whatever the
 # action, and those stay; jail -r removed them silently (it found the
-# loop only when making jails).
+# loop only when making jails).  Making jails, the same: the jails of a
+# loop fail, each saying so, a jail depending on one is skipped, the
+# others are made, exit 1 (jail -c gave up the whole run at the first
+# loop it met, making nothing).
 source "$(dirname "$0")/../lib.sh"
 trap 'jail -q -f "$tmp/chain.conf" -r "*" 2>/dev/null; jail -q -r a b c d e 2>/dev/null; rm -rf "$tmp"' EXIT
 
@@ -49,4 +52,18 @@ check "... jail -r '*': the others go" 1 "e: removed" \
 expect "... a, b and c still running" "a b c" \
     "$(jls -N | tail -n +2 | awk '{ print $1 }' | sort | xargs)"
 jail -q -r a b c
+loops="jail: a: dependency loop"$'\n'"jail: b: dependency loop"
+check "jail -c of them all: a, b and c say so, d is skipped, e is made" 1 \
+    "e: created" "$loops"$'\n'"jail: c: dependency loop"$'\n'"jail: d: skipped" \
+    jail -f "$tmp/loop.conf" -c
+expect "... e alone running" "e" "$(jls -N | tail -n +2 | awk '{ print $1 }' | xargs)"
+jail -q -r e
+check "... the same with -p 2" 1 \
+    "e: created" "$loops"$'\n'"jail: c: dependency loop"$'\n'"jail: d: skipped" \
+    jail -f "$tmp/loop.conf" -p 2 -c
+jail -q -r e
+check "... jail -c d e: the loop d needs fails, e is made" 1 "e: created" \
+    "$loops"$'\n'"jail: d: skipped" jail -f "$tmp/loop.conf" -c d e
+expect "... e alone running" "e" "$(jls -N | tail -n +2 | awk '{ print $1 }' | xargs)"
+jail -q -r e
 finish
