@@ -157,8 +157,10 @@ ng_nat_ipv4(const struct ng_nat_priv *priv, const struct ng_pkt *p)
 /*
  * Translate one frame and send it on: its checksums whole, or (partial)
  * the transport one left for the receiver of a TAP's frame to finish.
- * Consumes *pkt.  What is not IPv4, or is shorter than its IP length,
- * passes.
+ * Consumes *pkt.  What is not IPv4 passes; an IPv4 packet shorter than
+ * its IP length is dropped (EINVAL): it would leave untranslated, a
+ * jail's private source address on the wire and an unasked-for one past
+ * DENY_INCOMING (FreeBSD's ng_nat asserts the two lengths agree).
  */
 static int
 ng_nat_one(struct ng_hook *hook, struct ng_pkt **pkt, bool partial)
@@ -175,8 +177,10 @@ ng_nat_one(struct ng_hook *hook, struct ng_pkt **pkt, bool partial)
 	if (!ng_nat_ipv4(priv, p))
 		goto send;
 	ip = p->data + l2;
-	if ((size_t)(ip[2] << 8 | ip[3]) > p->len - l2)
-		goto send; /* shorter than its IP length */
+	if ((size_t)(ip[2] << 8 | ip[3]) > p->len - l2) {
+		ng_pkt_free(pkt); /* shorter than its IP length */
+		return EINVAL;
+	}
 	if ((error = ng_pkt_writable(pkt)) != 0)
 		return error;
 	p = *pkt;

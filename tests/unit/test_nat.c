@@ -181,16 +181,21 @@ test_data(struct ng_graph *g)
 	    "198.51.100.10");
 	CHECK("raw in: checksums", sums_ok(kept[0].data));
 
-	/* what passes unchanged: not IPv4, shorter than its length */
+	/* what passes unchanged: not IPv4 */
 	b[0] = 0x60;
 	send_on("o", b, n, false, NULL);
 	CHECK("raw IPv6: unchanged",
 	    nkept == 1 && memcmp(kept[0].data, b, n) == 0);
-	n = mk_udp(b, "198.51.100.10", 5001, "198.18.0.2", 53, 8);
-	send_on("o", b, n - 1, false, NULL);
-	CHECK("shorter than its IP length: unchanged",
-	    nkept == 1 && memcmp(kept[0].data, b, n - 1) == 0);
-	/* what is dropped: a malformed header, either way */
+	/* what is dropped: shorter than its IP length (it would leave
+	 * untranslated), a malformed header, either way */
+	n = mk_udp(b, "198.18.0.2", 5001, "203.0.113.1", 53, 8);
+	CHECK_INT("shorter than its IP length out: EINVAL",
+	    send_on("o", b, n - 1, false, NULL), EINVAL);
+	CHECK_INT("... nothing sent", nkept, 0);
+	n = mk_udp(b, "203.0.113.1", 53, "198.51.100.10", 5001, 8);
+	CHECK_INT("shorter than its IP length in: EINVAL",
+	    send_on("i", b, n - 1, false, NULL), EINVAL);
+	CHECK_INT("... nothing sent", nkept, 0);
 	n = mk_udp(b, "198.51.100.10", 5001, "198.18.0.2", 53, 8);
 	b[0] = 0x44;
 	CHECK_INT("bad header length out: EINVAL",
