@@ -44,7 +44,7 @@ static inline void
 ngt_result_int(const char *name, long long got, long long want,
     const char *file, int line, const char *expr)
 {
-	char what[256];
+	char what[1024];
 
 	snprintf(what, sizeof(what), "%s: got %lld, want %lld", expr, got,
 	    want);
@@ -55,7 +55,7 @@ static inline void
 ngt_result_str(const char *name, const char *got, const char *want,
     const char *file, int line, const char *expr)
 {
-	char what[256];
+	char what[1024];
 
 	snprintf(what, sizeof(what), "%s: got \"%s\", want \"%s\"", expr,
 	    got != NULL ? got : "(null)", want);
