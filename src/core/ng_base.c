@@ -1272,6 +1272,20 @@ ng_now_ms(struct ng_graph *g)
 	return g->cfg.clock_ms();
 }
 
+uint64_t
+ng_random64(struct ng_graph *g)
+{
+	uint64_t z;
+
+	if (g->cfg.random64 != NULL)
+		return g->cfg.random64();
+	/* splitmix64 of the clock and a count */
+	z = g->cfg.clock_ms() + (++g->random_calls) * 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 void
 ng_timer_stop(struct ng_graph *g, struct ng_timer *t)
 {

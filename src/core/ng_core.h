@@ -312,6 +312,10 @@ struct ng_graph_cfg {
 	void *backend; /* first argument of netdev_ops */
 	const struct ng_backend *backends;
 	uint64_t (*clock_ms)(void); /* monotonic milliseconds */
+	/* 64 bits no one outside can guess (ngd: getrandom), for the keys of
+	 * tables whose entries come from the wire or a jail.  NULL: derived
+	 * from the clock, guessable (in-process tests). */
+	uint64_t (*random64)(void);
 	void (*log)(int level, const char *fmt, ...); /* syslog levels */
 	/* Called before gethookstats reads or clrhookstats clears the
 	 * counters of node's hooks: a backend that forwards frames past
@@ -328,6 +332,9 @@ const struct ng_graph_cfg *ng_graph_cfg(const struct ng_graph *g);
 /* The backend the graph was given for a type's cookie, or NULL. */
 const struct ng_backend *ng_graph_backend(const struct ng_graph *g,
     uint32_t cookie);
+/* Bits from cfg->random64, or, without one, a mix of the clock and a
+ * count (different each call, but guessable). */
+uint64_t ng_random64(struct ng_graph *g);
 void ng_log(struct ng_graph *g, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -20,7 +20,8 @@ struct ng_graph {
 	struct ng_backend *backends; /* cfg.backends, copied */
 	unsigned ntypes;
 	ng_id_t next_id;
-	unsigned buckets; /* both hash tables, a power of two */
+	uint64_t random_calls; /* ng_random64 without a source */
+	unsigned buckets;      /* both hash tables, a power of two */
 	struct ng_node **id_hash;
 	struct ng_node **name_hash;
 	struct ng_node *first, *last;

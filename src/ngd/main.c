@@ -29,10 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <syslog.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netgraph/ng_ether.h>
@@ -191,6 +193,23 @@ ngd_graph_timers(void *arg)
 	return ng_timers_run(arg);
 }
 
+/* The graph's random source: the kernel's (getrandom never blocks once
+ * the pool is ready, which it is by the time a service starts); should
+ * it fail, the clock mixed with the PID, guessable but never constant. */
+static uint64_t
+ngd_random64(void)
+{
+	uint64_t v;
+	struct timespec ts;
+
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
+		return v;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec) *
+	    0x9e3779b97f4a7c15ull ^
+	    (uint64_t)getpid() << 40;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -199,6 +218,7 @@ main(int argc, char **argv)
 	struct ng_graph_cfg cfg = {
 		.types = ng_nodes_types,
 		.clock_ms = ngd_clock_ms,
+		.random64 = ngd_random64,
 		.log = ngd_log_engine,
 	};
 	struct ngd d = { .sigio.fd = -1 }; /* all of its state, walkable */

@@ -377,9 +377,7 @@ ng_bridge_constructor(struct ng_node *node)
 		return ENOMEM;
 	}
 	priv->nbuckets = NG_BRIDGE_MIN_BUCKETS;
-	/* XXX(issue 16): no random source in the graph; as ng_nat does. */
-	priv->hash_key = ng_now_ms(g) * 0x9e3779b97f4a7c15ull ^
-	    (uint64_t)node->id << 32 ^ (uintptr_t)priv;
+	priv->hash_key = ng_random64(g);
 	priv->node = node;
 	priv->conf.debugLevel = NG_BRIDGE_DEFAULT_DEBUG_LEVEL;
 	priv->conf.loopTimeout = NG_BRIDGE_DEFAULT_LOOP_TIMEOUT;

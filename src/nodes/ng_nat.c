@@ -84,11 +84,8 @@ ng_nat_constructor(struct ng_node *node)
 
 	if (priv == NULL)
 		return ENOMEM;
-	/* XXX(issue 16): the graph has no random source (the core makes no
-	 * syscalls), so the ports chosen when a source port is taken come
-	 * from the clock, the node's ID and where its memory lies. */
-	priv->la = ng_alias_new((uint32_t)(ng_now_ms(node->graph) ^
-	    node->id * 2654435761u ^ (uintptr_t)priv));
+	/* the seed of its port choices and of its links' hash key */
+	priv->la = ng_alias_new(ng_random64(node->graph));
 	if (priv->la == NULL) {
 		free(priv);
 		return ENOMEM;

@@ -1323,15 +1323,15 @@ ng_alias_in(struct ng_alias *la, uint8_t *ip, size_t len, uint64_t now)
 /* --- configuration ----------------------------------------------------- */
 
 struct ng_alias *
-ng_alias_new(uint32_t seed)
+ng_alias_new(uint64_t seed)
 {
 	struct ng_alias *la = calloc(1, sizeof(*la));
 
 	if (la == NULL)
 		return NULL;
 	la->mode = NG_ALIAS_SAME_PORTS;
-	la->rand = seed != 0 ? seed : 0x9e3779b9;
-	la->hash_key = mix64((uint64_t)seed << 32 | ~seed);
+	la->rand = (uint32_t)seed != 0 ? (uint32_t)seed : 0x9e3779b9;
+	la->hash_key = mix64(seed ^ 0x6a09e667f3bcc909ull);
 	la->max_links = NG_ALIAS_MAX_LINKS;
 	return la;
 }

@@ -66,8 +66,9 @@ struct ng_alias_info {
 };
 
 /* A new engine (SAME_PORTS on, no alias address); NULL if out of memory.
- * seed varies the ports chosen when the original is taken. */
-struct ng_alias *ng_alias_new(uint32_t seed);
+ * seed varies the ports chosen when the original is taken and keys the
+ * links' hash (unguessable from outside: ng_random64). */
+struct ng_alias *ng_alias_new(uint64_t seed);
 void ng_alias_free(struct ng_alias *la); /* NULL ok */
 /* Change the cap (tests); 0 restores NG_ALIAS_MAX_LINKS. */
 void ng_alias_set_max_links(struct ng_alias *la, uint32_t max);

@@ -616,9 +616,7 @@ ng_vxlan_constructor(struct ng_node *node)
 	priv->port = NG_VXLAN_PORT;
 	priv->learn = 1;
 	priv->max_age = NG_VXLAN_MAX_AGE;
-	/* XXX(issue 16): no random source in the graph; as ng_nat does. */
-	priv->hash_key = ng_now_ms(node->graph) * 0x9e3779b97f4a7c15ull ^
-	    (uint64_t)node->id << 32 ^ (uintptr_t)priv;
+	priv->hash_key = ng_random64(node->graph);
 	node->priv = priv;
 	return 0;
 }

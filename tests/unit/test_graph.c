@@ -671,9 +671,37 @@ test_storm(void)
 	ng_graph_free(g);
 }
 
+static uint64_t
+fixed_random(void)
+{
+	return 0x0123456789abcdefull;
+}
+
+/* ng_random64: the graph's source when it has one (ngd: getrandom);
+ * without, never the same twice in a row, even with the clock stopped. */
+static void
+test_random(void)
+{
+	struct ng_graph_cfg cfg = { .random64 = fixed_random };
+	struct ng_graph *g;
+	uint64_t a, b;
+
+	CHECK_INT("a graph with a random source", ng_graph_new(&cfg, &g), 0);
+	CHECK("its bits are the source's",
+	    ng_random64(g) == 0x0123456789abcdefull);
+	ng_graph_free(g);
+	CHECK_INT("a graph without", ng_graph_new(NULL, &g), 0);
+	a = ng_random64(g);
+	b = ng_random64(g);
+	CHECK("without: two calls differ (stopped clock)", a != b);
+	CHECK("without: not the clock itself", a != 0 && b != 0);
+	ng_graph_free(g);
+}
+
 int
 main(void)
 {
+	test_random();
 	test_ids_and_addresses();
 	test_names();
 	test_lifecycle();
