@@ -699,10 +699,11 @@ ngd_conn_event(void *arg, uint32_t events)
 			ngd_conn_close(c);
 			return;
 		}
-		/* The next request is likely close. */
-		ngd_loop_traffic(c->ctl->loop);
+		/* A script's next request is close: loop.c polls for it. */
+		ngd_loop_request(c->ctl->loop);
 		ngd_conn_request(c, big != NULL ? big : c->ctl->rbuf,
 		    (size_t)n);
+		ngd_loop_answered(c->ctl->loop);
 		free(big);
 	}
 	if (c->cut)

@@ -47,6 +47,51 @@ ngd_loop_traffic(struct ngd_loop *l)
 		l->traffic_us = ngd_clock_us();
 }
 
+/*
+ * A script's next request (ngctl -f) follows the answer to its last
+ * within tens of microseconds; that of a program that works between two
+ * (jail(8) making a jail) milliseconds later, and polling for it would
+ * take, for nothing, a CPU that program wants (on a 2-CPU machine, 1.4 ms
+ * of sched_yield a jail).  So a request keeps ngd polling, NGD_REQ_POLL_US
+ * from its answer (a mkpeer's answer may take longer than that), only
+ * when it came that soon after the answer to the one before.
+ */
+#define NGD_REQ_POLL_US 1000
+
+static uint64_t
+ngd_loop_req_window(const struct ngd_loop *l)
+{
+	return l->busy_us < NGD_REQ_POLL_US ? l->busy_us : NGD_REQ_POLL_US;
+}
+
+void
+ngd_loop_request(struct ngd_loop *l)
+{
+	if (l->busy_us > 0)
+		l->req_poll = ngd_clock_us() - l->answered_us <
+		    ngd_loop_req_window(l);
+}
+
+void
+ngd_loop_answered(struct ngd_loop *l)
+{
+	if (l->busy_us > 0)
+		l->answered_us = ngd_clock_us();
+}
+
+/* In a busy-poll window, after a frame or a script's request? */
+static bool
+ngd_loop_polling(const struct ngd_loop *l)
+{
+	uint64_t now;
+
+	if (l->busy_us == 0)
+		return false;
+	now = ngd_clock_us();
+	return now - l->traffic_us < l->busy_us ||
+	    (l->req_poll && now - l->answered_us < ngd_loop_req_window(l));
+}
+
 uint64_t
 ngd_clock_ms(void)
 {
@@ -184,11 +229,11 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 
 		/*
 		 * Right after traffic, an answer usually follows within tens
-		 * of microseconds; polling for it saves a sleep and a wake-up
-		 * per round trip.  An idle ngd sleeps.
+		 * of microseconds (and a script's next request after the
+		 * answer to its last); polling for it saves a sleep and a
+		 * wake-up per round trip.  An idle ngd sleeps.
 		 */
-		if (l->busy_us > 0 &&
-		    ngd_clock_us() - l->traffic_us < l->busy_us) {
+		if (ngd_loop_polling(l)) {
 			/*
 			 * Let whatever else wants this CPU (the programs at
 			 * both ends of the traffic) run first.

@@ -42,8 +42,10 @@ struct ngd_deferred;
 
 struct ngd_loop {
 	int epfd;
-	uint64_t busy_us;    /* keep polling this long after traffic */
-	uint64_t traffic_us; /* when a frame or request last came in */
+	uint64_t busy_us;     /* keep polling this long after traffic */
+	uint64_t traffic_us;  /* when a frame last came in */
+	uint64_t answered_us; /* when the last request was done */
+	bool req_poll; /* it came soon after the answer to the one before */
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
 };
@@ -67,8 +69,12 @@ int ngd_loop_run(struct ngd_loop *l, volatile bool *stop);
 uint64_t ngd_clock_ms(void);
 /* Poll without sleeping for usec after the last frame (0: never). */
 void ngd_loop_set_busy_poll(struct ngd_loop *l, unsigned usec);
-/* A frame or a request arrived: the busy-poll window starts again. */
+/* A frame arrived: the busy-poll window starts again. */
 void ngd_loop_traffic(struct ngd_loop *l);
+/* A control request arrived, and was done (answered): after a script's
+ * (one soon after the last answer), a short window (loop.c). */
+void ngd_loop_request(struct ngd_loop *l);
+void ngd_loop_answered(struct ngd_loop *l);
 
 /* --- ctl.c: the control server ------------------------------------------ */
 
