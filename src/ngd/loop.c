@@ -52,11 +52,17 @@ ngd_loop_traffic(struct ngd_loop *l)
  * within tens of microseconds; that of a program that works between two
  * (jail(8) making a jail) milliseconds later, and polling for it would
  * take, for nothing, a CPU that program wants (on a 2-CPU machine, 1.4 ms
- * of sched_yield a jail).  So a request keeps ngd polling, NGD_REQ_POLL_US
- * from its answer (a mkpeer's answer may take longer than that), only
- * when it came that soon after the answer to the one before.
+ * of sched_yield a jail).  So ngd keeps, as a moving average, how many of
+ * its answers were followed by a request within NGD_REQ_POLL_US, and
+ * polls that long after an answer (a mkpeer's may come later than that
+ * after its request) only while most were: a script's nearly all, jail(8)'s
+ * half (a vnet follows the getifname at once, and the next jail's
+ * getifname comes milliseconds after the vnet).
  */
 #define NGD_REQ_POLL_US 1000
+#define NGD_REQ_SOON_ONE 1024            /* req_soon: 1.0 */
+#define NGD_REQ_SOON_POLL (3 * 1024 / 4) /* poll above three in four */
+#define NGD_REQ_SOON_SHIFT 3             /* the average's weight: 1/8 */
 
 static uint64_t
 ngd_loop_req_window(const struct ngd_loop *l)
@@ -67,9 +73,14 @@ ngd_loop_req_window(const struct ngd_loop *l)
 void
 ngd_loop_request(struct ngd_loop *l)
 {
-	if (l->busy_us > 0)
-		l->req_poll = ngd_clock_us() - l->answered_us <
-		    ngd_loop_req_window(l);
+	bool soon;
+
+	if (l->busy_us == 0)
+		return;
+	soon = ngd_clock_us() - l->answered_us < ngd_loop_req_window(l);
+	l->req_soon -= l->req_soon >> NGD_REQ_SOON_SHIFT;
+	if (soon)
+		l->req_soon += NGD_REQ_SOON_ONE >> NGD_REQ_SOON_SHIFT;
 }
 
 void
@@ -89,7 +100,8 @@ ngd_loop_polling(const struct ngd_loop *l)
 		return false;
 	now = ngd_clock_us();
 	return now - l->traffic_us < l->busy_us ||
-	    (l->req_poll && now - l->answered_us < ngd_loop_req_window(l));
+	    (l->req_soon > NGD_REQ_SOON_POLL &&
+		now - l->answered_us < ngd_loop_req_window(l));
 }
 
 uint64_t

@@ -45,7 +45,7 @@ struct ngd_loop {
 	uint64_t busy_us;     /* keep polling this long after traffic */
 	uint64_t traffic_us;  /* when a frame last came in */
 	uint64_t answered_us; /* when the last request was done */
-	bool req_poll; /* it came soon after the answer to the one before */
+	unsigned req_soon;    /* answers soon followed by a request (loop.c) */
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
 };
