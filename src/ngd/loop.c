@@ -53,11 +53,12 @@ ngd_loop_traffic(struct ngd_loop *l)
  * (jail(8) making a jail) milliseconds later, and polling for it would
  * take, for nothing, a CPU that program wants (on a 2-CPU machine, 1.4 ms
  * of sched_yield a jail).  So ngd keeps, as a moving average, how many of
- * its answers were followed by a request within NGD_REQ_POLL_US, and
- * polls that long after an answer (a mkpeer's may come later than that
- * after its request) only while most were: a script's nearly all, jail(8)'s
- * half (a vnet follows the getifname at once, and the next jail's
- * getifname comes milliseconds after the vnet).
+ * its answers were followed by a request within NGD_REQ_POLL_US of its
+ * being free again (the answer sent and what the before-sleep hooks had
+ * to do done: a request that came meanwhile was soon), and polls that
+ * long only while most were: a script's nearly all, jail(8)'s half (its
+ * vnet follows its getifname at once, and the next jail's getifname
+ * comes milliseconds after the vnet).
  */
 #define NGD_REQ_POLL_US 1000
 #define NGD_REQ_SOON_ONE 1024            /* req_soon: 1.0 */
@@ -77,7 +78,9 @@ ngd_loop_request(struct ngd_loop *l)
 
 	if (l->busy_us == 0)
 		return;
-	soon = ngd_clock_us() - l->answered_us < ngd_loop_req_window(l);
+	/* free_us 0: the loop has not waited since the last answer */
+	soon = l->free_us == 0 ||
+	    ngd_clock_us() - l->free_us < ngd_loop_req_window(l);
 	l->req_soon -= l->req_soon >> NGD_REQ_SOON_SHIFT;
 	if (soon)
 		l->req_soon += NGD_REQ_SOON_ONE >> NGD_REQ_SOON_SHIFT;
@@ -86,22 +89,24 @@ ngd_loop_request(struct ngd_loop *l)
 void
 ngd_loop_answered(struct ngd_loop *l)
 {
-	if (l->busy_us > 0)
-		l->answered_us = ngd_clock_us();
+	l->free_us = 0; /* from the next wait */
 }
 
-/* In a busy-poll window, after a frame or a script's request? */
+/* Before waiting: in a busy-poll window, after a frame or a script's
+ * request? */
 static bool
-ngd_loop_polling(const struct ngd_loop *l)
+ngd_loop_polling(struct ngd_loop *l)
 {
 	uint64_t now;
 
 	if (l->busy_us == 0)
 		return false;
 	now = ngd_clock_us();
+	if (l->free_us == 0)
+		l->free_us = now;
 	return now - l->traffic_us < l->busy_us ||
 	    (l->req_soon > NGD_REQ_SOON_POLL &&
-		now - l->answered_us < ngd_loop_req_window(l));
+		now - l->free_us < ngd_loop_req_window(l));
 }
 
 uint64_t

@@ -42,10 +42,10 @@ struct ngd_deferred;
 
 struct ngd_loop {
 	int epfd;
-	uint64_t busy_us;     /* keep polling this long after traffic */
-	uint64_t traffic_us;  /* when a frame last came in */
-	uint64_t answered_us; /* when the last request was done */
-	unsigned req_soon;    /* answers soon followed by a request (loop.c) */
+	uint64_t busy_us;    /* keep polling this long after traffic */
+	uint64_t traffic_us; /* when a frame last came in */
+	uint64_t free_us;    /* first wait after the last answer; 0: none */
+	unsigned req_soon;   /* answers soon followed by a request (loop.c) */
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
 };
@@ -71,8 +71,8 @@ uint64_t ngd_clock_ms(void);
 void ngd_loop_set_busy_poll(struct ngd_loop *l, unsigned usec);
 /* A frame arrived: the busy-poll window starts again. */
 void ngd_loop_traffic(struct ngd_loop *l);
-/* A control request arrived, and was done (answered): after a script's
- * (one soon after the last answer), a short window (loop.c). */
+/* A control request arrived, and was done (answered): while most come
+ * soon after the last answer (a script's), a short window (loop.c). */
 void ngd_loop_request(struct ngd_loop *l);
 void ngd_loop_answered(struct ngd_loop *l);
 
