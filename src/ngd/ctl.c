@@ -447,6 +447,7 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 {
 	struct ng_msghdr h;
 	struct ng_mesg *m;
+	bool changed;
 	int error;
 
 	if (c->node == NULL || c->is_data)
@@ -468,7 +469,9 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 		return ENOMEM;
 	memcpy(m, p, len);
 	((uint8_t *)m)[len] = '\0';
-	error = ngd_netdev_send_msg(c->node, addr, m);
+	error = ngd_netdev_send_msg(c->node, addr, m, &changed);
+	if (changed)
+		c->ctl->changes++; /* the journal looks again (journal.c) */
 	free(m);
 	return error;
 }
@@ -540,7 +543,6 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	ng_id_t id = 0;
 	int error;
 
-	c->ctl->changes++; /* the journal looks again (journal.c) */
 	if (c->node != NULL) {
 		if (n >= sizeof(fr))
 			memcpy(&fr, buf, sizeof(fr));
@@ -729,10 +731,11 @@ ngd_conn_event(void *arg, uint32_t events)
 			ngd_conn_close(c);
 			return;
 		}
-		/* The next request is likely close. */
-		ngd_loop_traffic(c->ctl->loop);
+		/* A script's next request is close: loop.c polls for it. */
+		ngd_loop_request(c->ctl->loop);
 		ngd_conn_request(c, big != NULL ? big : c->ctl->rbuf,
 		    (size_t)n);
+		ngd_loop_answered(c->ctl->loop);
 		free(big);
 	}
 	if (c->cut)
@@ -752,7 +755,6 @@ ngd_conn_close(struct ngd_conn *c)
 	if (c->closed)
 		return;
 	c->closed = true;
-	ctl->changes++; /* its node and hooks go */
 	ngd_loop_close(ctl->loop, &c->io);
 	c->node = NULL;
 	g = node != NULL ? node->graph : NULL;

@@ -601,9 +601,11 @@ ngd_fast_br_repoint_flush(struct ngd_fast_br *br)
 	ngd_br_bump(br);
 }
 
-/* The whole map against the nodes, with the counters. */
+/* The whole map against the nodes, with the counters if fold (a read
+ * per port: before a client's message reads them, before ports leave;
+ * the tick's import, for the nodes' ageing, needs only the hosts). */
 static void
-ngd_br_pull(struct ngd_fast_br *br)
+ngd_br_pull(struct ngd_fast_br *br, bool fold)
 {
 	struct ng_fast_bpf_mac *keys;
 	struct ng_fast_bpf_host *vals;
@@ -614,7 +616,7 @@ ngd_br_pull(struct ngd_fast_br *br)
 	ngd_br_repoint_hosts(br);
 	if (br->g == NULL)
 		return;
-	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next)
+	for (struct ngd_br *b = br->bridges; fold && b != NULL; b = b->next)
 		ngd_br_fold_all(br, b);
 	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
 	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
@@ -655,9 +657,10 @@ out:
 }
 
 /* Every bridge whose node changed written, then the map against them
- * (if always, or one was written, or an import is due). */
+ * (if always, or one was written, or an import is due), the counters
+ * too if fold. */
 static void
-ngd_br_update(struct ngd_fast_br *br, bool always)
+ngd_br_update(struct ngd_fast_br *br, bool always, bool fold)
 {
 	bool any = always || br->dirty;
 
@@ -671,7 +674,7 @@ ngd_br_update(struct ngd_fast_br *br, bool always)
 		}
 	}
 	if (any)
-		ngd_br_pull(br);
+		ngd_br_pull(br, fold);
 }
 
 /* --- membership ---------------------------------------------------------- */
@@ -970,7 +973,7 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 			left = true;
 		}
 	if (left)
-		ngd_br_pull(br);
+		ngd_br_pull(br, true);
 	for (bp = &br->bridges; (b = *bp) != NULL;)
 		if (!b->keep) {
 			for (i = 0; i < b->n; i++) {
@@ -1003,7 +1006,7 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 		}
 	}
 	if (now)
-		ngd_br_pull(br);
+		ngd_br_pull(br, true);
 	br->dirty |= changed || left;
 	if (br->adopted) {
 		ngd_br_repoint_hosts(br); /* what it keeps, where it is */
@@ -1402,7 +1405,7 @@ ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest)
 	if (br == NULL || (b = ngd_br_find(br, dest->id)) == NULL ||
 	    ngd_br_node(br, b) != dest)
 		return;
-	ngd_br_update(br, true);
+	ngd_br_update(br, true, true);
 	ngd_br_bump(br);
 }
 
@@ -1439,13 +1442,13 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	}
 	if (br->bridges == NULL) {
 		if (br->dirty)
-			ngd_br_pull(br); /* the last bridge's hosts go */
+			ngd_br_pull(br, true); /* the last bridge's hosts go */
 		return -1;
 	}
 	if (br->dirty)
-		ngd_br_update(br, true);
+		ngd_br_update(br, true, false);
 	if (now >= br->next_tick) {
-		ngd_br_update(br, true);
+		ngd_br_update(br, true, false);
 		br->next_tick = now +
 		    NGD_BR_TICK_MS * (1 + br->nhosts / NGD_BR_TICK_HOSTS);
 	}

@@ -449,10 +449,36 @@ ngd_journal_sync(struct ngd_journal *j)
 }
 
 /*
- * Before each sleep: after a request (and every NGD_JOURNAL_CHECK_MS, for
- * what changed by itself: an interface renamed or moved, read again
- * then), write what changed; a big graph is written at most a fifth of
- * the time.
+ * Has anything changed that the text holds?  A client's message not known
+ * to read only (a list, a getifname: most of jail(8)'s are not), a device
+ * brought home, or the graph's nodes, names or edges (a client's end, a
+ * rename followed).  Asked before each sleep: it costs no look at the
+ * graph, where making the text costs O(nodes).
+ */
+static bool
+ngd_journal_due(const struct ngd_journal *j)
+{
+	return *j->changes != j->seen || *j->dev_changes != j->dev_seen ||
+	    ng_topo_gen(j->graph) != j->topo_seen ||
+	    ng_graph_next_id(j->graph) != j->nextid_seen ||
+	    ng_num_nodes(j->graph) != j->nodes_seen;
+}
+
+static void
+ngd_journal_seen(struct ngd_journal *j)
+{
+	j->seen = *j->changes;
+	j->dev_seen = *j->dev_changes;
+	j->topo_seen = ng_topo_gen(j->graph);
+	j->nextid_seen = ng_graph_next_id(j->graph);
+	j->nodes_seen = ng_num_nodes(j->graph);
+}
+
+/*
+ * Before each sleep: after a change (ngd_journal_due; and every
+ * NGD_JOURNAL_CHECK_MS, for what changed by itself: an interface renamed
+ * or moved, read again then), write what changed; a big graph is written
+ * at most a fifth of the time.
  */
 static int64_t
 ngd_journal_before_sleep(void *arg)
@@ -463,7 +489,7 @@ ngd_journal_before_sleep(void *arg)
 
 	if (!j->enabled)
 		return -1;
-	if (*j->changes == j->seen && now < j->check_ms)
+	if (!ngd_journal_due(j) && now < j->check_ms)
 		return (int64_t)(j->check_ms - now);
 	if (now < j->next_ms)
 		return (int64_t)(j->next_ms - now);
@@ -471,7 +497,7 @@ ngd_journal_before_sleep(void *arg)
 	 * keeps (fastpath.c); the periodic look, due however many requests
 	 * come, reads them all again. */
 	j->fresh = now >= j->check_ms;
-	j->seen = *j->changes;
+	ngd_journal_seen(j);
 	if (j->fresh)
 		j->check_ms = now + NGD_JOURNAL_CHECK_MS;
 	if ((error = ngd_journal_sync(j)) != 0)
@@ -508,6 +534,7 @@ ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 	j->graph = d->graph;
 	j->netdev = &d->netdev;
 	j->changes = &d->ctl.changes;
+	j->dev_changes = &d->netdev.changes;
 	j->cookie = ngd_netdev_cookie(&d->netdev);
 	if (base == NULL || base[0] == '\0')
 		base = NGD_JOURNAL_DIR;

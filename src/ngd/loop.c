@@ -47,6 +47,68 @@ ngd_loop_traffic(struct ngd_loop *l)
 		l->traffic_us = ngd_clock_us();
 }
 
+/*
+ * A script's next request (ngctl -f) follows the answer to its last
+ * within tens of microseconds; that of a program that works between two
+ * (jail(8) making a jail) milliseconds later, and polling for it would
+ * take, for nothing, a CPU that program wants (on a 2-CPU machine, 1.4 ms
+ * of sched_yield a jail).  So ngd keeps, as a moving average, how many of
+ * its answers were followed by a request within NGD_REQ_POLL_US of its
+ * being free again (the answer sent and what the before-sleep hooks had
+ * to do done: a request that came meanwhile was soon), and polls that
+ * long only while most were: a script's nearly all, jail(8)'s half (its
+ * vnet follows its getifname at once, and the next jail's getifname
+ * comes milliseconds after the vnet).
+ */
+#define NGD_REQ_POLL_US 1000
+#define NGD_REQ_SOON_ONE 1024            /* req_soon: 1.0 */
+#define NGD_REQ_SOON_POLL (3 * 1024 / 4) /* poll above three in four */
+#define NGD_REQ_SOON_SHIFT 3             /* the average's weight: 1/8 */
+
+static uint64_t
+ngd_loop_req_window(const struct ngd_loop *l)
+{
+	return l->busy_us < NGD_REQ_POLL_US ? l->busy_us : NGD_REQ_POLL_US;
+}
+
+void
+ngd_loop_request(struct ngd_loop *l)
+{
+	bool soon;
+
+	if (l->busy_us == 0)
+		return;
+	/* free_us 0: the loop has not waited since the last answer */
+	soon = l->free_us == 0 ||
+	    ngd_clock_us() - l->free_us < ngd_loop_req_window(l);
+	l->req_soon -= l->req_soon >> NGD_REQ_SOON_SHIFT;
+	if (soon)
+		l->req_soon += NGD_REQ_SOON_ONE >> NGD_REQ_SOON_SHIFT;
+}
+
+void
+ngd_loop_answered(struct ngd_loop *l)
+{
+	l->free_us = 0; /* from the next wait */
+}
+
+/* Before waiting: in a busy-poll window, after a frame or a script's
+ * request? */
+static bool
+ngd_loop_polling(struct ngd_loop *l)
+{
+	uint64_t now;
+
+	if (l->busy_us == 0)
+		return false;
+	now = ngd_clock_us();
+	if (l->free_us == 0)
+		l->free_us = now;
+	return now - l->traffic_us < l->busy_us ||
+	    (l->req_soon > NGD_REQ_SOON_POLL &&
+		now - l->free_us < ngd_loop_req_window(l));
+}
+
 uint64_t
 ngd_clock_ms(void)
 {
@@ -184,11 +246,11 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 
 		/*
 		 * Right after traffic, an answer usually follows within tens
-		 * of microseconds; polling for it saves a sleep and a wake-up
-		 * per round trip.  An idle ngd sleeps.
+		 * of microseconds (and a script's next request after the
+		 * answer to its last); polling for it saves a sleep and a
+		 * wake-up per round trip.  An idle ngd sleeps.
 		 */
-		if (l->busy_us > 0 &&
-		    ngd_clock_us() - l->traffic_us < l->busy_us) {
+		if (ngd_loop_polling(l)) {
 			/*
 			 * Let whatever else wants this CPU (the programs at
 			 * both ends of the traffic) run first.

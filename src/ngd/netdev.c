@@ -1179,17 +1179,12 @@ ngd_netdev_graph_maybe_changed(struct ng_graph *g)
 }
 
 /*
- * Messages known to change nothing but counters read (none clears), or
- * whose work updates the fast path's maps itself and says when a full
- * look is due (an eiface's vnet: the new pair takes over its port, and
- * only a hub's or vlan node's ports wait for the sync): after them, the
- * graph's shape unchanged (ng_topo_gen) and no event due, the fast path's
- * maps need no new look (O(ports), once a jail made).  Any other message
- * may change what the fast path reads (a node's config, a tee's bypass),
- * so it is told so.
+ * Messages known to change nothing but counters read (none clears): after
+ * them the journal has nothing new to write (journal.c).  Any other may
+ * change a node's settings, edges or device.
  */
 static bool
-ngd_msg_readonly(const struct ng_mesg *m)
+ngd_msg_reads_only(const struct ng_mesg *m)
 {
 	switch (m->header.typecookie) {
 	case NGM_GENERIC_COOKIE:
@@ -1206,12 +1201,28 @@ ngd_msg_readonly(const struct ng_mesg *m)
 		}
 		return false;
 	case NGM_EIFACE_COOKIE:
-		return m->header.cmd == NGM_EIFACE_GET_IFNAME ||
-		    m->header.cmd == NGM_EIFACE_VNET;
+		return m->header.cmd == NGM_EIFACE_GET_IFNAME;
 	case NGM_IFACE_COOKIE:
 		return m->header.cmd == NGM_IFACE_GET_IFNAME;
 	}
 	return false;
+}
+
+/*
+ * The same, and messages whose work updates the fast path's maps itself
+ * and says when a full look is due (an eiface's vnet: the new pair takes
+ * over its port, and only a hub's or vlan node's ports wait for the
+ * sync): after them, the graph's shape unchanged (ng_topo_gen) and no
+ * event due, the fast path's maps need no new look (O(ports), once a
+ * jail made).  Any other message may change what the fast path reads (a
+ * node's config, a tee's bypass), so it is told so.
+ */
+static bool
+ngd_msg_readonly(const struct ng_mesg *m)
+{
+	return ngd_msg_reads_only(m) ||
+	    (m->header.typecookie == NGM_EIFACE_COOKIE &&
+		m->header.cmd == NGM_EIFACE_VNET);
 }
 
 /*
@@ -1224,7 +1235,8 @@ ngd_msg_readonly(const struct ng_mesg *m)
  * generic message changed nothing, so it is sent again).
  */
 int
-ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m)
+ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m,
+    bool *changed)
 {
 	struct ng_graph *g = from->graph;
 	bool generic = m->header.typecookie == NGM_GENERIC_COOKIE;
@@ -1262,6 +1274,7 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m)
 		error = ng_send_msg(from, addr, m);
 	if (ngd_after_msg != NULL) /* fastpath.c: before the status goes back */
 		ngd_after_msg(g, !ngd_msg_readonly(m));
+	*changed = !ngd_msg_reads_only(m);
 	return error;
 }
 
@@ -1709,6 +1722,7 @@ ngd_netns_event(void *arg, uint32_t events)
 						break;
 				if (dev == NULL)
 					break;
+				nd->changes++; /* the journal writes it anew */
 				if (dev == last) {
 					ngd_netdev_unplace(dev);
 					continue;

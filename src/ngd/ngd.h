@@ -43,7 +43,9 @@ struct ngd_deferred;
 struct ngd_loop {
 	int epfd;
 	uint64_t busy_us;    /* keep polling this long after traffic */
-	uint64_t traffic_us; /* when a frame or request last came in */
+	uint64_t traffic_us; /* when a frame last came in */
+	uint64_t free_us;    /* first wait after the last answer; 0: none */
+	unsigned req_soon;   /* answers soon followed by a request (loop.c) */
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
 };
@@ -67,8 +69,12 @@ int ngd_loop_run(struct ngd_loop *l, volatile bool *stop);
 uint64_t ngd_clock_ms(void);
 /* Poll without sleeping for usec after the last frame (0: never). */
 void ngd_loop_set_busy_poll(struct ngd_loop *l, unsigned usec);
-/* A frame or a request arrived: the busy-poll window starts again. */
+/* A frame arrived: the busy-poll window starts again. */
 void ngd_loop_traffic(struct ngd_loop *l);
+/* A control request arrived, and was done (answered): while most come
+ * soon after the last answer (a script's), a short window (loop.c). */
+void ngd_loop_request(struct ngd_loop *l);
+void ngd_loop_answered(struct ngd_loop *l);
 
 /* --- ctl.c: the control server ------------------------------------------ */
 
@@ -85,7 +91,7 @@ struct ngd_ctl {
 	bool admin_gid_set;
 	bool accept_paused; /* out of fds: not accepting until one closes */
 	uint8_t *rbuf;      /* the request being read */
-	uint64_t changes;   /* requests read, connections closed */
+	uint64_t changes;   /* messages that may have changed the graph */
 };
 
 extern const struct ng_socket_ops ngd_socket_ops;
@@ -165,6 +171,7 @@ struct ngd_netdev {
 	struct ngd_uring *uring; /* the flush's writes in one call */
 	bool uring_failed;
 	struct ngd_sleep_hook reap_hook; /* deletes retired devices */
+	uint64_t changes; /* devices brought home: the journal looks again */
 	/* The next node's device to adopt (journal, takeover): described
 	 * by ngd_netdev_describe, and open on expect_fd if >= 0. */
 	char *expect;
@@ -196,9 +203,10 @@ int ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size,
 void ngd_netdev_expect(struct ngd_netdev *nd, const char *desc, int fd);
 int ngd_netdev_fd(const struct ng_netdev *dev);
 uint64_t ngd_netdev_cookie(const struct ngd_netdev *nd); /* ngd's netns */
-/* Send a client's message with the interface names it may see current. */
+/* Send a client's message with the interface names it may see current;
+ * *changed: it was not one known to read only (the journal looks again). */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
-    struct ng_mesg *m);
+    struct ng_mesg *m, bool *changed);
 /* fn runs after each client's message, before its status goes back;
  * changed false: the message was one known to change nothing (g: the
  * graph it went to; NULL, changed true: an event's edit). */
@@ -412,8 +420,14 @@ struct ngd_handed_fd {
 struct ngd_journal {
 	struct ng_graph *graph;
 	struct ngd_netdev *netdev;
-	const uint64_t *changes; /* the control server's: look after each */
-	uint64_t seen, check_ms, next_ms;
+	/* What may change the text, as last seen: a client's message not
+	 * known to read only (ctl.c), a device brought home (netdev.c), the
+	 * graph's edges and names, its nodes (the core's counts). */
+	const uint64_t *changes, *dev_changes;
+	uint64_t seen, dev_seen, topo_seen;
+	ng_id_t nextid_seen;
+	unsigned nodes_seen;
+	uint64_t check_ms, next_ms;
 	uint64_t cookie; /* the namespace's; names the directory */
 	char base[PATH_MAX];
 	char dir[PATH_MAX + 24];
