@@ -1006,15 +1006,6 @@ test_shutdown_in_flood(void)
 	ng_graph_free(g);
 }
 
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Frames from n source MACs (48-bit numbers) into a bridge, rounds times
  * over; what it cost in CPU seconds, and the hosts it holds after. */
 static double
@@ -1025,7 +1016,7 @@ flood_cost(const uint64_t *srcs, unsigned n, unsigned rounds, int *hosts)
 	double t0;
 
 	(void)make_bridge(sock, 2);
-	t0 = cpu_s();
+	t0 = ngt_cpu_s();
 	for (unsigned r = 0; r < rounds; r++)
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t mac[6];
@@ -1035,7 +1026,7 @@ flood_cost(const uint64_t *srcs, unsigned n, unsigned rounds, int *hosts)
 			(void)ngt_send_frame(sock, "l0", mac_a, mac, 60);
 			ngt_clear(&conn);
 		}
-	t0 = cpu_s() - t0;
+	t0 = ngt_cpu_s() - t0;
 	*hosts = num_hosts(sock, "B:");
 	ngt_clear(&conn);
 	ng_graph_free(g);

@@ -1057,15 +1057,6 @@ test_cap(void)
 	ng_alias_free(la);
 }
 
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* SYNs from H1 for n flows, rounds times over: flow i goes to dst[i] from
  * source port sport[i] (both as they lie in the packet); CPU seconds. */
 static double
@@ -1075,7 +1066,7 @@ syn_cost(const uint32_t *dst, const uint16_t *sport, unsigned n,
 	struct ng_alias *la = engine();
 	uint8_t b[256];
 	size_t len;
-	double t0 = cpu_s();
+	double t0 = ngt_cpu_s();
 
 	for (unsigned r = 0; r < rounds; r++)
 		for (unsigned i = 0; i < n; i++) {
@@ -1084,7 +1075,7 @@ syn_cost(const uint32_t *dst, const uint16_t *sport, unsigned n,
 			memcpy(b + 20, &sport[i], 2);
 			ng_alias_out(la, b, len, now);
 		}
-	t0 = cpu_s() - t0;
+	t0 = ngt_cpu_s() - t0;
 	ng_alias_free(la);
 	return t0;
 }

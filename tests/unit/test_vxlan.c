@@ -685,15 +685,6 @@ test_table_full(void)
 	ng_graph_free(g);
 }
 
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The bucket an unkeyed FNV-1a of 1024 buckets would put mac in. */
 static unsigned
 fnv_bucket(const uint8_t mac[6])
@@ -712,14 +703,14 @@ learn_cost(const uint8_t (*macs)[6], unsigned n)
 	struct ng_graph *g = graph();
 	struct ng_node *t = learner(g, 300);
 	struct ng_pkt_addr b = addr4(0xc6120002, 4789);
-	double t0 = cpu_s();
+	double t0 = ngt_cpu_s();
 
 	for (unsigned r = 0; r < 2; r++)
 		for (unsigned i = 0; i < n; i++) {
 			from_wire(t, 0x08, 7, bcast, macs[i], 8 + 60, &b);
 			ngt_clear(&conn);
 		}
-	t0 = cpu_s() - t0;
+	t0 = ngt_cpu_s() - t0;
 	ngt_close(&conn);
 	ng_graph_free(g);
 	return t0;
