@@ -301,11 +301,18 @@ jail_drop_nsfs_mounts(void)
 	jail_strv_free(&targets);
 }
 
-/* A fresh proc of our PID namespace, mounted nowhere, for watching. */
+/*
+ * A fresh proc of our PID namespace, mounted nowhere, for watching: the
+ * mount's own descriptor (O_PATH, from fsmount), kept as long as we
+ * live.  Its last close unmounts it, which waits for an RCU grace
+ * period (0.5-7 ms under load): a descriptor opened from it and the
+ * mount's closed at once made every jail's creation wait for that;
+ * this way it is our exit's, when the jail goes.
+ */
 static int
 jail_detached_proc(int *fdp)
 {
-	int fs, mfd, dfd;
+	int fs, mfd;
 
 	if ((fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC)) < 0)
 		return errno;
@@ -318,11 +325,7 @@ jail_detached_proc(int *fdp)
 		return error;
 	}
 	close(fs);
-	dfd = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(mfd);
-	if (dfd < 0)
-		return errno;
-	*fdp = dfd;
+	*fdp = mfd;
 	return 0;
 }
 
@@ -872,22 +875,30 @@ jail_uts_holder(void *arg)
 	return 0;
 }
 
+/*
+ * The holder, when it shares our memory, runs on stack (JAIL_USTACK
+ * bytes), which must outlive it: it is killed here, and *holder set to
+ * its PID for jail_uts_reap, which waits for it once the rest of setup
+ * is done (its death takes a while under load: 1-9 ms that were waited
+ * for here, and that setup now runs beside).  Until then it is a
+ * process of the jail's PID namespace, before any jailed process is.
+ */
+#define JAIL_USTACK 8192
+
 static int
-jail_uts_apart(void)
+jail_uts_apart(char *stack, pid_t *holder)
 {
-	/* ours: inits that share memory each have a stack of their own */
-	char stack[16384] __attribute__((aligned(16)));
 	int sync[2], pidfd = -1, error = 0;
 	char c = 0;
 	pid_t pid;
 
+	*holder = -1;
 	/*
 	 * The holder shares our memory (no page tables copied, which
 	 * costs more than the rest of this): it only waits on its own
-	 * small stack to be killed, and is gone (waited for) before
-	 * that stack is.
+	 * small stack to be killed.
 	 */
-	pid = clone(jail_uts_holder, stack + sizeof(stack),
+	pid = clone(jail_uts_holder, stack + JAIL_USTACK,
 	    CLONE_VM | CLONE_NEWUSER | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD,
 	    NULL, &pidfd);
 	if (pid > 0) {
@@ -895,8 +906,7 @@ jail_uts_apart(void)
 			error = errno;
 		kill(pid, SIGKILL);
 		close(pidfd);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		*holder = pid;
 		return error;
 	}
 	if (pipe2(sync, O_CLOEXEC) != 0)
@@ -935,15 +945,24 @@ jail_uts_apart(void)
 	return error;
 }
 
+/* The holder jail_uts_apart killed, waited for (gone from our proc). */
+static void
+jail_uts_reap(pid_t holder)
+{
+	if (holder > 0)
+		while (waitpid(holder, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
 /*
  * init, before it reports ready: the namespaces and the mounts.  tmpl:
  * we were made in the spawner's template, whose mount table is private
- * and has no namespace file to drop.  Not inlined: its frames are given
- * back after (jail_init_trim).
+ * and has no namespace file to drop.  ustack, holder: jail_uts_apart's.
  */
-static int __attribute__((noinline))
-jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
-    bool tmpl, int *procfdp, struct ierr *e)
+static int
+jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
+    bool newipc, bool tmpl, int *procfdp, char *ustack, pid_t *holder,
+    struct ierr *e)
 {
 	const struct jail_params *ps = &r->params;
 	const char *path = jail_pstr(ps, "path"), *s;
@@ -956,7 +975,7 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		flags |= CLONE_NEWIPC;
 	if (unshare(flags) != 0)
 		return jail_ifail(e, errno, "unshare");
-	if (newuts && (error = jail_uts_apart()) != 0)
+	if (newuts && (error = jail_uts_apart(ustack, holder)) != 0)
 		return jail_ifail(e, error, "UTS namespace");
 	/* the template's copy is private already, and without them */
 	if (!tmpl && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
@@ -1012,6 +1031,25 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 	if (chdir("/") != 0)
 		return jail_ifail(e, errno, "chdir /");
 	return 0;
+}
+
+/*
+ * jail_init_setup_ns, with the UTS holder's stack in our frame, which
+ * outlives it: it is waited for before we return.  Not inlined: its
+ * frames are given back after (jail_init_trim).
+ */
+static int __attribute__((noinline))
+jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
+    bool tmpl, int *procfdp, struct ierr *e)
+{
+	char ustack[JAIL_USTACK] __attribute__((aligned(16)));
+	pid_t holder = -1;
+	int error;
+
+	error = jail_init_setup_ns(r, newnet, newuts, newipc, tmpl, procfdp,
+	    ustack, &holder, e);
+	jail_uts_reap(holder);
+	return error;
 }
 
 static void
