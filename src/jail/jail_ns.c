@@ -112,6 +112,11 @@ jail_netns_path(const char *name, char *buf, size_t size)
  * would take at the same time as the spawner and other inits.  What it
  * needs of a file it reads into memory of its own (jail_slurp).
  */
+/* Where an init was made: the spawner's template (jail_tmpl_enter), or
+ * its copy without /proc and /sys (jail_tmpl_bare); 0: neither. */
+#define JAIL_TMPL 1
+#define JAIL_TMPL_BARE 2
+
 struct ierr {
 	char msg[512];
 };
@@ -957,11 +962,12 @@ jail_uts_reap(pid_t holder)
 /*
  * init, before it reports ready: the namespaces and the mounts.  tmpl:
  * we were made in the spawner's template, whose mount table is private
- * and has no namespace file to drop.  ustack, holder: jail_uts_apart's.
+ * and has no namespace file to drop; JAIL_TMPL_BARE: in its copy without
+ * /proc and /sys (jail_tmpl_bare), where ours go without an unmount.  ustack, holder: jail_uts_apart's.
  */
 static int
 jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
-    bool newipc, bool tmpl, int *procfdp, char *ustack, pid_t *holder,
+    bool newipc, int tmpl, int *procfdp, char *ustack, pid_t *holder,
     struct ierr *e)
 {
 	const struct jail_params *ps = &r->params;
@@ -1003,11 +1009,13 @@ jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
 		 * the network is ours (as `ip netns exec' does), and no view
 		 * of the host's jail records.
 		 */
-		(void)umount2("/proc", MNT_DETACH);
+		if (tmpl != JAIL_TMPL_BARE)
+			(void)umount2("/proc", MNT_DETACH);
 		if ((error = jail_mount_proc_at("/proc", e, "proc")) != 0)
 			return error;
 		if (newnet) {
-			(void)umount2("/sys", MNT_DETACH);
+			if (tmpl != JAIL_TMPL_BARE)
+				(void)umount2("/sys", MNT_DETACH);
 			(void)mount("sysfs", "/sys", "sysfs",
 			    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		}
@@ -1040,7 +1048,7 @@ jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
  */
 static int __attribute__((noinline))
 jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
-    bool tmpl, int *procfdp, struct ierr *e)
+    int tmpl, int *procfdp, struct ierr *e)
 {
 	char ustack[JAIL_USTACK] __attribute__((aligned(16)));
 	pid_t holder = -1;
@@ -1179,7 +1187,7 @@ struct jail_ihead {
 	int lent;            /* 1: init no longer reads r */
 	struct jail_rec *r;  /* the spawner's */
 	int homefd, readyfd; /* init's copies are its own */
-	bool tmpl;
+	int tmpl;            /* JAIL_TMPL or JAIL_TMPL_BARE */
 	struct rlimit nofile;
 };
 
@@ -1207,7 +1215,7 @@ static void __attribute__((noinline)) jail_init_trim(struct jail_ihead *h)
  */
 static void __attribute__((noreturn))
 jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
-    bool tmpl, struct jail_ihead *h, int readyfd)
+    int tmpl, struct jail_ihead *h, int readyfd)
 {
 	struct ierr e = { { 0 } };
 	int procfd = -1, null, error;
@@ -1632,7 +1640,7 @@ jail_super_reply(int client, const char *fmt, ...)
 /* The child that becomes a jail's init (tmpl, h: jail_init_main). */
 static void __attribute__((noreturn))
 jail_init_child(const struct jail_rec *r, int homefd, int readyfd,
-    const struct rlimit *nofile, bool tmpl, struct jail_ihead *h)
+    const struct rlimit *nofile, int tmpl, struct jail_ihead *h)
 {
 	sigset_t none;
 
@@ -1692,6 +1700,7 @@ struct jail_statmount { /* the head of struct statmount */
 
 struct jail_tmpl {
 	int hostfd, fd;   /* the host's mount namespace, the template's */
+	int bare;         /* the template's copy without /proc and /sys */
 	uint64_t *copied; /* the host's mounts it copied, ascending */
 	size_t ncopied;
 	uint64_t *nsfs; /* the host's namespace files seen, ascending */
@@ -1829,6 +1838,46 @@ jail_tmpl_make(struct jail_tmpl *t)
 	jail_drop_nsfs_mounts();
 }
 
+/* The template's copy without /proc and /sys, if made, gone with it. */
+static void
+jail_tmpl_forget_bare(struct jail_tmpl *t)
+{
+	if (t->bare >= 0)
+		close(t->bare);
+	t->bare = -1;
+}
+
+/*
+ * Before an init, in the template: into its copy without /proc and /sys
+ * when r is a vnet jail on the host's tree, whose init mounts a proc and
+ * a sysfs of its own there (jail_init_setup_ns): what it would unmount
+ * first, each unmount an RCU grace period of its own (1-7 ms a jail),
+ * is unmounted once for every such jail.  Only the topmost mount at each
+ * goes, as the init's own unmount did: the jail's table is what it was.
+ * JAIL_TMPL_BARE if we are in it, JAIL_TMPL if still in the template.
+ */
+static int
+jail_tmpl_bare(struct jail_tmpl *t, const struct jail_rec *r)
+{
+	const char *path = jail_pstr(&r->params, "path");
+
+	if (!r->own_net || (path != NULL && strcmp(path, "/") != 0))
+		return JAIL_TMPL;
+	if (t->bare >= 0)
+		return setns(t->bare, CLONE_NEWNS) == 0 ?
+		    JAIL_TMPL_BARE :
+		    JAIL_TMPL;
+	if (unshare(CLONE_NEWNS) != 0)
+		return JAIL_TMPL;
+	if ((t->bare = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0) {
+		(void)setns(t->fd, CLONE_NEWNS);
+		return JAIL_TMPL;
+	}
+	(void)umount2("/proc", MNT_DETACH);
+	(void)umount2("/sys", MNT_DETACH);
+	return JAIL_TMPL_BARE;
+}
+
 /* Before an init: in the template, made again if the host's table
  * changed (or not: in the host's). */
 static void
@@ -1840,6 +1889,7 @@ jail_tmpl_enter(struct jail_tmpl *t)
 		return;
 	if (t->fd >= 0) {
 		if (setns(t->hostfd, CLONE_NEWNS) != 0) {
+			jail_tmpl_forget_bare(t);
 			close(t->fd); /* where we are, we stay */
 			t->fd = -1;
 			close(t->hostfd);
@@ -1851,6 +1901,7 @@ jail_tmpl_enter(struct jail_tmpl *t)
 			t->used_ms = now;
 			return;
 		}
+		jail_tmpl_forget_bare(t);
 		close(t->fd);
 		t->fd = -1;
 	}
@@ -1877,6 +1928,7 @@ jail_tmpl_idle(struct jail_tmpl *t, int sock)
 		if (now - t->used_ms >= JAIL_TMPL_IDLE_MS) {
 			if (setns(t->hostfd, CLONE_NEWNS) != 0)
 				return; /* where we are, we stay */
+			jail_tmpl_forget_bare(t);
 			close(t->fd);
 			t->fd = -1;
 			return;
@@ -1891,7 +1943,7 @@ static void
 jail_tmpl_init(struct jail_tmpl *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->fd = -1;
+	t->fd = t->bare = -1;
 	t->hostfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (t->hostfd >= 0 && jail_tmpl_list(t) < 0) { /* no listmount */
 		close(t->hostfd);
@@ -1947,7 +1999,7 @@ jail_istacks_sweep(struct jail_istacks *ss)
  */
 static pid_t
 jail_spawn_vm(struct jail_istacks *ss, struct jail_rec *r, int homefd,
-    int readyfd, const struct rlimit *nofile)
+    int readyfd, const struct rlimit *nofile, int tmpl)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct jail_istack *st;
@@ -1983,7 +2035,7 @@ jail_spawn_vm(struct jail_istacks *ss, struct jail_rec *r, int homefd,
 	*st->h = (struct jail_ihead){ .r = r,
 		.homefd = homefd,
 		.readyfd = readyfd,
-		.tmpl = true,
+		.tmpl = tmpl,
 		.nofile = *nofile };
 	/* with CLONE_PARENT, its exit signal is ours: SIGCHLD */
 	pid = clone(jail_init_vm, map + JAIL_ISTACK_SIZE,
@@ -2085,7 +2137,8 @@ jail_spawner_main(int sock, const struct rlimit *nofile)
 				jail_tmpl_enter(&tmpl);
 				if (tmpl.fd >= 0 && !jail_ipalias(&r->params)) {
 					pid = jail_spawn_vm(&stacks, r, fds[1],
-					    fds[0], nofile);
+					    fds[0], nofile,
+					    jail_tmpl_bare(&tmpl, r));
 					if (pid > 0)
 						r = NULL; /* lent */
 				} else {
@@ -2094,7 +2147,9 @@ jail_spawner_main(int sock, const struct rlimit *nofile)
 					if (pid == 0)
 						jail_init_child(r, fds[1],
 						    fds[0], nofile,
-						    tmpl.fd >= 0, NULL);
+						    tmpl.fd >= 0 ? JAIL_TMPL :
+								   0,
+						    NULL);
 				}
 				ans = pid > 0 ? pid : -errno;
 			}
