@@ -112,14 +112,16 @@ jail_netns_path(const char *name, char *buf, size_t size)
  * would take at the same time as the spawner and other inits.  What it
  * needs of a file it reads into memory of its own (jail_slurp).
  */
-/* Where an init was made: the spawner's template (jail_tmpl_enter), or
- * its copy without /proc and /sys (jail_tmpl_bare); 0: neither. */
-#define JAIL_TMPL 1
-#define JAIL_TMPL_BARE 2
-
 struct ierr {
 	char msg[512];
 };
+
+/*
+ * Where an init was made: in the spawner's template (jail_tmpl_enter),
+ * or in its copy without /proc and /sys (jail_tmpl_bare); 0: neither.
+ */
+#define JAIL_TMPL 1
+#define JAIL_TMPL_BARE 2
 
 /* An errno's text, without a locale's catalogue or a buffer of glibc's. */
 static const char *
@@ -962,8 +964,9 @@ jail_uts_reap(pid_t holder)
 /*
  * init, before it reports ready: the namespaces and the mounts.  tmpl:
  * we were made in the spawner's template, whose mount table is private
- * and has no namespace file to drop; JAIL_TMPL_BARE: in its copy without
- * /proc and /sys (jail_tmpl_bare), where ours go without an unmount.  ustack, holder: jail_uts_apart's.
+ * and has no namespace file to drop; JAIL_TMPL_BARE: in its copy
+ * without /proc and /sys (jail_tmpl_bare), where ours go without an
+ * unmount.  ustack, holder: jail_uts_apart's.
  */
 static int
 jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
