@@ -116,6 +116,13 @@ struct ierr {
 	char msg[512];
 };
 
+/*
+ * Where an init was made: in the spawner's template (jail_tmpl_enter),
+ * or in its copy without /proc and /sys (jail_tmpl_bare); 0: neither.
+ */
+#define JAIL_TMPL 1
+#define JAIL_TMPL_BARE 2
+
 /* An errno's text, without a locale's catalogue or a buffer of glibc's. */
 static const char *
 jail_errstr(int error)
@@ -301,11 +308,18 @@ jail_drop_nsfs_mounts(void)
 	jail_strv_free(&targets);
 }
 
-/* A fresh proc of our PID namespace, mounted nowhere, for watching. */
+/*
+ * A fresh proc of our PID namespace, mounted nowhere, for watching: the
+ * mount's own descriptor (O_PATH, from fsmount), kept as long as we
+ * live.  Its last close unmounts it, which waits for an RCU grace
+ * period (0.5-7 ms under load): a descriptor opened from it and the
+ * mount's closed at once made every jail's creation wait for that;
+ * this way it is our exit's, when the jail goes.
+ */
 static int
 jail_detached_proc(int *fdp)
 {
-	int fs, mfd, dfd;
+	int fs, mfd;
 
 	if ((fs = (int)syscall(SYS_fsopen, "proc", FSOPEN_CLOEXEC)) < 0)
 		return errno;
@@ -318,11 +332,7 @@ jail_detached_proc(int *fdp)
 		return error;
 	}
 	close(fs);
-	dfd = openat(mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	close(mfd);
-	if (dfd < 0)
-		return errno;
-	*fdp = dfd;
+	*fdp = mfd;
 	return 0;
 }
 
@@ -872,22 +882,30 @@ jail_uts_holder(void *arg)
 	return 0;
 }
 
+/*
+ * The holder, when it shares our memory, runs on stack (JAIL_USTACK
+ * bytes), which must outlive it: it is killed here, and *holder set to
+ * its PID for jail_uts_reap, which waits for it once the rest of setup
+ * is done (its death takes a while under load: 1-9 ms that were waited
+ * for here, and that setup now runs beside).  Until then it is a
+ * process of the jail's PID namespace, before any jailed process is.
+ */
+#define JAIL_USTACK 8192
+
 static int
-jail_uts_apart(void)
+jail_uts_apart(char *stack, pid_t *holder)
 {
-	/* ours: inits that share memory each have a stack of their own */
-	char stack[16384] __attribute__((aligned(16)));
 	int sync[2], pidfd = -1, error = 0;
 	char c = 0;
 	pid_t pid;
 
+	*holder = -1;
 	/*
 	 * The holder shares our memory (no page tables copied, which
 	 * costs more than the rest of this): it only waits on its own
-	 * small stack to be killed, and is gone (waited for) before
-	 * that stack is.
+	 * small stack to be killed.
 	 */
-	pid = clone(jail_uts_holder, stack + sizeof(stack),
+	pid = clone(jail_uts_holder, stack + JAIL_USTACK,
 	    CLONE_VM | CLONE_NEWUSER | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD,
 	    NULL, &pidfd);
 	if (pid > 0) {
@@ -895,8 +913,7 @@ jail_uts_apart(void)
 			error = errno;
 		kill(pid, SIGKILL);
 		close(pidfd);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		*holder = pid;
 		return error;
 	}
 	if (pipe2(sync, O_CLOEXEC) != 0)
@@ -935,15 +952,26 @@ jail_uts_apart(void)
 	return error;
 }
 
+/* The holder jail_uts_apart killed, waited for (gone from our proc). */
+static void
+jail_uts_reap(pid_t holder)
+{
+	if (holder > 0)
+		while (waitpid(holder, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
 /*
  * init, before it reports ready: the namespaces and the mounts.  tmpl:
  * we were made in the spawner's template, whose mount table is private
- * and has no namespace file to drop.  Not inlined: its frames are given
- * back after (jail_init_trim).
+ * and has no namespace file to drop; JAIL_TMPL_BARE: in its copy
+ * without /proc and /sys (jail_tmpl_bare), where ours go without an
+ * unmount.  ustack, holder: jail_uts_apart's.
  */
-static int __attribute__((noinline))
-jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
-    bool tmpl, int *procfdp, struct ierr *e)
+static int
+jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
+    bool newipc, int tmpl, int *procfdp, char *ustack, pid_t *holder,
+    struct ierr *e)
 {
 	const struct jail_params *ps = &r->params;
 	const char *path = jail_pstr(ps, "path"), *s;
@@ -956,7 +984,7 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		flags |= CLONE_NEWIPC;
 	if (unshare(flags) != 0)
 		return jail_ifail(e, errno, "unshare");
-	if (newuts && (error = jail_uts_apart()) != 0)
+	if (newuts && (error = jail_uts_apart(ustack, holder)) != 0)
 		return jail_ifail(e, error, "UTS namespace");
 	/* the template's copy is private already, and without them */
 	if (!tmpl && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
@@ -984,11 +1012,13 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 		 * the network is ours (as `ip netns exec' does), and no view
 		 * of the host's jail records.
 		 */
-		(void)umount2("/proc", MNT_DETACH);
+		if (tmpl != JAIL_TMPL_BARE)
+			(void)umount2("/proc", MNT_DETACH);
 		if ((error = jail_mount_proc_at("/proc", e, "proc")) != 0)
 			return error;
 		if (newnet) {
-			(void)umount2("/sys", MNT_DETACH);
+			if (tmpl != JAIL_TMPL_BARE)
+				(void)umount2("/sys", MNT_DETACH);
 			(void)mount("sysfs", "/sys", "sysfs",
 			    MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 		}
@@ -1012,6 +1042,25 @@ jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 	if (chdir("/") != 0)
 		return jail_ifail(e, errno, "chdir /");
 	return 0;
+}
+
+/*
+ * jail_init_setup_ns, with the UTS holder's stack in our frame, which
+ * outlives it: it is waited for before we return.  Not inlined: its
+ * frames are given back after (jail_init_trim).
+ */
+static int __attribute__((noinline))
+jail_init_setup(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
+    int tmpl, int *procfdp, struct ierr *e)
+{
+	char ustack[JAIL_USTACK] __attribute__((aligned(16)));
+	pid_t holder = -1;
+	int error;
+
+	error = jail_init_setup_ns(r, newnet, newuts, newipc, tmpl, procfdp,
+	    ustack, &holder, e);
+	jail_uts_reap(holder);
+	return error;
 }
 
 static void
@@ -1141,7 +1190,7 @@ struct jail_ihead {
 	int lent;            /* 1: init no longer reads r */
 	struct jail_rec *r;  /* the spawner's */
 	int homefd, readyfd; /* init's copies are its own */
-	bool tmpl;
+	int tmpl;            /* JAIL_TMPL or JAIL_TMPL_BARE */
 	struct rlimit nofile;
 };
 
@@ -1169,7 +1218,7 @@ static void __attribute__((noinline)) jail_init_trim(struct jail_ihead *h)
  */
 static void __attribute__((noreturn))
 jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
-    bool tmpl, struct jail_ihead *h, int readyfd)
+    int tmpl, struct jail_ihead *h, int readyfd)
 {
 	struct ierr e = { { 0 } };
 	int procfd = -1, null, error;
@@ -1594,7 +1643,7 @@ jail_super_reply(int client, const char *fmt, ...)
 /* The child that becomes a jail's init (tmpl, h: jail_init_main). */
 static void __attribute__((noreturn))
 jail_init_child(const struct jail_rec *r, int homefd, int readyfd,
-    const struct rlimit *nofile, bool tmpl, struct jail_ihead *h)
+    const struct rlimit *nofile, int tmpl, struct jail_ihead *h)
 {
 	sigset_t none;
 
@@ -1654,6 +1703,7 @@ struct jail_statmount { /* the head of struct statmount */
 
 struct jail_tmpl {
 	int hostfd, fd;   /* the host's mount namespace, the template's */
+	int bare;         /* the template's copy without /proc and /sys */
 	uint64_t *copied; /* the host's mounts it copied, ascending */
 	size_t ncopied;
 	uint64_t *nsfs; /* the host's namespace files seen, ascending */
@@ -1791,6 +1841,46 @@ jail_tmpl_make(struct jail_tmpl *t)
 	jail_drop_nsfs_mounts();
 }
 
+/* The template's copy without /proc and /sys, if made, gone with it. */
+static void
+jail_tmpl_forget_bare(struct jail_tmpl *t)
+{
+	if (t->bare >= 0)
+		close(t->bare);
+	t->bare = -1;
+}
+
+/*
+ * Before an init, in the template: into its copy without /proc and /sys
+ * when r is a vnet jail on the host's tree, whose init mounts a proc and
+ * a sysfs of its own there (jail_init_setup_ns): what it would unmount
+ * first, each unmount an RCU grace period of its own (1-7 ms a jail),
+ * is unmounted once for every such jail.  Only the topmost mount at each
+ * goes, as the init's own unmount did: the jail's table is what it was.
+ * JAIL_TMPL_BARE if we are in it, JAIL_TMPL if still in the template.
+ */
+static int
+jail_tmpl_bare(struct jail_tmpl *t, const struct jail_rec *r)
+{
+	const char *path = jail_pstr(&r->params, "path");
+
+	if (!r->own_net || (path != NULL && strcmp(path, "/") != 0))
+		return JAIL_TMPL;
+	if (t->bare >= 0)
+		return setns(t->bare, CLONE_NEWNS) == 0 ?
+		    JAIL_TMPL_BARE :
+		    JAIL_TMPL;
+	if (unshare(CLONE_NEWNS) != 0)
+		return JAIL_TMPL;
+	if ((t->bare = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0) {
+		(void)setns(t->fd, CLONE_NEWNS);
+		return JAIL_TMPL;
+	}
+	(void)umount2("/proc", MNT_DETACH);
+	(void)umount2("/sys", MNT_DETACH);
+	return JAIL_TMPL_BARE;
+}
+
 /* Before an init: in the template, made again if the host's table
  * changed (or not: in the host's). */
 static void
@@ -1802,6 +1892,7 @@ jail_tmpl_enter(struct jail_tmpl *t)
 		return;
 	if (t->fd >= 0) {
 		if (setns(t->hostfd, CLONE_NEWNS) != 0) {
+			jail_tmpl_forget_bare(t);
 			close(t->fd); /* where we are, we stay */
 			t->fd = -1;
 			close(t->hostfd);
@@ -1813,6 +1904,7 @@ jail_tmpl_enter(struct jail_tmpl *t)
 			t->used_ms = now;
 			return;
 		}
+		jail_tmpl_forget_bare(t);
 		close(t->fd);
 		t->fd = -1;
 	}
@@ -1839,6 +1931,7 @@ jail_tmpl_idle(struct jail_tmpl *t, int sock)
 		if (now - t->used_ms >= JAIL_TMPL_IDLE_MS) {
 			if (setns(t->hostfd, CLONE_NEWNS) != 0)
 				return; /* where we are, we stay */
+			jail_tmpl_forget_bare(t);
 			close(t->fd);
 			t->fd = -1;
 			return;
@@ -1853,7 +1946,7 @@ static void
 jail_tmpl_init(struct jail_tmpl *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->fd = -1;
+	t->fd = t->bare = -1;
 	t->hostfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (t->hostfd >= 0 && jail_tmpl_list(t) < 0) { /* no listmount */
 		close(t->hostfd);
@@ -1909,7 +2002,7 @@ jail_istacks_sweep(struct jail_istacks *ss)
  */
 static pid_t
 jail_spawn_vm(struct jail_istacks *ss, struct jail_rec *r, int homefd,
-    int readyfd, const struct rlimit *nofile)
+    int readyfd, const struct rlimit *nofile, int tmpl)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	struct jail_istack *st;
@@ -1945,7 +2038,7 @@ jail_spawn_vm(struct jail_istacks *ss, struct jail_rec *r, int homefd,
 	*st->h = (struct jail_ihead){ .r = r,
 		.homefd = homefd,
 		.readyfd = readyfd,
-		.tmpl = true,
+		.tmpl = tmpl,
 		.nofile = *nofile };
 	/* with CLONE_PARENT, its exit signal is ours: SIGCHLD */
 	pid = clone(jail_init_vm, map + JAIL_ISTACK_SIZE,
@@ -2047,7 +2140,8 @@ jail_spawner_main(int sock, const struct rlimit *nofile)
 				jail_tmpl_enter(&tmpl);
 				if (tmpl.fd >= 0 && !jail_ipalias(&r->params)) {
 					pid = jail_spawn_vm(&stacks, r, fds[1],
-					    fds[0], nofile);
+					    fds[0], nofile,
+					    jail_tmpl_bare(&tmpl, r));
 					if (pid > 0)
 						r = NULL; /* lent */
 				} else {
@@ -2056,7 +2150,9 @@ jail_spawner_main(int sock, const struct rlimit *nofile)
 					if (pid == 0)
 						jail_init_child(r, fds[1],
 						    fds[0], nofile,
-						    tmpl.fd >= 0, NULL);
+						    tmpl.fd >= 0 ? JAIL_TMPL :
+								   0,
+						    NULL);
 				}
 				ans = pid > 0 ? pid : -errno;
 			}

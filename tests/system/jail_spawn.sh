@@ -39,6 +39,11 @@ expect_rc "$n jails made with -p 4" 0 jail -q -p 4 -f "$tmp/jail.conf" -c
 spawner=$(pgrep -x 'jail spawner')
 expect "one spawner" 1 "$(echo "$spawner" | wc -w)"
 inits=() mnt=() net=() shared=0 own=0 names=0 pid1=0 procs=0 masked=0
+# the mounts at /proc and /sys: a jail's has as many (its own proc and
+# sysfs in place of the topmost, made in a template without them:
+# jail_tmpl_bare), and its topmost /proc is its own
+kfs() { awk '$5 == "/proc" || $5 == "/sys" { n++ } END { print n + 0 }' "$@"; }
+hostkfs=$(kfs /proc/self/mountinfo) kfsok=0
 for i in $(seq 1 $n); do
 	p=$(init_of "s$i")
 	inits+=("$p")
@@ -53,6 +58,9 @@ for i in $(seq 1 $n); do
 	    procs=$((procs + 1))
 	[ "$(jexec "s$i" grep -c ' /proc/keys ' /proc/self/mountinfo)" = 1 ] &&
 	    masked=$((masked + 1))
+	[ "$(jexec "s$i" cat /proc/self/mountinfo | kfs)" = "$hostkfs" ] &&
+	    jexec "s$i" awk '$5 == "/proc" { o = $6 } END { exit o !~ /nosuid,nodev,noexec/ }' \
+		/proc/self/mountinfo && kfsok=$((kfsok + 1))
 done
 expect "$n inits, each a process of its own" "$n" \
     "$(printf '%s\n' "${inits[@]}" | sort -u | wc -l)"
@@ -66,6 +74,7 @@ expect "each with its own hostname" "$n" "$names"
 expect "each PID 1 of its own PID namespace" "$n" "$pid1"
 expect "each jail's proc shows its own processes" "$n" "$procs"
 expect "each jail's /proc/keys masked" "$n" "$masked"
+expect "each jail's /proc and /sys its own, as many as the host's" "$n" "$kfsok"
 expect "the inits share the spawner's address space (no fork)" "$n" "$shared"
 expect "each on a stack of its own" "$n" "$(stacks "$spawner")"
 expect_rc "the supervisor's is its own" 1 \
