@@ -179,11 +179,16 @@ ip netns exec lan python3 -c 'import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("lan0", 0))
 s.send(b"\xff" * 6 + bytes.fromhex(sys.argv[1].replace(":", "")) + b"\x88\xb5" + bytes(46))' "$jmac"
-sleep 0.2
+# looked at as soon as it shows: any frame of the jail's (a neighbour
+# probe) moves its MAC back to link2
+for _ in $(seq 100); do
+	got=$(ngctl msg br0: gettable | grep -oE "addr=$jmac hook=\"[a-z0-9]+\"" | sed -E 's/.*hook="(.*)"/\1/')
+	loops=$(field 0 loopDetects)
+	[ "$got" = link0 ] || [ "$loops" -ge 1 ] && break
+	sleep 0.02
+done
 [ $(($(slow) - s0)) -ge 1 ] && ok "a moved MAC: the kernel gave the frame to ngd ($(($(slow) - s0)))" ||
 	fail "a moved MAC: the kernel gave ngd $(($(slow) - s0)) frames"
-got=$(ngctl msg br0: gettable | grep -oE "addr=$jmac hook=\"[a-z0-9]+\"" | sed -E 's/.*hook="(.*)"/\1/')
-loops=$(field 0 loopDetects)
 [ "$got" = link0 ] || [ "$loops" -ge 1 ] &&
 	ok "a moved MAC: the bridge node judged it (now on ${got:-?}, loops on link0: $loops)" ||
 	fail "a moved MAC: the bridge node did not see it (on ${got:-?}, loops $loops)"
