@@ -27,9 +27,14 @@ jail_lock(int *fdp)
 {
 	int fd;
 
-	if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
-		return errno;
-	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	/* the directory made only when missing: one call less a lock */
+	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 &&
+	    errno == ENOENT) {
+		if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+			return errno;
+		fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
 		return errno;
 	while (flock(fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
