@@ -469,11 +469,12 @@ jail_open_netns(const struct jail_rec *r, int *fdp)
 struct jail_net {
 	int fd;             /* /run/netns/<name>, or -1 */
 	struct jail_nl *nl; /* a socket inside, or NULL */
+	uint64_t found;     /* record's ifaces[i] whose index inside we saw */
 };
 
 #define JAIL_NET_INIT                                                          \
 	{                                                                      \
-		.fd = -1, .nl = NULL                                           \
+		.fd = -1, .nl = NULL, .found = 0                               \
 	}
 
 static int
@@ -539,10 +540,15 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 		if (error == 0 && !ng)
 			error = jail_nl_move(nl, idx, netfd, NULL);
 		if (error == 0) {
-			if (jail_nl_index(inl, ifn, &inner) != 0)
+			bool seen = jail_nl_index(inl, ifn, &inner) == 0;
+
+			if (!seen)
 				inner = idx;
-			if (jail_rec_add_iface(r, ifn, inner) == 0)
+			if (jail_rec_add_iface(r, ifn, inner) == 0) {
 				r->ifaces[r->nifaces - 1].ng = ng;
+				if (seen && r->nifaces <= 64)
+					net->found |= 1ULL << (r->nifaces - 1);
+			}
 			error = jail_rec_write(r);
 		}
 		jail_unlock(lock);
@@ -593,6 +599,23 @@ jail_check_ifaces(struct jail_target *t, struct jail_rec *r,
 	return error;
 }
 
+/*
+ * The index inside of an interface just moved in (the name it keeps
+ * there), as jail_move_ifaces() saw it there: no request to ask again.
+ */
+static bool
+jail_moved_index(const struct jail_rec *r, const struct jail_net *net,
+    const char *name, int *idxp)
+{
+	for (size_t i = 0; i < r->nifaces && i < 64; i++)
+		if ((net->found & (1ULL << i)) != 0 &&
+		    strcmp(r->ifaces[i].name, name) == 0) {
+			*idxp = r->ifaces[i].inner_index;
+			return true;
+		}
+	return false;
+}
+
 /* ip4.addr / ip6.addr of a vnet jail: set inside, interfaces up. */
 static int
 jail_add_addrs(struct jail_target *t, struct jail_rec *r, struct jail_net *net)
@@ -623,7 +646,8 @@ jail_add_addrs(struct jail_target *t, struct jail_rec *r, struct jail_net *net)
 			    &a);
 			if (error == 0 && a.iface[0] == '\0')
 				snprintf(a.iface, sizeof(a.iface), "%s", dflt);
-			if (error == 0)
+			if (error == 0 &&
+			    !jail_moved_index(r, net, a.iface, &idx))
 				error = jail_nl_index(nl, a.iface, &idx);
 			if (error == 0)
 				error = jail_nl_up(nl, idx);
