@@ -176,9 +176,14 @@ jail_drop_caps(const struct jail_params *ps, bool vnet)
 bool
 jail_inside(void)
 {
-	if (access(JAIL_RUNDIR "/" JAIL_INSIDE_MARK, F_OK) == 0)
-		return true;
-	return getuid() == 0 && prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) == 0;
+	/* asked again for each jail of a run: the answer cannot change */
+	static int inside = -1;
+
+	if (inside < 0)
+		inside = access(JAIL_RUNDIR "/" JAIL_INSIDE_MARK, F_OK) == 0 ||
+		    (getuid() == 0 &&
+			prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN) == 0);
+	return inside == 1;
 }
 
 /* --- system calls no capability guards ----------------------------------- */

@@ -325,9 +325,13 @@ jail_name_lock(const char *name)
 
 	snprintf(path, sizeof(path), "%s/.make.%s", JAIL_RUNDIR, name);
 	for (;;) {
-		if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
-			return -1;
-		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 &&
+		    errno == ENOENT) {
+			if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+				return -1;
+			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		}
+		if (fd < 0)
 			return -1;
 		while (flock(fd, LOCK_EX) != 0)
 			if (errno != EINTR) {
@@ -456,24 +460,66 @@ jail_open_netns(const struct jail_rec *r, int *fdp)
 }
 
 /*
+ * The jail's network namespace while it is made: its descriptor and a
+ * route netlink socket opened inside it, once, for every step that
+ * needs them (interfaces moved in, addresses, the check after
+ * exec.start), rather than once a step.  A socket belongs to the
+ * namespace it was opened in, so it serves this jail only.
+ */
+struct jail_net {
+	int fd;             /* /run/netns/<name>, or -1 */
+	struct jail_nl *nl; /* a socket inside, or NULL */
+	uint64_t found;     /* record's ifaces[i] whose index inside we saw */
+};
+
+#define JAIL_NET_INIT                                                          \
+	{                                                                      \
+		.fd = -1, .nl = NULL, .found = 0                               \
+	}
+
+static int
+jail_net_get(const struct jail_rec *r, struct jail_net *n)
+{
+	int error;
+
+	if (n->fd < 0 && (error = jail_open_netns(r, &n->fd)) != 0)
+		return error;
+	if (n->nl == NULL && (error = jail_nl_open(n->fd, &n->nl)) != 0)
+		return error;
+	return 0;
+}
+
+static void
+jail_net_close(struct jail_net *n)
+{
+	jail_nl_close(n->nl);
+	n->nl = NULL;
+	if (n->fd >= 0)
+		close(n->fd);
+	n->fd = -1;
+}
+
+/*
  * vnet.interface: each moves in under its name and is recorded, under
  * the lock, so removal can send it home.
  */
 static int
-jail_move_ifaces(struct jail_target *t, struct jail_rec *r)
+jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
+    struct jail_net *net)
 {
 	struct jail_param *p = jail_params_find(&t->ps, "vnet.interface");
-	struct jail_nl *nl = NULL, *inl = NULL;
-	int netfd = -1, lock, error = 0, idx, inner;
+	struct jail_nl *nl = NULL, *inl;
+	int netfd, lock, error = 0, idx, inner;
 
 	if (p == NULL || p->vals.n == 0)
 		return 0;
-	if ((error = jail_open_netns(r, &netfd)) != 0 ||
-	    (error = jail_nl_open(-1, &nl)) != 0 ||
-	    (error = jail_nl_open(netfd, &inl)) != 0) {
+	if ((error = jail_net_get(r, net)) != 0 ||
+	    (error = jail_nl_open(-1, &nl)) != 0) {
 		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
 		goto out;
 	}
+	netfd = net->fd;
+	inl = net->nl;
 	for (size_t i = 0; i < p->vals.n && error == 0; i++) {
 		const char *ifn = p->vals.v[i];
 
@@ -494,10 +540,15 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r)
 		if (error == 0 && !ng)
 			error = jail_nl_move(nl, idx, netfd, NULL);
 		if (error == 0) {
-			if (jail_nl_index(inl, ifn, &inner) != 0)
+			bool seen = jail_nl_index(inl, ifn, &inner) == 0;
+
+			if (!seen)
 				inner = idx;
-			if (jail_rec_add_iface(r, ifn, inner) == 0)
+			if (jail_rec_add_iface(r, ifn, inner) == 0) {
 				r->ifaces[r->nifaces - 1].ng = ng;
+				if (seen && r->nifaces <= 64)
+					net->found |= 1ULL << (r->nifaces - 1);
+			}
 			error = jail_rec_write(r);
 		}
 		jail_unlock(lock);
@@ -513,10 +564,7 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r)
 		}
 	}
 out:
-	jail_nl_close(inl);
 	jail_nl_close(nl);
-	if (netfd >= 0)
-		close(netfd);
 	return error;
 }
 
@@ -526,20 +574,19 @@ out:
  * its interface must not come up as if all went well.
  */
 static int
-jail_check_ifaces(struct jail_target *t, struct jail_rec *r)
+jail_check_ifaces(struct jail_target *t, struct jail_rec *r,
+    struct jail_net *net)
 {
-	struct jail_nl *nl = NULL;
-	int netfd = -1, error = 0;
+	int error = 0;
 
 	if (r->nifaces == 0)
 		return 0;
-	if ((error = jail_open_netns(r, &netfd)) != 0 ||
-	    (error = jail_nl_open(netfd, &nl)) != 0) {
+	if ((error = jail_net_get(r, net)) != 0) {
 		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
-		goto out;
+		return error;
 	}
 	for (size_t i = 0; i < r->nifaces && error == 0; i++) {
-		error = jail_nl_link(nl, r->ifaces[i].inner_index);
+		error = jail_nl_link(net->nl, r->ifaces[i].inner_index);
 		if (error == ENODEV)
 			jail_warnx(JN(t),
 			    "vnet.interface %s: gone from the jail (its "
@@ -549,30 +596,43 @@ jail_check_ifaces(struct jail_target *t, struct jail_rec *r)
 			jail_warnx(JN(t), "vnet.interface %s: %s",
 			    r->ifaces[i].name, strerror(error));
 	}
-out:
-	jail_nl_close(nl);
-	if (netfd >= 0)
-		close(netfd);
 	return error;
+}
+
+/*
+ * The index inside of an interface just moved in (the name it keeps
+ * there), as jail_move_ifaces() saw it there: no request to ask again.
+ */
+static bool
+jail_moved_index(const struct jail_rec *r, const struct jail_net *net,
+    const char *name, int *idxp)
+{
+	for (size_t i = 0; i < r->nifaces && i < 64; i++)
+		if ((net->found & (1ULL << i)) != 0 &&
+		    strcmp(r->ifaces[i].name, name) == 0) {
+			*idxp = r->ifaces[i].inner_index;
+			return true;
+		}
+	return false;
 }
 
 /* ip4.addr / ip6.addr of a vnet jail: set inside, interfaces up. */
 static int
-jail_add_addrs(struct jail_target *t, struct jail_rec *r)
+jail_add_addrs(struct jail_target *t, struct jail_rec *r, struct jail_net *net)
 {
 	static const char *const fam[] = { "ip4.addr", "ip6.addr" };
 	const char *dflt = jail_pstr(&t->ps, "interface");
 	struct jail_addr a;
-	struct jail_nl *nl = NULL;
-	int netfd = -1, error = 0, idx;
+	struct jail_nl *nl;
+	int error = 0, idx;
 
 	if (!jail_has_addrs(&t->ps) || jail_ipalias(&t->ps))
 		return 0; /* an IP-alias jail's are on the host already */
-	if ((error = jail_open_netns(r, &netfd)) != 0 ||
-	    (error = jail_nl_open(netfd, &nl)) != 0) {
+	if ((error = jail_net_get(r, net)) != 0) {
 		jail_warnx(JN(t), "ip4.addr: %s", strerror(error));
-		goto out;
+		return error;
 	}
+	nl = net->nl;
 	for (int f = 0; f < 2 && error == 0; f++) {
 		struct jail_param *p = jail_params_find(&t->ps, fam[f]);
 
@@ -586,7 +646,8 @@ jail_add_addrs(struct jail_target *t, struct jail_rec *r)
 			    &a);
 			if (error == 0 && a.iface[0] == '\0')
 				snprintf(a.iface, sizeof(a.iface), "%s", dflt);
-			if (error == 0)
+			if (error == 0 &&
+			    !jail_moved_index(r, net, a.iface, &idx))
 				error = jail_nl_index(nl, a.iface, &idx);
 			if (error == 0)
 				error = jail_nl_up(nl, idx);
@@ -597,10 +658,6 @@ jail_add_addrs(struct jail_target *t, struct jail_rec *r)
 				    strerror(error));
 		}
 	}
-out:
-	jail_nl_close(nl);
-	if (netfd >= 0)
-		close(netfd);
 	return error;
 }
 
@@ -690,6 +747,7 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	struct jail_run ctx = { .ps = &t->ps,
 		.jname = JN(t),
 		.verbose = o->verbose };
+	struct jail_net net = JAIL_NET_INIT;
 	struct jail_rec r, old;
 	struct jail_param *cmd;
 	const char *key;
@@ -731,13 +789,14 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	ctx.rec = &r;
 	error = jail_run_list(&ctx, "exec.created", false);
 	if (error == 0)
-		error = jail_move_ifaces(t, &r);
+		error = jail_move_ifaces(t, &r, &net);
 	if (error == 0)
-		error = jail_add_addrs(t, &r);
+		error = jail_add_addrs(t, &r, &net);
 	if (error == 0)
 		error = jail_run_list(&ctx, "exec.start", true);
 	if (error == 0)
-		error = jail_check_ifaces(t, &r);
+		error = jail_check_ifaces(t, &r, &net);
+	jail_net_close(&net);
 	if (error == 0 && (cmd = jail_params_find(&t->ps, "command")) != NULL) {
 		if (t->argv_command)
 			error = jail_run_argv(&ctx, cmd->vals.v, true);

@@ -27,9 +27,14 @@ jail_lock(int *fdp)
 {
 	int fd;
 
-	if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
-		return errno;
-	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	/* the directory made only when missing: one call less a lock */
+	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 &&
+	    errno == ENOENT) {
+		if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+			return errno;
+		fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
 		return errno;
 	while (flock(fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
@@ -166,11 +171,15 @@ jail_rec_write(const struct jail_rec *r)
 	int error = 0;
 
 	snprintf(dir, sizeof(dir), "%s/%s", JAIL_RUNDIR, r->name);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return errno;
 	snprintf(tmp, sizeof(tmp), "%s/state.new", dir);
 	snprintf(path, sizeof(path), "%s/state", dir);
-	if ((fp = fopen(tmp, "we")) == NULL)
+	/* the directory made by the first write only (no mkdir a rewrite) */
+	if ((fp = fopen(tmp, "we")) == NULL && errno == ENOENT) {
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return errno;
+		fp = fopen(tmp, "we");
+	}
+	if (fp == NULL)
 		return errno;
 	jail_rec_dump(fp, r);
 	if (fflush(fp) != 0 || ferror(fp))
