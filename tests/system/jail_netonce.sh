@@ -21,26 +21,22 @@ vnet; persist;
 n0 { vnet.interface = ngeth0; ip4.addr = "ngeth0|198.51.100.1/24"; }
 n1 { vnet.interface = ngeth1; ip4.addr = "ngeth1|198.51.100.2/24"; }
 EOS
-if command -v strace >/dev/null; then
-	# the supervisor jail(8) starts is left at its exec: it stays
-	strace -f --detach-on=execve -e trace=setns,openat,sendto -o "$tmp/st" \
-	    jail -q -p 2 -f "$tmp/j.conf" -c
-	expect "jail -c (strace): both made" "n0 n1" "$(jls name | sort | xargs)"
-	for j in n0 n1; do
-		expect "$j: /run/netns/$j opened once" 1 \
-		    "$(grep -c "openat(AT_FDCWD, \"/run/netns/$j\"" "$tmp/st")"
-	done
-	expect "two setns a jail (into it for its socket, and back)" 4 \
-	    "$(grep -c '^[0-9]* *setns(' "$tmp/st")"
-	# at home for the move, inside for its index, the check after
-	# exec.start; ip4.addr's interface is the one moved in: known
-	# (strace names the type only for a socket of its own namespace)
-	expect "three link requests a jail" 6 \
-	    "$(grep -cE 'sendto\(.*nlmsg_type=(RTM_GETLINK|0x12)\b' "$tmp/st")"
-else
-	jail -q -p 2 -f "$tmp/j.conf" -c
-	ok "(no strace: the counts not checked)"
-fi
+command -v strace >/dev/null || fail "strace is needed (scripts/deps installs it)"
+# the supervisor jail(8) starts is left at its exec: it stays
+strace -f --detach-on=execve -e trace=setns,openat,sendto -o "$tmp/st" \
+    jail -q -p 2 -f "$tmp/j.conf" -c
+expect "jail -c (strace): both made" "n0 n1" "$(jls name | sort | xargs)"
+for j in n0 n1; do
+	expect "$j: /run/netns/$j opened once" 1 \
+	    "$(grep -c "openat(AT_FDCWD, \"/run/netns/$j\"" "$tmp/st")"
+done
+expect "two setns a jail (into it for its socket, and back)" 4 \
+    "$(grep -c '^[0-9]* *setns(' "$tmp/st")"
+# at home for the move, inside for its index, the check after
+# exec.start; ip4.addr's interface is the one moved in: known
+# (strace names the type only for a socket of its own namespace)
+expect "three link requests a jail" 6 \
+    "$(grep -cE 'sendto\(.*nlmsg_type=(RTM_GETLINK|0x12)\b' "$tmp/st")"
 for i in 0 1; do
 	idx=$(ip netns exec n$i cat /sys/class/net/ngeth$i/ifindex)
 	expect "n$i: its state file records ngeth$i, index inside, ngd's" \
