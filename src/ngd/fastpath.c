@@ -2846,7 +2846,12 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		v->gidx = oldgidx;
 		memcpy(v->gname, oldname, sizeof(v->gname));
 		v->link = oldlink;
-		ngd_fast_retire(fp, gidx, NULL, NULL);
+		/* Deleted now, not retired: its peer holds the interface's
+		 * name where it went until the batch, and the caller's next
+		 * step (jail(8) moves the old one itself) would find it taken
+		 * (EEXIST).  One grace period, on a failure only. */
+		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, gidx);
+		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 		return error;
 	}
 	/* A hub's members and vlan ports name the end: the sync rewrites

@@ -439,6 +439,12 @@ struct ngd_journal {
 		char *p;
 		size_t len, cap;
 		bool failed; /* out of memory: the text is incomplete */
+		/* sums[i]: the end line's sum of the first i steps of p
+		 * (NGD_JOURNAL_STEP bytes each), nsums of them, up to its
+		 * body (the text before that line): the next text's sum
+		 * starts where the two first differ. */
+		uint64_t *sums;
+		size_t nsums, maxsums, body;
 	} text, last;
 	bool enabled;
 	bool restored; /* a graph was rebuilt from the file at start */

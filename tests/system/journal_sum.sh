@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The journal's end line (DESIGN decision 12) is its text's FNV-1a sum,
+# taken up from the last text's sums where the two agree (journal.c,
+# ngd_journal_sum): after each change, early, in the middle and at the
+# end of a text of many 4 KB steps, the sum is the whole text's, and a
+# new ngd restores the graph from it (a damaged sum sets it aside).
+source "$(dirname "$0")/../lib.sh"
+NS="sa sb sc"
+trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
+start_ngd || finish
+{
+	echo "mkpeer . bridge b link0"
+	echo "name b br0"
+	echo "msg br0: setpersistent"
+	for i in $(seq 150); do echo "mkpeer br0: eiface link$i ether"; done
+} >"$tmp/graph"
+ngctl -f "$tmp/graph"
+for n in $NS; do ip netns add $n; done
+j=$(echo /run/netgraph/*/journal)
+# sum_ok: the file's end line against the sum of all before it
+sum_ok() {
+	python3 - "$j" <<'PY'
+import sys
+t = open(sys.argv[1], "rb").read()
+body, end = t[:t.rindex(b"\n", 0, len(t) - 1) + 1], t[t.rindex(b"\n", 0, len(t) - 1) + 1:]
+h = 14695981039346656037
+for c in body:
+    h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
+print("ok" if end == b"end %016x\n" % h else "bad: %r, want %016x" % (end, h))
+PY
+}
+# step WHAT COMMAND...: the command, the journal written anew, checked
+step() {
+	local what=$1 before
+	shift
+	before=$(md5sum <"$j")
+	"$@" >/dev/null
+	for _ in $(seq 100); do
+		[ "$(md5sum <"$j")" != "$before" ] && break
+		sleep 0.02
+	done
+	expect "$what: the journal's end line sums its text" ok "$(sum_ok)"
+}
+sleep 0.3
+expect "the text spans many steps" 1 "$(($(wc -c <"$j") > 5 * 4096))"
+step "vnet, in the middle" ngctl msg ngeth75: vnet '"sa"'
+step "vnet, at the start" ngctl msg ngeth0: vnet '"sb"'
+step "vnet, at the end" ngctl msg ngeth149: vnet '"sc"'
+step "vnet home" ngctl msg ngeth75: vnet '""'
+step "a node's name, early" ngctl name ngeth1: early
+step "a node more (nextid, the first line)" ngctl mkpeer br0: eiface link151 ether
+step "a node less" ngctl shutdown early:
+
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+start_ngd || finish
+expect "a new ngd restores the graph from it" 150 \
+    "$(ngctl list | grep -c 'Type: eiface')"
+expect "... none set aside as damaged" "" "$(ls /run/netgraph/*/ | grep bad)"
+finish
