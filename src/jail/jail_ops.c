@@ -537,8 +537,14 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 			error = jail_nl_index(nl, ifn, &idx);
 		/* ngd's own interfaces: made anew inside, no grace period */
 		ng = error == 0 && jail_ng_vnet(ifn, r->name) == 0;
-		if (error == 0 && !ng)
-			error = jail_nl_move(nl, idx, netfd, NULL);
+		if (error == 0 && !ng &&
+		    (error = jail_nl_move(nl, idx, netfd, NULL)) == EEXIST &&
+		    jail_nl_index(inl, ifn, &inner) == 0) {
+			/* ngd answered too late (NGD_TIMEOUT) but placed it:
+			 * its new interface holds the name inside */
+			ng = true;
+			error = 0;
+		}
 		if (error == 0) {
 			bool seen = jail_nl_index(inl, ifn, &inner) == 0;
 
