@@ -132,6 +132,18 @@ jail_errstr(int error)
 	return s != NULL ? s : "Unknown error";
 }
 
+/* fmt's text in buf, cut to fit; its length (0 if it could not be made).
+ * No stream and no allocation: inits run it in the spawner's memory. */
+static size_t
+jail_vline(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, size, fmt, ap);
+
+	if (n < 0)
+		return 0;
+	return (size_t)n < size ? (size_t)n : size - 1;
+}
+
 /* A line to the supervisor on fd, as dprintf() would, without a stream. */
 static void jail_ireport(int fd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -141,15 +153,13 @@ jail_ireport(int fd, const char *fmt, ...)
 {
 	char buf[600];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = jail_vline(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(buf))
-		n = sizeof(buf) - 1;
 	if (n > 0)
-		(void)write(fd, buf, (size_t)n);
+		(void)write(fd, buf, n);
 }
 
 /*
@@ -1630,14 +1640,12 @@ jail_super_reply(int client, const char *fmt, ...)
 {
 	char buf[700];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = jail_vline(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(buf))
-		n = sizeof(buf) - 1;
-	return send(client, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n;
+	return send(client, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)n;
 }
 
 /* The child that becomes a jail's init (tmpl, h: jail_init_main). */
