@@ -173,11 +173,14 @@ struct ngd_fast {
 	struct ngd_sleep_hook retire_hook;
 };
 
-/* A hub whose every hook leads to an eiface: its members in the maps. */
+/* A hub whose every hook leads to an eiface: its members in the maps.
+ * A member whose graph-side end has no carrier is written 0: the hub's
+ * floods pass it by, as a bridge's do (ngd_fast_hub_carrier). */
 struct ngd_fast_hub {
 	uint32_t id; /* the hub node's ID, the group in the maps */
 	unsigned n;
 	uint32_t *gidx; /* n of them */
+	bool *down;     /* n of them: written 0 */
 	struct ngd_fast_hub *next;
 };
 
@@ -707,9 +710,11 @@ ngd_veth_fold(struct ngd_veth *v)
 			break;
 		ngd_fast_count(h, pkts, bytes);
 		/* out of each hook of the hub to another member (O(pairs),
-		 * not O(hooks x members): a hub has up to 4,096) */
+		 * not O(hooks x members): a hub has up to 4,096) but one
+		 * whose interface is down, which the floods passed by */
 		for (w = fp->veths; w != NULL; w = w->next) {
-			if (w == v || w->written.mode != NG_FAST_BPF_HUB ||
+			if (w == v || w->down ||
+			    w->written.mode != NG_FAST_BPF_HUB ||
 			    w->written.peer != g->id ||
 			    (k = ngd_veth_ether(w)) == NULL ||
 			    k->peer->node != h->peer->node ||
@@ -775,7 +780,7 @@ ngd_fast_hub_count(struct ngd_fast *fp, uint32_t group, uint32_t from,
 
 	for (struct ngd_veth *w = fp != NULL ? fp->veths : NULL; w != NULL;
 	     w = w->next) {
-		if ((uint32_t)w->gidx == from ||
+		if ((uint32_t)w->gidx == from || w->down ||
 		    w->written.mode != NG_FAST_BPF_HUB ||
 		    w->written.peer != group ||
 		    (k = ngd_veth_ether(w)) == NULL || k->peer->node != hub ||
@@ -1266,7 +1271,10 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 	out->id = h->id;
 	out->n = 0;
 	if (ok &&
-	    (out->gidx = calloc(h->numhooks + 1, sizeof(*out->gidx))) == NULL)
+	    ((out->gidx = calloc(h->numhooks + 1, sizeof(*out->gidx))) ==
+		    NULL ||
+		(out->down = calloc(h->numhooks + 1, sizeof(*out->down))) ==
+		    NULL))
 		ok = false;
 	for (k = h->hooks; k != NULL; k = k->next) {
 		uint32_t up;
@@ -1292,6 +1300,7 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 			ok = false;
 			continue;
 		}
+		out->down[out->n] = w->down;
 		out->gidx[out->n++] = (uint32_t)w->gidx;
 	}
 	if (!ok)
@@ -1308,8 +1317,10 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 static void
 ngd_fast_hub_free(struct ngd_fast_hub *g)
 {
-	if (g != NULL)
+	if (g != NULL) {
 		free(g->gidx);
+		free(g->down);
+	}
 	free(g);
 }
 
@@ -1322,15 +1333,36 @@ ngd_fast_hub_write(struct ngd_fast *fp, const struct ngd_fast_hub *g,
 	ngd_fast_fold_group(fp, g->id); /* by the members it had */
 	for (unsigned i = 0; i < g->n; i++) {
 		struct ng_fast_bpf_member m = { .group = g->id, .idx = i };
+		uint32_t val = g->down[i] ? 0 : g->gidx[i];
 
-		(void)bpf_map_update_elem(fp->members_fd, &m, &g->gidx[i],
-		    BPF_ANY);
+		(void)bpf_map_update_elem(fp->members_fd, &m, &val, BPF_ANY);
 	}
 	(void)bpf_map_update_elem(fp->groups_fd, &g->id, &g->n, BPF_ANY);
 	for (unsigned i = g->n; i < oldn; i++) {
 		struct ng_fast_bpf_member m = { .group = g->id, .idx = i };
 
 		(void)bpf_map_delete_elem(fp->members_fd, &m);
+	}
+}
+
+/* v's carrier came or went (ngd_fast_carrier): its member entry in its
+ * kernel hub's group is written 0 while it has none, so that the hub's
+ * floods pass it by (O(members)). */
+static void
+ngd_fast_hub_carrier(struct ngd_veth *v)
+{
+	struct ngd_fast_hub *g;
+
+	for (g = v->fp->hubs; g != NULL && g->id != v->hub; g = g->next)
+		;
+	for (unsigned i = 0; g != NULL && i < g->n; i++) {
+		struct ng_fast_bpf_member m = { .group = g->id, .idx = i };
+		uint32_t val = v->down ? 0 : g->gidx[i];
+
+		if (g->gidx[i] != (uint32_t)v->gidx || g->down[i] == v->down)
+			continue;
+		g->down[i] = v->down;
+		(void)bpf_map_update_elem(v->fp->members_fd, &m, &val, BPF_ANY);
 	}
 }
 
@@ -1455,7 +1487,9 @@ ngd_fast_sync(void)
 			if (old->id == g->id)
 				break;
 		if (old == NULL || old->n != g->n ||
-		    memcmp(old->gidx, g->gidx, g->n * sizeof(g->gidx[0])) != 0)
+		    memcmp(old->gidx, g->gidx, g->n * sizeof(g->gidx[0])) !=
+			0 ||
+		    memcmp(old->down, g->down, g->n * sizeof(g->down[0])) != 0)
 			ngd_fast_hub_write(fp, g, old != NULL ? old->n : 0);
 	}
 	for (v = fp->veths; v != NULL; v = v->next)
@@ -2975,8 +3009,13 @@ ngd_fast_carrier(struct ngd_veth *v, unsigned flags)
 
 	if (v->down == down)
 		return;
+	if (v->hub != 0) { /* what its hub sent so far, by the old state */
+		v->fp->mark++;
+		ngd_fast_fold_group(v->fp, v->hub);
+	}
 	v->down = down;
 	ngd_fast_br_carrier(v->fp->br, (uint32_t)v->gidx, down);
+	ngd_fast_hub_carrier(v);
 }
 
 /* A graph-side end went: the pair was deleted (ip link del on the

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# timeout: 90
+# A hub's floods and a port whose interface is down, as a bridge's
+# (fastpath_bridge_down.sh).  ng_hub repeats every frame out of every
+# other hook; an eiface whose interface is down takes none of it
+# (FreeBSD's ng_eiface refuses it, ENETDOWN).  In the kernel fast path a
+# hub of eifaces alone repeats in the kernel: the flood passes the down
+# port by (its member entry is 0) instead of making a copy veth_xmit
+# drops, and sends it copies again once its interface is up.  Three
+# namespaces:
+#
+#     da (ngeth0) --link0--+
+#     db (ngeth1) --link1--+ fhub
+#     dc (ngeth2) --link2--+      dc's interface down, up, down again
+#
+# da sends broadcasts, multicasts and unicast: db gets every one each
+# time; dc none while down, every one once up.  With the fast path the
+# down port's graph-side end shows no copy made (its tx_dropped stays
+# put) and the hub's link2 counts none sent (gethookstats); then the same
+# in the TAP model (NGD_FASTPATH=0), where dc gets none while down and
+# all once up.  Last, with the fast path, a new ngd takes the graph over
+# (ngd --takeover) while dc is down: the same, and dc up again.
+source "$(dirname "$0")/../lib.sh"
+NGD_LOG=$tmp/ngd.log
+NS="da db dc"
+cleanup() { for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; }
+trap 'cleanup; rm -rf "$tmp"' EXIT
+K=40
+
+# nsx NS CMD...: CMD in NS's network namespace (`ip netns exec` and
+# `ip -n` make a mount namespace and a sysfs each time: seconds on a
+# loaded machine)
+nsx() {
+	local ns=$1
+	shift
+	nsenter --net=/run/netns/"$ns" "$@"
+}
+# fl.py: one Python process a step, which enters each namespace in turn
+# (setns) and reads counters from /proc/thread-self/net/dev.
+#   flood K  K frames of each kind out of da's ngeth0 (type 0x88b5):
+#            broadcast, multicast, unicast to a MAC no host has; prints
+#            what db's ngeth1 and dc's ngeth2 received, once no more
+#            come, and how many copies for dc's interface veth_xmit
+#            dropped (its graph-side end's tx_dropped; "-": no data
+#            plane, the TAP model)
+#   up       until a broadcast from da reaches dc (3 s at most): 1, or 0
+cat >"$tmp/fl.py" <<'EOF'
+import ctypes, glob, json, os, socket, subprocess, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+def enter(path):
+	fd = os.open(path, os.O_RDONLY)
+	if libc.setns(fd, 0x40000000) != 0:
+		sys.exit("setns %s: errno %d" % (path, ctypes.get_errno()))
+	os.close(fd)
+def dev(path, ifname, col):
+	enter(path)
+	for l in open("/proc/thread-self/net/dev"):
+		name, _, rest = l.partition(":")
+		if name.strip() == ifname:
+			return int(rest.split()[col])
+	sys.exit("no %s in %s" % (ifname, path))
+def dropped():
+	dp = glob.glob("/run/netgraph/*/dataplane")
+	if not dp:
+		return None
+	enter("/run/netns/dc")
+	out = subprocess.run(["ip", "-j", "link", "show", "ngeth2"],
+	    capture_output=True, text=True).stdout
+	enter(dp[0])
+	name = socket.if_indextoname(json.loads(out)[0]["link_index"])
+	return dev(dp[0], name, 11)
+enter("/run/netns/da")
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("ngeth0", 0))
+src = s.getsockname()[4]
+def send(k, kinds=("ffffffffffff", "01005e0000fb", "02000000beef")):
+	for dst in kinds:
+		for _ in range(k):
+			s.send(bytes.fromhex(dst) + src + b"\x88\xb5" + bytes(46))
+def rx():
+	return (dev("/run/netns/db", "ngeth1", 1),
+	    dev("/run/netns/dc", "ngeth2", 1))
+if sys.argv[1] == "up":
+	b = rx()[1]
+	for _ in range(150):
+		send(1, ("ffffffffffff",))
+		time.sleep(0.02)
+		if rx()[1] != b:
+			sys.exit(print(1))
+	sys.exit(print(0))
+b, d = rx(), dropped()
+send(int(sys.argv[2]))
+now = None
+for _ in range(30):
+	time.sleep(0.1)
+	last, now = now, rx()
+	if now == last:
+		break
+d2 = dropped()
+print("db=%d dc=%d dropped=%s" % (now[0] - b[0], now[1] - b[1],
+    "-" if d is None else d2 - d))
+EOF
+flood() { python3 "$tmp/fl.py" flood $K; }
+up() {
+	if [ "$(python3 "$tmp/fl.py" up)" = 1 ]; then ok "$1"; else fail "$1"; fi
+}
+# field N: frames the hub sent out of linkN (gethookstats)
+field() { hs fhub: link"$1" xmitFrames; }
+
+scenario() {
+	local m=$1 none all nc=", no copy made" x2
+	start_ngd
+	for i in 0 1 2; do ngctl mkpeer eiface ether ether; done
+	ngctl mkpeer ngeth0: hub ether link0
+	ngctl name ngeth0:ether fhub
+	ngctl connect fhub: ngeth1: link1 ether
+	ngctl connect fhub: ngeth2: link2 ether
+	i=0
+	for n in $NS; do
+		ip netns add $n
+		nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		    net.ipv6.conf.default.disable_ipv6=1
+		ngctl msg ngeth$i: vnet "\"$n\""
+		i=$((i + 1))
+	done
+	nsx da ip link set ngeth0 up
+	nsx db ip link set ngeth1 up
+	sleep 0.3 # (ngd reads the carriers' news)
+	none="db=$((3 * K)) dc=0 dropped=0" all="db=$((3 * K)) dc=$((3 * K)) dropped=0"
+	if [ "$m" = tap ]; then none=${none%=0}=- all=${all%=0}=- nc=; fi
+
+	x2=$(field 2)
+	expect "$m: db (up) gets every flood; dc (down) none$nc" \
+	    "$none" "$(flood)"
+	[ "$m" = fast ] &&
+	    expect "$m: gethookstats counts none out of link2" "$x2" \
+		"$(field 2)"
+
+	nsx dc ip link set ngeth2 up
+	up "$m: dc gets floods once up"
+	x2=$(field 2)
+	expect "$m: db and dc (up) get every flood" "$all" "$(flood)"
+	expect "$m: gethookstats counts them out of link2" $((x2 + 3 * K)) \
+	    "$(field 2)"
+
+	nsx dc ip link set ngeth2 down
+	sleep 0.3
+	x2=$(field 2)
+	expect "$m: down again: db gets every flood, dc none$nc" \
+	    "$none" "$(flood)"
+	[ "$m" = fast ] &&
+	    expect "$m: down again: gethookstats counts none out of link2" "$x2" \
+		"$(field 2)"
+
+	# A new ngd takes the graph over (DESIGN 12) with dc down: it
+	# reads the carriers where it finds them.
+	if [ "$m" = fast ]; then
+		if ngd_takeover; then ok "$m: takeover"; else fail "$m: takeover"; fi
+		expect "$m: taken over: db gets every flood, dc none$nc" \
+		    "$none" "$(flood)"
+		nsx dc ip link set ngeth2 up
+		up "$m: taken over: dc gets floods once up"
+	fi
+	cleanup
+}
+
+NGD_FASTPATH=1 scenario fast
+NGD_FASTPATH=0 scenario tap
+finish
