@@ -71,8 +71,9 @@ struct ng_netdev {
 	struct ngd_netdev *be; /* the backend that made it */
 	struct ng_node *node;
 	enum ng_netdev_kind kind;
-	bool retired;             /* waiting in the retired list */
-	bool retired_away;        /* ... outside ngd's namespace */
+	bool retired;      /* waiting in the retired list */
+	bool retired_away; /* ... outside ngd's namespace */
+	bool down; /* its interface refused the last write (EIO: not up) */
 	struct ng_netdev *next;   /* retired list, or placed list */
 	char netns[NAME_MAX + 1]; /* made in /run/netns/<this> ("": ngd's) */
 	/* Where it lives, as the journal last saw it (ngd_netdev_describe). */
@@ -226,6 +227,16 @@ ngd_txq_iov(struct ngd_txq_ent *e, struct iovec iov[4])
 	return 4;
 }
 
+/* What a write into e's device returned (0 or an errno): a TAP or TUN
+ * whose interface is not up refuses it with EIO. */
+static int
+ngd_txq_result(struct ngd_txq_ent *e, int error)
+{
+	if (e->dev != NULL && (error == 0 || error == EIO))
+		e->dev->down = error == EIO;
+	return error == EIO ? ENETDOWN : error;
+}
+
 static int
 ngd_txq_write(struct ngd_txq_ent *e)
 {
@@ -234,9 +245,7 @@ ngd_txq_write(struct ngd_txq_ent *e)
 
 	if (fd < 0)
 		return ENETDOWN;
-	if (writev(fd, iov, n) < 0)
-		return errno == EIO ? ENETDOWN : errno;
-	return 0;
+	return ngd_txq_result(e, writev(fd, iov, n) < 0 ? errno : 0);
 }
 
 /* Entry e for pkt (borrowed) into fd or dev's TAP. */
@@ -379,6 +388,7 @@ ngd_uring_flush(struct ngd_netdev *nd)
 		sqe->addr = (uint64_t)(uintptr_t)u->iov[n];
 		sqe->len = (uint32_t)ngd_txq_iov(e, u->iov[n]);
 		sqe->off = (uint64_t)-1; /* no position: a stream */
+		sqe->user_data = i;
 		u->sq_array[slot] = slot;
 		n++;
 	}
@@ -400,7 +410,13 @@ ngd_uring_flush(struct ngd_netdev *nd)
 		}
 		head = *u->cq_head;
 		while (head != __atomic_load_n(u->cq_tail, __ATOMIC_ACQUIRE)) {
-			head++; /* results ignored, as a writev's below */
+			const struct io_uring_cqe *c =
+			    &u->cqes[head & *u->cq_mask];
+
+			if (c->user_data < nd->ntxq) /* its device's state */
+				(void)ngd_txq_result(&nd->txq[c->user_data],
+				    c->res < 0 ? -c->res : 0);
+			head++;
 			got++;
 		}
 		__atomic_store_n(u->cq_head, head, __ATOMIC_RELEASE);
@@ -428,7 +444,15 @@ ngd_netdev_flush_tx(struct ngd_netdev *nd)
 	nd->ntxq = 0;
 }
 
-/* A frame into fd or dev's TAP: queued in a batch, else written. */
+/*
+ * A frame into fd or dev's TAP: queued in a batch, else written.  A
+ * device whose last write was refused (its interface is not up) is
+ * written at once, so that the sender hears ENETDOWN as FreeBSD's
+ * eiface and iface say it (spec 9.2): a failed write costs little, and
+ * the first to go through puts the device back in the batches.  Frames
+ * queued in the batch in which the interface went down are refused
+ * after their senders counted them sent (ngd learns it then).
+ */
 static int
 ngd_txq_send(struct ngd_netdev *nd, struct ng_netdev *dev, int fd,
     const struct ng_pkt *pkt, const struct virtio_net_hdr *vh, int tag)
@@ -436,7 +460,7 @@ ngd_txq_send(struct ngd_netdev *nd, struct ng_netdev *dev, int fd,
 	struct ngd_txq_ent now, *e = &now;
 	int error;
 
-	if (nd->in_batch) {
+	if (nd->in_batch && (dev == NULL || !dev->down)) {
 		if (nd->ntxq == NGD_RX_BATCH)
 			ngd_netdev_flush_tx(nd);
 		e = &nd->txq[nd->ntxq];
@@ -589,6 +613,7 @@ ngd_netdev_wrap(struct ngd_netdev *nd, int fd, enum ng_netdev_kind kind,
 	dev->be = nd;
 	dev->node = node;
 	dev->kind = kind;
+	dev->down = true; /* until a write goes through (ngd_txq_send) */
 	error = ngd_loop_add(nd->loop, &dev->io, EPOLLIN);
 	if (error != 0) {
 		free(dev);

@@ -18,8 +18,12 @@
 # down port's graph-side end shows no copy made (its tx_dropped stays
 # put) and the hub's link2 counts none sent (gethookstats); then the same
 # in the TAP model (NGD_FASTPATH=0), where dc gets none while down and
-# all once up.  Last, with the fast path, a new ngd takes the graph over
-# (ngd --takeover) while dc is down: the same, and dc up again.
+# all once up, and the hub sends link2 each copy and ngeth2's ether hook
+# refuses it (ENETDOWN, as FreeBSD's eiface: its recvDrops), from the
+# first frame after the one whose write the TAP refused (a frame is sent
+# first, down again, for ngd to learn it).  Last, with the fast path, a
+# new ngd takes the graph over (ngd --takeover) while dc is down: the
+# same, and dc up again.
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="da db dc"
@@ -106,6 +110,8 @@ up() {
 }
 # field N: frames the hub sent out of linkN (gethookstats)
 field() { hs fhub: link"$1" xmitFrames; }
+# refused: frames ngeth2's ether hook refused
+refused() { hs ngeth2: ether recvDrops; }
 
 scenario() {
 	local m=$1 none all nc=", no copy made" x2
@@ -129,9 +135,11 @@ scenario() {
 	none="db=$((3 * K)) dc=0 dropped=0" all="db=$((3 * K)) dc=$((3 * K)) dropped=0"
 	if [ "$m" = tap ]; then none=${none%=0}=- all=${all%=0}=- nc=; fi
 
-	x2=$(field 2)
+	x2=$(field 2) r=$(refused)
 	expect "$m: db (up) gets every flood; dc (down) none$nc" \
 	    "$none" "$(flood)"
+	[ "$m" = tap ] &&
+	    expect "$m: ngeth2 refuses every copy" $((r + 3 * K)) "$(refused)"
 	[ "$m" = fast ] &&
 	    expect "$m: gethookstats counts none out of link2" "$x2" \
 		"$(field 2)"
@@ -145,9 +153,13 @@ scenario() {
 
 	nsx dc ip link set ngeth2 down
 	sleep 0.3
-	x2=$(field 2)
+	[ "$m" = tap ] && python3 "$tmp/fl.py" flood 1 >/dev/null # (above)
+	x2=$(field 2) r=$(refused)
 	expect "$m: down again: db gets every flood, dc none$nc" \
 	    "$none" "$(flood)"
+	[ "$m" = tap ] &&
+	    expect "$m: down again: ngeth2 refuses every copy" $((r + 3 * K)) \
+		"$(refused)"
 	[ "$m" = fast ] &&
 	    expect "$m: down again: gethookstats counts none out of link2" "$x2" \
 		"$(field 2)"
