@@ -322,13 +322,21 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 		switch (opt) {
 		case 'c':
 			c->want = strtoul(optarg, &end, 10);
-			if (*end != '\0' || c->want == 0)
+			if (*end != '\0' || c->want == 0) {
+				ngctl_warnx("capture: -c %s: want a count "
+					    "of frames, 1 or more",
+				    optarg);
 				goto usage;
+			}
 			break;
 		case 's':
 			snaplen = strtoul(optarg, &end, 10);
-			if (*end != '\0')
+			if (*end != '\0') {
+				ngctl_warnx("capture: -s %s: want a number "
+					    "of bytes",
+				    optarg);
 				goto usage;
+			}
 			if (snaplen == 0 || snaplen > NGCTL_CAP_SNAPLEN)
 				snaplen = NGCTL_CAP_SNAPLEN;
 			break;
@@ -354,17 +362,17 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 		format = "pcapng";
 	if (format != NULL && strcmp(format, "pcap") != 0 &&
 	    strcmp(format, "pcapng") != 0) {
-		ngctl_warnx("capture: %s: unknown format (pcap or pcapng)",
+		ngctl_warnx("capture: -F %s: unknown format (pcap or pcapng)",
 		    format);
-		goto out;
+		goto usage;
 	}
 	if (format != NULL && out == NULL) {
 		ngctl_warnx("capture: -F %s without -w", format);
-		goto out;
+		goto usage;
 	}
 	if ((c->dlt = pcap_datalink_name_to_val(type)) < 0) {
-		ngctl_warnx("capture: %s: unknown link type", type);
-		goto out;
+		ngctl_warnx("capture: -y %s: unknown link type", type);
+		goto usage;
 	}
 	/* The rest is one expression, as tcpdump takes it. */
 	for (int i = optind + 2; i < ac; i++) {

@@ -92,6 +92,18 @@ check "capture: no such node" 71 "" "$(ERR 'No such file or directory')" \
 check "33 ca is capture" 64 "" \
     "ngctl: usage: capture [-c count] [-F format] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression]" \
     ngctl ca
+# A bad option argument is a usage error that names it.
+CAPU="ngctl: usage: capture [-c count] [-F format] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression]"
+check "capture -F bogus" 64 "" "ngctl: capture: -F bogus: unknown format (pcap or pcapng)
+$CAPU" ngctl capture -F bogus -w /dev/null H: a
+check "capture -F without -w" 64 "" "ngctl: capture: -F pcap without -w
+$CAPU" ngctl capture -F pcap H: a
+check "capture -y bogus" 64 "" "ngctl: capture: -y bogus: unknown link type
+$CAPU" ngctl capture -y bogus H: a
+check "capture -c 0" 64 "" "ngctl: capture: -c 0: want a count of frames, 1 or more
+$CAPU" ngctl capture -c 0 H: a
+check "capture -s x" 64 "" "ngctl: capture: -s x: want a number of bytes
+$CAPU" ngctl capture -s x H: a
 
 # 34: usage errors print the command's usage string
 check "34 show" 64 "" "ngctl: usage: show [-n] <path>" ngctl show
