@@ -123,6 +123,15 @@ ngd_log_engine(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Clients are served (the boot file, if any, is applied): said in the
+ * log and to systemd, in that order. */
+static void
+ngd_serving(const char *path)
+{
+	ngd_log(LOG_INFO, "serving %s", path);
+	ngd_notify_ready(path);
+}
+
 static void
 ngd_signal(void *arg, uint32_t events)
 {
@@ -138,7 +147,7 @@ ngd_signal(void *arg, uint32_t events)
 			if (d->boot.failed)
 				d->stop = true;
 			else
-				ngd_notify_ready(d->ctl_path);
+				ngd_serving(d->ctl_path);
 			continue;
 		}
 		if (si.ssi_signo == SIGHUP) {
@@ -464,9 +473,11 @@ main(int argc, char **argv)
 		ngd_log(LOG_ERR, "cannot start: %s", strerror(error));
 		exit(EX_OSERR);
 	}
-	ngd_log(LOG_INFO, "serving %s", path);
 	if (d.boot.pid == 0) /* no boot file applied (or none to apply) */
-		ngd_notify_ready(path); /* else once the file is applied */
+		ngd_serving(path);
+	else /* once the file is applied (ngd_signal) */
+		ngd_log(LOG_INFO, "listening on %s: applying %s", path,
+		    d.boot.file);
 	error = ngd_loop_run(&d.loop, &d.stop);
 	if (error != 0)
 		ngd_log(LOG_ERR, "event loop: %s", strerror(error));

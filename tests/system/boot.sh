@@ -90,6 +90,12 @@ expect "the graph the file describes" "$(printf '%s\n' br0 ng_host ng_test1 ng_t
 expect "its interfaces" "$(printf '%s\n' ng_host ng_test1 ng_test2)" \
     "$(ip -br link | awk '$1 ~ /^ng_/ { sub(/@.*/, "", $1); print $1 }' | sort)"
 expect "logged" "ngd: $tmp/ngd.conf: applied" "$(grep applied "$tmp/ngd.log")"
+# "serving" once the file is applied, as READY=1 (not before)
+expect "... and serving only after" \
+    "$(printf '%s\n' "ngd: listening on S: applying $tmp/ngd.conf" \
+	"ngd: $tmp/ngd.conf: applied" "ngd: serving S")" \
+    "$(grep -E 'applying|applied|serving' "$tmp/ngd.log" |
+	sed -E 's/(listening on|serving) [^:]*/\1 S/')"
 kill "$ngd_pid"; wait "$ngd_pid"
 for _ in $(seq 100); do grep -q STOPPING "$tmp/notify.out" && break; sleep 0.05; done
 expect "STOPPING=1 on SIGTERM" "STOPPING=1" "$(tail -1 "$tmp/notify.out")"
@@ -108,8 +114,9 @@ expect "a failing line: exit 78" 78 $?
 expect "... reported as file:line" \
     "$(printf '%s\n' "ngd: $tmp/bad.conf:4: send msg: No such file or directory" \
         "ngd: $tmp/bad.conf: not applied: every node shut down, ngd stops")" \
-    "$(grep "$tmp/bad.conf" "$tmp/ngd.log")"
+    "$(grep "$tmp/bad.conf" "$tmp/ngd.log" | grep -v applying)"
 expect "... nothing of it left" "lo" "$(ip -br link | awk '{ print $1 }')"
+expect "... and never said it served" 0 "$(grep -c serving "$tmp/ngd.log")"
 sleep 0.2
 expect "... no READY=1, only STOPPING=1" "STOPPING=1" "$(cat "$tmp/notify.out")"
 out ngd_missing 66 "" "ngd: $tmp/nosuch: No such file or directory" ngd -d -c "$tmp/nosuch"
