@@ -43,6 +43,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
+# make lintian with no lintian: says so, before building anything
+# (lintian is not among scripts/deps)
+nolint=$(env PATH=/nonexistent "$(command -v make)" -s -C "$top" lintian 2>&1)
+expect "make lintian without lintian fails, saying why" \
+    "make lintian: lintian is not installed (apt-get install lintian)" \
+    "$(head -1 <<<"$nolint")"
 deb=$("$top/debian/mkdeb" 2>"$tmp/mkdeb.err") ||
     { fail "mkdeb"; cat "$tmp/mkdeb.err"; exit 1; }
 deb=$top/$deb
