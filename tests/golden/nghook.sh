@@ -211,5 +211,12 @@ expect "-d -d dumps the connect message" "nghook: SENDING MESSAGE:
 nghook: SOCKADDR: { fam=32 len=4 addr=\".\" }" "$(head -n 2 "$tmp/d")"
 expect "... and the failure" "nghook: can't connect to node" \
     "$(tail -n 1 "$tmp/d")"
+# FreeBSD's nghook says only "can't connect to node" (errx) whatever
+# the reason; -d adds the library's report of the failed send with its
+# errno, which tells a missing node from a refused hook.
+check "-d: no such node, and why" 71 "" "nghook: sendto(.): No such file or directory
+nghook: can't connect to node" nghook -d -n nosuch:
+check "-d: the hook is refused, and why" 71 "" "nghook: sendto(.): Invalid argument
+nghook: can't connect to node" nghook -d -n B: bogus
 
 finish
