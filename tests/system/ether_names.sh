@@ -11,7 +11,7 @@
 #   ngeth0 --ether:link0-- sw0 (bridge)      veths ngel7/ngeu8, sw0/sw0p
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
-trap 'stop_ngd; ip link del ngel7 2>/dev/null; ip link del sw0 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'stop_ngd; ip link del ngel7 2>/dev/null; ip link del sw0 2>/dev/null; ip link del sw0x 2>/dev/null; rm -rf "$tmp"' EXIT
 ethers() { ngctl list | awk '$4 == "ether" { print $2 }' | sort | tr '\n' ' '; }
 
 start_ngd
@@ -33,4 +33,12 @@ expect "... sw0 is still the bridge" "bridge" \
     "$(ngctl info sw0: | sed -nE 's/.*Type: ([a-z]+).*/\1/p' | head -1)"
 expect "... and ngd's log says why, once" 1 \
     "$(grep -c 'ether: the node of sw0 is not named sw0: another node has that name' "$NGD_LOG")"
+# The name free again: the node stays unnamed, as FreeBSD's ng_ether
+# names a node only when its interface appears or is renamed.
+ngctl shutdown sw0:
+expect "sw0 free again: the node stays unnamed" "<unnamed> ngel7 ngeu8 sw0p " \
+    "$(ethers)"
+ip link set sw0 name sw0x
+for _ in $(seq 100); do [ "$(ethers)" = "ngel7 ngeu8 sw0p sw0x " ] && break; sleep 0.02; done
+expect "... until its interface is renamed" "ngel7 ngeu8 sw0p sw0x " "$(ethers)"
 finish
