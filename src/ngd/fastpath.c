@@ -2281,6 +2281,10 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 
 	if (v == NULL)
 		return fp->nd->ops.xmit(fp->nd, dev, pkt);
+	/* Its interface is not up (the graph-side end has no carrier, as
+	 * last heard): refused, as FreeBSD's eiface refuses it. */
+	if (v->down)
+		return ENETDOWN;
 	/* Tagged with the port; in a batch (a TAP's read, below), with the
 	 * batch's other writes in one system call (netdev.c). */
 	return ngd_tap_send(fp->nd, fp->tap[v->id % NGD_FAST_QUEUES].io.fd, pkt,
