@@ -258,7 +258,7 @@ static int
 ngd_fast_pin_open(struct ngd_fast_pin *pin, bool own)
 {
 	struct statfs sf;
-	int fd, error;
+	int fd, copy, error;
 
 	if (pin == NULL)
 		return -1;
@@ -274,7 +274,9 @@ ngd_fast_pin_open(struct ngd_fast_pin *pin, bool own)
 		if ((error = ngd_fast_pin_mount(pin, fd)) != 0)
 			ngd_log(LOG_WARNING, "data path: cannot mount %s: %s",
 			    pin->dpath, strerror(error));
-	}
+	} else /* mounted: a copy given too would only keep it alive */
+		while ((copy = ngd_fast_pin_take(pin, own)) >= 0)
+			close(copy);
 	pin->up = true;
 	return fd;
 }
