@@ -144,6 +144,8 @@ grep -q 'eifaces are veth pairs' <(c cat /run/ngd.log) &&
 	{ fail "the fast path runs in the unit's sandbox"; c cat /run/ngd.log | sed 's/^/    /'; }
 expect "... its maps and links pinned in bpffs" yes \
     "$(ls /sys/fs/bpf/netgraph/*/port* >/dev/null 2>&1 && echo yes)"
+stored() { c systemctl show -p NFileDescriptorStore --value ngd.service; }
+expect "... and the data plane in the service's fd store (FDSTORE=1)" 1 "$(stored)"
 before="$(jif ja ng_a) $(jif jb ng_b)"
 
 # --- kill -9, Restart=on-failure ------------------------------------------
@@ -163,6 +165,7 @@ expect "... the jails' interfaces are the same (index, address)" "$before" \
 grep -q 'took over the kernel fast path the last ngd left: 2 pairs' <(c cat /run/ngd.log) &&
 	ok "... the new ngd took the data plane back" ||
 	{ fail "... the new ngd took the data plane back"; c cat /run/ngd.log | sed 's/^/    /'; }
+expect "... which is in the store once" 1 "$(stored)"
 
 # --- systemctl reload: ngd --takeover -------------------------------------
 old=$(mainpid)
@@ -182,11 +185,13 @@ settled "$old" && ok "kill -9 after the takeover: restarted" ||
 	fail "kill -9 after the takeover: restarted"
 expect "... the same interfaces" "$before" "$(jif ja ng_a) $(jif jb ng_b)"
 expect "... which ping" 5 "$(jpings 5)"
+expect "... the store still holds it once" 1 "$(stored)"
 expect "the jails lived through it all" "active ja jb" \
     "$(state jail.service) $(c jls -q name | sort | xargs)"
 
 # --- a clean stop leaves nothing ------------------------------------------
 c systemctl stop ngd.service
+expect "stop: the store is empty" 0 "$(stored)"
 expect "stop: no data plane left (mount, pins)" "" \
     "$(c grep -o ' /run/netgraph/[^ ]*' /proc/1/mountinfo; ls /sys/fs/bpf/netgraph 2>/dev/null)"
 finish
