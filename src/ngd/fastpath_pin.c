@@ -34,10 +34,10 @@
  * of this happens.
  *
  * A clean stop, or the graph's last eiface going, removes it all: pins,
- * mount, directory, the store's copy.  An ngd that does not run the fast path (not asked
- * to, BPF refused) finds a data plane left by one that did and removes
- * it, deleting its pairs first so that the journal's interfaces are made
- * anew as TAPs.  Without a bpffs at the bpf dir, only the namespace is
+ * mount, directory, the store's copy.  An ngd that does not run the fast
+ * path (not asked to, BPF refused) finds a data plane left by one that
+ * did and removes it, deleting its pairs first so that the journal's
+ * interfaces are made anew as TAPs.  Without a bpffs at the bpf dir, only the namespace is
  * kept: the pairs survive and are taken back, the links are attached
  * anew.
  */
@@ -50,12 +50,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <syslog.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
