@@ -37,9 +37,9 @@
  * mount, directory, the store's copy.  An ngd that does not run the fast
  * path (not asked to, BPF refused) finds a data plane left by one that
  * did and removes it, deleting its pairs first so that the journal's
- * interfaces are made anew as TAPs.  Without a bpffs at the bpf dir, only the namespace is
- * kept: the pairs survive and are taken back, the links are attached
- * anew.
+ * interfaces are made anew as TAPs.  Without a bpffs at the bpf dir,
+ * only the namespace is kept: the pairs survive and are taken back, the
+ * links are attached anew.
  */
 #include <dirent.h>
 #include <errno.h>
