@@ -17,7 +17,9 @@
  *               ksocket sockets by node ID, the clients' connections by
  *               their line, a memfd with the frames not yet sent to
  *               them, the TAPs and TCX links of ether nodes by interface
- *               index; then "end"
+ *               index, the fast path's data-plane namespace (which the
+ *               new ngd may not see mounted: ngd.service's ExecReload=
+ *               has a mount namespace of its own); then "end"
  *   new -> old  "ok" once the graph is rebuilt; the old one exits without
  *               undoing anything (its interfaces are persistent).  Without
  *               an "ok" the old one serves on.
