@@ -179,6 +179,12 @@ ngd_notify_ready(const char *sock)
 }
 
 void
+ngd_notify_mainpid(void)
+{
+	(void)sd_notifyf(0, "MAINPID=%lu", (unsigned long)getpid());
+}
+
+void
 ngd_notify_stopping(void)
 {
 	(void)sd_notify(0, "STOPPING=1");

@@ -19,13 +19,27 @@
  * pin and are found again the same way.  The slow path's TAP is not
  * pinned: it goes with the ngd that reads it, and the next makes its own.
  *
+ * Under systemd the mount alone does not do: ngd.service's sandbox
+ * (ProtectSystem=, PrivateTmp= ...) gives each of its processes a mount
+ * namespace of its own whose mounts the host never sees, so the mount
+ * goes with the ngd that made it, and a takeover's ngd (ExecReload=)
+ * does not see it either.  So the namespace is also handed to systemd's
+ * file-descriptor store (sd_pid_notify_with_fds, "FDSTORE=1",
+ * FDNAME=dataplane-<cookie>; the unit's FileDescriptorStoreMax=), which
+ * keeps it while the service restarts and gives it to the next ngd
+ * (sd_listen_fds_with_names: ngd_fast_pin_listen); a takeover hands it
+ * over with the rest (takeover.c).  An ngd given it where no mount is
+ * takes it as it takes the mount, and mounts it again in its own
+ * namespace.  Outside systemd (no NOTIFY_SOCKET, no LISTEN_FDS) nothing
+ * of this happens.
+ *
  * A clean stop, or the graph's last eiface going, removes it all: pins,
- * mount, directory.  An ngd that does not run the fast path (not asked
- * to, BPF refused) finds a data plane left by one that did and removes
- * it, deleting its pairs first so that the journal's interfaces are made
- * anew as TAPs.  Without a bpffs at the bpf dir, only the namespace is
- * kept: the pairs survive and are taken back, the links are attached
- * anew.
+ * mount, directory, the store's copy.  An ngd that does not run the fast
+ * path (not asked to, BPF refused) finds a data plane left by one that
+ * did and removes it, deleting its pairs first so that the journal's
+ * interfaces are made anew as TAPs.  Without a bpffs at the bpf dir,
+ * only the namespace is kept: the pairs survive and are taken back, the
+ * links are attached anew.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -36,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -45,11 +60,13 @@
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <linux/netlink.h>
+#include <linux/nsfs.h>
 #include <linux/rtnetlink.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libmnl/libmnl.h>
+#include <systemd/sd-daemon.h>
 
 #include "ngd.h"
 
@@ -61,6 +78,7 @@
 #define NGD_BPF_DIR "/sys/fs/bpf/netgraph"
 
 struct ngd_fast_pin {
+	uint64_t cookie;
 	char rundir[PATH_MAX + 24]; /* <run dir>/<cookie> */
 	char dpath[PATH_MAX + 40];  /* its dataplane mount */
 	char bpfroot[PATH_MAX];     /* "": no bpffs, nothing pinned there */
@@ -69,6 +87,123 @@ struct ngd_fast_pin {
 };
 
 static char ngd_fast_pin_base[PATH_MAX] = NGD_JOURNAL_DIR;
+
+/*
+ * Data-plane namespaces given to this ngd, not found mounted: systemd's
+ * store's (by cookie) and a takeover's (cookie 0: this ngd's own graph's).
+ * Process-wide, as the environment they come from is.
+ */
+#define NGD_FAST_PIN_GIVEN 8
+static struct {
+	uint64_t cookie;
+	int fd;
+} ngd_fast_pin_given[NGD_FAST_PIN_GIVEN];
+static int ngd_fast_pin_ngiven;
+
+static void
+ngd_fast_pin_give_cookie(uint64_t cookie, int fd)
+{
+	if (ngd_fast_pin_ngiven == NGD_FAST_PIN_GIVEN) {
+		close(fd);
+		return;
+	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	ngd_fast_pin_given[ngd_fast_pin_ngiven].cookie = cookie;
+	ngd_fast_pin_given[ngd_fast_pin_ngiven++].fd = fd;
+}
+
+/* The store's descriptors (sd_listen_fds_with_names); first thing in
+ * main(), before any fd is opened or a child inherits them.  Those not
+ * ours are closed (the store keeps its copy). */
+void
+ngd_fast_pin_listen(void)
+{
+	unsigned long long cookie;
+	char **names = NULL;
+	int n = sd_listen_fds_with_names(1, &names);
+
+	for (int i = 0; i < n; i++) {
+		int fd = SD_LISTEN_FDS_START + i;
+
+		if (names != NULL && names[i] != NULL &&
+		    sscanf(names[i], "dataplane-%llu", &cookie) == 1 &&
+		    cookie != 0)
+			ngd_fast_pin_give_cookie(cookie, fd);
+		else
+			close(fd);
+	}
+	for (int i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+}
+
+void
+ngd_fast_pin_give(int fd)
+{
+	if (fd >= 0)
+		ngd_fast_pin_give_cookie(0, fd);
+}
+
+/* A given namespace for pin (own: the graph of this ngd), now the
+ * caller's; -1 if none. */
+static int
+ngd_fast_pin_take(const struct ngd_fast_pin *pin, bool own)
+{
+	for (int i = 0; i < ngd_fast_pin_ngiven; i++) {
+		int fd = ngd_fast_pin_given[i].fd;
+
+		if (fd < 0 ||
+		    (ngd_fast_pin_given[i].cookie != pin->cookie &&
+			!(own && ngd_fast_pin_given[i].cookie == 0)))
+			continue;
+		ngd_fast_pin_given[i].fd = -1;
+		if (ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* systemd's store keeps fd (the data plane) as pin's, in place of any
+ * copy it had; nothing outside systemd.  FDPOLL=0: a namespace never
+ * "hangs up". */
+static void
+ngd_fast_pin_store(const struct ngd_fast_pin *pin, int fd)
+{
+	char msg[96];
+
+	if (getenv("NOTIFY_SOCKET") == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=dataplane-%llu",
+	    (unsigned long long)pin->cookie);
+	(void)sd_notify(0, msg);
+	if (fd < 0)
+		return;
+	snprintf(msg, sizeof(msg), "FDSTORE=1\nFDPOLL=0\nFDNAME=dataplane-%llu",
+	    (unsigned long long)pin->cookie);
+	if (sd_pid_notify_with_fds(0, 0, msg, &fd, 1) <= 0)
+		ngd_log(LOG_WARNING,
+		    "data path: systemd does not keep the data "
+		    "plane: it does not outlive ngd.service's restarts");
+}
+
+/* The namespace nsfd bind-mounted at pin's path: 0 or an errno. */
+static int
+ngd_fast_pin_mount(struct ngd_fast_pin *pin, int nsfd)
+{
+	char src[64];
+	int fd;
+
+	(void)mkdir(ngd_fast_pin_base, 0700);
+	(void)mkdir(pin->rundir, 0700);
+	if ((fd = open(pin->dpath, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return errno;
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+	if (mount(src, pin->dpath, "none", MS_BIND, NULL) < 0)
+		return errno;
+	return 0;
+}
 
 void
 ngd_fast_pin_rundir(const char *base)
@@ -89,6 +224,7 @@ ngd_fast_pin_new(uint64_t cookie)
 
 	if (cookie == 0 || (pin = calloc(1, sizeof(*pin))) == NULL)
 		return NULL;
+	pin->cookie = cookie;
 	snprintf(pin->rundir, sizeof(pin->rundir), "%s/%llu", ngd_fast_pin_base,
 	    (unsigned long long)cookie);
 	snprintf(pin->dpath, sizeof(pin->dpath), "%s/dataplane", pin->rundir);
@@ -113,21 +249,65 @@ ngd_fast_pin_bpffs(const struct ngd_fast_pin *pin)
 	return pin != NULL && pin->bpfroot[0] != '\0';
 }
 
-/* The data-plane namespace a previous ngd left: an fd, or -1. */
+/*
+ * The data-plane namespace a previous ngd left: an fd, or -1.  Mounted,
+ * or else given (systemd's store, a takeover; own: pin is this ngd's
+ * graph's), then mounted again here.
+ */
+static int
+ngd_fast_pin_open(struct ngd_fast_pin *pin, bool own)
+{
+	struct statfs sf;
+	int fd, copy, error;
+
+	if (pin == NULL)
+		return -1;
+	if ((fd = open(pin->dpath, O_RDONLY | O_CLOEXEC)) >= 0 &&
+	    (fstatfs(fd, &sf) < 0 ||
+		(unsigned long)sf.f_type != (unsigned long)NSFS_MAGIC)) {
+		close(fd); /* the file, not a namespace: nothing mounted */
+		fd = -1;
+	}
+	if (fd < 0) {
+		if ((fd = ngd_fast_pin_take(pin, own)) < 0)
+			return -1;
+		if ((error = ngd_fast_pin_mount(pin, fd)) != 0)
+			ngd_log(LOG_WARNING, "data path: cannot mount %s: %s",
+			    pin->dpath, strerror(error));
+	} else /* mounted: a copy given too would only keep it alive */
+		while ((copy = ngd_fast_pin_take(pin, own)) >= 0)
+			close(copy);
+	pin->up = true;
+	return fd;
+}
+
 int
 ngd_fast_pin_dataplane(struct ngd_fast_pin *pin)
 {
+	int fd = ngd_fast_pin_open(pin, true);
+
+	if (fd >= 0)
+		ngd_fast_pin_store(pin, fd);
+	return fd;
+}
+
+int
+ngd_fast_pin_handover(uint64_t cookie)
+{
+	struct ngd_fast_pin *pin = ngd_fast_pin_new(cookie);
 	struct statfs sf;
 	int fd;
 
-	if (pin == NULL || (fd = open(pin->dpath, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	if (fstatfs(fd, &sf) < 0 ||
-	    (unsigned long)sf.f_type != (unsigned long)NSFS_MAGIC) {
-		close(fd); /* the file, not a namespace: nothing mounted */
+	if (pin == NULL || (fd = open(pin->dpath, O_RDONLY | O_CLOEXEC)) < 0) {
+		ngd_fast_pin_free(pin);
 		return -1;
 	}
-	pin->up = true;
+	if (fstatfs(fd, &sf) < 0 ||
+	    (unsigned long)sf.f_type != (unsigned long)NSFS_MAGIC) {
+		close(fd);
+		fd = -1;
+	}
+	ngd_fast_pin_free(pin);
 	return fd;
 }
 
@@ -199,23 +379,19 @@ ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 void
 ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 {
-	char path[PATH_MAX + 300], src[64];
+	char path[PATH_MAX + 300];
 	struct bpf_map *m;
-	int fd;
+	int error;
 
 	if (pin == NULL || pin->up)
 		return;
 	pin->up = true;
-	(void)mkdir(ngd_fast_pin_base, 0700);
-	(void)mkdir(pin->rundir, 0700);
-	if ((fd = open(pin->dpath, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
-		close(fd);
-	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
-	if (fd < 0 || mount(src, pin->dpath, "none", MS_BIND, NULL) < 0)
+	if ((error = ngd_fast_pin_mount(pin, nsfd)) != 0)
 		ngd_log(LOG_WARNING,
 		    "data path: cannot keep the data plane at "
 		    "%s (%s): it does not outlive ngd",
-		    pin->dpath, strerror(errno));
+		    pin->dpath, strerror(error));
+	ngd_fast_pin_store(pin, nsfd);
 	if (!ngd_fast_pin_bpffs(pin)) {
 		ngd_log(LOG_NOTICE,
 		    "data path: no bpffs at %s: the programs "
@@ -340,6 +516,7 @@ ngd_fast_pin_down(struct ngd_fast_pin *pin)
 		    strerror(errno));
 	(void)unlink(pin->dpath);
 	(void)rmdir(pin->rundir); /* unless the journal is still there */
+	ngd_fast_pin_store(pin, -1);
 	pin->up = false;
 }
 
@@ -477,7 +654,7 @@ ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
 		if (access(path, F_OK) != 0 ||
 		    (pin = ngd_fast_pin_new(cookie)) == NULL)
 			continue;
-		if ((fd = ngd_fast_pin_dataplane(pin)) >= 0) {
+		if ((fd = ngd_fast_pin_open(pin, false)) >= 0) {
 			if (ngd_fast_pin_ndev(fd, own_netns) == 0) {
 				ngd_log(LOG_NOTICE,
 				    "data path: the data plane "

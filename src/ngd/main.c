@@ -241,6 +241,7 @@ main(int argc, char **argv)
 	struct ngd_handover handover;
 	char why[256];
 
+	ngd_fast_pin_listen(); /* systemd's store: before any fd is opened */
 	/* --takeover, wherever it is (getopt knows only short options). */
 	for (int i = 1, o = 1; i <= argc; i++) {
 		if (i < argc && strcmp(argv[i], "--takeover") == 0) {
@@ -481,7 +482,8 @@ main(int argc, char **argv)
 	error = ngd_loop_run(&d.loop, &d.stop);
 	if (error != 0)
 		ngd_log(LOG_ERR, "event loop: %s", strerror(error));
-	ngd_notify_stopping();
+	if (!d.takeover.handed) /* else the service goes on in the new ngd */
+		ngd_notify_stopping();
 	ngd_takeover_close(&d);
 	if (d.takeover.handed) {
 		/* The new ngd has it all: nothing is undone. */

@@ -280,6 +280,12 @@ struct ngd_fast_pin *ngd_fast_pin_new(uint64_t cookie);
 void ngd_fast_pin_free(struct ngd_fast_pin *pin);
 bool ngd_fast_pin_bpffs(const struct ngd_fast_pin *pin);
 int ngd_fast_pin_dataplane(struct ngd_fast_pin *pin); /* fd or -1 */
+/* Data planes given rather than mounted: systemd's file-descriptor store's
+ * (listen: first thing in main) and a takeover's (give: now ours). */
+void ngd_fast_pin_listen(void);
+void ngd_fast_pin_give(int fd);
+/* This ngd's graph's data plane, mounted, for a takeover: fd or -1. */
+int ngd_fast_pin_handover(uint64_t cookie);
 void ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
 void ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
 void ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd,
@@ -405,6 +411,8 @@ bool ngd_boot_reap(struct ngd_boot *b);
 /* sd_notify(3): READY=1 with our pid; nothing outside systemd. */
 void ngd_notify_ready(const char *sock);
 void ngd_notify_stopping(void);
+/* A takeover's new ngd is the service's process (before the old exits). */
+void ngd_notify_mainpid(void);
 /* --- journal.c: the graph written down (DESIGN decision 12) ------------ */
 
 #define NGD_JOURNAL_DIR "/run/netgraph" /* -J, $NGD_JOURNAL_DIR */
@@ -505,6 +513,9 @@ enum {
 	NGD_HANDED_CONN,   /* a client's connection, by its line */
 	NGD_HANDED_OUTQ,   /* a memfd: frames not yet sent to clients */
 	NGD_HANDED_ETHER,  /* + a slot: an ether node's, by ifindex */
+	/* the fast path's data-plane namespace (an older ngd closes it:
+	 * no ether node has such a slot) */
+	NGD_HANDED_DATAPLANE = 0x100,
 };
 struct ngd_handover {
 	int s;              /* the connection to the old ngd */

@@ -17,7 +17,9 @@
  *               ksocket sockets by node ID, the clients' connections by
  *               their line, a memfd with the frames not yet sent to
  *               them, the TAPs and TCX links of ether nodes by interface
- *               index; then "end"
+ *               index, the fast path's data-plane namespace (which the
+ *               new ngd may not see mounted: ngd.service's ExecReload=
+ *               has a mount namespace of its own); then "end"
  *   new -> old  "ok" once the graph is rebuilt; the old one exits without
  *               undoing anything (its interfaces are persistent).  Without
  *               an "ok" the old one serves on.
@@ -230,7 +232,7 @@ ngd_takeover_send(struct ngd *d, int s)
 	size_t len, clen = 0;
 	char *text, *ctext = NULL;
 	struct ng_node *node;
-	int qfd = -1, error;
+	int qfd = -1, dpfd = -1, error;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return ENOMEM;
@@ -285,7 +287,13 @@ ngd_takeover_send(struct ngd *d, int s)
 	ngd_sockdev_each(d->sockdev, ngd_fdbatch_sock, b);
 	/* ether nodes' TAPs and links */
 	ngd_ether_handover(d->ether, ngd_fdbatch_ether, b);
+	/* The fast path's data plane, which the new ngd may not see mounted
+	 * (ngd.service: its ExecReload= has a mount namespace of its own). */
+	if ((dpfd = ngd_fast_pin_handover(d->journal.cookie)) >= 0)
+		ngd_fdbatch_add(b, NGD_HANDED_DATAPLANE, 0, dpfd);
 	ngd_fdbatch_flush(b);
+	if (dpfd >= 0)
+		close(dpfd);
 	error = b->error;
 	free(b);
 	if (qfd >= 0)
@@ -478,6 +486,9 @@ ngd_handover_free(struct ngd_handover *h)
 	h->nfds = 0;
 }
 
+static int ngd_handover_take(struct ngd_handover *h, uint32_t kind,
+    uint32_t id);
+
 /*
  * Connect to the ngd serving ctl_path and receive its state into h (see
  * above); h->s: the connection, to say "ok" on.  On failure a message
@@ -645,6 +656,7 @@ again:
 		goto fail;
 	}
 	h->s = s;
+	ngd_fast_pin_give(ngd_handover_take(h, NGD_HANDED_DATAPLANE, 0));
 	return 0;
 fail:
 	ngd_handover_free(h);
@@ -822,6 +834,9 @@ ngd_takeover_done(int s)
 {
 	char c;
 
+	/* Under systemd, this ngd is the service's process before the old
+	 * one exits, which would otherwise end the service (and this ngd). */
+	ngd_notify_mainpid();
 	(void)send(s, "ok", 2, MSG_NOSIGNAL);
 	(void)recv(s, &c, 1, 0); /* 0 once the old ngd is gone */
 	close(s);
