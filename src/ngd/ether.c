@@ -980,6 +980,18 @@ struct ngd_ether_ctx {
 
 static int ngd_ether_query(struct ngd_ether *eth, uint32_t ifindex);
 
+/* The name interface ifname's node takes (a node name holds no '.' or
+ * ':': vlan0.100's is vlan0_100), in buf. */
+static const char *
+ngd_ether_node_name(const char *ifname, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", ifname);
+	for (char *s = buf; *s != '\0'; s++)
+		if (*s == '.' || *s == ':')
+			*s = '_';
+	return buf;
+}
+
 /* Whether node is an interface's (an eiface's) whose name is ifname. */
 static bool
 ngd_ether_stands_for(struct ng_node *node, const char *ifname)
@@ -1006,6 +1018,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	struct ngd_ether_link l = { .link_nsid = -1 };
 	struct ng_ether_dev *dev;
 	char name[IFNAMSIZ]; /* l.name may point here after the attach */
+	char nname[IFNAMSIZ];
 	uint32_t ifindex;
 	bool running;
 
@@ -1071,13 +1084,21 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 		eth->devs = dev;
 		/*
 		 * An eiface's own interface: that node stands for it.  Any
-		 * other node of that name leaves the interface's node
-		 * unnamed, as on FreeBSD (ng_ether_name says so); it got
-		 * none, silently.
+		 * other node of that name: no node either, as on FreeBSD
+		 * (netgraph.md 9.4), said once for the interface; a later
+		 * rename does not make one (FreeBSD renames only a node
+		 * that exists).
 		 */
-		if ((other = ng_find_name(eth->g, name)) != NULL &&
-		    ngd_ether_stands_for(other, name))
+		if ((other = ng_find_name(eth->g,
+			 ngd_ether_node_name(name, nname, sizeof(nname)))) !=
+		    NULL) {
+			if (!ngd_ether_stands_for(other, name))
+				ngd_log(LOG_WARNING,
+				    "ether: no node for %s: another node is "
+				    "named %s",
+				    name, nname);
 			return MNL_CB_OK;
+		}
 		if (ng_ether_attach(eth->g, dev, name, ifindex, l.mac,
 			&dev->node) != 0) {
 			ngd_log(LOG_ERR, "ether: no node for %s", name);
