@@ -41,7 +41,7 @@ struct ng_ether_bpf_port {
 /*
  * Each entry of ng_ether_ports is also in ng_ether_ifs, an array whose
  * slot is the ifindex's low bits (NG_ETHER_BPF_IF_SLOT): a program finds
- * it there with no hash lookup (an inlined index: ~80 ns less a frame
+ * it there with no hash lookup (an inlined index: 40-80 ns less a frame
  * on this machine's cold caches than the hash), or, if the slot names
  * another ifindex (two share it, or ngd is rewriting it), in the hash,
  * which always has it.  ngd maps the array (BPF_F_MMAPABLE) and changes
