@@ -10,7 +10,15 @@
  *                      lookup, its netfilter hooks and br_forward)
  * The time between the two on a CPU, summed per CPU, for devices of one
  * network namespace (brtime_netns, set before load) only: bridges that
- * other sessions run meanwhile are not measured.
+ * other sessions run meanwhile are not measured.  With brtime -d the end
+ * is instead
+ *   kfree_skb          the frame dropped where it was delivered (the
+ *                      bench's frames, of an ethertype no stack handles,
+ *                      are dropped by the receiving namespace's stack),
+ *                      in any namespace
+ * so that a path of several devices and namespaces (a Linux bridge, its
+ * veth and the backlog; or the fast path's programs and redirects) is
+ * timed from the same receive to the same delivery.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -78,6 +86,24 @@ BPF_PROG(brtime_tx, struct sk_buff *skb)
 	 * queued on a device elsewhere would match it) */
 	if (s == NULL || s->skb != (__u64)skb ||
 	    BPF_CORE_READ(skb, dev, nd_net.net, ns.inum) != brtime_netns)
+		return 0;
+	s->ns += now - s->start;
+	s->runs++;
+	s->skb = 0;
+	return 0;
+}
+
+/* brtime -d's end (not loaded otherwise: "?"): the frame received in
+ * the namespace, freed wherever it went. */
+SEC("?tp_btf/kfree_skb")
+int
+BPF_PROG(brtime_drop, struct sk_buff *skb)
+{
+	__u64 now = bpf_ktime_get_ns();
+	__u32 k = 0;
+	struct brtime_slot *s = bpf_map_lookup_elem(&brtime, &k);
+
+	if (s == NULL || s->skb != (__u64)skb)
 		return 0;
 	s->ns += now - s->start;
 	s->runs++;

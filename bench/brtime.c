@@ -6,7 +6,10 @@
  * progtime's form the frames a port received and the bridge forwarded,
  * and the mean time from the one to the other:
  *   prog br_forward id=0 runs=N ns_per_run=N
- * usage: brtime NETNS_PATH -- COMMAND [ARG...]
+ * -d: from the receive to the frame's drop where it was delivered,
+ * whatever path it took from the namespace (brtime.bpf.c), printed as
+ *   prog delivery id=0 runs=N ns_per_run=N
+ * usage: brtime [-d] NETNS_PATH -- COMMAND [ARG...]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,11 +34,16 @@ main(int argc, char **argv)
 	struct brtime_slot *slots;
 	uint64_t ns = 0, runs = 0;
 	struct stat st;
-	int ncpu, status, key = 0, error;
+	int ncpu, status, key = 0, error, drop = 0;
 	pid_t pid;
 
+	if (argc > 1 && strcmp(argv[1], "-d") == 0) {
+		drop = 1;
+		argv++, argc--;
+	}
 	if (argc < 4 || strcmp(argv[2], "--") != 0) {
-		fprintf(stderr, "usage: brtime NETNS_PATH -- COMMAND...\n");
+		fprintf(stderr,
+		    "usage: brtime [-d] NETNS_PATH -- COMMAND...\n");
 		return 64;
 	}
 	if (stat(argv[1], &st) != 0) {
@@ -48,6 +56,10 @@ main(int argc, char **argv)
 	}
 	b->rodata->brtime_netns =
 	    (uint32_t)st.st_ino; /* the namespace's inum */
+	if (drop) {
+		bpf_program__set_autoload(b->progs.brtime_tx, false);
+		bpf_program__set_autoload(b->progs.brtime_drop, true);
+	}
 	if ((error = brtime_bpf__load(b)) != 0 ||
 	    (error = brtime_bpf__attach(b)) != 0) {
 		fprintf(stderr,
@@ -77,8 +89,9 @@ main(int argc, char **argv)
 		free(slots);
 	}
 	if (runs != 0)
-		printf("prog br_forward id=0 runs=%llu ns_per_run=%llu\n",
-		    (unsigned long long)runs, (unsigned long long)(ns / runs));
+		printf("prog %s id=0 runs=%llu ns_per_run=%llu\n",
+		    drop ? "delivery" : "br_forward", (unsigned long long)runs,
+		    (unsigned long long)(ns / runs));
 	brtime_bpf__destroy(b);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

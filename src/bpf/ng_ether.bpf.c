@@ -25,6 +25,15 @@ struct {
 	__type(value, struct ng_ether_bpf_port);
 } ng_ether_ports SEC(".maps");
 
+/* ng_ether_ports again, by NG_ETHER_BPF_IF_SLOT (ng_ether_bpf.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NG_ETHER_BPF_IF_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ng_ether_bpf_ifport);
+} ng_ether_ifs SEC(".maps");
+
 /* Ethertypes (network order) the host stack handles (/proc/net/ptype). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -39,6 +48,26 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ng_ether_bpf_stats);
 } ng_ether_stats SEC(".maps");
+
+/*
+ * The entry of ifindex, or NULL: its slot of ng_ether_ifs if the slot is
+ * its own (an array's lookup the verifier inlines), else the hash's.
+ * The owner is read before the port, once: ngd empties the slot and
+ * lets every run that saw it end before it rewrites the port.
+ */
+static __always_inline struct ng_ether_bpf_port *
+ng_ether_port_of(__u32 ifindex)
+{
+	__u32 slot = NG_ETHER_BPF_IF_SLOT(ifindex);
+	struct ng_ether_bpf_ifport *e = bpf_map_lookup_elem(&ng_ether_ifs,
+	    &slot);
+
+	if (e != NULL && *(volatile __u32 *)&e->ifindex == ifindex) {
+		asm volatile("" ::: "memory"); /* the port after the owner */
+		return &e->port;
+	}
+	return bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
+}
 
 /* (an array's lookup the verifier inlines: no call, no hash) */
 static __always_inline struct ng_ether_bpf_stats *
@@ -72,7 +101,7 @@ ng_ether_in(struct __sk_buff *skb)
 	 * no port lookup (the program runs on attached interfaces only). */
 	if (ng_ether_tagged(skb))
 		return TC_ACT_OK;
-	port = bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
+	port = ng_ether_port_of(ifindex);
 	if (port == NULL)
 		return TC_ACT_OK;
 	st = ng_ether_stats_of(port);
@@ -111,7 +140,7 @@ ng_ether_out(struct __sk_buff *skb)
 	 * an uplink passes here, and needs no port lookup. */
 	if (ng_ether_tagged(skb))
 		return TC_ACT_OK;
-	port = bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
+	port = ng_ether_port_of(ifindex);
 	if (port == NULL || port->upper == 0)
 		return TC_ACT_OK;
 	if ((st = ng_ether_stats_of(port)) != NULL)
@@ -127,7 +156,7 @@ ng_ether_inject(struct __sk_buff *skb, int up)
 	struct ng_ether_bpf_port *port;
 	struct ng_ether_bpf_stats *st;
 
-	port = bpf_map_lookup_elem(&ng_ether_ports, &ifindex);
+	port = ng_ether_port_of(ifindex);
 	if (port == NULL || port->target == 0)
 		return TC_ACT_SHOT;
 	if (port->flags & NG_ETHER_BPF_F_TAG)

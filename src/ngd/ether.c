@@ -21,7 +21,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@
 #include <net/if_arp.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/membarrier.h>
 #include <linux/rtnetlink.h>
 
 #include <bpf/bpf.h>
@@ -121,7 +124,11 @@ struct ngd_ether {
 	int prog_fd[NGD_ETHER_NPROG];
 	int ports_fd, stats_fd, known_fd;
 	bool stats_used[NG_ETHER_BPF_MAX_PORTS]; /* [0]: the ownerless slot */
-	int sock;                                /* for interface ioctls */
+	/* ng_ether_ifs, mapped (NULL: not mapped, the hash alone); a
+	 * slot a run may have seen since the last grace period */
+	struct ng_ether_bpf_ifport *ifs;
+	bool ifs_seen[NG_ETHER_BPF_IF_SLOTS];
+	int sock; /* for interface ioctls */
 	struct ng_ether_dev *devs;
 };
 
@@ -208,9 +215,86 @@ ngd_ether_load(struct ngd_ether *eth)
 	eth->ports_fd = bpf_map__fd(skel->maps.ng_ether_ports);
 	eth->stats_fd = bpf_map__fd(skel->maps.ng_ether_stats);
 	eth->known_fd = bpf_map__fd(skel->maps.ng_ether_known);
+	eth->ifs = mmap(NULL, sizeof(*eth->ifs) * NG_ETHER_BPF_IF_SLOTS,
+	    PROT_READ | PROT_WRITE, MAP_SHARED,
+	    bpf_map__fd(skel->maps.ng_ether_ifs), 0);
+	if (eth->ifs == MAP_FAILED) {
+		ngd_log(LOG_NOTICE, "ether: ports by hash alone: %s",
+		    strerror(errno));
+		eth->ifs = NULL;
+	}
 	eth->skel = skel;
 	ngd_ether_fill_known(eth);
 	return 0;
+}
+
+/*
+ * ifindex's entry in ng_ether_ifs (ng_ether_bpf.h) emptied, if the slot
+ * is its own: the programs look it up in the hash from now on.
+ */
+static void
+ngd_ether_if_del(struct ngd_ether *eth, uint32_t ifindex)
+{
+	struct ng_ether_bpf_ifport *e;
+
+	if (eth->ifs == NULL)
+		return;
+	e = &eth->ifs[NG_ETHER_BPF_IF_SLOT(ifindex)];
+	if (__atomic_load_n(&e->ifindex, __ATOMIC_RELAXED) == ifindex)
+		__atomic_store_n(&e->ifindex, 0, __ATOMIC_SEQ_CST);
+}
+
+/*
+ * port, ifindex's entry in the hash, in its ng_ether_ifs slot too unless
+ * another interface has the slot.  A changed entry is emptied, and
+ * rewritten after a grace period (MEMBARRIER_CMD_GLOBAL waits for one:
+ * every tc run that read the old owner has ended); with none to be had
+ * the slot stays empty and the hash serves.
+ */
+static void
+ngd_ether_if_put(struct ngd_ether *eth, uint32_t ifindex,
+    const struct ng_ether_bpf_port *port)
+{
+	unsigned slot = NG_ETHER_BPF_IF_SLOT(ifindex);
+	struct ng_ether_bpf_ifport *e;
+	uint32_t owner;
+
+	if (eth->ifs == NULL)
+		return;
+	e = &eth->ifs[slot];
+	owner = __atomic_load_n(&e->ifindex, __ATOMIC_RELAXED);
+	if (owner != 0 && owner != ifindex)
+		return;
+	if (owner == ifindex && memcmp(&e->port, port, sizeof(*port)) == 0)
+		return;
+	ngd_ether_if_del(eth, ifindex);
+	if (eth->ifs_seen[slot]) {
+		if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+			return;
+		eth->ifs_seen[slot] = false;
+	}
+	e->port = *port;
+	__atomic_store_n(&e->ifindex, ifindex, __ATOMIC_RELEASE);
+	eth->ifs_seen[slot] = true;
+}
+
+/* ifindex's entry written, in the hash and its ng_ether_ifs slot. */
+static int
+ngd_ether_port_put(struct ngd_ether *eth, uint32_t ifindex,
+    const struct ng_ether_bpf_port *port)
+{
+	if (bpf_map_update_elem(eth->ports_fd, &ifindex, port, BPF_ANY) != 0)
+		return errno;
+	ngd_ether_if_put(eth, ifindex, port);
+	return 0;
+}
+
+/* ifindex's entry gone, from its ng_ether_ifs slot first. */
+static void
+ngd_ether_port_del(struct ngd_ether *eth, uint32_t ifindex)
+{
+	ngd_ether_if_del(eth, ifindex);
+	(void)bpf_map_delete_elem(eth->ports_fd, &ifindex);
 }
 
 /* A TCX link of program prog on ifindex; the fd, or -errno. */
@@ -388,7 +472,7 @@ ngd_ether_tap_close(struct ng_ether_dev *dev, int which)
 	ngd_ether_close_fd(&tap->link);
 	tap->stale = false;
 	if (tap->ifindex != 0)
-		(void)bpf_map_delete_elem(dev->eth->ports_fd, &tap->ifindex);
+		ngd_ether_port_del(dev->eth, tap->ifindex);
 	ngd_loop_close(dev->eth->loop, &tap->io); /* the TAP goes with it */
 	tap->ifindex = 0;
 }
@@ -440,7 +524,7 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 	bool want_in = dev->on[NG_ETHER_DIR_LOWER] ||
 	    dev->on[NG_ETHER_DIR_ORPHANS];
 	bool want_out = dev->on[NG_ETHER_DIR_UPPER] || dev->wire > 0;
-	int error = 0;
+	int error = 0, e;
 
 	if (dev->tap[NGD_ETHER_TAP_LOWER].io.fd >= 0) {
 		if (dev->on[NG_ETHER_DIR_LOWER])
@@ -460,9 +544,8 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 		port.upper = dev->up[NGD_ETHER_TAP_UPPER];
 	ngd_ether_stats_slot(dev);
 	port.slot = tport.slot = dev->stats_slot;
-	if (bpf_map_update_elem(eth->ports_fd, &dev->ifindex, &port, BPF_ANY) !=
-	    0)
-		return errno;
+	if ((error = ngd_ether_port_put(eth, dev->ifindex, &port)) != 0)
+		return error;
 	if (want_in && dev->link_in < 0) {
 		dev->link_in = ngd_ether_link(dev, NGD_ETHER_H_IN,
 		    NGD_ETHER_PROG_IN, dev->ifindex, true);
@@ -492,10 +575,9 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 							  dev->link_in) >= 0 ?
 		    NG_ETHER_BPF_F_TAG :
 		    0;
-		if (bpf_map_update_elem(eth->ports_fd, &tap->ifindex, &tport,
-			BPF_ANY) != 0 &&
+		if ((e = ngd_ether_port_put(eth, tap->ifindex, &tport)) != 0 &&
 		    error == 0)
-			error = errno;
+			error = e;
 		if (tap->stale) {
 			/* Its entry is in our map now: our program. */
 			int prog = i == NGD_ETHER_TAP_LOWER ?
@@ -512,10 +594,9 @@ ngd_ether_apply(struct ng_ether_dev *dev)
 				tap->link = -1;
 		}
 		if (dev->up[i] != 0 &&
-		    bpf_map_update_elem(eth->ports_fd, &dev->up[i], &tport,
-			BPF_ANY) != 0 &&
+		    (e = ngd_ether_port_put(eth, dev->up[i], &tport)) != 0 &&
 		    error == 0)
-			error = errno;
+			error = e;
 	}
 	return error;
 }
@@ -526,7 +607,7 @@ ngd_ether_up_close(struct ng_ether_dev *dev, int which)
 {
 	ngd_ether_close_fd(&dev->up_link[which]);
 	if (dev->up[which] != 0 && dev->eth->skel != NULL)
-		(void)bpf_map_delete_elem(dev->eth->ports_fd, &dev->up[which]);
+		ngd_ether_port_del(dev->eth, dev->up[which]);
 	dev->up[which] = 0;
 }
 
@@ -545,7 +626,7 @@ ngd_ether_reset(struct ng_ether_dev *dev)
 	for (int i = 0; i < NGD_ETHER_NTAP; i++)
 		ngd_ether_tap_close(dev, i);
 	if (eth->skel != NULL)
-		(void)bpf_map_delete_elem(eth->ports_fd, &dev->ifindex);
+		ngd_ether_port_del(eth, dev->ifindex);
 	eth->stats_used[dev->stats_slot] = false;
 	dev->stats_slot = 0;
 }
@@ -1251,6 +1332,8 @@ ngd_ether_free(struct ngd_ether *eth)
 		ngd_loop_del(eth->loop, &eth->nlio);
 		mnl_socket_close(eth->nl);
 	}
+	if (eth->ifs != NULL)
+		munmap(eth->ifs, sizeof(*eth->ifs) * NG_ETHER_BPF_IF_SLOTS);
 	ng_ether_bpf__destroy(eth->skel); /* NULL ok */
 	if (eth->sock >= 0)
 		close(eth->sock);

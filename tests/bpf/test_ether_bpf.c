@@ -22,7 +22,7 @@
 
 static int failed;
 static struct bpf_object *obj;
-static int ports, known, stats;
+static int ports, known, stats, ifs;
 
 #define CHECK(name, cond)                                                      \
 	do {                                                                   \
@@ -98,6 +98,21 @@ port(uint32_t ifindex, uint32_t lower, uint32_t orphans, uint32_t upper,
 	}
 }
 
+/* ifindex's slot of ng_ether_ifs: owned by owner (0: none), with
+ * lower and flags. */
+static void
+ifport(uint32_t ifindex, uint32_t owner, uint32_t lower, uint32_t flags)
+{
+	struct ng_ether_bpf_ifport v = { .ifindex = owner,
+		.port = { .lower = lower, .flags = flags, .slot = SLOT } };
+	uint32_t slot = NG_ETHER_BPF_IF_SLOT(ifindex);
+
+	if (bpf_map_update_elem(ifs, &slot, &v, BPF_ANY) != 0) {
+		printf("FAIL ifs map update: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
 /* The counters of the interface (its slot) summed over the CPUs. */
 static struct ng_ether_bpf_stats
 counters(uint32_t ifindex)
@@ -143,6 +158,7 @@ main(int argc, char **argv)
 	ports = bpf_object__find_map_fd_by_name(obj, NG_ETHER_BPF_MAP_PORTS);
 	known = bpf_object__find_map_fd_by_name(obj, NG_ETHER_BPF_MAP_KNOWN);
 	stats = bpf_object__find_map_fd_by_name(obj, NG_ETHER_BPF_MAP_STATS);
+	ifs = bpf_object__find_map_fd_by_name(obj, NG_ETHER_BPF_MAP_IFS);
 	ncpu = libbpf_num_possible_cpus();
 	zero = calloc(ncpu, sizeof(struct ng_ether_bpf_stats));
 	bpf_map_update_elem(stats, &slot, zero, BPF_ANY);
@@ -216,6 +232,25 @@ main(int argc, char **argv)
 	port(tapl, 0, 0, 0, 0, 0);
 	CHECK("tap: no target drops",
 	    run(NG_ETHER_BPF_PROG_TAP_UPPER, tapl, 0x0800) == TC_ACT_SHOT);
+
+	/* The entry in ng_ether_ifs, by the ifindex's low bits, is read
+	 * before the hash's when its slot is the interface's own (the hash
+	 * says lower off here, the slot lower on: it must redirect); a slot
+	 * another ifindex owns, or an empty one, leaves it to the hash. */
+	port(ifx, 0, 0, 0, 0, 0);
+	ifport(ifx, ifx, tapl, 0);
+	before = counters(ifx);
+	r = run(NG_ETHER_BPF_PROG_IN, ifx, 0x0800);
+	after = counters(ifx);
+	CHECK("in: its own ifs slot is read, not the hash",
+	    r == TC_ACT_REDIRECT && after.lower_in == before.lower_in + 1);
+	ifport(ifx, ifx + NG_ETHER_BPF_IF_SLOTS, tapl, 0);
+	CHECK("in: a slot another ifindex owns leaves it to the hash",
+	    run(NG_ETHER_BPF_PROG_IN, ifx, 0x0800) == TC_ACT_OK);
+	port(ifx, tapl, 0, 0, 0, 0);
+	ifport(ifx, 0, 0, 0);
+	CHECK("in: an empty slot leaves it to the hash",
+	    run(NG_ETHER_BPF_PROG_IN, ifx, 0x0800) == TC_ACT_REDIRECT);
 
 	free(zero);
 	bpf_object__close(obj);

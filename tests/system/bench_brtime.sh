@@ -45,6 +45,14 @@ case $got in
 *) fail "brtime: kx's 100 frames, not ky's 50 (got: $got)" ;;
 esac
 expect "brtime: kx's b received them" 100 $(($(rx) - rx0))
+# -d: to the frame's drop where it was delivered (kx-b's stack has no
+# handler for 0x88b5), from a receive in kx only: ky's are not timed
+got=$(brtime -d /run/netns/kx -- sh -c "ip netns exec ky-a python3 '$tmp/send.py' $(mac ky-b) 50 &&
+    ip netns exec kx-a python3 '$tmp/send.py' $(mac kx-b) 100")
+case $got in
+"prog delivery id=0 runs=100 ns_per_run="[1-9]*) ok "brtime -d: kx's 100 frames to their drop in kx-b, not ky's 50" ;;
+*) fail "brtime -d: kx's 100 frames to their drop in kx-b, not ky's 50 (got: $got)" ;;
+esac
 expect_rc "brtime: the command's exit status" 3 brtime /run/netns/kx -- sh -c "exit 3"
 expect_rc "brtime: a namespace that is not there" 1 brtime /run/netns/none -- true 2>/dev/null
 finish
