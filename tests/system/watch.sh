@@ -222,8 +222,9 @@ CAP_PID=
 r=$(tcpdump -n -r - <"$tmp/ngp.out" 2>/dev/null)
 expect "pcapng to a pipe: request and reply" "1 1" \
     "$(grep -c 'ICMP echo request' <<<"$r") $(grep -c 'ICMP echo reply' <<<"$r")"
-check "an unknown format" 71 "" \
-    "ngctl: capture: pcapx: unknown format (pcap or pcapng)" \
+check "an unknown format" 64 "" \
+    "ngctl: capture: -F pcapx: unknown format (pcap or pcapng)
+ngctl: usage: capture [-c count] [-F format] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression]" \
     ngctl capture -F pcapx -w "$tmp/x" br0: link1
 
 # a bad filter is refused before anything starts
