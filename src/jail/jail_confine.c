@@ -25,7 +25,9 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/nsfs.h>
 #include <linux/seccomp.h>
+#include <linux/sockios.h>
 
 #include "jail.h"
 
@@ -33,7 +35,8 @@
 
 enum jail_cap_rule {
 	JAIL_CAP_ROOT,  /* jailed root has it (FreeBSD grants it in jails) */
-	JAIL_CAP_VNET,  /* only for the jail's own stack: vnet jails */
+	JAIL_CAP_VNET,  /* a vnet jail's stack, where the jail's user
+			 * namespace does not give them (jail_net_apart) */
 	JAIL_CAP_ALLOW, /* only when the allow.* parameter says so */
 	JAIL_CAP_VNET_OR_ALLOW,
 	JAIL_CAP_MOUNT, /* allow.mount with enforce_statfs below 2 */
@@ -95,7 +98,8 @@ jail_mount_allowed(const struct jail_params *ps)
 }
 
 static bool
-jail_cap_granted(const struct jail_params *ps, int cap, bool vnet)
+jail_cap_granted(const struct jail_params *ps, int cap, bool vnet,
+    bool netadmin)
 {
 	for (size_t i = 0; i < sizeof(jail_caps) / sizeof(jail_caps[0]); i++) {
 		if (jail_caps[i].cap != cap)
@@ -104,7 +108,7 @@ jail_cap_granted(const struct jail_params *ps, int cap, bool vnet)
 		case JAIL_CAP_ROOT:
 			return true;
 		case JAIL_CAP_VNET:
-			if (vnet)
+			if (netadmin)
 				return true;
 			break;
 		case JAIL_CAP_VNET_OR_ALLOW:
@@ -141,7 +145,7 @@ jail_cap_last(void)
 }
 
 static int
-jail_drop_caps(const struct jail_params *ps, bool vnet)
+jail_drop_caps(const struct jail_params *ps, bool vnet, bool netadmin)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
@@ -155,7 +159,7 @@ jail_drop_caps(const struct jail_params *ps, bool vnet)
 	for (int cap = 0; cap <= last; cap++) {
 		unsigned bit = 1u << (cap % 32);
 
-		if (jail_cap_granted(ps, cap, vnet))
+		if (jail_cap_granted(ps, cap, vnet, netadmin))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
 		    errno != EINVAL)
@@ -589,6 +593,41 @@ jail_deny_calls(const struct jail_params *ps, bool vnet)
 }
 
 /*
+ * Is our network namespace owned by a user namespace below ours, as
+ * jail(8) makes a vnet jail's (jail_ns_apart)?  Then the jail's root
+ * (euid 0, its owner) has every network privilege over its own stack
+ * through it, and CAP_NET_ADMIN over the machine would reach further:
+ * rtnetlink acts on any namespace ours has an id for
+ * (IFLA_TARGET_NETNSID) for whoever holds it over the target's user
+ * namespace, and a jail's eiface gives it an id for ngd's data plane.
+ * false for a jail made before (its stack is the machine's user
+ * namespace's: the capability stays its only way in).
+ */
+static bool
+jail_net_apart(void)
+{
+	int s, nsfd, usfd, parent;
+
+	if ((s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return false;
+	nsfd = ioctl(s, SIOCGSKNS);
+	close(s);
+	if (nsfd < 0)
+		return false;
+	usfd = ioctl(nsfd, NS_GET_USERNS);
+	close(nsfd);
+	if (usfd < 0)
+		return false;
+	/* EPERM: the user namespace is ours (or above it) */
+	parent = ioctl(usfd, NS_GET_PARENT);
+	close(usfd);
+	if (parent < 0)
+		return false;
+	close(parent);
+	return true;
+}
+
+/*
  * The filter goes first: installing one without no_new_privs takes
  * CAP_SYS_ADMIN, which is about to go.  no_new_privs itself is not set:
  * FreeBSD jails run set-user-ID programs (su, passwd), and the bounding
@@ -597,9 +636,10 @@ jail_deny_calls(const struct jail_params *ps, bool vnet)
 int
 jail_confine(const struct jail_params *ps, bool vnet)
 {
+	bool netadmin = vnet && !jail_net_apart();
 	int error;
 
 	if ((error = jail_deny_calls(ps, vnet)) != 0)
 		return error;
-	return jail_drop_caps(ps, vnet);
+	return jail_drop_caps(ps, vnet, netadmin);
 }

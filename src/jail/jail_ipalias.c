@@ -331,6 +331,37 @@ jail_bpffs(void)
 	return 0;
 }
 
+/*
+ * Our directory on the bpffs, made if need be: everything below it is
+ * made 0700 by us.  A bpffs mounted without mode= has a root of mode
+ * 1777, where any user may make it first: then its owner could rename
+ * our pins away or leave links that we would take for our programs
+ * and map.  Refused (EPERM) unless a directory of ours nobody else may
+ * write to.
+ */
+static int
+jail_bpfdir(char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/%s", JAIL_BPFFS, JAIL_CGDIR);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return errno;
+	}
+	if (lstat(dir, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return errno;
+	}
+	if (S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s is not root's own (owner %u, mode %04o)", dir,
+	    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	return EPERM;
+}
+
 /* mkdir each level of path; a level another jail(8) just removed is
  * made again. */
 static int
@@ -609,6 +640,8 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", JAIL_BPFFS, strerror(error));
 		return error;
 	}
+	if ((error = jail_bpfdir(err, errlen)) != 0)
+		return error;
 	if ((error = jail_run_id(run, sizeof(run))) != 0) {
 		snprintf(err, errlen, "%s: %s", JAIL_RUNDIR, strerror(error));
 		return error;

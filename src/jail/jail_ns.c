@@ -876,12 +876,17 @@ jail_enter_root(const char *path, struct ierr *e)
 }
 
 /*
- * A UTS namespace owned by a user namespace of its own, which a
- * short-lived child makes for us to join.  The jail's root (euid 0, the
- * owner, in the parent user namespace) holds CAP_SYS_ADMIN over that
- * user namespace and so can set the jail's hostname (allow.set_hostname)
- * without CAP_SYS_ADMIN over the machine; the user namespace owns
- * nothing else, and jailed processes cannot enter it (no setns).
+ * A UTS namespace, and a vnet jail's network namespace, owned by a user
+ * namespace of their own, which a short-lived child makes for us to
+ * join.  The jail's root (euid 0, the owner, in the parent user
+ * namespace) holds every capability over that user namespace and so can
+ * set the jail's hostname (allow.set_hostname) without CAP_SYS_ADMIN
+ * over the machine, and configure its own stack without CAP_NET_ADMIN
+ * over the machine's: with that, rtnetlink would let it reach any
+ * namespace its own has an id for (IFLA_TARGET_NETNSID), ngd's data
+ * plane first, the host's and other jails' through it.  The user
+ * namespace owns nothing else, and jailed processes cannot enter it (no
+ * setns).
  */
 static int
 jail_uts_holder(void *arg)
@@ -903,7 +908,7 @@ jail_uts_holder(void *arg)
 #define JAIL_USTACK 8192
 
 static int
-jail_uts_apart(char *stack, pid_t *holder)
+jail_ns_apart(char *stack, pid_t *holder, int nsflags)
 {
 	int sync[2], pidfd = -1, error = 0;
 	char c = 0;
@@ -916,10 +921,10 @@ jail_uts_apart(char *stack, pid_t *holder)
 	 * small stack to be killed.
 	 */
 	pid = clone(jail_uts_holder, stack + JAIL_USTACK,
-	    CLONE_VM | CLONE_NEWUSER | CLONE_NEWUTS | CLONE_PIDFD | SIGCHLD,
-	    NULL, &pidfd);
+	    CLONE_VM | CLONE_NEWUSER | nsflags | CLONE_PIDFD | SIGCHLD, NULL,
+	    &pidfd);
 	if (pid > 0) {
-		if (setns(pidfd, CLONE_NEWUTS) != 0)
+		if (setns(pidfd, nsflags) != 0)
 			error = errno;
 		kill(pid, SIGKILL);
 		close(pidfd);
@@ -936,9 +941,7 @@ jail_uts_apart(char *stack, pid_t *holder)
 	}
 	if (pid == 0) {
 		close(sync[0]);
-		c = unshare(CLONE_NEWUSER | CLONE_NEWUTS) == 0 ?
-		    0 :
-		    (char)errno;
+		c = unshare(CLONE_NEWUSER | nsflags) == 0 ? 0 : (char)errno;
 		(void)write(sync[1], &c, 1);
 		for (;;)
 			pause(); /* until we are done with it */
@@ -951,7 +954,7 @@ jail_uts_apart(char *stack, pid_t *holder)
 	else if ((pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0)
 		error = errno;
 	else {
-		if (setns(pidfd, CLONE_NEWUTS) != 0)
+		if (setns(pidfd, nsflags) != 0)
 			error = errno;
 		close(pidfd);
 	}
@@ -962,7 +965,7 @@ jail_uts_apart(char *stack, pid_t *holder)
 	return error;
 }
 
-/* The holder jail_uts_apart killed, waited for (gone from our proc). */
+/* The holder jail_ns_apart killed, waited for (gone from our proc). */
 static void
 jail_uts_reap(pid_t holder)
 {
@@ -976,7 +979,7 @@ jail_uts_reap(pid_t holder)
  * we were made in the spawner's template, whose mount table is private
  * and has no namespace file to drop; JAIL_TMPL_BARE: in its copy
  * without /proc and /sys (jail_tmpl_bare), where ours go without an
- * unmount.  ustack, holder: jail_uts_apart's.
+ * unmount.  ustack, holder: jail_ns_apart's.
  */
 static int
 jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
@@ -986,16 +989,22 @@ jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
 	const struct jail_params *ps = &r->params;
 	const char *path = jail_pstr(ps, "path"), *s;
 	bool netrw = newnet && jail_psys(ps, "vnet", 2) == 1;
-	int flags = CLONE_NEWNS, error;
+	int flags = CLONE_NEWNS, apart = 0, error;
 
-	if (newnet)
+	/* a vnet jail's stack is its root's: owned apart, as the UTS */
+	if (netrw)
+		apart |= CLONE_NEWNET;
+	else if (newnet)
 		flags |= CLONE_NEWNET;
+	if (newuts)
+		apart |= CLONE_NEWUTS;
 	if (newipc)
 		flags |= CLONE_NEWIPC;
 	if (unshare(flags) != 0)
 		return jail_ifail(e, errno, "unshare");
-	if (newuts && (error = jail_uts_apart(ustack, holder)) != 0)
-		return jail_ifail(e, error, "UTS namespace");
+	if (apart != 0 && (error = jail_ns_apart(ustack, holder, apart)) != 0)
+		return jail_ifail(e, error,
+		    newuts ? "UTS namespace" : "network namespace");
 	/* the template's copy is private already, and without them */
 	if (!tmpl && mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return jail_ifail(e, errno, "mount --make-rprivate /");

@@ -1009,8 +1009,11 @@ ngd_ether_alias_msg(const struct nlmsghdr *nlh, void *arg)
  * Whether the veth l is an eiface's interface: its peer is the
  * graph-side end of a pair an ngd made with NGD_FASTPATH=1 (fastpath.c
  * marks those), the host's seen from a jail or this ngd's own.  Such an
- * interface is a program's, as an eiface's TAP is.  A peer that cannot
- * be read (another user namespace's) is taken as not one.
+ * interface is a program's, as an eiface's TAP is.  A peer this ngd may
+ * not read (EACCES: the namespace is owned by a user namespace it holds
+ * no CAP_NET_ADMIN over) is taken as one too: in a vnet jail, whose
+ * root's network privileges end at its own stack (jail(8)), that is the
+ * host's data plane, where the host's eifaces keep their other ends.
  */
 static bool
 ngd_ether_eiface_veth(const struct ngd_ether_link *l)
@@ -1043,9 +1046,11 @@ ngd_ether_eiface_veth(const struct ngd_ether_link *l)
 		mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID,
 		    (uint32_t)l->link_nsid);
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0 &&
-	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
-		(void)mnl_cb_run(buf, (size_t)n, seq, port, ngd_ether_alias_msg,
-		    &marked);
+	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0 &&
+	    mnl_cb_run(buf, (size_t)n, seq, port, ngd_ether_alias_msg,
+		&marked) < 0 &&
+	    l->link_nsid >= 0 && errno == EACCES)
+		marked = true;
 	mnl_socket_close(nl);
 	return marked;
 }

@@ -119,6 +119,11 @@ struct ngd_fast_br {
 	struct ngd_br_repoint *rp; /* ngd_br_repoint_hosts's to do */
 	unsigned nrp, maxrp;
 	uint64_t rp_ms; /* when the first of them came */
+	/* An import's deletions, made NGD_BR_BATCH at a time (ngd_br_del):
+	 * a flood of source MACs leaves the map far more hosts than the
+	 * nodes take, and one syscall each stalled ngd for seconds. */
+	struct ng_fast_bpf_mac *delq;
+	uint32_t ndel;
 };
 
 static struct ngd_fast_br *ngd_br_active; /* for the before-message hook */
@@ -137,11 +142,38 @@ ngd_br_put(struct ngd_fast_br *br, int fd, const void *key, const void *val,
 	br->wrote = true;
 }
 
+/* The hosts an import queued for deletion, deleted. */
+static void
+ngd_br_del_flush(struct ngd_fast_br *br)
+{
+	uint32_t done = 0;
+
+	while (done < br->ndel) {
+		uint32_t count = br->ndel - done;
+
+		if (bpf_map_delete_batch(br->hosts_fd, &br->delq[done], &count,
+			NULL) == 0)
+			break;
+		/* stopped at a key gone meanwhile (ENOENT), or cannot batch */
+		done += count;
+		if (done < br->ndel)
+			(void)bpf_map_delete_elem(br->hosts_fd,
+			    &br->delq[done++]);
+	}
+	br->ndel = 0;
+}
+
 static void
 ngd_br_del(struct ngd_fast_br *br, int fd, const void *key)
 {
-	(void)bpf_map_delete_elem(fd, key);
 	br->wrote = true;
+	if (fd == br->hosts_fd && br->delq != NULL) {
+		memcpy(&br->delq[br->ndel++], key, sizeof(*br->delq));
+		if (br->ndel == NGD_BR_BATCH)
+			ngd_br_del_flush(br);
+		return;
+	}
+	(void)bpf_map_delete_elem(fd, key);
 }
 
 static void
@@ -620,6 +652,8 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 		ngd_br_fold_all(br, b);
 	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
 	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	br->delq = calloc(NGD_BR_BATCH, sizeof(*br->delq)); /* or one each */
+	br->ndel = 0;
 	if (keys == NULL || vals == NULL)
 		goto out;
 	for (;;) {
@@ -635,12 +669,15 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 		}
 		for (__u32 i = 0; i < count; i++)
 			redo |= ngd_br_pull_host(br, &keys[i], &vals[i], now);
+		ngd_br_del_flush(br);
 		nhosts += count;
 		if (error < 0)
 			break; /* ENOENT: that was the last */
 		in = out;
 		first = false;
 	}
+	free(br->delq);
+	br->delq = NULL;
 	br->pulled_ns = now;
 	br->nhosts = nhosts;
 	br->dirty = false;
@@ -652,6 +689,8 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 				ngd_br_push(br, b, node);
 		}
 out:
+	free(br->delq);
+	br->delq = NULL;
 	free(keys);
 	free(vals);
 }

@@ -213,6 +213,48 @@ ngd_fast_pin_rundir(const char *base)
 		    base);
 }
 
+/*
+ * Whether dir is ngd's to pin in: a directory (not a link to one) of
+ * ngd's user, which nobody else may write to.  A bpffs mounted without
+ * mode= has a root of mode 1777, where any user may make the directory
+ * first, own it and then rename ngd's pins away, or leave links in it
+ * that ngd would follow to another graph's maps.  ENOENT: not there yet.
+ */
+static int
+ngd_fast_pin_owned(const char *dir)
+{
+	struct stat st;
+
+	if (lstat(dir, &st) < 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return EPERM;
+	return 0;
+}
+
+/* Both levels ngd's (or not made yet); else nothing is pinned there. */
+static bool
+ngd_fast_pin_trust(struct ngd_fast_pin *pin)
+{
+	const char *bad = pin->bpfroot;
+	struct stat st;
+	int error;
+
+	if ((error = ngd_fast_pin_owned(bad)) == 0)
+		error = ngd_fast_pin_owned(bad = pin->bpfdir);
+	if (error == 0 || error == ENOENT)
+		return true;
+	if (lstat(bad, &st) < 0)
+		memset(&st, 0, sizeof(st));
+	ngd_log(LOG_WARNING,
+	    "data path: %s is not ngd's own (owner %u, mode %04o): "
+	    "nothing pinned, the programs stop with ngd",
+	    bad, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	pin->bpfroot[0] = '\0';
+	return false;
+}
+
 /* Where the graph of the namespace with this cookie pins. */
 struct ngd_fast_pin *
 ngd_fast_pin_new(uint64_t cookie)
@@ -240,6 +282,8 @@ ngd_fast_pin_new(uint64_t cookie)
 		pin->bpfroot[0] = '\0';
 	snprintf(pin->bpfdir, sizeof(pin->bpfdir), "%s/%llu", pin->bpfroot,
 	    (unsigned long long)cookie);
+	if (pin->bpfroot[0] != '\0')
+		(void)ngd_fast_pin_trust(pin);
 	return pin;
 }
 
@@ -399,8 +443,13 @@ ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 		    pin->bpfroot[0] ? pin->bpfroot : NGD_BPF_DIR);
 		return;
 	}
+	/* another user's, made since ngd_fast_pin_new looked? */
 	(void)mkdir(pin->bpfroot, 0700);
+	if (!ngd_fast_pin_trust(pin))
+		return;
 	(void)mkdir(pin->bpfdir, 0700);
+	if (!ngd_fast_pin_trust(pin))
+		return;
 	bpf_object__for_each_map(m, obj)
 	{
 		if (bpf_map__is_internal(m))

@@ -52,6 +52,8 @@ static struct {
 	dev_t dev;
 	ino_t ino;
 	bool entered_netns;
+	bool netns_apart;  /* owned by a user namespace below ours ... */
+	uid_t netns_owner; /* ... made by this uid (jail(8): a vnet jail) */
 } ngd_self;
 
 static int
@@ -105,12 +107,33 @@ ngd_ns_id(int pidfd, pid_t pid, unsigned long kind, dev_t *dev, ino_t *ino)
 	return ok;
 }
 
+/*
+ * Is the network namespace nsfd owned by a user namespace below ours
+ * (jail(8) makes a vnet jail's so)?  Its owner's uid in *owner.
+ */
+static bool
+ngd_netns_apart(int nsfd, uid_t *owner)
+{
+	int usfd = ioctl(nsfd, NS_GET_USERNS), parent;
+	bool apart = false;
+
+	if (usfd < 0)
+		return false;
+	/* EPERM: the user namespace is ours (or above it) */
+	if ((parent = ioctl(usfd, NS_GET_PARENT)) >= 0) {
+		close(parent);
+		apart = ioctl(usfd, NS_GET_OWNER_UID, owner) == 0;
+	}
+	close(usfd);
+	return apart;
+}
+
 static bool
 ngd_self_read(void)
 {
 	dev_t nd, n1d;
 	ino_t ni, n1i;
-	int self, init;
+	int self, init, nsfd;
 	bool ok;
 
 	if (ngd_self.known)
@@ -119,6 +142,13 @@ ngd_self_read(void)
 	ok = ngd_ns_id(self, getpid(), PIDFD_GET_PID_NAMESPACE, &ngd_self.dev,
 		 &ngd_self.ino) &&
 	    ngd_ns_id(self, getpid(), PIDFD_GET_NET_NAMESPACE, &nd, &ni);
+	if (ok &&
+	    (nsfd = ngd_ns_fd(self, getpid(), PIDFD_GET_NET_NAMESPACE,
+		 "net")) >= 0) {
+		ngd_self.netns_apart = ngd_netns_apart(nsfd,
+		    &ngd_self.netns_owner);
+		close(nsfd);
+	}
 	if (self >= 0)
 		close(self);
 	if (!ok)
@@ -188,8 +218,9 @@ ngd_pidns_below(int nsfd)
 /*
  * Whether the process behind pidfd (pid) may ever configure a network:
  * CAP_NET_ADMIN in its bounding set, which jail(8) leaves to vnet jails
- * alone (jail_confine.c), read from /proc and trusted only if the pidfd's
- * process is still alive after it.  false if it cannot be read.
+ * made before their stacks were owned apart (jail_confine.c), read from
+ * /proc and trusted only if the pidfd's process is still alive after
+ * it.  false if it cannot be read.
  */
 static bool
 ngd_pid_may_net_admin(int pidfd, pid_t pid)
@@ -221,13 +252,15 @@ ngd_pid_may_net_admin(int pidfd, pid_t pid)
  * namespace holding only lo (DESIGN, jails 3), where an ngd started by
  * the host's root (ngctl -j, a loop over every jail) gave its root the
  * interfaces and raw sockets it may not make itself, where FreeBSD gives
- * it no netgraph at all.  Its processes' bounding sets lack
- * CAP_NET_ADMIN, those of a vnet jail's have it.
+ * it no netgraph at all.  A vnet jail's root owns the user namespace that
+ * owns its stack (jail(8) makes them so; in a jail made before, its
+ * bounding set held CAP_NET_ADMIN); a jail without vnet has neither.
  */
 bool
 ngd_peer_jailed(int fd, pid_t pid)
 {
-	socklen_t len = sizeof(int);
+	struct ucred cred;
+	socklen_t len = sizeof(int), clen = sizeof(cred);
 	int pidfd;
 	bool may;
 
@@ -235,6 +268,11 @@ ngd_peer_jailed(int fd, pid_t pid)
 		return ngd_peer_below(fd, pid);
 	if (!ngd_peer_below(fd, pid))
 		return false; /* the host's root, from outside */
+	/* a vnet jail's stack, owned apart: its root configures it */
+	if (ngd_self.netns_apart &&
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 &&
+	    cred.uid == ngd_self.netns_owner)
+		return false;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
 		pidfd = ngd_pidfd_open(pid);
 	may = ngd_pid_may_net_admin(pidfd, pid);
