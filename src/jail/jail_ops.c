@@ -500,8 +500,48 @@ jail_net_close(struct jail_net *n)
 }
 
 /*
+ * An interface moved in for a jail that was removed meanwhile, or whose
+ * record cannot be written: sent back, as the removal would have; ngd's
+ * through ngd.
+ */
+static void
+jail_iface_back(const char *ifn, bool ng, struct jail_nl *inl, int inner)
+{
+	int home;
+
+	if (ng) {
+		(void)jail_ng_vnet(ifn, "");
+		return;
+	}
+	(void)jail_nl_index(inl, ifn, &inner);
+	if ((home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) >= 0) {
+		(void)jail_nl_move(inl, inner, home, NULL);
+		close(home);
+	}
+}
+
+/* Is r's record still there (under the lock)?  0, or ESRCH: the jail
+ * was removed (and torn down) since it was made. */
+static int
+jail_rec_still(const struct jail_rec *r)
+{
+	struct jail_rec now;
+	int error;
+
+	if (jail_rec_read(r->name, &now) != 0)
+		return ESRCH;
+	error = now.jid == r->jid ? 0 : ESRCH;
+	jail_rec_free(&now);
+	return error;
+}
+
+/*
  * vnet.interface: each moves in under its name and is recorded, under
- * the lock, so removal can send it home.
+ * the lock, so removal can send it home.  The lock is let go between
+ * the record's first write (jail_make_jail) and each interface, and a
+ * jail -r may tear the jail down meanwhile, not knowing of the
+ * interface: the record is written only if it is still there (else it
+ * was written anew for a jail gone), and the interface goes back.
  */
 static int
 jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
@@ -547,15 +587,22 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 		}
 		if (error == 0) {
 			bool seen = jail_nl_index(inl, ifn, &inner) == 0;
+			size_t had = r->nifaces;
 
 			if (!seen)
 				inner = idx;
-			if (jail_rec_add_iface(r, ifn, inner) == 0) {
+			if ((error = jail_rec_still(r)) == 0 &&
+			    jail_rec_add_iface(r, ifn, inner) == 0) {
 				r->ifaces[r->nifaces - 1].ng = ng;
 				if (seen && r->nifaces <= 64)
 					net->found |= 1ULL << (r->nifaces - 1);
 			}
-			error = jail_rec_write(r);
+			if (error == 0)
+				error = jail_rec_write(r);
+			if (error != 0) { /* not recorded: not the jail's */
+				r->nifaces = had;
+				jail_iface_back(ifn, ng, inl, inner);
+			}
 		}
 		jail_unlock(lock);
 		if (error != 0) {
@@ -564,7 +611,8 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 			 * "<command>: failed" that scripts match (case 52).
 			 */
 			jail_warnx(JN(t), "vnet.interface %s: %s", ifn,
-			    strerror(error));
+			    error == ESRCH ? "the jail was removed meanwhile" :
+					     strerror(error));
 			jail_warnx(JN(t), "ip link set %s netns %s: failed",
 			    ifn, r->name);
 		}

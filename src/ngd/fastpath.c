@@ -114,6 +114,13 @@
  */
 #define NGD_FAST_MON_BUF (8 << 20)
 #define NGD_FAST_RETIRE_MS 20
+/*
+ * The pairs by their graph-side end's index, for the data plane's link
+ * events (ngd_fast_mon_cb), a few a pair made or gone: each was a walk
+ * of every pair, O(N^2) for N jails made or removed.  The data plane
+ * hands indexes out in order, so their low bits spread them.
+ */
+#define NGD_FAST_GIDX_BUCKETS 4096
 #define NGD_FAST_RETIRE_MAX 128
 
 struct ngd_fast;
@@ -141,6 +148,7 @@ struct ngd_fast {
 	int tap_ifindex;
 	int tap_link;           /* ng_fast_tap on its ingress */
 	struct ngd_veth **byid; /* port id -> pair */
+	struct ngd_veth *bygidx[NGD_FAST_GIDX_BUCKETS]; /* ngd_fast_index */
 	unsigned next_id;
 	int members_fd, groups_fd;
 	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
@@ -231,6 +239,9 @@ struct ngd_veth {
 	uint16_t desc_id;
 	bool desc_home;
 	struct ngd_veth *next;
+	/* In fp->bygidx under igidx (0: not there), ngd_fast_index. */
+	int igidx;
+	struct ngd_veth *inext;
 };
 
 /* A pair's graph-side end has index gidx: new ends are given higher
@@ -1537,6 +1548,44 @@ ngd_fast_after_msg(struct ng_graph *g, bool changed)
 	ngd_fast_sync();
 }
 
+static struct ngd_veth **
+ngd_fast_bucket(struct ngd_fast *fp, int gidx)
+{
+	return &fp->bygidx[(unsigned)gidx % NGD_FAST_GIDX_BUCKETS];
+}
+
+static void
+ngd_fast_unindex(struct ngd_veth *v)
+{
+	if (v->igidx > 0)
+		for (struct ngd_veth **pp = ngd_fast_bucket(v->fp, v->igidx);
+		     *pp != NULL; pp = &(*pp)->inext)
+			if (*pp == v) {
+				*pp = v->inext;
+				break;
+			}
+	v->igidx = 0;
+	v->inext = NULL;
+}
+
+/* v found by its gidx from now on: once it is on the list of pairs, and
+ * after each change of its gidx. */
+static void
+ngd_fast_index(struct ngd_veth *v)
+{
+	struct ngd_veth **pp;
+
+	if (v->igidx == v->gidx)
+		return;
+	ngd_fast_unindex(v);
+	if (v->gidx > 0) {
+		pp = ngd_fast_bucket(v->fp, v->gidx);
+		v->inext = *pp;
+		*pp = v;
+		v->igidx = v->gidx;
+	}
+}
+
 static void
 ngd_veth_free(struct ngd_veth *v)
 {
@@ -1550,6 +1599,7 @@ ngd_veth_free(struct ngd_veth *v)
 			*pp = v->next;
 			break;
 		}
+	ngd_fast_unindex(v);
 	if (v->direct != NULL) {
 		v->direct->direct = NULL;
 		(void)ngd_veth_port(v->direct);
@@ -1955,6 +2005,7 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	ngd_fast_index(v);
 	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	if (ngd_veth_peer(v, &p) == 0) {
@@ -2252,6 +2303,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	}
 	v->next = fp->veths;
 	fp->veths = v;
+	ngd_fast_index(v);
 	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
@@ -2875,6 +2927,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	memcpy(oldname, v->gname, sizeof(oldname));
 	ngd_fast_saw_gidx(fp, gidx);
 	v->gidx = gidx;
+	ngd_fast_index(v);
 	memcpy(v->gname, gname, sizeof(v->gname));
 	v->link = -1;
 	v->down = false; /* until the new end's news (ngd_fast_carrier) */
@@ -2882,6 +2935,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 		if (v->link >= 0)
 			close(v->link);
 		v->gidx = oldgidx;
+		ngd_fast_index(v);
 		memcpy(v->gname, oldname, sizeof(v->gname));
 		v->link = oldlink;
 		/* Deleted now, not retired: its peer holds the interface's
@@ -3039,7 +3093,8 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 		return MNL_CB_OK;
 	memset(&l, 0, sizeof(l));
 	(void)mnl_attr_parse(nh, sizeof(*ifi), ngd_fast_link_attr, &l);
-	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next)
+	for (struct ngd_veth *v = *ngd_fast_bucket(fp, ifi->ifi_index);
+	     v != NULL; v = v->inext)
 		if (v->gidx == ifi->ifi_index) {
 			if (strcmp(v->gname, l.name) != 0)
 				continue; /* an older device's news */
@@ -3047,7 +3102,8 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 				ngd_fast_carrier(v, ifi->ifi_flags);
 				break;
 			}
-			v->gidx = 0;             /* nothing left to delete */
+			v->gidx = 0; /* nothing left to delete */
+			ngd_fast_index(v);
 			ng_netdev_gone(v->node); /* frees v */
 			break;
 		}
@@ -3081,6 +3137,7 @@ ngd_fast_recheck(struct ngd_fast *fp)
 			max = m;
 		}
 		v->gidx = 0; /* nothing, or another's, to delete */
+		ngd_fast_index(v);
 		gone[n++] = v->node;
 	}
 	for (size_t i = 0; i < n; i++)

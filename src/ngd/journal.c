@@ -5,7 +5,7 @@
  * (dir: -J, $NGD_JOURNAL_DIR or /run/netgraph), replaced whole (written
  * to a temporary file, then renamed) whenever the graph changed:
  *
- *   netgraph-journal 1                  the format's version
+ *   netgraph-journal 2                  the format's version
  *   netns 4099                          the namespace's cookie
  *   nextid 0000001a                     IDs are never reused
  *   node 00000002 eiface ng_host        ID, type, name ("-": none)
@@ -13,7 +13,9 @@
  *   ifdev 00000002 synced=1             node and interface names agree
  *   hook 0000000b link0 00000002 ether  edges, in the order they were made
  *   msg 0000000b setconfig { ... }      settings, the type's save method
- *   end 5a1e...                         FNV-1a 64 of everything above
+ *   end 5a1e...                         everything above summed: each
+ *                                       line's FNV-1a 64, folded in order
+ *                                       as FNV-1a folds bytes
  *
  * Names, hooks and message text are written with %XX for spaces, '%',
  * control bytes and a lone "-".  ngctl's socket nodes, and their hooks,
@@ -22,7 +24,9 @@
  * replaying: the nodes in ID order with their IDs, names, hooks, then
  * the messages; ether nodes, which ngd makes for interfaces, are found
  * by name.  A journal that is damaged, of another version or of another
- * namespace is set aside (renamed .bad) and ngd starts empty.
+ * namespace is set aside (renamed .bad) and ngd starts empty; version 1
+ * (an older ngd's file or takeover text: the end line an FNV-1a of the
+ * whole text) is read as well.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,11 +41,11 @@
 #include "ngd.h"
 #include "ng_parse.h"
 
-#define NGD_JOURNAL_VERSION 1
+#define NGD_JOURNAL_VERSION 2      /* 1: the end line sums the text whole */
 #define NGD_JOURNAL_CHECK_MS 30000 /* look even with no request */
 #define NGD_JOURNAL_COST 4         /* idle at least 4x the time a write took */
 #define NGD_JOURNAL_ROOM (20 * 1024) /* a message's binary form */
-#define NGD_JOURNAL_STEP 4096        /* bytes a kept sum covers more */
+#define NGD_JOURNAL_STEP 4096        /* bytes compared at a time */
 
 #define NGD_FNV_BASIS 14695981039346656037ull
 
@@ -321,53 +325,140 @@ ngd_journal_hooks(struct ngd_jbuf *f, struct ngd_jnode *jn, size_t n)
 }
 
 /*
- * The end line's sum of b's text (FNV-1a of its b->len bytes), the same
- * as ngd_fnv's, taken up from prev's sums (NULL: none) where the two
- * texts agree: a vnet changes one interface's line, and summing a
- * thousand jails' text after each cost ngd more than making it.  The
- * texts are compared a step at a time (memcmp: many bytes a cycle,
- * where the sum takes a few cycles a byte), and b's sums kept for the
- * next.
+ * Version 2's end line: each line's FNV-1a sum (its '\n' included), the
+ * sums folded in order, one multiply each.  Version 1 summed the whole
+ * text as one, so a vnet, which changes one interface's line near the
+ * start, had the rest of a thousand jails' text summed again after it
+ * (their lines move when it grows): O(N) bytes a vnet, O(N^2) a jail -c.
+ * Now the next text takes up the sums of the lines it shares with the
+ * last at its start and at its end, and sums only the lines between.
+ */
+static uint64_t
+ngd_journal_fold(uint64_t h, uint64_t line)
+{
+	return (h ^ line) * 1099511628211ull;
+}
+
+/* The end line's sum of text's n bytes, every line summed (version 2). */
+static uint64_t
+ngd_journal_sum_all(const char *text, size_t n)
+{
+	uint64_t h = NGD_FNV_BASIS;
+	const char *s = text, *e = text + n, *nl;
+
+	for (; s < e; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(e - s))) == NULL)
+			nl = e - 1; /* a last line without its '\n' */
+		h = ngd_journal_fold(h, ngd_fnv(s, (size_t)(nl + 1 - s)));
+	}
+	return h;
+}
+
+static size_t
+ngd_journal_nlines(const char *s, size_t n)
+{
+	const char *e = s + n;
+	size_t c = 0;
+
+	for (; (s = memchr(s, '\n', (size_t)(e - s))) != NULL; s++)
+		c++;
+	return c;
+}
+
+/* The length of the bytes a and b agree on at their start (n at most). */
+static size_t
+ngd_journal_same_head(const char *a, const char *b, size_t n)
+{
+	size_t k = 0;
+
+	while (k + NGD_JOURNAL_STEP <= n &&
+	    memcmp(a + k, b + k, NGD_JOURNAL_STEP) == 0)
+		k += NGD_JOURNAL_STEP;
+	while (k < n && a[k] == b[k])
+		k++;
+	return k;
+}
+
+/* ... and at their ends (a: alen bytes, b: blen). */
+static size_t
+ngd_journal_same_tail(const char *a, size_t alen, const char *b, size_t blen,
+    size_t n)
+{
+	size_t k = 0;
+
+	while (k + NGD_JOURNAL_STEP <= n &&
+	    memcmp(a + alen - k - NGD_JOURNAL_STEP,
+		b + blen - k - NGD_JOURNAL_STEP, NGD_JOURNAL_STEP) == 0)
+		k += NGD_JOURNAL_STEP;
+	while (k < n && a[alen - k - 1] == b[blen - k - 1])
+		k++;
+	return k;
+}
+
+static bool
+ngd_journal_line_start(const char *s, size_t at)
+{
+	return at == 0 || s[at - 1] == '\n';
+}
+
+/*
+ * The end line's sum of b's text (its b->len bytes; the same as
+ * ngd_journal_sum_all's), taken up from prev's line sums (NULL: none)
+ * for the whole lines the two texts share at their start and at their
+ * end; b's line sums kept for the next.  O(lines) a text, plus the
+ * bytes of the lines that changed; the shared ends are compared with
+ * memcmp (many bytes a cycle, where a sum takes a few cycles a byte).
  */
 static uint64_t
 ngd_journal_sum(struct ngd_jbuf *b, const struct ngd_jbuf *prev)
 {
-	size_t k = 0, n = b->len / NGD_JOURNAL_STEP + 1;
-	uint64_t h;
+	size_t head = 0, tail = 0, nhead = 0, ntail = 0, n, k;
+	const char *s, *e, *nl;
+	uint64_t h = NGD_FNV_BASIS;
 
+	if (prev != NULL && prev->nsums > 0) {
+		size_t m = b->len < prev->body ? b->len : prev->body;
+
+		head = ngd_journal_same_head(b->p, prev->p, m);
+		while (head > 0 && b->p[head - 1] != '\n')
+			head--;
+		tail = ngd_journal_same_tail(b->p, b->len, prev->p, prev->body,
+		    m - head);
+		while (tail > 0 &&
+		    (!ngd_journal_line_start(b->p, b->len - tail) ||
+			!ngd_journal_line_start(prev->p, prev->body - tail)))
+			tail--;
+		nhead = ngd_journal_nlines(b->p, head);
+		ntail = ngd_journal_nlines(b->p + b->len - tail, tail);
+	}
+	s = b->p + head;
+	e = b->p + b->len - tail;
+	n = nhead + ngd_journal_nlines(s, (size_t)(e - s)) + ntail +
+	    (e > s && e[-1] != '\n'); /* a last line without its '\n' */
 	if (n > b->maxsums) {
 		uint64_t *a = realloc(b->sums, n * sizeof(*a));
 
 		if (a == NULL) { /* no sums kept: the next sums it all */
 			b->nsums = 0;
-			return ngd_fnv(b->p, b->len);
+			return ngd_journal_sum_all(b->p, b->len);
 		}
 		b->sums = a;
 		b->maxsums = n;
 	}
-	if (prev != NULL && prev->nsums > 0) {
-		size_t m = b->len < prev->body ? b->len : prev->body;
-
-		while ((k + 1) * NGD_JOURNAL_STEP <= m &&
-		    memcmp(b->p + k * NGD_JOURNAL_STEP,
-			prev->p + k * NGD_JOURNAL_STEP, NGD_JOURNAL_STEP) == 0)
-			k++;
-		/* k < prev->nsums: k steps lie within prev's body */
-		memcpy(b->sums, prev->sums, (k + 1) * sizeof(*b->sums));
-	} else
-		b->sums[0] = NGD_FNV_BASIS;
-	h = b->sums[k];
-	for (size_t i = k; i * NGD_JOURNAL_STEP < b->len; i++) {
-		size_t at = i * NGD_JOURNAL_STEP, to = at + NGD_JOURNAL_STEP;
-
-		if (to > b->len)
-			to = b->len;
-		h = ngd_fnv_from(h, b->p + at, to - at);
-		if (to - at == NGD_JOURNAL_STEP)
-			b->sums[i + 1] = h;
+	if (nhead > 0)
+		memcpy(b->sums, prev->sums, nhead * sizeof(*b->sums));
+	for (k = nhead; s < e; s = nl + 1) {
+		if ((nl = memchr(s, '\n', (size_t)(e - s))) == NULL)
+			nl = e - 1;
+		b->sums[k++] = ngd_fnv(s, (size_t)(nl + 1 - s));
 	}
+	if (ntail > 0)
+		memcpy(b->sums + k, prev->sums + prev->nsums - ntail,
+		    ntail * sizeof(*b->sums));
 	b->nsums = n;
 	b->body = b->len;
+	for (k = 0; k < n; k++)
+		h = ngd_journal_fold(h, b->sums[k]);
 	return h;
 }
 
@@ -760,7 +851,7 @@ ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
 		*why = "not a netgraph journal";
 		return false;
 	}
-	if (version != NGD_JOURNAL_VERSION) {
+	if (version != NGD_JOURNAL_VERSION && version != 1) {
 		*why = "of a version this ngd does not know";
 		return false;
 	}
@@ -768,7 +859,10 @@ ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
 	end = len >= 2 ? memrchr(text, '\n', len - 1) : NULL;
 	end = end == NULL ? text : end + 1;
 	if (sscanf(end, "end %llx\n", &sum) != 1 ||
-	    sum != ngd_fnv(text, (size_t)(end - text))) {
+	    sum !=
+		(version == 1 ?
+			ngd_fnv(text, (size_t)(end - text)) :
+			ngd_journal_sum_all(text, (size_t)(end - text)))) {
 		*why = "damaged (its sum does not match)";
 		return false;
 	}

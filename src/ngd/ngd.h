@@ -447,10 +447,9 @@ struct ngd_journal {
 		char *p;
 		size_t len, cap;
 		bool failed; /* out of memory: the text is incomplete */
-		/* sums[i]: the end line's sum of the first i steps of p
-		 * (NGD_JOURNAL_STEP bytes each), nsums of them, up to its
-		 * body (the text before that line): the next text's sum
-		 * starts where the two first differ. */
+		/* sums[i]: the sum of line i of p's body (the text before
+		 * the end line, body bytes), nsums of them: the next text
+		 * sums again only the lines that differ (journal.c). */
 		uint64_t *sums;
 		size_t nsums, maxsums, body;
 	} text, last;

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The journal's end line (DESIGN decision 12) is its text's FNV-1a sum,
-# taken up from the last text's sums where the two agree (journal.c,
+# The journal's end line (DESIGN decision 12) sums its text: each line's
+# FNV-1a, folded in order (version 2), the lines it shares with the last
+# text at its start and end taken up from that text's sums (journal.c,
 # ngd_journal_sum): after each change, early, in the middle and at the
-# end of a text of many 4 KB steps, the sum is the whole text's, and a
-# new ngd restores the graph from it (a damaged sum sets it aside).
+# end of a text of many lines, two at once far apart, a line longer or
+# shorter, the sum is the whole text's, and a new ngd restores the graph
+# from it (a damaged sum sets it aside).  A version 1 journal (the whole
+# text's FNV-1a, an older ngd's) is restored too.
 source "$(dirname "$0")/../lib.sh"
 NS="sa sb sc"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
@@ -21,12 +24,18 @@ j=$(echo /run/netgraph/*/journal)
 sum_ok() {
 	python3 - "$j" <<'PY'
 import sys
+M = 0xffffffffffffffff
+def fnv(b, h=14695981039346656037):
+    for c in b:
+        h = ((h ^ c) * 1099511628211) & M
+    return h
 t = open(sys.argv[1], "rb").read()
 body, end = t[:t.rindex(b"\n", 0, len(t) - 1) + 1], t[t.rindex(b"\n", 0, len(t) - 1) + 1:]
 h = 14695981039346656037
-for c in body:
-    h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
-print("ok" if end == b"end %016x\n" % h else "bad: %r, want %016x" % (end, h))
+for line in body.splitlines(keepends=True):
+    h = ((h ^ fnv(line)) * 1099511628211) & M
+v2 = body.startswith(b"netgraph-journal 2\n")
+print("ok" if v2 and end == b"end %016x\n" % h else "bad: %r, want %016x" % (end, h))
 PY
 }
 # step WHAT COMMAND...: the command, the journal written anew, checked
@@ -50,6 +59,10 @@ step "vnet home" ngctl msg ngeth75: vnet '""'
 step "a node's name, early" ngctl name ngeth1: early
 step "a node more (nextid, the first line)" ngctl mkpeer br0: eiface link151 ether
 step "a node less" ngctl shutdown early:
+printf 'name ngeth2: far1\nname ngeth148: far2\n' >"$tmp/two"
+step "two names at once, far apart" ngctl -f "$tmp/two"
+step "a name longer, early" ngctl name far1: a_much_longer_name
+step "... and shorter" ngctl name a_much_longer_name: s
 
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
@@ -58,4 +71,23 @@ start_ngd || finish
 expect "a new ngd restores the graph from it" 150 \
     "$(ngctl list | grep -c 'Type: eiface')"
 expect "... none set aside as damaged" "" "$(ls /run/netgraph/*/ | grep bad)"
+
+# An older ngd's journal: version 1, the whole text's FNV-1a.
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+python3 - "$j" <<'PY'
+import sys
+t = open(sys.argv[1], "rb").read()
+body = t[:t.rindex(b"\n", 0, len(t) - 1) + 1].replace(b"netgraph-journal 2\n", b"netgraph-journal 1\n", 1)
+body = body.replace(b" far2\n", b" v1name\n")
+h = 14695981039346656037
+for c in body:
+    h = ((h ^ c) * 1099511628211) & 0xffffffffffffffff
+open(sys.argv[1], "wb").write(body + b"end %016x\n" % h)
+PY
+start_ngd || finish
+expect "a version 1 journal is restored" "150 v1name" \
+    "$(ngctl list | grep -c 'Type: eiface') $(ngctl info v1name: | sed -n 's/^  Name: \([^ ]*\).*/\1/p')"
+expect "... none set aside" "" "$(ls /run/netgraph/*/ | grep bad)"
 finish
