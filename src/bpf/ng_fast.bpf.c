@@ -31,6 +31,34 @@ struct {
 	__type(value, struct ng_fast_bpf_port);
 } ng_fast_ports SEC(".maps");
 
+/* ng_fast_ports again, by NG_FAST_BPF_IF_SLOT (ng_fast_bpf.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NG_FAST_BPF_IF_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ng_fast_bpf_ifport);
+} ng_fast_ifs SEC(".maps");
+
+/*
+ * The port entry of ifindex, or NULL: its slot of ng_fast_ifs if the
+ * slot is its own (an array's lookup the verifier inlines), else the
+ * hash's.  The owner is read before the port, once: ngd empties the
+ * slot and lets every run that saw it end before it rewrites the port.
+ */
+static __always_inline struct ng_fast_bpf_port *
+ng_fast_port_of(__u32 ifindex)
+{
+	__u32 slot = NG_FAST_BPF_IF_SLOT(ifindex);
+	struct ng_fast_bpf_ifport *e = bpf_map_lookup_elem(&ng_fast_ifs, &slot);
+
+	if (e != NULL && *(volatile __u32 *)&e->ifindex == ifindex) {
+		asm volatile("" ::: "memory"); /* the port after the owner */
+		return &e->port;
+	}
+	return bpf_map_lookup_elem(&ng_fast_ports, &ifindex);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
@@ -462,7 +490,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 				return ng_fast_vl_down(skb, out);
 			/* (an entry of ng_fast_ports only for an uplink) */
 			wp = (op->flags & NG_FAST_BPF_BR_WIRE) ?
-			    bpf_map_lookup_elem(&ng_fast_ports, &out) :
+			    ng_fast_port_of(out) :
 			    NULL;
 			wire = wp != NULL ? wp->wire : 0;
 			if (cacheable && c != NULL) {
@@ -823,7 +851,7 @@ ng_fast_port(struct __sk_buff *skb)
 	struct ng_fast_bpf_stats *st;
 	__u32 *tap;
 
-	p = bpf_map_lookup_elem(&ng_fast_ports, &ifindex);
+	p = ng_fast_port_of(ifindex);
 	if (p == NULL)
 		return TC_ACT_SHOT; /* not (or no longer) a port */
 	id = p->id; /* its counters' index, and its slot on a bridge */

@@ -55,6 +55,26 @@ struct ng_fast_bpf_port {
 };
 
 /*
+ * Each entry of ng_fast_ports is also in ng_fast_ifs, an array whose
+ * slot is the ifindex's low bits (NG_FAST_BPF_IF_SLOT): ng_fast_port
+ * finds it there with no hash lookup (an inlined index), or, if the
+ * slot names another ifindex (two share it, or ngd is rewriting it), in
+ * the hash, which always has it.  ngd maps the array (BPF_F_MMAPABLE)
+ * and changes an entry so that no run reads half of it: the ifindex to
+ * 0 (a 32-bit store), an RCU grace period (membarrier: every run that
+ * read the old ifindex has ended), the port, then the ifindex (a
+ * release store); as ng_ether_ifs (ng_ether_bpf.h).
+ */
+struct ng_fast_bpf_ifport {
+	__u32 ifindex; /* the owner; 0: none (use the hash) */
+	struct ng_fast_bpf_port port;
+	__u32 pad; /* 24 bytes: the array's stride, mapped, is 8-aligned */
+};
+
+#define NG_FAST_BPF_IF_SLOTS 4096 /* a power of 2 */
+#define NG_FAST_BPF_IF_SLOT(ifindex) ((ifindex) & (NG_FAST_BPF_IF_SLOTS - 1))
+
+/*
  * An ether node's lower uplink (fastpath_ether.c) may have a "wire
  * device" in the data plane: a macvlan of the interface whose transmit
  * is the interface's own queue.  What a kernel bridge sends such a port
@@ -269,6 +289,7 @@ struct ng_fast_bpf_vlstats {
 #define NG_FAST_BPF_MAP_VLFPORTS "ng_fast_vlfports" /* fvport -> vlfport */
 
 #define NG_FAST_BPF_MAP_PORTS "ng_fast_ports"     /* ifindex -> port */
+#define NG_FAST_BPF_MAP_IFS "ng_fast_ifs"         /* slot -> ifport */
 #define NG_FAST_BPF_MAP_IDS "ng_fast_ids"         /* id -> ifindex */
 #define NG_FAST_BPF_MAP_CFG "ng_fast_cfg"         /* [0]: the TAP's ifindex */
 #define NG_FAST_BPF_MAP_STATS "ng_fast_pstats"    /* port id -> stats */

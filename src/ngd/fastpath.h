@@ -238,6 +238,12 @@ void ngd_fast_eth_want(struct ngd_fast_eth *fe, uint32_t gidx, uint32_t mode,
  * to it forward to the new one at once. */
 void ngd_fast_eth_repoint(struct ngd_fast_eth *fe, uint32_t from, uint32_t to);
 void ngd_fast_eth_fold_hub(struct ngd_fast_eth *fe, uint32_t group);
+/* fastpath.c: port, key's entry in ng_fast_ports and its ng_fast_ifs
+ * slot (ng_fast_bpf.h), 0 or an errno; key's entry gone from both. */
+struct ng_fast_bpf_port;
+int ngd_fast_port_put(struct ngd_fast *fp, uint32_t key,
+    const struct ng_fast_bpf_port *port);
+void ngd_fast_port_del(struct ngd_fast *fp, uint32_t key);
 void ngd_fast_eth_fold_gidx(struct ngd_fast_eth *fe, uint32_t gidx);
 void ngd_fast_eth_hub_count(struct ngd_fast_eth *fe, uint32_t group,
     uint32_t from, const struct ng_node *hub, uint64_t pkts, uint64_t bytes);

@@ -446,7 +446,7 @@ ngd_fe_free_up(struct ngd_fast_eth *fe, struct ngd_fe_up *u)
 	if (u->link >= 0)
 		close(u->link);
 	if (u->gidx != 0)
-		(void)bpf_map_delete_elem(fe->dp.ports_fd, &key);
+		ngd_fast_port_del(fe->dp.owner, key);
 	if (u->hidx != 0)
 		(void)ngd_fe_del((int)u->hidx); /* the peer goes with it */
 	ngd_fe_unwire(fe, u);
@@ -526,11 +526,8 @@ ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
 		(void)bpf_map_update_elem(fe->dp.stats_fd, &id, zero, BPF_ANY);
 		free(zero);
 	}
-	if (bpf_map_update_elem(fe->dp.ports_fd, &u->gidx, &port, BPF_ANY) <
-	    0) {
-		error = errno;
+	if ((error = ngd_fast_port_put(fe->dp.owner, u->gidx, &port)) != 0)
 		goto fail;
-	}
 	u->next = fe->ups;
 	fe->ups = u;
 	return u;
@@ -671,8 +668,7 @@ ngd_fast_eth_repoint(struct ngd_fast_eth *fe, uint32_t from, uint32_t to)
 			.wire = u->widx };
 
 		if (u->direct != from ||
-		    bpf_map_update_elem(fe->dp.ports_fd, &u->gidx, &port,
-			BPF_ANY) != 0)
+		    ngd_fast_port_put(fe->dp.owner, u->gidx, &port) != 0)
 			continue;
 		u->direct = to;
 		if (u->want_mode == NG_FAST_BPF_DIRECT && u->want_peer == from)
@@ -781,8 +777,8 @@ ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
 				port.mode = NG_FAST_BPF_VLAN;
 				port.peer = vlan;
 			}
-			if (bpf_map_update_elem(fe->dp.ports_fd, &u->gidx,
-				&port, BPF_ANY) == 0) {
+			if (ngd_fast_port_put(fe->dp.owner, u->gidx, &port) ==
+			    0) {
 				u->bridge = bridge;
 				u->vlan = vlan;
 				u->direct = direct;

@@ -703,6 +703,44 @@ main(int argc, char **argv)
 		CHECK("port of another bridge: to ngd", slow(b) == s + 1);
 	}
 
+	/* A port's entry in ng_fast_ifs, by the ifindex's low bits, is read
+	 * before the hash's when the slot is the port's own (A's hash entry
+	 * gone, the slot a direct one to B: it must redirect); a slot
+	 * another ifindex owns, or an empty one, leaves it to the hash. */
+	{
+		int ifs = bpf_object__find_map_fd_by_name(obj,
+		    NG_FAST_BPF_MAP_IFS);
+		uint32_t slot = NG_FAST_BPF_IF_SLOT(a);
+		struct ng_fast_bpf_port pa;
+		struct ng_fast_bpf_ifport e = { .ifindex = a,
+			.port = { .id = 1,
+			    .mode = NG_FAST_BPF_DIRECT,
+			    .peer = b } };
+
+		if (bpf_map_lookup_elem(ports, &a, &pa) != 0) {
+			printf("FAIL A's port entry: %s\n", strerror(errno));
+			exit(1);
+		}
+		(void)bpf_map_delete_elem(ports, &a);
+		CHECK("ifs: no entry anywhere: dropped",
+		    run(a, S1, S2) == TC_ACT_SHOT);
+		update(ifs, &slot, &e);
+		CHECK("ifs: its own slot is read, not the hash",
+		    run(a, S1, S2) == TC_ACT_REDIRECT);
+		e.ifindex = a + NG_FAST_BPF_IF_SLOTS;
+		update(ifs, &slot, &e);
+		CHECK("ifs: a slot another ifindex owns leaves it to the hash",
+		    run(a, S1, S2) == TC_ACT_SHOT);
+		update(ports, &a, &e.port);
+		CHECK("ifs: ... which has it",
+		    run(a, S1, S2) == TC_ACT_REDIRECT);
+		memset(&e, 0, sizeof(e));
+		update(ifs, &slot, &e);
+		CHECK("ifs: an empty slot leaves it to the hash",
+		    run(a, S1, S2) == TC_ACT_REDIRECT);
+		update(ports, &a, &pa);
+	}
+
 	vlan_cases(a, b);
 	vport_cases(a, b);
 	fvport_cases(a, b);

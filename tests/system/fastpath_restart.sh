@@ -63,6 +63,11 @@ leftover() {
 settle() { sleep 0.4; } # the journal is written after the change
 # The data plane's slow-path TAPs (ngslowN: each ngd makes its own), and
 # the frames the kernel gave ngd through those not in the list $1.
+# The owners of ng_fast_ifs's slots (ng_fast_bpf.h), sorted.
+ifs_owners() {
+	bpftool -j map dump pinned "$(ls -d "$bpfdir"/*/ng_fast_ifs | head -1)" 2>/dev/null |
+		jq -r '.[] | (.formatted.value.ifindex // .value.ifindex) | select(. != 0)' | sort -n | xargs
+}
 slows() { nsenter --net="$(dataplane)" ip -o link show | awk -F'[:@ ]+' '$2 ~ /^ngslow/ { print $2 }' | xargs; }
 slows_since() {
 	nsenter --net="$(dataplane)" cat /proc/net/dev | sed 's/^ *//' |
@@ -102,6 +107,9 @@ grep -q 'kind=veth name=ngeth1 .*gidx=[0-9]* port=[0-9]* placed=fb' /run/netgrap
 	ok "the journal describes the pairs" || fail "the journal describes the pairs"
 before="$(idx fb ngeth1) $(idx fd ngeth3) $(idx ff ngeth5) $(mac fb ngeth1)"
 ends_before=$(ends)
+# Each port's entry in its ng_fast_ifs slot too (ng_fast_port reads the
+# slot before the hash): every end's own, no other owner.
+expect "every end owns its slot of ng_fast_ifs" "$ends_before" "$(ifs_owners)"
 
 # --- SIGKILL under ping ---------------------------------------------------
 flood fa 198.18.7.2 "$tmp/direct"
@@ -165,6 +173,7 @@ expect "takeover: the bridge's frames stayed in the kernel (the new ngd's slow-p
 expect "takeover: the same interfaces" "$before" \
     "$(idx fb ngeth1) $(idx fd ngeth3) $(idx ff ngeth5) $(mac fb ngeth1)"
 expect "takeover: the same ends, every pinned link an end's" "$ends_before $ends_before" "$(ends) $(pins)"
+expect "takeover: every end owns its slot of ng_fast_ifs" "$ends_before" "$(ifs_owners)"
 got=$(pings fe 198.18.9.2 5)
 expect "takeover: bridge answers" 5 "$got"
 if [ "$got" != 5 ]; then # what the bridge saw, for the report
