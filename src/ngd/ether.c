@@ -21,9 +21,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -32,7 +30,6 @@
 #include <net/if_arp.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
-#include <linux/membarrier.h>
 #include <linux/rtnetlink.h>
 
 #include <bpf/bpf.h>
@@ -132,11 +129,8 @@ struct ngd_ether {
 	int prog_fd[NGD_ETHER_NPROG];
 	int ports_fd, stats_fd, known_fd;
 	bool stats_used[NG_ETHER_BPF_MAX_PORTS]; /* [0]: the ownerless slot */
-	/* ng_ether_ifs, mapped (NULL: not mapped, the hash alone); a
-	 * slot a run may have seen since the last grace period */
-	struct ng_ether_bpf_ifport *ifs;
-	bool ifs_seen[NG_ETHER_BPF_IF_SLOTS];
-	int sock; /* for interface ioctls */
+	struct ngd_ifslots ifs;                  /* ng_ether_ifs (ifslots.c) */
+	int sock;                                /* for interface ioctls */
 	struct ng_ether_dev *devs;
 };
 
@@ -223,67 +217,13 @@ ngd_ether_load(struct ngd_ether *eth)
 	eth->ports_fd = bpf_map__fd(skel->maps.ng_ether_ports);
 	eth->stats_fd = bpf_map__fd(skel->maps.ng_ether_stats);
 	eth->known_fd = bpf_map__fd(skel->maps.ng_ether_known);
-	eth->ifs = mmap(NULL, sizeof(*eth->ifs) * NG_ETHER_BPF_IF_SLOTS,
-	    PROT_READ | PROT_WRITE, MAP_SHARED,
-	    bpf_map__fd(skel->maps.ng_ether_ifs), 0);
-	if (eth->ifs == MAP_FAILED) {
-		ngd_log(LOG_NOTICE, "ether: ports by hash alone: %s",
-		    strerror(errno));
-		eth->ifs = NULL;
-	}
+	(void)ngd_ifslots_map(&eth->ifs, bpf_map__fd(skel->maps.ng_ether_ifs),
+	    NG_ETHER_BPF_IF_SLOTS, sizeof(struct ng_ether_bpf_ifport),
+	    offsetof(struct ng_ether_bpf_ifport, port),
+	    sizeof(struct ng_ether_bpf_port), false, "ether");
 	eth->skel = skel;
 	ngd_ether_fill_known(eth);
 	return 0;
-}
-
-/*
- * ifindex's entry in ng_ether_ifs (ng_ether_bpf.h) emptied, if the slot
- * is its own: the programs look it up in the hash from now on.
- */
-static void
-ngd_ether_if_del(struct ngd_ether *eth, uint32_t ifindex)
-{
-	struct ng_ether_bpf_ifport *e;
-
-	if (eth->ifs == NULL)
-		return;
-	e = &eth->ifs[NG_ETHER_BPF_IF_SLOT(ifindex)];
-	if (__atomic_load_n(&e->ifindex, __ATOMIC_RELAXED) == ifindex)
-		__atomic_store_n(&e->ifindex, 0, __ATOMIC_SEQ_CST);
-}
-
-/*
- * port, ifindex's entry in the hash, in its ng_ether_ifs slot too unless
- * another interface has the slot.  A changed entry is emptied, and
- * rewritten after a grace period (MEMBARRIER_CMD_GLOBAL waits for one:
- * every tc run that read the old owner has ended); with none to be had
- * the slot stays empty and the hash serves.
- */
-static void
-ngd_ether_if_put(struct ngd_ether *eth, uint32_t ifindex,
-    const struct ng_ether_bpf_port *port)
-{
-	unsigned slot = NG_ETHER_BPF_IF_SLOT(ifindex);
-	struct ng_ether_bpf_ifport *e;
-	uint32_t owner;
-
-	if (eth->ifs == NULL)
-		return;
-	e = &eth->ifs[slot];
-	owner = __atomic_load_n(&e->ifindex, __ATOMIC_RELAXED);
-	if (owner != 0 && owner != ifindex)
-		return;
-	if (owner == ifindex && memcmp(&e->port, port, sizeof(*port)) == 0)
-		return;
-	ngd_ether_if_del(eth, ifindex);
-	if (eth->ifs_seen[slot]) {
-		if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
-			return;
-		eth->ifs_seen[slot] = false;
-	}
-	e->port = *port;
-	__atomic_store_n(&e->ifindex, ifindex, __ATOMIC_RELEASE);
-	eth->ifs_seen[slot] = true;
 }
 
 /* ifindex's entry written, in the hash and its ng_ether_ifs slot. */
@@ -293,7 +233,7 @@ ngd_ether_port_put(struct ngd_ether *eth, uint32_t ifindex,
 {
 	if (bpf_map_update_elem(eth->ports_fd, &ifindex, port, BPF_ANY) != 0)
 		return errno;
-	ngd_ether_if_put(eth, ifindex, port);
+	ngd_ifslots_put(&eth->ifs, ifindex, port);
 	return 0;
 }
 
@@ -301,7 +241,7 @@ ngd_ether_port_put(struct ngd_ether *eth, uint32_t ifindex,
 static void
 ngd_ether_port_del(struct ngd_ether *eth, uint32_t ifindex)
 {
-	ngd_ether_if_del(eth, ifindex);
+	ngd_ifslots_del(&eth->ifs, ifindex);
 	(void)bpf_map_delete_elem(eth->ports_fd, &ifindex);
 }
 
@@ -1349,8 +1289,7 @@ ngd_ether_free(struct ngd_ether *eth)
 		ngd_loop_del(eth->loop, &eth->nlio);
 		mnl_socket_close(eth->nl);
 	}
-	if (eth->ifs != NULL)
-		munmap(eth->ifs, sizeof(*eth->ifs) * NG_ETHER_BPF_IF_SLOTS);
+	ngd_ifslots_unmap(&eth->ifs);
 	ng_ether_bpf__destroy(eth->skel); /* NULL ok */
 	if (eth->sock >= 0)
 		close(eth->sock);

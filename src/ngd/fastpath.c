@@ -50,17 +50,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
-#include <linux/membarrier.h>
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -146,10 +143,7 @@ struct ngd_fast {
 	struct ng_fast_bpf *skel;
 	int prog_port, prog_tap, prog_steer;
 	int ports_fd, ids_fd, cfg_fd, stats_fd;
-	/* ng_fast_ifs, mapped (NULL: not mapped, the hash alone); a slot a
-	 * run may have seen since the last grace period */
-	struct ng_fast_bpf_ifport *ifs;
-	bool ifs_seen[NG_FAST_BPF_IF_SLOTS];
+	struct ngd_ifslots ifs; /* ng_fast_ifs (ifslots.c) */
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
 	struct ngd_fast_q tap[NGD_FAST_QUEUES];
 	int tap_ifindex;
@@ -910,96 +904,21 @@ ngd_fast_hookstats(void *arg, struct ng_node *node)
 		ngd_fast_fold_vlan_node(fp, node->id);
 }
 
-/*
- * key's entry in ng_fast_ifs (ng_fast_bpf.h) emptied, if the slot is
- * its own: the programs look it up in the hash from now on.
- */
-static void
-ngd_fast_if_del(struct ngd_fast *fp, uint32_t key)
-{
-	struct ng_fast_bpf_ifport *e;
-
-	if (fp->ifs == NULL)
-		return;
-	e = &fp->ifs[NG_FAST_BPF_IF_SLOT(key)];
-	if (__atomic_load_n(&e->ifindex, __ATOMIC_RELAXED) == key)
-		__atomic_store_n(&e->ifindex, 0, __ATOMIC_SEQ_CST);
-}
-
-/*
- * port, key's entry in the hash, in its ng_fast_ifs slot too unless
- * another port has the slot.  A changed entry is emptied, and rewritten
- * after a grace period (MEMBARRIER_CMD_GLOBAL waits for one: every tc
- * run that read the old owner has ended); with none to be had the slot
- * stays empty and the hash serves.
- */
-static void
-ngd_fast_if_put(struct ngd_fast *fp, uint32_t key,
-    const struct ng_fast_bpf_port *port)
-{
-	unsigned slot = NG_FAST_BPF_IF_SLOT(key);
-	struct ng_fast_bpf_ifport *e;
-	uint32_t owner;
-
-	if (fp->ifs == NULL)
-		return;
-	e = &fp->ifs[slot];
-	owner = __atomic_load_n(&e->ifindex, __ATOMIC_RELAXED);
-	if (owner != 0 && owner != key)
-		return;
-	if (owner == key && memcmp(&e->port, port, sizeof(*port)) == 0)
-		return;
-	ngd_fast_if_del(fp, key);
-	if (fp->ifs_seen[slot]) {
-		if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
-			return;
-		fp->ifs_seen[slot] = false;
-	}
-	e->port = *port;
-	__atomic_store_n(&e->ifindex, key, __ATOMIC_RELEASE);
-	fp->ifs_seen[slot] = true;
-}
-
 int
 ngd_fast_port_put(struct ngd_fast *fp, uint32_t key,
     const struct ng_fast_bpf_port *port)
 {
 	if (bpf_map_update_elem(fp->ports_fd, &key, port, BPF_ANY) != 0)
 		return errno;
-	ngd_fast_if_put(fp, key, port);
+	ngd_ifslots_put(&fp->ifs, key, port);
 	return 0;
 }
 
 void
 ngd_fast_port_del(struct ngd_fast *fp, uint32_t key)
 {
-	ngd_fast_if_del(fp, key);
+	ngd_ifslots_del(&fp->ifs, key);
 	(void)bpf_map_delete_elem(fp->ports_fd, &key);
-}
-
-/*
- * An adopted ng_fast_ifs made to agree with the hash: a slot whose owner
- * has no entry there, or another one, emptied; each slot taken as seen
- * (the last ngd's runs).
- */
-static void
-ngd_fast_ifs_check(struct ngd_fast *fp)
-{
-	struct ng_fast_bpf_port port;
-
-	if (fp->ifs == NULL)
-		return;
-	for (unsigned slot = 0; slot < NG_FAST_BPF_IF_SLOTS; slot++) {
-		struct ng_fast_bpf_ifport *e = &fp->ifs[slot];
-		uint32_t owner = __atomic_load_n(&e->ifindex, __ATOMIC_RELAXED);
-
-		fp->ifs_seen[slot] = true;
-		if (owner != 0 &&
-		    (NG_FAST_BPF_IF_SLOT(owner) != slot ||
-			bpf_map_lookup_elem(fp->ports_fd, &owner, &port) != 0 ||
-			memcmp(&e->port, &port, sizeof(port)) != 0))
-			__atomic_store_n(&e->ifindex, 0, __ATOMIC_SEQ_CST);
-	}
 }
 
 /* Its port entry: how the kernel forwards what its interface sends. */
@@ -2191,7 +2110,7 @@ ngd_fast_restored(struct ngd_fast *fp)
 			    !ngd_fast_eth_gidx(fp->eth, keys[k]))
 				ngd_fast_port_del(fp, keys[k]);
 	}
-	ngd_fast_ifs_check(fp);
+	ngd_ifslots_check(&fp->ifs, fp->ports_fd);
 	for (uint32_t id = 1; id <= NG_FAST_BPF_MAX_PORTS; id++) {
 		uint32_t val = 0, zero = 0;
 
@@ -3359,17 +3278,12 @@ ngd_fast_load(struct ngd_fast *fp)
 	fp->prog_tap = bpf_program__fd(skel->progs.ng_fast_tap);
 	fp->prog_steer = bpf_program__fd(skel->progs.ng_fast_steer);
 	fp->ports_fd = bpf_map__fd(skel->maps.ng_fast_ports);
-	_Static_assert(sizeof(*fp->ifs) % 8 == 0, "ng_fast_ifs's stride");
-	fp->ifs = mmap(NULL, sizeof(*fp->ifs) * NG_FAST_BPF_IF_SLOTS,
-	    PROT_READ | PROT_WRITE, MAP_SHARED,
-	    bpf_map__fd(skel->maps.ng_fast_ifs), 0);
-	if (fp->ifs == MAP_FAILED) {
-		ngd_log(LOG_NOTICE, "fastpath: ports by hash alone: %s",
-		    strerror(errno));
-		fp->ifs = NULL;
-	}
-	if (fp->adopting) /* the last ngd's runs may read any slot */
-		memset(fp->ifs_seen, 1, sizeof(fp->ifs_seen));
+	_Static_assert(sizeof(struct ng_fast_bpf_ifport) % 8 == 0,
+	    "ng_fast_ifs's stride, mapped");
+	(void)ngd_ifslots_map(&fp->ifs, bpf_map__fd(skel->maps.ng_fast_ifs),
+	    NG_FAST_BPF_IF_SLOTS, sizeof(struct ng_fast_bpf_ifport),
+	    offsetof(struct ng_fast_bpf_ifport, port),
+	    sizeof(struct ng_fast_bpf_port), fp->adopting, "fastpath");
 	fp->ids_fd = bpf_map__fd(skel->maps.ng_fast_ids);
 	fp->cfg_fd = bpf_map__fd(skel->maps.ng_fast_cfg);
 	fp->stats_fd = bpf_map__fd(skel->maps.ng_fast_pstats);
@@ -3469,8 +3383,7 @@ ngd_fast_free(struct ngd_fast *fp)
 	ngd_fast_eth_free(fp->eth);
 	ngd_fast_vl_free(fp->vl);
 	ngd_fast_br_free(fp->br);
-	if (fp->ifs != NULL)
-		(void)munmap(fp->ifs, sizeof(*fp->ifs) * NG_FAST_BPF_IF_SLOTS);
+	ngd_ifslots_unmap(&fp->ifs);
 	ng_fast_bpf__destroy(fp->skel); /* NULL ok */
 	free(fp->byid);
 	while (fp->hubs != NULL) {

@@ -585,4 +585,23 @@ struct ngd {
 void ngd_log(int level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* ifslots.c: a BPF array of port entries by an ifindex's low bits in
+ * front of the hash that is the authority (ng_fast_ifs, ng_ether_ifs);
+ * each entry begins with its owner's ifindex, the value at voff. */
+struct ngd_ifslots {
+	unsigned char *base; /* the array, mapped; NULL: the hash alone */
+	size_t stride, voff, vlen;
+	uint32_t n; /* slots, a power of 2 */
+	bool *seen; /* [n]: a run may have read the slot since the
+			      * last grace period */
+};
+/* Maps the array fd (adopted: an older ngd's runs may read any slot);
+ * an array that cannot be mapped leaves the hash alone, logged. */
+int ngd_ifslots_map(struct ngd_ifslots *s, int fd, uint32_t n, size_t stride,
+    size_t voff, size_t vlen, bool adopted, const char *what);
+void ngd_ifslots_unmap(struct ngd_ifslots *s);
+void ngd_ifslots_put(struct ngd_ifslots *s, uint32_t key, const void *value);
+void ngd_ifslots_del(struct ngd_ifslots *s, uint32_t key);
+void ngd_ifslots_check(struct ngd_ifslots *s, int hash_fd);
+
 #endif
