@@ -13,6 +13,8 @@
  *   ng_fast_tap   ingress of the data plane's TAP: a frame ngd wrote,
  *                 tagged with the port it leaves by; it is handed to
  *                 that port's interface.
+ *   ng_fast_slowq egress of the TAP: a frame for ngd, on to its queue if
+ *                 its port has not more than its share there.
  * A port of a vlan node (its trunk, or a filter hook's) is tagged or
  * untagged on the way (ng_fast_vlan).  Maps and counters: ng_fast_bpf.h.
  */
@@ -950,17 +952,79 @@ ng_fast_tap(struct __sk_buff *skb)
 	return bpf_redirect_peer(*ifindex, 0);
 }
 
+/* --- the slow path's queues (ng_fast_bpf.h) ------------------------------ */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, NG_FAST_BPF_SLOW_KEYS);
+	__type(key, __u32);
+	__type(value, struct ng_fast_bpf_slow);
+} ng_fast_slow SEC(".maps");
+
+/*
+ * Whether port id may send ngd a frame: it holds fewer of its queue's
+ * frames than the queue has room left; if so, counted in flight.  (Two
+ * CPUs may both see the last room: NG_FAST_BPF_SLOW_ROOM leaves some.)
+ */
+static __always_inline int
+ng_fast_slow_admit(__u32 id)
+{
+	__u32 qk = NG_FAST_BPF_SLOW_QKEY(NG_FAST_BPF_SLOW_Q(id)), epoch, qh;
+	struct ng_fast_bpf_slow *q = bpf_map_lookup_elem(&ng_fast_slow, &qk);
+	struct ng_fast_bpf_slow *p = bpf_map_lookup_elem(&ng_fast_slow, &id);
+
+	if (q == NULL || p == NULL)
+		return 1;
+	epoch = *(volatile __u32 *)&q->epoch;
+	if (epoch == 0)
+		return 1;        /* ngd counts nothing (no mapping) */
+	if (p->epoch != epoch) { /* the queue drained since it counted */
+		p->held = 0;
+		p->epoch = epoch;
+	}
+	qh = *(volatile __u32 *)&q->held;
+	if (qh >= NG_FAST_BPF_SLOW_ROOM ||
+	    *(volatile __u32 *)&p->held >= NG_FAST_BPF_SLOW_ROOM - qh)
+		return 0;
+	__sync_fetch_and_add(&q->held, 1);
+	__sync_fetch_and_add(&p->held, 1);
+	return 1;
+}
+
+/*
+ * The TAP's egress: a frame ng_fast_port sends ngd (tagged with its
+ * port's id) goes on to its queue if the port may have more there,
+ * else it is counted in the port's dropped and goes no further.
+ */
+SEC("tc")
+int
+ng_fast_slowq(struct __sk_buff *skb)
+{
+	__u32 id = skb->vlan_tci & NG_FAST_BPF_MAX_PORTS;
+	struct ng_fast_bpf_stats *st;
+
+	if (!skb->vlan_present || ng_fast_slow_admit(id))
+		return TC_ACT_OK;
+	if ((st = bpf_map_lookup_elem(&ng_fast_pstats, &id)) != NULL)
+		st->dropped++; /* its queue is others' too */
+	return TC_ACT_SHOT;
+}
+
 /*
  * The TAP's steering program (TUNSETSTEERINGEBPF): a frame for ngd goes
- * to the queue of its port (the tun driver takes the answer modulo the
- * number of queues), so that a port that floods fills its own queue and
- * not the others' (as each eiface's own TAP does in the TAP model).
+ * to the queue of its port, NG_FAST_BPF_SLOW_Q(id), so that a port that
+ * floods fills its own queue rather than every other's (as each
+ * eiface's own TAP does in the TAP model); the ports that share that
+ * queue keep their room (ng_fast_slow_admit).
  */
 SEC("socket")
 int
 ng_fast_steer(struct __sk_buff *skb)
 {
-	return skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : 0;
+	return skb->vlan_present ?
+	    (int)NG_FAST_BPF_SLOW_Q(skb->vlan_tci & NG_FAST_BPF_MAX_PORTS) :
+	    0;
 }
 
 char LICENSE[] SEC("license") = "GPL";

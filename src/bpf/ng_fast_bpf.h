@@ -92,7 +92,47 @@ struct ng_fast_bpf_stats {
 	__u64 fast_bytes;
 	__u64 fast_segs; /* the same in segments (gso_segs) */
 	__u64 slow_pkts; /* skbs sent to ngd */
-	__u64 dropped;   /* a tag or redirect failed */
+	__u64 dropped;   /* a tag or redirect failed, or its slow-path
+			  * queue had no room for it (ng_fast_slow) */
+};
+
+/*
+ * The slow path's queues, shared fairly.  ngslow has
+ * NG_FAST_BPF_SLOW_QUEUES queues; a port's frames for ngd take queue
+ * NG_FAST_BPF_SLOW_Q(id) (ng_fast_steer), which other ports share, and
+ * a queue's ring (NG_FAST_BPF_SLOW_RING frames, ngslow's txqlen) drops
+ * what finds it full, whoever sent it: one port flooding through ngd
+ * made its queue-mates lose their frames.  So ngslow's egress program
+ * (ng_fast_slowq) lets a frame on to its queue only while its port holds
+ * fewer frames there than the queue has room left (of
+ * NG_FAST_BPF_SLOW_ROOM; the rest is for CPUs that admit at once), and
+ * counts the others in the port's dropped: a
+ * dynamic threshold, as switches share a buffer among ports.  A flooder
+ * alone gets half the ring, n of them n/(n+1) of it, and a port that
+ * holds nothing always finds room.
+ *
+ * ng_fast_slow (mapped by ngd) has, by port id and past the ids by
+ * queue (NG_FAST_BPF_SLOW_QKEY), the frames in flight: the program adds
+ * one as it lets a frame on, ngd takes one off (not below 0) as it reads
+ * it.  When ngd finds a queue empty it zeroes the queue's count and
+ * starts its next epoch; a port's count from an older epoch is 0.  So
+ * frames lost after the count (a redirect that failed, a read with no
+ * buffer, no ngd reading) are forgotten each time the queue drains, and
+ * when an ngd opens its TAP.  A queue in epoch 0 admits all, counting
+ * nothing (an ngd that could not map the counts).
+ */
+#define NG_FAST_BPF_SLOW_QUEUES 8
+#define NG_FAST_BPF_SLOW_QMAX 256 /* the most a TAP has: the map's room */
+#define NG_FAST_BPF_SLOW_RING 1024
+#define NG_FAST_BPF_SLOW_ROOM (NG_FAST_BPF_SLOW_RING - 64)
+#define NG_FAST_BPF_SLOW_Q(id) ((id) % NG_FAST_BPF_SLOW_QUEUES)
+#define NG_FAST_BPF_SLOW_QKEY(q) (NG_FAST_BPF_MAX_PORTS + 1 + (q))
+#define NG_FAST_BPF_SLOW_KEYS                                                  \
+	(NG_FAST_BPF_MAX_PORTS + 1 + NG_FAST_BPF_SLOW_QMAX)
+
+struct ng_fast_bpf_slow { /* ng_fast_slow value */
+	__u32 held;       /* frames sent to ngd that it has not read */
+	__u32 epoch;      /* a queue's; a port's: the queue's when it counted */
 };
 
 /*
@@ -295,8 +335,10 @@ struct ng_fast_bpf_vlstats {
 #define NG_FAST_BPF_MAP_STATS "ng_fast_pstats"    /* port id -> stats */
 #define NG_FAST_BPF_MAP_MEMBERS "ng_fast_members" /* member -> ifindex */
 #define NG_FAST_BPF_MAP_GROUPS "ng_fast_groups"   /* group -> size */
+#define NG_FAST_BPF_MAP_SLOW "ng_fast_slow"       /* id, queue -> in flight */
 #define NG_FAST_BPF_PROG_PORT "ng_fast_port"      /* graph-side end ingress */
 #define NG_FAST_BPF_PROG_TAP "ng_fast_tap"        /* the TAP's ingress */
 #define NG_FAST_BPF_PROG_STEER "ng_fast_steer"    /* the TAP's queue choice */
+#define NG_FAST_BPF_PROG_SLOWQ "ng_fast_slowq"    /* the TAP's egress */
 
 #endif

@@ -69,6 +69,7 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -82,8 +83,9 @@
 #include "../bpf/ng_fast_bpf.h"
 #include "ng_fast.skel.h" /* bpftool's, made at build time (Makefile) */
 
-/* TCX attach point (kernel 6.6); Debian 12's uapi headers predate it. */
+/* TCX attach points (kernel 6.6); Debian 12's uapi headers predate them. */
 #define NGD_TCX_INGRESS 46
+#define NGD_TCX_EGRESS 47
 
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
@@ -91,9 +93,9 @@
 
 #define NGD_FAST_ENV "NGD_FASTPATH"
 #define NGD_FAST_NLBUF 8192
-/* Queues of the slow path's TAP: a port's frames for ngd take queue
- * (id % this), which ngd reads in turn with the others (ng_fast_steer). */
-#define NGD_FAST_QUEUES 8
+/* ng_fast_slow, mapped (the slow path's queues, ng_fast_bpf.h) */
+#define NGD_FAST_SLOW_SIZE                                                     \
+	(NG_FAST_BPF_SLOW_KEYS * sizeof(struct ng_fast_bpf_slow))
 /*
  * Pairs a vnet replaced are deleted together, by their graph-side ends'
  * group in the data plane: one RTM_DELLINK, one RCU grace period for
@@ -141,13 +143,15 @@ struct ngd_fast {
 	struct ngd_veth *veths; /* every pair */
 	/* The programs (ng_fast.bpf.c) and their maps. */
 	struct ng_fast_bpf *skel;
-	int prog_port, prog_tap, prog_steer;
+	int prog_port, prog_tap, prog_steer, prog_slowq;
 	int ports_fd, ids_fd, cfg_fd, stats_fd;
 	struct ngd_ifslots ifs; /* ng_fast_ifs (ifslots.c) */
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
-	struct ngd_fast_q tap[NGD_FAST_QUEUES];
+	struct ngd_fast_q tap[NG_FAST_BPF_SLOW_QUEUES];
+	struct ng_fast_bpf_slow *slow; /* ng_fast_slow, mapped; or NULL */
 	int tap_ifindex;
 	int tap_link;           /* ng_fast_tap on its ingress */
+	int tap_elink;          /* ng_fast_slowq on its egress */
 	struct ngd_veth **byid; /* port id -> pair */
 	struct ngd_veth *bygidx[NGD_FAST_GIDX_BUCKETS]; /* ngd_fast_index */
 	unsigned next_id;
@@ -950,6 +954,81 @@ ngd_veth_port(struct ngd_veth *v)
 	return 0;
 }
 
+/* One less in flight at *held (ng_fast_slow), never below 0: a count
+ * an epoch zeroed may still see its frames read. */
+static void
+ngd_fast_slow_take(uint32_t *held)
+{
+	uint32_t n = __atomic_load_n(held, __ATOMIC_RELAXED);
+
+	while (n != 0 &&
+	    !__atomic_compare_exchange_n(held, &n, n - 1, false,
+		__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* Queue q's entry of ng_fast_slow, or NULL (not mapped). */
+static struct ng_fast_bpf_slow *
+ngd_fast_slow_q(struct ngd_fast_q *q)
+{
+	struct ngd_fast *fp = q->fp;
+
+	if (fp->slow == NULL)
+		return NULL;
+	return &fp->slow[NG_FAST_BPF_SLOW_QKEY(q - fp->tap)];
+}
+
+/* Queue q's frame from port id read: out of flight (the slow path's
+ * fairness, ng_fast_bpf.h). */
+static void
+ngd_fast_slow_read(struct ngd_fast_q *q, unsigned id)
+{
+	struct ng_fast_bpf_slow *e = ngd_fast_slow_q(q);
+
+	if (e == NULL || id == 0 || id > NG_FAST_BPF_MAX_PORTS)
+		return;
+	ngd_fast_slow_take(&e->held);
+	ngd_fast_slow_take(&q->fp->slow[id].held);
+}
+
+/* Queue q found empty: its count zeroed and its next epoch begun, in
+ * which every port's count from before is 0. */
+static void
+ngd_fast_slow_drained(struct ngd_fast_q *q)
+{
+	struct ng_fast_bpf_slow *e = ngd_fast_slow_q(q);
+
+	if (e == NULL)
+		return;
+	__atomic_store_n(&e->held, 0, __ATOMIC_RELAXED);
+	/* (epoch 0 is "not counted": ngd_fast_slow_reset) */
+	__atomic_store_n(&e->epoch, e->epoch + 1 != 0 ? e->epoch + 1 : 1,
+	    __ATOMIC_RELEASE);
+}
+
+/*
+ * A new TAP's queues hold nothing: whatever the maps counted before (a
+ * last ngd's, frames sent to no TAP) is forgotten.  Not mapped, the
+ * queues' epochs are 0, which the program takes for "admit, count
+ * nothing": a count no ngd takes off would close the queue for good.
+ */
+static void
+ngd_fast_slow_reset(struct ngd_fast *fp)
+{
+	struct ng_fast_bpf_slow none = { 0 };
+
+	for (uint32_t i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++) {
+		uint32_t key = NG_FAST_BPF_SLOW_QKEY(i);
+
+		if (fp->slow != NULL)
+			ngd_fast_slow_drained(&fp->tap[i]);
+		else
+			(void)bpf_map_update_elem(
+			    bpf_map__fd(fp->skel->maps.ng_fast_slow), &key,
+			    &none, BPF_ANY);
+	}
+}
+
 /*
  * A frame ngd read from the data plane's TAP: the 802.1Q tag after the
  * MACs names the port whose interface sent it; without the tag it is
@@ -981,14 +1060,18 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 		error = ngd_tap_read(g, q->io.fd, &pkt);
 		if (error == ENOBUFS)
 			continue;
-		if (error != 0)
-			return; /* EAGAIN; the TAP is ngd's and does not go */
+		if (error != 0) { /* EAGAIN; the TAP is ngd's and does not go */
+			if (error == EAGAIN)
+				ngd_fast_slow_drained(q);
+			return;
+		}
 		if (pkt->len < 18 || pkt->data[12] != 0x81 ||
 		    pkt->data[13] != 0x00) {
 			ng_pkt_free(&pkt);
 			continue;
 		}
 		id = (unsigned)pkt->data[14] << 8 | pkt->data[15];
+		ngd_fast_slow_read(q, id);
 		v = id <= NG_FAST_BPF_MAX_PORTS ? fp->byid[id] : NULL;
 		memmove(pkt->data + 4, pkt->data, 12);
 		pkt->data += 4;
@@ -1032,20 +1115,29 @@ ngd_fast_tap_event(void *arg, uint32_t events)
 	ngd_netdev_batch_end(nd);
 }
 
-/* The graph-side end's program attached, from inside the data plane. */
+/* A program attached to a data plane device's ingress or egress (TCX
+ * type), from inside the data plane. */
 static int
-ngd_fast_attach(struct ngd_fast *fp, int prog, int ifindex, int *linkp)
+ngd_fast_attach_at(struct ngd_fast *fp, int prog, int ifindex, int type,
+    int *linkp)
 {
 	int fd, error = 0;
 
 	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
 		return errno;
-	fd = bpf_link_create(prog, ifindex, NGD_TCX_INGRESS, NULL);
+	fd = bpf_link_create(prog, ifindex, (enum bpf_attach_type)type, NULL);
 	if (fd < 0)
 		error = fd == -1 ? errno : -fd;
 	ngd_fast_back(fp);
 	*linkp = fd < 0 ? -1 : fd;
 	return error;
+}
+
+/* The graph-side end's program attached, from inside the data plane. */
+static int
+ngd_fast_attach(struct ngd_fast *fp, int prog, int ifindex, int *linkp)
+{
+	return ngd_fast_attach_at(fp, prog, ifindex, NGD_TCX_INGRESS, linkp);
 }
 
 /* The eiface v's interface is joined straight to (its ether hook's
@@ -2356,8 +2448,8 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 		return ENETDOWN;
 	/* Tagged with the port; in a batch (a TAP's read, below), with the
 	 * batch's other writes in one system call (netdev.c). */
-	return ngd_tap_send(fp->nd, fp->tap[v->id % NGD_FAST_QUEUES].io.fd, pkt,
-	    &pkt->vh, (int)v->id);
+	return ngd_tap_send(fp->nd, fp->tap[NG_FAST_BPF_SLOW_Q(v->id)].io.fd,
+	    pkt, &pkt->vh, (int)v->id);
 }
 
 /*
@@ -3277,6 +3369,7 @@ ngd_fast_load(struct ngd_fast *fp)
 	fp->prog_port = bpf_program__fd(skel->progs.ng_fast_port);
 	fp->prog_tap = bpf_program__fd(skel->progs.ng_fast_tap);
 	fp->prog_steer = bpf_program__fd(skel->progs.ng_fast_steer);
+	fp->prog_slowq = bpf_program__fd(skel->progs.ng_fast_slowq);
 	fp->ports_fd = bpf_map__fd(skel->maps.ng_fast_ports);
 	_Static_assert(sizeof(struct ng_fast_bpf_ifport) % 8 == 0,
 	    "ng_fast_ifs's stride, mapped");
@@ -3289,16 +3382,45 @@ ngd_fast_load(struct ngd_fast *fp)
 	fp->stats_fd = bpf_map__fd(skel->maps.ng_fast_pstats);
 	fp->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
 	fp->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
+	fp->slow = mmap(NULL, NGD_FAST_SLOW_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED, bpf_map__fd(skel->maps.ng_fast_slow), 0);
+	if (fp->slow == MAP_FAILED) { /* every frame goes, as before */
+		ngd_log(LOG_WARNING,
+		    "data path: the slow path's queues are not "
+		    "shared fairly: %s",
+		    strerror(errno));
+		fp->slow = NULL;
+	}
 	return 0;
+}
+
+/* Interface name's txqlen, in the namespace ngd is in. */
+static int
+ngd_fast_txqlen(const char *name, int qlen)
+{
+	struct ifreq ifr;
+	int s, error = 0;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_qlen = qlen;
+	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
+		error = errno;
+	close(s);
+	return error;
 }
 
 /*
  * The slow path: a non-persistent vnet-header TAP in the data plane,
  * up, with ng_fast_tap on its ingress; its ifindex in the config map.
- * NGD_FAST_QUEUES queues, each read in turn: ng_fast_steer puts a
- * port's frames on queue (id % NGD_FAST_QUEUES), so that a port whose
- * interface floods fills its own queue (and drops there) while the
- * others' frames still reach ngd.
+ * NG_FAST_BPF_SLOW_QUEUES queues of NG_FAST_BPF_SLOW_RING frames, each
+ * read in turn: ng_fast_steer puts a port's frames on queue
+ * NG_FAST_BPF_SLOW_Q(id), so that a port whose interface floods fills
+ * its own queue while the others' frames still reach ngd, and
+ * ng_fast_slowq on its egress keeps room there for the ports that share
+ * it.
  */
 static int
 ngd_fast_tap_open(struct ngd_fast *fp)
@@ -3322,7 +3444,7 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 		if (i == 15)
 			error = EBUSY;
 	}
-	for (int i = 0; error == 0 && i < NGD_FAST_QUEUES; i++) {
+	for (int i = 0; error == 0 && i < NG_FAST_BPF_SLOW_QUEUES; i++) {
 		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			error = errno;
@@ -3344,6 +3466,8 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	if (error == 0 &&
 	    (fp->tap_ifindex = (int)if_nametoindex(ifr.ifr_name)) == 0)
 		error = errno;
+	if (error == 0) /* each queue's ring (the tun driver resizes them) */
+		error = ngd_fast_txqlen(ifr.ifr_name, NG_FAST_BPF_SLOW_RING);
 	ngd_fast_back(fp);
 	if (error != 0)
 		return error; /* ngd_fast_free closes what was opened */
@@ -3351,12 +3475,15 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 		 NULL, NULL, -1)) != 0)
 		return error;
 	if ((error = ngd_fast_attach(fp, fp->prog_tap, fp->tap_ifindex,
-		 &fp->tap_link)) != 0)
+		 &fp->tap_link)) != 0 ||
+	    (error = ngd_fast_attach_at(fp, fp->prog_slowq, fp->tap_ifindex,
+		 NGD_TCX_EGRESS, &fp->tap_elink)) != 0)
 		return error;
+	ngd_fast_slow_reset(fp);
 	idx = (uint32_t)fp->tap_ifindex;
 	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
 		return errno;
-	for (int i = 0; error == 0 && i < NGD_FAST_QUEUES; i++)
+	for (int i = 0; error == 0 && i < NG_FAST_BPF_SLOW_QUEUES; i++)
 		error = ngd_loop_add(fp->nd->loop, &fp->tap[i].io, EPOLLIN);
 	return error;
 }
@@ -3376,14 +3503,18 @@ ngd_fast_free(struct ngd_fast *fp)
 	free(fp->oldlinks);
 	ngd_loop_cancel_sleep(fp->nd->loop, &fp->retire_hook);
 	ngd_loop_close(fp->nd->loop, &fp->mon);
-	for (int i = 0; i < NGD_FAST_QUEUES; i++)
+	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++)
 		ngd_loop_close(fp->nd->loop, &fp->tap[i].io);
 	if (fp->tap_link >= 0)
 		close(fp->tap_link);
+	if (fp->tap_elink >= 0)
+		close(fp->tap_elink);
 	ngd_fast_eth_free(fp->eth);
 	ngd_fast_vl_free(fp->vl);
 	ngd_fast_br_free(fp->br);
 	ngd_ifslots_unmap(&fp->ifs);
+	if (fp->slow != NULL)
+		munmap(fp->slow, NGD_FAST_SLOW_SIZE);
 	ng_fast_bpf__destroy(fp->skel); /* NULL ok */
 	free(fp->byid);
 	while (fp->hubs != NULL) {
@@ -3441,13 +3572,14 @@ again:
 	fp->mon.fd = -1;
 	fp->mon.fn = ngd_fast_mon;
 	fp->mon.arg = fp;
-	for (int i = 0; i < NGD_FAST_QUEUES; i++) {
+	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++) {
 		fp->tap[i].io.fd = -1;
 		fp->tap[i].io.fn = ngd_fast_tap_event;
 		fp->tap[i].io.arg = &fp->tap[i];
 		fp->tap[i].fp = fp;
 	}
 	fp->tap_link = -1;
+	fp->tap_elink = -1;
 	fp->own_nsid = -1;
 	fp->gen = 1;
 	fp->byid = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(*fp->byid));
