@@ -191,6 +191,21 @@ struct {
 	__type(value, struct ng_fast_bpf_brstats);
 } ng_fast_brsstats SEC(".maps");
 
+/* a bridge's room for hosts, its ports' hosts not learned (ng_fast_bpf.h) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} ng_fast_brroom SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NG_FAST_BPF_BR_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} ng_fast_brfull SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, NG_FAST_BPF_BRCACHE_SLOTS);
@@ -213,6 +228,27 @@ struct ng_fast_brflood {
 	__u32 first; /* the slice's first member */
 	__u32 dev;   /* the device it runs on: in, or a vport's filter port */
 };
+
+/*
+ * Whether bridge may learn one more host (one taken from its room), or,
+ * with none left, not: counted on the port's slot (ng_fast_bpf.h).
+ */
+static __always_inline int
+ng_fast_br_room(__u32 bridge, __u32 slot)
+{
+	__s64 *room = bpf_map_lookup_elem(&ng_fast_brroom, &bridge);
+	__u64 *full;
+
+	if (room == NULL)
+		return 1; /* an older ngd's bridge: the map's size */
+	if (*(volatile __s64 *)room > 0) {
+		__sync_fetch_and_add(room, -1);
+		return 1;
+	}
+	if ((full = bpf_map_lookup_elem(&ng_fast_brfull, &slot)) != NULL)
+		(*full)++;
+	return 0;
+}
 
 /* The slot of the bridge port key (ng_fast_bpf.h), or 0. */
 static __always_inline __u32
@@ -455,7 +491,8 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 		if (h->slot != slot)
 			h->slot = slot; /* an older ngd's entry */
 		cacheable = 1;
-	} else if (bp->flags & NG_FAST_BPF_BR_LEARN) {
+	} else if ((bp->flags & NG_FAST_BPF_BR_LEARN) &&
+	    ng_fast_br_room(bridge, slot)) { /* (else on, unlearned) */
 		struct ng_fast_bpf_host nh = { .ifindex = in,
 			.slot = slot,
 			.seen_ns = now,

@@ -150,6 +150,21 @@ struct ng_fast_bpf_slow { /* ng_fast_slow value */
  */
 #define NG_FAST_BPF_MAX_HOSTS (1u << 20) /* NG_BRIDGE_MAX_HOSTS_LIMIT */
 
+/*
+ * A bridge learns no more hosts than its node takes (maxhosts, 65,536
+ * unless setmaxhosts): ng_fast_brroom has, by bridge, how many more the
+ * program may learn, the node's room (maxhosts less its hosts) as ngd
+ * wrote it after its last import, less one for each host learned since.
+ * With none left a new host is not learned and its frame goes on
+ * unlearned, counted in its port's ng_fast_brfull (the node's
+ * memoryFailures), as the node does with a full table: a flood of
+ * source MACs no longer fills the map up to NG_FAST_BPF_MAX_HOSTS for
+ * ngd to delete the excess.  A bridge with no entry (an older ngd's)
+ * learns up to the map's size.  Two CPUs may both take the last one.
+ */
+#define NG_FAST_BPF_MAP_BRROOM "ng_fast_brroom" /* bridge -> __s64 room */
+#define NG_FAST_BPF_MAP_BRFULL "ng_fast_brfull" /* slot -> __u64, per CPU */
+
 enum {
 	NG_FAST_BPF_BR_LEARN = 1,   /* the port learns new hosts */
 	NG_FAST_BPF_BR_UNKNOWN = 2, /* it gets unicast to unknown hosts */

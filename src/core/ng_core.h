@@ -102,10 +102,12 @@ struct ng_switch_port {
 	bool muted;        /* takes no frame (a loop was seen) */
 };
 
-/* Frames the mirror forwarded for one port. */
+/* Frames the mirror forwarded for one port, and the new hosts among
+ * their sources it did not learn (the node had no room: room()). */
 struct ng_switch_counts {
 	uint64_t recv_pkts, recv_octets, recv_mcast, recv_bcast, recv_unknown;
 	uint64_t xmit_pkts, xmit_octets, xmit_mcast, xmit_bcast;
+	uint64_t unlearned;
 };
 
 typedef void ng_switch_host_fn(void *arg, const uint8_t addr[6],
@@ -135,6 +137,10 @@ struct ng_switch_methods {
 	 * the frame. */
 	bool (*moves)(struct ng_node *node, struct ng_hook *hook,
 	    const uint8_t addr[6]);
+	/* How many more hosts the node would learn (its table's limit less
+	 * the hosts it has): the mirror learns no more than that.  May be
+	 * NULL (no limit). */
+	uint32_t (*room)(struct ng_node *node);
 };
 
 /* What an interface-backed type does when its device speaks (see below). */

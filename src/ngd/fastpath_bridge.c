@@ -62,6 +62,7 @@ struct ngd_br_member {
 	bool wire;        /* an uplink with a wire device */
 	bool down;        /* its interface is down: its member entry is 0 */
 	struct ng_fast_bpf_brstats folded; /* the program's, already added */
+	uint64_t unlearned;                /* ng_fast_brfull's, the same */
 };
 
 struct ngd_br {
@@ -71,6 +72,8 @@ struct ngd_br {
 	uint64_t gen;            /* the node's when last written */
 	bool stale;              /* its hosts to be written whatever gen */
 	bool keep;               /* ngd_fast_br_sync's scratch */
+	int64_t room0;           /* its room as an import began, or -1 */
+	int64_t seen;            /* hosts learned since, the import saw */
 	struct ngd_br *next;
 };
 
@@ -95,6 +98,7 @@ struct ngd_br_repoint {
 
 struct ngd_fast_br {
 	int brslots_fd, brkeys_fd, hosts_fd, brstats_fd, members_fd, groups_fd;
+	int brroom_fd, brfull_fd; /* hosts the program may learn, and not */
 	int brgen_fd; /* ng_fast_brgen: the program's cache holds while */
 	uint32_t gen; /* it is this; one more after each pass that */
 	bool wrote;   /* wrote a map (ngd_br_bump) */
@@ -109,7 +113,9 @@ struct ngd_fast_br {
 	bool vused[NG_FAST_BPF_BR_VSLOTS]; /* the vports' slots given */
 	int ncpu;
 	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
+	uint64_t *percpu64;                 /* the same, ng_fast_brfull's */
 	uint64_t pulled_ns;                 /* when the last import began */
+	uint64_t pulling;                   /* when this one did, or 0 */
 	uint32_t nhosts;                    /* what it read */
 	bool dirty;                         /* an import is due */
 	bool adopted; /* the last ngd's maps, not yet synced */
@@ -405,6 +411,20 @@ ngd_br_sum(const struct ngd_fast_br *br, struct ng_fast_bpf_brstats *sum)
 	}
 }
 
+/* The hosts the program did not learn on slot (ng_fast_brfull), summed
+ * over the CPUs; 0 if it cannot be read. */
+static uint64_t
+ngd_br_unlearned(struct ngd_fast_br *br, uint32_t slot)
+{
+	uint64_t sum = 0;
+
+	if (bpf_map_lookup_elem(br->brfull_fd, &slot, br->percpu64) < 0)
+		return 0;
+	for (int i = 0; i < br->ncpu; i++)
+		sum += br->percpu64[i];
+	return sum;
+}
+
 /* What the program counted on member m since the last fold, added to
  * the node's counters of hook (NULL: dropped). */
 static void
@@ -414,7 +434,10 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 	struct ng_fast_bpf_brstats sum;
 	struct ng_switch_counts c;
 	uint32_t key = m->slot;
+	uint64_t unlearned = ngd_br_unlearned(br, key);
 
+	c.unlearned = unlearned >= m->unlearned ? unlearned - m->unlearned : 0;
+	m->unlearned = unlearned;
 	if (bpf_map_lookup_elem(br->brstats_fd, &key, br->percpu) < 0)
 		return;
 	ngd_br_sum(br, &sum);
@@ -433,7 +456,8 @@ ngd_br_fold(struct ngd_fast_br *br, struct ngd_br_member *m,
 	c.xmit_mcast = sum.xmit_mcast - m->folded.xmit_mcast;
 	c.xmit_bcast = sum.xmit_bcast - m->folded.xmit_bcast;
 	m->folded = sum;
-	if (hook == NULL || (c.recv_pkts == 0 && c.xmit_pkts == 0))
+	if (hook == NULL ||
+	    (c.recv_pkts == 0 && c.xmit_pkts == 0 && c.unlearned == 0))
 		return;
 	hook->node->type->switching->count(hook, &c);
 	/* The hook's own counters, as ng_send_data's: out of the bridge
@@ -457,6 +481,44 @@ ngd_br_fold_all(struct ngd_fast_br *br, struct ngd_br *b)
 }
 
 /* --- hosts --------------------------------------------------------------- */
+
+/* Bridge b's room for hosts in the program, or -1 (none written). */
+static int64_t
+ngd_br_room_now(struct ngd_fast_br *br, const struct ngd_br *b)
+{
+	int64_t room;
+
+	if (bpf_map_lookup_elem(br->brroom_fd, &b->id, &room) < 0)
+		return -1;
+	return room > 0 ? room : 0;
+}
+
+/*
+ * Bridge b's room for hosts in the program (ng_fast_bpf.h): as many as
+ * its node would learn now, less those the program learned since an
+ * import began (b->room0, if one did) that the import did not see
+ * (b->seen: the node took or refused the others).
+ */
+static void
+ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
+{
+	int64_t room, now;
+
+	if (node->type->switching->room == NULL) {
+		(void)bpf_map_delete_elem(br->brroom_fd, &b->id); /* no limit */
+		return;
+	}
+	room = node->type->switching->room(node);
+	if (b->room0 >= 0 && (now = ngd_br_room_now(br, b)) >= 0 &&
+	    b->room0 - now > b->seen)
+		room -= b->room0 - now - b->seen;
+	if (room < 0)
+		room = 0;
+	b->room0 = -1;
+	if (bpf_map_update_elem(br->brroom_fd, &b->id, &room, BPF_ANY) < 0)
+		ngd_log(LOG_ERR, "data path: a bridge's room for hosts: %s",
+		    strerror(errno));
+}
 
 static int
 ngd_br_cmp_eiface(const void *a, const void *b)
@@ -552,6 +614,8 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 	uint32_t age, stale;
 	int error;
 
+	if (b != NULL && br->pulling != 0 && v->learned_ns > br->pulling)
+		b->seen++; /* learned as the import ran (ngd_br_room) */
 	if (node != NULL && s->bridge == b->id && s->idx < b->n)
 		hook = ngd_br_hook(br, node, &b->m[s->idx]);
 	if (hook == NULL) {
@@ -656,6 +720,11 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 	br->ndel = 0;
 	if (keys == NULL || vals == NULL)
 		goto out;
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+		b->room0 = ngd_br_room_now(br, b); /* (ngd_br_room) */
+		b->seen = 0;
+	}
+	br->pulling = now;
 	for (;;) {
 		__u32 count = NGD_BR_BATCH;
 		int error;
@@ -678,9 +747,17 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 	}
 	free(br->delq);
 	br->delq = NULL;
+	br->pulling = 0;
 	br->pulled_ns = now;
 	br->nhosts = nhosts;
 	br->dirty = false;
+	/* what the nodes took of it, and what they have room for */
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+		struct ng_node *node = ngd_br_node(br, b);
+
+		if (node != NULL)
+			ngd_br_room(br, b, node);
+	}
 	if (redo) /* the node has hosts elsewhere than the program thought */
 		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 			struct ng_node *node = ngd_br_node(br, b);
@@ -779,6 +856,7 @@ ngd_br_forget(struct ngd_fast_br *br, struct ngd_br *b)
 	ngd_br_del(br, br->groups_fd, &b->id);
 	for (m.idx = 0; m.idx < b->n; m.idx++)
 		ngd_br_del(br, br->members_fd, &m);
+	(void)bpf_map_delete_elem(br->brroom_fd, &b->id);
 	free(b->m);
 	free(b);
 }
@@ -828,12 +906,16 @@ ngd_br_new_counts(struct ngd_fast_br *br, struct ngd_br_member *m, bool adopted)
 		if (bpf_map_lookup_elem(br->brstats_fd, &slot, br->percpu) ==
 		    0) {
 			ngd_br_sum(br, &m->folded);
+			m->unlearned = ngd_br_unlearned(br, slot);
 			return;
 		}
 	}
 	memset(br->percpu, 0, (size_t)br->ncpu * sizeof(*br->percpu));
 	ngd_br_put(br, br->brstats_fd, &slot, br->percpu, BPF_ANY);
 	memset(&m->folded, 0, sizeof(m->folded));
+	memset(br->percpu64, 0, (size_t)br->ncpu * sizeof(*br->percpu64));
+	(void)bpf_map_update_elem(br->brfull_fd, &slot, br->percpu64, BPF_ANY);
+	m->unlearned = 0;
 }
 
 /* The bridge node whose ports are all of ps[0..n-1] (sorted) switching
@@ -873,6 +955,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	b->id = node->id;
 	b->n = n;
 	b->keep = true;
+	b->room0 = -1;
 	for (unsigned i = 0; i < n; i++) {
 		b->m[i].gidx = ps[i]->gidx;
 		b->m[i].eiface = ps[i]->eiface->id;
@@ -884,6 +967,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		for (unsigned j = 0; j < oldn; j++)
 			if (old->m[j].gidx == b->m[i].gidx) {
 				b->m[i].folded = old->m[j].folded;
+				b->m[i].unlearned = old->m[j].unlearned;
 				b->m[i].slot = old->m[j].slot;
 			}
 		if (b->m[i].slot == 0 &&
@@ -924,7 +1008,8 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		ngd_br_put(br, br->brkeys_fd, &key, &slot, BPF_ANY);
 	}
 	ngd_br_push_ports(br, b, node);
-	b->stale = true; /* its hosts before the loop sleeps */
+	b->stale = true;          /* its hosts before the loop sleeps */
+	ngd_br_room(br, b, node); /* before its ports learn */
 	ngd_br_write_group(br, b, oldn);
 	for (unsigned i = 0; i < n; i++) {
 		const struct ngd_br_slot *s = ngd_br_slot(br, b->m[i].gidx);
@@ -1522,13 +1607,18 @@ ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,
 	br->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
 	br->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
 	br->brgen_fd = bpf_map__fd(skel->maps.ng_fast_brgen);
+	br->brroom_fd = bpf_map__fd(skel->maps.ng_fast_brroom);
+	br->brfull_fd = bpf_map__fd(skel->maps.ng_fast_brfull);
 	br->ncpu = libbpf_num_possible_cpus();
 	if (br->ncpu <= 0) {
 		free(br);
 		return ENOENT;
 	}
 	if ((br->percpu = calloc((size_t)br->ncpu, sizeof(*br->percpu))) ==
-	    NULL) {
+		NULL ||
+	    (br->percpu64 = calloc((size_t)br->ncpu, sizeof(*br->percpu64))) ==
+		NULL) {
+		free(br->percpu);
 		free(br);
 		return ENOMEM;
 	}
@@ -1566,6 +1656,7 @@ ngd_fast_br_free(struct ngd_fast_br *br)
 	free(br->vslot);
 	free(br->fslot);
 	free(br->percpu);
+	free(br->percpu64);
 	free(br->rp);
 	free(br);
 }

@@ -1024,6 +1024,17 @@ ng_bridge_sw_count(struct ng_hook *hook, const struct ng_switch_counts *c)
 	l->stats.xmitOctets += c->xmit_octets;
 	l->stats.xmitMulticasts += c->xmit_mcast;
 	l->stats.xmitBroadcasts += c->xmit_bcast;
+	l->stats.memoryFailures += c->unlearned; /* as a full table's */
+}
+
+static uint32_t
+ng_bridge_sw_room(struct ng_node *node)
+{
+	struct ng_bridge_priv *priv = node->priv;
+
+	if (priv == NULL || priv->nhosts >= priv->maxhosts)
+		return 0;
+	return priv->maxhosts - priv->nhosts;
 }
 
 static const struct ng_switch_methods ng_bridge_switching = {
@@ -1034,6 +1045,7 @@ static const struct ng_switch_methods ng_bridge_switching = {
 	.heard = ng_bridge_sw_heard,
 	.count = ng_bridge_sw_count,
 	.moves = ng_bridge_sw_moves,
+	.room = ng_bridge_sw_room,
 };
 
 #define B NGM_BRIDGE_COOKIE

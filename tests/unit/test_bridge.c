@@ -918,6 +918,16 @@ test_max_hosts(void)
 	    ngt_msg(sock, "B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_MAX_HOSTS,
 		&max, sizeof(max)),
 	    0);
+	/* what a mirror may learn for it (the kernel fast path's bridge) */
+	CHECK_INT("maxhosts/room: 100", (int)b->type->switching->room(b), 100);
+	for (unsigned i = 0; i < 30; i++) {
+		mac[4] = 0;
+		mac[5] = (uint8_t)i;
+		(void)ngt_send_frame(sock, "l0", mac_bcast, mac, 60);
+	}
+	CHECK_INT("maxhosts/room: 70 once 30 learned",
+	    (int)b->type->switching->room(b), 70);
+	ngt_clear(&conn);
 	for (unsigned i = 0; i < 1000; i++) {
 		mac[4] = (uint8_t)(i >> 8);
 		mac[5] = (uint8_t)i;
@@ -925,6 +935,7 @@ test_max_hosts(void)
 	}
 	CHECK_INT("maxhosts/all 1000 flooded", ngt_count(&conn, "l1"), 1000);
 	CHECK_INT("maxhosts/table holds 100", num_hosts(sock, "B:"), 100);
+	CHECK_INT("maxhosts/room: none", (int)b->type->switching->room(b), 0);
 	CHECK_INT("maxhosts/memoryFailures", getstats(sock, 0).memoryFailures,
 	    900);
 	max = 10;
@@ -933,6 +944,8 @@ test_max_hosts(void)
 		&max, sizeof(max)),
 	    0);
 	CHECK_INT("maxhosts/known hosts stay", num_hosts(sock, "B:"), 100);
+	CHECK_INT("maxhosts/room: none below", (int)b->type->switching->room(b),
+	    0);
 	ngt_advance(g, 900);
 	CHECK_INT("maxhosts/aged out", num_hosts(sock, "B:"), 0);
 	for (unsigned i = 0; i < 50; i++) {
