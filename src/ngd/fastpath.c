@@ -1053,8 +1053,11 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 		if (g == NULL) { /* no eiface: nothing can be for one */
 			char buf[256];
 
-			if (read(q->io.fd, buf, sizeof(buf)) < 0)
+			if (read(q->io.fd, buf, sizeof(buf)) < 0) {
+				if (errno == EAGAIN)
+					ngd_fast_slow_drained(q);
 				return;
+			}
 			continue;
 		}
 		error = ngd_tap_read(g, q->io.fd, &pkt);
