@@ -3432,7 +3432,7 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	    TUN_F_TSO_ECN;
 	struct ifreq ifr;
 	uint32_t zero = 0, idx;
-	int fd, error = 0;
+	int fd, error = 0, qerr;
 
 	char name[IFNAMSIZ];
 
@@ -3469,8 +3469,14 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	if (error == 0 &&
 	    (fp->tap_ifindex = (int)if_nametoindex(ifr.ifr_name)) == 0)
 		error = errno;
-	if (error == 0) /* each queue's ring (the tun driver resizes them) */
-		error = ngd_fast_txqlen(ifr.ifr_name, NG_FAST_BPF_SLOW_RING);
+	/* each queue's ring (the tun driver resizes them): else one port's
+	 * share of the room (ng_fast_bpf.h) may not fit */
+	if (error == 0 &&
+	    (qerr = ngd_fast_txqlen(ifr.ifr_name, NG_FAST_BPF_SLOW_RING)) != 0)
+		ngd_log(LOG_WARNING,
+		    "data path: %s keeps its short queues (%s): a port "
+		    "flooding through ngd may crowd out the others",
+		    ifr.ifr_name, strerror(qerr));
 	ngd_fast_back(fp);
 	if (error != 0)
 		return error; /* ngd_fast_free closes what was opened */
