@@ -170,6 +170,12 @@ struct ngd_netdev {
 	bool in_batch;
 	struct ngd_uring *uring; /* the flush's writes in one call */
 	bool uring_failed;
+	/* Link events of ngd's namespace and of those its TAPs and TUNs
+	 * live in (ngd_linkmon): one more each time such a device goes
+	 * down, after which each device is written at once until a write
+	 * to it goes through (ngd_txq_send). */
+	struct ngd_io linkmon;
+	unsigned down_gen;
 	struct ngd_sleep_hook reap_hook; /* deletes retired devices */
 	uint64_t changes; /* devices brought home: the journal looks again */
 	/* The next node's device to adopt (journal, takeover): described
