@@ -42,6 +42,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/io_uring.h>
@@ -680,6 +681,20 @@ ngd_linkmon_event(void *arg, uint32_t events)
 static void
 ngd_linkmon_start(struct ngd_netdev *nd)
 {
+	/* Only RTM_NEWLINKs of interfaces that are down wake ngd: a jail's
+	 * coming and going raises a dozen events each (cBPF loads are
+	 * big-endian, netlink's fields host-endian). */
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS,
+		    offsetof(struct nlmsghdr, nlmsg_type)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(RTM_NEWLINK), 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    NLMSG_LENGTH(0) + offsetof(struct ifinfomsg, ifi_flags)),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, ntohl(IFF_UP), 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
 		.nl_groups = RTMGRP_LINK };
 	int one = 1, fd;
@@ -687,6 +702,8 @@ ngd_linkmon_start(struct ngd_netdev *nd)
 	nd->linkmon.fd = -1;
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) <
+		0 ||
 	    setsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &one,
 		sizeof(one)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
