@@ -181,7 +181,13 @@ ngd_notify_ready(const char *sock)
 void
 ngd_notify_mainpid(void)
 {
-	(void)sd_notifyf(0, "MAINPID=%lu", (unsigned long)getpid());
+	ngd_notify_mainpid_of(getpid());
+}
+
+void
+ngd_notify_mainpid_of(pid_t pid)
+{
+	(void)sd_notifyf(0, "MAINPID=%lu", (unsigned long)pid);
 }
 
 void

@@ -1136,8 +1136,9 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	if (dev->node == NULL)
 		return MNL_CB_OK;
 	running = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_RUNNING);
-	ng_ether_ifchange(dev->node, l.name, l.mac, running,
-	    (ifi->ifi_flags & IFF_LOWER_UP) != 0);
+	if (ng_ether_ifchange(dev->node, l.name, l.mac, running,
+		(ifi->ifi_flags & IFF_LOWER_UP) != 0))
+		ngd_netdev_graph_changed(); /* kernel floods skip it or not */
 	return MNL_CB_OK;
 }
 

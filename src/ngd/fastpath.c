@@ -188,7 +188,9 @@ struct ngd_fast {
 
 /* A hub whose every hook leads to an eiface: its members in the maps.
  * A member whose graph-side end has no carrier is written 0: the hub's
- * floods pass it by, as a bridge's do (ngd_fast_hub_carrier). */
+ * floods pass it by, as a bridge's do (ngd_fast_hub_carrier); so is an
+ * ether hook's uplink whose interface takes nothing from it
+ * (ngd_fast_eth_down, read at each sync). */
 struct ngd_fast_hub {
 	uint32_t id; /* the hub node's ID, the group in the maps */
 	unsigned n;
@@ -1414,6 +1416,7 @@ ngd_fast_hub_members(struct ngd_fast *fp, struct ngd_fast_bynode *bn,
 		    strcmp(k->peer->node->type->name, NG_ETHER_NODE_TYPE) ==
 			0 &&
 		    (up = ngd_fast_eth_uplink_of(fp->eth, k->peer)) != 0) {
+			out->down[out->n] = ngd_fast_eth_down(k->peer);
 			out->gidx[out->n++] = up; /* an ether node's hook */
 			continue;
 		}

@@ -218,6 +218,13 @@ bool ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx);
  *   ngd_fast_eth_uplink_of  the data-plane end of the ether hook h's
  *                         uplink (h: an ether node's lower, divert or
  *                         upper), or 0;
+ *   ngd_fast_eth_down     whether the ether hook h's interface takes
+ *                         nothing from it (lower or divert of an
+ *                         interface not up and running, ENETDOWN in
+ *                         userspace): a kernel hub or bridge passes its
+ *                         uplink by, as an eiface's whose interface is
+ *                         down (ng_ether.c calls for a sync when it
+ *                         changes);
  *   ngd_fast_eth_want     the uplink gidx forwards by mode (DIRECT or
  *                         HUB) to peer (an eiface's end, a hub's ID),
  *                         written by ngd_fast_eth_apply;
@@ -232,6 +239,7 @@ unsigned ngd_fast_eth_hubs(struct ngd_fast_eth *fe, struct ng_node **out,
     unsigned max);
 uint32_t ngd_fast_eth_uplink_of(struct ngd_fast_eth *fe,
     const struct ng_hook *h);
+bool ngd_fast_eth_down(const struct ng_hook *h);
 void ngd_fast_eth_want(struct ngd_fast_eth *fe, uint32_t gidx, uint32_t mode,
     uint32_t peer);
 /* The eiface's end from replaced by to (a vnet): the uplinks joined

@@ -117,6 +117,13 @@ ngd_fe_ether_hook(const struct ng_hook *h)
 	return false;
 }
 
+bool
+ngd_fast_eth_down(const struct ng_hook *h)
+{
+	return strcmp(h->name, NG_ETHER_HOOK_UPPER) != 0 &&
+	    !ng_ether_running(h->node);
+}
+
 /* --- rtnetlink ------------------------------------------------------------ */
 
 /* One request on a socket of the namespace we are in now (the data
@@ -398,8 +405,8 @@ ngd_fast_eth_hub_count(struct ngd_fast_eth *fe, uint32_t group, uint32_t from,
 
 		if (u->hub != group || u->gidx == from ||
 		    (h = ngd_fe_hook(u)) == NULL || h->peer->node != hub ||
-		    !(h->peer->flags & NG_HOOK_VALID))
-			continue;
+		    !(h->peer->flags & NG_HOOK_VALID) || ngd_fast_eth_down(h))
+			continue; /* (the floods passed a down one by) */
 		h->peer->stats.xmit_frames += pkts;
 		h->peer->stats.xmit_octets += bytes;
 	}
@@ -715,6 +722,8 @@ ngd_fast_eth_ports(struct ngd_fast_eth *fe, struct ngd_fast_brport *ports,
 			ports[n].gidx = u->gidx;
 			ports[n].id = u->id;
 			ports[n].wire = u->widx != 0;
+			ports[n].down = u->dir != NG_ETHER_DIR_UPPER &&
+			    !ng_ether_running(node);
 			ports[n].changed = false;
 			n++;
 		}

@@ -438,7 +438,7 @@ main(int argc, char **argv)
 		/* The file holds this graph: the first write can wait. */
 		d.journal.check_ms = ngd_clock_ms() + 1000;
 		ngd_fast_restored(d.fast);
-		ngd_takeover_done(handover.s);
+		ngd_takeover_done(&handover);
 	}
 	if (error == 0) {
 		ngd_loop_before_sleep(&d.loop, &d.timers, ngd_graph_timers,

@@ -42,9 +42,11 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/io_uring.h>
+#include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
@@ -74,6 +76,7 @@ struct ng_netdev {
 	bool retired;      /* waiting in the retired list */
 	bool retired_away; /* ... outside ngd's namespace */
 	bool down; /* its interface refused the last write (EIO: not up) */
+	unsigned up_gen; /* nd->down_gen when a write last went through */
 	struct ng_netdev *next;   /* retired list, or placed list */
 	char netns[NAME_MAX + 1]; /* made in /run/netns/<this> ("": ngd's) */
 	/* Where it lives, as the journal last saw it (ngd_netdev_describe). */
@@ -132,6 +135,8 @@ ngd_netns_identity(struct ngd_netdev *nd, char *id, size_t size)
 		    (unsigned long long)st.st_ino);
 }
 
+static void ngd_linkmon_start(struct ngd_netdev *nd);
+
 int
 ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
 {
@@ -140,6 +145,7 @@ ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
 	memset(nd, 0, sizeof(*nd));
 	nd->loop = loop;
 	nd->netns_watch.fd = -1;
+	nd->linkmon.fd = -1;
 	nd->sock = -1;
 	nd->expect_fd = -1;
 	nd->own_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
@@ -166,6 +172,7 @@ ngd_netdev_init(struct ngd_netdev *nd, struct ngd_loop *loop)
 	if (nd->machine_id[0] == '\0')
 		(void)gethostname(nd->machine_id, sizeof(nd->machine_id) - 1);
 	ngd_netns_identity(nd, nd->machine_id, sizeof(nd->machine_id));
+	ngd_linkmon_start(nd);
 	nd->ops = ngd_netdev_ops;
 	nd->ops.machine_id = nd->machine_id;
 	ngd_loop_before_sleep(loop, &nd->reap_hook, ngd_netdev_before_sleep,
@@ -185,6 +192,7 @@ ngd_netdev_fini(struct ngd_netdev *nd)
 	nd->uring = NULL;
 	ngd_netdev_expect(nd, NULL, -1);
 	ngd_loop_close(nd->loop, &nd->netns_watch);
+	ngd_loop_close(nd->loop, &nd->linkmon);
 	if (ngd_netns_watcher == nd)
 		ngd_netns_watcher = NULL;
 	if (nd->rtnl != NULL)
@@ -232,8 +240,10 @@ ngd_txq_iov(struct ngd_txq_ent *e, struct iovec iov[4])
 static int
 ngd_txq_result(struct ngd_txq_ent *e, int error)
 {
-	if (e->dev != NULL && (error == 0 || error == EIO))
+	if (e->dev != NULL && (error == 0 || error == EIO)) {
 		e->dev->down = error == EIO;
+		e->dev->up_gen = e->dev->be->down_gen;
+	}
 	return error == EIO ? ENETDOWN : error;
 }
 
@@ -449,9 +459,12 @@ ngd_netdev_flush_tx(struct ngd_netdev *nd)
  * device whose last write was refused (its interface is not up) is
  * written at once, so that the sender hears ENETDOWN as FreeBSD's
  * eiface and iface say it (spec 9.2): a failed write costs little, and
- * the first to go through puts the device back in the batches.  Frames
- * queued in the batch in which the interface went down are refused
- * after their senders counted them sent (ngd learns it then).
+ * the first to go through puts the device back in the batches.  So is
+ * every device after a TAP or TUN went down anywhere ngd hears of
+ * (ngd_linkmon) until a write to it goes through: a frame queued for an
+ * interface that has gone down would be refused after its sender
+ * counted it sent.  (A down whose news comes in the same loop pass as
+ * the frames may still be learned after them.)
  */
 static int
 ngd_txq_send(struct ngd_netdev *nd, struct ng_netdev *dev, int fd,
@@ -460,7 +473,8 @@ ngd_txq_send(struct ngd_netdev *nd, struct ng_netdev *dev, int fd,
 	struct ngd_txq_ent now, *e = &now;
 	int error;
 
-	if (nd->in_batch && (dev == NULL || !dev->down)) {
+	if (nd->in_batch &&
+	    (dev == NULL || (!dev->down && dev->up_gen == nd->down_gen))) {
 		if (nd->ntxq == NGD_RX_BATCH)
 			ngd_netdev_flush_tx(nd);
 		e = &nd->txq[nd->ntxq];
@@ -596,6 +610,153 @@ ngd_netdev_home(struct ngd_netdev *nd)
 	}
 }
 
+/* --- link events: TAPs and TUNs going down ------------------------------- */
+
+/* Whether the RTM_NEWLINK nh says a TAP or TUN is down. */
+static bool
+ngd_linkmon_tun_down(const struct nlmsghdr *nh)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
+	struct nlattr *a, *k;
+
+	if (nh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nh) < sizeof(*ifi) ||
+	    (ifi->ifi_flags & IFF_UP))
+		return false;
+	mnl_attr_for_each(a, nh, sizeof(*ifi))
+	{
+		if (mnl_attr_get_type(a) != IFLA_LINKINFO ||
+		    mnl_attr_validate(a, MNL_TYPE_NESTED) != 0)
+			continue;
+		mnl_attr_for_each_nested(k, a)
+		{
+			if (mnl_attr_get_type(k) == IFLA_INFO_KIND &&
+			    mnl_attr_validate(k, MNL_TYPE_STRING) == 0 &&
+			    strcmp(mnl_attr_get_str(k), "tun") == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The link events waiting: a TAP or TUN gone down (any: the event does
+ * not say which of ngd's devices it is, wherever the device lives), or
+ * events lost, and down_gen moves on, so that each device is written at
+ * once until a write to it goes through.  O(1) an event.
+ */
+static void
+ngd_linkmon_event(void *arg, uint32_t events)
+{
+	struct ngd_netdev *nd = arg;
+	char buf[MNL_SOCKET_BUFFER_SIZE]
+	    __attribute__((aligned(__alignof__(struct nlmsghdr))));
+	ssize_t n;
+
+	(void)events;
+	while ((n = recv(nd->linkmon.fd, buf, sizeof(buf), MSG_DONTWAIT)) !=
+	    0) {
+		const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
+		int len = (int)n;
+
+		if (n < 0) {
+			if (errno == ENOBUFS) /* events lost */
+				nd->down_gen++;
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			return;
+		}
+		for (; mnl_nlmsg_ok(nh, len); nh = mnl_nlmsg_next(nh, &len))
+			if (ngd_linkmon_tun_down(nh))
+				nd->down_gen++;
+	}
+}
+
+/*
+ * Link events of ngd's namespace and of every namespace it has an id for
+ * (NETLINK_LISTEN_ALL_NSID; CAP_NET_BROADCAST there).  Without it,
+ * frames are batched as before: a device that goes down is learned from
+ * its first refused write.
+ */
+static void
+ngd_linkmon_start(struct ngd_netdev *nd)
+{
+	/* Only RTM_NEWLINKs of interfaces that are down wake ngd: a jail's
+	 * coming and going raises a dozen events each (cBPF loads are
+	 * big-endian, netlink's fields host-endian). */
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS,
+		    offsetof(struct nlmsghdr, nlmsg_type)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(RTM_NEWLINK), 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    NLMSG_LENGTH(0) + offsetof(struct ifinfomsg, ifi_flags)),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, ntohl(IFF_UP), 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_LINK };
+	int one = 1, fd;
+
+	nd->linkmon.fd = -1;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) <
+		0 ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &one,
+		sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		ngd_log(LOG_WARNING,
+		    "no link events for TAPs: %s; a TAP that goes down is "
+		    "learned at its first refused write",
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	nd->linkmon.fd = fd;
+	nd->linkmon.fn = ngd_linkmon_event;
+	nd->linkmon.arg = nd;
+	if (ngd_loop_add(nd->loop, &nd->linkmon, EPOLLIN) != 0) {
+		close(fd);
+		nd->linkmon.fd = -1;
+	}
+}
+
+/*
+ * The namespace the device on fd lives in given an id in ngd's, if it is
+ * another and has none, so that its link events reach ngd_linkmon (an
+ * id refers to a namespace and keeps none alive; `ip link set netns`
+ * gives one the same way).
+ */
+static void
+ngd_linkmon_nsid(struct ngd_netdev *nd, int fd)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct rtgenmsg *g;
+	struct stat a, b;
+	int nsfd;
+
+	if (nd->linkmon.fd < 0 || (nsfd = ioctl(fd, TUNGETDEVNETNS, 0)) < 0)
+		return;
+	if (fstat(nsfd, &a) == 0 && fstat(nd->own_netns, &b) == 0 &&
+	    (a.st_ino != b.st_ino || a.st_dev != b.st_dev)) {
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_NEWNSID;
+		nh->nlmsg_seq = ++nd->rtnl_seq;
+		g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
+		g->rtgen_family = AF_UNSPEC;
+		mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)nsfd);
+		mnl_attr_put_u32(nh, NETNSA_NSID, (uint32_t)-1); /* any */
+		/* EEXIST: it has one */
+		(void)ngd_nl_request(nd->rtnl, nh, buf, sizeof(buf));
+	}
+	close(nsfd);
+}
+
 /* A struct ng_netdev for the device open on fd, watched by the loop. */
 static int
 ngd_netdev_wrap(struct ngd_netdev *nd, int fd, enum ng_netdev_kind kind,
@@ -603,6 +764,8 @@ ngd_netdev_wrap(struct ngd_netdev *nd, int fd, enum ng_netdev_kind kind,
 {
 	struct ng_netdev *dev;
 	int error;
+
+	ngd_linkmon_nsid(nd, fd);
 
 	dev = calloc(1, sizeof(*dev));
 	if (dev == NULL)

@@ -170,6 +170,12 @@ struct ngd_netdev {
 	bool in_batch;
 	struct ngd_uring *uring; /* the flush's writes in one call */
 	bool uring_failed;
+	/* Link events of ngd's namespace and of those its TAPs and TUNs
+	 * live in (ngd_linkmon): one more each time such a device goes
+	 * down, after which each device is written at once until a write
+	 * to it goes through (ngd_txq_send). */
+	struct ngd_io linkmon;
+	unsigned down_gen;
 	struct ngd_sleep_hook reap_hook; /* deletes retired devices */
 	uint64_t changes; /* devices brought home: the journal looks again */
 	/* The next node's device to adopt (journal, takeover): described
@@ -411,8 +417,10 @@ bool ngd_boot_reap(struct ngd_boot *b);
 /* sd_notify(3): READY=1 with our pid; nothing outside systemd. */
 void ngd_notify_ready(const char *sock);
 void ngd_notify_stopping(void);
-/* A takeover's new ngd is the service's process (before the old exits). */
+/* The service's main process is this ngd (a takeover's old one serving
+ * on), or pid (a takeover's new one, named by the old before it exits). */
 void ngd_notify_mainpid(void);
+void ngd_notify_mainpid_of(pid_t pid);
 /* --- journal.c: the graph written down (DESIGN decision 12) ------------ */
 
 #define NGD_JOURNAL_DIR "/run/netgraph" /* -J, $NGD_JOURNAL_DIR */
@@ -526,6 +534,11 @@ struct ngd_handover {
 		int fd; /* -1 once taken */
 	} * fds;
 	size_t nfds;
+	/* The old ngd names this one the service's main process (MAINPID=)
+	 * when it reads "ok <pid>", so that this one says nothing before
+	 * (state line's "mainpid"; an older ngd does not: this one says it
+	 * itself, then "ok"). */
+	bool announces;
 };
 
 void ngd_takeover_path(const char *ctl_path, char *buf, size_t size);
@@ -541,7 +554,7 @@ int ngd_takeover_receive(const char *ctl_path, struct ngd_handover *h,
 int ngd_takeover_ctl_fd(struct ngd_handover *h);
 int ngd_takeover_restore(struct ngd *d, struct ngd_handover *h,
     const char **bad, unsigned *nnodes);
-void ngd_takeover_done(int s);
+void ngd_takeover_done(const struct ngd_handover *h);
 void ngd_takeover_adopt(struct ngd *d, struct ngd_handover *h);
 
 /* --- main.c ------------------------------------------------------------- */

@@ -20,9 +20,17 @@
  *               index, the fast path's data-plane namespace (which the
  *               new ngd may not see mounted: ngd.service's ExecReload=
  *               has a mount namespace of its own); then "end"
- *   new -> old  "ok" once the graph is rebuilt; the old one exits without
- *               undoing anything (its interfaces are persistent).  Without
- *               an "ok" the old one serves on.
+ *   new -> old  "ok <pid>" once the graph is rebuilt; the old one names
+ *               pid the service's main process (sd_notify MAINPID=) and
+ *               exits without undoing anything (its interfaces are
+ *               persistent).  Without an "ok" the old one serves on, and
+ *               names itself again.
+ * Under systemd the main process must be the one that serves: had the new
+ * ngd said MAINPID= itself before its "ok" and died then, systemd would
+ * have ended the service and the still-serving old ngd with it.  The
+ * state line's last word "mainpid" says that the old ngd names the new
+ * one; an ngd that does not say it (before this) gets a plain "ok",
+ * after the new one has said MAINPID= itself.
  *
  * The old ngd hands over as soon as it is asked: it stops accepting
  * clients (they wait in the queue of the socket the new one gets) and
@@ -37,13 +45,16 @@
  * ID (0: the control socket); an older ngd asking this one is refused.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -242,8 +253,8 @@ ngd_takeover_send(struct ngd *d, int s)
 		return error;
 	}
 	error = ngd_takeover_clients(d, &conns, &ctext, &clen, &qfd);
-	snprintf(hdr, sizeof(hdr), "state %d %zu %zu", NGD_TAKEOVER_VERSION,
-	    len, clen);
+	snprintf(hdr, sizeof(hdr), "state %d %zu %zu mainpid",
+	    NGD_TAKEOVER_VERSION, len, clen);
 	if (error == 0 && send(s, hdr, strlen(hdr), MSG_NOSIGNAL) < 0)
 		error = errno;
 	for (size_t off = 0; error == 0 && off < len + clen;) {
@@ -305,10 +316,29 @@ ngd_takeover_send(struct ngd *d, int s)
 	return error;
 }
 
+/* Whether process pid has ended (a zombie included): its pidfd reads
+ * so; without pidfds (before Linux 5.3), whether it is gone. */
+static bool
+ngd_takeover_dead(pid_t pid)
+{
+	struct pollfd p = { .events = POLLIN };
+	bool dead;
+
+	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p.fd < 0)
+		return errno == ESRCH || (errno == ENOSYS && kill(pid, 0) < 0);
+	dead = poll(&p, 1, 0) > 0;
+	close(p.fd);
+	return dead;
+}
+
 /*
- * The new ngd's answer: "ok", and this one exits; anything else (or a
- * hang-up), and it serves on.  Until then it goes on forwarding frames,
- * serving no client (the graph stays as handed over).
+ * The new ngd's answer: "ok <pid>" (or "ok" from an ngd that said
+ * MAINPID= itself), and this one names it the service's main process and
+ * exits; anything else, a hang-up, or a new ngd already dead (it died
+ * after its "ok", before it served), and this one serves on.  Until
+ * then it goes on forwarding frames, serving no client (the graph stays
+ * as handed over).
  */
 static void ngd_takeover_resume(struct ngd *d, int error);
 
@@ -317,13 +347,28 @@ ngd_takeover_answer(void *arg, uint32_t events)
 {
 	struct ngd *d = arg;
 	struct ngd_takeover *t = &d->takeover;
-	char ok[8];
+	char ok[32];
 	ssize_t r;
+	long pid = 0;
 
 	(void)events;
 	r = recv(t->conn_io.fd, ok, sizeof(ok) - 1, MSG_DONTWAIT);
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
+	if (r > 2 && memcmp(ok, "ok ", 3) == 0) {
+		ok[r] = '\0';
+		if (sscanf(ok + 3, "%ld", &pid) != 1 || pid <= 1 ||
+		    pid != (pid_t)pid) {
+			ngd_takeover_resume(d, EPROTO);
+			return;
+		}
+		if (ngd_takeover_dead((pid_t)pid)) {
+			ngd_takeover_resume(d, ESRCH);
+			return;
+		}
+		ngd_notify_mainpid_of((pid_t)pid);
+		r = 2;
+	}
 	if (r == 2 && memcmp(ok, "ok", 2) == 0) {
 		ngd_log(LOG_NOTICE, "taken over: exiting, the graph stays");
 		t->handed = true;
@@ -340,6 +385,9 @@ ngd_takeover_resume(struct ngd *d, int error)
 	struct ngd_takeover *t = &d->takeover;
 
 	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
+	/* The service's main process again, should the new ngd (one
+	 * before "mainpid") have named itself before it died. */
+	ngd_notify_mainpid();
 	ngd_fast_hold(d->fast, false);
 	ngd_ether_reclaim(d->ether);
 	d->journal.enabled = d->journal.cookie != 0;
@@ -577,6 +625,8 @@ again:
 			"speaks a handover version this ngd does not know");
 		goto fail;
 	}
+	/* (a word an older ngd's sscanf passes over) */
+	h->announces = want != 1 && strstr(buf, " mainpid") != NULL;
 	if ((h->text = malloc(len + clen + 1)) == NULL) {
 		error = ENOMEM;
 		goto fail;
@@ -830,14 +880,22 @@ ngd_takeover_adopt(struct ngd *d, struct ngd_handover *h)
 /* Rebuilt: the old ngd may go; wait until it has (its takeover socket
  * is free for us then). */
 void
-ngd_takeover_done(int s)
+ngd_takeover_done(const struct ngd_handover *h)
 {
-	char c;
+	char c, ok[32];
 
-	/* Under systemd, this ngd is the service's process before the old
-	 * one exits, which would otherwise end the service (and this ngd). */
-	ngd_notify_mainpid();
-	(void)send(s, "ok", 2, MSG_NOSIGNAL);
-	(void)recv(s, &c, 1, 0); /* 0 once the old ngd is gone */
-	close(s);
+	/* Under systemd, this ngd must be the service's process before the
+	 * old one exits, which would otherwise end the service (and this
+	 * ngd): the old one says so if it can (above), else this one. */
+	if (!h->announces)
+		ngd_notify_mainpid();
+	if (getenv("NGD_TEST_TAKEOVER_DIE") != NULL)
+		raise(SIGKILL); /* ngd(8): a test's death before the "ok" */
+	if (h->announces)
+		snprintf(ok, sizeof(ok), "ok %ld", (long)getpid());
+	else
+		snprintf(ok, sizeof(ok), "ok");
+	(void)send(h->s, ok, strlen(ok), MSG_NOSIGNAL);
+	(void)recv(h->s, &c, 1, 0); /* 0 once the old ngd is gone */
+	close(h->s);
 }

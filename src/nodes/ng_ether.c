@@ -132,24 +132,28 @@ ng_ether_link_msg(struct ng_node *node, bool up)
 	}
 }
 
-void
+bool
 ng_ether_ifchange(struct ng_node *node, const char *ifname,
     const uint8_t mac[6], bool running, bool carrier)
 {
 	struct ng_ether_priv *priv = node->priv;
+	bool refuses;
 
 	if (!ng_node_valid(node) || priv == NULL)
-		return;
+		return false;
 	if (strcmp(priv->ifname, ifname) != 0) {
 		snprintf(priv->ifname, sizeof(priv->ifname), "%s", ifname);
 		ng_ether_name(node, ifname);
 	}
 	memcpy(priv->mac, mac, 6);
+	refuses = running != priv->running &&
+	    priv->hook[NG_ETHER_DIR_LOWER] != NULL;
 	priv->running = running;
 	if (carrier != priv->carrier) {
 		priv->carrier = carrier;
 		ng_ether_link_msg(node, carrier);
 	}
+	return refuses;
 }
 
 void
@@ -192,6 +196,14 @@ ng_ether_input(struct ng_node *node, enum ng_ether_dir dir, struct ng_pkt **pkt)
 		return;
 	}
 	(void)ng_send_data(h, pkt); /* consumes *pkt */
+}
+
+bool
+ng_ether_running(const struct ng_node *node)
+{
+	const struct ng_ether_priv *priv = node->priv;
+
+	return priv != NULL && priv->running && priv->dev != NULL;
 }
 
 bool

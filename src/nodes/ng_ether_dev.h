@@ -67,13 +67,19 @@ int ng_ether_attach(struct ng_graph *g, struct ng_ether_dev *dev,
     struct ng_node **np);
 /* The interface's name, MAC or state changed (rtnetlink): the node is
  * renamed with it; a carrier change goes to lower and orphans as a flow
- * message.  running: up with carrier, frames may go out. */
-void ng_ether_ifchange(struct ng_node *node, const char *ifname,
+ * message.  running: up with carrier, frames may go out.  True when
+ * running changed while lower (or divert) is connected: what the node
+ * does with that hook's frames changed (ng_ether_running). */
+bool ng_ether_ifchange(struct ng_node *node, const char *ifname,
     const uint8_t mac[6], bool running, bool carrier);
 /* The interface is gone: the node really dies (no detach call). */
 void ng_ether_gone(struct ng_node *node);
 /* Before a control message: the backend's sync, if there is one. */
 void ng_ether_sync(struct ng_graph *g);
+/* Whether the interface is up and running: else the node refuses what
+ * comes on lower, divert and orphans (ENETDOWN, as FreeBSD's ng_ether),
+ * and ngd's kernel hubs and bridges pass such an uplink by. */
+bool ng_ether_running(const struct ng_node *node);
 /* Whether the node writes its interface's MAC into the source of what
  * goes to the wire (setautosrc; ngd's kernel path then stays off). */
 bool ng_ether_autosrc(const struct ng_node *node);

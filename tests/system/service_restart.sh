@@ -189,6 +189,35 @@ expect "... the store still holds it once" 1 "$(stored)"
 expect "the jails lived through it all" "active ja jb" \
     "$(state jail.service) $(c jls -q name | sort | xargs)"
 
+# --- a reload whose new ngd dies before its "ok" --------------------------
+# NGD_TEST_TAKEOVER_DIE (ngd(8)) makes the new ngd kill itself where it
+# would say "ok" to the old one, which serves on: systemd must not take it
+# for gone (before, the new one had said MAINPID= first, and its death
+# ended the service, the old ngd and the graph with it).
+old=$(mainpid) n=$(restarts)
+cp "$etc/default/ngd" "$tmp/default.ngd"
+echo 'NGD_TEST_TAKEOVER_DIE=1' >>"$etc/default/ngd"
+flood
+sleep 0.3
+c systemctl reload ngd.service
+cp "$tmp/default.ngd" "$etc/default/ngd"
+for _ in $(seq 100); do
+	grep -q 'takeover failed' <(c cat /run/ngd.log) && break
+	sleep 0.05
+done
+wait "$fpid"
+expect "reload, the new ngd dies before its ok: the old one serves on, the service's main process, not restarted" \
+    "active $old $n" "$(state ngd.service) $(mainpid) $(restarts)"
+got=$(flooded)
+[ "${got:-0}" -ge 140 ] && ok "... the pings went on (${got:-0}/150)" ||
+	fail "... the pings went on (${got:-0}/150)"
+expect "... the same interfaces" "$before" "$(jif ja ng_a) $(jif jb ng_b)"
+expect "... which ping" 5 "$(jpings 5)"
+c systemctl reload ngd.service
+settled "$old" && ok "... and a reload after it goes on in a new ngd" ||
+	fail "... and a reload after it goes on in a new ngd"
+expect "... the same interfaces" "$before" "$(jif ja ng_a) $(jif jb ng_b)"
+
 # --- a clean stop leaves nothing ------------------------------------------
 c systemctl stop ngd.service
 expect "stop: the store is empty" 0 "$(stored)"
