@@ -381,6 +381,16 @@ ngd_hello_ctl(struct ngd_conn *c, const char *name, ng_id_t *idp)
 
 	if (c->node != NULL || c->is_data)
 		return EISCONN;
+	/* A name is a change to the graph: taken by someone who may not
+	 * change it, it would catch root's messages for an interface's
+	 * node made later (ngeth0, eth0) or a script's (br0). */
+	if (name[0] != '\0' && !c->admin) {
+		ngd_log(LOG_NOTICE,
+		    "pid %d uid %u: a named socket node refused: "
+		    "not permitted",
+		    (int)c->pid, (unsigned)c->uid);
+		return EPERM;
+	}
 	error = ng_socket_create(c->ctl->graph, c, &node);
 	if (error != 0)
 		return error;
