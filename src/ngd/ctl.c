@@ -75,6 +75,7 @@ struct ngd_conn {
 	bool unaddressed_logged; /* a send(2) with no address was logged */
 	bool jailed;     /* in a non-vnet jail: every request is EPERM */
 	bool handed;     /* a takeover's: another ngd serves it now */
+	int reply_error; /* a reply to the request being run went nowhere */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
@@ -318,11 +319,16 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 static int
 ngd_deliver_msg(void *conn, ng_id_t from, const struct ng_mesg *msg)
 {
+	struct ngd_conn *c = conn;
 	char addr[16];
+	int error;
 
 	snprintf(addr, sizeof(addr), "[%x]:", from);
-	return ngd_conn_send(conn, NGD_MSG, 0, 0, addr, msg,
+	error = ngd_conn_send(c, NGD_MSG, 0, 0, addr, msg,
 	    sizeof(*msg) + msg->header.arglen);
+	if (error != 0 && c->reply_error == 0)
+		c->reply_error = error;
+	return error;
 }
 
 static int
@@ -479,7 +485,13 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 		return ENOMEM;
 	memcpy(m, p, len);
 	((uint8_t *)m)[len] = '\0';
+	/* A reply that cannot reach the client (larger than the kernel
+	 * carries in a datagram, some 4 MiB: the list of 60,000 nodes)
+	 * fails the request, rather than a status of 0 and no reply. */
+	c->reply_error = 0;
 	error = ngd_netdev_send_msg(c->node, addr, m, &changed);
+	if (error == 0)
+		error = c->reply_error;
 	if (changed)
 		c->ctl->changes++; /* the journal looks again (journal.c) */
 	free(m);
