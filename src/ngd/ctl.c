@@ -14,7 +14,11 @@
  * NGD_DATAQ_MAX are dropped, as a full socket buffer drops datagrams.  A
  * connection whose unread messages pass NGD_OUTQ_MAX is cut off and
  * logged.  Each wakeup handles at most NGD_REQS_PER_WAKEUP requests of a
- * connection, so one client cannot starve the others.
+ * connection, so one client cannot starve the others.  A user who may not
+ * change the graph gets no large reply while NGD_USER_HELD_MAX bytes of
+ * replies wait for its connections, here and in the kernel: each of its
+ * 64 connections could leave a 4 MiB reply in the kernel and another
+ * queued here, half a gigabyte, before the throttle stopped it.
  *
  * ngd_ctl_local and ngd_ctl_input run the same request path for a client
  * with no socket, whose frames go to a callback (the wire fuzzer).
@@ -55,7 +59,9 @@
 #define NGD_OUTQ_MAX (32u << 20)       /* unread bytes before a cut-off */
 #define NGD_REQS_PER_WAKEUP 16
 #define NGD_ACCEPTS_PER_WAKEUP 16
-#define NGD_USER_CONNS_MAX 64 /* connections per non-admin user */
+#define NGD_USER_CONNS_MAX 64           /* connections per non-admin user */
+#define NGD_USER_HELD_MAX (16u << 20)   /* replies a non-admin user leaves */
+#define NGD_USER_HELD_CHECK (64u << 10) /* replies this large count */
 
 struct ngd_outbuf {
 	struct ngd_outbuf *next;
@@ -245,6 +251,32 @@ ngd_conn_flush(struct ngd_conn *c)
 	return ngd_conn_watch(c);
 }
 
+static bool ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc);
+
+/*
+ * Whether len more bytes of replies for non-admin c would take its user
+ * past NGD_USER_HELD_MAX: what waits here and what the kernel holds
+ * unread (SIOCOUTQ), over the user's connections; O(connections), for
+ * large replies only.
+ */
+static bool
+ngd_user_held_full(const struct ngd_conn *c, size_t len)
+{
+	size_t held = len;
+	int outq;
+
+	for (const struct ngd_conn *o = c->ctl->conns; o != NULL; o = o->next) {
+		if (o->sink != NULL || o->closed || !ngd_same_user(o, c))
+			continue;
+		held += o->outq_bytes;
+		if (ioctl(o->io.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
+			held += (size_t)outq;
+		if (held > NGD_USER_HELD_MAX)
+			return true;
+	}
+	return false;
+}
+
 /* Send one frame now, or queue it behind what is already waiting. */
 static int
 ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
@@ -262,6 +294,15 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 
 	if (c->closed || c->cut)
 		return ENOTCONN;
+	if (kind == NGD_MSG && len >= NGD_USER_HELD_CHECK && !c->admin &&
+	    c->sink == NULL && ngd_user_held_full(c, len)) {
+		ngd_log(LOG_NOTICE,
+		    "pid %d uid %u: over %u MiB of replies unread; "
+		    "a %zu-byte reply refused",
+		    (int)c->pid, (unsigned)c->uid, NGD_USER_HELD_MAX >> 20,
+		    len);
+		return ENOBUFS; /* its request fails so */
+	}
 	fr.addrlen = (uint16_t)alen;
 	if (c->handed) {
 		/* The new ngd has what was queued, and answers requests: a
@@ -840,6 +881,14 @@ ngd_peer_in_group(pid_t pid, gid_t gid, gid_t pgid)
 	return found;
 }
 
+/* Do c and nc count as one user, who may not change the graph? */
+static bool
+ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc)
+{
+	return nc->jailed ? c->jailed :
+			    !c->jailed && !c->admin && c->uid == nc->uid;
+}
+
 /*
  * Connections of the user nc counts against, non-admin: its uid, or, for
  * a jailed client, every jailed one (jailed root takes any uid it
@@ -852,8 +901,7 @@ ngd_user_conns(const struct ngd_ctl *ctl, const struct ngd_conn *nc)
 	unsigned n = 0;
 
 	for (c = ctl->conns; c != NULL; c = c->next)
-		if (nc->jailed ? c->jailed :
-				 !c->jailed && !c->admin && c->uid == nc->uid)
+		if (ngd_same_user(c, nc))
 			n++;
 	return n;
 }

@@ -142,6 +142,33 @@ expect "a user's forged reply is refused" "errno 1" \
 expect "... root's goes through" "errno 0" "$($py "$wire" spoof target:)"
 kill $target; wait $target 2>/dev/null
 
+# A user who asks for large replies on every connection and reads none
+# holds at most 16 MiB of them, here and in the kernel; the others fail
+# with ENOBUFS (each of 24 connections left two 4 MiB replies in the
+# kernel and a third in ngd, which grew by 96 MB).  Read, they are given
+# again.
+r0=$(rss $pid)
+setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+    $py "$wire" bigreplies 24 3 4 >"$tmp/big.out" &
+big=$!
+peak=$r0
+while [ "$(wc -l <"$tmp/big.out")" -lt 2 ] && kill -0 $big 2>/dev/null; do
+	r=$(rss $pid)
+	[ "$r" -gt "$peak" ] && peak=$r
+	sleep 0.1
+done
+wait $big
+grow=$((peak - r0))
+if [ "$grow" -lt 40000 ]; then ok "a user's unread large replies are bounded (ngd grew $grow KB)"; else fail "... ngd grew by $grow KB for a user's unread replies"; fi
+read -r _ got _ refused <<<"$(tail -n 1 "$tmp/big.out")"
+if [ "$got" -ge 3 ] && [ "$refused" -ge 40 ] && [ $((got + refused)) = 72 ]; then
+	ok "... the rest refused with ENOBUFS ($got sent, $refused refused)"
+else
+	fail "... $got replies sent, $refused refused (of 72)"
+fi
+expect "... and given once read" "replies 1 refused 0" \
+    "$(setpriv --reuid=65534 --regid=65534 --clear-groups -- $py "$wire" bigreplies 1 1 0 | tail -n 1)"
+
 # A user who opens every connection it can leaves room for root.
 fd0=$(nfds $pid)
 setpriv --reuid=65534 --regid=65534 --clear-groups -- $py "$wire" conns 100 3 >"$tmp/conns.out" &

@@ -21,6 +21,12 @@ send frames faster than ngctl can.  One subcommand per behaviour:
                             "accepted A refused R"; hold them SECS
                             (first: try no more after the first refusal,
                             which took 2 s unanswered)
+  bigreplies CONNS PER SECS
+                            CONNS connections, each asking PER times for a
+                            reply of some 4 MiB (binary2ascii of a
+                            made-up listnodes reply), reading none; print
+                            "sent"; after SECS read them all and print
+                            "replies R refused F" (F: ENOBUFS statuses)
   macs PATH HOOK COUNT [SEED [bcast]]
                             hook "m" to HOOK of the node at PATH, then
                             frames from COUNT random source MACs (seeded
@@ -298,6 +304,35 @@ def main():
                 break
         print("accepted %d refused %d" % (acc, ref), flush=True)
         time.sleep(float(args[1]))
+    elif cmd == "bigreplies":
+        # 14,000 entries whose names print as \001 escapes: 1 MiB in,
+        # some 3.9 MiB of text out
+        ent = (b"\x01" * 31 + b"\0") * 2 + struct.pack("<II", 1, 1)
+        body = struct.pack("<I", 14000) + ent * 14000
+        inner = struct.pack("<BBHIIIII", 8, 0, 0, len(body), NGM_LISTNODES,
+                            1, 0, GENERIC) + z("listnodes", 32) + body
+        big = frame(MSG, ".", mesg(GENERIC, 12 | 0x30000000, inner))
+        socks = []
+        for _ in range(int(args[0])):
+            s, _ = control()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+            for _ in range(int(args[1])):
+                s.send(big)
+            socks.append(s)
+        print("sent", flush=True)
+        time.sleep(float(args[2]))
+        got = refused = 0
+        for s in socks:
+            s.settimeout(30)
+            for _ in range(int(args[1])):
+                while True:
+                    b = s.recv(8 << 20)
+                    kind, _, err, _, _ = struct.unpack_from("<HHIII", b)
+                    if kind == STATUS:
+                        break
+                    got += 1
+                refused += err == 105
+        print("replies %d refused %d" % (got, refused), flush=True)
     elif cmd == "macs":
         c, nid = control()
         d = data(nid)
