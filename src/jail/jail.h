@@ -385,7 +385,8 @@ void jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
     struct jail_rec *rs, size_t n, int *errs);
 int jail_op_modify(const struct jail_opts *o, struct jail_target *t,
     struct jail_rec *r, bool restart);
-/* The running jail a target names: 0, ENOENT, or ESTALE (cleaned up). */
+/* The running jail a target names: 0, ENOENT, or EPERM (its record is
+ * root's to read). */
 int jail_op_lookup(const char *key, struct jail_rec *r);
 
 /* --- IP-alias jails (jail_ipalias.c) ------------------------------------ */

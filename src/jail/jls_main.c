@@ -342,7 +342,10 @@ main(int argc, char **argv)
 		}
 		if (e != 0) {
 			if (!check) {
-				if (jail_is_number(jail))
+				if (e == EACCES)
+					jail_warnx(NULL, "jail \"%s\": %s",
+					    jail, strerror(EPERM));
+				else if (jail_is_number(jail))
 					jail_warnx(NULL, "jail %s not found",
 					    jail);
 				else

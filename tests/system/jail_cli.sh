@@ -114,6 +114,19 @@ for v in USER=root HOME=/root cwd=/root; do
 done
 expect "jexec -U nobody" "nobody" "$(jexec -U nobody t1 id -un)"
 expect "jexec -u nobody" "nobody" "$(jexec -u nobody t1 id -un)"
+# Anyone but root is refused as FreeBSD refuses it (jail_attach: EPERM),
+# not told that a running jail does not exist.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+out "nobody may not jexec" 1 "" "jexec: jail_attach(t1): Operation not permitted" \
+    as_nobody jexec t1 true
+out "... by jid either" 1 "" "jexec: jail_attach(1): Operation not permitted" \
+    as_nobody jexec 1 true
+out "... nor remove it" 1 "" "jail: t1: Operation not permitted" \
+    as_nobody jail -r t1
+out "... nor read it" 1 "" 'jls: jail "t1": Operation not permitted' \
+    as_nobody jls -j t1
+out "... but one that is not there is not found" 1 "" 'jexec: jail "nosuch" not found' \
+    as_nobody jexec nosuch true
 
 # 26-28: the exec.* sequence
 hooks() {
