@@ -350,4 +350,15 @@ expect "jexec: the network of the jail, not jexec's" "$want" \
 expect_rc "... so sees its interfaces" 0 quiet jexec hn ip link show jcd0
 jail -q -r hn
 ip netns del jc_other
+
+# A jail that runs one command, and the only one: the jail(8) that
+# started the supervisor waited for it to end on the wrong process (its
+# own PID, which SO_PEERCRED gave), 5 s each time.
+jail -q -r '*'
+expect_rc "no jail left, no supervisor" 1 pgrep -x "jail super"
+t0=$(date +%s%N)
+out "a command's jail, alone" 0 "" "" jail -c name=once path=/ command=true
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$ms" -lt 2500 ]; then ok "... ends at once ($ms ms)"; else fail "... took $ms ms"; fi
+expect_rc "... and so does the supervisor" 1 pgrep -x "jail super"
 finish
