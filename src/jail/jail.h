@@ -210,7 +210,8 @@ int jail_rec_read(const char *name_or_jid, struct jail_rec *r);
 int jail_rec_write(const struct jail_rec *r);
 int jail_rec_remove(const struct jail_rec *r);
 void jail_rec_free(struct jail_rec *r);
-/* Every recorded jail, sorted by jid. */
+/* Every recorded jail, sorted by jid; EACCES if some were not ours to
+ * read (the rest are listed). */
 int jail_rec_list(struct jail_rec **recsp, size_t *np);
 void jail_rec_list_free(struct jail_rec *recs, size_t n);
 int jail_next_jid(int *jidp);

@@ -367,7 +367,11 @@ main(int argc, char **argv)
 		struct jail_rec *all;
 		size_t na;
 
-		(void)jail_rec_list(&all, &na);
+		/* FreeBSD's jls shows anyone every jail; ours are root's
+		 * to read, which an empty list would not say */
+		if (jail_rec_list(&all, &na) == EACCES)
+			jail_warnx(NULL, "%s: %s: only root sees every jail",
+			    JAIL_RUNDIR, strerror(EACCES));
 		recs = calloc(na + 1, sizeof(*recs));
 		if (recs == NULL) {
 			jail_rec_list_free(all, na);

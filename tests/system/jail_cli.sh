@@ -127,6 +127,9 @@ out "... nor read it" 1 "" 'jls: jail "t1": Operation not permitted' \
     as_nobody jls -j t1
 out "... but one that is not there is not found" 1 "" 'jexec: jail "nosuch" not found' \
     as_nobody jexec nosuch true
+expect "... and jls says why it lists none" \
+    "jls: /run/jail: Permission denied: only root sees every jail" \
+    "$(as_nobody jls 2>&1 >/dev/null)"
 
 # 26-28: the exec.* sequence
 hooks() {
