@@ -14,11 +14,15 @@
  * NGD_DATAQ_MAX are dropped, as a full socket buffer drops datagrams.  A
  * connection whose unread messages pass NGD_OUTQ_MAX is cut off and
  * logged.  Each wakeup handles at most NGD_REQS_PER_WAKEUP requests of a
- * connection, so one client cannot starve the others.  A user who may not
- * change the graph gets no large reply while NGD_USER_HELD_MAX bytes of
- * replies wait for its connections, here and in the kernel: each of its
- * 64 connections could leave a 4 MiB reply in the kernel and another
- * queued here, half a gigabyte, before the throttle stopped it.
+ * connection, so one client cannot starve the others.  The requests of
+ * those who may not change the graph (guests) take at most a quarter of
+ * ngd's time, in bursts of NGD_GUEST_BURST_US: their connections are not
+ * read while that is spent, so that a few readers asking for costly
+ * conversions (binary2ascii of megabytes) cannot hold root's requests
+ * for seconds.  A guest user gets no large reply while NGD_USER_HELD_MAX
+ * bytes of replies wait for its connections, here and in the kernel:
+ * each of its 64 connections could leave a 4 MiB reply in the kernel and
+ * another queued here, half a gigabyte, before the throttle stopped it.
  *
  * ngd_ctl_local and ngd_ctl_input run the same request path for a client
  * with no socket, whose frames go to a callback (the wire fuzzer).
@@ -62,6 +66,8 @@
 #define NGD_USER_CONNS_MAX 64           /* connections per non-admin user */
 #define NGD_USER_HELD_MAX (16u << 20)   /* replies a non-admin user leaves */
 #define NGD_USER_HELD_CHECK (64u << 10) /* replies this large count */
+#define NGD_GUEST_SHARE 4               /* guests: 1/4 of ngd's time ... */
+#define NGD_GUEST_BURST_US 50000u       /* ... in bursts of at most 50 ms */
 
 struct ngd_outbuf {
 	struct ngd_outbuf *next;
@@ -81,6 +87,7 @@ struct ngd_conn {
 	bool unaddressed_logged; /* a send(2) with no address was logged */
 	bool jailed;     /* in a non-vnet jail: every request is EPERM */
 	bool handed;     /* a takeover's: another ngd serves it now */
+	bool held;       /* a guest not read until its time comes again */
 	int reply_error; /* a reply to the request being run went nowhere */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
@@ -169,7 +176,7 @@ ngd_conn_watch(struct ngd_conn *c)
 
 	if (c->sink != NULL || c->closed || c->handed)
 		return 0;
-	if (c->outq_bytes <= NGD_OUTQ_THROTTLE)
+	if (c->outq_bytes <= NGD_OUTQ_THROTTLE && !c->held)
 		want |= EPOLLIN;
 	if (c->outq != NULL)
 		want |= EPOLLOUT;
@@ -514,6 +521,11 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 	memcpy(&h, p, sizeof(h)); /* p need not be aligned */
 	if (h.arglen != len - sizeof(h))
 		return EINVAL;
+	/* A guest with no room left for a large reply: refused before its
+	 * request costs anything (binary2ascii of megabytes would) */
+	if (!c->admin && c->sink == NULL &&
+	    ngd_user_held_full(c, NGD_USER_HELD_CHECK))
+		return ENOBUFS;
 	if (!ngd_msg_allowed(c, &h)) {
 		ngd_log(LOG_NOTICE, "pid %d uid %u: %s refused: not permitted",
 		    (int)c->pid, (unsigned)c->uid,
@@ -739,10 +751,62 @@ ngd_conn_recv(struct ngd_conn *c, size_t *queued, bool first, uint8_t **big)
 	return n;
 }
 
+/* The guests' time, topped up at 1/NGD_GUEST_SHARE of what passed. */
+static void
+ngd_guest_refill(struct ngd_ctl *ctl)
+{
+	uint64_t now = ngd_clock_us();
+
+	ctl->guest_us += (int64_t)((now - ctl->guest_at_us) / NGD_GUEST_SHARE);
+	if (ctl->guest_us > (int64_t)NGD_GUEST_BURST_US)
+		ctl->guest_us = NGD_GUEST_BURST_US;
+	ctl->guest_at_us = now;
+}
+
+/* May guest c have a request run now?  If not, it is held (not read)
+ * until ngd_guest_before_sleep finds time again. */
+static bool
+ngd_guest_may(struct ngd_conn *c)
+{
+	struct ngd_ctl *ctl = c->ctl;
+
+	ngd_guest_refill(ctl);
+	if (ctl->guest_us > 0)
+		return true;
+	c->held = true;
+	ctl->guests_held = true;
+	return false;
+}
+
+/* Before each sleep: held guests read again once there is time. */
+static int64_t
+ngd_guest_before_sleep(void *arg)
+{
+	struct ngd_ctl *ctl = arg;
+	struct ngd_conn *c, *next;
+
+	if (!ctl->guests_held)
+		return -1;
+	ngd_guest_refill(ctl);
+	if (ctl->guest_us <= 0)
+		return -ctl->guest_us * NGD_GUEST_SHARE / 1000 + 1;
+	ctl->guests_held = false;
+	for (c = ctl->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!c->held)
+			continue;
+		c->held = false;
+		if (ngd_conn_watch(c) != 0)
+			ngd_conn_close(c);
+	}
+	return -1;
+}
+
 static void
 ngd_conn_event(void *arg, uint32_t events)
 {
 	struct ngd_conn *c = arg;
+	bool guest = !c->admin && c->sink == NULL;
 	size_t queued = 0;
 
 	if (c->cut) {
@@ -757,6 +821,13 @@ ngd_conn_event(void *arg, uint32_t events)
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
+	/* A guest that hung up: what it asked only reads, for nobody. */
+	if (guest && (events & (EPOLLHUP | EPOLLERR))) {
+		ngd_conn_close(c);
+		return;
+	}
+	if (c->held)
+		return;
 	/*
 	 * A few requests per wakeup, so one client cannot starve others,
 	 * and none while its answers pile up unread (a hang-up is read
@@ -764,10 +835,13 @@ ngd_conn_event(void *arg, uint32_t events)
 	 */
 	for (int i = 0; i < NGD_REQS_PER_WAKEUP && !c->closed && !c->cut; i++) {
 		uint8_t *big = NULL;
+		uint64_t t0 = 0;
 		ssize_t n;
 
 		if (c->outq_bytes > NGD_OUTQ_THROTTLE &&
 		    !(events & (EPOLLHUP | EPOLLERR)))
+			break;
+		if (guest && !ngd_guest_may(c))
 			break;
 		n = ngd_conn_recv(c, &queued, i == 0, &big);
 		if (n < 0 && errno == EAGAIN)
@@ -796,8 +870,12 @@ ngd_conn_event(void *arg, uint32_t events)
 		}
 		/* A script's next request is close: loop.c polls for it. */
 		ngd_loop_request(c->ctl->loop);
+		if (guest)
+			t0 = ngd_clock_us();
 		ngd_conn_request(c, big != NULL ? big : c->ctl->rbuf,
 		    (size_t)n);
+		if (guest)
+			c->ctl->guest_us -= (int64_t)(ngd_clock_us() - t0);
 		ngd_loop_answered(c->ctl->loop);
 		free(big);
 	}
@@ -1023,6 +1101,11 @@ ngd_ctl_start(struct ngd_ctl *ctl, struct ngd_loop *loop, struct ng_graph *g,
 	ctl->listen_io.fd = lfd;
 	ctl->listen_io.fn = ngd_accept;
 	ctl->listen_io.arg = ctl;
+	ctl->guest_us = NGD_GUEST_BURST_US;
+	ctl->guest_at_us = ngd_clock_us();
+	if (loop != NULL)
+		ngd_loop_before_sleep(loop, &ctl->guest_hook,
+		    ngd_guest_before_sleep, ctl);
 	if (lfd < 0)
 		return 0;
 	return ngd_loop_add(loop, &ctl->listen_io, EPOLLIN);
@@ -1039,8 +1122,10 @@ ngd_ctl_stop(struct ngd_ctl *ctl)
 		ctl->dead_locals = c->next;
 		free(c);
 	}
-	if (ctl->loop != NULL)
+	if (ctl->loop != NULL) {
+		ngd_loop_cancel_sleep(ctl->loop, &ctl->guest_hook);
 		ngd_loop_close(ctl->loop, &ctl->listen_io);
+	}
 	ctl->accept_paused = false;
 	free(ctl->rbuf);
 	ctl->rbuf = NULL;
