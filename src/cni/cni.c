@@ -19,18 +19,21 @@
 #include <fcntl.h>
 #include <dirent.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <arpa/inet.h>
+#include <linux/nsfs.h>
 
 #include <json-c/json.h>
 
@@ -866,17 +869,25 @@ ngcni_plugin_speaks(const char *type, const char *ver)
 }
 
 /* The container's namespace: an fd, and its name when it is under
- * /run/netns (where ngd can make the interface in place). */
+ * /run/netns (where ngd can make the interface in place).  Opened
+ * without blocking (a FIFO there would wait for a writer for ever) and
+ * refused unless it is a network namespace. */
 static int
 ngcni_open_netns(struct ngcni *c, int *fd, char *nsname, size_t size,
     struct ngcni_err *e)
 {
 	char real[PATH_MAX], *slash;
 
-	*fd = open(c->netns, O_RDONLY | O_CLOEXEC);
+	*fd = open(c->netns, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (*fd < 0)
 		return ngcni_fail(e, NGCNI_E_UNKNOWN, strerror(errno),
 		    "failed to open netns \"%s\"", c->netns);
+	if (ioctl(*fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+		close(*fd);
+		*fd = -1;
+		return ngcni_fail(e, NGCNI_E_ENV, NULL,
+		    "CNI_NETNS \"%s\" is not a network namespace", c->netns);
+	}
 	nsname[0] = '\0';
 	if (realpath(c->netns, real) != NULL &&
 	    (slash = strrchr(real, '/')) != NULL) {

@@ -210,7 +210,8 @@ int jail_rec_read(const char *name_or_jid, struct jail_rec *r);
 int jail_rec_write(const struct jail_rec *r);
 int jail_rec_remove(const struct jail_rec *r);
 void jail_rec_free(struct jail_rec *r);
-/* Every recorded jail, sorted by jid. */
+/* Every recorded jail, sorted by jid; EACCES if some were not ours to
+ * read (the rest are listed). */
 int jail_rec_list(struct jail_rec **recsp, size_t *np);
 void jail_rec_list_free(struct jail_rec *recs, size_t n);
 int jail_next_jid(int *jidp);
@@ -385,7 +386,8 @@ void jail_op_remove_many(const struct jail_opts *o, struct jail_target **ts,
     struct jail_rec *rs, size_t n, int *errs);
 int jail_op_modify(const struct jail_opts *o, struct jail_target *t,
     struct jail_rec *r, bool restart);
-/* The running jail a target names: 0, ENOENT, or ESTALE (cleaned up). */
+/* The running jail a target names: 0, ENOENT, or EPERM (its record is
+ * root's to read). */
 int jail_op_lookup(const char *key, struct jail_rec *r);
 
 /* --- IP-alias jails (jail_ipalias.c) ------------------------------------ */

@@ -790,7 +790,7 @@ jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 	struct jail_batch b = { 0 };
 	char *needed, *stayed;
 	bool anystayed = false;
-	int rc = 0;
+	int rc = 0, error = 0;
 
 	b.t = calloc(ts->n + 1, sizeof(*b.t));
 	b.r = calloc(ts->n + 1, sizeof(*b.r));
@@ -854,11 +854,15 @@ jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 			key = jail_pstr(&t->ps, "jid");
 		if (key == NULL)
 			key = t->name;
-		if (*key == '\0' || jail_op_lookup(key, &b.r[b.n]) != 0) {
+		if (*key == '\0' ||
+		    (error = jail_op_lookup(key, &b.r[b.n])) != 0) {
 			if (t->wild)
 				continue;
 			if (*key == '\0')
 				jail_warnx(NULL, "no jail specified");
+			else if (error == EPERM)
+				jail_warnx(NULL, "%s: %s", key,
+				    strerror(error));
 			else if (!c->o.quiet)
 				jail_warnx(NULL, "\"%s\" not found", key);
 			rc = 1;
@@ -1065,7 +1069,14 @@ jail_stop_names(struct cli *c, int argc, char **argv)
 					    false);
 			}
 		if (!found) {
-			if (!c->o.quiet)
+			struct jail_rec r;
+
+			/* there, but its record is root's: FreeBSD says
+			 * EPERM to all but root */
+			if (jail_op_lookup(arg, &r) == EPERM)
+				jail_warnx(NULL, "%s: %s", arg,
+				    strerror(EPERM));
+			else if (!c->o.quiet)
 				jail_warnx(NULL, "\"%s\" not found", arg);
 			rc = 1;
 		}

@@ -2630,6 +2630,9 @@ jail_ns_super(int lfd)
 		s.netdev = st.st_dev;
 		s.netino = st.st_ino;
 	}
+	/* listen() again: SO_PEERCRED names who called it last, and
+	 * clients ask for our PID so (jail_super_dial1) */
+	(void)listen(lfd, 128);
 	/* ours: the jail(8) that bound it holds the lock until we run */
 	if (stat(JAIL_SUPER_SOCK, &st) == 0) {
 		s.sockdev = st.st_dev;
@@ -2751,9 +2754,10 @@ jail_super_dial1(int *fdp)
 	return 0;
 }
 
-/* A supervisor listening on lfd, which it gets as its descriptor 3. */
+/* A supervisor listening on lfd, which it gets as its descriptor 3; its
+ * PID to *pidp. */
 static int
-jail_super_spawn(int lfd)
+jail_super_spawn(int lfd, pid_t *pidp)
 {
 	char *argv[] = { "jail", JAIL_SUPER_ARG, NULL };
 	posix_spawn_file_actions_t fa;
@@ -2788,6 +2792,8 @@ jail_super_spawn(int lfd)
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(lfd);
+	if (error == 0)
+		*pidp = pid;
 	return error;
 }
 
@@ -2801,6 +2807,7 @@ jail_super_conn(bool start, int *fdp)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lock, lfd = -1, fd, error;
+	pid_t spid = 0;
 
 	if (jail_super_cs_owner != getpid()) {
 		/* a child of the jail(8) that connected (jail -p) */
@@ -2844,8 +2851,11 @@ jail_super_conn(bool start, int *fdp)
 			close(lfd);
 		goto out;
 	}
-	if ((error = jail_super_spawn(lfd)) == 0)
-		error = jail_super_dial1(&fd);
+	/* SO_PEERCRED names who called listen(), we: the supervisor's PID
+	 * is the one we spawned (jail_ns_settle waits for it to go) */
+	if ((error = jail_super_spawn(lfd, &spid)) == 0 &&
+	    (error = jail_super_dial1(&fd)) == 0)
+		jail_super_peer = spid;
 out:
 	flock(lock, LOCK_UN);
 	close(lock);

@@ -31,8 +31,11 @@
 int
 jail_op_lookup(const char *key, struct jail_rec *r)
 {
-	if (jail_rec_read(key, r) != 0)
-		return ENOENT;
+	int error;
+
+	/* A record only root may read is a jail all the same. */
+	if ((error = jail_rec_read(key, r)) != 0)
+		return error == EACCES ? EPERM : ENOENT;
 	if (jail_rec_alive(r))
 		return 0;
 	/* dead, or its supervisor is: finish it off so the name is free */

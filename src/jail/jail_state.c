@@ -361,6 +361,7 @@ jail_rec_list(struct jail_rec **recsp, size_t *np)
 	struct jail_rec *recs = NULL, *nr;
 	struct dirent *de;
 	size_t n = 0;
+	int error = 0, e;
 	DIR *d;
 
 	*recsp = NULL;
@@ -373,15 +374,17 @@ jail_rec_list(struct jail_rec **recsp, size_t *np)
 		if ((nr = realloc(recs, (n + 1) * sizeof(*nr))) == NULL)
 			break;
 		recs = nr;
-		if (jail_rec_read(de->d_name, &recs[n]) == 0)
+		if ((e = jail_rec_read(de->d_name, &recs[n])) == 0)
 			n++;
+		else if (e == EACCES)
+			error = EACCES;
 	}
 	closedir(d);
 	if (n > 1)
 		qsort(recs, n, sizeof(*recs), jail_cmp_jid);
 	*recsp = recs;
 	*np = n;
-	return 0;
+	return error;
 }
 
 void

@@ -187,8 +187,12 @@ main(int argc, char **argv)
 	if ((user != NULL || (login && juser == NULL)) &&
 	    jail_lookup(user, &u) != 0)
 		return 1;
-	if (jail_op_lookup(argv[0], &r) != 0) {
-		if (jail_is_number(argv[0]))
+	if ((error = jail_op_lookup(argv[0], &r)) != 0) {
+		/* as FreeBSD's jail_attach says to all but root */
+		if (error == EPERM)
+			jail_warnx(NULL, "jail_attach(%s): %s", argv[0],
+			    strerror(error));
+		else if (jail_is_number(argv[0]))
 			jail_warnx(NULL, "jail %s not found", argv[0]);
 		else
 			jail_warnx(NULL, "jail \"%s\" not found", argv[0]);

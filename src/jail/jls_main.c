@@ -342,7 +342,10 @@ main(int argc, char **argv)
 		}
 		if (e != 0) {
 			if (!check) {
-				if (jail_is_number(jail))
+				if (e == EACCES)
+					jail_warnx(NULL, "jail \"%s\": %s",
+					    jail, strerror(EPERM));
+				else if (jail_is_number(jail))
 					jail_warnx(NULL, "jail %s not found",
 					    jail);
 				else
@@ -364,7 +367,11 @@ main(int argc, char **argv)
 		struct jail_rec *all;
 		size_t na;
 
-		(void)jail_rec_list(&all, &na);
+		/* FreeBSD's jls shows anyone every jail; ours are root's
+		 * to read, which an empty list would not say */
+		if (jail_rec_list(&all, &na) == EACCES)
+			jail_warnx(NULL, "%s: %s: only root sees every jail",
+			    JAIL_RUNDIR, strerror(EACCES));
 		recs = calloc(na + 1, sizeof(*recs));
 		if (recs == NULL) {
 			jail_rec_list_free(all, na);

@@ -334,6 +334,12 @@ ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 	if (NgMkSockNode(name, &ng->cs, &ng->ds) == 0)
 		return 0;
 	error = errno;
+	/* Who may not change the graph may not name a node: ours has none.
+	 * (Root may, but for a jail's: refused everything, or an impostor's
+	 * server, which said so already.) */
+	if (error == EPERM && geteuid() != 0 &&
+	    NgMkSockNode(NULL, &ng->cs, &ng->ds) == 0)
+		return 0;
 	if (!autostart || !ngctl_nobody_home(error))
 		return error;
 	/*

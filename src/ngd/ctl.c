@@ -14,7 +14,15 @@
  * NGD_DATAQ_MAX are dropped, as a full socket buffer drops datagrams.  A
  * connection whose unread messages pass NGD_OUTQ_MAX is cut off and
  * logged.  Each wakeup handles at most NGD_REQS_PER_WAKEUP requests of a
- * connection, so one client cannot starve the others.
+ * connection, so one client cannot starve the others.  The requests of
+ * those who may not change the graph (guests) take at most a quarter of
+ * ngd's time, in bursts of NGD_GUEST_BURST_US: their connections are not
+ * read while that is spent, so that a few readers asking for costly
+ * conversions (binary2ascii of megabytes) cannot hold root's requests
+ * for seconds.  A guest user gets no large reply while NGD_USER_HELD_MAX
+ * bytes of replies wait for its connections, here and in the kernel:
+ * each of its 64 connections could leave a 4 MiB reply in the kernel and
+ * another queued here, half a gigabyte, before the throttle stopped it.
  *
  * ngd_ctl_local and ngd_ctl_input run the same request path for a client
  * with no socket, whose frames go to a callback (the wire fuzzer).
@@ -55,7 +63,11 @@
 #define NGD_OUTQ_MAX (32u << 20)       /* unread bytes before a cut-off */
 #define NGD_REQS_PER_WAKEUP 16
 #define NGD_ACCEPTS_PER_WAKEUP 16
-#define NGD_USER_CONNS_MAX 64 /* connections per non-admin user */
+#define NGD_USER_CONNS_MAX 64           /* connections per non-admin user */
+#define NGD_USER_HELD_MAX (16u << 20)   /* replies a non-admin user leaves */
+#define NGD_USER_HELD_CHECK (64u << 10) /* replies this large count */
+#define NGD_GUEST_SHARE 4               /* guests: 1/4 of ngd's time ... */
+#define NGD_GUEST_BURST_US 50000u       /* ... in bursts of at most 50 ms */
 
 struct ngd_outbuf {
 	struct ngd_outbuf *next;
@@ -75,6 +87,8 @@ struct ngd_conn {
 	bool unaddressed_logged; /* a send(2) with no address was logged */
 	bool jailed;     /* in a non-vnet jail: every request is EPERM */
 	bool handed;     /* a takeover's: another ngd serves it now */
+	bool held;       /* a guest not read until its time comes again */
+	int reply_error; /* a reply to the request being run went nowhere */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
 	uid_t uid;
@@ -162,7 +176,7 @@ ngd_conn_watch(struct ngd_conn *c)
 
 	if (c->sink != NULL || c->closed || c->handed)
 		return 0;
-	if (c->outq_bytes <= NGD_OUTQ_THROTTLE)
+	if (c->outq_bytes <= NGD_OUTQ_THROTTLE && !c->held)
 		want |= EPOLLIN;
 	if (c->outq != NULL)
 		want |= EPOLLOUT;
@@ -244,6 +258,32 @@ ngd_conn_flush(struct ngd_conn *c)
 	return ngd_conn_watch(c);
 }
 
+static bool ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc);
+
+/*
+ * Whether len more bytes of replies for non-admin c would take its user
+ * past NGD_USER_HELD_MAX: what waits here and what the kernel holds
+ * unread (SIOCOUTQ), over the user's connections; O(connections), for
+ * large replies only.
+ */
+static bool
+ngd_user_held_full(const struct ngd_conn *c, size_t len)
+{
+	size_t held = len;
+	int outq;
+
+	for (const struct ngd_conn *o = c->ctl->conns; o != NULL; o = o->next) {
+		if (o->sink != NULL || o->closed || !ngd_same_user(o, c))
+			continue;
+		held += o->outq_bytes;
+		if (ioctl(o->io.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
+			held += (size_t)outq;
+		if (held > NGD_USER_HELD_MAX)
+			return true;
+	}
+	return false;
+}
+
 /* Send one frame now, or queue it behind what is already waiting. */
 static int
 ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
@@ -261,6 +301,15 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 
 	if (c->closed || c->cut)
 		return ENOTCONN;
+	if (kind == NGD_MSG && len >= NGD_USER_HELD_CHECK && !c->admin &&
+	    c->sink == NULL && ngd_user_held_full(c, len)) {
+		ngd_log(LOG_NOTICE,
+		    "pid %d uid %u: over %u MiB of replies unread; "
+		    "a %zu-byte reply refused",
+		    (int)c->pid, (unsigned)c->uid, NGD_USER_HELD_MAX >> 20,
+		    len);
+		return ENOBUFS; /* its request fails so */
+	}
 	fr.addrlen = (uint16_t)alen;
 	if (c->handed) {
 		/* The new ngd has what was queued, and answers requests: a
@@ -318,11 +367,16 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 static int
 ngd_deliver_msg(void *conn, ng_id_t from, const struct ng_mesg *msg)
 {
+	struct ngd_conn *c = conn;
 	char addr[16];
+	int error;
 
 	snprintf(addr, sizeof(addr), "[%x]:", from);
-	return ngd_conn_send(conn, NGD_MSG, 0, 0, addr, msg,
+	error = ngd_conn_send(c, NGD_MSG, 0, 0, addr, msg,
 	    sizeof(*msg) + msg->header.arglen);
+	if (error != 0 && c->reply_error == 0)
+		c->reply_error = error;
+	return error;
 }
 
 static int
@@ -381,6 +435,16 @@ ngd_hello_ctl(struct ngd_conn *c, const char *name, ng_id_t *idp)
 
 	if (c->node != NULL || c->is_data)
 		return EISCONN;
+	/* A name is a change to the graph: taken by someone who may not
+	 * change it, it would catch root's messages for an interface's
+	 * node made later (ngeth0, eth0) or a script's (br0). */
+	if (name[0] != '\0' && !c->admin) {
+		ngd_log(LOG_NOTICE,
+		    "pid %d uid %u: a named socket node refused: "
+		    "not permitted",
+		    (int)c->pid, (unsigned)c->uid);
+		return EPERM;
+	}
 	error = ng_socket_create(c->ctl->graph, c, &node);
 	if (error != 0)
 		return error;
@@ -457,6 +521,11 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 	memcpy(&h, p, sizeof(h)); /* p need not be aligned */
 	if (h.arglen != len - sizeof(h))
 		return EINVAL;
+	/* A guest with no room left for a large reply: refused before its
+	 * request costs anything (binary2ascii of megabytes would) */
+	if (!c->admin && c->sink == NULL &&
+	    ngd_user_held_full(c, NGD_USER_HELD_CHECK))
+		return ENOBUFS;
 	if (!ngd_msg_allowed(c, &h)) {
 		ngd_log(LOG_NOTICE, "pid %d uid %u: %s refused: not permitted",
 		    (int)c->pid, (unsigned)c->uid,
@@ -469,7 +538,13 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 		return ENOMEM;
 	memcpy(m, p, len);
 	((uint8_t *)m)[len] = '\0';
+	/* A reply that cannot reach the client (larger than the kernel
+	 * carries in a datagram, some 4 MiB: the list of 60,000 nodes)
+	 * fails the request, rather than a status of 0 and no reply. */
+	c->reply_error = 0;
 	error = ngd_netdev_send_msg(c->node, addr, m, &changed);
+	if (error == 0)
+		error = c->reply_error;
 	if (changed)
 		c->ctl->changes++; /* the journal looks again (journal.c) */
 	free(m);
@@ -676,10 +751,62 @@ ngd_conn_recv(struct ngd_conn *c, size_t *queued, bool first, uint8_t **big)
 	return n;
 }
 
+/* The guests' time, topped up at 1/NGD_GUEST_SHARE of what passed. */
+static void
+ngd_guest_refill(struct ngd_ctl *ctl)
+{
+	uint64_t now = ngd_clock_us();
+
+	ctl->guest_us += (int64_t)((now - ctl->guest_at_us) / NGD_GUEST_SHARE);
+	if (ctl->guest_us > (int64_t)NGD_GUEST_BURST_US)
+		ctl->guest_us = NGD_GUEST_BURST_US;
+	ctl->guest_at_us = now;
+}
+
+/* May guest c have a request run now?  If not, it is held (not read)
+ * until ngd_guest_before_sleep finds time again. */
+static bool
+ngd_guest_may(struct ngd_conn *c)
+{
+	struct ngd_ctl *ctl = c->ctl;
+
+	ngd_guest_refill(ctl);
+	if (ctl->guest_us > 0)
+		return true;
+	c->held = true;
+	ctl->guests_held = true;
+	return false;
+}
+
+/* Before each sleep: held guests read again once there is time. */
+static int64_t
+ngd_guest_before_sleep(void *arg)
+{
+	struct ngd_ctl *ctl = arg;
+	struct ngd_conn *c, *next;
+
+	if (!ctl->guests_held)
+		return -1;
+	ngd_guest_refill(ctl);
+	if (ctl->guest_us <= 0)
+		return -ctl->guest_us * NGD_GUEST_SHARE / 1000 + 1;
+	ctl->guests_held = false;
+	for (c = ctl->conns; c != NULL; c = next) {
+		next = c->next;
+		if (!c->held)
+			continue;
+		c->held = false;
+		if (ngd_conn_watch(c) != 0)
+			ngd_conn_close(c);
+	}
+	return -1;
+}
+
 static void
 ngd_conn_event(void *arg, uint32_t events)
 {
 	struct ngd_conn *c = arg;
+	bool guest = !c->admin && c->sink == NULL;
 	size_t queued = 0;
 
 	if (c->cut) {
@@ -694,6 +821,13 @@ ngd_conn_event(void *arg, uint32_t events)
 	}
 	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
+	/* A guest that hung up: what it asked only reads, for nobody. */
+	if (guest && (events & (EPOLLHUP | EPOLLERR))) {
+		ngd_conn_close(c);
+		return;
+	}
+	if (c->held)
+		return;
 	/*
 	 * A few requests per wakeup, so one client cannot starve others,
 	 * and none while its answers pile up unread (a hang-up is read
@@ -701,10 +835,13 @@ ngd_conn_event(void *arg, uint32_t events)
 	 */
 	for (int i = 0; i < NGD_REQS_PER_WAKEUP && !c->closed && !c->cut; i++) {
 		uint8_t *big = NULL;
+		uint64_t t0 = 0;
 		ssize_t n;
 
 		if (c->outq_bytes > NGD_OUTQ_THROTTLE &&
 		    !(events & (EPOLLHUP | EPOLLERR)))
+			break;
+		if (guest && !ngd_guest_may(c))
 			break;
 		n = ngd_conn_recv(c, &queued, i == 0, &big);
 		if (n < 0 && errno == EAGAIN)
@@ -733,8 +870,12 @@ ngd_conn_event(void *arg, uint32_t events)
 		}
 		/* A script's next request is close: loop.c polls for it. */
 		ngd_loop_request(c->ctl->loop);
+		if (guest)
+			t0 = ngd_clock_us();
 		ngd_conn_request(c, big != NULL ? big : c->ctl->rbuf,
 		    (size_t)n);
+		if (guest)
+			c->ctl->guest_us -= (int64_t)(ngd_clock_us() - t0);
 		ngd_loop_answered(c->ctl->loop);
 		free(big);
 	}
@@ -818,6 +959,14 @@ ngd_peer_in_group(pid_t pid, gid_t gid, gid_t pgid)
 	return found;
 }
 
+/* Do c and nc count as one user, who may not change the graph? */
+static bool
+ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc)
+{
+	return nc->jailed ? c->jailed :
+			    !c->jailed && !c->admin && c->uid == nc->uid;
+}
+
 /*
  * Connections of the user nc counts against, non-admin: its uid, or, for
  * a jailed client, every jailed one (jailed root takes any uid it
@@ -830,8 +979,7 @@ ngd_user_conns(const struct ngd_ctl *ctl, const struct ngd_conn *nc)
 	unsigned n = 0;
 
 	for (c = ctl->conns; c != NULL; c = c->next)
-		if (nc->jailed ? c->jailed :
-				 !c->jailed && !c->admin && c->uid == nc->uid)
+		if (ngd_same_user(c, nc))
 			n++;
 	return n;
 }
@@ -953,6 +1101,11 @@ ngd_ctl_start(struct ngd_ctl *ctl, struct ngd_loop *loop, struct ng_graph *g,
 	ctl->listen_io.fd = lfd;
 	ctl->listen_io.fn = ngd_accept;
 	ctl->listen_io.arg = ctl;
+	ctl->guest_us = NGD_GUEST_BURST_US;
+	ctl->guest_at_us = ngd_clock_us();
+	if (loop != NULL)
+		ngd_loop_before_sleep(loop, &ctl->guest_hook,
+		    ngd_guest_before_sleep, ctl);
 	if (lfd < 0)
 		return 0;
 	return ngd_loop_add(loop, &ctl->listen_io, EPOLLIN);
@@ -969,8 +1122,10 @@ ngd_ctl_stop(struct ngd_ctl *ctl)
 		ctl->dead_locals = c->next;
 		free(c);
 	}
-	if (ctl->loop != NULL)
+	if (ctl->loop != NULL) {
+		ngd_loop_cancel_sleep(ctl->loop, &ctl->guest_hook);
 		ngd_loop_close(ctl->loop, &ctl->listen_io);
+	}
 	ctl->accept_paused = false;
 	free(ctl->rbuf);
 	ctl->rbuf = NULL;

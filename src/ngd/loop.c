@@ -25,7 +25,7 @@ struct ngd_deferred {
 	struct ngd_deferred *next;
 };
 
-static uint64_t
+uint64_t
 ngd_clock_us(void)
 {
 	struct timespec ts;

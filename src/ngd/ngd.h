@@ -67,6 +67,7 @@ void ngd_loop_defer_free(struct ngd_loop *l, void *ptr);
 /* Run until *stop is set. */
 int ngd_loop_run(struct ngd_loop *l, volatile bool *stop);
 uint64_t ngd_clock_ms(void);
+uint64_t ngd_clock_us(void);
 /* Poll without sleeping for usec after the last frame (0: never). */
 void ngd_loop_set_busy_poll(struct ngd_loop *l, unsigned usec);
 /* A frame arrived: the busy-poll window starts again. */
@@ -89,9 +90,13 @@ struct ngd_ctl {
 	struct ngd_conn *dead_locals; /* closed in-process clients */
 	gid_t admin_gid;
 	bool admin_gid_set;
-	bool accept_paused; /* out of fds: not accepting until one closes */
-	uint8_t *rbuf;      /* the request being read */
-	uint64_t changes;   /* messages that may have changed the graph */
+	bool accept_paused;   /* out of fds: not accepting until one closes */
+	uint8_t *rbuf;        /* the request being read */
+	uint64_t changes;     /* messages that may have changed the graph */
+	int64_t guest_us;     /* time the non-admins' requests may still take */
+	uint64_t guest_at_us; /* when guest_us was last topped up */
+	bool guests_held;     /* some of their connections wait for it */
+	struct ngd_sleep_hook guest_hook;
 };
 
 extern const struct ng_socket_ops ngd_socket_ops;

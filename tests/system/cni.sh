@@ -119,6 +119,12 @@ expect "... and of a NUL" '7 field "name" holds a NUL byte' \
 bad "ipam plugin missing" 7 "$(conf 1.0.0 | sed 's/host-local/no-such-ipam/')"
 bad "IPAM failure (passed on)" 999 "$(conf 1.0.0 '' ',"subnet":"not-a-subnet"')"
 bad "missing netns" 3 "$C" /run/netns/nope
+# A netns path that is no namespace: refused at once (a FIFO held the
+# plugin until the runtime's timeout, a file failed only after the
+# eiface was made).
+mkfifo "$tmp/fifo"
+bad "netns that is a FIFO" 4 "$C" "$tmp/fifo"
+bad "netns that is a file" 4 "$C" /etc/hostname
 # An IPAM plugin that answers without reading its stdin (a config
 # larger than a pipe holds): its error comes through, the plugin is not
 # killed by SIGPIPE.

@@ -6,7 +6,8 @@
 # takes here (some 4 MiB: the kernel allocates a datagram in one piece,
 # so the protocol's 16 MiB limit is not reached over the wire), also
 # several queued at once; an empty datagram is refused and the
-# connection kept; a client's hang-up still ends its node.  Then, under
+# connection kept; a client's hang-up still ends its node; a reply too
+# large for a datagram fails its request (ngd.8).  Then, under
 # valgrind, 300 small requests must cost ngd little CPU: read into a
 # 16 MiB buffer, valgrind checked all of it each time (11 ms of CPU a
 # request, 3 s for these 300; 0.04 s now).  About 6 s.
@@ -51,6 +52,7 @@ v.settimeout(5)
 c.settimeout(30)
 # What ngd passes on to v adds 9 bytes ("v:" becomes "[0000000N]:").
 top = kernel_max() - 9
+open(sys.argv[2], "w").write("largest datagram: %d\n" % (top + 9))
 for total in [100, 128 << 10, (128 << 10) + 1, 1 << 20, top]:
     f, args = request(total)
     c.send(f)
@@ -76,7 +78,7 @@ print("after them: errno %d" % w.request(c, w.MSG, ".",
 EOF
 
 start_ngd
-out=$($py "$tmp/sizes.py" "$top/tests/system" 2>&1)
+out=$($py "$tmp/sizes.py" "$top/tests/system" "$tmp/out" 2>&1)
 expect "requests of every size arrive whole" "100: errno 0, whole
 131072: errno 0, whole
 131073: errno 0, whole
@@ -88,6 +90,42 @@ for _ in $(seq 100); do ngctl list | grep -q 'Name: v ' || break; sleep 0.02; do
 expect "... and the client's hang-up took its node" "0" \
     "$(ngctl list | grep -c 'Name: v ')"
 expect_rc "ngd serves" 0 quiet ngctl list
+
+# A reply larger than a datagram the kernel carries fails its request
+# (ENOBUFS or EMSGSIZE, as the kernel says), where it used to be lost
+# with a status of 0 and the client left waiting: here nobody's
+# binary2ascii of a bpf program, whose text is longer than its binary.
+ngctl -f - <<'END'
+mkpeer . hub h h
+name .:h H
+msg H: setpersistent
+mkpeer H: bpf a a
+name H:a B
+END
+cat >"$tmp/big.py" <<'EOF'
+import socket, struct, sys
+sys.path.insert(0, sys.argv[1])
+import ngwire as w
+BPF = 944100792
+c, _ = w.control()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+c.settimeout(10)
+n = int(sys.argv[2]) // 10  # 8 bytes each in binary, some 13 in text
+prog = b"a".ljust(32, b"\0") * 3 + struct.pack("<i", n) + \
+    struct.pack("<HBBI", 6, 0, 0, 0) * n
+inner = struct.pack("<BBHIIIII", 8, 0, 0, len(prog), 1, 0, 0, BPF) + \
+    b"setprogram".ljust(32, b"\0") + prog
+err, got = w.reply(c, "B:", w.mesg(w.GENERIC, 12 | 0x30000000, inner))
+print("too large: %s, %s" % ("refused" if err in (90, 105) else
+                             "errno %d" % err,
+                             "no reply" if got is None else "a reply"))
+print("after it: errno %d" % w.request(c, w.MSG, ".",
+                                      w.mesg(w.GENERIC, w.NGM_LISTTYPES)))
+EOF
+kmax=$(sed -n 's/^largest datagram: //p' "$tmp/out")
+expect "a reply too large to send fails its request" "too large: refused, no reply
+after it: errno 0" "$(setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+    $py - "$top/tests/system" "$kmax" <"$tmp/big.py" 2>&1)"
 stop_ngd
 NGD_PID=
 

@@ -142,6 +142,55 @@ expect "a user's forged reply is refused" "errno 1" \
 expect "... root's goes through" "errno 0" "$($py "$wire" spoof target:)"
 kill $target; wait $target 2>/dev/null
 
+# A user who asks for large replies on every connection and reads none
+# holds at most 16 MiB of them, here and in the kernel; the others fail
+# with ENOBUFS (each of 24 connections left two 4 MiB replies in the
+# kernel and a third in ngd, which grew by 96 MB).  Read, they are given
+# again.
+r0=$(rss $pid)
+setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+    $py "$wire" bigreplies 24 3 4 >"$tmp/big.out" &
+big=$!
+peak=$r0
+while [ "$(wc -l <"$tmp/big.out")" -lt 2 ] && kill -0 $big 2>/dev/null; do
+	r=$(rss $pid)
+	[ "$r" -gt "$peak" ] && peak=$r
+	sleep 0.1
+done
+wait $big
+grow=$((peak - r0))
+if [ "$grow" -lt 40000 ]; then ok "a user's unread large replies are bounded (ngd grew $grow KB)"; else fail "... ngd grew by $grow KB for a user's unread replies"; fi
+read -r _ got _ refused <<<"$(tail -n 1 "$tmp/big.out")"
+if [ "$got" -ge 3 ] && [ "$refused" -ge 40 ] && [ $((got + refused)) = 72 ]; then
+	ok "... the rest refused with ENOBUFS ($got sent, $refused refused)"
+else
+	fail "... $got replies sent, $refused refused (of 72)"
+fi
+expect "... and given once read" "replies 1 refused 0" \
+    "$(setpriv --reuid=65534 --regid=65534 --clear-groups -- $py "$wire" bigreplies 1 1 0 | tail -n 1)"
+
+# A user whose read-only requests cost (binary2ascii of 566 KB of text,
+# some 10 ms each), 16 in flight on each of 8 connections, gets a quarter
+# of ngd's time: root's requests are answered within a fraction of a
+# second, not after every one of the user's in turn, and the user's are
+# answered too.
+setpriv --reuid=65534 --regid=65534 --clear-groups -- \
+    $py "$wire" costly 8 6 >"$tmp/costly.out" &
+costly=$!
+sleep 1
+worst=0
+for _ in 1 2 3 4; do
+	t0=$(date +%s%N)
+	ngctl -t 30 list >/dev/null
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ $ms -gt $worst ] && worst=$ms
+	sleep 0.3
+done
+if [ $worst -lt 2000 ]; then ok "a user's costly reads leave root's requests be ($worst ms at most)"; else fail "... root's ngctl list took up to $worst ms"; fi
+wait $costly
+read -r _ answered <"$tmp/costly.out"
+if [ "${answered:-0}" -gt 0 ]; then ok "... and are answered too ($answered)"; else fail "... none of them answered"; fi
+
 # A user who opens every connection it can leaves room for root.
 fd0=$(nfds $pid)
 setpriv --reuid=65534 --regid=65534 --clear-groups -- $py "$wire" conns 100 3 >"$tmp/conns.out" &

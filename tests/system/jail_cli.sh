@@ -114,6 +114,22 @@ for v in USER=root HOME=/root cwd=/root; do
 done
 expect "jexec -U nobody" "nobody" "$(jexec -U nobody t1 id -un)"
 expect "jexec -u nobody" "nobody" "$(jexec -u nobody t1 id -un)"
+# Anyone but root is refused as FreeBSD refuses it (jail_attach: EPERM),
+# not told that a running jail does not exist.
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+out "nobody may not jexec" 1 "" "jexec: jail_attach(t1): Operation not permitted" \
+    as_nobody jexec t1 true
+out "... by jid either" 1 "" "jexec: jail_attach(1): Operation not permitted" \
+    as_nobody jexec 1 true
+out "... nor remove it" 1 "" "jail: t1: Operation not permitted" \
+    as_nobody jail -r t1
+out "... nor read it" 1 "" 'jls: jail "t1": Operation not permitted' \
+    as_nobody jls -j t1
+out "... but one that is not there is not found" 1 "" 'jexec: jail "nosuch" not found' \
+    as_nobody jexec nosuch true
+expect "... and jls says why it lists none" \
+    "jls: /run/jail: Permission denied: only root sees every jail" \
+    "$(as_nobody jls 2>&1 >/dev/null)"
 
 # 26-28: the exec.* sequence
 hooks() {
@@ -337,4 +353,15 @@ expect "jexec: the network of the jail, not jexec's" "$want" \
 expect_rc "... so sees its interfaces" 0 quiet jexec hn ip link show jcd0
 jail -q -r hn
 ip netns del jc_other
+
+# A jail that runs one command, and the only one: the jail(8) that
+# started the supervisor waited for it to end on the wrong process (its
+# own PID, which SO_PEERCRED gave), 5 s each time.
+jail -q -r '*'
+expect_rc "no jail left, no supervisor" 1 pgrep -x "jail super"
+t0=$(date +%s%N)
+out "a command's jail, alone" 0 "" "" jail -c name=once path=/ command=true
+ms=$((($(date +%s%N) - t0) / 1000000))
+if [ "$ms" -lt 2500 ]; then ok "... ends at once ($ms ms)"; else fail "... took $ms ms"; fi
+expect_rc "... and so does the supervisor" 1 pgrep -x "jail super"
 finish

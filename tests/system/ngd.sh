@@ -12,6 +12,37 @@ expect "nobody may not mkpeer" "ngctl: send msg: Operation not permitted" "$got"
 expect_rc "... exit status 71" 71 quiet as_nobody ngctl mkpeer . hub a b
 expect_rc "root may mkpeer" 0 ngctl mkpeer . hub a b
 
+# Naming is a change too: a socket node named by nobody would take the
+# name of an interface's node made later (root's "ngctl msg ngeth0: ..."
+# and "mkpeer ngeth0: ..." would reach nobody's node) or root's ngctl's
+# own (ngctl<pid>, which then fails).  nobody's ngctl has an unnamed
+# node and works; a raw hello with a name is EPERM (1).
+squat() { # NAME...: hello with each name, print each errno, hold 3 s
+	as_nobody /usr/bin/python3 -c '
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from ngwire import *
+socks = []
+for n in sys.argv[2:]:
+    s = connect(); s.send(frame(HELLO_CTL, n)); print(n, status(s)[0])
+    socks.append(s)
+sys.stdout.flush()
+time.sleep(3)' "$top/tests/system" "$@"
+}
+squat ngeth0 br0 >"$tmp/squat" &
+sq=$!
+for _ in $(seq 100); do [ "$(wc -l <"$tmp/squat")" = 2 ] && break; sleep 0.03; done
+expect "nobody may not name its socket node" "ngeth0 1
+br0 1" "$(cat "$tmp/squat")"
+expect "nobody's ngctl has an unnamed node" \
+    "  Name: <unnamed>       Type: socket" \
+    "$(as_nobody ngctl show . | cut -c 1-36)"
+ngctl mkpeer eiface ether ether
+expect "root's eiface is named after its interface" "ngeth0 eiface" \
+    "$(ngctl show ngeth0: | awk 'NR == 1 { print $2, $4 }')"
+wait $sq
+ngctl shutdown ngeth0:
+
 # A second daemon in the same namespace is refused, clearly.
 got=$(ngd -d 2>&1)
 expect "second ngd refused" "ngd: @netgraph: another ngd already serves this network namespace" "$got"

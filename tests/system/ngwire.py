@@ -21,6 +21,16 @@ send frames faster than ngctl can.  One subcommand per behaviour:
                             "accepted A refused R"; hold them SECS
                             (first: try no more after the first refusal,
                             which took 2 s unanswered)
+  bigreplies CONNS PER SECS
+                            CONNS connections, each asking PER times for a
+                            reply of some 4 MiB (binary2ascii of a
+                            made-up listnodes reply), reading none; print
+                            "sent"; after SECS read them all and print
+                            "replies R refused F" (F: ENOBUFS statuses)
+  costly CONNS SECS          CONNS connections that keep 16 smaller such
+                            requests (2,000 entries, 566 KB of text, some
+                            10 ms of ngd's time each) in flight for SECS,
+                            reading the answers; print "answered N"
   macs PATH HOOK COUNT [SEED [bcast]]
                             hook "m" to HOOK of the node at PATH, then
                             frames from COUNT random source MACs (seeded
@@ -30,6 +40,7 @@ send frames faster than ngctl can.  One subcommand per behaviour:
 import ctypes
 import os
 import random
+import select
 import socket
 import struct
 import sys
@@ -171,6 +182,17 @@ def request(s, kind, addr=b"", payload=b""):
     return status(s)[0]
 
 
+def big_binary2ascii(n=14000):
+    """A read-only request that costs: binary2ascii of a made-up
+    listnodes reply, n entries whose names print as \\001 escapes
+    (14,000: 1 MiB in, some 3.9 MiB of text out)."""
+    ent = (b"\x01" * 31 + b"\0") * 2 + struct.pack("<II", 1, 1)
+    body = struct.pack("<I", n) + ent * n
+    inner = struct.pack("<BBHIIIII", 8, 0, 0, len(body), NGM_LISTNODES,
+                        1, 0, GENERIC) + z("listnodes", 32) + body
+    return frame(MSG, ".", mesg(GENERIC, 12 | 0x30000000, inner))
+
+
 def connect():
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.connect(SOCK)
@@ -298,6 +320,61 @@ def main():
                 break
         print("accepted %d refused %d" % (acc, ref), flush=True)
         time.sleep(float(args[1]))
+    elif cmd == "bigreplies":
+        big = big_binary2ascii()
+        socks = []
+        for _ in range(int(args[0])):
+            s, _ = control()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+            for _ in range(int(args[1])):
+                s.send(big)
+            socks.append(s)
+        print("sent", flush=True)
+        time.sleep(float(args[2]))
+        got = refused = 0
+        for s in socks:
+            s.settimeout(30)
+            for _ in range(int(args[1])):
+                while True:
+                    b = s.recv(8 << 20)
+                    kind, _, err, _, _ = struct.unpack_from("<HHIII", b)
+                    if kind == STATUS:
+                        break
+                    got += 1
+                refused += err == 105
+        print("replies %d refused %d" % (got, refused), flush=True)
+    elif cmd == "costly":
+        big = big_binary2ascii(2000)
+        end = time.time() + float(args[1])
+        answered = [0]
+
+        def keep_busy():
+            # sends and reads as either can go: a client that only sent
+            # would be throttled (ngd reads none while answers pile up)
+            s, _ = control()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+            out = 0
+            while time.time() < end:
+                r, w, _ = select.select([s], [s] if out < 16 else [], [], 1)
+                if w:
+                    try:
+                        s.send(big, socket.MSG_DONTWAIT)
+                        out += 1
+                    except BlockingIOError:
+                        pass
+                if r:
+                    b = s.recv(8 << 20)
+                    if not b:
+                        break
+                    if struct.unpack_from("<H", b)[0] == STATUS:
+                        out -= 1
+                        answered[0] += 1
+        ts = [threading.Thread(target=keep_busy) for _ in range(int(args[0]))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        print("answered %d" % answered[0], flush=True)
     elif cmd == "macs":
         c, nid = control()
         d = data(nid)
