@@ -87,6 +87,11 @@
 #define NGD_TCX_INGRESS 46
 #define NGD_TCX_EGRESS 47
 
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
 #endif
@@ -3461,7 +3466,13 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 			error = errno;
 	}
-	if (error == 0 && ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD, offloads) < 0)
+	/* UDP GSO whole, as ngd's other TAPs take it: else the stack cuts
+	 * it into its datagrams after ng_fast_slowq counted one frame,
+	 * ngd reads (takes off) each, and the flooder is never refused */
+	if (error == 0 &&
+	    ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD,
+		offloads | TUN_F_USO4 | TUN_F_USO6) < 0 &&
+	    ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD, offloads) < 0)
 		error = errno;
 	if (error == 0 &&
 	    ioctl(fp->tap[0].io.fd, TUNSETSTEERINGEBPF, &fp->prog_steer) < 0)
