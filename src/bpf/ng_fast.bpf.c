@@ -997,7 +997,7 @@ struct {
 	__uint(max_entries, NG_FAST_BPF_SLOW_KEYS);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_slow);
-} ng_fast_slow SEC(".maps");
+} ng_fast_slows SEC(".maps");
 
 /*
  * Whether port id may send ngd a frame: it holds fewer of its queue's
@@ -1008,17 +1008,25 @@ static __always_inline int
 ng_fast_slow_admit(__u32 id)
 {
 	__u32 qk = NG_FAST_BPF_SLOW_QKEY(NG_FAST_BPF_SLOW_Q(id)), epoch, qh;
-	struct ng_fast_bpf_slow *q = bpf_map_lookup_elem(&ng_fast_slow, &qk);
-	struct ng_fast_bpf_slow *p = bpf_map_lookup_elem(&ng_fast_slow, &id);
+	struct ng_fast_bpf_slow *q = bpf_map_lookup_elem(&ng_fast_slows, &qk);
+	struct ng_fast_bpf_slow *p = bpf_map_lookup_elem(&ng_fast_slows, &id);
+	__u32 mark, lost;
 
 	if (q == NULL || p == NULL)
 		return 1;
 	epoch = *(volatile __u32 *)&q->epoch;
 	if (epoch == 0)
-		return 1;        /* ngd counts nothing (no mapping) */
+		return 1; /* ngd counts nothing (no mapping) */
+	mark = *(volatile __u32 *)&q->mark;
 	if (p->epoch != epoch) { /* the queue drained since it counted */
 		p->held = 0;
 		p->epoch = epoch;
+	} else if ((lost = *(volatile __u32 *)&p->held) != 0 &&
+	    (__s32)(mark - p->mark) > 0) {
+		/* none of its frames is left in the ring (ng_fast_bpf.h) */
+		p->held = 0;
+		qh = *(volatile __u32 *)&q->held;
+		__sync_fetch_and_add(&q->held, -(qh < lost ? qh : lost));
 	}
 	qh = *(volatile __u32 *)&q->held;
 	if (qh >= NG_FAST_BPF_SLOW_ROOM ||
@@ -1026,6 +1034,7 @@ ng_fast_slow_admit(__u32 id)
 		return 0;
 	__sync_fetch_and_add(&q->held, 1);
 	__sync_fetch_and_add(&p->held, 1);
+	p->mark = mark + qh + NG_FAST_BPF_SLOW_SLACK;
 	return 1;
 }
 

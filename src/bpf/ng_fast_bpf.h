@@ -93,7 +93,7 @@ struct ng_fast_bpf_stats {
 	__u64 fast_segs; /* the same in segments (gso_segs) */
 	__u64 slow_pkts; /* skbs sent to ngd */
 	__u64 dropped;   /* a tag or redirect failed, or its slow-path
-			  * queue had no room for it (ng_fast_slow) */
+			  * queue had no room for it (ng_fast_slows) */
 };
 
 /*
@@ -111,7 +111,7 @@ struct ng_fast_bpf_stats {
  * alone gets half the ring, n of them n/(n+1) of it, and a port that
  * holds nothing always finds room.
  *
- * ng_fast_slow (mapped by ngd) has, by port id and past the ids by
+ * ng_fast_slows (mapped by ngd) has, by port id and past the ids by
  * queue (NG_FAST_BPF_SLOW_QKEY), the frames in flight: the program adds
  * one as it lets a frame on, ngd takes one off (not below 0) as it reads
  * it.  When ngd finds a queue empty it zeroes the queue's count and
@@ -120,19 +120,33 @@ struct ng_fast_bpf_stats {
  * buffer, no ngd reading) are forgotten each time the queue drains, and
  * when an ngd opens its TAP.  A queue in epoch 0 admits all, counting
  * nothing (an ngd that could not map the counts).
+ *
+ * A queue a flood keeps busy never drains, and a port whose lost frames
+ * count against it would be refused as long as the flood lasts: so
+ * ngd also counts the frames it reads from each queue (its mark), and
+ * as a port's frame is let on its entry takes the mark by which ngd
+ * will have read it: the queue's now, plus what the queue holds, plus
+ * NG_FAST_BPF_SLOW_SLACK (frames another CPU let on meanwhile, a few the
+ * counts missed).  Once ngd has read past it, none of the port's frames
+ * can be left in the ring (first in, first out): what it still counts
+ * was lost, and is forgotten, and taken off the queue's count too.
  */
 #define NG_FAST_BPF_SLOW_QUEUES 8
 #define NG_FAST_BPF_SLOW_QMAX 256 /* the most a TAP has: the map's room */
 #define NG_FAST_BPF_SLOW_RING 1024
 #define NG_FAST_BPF_SLOW_ROOM (NG_FAST_BPF_SLOW_RING - 64)
+#define NG_FAST_BPF_SLOW_SLACK 64
 #define NG_FAST_BPF_SLOW_Q(id) ((id) % NG_FAST_BPF_SLOW_QUEUES)
 #define NG_FAST_BPF_SLOW_QKEY(q) (NG_FAST_BPF_MAX_PORTS + 1 + (q))
 #define NG_FAST_BPF_SLOW_KEYS                                                  \
 	(NG_FAST_BPF_MAX_PORTS + 1 + NG_FAST_BPF_SLOW_QMAX)
 
-struct ng_fast_bpf_slow { /* ng_fast_slow value */
+struct ng_fast_bpf_slow { /* ng_fast_slows value (a new layout, name) */
 	__u32 held;       /* frames sent to ngd that it has not read */
 	__u32 epoch;      /* a queue's; a port's: the queue's when it counted */
+	__u32 mark;       /* a queue's: frames ngd read from it (ngd's);
+			   * a port's: the queue's by which it holds none */
+	__u32 pad;        /* (a mapped array's values are 8-byte aligned) */
 };
 
 /*
@@ -350,7 +364,7 @@ struct ng_fast_bpf_vlstats {
 #define NG_FAST_BPF_MAP_STATS "ng_fast_pstats"    /* port id -> stats */
 #define NG_FAST_BPF_MAP_MEMBERS "ng_fast_members" /* member -> ifindex */
 #define NG_FAST_BPF_MAP_GROUPS "ng_fast_groups"   /* group -> size */
-#define NG_FAST_BPF_MAP_SLOW "ng_fast_slow"       /* id, queue -> in flight */
+#define NG_FAST_BPF_MAP_SLOW "ng_fast_slows"      /* id, queue -> in flight */
 #define NG_FAST_BPF_PROG_PORT "ng_fast_port"      /* graph-side end ingress */
 #define NG_FAST_BPF_PROG_TAP "ng_fast_tap"        /* the TAP's ingress */
 #define NG_FAST_BPF_PROG_STEER "ng_fast_steer"    /* the TAP's queue choice */

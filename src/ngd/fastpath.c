@@ -87,13 +87,18 @@
 #define NGD_TCX_INGRESS 46
 #define NGD_TCX_EGRESS 47
 
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
 #endif
 
 #define NGD_FAST_ENV "NGD_FASTPATH"
 #define NGD_FAST_NLBUF 8192
-/* ng_fast_slow, mapped (the slow path's queues, ng_fast_bpf.h) */
+/* ng_fast_slows, mapped (the slow path's queues, ng_fast_bpf.h) */
 #define NGD_FAST_SLOW_SIZE                                                     \
 	(NG_FAST_BPF_SLOW_KEYS * sizeof(struct ng_fast_bpf_slow))
 /*
@@ -148,7 +153,7 @@ struct ngd_fast {
 	struct ngd_ifslots ifs; /* ng_fast_ifs (ifslots.c) */
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
 	struct ngd_fast_q tap[NG_FAST_BPF_SLOW_QUEUES];
-	struct ng_fast_bpf_slow *slow; /* ng_fast_slow, mapped; or NULL */
+	struct ng_fast_bpf_slow *slow; /* ng_fast_slows, mapped; or NULL */
 	int tap_ifindex;
 	int tap_link;           /* ng_fast_tap on its ingress */
 	int tap_elink;          /* ng_fast_slowq on its egress */
@@ -956,7 +961,7 @@ ngd_veth_port(struct ngd_veth *v)
 	return 0;
 }
 
-/* One less in flight at *held (ng_fast_slow), never below 0: a count
+/* One less in flight at *held (ng_fast_slows), never below 0: a count
  * an epoch zeroed may still see its frames read. */
 static void
 ngd_fast_slow_take(uint32_t *held)
@@ -969,7 +974,7 @@ ngd_fast_slow_take(uint32_t *held)
 		;
 }
 
-/* Queue q's entry of ng_fast_slow, or NULL (not mapped). */
+/* Queue q's entry of ng_fast_slows, or NULL (not mapped). */
 static struct ng_fast_bpf_slow *
 ngd_fast_slow_q(struct ngd_fast_q *q)
 {
@@ -978,6 +983,18 @@ ngd_fast_slow_q(struct ngd_fast_q *q)
 	if (fp->slow == NULL)
 		return NULL;
 	return &fp->slow[NG_FAST_BPF_SLOW_QKEY(q - fp->tap)];
+}
+
+/* A frame read from queue q, whatever became of it: its mark moves on
+ * (the program forgets what a port counts past it, ng_fast_bpf.h).
+ * (Atomic: in a takeover the old ngd reads the queue's entry too.) */
+static void
+ngd_fast_slow_mark(struct ngd_fast_q *q)
+{
+	struct ng_fast_bpf_slow *e = ngd_fast_slow_q(q);
+
+	if (e != NULL)
+		__atomic_fetch_add(&e->mark, 1, __ATOMIC_RELAXED);
 }
 
 /* Queue q's frame from port id read: out of flight (the slow path's
@@ -1026,7 +1043,7 @@ ngd_fast_slow_reset(struct ngd_fast *fp)
 			ngd_fast_slow_drained(&fp->tap[i]);
 		else
 			(void)bpf_map_update_elem(
-			    bpf_map__fd(fp->skel->maps.ng_fast_slow), &key,
+			    bpf_map__fd(fp->skel->maps.ng_fast_slows), &key,
 			    &none, BPF_ANY);
 	}
 }
@@ -1053,23 +1070,36 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 		int error;
 
 		if (g == NULL) { /* no eiface: nothing can be for one */
-			char buf[256];
+			uint8_t buf[256];
+			ssize_t n = read(q->io.fd, buf, sizeof(buf));
 
-			if (read(q->io.fd, buf, sizeof(buf)) < 0) {
+			if (n < 0) {
 				if (errno == EAGAIN)
 					ngd_fast_slow_drained(q);
 				return;
 			}
+			ngd_fast_slow_mark(q);
+			/* (the vnet header, the MACs, the tag) */
+			if (n >= (ssize_t)sizeof(pkt->vh) + 16 &&
+			    buf[sizeof(pkt->vh) + 12] == 0x81 &&
+			    buf[sizeof(pkt->vh) + 13] == 0x00)
+				ngd_fast_slow_read(q,
+				    (unsigned)buf[sizeof(pkt->vh) + 14] << 8 |
+					buf[sizeof(pkt->vh) + 15]);
 			continue;
 		}
 		error = ngd_tap_read(g, q->io.fd, &pkt);
-		if (error == ENOBUFS)
+		if (error == ENOBUFS) { /* read and dropped: its port's count
+					 * goes past the mark */
+			ngd_fast_slow_mark(q);
 			continue;
+		}
 		if (error != 0) { /* EAGAIN; the TAP is ngd's and does not go */
 			if (error == EAGAIN)
 				ngd_fast_slow_drained(q);
 			return;
 		}
+		ngd_fast_slow_mark(q);
 		if (pkt->len < 18 || pkt->data[12] != 0x81 ||
 		    pkt->data[13] != 0x00) {
 			ng_pkt_free(&pkt);
@@ -3388,8 +3418,10 @@ ngd_fast_load(struct ngd_fast *fp)
 	fp->stats_fd = bpf_map__fd(skel->maps.ng_fast_pstats);
 	fp->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
 	fp->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
+	_Static_assert(sizeof(struct ng_fast_bpf_slow) % 8 == 0,
+	    "ng_fast_slows's stride, mapped");
 	fp->slow = mmap(NULL, NGD_FAST_SLOW_SIZE, PROT_READ | PROT_WRITE,
-	    MAP_SHARED, bpf_map__fd(skel->maps.ng_fast_slow), 0);
+	    MAP_SHARED, bpf_map__fd(skel->maps.ng_fast_slows), 0);
 	if (fp->slow == MAP_FAILED) { /* every frame goes, as before */
 		ngd_log(LOG_WARNING,
 		    "data path: the slow path's queues are not "
@@ -3464,7 +3496,13 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 		if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 			error = errno;
 	}
-	if (error == 0 && ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD, offloads) < 0)
+	/* UDP GSO whole, as ngd's other TAPs take it: else the stack cuts
+	 * it into its datagrams after ng_fast_slowq counted one frame,
+	 * ngd reads (takes off) each, and the flooder is never refused */
+	if (error == 0 &&
+	    ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD,
+		offloads | TUN_F_USO4 | TUN_F_USO6) < 0 &&
+	    ioctl(fp->tap[0].io.fd, TUNSETOFFLOAD, offloads) < 0)
 		error = errno;
 	if (error == 0 &&
 	    ioctl(fp->tap[0].io.fd, TUNSETSTEERINGEBPF, &fp->prog_steer) < 0)
