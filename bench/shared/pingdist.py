@@ -13,8 +13,10 @@ in microseconds: avg99 is the mean of the fastest 99% (an average of 200
 that one slow ping moves shows here as avg far above avg99); slow counts
 the pings over 4x the median (the first five listed, sequence:us).
 slowpath: frames through the `ngslow` TAP of each DATAPLANE (an ngd's
-data-plane namespace file) meanwhile: 0 when the pings stayed in the
-kernel.  bench_cpu_ms: the CPU time every other process this PID
+data-plane namespace file) meanwhile, any port's (in bench/run's
+interleaved set the tee row's IPv6 router solicitations show in other
+rows: 2-4, a tcpdump on ngslow found no other); 0 when nothing took the
+userspace path.  bench_cpu_ms: the CPU time every other process this PID
 namespace shows (the bench's sandbox: its ngds, Open vSwitch, iperf3
 servers still exiting) used during the pings; machine_busy_ms: all CPUs'
 busy time (/proc/stat: other users of the machine too).
