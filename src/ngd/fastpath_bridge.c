@@ -30,6 +30,7 @@
  * it since the last import began, and forgotten by the node otherwise.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -46,9 +47,13 @@
 
 /* The import runs once a second, less often for big tables (an import
  * costs O(hosts): ~0.1 s for 100,000 on a loaded 2-CPU machine), one
- * more second per NGD_BR_TICK_HOSTS hosts. */
+ * more second per NGD_BR_TICK_HOSTS hosts.  The tick's import reads
+ * NGD_BR_TICK_SLICE batches, then lets the loop look at its events
+ * before the next: done at once, it held every frame and message for
+ * ngd (a ping through a tee waited up to 0.6 s) every 6 s. */
 #define NGD_BR_TICK_MS 1000
 #define NGD_BR_TICK_HOSTS 20000
+#define NGD_BR_TICK_SLICE 1
 #define NGD_BR_BATCH 1024      /* hosts read per syscall */
 #define NGD_BR_REPOINT_MS 100  /* vnets' hosts moved together, this late */
 #define NGD_BR_REPOINT_MAX 128 /* or once this many wait */
@@ -82,6 +87,17 @@ struct ngd_br_slot {
 	uint32_t bridge;
 	uint32_t idx;
 	uint32_t bslot;
+};
+
+/* A reading of the hosts map, NGD_BR_BATCH hosts a syscall, that may
+ * stop and go on (the tick's import, ngd_br_pull_some). */
+struct ngd_br_pass {
+	bool on;      /* under way */
+	bool first;   /* no batch read yet */
+	bool redo;    /* a node has hosts elsewhere than the map */
+	uint64_t in;  /* where the next batch begins */
+	uint64_t now; /* when it began (pulled_ns once over) */
+	uint32_t nhosts;
 };
 
 /* An fvport's slot (a vlan filter on a bridge: keys are sparse). */
@@ -118,6 +134,7 @@ struct ngd_fast_br {
 	uint64_t pulling;                   /* when this one did, or 0 */
 	uint32_t nhosts;                    /* what it read */
 	bool dirty;                         /* an import is due */
+	struct ngd_br_pass pass;            /* the tick's import */
 	bool adopted; /* the last ngd's maps, not yet synced */
 	struct ngd_loop *loop;
 	struct ngd_sleep_hook tick;
@@ -697,59 +714,72 @@ ngd_fast_br_repoint_flush(struct ngd_fast_br *br)
 	ngd_br_bump(br);
 }
 
-/* The whole map against the nodes, with the counters if fold (a read
- * per port: before a client's message reads them, before ports leave;
- * the tick's import, for the nodes' ageing, needs only the hosts). */
-static void
-ngd_br_pull(struct ngd_fast_br *br, bool fold)
+/*
+ * The map against the nodes, nbatch batches of it from where the pass
+ * under way stopped (one begun if none is).  Returns whether the pass is
+ * over: the map read to its end, pulled_ns its beginning.
+ */
+static bool
+ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch)
 {
+	struct ngd_br_pass *p = &br->pass;
 	struct ng_fast_bpf_mac *keys;
 	struct ng_fast_bpf_host *vals;
-	uint64_t now = ngd_br_now_ns(), in = 0, out = 0;
-	bool first = true, redo = false;
-	uint32_t nhosts = 0;
+	bool over = false;
 
 	ngd_br_repoint_hosts(br);
-	if (br->g == NULL)
-		return;
-	for (struct ngd_br *b = br->bridges; fold && b != NULL; b = b->next)
-		ngd_br_fold_all(br, b);
+	if (br->g == NULL) {
+		p->on = false;
+		br->pulling = 0;
+		return true;
+	}
 	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
 	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
 	br->delq = calloc(NGD_BR_BATCH, sizeof(*br->delq)); /* or one each */
 	br->ndel = 0;
-	if (keys == NULL || vals == NULL)
+	if (keys == NULL || vals == NULL) {
+		p->on = false; /* no import this time */
+		br->pulling = 0;
 		goto out;
-	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
-		b->room0 = ngd_br_room_now(br, b); /* (ngd_br_room) */
-		b->seen = 0;
 	}
-	br->pulling = now;
-	for (;;) {
+	if (!p->on) {
+		*p = (struct ngd_br_pass){ .on = true,
+			.first = true,
+			.now = ngd_br_now_ns() };
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			b->room0 = ngd_br_room_now(br, b); /* (ngd_br_room) */
+			b->seen = 0;
+		}
+		br->pulling = p->now;
+	}
+	for (; nbatch > 0 && !over; nbatch--) {
 		__u32 count = NGD_BR_BATCH;
+		uint64_t next = 0;
 		int error;
 
-		error = bpf_map_lookup_batch(br->hosts_fd, first ? NULL : &in,
-		    &out, keys, vals, &count, NULL);
+		error = bpf_map_lookup_batch(br->hosts_fd,
+		    p->first ? NULL : &p->in, &next, keys, vals, &count, NULL);
 		if (error < 0 && errno != ENOENT) {
 			ngd_log(LOG_DEBUG, "fast path: hosts map: %s",
 			    strerror(errno));
+			over = true;
 			break;
 		}
 		for (__u32 i = 0; i < count; i++)
-			redo |= ngd_br_pull_host(br, &keys[i], &vals[i], now);
+			p->redo |= ngd_br_pull_host(br, &keys[i], &vals[i],
+			    p->now);
 		ngd_br_del_flush(br);
-		nhosts += count;
-		if (error < 0)
-			break; /* ENOENT: that was the last */
-		in = out;
-		first = false;
+		p->nhosts += count;
+		over = error < 0; /* ENOENT: that was the last */
+		p->in = next;
+		p->first = false;
 	}
-	free(br->delq);
-	br->delq = NULL;
+	if (!over)
+		goto out;
+	p->on = false;
 	br->pulling = 0;
-	br->pulled_ns = now;
-	br->nhosts = nhosts;
+	br->pulled_ns = p->now;
+	br->nhosts = p->nhosts;
 	br->dirty = false;
 	/* what the nodes took of it, and what they have room for */
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
@@ -758,7 +788,7 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 		if (node != NULL)
 			ngd_br_room(br, b, node);
 	}
-	if (redo) /* the node has hosts elsewhere than the program thought */
+	if (p->redo) /* the node has hosts elsewhere than the program thought */
 		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 			struct ng_node *node = ngd_br_node(br, b);
 
@@ -770,15 +800,32 @@ out:
 	br->delq = NULL;
 	free(keys);
 	free(vals);
+	return !p->on;
+}
+
+/* The whole map against the nodes at once, with the counters if fold (a
+ * read per port: before a client's message reads them, before ports
+ * leave; the tick's import, for the nodes' ageing, needs only the
+ * hosts).  A tick's import under way begins again, here, whole. */
+static void
+ngd_br_pull(struct ngd_fast_br *br, bool fold)
+{
+	ngd_br_repoint_hosts(br);
+	if (br->g == NULL)
+		return;
+	for (struct ngd_br *b = br->bridges; fold && b != NULL; b = b->next)
+		ngd_br_fold_all(br, b);
+	br->pass.on = false;
+	(void)ngd_br_pull_some(br, UINT_MAX);
 }
 
 /* Every bridge whose node changed written, then the map against them
  * (if always, or one was written, or an import is due), the counters
  * too if fold. */
-static void
-ngd_br_update(struct ngd_fast_br *br, bool always, bool fold)
+static bool
+ngd_br_push_changed(struct ngd_fast_br *br)
 {
-	bool any = always || br->dirty;
+	bool any = false;
 
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 		struct ng_node *node = ngd_br_node(br, b);
@@ -789,7 +836,15 @@ ngd_br_update(struct ngd_fast_br *br, bool always, bool fold)
 			any = true;
 		}
 	}
-	if (any)
+	return any;
+}
+
+static void
+ngd_br_update(struct ngd_fast_br *br, bool always, bool fold)
+{
+	bool any = ngd_br_push_changed(br);
+
+	if (any || always || br->dirty)
 		ngd_br_pull(br, fold);
 }
 
@@ -1558,24 +1613,29 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	    now - br->rp_ms >= NGD_BR_REPOINT_MS)
 		ngd_br_repoint_hosts(br);
 	else if (br->nrp > 0 && !br->dirty && br->bridges != NULL &&
-	    now < br->next_tick) {
+	    !br->pass.on && now < br->next_tick) {
 		uint64_t due = br->rp_ms + NGD_BR_REPOINT_MS;
 
 		return (int64_t)((due < br->next_tick ? due : br->next_tick) -
 		    now);
 	}
 	if (br->bridges == NULL) {
+		br->pass.on = false;
 		if (br->dirty)
 			ngd_br_pull(br, true); /* the last bridge's hosts go */
 		return -1;
 	}
 	if (br->dirty)
-		ngd_br_update(br, true, false);
-	if (now >= br->next_tick) {
-		ngd_br_update(br, true, false);
+		ngd_br_update(br, true, false); /* whole, at once */
+	if (!br->pass.on && now >= br->next_tick) {
+		(void)ngd_br_push_changed(br);
 		br->next_tick = now +
 		    NGD_BR_TICK_MS * (1 + br->nhosts / NGD_BR_TICK_HOSTS);
-	}
+		(void)ngd_br_pull_some(br, NGD_BR_TICK_SLICE);
+	} else if (br->pass.on)
+		(void)ngd_br_pull_some(br, NGD_BR_TICK_SLICE);
+	if (br->pass.on)
+		return 0; /* the rest once the loop has seen its events */
 	return (int64_t)(br->next_tick - now);
 }
 
