@@ -55,6 +55,16 @@
 #endif
 
 #define NGD_ETHER_RX_BATCH 64 /* frames read per wakeup before yielding */
+/*
+ * The link events' socket buffer.  A jail -r '*' of hundreds of vnet
+ * jails brings every interface home at once, a few events each (~1.5 KB
+ * each) while ngd reads none; the default buffer (rmem_default, ~200 KB)
+ * overflowed, and each loss cost a warning and a dump of every link.
+ * Reading every event is the cheaper way now that one costs no question
+ * to the kernel where it says enough (ngd_ether_link_msg).  Memory is
+ * taken only as events wait; past the sysctl limit as root.
+ */
+#define NGD_ETHER_NL_BUF (8 << 20)
 
 enum { NGD_ETHER_TAP_LOWER, NGD_ETHER_TAP_UPPER, NGD_ETHER_NTAP };
 enum {
@@ -1347,7 +1357,7 @@ ngd_ether_scan(struct ngd_ether *eth)
 int
 ngd_ether_start(struct ngd_ether *eth, struct ng_graph *g)
 {
-	int error;
+	int error, sz = NGD_ETHER_NL_BUF;
 
 	eth->g = g;
 	ngd_ether_active = eth;
@@ -1357,6 +1367,10 @@ ngd_ether_start(struct ngd_ether *eth, struct ng_graph *g)
 	if (mnl_socket_bind(eth->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0)
 		return errno;
 	eth->nlio.fd = mnl_socket_get_fd(eth->nl);
+	if (setsockopt(eth->nlio.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+		sizeof(sz)) < 0)
+		(void)setsockopt(eth->nlio.fd, SOL_SOCKET, SO_RCVBUF, &sz,
+		    sizeof(sz));
 	eth->nlio.fn = ngd_ether_nl_event;
 	eth->nlio.arg = eth;
 	if ((error = ngd_loop_add(eth->loop, &eth->nlio, EPOLLIN)) != 0)
