@@ -1150,15 +1150,15 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 
 		/*
 		 * A TAP is a program's: an eiface of this graph or of
-		 * another namespace's (moved into a jail), or a VM's.
+		 * another namespace's (moved into a jail), or a VM's.  So
+		 * is a veth whose peer is in ngd's data plane: an eiface's,
+		 * before the journal has given it its node.  And a veth
+		 * whose peer is not there yet (IFLA_LINK 0: the event of
+		 * its making) that an eiface of this graph stands for: that
+		 * eiface's interface, made (or made anew at home) with its
+		 * peer in the data plane; asked again, the answer would
+		 * only say so.  Neither costs a question.
 		 */
-		/* So is a veth whose peer is in ngd's data plane: an
-		 * eiface's, before the journal has given it its node. */
-		/* And a veth whose peer is not there yet (IFLA_LINK 0: the
-		 * event of its making) that an eiface of this graph stands
-		 * for: that eiface's interface, made (or made anew at home)
-		 * with its peer in the data plane; asked again, the answer
-		 * would say that peer's namespace. */
 		if (ifi->ifi_type != ARPHRD_ETHER || l.tun ||
 		    (l.veth && l.link_nsid >= 0 &&
 			l.link_nsid == ngd_fast_dataplane_nsid()) ||
