@@ -55,6 +55,16 @@
 #endif
 
 #define NGD_ETHER_RX_BATCH 64 /* frames read per wakeup before yielding */
+/*
+ * The link events' socket buffer.  A jail -r '*' of hundreds of vnet
+ * jails brings every interface home at once, a few events each (~1.5 KB
+ * each) while ngd reads none; the default buffer (rmem_default, ~200 KB)
+ * overflowed, and each loss cost a warning and a dump of every link.
+ * Reading every event is the cheaper way now that one costs no question
+ * to the kernel where it says enough (ngd_ether_link_msg).  Memory is
+ * taken only as events wait; past the sysctl limit as root.
+ */
+#define NGD_ETHER_NL_BUF (8 << 20)
 
 enum { NGD_ETHER_TAP_LOWER, NGD_ETHER_TAP_UPPER, NGD_ETHER_NTAP };
 enum {
@@ -124,6 +134,15 @@ struct ngd_ether {
 	struct ngd_ifslots ifs;                  /* ng_ether_ifs (ifslots.c) */
 	int sock;                                /* for interface ioctls */
 	struct ng_ether_dev *devs;
+	/* Questions about links (ngd_ether_request) go on one socket,
+	 * opened at the first; qbusy while its answers are being taken. */
+	struct mnl_socket *qnl;
+	uint32_t qseq;
+	bool qbusy;
+	/* Links an event left in doubt, asked about once the events read
+	 * at one wakeup are taken: each once, none that went meanwhile. */
+	uint32_t *again;
+	size_t nagain, again_max;
 };
 
 static struct ngd_ether *ngd_ether_active; /* for fastpath_ether.c */
@@ -954,6 +973,8 @@ ngd_ether_alias_msg(const struct nlmsghdr *nlh, void *arg)
  * no CAP_NET_ADMIN over) is taken as one too: in a vnet jail, whose
  * root's network privileges end at its own stack (jail(8)), that is the
  * host's data plane, where the host's eifaces keep their other ends.
+ * A peer in ngd's own namespace is not asked about: graph-side ends
+ * live in a data plane, never beside the interfaces they serve.
  */
 static bool
 ngd_ether_eiface_veth(const struct ngd_ether_link *l)
@@ -966,7 +987,7 @@ ngd_ether_eiface_veth(const struct ngd_ether_link *l)
 	bool marked = false;
 	ssize_t n;
 
-	if (!l->veth || l->link <= 0)
+	if (!l->veth || l->link <= 0 || l->link_nsid < 0)
 		return false;
 	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
 		return false;
@@ -1006,6 +1027,44 @@ struct ngd_ether_ctx {
 
 static int ngd_ether_query(struct ngd_ether *eth, uint32_t ifindex);
 
+/* ifindex asked about once this wakeup's events are taken (again). */
+static void
+ngd_ether_again_add(struct ngd_ether *eth, uint32_t ifindex)
+{
+	uint32_t *a;
+
+	for (size_t i = 0; i < eth->nagain; i++)
+		if (eth->again[i] == ifindex)
+			return;
+	if (eth->nagain == eth->again_max) {
+		size_t max = eth->again_max != 0 ? 2 * eth->again_max : 16;
+
+		if ((a = realloc(eth->again, max * sizeof(*a))) == NULL) {
+			(void)ngd_ether_query(eth, ifindex); /* now, then */
+			return;
+		}
+		eth->again = a;
+		eth->again_max = max;
+	}
+	eth->again[eth->nagain++] = ifindex;
+}
+
+/* ifindex went: nothing to ask about it. */
+static void
+ngd_ether_again_del(struct ngd_ether *eth, uint32_t ifindex)
+{
+	for (size_t i = 0; i < eth->nagain; i++)
+		if (eth->again[i] == ifindex) {
+			memmove(&eth->again[i], &eth->again[i + 1],
+			    (eth->nagain - i - 1) * sizeof(eth->again[0]));
+			eth->nagain--;
+			return;
+		}
+}
+
+/* Whether an eiface of this graph stands for the interface ifname. */
+static bool ngd_ether_eiface_named(struct ngd_ether *eth, const char *ifname);
+
 /* The name interface ifname's node takes (a node name holds no '.' or
  * ':': vlan0.100's is vlan0_100), in buf. */
 static const char *
@@ -1030,10 +1089,23 @@ ngd_ether_stands_for(struct ng_node *node, const char *ifname)
 	return strcmp(d->ifname, ifname) == 0;
 }
 
+static bool
+ngd_ether_eiface_named(struct ngd_ether *eth, const char *ifname)
+{
+	char nname[IFNAMSIZ];
+	struct ng_node *node;
+
+	node = ng_find_name(eth->g,
+	    ngd_ether_node_name(ifname, nname, sizeof(nname)));
+	return node != NULL && ngd_ether_stands_for(node, ifname);
+}
+
 /*
  * An RTM_NEWLINK or RTM_DELLINK.  An interface seen for the first time
  * is asked about again and taken as it is now: by the time its creation
- * is read, an eiface's TAP may have been renamed, or retired.
+ * is read, an eiface's TAP may have been renamed, or retired.  Asked
+ * once the events of this wakeup are read (ngd_ether_nl_event): one
+ * question for all its events, none if one of them was its end.
  */
 static int
 ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
@@ -1056,6 +1128,7 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	ifindex = (uint32_t)ifi->ifi_index;
 	dev = ngd_ether_find(eth, ifindex);
 	if (nlh->nlmsg_type == RTM_DELLINK) {
+		ngd_ether_again_del(eth, ifindex);
 		if (dev != NULL)
 			ngd_ether_forget(eth, dev);
 		for (dev = eth->devs; dev != NULL; dev = dev->next)
@@ -1077,18 +1150,25 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 
 		/*
 		 * A TAP is a program's: an eiface of this graph or of
-		 * another namespace's (moved into a jail), or a VM's.
+		 * another namespace's (moved into a jail), or a VM's.  So
+		 * is a veth whose peer is in ngd's data plane: an eiface's,
+		 * before the journal has given it its node.  And a veth
+		 * whose peer is not there yet (IFLA_LINK 0: the event of
+		 * its making) that an eiface of this graph stands for: that
+		 * eiface's interface, made (or made anew at home) with its
+		 * peer in the data plane; asked again, the answer would
+		 * only say so.  Neither costs a question.
 		 */
-		/* So is a veth whose peer is in ngd's data plane: an
-		 * eiface's, before the journal has given it its node. */
 		if (ifi->ifi_type != ARPHRD_ETHER || l.tun ||
 		    (l.veth && l.link_nsid >= 0 &&
 			l.link_nsid == ngd_fast_dataplane_nsid()) ||
+		    (l.veth && l.link == 0 && l.link_nsid < 0 &&
+			ngd_ether_eiface_named(eth, l.name)) ||
 		    ngd_ether_is_channel(eth, ifindex) ||
 		    NGD_ETHER_RETIRED(l.group))
 			return MNL_CB_OK;
 		if (!ctx->current) {
-			(void)ngd_ether_query(eth, ifindex);
+			ngd_ether_again_add(eth, ifindex);
 			return MNL_CB_OK;
 		}
 		/* So is an eiface's veth (NGD_FASTPATH=1). */
@@ -1157,8 +1237,15 @@ ngd_ether_nl_event(void *arg, uint32_t events)
 	if (n < 0 && errno == ENOBUFS) {
 		/* Events were lost: what exists now is the truth. */
 		ngd_log(LOG_WARNING, "ether: link events lost; rescanning");
+		eth->nagain = 0; /* the dump answers for them too */
 		(void)ngd_ether_scan(eth);
+		return;
 	}
+	/* By index: an answer could bring a question (a nested wakeup
+	 * asks them all, and leaves none). */
+	for (size_t i = 0; i < eth->nagain; i++)
+		(void)ngd_ether_query(eth, eth->again[i]);
+	eth->nagain = 0;
 }
 
 void
@@ -1174,9 +1261,30 @@ ngd_ether_sync(void *be)
 	ngd_ether_poll(be);
 }
 
+/* A socket to ask rtnetlink on; NULL and errno. */
+static struct mnl_socket *
+ngd_ether_qopen(void)
+{
+	struct mnl_socket *nl;
+	int error;
+
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return NULL;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		error = errno;
+		mnl_socket_close(nl);
+		errno = error;
+		return NULL;
+	}
+	return nl;
+}
+
 /*
  * Ask for one link (ifindex) or, with 0, every link there is, and take
- * the answers as current through ngd_ether_link_msg.
+ * the answers as current through ngd_ether_link_msg.  On eth->qnl,
+ * kept open (a socket, a bind and a close less a question), unless a
+ * question comes while another's answers are taken; after an error it
+ * is closed, so that no late answer waits in it for the next question.
  */
 static int
 ngd_ether_request(struct ngd_ether *eth, uint32_t ifindex)
@@ -1186,17 +1294,19 @@ ngd_ether_request(struct ngd_ether *eth, uint32_t ifindex)
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
-	uint32_t seq = 1, port;
+	uint32_t seq, port;
 	ssize_t n;
 	int ret = MNL_CB_OK, error = 0;
+	bool shared = !eth->qbusy;
 
-	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+	if (shared && eth->qnl == NULL)
+		eth->qnl = ngd_ether_qopen();
+	nl = shared ? eth->qnl : ngd_ether_qopen();
+	if (nl == NULL)
 		return errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		error = errno;
-		mnl_socket_close(nl);
-		return error;
-	}
+	if (shared)
+		eth->qbusy = true;
+	seq = ++eth->qseq;
 	port = mnl_socket_get_portid(nl);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
@@ -1208,15 +1318,24 @@ ngd_ether_request(struct ngd_ether *eth, uint32_t ifindex)
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		error = errno;
 	/* A dump ends with NLMSG_DONE, one link's answer after one read. */
-	while (error == 0 && ret > MNL_CB_STOP &&
-	    (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+	while (error == 0 && ret > MNL_CB_STOP) {
+		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) <= 0) {
+			error = n < 0 ? errno : EPROTO;
+			break;
+		}
 		ret = mnl_cb_run(buf, (size_t)n, seq, port, ngd_ether_link_msg,
 		    &ctx);
+		if (ret < 0)
+			error = errno;
 		if (ifindex != 0)
 			break;
 	}
-	if (error == 0 && ret < 0)
-		error = errno;
+	if (shared) {
+		eth->qbusy = false;
+		if (error == 0)
+			return 0;
+		eth->qnl = NULL;
+	}
 	mnl_socket_close(nl);
 	return error;
 }
@@ -1239,7 +1358,7 @@ ngd_ether_scan(struct ngd_ether *eth)
 int
 ngd_ether_start(struct ngd_ether *eth, struct ng_graph *g)
 {
-	int error;
+	int error, sz = NGD_ETHER_NL_BUF;
 
 	eth->g = g;
 	ngd_ether_active = eth;
@@ -1249,6 +1368,10 @@ ngd_ether_start(struct ngd_ether *eth, struct ng_graph *g)
 	if (mnl_socket_bind(eth->nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0)
 		return errno;
 	eth->nlio.fd = mnl_socket_get_fd(eth->nl);
+	if (setsockopt(eth->nlio.fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz,
+		sizeof(sz)) < 0)
+		(void)setsockopt(eth->nlio.fd, SOL_SOCKET, SO_RCVBUF, &sz,
+		    sizeof(sz));
 	eth->nlio.fn = ngd_ether_nl_event;
 	eth->nlio.arg = eth;
 	if ((error = ngd_loop_add(eth->loop, &eth->nlio, EPOLLIN)) != 0)
@@ -1278,6 +1401,9 @@ ngd_ether_free(struct ngd_ether *eth)
 		ngd_loop_del(eth->loop, &eth->nlio);
 		mnl_socket_close(eth->nl);
 	}
+	if (eth->qnl != NULL)
+		mnl_socket_close(eth->qnl);
+	free(eth->again);
 	ngd_ifslots_unmap(&eth->ifs);
 	ng_ether_bpf__destroy(eth->skel); /* NULL ok */
 	if (eth->sock >= 0)
