@@ -2849,23 +2849,38 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	fp->retired_ms = ngd_clock_ms();
 }
 
+/* The ends in gidx's kernel chain, an uplink's counting as many: what
+ * every frame to the LAN is redirected to is best found first. */
+static unsigned
+ngd_fast_chain_load(struct ngd_fast *fp, int gidx)
+{
+	uint32_t c = (uint32_t)gidx % NGD_FAST_DEV_CHAINS;
+
+	if (ngd_fast_eth_chain(fp->eth, c, NGD_FAST_DEV_CHAINS))
+		return UINT_MAX;
+	return fp->nchain[c];
+}
+
 /* An index no device of the data plane has, for a new graph-side end:
  * above every pair's (ngd_fast_saw_gidx keeps next_gidx there: O(1)),
  * the one of the next NGD_FAST_GIDX_WINDOW whose kernel chain holds the
- * fewest ends (NGD_FAST_DEV_CHAINS). */
+ * fewest ends and no uplink (NGD_FAST_DEV_CHAINS). */
 static int
 ngd_fast_free_gidx(struct ngd_fast *fp)
 {
 	struct ngd_fast_link l;
+	unsigned load, best;
 	int g;
 
 	for (int i = 0; i < 64; i++, fp->next_gidx++) {
 		g = fp->next_gidx;
+		best = ngd_fast_chain_load(fp, g);
 		for (int k = 1; k < NGD_FAST_GIDX_WINDOW; k++)
-			if (fp->nchain[(unsigned)(fp->next_gidx + k) %
-				NGD_FAST_DEV_CHAINS] <
-			    fp->nchain[(unsigned)g % NGD_FAST_DEV_CHAINS])
+			if ((load = ngd_fast_chain_load(fp,
+				 fp->next_gidx + k)) < best) {
+				best = load;
 				g = fp->next_gidx + k;
+			}
 		if (g > 1 && ngd_fast_getlink(fp, -1, g, &l) == ENODEV) {
 			fp->next_gidx = g + 1;
 			return g;
