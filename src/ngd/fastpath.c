@@ -130,6 +130,20 @@
 #define NGD_FAST_GIDX_BUCKETS 4096
 #define NGD_FAST_RETIRE_MAX 128
 
+/*
+ * The kernel finds a redirect's target (bpf_redirect_peer) by ifindex in
+ * a hash of NGD_FAST_DEV_CHAINS chains a namespace, the devices made
+ * after the target in its chain walked first (dev_get_by_index_rcu; ~40
+ * ns a device a frame here, bench/redirchain).  ngd_fast_free_gidx
+ * keeps the graph-side ends' chains even: a jail's interface made then
+ * moved (jng, jail(8)'s vnet) takes two indexes, the kernel's for the
+ * first end and ngd's next for the one that replaces it, and taking the
+ * next each time put every remade end on one parity, half the chains
+ * twice as long.  It looks NGD_FAST_GIDX_WINDOW indexes ahead at most.
+ */
+#define NGD_FAST_DEV_CHAINS 256
+#define NGD_FAST_GIDX_WINDOW 4
+
 struct ngd_fast;
 /* One queue of the slow path's TAP. */
 struct ngd_fast_q {
@@ -159,6 +173,8 @@ struct ngd_fast {
 	int tap_elink;          /* ng_fast_slowq on its egress */
 	struct ngd_veth **byid; /* port id -> pair */
 	struct ngd_veth *bygidx[NGD_FAST_GIDX_BUCKETS]; /* ngd_fast_index */
+	/* graph-side ends in each of the kernel's ifindex chains */
+	unsigned nchain[NGD_FAST_DEV_CHAINS];
 	unsigned next_id;
 	int members_fd, groups_fd;
 	struct ngd_fast_hub *hubs; /* the hubs repeating in the kernel */
@@ -1704,13 +1720,15 @@ ngd_fast_bucket(struct ngd_fast *fp, int gidx)
 static void
 ngd_fast_unindex(struct ngd_veth *v)
 {
-	if (v->igidx > 0)
+	if (v->igidx > 0) {
 		for (struct ngd_veth **pp = ngd_fast_bucket(v->fp, v->igidx);
 		     *pp != NULL; pp = &(*pp)->inext)
 			if (*pp == v) {
 				*pp = v->inext;
 				break;
 			}
+		v->fp->nchain[(unsigned)v->igidx % NGD_FAST_DEV_CHAINS]--;
+	}
 	v->igidx = 0;
 	v->inext = NULL;
 }
@@ -1730,6 +1748,7 @@ ngd_fast_index(struct ngd_veth *v)
 		v->inext = *pp;
 		*pp = v;
 		v->igidx = v->gidx;
+		v->fp->nchain[(unsigned)v->gidx % NGD_FAST_DEV_CHAINS]++;
 	}
 }
 
@@ -2958,17 +2977,43 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	fp->retired_ms = ngd_clock_ms();
 }
 
+/* The ends in gidx's kernel chain, an uplink's counting as many: what
+ * every frame to the LAN is redirected to is best found first. */
+static unsigned
+ngd_fast_chain_load(struct ngd_fast *fp, int gidx)
+{
+	uint32_t c = (uint32_t)gidx % NGD_FAST_DEV_CHAINS;
+
+	if (ngd_fast_eth_chain(fp->eth, c, NGD_FAST_DEV_CHAINS))
+		return UINT_MAX;
+	return fp->nchain[c];
+}
+
 /* An index no device of the data plane has, for a new graph-side end:
- * above every pair's (ngd_fast_saw_gidx keeps next_gidx there: O(1)). */
+ * above every pair's (ngd_fast_saw_gidx keeps next_gidx there: O(1)),
+ * the one of the next NGD_FAST_GIDX_WINDOW whose kernel chain holds the
+ * fewest ends and no uplink (NGD_FAST_DEV_CHAINS). */
 static int
 ngd_fast_free_gidx(struct ngd_fast *fp)
 {
 	struct ngd_fast_link l;
+	unsigned load, best;
+	int g;
 
-	for (int i = 0; i < 64; i++, fp->next_gidx++)
-		if (fp->next_gidx > 1 &&
-		    ngd_fast_getlink(fp, -1, fp->next_gidx, &l) == ENODEV)
-			return fp->next_gidx++;
+	for (int i = 0; i < 64; i++, fp->next_gidx++) {
+		g = fp->next_gidx;
+		best = ngd_fast_chain_load(fp, g);
+		for (int k = 1; k < NGD_FAST_GIDX_WINDOW; k++)
+			if ((load = ngd_fast_chain_load(fp,
+				 fp->next_gidx + k)) < best) {
+				best = load;
+				g = fp->next_gidx + k;
+			}
+		if (g > 1 && ngd_fast_getlink(fp, -1, g, &l) == ENODEV) {
+			fp->next_gidx = g + 1;
+			return g;
+		}
+	}
 	return 0; /* the kernel's choice */
 }
 

@@ -205,6 +205,10 @@ void ngd_fast_eth_hookstats(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
     struct ng_node *node);
 /* Whether gidx is an uplink's data-plane end. */
 bool ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx);
+/* Whether an uplink's data-plane end or wire device, which every frame
+ * to the LAN is redirected to, has an ifindex of chain (mod nchains). */
+bool ngd_fast_eth_chain(const struct ngd_fast_eth *fe, uint32_t chain,
+    uint32_t nchains);
 
 /*
  * Ether nodes on direct edges and hubs: an ether hook joined straight to

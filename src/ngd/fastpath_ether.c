@@ -845,6 +845,18 @@ ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx)
 	return false;
 }
 
+bool
+ngd_fast_eth_chain(const struct ngd_fast_eth *fe, uint32_t chain,
+    uint32_t nchains)
+{
+	for (const struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
+	     u = u->next)
+		if ((u->gidx != 0 && u->gidx % nchains == chain) ||
+		    (u->widx != 0 && u->widx % nchains == chain))
+			return true;
+	return false;
+}
+
 int
 ngd_fast_eth_new(const struct ngd_fast_dp *dp, struct ngd_fast_eth **fep)
 {
