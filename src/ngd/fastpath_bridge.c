@@ -874,6 +874,7 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 			b->seen = 0;
 		}
 		br->pulling = p->now;
+		br->dirty = false; /* what made it due is this pass's */
 	}
 	for (; nbatch > 0 && !over; nbatch--) {
 		__u32 count = NGD_BR_BATCH;
@@ -903,7 +904,6 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 	br->pulling = 0;
 	br->pulled_ns = p->now;
 	br->nhosts = p->nhosts;
-	br->dirty = false;
 	/* what the nodes took of it, and what they have room for */
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 		struct ng_node *node = ngd_br_node(br, b);
@@ -1755,11 +1755,12 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 			ngd_br_pull(br, true); /* the last bridge's hosts go */
 		return -1;
 	}
-	if (br->dirty)
-		ngd_br_update(br, true, false); /* whole, at once */
 	/* The nodes that changed written back, in slices, then the import
-	 * begins: a node's table written at once held ngd 0.2-0.5 s. */
-	if (!br->pass.on && now >= br->next_tick && !br->wb_round) {
+	 * begins, once a tick or when due (dirty): a node's table written at
+	 * once held ngd 0.2-0.5 s (a host's move, 100,000 hosts).  A client's
+	 * message to a node writes it whole before its reply (ngd_br_push). */
+	if (!br->pass.on && (now >= br->next_tick || br->dirty) &&
+	    !br->wb_round) {
 		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 			struct ng_node *node = ngd_br_node(br, b);
 
