@@ -14,18 +14,20 @@
  *     gave ngd;
  *   - what the node decided (a move, a loop and its muted port, ageing,
  *     reset, a host learned in userspace) is written back when the
- *     node's generation moves: after each client's message, before the
- *     loop sleeps for the frames from the kernel (a muted port at
- *     once), once a second;
+ *     node's generation moves: whole before each client's message's
+ *     reply and a graph edit's; for the frames from the kernel (a muted
+ *     port, a moved host at once) and once a second, by the tick's
+ *     write-back, NGD_BR_PUSH_SLICE hosts a loop pass;
  *   - the program's counters are summed and added to the node's
  *     (count) before a client's message to it, so getstats sees them;
  *   - whatever wrote the maps moves ng_fast_brgen before it returns, so
  *     no CPU's cached decision (ng_fast_brcache) outlives an entry it
  *     came from.
  * Reading the hosts map back costs O(hosts): ports that joined or left
- * and frames that moved a node mark it due (dirty, stale), and it is
- * done once before the loop sleeps, or at once before a client's
- * message of the bridge's type.
+ * and frames that moved a node mark it due (dirty, stale), and the
+ * tick's round does it (the nodes' write-back, then the import, in
+ * slices) from the next loop pass on, or it is done at once before a
+ * client's message of the bridge's type.
  * A host in the map but not in the node is new if the program learned
  * it since the last import began, and forgotten by the node otherwise.
  */
@@ -1191,7 +1193,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		ngd_br_put(br, br->brkeys_fd, &key, &slot, BPF_ANY);
 	}
 	ngd_br_push_ports(br, b, node);
-	b->stale = true;          /* its hosts before the loop sleeps */
+	b->stale = true;          /* its hosts: the tick's next round */
 	ngd_br_room(br, b, node); /* before its ports learn */
 	ngd_br_write_group(br, b, oldn);
 	for (unsigned i = 0; i < n; i++) {
@@ -1300,9 +1302,10 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 			bp = &b->next;
 	/* What the client's message changed in a node's table (reset, a
 	 * port gone) is written, and the map read back, before its reply
-	 * goes; the new ports' hosts, and the hosts of ports that left and
-	 * of forgotten bridges, before the loop sleeps (ngd_br_tick): ports
-	 * joining read the map once a pass, not once each. */
+	 * goes (and a write-back of the tick's under way, whole); the new
+	 * ports' hosts, and the hosts of ports that left and of forgotten
+	 * bridges, by the tick's next round (ngd_br_tick, in slices): ports
+	 * joining read the map once, not once each. */
 	for (b = br->bridges; b != NULL; b = b->next) {
 		struct ng_node *node = ngd_br_node(br, b);
 
@@ -1691,7 +1694,7 @@ ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 	}
 	if (node->type->switching->gen(node) != b->gen) {
 		ngd_br_push_ports(br, b, node); /* a loop's mute at once */
-		br->dirty = true; /* the hosts before the loop sleeps */
+		br->dirty = true; /* the hosts: the tick's next round */
 	}
 }
 
@@ -1751,6 +1754,8 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	if (br->bridges == NULL) {
 		br->pass.on = false;
 		br->wb_round = false;
+		free(br->wb.addr);
+		br->wb = (struct ngd_br_wb){ 0 };
 		if (br->dirty)
 			ngd_br_pull(br, true); /* the last bridge's hosts go */
 		return -1;
