@@ -14,18 +14,20 @@
  *     gave ngd;
  *   - what the node decided (a move, a loop and its muted port, ageing,
  *     reset, a host learned in userspace) is written back when the
- *     node's generation moves: after each client's message, before the
- *     loop sleeps for the frames from the kernel (a muted port at
- *     once), once a second;
+ *     node's generation moves: whole before each client's message's
+ *     reply and a graph edit's; for the frames from the kernel (a muted
+ *     port, a moved host at once) and once a second, by the tick's
+ *     write-back, NGD_BR_PUSH_SLICE hosts a loop pass;
  *   - the program's counters are summed and added to the node's
  *     (count) before a client's message to it, so getstats sees them;
  *   - whatever wrote the maps moves ng_fast_brgen before it returns, so
  *     no CPU's cached decision (ng_fast_brcache) outlives an entry it
  *     came from.
  * Reading the hosts map back costs O(hosts): ports that joined or left
- * and frames that moved a node mark it due (dirty, stale), and it is
- * done once before the loop sleeps, or at once before a client's
- * message of the bridge's type.
+ * and frames that moved a node mark it due (dirty, stale), and the
+ * tick's round does it (the nodes' write-back, then the import, in
+ * slices) from the next loop pass on, or it is done at once before a
+ * client's message of the bridge's type.
  * A host in the map but not in the node is new if the program learned
  * it since the last import began, and forgotten by the node otherwise.
  */
@@ -54,7 +56,11 @@
 #define NGD_BR_TICK_MS 1000
 #define NGD_BR_TICK_HOSTS 20000
 #define NGD_BR_TICK_SLICE 1
-#define NGD_BR_BATCH 1024      /* hosts read per syscall */
+#define NGD_BR_BATCH 1024 /* hosts read per syscall */
+/* The tick's write-back of a node's table (one look-up, and a write if
+ * the map says otherwise, per host: ~0.2-0.5 s for 100,000) goes this
+ * many hosts a loop pass, the same. */
+#define NGD_BR_PUSH_SLICE 1024
 #define NGD_BR_REPOINT_MS 100  /* vnets' hosts moved together, this late */
 #define NGD_BR_REPOINT_MAX 128 /* or once this many wait */
 
@@ -76,6 +82,7 @@ struct ngd_br {
 	struct ngd_br_member *m; /* by eiface ID */
 	uint64_t gen;            /* the node's when last written */
 	bool stale;              /* its hosts to be written whatever gen */
+	bool due;                /* the tick's write-back is to write it */
 	bool keep;               /* ngd_fast_br_sync's scratch */
 	int64_t room0;           /* its room as an import began, or -1 */
 	int64_t seen;            /* hosts learned since, the import saw */
@@ -98,6 +105,19 @@ struct ngd_br_pass {
 	uint64_t in;  /* where the next batch begins */
 	uint64_t now; /* when it began (pulled_ns once over) */
 	uint32_t nhosts;
+};
+
+/* The tick's write-back of one node's table, NGD_BR_PUSH_SLICE hosts
+ * a loop pass (ngd_br_push_some): the node's addresses as it began,
+ * each written as the node has it then (moved, or gone) when its turn
+ * comes; its gen as it began is the bridge's once over, so what the
+ * node learned meanwhile is written again.  A whole write-back of the
+ * node (before a reply) ends it. */
+struct ngd_br_wb {
+	ng_id_t bridge; /* 0: none under way */
+	uint64_t gen;
+	uint8_t (*addr)[6];
+	size_t n, at, max;
 };
 
 /* An fvport's slot (a vlan filter on a bridge: keys are sparse). */
@@ -135,7 +155,9 @@ struct ngd_fast_br {
 	uint32_t nhosts;                    /* what it read */
 	bool dirty;                         /* an import is due */
 	struct ngd_br_pass pass;            /* the tick's import */
-	bool adopted; /* the last ngd's maps, not yet synced */
+	struct ngd_br_wb wb;                /* the tick's write-back */
+	bool wb_round; /* the tick's, before its import begins */
+	bool adopted;  /* the last ngd's maps, not yet synced */
 	struct ngd_loop *loop;
 	struct ngd_sleep_hook tick;
 	uint64_t next_tick;
@@ -612,6 +634,107 @@ ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 	node->type->switching->walk(node, ngd_br_push_host, &p);
 	b->gen = node->type->switching->gen(node);
 	b->stale = false;
+	b->due = false;
+	if (br->wb.bridge == b->id)
+		br->wb.bridge = 0; /* done whole */
+}
+
+/* Whether the tick's write-back is to write b, or writing it (a whole
+ * one before a reply then writes it at once). */
+static bool
+ngd_br_wb_due(const struct ngd_fast_br *br, const struct ngd_br *b)
+{
+	return b->due || br->wb.bridge == b->id;
+}
+
+/* One address of the node's table kept (ngd_br_push_some). */
+static void
+ngd_br_wb_add(void *arg, const uint8_t addr[6], struct ng_hook *hook)
+{
+	struct ngd_br_wb *wb = arg;
+
+	if (hook->peer == NULL || wb->max == 0)
+		return;
+	if (wb->n == wb->max) {
+		void *more = reallocarray(wb->addr, wb->max * 2,
+		    sizeof(*wb->addr));
+
+		if (more == NULL) {
+			wb->max = 0; /* (ngd_br_push_some writes it whole) */
+			return;
+		}
+		wb->addr = more;
+		wb->max *= 2;
+	}
+	memcpy(wb->addr[wb->n++], addr, 6);
+}
+
+/*
+ * The tick's write-back: the nodes due (b->due) written, nhosts hosts
+ * of it from where it stopped, its ports at once as it begins.  Returns
+ * whether it is over (none due).  Before a reply, a whole write-back
+ * (ngd_br_push) of a node that changed does the rest at once: its gen
+ * is its bridge's only once its table is written.
+ */
+static bool
+ngd_br_push_some(struct ngd_fast_br *br, size_t nhosts)
+{
+	struct ngd_br_wb *wb = &br->wb;
+
+	while (nhosts > 0) {
+		struct ngd_br *b = wb->bridge != 0 ?
+		    ngd_br_find(br, wb->bridge) :
+		    NULL;
+		struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
+		struct ngd_br_push p = { .br = br, .b = b };
+
+		if (node == NULL) { /* none under way: the next due */
+			wb->bridge = 0;
+			for (b = br->bridges; b != NULL && !b->due; b = b->next)
+				;
+			if (b == NULL)
+				break;
+			b->due = false;
+			if ((node = ngd_br_node(br, b)) == NULL)
+				continue;
+			wb->bridge = b->id;
+			wb->gen = node->type->switching->gen(node);
+			wb->n = wb->at = 0;
+			if (wb->addr == NULL &&
+			    (wb->addr = calloc(1024, sizeof(*wb->addr))) !=
+				NULL)
+				wb->max = 1024;
+			if (wb->addr != NULL)
+				node->type->switching->walk(node, ngd_br_wb_add,
+				    wb);
+			if (wb->addr == NULL || wb->max == 0) {
+				free(wb->addr);
+				*wb = (struct ngd_br_wb){ 0 };
+				ngd_br_push(br, b, node); /* at once */
+				continue;
+			}
+			b->stale = false; /* (set again: due again) */
+			ngd_br_push_ports(br, b, node);
+		}
+		p.b = b;
+		p.now = ngd_br_now_ns();
+		for (; nhosts > 0 && wb->at < wb->n; nhosts--, wb->at++) {
+			struct ng_hook *hook = node->type->switching->lookup(
+			    node, wb->addr[wb->at]);
+
+			if (hook != NULL)
+				ngd_br_push_host(&p, wb->addr[wb->at], hook);
+		}
+		if (wb->at < wb->n)
+			break;
+		b->gen = wb->gen;
+		wb->bridge = 0;
+	}
+	if (wb->bridge != 0)
+		return false;
+	free(wb->addr); /* (100,000 hosts: 600 kB) */
+	*wb = (struct ngd_br_wb){ 0 };
+	return true;
 }
 
 /*
@@ -717,10 +840,12 @@ ngd_fast_br_repoint_flush(struct ngd_fast_br *br)
 /*
  * The map against the nodes, nbatch batches of it from where the pass
  * under way stopped (one begun if none is).  Returns whether the pass is
- * over: the map read to its end, pulled_ns its beginning.
+ * over: the map read to its end, pulled_ns its beginning.  The nodes
+ * the map has hosts elsewhere than in are written back at once, or if
+ * slice, by the tick's write-back (due).
  */
 static bool
-ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch)
+ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 {
 	struct ngd_br_pass *p = &br->pass;
 	struct ng_fast_bpf_mac *keys;
@@ -751,6 +876,7 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch)
 			b->seen = 0;
 		}
 		br->pulling = p->now;
+		br->dirty = false; /* what made it due is this pass's */
 	}
 	for (; nbatch > 0 && !over; nbatch--) {
 		__u32 count = NGD_BR_BATCH;
@@ -780,7 +906,6 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch)
 	br->pulling = 0;
 	br->pulled_ns = p->now;
 	br->nhosts = p->nhosts;
-	br->dirty = false;
 	/* what the nodes took of it, and what they have room for */
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 		struct ng_node *node = ngd_br_node(br, b);
@@ -792,7 +917,11 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch)
 		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 			struct ng_node *node = ngd_br_node(br, b);
 
-			if (node != NULL)
+			if (node == NULL)
+				continue;
+			if (slice)
+				b->due = true;
+			else
 				ngd_br_push(br, b, node);
 		}
 out:
@@ -816,7 +945,7 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 	for (struct ngd_br *b = br->bridges; fold && b != NULL; b = b->next)
 		ngd_br_fold_all(br, b);
 	br->pass.on = false;
-	(void)ngd_br_pull_some(br, UINT_MAX);
+	(void)ngd_br_pull_some(br, UINT_MAX, false);
 }
 
 /* Every bridge whose node changed written, then the map against them
@@ -831,7 +960,8 @@ ngd_br_push_changed(struct ngd_fast_br *br)
 		struct ng_node *node = ngd_br_node(br, b);
 
 		if (node != NULL &&
-		    (b->stale || node->type->switching->gen(node) != b->gen)) {
+		    (b->stale || node->type->switching->gen(node) != b->gen ||
+			ngd_br_wb_due(br, b))) {
 			ngd_br_push(br, b, node);
 			any = true;
 		}
@@ -1063,7 +1193,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 		ngd_br_put(br, br->brkeys_fd, &key, &slot, BPF_ANY);
 	}
 	ngd_br_push_ports(br, b, node);
-	b->stale = true;          /* its hosts before the loop sleeps */
+	b->stale = true;          /* its hosts: the tick's next round */
 	ngd_br_room(br, b, node); /* before its ports learn */
 	ngd_br_write_group(br, b, oldn);
 	for (unsigned i = 0; i < n; i++) {
@@ -1172,14 +1302,16 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 			bp = &b->next;
 	/* What the client's message changed in a node's table (reset, a
 	 * port gone) is written, and the map read back, before its reply
-	 * goes; the new ports' hosts, and the hosts of ports that left and
-	 * of forgotten bridges, before the loop sleeps (ngd_br_tick): ports
-	 * joining read the map once a pass, not once each. */
+	 * goes (and a write-back of the tick's under way, whole); the new
+	 * ports' hosts, and the hosts of ports that left and of forgotten
+	 * bridges, by the tick's next round (ngd_br_tick, in slices): ports
+	 * joining read the map once, not once each. */
 	for (b = br->bridges; b != NULL; b = b->next) {
 		struct ng_node *node = ngd_br_node(br, b);
 
 		if (node != NULL &&
-		    node->type->switching->gen(node) != b->gen) {
+		    (node->type->switching->gen(node) != b->gen ||
+			ngd_br_wb_due(br, b))) {
 			ngd_br_push(br, b, node);
 			now = true;
 		}
@@ -1562,7 +1694,7 @@ ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 	}
 	if (node->type->switching->gen(node) != b->gen) {
 		ngd_br_push_ports(br, b, node); /* a loop's mute at once */
-		br->dirty = true; /* the hosts before the loop sleeps */
+		br->dirty = true; /* the hosts: the tick's next round */
 	}
 }
 
@@ -1621,21 +1753,43 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	}
 	if (br->bridges == NULL) {
 		br->pass.on = false;
+		br->wb_round = false;
+		free(br->wb.addr);
+		br->wb = (struct ngd_br_wb){ 0 };
 		if (br->dirty)
 			ngd_br_pull(br, true); /* the last bridge's hosts go */
 		return -1;
 	}
-	if (br->dirty)
-		ngd_br_update(br, true, false); /* whole, at once */
-	if (!br->pass.on && now >= br->next_tick) {
-		(void)ngd_br_push_changed(br);
+	/* The nodes that changed written back, in slices, then the import
+	 * begins, once a tick or when due (dirty): a node's table written at
+	 * once held ngd 0.2-0.5 s (a host's move, 100,000 hosts).  A client's
+	 * message to a node writes it whole before its reply (ngd_br_push). */
+	if (!br->pass.on && (now >= br->next_tick || br->dirty) &&
+	    !br->wb_round) {
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			struct ng_node *node = ngd_br_node(br, b);
+
+			if (node != NULL &&
+			    (b->stale ||
+				node->type->switching->gen(node) != b->gen))
+				b->due = true;
+		}
+		br->wb_round = true;
+	}
+	if (!ngd_br_push_some(br, NGD_BR_PUSH_SLICE))
+		return 0; /* the rest once the loop has seen its events */
+	if (br->wb_round) {
+		br->wb_round = false;
 		br->next_tick = now +
 		    NGD_BR_TICK_MS * (1 + br->nhosts / NGD_BR_TICK_HOSTS);
-		(void)ngd_br_pull_some(br, NGD_BR_TICK_SLICE);
+		(void)ngd_br_pull_some(br, NGD_BR_TICK_SLICE, true);
 	} else if (br->pass.on)
-		(void)ngd_br_pull_some(br, NGD_BR_TICK_SLICE);
+		(void)ngd_br_pull_some(br, NGD_BR_TICK_SLICE, true);
 	if (br->pass.on)
-		return 0; /* the rest once the loop has seen its events */
+		return 0; /* the same */
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next)
+		if (b->due)
+			return 0; /* the import's write-back (its redo) */
 	return (int64_t)(br->next_tick - now);
 }
 
@@ -1718,5 +1872,6 @@ ngd_fast_br_free(struct ngd_fast_br *br)
 	free(br->percpu);
 	free(br->percpu64);
 	free(br->rp);
+	free(br->wb.addr);
 	free(br);
 }
