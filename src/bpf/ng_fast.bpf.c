@@ -493,10 +493,12 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 		cacheable = 1;
 	} else if ((bp->flags & NG_FAST_BPF_BR_LEARN) &&
 	    ng_fast_br_room(bridge, slot)) { /* (else on, unlearned) */
+		/* the fine clock, a new host only: ngd tells the hosts
+		 * learned since it read the room by it (ngd_br_room) */
 		struct ng_fast_bpf_host nh = { .ifindex = in,
 			.slot = slot,
 			.seen_ns = now,
-			.learned_ns = now };
+			.learned_ns = bpf_ktime_get_ns() };
 
 		if (bpf_map_update_elem(&ng_fast_hosts, &k, &nh, BPF_NOEXIST) !=
 		    0)

@@ -218,10 +218,11 @@ struct ng_fast_bpf_mac { /* ng_fast_hosts key */
 };
 
 struct ng_fast_bpf_host {
-	__u32 ifindex;    /* the port's graph-side end (or vport key) */
-	__u32 slot;       /* its slot; 0: see ng_fast_brkeys (an older ngd's) */
-	__u64 seen_ns;    /* last heard (CLOCK_MONOTONIC_COARSE), to 1/10 s */
-	__u64 learned_ns; /* learned by the program; 0: written by ngd */
+	__u32 ifindex; /* the port's graph-side end (or vport key) */
+	__u32 slot;    /* its slot; 0: see ng_fast_brkeys (an older ngd's) */
+	__u64 seen_ns; /* last heard (CLOCK_MONOTONIC_COARSE), to 1/10 s */
+	__u64
+	    learned_ns; /* when the program learned it (bpf_ktime_get_ns); 0: ngd wrote it */
 };
 
 /* Per CPU, per port of a kernel bridge: what the program forwarded
