@@ -15,23 +15,9 @@
 # still be behind (ngd read past what the queue held when the port's
 # last frame was let on) are forgotten.
 source "$(dirname "$0")/../lib.sh"
-NGD_LOG=$tmp/ngd.log
 NS="fl0 fl1 v0 v1"
-trap 'kill $(jobs -p) 2>/dev/null; wait; for n in $NS; do ip netns del $n 2>/dev/null; done; stop_ngd; rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../slow_queue.sh"
 
-nsx() {
-	local ns=$1
-	shift
-	nsenter --net=/run/netns/"$ns" "$@"
-}
-# edge A B NS_A NS_B NET (fastpath_slow_fair.sh)
-edge() {
-	ngctl mkpeer "$1": tee ether left && ngctl connect "$1":ether "$2": right ether &&
-	    ip netns add "$3" && ip netns add "$4" &&
-	    ngctl msg "$1": vnet "\"$3\"" && ngctl msg "$2": vnet "\"$4\"" &&
-	    nsx "$3" ip addr add "$5.1/24" dev "$1" && nsx "$4" ip addr add "$5.2/24" dev "$2" &&
-	    nsx "$3" ip link set "$1" up && nsx "$4" ip link set "$2" up
-}
 # slowmap CMD...: ng_fast_slows, mapped (value: held, epoch, mark): "ghost
 # PORT N" adds N to the port's count and its queue's, as frames counted
 # and then lost; "show PORT" prints both
@@ -55,13 +41,6 @@ if sys.argv[1] == "ghost":
     struct.pack_into("<I", m, q * 16, h + n)
 print("port", *ent(p), "queue", *ent(q))
 EOF2
-# lost NS ADDR: how many of 200 pings 10 ms apart got no answer
-lost() {
-	local r
-	r=$(nsx "$1" ping -q -c 200 -i 0.01 -W 1 "$2" 2>/dev/null |
-	    sed -nE 's/.* ([0-9]+) received.*/\1/p')
-	echo $((200 - ${r:-0}))
-}
 
 start_ngd
 for i in $(seq 0 9); do ngctl mkpeer eiface ether ether || fail "eiface $i"; done
