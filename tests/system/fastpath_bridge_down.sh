@@ -36,23 +36,7 @@ field() {
 
 scenario() {
 	local m=$1 none all nc=", no copy made" x2
-	start_ngd
-	for i in 0 1 2; do ngctl mkpeer eiface ether ether; done
-	ngctl mkpeer ngeth0: bridge ether link0
-	ngctl name ngeth0:ether fbr
-	ngctl connect fbr: ngeth1: link1 ether
-	ngctl connect fbr: ngeth2: link2 ether
-	i=0
-	for n in $NS; do
-		ip netns add $n
-		nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1
-		ngctl msg ngeth$i: vnet "\"$n\""
-		i=$((i + 1))
-	done
-	nsx da ip link set ngeth0 up
-	nsx db ip link set ngeth1 up
-	sleep 0.3 # (ngd reads the carriers' news)
+	three_ports bridge fbr
 	none="db=$((3 * K)) dc=0 dropped=0" all="db=$((3 * K)) dc=$((3 * K)) dropped=0"
 	if [ "$m" = tap ]; then none=${none%=0}=- all=${all%=0}=- nc=; fi
 
