@@ -22,6 +22,7 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_core_read.h>
 
 #include "ng_fast_bpf.h"
 #include "ng_ether_bpf.h" /* NG_ETHER_BPF_TAG: a wire device's frames */
@@ -1002,17 +1003,56 @@ struct {
 } ng_fast_slows SEC(".maps");
 
 /*
- * Whether port id may send ngd a frame: it holds fewer of its queue's
- * frames than the queue has room left; if so, counted in flight.  (Two
- * CPUs may both see the last room: NG_FAST_BPF_SLOW_ROOM leaves some.)
+ * What the kernel's own structs give that __sk_buff does not: the GSO
+ * type, in the skb's shared info (CO-RE, the running kernel's layout).
+ */
+struct sk_buff___ng {
+	unsigned char *head;
+	unsigned int end; /* sk_buff_data_t: an offset from head */
+} __attribute__((preserve_access_index));
+
+struct skb_shared_info___ng {
+	unsigned int gso_type;
+} __attribute__((preserve_access_index));
+
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
+extern void *bpf_rdonly_cast(const void *, __u32) __ksym;
+
+/*
+ * The frames skb will take in ngslow's ring: its segments (gso_segs) if
+ * the stack cuts it up after this program (a GSO type ngslow has no
+ * offload for, NG_FAST_BPF_SLOW_WHOLE), else 1.
+ */
+static __always_inline __u32
+ng_fast_slow_segs(struct __sk_buff *skb)
+{
+	struct sk_buff___ng *k;
+	struct skb_shared_info___ng *sh;
+	__u32 segs = skb->gso_segs;
+
+	if (segs <= 1)
+		return 1;
+	k = bpf_cast_to_kern_ctx(skb);
+	sh = bpf_rdonly_cast(k->head + k->end,
+	    bpf_core_type_id_kernel(struct skb_shared_info___ng));
+	if ((sh->gso_type & ~NG_FAST_BPF_SLOW_WHOLE) == 0)
+		return 1; /* it crosses whole: one frame */
+	return segs;
+}
+
+/*
+ * Whether port id may send ngd segs frames: it holds fewer of its
+ * queue's frames than the queue has room left, all of them; if so,
+ * counted in flight.  (Two CPUs may both see the last room: the ring
+ * keeps 1/16 of it for them, NG_FAST_BPF_SLOW_ROOM_OF.)
  */
 static __always_inline int
-ng_fast_slow_admit(__u32 id)
+ng_fast_slow_admit(__u32 id, __u32 segs)
 {
 	__u32 qk = NG_FAST_BPF_SLOW_QKEY(NG_FAST_BPF_SLOW_Q(id)), epoch, qh;
 	struct ng_fast_bpf_slow *q = bpf_map_lookup_elem(&ng_fast_slows, &qk);
 	struct ng_fast_bpf_slow *p = bpf_map_lookup_elem(&ng_fast_slows, &id);
-	__u32 mark, lost;
+	__u32 mark, lost, room;
 
 	if (q == NULL || p == NULL)
 		return 1;
@@ -1020,6 +1060,9 @@ ng_fast_slow_admit(__u32 id)
 	if (epoch == 0)
 		return 1; /* ngd counts nothing (no mapping) */
 	mark = *(volatile __u32 *)&q->mark;
+	room = *(volatile __u32 *)&q->room;
+	if (room == 0)
+		room = NG_FAST_BPF_SLOW_ROOM; /* an older ngd's */
 	if (p->epoch != epoch) { /* the queue drained since it counted */
 		p->held = 0;
 		p->epoch = epoch;
@@ -1031,11 +1074,10 @@ ng_fast_slow_admit(__u32 id)
 		__sync_fetch_and_add(&q->held, -(qh < lost ? qh : lost));
 	}
 	qh = *(volatile __u32 *)&q->held;
-	if (qh >= NG_FAST_BPF_SLOW_ROOM ||
-	    *(volatile __u32 *)&p->held >= NG_FAST_BPF_SLOW_ROOM - qh)
+	if (qh >= room || *(volatile __u32 *)&p->held + segs > room - qh)
 		return 0;
-	__sync_fetch_and_add(&q->held, 1);
-	__sync_fetch_and_add(&p->held, 1);
+	__sync_fetch_and_add(&q->held, segs);
+	__sync_fetch_and_add(&p->held, segs);
 	p->mark = mark + qh + NG_FAST_BPF_SLOW_SLACK;
 	return 1;
 }
@@ -1052,7 +1094,8 @@ ng_fast_slowq(struct __sk_buff *skb)
 	__u32 id = skb->vlan_tci & NG_FAST_BPF_MAX_PORTS;
 	struct ng_fast_bpf_stats *st;
 
-	if (!skb->vlan_present || ng_fast_slow_admit(id))
+	if (!skb->vlan_present ||
+	    ng_fast_slow_admit(id, ng_fast_slow_segs(skb)))
 		return TC_ACT_OK;
 	if ((st = bpf_map_lookup_elem(&ng_fast_pstats, &id)) != NULL)
 		st->dropped++; /* its queue is others' too */

@@ -107,7 +107,10 @@ struct ng_fast_bpf_stats {
  * fewer frames there than the queue has room left (of
  * NG_FAST_BPF_SLOW_ROOM; the rest is for CPUs that admit at once), and
  * counts the others in the port's dropped: a
- * dynamic threshold, as switches share a buffer among ports.  A flooder
+ * dynamic threshold, as switches share a buffer among ports.  A frame
+ * the stack will cut into segments on the way counts as its segments
+ * (NG_FAST_BPF_SLOW_WHOLE); the room is the ring's as ngd got it (a
+ * queue's room, ngslow's txqlen less 1/16, or NG_FAST_BPF_SLOW_ROOM).  A flooder
  * alone gets half the ring, n of them n/(n+1) of it, and a port that
  * holds nothing always finds room.
  *
@@ -134,7 +137,8 @@ struct ng_fast_bpf_stats {
 #define NG_FAST_BPF_SLOW_QUEUES 8
 #define NG_FAST_BPF_SLOW_QMAX 256 /* the most a TAP has: the map's room */
 #define NG_FAST_BPF_SLOW_RING 1024
-#define NG_FAST_BPF_SLOW_ROOM (NG_FAST_BPF_SLOW_RING - 64)
+#define NG_FAST_BPF_SLOW_ROOM_OF(ring) ((ring) - (ring) / 16)
+#define NG_FAST_BPF_SLOW_ROOM NG_FAST_BPF_SLOW_ROOM_OF(NG_FAST_BPF_SLOW_RING)
 #define NG_FAST_BPF_SLOW_SLACK 64
 #define NG_FAST_BPF_SLOW_Q(id) ((id) % NG_FAST_BPF_SLOW_QUEUES)
 #define NG_FAST_BPF_SLOW_QKEY(q) (NG_FAST_BPF_MAX_PORTS + 1 + (q))
@@ -146,8 +150,20 @@ struct ng_fast_bpf_slow { /* ng_fast_slows value (a new layout, name) */
 	__u32 epoch;      /* a queue's; a port's: the queue's when it counted */
 	__u32 mark;       /* a queue's: frames ngd read from it (ngd's);
 			   * a port's: the queue's by which it holds none */
-	__u32 pad;        /* (a mapped array's values are 8-byte aligned) */
+	__u32 room;       /* a queue's: NG_FAST_BPF_SLOW_ROOM_OF its ring as
+			   * ngd got it (0: an older ngd's, _SLOW_ROOM) */
 };
+
+/*
+ * SKB_GSO_* (the kernel's enum) that ngslow takes whole: TCP and UDP
+ * (TUN_F_TSO4/6, TUN_F_TSO_ECN, TUN_F_USO4/6, which every kernel with
+ * TCX has), and DODGY, which changes nothing.  The stack cuts a GSO frame
+ * of any other type (in a UDP tunnel, GRE, ...) into its segments after
+ * ng_fast_slowq, before the ring: counted as frames, each one ngd reads
+ * taking one off, its gso_segs are let on or refused together.
+ */
+#define NG_FAST_BPF_SLOW_WHOLE                                                 \
+	(1u << 0 | 1u << 1 | 1u << 2 | 1u << 4 | 1u << 17)
 
 /*
  * Bridges (fastpath_bridge.c): a bridge node whose every hook leads to
