@@ -1065,6 +1065,25 @@ ngd_fast_slow_reset(struct ngd_fast *fp)
 }
 
 /*
+ * The room the program lets the ports have on each queue, from the
+ * frames each queue's ring takes (ngslow's txqlen: ngd's
+ * NG_FAST_BPF_SLOW_RING, or what a refusal or a hand left; 0: unknown,
+ * nothing written).  With room for more than the ring holds the ring
+ * drops what the program let on, a queue-mate's as much as a flooder's.
+ */
+static void
+ngd_fast_slow_room(struct ngd_fast *fp, unsigned ring)
+{
+	uint32_t room = NG_FAST_BPF_SLOW_ROOM_OF(ring);
+
+	if (fp->slow == NULL || ring == 0)
+		return;
+	for (uint32_t i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++)
+		__atomic_store_n(&fp->slow[NG_FAST_BPF_SLOW_QKEY(i)].room,
+		    room != 0 ? room : 1, __ATOMIC_RELAXED);
+}
+
+/*
  * A frame ngd read from the data plane's TAP: the 802.1Q tag after the
  * MACs names the port whose interface sent it; without the tag it is
  * what that interface sent, and its eiface node takes it.
@@ -3282,6 +3301,8 @@ ngd_fast_mon_cb(const struct nlmsghdr *nh, void *arg)
 		return MNL_CB_OK;
 	memset(&l, 0, sizeof(l));
 	(void)mnl_attr_parse(nh, sizeof(*ifi), ngd_fast_link_attr, &l);
+	if (ifi->ifi_index == fp->tap_ifindex && nh->nlmsg_type == RTM_NEWLINK)
+		ngd_fast_slow_room(fp, l.txqlen); /* its rings, resized */
 	for (struct ngd_veth *v = *ngd_fast_bucket(fp, ifi->ifi_index);
 	     v != NULL; v = v->inext)
 		if (v->gidx == ifi->ifi_index) {
@@ -3477,13 +3498,15 @@ ngd_fast_load(struct ngd_fast *fp)
 	return 0;
 }
 
-/* Interface name's txqlen, in the namespace ngd is in. */
+/* Interface name's txqlen set to qlen, in the namespace ngd is in;
+ * *got: what it is after, refused or not (0: unknown). */
 static int
-ngd_fast_txqlen(const char *name, int qlen)
+ngd_fast_txqlen(const char *name, int qlen, unsigned *got)
 {
 	struct ifreq ifr;
 	int s, error = 0;
 
+	*got = 0;
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return errno;
 	memset(&ifr, 0, sizeof(ifr));
@@ -3491,6 +3514,8 @@ ngd_fast_txqlen(const char *name, int qlen)
 	ifr.ifr_qlen = qlen;
 	if (ioctl(s, SIOCSIFTXQLEN, &ifr) < 0)
 		error = errno;
+	if (ioctl(s, SIOCGIFTXQLEN, &ifr) == 0 && ifr.ifr_qlen > 0)
+		*got = (unsigned)ifr.ifr_qlen;
 	close(s);
 	return error;
 }
@@ -3512,6 +3537,7 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	    TUN_F_TSO_ECN;
 	struct ifreq ifr;
 	uint32_t zero = 0, idx;
+	unsigned ring = 0;
 	int fd, error = 0, qerr;
 
 	char name[IFNAMSIZ];
@@ -3555,14 +3581,14 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	if (error == 0 &&
 	    (fp->tap_ifindex = (int)if_nametoindex(ifr.ifr_name)) == 0)
 		error = errno;
-	/* each queue's ring (the tun driver resizes them): else one port's
-	 * share of the room (ng_fast_bpf.h) may not fit */
+	/* each queue's ring (the tun driver resizes them); refused, the
+	 * program shares the ring it has (ngd_fast_slow_room) */
 	if (error == 0 &&
-	    (qerr = ngd_fast_txqlen(ifr.ifr_name, NG_FAST_BPF_SLOW_RING)) != 0)
+	    (qerr = ngd_fast_txqlen(ifr.ifr_name, NG_FAST_BPF_SLOW_RING,
+		 &ring)) != 0)
 		ngd_log(LOG_WARNING,
-		    "data path: %s keeps its short queues (%s): a port "
-		    "flooding through ngd may crowd out the others",
-		    ifr.ifr_name, strerror(qerr));
+		    "data path: %s keeps its queues of %u frames (%s)",
+		    ifr.ifr_name, ring, strerror(qerr));
 	ngd_fast_back(fp);
 	if (error != 0)
 		return error; /* ngd_fast_free closes what was opened */
@@ -3575,6 +3601,7 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 		 NGD_TCX_EGRESS, &fp->tap_elink)) != 0)
 		return error;
 	ngd_fast_slow_reset(fp);
+	ngd_fast_slow_room(fp, ring);
 	idx = (uint32_t)fp->tap_ifindex;
 	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
 		return errno;
