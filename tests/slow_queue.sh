@@ -75,4 +75,11 @@ shared_queue() {
 	[ "$v" -le $((c + 2)) ] && ok "pings on the flooder's queue: $v of 200 lost, $c on a queue alone" ||
 		fail "pings on the flooder's queue: $v of 200 lost, $c on a queue alone (want at most $((c + 2)))"
 	expect "ngslow's queues had room for every frame let on" 0 "$d"
+	# what the program refused, where ngctl shows drops: the eiface's
+	# ether hook's xmitDrops (show -s, top), at least what it had
+	# refused before the look
+	r=$(refused 1) x=$(hs ngeth0: ether xmitDrops)
+	[ "$x" -ge "$r" ] && [ "$r" -gt 0 ] &&
+		ok "port 1's refusals in ngeth0's ether hook's xmitDrops ($x, $r refused)" ||
+		fail "port 1's refusals in ngeth0's ether hook's xmitDrops ($x, want at least $r)"
 }

@@ -630,6 +630,9 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
  * change, and when the counters of a hook they cross are read or
  * cleared (gethookstats, clrhookstats: the engine's hookstats_sync).
  * What crosses an edit races it and is counted by the path that follows.
+ * What a port's frames lost on their way (its dropped: no room on the
+ * slow path's queue, a tag or redirect that failed) is counted in its
+ * eiface's ether hook's xmit_drops: sent, reached no node.
  */
 
 /* The per-CPU counters of v's port, summed. */
@@ -721,14 +724,20 @@ ngd_veth_fold(struct ngd_veth *v)
 	struct ngd_fast_hub *g;
 	struct ng_hook *h, *k;
 	struct ngd_veth *w;
-	uint64_t pkts, bytes;
+	uint64_t pkts, bytes, drops;
 
 	if (ngd_veth_stats(v, &now) != 0)
 		return;
 	pkts = now.fast_pkts - v->seen.fast_pkts;
 	bytes = now.fast_bytes - v->seen.fast_bytes;
+	drops = now.dropped - v->seen.dropped;
 	v->seen = now;
-	if (pkts == 0 || (h = ngd_veth_ether(v)) == NULL)
+	if ((pkts == 0 && drops == 0) || (h = ngd_veth_ether(v)) == NULL)
+		return;
+	/* sent by the eiface, reached no node: the slow path's queue had
+	 * no room, or a redirect failed (whatever the path) */
+	h->stats.xmit_drops += drops;
+	if (pkts == 0)
 		return;
 	switch (v->written.mode) {
 	case NG_FAST_BPF_DIRECT:
