@@ -232,13 +232,12 @@ struct ng_fast_brflood {
 
 /*
  * Whether bridge may learn one more host (one taken from its room), or,
- * with none left, not: counted on the port's slot (ng_fast_bpf.h).
+ * with none left, not (counted by ng_fast_bridge: ng_fast_bpf.h).
  */
 static __always_inline int
-ng_fast_br_room(__u32 bridge, __u32 slot)
+ng_fast_br_room(__u32 bridge)
 {
 	__s64 *room = bpf_map_lookup_elem(&ng_fast_brroom, &bridge);
-	__u64 *full;
 
 	if (room == NULL)
 		return 1; /* an older ngd's bridge: the map's size */
@@ -246,8 +245,6 @@ ng_fast_br_room(__u32 bridge, __u32 slot)
 		__sync_fetch_and_add(room, -1);
 		return 1;
 	}
-	if ((full = bpf_map_lookup_elem(&ng_fast_brfull, &slot)) != NULL)
-		(*full)++;
 	return 0;
 }
 
@@ -439,10 +436,12 @@ ng_fast_br_cached(struct __sk_buff *skb, struct ng_fast_bpf_brcache *c,
  * ng_bridge.c's rcvdata, which the kernel's choices mirror).  Hash
  * lookups: the source's and the destination's hosts entries (and the
  * out port's ng_fast_brkeys entry for a host an older ngd wrote); the
- * ports' entries and counters are arrays, by slot.
+ * ports' entries and counters are arrays, by slot.  *unlearned: a new
+ * source it had no room to learn.
  */
 static __always_inline int
-ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
+ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
+    int *unlearned)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
@@ -493,7 +492,10 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 			h->slot = slot; /* an older ngd's entry */
 		cacheable = 1;
 	} else if ((bp->flags & NG_FAST_BPF_BR_LEARN) &&
-	    ng_fast_br_room(bridge, slot)) { /* (else on, unlearned) */
+	    !ng_fast_br_room(bridge)) {
+		*unlearned = 1; /* on, unlearned: the node's table is full */
+	} else if (bp->flags &
+	    NG_FAST_BPF_BR_LEARN) { /* (else on, unlearned) */
 		/* the fine clock, a new host only: ngd tells the hosts
 		 * learned since it read the room by it (ngd_br_room) */
 		struct ng_fast_bpf_host nh = { .ifindex = in,
@@ -563,6 +565,24 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 			s->recv_unknown++;
 	}
 	return ng_fast_br_flood(&f, *n);
+}
+
+/*
+ * ng_fast_br_switch's frame, and a new source it did not learn counted
+ * on the port's slot (ng_fast_brfull, the node's memoryFailures) if the
+ * kernel decided the frame: one it gives ngd, the node counts itself.
+ */
+static __always_inline int
+ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
+{
+	int unlearned = 0;
+	int verdict = ng_fast_br_switch(skb, bridge, in, slot, &unlearned);
+	__u64 *full;
+
+	if (unlearned && verdict >= 0 &&
+	    (full = bpf_map_lookup_elem(&ng_fast_brfull, &slot)) != NULL)
+		(*full)++;
+	return verdict;
 }
 
 /* --- vlan nodes (ng_fast_bpf.h) ------------------------------------------ */

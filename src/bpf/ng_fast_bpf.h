@@ -160,7 +160,8 @@ struct ng_fast_bpf_slow { /* ng_fast_slows value (a new layout, name) */
  * TCX has), and DODGY, which changes nothing.  The stack cuts a GSO frame
  * of any other type (in a UDP tunnel, GRE, ...) into its segments after
  * ng_fast_slowq, before the ring: counted as frames, each one ngd reads
- * taking one off, its gso_segs are let on or refused together.
+ * taking one off, its gso_segs are let on or refused together.  (TCPV4
+ * 1 << 0, DODGY 1 << 1, TCP_ECN 1 << 2, TCPV6 1 << 4, UDP_L4 1 << 17.)
  */
 #define NG_FAST_BPF_SLOW_WHOLE                                                 \
 	(1u << 0 | 1u << 1 | 1u << 2 | 1u << 4 | 1u << 17)
@@ -187,9 +188,10 @@ struct ng_fast_bpf_slow { /* ng_fast_slows value (a new layout, name) */
  * wrote it after its last import, less one for each host learned since.
  * With none left a new host is not learned and its frame goes on
  * unlearned, counted in its port's ng_fast_brfull (the node's
- * memoryFailures), as the node does with a full table: a flood of
- * source MACs no longer fills the map up to NG_FAST_BPF_MAX_HOSTS for
- * ngd to delete the excess.  A bridge with no entry (an older ngd's)
+ * memoryFailures), as the node does with a full table, if the program
+ * decides the frame (one it gives ngd after all, the node counts, once):
+ * a flood of source MACs no longer fills the map up to
+ * NG_FAST_BPF_MAX_HOSTS for ngd to delete the excess.  A bridge with no entry (an older ngd's)
  * learns up to the map's size.  Two CPUs may both take the last one.
  */
 #define NG_FAST_BPF_MAP_BRROOM "ng_fast_brroom" /* bridge -> __s64 room */

@@ -240,6 +240,64 @@ fast(uint32_t ifindex)
 	return n;
 }
 
+/* The new sources port ifindex's program did not learn for want of
+ * room (ng_fast_brfull: the node's memoryFailures). */
+static uint64_t
+unlearned(uint32_t ifindex)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRFULL);
+	uint64_t *v = calloc(ncpu, sizeof(*v)), n = 0;
+	uint32_t slot = slotof(ifindex);
+
+	if (v != NULL && bpf_map_lookup_elem(fd, &slot, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			n += v[i];
+	free(v);
+	return n;
+}
+
+/*
+ * A bridge at maxhosts (its room 0, ng_fast_brroom): a new source is
+ * not learned; counted on its port once, by the program when the frame
+ * stays in the kernel, by the node (not the program) when it goes to
+ * ngd after all (a stale host entry, a flood wider than the bound).
+ */
+static void
+full_cases(uint32_t a)
+{
+	static const unsigned char N1[6] = { 2, 0, 0, 0, 1, 1 };
+	int room = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_BRROOM);
+	struct ng_fast_bpf_mac k = { .bridge = BR };
+	struct ng_fast_bpf_host stale = { .ifindex = 999999 };
+	uint32_t br = BR;
+	int64_t none = 0;
+	uint64_t s, u;
+
+	update(room, &br, &none);
+	s = slow(a), u = unlearned(a);
+	CHECK("bridge at maxhosts: a new source's broadcast flooded",
+	    run(a, BC, N1) == TC_ACT_SHOT && slow(a) == s);
+	CHECK("... the source not learned, counted once",
+	    host(N1) == 0 && unlearned(a) == u + 1);
+	memcpy(k.addr, S3, 6);
+	update(hosts, &k, &stale);
+	s = slow(a), u = unlearned(a);
+	run(a, S3, N1);
+	CHECK("... to a stale host: to ngd, not counted (the node counts)",
+	    slow(a) == s + 1 && unlearned(a) == u);
+	(void)bpf_map_delete_elem(hosts, &k);
+	group(NG_FAST_BPF_FLOOD_MAX + 1);
+	s = slow(a), u = unlearned(a);
+	run(a, BC, N1);
+	CHECK("... a flood wider than the bound: to ngd, not counted",
+	    slow(a) == s + 1 && unlearned(a) == u);
+	group(2);
+	(void)bpf_map_delete_elem(room, &br);
+	bump();
+	CHECK("... room again (no entry: an older ngd's): learned",
+	    run(a, BC, N1) == TC_ACT_SHOT && host(N1) == a);
+}
+
 /*
  * vlan node 9 (fastpath_vlan.c's entries): A is the port of its filter
  * for VID 10 (PCP 5), B its trunk (and for one case A its nomatch).  Frames here are untagged: at tc
@@ -741,6 +799,7 @@ main(int argc, char **argv)
 		update(ports, &a, &pa);
 	}
 
+	full_cases(a);
 	vlan_cases(a, b);
 	vport_cases(a, b);
 	fvport_cases(a, b);
