@@ -7,12 +7,15 @@
  * followed by a new generation of the bridges' cache, as ngd's are.  No
  * slow-path TAP is
  * configured, so a frame the program gives ngd is counted "dropped" on
- * its port: that is how a case tells the slow path from a flood.
+ * its port: that is how a case tells the slow path from a flood.  And
+ * ng_fast_slowq, the slow path's queues' admission, through a shim that
+ * gives it a frame as ng_fast_port sends it (slowq_cases).
  * Needs root and two interfaces (tests/system/fast_bpf.sh).
  * usage: test_fast_bpf OBJECT IFACE_A IFACE_B
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
@@ -296,6 +299,180 @@ full_cases(uint32_t a)
 	bump();
 	CHECK("... room again (no entry: an older ngd's): learned",
 	    run(a, BC, N1) == TC_ACT_SHOT && host(N1) == a);
+}
+
+/*
+ * ng_fast_slowq (the slow path's queues, ng_fast_bpf.h) reads the port
+ * id from the out-of-band tag ng_fast_port pushed, which a test run
+ * cannot set: a shim program pushes it (the id in skb->mark, which a
+ * test run sets) and tail-calls ng_fast_slowq, whose verdict is the
+ * run's.
+ */
+static int slowq_shim = -1;
+
+static int
+slowq_shim_load(void)
+{
+	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj,
+	    NG_FAST_BPF_PROG_SLOWQ));
+	int progs = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "slowq_shim", 4, 4,
+	    1, NULL);
+	uint32_t zero = 0;
+	struct bpf_insn insns[] = {
+		/* r6 = skb; r3 = skb->mark & 0xffff */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X,
+		    .dst_reg = 6,
+		    .src_reg = 1 },
+		{ .code = BPF_LDX | BPF_MEM | BPF_W,
+		    .dst_reg = 3,
+		    .src_reg = 1,
+		    .off = offsetof(struct __sk_buff, mark) },
+		{ .code = BPF_ALU64 | BPF_AND | BPF_K,
+		    .dst_reg = 3,
+		    .imm = 0xffff },
+		/* bpf_skb_vlan_push(skb, htons(0x8100), r3) */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		    .dst_reg = 2,
+		    .imm = htons(NG_FAST_BPF_TPID) },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_skb_vlan_push },
+		/* bpf_tail_call(skb, progs, 0) */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_X,
+		    .dst_reg = 1,
+		    .src_reg = 6 },
+		{ .code = BPF_LD | BPF_DW | BPF_IMM,
+		    .dst_reg = 2,
+		    .src_reg = BPF_PSEUDO_MAP_FD,
+		    .imm = progs },
+		{ 0 },
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 3, .imm = 0 },
+		{ .code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_tail_call },
+		/* no tail call: 99 */
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		    .dst_reg = 0,
+		    .imm = 99 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	if (progs < 0 || bpf_map_update_elem(progs, &zero, &prog, BPF_ANY) != 0)
+		return -1;
+	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "slowq_shim", "GPL",
+	    insns, sizeof(insns) / sizeof(insns[0]), NULL);
+}
+
+/* ng_fast_slowq's verdict on a frame of port id (gso_segs segs). */
+static int
+slowq_run(uint32_t id, uint32_t segs)
+{
+	unsigned char f[64] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x88,
+		0xb5 };
+	struct __sk_buff ctx = { .mark = id, .gso_segs = segs };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
+	    .data_size_in = sizeof(f), .ctx_in = &ctx,
+	    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(slowq_shim, &o) != 0)
+		return -errno;
+	return (int)o.retval;
+}
+
+/* Of n frames of port id, how many ng_fast_slowq let on. */
+static unsigned
+slowq_let(uint32_t id, unsigned n)
+{
+	unsigned on = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		on += slowq_run(id, 1) == TC_ACT_OK;
+	return on;
+}
+
+/* The frames port id's queue refused (its dropped). */
+static uint64_t
+slowq_refused(uint32_t id)
+{
+	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint64_t n = 0;
+
+	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			n += v[i].dropped;
+	free(v);
+	return n;
+}
+
+/*
+ * Ports 1 and 9 share queue 1 (NG_FAST_BPF_SLOW_Q), whose ring is as
+ * ngd wrote it (room 10).  A port alone gets half the room, a second one
+ * then what is left of its share; the rest is refused, counted in the
+ * port's dropped.  ngd's reads (held, mark) and a drained queue (epoch)
+ * give it room again; an older ngd's room (0) is
+ * NG_FAST_BPF_SLOW_ROOM; epoch 0 counts nothing.
+ */
+static void
+slowq_cases(void)
+{
+	int slows = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_SLOW);
+	uint32_t qk = NG_FAST_BPF_SLOW_QKEY(NG_FAST_BPF_SLOW_Q(1)), p1 = 1,
+		 p9 = 9;
+	struct ng_fast_bpf_slow q = { .epoch = 1, .room = 10 }, none = { 0 },
+				got;
+	uint64_t r;
+
+	if ((slowq_shim = slowq_shim_load()) < 0) {
+		printf("FAIL slowq: the shim: %s\n", strerror(errno));
+		failed = 1;
+		return;
+	}
+	update(stats, &p1, zeros);
+	update(stats, &p9, zeros);
+	update(slows, &p1, &none);
+	update(slows, &p9, &none);
+	update(slows, &qk, &none);
+	CHECK("slowq: epoch 0 (no ngd counts): all let on, none counted",
+	    slowq_let(1, 20) == 20 &&
+		bpf_map_lookup_elem(slows, &qk, &got) == 0 && got.held == 0);
+	update(slows, &qk, &q);
+	r = slowq_refused(1);
+	CHECK("slowq: a port alone on a queue of room 10: 5 let on",
+	    slowq_let(1, 20) == 5);
+	CHECK("... 15 refused, in its dropped", slowq_refused(1) == r + 15);
+	CHECK("... a queue-mate holding none: let on, up to its share",
+	    slowq_let(9, 20) == 3);
+	CHECK("... the queue holds 8",
+	    bpf_map_lookup_elem(slows, &qk, &got) == 0 && got.held == 8);
+	q = got, q.room = 0; /* an older ngd's: NG_FAST_BPF_SLOW_ROOM */
+	update(slows, &qk, &q);
+	CHECK("slowq: room 0 (an older ngd's): NG_FAST_BPF_SLOW_ROOM's",
+	    slowq_let(1, 1) == 1);
+	q.room = 10;
+	q.held = 0, q.epoch = 2; /* ngd found it empty */
+	update(slows, &qk, &q);
+	CHECK("slowq: the queue drained (a new epoch): 5 let on again",
+	    slowq_let(1, 20) == 5);
+	CHECK("... the queue holds 5",
+	    bpf_map_lookup_elem(slows, &qk, &got) == 0 && got.held == 5);
+	/* from nothing held: a GSO frame of 40 segments that crosses
+	 * whole (gso_type 0 in a test run, as TCP's) is one frame */
+	q.held = 0, q.epoch = 3;
+	update(slows, &qk, &q);
+	CHECK("slowq: a GSO frame that crosses whole: let on, one held",
+	    slowq_run(1, 40) == TC_ACT_OK &&
+		bpf_map_lookup_elem(slows, &qk, &got) == 0 && got.held == 1);
+	/* port 1 counts 5 more, as if lost on the way, and ngd has read
+	 * past its mark (the queue's when it let its last frame on, plus
+	 * what the queue held, plus the slack): none of them can be in the
+	 * ring, and they are forgotten */
+	q = got, q.held = 6;
+	(void)bpf_map_lookup_elem(slows, &p1, &got);
+	got.held = 6;
+	q.mark = got.mark + 1;
+	update(slows, &p1, &got);
+	update(slows, &qk, &q);
+	CHECK("slowq: ngd read past a port's mark: its count forgotten",
+	    slowq_let(1, 1) == 1 &&
+		bpf_map_lookup_elem(slows, &p1, &got) == 0 && got.held == 1 &&
+		bpf_map_lookup_elem(slows, &qk, &q) == 0 && q.held == 1);
+	update(slows, &qk, &none);
 }
 
 /*
@@ -800,6 +977,7 @@ main(int argc, char **argv)
 	}
 
 	full_cases(a);
+	slowq_cases();
 	vlan_cases(a, b);
 	vport_cases(a, b);
 	fvport_cases(a, b);
