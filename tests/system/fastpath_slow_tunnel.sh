@@ -5,7 +5,7 @@
 # offload for, so the stack cuts each into its segments after
 # ng_fast_slowq let it on as one frame, and ngd reads (takes off) each:
 # the flooder's count stayed near 0, it was never refused, and the ring
-# dropped its queue-mates' frames (52 of 200 pings lost).  The program
+# dropped its queue-mates' frames (52-79 of 200 pings lost).  The program
 # counts such a frame as its segments (gso_segs).
 #
 #   fl0 ngeth0 (port 1) --tee-- ngeth1 (port 2) fl1   VXLAN, a GSO flood in it
