@@ -43,6 +43,14 @@ expect "root's eiface is named after its interface" "ngeth0 eiface" \
 wait $sq
 ngctl shutdown ngeth0:
 
+# A bad option in the words of the other tools (FreeBSD's getopt), not
+# glibc's "./ngd: invalid option -- 'x'".
+NGD_USAGE="usage: ngd [--takeover] [-d] [-b usec] [-c file] [-n nice] [-s socket] [-g group] [-J dir]"
+out "unknown option" 64 "" "ngd: illegal option -- x
+$NGD_USAGE" ngd -x
+out "option without its argument" 64 "" "ngd: option requires an argument -- s
+$NGD_USAGE" ngd -d -s
+
 # A second daemon in the same namespace is refused, clearly.
 got=$(ngd -d 2>&1)
 expect "second ngd refused" "ngd: @netgraph: another ngd already serves this network namespace" "$got"
