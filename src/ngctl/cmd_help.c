@@ -31,6 +31,9 @@ ngctl_help_wrap(const char *s)
 			if (len == 0) /* one word wider than a line */
 				len = NGCTL_HELP_WIDTH;
 		}
+		/* a break after two spaces would end the line in one */
+		while (len > 0 && isspace((unsigned char)s[len - 1]))
+			len--;
 		printf("  %.*s\n", (int)len, s);
 		s += len;
 	}

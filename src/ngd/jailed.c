@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -54,6 +55,7 @@ static struct {
 	bool entered_netns;
 	bool netns_apart;  /* owned by a user namespace below ours ... */
 	uid_t netns_owner; /* ... made by this uid (jail(8): a vnet jail) */
+	bool net_admin;    /* CAP_NET_ADMIN in our own bounding set */
 } ngd_self;
 
 static int
@@ -153,6 +155,8 @@ ngd_self_read(void)
 		close(self);
 	if (!ok)
 		return false;
+	ngd_self.net_admin = prctl(PR_CAPBSET_READ, CAP_NET_ADMIN, 0, 0, 0) ==
+	    1;
 	/* PID 1 of our PID namespace; unreadable: assume the host's graph. */
 	init = ngd_pidfd_open(1);
 	ngd_self.entered_netns = ngd_ns_id(init, 1, PIDFD_GET_NET_NAMESPACE,
@@ -255,6 +259,10 @@ ngd_pid_may_net_admin(int pidfd, pid_t pid)
  * it no netgraph at all.  A vnet jail's root owns the user namespace that
  * owns its stack (jail(8) makes them so; in a jail made before, its
  * bounding set held CAP_NET_ADMIN); a jail without vnet has neither.
+ * An ngd such a jail's root starts itself refuses the jail's clients
+ * alike: it takes itself for a jail's when its stack is not owned apart
+ * and its own bounding set lacks CAP_NET_ADMIN (jail(8) leaves it to no
+ * jail; a host's ngd without it could make no interface either).
  */
 bool
 ngd_peer_jailed(int fd, pid_t pid)
@@ -264,8 +272,19 @@ ngd_peer_jailed(int fd, pid_t pid)
 	int pidfd;
 	bool may;
 
-	if (!ngd_serves_entered_netns())
+	if (!ngd_serves_entered_netns()) {
+		/*
+		 * Started inside a jail without vnet by its root (ngctl's
+		 * autostart): a stack that is not the jail's own to
+		 * configure, and an ngd that may never configure one.  Its
+		 * clients are the jail's; the host's root, from above
+		 * (ngctl -j: no pid here), is not.
+		 */
+		if (ngd_self_read() && !ngd_self.netns_apart &&
+		    !ngd_self.net_admin)
+			return pid != 0;
 		return ngd_peer_below(fd, pid);
+	}
 	if (!ngd_peer_below(fd, pid))
 		return false; /* the host's root, from outside */
 	/* a vnet jail's stack, owned apart: its root configures it */

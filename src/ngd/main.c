@@ -255,7 +255,9 @@ main(int argc, char **argv)
 		o = i + 1;
 	}
 
-	while ((ch = getopt(argc, argv, "b:c:dg:J:n:s:")) != -1) {
+	/* The tools' getopt words (FreeBSD's), not glibc's with argv[0] */
+	opterr = 0;
+	while ((ch = getopt(argc, argv, ":b:c:dg:J:n:s:")) != -1) {
 		switch (ch) {
 		case 'J':
 			jdir = optarg;
@@ -314,7 +316,13 @@ main(int argc, char **argv)
 		case 's':
 			path = optarg;
 			break;
+		case ':':
+			fprintf(stderr,
+			    "ngd: option requires an argument -- %c\n", optopt);
+			ngd_usage();
+			break;
 		default:
+			fprintf(stderr, "ngd: illegal option -- %c\n", optopt);
 			ngd_usage();
 		}
 	}

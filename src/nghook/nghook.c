@@ -295,7 +295,9 @@ nghook_main(int ac, char **av, char **msgs)
 	int nmsgs = 0, ch, rtn;
 	bool exec = false;
 
-	while ((ch = getopt(ac, av, "+adelm:nsSt:")) != -1) {
+	/* FreeBSD's getopt words, as ngctl, jail, jexec and jls print them */
+	opterr = 0;
+	while ((ch = getopt(ac, av, "+:adelm:nsSt:")) != -1) {
 		switch (ch) {
 		case 'a':
 			h.ascii = true;
@@ -335,7 +337,12 @@ nghook_main(int ac, char **av, char **msgs)
 			(void)NgSetTimeout((int)(sec * 1000 + 0.5));
 			break;
 		}
+		case ':':
+			nghook_warnx("option requires an argument -- %c",
+			    optopt);
+			return nghook_usage();
 		default:
+			nghook_warnx("illegal option -- %c", optopt);
 			return nghook_usage();
 		}
 	}

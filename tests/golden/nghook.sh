@@ -156,8 +156,11 @@ check "no arguments" 64 "" "$USAGE" \
     nghook
 check "too many" 64 "" "$USAGE" \
     nghook H: a b
-check "unknown flag" 64 "" "nghook: invalid option -- 'x'
+check "unknown flag, in FreeBSD's words" 64 "" "nghook: illegal option -- x
 $USAGE" nghook -x H:
+check "a flag without its argument" 64 "" \
+    "nghook: option requires an argument -- m
+$USAGE" nghook -m
 
 # -e: a program with the hook as its standard input and output (one
 # write is one frame, one read one frame); nghook ends as it does

@@ -9,7 +9,7 @@
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 start_ngd || finish
-trap 'jail -r x v w n j 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+trap 'jail -r x v w n m j 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
 ERR() { echo "ngctl: send msg: $1"; }
 
 ngctl mkpeer eiface ether ether
@@ -216,6 +216,20 @@ check "... nor a raw ksocket" 71 "" \
     jexec n ngctl mkpeer ksocket k inet/raw/icmp
 check "... the host's root still acts on its graph" 0 "" "" \
     ngctl -j n mkpeer . hub a b
+# The same jail's root starting an ngd itself (ngctl's autostart there):
+# that ngd, which may configure no network either, refuses its own
+# clients as well; it served them as root (hubs and bridges made, a
+# graph listed, where FreeBSD says "can't create node").
+jail -c name=m persist
+check "no-network jail, ngd started by its own root: its root is refused" \
+    71 "" "ngctl: can't create node: Operation not permitted" \
+    jexec m env -u NGCTL_NO_AUTOSTART ngctl mkpeer . hub a b
+check "... even to read" 71 "" \
+    "ngctl: can't create node: Operation not permitted" \
+    jexec m ngctl -N list
+check "... the host's root acts on that graph" 0 "" "" \
+    ngctl -N -j m mkpeer . hub a b
+jail -r m >/dev/null
 
 # An interface moved into a vnet jail and renamed there keeps its
 # node's name in the host's graph; one renamed at home still leads.

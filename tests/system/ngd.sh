@@ -43,6 +43,14 @@ expect "root's eiface is named after its interface" "ngeth0 eiface" \
 wait $sq
 ngctl shutdown ngeth0:
 
+# A bad option in the words of the other tools (FreeBSD's getopt), not
+# glibc's "./ngd: invalid option -- 'x'".
+NGD_USAGE="usage: ngd [--takeover] [-d] [-b usec] [-c file] [-n nice] [-s socket] [-g group] [-J dir]"
+out "unknown option" 64 "" "ngd: illegal option -- x
+$NGD_USAGE" ngd -x
+out "option without its argument" 64 "" "ngd: option requires an argument -- s
+$NGD_USAGE" ngd -d -s
+
 # A second daemon in the same namespace is refused, clearly.
 got=$(ngd -d 2>&1)
 expect "second ngd refused" "ngd: @netgraph: another ngd already serves this network namespace" "$got"
@@ -115,4 +123,26 @@ for junk in (b"x", b"\x03\x00\xff\xff" + b"\0" * 12, b"\x01\x00\x00\x00" + b"\0"
         pass
 PY
 expect_rc "ngd still serves after garbage" 0 quiet ngctl list
+
+# Two graphs in one namespace, as ngd.8 shows them: the second ngd has a
+# journal and pins of its own (both are per namespace, not per socket),
+# so it starts empty and, when it stops, leaves the first one's eifaces
+# (and their fast path) where they were.
+ngctl mkpeer eiface ether ether
+ifindex=$(cat /sys/class/net/ngeth0/ifindex)
+NGD_BPF_DIR=/sys/fs/bpf/netgraph-lab ngd -d -s @lab -J "$tmp/lab" \
+    2>/dev/null &
+lab=$!
+for _ in $(seq 100); do NGD_SOCKET=@lab ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+expect "the second graph starts empty" "There are 1 total nodes:" \
+    "$(NGD_SOCKET=@lab ngctl -N list | head -n 1)"
+expect_rc "... and makes its own eiface" 0 \
+    quiet env NGD_SOCKET=@lab ngctl -N mkpeer eiface ether ether
+kill $lab; wait $lab
+expect "the first graph's eiface outlives the second ngd" "$ifindex" \
+    "$(cat /sys/class/net/ngeth0/ifindex 2>&1)"
+expect "the second one's eiface went with it" 1 \
+    "$(ip link show ngeth1 >/dev/null 2>&1; echo $?)"
+expect "... and so did its pins" 1 \
+    "$(test -e /sys/fs/bpf/netgraph-lab; echo $?)"
 finish
