@@ -87,6 +87,7 @@ struct ngd_fast_pin {
 };
 
 static char ngd_fast_pin_base[PATH_MAX] = NGD_JOURNAL_DIR;
+static char ngd_fast_pin_bpf[PATH_MAX] = NGD_BPF_DIR;
 
 /*
  * Data-plane namespaces given to this ngd, not found mounted: systemd's
@@ -213,6 +214,14 @@ ngd_fast_pin_rundir(const char *base)
 		    base);
 }
 
+void
+ngd_fast_pin_root(const char *root)
+{
+	if (root != NULL && root[0] != '\0')
+		snprintf(ngd_fast_pin_bpf, sizeof(ngd_fast_pin_bpf), "%s",
+		    root);
+}
+
 /*
  * Whether dir is ngd's to pin in: a directory (not a link to one) of
  * ngd's user, which nobody else may write to.  A bpffs mounted without
@@ -271,7 +280,7 @@ ngd_fast_pin_new(uint64_t cookie)
 	    (unsigned long long)cookie);
 	snprintf(pin->dpath, sizeof(pin->dpath), "%s/dataplane", pin->rundir);
 	snprintf(pin->bpfroot, sizeof(pin->bpfroot), "%s",
-	    env != NULL && env[0] != '\0' ? env : NGD_BPF_DIR);
+	    env != NULL && env[0] != '\0' ? env : ngd_fast_pin_bpf);
 	/* The root's parent (or the root) must be a bpffs. */
 	snprintf(parent, sizeof(parent), "%s", pin->bpfroot);
 	if (statfs(parent, &sf) < 0 &&

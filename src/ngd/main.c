@@ -13,7 +13,8 @@
  *   -c  apply this ngctl script at start, whole or not at all (boot.c),
  *       when no graph was restored or taken over; only the service
  *       (systemd/ngd.service) passes it
- *   -J  keep the journal under dir (default $NGD_JOURNAL_DIR, /run/netgraph)
+ *   -J  keep the journal under dir (default $NGD_JOURNAL_DIR, /run/netgraph;
+ *       on another socket than @netgraph, /run/netgraph-NAME: ngd_own_dirs)
  * At start the graph the journal holds is rebuilt (after a crash).
  * SIGTERM/SIGINT: shut every node down (its interfaces go too), forget
  * the journal, exit 0.
@@ -219,6 +220,40 @@ ngd_random64(void)
 	    (uint64_t)getpid() << 40;
 }
 
+/*
+ * The journal and the fast path's pins are kept per network namespace,
+ * so a second graph in one namespace, on another socket, would replay
+ * the first one's journal and take its pairs.  On a socket other than
+ * the default each gets a directory named after the socket
+ * (/run/netgraph-NAME, /sys/fs/bpf/netgraph-NAME; NAME the socket
+ * without its '@', '/' made '_'), unless -J, $NGD_JOURNAL_DIR or
+ * $NGD_BPF_DIR say otherwise.  True when the journal's is such a
+ * directory, which a clean stop removes (empty by then).
+ */
+static bool
+ngd_own_dirs(const char *path, const char **jdirp)
+{
+	static char jdir[PATH_MAX];
+	char name[128], bpf[PATH_MAX]; /* a socket name is shorter */
+	bool own = false;
+	size_t i;
+
+	if (strcmp(path, NGD_SOCKET_DEFAULT) == 0)
+		return false;
+	snprintf(name, sizeof(name), "%s", path[0] == '@' ? path + 1 : path);
+	for (i = 0; name[i] != '\0'; i++)
+		if (name[i] == '/')
+			name[i] = '_';
+	if (*jdirp == NULL || (*jdirp)[0] == '\0') {
+		snprintf(jdir, sizeof(jdir), "%s-%s", NGD_JOURNAL_DIR, name);
+		*jdirp = jdir;
+		own = true;
+	}
+	snprintf(bpf, sizeof(bpf), "/sys/fs/bpf/netgraph-%s", name);
+	ngd_fast_pin_root(bpf);
+	return own;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -237,7 +272,7 @@ main(int argc, char **argv)
 	sigset_t mask;
 	unsigned busy_us = NGD_BUSY_POLL_DEFAULT;
 	int ch, lfd, error, nice_val = NGD_NICE_DEFAULT;
-	bool takeover = false;
+	bool takeover = false, own_jdir;
 	struct ngd_handover handover;
 	char why[256];
 
@@ -330,6 +365,7 @@ main(int argc, char **argv)
 		ngd_usage();
 	if (path == NULL || path[0] == '\0')
 		path = NGD_SOCKET_DEFAULT;
+	own_jdir = ngd_own_dirs(path, &jdir);
 	/*
 	 * A daemon run by another user would hold the namespace's address,
 	 * and root's tools rightly refuse to talk to it: root would be
@@ -511,6 +547,8 @@ main(int argc, char **argv)
 	ngd_fast_free(d.fast);
 	ngd_netdev_fini(&d.netdev);
 	ngd_loop_fini(&d.loop);
+	if (own_jdir)
+		(void)rmdir(jdir); /* not if another graph's journal is there */
 	ngd_log(LOG_INFO, "stopped");
 	if (error == 0 && d.boot.failed)
 		return EX_CONFIG;

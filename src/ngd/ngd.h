@@ -267,6 +267,9 @@ void ngd_fast_free(struct ngd_fast *fp); /* after the graph; NULL ok */
 /* Where the fast path's state is kept across ngd's life (the journal's
  * base directory, -J); before ngd_fast_new. */
 void ngd_fast_pin_rundir(const char *base);
+/* Where the maps and links are pinned when $NGD_BPF_DIR does not say
+ * (default /sys/fs/bpf/netgraph); before ngd_fast_new. */
+void ngd_fast_pin_root(const char *root);
 /* After the journal was replayed (or a takeover's state): pairs, pins and
  * map entries the graph did not take back go; the kernel path follows
  * the graph from now on. */

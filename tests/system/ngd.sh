@@ -124,25 +124,34 @@ for junk in (b"x", b"\x03\x00\xff\xff" + b"\0" * 12, b"\x01\x00\x00\x00" + b"\0"
 PY
 expect_rc "ngd still serves after garbage" 0 quiet ngctl list
 
-# Two graphs in one namespace, as ngd.8 shows them: the second ngd has a
-# journal and pins of its own (both are per namespace, not per socket),
-# so it starts empty and, when it stops, leaves the first one's eifaces
-# (and their fast path) where they were.
+# Two graphs in one namespace: a second ngd on another socket keeps its
+# journal and pins in directories named after the socket (both are per
+# namespace), so it starts empty and, when it stops, leaves the first
+# one's eifaces (and their fast path) where they were.
 ngctl mkpeer eiface ether ether
 ifindex=$(cat /sys/class/net/ngeth0/ifindex)
-NGD_BPF_DIR=/sys/fs/bpf/netgraph-lab ngd -d -s @lab -J "$tmp/lab" \
-    2>/dev/null &
-lab=$!
-for _ in $(seq 100); do NGD_SOCKET=@lab ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+lab=lab$RANDOM
+trap 'rm -rf "$tmp"; rm -rf "/run/netgraph-$lab"' EXIT
+ngd -d -s "@$lab" 2>/dev/null &
+labpid=$!
+for _ in $(seq 100); do NGD_SOCKET=@$lab ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
 expect "the second graph starts empty" "There are 1 total nodes:" \
-    "$(NGD_SOCKET=@lab ngctl -N list | head -n 1)"
+    "$(NGD_SOCKET=@$lab ngctl -N list | head -n 1)"
 expect_rc "... and makes its own eiface" 0 \
-    quiet env NGD_SOCKET=@lab ngctl -N mkpeer eiface ether ether
-kill $lab; wait $lab
+    quiet env NGD_SOCKET=@$lab ngctl -N mkpeer eiface ether ether
+expect "... journaled under /run/netgraph-$lab" 0 \
+    "$(grep -rqs eiface "/run/netgraph-$lab"; echo $?)"
+expect "... pinned under /sys/fs/bpf/netgraph-$lab" 0 \
+    "$(test -d "/sys/fs/bpf/netgraph-$lab"; echo $?)"
+kill $labpid; wait $labpid
 expect "the first graph's eiface outlives the second ngd" "$ifindex" \
     "$(cat /sys/class/net/ngeth0/ifindex 2>&1)"
 expect "the second one's eiface went with it" 1 \
     "$(ip link show ngeth1 >/dev/null 2>&1; echo $?)"
 expect "... and so did its pins" 1 \
-    "$(test -e /sys/fs/bpf/netgraph-lab; echo $?)"
+    "$(test -e "/sys/fs/bpf/netgraph-$lab"; echo $?)"
+expect "... and its journal's directory" 1 \
+    "$(test -e "/run/netgraph-$lab"; echo $?)"
+expect_rc "the first graph's journal still holds its eiface" 0 \
+    grep -rqs ngeth0 /run/netgraph
 finish

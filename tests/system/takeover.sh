@@ -125,13 +125,14 @@ streams() { # MODEL: the cases above, named MODEL
 		[ "$(ip netns exec a ss -Hltn '( sport = 5201 or sport = 5202 )' | wc -l)" = 2 ] && break
 		sleep 0.02
 	done
-	# (16 blocks of 1.5 MiB, one every 0.3 s)
+	# (16 blocks of 1.5 MiB, one every 0.5 s: both run 8 s, longer
+	# than a takeover under CI's load, 3 s seen)
 	for b in $(seq 0 15); do
 		dd if="$tmp/stream.in" bs=1536K skip=$b count=1 status=none
-		sleep 0.3
+		sleep 0.5
 	done | timeout 20 nc -N 198.18.9.2 5202 >"$tmp/send" 2>&1 &
 	snd=$!
-	timeout 20 iperf3 -c 198.18.9.2 -p 5201 -t 5 -J >"$tmp/cli.json" 2>&1 &
+	timeout 20 iperf3 -c 198.18.9.2 -p 5201 -t 8 -J >"$tmp/cli.json" 2>&1 &
 	ipf=$!
 	# both flowing (iperf3's control and data connections, nc's), then 0.3 s
 	for _ in $(seq 200); do
