@@ -72,6 +72,8 @@
 struct ngd_outbuf {
 	struct ngd_outbuf *next;
 	size_t len;
+	bool
+	    reply; /* to the request being run when queued: its status follows */
 	uint8_t data[];
 };
 
@@ -88,6 +90,9 @@ struct ngd_conn {
 	bool jailed;     /* in a non-vnet jail: every request is EPERM */
 	bool handed;     /* a takeover's: another ngd serves it now */
 	bool held;       /* a guest not read until its time comes again */
+	bool running;    /* a request runs: what is queued now answers it */
+	bool reply_lost; /* a queued reply did not fit a datagram: the
+	                  * status behind it says ENOBUFS */
 	int reply_error; /* a reply to the request being run went nowhere */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
@@ -230,6 +235,21 @@ ngd_sendmsg(int fd, const struct msghdr *mh, size_t len)
 	return sendmsg(fd, mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/* What sendmsg() says of a frame that cannot go as one datagram, however
+ * long we wait: larger than the kernel carries (ngd.8), or larger than
+ * it can allocate now. */
+static bool
+ngd_unsendable(int error)
+{
+	return error == EMSGSIZE || error == ENOBUFS || error == ENOMEM;
+}
+
+/*
+ * Send what waits for c, up to a full socket.  A reply that turns out
+ * not to fit a datagram only now, queued behind others, is dropped and
+ * its request fails with ENOBUFS, as when it is sent at once: the status
+ * behind it, not sent yet, says so.  The connection stays.
+ */
 static int
 ngd_conn_flush(struct ngd_conn *c)
 {
@@ -238,11 +258,28 @@ ngd_conn_flush(struct ngd_conn *c)
 	while ((b = c->outq) != NULL) {
 		struct iovec iov = { b->data, b->len };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct ngd_frame fr;
 
+		memcpy(&fr, b->data, sizeof(fr));
+		if (c->reply_lost && fr.kind == NGD_STATUS) {
+			if (fr.error == 0) {
+				fr.error = ENOBUFS;
+				memcpy(b->data, &fr, sizeof(fr));
+			}
+			c->reply_lost = false;
+		}
 		if (ngd_sendmsg(c->io.fd, &mh, b->len) < 0) {
 			if (errno == EAGAIN)
 				return ngd_conn_watch(c);
-			return errno;
+			if (!ngd_unsendable(errno) || fr.kind == NGD_STATUS)
+				return errno;
+			ngd_log(LOG_NOTICE,
+			    "pid %d: a %zu-byte %s cannot be sent (%s); "
+			    "dropped",
+			    (int)c->pid, b->len, b->reply ? "reply" : "frame",
+			    strerror(errno));
+			if (b->reply)
+				c->reply_lost = true;
 		}
 		c->outq = b->next;
 		c->outq_bytes -= b->len;
@@ -332,7 +369,7 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		if (ngd_sendmsg(c->io.fd, &mh, len) >= 0)
 			return 0;
 		if (errno != EAGAIN)
-			return errno;
+			return ngd_unsendable(errno) ? ENOBUFS : errno;
 	}
 	if (kind == NGD_DATA && c->outq_bytes + len > NGD_DATAQ_MAX) {
 		if (!c->dropping)
@@ -353,6 +390,7 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		return ENOMEM;
 	b->next = NULL;
 	b->len = len;
+	b->reply = c->running;
 	memcpy(b->data, &fr, sizeof(fr));
 	if (alen > 0)
 		memcpy(b->data + sizeof(fr), addr, alen);
@@ -542,7 +580,9 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 	 * carries in a datagram, some 4 MiB: the list of 60,000 nodes)
 	 * fails the request, rather than a status of 0 and no reply. */
 	c->reply_error = 0;
+	c->running = true;
 	error = ngd_netdev_send_msg(c->node, addr, m, &changed);
+	c->running = false;
 	if (error == 0)
 		error = c->reply_error;
 	if (changed)
@@ -1279,10 +1319,12 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 			break;
 		memcpy(&flen, q + o, sizeof(flen));
 		o += sizeof(flen);
-		if (flen > end - o || (b = malloc(sizeof(*b) + flen)) == NULL)
+		if (flen > end - o || flen < sizeof(struct ngd_frame) ||
+		    (b = malloc(sizeof(*b) + flen)) == NULL)
 			break;
 		b->next = NULL;
 		b->len = flen;
+		b->reply = false; /* (not handed over: dropped unanswered) */
 		memcpy(b->data, q + o, flen);
 		o += flen;
 		*c->outq_tail = b;
