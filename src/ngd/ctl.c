@@ -970,32 +970,37 @@ ngd_conn_close(struct ngd_conn *c)
 	ngd_accept_resume(ctl);
 }
 
+/*
+ * Is the peer on fd, whose primary group is pgid, a member of gid?  Its
+ * groups as they were when it connected (SO_PEERGROUPS), as its uid is:
+ * read from /proc/PID/status at accept, they were those of whatever
+ * process had the pid by then, and a client that connected, passed its
+ * socket on and exited left its pid to be taken by an admin's process.
+ */
 static bool
-ngd_peer_in_group(pid_t pid, gid_t gid, gid_t pgid)
+ngd_peer_in_group(int fd, gid_t gid, gid_t pgid)
 {
-	char path[64], line[1024];
+	socklen_t len = 64 * sizeof(gid_t);
+	gid_t *groups = NULL;
 	bool found = pgid == gid;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return found;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		char *s, *end;
+	for (int i = 0; !found && i < 2; i++) {
+		gid_t *ng = realloc(groups, len);
 
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (s = line + 7;; s = end) {
-			unsigned long g = strtoul(s, &end, 10);
-
-			if (end == s)
-				break;
-			if (g == gid)
-				found = true;
+		if (ng == NULL)
+			break;
+		groups = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ==
+		    0) {
+			for (size_t k = 0; k < len / sizeof(gid_t); k++)
+				if (groups[k] == gid)
+					found = true;
+			break;
 		}
+		if (errno != ERANGE) /* else len is what it needs */
+			break;
 	}
-	fclose(f);
+	free(groups);
 	return found;
 }
 
@@ -1090,7 +1095,7 @@ ngd_accept_one(struct ngd_ctl *ctl)
 	c->admin = !c->jailed &&
 	    (cred.uid == 0 ||
 		(ctl->admin_gid_set &&
-		    ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid)));
+		    ngd_peer_in_group(fd, ctl->admin_gid, cred.gid)));
 	/* Others may only read, and not hold every descriptor we have. */
 	if (!c->admin && ngd_user_conns(ctl, c) >= NGD_USER_CONNS_MAX) {
 		ngd_log(LOG_NOTICE,
