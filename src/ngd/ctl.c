@@ -72,8 +72,7 @@
 struct ngd_outbuf {
 	struct ngd_outbuf *next;
 	size_t len;
-	bool
-	    reply; /* to the request being run when queued: its status follows */
+	bool reply; /* queued while its request ran: its status follows */
 	uint8_t data[];
 };
 
