@@ -307,6 +307,72 @@ ng_lib_jailed_server(int fd, pid_t pid)
 	return depth > 0 && depth > ng_lib_pid_depth("self");
 }
 
+/* The kernel's uid for one not mapped in our user namespace. */
+static uid_t
+ng_lib_overflow_uid(void)
+{
+	unsigned long u = 65534;
+	FILE *f = fopen("/proc/sys/kernel/overflowuid", "re");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lu", &u) != 1)
+			u = 65534;
+		fclose(f);
+	}
+	return (uid_t)u;
+}
+
+/*
+ * Whether the server on fd, shown to us as the overflow uid, is the
+ * host's root: seen from a user namespace of ours that shares the
+ * host's network (unshare -Ur), root's uid is not mapped, and shows as
+ * any other user's that is not.  Root is told apart by what no other
+ * user can have: the initial user namespace (its uid_map is the whole
+ * range, which only root may write for a namespace of its own) with
+ * CAP_NET_ADMIN there, which ngd needs anyway.  Both are read from
+ * /proc, which anyone may, for the peer pinned by its pidfd.
+ */
+static bool
+ng_lib_host_root_server(int fd, pid_t pid)
+{
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+	socklen_t len = sizeof(int);
+	unsigned long long inside, outside, count, caps = 0;
+	char path[64], line[256];
+	bool init_ns = false, net_admin = false;
+	int lines = 0;
+	FILE *f;
+
+	if (pid <= 0)
+		return false;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pfd.fd, &len) < 0)
+		pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd.fd < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL) {
+			lines++;
+			init_ns = sscanf(line, "%llu %llu %llu", &inside,
+				      &outside, &count) == 3 &&
+			    inside == 0 && count == 4294967295ull;
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "CapEff: %llx", &caps) == 1)
+				break;
+		fclose(f);
+	}
+	net_admin = (caps >> 12 & 1) != 0; /* CAP_NET_ADMIN */
+	if (poll(&pfd, 1, 0) != 0)         /* gone: another may have its pid */
+		init_ns = false;
+	close(pfd.fd);
+	return lines == 1 && init_ns && net_admin;
+}
+
 /*
  * Anyone may bind an abstract name first, ngd's included.  Talk only to
  * a server run by root or by ourselves, and not by root in a jail that
@@ -330,6 +396,9 @@ ng_lib_trusted(int fd, const char *path)
 		return false;
 	}
 	if (cred.uid == 0 || cred.uid == geteuid() || cred.uid == getuid())
+		return true;
+	if (cred.uid == ng_lib_overflow_uid() &&
+	    ng_lib_host_root_server(fd, cred.pid))
 		return true;
 	ng_lib_logx("%s: served by uid %u (pid %d), neither root nor us; "
 		    "refused",

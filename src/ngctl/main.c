@@ -321,6 +321,35 @@ ngctl_nobody_home(int error)
 }
 
 /*
+ * Root as ngd sees it: uid 0 of the initial user namespace, whose
+ * uid_map is the whole range.  Root of a user namespace of its own
+ * (unshare -Ur) that shares ngd's network is the user who made it to
+ * ngd, and may neither name a node nor start an ngd.
+ */
+static bool
+ngctl_host_root(void)
+{
+	unsigned long long inside, outside, count;
+	char line[128];
+	bool whole = false;
+	int lines = 0;
+	FILE *f;
+
+	if (geteuid() != 0)
+		return false;
+	if ((f = fopen("/proc/self/uid_map", "re")) == NULL)
+		return true; /* no /proc: cannot tell, as before */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lines++;
+		whole = sscanf(line, "%llu %llu %llu", &inside, &outside,
+			    &count) == 3 &&
+		    inside == 0 && outside == 0 && count == 4294967295ull;
+	}
+	fclose(f);
+	return lines == 1 && whole;
+}
+
+/*
  * Create our socket node, starting ngd first if allowed and needed.
  * Returns 0 or an errno.
  */
@@ -337,7 +366,7 @@ ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 	/* Who may not change the graph may not name a node: ours has none.
 	 * (Root may, but for a jail's: refused everything, or an impostor's
 	 * server, which said so already.) */
-	if (error == EPERM && geteuid() != 0 &&
+	if (error == EPERM && !ngctl_host_root() &&
 	    NgMkSockNode(NULL, &ng->cs, &ng->ds) == 0)
 		return 0;
 	if (!autostart || !ngctl_nobody_home(error))
@@ -346,7 +375,7 @@ ngctl_open(struct ngctl *ng, const char *name, bool autostart)
 	 * Only root may start ngd: a daemon run by anyone else would hold
 	 * the namespace's address, and root's tools refuse such a server.
 	 */
-	if (geteuid() != 0) {
+	if (!ngctl_host_root()) {
 		ngctl_warnx("ngd is not running, and only root may start it");
 		return error;
 	}

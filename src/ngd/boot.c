@@ -181,13 +181,21 @@ ngd_notify_ready(const char *sock)
 void
 ngd_notify_mainpid(void)
 {
-	ngd_notify_mainpid_of(getpid());
+	(void)ngd_notify_mainpid_of(getpid(), 0);
 }
 
-void
-ngd_notify_mainpid_of(pid_t pid)
+/* A notification is a datagram systemd reads when it comes to it; the
+ * barrier's pipe is closed by systemd once it has handled every one
+ * before it (systemd 246 and later; outside systemd it returns at once). */
+int
+ngd_notify_mainpid_of(pid_t pid, unsigned wait_ms)
 {
-	(void)sd_notifyf(0, "MAINPID=%lu", (unsigned long)pid);
+	int r = sd_notifyf(0, "MAINPID=%lu", (unsigned long)pid);
+
+	if (r <= 0 || wait_ms == 0)
+		return r < 0 ? -r : 0;
+	r = sd_notify_barrier(0, (uint64_t)wait_ms * 1000);
+	return r < 0 ? -r : 0;
 }
 
 void

@@ -72,6 +72,7 @@
 struct ngd_outbuf {
 	struct ngd_outbuf *next;
 	size_t len;
+	bool reply; /* queued while its request ran: its status follows */
 	uint8_t data[];
 };
 
@@ -88,6 +89,9 @@ struct ngd_conn {
 	bool jailed;     /* in a non-vnet jail: every request is EPERM */
 	bool handed;     /* a takeover's: another ngd serves it now */
 	bool held;       /* a guest not read until its time comes again */
+	bool running;    /* a request runs: what is queued now answers it */
+	bool reply_lost; /* a queued reply did not fit a datagram: the
+	                  * status behind it says ENOBUFS */
 	int reply_error; /* a reply to the request being run went nowhere */
 	uint32_t events; /* what epoll watches for us */
 	pid_t pid;
@@ -230,6 +234,21 @@ ngd_sendmsg(int fd, const struct msghdr *mh, size_t len)
 	return sendmsg(fd, mh, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/* What sendmsg() says of a frame that cannot go as one datagram, however
+ * long we wait: larger than the kernel carries (ngd.8), or larger than
+ * it can allocate now. */
+static bool
+ngd_unsendable(int error)
+{
+	return error == EMSGSIZE || error == ENOBUFS || error == ENOMEM;
+}
+
+/*
+ * Send what waits for c, up to a full socket.  A reply that turns out
+ * not to fit a datagram only now, queued behind others, is dropped and
+ * its request fails with ENOBUFS, as when it is sent at once: the status
+ * behind it, not sent yet, says so.  The connection stays.
+ */
 static int
 ngd_conn_flush(struct ngd_conn *c)
 {
@@ -238,11 +257,28 @@ ngd_conn_flush(struct ngd_conn *c)
 	while ((b = c->outq) != NULL) {
 		struct iovec iov = { b->data, b->len };
 		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct ngd_frame fr;
 
+		memcpy(&fr, b->data, sizeof(fr));
+		if (c->reply_lost && fr.kind == NGD_STATUS) {
+			if (fr.error == 0) {
+				fr.error = ENOBUFS;
+				memcpy(b->data, &fr, sizeof(fr));
+			}
+			c->reply_lost = false;
+		}
 		if (ngd_sendmsg(c->io.fd, &mh, b->len) < 0) {
 			if (errno == EAGAIN)
 				return ngd_conn_watch(c);
-			return errno;
+			if (!ngd_unsendable(errno) || fr.kind == NGD_STATUS)
+				return errno;
+			ngd_log(LOG_NOTICE,
+			    "pid %d: a %zu-byte %s cannot be sent (%s); "
+			    "dropped",
+			    (int)c->pid, b->len, b->reply ? "reply" : "frame",
+			    strerror(errno));
+			if (b->reply)
+				c->reply_lost = true;
 		}
 		c->outq = b->next;
 		c->outq_bytes -= b->len;
@@ -332,7 +368,7 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		if (ngd_sendmsg(c->io.fd, &mh, len) >= 0)
 			return 0;
 		if (errno != EAGAIN)
-			return errno;
+			return ngd_unsendable(errno) ? ENOBUFS : errno;
 	}
 	if (kind == NGD_DATA && c->outq_bytes + len > NGD_DATAQ_MAX) {
 		if (!c->dropping)
@@ -353,6 +389,7 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		return ENOMEM;
 	b->next = NULL;
 	b->len = len;
+	b->reply = c->running;
 	memcpy(b->data, &fr, sizeof(fr));
 	if (alen > 0)
 		memcpy(b->data + sizeof(fr), addr, alen);
@@ -542,7 +579,9 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 	 * carries in a datagram, some 4 MiB: the list of 60,000 nodes)
 	 * fails the request, rather than a status of 0 and no reply. */
 	c->reply_error = 0;
+	c->running = true;
 	error = ngd_netdev_send_msg(c->node, addr, m, &changed);
+	c->running = false;
 	if (error == 0)
 		error = c->reply_error;
 	if (changed)
@@ -930,32 +969,37 @@ ngd_conn_close(struct ngd_conn *c)
 	ngd_accept_resume(ctl);
 }
 
+/*
+ * Is the peer on fd, whose primary group is pgid, a member of gid?  Its
+ * groups as they were when it connected (SO_PEERGROUPS), as its uid is:
+ * read from /proc/PID/status at accept, they were those of whatever
+ * process had the pid by then, and a client that connected, passed its
+ * socket on and exited left its pid to be taken by an admin's process.
+ */
 static bool
-ngd_peer_in_group(pid_t pid, gid_t gid, gid_t pgid)
+ngd_peer_in_group(int fd, gid_t gid, gid_t pgid)
 {
-	char path[64], line[1024];
+	socklen_t len = 64 * sizeof(gid_t);
+	gid_t *groups = NULL;
 	bool found = pgid == gid;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return found;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		char *s, *end;
+	for (int i = 0; !found && i < 2; i++) {
+		gid_t *ng = realloc(groups, len);
 
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (s = line + 7;; s = end) {
-			unsigned long g = strtoul(s, &end, 10);
-
-			if (end == s)
-				break;
-			if (g == gid)
-				found = true;
+		if (ng == NULL)
+			break;
+		groups = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ==
+		    0) {
+			for (size_t k = 0; k < len / sizeof(gid_t); k++)
+				if (groups[k] == gid)
+					found = true;
+			break;
 		}
+		if (errno != ERANGE) /* else len is what it needs */
+			break;
 	}
-	fclose(f);
+	free(groups);
 	return found;
 }
 
@@ -1050,7 +1094,7 @@ ngd_accept_one(struct ngd_ctl *ctl)
 	c->admin = !c->jailed &&
 	    (cred.uid == 0 ||
 		(ctl->admin_gid_set &&
-		    ngd_peer_in_group(cred.pid, ctl->admin_gid, cred.gid)));
+		    ngd_peer_in_group(fd, ctl->admin_gid, cred.gid)));
 	/* Others may only read, and not hold every descriptor we have. */
 	if (!c->admin && ngd_user_conns(ctl, c) >= NGD_USER_CONNS_MAX) {
 		ngd_log(LOG_NOTICE,
@@ -1279,10 +1323,12 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 			break;
 		memcpy(&flen, q + o, sizeof(flen));
 		o += sizeof(flen);
-		if (flen > end - o || (b = malloc(sizeof(*b) + flen)) == NULL)
+		if (flen > end - o || flen < sizeof(struct ngd_frame) ||
+		    (b = malloc(sizeof(*b) + flen)) == NULL)
 			break;
 		b->next = NULL;
 		b->len = flen;
+		b->reply = false; /* (not handed over: dropped unanswered) */
 		memcpy(b->data, q + o, flen);
 		o += flen;
 		*c->outq_tail = b;

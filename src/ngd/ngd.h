@@ -426,9 +426,11 @@ bool ngd_boot_reap(struct ngd_boot *b);
 void ngd_notify_ready(const char *sock);
 void ngd_notify_stopping(void);
 /* The service's main process is this ngd (a takeover's old one serving
- * on), or pid (a takeover's new one, named by the old before it exits). */
+ * on), or pid (a takeover's new one, named by the old before it exits);
+ * with wait_ms, once systemd has read it (BARRIER=1), waiting at most
+ * that long: 0, or an errno (ETIMEDOUT). */
 void ngd_notify_mainpid(void);
-void ngd_notify_mainpid_of(pid_t pid);
+int ngd_notify_mainpid_of(pid_t pid, unsigned wait_ms);
 /* --- journal.c: the graph written down (DESIGN decision 12) ------------ */
 
 #define NGD_JOURNAL_DIR "/run/netgraph" /* -J, $NGD_JOURNAL_DIR */

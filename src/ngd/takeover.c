@@ -21,9 +21,11 @@
  *               new ngd may not see mounted: ngd.service's ExecReload=
  *               has a mount namespace of its own); then "end"
  *   new -> old  "ok <pid>" once the graph is rebuilt; the old one names
- *               pid the service's main process (sd_notify MAINPID=) and
- *               exits without undoing anything (its interfaces are
- *               persistent).  Without an "ok" the old one serves on, and
+ *               pid the service's main process (sd_notify MAINPID=),
+ *               waits until systemd has read that (BARRIER=1) and, the
+ *               new one alive then, exits without undoing anything (its
+ *               interfaces are persistent).  Without an "ok", or with
+ *               the new one dead by then, the old one serves on, and
  *               names itself again.
  * Under systemd the main process must be the one that serves: had the new
  * ngd said MAINPID= itself before its "ok" and died then, systemd would
@@ -66,8 +68,9 @@
 
 #define NGD_TAKEOVER_VERSION 2
 #define NGD_TAKEOVER_TIMEOUT_S 10
-#define NGD_TAKEOVER_CHUNK 16384 /* text bytes per packet */
-#define NGD_TAKEOVER_FDS 200     /* descriptors per packet */
+#define NGD_TAKEOVER_CHUNK 16384  /* text bytes per packet */
+#define NGD_TAKEOVER_FDS 200      /* descriptors per packet */
+#define NGD_TAKEOVER_NAME_MS 5000 /* systemd has that long to read MAINPID= */
 
 void
 ngd_takeover_path(const char *ctl_path, char *buf, size_t size)
@@ -316,32 +319,98 @@ ngd_takeover_send(struct ngd *d, int s)
 	return error;
 }
 
-/* Whether process pid has ended (a zombie included): its pidfd reads
- * so; without pidfds (before Linux 5.3), whether it is gone. */
+/* Whether process pid (pidfd, or -1 for a kernel before 5.3 without
+ * pidfds) has ended, a zombie included. */
 static bool
-ngd_takeover_dead(pid_t pid)
+ngd_takeover_dead(int pidfd, pid_t pid)
 {
-	struct pollfd p = { .events = POLLIN };
-	bool dead;
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
 
-	p.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p.fd < 0)
-		return errno == ESRCH || (errno == ENOSYS && kill(pid, 0) < 0);
-	dead = poll(&p, 1, 0) > 0;
-	close(p.fd);
-	return dead;
+	if (pidfd < 0)
+		return kill(pid, 0) < 0 && errno == ESRCH;
+	return poll(&p, 1, 0) > 0;
+}
+
+static void ngd_takeover_resume(struct ngd *d, int error);
+
+/* Leave the graph to the new ngd: exit without undoing anything. */
+static void
+ngd_takeover_leave(struct ngd *d)
+{
+	struct ngd_takeover *t = &d->takeover;
+
+	t->handed = true;
+	d->stop = true;
+	ngd_loop_del(&d->loop, &t->conn_io); /* closed at exit */
+}
+
+/*
+ * Name the new ngd, pid, the service's main process (MAINPID=), and
+ * leave it the graph only once systemd has read that and the new ngd
+ * was alive then: systemd refuses a MAINPID= that is dead or a zombie.
+ * Named while this ngd was exiting, a new ngd that died in between left
+ * the service to a dead process: systemd restarted it, the graph from
+ * the journal after a gap (one that refuses the dead MAINPID= saw its
+ * main process, this one, exit cleanly, and ended it).  If it died
+ * meanwhile, systemd either refused
+ * it, and this ngd, the main process still, serves on; or took it and
+ * saw it die, a crash of the service, and then it stops what is left of
+ * it to restart it: a SIGTERM that is no clean stop, and is waiting for
+ * this ngd by the time systemd has read its MAINPID= again.  This ngd
+ * then exits leaving everything, as the crashed main process would
+ * have, and the next ngd restores the journal.  (Outside systemd the
+ * barrier returns at once: a new ngd that dies later is a crash.)
+ */
+static void
+ngd_takeover_name(struct ngd *d, pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	sigset_t pending;
+	int error;
+
+	if ((pidfd < 0 && errno != ENOSYS) || ngd_takeover_dead(pidfd, pid)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		ngd_takeover_resume(d, ESRCH); /* died before it served */
+		return;
+	}
+	error = ngd_notify_mainpid_of(pid, NGD_TAKEOVER_NAME_MS);
+	if (error != 0)
+		ngd_log(LOG_WARNING,
+		    "takeover: systemd did not say it read MAINPID=%d: %s",
+		    (int)pid, strerror(error));
+	if (!ngd_takeover_dead(pidfd, pid)) {
+		if (pidfd >= 0)
+			close(pidfd);
+		ngd_log(LOG_NOTICE, "taken over: exiting, the graph stays");
+		ngd_takeover_leave(d);
+		return;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	(void)ngd_notify_mainpid_of(getpid(), NGD_TAKEOVER_NAME_MS);
+	if (sigpending(&pending) == 0 && sigismember(&pending, SIGTERM)) {
+		ngd_log(LOG_ERR,
+		    "takeover: the new ngd (pid %d) died as the service's "
+		    "main process, which systemd restarts: exiting, the "
+		    "graph stays for the next ngd",
+		    (int)pid);
+		d->journal.enabled = d->journal.cookie != 0;
+		(void)ngd_journal_sync(&d->journal);
+		ngd_takeover_leave(d);
+		return;
+	}
+	ngd_takeover_resume(d, ESRCH);
 }
 
 /*
  * The new ngd's answer: "ok <pid>" (or "ok" from an ngd that said
  * MAINPID= itself), and this one names it the service's main process and
- * exits; anything else, a hang-up, or a new ngd already dead (it died
- * after its "ok", before it served), and this one serves on.  Until
+ * exits (above); anything else, a hang-up, or a new ngd already dead (it
+ * died after its "ok", before it served), and this one serves on.  Until
  * then it goes on forwarding frames, serving no client (the graph stays
  * as handed over).
  */
-static void ngd_takeover_resume(struct ngd *d, int error);
-
 static void
 ngd_takeover_answer(void *arg, uint32_t events)
 {
@@ -362,18 +431,12 @@ ngd_takeover_answer(void *arg, uint32_t events)
 			ngd_takeover_resume(d, EPROTO);
 			return;
 		}
-		if (ngd_takeover_dead((pid_t)pid)) {
-			ngd_takeover_resume(d, ESRCH);
-			return;
-		}
-		ngd_notify_mainpid_of((pid_t)pid);
-		r = 2;
+		ngd_takeover_name(d, (pid_t)pid);
+		return;
 	}
 	if (r == 2 && memcmp(ok, "ok", 2) == 0) {
 		ngd_log(LOG_NOTICE, "taken over: exiting, the graph stays");
-		t->handed = true;
-		d->stop = true;
-		ngd_loop_del(&d->loop, &t->conn_io); /* closed at exit */
+		ngd_takeover_leave(d);
 		return;
 	}
 	ngd_takeover_resume(d, r < 0 ? errno : ECONNABORTED);
@@ -883,19 +946,31 @@ void
 ngd_takeover_done(const struct ngd_handover *h)
 {
 	char c, ok[32];
+	const char *die;
+	bool after_ok;
 
 	/* Under systemd, this ngd must be the service's process before the
 	 * old one exits, which would otherwise end the service (and this
 	 * ngd): the old one says so if it can (above), else this one. */
 	if (!h->announces)
 		ngd_notify_mainpid();
-	if (getenv("NGD_TEST_TAKEOVER_DIE") != NULL)
-		raise(SIGKILL); /* ngd(8): a test's death before the "ok" */
+	/* ngd(8): a test's death before the "ok", or after it (late, so
+	 * that the test can hold systemd meanwhile) */
+	die = getenv("NGD_TEST_TAKEOVER_DIE");
+	after_ok = die != NULL && strcmp(die, "after-ok") == 0;
+	if (die != NULL && !after_ok)
+		raise(SIGKILL);
+	if (after_ok)
+		sleep(1);
 	if (h->announces)
 		snprintf(ok, sizeof(ok), "ok %ld", (long)getpid());
 	else
 		snprintf(ok, sizeof(ok), "ok");
 	(void)send(h->s, ok, strlen(ok), MSG_NOSIGNAL);
+	if (after_ok) {
+		usleep(300000);
+		raise(SIGKILL);
+	}
 	(void)recv(h->s, &c, 1, 0); /* 0 once the old ngd is gone */
 	close(h->s);
 }

@@ -7,7 +7,8 @@
 # so the protocol's 16 MiB limit is not reached over the wire), also
 # several queued at once; an empty datagram is refused and the
 # connection kept; a client's hang-up still ends its node; a reply too
-# large for a datagram fails its request (ngd.8).  Then, under
+# large for a datagram fails its request (ngd.8), sent at once or queued
+# behind others, and the connection stays.  Then, under
 # valgrind, 300 small requests must cost ngd little CPU: read into a
 # 16 MiB buffer, valgrind checked all of it each time (11 ms of CPU a
 # request, 3 s for these 300; 0.04 s now).  About 6 s.
@@ -126,6 +127,37 @@ kmax=$(sed -n 's/^largest datagram: //p' "$tmp/out")
 expect "a reply too large to send fails its request" "too large: refused, no reply
 after it: errno 0" "$(setpriv --reuid=65534 --regid=65534 --clear-groups -- \
     $py - "$top/tests/system" "$kmax" <"$tmp/big.py" 2>&1)"
+
+# ... and so does one queued behind other replies the client has not read
+# yet (three of some 140 KiB fill the socket): ngd found out only when it
+# sent the queue, and closed the connection instead.
+cat >"$tmp/queued.py" <<'EOF'
+import socket, struct, sys, time
+sys.path.insert(0, sys.argv[1])
+import ngwire as w
+c, _ = w.control()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+c.settimeout(10)
+kmax = int(sys.argv[2])
+fill = w.big_binary2ascii(500)       # a reply of some 140 KiB
+big = w.big_binary2ascii(kmax // 250) # one larger than a datagram
+c.send(fill)
+c.send(fill)
+c.send(fill)
+c.send(big)
+c.send(w.frame(w.MSG, ".", w.mesg(w.GENERIC, w.NGM_LISTTYPES)))
+time.sleep(1)                         # all read and answered, none read
+out = []
+try:
+    for what in ["fill", "fill", "fill", "too large", "after it"]:
+        out.append("%s: errno %d" % (what, w.status(c)[0]))
+except (EOFError, OSError) as e:
+    out.append("the connection: %s" % e)
+print("; ".join(out))
+EOF
+expect "a reply too large, queued behind others, fails its request; the connection stays" \
+    "fill: errno 0; fill: errno 0; fill: errno 0; too large: errno 105; after it: errno 0" \
+    "$($py - "$top/tests/system" "$kmax" <"$tmp/queued.py" 2>&1)"
 stop_ngd
 NGD_PID=
 

@@ -37,6 +37,17 @@ br0 1" "$(cat "$tmp/squat")"
 expect "nobody's ngctl has an unnamed node" \
     "  Name: <unnamed>       Type: socket" \
     "$(as_nobody ngctl show . | cut -c 1-36)"
+# Root of a user namespace of its own that shares ngd's network
+# (unshare -Ur) is nobody to ngd as well, and fares as nobody: ngctl
+# reads, with an unnamed node, and may not change the graph (it took the
+# host's root, shown to it as the overflow uid, for an impostor; and,
+# root to itself, it did not retry unnamed).
+expect_rc "nobody as root of its own user namespace may list" 0 \
+    quiet as_nobody unshare -Ur ngctl list
+expect "... with an unnamed node" "  Name: <unnamed>       Type: socket" \
+    "$(as_nobody unshare -Ur ngctl show . 2>&1 | cut -c 1-36)"
+expect "... and may not mkpeer" "ngctl: send msg: Operation not permitted" \
+    "$(as_nobody unshare -Ur ngctl mkpeer . hub a b 2>&1)"
 ngctl mkpeer eiface ether ether
 expect "root's eiface is named after its interface" "ngeth0 eiface" \
     "$(ngctl show ngeth0: | awk 'NR == 1 { print $2, $4 }')"
@@ -60,7 +71,43 @@ stop_ngd
 start_ngd -g 4242
 expect_rc "group member may mkpeer" 0 setpriv --reuid=65534 --regid=65534 --groups=4242 -- ngctl mkpeer . hub a b
 expect_rc "others still may not" 71 quiet as_nobody ngctl mkpeer . hub a b
+# The group counts as the client had it when it connected (SO_PEERGROUPS),
+# as its uid does, not as /proc/PID/status says at accept (whatever
+# process has the pid by then: a client that connected, passed its
+# socket on and exited left its pid to be taken).  Here a member leaves
+# the group between its connect and ngd's accept (ngd stopped), and
+# still may change the graph (it was refused).
+expect "the group as it was at connect" "hello 0, mkpeer 0" \
+    "$(/usr/bin/python3 - "$top/tests/system" "$NGD_PID" <<'PY'
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+from ngwire import *
+ngd = int(sys.argv[2])
+os.kill(ngd, signal.SIGSTOP)
+try:
+    os.setgroups([4242])
+    os.setresgid(65534, 65534, 65534)
+    os.setresuid(65534, 65534, 0)  # root kept, to leave the group
+    s = connect()  # waits in the backlog
+    os.seteuid(0)
+    os.setgroups([])
+    os.seteuid(65534)
+finally:
+    os.seteuid(0)
+    os.kill(ngd, signal.SIGCONT)
+s.send(frame(HELLO_CTL, ""))
+h = status(s)[0]
+m = request(s, MSG, ".", mesg(GENERIC, NGM_MKPEER,
+                              z("hub", 32) + z("g", 32) + z("a", 32)))
+print("hello %d, mkpeer %d" % (h, m))
+PY
+)"
 stop_ngd
+# Nor may root of a user namespace of its own start an ngd for the
+# network it shares (it did: one that bound @netgraph, then failed).
+expect "root of its own user namespace does not start ngd" \
+    "ngctl: ngd is not running, and only root may start it" \
+    "$(as_nobody unshare -Ur env -u NGCTL_NO_AUTOSTART ngctl list 2>&1 | head -1)"
 
 # -s and NGD_SOCKET: another address, so two graphs can coexist.
 ngd -d -s @ngtest 2>/dev/null &

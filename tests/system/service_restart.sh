@@ -19,6 +19,9 @@
 #    MemoryDenyWriteExecute= with libbpf), pins in bpffs, opens
 #    /dev/net/tun (DevicePolicy=) for its slow path;
 #  - the jails (jail.service) live on across all of it;
+#  - a new ngd that dies after its "ok", before systemd took it for the
+#    service's main process, leaves the old one serving (systemd held
+#    with SIGSTOP meanwhile);
 #  - systemctl stop ngd leaves no data plane, pin or mount.
 #
 #   jail ja: ng_a --link1-- br0 (bridge) --link2-- ng_b :jail jb
@@ -213,6 +216,49 @@ got=$(flooded)
 	fail "... the pings went on (${got:-0}/150)"
 expect "... the same interfaces" "$before" "$(jif ja ng_a) $(jif jb ng_b)"
 expect "... which ping" 5 "$(jpings 5)"
+
+# --- a reload whose new ngd dies after its "ok" ---------------------------
+# NGD_TEST_TAKEOVER_DIE=after-ok: the new ngd says "ok" a second late
+# and dies 300 ms after it; systemd is held (SIGSTOP) from the start of
+# the handover until then, so that it reads the old ngd's MAINPID= for
+# the new one only when that is dead.  The old one waits until systemd
+# has read it (BARRIER=1), finds the new one dead and serves on (before,
+# it named the new one and exited at once, leaving the service to a dead
+# process: systemd restarted it, the graph from the journal after a gap;
+# a systemd that refuses a dead MAINPID= sees its main process exit
+# cleanly instead, and ends the service).
+log=/proc/$pid1/root/run/ngd.log # read from here while systemd is held
+handed=$(grep -c 'handing over' "$log")
+echo 'NGD_TEST_TAKEOVER_DIE=after-ok' >>"$etc/default/ngd"
+flood
+c systemctl reload --no-block ngd.service
+for _ in $(seq 250); do
+	[ "$(grep -c 'handing over' "$log")" -gt "$handed" ] && break
+	sleep 0.02
+done
+kill -STOP "$pid1"
+# ... until the new ngd is dead (a zombie: systemd, held, reaps it later)
+t0=$(date +%s%N) seen=
+for _ in $(seq 250); do seen=$(pgrep -f 'ngd --takeover') && break; sleep 0.02; done
+for _ in $(seq 500); do pgrep -f 'ngd --takeover' >/dev/null || break; sleep 0.02; done
+echo "# systemd held $((($(date +%s%N) - t0) / 1000000)) ms, until the new ngd (${seen:-not seen}) died"
+kill -CONT "$pid1"
+cp "$tmp/default.ngd" "$etc/default/ngd"
+for _ in $(seq 100); do
+	[ "$(grep -c 'takeover failed' "$log")" -ge 2 ] && break
+	sleep 0.05
+done
+wait "$fpid"
+got="$(state ngd.service) $(mainpid) $(restarts)"
+expect "reload, the new ngd dies after its ok, before systemd reads MAINPID=: the old one serves on, the service's main process, not restarted" \
+    "active $old $n" "$got"
+[ "$got" = "active $old $n" ] || tail -n 8 "$log" | sed 's/^/    /'
+got=$(flooded)
+[ "${got:-0}" -ge 140 ] && ok "... the pings went on (${got:-0}/150)" ||
+	fail "... the pings went on (${got:-0}/150)"
+expect "... the same interfaces" "$before" "$(jif ja ng_a) $(jif jb ng_b)"
+expect "... which ping" 5 "$(jpings 5)"
+
 c systemctl reload ngd.service
 settled "$old" && ok "... and a reload after it goes on in a new ngd" ||
 	fail "... and a reload after it goes on in a new ngd"
