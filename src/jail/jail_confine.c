@@ -236,6 +236,9 @@ enum jail_call {
 	JC_BPF,
 	JC_SOCKET,
 	JC_IOCTL,
+	JC_IO_URING_SETUP,
+	JC_IO_URING_ENTER,
+	JC_IO_URING_REGISTER,
 	JC_COUNT
 };
 
@@ -304,6 +307,9 @@ static const int jail_native_nr[JC_COUNT] = {
 	[JC_BPF] = SYS_bpf,
 	[JC_SOCKET] = SYS_socket,
 	[JC_IOCTL] = SYS_ioctl,
+	[JC_IO_URING_SETUP] = SYS_io_uring_setup,
+	[JC_IO_URING_ENTER] = SYS_io_uring_enter,
+	[JC_IO_URING_REGISTER] = SYS_io_uring_register,
 };
 #endif
 
@@ -352,6 +358,9 @@ static const int jail_compat_nr[JC_COUNT] = {
 	[JC_BPF] = 357,
 	[JC_SOCKET] = 359,
 	[JC_IOCTL] = 54,
+	[JC_IO_URING_SETUP] = 425,
+	[JC_IO_URING_ENTER] = 426,
+	[JC_IO_URING_REGISTER] = 427,
 };
 #endif
 
@@ -435,6 +444,16 @@ jail_verdicts(const struct jail_params *ps, bool vnet, struct jail_verdict *v)
 	 */
 	v->action[JC_IOCTL] = JAIL_EPERM;
 	v->tty_inject[JC_IOCTL] = true;
+	/*
+	 * io_uring makes sockets (IORING_OP_SOCKET) with no socket(2)
+	 * the filter sees: the packet socket refused above.  Only a vnet
+	 * jail keeps it (its ngd batches TAP writes with it), where the
+	 * filter refuses nothing io_uring can do; elsewhere ENOSYS, as
+	 * FreeBSD has no such call, and its users fall back on others.
+	 */
+	if (!vnet)
+		jail_deny(v, JC_IO_URING_SETUP, JC_IO_URING_REGISTER,
+		    JAIL_ENOSYS);
 }
 
 #define JAIL_FILTER_MAX 512
