@@ -72,8 +72,11 @@ bool ngd_fast_br_group(struct ngd_fast_br *br, uint32_t id, unsigned *np);
  * (pkt NULL), what the node decided is written back. */
 void ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
     const struct ng_pkt *pkt);
-/* Before a client's message to dest: its counters and table current. */
-void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest);
+/* Before a client's message m to dest: its counters or table current,
+ * as m needs (struct ng_switch_methods). */
+struct ng_mesg;
+void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest,
+    const struct ng_mesg *m);
 
 /*
  * vlan nodes tagging in the kernel (fastpath_vlan.c): a vlan node whose

@@ -1037,6 +1037,30 @@ ng_bridge_sw_room(struct ng_node *node)
 	return priv->maxhosts - priv->nhosts;
 }
 
+/* gettable shows the hosts, getstats the counters; the config and the
+ * bound are no part of the mirror's state.  reset, movehost and
+ * setmaxhosts change or count on the table: both. */
+static unsigned
+ng_bridge_sw_needs(const struct ng_mesg *msg)
+{
+	if (msg->header.typecookie != NGM_BRIDGE_COOKIE)
+		return 0; /* refused (EINVAL) */
+	switch (msg->header.cmd) {
+	case NGM_BRIDGE_SET_CONFIG:
+	case NGM_BRIDGE_GET_CONFIG:
+	case NGM_BRIDGE_SET_PERSISTENT:
+	case NGM_BRIDGE_GET_MAX_HOSTS:
+		return 0;
+	case NGM_BRIDGE_GET_STATS:
+	case NGM_BRIDGE_CLR_STATS:
+	case NGM_BRIDGE_GETCLR_STATS:
+		return NG_SWITCH_NEEDS_COUNTS;
+	case NGM_BRIDGE_GET_TABLE:
+		return NG_SWITCH_NEEDS_HOSTS;
+	}
+	return NG_SWITCH_NEEDS_HOSTS | NG_SWITCH_NEEDS_COUNTS;
+}
+
 static const struct ng_switch_methods ng_bridge_switching = {
 	.gen = ng_bridge_sw_gen,
 	.port = ng_bridge_sw_port,
@@ -1046,6 +1070,7 @@ static const struct ng_switch_methods ng_bridge_switching = {
 	.count = ng_bridge_sw_count,
 	.moves = ng_bridge_sw_moves,
 	.room = ng_bridge_sw_room,
+	.needs = ng_bridge_sw_needs,
 };
 
 #define B NGM_BRIDGE_COOKIE
