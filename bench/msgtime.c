@@ -4,10 +4,12 @@
  * for each the microseconds from the send to its whole reply, and with
  * -p PID that process's time on a CPU meanwhile (/proc/PID/schedstat:
  * ngd's, in microseconds).  -o FILE keeps the last reply's data, in
- * binary (to compare two builds' answers).  No text conversion of the
+ * binary (to compare two builds' answers).  -a MS: after each reply,
+ * MS milliseconds more, and the CPU again (a third column: what the
+ * process did after the reply too, its journal, its tick).  No text conversion of the
  * reply: `ngctl msg` asks the node for one, which for 100,000 hosts
  * costs far more than the answer.
- *   msgtime [-p PID] [-o FILE] [-n N] PATH MSG
+ *   msgtime [-p PID] [-o FILE] [-n N] [-a MS] PATH MSG
  */
 #include <errno.h>
 #include <stdio.h>
@@ -52,10 +54,13 @@ main(int argc, char **argv)
 {
 	const char *pid = NULL, *out = NULL;
 	struct ng_mesg *rep = NULL;
-	int cs, ds, c, n = 1;
+	int cs, ds, c, n = 1, after = -1;
 
-	while ((c = getopt(argc, argv, "p:o:n:")) != -1)
+	while ((c = getopt(argc, argv, "p:o:n:a:")) != -1)
 		switch (c) {
+		case 'a':
+			after = atoi(optarg);
+			break;
 		case 'p':
 			pid = optarg;
 			break;
@@ -96,7 +101,12 @@ main(int argc, char **argv)
 		}
 		t1 = msgtime_now_us();
 		c1 = msgtime_cpu_us(pid);
-		printf("%llu %llu\n", t1 - t0, c1 - c0);
+		if (after >= 0) {
+			usleep((useconds_t)after * 1000);
+			printf("%llu %llu %llu\n", t1 - t0, c1 - c0,
+			    msgtime_cpu_us(pid) - c0);
+		} else
+			printf("%llu %llu\n", t1 - t0, c1 - c0);
 		fflush(stdout);
 	}
 	if (out != NULL && rep != NULL) {
@@ -113,6 +123,7 @@ main(int argc, char **argv)
 	free(rep);
 	return 0;
 usage:
-	fprintf(stderr, "usage: msgtime [-p PID] [-o FILE] [-n N] PATH MSG\n");
+	fprintf(stderr,
+	    "usage: msgtime [-p PID] [-o FILE] [-n N] [-a MS] PATH MSG\n");
 	return 2;
 }

@@ -61,6 +61,7 @@
  * the map says otherwise, per host: ~0.2-0.5 s for 100,000) goes this
  * many hosts a loop pass, the same. */
 #define NGD_BR_PUSH_SLICE 1024
+#define NGD_BR_PUSH_BULK 8192  /* a whole write-back reads the map first */
 #define NGD_BR_REPOINT_MS 100  /* vnets' hosts moved together, this late */
 #define NGD_BR_REPOINT_MAX 128 /* or once this many wait */
 
@@ -581,11 +582,25 @@ ngd_br_cmp_eiface(const void *a, const void *b)
 	return strcmp(ngd_br_hookname(x->hook), ngd_br_hookname(y->hook));
 }
 
+/* A host of the map as a whole write-back read it (ngd_br_push). */
+struct ngd_br_had {
+	uint8_t addr[6];
+	uint32_t ifindex, slot;
+};
+
 struct ngd_br_push {
 	struct ngd_fast_br *br;
 	struct ngd_br *b;
 	uint64_t now;
+	struct ngd_br_had *had; /* the map's hosts of b, by address; NULL: */
+	size_t nhad;            /* a look-up each */
 };
+
+static int
+ngd_br_cmp_had(const void *a, const void *b)
+{
+	return memcmp(a, b, 6);
+}
 
 /* One host of the node written to the map if the map says otherwise. */
 static void
@@ -604,7 +619,13 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 	if (m == NULL)
 		return;
 	memcpy(k.addr, addr, 6);
-	if (bpf_map_lookup_elem(p->br->hosts_fd, &k, &v) == 0 &&
+	if (p->had != NULL) {
+		const struct ngd_br_had *h = bsearch(addr, p->had, p->nhad,
+		    sizeof(*h), ngd_br_cmp_had);
+
+		if (h != NULL && h->ifindex == m->gidx && h->slot == m->slot)
+			return;
+	} else if (bpf_map_lookup_elem(p->br->hosts_fd, &k, &v) == 0 &&
 	    v.ifindex == m->gidx && v.slot == m->slot)
 		return;
 	memset(&v, 0, sizeof(v));
@@ -635,15 +656,91 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 	}
 }
 
-/* The node's decisions written: its ports' settings and its hosts (the
- * hosts it forgot go at the next import); O(hosts). */
+static void
+ngd_br_count_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
+{
+	(void)addr;
+	(void)hook;
+	(*(size_t *)arg)++;
+}
+
+/*
+ * Bridge b's hosts in the map, sorted by address (*np of them), read
+ * NGD_BR_BATCH a syscall; NULL if it cannot be read whole.  The
+ * program may learn more meanwhile, and never moves one (ngd does).
+ */
+static struct ngd_br_had *
+ngd_br_read_hosts(struct ngd_fast_br *br, const struct ngd_br *b, size_t *np)
+{
+	struct ng_fast_bpf_mac *keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	struct ng_fast_bpf_host *vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	struct ngd_br_had *had = NULL;
+	size_t n = 0, max = 0;
+	uint64_t in = 0, out = 0;
+	bool first = true, whole = false;
+
+	for (; keys != NULL && vals != NULL; first = false, in = out) {
+		__u32 count = NGD_BR_BATCH;
+		int error = bpf_map_lookup_batch(br->hosts_fd,
+		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+
+		if (error < 0 && errno != ENOENT)
+			break;
+		if (n + count > max) {
+			size_t m = max ? max * 2 : 4096;
+			void *more;
+
+			while (m < n + count)
+				m *= 2;
+			if ((more = reallocarray(had, m, sizeof(*had))) == NULL)
+				break;
+			had = more;
+			max = m;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			if (keys[i].bridge != b->id)
+				continue;
+			memcpy(had[n].addr, keys[i].addr, 6);
+			had[n].ifindex = vals[i].ifindex;
+			had[n].slot = vals[i].slot;
+			n++;
+		}
+		if (error < 0) { /* ENOENT: that was the last */
+			whole = true;
+			break;
+		}
+	}
+	free(keys);
+	free(vals);
+	if (!whole) {
+		free(had);
+		return NULL;
+	}
+	qsort(had, n, sizeof(*had), ngd_br_cmp_had);
+	*np = n;
+	return had != NULL ? had : calloc(1, sizeof(*had));
+}
+
+/*
+ * The node's decisions written: its ports' settings and its hosts (the
+ * hosts it forgot go at the next import); O(hosts).  Where the map
+ * says otherwise: a look-up a host (~1-2 us), or for a table of
+ * NGD_BR_PUSH_BULK hosts or more the map read back whole first, in
+ * batches (its 2^20 buckets walked, ~20 ms; 100,000 look-ups took
+ * 0.2-0.5 s).
+ */
 static void
 ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 {
 	struct ngd_br_push p = { .br = br, .b = b, .now = ngd_br_now_ns() };
+	size_t nhosts = 0;
 
 	ngd_br_push_ports(br, b, node);
+	node->type->switching->walk(node, ngd_br_count_host, &nhosts);
+	if (nhosts >= NGD_BR_PUSH_BULK)
+		p.had = ngd_br_read_hosts(br, b, &p.nhad);
 	node->type->switching->walk(node, ngd_br_push_host, &p);
+	free(p.had);
 	b->gen = node->type->switching->gen(node);
 	b->stale = false;
 	b->due = false;
@@ -1634,11 +1731,20 @@ ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
 	if (addr[0] & 1 || bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0)
 		return;
 	if (ngd_br_pull_host(br, &k, &v, ngd_br_now_ns())) {
-		struct ngd_br *b = ngd_br_find(br, bridge);
-		struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
+		/* the node has it on another port: that host written (the
+		 * rest of what the node changed is the tick's) */
+		struct ngd_br_push p = { .br = br,
+			.b = ngd_br_find(br, bridge),
+			.now = ngd_br_now_ns() };
+		struct ng_node *node = p.b != NULL ?
+		    ngd_br_node(br, p.b) :
+		    NULL;
+		struct ng_hook *hook = node != NULL ?
+		    node->type->switching->lookup(node, addr) :
+		    NULL;
 
-		if (node != NULL)
-			ngd_br_push(br, b, node);
+		if (hook != NULL)
+			ngd_br_push_host(&p, addr, hook);
 	}
 }
 

@@ -1037,9 +1037,11 @@ ng_bridge_sw_room(struct ng_node *node)
 	return priv->maxhosts - priv->nhosts;
 }
 
-/* gettable shows the hosts, getstats the counters; the config and the
- * bound are no part of the mirror's state.  reset, movehost and
- * setmaxhosts change or count on the table: both. */
+/* gettable shows the hosts, getstats the counters, reset clears both
+ * (what the mirror learned and counted first); the config and the bound
+ * are no part of the mirror's state, and movehost puts a host where it
+ * says whatever the table had (the mirror writes the node's changes
+ * after a message). */
 static unsigned
 ng_bridge_sw_needs(const struct ng_mesg *msg)
 {
@@ -1049,7 +1051,9 @@ ng_bridge_sw_needs(const struct ng_mesg *msg)
 	case NGM_BRIDGE_SET_CONFIG:
 	case NGM_BRIDGE_GET_CONFIG:
 	case NGM_BRIDGE_SET_PERSISTENT:
+	case NGM_BRIDGE_SET_MAX_HOSTS:
 	case NGM_BRIDGE_GET_MAX_HOSTS:
+	case NGM_BRIDGE_MOVE_HOST:
 		return 0;
 	case NGM_BRIDGE_GET_STATS:
 	case NGM_BRIDGE_CLR_STATS:
