@@ -8,18 +8,19 @@
  * ng_fast_brslots and per-CPU counters in ng_fast_brsstats, its hosts
  * live in ng_fast_hosts.  The node stays the authority:
  *   - what the program learned is imported into the node (heard) before
- *     any client's message of its type to it (not a generic one), once
- *     a second (its ageing sees the program's timestamps), and for the
- *     hosts a frame names before the node takes a frame the program
- *     gave ngd;
+ *     a client's message of its type to it that shows or clears the
+ *     table (its needs method: gettable, reset), once a second (its
+ *     ageing sees the program's timestamps), and for the hosts a frame
+ *     names before the node takes a frame the program gave ngd;
  *   - what the node decided (a move, a loop and its muted port, ageing,
  *     reset, a host learned in userspace) is written back when the
- *     node's generation moves: whole before each client's message's
- *     reply and a graph edit's; for the frames from the kernel (a muted
- *     port, a moved host at once) and once a second, by the tick's
- *     write-back, NGD_BR_PUSH_SLICE hosts a loop pass;
+ *     node's generation moves: whole before the reply of a client's
+ *     message or graph edit that moved it; for the frames from the
+ *     kernel (a muted port, a moved host at once) and once a second, by
+ *     the tick's write-back, NGD_BR_PUSH_SLICE hosts a loop pass;
  *   - the program's counters are summed and added to the node's
- *     (count) before a client's message to it, so getstats sees them;
+ *     (count) before a client's message to it that shows or clears
+ *     them (needs: getstats), so getstats sees them;
  *   - whatever wrote the maps moves ng_fast_brgen before it returns, so
  *     no CPU's cached decision (ng_fast_brcache) outlives an entry it
  *     came from.
@@ -27,7 +28,7 @@
  * and frames that moved a node mark it due (dirty, stale), and the
  * tick's round does it (the nodes' write-back, then the import, in
  * slices) from the next loop pass on, or it is done at once before a
- * client's message of the bridge's type.
+ * client's message that needs it.
  * A host in the map but not in the node is new if the program learned
  * it since the last import began, and forgotten by the node otherwise.
  */
