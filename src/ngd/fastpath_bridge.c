@@ -1239,12 +1239,15 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	b->n = n;
 	b->keep = true;
 	b->room0 = -1;
-	/* Its table as written (the map has it, or the tick writes it:
-	 * stale, below), and the message's own changes: a port joining
-	 * writes none of it before the reply */
-	b->gen = old != NULL ? old->gen : 0;
-	b->msg_gen = old != NULL ? old->msg_gen :
-				   node->type->switching->gen(node);
+	/* A port joining or leaving: its table as written (the map has
+	 * it, or the tick writes it: stale, below), so only what the
+	 * message changed in it is written before the reply (a port gone
+	 * with its hosts), not all of it again.  A bridge new in the
+	 * kernel: all of it (gen 0). */
+	if (old != NULL) {
+		b->gen = old->gen;
+		b->msg_gen = old->msg_gen;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		b->m[i].gidx = ps[i]->gidx;
 		b->m[i].eiface = ps[i]->eiface->id;

@@ -18,7 +18,7 @@
 # getconfig none (an import's ~100 reads before); a host the kernel
 # learns afterwards is still in gettable (small: fastpath_bridge.sh).
 # A movehost's write-back compares the node's table with the map read
-# in batches: no look-up a host.
+# in batches: no look-up a host; a port joining writes none of it.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../bridge_100k.sh"
 
@@ -34,7 +34,7 @@ calls() {
 
 setup
 flood
-sleep 2 # imported (the ticks are 1 s apart while the node is small)
+sleep 1 # imported (the ticks are 1 s apart while the node is small)
 conf=$(ngctl msg br0: getconfig | sed -n 's/^Args:[[:space:]]*//p')
 
 strace -yy -e trace=bpf,recvfrom,sendmsg -o "$tmp/st" -p "$NGD_PID" 2>/dev/null &
@@ -74,5 +74,23 @@ if [ "$looks" -le 1000 ] && [ "$batches" -ge 50 ]; then
 else
 	fail "movehost at 100,000 hosts: $looks look-ups, $batches reads of the map (want <= 1000, >= 50)"
 fi
+# A port joining (connect) writes none of the table before its reply
+# (its hosts are as written; the tick reads the map after): no look-up
+# a host, no read of the map (100,000 look-ups and ~100 reads before).
+ngctl mkpeer eiface ether ether # ngeth4
+strace -yy -e trace=bpf,recvfrom,sendmsg -o "$tmp/st" -p "$NGD_PID" 2>/dev/null &
+tracer=$!
+sleep 0.5
+ngctl connect br0: ngeth4: link2 ether
+sleep 0.2
+kill -INT "$tracer"
+wait "$tracer" 2>/dev/null
+read -r most batches looks < <(calls | sort -n | tail -1)
+if [ "${most:-0}" -le 200 ] && [ "${batches:-1}" -eq 0 ]; then
+	ok "connect at 100,000 hosts: at most $most bpf(2) calls a request, $looks look-ups, $batches reads of the map"
+else
+	fail "connect at 100,000 hosts: at most ${most:-?} bpf(2) calls a request, ${looks:-?} look-ups, ${batches:-?} reads of the map (want <= 200, 0 reads)"
+fi
+expect "... link2 is on br0" ngeth4 "$(ngctl show br0: | awk '$1 == "link2" { print $2 }')"
 kill -0 "$NGD_PID" && ok "ngd is alive" || fail "ngd is alive"
 finish
