@@ -40,8 +40,10 @@ void ngd_fast_br_free(struct ngd_fast_br *br); /* NULL ok */
  */
 void ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
     unsigned n);
-/* Whether a kernel bridge's node changed its table since the last
- * ngd_fast_br_sync (or went): O(bridges), for a sync skipped. */
+/* Whether a kernel bridge's node changed its table since the client's
+ * message (or the loop pass) began, and the maps do not have it yet (or
+ * the node went): O(bridges), for a sync skipped.  What changed it
+ * before is the tick's to write. */
 bool ngd_fast_br_changed(struct ngd_fast_br *br);
 /* Before the counters of a hook next to gidx's interface are read:
  * what its kernel bridge switched out of its hook since the last look,
