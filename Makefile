@@ -316,6 +316,10 @@ $(B)/graph_bench: bench/graph_bench.c $(ENGINE_A)
 $(B)/ipjail_rate: bench/ipjail_rate.c
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
+# bench/brmsg: a message's round trip, and ngd's CPU meanwhile
+$(B)/msgtime: bench/msgtime.c $(LIBNG_A)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBNG_A)
+
 # bench/progtime_lan: what each tc program costs a run (not in `make bench`)
 $(B)/progtime: bench/progtime.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lbpf

@@ -141,7 +141,16 @@ struct ng_switch_methods {
 	 * the hosts it has): the mirror learns no more than that.  May be
 	 * NULL (no limit). */
 	uint32_t (*room)(struct ng_node *node);
+	/* What a message of the node's own type needs of the mirror before
+	 * the node takes it (NG_SWITCH_NEEDS_*): what the mirror learned
+	 * imported (HOSTS: the table read or changed), what it counted
+	 * added (COUNTS: the counters read or cleared); 0: neither (a
+	 * config).  For a table the size of the mirror's, an import costs
+	 * O(hosts).  May be NULL: both, always. */
+	unsigned (*needs)(const struct ng_mesg *msg);
 };
+#define NG_SWITCH_NEEDS_HOSTS 0x1u
+#define NG_SWITCH_NEEDS_COUNTS 0x2u
 
 /* What an interface-backed type does when its device speaks (see below). */
 struct ng_netdev_methods {

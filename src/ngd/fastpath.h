@@ -40,8 +40,10 @@ void ngd_fast_br_free(struct ngd_fast_br *br); /* NULL ok */
  */
 void ngd_fast_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports,
     unsigned n);
-/* Whether a kernel bridge's node changed its table since the last
- * ngd_fast_br_sync (or went): O(bridges), for a sync skipped. */
+/* Whether a kernel bridge's node changed its table since the client's
+ * message (or the loop pass) began, and the maps do not have it yet (or
+ * the node went): O(bridges), for a sync skipped.  What changed it
+ * before is the tick's to write. */
 bool ngd_fast_br_changed(struct ngd_fast_br *br);
 /* Before the counters of a hook next to gidx's interface are read:
  * what its kernel bridge switched out of its hook since the last look,
@@ -72,8 +74,11 @@ bool ngd_fast_br_group(struct ngd_fast_br *br, uint32_t id, unsigned *np);
  * (pkt NULL), what the node decided is written back. */
 void ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
     const struct ng_pkt *pkt);
-/* Before a client's message to dest: its counters and table current. */
-void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest);
+/* Before a client's message m to dest: its counters or table current,
+ * as m needs (struct ng_switch_methods). */
+struct ng_mesg;
+void ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest,
+    const struct ng_mesg *m);
 
 /*
  * vlan nodes tagging in the kernel (fastpath_vlan.c): a vlan node whose

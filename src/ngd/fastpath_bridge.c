@@ -8,18 +8,19 @@
  * ng_fast_brslots and per-CPU counters in ng_fast_brsstats, its hosts
  * live in ng_fast_hosts.  The node stays the authority:
  *   - what the program learned is imported into the node (heard) before
- *     any client's message of its type to it (not a generic one), once
- *     a second (its ageing sees the program's timestamps), and for the
- *     hosts a frame names before the node takes a frame the program
- *     gave ngd;
+ *     a client's message of its type to it that shows or clears the
+ *     table (its needs method: gettable, reset), once a second (its
+ *     ageing sees the program's timestamps), and for the hosts a frame
+ *     names before the node takes a frame the program gave ngd;
  *   - what the node decided (a move, a loop and its muted port, ageing,
  *     reset, a host learned in userspace) is written back when the
- *     node's generation moves: whole before each client's message's
- *     reply and a graph edit's; for the frames from the kernel (a muted
- *     port, a moved host at once) and once a second, by the tick's
- *     write-back, NGD_BR_PUSH_SLICE hosts a loop pass;
+ *     node's generation moves: whole before the reply of a client's
+ *     message or graph edit that moved it; for the frames from the
+ *     kernel (a muted port, a moved host at once) and once a second, by
+ *     the tick's write-back, NGD_BR_PUSH_SLICE hosts a loop pass;
  *   - the program's counters are summed and added to the node's
- *     (count) before a client's message to it, so getstats sees them;
+ *     (count) before a client's message to it that shows or clears
+ *     them (needs: getstats), so getstats sees them;
  *   - whatever wrote the maps moves ng_fast_brgen before it returns, so
  *     no CPU's cached decision (ng_fast_brcache) outlives an entry it
  *     came from.
@@ -27,7 +28,7 @@
  * and frames that moved a node mark it due (dirty, stale), and the
  * tick's round does it (the nodes' write-back, then the import, in
  * slices) from the next loop pass on, or it is done at once before a
- * client's message of the bridge's type.
+ * client's message that needs it.
  * A host in the map but not in the node is new if the program learned
  * it since the last import began, and forgotten by the node otherwise.
  */
@@ -61,6 +62,7 @@
  * the map says otherwise, per host: ~0.2-0.5 s for 100,000) goes this
  * many hosts a loop pass, the same. */
 #define NGD_BR_PUSH_SLICE 1024
+#define NGD_BR_PUSH_BULK 8192  /* a whole write-back reads the map first */
 #define NGD_BR_REPOINT_MS 100  /* vnets' hosts moved together, this late */
 #define NGD_BR_REPOINT_MAX 128 /* or once this many wait */
 
@@ -81,11 +83,13 @@ struct ngd_br {
 	unsigned n;
 	struct ngd_br_member *m; /* by eiface ID */
 	uint64_t gen;            /* the node's when last written */
-	bool stale;              /* its hosts to be written whatever gen */
-	bool due;                /* the tick's write-back is to write it */
-	bool keep;               /* ngd_fast_br_sync's scratch */
-	int64_t room0;           /* its room as an import began, or -1 */
-	int64_t seen;            /* hosts learned since, the import saw */
+	uint64_t msg_gen; /* the node's as a client's message or loop pass
+			   * began: what moves it after, the message did */
+	bool stale;       /* its hosts to be written whatever gen */
+	bool due;         /* the tick's write-back is to write it */
+	bool keep;        /* ngd_fast_br_sync's scratch */
+	int64_t room0;    /* its room as an import began, or -1 */
+	int64_t seen;     /* hosts learned since, the import saw */
 	struct ngd_br *next;
 };
 
@@ -579,11 +583,25 @@ ngd_br_cmp_eiface(const void *a, const void *b)
 	return strcmp(ngd_br_hookname(x->hook), ngd_br_hookname(y->hook));
 }
 
+/* A host of the map as a whole write-back read it (ngd_br_push). */
+struct ngd_br_had {
+	uint8_t addr[6];
+	uint32_t ifindex, slot;
+};
+
 struct ngd_br_push {
 	struct ngd_fast_br *br;
 	struct ngd_br *b;
 	uint64_t now;
+	struct ngd_br_had *had; /* the map's hosts of b, by address; NULL: */
+	size_t nhad;            /* a look-up each */
 };
+
+static int
+ngd_br_cmp_had(const void *a, const void *b)
+{
+	return memcmp(a, b, 6);
+}
 
 /* One host of the node written to the map if the map says otherwise. */
 static void
@@ -602,7 +620,13 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 	if (m == NULL)
 		return;
 	memcpy(k.addr, addr, 6);
-	if (bpf_map_lookup_elem(p->br->hosts_fd, &k, &v) == 0 &&
+	if (p->had != NULL) {
+		const struct ngd_br_had *h = bsearch(addr, p->had, p->nhad,
+		    sizeof(*h), ngd_br_cmp_had);
+
+		if (h != NULL && h->ifindex == m->gidx && h->slot == m->slot)
+			return;
+	} else if (bpf_map_lookup_elem(p->br->hosts_fd, &k, &v) == 0 &&
 	    v.ifindex == m->gidx && v.slot == m->slot)
 		return;
 	memset(&v, 0, sizeof(v));
@@ -633,15 +657,91 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 	}
 }
 
-/* The node's decisions written: its ports' settings and its hosts (the
- * hosts it forgot go at the next import); O(hosts). */
+static void
+ngd_br_count_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
+{
+	(void)addr;
+	(void)hook;
+	(*(size_t *)arg)++;
+}
+
+/*
+ * Bridge b's hosts in the map, sorted by address (*np of them), read
+ * NGD_BR_BATCH a syscall; NULL if it cannot be read whole.  The
+ * program may learn more meanwhile, and never moves one (ngd does).
+ */
+static struct ngd_br_had *
+ngd_br_read_hosts(struct ngd_fast_br *br, const struct ngd_br *b, size_t *np)
+{
+	struct ng_fast_bpf_mac *keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	struct ng_fast_bpf_host *vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	struct ngd_br_had *had = NULL;
+	size_t n = 0, max = 0;
+	uint64_t in = 0, out = 0;
+	bool first = true, whole = false;
+
+	for (; keys != NULL && vals != NULL; first = false, in = out) {
+		__u32 count = NGD_BR_BATCH;
+		int error = bpf_map_lookup_batch(br->hosts_fd,
+		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+
+		if (error < 0 && errno != ENOENT)
+			break;
+		if (n + count > max) {
+			size_t m = max ? max * 2 : 4096;
+			void *more;
+
+			while (m < n + count)
+				m *= 2;
+			if ((more = reallocarray(had, m, sizeof(*had))) == NULL)
+				break;
+			had = more;
+			max = m;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			if (keys[i].bridge != b->id)
+				continue;
+			memcpy(had[n].addr, keys[i].addr, 6);
+			had[n].ifindex = vals[i].ifindex;
+			had[n].slot = vals[i].slot;
+			n++;
+		}
+		if (error < 0) { /* ENOENT: that was the last */
+			whole = true;
+			break;
+		}
+	}
+	free(keys);
+	free(vals);
+	if (!whole) {
+		free(had);
+		return NULL;
+	}
+	qsort(had, n, sizeof(*had), ngd_br_cmp_had);
+	*np = n;
+	return had != NULL ? had : calloc(1, sizeof(*had));
+}
+
+/*
+ * The node's decisions written: its ports' settings and its hosts (the
+ * hosts it forgot go at the next import); O(hosts).  Where the map
+ * says otherwise: a look-up a host (~1-2 us), or for a table of
+ * NGD_BR_PUSH_BULK hosts or more the map read back whole first, in
+ * batches (its 2^20 buckets walked, ~20 ms; 100,000 look-ups took
+ * 0.2-0.5 s).
+ */
 static void
 ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 {
 	struct ngd_br_push p = { .br = br, .b = b, .now = ngd_br_now_ns() };
+	size_t nhosts = 0;
 
 	ngd_br_push_ports(br, b, node);
+	node->type->switching->walk(node, ngd_br_count_host, &nhosts);
+	if (nhosts >= NGD_BR_PUSH_BULK)
+		p.had = ngd_br_read_hosts(br, b, &p.nhad);
 	node->type->switching->walk(node, ngd_br_push_host, &p);
+	free(p.had);
 	b->gen = node->type->switching->gen(node);
 	b->stale = false;
 	b->due = false;
@@ -649,12 +749,26 @@ ngd_br_push(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 		br->wb.bridge = 0; /* done whole */
 }
 
-/* Whether the tick's write-back is to write b, or writing it (a whole
- * one before a reply then writes it at once). */
+/* Whether b's node changed its table since the client's message (or
+ * the loop pass) began, and the map does not have it yet. */
 static bool
-ngd_br_wb_due(const struct ngd_fast_br *br, const struct ngd_br *b)
+ngd_br_changed(const struct ngd_br *b, struct ng_node *node)
 {
-	return b->due || br->wb.bridge == b->id;
+	uint64_t gen = node->type->switching->gen(node);
+
+	return gen != b->gen && gen != b->msg_gen;
+}
+
+/* Each node's gen as a client's message or a loop pass begins. */
+static void
+ngd_br_mark(struct ngd_fast_br *br)
+{
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+		struct ng_node *node = ngd_br_node(br, b);
+
+		if (node != NULL)
+			b->msg_gen = node->type->switching->gen(node);
+	}
 }
 
 /* One address of the node's table kept (ngd_br_push_some). */
@@ -962,36 +1076,6 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 	(void)ngd_br_pull_some(br, UINT_MAX, false);
 }
 
-/* Every bridge whose node changed written, then the map against them
- * (if always, or one was written, or an import is due), the counters
- * too if fold. */
-static bool
-ngd_br_push_changed(struct ngd_fast_br *br)
-{
-	bool any = false;
-
-	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
-		struct ng_node *node = ngd_br_node(br, b);
-
-		if (node != NULL &&
-		    (b->stale || node->type->switching->gen(node) != b->gen ||
-			ngd_br_wb_due(br, b))) {
-			ngd_br_push(br, b, node);
-			any = true;
-		}
-	}
-	return any;
-}
-
-static void
-ngd_br_update(struct ngd_fast_br *br, bool always, bool fold)
-{
-	bool any = ngd_br_push_changed(br);
-
-	if (any || always || br->dirty)
-		ngd_br_pull(br, fold);
-}
-
 /* --- membership ---------------------------------------------------------- */
 
 /* Member i's entry written: its graph-side end, or 0 while its
@@ -1155,6 +1239,15 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	b->n = n;
 	b->keep = true;
 	b->room0 = -1;
+	/* A port joining or leaving: its table as written (the map has
+	 * it, or the tick writes it: stale, below), so only what the
+	 * message changed in it is written before the reply (a port gone
+	 * with its hosts), not all of it again.  A bridge new in the
+	 * kernel: all of it (gen 0). */
+	if (old != NULL) {
+		b->gen = old->gen;
+		b->msg_gen = old->msg_gen;
+	}
 	for (unsigned i = 0; i < n; i++) {
 		b->m[i].gidx = ps[i]->gidx;
 		b->m[i].eiface = ps[i]->eiface->id;
@@ -1319,13 +1412,14 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 	 * goes (and a write-back of the tick's under way, whole); the new
 	 * ports' hosts, and the hosts of ports that left and of forgotten
 	 * bridges, by the tick's next round (ngd_br_tick, in slices): ports
-	 * joining read the map once, not once each. */
+	 * joining read the map once, not once each.  What changed the node
+	 * before the message (frames, ageing) is the tick's to write, in
+	 * slices, as it would have been without the message: written
+	 * whole here, it cost every message 0.2-0.5 s at 100,000 hosts. */
 	for (b = br->bridges; b != NULL; b = b->next) {
 		struct ng_node *node = ngd_br_node(br, b);
 
-		if (node != NULL &&
-		    (node->type->switching->gen(node) != b->gen ||
-			ngd_br_wb_due(br, b))) {
+		if (node != NULL && ngd_br_changed(b, node)) {
 			ngd_br_push(br, b, node);
 			now = true;
 		}
@@ -1349,7 +1443,7 @@ ngd_fast_br_changed(struct ngd_fast_br *br)
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 		struct ng_node *node = ngd_br_node(br, b);
 
-		if (node == NULL || node->type->switching->gen(node) != b->gen)
+		if (node == NULL || ngd_br_changed(b, node))
 			return true;
 	}
 	return false;
@@ -1641,11 +1735,20 @@ ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
 	if (addr[0] & 1 || bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0)
 		return;
 	if (ngd_br_pull_host(br, &k, &v, ngd_br_now_ns())) {
-		struct ngd_br *b = ngd_br_find(br, bridge);
-		struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
+		/* the node has it on another port: that host written (the
+		 * rest of what the node changed is the tick's) */
+		struct ngd_br_push p = { .br = br,
+			.b = ngd_br_find(br, bridge),
+			.now = ngd_br_now_ns() };
+		struct ng_node *node = p.b != NULL ?
+		    ngd_br_node(br, p.b) :
+		    NULL;
+		struct ng_hook *hook = node != NULL ?
+		    node->type->switching->lookup(node, addr) :
+		    NULL;
 
-		if (node != NULL)
-			ngd_br_push(br, b, node);
+		if (hook != NULL)
+			ngd_br_push_host(&p, addr, hook);
 	}
 }
 
@@ -1722,26 +1825,50 @@ ngd_fast_br_input(struct ngd_fast_br *br, uint32_t gidx,
 	ngd_br_bump(br);
 }
 
+/*
+ * Only what the message needs (its type's needs method): the hosts
+ * imported (gettable: O(hosts), ~100 reads of the map at 100,000), the
+ * counters of its ports added (getstats: O(ports)), or nothing (a
+ * config).  The node's own changes are not written back here: those of
+ * the message are, after it (ngd_br_sync, before the reply); those from
+ * before it, by the tick in slices, as without a message; so too what
+ * the import finds the node has elsewhere (its redo).
+ */
 void
-ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest)
+ngd_fast_br_msg(struct ngd_fast_br *br, struct ng_node *dest,
+    const struct ng_mesg *m)
 {
+	const struct ng_switch_methods *sw;
 	struct ngd_br *b;
+	unsigned needs;
 
 	if (br == NULL || (b = ngd_br_find(br, dest->id)) == NULL ||
 	    ngd_br_node(br, b) != dest)
 		return;
-	ngd_br_update(br, true, true);
+	sw = dest->type->switching;
+	needs = sw->needs != NULL ?
+	    sw->needs(m) :
+	    NG_SWITCH_NEEDS_HOSTS | NG_SWITCH_NEEDS_COUNTS;
+	if (needs & NG_SWITCH_NEEDS_COUNTS)
+		ngd_br_fold_all(br, b);
+	if (needs & NG_SWITCH_NEEDS_HOSTS) {
+		br->pass.on = false; /* a tick's under way: begun again */
+		(void)ngd_br_pull_some(br, UINT_MAX, true);
+	}
 	ngd_br_bump(br);
 }
 
 /* Not before a generic message (mkpeer, connect, ...: a script giving a
  * bridge a thousand ports would read its map a thousand times); the
- * engine's hookstats_sync folds the counters generic ones report. */
+ * engine's hookstats_sync folds the counters generic ones report.  Any
+ * message marks where the nodes' tables are as it begins. */
 static void
 ngd_br_before_msg(struct ng_node *dest, const struct ng_mesg *m)
 {
+	if (ngd_br_active != NULL)
+		ngd_br_mark(ngd_br_active);
 	if (m->header.typecookie != NGM_GENERIC_COOKIE)
-		ngd_fast_br_msg(ngd_br_active, dest);
+		ngd_fast_br_msg(ngd_br_active, dest, m);
 }
 
 /* Before the loop sleeps: what this pass changed (dirty); and once a
@@ -1814,6 +1941,7 @@ ngd_br_tick(void *arg)
 	int64_t next = ngd_br_tick_1(br);
 
 	ngd_br_bump(br);
+	ngd_br_mark(br);
 	return next;
 }
 

@@ -1037,6 +1037,34 @@ ng_bridge_sw_room(struct ng_node *node)
 	return priv->maxhosts - priv->nhosts;
 }
 
+/* gettable shows the hosts, getstats the counters, reset clears both
+ * (what the mirror learned and counted first); the config and the bound
+ * are no part of the mirror's state, and movehost puts a host where it
+ * says whatever the table had (the mirror writes the node's changes
+ * after a message). */
+static unsigned
+ng_bridge_sw_needs(const struct ng_mesg *msg)
+{
+	if (msg->header.typecookie != NGM_BRIDGE_COOKIE)
+		return 0; /* refused (EINVAL) */
+	switch (msg->header.cmd) {
+	case NGM_BRIDGE_SET_CONFIG:
+	case NGM_BRIDGE_GET_CONFIG:
+	case NGM_BRIDGE_SET_PERSISTENT:
+	case NGM_BRIDGE_SET_MAX_HOSTS:
+	case NGM_BRIDGE_GET_MAX_HOSTS:
+	case NGM_BRIDGE_MOVE_HOST:
+		return 0;
+	case NGM_BRIDGE_GET_STATS:
+	case NGM_BRIDGE_CLR_STATS:
+	case NGM_BRIDGE_GETCLR_STATS:
+		return NG_SWITCH_NEEDS_COUNTS;
+	case NGM_BRIDGE_GET_TABLE:
+		return NG_SWITCH_NEEDS_HOSTS;
+	}
+	return NG_SWITCH_NEEDS_HOSTS | NG_SWITCH_NEEDS_COUNTS;
+}
+
 static const struct ng_switch_methods ng_bridge_switching = {
 	.gen = ng_bridge_sw_gen,
 	.port = ng_bridge_sw_port,
@@ -1046,6 +1074,7 @@ static const struct ng_switch_methods ng_bridge_switching = {
 	.count = ng_bridge_sw_count,
 	.moves = ng_bridge_sw_moves,
 	.room = ng_bridge_sw_room,
+	.needs = ng_bridge_sw_needs,
 };
 
 #define B NGM_BRIDGE_COOKIE

@@ -1080,6 +1080,48 @@ test_hash_flood(void)
 	    c_same < 3 * c_spread + 0.05);
 }
 
+/*
+ * What a mirror of the bridge (the kernel fast path) must do before each
+ * message: import the table before one that shows or clears it, add the
+ * counters before one that shows or clears them, nothing before a
+ * config; at 100,000 hosts an import costs the message ~0.1 s.
+ */
+static void
+test_needs(void)
+{
+	static const struct {
+		uint32_t cmd;
+		unsigned needs;
+		const char *name;
+	} want[] = {
+		{ NGM_BRIDGE_GET_TABLE, NG_SWITCH_NEEDS_HOSTS, "gettable" },
+		{ NGM_BRIDGE_GET_STATS, NG_SWITCH_NEEDS_COUNTS, "getstats" },
+		{ NGM_BRIDGE_CLR_STATS, NG_SWITCH_NEEDS_COUNTS, "clrstats" },
+		{ NGM_BRIDGE_GETCLR_STATS, NG_SWITCH_NEEDS_COUNTS,
+		    "getclrstats" },
+		{ NGM_BRIDGE_RESET,
+		    NG_SWITCH_NEEDS_HOSTS | NG_SWITCH_NEEDS_COUNTS, "reset" },
+		{ NGM_BRIDGE_SET_CONFIG, 0, "setconfig" },
+		{ NGM_BRIDGE_GET_CONFIG, 0, "getconfig" },
+		{ NGM_BRIDGE_MOVE_HOST, 0, "movehost" },
+		{ NGM_BRIDGE_SET_MAX_HOSTS, 0, "setmaxhosts" },
+	};
+	const struct ng_switch_methods *sw = ng_bridge_type.switching;
+
+	CHECK("needs/method", sw != NULL && sw->needs != NULL);
+	if (sw == NULL || sw->needs == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct ng_mesg *m = ng_mkmsg(NGM_BRIDGE_COOKIE, want[i].cmd, 0);
+		char name[64];
+
+		snprintf(name, sizeof(name), "needs/%s", want[i].name);
+		if (m != NULL)
+			CHECK_INT(name, (int)sw->needs(m), (int)want[i].needs);
+		free(m);
+	}
+}
+
 int
 main(void)
 {
@@ -1094,5 +1136,6 @@ main(void)
 	test_ring();
 	test_shutdown_in_flood();
 	test_hash_flood();
+	test_needs();
 	return ngt_done();
 }
