@@ -7,7 +7,8 @@
  * here with their entry point renamed; the wire target brings ngd's
  * control server with it (ctl.c, and loop.c and netdev.c, which it
  * calls), as make fuzz links it; the journal target brings journal.c,
- * the CNI target the CNI plugin (and json-c).  fuzz_ngctl needs a running ngd and
+ * the CNI target the CNI plugin (and json-c), the libng target
+ * libnetgraph's netgraph.c.  fuzz_ngctl needs a running ngd and
  * libnetgraph, and fuzz_jailconf the fopen and glob wrappers that keep
  * its .includes in a scratch directory: tests/fuzz/run replays their
  * findings.
@@ -49,6 +50,9 @@
 #include "../../src/cni/cni_nl.c"
 #include "../fuzz/fuzz_cni.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_libng_one
+#include "../fuzz/fuzz_libng.c"
+#undef FUZZ_ENTRY
 
 #include "ngtest.h"
 
@@ -67,6 +71,7 @@ static const struct {
 	{ "vxlan", fuzz_vxlan_one },
 	{ "journal", fuzz_journal_one },
 	{ "cni", fuzz_cni_one },
+	{ "libng", fuzz_libng_one },
 };
 
 static int
