@@ -235,7 +235,7 @@ $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(SAN_ENG
 # The fuzz replay includes the fuzz targets and ngd's sources whole.
 FUZZ_REPLAY_SRC = $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(NGD_SRC) src/ngd/ngd.h
 $(B)/tests/test_fuzz_regress $(SAN)/tests/test_fuzz_regress: $(FUZZ_REPLAY_SRC) \
-    $(wildcard src/cni/*.c src/cni/*.h) src/lib/netgraph.c
+    $(wildcard src/cni/*.c src/cni/*.h) src/lib/netgraph.c src/jail/jail_main.c
 $(B)/tests/test_fuzz_regress $(SAN)/tests/test_fuzz_regress: NGD_LIBS += -ljson-c
 
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)

@@ -8,7 +8,7 @@
  * control server with it (ctl.c, and loop.c and netdev.c, which it
  * calls), as make fuzz links it; the journal target brings journal.c,
  * the CNI target the CNI plugin (and json-c), the libng target
- * libnetgraph's netgraph.c.  fuzz_ngctl needs a running ngd and
+ * libnetgraph's netgraph.c, the jailparam target jail(8)'s main file.  fuzz_ngctl needs a running ngd and
  * libnetgraph, and fuzz_jailconf the fopen and glob wrappers that keep
  * its .includes in a scratch directory: tests/fuzz/run replays their
  * findings.
@@ -53,6 +53,9 @@
 #define FUZZ_ENTRY fuzz_libng_one
 #include "../fuzz/fuzz_libng.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_jailparam_one
+#include "../fuzz/fuzz_jailparam.c"
+#undef FUZZ_ENTRY
 
 #include "ngtest.h"
 
@@ -72,6 +75,7 @@ static const struct {
 	{ "journal", fuzz_journal_one },
 	{ "cni", fuzz_cni_one },
 	{ "libng", fuzz_libng_one },
+	{ "jailparam", fuzz_jailparam_one },
 };
 
 static int
