@@ -234,7 +234,9 @@ $(SAN)/tests/%: tests/unit/%.c tests/unit/ngtest.h tests/unit/ngfake.h $(SAN_ENG
 
 # The fuzz replay includes the fuzz targets and ngd's sources whole.
 FUZZ_REPLAY_SRC = $(wildcard tests/fuzz/*.c tests/fuzz/*.h) $(NGD_SRC) src/ngd/ngd.h
-$(B)/tests/test_fuzz_regress $(SAN)/tests/test_fuzz_regress: $(FUZZ_REPLAY_SRC)
+$(B)/tests/test_fuzz_regress $(SAN)/tests/test_fuzz_regress: $(FUZZ_REPLAY_SRC) \
+    $(wildcard src/cni/*.c src/cni/*.h) src/lib/netgraph.c src/jail/jail_main.c
+$(B)/tests/test_fuzz_regress $(SAN)/tests/test_fuzz_regress: NGD_LIBS += -ljson-c
 
 unit: $(UNIT_BIN) $(SAN_UNIT_BIN)
 
@@ -283,6 +285,11 @@ $(FUZZ)/libnetgraph.a: $(LIB_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^
 $(FUZZ)/libjail.a: $(JAIL_SRC:%.c=$(FUZZ)/%.o)
 	$(AR) rcs $@ $^
+# The CNI target includes cni.c (its main renamed) and links the rest.
+$(FUZZ)/libcni.a: $(FUZZ)/src/cni/cni_graph.o $(FUZZ)/src/cni/cni_nl.o
+	$(AR) rcs $@ $^
+$(FUZZ)/fuzz_cni: $(FUZZ)/libcni.a
+FUZZ_LD_cni = $(FUZZ)/libcni.a $(FUZZ)/libnetgraph.a -ljson-c -lmnl
 
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer $(WARN) -std=gnu11 -pthread \

@@ -238,6 +238,57 @@ ngcni_field(json_object *o, const char *key, json_type t, json_object **v,
 	    t == json_type_int ? "integer" : names[t]);
 }
 
+/*
+ * A result (an IPAM plugin's, or prevResult) holds the fields read from
+ * it with the types they are read as: "ips" and "routes" arrays of
+ * objects, their addresses strings (null is no array or string either).
+ * json-c asserts on, or reads through NULL at, anything else ({"ips":{}},
+ * "gateway":null).  what names it in the error, code.
+ */
+static int
+ngcni_check_result(json_object *res, const char *what, int code,
+    struct ngcni_err *e)
+{
+	static const struct {
+		const char *list, *keys[2];
+	} want[] = {
+		{ "ips", { "address", "gateway" } },
+		{ "routes", { "dst", "gw" } },
+	};
+	json_object *a, *o, *v;
+	size_t i, j, k, n;
+
+	for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		if (!json_object_object_get_ex(res, want[k].list, &a))
+			continue;
+		if (!json_object_is_type(a, json_type_array))
+			return ngcni_fail(e, code, NULL,
+			    "%s: \"%s\" must be an array", what, want[k].list);
+		n = json_object_array_length(a);
+		for (i = 0; i < n; i++) {
+			o = json_object_array_get_idx(a, i);
+			if (!json_object_is_type(o, json_type_object))
+				return ngcni_fail(e, code, NULL,
+				    "%s: %s[%zu] must be an object", what,
+				    want[k].list, i);
+			for (j = 0; j < 2; j++)
+				if (json_object_object_get_ex(o,
+					want[k].keys[j], &v) &&
+				    (!json_object_is_type(v,
+					 json_type_string) ||
+					strlen(json_object_get_string(v)) !=
+					    (size_t)
+						json_object_get_string_len(v)))
+					return ngcni_fail(e, code, NULL,
+					    "%s: %s[%zu].%s must be a string "
+					    "without NUL bytes",
+					    what, want[k].list, i,
+					    want[k].keys[j]);
+		}
+	}
+	return 0;
+}
+
 static int
 ngcni_parse_mac(const char *s, uint8_t mac[6])
 {
@@ -419,6 +470,9 @@ ngcni_load_conf(struct ngcni *c, struct ngcni_err *e)
 	}
 	if ((error = ngcni_field(c->conf, "prevResult", json_type_object, &v,
 		 e)))
+		return error;
+	if (v != NULL &&
+	    (error = ngcni_check_result(v, "prevResult", NGCNI_E_CONFIG, e)))
 		return error;
 	if ((error = ngcni_field(c->conf, "runtimeConfig", json_type_object,
 		 &rc, e)))
@@ -841,30 +895,42 @@ ngcni_exec(const char *type, const char *cmd, const char *in, size_t inlen,
 	return e->code;
 }
 
+/* Whether a plugin's answer to VERSION, out, names version ver. */
+static bool
+ngcni_speaks(const char *out, const char *ver)
+{
+	json_object *o, *v, *s;
+	char err[64];
+	bool yes = false;
+	size_t i;
+
+	o = ngcni_parse(out, strlen(out), err, sizeof(err));
+	if (o != NULL &&
+	    json_object_object_get_ex(o, "supportedVersions", &v) &&
+	    json_object_is_type(v, json_type_array))
+		for (i = 0; i < json_object_array_length(v); i++) {
+			s = json_object_array_get_idx(v, i);
+			if (json_object_is_type(s, json_type_string) &&
+			    strcmp(json_object_get_string(s), ver) == 0)
+				yes = true;
+		}
+	json_object_put(o);
+	return yes;
+}
+
 /* Whether plugin type answers VERSION with version ver. */
 static bool
 ngcni_plugin_speaks(const char *type, const char *ver)
 {
 	static const char in[] = "{\"cniVersion\":\"1.0.0\"}";
 	struct ngcni_err e;
-	json_object *o, *v;
-	char *out, err[64];
-	bool yes = false;
-	size_t i;
+	char *out;
+	bool yes;
 
 	if (ngcni_exec(type, "VERSION", in, sizeof(in) - 1, NULL, &out, &e))
 		return false;
-	o = ngcni_parse(out, strlen(out), err, sizeof(err));
+	yes = ngcni_speaks(out, ver);
 	free(out);
-	if (o != NULL &&
-	    json_object_object_get_ex(o, "supportedVersions", &v) &&
-	    json_object_is_type(v, json_type_array))
-		for (i = 0; i < json_object_array_length(v); i++)
-			if (strcmp(json_object_get_string(
-				       json_object_array_get_idx(v, i)),
-				ver) == 0)
-				yes = true;
-	json_object_put(o);
 	return yes;
 }
 
@@ -1337,6 +1403,9 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 			    c->ipamtype);
 			goto fail;
 		}
+		if ((error = ngcni_check_result(ipamres, "ipam result",
+			 NGCNI_E_DECODE, e)) != 0)
+			goto fail;
 	}
 	if ((error = ngcni_configure(c, nl, ifindex, ipamres, e)) != 0)
 		goto fail;
@@ -1519,18 +1588,41 @@ out:
 	return error;
 }
 
+/* Whether record rec is one of valid's attachments (NULL: none); a
+ * containerID or ifname not a string names none. */
+static bool
+ngcni_gc_keeps(json_object *valid, json_object *rec)
+{
+	json_object *a, *id, *ifname;
+	size_t i, n;
+
+	n = valid != NULL ? json_object_array_length(valid) : 0;
+	for (i = 0; i < n; i++) {
+		a = json_object_array_get_idx(valid, i);
+		if (json_object_object_get_ex(a, "containerID", &id) &&
+		    json_object_is_type(id, json_type_string) &&
+		    strcmp(json_object_get_string(id),
+			ngcni_rec_str(rec, "containerId")) == 0 &&
+		    json_object_object_get_ex(a, "ifname", &ifname) &&
+		    json_object_is_type(ifname, json_type_string) &&
+		    strcmp(json_object_get_string(ifname),
+			ngcni_rec_str(rec, "ifname")) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* GC: every attachment of this network not named valid goes. */
 static int
 ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 {
 	struct ngcni_graph g = { .cs = -1 };
 	char path[PATH_MAX + 300];
-	json_object *valid = NULL, *rec, *a, *v;
+	json_object *valid = NULL, *rec;
 	struct dirent *d;
 	DIR *dir;
 	int error = 0;
 	char *out;
-	size_t i;
 
 	if ((error = ngcni_field(c->conf, "cni.dev/valid-attachments",
 		 json_type_array, &valid, e)))
@@ -1540,7 +1632,6 @@ ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 		    c->statedir);
 	while (error == 0 && (d = readdir(dir)) != NULL) {
 		size_t len = strlen(d->d_name);
-		bool keep = false;
 
 		if (len < 6 || strcmp(d->d_name + len - 5, ".json") != 0)
 			continue;
@@ -1551,19 +1642,7 @@ ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 			json_object_put(rec);
 			continue;
 		}
-		for (i = 0;
-		     valid != NULL && i < json_object_array_length(valid);
-		     i++) {
-			a = json_object_array_get_idx(valid, i);
-			if (json_object_object_get_ex(a, "containerID", &v) &&
-			    strcmp(json_object_get_string(v),
-				ngcni_rec_str(rec, "containerId")) == 0 &&
-			    json_object_object_get_ex(a, "ifname", &v) &&
-			    strcmp(json_object_get_string(v),
-				ngcni_rec_str(rec, "ifname")) == 0)
-				keep = true;
-		}
-		if (!keep) {
+		if (!ngcni_gc_keeps(valid, rec)) {
 			if (g.cs < 0)
 				error = ngcni_graph_open(&g, e);
 			if (error == 0)

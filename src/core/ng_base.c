@@ -584,6 +584,35 @@ ng_hooks_reap(struct ng_graph *g)
 }
 
 /*
+ * An edge from a node to itself: its ends leave and are told one at a
+ * time, the far one first.  Both at once, the node had no hook left at
+ * the first disconnect, and a type whose node goes with its last hook
+ * (hub, bridge, tee, vlan...) shut it down there, so that the second
+ * disconnect met a node whose private data was freed.
+ */
+static void
+ng_rmhook_self(struct ng_hook *ends[2])
+{
+	struct ng_node *node = ends[0]->node;
+
+	ng_node_ref(node);
+	for (int i = 0; i < 2; i++) {
+		struct ng_hook *h = node->hooks;
+
+		/* The first disconnect may have taken the other end. */
+		while (h != NULL && h != ends[i])
+			h = h->next;
+		if (h == NULL)
+			continue;
+		ng_unlink_hook(h);
+		if (node->type->disconnect != NULL)
+			node->type->disconnect(h);
+		ng_hook_free(node->graph, h);
+	}
+	ng_node_unref(node);
+}
+
+/*
  * Both ends leave their nodes before either type hears of it, so a
  * disconnect method that shuts its node down (and cascades) never meets
  * a half-removed edge.  The far side is told first, as FreeBSD does.
@@ -602,6 +631,10 @@ ng_rmhook(struct ng_hook *hook)
 	if (peer != NULL) {
 		peer->flags &= ~NG_HOOK_VALID;
 		peer->peer = NULL;
+	}
+	if (peer != NULL && peer->node == hook->node) {
+		ng_rmhook_self(ends);
+		return;
 	}
 	for (int i = 0; i < 2; i++) {
 		if (ends[i] == NULL)

@@ -779,12 +779,16 @@ ngd_journal_unesc(char *s)
 	return true;
 }
 
-/* The node a journal's ID stands for now (it may have another). */
+/* The node a journal's ID stands for now (it may have another), with a
+ * reference: a node may shut down while the text is applied (a hub whose
+ * only hook a later line could not connect). */
 struct ngd_idmap {
 	ng_id_t old;
 	struct ng_node *node;
+	bool made; /* by this text (not an ether node ngd made) */
 };
 
+/* The node old stands for, NULL if none or shut down since. */
 static struct ng_node *
 ngd_idmap_find(struct ngd_idmap *m, size_t n, ng_id_t old)
 {
@@ -792,7 +796,7 @@ ngd_idmap_find(struct ngd_idmap *m, size_t n, ng_id_t old)
 		size_t mid = (lo + hi) / 2;
 
 		if (m[mid].old == old)
-			return m[mid].node;
+			return ng_node_valid(m[mid].node) ? m[mid].node : NULL;
 		if (m[mid].old < old)
 			lo = mid + 1;
 		else
@@ -995,12 +999,16 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 					cap = cap ? 2 * cap : 64;
 					nm = realloc(map, cap * sizeof(*map));
 					if (nm == NULL) {
+						if (node != have)
+							ng_rmnode(node);
 						error = ENOMEM;
 						break;
 					}
 					map = nm;
 				}
+				ng_node_ref(node); /* until the end, below */
 				map[nmap].old = id;
+				map[nmap].made = node != have;
 				map[nmap++].node = node;
 				(*nnodes)++;
 			}
@@ -1032,6 +1040,7 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			pending.id = id;
 		} else if (strcmp(kw, "ifdev") == 0) {
 			struct ng_node *node;
+			struct ng_ifdev *d;
 			int synced;
 
 			if (sscanf(line, "ifdev %x synced=%d", &id, &synced) !=
@@ -1040,9 +1049,9 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 				break;
 			}
 			node = ngd_idmap_find(map, nmap, id);
-			if (node != NULL && node->type->netdev != NULL)
-				node->type->netdev->ifdev(node)->synced =
-				    synced != 0;
+			if (node != NULL && node->type->netdev != NULL &&
+			    (d = node->type->netdev->ifdev(node)) != NULL)
+				d->synced = synced != 0;
 		} else if (strcmp(kw, "hook") == 0) {
 			struct ng_node *na, *nb;
 
@@ -1072,7 +1081,7 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 				break;
 			}
 			node = ngd_idmap_find(map, nmap, id);
-			if (node != NULL && ng_node_valid(node) &&
+			if (node != NULL &&
 			    (error = ngd_journal_msg(node, a, text2)) != 0) {
 				ngd_log(LOG_ERR,
 				    "journal: [%x]: %s: %s; left "
@@ -1097,12 +1106,20 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 		}
 		j->nids = nmap;
 	}
+	/* All or nothing: a text not understood leaves no node of its own. */
+	for (size_t i = 0; i < nmap; i++) {
+		if (error != 0 && map[i].made && ng_node_valid(map[i].node))
+			ng_rmnode(map[i].node);
+		ng_node_unref(map[i].node);
+	}
 	free(map);
-	if (error == 0)
+	if (error == 0) {
 		ng_graph_set_next_id(j->graph, nextid);
-	else
-		ngd_log(LOG_ERR, "journal %s: line %u: not understood", j->path,
-		    lineno);
+		return 0;
+	}
+	*nnodes = 0;
+	ngd_log(LOG_ERR, "journal %s: line %u: not understood", j->path,
+	    lineno);
 	return error;
 }
 

@@ -9,7 +9,8 @@
  * the janitor's is shut down, so inputs do not pile up.
  *
  * Not run: `read`, `write -f` and `dot FILE`, which open files (and
- * tests/fuzz/run starts every target in a scratch directory).  Run it
+ * tests/fuzz/run starts every target in a scratch directory), nor `top`
+ * and `capture`, which run until interrupted.  Run it
  * with -close_fd_mask=3: ngctl prints a lot.  A hang is a finding too:
  * give -timeout.
  * Built only by `make fuzz` (it links ngctl and libnetgraph), so its
@@ -124,12 +125,16 @@ fzc_sweep(void)
 /*
  * What ngctl must not do here: touch files.  `read` and `write -f` read
  * them, `dot FILE` writes one (as root, anywhere: the first fuzzing
- * runs littered the tree with graphs named after mutated words).
+ * runs littered the tree with graphs named after mutated words).  Nor
+ * wait for a person: `top` and `capture` run until interrupted (a
+ * campaign's timeout was `top` waiting for its next second, for ever),
+ * and `capture -w` writes a file.
  */
 static bool
 fzc_allowed(const struct ngctl_cmd *cmd, int ac, char **av)
 {
-	if (cmd == &ngctl_cmd_read)
+	if (cmd == &ngctl_cmd_read || cmd == &ngctl_cmd_top ||
+	    cmd == &ngctl_cmd_capture)
 		return false;
 	for (int i = 1; i < ac; i++) {
 		if (cmd == &ngctl_cmd_write && strcmp(av[i], "-f") == 0)

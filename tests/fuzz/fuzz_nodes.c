@@ -12,7 +12,8 @@
  *     I iface:    inet, inet6          E eiface: ether
  *
  * Input: operations, each one byte then its operands (see the switch at
- * the end).  A frame is either the input's bytes or built from a known
+ * the end); frames come in on our hooks or from the iface and eiface
+ * nodes' interfaces.  A frame is either the input's bytes or built from a known
  * header (Ethernet with or without an 802.1Q or 802.1ad tag, IPv4 or
  * IPv6) followed by the input, and may carry TAP offload metadata, which
  * the nodes that segment or checksum in software (ng_gso.c) then act on.
@@ -171,17 +172,16 @@ fzn_header(uint8_t *p, size_t room, uint8_t shape, struct fz_in *in)
 	return n;
 }
 
-/* One frame into the graph on one of our hooks. */
-static void
-fzn_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
+/* A frame from the input (op: with TAP metadata, with a known header). */
+static struct ng_pkt *
+fzn_pkt(struct ng_graph *g, struct fz_in *in, uint8_t op)
 {
-	struct ng_pkt *p = ng_pkt_alloc(sock->graph);
-	const char *hook = fzn_hooks[fz_u8(in) % FZN_NHOOKS].ours;
+	struct ng_pkt *p = ng_pkt_alloc(g);
 	const uint8_t *b;
 	size_t len, n, h = 0, room = NG_PKT_BUFSIZE - NG_PKT_HEADROOM;
 
 	if (p == NULL)
-		return;
+		return NULL;
 	if (op & 0x10)
 		fz_vnet_hdr(in, p);
 	len = fz_u16(in) % (room + 1);
@@ -194,7 +194,33 @@ fzn_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
 	memcpy(p->data + h, b, n);
 	memset(p->data + h + n, 0, len - h - n);
 	p->len = (uint32_t)len;
+	return p;
+}
+
+/* One frame into the graph on one of our hooks. */
+static void
+fzn_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
+{
+	const char *hook = fzn_hooks[fz_u8(in) % FZN_NHOOKS].ours;
+	struct ng_pkt *p = fzn_pkt(sock->graph, in, op);
+
+	if (p == NULL)
+		return;
 	(void)ng_socket_send_data(sock, hook, &p); /* consumes p */
+	FUZZ_ASSERT(p == NULL);
+}
+
+/* One frame from the interface of the iface or eiface node, as a TAP
+ * (or the kernel's tun) hands it over. */
+static void
+fzn_input(struct ng_node *sock, struct fz_in *in, uint8_t op)
+{
+	struct ng_node *node = ngt_node(sock, fz_u8(in) & 1 ? "I:" : "E:");
+	struct ng_pkt *p;
+
+	if (node == NULL || (p = fzn_pkt(sock->graph, in, op)) == NULL)
+		return;
+	ng_netdev_input(node, &p); /* consumes p */
 	FUZZ_ASSERT(p == NULL);
 }
 
@@ -244,6 +270,9 @@ fzn_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 			(void)fzn_link(sock, i);
 		break;
 	}
+	case 10:
+		fzn_input(sock, in, op);
+		break;
 	default:
 		break;
 	}

@@ -26,6 +26,8 @@
 #define FZW_CLIENTS 4
 #define FZW_MAXRECS 64
 
+#ifndef FZ_NGD_LOG
+#define FZ_NGD_LOG
 /* ngd's main.c provides this; here nothing is logged. */
 void
 ngd_log(int level, const char *fmt, ...)
@@ -33,6 +35,7 @@ ngd_log(int level, const char *fmt, ...)
 	(void)level;
 	(void)fmt;
 }
+#endif
 
 struct fzw_client {
 	struct ngd_conn *conn;

@@ -6,7 +6,9 @@
  * build) catches a finding that comes back.  The targets are included
  * here with their entry point renamed; the wire target brings ngd's
  * control server with it (ctl.c, and loop.c and netdev.c, which it
- * calls), as make fuzz links it.  fuzz_ngctl needs a running ngd and
+ * calls), as make fuzz links it; the journal target brings journal.c,
+ * the CNI target the CNI plugin (and json-c), the libng target
+ * libnetgraph's netgraph.c, the jailparam target jail(8)'s main file.  fuzz_ngctl needs a running ngd and
  * libnetgraph, and fuzz_jailconf the fopen and glob wrappers that keep
  * its .includes in a scratch directory: tests/fuzz/run replays their
  * findings.
@@ -40,6 +42,20 @@
 #include "../../src/ngd/sockdev.c"
 #include "../fuzz/fuzz_wire.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_journal_one
+#include "../fuzz/fuzz_journal.c"
+#undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_cni_one
+#include "../../src/cni/cni_graph.c"
+#include "../../src/cni/cni_nl.c"
+#include "../fuzz/fuzz_cni.c"
+#undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_libng_one
+#include "../fuzz/fuzz_libng.c"
+#undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_jailparam_one
+#include "../fuzz/fuzz_jailparam.c"
+#undef FUZZ_ENTRY
 
 #include "ngtest.h"
 
@@ -56,6 +72,10 @@ static const struct {
 	{ "nat", fuzz_nat_one },
 	{ "wire", fuzz_wire_one },
 	{ "vxlan", fuzz_vxlan_one },
+	{ "journal", fuzz_journal_one },
+	{ "cni", fuzz_cni_one },
+	{ "libng", fuzz_libng_one },
+	{ "jailparam", fuzz_jailparam_one },
 };
 
 static int

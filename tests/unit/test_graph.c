@@ -425,6 +425,53 @@ out:
 	ng_graph_free(g);
 }
 
+/*
+ * An edge from a node to itself, the node's last: removing it shuts the
+ * node down once, after both ends were told (each type below goes with
+ * its last hook).  The ASan build catches a disconnect that meets a
+ * node already shut down.
+ *
+ *   sock --s-- N  x --+
+ *                 y --+
+ */
+static void
+test_self_edge(void)
+{
+	static const struct {
+		const char *type, *first, *x, *y;
+	} t[] = {
+		{ "hub", "a", "x", "y" },
+		{ "tee", "left2right", "left", "right" },
+		{ "one2many", "many9", "one", "many0" },
+		{ "vlan", "nomatch", "downstream", "v1" },
+		{ "bpf", "a", "x", "y" },
+	};
+	struct ng_graph *g = ngt_graph();
+	struct ng_node *sock = ngt_socket(g, &conn), *n = NULL;
+	char what[64];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(what, sizeof(what), "self edge/%s", t[i].type);
+		CHECK_INT(what,
+		    ngt_mkpeer(sock, ".", t[i].type, "s", t[i].first), 0);
+		CHECK_INT(what, ngt_name(sock, "s", "N"), 0);
+		CHECK_INT(what, ngt_connect(sock, "N:", "N:", t[i].x, t[i].y),
+		    0);
+		CHECK_INT(what, ngt_rmhook(sock, ".", "s"), 0);
+		CHECK(what, ngt_node(sock, "N:") != NULL);
+		CHECK_INT(what, ngt_rmhook(sock, "N:", t[i].x), 0);
+		CHECK_INT(what, ngt_count_type(g, t[i].type), 0);
+	}
+	/* A bridge refuses the edge (ELOOP): its node had no other hook. */
+	CHECK_INT("self edge/bridge made", ng_make_node(g, "bridge", &n), 0);
+	if (n != NULL)
+		CHECK_INT("self edge/bridge refuses",
+		    ng_con_nodes(n, "link0", n, "link1"), ELOOP);
+	CHECK_INT("self edge/bridge gone", ngt_count_type(g, "bridge"), 0);
+	ngt_clear(&conn);
+	ng_graph_free(g);
+}
+
 /* The reply to a no-argument generic command sent to path. */
 static const struct ng_mesg *
 ask(struct ng_node *sock, const char *path, uint32_t cmd, int *error)
@@ -706,6 +753,7 @@ main(void)
 	test_names();
 	test_lifecycle();
 	test_connect_rmhook();
+	test_self_edge();
 	test_replies();
 	test_hub();
 	test_socket();
