@@ -457,6 +457,45 @@ ngd_veth_changed(struct ngd_veth *v)
 	ngd_fast_stale(v->fp);
 }
 
+/*
+ * A pair made by the request nh (ngd_veth_newlink_spec), its graph-side
+ * end as the kernel made it in *l: the kernel's answer to the request
+ * itself (NLM_F_ECHO) gives its index and its peer's index and
+ * namespace, which were asked after it (one request for the index, two
+ * for the peer when the journal describes it).  A kernel that echoes
+ * nothing leaves l->ifindex 0: the callers ask as before.
+ */
+static int
+ngd_fast_newpair(struct ngd_fast *fp, struct nlmsghdr *nh,
+    struct ngd_fast_link *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->link = l->netnsid = -1;
+	nh->nlmsg_flags |= NLM_F_ECHO;
+	return ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb, l);
+}
+
+/*
+ * v's interface as ngd has just made it (l: the echo of its pair, name
+ * and mac as asked): known for the journal's description (peer_known),
+ * as a read would have found it; a message still reads it (peer_gen 0).
+ */
+static void
+ngd_veth_made(struct ngd_veth *v, const struct ngd_fast_link *l,
+    const char *name, const uint8_t *mac)
+{
+	if (l->ifindex != v->gidx || l->link <= 0 || l->netnsid < 0 ||
+	    mac == NULL || strlen(name) >= IFNAMSIZ)
+		return;
+	memset(&v->peer, 0, sizeof(v->peer));
+	v->peer.nsid = l->netnsid;
+	v->peer.ifindex = l->link;
+	memcpy(v->peer.name, name, strlen(name) + 1);
+	memcpy(v->peer.mac, mac, 6);
+	v->peer_gen = 0;
+	v->peer_known = true;
+}
+
 static int
 ngd_fast_nsid_cb(const struct nlmsghdr *nh, void *arg)
 {
@@ -2438,7 +2477,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	struct ngd_fast *fp = be;
-	struct ngd_fast_link l;
+	struct ngd_fast_link l, made;
 	struct ngd_veth *v;
 	char buf[1024], gname[IFNAMSIZ];
 	struct nlmsghdr *nh;
@@ -2463,20 +2502,25 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	 */
 	nh = ngd_veth_newlink(buf, sizeof(buf), gname, ifname, mac, 0,
 	    fp->nd->own_netns);
-	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	error = ngd_fast_newpair(fp, nh, &made);
 	if (error != 0) {
 		free(v);
 		return error;
 	}
-	/* Its index, from its name (the data plane is ours alone). */
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_GETLINK;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
-	memset(&l, 0, sizeof(l));
-	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb, &l);
+	l = made;
+	if (l.ifindex <= 0) {
+		/* Its index, from its name (the data plane is ours
+		 * alone): a kernel that did not echo the request. */
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_GETLINK;
+		ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
+		memset(&l, 0, sizeof(l));
+		error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb,
+		    &l);
+	}
 	if (error == 0 && l.ifindex <= 0)
 		error = ENODEV;
 	if (error == 0) {
@@ -2500,6 +2544,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
+	ngd_veth_made(v, &made, ifname, mac);
 	*devp = v->dev;
 	return 0;
 }
@@ -3020,9 +3065,12 @@ ngd_fast_chain_load(struct ngd_fast *fp, int gidx)
 /* An index no device of the data plane has, for a new graph-side end:
  * above every pair's (ngd_fast_saw_gidx keeps next_gidx there: O(1)),
  * the one of the next NGD_FAST_GIDX_WINDOW whose kernel chain holds the
- * fewest ends and no uplink (NGD_FAST_DEV_CHAINS). */
+ * fewest ends and no uplink (NGD_FAST_DEV_CHAINS).  Asked of the kernel
+ * (probe) only once the one chosen unasked was taken: the data plane is
+ * ngd's, where only the kernel's own choices (an uplink, a pair it gave
+ * an index) may have gone past next_gidx; a request a jail, otherwise. */
 static int
-ngd_fast_free_gidx(struct ngd_fast *fp)
+ngd_fast_free_gidx(struct ngd_fast *fp, bool probe)
 {
 	struct ngd_fast_link l;
 	unsigned load, best;
@@ -3037,7 +3085,8 @@ ngd_fast_free_gidx(struct ngd_fast *fp)
 				best = load;
 				g = fp->next_gidx + k;
 			}
-		if (g > 1 && ngd_fast_getlink(fp, -1, g, &l) == ENODEV) {
+		if (g > 1 &&
+		    (!probe || ngd_fast_getlink(fp, -1, g, &l) == ENODEV)) {
 			fp->next_gidx = g + 1;
 			return g;
 		}
@@ -3081,20 +3130,22 @@ ngd_fast_index_of(struct ngd_fast *fp, const char *name)
  */
 static int
 ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
-    bool up, const char *ifname, const uint8_t mac[6])
+    bool up, const char *ifname, const uint8_t mac[6],
+    struct ngd_fast_link *made)
 {
 	struct ngd_fast *fp = v->fp;
 	struct ngd_veth_spec vs = { 0 };
+	struct ngd_fast_link l;
 	char buf[1024], gname[IFNAMSIZ], oldname[IFNAMSIZ];
 	struct nlmsghdr *nh;
 	struct ng_fast_bpf_stats oldst;
 	int gidx, oldgidx, oldlink, error;
 	uint32_t id, key, br;
-	bool resync, heard;
+	bool resync, heard, probed = false;
 
 	snprintf(gname, sizeof(gname), "ngdp%u", fp->npairs++);
 	vs.name = gname;
-	vs.ifindex = ngd_fast_free_gidx(fp);
+	vs.ifindex = ngd_fast_free_gidx(fp, false);
 	vs.up = up;
 	vs.peer = ifname;
 	vs.netns = nsfd;
@@ -3108,9 +3159,18 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	}
 	for (;;) {
 		nh = ngd_veth_newlink_spec(buf, sizeof(buf), &vs);
-		error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+		error = ngd_fast_newpair(fp, nh, made);
 		if (error != EBUSY) /* an index taken */
 			break;
+		/* The graph-side end's, chosen unasked?  Then one asked. */
+		if (vs.ifindex != 0 && !probed) {
+			probed = true;
+			if (ngd_fast_getlink(fp, -1, vs.ifindex, &l) !=
+			    ENODEV) {
+				vs.ifindex = ngd_fast_free_gidx(fp, true);
+				continue;
+			}
+		}
 		if (vs.peer_ifindex != 0)
 			vs.peer_ifindex = 0; /* there: the interface's */
 		else if (vs.ifindex != 0)
@@ -3120,7 +3180,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	}
 	if (error != 0)
 		return error; /* EEXIST: the name is taken there */
-	if ((gidx = vs.ifindex) == 0 &&
+	if ((gidx = vs.ifindex) == 0 && (gidx = made->ifindex) <= 0 &&
 	    (gidx = ngd_fast_index_of(fp, gname)) == 0) {
 		ngd_log(LOG_ERR, "%s: its new pair cannot be found", ifname);
 		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, 0);
@@ -3215,6 +3275,7 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev);
 	struct ngd_veth_peer p;
+	struct ngd_fast_link made;
 	struct ng_ifdev *d;
 	char path[PATH_MAX];
 	bool home, have;
@@ -3251,8 +3312,10 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	    NULL;
 	/* The carrier the hooks want (the old end may be gone already). */
 	error = ngd_veth_remake(v, nsfd, have ? &p : NULL,
-	    d != NULL && d->carrier, ifname, mac);
+	    d != NULL && d->carrier, ifname, mac, &made);
 	ngd_veth_changed(v);
+	if (error == 0) /* as made: the journal need not read it */
+		ngd_veth_made(v, &made, ifname, mac);
 	close(nsfd);
 	if (error != 0)
 		return error;
