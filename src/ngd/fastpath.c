@@ -262,6 +262,7 @@ struct ngd_veth {
 	 * the journal asks for every pair at every write (O(pairs) a
 	 * write, a write after most requests), and it seldom changes. */
 	char desc[192];
+	size_t desc_len;
 	struct ngd_veth_peer desc_p;
 	int desc_gidx;
 	uint16_t desc_id;
@@ -1999,8 +2000,10 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 	    v->desc_id == v->id && v->desc_home == home &&
 	    v->desc_p.ifindex == p.ifindex &&
 	    memcmp(v->desc_p.mac, p.mac, sizeof(p.mac)) == 0 &&
-	    strcmp(v->desc_p.name, p.name) == 0) {
-		snprintf(buf, size, "%s", v->desc);
+	    strcmp(v->desc_p.name, p.name) == 0 && v->desc_len < size) {
+		/* copied, not formatted: a journal write asks for every
+		 * pair's, and few changed */
+		memcpy(buf, v->desc, v->desc_len + 1);
 		return 0;
 	}
 	snprintf(buf, size,
@@ -2015,8 +2018,9 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 		snprintf(buf + n, size - n, " ns-ino=%llu ns-cookie=%llu",
 		    (unsigned long long)fp->own_ino,
 		    (unsigned long long)fp->own_cookie);
-	if (strlen(buf) < sizeof(v->desc)) { /* kept for the next time */
-		memcpy(v->desc, buf, strlen(buf) + 1);
+	if ((n = strlen(buf)) < sizeof(v->desc)) { /* kept for next time */
+		memcpy(v->desc, buf, n + 1);
+		v->desc_len = n;
 		v->desc_p = p;
 		v->desc_gidx = v->gidx;
 		v->desc_id = v->id;
