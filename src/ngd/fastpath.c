@@ -755,8 +755,9 @@ ngd_fast_count(struct ng_hook *h, uint64_t pkts, uint64_t bytes)
 
 /* What v's port forwarded since the last look, added to the hooks it
  * crossed by the path its entry had (written); what matches no edge of
- * the graph any more went with that edge's hooks. */
-static void
+ * the graph any more went with that edge's hooks.  False: the counters
+ * could not be read (v->seen is as it was). */
+static bool
 ngd_veth_fold(struct ngd_veth *v)
 {
 	struct ngd_fast *fp = v->fp;
@@ -767,18 +768,18 @@ ngd_veth_fold(struct ngd_veth *v)
 	uint64_t pkts, bytes, drops;
 
 	if (ngd_veth_stats(v, &now) != 0)
-		return;
+		return false;
 	pkts = now.fast_pkts - v->seen.fast_pkts;
 	bytes = now.fast_bytes - v->seen.fast_bytes;
 	drops = now.dropped - v->seen.dropped;
 	v->seen = now;
 	if ((pkts == 0 && drops == 0) || (h = ngd_veth_ether(v)) == NULL)
-		return;
+		return true;
 	/* sent by the eiface, reached no node: the slow path's queue had
 	 * no room, or a redirect failed (whatever the path) */
 	h->stats.xmit_drops += drops;
 	if (pkts == 0)
-		return;
+		return true;
 	switch (v->written.mode) {
 	case NG_FAST_BPF_DIRECT:
 		if ((strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
@@ -821,6 +822,7 @@ ngd_veth_fold(struct ngd_veth *v)
 		ngd_fast_vl_count(h, v->written.peer, pkts, bytes);
 		break;
 	}
+	return true;
 }
 
 static bool
@@ -3142,7 +3144,6 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	struct ngd_fast_link l;
 	char buf[1024], gname[IFNAMSIZ], oldname[IFNAMSIZ];
 	struct nlmsghdr *nh;
-	struct ng_fast_bpf_stats oldst;
 	int gidx, oldgidx, oldlink, error;
 	uint32_t id, key, br;
 	bool resync, heard, probed = false;
@@ -3201,9 +3202,8 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	 * Whether its port saw any frame since its id was given (every
 	 * frame is counted, one way or another): if not, a bridge learned
 	 * no host on it. */
-	ngd_veth_fold(v);
-	heard = ngd_veth_stats(v, &oldst) != 0 || oldst.fast_pkts != 0 ||
-	    oldst.slow_pkts != 0 || oldst.dropped != 0;
+	heard = !ngd_veth_fold(v) || v->seen.fast_pkts != 0 ||
+	    v->seen.slow_pkts != 0 || v->seen.dropped != 0; /* as just read */
 	oldgidx = v->gidx;
 	oldlink = v->link;
 	memcpy(oldname, v->gname, sizeof(oldname));
