@@ -729,12 +729,17 @@ ngd_journal_put(struct ngd_journal *j, const char *text, size_t len)
 	char tmp[PATH_MAX + 64];
 	int fd, error = 0;
 
-	if (mkdir(j->base, 0700) < 0 && errno != EEXIST)
-		return errno;
-	if (mkdir(j->dir, 0700) < 0 && errno != EEXIST)
-		return errno;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
+	/* The directories are made when missing (the first write, or
+	 * removed meanwhile), not tried at each write. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir(j->base, 0700) < 0 && errno != EEXIST)
+			return errno;
+		if (mkdir(j->dir, 0700) < 0 && errno != EEXIST)
+			return errno;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return errno;
 	for (size_t off = 0; off < len && error == 0;) {
