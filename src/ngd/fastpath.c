@@ -1422,29 +1422,26 @@ ngd_fast_dataplane_nsid(void)
 {
 	static int nsid = -1;
 	struct ngd_fast *fp = ngd_fast_active;
-	struct mnl_socket *nl;
 	char buf[256];
 	struct nlmsghdr *nh;
 	struct rtgenmsg *g;
-	unsigned seq = 0;
 
-	if (fp == NULL)
+	if (fp == NULL || fp->nd->rtnl == NULL)
 		return -1;
 	if (nsid >= 0) /* given once, kept while the data plane lives */
 		return nsid;
-	/* From ngd's namespace, where this is asked from. */
-	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
-		return -1;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
-		memset(buf, 0, sizeof(buf));
-		nh = mnl_nlmsg_put_header(buf);
-		nh->nlmsg_type = RTM_GETNSID;
-		g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
-		g->rtgen_family = AF_UNSPEC;
-		mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)fp->dp_netns);
-		(void)ngd_fast_talk(nl, &seq, nh, ngd_fast_nsid_cb, &nsid);
-	}
-	mnl_socket_close(nl);
+	/* From ngd's namespace, where this is asked from: on its socket
+	 * there (asked at each link event of a veth with a peer elsewhere
+	 * until the data plane has an id here, a socket each time was
+	 * three calls more). */
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_GETNSID;
+	g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)fp->dp_netns);
+	(void)ngd_fast_talk(fp->nd->rtnl, &fp->nd->rtnl_seq, nh,
+	    ngd_fast_nsid_cb, &nsid);
 	return nsid;
 }
 
