@@ -262,6 +262,7 @@ struct ngd_veth {
 	 * the journal asks for every pair at every write (O(pairs) a
 	 * write, a write after most requests), and it seldom changes. */
 	char desc[192];
+	size_t desc_len;
 	struct ngd_veth_peer desc_p;
 	int desc_gidx;
 	uint16_t desc_id;
@@ -455,6 +456,45 @@ ngd_veth_changed(struct ngd_veth *v)
 	v->peer_gen = 0;
 	v->peer_known = false;
 	ngd_fast_stale(v->fp);
+}
+
+/*
+ * A pair made by the request nh (ngd_veth_newlink_spec), its graph-side
+ * end as the kernel made it in *l: the kernel's answer to the request
+ * itself (NLM_F_ECHO) gives its index and its peer's index and
+ * namespace, which were asked after it (one request for the index, two
+ * for the peer when the journal describes it).  A kernel that echoes
+ * nothing leaves l->ifindex 0: the callers ask as before.
+ */
+static int
+ngd_fast_newpair(struct ngd_fast *fp, struct nlmsghdr *nh,
+    struct ngd_fast_link *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->link = l->netnsid = -1;
+	nh->nlmsg_flags |= NLM_F_ECHO;
+	return ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb, l);
+}
+
+/*
+ * v's interface as ngd has just made it (l: the echo of its pair, name
+ * and mac as asked): known for the journal's description (peer_known),
+ * as a read would have found it; a message still reads it (peer_gen 0).
+ */
+static void
+ngd_veth_made(struct ngd_veth *v, const struct ngd_fast_link *l,
+    const char *name, const uint8_t *mac)
+{
+	if (l->ifindex != v->gidx || l->link <= 0 || l->netnsid < 0 ||
+	    mac == NULL || strlen(name) >= IFNAMSIZ)
+		return;
+	memset(&v->peer, 0, sizeof(v->peer));
+	v->peer.nsid = l->netnsid;
+	v->peer.ifindex = l->link;
+	memcpy(v->peer.name, name, strlen(name) + 1);
+	memcpy(v->peer.mac, mac, 6);
+	v->peer_gen = 0;
+	v->peer_known = true;
 }
 
 static int
@@ -715,8 +755,9 @@ ngd_fast_count(struct ng_hook *h, uint64_t pkts, uint64_t bytes)
 
 /* What v's port forwarded since the last look, added to the hooks it
  * crossed by the path its entry had (written); what matches no edge of
- * the graph any more went with that edge's hooks. */
-static void
+ * the graph any more went with that edge's hooks.  False: the counters
+ * could not be read (v->seen is as it was). */
+static bool
 ngd_veth_fold(struct ngd_veth *v)
 {
 	struct ngd_fast *fp = v->fp;
@@ -727,18 +768,18 @@ ngd_veth_fold(struct ngd_veth *v)
 	uint64_t pkts, bytes, drops;
 
 	if (ngd_veth_stats(v, &now) != 0)
-		return;
+		return false;
 	pkts = now.fast_pkts - v->seen.fast_pkts;
 	bytes = now.fast_bytes - v->seen.fast_bytes;
 	drops = now.dropped - v->seen.dropped;
 	v->seen = now;
 	if ((pkts == 0 && drops == 0) || (h = ngd_veth_ether(v)) == NULL)
-		return;
+		return true;
 	/* sent by the eiface, reached no node: the slow path's queue had
 	 * no room, or a redirect failed (whatever the path) */
 	h->stats.xmit_drops += drops;
 	if (pkts == 0)
-		return;
+		return true;
 	switch (v->written.mode) {
 	case NG_FAST_BPF_DIRECT:
 		if ((strcmp(h->peer->name, NG_EIFACE_HOOK_ETHER) == 0 &&
@@ -781,6 +822,7 @@ ngd_veth_fold(struct ngd_veth *v)
 		ngd_fast_vl_count(h, v->written.peer, pkts, bytes);
 		break;
 	}
+	return true;
 }
 
 static bool
@@ -1380,29 +1422,26 @@ ngd_fast_dataplane_nsid(void)
 {
 	static int nsid = -1;
 	struct ngd_fast *fp = ngd_fast_active;
-	struct mnl_socket *nl;
 	char buf[256];
 	struct nlmsghdr *nh;
 	struct rtgenmsg *g;
-	unsigned seq = 0;
 
-	if (fp == NULL)
+	if (fp == NULL || fp->nd->rtnl == NULL)
 		return -1;
 	if (nsid >= 0) /* given once, kept while the data plane lives */
 		return nsid;
-	/* From ngd's namespace, where this is asked from. */
-	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
-		return -1;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
-		memset(buf, 0, sizeof(buf));
-		nh = mnl_nlmsg_put_header(buf);
-		nh->nlmsg_type = RTM_GETNSID;
-		g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
-		g->rtgen_family = AF_UNSPEC;
-		mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)fp->dp_netns);
-		(void)ngd_fast_talk(nl, &seq, nh, ngd_fast_nsid_cb, &nsid);
-	}
-	mnl_socket_close(nl);
+	/* From ngd's namespace, where this is asked from: on its socket
+	 * there (asked at each link event of a veth with a peer elsewhere
+	 * until the data plane has an id here, a socket each time was
+	 * three calls more). */
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_GETNSID;
+	g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)fp->dp_netns);
+	(void)ngd_fast_talk(fp->nd->rtnl, &fp->nd->rtnl_seq, nh,
+	    ngd_fast_nsid_cb, &nsid);
 	return nsid;
 }
 
@@ -1960,8 +1999,10 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 	    v->desc_id == v->id && v->desc_home == home &&
 	    v->desc_p.ifindex == p.ifindex &&
 	    memcmp(v->desc_p.mac, p.mac, sizeof(p.mac)) == 0 &&
-	    strcmp(v->desc_p.name, p.name) == 0) {
-		snprintf(buf, size, "%s", v->desc);
+	    strcmp(v->desc_p.name, p.name) == 0 && v->desc_len < size) {
+		/* copied, not formatted: a journal write asks for every
+		 * pair's, and few changed */
+		memcpy(buf, v->desc, v->desc_len + 1);
 		return 0;
 	}
 	snprintf(buf, size,
@@ -1976,8 +2017,9 @@ ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh)
 		snprintf(buf + n, size - n, " ns-ino=%llu ns-cookie=%llu",
 		    (unsigned long long)fp->own_ino,
 		    (unsigned long long)fp->own_cookie);
-	if (strlen(buf) < sizeof(v->desc)) { /* kept for the next time */
-		memcpy(v->desc, buf, strlen(buf) + 1);
+	if ((n = strlen(buf)) < sizeof(v->desc)) { /* kept for next time */
+		memcpy(v->desc, buf, n + 1);
+		v->desc_len = n;
 		v->desc_p = p;
 		v->desc_gidx = v->gidx;
 		v->desc_id = v->id;
@@ -2438,7 +2480,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
     const uint8_t mac[6], struct ng_node *node, struct ng_netdev **devp)
 {
 	struct ngd_fast *fp = be;
-	struct ngd_fast_link l;
+	struct ngd_fast_link l, made;
 	struct ngd_veth *v;
 	char buf[1024], gname[IFNAMSIZ];
 	struct nlmsghdr *nh;
@@ -2463,20 +2505,25 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	 */
 	nh = ngd_veth_newlink(buf, sizeof(buf), gname, ifname, mac, 0,
 	    fp->nd->own_netns);
-	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	error = ngd_fast_newpair(fp, nh, &made);
 	if (error != 0) {
 		free(v);
 		return error;
 	}
-	/* Its index, from its name (the data plane is ours alone). */
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_GETLINK;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
-	memset(&l, 0, sizeof(l));
-	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb, &l);
+	l = made;
+	if (l.ifindex <= 0) {
+		/* Its index, from its name (the data plane is ours
+		 * alone): a kernel that did not echo the request. */
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_GETLINK;
+		ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		mnl_attr_put_strz(nh, IFLA_IFNAME, gname);
+		memset(&l, 0, sizeof(l));
+		error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_link_cb,
+		    &l);
+	}
 	if (error == 0 && l.ifindex <= 0)
 		error = ENODEV;
 	if (error == 0) {
@@ -2500,6 +2547,7 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
+	ngd_veth_made(v, &made, ifname, mac);
 	*devp = v->dev;
 	return 0;
 }
@@ -3020,9 +3068,12 @@ ngd_fast_chain_load(struct ngd_fast *fp, int gidx)
 /* An index no device of the data plane has, for a new graph-side end:
  * above every pair's (ngd_fast_saw_gidx keeps next_gidx there: O(1)),
  * the one of the next NGD_FAST_GIDX_WINDOW whose kernel chain holds the
- * fewest ends and no uplink (NGD_FAST_DEV_CHAINS). */
+ * fewest ends and no uplink (NGD_FAST_DEV_CHAINS).  Asked of the kernel
+ * (probe) only once the one chosen unasked was taken: the data plane is
+ * ngd's, where only the kernel's own choices (an uplink, a pair it gave
+ * an index) may have gone past next_gidx; a request a jail, otherwise. */
 static int
-ngd_fast_free_gidx(struct ngd_fast *fp)
+ngd_fast_free_gidx(struct ngd_fast *fp, bool probe)
 {
 	struct ngd_fast_link l;
 	unsigned load, best;
@@ -3037,7 +3088,8 @@ ngd_fast_free_gidx(struct ngd_fast *fp)
 				best = load;
 				g = fp->next_gidx + k;
 			}
-		if (g > 1 && ngd_fast_getlink(fp, -1, g, &l) == ENODEV) {
+		if (g > 1 &&
+		    (!probe || ngd_fast_getlink(fp, -1, g, &l) == ENODEV)) {
 			fp->next_gidx = g + 1;
 			return g;
 		}
@@ -3081,20 +3133,21 @@ ngd_fast_index_of(struct ngd_fast *fp, const char *name)
  */
 static int
 ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
-    bool up, const char *ifname, const uint8_t mac[6])
+    bool up, const char *ifname, const uint8_t mac[6],
+    struct ngd_fast_link *made)
 {
 	struct ngd_fast *fp = v->fp;
 	struct ngd_veth_spec vs = { 0 };
+	struct ngd_fast_link l;
 	char buf[1024], gname[IFNAMSIZ], oldname[IFNAMSIZ];
 	struct nlmsghdr *nh;
-	struct ng_fast_bpf_stats oldst;
 	int gidx, oldgidx, oldlink, error;
 	uint32_t id, key, br;
-	bool resync, heard;
+	bool resync, heard, probed = false;
 
 	snprintf(gname, sizeof(gname), "ngdp%u", fp->npairs++);
 	vs.name = gname;
-	vs.ifindex = ngd_fast_free_gidx(fp);
+	vs.ifindex = ngd_fast_free_gidx(fp, false);
 	vs.up = up;
 	vs.peer = ifname;
 	vs.netns = nsfd;
@@ -3108,9 +3161,18 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	}
 	for (;;) {
 		nh = ngd_veth_newlink_spec(buf, sizeof(buf), &vs);
-		error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+		error = ngd_fast_newpair(fp, nh, made);
 		if (error != EBUSY) /* an index taken */
 			break;
+		/* The graph-side end's, chosen unasked?  Then one asked. */
+		if (vs.ifindex != 0 && !probed) {
+			probed = true;
+			if (ngd_fast_getlink(fp, -1, vs.ifindex, &l) !=
+			    ENODEV) {
+				vs.ifindex = ngd_fast_free_gidx(fp, true);
+				continue;
+			}
+		}
 		if (vs.peer_ifindex != 0)
 			vs.peer_ifindex = 0; /* there: the interface's */
 		else if (vs.ifindex != 0)
@@ -3120,7 +3182,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	}
 	if (error != 0)
 		return error; /* EEXIST: the name is taken there */
-	if ((gidx = vs.ifindex) == 0 &&
+	if ((gidx = vs.ifindex) == 0 && (gidx = made->ifindex) <= 0 &&
 	    (gidx = ngd_fast_index_of(fp, gname)) == 0) {
 		ngd_log(LOG_ERR, "%s: its new pair cannot be found", ifname);
 		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, 0);
@@ -3137,9 +3199,8 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	 * Whether its port saw any frame since its id was given (every
 	 * frame is counted, one way or another): if not, a bridge learned
 	 * no host on it. */
-	ngd_veth_fold(v);
-	heard = ngd_veth_stats(v, &oldst) != 0 || oldst.fast_pkts != 0 ||
-	    oldst.slow_pkts != 0 || oldst.dropped != 0;
+	heard = !ngd_veth_fold(v) || v->seen.fast_pkts != 0 ||
+	    v->seen.slow_pkts != 0 || v->seen.dropped != 0; /* as just read */
 	oldgidx = v->gidx;
 	oldlink = v->link;
 	memcpy(oldname, v->gname, sizeof(oldname));
@@ -3215,6 +3276,7 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev);
 	struct ngd_veth_peer p;
+	struct ngd_fast_link made;
 	struct ng_ifdev *d;
 	char path[PATH_MAX];
 	bool home, have;
@@ -3251,8 +3313,10 @@ ngd_fast_vnet(void *be, struct ng_netdev *dev, const char *netns,
 	    NULL;
 	/* The carrier the hooks want (the old end may be gone already). */
 	error = ngd_veth_remake(v, nsfd, have ? &p : NULL,
-	    d != NULL && d->carrier, ifname, mac);
+	    d != NULL && d->carrier, ifname, mac, &made);
 	ngd_veth_changed(v);
+	if (error == 0) /* as made: the journal need not read it */
+		ngd_veth_made(v, &made, ifname, mac);
 	close(nsfd);
 	if (error != 0)
 		return error;

@@ -479,8 +479,11 @@ ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link)
 		return;
 	snprintf(name, sizeof(name), "port%d", gidx);
 	ngd_fast_pin_path(pin, name, path, sizeof(path));
-	(void)unlink(path); /* a stale one, of an index used again */
-	if (bpf_obj_pin(link, path) < 0)
+	/* A stale one, of an index used again, is replaced: seldom, so
+	 * not looked for before (a call a jail made or removed). */
+	if (bpf_obj_pin(link, path) < 0 &&
+	    (errno != EEXIST || unlink(path) < 0 ||
+		bpf_obj_pin(link, path) < 0))
 		ngd_log(LOG_WARNING, "data path: cannot pin %s: %s", path,
 		    strerror(errno));
 }

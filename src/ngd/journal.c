@@ -190,8 +190,153 @@ ngd_journal_skip(const struct ng_node *n, bool sockets)
 	return (n->type == &ng_socket_type && !sockets) || !ng_node_valid(n);
 }
 
+/*
+ * Message lines as written before, by their binary form.  A save method
+ * hands over the same messages at every write (a bridge's learned
+ * table, a line a host), and a line is a function of the node's type and
+ * the message's bytes; each went through the ASCII engine (ng_unparse)
+ * at each write, which made a quarter of ngd's journal time with a
+ * thousand jails on a bridge.  The lines of the last text are kept
+ * (those it did not use are dropped after each text): a hash of the
+ * bytes and a compare each.
+ */
+#define NGD_JMEMO_MAX 256 /* a longer message is unparsed each time */
+
+struct ngd_jmemo {
+	struct ngd_jmemo *next;
+	const struct ng_type *type;
+	uint32_t cookie, cmd, arglen;
+	uint64_t hash;
+	unsigned pass; /* the last text that used it */
+	size_t tlen;
+	char *text; /* what follows the ID: "name args\n" */
+	uint8_t data[];
+};
+
+struct ngd_jmemos {
+	struct ngd_jmemo **b;
+	size_t nb, n;
+	unsigned pass, used; /* this text's, and the lines it used */
+};
+
+static uint64_t
+ngd_jmemo_hash(const struct ng_type *type, const struct ng_mesg *msg)
+{
+	uint64_t h = ngd_fnv((const char *)&type, sizeof(type));
+
+	h = ngd_fnv_from(h, (const char *)&msg->header.typecookie,
+	    sizeof(msg->header.typecookie));
+	h = ngd_fnv_from(h, (const char *)&msg->header.cmd,
+	    sizeof(msg->header.cmd));
+	return ngd_fnv_from(h, (const char *)msg->data, msg->header.arglen);
+}
+
+static struct ngd_jmemo *
+ngd_jmemo_find(struct ngd_jmemos *m, const struct ng_type *type,
+    const struct ng_mesg *msg, uint64_t h)
+{
+	struct ngd_jmemo *e;
+
+	if (m->nb == 0)
+		return NULL;
+	for (e = m->b[h & (m->nb - 1)]; e != NULL; e = e->next)
+		if (e->hash == h && e->type == type &&
+		    e->cookie == msg->header.typecookie &&
+		    e->cmd == msg->header.cmd &&
+		    e->arglen == msg->header.arglen &&
+		    memcmp(e->data, msg->data, e->arglen) == 0)
+			return e;
+	return NULL;
+}
+
+static void
+ngd_jmemo_free(struct ngd_jmemo *e)
+{
+	if (e != NULL)
+		free(e->text);
+	free(e);
+}
+
+/* The line text (tlen bytes) kept for msg; out of memory, not kept. */
+static void
+ngd_jmemo_add(struct ngd_jmemos *m, const struct ng_type *type,
+    const struct ng_mesg *msg, uint64_t h, const char *text, size_t tlen)
+{
+	struct ngd_jmemo *e;
+
+	if (m->n >= m->nb) { /* twice the buckets, the lines spread again */
+		size_t nb = m->nb ? 2 * m->nb : 256;
+		struct ngd_jmemo **b = calloc(nb, sizeof(*b));
+
+		if (b == NULL)
+			return;
+		for (size_t i = 0; i < m->nb; i++)
+			while ((e = m->b[i]) != NULL) {
+				m->b[i] = e->next;
+				e->next = b[e->hash & (nb - 1)];
+				b[e->hash & (nb - 1)] = e;
+			}
+		free(m->b);
+		m->b = b;
+		m->nb = nb;
+	}
+	if ((e = calloc(1, sizeof(*e) + msg->header.arglen)) == NULL ||
+	    (e->text = malloc(tlen)) == NULL) {
+		ngd_jmemo_free(e);
+		return;
+	}
+	e->type = type;
+	e->cookie = msg->header.typecookie;
+	e->cmd = msg->header.cmd;
+	e->arglen = msg->header.arglen;
+	e->hash = h;
+	e->pass = m->pass;
+	e->tlen = tlen;
+	memcpy(e->text, text, tlen);
+	memcpy(e->data, msg->data, msg->header.arglen);
+	e->next = m->b[h & (m->nb - 1)];
+	m->b[h & (m->nb - 1)] = e;
+	m->n++;
+	m->used++;
+}
+
+/* After a text: the lines it did not use dropped (O(lines kept)). */
+static void
+ngd_jmemo_sweep(struct ngd_jmemos *m)
+{
+	struct ngd_jmemo *e, **ep;
+
+	if (m == NULL || m->used == m->n)
+		return;
+	for (size_t i = 0; i < m->nb; i++)
+		for (ep = &m->b[i]; (e = *ep) != NULL;)
+			if (e->pass != m->pass) {
+				*ep = e->next;
+				ngd_jmemo_free(e);
+				m->n--;
+			} else
+				ep = &e->next;
+}
+
+static void
+ngd_jmemo_destroy(struct ngd_jmemos *m)
+{
+	struct ngd_jmemo *e;
+
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nb; i++)
+		while ((e = m->b[i]) != NULL) {
+			m->b[i] = e->next;
+			ngd_jmemo_free(e);
+		}
+	free(m->b);
+	free(m);
+}
+
 struct ngd_save_ctx {
 	struct ngd_jbuf *b;
+	struct ngd_jmemos *memo; /* NULL: none */
 };
 
 /* A save method's message, as a msg line. */
@@ -200,9 +345,26 @@ ngd_journal_emit(void *arg, struct ng_node *node, const struct ng_mesg *msg)
 {
 	struct ngd_save_ctx *sc = arg;
 	const struct ng_cmdlist *c;
+	struct ngd_jmemo *e = NULL;
 	char *text = NULL;
+	uint64_t h = 0;
+	size_t at;
 	int error;
 
+	if (sc->memo != NULL && msg->header.arglen <= NGD_JMEMO_MAX) {
+		h = ngd_jmemo_hash(node->type, msg);
+		e = ngd_jmemo_find(sc->memo, node->type, msg, h);
+	}
+	if (e != NULL) { /* as the last text wrote it */
+		ngd_jbuf_puts(sc->b, "msg ");
+		ngd_jbuf_id(sc->b, node->id, ' ');
+		ngd_jbuf_put(sc->b, e->text, e->tlen);
+		if (e->pass != sc->memo->pass) {
+			e->pass = sc->memo->pass;
+			sc->memo->used++;
+		}
+		return sc->b->failed ? ENOMEM : 0;
+	}
 	c = ng_find_cmd(node->type, msg->header.typecookie, msg->header.cmd);
 	if (c == NULL)
 		return ENOSYS;
@@ -212,12 +374,18 @@ ngd_journal_emit(void *arg, struct ng_node *node, const struct ng_mesg *msg)
 		return error;
 	ngd_jbuf_puts(sc->b, "msg ");
 	ngd_jbuf_id(sc->b, node->id, ' ');
+	at = sc->b->len;
 	ngd_jbuf_puts(sc->b, c->name);
 	ngd_jbuf_putc(sc->b, ' ');
 	ngd_journal_esc(sc->b, text != NULL ? text : "");
 	ngd_jbuf_putc(sc->b, '\n');
 	free(text);
-	return sc->b->failed ? ENOMEM : 0;
+	if (sc->b->failed)
+		return ENOMEM;
+	if (sc->memo != NULL && msg->header.arglen <= NGD_JMEMO_MAX)
+		ngd_jmemo_add(sc->memo, node->type, msg, h, sc->b->p + at,
+		    sc->b->len - at);
+	return 0;
 }
 
 /* Nodes in ID order, each with the hook of it to write next. */
@@ -478,6 +646,12 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
 
 	b->len = 0;
 	b->failed = false;
+	if (j->memo == NULL)
+		j->memo = calloc(1, sizeof(*j->memo)); /* NULL: none kept */
+	if ((sc.memo = j->memo) != NULL) {
+		sc.memo->pass++;
+		sc.memo->used = 0;
+	}
 	if ((jn = calloc(ng_num_nodes(j->graph) + 1, sizeof(*jn))) == NULL)
 		return ENOMEM;
 	ngd_jbuf_printf(b, "netgraph-journal %d\nnetns %llu\nnextid ",
@@ -516,6 +690,8 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
 			error = jn[i].node->type->save(jn[i].node,
 			    ngd_journal_emit, &sc);
 	free(jn);
+	if (error == 0)
+		ngd_jmemo_sweep(sc.memo);
 	if (error == 0 && b->failed)
 		error = ENOMEM;
 	if (error != 0)
@@ -553,12 +729,17 @@ ngd_journal_put(struct ngd_journal *j, const char *text, size_t len)
 	char tmp[PATH_MAX + 64];
 	int fd, error = 0;
 
-	if (mkdir(j->base, 0700) < 0 && errno != EEXIST)
-		return errno;
-	if (mkdir(j->dir, 0700) < 0 && errno != EEXIST)
-		return errno;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
+	/* The directories are made when missing (the first write, or
+	 * removed meanwhile), not tried at each write. */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir(j->base, 0700) < 0 && errno != EEXIST)
+			return errno;
+		if (mkdir(j->dir, 0700) < 0 && errno != EEXIST)
+			return errno;
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return errno;
 	for (size_t off = 0; off < len && error == 0;) {
@@ -740,6 +921,8 @@ ngd_journal_fini(struct ngd_journal *j)
 	free(j->ids);
 	j->ids = NULL;
 	j->nids = 0;
+	ngd_jmemo_destroy(j->memo);
+	j->memo = NULL;
 	free(j->text.p);
 	free(j->last.p);
 	free(j->text.sums);

@@ -2015,8 +2015,17 @@ ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size, bool fresh)
 			return error;
 		n = strlen(buf);
 		if (dev->netns[0] != '\0' &&
-		    strpbrk(dev->netns, " \t%") == NULL)
-			snprintf(buf + n, size - n, " placed=%s", dev->netns);
+		    strpbrk(dev->netns, " \t%") == NULL) {
+			size_t k = strlen(dev->netns);
+
+			/* appended, not formatted (at every journal write) */
+			if (n + 8 + k < size) {
+				memcpy(buf + n, " placed=", 8);
+				memcpy(buf + n + 8, dev->netns, k + 1);
+			} else
+				snprintf(buf + n, size - n, " placed=%s",
+				    dev->netns);
+		}
 		return 0;
 	}
 	if ((error = ngd_netdev_get_name(dev->be, dev, name)) != 0)

@@ -481,6 +481,7 @@ struct ngd_journal {
 		ng_id_t old, now;
 	} * ids; /* the IDs of the text restored last, ascending */
 	size_t nids;
+	struct ngd_jmemos *memo; /* msg lines as last written (journal.c) */
 };
 
 /* After the graph is made, before the control server starts. */

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# The link requests (RTM_GETLINK) ngd sends for a vnet jail's eiface,
+# counted with strace on ngd: two eifaces made on a bridge, two vnet
+# jails made with them (jail(8)'s getifname, then its vnet, each), and
+# removed.  The making of a pair is echoed (NLM_F_ECHO: its graph-side
+# index, its interface's index and namespace), so neither the making
+# (it asked for the index by name) nor the journal's next description
+# (it read the interface again, two requests) asks, and a new
+# graph-side index is not asked about unless the kernel refuses it:
+# none for an eiface made, where there were 3; 4 a jail made (what
+# getifname and vnet read of the interface as they begin, two each),
+# where there were 7; at most 5 a jail removed (6).  What they did must
+# not change: the journal describes each pair where it is, with the
+# index and MAC it has there, and the jails reach each other.
+source "$(dirname "$0")/../lib.sh"
+trap '[ -n "${st:-}" ] && kill "$st" 2>/dev/null; jail -q -f "$tmp/j.conf" -r "*" 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+command -v strace >/dev/null || fail "strace is needed (scripts/deps installs it)"
+
+start_ngd || finish
+n=2
+# strace on ngd, its requests (sendto) into $tmp/$1, until traced_end
+traced() {
+	strace -f -e trace=sendto -o "$tmp/$1" -p "$NGD_PID" 2>/dev/null &
+	st=$!
+	for _ in $(seq 250); do
+		[ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$NGD_PID/status")" != 0 ] &&
+		    return 0
+		sleep 0.02
+	done
+	fail "strace did not attach"
+}
+traced_end() {
+	ngctl -t 0 info . >/dev/null # ngd done with what the last one brought
+	sleep 0.2                    # and its journal written
+	kill -INT "$st"
+	wait "$st" 2>/dev/null
+	st=
+}
+getlinks() { grep -cE 'sendto\(.*nlmsg_type=(RTM_GETLINK|0x12)\b' "$tmp/$1"; }
+# the journal's pairs: name, index, MAC, where placed ("-": home)
+journal() {
+	awk '$1 == "dev" { f["placed"] = "-"
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+		print f["name"], f["ifindex"], f["mac"], f["placed"] }' \
+	    /run/netgraph/*/journal | sort
+}
+# the same as each interface is now (in jail $1$i, or home if no $1)
+actual() {
+	for i in $(seq 0 $((n - 1))); do
+		if [ -z "$1" ]; then
+			echo "ngeth$i $(<"/sys/class/net/ngeth$i/ifindex")" \
+			    "$(<"/sys/class/net/ngeth$i/address") -"
+		else
+			ip -n "$1$i" -o link show "ngeth$i" |
+			    awk -v j="$1$i" '{ sub(":", "", $1); sub(/@.*/, "", $2)
+				for (k = 1; k < NF; k++) if ($k == "link/ether") m = $(k + 1)
+				print $2, $1, m, j }'
+		fi
+	done | sort
+}
+
+traced graph
+{
+	echo "mkpeer . bridge b link0"
+	echo "name b br0"
+	echo "msg br0: setpersistent"
+	for i in $(seq 0 $((n - 1))); do echo "mkpeer br0: eiface link$((i + 1)) ether"; done
+} | ngctl -f -
+traced_end
+expect "$n eifaces made: no link request" 0 "$(getlinks graph)"
+expect "the journal has each interface at home, its index and MAC" \
+    "$(actual)" "$(journal)"
+
+{
+	echo 'vnet; persist;'
+	for i in $(seq 0 $((n - 1))); do
+		echo "j$i { vnet.interface = ngeth$i; ip4.addr = \"ngeth$i|198.51.100.$((i + 1))/24\"; }"
+	done
+} >"$tmp/j.conf"
+traced create
+jail -q -p 2 -f "$tmp/j.conf" -c
+traced_end
+expect "$n jails made: 4 link requests a jail" $((4 * n)) "$(getlinks create)"
+expect_rc "j0 reaches j$((n - 1)) over the bridge" 0 \
+    quiet ip netns exec j0 ping -c 1 -W 2 "198.51.100.$n"
+expect "the journal has each interface in its jail, its index and MAC there" \
+    "$(actual j)" "$(journal)"
+
+traced remove
+jail -q -p 2 -f "$tmp/j.conf" -r "*"
+traced_end
+r=$(getlinks remove)
+expect "$n jails removed: at most 5 link requests a jail" true \
+    "$([ "$r" -le $((5 * n)) ] && echo true || echo "false ($r)")"
+expect "every interface home" "$(seq -f 'ngeth%g' 0 $((n - 1)) | xargs)" \
+    "$(ip -o link | grep -o 'ngeth[0-9]*' | sort | xargs)"
+expect "the journal has each interface home again, its index and MAC" \
+    "$(actual)" "$(journal)"
+finish
