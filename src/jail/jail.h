@@ -344,6 +344,11 @@ int jail_enter(const struct jail_rec *r, int pidfd);
  * root may not do.  vnet: the jail has a network stack of its own.
  */
 int jail_confine(const struct jail_params *ps, bool vnet);
+/*
+ * Can jail_confine() keep a jail without vnet off the host's abstract
+ * unix sockets (Landlock ABI 6)?
+ */
+bool jail_scope_supported(void);
 /* allow.mount in force: FreeBSD also wants enforce_statfs below 2. */
 bool jail_mount_allowed(const struct jail_params *ps);
 /* Is this process in a jail (where jails cannot be made)? */

@@ -646,9 +646,74 @@ jail_net_apart(void)
 	return true;
 }
 
+/* --- abstract unix sockets ------------------------------------------------ */
+
+/*
+ * Landlock's scopes (ABI 6, Linux 6.12), defined here for older
+ * headers.  A jail without vnet shares the host's network namespace,
+ * and with it the abstract unix socket names: its root would reach
+ * every abstract listener of the host (as uid 0, the class of
+ * containerd's CVE-2020-15257), FreeBSD's jailed root none.  A
+ * ruleset that handles no file or network access but is scoped to
+ * abstract sockets refuses (EPERM) connect() and sendto() towards a
+ * name bound outside the process's domain; a name bound inside it
+ * (by the process or its children) still works.  Each process that
+ * enters the jail makes its own domain: two jexec sessions are two
+ * domains, which do not reach each other's abstract names, and cannot
+ * trace each other (Landlock's ptrace rule).  Signals are not scoped:
+ * the jail's PID namespace already hides the host's processes, and
+ * the scope would keep one session from signalling another's.
+ */
+#define JAIL_LL_CREATE_RULESET 444
+#define JAIL_LL_RESTRICT_SELF 446
+#define JAIL_LL_VERSION 1u /* landlock_create_ruleset flag */
+#define JAIL_LL_SCOPE_ABSTRACT 0x1ull
+
+struct jail_ll_attr {
+	unsigned long long handled_access_fs;
+	unsigned long long handled_access_net;
+	unsigned long long scoped;
+};
+
+/* The kernel's Landlock ABI version, 0 without Landlock. */
+static int
+jail_landlock_abi(void)
+{
+	long abi = syscall(JAIL_LL_CREATE_RULESET, NULL, 0, JAIL_LL_VERSION);
+
+	return abi < 0 ? 0 : (int)abi;
+}
+
+bool
+jail_scope_supported(void)
+{
+	return jail_landlock_abi() >= 6;
+}
+
+/*
+ * ENOTSUP on a kernel without the scope: jail(8) has said so when it
+ * made the jail, and the jail goes on without it.
+ */
+static int
+jail_scope_abstract(void)
+{
+	struct jail_ll_attr attr = { .scoped = JAIL_LL_SCOPE_ABSTRACT };
+	int fd, error = 0;
+
+	if (!jail_scope_supported())
+		return ENOTSUP;
+	fd = (int)syscall(JAIL_LL_CREATE_RULESET, &attr, sizeof(attr), 0);
+	if (fd < 0)
+		return errno;
+	if (syscall(JAIL_LL_RESTRICT_SELF, fd, 0) != 0)
+		error = errno;
+	close(fd);
+	return error;
+}
+
 /*
  * The filter goes first: installing one without no_new_privs takes
- * CAP_SYS_ADMIN, which is about to go.  no_new_privs itself is not set:
+ * CAP_SYS_ADMIN, which is about to go; so does Landlock's domain.  no_new_privs itself is not set:
  * FreeBSD jails run set-user-ID programs (su, passwd), and the bounding
  * set already caps what such a program can gain.
  */
@@ -659,6 +724,8 @@ jail_confine(const struct jail_params *ps, bool vnet)
 	int error;
 
 	if ((error = jail_deny_calls(ps, vnet)) != 0)
+		return error;
+	if (!vnet && (error = jail_scope_abstract()) != 0 && error != ENOTSUP)
 		return error;
 	return jail_drop_caps(ps, vnet, netadmin);
 }

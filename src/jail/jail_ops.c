@@ -98,6 +98,11 @@ jail_check_params(const struct jail_target *t)
 		    "allow.mount: the jail's root keeps "
 		    "CAP_SYS_ADMIN, which Linux does not confine "
 		    "to the jail");
+	if (error == 0 && jail_psys(&t->ps, "vnet", 2) != 1 &&
+	    !jail_scope_supported())
+		jail_warnx(JN(t),
+		    "this kernel has no Landlock scopes (Linux 6.12): "
+		    "the jail reaches the host's abstract unix sockets");
 	return error;
 }
 

@@ -8,7 +8,8 @@
 # namespace, write the cgroupfs, see the host's processes, and make a
 # packet socket through io_uring (IORING_OP_SOCKET runs no socket(2)
 # for the seccomp filter to refuse: with allow.raw_sockets that was a
-# packet socket on the host's interfaces).  jail_priv.sh has the
+# packet socket on the host's interfaces), and reach the host's abstract
+# unix sockets (an IP-alias jail shares their namespace).  jail_priv.sh has the
 # capability sets, /proc and /sys masks, mount and allow.* checks.
 #
 #   host (this sandbox)  h0 198.51.100.1/24, ngd, a "host" process
@@ -25,6 +26,7 @@ cleanup() {
 	done
 	rmdir /sys/fs/cgroup/ngjail 2>/dev/null
 	[ -n "${host_pid:-}" ] && kill "$host_pid" 2>/dev/null
+	[ -n "${abs_pid:-}" ] && kill "$abs_pid" 2>/dev/null
 	stop_ngd
 	ip netns del peer 2>/dev/null
 	rm -rf "$tmp"
@@ -148,9 +150,78 @@ for j in a r; do
 done
 expect_rc "the host's process is alive" 0 kill -0 "$host_pid"
 
-# ngd's socket is abstract: an IP-alias jail shares the host's and
-# reaches it, but may not read or change the host's graph.
-expect_rc "IP-alias jail: ngctl list refused" 71 quiet jexec a ngctl list
+# Abstract unix socket names belong to the network namespace: an
+# IP-alias jail shares the host's, and its root reached every abstract
+# listener there (as uid 0).  Landlock's scope (ABI 6) refuses connect
+# and sendto towards a name bound outside the process's domain, while
+# names the jail's own processes bind stay theirs to use.
+cat >"$tmp/abs.py" <<'EOF'
+import errno, os, socket, sys
+def reach(name, kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_UNIX, kind)
+    try:
+        if kind == socket.SOCK_STREAM:
+            s.connect("\0" + name)
+        else:
+            s.sendto(b"x", "\0" + name)
+        return "ok"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+    finally:
+        s.close()
+if sys.argv[1] == "serve":
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind("\0" + sys.argv[2])
+    s.listen(16)
+    d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    d.bind("\0" + sys.argv[2] + "-dgram")
+    print("ready", flush=True)
+    while True:
+        s.accept()[0].close()
+print("connect:", reach(sys.argv[1]))
+print("sendto:", reach(sys.argv[1] + "-dgram", socket.SOCK_DGRAM), flush=True)
+# bound inside the domain: this process's name, reached by its child
+own = "%s-own-%d" % (sys.argv[1], os.getpid())
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0" + own)
+s.listen(1)
+pid = os.fork()
+if pid == 0:
+    print("own:", reach(own), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+EOF
+abs=ngtest-abs-$$
+python3 "$tmp/abs.py" serve "$abs" >"$tmp/abs.out" &
+abs_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/abs.out" ] && break; sleep 0.05; done
+expect "the host's abstract listener answers the host" "connect: ok
+sendto: ok
+own: ok" "$(python3 "$tmp/abs.py" "$abs" 2>&1)"
+for j in a r; do
+	expect "IP-alias jail $j: the host's abstract sockets refused" \
+	    "connect: EPERM
+sendto: EPERM
+own: ok" "$(jexec "$j" python3 "$tmp/abs.py" "$abs" 2>&1)"
+done
+expect "IP-alias jail's command: the host's abstract sockets refused" \
+    "connect: EPERM
+sendto: EPERM
+own: ok" "$(jail -c name=c path=/ ip4.addr="h0|198.51.100.52/24" \
+    command=python3 "$tmp/abs.py" "$abs" 2>&1)"
+# a vnet jail has names of its own: the host's is not there to refuse
+expect "vnet jail: abstract names of its own" "connect: ECONNREFUSED
+sendto: ECONNREFUSED
+own: ok" "$(jexec v python3 "$tmp/abs.py" "$abs" 2>&1)"
+kill "$abs_pid"
+
+# ngd's socket is abstract: an IP-alias jail shares the host's name but
+# may not reach it (above), nor read or change the host's graph; ngctl
+# says so as FreeBSD's does in such a jail, and starts no ngd of its own.
+out "IP-alias jail: ngctl list refused" 71 "" \
+    "ngctl: can't create node: Operation not permitted" \
+    env NGCTL_NO_AUTOSTART= jexec a ngctl list
+expect "IP-alias jail: ngctl started no ngd" 1 "$(pgrep -xc ngd)"
 expect_rc "IP-alias jail: ngctl mkpeer refused" 71 \
     quiet jexec a ngctl mkpeer eiface e ether
 expect "the host's graph is unchanged" "ngeth0" \
