@@ -14,16 +14,28 @@ trap 'ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; stop_ngd; rm -rf
 # rx NS IF: packets the interface received
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 # two eifaces ngeth0 in fa (198.18.7.1) and ngeth1 in fb (198.18.7.2),
-# without IPv6 (nothing crosses but what the tests send)
+# without IPv6 and without ARP's probes (nothing crosses but what the
+# tests send and the ARP that resolves it; no_probes)
 two_jails() {
 	ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether &&
 	    ip netns add fa && ip netns add fb &&
 	    ip netns exec fa sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
 	    ip netns exec fb sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
 	    ngctl msg ngeth0: vnet '"fa"' && ngctl msg ngeth1: vnet '"fb"' &&
+	    no_probes fa ngeth0 && no_probes fb ngeth1 &&
 	    ip -n fa addr add 198.18.7.1/24 dev ngeth0 &&
 	    ip -n fb addr add 198.18.7.2/24 dev ngeth1 &&
 	    ip -n fa link set ngeth0 up && ip -n fb link set ngeth1 up
+}
+# no_probes NS IF: IF's neighbour entries stay reachable for an hour,
+# and one that a request made (stale: fb's) waits an hour for its probe.
+# (With the defaults a probe crossed about 5 s after the first ping; a
+# loaded machine's reads of the counters, seconds apart, saw it cross
+# between them: one frame more on one side than on the other.)
+no_probes() {
+	ip netns exec "$1" sysctl -qw \
+	    "net.ipv4.neigh.$2.base_reachable_time_ms=3600000" \
+	    "net.ipv4.neigh.$2.delay_first_probe_time=3600"
 }
 down_jails() { ip netns del fa; ip netns del fb; }
 # stat NODE HOOK FIELD: one counter of the hook, from gethookstats
