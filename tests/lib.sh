@@ -98,20 +98,15 @@ connect br0: ngeth1: link1 ether
 EOS
 }
 
-# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were
-# answered, each within a second.  A ping(8) each: `ping -c COUNT` waits
-# for its last replies only twice the slowest round trip it saw (at
-# least the interval, 20 ms), so on a loaded machine, with ping or ngd
-# slow to be scheduled, a reply that came counted as lost.
+# pings NS ADDR COUNT: how many of COUNT pings were answered, each
+# within a second.  They go out at once (-l, preload), so that ping
+# waits up to -W for the replies: once it has sent its last ping, ping
+# waits only twice the slowest round trip so far (at least the interval)
+# if a reply came by then, and on a loaded machine, with ping or ngd
+# slow to be scheduled, a reply that came was counted lost.
 pings() {
-	ip netns exec "$1" sh -c 'i=0
-	    while [ $i -lt "$2" ]; do
-		    ping -c 1 -W 1 "$1" &
-		    i=$((i + 1))
-		    sleep 0.02
-	    done
-	    wait' - "$2" "$3" 2>/dev/null |
-	    awk '/ received/ { n += $4; s = 1 } END { if (s) print n }'
+	ip netns exec "$1" ping -c "$3" -l "$3" -W 1 "$2" 2>/dev/null |
+	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
 }
 
 # hs NODE HOOK FIELD: one of a hook's counters (gethookstats), 0 if none
