@@ -109,6 +109,18 @@ pings() {
 	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
 }
 
+# no_probes NS IF: IF's neighbour entries stay reachable for an hour,
+# and one that a request made (stale) waits an hour for its probe, for
+# tests that count frames or hosts.  With the defaults an ARP probe
+# crosses about 5 s after the first ping: on a loaded machine, where
+# steps take seconds, it came between two reads of counters that had to
+# agree, or kept a host the bridge was to age out.
+no_probes() {
+	ip netns exec "$1" sysctl -qw \
+	    "net.ipv4.neigh.$2.base_reachable_time_ms=3600000" \
+	    "net.ipv4.neigh.$2.delay_first_probe_time=3600"
+}
+
 # hs NODE HOOK FIELD: one of a hook's counters (gethookstats), 0 if none
 hs() {
 	ngctl msg "$1" gethookstats | grep -oE "\{ hook=\"$2\"[^}]*\}" |

@@ -27,16 +27,6 @@ two_jails() {
 	    ip -n fb addr add 198.18.7.2/24 dev ngeth1 &&
 	    ip -n fa link set ngeth0 up && ip -n fb link set ngeth1 up
 }
-# no_probes NS IF: IF's neighbour entries stay reachable for an hour,
-# and one that a request made (stale: fb's) waits an hour for its probe.
-# (With the defaults a probe crossed about 5 s after the first ping; a
-# loaded machine's reads of the counters, seconds apart, saw it cross
-# between them: one frame more on one side than on the other.)
-no_probes() {
-	ip netns exec "$1" sysctl -qw \
-	    "net.ipv4.neigh.$2.base_reachable_time_ms=3600000" \
-	    "net.ipv4.neigh.$2.delay_first_probe_time=3600"
-}
 down_jails() { ip netns del fa; ip netns del fb; }
 # then_stop COMMAND...: COMMAND (an ngctl) run, and ngd stopped the
 # moment it has sent its reply: ngd on CPU 0 alone, the command and the

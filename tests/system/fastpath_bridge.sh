@@ -80,6 +80,7 @@ for n in ba bb bc; do
 	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 	    net.ipv6.conf.default.disable_ipv6=1
 	ngctl msg ngeth$i: vnet "\"$n\""
+	no_probes $n ngeth$i
 	ip -n $n addr add 198.18.9.$((i + 1))/24 dev ngeth$i
 	ip -n $n link set ngeth$i up
 	i=$((i + 1))
