@@ -121,6 +121,17 @@ no_probes() {
 	    "net.ipv4.neigh.$2.delay_first_probe_time=3600"
 }
 
+# listening FILE: until the tcpdump whose stderr goes to FILE captures
+# (it says "listening on"; 5 s at most).  A sleep of 0.5 s was not
+# enough on a loaded machine, where ip netns exec and tcpdump's start
+# take that long: the frame crossed before the capture began.
+listening() {
+	for _ in $(seq 250); do
+		grep -qs '^listening on' "$1" && return
+		sleep 0.02
+	done
+}
+
 # hs NODE HOOK FIELD: one of a hook's counters (gethookstats), 0 if none
 hs() {
 	ngctl msg "$1" gethookstats | grep -oE "\{ hook=\"$2\"[^}]*\}" |
