@@ -98,10 +98,38 @@ connect br0: ngeth1: link1 ether
 EOS
 }
 
-# pings NS ADDR COUNT: how many of COUNT pings, 20 ms apart, were answered
+# pings NS ADDR COUNT: how many of COUNT pings were answered, each
+# within a second.  They go out at once (-l, preload), so that ping
+# waits up to -W for the replies: once it has sent its last ping, ping
+# waits only twice the slowest round trip so far (at least the interval)
+# if a reply came by then, and on a loaded machine, with ping or ngd
+# slow to be scheduled, a reply that came was counted lost.
 pings() {
-	ip netns exec "$1" ping -c "$3" -i 0.02 -W 1 "$2" 2>/dev/null |
+	ip netns exec "$1" ping -c "$3" -l "$3" -W 1 "$2" 2>/dev/null |
 	    sed -nE 's/.* ([0-9]+) received.*/\1/p'
+}
+
+# no_probes NS IF: IF's neighbour entries stay reachable for an hour,
+# and one that a request made (stale) waits an hour for its probe, for
+# tests that count frames or hosts.  With the defaults an ARP probe
+# crosses about 5 s after the first ping: on a loaded machine, where
+# steps take seconds, it came between two reads of counters that had to
+# agree, or kept a host the bridge was to age out.
+no_probes() {
+	ip netns exec "$1" sysctl -qw \
+	    "net.ipv4.neigh.$2.base_reachable_time_ms=3600000" \
+	    "net.ipv4.neigh.$2.delay_first_probe_time=3600"
+}
+
+# listening FILE: until the tcpdump whose stderr goes to FILE captures
+# (it says "listening on"; 5 s at most).  A sleep of 0.5 s was not
+# enough on a loaded machine, where ip netns exec and tcpdump's start
+# take that long: the frame crossed before the capture began.
+listening() {
+	for _ in $(seq 250); do
+		grep -qs '^listening on' "$1" && return
+		sleep 0.02
+	done
 }
 
 # hs NODE HOOK FIELD: one of a hook's counters (gethookstats), 0 if none

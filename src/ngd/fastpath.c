@@ -2277,6 +2277,7 @@ ngd_fast_map_keys(int fd, size_t key_size, void *keys, unsigned max)
 }
 
 static void ngd_fast_flush_retired(struct ngd_fast *fp);
+static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
 
 /*
  * The journal replayed: the graph-side ends it did not name (a pair made
@@ -2591,20 +2592,32 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
  * or, for an event's (a pair made anew, an interface home: a thousand
  * in one jail -r), before the loop sleeps, once for all of the pass.
  * Until then the port's frames take the userspace path, which is right.
+ * The end's carrier is read back at once (one request more): veth sets
+ * it as the end goes up or down, but its news waits in the monitor
+ * socket until the loop reads it, after the reply, and until then a
+ * hub's or bridge's floods would pass the port by; with ngd stopped
+ * right after a connect (a test, a debugger) they did so for good.
  */
 static int
 ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
 {
 	struct ngd_fast *fp = be;
 	struct ngd_veth *v = ngd_netdev_veth(dev), *w;
+	struct ngd_fast_link l;
+	int error;
 
 	if (v == NULL)
 		return fp->nd->ops.set_carrier(fp->nd, dev, on);
 	if (!fp->adopting && !fp->held && v->direct != (w = ngd_veth_wanted(v)))
 		ngd_veth_set_direct(v, w);
 	fp->sync_due = true;
-	return ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP, NULL,
+	error = ngd_fast_setlink(fp, -1, v->gidx, on ? IFF_UP : 0, IFF_UP, NULL,
 	    NULL, -1);
+	if (error == 0 && !fp->held &&
+	    ngd_fast_getlink(fp, -1, v->gidx, &l) == 0 &&
+	    strcmp(l.name, v->gname) == 0)
+		ngd_fast_carrier(v, l.flags);
+	return error;
 }
 
 static int

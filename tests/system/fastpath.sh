@@ -14,18 +14,40 @@ trap 'ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; stop_ngd; rm -rf
 # rx NS IF: packets the interface received
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
 # two eifaces ngeth0 in fa (198.18.7.1) and ngeth1 in fb (198.18.7.2),
-# without IPv6 (nothing crosses but what the tests send)
+# without IPv6 and without ARP's probes (nothing crosses but what the
+# tests send and the ARP that resolves it; no_probes)
 two_jails() {
 	ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether &&
 	    ip netns add fa && ip netns add fb &&
 	    ip netns exec fa sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
 	    ip netns exec fb sysctl -qw net.ipv6.conf.default.disable_ipv6=1 &&
 	    ngctl msg ngeth0: vnet '"fa"' && ngctl msg ngeth1: vnet '"fb"' &&
+	    no_probes fa ngeth0 && no_probes fb ngeth1 &&
 	    ip -n fa addr add 198.18.7.1/24 dev ngeth0 &&
 	    ip -n fb addr add 198.18.7.2/24 dev ngeth1 &&
 	    ip -n fa link set ngeth0 up && ip -n fb link set ngeth1 up
 }
 down_jails() { ip netns del fa; ip netns del fb; }
+# then_stop COMMAND...: COMMAND (an ngctl) run, and ngd stopped the
+# moment it has sent its reply: ngd on CPU 0 alone, the command and the
+# kill after it there too at a real-time priority, which takes the CPU
+# from ngd as the reply wakes it.  So ngd does nothing after its reply
+# (reads no news of a carrier) before it is stopped: what the kernel
+# path does then is what the reply promised.  (Where real-time
+# priority is refused, the command and the kill as they come.)
+then_stop() {
+	local cpus
+	cpus=$(taskset -p "$NGD_PID" | sed 's/.*: //')
+	taskset -a -p -c 0 "$NGD_PID" >/dev/null
+	if chrt -f 10 true 2>/dev/null; then
+		chrt -f 10 taskset -c 0 sh -c '"$@"; kill -STOP $0' \
+		    "$NGD_PID" "$@"
+	else
+		"$@"
+		kill -STOP "$NGD_PID"
+	fi
+	taskset -a -p "$cpus" "$NGD_PID" >/dev/null
+}
 # stat NODE HOOK FIELD: one counter of the hook, from gethookstats
 stat() {
 	ngctl msg "$1" gethookstats | sed -n 's/^Args:\t//p' |
@@ -208,8 +230,7 @@ ngctl rmhook ngeth0: ether
 # a hub of eifaces alone repeats in the kernel; with a tee on it, in ngd
 ngctl mkpeer ngeth0: hub ether l0
 ngctl name ngeth0:ether fhub
-ngctl connect fhub: ngeth1: l1 ether
-kill -STOP "$NGD_PID"
+then_stop ngctl connect fhub: ngeth1: l1 ether
 expect "hub of two eifaces: pings answered while ngd is stopped" 5 \
     "$(pings fa 198.18.7.2 5)"
 kill -CONT "$NGD_PID"

@@ -53,9 +53,9 @@ tags() {
 	shift 2
 	ip netns exec wire timeout 5 tcpdump -e -n -l -c "$n" -i "$ifc" \
 	    "${TAGS_FILTER:-icmp or (vlan and icmp) or ether proto 0x88a8}" \
-	    >$tmp/dump 2>/dev/null &
+	    >$tmp/dump 2>$tmp/dump.err &
 	local p=$!
-	sleep 0.5
+	listening $tmp/dump.err
 	"$@" >/dev/null 2>&1
 	wait $p
 	cat $tmp/dump

@@ -85,9 +85,9 @@ expect "VLAN 10: b10 -> a10, pings answered" 10 "$(pings b10 198.18.10.1 10)"
 # ARP requests flood the bridge: on tr, tagged as VA tags them
 ip -n a20 neigh flush all
 ip -n b20 neigh flush all
-ip netns exec wire timeout 5 tcpdump -e -n -l -c 1 -i tr 'vlan and arp' >$tmp/dump 2>/dev/null &
+ip netns exec wire timeout 5 tcpdump -e -n -l -c 1 -i tr 'vlan and arp' >$tmp/dump 2>$tmp/dump.err &
 p=$!
-sleep 0.5
+listening $tmp/dump.err
 pings a20 198.18.20.2 1 >/dev/null
 wait $p
 grep -q "ethertype 802.1Q (0x8100).*vlan 20, p 5,.*ARP" $tmp/dump &&

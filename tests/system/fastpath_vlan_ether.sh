@@ -32,9 +32,9 @@ tags() { # IF COUNT CMD...: what tcpdump -e saw on IF (ns wire) while CMD ran
 	local ifc=$1 n=$2
 	shift 2
 	ip netns exec wire timeout 5 tcpdump -e -n -l -c "$n" -i "$ifc" \
-	    'icmp or (vlan and icmp)' >$tmp/dump 2>/dev/null &
+	    'icmp or (vlan and icmp)' >$tmp/dump 2>$tmp/dump.err &
 	local p=$!
-	sleep 0.5
+	listening $tmp/dump.err
 	"$@" >/dev/null 2>&1
 	wait $p
 	cat $tmp/dump

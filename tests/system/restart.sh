@@ -36,8 +36,17 @@ graph() {
 # Every interface ngd made, wherever it is.
 ours() { (ip -o link show; ip -n a -o link show; ip -n b -o link show) 2>/dev/null | awk -F': ' '{ print $2 }' | grep -v '^lo$' | sed 's/@.*//' | sort | xargs; }
 journal() { echo /run/netgraph/*/journal; }
-# Until the journal holds what the last ngctl changed.
-settle() { sleep 0.3; }
+# settle PATTERN: until the journal holds what the last ngctl changed,
+# a line PATTERN matches (10 s at most).  ngd writes it before it
+# sleeps, at most a fifth of the time: a write that took 50 ms of a
+# loaded machine's wall time put the next one 200 ms later, and the
+# 0.3 s this waited were not always enough.
+settle() {
+	for _ in $(seq 500); do
+		grep -qE "$1" /run/netgraph/*/journal 2>/dev/null && return
+		sleep 0.02
+	done
+}
 
 start_ngd
 ngctl mkpeer eiface ether ether
@@ -73,7 +82,7 @@ before=$(graph)
 expect "the vlan filter and encap, the bpf program are set (so their restoring counts)" "1 1 1" \
     "$(echo "$before" | grep -c 'hook="v10" vlan=10 vid=10 pcp=3') $(echo "$before" | grep -c 'Args:	0x1') $(echo "$before" | grep -c 'k=1500')"
 m0=$(mac ngeth0) m1=$(mac ngeth1 -n a) m2=$(mac ngeth2 -n b)
-settle
+settle ' placed=a( |$)'
 expect "the journal is in /run/netgraph/<netns cookie>/journal" 1 \
     "$(ls /run/netgraph/*/journal 2>/dev/null | wc -l)"
 expect "... keyed by ngd's namespace cookie" "netns $(basename "$(dirname "$(journal)")")" \
@@ -118,7 +127,7 @@ expect "the next ngd starts empty" "There are 1 total nodes:" "$(ngctl list | he
 refused() {
 	local name=$1 edit=$2 why=$3 j
 	ngctl mkpeer eiface ether ether
-	settle
+	settle '^node [0-9a-f]+ eiface '
 	j=$(journal)
 	kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
 	ip link del ngeth0 2>/dev/null
@@ -134,15 +143,20 @@ refused "damaged" 's/eiface/eifacf/' "damaged (its sum does not match)"
 refused "version 3" 's/^netgraph-journal 2/netgraph-journal 3/' "of a version this ngd does not know"
 # Another namespace's journal, sum and all, copied here.
 ngctl mkpeer eiface ether ether
-settle
+settle '^node [0-9a-f]+ eiface '
 j=$(journal)
 kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
 ip link del ngeth0
 ip netns exec a sh -c '
 	ngd -d 2>/dev/null & p=$!
 	for _ in $(seq 100); do ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
-	ngctl mkpeer eiface ether ether; sleep 0.3
-	kill -KILL $p; ip link del ngeth0'
+	ngctl mkpeer eiface ether ether
+	for _ in $(seq 500); do
+		grep -l "^node [0-9a-f]* eiface " /run/netgraph/*/journal |
+		    grep -qvx "$0" && break
+		sleep 0.02
+	done
+	kill -KILL $p; ip link del ngeth0' "$j"
 foreign=$(ls /run/netgraph/*/journal | grep -vx "$j")
 expect "a's ngd wrote a journal of its own" 1 "$(echo "$foreign" | grep -c journal)"
 cp "$foreign" "$j"
@@ -167,7 +181,7 @@ m1=$(mac ngeth1)
 ip addr add 198.18.9.1/24 dev ngeth0 && ip link set ngeth0 up
 jail -c name=rj vnet persist vnet.interface=ngeth1 'ip4.addr=ngeth1|198.18.9.2/24'
 expect_rc "a vnet jail with ngeth1: pings reach it" 0 quiet ping -c 1 -W 2 198.18.9.2
-settle
+settle ' placed=rj( |$)'
 kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
 expect "SIGKILL: ngeth1 stays in the jail, with its address" "198.18.9.2/24" \
     "$(jexec rj ip -o -4 addr show dev ngeth1 | awk '{ print $4 }')"
