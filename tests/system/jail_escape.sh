@@ -16,15 +16,9 @@
 #        | veth          + the IP-alias jails' aliases
 #   peer (netns)         p0
 source "$(dirname "$0")/../lib.sh"
-run=$(stat -c 'r-%D-%i' /run/jail 2>/dev/null)
+source "$(dirname "$0")/../jail_cgroups.sh"
 cleanup() {
-	jail -q -r "*" >/dev/null 2>&1
-	for cg in /sys/fs/cgroup/ngjail/"$run"/* /sys/fs/cgroup/ngjail/"$run"; do
-		[ -d "$cg" ] || continue
-		echo 1 >"$cg/cgroup.kill" 2>/dev/null
-		for _ in $(seq 100); do rmdir "$cg" 2>/dev/null && break; sleep 0.02; done
-	done
-	rmdir /sys/fs/cgroup/ngjail 2>/dev/null
+	jails_gone
 	[ -n "${host_pid:-}" ] && kill "$host_pid" 2>/dev/null
 	[ -n "${abs_pid:-}" ] && kill "$abs_pid" 2>/dev/null
 	stop_ngd

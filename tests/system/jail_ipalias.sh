@@ -15,20 +15,14 @@
 #        | veth          + the jails' aliases
 #   peer (netns)         p0 198.51.100.99/24 2001:db8::99/64
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../jail_cgroups.sh"
 
 probe="/usr/bin/python3 $top/tests/system/jail_probe.py"
 cycles=${JAIL_IPALIAS_CYCLES:-40}
 run=$(stat -c 'r-%D-%i' /run/jail 2>/dev/null)
 
 cleanup() {
-	jail -q -r "*" >/dev/null 2>&1
-	# a jail(8) that died half way: its cgroups go too
-	for cg in /sys/fs/cgroup/ngjail/"$run"/* /sys/fs/cgroup/ngjail/"$run"; do
-		[ -d "$cg" ] || continue
-		echo 1 >"$cg/cgroup.kill" 2>/dev/null
-		for _ in $(seq 100); do rmdir "$cg" 2>/dev/null && break; sleep 0.02; done
-	done
-	rmdir /sys/fs/cgroup/ngjail 2>/dev/null
+	jails_gone
 	ip netns del peer 2>/dev/null
 	rm -rf "$tmp"
 }

@@ -7,16 +7,10 @@
 # for its programs and its map (whose entries say what each jail may
 # bind to).  jail(8) refuses such a directory.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../jail_cgroups.sh"
 
-run=$(stat -c 'r-%D-%i' /run/jail 2>/dev/null)
 cleanup() {
-	jail -q -r "*" >/dev/null 2>&1
-	for cg in /sys/fs/cgroup/ngjail/"$run"/* /sys/fs/cgroup/ngjail/"$run"; do
-		[ -d "$cg" ] || continue
-		echo 1 >"$cg/cgroup.kill" 2>/dev/null
-		for _ in $(seq 100); do rmdir "$cg" 2>/dev/null && break; sleep 0.02; done
-	done
-	rmdir /sys/fs/cgroup/ngjail 2>/dev/null
+	jails_gone
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
