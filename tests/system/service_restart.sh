@@ -237,10 +237,19 @@ for _ in $(seq 250); do
 	sleep 0.02
 done
 kill -STOP "$pid1"
-# ... until the new ngd is dead (a zombie: systemd, held, reaps it later)
+# ... until the new ngd is dead (a zombie: systemd, held, reaps it later);
+# looked for in the container's /proc (a pgrep here sees other tests'
+# ngd --takeover too)
+takers() {
+	for f in /proc/"$pid1"/root/proc/[0-9]*; do
+		[ "$(awk '{ print $3 }' "$f/stat" 2>/dev/null)" = Z ] && continue
+		tr '\0' ' ' <"$f/cmdline" 2>/dev/null | grep -q 'ngd --takeover' &&
+		    echo "${f##*/}"
+	done
+}
 t0=$(date +%s%N) seen=
-for _ in $(seq 250); do seen=$(pgrep -f 'ngd --takeover') && break; sleep 0.02; done
-for _ in $(seq 500); do pgrep -f 'ngd --takeover' >/dev/null || break; sleep 0.02; done
+for _ in $(seq 250); do seen=$(takers) && [ -n "$seen" ] && break; sleep 0.02; done
+for _ in $(seq 500); do [ -z "$(takers)" ] && break; sleep 0.02; done
 echo "# systemd held $((($(date +%s%N) - t0) / 1000000)) ms, until the new ngd (${seen:-not seen}) died"
 kill -CONT "$pid1"
 cp "$tmp/default.ngd" "$etc/default/ngd"
