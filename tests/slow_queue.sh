@@ -83,3 +83,20 @@ shared_queue() {
 		ok "port 1's refusals in ngeth0's ether hook's xmitDrops ($x, $r refused)" ||
 		fail "port 1's refusals in ngeth0's ether hook's xmitDrops ($x, want at least $r)"
 }
+
+# gso_flood DST SECONDS: writes $tmp/gso.py, a UDP GSO flood to DST port 9
+# (40 datagrams of 1,000 bytes a send, as fast as python sends) for
+# SECONDS; the test runs it where it floods from
+gso_flood() {
+	cat >"$tmp/gso.py" <<EOF2
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_UDP, 103, 1000)  # UDP_SEGMENT: 1,000-byte datagrams
+buf, end = b"x" * 40000, time.time() + $2
+while time.time() < end:
+    try:
+        s.sendto(buf, ("$1", 9))
+    except OSError:
+        pass
+EOF2
+}

@@ -18,17 +18,7 @@ three_edges
 
 # the flood: 40 datagrams of 1,000 bytes a send, as fast as python sends, 6 s;
 # 200 pings on each of the other edges meanwhile
-cat >"$tmp/gso.py" <<'EOF2'
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_UDP, 103, 1000)  # UDP_SEGMENT: 1,000-byte datagrams
-buf, end = b"x" * 40000, time.time() + 6
-while time.time() < end:
-    try:
-        s.sendto(buf, ("198.18.40.2", 9))
-    except OSError:
-        pass
-EOF2
+gso_flood 198.18.40.2 6
 # the far end: how many datagrams came, of which sizes (ngd forwards
 # what it reads of a GSO send, whole or cut)
 cat >"$tmp/sink.py" <<'EOF2'

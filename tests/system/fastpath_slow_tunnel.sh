@@ -25,17 +25,7 @@ done
 expect_rc "the tunnel forwards" 0 quiet nsx fl0 ping -c 1 -W 2 198.18.43.2
 
 # the flood: 40 datagrams of 1,000 bytes a send into the tunnel, 4 s
-cat >"$tmp/gso.py" <<'EOF2'
-import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_UDP, 103, 1000)  # UDP_SEGMENT: 1,000-byte datagrams
-buf, end = b"x" * 40000, time.time() + 4
-while time.time() < end:
-    try:
-        s.sendto(buf, ("198.18.43.2", 9))
-    except OSError:
-        pass
-EOF2
+gso_flood 198.18.43.2 4
 nsx fl0 python3 "$tmp/gso.py" &
 sleep 1
 shared_queue
