@@ -437,14 +437,13 @@ format:
 clean:
 	rm -rf $(B)
 
-# IP-alias jails: the socket programs (src/bpf/jail_sock.bpf.c) and the
-# abstract unix name ones (jail_unix.bpf.c, BPF LSM), compiled with clang
-# like the ether node's, their skeletons included by the jail library
-# (src/jail/jail_ipalias.c, in every build of it).
+# IP-alias jails: the socket programs (src/bpf/jail_sock.bpf.c), compiled
+# with clang like the ether node's, their skeleton included by the jail
+# library (src/jail/jail_ipalias.c, in every build of it).
 JAIL_IPALIAS_OBJS = $(B)/src/jail/jail_ipalias.o \
     $(SAN)/src/jail/jail_ipalias.o $(FUZZ)/src/jail/jail_ipalias.o
-$(B)/bpf/jail_sock.bpf.o $(B)/bpf/jail_unix.bpf.o: src/bpf/jail_sock_bpf.h
-$(JAIL_IPALIAS_OBJS): $(B)/bpf/jail_sock.skel.h $(B)/bpf/jail_unix.skel.h
+$(B)/bpf/jail_sock.bpf.o: src/bpf/jail_sock_bpf.h
+$(JAIL_IPALIAS_OBJS): $(B)/bpf/jail_sock.skel.h
 $(JAIL_IPALIAS_OBJS): CPPFLAGS += $(BPF_SKEL_CPPFLAGS)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,10 +1,10 @@
 /*
- * jail_sock_bpf.h: what the IP-alias jail programs (jail_sock.bpf.c,
- * jail_unix.bpf.c) and the jail tools (src/jail/jail_ipalias.c) share.
- * One loaded set of each serves every such jail: each jail is a cgroup
- * the programs are attached to, and its settings live in that cgroup's
- * slot of jail_sock_cfg and jail_unix_cfg (cgroup local storage, keyed
- * by the cgroup's id and shared by all the programs of a set).
+ * jail_sock_bpf.h: what the IP-alias jail programs (jail_sock.bpf.c) and
+ * the jail tools (src/jail/jail_ipalias.c) share.  One loaded set of
+ * programs serves every such jail: each jail is a cgroup the programs are
+ * attached to, and its addresses live in that cgroup's slot of
+ * jail_sock_cfg (cgroup local storage, keyed by the cgroup's id and
+ * shared by all the programs attached there).
  */
 #ifndef JAIL_SOCK_BPF_H
 #define JAIL_SOCK_BPF_H
@@ -53,26 +53,5 @@ struct jail_sock_cfg {
 	X("cgroup_skb/ingress", jail_sock_ingress, BPF_CGROUP_INET_INGRESS)
 
 #define JAIL_SOCK_MAP_CFG "jail_sock_cfg"
-
-/*
- * The abstract unix socket names of such a jail (jail_unix.bpf.c, BPF
- * LSM programs attached to the same cgroup when the kernel has them):
- * it may bind those that start with its prefix ("jail/NAME/"), nothing
- * else; an empty prefix (a name too long for one) leaves it none.
- */
-#define JAIL_UNIX_PREFIX_MAX 96
-
-struct jail_unix_cfg {
-	__u32 len; /* of prefix: 0, no abstract binds at all */
-	__u32 pad;
-	char prefix[JAIL_UNIX_PREFIX_MAX];
-};
-
-#define JAIL_UNIX_PROGS(X)                                                     \
-	X("lsm_cgroup/socket_bind", jail_unix_bind, BPF_LSM_CGROUP)            \
-	X("lsm_cgroup/unix_stream_connect", jail_unix_connect, BPF_LSM_CGROUP) \
-	X("lsm_cgroup/unix_may_send", jail_unix_send, BPF_LSM_CGROUP)
-
-#define JAIL_UNIX_MAP_CFG "jail_unix_cfg"
 
 #endif

@@ -426,11 +426,6 @@ int jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen);
  * jail that is not an IP-alias jail.
  */
 int jail_ipalias_enter(const struct jail_rec *r);
-/*
- * After jail_ipalias_enter(): does the jail's cgroup keep this process
- * to the jail's abstract unix socket names (BPF LSM, jail_unix.bpf.c)?
- */
-bool jail_ipalias_guarded(void);
 /* jail -m: the programs take the parameters the record has now. */
 int jail_ipalias_update(const struct jail_rec *r);
 /* Kill what is left in the cgroup, remove it, its pins and aliases. */

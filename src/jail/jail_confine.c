@@ -767,12 +767,7 @@ jail_net_apart(void)
  * domains, which do not reach each other's abstract names, and cannot
  * trace each other (Landlock's ptrace rule).  Signals are not scoped:
  * the jail's PID namespace already hides the host's processes, and
- * the scope would keep one session from signalling another's.  An
- * IP-alias jail whose cgroup holds the programs of jail_unix.bpf.c
- * (BPF LSM) needs no domain: they keep the whole jail, not each
- * session, to the names its own processes bound, and keep it from
- * binding names outside its space; its sessions then reach each other,
- * and may trace each other, as in a FreeBSD jail.
+ * the scope would keep one session from signalling another's.
  */
 #define JAIL_LL_CREATE_RULESET 444
 #define JAIL_LL_RESTRICT_SELF 446
@@ -835,8 +830,7 @@ jail_confine(const struct jail_params *ps, bool vnet)
 
 	if ((error = jail_deny_calls(ps, vnet)) != 0)
 		return error;
-	if (!vnet && !jail_ipalias_guarded() &&
-	    (error = jail_scope_abstract()) != 0 && error != ENOTSUP)
+	if (!vnet && (error = jail_scope_abstract()) != 0 && error != ENOTSUP)
 		return error;
 	return jail_drop_caps(ps, vnet, netadmin);
 }

@@ -7,16 +7,10 @@
  * own, <cgroup2>/ngjail/r-<run>/<jid> (<run> names the /run/jail that
  * records the jail), with every program attached by a link pinned under
  * /sys/fs/bpf/ngjail/r-<run>/<jid>/, and its addresses in the cgroup's
- * slot of the programs' map.  When the kernel has BPF LSM, the programs
- * of src/bpf/jail_unix.bpf.c (pinned under .../u-<object hash>/) join
- * them on the cgroup: they keep the jail to its own abstract unix
- * socket names, for all its processes at once; else jail(8) warns, and
- * each process entering the jail keeps off the host's names with a
- * Landlock domain of its own (jail_confine.c).  Addresses given with an
- * interface ("em0|198.51.100.5/24", or `interface') are aliases on the
- * host, added at create and removed with the jail.
- * /run/jail/NAME/ipalias lists what was made, for jexec and for the
- * teardown.
+ * slot of the programs' map.  Addresses given with an interface
+ * ("em0|198.51.100.5/24", or `interface') are aliases on the host, added
+ * at create and removed with the jail.  /run/jail/NAME/ipalias lists
+ * what was made, for jexec and for the teardown.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -41,72 +35,30 @@
 #include "jail.h"
 #include "jail_sock_bpf.h"
 #include "jail_sock.skel.h" /* bpftool's, made at build time (Makefile) */
-#include "jail_unix.skel.h"
 
 #define JAIL_BPFFS "/sys/fs/bpf"
 #define JAIL_CGDIR "ngjail"
 #define JAIL_IPSTATE "ipalias"
 #define JAIL_KILL_WAIT_MS 5000
-#define JAIL_LSMS "/sys/kernel/security/lsm"
 
-struct jail_prog {
+static const struct {
 	const char *name;
 	enum bpf_attach_type type;
-};
-
+} jail_progs[] = {
 #define JAIL_PROG(sec, name, type) { #name, type },
-static const struct jail_prog jail_sock_progs[] = {
 	JAIL_SOCK_PROGS(JAIL_PROG)
-};
-static const struct jail_prog jail_unix_progs[] = {
-	JAIL_UNIX_PROGS(JAIL_PROG)
-};
 #undef JAIL_PROG
-
-/*
- * A set of programs loaded once, pinned under <bpffs>/ngjail/<tag>-<hash
- * of the object>/ with its map ("cfg"), and attached to each jail's
- * cgroup by links pinned under the jail's directory.
- */
-struct jail_progset {
-	const char *tag;
-	const void *(*elf)(size_t *size); /* the skeleton's object */
-	const struct jail_prog *progs;
-	size_t n;
-	const char *map; /* its name in the object */
 };
-
-static const struct jail_progset jail_sock_set = { "p",
-	jail_sock_bpf__elf_bytes, jail_sock_progs,
-	sizeof(jail_sock_progs) / sizeof(jail_sock_progs[0]),
-	JAIL_SOCK_MAP_CFG };
-static const struct jail_progset jail_unix_set = { "u",
-	jail_unix_bpf__elf_bytes, jail_unix_progs,
-	sizeof(jail_unix_progs) / sizeof(jail_unix_progs[0]),
-	JAIL_UNIX_MAP_CFG };
-
-#define JAIL_MAXPROGS 16 /* in a set */
-_Static_assert(sizeof(jail_sock_progs) / sizeof(jail_sock_progs[0]) <=
-	    JAIL_MAXPROGS &&
-	sizeof(jail_unix_progs) / sizeof(jail_unix_progs[0]) <= JAIL_MAXPROGS,
-    "a set's programs fit in its fds");
+#define JAIL_NPROGS (sizeof(jail_progs) / sizeof(jail_progs[0]))
 
 /* What /run/jail/NAME/ipalias holds. */
 struct jail_ipstate {
 	char cgroup[PATH_MAX];
 	char pins[PATH_MAX];
-	char map[PATH_MAX];  /* the programs' jail_sock_cfg */
-	char umap[PATH_MAX]; /* jail_unix_cfg, when those are attached */
+	char map[PATH_MAX]; /* the programs' jail_sock_cfg */
 	struct jail_addr *aliases;
 	size_t naliases;
 };
-
-/*
- * Set by jail_ipalias_enter(): this process is in a cgroup that keeps
- * it to the jail's abstract names (jail_unix.bpf.c), so jail_confine()
- * needs no Landlock domain of its own.  One process enters one jail.
- */
-static bool jail_unix_guarded;
 
 static const char *const jail_fam_param[2] = { "ip4.addr", "ip6.addr" };
 static const char *const jail_fam_sys[2] = { "ip4", "ip6" };
@@ -256,8 +208,6 @@ jail_ipstate_write(const struct jail_rec *r, const struct jail_ipstate *st)
 		return errno;
 	fprintf(fp, "cgroup %s\npins %s\nmap %s\n", st->cgroup, st->pins,
 	    st->map);
-	if (st->umap[0] != '\0')
-		fprintf(fp, "umap %s\n", st->umap);
 	for (size_t i = 0; i < st->naliases; i++) {
 		const struct jail_addr *a = &st->aliases[i];
 
@@ -306,10 +256,6 @@ jail_ipstate_read(const struct jail_rec *r, struct jail_ipstate *st)
 		}
 		if (strncmp(line, "map ", 4) == 0) {
 			snprintf(st->map, sizeof(st->map), "%s", line + 4);
-			continue;
-		}
-		if (strncmp(line, "umap ", 5) == 0) {
-			snprintf(st->umap, sizeof(st->umap), "%s", line + 5);
 			continue;
 		}
 		if (strncmp(line, "pins ", 5) == 0) {
@@ -455,16 +401,16 @@ jail_libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 /* The pinned set of this build: its directory name hashes the object. */
 static void
-jail_progs_dir(const struct jail_progset *set, char *buf, size_t size)
+jail_progs_dir(char *buf, size_t size)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	size_t n;
-	const unsigned char *p = set->elf(&n);
+	const unsigned char *p = jail_sock_bpf__elf_bytes(&n);
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 0x100000001b3ull;
-	snprintf(buf, size, "%s/%s/%s-%016llx", JAIL_BPFFS, JAIL_CGDIR,
-	    set->tag, (unsigned long long)h);
+	snprintf(buf, size, "%s/%s/p-%016llx", JAIL_BPFFS, JAIL_CGDIR,
+	    (unsigned long long)h);
 }
 
 static void
@@ -477,21 +423,18 @@ jail_close_fds(int *fds, size_t n)
 	}
 }
 
-/* The programs (fds[0..set->n-1]) and the map (fds[set->n]). */
+/* The programs (fds[0..JAIL_NPROGS-1]) and the map (fds[JAIL_NPROGS]). */
 static int
-jail_progs_get(const struct jail_progset *set, int *fds, char *err,
-    size_t errlen)
+jail_progs_get(int *fds, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
-	struct bpf_object *obj;
-	const void *elf;
-	size_t size;
+	struct jail_sock_bpf *skel;
 	int error = 0;
 
-	jail_progs_dir(set, dir, sizeof(dir));
-	for (size_t i = 0; i <= set->n; i++) {
+	jail_progs_dir(dir, sizeof(dir));
+	for (size_t i = 0; i <= JAIL_NPROGS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir,
-		    i < set->n ? set->progs[i].name : "cfg");
+		    i < JAIL_NPROGS ? jail_progs[i].name : "cfg");
 		fds[i] = bpf_obj_get(path);
 		if (fds[i] < 0)
 			error = errno;
@@ -499,40 +442,40 @@ jail_progs_get(const struct jail_progset *set, int *fds, char *err,
 	if (error == 0)
 		return 0;
 	/* first use (or a broken set): load, then pin */
-	jail_close_fds(fds, set->n + 1);
+	jail_close_fds(fds, JAIL_NPROGS + 1);
 	libbpf_set_print(jail_libbpf_quiet);
-	elf = set->elf(&size);
-	if ((obj = bpf_object__open_mem(elf, size, NULL)) == NULL) {
+	if ((skel = jail_sock_bpf__open()) == NULL) {
 		error = errno != 0 ? errno : EINVAL;
-		snprintf(err, errlen, "open: %s", strerror(error));
+		snprintf(err, errlen, "socket programs: %s", strerror(error));
 		return error;
 	}
-	if ((error = -bpf_object__load(obj)) != 0) {
-		snprintf(err, errlen, "load: %s", strerror(error));
-		bpf_object__close(obj);
+	if ((error = -jail_sock_bpf__load(skel)) != 0) {
+		snprintf(err, errlen,
+		    "socket programs: %s (IP-alias jails need Linux 5.18 "
+		    "or later with cgroup BPF)",
+		    strerror(error));
+		jail_sock_bpf__destroy(skel);
 		return error;
 	}
 	if ((error = jail_mkdirs(dir, 0700)) != 0 && error != EEXIST) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(error));
-		bpf_object__close(obj);
+		jail_sock_bpf__destroy(skel);
 		return error;
 	}
 	error = 0;
-	for (size_t i = 0; i <= set->n && error == 0; i++) {
-		struct bpf_program *prog = NULL;
-		struct bpf_map *map = NULL;
-		int fd;
+	/* In jail_progs' order: the same list makes both. */
+	struct bpf_program *progs[] = {
+#define JAIL_PROG(sec, name, type) skel->progs.name,
+		JAIL_SOCK_PROGS(JAIL_PROG)
+#undef JAIL_PROG
+	};
+	for (size_t i = 0; i <= JAIL_NPROGS && error == 0; i++) {
+		int fd = i < JAIL_NPROGS ?
+		    bpf_program__fd(progs[i]) :
+		    bpf_map__fd(skel->maps.jail_sock_cfg);
 
-		if (i < set->n)
-			prog = bpf_object__find_program_by_name(obj,
-			    set->progs[i].name);
-		else
-			map = bpf_object__find_map_by_name(obj, set->map);
-		fd = prog != NULL ? bpf_program__fd(prog) :
-		    map != NULL   ? bpf_map__fd(map) :
-				    -1;
 		snprintf(path, sizeof(path), "%s/%s", dir,
-		    i < set->n ? set->progs[i].name : "cfg");
+		    i < JAIL_NPROGS ? jail_progs[i].name : "cfg");
 		(void)unlink(path);
 		if (fd < 0 || (fds[i] = dup(fd)) < 0)
 			error = fd < 0 ? ENOENT : errno;
@@ -541,9 +484,9 @@ jail_progs_get(const struct jail_progset *set, int *fds, char *err,
 		if (error != 0)
 			snprintf(err, errlen, "%s: %s", path, strerror(error));
 	}
-	bpf_object__close(obj);
+	jail_sock_bpf__destroy(skel);
 	if (error != 0)
-		jail_close_fds(fds, set->n + 1);
+		jail_close_fds(fds, JAIL_NPROGS + 1);
 	return error;
 }
 
@@ -568,23 +511,16 @@ jail_cgroup_id(const char *path, uint64_t *id)
 
 static void jail_kill_cgroup(const char *cgroup);
 
-/* A set's links of a jail, unpinned: the programs leave its cgroup. */
-static void
-jail_unpin_set(const char *pins, const struct jail_progset *set)
-{
-	char path[PATH_MAX + 64];
-
-	for (size_t i = 0; i < set->n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pins, set->progs[i].name);
-		(void)unlink(path);
-	}
-}
-
+/* A jail's links, unpinned: the programs leave its cgroup. */
 static void
 jail_unpin(const char *pins)
 {
-	jail_unpin_set(pins, &jail_sock_set);
-	jail_unpin_set(pins, &jail_unix_set);
+	char path[PATH_MAX + 64];
+
+	for (size_t i = 0; i < JAIL_NPROGS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pins, jail_progs[i].name);
+		(void)unlink(path);
+	}
 }
 
 static int
@@ -599,13 +535,10 @@ jail_run_id(char *buf, size_t size)
 	return 0;
 }
 
-/*
- * Attach every program of the set to the cgroup, each link pinned; then
- * the jail's settings, c, in the set's map.
- */
+/* Attach every program to the cgroup, each link pinned; then the config. */
 static int
-jail_attach(struct jail_ipstate *st, const struct jail_progset *set,
-    const int *fds, const void *c, char *err, size_t errlen)
+jail_attach(struct jail_ipstate *st, const int *fds,
+    const struct jail_sock_cfg *c, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 64];
 	uint64_t id;
@@ -615,12 +548,12 @@ jail_attach(struct jail_ipstate *st, const struct jail_progset *set,
 		snprintf(err, errlen, "%s: %s", st->cgroup, strerror(errno));
 		return errno;
 	}
-	for (size_t i = 0; i < set->n && error == 0; i++) {
-		int link = bpf_link_create(fds[i], cg, set->progs[i].type,
+	for (size_t i = 0; i < JAIL_NPROGS && error == 0; i++) {
+		int link = bpf_link_create(fds[i], cg, jail_progs[i].type,
 		    NULL);
 
 		snprintf(path, sizeof(path), "%s/%s", st->pins,
-		    set->progs[i].name);
+		    jail_progs[i].name);
 		if (link < 0)
 			error = errno;
 		else if (bpf_obj_pin(link, path) != 0)
@@ -629,88 +562,16 @@ jail_attach(struct jail_ipstate *st, const struct jail_progset *set,
 			close(link);
 		if (error != 0)
 			snprintf(err, errlen, "attach %s: %s",
-			    set->progs[i].name, strerror(error));
+			    jail_progs[i].name, strerror(error));
 	}
 	close(cg);
 	if (error != 0)
 		return error;
 	if ((error = jail_cgroup_id(st->cgroup, &id)) != 0 ||
-	    (bpf_map_update_elem(fds[set->n], &id, c, BPF_ANY) != 0 &&
+	    (bpf_map_update_elem(fds[JAIL_NPROGS], &id, c, BPF_ANY) != 0 &&
 		(error = errno) != 0))
 		snprintf(err, errlen, "%s: %s", st->cgroup, strerror(error));
 	return error;
-}
-
-/*
- * Does the kernel run BPF LSM programs ("bpf" among its LSMs)?  They
- * load and attach without, but nothing would call them.  securityfs is
- * mounted where it is not (a test's private /sys).
- */
-static bool
-jail_bpf_lsm(void)
-{
-	char buf[256], *tok, *save = NULL;
-	bool found = false;
-	FILE *fp;
-
-	if ((fp = fopen(JAIL_LSMS, "re")) == NULL && errno == ENOENT &&
-	    mount("securityfs", "/sys/kernel/security", "securityfs",
-		MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0)
-		fp = fopen(JAIL_LSMS, "re");
-	if (fp == NULL)
-		return false;
-	if (fgets(buf, sizeof(buf), fp) != NULL)
-		for (tok = strtok_r(buf, ",\n", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",\n", &save))
-			if (strcmp(tok, "bpf") == 0)
-				found = true;
-	fclose(fp);
-	return found;
-}
-
-/*
- * The abstract-name programs (jail_unix.bpf.c) on the jail's cgroup,
- * with "jail/NAME/" as the jail's space; on a kernel that cannot run
- * them, one warning, and the jail goes on with Landlock's per-process
- * domains alone (jail_confine.c), as before.
- */
-static int
-jail_unix_attach(const struct jail_rec *r, struct jail_ipstate *st)
-{
-	struct jail_unix_cfg c;
-	char err[PATH_MAX + 128] = "", space[JAIL_UNIX_PREFIX_MAX + 1];
-	int fds[JAIL_MAXPROGS + 1], n, error;
-
-	if (!jail_bpf_lsm()) {
-		jail_warnx(r->name,
-		    "this kernel runs no BPF LSM programs (Linux 6.0 with "
-		    "bpf in lsm=): the jail may bind abstract unix socket "
-		    "names the host will want");
-		return 0;
-	}
-	memset(&c, 0, sizeof(c));
-	n = snprintf(space, sizeof(space), "jail/%s/", r->name);
-	if (n > 0 && n <= JAIL_UNIX_PREFIX_MAX) {
-		c.len = (uint32_t)n;
-		memcpy(c.prefix, space, (size_t)n);
-	}
-	if ((error = jail_progs_get(&jail_unix_set, fds, err, sizeof(err))) ==
-	    0) {
-		error = jail_attach(st, &jail_unix_set, fds, &c, err,
-		    sizeof(err));
-		jail_close_fds(fds, jail_unix_set.n + 1);
-	}
-	if (error != 0) {
-		jail_unpin_set(st->pins, &jail_unix_set);
-		jail_warnx(r->name,
-		    "abstract unix socket programs: %s: the jail may bind "
-		    "abstract unix socket names the host will want",
-		    err);
-		return 0;
-	}
-	jail_progs_dir(&jail_unix_set, st->umap, sizeof(st->umap));
-	strncat(st->umap, "/cfg", sizeof(st->umap) - strlen(st->umap) - 1);
-	return jail_ipstate_write(r, st);
 }
 
 /* The aliases on the host's interfaces, each recorded once it is there. */
@@ -762,8 +623,8 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 {
 	struct jail_ipstate st = { 0 };
 	struct jail_sock_cfg c;
-	char root[PATH_MAX / 2], run[64], why[PATH_MAX + 128];
-	int fds[JAIL_MAXPROGS + 1], error;
+	char root[PATH_MAX / 2], run[64];
+	int fds[JAIL_NPROGS + 1], error;
 
 	if (!jail_ipalias(&r->params))
 		return 0;
@@ -785,25 +646,19 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", JAIL_RUNDIR, strerror(error));
 		return error;
 	}
-	if ((error = jail_progs_get(&jail_sock_set, fds, why, sizeof(why))) !=
-	    0) {
-		snprintf(err, errlen,
-		    "socket programs: %s (IP-alias jails need Linux 5.18 "
-		    "or later with cgroup BPF)",
-		    why);
+	if ((error = jail_progs_get(fds, err, errlen)) != 0)
 		return error;
-	}
 	snprintf(st.cgroup, sizeof(st.cgroup), "%s/%s/%s/%d", root, JAIL_CGDIR,
 	    run, r->jid);
 	snprintf(st.pins, sizeof(st.pins), "%s/%s/%s/%d", JAIL_BPFFS,
 	    JAIL_CGDIR, run, r->jid);
-	jail_progs_dir(&jail_sock_set, st.map, sizeof(st.map));
+	jail_progs_dir(st.map, sizeof(st.map));
 	strncat(st.map, "/cfg", sizeof(st.map) - strlen(st.map) - 1);
 	/* the record first, so that what follows can be undone */
 	if ((error = jail_ipstate_write(r, &st)) != 0) {
 		snprintf(err, errlen, "%s/%s: %s", JAIL_RUNDIR, r->name,
 		    strerror(error));
-		jail_close_fds(fds, jail_sock_set.n + 1);
+		jail_close_fds(fds, JAIL_NPROGS + 1);
 		return error;
 	}
 	/*
@@ -820,11 +675,9 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", st.cgroup, strerror(error));
 	else if ((error = jail_mkdirs(st.pins, 0700)) != 0)
 		snprintf(err, errlen, "%s: %s", st.pins, strerror(error));
-	else if ((error = jail_attach(&st, &jail_sock_set, fds, &c, err,
-		      errlen)) == 0 &&
-	    (error = jail_unix_attach(r, &st)) == 0)
+	else if ((error = jail_attach(&st, fds, &c, err, errlen)) == 0)
 		error = jail_add_aliases(r, &st, err, errlen);
-	jail_close_fds(fds, jail_sock_set.n + 1);
+	jail_close_fds(fds, JAIL_NPROGS + 1);
 	jail_ipstate_free(&st);
 	if (error != 0)
 		jail_ipalias_destroy(r);
@@ -835,7 +688,6 @@ int
 jail_ipalias_enter(const struct jail_rec *r)
 {
 	struct jail_ipstate st;
-	bool unix_set;
 	int cg, fd, error = 0;
 
 	if (!jail_ipalias(&r->params))
@@ -844,20 +696,14 @@ jail_ipalias_enter(const struct jail_rec *r)
 	if (jail_ipstate_read(r, &st) != 0)
 		return ENOLINK;
 	cg = open(st.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	unix_set = st.umap[0] != '\0';
 	jail_ipstate_free(&st);
 	if (cg < 0)
 		return ENOLINK;
-	for (size_t i = 0; i < jail_sock_set.n + jail_unix_set.n && error == 0;
-	     i++) {
-		const struct jail_prog *p = i < jail_sock_set.n ?
-		    &jail_sock_set.progs[i] :
-		    &jail_unix_set.progs[i - jail_sock_set.n];
+	for (size_t i = 0; i < JAIL_NPROGS && error == 0; i++) {
 		__u32 cnt = 0;
 
-		if (i >= jail_sock_set.n && !unix_set)
-			break;
-		if (bpf_prog_query(cg, p->type, 0, NULL, NULL, &cnt) != 0 ||
+		if (bpf_prog_query(cg, jail_progs[i].type, 0, NULL, NULL,
+			&cnt) != 0 ||
 		    cnt == 0)
 			error = ENOLINK;
 	}
@@ -870,14 +716,7 @@ jail_ipalias_enter(const struct jail_rec *r)
 		error = errno;
 	}
 	close(cg);
-	jail_unix_guarded = error == 0 && unix_set;
 	return error;
-}
-
-bool
-jail_ipalias_guarded(void)
-{
-	return jail_unix_guarded;
 }
 
 int

@@ -146,10 +146,9 @@ expect_rc "the host's process is alive" 0 kill -0 "$host_pid"
 
 # Abstract unix socket names belong to the network namespace: an
 # IP-alias jail shares the host's, and its root reached every abstract
-# listener there (as uid 0).  The BPF LSM programs on its cgroup (or,
-# without, Landlock's scope) refuse connect and sendto towards a name
-# bound outside the jail, while names the jail's own processes bind
-# (in its space, "jail/NAME/": jail_abstract_bind.sh) stay theirs.
+# listener there (as uid 0).  Landlock's scope (ABI 6) refuses connect
+# and sendto towards a name bound outside the process's domain, while
+# names the jail's own processes bind stay theirs to use.
 cat >"$tmp/abs.py" <<'EOF'
 import errno, os, socket, sys
 def reach(name, kind=socket.SOCK_STREAM):
@@ -175,9 +174,8 @@ if sys.argv[1] == "serve":
         s.accept()[0].close()
 print("connect:", reach(sys.argv[1]))
 print("sendto:", reach(sys.argv[1] + "-dgram", socket.SOCK_DGRAM), flush=True)
-# bound inside the jail: this process's name, reached by its child
-own = "%s%s-own-%d" % (sys.argv[2] if len(sys.argv) > 2 else "",
-    sys.argv[1], os.getpid())
+# bound inside the domain: this process's name, reached by its child
+own = "%s-own-%d" % (sys.argv[1], os.getpid())
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind("\0" + own)
 s.listen(1)
@@ -198,13 +196,13 @@ for j in a r; do
 	expect "IP-alias jail $j: the host's abstract sockets refused" \
 	    "connect: EPERM
 sendto: EPERM
-own: ok" "$(jexec "$j" python3 "$tmp/abs.py" "$abs" "jail/$j/" 2>&1)"
+own: ok" "$(jexec "$j" python3 "$tmp/abs.py" "$abs" 2>&1)"
 done
 expect "IP-alias jail's command: the host's abstract sockets refused" \
     "connect: EPERM
 sendto: EPERM
 own: ok" "$(jail -c name=c path=/ ip4.addr="h0|198.51.100.52/24" \
-    command=python3 "$tmp/abs.py" "$abs" jail/c/ 2>&1)"
+    command=python3 "$tmp/abs.py" "$abs" 2>&1)"
 # a vnet jail has names of its own: the host's is not there to refuse
 expect "vnet jail: abstract names of its own" "connect: ECONNREFUSED
 sendto: ECONNREFUSED
