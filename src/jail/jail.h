@@ -344,6 +344,14 @@ int jail_enter(const struct jail_rec *r, int pidfd);
  * root may not do.  vnet: the jail has a network stack of its own.
  */
 int jail_confine(const struct jail_params *ps, bool vnet);
+struct sock_filter;
+/*
+ * The seccomp filter jail_confine() installs, into f (room for max
+ * instructions), its length in *n: 0, E2BIG, or ENOTSUP where it knows
+ * no architecture.  For the tests, which run it on crafted calls.
+ */
+int jail_seccomp_filter(const struct jail_params *ps, bool vnet,
+    struct sock_filter *f, size_t max, size_t *n);
 /*
  * Can jail_confine() keep a jail without vnet off the host's abstract
  * unix sockets (Landlock ABI 6)?

@@ -235,6 +235,7 @@ enum jail_call {
 	JC_CLONE3,
 	JC_BPF,
 	JC_SOCKET,
+	JC_SOCKETCALL,
 	JC_IOCTL,
 	JC_IO_URING_SETUP,
 	JC_IO_URING_ENTER,
@@ -306,6 +307,7 @@ static const int jail_native_nr[JC_COUNT] = {
 	[JC_CLONE3] = SYS_clone3,
 	[JC_BPF] = SYS_bpf,
 	[JC_SOCKET] = SYS_socket,
+	[JC_SOCKETCALL] = JAIL_NOCALL,
 	[JC_IOCTL] = SYS_ioctl,
 	[JC_IO_URING_SETUP] = SYS_io_uring_setup,
 	[JC_IO_URING_ENTER] = SYS_io_uring_enter,
@@ -357,6 +359,7 @@ static const int jail_compat_nr[JC_COUNT] = {
 	[JC_CLONE3] = 435,
 	[JC_BPF] = 357,
 	[JC_SOCKET] = 359,
+	[JC_SOCKETCALL] = 102,
 	[JC_IOCTL] = 54,
 	[JC_IO_URING_SETUP] = 425,
 	[JC_IO_URING_ENTER] = 426,
@@ -369,8 +372,14 @@ struct jail_verdict {
 	unsigned action[JC_COUNT];
 	bool newuser_only[JC_COUNT];    /* refuse only with CLONE_NEWUSER */
 	unsigned family_only[JC_COUNT]; /* refuse only this first argument */
+	unsigned ipc_classes;           /* ipc(2): the classes refused */
 	bool tty_inject[JC_COUNT];      /* refuse only TIOCSTI and TIOCLINUX */
 };
+
+#define JAIL_IPC_SEM 0x1  /* ipc(2) calls 1-4 */
+#define JAIL_IPC_MSG 0x2  /* 11-14 */
+#define JAIL_IPC_SHM 0x4  /* 21-24 */
+#define JAIL_SYS_SOCKET 1 /* socketcall(2)'s call for socket(2) */
 
 #define JAIL_EPERM (SECCOMP_RET_ERRNO | EPERM)
 #define JAIL_ENOSYS (SECCOMP_RET_ERRNO | ENOSYS)
@@ -410,9 +419,14 @@ jail_verdicts(const struct jail_params *ps, bool vnet, struct jail_verdict *v)
 		jail_deny(v, JC_SEMGET, JC_SEMCTL, JAIL_ENOSYS);
 	if (!sysvipc && jail_psys(ps, "sysvshm", 0) == 0)
 		jail_deny(v, JC_SHMGET, JC_SHMCTL, JAIL_ENOSYS);
-	/* i386's multiplexer: refused when all three classes are */
-	if (v->action[JC_MSGGET] && v->action[JC_SEMGET] &&
-	    v->action[JC_SHMGET])
+	/*
+	 * i386's multiplexer reaches each class under its own first
+	 * argument: the classes refused above are refused there too.
+	 */
+	v->ipc_classes = (v->action[JC_SEMGET] ? JAIL_IPC_SEM : 0) |
+	    (v->action[JC_MSGGET] ? JAIL_IPC_MSG : 0) |
+	    (v->action[JC_SHMGET] ? JAIL_IPC_SHM : 0);
+	if (v->ipc_classes != 0)
 		v->action[JC_IPC] = JAIL_ENOSYS;
 	jail_deny(v, JC_ADD_KEY, JC_KEYCTL, JAIL_EPERM);
 	jail_deny(v, JC_SETNS, JC_CLONE, JAIL_EPERM);
@@ -427,12 +441,20 @@ jail_verdicts(const struct jail_params *ps, bool vnet, struct jail_verdict *v)
 	/*
 	 * Packet sockets reach the host's interfaces past every address
 	 * rule (allow.raw_sockets gives CAP_NET_RAW): only a vnet jail, on
-	 * its own interfaces, may have them.  32-bit programs that make
-	 * sockets through socketcall(2) are out of the filter's reach.
+	 * its own interfaces, may have them.  32-bit programs make
+	 * sockets through socketcall(2) too (i386's glibc does), whose
+	 * family is in memory the filter cannot read: where the jail
+	 * keeps CAP_NET_RAW, the one thing that makes packet sockets,
+	 * socketcall(SYS_SOCKET) is ENOSYS, and such programs need the
+	 * direct socket(2) the filter reads.
 	 */
 	if (!vnet) {
 		v->action[JC_SOCKET] = SECCOMP_RET_ERRNO | EAFNOSUPPORT;
 		v->family_only[JC_SOCKET] = AF_PACKET;
+		if (jail_allowed(ps, "allow.raw_sockets")) {
+			v->action[JC_SOCKETCALL] = JAIL_ENOSYS;
+			v->family_only[JC_SOCKETCALL] = JAIL_SYS_SOCKET;
+		}
 	}
 	/*
 	 * A terminal jexec was run from is the host's: TIOCSTI would type
@@ -475,6 +497,48 @@ jail_emit(struct jail_filter *p, struct sock_filter ins)
 #define RET(a) BPF_STMT(BPF_RET | BPF_K, (a))
 
 #ifdef JAIL_AUDIT_ARCH
+/*
+ * ipc(2), call nr: its first argument's low 16 bits say which call it
+ * makes, by tens a class (the high 16 bits are a version).
+ */
+static void
+jail_emit_ipc(struct jail_filter *p, unsigned classes, unsigned action,
+    unsigned nr)
+{
+	static const struct {
+		unsigned bit, lo, hi;
+	} cls[] = {
+		{ JAIL_IPC_SEM, 1, 4 },
+		{ JAIL_IPC_MSG, 11, 14 },
+		{ JAIL_IPC_SHM, 21, 24 },
+	};
+	unsigned char k = 0;
+
+	for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++)
+		if (classes & cls[i].bit)
+			k++;
+	jail_emit(p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0,
+		(unsigned char)(3 + 3 * k)));
+	jail_emit(p,
+	    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, args[0])));
+	jail_emit(p,
+	    (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xffff));
+	for (size_t i = 0; i < sizeof(cls) / sizeof(cls[0]); i++) {
+		if (!(classes & cls[i].bit))
+			continue;
+		jail_emit(p,
+		    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+			cls[i].lo, 0, 2));
+		jail_emit(p,
+		    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K,
+			cls[i].hi, 1, 0));
+		jail_emit(p, (struct sock_filter)RET(action));
+	}
+	jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+}
+
 /* One architecture's block; the accumulator holds the call number. */
 static void
 jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
@@ -483,6 +547,11 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 	for (int c = 0; c < JC_COUNT; c++) {
 		if (v->action[c] == 0 || nr[c] == JAIL_NOCALL)
 			continue;
+		if (c == JC_IPC) {
+			jail_emit_ipc(p, v->ipc_classes, v->action[c],
+			    (unsigned)nr[c]);
+			continue;
+		}
 		if (v->tty_inject[c]) {
 			/* the command's low 32 bits, as the kernel reads
 			 * them (args[1]'s first word: little-endian) */
@@ -550,56 +619,92 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 }
 #endif
 
+#ifdef JAIL_AUDIT_ARCH
+static int
+jail_build_filter(const struct jail_params *ps, bool vnet,
+    struct jail_filter *p)
+{
+	struct jail_verdict v;
+	unsigned short compat_at;
+
+	jail_verdicts(ps, vnet, &v);
+	jail_emit(p,
+	    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, arch)));
+	/* [1]: native? then [2]: compat? else nothing runs */
+	jail_emit(p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		JAIL_AUDIT_ARCH, 3, 0));
+#ifdef JAIL_AUDIT_COMPAT
+	jail_emit(p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		JAIL_AUDIT_COMPAT, 0, 0));
+#else
+	jail_emit(p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+#endif
+	jail_emit(p, (struct sock_filter)RET(JAIL_ENOSYS));
+	/* [4]: the compat block starts past the native one: patched below */
+	jail_emit(p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+	/* [5]: native */
+	jail_emit(p, (struct sock_filter)LD_NR);
+#ifdef JAIL_X32_BIT
+	/* x32 calls reach the same kernel code under other numbers */
+	jail_emit(p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+		JAIL_X32_BIT, 0, 1));
+	jail_emit(p, (struct sock_filter)RET(JAIL_ENOSYS));
+#endif
+	jail_emit_calls(p, &v, jail_native_nr);
+	compat_at = p->n;
+#ifdef JAIL_AUDIT_COMPAT
+	jail_emit(p, (struct sock_filter)LD_NR);
+	jail_emit_calls(p, &v, jail_compat_nr);
+	/* [2] matched: go to [4]; [4] jumps to the compat block */
+	p->f[2].jt = 1;
+	p->f[2].jf = 0;
+	p->f[4].k = (unsigned)(compat_at - 5);
+#else
+	(void)compat_at;
+#endif
+	return p->n >= JAIL_FILTER_MAX ? E2BIG : 0;
+}
+#endif
+
+int
+jail_seccomp_filter(const struct jail_params *ps, bool vnet,
+    struct sock_filter *f, size_t max, size_t *n)
+{
+#ifdef JAIL_AUDIT_ARCH
+	struct jail_filter p = { .n = 0 };
+	int error;
+
+	if ((error = jail_build_filter(ps, vnet, &p)) != 0)
+		return error;
+	if (p.n > max)
+		return E2BIG;
+	memcpy(f, p.f, p.n * sizeof(*f));
+	*n = p.n;
+	return 0;
+#else
+	(void)ps;
+	(void)vnet;
+	(void)f;
+	(void)max;
+	*n = 0;
+	return ENOTSUP;
+#endif
+}
+
 static int
 jail_deny_calls(const struct jail_params *ps, bool vnet)
 {
 #ifdef JAIL_AUDIT_ARCH
-	struct jail_verdict v;
 	struct jail_filter p = { .n = 0 };
 	struct sock_fprog prog;
-	unsigned short compat_at;
+	int error;
 
-	jail_verdicts(ps, vnet, &v);
-	jail_emit(&p,
-	    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		offsetof(struct seccomp_data, arch)));
-	/* [1]: native? then [2]: compat? else nothing runs */
-	jail_emit(&p,
-	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		JAIL_AUDIT_ARCH, 3, 0));
-#ifdef JAIL_AUDIT_COMPAT
-	jail_emit(&p,
-	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		JAIL_AUDIT_COMPAT, 0, 0));
-#else
-	jail_emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
-#endif
-	jail_emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
-	/* [4]: the compat block starts past the native one: patched below */
-	jail_emit(&p, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
-	/* [5]: native */
-	jail_emit(&p, (struct sock_filter)LD_NR);
-#ifdef JAIL_X32_BIT
-	/* x32 calls reach the same kernel code under other numbers */
-	jail_emit(&p,
-	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-		JAIL_X32_BIT, 0, 1));
-	jail_emit(&p, (struct sock_filter)RET(JAIL_ENOSYS));
-#endif
-	jail_emit_calls(&p, &v, jail_native_nr);
-	compat_at = p.n;
-#ifdef JAIL_AUDIT_COMPAT
-	jail_emit(&p, (struct sock_filter)LD_NR);
-	jail_emit_calls(&p, &v, jail_compat_nr);
-	/* [2] matched: go to [4]; [4] jumps to the compat block */
-	p.f[2].jt = 1;
-	p.f[2].jf = 0;
-	p.f[4].k = (unsigned)(compat_at - 5);
-#else
-	(void)compat_at;
-#endif
-	if (p.n >= JAIL_FILTER_MAX)
-		return E2BIG;
+	if ((error = jail_build_filter(ps, vnet, &p)) != 0)
+		return error;
 	prog.len = p.n;
 	prog.filter = p.f;
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) != 0)
