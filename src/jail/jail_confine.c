@@ -25,6 +25,7 @@
 #include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/nsfs.h>
 #include <linux/seccomp.h>
 #include <linux/sockios.h>
@@ -370,10 +371,12 @@ static const int jail_compat_nr[JC_COUNT] = {
 /* What the filter does with a call: 0 lets it through. */
 struct jail_verdict {
 	unsigned action[JC_COUNT];
-	bool newuser_only[JC_COUNT];    /* refuse only with CLONE_NEWUSER */
-	unsigned family_only[JC_COUNT]; /* refuse only this first argument */
-	unsigned ipc_classes;           /* ipc(2): the classes refused */
-	bool tty_inject[JC_COUNT];      /* refuse only TIOCSTI and TIOCLINUX */
+	bool newuser_only[JC_COUNT];       /* refuse only with CLONE_NEWUSER */
+	unsigned family_only[JC_COUNT];    /* refuse only this first argument */
+	unsigned netlink_only[JC_COUNT];   /* and AF_NETLINK of this protocol */
+	unsigned netlink_action[JC_COUNT]; /* with its own errno */
+	unsigned ipc_classes;              /* ipc(2): the classes refused */
+	bool tty_inject[JC_COUNT]; /* refuse only TIOCSTI and TIOCLINUX */
 };
 
 #define JAIL_IPC_SEM 0x1  /* ipc(2) calls 1-4 */
@@ -455,6 +458,21 @@ jail_verdicts(const struct jail_params *ps, bool vnet, struct jail_verdict *v)
 			v->action[JC_SOCKETCALL] = JAIL_ENOSYS;
 			v->family_only[JC_SOCKETCALL] = JAIL_SYS_SOCKET;
 		}
+	}
+	/*
+	 * Socket diagnostics (ss) dump every socket of the stack, with its
+	 * addresses, peer and owner: a jail without vnet shares the host's
+	 * (IP-alias, inherit) and would see them all, where FreeBSD lists
+	 * a jail's own only.  EPROTONOSUPPORT, as for a netlink family
+	 * this kernel lacks (and FreeBSD, which has no such family).  ss
+	 * then reads /proc/net, which only a BPF LSM program can close
+	 * (jail.8, IP-alias jails); so does a 32-bit program's
+	 * socketcall(SYS_SOCKET), whose protocol is in memory.
+	 */
+	if (!vnet) {
+		v->netlink_only[JC_SOCKET] = NETLINK_SOCK_DIAG;
+		v->netlink_action[JC_SOCKET] = SECCOMP_RET_ERRNO |
+		    EPROTONOSUPPORT;
 	}
 	/*
 	 * A terminal jexec was run from is the host's: TIOCSTI would type
@@ -577,10 +595,12 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 			continue;
 		}
 		if (v->family_only[c] != 0) {
+			bool nl = v->netlink_only[c] != 0;
+
 			jail_emit(p,
 			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
 				    BPF_K,
-				(unsigned)nr[c], 0, 4));
+				(unsigned)nr[c], 0, nl ? 8 : 4));
 			jail_emit(p,
 			    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W |
 				    BPF_ABS,
@@ -590,6 +610,25 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 				    BPF_K,
 				v->family_only[c], 0, 1));
 			jail_emit(p, (struct sock_filter)RET(v->action[c]));
+			if (nl) {
+				/* the protocol: socket()'s third argument */
+				jail_emit(p,
+				    (struct sock_filter)BPF_JUMP(BPF_JMP |
+					    BPF_JEQ | BPF_K,
+					AF_NETLINK, 0, 3));
+				jail_emit(p,
+				    (struct sock_filter)BPF_STMT(BPF_LD |
+					    BPF_W | BPF_ABS,
+					offsetof(struct seccomp_data,
+					    args[2])));
+				jail_emit(p,
+				    (struct sock_filter)BPF_JUMP(BPF_JMP |
+					    BPF_JEQ | BPF_K,
+					v->netlink_only[c], 0, 1));
+				jail_emit(p,
+				    (struct sock_filter)
+					RET(v->netlink_action[c]));
+			}
 			jail_emit(p,
 			    (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 			continue;
