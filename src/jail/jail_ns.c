@@ -788,6 +788,28 @@ jail_protect_sys(const char *mnt, struct ierr *e)
 	return 0;
 }
 
+/*
+ * What describes the host's graph: ngd's journals and data planes (its
+ * default -J) and the CNI plugin's records.  Hidden from a jail on the
+ * host's tree that shares the host's stack (FreeBSD's jail has no view
+ * of the kernel's graph); a vnet jail's ngd keeps its journal there.
+ * ngd's directory is made first if ngd has not run yet (as ngd makes
+ * it), so that one made later is not seen either.
+ */
+static int
+jail_hide_host_run(struct ierr *e)
+{
+	static const char *const dirs[] = { "/run/netgraph",
+		"/run/netgraph-cni" };
+	int error;
+
+	(void)mkdir(dirs[0], 0700);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if ((error = jail_mask(dirs[i])) != 0)
+			return jail_ifail(e, error, "mask %s", dirs[i]);
+	return 0;
+}
+
 /* Is the mount with this id what path reaches (not covered by another)? */
 static bool
 jail_mount_visible(const char *path, unsigned long long id)
@@ -1049,6 +1071,8 @@ jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
 		(void)mkdir(JAIL_NETNSDIR, 0755);
 		(void)mount("jail", JAIL_NETNSDIR, "tmpfs",
 		    MS_NOSUID | MS_NODEV, "mode=755,size=64k");
+		if (!netrw && (error = jail_hide_host_run(e)) != 0)
+			return error;
 	}
 	if ((error = jail_do_mounts(ps, path, e)) != 0)
 		return error;
