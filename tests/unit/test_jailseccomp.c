@@ -4,7 +4,8 @@
  * interpreter, so the 32-bit paths are checked on machines that cannot
  * run 32-bit code.  i386's multiplexers hide what they do: socketcall(2)
  * carries socket(2)'s family in memory the filter cannot read, ipc(2)
- * names its call in its first argument.
+ * names its call in its first argument.  Socket diagnostics are refused
+ * on socket(2)'s third argument.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -65,8 +66,8 @@ run(const struct sock_filter *f, size_t n, const struct seccomp_data *d)
 
 /* The verdict of the filter of a jail with the given parameters. */
 static unsigned
-verdict(const char *const *params, bool vnet, unsigned arch, int nr,
-    unsigned long a0, unsigned long a1)
+verdict3(const char *const *params, bool vnet, unsigned arch, int nr,
+    unsigned long a0, unsigned long a1, unsigned long a2)
 {
 	static struct sock_filter f[1024];
 	struct jail_params ps = { 0 };
@@ -82,7 +83,15 @@ verdict(const char *const *params, bool vnet, unsigned arch, int nr,
 		return BAD;
 	d.args[0] = a0;
 	d.args[1] = a1;
+	d.args[2] = a2;
 	return run(f, n, &d);
+}
+
+static unsigned
+verdict(const char *const *params, bool vnet, unsigned arch, int nr,
+    unsigned long a0, unsigned long a1)
+{
+	return verdict3(params, vnet, arch, nr, a0, a1, 0);
 }
 
 #define I386 AUDIT_ARCH_I386
@@ -142,6 +151,34 @@ test_ipc(void)
 	    ALLOW);
 }
 
+/*
+ * socket(AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG): ss's dump of every
+ * socket of the stack, which a jail without vnet shares with the host.
+ */
+static void
+test_sock_diag(void)
+{
+	CHECK_INT("socket(AF_NETLINK, NETLINK_SOCK_DIAG), non-vnet",
+	    verdict3(none, false, X86_64, 41, AF_NETLINK, SOCK_RAW, 4),
+	    ERR(EPROTONOSUPPORT));
+	CHECK_INT("... with SOCK_CLOEXEC",
+	    verdict3(none, false, X86_64, 41, AF_NETLINK,
+		SOCK_RAW | SOCK_CLOEXEC, 4),
+	    ERR(EPROTONOSUPPORT));
+	CHECK_INT("i386 socket(AF_NETLINK, NETLINK_SOCK_DIAG), non-vnet",
+	    verdict3(none, false, I386, 359, AF_NETLINK, SOCK_RAW, 4),
+	    ERR(EPROTONOSUPPORT));
+	CHECK_INT("socket(AF_NETLINK, NETLINK_ROUTE), non-vnet",
+	    verdict3(none, false, X86_64, 41, AF_NETLINK, SOCK_RAW, 0), ALLOW);
+	CHECK_INT("socket(AF_INET, SOCK_RAW, 4), non-vnet",
+	    verdict3(raw, false, X86_64, 41, AF_INET, SOCK_RAW, 4), ALLOW);
+	CHECK_INT("socket(AF_NETLINK, NETLINK_SOCK_DIAG), vnet",
+	    verdict3(none, true, X86_64, 41, AF_NETLINK, SOCK_RAW, 4), ALLOW);
+	CHECK_INT("socket(AF_PACKET), non-vnet, still",
+	    verdict3(none, false, X86_64, 41, AF_PACKET, SOCK_RAW, 4),
+	    ERR(EAFNOSUPPORT));
+}
+
 /* What no architecture's numbers may reach. */
 static void
 test_arches(void)
@@ -167,6 +204,7 @@ main(void)
 #if defined(__x86_64__)
 	test_socketcall();
 	test_ipc();
+	test_sock_diag();
 	test_arches();
 #else
 	printf("ok skipped: the filter's i386 block is x86-64's alone\n");
