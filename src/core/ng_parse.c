@@ -599,12 +599,13 @@ ng_p_string(const struct ng_parse_type *t, const char *s, size_t *off,
 	int error = 0;
 
 	ng_skip_space(s, off);
-	if ((str = malloc(strlen(s + *off) + 1)) == NULL)
-		return ENOMEM;
-	if (ng_string(s, *off, &toklen, str, &n) != 0) {
-		free(str);
+	/* Its length first: room for the rest of the text (strlen) made
+	 * an array of many strings quadratic. */
+	if (ng_string(s, *off, &toklen, NULL, &n) != 0)
 		return EINVAL;
-	}
+	if ((str = malloc(n + 1)) == NULL)
+		return ENOMEM;
+	(void)ng_string(s, *off, &toklen, str, &n);
 	switch (t->kind) {
 	case NG_PARSE_FIXSTR:
 		if (n + 1 > t->len) {
