@@ -599,12 +599,13 @@ ng_p_string(const struct ng_parse_type *t, const char *s, size_t *off,
 	int error = 0;
 
 	ng_skip_space(s, off);
-	if ((str = malloc(strlen(s + *off) + 1)) == NULL)
-		return ENOMEM;
-	if (ng_string(s, *off, &toklen, str, &n) != 0) {
-		free(str);
+	/* Its length first: room for the rest of the text (strlen) made
+	 * an array of many strings quadratic. */
+	if (ng_string(s, *off, &toklen, NULL, &n) != 0)
 		return EINVAL;
-	}
+	if ((str = malloc(n + 1)) == NULL)
+		return ENOMEM;
+	(void)ng_string(s, *off, &toklen, str, &n);
 	switch (t->kind) {
 	case NG_PARSE_FIXSTR:
 		if (n + 1 > t->len) {
@@ -1034,6 +1035,36 @@ ng_put(struct ng_out *o, const char *fmt, ...)
 	}
 }
 
+/* n bytes of text as they are: most of a reply's text (names, strings,
+ * punctuation) costs a copy, not a vsnprintf each. */
+static void
+ng_putn(struct ng_out *o, const char *p, size_t n)
+{
+	size_t cap;
+	char *nb;
+
+	if (o->error != 0)
+		return;
+	if (o->cap - o->len <= n) {
+		cap = 2 * o->cap + n;
+		if ((nb = realloc(o->buf, cap)) == NULL) {
+			o->error = ENOMEM;
+			return;
+		}
+		o->buf = nb;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+}
+
+static void
+ng_puts(struct ng_out *o, const char *s)
+{
+	ng_putn(o, s, strlen(s));
+}
+
 /*
  * Quoted, with the escapes FreeBSD writes.  A \x escape takes every hex
  * digit after it when read back, so a hex digit right after one is
@@ -1044,44 +1075,55 @@ ng_put_string(struct ng_out *o, const uint8_t *p, size_t n)
 {
 	bool hex = false; /* the last thing written was a \x escape */
 
-	ng_put(o, "\"");
+	ng_putn(o, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
+		size_t run;
+
+		/* A run of bytes that stand for themselves, at once (not a
+		 * hex digit right after a \x escape). */
 		if (hex && ng_hexval((char)p[i]) >= 0) {
 			ng_put(o, "\\x%02x", p[i]);
+			continue;
+		}
+		for (run = 0;
+		     i + run < n && p[i + run] >= 0x20 && p[i + run] <= 0x7e &&
+		     p[i + run] != '"' && p[i + run] != '\\';
+		     run++)
+			;
+		if (run > 0) {
+			ng_putn(o, (const char *)p + i, run);
+			hex = false;
+			i += run - 1;
 			continue;
 		}
 		hex = false;
 		switch (p[i]) {
 		case '\t':
-			ng_put(o, "\\t");
+			ng_puts(o, "\\t");
 			break;
 		case '\f':
-			ng_put(o, "\\f");
+			ng_puts(o, "\\f");
 			break;
 		case '\n':
-			ng_put(o, "\\n");
+			ng_puts(o, "\\n");
 			break;
 		case '\r':
-			ng_put(o, "\\r");
+			ng_puts(o, "\\r");
 			break;
 		case '\v':
-			ng_put(o, "\\v");
+			ng_puts(o, "\\v");
 			break;
 		case '"':
 		case '\\':
 			ng_put(o, "\\%c", p[i]);
 			break;
-		default:
-			if (p[i] < 0x20 || p[i] > 0x7e) {
-				ng_put(o, "\\x%02x", p[i]);
-				hex = true;
-			} else {
-				ng_put(o, "%c", p[i]);
-			}
+		default: /* not printable: the printable went in a run */
+			ng_put(o, "\\x%02x", p[i]);
+			hex = true;
 			break;
 		}
 	}
-	ng_put(o, "\"");
+	ng_putn(o, "\"", 1);
 }
 
 static void
@@ -1148,13 +1190,13 @@ ng_u_array(const struct ng_parse_type *elem, size_t num, const uint8_t *d,
 	if ((def = malloc(esz)) == NULL)
 		return ENOMEM;
 	have_def = ng_default(elem, def, esz, &dlen, sc) == 0 && dlen == esz;
-	ng_put(o, "[");
+	ng_putn(o, "[", 1);
 	for (size_t i = 0; i < num; i++) {
 		const uint8_t *e = d + i * esz;
 
 		if (have_def && memcmp(def, e, esz) == 0)
 			continue;
-		ng_put(o, " ");
+		ng_putn(o, " ", 1);
 		if (i != next)
 			ng_put(o, "%zu=", i);
 		next = i + 1;
@@ -1164,7 +1206,7 @@ ng_u_array(const struct ng_parse_type *elem, size_t num, const uint8_t *d,
 		}
 		did = true;
 	}
-	ng_put(o, did ? " ]" : "]");
+	ng_puts(o, did ? " ]" : "]");
 	free(def);
 	return 0;
 }
@@ -1180,13 +1222,15 @@ ng_u_struct(const struct ng_parse_type *t, const uint8_t *d, size_t avail,
 	bool did = false;
 	int error;
 
-	ng_put(o, "{");
+	ng_putn(o, "{", 1);
 	for (f = t->fields; f->name != NULL; f++) {
 		at = ng_roundup(at, ng_align(f->type));
 		if (at > avail)
 			return EINVAL;
 		if (!ng_is_default(f->type, d + at, avail - at, &me)) {
-			ng_put(o, " %s=", f->name);
+			ng_putn(o, " ", 1);
+			ng_puts(o, f->name);
+			ng_putn(o, "=", 1);
 			error = ng_u(f->type, d + at, avail - at, o, &me);
 			if (error != 0)
 				return error;
@@ -1194,7 +1238,7 @@ ng_u_struct(const struct ng_parse_type *t, const uint8_t *d, size_t avail,
 		}
 		at += ng_fixed_size(f->type); /* only the last one varies */
 	}
-	ng_put(o, did ? " }" : "}");
+	ng_puts(o, did ? " }" : "}");
 	return 0;
 }
 
@@ -1245,7 +1289,7 @@ ng_u(const struct ng_parse_type *t, const uint8_t *d, size_t avail,
 			if (inet_ntop(AF_INET6, ia.addr, ip6, sizeof(ip6)) ==
 			    NULL)
 				return EINVAL;
-			ng_put(o, "%s", ip6);
+			ng_puts(o, ip6);
 		} else if (ia.family == AF_INET || ia.family == 0) {
 			ng_put(o, "%d.%d.%d.%d", ia.addr[0], ia.addr[1],
 			    ia.addr[2], ia.addr[3]);
@@ -1270,7 +1314,7 @@ ng_u(const struct ng_parse_type *t, const uint8_t *d, size_t avail,
 
 		if ((error = t->custom->unparse(d, avail, &text)) != 0)
 			return error;
-		ng_put(o, "%s", text);
+		ng_puts(o, text);
 		free(text);
 		break;
 	}

@@ -448,15 +448,15 @@ ng_lib_connect(int *fdp)
 	return 0;
 }
 
-/* Read one frame off the socket itself (blocking). */
+/* Read one datagram off the socket (blocking): *bufp, malloc'd, and its
+ * length *np. */
 static int
-ng_lib_read_frame(int fd, struct ng_lib_frame **fp)
+ng_lib_read_dgram(int fd, uint8_t **bufp, size_t *np)
 {
-	struct ng_lib_frame *f;
 	ssize_t n;
 	uint8_t *buf;
 
-	*fp = NULL;
+	*bufp = NULL;
 	do
 		n = recv(fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
 	while (n < 0 && errno == EINTR);
@@ -473,6 +473,81 @@ ng_lib_read_frame(int fd, struct ng_lib_frame **fp)
 		free(buf);
 		return errno != 0 ? errno : EPROTO;
 	}
+	*bufp = buf;
+	*np = (size_t)n;
+	return 0;
+}
+
+/*
+ * The pieces of a long frame (ngd_proto.h), the first at *bufp (n
+ * bytes), joined into *bufp and *np; each waits for ngd until deadline.
+ */
+static int
+ng_lib_join(int fd, uint8_t **bufp, size_t *np, uint64_t deadline)
+{
+	struct ngd_frame ph;
+	uint8_t *whole = NULL, *buf = *bufp;
+	size_t n = *np, have = 0, total = 0;
+	int error = 0;
+
+	for (;;) {
+		memcpy(&ph, buf, sizeof(ph));
+		if (whole == NULL) {
+			total = ph.id;
+			if (total < sizeof(ph) || total > NGD_MAX_FRAME ||
+			    (whole = malloc(total)) == NULL) {
+				error = whole == NULL ? ENOMEM : EPROTO;
+				break;
+			}
+		}
+		if ((ph.kind != NGD_PART && ph.kind != NGD_PART_END) ||
+		    ph.id != total || ph.error != have ||
+		    n - sizeof(ph) > total - have) {
+			error = EPROTO;
+			break;
+		}
+		memcpy(whole + have, buf + sizeof(ph), n - sizeof(ph));
+		have += n - sizeof(ph);
+		free(buf);
+		buf = NULL;
+		if (ph.kind == NGD_PART_END) {
+			if (have != total)
+				error = EPROTO;
+			break;
+		}
+		if ((error = ng_lib_wait(fd, deadline)) != 0 ||
+		    (error = ng_lib_read_dgram(fd, &buf, &n)) != 0)
+			break;
+	}
+	free(buf);
+	*bufp = NULL;
+	if (error != 0) {
+		free(whole);
+		return error;
+	}
+	*bufp = whole;
+	*np = total;
+	return 0;
+}
+
+/* Read one frame off the socket itself (blocking; the pieces of a long
+ * one until deadline). */
+static int
+ng_lib_read_frame(int fd, struct ng_lib_frame **fp, uint64_t deadline)
+{
+	struct ng_lib_frame *f;
+	struct ngd_frame hdr;
+	size_t n;
+	uint8_t *buf;
+	int error;
+
+	*fp = NULL;
+	if ((error = ng_lib_read_dgram(fd, &buf, &n)) != 0)
+		return error;
+	memcpy(&hdr, buf, sizeof(hdr));
+	if ((hdr.kind == NGD_PART || hdr.kind == NGD_PART_END) &&
+	    (error = ng_lib_join(fd, &buf, &n, deadline)) != 0)
+		return error;
 	f = malloc(sizeof(*f) + n);
 	if (f == NULL) {
 		free(buf);
@@ -512,7 +587,7 @@ ng_lib_pump(int fd, struct ng_lib_fd **stp, uint64_t deadline)
 	pthread_mutex_unlock(&ng_lib_lock);
 	error = ng_lib_wait(fd, deadline);
 	if (error == 0)
-		error = ng_lib_read_frame(fd, &f);
+		error = ng_lib_read_frame(fd, &f, deadline);
 	pthread_mutex_lock(&ng_lib_lock);
 	*stp = st = ng_lib_state(fd);
 	st->reading = false;
@@ -594,6 +669,8 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 	uint64_t deadline = ng_lib_deadline();
 	int error = 0;
 
+	if (kind == NGD_HELLO_CTL || kind == NGD_HELLO_DATA)
+		fr.error = NGD_HELLO_PARTS; /* ng_lib_join */
 	if (st == NULL)
 		return EBADF;
 	if (alen >= NG_PATHSIZ)

@@ -88,6 +88,7 @@ struct ngd_conn {
 	bool unaddressed_logged; /* a send(2) with no address was logged */
 	bool jailed;     /* in a non-vnet jail: every request is EPERM */
 	bool handed;     /* a takeover's: another ngd serves it now */
+	bool parts;      /* its hello said it joins pieces (ngd_proto.h) */
 	bool held;       /* a guest not read until its time comes again */
 	bool running;    /* a request runs: what is queued now answers it */
 	bool reply_lost; /* a queued reply did not fit a datagram: the
@@ -320,6 +321,86 @@ ngd_user_held_full(const struct ngd_conn *c, size_t len)
 	return false;
 }
 
+/*
+ * A frame longer than NGD_PART_MAX, to a client that joins pieces: queued
+ * as pieces, a datagram each (ngd_proto.h), then sent as far as the
+ * socket takes them.  One datagram holds some 4 MiB at most, so a longer
+ * reply (the text of a bridge's 100,000 hosts, ~6 MB) could not go at
+ * all.  Its pieces are never dropped for their size, being small; one
+ * dropped all the same (no memory) fails the request with ENOBUFS.
+ */
+static int
+ngd_conn_send_parts(struct ngd_conn *c, const struct ngd_frame *fr,
+    const char *addr, const void *payload, size_t plen)
+{
+	size_t alen = fr->addrlen, len = sizeof(*fr) + alen + plen;
+	size_t npart = (len + NGD_PART_MAX - 1) / NGD_PART_MAX, bytes = 0;
+	const struct iovec seg[3] = { { (void *)fr, sizeof(*fr) },
+		{ (void *)addr, alen }, { (void *)payload, plen } };
+	struct ngd_outbuf *first = NULL, **tail = &first, *b;
+	int error;
+
+	if (len > NGD_MAX_FRAME)
+		return ENOBUFS;
+	if (c->outq_bytes + len + npart * sizeof(*fr) > NGD_OUTQ_MAX) {
+		ngd_conn_cut(c);
+		return ENOBUFS;
+	}
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at < NGD_PART_MAX ? len - at : NGD_PART_MAX;
+		struct ngd_frame ph = { .kind = at + n < len ? NGD_PART :
+							       NGD_PART_END,
+			.error = (uint32_t)at,
+			.id = (uint32_t)len,
+			.version = NGD_PROTO_VERSION };
+		uint8_t *d;
+
+		if ((b = malloc(sizeof(*b) + sizeof(ph) + n)) == NULL) {
+			while ((b = first) != NULL) {
+				first = b->next;
+				free(b);
+			}
+			return ENOMEM;
+		}
+		b->next = NULL;
+		b->len = sizeof(ph) + n;
+		b->reply = c->running;
+		memcpy(b->data, &ph, sizeof(ph));
+		d = b->data + sizeof(ph);
+		/* bytes at..at+n of the frame: header, address, payload */
+		for (size_t k = 0, skip = at, left = n; k < 3 && left > 0;
+		     k++) {
+			size_t m;
+
+			if (skip >= seg[k].iov_len) {
+				skip -= seg[k].iov_len;
+				continue;
+			}
+			m = seg[k].iov_len - skip < left ?
+			    seg[k].iov_len - skip :
+			    left;
+			memcpy(d, (const uint8_t *)seg[k].iov_base + skip, m);
+			d += m;
+			left -= m;
+			skip = 0;
+		}
+		*tail = b;
+		tail = &b->next;
+		bytes += b->len;
+		at += n;
+	}
+	*c->outq_tail = first;
+	c->outq_tail = tail;
+	c->outq_bytes += bytes;
+	if ((error = ngd_conn_flush(c)) != 0)
+		return error;
+	if (c->reply_lost && c->outq == NULL) {
+		c->reply_lost = false; /* as when sent at once */
+		return ENOBUFS;
+	}
+	return 0;
+}
+
 /* Send one frame now, or queue it behind what is already waiting. */
 static int
 ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
@@ -357,6 +438,8 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		iov[2] = (struct iovec){ (void *)payload, plen };
 		return ngd_sendmsg(c->io.fd, &mh, len) < 0 ? ENOBUFS : 0;
 	}
+	if (len > NGD_PART_MAX && c->parts && c->sink == NULL)
+		return ngd_conn_send_parts(c, &fr, addr, payload, plen);
 	if (c->outq == NULL || c->sink != NULL) {
 		iov[0] = (struct iovec){ &fr, sizeof(fr) };
 		iov[1] = (struct iovec){ (void *)addr, alen };
@@ -692,6 +775,8 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 		error = EPERM;
 		goto answer;
 	}
+	if (fr.kind == NGD_HELLO_CTL || fr.kind == NGD_HELLO_DATA)
+		c->parts = (fr.error & NGD_HELLO_PARTS) != 0;
 	switch (fr.kind) {
 	case NGD_HELLO_CTL:
 		error = fr.version != NGD_PROTO_VERSION ? EPROTONOSUPPORT :
@@ -1236,13 +1321,13 @@ ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
 			return errno;
 		fprintf(f,
 		    "conn %u %08x %s admin=%d jailed=%d pid=%d uid=%u "
-		    "outq=%ld+%zu\n",
+		    "outq=%ld+%zu parts=%d\n",
 		    idx, c->node != NULL ? c->node->id : 0,
 		    c->node == NULL ? "none" :
 			c->is_data  ? "data" :
 				      "ctl",
 		    c->admin, c->jailed, (int)c->pid, (unsigned)c->uid, off,
-		    (size_t)(end - off));
+		    (size_t)(end - off), c->parts);
 		fdfn(arg, idx++, c->io.fd);
 	}
 	return ferror(f) || ferror(outq) ? EIO : 0;
@@ -1308,6 +1393,7 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 	c->admin = admin != 0;
 	c->jailed = jailed != 0;
 	c->is_data = strcmp(kind, "data") == 0;
+	c->parts = strstr(line, " parts=1") != NULL; /* (an older ngd's: no) */
 	c->node = node;
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	ngd_conn_link(ctl, c);

@@ -100,13 +100,21 @@ struct ngd_br_slot {
 	uint32_t bslot;
 };
 
-/* A reading of the hosts map, NGD_BR_BATCH hosts a syscall, that may
- * stop and go on (the tick's import, ngd_br_pull_some). */
+/* A reading of a map, NGD_BR_BATCH entries a syscall (ngd_br_next),
+ * that may stop after any batch and go on later. */
+struct ngd_br_iter {
+	bool first;  /* no batch read yet */
+	bool over;   /* the last one was */
+	uint32_t in; /* where the next batch begins: the kernel's token, a
+		      * hash map's bucket or a u32-keyed array's index */
+};
+
+/* The tick's import: a reading of the hosts map that goes on from loop
+ * pass to loop pass (ngd_br_pull_some). */
 struct ngd_br_pass {
-	bool on;      /* under way */
-	bool first;   /* no batch read yet */
-	bool redo;    /* a node has hosts elsewhere than the map */
-	uint64_t in;  /* where the next batch begins */
+	bool on;   /* under way */
+	bool redo; /* a node has hosts elsewhere than the map */
+	struct ngd_br_iter it;
 	uint64_t now; /* when it began (pulled_ns once over) */
 	uint32_t nhosts;
 };
@@ -223,6 +231,32 @@ ngd_br_del(struct ngd_fast_br *br, int fd, const void *key)
 		return;
 	}
 	(void)bpf_map_delete_elem(fd, key);
+}
+
+/*
+ * The next batch of the map at fd, NGD_BR_BATCH entries at most, into
+ * keys and vals: *count of them.  0, or the errno of a failed read
+ * (it is then not over).  Each entry is read once in a reading, in the
+ * map's order; what is added or deleted meanwhile may or may not be.
+ */
+static int
+ngd_br_next(int fd, struct ngd_br_iter *it, void *keys, void *vals,
+    __u32 *count)
+{
+	uint32_t next = 0;
+
+	*count = NGD_BR_BATCH;
+	if (bpf_map_lookup_batch(fd, it->first ? NULL : &it->in, &next, keys,
+		vals, count, NULL) < 0) {
+		if (errno != ENOENT) {
+			*count = 0;
+			return errno;
+		}
+		it->over = true; /* ENOENT: that was the last */
+	}
+	it->in = next;
+	it->first = false;
+	return 0;
 }
 
 static void
@@ -675,17 +709,14 @@ ngd_br_read_hosts(struct ngd_fast_br *br, const struct ngd_br *b, size_t *np)
 {
 	struct ng_fast_bpf_mac *keys = calloc(NGD_BR_BATCH, sizeof(*keys));
 	struct ng_fast_bpf_host *vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	struct ngd_br_iter it = { .first = true };
 	struct ngd_br_had *had = NULL;
 	size_t n = 0, max = 0;
-	uint64_t in = 0, out = 0;
-	bool first = true, whole = false;
 
-	for (; keys != NULL && vals != NULL; first = false, in = out) {
-		__u32 count = NGD_BR_BATCH;
-		int error = bpf_map_lookup_batch(br->hosts_fd,
-		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+	while (keys != NULL && vals != NULL && !it.over) {
+		__u32 count;
 
-		if (error < 0 && errno != ENOENT)
+		if (ngd_br_next(br->hosts_fd, &it, keys, vals, &count) != 0)
 			break;
 		if (n + count > max) {
 			size_t m = max ? max * 2 : 4096;
@@ -706,14 +737,10 @@ ngd_br_read_hosts(struct ngd_fast_br *br, const struct ngd_br *b, size_t *np)
 			had[n].slot = vals[i].slot;
 			n++;
 		}
-		if (error < 0) { /* ENOENT: that was the last */
-			whole = true;
-			break;
-		}
 	}
 	free(keys);
 	free(vals);
-	if (!whole) {
+	if (!it.over) {
 		free(had);
 		return NULL;
 	}
@@ -917,21 +944,18 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 static void
 ngd_br_repoint_hosts(struct ngd_fast_br *br)
 {
+	struct ngd_br_iter it = { .first = true };
 	struct ng_fast_bpf_mac *keys;
 	struct ng_fast_bpf_host *vals;
-	uint32_t in = 0, out = 0;
-	bool first = true;
 
 	if (br == NULL || br->nrp == 0)
 		return;
 	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
 	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
-	for (; keys != NULL && vals != NULL; first = false, in = out) {
-		__u32 count = NGD_BR_BATCH;
-		int error = bpf_map_lookup_batch(br->hosts_fd,
-		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+	while (keys != NULL && vals != NULL && !it.over) {
+		__u32 count;
 
-		if (error < 0 && errno != ENOENT)
+		if (ngd_br_next(br->hosts_fd, &it, keys, vals, &count) != 0)
 			break;
 		for (__u32 i = 0; i < count; i++) {
 			bool moved = false;
@@ -946,8 +970,6 @@ ngd_br_repoint_hosts(struct ngd_fast_br *br)
 				ngd_br_put(br, br->hosts_fd, &keys[i], &vals[i],
 				    BPF_EXIST);
 		}
-		if (error < 0)
-			break; /* ENOENT: that was the last */
 	}
 	free(keys);
 	free(vals);
@@ -993,7 +1015,7 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 	}
 	if (!p->on) {
 		*p = (struct ngd_br_pass){ .on = true,
-			.first = true,
+			.it = { .first = true },
 			.now = ngd_br_now_ns() };
 		/* a host's learned_ns is bpf_ktime_get_ns's (the fine
 		 * clock, as here): with the tick's, the hosts learned in
@@ -1007,15 +1029,13 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 		br->dirty = false; /* what made it due is this pass's */
 	}
 	for (; nbatch > 0 && !over; nbatch--) {
-		__u32 count = NGD_BR_BATCH;
-		uint64_t next = 0;
-		int error;
+		__u32 count;
+		int error = ngd_br_next(br->hosts_fd, &p->it, keys, vals,
+		    &count);
 
-		error = bpf_map_lookup_batch(br->hosts_fd,
-		    p->first ? NULL : &p->in, &next, keys, vals, &count, NULL);
-		if (error < 0 && errno != ENOENT) {
+		if (error != 0) {
 			ngd_log(LOG_DEBUG, "fast path: hosts map: %s",
-			    strerror(errno));
+			    strerror(error));
 			over = true;
 			break;
 		}
@@ -1024,9 +1044,7 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 			    p->now);
 		ngd_br_del_flush(br);
 		p->nhosts += count;
-		over = error < 0; /* ENOENT: that was the last */
-		p->in = next;
-		p->first = false;
+		over = p->it.over;
 	}
 	if (!over)
 		goto out;
@@ -1662,18 +1680,16 @@ ngd_br_all_keys(int fd, size_t key_size, uint8_t **keysp)
 static void
 ngd_br_prune_slots(struct ngd_fast_br *br)
 {
+	struct ngd_br_iter it = { .first = true };
 	struct ng_fast_bpf_brslot *vals, none = { 0 };
-	uint32_t *keys, in = 0, out = 0;
-	bool first = true;
+	uint32_t *keys;
 
 	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
 	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
-	for (; keys != NULL && vals != NULL; first = false, in = out) {
-		__u32 count = NGD_BR_BATCH;
-		int error = bpf_map_lookup_batch(br->brslots_fd,
-		    first ? NULL : &in, &out, keys, vals, &count, NULL);
+	while (keys != NULL && vals != NULL && !it.over) {
+		__u32 count;
 
-		if (error < 0 && errno != ENOENT)
+		if (ngd_br_next(br->brslots_fd, &it, keys, vals, &count) != 0)
 			break;
 		for (__u32 i = 0; i < count; i++) {
 			const struct ngd_br_slot *s = ngd_br_slot(br,
@@ -1685,8 +1701,6 @@ ngd_br_prune_slots(struct ngd_fast_br *br)
 				ngd_br_put(br, br->brslots_fd, &keys[i], &none,
 				    BPF_ANY);
 		}
-		if (error < 0)
-			break; /* ENOENT: that was the last */
 	}
 	free(keys);
 	free(vals);

@@ -8,6 +8,14 @@
  * carrying the request's errno, after any replies it caused; the client
  * keeps what arrives meanwhile for its next read.
  *
+ * A frame larger than a datagram can be (the kernel carries some 4 MiB
+ * in one) goes to a client whose hello set NGD_HELLO_PARTS in its error
+ * field as pieces of at most NGD_PART_MAX bytes of it, one a datagram,
+ * each behind a header of kind NGD_PART (NGD_PART_END the last) whose
+ * error is where the piece begins and id the whole frame's length; the
+ * client joins them and reads the result as the frame.  Nothing else is
+ * sent on the connection between a frame's pieces.
+ *
  * A datagram that is not a request (too short, an unknown kind or
  * version) on a connection past its hello was written with send(2) or
  * write(2) straight onto the socket: on a data connection it is a frame
@@ -27,6 +35,8 @@
 /* A sender's buffer grown to fit a large frame gets this much more: the
  * kernel counts its own overhead against it. */
 #define NGD_SNDBUF_SLACK 4096
+#define NGD_PART_MAX (1u << 20) /* a larger frame goes in pieces this long */
+#define NGD_HELLO_PARTS 1u      /* NGD_HELLO_*'s error: I join pieces */
 
 enum ngd_kind {
 	NGD_HELLO_CTL = 1, /* c->d: make my socket node; addr = name or "" */
@@ -36,12 +46,14 @@ enum ngd_kind {
 	NGD_STATUS,        /* d->c: the answer to one request */
 	NGD_ERROR,         /* d->c: a datagram that was no request was
 	                    * refused; error says why (no NGD_STATUS) */
+	NGD_PART,          /* d->c: a piece of a long frame, more follow */
+	NGD_PART_END,      /* d->c: its last piece */
 };
 
 struct ngd_frame {
 	uint16_t kind;
 	uint16_t addrlen;
-	uint32_t error;   /* NGD_STATUS: 0 or an errno */
+	uint32_t error;   /* NGD_STATUS: 0 or an errno (NGD_PART: offset) */
 	uint32_t id;      /* NGD_STATUS to a HELLO: the socket node's ID */
 	uint32_t version; /* NGD_HELLO_*: NGD_PROTO_VERSION */
 };

@@ -28,6 +28,10 @@ static char sockpath[64];
 static const char *phase = "start";
 static uint32_t next_id = 1;
 static pthread_mutex_t id_mu = PTHREAD_MUTEX_INITIALIZER;
+static volatile bool hello_parts; /* a hello said it joins pieces */
+
+#define LONG_LEN (300 * 1000) /* cmd 2's reply, in pieces */
+#define PIECE 100000
 
 static void
 send_frame(int fd, uint16_t kind, uint32_t error, uint32_t id, const char *addr,
@@ -46,8 +50,53 @@ send_frame(int fd, uint16_t kind, uint32_t error, uint32_t id, const char *addr,
 	(void)sendmsg(fd, &mh, MSG_NOSIGNAL);
 }
 
+/*
+ * Cmd 2 and 3's reply: LONG_LEN bytes of arguments (byte i is i % 251)
+ * as ngd sends a frame longer than a datagram holds, in pieces of PIECE
+ * bytes of the frame (ngd_proto.h); for cmd 3, the second piece says it
+ * begins one byte late.
+ */
+static void
+send_long(int fd, const struct ng_mesg *req)
+{
+	static const char addr[] = "[2]:";
+	size_t len = sizeof(struct ngd_frame) + 4 + sizeof(*req) + LONG_LEN;
+	uint8_t *whole = malloc(len), *p;
+	struct ngd_frame fr = { .kind = NGD_MSG,
+		.addrlen = 4,
+		.version = NGD_PROTO_VERSION };
+	struct ng_mesg m = *req;
+
+	if (whole == NULL)
+		return;
+	m.header.flags |= NGF_RESP;
+	m.header.arglen = LONG_LEN;
+	memcpy(whole, &fr, sizeof(fr));
+	memcpy(whole + sizeof(fr), addr, 4);
+	memcpy(whole + sizeof(fr) + 4, &m, sizeof(m));
+	p = whole + sizeof(fr) + 4 + sizeof(m);
+	for (size_t i = 0; i < LONG_LEN; i++)
+		p[i] = (uint8_t)(i % 251);
+	for (size_t at = 0; at < len; at += PIECE) {
+		size_t n = len - at < PIECE ? len - at : PIECE;
+		struct ngd_frame ph = { .kind = at + n < len ? NGD_PART :
+							       NGD_PART_END,
+			.error = (uint32_t)at,
+			.id = (uint32_t)len,
+			.version = NGD_PROTO_VERSION };
+		struct iovec iov[2] = { { &ph, sizeof(ph) },
+			{ whole + at, n } };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+		if (req->header.cmd == 3 && at == PIECE)
+			ph.error++;
+		(void)sendmsg(fd, &mh, MSG_NOSIGNAL);
+	}
+	free(whole);
+}
+
 /* One client: a hello gets a node ID, a message its reply (the name
- * "fake0") and then its status. */
+ * "fake0", or a long one: send_long) and then its status. */
 static void *
 serve_conn(void *arg)
 {
@@ -61,6 +110,8 @@ serve_conn(void *arg)
 
 		memcpy(&fr, buf, sizeof(fr));
 		if (fr.kind == NGD_HELLO_CTL) {
+			if (fr.error & NGD_HELLO_PARTS)
+				hello_parts = true;
 			pthread_mutex_lock(&id_mu);
 			id = next_id++;
 			pthread_mutex_unlock(&id_mu);
@@ -74,6 +125,12 @@ serve_conn(void *arg)
 
 			memcpy(&rep.m, buf + sizeof(fr) + fr.addrlen,
 			    sizeof(rep.m));
+			if (rep.m.header.cmd == 2 || rep.m.header.cmd == 3) {
+				send_long(fd, &rep.m);
+				send_frame(fd, NGD_STATUS, 0, id, NULL, NULL,
+				    0);
+				continue;
+			}
 			rep.m.header.flags |= NGF_RESP;
 			rep.m.header.arglen = sizeof(rep.name);
 			snprintf(rep.name, sizeof(rep.name), "fake0");
@@ -179,6 +236,49 @@ worker(void *arg)
 	return NULL;
 }
 
+/*
+ * A reply in pieces (cmd 2) is read as one, whole; pieces that do not
+ * join (cmd 3: one says it begins a byte late) fail the read (EPROTO),
+ * and the connection with it.
+ */
+static void
+test_pieces(void)
+{
+	struct ng_mesg *rep = NULL;
+	bool same = false;
+	int cs, len;
+
+	hello_parts = false;
+	if (NgMkSockNode(NULL, &cs, NULL) != 0) {
+		CHECK_INT("pieces/socket", errno, 0);
+		return;
+	}
+	CHECK("pieces/the hello says it joins them", hello_parts);
+	len = NgSendMsg(cs, "fake0:", 0x1234, 2, NULL, 0) < 0 ?
+	    -1 :
+	    NgAllocRecvMsg(cs, &rep, NULL);
+	CHECK_INT("pieces/the reply, whole",
+	    len == (int)(sizeof(*rep) + LONG_LEN) &&
+		rep->header.arglen == LONG_LEN,
+	    1);
+	if (len == (int)(sizeof(*rep) + LONG_LEN)) {
+		same = true;
+		for (size_t i = 0; i < LONG_LEN && same; i++)
+			same = rep->data[i] == (char)(uint8_t)(i % 251);
+	}
+	CHECK("pieces/its bytes in order", same);
+	free(rep);
+	rep = NULL;
+	errno = 0;
+	len = NgSendMsg(cs, "fake0:", 0x1234, 3, NULL, 0) < 0 ?
+	    -1 :
+	    NgAllocRecvMsg(cs, &rep, NULL);
+	CHECK_INT("pieces/a gap between pieces: EPROTO", len < 0 ? errno : 0,
+	    EPROTO);
+	free(rep);
+	close(cs);
+}
+
 int
 main(void)
 {
@@ -221,6 +321,10 @@ main(void)
 			error = errs[i];
 	}
 	CHECK_INT("grow_threads", error, 0);
+
+	/* A reply longer than a datagram holds comes in pieces, joined. */
+	phase = "pieces";
+	test_pieces();
 
 	alarm(0);
 	unlink(sockpath);
