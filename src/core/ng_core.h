@@ -449,6 +449,16 @@ int ng_save_cmd(struct ng_node *node, uint32_t cookie, uint32_t cmd,
  * checksum apiece) costs about 0.2 s per frame at this bound.
  */
 #define NG_MAX_SENDS 16384
+/*
+ * Deliveries (ng_send_data calls) since the graph was made.  A reader of
+ * frames (a TAP, a socket, a client) ends its batch once the frames it
+ * let in have cost NG_BATCH_SENDS of them, leaving the rest where they
+ * wait (in the kernel) for the loop's next turn, after every other
+ * source: a storm in a loop of flooding nodes then costs a turn of the
+ * loop one frame, not a batch of 64, each NG_MAX_SENDS deliveries.
+ */
+uint64_t ng_sends(const struct ng_graph *g);
+#define NG_BATCH_SENDS NG_MAX_SENDS
 
 /*
  * A datagram's far end, carried beside a frame (FreeBSD's ksocket keeps
