@@ -1185,8 +1185,9 @@ ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 	}
 	g = peer->node->graph;
 	if (g->depth == 0)
-		g->sends = 0; /* a new frame enters the graph */
-	if (g->depth >= NG_MAX_DEPTH || g->sends >= NG_MAX_SENDS) {
+		g->frame_sends = g->sends; /* a new frame enters the graph */
+	if (g->depth >= NG_MAX_DEPTH ||
+	    g->sends - g->frame_sends >= NG_MAX_SENDS) {
 		NG_COUNT(hook->stats.xmit_drops, 1);
 		ng_pkt_free(pkt);
 		return ELOOP;
@@ -1225,6 +1226,12 @@ ng_send_data(struct ng_hook *hook, struct ng_pkt **pkt)
 drop:
 	ng_pkt_free(pkt);
 	return ENOTCONN;
+}
+
+uint64_t
+ng_sends(const struct ng_graph *g)
+{
+	return g->sends;
 }
 
 struct ng_pkt *

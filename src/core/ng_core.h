@@ -449,6 +449,16 @@ int ng_save_cmd(struct ng_node *node, uint32_t cookie, uint32_t cmd,
  * checksum apiece) costs about 0.2 s per frame at this bound.
  */
 #define NG_MAX_SENDS 16384
+/*
+ * Deliveries (ng_send_data calls) since the graph was made.  A reader of
+ * frames (a TAP, a socket, a client) ends its batch once the frames it
+ * let in have cost NG_BATCH_SENDS of them, leaving the rest where they
+ * wait (in the kernel) for the loop's next turn, after every other
+ * source: a storm in a loop of flooding nodes then costs a turn of the
+ * loop one frame, not a batch of 64, each NG_MAX_SENDS deliveries.
+ */
+uint64_t ng_sends(const struct ng_graph *g);
+#define NG_BATCH_SENDS NG_MAX_SENDS
 
 /*
  * A datagram's far end, carried beside a frame (FreeBSD's ksocket keeps
@@ -558,11 +568,15 @@ unsigned ng_pkt_held(const struct ng_graph *g);
  * by its call site (the format string): NG_LOG_BURST lines per
  * NG_LOG_WINDOW_MS, then they are only counted, and the next line let
  * through says how many like it were held back.  ng_log applies it; so
- * does ngd's own logger, with a table of its own.
+ * does ngd's own logger, with a table of its own.  A call site's slot
+ * goes to another once its window is over with nothing held back; when
+ * every slot is busy, the call sites that find none share one more, so
+ * a table never lets more than (NG_LOG_KEYS + 1) * NG_LOG_BURST lines
+ * out in a window, however many call sites take turns.
  */
 #define NG_LOG_BURST 10
 #define NG_LOG_WINDOW_MS 10000
-#define NG_LOG_KEYS 64
+#define NG_LOG_KEYS 256 /* ngd has some 130 call sites */
 struct ng_ratelim {
 	const void *key;
 	uint64_t start_ms;
@@ -571,6 +585,7 @@ struct ng_ratelim {
 };
 struct ng_ratelim_tab {
 	struct ng_ratelim slot[NG_LOG_KEYS];
+	struct ng_ratelim shared; /* for call sites that find no slot */
 };
 /* Whether the line keyed by key may go out at now_ms; if so,
  * *suppressed is how many like it were held back before it. */

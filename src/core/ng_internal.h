@@ -32,7 +32,8 @@ struct ng_graph {
 	unsigned held;                /* frames held by nodes (ng_pkt_hold) */
 	struct ng_ratelim_tab log_rl; /* ng_log's rate limits */
 	int depth;                    /* nested ng_send_data calls */
-	unsigned sends;               /* calls since the outermost one began */
+	uint64_t sends;               /* ng_send_data calls, all told */
+	uint64_t frame_sends;         /* sends when the outermost one began */
 	/* Hooks removed while a frame is on its way (depth > 0), freed when
 	 * the outermost ng_send_data returns: a receiver may shut down the
 	 * node that sent to it, and its sender's loop and ng_send_data

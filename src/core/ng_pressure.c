@@ -37,31 +37,53 @@ ng_pkt_held(const struct ng_graph *g)
 	return g->held;
 }
 
+/*
+ * A slot another call site may take: never used, or its window over with
+ * nothing held back (a count held back waits for its call site's next
+ * line, which reports it).
+ */
+static bool
+ng_ratelim_free(const struct ng_ratelim *s, uint64_t now_ms)
+{
+	return s->key == NULL ||
+	    (now_ms - s->start_ms >= NG_LOG_WINDOW_MS && s->suppressed == 0);
+}
+
 bool
 ng_ratelim(struct ng_ratelim_tab *t, const void *key, uint64_t now_ms,
     unsigned long *suppressed)
 {
 	uintptr_t k = (uintptr_t)key;
 	unsigned i = (unsigned)((k >> 4) ^ (k >> 12)) % NG_LOG_KEYS;
-	struct ng_ratelim *rl = NULL;
+	struct ng_ratelim *rl = NULL, *spare = NULL;
 
 	*suppressed = 0;
-	/* Open addressing; a full table shares its first probe. */
+	/*
+	 * Open addressing.  A slot never becomes empty again (it is only
+	 * taken over), so a key is in no slot past the first empty one of
+	 * its probe sequence, and one that is not found goes in the first
+	 * free one of it.  Every slot busy: the shared one.
+	 */
 	for (unsigned n = 0; n < NG_LOG_KEYS; n++) {
 		struct ng_ratelim *s = &t->slot[(i + n) % NG_LOG_KEYS];
 
-		if (s->key == key || s->key == NULL) {
+		if (s->key == key) {
 			rl = s;
 			break;
 		}
+		if (spare == NULL && ng_ratelim_free(s, now_ms))
+			spare = s;
+		if (s->key == NULL)
+			break;
 	}
-	if (rl == NULL)
-		rl = &t->slot[i];
-	if (rl->key != key) {
+	if (rl == NULL && spare != NULL) {
+		rl = spare;
 		rl->key = key;
 		rl->start_ms = now_ms;
 		rl->count = 0;
 	}
+	if (rl == NULL)
+		rl = &t->shared;
 	if (now_ms - rl->start_ms >= NG_LOG_WINDOW_MS) {
 		rl->start_ms = now_ms;
 		rl->count = 0;

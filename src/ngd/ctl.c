@@ -932,6 +932,7 @@ ngd_conn_event(void *arg, uint32_t events)
 	struct ngd_conn *c = arg;
 	bool guest = !c->admin && c->sink == NULL;
 	size_t queued = 0;
+	uint64_t sends = ng_sends(c->ctl->graph);
 
 	if (c->cut) {
 		ngd_conn_close(c);
@@ -954,10 +955,13 @@ ngd_conn_event(void *arg, uint32_t events)
 		return;
 	/*
 	 * A few requests per wakeup, so one client cannot starve others,
-	 * and none while its answers pile up unread (a hang-up is read
-	 * anyway: recv() then says so).
+	 * fewer if its frames cost a turn's deliveries (ng_sends), and
+	 * none while its answers pile up unread (a hang-up is read anyway:
+	 * recv() then says so).
 	 */
-	for (int i = 0; i < NGD_REQS_PER_WAKEUP && !c->closed && !c->cut; i++) {
+	for (int i = 0; i < NGD_REQS_PER_WAKEUP && !c->closed && !c->cut &&
+	     !ngd_batch_spent(c->ctl->graph, sends);
+	     i++) {
 		uint8_t *big = NULL;
 		uint64_t t0 = 0;
 		ssize_t n;

@@ -303,9 +303,13 @@ ngd_ether_tap_event(void *arg, uint32_t events)
 	    NG_ETHER_DIR_UPPER :
 	    NG_ETHER_DIR_LOWER;
 
+	uint64_t sends = ng_sends(dev->eth->g);
+
 	(void)events;
 	ngd_loop_traffic(dev->eth->loop);
-	for (int i = 0; i < NGD_ETHER_RX_BATCH && tap->io.fd >= 0; i++) {
+	for (int i = 0; i < NGD_ETHER_RX_BATCH && tap->io.fd >= 0 &&
+	     !ngd_batch_spent(dev->eth->g, sends);
+	     i++) {
 		struct ng_pkt *pkt;
 		int error = ngd_tap_read(dev->eth->g, tap->io.fd, &pkt);
 

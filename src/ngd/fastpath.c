@@ -1144,12 +1144,14 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 {
 	struct ngd_fast *fp = q->fp;
 	struct ng_graph *g;
+	uint64_t sends;
 
 	if (fp->veths == NULL)
 		g = ngd_ether_graph(); /* a bridge of ether nodes alone */
 	else
 		g = fp->veths->node->graph;
-	for (int i = 0; i < NGD_RX_BATCH; i++) {
+	sends = g != NULL ? ng_sends(g) : 0;
+	for (int i = 0; i < NGD_RX_BATCH && !ngd_batch_spent(g, sends); i++) {
 		struct ng_pkt *pkt;
 		struct ngd_veth *v;
 		unsigned id;

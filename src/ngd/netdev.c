@@ -565,7 +565,9 @@ ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp)
 static void
 ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 {
-	for (int i = 0; i < NGD_RX_BATCH; i++) {
+	uint64_t sends = ng_sends(g);
+
+	for (int i = 0; i < NGD_RX_BATCH && !ngd_batch_spent(g, sends); i++) {
 		struct ng_pkt *pkt;
 		int error = ngd_tap_read(g, dev->io.fd, &pkt);
 

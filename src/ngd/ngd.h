@@ -138,6 +138,14 @@ bool ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len);
 
 #define NGD_RX_BATCH 64 /* frames read per wakeup before yielding */
 
+/* Whether a batch of frames that began when g had made `since` sends
+ * has cost its share of a turn (NG_BATCH_SENDS): the rest wait. */
+static inline bool
+ngd_batch_spent(const struct ng_graph *g, uint64_t since)
+{
+	return g != NULL && ng_sends(g) - since >= NG_BATCH_SENDS;
+}
+
 struct mnl_socket; /* libmnl */
 struct nlmsghdr;
 

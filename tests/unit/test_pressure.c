@@ -185,6 +185,48 @@ capture_log(int level, const char *fmt, ...)
 	nlines++;
 }
 
+/*
+ * More call sites than the table has slots, taking turns: a table that
+ * gave each newcomer the slot of its first probe, starting it afresh,
+ * let every line of two sites that shared one out.
+ */
+static void
+test_ratelim_many_sites(void)
+{
+	static char sites[2 * NG_LOG_KEYS + 2];
+	static struct ng_ratelim_tab tab;
+	unsigned long held_back = 0, counted = 0;
+	unsigned passed = 0;
+
+	for (int r = 0; r < 100; r++)
+		for (int k = 0; k < 2 * NG_LOG_KEYS; k++)
+			passed += ng_ratelim(&tab, &sites[k], ngt_now_ms,
+			    &held_back);
+	printf("# %d call sites, 100 lines each, in turns: %u let out\n",
+	    2 * NG_LOG_KEYS, passed);
+	CHECK("ratelim/more call sites than slots, in turns: still bounded",
+	    passed <= (NG_LOG_KEYS + 1) * NG_LOG_BURST);
+	CHECK("ratelim/... and each slot's site had its burst",
+	    passed >= NG_LOG_KEYS * NG_LOG_BURST);
+	/* A window later each site's next line says what it held back;
+	 * the sites that shared the last slot share its count. */
+	for (int k = 0; k < 2 * NG_LOG_KEYS; k++)
+		if (ng_ratelim(&tab, &sites[k], ngt_now_ms + NG_LOG_WINDOW_MS,
+			&held_back))
+			counted += held_back;
+	CHECK_INT("ratelim/... every line is let out or counted",
+	    counted + passed, 100ul * 2 * NG_LOG_KEYS);
+	/* Two windows on, nothing held back: the slots are free again, and
+	 * two new sites each have a burst of their own. */
+	passed = 0;
+	for (int k = 0; k < 2; k++)
+		for (int r = 0; r < 100; r++)
+			passed += ng_ratelim(&tab, &sites[2 * NG_LOG_KEYS + k],
+			    ngt_now_ms + 3 * NG_LOG_WINDOW_MS, &held_back);
+	CHECK_INT("ratelim/quiet sites give their slots to new ones", passed,
+	    2 * NG_LOG_BURST);
+}
+
 static void
 test_log_ratelimit(void)
 {
@@ -212,6 +254,8 @@ test_log_ratelimit(void)
 	    ng_ratelim(&tab, "a", ngt_now_ms + NG_LOG_WINDOW_MS, &held_back));
 	CHECK_INT("ratelim/... saying how many were held back", held_back,
 	    1000 - NG_LOG_BURST);
+
+	test_ratelim_many_sites();
 
 	if (ng_graph_new(&gcfg, &g) != 0) {
 		printf("FAIL ng_graph_new\n");
