@@ -732,8 +732,12 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 		break;
 	}
 answer:
-	if (ngd_conn_send(c, NGD_STATUS, (uint32_t)error, id, NULL, NULL, 0) !=
-	    0)
+	/* A client that has gone (EPIPE) hears nothing, but what it asked
+	 * before it went still runs, as a kernel socket's sendto would
+	 * have: its hang-up is read after its requests (ngd_conn_event). */
+	error = ngd_conn_send(c, NGD_STATUS, (uint32_t)error, id, NULL, NULL,
+	    0);
+	if (error != 0 && error != EPIPE && error != ECONNRESET)
 		ngd_conn_close(c);
 }
 
