@@ -21,8 +21,8 @@ import ngwire as w
 
 def fill(socks):
     """Datagrams on socks until ngd reads no more of any (each
-    throttled, each of our sends blocked) for 1.5 s; 30 s at most."""
-    sent, end, idle = 0, time.time() + 30, 0
+    throttled, each of our sends blocked) for 1.5 s; 60 s at most."""
+    sent, end, idle = 0, time.time() + 60, 0
     for s in socks:
         s.setblocking(False)
     ready = socks
@@ -67,9 +67,17 @@ out() {
 out sent
 grow=$(($(rss "$NGD_PID") - r0))
 read -r _ sent <<<"$(grep '^sent' "$tmp/out")"
-if [ "${sent:-0}" -gt 12000 ]; then ok "12 connections that read nothing sent $sent datagrams"; else fail "only ${sent:-0} datagrams sent"; fi
+# (some 6,000 a connection: 5,461 answered in ngd, the rest in the two
+# sockets' buffers; 16,384 answered was 200,000 in all)
+if between "${sent:-0}" 12000 96000; then
+	ok "12 connections that read nothing: ngd read $sent datagrams"
+else
+	fail "12 connections that read nothing: ngd read ${sent:-0} datagrams"
+fi
 # (5,461 answers of 48 bytes a connection is 3 MB; 16,384 was 9.4 MB)
-if [ "$grow" -lt 6000 ]; then
+if [ "${NGD_ASAN:-}" = 1 ]; then
+	echo "# ngd's memory not checked: the ASan build's allocator is another"
+elif [ "$grow" -lt 6000 ]; then
 	ok "... ngd grew by $grow KB (256 KiB a connection)"
 else
 	fail "... ngd grew by $grow KB for 16-byte answers nobody read"
