@@ -7,9 +7,9 @@
  * by SO_PEERCRED: root, or members of the admin group, may change the
  * graph; others may only read it (EPERM).
  *
- * Slow readers (OpenBSD's control sockets do the same): while more than
- * NGD_OUTQ_THROTTLE bytes wait for a client, ngd reads no more of its
- * requests, so a client that floods requests without reading the answers
+ * Slow readers (OpenBSD's control sockets do the same): while what waits
+ * for a client takes more than NGD_OUTQ_THROTTLE bytes, ngd reads no more
+ * of its requests, so a client that floods requests without reading the answers
  * blocks in its own send.  Frames for a data connection beyond
  * NGD_DATAQ_MAX are dropped, as a full socket buffer drops datagrams.  A
  * connection whose unread messages pass NGD_OUTQ_MAX is cut off and
@@ -98,8 +98,8 @@ struct ngd_conn {
 	pid_t pid;
 	uid_t uid;
 	struct ngd_outbuf *outq, **outq_tail;
-	size_t outq_bytes;
-	uint64_t drops;        /* data frames dropped since dropping began */
+	size_t outq_mem; /* what outq takes of our memory (ngd_outbuf_size) */
+	uint64_t drops;  /* data frames dropped since dropping began */
 	ngd_ctl_sink_fn *sink; /* an in-process client: frames go here */
 	void *sink_arg;
 	struct ngd_conn *prev, *next;
@@ -168,6 +168,23 @@ ngd_ctl_listen(const char *path, int *fdp)
 
 /* --- output ------------------------------------------------------------- */
 
+/*
+ * The memory a queued frame of len bytes takes: its struct, and what
+ * malloc adds (glibc: a size_t of header, the chunk rounded up to 16
+ * bytes, 32 at least).  The limits on what waits for a client count
+ * this, not the frame: a 16-byte status takes 48, and counted by its
+ * length, a client that read no status pinned three times as much as
+ * the limits say (64 connections of a user, 48 MiB for its 16).
+ */
+static size_t
+ngd_outbuf_size(size_t len)
+{
+	size_t n = (sizeof(struct ngd_outbuf) + len + sizeof(size_t) + 15) &
+	    ~(size_t)15;
+
+	return n < 32 ? 32 : n;
+}
+
 static void ngd_conn_close(struct ngd_conn *c);
 static void ngd_accept_resume(struct ngd_ctl *ctl);
 
@@ -181,7 +198,7 @@ ngd_conn_watch(struct ngd_conn *c)
 
 	if (c->sink != NULL || c->closed || c->handed)
 		return 0;
-	if (c->outq_bytes <= NGD_OUTQ_THROTTLE && !c->held)
+	if (c->outq_mem <= NGD_OUTQ_THROTTLE && !c->held)
 		want |= EPOLLIN;
 	if (c->outq != NULL)
 		want |= EPOLLOUT;
@@ -207,7 +224,7 @@ ngd_conn_cut(struct ngd_conn *c)
 	c->cut = true;
 	ngd_log(LOG_NOTICE,
 	    "pid %d uid %u: %zu bytes of replies unread; cutting it off",
-	    (int)c->pid, (unsigned)c->uid, c->outq_bytes);
+	    (int)c->pid, (unsigned)c->uid, c->outq_mem);
 	if (c->sink == NULL)
 		(void)shutdown(c->io.fd, SHUT_RDWR);
 }
@@ -282,7 +299,7 @@ ngd_conn_flush(struct ngd_conn *c)
 				c->reply_lost = true;
 		}
 		c->outq = b->next;
-		c->outq_bytes -= b->len;
+		c->outq_mem -= ngd_outbuf_size(b->len);
 		free(b);
 	}
 	c->outq_tail = &c->outq;
@@ -299,9 +316,9 @@ static bool ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc);
 
 /*
  * Whether len more bytes of replies for non-admin c would take its user
- * past NGD_USER_HELD_MAX: what waits here and what the kernel holds
- * unread (SIOCOUTQ), over the user's connections; O(connections), for
- * large replies only.
+ * past NGD_USER_HELD_MAX: the memory of what waits here and what the
+ * kernel holds unread (SIOCOUTQ, which counts its buffers whole too),
+ * over the user's connections; O(connections), for large replies only.
  */
 static bool
 ngd_user_held_full(const struct ngd_conn *c, size_t len)
@@ -312,7 +329,7 @@ ngd_user_held_full(const struct ngd_conn *c, size_t len)
 	for (const struct ngd_conn *o = c->ctl->conns; o != NULL; o = o->next) {
 		if (o->sink != NULL || o->closed || !ngd_same_user(o, c))
 			continue;
-		held += o->outq_bytes;
+		held += o->outq_mem;
 		if (ioctl(o->io.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
 			held += (size_t)outq;
 		if (held > NGD_USER_HELD_MAX)
@@ -453,7 +470,8 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		if (errno != EAGAIN)
 			return ngd_unsendable(errno) ? ENOBUFS : errno;
 	}
-	if (kind == NGD_DATA && c->outq_bytes + len > NGD_DATAQ_MAX) {
+	if (kind == NGD_DATA &&
+	    c->outq_mem + ngd_outbuf_size(len) > NGD_DATAQ_MAX) {
 		if (!c->dropping)
 			ngd_log(LOG_NOTICE,
 			    "pid %d: not reading its data; "
@@ -463,7 +481,7 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		c->drops++;
 		return ENOBUFS; /* as a full socket buffer */
 	}
-	if (c->outq_bytes + len > NGD_OUTQ_MAX) {
+	if (c->outq_mem + ngd_outbuf_size(len) > NGD_OUTQ_MAX) {
 		ngd_conn_cut(c);
 		return ENOBUFS;
 	}
@@ -480,7 +498,7 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		memcpy(b->data + sizeof(fr) + alen, payload, plen);
 	*c->outq_tail = b;
 	c->outq_tail = &b->next;
-	c->outq_bytes += b->len;
+	c->outq_mem += ngd_outbuf_size(b->len);
 	return ngd_conn_watch(c);
 }
 
@@ -799,8 +817,12 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 		break;
 	}
 answer:
-	if (ngd_conn_send(c, NGD_STATUS, (uint32_t)error, id, NULL, NULL, 0) !=
-	    0)
+	/* A client that has gone (EPIPE) hears nothing, but what it asked
+	 * before it went still runs, as a kernel socket's sendto would
+	 * have: its hang-up is read after its requests (ngd_conn_event). */
+	error = ngd_conn_send(c, NGD_STATUS, (uint32_t)error, id, NULL, NULL,
+	    0);
+	if (error != 0 && error != EPIPE && error != ECONNRESET)
 		ngd_conn_close(c);
 }
 
@@ -966,7 +988,7 @@ ngd_conn_event(void *arg, uint32_t events)
 		uint64_t t0 = 0;
 		ssize_t n;
 
-		if (c->outq_bytes > NGD_OUTQ_THROTTLE &&
+		if (c->outq_mem > NGD_OUTQ_THROTTLE &&
 		    !(events & (EPOLLHUP | EPOLLERR)))
 			break;
 		if (guest && !ngd_guest_may(c))
@@ -1040,7 +1062,7 @@ ngd_conn_close(struct ngd_conn *c)
 		free(b);
 	}
 	c->outq_tail = &c->outq;
-	c->outq_bytes = 0;
+	c->outq_mem = 0;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -1423,7 +1445,7 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 		o += flen;
 		*c->outq_tail = b;
 		c->outq_tail = &b->next;
-		c->outq_bytes += flen;
+		c->outq_mem += ngd_outbuf_size(flen);
 	}
 	if ((error = ngd_loop_add(ctl->loop, &c->io, EPOLLIN)) == 0) {
 		c->events = EPOLLIN;

@@ -15,10 +15,20 @@
  * (SO_PEERPIDFD) and its namespaces read through that pidfd, so a pid
  * reused meanwhile cannot stand in for it.  Kernels before 6.11 lack
  * some of that: /proc/PID/ns/pid is read instead, checked against a
- * pidfd of the peer taken first.  A client that cannot be checked counts
- * as jailed; an ngd that cannot read its own namespaces refuses nobody
- * (and says so once).
+ * pidfd of the peer taken first.  An ngd that cannot read its own
+ * namespaces refuses nobody (and says so once).
+ *
+ * A client whose process has exited and been reaped before ngd accepts
+ * it (it sent its requests and went, while ngd was busy or stopped) has
+ * no namespaces left to read, and nothing of it says where it was (its
+ * pidfd says only how it ended): only who may hold its socket now
+ * counts.  If no process lives in a PID namespace below ngd's (no jail
+ * runs), none of them is jailed, and it is served; else it counts as
+ * jailed (the safe answer: a jailed root could otherwise make its
+ * connecting process exit before ngd looks, and keep the socket in
+ * another).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -45,6 +55,7 @@
 #define PIDFD_GET_PID_NAMESPACE _IO(0xFF, 5)
 #endif
 #define NGD_PIDNS_DEPTH 32 /* the kernel's own limit */
+#define NGD_SCAN_GAP_MS 10 /* /proc looked through at most this often */
 
 /* ngd's view, read once: its PID namespace, and whether its network
  * namespace was entered rather than inherited (a vnet jail's graph). */
@@ -220,6 +231,41 @@ ngd_pidns_below(int nsfd)
 }
 
 /*
+ * Does any process live in a PID namespace below ngd's (a jail's)?  A
+ * walk of /proc, O(processes): only for a client that has gone before
+ * ngd could look at it, and at most once in NGD_SCAN_GAP_MS (more often,
+ * the answer is yes: the safe one).
+ */
+static bool
+ngd_any_below(void)
+{
+	static uint64_t last_ms;
+	uint64_t now = ngd_clock_ms();
+	struct dirent *de;
+	bool found = false;
+	DIR *dir;
+
+	if (last_ms != 0 && now - last_ms < NGD_SCAN_GAP_MS)
+		return true;
+	last_ms = now;
+	if ((dir = opendir("/proc")) == NULL)
+		return true;
+	while (!found && (de = readdir(dir)) != NULL) {
+		char path[300];
+		int nsfd;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/pid", de->d_name);
+		/* (a zombie has no namespaces, and holds no socket) */
+		if ((nsfd = open(path, O_RDONLY | O_CLOEXEC)) >= 0)
+			found = ngd_pidns_below(nsfd);
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
  * Whether the process behind pidfd (pid) may ever configure a network:
  * CAP_NET_ADMIN in its bounding set, which jail(8) leaves to vnet jails
  * made before their stacks were owned apart (jail_confine.c), read from
@@ -310,6 +356,7 @@ ngd_peer_below(int fd, pid_t pid)
 	static bool warned;
 	socklen_t len = sizeof(int);
 	int pidfd, nsfd;
+	bool gone = false, below;
 
 	/*
 	 * A peer with no pid in our PID namespace lives above it (the
@@ -326,13 +373,27 @@ ngd_peer_below(int fd, pid_t pid)
 		warned = true;
 		return false;
 	}
-	/* Before Linux 6.5: a pidfd of the pid it had at connect. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0)
-		pidfd = ngd_pidfd_open(pid);
-	nsfd = ngd_ns_fd(pidfd, pid, PIDFD_GET_PID_NAMESPACE, "pid");
+	/* Before Linux 6.5: a pidfd of the pid it had at connect.  Since,
+	 * an error says the peer is gone: its pid may be another's now. */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) < 0) {
+		gone = errno != ENOPROTOOPT;
+		pidfd = gone ? -1 : ngd_pidfd_open(pid);
+	}
+	nsfd = gone ? -1 :
+		      ngd_ns_fd(pidfd, pid, PIDFD_GET_PID_NAMESPACE, "pid");
+	if (nsfd >= 0) {
+		if (pidfd >= 0)
+			close(pidfd);
+		return ngd_pidns_below(nsfd);
+	}
 	if (pidfd >= 0)
 		close(pidfd);
-	if (nsfd < 0)
-		return true;
-	return ngd_pidns_below(nsfd);
+	/* Reaped (a zombie's namespaces are still read): who may hold its
+	 * socket now? */
+	below = ngd_any_below();
+	ngd_log(LOG_INFO, "pid %d exited before ngd could look at it: %s",
+	    (int)pid,
+	    below ? "a jail runs, so it counts as jailed" :
+		    "no jail runs, so it is not jailed");
+	return below;
 }

@@ -33,6 +33,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
@@ -51,6 +52,10 @@
 #define NGD_TRIM_MS 1000 /* freed heap given back at most this often */
 
 static bool ngd_foreground; /* how ngd_log writes, for the process */
+/* Daemonised with a boot file: the parent waits on this pipe until
+ * clients are served (ngd_serving), so that `ngd -c FILE && ngctl ...`
+ * sees the graph. */
+static int ngd_ready_fd = -1;
 
 /*
  * Before each sleep (struct ngd_trim): once the loop has woken since the
@@ -125,12 +130,17 @@ ngd_log_engine(int level, const char *fmt, ...)
 }
 
 /* Clients are served (the boot file, if any, is applied): said in the
- * log and to systemd, in that order. */
+ * log, to systemd and to the parent still waiting, in that order. */
 static void
 ngd_serving(const char *path)
 {
 	ngd_log(LOG_INFO, "serving %s", path);
 	ngd_notify_ready(path);
+	if (ngd_ready_fd >= 0) {
+		(void)write(ngd_ready_fd, "", 1);
+		close(ngd_ready_fd);
+		ngd_ready_fd = -1;
+	}
 }
 
 static void
@@ -170,19 +180,47 @@ ngd_usage(void)
 	exit(EX_USAGE);
 }
 
-/* Detach from the terminal; the parent returns once we listen. */
+/*
+ * Detach from the terminal; the parent returns once we listen.  With a
+ * boot file to apply (wait), only once the child serves clients, the
+ * file applied (0), or with the child's status if it stops before (78:
+ * the file failed), never with a graph half made.  (Not for a takeover:
+ * under systemd, ExecReload= would still run when the old ngd names the
+ * new one the main process and exits.)
+ */
 static void
-ngd_daemonize(void)
+ngd_daemonize(bool wait)
 {
-	pid_t pid = fork();
-	int fd;
+	int fd, ready[2] = { -1, -1 }, status;
+	pid_t pid;
+	char c;
 
-	if (pid < 0) {
+	if (wait && pipe2(ready, O_CLOEXEC) < 0) {
+		fprintf(stderr, "ngd: pipe: %s\n", strerror(errno));
+		exit(EX_OSERR);
+	}
+	if ((pid = fork()) < 0) {
 		fprintf(stderr, "ngd: fork: %s\n", strerror(errno));
 		exit(EX_OSERR);
 	}
-	if (pid > 0)
+	if (pid > 0 && !wait)
 		_exit(0);
+	if (pid > 0) {
+		ssize_t n;
+
+		close(ready[1]);
+		while ((n = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		if (n == 1)
+			_exit(0); /* serving */
+		/* It stopped before (the pipe closed with it): its status. */
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+			_exit(WEXITSTATUS(status));
+		_exit(EX_OSERR);
+	}
+	if (wait)
+		close(ready[0]);
+	ngd_ready_fd = ready[1];
 	(void)setsid();
 	if (chdir("/") < 0)
 		_exit(EX_OSERR);
@@ -409,7 +447,7 @@ main(int argc, char **argv)
 	}
 	if (!ngd_foreground) {
 		openlog("ngd", LOG_PID, LOG_DAEMON);
-		ngd_daemonize();
+		ngd_daemonize(d.boot.file != NULL && !takeover);
 	}
 	/* Every interface is an open device: take all the fds allowed. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

@@ -11,12 +11,14 @@
  * packet reference each) and go out together after it, one sendmmsg
  * per socket and run (ngd_sockdev_flush): the 45 datagrams of a TAP's
  * super-frame cost one system call.  An error from the kernel then no
- * longer reaches the sender; it is counted in the log.  A stream keeps
- * what the kernel would not take yet in a queue of packet references,
- * at most NGD_SOCK_QMAX of them and within the node's budget of held
- * packets (ng_pkt_hold), so a peer that stops reading cannot take the
- * graph's packet pool; beyond that frames are refused with ENOBUFS, as
- * a full socket buffer refuses a non-blocking write.
+ * longer reaches the sender: a frame the kernel refused (EAGAIN, ENOBUFS:
+ * no room) is counted where a refusal at once would have been, in the
+ * recvDrops of the node's hook (ngd_sock_dropped), and in the log.
+ * A stream keeps what the kernel would not take yet in a queue of packet
+ * references, at most NGD_SOCK_QMAX of them and within the node's
+ * budget of held packets (ng_pkt_hold), so a peer that stops reading
+ * cannot take the graph's packet pool; beyond that frames are refused
+ * with ENOBUFS, as a full socket buffer refuses a non-blocking write.
  *
  * Datagram trains (ng_ksock.h) leave with one message each, its segment
  * size in a UDP_SEGMENT control message: the kernel carries the 45
@@ -588,6 +590,24 @@ ngd_sock_is_train(const struct ng_pkt *p)
 	    p->len > p->vh.gso_size;
 }
 
+/*
+ * n frames that s's node took in and the kernel then refused: counted in
+ * the recvDrops of the hook they came by (ng_ksocket has one), as if
+ * its rcvdata had failed, so that `ngctl show -s` and gethookstats show
+ * what a flood lost (the log says it only once in a thousand).
+ */
+static void
+ngd_sock_dropped(struct ng_ksock *s, unsigned n)
+{
+	if (s->node == NULL)
+		return;
+	for (struct ng_hook *h = s->node->hooks; h != NULL; h = h->next)
+		if (h->flags & NG_HOOK_VALID) {
+			h->stats.recv_drops += n;
+			return;
+		}
+}
+
 static void
 ngd_sock_txerr(struct ngd_sockdev *sd, struct ng_ksock *s, int error)
 {
@@ -608,6 +628,7 @@ ngd_sock_send_split(struct ngd_sockdev *sd, struct ng_ksock *s,
 	struct iovec iov[NG_DGRAMS_MAX];
 	uint32_t seg = e->pkt->vh.gso_size, off = 0;
 	unsigned n = 0, done = 0;
+	bool lost = false;
 
 	for (; off < e->pkt->len && n < NG_DGRAMS_MAX; n++, off += seg) {
 		iov[n].iov_base = e->pkt->data + off;
@@ -628,10 +649,13 @@ ngd_sock_send_split(struct ngd_sockdev *sd, struct ng_ksock *s,
 
 		if (r < 0) {
 			ngd_sock_txerr(sd, s, errno);
+			lost = true;
 			r = 1;
 		}
 		done += (unsigned)r;
 	}
+	if (lost) /* a frame, some of whose datagrams went */
+		ngd_sock_dropped(s, 1);
 }
 
 /* Send entries [from, to) of the queue, all for one socket. */
@@ -683,10 +707,12 @@ ngd_sock_send_run(struct ngd_sockdev *sd, unsigned from, unsigned to)
 			 * else this one is lost (no route, refused, no
 			 * buffer) and the rest may go. */
 			if (ngd_sock_is_train(e->pkt) && errno != EAGAIN &&
-			    errno != ENOBUFS && errno != ECONNREFUSED)
+			    errno != ENOBUFS && errno != ECONNREFUSED) {
 				ngd_sock_send_split(sd, s, e);
-			else
+			} else {
 				ngd_sock_txerr(sd, s, errno);
+				ngd_sock_dropped(s, 1);
+			}
 			r = 1;
 		}
 		done += (unsigned)r;
@@ -910,6 +936,7 @@ ngd_sock_event(void *arg, uint32_t events)
 		if ((error = ngd_sock_flush(s)) != 0) {
 			ngd_log(LOG_INFO, "ksocket [%x]: %s; %u frames dropped",
 			    s->node->id, strerror(error), s->qlen);
+			ngd_sock_dropped(s, s->qlen);
 			while (s->qlen > 0)
 				ngd_sock_q_pop(s);
 		}
