@@ -359,7 +359,8 @@ ngd_conn_send_parts(struct ngd_conn *c, const struct ngd_frame *fr,
 
 	if (len > NGD_MAX_FRAME)
 		return ENOBUFS;
-	if (c->outq_bytes + len + npart * sizeof(*fr) > NGD_OUTQ_MAX) {
+	if (c->outq_mem + npart * ngd_outbuf_size(sizeof(*fr)) + len >
+	    NGD_OUTQ_MAX) {
 		ngd_conn_cut(c);
 		return ENOBUFS;
 	}
@@ -403,12 +404,12 @@ ngd_conn_send_parts(struct ngd_conn *c, const struct ngd_frame *fr,
 		}
 		*tail = b;
 		tail = &b->next;
-		bytes += b->len;
+		bytes += ngd_outbuf_size(b->len);
 		at += n;
 	}
 	*c->outq_tail = first;
 	c->outq_tail = tail;
-	c->outq_bytes += bytes;
+	c->outq_mem += bytes;
 	if ((error = ngd_conn_flush(c)) != 0)
 		return error;
 	if (c->reply_lost && c->outq == NULL) {
