@@ -132,6 +132,23 @@ listening() {
 	done
 }
 
+# journal_has ERE [N]: until the journal holds N lines (1 unless given)
+# matching ERE (10 s at most, then a FAIL), for a test that kills ngd
+# and wants the next one to find the last change.  ngd writes it before
+# it sleeps, and at most a fifth of the time (journal.c): on a loaded
+# machine a fixed sleep after the change was not always enough.  Every
+# journal under /run/netgraph counts: where several ngds run, ERE
+# matches only the one meant (a MAC, an index, a namespace).
+journal_has() {
+	for _ in $(seq 500); do
+		[ "$(cat /run/netgraph/*/journal 2>/dev/null |
+		    grep -cE -- "$1")" -ge "${2:-1}" ] && return 0
+		sleep 0.02
+	done
+	fail "the journal has no ${2:-1} lines matching $1 (10 s)"
+	return 1
+}
+
 # hs NODE HOOK FIELD: one of a hook's counters (gethookstats), 0 if none
 hs() {
 	ngctl msg "$1" gethookstats | grep -oE "\{ hook=\"$2\"[^}]*\}" |

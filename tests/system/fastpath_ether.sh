@@ -259,7 +259,7 @@ expect "takeover: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
 expect "takeover: em0's TAPs idle" 0 $(($(taps) - t0))
 
 # --- SIGKILL: em0 works for the host; the next ngd takes the uplinks back --
-sleep 0.5 # the journal
+journal_has '^msg [0-9a-f]+ setautosrc 0$' # (its last change)
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=

@@ -60,7 +60,6 @@ leftover() {
 	ls /run/netgraph/*/dataplane 2>/dev/null
 	for n in "" $nss; do ip ${n:+-n $n} -o link show type veth; done 2>/dev/null | cut -d' ' -f2
 }
-settle() { sleep 0.4; } # the journal is written after the change
 # The data plane's slow-path TAPs (ngslowN: each ngd makes its own), and
 # the frames the kernel gave ngd through those not in the list $1.
 # The owners of ng_fast_ifs's slots (ng_fast_bpf.h), sorted.
@@ -94,7 +93,7 @@ connect br: ngeth5: link1 ether
 EOS
 expect "direct, hub, bridge: pings answered" "5 5 5" \
     "$(pings fa 198.18.7.2 5) $(pings fc 198.18.8.2 5) $(pings fe 198.18.9.2 5)"
-settle
+journal_has ' placed=f[a-f]( |$)' 6 && journal_has '^hook ' 5 # (all of it)
 expect "pinned: the data plane's mount" 1 "$(grep -c ' /run/netgraph/[0-9]*/dataplane ' /proc/self/mountinfo)"
 expect "pinned: one link per graph-side end" "$(ends)" "$(pins)"
 expect "pinned: every map of the programs" \
@@ -144,7 +143,7 @@ ngctl connect ngeth0: ngeth1: ether ether
 expect "... and back" 5 "$(pings fa 198.18.7.2 5)"
 
 # --- ngd --takeover under ping ----------------------------------------------
-settle
+journal_has '^hook ' 5 # (the edge made again)
 slows0=$(slows)
 flood fa 198.18.7.2 "$tmp/direct"
 flood fc 198.18.8.2 "$tmp/hub"
@@ -230,7 +229,7 @@ ngctl mkpeer eiface ether ether
 ngctl connect ngeth0: ngeth1: ether ether
 ngctl msg ngeth1: vnet '"fb"'
 m1=$(mac fb ngeth1)
-settle
+journal_has " name=ngeth1 mac=$m1 .* placed=fb( |$)" && journal_has '^hook ' 1
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
@@ -240,7 +239,7 @@ expect "a pair deleted meanwhile: made anew where vnet put it, same name and MAC
     "$(ip netns exec fb ethtool -i ngeth1 | sed -n 's/driver: //p') $(mac fb ngeth1)"
 expect "... its edge kept, every pinned link an end's" "ngeth0 $(ends)" \
     "$(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }') $(pins)"
-settle
+journal_has " name=ngeth1 mac=$m1 ifindex=$(idx fb ngeth1) .* placed=fb( |$)"
 
 # --- pins the programs cannot be loaded on (an upgrade changed a map) ------
 # ng_fast_cfg replaced by a pin of another map (bpffs renames): the next
@@ -269,7 +268,7 @@ start_ngd
 ngctl mkpeer eiface ether ether
 ngctl msg ngeth0: vnet '"fa"'
 m0=$(mac fa ngeth0)
-settle
+journal_has " name=ngeth0 mac=$m0 .* placed=fa( |$)"
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
@@ -343,7 +342,7 @@ ngctl msg ngeth1: vnet '"fb"'
 ip addr add 198.18.10.1/24 dev ngeth0 && ip link set ngeth0 up
 ip -n fb addr add 198.18.10.2/24 dev ngeth1 && ip -n fb link set ngeth1 up
 i1=$(idx fb ngeth1)
-settle
+journal_has " name=ngeth1 [^ ]* ifindex=$i1 .* placed=fb( |$)" && journal_has '^hook ' 1
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
