@@ -4,9 +4,8 @@
 # pairs whose graph-side ends live in ngd's private data-plane namespace;
 # two eifaces joined directly forward in the kernel, every other frame
 # takes the userspace path through ngd.  With NGD_FASTPATH=0, and in the
-# fallback (BPF refused), eifaces are TAPs.  Then the eiface tests run
-# again in the TAP model (the rest of the suite runs in the veth model;
-# fastpath_again.sh runs more in the TAP model).
+# fallback (BPF refused), eifaces are TAPs (fastpath_tap.sh runs the
+# eiface tests again in the TAP model, fastpath_again.sh more).
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 trap 'ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
@@ -280,10 +279,4 @@ stop_ngd
 expect "after SIGTERM no interface is left" "lo" \
     "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | tr '\n' ' ' | sed 's/ $//')"
 
-# --- existing tests in the TAP model (the rest of the suite runs in the
-# veth model, the default) --------------------------------------------------
-for t in eiface eiface_mac vnet; do
-	NGD_FASTPATH=0 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/system/$t.sh" 2>&1 |
-	    sed -E "s/^(ok|FAIL) /\1 TAP model: $t: /"
-done
 finish
