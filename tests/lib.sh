@@ -132,6 +132,29 @@ listening() {
 	done
 }
 
+# on_wire NS IF COUNT FILTER CMD...: the link-level lines (tcpdump -e) of
+# the first COUNT frames FILTER matches on NS's IF while CMD runs; the
+# capture ends with its COUNT, or 5 s after CMD.  (Its 5 s ran from
+# tcpdump's start once: on a loaded machine the sender's own start ate
+# them, a python3 through pyenv's shim taking 3-6 s, and the frame came
+# after the capture had ended.)
+on_wire() {
+	local ns=$1 ifc=$2 n=$3 filter=$4 p
+	shift 4
+	ip netns exec "$ns" tcpdump -e -n -l -c "$n" -i "$ifc" "$filter" \
+	    >"$tmp/.wire" 2>"$tmp/.wire.err" &
+	p=$!
+	listening "$tmp/.wire.err"
+	"$@" >/dev/null 2>&1
+	for _ in $(seq 250); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill "$p" 2>/dev/null
+	wait "$p"
+	cat "$tmp/.wire"
+}
+
 # journal_has ERE [N]: until the journal holds N lines (1 unless given)
 # matching ERE (10 s at most, then a FAIL), for a test that kills ngd
 # and wants the next one to find the last change.  ngd writes it before

@@ -51,14 +51,8 @@ slow() {
 tags() {
 	local ifc=$1 n=$2
 	shift 2
-	ip netns exec wire timeout 5 tcpdump -e -n -l -c "$n" -i "$ifc" \
-	    "${TAGS_FILTER:-icmp or (vlan and icmp) or ether proto 0x88a8}" \
-	    >$tmp/dump 2>$tmp/dump.err &
-	local p=$!
-	listening $tmp/dump.err
-	"$@" >/dev/null 2>&1
-	wait $p
-	cat $tmp/dump
+	on_wire wire "$ifc" "$n" \
+	    "${TAGS_FILTER:-icmp or (vlan and icmp) or ether proto 0x88a8}" "$@"
 }
 
 # send NS: three broadcast frames (type 0x88b5) out of NS's interface
