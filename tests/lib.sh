@@ -37,6 +37,13 @@ expect_rc() {
 # A scratch directory for the test, removed when it exits.
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# python3: the system's where a version manager's shim comes first on
+# PATH (pyenv's costs half a second of CPU a run, 3-6 s of a loaded
+# machine's wall time); the tests' python needs the standard library only.
+if [[ "$(command -v python3)" == */shims/* ]] && [ -x /usr/bin/python3 ]; then
+	mkdir "$tmp/bin" && ln -s /usr/bin/python3 "$tmp/bin/python3" &&
+	    export PATH="$tmp/bin:$PATH"
+fi
 
 # check NAME RC STDOUT STDERR command...: compare all three at once
 check() {
@@ -130,6 +137,46 @@ listening() {
 		grep -qs '^listening on' "$1" && return
 		sleep 0.02
 	done
+}
+
+# on_wire NS IF COUNT FILTER CMD...: the link-level lines (tcpdump -e) of
+# the first COUNT frames FILTER matches on NS's IF while CMD runs; the
+# capture ends with its COUNT, or 5 s after CMD.  (Its 5 s ran from
+# tcpdump's start once: on a loaded machine the sender's own start ate
+# them, a python3 through pyenv's shim taking 3-6 s, and the frame came
+# after the capture had ended.)
+on_wire() {
+	local ns=$1 ifc=$2 n=$3 filter=$4 p
+	shift 4
+	ip netns exec "$ns" tcpdump -e -n -l -c "$n" -i "$ifc" "$filter" \
+	    >"$tmp/.wire" 2>"$tmp/.wire.err" &
+	p=$!
+	listening "$tmp/.wire.err"
+	"$@" >/dev/null 2>&1
+	for _ in $(seq 250); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill "$p" 2>/dev/null
+	wait "$p"
+	cat "$tmp/.wire"
+}
+
+# journal_has ERE [N]: until the journal holds N lines (1 unless given)
+# matching ERE (10 s at most, then a FAIL), for a test that kills ngd
+# and wants the next one to find the last change.  ngd writes it before
+# it sleeps, and at most a fifth of the time (journal.c): on a loaded
+# machine a fixed sleep after the change was not always enough.  Every
+# journal under /run/netgraph counts: where several ngds run, ERE
+# matches only the one meant (a MAC, an index, a namespace).
+journal_has() {
+	for _ in $(seq 500); do
+		[ "$(cat /run/netgraph/*/journal 2>/dev/null |
+		    grep -cE -- "$1")" -ge "${2:-1}" ] && return 0
+		sleep 0.02
+	done
+	fail "the journal has no ${2:-1} lines matching $1 (10 s)"
+	return 1
 }
 
 # hs NODE HOOK FIELD: one of a hook's counters (gethookstats), 0 if none

@@ -44,7 +44,7 @@ expect_rc "a: interface gone with its ngd" 1 quiet ip -n a link show ngeth0
 ns_ngd a
 ip netns exec a ngctl mkpeer eiface ether ether
 expect "a: same MAC after a restart" "${m[a]}" "$(mac a ngeth0)"
-sleep 0.3 # the journal has it
+journal_has " name=ngeth0 mac=${m[a]} "
 kill -KILL "${pid[a]}"; wait "${pid[a]}" 2>/dev/null
 ip -n a link del ngeth0 # gone while no ngd runs
 ns_ngd a

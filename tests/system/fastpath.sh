@@ -4,9 +4,8 @@
 # pairs whose graph-side ends live in ngd's private data-plane namespace;
 # two eifaces joined directly forward in the kernel, every other frame
 # takes the userspace path through ngd.  With NGD_FASTPATH=0, and in the
-# fallback (BPF refused), eifaces are TAPs.  Then the eiface tests run
-# again in the TAP model (the rest of the suite runs in the veth model;
-# fastpath_again.sh runs more in the TAP model).
+# fallback (BPF refused), eifaces are TAPs (fastpath_tap.sh runs the
+# eiface tests again in the TAP model, fastpath_again.sh more).
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 trap 'ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
@@ -123,7 +122,8 @@ two_jails
 ngctl mkpeer ngeth0: bridge ether link0
 ngctl name ngeth0:ether fbr
 ngctl connect fbr: ngeth1: link1 ether
-sleep 0.4 # the journal is written after the change
+journal_has ' placed=fa( |$)' && journal_has ' placed=fb( |$)' &&
+    journal_has '^hook [0-9a-f]+ ether [0-9a-f]+ link1$'
 kill -KILL "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 ngd_as "$nobpf" -c 28 # BPF_LINK_CREATE
@@ -257,9 +257,15 @@ down_jails
 # --- SIGKILL: the pairs stay, and the next ngd takes them back --------------
 # (the namespaces' deaths took the pairs; ngd made them anew at home;
 # fastpath_restart.sh covers the rest: traffic, takeover, pins)
-for _ in $(seq 100); do [ -e /sys/class/net/ngeth0 ] && break; sleep 0.02; done
+for _ in $(seq 100); do
+	[ -e /sys/class/net/ngeth0 ] && [ -e /sys/class/net/ngeth1 ] && break
+	sleep 0.02
+done
 m=$(cat /sys/class/net/ngeth0/address) i=$(cat /sys/class/net/ngeth0/ifindex)
-sleep 0.4 # the journal is written after the change
+# (the journal has both at home: kind=veth ... port=N ns-ino=...)
+for e in ngeth0 ngeth1; do
+	journal_has " name=$e mac=$(cat /sys/class/net/$e/address) ifindex=$(cat /sys/class/net/$e/ifindex) gidx=[0-9]+ port=[0-9]+ ns-ino="
+done
 kill -KILL "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
@@ -273,10 +279,4 @@ stop_ngd
 expect "after SIGTERM no interface is left" "lo" \
     "$(ip -o link show | cut -d' ' -f2 | sed 's/[:@].*//' | tr '\n' ' ' | sed 's/ $//')"
 
-# --- existing tests in the TAP model (the rest of the suite runs in the
-# veth model, the default) --------------------------------------------------
-for t in eiface eiface_mac vnet; do
-	NGD_FASTPATH=0 NG_SANDBOXED= "$top/tests/sandbox" bash "$top/tests/system/$t.sh" 2>&1 |
-	    sed -E "s/^(ok|FAIL) /\1 TAP model: $t: /"
-done
 finish

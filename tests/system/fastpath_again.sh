@@ -2,7 +2,7 @@
 # Existing tests again in the TAP model (NGD_FASTPATH=0; README "The
 # kernel fast path").  The suite runs in the veth model, the default;
 # these keep the userspace path and the fallback's device model covered
-# beyond the eiface, eiface_mac and vnet tests fastpath.sh runs again:
+# beyond the eiface, eiface_mac and vnet tests fastpath_tap.sh runs again:
 # interface names (golden eiface), the counters and captures of a bridge
 # all of whose frames cross ngd (watch), a graph that outlives ngd with
 # its TAPs' descriptors (restart), and a vnet jail's own ngd next to the

@@ -259,7 +259,7 @@ expect "takeover: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
 expect "takeover: em0's TAPs idle" 0 $(($(taps) - t0))
 
 # --- SIGKILL: em0 works for the host; the next ngd takes the uplinks back --
-sleep 0.5 # the journal
+journal_has '^msg [0-9a-f]+ setautosrc 0$' # (its last change)
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
@@ -293,7 +293,8 @@ ip link set em9 down; ip link set em9 name em0; ip link set em0 up
 sleep 0.2
 # em0 goes: its node and hooks with it, and the uplinks at once.
 ip link del em0
-sleep 0.3
+# (once ngd has heard: 0.3 s were not always enough under load; 5 s)
+for _ in $(seq 250); do [ "$(nup)" = 0 ] && [ "$(nwire)" = 0 ] && break; sleep 0.02; done
 expect "em0 deleted: no uplink left" 0 \
     "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 expect "em0 deleted: no wire device left" 0 "$(nwire)"

@@ -126,7 +126,9 @@ expect "connected again: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
     fail "... em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
 
 # --- restart and takeover (decision 12) ------------------------------------
-sleep 0.5 # the journal
+# (the journal has the edge made again, and autosrc off)
+journal_has '^hook [0-9a-f]+ lower [0-9a-f]+ ether$' &&
+    journal_has '^msg [0-9a-f]+ setautosrc 0$'
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=

@@ -30,9 +30,12 @@ traced() {
 	done
 	fail "strace did not attach"
 }
-traced_end() {
+traced_end() { # [J]: ... once the journal has the pairs as actual J
 	ngctl -t 0 info . >/dev/null # ngd done with what the last one brought
-	sleep 0.2                    # and its journal written
+	for _ in $(seq 500); do      # and its journal written (10 s at most)
+		[ "$(journal)" = "$(actual "${1:-}")" ] && break
+		sleep 0.02
+	done
 	kill -INT "$st"
 	wait "$st" 2>/dev/null
 	st=
@@ -84,7 +87,7 @@ expect "the journal has each interface at home, its index and MAC" \
 } >"$tmp/j.conf"
 traced create
 jail -q -p 2 -f "$tmp/j.conf" -c
-traced_end
+traced_end j
 expect "$n jails made: 4 link requests a jail" $((4 * n)) "$(getlinks create)"
 expect_rc "j0 reaches j$((n - 1)) over the bridge" 0 \
     quiet ip netns exec j0 ping -c 1 -W 2 "198.51.100.$n"

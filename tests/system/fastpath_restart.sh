@@ -16,63 +16,15 @@
 #    crash means every pair is deleted, every pin removed;
 #  - a pair deleted while no ngd ran is made anew where vnet put it; pins
 #    the programs cannot be loaded on are removed and the fast path made
-#    anew; an ngd without the fast path removes what a fast-path one left
-#    and makes the interfaces anew as TAPs with their names and MACs;
-#  - a graph whose namespace died while its ngd was dead: the next ngd,
-#    of any namespace, removes its data plane's pins and mount;
-#  - without a bpffs the namespace alone is kept: pairs taken back, their
-#    programs attached anew;
-#  - SIGTERM, and the graph emptied, leave nothing: no pin, no mount, no
-#    data-plane device, no interface.
+#    anew.
+# (fastpath_restart_more.sh: the rest, in a sandbox of its own; the two
+# were one test, up to 142 s of its 120 under load, 16 ngds started.)
 #
 #   ngeth0 (fa) --ether-- ngeth1 (fb)                 direct: kernel
 #   ngeth2 (fc) --a-- h (hub) --b-- ngeth3 (fd)        hub: kernel
 #   ngeth4 (fe) --link0-- br (bridge) --link1-- ngeth5 (ff)   userspace
 source "$(dirname "$0")/../lib.sh"
-export NGD_LOG=$tmp/ngd.log
-export NGD_FASTPATH=1
-nss="fa fb fc fd fe ff"
-trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip link del em0 2>/dev/null; for n in $nss; do ip netns del $n 2>/dev/null; done; rm -rf "$tmp"' EXIT
-
-bpfdir=/sys/fs/bpf/netgraph
-if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
-	fail "no private bpffs at /sys/fs/bpf (tests/sandbox mounts one)"
-	finish
-fi
-
-# idx NS IF: the interface's index; addr NS IF: its IPv4 address
-idx() { ip -n "$1" -o link show dev "$2" | cut -d: -f1; }
-addr() { ip -n "$1" -o -4 addr show dev "$2" | awk '{ print $4 }'; }
-mac() { ip -n "$1" -o link show dev "$2" | sed -nE 's/.*link\/ether ([0-9a-f:]+) .*/\1/p'; }
-# flood NS ADDR FILE: 300 pings, 10 ms apart, in the background
-flood() { ip netns exec "$1" ping -c 300 -i 0.01 -W 1 "$2" >"$3" 2>&1 & floods="${floods:-} $!"; }
-wait_floods() { wait $floods; floods=; }
-received() { sed -nE 's/.* ([0-9]+) received.*/\1/p' "$1"; }
-dataplane() { echo /run/netgraph/*/dataplane; }
-# The data plane's graph-side ends (ngdpN), by index.
-ends() { nsenter --net="$(dataplane)" ip -o link show | awk -F': ' '$2 ~ /^ngdp/ { print $1 }' | sort -n | xargs; }
-# The link pins (portN: the end with index N).
-pins() { ls "$bpfdir"/*/ 2>/dev/null | sed -n 's/^port//p' | sort -n | xargs; }
-# What a stopped fast path may leave: pins, the namespace's mount, pairs.
-leftover() {
-	ls -d "$bpfdir" 2>/dev/null
-	grep -o ' /run/netgraph/[^ ]*' /proc/self/mountinfo
-	ls /run/netgraph/*/dataplane 2>/dev/null
-	for n in "" $nss; do ip ${n:+-n $n} -o link show type veth; done 2>/dev/null | cut -d' ' -f2
-}
-settle() { sleep 0.4; } # the journal is written after the change
-# The data plane's slow-path TAPs (ngslowN: each ngd makes its own), and
-# the frames the kernel gave ngd through those not in the list $1.
-# The owners of ng_fast_ifs's slots (ng_fast_bpf.h), sorted.
-ifs_owners() {
-	bpftool -j map dump pinned "$(ls -d "$bpfdir"/*/ng_fast_ifs | head -1)" 2>/dev/null |
-		jq -r '.[] | (.formatted.value.ifindex // .value.ifindex) | select(. != 0)' | sort -n | xargs
-}
-slows() { nsenter --net="$(dataplane)" ip -o link show | awk -F'[:@ ]+' '$2 ~ /^ngslow/ { print $2 }' | xargs; }
-slows_since() {
-	nsenter --net="$(dataplane)" cat /proc/net/dev | sed 's/^ *//' |
-	    awk -F'[: ]+' -v old=" $1 " '$1 ~ /^ngslow/ && index(old, " " $1 " ") == 0 { n += $11 } END { print n + 0 }'
-}
+source "$(dirname "$0")/../fast_restart.sh"
 
 start_ngd
 for i in 0 1 2 3 4 5; do ngctl mkpeer eiface ether ether; done
@@ -94,7 +46,7 @@ connect br: ngeth5: link1 ether
 EOS
 expect "direct, hub, bridge: pings answered" "5 5 5" \
     "$(pings fa 198.18.7.2 5) $(pings fc 198.18.8.2 5) $(pings fe 198.18.9.2 5)"
-settle
+journal_has ' placed=f[a-f]( |$)' 6 && journal_has '^hook ' 5 # (all of it)
 expect "pinned: the data plane's mount" 1 "$(grep -c ' /run/netgraph/[0-9]*/dataplane ' /proc/self/mountinfo)"
 expect "pinned: one link per graph-side end" "$(ends)" "$(pins)"
 expect "pinned: every map of the programs" \
@@ -144,7 +96,7 @@ ngctl connect ngeth0: ngeth1: ether ether
 expect "... and back" 5 "$(pings fa 198.18.7.2 5)"
 
 # --- ngd --takeover under ping ----------------------------------------------
-settle
+journal_has '^hook ' 5 # (the edge made again)
 slows0=$(slows)
 flood fa 198.18.7.2 "$tmp/direct"
 flood fc 198.18.8.2 "$tmp/hub"
@@ -230,7 +182,7 @@ ngctl mkpeer eiface ether ether
 ngctl connect ngeth0: ngeth1: ether ether
 ngctl msg ngeth1: vnet '"fb"'
 m1=$(mac fb ngeth1)
-settle
+journal_has " name=ngeth1 mac=$m1 .* placed=fb( |$)" && journal_has '^hook ' 1
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
@@ -240,7 +192,7 @@ expect "a pair deleted meanwhile: made anew where vnet put it, same name and MAC
     "$(ip netns exec fb ethtool -i ngeth1 | sed -n 's/driver: //p') $(mac fb ngeth1)"
 expect "... its edge kept, every pinned link an end's" "ngeth0 $(ends)" \
     "$(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }') $(pins)"
-settle
+journal_has " name=ngeth1 mac=$m1 ifindex=$(idx fb ngeth1) .* placed=fb( |$)"
 
 # --- pins the programs cannot be loaded on (an upgrade changed a map) ------
 # ng_fast_cfg replaced by a pin of another map (bpffs renames): the next
@@ -264,175 +216,4 @@ expect "... and they forward in the kernel (ngd stopped)" 3 "$(ping -c 3 -i 0.02
 kill -CONT "$NGD_PID"
 stop_ngd
 
-# --- a journal of the fast path, read by an ngd without it ----------------
-start_ngd
-ngctl mkpeer eiface ether ether
-ngctl msg ngeth0: vnet '"fa"'
-m0=$(mac fa ngeth0)
-settle
-kill -9 "$NGD_PID"
-wait "$NGD_PID" 2>/dev/null
-NGD_PID=
-NGD_FASTPATH=0 start_ngd
-expect "TAP model after the fast path: its leftovers removed" "" "$(leftover)"
-expect "... the interface made anew as a TAP in its jail, name and MAC kept" "tun $m0" \
-    "$(ip netns exec fa ethtool -i ngeth0 | sed -n 's/driver: //p') $(mac fa ngeth0)"
-stop_ngd
-expect "... and a clean stop of it leaves no interface" "" "$(ip -o link show | grep ngeth; ip -n fa -o link show | grep ngeth)"
-
-# --- a takeover by an ngd without the fast path -----------------------------
-start_ngd
-ngctl mkpeer eiface ether ether
-ngctl mkpeer eiface ether ether
-ngctl connect ngeth0: ngeth1: ether ether
-ngctl msg ngeth1: vnet '"fb"'
-m1=$(mac fb ngeth1)
-old=$NGD_PID
-NGD_FASTPATH=0 ngd -d --takeover 2>>"$NGD_LOG" &
-NGD_PID=$!
-for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
-wait "$old" 2>/dev/null
-expect "taken over by the TAP model: TAPs with the same names, MACs, places" "tun $m1 ngeth0" \
-    "$(ip netns exec fb ethtool -i ngeth1 | sed -n 's/driver: //p') $(mac fb ngeth1) $(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }')"
-expect "... the fast path's pins, mount and pairs removed" "" "$(leftover)"
-ip addr add 198.18.10.1/24 dev ngeth0 && ip link set ngeth0 up
-ip -n fb addr add 198.18.10.2/24 dev ngeth1 && ip -n fb link set ngeth1 up
-expect "... and they forward (through ngd)" 3 "$(ping -c 3 -i 0.02 -W 2 198.18.10.2 | sed -nE 's/.* ([0-9]+) received.*/\1/p')"
-stop_ngd
-
-# --- a graph that died with its namespace: the next ngd sweeps its pins ----
-ip netns add fj
-nss="$nss fj"
-# (nsenter, not ip netns exec, whose private mount namespace would hide
-# the data plane's mount and take it down with ngd)
-nsenter --net=/run/netns/fj ngd -d 2>>"$NGD_LOG" &
-jpid=$!
-for _ in $(seq 100); do nsenter --net=/run/netns/fj ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
-nsenter --net=/run/netns/fj ngctl mkpeer eiface ether ether
-expect "a jail's ngd pins its own data plane" 1 "$(grep -c ' /run/netgraph/[0-9]*/dataplane ' /proc/self/mountinfo)"
-fjdir=$(ls /run/netgraph)
-kill -9 $jpid
-wait $jpid 2>/dev/null
-ip netns del fj
-for _ in $(seq 100); do [ -z "$(ends)" ] && break; sleep 0.05; done
-expect "... its pair went with its namespace" "" "$(ends)"
-start_ngd
-expect "the next ngd, of another namespace, removes its pins and mount" "" "$(leftover)"
-grep -q 'data plane of a graph that is gone' "$NGD_LOG" && ok "... and says so" || fail "... and says so"
-# (and its journal directory, as any dead graph's: journal_gc.c)
-# The kernel reuses a dead namespace's inode number, often for the data
-# plane the next ngd makes; the collector then cannot prove the graph's
-# namespace gone and keeps its directory (never the other way round).
-ino=$(sed -n 's/^netns //p' "/run/netgraph/$fjdir/netns" 2>/dev/null)
-reused=gone
-for p in /proc/[0-9]*; do
-	ls -l "$p/ns/net" "$p/fd" 2>/dev/null | grep -q "net:\[$ino\]" && reused=there
-done
-[ -n "$ino" ] || reused=gone
-expect "... and its journal directory goes too (unless its inode was reused)" \
-    "$reused" "$([ -e "/run/netgraph/$fjdir" ] && echo there || echo gone)"
-stop_ngd
-
-# --- no bpffs: the namespace alone is kept -----------------------------------
-mkdir "$tmp/nobpf"
-NGD_BPF_DIR=$tmp/nobpf start_ngd
-ngctl mkpeer eiface ether ether
-ngctl mkpeer eiface ether ether
-ngctl connect ngeth0: ngeth1: ether ether
-ngctl msg ngeth1: vnet '"fb"'
-ip addr add 198.18.10.1/24 dev ngeth0 && ip link set ngeth0 up
-ip -n fb addr add 198.18.10.2/24 dev ngeth1 && ip -n fb link set ngeth1 up
-i1=$(idx fb ngeth1)
-settle
-kill -9 "$NGD_PID"
-wait "$NGD_PID" 2>/dev/null
-NGD_PID=
-expect "no bpffs: nothing pinned there, the data plane mounted" "0 1" \
-    "$(ls "$tmp/nobpf" | wc -l) $(grep -c ' /run/netgraph/[0-9]*/dataplane ' /proc/self/mountinfo)"
-NGD_BPF_DIR=$tmp/nobpf start_ngd
-expect "... the pair taken back, address kept" "$i1 198.18.10.2/24" "$(idx fb ngeth1) $(addr fb ngeth1)"
-kill -STOP "$NGD_PID"
-expect "... its program attached anew (ngd stopped)" 3 "$(ping -c 3 -i 0.02 -W 1 198.18.10.2 | sed -nE 's/.* ([0-9]+) received.*/\1/p')"
-kill -CONT "$NGD_PID"
-NGD_BPF_DIR=$tmp/nobpf stop_ngd
-expect "... and a clean stop leaves nothing" "" "$(leftover)"
-
-# --- SIGKILL with retired pairs pending ---------------------------------------
-# vnet makes an eiface's pair anew where it goes and retires the old one
-# (its interface renamed ngret<N> and down; the pairs deleted in one
-# batch 20 ms after the last, fastpath.c).  ngd killed at once after 20
-# vnets leaves some; the next ngd deletes them, takes back the pairs the
-# graph has where they are, and makes em0's uplinks anew:
-#   ngeth0..3 --link0..3-- br (bridge) --link4, link5-- em0 (lower, upper)
-# rets: the ngret<N> devices, wherever they are
-rets() { for n in "" $nss; do ip ${n:+-n $n} -o link show; done 2>/dev/null | grep -o ' ngret[0-9]*' | xargs; }
-# uplinks: ngd's ends (ngu<N>) and the data plane's (ngdu<N>)
-uplinks() {
-	echo "$(ip -o link show | grep -c ': ngu[0-9]') $(nsenter --net="$(dataplane)" ip -o link show | grep -c ': ngdu[0-9]')"
-}
-ip link add em0 type veth peer name em1
-ip link set em0 up && ip link set em1 up
-start_ngd
-for i in 0 1 2 3; do ngctl mkpeer eiface ether ether; done
-ngctl -f - <<'EOS'
-mkpeer em0: bridge lower link4
-name em0:lower br
-connect em0: br: upper link5
-connect ngeth0: br: ether link0
-connect ngeth1: br: ether link1
-connect ngeth2: br: ether link2
-connect ngeth3: br: ether link3
-EOS
-expect "a bridge of four eifaces and em0: two uplinks" "2 2" "$(uplinks)"
-places=(fa fb fc fd fe ff "")
-: >"$tmp/vnets"
-for k in $(seq 0 19); do
-	where[k % 4]=${places[k % 7]}
-	echo "msg ngeth$((k % 4)): vnet \"${places[k % 7]}\"" >>"$tmp/vnets"
-done
-# (again, up to 3 times, should the batch have gone before the kill:
-# each round moves every eiface, and ends with them in the same places)
-for try in 1 2 3; do
-	ngctl -f "$tmp/vnets"
-	kill -9 "$NGD_PID"
-	wait "$NGD_PID" 2>/dev/null
-	NGD_PID=
-	n=$(rets | wc -w)
-	start_ngd
-	[ "$n" -gt 0 ] && break
-done
-[ "$n" -gt 0 ] && ok "SIGKILL right after 20 vnets: $n retired pairs left (round $try)" ||
-	fail "SIGKILL right after 20 vnets: no retired pair left (3 rounds)"
-expect "... the next ngd deletes every ngret<N>, wherever it was" "" "$(rets)"
-expect "... every eiface taken back where the last vnet put it (a veth)" \
-    "veth veth veth veth" \
-    "$(for i in 0 1 2 3; do ip ${where[i]:+-n ${where[i]}} -d -o link show ngeth$i | grep -o 'veth' | head -1; done | xargs)"
-expect "... four graph-side ends, each pinned" "4 $(ends)" "$(ends | wc -w) $(pins)"
-expect "... em0's two uplinks, made anew" "2 2" "$(uplinks)"
-ip ${where[0]:+-n ${where[0]}} addr add 198.18.11.1/24 dev ngeth0
-ip ${where[0]:+-n ${where[0]}} link set ngeth0 up
-ip ${where[1]:+-n ${where[1]}} addr add 198.18.11.2/24 dev ngeth1
-ip ${where[1]:+-n ${where[1]}} link set ngeth1 up
-expect "... and the bridge forwards between them" 3 \
-    "$(ip netns exec ${where[0]} ping -c 3 -i 0.02 -W 1 198.18.11.2 | sed -nE 's/.* ([0-9]+) received.*/\1/p')"
-stop_ngd
-ip link del em0
-expect "... and SIGTERM leaves nothing" "" "$(leftover; rets)"
-
-# --- the graph emptied, then SIGTERM: nothing left --------------------------
-start_ngd
-ngctl mkpeer eiface ether ether
-ngctl mkpeer eiface ether ether
-ngctl connect ngeth0: ngeth1: ether ether
-ngctl msg ngeth1: vnet '"fb"'
-[ -n "$(pins)" ] && ok "pinned while an eiface is there" || fail "pinned while an eiface is there"
-ngctl shutdown ngeth0:
-ngctl shutdown ngeth1:
-expect "the graph emptied: no pin, no mount, no pair" "" "$(leftover)"
-ngctl mkpeer eiface ether ether
-ngctl msg ngeth0: vnet '"fa"'
-[ -n "$(pins)" ] && ok "pinned again with a new eiface" || fail "pinned again with a new eiface"
-stop_ngd
-expect "SIGTERM: no pin, no mount, no pair, no run directory" "" \
-    "$(leftover; ls /run/netgraph | grep -vx "$fjdir")"
 finish

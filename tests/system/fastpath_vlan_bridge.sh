@@ -85,14 +85,10 @@ expect "VLAN 10: b10 -> a10, pings answered" 10 "$(pings b10 198.18.10.1 10)"
 # ARP requests flood the bridge: on tr, tagged as VA tags them
 ip -n a20 neigh flush all
 ip -n b20 neigh flush all
-ip netns exec wire timeout 5 tcpdump -e -n -l -c 1 -i tr 'vlan and arp' >$tmp/dump 2>$tmp/dump.err &
-p=$!
-listening $tmp/dump.err
-pings a20 198.18.20.2 1 >/dev/null
-wait $p
-grep -q "ethertype 802.1Q (0x8100).*vlan 20, p 5,.*ARP" $tmp/dump &&
+d=$(on_wire wire tr 1 'vlan and arp' pings a20 198.18.20.2 1)
+grep -q "ethertype 802.1Q (0x8100).*vlan 20, p 5,.*ARP" <<<"$d" &&
     ok "a20's ARP request flooded to tr tagged VID 20 PCP 5" ||
-    fail "a20's ARP request on tr: $(cat $tmp/dump)"
+    fail "a20's ARP request on tr: $d"
 r0=$(rx a20 a20) r1=$(rx a10 a10) s0=$(slow)
 send 20
 # (an ARP probe between a pair's neighbours may cross meanwhile)

@@ -31,13 +31,7 @@ taps() { # packets the kernel gave ngd through em0's TAP channels
 tags() { # IF COUNT CMD...: what tcpdump -e saw on IF (ns wire) while CMD ran
 	local ifc=$1 n=$2
 	shift 2
-	ip netns exec wire timeout 5 tcpdump -e -n -l -c "$n" -i "$ifc" \
-	    'icmp or (vlan and icmp)' >$tmp/dump 2>$tmp/dump.err &
-	local p=$!
-	listening $tmp/dump.err
-	"$@" >/dev/null 2>&1
-	wait $p
-	cat $tmp/dump
+	on_wire wire "$ifc" "$n" 'icmp or (vlan and icmp)' "$@"
 }
 send() { # NS: three broadcast frames (type 0x88b5) out of NS's interface
 	ip netns exec "$1" python3 -c 'import socket, sys

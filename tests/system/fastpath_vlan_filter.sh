@@ -95,18 +95,12 @@ checks() {
 	local m=$1 d r0 r1 s0 st
 	expect "$m: a10 -> b10 across VB, the trunk, VA's v10 and BR, pings answered" 10 "$(pings a10 198.18.10.2 10)"
 	expect "$m: b10 -> a10, pings answered" 10 "$(pings b10 198.18.10.1 10)"
-	ip netns exec wire timeout 5 tcpdump -e -n -l -c 4 -i ta 'vlan and icmp' >$tmp/dump 2>$tmp/dump.err &
-	d=$!
-	for _ in $(seq 100); do
-		grep -q "listening on" $tmp/dump.err 2>/dev/null && break
-		sleep 0.05
-	done
-	ip netns exec a10 ping -c 2 -i 0.2 -W 1 198.18.10.2 >/dev/null
-	wait $d
-	grep -q "ethertype 802.1Q (0x8100).*vlan 10, p 0,.*ICMP echo request" $tmp/dump &&
-	    grep -q "ethertype 802.1Q (0x8100).*vlan 10, p 3,.*ICMP echo reply" $tmp/dump &&
+	d=$(on_wire wire ta 4 'vlan and icmp' \
+	    ip netns exec a10 ping -c 2 -i 0.2 -W 1 198.18.10.2)
+	grep -q "ethertype 802.1Q (0x8100).*vlan 10, p 0,.*ICMP echo request" <<<"$d" &&
+	    grep -q "ethertype 802.1Q (0x8100).*vlan 10, p 3,.*ICMP echo reply" <<<"$d" &&
 	    ok "$m: tcpdump -e on the trunk ta: requests VID 10 PCP 0 (VB), replies VID 10 PCP 3 (VA's filter, from BR)" ||
-	    fail "$m: tcpdump -e on ta: $(cat $tmp/dump)"
+	    fail "$m: tcpdump -e on ta: $d"
 	r0=$(rx a10 a10) r1=$(rx c10 c10)
 	bcast b10
 	r0=$(($(rx a10 a10) - r0)) r1=$(($(rx c10 c10) - r1))

@@ -29,7 +29,8 @@ bridge_two_eifaces
 ngctl mkpeer eiface ether ether
 ip netns add away
 trap 'ip netns del away 2>/dev/null; rm -rf "$tmp"' EXIT
-sleep 0.3 # the journal has the graph
+journal_has '^node [0-9a-f]+ eiface ngeth2$' &&
+    journal_has '^hook [0-9a-f]+ ether [0-9a-f]+ link1$'
 ip link set ngeth2 netns away
 expect "three interfaces, one moved away" "ngeth0 ngeth1 ngeth2" \
     "$( (ip -o link show; ip -n away -o link show) | awk -F': ' '/ngeth/ { sub(/@.*/, "", $2); print $2 }' | sort | xargs)"

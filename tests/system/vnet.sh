@@ -175,7 +175,7 @@ if [ "${NGD_FASTPATH:-1}" != 0 ]; then
 	for i in $(seq 2 41); do echo "mkpeer br0: eiface link$((i + 100)) ether"; echo "msg br0:link$((i + 100)) vnet \"a\""; done >"$tmp/kill"
 	for i in $(seq 2 41); do for w in "" a ""; do echo "msg br0:link$((i + 100)) vnet \"$w\""; done; done >"$tmp/home"
 	ngctl -f "$tmp/kill"
-	sleep 1 # the journal written
+	journal_has " name=$(ngctl msg br0:link141 getifname | sed -n 's/^Args:\t"\(.*\)"$/\1/p') .* placed=a( |$)"
 	ngctl -f "$tmp/home" >/dev/null 2>&1 &
 	sleep 0.15
 	kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=

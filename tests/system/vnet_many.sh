@@ -95,7 +95,7 @@ expect "far gone: ngeth0 is home with its MAC" "$(echo "$before" | grep '^ngeth0
 k=40
 for i in $(seq 0 $((k - 1))); do ip netns add "n$i"; done
 for i in $(seq 0 $((k - 1))); do echo "msg ngeth$((i + 60)): vnet \"n$i\""; done | ngctl -f -
-sleep 1 # the journal written
+journal_has " name=ngeth$((k + 59)) .* placed=n$((k - 1))( |$)" # (the last)
 # ... and then kept as it is (a read-only mount over the sandbox's
 # journal directory), as if ngd died before it caught up: else the
 # homecomings the journal records before the kill may hide the rest.
