@@ -15,6 +15,7 @@
 
 #define JAIL_RUNDIR "/run/jail"
 #define JAIL_NETNSDIR "/run/netns"
+#define JAIL_NATDIR "/run/jail-nat" /* examples/jail-nat-redirect's */
 #define JAIL_CONF_DEFAULT "/etc/jail.conf"
 #define JAIL_NAMEMAX 255
 #define JAIL_STOP_TIMEOUT 10 /* seconds, FreeBSD's default */
