@@ -56,7 +56,7 @@ static int jail_pidfd_checked(pid_t pid, unsigned long long start, int *fdp);
 
 /* --- what the jail is made of ------------------------------------------- */
 
-static bool
+bool
 jail_want_net(const struct jail_params *ps)
 {
 	if (jail_psys(ps, "vnet", 2) == 1)
