@@ -15,6 +15,7 @@
 
 #define JAIL_RUNDIR "/run/jail"
 #define JAIL_NETNSDIR "/run/netns"
+#define JAIL_NATDIR "/run/jail-nat" /* examples/jail-nat-redirect's */
 #define JAIL_CONF_DEFAULT "/etc/jail.conf"
 #define JAIL_NAMEMAX 255
 #define JAIL_STOP_TIMEOUT 10 /* seconds, FreeBSD's default */
@@ -341,9 +342,10 @@ int jail_run_list(const struct jail_run *ctx, const char *param, bool injail);
 int jail_enter(const struct jail_rec *r, int pidfd);
 /*
  * In a forked child inside the jail (jail_confine.c): drop what jailed
- * root may not do.  vnet: the jail has a network stack of its own.
+ * root may not do.  vnet: the jail has a network stack of its own;
+ * own_net: a network namespace of its own (vnet, or no addresses).
  */
-int jail_confine(const struct jail_params *ps, bool vnet);
+int jail_confine(const struct jail_params *ps, bool vnet, bool own_net);
 struct sock_filter;
 /*
  * The seccomp filter jail_confine() installs, into f (room for max
@@ -353,10 +355,12 @@ struct sock_filter;
 int jail_seccomp_filter(const struct jail_params *ps, bool vnet,
     struct sock_filter *f, size_t max, size_t *n);
 /*
- * Can jail_confine() keep a jail without vnet off the host's abstract
+ * Can jail_confine() keep a jail on the host's stack off its abstract
  * unix sockets (Landlock ABI 6)?
  */
 bool jail_scope_supported(void);
+/* Does a jail with these parameters get a network namespace of its own? */
+bool jail_want_net(const struct jail_params *ps);
 /* allow.mount in force: FreeBSD also wants enforce_statfs below 2. */
 bool jail_mount_allowed(const struct jail_params *ps);
 /* Is this process in a jail (where jails cannot be made)? */

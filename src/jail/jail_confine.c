@@ -794,8 +794,10 @@ jail_net_apart(void)
 
 /*
  * Landlock's scopes (ABI 6, Linux 6.12), defined here for older
- * headers.  A jail without vnet shares the host's network namespace,
- * and with it the abstract unix socket names: its root would reach
+ * headers.  A jail on the host's stack (IP-alias, ip4=inherit) shares
+ * its network namespace, and with it the abstract unix socket names
+ * (one with a namespace of its own has its own names, and no domain:
+ * its sessions reach each other's, as on FreeBSD): its root would reach
  * every abstract listener of the host (as uid 0, the class of
  * containerd's CVE-2020-15257), FreeBSD's jailed root none.  A
  * ruleset that handles no file or network access but is scoped to
@@ -862,14 +864,15 @@ jail_scope_abstract(void)
  * set already caps what such a program can gain.
  */
 int
-jail_confine(const struct jail_params *ps, bool vnet)
+jail_confine(const struct jail_params *ps, bool vnet, bool own_net)
 {
 	bool netadmin = vnet && !jail_net_apart();
 	int error;
 
 	if ((error = jail_deny_calls(ps, vnet)) != 0)
 		return error;
-	if (!vnet && (error = jail_scope_abstract()) != 0 && error != ENOTSUP)
+	if (!own_net && (error = jail_scope_abstract()) != 0 &&
+	    error != ENOTSUP)
 		return error;
 	return jail_drop_caps(ps, vnet, netadmin);
 }

@@ -161,8 +161,8 @@ jail_child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 	if (g == 0) {
 		if (jail_confine(&ctx->rec->params,
 			ctx->rec->own_net &&
-			    jail_psys(&ctx->rec->params, "vnet", 2) == 1) !=
-		    0) {
+			    jail_psys(&ctx->rec->params, "vnet", 2) == 1,
+			ctx->rec->own_net) != 0) {
 			jail_warnx(ctx->jname, "confine: %s", strerror(errno));
 			_exit(1);
 		}

@@ -56,7 +56,7 @@ static int jail_pidfd_checked(pid_t pid, unsigned long long start, int *fdp);
 
 /* --- what the jail is made of ------------------------------------------- */
 
-static bool
+bool
 jail_want_net(const struct jail_params *ps)
 {
 	if (jail_psys(ps, "vnet", 2) == 1)
@@ -790,24 +790,37 @@ jail_protect_sys(const char *mnt, struct ierr *e)
 
 /*
  * What describes the host's graph: ngd's journals and data planes (its
- * default -J) and the CNI plugin's records.  Hidden from a jail on the
- * host's tree that shares the host's stack (FreeBSD's jail has no view
- * of the kernel's graph); a vnet jail's ngd keeps its journal there.
- * ngd's directory is made first if ngd has not run yet (as ngd makes
- * it), so that one made later is not seen either.
+ * default -J, and /run/netgraph-NAME of an ngd on another socket) and
+ * the CNI plugin's records (/run/netgraph-cni).  Hidden from a jail on
+ * the host's tree that shares the host's stack (FreeBSD's jail has no
+ * view of the kernel's graph); a vnet jail's ngd keeps its journal
+ * there.  ngd's directory is made first if ngd has not run yet (as ngd
+ * makes it), so that one made later is not seen either; an ngd on
+ * another socket started after the jail is (its name is not known).
  */
 static int
 jail_hide_host_run(struct ierr *e)
 {
-	static const char *const dirs[] = { "/run/netgraph",
-		"/run/netgraph-cni" };
+	static const char prefix[] = "netgraph-";
+	char p[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
 	int error;
 
-	(void)mkdir(dirs[0], 0700);
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if ((error = jail_mask(dirs[i])) != 0)
-			return jail_ifail(e, error, "mask %s", dirs[i]);
-	return 0;
+	(void)mkdir("/run/netgraph", 0700);
+	if ((error = jail_mask("/run/netgraph")) != 0)
+		return jail_ifail(e, error, "mask /run/netgraph");
+	if ((dir = opendir("/run")) == NULL)
+		return jail_ifail(e, errno, "/run");
+	while (error == 0 && (d = readdir(dir)) != NULL) {
+		if (strncmp(d->d_name, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		snprintf(p, sizeof(p), "/run/%s", d->d_name);
+		if ((error = jail_mask(p)) != 0)
+			error = jail_ifail(e, error, "mask %s", p);
+	}
+	closedir(dir);
+	return error;
 }
 
 /* Is the mount with this id what path reaches (not covered by another)? */
@@ -1071,6 +1084,16 @@ jail_init_setup_ns(const struct jail_rec *r, bool newnet, bool newuts,
 		(void)mkdir(JAIL_NETNSDIR, 0755);
 		(void)mount("jail", JAIL_NETNSDIR, "tmpfs",
 		    MS_NOSUID | MS_NODEV, "mode=755,size=64k");
+		/*
+		 * the host's jails' port forwards (jail-nat-redirect): an
+		 * id planted there would be removed from the host's nat
+		 * node with another jail's; one of its own for a jail(8)
+		 * run inside, as /run/jail
+		 */
+		(void)mkdir(JAIL_NATDIR, 0755);
+		if (mount("jail", JAIL_NATDIR, "tmpfs", MS_NOSUID | MS_NODEV,
+			"mode=755,size=64k") != 0)
+			return jail_ifail(e, errno, "%s", JAIL_NATDIR);
 		if (!netrw && (error = jail_hide_host_run(e)) != 0)
 			return error;
 	}

@@ -98,11 +98,6 @@ jail_check_params(const struct jail_target *t)
 		    "allow.mount: the jail's root keeps "
 		    "CAP_SYS_ADMIN, which Linux does not confine "
 		    "to the jail");
-	if (error == 0 && jail_psys(&t->ps, "vnet", 2) != 1 &&
-	    !jail_scope_supported())
-		jail_warnx(JN(t),
-		    "this kernel has no Landlock scopes (Linux 6.12): "
-		    "the jail reaches the host's abstract unix sockets");
 	return error;
 }
 
@@ -240,6 +235,11 @@ jail_check_create(struct jail_target *t, int *jidp)
 	}
 	if (jail_add_hostname_addrs(t) != 0)
 		return EINVAL;
+	/* on the host's stack (jail_want_net), after ip_hostname's addresses */
+	if (!jail_want_net(&t->ps) && !jail_scope_supported())
+		jail_warnx(JN(t),
+		    "this kernel has no Landlock scopes (Linux 6.12): "
+		    "the jail reaches the host's abstract unix sockets");
 	if (jail_has_addrs(&t->ps)) {
 		static const char *const fam[] = { "ip4.addr", "ip6.addr" };
 		const char *dflt = jail_pstr(&t->ps, "interface");

@@ -90,7 +90,8 @@ jail_jexec_child(const struct jail_rec *r, bool login, const char *dir,
 	char *shargv[3];
 
 	if (jail_confine(&r->params,
-		r->own_net && jail_psys(&r->params, "vnet", 2) == 1) != 0) {
+		r->own_net && jail_psys(&r->params, "vnet", 2) == 1,
+		r->own_net) != 0) {
 		jail_warnx(NULL, "jail_attach(%d): %s", r->jid,
 		    strerror(errno));
 		_exit(1);
