@@ -43,7 +43,8 @@ journal() {
 	awk '$1 == "dev" { f["placed"] = "-"
 		for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		print f["name"], f["ifindex"], f["mac"], f["placed"] }' \
-	    /run/netgraph/*/journal | sort
+	    <(python3 "$top/tests/journal_text.py" /run/netgraph/*/journal) |
+	    sort
 }
 # the same as each interface is now (in jail $1$i, or home if no $1)
 actual() {

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 trap 'stop_ngd; ip netns del jx 2>/dev/null; rm -rf "$tmp"' EXIT
 start_ngd
-journal() { grep "^dev " /run/netgraph/*/journal | grep -o "placed=[a-z]*"; }
+journal() { python3 "$top/tests/journal_text.py" /run/netgraph/*/journal | grep "^dev " | grep -o "placed=[a-z]*"; }
 
 ngctl mkpeer eiface ether ether
 ip netns add jx
