@@ -2,17 +2,17 @@
 # The link requests (RTM_GETLINK) ngd sends for a vnet jail's eiface,
 # counted with strace on ngd: two eifaces made on a bridge, two vnet
 # jails made with them (jail(8)'s vnet each, which names the interface
-# it expects: no getifname before it), and removed.  The making of a pair is echoed (NLM_F_ECHO: its graph-side
-# index, its interface's index and namespace), so neither the making
-# (it asked for the index by name) nor the journal's next description
-# (it read the interface again, two requests) asks, and a new
-# graph-side index is not asked about unless the kernel refuses it:
-# none for an eiface made but its carrier's read-back (2), where there
-# were 3 more; 2 a jail made (what vnet reads of the interface as it
-# begins), where there were 7, then 4 with a getifname first; at most 5
-# a jail removed (6).  What they did must
-# not change: the journal describes each pair where it is, with the
-# index and MAC it has there, and the jails reach each other.
+# it expects: no getifname before it), and removed.  The making of a
+# pair is echoed (NLM_F_ECHO: its graph-side index, its interface's
+# index and namespace), so neither the making (it asked for the index
+# by name) nor the journal's next description (it read the interface
+# again, two requests) asks, and a new graph-side index is not asked
+# about unless the kernel refuses it: none for an eiface made but its
+# carrier's read-back (2), where there were 3 more; 2 a jail made (what
+# vnet reads of the interface as it begins), where there were 7, then 4
+# with a getifname first; at most 5 a jail removed (6).  What they did
+# must not change: the journal describes each pair where it is, with
+# the index and MAC it has there, and the jails reach each other.
 source "$(dirname "$0")/../lib.sh"
 trap '[ -n "${st:-}" ] && kill "$st" 2>/dev/null; jail -q -f "$tmp/j.conf" -r "*" 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
 command -v strace >/dev/null || fail "strace is needed (scripts/deps installs it)"
