@@ -972,18 +972,19 @@ ngd_journal_pending(const struct ngd_journal *j)
  * Write what changed: a record, or a snapshot when there is no file yet
  * (the first write, or after a failed one), when it was replaced or
  * removed under us (a takeover's new ngd wrote its own), when devices
- * came home (netdev.c says which nodes no more than that some did), or
+ * came home (events: netdev.c says which nodes no more than that some
+ * did), or
  * when the records have grown as long as the snapshot
  * (NGD_JOURNAL_RECS): the next ngd reads at most about twice the
  * graph's text, and a snapshot's bytes are paid for by as many bytes of
  * records, so a change costs what it wrote, twice at most.
  */
 static int
-ngd_journal_write(struct ngd_journal *j)
+ngd_journal_write(struct ngd_journal *j, bool events)
 {
 	struct stat st;
 
-	if (*j->dev_changes != j->dev_seen) {
+	if (events && *j->dev_changes != j->dev_seen) {
 		j->dev_seen = *j->dev_changes;
 		j->overflow = true;
 	}
@@ -1173,7 +1174,10 @@ ngd_journal_msg_done(void *arg, ng_id_t dest, const struct ng_mesg *m)
 		    m->header.typecookie == n->type->cookie)
 			ngd_journal_table(j, n);
 	}
-	if (ngd_journal_pending(j) && (error = ngd_journal_write(j)) != 0)
+	/* Devices that came home meanwhile are written before ngd sleeps
+	 * (a snapshot: the request pays only for what it changed). */
+	if ((j->nmarks > 0 || j->nedges > 0 || j->overflow) &&
+	    (error = ngd_journal_write(j, false)) != 0)
 		ngd_log(LOG_ERR, "journal %s: %s", j->path, strerror(error));
 }
 
@@ -1209,7 +1213,7 @@ ngd_journal_before_sleep(void *arg)
 		snap = j->overflow || *j->dev_changes != j->dev_seen;
 		if (snap && now < j->next_ms)
 			return (int64_t)(j->next_ms - now);
-		error = ngd_journal_write(j);
+		error = ngd_journal_write(j, true);
 		if (snap)
 			j->next_ms = now +
 			    NGD_JOURNAL_COST * (ngd_clock_ms() - now);
