@@ -25,7 +25,9 @@ enum {
 	NGM_EIFACE_SET,            /* arg: 6-byte Ethernet address */
 	/* Linux: the interface into a network namespace, made anew there
 	 * with its name and MAC; arg: NUL-terminated namespace ("" ngd's
-	 * own, a /run/netns name or jail name, or a path) */
+	 * own, a /run/netns name or jail name, or a path), optionally
+	 * followed by the interface's name, NUL-terminated: moved only if
+	 * it is called that now (else ENODEV) */
 	NGM_EIFACE_VNET = 64,
 };
 

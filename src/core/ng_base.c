@@ -227,6 +227,32 @@ ng_find_type(struct ng_graph *g, const char *name)
 	return NULL;
 }
 
+/* --- the watch (ngd's journal) ----------------------------------------- */
+
+void
+ng_graph_set_watch(struct ng_graph *g, const struct ng_graph_watch *w)
+{
+	g->watch = w;
+}
+
+static void
+ng_watch_node(struct ng_node *node, enum ng_watch_what what)
+{
+	const struct ng_graph_watch *w = node->graph->watch;
+
+	if (w != NULL && w->node != NULL)
+		w->node(w->arg, node, what);
+}
+
+static void
+ng_watch_edge(const struct ng_hook *a, const struct ng_hook *b, bool made)
+{
+	const struct ng_graph_watch *w = a->node->graph->watch;
+
+	if (w != NULL && w->edge != NULL)
+		w->edge(w->arg, a, b, made);
+}
+
 /* --- nodes -------------------------------------------------------------- */
 
 int
@@ -265,6 +291,7 @@ ng_make_node_raw(struct ng_graph *g, const struct ng_type *type,
 	g->nnodes++;
 	tr->numnodes++;
 	*np = node;
+	ng_watch_node(node, NG_WATCH_MADE);
 	return 0;
 }
 
@@ -322,6 +349,7 @@ ng_unlink_node(struct ng_node *node)
 	tr = ng_find_typereg(g, node->type);
 	if (tr != NULL)
 		tr->numnodes--;
+	ng_watch_node(node, NG_WATCH_GONE);
 }
 
 /* Remove a node whose constructor failed: no type methods run. */
@@ -489,6 +517,7 @@ ng_name_node(struct ng_node *node, const char *name)
 	memcpy(node->name, buf, sizeof(buf));
 	ng_name_hash(node);
 	node->graph->topo_gen++;
+	ng_watch_node(node, NG_WATCH_RENAMED);
 	if (node->type->renamed != NULL)
 		node->type->renamed(node, old);
 	return 0;
@@ -624,6 +653,8 @@ ng_rmhook(struct ng_hook *hook)
 	struct ng_hook *ends[2] = { peer, hook };
 
 	hook->node->graph->topo_gen++;
+	if (peer != NULL && (hook->flags & NG_HOOK_VALID))
+		ng_watch_edge(hook, peer, false);
 	if (hook->captures != NULL || (peer != NULL && peer->captures != NULL))
 		ng_capture_edge_gone(hook, peer);
 	hook->flags &= ~NG_HOOK_VALID;
@@ -679,6 +710,7 @@ ng_con_part2(struct ng_hook *h1, struct ng_hook *h2)
 	h1->flags |= NG_HOOK_VALID;
 	h2->flags |= NG_HOOK_VALID;
 	h1->node->graph->topo_gen++;
+	ng_watch_edge(h1, h2, true);
 	return 0;
 fail:
 	if (h1->peer == h2)
@@ -756,6 +788,10 @@ ng_bypass(struct ng_hook *a, struct ng_hook *b)
 	if (pa == NULL || pb == NULL || !ng_node_valid(pa->node) ||
 	    !ng_node_valid(pb->node))
 		return ENOTCONN;
+	if (a->flags & NG_HOOK_VALID)
+		ng_watch_edge(a, pa, false);
+	if (b->flags & NG_HOOK_VALID)
+		ng_watch_edge(b, pb, false);
 	/* Swap the far ends onto each other, then drop the middle. */
 	ng_hookstat_repeer(pa, pb);
 	ng_hookstat_repeer(pb, pa);
@@ -766,6 +802,7 @@ ng_bypass(struct ng_hook *a, struct ng_hook *b)
 	pa->peer = pb;
 	pb->peer = pa;
 	a->node->graph->topo_gen++;
+	ng_watch_edge(pa, pb, true);
 	ng_capture_flags(pa); /* and pb */
 	return 0;
 }

@@ -376,6 +376,22 @@ unsigned ng_num_nodes(const struct ng_graph *g);
  * user of the count reads: equal counts, nothing of that changed. */
 uint64_t ng_topo_gen(const struct ng_graph *g);
 void ng_topo_changed(struct ng_graph *g);
+/*
+ * Told of each edit of what a journal of the graph holds (ngd's, which
+ * writes what changed, not the whole graph): a node made, renamed or
+ * gone, an edge made or cut.  Called from inside the edit, which it must
+ * not change; what it keeps of a node is its ID (the node may be freed
+ * soon after).  A bypass is two edges cut and one made.
+ */
+enum ng_watch_what { NG_WATCH_MADE, NG_WATCH_RENAMED, NG_WATCH_GONE };
+struct ng_graph_watch {
+	void (*node)(void *arg, struct ng_node *node, enum ng_watch_what what);
+	void (*edge)(void *arg, const struct ng_hook *a,
+	    const struct ng_hook *b, bool made);
+	void *arg;
+};
+void ng_graph_set_watch(struct ng_graph *g,
+    const struct ng_graph_watch *w); /* NULL: none; w is borrowed */
 /* The ID the next node gets, and raising it (never lowers it: the node
  * list stays in ascending ID order); a restored graph keeps its IDs. */
 ng_id_t ng_graph_next_id(const struct ng_graph *g);

@@ -290,14 +290,32 @@ ng_ifdev_xmit(struct ng_node *node, struct ng_ifdev *d,
 	return ops->xmit(be, d->dev, pkt);
 }
 
+static int ng_ifdev_vnet_if(struct ng_node *node, struct ng_ifdev *d,
+    const char *netns, const char *want);
+
+/*
+ * The argument: the namespace, NUL-terminated, and, as jail(8) sends it,
+ * a second string: the name the interface must have now (the node's,
+ * when the two agree), ENODEV if it has another.  One round trip where
+ * a getifname before it made two.
+ */
 int
 ng_ifdev_vnet_msg(struct ng_node *node, struct ng_ifdev *d,
     const struct ng_mesg *msg)
 {
+	const char *want = NULL;
+	size_t n;
+
 	if (msg->header.arglen == 0 ||
 	    memchr(msg->data, '\0', msg->header.arglen) == NULL)
 		return EINVAL;
-	return ng_ifdev_vnet(node, d, msg->data);
+	n = strlen(msg->data) + 1;
+	if (n < msg->header.arglen) {
+		want = msg->data + n;
+		if (memchr(want, '\0', msg->header.arglen - n) == NULL)
+			return EINVAL;
+	}
+	return ng_ifdev_vnet_if(node, d, msg->data, want);
 }
 
 /* The node's interface made anew in netns under the name ifname. */
@@ -323,6 +341,14 @@ ng_ifdev_vnet_as(struct ng_node *node, struct ng_ifdev *d, const char *netns,
 int
 ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
 {
+	return ng_ifdev_vnet_if(node, d, netns, NULL);
+}
+
+/* The same if the interface is called want now (NULL: whatever). */
+static int
+ng_ifdev_vnet_if(struct ng_node *node, struct ng_ifdev *d, const char *netns,
+    const char *want)
+{
 	const struct ng_netdev_ops *ops;
 	void *be;
 
@@ -331,7 +357,9 @@ ng_ifdev_vnet(struct ng_node *node, struct ng_ifdev *d, const char *netns)
 	ops = ng_ifdev_ops(node, &be);
 	if (ops->vnet == NULL)
 		return EOPNOTSUPP;
-	ng_ifdev_sync(node);            /* the name and MAC it has now */
+	ng_ifdev_sync(node); /* the name and MAC it has now */
+	if (want != NULL && strcmp(d->ifname, want) != 0)
+		return ENODEV;
 	ng_ifdev_altname_drop(node, d); /* the device is made anew */
 	return ng_ifdev_vnet_as(node, d, netns, d->ifname);
 }

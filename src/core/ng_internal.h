@@ -45,6 +45,8 @@ struct ng_graph {
 	 * A node made or gone alone is none: its hooks' coming and going
 	 * are (a client's socket node, with none, changes nothing). */
 	uint64_t topo_gen;
+	const struct ng_graph_watch
+	    *watch; /* NULL: none (ng_graph_set_watch) */
 };
 
 const struct ng_type *ng_find_type(struct ng_graph *g, const char *name);

@@ -151,19 +151,19 @@ jail_ng_ask(const char *path, int cookie, int cmd, const char *what,
 int
 jail_ng_vnet(const char *ifname, const char *netns)
 {
-	union jail_ng_reply rep;
-	char path[NG_PATHSIZ];
+	char path[NG_PATHSIZ], arg[NG_PATHSIZ + 64];
 	int cookie, vnet, error;
+	size_t len;
 
 	if (strlen(ifname) + 2 > sizeof(path) || jail_ng_conn() != 0)
 		return ENOENT;
 	snprintf(path, sizeof(path), "%s:", ifname);
 	/*
-	 * Home: an eiface is asked at once, one round trip where the check
-	 * below costs two (a thousand jails removed: ngd's time per message
-	 * is what they wait for).  Only an eiface takes the cookie; any
-	 * other node refuses it (EINVAL), and then the check decides, as it
- * does when the eiface could not do it (said by the second try).  The
+	 * Home: an eiface is asked at once, with no name to check (a
+	 * thousand jails removed: ngd's time per message is what they wait
+	 * for).  Only an eiface takes the cookie; any other node refuses it
+	 * (EINVAL), and then the check decides, as it does when the eiface
+	 * could not do it (said by the second try).  The
 	 * node of that name brings home the interface it has, whatever its
 	 * name became in the jail, as the check's failure led to anyway (the
 	 * namespace's end makes it anew at home).
@@ -178,36 +178,31 @@ jail_ng_vnet(const char *ifname, const char *netns)
 			return ENOENT; /* no such node */
 	}
 	/*
-	 * An eiface's getifname answers only an eiface (any other type
-	 * refuses the cookie), so no nodeinfo round trip first; then an
-	 * iface's.  The node of that name must be the interface of that
-	 * name.
+	 * The node of that name must be the interface of that name: the
+	 * vnet message says so with the name after the namespace (ENODEV
+	 * otherwise), one round trip and no getifname.  An eiface's vnet
+	 * is taken only by an eiface (any other type refuses the cookie:
+	 * EINVAL), then an iface's.
 	 */
-	cookie = NGM_EIFACE_COOKIE;
-	vnet = NGM_EIFACE_VNET;
-	if ((error = jail_ng_ask(path, cookie, NGM_EIFACE_GET_IFNAME,
-		 "getifname", &rep)) != 0) {
-		if (error == ENOENT)
-			return ENOENT; /* no such node */
-		if (error == ETIMEDOUT)
-			return ETIMEDOUT; /* said; the caller moves it */
-		cookie = NGM_IFACE_COOKIE;
-		vnet = NGM_IFACE_VNET;
-		if (jail_ng_ask(path, cookie, NGM_IFACE_GET_IFNAME, "getifname",
-			&rep) != 0)
-			return ENOENT;
-	}
-	if (rep.m.header.typecookie != (uint32_t)cookie ||
-	    strcmp((char *)rep.m.data, ifname) != 0)
+	if (strlen(netns) + strlen(ifname) + 2 > sizeof(arg))
 		return ENOENT;
-	if (NgSendMsg(jail_ng_cs, path, cookie, vnet, netns,
-		strlen(netns) + 1) < 0) {
-		error = errno;
-		if (error == ETIMEDOUT)
+	len = strlen(netns) + 1;
+	memcpy(arg, netns, len);
+	memcpy(arg + len, ifname, strlen(ifname) + 1);
+	len += strlen(ifname) + 1;
+	for (int i = 0; i < 2; i++) {
+		cookie = i == 0 ? NGM_EIFACE_COOKIE : NGM_IFACE_COOKIE;
+		vnet = i == 0 ? NGM_EIFACE_VNET : NGM_IFACE_VNET;
+		if (NgSendMsg(jail_ng_cs, path, cookie, vnet, arg, len) >= 0)
+			return 0;
+		if ((error = errno) == ETIMEDOUT)
 			return jail_ng_timeout(path, "vnet");
-		return error == ENOENT ? ENXIO : error;
+		if (error == ENOENT || error == ENODEV)
+			return ENOENT; /* no such node, or another interface */
+		if (error != EINVAL)
+			return error;
 	}
-	return 0;
+	return ENOENT;
 }
 
 int

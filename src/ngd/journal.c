@@ -2,10 +2,13 @@
  * journal.c: the graph written down, so that the next ngd can rebuild it
  * after a crash (DESIGN decision 12), and handed over as is in a takeover.
  * One text file per network namespace, <dir>/<netns cookie>/journal
- * (dir: -J, $NGD_JOURNAL_DIR or /run/netgraph), replaced whole (written
- * to a temporary file, then renamed) whenever the graph changed:
+ * (dir: -J, $NGD_JOURNAL_DIR or /run/netgraph): a snapshot of the graph,
+ * replaced whole (written to a temporary file, then renamed), then
+ * records appended to it, each what changed since the one before (see
+ * ngd_journal_record), a request's before its answer goes back.  The
+ * snapshot:
  *
- *   netgraph-journal 2                  the format's version
+ *   netgraph-journal 3                  the format's version
  *   netns 4099                          the namespace's cookie
  *   nextid 0000001a                     IDs are never reused
  *   node 00000002 eiface ng_host        ID, type, name ("-": none)
@@ -26,7 +29,9 @@
  * by name.  A journal that is damaged, of another version or of another
  * namespace is set aside (renamed .bad) and ngd starts empty; version 1
  * (an older ngd's file or takeover text: the end line an FNV-1a of the
- * whole text) is read as well.
+ * whole text) and 2 (no records: a takeover's text) are read as well.
+ * Records are applied to the snapshot's text first (ngd_journal_merge),
+ * and the text that makes is replayed as one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,12 +43,22 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <netgraph/ng_bridge.h>
+#include <netgraph/ng_eiface.h>
+#include <netgraph/ng_iface.h>
+
 #include "ngd.h"
 #include "ng_parse.h"
 
-#define NGD_JOURNAL_VERSION 2      /* 1: the end line sums the text whole */
-#define NGD_JOURNAL_CHECK_MS 30000 /* look even with no request */
-#define NGD_JOURNAL_COST 4         /* idle at least 4x the time a write took */
+/* 1: the end line sums the text whole; 2: each line's sum, folded; 3: the
+ * same, records after the end line */
+#define NGD_JOURNAL_VERSION 3
+#define NGD_JOURNAL_CHECK_MS 30000   /* look even with no request */
+#define NGD_JOURNAL_RECS (64 * 1024) /* records written before a snapshot */
+#define NGD_JOURNAL_MARKS 65536      /* changes kept before a snapshot */
+#define NGD_JMARK_NODE 0x1u          /* its node, dev, ifdev lines */
+#define NGD_JMARK_MSGS 0x2u          /* its save method's */
+#define NGD_JOURNAL_COST 4 /* idle at least 4x the time a write took */
 #define NGD_JOURNAL_ROOM (20 * 1024) /* a message's binary form */
 #define NGD_JOURNAL_STEP 4096        /* bytes compared at a time */
 
@@ -337,6 +352,7 @@ ngd_jmemo_destroy(struct ngd_jmemos *m)
 struct ngd_save_ctx {
 	struct ngd_jbuf *b;
 	struct ngd_jmemos *memo; /* NULL: none */
+	bool record; /* a record's: lines looked up, not kept (no pass) */
 };
 
 /* A save method's message, as a msg line. */
@@ -359,7 +375,7 @@ ngd_journal_emit(void *arg, struct ng_node *node, const struct ng_mesg *msg)
 		ngd_jbuf_puts(sc->b, "msg ");
 		ngd_jbuf_id(sc->b, node->id, ' ');
 		ngd_jbuf_put(sc->b, e->text, e->tlen);
-		if (e->pass != sc->memo->pass) {
+		if (!sc->record && e->pass != sc->memo->pass) {
 			e->pass = sc->memo->pass;
 			sc->memo->used++;
 		}
@@ -382,7 +398,8 @@ ngd_journal_emit(void *arg, struct ng_node *node, const struct ng_mesg *msg)
 	free(text);
 	if (sc->b->failed)
 		return ENOMEM;
-	if (sc->memo != NULL && msg->header.arglen <= NGD_JMEMO_MAX)
+	if (sc->memo != NULL && !sc->record &&
+	    msg->header.arglen <= NGD_JMEMO_MAX)
 		ngd_jmemo_add(sc->memo, node->type, msg, h, sc->b->p + at,
 		    sc->b->len - at);
 	return 0;
@@ -630,17 +647,44 @@ ngd_journal_sum(struct ngd_jbuf *b, const struct ngd_jbuf *prev)
 	return h;
 }
 
+/* A node's lines: its node line, and an interface's dev and ifdev. */
+static void
+ngd_journal_node_lines(struct ngd_jbuf *b, struct ng_node *n, bool fresh)
+{
+	struct ng_ifdev *d;
+	char desc[512];
+
+	ngd_jbuf_puts(b, "node ");
+	ngd_jbuf_id(b, n->id, ' ');
+	ngd_jbuf_puts(b, n->type->name);
+	ngd_jbuf_putc(b, ' ');
+	ngd_journal_esc(b, n->name);
+	ngd_jbuf_putc(b, '\n');
+	if (n->type->netdev == NULL || n->priv == NULL ||
+	    (d = n->type->netdev->ifdev(n)) == NULL)
+		return;
+	if (d->dev != NULL &&
+	    ngd_netdev_describe(d->dev, desc, sizeof(desc), fresh) == 0) {
+		ngd_jbuf_puts(b, "dev ");
+		ngd_jbuf_id(b, n->id, ' ');
+		ngd_jbuf_puts(b, desc);
+		ngd_jbuf_putc(b, '\n');
+	}
+	ngd_jbuf_puts(b, "ifdev ");
+	ngd_jbuf_id(b, n->id, ' ');
+	ngd_jbuf_puts(b, d->synced ? "synced=1\n" : "synced=0\n");
+}
+
 /* The journal's text for graph g into b (emptied first; failed if out
- * of memory); sockets: with the socket nodes and their hooks (a
- * takeover's). */
+ * of memory), of the version given; sockets: with the socket nodes and
+ * their hooks (a takeover's). */
 static int
 ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
-    const struct ngd_jbuf *prev, bool sockets)
+    const struct ngd_jbuf *prev, bool sockets, int version)
 {
 	struct ngd_save_ctx sc = { .b = b };
 	struct ngd_jnode *jn;
 	struct ng_node *n;
-	char desc[512];
 	size_t nn = 0;
 	int error = 0;
 
@@ -654,35 +698,14 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
 	}
 	if ((jn = calloc(ng_num_nodes(j->graph) + 1, sizeof(*jn))) == NULL)
 		return ENOMEM;
-	ngd_jbuf_printf(b, "netgraph-journal %d\nnetns %llu\nnextid ",
-	    NGD_JOURNAL_VERSION, (unsigned long long)j->cookie);
+	ngd_jbuf_printf(b, "netgraph-journal %d\nnetns %llu\nnextid ", version,
+	    (unsigned long long)j->cookie);
 	ngd_jbuf_id(b, ng_graph_next_id(j->graph), '\n');
 	for (n = ng_first_node(j->graph); n != NULL; n = n->next) {
-		struct ng_ifdev *d;
-
 		if (ngd_journal_skip(n, sockets))
 			continue;
 		jn[nn++].node = n;
-		ngd_jbuf_puts(b, "node ");
-		ngd_jbuf_id(b, n->id, ' ');
-		ngd_jbuf_puts(b, n->type->name);
-		ngd_jbuf_putc(b, ' ');
-		ngd_journal_esc(b, n->name);
-		ngd_jbuf_putc(b, '\n');
-		if (n->type->netdev == NULL || n->priv == NULL ||
-		    (d = n->type->netdev->ifdev(n)) == NULL)
-			continue;
-		if (d->dev != NULL &&
-		    ngd_netdev_describe(d->dev, desc, sizeof(desc),
-			sockets || j->fresh) == 0) {
-			ngd_jbuf_puts(b, "dev ");
-			ngd_jbuf_id(b, n->id, ' ');
-			ngd_jbuf_puts(b, desc);
-			ngd_jbuf_putc(b, '\n');
-		}
-		ngd_jbuf_puts(b, "ifdev ");
-		ngd_jbuf_id(b, n->id, ' ');
-		ngd_jbuf_puts(b, d->synced ? "synced=1\n" : "synced=0\n");
+		ngd_journal_node_lines(b, n, sockets || j->fresh);
 	}
 	ngd_journal_hooks(b, jn, nn);
 	for (size_t i = 0; i < nn && error == 0; i++)
@@ -697,12 +720,13 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
 	if (error != 0)
 		return error;
 	/* The end line and its sum of all that comes before it. */
-	ngd_jbuf_printf(b, "end %016llx\n",
-	    (unsigned long long)ngd_journal_sum(b, prev));
+	b->end = ngd_journal_sum(b, prev);
+	ngd_jbuf_printf(b, "end %016llx\n", (unsigned long long)b->end);
 	return b->failed ? ENOMEM : 0;
 }
 
-/* The same in a new buffer: malloc'd into *textp, *lenp bytes. */
+/* The same in a new buffer: malloc'd into *textp, *lenp bytes.  Version
+ * 2: a takeover's text has no records, and an older ngd reads it. */
 int
 ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
     bool sockets)
@@ -711,7 +735,7 @@ ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
 	int error;
 
 	*textp = NULL;
-	error = ngd_journal_make(j, &b, NULL, sockets);
+	error = ngd_journal_make(j, &b, NULL, sockets, 2);
 	free(b.sums);
 	if (error != 0) {
 		free(b.p);
@@ -722,12 +746,31 @@ ngd_journal_text(struct ngd_journal *j, char **textp, size_t *lenp,
 	return 0;
 }
 
-/* Write text to the journal file: a temporary file renamed over it. */
+/* len bytes at off of fd, all of them; 0 or an errno. */
 static int
-ngd_journal_put(struct ngd_journal *j, const char *text, size_t len)
+ngd_journal_pwrite(int fd, const char *p, size_t len, size_t off)
+{
+	while (len > 0) {
+		ssize_t w = pwrite(fd, p, len, (off_t)off);
+
+		if (w < 0 && errno != EINTR)
+			return errno;
+		if (w > 0) {
+			p += w;
+			len -= (size_t)w;
+			off += (size_t)w;
+		}
+	}
+	return 0;
+}
+
+/* Write a snapshot to the journal file: a temporary file renamed over
+ * it, kept open (*fdp) for the records that follow. */
+static int
+ngd_journal_put(struct ngd_journal *j, const char *text, size_t len, int *fdp)
 {
 	char tmp[PATH_MAX + 64];
-	int fd, error = 0;
+	int fd, error;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", j->path);
 	/* The directories are made when missing (the first write, or
@@ -742,101 +785,441 @@ ngd_journal_put(struct ngd_journal *j, const char *text, size_t len)
 	}
 	if (fd < 0)
 		return errno;
-	for (size_t off = 0; off < len && error == 0;) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno != EINTR)
-			error = errno;
-		else if (w > 0)
-			off += (size_t)w;
-	}
-	if (close(fd) < 0 && error == 0)
-		error = errno;
+	error = ngd_journal_pwrite(fd, text, len, 0);
 	if (error == 0 && rename(tmp, j->path) < 0)
 		error = errno;
-	if (error != 0)
+	if (error != 0) {
 		(void)unlink(tmp);
-	return error;
+		close(fd);
+		return error;
+	}
+	*fdp = fd;
+	return 0;
 }
 
-/* Write the journal now if the graph's text changed. */
-int
-ngd_journal_sync(struct ngd_journal *j)
+static void
+ngd_journal_forget(struct ngd_journal *j)
+{
+	j->nmarks = 0;
+	j->nedges = 0;
+	j->overflow = false;
+}
+
+static void
+ngd_journal_close(struct ngd_journal *j)
+{
+	if (j->fd >= 0)
+		close(j->fd);
+	j->fd = -1;
+}
+
+/*
+ * Write the whole text as the file's snapshot, unless the file holds
+ * exactly it already (no record since, the same text).  O(graph): done
+ * first, when the records have grown past it (NGD_JOURNAL_RECS), after
+ * devices came home, and at the periodic look.
+ */
+static int
+ngd_journal_snapshot(struct ngd_journal *j)
 {
 	struct ngd_jbuf t;
-	int error;
+	struct stat st;
+	int error, fd;
 
-	if (!j->enabled)
-		return 0;
-	if ((error = ngd_journal_make(j, &j->text, &j->last, false)) != 0)
+	ngd_journal_forget(j);
+	if ((error = ngd_journal_make(j, &j->text, &j->last, false,
+		 NGD_JOURNAL_VERSION)) != 0) {
+		ngd_journal_close(j); /* the next write is a snapshot */
 		return error;
-	if (j->last.p != NULL && j->text.len == j->last.len &&
-	    memcmp(j->text.p, j->last.p, j->text.len) == 0)
+	}
+	if (j->fd >= 0 && j->rec_len == 0 && j->last.p != NULL &&
+	    j->text.len == j->last.len &&
+	    memcmp(j->text.p, j->last.p, j->text.len) == 0 &&
+	    fstat(j->fd, &st) == 0 && st.st_nlink > 0)
 		return 0;
-	if ((error = ngd_journal_put(j, j->text.p, j->text.len)) != 0)
-		return error; /* the file still holds last */
-	t = j->last;          /* the buffers trade places, both kept */
+	if ((error = ngd_journal_put(j, j->text.p, j->text.len, &fd)) != 0) {
+		ngd_journal_close(j); /* the file still holds what it held */
+		return error;
+	}
+	ngd_journal_close(j);
+	j->fd = fd;
+	j->snap_len = j->text.len;
+	j->rec_len = 0;
+	j->chain = j->text.end;
+	t = j->last; /* the buffers trade places, both kept */
 	j->last = j->text;
 	j->text = t;
 	return 0;
 }
 
-/*
- * Has anything changed that the text holds?  A client's message not known
- * to read only (a list, a getifname: most of jail(8)'s are not), a device
- * brought home, or the graph's nodes, names or edges (a client's end, a
- * rename followed).  Asked before each sleep: it costs no look at the
- * graph, where making the text costs O(nodes).
- */
-static bool
-ngd_journal_due(const struct ngd_journal *j)
+static int
+ngd_jmark_cmp(const void *a, const void *b)
 {
-	return *j->changes != j->seen || *j->dev_changes != j->dev_seen ||
-	    ng_topo_gen(j->graph) != j->topo_seen ||
-	    ng_graph_next_id(j->graph) != j->nextid_seen ||
-	    ng_num_nodes(j->graph) != j->nodes_seen;
+	const struct ngd_jmark *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The sum of a record's lines (each '\n'-ended), folded on from h. */
+static uint64_t
+ngd_journal_sum_from(uint64_t h, const char *s, size_t n)
+{
+	const char *e = s + n, *nl;
+
+	for (; s < e && (nl = memchr(s, '\n', (size_t)(e - s))) != NULL;
+	     s = nl + 1)
+		h = ngd_journal_fold(h, ngd_fnv(s, (size_t)(nl + 1 - s)));
+	return h;
+}
+
+/*
+ * Append what changed since the last write as one record: the lines of
+ * each node marked (its node lines; "msgs ID" and its save method's
+ * lines when its settings may have changed), the edges made ("hook",
+ * as in a snapshot: appended to the edges) and cut ("unhook ID HOOK"),
+ * "drop ID" for a node gone, nextid, and "commit SUM": the lines' sums
+ * folded on from the last record's (the snapshot's end line at first).
+ * The next ngd applies a record whole or not at all (a torn one, the
+ * last, is one whose write a crash cut short: its request had no
+ * answer).  O(what changed), and one write.
+ */
+static int
+ngd_journal_record(struct ngd_journal *j)
+{
+	struct ngd_jbuf *b = &j->rec;
+	struct ngd_save_ctx sc = { .b = b, .memo = j->memo, .record = true };
+	size_t k = 0;
+	int error = 0;
+
+	b->len = 0;
+	b->failed = false;
+	qsort(j->marks, j->nmarks, sizeof(*j->marks), ngd_jmark_cmp);
+	for (size_t i = 0; i < j->nmarks; i++) { /* one a node, what ORed */
+		if (k > 0 && j->marks[k - 1].id == j->marks[i].id)
+			j->marks[k - 1].what |= j->marks[i].what;
+		else
+			j->marks[k++] = j->marks[i];
+	}
+	j->nmarks = k;
+	for (size_t i = 0; i < j->nmarks && error == 0; i++) {
+		struct ng_node *n = ng_find_id(j->graph, j->marks[i].id);
+
+		if (n == NULL || ngd_journal_skip(n, false))
+			continue;
+		if (j->marks[i].what & NGD_JMARK_NODE)
+			ngd_journal_node_lines(b, n, false);
+		if ((j->marks[i].what & NGD_JMARK_MSGS) &&
+		    n->type->save != NULL) {
+			ngd_jbuf_puts(b, "msgs ");
+			ngd_jbuf_id(b, n->id, '\n');
+			error = n->type->save(n, ngd_journal_emit, &sc);
+		}
+	}
+	for (size_t i = 0; i < j->nedges; i++) {
+		const struct ngd_jedge *e = &j->edges[i];
+
+		ngd_jbuf_puts(b, e->made ? "hook " : "unhook ");
+		ngd_jbuf_id(b, e->a, ' ');
+		ngd_journal_esc(b, e->ha);
+		if (e->made) {
+			ngd_jbuf_putc(b, ' ');
+			ngd_jbuf_id(b, e->b, ' ');
+			ngd_journal_esc(b, e->hb);
+		}
+		ngd_jbuf_putc(b, '\n');
+	}
+	for (size_t i = 0; i < j->nmarks; i++) {
+		struct ng_node *n = ng_find_id(j->graph, j->marks[i].id);
+
+		if (n == NULL || !ng_node_valid(n)) {
+			ngd_jbuf_puts(b, "drop ");
+			ngd_jbuf_id(b, j->marks[i].id, '\n');
+		}
+	}
+	ngd_jbuf_puts(b, "nextid ");
+	ngd_jbuf_id(b, ng_graph_next_id(j->graph), '\n');
+	if (error == 0 && b->failed)
+		error = ENOMEM;
+	if (error != 0) { /* what changed is still to write: a snapshot */
+		ngd_journal_close(j);
+		return error;
+	}
+	j->chain = ngd_journal_sum_from(j->chain, b->p, b->len);
+	ngd_jbuf_printf(b, "commit %016llx\n", (unsigned long long)j->chain);
+	if (b->failed)
+		error = ENOMEM;
+	else
+		error = ngd_journal_pwrite(j->fd, b->p, b->len,
+		    j->snap_len + j->rec_len);
+	if (error != 0) { /* no torn record left: the next is a snapshot */
+		(void)ftruncate(j->fd, (off_t)(j->snap_len + j->rec_len));
+		ngd_journal_close(j);
+		return error;
+	}
+	j->rec_len += b->len;
+	ngd_journal_forget(j);
+	return 0;
+}
+
+static bool
+ngd_journal_pending(const struct ngd_journal *j)
+{
+	return j->nmarks > 0 || j->nedges > 0 || j->overflow ||
+	    *j->dev_changes != j->dev_seen;
+}
+
+/*
+ * Write what changed: a record, or a snapshot when there is no file yet
+ * (the first write, or after a failed one), when it was replaced or
+ * removed under us (a takeover's new ngd wrote its own), when devices
+ * came home (events: netdev.c says which nodes no more than that some
+ * did), or
+ * when the records have grown as long as the snapshot
+ * (NGD_JOURNAL_RECS): the next ngd reads at most about twice the
+ * graph's text, and a snapshot's bytes are paid for by as many bytes of
+ * records, so a change costs what it wrote, twice at most.
+ */
+static int
+ngd_journal_write(struct ngd_journal *j, bool events)
+{
+	struct stat st;
+
+	if (events && *j->dev_changes != j->dev_seen) {
+		j->dev_seen = *j->dev_changes;
+		j->overflow = true;
+	}
+	if (j->fd < 0 || j->overflow ||
+	    j->rec_len > (j->snap_len > NGD_JOURNAL_RECS ? j->snap_len :
+							   NGD_JOURNAL_RECS) ||
+	    fstat(j->fd, &st) < 0 || st.st_nlink == 0)
+		return ngd_journal_snapshot(j);
+	if (j->nmarks == 0 && j->nedges == 0)
+		return 0;
+	return ngd_journal_record(j);
+}
+
+/* Write the journal now, whole (a takeover given up: the new ngd may
+ * have written its own). */
+int
+ngd_journal_sync(struct ngd_journal *j)
+{
+	if (!j->enabled)
+		return 0;
+	ngd_journal_close(j);
+	return ngd_journal_snapshot(j);
+}
+
+/* --- what changed ---------------------------------------------------------- */
+
+static void
+ngd_journal_mark(struct ngd_journal *j, ng_id_t id, unsigned what)
+{
+	if (j->overflow)
+		return;
+	if (j->nmarks == j->maxmarks) {
+		size_t n = j->maxmarks ? 2 * j->maxmarks : 64;
+		struct ngd_jmark *m;
+
+		if (n > NGD_JOURNAL_MARKS ||
+		    (m = realloc(j->marks, n * sizeof(*m))) == NULL) {
+			j->overflow = true; /* a snapshot holds it all */
+			return;
+		}
+		j->marks = m;
+		j->maxmarks = n;
+	}
+	j->marks[j->nmarks].id = id;
+	j->marks[j->nmarks++].what = what;
+}
+
+/* The core's watch: a node made (all of it to write), renamed, gone.
+ * Client socket nodes are not written. */
+static void
+ngd_journal_watch_node(void *arg, struct ng_node *node, enum ng_watch_what what)
+{
+	struct ngd_journal *j = arg;
+
+	if (node->type == &ng_socket_type)
+		return;
+	ngd_journal_mark(j, node->id,
+	    what == NG_WATCH_MADE ? NGD_JMARK_NODE | NGD_JMARK_MSGS :
+				    NGD_JMARK_NODE);
 }
 
 static void
-ngd_journal_seen(struct ngd_journal *j)
+ngd_journal_watch_edge(void *arg, const struct ng_hook *a,
+    const struct ng_hook *b, bool made)
 {
-	j->seen = *j->changes;
-	j->dev_seen = *j->dev_changes;
-	j->topo_seen = ng_topo_gen(j->graph);
-	j->nextid_seen = ng_graph_next_id(j->graph);
-	j->nodes_seen = ng_num_nodes(j->graph);
+	struct ngd_journal *j = arg;
+	struct ngd_jedge *e;
+
+	if (a->node->type == &ng_socket_type ||
+	    b->node->type == &ng_socket_type || j->overflow)
+		return;
+	if (j->nedges == j->maxedges) {
+		size_t n = j->maxedges ? 2 * j->maxedges : 16;
+
+		if (n > NGD_JOURNAL_MARKS ||
+		    (e = realloc(j->edges, n * sizeof(*e))) == NULL) {
+			j->overflow = true;
+			return;
+		}
+		j->edges = e;
+		j->maxedges = n;
+	}
+	e = &j->edges[j->nedges++];
+	e->a = a->node->id;
+	e->b = b->node->id;
+	memcpy(e->ha, a->name, sizeof(e->ha));
+	memcpy(e->hb, b->name, sizeof(e->hb));
+	e->made = made;
 }
 
 /*
- * Before each sleep: after a change (ngd_journal_due; and every
- * NGD_JOURNAL_CHECK_MS, for what changed by itself: an interface renamed
- * or moved, read again then), write what changed; a big graph is written
- * at most a fifth of the time.
+ * Messages that change nothing the journal holds: the generic ones (but
+ * a config text), the counters' and captures', an interface's name, and a
+ * bridge's config, counters and table (a table read imports what the
+ * kernel fast path learned: see ngd_journal_table).  Any other message
+ * of a node's own type may change its settings (its save method's
+ * lines); the generic ones that change the graph are the watch's.
+ */
+static bool
+ngd_journal_reads_only(const struct ng_mesg *m)
+{
+	switch (m->header.typecookie) {
+	case NGM_GENERIC_COOKIE:
+		return m->header.cmd != NGM_TEXT_CONFIG;
+	case NGM_HOOKSTAT_COOKIE:
+		return true;
+	case NGM_EIFACE_COOKIE:
+		return m->header.cmd == NGM_EIFACE_GET_IFNAME;
+	case NGM_IFACE_COOKIE:
+		return m->header.cmd == NGM_IFACE_GET_IFNAME;
+	case NGM_BRIDGE_COOKIE:
+		switch (m->header.cmd) {
+		case NGM_BRIDGE_GET_CONFIG:
+		case NGM_BRIDGE_GET_STATS:
+		case NGM_BRIDGE_GET_TABLE:
+		case NGM_BRIDGE_GET_MAX_HOSTS:
+			return true;
+		}
+		return false;
+	}
+	return false;
+}
+
+/*
+ * A switching node's table after a message that read it: the hosts the
+ * mirror learned came in with it (and with them the node's room), or the
+ * table moved (its gen: hosts learned, moved, forgotten).  Written again
+ * only when one of the two moved since last written here; otherwise a
+ * table of 100,000 hosts read 100 times would be written 100 times.
+ */
+static void
+ngd_journal_table(struct ngd_journal *j, struct ng_node *n)
+{
+	const struct ng_switch_methods *sw = n->type->switching;
+	uint64_t gen = sw->gen(n);
+	uint32_t room = sw->room != NULL ? sw->room(n) : 0;
+	struct ngd_jtable *t = NULL;
+
+	for (size_t i = 0; i < j->ntables && t == NULL; i++)
+		if (j->tables[i].id == n->id)
+			t = &j->tables[i];
+	if (t == NULL) {
+		/* the nodes gone leave their places to the new */
+		for (size_t i = 0; i < j->ntables && t == NULL; i++)
+			if (!ng_node_valid(ng_find_id(j->graph,
+				j->tables[i].id)))
+				t = &j->tables[i];
+		if (t == NULL) {
+			t = realloc(j->tables, (j->ntables + 1) * sizeof(*t));
+			if (t == NULL) {
+				ngd_journal_mark(j, n->id, NGD_JMARK_MSGS);
+				return;
+			}
+			j->tables = t;
+			t = &j->tables[j->ntables++];
+		}
+	} else if (t->gen == gen && t->room == room)
+		return;
+	t->id = n->id;
+	t->gen = gen;
+	t->room = room;
+	ngd_journal_mark(j, n->id, NGD_JMARK_MSGS);
+}
+
+/*
+ * After each client's message, before its status goes back (netdev.c):
+ * what it changed is written now, so that an answer means the edit is in
+ * the journal, whatever becomes of ngd next (a record: one write of what
+ * changed).
+ */
+static void
+ngd_journal_msg_done(void *arg, ng_id_t dest, const struct ng_mesg *m)
+{
+	struct ngd_journal *j = arg;
+	struct ng_node *n;
+	int error;
+
+	if (!j->enabled)
+		return;
+	if (dest != 0 && (n = ng_find_id(j->graph, dest)) != NULL &&
+	    ng_node_valid(n) && n->type != &ng_socket_type) {
+		if (!ngd_journal_reads_only(m))
+			ngd_journal_mark(j, dest,
+			    NGD_JMARK_NODE | NGD_JMARK_MSGS);
+		else if (n->type->switching != NULL &&
+		    n->type->switching->gen != NULL &&
+		    m->header.typecookie == n->type->cookie)
+			ngd_journal_table(j, n);
+	}
+	/* Devices that came home meanwhile are written before ngd sleeps
+	 * (a snapshot: the request pays only for what it changed). */
+	if ((j->nmarks > 0 || j->nedges > 0 || j->overflow) &&
+	    (error = ngd_journal_write(j, false)) != 0)
+		ngd_log(LOG_ERR, "journal %s: %s", j->path, strerror(error));
+}
+
+/*
+ * Before each sleep: what changed without a request (an event's node or
+ * edge, devices brought home), and every NGD_JOURNAL_CHECK_MS a look at
+ * everything, for what changed by itself (an interface renamed or
+ * moved, read again then; a bridge's table learned from traffic): a
+ * snapshot if the text differs.  A snapshot not owed to the look waits
+ * until ngd has been idle 4 times as long as the last one took.
  */
 static int64_t
 ngd_journal_before_sleep(void *arg)
 {
 	struct ngd_journal *j = arg;
 	uint64_t now = ngd_clock_ms();
-	int error;
+	bool snap;
+	int error = 0;
 
 	if (!j->enabled)
 		return -1;
-	if (!ngd_journal_due(j) && now < j->check_ms)
-		return (int64_t)(j->check_ms - now);
-	if (now < j->next_ms)
-		return (int64_t)(j->next_ms - now);
-	/* A request's changes are ngd's, whose interfaces' descriptions it
-	 * keeps (fastpath.c); the periodic look, due however many requests
-	 * come, reads them all again. */
-	j->fresh = now >= j->check_ms;
-	ngd_journal_seen(j);
-	if (j->fresh)
+	if (now >= j->check_ms) {
+		/* A request's changes are ngd's, whose interfaces'
+		 * descriptions it keeps (fastpath.c); the periodic look,
+		 * due however many requests come, reads them all again. */
+		j->fresh = true;
 		j->check_ms = now + NGD_JOURNAL_CHECK_MS;
-	if ((error = ngd_journal_sync(j)) != 0)
+		j->dev_seen = *j->dev_changes;
+		error = ngd_journal_snapshot(j); /* if the text moved */
+		j->fresh = false;
+		j->next_ms = now + NGD_JOURNAL_COST * (ngd_clock_ms() - now);
+	} else if (ngd_journal_pending(j)) {
+		snap = j->overflow || *j->dev_changes != j->dev_seen;
+		if (snap && now < j->next_ms)
+			return (int64_t)(j->next_ms - now);
+		error = ngd_journal_write(j, true);
+		if (snap)
+			j->next_ms = now +
+			    NGD_JOURNAL_COST * (ngd_clock_ms() - now);
+	}
+	if (error != 0)
 		ngd_log(LOG_ERR, "journal %s: %s", j->path, strerror(error));
-	j->fresh = false;
-	j->next_ms = now + NGD_JOURNAL_COST * (ngd_clock_ms() - now);
 	return (int64_t)(j->check_ms - now);
 }
 
@@ -866,8 +1249,9 @@ ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 	j->sockdev = d->sockdev;
 	j->graph = d->graph;
 	j->netdev = &d->netdev;
-	j->changes = &d->ctl.changes;
 	j->dev_changes = &d->netdev.changes;
+	j->dev_seen = d->netdev.changes;
+	j->fd = -1;
 	j->cookie = ngd_netdev_cookie(&d->netdev);
 	if (base == NULL || base[0] == '\0')
 		base = NGD_JOURNAL_DIR;
@@ -882,6 +1266,11 @@ ngd_journal_init(struct ngd_journal *j, const char *base, struct ngd *d)
 		    "no journal, a crash loses the graph");
 	ngd_journal_lock_gc(j);
 	ngd_loop_before_sleep(&d->loop, &j->hook, ngd_journal_before_sleep, j);
+	j->watch.node = ngd_journal_watch_node;
+	j->watch.edge = ngd_journal_watch_edge;
+	j->watch.arg = j;
+	ng_graph_set_watch(j->graph, &j->watch);
+	ngd_netdev_msg_done(ngd_journal_msg_done, j);
 	return 0;
 }
 
@@ -891,6 +1280,7 @@ ngd_journal_remove(struct ngd_journal *j)
 {
 	if (!j->enabled)
 		return;
+	ngd_journal_close(j);
 	(void)unlink(j->path);
 	ngd_journal_unlock(j, true);
 	(void)rmdir(j->dir);
@@ -927,8 +1317,19 @@ ngd_journal_fini(struct ngd_journal *j)
 	free(j->last.p);
 	free(j->text.sums);
 	free(j->last.sums);
+	free(j->rec.p);
+	free(j->marks);
+	free(j->edges);
+	free(j->tables);
+	ngd_journal_close(j);
+	ngd_netdev_msg_done(NULL, NULL);
 	memset(&j->text, 0, sizeof(j->text));
 	memset(&j->last, 0, sizeof(j->last));
+	memset(&j->rec, 0, sizeof(j->rec));
+	j->marks = NULL;
+	j->edges = NULL;
+	j->tables = NULL;
+	j->nmarks = j->maxmarks = j->nedges = j->maxedges = j->ntables = 0;
 	j->enabled = false;
 	ngd_journal_unlock(j, false);
 }
@@ -1019,18 +1420,19 @@ ngd_journal_msg(struct ng_node *node, const char *cmd, const char *text)
 
 /*
  * Check text whole (version, namespace, sum) before anything is built:
- * a journal is applied all or not at all.  *why says what is wrong.
+ * a journal is applied all or not at all.  *why says what is wrong.  A
+ * version 3 file's snapshot ends at its first end line, and records may
+ * follow it (*after: where they start; *sum: the end line's sum).
  */
 static bool
 ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
-    const char **why)
+    size_t *after, uint64_t *endsum, const char **why)
 {
 	unsigned long long cookie, sum;
-	char *end;
+	char *end, *nl;
 	int version;
 
-	if (len == 0 || text[len - 1] != '\n' ||
-	    memchr(text, '\0', len) != NULL) {
+	if (len == 0 || memchr(text, '\0', len) != NULL) {
 		*why = "damaged (not whole lines of text)";
 		return false;
 	}
@@ -1038,13 +1440,30 @@ ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
 		*why = "not a netgraph journal";
 		return false;
 	}
-	if (version != NGD_JOURNAL_VERSION && version != 1) {
+	if (version < 1 || version > NGD_JOURNAL_VERSION) {
 		*why = "of a version this ngd does not know";
 		return false;
 	}
-	/* The last line is "end SUM" over all before it. */
-	end = len >= 2 ? memrchr(text, '\n', len - 1) : NULL;
-	end = end == NULL ? text : end + 1;
+	if (version < 3) { /* the last line is "end SUM" over all before */
+		if (text[len - 1] != '\n') {
+			*why = "damaged (not whole lines of text)";
+			return false;
+		}
+		end = len >= 2 ? memrchr(text, '\n', len - 1) : NULL;
+		end = end == NULL ? text : end + 1;
+		*after = len;
+	} else { /* the first line that starts with "end " */
+		for (end = text; strncmp(end, "end ", 4) != 0; end = nl + 1)
+			if ((nl = memchr(end, '\n',
+				 len - (size_t)(end - text))) == NULL)
+				break;
+		nl = memchr(end, '\n', len - (size_t)(end - text));
+		if (strncmp(end, "end ", 4) != 0 || nl == NULL) {
+			*why = "damaged (not whole lines of text)";
+			return false;
+		}
+		*after = (size_t)(nl + 1 - text);
+	}
 	if (sscanf(end, "end %llx\n", &sum) != 1 ||
 	    sum !=
 		(version == 1 ?
@@ -1053,6 +1472,7 @@ ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
 		*why = "damaged (its sum does not match)";
 		return false;
 	}
+	*endsum = sum;
 	*end = '\0';
 	if (sscanf(strchr(text, '\n') + 1, "netns %llu\n", &cookie) != 1 ||
 	    cookie != j->cookie) {
@@ -1060,6 +1480,269 @@ ngd_journal_valid(const struct ngd_journal *j, char *text, size_t len,
 		return false;
 	}
 	return true;
+}
+
+/*
+ * The records after a snapshot (n bytes at s, h the snapshot's sum):
+ * *good, the bytes of the whole ones, each closed by "commit SUM", its
+ * lines' sums folded on from the one before.  What follows the last
+ * whole one is a record a crash cut short (its write was not over, so
+ * its request had no answer): left out.  A whole record whose sum is
+ * wrong is damage: false.
+ */
+static bool
+ngd_journal_records(const char *s, size_t n, uint64_t h, size_t *good,
+    unsigned *nrec)
+{
+	const char *p = s, *e = s + n, *nl;
+	unsigned long long sum;
+
+	*good = 0;
+	*nrec = 0;
+	for (; p < e && (nl = memchr(p, '\n', (size_t)(e - p))) != NULL;
+	     p = nl + 1) {
+		if (strncmp(p, "commit ", 7) != 0) {
+			h = ngd_journal_fold(h,
+			    ngd_fnv(p, (size_t)(nl + 1 - p)));
+			continue;
+		}
+		if (sscanf(p, "commit %llx", &sum) != 1 || sum != h)
+			return false;
+		*good = (size_t)(nl + 1 - s);
+		(*nrec)++;
+	}
+	return true;
+}
+
+/* The text's graph with records applied, as one snapshot's text. */
+struct ngd_jm_node {
+	ng_id_t id;
+	const char *sec, *msgs; /* node (dev, ifdev) lines; msg lines */
+	size_t slen, mlen;
+};
+
+struct ngd_jm_edge {
+	ng_id_t a, b;
+	char ha[NG_HOOKSIZ * 3 + 1], hb[NG_HOOKSIZ * 3 + 1]; /* escaped */
+	const char *line;
+	size_t len;
+	bool gone;
+};
+
+struct ngd_jm {
+	struct ngd_jm_node *nodes; /* by ID */
+	size_t nnodes, maxnodes;
+	struct ngd_jm_edge *edges; /* in the order they were made */
+	size_t nedges, maxedges;
+	ng_id_t nextid;
+};
+
+/* The node id's entry, made if missing; NULL: out of memory. */
+static struct ngd_jm_node *
+ngd_jm_node(struct ngd_jm *m, ng_id_t id)
+{
+	size_t lo = 0, hi = m->nnodes;
+
+	if (hi > 0 && m->nodes[hi - 1].id < id)
+		lo = hi; /* the usual: a new node, the highest ID */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (m->nodes[mid].id == id)
+			return &m->nodes[mid];
+		if (m->nodes[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (m->nnodes == m->maxnodes) {
+		size_t cap = m->maxnodes ? 2 * m->maxnodes : 64;
+		struct ngd_jm_node *p = realloc(m->nodes, cap * sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		m->nodes = p;
+		m->maxnodes = cap;
+	}
+	memmove(&m->nodes[lo + 1], &m->nodes[lo],
+	    (m->nnodes - lo) * sizeof(*m->nodes));
+	m->nnodes++;
+	memset(&m->nodes[lo], 0, sizeof(*m->nodes));
+	m->nodes[lo].id = id;
+	return &m->nodes[lo];
+}
+
+/* Edges with end (id, hook) (hook NULL: any of id's) gone. */
+static void
+ngd_jm_cut(struct ngd_jm *m, ng_id_t id, const char *hook)
+{
+	for (size_t i = 0; i < m->nedges; i++) {
+		struct ngd_jm_edge *e = &m->edges[i];
+
+		if (!e->gone &&
+		    ((e->a == id &&
+			 (hook == NULL || strcmp(e->ha, hook) == 0)) ||
+			(e->b == id &&
+			    (hook == NULL || strcmp(e->hb, hook) == 0))))
+			e->gone = true;
+	}
+}
+
+/*
+ * One line (len bytes with its '\n', NUL-free) of the snapshot or of a
+ * record, into m; cur: the node whose node lines, and msg, the one whose
+ * msg lines, the lines before added to.  EINVAL: not understood.
+ */
+static int
+ngd_jm_line(struct ngd_jm *m, const char *line, size_t len, ng_id_t *cur,
+    ng_id_t *msg)
+{
+	char kw[24], c[NG_HOOKSIZ * 3 + 1], d[NG_HOOKSIZ * 3 + 1];
+	struct ngd_jm_node *n;
+	struct ngd_jm_edge *e;
+	unsigned id, id2;
+	int ok;
+
+	if (sscanf(line, "%23s %x", kw, &id) != 2)
+		return EINVAL;
+	if (strcmp(kw, "nextid") == 0) {
+		m->nextid = id;
+		return 0;
+	}
+	if (strcmp(kw, "node") == 0 || strcmp(kw, "dev") == 0 ||
+	    strcmp(kw, "ifdev") == 0) {
+		bool first = kw[0] == 'n';
+
+		if ((!first && id != *cur) || (n = ngd_jm_node(m, id)) == NULL)
+			return first ? ENOMEM : EINVAL;
+		if (first || n->sec == NULL) {
+			n->sec = line;
+			n->slen = 0;
+		} else if (n->sec + n->slen != line)
+			return EINVAL;
+		n->slen += len;
+		*cur = id;
+		return 0;
+	}
+	*cur = 0;
+	if (strcmp(kw, "msgs") == 0 || strcmp(kw, "msg") == 0) {
+		if ((n = ngd_jm_node(m, id)) == NULL)
+			return ENOMEM;
+		if (kw[3] == 's') { /* the lines that follow replace them */
+			n->msgs = NULL;
+			n->mlen = 0;
+			*msg = id;
+			return 0;
+		}
+		if (n->msgs == NULL)
+			n->msgs = line;
+		else if (n->msgs + n->mlen != line || *msg != id)
+			return EINVAL; /* not all in one place */
+		n->mlen += len;
+		*msg = id;
+		return 0;
+	}
+	*msg = 0;
+	if (strcmp(kw, "drop") == 0) {
+		if ((n = ngd_jm_node(m, id)) == NULL)
+			return ENOMEM;
+		n->sec = n->msgs = NULL;
+		n->slen = n->mlen = 0;
+		ngd_jm_cut(m, id, NULL);
+		return 0;
+	}
+	if (strcmp(kw, "unhook") == 0) {
+		if (sscanf(line, "unhook %x %95s", &id, c) != 2)
+			return EINVAL;
+		ngd_jm_cut(m, id, c);
+		return 0;
+	}
+	if (strcmp(kw, "hook") != 0)
+		return EINVAL;
+	ok = sscanf(line, "hook %x %95s %x %95s", &id, c, &id2, d);
+	if (ok != 4)
+		return EINVAL;
+	if (m->nedges == m->maxedges) {
+		size_t cap = m->maxedges ? 2 * m->maxedges : 64;
+
+		if ((e = realloc(m->edges, cap * sizeof(*e))) == NULL)
+			return ENOMEM;
+		m->edges = e;
+		m->maxedges = cap;
+	}
+	e = &m->edges[m->nedges++];
+	e->a = id;
+	e->b = id2;
+	memcpy(e->ha, c, sizeof(c));
+	memcpy(e->hb, d, sizeof(d));
+	e->line = line;
+	e->len = len;
+	e->gone = false;
+	return 0;
+}
+
+/*
+ * The snapshot (snap: its text, its end line cut off) with the whole
+ * records (n bytes at recs) applied: one text in a snapshot's order
+ * (nodes by ID, edges in the order they were made, messages), malloc'd
+ * into *out.  O(text), plus O(edges) for each edge cut.
+ */
+static int
+ngd_journal_merge(char *snap, char *recs, size_t n, char **out)
+{
+	struct ngd_jm m = { .nodes = NULL };
+	char *s, *e, *nl, *o = NULL, *p;
+	ng_id_t cur = 0, msg = 0;
+	size_t head = 0, size;
+	int error = 0;
+
+	*out = NULL;
+	/* the first two lines (version, netns) are kept as they are */
+	for (int i = 0; i < 2; i++)
+		head = (size_t)(strchr(snap + head, '\n') + 1 - snap);
+	for (int part = 0; part < 2 && error == 0; part++) {
+		s = part == 0 ? snap + head : recs;
+		e = part == 0 ? snap + strlen(snap) : recs + n;
+		for (; s < e && error == 0; s = nl + 1) {
+			nl = memchr(s, '\n', (size_t)(e - s));
+			if (part == 1 && strncmp(s, "commit ", 7) == 0) {
+				cur = msg = 0;
+				continue;
+			}
+			*nl = '\0'; /* sscanf stops at the line's end */
+			error = ngd_jm_line(&m, s, (size_t)(nl + 1 - s), &cur,
+			    &msg);
+			*nl = '\n';
+		}
+	}
+	size = head + strlen(snap) + n + 32;
+	if (error == 0 && (o = malloc(size)) == NULL)
+		error = ENOMEM;
+	if (error == 0) {
+		memcpy(o, snap, head);
+		p = o + head;
+		p += snprintf(p, 32, "nextid %08x\n", m.nextid);
+		for (size_t i = 0; i < m.nnodes; i++)
+			if (m.nodes[i].sec != NULL) {
+				memcpy(p, m.nodes[i].sec, m.nodes[i].slen);
+				p += m.nodes[i].slen;
+			}
+		for (size_t i = 0; i < m.nedges; i++)
+			if (!m.edges[i].gone) {
+				memcpy(p, m.edges[i].line, m.edges[i].len);
+				p += m.edges[i].len;
+			}
+		for (size_t i = 0; i < m.nnodes; i++)
+			if (m.nodes[i].sec != NULL && m.nodes[i].msgs != NULL) {
+				memcpy(p, m.nodes[i].msgs, m.nodes[i].mlen);
+				p += m.nodes[i].mlen;
+			}
+		*p = '\0';
+		*out = o;
+	}
+	free(m.nodes);
+	free(m.edges);
+	return error;
 }
 
 /* A takeover: a ksocket node's socket, handed over, is its own again
@@ -1311,12 +1994,37 @@ ngd_journal_restore_text(struct ngd_journal *j, char *text, size_t len,
     const struct ngd_handed_fd *fds, size_t nfds, const char **why,
     unsigned *nnodes)
 {
+	char *whole = NULL;
+	size_t after, good;
+	uint64_t sum;
+	unsigned nrec;
 	int error;
 
 	*nnodes = 0;
-	if (!ngd_journal_valid(j, text, len, why))
+	if (!ngd_journal_valid(j, text, len, &after, &sum, why))
 		return EINVAL;
+	if (!ngd_journal_records(text + after, len - after, sum, &good,
+		&nrec)) {
+		*why = "damaged (its sum does not match)";
+		return EINVAL;
+	}
+	if (good < len - after)
+		ngd_log(LOG_NOTICE,
+		    "journal %s: the last %zu bytes, a record a crash cut "
+		    "short (its request had no answer), left out",
+		    j->path, len - after - good);
+	if (nrec > 0) {
+		if ((error = ngd_journal_merge(text, text + after, good,
+			 &whole)) != 0) {
+			*why = error == ENOMEM ?
+			    "out of memory" :
+			    "damaged (a record not understood)";
+			return error;
+		}
+		text = whole;
+	}
 	error = ngd_journal_apply(j, text, fds, nfds, nnodes);
+	free(whole);
 	if (j->sockdev != NULL)
 		ngd_sockdev_expect_done(j->sockdev); /* sockets not taken */
 	return error;

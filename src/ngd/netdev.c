@@ -1345,6 +1345,18 @@ ngd_netdev_after_msg(void (*fn)(struct ng_graph *g, bool changed))
 	ngd_after_msg = fn;
 }
 
+/* Run after it, before its status goes back (journal.c). */
+static void (*ngd_msg_done)(void *arg, ng_id_t dest, const struct ng_mesg *m);
+static void *ngd_msg_done_arg;
+
+void
+ngd_netdev_msg_done(
+    void (*fn)(void *arg, ng_id_t dest, const struct ng_mesg *m), void *arg)
+{
+	ngd_msg_done = fn;
+	ngd_msg_done_arg = arg;
+}
+
 /* Run before a client's message to a node (fastpath_bridge.c). */
 static void (*ngd_before_msg)(struct ng_node *dest, const struct ng_mesg *m);
 
@@ -1431,6 +1443,7 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m,
 	struct ng_graph *g = from->graph;
 	bool generic = m->header.typecookie == NGM_GENERIC_COOKIE;
 	struct ng_node *dest;
+	ng_id_t dest_id = 0;
 	int error;
 
 	/*
@@ -1447,6 +1460,7 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m,
 		m->header.cmd == NGM_LISTNAMES)) {
 		(void)ngd_netdev_sync(g);
 	} else if (ng_path2node(from, addr, &dest, NULL) == 0) {
+		dest_id = dest->id;
 		(void)ngd_netdev_sync_node(dest);
 		if (ngd_before_msg != NULL)
 			ngd_before_msg(dest, m);
@@ -1464,6 +1478,8 @@ ngd_netdev_send_msg(struct ng_node *from, const char *addr, struct ng_mesg *m,
 		error = ng_send_msg(from, addr, m);
 	if (ngd_after_msg != NULL) /* fastpath.c: before the status goes back */
 		ngd_after_msg(g, !ngd_msg_readonly(m));
+	if (ngd_msg_done != NULL) /* the journal: what m changed written */
+		ngd_msg_done(ngd_msg_done_arg, dest_id, m);
 	*changed = !ngd_msg_reads_only(m);
 	return error;
 }

@@ -233,6 +233,11 @@ void ngd_netdev_after_msg(void (*fn)(struct ng_graph *g, bool changed));
 /* fn told of an event that changed at most the graph's edges (g's
  * ng_topo_gen says whether it did). */
 void ngd_netdev_graph_maybe_changed(struct ng_graph *g);
+/* fn(arg, dest, m) runs after each client's message m (and after_msg's
+ * fn), before its status goes back; dest: the ID of the node it was
+ * addressed to (0: none found, or a list).  The journal's (journal.c). */
+void ngd_netdev_msg_done(
+    void (*fn)(void *arg, ng_id_t dest, const struct ng_mesg *m), void *arg);
 /* fn(dest, m) runs before each client's message m to the node dest. */
 void ngd_netdev_before_msg(void (*fn)(struct ng_node *dest,
     const struct ng_mesg *m));
@@ -454,13 +459,9 @@ struct ngd_handed_fd {
 struct ngd_journal {
 	struct ng_graph *graph;
 	struct ngd_netdev *netdev;
-	/* What may change the text, as last seen: a client's message not
-	 * known to read only (ctl.c), a device brought home (netdev.c), the
-	 * graph's edges and names, its nodes (the core's counts). */
-	const uint64_t *changes, *dev_changes;
-	uint64_t seen, dev_seen, topo_seen;
-	ng_id_t nextid_seen;
-	unsigned nodes_seen;
+	/* Devices brought home (netdev.c), as last seen: a snapshot. */
+	const uint64_t *dev_changes;
+	uint64_t dev_seen;
 	uint64_t check_ms, next_ms;
 	uint64_t cookie; /* the namespace's; names the directory */
 	char base[PATH_MAX];
@@ -478,7 +479,39 @@ struct ngd_journal {
 		 * sums again only the lines that differ (journal.c). */
 		uint64_t *sums;
 		size_t nsums, maxsums, body;
+		uint64_t end; /* the end line's sum */
 	} text, last;
+	/*
+	 * The file is a snapshot (the text above) and records appended to
+	 * it, each what changed since the one before (journal.c): fd, open
+	 * for them (-1: the next write is a snapshot), their bytes and the
+	 * last one's sum.  What changed since: nodes by ID (what of them:
+	 * NGD_JMARK_*), edges made and cut in order (the core's watch), a
+	 * switching node's table as last written (by a count and a size).
+	 */
+	int fd;
+	size_t snap_len, rec_len;
+	uint64_t chain;
+	struct ngd_jbuf rec;
+	struct ngd_jmark {
+		ng_id_t id;
+		unsigned what;
+	} * marks;
+	size_t nmarks, maxmarks;
+	struct ngd_jedge {
+		ng_id_t a, b;
+		char ha[NG_HOOKSIZ], hb[NG_HOOKSIZ];
+		bool made;
+	} * edges;
+	size_t nedges, maxedges;
+	bool overflow; /* more than kept, or out of memory: a snapshot */
+	struct ngd_jtable {
+		ng_id_t id;
+		uint64_t gen;
+		uint32_t room;
+	} * tables;
+	size_t ntables;
+	struct ng_graph_watch watch;
 	bool enabled;
 	bool restored; /* a graph was rebuilt from the file at start */
 	bool fresh;    /* the next text reads every interface again */

@@ -69,6 +69,7 @@ fzj_journal(struct ngd_journal *j, struct ngd_netdev *nd, struct ng_graph *g)
 	memset(nd, 0, sizeof(*nd));
 	nd->expect_fd = -1;
 	j->lock_fd = -1;
+	j->fd = -1;
 	j->graph = g;
 	j->netdev = nd;
 	j->cookie = FZJ_COOKIE;

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 trap 'stop_ngd; ip netns del jx 2>/dev/null; rm -rf "$tmp"' EXIT
 start_ngd
-journal() { grep "^dev " /run/netgraph/*/journal | grep -o "placed=[a-z]*"; }
+journal() { python3 "$top/tests/journal_text.py" /run/netgraph/*/journal | grep "^dev " | grep -o "placed=[a-z]*"; }
 
 ngctl mkpeer eiface ether ether
 ip netns add jx
@@ -20,9 +20,10 @@ expect_rc "its name gone, ngeth0 comes home" 0 quiet ip link show ngeth0
 sleep 0.3
 expect "... and the journal says so, with no request" "" "$(journal)"
 
-# A request that reads only (jail(8)'s getifname before each vnet) makes
-# no text anew: ngd's CPU for 200 of them, 2 ms apart, does not grow with
-# the graph (it grew by the text of 500 eifaces made again after each).
+# A request that reads only (a getifname, as jail(8) sent before each
+# vnet) writes nothing: ngd's CPU for 200 of them, 2 ms apart, does not
+# grow with the graph (it grew by the text of 500 eifaces made again
+# after each).
 cpu_ms() { awk '{ print int($1 / 1000000) }' "/proc/$NGD_PID/schedstat"; }
 reads() {
 	local t0 t1

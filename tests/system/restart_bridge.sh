@@ -70,7 +70,7 @@ expect "... so the first ping floods nothing" 0 "$(flooded)"
 # --- SIGKILL: the journal's table ----------------------------------------
 ngctl msg br0: gettable >/dev/null # a request: the journal is written
 journal_has ' movehost ' 2
-expect "the journal holds the table" 2 "$(grep -c ' movehost ' /run/netgraph/*/journal)"
+expect "the journal holds the table" 2 "$(python3 "$top/tests/journal_text.py" /run/netgraph/*/journal | grep -c ' movehost ')"
 kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
 NGCTL_NO_AUTOSTART= ngctl list >/dev/null
 auto=$(serving)

@@ -137,10 +137,11 @@ expect_rc "before: the listening socket takes a connection" 0 \
     in_ns hb nc -z -w 2 198.18.62.1 7000
 sleep 0.3
 j=$(grep -l ' nat nat$' /run/netgraph/*/journal)
-nat_id=$(awk '$1 == "node" && $3 == "nat" { print $2 }' "$j")
+python3 "$top/tests/journal_text.py" "$j" >"$tmp/jtext"
+nat_id=$(awk '$1 == "node" && $3 == "nat" { print $2 }' "$tmp/jtext")
 expect "the journal has nat's settings, ids kept by setnextid" \
     "setaliasaddr setmode setdlt redirectport setnextid redirectport proxyrule" \
-    "$(awk -v id="$nat_id" '$1 == "msg" && $2 == id { print $3 }' "$j" | xargs)"
+    "$(awk -v id="$nat_id" '$1 == "msg" && $2 == id { print $3 }' "$tmp/jtext" | xargs)"
 
 # --- takeover: the sockets themselves are handed over ----------------------
 old=$NGD_PID

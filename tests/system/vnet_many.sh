@@ -96,18 +96,18 @@ k=40
 for i in $(seq 0 $((k - 1))); do ip netns add "n$i"; done
 for i in $(seq 0 $((k - 1))); do echo "msg ngeth$((i + 60)): vnet \"n$i\""; done | ngctl -f -
 journal_has " name=ngeth$((k + 59)) .* placed=n$((k - 1))( |$)" # (the last)
-# ... and then kept as it is (a read-only mount over the sandbox's
-# journal directory), as if ngd died before it caught up: else the
-# homecomings the journal records before the kill may hide the rest.
-mount --bind /run/netgraph /run/netgraph
-mount -o remount,bind,ro /run/netgraph
+# ... and then put back as it is after the kill, as if ngd died before
+# it caught up: else the homecomings the journal records before the
+# kill (each before its answer) may hide the rest.
+jf=$(echo /run/netgraph/*/journal)
+cp "$jf" "$tmp/frozen"
 for i in $(seq 0 $((k - 1))); do echo "msg ngeth$((i + 60)): vnet \"\""; done >"$tmp/home"
 ngctl -f "$tmp/home" >/dev/null 2>&1 &
 # killed once the first is home
 for _ in $(seq 500); do [ "$(count)" -gt $((n - 1 - k)) ] && break; done
 kill -KILL "$NGD_PID"; wait "$NGD_PID" 2>/dev/null; NGD_PID=
 wait $! 2>/dev/null
-umount /run/netgraph
+cp "$tmp/frozen" "$jf"
 echo "# killed with $(count) here"
 # An old TAP still there beside its new one (SIGKILL between the two):
 # one made in n0 with the name and MAC of ngeth60, the first home.

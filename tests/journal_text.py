@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""tests/journal_text.py FILE: a journal as the next ngd reads it (src/ngd/
+journal.c, DESIGN decision 12): its snapshot with the whole records after
+it applied, printed in a snapshot's order (nodes by ID, edges in the order
+they were made, messages), without its end line.  Checks every sum on the
+way: the snapshot's end line (version 2 and 3: each line's FNV-1a 64, folded
+in order) and each record's commit line (folded on from the one before); a
+record cut short at the end is left out, as ngd leaves it out.  Exits 1,
+saying why on stderr, if a sum is wrong.  -c: print only the number of
+whole records."""
+import re
+import sys
+
+M = (1 << 64) - 1
+BASIS = 14695981039346656037
+
+
+def fnv(b, h=BASIS):
+    for c in b:
+        h = ((h ^ c) * 1099511628211) & M
+    return h
+
+
+def fold(h, line):
+    return ((h ^ fnv(line)) * 1099511628211) & M
+
+
+def main():
+    args = sys.argv[1:]
+    count = "-c" in args
+    args = [a for a in args if a != "-c"]
+    t = open(args[0], "rb").read()
+    lines = t.splitlines(keepends=True)
+    version = int(lines[0].split()[1])
+    h = BASIS
+    i = 0
+    while not lines[i].startswith(b"end "):
+        h = fold(h, lines[i])
+        i += 1
+    if version >= 2 and int(lines[i].split()[1], 16) != h:
+        sys.exit("bad: the snapshot's end line is not its sum")
+    snap, recs = lines[:i], []
+    rec = []
+    for line in lines[i + 1:]:
+        if not line.endswith(b"\n"):
+            break  # cut short
+        if line.startswith(b"commit "):
+            if int(line.split()[1], 16) != h:
+                sys.exit("bad: a record's commit line is not its sum")
+            recs.append(rec)
+            rec = []
+        else:
+            h = fold(h, line)
+            rec.append(line)
+    if count:
+        print(len(recs))
+        return
+    head, nextid = snap[:2], None
+    nodes, msgs, edges = {}, {}, []  # id -> lines; [[a, ha, b, hb, line]]
+
+    def cut(i, hook=None):
+        for e in edges:
+            if (e[0] == i and hook in (None, e[1])) or \
+               (e[2] == i and hook in (None, e[3])):
+                e[4] = None
+
+    for part in [snap[2:]] + recs:
+        for line in part:
+            w = line.split()
+            kw, i = w[0], int(w[1], 16)
+            if kw == b"nextid":
+                nextid = i
+            elif kw == b"node":
+                nodes[i] = [line]
+            elif kw in (b"dev", b"ifdev"):
+                nodes[i].append(line)
+            elif kw == b"msgs":
+                msgs[i] = []
+            elif kw == b"msg":
+                msgs.setdefault(i, []).append(line)
+            elif kw == b"hook":
+                edges.append([i, w[2], int(w[3], 16), w[4], line])
+            elif kw == b"unhook":
+                cut(i, w[2])
+            elif kw == b"drop":
+                nodes.pop(i, None)
+                msgs.pop(i, None)
+                cut(i)
+            else:
+                sys.exit("bad: %r" % line)
+    out = b"".join(head) + b"nextid %08x\n" % nextid
+    out += b"".join(b"".join(nodes[i]) for i in sorted(nodes))
+    out += b"".join(e[4] for e in edges if e[4] is not None)
+    out += b"".join(b"".join(msgs.get(i, [])) for i in sorted(nodes))
+    sys.stdout.buffer.write(out)
+
+
+main()
