@@ -26,11 +26,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-ip netns add peer
-ip link add h0 type veth peer name p0
-ip link set p0 netns peer
-ip addr add 198.51.100.1/24 dev h0
-ip link set h0 up
+peer_wire
 start_ngd
 ngctl mkpeer eiface ether ether
 sleep 1000 &

@@ -28,14 +28,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add peer
 # ICMP datagram ("ping") sockets for root: the jail's programs decide
 sysctl -qw net.ipv4.ping_group_range="0 0"
-ip link add h0 type veth peer name p0
-ip link set p0 netns peer
-ip addr add 198.51.100.1/24 dev h0
+peer_wire
 ip addr add 2001:db8::1/64 dev h0 nodad
-ip link set h0 up
 in_ns peer ip link set lo up
 in_ns peer ip addr add 198.51.100.99/24 dev p0
 in_ns peer ip addr add 2001:db8::99/64 dev p0 nodad

@@ -25,11 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ip netns add peer
-ip link add h0 type veth peer name p0
-ip link set p0 netns peer
-ip addr add 198.51.100.1/24 dev h0
-ip link set h0 up
+peer_wire
 ip link add hd0 type veth peer name hd1
 ip addr add 198.18.7.1/32 dev hd0
 ip link set hd0 up
