@@ -120,9 +120,20 @@ ng_bpf_setprog(struct ng_hook *hook, const struct ng_bpf_hookprog *hp)
 
 	if (hp->bpf_prog_len <= 0)
 		return EINVAL;
-	for (int32_t i = 0; i < hp->bpf_prog_len; i++)
-		if (!ng_bpf_code_ok(hp->bpf_prog[i].code))
+	for (int32_t i = 0; i < hp->bpf_prog_len; i++) {
+		const struct ng_bpf_insn *in = &hp->bpf_prog[i];
+
+		if (!ng_bpf_code_ok(in->code))
 			return EINVAL;
+		/*
+		 * bpf_validate checks a jump's target as i + 1 + k, which
+		 * wraps: k 0xffffffff passed as a jump to i, and bpf_filter,
+		 * which adds k as an int, then jumps back to i for ever.
+		 */
+		if (in->code == (BPF_JMP | BPF_JA) &&
+		    in->k >= (uint32_t)(hp->bpf_prog_len - i - 1))
+			return EINVAL;
+	}
 	if (!bpf_validate((const struct bpf_insn *)hp->bpf_prog,
 		hp->bpf_prog_len))
 		return EINVAL;

@@ -948,6 +948,10 @@ test_bpf(void)
 	};
 	static const struct ng_bpf_insn size_18[] = { { .code = 0x38, .k = 0 },
 		{ .code = 0x06, .k = 14 } };
+	/* ja -1: bpf_validate's i + 1 + k wraps to a target in range. */
+	static const struct ng_bpf_insn ja_back[] = {
+		{ .code = 0x05, .k = 0xffffffff }, { .code = 0x06, .k = 14 }
+	};
 	struct ng_graph *g = graph();
 	struct ng_node *sock = ngt_socket(g, &conn);
 	struct ng_bpf_hookprog *hp;
@@ -1064,6 +1068,8 @@ test_bpf(void)
 	    setprogram(sock, "a", "m", "n", high_bit, 2, 0), EINVAL);
 	CHECK_INT("bpf/setprogram a code the interpreter lacks EINVAL",
 	    setprogram(sock, "a", "m", "n", size_18, 2, 0), EINVAL);
+	CHECK_INT("bpf/setprogram a jump back to itself EINVAL",
+	    setprogram(sock, "a", "m", "n", ja_back, 2, 0), EINVAL);
 	ngt_clear(&conn);
 	inject(sock, "a", udp, sizeof(udp));
 	CHECK("bpf/the program before them runs on",
