@@ -8,7 +8,7 @@
  * The text goes to jail.conf in the current directory (tests/fuzz/run
  * gives each target a scratch directory), so relative .includes find it.
  * A line "%%" splits off the files it may include: what follows the
- * first goes to jail.conf.d/1.conf, the second's to 2.conf, up to
+ * first goes to inc/1.conf, the second's to 2.conf, up to
  * FZJ_FILES files (a file the input does not hold is not there), so that
  * an included file may differ from its includer: end inside a block or
  * a string, set variables another file uses, include the others.
@@ -31,7 +31,9 @@
 #define FUZZ_ENTRY LLVMFuzzerTestOneInput
 #endif
 
-#define FZJ_FILES 4 /* jail.conf and the files in jail.conf.d/ */
+/* jail.conf and the files in inc/ (not jail.conf.d/: the Makefile takes
+ * every *.d under build/ for a dependency file) */
+#define FZJ_FILES 4
 
 static char fzj_dir[PATH_MAX]; /* the scratch directory, resolved */
 static char fzj_file[PATH_MAX + 16];
@@ -110,9 +112,9 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 			n = (size_t)(end - data) + 1;
 		if (i == 0) {
 			snprintf(name, sizeof(name), "jail.conf");
-			(void)mkdir("jail.conf.d", 0755);
+			(void)mkdir("inc", 0755);
 		} else {
-			snprintf(name, sizeof(name), "jail.conf.d/%d.conf", i);
+			snprintf(name, sizeof(name), "inc/%d.conf", i);
 		}
 		if (i > 0 && data == NULL) { /* no more in the input */
 			(void)unlink(name);
