@@ -42,6 +42,74 @@ struct ng_bpf_link {
 	int dlt; /* link type setfilter compiled for; 0: not known */
 };
 
+/*
+ * An opcode libpcap's interpreter runs.  Its bpf_validate looks at some
+ * fields of an opcode only (the class, the mode of a load, the operation
+ * of an ALU instruction), so it takes 53,248 of the 65,536 codes, and
+ * bpf_filter calls abort() on every one it has no case for (0x38: a load
+ * of size 0x18, 0x8030: a byte load with a bit set above): one
+ * setprogram would take ngd down with the first frame.  These are its
+ * cases (libpcap 1.10's bpf_filter_with_aux_data), as FreeBSD's kernel
+ * checks each code against the ones its interpreter knows.
+ */
+static bool
+ng_bpf_code_ok(uint16_t code)
+{
+	switch (code) {
+	case BPF_RET | BPF_K:
+	case BPF_RET | BPF_A:
+	case BPF_LD | BPF_W | BPF_ABS:
+	case BPF_LD | BPF_H | BPF_ABS:
+	case BPF_LD | BPF_B | BPF_ABS:
+	case BPF_LD | BPF_W | BPF_LEN:
+	case BPF_LDX | BPF_W | BPF_LEN:
+	case BPF_LD | BPF_W | BPF_IND:
+	case BPF_LD | BPF_H | BPF_IND:
+	case BPF_LD | BPF_B | BPF_IND:
+	case BPF_LDX | BPF_MSH | BPF_B:
+	case BPF_LD | BPF_IMM:
+	case BPF_LDX | BPF_IMM:
+	case BPF_LD | BPF_MEM:
+	case BPF_LDX | BPF_MEM:
+	case BPF_ST:
+	case BPF_STX:
+	case BPF_JMP | BPF_JA:
+	case BPF_JMP | BPF_JGT | BPF_K:
+	case BPF_JMP | BPF_JGE | BPF_K:
+	case BPF_JMP | BPF_JEQ | BPF_K:
+	case BPF_JMP | BPF_JSET | BPF_K:
+	case BPF_JMP | BPF_JGT | BPF_X:
+	case BPF_JMP | BPF_JGE | BPF_X:
+	case BPF_JMP | BPF_JEQ | BPF_X:
+	case BPF_JMP | BPF_JSET | BPF_X:
+	case BPF_ALU | BPF_ADD | BPF_X:
+	case BPF_ALU | BPF_SUB | BPF_X:
+	case BPF_ALU | BPF_MUL | BPF_X:
+	case BPF_ALU | BPF_DIV | BPF_X:
+	case BPF_ALU | BPF_MOD | BPF_X:
+	case BPF_ALU | BPF_AND | BPF_X:
+	case BPF_ALU | BPF_OR | BPF_X:
+	case BPF_ALU | BPF_XOR | BPF_X:
+	case BPF_ALU | BPF_LSH | BPF_X:
+	case BPF_ALU | BPF_RSH | BPF_X:
+	case BPF_ALU | BPF_ADD | BPF_K:
+	case BPF_ALU | BPF_SUB | BPF_K:
+	case BPF_ALU | BPF_MUL | BPF_K:
+	case BPF_ALU | BPF_DIV | BPF_K:
+	case BPF_ALU | BPF_MOD | BPF_K:
+	case BPF_ALU | BPF_AND | BPF_K:
+	case BPF_ALU | BPF_OR | BPF_K:
+	case BPF_ALU | BPF_XOR | BPF_K:
+	case BPF_ALU | BPF_LSH | BPF_K:
+	case BPF_ALU | BPF_RSH | BPF_K:
+	case BPF_ALU | BPF_NEG:
+	case BPF_MISC | BPF_TAX:
+	case BPF_MISC | BPF_TXA:
+		return true;
+	}
+	return false;
+}
+
 /* Replace hook's program with a validated copy of hp. */
 static int
 ng_bpf_setprog(struct ng_hook *hook, const struct ng_bpf_hookprog *hp)
@@ -50,8 +118,23 @@ ng_bpf_setprog(struct ng_hook *hook, const struct ng_bpf_hookprog *hp)
 	struct ng_bpf_hookprog *copy;
 	size_t size;
 
-	if (hp->bpf_prog_len <= 0 ||
-	    !bpf_validate((const struct bpf_insn *)hp->bpf_prog,
+	if (hp->bpf_prog_len <= 0)
+		return EINVAL;
+	for (int32_t i = 0; i < hp->bpf_prog_len; i++) {
+		const struct ng_bpf_insn *in = &hp->bpf_prog[i];
+
+		if (!ng_bpf_code_ok(in->code))
+			return EINVAL;
+		/*
+		 * bpf_validate checks a jump's target as i + 1 + k, which
+		 * wraps: k 0xffffffff passed as a jump to i, and bpf_filter,
+		 * which adds k as an int, then jumps back to i for ever.
+		 */
+		if (in->code == (BPF_JMP | BPF_JA) &&
+		    in->k >= (uint32_t)(hp->bpf_prog_len - i - 1))
+			return EINVAL;
+	}
+	if (!bpf_validate((const struct bpf_insn *)hp->bpf_prog,
 		hp->bpf_prog_len))
 		return EINVAL;
 	size = NG_BPF_HOOKPROG_SIZE(hp->bpf_prog_len);

@@ -7,6 +7,11 @@
  *
  * The text goes to jail.conf in the current directory (tests/fuzz/run
  * gives each target a scratch directory), so relative .includes find it.
+ * A line "%%" splits off the files it may include: what follows the
+ * first goes to inc/1.conf, the second's to 2.conf, up to
+ * FZJ_FILES files (a file the input does not hold is not there), so that
+ * an included file may differ from its includer: end inside a block or
+ * a string, set variables another file uses, include the others.
  * An .include may name any file, and the fuzzer would soon try devices:
  * this target is linked with fopen and glob wrapped (-Wl,--wrap, see the
  * Makefile), and while a file is parsed they refuse whatever lies outside
@@ -16,6 +21,7 @@
  */
 #include <glob.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jail.h"
@@ -24,6 +30,10 @@
 #ifndef FUZZ_ENTRY
 #define FUZZ_ENTRY LLVMFuzzerTestOneInput
 #endif
+
+/* jail.conf and the files in inc/ (not jail.conf.d/: the Makefile takes
+ * every *.d under build/ for a dependency file) */
+#define FZJ_FILES 4
 
 static char fzj_dir[PATH_MAX]; /* the scratch directory, resolved */
 static char fzj_file[PATH_MAX + 16];
@@ -88,9 +98,39 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 		FUZZ_ASSERT((fzj_null = __real_fopen("/dev/null", "we")) !=
 		    NULL);
 	}
-	FUZZ_ASSERT((fp = __real_fopen(fzj_file, "we")) != NULL);
-	FUZZ_ASSERT(fwrite(data, 1, size, fp) == size);
-	FUZZ_ASSERT(fclose(fp) == 0);
+	for (int i = 0; i < FZJ_FILES; i++) {
+		const uint8_t *end = NULL;
+		char name[32];
+		size_t n = size;
+
+		for (size_t k = 0; k + 4 <= size; k++)
+			if (memcmp(data + k, "\n%%\n", 4) == 0) {
+				end = data + k;
+				break;
+			}
+		if (end != NULL)
+			n = (size_t)(end - data) + 1;
+		if (i == 0) {
+			snprintf(name, sizeof(name), "jail.conf");
+			(void)mkdir("inc", 0755);
+		} else {
+			snprintf(name, sizeof(name), "inc/%d.conf", i);
+		}
+		if (i > 0 && data == NULL) { /* no more in the input */
+			(void)unlink(name);
+			continue;
+		}
+		FUZZ_ASSERT((fp = __real_fopen(name, "we")) != NULL);
+		FUZZ_ASSERT(fwrite(data, 1, n, fp) == n);
+		FUZZ_ASSERT(fclose(fp) == 0);
+		if (end == NULL) {
+			data = NULL;
+			size = 0;
+		} else {
+			size -= (size_t)(end + 4 - data);
+			data = end + 4;
+		}
+	}
 
 	fzj_confined = true;
 	if (jail_conf_load(fzj_file, &conf, &d) == 0) {

@@ -3,7 +3,7 @@
  * whole) reading what a hostile or broken ngd sends: frames of any kind,
  * length and address, messages whose arglen lies, statuses for requests
  * never made, replies to the BINARY2ASCII and ASCII2BINARY requests the
- * ASCII calls make.  The "ngd" is the far end of a socketpair holding the
+ * ASCII calls make, statuses for the frames, names and replies sent.  The "ngd" is the far end of a socketpair holding the
  * input's datagrams, then shut, so that every wait ends; the requests the
  * library sends are left unread.  Request tokens start at 1 each input,
  * so that a reply can match one.
@@ -46,7 +46,7 @@ fzl_call(int cs, uint8_t op)
 	char path[NG_PATHSIZ], hook[NG_HOOKSIZ];
 	int n;
 
-	switch (op % 9) {
+	switch (op % 12) {
 	case 0:
 		if ((n = NgAllocRecvMsg(cs, &m, path)) >= 0)
 			FUZZ_ASSERT(m != NULL && strlen(path) < NG_PATHSIZ);
@@ -86,7 +86,21 @@ fzl_call(int cs, uint8_t op)
 		    NULL, 0);
 		break;
 	case 8: /* ASCII2BINARY, then the binary message */
-		(void)NgSendAsciiMsg(cs, "[1]:", "name fuzz");
+		(void)NgSendAsciiMsg(cs, op & 0x80 ? "." : "[1]:", "%s fuzz",
+		    op & 0x40 ? "msg" : "name");
+		break;
+	case 9: /* a frame out: its status */
+		memset(buf.b, 0, sizeof(buf.b));
+		(void)NgSendData(cs, op & 0x80 ? "h" : NULL, buf.b, op);
+		break;
+	case 10: /* a request with no reply wanted */
+		(void)NgNameNode(cs, ".", "fuzz%u", op);
+		break;
+	case 11: /* a reply to a message of the peer's */
+		memset(&buf.m, 0, sizeof(buf.m));
+		buf.m.header.version = NG_VERSION;
+		buf.m.header.token = op;
+		(void)NgSendReplyMsg(cs, ".", &buf.m, op & 1 ? "x" : NULL, 1);
 		break;
 	}
 }

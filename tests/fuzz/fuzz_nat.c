@@ -6,9 +6,12 @@
  * Input: operations, each one byte then its operands (see the switch
  * below).  A packet is either the input's bytes as they are, or built
  * from a few known addresses, a protocol and ports, with every checksum
- * right, followed by the input's bytes, or an ICMP error from the far
- * end quoting the last packet translated (so errors meet their links),
- * or a TCP or UDP packet whose checksum is left partial (TAP offload).
+ * right, followed by the input's bytes (maybe with IP options, maybe a
+ * fragment), or an ICMP error from the far end quoting the last packet
+ * translated (so errors meet their links; an error about an error
+ * quotes one with its own quote), or a later fragment of the last
+ * packet (its header, options or not, at an offset), or a TCP or UDP
+ * packet whose checksum is left partial (TAP offload).
  * Checked: no crash, leak or undefined behaviour (ASan, UBSan); nothing
  * past the IP length is written; and a checksum that was right when the
  * packet went in is right when it comes out, whatever the engine did
@@ -106,7 +109,65 @@ fza_check(const uint8_t *b, size_t len)
 	return s;
 }
 
-/* A packet from known parts, its sums right, then the input's bytes. */
+/*
+ * IP options (4 to 40 bytes, opt from the input): as routers and hosts
+ * send them (record route, timestamp, router alert, padded with NOPs
+ * and an end), or the input's bytes as they are.
+ */
+static size_t
+fza_options(struct fz_in *in, uint8_t *o)
+{
+	uint8_t how = fz_u8(in);
+	size_t n = 4 * (1 + how % 10), i = 0, k;
+
+	memset(o, 0, n);
+	if (how & 0x80) {
+		const uint8_t *b = fz_bytes(in, n, &k);
+
+		memcpy(o, b, k);
+		return n;
+	}
+	while (i < n) {
+		switch (fz_u8(in) % 5) {
+		case 0: /* NOP */
+			o[i++] = 1;
+			break;
+		case 1: /* record route, room for what fits */
+			k = n - i < 3 ? n - i : 3 + (n - i - 3) / 4 * 4;
+			if (k < 3) {
+				o[i++] = 1;
+				break;
+			}
+			o[i] = 7;
+			o[i + 1] = (uint8_t)k;
+			o[i + 2] = 4;
+			i += k;
+			break;
+		case 2: /* router alert */
+			if (n - i < 4) {
+				o[i++] = 1;
+				break;
+			}
+			o[i] = 148;
+			o[i + 1] = 4;
+			i += 4;
+			break;
+		case 3: /* an option whose length lies */
+			o[i] = 68;
+			if (i + 1 < n)
+				o[i + 1] = fz_u8(in);
+			i = n;
+			break;
+		default: /* the end */
+			i = n;
+			break;
+		}
+	}
+	return n;
+}
+
+/* A packet from known parts, its sums right, then the input's bytes;
+ * maybe with IP options, maybe a fragment. */
 static size_t
 fza_build(struct fz_in *in, uint8_t *b)
 {
@@ -116,16 +177,19 @@ fza_build(struct fz_in *in, uint8_t *b)
 	uint8_t proto = protos[fz_u8(in) % 4];
 	uint16_t off = fz_u16(in), a = fz_u16(in), c = fz_u16(in);
 	uint8_t flags = fz_u8(in);
-	size_t plen = fz_u8(in), hl, tot;
+	size_t plen = fz_u8(in), hl, tot, ihl = 20;
 	uint8_t *t;
 	uint32_t sum;
 
 	hl = proto == IPPROTO_TCP ? 20 : proto == 47 ? 4 : 8;
+	if (off & 0x4000) /* options */
+		ihl += fza_options(in, b + 20);
 	if (plen > in->left)
 		plen = in->left;
-	tot = 20 + hl + plen;
-	memset(b, 0, tot);
-	b[0] = 0x45;
+	tot = ihl + hl + plen;
+	memset(b, 0, 20);
+	memset(b + ihl, 0, hl + plen);
+	b[0] = (uint8_t)(0x40 | ihl / 4);
 	fza_put16(b + 2, (uint16_t)tot);
 	fza_put16(b + 4, (uint16_t)(a ^ c));
 	/* mostly not a fragment */
@@ -134,8 +198,8 @@ fza_build(struct fz_in *in, uint8_t *b)
 	b[9] = proto;
 	memcpy(b + 12, &src, 4);
 	memcpy(b + 16, &dst, 4);
-	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, 20)));
-	t = b + 20;
+	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, ihl)));
+	t = b + ihl;
 	memcpy(t + hl, in->p, plen);
 	in->p += plen;
 	in->left -= plen;
@@ -172,6 +236,43 @@ fza_build(struct fz_in *in, uint8_t *b)
 static uint8_t fza_last[FZA_BUF];
 static size_t fza_last_len;
 static bool fza_last_in;
+/* The last IPv4 packet as it was before translation, and its way. */
+static uint8_t fza_orig[FZA_BUF];
+static size_t fza_orig_len;
+static bool fza_orig_in;
+
+/*
+ * A later fragment of the last IPv4 packet, as its sender cut it: its
+ * header (options too: they may be copied into every fragment) with an
+ * offset and maybe more to come, then the input's bytes; the IP sum
+ * right.  false: there is none to follow.
+ */
+static bool
+fza_fragment(struct fz_in *in, uint8_t *b, size_t *len, bool *way)
+{
+	size_t ihl, plen;
+	uint16_t off = fz_u16(in);
+	const uint8_t *p;
+
+	if (fza_orig_len < 20)
+		return false;
+	ihl = (size_t)(fza_orig[0] & 0x0f) * 4;
+	if (ihl < 20 || ihl > fza_orig_len)
+		return false;
+	if (!(off & 0x8000)) /* mostly without the options (not copied) */
+		ihl = 20;
+	memcpy(b, fza_orig, ihl);
+	b[0] = (uint8_t)(0x40 | ihl / 4);
+	p = fz_bytes(in, fz_u8(in) * 4u, &plen);
+	memcpy(b + ihl, p, plen);
+	fza_put16(b + 2, (uint16_t)(ihl + plen));
+	fza_put16(b + 6, (uint16_t)(off & 0x3fff));
+	fza_put16(b + 10, 0);
+	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, ihl)));
+	*len = ihl + plen;
+	*way = fza_orig_in;
+	return true;
+}
 
 /* An ICMP error about the last packet, from where it went back to where
  * it came from, quoting qlen bytes of it; its sums right. */
@@ -210,6 +311,11 @@ fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in, uint64_t now)
 	size_t tot = len >= 4 ? fza_get16(b + 2) : 0;
 
 	memcpy(before, b, len);
+	if (len >= 20 && (b[0] >> 4) == 4) {
+		memcpy(fza_orig, b, len);
+		fza_orig_len = len;
+		fza_orig_in = in;
+	}
 	r = in ? ng_alias_in(la, b, len, now) : ng_alias_out(la, b, len, now);
 	FUZZ_ASSERT(r <= NG_ALIAS_ERROR);
 	if (tot < len)
@@ -235,7 +341,7 @@ static void
 fza_partial(struct ng_alias *la, struct fz_in *in, uint8_t *b, bool way,
     uint64_t now)
 {
-	size_t n = fza_build(in, b), off;
+	size_t n = fza_build(in, b), off, ihl;
 	uint32_t sum;
 	uint16_t fin;
 	struct fza_sums s1;
@@ -243,14 +349,15 @@ fza_partial(struct ng_alias *la, struct fz_in *in, uint8_t *b, bool way,
 	if ((b[9] != IPPROTO_TCP && b[9] != IPPROTO_UDP) ||
 	    (fza_get16(b + 6) & 0x3fff))
 		return;
-	off = 20 + (b[9] == IPPROTO_TCP ? 16 : 6);
-	sum = ng_alias_sum(0, b + 12, 8) + b[9] + (uint32_t)(n - 20);
+	ihl = (size_t)(b[0] & 0x0f) * 4;
+	off = ihl + (b[9] == IPPROTO_TCP ? 16 : 6);
+	sum = ng_alias_sum(0, b + 12, 8) + b[9] + (uint32_t)(n - ihl);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	fza_put16(b + off, (uint16_t)sum);
 	if (ng_alias_partial(la, way, b, n, now) != NG_ALIAS_OK)
 		return;
-	fin = ng_alias_fold(ng_alias_sum(0, b + 20, n - 20));
+	fin = ng_alias_fold(ng_alias_sum(0, b + ihl, n - ihl));
 	fza_put16(b + off, fin == 0 && b[9] == IPPROTO_UDP ? 0xffff : fin);
 	s1 = fza_check(b, n);
 	FUZZ_ASSERT(s1.ip && s1.l4);
@@ -273,12 +380,13 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 	if (la == NULL)
 		return 0;
 	fza_last_len = 0;
+	fza_orig_len = 0;
 	ng_alias_set_max_links(la, 1 + fz_u8(&in));
 	ng_alias_set_addr(la, fza_addr(&in));
 	for (int op = 0; op < FZA_MAXOPS && in.left > 0; op++) {
 		uint8_t k = fz_u8(&in), i;
 
-		switch (k % 13) {
+		switch (k % 14) {
 		case 0: /* the input's bytes as a packet, out or in */
 		case 1:
 			n = fz_u8(&in);
@@ -286,17 +394,24 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 			memcpy(b, in.p, n);
 			in.p += n;
 			in.left -= n;
-			fza_packet(la, b, n, k % 13 == 1, now);
+			fza_packet(la, b, n, k % 14 == 1, now);
 			break;
 		case 2: /* a well-formed packet, out or in */
 		case 3:
 			n = fza_build(&in, b);
-			fza_packet(la, b, n, k % 13 == 3, now);
+			fza_packet(la, b, n, k % 14 == 3, now);
 			break;
 		case 11: /* a TAP's frame, its checksum partial, out or in */
 		case 12:
-			fza_partial(la, &in, b, k % 13 == 12, now);
+			fza_partial(la, &in, b, k % 14 == 12, now);
 			break;
+		case 13: { /* the next fragment of the last packet */
+			bool way;
+
+			if (fza_fragment(&in, b, &n, &way))
+				fza_packet(la, b, n, way, now);
+			break;
+		}
 		case 10: /* the far end's error about the last packet */
 			n = fza_error(&in, b);
 			fza_packet(la, b, n, !fza_last_in, now);

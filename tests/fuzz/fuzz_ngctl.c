@@ -25,6 +25,10 @@
 #include "../../src/ngd/ngd.h"
 #include "fuzz.h"
 
+#ifndef FUZZ_ENTRY
+#define FUZZ_ENTRY LLVMFuzzerTestOneInput
+#endif
+
 #define FZC_MAXLINES 32
 #define FZC_MAXLINE 1024
 
@@ -146,10 +150,10 @@ fzc_allowed(const struct ngctl_cmd *cmd, int ac, char **av)
 	return true;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
 int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
 	struct ngctl ng = { .cs = -1, .ds = -1 };
 	char line[FZC_MAXLINE], *av[NGCTL_MAX_ARGS];

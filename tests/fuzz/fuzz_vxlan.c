@@ -6,7 +6,8 @@
  *
  * Input: operations, each one byte then its operands (see the switch
  * below): a datagram on o (the input's bytes, often behind a valid
- * header for VNI 42, with a sender made of four input bytes), a frame on
+ * header for VNI 42, with a sender made of four input bytes: IPv4,
+ * IPv6, or a family and length of any kind), a frame on
  * i (with TAP offload metadata, which the node then acts on in
  * software), setvni, setconfig with the input's bytes as its argument,
  * gettable, getstats, flush, and clock ticks that age learned hosts.
@@ -70,11 +71,26 @@ fzx_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 			p->vh.gso_type = NG_GSO_DGRAMS;
 			p->vh.gso_size = fz_u16(in) % 1600;
 		}
-		if (op & 0x20) {
+		if ((op & 0xa0) == 0x20) {
 			p->peer.len = sizeof(p->peer.u.sin);
 			p->peer.u.sin.sin_family = AF_INET;
 			p->peer.u.sin.sin_addr.s_addr = a;
 			p->peer.u.sin.sin_port = htons(4789);
+		} else if (op & 0x80) { /* IPv6, 2001:db8::a */
+			p->peer.len = sizeof(p->peer.u.sin6);
+			p->peer.u.sin6.sin6_family = AF_INET6;
+			p->peer.u.sin6.sin6_addr.s6_addr[0] = 0x20;
+			p->peer.u.sin6.sin6_addr.s6_addr[1] = 0x01;
+			p->peer.u.sin6.sin6_addr.s6_addr[2] = 0x0d;
+			p->peer.u.sin6.sin6_addr.s6_addr[3] = 0xb8;
+			memcpy(&p->peer.u.sin6.sin6_addr.s6_addr[12], &a, 4);
+			p->peer.u.sin6.sin6_port = htons(4789);
+			if (op & 0x20) { /* or any family and length */
+				p->peer.len = (uint8_t)(a %
+				    (sizeof(p->peer.u) + 1));
+				p->peer.u.sa.sa_family = (sa_family_t)(a >> 8 &
+				    0x1f);
+			}
 		}
 		(void)ng_socket_send_data(sock, "o", &p);
 		break;

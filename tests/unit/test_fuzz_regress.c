@@ -8,7 +8,7 @@
  * control server with it (ctl.c, and loop.c and netdev.c, which it
  * calls), as make fuzz links it; the journal target brings journal.c,
  * the CNI target the CNI plugin (and json-c), the libng target
- * libnetgraph's netgraph.c, the jailparam target jail(8)'s main file.  fuzz_ngctl needs a running ngd and
+ * libnetgraph's netgraph.c, the jailparam target jail(8)'s main file.  fuzz_ngctl and fuzz_ngscript need a running ngd and
  * libnetgraph, and fuzz_jailconf the fopen and glob wrappers that keep
  * its .includes in a scratch directory: tests/fuzz/run replays their
  * findings.
@@ -56,6 +56,15 @@
 #define FUZZ_ENTRY fuzz_jailparam_one
 #include "../fuzz/fuzz_jailparam.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_ksocket_one
+#include "../fuzz/fuzz_ksocket.c"
+#undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_bpf_one
+#include "../fuzz/fuzz_bpf.c"
+#undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_pipe_one
+#include "../fuzz/fuzz_pipe.c"
+#undef FUZZ_ENTRY
 
 #include "ngtest.h"
 
@@ -76,6 +85,9 @@ static const struct {
 	{ "cni", fuzz_cni_one },
 	{ "libng", fuzz_libng_one },
 	{ "jailparam", fuzz_jailparam_one },
+	{ "ksocket", fuzz_ksocket_one },
+	{ "bpf", fuzz_bpf_one },
+	{ "pipe", fuzz_pipe_one },
 };
 
 static int

@@ -941,6 +941,17 @@ test_bpf(void)
 	static const struct ng_bpf_insn bad_jump[] = {
 		{ .code = 0x15, .jt = 5, .k = 1 }, { .code = 0x06, .k = 0 }
 	};
+	/* Codes bpf_validate takes and bpf_filter aborts on (fuzz_bpf):
+	 * a byte load with a bit set above the byte, a load of size 0x18. */
+	static const struct ng_bpf_insn high_bit[] = {
+		{ .code = 0x8030, .k = 0 }, { .code = 0x06, .k = 14 }
+	};
+	static const struct ng_bpf_insn size_18[] = { { .code = 0x38, .k = 0 },
+		{ .code = 0x06, .k = 14 } };
+	/* ja -1: bpf_validate's i + 1 + k wraps to a target in range. */
+	static const struct ng_bpf_insn ja_back[] = {
+		{ .code = 0x05, .k = 0xffffffff }, { .code = 0x06, .k = 14 }
+	};
 	struct ng_graph *g = graph();
 	struct ng_node *sock = ngt_socket(g, &conn);
 	struct ng_bpf_hookprog *hp;
@@ -1053,6 +1064,16 @@ test_bpf(void)
 	    st.xmitFrames == 1 && st.xmitOctets == 14);
 	CHECK_INT("bpf/setprogram invalid EINVAL",
 	    setprogram(sock, "a", "m", "n", bad_jump, 2, 0), EINVAL);
+	CHECK_INT("bpf/setprogram a code with bits above a byte EINVAL",
+	    setprogram(sock, "a", "m", "n", high_bit, 2, 0), EINVAL);
+	CHECK_INT("bpf/setprogram a code the interpreter lacks EINVAL",
+	    setprogram(sock, "a", "m", "n", size_18, 2, 0), EINVAL);
+	CHECK_INT("bpf/setprogram a jump back to itself EINVAL",
+	    setprogram(sock, "a", "m", "n", ja_back, 2, 0), EINVAL);
+	ngt_clear(&conn);
+	inject(sock, "a", udp, sizeof(udp));
+	CHECK("bpf/the program before them runs on",
+	    ngt_count(&conn, "m") == 1 && conn.frames[0].len == 14);
 	CHECK_INT("bpf/setprogram wrong size EINVAL",
 	    setprogram(sock, "a", "m", "n", ret14, 1, 4), EINVAL);
 	CHECK_INT("bpf/setprogram short EINVAL",
