@@ -123,7 +123,7 @@ ngctl mkpeer ngeth0: bridge ether link0
 ngctl name ngeth0:ether fbr
 ngctl connect fbr: ngeth1: link1 ether
 journal_has ' placed=fa( |$)' && journal_has ' placed=fb( |$)' &&
-    journal_has '^hook [0-9a-f]+ ether [0-9a-f]+ link1$'
+    journal_has '^hook [0-9a-f]+ (ether [0-9a-f]+ link1|link1 [0-9a-f]+ ether)$'
 kill -KILL "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 ngd_as "$nobpf" -c 28 # BPF_LINK_CREATE

@@ -127,7 +127,7 @@ expect "connected again: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
 
 # --- restart and takeover (decision 12) ------------------------------------
 # (the journal has the edge made again, and autosrc off)
-journal_has '^hook [0-9a-f]+ lower [0-9a-f]+ ether$' &&
+journal_has '^hook [0-9a-f]+ (lower [0-9a-f]+ ether|ether [0-9a-f]+ lower)$' &&
     journal_has '^msg [0-9a-f]+ setautosrc 0$'
 kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null

@@ -30,7 +30,7 @@ ngctl mkpeer eiface ether ether
 ip netns add away
 trap 'ip netns del away 2>/dev/null; rm -rf "$tmp"' EXIT
 journal_has '^node [0-9a-f]+ eiface ngeth2$' &&
-    journal_has '^hook [0-9a-f]+ ether [0-9a-f]+ link1$'
+    journal_has '^hook [0-9a-f]+ (ether [0-9a-f]+ link1|link1 [0-9a-f]+ ether)$'
 ip link set ngeth2 netns away
 expect "three interfaces, one moved away" "ngeth0 ngeth1 ngeth2" \
     "$( (ip -o link show; ip -n away -o link show) | awk -F': ' '/ngeth/ { sub(/@.*/, "", $2); print $2 }' | sort | xargs)"
