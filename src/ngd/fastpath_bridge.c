@@ -83,13 +83,14 @@ struct ngd_br {
 	unsigned n;
 	struct ngd_br_member *m; /* by eiface ID */
 	uint64_t gen;            /* the node's when last written */
-	uint64_t msg_gen; /* the node's as a client's message or loop pass
+	uint64_t msg_gen;  /* the node's as a client's message or loop pass
 			   * began: what moves it after, the message did */
-	bool stale;       /* its hosts to be written whatever gen */
-	bool due;         /* the tick's write-back is to write it */
-	bool keep;        /* ngd_fast_br_sync's scratch */
-	int64_t room0;    /* its room as an import began, or -1 */
-	int64_t seen;     /* hosts learned since, the import saw */
+	bool stale;        /* its hosts to be written whatever gen */
+	bool due;          /* the tick's write-back is to write it */
+	bool keep;         /* ngd_fast_br_sync's scratch */
+	int64_t room0;     /* its room as an import began, or -1 */
+	int64_t room_node; /* the node's room as last written, or -1 */
+	int64_t seen;      /* hosts learned since, the import saw */
 	struct ngd_br *next;
 };
 
@@ -595,7 +596,7 @@ ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 		(void)bpf_map_delete_elem(br->brroom_fd, &b->id); /* no limit */
 		return;
 	}
-	room = node->type->switching->room(node);
+	room = b->room_node = node->type->switching->room(node);
 	if (b->room0 >= 0 && (now = ngd_br_room_now(br, b)) >= 0 &&
 	    b->room0 - now > b->seen)
 		room -= b->room0 - now - b->seen;
@@ -1257,6 +1258,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	b->n = n;
 	b->keep = true;
 	b->room0 = -1;
+	b->room_node = -1;
 	/* A port joining or leaving: its table as written (the map has
 	 * it, or the tick writes it: stale, below), so only what the
 	 * message changed in it is written before the reply (a port gone
@@ -1441,6 +1443,14 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 			ngd_br_push(br, b, node);
 			now = true;
 		}
+		/* Its room as the message left it (setmaxhosts: a flood
+		 * right after the reply learned up to the old bound until
+		 * the next import), unless an import is under way: its end
+		 * writes it. */
+		if (node != NULL && b->room0 < 0 &&
+		    node->type->switching->room != NULL &&
+		    (int64_t)node->type->switching->room(node) != b->room_node)
+			ngd_br_room(br, b, node);
 	}
 	if (now)
 		ngd_br_pull(br, true);
