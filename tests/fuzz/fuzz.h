@@ -151,27 +151,36 @@ static const struct ng_socket_ops fz_sock_ops = {
 	.gone = fz_gone,
 };
 
-/* A graph with the fake backend, clock and client; NULL on ENOMEM. */
+/* A graph with the fake backend, clock and client, and one more backend
+ * (extra, NULL: none); NULL on ENOMEM. */
 static inline struct ng_graph *
-fz_graph(const struct ng_socket_ops *sock_ops)
+fz_graph_with(const struct ng_socket_ops *sock_ops,
+    const struct ng_backend *extra)
 {
+	struct ng_backend be[3] = {
+		{ NGM_SOCKET_COOKIE, sock_ops != NULL ? sock_ops : &fz_sock_ops,
+		    NULL },
+	};
 	struct ng_graph_cfg cfg = {
 		.types = ng_nodes_types,
-		.backends =
-		    (const struct ng_backend[]){
-			{ NGM_SOCKET_COOKIE,
-			    sock_ops != NULL ? sock_ops : &fz_sock_ops, NULL },
-			{ 0, NULL, NULL },
-		    },
+		.backends = be,
 		.netdev_ops = &ngt_netdev_ops,
 		.backend = &fz_fake,
 		.clock_ms = fz_clock,
 	};
 	struct ng_graph *g;
 
+	if (extra != NULL)
+		be[1] = *extra;
 	fz_now = 1000000;
 	memset(&fz_fake, 0, sizeof(fz_fake));
 	return ng_graph_new(&cfg, &g) == 0 ? g : NULL;
+}
+
+static inline struct ng_graph *
+fz_graph(const struct ng_socket_ops *sock_ops)
+{
+	return fz_graph_with(sock_ops, NULL);
 }
 
 /* A socket node with c as its control and data connection. */

@@ -308,24 +308,11 @@ static const struct ng_ksock_ops fzk_ops = {
 static struct ng_graph *
 fzk_graph_new(void)
 {
-	struct ng_graph_cfg cfg = {
-		.types = ng_nodes_types,
-		.backends =
-		    (const struct ng_backend[]){
-			{ NGM_SOCKET_COOKIE, &fz_sock_ops, NULL },
-			{ NGM_KSOCKET_COOKIE, &fzk_ops, NULL },
-			{ 0, NULL, NULL },
-		    },
-		.netdev_ops = &ngt_netdev_ops,
-		.backend = &fz_fake,
-		.clock_ms = fz_clock,
-	};
-	struct ng_graph *g;
+	static const struct ng_backend ks = { NGM_KSOCKET_COOKIE, &fzk_ops,
+		NULL };
 
-	fz_now = 1000000;
-	memset(&fz_fake, 0, sizeof(fz_fake));
 	memset(fzk_socks, 0, sizeof(fzk_socks));
-	return ng_graph_new(&cfg, &g) == 0 ? g : NULL;
+	return fz_graph_with(NULL, &ks);
 }
 
 static struct ng_node *
