@@ -44,7 +44,11 @@ case $got in
 "prog br_forward id=0 runs=100 ns_per_run="[1-9]*) ok "brtime: kx's 100 frames, not ky's 50" ;;
 *) fail "brtime: kx's 100 frames, not ky's 50 (got: $got)" ;;
 esac
-expect "brtime: kx's b received them" 100 $(($(rx) - rx0))
+# (at least: a frame of the stack's own, an IPv6 router solicitation
+# sent seconds after a link comes up, may cross too; 101 once in CI)
+n=$(($(rx) - rx0))
+[ "$n" -ge 100 ] && ok "brtime: kx's b received them ($n)" ||
+    fail "brtime: kx's b received $n of 100"
 # -d: to the frame's drop where it was delivered (kx-b's stack has no
 # handler for 0x88b5), from a receive in kx only: ky's are not timed
 got=$(brtime -d /run/netns/kx -- sh -c "ip netns exec ky-a python3 '$tmp/send.py' $(mac ky-b) 50 &&
