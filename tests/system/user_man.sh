@@ -5,6 +5,7 @@
 #   - each program's options, as its getopt string in the source has
 #     them, are the options its page's SYNOPSIS and option list name,
 #     and the other way round;
+#   - every environment variable a program reads is in some page;
 #   - each node type's messages (its cmdlist, through the completion's
 #     generator) are the ones its page's CONTROL MESSAGES describes;
 #   - the ngctl and ip lines of every node page's EXAMPLES run, in order,
@@ -66,6 +67,17 @@ opts nghook src/nghook/nghook.c "$(mdoc_synopsis man/nghook.8)" \
     "$(mdoc_items man/nghook.8)" ""
 opts ngd src/ngd/main.c "$(mdoc_synopsis man/ngd.8)" "" ""
 opts ngctl src/ngctl/main.c "$(man_synopsis man/ngctl.8)" "" ""
+
+# --- environment: each variable a program reads is in a page --------------
+# (getenv("NAME"), or a NAME_ENV macro; the tests' own hooks left out)
+vars=$( (grep -rhoE 'getenv\("[A-Z_]+"\)' src | sed -E 's/getenv\("(.*)"\)/\1/'
+	grep -rhoE '#define [A-Z_]+_ENV "[A-Z_]+"' src | sed -E 's/.* "(.*)"/\1/') |
+    sort -u | grep -vE '^(NGD_TEST_|TERM$|SHELL$|NOTIFY_SOCKET$)')
+expect_rc "programs read variables (the check ran)" 0 \
+    test "$(wc -w <<<"$vars")" -gt 8
+for v in $vars; do
+	expect_rc "$v is in a manual page" 0 grep -qw "$v" man/*.[0-9]
+done
 
 # --- messages: each type's cmdlist against its page -----------------------
 build/completion/msgnames | sed -nE 's/^\t([a-z0-9]+)\) echo (.*) shutdown mkpeer .*/\1 \2/p' >"$tmp/msgs"
