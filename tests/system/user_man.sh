@@ -174,12 +174,18 @@ setup() {
 		    ip addr add 198.18.9.1/24 dev wan0 ;;
 	esac
 }
-# every node but ether nodes (reset instead) and ngctl's own goes, with
-# its interfaces; namespaces the page made go too
+# every node but ether nodes and ngctl's own goes, with its interfaces
+# (an ether node keeps no hook once its peers went); namespaces the page
+# made go too
 clear_graph() {
-	local n
-	for n in $(ngctl list | awk '$4 != "socket" { print $6 }'); do
-		ngctl shutdown "[$n]:" 2>/dev/null
+	local n i
+	# one ngctl for them all; a script stops at its first failure (a
+	# node gone with its last hook), so again until none is left
+	for i in 1 2 3 4; do
+		ngctl list | awk 'NR > 1 && $4 != "socket" && $4 != "ether" {
+		    print "shutdown [" $6 "]:" }' >"$tmp/clear"
+		[ -s "$tmp/clear" ] || break
+		ngctl -f "$tmp/clear" >/dev/null 2>&1
 	done
 	for n in $(ip netns list | awk '{ print $1 }'); do ip netns del "$n"; done
 	ip addr flush dev wan0
