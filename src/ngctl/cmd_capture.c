@@ -54,6 +54,9 @@ struct ngctl_pcapng_blk;
 
 struct ngctl_cap {
 	const char *path;
+	/* "br0:link1": the node's address and the hook, as a path reads;
+	 * how the one-line output and pcapng's interface name the edge */
+	char edge[NG_PATHSIZ + NG_HOOKSIZ + 2];
 	int dlt;
 	pcap_t *pd;
 	pcap_dumper_t *dumper;        /* NULL: one line per frame on stdout */
@@ -145,16 +148,14 @@ ngctl_pcapng_end(struct ngctl_pcapng_blk *k, FILE *f)
 	return fwrite(k->b, 1, k->n, f) == k->n;
 }
 
-/* The section header and the one interface, the edge at hook. */
+/* The section header and the one interface, the edge. */
 static bool
 ngctl_pcapng_head(struct ngctl_cap *c, struct ngctl_pcapng_blk *k,
-    const char *hook, unsigned long snaplen)
+    unsigned long snaplen)
 {
 	static const char appl[] = "ngctl capture";
 	uint8_t tsresol = 9; /* nanoseconds, as ngd stamps them */
 	uint16_t v[2] = { 1, 0 };
-	char name[NG_PATHSIZ + NG_HOOKSIZ + 2];
-	size_t l = strlen(c->path);
 
 	ngctl_pcapng_begin(k, PCAPNG_SHB);
 	ngctl_pcapng_u32(k, PCAPNG_BOM);
@@ -172,10 +173,7 @@ ngctl_pcapng_head(struct ngctl_cap *c, struct ngctl_pcapng_blk *k,
 	memcpy(k->b + k->n, v, 4);
 	k->n += 4;
 	ngctl_pcapng_u32(k, (uint32_t)snaplen);
-	/* "br0:link1": the node's address and the hook, as a path reads */
-	snprintf(name, sizeof(name), "%s%s%s", c->path,
-	    l > 0 && c->path[l - 1] == ':' ? "" : ".", hook);
-	ngctl_pcapng_opt(k, PCAPNG_IF_NAME, name, strlen(name));
+	ngctl_pcapng_opt(k, PCAPNG_IF_NAME, c->edge, strlen(c->edge));
 	ngctl_pcapng_opt(k, PCAPNG_IF_TSRESOL, &tsresol, 1);
 	ngctl_pcapng_opt(k, PCAPNG_OPT_END, NULL, 0);
 	return ngctl_pcapng_end(k, c->ng);
@@ -241,9 +239,8 @@ ngctl_cap_one(struct ngctl_cap *c, const uint8_t *p, size_t n)
 		time_t t = ph.ts.tv_sec;
 
 		localtime_r(&t, &tm);
-		h.hook[NG_HOOKSIZ - 1] = '\0';
-		printf("%02d:%02d:%02d.%06ld [%x]:%s %s %u bytes\n", tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, (long)ph.ts.tv_usec, h.node, h.hook,
+		printf("%02d:%02d:%02d.%06ld %s %s %u bytes\n", tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, (long)ph.ts.tv_usec, c->edge,
 		    h.dir == NG_CAPTURE_IN ? "in " : "out", len);
 	}
 	return c->want == 0 || c->got < c->want;
@@ -309,6 +306,7 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 	const char *out = NULL, *type = "EN10MB", *format = NULL;
 	char *expr = NULL, *end;
 	unsigned long snaplen = NGCTL_CAP_SNAPLEN;
+	size_t pl;
 	enum ngctl_rtn rtn = NGCTL_ERROR;
 	int opt;
 
@@ -356,6 +354,9 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 	if (ac - optind < 2)
 		goto usage;
 	c->path = av[optind];
+	pl = strlen(c->path);
+	snprintf(c->edge, sizeof(c->edge), "%s%s%s", c->path,
+	    pl > 0 && c->path[pl - 1] == ':' ? "" : ".", av[optind + 1]);
 	/* pcap unless asked, or the file's name ends in .pcapng */
 	if (format == NULL && out != NULL && strlen(out) > 7 &&
 	    strcmp(out + strlen(out) - 7, ".pcapng") == 0)
@@ -411,7 +412,7 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 			goto out;
 		}
 		if ((c->blk = malloc(sizeof(*c->blk))) == NULL ||
-		    !ngctl_pcapng_head(c, c->blk, av[optind + 1], snaplen)) {
+		    !ngctl_pcapng_head(c, c->blk, snaplen)) {
 			ngctl_warn("capture: %s", out);
 			goto out;
 		}
