@@ -1002,11 +1002,18 @@ ngd_sock_read_dgram(struct ng_ksock *s)
 			memcpy(&p->peer.u, &from[i], fl);
 			p->peer.len = (uint8_t)fl;
 		}
-		s->rx[s->rx_n++] = p;
+		if (s->rx_n > 0 || ngd_batch_spent(g, since)) {
+			s->rx[s->rx_n++] = p; /* for the next turn */
+			continue;
+		}
+		s->up->input(s->node, &p); /* consumes p */
+		if (s->io.fd < 0 || !s->reading)
+			break; /* closed or paused meanwhile */
 	}
 	for (i = 0; i < want; i++)
 		ng_pkt_free(&pkts[i]);
-	(void)ngd_sock_rx_give(s, since);
+	if (s->rx_n > 0)
+		(void)ngd_sock_rx_give(s, since); /* kept, or now if not */
 }
 
 /*
