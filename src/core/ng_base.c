@@ -1404,8 +1404,17 @@ ng_timers_run(struct ng_graph *g)
 {
 	uint64_t now = ng_now_ms(g);
 	struct ng_timer *t;
+	unsigned due = 0;
 
-	while ((t = g->timers) != NULL && t->when <= now) {
+	/*
+	 * Only those due as the run begins: a timer armed anew for now
+	 * from a run (a pipe whose frames spent a turn's deliveries,
+	 * NG_BATCH_SENDS) goes after the due ones, and waits for the next
+	 * run, after the loop's other sources.  O(due).
+	 */
+	for (t = g->timers; t != NULL && t->when <= now; t = t->next)
+		due++;
+	while (due-- > 0 && (t = g->timers) != NULL && t->when <= now) {
 		struct ng_node *node = t->node;
 
 		g->timers = t->next;
@@ -1417,6 +1426,8 @@ ng_timers_run(struct ng_graph *g)
 	}
 	if (g->timers == NULL)
 		return -1;
+	if (g->timers->when <= now)
+		return 0;
 	return (int64_t)(g->timers->when - now);
 }
 

@@ -235,6 +235,46 @@ ngd_txq_iov(struct ngd_txq_ent *e, struct iovec iov[4])
 	return 4;
 }
 
+/*
+ * The hook by which dev's node takes frames for its interface, or sends
+ * what the interface sent: an eiface's ether hook; an iface's inet or
+ * inet6 hook (by the frame's IP version, IPv4 if unknown).  NULL if it
+ * is not connected.
+ */
+static struct ng_hook *
+ngd_netdev_hook(const struct ng_netdev *dev, const uint8_t *frame, size_t len)
+{
+	const char *name = NG_EIFACE_HOOK_ETHER;
+
+	if (dev->retired || !ng_node_valid(dev->node))
+		return NULL;
+	if (dev->kind == NG_NETDEV_TUN)
+		name = len > 0 && frame[0] >> 4 == 6 ?
+		    NG_IFACE_HOOK_INET6 :
+		    NG_IFACE_HOOK_INET;
+	for (struct ng_hook *h = dev->node->hooks; h != NULL; h = h->next)
+		if ((h->flags & NG_HOOK_VALID) && strcmp(h->name, name) == 0)
+			return h;
+	return NULL;
+}
+
+/*
+ * A frame of a batch that e's device refused after its node had taken it
+ * (its rcvdata said yes: the write was queued): counted in the recvDrops
+ * of the hook it came by, as a refusal at once is (ng_send_data), so
+ * that gethookstats, `ngctl show -s` and `ngctl top` say what was lost.
+ * (A frame for the fast path's TAP, e->dev NULL, is counted by no hook.)
+ */
+static void
+ngd_txq_lost(const struct ngd_txq_ent *e)
+{
+	struct ng_hook *h;
+
+	if (e->dev != NULL &&
+	    (h = ngd_netdev_hook(e->dev, e->pkt->data, e->pkt->len)) != NULL)
+		h->stats.recv_drops++;
+}
+
 /* What a write into e's device returned (0 or an errno): a TAP or TUN
  * whose interface is not up refuses it with EIO. */
 static int
@@ -423,9 +463,10 @@ ngd_uring_flush(struct ngd_netdev *nd)
 			const struct io_uring_cqe *c =
 			    &u->cqes[head & *u->cq_mask];
 
-			if (c->user_data < nd->ntxq) /* its device's state */
-				(void)ngd_txq_result(&nd->txq[c->user_data],
-				    c->res < 0 ? -c->res : 0);
+			if (c->user_data < nd->ntxq && /* its device's state */
+			    ngd_txq_result(&nd->txq[c->user_data],
+				c->res < 0 ? -c->res : 0) != 0)
+				ngd_txq_lost(&nd->txq[c->user_data]);
 			head++;
 			got++;
 		}
@@ -447,8 +488,8 @@ ngd_netdev_flush_tx(struct ngd_netdev *nd)
 	for (unsigned i = 0; i < nd->ntxq; i++) {
 		struct ngd_txq_ent *e = &nd->txq[i];
 
-		if (!sent)
-			(void)ngd_txq_write(e);
+		if (!sent && ngd_txq_write(e) != 0)
+			ngd_txq_lost(e);
 		ng_pkt_free(&e->pkt);
 	}
 	nd->ntxq = 0;
@@ -518,6 +559,9 @@ ngd_netdev_batch_prepare(struct ngd_netdev *nd)
 	(void)ngd_uring_get(nd);
 }
 
+/* Where a frame that found no buffer is read (ngd_tap_read, ENOBUFS). */
+static uint8_t ngd_tap_scratch[sizeof(struct virtio_net_hdr) + NG_PKT_BUFSIZE];
+
 /*
  * One frame from a vnet-header TAP on fd into a pool packet (*pktp): 0,
  * or EAGAIN when nothing is waiting, or the errno of a failed read (EIO
@@ -529,7 +573,6 @@ ngd_netdev_batch_prepare(struct ngd_netdev *nd)
 int
 ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp)
 {
-	static uint8_t scratch[sizeof(struct virtio_net_hdr) + NG_PKT_BUFSIZE];
 	static unsigned long dropped;
 	struct ng_pkt *pkt;
 	struct iovec iov[2];
@@ -537,7 +580,7 @@ ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp)
 
 	*pktp = NULL;
 	if ((pkt = ng_pkt_alloc(g)) == NULL) {
-		if (read(fd, scratch, sizeof(scratch)) < 0)
+		if (read(fd, ngd_tap_scratch, sizeof(ngd_tap_scratch)) < 0)
 			return errno;
 		dropped++;
 		ngd_log(LOG_WARNING,
@@ -571,8 +614,17 @@ ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 		struct ng_pkt *pkt;
 		int error = ngd_tap_read(g, dev->io.fd, &pkt);
 
-		if (error == ENOBUFS)
+		if (error == ENOBUFS) {
+			/* Sent by the interface, reached no node: counted
+			 * where the fast path counts what it lost of a
+			 * port's frames (the hook's xmitDrops). */
+			struct ng_hook *h = ngd_netdev_hook(dev,
+			    ngd_tap_scratch + sizeof(struct virtio_net_hdr), 1);
+
+			if (h != NULL)
+				h->stats.xmit_drops++;
 			continue;
+		}
 		if (error == EAGAIN || error == EINTR)
 			return;
 		if (error != 0) {

@@ -7,6 +7,13 @@
  *
  * Costs: datagrams are read up to NGD_SOCK_BATCH at a time with one
  * recvmmsg into packets from the graph's pool (no allocation per frame).
+ * A socket's turn ends, as a TAP's does (ngd_batch_spent), once the
+ * frames it gave the graph cost NG_BATCH_SENDS deliveries: a datagram
+ * into a storm (a loop of flooding nodes) costs up to NG_MAX_SENDS, and
+ * 32 of them held the loop for half a million.  What the recvmmsg read
+ * beyond that waits in the socket (rx, held against its budget of held
+ * packets) and goes first in the next turn of the loop, from the
+ * before-sleep hook if the kernel has no more (no system call for it).
  * Datagrams sent while the loop handles a pass of events are queued (a
  * packet reference each) and go out together after it, one sendmmsg
  * per socket and run (ngd_sockdev_flush): the 45 datagrams of a TAP's
@@ -75,11 +82,19 @@ struct ng_ksock {
 	bool adopted;         /* handed over by the ngd taken over */
 	struct ngd_sock_q *q; /* a stream's bytes not sent yet (ring) */
 	unsigned qhead, qlen;
-	struct ng_hold hold; /* what q holds of the packet pool */
+	struct ng_hold hold; /* what q (or rx) holds of the packet pool */
+	/* Datagrams read and not given yet: the turn's budget was spent. */
+	struct ng_pkt *rx[NGD_SOCK_BATCH];
+	unsigned rx_next, rx_n;
+	bool rx_held;  /* rx[rx_next..rx_n) are counted in hold */
+	bool later;    /* on sd->later: rx waits for the next turn */
+	unsigned turn; /* sd->turn when the socket was last read */
+	struct ng_ksock *later_next;
 	struct ng_ksock *all_next, **all_prev; /* sd->all */
 };
 
 static void ngd_sock_event(void *arg, uint32_t events);
+static void ngd_sockdev_later(struct ngd_sockdev *sd);
 
 /* A datagram waiting for the end of the loop's pass. */
 struct ngd_sock_tx {
@@ -95,7 +110,9 @@ struct ngd_sockdev {
 	struct ngd_sock_tx txq[NGD_SOCK_BATCH * 2];
 	unsigned ntx;
 	unsigned long txerrs;
-	struct ng_ksock *all; /* every open socket (a takeover hands them) */
+	struct ng_ksock *all;   /* every open socket (a takeover hands them) */
+	struct ng_ksock *later; /* sockets whose rx waits for the next turn */
+	unsigned turn;          /* the loop's turns (before-sleep hooks) */
 	/* A takeover: the old ngd's sockets, by the node that gets each. */
 	struct ngd_sock_expect {
 		const struct ng_node *node;
@@ -115,6 +132,103 @@ ngd_sock_q_pop(struct ng_ksock *s)
 	ng_pkt_free(&e->pkt);
 	s->qhead = (s->qhead + 1) % NGD_SOCK_QMAX;
 	s->qlen--;
+}
+
+/* What rx held is let go: given to the node, or dropped. */
+static struct ng_pkt *
+ngd_sock_rx_take(struct ng_ksock *s)
+{
+	struct ng_pkt *p = s->rx[s->rx_next];
+
+	s->rx[s->rx_next++] = NULL;
+	if (s->rx_held)
+		ng_pkt_release(p->graph, &s->hold, p);
+	if (s->rx_next == s->rx_n) {
+		s->rx_next = s->rx_n = 0;
+		s->rx_held = false;
+	}
+	return p;
+}
+
+/* Off sd->later, if on it. */
+static void
+ngd_sock_unlater(struct ng_ksock *s)
+{
+	for (struct ng_ksock **pp = &s->sd->later; *pp != NULL;
+	     pp = &(*pp)->later_next)
+		if (*pp == s) {
+			*pp = s->later_next;
+			s->later_next = NULL;
+			s->later = false;
+			return;
+		}
+}
+
+/* The datagrams read and not given (the socket closes or pauses). */
+static void
+ngd_sock_rx_drop(struct ng_ksock *s)
+{
+	while (s->rx_n > 0) {
+		struct ng_pkt *p = ngd_sock_rx_take(s);
+
+		ng_pkt_free(&p);
+	}
+	if (s->later)
+		ngd_sock_unlater(s);
+}
+
+/*
+ * The turn's budget is spent (since: ng_sends when it began) with
+ * datagrams left in rx: they wait for the next turn, held against the
+ * socket's budget of held packets.  False if they may not be held (the
+ * pool's share for held frames is taken): they go now, over the budget,
+ * rather than be lost.
+ */
+static bool
+ngd_sock_rx_keep(struct ng_ksock *s)
+{
+	if (!s->rx_held) {
+		struct ng_graph *g = s->rx[s->rx_next]->graph;
+		unsigned i;
+
+		for (i = s->rx_next; i < s->rx_n; i++)
+			if (!ng_pkt_hold(g, &s->hold, s->rx[i]))
+				break;
+		if (i < s->rx_n) {
+			while (i-- > s->rx_next)
+				ng_pkt_release(g, &s->hold, s->rx[i]);
+			return false;
+		}
+		s->rx_held = true;
+	}
+	if (!s->later) {
+		s->later = true;
+		s->later_next = s->sd->later;
+		s->sd->later = s;
+	}
+	return true;
+}
+
+/*
+ * rx to the node, each with its sender, until the frames cost the turn's
+ * deliveries (since: ng_sends when the turn began).  True if all went
+ * and the socket is still read.
+ */
+static bool
+ngd_sock_rx_give(struct ng_ksock *s, uint64_t since)
+{
+	while (s->rx_n > 0) {
+		struct ng_pkt *p;
+
+		if (ngd_batch_spent(s->node->graph, since) &&
+		    ngd_sock_rx_keep(s))
+			return false;
+		p = ngd_sock_rx_take(s);
+		s->up->input(s->node, &p); /* consumes p */
+		if (s->io.fd < 0 || !s->reading)
+			return false; /* closed or paused meanwhile */
+	}
+	return true;
 }
 
 /* Watch what the node waits for, and nothing else (level-triggered). */
@@ -323,6 +437,7 @@ ngd_sock_close(void *be, struct ng_ksock *s)
 		ngd_sock_q_pop(s);
 	free(s->q);
 	s->q = NULL;
+	ngd_sock_rx_drop(s);
 	if (s->all_prev != NULL) {
 		*s->all_prev = s->all_next;
 		if (s->all_next != NULL)
@@ -344,6 +459,8 @@ ngd_sock_resume(void *be, struct ng_ksock *s, bool on)
 {
 	(void)be;
 	s->reading = on;
+	if (!on)
+		ngd_sock_rx_drop(s); /* read for a hook that went */
 	ngd_sock_watch(s);
 }
 
@@ -742,12 +859,19 @@ ngd_sockdev_flush(struct ngd_sockdev *sd)
 	sd->ntx = 0;
 }
 
-/* Before the loop sleeps: the datagrams ksockets queued in this pass. */
+/* Before the loop sleeps: the datagrams ksockets queued in this pass go
+ * out; those a turn's budget left in sockets go in (no sleep while some
+ * wait). */
 static int64_t
 ngd_sockdev_before_sleep(void *arg)
 {
-	ngd_sockdev_flush(arg);
-	return -1;
+	struct ngd_sockdev *sd = arg;
+
+	sd->turn++;
+	if (sd->later != NULL)
+		ngd_sockdev_later(sd);
+	ngd_sockdev_flush(sd);
+	return sd->later != NULL ? 0 : -1;
 }
 
 int
@@ -832,8 +956,14 @@ ngd_sock_read_dgram(struct ng_ksock *s)
 	} ctl[NGD_SOCK_BATCH];
 	struct ng_pkt *pkts[NGD_SOCK_BATCH];
 	struct ng_graph *g = s->node->graph;
+	uint64_t since = ng_sends(g);
 	int i, n, want = 0;
 
+	s->turn = s->sd->turn;
+	/* What the last turn left first; the kernel's after, if the turn
+	 * has room. */
+	if (!ngd_sock_rx_give(s, since) || ngd_batch_spent(g, since))
+		return;
 	for (want = 0; want < NGD_SOCK_BATCH; want++) {
 		if ((pkts[want] = ng_pkt_alloc(g)) == NULL)
 			break;
@@ -861,7 +991,7 @@ ngd_sock_read_dgram(struct ng_ksock *s)
 		socklen_t fl = mm[i].msg_hdr.msg_namelen;
 
 		pkts[i] = NULL;
-		if ((mm[i].msg_hdr.msg_flags & MSG_TRUNC) || s->node == NULL) {
+		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
 			ng_pkt_free(&p);
 			continue;
 		}
@@ -872,19 +1002,55 @@ ngd_sock_read_dgram(struct ng_ksock *s)
 			memcpy(&p->peer.u, &from[i], fl);
 			p->peer.len = (uint8_t)fl;
 		}
+		if (s->rx_n > 0 || ngd_batch_spent(g, since)) {
+			s->rx[s->rx_n++] = p; /* for the next turn */
+			continue;
+		}
 		s->up->input(s->node, &p); /* consumes p */
 		if (s->io.fd < 0 || !s->reading)
 			break; /* closed or paused meanwhile */
 	}
 	for (i = 0; i < want; i++)
 		ng_pkt_free(&pkts[i]);
+	if (s->rx_n > 0)
+		(void)ngd_sock_rx_give(s, since); /* kept, or now if not */
+}
+
+/*
+ * At the start of a turn: the datagrams an earlier turn left go to their
+ * nodes, within this turn's budget, whether or not the kernel has more
+ * (its event may not come).  A socket served here is not read again in
+ * this turn (ngd_sock_event).
+ */
+static void
+ngd_sockdev_later(struct ngd_sockdev *sd)
+{
+	struct ng_ksock *s = sd->later, *next;
+
+	sd->later = NULL;
+	for (; s != NULL; s = next) {
+		/* A node may close another socket of this list: it stays
+		 * (freed after the loop's pass) with no descriptor. */
+		next = s->later_next;
+		s->later_next = NULL;
+		s->later = false;
+		if (s->io.fd < 0 || s->node == NULL || !s->reading)
+			continue;
+		s->turn = sd->turn;
+		(void)ngd_sock_rx_give(s, ng_sends(s->node->graph));
+	}
 }
 
 /* A stream's bytes as they come, a frame per read. */
 static void
 ngd_sock_read_stream(struct ng_ksock *s)
 {
-	for (int i = 0; i < NGD_SOCK_READS; i++) {
+	uint64_t since = ng_sends(s->node->graph);
+
+	/* The rest waits in the kernel once the turn's budget is spent. */
+	for (int i = 0;
+	     i < NGD_SOCK_READS && !ngd_batch_spent(s->node->graph, since);
+	     i++) {
 		struct ng_pkt *p = ng_pkt_alloc(s->node->graph);
 		ssize_t n;
 
@@ -953,6 +1119,8 @@ ngd_sock_event(void *arg, uint32_t events)
 	if (!s->reading || s->eof ||
 	    !(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
 		return;
+	if (s->turn == s->sd->turn)
+		return; /* served this turn (ngd_sockdev_later): next one */
 	if (s->type == SOCK_STREAM)
 		ngd_sock_read_stream(s);
 	else

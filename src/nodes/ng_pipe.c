@@ -328,10 +328,16 @@ ng_pipe_flows_free(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
 /*
  * Move d's frames along: from the queues onto the wire while the link is
  * free (scheduling, bandwidth, bit errors, duplicates, delaylen), then
- * off the wire to the far hook once due.
+ * off the wire to the far hook once due, until the frames let go since
+ * the turn began (since: ng_sends then) cost a turn's deliveries
+ * (NG_BATCH_SENDS): into a storm each costs up to NG_MAX_SENDS, and a
+ * timer run let go up to NG_HOLD_PKTS (256) at once.  The rest are due
+ * now: the timer, armed for now, lets them go in the next run, after
+ * the loop's other sources (ng_timers_run).
  */
 static void
-ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now)
+ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now,
+    uint64_t since)
 {
 	struct ng_pipe_dir *far = ng_pipe_other(priv, d);
 	struct ng_pipe_slot *s;
@@ -385,7 +391,8 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now)
 		d->run.qout_frames++;
 		d->run.qout_octets += len;
 	}
-	while ((s = ng_pipe_first(&d->outq)) != NULL && s->when <= now) {
+	while ((s = ng_pipe_first(&d->outq)) != NULL && s->when <= now &&
+	    ng_sends(priv->node->graph) - since < NG_BATCH_SENDS) {
 		struct ng_pkt *pkt = ng_pipe_pop(&d->outq);
 		uint32_t len = pkt->len;
 
@@ -434,14 +441,15 @@ static void
 ng_pipe_timeout(struct ng_node *node, void *arg)
 {
 	struct ng_pipe_priv *priv = node->priv;
-	uint64_t now;
+	uint64_t now, since;
 
 	(void)arg;
 	if (priv == NULL)
 		return;
 	now = ng_pipe_now(priv);
-	ng_pipe_dequeue(priv, &priv->upper, now);
-	ng_pipe_dequeue(priv, &priv->lower, now);
+	since = ng_sends(node->graph);
+	ng_pipe_dequeue(priv, &priv->upper, now, since);
+	ng_pipe_dequeue(priv, &priv->lower, now, since);
 	ng_pipe_schedule(priv, now);
 }
 
@@ -619,7 +627,7 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	} else {
 		ng_pipe_enqueue(priv, d, pkt);
 	}
-	ng_pipe_dequeue(priv, d, now);
+	ng_pipe_dequeue(priv, d, now, ng_sends(hook->node->graph));
 	ng_pipe_schedule(priv, now);
 	return 0;
 }

@@ -168,6 +168,93 @@ test_flooded_pipes(void)
 	ng_graph_free(g);
 }
 
+/*
+ * A pipe lets go what is due into a storm, a turn's deliveries at a time
+ * (NG_BATCH_SENDS), not all at once: its frames held back, the rest go
+ * in the next timer runs, after the loop's other sources.
+ *
+ *   sock in -- upper [P pipe] lower -- x [H1 hub] =p,q,r= [H2 hub]
+ *
+ * Only downstream is slowed (a bandwidth): what the storm sends back
+ * into lower passes straight up to the test's socket.
+ */
+#define STORMED 40 /* frames held, each a storm of NG_MAX_SENDS */
+
+static void
+test_pipe_into_storm(void)
+{
+	struct ng_graph *g = ngt_graph();
+	struct ng_node *sock = ngt_socket(g, &conn);
+	struct ng_pipe_cfg cfg;
+	struct ng_pipe_stats st;
+	uint64_t before, most = 0;
+	unsigned runs = 0;
+	int error = 0, due = 0;
+
+	error |= ngt_mkpeer(sock, ".", "pipe", "in", "upper");
+	error |= ngt_name(sock, "in", "P");
+	error |= ngt_mkpeer(sock, "P:", "hub", "lower", "x");
+	error |= ngt_name(sock, "P:lower", "H1");
+	error |= ngt_mkpeer(sock, "H1:", "hub", "p", "p");
+	error |= ngt_name(sock, "H1:p", "H2");
+	error |= ngt_connect(sock, "H1:", "H2:", "q", "q");
+	error |= ngt_connect(sock, "H1:", "H2:", "r", "r");
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.downstream.bandwidth = 1000000; /* 60 bytes: 480 us */
+	cfg.downstream.qin_size_limit = 1000;
+	error |= ngt_msg(sock, "P:", NGM_PIPE_COOKIE, NGM_PIPE_SET_CFG, &cfg,
+	    sizeof(cfg));
+	CHECK_INT("pipe storm/graph built", error, 0);
+	/* The clock stands still: the first frame is on the wire, the
+	 * others wait for the link (40 frames: 19 ms). */
+	for (int n = 0; n < STORMED; n++)
+		(void)ngt_send_frame(sock, "in", mac_bcast, mac_f, 60);
+	CHECK_INT("pipe storm/the pipe holds them", ng_pkt_held(g), STORMED);
+
+	/* A second later all are due at once: a run lets go one turn's
+	 * worth (the budget, and the last frame's storm over it). */
+	before = ng_sends(g);
+	ngt_advance(g, 1);
+	most = ng_sends(g) - before;
+	before = ng_sends(g);
+	st = pipe_stats(sock, "P:");
+	printf("# a run let go %llu of %d frames due, %llu deliveries\n",
+	    (unsigned long long)(st.downstream.fwd_frames +
+		st.downstream.out_disc_frames),
+	    STORMED, (unsigned long long)most);
+	CHECK("pipe storm/one run costs at most a turn's deliveries (and "
+	      "a frame's)",
+	    most > 0 && most <= NG_BATCH_SENDS + NG_MAX_SENDS);
+	CHECK("pipe storm/... so some wait", ng_pkt_held(g) > 0);
+
+	/* The rest in the runs that follow, the clock still: each says
+	 * the next is due now (the loop does not sleep). */
+	while (ng_pkt_held(g) > 0 && runs < 10 * STORMED) {
+		uint64_t cost;
+		int64_t next = ng_timers_run(g);
+
+		if (ng_pkt_held(g) > 0)
+			due |= next != 0;
+		cost = ng_sends(g) - before;
+		before = ng_sends(g);
+		if (cost > most)
+			most = cost;
+		runs++;
+	}
+	st = pipe_stats(sock, "P:");
+	/* (into a storm a frame's send fails: the hubs ran out of
+	 * deliveries, ELOOP, and the pipe counts it a delayDrop) */
+	CHECK_INT("pipe storm/every frame goes in later runs",
+	    st.downstream.fwd_frames + st.downstream.out_disc_frames, STORMED);
+	CHECK_INT("pipe storm/... each run said the next was due now", due, 0);
+	CHECK("pipe storm/... none costs more than a turn (and a frame)",
+	    most <= NG_BATCH_SENDS + NG_MAX_SENDS);
+	printf("# %u more runs, the costliest %llu deliveries\n", runs,
+	    (unsigned long long)most);
+	ngt_close(&conn);
+	ng_graph_free(g);
+}
+
 /* --- log rate limits -------------------------------------------------- */
 
 static unsigned nlines;
@@ -276,6 +363,7 @@ int
 main(void)
 {
 	test_flooded_pipes();
+	test_pipe_into_storm();
 	test_log_ratelimit();
 	return ngt_done();
 }
