@@ -47,9 +47,17 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <netgraph/ng_bpf.h>
 #include <netgraph/ng_bridge.h>
 #include <netgraph/ng_eiface.h>
+#include <netgraph/ng_ether.h>
 #include <netgraph/ng_iface.h>
+#include <netgraph/ng_ksocket.h>
+#include <netgraph/ng_nat.h>
+#include <netgraph/ng_one2many.h>
+#include <netgraph/ng_pipe.h>
+#include <netgraph/ng_vlan.h>
+#include <netgraph/ng_vxlan.h>
 
 #include "ngd.h"
 #include "ng_parse.h"
@@ -1183,33 +1191,61 @@ ngd_journal_watch_edge(void *arg, const struct ng_hook *a,
 
 /*
  * Messages that change nothing the journal holds: the generic ones (but
- * a config text), the counters' and captures', an interface's name, and a
- * bridge's config, counters and table (a table read imports what the
- * kernel fast path learned: see ngd_journal_msg_done).  Any other message
- * of a node's own type may change its settings (its save method's
- * lines); the generic ones that change the graph are the watch's.
+ * a config text), the counters' and captures', and each type's reads of
+ * its settings, counters and tables (a bridge's table read imports what
+ * the kernel fast path learned: see ngd_journal_msg_done).  Any other
+ * message of a node's own type may change its settings (its save
+ * method's lines, written whole: O(settings), a nat node's redirects
+ * every one); the generic ones that change the graph are the watch's.
  */
 static bool
 ngd_journal_reads_only(const struct ng_mesg *m)
 {
+	uint32_t c = m->header.cmd;
+
 	switch (m->header.typecookie) {
 	case NGM_GENERIC_COOKIE:
-		return m->header.cmd != NGM_TEXT_CONFIG;
+		return c != NGM_TEXT_CONFIG;
 	case NGM_HOOKSTAT_COOKIE:
 		return true;
 	case NGM_EIFACE_COOKIE:
-		return m->header.cmd == NGM_EIFACE_GET_IFNAME;
+		return c == NGM_EIFACE_GET_IFNAME;
 	case NGM_IFACE_COOKIE:
-		return m->header.cmd == NGM_IFACE_GET_IFNAME;
+		return c == NGM_IFACE_GET_IFNAME;
 	case NGM_BRIDGE_COOKIE:
-		switch (m->header.cmd) {
-		case NGM_BRIDGE_GET_CONFIG:
-		case NGM_BRIDGE_GET_STATS:
-		case NGM_BRIDGE_GET_TABLE:
-		case NGM_BRIDGE_GET_MAX_HOSTS:
-			return true;
-		}
-		return false;
+		return c == NGM_BRIDGE_GET_CONFIG ||
+		    c == NGM_BRIDGE_GET_STATS || c == NGM_BRIDGE_CLR_STATS ||
+		    c == NGM_BRIDGE_GETCLR_STATS || c == NGM_BRIDGE_GET_TABLE ||
+		    c == NGM_BRIDGE_GET_MAX_HOSTS;
+	case NGM_NAT_COOKIE:
+		return c == NGM_NAT_LIST_REDIRECTS ||
+		    c == NGM_NAT_LIBALIAS_INFO || c == NGM_NAT_GET_DLT;
+	case NGM_VLAN_COOKIE:
+		return c == NGM_VLAN_GET_TABLE || c == NGM_VLAN_GET_DECAP ||
+		    c == NGM_VLAN_GET_ENCAP || c == NGM_VLAN_GET_ENCAP_PROTO;
+	case NGM_BPF_COOKIE:
+		return c == NGM_BPF_GET_PROGRAM || c == NGM_BPF_GET_STATS ||
+		    c == NGM_BPF_CLR_STATS || c == NGM_BPF_GETCLR_STATS;
+	case NGM_PIPE_COOKIE:
+		return c == NGM_PIPE_GET_STATS || c == NGM_PIPE_CLR_STATS ||
+		    c == NGM_PIPE_GETCLR_STATS || c == NGM_PIPE_GET_RUN ||
+		    c == NGM_PIPE_GET_CFG;
+	case NGM_ONE2MANY_COOKIE:
+		return c == NGM_ONE2MANY_GET_CONFIG ||
+		    c == NGM_ONE2MANY_GET_STATS ||
+		    c == NGM_ONE2MANY_CLR_STATS ||
+		    c == NGM_ONE2MANY_GETCLR_STATS;
+	case NGM_VXLAN_COOKIE:
+		return c == NGM_VXLAN_GET_VNI || c == NGM_VXLAN_GET_STATS ||
+		    c == NGM_VXLAN_CLR_STATS || c == NGM_VXLAN_GETCLR_STATS ||
+		    c == NGM_VXLAN_GET_CONFIG || c == NGM_VXLAN_GET_TABLE;
+	case NGM_KSOCKET_COOKIE:
+		return c == NGM_KSOCKET_GETNAME ||
+		    c == NGM_KSOCKET_GETPEERNAME || c == NGM_KSOCKET_GETOPT;
+	case NGM_ETHER_COOKIE:
+		return c == NGM_ETHER_GET_IFNAME ||
+		    c == NGM_ETHER_GET_IFINDEX || c == NGM_ETHER_GET_ENADDR ||
+		    c == NGM_ETHER_GET_PROMISC || c == NGM_ETHER_GET_AUTOSRC;
 	}
 	return false;
 }
