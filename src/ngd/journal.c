@@ -494,7 +494,10 @@ ngd_journal_hooks(struct ngd_jbuf *f, struct ngd_jnode *jn, size_t n)
 					done = false;
 					continue;
 				}
-				if (b->next != p && !force)
+				/* a hook to its own node: its peer was made
+				 * right after it, and goes with it */
+				if (b->next != p && !force &&
+				    !(b == a && ngd_hook_newer(h) == p))
 					break;
 				ngd_journal_edge(f, a, h, b, p);
 				a->next = ngd_hook_newer(h);
@@ -518,7 +521,7 @@ ngd_journal_hooks(struct ngd_jbuf *f, struct ngd_jnode *jn, size_t n)
 		}
 		if (!left)
 			break;
-		force = !moved; /* a hook to its own node: one out of turn */
+		force = !moved; /* none could go: one out of turn, so it ends */
 	}
 	free((void *)forced);
 }
