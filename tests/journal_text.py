@@ -2,8 +2,9 @@
 """tests/journal_text.py FILE: a journal as the next ngd reads it (src/ngd/
 journal.c, DESIGN decision 12): its snapshot with the whole records after
 it applied, printed in a snapshot's order (nodes by ID, edges in the order
-they were made, messages), without its end line.  Checks every sum on the
-way: the snapshot's end line (version 2 and 3: each line's FNV-1a 64, folded
+they were made, messages: each node's settings, then its learned table,
+without its table line), without its end line.  Checks every sum on the
+way: the snapshot's end line (version 2 on: each line's FNV-1a 64, folded
 in order) and each record's commit line (folded on from the one before); a
 record cut short at the end is left out, as ngd leaves it out.  Exits 1,
 saying why on stderr, if a sum is wrong.  -c: print only the number of
@@ -56,7 +57,7 @@ def main():
         print(len(recs))
         return
     head, nextid = snap[:2], None
-    nodes, msgs, edges = {}, {}, []  # id -> lines; [[a, ha, b, hb, line]]
+    nodes, msgs, tabs, edges = {}, {}, {}, []  # id -> lines; [[a, ha, b, hb, line]]
 
     def cut(i, hook=None):
         for e in edges:
@@ -65,9 +66,15 @@ def main():
                 e[4] = None
 
     for part in [snap[2:]] + recs:
+        at = (None, False)  # the node of the msg lines before, in its table
         for line in part:
             w = line.split()
             kw, i = w[0], int(w[1], 16)
+            if kw == b"msg":
+                at = (i, at[0] == i and at[1])
+                (tabs if at[1] else msgs).setdefault(i, []).append(line)
+                continue
+            at = (i, kw == b"table") if kw in (b"msgs", b"table") else (None, False)
             if kw == b"nextid":
                 nextid = i
             elif kw == b"node":
@@ -76,8 +83,8 @@ def main():
                 nodes[i].append(line)
             elif kw == b"msgs":
                 msgs[i] = []
-            elif kw == b"msg":
-                msgs.setdefault(i, []).append(line)
+            elif kw == b"table":
+                tabs[i] = []
             elif kw == b"hook":
                 edges.append([i, w[2], int(w[3], 16), w[4], line])
             elif kw == b"unhook":
@@ -85,13 +92,15 @@ def main():
             elif kw == b"drop":
                 nodes.pop(i, None)
                 msgs.pop(i, None)
+                tabs.pop(i, None)
                 cut(i)
             else:
                 sys.exit("bad: %r" % line)
     out = b"".join(head) + b"nextid %08x\n" % nextid
     out += b"".join(b"".join(nodes[i]) for i in sorted(nodes))
     out += b"".join(e[4] for e in edges if e[4] is not None)
-    out += b"".join(b"".join(msgs.get(i, [])) for i in sorted(nodes))
+    out += b"".join(b"".join(msgs.get(i, []) + tabs.get(i, []))
+                    for i in sorted(nodes))
     sys.stdout.buffer.write(out)
 
 

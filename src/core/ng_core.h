@@ -82,7 +82,8 @@ struct ng_type {
 	const struct ng_netdev_methods *netdev; /* interface-backed types */
 	/* The node's settings as messages to replay on a fresh node of the
 	 * type once its hooks are back, each handed to emit.  May be NULL
-	 * (nothing beyond name and hooks to keep). */
+	 * (nothing beyond name and hooks to keep).  A learning switch's
+	 * table is not among them: see save_hosts, below. */
 	int (*save)(struct ng_node *node, ng_save_fn *emit, void *arg);
 	/* A learning switch's state, for a mirror of it (below); NULL in
 	 * every type that is none. */
@@ -148,6 +149,12 @@ struct ng_switch_methods {
 	 * config).  For a table the size of the mirror's, an import costs
 	 * O(hosts).  May be NULL: both, always. */
 	unsigned (*needs)(const struct ng_mesg *msg);
+	/* The learned table as messages that put it back (after the
+	 * type's save, its hooks back), each handed to emit: soft state,
+	 * which a journal writes apart from the settings, when gen (or
+	 * room) moved, so that a config message to a node of 100,000
+	 * hosts costs what the config is.  O(hosts).  May be NULL. */
+	int (*save_hosts)(struct ng_node *node, ng_save_fn *emit, void *arg);
 };
 #define NG_SWITCH_NEEDS_HOSTS 0x1u
 #define NG_SWITCH_NEEDS_COUNTS 0x2u

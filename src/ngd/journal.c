@@ -8,7 +8,7 @@
  * ngd_journal_record), a request's before its answer goes back.  The
  * snapshot:
  *
- *   netgraph-journal 3                  the format's version
+ *   netgraph-journal 4                  the format's version
  *   netns 4099                          the namespace's cookie
  *   nextid 0000001a                     IDs are never reused
  *   node 00000002 eiface ng_host        ID, type, name ("-": none)
@@ -16,6 +16,8 @@
  *   ifdev 00000002 synced=1             node and interface names agree
  *   hook 0000000b link0 00000002 ether  edges, in the order they were made
  *   msg 0000000b setconfig { ... }      settings, the type's save method
+ *   table 0000000b                      a learning switch's table
+ *   msg 0000000b movehost { ... }       follows (its save_hosts method)
  *   end 5a1e...                         everything above summed: each
  *                                       line's FNV-1a 64, folded in order
  *                                       as FNV-1a folds bytes
@@ -29,9 +31,11 @@
  * by name.  A journal that is damaged, of another version or of another
  * namespace is set aside (renamed .bad) and ngd starts empty; version 1
  * (an older ngd's file or takeover text: the end line an FNV-1a of the
- * whole text) and 2 (no records: a takeover's text) are read as well.
- * Records are applied to the snapshot's text first (ngd_journal_merge),
- * and the text that makes is replayed as one.
+ * whole text) and 2 (no records: a takeover's text, a switching node's
+ * table after its settings with no table line) and 3 (no table lines: a
+ * node's msgs line in a record wrote its table again too) are read as
+ * well.  Records are applied to the snapshot's text first
+ * (ngd_journal_merge), and the text that makes is replayed as one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,21 +47,31 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include <netgraph/ng_bpf.h>
 #include <netgraph/ng_bridge.h>
 #include <netgraph/ng_eiface.h>
+#include <netgraph/ng_ether.h>
 #include <netgraph/ng_iface.h>
+#include <netgraph/ng_ksocket.h>
+#include <netgraph/ng_nat.h>
+#include <netgraph/ng_one2many.h>
+#include <netgraph/ng_pipe.h>
+#include <netgraph/ng_vlan.h>
+#include <netgraph/ng_vxlan.h>
 
 #include "ngd.h"
 #include "ng_parse.h"
 
 /* 1: the end line sums the text whole; 2: each line's sum, folded; 3: the
- * same, records after the end line */
-#define NGD_JOURNAL_VERSION 3
+ * same, records after the end line; 4: a switching node's table apart
+ * from its settings (its table line) */
+#define NGD_JOURNAL_VERSION 4
 #define NGD_JOURNAL_CHECK_MS 30000   /* look even with no request */
 #define NGD_JOURNAL_RECS (64 * 1024) /* records written before a snapshot */
 #define NGD_JOURNAL_MARKS 65536      /* changes kept before a snapshot */
 #define NGD_JMARK_NODE 0x1u          /* its node, dev, ifdev lines */
 #define NGD_JMARK_MSGS 0x2u          /* its save method's */
+#define NGD_JMARK_TABLE 0x4u         /* its save_hosts method's */
 #define NGD_JOURNAL_COST 4 /* idle at least 4x the time a write took */
 #define NGD_JOURNAL_ROOM (20 * 1024) /* a message's binary form */
 #define NGD_JOURNAL_STEP 4096        /* bytes compared at a time */
@@ -480,7 +494,10 @@ ngd_journal_hooks(struct ngd_jbuf *f, struct ngd_jnode *jn, size_t n)
 					done = false;
 					continue;
 				}
-				if (b->next != p && !force)
+				/* a hook to its own node: its peer was made
+				 * right after it, and goes with it */
+				if (b->next != p && !force &&
+				    !(b == a && ngd_hook_newer(h) == p))
 					break;
 				ngd_journal_edge(f, a, h, b, p);
 				a->next = ngd_hook_newer(h);
@@ -504,7 +521,7 @@ ngd_journal_hooks(struct ngd_jbuf *f, struct ngd_jnode *jn, size_t n)
 		}
 		if (!left)
 			break;
-		force = !moved; /* a hook to its own node: one out of turn */
+		force = !moved; /* none could go: one out of turn, so it ends */
 	}
 	free((void *)forced);
 }
@@ -675,6 +692,98 @@ ngd_journal_node_lines(struct ngd_jbuf *b, struct ng_node *n, bool fresh)
 	ngd_jbuf_puts(b, d->synced ? "synced=1\n" : "synced=0\n");
 }
 
+/*
+ * A switching node's learned table is soft state (struct
+ * ng_switch_methods, save_hosts): written whole in every snapshot, and
+ * in a record only when it moved since it was last written (its gen, or
+ * its room: hosts the kernel fast path learned come in without moving
+ * gen), not with every message that changed the node's settings, which
+ * would have a setconfig to a bridge of 100,000 hosts write them all
+ * before its answer (~6 MB: 193 ms where 1.2 ms).  j->tables holds each
+ * such node's table as last written.
+ */
+static bool
+ngd_journal_has_table(const struct ng_node *n)
+{
+	return n->type->switching != NULL &&
+	    n->type->switching->save_hosts != NULL;
+}
+
+static struct ngd_jtable *
+ngd_journal_tab_find(struct ngd_journal *j, ng_id_t id)
+{
+	for (size_t i = 0; i < j->ntables; i++)
+		if (j->tables[i].id == id)
+			return &j->tables[i];
+	return NULL;
+}
+
+static void
+ngd_journal_tab_now(struct ng_node *n, uint64_t *gen, uint32_t *room)
+{
+	const struct ng_switch_methods *sw = n->type->switching;
+
+	*gen = sw->gen != NULL ? sw->gen(n) : 0;
+	*room = sw->room != NULL ? sw->room(n) : 0;
+}
+
+/* Whether n's table moved since it was last written (a type with no gen:
+ * always). */
+static bool
+ngd_journal_tab_moved(struct ngd_journal *j, struct ng_node *n)
+{
+	struct ngd_jtable *t = ngd_journal_tab_find(j, n->id);
+	uint64_t gen;
+	uint32_t room;
+
+	if (t == NULL || n->type->switching->gen == NULL)
+		return true;
+	ngd_journal_tab_now(n, &gen, &room);
+	return t->gen != gen || t->room != room;
+}
+
+/* n's table written as it is now (out of memory, not noted: it is
+ * written again next time). */
+static void
+ngd_journal_tab_note(struct ngd_journal *j, struct ng_node *n)
+{
+	struct ngd_jtable *t = ngd_journal_tab_find(j, n->id);
+
+	/* the nodes gone leave their places to the new */
+	for (size_t i = 0; i < j->ntables && t == NULL; i++)
+		if (!ng_node_valid(ng_find_id(j->graph, j->tables[i].id)))
+			t = &j->tables[i];
+	if (t == NULL) {
+		t = realloc(j->tables, (j->ntables + 1) * sizeof(*t));
+		if (t == NULL)
+			return;
+		j->tables = t;
+		t = &j->tables[j->ntables++];
+	}
+	t->id = n->id;
+	ngd_journal_tab_now(n, &t->gen, &t->room);
+}
+
+/* A node's msg lines: its settings, then a switching node's table
+ * (version 4 and on: after its table line, and noted as written). */
+static int
+ngd_journal_save(struct ngd_journal *j, struct ngd_save_ctx *sc,
+    struct ng_node *n, int version)
+{
+	int error = 0;
+
+	if (n->type->save != NULL)
+		error = n->type->save(n, ngd_journal_emit, sc);
+	if (error != 0 || !ngd_journal_has_table(n))
+		return error;
+	if (version >= 4) {
+		ngd_jbuf_puts(sc->b, "table ");
+		ngd_jbuf_id(sc->b, n->id, '\n');
+		ngd_journal_tab_note(j, n);
+	}
+	return n->type->switching->save_hosts(n, ngd_journal_emit, sc);
+}
+
 /* The journal's text for graph g into b (emptied first; failed if out
  * of memory), of the version given; sockets: with the socket nodes and
  * their hooks (a takeover's). */
@@ -709,9 +818,7 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
 	}
 	ngd_journal_hooks(b, jn, nn);
 	for (size_t i = 0; i < nn && error == 0; i++)
-		if (jn[i].node->type->save != NULL)
-			error = jn[i].node->type->save(jn[i].node,
-			    ngd_journal_emit, &sc);
+		error = ngd_journal_save(j, &sc, jn[i].node, version);
 	free(jn);
 	if (error == 0)
 		ngd_jmemo_sweep(sc.memo);
@@ -875,7 +982,8 @@ ngd_journal_sum_from(uint64_t h, const char *s, size_t n)
 /*
  * Append what changed since the last write as one record: the lines of
  * each node marked (its node lines; "msgs ID" and its save method's
- * lines when its settings may have changed), the edges made ("hook",
+ * lines when its settings may have changed; "table ID" and a switching
+ * node's table when it moved), the edges made ("hook",
  * as in a snapshot: appended to the edges) and cut ("unhook ID HOOK"),
  * "drop ID" for a node gone, nextid, and "commit SUM": the lines' sums
  * folded on from the last record's (the snapshot's end line at first).
@@ -913,6 +1021,14 @@ ngd_journal_record(struct ngd_journal *j)
 			ngd_jbuf_puts(b, "msgs ");
 			ngd_jbuf_id(b, n->id, '\n');
 			error = n->type->save(n, ngd_journal_emit, &sc);
+		}
+		if ((j->marks[i].what & NGD_JMARK_TABLE) &&
+		    ngd_journal_has_table(n) && error == 0) {
+			ngd_jbuf_puts(b, "table ");
+			ngd_jbuf_id(b, n->id, '\n');
+			ngd_journal_tab_note(j, n);
+			error = n->type->switching->save_hosts(n,
+			    ngd_journal_emit, &sc);
 		}
 	}
 	for (size_t i = 0; i < j->nedges; i++) {
@@ -1042,8 +1158,9 @@ ngd_journal_watch_node(void *arg, struct ng_node *node, enum ng_watch_what what)
 	if (node->type == &ng_socket_type)
 		return;
 	ngd_journal_mark(j, node->id,
-	    what == NG_WATCH_MADE ? NGD_JMARK_NODE | NGD_JMARK_MSGS :
-				    NGD_JMARK_NODE);
+	    what == NG_WATCH_MADE ?
+		NGD_JMARK_NODE | NGD_JMARK_MSGS | NGD_JMARK_TABLE :
+		NGD_JMARK_NODE);
 }
 
 static void
@@ -1077,76 +1194,63 @@ ngd_journal_watch_edge(void *arg, const struct ng_hook *a,
 
 /*
  * Messages that change nothing the journal holds: the generic ones (but
- * a config text), the counters' and captures', an interface's name, and a
- * bridge's config, counters and table (a table read imports what the
- * kernel fast path learned: see ngd_journal_table).  Any other message
- * of a node's own type may change its settings (its save method's
- * lines); the generic ones that change the graph are the watch's.
+ * a config text), the counters' and captures', and each type's reads of
+ * its settings, counters and tables (a bridge's table read imports what
+ * the kernel fast path learned: see ngd_journal_msg_done).  Any other
+ * message of a node's own type may change its settings (its save
+ * method's lines, written whole: O(settings), a nat node's redirects
+ * every one); the generic ones that change the graph are the watch's.
  */
 static bool
 ngd_journal_reads_only(const struct ng_mesg *m)
 {
+	uint32_t c = m->header.cmd;
+
 	switch (m->header.typecookie) {
 	case NGM_GENERIC_COOKIE:
-		return m->header.cmd != NGM_TEXT_CONFIG;
+		return c != NGM_TEXT_CONFIG;
 	case NGM_HOOKSTAT_COOKIE:
 		return true;
 	case NGM_EIFACE_COOKIE:
-		return m->header.cmd == NGM_EIFACE_GET_IFNAME;
+		return c == NGM_EIFACE_GET_IFNAME;
 	case NGM_IFACE_COOKIE:
-		return m->header.cmd == NGM_IFACE_GET_IFNAME;
+		return c == NGM_IFACE_GET_IFNAME;
 	case NGM_BRIDGE_COOKIE:
-		switch (m->header.cmd) {
-		case NGM_BRIDGE_GET_CONFIG:
-		case NGM_BRIDGE_GET_STATS:
-		case NGM_BRIDGE_GET_TABLE:
-		case NGM_BRIDGE_GET_MAX_HOSTS:
-			return true;
-		}
-		return false;
+		return c == NGM_BRIDGE_GET_CONFIG ||
+		    c == NGM_BRIDGE_GET_STATS || c == NGM_BRIDGE_CLR_STATS ||
+		    c == NGM_BRIDGE_GETCLR_STATS || c == NGM_BRIDGE_GET_TABLE ||
+		    c == NGM_BRIDGE_GET_MAX_HOSTS;
+	case NGM_NAT_COOKIE:
+		return c == NGM_NAT_LIST_REDIRECTS ||
+		    c == NGM_NAT_LIBALIAS_INFO || c == NGM_NAT_GET_DLT;
+	case NGM_VLAN_COOKIE:
+		return c == NGM_VLAN_GET_TABLE || c == NGM_VLAN_GET_DECAP ||
+		    c == NGM_VLAN_GET_ENCAP || c == NGM_VLAN_GET_ENCAP_PROTO;
+	case NGM_BPF_COOKIE:
+		return c == NGM_BPF_GET_PROGRAM || c == NGM_BPF_GET_STATS ||
+		    c == NGM_BPF_CLR_STATS || c == NGM_BPF_GETCLR_STATS;
+	case NGM_PIPE_COOKIE:
+		return c == NGM_PIPE_GET_STATS || c == NGM_PIPE_CLR_STATS ||
+		    c == NGM_PIPE_GETCLR_STATS || c == NGM_PIPE_GET_RUN ||
+		    c == NGM_PIPE_GET_CFG;
+	case NGM_ONE2MANY_COOKIE:
+		return c == NGM_ONE2MANY_GET_CONFIG ||
+		    c == NGM_ONE2MANY_GET_STATS ||
+		    c == NGM_ONE2MANY_CLR_STATS ||
+		    c == NGM_ONE2MANY_GETCLR_STATS;
+	case NGM_VXLAN_COOKIE:
+		return c == NGM_VXLAN_GET_VNI || c == NGM_VXLAN_GET_STATS ||
+		    c == NGM_VXLAN_CLR_STATS || c == NGM_VXLAN_GETCLR_STATS ||
+		    c == NGM_VXLAN_GET_CONFIG || c == NGM_VXLAN_GET_TABLE;
+	case NGM_KSOCKET_COOKIE:
+		return c == NGM_KSOCKET_GETNAME ||
+		    c == NGM_KSOCKET_GETPEERNAME || c == NGM_KSOCKET_GETOPT;
+	case NGM_ETHER_COOKIE:
+		return c == NGM_ETHER_GET_IFNAME ||
+		    c == NGM_ETHER_GET_IFINDEX || c == NGM_ETHER_GET_ENADDR ||
+		    c == NGM_ETHER_GET_PROMISC || c == NGM_ETHER_GET_AUTOSRC;
 	}
 	return false;
-}
-
-/*
- * A switching node's table after a message that read it: the hosts the
- * mirror learned came in with it (and with them the node's room), or the
- * table moved (its gen: hosts learned, moved, forgotten).  Written again
- * only when one of the two moved since last written here; otherwise a
- * table of 100,000 hosts read 100 times would be written 100 times.
- */
-static void
-ngd_journal_table(struct ngd_journal *j, struct ng_node *n)
-{
-	const struct ng_switch_methods *sw = n->type->switching;
-	uint64_t gen = sw->gen(n);
-	uint32_t room = sw->room != NULL ? sw->room(n) : 0;
-	struct ngd_jtable *t = NULL;
-
-	for (size_t i = 0; i < j->ntables && t == NULL; i++)
-		if (j->tables[i].id == n->id)
-			t = &j->tables[i];
-	if (t == NULL) {
-		/* the nodes gone leave their places to the new */
-		for (size_t i = 0; i < j->ntables && t == NULL; i++)
-			if (!ng_node_valid(ng_find_id(j->graph,
-				j->tables[i].id)))
-				t = &j->tables[i];
-		if (t == NULL) {
-			t = realloc(j->tables, (j->ntables + 1) * sizeof(*t));
-			if (t == NULL) {
-				ngd_journal_mark(j, n->id, NGD_JMARK_MSGS);
-				return;
-			}
-			j->tables = t;
-			t = &j->tables[j->ntables++];
-		}
-	} else if (t->gen == gen && t->room == room)
-		return;
-	t->id = n->id;
-	t->gen = gen;
-	t->room = room;
-	ngd_journal_mark(j, n->id, NGD_JMARK_MSGS);
 }
 
 /*
@@ -1166,13 +1270,22 @@ ngd_journal_msg_done(void *arg, ng_id_t dest, const struct ng_mesg *m)
 		return;
 	if (dest != 0 && (n = ng_find_id(j->graph, dest)) != NULL &&
 	    ng_node_valid(n) && n->type != &ng_socket_type) {
-		if (!ngd_journal_reads_only(m))
+		bool reads = ngd_journal_reads_only(m);
+
+		if (!reads)
 			ngd_journal_mark(j, dest,
 			    NGD_JMARK_NODE | NGD_JMARK_MSGS);
-		else if (n->type->switching != NULL &&
-		    n->type->switching->gen != NULL &&
-		    m->header.typecookie == n->type->cookie)
-			ngd_journal_table(j, n);
+		/*
+		 * A switching node's table, after a message that changed
+		 * the node or read it (a table read imports what the kernel
+		 * fast path learned): written only when it moved since it
+		 * was last written; otherwise a table of 100,000 hosts read
+		 * or configured 100 times would be written 100 times.
+		 */
+		if (ngd_journal_has_table(n) &&
+		    (!reads || m->header.typecookie == n->type->cookie) &&
+		    ngd_journal_tab_moved(j, n))
+			ngd_journal_mark(j, dest, NGD_JMARK_TABLE);
 	}
 	/* Devices that came home meanwhile are written before ngd sleeps
 	 * (a snapshot: the request pays only for what it changed). */
@@ -1517,8 +1630,9 @@ ngd_journal_records(const char *s, size_t n, uint64_t h, size_t *good,
 /* The text's graph with records applied, as one snapshot's text. */
 struct ngd_jm_node {
 	ng_id_t id;
-	const char *sec, *msgs; /* node (dev, ifdev) lines; msg lines */
-	size_t slen, mlen;
+	const char *sec, *msgs, *tab; /* node (dev, ifdev) lines; msg lines:
+				       * settings, learned table */
+	size_t slen, mlen, tlen;
 };
 
 struct ngd_jm_edge {
@@ -1588,14 +1702,22 @@ ngd_jm_cut(struct ngd_jm *m, ng_id_t id, const char *hook)
 	}
 }
 
+/* Where the lines before went: the node whose node lines, the one whose
+ * msg lines (its table's, after a table line). */
+struct ngd_jm_at {
+	ng_id_t cur, msg;
+	bool tab;
+};
+
 /*
  * One line (len bytes with its '\n', NUL-free) of the snapshot or of a
- * record, into m; cur: the node whose node lines, and msg, the one whose
- * msg lines, the lines before added to.  EINVAL: not understood.
+ * record, into m; at: where the lines before it went.  A msgs line
+ * starts a node's settings anew, a table line its table; msg lines
+ * after neither are its settings.  EINVAL: not understood.
  */
 static int
-ngd_jm_line(struct ngd_jm *m, const char *line, size_t len, ng_id_t *cur,
-    ng_id_t *msg)
+ngd_jm_line(struct ngd_jm *m, const char *line, size_t len,
+    struct ngd_jm_at *at)
 {
 	char kw[24], c[NG_HOOKSIZ * 3 + 1], d[NG_HOOKSIZ * 3 + 1];
 	struct ngd_jm_node *n;
@@ -1613,7 +1735,8 @@ ngd_jm_line(struct ngd_jm *m, const char *line, size_t len, ng_id_t *cur,
 	    strcmp(kw, "ifdev") == 0) {
 		bool first = kw[0] == 'n';
 
-		if ((!first && id != *cur) || (n = ngd_jm_node(m, id)) == NULL)
+		if ((!first && id != at->cur) ||
+		    (n = ngd_jm_node(m, id)) == NULL)
 			return first ? ENOMEM : EINVAL;
 		if (first || n->sec == NULL) {
 			n->sec = line;
@@ -1621,33 +1744,46 @@ ngd_jm_line(struct ngd_jm *m, const char *line, size_t len, ng_id_t *cur,
 		} else if (n->sec + n->slen != line)
 			return EINVAL;
 		n->slen += len;
-		*cur = id;
+		at->cur = id;
 		return 0;
 	}
-	*cur = 0;
-	if (strcmp(kw, "msgs") == 0 || strcmp(kw, "msg") == 0) {
+	at->cur = 0;
+	if (strcmp(kw, "msgs") == 0 || strcmp(kw, "table") == 0 ||
+	    strcmp(kw, "msg") == 0) {
+		const char **p;
+		size_t *plen;
+
 		if ((n = ngd_jm_node(m, id)) == NULL)
 			return ENOMEM;
-		if (kw[3] == 's') { /* the lines that follow replace them */
-			n->msgs = NULL;
-			n->mlen = 0;
-			*msg = id;
+		if (strcmp(kw, "msg") != 0) {
+			/* msgs, table: the lines that follow replace them */
+			at->tab = kw[0] == 't';
+			p = at->tab ? &n->tab : &n->msgs;
+			plen = at->tab ? &n->tlen : &n->mlen;
+			*p = NULL;
+			*plen = 0;
+			at->msg = id;
 			return 0;
 		}
-		if (n->msgs == NULL)
-			n->msgs = line;
-		else if (n->msgs + n->mlen != line || *msg != id)
+		if (at->msg != id)
+			at->tab = false;
+		p = at->tab ? &n->tab : &n->msgs;
+		plen = at->tab ? &n->tlen : &n->mlen;
+		if (*p == NULL)
+			*p = line;
+		else if (*p + *plen != line || at->msg != id)
 			return EINVAL; /* not all in one place */
-		n->mlen += len;
-		*msg = id;
+		*plen += len;
+		at->msg = id;
 		return 0;
 	}
-	*msg = 0;
+	at->msg = 0;
+	at->tab = false;
 	if (strcmp(kw, "drop") == 0) {
 		if ((n = ngd_jm_node(m, id)) == NULL)
 			return ENOMEM;
-		n->sec = n->msgs = NULL;
-		n->slen = n->mlen = 0;
+		n->sec = n->msgs = n->tab = NULL;
+		n->slen = n->mlen = n->tlen = 0;
 		ngd_jm_cut(m, id, NULL);
 		return 0;
 	}
@@ -1684,15 +1820,16 @@ ngd_jm_line(struct ngd_jm *m, const char *line, size_t len, ng_id_t *cur,
 /*
  * The snapshot (snap: its text, its end line cut off) with the whole
  * records (n bytes at recs) applied: one text in a snapshot's order
- * (nodes by ID, edges in the order they were made, messages), malloc'd
- * into *out.  O(text), plus O(edges) for each edge cut.
+ * (nodes by ID, edges in the order they were made, messages: each node's
+ * settings, then its table, without its table line), malloc'd into *out.
+ * O(text), plus O(edges) for each edge cut.
  */
 static int
 ngd_journal_merge(char *snap, char *recs, size_t n, char **out)
 {
 	struct ngd_jm m = { .nodes = NULL };
+	struct ngd_jm_at at = { .cur = 0 };
 	char *s, *e, *nl, *o = NULL, *p;
-	ng_id_t cur = 0, msg = 0;
 	size_t head = 0, size;
 	int error = 0;
 
@@ -1706,12 +1843,11 @@ ngd_journal_merge(char *snap, char *recs, size_t n, char **out)
 		for (; s < e && error == 0; s = nl + 1) {
 			nl = memchr(s, '\n', (size_t)(e - s));
 			if (part == 1 && strncmp(s, "commit ", 7) == 0) {
-				cur = msg = 0;
+				memset(&at, 0, sizeof(at));
 				continue;
 			}
 			*nl = '\0'; /* sscanf stops at the line's end */
-			error = ngd_jm_line(&m, s, (size_t)(nl + 1 - s), &cur,
-			    &msg);
+			error = ngd_jm_line(&m, s, (size_t)(nl + 1 - s), &at);
 			*nl = '\n';
 		}
 	}
@@ -1732,11 +1868,20 @@ ngd_journal_merge(char *snap, char *recs, size_t n, char **out)
 				memcpy(p, m.edges[i].line, m.edges[i].len);
 				p += m.edges[i].len;
 			}
-		for (size_t i = 0; i < m.nnodes; i++)
-			if (m.nodes[i].sec != NULL && m.nodes[i].msgs != NULL) {
-				memcpy(p, m.nodes[i].msgs, m.nodes[i].mlen);
-				p += m.nodes[i].mlen;
+		for (size_t i = 0; i < m.nnodes; i++) {
+			const struct ngd_jm_node *nd = &m.nodes[i];
+
+			if (nd->sec == NULL)
+				continue;
+			if (nd->msgs != NULL) {
+				memcpy(p, nd->msgs, nd->mlen);
+				p += nd->mlen;
 			}
+			if (nd->tab != NULL) { /* its table line is left out */
+				memcpy(p, nd->tab, nd->tlen);
+				p += nd->tlen;
+			}
+		}
 		*p = '\0';
 		*out = o;
 	}
@@ -1936,6 +2081,12 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 				    "%s; left out",
 				    id, c, id2, dd, strerror(error));
 				error = 0;
+			}
+		} else if (strcmp(kw, "table") == 0) {
+			/* a switching node's table: its msg lines follow */
+			if (sscanf(line, "table %x", &id) != 1) {
+				error = EINVAL;
+				break;
 			}
 		} else if (strcmp(kw, "msg") == 0) {
 			struct ng_node *node;

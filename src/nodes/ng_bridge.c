@@ -862,7 +862,9 @@ NG_PARSE_STRUCT(ng_bridge_move_host, NG_BRIDGE_MOVE_HOST_FIELDS);
  * the last one written, instead of flooding until every host has spoken
  * again.  Ages and staleness start again from 0: a host that moved or
  * left meanwhile is corrected by its next frame or forgotten after
- * maxStaleness, as one that moves while the bridge runs.
+ * maxStaleness, as one that moves while the bridge runs.  Not part of
+ * ng_bridge_save: the journal writes it when the table moved (gen), not
+ * with each config message (struct ng_switch_methods, save_hosts).
  */
 static int
 ng_bridge_save_table(struct ng_node *node, ng_save_fn *emit, void *arg)
@@ -893,8 +895,8 @@ ng_bridge_save_table(struct ng_node *node, ng_save_fn *emit, void *arg)
 	return error;
 }
 
-/* Journal and takeover: its config, its bound, whether it persists, and
- * its learned table. */
+/* Journal and takeover: its config, its bound and whether it persists
+ * (its learned table: ng_bridge_save_table). */
 static int
 ng_bridge_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 {
@@ -910,8 +912,6 @@ ng_bridge_save(struct ng_node *node, ng_save_fn *emit, void *arg)
 	if (error == 0 && priv->persistent)
 		error = ng_save_cmd(node, NGM_BRIDGE_COOKIE,
 		    NGM_BRIDGE_SET_PERSISTENT, emit, arg);
-	if (error == 0)
-		error = ng_bridge_save_table(node, emit, arg);
 	return error;
 }
 
@@ -1075,6 +1075,7 @@ static const struct ng_switch_methods ng_bridge_switching = {
 	.moves = ng_bridge_sw_moves,
 	.room = ng_bridge_sw_room,
 	.needs = ng_bridge_sw_needs,
+	.save_hosts = ng_bridge_save_table,
 };
 
 #define B NGM_BRIDGE_COOKIE
