@@ -57,6 +57,7 @@
 #include "ngd_proto.h"
 
 #define NGD_RECV_MAX NGD_MAX_FRAME     /* largest request a client may send */
+#define NGD_CTL_BACKLOG 128            /* connections waiting for accept */
 #define NGD_RECV_BUF (128u << 10)      /* read into ctl->rbuf up to this */
 #define NGD_OUTQ_THROTTLE (256u << 10) /* read no requests above this */
 #define NGD_DATAQ_MAX (4u << 20)       /* data frames queued, then dropped */
@@ -157,13 +158,30 @@ ngd_ctl_listen(const char *path, int *fdp)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return errno;
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0 ||
+	    listen(fd, NGD_CTL_BACKLOG) < 0) {
 		error = errno;
 		close(fd);
 		return error;
 	}
 	*fdp = fd;
 	return 0;
+}
+
+/*
+ * Listen again on lfd, so that a client's SO_PEERCRED names this
+ * process: the kernel records who called listen() last, and the one
+ * that first listened may be gone (a daemon's parent, the ngd taken
+ * over from, or the new one that gave the socket back).  libnetgraph
+ * refuses a server whose listener has exited: a jailed root could
+ * listen on ngd's name, hand the socket to a child and exit.
+ */
+void
+ngd_ctl_own(int lfd)
+{
+	if (lfd >= 0 && listen(lfd, NGD_CTL_BACKLOG) < 0)
+		ngd_log(LOG_WARNING, "listen again: %s: clients may refuse us",
+		    strerror(errno));
 }
 
 /* --- output ------------------------------------------------------------- */

@@ -312,7 +312,7 @@ main(int argc, char **argv)
 	int ch, lfd, error, nice_val = NGD_NICE_DEFAULT;
 	bool takeover = false, own_jdir;
 	struct ngd_handover handover;
-	char why[256];
+	char why[512];
 
 	ngd_fast_pin_listen(); /* systemd's store: before any fd is opened */
 	/* --takeover, wherever it is (getopt knows only short options). */
@@ -429,10 +429,11 @@ main(int argc, char **argv)
 	} else
 		error = ngd_ctl_listen(path, &lfd);
 	if (error == EADDRINUSE) {
-		fprintf(stderr,
-		    "ngd: %s: another ngd already serves this "
-		    "network namespace\n",
-		    path);
+		if (!ngd_name_holder(path, why, sizeof(why)))
+			snprintf(why, sizeof(why),
+			    "another ngd already serves this network "
+			    "namespace");
+		fprintf(stderr, "ngd: %s: %s\n", path, why);
 		exit(EX_UNAVAILABLE);
 	}
 	if (error == ENOTSOCK) {
@@ -449,6 +450,9 @@ main(int argc, char **argv)
 		openlog("ngd", LOG_PID, LOG_DAEMON);
 		ngd_daemonize(d.boot.file != NULL && !takeover);
 	}
+	/* The listener is now us, not our parent nor the ngd taken over
+	 * from, both soon gone (libnetgraph refuses a gone listener). */
+	ngd_ctl_own(lfd);
 	/* Every interface is an open device: take all the fds allowed. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
