@@ -87,11 +87,11 @@ done
 # parent, exits) and after a takeover (the listener is the old ngd).
 name=ngtest-intr-real-$$
 serving() { ss -xlpn | sed -n "s/.*@$name .*pid=\([0-9]*\),.*/\1/p"; }
-ngd -s "@$name" 2>"$tmp/ngd.err"
+ngd -s "@$name" -J "$tmp/j" 2>"$tmp/ngd.err"
 expect "a daemonized ngd serves" 0 \
     "$(NGD_SOCKET=@$name ngctl -N list >/dev/null 2>&1; echo $?)"
 old=$(serving)
-ngd -d --takeover -s "@$name" 2>>"$tmp/ngd.err" &
+ngd -d --takeover -s "@$name" -J "$tmp/j" 2>>"$tmp/ngd.err" &
 NGD_PID=$!
 for _ in $(seq 100); do
 	[ "$(serving)" = "$NGD_PID" ] && ! kill -0 "$old" 2>/dev/null && break
