@@ -616,13 +616,21 @@ main(int argc, char **argv)
 	if (error == 0)
 		error = ngd_loop_add(&d.loop, &d.sigio, EPOLLIN);
 	if (error == 0) {
+		char tpath[128];
+
 		/* The old ngd's may linger a moment after a takeover. */
 		for (int i = 0; i < 100 &&
 		     (error = ngd_takeover_listen(&d, path, gid, gid_set)) ==
 			 EADDRINUSE;
 		     i++)
 			usleep(20000);
-		if (error != 0)
+		/* (a jail on the host's stack may have bound it first) */
+		ngd_takeover_path(path, tpath, sizeof(tpath));
+		if (error == EADDRINUSE &&
+		    ngd_name_holder(tpath, why, sizeof(why)))
+			ngd_log(LOG_WARNING, "no takeover socket: %s %s", tpath,
+			    why);
+		else if (error != 0)
 			ngd_log(LOG_WARNING, "no takeover socket: %s",
 			    strerror(error));
 		error = 0;

@@ -29,7 +29,7 @@ name, mode, out = sys.argv[1], sys.argv[2], sys.argv[3]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.bind("\0" + name)
 s.listen(8)
-if mode == "orphan" and os.fork() != 0:
+if mode.startswith("orphan") and os.fork() != 0:
     time.sleep(0.2)
     os._exit(0)  # the listener goes; its child keeps the socket
 time.sleep(0.3)
@@ -56,10 +56,11 @@ EOF2
 expect_rc "i: a jail on the host's stack" 0 \
     jail -q -c name=i persist path=/ ip4=inherit
 
-# fake MODE: a jailed fake server on a fresh name, ready; sets $name
+# fake MODE [SUFFIX]: a jailed fake server on a fresh name (with SUFFIX),
+# ready; sets $name
 fake() {
 	name=ngtest-intr-$1-$$
-	jexec i timeout 20 python3 -S "$tmp/fake.py" "$name" "$1" \
+	jexec i timeout 20 python3 -S "$tmp/fake.py" "$name${2:-}" "$1" \
 	    "$tmp/$name" &
 	for _ in $(seq 200); do [ -e "$tmp/$name.ready" ] && break; sleep 0.05; done
 }
@@ -82,6 +83,25 @@ for mode in stay orphan; do
 	    "$tmp/ngd.out")"
 	unfake
 done
+
+# The jail takes the takeover socket of an ngd about to start: that ngd
+# serves, says who holds it, and no ngd takes a graph over from the jail.
+fake orphan2 .takeover
+ngd -d -s "@$name" -J "$tmp/j" 2>"$tmp/ngd.log" &
+NGD_PID=$!
+for _ in $(seq 200); do
+	grep -q "no takeover socket" "$tmp/ngd.log" && break
+	sleep 0.05
+done
+expect "the jail's takeover socket: ngd names the holder" 1 \
+    "$(grep -c "no takeover socket: @$name.takeover held by pid [0-9]* (python3) in jail i" "$tmp/ngd.log")"
+expect "the jail's takeover socket: ngd serves" 0 \
+    "$(NGD_SOCKET=@$name ngctl -N list >/dev/null 2>&1; echo $?)"
+timeout 10 ngd -d --takeover -s "@$name" -J "$tmp/j2" >"$tmp/to.out" 2>&1
+expect "no ngd takes a graph over from the jail" 69 "$?"
+expect "... and says why" 1 "$(grep -c "@$name.takeover: served by pid [0-9]*, uid 0, which is no ngd of this host.s root (a jail.s?); refused" "$tmp/to.out")"
+stop_ngd
+unfake
 
 # A real ngd still serves the host, daemonized (the listener, its
 # parent, exits) and after a takeover (the listener is the old ngd).
