@@ -10,12 +10,17 @@
 #   $tmp/theirs/j  under a directory of nobody's (j itself missing)
 #   /run/netgraph-NAME made by nobody, for ngd -s @NAME
 # and starts on a directory of its own, or one it makes under /tmp.
+# jail(8) likewise refuses a /run/jail (its records: what jail -r moves,
+# kills and removes) that another user owns or anyone may write.
 source "$(dirname "$0")/../lib.sh"
 # (the sandbox's $$ is 1: the name of $tmp tells this run apart)
 name=ngtest-intr-${tmp##*.}
 export NGD_SOCKET=@$name
 run=/run/netgraph-$name
 cleanup() {
+	chown 0:0 /run/jail
+	chmod 755 /run/jail
+	jail -q -r "*" >/dev/null 2>&1
 	stop_ngd
 	rm -rf "$tmp" "$run"
 }
@@ -53,4 +58,18 @@ stop_ngd
 start_ngd -J "$tmp/made/j"
 expect "ngd serves with a directory it makes" 0 \
     "$(ngctl -N list >/dev/null 2>&1; echo $?)"
+
+# jail(8)'s records: the sandbox's own /run/jail, given away, opened up
+for how in "chown 65534:65534" "chmod 777"; do
+	$how /run/jail
+	out "/run/jail after $how: jail refuses" 1 "" \
+	    "jail: /run/jail: not jail(8)'s own ($(stat -c 'a directory of uid %u, mode %04a' /run/jail); its lock of uid 0): its records cannot be trusted; remove it
+jail: /run/jail: Operation not permitted" \
+	    jail -c name=intr path=/ persist
+	chown 0:0 /run/jail
+	chmod 755 /run/jail
+done
+expect_rc "/run/jail of root's: jail makes a jail" 0 \
+    jail -q -c name=intr path=/ persist
+expect_rc "... and removes it" 0 jail -q -r intr
 finish
