@@ -7,6 +7,9 @@
 #   - the listener forked and exited, its child accepts: SO_PEERCRED
 #     names a pid that is gone, and "cannot tell" was taken as "not
 #     jailed", so root's ngctl sent its requests into the jail.
+#   - run by nobody with CAP_NET_ADMIN: the overflow uid (65534) was
+#     taken for the host's root seen from a user namespace even by a
+#     client in the initial one, where no uid is unmapped.
 # And ngd, finding its name taken, says who holds it (pid, jail) and
 # exits non-zero, instead of "another ngd already serves".
 source "$(dirname "$0")/../lib.sh"
@@ -83,6 +86,22 @@ for mode in stay orphan; do
 	    "$tmp/ngd.out")"
 	unfake
 done
+
+# nobody, not jailed, with CAP_NET_ADMIN (a service's ambient caps)
+name=ngtest-intr-nobody-$$
+mkdir -m 777 "$tmp/nb"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+net_admin \
+    --ambient-caps=+net_admin timeout 20 python3 -S "$tmp/fake.py" "$name" \
+    stay "$tmp/nb/$name" &
+for _ in $(seq 200); do [ -e "$tmp/nb/$name.ready" ] && break; sleep 0.05; done
+NGD_SOCKET=@$name ngctl -N list >"$tmp/out" 2>"$tmp/err"
+expect "nobody with CAP_NET_ADMIN: root's ngctl refuses it" \
+    "ngctl: @$name: served by uid 65534 (pid N), neither root nor us; refused" \
+    "$(sed -n 's/(pid [0-9]*)/(pid N)/; /refused/p' "$tmp/err")"
+expect "nobody with CAP_NET_ADMIN: it read nothing" "0" \
+    "$(cat "$tmp/nb/$name.got" 2>/dev/null | wc -c)"
+: >"$tmp/nb/$name.stop"
+wait
 
 # The jail takes the takeover socket of an ngd about to start: that ngd
 # serves, says who holds it, and no ngd takes a graph over from the jail.
