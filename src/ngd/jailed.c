@@ -501,8 +501,8 @@ ngd_jail_of(const struct stat *pidns, char *name, size_t len)
  * in words for its error, into why: another ngd; a process in a jail
  * that shares our network (an IP-alias or ip4=inherit jail's root may
  * bind ngd's abstract name first: jail.8); anyone else.  false if no
- * holder is found.  A walk of every process's descriptors: only when
- * ngd cannot start.
+ * holder is found, or it is an ngd (the caller says so as it did).  A
+ * walk of every process's descriptors: only when ngd cannot start.
  */
 bool
 ngd_name_holder(const char *path, char *why, size_t len)
@@ -540,13 +540,8 @@ ngd_name_holder(const char *path, char *why, size_t len)
 			    (int)pid, comm, (int)pid);
 		return true;
 	}
-	if (strcmp(comm, "ngd") == 0) {
-		snprintf(why, len,
-		    "another ngd (pid %d) already serves this network "
-		    "namespace",
-		    (int)pid);
-		return true;
-	}
+	if (strcmp(comm, "ngd") == 0)
+		return false; /* the usual words */
 	snprintf(p, sizeof(p), "/proc/%d", (int)pid);
 	if (stat(p, &st) == 0)
 		uid = (unsigned)st.st_uid;
