@@ -96,6 +96,7 @@ struct ngd_ctl {
 	int64_t guest_us;     /* time the non-admins' requests may still take */
 	uint64_t guest_at_us; /* when guest_us was last topped up */
 	bool guests_held;     /* some of their connections wait for it */
+	bool guests_full_logged; /* "they hold every connection" said */
 	struct ngd_sleep_hook guest_hook;
 };
 
