@@ -22,24 +22,58 @@
 #define LOCKFILE JAIL_RUNDIR "/.lock"
 #define LASTJID JAIL_RUNDIR "/.lastjid"
 
+/*
+ * /run/jail holds what jail -r undoes (interfaces to move home,
+ * processes to kill, cgroups and aliases to remove): trusted only as a
+ * directory of ours (root's) that no one else may write, and the lock
+ * in it a file of ours.  One another user made first is refused.
+ */
+static int
+jail_rundir_ours(int lockfd)
+{
+	struct stat st, lk;
+
+	if (lstat(JAIL_RUNDIR, &st) != 0)
+		return errno;
+	if (fstat(lockfd, &lk) != 0)
+		return errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) != 0 || !S_ISREG(lk.st_mode) ||
+	    lk.st_uid != geteuid()) {
+		jail_warnx(NULL,
+		    "%s: not jail(8)'s own (%s of uid %u, mode %04o; its lock "
+		    "of uid %u): its records cannot be trusted; remove it",
+		    JAIL_RUNDIR, S_ISDIR(st.st_mode) ? "a directory" : "a file",
+		    (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+		    (unsigned)lk.st_uid);
+		return EPERM;
+	}
+	return 0;
+}
+
 int
 jail_lock(int *fdp)
 {
-	int fd;
+	int fd, error;
 
 	/* the directory made only when missing: one call less a lock */
-	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 &&
+	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		 0600)) < 0 &&
 	    errno == ENOENT) {
 		if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
 			return errno;
-		fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
 	}
 	if (fd < 0)
 		return errno;
+	if ((error = jail_rundir_ours(fd)) != 0) {
+		close(fd);
+		return error;
+	}
 	while (flock(fd, LOCK_EX) != 0) {
 		if (errno != EINTR) {
-			int error = errno;
-
+			error = errno;
 			close(fd);
 			return error;
 		}
@@ -52,13 +86,17 @@ jail_lock(int *fdp)
 int
 jail_trylock(int *fdp)
 {
-	int fd;
+	int fd, error;
 
-	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+		 0600)) < 0)
 		return errno;
+	if ((error = jail_rundir_ours(fd)) != 0) {
+		close(fd);
+		return error;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		int error = errno;
-
+		error = errno;
 		close(fd);
 		return error;
 	}

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -272,20 +273,65 @@ ng_lib_same_ns(const char *a, const char *b)
 }
 
 /*
- * Whether the server on fd runs in a jail that shares our network: its
- * PID namespace lies below ours (every jail has one; NSpid, which anyone
- * may read, counts the levels) while we are in the network namespace of
- * our PID namespace's init, not one we entered, as ngctl -j does to
- * reach a vnet jail's own ngd.  Root in such a jail may bind ngd's name
- * while no ngd does.  The peer is pinned by its pidfd (SO_PEERPIDFD), so
- * a pid reused meanwhile is not taken for it.  What cannot be told is
- * taken as not jailed: the uid check stands alone.
+ * The process behind the server on fd, pinned: a pidfd of the one that
+ * last called listen() on it (SO_PEERPIDFD; before Linux 6.5, of its
+ * pid, which another process may have taken since: racy, the best those
+ * kernels give).  -1 when there is none to pin, *gone when it has
+ * exited: since 6.16 the kernel still gives a pidfd of a listener that
+ * is gone, which polls readable.
  */
-static bool
-ng_lib_jailed_server(int fd, pid_t pid)
+static int
+ng_lib_peer_pidfd(int fd, pid_t pid, bool *gone)
 {
 	struct pollfd pfd = { .fd = -1, .events = POLLIN };
 	socklen_t len = sizeof(int);
+
+	*gone = false;
+	if (pid <= 0)
+		return -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pfd.fd, &len) < 0) {
+		if (errno != ENOPROTOOPT) { /* ESRCH, EINVAL: reaped */
+			*gone = true;
+			return -1;
+		}
+		pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pfd.fd < 0) {
+			/* (no pidfds, as under valgrind: the pid alone) */
+			*gone = errno == ESRCH ||
+			    (kill(pid, 0) < 0 && errno == ESRCH);
+			return -1;
+		}
+	}
+	if (poll(&pfd, 1, 0) != 0) {
+		close(pfd.fd);
+		*gone = true;
+		return -1;
+	}
+	return pfd.fd;
+}
+
+/* What was just read of pidfd's process in /proc was its: it lives
+ * still, so its pid is not another's yet. */
+static bool
+ng_lib_still(int pidfd)
+{
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return pidfd >= 0 && poll(&pfd, 1, 0) == 0;
+}
+
+/*
+ * Whether the server runs in a jail that shares our network: its PID
+ * namespace lies below ours (every jail has one; NSpid, which anyone
+ * may read, counts the levels) while we are in the network namespace of
+ * our PID namespace's init, not one we entered, as ngctl -j does to
+ * reach a vnet jail's own ngd.  Root in such a jail may bind ngd's name
+ * while no ngd does.  What cannot be told of a live server is taken as
+ * not jailed: the uid check stands alone.
+ */
+static bool
+ng_lib_jailed_server(int pidfd, pid_t pid)
+{
 	char p[32];
 	int depth;
 
@@ -295,15 +341,11 @@ ng_lib_jailed_server(int fd, pid_t pid)
 	if (access("/proc/1/ns/net", R_OK) == 0 &&
 	    !ng_lib_same_ns("/proc/1/ns/net", "/proc/self/ns/net"))
 		return false;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pfd.fd, &len) < 0)
-		pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
 	snprintf(p, sizeof(p), "%d", (int)pid);
 	depth = ng_lib_pid_depth(p);
-	if (pfd.fd >= 0) {
-		if (poll(&pfd, 1, 0) != 0) /* gone: another may have its pid */
-			depth = -1;
-		close(pfd.fd);
-	}
+	/* (No pidfd at all, as under valgrind: the pid alone, racy.) */
+	if (pidfd >= 0 && !ng_lib_still(pidfd))
+		depth = -1;
 	return depth > 0 && depth > ng_lib_pid_depth("self");
 }
 
@@ -323,42 +365,54 @@ ng_lib_overflow_uid(void)
 }
 
 /*
- * Whether the server on fd, shown to us as the overflow uid, is the
- * host's root: seen from a user namespace of ours that shares the
- * host's network (unshare -Ur), root's uid is not mapped, and shows as
- * any other user's that is not.  Root is told apart by what no other
- * user can have: the initial user namespace (its uid_map is the whole
- * range, which only root may write for a namespace of its own) with
- * CAP_NET_ADMIN there, which ngd needs anyway.  Both are read from
- * /proc, which anyone may, for the peer pinned by its pidfd.
+ * Whether pid ("self", or a number) runs in the initial user namespace:
+ * its uid_map is the whole range, which only root may write for a
+ * namespace of its own.
  */
 static bool
-ng_lib_host_root_server(int fd, pid_t pid)
+ng_lib_init_userns(const char *pid)
 {
-	struct pollfd pfd = { .fd = -1, .events = POLLIN };
-	socklen_t len = sizeof(int);
-	unsigned long long inside, outside, count, caps = 0;
+	unsigned long long inside, outside, count;
 	char path[64], line[256];
-	bool init_ns = false, net_admin = false;
+	bool init_ns = false;
 	int lines = 0;
 	FILE *f;
 
-	if (pid <= 0)
+	snprintf(path, sizeof(path), "/proc/%s/uid_map", pid);
+	if ((f = fopen(path, "re")) == NULL)
 		return false;
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pfd.fd, &len) < 0)
-		pfd.fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd.fd < 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-	if ((f = fopen(path, "re")) != NULL) {
-		while (fgets(line, sizeof(line), f) != NULL) {
-			lines++;
-			init_ns = sscanf(line, "%llu %llu %llu", &inside,
-				      &outside, &count) == 3 &&
-			    inside == 0 && count == 4294967295ull;
-		}
-		fclose(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lines++;
+		init_ns = sscanf(line, "%llu %llu %llu", &inside, &outside,
+			      &count) == 3 &&
+		    inside == 0 && count == 4294967295ull;
 	}
+	fclose(f);
+	return lines == 1 && init_ns;
+}
+
+/*
+ * Whether the server, shown to us as the overflow uid, is the host's
+ * root: seen from a user namespace of ours that shares the host's
+ * network (unshare -Ur), root's uid is not mapped, and shows as any
+ * other user's that is not.  Root is told apart by what no other user
+ * can have: the initial user namespace with CAP_NET_ADMIN there, which
+ * ngd needs anyway.  Both are read from /proc, which anyone may.  In
+ * the initial user namespace ourselves, no uid is unmapped: the
+ * overflow uid there is a user's (nobody's), whatever its capabilities.
+ */
+static bool
+ng_lib_host_root_server(int pidfd, pid_t pid)
+{
+	unsigned long long caps = 0;
+	char p[32], path[64], line[256];
+	bool init_ns;
+	FILE *f;
+
+	if (pidfd < 0 || ng_lib_init_userns("self"))
+		return false;
+	snprintf(p, sizeof(p), "%d", (int)pid);
+	init_ns = ng_lib_init_userns(p);
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if ((f = fopen(path, "re")) != NULL) {
 		while (fgets(line, sizeof(line), f) != NULL)
@@ -366,45 +420,60 @@ ng_lib_host_root_server(int fd, pid_t pid)
 				break;
 		fclose(f);
 	}
-	net_admin = (caps >> 12 & 1) != 0; /* CAP_NET_ADMIN */
-	if (poll(&pfd, 1, 0) != 0)         /* gone: another may have its pid */
-		init_ns = false;
-	close(pfd.fd);
-	return lines == 1 && init_ns && net_admin;
+	return init_ns && (caps >> 12 & 1) != 0 && /* CAP_NET_ADMIN */
+	    ng_lib_still(pidfd);
 }
 
 /*
  * Anyone may bind an abstract name first, ngd's included.  Talk only to
  * a server run by root or by ourselves, and not by root in a jail that
- * shares our network; say so when refusing (always: it is an intruder,
- * not a failure to debug).
+ * shares our network, nor to one whose listener has exited: its socket
+ * is then another process's, which nothing tells (a jailed root would
+ * listen, hand the socket to a child and exit).  ngd listens again when
+ * it has detached or taken over, so that it is the listener: EAGAIN for
+ * a gone listener, whose successor may be about to (the caller connects
+ * again, and says so only when it gives up); EPERM, said (always: it is
+ * an intruder, not a failure to debug), for the rest.
  */
-static bool
+static int
 ng_lib_trusted(int fd, const char *path)
 {
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
+	int pidfd, error = EPERM;
+	bool gone;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
 		ng_lib_warn(errno, "%s: cannot tell who serves it", path);
-		return false;
+		return EPERM;
 	}
-	if (ng_lib_jailed_server(fd, cred.pid)) {
+	pidfd = ng_lib_peer_pidfd(fd, cred.pid, &gone);
+	if (gone)
+		return EAGAIN;
+	if (ng_lib_jailed_server(pidfd, cred.pid))
 		ng_lib_logx("%s: served by pid %d in a jail that shares our "
 			    "network, not by an ngd of ours; refused",
 		    path, (int)cred.pid);
-		return false;
-	}
-	if (cred.uid == 0 || cred.uid == geteuid() || cred.uid == getuid())
-		return true;
-	if (cred.uid == ng_lib_overflow_uid() &&
-	    ng_lib_host_root_server(fd, cred.pid))
-		return true;
-	ng_lib_logx("%s: served by uid %u (pid %d), neither root nor us; "
-		    "refused",
-	    path, (unsigned)cred.uid, (int)cred.pid);
-	return false;
+	else if (cred.uid == 0 || cred.uid == geteuid() || cred.uid == getuid())
+		error = 0;
+	else if (cred.uid == ng_lib_overflow_uid() &&
+	    ng_lib_host_root_server(pidfd, cred.pid))
+		error = 0;
+	else
+		ng_lib_logx("%s: served by uid %u (pid %d), neither root nor "
+			    "us; refused",
+		    path, (unsigned)cred.uid, (int)cred.pid);
+	if (pidfd >= 0)
+		close(pidfd);
+	return error;
 }
+
+/*
+ * A server whose listener has gone is asked again this many times, 10 ms
+ * later and twice as late each time (150 ms in all): an ngd that has just
+ * detached or taken over listens again at once.
+ */
+#define NG_LIB_GONE_TRIES 5
 
 static int
 ng_lib_connect(int *fdp)
@@ -412,7 +481,7 @@ ng_lib_connect(int *fdp)
 	const char *path = NgSocketPath();
 	struct sockaddr_un sun;
 	socklen_t len;
-	int fd;
+	int fd, error, tries = 0;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return ENAMETOOLONG;
@@ -422,6 +491,7 @@ ng_lib_connect(int *fdp)
 	if (path[0] == '@')
 		sun.sun_path[0] = '\0';
 	len = offsetof(struct sockaddr_un, sun_path) + strlen(path);
+again:
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
@@ -434,13 +504,26 @@ ng_lib_connect(int *fdp)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
 	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
-		int error = errno == EAGAIN ? ETIMEDOUT : errno;
-
+		error = errno == EAGAIN ? ETIMEDOUT : errno;
 		close(fd);
 		return error;
 	}
-	if (!ng_lib_trusted(fd, path)) {
+	if ((error = ng_lib_trusted(fd, path)) != 0) {
 		close(fd);
+		if (error == EAGAIN && ++tries < NG_LIB_GONE_TRIES) {
+			struct timespec ts = { 0, 10000000L << (tries - 1) };
+
+			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+				;
+			goto again;
+		}
+		if (error == EAGAIN)
+			ng_lib_logx(
+			    "%s: its listener has exited: the socket "
+			    "is held by a process nothing tells (an "
+			    "ngd before this one that detached? restart "
+			    "it); refused",
+			    path);
 		return EPERM;
 	}
 	ng_lib_reset(fd);

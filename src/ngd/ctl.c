@@ -57,6 +57,7 @@
 #include "ngd_proto.h"
 
 #define NGD_RECV_MAX NGD_MAX_FRAME     /* largest request a client may send */
+#define NGD_CTL_BACKLOG 128            /* connections waiting for accept */
 #define NGD_RECV_BUF (128u << 10)      /* read into ctl->rbuf up to this */
 #define NGD_OUTQ_THROTTLE (256u << 10) /* read no requests above this */
 #define NGD_DATAQ_MAX (4u << 20)       /* data frames queued, then dropped */
@@ -66,6 +67,10 @@
 #define NGD_USER_CONNS_MAX 64           /* connections per non-admin user */
 #define NGD_USER_HELD_MAX (16u << 20)   /* replies a non-admin user leaves */
 #define NGD_USER_HELD_CHECK (64u << 10) /* replies this large count */
+/* Every non-admin together: a user with subordinate uids (useradd
+ * gives 65,536, newuidmap maps them) is as many users to SO_PEERCRED. */
+#define NGD_GUESTS_CONNS_MAX 1024       /* connections of them all */
+#define NGD_GUESTS_HELD_MAX (64u << 20) /* replies they all leave */
 #define NGD_GUEST_SHARE 4               /* guests: 1/4 of ngd's time ... */
 #define NGD_GUEST_BURST_US 50000u       /* ... in bursts of at most 50 ms */
 
@@ -157,13 +162,30 @@ ngd_ctl_listen(const char *path, int *fdp)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return errno;
-	if (bind(fd, (struct sockaddr *)&sun, len) < 0 || listen(fd, 128) < 0) {
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0 ||
+	    listen(fd, NGD_CTL_BACKLOG) < 0) {
 		error = errno;
 		close(fd);
 		return error;
 	}
 	*fdp = fd;
 	return 0;
+}
+
+/*
+ * Listen again on lfd, so that a client's SO_PEERCRED names this
+ * process: the kernel records who called listen() last, and the one
+ * that first listened may be gone (a daemon's parent, the ngd taken
+ * over from, or the new one that gave the socket back).  libnetgraph
+ * refuses a server whose listener has exited: a jailed root could
+ * listen on ngd's name, hand the socket to a child and exit.
+ */
+void
+ngd_ctl_own(int lfd)
+{
+	if (lfd >= 0 && listen(lfd, NGD_CTL_BACKLOG) < 0)
+		ngd_log(LOG_WARNING, "listen again: %s: clients may refuse us",
+		    strerror(errno));
 }
 
 /* --- output ------------------------------------------------------------- */
@@ -1126,17 +1148,22 @@ ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc)
 /*
  * Connections of the user nc counts against, non-admin: its uid, or, for
  * a jailed client, every jailed one (jailed root takes any uid it
- * likes); O(connections).
+ * likes); and of every non-admin in *all.  O(connections).
  */
 static unsigned
-ngd_user_conns(const struct ngd_ctl *ctl, const struct ngd_conn *nc)
+ngd_user_conns(const struct ngd_ctl *ctl, const struct ngd_conn *nc,
+    unsigned *all)
 {
 	const struct ngd_conn *c;
 	unsigned n = 0;
 
-	for (c = ctl->conns; c != NULL; c = c->next)
+	*all = 0;
+	for (c = ctl->conns; c != NULL; c = c->next) {
 		if (ngd_same_user(c, nc))
 			n++;
+		if (!c->admin && c->sink == NULL)
+			(*all)++;
+	}
 	return n;
 }
 
@@ -1170,6 +1197,7 @@ ngd_accept_one(struct ngd_ctl *ctl)
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
 	struct ngd_conn *c;
+	unsigned guests = 0;
 	int fd;
 
 	fd = accept4(ctl->listen_io.fd, NULL, NULL,
@@ -1208,15 +1236,27 @@ ngd_accept_one(struct ngd_ctl *ctl)
 		(ctl->admin_gid_set &&
 		    ngd_peer_in_group(fd, ctl->admin_gid, cred.gid)));
 	/* Others may only read, and not hold every descriptor we have. */
-	if (!c->admin && ngd_user_conns(ctl, c) >= NGD_USER_CONNS_MAX) {
-		ngd_log(LOG_NOTICE,
-		    "pid %d uid %u: more than %u connections; "
-		    "refused",
-		    (int)c->pid, (unsigned)c->uid, NGD_USER_CONNS_MAX);
+	if (!c->admin &&
+	    (ngd_user_conns(ctl, c, &guests) >= NGD_USER_CONNS_MAX ||
+		guests >= NGD_GUESTS_CONNS_MAX)) {
+		if (guests < NGD_GUESTS_CONNS_MAX)
+			ngd_log(LOG_NOTICE,
+			    "pid %d uid %u: more than %u connections; "
+			    "refused",
+			    (int)c->pid, (unsigned)c->uid, NGD_USER_CONNS_MAX);
+		else if (!ctl->guests_full_logged)
+			ngd_log(LOG_WARNING,
+			    "pid %d uid %u: those who may only read hold %u "
+			    "connections; refused, as the next are until "
+			    "one goes",
+			    (int)c->pid, (unsigned)c->uid,
+			    NGD_GUESTS_CONNS_MAX);
+		ctl->guests_full_logged = guests >= NGD_GUESTS_CONNS_MAX;
 		close(fd);
 		free(c);
 		return true;
 	}
+	ctl->guests_full_logged = false;
 	c->events = EPOLLIN;
 	if (ngd_loop_add(ctl->loop, &c->io, EPOLLIN) != 0) {
 		close(fd);

@@ -34,6 +34,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -396,4 +397,155 @@ ngd_peer_below(int fd, pid_t pid)
 	    below ? "a jail runs, so it counts as jailed" :
 		    "no jail runs, so it is not jailed");
 	return below;
+}
+
+/* The inode of the socket listening on path (@name: abstract), from
+ * /proc/net/unix; 0 if none. */
+static unsigned long
+ngd_listener_ino(const char *path)
+{
+	char line[512], name[300];
+	unsigned long ino, found = 0, flags;
+	unsigned st;
+	FILE *f = fopen("/proc/net/unix", "re");
+
+	if (f == NULL)
+		return 0;
+	while (found == 0 && fgets(line, sizeof(line), f) != NULL) {
+		name[0] = '\0';
+		if (sscanf(line, "%*s %*x %*x %lx %*x %x %lu %299s", &flags,
+			&st, &ino, name) == 4 &&
+		    (flags & 0x10000) != 0 && /* __SO_ACCEPTCON: listening */
+		    strcmp(name, path) == 0)
+			found = ino;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A process holding socket inode ino open, 0 if none is found. */
+static pid_t
+ngd_socket_holder(unsigned long ino)
+{
+	char want[64], path[600], link[64];
+	struct dirent *de, *fe;
+	pid_t found = 0;
+	DIR *dir, *fds;
+
+	snprintf(want, sizeof(want), "socket:[%lu]", ino);
+	if ((dir = opendir("/proc")) == NULL)
+		return 0;
+	while (found == 0 && (de = readdir(dir)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
+		if ((fds = opendir(path)) == NULL)
+			continue;
+		while (found == 0 && (fe = readdir(fds)) != NULL) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%s/fd/%s",
+			    de->d_name, fe->d_name);
+			n = readlink(path, link, sizeof(link) - 1);
+			if (n > 0) {
+				link[n] = '\0';
+				if (strcmp(link, want) == 0)
+					found = (pid_t)atoi(de->d_name);
+			}
+		}
+		closedir(fds);
+	}
+	closedir(dir);
+	return found;
+}
+
+/* The name of the jail (jail(8)'s records) whose PID namespace is
+ * pidns; false if none is. */
+static bool
+ngd_jail_of(const struct stat *pidns, char *name, size_t len)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *dir = opendir("/run/jail");
+
+	if (dir == NULL)
+		return false;
+	while (!found && (de = readdir(dir)) != NULL) {
+		char path[300], line[128];
+		struct stat st;
+		int pid = 0;
+		FILE *f;
+
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		snprintf(path, sizeof(path), "/run/jail/%s/state", de->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		while (pid == 0 && fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "init %d", &pid) != 1)
+				pid = 0;
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+		if (pid > 0 && stat(path, &st) == 0 &&
+		    st.st_dev == pidns->st_dev && st.st_ino == pidns->st_ino) {
+			snprintf(name, len, "%s", de->d_name);
+			found = true;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+/*
+ * Who holds the control socket path that ngd found taken (EADDRINUSE),
+ * in words for its error, into why: another ngd; a process in a jail
+ * that shares our network (an IP-alias or ip4=inherit jail's root may
+ * bind ngd's abstract name first: jail.8); anyone else.  false if no
+ * holder is found, or it is an ngd (the caller says so as it did).  A
+ * walk of every process's descriptors: only when ngd cannot start.
+ */
+bool
+ngd_name_holder(const char *path, char *why, size_t len)
+{
+	char p[64], comm[32] = "?", jail[256];
+	unsigned long ino = ngd_listener_ino(path);
+	unsigned uid = 0;
+	struct stat st;
+	pid_t pid;
+	int nsfd;
+	FILE *f;
+
+	if (ino == 0 || (pid = ngd_socket_holder(ino)) == 0)
+		return false;
+	snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
+	if ((f = fopen(p, "re")) != NULL) {
+		if (fgets(comm, sizeof(comm), f) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	snprintf(p, sizeof(p), "/proc/%d/ns/pid", (int)pid);
+	if (stat(p, &st) == 0 && ngd_self_read() &&
+	    (nsfd = open(p, O_RDONLY | O_CLOEXEC)) >= 0 &&
+	    ngd_pidns_below(nsfd)) {
+		if (ngd_jail_of(&st, jail, sizeof(jail)))
+			snprintf(why, len,
+			    "held by pid %d (%s) in jail %s, not by an ngd: "
+			    "start ngd before such jails (jail -r %s, or kill "
+			    "%d, then start ngd)",
+			    (int)pid, comm, jail, jail, (int)pid);
+		else
+			snprintf(why, len,
+			    "held by pid %d (%s) in a jail, not by an ngd: "
+			    "kill %d, then start ngd",
+			    (int)pid, comm, (int)pid);
+		return true;
+	}
+	if (strcmp(comm, "ngd") == 0)
+		return false; /* the usual words */
+	snprintf(p, sizeof(p), "/proc/%d", (int)pid);
+	if (stat(p, &st) == 0)
+		uid = (unsigned)st.st_uid;
+	snprintf(why, len, "held by pid %d (%s, uid %u), not by an ngd",
+	    (int)pid, comm, uid);
+	return true;
 }

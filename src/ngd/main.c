@@ -33,6 +33,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <sysexits.h>
@@ -292,6 +293,72 @@ ngd_own_dirs(const char *path, const char **jdirp)
 	return own;
 }
 
+/*
+ * Whether dir, where ngd keeps its journal and the fast path its pins,
+ * may be trusted: a journal found at start is replayed as root, so one
+ * that another user could write would make any graph.  Each part of the
+ * path that exists must be root's or ours and writable by no one else
+ * (but a sticky directory such as /tmp, where others may not rename
+ * what is ours); dir itself, if it exists, a directory of its own, not a
+ * symbolic link.  What is missing ngd makes itself.  If not, what is
+ * wrong goes into why.
+ */
+static bool
+ngd_dir_trusted(const char *dir, char *why, size_t len)
+{
+	size_t n = strlen(dir);
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (n == 0 || n >= sizeof(p))
+		return true; /* (the journal's own checks say what is wrong) */
+	for (size_t i = 1; i <= n; i++) {
+		bool last = i == n || (i == n - 1 && dir[i] == '/');
+
+		if ((dir[i] != '/' && dir[i] != '\0') || dir[i - 1] == '/')
+			continue;
+		memcpy(p, dir, i);
+		p[i] = '\0';
+		if (lstat(p, &st) != 0) {
+			if (errno == ENOENT)
+				return true;
+			snprintf(why, len, "%.300s: %s", p, strerror(errno));
+			return false;
+		}
+		if (S_ISLNK(st.st_mode) && !last &&
+		    (st.st_uid == 0 || st.st_uid == geteuid()) &&
+		    stat(p, &st) != 0) {
+			snprintf(why, len, "%.300s: %s", p, strerror(errno));
+			return false;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			snprintf(why, len,
+			    "%.300s is a symbolic link of uid %u", p,
+			    (unsigned)st.st_uid);
+			return false;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			snprintf(why, len, "%.300s is owned by uid %u", p,
+			    (unsigned)st.st_uid);
+			return false;
+		}
+		if ((st.st_mode & 022) != 0 &&
+		    (last || (st.st_mode & S_ISVTX) == 0)) {
+			snprintf(why, len,
+			    "%.300s is writable by others (mode %04o)", p,
+			    (unsigned)(st.st_mode & 07777));
+			return false;
+		}
+		if (last && !S_ISDIR(st.st_mode)) {
+			snprintf(why, len, "%.300s is not a directory", p);
+			return false;
+		}
+		if (last)
+			break;
+	}
+	return true;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -312,7 +379,7 @@ main(int argc, char **argv)
 	int ch, lfd, error, nice_val = NGD_NICE_DEFAULT;
 	bool takeover = false, own_jdir;
 	struct ngd_handover handover;
-	char why[256];
+	char why[512];
 
 	ngd_fast_pin_listen(); /* systemd's store: before any fd is opened */
 	/* --takeover, wherever it is (getopt knows only short options). */
@@ -413,6 +480,16 @@ main(int argc, char **argv)
 		fprintf(stderr, "ngd: must be run as root\n");
 		exit(EX_NOPERM);
 	}
+	if (!ngd_dir_trusted(jdir != NULL && jdir[0] != '\0' ? jdir :
+							       NGD_JOURNAL_DIR,
+		why, sizeof(why))) {
+		fprintf(stderr,
+		    "ngd: %s: not ngd's own: the journal there would be "
+		    "replayed as root; remove it, or choose another "
+		    "directory with -J\n",
+		    why);
+		exit(EX_CANTCREAT);
+	}
 	if (d.boot.file != NULL &&
 	    (error = ngd_boot_open(&d.boot, d.boot.file)) != 0) {
 		fprintf(stderr, "ngd: %s: %s\n", d.boot.file, strerror(error));
@@ -429,10 +506,11 @@ main(int argc, char **argv)
 	} else
 		error = ngd_ctl_listen(path, &lfd);
 	if (error == EADDRINUSE) {
-		fprintf(stderr,
-		    "ngd: %s: another ngd already serves this "
-		    "network namespace\n",
-		    path);
+		if (!ngd_name_holder(path, why, sizeof(why)))
+			snprintf(why, sizeof(why),
+			    "another ngd already serves this network "
+			    "namespace");
+		fprintf(stderr, "ngd: %s: %s\n", path, why);
 		exit(EX_UNAVAILABLE);
 	}
 	if (error == ENOTSOCK) {
@@ -449,6 +527,9 @@ main(int argc, char **argv)
 		openlog("ngd", LOG_PID, LOG_DAEMON);
 		ngd_daemonize(d.boot.file != NULL && !takeover);
 	}
+	/* The listener is now us, not our parent nor the ngd taken over
+	 * from, both soon gone (libnetgraph refuses a gone listener). */
+	ngd_ctl_own(lfd);
 	/* Every interface is an open device: take all the fds allowed. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -535,13 +616,21 @@ main(int argc, char **argv)
 	if (error == 0)
 		error = ngd_loop_add(&d.loop, &d.sigio, EPOLLIN);
 	if (error == 0) {
+		char tpath[128];
+
 		/* The old ngd's may linger a moment after a takeover. */
 		for (int i = 0; i < 100 &&
 		     (error = ngd_takeover_listen(&d, path, gid, gid_set)) ==
 			 EADDRINUSE;
 		     i++)
 			usleep(20000);
-		if (error != 0)
+		/* (a jail on the host's stack may have bound it first) */
+		ngd_takeover_path(path, tpath, sizeof(tpath));
+		if (error == EADDRINUSE &&
+		    ngd_name_holder(tpath, why, sizeof(why)))
+			ngd_log(LOG_WARNING, "no takeover socket: %s %s", tpath,
+			    why);
+		else if (error != 0)
 			ngd_log(LOG_WARNING, "no takeover socket: %s",
 			    strerror(error));
 		error = 0;

@@ -96,11 +96,15 @@ struct ngd_ctl {
 	int64_t guest_us;     /* time the non-admins' requests may still take */
 	uint64_t guest_at_us; /* when guest_us was last topped up */
 	bool guests_held;     /* some of their connections wait for it */
+	bool guests_full_logged; /* "they hold every connection" said */
 	struct ngd_sleep_hook guest_hook;
 };
 
 extern const struct ng_socket_ops ngd_socket_ops;
 int ngd_ctl_listen(const char *path, int *fdp);
+/* Become the listener clients' SO_PEERCRED names (after a fork, a
+ * takeover). */
+void ngd_ctl_own(int lfd);
 /* Serve g; lfd < 0: no socket, in-process clients only (loop may then
  * be NULL). */
 int ngd_ctl_start(struct ngd_ctl *ctl, struct ngd_loop *loop,
@@ -342,6 +346,9 @@ bool ngd_peer_below(int fd, pid_t pid);
 bool ngd_serves_entered_netns(void);
 /* A vnet message may send an interface to netns (home always). */
 bool ngd_vnet_permitted(const char *netns);
+/* Who holds ngd's control socket path, in words, into why; false if no
+ * holder is found. */
+bool ngd_name_holder(const char *path, char *why, size_t len);
 
 /* One frame from a vnet-header TAP into a pool packet: 0, EAGAIN, ENOBUFS
  * (the pool was empty: the frame was dropped), or the read's errno. */

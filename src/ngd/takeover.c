@@ -460,6 +460,7 @@ ngd_takeover_resume(struct ngd *d, int error)
 		close(t->conn);
 	t->conn = t->conn_io.fd = -1;
 	d->ctl.listen_io.fd = t->ctl_fd;
+	ngd_ctl_own(t->ctl_fd);
 	error = ngd_loop_add(&d->loop, &d->ctl.listen_io, EPOLLIN);
 	if (error != 0)
 		ngd_log(LOG_ERR, "cannot serve again: %s", strerror(error));
