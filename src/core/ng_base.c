@@ -540,19 +540,26 @@ static int
 ng_add_hook(struct ng_node *node, const char *name, struct ng_hook **hp)
 {
 	struct ng_hook *hook;
+	char cut[NG_HOOKSIZ];
 	int error;
 
 	*hp = NULL;
 	if (!ng_node_valid(node))
 		return EINVAL;
-	if (ng_find_hook(node, name) != NULL)
+	/*
+	 * A name is cut to NG_HOOKSIZ - 1 bytes, as FreeBSD's fixed-size
+	 * message fields cut it: look for the name the hook will have, or
+	 * two names alike in their first 31 bytes make two hooks of one name.
+	 */
+	snprintf(cut, sizeof(cut), "%s", name);
+	if (ng_find_hook(node, cut) != NULL)
 		return EEXIST;
 	/* On a cache line of its own: ng_send_data's part is one line. */
 	hook = aligned_alloc(64, (sizeof(*hook) + 63) & ~(size_t)63);
 	if (hook == NULL)
 		return ENOMEM;
 	memset(hook, 0, sizeof(*hook));
-	snprintf(hook->name, sizeof(hook->name), "%s", name);
+	memcpy(hook->name, cut, sizeof(hook->name));
 	hook->node = node;
 	if (node->type->newhook != NULL) {
 		error = node->type->newhook(node, hook, hook->name);

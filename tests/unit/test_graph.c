@@ -340,6 +340,17 @@ test_connect_rmhook(void)
 	/* The peer's hook is checked before anything on our side. */
 	CHECK_INT("connect/peer hook exists, seen from B",
 	    ngt_connect(sock, "B:", "[1]:", "link01", "b"), EEXIST);
+	/* Names are cut to 31 bytes: two alike in those are one name (a
+	 * journal's hook lines reach ng_con_nodes uncut). */
+	CHECK_INT("connect/long name, cut",
+	    ng_con_nodes(a, "long-hook-name-of-more-than-31-bytes-1", b, "l1"),
+	    0);
+	CHECK_INT("connect/long name alike in 31 bytes exists",
+	    ng_con_nodes(a, "long-hook-name-of-more-than-31-bytes-2", b, "l2"),
+	    EEXIST);
+	CHECK("connect/one hook of the cut name",
+	    ng_find_hook(a, "long-hook-name-of-more-than-31-") != NULL &&
+		ng_find_hook(b, "l2") == NULL);
 	CHECK_INT("connect/missing node",
 	    ngt_connect(sock, "A:", "nosuch:", "q", "r"), ENOENT);
 	CHECK_INT("connect/bad path", ngt_connect(sock, "A:", "a.b:", "q", "r"),
