@@ -212,7 +212,7 @@ struct {
 	__uint(max_entries, NG_FAST_BPF_BRCACHE_SLOTS);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_brcache);
-} ng_fast_brflows SEC(".maps");
+} ng_fast_brflows2 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -391,11 +391,22 @@ ng_fast_mac_eq(const __u8 *a, const __u8 *b)
 	    *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
 }
 
-/* The slot of ng_fast_brflows for a frame from in with the header eth. */
+/* The slot of ng_fast_brflows2 for a frame from in with the header eth
+ * (its 14 bytes checked): in and the last four bytes of each address,
+ * mixed (lowbias32) so that addresses that differ in a byte or two
+ * spread over every slot (ng_fast_bpf.h). */
 static __always_inline __u32
 ng_fast_brcache_slot(__u32 in, const __u8 *eth)
 {
-	return (in * 31 + eth[5] * 7 + eth[11]) % NG_FAST_BPF_BRCACHE_SLOTS;
+	__u32 x = *(const __u32 *)(eth + 2) ^
+	    (*(const __u32 *)(eth + 8) * 0x85ebca6bu) ^ (in * 0xc2b2ae35u);
+
+	x ^= x >> 16;
+	x *= 0x7feb352du;
+	x ^= x >> 15;
+	x *= 0x846ca68bu;
+	x ^= x >> 16;
+	return x & (NG_FAST_BPF_BRCACHE_SLOTS - 1);
 }
 
 /* Out by port out: to its interface (bpf_redirect_peer), or for an
@@ -472,7 +483,7 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	    (g = bpf_map_lookup_elem(&ng_fast_brgen, &zero)) != NULL) {
 		gen = *g;
 		cslot = ng_fast_brcache_slot(in, eth);
-		c = bpf_map_lookup_elem(&ng_fast_brflows, &cslot);
+		c = bpf_map_lookup_elem(&ng_fast_brflows2, &cslot);
 		verdict = ng_fast_br_cached(skb, c, gen, bridge, in, slot, eth,
 		    f.len, now);
 		if (verdict >= 0)

@@ -251,7 +251,7 @@ struct ng_fast_bpf_brstats {
 };
 
 /*
- * Each CPU's cache of a kernel bridge's decisions (ng_fast_brcache,
+ * Each CPU's cache of a kernel bridge's decisions (ng_fast_brflows2,
  * NG_FAST_BPF_BRCACHE_SLOTS entries): the port a unicast frame went out
  * by, by the port it came in on, its source and its destination, so
  * that the next frame of a flow costs no hosts or port-entry lookup.  An
@@ -263,9 +263,18 @@ struct ng_fast_bpf_brstats {
  * which refreshes its hosts' timestamps for ageing.  A CPU's entries
  * are its own: tc programs run with bottom halves off, one at a time on
  * a CPU, so none sees another's half-written entry (a PREEMPT_RT kernel,
- * whose softirqs can be preempted, would need a check).
+ * whose softirqs can be preempted, would need a check).  A flow's slot
+ * is a hash of the port it came in on and the last four bytes of each
+ * address: with 256 slots by the last byte of each, no more than 256
+ * flows at once were kept, and a miss costs the whole path, 3-5 times a
+ * hit with a big hosts table (bench/fastcost's br-spread1k: 1,000
+ * destinations in turn, 20% less a frame with 1,024 slots).  1,024 of
+ * 48 bytes keep ~75% of 600 flows, ~64% of 1,000; 4,096 kept more, but
+ * their 192 KB a CPU cost a frame that misses (br-spread: 100,000 in
+ * turn) one more cache and TLB miss, ~20% more, where 48 KB cost none
+ * measurable.
  */
-#define NG_FAST_BPF_BRCACHE_SLOTS 256
+#define NG_FAST_BPF_BRCACHE_SLOTS 1024      /* a power of 2 */
 #define NG_FAST_BPF_BRCACHE_NS 100000000ull /* 0.1 s */
 
 struct ng_fast_bpf_brcache {
@@ -278,8 +287,10 @@ struct ng_fast_bpf_brcache {
 	__u32 out_slot; /* out's slot (in's is its port id) */
 };
 
-/* (ng_fast_brflows was ng_fast_brcache, whose entries had no slot) */
-#define NG_FAST_BPF_MAP_BRCACHE "ng_fast_brflows"  /* slot -> brcache */
+/* (ng_fast_brflows2 was ng_fast_brflows, of 256 entries, and before it
+ * ng_fast_brcache, whose entries had no slot: an older ngd's pin of
+ * either is removed, fastpath_pin.c) */
+#define NG_FAST_BPF_MAP_BRCACHE "ng_fast_brflows2" /* slot -> brcache */
 #define NG_FAST_BPF_MAP_BRGEN "ng_fast_brgen"      /* [0]: generation */
 #define NG_FAST_BPF_MAP_BRSLOTS "ng_fast_brslots"  /* slot -> brslot */
 #define NG_FAST_BPF_MAP_BRKEYS "ng_fast_brkeys"    /* key -> slot */
