@@ -36,6 +36,8 @@ EOS
 	done
 	in_ns n2 ip addr add 198.18.3.1/24 dev ngeth2
 	in_ns n3 ip addr add 198.18.3.2/24 dev ngeth3
+	no_probes n2 ngeth2 # (the pings' times are ngd's, not ARP's)
+	no_probes n3 ngeth3
 	expect_rc "ping through the tee" 0 quiet in_ns n2 ping -c 1 -W 2 198.18.3.2
 	ngctl msg br0: setmaxhosts 101000
 }
@@ -51,10 +53,10 @@ for i in range(100000):
 	s.send(me + b"\x02\x00" + struct.pack(">I", i) + b"\x88\xb5" + bytes(46))'
 }
 
-# slowest N: of N pings through the tee 5 ms apart, the slowest ("T ms
+# slowest N: of N pings through the tee 5 ms apart (at nice -10), the slowest ("T ms
 # (ping SEQ)")
 slowest() {
-	in_ns n2 ping -c "$1" -i 0.005 -W 2 198.18.3.2 |
+	in_ns n2 nice -n -10 ping -c "$1" -i 0.005 -W 2 198.18.3.2 |
 	    sed -nE 's/.*icmp_seq=([0-9]+) .*time=([0-9.]+) ms.*/\2 ms (ping \1)/p' |
 	    sort -n | tail -1
 }

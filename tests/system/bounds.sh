@@ -77,12 +77,21 @@ f0=$(nfds)
 $py "$wire" macs br0: link2 "$half" 1 >/dev/null
 $py "$wire" macs br0: link2 "$half" 3 >/dev/null
 r0=$(rss_settled)
+# (the namespaces' neighbours stay reachable: an ARP probe through a
+# starved ngd is not what this counts)
+no_probes a ngeth0
+no_probes b ngeth1
 ip netns exec a ping -i 0.05 198.18.99.2 >"$tmp/ping.out" 2>&1 &
 pinger=$!
-sleep 0.3
+replies() { grep -c 'icmp_seq=' "$tmp/ping.out"; }
+for _ in $(seq 250); do [ "$(replies)" -ge 5 ] && break; sleep 0.02; done
 t0=$(date +%s)
 got=$($py "$wire" macs br0: link2 "$half" 2)
-sleep 0.3
+# ... until 20 more came back after the flood (10 s at most): a ping
+# killed 0.3 s after it, while a loaded machine still had 2 or more on
+# their way, counted them lost
+n=$(replies)
+for _ in $(seq 200); do [ "$(replies)" -ge $((n + 20)) ] && break; sleep 0.05; done
 kill -INT $pinger; wait $pinger
 r1=$(rss_settled)
 expect "$((macs + half)) random source MACs sent in all" "sent $half" "${got% memoryFailures*}"
@@ -110,12 +119,14 @@ if [ "$learned" -le $((65536 - 3)) ] && [ "$learned" -gt 60000 ]; then
 else
 	fail "... $learned hosts learned (bound 65536)"
 fi
-sent=$(sed -nE 's/^([0-9]+) packets transmitted.*/\1/p' "$tmp/ping.out")
-recv=$(sed -nE 's/.* ([0-9]+) received.*/\1/p' "$tmp/ping.out")
-if [ "${sent:-0}" -ge 5 ] && [ "${recv:-0}" -ge $((sent - 1)) ]; then
+# Of the pings up to the last that came back (those after it were on
+# their way when the ping was stopped), none lost but one.
+sent=$(sed -nE 's/.*icmp_seq=([0-9]+) .*/\1/p' "$tmp/ping.out" | sort -n | tail -1)
+recv=$(sed -nE 's/.*icmp_seq=([0-9]+) .*/\1/p' "$tmp/ping.out" | sort -un | wc -l)
+if [ "${sent:-0}" -ge 25 ] && [ "${recv:-0}" -ge $((sent - 1)) ]; then
 	ok "... known hosts kept forwarding: ping $recv/$sent in $(($(date +%s) - t0))s"
 else
-	fail "... ping during the flood: ${recv:-0} of ${sent:-0}"
+	fail "... ping during the flood: ${recv:-0} of ${sent:-0} (want at least 25, none lost but one)"
 	cat "$tmp/ping.out"
 fi
 expect_rc "... and after it" 0 quiet ip netns exec a ping -c 1 -W 2 198.18.99.2

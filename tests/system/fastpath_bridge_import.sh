@@ -8,10 +8,10 @@
 # fast's tee row up to 211 ms.  Read 1,024 hosts a loop pass now.
 #
 # (the graph: tests/bridge_100k.sh.)
-# Checked over 9 s (the ticks are 6 s apart: half an import at least,
-# ~100 reads whole): ngd's loop waits for its events (epoll_wait)
-# between the import's reads (bpf(2), strace: at most 8 in a row; read
-# at once, all ~100 were in one run);
+# Checked over 60 reads (the ticks are 6 s apart, ~100 reads an import):
+# ngd's loop waits for its events (epoll_wait) between the import's
+# reads (bpf(2), strace: at most 8 in a row; read at once, all ~100 were
+# in one run);
 # then over 7 s more, pings through the tee every 5 ms all come back
 # within 100 ms (the kernel's timestamps; 123-478 ms before, 7-43 ms
 # after on a loaded machine); then `ngctl msg br0: gettable` prints the
@@ -29,7 +29,16 @@ sleep 1
 ngctl msg br0: getstats 0 >/dev/null
 ngctl msg br0: getstats 0 >/dev/null
 
-timeout 9 strace -e trace=bpf,epoll_wait -o "$tmp/st" -p "$NGD_PID" 2>/dev/null
+# (until 60 reads of the map, 30 s at most: 9 s of strace did not see
+# 50 on a loaded machine, and took 9 s where 3-7 do)
+strace -e trace=bpf,epoll_wait -o "$tmp/st" -p "$NGD_PID" 2>"$tmp/st.err" &
+tracer=$!
+for _ in $(seq 300); do
+	[ "$(grep -c 'BPF_MAP_LOOKUP_BATCH' "$tmp/st" 2>/dev/null)" -ge 60 ] && break
+	sleep 0.1
+done
+kill -INT "$tracer" 2>/dev/null
+wait "$tracer"
 reads=$(grep -c 'BPF_MAP_LOOKUP_BATCH' "$tmp/st")
 run=$(longest_run)
 # an import: ~100 reads of 1,024 hosts, a loop pass each
@@ -39,7 +48,11 @@ else
 	fail "the import's $reads reads of the map, at most $run bpf(2) calls between two of the loop's waits (want >= 50, <= 8)"
 fi
 
+# (ngd and ping at nice -10, so that the times are ngd's own, not a
+# loaded machine's: fastpath_bridge_writeback.sh)
+renice -n -10 -p "$NGD_PID" >/dev/null
 max=$(slowest 1400)
+renice -n 0 -p "$NGD_PID" >/dev/null
 if awk -v m="${max%% *}" 'BEGIN { exit !(m != "" && m < 100) }'; then
 	ok "pings through ngd during an import: the slowest ${max}"
 else

@@ -11,11 +11,15 @@
 # before its reply: none here.)
 #
 # (the graph: tests/bridge_100k.sh.)
-# A host moved, then over 3 s, ngd's loop waits for its events
-# (epoll_wait) between the write-back's look-ups (bpf(2), strace: at
-# most 2,100 in a row, of 10,000 or more: all of them before); another
-# moved, pings through the tee every 5 ms over 3 s all come back within
-# 100 ms.
+# A host moved, then until the write-back's first 10,000 look-ups,
+# ngd's loop waits for its events (epoll_wait) between them (bpf(2),
+# strace: at most 2,100 in a row; all of them before); another moved,
+# pings through the tee every 5 ms (ngd and ping at nice -10), 600 back
+# after the move, all come back within 100 ms (of the slowest of the 600
+# before it, if that was slower).  (Each
+# step waits for its event, not for a time: under load 15, 3 s of
+# strace had seen 4,777 look-ups, and a move's python had started after
+# the pings' 3 s.)
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../bridge_100k.sh"
 
@@ -31,11 +35,26 @@ s.send(b"\x02\x00" + struct.pack(">I", n + 1) + b"\x02\x00" +
 
 setup
 flood
-sleep 3 # imported (the ticks are 1 s apart while the node is small)
-(sleep 0.3; move 5) &
-mover=$!
-timeout 3 strace -e trace=bpf,epoll_wait -o "$tmp/st" -p "$NGD_PID" 2>/dev/null
-wait $mover
+# A bridge message imports the map whole and writes back what the node
+# changed (at once); the second finds it done, the node's table the
+# map's 100,000 hosts (a fixed 3 s for the ticks' import was not enough
+# under load).
+ngctl msg br0: getstats 0 >/dev/null
+ngctl msg br0: getstats 0 >/dev/null
+
+# (strace says it attached on stderr; its lines come as they happen)
+strace -e trace=bpf,epoll_wait -o "$tmp/st" -p "$NGD_PID" 2>"$tmp/st.err" &
+tracer=$!
+for _ in $(seq 500); do grep -qs attached "$tmp/st.err" && break; sleep 0.02; done
+move 5
+looks=0
+for _ in $(seq 600); do
+	looks=$(grep -c 'BPF_MAP_LOOKUP_ELEM' "$tmp/st")
+	[ "$looks" -ge 10000 ] && break
+	sleep 0.1
+done
+kill -INT "$tracer" 2>/dev/null
+wait "$tracer"
 looks=$(grep -c 'BPF_MAP_LOOKUP_ELEM' "$tmp/st")
 run=$(longest_run)
 if [ "$looks" -ge 10000 ] && [ "$run" -le 2100 ]; then
@@ -44,15 +63,39 @@ else
 	fail "the write-back's $looks look-ups, at most $run bpf(2) calls between two of the loop's waits (want >= 10000, <= 2100)"
 fi
 
-sleep 1
-(sleep 0.5; move 7) &
-mover=$!
-max=$(slowest 600)
-wait $mover
-if awk -v m="${max%% *}" 'BEGIN { exit !(m != "" && m < 100) }'; then
-	ok "pings through ngd during a write-back: the slowest ${max}"
+# Pings through the tee every 5 ms: 600 back before the move, as many
+# after it, all within 100 ms (or of the slowest before it, if that was
+# slower: a loaded machine's).  ngd and ping run at nice -10 for it, so
+# that the times are ngd's own: under load 15 (stress-ng and others) at
+# the default nice, their turns on the CPUs alone made 78-500 ms, before
+# a move as after it; at nice -10 and load 21, 334 ms once.  A
+# write-back written at once held the loop 0.2-0.5 s.
+renice -n -10 -p "$NGD_PID" >/dev/null
+ip netns exec n2 nice -n -10 ping -i 0.005 -W 2 198.18.3.2 >"$tmp/ping" 2>&1 &
+pinger=$!
+replies() { grep -c 'icmp_seq=' "$tmp/ping"; }
+for _ in $(seq 600); do [ "$(replies)" -ge 600 ] && break; sleep 0.05; done
+last=$(sed -nE 's/.*icmp_seq=([0-9]+) .*/\1/p' "$tmp/ping" | tail -1)
+n=$(replies)
+move 7
+for _ in $(seq 600); do [ "$(replies)" -ge $((n + 600)) ] && break; sleep 0.05; done
+kill -INT "$pinger"
+wait "$pinger"
+renice -n 0 -p "$NGD_PID" >/dev/null
+# slowest FROM TO: of the pings FROM to TO, the slowest ("T ms (ping SEQ)")
+slowest_of() {
+	sed -nE 's/.*icmp_seq=([0-9]+) .*time=([0-9.]+) ms.*/\2 \1/p' "$tmp/ping" |
+	    awk -v a="$1" -v b="$2" '$2 >= a && $2 <= b { print $1 " ms (ping " $2 ")" }' |
+	    sort -n | tail -1
+}
+before=$(slowest_of 21 "${last:-0}") # (the first, ARP and all, left out)
+max=$(slowest_of $((${last:-0} + 1)) 1000000)
+echo "# $(replies) pings back, $n before the move (the slowest ${before:-none})"
+if [ "$n" -ge 600 ] && [ "$(replies)" -ge $((n + 600)) ] &&
+    awk -v m="${max%% *}" -v b="${before%% *}" 'BEGIN { exit !(m != "" && (m < 100 || m < b + 100)) }'; then
+	ok "pings through ngd during a write-back: the slowest ${max} (${before} before the move)"
 else
-	fail "pings through ngd during a write-back: the slowest ${max:-none} (want < 100 ms)"
+	fail "pings through ngd during a write-back: the slowest ${max:-none}, ${before:-none} before the move (want < 100 ms, or 100 ms more than before; $(replies) back, $n before it, want 600 and 1200)"
 fi
 kill -0 "$NGD_PID" && ok "ngd is alive" || fail "ngd is alive"
 finish

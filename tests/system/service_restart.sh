@@ -239,13 +239,20 @@ done
 kill -STOP "$pid1"
 # ... until the new ngd is dead (a zombie: systemd, held, reaps it later);
 # looked for in the container's /proc (a pgrep here sees other tests'
-# ngd --takeover too)
+# ngd --takeover too).  No process started per entry, and a status of 0:
+# with an awk, a tr and a grep each, and the last grep's status for the
+# function's, the wait for the new ngd to show went its whole 250 rounds
+# (60 s of a loaded machine's wall time, systemd held all along).
 takers() {
+	local f s a
 	for f in /proc/"$pid1"/root/proc/[0-9]*; do
-		[ "$(awk '{ print $3 }' "$f/stat" 2>/dev/null)" = Z ] && continue
-		tr '\0' ' ' <"$f/cmdline" 2>/dev/null | grep -q 'ngd --takeover' &&
-		    echo "${f##*/}"
+		read -r s 2>/dev/null <"$f/stat" || continue
+		s=${s##*) }
+		[ "${s%% *}" = Z ] && continue
+		mapfile -t -d "" a 2>/dev/null <"$f/cmdline" || continue
+		[[ "${a[*]}" == *"ngd --takeover"* ]] && echo "${f##*/}"
 	done
+	return 0
 }
 t0=$(date +%s%N) seen=
 for _ in $(seq 250); do seen=$(takers) && [ -n "$seen" ] && break; sleep 0.02; done
