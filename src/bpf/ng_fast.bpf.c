@@ -327,24 +327,43 @@ ng_fast_br_flood_one(__u32 idx, void *arg)
 }
 
 /*
- * Members f->first.. of the bridge's n, one slice; then the frame back
- * on its port's ingress for the next slice, if any (ng_fast_bpf.h).
+ * Members first.. of the bridge's n, one slice; then the frame back on
+ * its port (in) for the next slice, if any (ng_fast_bpf.h).  A global
+ * function, so the verifier walks it (and its loop's body, many times
+ * over) once, not at each of the six places a flood starts: that was
+ * most of the programs' load at ngd's start.  One call a flooded frame;
+ * the frame's header was checked by the caller.
  */
-static __always_inline int
-ng_fast_br_flood(struct ng_fast_brflood *f, __u32 n)
+__attribute__((noinline)) int
+ng_fast_br_flood(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 first,
+    __u32 n)
 {
-	struct __sk_buff *skb = f->skb;
-	__u32 left = n > f->first ? n - f->first : 0;
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u8 *eth = data;
+	struct ng_fast_brflood f = { .skb = skb,
+		.group = bridge,
+		.in = in,
+		.len = skb->len,
+		.first = first,
+		.dev = skb->ifindex };
+	__u32 left = n > first ? n - first : 0;
 
+	if (data + 14 > end)
+		return TC_ACT_SHOT;
+	if (eth[0] & 1)
+		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
+				 eth[5]) == 0xff ?
+		    2 :
+		    1;
 	if (left > NG_FAST_BPF_FLOOD_SLICE)
 		left = NG_FAST_BPF_FLOOD_SLICE;
-	bpf_loop(left, ng_fast_br_flood_one, f, 0);
-	if (f->first + left < n) {
-		skb->mark = NG_FAST_BPF_MORE | (f->first + left);
+	bpf_loop(left, ng_fast_br_flood_one, &f, 0);
+	if (first + left < n) {
+		skb->mark = NG_FAST_BPF_MORE | (first + left);
 		/* from a vlan filter: on its trunk's port, tagged again */
-		if (!NG_FAST_BPF_IS_FVPORT(f->in) ||
-		    ng_fast_vlf_tag(skb, f->in) == 0)
-			(void)bpf_clone_redirect(skb, f->dev, BPF_F_INGRESS);
+		if (!NG_FAST_BPF_IS_FVPORT(in) || ng_fast_vlf_tag(skb, in) == 0)
+			(void)bpf_clone_redirect(skb, f.dev, BPF_F_INGRESS);
 	}
 	return TC_ACT_SHOT; /* the copies went; not the frame */
 }
@@ -356,15 +375,8 @@ ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	__u8 *eth = data;
 	struct ng_fast_bpf_brslot *bp;
-	struct ng_fast_brflood f = { .skb = skb,
-		.group = bridge,
-		.in = in,
-		.len = skb->len,
-		.first = skb->mark & ~NG_FAST_BPF_MORE_MASK,
-		.dev = skb->ifindex };
-	__u32 *n;
+	__u32 first = skb->mark & ~NG_FAST_BPF_MORE_MASK, *n;
 
 	skb->mark = 0;
 	if (data + 14 > end)
@@ -372,15 +384,10 @@ ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 	bp = ng_fast_br_port(slot, in, bridge);
 	if (bp == NULL || (bp->flags & NG_FAST_BPF_BR_MUTED))
 		return TC_ACT_SHOT;
-	if (eth[0] & 1)
-		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
-				 eth[5]) == 0xff ?
-		    2 :
-		    1;
-	n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
+	n = bpf_map_lookup_elem(&ng_fast_groups, &bridge);
 	if (n == NULL || *n > NG_FAST_BPF_FLOOD_MAX)
 		return TC_ACT_SHOT;
-	return ng_fast_br_flood(&f, *n);
+	return ng_fast_br_flood(skb, bridge, in, first, *n);
 }
 
 /* Whether the 6 bytes at a and b are the same address. */
@@ -451,13 +458,9 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	struct ng_fast_bpf_host *h;
 	struct ng_fast_bpf_brstats *s;
 	struct ng_fast_bpf_brcache *c = NULL;
-	struct ng_fast_brflood f = { .skb = skb,
-		.group = bridge,
-		.in = in,
-		.len = skb->len,
-		.dev = skb->ifindex };
 	struct ng_fast_bpf_port *wp;
 	__u32 *n, out, oslot, zero = 0, gen = 0, *g, cslot, wire;
+	__u32 len = skb->len, manycast = 0;
 	__u64 now;
 	int cacheable = 0, verdict;
 
@@ -474,7 +477,7 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 		cslot = ng_fast_brcache_slot(in, eth);
 		c = bpf_map_lookup_elem(&ng_fast_brflows, &cslot);
 		verdict = ng_fast_br_cached(skb, c, gen, bridge, in, slot, eth,
-		    f.len, now);
+		    len, now);
 		if (verdict >= 0)
 			return verdict;
 	}
@@ -510,8 +513,8 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	}
 	s = bpf_map_lookup_elem(&ng_fast_brsstats, &slot);
 	if (eth[0] & 1) {
-		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
-				 eth[5]) == 0xff ?
+		manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
+			       eth[5]) == 0xff ?
 		    2 :
 		    1;
 	} else {
@@ -525,11 +528,11 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 				return -1; /* a stale entry: ngd knows */
 			if (s != NULL) {
 				s->recv_pkts++;
-				s->recv_octets += f.len;
+				s->recv_octets += len;
 			}
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
-			ng_fast_br_xmit(oslot, 0, f.len);
+			ng_fast_br_xmit(oslot, 0, len);
 			if (NG_FAST_BPF_IS_VPORT(out))
 				return ng_fast_vl_down(skb, out);
 			/* (an entry of ng_fast_ports only for an uplink) */
@@ -551,20 +554,20 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			return ng_fast_br_out(skb, out, wire);
 		}
 	}
-	n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
+	n = bpf_map_lookup_elem(&ng_fast_groups, &bridge);
 	if (n == NULL || *n > NG_FAST_BPF_FLOOD_MAX)
 		return -1; /* too wide: ngd floods */
 	if (s != NULL) {
 		s->recv_pkts++;
-		s->recv_octets += f.len;
-		if (f.manycast == 1)
+		s->recv_octets += len;
+		if (manycast == 1)
 			s->recv_mcast++;
-		else if (f.manycast == 2)
+		else if (manycast == 2)
 			s->recv_bcast++;
 		else
 			s->recv_unknown++;
 	}
-	return ng_fast_br_flood(&f, *n);
+	return ng_fast_br_flood(skb, bridge, in, 0, *n);
 }
 
 /*
