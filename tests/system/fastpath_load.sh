@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The kernel fast path's programs wait for their first use (README "The
+# kernel fast path", Start; src/ngd/fastpath.c, ngd_fast_ready): ngd
+# makes its data plane at start and asks the kernel, with a program of
+# two instructions attached for a moment, whether tc programs load and
+# attach there (the fallback's question); the programs and their maps
+# (about 0.3 s of CPU) come with the first eiface, or the first ether
+# hook connected (fastpath_ether_pair.sh: no eiface at all).  An ngd
+# that takes over a data plane the last one left loads them at start.
+#
+#   la ngeth0 --ether:ether-- ngeth1 lb   (the first eifaces: a direct edge)
+source "$(dirname "$0")/../lib.sh"
+NGD_LOG=$tmp/ngd.log
+trap 'ip netns del la 2>/dev/null; ip netns del lb 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+
+# bpfs KIND: how many BPF programs (prog) or maps (map) ngd holds
+bpfs() { grep -l "^$1_type:" /proc/"$NGD_PID"/fdinfo/* 2>/dev/null | wc -l; }
+# cpu: the CPU time ngd has used, in ms
+cpu() { awk '{ printf "%d", $1 / 1000000 }' /proc/"$NGD_PID"/schedstat; }
+
+NGD_FASTPATH=1 start_ngd
+expect "ngd says once that eifaces are veth pairs" 1 \
+    "$(grep -c 'data path: eifaces are veth pairs' "$NGD_LOG")"
+expect "... and holds no program and no map yet" "0 0" "$(bpfs prog) $(bpfs map)"
+ok "... its start took $(cpu) ms of CPU"
+ngctl mkpeer hub a b
+ngctl mkpeer .:a tee left right
+ngctl mkpeer ksocket dummy inet/dgram/udp
+expect "a graph with no eiface and no ether hook: still none" "0 0" \
+    "$(bpfs prog) $(bpfs map)"
+ngctl shutdown .:a
+t0=$(cpu)
+ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether
+expect "the first eifaces: the programs loaded" 4 "$(bpfs prog)"
+ok "... which took $(($(cpu) - t0)) ms of CPU"
+ip netns add la && ip netns add lb
+for n in la lb; do
+	ip netns exec $n sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+done
+ngctl msg ngeth0: vnet '"la"' && ngctl msg ngeth1: vnet '"lb"'
+no_probes la ngeth0 && no_probes lb ngeth1
+ip -n la addr add 198.18.9.1/24 dev ngeth0 && ip -n la link set ngeth0 up
+ip -n lb addr add 198.18.9.2/24 dev ngeth1 && ip -n lb link set ngeth1 up
+ngctl connect ngeth0: ngeth1: ether ether
+s0=$(slow)
+expect "... their first frames cross: pings answered" 5 "$(pings la 198.18.9.2 5)"
+expect "... in the kernel, none through ngd" "$s0" "$(slow)"
+
+# The next ngd after a crash takes the data plane over at start: its
+# programs are loaded before it answers, the pings go on.
+kill -KILL "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_FASTPATH=1 start_ngd
+expect "after SIGKILL: the next ngd loaded the programs at start" 4 "$(bpfs prog)"
+expect "... and the pings are answered" 5 "$(pings la 198.18.9.2 5)"
+finish
