@@ -27,8 +27,16 @@
 #include "ng_fast_bpf.h"
 #include "ng_ether_bpf.h" /* NG_ETHER_BPF_TAG: a wire device's frames */
 
+/*
+ * The hash maps only ngd writes (all but ng_fast_hosts, which is not
+ * preallocated either) have no preallocated elements: the kernel made
+ * 32,768 of each at load, a fifth of the programs' load at ngd's first
+ * eiface; a lookup costs the same.  An older ngd's pinned ones are taken
+ * as they are (ngd_fast_pin_reuse_maps).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_port);
@@ -86,6 +94,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, struct ng_fast_bpf_member);
 	__type(value, __u32);
@@ -93,6 +102,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -172,6 +182,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_BR_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -195,6 +206,7 @@ struct {
 /* a bridge's room for hosts, its ports' hosts not learned (ng_fast_bpf.h) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, __s64);
@@ -592,6 +604,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_vlport);
@@ -599,6 +612,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, struct ng_fast_bpf_vid);
 	__type(value, __u32);
@@ -606,6 +620,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_vlstats);
@@ -629,6 +644,7 @@ ng_fast_vl_count(__u32 port, __u32 len)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_vlfport);

@@ -3774,7 +3774,8 @@ ngd_fast_ready(struct ngd_fast *fp)
 			.ports_fd = fp->ports_fd,
 			.stats_fd = fp->stats_fd,
 			.prog_port = fp->prog_port,
-			.owner = fp };
+			.owner = fp,
+			.adopted = fp->adopting };
 
 		if ((error = ngd_fast_eth_new(&dp, &fp->eth)) != 0)
 			ngd_log(LOG_WARNING,

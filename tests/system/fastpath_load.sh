@@ -53,4 +53,20 @@ wait "$NGD_PID" 2>/dev/null
 NGD_FASTPATH=1 start_ngd
 expect "after SIGKILL: the next ngd loaded the programs at start" 4 "$(bpfs prog)"
 expect "... and the pings are answered" 5 "$(pings la 198.18.9.2 5)"
+
+# An older ngd's maps were preallocated (ng_fast.bpf.c): the next ngd
+# takes such a pinned map as it is, and the data plane with it.
+kill -KILL "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+pin=$(echo /sys/fs/bpf/netgraph/*/ng_fast_brroom)
+rm -f "$pin"
+bpftool map create "$pin" type hash key 4 value 8 entries 32768 \
+    name ng_fast_brroom || fail "a preallocated ng_fast_brroom"
+id=$(bpftool map show pinned "$pin" | sed -n 's/^\([0-9]*\):.*/\1/p')
+NGD_FASTPATH=1 start_ngd
+expect "a preallocated map pinned: taken over, not made anew" 0 \
+    "$(grep -c 'cannot take over' "$NGD_LOG")"
+expect "... the same map" "$id" \
+    "$(bpftool map show pinned "$pin" | sed -n 's/^\([0-9]*\):.*/\1/p')"
+expect "... and the pings are answered" 5 "$(pings la 198.18.9.2 5)"
 finish
