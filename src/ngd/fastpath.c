@@ -9,7 +9,8 @@
  * data-plane namespace that ngd makes at start and nobody else can name,
  * so `ip link` on the host shows what it shows with TAPs.
  *
- * Frames: the tc programs of src/bpf/ng_fast.bpf.c, attached as TCX
+ * Frames: the tc programs of src/bpf/ng_fast.bpf.c (loaded with the
+ * first eiface or ether uplink, ngd_fast_ready), attached as TCX
  * links, forward between two eifaces joined directly in the kernel
  * (bpf_redirect_peer), repeat to every other member of a hub whose hooks
  * all lead to eifaces (bpf_loop + bpf_clone_redirect, up to
