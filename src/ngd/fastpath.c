@@ -3745,7 +3745,7 @@ ngd_fast_probe(struct ngd_fast *fp)
  * vlan nodes' parts.  At start when the last ngd left a data plane;
  * else when the first eiface is made (ngd_fast_create) or an ether
  * node's hook is connected (ngd_fast_sync): an ngd that has neither
- * never pays for it (about 0.3 s of CPU, most of it the kernel making
+ * never pays for it (about 0.2 s of CPU, most of it the kernel making
  * the maps, and its verifier).  Failing, after the probe at start said
  * yes, it says why once, and eifaces are TAPs from then on.
  */

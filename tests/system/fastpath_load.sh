@@ -4,9 +4,10 @@
 # makes its data plane at start and asks the kernel, with a program of
 # two instructions attached for a moment, whether tc programs load and
 # attach there (the fallback's question); the programs and their maps
-# (about 0.3 s of CPU) come with the first eiface, or the first ether
+# (about 0.2 s of CPU) come with the first eiface, or the first ether
 # hook connected (fastpath_ether_pair.sh: no eiface at all).  An ngd
-# that takes over a data plane the last one left loads them at start.
+# that takes over a data plane the last one left loads them at start;
+# one whose load fails after the probe said yes makes TAPs from then on.
 #
 #   la ngeth0 --ether:ether-- ngeth1 lb   (the first eifaces: a direct edge)
 source "$(dirname "$0")/../lib.sh"
@@ -69,4 +70,20 @@ expect "a preallocated map pinned: taken over, not made anew" 0 \
 expect "... the same map" "$id" \
     "$(bpftool map show pinned "$pin" | sed -n 's/^\([0-9]*\):.*/\1/p')"
 expect "... and the pings are answered" 5 "$(pings la 198.18.9.2 5)"
+stop_ngd
+
+# The probe says yes but the load fails (here BPF_MAP_CREATE refused by
+# a seccomp filter, tests/bpf/nobpf.c): said once, at the first eiface,
+# and eifaces are TAPs from then on.
+nobpf=$top/build/tests-root/nobpf
+[ -x "$nobpf" ] || fail "no $nobpf (make check builds it)"
+: >"$NGD_LOG"
+"$nobpf" -c 0 env NGD_FASTPATH=1 "$(command -v ngd)" -d 2>>"$NGD_LOG" &
+NGD_PID=$!
+for _ in $(seq 100); do ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+expect "maps refused: ngd still says eifaces are veth pairs" 1 \
+    "$(grep -c 'data path: eifaces are veth pairs' "$NGD_LOG")"
+ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether
+expect "... the first eiface's load fails: said once, TAPs" "1 tun tun" \
+    "$(grep -c "the kernel fast path's programs cannot be loaded (" "$NGD_LOG") $(ethtool -i ngeth0 | sed -n 's/driver: //p') $(ethtool -i ngeth1 | sed -n 's/driver: //p')"
 finish
