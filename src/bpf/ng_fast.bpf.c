@@ -27,8 +27,16 @@
 #include "ng_fast_bpf.h"
 #include "ng_ether_bpf.h" /* NG_ETHER_BPF_TAG: a wire device's frames */
 
+/*
+ * The hash maps only ngd writes (all but ng_fast_hosts, which is not
+ * preallocated either) have no preallocated elements: the kernel made
+ * 32,768 of each at load, a fifth of the programs' load at ngd's first
+ * eiface; a lookup costs the same.  An older ngd's pinned ones are taken
+ * as they are (ngd_fast_pin_reuse_maps).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_port);
@@ -86,6 +94,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, struct ng_fast_bpf_member);
 	__type(value, __u32);
@@ -93,6 +102,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -172,6 +182,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_BR_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
@@ -195,6 +206,7 @@ struct {
 /* a bridge's room for hosts, its ports' hosts not learned (ng_fast_bpf.h) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, __s64);
@@ -327,24 +339,43 @@ ng_fast_br_flood_one(__u32 idx, void *arg)
 }
 
 /*
- * Members f->first.. of the bridge's n, one slice; then the frame back
- * on its port's ingress for the next slice, if any (ng_fast_bpf.h).
+ * Members first.. of the bridge's n, one slice; then the frame back on
+ * its port (in) for the next slice, if any (ng_fast_bpf.h).  A global
+ * function, so the verifier walks it (and its loop's body, many times
+ * over) once, not at each of the six places a flood starts: that was
+ * most of the programs' load at ngd's start.  One call a flooded frame;
+ * the frame's header was checked by the caller.
  */
-static __always_inline int
-ng_fast_br_flood(struct ng_fast_brflood *f, __u32 n)
+__attribute__((noinline)) int
+ng_fast_br_flood(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 first,
+    __u32 n)
 {
-	struct __sk_buff *skb = f->skb;
-	__u32 left = n > f->first ? n - f->first : 0;
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u8 *eth = data;
+	struct ng_fast_brflood f = { .skb = skb,
+		.group = bridge,
+		.in = in,
+		.len = skb->len,
+		.first = first,
+		.dev = skb->ifindex };
+	__u32 left = n > first ? n - first : 0;
 
+	if (data + 14 > end)
+		return TC_ACT_SHOT;
+	if (eth[0] & 1)
+		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
+				 eth[5]) == 0xff ?
+		    2 :
+		    1;
 	if (left > NG_FAST_BPF_FLOOD_SLICE)
 		left = NG_FAST_BPF_FLOOD_SLICE;
-	bpf_loop(left, ng_fast_br_flood_one, f, 0);
-	if (f->first + left < n) {
-		skb->mark = NG_FAST_BPF_MORE | (f->first + left);
+	bpf_loop(left, ng_fast_br_flood_one, &f, 0);
+	if (first + left < n) {
+		skb->mark = NG_FAST_BPF_MORE | (first + left);
 		/* from a vlan filter: on its trunk's port, tagged again */
-		if (!NG_FAST_BPF_IS_FVPORT(f->in) ||
-		    ng_fast_vlf_tag(skb, f->in) == 0)
-			(void)bpf_clone_redirect(skb, f->dev, BPF_F_INGRESS);
+		if (!NG_FAST_BPF_IS_FVPORT(in) || ng_fast_vlf_tag(skb, in) == 0)
+			(void)bpf_clone_redirect(skb, f.dev, BPF_F_INGRESS);
 	}
 	return TC_ACT_SHOT; /* the copies went; not the frame */
 }
@@ -356,15 +387,8 @@ ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	__u8 *eth = data;
 	struct ng_fast_bpf_brslot *bp;
-	struct ng_fast_brflood f = { .skb = skb,
-		.group = bridge,
-		.in = in,
-		.len = skb->len,
-		.first = skb->mark & ~NG_FAST_BPF_MORE_MASK,
-		.dev = skb->ifindex };
-	__u32 *n;
+	__u32 first = skb->mark & ~NG_FAST_BPF_MORE_MASK, *n;
 
 	skb->mark = 0;
 	if (data + 14 > end)
@@ -372,15 +396,10 @@ ng_fast_br_more(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 	bp = ng_fast_br_port(slot, in, bridge);
 	if (bp == NULL || (bp->flags & NG_FAST_BPF_BR_MUTED))
 		return TC_ACT_SHOT;
-	if (eth[0] & 1)
-		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
-				 eth[5]) == 0xff ?
-		    2 :
-		    1;
-	n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
+	n = bpf_map_lookup_elem(&ng_fast_groups, &bridge);
 	if (n == NULL || *n > NG_FAST_BPF_FLOOD_MAX)
 		return TC_ACT_SHOT;
-	return ng_fast_br_flood(&f, *n);
+	return ng_fast_br_flood(skb, bridge, in, first, *n);
 }
 
 /* Whether the 6 bytes at a and b are the same address. */
@@ -462,13 +481,9 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	struct ng_fast_bpf_host *h;
 	struct ng_fast_bpf_brstats *s;
 	struct ng_fast_bpf_brcache *c = NULL;
-	struct ng_fast_brflood f = { .skb = skb,
-		.group = bridge,
-		.in = in,
-		.len = skb->len,
-		.dev = skb->ifindex };
 	struct ng_fast_bpf_port *wp;
 	__u32 *n, out, oslot, zero = 0, gen = 0, *g, cslot, wire;
+	__u32 len = skb->len, manycast = 0;
 	__u64 now;
 	int cacheable = 0, verdict;
 
@@ -485,7 +500,7 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 		cslot = ng_fast_brcache_slot(in, eth);
 		c = bpf_map_lookup_elem(&ng_fast_brflows2, &cslot);
 		verdict = ng_fast_br_cached(skb, c, gen, bridge, in, slot, eth,
-		    f.len, now);
+		    len, now);
 		if (verdict >= 0)
 			return verdict;
 	}
@@ -521,8 +536,8 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	}
 	s = bpf_map_lookup_elem(&ng_fast_brsstats, &slot);
 	if (eth[0] & 1) {
-		f.manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
-				 eth[5]) == 0xff ?
+		manycast = (eth[0] & eth[1] & eth[2] & eth[3] & eth[4] &
+			       eth[5]) == 0xff ?
 		    2 :
 		    1;
 	} else {
@@ -536,11 +551,11 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 				return -1; /* a stale entry: ngd knows */
 			if (s != NULL) {
 				s->recv_pkts++;
-				s->recv_octets += f.len;
+				s->recv_octets += len;
 			}
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
-			ng_fast_br_xmit(oslot, 0, f.len);
+			ng_fast_br_xmit(oslot, 0, len);
 			if (NG_FAST_BPF_IS_VPORT(out))
 				return ng_fast_vl_down(skb, out);
 			/* (an entry of ng_fast_ports only for an uplink) */
@@ -562,20 +577,20 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			return ng_fast_br_out(skb, out, wire);
 		}
 	}
-	n = bpf_map_lookup_elem(&ng_fast_groups, &f.group);
+	n = bpf_map_lookup_elem(&ng_fast_groups, &bridge);
 	if (n == NULL || *n > NG_FAST_BPF_FLOOD_MAX)
 		return -1; /* too wide: ngd floods */
 	if (s != NULL) {
 		s->recv_pkts++;
-		s->recv_octets += f.len;
-		if (f.manycast == 1)
+		s->recv_octets += len;
+		if (manycast == 1)
 			s->recv_mcast++;
-		else if (f.manycast == 2)
+		else if (manycast == 2)
 			s->recv_bcast++;
 		else
 			s->recv_unknown++;
 	}
-	return ng_fast_br_flood(&f, *n);
+	return ng_fast_br_flood(skb, bridge, in, 0, *n);
 }
 
 /*
@@ -600,6 +615,7 @@ ng_fast_bridge(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_vlport);
@@ -607,6 +623,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, struct ng_fast_bpf_vid);
 	__type(value, __u32);
@@ -614,6 +631,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_vlstats);
@@ -637,6 +655,7 @@ ng_fast_vl_count(__u32 port, __u32 len)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
 	__type(key, __u32);
 	__type(value, struct ng_fast_bpf_vlfport);

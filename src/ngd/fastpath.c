@@ -9,7 +9,8 @@
  * data-plane namespace that ngd makes at start and nobody else can name,
  * so `ip link` on the host shows what it shows with TAPs.
  *
- * Frames: the tc programs of src/bpf/ng_fast.bpf.c, attached as TCX
+ * Frames: the tc programs of src/bpf/ng_fast.bpf.c (loaded with the
+ * first eiface or ether uplink, ngd_fast_ready), attached as TCX
  * links, forward between two eifaces joined directly in the kernel
  * (bpf_redirect_peer), repeat to every other member of a hub whose hooks
  * all lead to eifaces (bpf_loop + bpf_clone_redirect, up to
@@ -160,7 +161,10 @@ struct ngd_fast {
 	unsigned npairs;        /* graph-side ends named ngdp<n> */
 	struct ngd_io mon;      /* link events of the data plane */
 	struct ngd_veth *veths; /* every pair */
-	/* The programs (ng_fast.bpf.c) and their maps. */
+	/* The programs (ng_fast.bpf.c) and their maps, from the first need
+	 * (ngd_fast_ready): loaded, or why they could not be. */
+	bool loaded;
+	int load_error;
 	struct ng_fast_bpf *skel;
 	int prog_port, prog_tap, prog_steer, prog_slowq;
 	int ports_fd, ids_fd, cfg_fd, stats_fd;
@@ -1332,6 +1336,7 @@ ngd_veth_wanted_up(struct ngd_veth *v)
 }
 
 static struct ngd_fast *ngd_fast_active; /* for ngd_fast_sync */
+static int ngd_fast_ready(struct ngd_fast *fp);
 
 /* The eifaces no direct edge or kernel hub claims, in a new array with
  * room for extra more (*np of them; NULL: no memory). */
@@ -1678,6 +1683,11 @@ ngd_fast_sync(void)
 	if (fp->adopting)   /* the last ngd's paths stay */
 		return;
 	if (fp->held) /* handed over: the maps are the new ngd's */
+		return;
+	/* No eiface yet (ngd_fast_create loads the programs for the
+	 * first): an ether node's hook may lead to a switching node */
+	if (!fp->loaded &&
+	    (ngd_ether_diverted(NULL, 0) == 0 || ngd_fast_ready(fp) != 0))
 		return;
 	fp->sync_due = false;
 	fp->synced_gen = fp->veths != NULL ?
@@ -2154,7 +2164,8 @@ ngd_fast_anew(struct ngd_fast *fp, const struct ngd_fast_desc *dd,
 	int error;
 
 	if (dd->name[0] == '\0' || !dd->have_mac ||
-	    fp->nd->ops.name_in_use(fp->nd, dd->name))
+	    fp->nd->ops.name_in_use(fp->nd, dd->name) ||
+	    ngd_fast_ready(fp) != 0)
 		return ENOENT; /* the node makes one as for mkpeer */
 	if ((error = ngd_fast_create(fp, NG_NETDEV_TAP, dd->name, dd->mac, node,
 		 devp)) != 0)
@@ -2491,7 +2502,8 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	int error;
 
 	*devp = NULL;
-	if (kind != NG_NETDEV_TAP)
+	/* TUNs; TAPs too if the programs could not be loaded after all */
+	if (kind != NG_NETDEV_TAP || ngd_fast_ready(fp) != 0)
 		return fp->nd->ops.create(fp->nd, kind, ifname, mac, node,
 		    devp);
 	if (strlen(ifname) >= IFNAMSIZ)
@@ -3698,6 +3710,88 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	return error;
 }
 
+/*
+ * Whether the kernel lets ngd load a tc program and attach it as a TCX
+ * link in the data plane (on its lo, for a moment): the question the
+ * fallback asks at start, answered in microseconds of the kernel's
+ * time; the programs themselves wait for their first use
+ * (ngd_fast_ready).
+ */
+static int
+ngd_fast_probe(struct ngd_fast *fp)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K,
+		    .dst_reg = BPF_REG_0,
+		    .imm = -1 }, /* TC_ACT_UNSPEC: the next program */
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int prog, link = -1, error;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "ng_fast_probe", "GPL",
+	    insns, sizeof(insns) / sizeof(insns[0]), NULL);
+	if (prog < 0)
+		return -prog;
+	error = ngd_fast_attach_at(fp, prog, 1, NGD_TCX_INGRESS, &link);
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return error;
+}
+
+/*
+ * The kernel path made ready: the programs loaded (on the pinned maps
+ * when adopting), the slow path's TAP, the bridges', ether nodes' and
+ * vlan nodes' parts.  At start when the last ngd left a data plane;
+ * else when the first eiface is made (ngd_fast_create) or an ether
+ * node's hook is connected (ngd_fast_sync): an ngd that has neither
+ * never pays for it (about 0.2 s of CPU, most of it the kernel making
+ * the maps, and its verifier).  Failing, after the probe at start said
+ * yes, it says why once, and eifaces are TAPs from then on.
+ */
+static int
+ngd_fast_ready(struct ngd_fast *fp)
+{
+	int error;
+
+	if (fp->loaded || fp->load_error != 0)
+		return fp->load_error;
+	if ((error = ngd_fast_load(fp)) != 0 ||
+	    (error = ngd_fast_tap_open(fp)) != 0 ||
+	    (error = ngd_fast_br_new(fp->skel, fp->nd->loop, &fp->br)) != 0) {
+		fp->load_error = error;
+		if (!fp->adopting) /* (else ngd_fast_new makes it anew) */
+			ngd_log(LOG_WARNING,
+			    "data path: the kernel fast path's programs "
+			    "cannot be loaded (%s); eifaces made from now on "
+			    "are TAP devices, frames through ngd",
+			    strerror(error));
+		return error;
+	}
+	fp->loaded = true;
+	{
+		struct ngd_fast_dp dp = { .netns = fp->dp_netns,
+			.own_netns = fp->nd->own_netns,
+			.ports_fd = fp->ports_fd,
+			.stats_fd = fp->stats_fd,
+			.prog_port = fp->prog_port,
+			.owner = fp,
+			.adopted = fp->adopting };
+
+		if ((error = ngd_fast_eth_new(&dp, &fp->eth)) != 0)
+			ngd_log(LOG_WARNING,
+			    "data path: ether nodes stay on the "
+			    "userspace path: %s",
+			    strerror(error));
+	}
+	if ((error = ngd_fast_vl_new(fp->skel, fp->adopting, &fp->vl)) != 0)
+		ngd_log(LOG_WARNING,
+		    "data path: vlan nodes stay on the userspace path: %s",
+		    strerror(error));
+	fp->synced_gen = UINT64_MAX; /* the next sync is a full one */
+	return 0;
+}
+
 void
 ngd_fast_free(struct ngd_fast *fp)
 {
@@ -3749,6 +3843,7 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	struct ngd_fast_pin *pin = ngd_fast_pin_new(ngd_netdev_cookie(nd));
 	struct ngd_fast *fp;
 	int adopt_fd, error;
+	bool ns = false;
 
 	*opsp = &nd->ops;
 	*bep = nd;
@@ -3768,6 +3863,7 @@ ngd_fast_new(struct ngd_netdev *nd, const struct ng_netdev_ops **opsp,
 	if ((adopt_fd = ngd_fast_pin_dataplane(pin)) < 0)
 		ngd_fast_pin_clean(pin, nd->own_netns); /* stale pins */
 again:
+	ns = false;
 	if ((fp = calloc(1, sizeof(*fp))) == NULL) {
 		if (adopt_fd >= 0)
 			close(adopt_fd);
@@ -3790,17 +3886,23 @@ again:
 	}
 	fp->tap_link = -1;
 	fp->tap_elink = -1;
+	fp->prog_port = fp->prog_tap = fp->prog_steer = fp->prog_slowq = -1;
+	fp->ports_fd = fp->ids_fd = fp->cfg_fd = fp->stats_fd = -1;
+	fp->members_fd = fp->groups_fd = -1;
 	fp->own_nsid = -1;
 	fp->gen = 1;
 	fp->byid = calloc(NG_FAST_BPF_MAX_PORTS + 1, sizeof(*fp->byid));
 	if (fp->byid == NULL)
 		error = ENOMEM;
 	else if ((error = ngd_fast_dataplane(fp)) != 0 ||
-	    (error = ngd_loop_add(nd->loop, &fp->mon, EPOLLIN)) != 0 ||
-	    (error = ngd_fast_load(fp)) != 0 ||
-	    (error = ngd_fast_tap_open(fp)) != 0 ||
-	    (error = ngd_fast_br_new(fp->skel, nd->loop, &fp->br)) != 0) {
-		bool adopting = fp->adopting, ns = fp->skel == NULL;
+	    (error = ngd_loop_add(nd->loop, &fp->mon, EPOLLIN)) != 0)
+		ns = true;
+	/* The last ngd's data plane is taken over now (its programs run
+	 * on); else the programs wait for their first use. */
+	else
+		error = fp->adopting ? ngd_fast_ready(fp) : ngd_fast_probe(fp);
+	if (fp->byid != NULL && error != 0) {
+		bool adopting = fp->adopting;
 
 		fp->pin = NULL;
 		ngd_fast_free(fp);
@@ -3835,24 +3937,6 @@ again:
 	if (fp->adopting) /* new ends are named past the last ngd's */
 		ngd_fast_npairs(fp);
 	ngd_netdev_batch_prepare(nd); /* ngslow's reads are batches */
-	{
-		struct ngd_fast_dp dp = { .netns = fp->dp_netns,
-			.own_netns = nd->own_netns,
-			.ports_fd = fp->ports_fd,
-			.stats_fd = fp->stats_fd,
-			.prog_port = fp->prog_port,
-			.owner = fp };
-
-		if ((error = ngd_fast_eth_new(&dp, &fp->eth)) != 0)
-			ngd_log(LOG_WARNING,
-			    "data path: ether nodes stay on the "
-			    "userspace path: %s",
-			    strerror(error));
-	}
-	if ((error = ngd_fast_vl_new(fp->skel, fp->adopting, &fp->vl)) != 0)
-		ngd_log(LOG_WARNING,
-		    "data path: vlan nodes stay on the userspace path: %s",
-		    strerror(error));
 	fp->ops = nd->ops;
 	fp->ops.create = ngd_fast_create;
 	fp->ops.destroy = ngd_fast_destroy;

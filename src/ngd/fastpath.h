@@ -164,6 +164,7 @@ struct ngd_fast_dp {
 	int ports_fd, stats_fd; /* ng_fast_ports, ng_fast_pstats */
 	int prog_port;          /* ng_fast_port */
 	struct ngd_fast *owner; /* fastpath.c's, for ngd_fast_fold_* */
+	bool adopted;           /* the last ngd's: its uplinks to delete */
 };
 
 /* One rtnetlink request on nl (sequence numbers from *seqp), its

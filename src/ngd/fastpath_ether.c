@@ -866,7 +866,8 @@ ngd_fast_eth_new(const struct ngd_fast_dp *dp, struct ngd_fast_eth **fep)
 	if (fe == NULL)
 		return ENOMEM;
 	fe->dp = *dp;
-	ngd_fe_sweep(fe);
+	if (dp->adopted) /* (a data plane of ours has none) */
+		ngd_fe_sweep(fe);
 	return 0;
 }
 

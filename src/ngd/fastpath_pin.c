@@ -373,7 +373,10 @@ ngd_fast_pin_path(const struct ngd_fast_pin *pin, const char *name, char *buf,
 
 /*
  * An adopting ngd's maps are the pinned ones (libbpf reuses them at load
- * if they suit, and pins there any map the pins lack).  Before load.
+ * if they suit, and pins there any map the pins lack).  A pinned map
+ * that differs only in being preallocated (an older ngd's: ng_fast.bpf.c)
+ * is taken as it is, so an upgrade keeps it and its entries.  Before
+ * load.
  */
 void
 ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
@@ -385,10 +388,22 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 		return;
 	bpf_object__for_each_map(m, obj)
 	{
+		struct bpf_map_info info;
+		uint32_t len = sizeof(info);
+		int fd;
+
 		if (bpf_map__is_internal(m))
 			continue;
 		ngd_fast_pin_path(pin, bpf_map__name(m), path, sizeof(path));
 		(void)bpf_map__set_pin_path(m, path);
+		if ((fd = bpf_obj_get(path)) < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    (info.map_flags ^ bpf_map__map_flags(m)) ==
+			BPF_F_NO_PREALLOC)
+			(void)bpf_map__set_map_flags(m, info.map_flags);
+		close(fd);
 	}
 }
 
