@@ -328,13 +328,17 @@ ng_pipe_flows_free(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
 /*
  * Move d's frames along: from the queues onto the wire while the link is
  * free (scheduling, bandwidth, bit errors, duplicates, delaylen), then
- * off the wire to the far hook once due.
+ * off the wire to the far hook once due.  false: a send shut the node
+ * down, priv is gone.
  */
-static void
+static bool
 ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now)
 {
 	struct ng_pipe_dir *far = ng_pipe_other(priv, d);
+	struct ng_node *node = priv->node;
 	struct ng_pipe_slot *s;
+	bool alive;
+	int error;
 
 	while (d->flows != NULL && d->link_free <= now) {
 		struct ng_pipe_flow *f = d->flows;
@@ -392,7 +396,14 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now)
 		d->run.qout_frames--;
 		d->run.qout_octets -= len;
 		ng_pkt_release(priv->node->graph, &priv->hold, pkt);
-		if (ng_send_data(far->hook, &pkt) == 0) { /* consumes pkt */
+		/* The send may shut the node down (ng_send_data). */
+		ng_node_ref(node);
+		error = ng_send_data(far->hook, &pkt); /* consumes pkt */
+		alive = ng_node_valid(node) && node->priv == priv;
+		ng_node_unref(node);
+		if (!alive)
+			return false;
+		if (error == 0) {
 			d->stats.fwd_frames++;
 			d->stats.fwd_octets += len;
 		} else {
@@ -400,6 +411,7 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now)
 			d->stats.out_disc_octets += len;
 		}
 	}
+	return true;
 }
 
 /* Arm the timer for the next frame due in either direction. */
@@ -440,9 +452,9 @@ ng_pipe_timeout(struct ng_node *node, void *arg)
 	if (priv == NULL)
 		return;
 	now = ng_pipe_now(priv);
-	ng_pipe_dequeue(priv, &priv->upper, now);
-	ng_pipe_dequeue(priv, &priv->lower, now);
-	ng_pipe_schedule(priv, now);
+	if (ng_pipe_dequeue(priv, &priv->upper, now) &&
+	    ng_pipe_dequeue(priv, &priv->lower, now))
+		ng_pipe_schedule(priv, now);
 }
 
 /* --- node methods -------------------------------------------------------- */
@@ -591,7 +603,16 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 
 	if (!ng_pipe_impaired(priv, d) && d->flows == NULL &&
 	    d->outq.count == 0) {
+		struct ng_node *node = hook->node;
+		bool alive;
+
+		/* The send may shut the node down (ng_send_data). */
+		ng_node_ref(node);
 		error = ng_send_data(far->hook, pkt); /* consumes *pkt */
+		alive = ng_node_valid(node) && node->priv == priv;
+		ng_node_unref(node);
+		if (!alive)
+			return error;
 		if (error == 0) {
 			d->stats.fwd_frames++;
 			d->stats.fwd_octets += len;
@@ -619,8 +640,8 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	} else {
 		ng_pipe_enqueue(priv, d, pkt);
 	}
-	ng_pipe_dequeue(priv, d, now);
-	ng_pipe_schedule(priv, now);
+	if (ng_pipe_dequeue(priv, d, now))
+		ng_pipe_schedule(priv, now);
 	return 0;
 }
 
