@@ -232,12 +232,20 @@ struct ng_bpf_seg {
 	int error;
 };
 
+/* One segment.  The send of the one before may have taken the hook it
+ * came in on, or shut the node down (ng_send_data): the rest are
+ * dropped. */
 static void
 ng_bpf_filter_seg(void *arg, struct ng_pkt **seg)
 {
 	struct ng_bpf_seg *s = arg;
 	int error;
 
+	if (!(s->hook->flags & NG_HOOK_VALID) || s->hook->priv == NULL) {
+		ng_pkt_free(seg);
+		s->error = ENXIO;
+		return;
+	}
 	(*seg)->vlan_tagged = s->vlan_tagged;
 	(*seg)->vlan_tag = s->vlan_tag;
 	error = ng_bpf_filter_one(s->hook, seg);

@@ -248,12 +248,26 @@ struct ng_nat_seg {
 	int error;
 };
 
+/*
+ * One segment of a super-frame.  The send of the one before may have
+ * shut the node down or taken the hook it came in on (ng_send_data):
+ * the rest are dropped, not translated the wrong way or by a node that
+ * is gone.
+ */
 static void
 ng_nat_seg(void *arg, struct ng_pkt **seg)
 {
 	struct ng_nat_seg *s = arg;
-	int error = ng_nat_one(s->hook, seg, false);
+	struct ng_node *node = s->hook->node;
+	int error;
 
+	if (!ng_node_valid(node) || node->priv == NULL ||
+	    !(s->hook->flags & NG_HOOK_VALID)) {
+		ng_pkt_free(seg);
+		s->error = ENXIO;
+		return;
+	}
+	error = ng_nat_one(s->hook, seg, false);
 	if (error != 0)
 		s->error = error;
 }
@@ -261,7 +275,8 @@ ng_nat_seg(void *arg, struct ng_pkt **seg)
 static int
 ng_nat_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
-	struct ng_nat_priv *priv = hook->node->priv;
+	struct ng_node *node = hook->node;
+	struct ng_nat_priv *priv = node->priv;
 	struct ng_nat_seg s = { .hook = hook, .error = 0 };
 	size_t l2 = priv->dlt == NG_NAT_DLT_EN10MB ? ETHER_HDR_LEN : 0;
 	int error;
@@ -276,8 +291,12 @@ ng_nat_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	if (ng_nat_partial(priv, *pkt))
 		return ng_nat_one(hook, pkt, true);
 	if ((*pkt)->vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		/* The checksums must be whole before they can be updated. */
+		/* The checksums must be whole before they can be updated.
+		 * A segment's send may shut the node down: held till the
+		 * last. */
+		ng_node_ref(node);
 		error = ng_pkt_segment(pkt, l2, ng_nat_seg, &s); /* consumes */
+		ng_node_unref(node);
 		return error != 0 ? error : s.error;
 	}
 	if ((*pkt)->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {

@@ -156,7 +156,13 @@ delta(uint32_t d, const uint8_t *old, const uint8_t *new, size_t n)
 	return d;
 }
 
-/* RFC 1624 eq. 3 on the checksum at sum: HC' = ~(~HC + delta). */
+/*
+ * RFC 1624 eq. 3 on the checksum at sum: HC' = ~(~HC + delta).  A delta
+ * of zero (0 or 0xffff once folded: what replacing a word by itself
+ * adds) changes nothing: eq. 3 would turn a right 0xffff (the sum of
+ * all-zero data, an ICMP echo reply with id 0 and nothing in it) into a
+ * wrong 0x0000.
+ */
 static void
 apply(uint8_t *sum, uint32_t d, bool udp)
 {
@@ -164,6 +170,10 @@ apply(uint8_t *sum, uint32_t d, bool udp)
 
 	if (udp && get16(sum) == 0)
 		return; /* UDP sent without a checksum */
+	while (d >> 16)
+		d = (d & 0xffff) + (d >> 16);
+	if (d == 0 || d == 0xffff)
+		return;
 	s = (uint16_t)~get16(sum) + d;
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);

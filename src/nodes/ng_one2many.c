@@ -144,8 +144,10 @@ ng_one2many_send(struct ng_one2many_link *dst, struct ng_pkt **pkt)
 static int
 ng_one2many_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
-	struct ng_one2many_priv *priv = hook->node->priv;
+	struct ng_node *node = hook->node;
+	struct ng_one2many_priv *priv = node->priv;
 	struct ng_one2many_link *src = hook->priv, *dst;
+	bool alive;
 
 	src->stats.recvPackets++;
 	src->stats.recvOctets += (*pkt)->len;
@@ -157,12 +159,22 @@ ng_one2many_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	}
 	switch (priv->conf.xmitAlg) {
 	case NG_ONE2MANY_XMIT_ALL:
-		/* Everyone but the first gets a reference; it gets ours. */
-		for (unsigned i = 1; i < priv->nactive; i++) {
+		/* Everyone but the first gets a reference; it gets ours.
+		 * A send may shut the node down (ng_send_data): held, and
+		 * the rest are dropped if it went. */
+		ng_node_ref(node);
+		alive = true;
+		for (unsigned i = 1; alive && i < priv->nactive; i++) {
 			struct ng_pkt *ref = ng_pkt_ref(*pkt);
 
 			(void)ng_one2many_send(&priv->many[priv->active[i]],
 			    &ref); /* consumes ref */
+			alive = ng_node_valid(node) && node->priv == priv;
+		}
+		ng_node_unref(node);
+		if (!alive || priv->nactive == 0) {
+			ng_pkt_free(pkt);
+			return alive ? ENOTCONN : 0;
 		}
 		dst = &priv->many[priv->active[0]];
 		break;

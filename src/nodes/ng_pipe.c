@@ -333,14 +333,18 @@ ng_pipe_flows_free(struct ng_pipe_priv *priv, struct ng_pipe_dir *d)
  * (NG_BATCH_SENDS): into a storm each costs up to NG_MAX_SENDS, and a
  * timer run let go up to NG_HOLD_PKTS (256) at once.  The rest are due
  * now: the timer, armed for now, lets them go in the next run, after
- * the loop's other sources (ng_timers_run).
+ * the loop's other sources (ng_timers_run).  false: a send shut the
+ * node down, priv is gone.
  */
-static void
+static bool
 ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now,
     uint64_t since)
 {
 	struct ng_pipe_dir *far = ng_pipe_other(priv, d);
+	struct ng_node *node = priv->node;
 	struct ng_pipe_slot *s;
+	bool alive;
+	int error;
 
 	while (d->flows != NULL && d->link_free <= now) {
 		struct ng_pipe_flow *f = d->flows;
@@ -399,7 +403,14 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now,
 		d->run.qout_frames--;
 		d->run.qout_octets -= len;
 		ng_pkt_release(priv->node->graph, &priv->hold, pkt);
-		if (ng_send_data(far->hook, &pkt) == 0) { /* consumes pkt */
+		/* The send may shut the node down (ng_send_data). */
+		ng_node_ref(node);
+		error = ng_send_data(far->hook, &pkt); /* consumes pkt */
+		alive = ng_node_valid(node) && node->priv == priv;
+		ng_node_unref(node);
+		if (!alive)
+			return false;
+		if (error == 0) {
 			d->stats.fwd_frames++;
 			d->stats.fwd_octets += len;
 		} else {
@@ -407,6 +418,7 @@ ng_pipe_dequeue(struct ng_pipe_priv *priv, struct ng_pipe_dir *d, uint64_t now,
 			d->stats.out_disc_octets += len;
 		}
 	}
+	return true;
 }
 
 /* Arm the timer for the next frame due in either direction. */
@@ -448,9 +460,9 @@ ng_pipe_timeout(struct ng_node *node, void *arg)
 		return;
 	now = ng_pipe_now(priv);
 	since = ng_sends(node->graph);
-	ng_pipe_dequeue(priv, &priv->upper, now, since);
-	ng_pipe_dequeue(priv, &priv->lower, now, since);
-	ng_pipe_schedule(priv, now);
+	if (ng_pipe_dequeue(priv, &priv->upper, now, since) &&
+	    ng_pipe_dequeue(priv, &priv->lower, now, since))
+		ng_pipe_schedule(priv, now);
 }
 
 /* --- node methods -------------------------------------------------------- */
@@ -599,7 +611,16 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 
 	if (!ng_pipe_impaired(priv, d) && d->flows == NULL &&
 	    d->outq.count == 0) {
+		struct ng_node *node = hook->node;
+		bool alive;
+
+		/* The send may shut the node down (ng_send_data). */
+		ng_node_ref(node);
 		error = ng_send_data(far->hook, pkt); /* consumes *pkt */
+		alive = ng_node_valid(node) && node->priv == priv;
+		ng_node_unref(node);
+		if (!alive)
+			return error;
 		if (error == 0) {
 			d->stats.fwd_frames++;
 			d->stats.fwd_octets += len;
@@ -627,8 +648,8 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	} else {
 		ng_pipe_enqueue(priv, d, pkt);
 	}
-	ng_pipe_dequeue(priv, d, now, ng_sends(hook->node->graph));
-	ng_pipe_schedule(priv, now);
+	if (ng_pipe_dequeue(priv, d, now, ng_sends(hook->node->graph)))
+		ng_pipe_schedule(priv, now);
 	return 0;
 }
 

@@ -102,7 +102,8 @@ ng_tee_route(struct ng_tee_priv *priv, int in, struct ng_tee_link **dest,
 static int
 ng_tee_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
-	struct ng_tee_priv *priv = hook->node->priv;
+	struct ng_node *node = hook->node;
+	struct ng_tee_priv *priv = node->priv;
 	struct ng_tee_link *in = hook->priv, *dest, *dup;
 	uint32_t len = (*pkt)->len;
 
@@ -111,9 +112,20 @@ ng_tee_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	ng_tee_route(priv, (int)(in - priv->link), &dest, &dup);
 	if (dup != NULL) {
 		struct ng_pkt *copy = ng_pkt_ref(*pkt);
+		bool alive;
+		int error;
 
-		/* A failed copy does not stop the original. */
-		if (ng_send_data(dup->hook, &copy) == 0) { /* consumes copy */
+		/* A failed copy does not stop the original; a send that
+		 * shuts the node down (ng_send_data) does. */
+		ng_node_ref(node);
+		error = ng_send_data(dup->hook, &copy); /* consumes copy */
+		alive = ng_node_valid(node) && node->priv == priv;
+		ng_node_unref(node);
+		if (!alive) {
+			ng_pkt_free(pkt);
+			return 0;
+		}
+		if (error == 0) {
 			dup->stats.outOctets += len;
 			dup->stats.outFrames++;
 		}

@@ -123,6 +123,17 @@ fz_deliver_msg(void *conn, ng_id_t from, const struct ng_mesg *msg)
 	return 0;
 }
 
+/*
+ * A delivery that changes the graph under the send that made it, as
+ * ng_send_data allows (the peer may shut the sender down before the
+ * send returns): once fz_cut more frames have been delivered,
+ * fz_cut_fn(fz_cut_arg) runs (a target sets them before a send and
+ * clears fz_cut after it).
+ */
+static unsigned fz_cut;
+static void (*fz_cut_fn)(void *arg);
+static void *fz_cut_arg;
+
 static inline int
 fz_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 {
@@ -133,6 +144,8 @@ fz_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	FUZZ_ASSERT(pkt->data >= pkt->buf &&
 	    pkt->data + pkt->len <= pkt->buf + NG_PKT_BUFSIZE);
 	c->frames++;
+	if (fz_cut > 0 && --fz_cut == 0 && fz_cut_fn != NULL)
+		fz_cut_fn(fz_cut_arg);
 	return 0;
 }
 

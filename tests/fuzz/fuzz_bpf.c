@@ -189,13 +189,31 @@ fzf_query(struct ng_node *sock, struct fz_in *in, uint8_t op)
 	    1 + cmd % NGM_BPF_GETCLR_STATS, arg, len);
 }
 
+static const char *const fzf_ours[] = { "a", "b", "c", "g" };
+static uint8_t fzf_cut_how;
+
+/* What a delivery does in the middle of a send: one of our hooks goes,
+ * or F or G is shut down. */
+static void
+fzf_cut(void *arg)
+{
+	struct ng_node *sock = arg;
+	unsigned i = fzf_cut_how % 6;
+	struct ng_hook *hk;
+
+	if (i >= 4)
+		(void)ngt_shutdown(sock, i == 4 ? "F:" : "G:");
+	else if ((hk = ng_find_hook(sock, fzf_ours[i])) != NULL)
+		ng_rmhook(hk);
+}
+
 /* A frame on one of our hooks: the input's bytes, maybe behind an
- * Ethernet and IPv4 header, maybe with TAP offload metadata. */
+ * Ethernet and IPv4 header, maybe with TAP offload metadata; maybe
+ * (0x80) with the graph changed by one of the deliveries it causes. */
 static void
 fzf_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
 {
-	static const char *const ours[] = { "a", "b", "c", "g" };
-	const char *hook = ours[fz_u8(in) % 4];
+	const char *hook = fzf_ours[fz_u8(in) % 4];
 	struct ng_pkt *p = ng_pkt_alloc(sock->graph);
 	size_t room = NG_PKT_BUFSIZE - NG_PKT_HEADROOM, h = 0, n;
 	const uint8_t *b;
@@ -215,8 +233,17 @@ fzf_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
 	b = fz_bytes(in, fz_u16(in) % (room - h + 1), &n);
 	memcpy(p->data + h, b, n);
 	p->len = (uint32_t)(h + n);
+	if (op & 0x80) {
+		uint8_t k = fz_u8(in);
+
+		fz_cut = 1 + k % 4u;
+		fzf_cut_how = k >> 2;
+		fz_cut_fn = fzf_cut;
+		fz_cut_arg = sock;
+	}
 	(void)ng_socket_send_data(sock, hook, &p); /* consumes p */
 	FUZZ_ASSERT(p == NULL);
+	fz_cut = 0;
 }
 
 static bool
@@ -240,16 +267,15 @@ fzf_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 		fzf_query(sock, in, op);
 		break;
 	case 7: { /* one of our hooks goes, or comes (back) */
-		static const char *const ours[] = { "a", "b", "c", "g" };
 		static const char *const nodes[] = { "F:", "F:", "F:", "G:" };
 		unsigned i = fz_u8(in) % 4;
-		struct ng_hook *hk = ng_find_hook(sock, ours[i]);
+		struct ng_hook *hk = ng_find_hook(sock, fzf_ours[i]);
 
 		if (hk != NULL)
 			ng_rmhook(hk);
 		else
-			(void)ngt_connect(sock, ".", nodes[i], ours[i],
-			    i == 3 ? "z" : ours[i]);
+			(void)ngt_connect(sock, ".", nodes[i], fzf_ours[i],
+			    i == 3 ? "z" : fzf_ours[i]);
 		break;
 	}
 	}

@@ -12,6 +12,11 @@
  * of calls and that many call bytes, then datagrams: [length, 2 bytes
  * LE][that many bytes].
  * Checked: no crash, leak or UB; what a call returns fits what it said.
+ * Its RSS grows over a campaign to some 200-250 MB and stays there (as
+ * fuzz_bpf's and fuzz_ksocket's do): that is ASan's quarantine of freed
+ * memory (256 MB by default) filling up.  With
+ * ASAN_OPTIONS=quarantine_size_mb=1 it stays at 43 MB over 327k runs,
+ * and LeakSanitizer finds nothing: no leak in netgraph.c nor here.
  */
 #include <sys/socket.h>
 #include <unistd.h>

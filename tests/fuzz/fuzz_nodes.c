@@ -16,7 +16,9 @@
  * nodes' interfaces.  A frame is either the input's bytes or built from a known
  * header (Ethernet with or without an 802.1Q or 802.1ad tag, IPv4 or
  * IPv6) followed by the input, and may carry TAP offload metadata, which
- * the nodes that segment or checksum in software (ng_gso.c) then act on.
+ * the nodes that segment or checksum in software (ng_gso.c) then act on;
+ * a frame may come with a delivery that takes one of our hooks or shuts
+ * a node down in the middle of the sends it causes (fz_cut, fuzz.h).
  * Checked: no crash, leak or undefined behaviour (ASan, UBSan), and every
  * packet back in the pool at the end (fuzz.h).
  */
@@ -197,7 +199,25 @@ fzn_pkt(struct ng_graph *g, struct fz_in *in, uint8_t op)
 	return p;
 }
 
-/* One frame into the graph on one of our hooks. */
+static uint8_t fzn_cut_what;
+
+/* What a delivery does in the middle of a send: one of our hooks goes,
+ * or one of the nodes is shut down. */
+static void
+fzn_cut(void *arg)
+{
+	struct ng_node *sock = arg;
+	unsigned i = fzn_cut_what % (FZN_NHOOKS + FZN_NNODES);
+	struct ng_hook *hk;
+
+	if (i >= FZN_NHOOKS)
+		(void)ngt_shutdown(sock, fzn_nodes[i - FZN_NHOOKS].name);
+	else if ((hk = ng_find_hook(sock, fzn_hooks[i].ours)) != NULL)
+		ng_rmhook(hk);
+}
+
+/* One frame into the graph on one of our hooks; maybe (op 0x40) with
+ * the graph changed by one of the deliveries it causes. */
 static void
 fzn_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
 {
@@ -206,8 +226,15 @@ fzn_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
 
 	if (p == NULL)
 		return;
+	if (op & 0x40) {
+		fz_cut = 1 + fz_u8(in) % 4u;
+		fzn_cut_what = fz_u8(in);
+		fz_cut_fn = fzn_cut;
+		fz_cut_arg = sock;
+	}
 	(void)ng_socket_send_data(sock, hook, &p); /* consumes p */
 	FUZZ_ASSERT(p == NULL);
+	fz_cut = 0;
 }
 
 /* One frame from the interface of the iface or eiface node, as a TAP

@@ -10,8 +10,11 @@
  *   sock (the fuzzer) u --- upper [pipe P] lower --- l sock
  *
  * Input: operations, each one byte then its operands (see the switch at
- * the end).  Checked: no crash, leak, hang or undefined behaviour (ASan,
- * UBSan); every packet back in the pool (fuzz.h).
+ * the end).  A frame, or time passing, may come with a delivery that
+ * takes one of our hooks or shuts the pipe down in the middle of the
+ * pipe's sends (fz_cut, fuzz.h).  Checked: no crash, leak, hang or
+ * undefined behaviour (ASan, UBSan); every packet back in the pool
+ * (fuzz.h).
  */
 #include <netgraph/ng_pipe.h>
 
@@ -116,6 +119,34 @@ fzq_setcfg(struct ng_node *sock, struct fz_in *in, uint8_t op)
 	    len < sizeof(cfg) ? len : sizeof(cfg));
 }
 
+static uint8_t fzq_cut_how;
+
+/* What a delivery does in the middle of the pipe's sends: one of our
+ * hooks goes, or the pipe is shut down. */
+static void
+fzq_cut(void *arg)
+{
+	struct ng_node *sock = arg;
+	struct ng_hook *hk;
+
+	if (fzq_cut_how % 3 == 2)
+		(void)ngt_shutdown(sock, "P:");
+	else if ((hk = ng_find_hook(sock, fzq_cut_how % 3 ? "l" : "u")) != NULL)
+		ng_rmhook(hk);
+}
+
+/* After 1 to 4 frames delivered (the input says), fzq_cut runs. */
+static void
+fzq_cut_set(struct ng_node *sock, struct fz_in *in)
+{
+	uint8_t k = fz_u8(in);
+
+	fz_cut = 1 + k % 4u;
+	fzq_cut_how = k >> 2;
+	fz_cut_fn = fzq_cut;
+	fz_cut_arg = sock;
+}
+
 /* A frame up or down: Ethernet (or not) and IPv4 with a flow's
  * addresses, then the input's bytes; maybe TAP offload metadata. */
 static void
@@ -152,8 +183,11 @@ fzq_frame(struct ng_node *sock, struct fz_in *in, uint8_t op)
 	b = fz_bytes(in, fz_u16(in) % (room - h + 1), &n);
 	memcpy(p->data + h, b, n);
 	p->len = (uint32_t)(h + n);
+	if (op & 0x08) /* a frame out changes the graph */
+		fzq_cut_set(sock, in);
 	(void)ng_socket_send_data(sock, op & 0x80 ? "l" : "u", &p);
 	FUZZ_ASSERT(p == NULL);
+	fz_cut = 0;
 }
 
 static bool
@@ -172,7 +206,10 @@ fzq_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 		uint32_t step = fz_u16(in);
 
 		fz_now += op & 0x10 ? (uint64_t)step * 1000 : step % 50;
+		if (op & 0x80) /* a frame out changes the graph */
+			fzq_cut_set(sock, in);
 		(void)ng_timers_run(g);
+		fz_cut = 0;
 		break;
 	}
 	case 5: /* the other messages, with any argument */

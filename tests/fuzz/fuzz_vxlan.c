@@ -12,7 +12,9 @@
  * software), setvni, setconfig with the input's bytes as its argument,
  * gettable, getstats, flush, and clock ticks that age learned hosts.
  * A datagram on o may be a train (ng_ksock.h) of datagrams of any size,
- * whose TCP segments the node merges (ng_gro_add).
+ * whose TCP segments the node merges (ng_gro_add).  A datagram or frame
+ * may come with a delivery that takes one of our hooks or shuts the node
+ * down in the middle of the sends it causes (fz_cut, fuzz.h).
  * Checked: no crash, leak or undefined behaviour (ASan, UBSan), and every
  * packet back in the pool (fuzz.h).
  */
@@ -44,6 +46,22 @@ fzx_graph(struct ng_graph *g, struct fz_client *c)
 	return sock;
 }
 
+static uint8_t fzx_cut_how;
+
+/* What a delivery does in the middle of the node's sends: one of our
+ * hooks goes, or the node is shut down. */
+static void
+fzx_cut(void *arg)
+{
+	struct ng_node *sock = arg;
+	struct ng_hook *hk;
+
+	if (fzx_cut_how % 3 == 2)
+		(void)ngt_shutdown(sock, "X:");
+	else if ((hk = ng_find_hook(sock, fzx_cut_how % 3 ? "i" : "o")) != NULL)
+		ng_rmhook(hk);
+}
+
 static bool
 fzx_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 {
@@ -52,6 +70,17 @@ fzx_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 	size_t n;
 	uint32_t v;
 
+	fz_cut = 0;
+	/* A datagram or frame (0x08) may come with a delivery that
+	 * changes the graph (fz_cut, fuzz.h). */
+	if ((op % 8) < 4 && (op & 0x08)) {
+		uint8_t k = fz_u8(in);
+
+		fz_cut = 1 + k % 4u;
+		fzx_cut_how = k >> 2;
+		fz_cut_fn = fzx_cut;
+		fz_cut_arg = sock;
+	}
 	switch (op % 8) {
 	case 0: /* a datagram on outer, mostly behind a valid header */
 	case 1: {
@@ -93,6 +122,7 @@ fzx_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 			}
 		}
 		(void)ng_socket_send_data(sock, "o", &p);
+		fz_cut = 0;
 		break;
 	}
 	case 2: /* a frame on inner, maybe with offload metadata */
@@ -105,6 +135,7 @@ fzx_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 		memcpy(p->data, b, n);
 		p->len = (uint32_t)n;
 		(void)ng_socket_send_data(sock, "i", &p);
+		fz_cut = 0;
 		break;
 	case 4:
 		v = op & 0x10 ? 42 : fz_u32(in);

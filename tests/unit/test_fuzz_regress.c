@@ -31,6 +31,9 @@
 #define FUZZ_ENTRY fuzz_nat_one
 #include "../fuzz/fuzz_nat.c"
 #undef FUZZ_ENTRY
+#define FUZZ_ENTRY fuzz_natnode_one
+#include "../fuzz/fuzz_natnode.c"
+#undef FUZZ_ENTRY
 #define FUZZ_ENTRY fuzz_vxlan_one
 #include "../fuzz/fuzz_vxlan.c"
 #undef FUZZ_ENTRY
@@ -79,6 +82,7 @@ static const struct {
 	{ "bridge", fuzz_bridge_one },
 	{ "nodes", fuzz_nodes_one },
 	{ "nat", fuzz_nat_one },
+	{ "natnode", fuzz_natnode_one },
 	{ "wire", fuzz_wire_one },
 	{ "vxlan", fuzz_vxlan_one },
 	{ "journal", fuzz_journal_one },

@@ -347,6 +347,24 @@ main(void)
 			if (ngt_frame(&cb, i)->len > 14 + 20 + 20 + MSS)
 				big++;
 		CHECK_INT("sockets: none larger than the MSS", (int)big, 0);
+		/* The same as bare IP, as an iface's tun or a nat node
+		 * gives it: cut too, not dropped as a bad Ethernet frame. */
+		for (int v6 = 0; v6 <= 1; v6++) {
+			unsigned before = cb.nframes;
+
+			p = make_super(g, v6, true);
+			p->data += 14;
+			p->len -= 14;
+			p->vh.csum_start -= 14;
+			p->vh.hdr_len -= 14;
+			CHECK_INT(v6 ? "sockets: bare IPv6 super-frame sent" :
+				       "sockets: bare IPv4 super-frame sent",
+			    ng_socket_send_data(a, "a", &p), 0);
+			CHECK_INT(v6 ? "sockets: bare IPv6: 7 frames arrive" :
+				       "sockets: bare IPv4: 7 frames arrive",
+			    (int)(cb.nframes - before),
+			    (PAYLOAD + MSS - 1) / MSS);
+		}
 		ngt_close(&ca);
 		ngt_close(&cb);
 		ng_graph_free(g);
