@@ -559,7 +559,9 @@ ng_add_hook(struct ng_node *node, const char *name, struct ng_hook **hp)
 	if (hook == NULL)
 		return ENOMEM;
 	memset(hook, 0, sizeof(*hook));
-	memcpy(hook->name, cut, sizeof(hook->name));
+	/* (not memcpy: cut's bytes past its NUL are unset, and replies
+	 * copy a hook's name whole) */
+	snprintf(hook->name, sizeof(hook->name), "%s", cut);
 	hook->node = node;
 	if (node->type->newhook != NULL) {
 		error = node->type->newhook(node, hook, hook->name);
