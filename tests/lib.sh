@@ -252,3 +252,17 @@ edit_wire() { # NAME NS IF ADDR CMD...: under pings wire -> ADDR every 2 ms, non
 	wait $fl 2>/dev/null
 	expect "$name under pings every 2 ms: no frame reaches $ifc after the reply" "$r0" "$r1"
 }
+
+# ngctl_worst: the slowest of 10 `ngctl list`, a tenth of a second apart,
+# in ms (99999 if one fails): how long another client waits under a storm
+ngctl_worst() {
+	local worst=0 a b
+	for _ in $(seq 10); do
+		a=$(date +%s%N)
+		ngctl list >/dev/null 2>&1 || { echo 99999; return; }
+		b=$(date +%s%N)
+		[ $(((b - a) / 1000000)) -gt "$worst" ] && worst=$(((b - a) / 1000000))
+		sleep 0.1
+	done
+	echo "$worst"
+}

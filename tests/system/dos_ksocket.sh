@@ -66,19 +66,7 @@ for n in kpa kpb; do
 done
 expect "the path through the tee works" 3 "$(pings kpa 198.18.29.2 3)"
 
-# lat: the slowest of 10 `ngctl list`, a tenth of a second apart (ms)
-lat() {
-	local worst=0 a b
-	for _ in $(seq 10); do
-		a=$(date +%s%N)
-		ngctl list >/dev/null 2>&1 || { echo 99999; return; }
-		b=$(date +%s%N)
-		[ $(((b - a) / 1000000)) -gt "$worst" ] && worst=$(((b - a) / 1000000))
-		sleep 0.1
-	done
-	echo "$worst"
-}
-idle=$(lat)
+idle=$(ngctl_worst)
 # datagrams read from UDP sockets in this namespace (K's alone)
 udp_in() { awk '/^Udp:/ { if (h) print $2; h = 1 }' /proc/net/snmp; }
 in0=$(udp_in)
@@ -102,7 +90,7 @@ print(n)
 EOF
 storm=$!
 sleep 1
-busy=$(lat)
+busy=$(ngctl_worst)
 out=$(in_ns kpa ping -c 20 -i 0.1 -W 1 -q 198.18.29.2)
 loss=$(sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p' <<<"$out")
 rtt=$(sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p' <<<"$out")

@@ -62,40 +62,13 @@ for n in dsa dpa dpb; do
 done
 expect "the path through the tee works" 3 "$(pings dpa 198.18.28.3 3)"
 
-# lat: the slowest of 10 `ngctl list`, a tenth of a second apart (ms)
-lat() {
-	local worst=0 a b
-	for _ in $(seq 10); do
-		a=$(date +%s%N)
-		ngctl list >/dev/null 2>&1 || { echo 99999; return; }
-		b=$(date +%s%N)
-		[ $(((b - a) / 1000000)) -gt "$worst" ] && worst=$(((b - a) / 1000000))
-		sleep 0.1
-	done
-	echo "$worst"
-}
-idle=$(lat)
+idle=$(ngctl_worst)
 
 # The storm: 60-byte frames, 2,000 a second.
-in_ns dsa $py - "$secs" <<'EOF' >"$tmp/storm.out" 2>&1 &
-import socket, sys, time
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(("dsa", 0))
-f = b"\x02\0\0\0\0\x99" + b"\x02\0\0\0\0\x98" + b"\x08\x00" + b"\0" * 46
-n, end = 0, time.time() + float(sys.argv[1])
-while time.time() < end:
-    for _ in range(20):
-        try:
-            s.send(f)
-            n += 1
-        except OSError:
-            pass
-    time.sleep(0.01)
-print(n)
-EOF
+in_ns dsa $py "$top/tests/storm_frames.py" dsa "$secs" >"$tmp/storm.out" 2>&1 &
 storm=$!
 sleep 1
-busy=$(lat)
+busy=$(ngctl_worst)
 s0=$(slow)
 out=$(in_ns dpa ping -c 20 -i 0.1 -W 1 -q 198.18.28.3)
 s1=$(slow)
