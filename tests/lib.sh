@@ -253,9 +253,9 @@ edit_wire() { # NAME NS IF ADDR CMD...: under pings wire -> ADDR every 2 ms, non
 	expect "$name under pings every 2 ms: no frame reaches $ifc after the reply" "$r0" "$r1"
 }
 
-# ngctl_worst: the slowest of 10 `ngctl list`, a tenth of a second apart,
+# list_worst_ms: the slowest of 10 `ngctl list`, a tenth of a second apart,
 # in ms (99999 if one fails): how long another client waits under a storm
-ngctl_worst() {
+list_worst_ms() {
 	local worst=0 a b
 	for _ in $(seq 10); do
 		a=$(date +%s%N)

@@ -66,7 +66,7 @@ for n in kpa kpb; do
 done
 expect "the path through the tee works" 3 "$(pings kpa 198.18.29.2 3)"
 
-idle=$(ngctl_worst)
+idle=$(list_worst_ms)
 # datagrams read from UDP sockets in this namespace (K's alone)
 udp_in() { awk '/^Udp:/ { if (h) print $2; h = 1 }' /proc/net/snmp; }
 in0=$(udp_in)
@@ -90,7 +90,7 @@ print(n)
 EOF
 storm=$!
 sleep 1
-busy=$(ngctl_worst)
+busy=$(list_worst_ms)
 out=$(in_ns kpa ping -c 20 -i 0.1 -W 1 -q 198.18.29.2)
 loss=$(sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p' <<<"$out")
 rtt=$(sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p' <<<"$out")

@@ -66,13 +66,13 @@ for n in dsa dpa dpb; do
 done
 expect "the path through the tee works" 3 "$(pings dpa 198.18.30.3 3)"
 
-idle=$(ngctl_worst)
+idle=$(list_worst_ms)
 
 # The storm: 60-byte frames, 2,000 a second.
 in_ns dsa $py "$top/tests/storm_frames.py" dsa "$secs" >"$tmp/storm.out" 2>&1 &
 storm=$!
 sleep 1
-busy=$(ngctl_worst)
+busy=$(list_worst_ms)
 s0=$(slow)
 out=$(in_ns dpa ping -c 20 -i 0.1 -W 1 -q 198.18.30.3)
 s1=$(slow)
