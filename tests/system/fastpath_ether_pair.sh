@@ -56,6 +56,10 @@ name em0:lower H
 connect H: em1: l1 lower
 END
 expect "em0 and em1 on a hub: two uplinks" 2 "$(nup)"
+# (as in fastpath_ether_hub.sh: the first ARP request may go while the
+# uplinks are still coming up, and its retry a second later is past
+# pings' 1 s; ARP resolved first, with retries)
+ip netns exec wire ping -c 1 -W 5 198.18.30.4 >/dev/null 2>&1
 expect "em0 and em1 on a hub: wire pings wire2" 5 "$(pings wire 198.18.30.4 5)"
 for n in em0 em1 H; do ngctl msg $n: clrhookstats '{ }'; done
 kernel "em0 and em1 on a hub" wire 198.18.30.4
