@@ -569,13 +569,33 @@ jail_do_include(struct lexer *lx, struct jail_stmt *st, ssize_t block,
 }
 
 /*
- * Statements up to the closing brace (when closing) or the end of the
- * file.  block is where statements go, -1 for the top level; prefix is
- * the name of the enclosing block, if any.
+ * A file that ends inside a block: FreeBSD's "unexpected EOF", and where
+ * the block that lacks its } began, which the end of the file cannot say.
+ */
+static int
+jail_unclosed(struct lexer *lx, const char *name, int opened)
+{
+	if (*lx->nerr != 0) /* after a lexer error, the EOF says nothing new */
+		return EINVAL;
+	if (lx->shown)
+		jail_diag_add(lx->d,
+		    "%s: unexpected EOF: \"%s {\" of line %d has no }",
+		    lx->file, name, opened);
+	else
+		jail_diag_add(lx->d,
+		    "%s: unexpected EOF: the block of line %d has no }",
+		    lx->file, opened);
+	return EINVAL;
+}
+
+/*
+ * Statements up to the closing brace (when opened, the line of the
+ * opening one) or the end of the file.  block is where statements go, -1
+ * for the top level; prefix is the name of the enclosing block, if any.
  */
 static int
 jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix,
-    bool closing)
+    int opened)
 {
 	struct jail_stmt *st;
 	struct jail_str name;
@@ -590,11 +610,12 @@ jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix,
 		case T_SEMI:
 			continue;
 		case T_RBRACE:
-			if (closing)
+			if (opened > 0)
 				return 0;
 			return jail_syntax_error(lx);
 		case T_EOF:
-			return closing ? jail_syntax_error(lx) : 0;
+			return opened > 0 ? jail_unclosed(lx, prefix, opened) :
+					    0;
 		case T_STR:
 			break;
 		default:
@@ -604,6 +625,8 @@ jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix,
 		memset(&lx->str, 0, sizeof(lx->str));
 		jail_lx_next(lx);
 		if (lx->tok == T_LBRACE) {
+			int line = lx->tokline;
+
 			snprintf(full, sizeof(full), "%s%s%s",
 			    prefix != NULL ? prefix : "",
 			    prefix != NULL ? "." : "", name.s);
@@ -612,7 +635,7 @@ jail_parse_stmts(struct lexer *lx, ssize_t block, const char *prefix,
 				 &nb)) != 0)
 				return error;
 			if ((error = jail_parse_stmts(lx, (ssize_t)nb, full,
-				 true)) != 0)
+				 line)) != 0)
 				return error;
 			continue;
 		}
@@ -760,7 +783,7 @@ jail_parse_file(struct jail_conf *conf, const char *path, const char *shown,
 	lx.conf = conf;
 	lx.d = d;
 	lx.nerr = nerr;
-	error = jail_parse_stmts(&lx, block, prefix, false);
+	error = jail_parse_stmts(&lx, block, prefix, 0);
 	jail_str_free(&lx.str);
 	free(lx.buf);
 	return error;

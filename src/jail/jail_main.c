@@ -1095,7 +1095,12 @@ jail_stop_names(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-/* Several names, none a parameter, all in the config: jails, not params. */
+/*
+ * Several names, none a parameter, all in the config: jails, not params.
+ * A config that does not load is taken for jails too, so that the config
+ * form says what is wrong with it (`jail -c test1 test2` said "unknown
+ * parameter: test1" for a } left out of jail.conf).
+ */
 static bool
 jail_all_conf_names(struct cli *c, int argc, char **argv)
 {
@@ -1110,7 +1115,7 @@ jail_all_conf_names(struct cli *c, int argc, char **argv)
 		return false;
 	if (jail_conf_load(c->cfile, &conf, &d) != 0) {
 		jail_diag_free(&d);
-		return false;
+		return true;
 	}
 	for (int i = 0; i < argc && all; i++)
 		all = jail_conf_find(conf, argv[i]) >= 0;

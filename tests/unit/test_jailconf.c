@@ -387,7 +387,10 @@ test_errors(void)
 	CONF_ERR("unterminated variable", "j { x = \"${a\"; }",
 	    "c line 1: unterminated variable");
 	CONF_ERR("unexpected EOF in a block", "j { persist;\n",
-	    "c: unexpected EOF");
+	    "c: unexpected EOF: \"j {\" of line 1 has no }");
+	CONF_ERR("... the outer block's line when an inner one closed",
+	    "a {\n persist;\nb {\n persist;\n}\n",
+	    "c: unexpected EOF: \"a {\" of line 1 has no }");
 	CONF_ERR("stray }", "}", "c line 1: }: syntax error");
 	CONF_ERR("= without a value", "j {\n\n x = ; }",
 	    "c line 3: ;: syntax error");
