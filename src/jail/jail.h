@@ -363,6 +363,14 @@ bool jail_scope_supported(void);
 bool jail_want_net(const struct jail_params *ps);
 /* allow.mount in force: FreeBSD also wants enforce_statfs below 2. */
 bool jail_mount_allowed(const struct jail_params *ps);
+/*
+ * After exec of prog failed with error inside a jail: why, when it is
+ * the program's file capabilities (Debian's ping is cap_net_raw=ep, and
+ * Linux refuses to run it without CAP_NET_RAW where FreeBSD's ping runs
+ * and its socket(2) fails): " (its file capabilities need
+ * allow.raw_sockets)" into buf, else "".
+ */
+void jail_exec_why(const char *prog, int error, char *buf, size_t size);
 /* Is this process in a jail (where jails cannot be made)? */
 bool jail_inside(void);
 #define JAIL_INSIDE_MARK ".inside" /* in a jail's own /run/jail */

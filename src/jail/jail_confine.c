@@ -20,6 +20,10 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <endian.h>
+#include <limits.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include <linux/audit.h>
@@ -127,6 +131,78 @@ jail_cap_granted(const struct jail_params *ps, int cap, bool vnet,
 		}
 	}
 	return false;
+}
+
+/* Where prog's exec found it, as execvp(3) searches PATH. */
+static bool
+jail_exec_path(const char *prog, char *path, size_t size)
+{
+	const char *dirs = getenv("PATH"), *end;
+	size_t len;
+
+	if (strchr(prog, '/') != NULL) {
+		snprintf(path, size, "%s", prog);
+		return true;
+	}
+	if (dirs == NULL)
+		dirs = "/bin:/usr/bin";
+	for (; *dirs != '\0'; dirs = *end == ':' ? end + 1 : end) {
+		end = strchrnul(dirs, ':');
+		len = (size_t)(end - dirs);
+		if ((size_t)snprintf(path, size, "%.*s%s%s", (int)len, dirs,
+			len > 0 ? "/" : "", prog) >= size)
+			continue;
+		if (access(path, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+jail_exec_why(const char *prog, int error, char *buf, size_t size)
+{
+	struct vfs_ns_cap_data vc;
+	char path[PATH_MAX];
+	uint64_t want;
+	ssize_t n;
+	size_t used = 0;
+	bool other = false;
+
+	buf[0] = '\0';
+	if (error != EPERM || !jail_exec_path(prog, path, sizeof(path)))
+		return;
+	n = getxattr(path, "security.capability", &vc, sizeof(vc));
+	if (n < (ssize_t)XATTR_CAPS_SZ_2)
+		return;
+	want = le32toh(vc.data[0].permitted) |
+	    (uint64_t)le32toh(vc.data[1].permitted) << 32;
+	for (int cap = 0; cap < 64; cap++) {
+		const char *allow = NULL;
+
+		if (!(want & (UINT64_C(1) << cap)) ||
+		    prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			continue;
+		for (size_t i = 0; i < sizeof(jail_caps) / sizeof(jail_caps[0]);
+		     i++)
+			if (jail_caps[i].cap == cap)
+				allow = jail_caps[i].rule == JAIL_CAP_VNET ?
+				    "vnet" :
+				    jail_caps[i].allow;
+		if (allow == NULL) {
+			other = true;
+			continue;
+		}
+		if (used < size && strstr(buf, allow) == NULL)
+			used += (size_t)snprintf(buf + used, size - used,
+			    "%s%s",
+			    used == 0 ? " (its file capabilities need " : ", ",
+			    allow);
+	}
+	if (used == 0 && other)
+		snprintf(buf, size,
+		    " (its file capabilities are more than a jail holds)");
+	else if (used > 0 && used < size)
+		snprintf(buf + used, size - used, ")");
 }
 
 static int

@@ -100,8 +100,13 @@ jail_set_jail_env(const struct jail_run *ctx)
 static void __attribute__((noreturn))
 jail_exec_or_die(const struct jail_run *ctx, char *const *argv)
 {
+	char why[128];
+	int error;
+
 	execvp(argv[0], argv);
-	jail_warnx(ctx->jname, "exec %s: %s", argv[0], strerror(errno));
+	error = errno;
+	jail_exec_why(argv[0], error, why, sizeof(why));
+	jail_warnx(ctx->jname, "exec %s: %s%s", argv[0], strerror(error), why);
 	_exit(1);
 }
 

@@ -88,6 +88,8 @@ jail_jexec_child(const struct jail_rec *r, bool login, const char *dir,
 {
 	const char *term;
 	char *shargv[3];
+	char why[128];
+	int error;
 
 	if (jail_confine(&r->params,
 		r->own_net && jail_psys(&r->params, "vnet", 2) == 1,
@@ -141,7 +143,9 @@ jail_jexec_child(const struct jail_rec *r, bool login, const char *dir,
 		cmd = shargv;
 	}
 	execvp(cmd[0], cmd);
-	jail_warnx(NULL, "execvp: %s: %s", cmd[0], strerror(errno));
+	error = errno;
+	jail_exec_why(cmd[0], error, why, sizeof(why));
+	jail_warnx(NULL, "execvp: %s: %s%s", cmd[0], strerror(error), why);
 	_exit(1);
 }
 
