@@ -387,6 +387,14 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 		nlock = jail_name_lock(name);
 	if ((error = jail_lock(&lock)) != 0) {
 		jail_name_unlock(name, nlock);
+		/*
+		 * Not root: FreeBSD's kernel refuses jail_set(2).  "/run/jail:
+		 * Permission denied" sent users to that directory's mode.
+		 */
+		if (error == EACCES && geteuid() != 0) {
+			jail_warnx(JN(t), "jail_set: %s", strerror(EPERM));
+			return EPERM;
+		}
 		jail_warnx(JN(t), "%s: %s", JAIL_RUNDIR, strerror(error));
 		return error;
 	}
