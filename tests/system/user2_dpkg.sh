@@ -19,8 +19,13 @@ done
 
 src=$tmp/src/netgraph
 mkdir -p "$src"
-git -C "$top" ls-files -co --exclude-standard -z |
-    (cd "$top" && tar --null -cf - -T -) | tar -xf - -C "$src"
+# the tree's files (all of them but builds, outside a git checkout)
+if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+	git -C "$top" ls-files -co --exclude-standard -z |
+	    (cd "$top" && tar --null -cf - -T -)
+else
+	(cd "$top" && tar -cf - --exclude=./build --exclude='./build-*' .)
+fi | tar -xf - -C "$src"
 (cd "$top" && tar -cf - --exclude=build/san --exclude=build/deb \
     --exclude=build/tests-root --exclude=build/tests build) | tar -xf - -C "$src"
 
