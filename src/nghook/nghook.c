@@ -362,8 +362,15 @@ nghook_main(int ac, char **av, char **msgs)
 		hook = av[1];
 
 	if (NgMkSockNode(NULL, &h.cs, &h.ds) < 0) {
-		nghook_timed_out(errno);
+		int error = errno;
+
+		nghook_timed_out(error);
 		nghook_warnx("can't get sockets");
+		/* FreeBSD's line says nothing of why; ngd not running is */
+		if (error == ECONNREFUSED || error == ENOENT)
+			nghook_warnx("no ngd answers on %s (start ngd, or any "
+				     "ngctl command as root does)",
+			    NgSocketPath());
 		return EX_OSERR;
 	}
 	memset(&ngc, 0, sizeof(ngc));
