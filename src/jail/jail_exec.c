@@ -100,7 +100,7 @@ jail_set_jail_env(const struct jail_run *ctx)
 static void __attribute__((noreturn))
 jail_exec_or_die(const struct jail_run *ctx, char *const *argv)
 {
-	char why[128];
+	char why[256];
 	int error;
 
 	execvp(argv[0], argv);

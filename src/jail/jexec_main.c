@@ -88,7 +88,7 @@ jail_jexec_child(const struct jail_rec *r, bool login, const char *dir,
 {
 	const char *term;
 	char *shargv[3];
-	char why[128];
+	char why[256];
 	int error;
 
 	if (jail_confine(&r->params,
