@@ -22,7 +22,9 @@
  * for seconds.  A guest user gets no large reply while NGD_USER_HELD_MAX
  * bytes of replies wait for its connections, here and in the kernel:
  * each of its 64 connections could leave a 4 MiB reply in the kernel and
- * another queued here, half a gigabyte, before the throttle stopped it.
+ * another queued here, half a gigabyte, before the throttle stopped it;
+ * nor while NGD_GUESTS_HELD_MAX wait for every guest's together (a user
+ * with subordinate uids is as many users).
  *
  * ngd_ctl_local and ngd_ctl_input run the same request path for a client
  * with no socket, whose frames go to a callback (the wire fuzzer).
@@ -337,26 +339,57 @@ ngd_conn_flush(struct ngd_conn *c)
 static bool ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc);
 
 /*
- * Whether len more bytes of replies for non-admin c would take its user
- * past NGD_USER_HELD_MAX: the memory of what waits here and what the
- * kernel holds unread (SIOCOUTQ, which counts its buffers whole too),
- * over the user's connections; O(connections), for large replies only.
+ * Whether len more bytes of replies for non-admin c (a reply, or room
+ * for one before its request runs) would take its user
+ * past NGD_USER_HELD_MAX, or every non-admin together past
+ * NGD_GUESTS_HELD_MAX (a user with subordinate uids is as many users):
+ * the memory of what waits here and what the kernel holds unread
+ * (SIOCOUTQ, which counts its buffers whole too).  A reply refused is
+ * logged; every non-admin's bound once while they stay past it.
+ * O(connections): up to NGD_GUESTS_CONNS_MAX ioctls, for a guest's
+ * requests and large replies only.
  */
 static bool
-ngd_user_held_full(const struct ngd_conn *c, size_t len)
+ngd_user_held_full(const struct ngd_conn *c, size_t len, bool reply)
 {
-	size_t held = len;
+	struct ngd_ctl *ctl = c->ctl;
+	size_t held = len, all = len;
 	int outq;
 
-	for (const struct ngd_conn *o = c->ctl->conns; o != NULL; o = o->next) {
-		if (o->sink != NULL || o->closed || !ngd_same_user(o, c))
+	for (const struct ngd_conn *o = ctl->conns; o != NULL; o = o->next) {
+		size_t mem;
+
+		if (o->sink != NULL || o->closed || o->admin)
 			continue;
-		held += o->outq_mem;
+		mem = o->outq_mem;
 		if (ioctl(o->io.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
-			held += (size_t)outq;
-		if (held > NGD_USER_HELD_MAX)
+			mem += (size_t)outq;
+		all += mem;
+		if (ngd_same_user(o, c))
+			held += mem;
+		if (held > NGD_USER_HELD_MAX) {
+			if (reply)
+				ngd_log(LOG_NOTICE,
+				    "pid %d uid %u: over %u MiB of replies "
+				    "unread; a %zu-byte reply refused",
+				    (int)c->pid, (unsigned)c->uid,
+				    NGD_USER_HELD_MAX >> 20, len);
 			return true;
+		}
+		if (all > NGD_GUESTS_HELD_MAX) {
+			if (!ctl->guests_held_logged)
+				ngd_log(LOG_WARNING,
+				    "pid %d uid %u: those who may only read "
+				    "leave over %u MiB of replies unread; "
+				    "its request refused, as theirs are "
+				    "until they read",
+				    (int)c->pid, (unsigned)c->uid,
+				    NGD_GUESTS_HELD_MAX >> 20);
+			ctl->guests_held_logged = true;
+			return true;
+		}
 	}
+	ctl->guests_held_logged = false;
 	return false;
 }
 
@@ -459,14 +492,8 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 	if (c->closed || c->cut)
 		return ENOTCONN;
 	if (kind == NGD_MSG && len >= NGD_USER_HELD_CHECK && !c->admin &&
-	    c->sink == NULL && ngd_user_held_full(c, len)) {
-		ngd_log(LOG_NOTICE,
-		    "pid %d uid %u: over %u MiB of replies unread; "
-		    "a %zu-byte reply refused",
-		    (int)c->pid, (unsigned)c->uid, NGD_USER_HELD_MAX >> 20,
-		    len);
-		return ENOBUFS; /* its request fails so */
-	}
+	    c->sink == NULL && ngd_user_held_full(c, len, true))
+		return ENOBUFS; /* its request fails so (logged) */
 	fr.addrlen = (uint16_t)alen;
 	if (c->handed) {
 		/* The new ngd has what was queued, and answers requests: a
@@ -685,7 +712,7 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 	/* A guest with no room left for a large reply: refused before its
 	 * request costs anything (binary2ascii of megabytes would) */
 	if (!c->admin && c->sink == NULL &&
-	    ngd_user_held_full(c, NGD_USER_HELD_CHECK))
+	    ngd_user_held_full(c, NGD_USER_HELD_CHECK, false))
 		return ENOBUFS;
 	if (!ngd_msg_allowed(c, &h)) {
 		ngd_log(LOG_NOTICE, "pid %d uid %u: %s refused: not permitted",

@@ -97,6 +97,7 @@ struct ngd_ctl {
 	uint64_t guest_at_us; /* when guest_us was last topped up */
 	bool guests_held;     /* some of their connections wait for it */
 	bool guests_full_logged; /* "they hold every connection" said */
+	bool guests_held_logged; /* "they leave 64 MiB unread" said */
 	struct ngd_sleep_hook guest_hook;
 };
 
