@@ -27,6 +27,9 @@
 #  11 t: VID 10 outside VID 20: to x with VID 20 (one tag off)
 #  12 t: 802.1ad (0x88a8) VID 10: not the encap proto: to nomatch whole
 #  13 t: a priority tag (VID 0, PCP 5): no filter for VID 0: to nomatch
+#  14 c: 20 new source MACs into a table of 6 (setmaxhosts) that holds
+#     a's, b's and c's: 3 learned, 17 not (memoryFailures), flooded all
+#     the same, and said once in ngd's log
 # (A tagged frame of less than 20 bytes never arrives: Linux drops it
 # where it takes the tag out of band, skb_vlan_untag.  And on the fast
 # path a frame of 15 bytes or less that ngd sends an eiface is lost the
@@ -141,6 +144,7 @@ END
 	ip -n c link set ec address 02:c0:ff:ee:00:03
 	for s in $NS; do ip -n $s link set e$s up; done
 	A=$(mac a ea) B=$(mac b eb)
+	ngctl msg br0: setmaxhosts 6
 	ngctl msg br0: setconfig \
 	    "{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=2 }"
 	: >"$tmp/plan"
@@ -158,6 +162,7 @@ END
 	probe t 11 "$bc" 02000000aa0b 8100000a81000014
 	probe t 12 "$bc" 02000000aa0c 88a8000a
 	probe t 13 "$bc" 02000000aa0d 8100a000
+	for i in $(seq 10 29); do probe c 14 "$bc" 0200000001$i; done
 	echo "sleep 4" >>"$tmp/plan"
 	probe c 7 "$B" "$A"
 	echo "sleep 0.2" >>"$tmp/plan"
@@ -165,6 +170,10 @@ END
 	probe a 9 "$B" "$A"
 	python3 "$tmp/wire.py" "$tmp/plan" "$tmp/$mode.got" $NS
 	sed -i -e "s/$A/A/g; s/$B/B/g; s/$C/C/g" "$tmp/$mode.got"
+	for s in a b; do
+		echo "$s got $(grep -c "^$s: 14 " "$tmp/$mode.got") of 14"
+	done >>"$tmp/$mode.got"
+	sed -i '/^.: 14 /d' "$tmp/$mode.got"
 	ngctl msg br0: gettable | tr '{' '\n' >"$tmp/table"
 	grep -oiE '01:00:5e:00:00:01|ff:ff:ff:ff:ff:ff' "$tmp/table" |
 	    sed 's/^/learned /' >>"$tmp/$mode.got"
@@ -172,9 +181,12 @@ END
 	    grep -oE 'hook="[a-z0-9]+"' | sed 's/^/a is on /' >>"$tmp/$mode.got"
 	for l in 0 2; do
 		ngctl msg br0: getstats $l |
-		    grep -oE '(recvInvalid|loopDetects|loopDrops)=[0-9]+' |
+		    grep -oE '(recvInvalid|loopDetects|loopDrops|memoryFailures)=[0-9]+' |
 		    sed "s/^/link$l /" >>"$tmp/$mode.got"
 	done
+	echo "said $(grep -c 'host table full (6 hosts): new hosts are not learned, first on link2' "$NGD_LOG")" \
+	    >>"$tmp/$mode.got"
+	: >"$NGD_LOG"
 	for s in $NS; do ip netns del $s; done
 	stop_ngd
 }
@@ -201,10 +213,14 @@ t: 10 27 ffffffffffff02000000aa0a8100000a81000014
 x: 11 23 ffffffffffff02000000aa0b81000014
 n: 12 23 ffffffffffff02000000aa0c88a8000a
 n: 13 23 ffffffffffff02000000aa0d8100a000
+a got 20 of 14
+b got 20 of 14
 a is on hook="link2"
 link0 loopDrops=1
 link0 loopDetects=1
-link2 recvInvalid=2'
+link2 recvInvalid=2
+link2 memoryFailures=17
+said 1'
 run fast
 run slow
 expect "what arrived where (the kernel fast path)" "$want" "$(cat "$tmp/fast.got")"
