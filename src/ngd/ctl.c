@@ -73,6 +73,7 @@
  * gives 65,536, newuidmap maps them) is as many users to SO_PEERCRED. */
 #define NGD_GUESTS_CONNS_MAX 1024       /* connections of them all */
 #define NGD_GUESTS_HELD_MAX (64u << 20) /* replies they all leave */
+#define NGD_GUESTS_HELD_RECOUNT_MS 50   /* ... counted afresh this often */
 #define NGD_GUEST_SHARE 4               /* guests: 1/4 of ngd's time ... */
 #define NGD_GUEST_BURST_US 50000u       /* ... in bursts of at most 50 ms */
 
@@ -338,34 +339,52 @@ ngd_conn_flush(struct ngd_conn *c)
 
 static bool ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc);
 
+/* What a connection's replies take, here and in the kernel (SIOCOUTQ,
+ * which counts its buffers whole too). */
+static size_t
+ngd_conn_held(const struct ngd_conn *c)
+{
+	int outq;
+
+	if (ioctl(c->io.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
+		return c->outq_mem + (size_t)outq;
+	return c->outq_mem;
+}
+
 /*
  * Whether len more bytes of replies for non-admin c (a reply, or room
- * for one before its request runs) would take its user
- * past NGD_USER_HELD_MAX, or every non-admin together past
- * NGD_GUESTS_HELD_MAX (a user with subordinate uids is as many users):
- * the memory of what waits here and what the kernel holds unread
- * (SIOCOUTQ, which counts its buffers whole too).  A reply refused is
- * logged; every non-admin's bound once while they stay past it.
- * O(connections): up to NGD_GUESTS_CONNS_MAX ioctls, for a guest's
- * requests and large replies only.
+ * for one before its request runs) would take its user past
+ * NGD_USER_HELD_MAX, or every non-admin together past
+ * NGD_GUESTS_HELD_MAX (a user with subordinate uids is as many users).
+ * The user's: counted afresh, O(connections) with an ioctl for each of
+ * its own (at most NGD_USER_CONNS_MAX).  Everyone's: counted afresh at
+ * most every NGD_GUESTS_HELD_RECOUNT_MS (an ioctl for each of up to
+ * NGD_GUESTS_CONNS_MAX connections took 1.3 ms, a guest's every request),
+ * the large replies given since added meanwhile, so that it errs only
+ * long, by what they read since.  A reply refused is logged; every
+ * non-admin's bound once while they stay past it.
  */
 static bool
 ngd_user_held_full(const struct ngd_conn *c, size_t len, bool reply)
 {
 	struct ngd_ctl *ctl = c->ctl;
-	size_t held = len, all = len;
-	int outq;
+	uint64_t now = ngd_clock_ms();
+	bool recount = now - ctl->guests_unread_ms >=
+	    NGD_GUESTS_HELD_RECOUNT_MS;
+	size_t held = len, all = 0;
 
 	for (const struct ngd_conn *o = ctl->conns; o != NULL; o = o->next) {
 		size_t mem;
+		bool same;
 
 		if (o->sink != NULL || o->closed || o->admin)
 			continue;
-		mem = o->outq_mem;
-		if (ioctl(o->io.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
-			mem += (size_t)outq;
+		same = ngd_same_user(o, c);
+		if (!same && !recount)
+			continue;
+		mem = ngd_conn_held(o);
 		all += mem;
-		if (ngd_same_user(o, c))
+		if (same)
 			held += mem;
 		if (held > NGD_USER_HELD_MAX) {
 			if (reply)
@@ -376,20 +395,26 @@ ngd_user_held_full(const struct ngd_conn *c, size_t len, bool reply)
 				    NGD_USER_HELD_MAX >> 20, len);
 			return true;
 		}
-		if (all > NGD_GUESTS_HELD_MAX) {
-			if (!ctl->guests_held_logged)
-				ngd_log(LOG_WARNING,
-				    "pid %d uid %u: those who may only read "
-				    "leave over %u MiB of replies unread; "
-				    "its request refused, as theirs are "
-				    "until they read",
-				    (int)c->pid, (unsigned)c->uid,
-				    NGD_GUESTS_HELD_MAX >> 20);
-			ctl->guests_held_logged = true;
-			return true;
-		}
+	}
+	if (recount) {
+		ctl->guests_unread = all;
+		ctl->guests_unread_ms = now;
+	}
+	if (ctl->guests_unread + len > NGD_GUESTS_HELD_MAX) {
+		if (!ctl->guests_held_logged)
+			ngd_log(LOG_WARNING,
+			    "pid %d uid %u: those who may only read "
+			    "leave over %u MiB of replies unread; "
+			    "its request refused, as theirs are "
+			    "until they read",
+			    (int)c->pid, (unsigned)c->uid,
+			    NGD_GUESTS_HELD_MAX >> 20);
+		ctl->guests_held_logged = true;
+		return true;
 	}
 	ctl->guests_held_logged = false;
+	if (reply)
+		ctl->guests_unread += len;
 	return false;
 }
 
