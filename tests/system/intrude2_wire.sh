@@ -27,6 +27,11 @@
 #  11 t: VID 10 outside VID 20: to x with VID 20 (one tag off)
 #  12 t: 802.1ad (0x88a8) VID 10: not the encap proto: to nomatch whole
 #  13 t: a priority tag (VID 0, PCP 5): no filter for VID 0: to nomatch
+#  15 x: 1514 bytes (its MTU) to the trunk: 1518 there, tagged
+#  16 t: 1518 bytes tagged VID 10: 1514 to x
+#  17 x: 1518 bytes tagged VID 20 (its MTU and a tag): 1522 on the
+#     trunk, two tags (past the MTU and one tag that Linux forwards
+#     between devices, but these cross as FreeBSD's would)
 #  14 c: 20 new source MACs into a table of 6 (setmaxhosts) that holds
 #     a's, b's and c's: 3 learned, 17 not (memoryFailures), flooded all
 #     the same, and said once in ngd's log
@@ -162,6 +167,9 @@ END
 	probe t 11 "$bc" 02000000aa0b 8100000a81000014
 	probe t 12 "$bc" 02000000aa0c 88a8000a
 	probe t 13 "$bc" 02000000aa0d 8100a000
+	probe x 15 "$bc" 02000000aa0f "" 1499
+	probe t 16 "$bc" 02000000aa10 8100000a 1499
+	probe x 17 "$bc" 02000000aa11 81000014 1499
 	for i in $(seq 10 29); do probe c 14 "$bc" 0200000001$i; done
 	echo "sleep 4" >>"$tmp/plan"
 	probe c 7 "$B" "$A"
@@ -213,6 +221,9 @@ t: 10 27 ffffffffffff02000000aa0a8100000a81000014
 x: 11 23 ffffffffffff02000000aa0b81000014
 n: 12 23 ffffffffffff02000000aa0c88a8000a
 n: 13 23 ffffffffffff02000000aa0d8100a000
+t: 15 1518 ffffffffffff02000000aa0f8100000a
+x: 16 1514 ffffffffffff02000000aa10
+t: 17 1522 ffffffffffff02000000aa118100000a81000014
 a got 20 of 14
 b got 20 of 14
 a is on hook="link2"
