@@ -99,7 +99,13 @@ for line in open(plan):
         time.sleep(float(w[1]))
     else:
         socks[w[1]].send(bytes.fromhex(w[2]))
-time.sleep(0.5)
+# until nothing more came for a second (what crosses ngd on a loaded
+# machine may come late), 10 s at most
+for _ in range(10):
+    n = len(got)
+    time.sleep(1)
+    if len(got) == n:
+        break
 done = True
 t.join()
 with open(out, "w") as f:
