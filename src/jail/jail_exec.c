@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/openat2.h>
+
 #include "jail.h"
 
 #define SHELL_CHARS "!\"$&'()*;<>?[\\]`{|}~"
@@ -110,6 +112,41 @@ jail_exec_or_die(const struct jail_run *ctx, char *const *argv)
 	_exit(1);
 }
 
+/*
+ * exec.consolelog, which host root opens before it enters the jail.  One
+ * under the jail's path is found as the jail sees it (RESOLVE_IN_ROOT):
+ * the directories on the way are jailed root's, who could make one a
+ * symlink to any of the host's, where the log would be made and the
+ * output of the jail's own commands (jailed root's to write) appended.
+ * -1 and errno on failure.
+ */
+static int
+jail_open_consolelog(const struct jail_run *ctx, const char *log)
+{
+	const char *path = jail_pstr(ctx->ps, "path");
+	struct open_how how = {
+		.flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+		.mode = 0666,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	size_t n = path != NULL ? strlen(path) : 0;
+	int root, fd, error;
+
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	if (n == 0 || strncmp(log, path, n) != 0 || log[n] != '/')
+		return open(log, (int)how.flags, 0666);
+	while (log[n] == '/')
+		n++;
+	if ((root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	fd = (int)syscall(SYS_openat2, root, log + n, &how, sizeof(how));
+	error = errno;
+	close(root);
+	errno = error;
+	return fd;
+}
+
 /* In the child that runs one command, whichever side it runs on. */
 static void __attribute__((noreturn))
 jail_child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
@@ -142,8 +179,7 @@ jail_child(const struct jail_run *ctx, char *const *argv, bool injail, bool bg)
 		_exit(1);
 	}
 	if ((log = jail_pstr(ctx->ps, "exec.consolelog")) != NULL) {
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW,
-			 0666)) < 0) {
+		if ((fd = jail_open_consolelog(ctx, log)) < 0) {
 			jail_warnx(ctx->jname, "open %s: %s", log,
 			    strerror(errno));
 			_exit(1);

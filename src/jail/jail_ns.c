@@ -679,6 +679,15 @@ static const char *const proc_readonly[] = {
 	"bus",
 	"fs",
 };
+/*
+ * Under a vnet jail's writable /proc/sys/net, what sets the whole
+ * machine's state though the kernel shows it in every namespace: read-only
+ * again.  nf_hooks_lwtunnel turns on a static key for every namespace's
+ * lightweight tunnels, and back off never (EBUSY).
+ */
+static const char *const proc_net_global[] = {
+	"sys/net/netfilter/nf_hooks_lwtunnel",
+};
 static const char *const sys_masked[] = {
 	"firmware",
 	"devices/virtual/powercap",
@@ -744,7 +753,8 @@ jail_mask(const char *p)
 /*
  * A proc the jail sees: /proc/sys read-only, but for the network
  * settings of a vnet jail's own stack (net.* is per namespace there,
- * and the kernel asks for CAP_NET_ADMIN over that stack).
+ * and the kernel asks for CAP_NET_ADMIN over that stack), less the few
+ * of them that are the machine's (proc_net_global).
  */
 static int
 jail_protect_proc(const char *mnt, bool netrw, struct ierr *e)
@@ -766,8 +776,17 @@ jail_protect_proc(const char *mnt, bool netrw, struct ierr *e)
 			return jail_ifail(e, error, "read-only %s", p);
 	}
 	snprintf(p, sizeof(p), "%s/sys/net", mnt);
-	if (netrw && (error = jail_bind_self(p, false)) != 0)
+	if (!netrw)
+		return 0;
+	if ((error = jail_bind_self(p, false)) != 0)
 		return jail_ifail(e, error, "%s", p);
+	for (size_t i = 0;
+	     i < sizeof(proc_net_global) / sizeof(proc_net_global[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", mnt, proc_net_global[i]);
+		if (access(p, F_OK) == 0 &&
+		    (error = jail_bind_self(p, true)) != 0)
+			return jail_ifail(e, error, "read-only %s", p);
+	}
 	return 0;
 }
 

@@ -22,7 +22,9 @@
  * for seconds.  A guest user gets no large reply while NGD_USER_HELD_MAX
  * bytes of replies wait for its connections, here and in the kernel:
  * each of its 64 connections could leave a 4 MiB reply in the kernel and
- * another queued here, half a gigabyte, before the throttle stopped it.
+ * another queued here, half a gigabyte, before the throttle stopped it;
+ * nor while NGD_GUESTS_HELD_MAX wait for every guest's together (a user
+ * with subordinate uids is as many users).
  *
  * ngd_ctl_local and ngd_ctl_input run the same request path for a client
  * with no socket, whose frames go to a callback (the wire fuzzer).
@@ -71,6 +73,7 @@
  * gives 65,536, newuidmap maps them) is as many users to SO_PEERCRED. */
 #define NGD_GUESTS_CONNS_MAX 1024       /* connections of them all */
 #define NGD_GUESTS_HELD_MAX (64u << 20) /* replies they all leave */
+#define NGD_GUESTS_HELD_RECOUNT_MS 50   /* ... counted afresh this often */
 #define NGD_GUEST_SHARE 4               /* guests: 1/4 of ngd's time ... */
 #define NGD_GUEST_BURST_US 50000u       /* ... in bursts of at most 50 ms */
 
@@ -336,27 +339,82 @@ ngd_conn_flush(struct ngd_conn *c)
 
 static bool ngd_same_user(const struct ngd_conn *c, const struct ngd_conn *nc);
 
-/*
- * Whether len more bytes of replies for non-admin c would take its user
- * past NGD_USER_HELD_MAX: the memory of what waits here and what the
- * kernel holds unread (SIOCOUTQ, which counts its buffers whole too),
- * over the user's connections; O(connections), for large replies only.
- */
-static bool
-ngd_user_held_full(const struct ngd_conn *c, size_t len)
+/* What a connection's replies take, here and in the kernel (SIOCOUTQ,
+ * which counts its buffers whole too). */
+static size_t
+ngd_conn_held(const struct ngd_conn *c)
 {
-	size_t held = len;
 	int outq;
 
-	for (const struct ngd_conn *o = c->ctl->conns; o != NULL; o = o->next) {
-		if (o->sink != NULL || o->closed || !ngd_same_user(o, c))
+	if (ioctl(c->io.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
+		return c->outq_mem + (size_t)outq;
+	return c->outq_mem;
+}
+
+/*
+ * Whether len more bytes of replies for non-admin c (a reply, or room
+ * for one before its request runs) would take its user past
+ * NGD_USER_HELD_MAX, or every non-admin together past
+ * NGD_GUESTS_HELD_MAX (a user with subordinate uids is as many users).
+ * The user's: counted afresh, O(connections) with an ioctl for each of
+ * its own (at most NGD_USER_CONNS_MAX).  Everyone's: counted afresh at
+ * most every NGD_GUESTS_HELD_RECOUNT_MS (an ioctl for each of up to
+ * NGD_GUESTS_CONNS_MAX connections took 1.3 ms, a guest's every request),
+ * the large replies given since added meanwhile, so that it errs only
+ * long, by what they read since.  A reply refused is logged; every
+ * non-admin's bound once while they stay past it.
+ */
+static bool
+ngd_user_held_full(const struct ngd_conn *c, size_t len, bool reply)
+{
+	struct ngd_ctl *ctl = c->ctl;
+	uint64_t now = ngd_clock_ms();
+	bool recount = now - ctl->guests_unread_ms >=
+	    NGD_GUESTS_HELD_RECOUNT_MS;
+	size_t held = len, all = 0;
+
+	for (const struct ngd_conn *o = ctl->conns; o != NULL; o = o->next) {
+		size_t mem;
+		bool same;
+
+		if (o->sink != NULL || o->closed || o->admin)
 			continue;
-		held += o->outq_mem;
-		if (ioctl(o->io.fd, SIOCOUTQ, &outq) == 0 && outq > 0)
-			held += (size_t)outq;
-		if (held > NGD_USER_HELD_MAX)
+		same = ngd_same_user(o, c);
+		if (!same && !recount)
+			continue;
+		mem = ngd_conn_held(o);
+		all += mem;
+		if (same)
+			held += mem;
+		if (held > NGD_USER_HELD_MAX) {
+			if (reply)
+				ngd_log(LOG_NOTICE,
+				    "pid %d uid %u: over %u MiB of replies "
+				    "unread; a %zu-byte reply refused",
+				    (int)c->pid, (unsigned)c->uid,
+				    NGD_USER_HELD_MAX >> 20, len);
 			return true;
+		}
 	}
+	if (recount) {
+		ctl->guests_unread = all;
+		ctl->guests_unread_ms = now;
+	}
+	if (ctl->guests_unread + len > NGD_GUESTS_HELD_MAX) {
+		if (!ctl->guests_held_logged)
+			ngd_log(LOG_WARNING,
+			    "pid %d uid %u: those who may only read "
+			    "leave over %u MiB of replies unread; "
+			    "its request refused, as theirs are "
+			    "until they read",
+			    (int)c->pid, (unsigned)c->uid,
+			    NGD_GUESTS_HELD_MAX >> 20);
+		ctl->guests_held_logged = true;
+		return true;
+	}
+	ctl->guests_held_logged = false;
+	if (reply)
+		ctl->guests_unread += len;
 	return false;
 }
 
@@ -459,14 +517,8 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 	if (c->closed || c->cut)
 		return ENOTCONN;
 	if (kind == NGD_MSG && len >= NGD_USER_HELD_CHECK && !c->admin &&
-	    c->sink == NULL && ngd_user_held_full(c, len)) {
-		ngd_log(LOG_NOTICE,
-		    "pid %d uid %u: over %u MiB of replies unread; "
-		    "a %zu-byte reply refused",
-		    (int)c->pid, (unsigned)c->uid, NGD_USER_HELD_MAX >> 20,
-		    len);
-		return ENOBUFS; /* its request fails so */
-	}
+	    c->sink == NULL && ngd_user_held_full(c, len, true))
+		return ENOBUFS; /* its request fails so (logged) */
 	fr.addrlen = (uint16_t)alen;
 	if (c->handed) {
 		/* The new ngd has what was queued, and answers requests: a
@@ -685,7 +737,7 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 	/* A guest with no room left for a large reply: refused before its
 	 * request costs anything (binary2ascii of megabytes would) */
 	if (!c->admin && c->sink == NULL &&
-	    ngd_user_held_full(c, NGD_USER_HELD_CHECK))
+	    ngd_user_held_full(c, NGD_USER_HELD_CHECK, false))
 		return ENOBUFS;
 	if (!ngd_msg_allowed(c, &h)) {
 		ngd_log(LOG_NOTICE, "pid %d uid %u: %s refused: not permitted",

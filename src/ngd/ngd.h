@@ -96,7 +96,11 @@ struct ngd_ctl {
 	int64_t guest_us;     /* time the non-admins' requests may still take */
 	uint64_t guest_at_us; /* when guest_us was last topped up */
 	bool guests_held;     /* some of their connections wait for it */
-	bool guests_full_logged; /* "they hold every connection" said */
+	bool guests_full_logged;   /* "they hold every connection" said */
+	bool guests_held_logged;   /* "they leave 64 MiB unread" said */
+	size_t guests_unread;      /* what they leave unread, as last
+				    * counted, and large replies since */
+	uint64_t guests_unread_ms; /* when it was counted (ngd_clock_ms) */
 	struct ngd_sleep_hook guest_hook;
 };
 

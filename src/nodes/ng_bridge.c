@@ -82,6 +82,7 @@ struct ng_bridge_priv {
 	struct ng_timer timer;
 	uint64_t last_tick; /* ms, engine clock */
 	uint64_t gen;       /* moves when hosts or mutes change (switching) */
+	bool full_said;     /* "host table full" logged (ng_bridge_unlearned) */
 };
 
 static const uint8_t ng_bridge_bcast[ETHER_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff,
@@ -207,6 +208,34 @@ ng_bridge_hent_free(struct ng_bridge_priv *priv, struct ng_bridge_hent *h)
 	h->next = priv->hfree;
 	priv->hfree = h;
 	priv->nhosts--;
+	if (priv->nhosts <= priv->maxhosts / 4 * 3)
+		priv->full_said = false; /* a quarter free: said again */
+}
+
+/*
+ * n new sources that link's frames brought and the full table did not
+ * take (here, or in the kernel's mirror): counted in memoryFailures, and
+ * said once until a quarter of the table is free again, so that a flood
+ * of random source MACs (which stops learning on every port until its
+ * hosts age out) is in the log, and costs one line.
+ */
+static void
+ng_bridge_unlearned(struct ng_bridge_priv *priv, struct ng_bridge_link *link,
+    uint64_t n)
+{
+	char name[NG_NODESIZ + 2];
+
+	if (n == 0)
+		return;
+	link->stats.memoryFailures += n;
+	if (priv->full_said)
+		return;
+	priv->full_said = true;
+	ng_log(priv->node->graph, LOG_WARNING,
+	    "ng_bridge: %s: host table full (%u hosts): new hosts are not "
+	    "learned, first on %s",
+	    ng_bridge_nodename(priv->node, name, sizeof(name)), priv->maxhosts,
+	    link->hook->name);
 }
 
 /* Forget the hosts on link, or every host if link is NULL. */
@@ -520,7 +549,7 @@ ng_bridge_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 			return ELOOP;
 		}
 		if (error != 0)
-			in->stats.memoryFailures++; /* forward it unlearned */
+			ng_bridge_unlearned(priv, in, 1); /* on, unlearned */
 		error = 0;
 	}
 
@@ -1024,7 +1053,7 @@ ng_bridge_sw_count(struct ng_hook *hook, const struct ng_switch_counts *c)
 	l->stats.xmitOctets += c->xmit_octets;
 	l->stats.xmitMulticasts += c->xmit_mcast;
 	l->stats.xmitBroadcasts += c->xmit_bcast;
-	l->stats.memoryFailures += c->unlearned; /* as a full table's */
+	ng_bridge_unlearned(hook->node->priv, l, c->unlearned);
 }
 
 static uint32_t
