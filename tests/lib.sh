@@ -266,3 +266,19 @@ list_worst_ms() {
 	done
 	echo "$worst"
 }
+
+# wchar: the bytes ngd ($NGD_PID) has written (write(2), pwrite(2): its
+# journal, /proc/PID/io); written CMD...: those it wrote while CMD ran,
+# the fewer of two runs (the journal's 30 s look, a snapshot, may fall
+# on one).  For the journal's tests.
+wchar() { awk '/^wchar/ { print $2 }' "/proc/$NGD_PID/io"; }
+written() {
+	local w0 a b
+	w0=$(wchar)
+	"$@" >/dev/null
+	a=$(($(wchar) - w0))
+	w0=$(wchar)
+	"$@" >/dev/null
+	b=$(($(wchar) - w0))
+	echo $((a < b ? a : b))
+}

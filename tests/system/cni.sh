@@ -65,7 +65,7 @@ expect "nodes in ngctl list" "bridge labbr 1
 eiface" "$(ngctl list | awk '$4 == "bridge" { print $4, $2, $NF } $4 == "eiface" { print $4 }' | sort)"
 res2=$(echo "$C" | cni ADD c2 /run/netns/c2)
 expect "ADD c2" "0 198.18.7.3/24" "$(rc) $(echo "$res2" | js '.ips[0].address')"
-expect_rc "c1 pings c2 across the bridge" 0 quiet ip netns exec c1 ping -c 2 -W 2 198.18.7.3
+expect_rc "c1 pings c2 across the bridge" 0 quiet ip netns exec c1 ping -c 2 -i 0.2 -w 3 198.18.7.3
 
 # CHECK with the ADD's result.
 prev() { jq -c --argjson p "$2" '.prevResult = $p' <<<"$1"; }
@@ -162,7 +162,7 @@ expect "gateway eiface holds the gateway address" "198.18.7.1/24" \
 expect "default route via the gateway" "default via 198.18.7.1 dev eth0" \
     "$(ip -n c1 route show default | sed 's/ *$//; s/ proto boot//')"
 expect "vlan nodes for eiface and gateway" "2" "$(ngctl list | awk '$4 == "vlan"' | wc -l)"
-expect_rc "c1 pings its gateway through the vlan node" 0 quiet ip netns exec c1 ping -c 2 -W 2 198.18.7.1
+expect_rc "c1 pings its gateway through the vlan node" 0 quiet ip netns exec c1 ping -c 2 -i 0.2 -w 3 198.18.7.1
 echo "$G" | cni DEL c1 /run/netns/c1
 expect "DEL takes eiface, vlan node, gateway and bridge" "$none" "$(left)"
 

@@ -45,13 +45,13 @@ expect "em0bridge: wire, host, jail, container" "eiface ether
 em0 lower
 em0 upper
 ng0_j1 ether" "$(ngctl show em0bridge: | awk 'NR > 3 { print ($2 == "<unnamed>" || $2 ~ /^ngeth/ ? "eiface" : $2), $5 }' | sort)"
-expect_rc "the container pings the jail" 0 quiet ip netns exec c1 ping -c 2 -W 2 198.18.7.10
-expect_rc "the container pings the LAN host" 0 quiet ip netns exec c1 ping -c 2 -W 2 198.18.7.2
-expect_rc "the LAN host pings the container" 0 quiet ip netns exec lan ping -c 2 -W 2 198.18.7.100
-expect_rc "the host pings the container" 0 quiet ping -c 2 -W 2 198.18.7.100
+expect_rc "the container pings the jail" 0 quiet ip netns exec c1 ping -c 2 -i 0.2 -w 3 198.18.7.10
+expect_rc "the container pings the LAN host" 0 quiet ip netns exec c1 ping -c 2 -i 0.2 -w 3 198.18.7.2
+expect_rc "the LAN host pings the container" 0 quiet ip netns exec lan ping -c 2 -i 0.2 -w 3 198.18.7.100
+expect_rc "the host pings the container" 0 quiet ping -c 2 -i 0.2 -w 3 198.18.7.100
 echo "$C" | CNI_COMMAND=DEL CNI_CONTAINERID=c1 CNI_NETNS=/run/netns/c1 CNI_IFNAME=eth0 "$P"
 expect "DEL leaves em0bridge to the wire, the host and the jail" "em0 lower
 em0 upper
 ng0_j1 ether" "$(ngctl show em0bridge: | awk 'NR > 3 { print $2, $5 }' | sort)"
-expect_rc "the jail still pings the LAN host" 0 quiet jexec j1 ping -c 2 -W 2 198.18.7.2
+expect_rc "the jail still pings the LAN host" 0 quiet jexec j1 ping -c 2 -i 0.2 -w 3 198.18.7.2
 exit $NG_FAILED

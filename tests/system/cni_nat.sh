@@ -45,7 +45,7 @@ expect "ADD" "198.51.100.2/24" "$(jq -r '.ips[0].address' <<<"$res")"
 expect "the forward on N" "local_addr=198.51.100.2 local_port=80 alias_port=8080 proto=6" \
     "$(ngctl msg N: listredirects | grep -o 'local_addr=[^ ]* local_port=[^ ]* alias_port=[^ ]* proto=[^ ]*')"
 expect_rc "the container reaches the outside (masqueraded: no route back)" 0 \
-    quiet ip netns exec c1 ping -c 2 -W 2 198.18.50.2
+    quiet ip netns exec c1 ping -c 2 -i 0.2 -w 3 198.18.50.2
 ip netns exec c1 sh -c 'echo c1 here | timeout 10 nc -l -N 80' >"$tmp/srv" 2>&1 &
 srv=$!
 sleep 0.3

@@ -71,13 +71,18 @@ idle=$(list_worst_ms)
 udp_in() { awk '/^Udp:/ { if (h) print $2; h = 1 }' /proc/net/snmp; }
 in0=$(udp_in)
 
-# The storm: 18-byte datagrams, 2,000 a second.
+# The storm: 18-byte datagrams, 2,000 a second, until the client and
+# the pings are timed (SIGTERM; $secs s at most).
 $py - "$secs" <<'EOF' >"$tmp/storm.out" 2>&1 &
-import socket, sys, time
+import signal, socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setblocking(False)
 d = b"\x02\0\0\0\0\x99\x02\0\0\0\0\x98\x08\x00" + b"\0" * 4
 n, end = 0, time.time() + float(sys.argv[1])
+def stop(signum, frame):
+    global end
+    end = 0
+signal.signal(signal.SIGTERM, stop)
 while time.time() < end:
     for _ in range(20):
         try:
@@ -94,6 +99,7 @@ busy=$(list_worst_ms)
 out=$(in_ns kpa ping -c 20 -i 0.1 -W 1 -q 198.18.29.2)
 loss=$(sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p' <<<"$out")
 rtt=$(sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p' <<<"$out")
+kill -TERM $storm 2>/dev/null
 wait $storm
 storm=
 # (ngd still reads what the socket holds: read before and after)

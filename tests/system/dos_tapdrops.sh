@@ -38,13 +38,18 @@ done
 rx() { in_ns tdb cat /sys/class/net/tdb/statistics/rx_packets; }
 
 # The flood: 60-byte broadcast frames of an experimental type, as fast
-# as the socket takes them, for 3 seconds.
-in_ns tda $py - 3 <<'EOF' >"$tmp/flood.out" 2>&1 &
-import socket, sys, time
+# as the socket takes them, until tdb's flaps are over (SIGTERM; 3 s at
+# most).
+ip netns exec tda $py - 3 <<'EOF' >"$tmp/flood.out" 2>&1 &
+import signal, socket, sys, time
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("tda", 0))
 f = b"\xff" * 6 + b"\x02\0\0\0\0\x98" + b"\x88\xb5" + b"\0" * 46
 n, end = 0, time.time() + float(sys.argv[1])
+def stop(signum, frame):
+    global end
+    end = 0
+signal.signal(signal.SIGTERM, stop)
 while time.time() < end:
     for _ in range(50):
         try:
@@ -62,6 +67,7 @@ for _ in $(seq 20); do
 	ip -n tdb link set tdb up
 	sleep 0.05
 done
+kill -TERM $flood 2>/dev/null
 wait $flood
 flood=
 sleep 0.3

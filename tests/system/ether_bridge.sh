@@ -22,10 +22,10 @@ ex="$top/examples/ether.bridge"
 export BRIDGE_IFACES="em0 em1" LOCAL_IFACES="em0"
 expect_rc "ether.bridge start" 0 "$ex" start
 expect_rc "LAN a pings LAN b across the bridge" 0 quiet \
-    ip netns exec lana ping -c 3 -W 2 198.18.10.3
+    ip netns exec lana ping -c 3 -i 0.2 -w 4 198.18.10.3
 expect_rc "LAN b pings the host (em0's upper)" 0 quiet \
-    ip netns exec lanb ping -c 3 -W 2 198.18.10.1
-expect_rc "the host pings LAN a" 0 quiet ping -c 3 -W 2 198.18.10.2
+    ip netns exec lanb ping -c 3 -i 0.2 -w 4 198.18.10.1
+expect_rc "the host pings LAN a" 0 quiet ping -c 3 -i 0.2 -w 4 198.18.10.2
 out=$("$ex" stats)
 if grep -q 'recvPackets=[1-9]' <<<"$out"; then ok "ether.bridge stats"; else
 	fail "ether.bridge stats"; echo "$out" | sed 's/^/    /'; fi
@@ -34,5 +34,5 @@ expect "the ether nodes stay, hookless" "em0 0
 em1 0" "$(ngctl list | awk '$4 == "ether" { print $2, $9 }' | sort)"
 expect_rc "LAN b no longer reaches LAN a" 1 quiet \
     ip netns exec lanb ping -c 2 -W 1 198.18.10.2
-expect_rc "the host pings LAN a on its own" 0 quiet ping -c 3 -W 2 198.18.10.2
+expect_rc "the host pings LAN a on its own" 0 quiet ping -c 3 -i 0.2 -w 4 198.18.10.2
 finish

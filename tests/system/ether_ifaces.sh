@@ -50,14 +50,14 @@ ip -n lan link set em1 up
 ip -n lan addr add 198.18.8.2/24 dev em1
 ip link set em0 up
 ip addr add 198.18.8.1/24 dev em0
-expect_rc "ping with no hook (the normal path)" 0 quiet ping -c 2 -W 2 198.18.8.2
+expect_rc "ping with no hook (the normal path)" 0 quiet ping -c 2 -i 0.2 -w 3 198.18.8.2
 ngctl mkpeer em0: hub lower x
 expect_rc "lower on a dead end: the wire no longer reaches the host" 1 \
     quiet ping -c 2 -W 1 198.18.8.2
 ngctl rmhook em0: lower
-expect_rc "lower gone: the normal path again" 0 quiet ping -c 2 -W 2 198.18.8.2
+expect_rc "lower gone: the normal path again" 0 quiet ping -c 2 -i 0.2 -w 3 198.18.8.2
 ngctl connect em0: em0: lower upper
-expect_rc "lower joined to upper: the host reaches the wire (in the kernel with the fast path)" 0 quiet ping -c 3 -W 2 198.18.8.2
+expect_rc "lower joined to upper: the host reaches the wire (in the kernel with the fast path)" 0 quiet ping -c 3 -i 0.2 -w 4 198.18.8.2
 # a frame the host sends must reach the wire once, not loop (tc_index tag)
 before=$(cat /sys/class/net/em0/statistics/tx_packets)
 ping -c 5 -i 0.2 -W 1 198.18.8.2 >/dev/null
@@ -83,7 +83,7 @@ s.bind(("em1", 0))
 for i in range(3):
     s.send(bytes.fromhex("ffffffffffff020000000001" "88b5") + bytes([i]) * 46)
 '
-expect_rc "orphans on: IPv4 still reaches the host" 0 quiet ping -c 2 -W 2 198.18.8.2
+expect_rc "orphans on: IPv4 still reaches the host" 0 quiet ping -c 2 -i 0.2 -w 3 198.18.8.2
 sleep 0.3
 kill $hpid 2>/dev/null
 wait $hpid 2>/dev/null

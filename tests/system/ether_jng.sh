@@ -51,11 +51,11 @@ pm=$(cat /sys/class/net/em0/address)
 expect "its MAC ends in em0's last three octets" "${pm:9}" "${m:9}"
 case ${m:1:1} in 2 | a) ok "its MAC is locally administered ($m)" ;; *) fail "MAC $m" ;; esac
 
-expect_rc "the jail pings the LAN host" 0 quiet jexec j1 ping -c 3 -W 2 198.18.7.2
-expect_rc "the LAN host pings the jail" 0 quiet ip netns exec lan ping -c 3 -W 2 198.18.7.10
-expect_rc "the host still pings the LAN host on em0" 0 quiet ping -c 3 -W 2 198.18.7.2
-expect_rc "the LAN host still pings the host" 0 quiet ip netns exec lan ping -c 3 -W 2 198.18.7.1
-expect_rc "the host pings the jail" 0 quiet ping -c 3 -W 2 198.18.7.10
+expect_rc "the jail pings the LAN host" 0 quiet jexec j1 ping -c 3 -i 0.2 -w 4 198.18.7.2
+expect_rc "the LAN host pings the jail" 0 quiet ip netns exec lan ping -c 3 -i 0.2 -w 4 198.18.7.10
+expect_rc "the host still pings the LAN host on em0" 0 quiet ping -c 3 -i 0.2 -w 4 198.18.7.2
+expect_rc "the LAN host still pings the host" 0 quiet ip netns exec lan ping -c 3 -i 0.2 -w 4 198.18.7.1
+expect_rc "the host pings the jail" 0 quiet ping -c 3 -i 0.2 -w 4 198.18.7.10
 
 # 10 MB of TCP from the jail to the LAN host, byte for byte
 head -c 10485760 /dev/urandom >"$tmp/10m"
@@ -129,7 +129,7 @@ expect_rc "jail -r j1 (jng shutdown j1 in exec.poststop)" 0 jail -f "$tmp/jail.c
 expect "no eiface left" 0 "$(ngctl list | grep -c 'Type: eiface')"
 expect_rc "ng0_j1 is gone" 1 quiet ip link show ng0_j1
 expect_rc "em0bridge stays" 0 quiet ngctl info em0bridge:
-expect_rc "the host pings the LAN host through the graph" 0 quiet ping -c 3 -W 2 198.18.7.2
+expect_rc "the host pings the LAN host through the graph" 0 quiet ping -c 3 -i 0.2 -w 4 198.18.7.2
 
 # ngd killed with the hooks in place: the kernel detaches every program
 expect "two TAP channels for em0" 2 "$(ip -o link show | grep -c ': nge[lu][0-9]*:')"
@@ -141,8 +141,8 @@ for _ in $(seq 50); do
 	sleep 0.05
 done
 expect "after SIGKILL no TAP channel is left" 0 "$(ip -o link show | grep -c ': nge[lu][0-9]*:')"
-expect_rc "after SIGKILL the host pings the LAN host" 0 quiet ping -c 3 -W 2 198.18.7.2
-expect_rc "after SIGKILL the LAN host pings the host" 0 quiet ip netns exec lan ping -c 3 -W 2 198.18.7.1
+expect_rc "after SIGKILL the host pings the LAN host" 0 quiet ping -c 3 -i 0.2 -w 4 198.18.7.2
+expect_rc "after SIGKILL the LAN host pings the host" 0 quiet ip netns exec lan ping -c 3 -i 0.2 -w 4 198.18.7.1
 expect "em0 is not promiscuous any more" 0 \
     "$(ip -d link show em0 | sed -nE 's/.* promiscuity ([0-9]+) .*/\1/p')"
 finish

@@ -14,11 +14,16 @@
 # in one run);
 # then over 7 s more, pings through the tee every 5 ms all come back
 # within 100 ms (the kernel's timestamps; 123-478 ms before, 7-43 ms
-# after on a loaded machine); then `ngctl msg br0: gettable` prints the
-# 100,000 hosts in text within 60 s.
+# after on a loaded machine), or within 100 ms of the slowest of pings
+# at the same time through the same path of a second ngd, one with no
+# hosts to import (under stress-ng, load 17, the first alone failed 2
+# runs of 3, 518 and 699 ms: the machine's, not the import's); then
+# `ngctl msg br0: gettable` prints the 100,000 hosts in text within 60 s.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../bridge_100k.sh"
 
+cpid=
+trap 'kill $(jobs -p) $cpid 2>/dev/null; for n in c c2 c3; do ip netns del $n 2>/dev/null; done; cleanup; rm -rf "$tmp"' EXIT
 setup
 flood
 # A bridge message imports the map whole and writes back what the node
@@ -48,15 +53,44 @@ else
 	fail "the import's $reads reads of the map, at most $run bpf(2) calls between two of the loop's waits (want >= 50, <= 8)"
 fi
 
-# (ngd and ping at nice -10, so that the times are ngd's own, not a
-# loaded machine's: fastpath_bridge_writeback.sh)
-renice -n -10 -p "$NGD_PID" >/dev/null
+# The control: in namespace c a second ngd, its two eifaces in c2 and
+# c3, a tee on a bridge between them (br1's path, no hosts beside it).
+ip netns add c
+for n in c2 c3; do ip netns add $n; done
+ip netns exec c ngd -d 2>/dev/null &
+cpid=$!
+for _ in $(seq 250); do ip netns exec c ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+ip netns exec c ngctl mkpeer eiface ether ether
+ip netns exec c ngctl mkpeer eiface ether ether
+ip netns exec c ngctl -f - <<'EOS'
+mkpeer ngeth0: bridge ether link0
+name ngeth0:ether cbr
+mkpeer cbr: tee link1 left
+connect cbr:link1 ngeth1: right ether
+EOS
+ip -n c link set ngeth0 netns c2
+ip -n c link set ngeth1 netns c3
+in_ns c2 ip link set ngeth0 up
+in_ns c3 ip link set ngeth1 up
+in_ns c2 ip addr add 198.18.4.1/24 dev ngeth0
+in_ns c3 ip addr add 198.18.4.2/24 dev ngeth1
+no_probes c2 ngeth0
+no_probes c3 ngeth1
+expect_rc "ping through the control's tee" 0 quiet in_ns c2 ping -c 1 -W 2 198.18.4.2
+
+# (both ngds and pings at nice -10, so that the times are ngd's own, not
+# a loaded machine's: fastpath_bridge_writeback.sh)
+renice -n -10 -p "$NGD_PID" "$cpid" >/dev/null
+slowest 1400 c2 198.18.4.2 >"$tmp/control" &
+ctl=$!
 max=$(slowest 1400)
+wait $ctl
+control=$(cat "$tmp/control")
 renice -n 0 -p "$NGD_PID" >/dev/null
-if awk -v m="${max%% *}" 'BEGIN { exit !(m != "" && m < 100) }'; then
-	ok "pings through ngd during an import: the slowest ${max}"
+if awk -v m="${max%% *}" -v c="${control%% *}" 'BEGIN { exit !(m != "" && c != "" && (m < 100 || m < c + 100)) }'; then
+	ok "pings through ngd during an import: the slowest ${max} (the control's ${control})"
 else
-	fail "pings through ngd during an import: the slowest ${max:-none} (want < 100 ms)"
+	fail "pings through ngd during an import: the slowest ${max:-none}, the control's ${control:-none} (want < 100 ms, or 100 ms more than the control's)"
 fi
 
 # The table in text: ~6 MB, more than one datagram holds (ngd sends it in
@@ -64,7 +98,9 @@ fi
 # the binary reply (binary2ascii failed, ENOBUFS), and once, before
 # that, waited minutes.  A host a "{ addr=", numHosts of them.
 timeout 60 ngctl msg br0: gettable >"$tmp/table" 2>&1
-num=$(sed -n 's/^Args:.*{ numHosts=\([0-9]*\) .*/\1/p' "$tmp/table")
+# (awk: sed's "^Args:.*{ numHosts=" took 1-9 s of the 6 MB line)
+num=$(awk '/^Args:/ && match($0, /\{ numHosts=[0-9]+ /) {
+	print substr($0, RSTART + 11, RLENGTH - 12) }' "$tmp/table")
 hosts=$(grep -o '{ addr=' "$tmp/table" | wc -l)
 if [ -n "$num" ] && [ "$num" -ge 100000 ] && [ "$hosts" = "$num" ]; then
 	ok "gettable in text: $hosts hosts of numHosts=$num"

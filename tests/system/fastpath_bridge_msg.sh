@@ -34,14 +34,20 @@ calls() {
 	     END { if (on) print n, b, l }' "$tmp/st"
 }
 
+# trace: strace on ngd ($tracer) until it says it attached (5 s at
+# most: a fixed 0.5 s before)
+trace() {
+	strace -yy -e trace=bpf,recvfrom,sendmsg -o "$tmp/st" -p "$NGD_PID" 2>"$tmp/st.err" &
+	tracer=$!
+	for _ in $(seq 250); do grep -qs attached "$tmp/st.err" && break; sleep 0.02; done
+}
+
 setup
 flood
 sleep 1 # imported (the ticks are 1 s apart while the node is small)
 conf=$(ngctl msg br0: getconfig | sed -n 's/^Args:[[:space:]]*//p')
 
-strace -yy -e trace=bpf,recvfrom,sendmsg -o "$tmp/st" -p "$NGD_PID" 2>/dev/null &
-tracer=$!
-sleep 0.5 # attached
+trace # (strace, attached)
 for _ in 1 2 3; do
 	ngctl msg br0: getstats 1 >/dev/null
 	ngctl msg br0: setconfig "$conf"
@@ -62,9 +68,7 @@ expect "setconfig took" "$conf" "$(ngctl msg br0: getconfig | sed -n 's/^Args:[[
 # written back before its reply, and the map read back: the map read
 # in batches to compare with, not a look-up a host (100,000 before);
 # ~200 reads (~300 with an import before the message, as before).
-strace -yy -e trace=bpf,recvfrom,sendmsg -o "$tmp/st" -p "$NGD_PID" 2>/dev/null &
-tracer=$!
-sleep 0.5
+trace
 ngctl msg br0: movehost '{ addr=02:00:00:00:00:05 hook="link0" }'
 sleep 0.2
 kill -INT "$tracer"
@@ -81,9 +85,7 @@ fi
 # a host, no read of the map (100,000 look-ups and ~100 reads before).
 for _ in $(seq 60); do ngctl list >/dev/null 2>&1 && break; done # idle
 ngctl mkpeer eiface ether ether # ngeth4
-strace -yy -e trace=bpf,recvfrom,sendmsg -o "$tmp/st" -p "$NGD_PID" 2>/dev/null &
-tracer=$!
-sleep 0.5
+trace
 ngctl connect br0: ngeth4: link2 ether
 sleep 0.2
 kill -INT "$tracer"

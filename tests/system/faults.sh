@@ -115,10 +115,12 @@ sleep 0.1
 expect "... its node went with it" "0" "$(ngctl list | grep -c 'Name: dvictim')"
 
 # A flood of requests from one client does not starve the others.
-$py "$wire" flood 4 >"$tmp/flood.out" &
+# (Each flooder here ends once what it is there for is timed: SIGTERM.)
+$py "$wire" flood 4 1001 >"$tmp/flood.out" &
 flood=$!
 sleep 0.5
 t=$(ms sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do ngctl list >/dev/null || exit 1; done')
+kill -TERM $flood 2>/dev/null
 wait $flood
 n=$(sed -n 's/sent //p' "$tmp/flood.out")
 if [ "${n:-0}" -gt 1000 ]; then ok "a client flooded requests ($n)"; else fail "flood sent only ${n:-0}"; fi
@@ -130,6 +132,7 @@ flood=$!
 sleep 1
 t=$(ms ngctl list)
 if [ "$t" -lt 1000 ]; then ok "throttled flooder: ngctl list took ${t} ms"; else fail "throttled flooder: ngctl list took ${t} ms"; fi
+kill -TERM $flood 2>/dev/null
 wait $flood
 grow=$(($(rss $pid) - r0))
 if [ "$grow" -lt 4000 ]; then ok "... ngd grew ${grow} KB"; else fail "... ngd grew ${grow} KB"; fi
@@ -188,6 +191,7 @@ for _ in 1 2 3 4; do
 	sleep 0.3
 done
 if [ $worst -lt 2000 ]; then ok "a user's costly reads leave root's requests be ($worst ms at most)"; else fail "... root's ngctl list took up to $worst ms"; fi
+kill -TERM $costly 2>/dev/null
 wait $costly
 read -r _ answered <"$tmp/costly.out"
 if [ "${answered:-0}" -gt 0 ]; then ok "... and are answered too ($answered)"; else fail "... none of them answered"; fi

@@ -64,7 +64,7 @@ expect "a set its MTU" 1400 "$(jexec a cat /sys/class/net/ngeth0/mtu)"
 expect_rc "a writes its own net.ipv4.ip_forward" 0 \
     jexec a sh -c 'echo 1 >/proc/sys/net/ipv4/ip_forward'
 expect_rc "a pings b (raw socket, across the direct edge)" 0 \
-    quiet jexec a ping -c 2 -W 2 198.51.100.2
+    quiet jexec a ping -c 2 -i 0.2 -w 3 198.51.100.2
 expect_rc "a makes a veth pair of its own" 0 \
     jexec a ip link add in0 type veth peer name in1
 finish

@@ -10,20 +10,6 @@
 #   ngeth0 --ether-- nat0 (300 redirects)
 source "$(dirname "$0")/../lib.sh"
 trap 'stop_ngd; rm -rf "$tmp"' EXIT
-wchar() { awk '/^wchar/ { print $2 }' "/proc/$NGD_PID/io"; }
-# written CMD...: the bytes ngd wrote (write(2), pwrite(2): its journal)
-# while CMD ran; the fewer of two runs (the journal's 30 s look, a
-# snapshot, may fall on one)
-written() {
-	local w0 a b
-	w0=$(wchar)
-	"$@" >/dev/null
-	a=$(($(wchar) - w0))
-	w0=$(wchar)
-	"$@" >/dev/null
-	b=$(($(wchar) - w0))
-	echo $((a < b ? a : b))
-}
 rdrs() { ngctl msg nat0: listredirects | grep -o 'local_port=[0-9]*' | wc -l; }
 
 start_ngd || finish

@@ -39,20 +39,6 @@ crash() {
 	NGD_PID=
 	start_ngd || finish
 }
-wchar() { awk '/^wchar/ { print $2 }' "/proc/$NGD_PID/io"; }
-# written CMD...: the bytes ngd wrote (write(2), pwrite(2): its journal)
-# while CMD ran; the fewer of two runs (the 30 s look's snapshot, if it
-# falls on one, is not the message's)
-written() {
-	local w0 a b
-	w0=$(wchar)
-	"$@" >/dev/null
-	a=$(($(wchar) - w0))
-	w0=$(wchar)
-	"$@" >/dev/null
-	b=$(($(wchar) - w0))
-	echo $((a < b ? a : b))
-}
 
 # --- a small table: answered edits, settings and table apart ------------
 start_ngd || finish

@@ -15,8 +15,10 @@ send frames faster than ngctl can.  One subcommand per behaviour:
                             broadcast frames of SIZE bytes out of it
   spoof PATH                send a forged reply (listnodes) to PATH;
                             print "errno E"
-  flood SECS                requests as fast as ngd answers, for SECS
-  flood-unread SECS         requests without reading any answer
+  flood SECS [MIN]          requests as fast as ngd answers, for SECS,
+                            or until SIGTERM once MIN are sent
+  flood-unread SECS         requests without reading any answer, until
+                            one blocks SECS or until SIGTERM
   conns N SECS [first]      open N connections, say hello on each; print
                             "accepted A refused R"; hold them SECS
                             (first: try no more after the first refusal,
@@ -29,8 +31,10 @@ send frames faster than ngctl can.  One subcommand per behaviour:
                             "replies R refused F" (F: ENOBUFS statuses)
   costly CONNS SECS          CONNS connections that keep 16 smaller such
                             requests (2,000 entries, 566 KB of text, some
-                            10 ms of ngd's time each) in flight for SECS,
-                            reading the answers; print "answered N"
+                            10 ms of ngd's time each) in flight for SECS
+                            (or until SIGTERM once one is answered),
+                            reading the answers;
+                            print "answered N"
   macs PATH HOOK COUNT [SEED [bcast]]
                             hook "m" to HOOK of the node at PATH, then
                             frames from COUNT random source MACs (seeded
@@ -41,6 +45,7 @@ import ctypes
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import sys
@@ -275,6 +280,9 @@ def main():
     elif cmd == "flood":
         c, _ = control()
         end = time.time() + float(args[0])
+        least = int(args[1]) if len(args) > 1 else 0
+        asked = []
+        signal.signal(signal.SIGTERM, lambda *_: asked.append(1))
         m = frame(MSG, ".", mesg(GENERIC, NGM_LISTTYPES))
         stop = False
 
@@ -287,7 +295,7 @@ def main():
         t = threading.Thread(target=reader, daemon=True)
         t.start()
         n = 0
-        while time.time() < end:
+        while time.time() < end and not (asked and n >= least):
             c.send(m)
             n += 1
         stop = True
@@ -297,6 +305,10 @@ def main():
         c.settimeout(float(args[0]))
         m = frame(MSG, ".", mesg(GENERIC, NGM_LISTTYPES))
         n = 0
+
+        def stop(*_):
+            raise InterruptedError  # (an OSError: a blocked send ends)
+        signal.signal(signal.SIGTERM, stop)
         try:
             while True:
                 c.send(m)
@@ -346,6 +358,8 @@ def main():
     elif cmd == "costly":
         big = big_binary2ascii(2000)
         end = time.time() + float(args[1])
+        asked = []
+        signal.signal(signal.SIGTERM, lambda *_: asked.append(1))
         answered = [0]
 
         def keep_busy():
@@ -354,7 +368,7 @@ def main():
             s, _ = control()
             s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
             out = 0
-            while time.time() < end:
+            while time.time() < end and not (asked and answered[0]):
                 r, w, _ = select.select([s], [s] if out < 16 else [], [], 1)
                 if w:
                     try:

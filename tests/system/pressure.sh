@@ -52,12 +52,17 @@ in_ns c ping -c 1 -W 2 -q 198.18.24.4 >/dev/null
 expect_rc "pipe: 5 s delay, queues of a million frames" 0 ngctl msg P: setcfg \
     '{ delay=5000000 downstream={ queuelen=1000000 } upstream={ queuelen=1000000 } }'
 
-# The flood: 1400-byte UDP datagrams from a to b as fast as a can send.
-in_ns a timeout 12 python3 -c '
-import socket, time
+# The flood: 1400-byte UDP datagrams from a to b as fast as a can send,
+# until the pings and the pipe's queue are read (SIGTERM; 10 s at most).
+ip netns exec a timeout 12 python3 -c '
+import signal, socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 b = b"x" * 1400
 n, end = 0, time.time() + 10
+def stop(signum, frame):
+    global end
+    end = 0
+signal.signal(signal.SIGTERM, stop)
 while time.time() < end:
     try:
         s.sendto(b, ("198.18.24.2", 9)); n += 1
@@ -72,6 +77,7 @@ rtt=$(sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p' <<<"$out")
 # what the pipe holds, read while the flood still runs (5 s after it, the
 # queue has drained and delayedFrames, being 0, is left out of the reply)
 held=$(ngctl msg P: getrun | sed -nE 's/.*downstream=\{ [^}]*delayedFrames=([0-9]+).*/\1/p')
+kill -TERM $flood 2>/dev/null # (timeout passes it on)
 wait $flood
 echo "# flood: $(cat "$tmp/flood.out") datagrams sent; ping c->d: ${loss:-?}% loss, ${rtt:-none} ms average"
 within "under the flood, pings on the other path come back (% lost)" "${loss:-100}" 0 15

@@ -190,7 +190,7 @@ start_ngd
 expect "the next ngd restores the graph" "br0 link1" \
     "$(ngctl show ngeth1: 2>&1 | awk '$1 == "ether" { print $2, $5 }')"
 expect_rc "... and takes ngeth1 back in the jail: pings reach it again" 0 \
-    quiet ping -c 2 -W 2 198.18.9.2
+    quiet ping -c 2 -i 0.2 -w 3 198.18.9.2
 expect "... nothing orphaned: the jail has ngeth1 alone, here ngeth0 alone" "ngeth1 | ngeth0" \
     "$(jexec rj ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v '^lo$' | xargs) | $(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' | grep -v '^lo$' | xargs)"
 expect_rc "jail -r" 0 jail -r rj

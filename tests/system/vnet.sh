@@ -60,7 +60,7 @@ ip -n b addr add 198.18.7.2/24 dev ngeth1
 ip -n a link set ngeth0 up
 ip -n b link set ngeth1 up
 expect "carrier follows the hook there too" "1" "$(ip netns exec a cat /sys/class/net/ngeth0/carrier)"
-expect_rc "a pings b through the bridge" 0 quiet ip netns exec a ping -c 2 -W 2 198.18.7.2
+expect_rc "a pings b through the bridge" 0 quiet ip netns exec a ping -c 2 -i 0.2 -w 3 198.18.7.2
 expect "getifaddrs reads it where it is" "198.18.7.2" \
     "$(ngctl msg ngeth1: getifaddrs | grep -o '198\.18\.7\.2')"
 
