@@ -8,7 +8,7 @@
  * ngd_journal_record), a request's before its answer goes back.  The
  * snapshot:
  *
- *   netgraph-journal 4                  the format's version
+ *   netgraph-journal 5                  the format's version
  *   netns 4099                          the namespace's cookie
  *   nextid 0000001a                     IDs are never reused
  *   node 00000002 eiface ng_host        ID, type, name ("-": none)
@@ -32,9 +32,9 @@
  * namespace is set aside (renamed .bad) and ngd starts empty; version 1
  * (an older ngd's file or takeover text: the end line an FNV-1a of the
  * whole text) and 2 (no records: a takeover's text, a switching node's
- * table after its settings with no table line) and 3 (no table lines: a
- * node's msgs line in a record wrote its table again too) are read as
- * well.  Records are applied to the snapshot's text first
+ * table after its settings with no table line), 3 (no table lines: a
+ * node's msgs line in a record wrote its table again too) and 4 (a
+ * record's msgs line wrote the node's settings whole) are read as well.  Records are applied to the snapshot's text first
  * (ngd_journal_merge), and the text that makes is replayed as one.
  */
 #include <errno.h>
@@ -1476,8 +1476,9 @@ ngd_journal_watch_edge(void *arg, const struct ng_hook *a,
  * its settings, counters and tables (a bridge's table read imports what
  * the kernel fast path learned: see ngd_journal_msg_done).  Any other
  * message of a node's own type may change its settings (its save
- * method's lines, written whole: O(settings), a nat node's redirects
- * every one); the generic ones that change the graph are the watch's.
+ * method's lines, compared with the file's and written where they
+ * differ: see ngd_journal_record_msgs); the generic ones that change
+ * the graph are the watch's.
  */
 static bool
 ngd_journal_reads_only(const struct ng_mesg *m)
