@@ -400,7 +400,8 @@ static void
 ngd_jkept_add(struct ngd_jkept *k, const struct ng_mesg *msg)
 {
 	size_t size = sizeof(*msg) + msg->header.arglen;
-	size_t need = (size + 7) & ~(size_t)7; /* the next one aligned */
+	size_t need = (size + 8) & ~(size_t)7; /* a NUL after, as ng_mkmsg;
+						* the next one aligned */
 
 	if (k->failed)
 		return;
@@ -429,6 +430,7 @@ ngd_jkept_add(struct ngd_jkept *k, const struct ng_mesg *msg)
 		k->cap = cap;
 	}
 	memcpy(k->buf + k->len, msg, size);
+	k->buf[k->len + size] = '\0';
 	k->off[k->n++] = k->len;
 	k->len += need;
 }
