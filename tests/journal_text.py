@@ -3,7 +3,9 @@
 journal.c, DESIGN decision 12): its snapshot with the whole records after
 it applied, printed in a snapshot's order (nodes by ID, edges in the order
 they were made, messages: each node's settings, then its learned table,
-without its table line), without its end line.  Checks every sum on the
+without its table line), without its end line.  A record's "msgs ID HEAD
+TAIL" (version 5) keeps the first HEAD and the last TAIL of the node's
+settings, the msg lines after it going between.  Checks every sum on the
 way: the snapshot's end line (version 2 on: each line's FNV-1a 64, folded
 in order) and each record's commit line (folded on from the one before); a
 record cut short at the end is left out, as ngd leaves it out.  Exits 1,
@@ -66,21 +68,32 @@ def main():
                 e[4] = None
 
     for part in [snap[2:]] + recs:
-        at = (None, False)  # the node of the msg lines before, in its table
+        # the node of the msg lines before, in its table, where in its
+        # settings the next goes
+        at = (None, False, 0)
         for line in part:
             w = line.split()
             kw, i = w[0], int(w[1], 16)
             if kw == b"msg":
-                at = (i, at[0] == i and at[1])
-                (tabs if at[1] else msgs).setdefault(i, []).append(line)
+                if at[0] == i and at[1]:
+                    tabs.setdefault(i, []).append(line)
+                else:
+                    m = msgs.setdefault(i, [])
+                    k = at[2] if at[0] == i else len(m)
+                    m.insert(k, line)
+                    at = (i, False, k + 1)
                 continue
-            at = (i, kw == b"table") if kw in (b"msgs", b"table") else (None, False)
+            at = (i, kw == b"table", 0) if kw in (b"msgs", b"table") else (None, False, 0)
             if kw == b"nextid":
                 nextid = i
             elif kw == b"node":
                 nodes[i] = [line]
             elif kw in (b"dev", b"ifdev"):
                 nodes[i].append(line)
+            elif kw == b"msgs" and len(w) == 4:
+                m, k, t = msgs.get(i, []), int(w[2]), int(w[3])
+                msgs[i] = m[:k] + m[len(m) - t:] if t else m[:k]
+                at = (i, False, k)
             elif kw == b"msgs":
                 msgs[i] = []
             elif kw == b"table":

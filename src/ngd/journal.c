@@ -8,7 +8,7 @@
  * ngd_journal_record), a request's before its answer goes back.  The
  * snapshot:
  *
- *   netgraph-journal 4                  the format's version
+ *   netgraph-journal 5                  the format's version
  *   netns 4099                          the namespace's cookie
  *   nextid 0000001a                     IDs are never reused
  *   node 00000002 eiface ng_host        ID, type, name ("-": none)
@@ -32,9 +32,9 @@
  * namespace is set aside (renamed .bad) and ngd starts empty; version 1
  * (an older ngd's file or takeover text: the end line an FNV-1a of the
  * whole text) and 2 (no records: a takeover's text, a switching node's
- * table after its settings with no table line) and 3 (no table lines: a
- * node's msgs line in a record wrote its table again too) are read as
- * well.  Records are applied to the snapshot's text first
+ * table after its settings with no table line), 3 (no table lines: a
+ * node's msgs line in a record wrote its table again too) and 4 (a
+ * record's msgs line wrote the node's settings whole) are read as well.  Records are applied to the snapshot's text first
  * (ngd_journal_merge), and the text that makes is replayed as one.
  */
 #include <errno.h>
@@ -64,8 +64,9 @@
 
 /* 1: the end line sums the text whole; 2: each line's sum, folded; 3: the
  * same, records after the end line; 4: a switching node's table apart
- * from its settings (its table line) */
-#define NGD_JOURNAL_VERSION 4
+ * from its settings (its table line); 5: a record's msgs line may keep
+ * the node's settings before it at their start and end (HEAD TAIL) */
+#define NGD_JOURNAL_VERSION 5
 #define NGD_JOURNAL_CHECK_MS 30000   /* look even with no request */
 #define NGD_JOURNAL_RECS (64 * 1024) /* records written before a snapshot */
 #define NGD_JOURNAL_MARKS 65536      /* changes kept before a snapshot */
@@ -363,10 +364,175 @@ ngd_jmemo_destroy(struct ngd_jmemos *m)
 	free(m);
 }
 
+/*
+ * A node's settings as the file holds them: its save method's messages,
+ * in order, each a copy (header and argument) at off[i] in buf.  A
+ * record compares a node's settings now with them and writes only the
+ * messages between the ones the two share at their start and at their
+ * end ("msgs ID HEAD TAIL"): a redirect added to a nat node of 1,000
+ * writes its one line, where the node's every line was written again
+ * (O(N^2) bytes for N added one by one).  The node's save still runs
+ * whole, O(settings) in memory, but none of it is unparsed or written.
+ */
+struct ngd_jkept {
+	size_t n, maxn, len, cap;
+	size_t *off;
+	uint8_t *buf;
+	bool failed; /* out of memory: not all of them */
+};
+
+struct ngd_jsaved {
+	ng_id_t id;
+	struct ngd_jkept *kept;
+};
+
+static void
+ngd_jkept_free(struct ngd_jkept *k)
+{
+	if (k == NULL)
+		return;
+	free(k->off);
+	free(k->buf);
+	free(k);
+}
+
+static void
+ngd_jkept_add(struct ngd_jkept *k, const struct ng_mesg *msg)
+{
+	size_t size = sizeof(*msg) + msg->header.arglen;
+	size_t need = (size + 8) & ~(size_t)7; /* a NUL after, as ng_mkmsg;
+						* the next one aligned */
+
+	if (k->failed)
+		return;
+	if (k->n == k->maxn) {
+		size_t n = k->maxn ? 2 * k->maxn : 16;
+		size_t *o = realloc(k->off, n * sizeof(*o));
+
+		if (o == NULL) {
+			k->failed = true;
+			return;
+		}
+		k->off = o;
+		k->maxn = n;
+	}
+	if (k->len + need > k->cap) {
+		size_t cap = k->cap ? k->cap : 1024;
+		uint8_t *b;
+
+		while (cap < k->len + need)
+			cap *= 2;
+		if ((b = realloc(k->buf, cap)) == NULL) {
+			k->failed = true;
+			return;
+		}
+		k->buf = b;
+		k->cap = cap;
+	}
+	memcpy(k->buf + k->len, msg, size);
+	k->buf[k->len + size] = '\0';
+	k->off[k->n++] = k->len;
+	k->len += need;
+}
+
+static const struct ng_mesg *
+ngd_jkept_at(const struct ngd_jkept *k, size_t i)
+{
+	return (const struct ng_mesg *)(const void *)(k->buf + k->off[i]);
+}
+
+/* Whether message i of a and message k of b would make the same line. */
+static bool
+ngd_jkept_same(const struct ngd_jkept *a, size_t i, const struct ngd_jkept *b,
+    size_t k)
+{
+	const struct ng_mesg *x = ngd_jkept_at(a, i), *y = ngd_jkept_at(b, k);
+
+	return x->header.typecookie == y->header.typecookie &&
+	    x->header.cmd == y->header.cmd &&
+	    x->header.arglen == y->header.arglen &&
+	    memcmp(x->data, y->data, x->header.arglen) == 0;
+}
+
+/* The saved entry of id, or NULL (j->saved is by ID). */
+static struct ngd_jsaved *
+ngd_jsaved_find(struct ngd_journal *j, ng_id_t id, size_t *at)
+{
+	size_t lo = 0, hi = j->nsaved;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (j->saved[mid].id == id) {
+			*at = mid;
+			return &j->saved[mid];
+		}
+		if (j->saved[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*at = lo;
+	return NULL;
+}
+
+/* Entry id's settings are now k's (taken); out of memory, id has no
+ * entry (its next record writes them whole). */
+static void
+ngd_jsaved_put(struct ngd_journal *j, ng_id_t id, struct ngd_jkept *k)
+{
+	struct ngd_jsaved *e;
+	size_t at;
+
+	if ((e = ngd_jsaved_find(j, id, &at)) != NULL) {
+		ngd_jkept_free(e->kept);
+		e->kept = k;
+		return;
+	}
+	if (j->nsaved == j->maxsaved) {
+		size_t n = j->maxsaved ? 2 * j->maxsaved : 64;
+
+		if ((e = realloc(j->saved, n * sizeof(*e))) == NULL) {
+			ngd_jkept_free(k);
+			return;
+		}
+		j->saved = e;
+		j->maxsaved = n;
+	}
+	memmove(&j->saved[at + 1], &j->saved[at],
+	    (j->nsaved - at) * sizeof(*j->saved));
+	j->saved[at].id = id;
+	j->saved[at].kept = k;
+	j->nsaved++;
+}
+
+static void
+ngd_jsaved_drop(struct ngd_journal *j, ng_id_t id)
+{
+	struct ngd_jsaved *e;
+	size_t at;
+
+	if ((e = ngd_jsaved_find(j, id, &at)) == NULL)
+		return;
+	ngd_jkept_free(e->kept);
+	memmove(e, e + 1, (j->nsaved - at - 1) * sizeof(*e));
+	j->nsaved--;
+}
+
+static void
+ngd_jsaved_clear(struct ngd_journal *j)
+{
+	for (size_t i = 0; i < j->nsaved; i++)
+		ngd_jkept_free(j->saved[i].kept);
+	j->nsaved = 0;
+}
+
 struct ngd_save_ctx {
 	struct ngd_jbuf *b;
 	struct ngd_jmemos *memo; /* NULL: none */
 	bool record; /* a record's: lines looked up, not kept (no pass) */
+	struct ngd_jkept *keep; /* NULL: none; else a copy of each message */
+	bool quiet;             /* kept only, no line written */
 };
 
 /* A save method's message, as a msg line. */
@@ -381,6 +547,10 @@ ngd_journal_emit(void *arg, struct ng_node *node, const struct ng_mesg *msg)
 	size_t at;
 	int error;
 
+	if (sc->keep != NULL)
+		ngd_jkept_add(sc->keep, msg);
+	if (sc->quiet)
+		return 0;
 	if (sc->memo != NULL && msg->header.arglen <= NGD_JMEMO_MAX) {
 		h = ngd_jmemo_hash(node->type, msg);
 		e = ngd_jmemo_find(sc->memo, node->type, msg, h);
@@ -792,6 +962,8 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
     const struct ngd_jbuf *prev, bool sockets, int version)
 {
 	struct ngd_save_ctx sc = { .b = b };
+	struct ngd_jsaved *saved = NULL, *old = j->saved;
+	size_t nsaved = 0, nold = j->nsaved, o = 0;
 	struct ngd_jnode *jn;
 	struct ng_node *n;
 	size_t nn = 0;
@@ -817,9 +989,46 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
 		ngd_journal_node_lines(b, n, sockets || j->fresh);
 	}
 	ngd_journal_hooks(b, jn, nn);
-	for (size_t i = 0; i < nn && error == 0; i++)
-		error = ngd_journal_save(j, &sc, jn[i].node, version);
+	/* The file's text (version 5 on): each node's settings kept as it
+	 * writes them, in ID order, in the buffers of the ones before. */
+	if (version >= 5 && (saved = calloc(nn + 1, sizeof(*saved))) == NULL)
+		ngd_jsaved_clear(j); /* records write settings whole */
+	for (size_t i = 0; i < nn && error == 0; i++) {
+		struct ngd_jkept *k = NULL;
+
+		n = jn[i].node;
+		while (saved != NULL && o < nold && old[o].id < n->id)
+			ngd_jkept_free(old[o++].kept); /* a node gone */
+		if (saved != NULL && n->type->save != NULL) {
+			if (o < nold && old[o].id == n->id)
+				k = old[o++].kept;
+			else
+				k = calloc(1, sizeof(*k));
+		}
+		if (k != NULL) {
+			k->n = k->len = 0;
+			k->failed = false;
+		}
+		sc.keep = k;
+		error = ngd_journal_save(j, &sc, n, version);
+		sc.keep = NULL;
+		if (k != NULL && !k->failed) {
+			saved[nsaved].id = n->id;
+			saved[nsaved++].kept = k;
+		} else
+			ngd_jkept_free(k);
+	}
 	free(jn);
+	if (saved != NULL) { /* the new, whole or not at all */
+		while (o < nold)
+			ngd_jkept_free(old[o++].kept);
+		free(old);
+		j->saved = saved;
+		j->nsaved = nsaved;
+		j->maxsaved = nn + 1;
+		if (error != 0)
+			ngd_jsaved_clear(j);
+	}
 	if (error == 0)
 		ngd_jmemo_sweep(sc.memo);
 	if (error == 0 && b->failed)
@@ -980,6 +1189,79 @@ ngd_journal_sum_from(uint64_t h, const char *s, size_t n)
 }
 
 /*
+ * A record's lines for n's settings: those between the messages its
+ * settings now share with the file's at their start (HEAD of them) and
+ * at their end (TAIL), after "msgs ID HEAD TAIL"; none if nothing
+ * changed; all, after "msgs ID", for a node whose settings the journal
+ * does not hold (new, or out of memory).  O(settings) compared, what
+ * changed unparsed and written.
+ */
+static int
+ngd_journal_record_msgs(struct ngd_journal *j, struct ngd_save_ctx *sc,
+    struct ng_node *n)
+{
+	struct ngd_jkept *now = j->scratch, *was = NULL;
+	struct ngd_jsaved *e;
+	size_t at, head = 0, tail = 0, m;
+	int error;
+
+	if (now == NULL)
+		now = j->scratch = calloc(1, sizeof(*now));
+	if (now == NULL) { /* out of memory: whole, and no longer held */
+		ngd_jsaved_drop(j, n->id);
+		ngd_jbuf_puts(sc->b, "msgs ");
+		ngd_jbuf_id(sc->b, n->id, '\n');
+		return n->type->save(n, ngd_journal_emit, sc);
+	}
+	now->n = now->len = 0;
+	now->failed = false;
+	sc->keep = now;
+	sc->quiet = true;
+	error = n->type->save(n, ngd_journal_emit, sc);
+	sc->keep = NULL;
+	sc->quiet = false;
+	if (error != 0)
+		return error;
+	if ((e = ngd_jsaved_find(j, n->id, &at)) != NULL && !now->failed)
+		was = e->kept;
+	if (was != NULL) {
+		m = was->n < now->n ? was->n : now->n;
+		while (head < m && ngd_jkept_same(was, head, now, head))
+			head++;
+		while (tail < m - head &&
+		    ngd_jkept_same(was, was->n - 1 - tail, now,
+			now->n - 1 - tail))
+			tail++;
+		if (head == was->n && was->n == now->n)
+			return 0; /* the same settings */
+	}
+	ngd_jbuf_puts(sc->b, "msgs ");
+	if (head > 0 || tail > 0) {
+		ngd_jbuf_id(sc->b, n->id, ' ');
+		ngd_jbuf_printf(sc->b, "%zu %zu\n", head, tail);
+	} else
+		ngd_jbuf_id(sc->b, n->id, '\n');
+	if (now->failed) { /* out of memory: whole, and no longer held */
+		ngd_jsaved_drop(j, n->id);
+		return n->type->save(n, ngd_journal_emit, sc);
+	}
+	for (size_t i = head; i < now->n - tail && error == 0; i++)
+		error = ngd_journal_emit(sc, n, ngd_jkept_at(now, i));
+	if (error != 0)
+		return error;
+	/* now is what the file holds once the record is written (if it is
+	 * not, the next write is a snapshot, which notes them all again) */
+	if (e != NULL) {
+		j->scratch = e->kept;
+		e->kept = now;
+	} else {
+		j->scratch = NULL;
+		ngd_jsaved_put(j, n->id, now);
+	}
+	return 0;
+}
+
+/*
  * Append what changed since the last write as one record: the lines of
  * each node marked (its node lines; "msgs ID" and its save method's
  * lines when its settings may have changed; "table ID" and a switching
@@ -1017,11 +1299,8 @@ ngd_journal_record(struct ngd_journal *j)
 		if (j->marks[i].what & NGD_JMARK_NODE)
 			ngd_journal_node_lines(b, n, false);
 		if ((j->marks[i].what & NGD_JMARK_MSGS) &&
-		    n->type->save != NULL) {
-			ngd_jbuf_puts(b, "msgs ");
-			ngd_jbuf_id(b, n->id, '\n');
-			error = n->type->save(n, ngd_journal_emit, &sc);
-		}
+		    n->type->save != NULL)
+			error = ngd_journal_record_msgs(j, &sc, n);
 		if ((j->marks[i].what & NGD_JMARK_TABLE) &&
 		    ngd_journal_has_table(n) && error == 0) {
 			ngd_jbuf_puts(b, "table ");
@@ -1050,6 +1329,7 @@ ngd_journal_record(struct ngd_journal *j)
 		if (n == NULL || !ng_node_valid(n)) {
 			ngd_jbuf_puts(b, "drop ");
 			ngd_jbuf_id(b, j->marks[i].id, '\n');
+			ngd_jsaved_drop(j, j->marks[i].id);
 		}
 	}
 	ngd_jbuf_puts(b, "nextid ");
@@ -1198,8 +1478,9 @@ ngd_journal_watch_edge(void *arg, const struct ng_hook *a,
  * its settings, counters and tables (a bridge's table read imports what
  * the kernel fast path learned: see ngd_journal_msg_done).  Any other
  * message of a node's own type may change its settings (its save
- * method's lines, written whole: O(settings), a nat node's redirects
- * every one); the generic ones that change the graph are the watch's.
+ * method's lines, compared with the file's and written where they
+ * differ: see ngd_journal_record_msgs); the generic ones that change
+ * the graph are the watch's.
  */
 static bool
 ngd_journal_reads_only(const struct ng_mesg *m)
@@ -1426,6 +1707,12 @@ ngd_journal_fini(struct ngd_journal *j)
 	j->nids = 0;
 	ngd_jmemo_destroy(j->memo);
 	j->memo = NULL;
+	ngd_jsaved_clear(j);
+	free(j->saved);
+	j->saved = NULL;
+	j->maxsaved = 0;
+	ngd_jkept_free(j->scratch);
+	j->scratch = NULL;
 	free(j->text.p);
 	free(j->last.p);
 	free(j->text.sums);
@@ -1628,11 +1915,18 @@ ngd_journal_records(const char *s, size_t n, uint64_t h, size_t *good,
 }
 
 /* The text's graph with records applied, as one snapshot's text. */
+struct ngd_jm_line {
+	const char *p;
+	size_t len;
+};
+
 struct ngd_jm_node {
 	ng_id_t id;
-	const char *sec, *msgs, *tab; /* node (dev, ifdev) lines; msg lines:
-				       * settings, learned table */
-	size_t slen, mlen, tlen;
+	const char *sec, *tab; /* node (dev, ifdev) lines; msg lines of its
+				* learned table */
+	size_t slen, tlen;
+	struct ngd_jm_line *msgs; /* its settings' msg lines, in order */
+	size_t nmsgs, maxmsgs;
 };
 
 struct ngd_jm_edge {
@@ -1703,17 +1997,41 @@ ngd_jm_cut(struct ngd_jm *m, ng_id_t id, const char *hook)
 }
 
 /* Where the lines before went: the node whose node lines, the one whose
- * msg lines (its table's, after a table line). */
+ * msg lines (its table's, after a table line; its settings' at ins). */
 struct ngd_jm_at {
 	ng_id_t cur, msg;
 	bool tab;
+	size_t ins;
 };
+
+/* line, a msg line of n's settings, the ins-th of them (*ins moves on). */
+static int
+ngd_jm_msg(struct ngd_jm_node *n, const char *line, size_t len, size_t *ins)
+{
+	if (n->nmsgs == n->maxmsgs) {
+		size_t cap = n->maxmsgs ? 2 * n->maxmsgs : 8;
+		struct ngd_jm_line *p = realloc(n->msgs, cap * sizeof(*p));
+
+		if (p == NULL)
+			return ENOMEM;
+		n->msgs = p;
+		n->maxmsgs = cap;
+	}
+	memmove(&n->msgs[*ins + 1], &n->msgs[*ins],
+	    (n->nmsgs - *ins) * sizeof(*n->msgs));
+	n->msgs[*ins].p = line;
+	n->msgs[(*ins)++].len = len;
+	n->nmsgs++;
+	return 0;
+}
 
 /*
  * One line (len bytes with its '\n', NUL-free) of the snapshot or of a
  * record, into m; at: where the lines before it went.  A msgs line
- * starts a node's settings anew, a table line its table; msg lines
- * after neither are its settings.  EINVAL: not understood.
+ * starts a node's settings anew (version 5: "msgs ID HEAD TAIL" keeps
+ * the first HEAD and the last TAIL of them, the msg lines that follow
+ * going between), a table line its table; msg lines after neither are
+ * its settings.  EINVAL: not understood.
  */
 static int
 ngd_jm_line(struct ngd_jm *m, const char *line, size_t len,
@@ -1750,31 +2068,46 @@ ngd_jm_line(struct ngd_jm *m, const char *line, size_t len,
 	at->cur = 0;
 	if (strcmp(kw, "msgs") == 0 || strcmp(kw, "table") == 0 ||
 	    strcmp(kw, "msg") == 0) {
-		const char **p;
-		size_t *plen;
+		ng_id_t was = at->msg;
 
 		if ((n = ngd_jm_node(m, id)) == NULL)
 			return ENOMEM;
-		if (strcmp(kw, "msg") != 0) {
-			/* msgs, table: the lines that follow replace them */
-			at->tab = kw[0] == 't';
-			p = at->tab ? &n->tab : &n->msgs;
-			plen = at->tab ? &n->tlen : &n->mlen;
-			*p = NULL;
-			*plen = 0;
-			at->msg = id;
+		at->msg = id;
+		if (strcmp(kw, "table") == 0) {
+			/* the lines that follow replace it */
+			at->tab = true;
+			n->tab = NULL;
+			n->tlen = 0;
 			return 0;
 		}
-		if (at->msg != id)
+		if (strcmp(kw, "msgs") == 0) {
+			size_t head = 0, tail = 0;
+			int k = sscanf(line, "msgs %x %zu %zu", &id, &head,
+			    &tail);
+
+			if ((k != 1 && k != 3) || head > n->nmsgs ||
+			    tail > n->nmsgs - head)
+				return EINVAL;
+			memmove(&n->msgs[head], &n->msgs[n->nmsgs - tail],
+			    tail * sizeof(*n->msgs));
+			n->nmsgs = head + tail;
 			at->tab = false;
-		p = at->tab ? &n->tab : &n->msgs;
-		plen = at->tab ? &n->tlen : &n->mlen;
-		if (*p == NULL)
-			*p = line;
-		else if (*p + *plen != line || at->msg != id)
+			at->ins = head;
+			return 0;
+		}
+		if (was != id || !at->tab) {
+			if (was != id && n->nmsgs > 0)
+				return EINVAL; /* not all in one place */
+			if (was != id)
+				at->ins = 0;
+			at->tab = false;
+			return ngd_jm_msg(n, line, len, &at->ins);
+		}
+		if (n->tab == NULL)
+			n->tab = line;
+		else if (n->tab + n->tlen != line)
 			return EINVAL; /* not all in one place */
-		*plen += len;
-		at->msg = id;
+		n->tlen += len;
 		return 0;
 	}
 	at->msg = 0;
@@ -1782,8 +2115,8 @@ ngd_jm_line(struct ngd_jm *m, const char *line, size_t len,
 	if (strcmp(kw, "drop") == 0) {
 		if ((n = ngd_jm_node(m, id)) == NULL)
 			return ENOMEM;
-		n->sec = n->msgs = n->tab = NULL;
-		n->slen = n->mlen = n->tlen = 0;
+		n->sec = n->tab = NULL;
+		n->slen = n->tlen = n->nmsgs = 0;
 		ngd_jm_cut(m, id, NULL);
 		return 0;
 	}
@@ -1873,9 +2206,9 @@ ngd_journal_merge(char *snap, char *recs, size_t n, char **out)
 
 			if (nd->sec == NULL)
 				continue;
-			if (nd->msgs != NULL) {
-				memcpy(p, nd->msgs, nd->mlen);
-				p += nd->mlen;
+			for (size_t k = 0; k < nd->nmsgs; k++) {
+				memcpy(p, nd->msgs[k].p, nd->msgs[k].len);
+				p += nd->msgs[k].len;
 			}
 			if (nd->tab != NULL) { /* its table line is left out */
 				memcpy(p, nd->tab, nd->tlen);
@@ -1885,6 +2218,8 @@ ngd_journal_merge(char *snap, char *recs, size_t n, char **out)
 		*p = '\0';
 		*out = o;
 	}
+	for (size_t i = 0; i < m.nnodes; i++)
+		free(m.nodes[i].msgs);
 	free(m.nodes);
 	free(m.edges);
 	return error;

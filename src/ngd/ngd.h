@@ -534,6 +534,12 @@ struct ngd_journal {
 	} * ids; /* the IDs of the text restored last, ascending */
 	size_t nids;
 	struct ngd_jmemos *memo; /* msg lines as last written (journal.c) */
+	/* Each node's settings (its save method's messages) as the file
+	 * holds them, by ID: a record writes only those that changed
+	 * (journal.c, struct ngd_jsaved). */
+	struct ngd_jsaved *saved;
+	size_t nsaved, maxsaved;
+	struct ngd_jkept *scratch; /* a node's settings being compared */
 };
 
 /* After the graph is made, before the control server starts. */

@@ -26,7 +26,7 @@ j=$(echo /run/netgraph/*/journal)
 # each record's commit line against its own, folded on from the one before
 sum_ok() {
 	python3 "$top/tests/journal_text.py" "$j" >/dev/null 2>"$tmp/why" &&
-	    head -n 1 "$j" | grep -qx 'netgraph-journal 4' && echo ok ||
+	    head -n 1 "$j" | grep -qx 'netgraph-journal 5' && echo ok ||
 	    echo "bad: $(cat "$tmp/why")"
 }
 # step WHAT COMMAND...: the command, the journal written anew, checked
@@ -70,7 +70,7 @@ NGD_PID=
 python3 "$top/tests/journal_text.py" "$j" >"$tmp/text"
 python3 - "$j" "$tmp/text" <<'PY'
 import sys
-body = open(sys.argv[2], "rb").read().replace(b"netgraph-journal 4\n", b"netgraph-journal 1\n", 1)
+body = open(sys.argv[2], "rb").read().replace(b"netgraph-journal 5\n", b"netgraph-journal 1\n", 1)
 body = body.replace(b" far2\n", b" v1name\n")
 h = 14695981039346656037
 for c in body:

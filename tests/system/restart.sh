@@ -140,7 +140,7 @@ refused() {
 	rm -f "$j.bad"
 }
 refused "damaged" 's/eiface/eifacf/' "damaged (its sum does not match)"
-refused "version 5" 's/^netgraph-journal [234]/netgraph-journal 5/' "of a version this ngd does not know"
+refused "version 6" 's/^netgraph-journal [2345]/netgraph-journal 6/' "of a version this ngd does not know"
 # Another namespace's journal, sum and all, copied here.
 ngctl mkpeer eiface ether ether
 settle '^node [0-9a-f]+ eiface '
