@@ -836,6 +836,22 @@ ngd_fast_eth_input(struct ngd_fast_eth *fe, struct ngd_fast_br *br, unsigned id,
 }
 
 bool
+ngd_fast_eth_lost(struct ngd_fast_eth *fe, unsigned id)
+{
+	struct ngd_fe_up *u;
+	struct ng_hook *h;
+
+	for (u = fe != NULL ? fe->ups : NULL; u != NULL && u->id != id;
+	     u = u->next)
+		;
+	if (u == NULL)
+		return false;
+	if ((h = ngd_fe_hook(u)) != NULL) /* sent, reached no node */
+		h->stats.xmit_drops++;
+	return true;
+}
+
+bool
 ngd_fast_eth_gidx(const struct ngd_fast_eth *fe, uint32_t gidx)
 {
 	for (const struct ngd_fe_up *u = fe != NULL ? fe->ups : NULL; u != NULL;
