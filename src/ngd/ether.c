@@ -38,6 +38,7 @@
 
 #include "ngd.h"
 #include "ng_ether_dev.h"
+#include "netgraph/ng_ether.h"
 #include "../bpf/ng_ether_bpf.h"
 #include "ng_ether.skel.h" /* bpftool's, made at build time (Makefile) */
 
@@ -294,6 +295,31 @@ ngd_ether_close_fd(int *fdp)
 
 /* --- the TAP channels ------------------------------------------------------ */
 
+/*
+ * A frame of the interface's that a TAP channel (dir's) gave ngd and
+ * the packet pool had no buffer for: counted where an eiface's is
+ * (netdev.c), in the xmitDrops of the hook it would have left the node
+ * by (ng_ether_input's: upper, or lower, divert or orphans): sent,
+ * reached no node.
+ */
+static void
+ngd_ether_tap_lost(struct ng_ether_dev *dev, enum ng_ether_dir dir)
+{
+	static const char *const lower[] = { NG_ETHER_HOOK_LOWER,
+		NG_ETHER_HOOK_DIVERT, NG_ETHER_HOOK_ORPHAN };
+	struct ng_hook *h = NULL;
+
+	if (dev->node == NULL || !ng_node_valid(dev->node))
+		return;
+	if (dir == NG_ETHER_DIR_UPPER)
+		h = ng_find_hook(dev->node, NG_ETHER_HOOK_UPPER);
+	for (unsigned i = 0; dir != NG_ETHER_DIR_UPPER && h == NULL && i < 3;
+	     i++)
+		h = ng_find_hook(dev->node, lower[i]);
+	if (h != NULL && (h->flags & NG_HOOK_VALID))
+		h->stats.xmit_drops++;
+}
+
 static void
 ngd_ether_tap_event(void *arg, uint32_t events)
 {
@@ -313,8 +339,10 @@ ngd_ether_tap_event(void *arg, uint32_t events)
 		struct ng_pkt *pkt;
 		int error = ngd_tap_read(dev->eth->g, tap->io.fd, &pkt);
 
-		if (error == ENOBUFS)
+		if (error == ENOBUFS) { /* read and dropped: no buffer */
+			ngd_ether_tap_lost(dev, dir);
 			continue;
+		}
 		if (error != 0)
 			return;
 		if (dev->node == NULL) {

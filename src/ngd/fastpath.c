@@ -1139,6 +1139,33 @@ ngd_fast_slow_room(struct ngd_fast *fp, unsigned ring)
 }
 
 /*
+ * A frame of the data plane's TAP that ngd read and dropped, the packet
+ * pool empty: out of its port's flight, and counted as the port's
+ * other losses are, in its eiface's ether hook's (or its ether node's
+ * hook's, fastpath_ether.c) xmitDrops: sent, reached no node.
+ */
+static void
+ngd_fast_tap_lost(struct ngd_fast_q *q)
+{
+	struct ngd_fast *fp = q->fp;
+	const uint8_t *frame;
+	size_t len = ngd_tap_dropped(&frame);
+	struct ngd_veth *v;
+	struct ng_hook *h;
+	unsigned id;
+
+	if (len < 16 || frame[12] != 0x81 || frame[13] != 0x00)
+		return;
+	id = (unsigned)frame[14] << 8 | frame[15];
+	ngd_fast_slow_read(q, id);
+	v = id <= NG_FAST_BPF_MAX_PORTS ? fp->byid[id] : NULL;
+	if (v == NULL)
+		(void)ngd_fast_eth_lost(fp->eth, id);
+	else if ((h = ngd_veth_ether(v)) != NULL)
+		h->stats.xmit_drops++;
+}
+
+/*
  * A frame ngd read from the data plane's TAP: the 802.1Q tag after the
  * MACs names the port whose interface sent it; without the tag it is
  * what that interface sent, and its eiface node takes it.
@@ -1181,9 +1208,9 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 			continue;
 		}
 		error = ngd_tap_read(g, q->io.fd, &pkt);
-		if (error == ENOBUFS) { /* read and dropped: its port's count
-					 * goes past the mark */
+		if (error == ENOBUFS) { /* read and dropped: no buffer */
 			ngd_fast_slow_mark(q);
+			ngd_fast_tap_lost(q);
 			continue;
 		}
 		if (error != 0) { /* EAGAIN; the TAP is ngd's and does not go */

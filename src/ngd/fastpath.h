@@ -204,6 +204,9 @@ void ngd_fast_eth_apply(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
  * ether node (consumed) and true. */
 bool ngd_fast_eth_input(struct ngd_fast_eth *fe, struct ngd_fast_br *br,
     unsigned id, struct ng_pkt **pktp);
+/* A frame the kernel gave ngd with port id that found no buffer: if an
+ * uplink's, counted in its ether hook's xmitDrops and true. */
+bool ngd_fast_eth_lost(struct ngd_fast_eth *fe, unsigned id);
 /* Before the counters of node's hooks are read (hookstats_sync): what
  * the kernel carried across the edges of ether hooks with uplinks, in
  * both directions, added to the hooks at either end. */

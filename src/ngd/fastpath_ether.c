@@ -53,11 +53,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <syslog.h>
 #include <unistd.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <linux/veth.h>
 
 #include <bpf/bpf.h>
@@ -183,6 +186,37 @@ ngd_fe_up_link(int ifindex)
 	ifi->ifi_flags = IFF_UP | IFF_NOARP;
 	ifi->ifi_change = IFF_UP | IFF_NOARP | IFF_MULTICAST;
 	return ngd_fe_talk(nh);
+}
+
+/*
+ * The host end name's carrier and queues made current now (ngd's
+ * namespace).  The end brought up first, its peer still down, gets its
+ * carrier when the peer comes up, and its queue (the noop qdisc until
+ * then: what is sent on it is dropped, tx_dropped) when the kernel's
+ * link watch runs, later, in a worker that waits for the RTNL lock;
+ * ETHTOOL_GLINK runs that work for the device at once
+ * (linkwatch_sync_dev).  So an upper's first frames from the stack,
+ * which the interface's egress program redirects into the host end, are
+ * not lost after the edit's reply (measured on a bare pair brought up
+ * one end after the other: the first frame sent on the first end was
+ * dropped 21 times in 30, and never with this).  The data-plane end,
+ * brought up second, is ready at once.
+ */
+static void
+ngd_fe_carrier_sync(const char *name)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GLINK };
+	struct ifreq ifr;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_data = (void *)&ev;
+	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0 || ev.data == 0)
+		ngd_log(LOG_DEBUG, "data path: %s: no carrier yet", name);
+	close(fd);
 }
 
 static void
@@ -517,6 +551,7 @@ ngd_fe_make(struct ngd_fast_eth *fe, struct ng_node *node, const char *hook,
 	ngd_fe_back(fe);
 	if (error != 0)
 		goto fail;
+	ngd_fe_carrier_sync(hname);
 	fe->used[i] = true;
 	u->id = (uint16_t)(NG_FAST_BPF_MAX_PORTS - i);
 	if (dir == NG_ETHER_DIR_LOWER && ngd_ether_ifindex(node) != 0 &&
@@ -832,6 +867,22 @@ ngd_fast_eth_input(struct ngd_fast_eth *fe, struct ngd_fast_br *br, unsigned id,
 	ngd_fast_br_input(br, gidx, *pktp);
 	ng_ether_input(n, (enum ng_ether_dir)u->dir, pktp); /* consumes */
 	ngd_fast_br_input(br, gidx, NULL);
+	return true;
+}
+
+bool
+ngd_fast_eth_lost(struct ngd_fast_eth *fe, unsigned id)
+{
+	struct ngd_fe_up *u;
+	struct ng_hook *h;
+
+	for (u = fe != NULL ? fe->ups : NULL; u != NULL && u->id != id;
+	     u = u->next)
+		;
+	if (u == NULL)
+		return false;
+	if ((h = ngd_fe_hook(u)) != NULL) /* sent, reached no node */
+		h->stats.xmit_drops++;
 	return true;
 }
 

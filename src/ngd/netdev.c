@@ -559,8 +559,17 @@ ngd_netdev_batch_prepare(struct ngd_netdev *nd)
 	(void)ngd_uring_get(nd);
 }
 
-/* Where a frame that found no buffer is read (ngd_tap_read, ENOBUFS). */
+/* Where a frame that found no buffer is read (ngd_tap_read, ENOBUFS),
+ * and how much of it after the vnet header. */
 static uint8_t ngd_tap_scratch[sizeof(struct virtio_net_hdr) + NG_PKT_BUFSIZE];
+static size_t ngd_tap_scratch_len;
+
+size_t
+ngd_tap_dropped(const uint8_t **framep)
+{
+	*framep = ngd_tap_scratch + sizeof(struct virtio_net_hdr);
+	return ngd_tap_scratch_len;
+}
 
 /*
  * One frame from a vnet-header TAP on fd into a pool packet (*pktp): 0,
@@ -580,8 +589,13 @@ ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp)
 
 	*pktp = NULL;
 	if ((pkt = ng_pkt_alloc(g)) == NULL) {
-		if (read(fd, ngd_tap_scratch, sizeof(ngd_tap_scratch)) < 0)
+		ngd_tap_scratch_len = 0;
+		if ((n = read(fd, ngd_tap_scratch, sizeof(ngd_tap_scratch))) <
+		    0)
 			return errno;
+		if (n > (ssize_t)sizeof(struct virtio_net_hdr))
+			ngd_tap_scratch_len = (size_t)n -
+			    sizeof(struct virtio_net_hdr);
 		dropped++;
 		ngd_log(LOG_WARNING,
 		    "packet pool exhausted: %lu frames from "
@@ -618,8 +632,9 @@ ngd_netdev_rx(struct ng_netdev *dev, struct ng_graph *g)
 			/* Sent by the interface, reached no node: counted
 			 * where the fast path counts what it lost of a
 			 * port's frames (the hook's xmitDrops). */
-			struct ng_hook *h = ngd_netdev_hook(dev,
-			    ngd_tap_scratch + sizeof(struct virtio_net_hdr), 1);
+			const uint8_t *frame;
+			size_t len = ngd_tap_dropped(&frame);
+			struct ng_hook *h = ngd_netdev_hook(dev, frame, len);
 
 			if (h != NULL)
 				h->stats.xmit_drops++;

@@ -357,6 +357,9 @@ bool ngd_name_holder(const char *path, char *why, size_t len);
 /* One frame from a vnet-header TAP into a pool packet: 0, EAGAIN, ENOBUFS
  * (the pool was empty: the frame was dropped), or the read's errno. */
 int ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp);
+/* The frame the last ENOBUFS of ngd_tap_read dropped (after its vnet
+ * header; ngd's, valid until the next read): its length, 0 if none. */
+size_t ngd_tap_dropped(const uint8_t **framep);
 /*
  * Frame pkt into the vnet-header TAP fd, with vh as its header and, if
  * tag >= 0, an 802.1Q tag of that id after its MACs (the fast path's
