@@ -38,6 +38,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -89,6 +90,7 @@ struct ngd_br {
 	bool due;          /* the tick's write-back is to write it */
 	bool keep;         /* ngd_fast_br_sync's scratch */
 	int64_t room0;     /* its room as an import began, or -1 */
+	int64_t room_set;  /* its room as last written, or -1 */
 	int64_t room_node; /* the node's room as last written, or -1 */
 	int64_t seen;      /* hosts learned since, the import saw */
 	struct ngd_br *next;
@@ -147,6 +149,13 @@ struct ngd_br_repoint {
 
 struct ngd_fast_br {
 	int brslots_fd, brkeys_fd, hosts_fd, brstats_fd, members_fd, groups_fd;
+	/* The hosts map is ng_fast_hostsof's [0] (hosts_fd, its size
+	 * hosts_cap), first the object's (first_fd): ngd_br_hosts_size. */
+	int hostsof_fd, first_fd;
+	uint32_t hosts_cap;
+	bool hosts_full;   /* a write found it full: a bigger one is due */
+	bool size_due;     /* a room was written: its size to be looked at */
+	uint64_t sized_ms; /* when its size was last looked at */
 	int brroom_fd, brfull_fd; /* hosts the program may learn, and not */
 	int brgen_fd; /* ng_fast_brgen: the program's cache holds while */
 	uint32_t gen; /* it is this; one more after each pass that */
@@ -196,7 +205,9 @@ static void
 ngd_br_put(struct ngd_fast_br *br, int fd, const void *key, const void *val,
     uint64_t flags)
 {
-	(void)bpf_map_update_elem(fd, key, val, flags);
+	if (bpf_map_update_elem(fd, key, val, flags) < 0 && errno == E2BIG &&
+	    fd == br->hosts_fd)
+		br->hosts_full = true; /* (ngd_br_hosts_size) */
 	br->wrote = true;
 }
 
@@ -258,6 +269,214 @@ ngd_br_next(int fd, struct ngd_br_iter *it, void *keys, void *vals,
 	it->in = next;
 	it->first = false;
 	return 0;
+}
+
+/* --- the hosts map's size (ng_fast_bpf.h) -------------------------------- */
+
+static uint32_t
+ngd_br_map_id(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+#define NGD_BR_SIZE_MS 100 /* how often its hosts are counted, at most */
+
+/* The map at fd's entries written to the map at to: all (BPF_ANY), or
+ * those it lacks (BPF_NOEXIST, one a call: a batch takes no flags); 0
+ * or an errno. */
+static int
+ngd_br_copy_hosts(int fd, int to, uint64_t flags)
+{
+	struct ng_fast_bpf_mac *keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	struct ng_fast_bpf_host *vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	struct ngd_br_iter it = { .first = true };
+	int error = keys == NULL || vals == NULL ? ENOMEM : 0;
+
+	while (error == 0 && !it.over) {
+		__u32 count;
+
+		if ((error = ngd_br_next(fd, &it, keys, vals, &count)) != 0)
+			break;
+		if (flags == BPF_ANY && count > 0 &&
+		    bpf_map_update_batch(to, keys, vals, &count, NULL) < 0)
+			error = errno;
+		for (__u32 i = 0; flags != BPF_ANY && i < count; i++)
+			if (bpf_map_update_elem(to, &keys[i], &vals[i], flags) <
+				0 &&
+			    errno != EEXIST)
+				error = errno;
+	}
+	free(keys);
+	free(vals);
+	return error;
+}
+
+/* Every entry of the map at fd deleted. */
+static void
+ngd_br_empty_hosts(int fd)
+{
+	struct ng_fast_bpf_mac k, next;
+	bool first = true;
+
+	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
+		(void)bpf_map_delete_elem(fd, &next);
+		first = false;
+		k = next;
+	}
+}
+
+/*
+ * A hosts map of cap entries in place of the program's (ng_fast_bpf.h):
+ * made, the entries copied, put in ng_fast_hostsof's slot (the update
+ * returns once no run of the programs holds the old one), then those the
+ * program learned in the old one meanwhile copied too; the old one goes
+ * (the object's first, pinned, is emptied).  0 or an errno (the old one
+ * stays).  O(hosts): two readings of the map.
+ */
+static int
+ngd_br_hosts_resize(struct ngd_fast_br *br, uint32_t cap)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	uint32_t zero = 0;
+	int fd, error, old = br->hosts_fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ng_fast_hosts",
+	    sizeof(struct ng_fast_bpf_mac), sizeof(struct ng_fast_bpf_host),
+	    cap, &opts);
+	if (fd < 0)
+		return errno;
+	if ((error = ngd_br_copy_hosts(old, fd, BPF_ANY)) != 0 ||
+	    bpf_map_update_elem(br->hostsof_fd, &zero, &fd, BPF_ANY) < 0) {
+		error = error != 0 ? error : errno;
+		close(fd);
+		return error;
+	}
+	/* learned since the first copy: a frame that missed them in the new
+	 * one meanwhile learned them again, or was flooded */
+	(void)ngd_br_copy_hosts(old, fd, BPF_NOEXIST);
+	if (old == br->first_fd)
+		ngd_br_empty_hosts(old);
+	else
+		close(old);
+	ngd_log(LOG_INFO, "data path: hosts map: %u entries (was %u)", cap,
+	    br->hosts_cap);
+	br->hosts_fd = fd;
+	br->hosts_cap = cap;
+	br->wrote = true; /* the CPUs' cached decisions: from the old one */
+	return 0;
+}
+
+/* The program's hosts map (ng_fast_hostsof's [0]: a pinned one an
+ * adoption took may hold another than the object's first), and its
+ * size; the first, put there, if the slot is empty. */
+static void
+ngd_br_hosts_find(struct ngd_fast_br *br)
+{
+	struct bpf_map_info info;
+	uint32_t zero = 0, id, len = sizeof(info);
+	int fd = -1;
+
+	if (bpf_map_lookup_elem(br->hostsof_fd, &zero, &id) == 0 &&
+	    (fd = bpf_map_get_fd_by_id(id)) >= 0) {
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    info.id == id) {
+			if (info.id == ngd_br_map_id(br->first_fd)) {
+				close(fd); /* the first: the object's fd */
+				fd = br->first_fd;
+			}
+			br->hosts_fd = fd;
+			br->hosts_cap = info.max_entries;
+			return;
+		}
+		close(fd);
+	}
+	if (bpf_map_update_elem(br->hostsof_fd, &zero, &br->first_fd, BPF_ANY) <
+	    0)
+		ngd_log(LOG_ERR, "data path: hosts map: %s", strerror(errno));
+	br->hosts_fd = br->first_fd;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	br->hosts_cap = bpf_obj_get_info_by_fd(br->first_fd, &info, &len) == 0 ?
+	    info.max_entries :
+	    NG_FAST_BPF_HOSTS_MIN;
+}
+
+/* The hosts the map holds now, the last import's count and those the
+ * program learned since (by the bridges' rooms: a bridge with none
+ * counts none, a full map says so, hosts_full), and in *room how many
+ * more it may learn before the next import. */
+static uint64_t
+ngd_br_hosts_now(struct ngd_fast_br *br, bool counted, uint64_t *room)
+{
+	uint64_t n = br->nhosts;
+	int64_t r;
+
+	*room = 0;
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+		if (b->room_set < 0)
+			continue;
+		if (counted ||
+		    bpf_map_lookup_elem(br->brroom_fd, &b->id, &r) < 0)
+			r = b->room_set;
+		r = r > 0 ? r : 0;
+		if (r < b->room_set)
+			n += (uint64_t)(b->room_set - r);
+		*room += (uint64_t)r;
+	}
+	return n;
+}
+
+/*
+ * The hosts map sized to its hosts (ng_fast_bpf.h): a power of 2 of at
+ * least twice them, and them and the rooms of the bridges (what the
+ * program may learn before ngd looks again: a map it fills sends the
+ * frames that find it full to ngd), NG_FAST_BPF_HOSTS_MIN to
+ * NG_FAST_BPF_MAX_HOSTS: made bigger at once when it is short of that
+ * (a room written, once every NGD_BR_SIZE_MS, at an import's end) or a
+ * write found it full, made smaller at an import's end (counted: the
+ * hosts exact) if it is 4 times that.  Not while an import reads it,
+ * nor before the first sync after an adoption (the last ngd's programs
+ * use the old one until their links run ours).
+ */
+static void
+ngd_br_hosts_size(struct ngd_fast_br *br, bool counted)
+{
+	uint64_t now = ngd_clock_ms(), n, room, want = NG_FAST_BPF_HOSTS_MIN;
+	int error;
+
+	if (br->pass.on || br->adopted || br->hostsof_fd < 0 ||
+	    (!counted && !br->hosts_full && !br->size_due &&
+		now - br->sized_ms < NGD_BR_SIZE_MS))
+		return;
+	br->sized_ms = now;
+	br->size_due = false;
+	n = ngd_br_hosts_now(br, counted, &room);
+	while ((want < 2 * n || want < n + room) &&
+	    want < NG_FAST_BPF_MAX_HOSTS)
+		want *= 2;
+	if (br->hosts_full && want <= br->hosts_cap &&
+	    br->hosts_cap < NG_FAST_BPF_MAX_HOSTS)
+		want = 2 * (uint64_t)br->hosts_cap;
+	if (want == br->hosts_cap ||
+	    (want < br->hosts_cap && (!counted || 4 * want > br->hosts_cap)))
+		return;
+	if ((error = ngd_br_hosts_resize(br, (uint32_t)want)) != 0) {
+		ngd_log(LOG_ERR, "data path: hosts map of %u entries: %s",
+		    (uint32_t)want, strerror(error));
+		br->hosts_full = false; /* (not again before NGD_BR_SIZE_MS) */
+		return;
+	}
+	if (br->hosts_full) /* the nodes' hosts it refused, written again */
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			b->stale = true;
+			br->dirty = true;
+		}
+	br->hosts_full = false;
 }
 
 static void
@@ -594,6 +813,7 @@ ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 
 	if (node->type->switching->room == NULL) {
 		(void)bpf_map_delete_elem(br->brroom_fd, &b->id); /* no limit */
+		b->room_set = -1;
 		return;
 	}
 	room = b->room_node = node->type->switching->room(node);
@@ -603,9 +823,13 @@ ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 	if (room < 0)
 		room = 0;
 	b->room0 = -1;
-	if (bpf_map_update_elem(br->brroom_fd, &b->id, &room, BPF_ANY) < 0)
+	b->room_set = room;
+	br->size_due = true; /* (ngd_br_hosts_size) */
+	if (bpf_map_update_elem(br->brroom_fd, &b->id, &room, BPF_ANY) < 0) {
 		ngd_log(LOG_ERR, "data path: a bridge's room for hosts: %s",
 		    strerror(errno));
+		b->room_set = -1;
+	}
 }
 
 static int
@@ -1060,6 +1284,7 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 		if (node != NULL)
 			ngd_br_room(br, b, node);
 	}
+	ngd_br_hosts_size(br, true); /* (before the write-back, below) */
 	if (p->redo) /* the node has hosts elsewhere than the program thought */
 		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 			struct ng_node *node = ngd_br_node(br, b);
@@ -1259,6 +1484,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	b->keep = true;
 	b->room0 = -1;
 	b->room_node = -1;
+	b->room_set = -1;
 	/* A port joining or leaving: its table as written (the map has
 	 * it, or the tick writes it: stale, below), so only what the
 	 * message changed in it is written before the reply (a port gone
@@ -1460,6 +1686,7 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 		ngd_br_prune_adopted(br);
 		br->adopted = false;
 	}
+	ngd_br_hosts_size(br, false); /* room for the rooms, before a frame */
 	free(ps);
 }
 
@@ -1916,6 +2143,8 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 		return (int64_t)((due < br->next_tick ? due : br->next_tick) -
 		    now);
 	}
+	if (br->bridges != NULL)
+		ngd_br_hosts_size(br, false);
 	if (br->bridges == NULL) {
 		br->pass.on = false;
 		br->wb_round = false;
@@ -1982,7 +2211,9 @@ ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,
 		return ENOMEM;
 	br->brslots_fd = bpf_map__fd(skel->maps.ng_fast_brslots);
 	br->brkeys_fd = bpf_map__fd(skel->maps.ng_fast_brkeys);
-	br->hosts_fd = bpf_map__fd(skel->maps.ng_fast_hosts);
+	br->first_fd = bpf_map__fd(skel->maps.ng_fast_hosts);
+	br->hostsof_fd = bpf_map__fd(skel->maps.ng_fast_hostsof);
+	ngd_br_hosts_find(br);
 	br->brstats_fd = bpf_map__fd(skel->maps.ng_fast_brsstats);
 	br->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
 	br->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
@@ -2039,5 +2270,7 @@ ngd_fast_br_free(struct ngd_fast_br *br)
 	free(br->percpu64);
 	free(br->rp);
 	free(br->wb.addr);
+	if (br->hosts_fd != br->first_fd)
+		close(br->hosts_fd);
 	free(br);
 }
