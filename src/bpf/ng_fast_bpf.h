@@ -187,13 +187,14 @@ struct ng_fast_bpf_slow { /* ng_fast_slows value (a new layout, name) */
  * of a host missing the flow cache a cold cache line, even with 1,000
  * hosts (bench/fastcost).  The program finds the map in slot 0 of
  * ng_fast_hostsof (an array of maps; ng_fast_hosts, of
- * NG_FAST_BPF_HOSTS_MIN entries, the first); ngd (fastpath_bridge.c)
- * puts a new one of twice the hosts (a power of 2, NG_FAST_BPF_HOSTS_MIN
- * to NG_FAST_BPF_MAX_HOSTS) in its place when the hosts pass 3/4 of it,
- * or a write found it full, or they fall under 1/8 of it, copying the
- * entries before and again after (the kernel's update of the slot
- * returns once no run holds the old one: hosts learned meanwhile are
- * copied too).  A frame that finds the slot empty goes to ngd.
+ * NG_FAST_BPF_HOSTS_MIN entries, the first).  ngd (fastpath_bridge.c)
+ * puts a new one in its place, a power of 2 (NG_FAST_BPF_HOSTS_MIN to
+ * NG_FAST_BPF_MAX_HOSTS) of at least 1.5 times the hosts and of the
+ * hosts and what the bridges' rooms let the program learn before ngd
+ * looks again (so the program never finds it full first), copying the
+ * entries before the swap and those learned meanwhile after it (the
+ * kernel's update of the slot returns once no run holds the old one).
+ * A frame that finds the slot empty goes to ngd.
  */
 #define NG_FAST_BPF_HOSTS_MIN 4096
 #define NG_FAST_BPF_MAP_HOSTSOF "ng_fast_hostsof" /* [0]: the hosts map */

@@ -156,6 +156,14 @@ struct ngd_fast_br {
 	bool hosts_full;   /* a write found it full: a bigger one is due */
 	bool size_due;     /* a room was written: its size to be looked at */
 	uint64_t sized_ms; /* when its size was last looked at */
+	uint64_t rooms;    /* the rooms' sum then (learning: it moves) */
+	struct ngd_br_grow {
+		int phase;    /* 0: none; 1: copying; 2: swapped, catching up */
+		int fd, old;  /* the new map; the old, in phase 2 */
+		uint32_t cap; /* the new one's size */
+		uint64_t t0;  /* when it began (bpf_ktime_get_ns's clock) */
+		struct ngd_br_iter it;
+	} grow; /* a new hosts map under way (ngd_br_grow_some) */
 	int brroom_fd, brfull_fd; /* hosts the program may learn, and not */
 	int brgen_fd; /* ng_fast_brgen: the program's cache holds while */
 	uint32_t gen; /* it is this; one more after each pass that */
@@ -196,6 +204,7 @@ struct ngd_fast_br {
 static struct ngd_fast_br *ngd_br_active; /* for the before-message hook */
 
 static void ngd_br_prune_adopted(struct ngd_fast_br *br);
+static uint64_t ngd_br_fine_ns(void);
 
 /* Every write to the maps the program decides from goes through these,
  * and each public entry point ends with ngd_br_bump: the decisions each
@@ -207,28 +216,38 @@ ngd_br_put(struct ngd_fast_br *br, int fd, const void *key, const void *val,
 {
 	if (bpf_map_update_elem(fd, key, val, flags) < 0 && errno == E2BIG &&
 	    fd == br->hosts_fd)
-		br->hosts_full = true; /* (ngd_br_hosts_size) */
+		br->hosts_full = true;                 /* (ngd_br_hosts_size) */
+	if (fd == br->hosts_fd && br->grow.phase == 1) /* the new one too */
+		(void)bpf_map_update_elem(br->grow.fd, key, val, flags);
 	br->wrote = true;
 }
 
-/* The hosts an import queued for deletion, deleted. */
+/* n hosts deleted from the map at fd, NGD_BR_BATCH a call. */
 static void
-ngd_br_del_flush(struct ngd_fast_br *br)
+ngd_br_del_keys(int fd, const struct ng_fast_bpf_mac *keys, uint32_t n)
 {
 	uint32_t done = 0;
 
-	while (done < br->ndel) {
-		uint32_t count = br->ndel - done;
+	while (done < n) {
+		uint32_t count = n - done;
 
-		if (bpf_map_delete_batch(br->hosts_fd, &br->delq[done], &count,
-			NULL) == 0)
+		if (bpf_map_delete_batch(fd, &keys[done], &count, NULL) == 0)
 			break;
 		/* stopped at a key gone meanwhile (ENOENT), or cannot batch */
 		done += count;
-		if (done < br->ndel)
-			(void)bpf_map_delete_elem(br->hosts_fd,
-			    &br->delq[done++]);
+		if (done < n)
+			(void)bpf_map_delete_elem(fd, &keys[done++]);
 	}
+}
+
+/* The hosts an import queued for deletion, deleted (in a new hosts map
+ * being filled too: ngd_br_grow_some). */
+static void
+ngd_br_del_flush(struct ngd_fast_br *br)
+{
+	ngd_br_del_keys(br->hosts_fd, br->delq, br->ndel);
+	if (br->grow.phase == 1)
+		ngd_br_del_keys(br->grow.fd, br->delq, br->ndel);
 	br->ndel = 0;
 }
 
@@ -242,6 +261,8 @@ ngd_br_del(struct ngd_fast_br *br, int fd, const void *key)
 			ngd_br_del_flush(br);
 		return;
 	}
+	if (fd == br->hosts_fd && br->grow.phase == 1)
+		(void)bpf_map_delete_elem(br->grow.fd, key);
 	(void)bpf_map_delete_elem(fd, key);
 }
 
@@ -285,89 +306,135 @@ ngd_br_map_id(int fd)
 
 #define NGD_BR_SIZE_MS 100 /* how often its hosts are counted, at most */
 
-/* The map at fd's entries written to the map at to: all (BPF_ANY), or
- * those it lacks (BPF_NOEXIST, one a call: a batch takes no flags); 0
- * or an errno. */
-static int
-ngd_br_copy_hosts(int fd, int to, uint64_t flags)
+/* Every entry of the map at fd deleted, NGD_BR_BATCH a call. */
+static void
+ngd_br_empty_hosts(int fd)
 {
 	struct ng_fast_bpf_mac *keys = calloc(NGD_BR_BATCH, sizeof(*keys));
 	struct ng_fast_bpf_host *vals = calloc(NGD_BR_BATCH, sizeof(*vals));
 	struct ngd_br_iter it = { .first = true };
-	int error = keys == NULL || vals == NULL ? ENOMEM : 0;
 
-	while (error == 0 && !it.over) {
-		__u32 count;
+	while (keys != NULL && vals != NULL && !it.over) {
+		__u32 count, n;
 
-		if ((error = ngd_br_next(fd, &it, keys, vals, &count)) != 0)
+		if (ngd_br_next(fd, &it, keys, vals, &count) != 0)
 			break;
-		if (flags == BPF_ANY && count > 0 &&
-		    bpf_map_update_batch(to, keys, vals, &count, NULL) < 0)
-			error = errno;
-		for (__u32 i = 0; flags != BPF_ANY && i < count; i++)
-			if (bpf_map_update_elem(to, &keys[i], &vals[i], flags) <
-				0 &&
-			    errno != EEXIST)
-				error = errno;
+		n = count;
+		if (count > 0 &&
+		    bpf_map_delete_batch(fd, keys, &count, NULL) < 0)
+			for (__u32 i = count; i < n; i++) /* (one gone?) */
+				(void)bpf_map_delete_elem(fd, &keys[i]);
 	}
 	free(keys);
 	free(vals);
-	return error;
-}
-
-/* Every entry of the map at fd deleted. */
-static void
-ngd_br_empty_hosts(int fd)
-{
-	struct ng_fast_bpf_mac k, next;
-	bool first = true;
-
-	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
-		(void)bpf_map_delete_elem(fd, &next);
-		first = false;
-		k = next;
-	}
 }
 
 /*
- * A hosts map of cap entries in place of the program's (ng_fast_bpf.h):
- * made, the entries copied, put in ng_fast_hostsof's slot (the update
- * returns once no run of the programs holds the old one), then those the
- * program learned in the old one meanwhile copied too; the old one goes
- * (the object's first, pinned, is emptied).  0 or an errno (the old one
- * stays).  O(hosts): two readings of the map.
+ * A hosts map of cap entries in place of the program's (ng_fast_bpf.h),
+ * begun: made; ngd_br_grow_some does the rest, a slice a loop pass (the
+ * old one read NGD_BR_BATCH hosts a call, as an import reads it: read
+ * whole it held ngd's loop up to 3 s at 65,536 hosts under a flood).
+ * 0 or an errno.
  */
 static int
-ngd_br_hosts_resize(struct ngd_fast_br *br, uint32_t cap)
+ngd_br_grow_begin(struct ngd_fast_br *br, uint32_t cap)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	uint32_t zero = 0;
-	int fd, error, old = br->hosts_fd;
-
-	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ng_fast_hosts",
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ng_fast_hosts",
 	    sizeof(struct ng_fast_bpf_mac), sizeof(struct ng_fast_bpf_host),
 	    cap, &opts);
+
 	if (fd < 0)
 		return errno;
-	if ((error = ngd_br_copy_hosts(old, fd, BPF_ANY)) != 0 ||
-	    bpf_map_update_elem(br->hostsof_fd, &zero, &fd, BPF_ANY) < 0) {
-		error = error != 0 ? error : errno;
-		close(fd);
-		return error;
-	}
-	/* learned since the first copy: a frame that missed them in the new
-	 * one meanwhile learned them again, or was flooded */
-	(void)ngd_br_copy_hosts(old, fd, BPF_NOEXIST);
-	if (old == br->first_fd)
-		ngd_br_empty_hosts(old);
-	else
-		close(old);
-	ngd_log(LOG_INFO, "data path: hosts map: %u entries (was %u)", cap,
-	    br->hosts_cap);
-	br->hosts_fd = fd;
-	br->hosts_cap = cap;
-	br->wrote = true; /* the CPUs' cached decisions: from the old one */
+	br->grow = (struct ngd_br_grow){ .phase = 1,
+		.fd = fd,
+		.old = -1,
+		.cap = cap,
+		.t0 = ngd_br_fine_ns(),
+		.it = { .first = true } };
 	return 0;
+}
+
+/*
+ * The new hosts map's next slice (not while an import reads the map):
+ *   1: the old one's entries copied (ngd's own writes meanwhile go to
+ *      both: ngd_br_put, ngd_br_del); once all are, the new one is put
+ *      in ng_fast_hostsof's slot, whose update returns once no run of
+ *      the programs holds the old one, and is ngd's from then on;
+ *   2: the hosts the program learned in the old one meanwhile (since
+ *      t0) copied if the new one lacks them (a frame that missed one
+ *      there learned it again, or was flooded); then the old one goes
+ *      (the object's first, pinned, is emptied).
+ * Whether it is under way still.
+ */
+static bool
+ngd_br_grow_some(struct ngd_fast_br *br)
+{
+	struct ngd_br_grow *g = &br->grow;
+	struct ng_fast_bpf_mac *keys;
+	struct ng_fast_bpf_host *vals;
+	uint32_t zero = 0;
+	__u32 count;
+	int error;
+
+	if (g->phase == 0 || br->pass.on)
+		return g->phase != 0;
+	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	if (keys == NULL || vals == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	if (g->phase == 1) {
+		if ((error = ngd_br_next(br->hosts_fd, &g->it, keys, vals,
+			 &count)) != 0 ||
+		    (count > 0 &&
+			bpf_map_update_batch(g->fd, keys, vals, &count, NULL) <
+			    0 &&
+			(error = errno) != 0))
+			goto fail;
+		if (g->it.over) {
+			if (bpf_map_update_elem(br->hostsof_fd, &zero, &g->fd,
+				BPF_ANY) < 0) {
+				error = errno;
+				goto fail;
+			}
+			g->old = br->hosts_fd;
+			br->hosts_fd = g->fd;
+			br->wrote = true; /* the CPUs' cached decisions */
+			g->phase = 2;
+			g->it = (struct ngd_br_iter){ .first = true };
+		}
+		goto out;
+	}
+	if ((error = ngd_br_next(g->old, &g->it, keys, vals, &count)) != 0)
+		g->it.over = true; /* (those the program learns again) */
+	for (__u32 i = 0; i < count; i++)
+		if (vals[i].learned_ns >= g->t0)
+			ngd_br_put(br, br->hosts_fd, &keys[i], &vals[i],
+			    BPF_NOEXIST);
+	if (g->it.over) {
+		if (g->old == br->first_fd)
+			ngd_br_empty_hosts(g->old);
+		else
+			close(g->old);
+		ngd_log(LOG_INFO,
+		    "data path: hosts map: %u entries (was %u), in %llu ms",
+		    g->cap, br->hosts_cap,
+		    (unsigned long long)((ngd_br_fine_ns() - g->t0) / 1000000));
+		br->hosts_cap = g->cap;
+		g->phase = 0;
+	}
+	goto out;
+fail:
+	ngd_log(LOG_ERR, "data path: hosts map of %u entries: %s", g->cap,
+	    strerror(error));
+	close(g->fd);
+	g->phase = 0;
+out:
+	free(keys);
+	free(vals);
+	return g->phase != 0;
 }
 
 /* The program's hosts map (ng_fast_hostsof's [0]: a pinned one an
@@ -433,50 +500,65 @@ ngd_br_hosts_now(struct ngd_fast_br *br, bool counted, uint64_t *room)
 
 /*
  * The hosts map sized to its hosts (ng_fast_bpf.h): a power of 2 of at
- * least twice them, and them and the rooms of the bridges (what the
+ * least 1.5 times them, and them and the rooms of the bridges (what the
  * program may learn before ngd looks again: a map it fills sends the
  * frames that find it full to ngd), NG_FAST_BPF_HOSTS_MIN to
- * NG_FAST_BPF_MAX_HOSTS: made bigger at once when it is short of that
- * (a room written, once every NGD_BR_SIZE_MS, at an import's end) or a
- * write found it full, made smaller at an import's end (counted: the
- * hosts exact) if it is 4 times that.  Not while an import reads it,
- * nor before the first sync after an adoption (the last ngd's programs
- * use the old one until their links run ours).
+ * NG_FAST_BPF_MAX_HOSTS: a bigger one begun at once when it is short of
+ * the hosts and rooms (a room written; once every NGD_BR_SIZE_MS; an
+ * import's end) or a write found it full, and for 1.5 times the hosts once
+ * the program stopped learning (the rooms the same NGD_BR_SIZE_MS
+ * apart: what it learns in the old one meanwhile is copied one a call);
+ * a smaller one at an import's end (counted: the hosts exact) if it is
+ * 4 times that.  Not while an import reads it, nor before the first
+ * sync after an adoption (the last ngd's programs use the old one until
+ * their links run ours).
  */
 static void
 ngd_br_hosts_size(struct ngd_fast_br *br, bool counted)
 {
 	uint64_t now = ngd_clock_ms(), n, room, want = NG_FAST_BPF_HOSTS_MIN;
+	uint64_t need = NG_FAST_BPF_HOSTS_MIN;
+	bool learning;
 	int error;
 
 	if (br->pass.on || br->adopted || br->hostsof_fd < 0 ||
+	    br->grow.phase != 0 ||
 	    (!counted && !br->hosts_full && !br->size_due &&
 		now - br->sized_ms < NGD_BR_SIZE_MS))
 		return;
 	br->sized_ms = now;
 	br->size_due = false;
 	n = ngd_br_hosts_now(br, counted, &room);
-	while ((want < 2 * n || want < n + room) &&
+	learning = counted || room != br->rooms;
+	br->rooms = room;
+	while (need < n + room && need < NG_FAST_BPF_MAX_HOSTS)
+		need *= 2;
+	while ((2 * want < 3 * n || want < need) &&
 	    want < NG_FAST_BPF_MAX_HOSTS)
 		want *= 2;
-	if (br->hosts_full && want <= br->hosts_cap &&
+	if (br->hosts_full && need <= br->hosts_cap &&
 	    br->hosts_cap < NG_FAST_BPF_MAX_HOSTS)
-		want = 2 * (uint64_t)br->hosts_cap;
+		need = want = 2 * (uint64_t)br->hosts_cap;
 	if (want == br->hosts_cap ||
+	    (want > br->hosts_cap && need <= br->hosts_cap && learning) ||
 	    (want < br->hosts_cap && (!counted || 4 * want > br->hosts_cap)))
 		return;
-	if ((error = ngd_br_hosts_resize(br, (uint32_t)want)) != 0) {
+	if ((error = ngd_br_grow_begin(br, (uint32_t)want)) != 0) {
 		ngd_log(LOG_ERR, "data path: hosts map of %u entries: %s",
 		    (uint32_t)want, strerror(error));
 		br->hosts_full = false; /* (not again before NGD_BR_SIZE_MS) */
 		return;
 	}
-	if (br->hosts_full) /* the nodes' hosts it refused, written again */
+	/* short of room: whole, now (a room grew: a new bridge, setmaxhosts,
+	 * few hosts yet), so the program learns them */
+	while (need > br->hosts_cap && ngd_br_grow_some(br))
+		;
+	if (br->hosts_full) /* the nodes' hosts it refused: again */
 		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 			b->stale = true;
 			br->dirty = true;
 		}
-	br->hosts_full = false;
+	br->hosts_full = false; /* (not again before NGD_BR_SIZE_MS) */
 }
 
 static void
@@ -1317,6 +1399,10 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 	for (struct ngd_br *b = br->bridges; fold && b != NULL; b = b->next)
 		ngd_br_fold_all(br, b);
 	br->pass.on = false;
+	/* a new hosts map under way: whole first (its copy would take the
+	 * import's deletions one a call, most not there yet) */
+	while (ngd_br_grow_some(br))
+		;
 	(void)ngd_br_pull_some(br, UINT_MAX, false);
 }
 
@@ -2145,6 +2231,8 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	}
 	if (br->bridges != NULL)
 		ngd_br_hosts_size(br, false);
+	if (!br->pass.on && ngd_br_grow_some(br))
+		return 0; /* the rest once the loop has seen its events */
 	if (br->bridges == NULL) {
 		br->pass.on = false;
 		br->wb_round = false;
@@ -2272,5 +2360,9 @@ ngd_fast_br_free(struct ngd_fast_br *br)
 	free(br->wb.addr);
 	if (br->hosts_fd != br->first_fd)
 		close(br->hosts_fd);
+	if (br->grow.phase == 1)
+		close(br->grow.fd);
+	if (br->grow.phase == 2 && br->grow.old != br->first_fd)
+		close(br->grow.old);
 	free(br);
 }

@@ -2,17 +2,17 @@
 # timeout: 120
 # The hosts map of the bridges switching in the kernel is sized to its
 # hosts (ng_fast_bpf.h, fastpath_bridge.c): the program finds it in slot
-# 0 of ng_fast_hostsof, where ngd puts one of a power of 2 of twice the
-# hosts, and of the hosts and the bridges' rooms, at least; 2^20 entries
+# 0 of ng_fast_hostsof, where ngd puts one of a power of 2 of 1.5 times
+# the hosts, and of the hosts and the bridges' rooms, at least; 2^20 entries
 # (16 MB of buckets) made each lookup a frame's flow cache missed a cold
 # line, with 1,000 hosts as with 100,000.
 #
 #   n0 ngeth0 --link0-- br0 --link1-- ngeth1 n1 (sends from MACs 02:00:..)
 #
-#  - maxhosts 6,000: 8,192 entries before a host is learned (65,536, the
+#  - maxhosts 7,000: 8,192 entries before a host is learned (65,536, the
 #    default's, made smaller at the next import);
-#  - 5,000 hosts learned in the kernel (from a frame each, at once): none
-#    lost while the map grows to 16,384; the node has them all, and
+#  - 6,000 hosts learned in the kernel (from a frame each, at once): none
+#    lost, and the map grows to 16,384 once they are; the node has them all, and
 #    frames to them go to n1 in the kernel, none flooded or through ngd;
 #  - a reset and maxhosts 100: the next import puts one of 4,096 there;
 #  - an older ngd's layout (no ng_fast_hostsof; its ng_fast_hosts of 2^20
@@ -63,14 +63,14 @@ for i in 0 1; do
 	in_ns n$i sysctl -qw net.ipv6.conf.ngeth$i.disable_ipv6=1
 	in_ns n$i ip link set ngeth$i up
 done
-ngctl msg br0: setmaxhosts 6000
+ngctl msg br0: setmaxhosts 7000
 sleep 1.5 # a tick's import: 65,536 (the default maxhosts) made smaller
-expect "maxhosts 6,000: the map is 8,192 before a host" 8192 "$(size)"
+expect "maxhosts 7,000: the map is 8,192 before a host" 8192 "$(size)"
 
-send n1 0 5000 self
-sleep 1.5 # a tick's import
-expect "5,000 learned at once: the node has them all" 5000 "$(num)"
-expect "... the map grew to twice the hosts" 16384 "$(size)"
+send n1 0 6000 self
+sleep 2 # a tick's import, and the new map once the program stopped learning
+expect "6,000 learned at once: the node has them all" 6000 "$(num)"
+expect "... the map grew to 1.5 times the hosts" 16384 "$(size)"
 rp=$(st recvPackets) ru=$(st recvUnknown) s=$(slow)
 send n0 0 100 to
 expect "... 100 frames to them: switched as known hosts, none flooded" \
