@@ -377,12 +377,12 @@ ngd_fast_pin_path(const struct ngd_fast_pin *pin, const char *name, char *buf,
  * if they suit, and pins there any map the pins lack).  A pinned map
  * that differs only in being preallocated (an older ngd's: ng_fast.bpf.c)
  * is taken as it is, so an upgrade keeps it and its entries; and a
- * pinned hash map of another size: the hosts map, which is sized to its
- * hosts (ng_fast_bpf.h), an older ngd's of NG_FAST_BPF_MAX_HOSTS
- * entries.  But the hosts map is ng_fast_hostsof's first, whose maps
- * must be alike but for size: a preallocated one's pin is removed, a new
- * one made (its hosts learned again; the older programs hold the old one
- * until their links run the new ones).  Before load.
+ * pinned hosts map of another size (ngd sizes it to its hosts,
+ * ng_fast_bpf.h; an older ngd's has NG_FAST_BPF_MAX_HOSTS entries).  The
+ * hosts map is ng_fast_hostsof's first, whose maps must be alike but for
+ * size: a preallocated one's pin is removed and a new one made (its
+ * hosts learned again; the older programs hold the old one until their
+ * links run the new ones).  Before load.
  */
 void
 ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
@@ -425,8 +425,7 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 				continue;
 			}
 		}
-		if (info.type == BPF_MAP_TYPE_HASH &&
-		    bpf_map__type(m) == BPF_MAP_TYPE_HASH &&
+		if (hosts && info.type == BPF_MAP_TYPE_HASH &&
 		    info.max_entries != bpf_map__max_entries(m))
 			(void)bpf_map__set_max_entries(m, info.max_entries);
 		close(fd);
