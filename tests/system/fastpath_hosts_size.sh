@@ -19,7 +19,9 @@
 #    entries, with a host the program learned that the node has not yet
 #    imported): the next ngd takes that map and its hosts (the node
 #    imports the one it lacked), puts one of 4,096 in its place after its
-#    first sync, and the bridge still forwards in the kernel.
+#    first sync, and the bridge still forwards in the kernel; a
+#    preallocated one (older still) is made anew, the node's hosts
+#    written to the new one.
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log NGD_FASTPATH=1
 trap 'stop_ngd; for n in n0 n1; do ip netns del $n 2>/dev/null; done; rm -rf "$tmp"' EXIT
@@ -125,4 +127,23 @@ send n0 0 50 to
 expect "... frames to the hosts: switched in the kernel, none flooded" \
     "$((rp + 50)) $ru $s" "$(st recvPackets) $(st recvUnknown) $(slow)"
 grep -q "hosts map:" "$NGD_LOG" && ok "ngd said each new size" || fail "ngd said each new size"
+
+# --- an older one still: its ng_fast_hosts preallocated -------------------
+# (ng_fast_hostsof's maps must be alike: its pin goes, a new one is made,
+# and the node's table, from the journal, is written to it)
+kill -9 "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+NGD_PID=
+rm "$d/ng_fast_hostsof" "$d/ng_fast_hosts"
+bpftool map create "$d/ng_fast_hosts" type hash key 12 value 24 \
+    entries 4096 name ng_fast_hosts
+start_ngd
+grep -q "ng_fast_hosts: an older ngd's, preallocated: made anew" "$NGD_LOG" &&
+	ok "a preallocated one pinned: made anew" ||
+	fail "a preallocated one pinned: made anew"
+sleep 2.5 # the tick's write-back of the node's table
+rp=$(st recvPackets) ru=$(st recvUnknown) s=$(slow)
+send n0 0 50 to
+expect "... the node's hosts written to it: switched in the kernel, none flooded" \
+    "$((rp + 50)) $ru $s" "$(st recvPackets) $(st recvUnknown) $(slow)"
 finish
