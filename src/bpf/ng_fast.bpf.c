@@ -188,13 +188,25 @@ struct {
 	__type(value, __u32);
 } ng_fast_brkeys SEC(".maps");
 
-struct {
+/* The hosts map (ng_fast_bpf.h): ng_fast_hostsof's slot 0 holds the one
+ * the program uses, ngd's, sized to the hosts; ng_fast_hosts is the
+ * first, until ngd puts another in its place. */
+struct ng_fast_hosts_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, NG_FAST_BPF_MAX_HOSTS);
+	__uint(max_entries, NG_FAST_BPF_HOSTS_MIN);
 	__type(key, struct ng_fast_bpf_mac);
 	__type(value, struct ng_fast_bpf_host);
 } ng_fast_hosts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct ng_fast_hosts_map);
+} ng_fast_hostsof SEC(".maps") = {
+	.values = { [0] = &ng_fast_hosts },
+};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -482,6 +494,7 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	struct ng_fast_bpf_brstats *s;
 	struct ng_fast_bpf_brcache *c = NULL;
 	struct ng_fast_bpf_port *wp;
+	void *hosts;
 	__u32 *n, out, oslot, zero = 0, gen = 0, *g, cslot, wire;
 	__u32 len = skb->len, manycast = 0;
 	__u64 now;
@@ -507,8 +520,10 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	bp = ng_fast_br_port(slot, in, bridge);
 	if (bp == NULL || (bp->flags & NG_FAST_BPF_BR_MUTED) || (eth[6] & 1))
 		return -1;
+	if ((hosts = bpf_map_lookup_elem(&ng_fast_hostsof, &zero)) == NULL)
+		return -1; /* none (ngd puts one there): ngd decides */
 	__builtin_memcpy(k.addr, eth + 6, 6);
-	h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
+	h = bpf_map_lookup_elem(hosts, &k);
 	if (h != NULL) {
 		if (h->ifindex != in)
 			return -1; /* moved, or a loop: the node judges */
@@ -529,8 +544,7 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			.seen_ns = now,
 			.learned_ns = bpf_ktime_get_ns() };
 
-		if (bpf_map_update_elem(&ng_fast_hosts, &k, &nh, BPF_NOEXIST) !=
-		    0)
+		if (bpf_map_update_elem(hosts, &k, &nh, BPF_NOEXIST) != 0)
 			return -1; /* full, or learned elsewhere meanwhile */
 		cacheable = 1;     /* here, and nowhere else while it is */
 	}
@@ -542,7 +556,7 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 		    1;
 	} else {
 		__builtin_memcpy(k.addr, eth, 6);
-		h = bpf_map_lookup_elem(&ng_fast_hosts, &k);
+		h = bpf_map_lookup_elem(hosts, &k);
 		if (h != NULL) {
 			out = h->ifindex;
 			oslot = h->slot != 0 ? h->slot : ng_fast_br_slot(out);

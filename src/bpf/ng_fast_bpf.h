@@ -182,6 +182,24 @@ struct ng_fast_bpf_slow { /* ng_fast_slows value (a new layout, name) */
 #define NG_FAST_BPF_MAX_HOSTS (1u << 20) /* NG_BRIDGE_MAX_HOSTS_LIMIT */
 
 /*
+ * The hosts map is sized to the hosts it holds: a hash map's buckets are
+ * as many as its max_entries, and 2^20 of them (16 MB) made every lookup
+ * of a host missing the flow cache a cold cache line, even with 1,000
+ * hosts (bench/fastcost).  The program finds the map in slot 0 of
+ * ng_fast_hostsof (an array of maps; ng_fast_hosts, of
+ * NG_FAST_BPF_HOSTS_MIN entries, the first).  ngd (fastpath_bridge.c)
+ * puts a new one in its place, a power of 2 (NG_FAST_BPF_HOSTS_MIN to
+ * NG_FAST_BPF_MAX_HOSTS) of at least 1.5 times the hosts and of the
+ * hosts and what the bridges' rooms let the program learn before ngd
+ * looks again (so the program never finds it full first), copying the
+ * entries before the swap and those learned meanwhile after it (the
+ * kernel's update of the slot returns once no run holds the old one).
+ * A frame that finds the slot empty goes to ngd.
+ */
+#define NG_FAST_BPF_HOSTS_MIN 4096
+#define NG_FAST_BPF_MAP_HOSTSOF "ng_fast_hostsof" /* [0]: the hosts map */
+
+/*
  * A bridge learns no more hosts than its node takes (maxhosts, 65,536
  * unless setmaxhosts): ng_fast_brroom has, by bridge, how many more the
  * program may learn, the node's room (maxhosts less its hosts) as ngd

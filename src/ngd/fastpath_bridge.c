@@ -38,6 +38,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -89,6 +90,7 @@ struct ngd_br {
 	bool due;          /* the tick's write-back is to write it */
 	bool keep;         /* ngd_fast_br_sync's scratch */
 	int64_t room0;     /* its room as an import began, or -1 */
+	int64_t room_set;  /* its room as last written, or -1 */
 	int64_t room_node; /* the node's room as last written, or -1 */
 	int64_t seen;      /* hosts learned since, the import saw */
 	struct ngd_br *next;
@@ -147,6 +149,21 @@ struct ngd_br_repoint {
 
 struct ngd_fast_br {
 	int brslots_fd, brkeys_fd, hosts_fd, brstats_fd, members_fd, groups_fd;
+	/* The hosts map is ng_fast_hostsof's [0] (hosts_fd, its size
+	 * hosts_cap), first the object's (first_fd): ngd_br_hosts_size. */
+	int hostsof_fd, first_fd;
+	uint32_t hosts_cap;
+	bool hosts_full;   /* a write found it full: a bigger one is due */
+	bool size_due;     /* a room was written: its size to be looked at */
+	uint64_t sized_ms; /* when its size was last looked at */
+	uint64_t rooms;    /* the rooms' sum then (learning: it moves) */
+	struct ngd_br_grow {
+		int phase;    /* 0: none; 1: copying; 2: swapped, catching up */
+		int fd, old;  /* the new map; the old, in phase 2 */
+		uint32_t cap; /* the new one's size */
+		uint64_t t0;  /* when it began (bpf_ktime_get_ns's clock) */
+		struct ngd_br_iter it;
+	} grow; /* a new hosts map under way (ngd_br_grow_some) */
 	int brroom_fd, brfull_fd; /* hosts the program may learn, and not */
 	int brgen_fd; /* ng_fast_brgen: the program's cache holds while */
 	uint32_t gen; /* it is this; one more after each pass that */
@@ -187,6 +204,7 @@ struct ngd_fast_br {
 static struct ngd_fast_br *ngd_br_active; /* for the before-message hook */
 
 static void ngd_br_prune_adopted(struct ngd_fast_br *br);
+static uint64_t ngd_br_fine_ns(void);
 
 /* Every write to the maps the program decides from goes through these,
  * and each public entry point ends with ngd_br_bump: the decisions each
@@ -196,28 +214,40 @@ static void
 ngd_br_put(struct ngd_fast_br *br, int fd, const void *key, const void *val,
     uint64_t flags)
 {
-	(void)bpf_map_update_elem(fd, key, val, flags);
+	if (bpf_map_update_elem(fd, key, val, flags) < 0 && errno == E2BIG &&
+	    fd == br->hosts_fd)
+		br->hosts_full = true;                 /* (ngd_br_hosts_size) */
+	if (fd == br->hosts_fd && br->grow.phase == 1) /* the new one too */
+		(void)bpf_map_update_elem(br->grow.fd, key, val, flags);
 	br->wrote = true;
 }
 
-/* The hosts an import queued for deletion, deleted. */
+/* n hosts deleted from the map at fd, NGD_BR_BATCH a call. */
 static void
-ngd_br_del_flush(struct ngd_fast_br *br)
+ngd_br_del_keys(int fd, const struct ng_fast_bpf_mac *keys, uint32_t n)
 {
 	uint32_t done = 0;
 
-	while (done < br->ndel) {
-		uint32_t count = br->ndel - done;
+	while (done < n) {
+		uint32_t count = n - done;
 
-		if (bpf_map_delete_batch(br->hosts_fd, &br->delq[done], &count,
-			NULL) == 0)
+		if (bpf_map_delete_batch(fd, &keys[done], &count, NULL) == 0)
 			break;
 		/* stopped at a key gone meanwhile (ENOENT), or cannot batch */
 		done += count;
-		if (done < br->ndel)
-			(void)bpf_map_delete_elem(br->hosts_fd,
-			    &br->delq[done++]);
+		if (done < n)
+			(void)bpf_map_delete_elem(fd, &keys[done++]);
 	}
+}
+
+/* The hosts an import queued for deletion, deleted (in a new hosts map
+ * being filled too: ngd_br_grow_some). */
+static void
+ngd_br_del_flush(struct ngd_fast_br *br)
+{
+	ngd_br_del_keys(br->hosts_fd, br->delq, br->ndel);
+	if (br->grow.phase == 1)
+		ngd_br_del_keys(br->grow.fd, br->delq, br->ndel);
 	br->ndel = 0;
 }
 
@@ -231,6 +261,8 @@ ngd_br_del(struct ngd_fast_br *br, int fd, const void *key)
 			ngd_br_del_flush(br);
 		return;
 	}
+	if (fd == br->hosts_fd && br->grow.phase == 1)
+		(void)bpf_map_delete_elem(br->grow.fd, key);
 	(void)bpf_map_delete_elem(fd, key);
 }
 
@@ -258,6 +290,275 @@ ngd_br_next(int fd, struct ngd_br_iter *it, void *keys, void *vals,
 	it->in = next;
 	it->first = false;
 	return 0;
+}
+
+/* --- the hosts map's size (ng_fast_bpf.h) -------------------------------- */
+
+static uint32_t
+ngd_br_map_id(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+#define NGD_BR_SIZE_MS 100 /* how often its hosts are counted, at most */
+
+/* Every entry of the map at fd deleted, NGD_BR_BATCH a call. */
+static void
+ngd_br_empty_hosts(int fd)
+{
+	struct ng_fast_bpf_mac *keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	struct ng_fast_bpf_host *vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	struct ngd_br_iter it = { .first = true };
+
+	while (keys != NULL && vals != NULL && !it.over) {
+		__u32 count, n;
+
+		if (ngd_br_next(fd, &it, keys, vals, &count) != 0)
+			break;
+		n = count;
+		if (count > 0 &&
+		    bpf_map_delete_batch(fd, keys, &count, NULL) < 0)
+			for (__u32 i = count; i < n; i++) /* (one gone?) */
+				(void)bpf_map_delete_elem(fd, &keys[i]);
+	}
+	free(keys);
+	free(vals);
+}
+
+/*
+ * A hosts map of cap entries in place of the program's (ng_fast_bpf.h),
+ * begun: made; ngd_br_grow_some does the rest, a slice a loop pass (the
+ * old one read NGD_BR_BATCH hosts a call, as an import reads it: read
+ * whole it held ngd's loop up to 3 s at 65,536 hosts under a flood).
+ * 0 or an errno.
+ */
+static int
+ngd_br_grow_begin(struct ngd_fast_br *br, uint32_t cap)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "ng_fast_hosts",
+	    sizeof(struct ng_fast_bpf_mac), sizeof(struct ng_fast_bpf_host),
+	    cap, &opts);
+
+	if (fd < 0)
+		return errno;
+	br->grow = (struct ngd_br_grow){ .phase = 1,
+		.fd = fd,
+		.old = -1,
+		.cap = cap,
+		.t0 = ngd_br_fine_ns(),
+		.it = { .first = true } };
+	return 0;
+}
+
+/*
+ * The new hosts map's next slice (not while an import reads the map):
+ *   1: the old one's entries copied (ngd's own writes meanwhile go to
+ *      both: ngd_br_put, ngd_br_del); once all are, the new one is put
+ *      in ng_fast_hostsof's slot, whose update returns once no run of
+ *      the programs holds the old one, and is ngd's from then on;
+ *   2: the hosts the program learned in the old one meanwhile (since
+ *      t0) copied if the new one lacks them (a frame that missed one
+ *      there learned it again, or was flooded); then the old one goes
+ *      (the object's first, pinned, is emptied).
+ * Whether it is under way still.
+ */
+static bool
+ngd_br_grow_some(struct ngd_fast_br *br)
+{
+	struct ngd_br_grow *g = &br->grow;
+	struct ng_fast_bpf_mac *keys;
+	struct ng_fast_bpf_host *vals;
+	uint32_t zero = 0;
+	__u32 count;
+	int error;
+
+	if (g->phase == 0 || br->pass.on)
+		return g->phase != 0;
+	keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	if (keys == NULL || vals == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	if (g->phase == 1) {
+		if ((error = ngd_br_next(br->hosts_fd, &g->it, keys, vals,
+			 &count)) != 0 ||
+		    (count > 0 &&
+			bpf_map_update_batch(g->fd, keys, vals, &count, NULL) <
+			    0 &&
+			(error = errno) != 0))
+			goto fail;
+		if (g->it.over) {
+			if (bpf_map_update_elem(br->hostsof_fd, &zero, &g->fd,
+				BPF_ANY) < 0) {
+				error = errno;
+				goto fail;
+			}
+			g->old = br->hosts_fd;
+			br->hosts_fd = g->fd;
+			br->wrote = true; /* the CPUs' cached decisions */
+			g->phase = 2;
+			g->it = (struct ngd_br_iter){ .first = true };
+		}
+		goto out;
+	}
+	if ((error = ngd_br_next(g->old, &g->it, keys, vals, &count)) != 0)
+		g->it.over = true; /* (those the program learns again) */
+	for (__u32 i = 0; i < count; i++)
+		if (vals[i].learned_ns >= g->t0)
+			ngd_br_put(br, br->hosts_fd, &keys[i], &vals[i],
+			    BPF_NOEXIST);
+	if (g->it.over) {
+		if (g->old == br->first_fd)
+			ngd_br_empty_hosts(g->old);
+		else
+			close(g->old);
+		ngd_log(LOG_INFO,
+		    "data path: hosts map: %u entries (was %u), in %llu ms",
+		    g->cap, br->hosts_cap,
+		    (unsigned long long)((ngd_br_fine_ns() - g->t0) / 1000000));
+		br->hosts_cap = g->cap;
+		g->phase = 0;
+	}
+	goto out;
+fail:
+	ngd_log(LOG_ERR, "data path: hosts map of %u entries: %s", g->cap,
+	    strerror(error));
+	close(g->fd);
+	g->phase = 0;
+out:
+	free(keys);
+	free(vals);
+	return g->phase != 0;
+}
+
+/* The program's hosts map (ng_fast_hostsof's [0]: a pinned one an
+ * adoption took may hold another than the object's first), and its
+ * size; the first, put there, if the slot is empty. */
+static void
+ngd_br_hosts_find(struct ngd_fast_br *br)
+{
+	struct bpf_map_info info;
+	uint32_t zero = 0, id, len = sizeof(info);
+	int fd = -1;
+
+	if (bpf_map_lookup_elem(br->hostsof_fd, &zero, &id) == 0 &&
+	    (fd = bpf_map_get_fd_by_id(id)) >= 0) {
+		memset(&info, 0, sizeof(info));
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
+		    info.id == id) {
+			if (info.id == ngd_br_map_id(br->first_fd)) {
+				close(fd); /* the first: the object's fd */
+				fd = br->first_fd;
+			}
+			br->hosts_fd = fd;
+			br->hosts_cap = info.max_entries;
+			return;
+		}
+		close(fd);
+	}
+	if (bpf_map_update_elem(br->hostsof_fd, &zero, &br->first_fd, BPF_ANY) <
+	    0)
+		ngd_log(LOG_ERR, "data path: hosts map: %s", strerror(errno));
+	br->hosts_fd = br->first_fd;
+	memset(&info, 0, sizeof(info));
+	len = sizeof(info);
+	br->hosts_cap = bpf_obj_get_info_by_fd(br->first_fd, &info, &len) == 0 ?
+	    info.max_entries :
+	    NG_FAST_BPF_HOSTS_MIN;
+}
+
+/* The hosts the map holds now, the last import's count and those the
+ * program learned since (by the bridges' rooms: a bridge with none
+ * counts none, a full map says so, hosts_full), and in *room how many
+ * more it may learn before the next import. */
+static uint64_t
+ngd_br_hosts_now(struct ngd_fast_br *br, bool counted, uint64_t *room)
+{
+	uint64_t n = br->nhosts;
+	int64_t r;
+
+	*room = 0;
+	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+		if (b->room_set < 0)
+			continue;
+		if (counted ||
+		    bpf_map_lookup_elem(br->brroom_fd, &b->id, &r) < 0)
+			r = b->room_set;
+		r = r > 0 ? r : 0;
+		if (r < b->room_set)
+			n += (uint64_t)(b->room_set - r);
+		*room += (uint64_t)r;
+	}
+	return n;
+}
+
+/*
+ * The hosts map sized to its hosts (ng_fast_bpf.h): a power of 2 of at
+ * least 1.5 times them, and them and the rooms of the bridges (what the
+ * program may learn before ngd looks again: a map it fills sends the
+ * frames that find it full to ngd), NG_FAST_BPF_HOSTS_MIN to
+ * NG_FAST_BPF_MAX_HOSTS: a bigger one begun at once when it is short of
+ * the hosts and rooms (a room written; once every NGD_BR_SIZE_MS; an
+ * import's end) or a write found it full, and for 1.5 times the hosts once
+ * the program stopped learning (the rooms the same NGD_BR_SIZE_MS
+ * apart: what it learns in the old one meanwhile is copied one a call);
+ * a smaller one at an import's end (counted: the hosts exact) if it is
+ * 4 times that.  Not while an import reads it, nor before the first
+ * sync after an adoption (the last ngd's programs use the old one until
+ * their links run ours).
+ */
+static void
+ngd_br_hosts_size(struct ngd_fast_br *br, bool counted)
+{
+	uint64_t now = ngd_clock_ms(), n, room, want = NG_FAST_BPF_HOSTS_MIN;
+	uint64_t need = NG_FAST_BPF_HOSTS_MIN;
+	bool learning;
+	int error;
+
+	if (br->pass.on || br->adopted || br->hostsof_fd < 0 ||
+	    br->grow.phase != 0 ||
+	    (!counted && !br->hosts_full && !br->size_due &&
+		now - br->sized_ms < NGD_BR_SIZE_MS))
+		return;
+	br->sized_ms = now;
+	br->size_due = false;
+	n = ngd_br_hosts_now(br, counted, &room);
+	learning = counted || room != br->rooms;
+	br->rooms = room;
+	while (need < n + room && need < NG_FAST_BPF_MAX_HOSTS)
+		need *= 2;
+	while ((2 * want < 3 * n || want < need) &&
+	    want < NG_FAST_BPF_MAX_HOSTS)
+		want *= 2;
+	if (br->hosts_full && need <= br->hosts_cap &&
+	    br->hosts_cap < NG_FAST_BPF_MAX_HOSTS)
+		need = want = 2 * (uint64_t)br->hosts_cap;
+	if (want == br->hosts_cap ||
+	    (want > br->hosts_cap && need <= br->hosts_cap && learning) ||
+	    (want < br->hosts_cap && (!counted || 4 * want > br->hosts_cap)))
+		return;
+	if ((error = ngd_br_grow_begin(br, (uint32_t)want)) != 0) {
+		ngd_log(LOG_ERR, "data path: hosts map of %u entries: %s",
+		    (uint32_t)want, strerror(error));
+		br->hosts_full = false; /* (not again before NGD_BR_SIZE_MS) */
+		return;
+	}
+	/* short of room: whole, now (a room grew: a new bridge, setmaxhosts,
+	 * few hosts yet), so the program learns them */
+	while (need > br->hosts_cap && ngd_br_grow_some(br))
+		;
+	if (br->hosts_full) /* the nodes' hosts it refused: again */
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			b->stale = true;
+			br->dirty = true;
+		}
+	br->hosts_full = false; /* (not again before NGD_BR_SIZE_MS) */
 }
 
 static void
@@ -594,6 +895,7 @@ ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 
 	if (node->type->switching->room == NULL) {
 		(void)bpf_map_delete_elem(br->brroom_fd, &b->id); /* no limit */
+		b->room_set = -1;
 		return;
 	}
 	room = b->room_node = node->type->switching->room(node);
@@ -603,9 +905,13 @@ ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 	if (room < 0)
 		room = 0;
 	b->room0 = -1;
-	if (bpf_map_update_elem(br->brroom_fd, &b->id, &room, BPF_ANY) < 0)
+	b->room_set = room;
+	br->size_due = true; /* (ngd_br_hosts_size) */
+	if (bpf_map_update_elem(br->brroom_fd, &b->id, &room, BPF_ANY) < 0) {
 		ngd_log(LOG_ERR, "data path: a bridge's room for hosts: %s",
 		    strerror(errno));
+		b->room_set = -1;
+	}
 }
 
 static int
@@ -1060,6 +1366,7 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 		if (node != NULL)
 			ngd_br_room(br, b, node);
 	}
+	ngd_br_hosts_size(br, true); /* (before the write-back, below) */
 	if (p->redo) /* the node has hosts elsewhere than the program thought */
 		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
 			struct ng_node *node = ngd_br_node(br, b);
@@ -1092,6 +1399,10 @@ ngd_br_pull(struct ngd_fast_br *br, bool fold)
 	for (struct ngd_br *b = br->bridges; fold && b != NULL; b = b->next)
 		ngd_br_fold_all(br, b);
 	br->pass.on = false;
+	/* a new hosts map under way: whole first (its copy would take the
+	 * import's deletions one a call, most not there yet) */
+	while (ngd_br_grow_some(br))
+		;
 	(void)ngd_br_pull_some(br, UINT_MAX, false);
 }
 
@@ -1259,6 +1570,7 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 	b->keep = true;
 	b->room0 = -1;
 	b->room_node = -1;
+	b->room_set = -1;
 	/* A port joining or leaving: its table as written (the map has
 	 * it, or the tick writes it: stale, below), so only what the
 	 * message changed in it is written before the reply (a port gone
@@ -1460,6 +1772,7 @@ ngd_br_sync(struct ngd_fast_br *br, struct ngd_fast_brport *ports, unsigned n)
 		ngd_br_prune_adopted(br);
 		br->adopted = false;
 	}
+	ngd_br_hosts_size(br, false); /* room for the rooms, before a frame */
 	free(ps);
 }
 
@@ -1916,6 +2229,10 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 		return (int64_t)((due < br->next_tick ? due : br->next_tick) -
 		    now);
 	}
+	if (br->bridges != NULL)
+		ngd_br_hosts_size(br, false);
+	if (!br->pass.on && ngd_br_grow_some(br))
+		return 0; /* the rest once the loop has seen its events */
 	if (br->bridges == NULL) {
 		br->pass.on = false;
 		br->wb_round = false;
@@ -1982,7 +2299,9 @@ ngd_fast_br_new(const struct ng_fast_bpf *skel, struct ngd_loop *loop,
 		return ENOMEM;
 	br->brslots_fd = bpf_map__fd(skel->maps.ng_fast_brslots);
 	br->brkeys_fd = bpf_map__fd(skel->maps.ng_fast_brkeys);
-	br->hosts_fd = bpf_map__fd(skel->maps.ng_fast_hosts);
+	br->first_fd = bpf_map__fd(skel->maps.ng_fast_hosts);
+	br->hostsof_fd = bpf_map__fd(skel->maps.ng_fast_hostsof);
+	ngd_br_hosts_find(br);
 	br->brstats_fd = bpf_map__fd(skel->maps.ng_fast_brsstats);
 	br->members_fd = bpf_map__fd(skel->maps.ng_fast_members);
 	br->groups_fd = bpf_map__fd(skel->maps.ng_fast_groups);
@@ -2039,5 +2358,11 @@ ngd_fast_br_free(struct ngd_fast_br *br)
 	free(br->percpu64);
 	free(br->rp);
 	free(br->wb.addr);
+	if (br->hosts_fd != br->first_fd)
+		close(br->hosts_fd);
+	if (br->grow.phase == 1)
+		close(br->grow.fd);
+	if (br->grow.phase == 2 && br->grow.old != br->first_fd)
+		close(br->grow.old);
 	free(br);
 }

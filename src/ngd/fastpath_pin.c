@@ -69,6 +69,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "ngd.h"
+#include "../bpf/ng_fast_bpf.h" /* NG_FAST_BPF_MAP_HOSTS */
 
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -375,8 +376,13 @@ ngd_fast_pin_path(const struct ngd_fast_pin *pin, const char *name, char *buf,
  * An adopting ngd's maps are the pinned ones (libbpf reuses them at load
  * if they suit, and pins there any map the pins lack).  A pinned map
  * that differs only in being preallocated (an older ngd's: ng_fast.bpf.c)
- * is taken as it is, so an upgrade keeps it and its entries.  Before
- * load.
+ * is taken as it is, so an upgrade keeps it and its entries; and a
+ * pinned hosts map of another size (ngd sizes it to its hosts,
+ * ng_fast_bpf.h; an older ngd's has NG_FAST_BPF_MAX_HOSTS entries).  The
+ * hosts map is ng_fast_hostsof's first, whose maps must be alike but for
+ * size: a preallocated one's pin is removed and a new one made (its
+ * hosts learned again; the older programs hold the old one until their
+ * links run the new ones).  Before load.
  */
 void
 ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
@@ -390,6 +396,7 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 	{
 		struct bpf_map_info info;
 		uint32_t len = sizeof(info);
+		bool hosts;
 		int fd;
 
 		if (bpf_map__is_internal(m))
@@ -399,10 +406,28 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 		if ((fd = bpf_obj_get(path)) < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 &&
-		    (info.map_flags ^ bpf_map__map_flags(m)) ==
-			BPF_F_NO_PREALLOC)
-			(void)bpf_map__set_map_flags(m, info.map_flags);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+			close(fd);
+			continue;
+		}
+		hosts = strcmp(bpf_map__name(m), NG_FAST_BPF_MAP_HOSTS) == 0;
+		if ((info.map_flags ^ bpf_map__map_flags(m)) ==
+		    BPF_F_NO_PREALLOC) {
+			if (!hosts)
+				(void)bpf_map__set_map_flags(m, info.map_flags);
+			else {
+				if (unlink(path) == 0)
+					ngd_log(LOG_INFO,
+					    "data path: %s: an older ngd's, "
+					    "preallocated: made anew",
+					    bpf_map__name(m));
+				close(fd);
+				continue;
+			}
+		}
+		if (hosts && info.type == BPF_MAP_TYPE_HASH &&
+		    info.max_entries != bpf_map__max_entries(m))
+			(void)bpf_map__set_max_entries(m, info.max_entries);
 		close(fd);
 	}
 }

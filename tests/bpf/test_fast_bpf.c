@@ -260,6 +260,56 @@ unlearned(uint32_t ifindex)
 }
 
 /*
+ * The hosts map is the one in ng_fast_hostsof's slot (ng_fast_bpf.h): ngd
+ * puts one sized to its hosts there.  The program forwards by and learns
+ * into the one the slot holds, and with none there leaves frames to ngd.
+ */
+static void
+hosts_swap_cases(uint32_t a, uint32_t b)
+{
+	static const unsigned char S8[6] = { 2, 0, 0, 0, 0, 8 };
+	static const unsigned char S9[6] = { 2, 0, 0, 0, 0, 9 };
+	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_NO_PREALLOC);
+	int of = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_HOSTSOF);
+	int big = bpf_map_create(BPF_MAP_TYPE_HASH, "ng_fast_hosts",
+	    sizeof(struct ng_fast_bpf_mac), sizeof(struct ng_fast_bpf_host),
+	    4 * NG_FAST_BPF_HOSTS_MIN, &o);
+	struct ng_fast_bpf_mac k = { .bridge = BR };
+	struct ng_fast_bpf_host h = { .ifindex = a, .slot = slotof(a) }, got;
+	uint32_t zero = 0;
+	uint64_t s;
+
+	if (of < 0 || big < 0) {
+		printf("FAIL hosts map: a new one in the slot: %s\n",
+		    strerror(errno));
+		failed = 1;
+		return;
+	}
+	brport(b, NG_FAST_BPF_BR_LEARN | NG_FAST_BPF_BR_UNKNOWN); /* (ours) */
+	memcpy(k.addr, S9, 6);
+	update(big, &k, &h); /* S9 on A, in the new map only */
+	update(of, &zero, &big);
+	CHECK("hosts map replaced: to a host only the new one has: to its port",
+	    run(b, S9, S8) == TC_ACT_REDIRECT);
+	memcpy(k.addr, S8, 6);
+	CHECK("... the source learned in the new one, not the first",
+	    bpf_map_lookup_elem(big, &k, &got) == 0 && got.ifindex == b &&
+		host(S8) == 0);
+	update(of, &zero, &hosts);
+	CHECK("... the first one back: that host unknown, flooded",
+	    run(b, S9, S8) == TC_ACT_SHOT && host(S8) == b);
+	(void)bpf_map_delete_elem(of, &zero);
+	bump();
+	s = slow(b);
+	run(b, S9, S8);
+	CHECK("... no map in the slot: to ngd", slow(b) == s + 1);
+	update(of, &zero, &hosts);
+	(void)bpf_map_delete_elem(hosts, &k);
+	brport_of(b, BR + 1, NG_FAST_BPF_BR_LEARN | NG_FAST_BPF_BR_UNKNOWN);
+	close(big);
+}
+
+/*
  * A bridge at maxhosts (its room 0, ng_fast_brroom): a new source is
  * not learned; counted on its port once, by the program when the frame
  * stays in the kernel, by the node (not the program) when it goes to
@@ -1025,6 +1075,7 @@ main(int argc, char **argv)
 	}
 
 	full_cases(a);
+	hosts_swap_cases(a, b);
 	slowq_cases();
 	vlan_cases(a, b);
 	vport_cases(a, b);
