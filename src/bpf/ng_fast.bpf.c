@@ -70,6 +70,14 @@ ng_fast_port_of(__u32 ifindex)
 	return bpf_map_lookup_elem(&ng_fast_ports, &ifindex);
 }
 
+/* A frame's length as ngd sees it, and the nodes count it: an outer tag
+ * the kernel took out of band (skb_vlan_untag) inline again. */
+static __always_inline __u32
+ng_fast_len(const struct __sk_buff *skb)
+{
+	return skb->len + (skb->vlan_present ? 4 : 0);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
@@ -356,7 +364,7 @@ ng_fast_br_flood(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 first,
 	struct ng_fast_brflood f = { .skb = skb,
 		.group = bridge,
 		.in = in,
-		.len = skb->len,
+		.len = ng_fast_len(skb),
 		.first = first,
 		.dev = skb->ifindex };
 	__u32 left = n > first ? n - first : 0;
@@ -483,7 +491,7 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	struct ng_fast_bpf_brcache *c = NULL;
 	struct ng_fast_bpf_port *wp;
 	__u32 *n, out, oslot, zero = 0, gen = 0, *g, cslot, wire;
-	__u32 len = skb->len, manycast = 0;
+	__u32 len = ng_fast_len(skb), manycast = 0;
 	__u64 now;
 	int cacheable = 0, verdict;
 
@@ -742,7 +750,7 @@ ng_fast_vlf_in(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	tci = skb->vlan_tci;
 	if (bpf_skb_vlan_pop(skb) != 0)
 		return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
-	len = skb->len;
+	len = ng_fast_len(skb);
 	verdict = ng_fast_bridge(skb, bridge, key, slot);
 	if (verdict < 0) {
 		if (bpf_skb_vlan_push(skb, (__be16)proto, (__u16)tci) != 0)
@@ -959,7 +967,7 @@ ng_fast_port(struct __sk_buff *skb)
 	if (p->mode == NG_FAST_BPF_DIRECT && p->peer != 0) {
 		if (st != NULL) {
 			st->fast_pkts++;
-			st->fast_bytes += skb->len;
+			st->fast_bytes += ng_fast_len(skb);
 			st->fast_segs += skb->gso_segs ? skb->gso_segs : 1;
 		}
 		return bpf_redirect_peer(p->peer, 0);
@@ -971,7 +979,7 @@ ng_fast_port(struct __sk_buff *skb)
 		if (n != NULL && *n <= NG_FAST_BPF_FLOOD_MAX) {
 			if (st != NULL) {
 				st->fast_pkts++;
-				st->fast_bytes += skb->len;
+				st->fast_bytes += ng_fast_len(skb);
 				st->fast_segs += skb->gso_segs ?
 				    skb->gso_segs :
 				    1;
@@ -980,7 +988,7 @@ ng_fast_port(struct __sk_buff *skb)
 		}
 	}
 	if (p->mode == NG_FAST_BPF_BRIDGE) {
-		__u32 len = skb->len, segs = skb->gso_segs;
+		__u32 len = ng_fast_len(skb), segs = skb->gso_segs;
 		int verdict = ng_fast_bridge(skb, p->peer, ifindex, id);
 
 		if (verdict >= 0) {
@@ -993,8 +1001,7 @@ ng_fast_port(struct __sk_buff *skb)
 		}
 	}
 	if (p->mode == NG_FAST_BPF_VLAN) {
-		/* counted as ngd would see it: an out-of-band tag inline */
-		__u32 len = skb->len + (skb->vlan_present ? 4 : 0);
+		__u32 len = ng_fast_len(skb);
 		__u32 segs = skb->gso_segs;
 		int verdict = ng_fast_vlan(skb, p->peer, ifindex);
 

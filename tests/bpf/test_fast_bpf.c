@@ -195,9 +195,11 @@ br(uint32_t ifindex)
 	if (v != NULL && bpf_map_lookup_elem(brstats, &slot, v) == 0)
 		for (int i = 0; i < ncpu; i++) {
 			sum.recv_pkts += v[i].recv_pkts;
+			sum.recv_octets += v[i].recv_octets;
 			sum.recv_bcast += v[i].recv_bcast;
 			sum.recv_unknown += v[i].recv_unknown;
 			sum.xmit_pkts += v[i].xmit_pkts;
+			sum.xmit_octets += v[i].xmit_octets;
 			sum.xmit_bcast += v[i].xmit_bcast;
 		}
 	free(v);
@@ -239,6 +241,21 @@ fast(uint32_t ifindex)
 	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
 		for (int i = 0; i < ncpu; i++)
 			n += v[i].fast_pkts;
+	free(v);
+	return n;
+}
+
+/* Bytes port ifindex's program forwarded in the kernel. */
+static uint64_t
+fast_bytes(uint32_t ifindex)
+{
+	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint32_t id = idof(ifindex);
+	uint64_t n = 0;
+
+	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			n += v[i].fast_bytes;
 	free(v);
 	return n;
 }
@@ -306,17 +323,17 @@ full_cases(uint32_t a)
  * id from the out-of-band tag ng_fast_port pushed, which a test run
  * cannot set: a shim program pushes it (the id in skb->mark, which a
  * test run sets) and tail-calls ng_fast_slowq, whose verdict is the
- * run's.
+ * run's.  The same shim in front of ng_fast_port gives it a frame with
+ * an outer tag out of band, as skb_vlan_untag leaves one at tc ingress.
  */
 static int slowq_shim = -1;
 
 static int
-slowq_shim_load(void)
+shim_load(const char *name)
 {
-	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj,
-	    NG_FAST_BPF_PROG_SLOWQ));
-	int progs = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "slowq_shim", 4, 4,
-	    1, NULL);
+	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, name));
+	int progs = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "tag_shim", 4, 4, 1,
+	    NULL);
 	uint32_t zero = 0;
 	struct bpf_insn insns[] = {
 		/* r6 = skb; r3 = skb->mark & 0xffff */
@@ -355,8 +372,8 @@ slowq_shim_load(void)
 
 	if (progs < 0 || bpf_map_update_elem(progs, &zero, &prog, BPF_ANY) != 0)
 		return -1;
-	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "slowq_shim", "GPL",
-	    insns, sizeof(insns) / sizeof(insns[0]), NULL);
+	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "tag_shim", "GPL", insns,
+	    sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
 /* ng_fast_slowq's verdict on a frame of port id (gso_segs segs). */
@@ -401,6 +418,41 @@ slowq_refused(uint32_t id)
 }
 
 /*
+ * A tagged frame's bytes, counted as the nodes count them: with its
+ * outer tag inline, as ngd sees it (the kernel has it out of band at tc
+ * ingress).  A broadcast with tag VID 10 from A: 68 bytes into the
+ * bridge on A, out of it on B, out of A's eiface (its port's counters,
+ * the eiface's hook's); counted 64 before.
+ */
+static void
+tagged_cases(uint32_t a, uint32_t b)
+{
+	unsigned char f[64] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0,
+		0, 1, 0x88, 0xb5 };
+	struct __sk_buff ctx = { .ifindex = a, .mark = 10 };
+	int shim = shim_load(NG_FAST_BPF_PROG_PORT);
+	struct ng_fast_bpf_brstats ba = br(a), bb = br(b);
+	uint64_t fa = fast_bytes(a);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f,
+	    .data_size_in = sizeof(f), .ctx_in = &ctx,
+	    .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (shim < 0 || bpf_prog_test_run_opts(shim, &o) != 0) {
+		printf("FAIL tagged: the shim: %s\n", strerror(errno));
+		failed = 1;
+		return;
+	}
+	CHECK("tagged broadcast from A: flooded in the kernel",
+	    o.retval == TC_ACT_SHOT && br(b).xmit_pkts == bb.xmit_pkts + 1);
+	CHECK("... 68 bytes in on A, its tag counted",
+	    br(a).recv_octets == ba.recv_octets + 68);
+	CHECK("... 68 bytes out on B",
+	    br(b).xmit_octets == bb.xmit_octets + 68);
+	CHECK("... 68 bytes from A's eiface", fast_bytes(a) == fa + 68);
+	close(shim);
+}
+
+/*
  * Ports 1 and 9 share queue 1 (NG_FAST_BPF_SLOW_Q), whose ring is as
  * ngd wrote it (room 10).  A port alone gets half the room, a second one
  * then what is left of its share; the rest is refused, counted in the
@@ -418,7 +470,7 @@ slowq_cases(void)
 				got;
 	uint64_t r;
 
-	if ((slowq_shim = slowq_shim_load()) < 0) {
+	if ((slowq_shim = shim_load(NG_FAST_BPF_PROG_SLOWQ)) < 0) {
 		printf("FAIL slowq: the shim: %s\n", strerror(errno));
 		failed = 1;
 		return;
@@ -1024,6 +1076,8 @@ main(int argc, char **argv)
 		update(ports, &a, &pa);
 	}
 
+	brport(b, all);
+	tagged_cases(a, b);
 	full_cases(a);
 	slowq_cases();
 	vlan_cases(a, b);
