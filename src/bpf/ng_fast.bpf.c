@@ -292,8 +292,7 @@ ng_fast_br_port(__u32 slot, __u32 key, __u32 bridge)
 /* A vlan node on the bridge (a vport, ng_fast_bpf.h): below, with the
  * vlan nodes' maps. */
 static __always_inline int ng_fast_vl_down(struct __sk_buff *skb, __u32 vport);
-static __always_inline void ng_fast_vl_flood(struct __sk_buff *skb,
-    __u32 vport);
+static __always_inline int ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport);
 static __always_inline int ng_fast_vlf_tag(struct __sk_buff *skb, __u32 fvport);
 
 static __always_inline void
@@ -337,8 +336,10 @@ ng_fast_br_flood_one(__u32 idx, void *arg)
 			return 0;
 	}
 	if (NG_FAST_BPF_IS_VPORT(out)) {
-		ng_fast_br_xmit(slot, f->manycast, f->len);
-		ng_fast_vl_flood(f->skb, out);
+		/* counted out if the vlan node takes it, as the node counts
+		 * a send (ng_bridge_send) */
+		if (ng_fast_vl_flood(f->skb, out))
+			ng_fast_br_xmit(slot, f->manycast, f->len);
 		return 0;
 	}
 	if (bpf_clone_redirect(f->skb, out, 0) == 0)
@@ -563,9 +564,14 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			}
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
+			if (NG_FAST_BPF_IS_VPORT(out)) {
+				/* counted out if the vlan node takes it */
+				verdict = ng_fast_vl_down(skb, out);
+				if (verdict != TC_ACT_SHOT)
+					ng_fast_br_xmit(oslot, 0, len);
+				return verdict;
+			}
 			ng_fast_br_xmit(oslot, 0, len);
-			if (NG_FAST_BPF_IS_VPORT(out))
-				return ng_fast_vl_down(skb, out);
 			/* (an entry of ng_fast_ports only for an uplink) */
 			wp = (op->flags & NG_FAST_BPF_BR_WIRE) ?
 			    ng_fast_port_of(out) :
@@ -659,6 +665,20 @@ ng_fast_vl_count(__u32 port, __u32 len)
 
 #define NG_FAST_VLAN_DROP (-2)
 
+/*
+ * Whether bpf_skb_vlan_pop can take the out-of-band tag off: it moves an
+ * inline tag behind it out of band too (skb_vlan_pop), and fails with
+ * the outer tag gone if the frame is cut short in that one (under 18
+ * bytes): such a frame is ngd's, untouched (the vlan node passes it on).
+ */
+static __always_inline int
+ng_fast_vl_poppable(const struct __sk_buff *skb)
+{
+	return skb->len >= 18 ||
+	    (skb->protocol != bpf_htons(0x8100) &&
+		skb->protocol != bpf_htons(0x88a8));
+}
+
 /* --- vlan filters on bridges (fvports, ng_fast_bpf.h) -------------------- */
 
 struct {
@@ -695,17 +715,19 @@ ng_fast_vlf_down(struct __sk_buff *skb, __u32 fvport)
 }
 
 /* A bridge's flood, the fvport's copy: tagged to the trunk, the tag
- * off the frame again for the next member. */
-static __always_inline void
+ * off the frame again for the next member; whether it went. */
+static __always_inline int
 ng_fast_vlf_flood(struct __sk_buff *skb, __u32 fvport)
 {
 	struct ng_fast_bpf_vlfport *e = bpf_map_lookup_elem(&ng_fast_vlfports,
 	    &fvport);
+	int sent;
 
 	if (e == NULL || bpf_skb_vlan_push(skb, e->proto, e->tci) != 0)
-		return;
-	(void)bpf_clone_redirect(skb, e->trunk, 0);
+		return 0;
+	sent = bpf_clone_redirect(skb, e->trunk, 0) == 0;
 	(void)bpf_skb_vlan_pop(skb);
+	return sent;
 }
 
 /* The fvport of trunk vp's filter for the frame's tag, and its bridge
@@ -744,7 +766,8 @@ ng_fast_vlf_in(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	__u32 bridge = 0, slot = 0, key, proto, tci, len;
 	int verdict;
 
-	if ((key = ng_fast_vlf_of(skb, vp, &bridge, &slot)) == 0)
+	if ((key = ng_fast_vlf_of(skb, vp, &bridge, &slot)) == 0 ||
+	    !ng_fast_vl_poppable(skb))
 		return -1;
 	proto = skb->vlan_proto;
 	tci = skb->vlan_tci;
@@ -792,8 +815,8 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
 	}
 	if (out != NULL) {
-		if (*out == 0)
-			return 0; /* its hook leads elsewhere */
+		if (*out == 0 || !ng_fast_vl_poppable(skb))
+			return 0; /* its hook leads elsewhere, or see above */
 		dst = *out;
 		if (bpf_skb_vlan_pop(skb) != 0)
 			return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
@@ -826,8 +849,9 @@ ng_fast_vl_down(struct __sk_buff *skb, __u32 vport)
 }
 
 /* A bridge's flood, the vport's copy: untagged for a filter's port (the
- * tag back on the frame after), or as it is for nomatch. */
-static __always_inline void
+ * tag back on the frame after), or as it is for nomatch; whether it went
+ * (the vlan node took it). */
+static __always_inline int
 ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 {
 	struct ng_fast_bpf_vlport *vp = bpf_map_lookup_elem(&ng_fast_vlports,
@@ -835,12 +859,10 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	struct ng_fast_bpf_vid k = { .vid = 0 };
 	__u32 *out = NULL, len = skb->len, dst, proto, tci;
 
-	if (NG_FAST_BPF_IS_FVPORT(vport)) {
-		ng_fast_vlf_flood(skb, vport);
-		return;
-	}
+	if (NG_FAST_BPF_IS_FVPORT(vport))
+		return ng_fast_vlf_flood(skb, vport);
 	if (vp == NULL || !(vp->flags & NG_FAST_BPF_VL_TRUNK))
-		return;
+		return 0;
 	k.vlan = vp->vlan;
 	dst = vp->peer;
 	proto = skb->vlan_proto;
@@ -851,8 +873,10 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	}
 	if (out != NULL) {
 		dst = *out;
-		if (dst == 0 || bpf_skb_vlan_pop(skb) != 0)
-			return;
+		/* (not poppable: this copy lost, not the others' tag) */
+		if (dst == 0 || !ng_fast_vl_poppable(skb) ||
+		    bpf_skb_vlan_pop(skb) != 0)
+			return 0;
 		if (bpf_clone_redirect(skb, dst, 0) != 0)
 			dst = 0;
 		(void)bpf_skb_vlan_push(skb, (__be16)proto, (__u16)tci);
@@ -860,10 +884,12 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 		if (skb->vlan_present)
 			len += 4;
 		if (dst == 0 || bpf_clone_redirect(skb, dst, 0) != 0)
-			return;
+			return 0;
 	}
-	if (dst != 0)
-		ng_fast_vl_count(dst, len);
+	if (dst == 0)
+		return 0;
+	ng_fast_vl_count(dst, len);
+	return 1;
 }
 
 /* What a filter's port sends a vport: switched by its bridge, the vport
