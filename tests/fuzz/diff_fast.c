@@ -3,7 +3,9 @@
  * decision 11: "any other node ... takes the userspace path with
  * identical behaviour").  Random graphs of eifaces (a bridge of 2-4,
  * some uplinks, sometimes a small maxhosts; a hub; a direct edge; a
- * vlan node with a trunk, filters and a nomatch) are built twice: as
+ * vlan node with a trunk, filters and a nomatch; a vlan node whose
+ * downstream is a bridge's port (a vport), or whose filters are (an
+ * fvport each)) are built twice: as
  * nodes in-process (the eifaces a socket node's hooks e0..e3), and as
  * the maps ngd writes for them (fastpath*.c), for ng_fast.bpf.c built
  * with its redirects recorded (diff_fast.bpf.c).  The same random
@@ -24,6 +26,7 @@
  */
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <stdarg.h>
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,8 +45,9 @@
 #define NPORTS 4
 #define TAP_IFINDEX 999999 /* the slow path's TAP, as the program sees it */
 
-enum shape { BRIDGE, HUB, DIRECT, VLAN, NSHAPES };
-static const char *const shape_name[] = { "bridge", "hub", "direct", "vlan" };
+enum shape { BRIDGE, HUB, DIRECT, VLAN, VPORT, FVPORT, NSHAPES };
+static const char *const shape_name[] = { "bridge", "hub", "direct", "vlan",
+	"vport", "fvport" };
 
 /* --- random numbers ---------------------------------------------------- */
 
@@ -171,23 +175,44 @@ static const struct ng_socket_ops node_ops = {
 	.gone = node_gone,
 };
 
+/* the eifaces' graph-side ends, as the programs see them */
+static uint32_t ifx[NPORTS];
+
 /* --- the graph ------------------------------------------------------------ */
+
+#define NBPORTS 8
+
+/* A bridge's port: an eiface's (eport, its index), or a vlan node's, with
+ * no device: a vport (its downstream) or an fvport (one of its filters,
+ * vid and tag). */
+struct bport {
+	uint32_t key, slot;
+	char hook[32];   /* the bridge's */
+	int32_t linknum; /* getstats' number */
+	int eport;       /* the eiface, or -1 */
+	uint16_t vid, tag;
+};
 
 struct graph {
 	enum shape shape;
-	unsigned n;              /* ports e0..e(n-1) */
-	char hook[NPORTS][32];   /* the node's hook each port is on */
-	int32_t linknum[NPORTS]; /* a bridge's: getstats' number */
+	unsigned n;            /* eifaces e0..e(n-1) */
+	char on[NPORTS];       /* what each is on: B, H, V or D (direct) */
+	char hook[NPORTS][32]; /* the hook there */
 	struct ng_graph *g;
 	struct fz_client c;
-	struct ng_node *sock, *node; /* node: bridge, hub or vlan */
-	/* vlan */
+	struct ng_node *sock, *br, *hub, *vl;
+	unsigned nb;
+	struct bport bp[NBPORTS];
+	/* the vlan node */
 	uint16_t proto;
 	uint32_t encap, decap;
-	int nomatch;                       /* its port, or -1 */
-	uint16_t vid[NPORTS], tag[NPORTS]; /* a filter port's */
+	int trunk;      /* its downstream's eiface, or -1: a vport */
+	uint32_t vport; /* its downstream's key on the bridge, or 0 */
+	int nomatch;    /* its eiface, or -1 */
+	uint16_t vid[NPORTS], tag[NPORTS]; /* an eiface's filter */
 	bool filter[NPORTS];
-	char desc[256];
+	char desc[384];
+	size_t dlen;
 };
 
 static struct graph G;
@@ -199,122 +224,238 @@ msg(const char *path, uint32_t cookie, uint32_t cmd, const void *arg,
 	return ngt_msg(G.sock, path, cookie, cmd, arg, len);
 }
 
+static void describe(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+static void
+describe(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (G.dlen < sizeof(G.desc))
+		G.dlen += (size_t)vsnprintf(G.desc + G.dlen,
+		    sizeof(G.desc) - G.dlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Eiface k on hook of the node called name (of type, made if none). */
+static void
+eiface_on(unsigned k, char on, const char *type, const char *hook)
+{
+	char us[16], path[8];
+
+	snprintf(us, sizeof(us), "e%u", k);
+	snprintf(path, sizeof(path), "%c:", on);
+	G.on[k] = on;
+	ngt_copy(G.hook[k], hook, sizeof(G.hook[k]));
+	if (ngt_node(G.sock, path) == NULL) {
+		FUZZ_ASSERT(ngt_mkpeer(G.sock, ".", type, us, hook) == 0);
+		FUZZ_ASSERT(ngt_name(G.sock, us,
+				path[0] == 'B'     ? "B" :
+				    path[0] == 'H' ? "H" :
+						     "V") == 0);
+	} else
+		FUZZ_ASSERT(ngt_connect(G.sock, ".", path, us, hook) == 0);
+	describe(" e%u=%c:%s", k, on, hook);
+}
+
+/* The bridge's next port: its hook's name (link or uplink), and what is
+ * on it (eport, or a vlan node's hook vhook). */
+static struct bport *
+bport_new(int eport, const char *vhook)
+{
+	struct bport *b = &G.bp[G.nb];
+	unsigned i = G.nb++;
+
+	FUZZ_ASSERT(G.nb <= NBPORTS);
+	memset(b, 0, sizeof(*b));
+	b->eport = eport;
+	if (rnd(4) == 0 && i > 0) {
+		snprintf(b->hook, sizeof(b->hook), "uplink%u", i);
+		b->linknum = -(int32_t)i;
+	} else {
+		snprintf(b->hook, sizeof(b->hook), "link%u", i);
+		b->linknum = (int32_t)i;
+	}
+	if (eport >= 0) {
+		eiface_on((unsigned)eport, 'B', "bridge", b->hook);
+		b->key = ifx[eport];
+		b->slot = (uint32_t)eport + 1;
+	} else {
+		FUZZ_ASSERT(ngt_connect(G.sock, "V:", "B:", vhook, b->hook) ==
+		    0);
+		b->slot = NG_FAST_BPF_MAX_PORTS + 1 + i;
+		describe(" V:%s=B:%s", vhook, b->hook);
+	}
+	return b;
+}
+
+/* A filter for hook of the vlan node, a VID not taken yet; its tag. */
+static uint16_t
+vlan_filter(const char *hook, bool used[5], uint16_t *vidp)
+{
+	static const uint16_t vids[] = { 0, 1, 10, 20, 4095 };
+	struct ng_vlan_filter f;
+	unsigned i;
+
+	memset(&f, 0, sizeof(f));
+	ngt_copy(f.hook_name, hook, sizeof(f.hook_name));
+	do
+		i = rnd(5);
+	while (used[i]);
+	used[i] = true;
+	f.vid = vids[i];
+	f.pcp = (uint8_t)rnd(8);
+	f.cfi = (uint8_t)rnd(2);
+	FUZZ_ASSERT(msg("V:", NGM_VLAN_COOKIE, NGM_VLAN_ADD_FILTER, &f,
+			sizeof(f)) == 0);
+	*vidp = f.vid;
+	describe(" %s:vid=%u", hook, f.vid);
+	return (uint16_t)(f.vid | f.cfi << 12 | f.pcp << 13);
+}
+
+/* The vlan node's settings: for a vport or fvports, ones ngd mirrors
+ * (fastpath_vlan.c: ngd_vl_complete, ngd_vl_fv_list). */
+static void
+vlan_settings(void)
+{
+	G.proto = rnd(3) == 0 ? 0x88a8 : 0x8100;
+	G.encap = rnd(5) == 0 ? 0 : VLAN_ENCAP_FROM_FILTER;
+	G.decap = rnd(5) == 0;
+	if (G.shape == VPORT && G.nomatch >= 0)
+		G.decap = 0;
+	if (G.shape == FVPORT)
+		G.encap = VLAN_ENCAP_FROM_FILTER;
+	FUZZ_ASSERT(msg("V:", NGM_VLAN_COOKIE, NGM_VLAN_SET_ENCAP_PROTO,
+			&G.proto, sizeof(G.proto)) == 0);
+	FUZZ_ASSERT(msg("V:", NGM_VLAN_COOKIE, NGM_VLAN_SET_ENCAP, &G.encap,
+			sizeof(G.encap)) == 0);
+	FUZZ_ASSERT(msg("V:", NGM_VLAN_COOKIE, NGM_VLAN_SET_DECAP, &G.decap,
+			sizeof(G.decap)) == 0);
+	describe(" proto=%#x encap=%u decap=%u", G.proto, G.encap, G.decap);
+}
+
 static void
 graph_make(void)
 {
-	char us[16];
-	size_t d = 0;
+	bool used[5] = { false };
+	unsigned k;
 
 	memset(&G, 0, sizeof(G));
 	G.shape = (enum shape)rnd(NSHAPES);
 	G.n = G.shape == DIRECT ? 2 : 2 + rnd(NPORTS - 1);
-	if (G.shape == VLAN && G.n < 3)
+	if ((G.shape == VLAN || G.shape == VPORT || G.shape == FVPORT) &&
+	    G.n < 3)
 		G.n = 3;
-	G.nomatch = -1;
+	G.nomatch = G.trunk = -1;
 	FUZZ_ASSERT((G.g = fz_graph(&node_ops)) != NULL);
 	FUZZ_ASSERT((G.sock = fz_socket(G.g, &G.c)) != NULL);
-	d += (size_t)snprintf(G.desc + d, sizeof(G.desc) - d,
-	    "%s:", shape_name[G.shape]);
-	for (unsigned k = 0; k < G.n; k++) {
-		const char *type = NULL;
+	describe("%s:", shape_name[G.shape]);
+	switch (G.shape) {
+	case BRIDGE:
+		for (k = 0; k < G.n; k++)
+			(void)bport_new((int)k, NULL);
+		break;
+	case HUB:
+		for (k = 0; k < G.n; k++) {
+			char h[16];
 
-		snprintf(us, sizeof(us), "e%u", k);
-		switch (G.shape) {
-		case BRIDGE:
-			type = "bridge";
-			if (rnd(4) == 0) {
-				snprintf(G.hook[k], sizeof(G.hook[k]),
-				    "uplink%u", k + 1);
-				G.linknum[k] = -(int32_t)(k + 1);
-			} else {
-				snprintf(G.hook[k], sizeof(G.hook[k]), "link%u",
-				    k);
-				G.linknum[k] = (int32_t)k;
-			}
-			break;
-		case HUB:
-			type = "hub";
-			snprintf(G.hook[k], sizeof(G.hook[k]), "h%u", k);
-			break;
-		case DIRECT:
-			snprintf(G.hook[k], sizeof(G.hook[k]), "-");
-			break;
-		case VLAN:
-			type = "vlan";
-			if (k == 0)
-				snprintf(G.hook[k], sizeof(G.hook[k]),
-				    "downstream");
-			else if (k == G.n - 1 && G.n > 2 && rnd(2) == 0) {
-				snprintf(G.hook[k], sizeof(G.hook[k]),
-				    "nomatch");
-				G.nomatch = (int)k;
-			} else
-				snprintf(G.hook[k], sizeof(G.hook[k]), "f%u",
-				    k);
-			break;
-		default:
-			abort();
+			snprintf(h, sizeof(h), "h%u", k);
+			eiface_on(k, 'H', "hub", h);
 		}
-		if (type != NULL && k == 0) {
-			FUZZ_ASSERT(ngt_mkpeer(G.sock, ".", type, us,
-					G.hook[k]) == 0);
-			FUZZ_ASSERT(ngt_name(G.sock, us, "X") == 0);
-			G.node = ngt_node(G.sock, "X:");
-		} else if (type != NULL)
-			FUZZ_ASSERT(ngt_connect(G.sock, ".", "X:", us,
-					G.hook[k]) == 0);
-		d += (size_t)snprintf(G.desc + d, sizeof(G.desc) - d, " e%u=%s",
-		    k, G.hook[k]);
+		break;
+	case DIRECT:
+		G.on[0] = G.on[1] = 'D';
+		break;
+	case VLAN:
+	case FVPORT:
+		/* e0 the trunk; then (fvport) 1-2 filters on the bridge and
+		 * its eifaces; the rest the vlan node's filters, the last
+		 * maybe its nomatch */
+		eiface_on(0, 'V', "vlan", "downstream");
+		G.trunk = 0;
+		k = 1;
+		if (G.shape == FVPORT) {
+			(void)bport_new((int)k++, NULL);
+			for (unsigned i = 0; i < 1 + rnd(2); i++) {
+				char h[16];
+
+				snprintf(h, sizeof(h), "b%u", i);
+				(void)bport_new(-1, h);
+			}
+			if (k < G.n && rnd(2) == 0)
+				(void)bport_new((int)k++, NULL);
+		}
+		for (; k < G.n; k++) {
+			char h[16];
+
+			if (k == G.n - 1 && k > 1 && rnd(2) == 0) {
+				eiface_on(k, 'V', "vlan", "nomatch");
+				G.nomatch = (int)k;
+			} else {
+				snprintf(h, sizeof(h), "f%u", k);
+				eiface_on(k, 'V', "vlan", h);
+			}
+		}
+		break;
+	case VPORT:
+		/* the bridge's eifaces (1 or 2), the vlan node's downstream
+		 * a port of it; the rest the vlan node's filters, the last
+		 * maybe its nomatch */
+		(void)bport_new(0, NULL);
+		k = 1;
+		if (G.n == 4 && rnd(2) == 0)
+			(void)bport_new((int)k++, NULL);
+		for (; k < G.n; k++) {
+			char h[16];
+
+			if (k == G.n - 1 && k > 1 && rnd(2) == 0) {
+				eiface_on(k, 'V', "vlan", "nomatch");
+				G.nomatch = (int)k;
+			} else {
+				snprintf(h, sizeof(h), "f%u", k);
+				eiface_on(k, 'V', "vlan", h);
+			}
+		}
+		(void)bport_new(-1, "downstream");
+		break;
+	default:
+		abort();
 	}
-	if (G.shape == BRIDGE && rnd(3) == 0) {
+	G.br = ngt_node(G.sock, "B:");
+	G.hub = ngt_node(G.sock, "H:");
+	G.vl = ngt_node(G.sock, "V:");
+	if (G.vl != NULL) {
+		vlan_settings();
+		for (k = 0; k < G.n; k++)
+			if (G.on[k] == 'V' && G.hook[k][0] == 'f') {
+				G.tag[k] = vlan_filter(G.hook[k], used,
+				    &G.vid[k]);
+				G.filter[k] = true;
+			}
+		for (k = 0; k < G.nb; k++) {
+			struct bport *b = &G.bp[k];
+
+			if (b->eport >= 0)
+				continue;
+			if (G.shape == VPORT) {
+				b->key = G.vport = NG_FAST_BPF_VPORT | G.vl->id;
+				continue;
+			}
+			b->tag =
+			    vlan_filter(ng_find_hook(G.br, b->hook)->peer->name,
+				used, &b->vid);
+			b->key = NG_FAST_BPF_FVPORT_KEY(G.vl->id, b->vid);
+		}
+	}
+	if (G.br != NULL && rnd(3) == 0) {
 		uint32_t max = 1 + rnd(4);
 
-		FUZZ_ASSERT(msg("X:", NGM_BRIDGE_COOKIE,
+		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE,
 				NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)) ==
 		    0);
-		d += (size_t)snprintf(G.desc + d, sizeof(G.desc) - d,
-		    " maxhosts=%u", max);
-	}
-	if (G.shape == VLAN) {
-		static const uint16_t vids[] = { 0, 1, 10, 20, 4095 };
-		bool used[5] = { false };
-
-		G.proto = rnd(3) == 0 ? 0x88a8 : 0x8100;
-		G.encap = rnd(5) == 0 ? 0 : VLAN_ENCAP_FROM_FILTER;
-		G.decap = rnd(5) == 0;
-		FUZZ_ASSERT(msg("X:", NGM_VLAN_COOKIE, NGM_VLAN_SET_ENCAP_PROTO,
-				&G.proto, sizeof(G.proto)) == 0);
-		FUZZ_ASSERT(msg("X:", NGM_VLAN_COOKIE, NGM_VLAN_SET_ENCAP,
-				&G.encap, sizeof(G.encap)) == 0);
-		FUZZ_ASSERT(msg("X:", NGM_VLAN_COOKIE, NGM_VLAN_SET_DECAP,
-				&G.decap, sizeof(G.decap)) == 0);
-		for (unsigned k = 1; k < G.n; k++) {
-			struct ng_vlan_filter f;
-			unsigned i;
-
-			if ((int)k == G.nomatch)
-				continue;
-			memset(&f, 0, sizeof(f));
-			ngt_copy(f.hook_name, G.hook[k], sizeof(f.hook_name));
-			do
-				i = rnd(5);
-			while (used[i]);
-			used[i] = true;
-			f.vid = vids[i];
-			f.pcp = (uint8_t)rnd(8);
-			f.cfi = (uint8_t)rnd(2);
-			FUZZ_ASSERT(msg("X:", NGM_VLAN_COOKIE,
-					NGM_VLAN_ADD_FILTER, &f, sizeof(f)) ==
-			    0);
-			G.filter[k] = true;
-			G.vid[k] = f.vid;
-			G.tag[k] = (uint16_t)(f.vid | f.cfi << 12 |
-			    f.pcp << 13);
-			d += (size_t)snprintf(G.desc + d, sizeof(G.desc) - d,
-			    " f%u:vid=%u,tci=%#x", k, f.vid, G.tag[k]);
-		}
-		d += (size_t)snprintf(G.desc + d, sizeof(G.desc) - d,
-		    " proto=%#x encap=%u decap=%u", G.proto, G.encap, G.decap);
+		describe(" maxhosts=%u", max);
 	}
 }
 
@@ -331,8 +472,8 @@ graph_free(void)
 
 static struct bpf_object *obj;
 static int shim, recs, nrec, ports, cfg, pstats, members, groups, brslots,
-    brkeys, hosts, brsstats, brroom, brfull, brgen, vlports, vlvids, vlstats;
-static uint32_t ifx[NPORTS];
+    brkeys, hosts, brsstats, brroom, brfull, brgen, vlports, vlvids, vlstats,
+    vlfports;
 static int ncpu;
 static uint32_t gen;
 
@@ -391,20 +532,21 @@ maps_clear(void)
 	clear_hash(vlports);
 	clear_hash(vlvids);
 	clear_hash(vlstats);
-	for (uint32_t id = 1; id <= NPORTS; id++) {
+	clear_hash(vlfports);
+	for (uint32_t id = 1; id <= NPORTS; id++)
 		put(pstats, &id, zeros);
-		put(brslots, &id, zeros);
-		put(brsstats, &id, zeros);
-		put(brfull, &id, zeros);
+	for (uint32_t i = 0; i < 2 * NBPORTS; i++) {
+		/* the ports' slots, and the vports' past them */
+		uint32_t slot = i < NBPORTS ?
+		    i :
+		    NG_FAST_BPF_MAX_PORTS + 1 + i - NBPORTS;
+
+		put(brslots, &slot, zeros);
+		put(brsstats, &slot, zeros);
+		put(brfull, &slot, zeros);
 	}
 	put(cfg, &zero, &(uint32_t){ TAP_IFINDEX });
 	bump();
-}
-
-static uint32_t
-vlan_tci(int k)
-{
-	return G.tag[k];
 }
 
 /* A bridge's hosts, ports' flags and room written from its node, as
@@ -414,12 +556,14 @@ struct hostw {
 	uint64_t now;
 };
 
-static int
-port_of_hook(const struct ng_hook *h)
+/* The bridge's port on its hook h, or NULL. */
+static struct bport *
+bport_of_hook(const struct ng_hook *h)
 {
-	if (h == NULL || h->peer == NULL || h->peer->node != G.sock)
-		return -1;
-	return h->peer->name[1] - '0';
+	for (unsigned i = 0; h != NULL && i < G.nb; i++)
+		if (strcmp(G.bp[i].hook, h->name) == 0)
+			return &G.bp[i];
+	return NULL;
 }
 
 static void
@@ -428,43 +572,42 @@ push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 	struct hostw *w = arg;
 	struct ng_fast_bpf_mac k = { .bridge = w->bridge };
 	struct ng_fast_bpf_host v = { .seen_ns = w->now };
-	int p = port_of_hook(hook);
+	struct bport *b = bport_of_hook(hook);
 
-	if (p < 0)
+	if (b == NULL)
 		return;
 	memcpy(k.addr, addr, 6);
-	v.ifindex = ifx[p];
-	v.slot = (uint32_t)p + 1;
+	v.ifindex = b->key;
+	v.slot = b->slot;
 	put(hosts, &k, &v);
 }
 
 static void
 bridge_sync(void)
 {
-	const struct ng_switch_methods *sw = G.node->type->switching;
-	struct hostw w = { .bridge = G.node->id };
+	const struct ng_switch_methods *sw = G.br->type->switching;
+	struct hostw w = { .bridge = G.br->id };
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
 	w.now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	for (unsigned k = 0; k < G.n; k++) {
-		struct ng_hook *h = ng_find_hook(G.node, G.hook[k]);
+	for (unsigned i = 0; i < G.nb; i++) {
+		struct ng_hook *h = ng_find_hook(G.br, G.bp[i].hook);
 		struct ng_switch_port sp;
-		struct ng_fast_bpf_brslot bs = { .bridge = G.node->id,
-			.key = ifx[k] };
-		uint32_t slot = k + 1;
+		struct ng_fast_bpf_brslot bs = { .bridge = G.br->id,
+			.key = G.bp[i].key };
 
 		FUZZ_ASSERT(h != NULL);
 		sw->port(h, &sp);
 		bs.flags = (sp.learn ? NG_FAST_BPF_BR_LEARN : 0) |
 		    (sp.send_unknown ? NG_FAST_BPF_BR_UNKNOWN : 0) |
 		    (sp.muted ? NG_FAST_BPF_BR_MUTED : 0);
-		put(brslots, &slot, &bs);
+		put(brslots, &G.bp[i].slot, &bs);
 	}
 	clear_hash(hosts);
-	sw->walk(G.node, push_host, &w);
+	sw->walk(G.br, push_host, &w);
 	if (sw->room != NULL) {
-		int64_t room = sw->room(G.node);
+		int64_t room = sw->room(G.br);
 
 		put(brroom, &w.bridge, &room);
 	}
@@ -477,41 +620,55 @@ static void
 maps_write(void)
 {
 	static uint8_t zeros[256 * sizeof(struct ng_fast_bpf_vlstats)];
-	uint32_t id = G.node != NULL ? G.node->id : 0;
+	uint32_t vid = G.vl != NULL ? G.vl->id : 0;
 
 	for (unsigned k = 0; k < G.n; k++) {
-		struct ng_fast_bpf_port p = { .id = k + 1, .peer = id };
-		struct ng_fast_bpf_member m = { .group = id, .idx = k };
+		struct ng_fast_bpf_port p = { .id = k + 1 };
 
-		switch (G.shape) {
-		case BRIDGE:
+		switch (G.on[k]) {
+		case 'B':
 			p.mode = NG_FAST_BPF_BRIDGE;
-			put(members, &m, &ifx[k]);
-			put(brkeys, &ifx[k], &p.id);
+			p.peer = G.br->id;
 			break;
-		case HUB:
+		case 'H': {
+			struct ng_fast_bpf_member m = { .group = G.hub->id,
+				.idx = k };
+
 			p.mode = NG_FAST_BPF_HUB;
+			p.peer = G.hub->id;
 			put(members, &m, &ifx[k]);
 			break;
-		case DIRECT:
+		}
+		case 'D':
 			p.mode = NG_FAST_BPF_DIRECT;
 			p.peer = ifx[1 - k];
 			break;
-		case VLAN:
+		case 'V':
 			p.mode = NG_FAST_BPF_VLAN;
+			p.peer = vid;
 			break;
 		default:
 			abort();
 		}
 		put(ports, &ifx[k], &p);
 	}
-	if (G.shape == BRIDGE || G.shape == HUB)
-		put(groups, &id, &G.n);
-	if (G.shape == BRIDGE)
+	if (G.hub != NULL)
+		put(groups, &G.hub->id, &G.n);
+	if (G.br != NULL) {
+		for (unsigned i = 0; i < G.nb; i++) {
+			struct ng_fast_bpf_member m = { .group = G.br->id,
+				.idx = i };
+
+			put(members, &m, &G.bp[i].key);
+			put(brkeys, &G.bp[i].key, &G.bp[i].slot);
+		}
+		put(groups, &G.br->id, &G.nb);
 		bridge_sync();
-	if (G.shape == VLAN && (G.proto == 0x8100 || G.proto == 0x88a8)) {
+	}
+	if (G.vl != NULL && (G.proto == 0x8100 || G.proto == 0x88a8)) {
 		/* ngd_vl_want_node */
-		struct ng_fast_bpf_vlport tp = { .vlan = id,
+		uint32_t trunk = G.trunk >= 0 ? ifx[G.trunk] : G.vport;
+		struct ng_fast_bpf_vlport tp = { .vlan = vid,
 			.flags = NG_FAST_BPF_VL_TRUNK,
 			.proto = htons(G.proto) };
 
@@ -519,21 +676,21 @@ maps_write(void)
 			tp.peer = ifx[G.nomatch];
 			put(vlstats, &tp.peer, zeros);
 		}
-		put(vlports, &ifx[0], &tp);
+		put(vlports, &trunk, &tp);
 		if (G.nomatch >= 0) {
-			struct ng_fast_bpf_vlport np = { .vlan = id,
-				.peer = ifx[0],
+			struct ng_fast_bpf_vlport np = { .vlan = vid,
+				.peer = trunk,
 				.proto = htons(G.proto) };
 
 			put(vlports, &ifx[G.nomatch], &np);
 		}
-		for (unsigned k = 1; k < G.n; k++) {
-			struct ng_fast_bpf_vid v = { .vlan = id,
+		for (unsigned k = 0; k < G.n; k++) {
+			struct ng_fast_bpf_vid v = { .vlan = vid,
 				.vid = G.vid[k] };
-			struct ng_fast_bpf_vlport fp = { .vlan = id,
-				.peer = ifx[0],
+			struct ng_fast_bpf_vlport fp = { .vlan = vid,
+				.peer = trunk,
 				.proto = htons(G.proto),
-				.tci = (uint16_t)vlan_tci((int)k),
+				.tci = G.tag[k],
 				.flags = NG_FAST_BPF_VL_TAG };
 
 			if (!G.filter[k])
@@ -542,6 +699,22 @@ maps_write(void)
 			put(vlstats, &ifx[k], zeros);
 			if (G.encap & VLAN_ENCAP_FROM_FILTER)
 				put(vlports, &ifx[k], &fp);
+		}
+		for (unsigned i = 0; G.shape == FVPORT && i < G.nb; i++) {
+			struct bport *b = &G.bp[i];
+			struct ng_fast_bpf_vid v = { .vlan = vid,
+				.vid = b->vid };
+			struct ng_fast_bpf_vlfport e = { .vlan = vid,
+				.trunk = trunk,
+				.proto = htons(G.proto),
+				.tci = b->tag };
+			uint32_t zero = 0;
+
+			if (b->eport >= 0)
+				continue;
+			put(vlfports, &b->key, &e);
+			put(vlvids, &v, &zero);
+			put(vlstats, &b->key, zeros);
 		}
 	}
 	bump();
@@ -650,7 +823,7 @@ node_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 
 	if (s->n < 64) {
 		memcpy(s->h[s->n].addr, addr, 6);
-		s->h[s->n++].port = port_of_hook(hook);
+		s->h[s->n++].port = (int)(bport_of_hook(hook) - G.bp);
 	}
 }
 
@@ -663,18 +836,18 @@ tables(struct hostset *node, struct hostset *map)
 
 	memset(node, 0, sizeof(*node));
 	memset(map, 0, sizeof(*map));
-	G.node->type->switching->walk(G.node, node_host, node);
+	G.br->type->switching->walk(G.br, node_host, node);
 	while (bpf_map_get_next_key(hosts, prev, &nk) == 0) {
 		k = nk;
 		prev = &k;
 		if (bpf_map_lookup_elem(hosts, &k, &v) != 0 ||
-		    k.bridge != G.node->id || map->n >= 64)
+		    k.bridge != G.br->id || map->n >= 64)
 			continue;
 		memcpy(map->h[map->n].addr, k.addr, 6);
 		map->h[map->n].port = -1;
-		for (int p = 0; p < (int)G.n; p++)
-			if (v.ifindex == ifx[p])
-				map->h[map->n].port = p;
+		for (int i = 0; i < (int)G.nb; i++)
+			if (v.ifindex == G.bp[i].key)
+				map->h[map->n].port = i;
 		map->n++;
 	}
 	qsort(node->h, node->n, sizeof(node->h[0]), host_cmp);
@@ -686,9 +859,10 @@ hosts_print(const char *side, const struct hostset *s)
 {
 	printf("  %s's hosts:", side);
 	for (unsigned i = 0; i < s->n; i++)
-		printf(" %02x:%02x:%02x:%02x:%02x:%02x@e%d", s->h[i].addr[0],
+		printf(" %02x:%02x:%02x:%02x:%02x:%02x@%s", s->h[i].addr[0],
 		    s->h[i].addr[1], s->h[i].addr[2], s->h[i].addr[3],
-		    s->h[i].addr[4], s->h[i].addr[5], s->h[i].port);
+		    s->h[i].addr[4], s->h[i].addr[5],
+		    s->h[i].port >= 0 ? G.bp[s->h[i].port].hook : "?");
 	printf("\n");
 }
 
@@ -700,14 +874,14 @@ struct counts {
 static void
 node_counts(struct counts *c)
 {
-	for (unsigned k = 0; k < G.n; k++) {
+	for (unsigned k = 0; k < G.nb; k++) {
 		struct ng_bridge_link_stats st;
 
 		memset(&st, 0, sizeof(st));
 		free(last_msg);
 		last_msg = NULL;
-		if (msg("X:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS,
-			&G.linknum[k], sizeof(G.linknum[k])) == 0 &&
+		if (msg("B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_STATS,
+			&G.bp[k].linknum, sizeof(G.bp[k].linknum)) == 0 &&
 		    last_msg != NULL && last_msg->header.arglen == sizeof(st))
 			memcpy(&st, last_msg->data, sizeof(st));
 		c[k] = (struct counts){ st.recvPackets, st.recvOctets,
@@ -723,8 +897,8 @@ prog_counts(struct counts *c)
 	struct ng_fast_bpf_brstats v[256];
 	uint64_t full[256];
 
-	for (unsigned k = 0; k < G.n; k++) {
-		uint32_t slot = k + 1;
+	for (unsigned k = 0; k < G.nb; k++) {
+		uint32_t slot = G.bp[k].slot;
 
 		memset(&c[k], 0, sizeof(c[k]));
 		if (bpf_map_lookup_elem(brsstats, &slot, v) == 0)
@@ -773,8 +947,11 @@ port_counts(struct pcounts *c)
 			c[k].in_pkts = h->stats.xmit_frames;
 			c[k].in_bytes = h->stats.xmit_octets;
 		}
-		if (G.node != NULL &&
-		    (h = ng_find_hook(G.node, G.hook[k])) != NULL) {
+		if (G.on[k] != 'D' &&
+		    (h = ng_find_hook(G.on[k] == 'B' ? G.br :
+			     G.on[k] == 'H'          ? G.hub :
+						       G.vl,
+			 G.hook[k])) != NULL) {
 			c[k].out_pkts = h->stats.xmit_frames;
 			c[k].out_bytes = h->stats.xmit_octets;
 		}
@@ -920,6 +1097,16 @@ untestable(const uint8_t *f, uint32_t len)
 	    (type == 0x86dd && len < 14 + 40);
 }
 
+/* Whether eiface j's frames from the vlan node are counted in
+ * ng_fast_vlstats: a filter's or nomatch (those to the trunk are its
+ * filters' and nomatch's own, in ng_fast_pstats). */
+static bool
+vl_counted(int j)
+{
+	return G.on[j] == 'V' && j != G.trunk &&
+	    (j != G.nomatch || G.decap == 0);
+}
+
 /* The ports' counters moved alike: the frame from port k of len bytes,
  * to ngd (slow) or decided by the program. */
 static void
@@ -945,13 +1132,13 @@ port_check(const struct pcounts *q0, int k, uint32_t len, bool slow,
 			what = "fast_pkts";
 		else if (!slow && q1[j].fast_bytes - q0[j].fast_bytes != in_b)
 			what = "fast_bytes";
-		else if (!slow && G.shape == VLAN &&
+		else if (!slow && vl_counted(j) &&
 		    q1[j].vl_pkts - q0[j].vl_pkts !=
-			(k == 0 ? q1[j].out_pkts - q0[j].out_pkts : 0))
+			q1[j].out_pkts - q0[j].out_pkts)
 			what = "vlstats pkts";
-		else if (!slow && G.shape == VLAN &&
+		else if (!slow && vl_counted(j) &&
 		    q1[j].vl_bytes - q0[j].vl_bytes !=
-			(k == 0 ? q1[j].out_bytes - q0[j].out_bytes : 0))
+			q1[j].out_bytes - q0[j].out_bytes)
 			what = "vlstats bytes";
 		if (what == NULL)
 			continue;
@@ -970,7 +1157,7 @@ frame_one(void)
 {
 	static uint8_t f[2048];
 	static struct outcome prog;
-	struct counts nc0[NPORTS], nc1[NPORTS], pc0[NPORTS], pc1[NPORTS];
+	struct counts nc0[NBPORTS], nc1[NBPORTS], pc0[NBPORTS], pc1[NBPORTS];
 	struct pcounts q0[NPORTS];
 	uint32_t len = frame_make(f);
 	int k = (int)rnd(G.n);
@@ -978,7 +1165,7 @@ frame_one(void)
 	char why[160] = "", us[16], name[96];
 
 	frames++;
-	if (G.shape == BRIDGE) {
+	if (G.br != NULL) {
 		node_counts(nc0);
 		prog_counts(pc0);
 	}
@@ -1026,7 +1213,7 @@ frame_one(void)
 		slow_frames++;
 		if (prog.n != 0 && diverge("copies and to ngd"))
 			printf("DIVERGE copies and to ngd: graph %s\n", G.desc);
-		if (G.shape == BRIDGE)
+		if (G.br != NULL)
 			bridge_sync();
 		port_check(q0, k, len, true, f);
 		return;
@@ -1047,7 +1234,7 @@ frame_one(void)
 			outcome_print("node", &node_out);
 		}
 	}
-	if (G.shape == BRIDGE) {
+	if (G.br != NULL) {
 		struct hostset hn, hm;
 
 		tables(&hn, &hm);
@@ -1068,7 +1255,7 @@ frame_one(void)
 		}
 		node_counts(nc1);
 		prog_counts(pc1);
-		for (unsigned j = 0; j < G.n; j++) {
+		for (unsigned j = 0; j < G.nb; j++) {
 			uint64_t *a0 = &nc0[j].rp, *a1 = &nc1[j].rp;
 			uint64_t *b0 = &pc0[j].rp, *b1 = &pc1[j].rp;
 			static const char *const what[] = { "recvPackets",
@@ -1084,12 +1271,12 @@ frame_one(void)
 				    what[i]);
 				if (diverge(name)) {
 					printf("DIVERGE %s: node +%llu, "
-					       "program +%llu on e%u\n"
+					       "program +%llu on B:%s\n"
 					       "  graph %s, from e%d\n",
 					    name,
 					    (unsigned long long)(a1[i] - a0[i]),
 					    (unsigned long long)(b1[i] - b0[i]),
-					    j, G.desc, k);
+					    G.bp[j].hook, G.desc, k);
 					hexdump("in", f, len);
 				}
 			}
@@ -1103,7 +1290,7 @@ tick(void)
 {
 	fz_now += rnd(8) == 0 ? 30000 + rnd(40000) : rnd(2500);
 	(void)ng_timers_run(G.g);
-	if (G.shape == BRIDGE)
+	if (G.br != NULL)
 		bridge_sync();
 }
 
@@ -1172,6 +1359,7 @@ prog_load(const char *path)
 	vlports = mapfd(NG_FAST_BPF_MAP_VLPORTS);
 	vlvids = mapfd(NG_FAST_BPF_MAP_VLVIDS);
 	vlstats = mapfd(NG_FAST_BPF_MAP_VLSTATS);
+	vlfports = mapfd(NG_FAST_BPF_MAP_VLFPORTS);
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0 || ncpu > 256)
 		exit(2);
