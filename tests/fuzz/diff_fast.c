@@ -15,8 +15,10 @@
  * out-of-band tag written inline), must be the same; a frame the
  * program gives ngd is the node's to decide (its tag and bytes are
  * checked), after which the maps are written from the node as ngd
- * would.  After each frame the program decided: a bridge's hosts map
- * is the node's table, its counters moved as the node's did.
+ * would (and after time passes, or a client's message to the bridge:
+ * reset, setconfig, setmaxhosts).  After each frame the program decided:
+ * a bridge's hosts map is the node's table, its counters moved as the
+ * node's did.
  * Needs root: it runs in a network namespace of its own, with four veth
  * ends for the programs to run as.
  * usage: diff_fast OBJECT [SEED [GRAPHS [FRAMES]]]
@@ -1294,6 +1296,35 @@ tick(void)
 		bridge_sync();
 }
 
+/* A client's message to the bridge (a reset, a new config, a new
+ * maxhosts), and ngd's write-back before its reply. */
+static void
+bridge_msg(void)
+{
+	struct ng_bridge_config conf = { .debugLevel = 1,
+		.loopTimeout = 1 + rnd(60),
+		.maxStaleness = 2 + rnd(900),
+		.minStableAge = rnd(3) };
+	uint32_t max = 1 + rnd(6);
+
+	switch (rnd(3)) {
+	case 0:
+		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_RESET, NULL,
+				0) == 0);
+		break;
+	case 1:
+		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
+				&conf, sizeof(conf)) == 0);
+		break;
+	default:
+		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE,
+				NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)) ==
+		    0);
+		break;
+	}
+	bridge_sync();
+}
+
 /* --- setup ------------------------------------------------------------------- */
 
 static void
@@ -1390,6 +1421,8 @@ main(int argc, char **argv)
 		for (unsigned long i = 0; i < nframes; i++) {
 			if (rnd(32) == 0)
 				tick();
+			if (G.br != NULL && rnd(64) == 0)
+				bridge_msg();
 			frame_one();
 			if (G.c.node == NULL)
 				break;
