@@ -44,7 +44,12 @@
 #include "ng_fast_bpf.h"
 #include "diff_fast.h"
 
-#define NPORTS 4
+#define NREAL 4 /* eifaces a frame may come from: veth ends */
+/* A hub or bridge this wide floods in two slices (NG_FAST_BPF_FLOOD_SLICE
+ * copies a run): its eifaces past NREAL only receive, their ifindexes
+ * made up (the program's copies are recorded, not sent). */
+#define NPORTS 72
+#define FAKE_IFINDEX 1000000
 #define TAP_IFINDEX 999999 /* the slow path's TAP, as the program sees it */
 
 enum shape { BRIDGE, HUB, DIRECT, VLAN, VPORT, FVPORT, NSHAPES };
@@ -54,6 +59,10 @@ static const char *const shape_name[] = { "bridge", "hub", "direct", "vlan",
 /* --- random numbers ---------------------------------------------------- */
 
 static uint64_t rng;
+
+/* what a campaign ran */
+static unsigned long frames, graphs, wide, slices, slow_frames, kernel_drops,
+    untested, diverged;
 
 static uint32_t
 rnd(uint32_t n)
@@ -145,7 +154,7 @@ node_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	struct out *o;
 
 	(void)conn;
-	FUZZ_ASSERT(hook[0] == 'e' && hook[1] >= '0' && hook[1] < '0' + NPORTS);
+	FUZZ_ASSERT(hook[0] == 'e' && atoi(hook + 1) < NPORTS);
 	if (node_out.n >= FZD_MAXREC || pkt->len < 12 || pkt->len > FZD_SNAP)
 		return 0;
 	if (vlan_runt(pkt->data, pkt->len) && !pkt->vlan_tagged) {
@@ -154,7 +163,7 @@ node_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 		return 0;
 	}
 	o = &node_out.o[node_out.n++];
-	o->port = hook[1] - '0';
+	o->port = atoi(hook + 1);
 	if (pkt->vlan_tagged)
 		o->len = inline_tag(o->data, pkt->data, pkt->len, htons(0x8100),
 		    pkt->vlan_tag);
@@ -182,7 +191,7 @@ static uint32_t ifx[NPORTS];
 
 /* --- the graph ------------------------------------------------------------ */
 
-#define NBPORTS 8
+#define NBPORTS (NPORTS + 4)
 
 /* A bridge's port: an eiface's (eport, its index), or a vlan node's, with
  * no device: a vport (its downstream) or an fvport (one of its filters,
@@ -346,7 +355,9 @@ graph_make(void)
 
 	memset(&G, 0, sizeof(G));
 	G.shape = (enum shape)rnd(NSHAPES);
-	G.n = G.shape == DIRECT ? 2 : 2 + rnd(NPORTS - 1);
+	G.n = G.shape == DIRECT ? 2 : 2 + rnd(NREAL - 1);
+	if ((G.shape == BRIDGE || G.shape == HUB) && rnd(8) == 0)
+		G.n = NG_FAST_BPF_FLOOD_SLICE + 2 + rnd(NPORTS - 65);
 	if ((G.shape == VLAN || G.shape == VPORT || G.shape == FVPORT) &&
 	    G.n < 3)
 		G.n = 3;
@@ -787,6 +798,7 @@ prog_run(int k, const uint8_t *f, uint32_t len, uint32_t mark,
 			memcpy(buf, r.data, blen);
 		if (r.kind == FZD_CLONE_IN) {
 			/* a flood's next slice, back on port's ingress */
+			slices++;
 			if (prog_run(port, buf, blen, r.mark, oc, why,
 				whylen) != 0)
 				return -1;
@@ -1042,8 +1054,6 @@ static struct {
 	unsigned count;
 } classes[CLASSES];
 static unsigned nclasses, shown_max = 3;
-static unsigned long frames, graphs, slow_frames, kernel_drops, untested,
-    diverged;
 
 static void
 hexdump(const char *what, const uint8_t *p, uint32_t len)
@@ -1162,7 +1172,7 @@ frame_one(void)
 	struct counts nc0[NBPORTS], nc1[NBPORTS], pc0[NBPORTS], pc1[NBPORTS];
 	struct pcounts q0[NPORTS];
 	uint32_t len = frame_make(f);
-	int k = (int)rnd(G.n);
+	int k = (int)rnd(G.n < NREAL ? G.n : NREAL);
 	struct ng_pkt *p;
 	char why[160] = "", us[16], name[96];
 
@@ -1340,13 +1350,15 @@ netns_setup(void)
 	if (system("ip link add fzd0 type veth peer name fzd1 && "
 		   "ip link add fzd2 type veth peer name fzd3") != 0)
 		exit(2);
-	for (unsigned k = 0; k < NPORTS; k++) {
+	for (unsigned k = 0; k < NREAL; k++) {
 		char name[8];
 
 		snprintf(name, sizeof(name), "fzd%u", k);
 		if ((ifx[k] = if_nametoindex(name)) == 0)
 			exit(2);
 	}
+	for (unsigned k = NREAL; k < NPORTS; k++)
+		ifx[k] = FAKE_IFINDEX + k;
 	/* one CPU: the bridges' flow cache is per CPU */
 	CPU_ZERO(&cpu);
 	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &cpu);
@@ -1418,7 +1430,10 @@ main(int argc, char **argv)
 		maps_clear();
 		graph_make();
 		maps_write();
-		for (unsigned long i = 0; i < nframes; i++) {
+		wide += G.n > NREAL;
+		/* a wide one's frames cost dozens of copies and counters */
+		for (unsigned long i = 0;
+		     i < (G.n > NREAL ? nframes / 8 + 1 : nframes); i++) {
 			if (rnd(32) == 0)
 				tick();
 			if (G.br != NULL && rnd(64) == 0)
@@ -1429,11 +1444,13 @@ main(int argc, char **argv)
 		}
 		graph_free();
 	}
-	printf("# seed %llu: %lu graphs, %lu frames (%lu to ngd, %lu "
-	       "dropped by the kernel before tc, %lu a test run refuses; "
-	       "%lu copies no interface could get), %lu diverged\n",
-	    (unsigned long long)seed, graphs, frames, slow_frames, kernel_drops,
-	    untested, undeliverable, diverged);
+	printf("# seed %llu: %lu graphs (%lu flooding in slices: %lu "
+	       "slices re-run), %lu frames "
+	       "(%lu to ngd, %lu dropped by the kernel before tc, %lu a test "
+	       "run refuses; %lu copies no interface could get), "
+	       "%lu diverged\n",
+	    (unsigned long long)seed, graphs, wide, slices, frames, slow_frames,
+	    kernel_drops, untested, undeliverable, diverged);
 	for (unsigned i = 0; i < nclasses; i++)
 		printf("# %6u  %s\n", classes[i].count, classes[i].name);
 	free(last_msg);

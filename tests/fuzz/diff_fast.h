@@ -8,8 +8,8 @@
 
 #include <linux/types.h>
 
-#define FZD_SNAP 1536 /* bytes of a frame kept, the most it sends */
-#define FZD_MAXREC 64 /* records a run */
+#define FZD_SNAP 1536  /* bytes of a frame kept, the most it sends */
+#define FZD_MAXREC 160 /* records a run */
 #define FZD_MAP_RECS "fzd_recs"
 #define FZD_MAP_NREC "fzd_nrec"
 #define FZD_MAP_PROGS "fzd_progs"

@@ -15,7 +15,7 @@ rc=$?
 printf '%s\n' "$out" | sed -n 's/^# /    /p'
 if [ "$rc" -eq 0 ]; then
 	ok "the fast path decides as the nodes: $(printf '%s\n' "$out" |
-		sed -n 's/^# seed [0-9]*: \([0-9]* graphs, [0-9]* frames\).*/\1/p')"
+		sed -nE "s/^# seed [0-9]+: ([0-9]+ graphs).*, ([0-9]+ frames) .*/\\1, \\2/p")"
 else
 	fail "the fast path and the nodes diverged (exit $rc)"
 	printf '%s\n' "$out" | grep -A8 '^DIVERGE' | head -n 40 | sed 's/^/    /'
