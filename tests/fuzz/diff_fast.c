@@ -347,6 +347,23 @@ vlan_settings(void)
 	describe(" proto=%#x encap=%u decap=%u", G.proto, G.encap, G.decap);
 }
 
+/* Eifaces k.. on the vlan node's filters, the last maybe its nomatch. */
+static void
+vlan_eifaces(unsigned k)
+{
+	for (; k < G.n; k++) {
+		char h[16];
+
+		if (k == G.n - 1 && k > 1 && rnd(2) == 0) {
+			eiface_on(k, 'V', "vlan", "nomatch");
+			G.nomatch = (int)k;
+		} else {
+			snprintf(h, sizeof(h), "f%u", k);
+			eiface_on(k, 'V', "vlan", h);
+		}
+	}
+}
+
 static void
 graph_make(void)
 {
@@ -400,17 +417,7 @@ graph_make(void)
 			if (k < G.n && rnd(2) == 0)
 				(void)bport_new((int)k++, NULL);
 		}
-		for (; k < G.n; k++) {
-			char h[16];
-
-			if (k == G.n - 1 && k > 1 && rnd(2) == 0) {
-				eiface_on(k, 'V', "vlan", "nomatch");
-				G.nomatch = (int)k;
-			} else {
-				snprintf(h, sizeof(h), "f%u", k);
-				eiface_on(k, 'V', "vlan", h);
-			}
-		}
+		vlan_eifaces(k);
 		break;
 	case VPORT:
 		/* the bridge's eifaces (1 or 2), the vlan node's downstream
@@ -420,17 +427,7 @@ graph_make(void)
 		k = 1;
 		if (G.n == 4 && rnd(2) == 0)
 			(void)bport_new((int)k++, NULL);
-		for (; k < G.n; k++) {
-			char h[16];
-
-			if (k == G.n - 1 && k > 1 && rnd(2) == 0) {
-				eiface_on(k, 'V', "vlan", "nomatch");
-				G.nomatch = (int)k;
-			} else {
-				snprintf(h, sizeof(h), "f%u", k);
-				eiface_on(k, 'V', "vlan", h);
-			}
-		}
+		vlan_eifaces(k);
 		(void)bport_new(-1, "downstream");
 		break;
 	default:
