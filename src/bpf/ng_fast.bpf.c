@@ -829,6 +829,30 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	return dst;
 }
 
+/*
+ * A frame from the bridge that ng_fast_vl_trunk left alone because its
+ * tag cannot come off (ng_fast_vl_poppable), though its VID's filter
+ * leads to a port: the vlan node takes it, for an interface that cannot
+ * carry a tagged frame this short (skb_vlan_untag drops it there, and
+ * ng_fast_tap one from ngd): counted as the node sends it, not sent.
+ * Whether it was one.
+ */
+static __always_inline int
+ng_fast_vl_lost(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
+{
+	struct ng_fast_bpf_vid k = { .vlan = vp->vlan,
+		.vid = skb->vlan_tci & 0x0fff };
+	__u32 *out;
+
+	if (ng_fast_vl_poppable(skb) || !skb->vlan_present ||
+	    skb->vlan_proto != vp->proto ||
+	    (out = bpf_map_lookup_elem(&ng_fast_vlvids, &k)) == NULL ||
+	    *out == 0)
+		return 0;
+	ng_fast_vl_count(*out, skb->len);
+	return 1;
+}
+
 /* What a bridge sends the vport: to its port, or dropped where the vlan
  * node drops it (no nomatch hook). */
 static __always_inline int
@@ -843,6 +867,8 @@ ng_fast_vl_down(struct __sk_buff *skb, __u32 vport)
 	if (vp == NULL || !(vp->flags & NG_FAST_BPF_VL_TRUNK))
 		return TC_ACT_SHOT;
 	dst = ng_fast_vl_trunk(skb, vp);
+	if (dst == 0 && ng_fast_vl_lost(skb, vp))
+		return TC_ACT_STOLEN; /* taken (counted out), not carried */
 	if (dst <= 0)
 		return TC_ACT_SHOT;
 	return bpf_redirect_peer((__u32)dst, 0);
@@ -873,9 +899,13 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	}
 	if (out != NULL) {
 		dst = *out;
-		/* (not poppable: this copy lost, not the others' tag) */
-		if (dst == 0 || !ng_fast_vl_poppable(skb) ||
-		    bpf_skb_vlan_pop(skb) != 0)
+		if (dst == 0)
+			return 0;
+		if (!ng_fast_vl_poppable(skb)) { /* as ng_fast_vl_lost */
+			ng_fast_vl_count(dst, len);
+			return 1; /* (the others keep the tag) */
+		}
+		if (bpf_skb_vlan_pop(skb) != 0)
 			return 0;
 		if (bpf_clone_redirect(skb, dst, 0) != 0)
 			dst = 0;

@@ -750,7 +750,8 @@ prog_run(int k, const uint8_t *f, uint32_t len, uint32_t mark,
 		snprintf(why, whylen, "test run: %s", strerror(errno));
 		return -1;
 	}
-	if (o.retval != TC_ACT_SHOT && o.retval != TC_ACT_REDIRECT) {
+	if (o.retval != TC_ACT_SHOT && o.retval != TC_ACT_REDIRECT &&
+	    o.retval != TC_ACT_STOLEN) {
 		snprintf(why, whylen, "verdict %u", o.retval);
 		return -1;
 	}
