@@ -490,6 +490,20 @@ $(FAST_SKEL_USERS): $(B)/bpf/ng_fast.skel.h
 $(FAST_SKEL_USERS): CPPFLAGS += $(BPF_SKEL_CPPFLAGS)
 $(B)/tests-root/test_fast_bpf: $(FAST_BPF_OBJ) src/bpf/ng_fast_bpf.h
 
+# The fast path against the node code (tests/fuzz/diff_fast.c, root):
+# ng_fast.bpf.c built with its redirects recorded (diff_fast.bpf.c) and
+# the engine in-process; tests/system/fast_diff.sh runs it.
+ROOT_TEST_BIN += $(B)/tests-root/diff_fast
+$(B)/bpf/diff_fast.bpf.o: tests/fuzz/diff_fast.bpf.c src/bpf/ng_fast.bpf.c \
+    src/bpf/ng_fast_bpf.h tests/fuzz/diff_fast.h
+	@mkdir -p $(dir $@)
+	$(BPF_CC) $(BPF_CFLAGS) -Itests/fuzz -MMD -MP -c -o $@ $<
+$(B)/tests-root/diff_fast: tests/fuzz/diff_fast.c tests/fuzz/diff_fast.h \
+    tests/fuzz/fuzz.h $(ENGINE_A) $(B)/bpf/diff_fast.bpf.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Isrc/bpf -o $@ $< $(ENGINE_A) \
+	    $(CORE_LIBS) -lbpf
+
 # ngd and the tools built with AddressSanitizer and UBSan, for the golden
 # and system tests (not part of check): `make asan` builds the same
 # programs as `all` into $(ASAN_B) (a second build tree, BPF programs

@@ -70,6 +70,14 @@ ng_fast_port_of(__u32 ifindex)
 	return bpf_map_lookup_elem(&ng_fast_ports, &ifindex);
 }
 
+/* A frame's length as ngd sees it, and the nodes count it: an outer tag
+ * the kernel took out of band (skb_vlan_untag) inline again. */
+static __always_inline __u32
+ng_fast_len(const struct __sk_buff *skb)
+{
+	return skb->len + (skb->vlan_present ? 4 : 0);
+}
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, NG_FAST_BPF_MAX_PORTS + 1);
@@ -296,8 +304,7 @@ ng_fast_br_port(__u32 slot, __u32 key, __u32 bridge)
 /* A vlan node on the bridge (a vport, ng_fast_bpf.h): below, with the
  * vlan nodes' maps. */
 static __always_inline int ng_fast_vl_down(struct __sk_buff *skb, __u32 vport);
-static __always_inline void ng_fast_vl_flood(struct __sk_buff *skb,
-    __u32 vport);
+static __always_inline int ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport);
 static __always_inline int ng_fast_vlf_tag(struct __sk_buff *skb, __u32 fvport);
 
 static __always_inline void
@@ -341,8 +348,10 @@ ng_fast_br_flood_one(__u32 idx, void *arg)
 			return 0;
 	}
 	if (NG_FAST_BPF_IS_VPORT(out)) {
-		ng_fast_br_xmit(slot, f->manycast, f->len);
-		ng_fast_vl_flood(f->skb, out);
+		/* counted out if the vlan node takes it, as the node counts
+		 * a send (ng_bridge_send) */
+		if (ng_fast_vl_flood(f->skb, out))
+			ng_fast_br_xmit(slot, f->manycast, f->len);
 		return 0;
 	}
 	if (bpf_clone_redirect(f->skb, out, 0) == 0)
@@ -368,7 +377,7 @@ ng_fast_br_flood(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 first,
 	struct ng_fast_brflood f = { .skb = skb,
 		.group = bridge,
 		.in = in,
-		.len = skb->len,
+		.len = ng_fast_len(skb),
 		.first = first,
 		.dev = skb->ifindex };
 	__u32 left = n > first ? n - first : 0;
@@ -496,7 +505,7 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	struct ng_fast_bpf_port *wp;
 	void *hosts;
 	__u32 *n, out, oslot, zero = 0, gen = 0, *g, cslot, wire;
-	__u32 len = skb->len, manycast = 0;
+	__u32 len = ng_fast_len(skb), manycast = 0;
 	__u64 now;
 	int cacheable = 0, verdict;
 
@@ -569,9 +578,14 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			}
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
+			if (NG_FAST_BPF_IS_VPORT(out)) {
+				/* counted out if the vlan node takes it */
+				verdict = ng_fast_vl_down(skb, out);
+				if (verdict != TC_ACT_SHOT)
+					ng_fast_br_xmit(oslot, 0, len);
+				return verdict;
+			}
 			ng_fast_br_xmit(oslot, 0, len);
-			if (NG_FAST_BPF_IS_VPORT(out))
-				return ng_fast_vl_down(skb, out);
 			/* (an entry of ng_fast_ports only for an uplink) */
 			wp = (op->flags & NG_FAST_BPF_BR_WIRE) ?
 			    ng_fast_port_of(out) :
@@ -665,6 +679,20 @@ ng_fast_vl_count(__u32 port, __u32 len)
 
 #define NG_FAST_VLAN_DROP (-2)
 
+/*
+ * Whether bpf_skb_vlan_pop can take the out-of-band tag off: it moves an
+ * inline tag behind it out of band too (skb_vlan_pop), and fails with
+ * the outer tag gone if the frame is cut short in that one (under 18
+ * bytes): such a frame is ngd's, untouched (the vlan node passes it on).
+ */
+static __always_inline int
+ng_fast_vl_poppable(const struct __sk_buff *skb)
+{
+	return skb->len >= 18 ||
+	    (skb->protocol != bpf_htons(0x8100) &&
+		skb->protocol != bpf_htons(0x88a8));
+}
+
 /* --- vlan filters on bridges (fvports, ng_fast_bpf.h) -------------------- */
 
 struct {
@@ -701,17 +729,19 @@ ng_fast_vlf_down(struct __sk_buff *skb, __u32 fvport)
 }
 
 /* A bridge's flood, the fvport's copy: tagged to the trunk, the tag
- * off the frame again for the next member. */
-static __always_inline void
+ * off the frame again for the next member; whether it went. */
+static __always_inline int
 ng_fast_vlf_flood(struct __sk_buff *skb, __u32 fvport)
 {
 	struct ng_fast_bpf_vlfport *e = bpf_map_lookup_elem(&ng_fast_vlfports,
 	    &fvport);
+	int sent;
 
 	if (e == NULL || bpf_skb_vlan_push(skb, e->proto, e->tci) != 0)
-		return;
-	(void)bpf_clone_redirect(skb, e->trunk, 0);
+		return 0;
+	sent = bpf_clone_redirect(skb, e->trunk, 0) == 0;
 	(void)bpf_skb_vlan_pop(skb);
+	return sent;
 }
 
 /* The fvport of trunk vp's filter for the frame's tag, and its bridge
@@ -750,13 +780,14 @@ ng_fast_vlf_in(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	__u32 bridge = 0, slot = 0, key, proto, tci, len;
 	int verdict;
 
-	if ((key = ng_fast_vlf_of(skb, vp, &bridge, &slot)) == 0)
+	if ((key = ng_fast_vlf_of(skb, vp, &bridge, &slot)) == 0 ||
+	    !ng_fast_vl_poppable(skb))
 		return -1;
 	proto = skb->vlan_proto;
 	tci = skb->vlan_tci;
 	if (bpf_skb_vlan_pop(skb) != 0)
 		return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
-	len = skb->len;
+	len = ng_fast_len(skb);
 	verdict = ng_fast_bridge(skb, bridge, key, slot);
 	if (verdict < 0) {
 		if (bpf_skb_vlan_push(skb, (__be16)proto, (__u16)tci) != 0)
@@ -798,8 +829,8 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
 	}
 	if (out != NULL) {
-		if (*out == 0)
-			return 0; /* its hook leads elsewhere */
+		if (*out == 0 || !ng_fast_vl_poppable(skb))
+			return 0; /* its hook leads elsewhere, or see above */
 		dst = *out;
 		if (bpf_skb_vlan_pop(skb) != 0)
 			return NG_FAST_VLAN_DROP; /* an inner tag could not move up */
@@ -810,6 +841,30 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 		return 0;
 	ng_fast_vl_count(dst, len); /* as the node's hook sends it */
 	return dst;
+}
+
+/*
+ * A frame from the bridge that ng_fast_vl_trunk left alone because its
+ * tag cannot come off (ng_fast_vl_poppable), though its VID's filter
+ * leads to a port: the vlan node takes it, for an interface that cannot
+ * carry a tagged frame this short (skb_vlan_untag drops it there, and
+ * ng_fast_tap one from ngd): counted as the node sends it, not sent.
+ * Whether it was one.
+ */
+static __always_inline int
+ng_fast_vl_lost(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
+{
+	struct ng_fast_bpf_vid k = { .vlan = vp->vlan,
+		.vid = skb->vlan_tci & 0x0fff };
+	__u32 *out;
+
+	if (ng_fast_vl_poppable(skb) || !skb->vlan_present ||
+	    skb->vlan_proto != vp->proto ||
+	    (out = bpf_map_lookup_elem(&ng_fast_vlvids, &k)) == NULL ||
+	    *out == 0)
+		return 0;
+	ng_fast_vl_count(*out, skb->len);
+	return 1;
 }
 
 /* What a bridge sends the vport: to its port, or dropped where the vlan
@@ -826,14 +881,17 @@ ng_fast_vl_down(struct __sk_buff *skb, __u32 vport)
 	if (vp == NULL || !(vp->flags & NG_FAST_BPF_VL_TRUNK))
 		return TC_ACT_SHOT;
 	dst = ng_fast_vl_trunk(skb, vp);
+	if (dst == 0 && ng_fast_vl_lost(skb, vp))
+		return TC_ACT_STOLEN; /* taken (counted out), not carried */
 	if (dst <= 0)
 		return TC_ACT_SHOT;
 	return bpf_redirect_peer((__u32)dst, 0);
 }
 
 /* A bridge's flood, the vport's copy: untagged for a filter's port (the
- * tag back on the frame after), or as it is for nomatch. */
-static __always_inline void
+ * tag back on the frame after), or as it is for nomatch; whether it went
+ * (the vlan node took it). */
+static __always_inline int
 ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 {
 	struct ng_fast_bpf_vlport *vp = bpf_map_lookup_elem(&ng_fast_vlports,
@@ -841,12 +899,10 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	struct ng_fast_bpf_vid k = { .vid = 0 };
 	__u32 *out = NULL, len = skb->len, dst, proto, tci;
 
-	if (NG_FAST_BPF_IS_FVPORT(vport)) {
-		ng_fast_vlf_flood(skb, vport);
-		return;
-	}
+	if (NG_FAST_BPF_IS_FVPORT(vport))
+		return ng_fast_vlf_flood(skb, vport);
 	if (vp == NULL || !(vp->flags & NG_FAST_BPF_VL_TRUNK))
-		return;
+		return 0;
 	k.vlan = vp->vlan;
 	dst = vp->peer;
 	proto = skb->vlan_proto;
@@ -857,8 +913,14 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	}
 	if (out != NULL) {
 		dst = *out;
-		if (dst == 0 || bpf_skb_vlan_pop(skb) != 0)
-			return;
+		if (dst == 0)
+			return 0;
+		if (!ng_fast_vl_poppable(skb)) { /* as ng_fast_vl_lost */
+			ng_fast_vl_count(dst, len);
+			return 1; /* (the others keep the tag) */
+		}
+		if (bpf_skb_vlan_pop(skb) != 0)
+			return 0;
 		if (bpf_clone_redirect(skb, dst, 0) != 0)
 			dst = 0;
 		(void)bpf_skb_vlan_push(skb, (__be16)proto, (__u16)tci);
@@ -866,10 +928,12 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 		if (skb->vlan_present)
 			len += 4;
 		if (dst == 0 || bpf_clone_redirect(skb, dst, 0) != 0)
-			return;
+			return 0;
 	}
-	if (dst != 0)
-		ng_fast_vl_count(dst, len);
+	if (dst == 0)
+		return 0;
+	ng_fast_vl_count(dst, len);
+	return 1;
 }
 
 /* What a filter's port sends a vport: switched by its bridge, the vport
@@ -973,7 +1037,7 @@ ng_fast_port(struct __sk_buff *skb)
 	if (p->mode == NG_FAST_BPF_DIRECT && p->peer != 0) {
 		if (st != NULL) {
 			st->fast_pkts++;
-			st->fast_bytes += skb->len;
+			st->fast_bytes += ng_fast_len(skb);
 			st->fast_segs += skb->gso_segs ? skb->gso_segs : 1;
 		}
 		return bpf_redirect_peer(p->peer, 0);
@@ -985,7 +1049,7 @@ ng_fast_port(struct __sk_buff *skb)
 		if (n != NULL && *n <= NG_FAST_BPF_FLOOD_MAX) {
 			if (st != NULL) {
 				st->fast_pkts++;
-				st->fast_bytes += skb->len;
+				st->fast_bytes += ng_fast_len(skb);
 				st->fast_segs += skb->gso_segs ?
 				    skb->gso_segs :
 				    1;
@@ -994,7 +1058,7 @@ ng_fast_port(struct __sk_buff *skb)
 		}
 	}
 	if (p->mode == NG_FAST_BPF_BRIDGE) {
-		__u32 len = skb->len, segs = skb->gso_segs;
+		__u32 len = ng_fast_len(skb), segs = skb->gso_segs;
 		int verdict = ng_fast_bridge(skb, p->peer, ifindex, id);
 
 		if (verdict >= 0) {
@@ -1007,8 +1071,7 @@ ng_fast_port(struct __sk_buff *skb)
 		}
 	}
 	if (p->mode == NG_FAST_BPF_VLAN) {
-		/* counted as ngd would see it: an out-of-band tag inline */
-		__u32 len = skb->len + (skb->vlan_present ? 4 : 0);
+		__u32 len = ng_fast_len(skb);
 		__u32 segs = skb->gso_segs;
 		int verdict = ng_fast_vlan(skb, p->peer, ifindex);
 

@@ -183,6 +183,24 @@ apply(uint8_t *sum, uint32_t d, bool udp)
 	put16(sum, (uint16_t)s);
 }
 
+/*
+ * An ICMP query's sum after its id changed (apply): eq. 3 gives 0x0000
+ * for a message that became all zero (an echo reply of id 0, seq 0 and
+ * no data: no pseudo-header, so the only sum over nothing but zeros),
+ * where its sum is 0xffff; any other 0x0000 is right.  O(len), for
+ * 0x0000 alone.
+ */
+static void
+icmp_sum_zero(uint8_t *ic, size_t len)
+{
+	if (get16(ic + 2) != 0)
+		return;
+	for (size_t i = 0; i < len; i++)
+		if (ic[i] != 0)
+			return;
+	put16(ic + 2, 0xffff);
+}
+
 /* --- the packet in hand ------------------------------------------------ */
 
 struct ng_alias_pkt {
@@ -1096,6 +1114,7 @@ icmp_out(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 		memcpy(np, &l->aport, 2);
 		apply(ic + 2, delta(0, ic + 4, np, 2), false);
 		memcpy(ic + 4, np, 2);
+		icmp_sum_zero(ic, p->l4len);
 	}
 	rewrite(p->ip, p->ip + 12, eff_alias(la, l), NULL, 0, NULL, 0);
 	return NG_ALIAS_OK;
@@ -1132,6 +1151,7 @@ icmp_in(struct ng_alias *la, struct ng_alias_pkt *p, uint64_t now)
 		memcpy(np, &l->sport, 2);
 		apply(ic + 2, delta(0, ic + 4, np, 2), false);
 		memcpy(ic + 4, np, 2);
+		icmp_sum_zero(ic, p->l4len);
 	}
 	rewrite(p->ip, p->ip + 16, l->src, NULL, 0, NULL, 0);
 	return NG_ALIAS_OK;

@@ -195,9 +195,11 @@ br(uint32_t ifindex)
 	if (v != NULL && bpf_map_lookup_elem(brstats, &slot, v) == 0)
 		for (int i = 0; i < ncpu; i++) {
 			sum.recv_pkts += v[i].recv_pkts;
+			sum.recv_octets += v[i].recv_octets;
 			sum.recv_bcast += v[i].recv_bcast;
 			sum.recv_unknown += v[i].recv_unknown;
 			sum.xmit_pkts += v[i].xmit_pkts;
+			sum.xmit_octets += v[i].xmit_octets;
 			sum.xmit_bcast += v[i].xmit_bcast;
 		}
 	free(v);
@@ -239,6 +241,21 @@ fast(uint32_t ifindex)
 	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
 		for (int i = 0; i < ncpu; i++)
 			n += v[i].fast_pkts;
+	free(v);
+	return n;
+}
+
+/* Bytes port ifindex's program forwarded in the kernel. */
+static uint64_t
+fast_bytes(uint32_t ifindex)
+{
+	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint32_t id = idof(ifindex);
+	uint64_t n = 0;
+
+	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			n += v[i].fast_bytes;
 	free(v);
 	return n;
 }
@@ -356,17 +373,17 @@ full_cases(uint32_t a)
  * id from the out-of-band tag ng_fast_port pushed, which a test run
  * cannot set: a shim program pushes it (the id in skb->mark, which a
  * test run sets) and tail-calls ng_fast_slowq, whose verdict is the
- * run's.
+ * run's.  The same shim in front of ng_fast_port gives it a frame with
+ * an outer tag out of band, as skb_vlan_untag leaves one at tc ingress.
  */
 static int slowq_shim = -1;
 
 static int
-slowq_shim_load(void)
+shim_load(const char *name)
 {
-	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj,
-	    NG_FAST_BPF_PROG_SLOWQ));
-	int progs = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "slowq_shim", 4, 4,
-	    1, NULL);
+	int prog = bpf_program__fd(bpf_object__find_program_by_name(obj, name));
+	int progs = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "tag_shim", 4, 4, 1,
+	    NULL);
 	uint32_t zero = 0;
 	struct bpf_insn insns[] = {
 		/* r6 = skb; r3 = skb->mark & 0xffff */
@@ -405,8 +422,8 @@ slowq_shim_load(void)
 
 	if (progs < 0 || bpf_map_update_elem(progs, &zero, &prog, BPF_ANY) != 0)
 		return -1;
-	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "slowq_shim", "GPL",
-	    insns, sizeof(insns) / sizeof(insns[0]), NULL);
+	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "tag_shim", "GPL", insns,
+	    sizeof(insns) / sizeof(insns[0]), NULL);
 }
 
 /* ng_fast_slowq's verdict on a frame of port id (gso_segs segs). */
@@ -450,6 +467,49 @@ slowq_refused(uint32_t id)
 	return n;
 }
 
+/* ng_fast_port on frame f (len bytes) from ifindex with an outer 802.1Q
+ * tag tci out of band, through the tag shim; its verdict. */
+static int port_shim = -1;
+
+static int
+run_tagged(uint32_t ifindex, const unsigned char *f, uint32_t len, uint16_t tci)
+{
+	struct __sk_buff ctx = { .ifindex = ifindex, .mark = tci };
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = len,
+	    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
+
+	if (port_shim < 0 && (port_shim = shim_load(NG_FAST_BPF_PROG_PORT)) < 0)
+		return -errno;
+	if (bpf_prog_test_run_opts(port_shim, &o) != 0)
+		return -errno;
+	return (int)o.retval;
+}
+
+/*
+ * A tagged frame's bytes, counted as the nodes count them: with its
+ * outer tag inline, as ngd sees it (the kernel has it out of band at tc
+ * ingress).  A broadcast with tag VID 10 from A: 68 bytes into the
+ * bridge on A, out of it on B, out of A's eiface (its port's counters,
+ * the eiface's hook's); counted 64 before.
+ */
+static void
+tagged_cases(uint32_t a, uint32_t b)
+{
+	unsigned char f[64] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0,
+		0, 1, 0x88, 0xb5 };
+	struct ng_fast_bpf_brstats ba = br(a), bb = br(b);
+	uint64_t fa = fast_bytes(a);
+
+	CHECK("tagged broadcast from A: flooded in the kernel",
+	    run_tagged(a, f, sizeof(f), 10) == TC_ACT_SHOT &&
+		br(b).xmit_pkts == bb.xmit_pkts + 1);
+	CHECK("... 68 bytes in on A, its tag counted",
+	    br(a).recv_octets == ba.recv_octets + 68);
+	CHECK("... 68 bytes out on B",
+	    br(b).xmit_octets == bb.xmit_octets + 68);
+	CHECK("... 68 bytes from A's eiface", fast_bytes(a) == fa + 68);
+}
+
 /*
  * Ports 1 and 9 share queue 1 (NG_FAST_BPF_SLOW_Q), whose ring is as
  * ngd wrote it (room 10).  A port alone gets half the room, a second one
@@ -468,7 +528,7 @@ slowq_cases(void)
 				got;
 	uint64_t r;
 
-	if ((slowq_shim = slowq_shim_load()) < 0) {
+	if ((slowq_shim = shim_load(NG_FAST_BPF_PROG_SLOWQ)) < 0) {
 		printf("FAIL slowq: the shim: %s\n", strerror(errno));
 		failed = 1;
 		return;
@@ -525,6 +585,107 @@ slowq_cases(void)
 	update(slows, &qk, &none);
 }
 
+/* Frames port ifindex sent ngd (when a TAP is configured). */
+static uint64_t
+slow_sent(uint32_t ifindex)
+{
+	struct ng_fast_bpf_stats *v = calloc(ncpu, sizeof(*v));
+	uint32_t id = idof(ifindex);
+	uint64_t n = 0;
+
+	if (v != NULL && bpf_map_lookup_elem(stats, &id, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			n += v[i].slow_pkts;
+	free(v);
+	return n;
+}
+
+/*
+ * The trunk B of vlan node 9, its VID 10 to the filter's port A: a frame
+ * tagged 10 (out of band, through the tag shim) untagged to A; one whose
+ * inner tag is cut short (14 bytes of type 0x8100 behind the tag), which
+ * bpf_skb_vlan_pop cannot take the tag off (it moves the inner one up
+ * and fails, the outer gone), to ngd as it came (the vlan node passes
+ * it on): it was dropped.  A TAP configured (A's ifindex, any will do)
+ * so that ngd's frames are told from drops.
+ */
+static void
+trunk_cases(uint32_t a, uint32_t b)
+{
+	int vlvids = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLVIDS);
+	int cfg = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_CFG);
+	struct ng_fast_bpf_vid k = { .vlan = 9, .vid = 10 };
+	unsigned char f[18] = { 2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x81, 0, 0,
+		20, 0x88, 0xb5 };
+	uint32_t zero = 0;
+	uint64_t s, d;
+
+	update(vlvids, &k, &a);
+	update(cfg, &zero, &a);
+	s = fast(b);
+	CHECK("vlan: tagged 10 from the trunk: untagged to A in the kernel",
+	    run_tagged(b, f, sizeof(f), 10) == TC_ACT_REDIRECT &&
+		fast(b) == s + 1);
+	s = slow_sent(b), d = slow(b);
+	CHECK("vlan: ... its inner tag cut short: to ngd, as it came",
+	    run_tagged(b, f, 14, 10) == TC_ACT_REDIRECT &&
+		slow_sent(b) == s + 1 && slow(b) == d);
+	update(cfg, &zero, &zero);
+	(void)bpf_map_delete_elem(vlvids, &k);
+}
+
+/* What vlan node 9's hook to port ifindex sent it (ng_fast_vlstats). */
+static uint64_t
+vl_sent(uint32_t ifindex)
+{
+	int fd = bpf_object__find_map_fd_by_name(obj, NG_FAST_BPF_MAP_VLSTATS);
+	struct ng_fast_bpf_vlstats *v = calloc(ncpu, sizeof(*v));
+	uint64_t n = 0;
+
+	if (v != NULL && bpf_map_lookup_elem(fd, &ifindex, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			n += v[i].pkts;
+	free(v);
+	return n;
+}
+
+/*
+ * B's frames tagged 10 (the filter to A) whose inner tag is cut short,
+ * to the vport V: the vlan node takes them and sends A a frame no
+ * interface carries (a tag in 14 bytes), so counted out on the vport and
+ * on its hook to A, and sent nowhere: a broadcast, and unicast to S1 on
+ * the vport (stolen: taken, not carried).  They were dropped uncounted
+ * there, or (a flood's copy) the tag stripped off the copies after.
+ */
+static void
+vport_short(uint32_t a, uint32_t b, uint32_t v)
+{
+	int vlvids = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLVIDS);
+	int vlstats = bpf_object__find_map_fd_by_name(obj,
+	    NG_FAST_BPF_MAP_VLSTATS);
+	struct ng_fast_bpf_vid k = { .vlan = 9, .vid = 10 };
+	struct ng_fast_bpf_brstats bv;
+	unsigned char f[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0,
+		0, 2, 0x81, 0 };
+	uint64_t n;
+
+	update(vlvids, &k, &a);
+	update(vlstats, &a, zeros);
+	bv = br(v), n = vl_sent(a);
+	CHECK("vport: a short tagged broadcast from B: taken by the vlan node",
+	    run_tagged(b, f, sizeof(f), 10) == TC_ACT_SHOT &&
+		br(v).xmit_pkts == bv.xmit_pkts + 1 && vl_sent(a) == n + 1);
+	memcpy(f, S1, 6);
+	bv = br(v), n = vl_sent(a);
+	CHECK("vport: ... unicast to S1 on the vport: stolen, counted",
+	    run_tagged(b, f, sizeof(f), 10) == TC_ACT_STOLEN &&
+		br(v).xmit_pkts == bv.xmit_pkts + 1 && vl_sent(a) == n + 1);
+	(void)bpf_map_delete_elem(vlvids, &k);
+	(void)bpf_map_delete_elem(vlstats, &a);
+}
+
 /*
  * vlan node 9 (fastpath_vlan.c's entries): A is the port of its filter
  * for VID 10 (PCP 5), B its trunk (and for one case A its nomatch).  Frames here are untagged: at tc
@@ -571,6 +732,7 @@ vlan_cases(uint32_t a, uint32_t b)
 		slow(b) == s);
 	vb.peer = 0;
 	update(vlports, &b, &vb);
+	trunk_cases(a, b);
 	va.vlan = 8;
 	update(vlports, &a, &va);
 	s = slow(a);
@@ -643,12 +805,17 @@ vport_cases(uint32_t a, uint32_t b)
 	bv = br(v);
 	CHECK("vport: unicast from B to S1, the vlan node has no nomatch: "
 	      "dropped in the kernel",
-	    run(b, S1, S2) == TC_ACT_SHOT &&
-		br(v).xmit_pkts == bv.xmit_pkts + 1);
+	    run(b, S1, S2) == TC_ACT_SHOT);
+	CHECK("... not counted out on the vport (the vlan node refused it: "
+	      "ng_bridge_send counts what was taken)",
+	    br(v).xmit_pkts == bv.xmit_pkts);
 	vv.peer = a; /* A as nomatch's port */
 	update(vlports, &v, &vv);
 	CHECK("vport: ... with A its nomatch: to A (bpf_redirect_peer)",
 	    run(b, S1, S2) == TC_ACT_REDIRECT);
+	CHECK("... counted out on the vport",
+	    br(v).xmit_pkts == bv.xmit_pkts + 1);
+	vport_short(a, b, v);
 	brport_gone(v);
 	s = slow(a);
 	run(a, BC, S1);
@@ -1074,6 +1241,8 @@ main(int argc, char **argv)
 		update(ports, &a, &pa);
 	}
 
+	brport(b, all);
+	tagged_cases(a, b);
 	full_cases(a);
 	hosts_swap_cases(a, b);
 	slowq_cases();

@@ -9,6 +9,7 @@
 #ifndef FUZZ_H
 #define FUZZ_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -88,6 +89,180 @@ fz_vnet_hdr(struct fz_in *in, struct ng_pkt *p)
 	p->vh.gso_size = fz_u16(in);
 	p->vh.csum_start = fz_u16(in);
 	p->vh.csum_offset = fz_u16(in);
+}
+
+/* --- IPv4 packets from known parts (fuzz_nat, fuzz_natnode) -------------- */
+
+/* Inside, outside and alias addresses the built packets use. */
+static const char *const fz_ip_addrs[] = {
+	"198.51.100.10",
+	"198.51.100.11",
+	"10.0.0.1",
+	"100.64.0.1",
+	"198.18.0.2",
+	"198.18.0.5",
+	"203.0.113.1",
+	"203.0.113.30",
+	"0.0.0.0",
+	"255.255.255.255",
+};
+
+static inline struct in_addr
+fz_ip_addr(struct fz_in *in)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET,
+	    fz_ip_addrs[fz_u8(in) %
+		(sizeof(fz_ip_addrs) / sizeof(fz_ip_addrs[0]))],
+	    &a);
+	return a;
+}
+
+static inline uint16_t
+fz_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+fz_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The Internet checksum: n bytes added to sum, then folded and inverted
+ * (0 over data that carries its right sum). */
+static inline uint32_t
+fz_sum(uint32_t sum, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (n & 1)
+		sum += (uint32_t)p[n - 1] << 8;
+	return sum;
+}
+
+static inline uint16_t
+fz_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The sums an IPv4 packet of len bytes carries: its header's (hdr: it
+ * has one to check), and the transport one if it has one that can be
+ * checked whole (l4_known). */
+struct fz_ip_sums {
+	bool hdr, ip, l4, l4_known;
+};
+
+static inline struct fz_ip_sums
+fz_ip_check(const uint8_t *b, size_t len)
+{
+	struct fz_ip_sums s = { false, false, false, false };
+	size_t hl, tot;
+	uint32_t sum;
+
+	if (len < 20 || (b[0] >> 4) != 4)
+		return s;
+	hl = (size_t)(b[0] & 0xf) * 4;
+	tot = fz_get16(b + 2);
+	if (hl < 20 || tot < hl || tot > len)
+		return s;
+	s.hdr = true;
+	s.ip = fz_fold(fz_sum(0, b, hl)) == 0;
+	if (fz_get16(b + 6) & 0x3fff)
+		return s; /* a fragment: its sum spans them all */
+	switch (b[9]) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		if (tot - hl < (b[9] == IPPROTO_TCP ? 20u : 8u))
+			return s;
+		if (b[9] == IPPROTO_UDP && fz_get16(b + hl + 6) == 0)
+			return s;
+		sum = fz_sum(0, b + 12, 8) + b[9] + (uint32_t)(tot - hl);
+		s.l4 = fz_fold(fz_sum(sum, b + hl, tot - hl)) == 0;
+		s.l4_known = true;
+		break;
+	case IPPROTO_ICMP:
+		s.l4 = fz_fold(fz_sum(0, b + hl, tot - hl)) == 0;
+		s.l4_known = true;
+		break;
+	}
+	return s;
+}
+
+/*
+ * The rest of an IPv4 packet whose header (ihl bytes: addresses,
+ * protocol, length) and payload (plen bytes after a transport header of
+ * hl, zeroed) are in place: ports a and c (TCP: flags too; ICMP: type
+ * a, code flags, id c), then its sums.
+ */
+static inline void
+fz_ip_finish(uint8_t *b, size_t ihl, size_t hl, size_t plen, uint16_t a,
+    uint16_t c, uint8_t flags)
+{
+	uint8_t *t = b + ihl, proto = b[9];
+	uint32_t sum;
+
+	switch (proto) {
+	case IPPROTO_TCP:
+		fz_put16(t, a);
+		fz_put16(t + 2, c);
+		t[12] = 5 << 4;
+		t[13] = flags;
+		break;
+	case IPPROTO_UDP:
+		fz_put16(t, a);
+		fz_put16(t + 2, c);
+		fz_put16(t + 4, (uint16_t)(8 + plen));
+		break;
+	case IPPROTO_ICMP:
+		t[0] = (uint8_t)a; /* type */
+		t[1] = flags;      /* code */
+		fz_put16(t + 4, c);
+		break;
+	}
+	fz_put16(b + 10, 0);
+	fz_put16(b + 10, fz_fold(fz_sum(0, b, ihl)));
+	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
+		sum = fz_sum(0, b + 12, 8) + proto + (uint32_t)(hl + plen);
+		fz_put16(t + (proto == IPPROTO_TCP ? 16 : 6),
+		    fz_fold(fz_sum(sum, t, hl + plen)));
+	} else if (proto == IPPROTO_ICMP) {
+		fz_put16(t + 2, fz_fold(fz_sum(0, t, hl + plen)));
+	}
+}
+
+/* An ICMP error of type about the packet last (last_len bytes), from
+ * where it went back to where it came from, quoting qlen bytes of it
+ * (no more than it has); its sums right.  Its length. */
+static inline size_t
+fz_icmp_error(uint8_t *b, const uint8_t *last, size_t last_len, size_t qlen,
+    uint8_t type)
+{
+	size_t tot;
+
+	if (qlen > last_len)
+		qlen = last_len;
+	tot = 28 + qlen;
+	memset(b, 0, 28);
+	b[0] = 0x45;
+	fz_put16(b + 2, (uint16_t)tot);
+	b[8] = 64;
+	b[9] = IPPROTO_ICMP;
+	if (last_len >= 20) {
+		memcpy(b + 12, last + 16, 4);
+		memcpy(b + 16, last + 12, 4);
+	}
+	fz_put16(b + 10, fz_fold(fz_sum(0, b, 20)));
+	b[20] = type;
+	memcpy(b + 28, last, qlen);
+	fz_put16(b + 22, fz_fold(fz_sum(0, b + 20, 8 + qlen)));
+	return tot;
 }
 
 /* --- a clock the input advances ---------------------------------------- */
@@ -230,26 +405,30 @@ fz_graph_free(struct ng_graph *g)
 
 /*
  * What a graph target does with its input: make the graph (make: a
- * socket node of ours and what hangs off it), then one operation after
- * another (op: its first byte given; false stops) until the input ends,
- * maxops have run or our socket node is gone; then tear it all down.
+ * socket node of ours and what hangs off it; setup, if not NULL, reads
+ * the settings the input begins with), then one operation after another
+ * (op: its first byte given; false stops) until the input ends, maxops
+ * have run or our socket node is gone; then tear it all down.  fz_run_on
+ * takes a graph the target made (NULL: none could be), fz_run makes one.
  */
 typedef struct ng_node *fz_make_fn(struct ng_graph *g, struct fz_client *c);
+typedef void fz_setup_fn(struct ng_node *sock, struct fz_in *in);
 typedef bool fz_op_fn(struct ng_graph *g, struct ng_node *sock,
     struct fz_in *in, uint8_t op);
 
 static inline int
-fz_run(const uint8_t *data, size_t size, unsigned maxops, fz_make_fn *make,
-    fz_op_fn *op)
+fz_run_on(struct ng_graph *g, const uint8_t *data, size_t size, unsigned maxops,
+    fz_make_fn *make, fz_setup_fn *setup, fz_op_fn *op)
 {
 	struct fz_in in = { data, size };
 	struct fz_client c;
-	struct ng_graph *g = fz_graph(NULL);
 	struct ng_node *sock;
 
 	if (g == NULL)
 		return 0;
 	if ((sock = make(g, &c)) != NULL) {
+		if (setup != NULL)
+			setup(sock, &in);
 		for (unsigned n = 0; n < maxops && in.left > 0; n++) {
 			uint8_t b = fz_u8(&in);
 
@@ -261,6 +440,13 @@ fz_run(const uint8_t *data, size_t size, unsigned maxops, fz_make_fn *make,
 	}
 	fz_graph_free(g);
 	return 0;
+}
+
+static inline int
+fz_run(const uint8_t *data, size_t size, unsigned maxops, fz_make_fn *make,
+    fz_op_fn *op)
+{
+	return fz_run_on(fz_graph(NULL), data, size, maxops, make, NULL, op);
 }
 
 #endif

@@ -6,7 +6,8 @@
  * (UDP_GRO, once asked for), a stream's bytes in pieces and its end,
  * connects that end later, connections waiting on a listener; with the
  * nodes' messages (their arguments from the input), frames from the
- * graph, and hooks coming and going in between.
+ * graph, and hooks coming and going in between, also from a delivery to
+ * us in the middle of the input that made it (fz_cut, fuzz.h).
  *
  *   sock (the fuzzer) xi --- inner [vxlan X] outer --- inet/dgram/udp [K0]
  *                     k1 --- inet6/dgram/udp [K1]
@@ -393,6 +394,38 @@ fzk_sender(struct fz_in *in, struct ng_pkt_addr *pa)
 }
 
 /*
+ * What a delivery to us does in the middle of a ksocket's input (a
+ * train's datagrams go up one by one): the ksocket that is reading goes,
+ * or the vxlan node, or one of our hooks (fz_cut, fuzz.h).
+ */
+static ng_id_t fzk_cut_id; /* the ksocket whose input runs */
+static uint8_t fzk_cut_how;
+
+static void
+fzk_cut(void *arg)
+{
+	static const char *const ours[] = { "xi", "k1", "k2" };
+	struct ng_node *sock = arg;
+	struct ng_hook *hk;
+	char path[16];
+
+	switch (fzk_cut_how % 3) {
+	case 0:
+		snprintf(path, sizeof(path), "[%x]:", fzk_cut_id);
+		(void)ngt_shutdown(sock, path);
+		break;
+	case 1:
+		(void)ngt_shutdown(sock, "X:");
+		break;
+	default:
+		if ((hk = ng_find_hook(sock, ours[fzk_cut_how / 3 % 3])) !=
+		    NULL)
+			ng_rmhook(hk);
+		break;
+	}
+}
+
+/*
  * What the wire gave a socket: a datagram (or a train, when UDP_GRO is
  * on), or a piece of a stream; maybe a VXLAN header for VNI 42 first.
  */
@@ -425,6 +458,7 @@ fzk_wire(struct ng_graph *g, struct fz_in *in, uint8_t op)
 			p->vh.gso_size = seg;
 		}
 	}
+	fzk_cut_id = s->node->id;
 	s->up->input(s->node, &p); /* consumes p */
 	FUZZ_ASSERT(p == NULL);
 }
@@ -599,7 +633,17 @@ fzk_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 	case 1:
 	case 2:
 	case 3:
+		/* maybe with a delivery that changes the graph (0x40) */
+		if (op & 0x40) {
+			uint8_t k = fz_u8(in);
+
+			fz_cut = 1 + k % 4u;
+			fzk_cut_how = k >> 2;
+			fz_cut_fn = fzk_cut;
+			fz_cut_arg = sock;
+		}
 		fzk_wire(g, in, op);
+		fz_cut = 0;
 		break;
 	case 4:
 	case 5:
@@ -651,24 +695,8 @@ int FUZZ_ENTRY(const uint8_t *data, size_t size);
 int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-	struct fz_in in = { data, size };
-	struct fz_client c;
-	struct ng_graph *g = fzk_graph_new();
-	struct ng_node *sock;
-
-	if (g == NULL)
-		return 0;
-	if ((sock = fzk_make(g, &c)) != NULL) {
-		for (unsigned n = 0; n < FZK_MAXOPS && in.left > 0; n++) {
-			uint8_t b = fz_u8(&in);
-
-			if (c.node == NULL || !fzk_op(g, sock, &in, b))
-				break;
-		}
-		if (c.node != NULL)
-			ng_socket_detach(c.node, &c);
-	}
-	fz_graph_free(g);
+	(void)fz_run_on(fzk_graph_new(), data, size, FZK_MAXOPS, fzk_make, NULL,
+	    fzk_op);
 	for (unsigned k = 0; k < FZK_SOCKS; k++)
 		FUZZ_ASSERT(!fzk_socks[k].live);
 	return 0;

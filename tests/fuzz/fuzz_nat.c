@@ -31,84 +31,6 @@
 #define FZA_NRDR 8
 #define FZA_BUF 2048
 
-/* Inside, outside and alias addresses the built packets use. */
-static const char *const fza_addrs[] = {
-	"198.51.100.10",
-	"198.51.100.11",
-	"10.0.0.1",
-	"100.64.0.1",
-	"198.18.0.2",
-	"198.18.0.5",
-	"203.0.113.1",
-	"203.0.113.30",
-	"0.0.0.0",
-	"255.255.255.255",
-};
-#define FZA_NADDRS (sizeof(fza_addrs) / sizeof(fza_addrs[0]))
-
-static struct in_addr
-fza_addr(struct fz_in *in)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, fza_addrs[fz_u8(in) % FZA_NADDRS], &a);
-	return a;
-}
-
-static uint16_t
-fza_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-fza_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* The sums a packet carries: IP header, and the transport one (0 if the
- * packet has none we can check whole). */
-struct fza_sums {
-	bool ip, l4, l4_known;
-};
-
-static struct fza_sums
-fza_check(const uint8_t *b, size_t len)
-{
-	struct fza_sums s = { false, false, false };
-	size_t hl, tot;
-	uint32_t sum;
-
-	if (len < 20 || (b[0] >> 4) != 4)
-		return s;
-	hl = (size_t)(b[0] & 0xf) * 4;
-	tot = fza_get16(b + 2);
-	if (hl < 20 || tot < hl || tot > len)
-		return s;
-	s.ip = ng_alias_fold(ng_alias_sum(0, b, hl)) == 0;
-	if (fza_get16(b + 6) & 0x3fff)
-		return s; /* a fragment: its sum spans them all */
-	switch (b[9]) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		if (tot - hl < (b[9] == IPPROTO_TCP ? 20u : 8u))
-			return s;
-		if (b[9] == IPPROTO_UDP && fza_get16(b + hl + 6) == 0)
-			return s;
-		sum = ng_alias_sum(0, b + 12, 8) + b[9] + (uint32_t)(tot - hl);
-		s.l4 = ng_alias_fold(ng_alias_sum(sum, b + hl, tot - hl)) == 0;
-		s.l4_known = true;
-		break;
-	case IPPROTO_ICMP:
-		s.l4 = ng_alias_fold(ng_alias_sum(0, b + hl, tot - hl)) == 0;
-		s.l4_known = true;
-		break;
-	}
-	return s;
-}
-
 /*
  * IP options (4 to 40 bytes, opt from the input): as routers and hosts
  * send them (record route, timestamp, router alert, padded with NOPs
@@ -171,7 +93,7 @@ fza_options(struct fz_in *in, uint8_t *o)
 static size_t
 fza_build(struct fz_in *in, uint8_t *b)
 {
-	struct in_addr src = fza_addr(in), dst = fza_addr(in);
+	struct in_addr src = fz_ip_addr(in), dst = fz_ip_addr(in);
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP,
 		IPPROTO_ICMP, 47 };
 	uint8_t proto = protos[fz_u8(in) % 4];
@@ -179,7 +101,6 @@ fza_build(struct fz_in *in, uint8_t *b)
 	uint8_t flags = fz_u8(in);
 	size_t plen = fz_u8(in), hl, tot, ihl = 20;
 	uint8_t *t;
-	uint32_t sum;
 
 	hl = proto == IPPROTO_TCP ? 20 : proto == 47 ? 4 : 8;
 	if (off & 0x4000) /* options */
@@ -190,45 +111,19 @@ fza_build(struct fz_in *in, uint8_t *b)
 	memset(b, 0, 20);
 	memset(b + ihl, 0, hl + plen);
 	b[0] = (uint8_t)(0x40 | ihl / 4);
-	fza_put16(b + 2, (uint16_t)tot);
-	fza_put16(b + 4, (uint16_t)(a ^ c));
+	fz_put16(b + 2, (uint16_t)tot);
+	fz_put16(b + 4, (uint16_t)(a ^ c));
 	/* mostly not a fragment */
-	fza_put16(b + 6, (off & 0x8000) ? (uint16_t)(off & 0x3fff) : 0);
+	fz_put16(b + 6, (off & 0x8000) ? (uint16_t)(off & 0x3fff) : 0);
 	b[8] = 64;
 	b[9] = proto;
 	memcpy(b + 12, &src, 4);
 	memcpy(b + 16, &dst, 4);
-	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, ihl)));
 	t = b + ihl;
 	memcpy(t + hl, in->p, plen);
 	in->p += plen;
 	in->left -= plen;
-	switch (proto) {
-	case IPPROTO_TCP:
-		fza_put16(t, a);
-		fza_put16(t + 2, c);
-		t[12] = 5 << 4;
-		t[13] = flags;
-		break;
-	case IPPROTO_UDP:
-		fza_put16(t, a);
-		fza_put16(t + 2, c);
-		fza_put16(t + 4, (uint16_t)(8 + plen));
-		break;
-	case IPPROTO_ICMP:
-		t[0] = (uint8_t)a;   /* type */
-		t[1] = flags;        /* code */
-		fza_put16(t + 4, c); /* id */
-		break;
-	}
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
-		sum = ng_alias_sum(0, b + 12, 8) + proto +
-		    (uint32_t)(hl + plen);
-		fza_put16(t + (proto == IPPROTO_TCP ? 16 : 6),
-		    ng_alias_fold(ng_alias_sum(sum, t, hl + plen)));
-	} else if (proto == IPPROTO_ICMP) {
-		fza_put16(t + 2, ng_alias_fold(ng_alias_sum(0, t, hl + plen)));
-	}
+	fz_ip_finish(b, ihl, hl, plen, a, c, flags);
 	return tot;
 }
 
@@ -265,10 +160,10 @@ fza_fragment(struct fz_in *in, uint8_t *b, size_t *len, bool *way)
 	b[0] = (uint8_t)(0x40 | ihl / 4);
 	p = fz_bytes(in, fz_u8(in) * 4u, &plen);
 	memcpy(b + ihl, p, plen);
-	fza_put16(b + 2, (uint16_t)(ihl + plen));
-	fza_put16(b + 6, (uint16_t)(off & 0x3fff));
-	fza_put16(b + 10, 0);
-	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, ihl)));
+	fz_put16(b + 2, (uint16_t)(ihl + plen));
+	fz_put16(b + 6, (uint16_t)(off & 0x3fff));
+	fz_put16(b + 10, 0);
+	fz_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, ihl)));
 	*len = ihl + plen;
 	*way = fza_orig_in;
 	return true;
@@ -280,35 +175,19 @@ static size_t
 fza_error(struct fz_in *in, uint8_t *b)
 {
 	static const uint8_t types[] = { 3, 4, 11, 12 };
-	size_t qlen = fz_u8(in), tot;
+	size_t qlen = fz_u8(in);
 	uint8_t type = types[fz_u8(in) % 4];
 
-	if (qlen > fza_last_len)
-		qlen = fza_last_len;
-	tot = 28 + qlen;
-	memset(b, 0, 28);
-	b[0] = 0x45;
-	fza_put16(b + 2, (uint16_t)tot);
-	b[8] = 64;
-	b[9] = IPPROTO_ICMP;
-	if (fza_last_len >= 20) {
-		memcpy(b + 12, fza_last + 16, 4);
-		memcpy(b + 16, fza_last + 12, 4);
-	}
-	fza_put16(b + 10, ng_alias_fold(ng_alias_sum(0, b, 20)));
-	b[20] = type;
-	memcpy(b + 28, fza_last, qlen);
-	fza_put16(b + 22, ng_alias_fold(ng_alias_sum(0, b + 20, 8 + qlen)));
-	return tot;
+	return fz_icmp_error(b, fza_last, fza_last_len, qlen, type);
 }
 
 static void
 fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in, uint64_t now)
 {
 	uint8_t before[FZA_BUF];
-	struct fza_sums s0 = fza_check(b, len), s1;
+	struct fz_ip_sums s0 = fz_ip_check(b, len), s1;
 	enum ng_alias_result r;
-	size_t tot = len >= 4 ? fza_get16(b + 2) : 0;
+	size_t tot = len >= 4 ? fz_get16(b + 2) : 0;
 
 	memcpy(before, b, len);
 	if (len >= 20 && (b[0] >> 4) == 4) {
@@ -322,7 +201,7 @@ fza_packet(struct ng_alias *la, uint8_t *b, size_t len, bool in, uint64_t now)
 		FUZZ_ASSERT(memcmp(before + tot, b + tot, len - tot) == 0);
 	if (r == NG_ALIAS_ERROR)
 		FUZZ_ASSERT(memcmp(before, b, len) == 0);
-	s1 = fza_check(b, len);
+	s1 = fz_ip_check(b, len);
 	if (s0.ip)
 		FUZZ_ASSERT(s1.ip);
 	if (s0.l4_known && s0.l4)
@@ -344,22 +223,22 @@ fza_partial(struct ng_alias *la, struct fz_in *in, uint8_t *b, bool way,
 	size_t n = fza_build(in, b), off, ihl;
 	uint32_t sum;
 	uint16_t fin;
-	struct fza_sums s1;
+	struct fz_ip_sums s1;
 
 	if ((b[9] != IPPROTO_TCP && b[9] != IPPROTO_UDP) ||
-	    (fza_get16(b + 6) & 0x3fff))
+	    (fz_get16(b + 6) & 0x3fff))
 		return;
 	ihl = (size_t)(b[0] & 0x0f) * 4;
 	off = ihl + (b[9] == IPPROTO_TCP ? 16 : 6);
 	sum = ng_alias_sum(0, b + 12, 8) + b[9] + (uint32_t)(n - ihl);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	fza_put16(b + off, (uint16_t)sum);
+	fz_put16(b + off, (uint16_t)sum);
 	if (ng_alias_partial(la, way, b, n, now) != NG_ALIAS_OK)
 		return;
 	fin = ng_alias_fold(ng_alias_sum(0, b + ihl, n - ihl));
-	fza_put16(b + off, fin == 0 && b[9] == IPPROTO_UDP ? 0xffff : fin);
-	s1 = fza_check(b, n);
+	fz_put16(b + off, fin == 0 && b[9] == IPPROTO_UDP ? 0xffff : fin);
+	s1 = fz_ip_check(b, n);
 	FUZZ_ASSERT(s1.ip && s1.l4);
 }
 
@@ -382,7 +261,7 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 	fza_last_len = 0;
 	fza_orig_len = 0;
 	ng_alias_set_max_links(la, 1 + fz_u8(&in));
-	ng_alias_set_addr(la, fza_addr(&in));
+	ng_alias_set_addr(la, fz_ip_addr(&in));
 	for (int op = 0; op < FZA_MAXOPS && in.left > 0; op++) {
 		uint8_t k = fz_u8(&in), i;
 
@@ -428,8 +307,8 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 			break;
 		}
 		case 6: { /* a redirect into slot i */
-			struct in_addr l = fza_addr(&in), r = fza_addr(&in),
-				       a = fza_addr(&in);
+			struct in_addr l = fz_ip_addr(&in), r = fz_ip_addr(&in),
+				       a = fz_ip_addr(&in);
 			uint16_t lp = fz_u16(&in), rp = fz_u16(&in),
 				 ap = fz_u16(&in);
 			uint8_t kind = fz_u8(&in), proto = fz_u8(&in);
@@ -464,7 +343,7 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 			uint16_t p;
 
 			i = fz_u8(&in) % FZA_NRDR;
-			a = fza_addr(&in);
+			a = fz_ip_addr(&in);
 			p = fz_u16(&in);
 			if (rdr[i] != NULL)
 				(void)ng_alias_add_server(la, rdr[i], a, p);
@@ -474,9 +353,10 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 			n = fz_u8(&in);
 			if (n & 0x80) {
 				if (n & 0x40)
-					ng_alias_set_target(la, fza_addr(&in));
+					ng_alias_set_target(la,
+					    fz_ip_addr(&in));
 				else
-					ng_alias_set_addr(la, fza_addr(&in));
+					ng_alias_set_addr(la, fz_ip_addr(&in));
 				break;
 			}
 			n = n > in.left ? in.left : n;

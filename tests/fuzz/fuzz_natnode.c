@@ -37,29 +37,6 @@
 #define FZT_SAVE_MAX 8192 /* bytes of saved messages compared */
 #define FZT_ROOM (NG_PKT_BUFSIZE - NG_PKT_HEADROOM)
 
-static const char *const fzt_addrs[] = {
-	"198.51.100.10",
-	"198.51.100.11",
-	"10.0.0.1",
-	"100.64.0.1",
-	"198.18.0.2",
-	"198.18.0.5",
-	"203.0.113.1",
-	"203.0.113.30",
-	"0.0.0.0",
-	"255.255.255.255",
-};
-#define FZT_NADDRS (sizeof(fzt_addrs) / sizeof(fzt_addrs[0]))
-
-static struct in_addr
-fzt_addr(struct fz_in *in)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, fzt_addrs[fz_u8(in) % FZT_NADDRS], &a);
-	return a;
-}
-
 /* A port: one of a few, or the input's. */
 static uint16_t
 fzt_port(struct fz_in *in)
@@ -69,37 +46,6 @@ fzt_port(struct fz_in *in)
 	uint8_t k = fz_u8(in);
 
 	return k & 0x80 ? fz_u16(in) : ports[k % 7];
-}
-
-static uint16_t
-fzt_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-fzt_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t
-fzt_sum(uint32_t sum, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t
-fzt_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 /* --- what the two sides of the node get -------------------------------- */
@@ -122,32 +68,9 @@ static uint32_t fzt_ids[16];
 static bool
 fzt_sums_ok(const uint8_t *b, size_t len)
 {
-	size_t hl, tot;
-	uint32_t sum;
+	struct fz_ip_sums s = fz_ip_check(b, len);
 
-	if (len < 20 || (b[0] >> 4) != 4)
-		return true;
-	hl = (size_t)(b[0] & 0xf) * 4;
-	tot = fzt_get16(b + 2);
-	if (hl < 20 || tot < hl || tot > len)
-		return true;
-	if (fzt_fold(fzt_sum(0, b, hl)) != 0)
-		return false;
-	if (fzt_get16(b + 6) & 0x3fff)
-		return true; /* a fragment: its sum spans them all */
-	switch (b[9]) {
-	case IPPROTO_TCP:
-	case IPPROTO_UDP:
-		if (tot - hl < (b[9] == IPPROTO_TCP ? 20u : 8u))
-			return true;
-		if (b[9] == IPPROTO_UDP && fzt_get16(b + hl + 6) == 0)
-			return true;
-		sum = fzt_sum(0, b + 12, 8) + b[9] + (uint32_t)(tot - hl);
-		return fzt_fold(fzt_sum(sum, b + hl, tot - hl)) == 0;
-	case IPPROTO_ICMP:
-		return fzt_fold(fzt_sum(0, b + hl, tot - hl)) == 0;
-	}
-	return true;
+	return !s.hdr || (s.ip && (!s.l4_known || s.l4));
 }
 
 /* A frame's sums as its receiver sees them: a partial one finished (on
@@ -166,8 +89,8 @@ fzt_frame_ok(const struct ng_pkt *p, size_t l2)
 	if (start > p->len || off + 2 > p->len - start)
 		return true; /* not ours to finish */
 	memcpy(copy, p->data, p->len);
-	s = fzt_fold(fzt_sum(0, copy + start, p->len - start));
-	fzt_put16(copy + start + off, s == 0 && off == 6 ? 0xffff : s);
+	s = fz_fold(fz_sum(0, copy + start, p->len - start));
+	fz_put16(copy + start + off, s == 0 && off == 6 ? 0xffff : s);
 	return fzt_sums_ok(copy + l2, p->len - l2);
 }
 
@@ -300,14 +223,13 @@ fzt_ipv4(struct fz_in *in, uint8_t *b, size_t plen)
 {
 	static const uint8_t protos[] = { IPPROTO_TCP, IPPROTO_UDP,
 		IPPROTO_ICMP, 47 };
-	struct in_addr src = fzt_addr(in), dst = fzt_addr(in);
+	struct in_addr src = fz_ip_addr(in), dst = fz_ip_addr(in);
 	uint8_t shape = fz_u8(in), proto = protos[shape % 4];
 	uint16_t a = fzt_port(in), c = fzt_port(in);
 	uint8_t flags = fz_u8(in);
 	size_t ihl = 20, hl, tot, n;
 	const uint8_t *pay;
 	uint8_t *t;
-	uint32_t sum;
 
 	hl = proto == IPPROTO_TCP ? 20 : proto == 47 ? 4 : 8;
 	memset(b, 0, 60);
@@ -315,10 +237,10 @@ fzt_ipv4(struct fz_in *in, uint8_t *b, size_t plen)
 		ihl += fzt_options(in, b + 20);
 	tot = ihl + hl + plen;
 	b[0] = (uint8_t)(0x40 | ihl / 4);
-	fzt_put16(b + 2, (uint16_t)tot);
-	fzt_put16(b + 4, (uint16_t)(a ^ c));
+	fz_put16(b + 2, (uint16_t)tot);
+	fz_put16(b + 4, (uint16_t)(a ^ c));
 	if (shape & 0x20) /* a fragment: first, middle or last */
-		fzt_put16(b + 6,
+		fz_put16(b + 6,
 		    (uint16_t)((shape & 0x40 ? 0x2000 : 0) |
 			(shape & 0x80 ? fz_u16(in) & 0x1fff : 0)));
 	b[8] = 64;
@@ -330,32 +252,7 @@ fzt_ipv4(struct fz_in *in, uint8_t *b, size_t plen)
 	pay = fz_bytes(in, plen, &n);
 	memcpy(t + hl, pay, n);
 	memset(t + hl + n, 0, plen - n);
-	switch (proto) {
-	case IPPROTO_TCP:
-		fzt_put16(t, a);
-		fzt_put16(t + 2, c);
-		t[12] = 5 << 4;
-		t[13] = flags;
-		break;
-	case IPPROTO_UDP:
-		fzt_put16(t, a);
-		fzt_put16(t + 2, c);
-		fzt_put16(t + 4, (uint16_t)(8 + plen));
-		break;
-	case IPPROTO_ICMP:
-		t[0] = (uint8_t)a; /* type */
-		t[1] = flags;      /* code */
-		fzt_put16(t + 4, c);
-		break;
-	}
-	fzt_put16(b + 10, fzt_fold(fzt_sum(0, b, ihl)));
-	if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
-		sum = fzt_sum(0, b + 12, 8) + proto + (uint32_t)(hl + plen);
-		fzt_put16(t + (proto == IPPROTO_TCP ? 16 : 6),
-		    fzt_fold(fzt_sum(sum, t, hl + plen)));
-	} else if (proto == IPPROTO_ICMP) {
-		fzt_put16(t + 2, fzt_fold(fzt_sum(0, t, hl + plen)));
-	}
+	fz_ip_finish(b, ihl, hl, plen, a, c, flags);
 	return tot;
 }
 
@@ -365,26 +262,10 @@ static size_t
 fzt_error(struct fz_in *in, uint8_t *b)
 {
 	static const uint8_t types[] = { 3, 4, 11, 12 };
-	size_t qlen = fz_u8(in) + 8u, tot;
+	size_t qlen = fz_u8(in) + 8u;
 	uint8_t type = types[fz_u8(in) % 4];
 
-	if (qlen > fzt_last_len)
-		qlen = fzt_last_len;
-	tot = 28 + qlen;
-	memset(b, 0, 28);
-	b[0] = 0x45;
-	fzt_put16(b + 2, (uint16_t)tot);
-	b[8] = 64;
-	b[9] = IPPROTO_ICMP;
-	if (fzt_last_len >= 20) {
-		memcpy(b + 12, fzt_last + 16, 4);
-		memcpy(b + 16, fzt_last + 12, 4);
-	}
-	fzt_put16(b + 10, fzt_fold(fzt_sum(0, b, 20)));
-	b[20] = type;
-	memcpy(b + 28, fzt_last, qlen);
-	fzt_put16(b + 22, fzt_fold(fzt_sum(0, b + 20, 8 + qlen)));
-	return tot;
+	return fz_icmp_error(b, fzt_last, fzt_last_len, qlen, type);
 }
 
 /*
@@ -398,7 +279,7 @@ static void
 fzt_offload(struct fz_in *in, struct ng_pkt *p, size_t l2)
 {
 	uint8_t *ip = p->data + l2, how = fz_u8(in);
-	size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = fzt_get16(ip + 2), off;
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = fz_get16(ip + 2), off;
 	uint32_t sum;
 
 	if ((ip[9] != IPPROTO_TCP && ip[9] != IPPROTO_UDP) || tot < ihl)
@@ -407,19 +288,19 @@ fzt_offload(struct fz_in *in, struct ng_pkt *p, size_t l2)
 	if (tot - ihl < off + 2)
 		return;
 	if (!(how & 0x04)) {
-		sum = fzt_sum(0, ip + 12, 8) + ip[9] + (uint32_t)(tot - ihl);
+		sum = fz_sum(0, ip + 12, 8) + ip[9] + (uint32_t)(tot - ihl);
 		while (sum >> 16)
 			sum = (sum & 0xffff) + (sum >> 16);
-		fzt_put16(ip + ihl + off, (uint16_t)sum);
+		fz_put16(ip + ihl + off, (uint16_t)sum);
 		p->vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 		p->vh.csum_start = (uint16_t)(l2 + ihl);
 		p->vh.csum_offset = (uint16_t)off;
 		if (how & 0x08) { /* the sum of a bit more: same sum */
 			p->vh.csum_start -= 4;
 			p->vh.csum_offset += 4;
-			fzt_put16(ip + ihl + off,
-			    (uint16_t)~fzt_fold(sum +
-				fzt_sum(0, ip + ihl - 4, 4)));
+			fz_put16(ip + ihl + off,
+			    (uint16_t)~fz_fold(sum +
+				fz_sum(0, ip + ihl - 4, 4)));
 		}
 	}
 	if (how & 0x01) {
@@ -555,7 +436,7 @@ fzt_msg(struct ng_node *sock, struct fz_in *in, uint8_t op)
 		break;
 	case NGM_NAT_SET_IPADDR:
 	case NGM_NAT_SET_TARGET:
-		u.a = fzt_addr(in);
+		u.a = fz_ip_addr(in);
 		len = sizeof(u.a);
 		break;
 	case NGM_NAT_SET_MODE:
@@ -564,9 +445,9 @@ fzt_msg(struct ng_node *sock, struct fz_in *in, uint8_t op)
 		len = sizeof(u.m);
 		break;
 	case NGM_NAT_REDIRECT_PORT:
-		u.rp.local_addr = fzt_addr(in);
-		u.rp.alias_addr = fzt_addr(in);
-		u.rp.remote_addr = fzt_addr(in);
+		u.rp.local_addr = fz_ip_addr(in);
+		u.rp.alias_addr = fz_ip_addr(in);
+		u.rp.remote_addr = fz_ip_addr(in);
 		u.rp.local_port = fzt_port(in);
 		u.rp.alias_port = fzt_port(in);
 		u.rp.remote_port = fzt_port(in);
@@ -575,15 +456,15 @@ fzt_msg(struct ng_node *sock, struct fz_in *in, uint8_t op)
 		len = sizeof(u.rp);
 		break;
 	case NGM_NAT_REDIRECT_ADDR:
-		u.ra.local_addr = fzt_addr(in);
-		u.ra.alias_addr = fzt_addr(in);
+		u.ra.local_addr = fz_ip_addr(in);
+		u.ra.alias_addr = fz_ip_addr(in);
 		fzt_desc(in, u.ra.description);
 		len = sizeof(u.ra);
 		break;
 	case NGM_NAT_REDIRECT_PROTO:
-		u.rr.local_addr = fzt_addr(in);
-		u.rr.alias_addr = fzt_addr(in);
-		u.rr.remote_addr = fzt_addr(in);
+		u.rr.local_addr = fz_ip_addr(in);
+		u.rr.alias_addr = fz_ip_addr(in);
+		u.rr.remote_addr = fz_ip_addr(in);
 		u.rr.proto = fz_u8(in);
 		fzt_desc(in, u.rr.description);
 		len = sizeof(u.rr);
@@ -598,7 +479,7 @@ fzt_msg(struct ng_node *sock, struct fz_in *in, uint8_t op)
 		break;
 	case NGM_NAT_ADD_SERVER:
 		u.as.id = fzt_id(in);
-		u.as.addr = fzt_addr(in);
+		u.as.addr = fz_ip_addr(in);
 		u.as.port = fzt_port(in);
 		len = sizeof(u.as);
 		break;
@@ -743,47 +624,44 @@ fzt_op(struct ng_graph *g, struct ng_node *sock, struct fz_in *in, uint8_t op)
 	return true;
 }
 
+/* Our socket node and the nat node, the input's operations' state
+ * from nothing. */
+static struct ng_node *
+fzt_make(struct ng_graph *g, struct fz_client *c)
+{
+	fzt_last_len = 0;
+	fzt_nrdrs = 0;
+	fzt_cut = 0;
+	fzt_good = false;
+	if ((fzt_sock = fz_socket(g, c)) != NULL)
+		FUZZ_ASSERT(fzt_build(fzt_sock));
+	return fzt_sock;
+}
+
+/* Settings first, mostly an alias address (else frames pass as they
+ * are), then operations. */
+static void
+fzt_setup(struct ng_node *sock, struct fz_in *in)
+{
+	uint8_t set = fz_u8(in);
+
+	if (!(set & 0x01))
+		FUZZ_ASSERT(ngt_msg(sock, "N:", NGM_NAT_COOKIE,
+				NGM_NAT_SET_IPADDR,
+				&(struct in_addr){ htonl(0xc633640a) },
+				sizeof(struct in_addr)) == 0);
+	if (set & 0x02)
+		FUZZ_ASSERT(ngt_msg(sock, "N:", NGM_NAT_COOKIE, NGM_NAT_SET_DLT,
+				&(uint8_t){ NG_NAT_DLT_EN10MB }, 1) == 0);
+}
+
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
 
 int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
-	struct fz_in in = { data, size };
-	struct fz_client c;
-	struct ng_graph *g = fz_graph(&fzt_sock_ops);
-	uint8_t set;
-
-	if (g == NULL)
-		return 0;
-	fzt_last_len = 0;
-	fzt_nrdrs = 0;
-	fzt_cut = 0;
-	fzt_good = false;
-	if ((fzt_sock = fz_socket(g, &c)) != NULL) {
-		FUZZ_ASSERT(fzt_build(fzt_sock));
-		/* Settings first, mostly an alias address (else frames pass
-		 * as they are), then operations. */
-		set = fz_u8(&in);
-		if (!(set & 0x01))
-			FUZZ_ASSERT(ngt_msg(fzt_sock, "N:", NGM_NAT_COOKIE,
-					NGM_NAT_SET_IPADDR,
-					&(struct in_addr){ htonl(0xc633640a) },
-					sizeof(struct in_addr)) == 0);
-		if (set & 0x02)
-			FUZZ_ASSERT(ngt_msg(fzt_sock, "N:", NGM_NAT_COOKIE,
-					NGM_NAT_SET_DLT,
-					&(uint8_t){ NG_NAT_DLT_EN10MB }, 1) ==
-			    0);
-		for (unsigned n = 0; n < FZT_MAXOPS && in.left > 0; n++) {
-			uint8_t b = fz_u8(&in);
-
-			if (c.node == NULL || !fzt_op(g, fzt_sock, &in, b))
-				break;
-		}
-		if (c.node != NULL)
-			ng_socket_detach(c.node, &c);
-	}
+	(void)fz_run_on(fz_graph(&fzt_sock_ops), data, size, FZT_MAXOPS,
+	    fzt_make, fzt_setup, fzt_op);
 	fzt_sock = NULL;
-	fz_graph_free(g);
 	return 0;
 }

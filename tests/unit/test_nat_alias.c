@@ -391,6 +391,24 @@ test_icmp(void)
 	CHECK_STR("icmp reply in: to the first host", dst_of(b), H1);
 	ng_alias_get_info(la, &i);
 	CHECK_INT("icmp two links", i.icmp, 2);
+	/* id 0 from two hosts, the second's moved: the reply to it, of seq
+	 * 0 and no data, is all zero once its id is 0 again, and its sum
+	 * 0xffff (RFC 1624's eq. 3 alone gives 0x0000, which fails) */
+	n = mk_icmp(b, H1, WEB, 8, 0);
+	ng_alias_out(la, b, n, now);
+	n = mk_icmp(c, H2, WEB, 8, 0);
+	ng_alias_out(la, c, n, now);
+	id2 = g16(c + 24);
+	mk_ip(b, WEB, ALIAS, IPPROTO_ICMP, 20 + 8, 8, 0);
+	memset(b + 20, 0, 8);
+	p16(b + 24, id2);
+	p16(b + 22, ng_alias_fold(ng_alias_sum(0, b + 20, 8)));
+	CHECK_INT("icmp reply in, id 0: translated",
+	    ng_alias_in(la, b, 20 + 8, now), NG_ALIAS_OK);
+	CHECK_STR("icmp reply in, id 0: to the second host", dst_of(b), H2);
+	CHECK_INT("icmp reply in, id 0: its id", g16(b + 24), 0);
+	CHECK("icmp reply in, id 0: all zero, its sum 0xffff",
+	    g16(b + 22) == 0xffff && csum_ok(b, 20 + 8));
 
 	/* an error about a UDP datagram we aliased, quoting all of it */
 	qn = mk(q, H1, 9000, WEB, 33434, IPPROTO_UDP, 0, 12);
