@@ -162,6 +162,9 @@ $(B)/completion/ngctl: completion/ngctl.bash $(B)/completion/msgnames
 # Tests that need root to run, started by a tests/system script.
 ROOT_TEST_SRC = $(wildcard tests/bpf/*.c)
 ROOT_TEST_BIN = $(ROOT_TEST_SRC:tests/bpf/%.c=$(B)/tests-root/%)
+# (and tests/fuzz/diff_fast.c, its rule below: here, before check's
+# prerequisites are read)
+ROOT_TEST_BIN += $(B)/tests-root/diff_fast
 $(B)/tests-root/%: tests/bpf/%.c $(BPF_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc/bpf -o $@ $< -lbpf
@@ -493,7 +496,6 @@ $(B)/tests-root/test_fast_bpf: $(FAST_BPF_OBJ) src/bpf/ng_fast_bpf.h
 # The fast path against the node code (tests/fuzz/diff_fast.c, root):
 # ng_fast.bpf.c built with its redirects recorded (diff_fast.bpf.c) and
 # the engine in-process; tests/system/fast_diff.sh runs it.
-ROOT_TEST_BIN += $(B)/tests-root/diff_fast
 $(B)/bpf/diff_fast.bpf.o: tests/fuzz/diff_fast.bpf.c src/bpf/ng_fast.bpf.c \
     src/bpf/ng_fast_bpf.h tests/fuzz/diff_fast.h
 	@mkdir -p $(dir $@)
