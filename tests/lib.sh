@@ -282,3 +282,23 @@ written() {
 	b=$(($(wchar) - w0))
 	echo $((a < b ? a : b))
 }
+# quiet_netns NS...: make each namespace with IPv6 off in it (no router
+# solicitation, DAD or MLD frames in a test's counts)
+quiet_netns() {
+	local n
+	for n; do
+		ip netns add "$n" && ip netns exec "$n" sysctl -qw \
+		    net.ipv6.conf.all.disable_ipv6=1 \
+		    net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
+}
+# wire_veth DEV NS PEER [ADDR]: a veth pair, DEV here (IPv6 off, up) and
+# PEER in NS, up, with ADDR if given: an "existing interface" for an
+# ether node and the wire behind it
+wire_veth() {
+	ip link add "$1" type veth peer name "$3" netns "$2" || return 1
+	[ -z "${4:-}" ] || ip -n "$2" addr add "$4" dev "$3" || return 1
+	ip -n "$2" link set "$3" up &&
+	    sysctl -qw net.ipv6.conf."$1".disable_ipv6=1 &&
+	    ip link set "$1" up
+}

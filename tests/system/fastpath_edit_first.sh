@@ -25,22 +25,10 @@ NGD_LOG=$tmp/ngd.log
 NS="wire wire2 ja jb"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; ip link del em1 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
 
-for n in $NS; do
-	ip netns add $n
-	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	    net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add em0 type veth peer name w0 netns wire
-ip -n wire addr add 198.18.31.2/24 dev w0
-ip -n wire link set w0 up
-sysctl -qw net.ipv6.conf.em0.disable_ipv6=1
-ip link set em0 up
+quiet_netns $NS
+wire_veth em0 wire w0 198.18.31.2/24
 ip addr add 198.18.31.10/24 dev em0
-ip link add em1 type veth peer name w1 netns wire2
-ip -n wire2 addr add 198.18.31.4/24 dev w1
-ip -n wire2 link set w1 up
-sysctl -qw net.ipv6.conf.em1.disable_ipv6=1
-ip link set em1 up
+wire_veth em1 wire2 w1 198.18.31.4/24
 
 NGD_FASTPATH=1 start_ngd || finish
 ngctl mkpeer eiface ether ether

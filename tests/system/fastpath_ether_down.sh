@@ -77,15 +77,8 @@ out0() {
 	fi
 }
 
-for n in $NS; do
-	ip netns add $n
-	nsx $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	    net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add em0 type veth peer name w0 netns wire
-nsx wire ip link set w0 up
-sysctl -qw net.ipv6.conf.em0.disable_ipv6=1
-ip link set em0 up
+quiet_netns $NS
+wire_veth em0 wire w0
 
 NGD_FASTPATH=1 start_ngd || finish
 ngctl mkpeer eiface ether ether

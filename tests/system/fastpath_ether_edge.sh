@@ -43,16 +43,8 @@ edit() { # NAME CMD...: under pings wire -> ja every 2 ms, none reaches ja after
 	expect "$name under pings every 2 ms: no frame reaches ja after the reply" "$r0" "$r1"
 }
 
-for n in $NS; do
-	ip netns add $n
-	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	    net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add em0 type veth peer name w0 netns wire
-ip -n wire addr add 198.18.30.2/24 dev w0
-ip -n wire link set w0 up
-sysctl -qw net.ipv6.conf.em0.disable_ipv6=1
-ip link set em0 up
+quiet_netns $NS
+wire_veth em0 wire w0 198.18.30.2/24
 
 NGD_FASTPATH=1 start_ngd || finish
 ngctl mkpeer eiface ether ether

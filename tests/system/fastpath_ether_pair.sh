@@ -26,21 +26,9 @@ taps() { # packets the kernel gave ngd through em0's and em1's TAP channels
 	echo $n
 }
 
-for n in $NS; do
-	ip netns add $n
-	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-	    net.ipv6.conf.default.disable_ipv6=1
-done
-ip link add em0 type veth peer name w0 netns wire
-ip -n wire addr add 198.18.30.2/24 dev w0
-ip -n wire link set w0 up
-sysctl -qw net.ipv6.conf.em0.disable_ipv6=1
-ip link set em0 up
-ip link add em1 type veth peer name w1 netns wire2
-ip -n wire2 addr add 198.18.30.4/24 dev w1
-ip -n wire2 link set w1 up
-sysctl -qw net.ipv6.conf.em1.disable_ipv6=1
-ip link set em1 up
+quiet_netns $NS
+wire_veth em0 wire w0 198.18.30.2/24
+wire_veth em1 wire2 w1 198.18.30.4/24
 
 NGD_FASTPATH=1 start_ngd || finish
 ngctl -f - <<'END'
