@@ -73,26 +73,7 @@ in0=$(udp_in)
 
 # The storm: 18-byte datagrams, 2,000 a second, until the client and
 # the pings are timed (SIGTERM; $secs s at most).
-$py - "$secs" <<'EOF' >"$tmp/storm.out" 2>&1 &
-import signal, socket, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setblocking(False)
-d = b"\x02\0\0\0\0\x99\x02\0\0\0\0\x98\x08\x00" + b"\0" * 4
-n, end = 0, time.time() + float(sys.argv[1])
-def stop(signum, frame):
-    global end
-    end = 0
-signal.signal(signal.SIGTERM, stop)
-while time.time() < end:
-    for _ in range(20):
-        try:
-            s.sendto(d, ("127.0.0.1", 5701))
-            n += 1
-        except OSError:
-            pass
-    time.sleep(0.01)
-print(n)
-EOF
+$py "$top/tests/storm_frames.py" udp:127.0.0.1:5701 "$secs" >"$tmp/storm.out" 2>&1 &
 storm=$!
 sleep 1
 busy=$(list_worst_ms)
