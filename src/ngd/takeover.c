@@ -360,6 +360,9 @@ ngd_takeover_leave(struct ngd *d)
  * then exits leaving everything, as the crashed main process would
  * have, and the next ngd restores the journal.  (Outside systemd the
  * barrier returns at once: a new ngd that dies later is a crash.)
+ * "Dead" is a zombie or gone, to systemd and to the pidfd alike: a new
+ * ngd being killed, still closing its TAPs (an RCU wait each) when
+ * systemd reads MAINPID=, is alive to both, and its death a crash.
  */
 static void
 ngd_takeover_name(struct ngd *d, pid_t pid)
