@@ -1039,21 +1039,6 @@ ng_ksocket_send(void *arg, struct ng_pkt **pkt)
 	ng_pkt_free(pkt);
 }
 
-/*
- * The link header length of a super-frame: none when its checksum
- * starts right after a bare IP header (an iface), else Ethernet.
- */
-static size_t
-ng_ksocket_l2(const struct ng_pkt *p)
-{
-	unsigned v = p->len > 0 ? p->data[0] >> 4 : 0;
-
-	if ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
-	    (v == 6 && p->vh.csum_start == 40))
-		return 0;
-	return 14;
-}
-
 static int
 ng_ksocket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
@@ -1078,7 +1063,7 @@ ng_ksocket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		ng_ksocket_send(&o, pkt);
 		return o.error;
 	}
-	error = ng_pkt_segment(pkt, ng_ksocket_l2(*pkt), ng_ksocket_send, &o);
+	error = ng_pkt_segment(pkt, ng_pkt_l2len(*pkt), ng_ksocket_send, &o);
 	return error != 0 ? error : o.error;
 }
 
