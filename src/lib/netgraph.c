@@ -8,6 +8,7 @@
  * NgRecvMsg sees them in order.  A mutex guards that queue, so one thread
  * may wait in a receive while another sends.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -468,12 +469,159 @@ ng_lib_trusted(int fd, const char *path)
 	return error;
 }
 
+/* The inode of the socket listening on path ("@name" for an abstract
+ * one, as /proc/net/unix shows it); 0 if there is none. */
+static unsigned long
+ng_lib_listener_ino(const char *path)
+{
+	char line[512], name[256];
+	unsigned long flags, ino, found = 0;
+	FILE *f = fopen("/proc/net/unix", "re");
+
+	if (f == NULL)
+		return 0;
+	while (found == 0 && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %*x %*x %lx %*x %*x %lu %255s", &flags,
+			&ino, name) == 3 &&
+		    (flags & 0x10000) != 0 && /* __SO_ACCEPTCON: listening */
+		    strcmp(name, path) == 0)
+			found = ino;
+	fclose(f);
+	return found;
+}
+
+/* Whether process pid has a descriptor of socket ino (false when its
+ * descriptors are not ours to read). */
+static bool
+ng_lib_holds(pid_t pid, const char *want)
+{
+	char dir[64], path[64 + sizeof(((struct dirent *)0)->d_name)], link[64];
+	struct dirent *e;
+	bool holds = false;
+	DIR *d;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return false;
+	while (!holds && (e = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		holds = n > 0 && (link[n] = '\0', strcmp(link, want) == 0);
+	}
+	closedir(d);
+	return holds;
+}
+
+/* The user ID (effective) process pid runs as; -1 if unknown. */
+static long
+ng_lib_pid_uid(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long r, e;
+	long uid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid: %lu %lu", &r, &e) == 2) {
+			uid = (long)e;
+			break;
+		}
+	fclose(f);
+	return uid;
+}
+
+/*
+ * A server whose listener has exited: an ngd from before ngd listened
+ * again once detached (ngd_ctl_own) is one; whoever holds the socket
+ * now is what to trust or not.  The holders are found by the socket's
+ * inode among every process's descriptors, which only root may read of
+ * another user's: each, pinned by a pidfd while it is looked at, must
+ * run as root or as us and not in a jail, as a live listener must
+ * (ng_lib_trusted).  0: served by such; EPERM, said with what to do.
+ * *holder is the first holder found (0: none could be seen).
+ */
+static int
+ng_lib_trusted_holders(const char *path, pid_t *holder)
+{
+	char want[48];
+	unsigned long ino = ng_lib_listener_ino(path);
+	struct dirent *e;
+	int n = 0, bad = 0;
+	DIR *d;
+
+	*holder = 0;
+	if (ino == 0 || (d = opendir("/proc")) == NULL)
+		return EPERM;
+	snprintf(want, sizeof(want), "socket:[%lu]", ino);
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		pid_t pid = (pid_t)v;
+		int pidfd;
+		long uid;
+
+		if (*end != '\0' || v <= 0 || pid == getpid() ||
+		    !ng_lib_holds(pid, want))
+			continue;
+		if (*holder == 0)
+			*holder = pid;
+		n++;
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		uid = ng_lib_pid_uid(pid);
+		if (pidfd < 0 || !ng_lib_holds(pid, want) ||
+		    (uid != 0 && uid != (long)geteuid()) ||
+		    ng_lib_jailed_server(pidfd, pid) || !ng_lib_still(pidfd))
+			bad++;
+		if (pidfd >= 0)
+			close(pidfd);
+	}
+	closedir(d);
+	return n > 0 && bad == 0 ? 0 : EPERM;
+}
+
 /*
  * A server whose listener has gone is asked again this many times, 10 ms
  * later and twice as late each time (150 ms in all): an ngd that has just
  * detached or taken over listens again at once.
  */
 #define NG_LIB_GONE_TRIES 5
+
+/*
+ * The listener of path has exited, and asking again did not find a new
+ * one: served by trusted holders (0), or refused (EPERM) with what to
+ * do.  An ngd from before ngd listened again once detached (upgraded
+ * and not restarted) looks so; restarting it makes it the listener.
+ */
+static int
+ng_lib_gone_listener(const char *path)
+{
+	static bool said; /* once: ngctl asks again for an unnamed node */
+	pid_t holder;
+
+	if (ng_lib_trusted_holders(path, &holder) == 0)
+		return 0;
+	if (__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		return EPERM;
+	if (holder > 0)
+		ng_lib_logx("%s: the process that listened on it has exited "
+			    "and pid %d, which we may not trust, holds it; "
+			    "if that is an ngd older than this client that "
+			    "detached, restart it (systemctl restart ngd, or "
+			    "kill %d and run ngd); refused",
+		    path, (int)holder, (int)holder);
+	else
+		ng_lib_logx("%s: the process that listened on it has exited "
+			    "and one we cannot see holds it; if that is an "
+			    "ngd older than this client that detached, "
+			    "restart it as root (systemctl restart ngd, or "
+			    "kill it and run ngd); refused",
+		    path);
+	return EPERM;
+}
 
 static int
 ng_lib_connect(int *fdp)
@@ -508,22 +656,19 @@ again:
 		close(fd);
 		return error;
 	}
-	if ((error = ng_lib_trusted(fd, path)) != 0) {
-		close(fd);
-		if (error == EAGAIN && ++tries < NG_LIB_GONE_TRIES) {
-			struct timespec ts = { 0, 10000000L << (tries - 1) };
+	error = ng_lib_trusted(fd, path);
+	if (error == EAGAIN && ++tries < NG_LIB_GONE_TRIES) {
+		struct timespec ts = { 0, 10000000L << (tries - 1) };
 
-			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-				;
-			goto again;
-		}
-		if (error == EAGAIN)
-			ng_lib_logx(
-			    "%s: its listener has exited: the socket "
-			    "is held by a process nothing tells (an "
-			    "ngd before this one that detached? restart "
-			    "it); refused",
-			    path);
+		close(fd);
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		goto again;
+	}
+	if (error == EAGAIN)
+		error = ng_lib_gone_listener(path);
+	if (error != 0) {
+		close(fd);
 		return EPERM;
 	}
 	ng_lib_reset(fd);
