@@ -44,7 +44,8 @@ struct ng_lib_fd {
 	bool waiting; /* a thread waits for a status on this fd */
 	bool reading; /* a thread is in recv() on this fd */
 	bool have_status;
-	int dead; /* the connection failed with this errno */
+	int dead;   /* the connection failed with this errno */
+	bool parts; /* ngd takes a long request in pieces (ngd_proto.h) */
 	uint32_t status, status_id;
 };
 
@@ -826,9 +827,16 @@ ng_lib_pump(int fd, struct ng_lib_fd **stp, uint64_t deadline)
 			st->dead = error;
 	} else if (f->hdr.kind == NGD_STATUS) {
 		if (st->waiting && !st->have_status) {
+			uint32_t offer;
+
 			st->have_status = true;
 			st->status = f->hdr.error;
 			st->status_id = f->hdr.id;
+			/* a hello's: what else ngd offers (ngd_proto.h) */
+			if (f->plen >= sizeof(offer)) {
+				memcpy(&offer, f->payload, sizeof(offer));
+				st->parts = (offer & NGD_HELLO_PARTS) != 0;
+			}
 		}
 		free(f); /* else a stray status nobody asked for */
 	} else {
@@ -856,6 +864,56 @@ ng_lib_sendmsg(int fd, const struct msghdr *mh, size_t len)
 		return -1;
 	}
 	return sendmsg(fd, mh, MSG_NOSIGNAL);
+}
+
+/*
+ * A request longer than NGD_REQ_PART_MAX, to an ngd that takes pieces
+ * (ngd_proto.h): the frame in iov (niov entries, at most 4, len bytes
+ * in all) as pieces of at most NGD_REQ_PART_MAX bytes, a datagram each,
+ * which a default socket buffer holds: one datagram of the whole needs
+ * a buffer as large (net.core.wmem_max caps it, 208 KiB by default) and
+ * the kernel carries some 4 MiB in one at most.  0 or an errno.
+ */
+static int
+ng_lib_send_parts(int fd, const struct iovec *iov, size_t len)
+{
+	size_t k = 0, skip = 0;
+
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at < NGD_REQ_PART_MAX ?
+		    len - at :
+		    NGD_REQ_PART_MAX;
+		size_t left = n;
+		struct ngd_frame ph = { .kind = at + n < len ? NGD_PART :
+							       NGD_PART_END,
+			.error = (uint32_t)at,
+			.id = (uint32_t)len,
+			.version = NGD_PROTO_VERSION };
+		struct iovec piece[5] = { { &ph, sizeof(ph) } };
+		struct msghdr mh = { .msg_iov = piece, .msg_iovlen = 1 };
+
+		/* bytes at..at+n of the frame: one entry a segment */
+		while (left > 0) {
+			size_t take = iov[k].iov_len - skip;
+
+			if (take > left)
+				take = left;
+			if (take > 0)
+				piece[mh.msg_iovlen++] = (struct iovec){
+					(uint8_t *)iov[k].iov_base + skip, take
+				};
+			left -= take;
+			skip += take;
+			if (skip == iov[k].iov_len) {
+				k++;
+				skip = 0;
+			}
+		}
+		if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+			return errno;
+		at += n;
+	}
+	return 0;
 }
 
 /* Wait on the condition, until the deadline if there is one. */
@@ -891,6 +949,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 {
 	struct ngd_frame fr = { .kind = kind, .version = NGD_PROTO_VERSION };
 	size_t alen = addr != NULL ? strlen(addr) : 0;
+	size_t len = sizeof(fr) + alen + l1 + l2;
 	struct iovec iov[4];
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 4 };
 	struct ng_lib_fd *st = ng_lib_state(fd);
@@ -919,10 +978,27 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 		error = st->dead;
 		goto out;
 	}
-	if (ng_lib_sendmsg(fd, &mh, sizeof(fr) + alen + l1 + l2) < 0) {
-		error = errno == EPIPE ? ENOTCONN :
-		    errno == EAGAIN    ? ETIMEDOUT :
-					 errno;
+	/* Larger than ngd takes: FreeBSD's EMSGSIZE, for a datagram larger
+	 * than the socket's buffer; and so for one the kernel cannot carry
+	 * (ENOBUFS, when it cannot allocate a buffer that large). */
+	if (len > NGD_MAX_FRAME) {
+		error = EMSGSIZE;
+		goto out;
+	}
+	if (len > NGD_REQ_PART_MAX && st->parts) {
+		if ((error = ng_lib_send_parts(fd, iov, len)) != 0) {
+			/* ngd may hold a part: the connection is done for */
+			error = error == EPIPE ? ENOTCONN :
+			    error == EAGAIN    ? ETIMEDOUT :
+						 error;
+			st->dead = error;
+			goto out;
+		}
+	} else if (ng_lib_sendmsg(fd, &mh, len) < 0) {
+		error = errno == EPIPE                         ? ENOTCONN :
+		    errno == EAGAIN                            ? ETIMEDOUT :
+		    errno == ENOBUFS && len > NGD_REQ_PART_MAX ? EMSGSIZE :
+								 errno;
 		if (error == ETIMEDOUT)
 			st->dead = error;
 		goto out;
