@@ -909,8 +909,9 @@ ng_lib_send_parts(int fd, const struct iovec *iov, size_t len)
 				skip = 0;
 			}
 		}
-		if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-			return errno;
+		while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+			if (errno != EINTR)
+				return errno;
 		at += n;
 	}
 	return 0;
