@@ -527,6 +527,10 @@ int ng_pkt_writable(struct ng_pkt **pkt);
  * length (14 Ethernet, 0 bare IP).  segment consumes *pkt.
  */
 int ng_pkt_csum_finish(struct ng_pkt *pkt);
+/* The l2 of a super-frame whose link layer its node does not know: 0
+ * when its checksum starts right after a bare IP header (an iface's
+ * tun, a nat node's IPv4), else 14. */
+size_t ng_pkt_l2len(const struct ng_pkt *pkt);
 int ng_pkt_segment(struct ng_pkt **pkt, size_t l2,
     void (*emit)(void *arg, struct ng_pkt **seg), void *arg);
 /*
