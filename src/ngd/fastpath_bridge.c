@@ -1209,7 +1209,8 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 	struct ngd_br *b = ngd_br_find(br, k->bridge);
 	struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
 	struct ng_hook *hook = NULL, *has;
-	uint32_t age, stale;
+	uint64_t age_ms;
+	uint32_t stale;
 	int error;
 
 	if (b != NULL && br->pulling != 0 && v->learned_ns > br->pulling)
@@ -1226,13 +1227,19 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 		ngd_br_del(br, br->hosts_fd, k); /* forgotten */
 		return false;
 	}
+	/* Staleness in whole seconds, rounded down: seen_ns is itself up to
+	 * 0.2 s before the host's last frame (refreshed each 0.1 s, and not
+	 * by frames the CPUs' caches forward).  The age to the millisecond
+	 * (learned_ns is the fine clock's), for the node to count its
+	 * ticks since. */
 	stale = now > v->seen_ns ?
 	    (uint32_t)((now - v->seen_ns) / 1000000000u) :
 	    0;
-	age = v->learned_ns != 0 && now > v->learned_ns ?
-	    (uint32_t)((now - v->learned_ns) / 1000000000u) :
-	    stale;
-	error = node->type->switching->heard(node, hook, k->addr, age, stale);
+	age_ms = v->learned_ns != 0 ?
+	    (now > v->learned_ns ? (now - v->learned_ns) / 1000000u : 0) :
+	    (uint64_t)stale * 1000u;
+	error = node->type->switching->heard(node, hook, k->addr, age_ms,
+	    stale);
 	if (error == EEXIST)
 		return true;
 	if (error != 0)
