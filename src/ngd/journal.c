@@ -2287,7 +2287,7 @@ ngd_journal_merge(char *snap, char *recs, size_t n, char **out)
 			*nl = '\n';
 		}
 	}
-	if (error == 0)
+	if (error == 0 && m.ncuts > 0)
 		qsort(m.cuts, m.ncuts, sizeof(*m.cuts), ngd_jm_cut_cmp);
 	size = head + strlen(snap) + n + 32;
 	if (error == 0 && (o = malloc(size)) == NULL)
