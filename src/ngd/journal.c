@@ -2155,6 +2155,8 @@ ngd_jm_line(struct ngd_jm *m, const char *line, size_t len,
 	    strcmp(kw, "msg") == 0) {
 		ng_id_t was = at->msg;
 
+		if (id == 0) /* no node's (at->msg 0: none before) */
+			return EINVAL;
 		if ((n = ngd_jm_node(m, id)) == NULL)
 			return ENOMEM;
 		at->msg = id;
@@ -2173,8 +2175,10 @@ ngd_jm_line(struct ngd_jm *m, const char *line, size_t len,
 			if ((k != 1 && k != 3) || head > n->nmsgs ||
 			    tail > n->nmsgs - head)
 				return EINVAL;
-			memmove(&n->msgs[head], &n->msgs[n->nmsgs - tail],
-			    tail * sizeof(*n->msgs));
+			if (tail > 0) /* (msgs may be NULL: none yet) */
+				memmove(&n->msgs[head],
+				    &n->msgs[n->nmsgs - tail],
+				    tail * sizeof(*n->msgs));
 			n->nmsgs = head + tail;
 			at->tab = false;
 			at->ins = head;
