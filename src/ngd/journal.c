@@ -2402,7 +2402,18 @@ ngd_journal_apply(struct ngd_journal *j, char *text,
 			for (size_t i = 0; fds != NULL && i < nfds; i++)
 				if (fds[i].id == id)
 					fd = fds[i].fd;
-			if (node == NULL &&
+			if (node == NULL && fds == NULL &&
+			    strcmp(a, ng_socket_type.name) == 0) {
+				/* A file's: none is written there (a client's
+				 * connection did not outlive the last ngd);
+				 * made, it would belong to no one, and its
+				 * hooks' peers would write settings of hooks
+				 * their text does not have. */
+				ngd_log(LOG_ERR,
+				    "journal: node [%x] (socket): a client's, "
+				    "not a journal's; left out",
+				    id);
+			} else if (node == NULL &&
 			    strcmp(a, ng_socket_type.name) == 0) {
 				/* A takeover's: a client's connection, handed
 				 * over too, gets it (ngd_ctl_adopt). */

@@ -111,6 +111,18 @@ fzj_has_dev(struct ng_graph *g)
 	return false;
 }
 
+/* Whether g's next ID wrapped past 2^32 - 1 (a node of ID ffffffff was
+ * made: the core goes on from 0, skipping live IDs): a text then says
+ * nextid below its nodes' IDs, and a restore of it goes on from them. */
+static bool
+fzj_wrapped(struct ng_graph *g)
+{
+	for (struct ng_node *n = ng_first_node(g); n != NULL; n = n->next)
+		if (n->id >= ng_graph_next_id(g))
+			return true;
+	return false;
+}
+
 static void
 fzj_done(struct ngd_journal *j, struct ngd_netdev *nd, struct ng_graph *g)
 {
@@ -130,7 +142,7 @@ fzj_again(struct ngd_journal *j1)
 	char *t1, *t2, *copy;
 	size_t l1, l2;
 
-	if (fzj_has_dev(j1->graph) ||
+	if (fzj_has_dev(j1->graph) || fzj_wrapped(j1->graph) ||
 	    ngd_journal_text(j1, &t1, &l1, false) != 0)
 		return;
 	if ((copy = malloc(l1 + 1)) == NULL) {
