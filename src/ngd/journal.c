@@ -1736,7 +1736,24 @@ ngd_journal_fini(struct ngd_journal *j)
 
 /* --- restoring ------------------------------------------------------------- */
 
-/* Undo ngd_journal_esc in place; false if malformed. */
+static int
+ngd_journal_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Undo ngd_journal_esc in place (%XX: two hex digits, not 00); false if
+ * malformed.  The digits are read here, not by sscanf, which measures
+ * its string first: each escape cost the rest of its line, and a line
+ * of a bpf node's program (some 55 KB, 8,000 %20s) 10 ms.
+ */
 static bool
 ngd_journal_unesc(char *s)
 {
@@ -1747,16 +1764,16 @@ ngd_journal_unesc(char *s)
 		return true;
 	}
 	for (; *s != '\0'; s++) {
-		unsigned v;
+		int hi, lo;
 
 		if (*s != '%') {
 			*o++ = *s;
 			continue;
 		}
-		if (sscanf(s + 1, "%2x", &v) != 1 || s[1] == '\0' ||
-		    s[2] == '\0' || v == 0)
+		if ((hi = ngd_journal_hexval(s[1])) < 0 ||
+		    (lo = ngd_journal_hexval(s[2])) < 0 || (hi | lo) == 0)
 			return false;
-		*o++ = (char)v;
+		*o++ = (char)(hi << 4 | lo);
 		s += 2;
 	}
 	*o = '\0';
