@@ -113,10 +113,13 @@ fzj_has_dev(struct ng_graph *g)
 
 /* Whether g's next ID wrapped past 2^32 - 1 (a node of ID ffffffff was
  * made: the core goes on from 0, skipping live IDs): a text then says
- * nextid below its nodes' IDs, and a restore of it goes on from them. */
+ * nextid below its nodes' IDs (or 0), and a restore of it goes on from
+ * them (or from 1). */
 static bool
 fzj_wrapped(struct ng_graph *g)
 {
+	if (ng_graph_next_id(g) == 0) /* (it starts at 1) */
+		return true;
 	for (struct ng_node *n = ng_first_node(g); n != NULL; n = n->next)
 		if (n->id >= ng_graph_next_id(g))
 			return true;
