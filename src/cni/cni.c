@@ -543,7 +543,8 @@ ngcni_load_args(struct ngcni *c, struct ngcni_err *e)
 }
 
 /* CNI_CONTAINERID: letters, digits, "_.-", starting with a letter or
- * digit; CNI_IFNAME: an interface name. */
+ * digit; CNI_IFNAME: an interface name (no '%': the kernel would name
+ * it from a pattern, "e%d" becoming e0, and the plugin lost it). */
 static int
 ngcni_load_env(struct ngcni *c, bool neednetns, struct ngcni_err *e)
 {
@@ -561,7 +562,7 @@ ngcni_load_env(struct ngcni *c, bool neednetns, struct ngcni_err *e)
 			    "than letters, digits and \"_.-\"",
 			    c->cid);
 	if (c->ifname == NULL || c->ifname[0] == '\0' ||
-	    strlen(c->ifname) >= IFNAMSIZ || strpbrk(c->ifname, "/: \t\n") ||
+	    strlen(c->ifname) >= IFNAMSIZ || strpbrk(c->ifname, "/:% \t\n") ||
 	    strcmp(c->ifname, ".") == 0 || strcmp(c->ifname, "..") == 0)
 		return ngcni_fail(e, NGCNI_E_ENV, NULL,
 		    "CNI_IFNAME \"%s\" is not an interface name",

@@ -8,7 +8,9 @@
  * fake interface backend (fuzz.h).
  *
  * Input: one flag byte (bit 0: the input is the whole file, as is; bit
- * 1: version 1's end line), then the lines (in NUL bytes are spaces).
+ * 1: version 1's end line; bit 2: records after an "end" line, their
+ * commit lines' sums put right), then the lines (in NUL bytes are
+ * spaces).
  * Checked: no crash, leak or hang; a text taken restores to a graph
  * whose own journal restores again, to a graph that writes the same
  * text (for graphs without interfaces, whose devices the fake backend
@@ -109,6 +111,21 @@ fzj_has_dev(struct ng_graph *g)
 	return false;
 }
 
+/* Whether g's next ID wrapped past 2^32 - 1 (a node of ID ffffffff was
+ * made: the core goes on from 0, skipping live IDs): a text then says
+ * nextid below its nodes' IDs (or 0), and a restore of it goes on from
+ * them (or from 1). */
+static bool
+fzj_wrapped(struct ng_graph *g)
+{
+	if (ng_graph_next_id(g) == 0) /* (it starts at 1) */
+		return true;
+	for (struct ng_node *n = ng_first_node(g); n != NULL; n = n->next)
+		if (n->id >= ng_graph_next_id(g))
+			return true;
+	return false;
+}
+
 static void
 fzj_done(struct ngd_journal *j, struct ngd_netdev *nd, struct ng_graph *g)
 {
@@ -128,7 +145,7 @@ fzj_again(struct ngd_journal *j1)
 	char *t1, *t2, *copy;
 	size_t l1, l2;
 
-	if (fzj_has_dev(j1->graph) ||
+	if (fzj_has_dev(j1->graph) || fzj_wrapped(j1->graph) ||
 	    ngd_journal_text(j1, &t1, &l1, false) != 0)
 		return;
 	if ((copy = malloc(l1 + 1)) == NULL) {
@@ -149,6 +166,56 @@ fzj_again(struct ngd_journal *j1)
 	free(t1);
 	if (g2 != NULL)
 		fzj_done(&j2, &nd2, g2);
+}
+
+/*
+ * Flag bit 2: the body's lines after a header, as a journal with records:
+ * the first line that starts with "end" becomes the snapshot's end line
+ * with its sum, each "commit" line after it its record's, so that inputs
+ * reach the records' merge (ngd_journal_merge), not only its sum checks;
+ * a last line without its newline stays so (a record cut short).  text
+ * has room for 4 * blen + 128 bytes ("commit\n" becomes 24); its length.
+ */
+static size_t
+fzj_records(char *text, const uint8_t *body, size_t blen)
+{
+	bool ended = false;
+	size_t len, i = 0;
+	uint64_t h;
+
+	len = (size_t)sprintf(text, "netgraph-journal %d\nnetns %d\n",
+	    NGD_JOURNAL_VERSION, FZJ_COOKIE);
+	h = ngd_journal_sum_all(text, len);
+	while (i < blen) {
+		size_t at = len, n;
+		bool end, commit;
+
+		while (i < blen && body[i] != '\n') {
+			text[len++] = body[i] != '\0' ? (char)body[i] : ' ';
+			i++;
+		}
+		if (i == blen && ended) /* a record cut short */
+			break;
+		if (i == blen) /* (a snapshot's line is whole) */
+			text[len++] = '\n';
+		else
+			text[len++] = body[i++];
+		n = len - at;
+		end = !ended && n >= 4 && memcmp(text + at, "end", 3) == 0;
+		commit = ended && n >= 7 && memcmp(text + at, "commit", 6) == 0;
+		if (end || commit) {
+			len = at +
+			    (size_t)sprintf(text + at, "%s %016llx\n",
+				end ? "end" : "commit", (unsigned long long)h);
+			ended = true;
+			continue;
+		}
+		h = ngd_journal_fold(h, ngd_fnv(text + at, n));
+	}
+	if (!ended)
+		len += (size_t)sprintf(text + len, "end %016llx\n",
+		    (unsigned long long)h);
+	return len;
 }
 
 int FUZZ_ENTRY(const uint8_t *data, size_t size);
@@ -172,6 +239,10 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 	if (flags & 1) { /* the file as is */
 		memcpy(text, body, blen);
 		len = blen;
+	} else if (flags & 4) { /* records: their sums put right */
+		if ((text = realloc(text, 4 * blen + 128)) == NULL)
+			return 0;
+		len = fzj_records(text, body, blen);
 	} else {
 		int version = flags & 2 ? 1 : NGD_JOURNAL_VERSION;
 		uint64_t sum;
