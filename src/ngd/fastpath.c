@@ -152,6 +152,8 @@ struct ngd_fast_q {
 	struct ngd_fast *fp;
 };
 
+#define NGD_FAST_PROGS_MAX 8 /* ng_fast.bpf.c has 4 */
+
 struct ngd_fast {
 	struct ngd_netdev *nd;    /* TUNs, and the wrappers of our devices */
 	struct ng_netdev_ops ops; /* what the graph calls */
@@ -167,6 +169,10 @@ struct ngd_fast {
 	int load_error;
 	struct ng_fast_bpf *skel;
 	int prog_port, prog_tap, prog_steer, prog_slowq;
+	/* The last ngd's programs, run on (ngd_fast_progs_take): each of
+	 * the object's, in its order; none (0) when they were loaded. */
+	int progs_taken[NGD_FAST_PROGS_MAX];
+	unsigned nprogs_taken;
 	int ports_fd, ids_fd, cfg_fd, stats_fd;
 	struct ngd_ifslots ifs; /* ng_fast_ifs (ifslots.c) */
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
@@ -2316,8 +2322,40 @@ ngd_fast_map_keys(int fd, size_t key_size, void *keys, unsigned max)
 	return n;
 }
 
+/*
+ * The ids the last ngd gave that no pair taken back has, cleared in
+ * ng_fast_ids: the array read in one batch, not a lookup per id (32,767
+ * system calls).
+ */
+static void
+ngd_fast_ids_restored(struct ngd_fast *fp)
+{
+	uint32_t n = NG_FAST_BPF_MAX_PORTS + 1, next = 0, zero = 0;
+	uint32_t *keys = calloc(n, sizeof(*keys));
+	uint32_t *vals = calloc(n, sizeof(*vals));
+
+	if (keys == NULL || vals == NULL ||
+	    (bpf_map_lookup_batch(fp->ids_fd, NULL, &next, keys, vals, &n,
+		 NULL) < 0 &&
+		errno != ENOENT)) {
+		ngd_log(LOG_WARNING,
+		    "data path: the last ngd's port ids not read (%s): "
+		    "those of pairs not taken back stay",
+		    strerror(errno));
+		n = 0;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (keys[i] >= 1 && keys[i] <= NG_FAST_BPF_MAX_PORTS &&
+		    vals[i] != 0 && fp->byid[keys[i]] == NULL)
+			(void)bpf_map_update_elem(fp->ids_fd, &keys[i], &zero,
+			    BPF_ANY);
+	free(keys);
+	free(vals);
+}
+
 static void ngd_fast_flush_retired(struct ngd_fast *fp);
 static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
+static void ngd_fast_progs_pin(struct ngd_fast *fp);
 
 /*
  * The journal replayed: the graph-side ends it did not name (a pair made
@@ -2369,14 +2407,7 @@ ngd_fast_restored(struct ngd_fast *fp)
 				ngd_fast_port_del(fp, keys[k]);
 	}
 	ngd_ifslots_check(&fp->ifs, fp->ports_fd);
-	for (uint32_t id = 1; id <= NG_FAST_BPF_MAX_PORTS; id++) {
-		uint32_t val = 0, zero = 0;
-
-		if (fp->byid[id] == NULL &&
-		    bpf_map_lookup_elem(fp->ids_fd, &id, &val) == 0 && val != 0)
-			(void)bpf_map_update_elem(fp->ids_fd, &id, &zero,
-			    BPF_ANY);
-	}
+	ngd_fast_ids_restored(fp);
 	/* The paths the graph has now, every port written once. */
 	ngd_fast_sync();
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
@@ -2587,7 +2618,8 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	ngd_fast_index(v);
 	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
-	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
+	if (ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj))
+		ngd_fast_progs_pin(fp);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
 	ngd_veth_made(v, &made, ifname, mac);
 	*devp = v->dev;
@@ -3512,13 +3544,31 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 
 /* --- start and stop ----------------------------------------------------- */
 
-/* A sysctl of the namespace the thread is in. */
+/*
+ * A sysctl of the namespace the thread is in, written only if it is not
+ * val already: disable_ipv6 takes the RTNL lock on every write, the same
+ * value or not, and while another holds it (any namespace's link
+ * changes) the write is restarted over and over, spinning (0.4 s of
+ * one traced takeover here, in a namespace where it was set long ago).
+ */
 void
 ngd_fast_sysctl(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	char now[32];
+	ssize_t n;
+	int fd;
 
-	if (fd < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, now, sizeof(now) - 1);
+		close(fd);
+		if (n > 0) {
+			now[n] = '\0';
+			now[strcspn(now, "\n")] = '\0';
+			if (strcmp(now, val) == 0)
+				return;
+		}
+	}
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
 		return;
 	if (write(fd, val, strlen(val)) < 0)
 		ngd_log(LOG_DEBUG, "%s: %s", path, strerror(errno));
@@ -3577,28 +3627,129 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 	return error;
 }
 
+/* The build of the programs: a hash (FNV-1a) of the object that the
+ * skeleton embeds, which names their pins. */
+static uint64_t
+ngd_fast_build(void)
+{
+	static uint64_t h;
+	const unsigned char *p;
+	size_t n;
+
+	if (h == 0) {
+		p = ng_fast_bpf__elf_bytes(&n);
+		h = 0xcbf29ce484222325ull;
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ p[i]) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+/*
+ * The last ngd's programs, if they are this build's and run on the maps
+ * this ngd takes (every program of the object, or none): loading them
+ * again would give the same code again, through the verifier (most of
+ * an adopting start on a loaded machine), only to swap it for itself in
+ * every link.  An ngd of another build (an upgrade) finds none of its
+ * own, loads its programs and swaps them in (DESIGN decision 12).
+ * Before load: the object loads its maps alone.
+ */
+static bool
+ngd_fast_progs_take(struct ngd_fast *fp, struct bpf_object *obj)
+{
+	struct bpf_program *p;
+	unsigned n = 0;
+	int fd;
+
+	bpf_object__for_each_program(p, obj)
+	{
+		fd = n < NGD_FAST_PROGS_MAX ?
+		    ngd_fast_pin_prog(fp->pin, bpf_program__name(p)) :
+		    -1;
+		if (fd < 0) {
+			while (n > 0)
+				close(fp->progs_taken[--n]);
+			return false;
+		}
+		fp->progs_taken[n++] = fd;
+	}
+	bpf_object__for_each_program(p, obj)(void)
+	    bpf_program__set_autoload(p, false);
+	fp->nprogs_taken = n;
+	return n > 0;
+}
+
+/* The fd of the object's program want: loaded, or taken. */
+static int
+ngd_fast_prog_fd(const struct ngd_fast *fp, const struct bpf_program *want)
+{
+	struct bpf_program *p;
+	unsigned i = 0;
+
+	if (fp->nprogs_taken == 0)
+		return bpf_program__fd(want);
+	bpf_object__for_each_program(p, fp->skel->obj)
+	{
+		if (p == want)
+			return fp->progs_taken[i];
+		i++;
+	}
+	return -1;
+}
+
+/* The programs pinned as this build's (ngd_fast_pin_progs). */
+static void
+ngd_fast_progs_pin(struct ngd_fast *fp)
+{
+	const char *names[NGD_FAST_PROGS_MAX];
+	int fds[NGD_FAST_PROGS_MAX];
+	struct bpf_program *p;
+	unsigned n = 0;
+
+	bpf_object__for_each_program(p, fp->skel->obj)
+	{
+		if (n == NGD_FAST_PROGS_MAX)
+			break;
+		names[n] = bpf_program__name(p);
+		fds[n++] = ngd_fast_prog_fd(fp, p);
+	}
+	ngd_fast_pin_progs(fp->pin, names, fds, n);
+}
+
 /*
  * The programs loaded through their skeleton (a map or program the
- * object lacks is a compile error, not a failure here), the fds kept.
+ * object lacks is a compile error, not a failure here), the fds kept;
+ * adopting, the pinned maps, and the pinned programs if they are this
+ * build's.
  */
 static int
 ngd_fast_load(struct ngd_fast *fp)
 {
 	struct ng_fast_bpf *skel;
+	bool taken = false;
 	int error;
 
 	if ((fp->skel = skel = ng_fast_bpf__open()) == NULL)
 		return errno != 0 ? errno : EINVAL;
-	if (fp->adopting) /* the pinned maps, if they suit */
+	ngd_fast_pin_build(fp->pin, ngd_fast_build());
+	if (fp->adopting) { /* the pinned maps, if they suit */
 		ngd_fast_pin_reuse_maps(fp->pin, skel->obj);
+		taken = ngd_fast_progs_take(fp, skel->obj);
+	}
 	if ((error = ng_fast_bpf__load(skel)) != 0)
 		return -error;
-	if (fp->adopting) /* and those an older ngd had and this one not */
+	if (fp->adopting) { /* and those an older ngd had and this one not */
 		ngd_fast_pin_prune_maps(fp->pin, skel->obj);
-	fp->prog_port = bpf_program__fd(skel->progs.ng_fast_port);
-	fp->prog_tap = bpf_program__fd(skel->progs.ng_fast_tap);
-	fp->prog_steer = bpf_program__fd(skel->progs.ng_fast_steer);
-	fp->prog_slowq = bpf_program__fd(skel->progs.ng_fast_slowq);
+		ngd_fast_progs_pin(fp);
+		ngd_log(LOG_INFO, "data path: %s",
+		    taken ? "the last ngd's programs are this build's: "
+			    "they run on" :
+			    "the last ngd's programs replaced by this one's");
+	}
+	fp->prog_port = ngd_fast_prog_fd(fp, skel->progs.ng_fast_port);
+	fp->prog_tap = ngd_fast_prog_fd(fp, skel->progs.ng_fast_tap);
+	fp->prog_steer = ngd_fast_prog_fd(fp, skel->progs.ng_fast_steer);
+	fp->prog_slowq = ngd_fast_prog_fd(fp, skel->progs.ng_fast_slowq);
 	fp->ports_fd = bpf_map__fd(skel->maps.ng_fast_ports);
 	_Static_assert(sizeof(struct ng_fast_bpf_ifport) % 8 == 0,
 	    "ng_fast_ifs's stride, mapped");
@@ -3847,6 +3998,8 @@ ngd_fast_free(struct ngd_fast *fp)
 	if (fp->slow != NULL)
 		munmap(fp->slow, NGD_FAST_SLOW_SIZE);
 	ng_fast_bpf__destroy(fp->skel); /* NULL ok */
+	for (unsigned i = 0; i < fp->nprogs_taken; i++)
+		close(fp->progs_taken[i]);
 	free(fp->byid);
 	while (fp->hubs != NULL) {
 		struct ngd_fast_hub *g = fp->hubs;
