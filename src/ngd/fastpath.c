@@ -181,6 +181,8 @@ struct ngd_fast {
 	int tap_ifindex;
 	int tap_link;           /* ng_fast_tap on its ingress */
 	int tap_elink;          /* ng_fast_slowq on its egress */
+	unsigned tap_ring;      /* each queue's frames (0: unknown) */
+	bool tap_later;         /* frames to it from ngd_fast_restored */
 	struct ngd_veth **byid; /* port id -> pair */
 	struct ngd_veth *bygidx[NGD_FAST_GIDX_BUCKETS]; /* ngd_fast_index */
 	/* graph-side ends in each of the kernel's ifindex chains */
@@ -2356,6 +2358,7 @@ ngd_fast_ids_restored(struct ngd_fast *fp)
 static void ngd_fast_flush_retired(struct ngd_fast *fp);
 static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
 static void ngd_fast_progs_pin(struct ngd_fast *fp);
+static int ngd_fast_tap_serve(struct ngd_fast *fp);
 
 /*
  * The journal replayed: the graph-side ends it did not name (a pair made
@@ -2370,6 +2373,7 @@ ngd_fast_restored(struct ngd_fast *fp)
 	struct if_nameindex *ifs = NULL, *i;
 	unsigned n, kept = 0, gone = 0, bn;
 	uint32_t *keys;
+	int error;
 
 	if (fp == NULL || !fp->adopting)
 		return;
@@ -2449,6 +2453,11 @@ ngd_fast_restored(struct ngd_fast *fp)
 		}
 		free(keys);
 	}
+	if (fp->tap_later && (error = ngd_fast_tap_serve(fp)) != 0)
+		ngd_log(LOG_WARNING,
+		    "data path: frames for ngd still go to the last "
+		    "ngd's TAP: %s",
+		    strerror(error));
 	ngd_log(LOG_NOTICE,
 	    "data path: took over the kernel fast path the "
 	    "last ngd left: %u pairs",
@@ -3798,6 +3807,21 @@ ngd_fast_txqlen(const char *name, int qlen, unsigned *got)
 	return error;
 }
 
+/* The frames for ngd to the TAP from now on: its queues empty, their
+ * room, its ifindex in the config map. */
+static int
+ngd_fast_tap_serve(struct ngd_fast *fp)
+{
+	uint32_t zero = 0, idx = (uint32_t)fp->tap_ifindex;
+
+	fp->tap_later = false;
+	ngd_fast_slow_reset(fp);
+	ngd_fast_slow_room(fp, fp->tap_ring);
+	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
+		return errno;
+	return 0;
+}
+
 /*
  * The slow path: a non-persistent vnet-header TAP in the data plane,
  * up, with ng_fast_tap on its ingress; its ifindex in the config map.
@@ -3814,7 +3838,6 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
 	    TUN_F_TSO_ECN;
 	struct ifreq ifr;
-	uint32_t zero = 0, idx;
 	unsigned ring = 0;
 	int fd, error = 0, qerr;
 
@@ -3823,11 +3846,16 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
 		return errno;
 	/* In a takeover the old ngd's is there until it exits: a name of
-	 * our own (a queue opened on the old one's name would join it). */
+	 * our own (a queue opened on the old one's name would join it);
+	 * and the old ngd reads its own and forwards what it reads until
+	 * this one is about to serve (ngd_fast_restored), where the
+	 * frames switch to this one's: until then they would wait in its
+	 * queues, unread (the takeover's restore, 40-90 ms here). */
 	for (int i = 0; i < 16; i++) {
 		snprintf(name, sizeof(name), i == 0 ? "ngslow" : "ngslow%d", i);
 		if (if_nametoindex(name) == 0)
 			break;
+		fp->tap_later = fp->adopting;
 		if (i == 15)
 			error = EBUSY;
 	}
@@ -3878,11 +3906,9 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	    (error = ngd_fast_attach_at(fp, fp->prog_slowq, fp->tap_ifindex,
 		 NGD_TCX_EGRESS, &fp->tap_elink)) != 0)
 		return error;
-	ngd_fast_slow_reset(fp);
-	ngd_fast_slow_room(fp, ring);
-	idx = (uint32_t)fp->tap_ifindex;
-	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
-		return errno;
+	fp->tap_ring = ring;
+	if (!fp->tap_later && (error = ngd_fast_tap_serve(fp)) != 0)
+		return error;
 	for (int i = 0; error == 0 && i < NG_FAST_BPF_SLOW_QUEUES; i++)
 		error = ngd_loop_add(fp->nd->loop, &fp->tap[i].io, EPOLLIN);
 	return error;
