@@ -3842,20 +3842,23 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	int fd, error = 0, qerr;
 
 	char name[IFNAMSIZ];
+	uint32_t zero = 0, last = 0;
 
 	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
 		return errno;
 	/* In a takeover the old ngd's is there until it exits: a name of
-	 * our own (a queue opened on the old one's name would join it);
-	 * and the old ngd reads its own and forwards what it reads until
-	 * this one is about to serve (ngd_fast_restored), where the
-	 * frames switch to this one's: until then they would wait in its
-	 * queues, unread (the takeover's restore, 40-90 ms here). */
+	 * our own (a queue opened on the old one's name would join it).
+	 * The old ngd reads its own and forwards what it reads until this
+	 * one is about to serve (ngd_fast_restored), where the frames
+	 * switch to this one's: until then they would wait in its queues,
+	 * unread (the takeover's restore, 40-90 ms here). */
+	fp->tap_later = fp->adopting &&
+	    bpf_map_lookup_elem(fp->cfg_fd, &zero, &last) == 0 && last != 0 &&
+	    if_indextoname(last, name) != NULL;
 	for (int i = 0; i < 16; i++) {
 		snprintf(name, sizeof(name), i == 0 ? "ngslow" : "ngslow%d", i);
 		if (if_nametoindex(name) == 0)
 			break;
-		fp->tap_later = fp->adopting;
 		if (i == 15)
 			error = EBUSY;
 	}
