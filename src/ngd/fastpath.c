@@ -179,11 +179,15 @@ struct ngd_fast {
 	struct ngd_fast_q tap[NG_FAST_BPF_SLOW_QUEUES];
 	struct ng_fast_bpf_slow *slow; /* ng_fast_slows, mapped; or NULL */
 	int tap_ifindex;
-	int tap_link;           /* ng_fast_tap on its ingress */
-	int tap_elink;          /* ng_fast_slowq on its egress */
-	unsigned tap_ring;      /* each queue's frames (0: unknown) */
-	bool tap_later;         /* frames to it from ngd_fast_restored */
-	struct ngd_veth **byid; /* port id -> pair */
+	int tap_link;      /* ng_fast_tap on its ingress */
+	int tap_elink;     /* ng_fast_slowq on its egress */
+	unsigned tap_ring; /* each queue's frames (0: unknown) */
+	bool tap_later;    /* frames to it from ngd_fast_restored */
+	/* ng_fast_ids swept of the last ngd's ids, a slice a loop pass
+	 * (ngd_fast_ids_sweep): on, and where it goes on. */
+	bool ids_sweep, ids_begun;
+	uint32_t ids_next;
+	struct ngd_veth **byid;                         /* port id -> pair */
 	struct ngd_veth *bygidx[NGD_FAST_GIDX_BUCKETS]; /* ngd_fast_index */
 	/* graph-side ends in each of the kernel's ifindex chains */
 	unsigned nchain[NGD_FAST_DEV_CHAINS];
@@ -2326,33 +2330,43 @@ ngd_fast_map_keys(int fd, size_t key_size, void *keys, unsigned max)
 
 /*
  * The ids the last ngd gave that no pair taken back has, cleared in
- * ng_fast_ids: the array read in one batch, not a lookup per id (32,767
- * system calls).
+ * ng_fast_ids, NGD_FAST_IDS_SLICE of the array's entries a call (a batch
+ * read, not a lookup each): from the loop's first pass on, once ngd
+ * serves (ngd_fast_retire_due), not before the takeover's ok (5-20 ms
+ * of a loaded machine for the whole array; 32,767 lookups took 12-67).
+ * Pairs made and deleted meanwhile set and clear their own.  Whether
+ * there is more.
  */
-static void
-ngd_fast_ids_restored(struct ngd_fast *fp)
-{
-	uint32_t n = NG_FAST_BPF_MAX_PORTS + 1, next = 0, zero = 0;
-	uint32_t *keys = calloc(n, sizeof(*keys));
-	uint32_t *vals = calloc(n, sizeof(*vals));
+#define NGD_FAST_IDS_SLICE 4096
 
-	if (keys == NULL || vals == NULL ||
-	    (bpf_map_lookup_batch(fp->ids_fd, NULL, &next, keys, vals, &n,
-		 NULL) < 0 &&
-		errno != ENOENT)) {
-		ngd_log(LOG_WARNING,
-		    "data path: the last ngd's port ids not read (%s): "
-		    "those of pairs not taken back stay",
-		    strerror(errno));
-		n = 0;
+static bool
+ngd_fast_ids_sweep(struct ngd_fast *fp)
+{
+	static uint32_t keys[NGD_FAST_IDS_SLICE], vals[NGD_FAST_IDS_SLICE];
+	uint32_t n = NGD_FAST_IDS_SLICE, next = 0, zero = 0;
+	bool over = false;
+
+	if (bpf_map_lookup_batch(fp->ids_fd,
+		fp->ids_begun ? &fp->ids_next : NULL, &next, keys, vals, &n,
+		NULL) < 0) {
+		over = true; /* ENOENT: the last slice */
+		if (errno != ENOENT) {
+			ngd_log(LOG_WARNING,
+			    "data path: the last ngd's port ids not read "
+			    "(%s): those of pairs not taken back stay",
+			    strerror(errno));
+			n = 0;
+		}
 	}
 	for (uint32_t i = 0; i < n; i++)
 		if (keys[i] >= 1 && keys[i] <= NG_FAST_BPF_MAX_PORTS &&
 		    vals[i] != 0 && fp->byid[keys[i]] == NULL)
 			(void)bpf_map_update_elem(fp->ids_fd, &keys[i], &zero,
 			    BPF_ANY);
-	free(keys);
-	free(vals);
+	fp->ids_next = next;
+	fp->ids_begun = true;
+	fp->ids_sweep = !over;
+	return fp->ids_sweep;
 }
 
 static void ngd_fast_flush_retired(struct ngd_fast *fp);
@@ -2411,7 +2425,7 @@ ngd_fast_restored(struct ngd_fast *fp)
 				ngd_fast_port_del(fp, keys[k]);
 	}
 	ngd_ifslots_check(&fp->ifs, fp->ports_fd);
-	ngd_fast_ids_restored(fp);
+	fp->ids_sweep = true; /* (ngd_fast_retire_due) */
 	/* The paths the graph has now, every port written once. */
 	ngd_fast_sync();
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
@@ -3019,20 +3033,25 @@ static int64_t
 ngd_fast_retire_due(void *arg)
 {
 	struct ngd_fast *fp = arg;
+	int64_t due = -1;
 	uint64_t now;
 
 	ngd_fast_stale(fp); /* what others changed meanwhile is read anew */
 	if (fp->sync_due)   /* a vnet no client's message brought */
 		ngd_fast_sync();
+	if (fp->ids_sweep && !fp->held && ngd_fast_ids_sweep(fp))
+		due = 0; /* the next slice at the next pass */
 	if (fp->nretired == 0)
-		return -1;
+		return due;
 	now = ngd_clock_ms();
 	if (fp->nretired >= NGD_FAST_RETIRE_MAX ||
 	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS) {
 		ngd_fast_flush_retired(fp);
-		return -1;
+		return due;
 	}
-	return (int64_t)(NGD_FAST_RETIRE_MS - (now - fp->retired_ms));
+	return due == 0 ?
+	    0 :
+	    (int64_t)(NGD_FAST_RETIRE_MS - (now - fp->retired_ms));
 }
 
 /* A link request of type on ifindex, in buf (len bytes). */

@@ -7,6 +7,8 @@
 # the pins renamed as another build's) loads its own and swaps them into
 # the links, and the other build's pins go; so does one that finds a map
 # the programs use made anew (its pin removed: they would not see it).
+# The ids the last ngd gave that no pair has are cleared once the next
+# serves.
 #
 #   ngeth0 (fa) --ether-- ngeth1 (fb)   direct: in the kernel
 source "$(dirname "$0")/../lib.sh"
@@ -65,6 +67,19 @@ NGD_PID=
 expect_rc "SIGKILL: the edge forwards with no ngd" 0 forwards
 start_ngd
 expect "... the next ngd runs the same program" "$ids" "$(linked)"
+expect_rc "... and it forwards" 0 forwards
+
+# --- an id the last ngd left to no pair: cleared once the next one serves -----
+# (ng_fast_ids swept a slice a loop pass: id 30000 -> ifindex 12345)
+idval() { bpftool -j map lookup pinned "$(echo $bpfdir/*)/ng_fast_ids" key 0x30 0x75 0 0 |
+    python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"]), "little"))'; }
+bpftool map update pinned "$(echo $bpfdir/*)/ng_fast_ids" key 0x30 0x75 0 0 value 0x39 0x30 0 0 &&
+    expect "a stale id written" 12345 "$(idval)"
+kill -KILL "$NGD_PID"
+wait "$NGD_PID" 2>/dev/null
+start_ngd
+for _ in $(seq 100); do [ "$(idval)" = 0 ] && break; sleep 0.02; done
+expect "... the next ngd clears it" 0 "$(idval)"
 expect_rc "... and it forwards" 0 forwards
 
 # --- another build: its own programs -----------------------------------------
