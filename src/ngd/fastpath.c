@@ -3561,13 +3561,24 @@ ngd_fast_mon(void *arg, uint32_t events)
 void
 ngd_fast_hold(struct ngd_fast *fp, bool hold)
 {
+	int error;
+
 	if (fp == NULL)
 		return;
 	if (hold) /* the new ngd is to find no retired pair */
 		ngd_fast_flush_retired(fp);
 	fp->held = hold;
-	if (!hold) /* what went meanwhile is made anew */
-		ngd_fast_recheck(fp);
+	if (hold)
+		return;
+	ngd_fast_recheck(fp); /* what went meanwhile is made anew */
+	/* The new ngd may have sent the frames for ngd to its TAP, which
+	 * went with it: to this one's again. */
+	if (fp->loaded && fp->tap_ifindex > 0 && !fp->tap_later &&
+	    (error = ngd_fast_tap_serve(fp)) != 0)
+		ngd_log(LOG_WARNING,
+		    "data path: frames for ngd not sent to this ngd's TAP "
+		    "again: %s",
+		    strerror(error));
 }
 
 /* --- start and stop ----------------------------------------------------- */

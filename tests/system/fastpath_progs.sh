@@ -8,12 +8,13 @@
 # the links, and the other build's pins go; so does one that finds a map
 # the programs use made anew (its pin removed: they would not see it).
 # The ids the last ngd gave that no pair has are cleared once the next
-# serves.
+# serves.  A takeover that fails (the new ngd dies before its ok) leaves
+# the old one's slow path its own: frames through ngd reach it.
 #
 #   ngeth0 (fa) --ether-- ngeth1 (fb)   direct: in the kernel
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log NGD_FASTPATH=1
-trap 'stop_ngd; kill $(ngd_serving) 2>/dev/null; ip netns del fa 2>/dev/null; ip netns del fb 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'stop_ngd; kill $(ngd_serving) 2>/dev/null; for n in fa fb fc fd; do ip netns del $n 2>/dev/null; done; rm -rf "$tmp"' EXIT
 bpfdir=/sys/fs/bpf/netgraph
 if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
 	fail "no private bpffs at /sys/fs/bpf (tests/sandbox mounts one)"
@@ -108,6 +109,24 @@ expect "... the links run a program loaded on the new map" 1 \
     "$([ -n "$new" ] && [ "$new" != "$ids" ] && echo 1)"
 expect_rc "... the map pinned again" 0 test -e "$(echo $bpfdir/*)/ng_fast_cfg"
 expect_rc "... and it forwards" 0 forwards
+
+# --- a takeover that fails: the old ngd's slow path is its own again --------
+# ngeth2 (fc) --left-- tee --right-- ngeth3 (fd): every frame through ngd
+ip netns add fc && ip netns add fd
+ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether &&
+    ngctl mkpeer ngeth2: tee ether left && ngctl name ngeth2:ether t &&
+    ngctl connect t: ngeth3: right ether &&
+    ngctl msg ngeth2: vnet '"fc"' && ngctl msg ngeth3: vnet '"fd"' ||
+    fail "the tee is made"
+ip -n fc addr add 198.18.10.1/24 dev ngeth2 && ip -n fc link set ngeth2 up
+ip -n fd addr add 198.18.10.2/24 dev ngeth3 && ip -n fd link set ngeth3 up
+expect "frames through ngd (a tee)" 3 "$(pings fc 198.18.10.2 3)"
+expect_rc "a new ngd that dies before its ok" 137 \
+    env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
+for _ in $(seq 100); do grep -q "takeover failed" "$NGD_LOG" && break; sleep 0.02; done
+expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
+expect "... and the frames through it reach it (not the dead one's TAP)" 3 \
+    "$(pings fc 198.18.10.2 3)"
 
 stop_ngd
 expect "a clean stop unpins them" "" "$(ls -A $bpfdir 2>/dev/null)"
