@@ -152,6 +152,8 @@ struct ngd_fast_q {
 	struct ngd_fast *fp;
 };
 
+#define NGD_FAST_PROGS_MAX 8 /* ng_fast.bpf.c has 4 */
+
 struct ngd_fast {
 	struct ngd_netdev *nd;    /* TUNs, and the wrappers of our devices */
 	struct ng_netdev_ops ops; /* what the graph calls */
@@ -167,15 +169,25 @@ struct ngd_fast {
 	int load_error;
 	struct ng_fast_bpf *skel;
 	int prog_port, prog_tap, prog_steer, prog_slowq;
+	/* The last ngd's programs, run on (ngd_fast_progs_take): each of
+	 * the object's, in its order; none (0) when they were loaded. */
+	int progs_taken[NGD_FAST_PROGS_MAX];
+	unsigned nprogs_taken;
 	int ports_fd, ids_fd, cfg_fd, stats_fd;
 	struct ngd_ifslots ifs; /* ng_fast_ifs (ifslots.c) */
 	/* The slow path: the data plane's TAP, which ngd reads and writes. */
 	struct ngd_fast_q tap[NG_FAST_BPF_SLOW_QUEUES];
 	struct ng_fast_bpf_slow *slow; /* ng_fast_slows, mapped; or NULL */
 	int tap_ifindex;
-	int tap_link;           /* ng_fast_tap on its ingress */
-	int tap_elink;          /* ng_fast_slowq on its egress */
-	struct ngd_veth **byid; /* port id -> pair */
+	int tap_link;      /* ng_fast_tap on its ingress */
+	int tap_elink;     /* ng_fast_slowq on its egress */
+	unsigned tap_ring; /* each queue's frames (0: unknown) */
+	bool tap_later;    /* frames to it from ngd_fast_restored */
+	/* ng_fast_ids swept of the last ngd's ids, a slice a loop pass
+	 * (ngd_fast_ids_sweep): on, and where it goes on. */
+	bool ids_sweep, ids_begun;
+	uint32_t ids_next;
+	struct ngd_veth **byid;                         /* port id -> pair */
 	struct ngd_veth *bygidx[NGD_FAST_GIDX_BUCKETS]; /* ngd_fast_index */
 	/* graph-side ends in each of the kernel's ifindex chains */
 	unsigned nchain[NGD_FAST_DEV_CHAINS];
@@ -2316,8 +2328,51 @@ ngd_fast_map_keys(int fd, size_t key_size, void *keys, unsigned max)
 	return n;
 }
 
+/*
+ * The ids the last ngd gave that no pair taken back has, cleared in
+ * ng_fast_ids, NGD_FAST_IDS_SLICE of the array's entries a call (a batch
+ * read, not a lookup each): from the loop's first pass on, once ngd
+ * serves (ngd_fast_retire_due), not before the takeover's ok (5-20 ms
+ * of a loaded machine for the whole array; 32,767 lookups took 12-67).
+ * Pairs made and deleted meanwhile set and clear their own.  Whether
+ * there is more.
+ */
+#define NGD_FAST_IDS_SLICE 4096
+
+static bool
+ngd_fast_ids_sweep(struct ngd_fast *fp)
+{
+	static uint32_t keys[NGD_FAST_IDS_SLICE], vals[NGD_FAST_IDS_SLICE];
+	uint32_t n = NGD_FAST_IDS_SLICE, next = 0, zero = 0;
+	bool over = false;
+
+	if (bpf_map_lookup_batch(fp->ids_fd,
+		fp->ids_begun ? &fp->ids_next : NULL, &next, keys, vals, &n,
+		NULL) < 0) {
+		over = true; /* ENOENT: the last slice */
+		if (errno != ENOENT) {
+			ngd_log(LOG_WARNING,
+			    "data path: the last ngd's port ids not read "
+			    "(%s): those of pairs not taken back stay",
+			    strerror(errno));
+			n = 0;
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		if (keys[i] >= 1 && keys[i] <= NG_FAST_BPF_MAX_PORTS &&
+		    vals[i] != 0 && fp->byid[keys[i]] == NULL)
+			(void)bpf_map_update_elem(fp->ids_fd, &keys[i], &zero,
+			    BPF_ANY);
+	fp->ids_next = next;
+	fp->ids_begun = true;
+	fp->ids_sweep = !over;
+	return fp->ids_sweep;
+}
+
 static void ngd_fast_flush_retired(struct ngd_fast *fp);
 static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
+static void ngd_fast_progs_pin(struct ngd_fast *fp);
+static int ngd_fast_tap_serve(struct ngd_fast *fp);
 
 /*
  * The journal replayed: the graph-side ends it did not name (a pair made
@@ -2332,6 +2387,7 @@ ngd_fast_restored(struct ngd_fast *fp)
 	struct if_nameindex *ifs = NULL, *i;
 	unsigned n, kept = 0, gone = 0, bn;
 	uint32_t *keys;
+	int error;
 
 	if (fp == NULL || !fp->adopting)
 		return;
@@ -2369,14 +2425,7 @@ ngd_fast_restored(struct ngd_fast *fp)
 				ngd_fast_port_del(fp, keys[k]);
 	}
 	ngd_ifslots_check(&fp->ifs, fp->ports_fd);
-	for (uint32_t id = 1; id <= NG_FAST_BPF_MAX_PORTS; id++) {
-		uint32_t val = 0, zero = 0;
-
-		if (fp->byid[id] == NULL &&
-		    bpf_map_lookup_elem(fp->ids_fd, &id, &val) == 0 && val != 0)
-			(void)bpf_map_update_elem(fp->ids_fd, &id, &zero,
-			    BPF_ANY);
-	}
+	fp->ids_sweep = true; /* (ngd_fast_retire_due) */
 	/* The paths the graph has now, every port written once. */
 	ngd_fast_sync();
 	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next) {
@@ -2418,6 +2467,11 @@ ngd_fast_restored(struct ngd_fast *fp)
 		}
 		free(keys);
 	}
+	if (fp->tap_later && (error = ngd_fast_tap_serve(fp)) != 0)
+		ngd_log(LOG_WARNING,
+		    "data path: frames for ngd still go to the last "
+		    "ngd's TAP: %s",
+		    strerror(error));
 	ngd_log(LOG_NOTICE,
 	    "data path: took over the kernel fast path the "
 	    "last ngd left: %u pairs",
@@ -2587,7 +2641,8 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	ngd_fast_index(v);
 	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
-	ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj);
+	if (ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj))
+		ngd_fast_progs_pin(fp);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
 	ngd_veth_made(v, &made, ifname, mac);
 	*devp = v->dev;
@@ -2984,20 +3039,25 @@ static int64_t
 ngd_fast_retire_due(void *arg)
 {
 	struct ngd_fast *fp = arg;
+	int64_t due = -1;
 	uint64_t now;
 
 	ngd_fast_stale(fp); /* what others changed meanwhile is read anew */
 	if (fp->sync_due)   /* a vnet no client's message brought */
 		ngd_fast_sync();
+	if (fp->ids_sweep && !fp->held && ngd_fast_ids_sweep(fp))
+		due = 0; /* the next slice at the next pass */
 	if (fp->nretired == 0)
-		return -1;
+		return due;
 	now = ngd_clock_ms();
 	if (fp->nretired >= NGD_FAST_RETIRE_MAX ||
 	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS) {
 		ngd_fast_flush_retired(fp);
-		return -1;
+		return due;
 	}
-	return (int64_t)(NGD_FAST_RETIRE_MS - (now - fp->retired_ms));
+	return due == 0 ?
+	    0 :
+	    (int64_t)(NGD_FAST_RETIRE_MS - (now - fp->retired_ms));
 }
 
 /* A link request of type on ifindex, in buf (len bytes). */
@@ -3507,24 +3567,53 @@ ngd_fast_mon(void *arg, uint32_t events)
 void
 ngd_fast_hold(struct ngd_fast *fp, bool hold)
 {
+	int error;
+
 	if (fp == NULL)
 		return;
 	if (hold) /* the new ngd is to find no retired pair */
 		ngd_fast_flush_retired(fp);
 	fp->held = hold;
-	if (!hold) /* what went meanwhile is made anew */
-		ngd_fast_recheck(fp);
+	if (hold)
+		return;
+	ngd_fast_recheck(fp); /* what went meanwhile is made anew */
+	/* The new ngd may have sent the frames for ngd to its TAP, which
+	 * went with it: to this one's again. */
+	if (fp->loaded && fp->tap_ifindex > 0 && !fp->tap_later &&
+	    (error = ngd_fast_tap_serve(fp)) != 0)
+		ngd_log(LOG_WARNING,
+		    "data path: frames for ngd not sent to this ngd's TAP "
+		    "again: %s",
+		    strerror(error));
 }
 
 /* --- start and stop ----------------------------------------------------- */
 
-/* A sysctl of the namespace the thread is in. */
+/*
+ * A sysctl of the namespace the thread is in, written only if it is not
+ * val already: disable_ipv6 takes the RTNL lock on every write, the same
+ * value or not, and while another holds it (any namespace's link
+ * changes) the write is restarted over and over, spinning (0.4 s of
+ * one traced takeover here, in a namespace where it was set long ago).
+ */
 void
 ngd_fast_sysctl(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	char now[32];
+	ssize_t n;
+	int fd;
 
-	if (fd < 0)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, now, sizeof(now) - 1);
+		close(fd);
+		if (n > 0) {
+			now[n] = '\0';
+			now[strcspn(now, "\n")] = '\0';
+			if (strcmp(now, val) == 0)
+				return;
+		}
+	}
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) < 0)
 		return;
 	if (write(fd, val, strlen(val)) < 0)
 		ngd_log(LOG_DEBUG, "%s: %s", path, strerror(errno));
@@ -3583,28 +3672,129 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 	return error;
 }
 
+/* The build of the programs: a hash (FNV-1a) of the object that the
+ * skeleton embeds, which names their pins. */
+static uint64_t
+ngd_fast_build(void)
+{
+	static uint64_t h;
+	const unsigned char *p;
+	size_t n;
+
+	if (h == 0) {
+		p = ng_fast_bpf__elf_bytes(&n);
+		h = 0xcbf29ce484222325ull;
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ p[i]) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+/*
+ * The last ngd's programs, if they are this build's and run on the maps
+ * this ngd takes (every program of the object, or none): loading them
+ * again would give the same code again, through the verifier (most of
+ * an adopting start on a loaded machine), only to swap it for itself in
+ * every link.  An ngd of another build (an upgrade) finds none of its
+ * own, loads its programs and swaps them in (DESIGN decision 12).
+ * Before load: the object loads its maps alone.
+ */
+static bool
+ngd_fast_progs_take(struct ngd_fast *fp, struct bpf_object *obj)
+{
+	struct bpf_program *p;
+	unsigned n = 0;
+	int fd;
+
+	bpf_object__for_each_program(p, obj)
+	{
+		fd = n < NGD_FAST_PROGS_MAX ?
+		    ngd_fast_pin_prog(fp->pin, bpf_program__name(p)) :
+		    -1;
+		if (fd < 0) {
+			while (n > 0)
+				close(fp->progs_taken[--n]);
+			return false;
+		}
+		fp->progs_taken[n++] = fd;
+	}
+	bpf_object__for_each_program(p, obj)(void)
+	    bpf_program__set_autoload(p, false);
+	fp->nprogs_taken = n;
+	return n > 0;
+}
+
+/* The fd of the object's program want: loaded, or taken. */
+static int
+ngd_fast_prog_fd(const struct ngd_fast *fp, const struct bpf_program *want)
+{
+	struct bpf_program *p;
+	unsigned i = 0;
+
+	if (fp->nprogs_taken == 0)
+		return bpf_program__fd(want);
+	bpf_object__for_each_program(p, fp->skel->obj)
+	{
+		if (p == want)
+			return fp->progs_taken[i];
+		i++;
+	}
+	return -1;
+}
+
+/* The programs pinned as this build's (ngd_fast_pin_progs). */
+static void
+ngd_fast_progs_pin(struct ngd_fast *fp)
+{
+	const char *names[NGD_FAST_PROGS_MAX];
+	int fds[NGD_FAST_PROGS_MAX];
+	struct bpf_program *p;
+	unsigned n = 0;
+
+	bpf_object__for_each_program(p, fp->skel->obj)
+	{
+		if (n == NGD_FAST_PROGS_MAX)
+			break;
+		names[n] = bpf_program__name(p);
+		fds[n++] = ngd_fast_prog_fd(fp, p);
+	}
+	ngd_fast_pin_progs(fp->pin, names, fds, n);
+}
+
 /*
  * The programs loaded through their skeleton (a map or program the
- * object lacks is a compile error, not a failure here), the fds kept.
+ * object lacks is a compile error, not a failure here), the fds kept;
+ * adopting, the pinned maps, and the pinned programs if they are this
+ * build's.
  */
 static int
 ngd_fast_load(struct ngd_fast *fp)
 {
 	struct ng_fast_bpf *skel;
+	bool taken = false;
 	int error;
 
 	if ((fp->skel = skel = ng_fast_bpf__open()) == NULL)
 		return errno != 0 ? errno : EINVAL;
-	if (fp->adopting) /* the pinned maps, if they suit */
+	ngd_fast_pin_build(fp->pin, ngd_fast_build());
+	if (fp->adopting) { /* the pinned maps, if they suit */
 		ngd_fast_pin_reuse_maps(fp->pin, skel->obj);
+		taken = ngd_fast_progs_take(fp, skel->obj);
+	}
 	if ((error = ng_fast_bpf__load(skel)) != 0)
 		return -error;
-	if (fp->adopting) /* and those an older ngd had and this one not */
+	if (fp->adopting) { /* and those an older ngd had and this one not */
 		ngd_fast_pin_prune_maps(fp->pin, skel->obj);
-	fp->prog_port = bpf_program__fd(skel->progs.ng_fast_port);
-	fp->prog_tap = bpf_program__fd(skel->progs.ng_fast_tap);
-	fp->prog_steer = bpf_program__fd(skel->progs.ng_fast_steer);
-	fp->prog_slowq = bpf_program__fd(skel->progs.ng_fast_slowq);
+		ngd_fast_progs_pin(fp);
+		ngd_log(LOG_INFO, "data path: %s",
+		    taken ? "the last ngd's programs are this build's: "
+			    "they run on" :
+			    "the last ngd's programs replaced by this one's");
+	}
+	fp->prog_port = ngd_fast_prog_fd(fp, skel->progs.ng_fast_port);
+	fp->prog_tap = ngd_fast_prog_fd(fp, skel->progs.ng_fast_tap);
+	fp->prog_steer = ngd_fast_prog_fd(fp, skel->progs.ng_fast_steer);
+	fp->prog_slowq = ngd_fast_prog_fd(fp, skel->progs.ng_fast_slowq);
 	fp->ports_fd = bpf_map__fd(skel->maps.ng_fast_ports);
 	_Static_assert(sizeof(struct ng_fast_bpf_ifport) % 8 == 0,
 	    "ng_fast_ifs's stride, mapped");
@@ -3653,6 +3843,21 @@ ngd_fast_txqlen(const char *name, int qlen, unsigned *got)
 	return error;
 }
 
+/* The frames for ngd to the TAP from now on: its queues empty, their
+ * room, its ifindex in the config map. */
+static int
+ngd_fast_tap_serve(struct ngd_fast *fp)
+{
+	uint32_t zero = 0, idx = (uint32_t)fp->tap_ifindex;
+
+	fp->tap_later = false;
+	ngd_fast_slow_reset(fp);
+	ngd_fast_slow_room(fp, fp->tap_ring);
+	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
+		return errno;
+	return 0;
+}
+
 /*
  * The slow path: a non-persistent vnet-header TAP in the data plane,
  * up, with ng_fast_tap on its ingress; its ifindex in the config map.
@@ -3669,16 +3874,23 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	unsigned offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 |
 	    TUN_F_TSO_ECN;
 	struct ifreq ifr;
-	uint32_t zero = 0, idx;
 	unsigned ring = 0;
 	int fd, error = 0, qerr;
 
 	char name[IFNAMSIZ];
+	uint32_t zero = 0, last = 0;
 
 	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
 		return errno;
 	/* In a takeover the old ngd's is there until it exits: a name of
-	 * our own (a queue opened on the old one's name would join it). */
+	 * our own (a queue opened on the old one's name would join it).
+	 * The old ngd reads its own and forwards what it reads until this
+	 * one is about to serve (ngd_fast_restored), where the frames
+	 * switch to this one's: until then they would wait in its queues,
+	 * unread (the takeover's restore, 40-90 ms here). */
+	fp->tap_later = fp->adopting &&
+	    bpf_map_lookup_elem(fp->cfg_fd, &zero, &last) == 0 && last != 0 &&
+	    if_indextoname(last, name) != NULL;
 	for (int i = 0; i < 16; i++) {
 		snprintf(name, sizeof(name), i == 0 ? "ngslow" : "ngslow%d", i);
 		if (if_nametoindex(name) == 0)
@@ -3733,11 +3945,9 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 	    (error = ngd_fast_attach_at(fp, fp->prog_slowq, fp->tap_ifindex,
 		 NGD_TCX_EGRESS, &fp->tap_elink)) != 0)
 		return error;
-	ngd_fast_slow_reset(fp);
-	ngd_fast_slow_room(fp, ring);
-	idx = (uint32_t)fp->tap_ifindex;
-	if (bpf_map_update_elem(fp->cfg_fd, &zero, &idx, BPF_ANY) < 0)
-		return errno;
+	fp->tap_ring = ring;
+	if (!fp->tap_later && (error = ngd_fast_tap_serve(fp)) != 0)
+		return error;
 	for (int i = 0; error == 0 && i < NG_FAST_BPF_SLOW_QUEUES; i++)
 		error = ngd_loop_add(fp->nd->loop, &fp->tap[i].io, EPOLLIN);
 	return error;
@@ -3853,6 +4063,8 @@ ngd_fast_free(struct ngd_fast *fp)
 	if (fp->slow != NULL)
 		munmap(fp->slow, NGD_FAST_SLOW_SIZE);
 	ng_fast_bpf__destroy(fp->skel); /* NULL ok */
+	for (unsigned i = 0; i < fp->nprogs_taken; i++)
+		close(fp->progs_taken[i]);
 	free(fp->byid);
 	while (fp->hubs != NULL) {
 		struct ngd_fast_hub *g = fp->hubs;

@@ -10,11 +10,16 @@
  *   <bpf dir>/<cookie>/<map>       every map of the programs' object
  *                                  ($NGD_BPF_DIR, /sys/fs/bpf/netgraph)
  *   <bpf dir>/<cookie>/port<N>     the TCX link on graph-side end N
+ *   <bpf dir>/<cookie>/p-<build>-<name>  each program, <build> a hash
+ *                                  of the object they came from
  * and the pairs are in the journal (fastpath.c's describe: name, MAC,
  * port id, graph-side index).  The next ngd of the namespace opens the
- * mount, loads its programs on the pinned maps, swaps them into the
- * pinned links (bpf_link_update: no frame lost) and takes every pair back
- * from the journal; pairs, pins and map entries it did not take back go.
+ * mount, takes the pinned maps, and the pinned programs if they are its
+ * own build's (the same object) and run on those maps; else (an
+ * upgrade, or a map made anew) it loads its own on the pinned maps and
+ * swaps them into the pinned links (bpf_link_update: no frame lost), and
+ * the other build's pins go.  It takes every pair back from the journal;
+ * pairs, pins and map entries it did not take back go.
  * Maps are pinned by iterating over the object's, so maps added later
  * pin and are found again the same way.  The slow path's TAP is not
  * pinned: it goes with the ngd that reads it, and the next makes its own.
@@ -78,13 +83,19 @@
 #define NGD_BPF_DIR_ENV "NGD_BPF_DIR"
 #define NGD_BPF_DIR "/sys/fs/bpf/netgraph"
 
+#define NGD_FAST_PIN_MAPS 64 /* ng_fast.bpf.c has 21 */
+
 struct ngd_fast_pin {
 	uint64_t cookie;
 	char rundir[PATH_MAX + 24]; /* <run dir>/<cookie> */
 	char dpath[PATH_MAX + 40];  /* its dataplane mount */
 	char bpfroot[PATH_MAX];     /* "": no bpffs, nothing pinned there */
 	char bpfdir[PATH_MAX + 24];
-	bool up; /* the mount and the maps are pinned */
+	bool up;        /* the mount and the maps are pinned */
+	uint64_t build; /* the programs' object (ngd_fast_pin_build) */
+	/* The ids of the pinned maps ngd_fast_pin_reuse_maps kept. */
+	uint32_t kept[NGD_FAST_PIN_MAPS];
+	unsigned nkept;
 };
 
 static char ngd_fast_pin_base[PATH_MAX] = NGD_JOURNAL_DIR;
@@ -392,6 +403,7 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 
 	if (!ngd_fast_pin_bpffs(pin))
 		return;
+	pin->nkept = 0;
 	bpf_object__for_each_map(m, obj)
 	{
 		struct bpf_map_info info;
@@ -428,8 +440,114 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 		if (hosts && info.type == BPF_MAP_TYPE_HASH &&
 		    info.max_entries != bpf_map__max_entries(m))
 			(void)bpf_map__set_max_entries(m, info.max_entries);
+		if (pin->nkept < NGD_FAST_PIN_MAPS)
+			pin->kept[pin->nkept++] = info.id;
 		close(fd);
 	}
+}
+
+void
+ngd_fast_pin_build(struct ngd_fast_pin *pin, uint64_t build)
+{
+	if (pin != NULL)
+		pin->build = build;
+}
+
+/* The pin of this build's program name (bpffs refuses names with a
+ * dot: EPERM). */
+static void
+ngd_fast_pin_prog_path(const struct ngd_fast_pin *pin, const char *name,
+    char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/p-%016llx-%s", pin->bpfdir,
+	    (unsigned long long)pin->build, name);
+}
+
+/* Whether the directory entry name is a program's pin of another build
+ * than pin's. */
+static bool
+ngd_fast_pin_other_prog(const struct ngd_fast_pin *pin, const char *name)
+{
+	char own[32];
+
+	snprintf(own, sizeof(own), "p-%016llx-",
+	    (unsigned long long)pin->build);
+	return strncmp(name, "p-", 2) == 0 &&
+	    strncmp(name, own, strlen(own)) != 0;
+}
+
+/*
+ * The program name pinned by an ngd of this build, if every map it uses
+ * is one ngd_fast_pin_reuse_maps kept (not one made anew since, which
+ * the program would not see): its fd, or -1.
+ */
+int
+ngd_fast_pin_prog(struct ngd_fast_pin *pin, const char *name)
+{
+	char path[PATH_MAX + 300];
+	uint32_t ids[NGD_FAST_PIN_MAPS];
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+	int fd;
+
+	if (!ngd_fast_pin_bpffs(pin) || pin->build == 0)
+		return -1;
+	ngd_fast_pin_prog_path(pin, name, path, sizeof(path));
+	if ((fd = bpf_obj_get(path)) < 0)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = NGD_FAST_PIN_MAPS;
+	info.map_ids = (uint64_t)(uintptr_t)ids;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
+	    info.nr_map_ids > NGD_FAST_PIN_MAPS) {
+		close(fd);
+		return -1;
+	}
+	for (uint32_t i = 0; i < info.nr_map_ids; i++) {
+		unsigned k;
+
+		for (k = 0; k < pin->nkept && pin->kept[k] != ids[i]; k++)
+			;
+		if (k == pin->nkept) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/*
+ * The programs (n, by name) pinned as this build's, in place of any
+ * pinned before under their names; other builds' pins removed (the
+ * links that ran those run these by now, or will once taken back).
+ */
+void
+ngd_fast_pin_progs(struct ngd_fast_pin *pin, const char *const *names,
+    const int *fds, unsigned n)
+{
+	char path[PATH_MAX + 300];
+	struct dirent *e;
+	DIR *d;
+
+	if (!ngd_fast_pin_bpffs(pin) || !pin->up || pin->build == 0)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		ngd_fast_pin_prog_path(pin, names[i], path, sizeof(path));
+		(void)unlink(path);
+		if (bpf_obj_pin(fds[i], path) < 0)
+			ngd_log(LOG_WARNING, "data path: cannot pin %s: %s",
+			    path, strerror(errno));
+	}
+	if ((d = opendir(pin->bpfdir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (ngd_fast_pin_other_prog(pin, e->d_name)) {
+			ngd_fast_pin_path(pin, e->d_name, path, sizeof(path));
+			(void)unlink(path);
+		}
+	closedir(d);
 }
 
 /*
@@ -437,7 +555,7 @@ ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
  * this object does not have (an older ngd's, whose layout changed and
  * which the new object has under a new name: ng_fast_bpf.h) are
  * removed; the older programs that use them hold them until their links
- * run the new ones.
+ * run the new ones.  Programs' pins are ngd_fast_pin_progs' to remove.
  */
 void
 ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
@@ -452,6 +570,7 @@ ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' ||
 		    (sscanf(e->d_name, "port%d", &n) == 1) ||
+		    strncmp(e->d_name, "p-", 2) == 0 ||
 		    bpf_object__find_map_by_name(obj, e->d_name) != NULL)
 			continue;
 		ngd_fast_pin_path(pin, e->d_name, path, sizeof(path));
@@ -467,9 +586,10 @@ ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj)
 /*
  * The first eiface: the namespace mounted (nsfd), the maps pinned.  Each
  * step that fails is logged and the rest goes on: what is not pinned
- * does not survive ngd, and nothing else changes.
+ * does not survive ngd, and nothing else changes.  Whether it was done
+ * now (the programs are the caller's to pin: ngd_fast_pin_progs).
  */
-void
+bool
 ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 {
 	char path[PATH_MAX + 300];
@@ -477,7 +597,7 @@ ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 	int error;
 
 	if (pin == NULL || pin->up)
-		return;
+		return false;
 	pin->up = true;
 	if ((error = ngd_fast_pin_mount(pin, nsfd)) != 0)
 		ngd_log(LOG_WARNING,
@@ -490,15 +610,15 @@ ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 		    "data path: no bpffs at %s: the programs "
 		    "stop with ngd (the pairs are kept)",
 		    pin->bpfroot[0] ? pin->bpfroot : NGD_BPF_DIR);
-		return;
+		return true;
 	}
 	/* another user's, made since ngd_fast_pin_new looked? */
 	(void)mkdir(pin->bpfroot, 0700);
 	if (!ngd_fast_pin_trust(pin))
-		return;
+		return true;
 	(void)mkdir(pin->bpfdir, 0700);
 	if (!ngd_fast_pin_trust(pin))
-		return;
+		return true;
 	bpf_object__for_each_map(m, obj)
 	{
 		if (bpf_map__is_internal(m))
@@ -508,6 +628,7 @@ ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 			ngd_log(LOG_WARNING, "data path: cannot pin %s: %s",
 			    path, strerror(errno));
 	}
+	return true;
 }
 
 void

@@ -323,7 +323,15 @@ void ngd_fast_pin_give(int fd);
 int ngd_fast_pin_handover(uint64_t cookie);
 void ngd_fast_pin_reuse_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
 void ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
-void ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd,
+/* The programs' build (a hash of their object), which names their pins;
+ * the pinned program name of this build that runs on the maps
+ * ngd_fast_pin_reuse_maps kept (fd, or -1); the programs pinned as this
+ * build's, other builds' unpinned. */
+void ngd_fast_pin_build(struct ngd_fast_pin *pin, uint64_t build);
+int ngd_fast_pin_prog(struct ngd_fast_pin *pin, const char *name);
+void ngd_fast_pin_progs(struct ngd_fast_pin *pin, const char *const *names,
+    const int *fds, unsigned n);
+bool ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd,
     struct bpf_object *obj);
 void ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link);
 int ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog);
