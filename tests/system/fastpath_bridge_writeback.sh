@@ -41,6 +41,8 @@ setup
 # loop was taken for one is checked below (loopDetects).
 conf=$(ngctl msg br0: getconfig | sed -n 's/^Args:[[:space:]]*//p')
 ngctl msg br0: setconfig "${conf/minStableAge=1/minStableAge=0}"
+# (a field at 0 is not shown)
+expect "minStableAge 0" "" "$(ngctl msg br0: getconfig | grep -o 'minStableAge=[0-9]*')"
 flood
 # gettable imports the map whole; the node's table is then the map's
 # 100,000 hosts (a fixed 3 s for the ticks' import was not enough under
