@@ -667,6 +667,7 @@ main(int argc, char **argv)
 	}
 	ngd_ctl_stop(&d.ctl);
 	ngd_journal_remove(&d.journal); /* a clean stop forgets the graph */
+	ngd_fast_stopping(d.fast);      /* the eifaces' pairs go together */
 	ng_graph_free(d.graph); /* every node shut down, every interface gone */
 	ngd_journal_fini(&d.journal);
 	ngd_ether_free(d.ether);

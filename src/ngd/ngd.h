@@ -304,6 +304,9 @@ unsigned long long ngd_fast_dataplane_ino(void);
  * may remove it); this one leaves it alone until it exits or, the
  * takeover failed, looks again (hold false). */
 void ngd_fast_hold(struct ngd_fast *fp, bool hold); /* NULL ok */
+/* ngd stops (before the graph is freed): the pairs of the eifaces that
+ * go from now on are deleted together by ngd_fast_free. */
+void ngd_fast_stopping(struct ngd_fast *fp); /* NULL ok */
 /* The journal's description of a pair (ngd_netdev_describe's words). */
 int ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh);
 

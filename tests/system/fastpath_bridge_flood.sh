@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# serial: a flood of 200,000 source MACs, counted in system calls
 # A host flooding source MACs into a bridge that switches in the kernel
 # (a jail's eiface, or the LAN through an ether node) fills the
 # program's hosts map (2^20) far past what the bridge node takes

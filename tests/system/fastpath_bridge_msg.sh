@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# serial: a 100,000-host kernel bridge's messages, their bpf(2) calls counted
 # A bridge switching in the kernel with 100,000 hosts learned: a
 # client's message to it imports the hosts map (~100 reads of 1,024)
 # only when it shows or clears the table (gettable, reset),

@@ -37,6 +37,20 @@ inner() { bpftool -j map lookup pinned "$(echo $bpfdir/*)/ng_fast_hostsof" key 0
     python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"]), "little"))'; }
 size() { bpftool -j map show id "$(inner)" | python3 -c 'import json, sys; print(json.load(sys.stdin)["max_entries"])'; }
 num() { ngctl msg br0: gettable | grep -oE 'numHosts=[0-9]+' | cut -d= -f2; }
+# keys: the entries in the map in ng_fast_hostsof's slot
+keys() { bpftool map dump id "$(inner)" | grep -c '^key'; }
+size_keys() { echo "$(size) $(keys)"; }
+# until_is WANT CMD...: until CMD prints WANT, 10 s at most (the ticks are
+# 1 s apart; a fixed 1.5-2.5 s each was a guess at a loaded machine's)
+until_is() {
+	local want=$1 i
+	shift
+	for i in $(seq 100); do
+		[ "$("$@" 2>/dev/null)" = "$want" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # st FIELD: link0's counter
 st() { ngctl msg br0: getstats 0 | grep -oE " $1=[0-9]+" | cut -d= -f2 | grep . || echo 0; }
 # send NS FROM COUNT DST: COUNT frames from MACs 02:00:<FROM + i>, to DST
@@ -66,11 +80,13 @@ for i in 0 1; do
 	in_ns n$i ip link set ngeth$i up
 done
 ngctl msg br0: setmaxhosts 7000
-sleep 1.5 # a tick's import: 65,536 (the default maxhosts) made smaller
+until_is 8192 size # a tick's import: 65,536 (the default maxhosts) made smaller
 expect "maxhosts 7,000: the map is 8,192 before a host" 8192 "$(size)"
 
 send n1 0 6000 self
-sleep 2 # a tick's import, and the new map once the program stopped learning
+# a tick's import, and the new map once the program stopped learning
+# (looked for in bpffs: gettable would import them itself)
+until_is 16384 size
 expect "6,000 learned at once: the node has them all" 6000 "$(num)"
 expect "... the map grew to 1.5 times the hosts" 16384 "$(size)"
 rp=$(st recvPackets) ru=$(st recvUnknown) s=$(slow)
@@ -82,7 +98,7 @@ expect "... none through ngd" "$s" "$(slow)"
 ngctl msg br0: reset
 ngctl msg br0: setmaxhosts 100
 send n1 0 1 self
-sleep 2.5 # the next import
+until_is 4096 size # the next import
 expect "reset, maxhosts 100: a map of 4,096 in its place" 4096 "$(size)"
 
 # --- an older ngd's layout: ng_fast_hosts of 2^20, no ng_fast_hostsof ---
@@ -117,9 +133,9 @@ expect "an older layout pinned: its 2^20 map holds the hosts" \
     "1048576 51" "$(bpftool -j map show pinned "$d/ng_fast_hosts" | python3 -c 'import json, sys; print(json.load(sys.stdin)["max_entries"])') $(bpftool map dump pinned "$d/ng_fast_hosts" | grep -c '^key')"
 start_ngd
 expect "... the next ngd takes it: the node imports the host it lacked" 51 "$(num)"
-sleep 2.5 # an import after the first sync
+until_is "4096 51" size_keys # an import after the first sync
 expect "... and puts one of 4,096 in its place, the hosts in it" "4096 51" \
-    "$(size) $(bpftool map dump id "$(inner)" | grep -c '^key')"
+    "$(size) $(keys)"
 expect "... the older map's pin left empty" 0 \
     "$(bpftool map dump pinned "$d/ng_fast_hosts" | grep -c '^key')"
 rp=$(st recvPackets) ru=$(st recvUnknown) s=$(slow)

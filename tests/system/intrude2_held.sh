@@ -54,71 +54,63 @@ for p in range(6):
 EOF2
 $py "$tmp/nodes.py" "$top/tests/system" || fail "15,000 nodes"
 
+# (the uids forked one after another: tests/guests.py)
 cat >"$tmp/held.py" <<'EOF2'
-import array, fcntl, os, socket, struct, sys, termios, time
+import array, fcntl, struct, sys, termios, time
+sys.path.insert(0, sys.argv[1] + "/system")
 sys.path.insert(0, sys.argv[1])
 import ngwire as w
+import guests
 uids, conns, per, out = (int(sys.argv[2]), int(sys.argv[3]),
                          int(sys.argv[4]), sys.argv[5])
 ask = w.frame(w.MSG, ".", w.mesg(w.GENERIC, w.NGM_LISTNODES))
-kids = []
-for i in range(uids):
-    r, wr = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        os.setgid(71000 + i)
-        os.setuid(71000 + i)
-        socks = []
-        for _ in range(conns):
-            s, _ = w.control()
-            for _ in range(per):
-                s.send(ask)
-            socks.append(s)
-        # until ngd has read (and so answered) them all: what is still
-        # to be read is charged to us (SIOCOUTQ)
-        end = time.time() + 60
-        while time.time() < end:
-            q = array.array("i", [0])
-            if sum(fcntl.ioctl(s, termios.TIOCOUTQ, q) or q[0]
-                   for s in socks) == 0:
-                break
-            time.sleep(0.02)
-        os.write(wr, b"s")  # answered
-        while not os.path.exists(out + ".read"):
-            time.sleep(0.02)
-        got = refused = 0
-        for s in socks:
-            s.settimeout(60)
-            for _ in range(per):
-                while True:
-                    b = s.recv(8 << 20)
-                    kind, _, err, _, _ = struct.unpack_from("<HHIII", b)
-                    if kind == w.STATUS:
-                        break
-                    got += 1
-                refused += err == 105
-        os.write(wr, b"%d %d\n" % (got, refused))
-        os._exit(0)
-    os.close(wr)
-    os.read(r, 1)  # one uid after another
-    kids.append((pid, r))
-with open(out + ".sent", "w"):
-    pass
-got = refused = 0
-for pid, r in kids:
-    g, f = os.read(r, 64).split()
-    got, refused = got + int(g), refused + int(f)
-    os.waitpid(pid, 0)
+
+def first():
+    socks = []
+    for _ in range(conns):
+        s, _ = w.control()
+        for _ in range(per):
+            s.send(ask)
+        socks.append(s)
+    # until ngd has read (and so answered) them all: what is still
+    # to be read is charged to us (SIOCOUTQ)
+    end = time.time() + 60
+    while time.time() < end:
+        q = array.array("i", [0])
+        if sum(fcntl.ioctl(s, termios.TIOCOUTQ, q) or q[0]
+               for s in socks) == 0:
+            break
+        time.sleep(0.02)
+    return socks
+
+def then(socks, say):
+    guests.wait_for(out + ".read")
+    got = refused = 0
+    for s in socks:
+        s.settimeout(60)
+        for _ in range(per):
+            while True:
+                b = s.recv(8 << 20)
+                kind, _, err, _, _ = struct.unpack_from("<HHIII", b)
+                if kind == w.STATUS:
+                    break
+                got += 1
+            refused += err == 105
+    say("%d %d" % (got, refused))
+
+lines, pids = guests.play(uids, 71000, first, then, out)
+got = sum(int(n.split()[0]) for n in lines)
+refused = sum(int(n.split()[1]) for n in lines)
+guests.reap(pids)
 with open(out, "w") as f:
     f.write("replies %d refused %d\n" % (got, refused))
 EOF2
 # held UIDS CONNS PER NAME: start them; wait until all are answered
 held() {
-	$py "$tmp/held.py" "$top/tests/system" "$1" "$2" "$3" "$tmp/$4" &
+	$py "$tmp/held.py" "$top/tests" "$1" "$2" "$3" "$tmp/$4" &
 	drv=$!
 	for _ in $(seq 1500); do
-		[ -e "$tmp/$4.sent" ] || ! kill -0 $drv 2>/dev/null && break
+		[ -e "$tmp/$4.ready" ] || ! kill -0 $drv 2>/dev/null && break
 		sleep 0.02
 	done
 }

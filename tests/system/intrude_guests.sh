@@ -19,49 +19,38 @@ trap cleanup EXIT
 chmod 755 "$tmp"
 start_ngd -J "$tmp/j"
 
+# (the uids forked one after another: tests/guests.py)
 cat >"$tmp/guests.py" <<'EOF2'
-import os, select, socket, sys, time
+import select, socket, sys
+sys.path.insert(0, sys.argv[4])
+import guests
 uids, per, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-kids = []
-for i in range(uids):
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        os.setgid(70000 + i)
-        os.setuid(70000 + i)
-        conns = []
-        for _ in range(per):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.connect("\0netgraph")
-            conns.append(s)
-        os.write(w, b"c")  # connected
-        while not os.path.exists(out + ".count"):
-            time.sleep(0.02)
-        kept = 0
-        for s in conns:  # a connection ngd refused is closed: readable, EOF
-            if not select.select([s], [], [], 0)[0]:
-                kept += 1
-        os.write(w, b"%d\n" % kept)
-        while not os.path.exists(out + ".stop"):
-            time.sleep(0.05)
-        os._exit(0)
-    os.close(w)
-    os.read(r, 1)  # one uid after another
-    kids.append((pid, r))
-with open(out + ".connected", "w"):
-    pass
-total = 0
-for pid, r in kids:
-    total += int(os.read(r, 32).decode())
+
+def first():
+    conns = []
+    for _ in range(per):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.connect("\0netgraph")
+        conns.append(s)
+    return conns
+
+def then(conns, say):
+    guests.wait_for(out + ".count")
+    kept = 0
+    for s in conns:  # a connection ngd refused is closed: readable, EOF
+        if not select.select([s], [], [], 0)[0]:
+            kept += 1
+    say("%d" % kept)
+    guests.wait_for(out + ".stop", 0.05)
+
+lines, pids = guests.play(uids, 70000, first, then, out)
 with open(out, "w") as f:
-    f.write("%d\n" % total)
-for pid, r in kids:
-    os.waitpid(pid, 0)
+    f.write("%d\n" % sum(int(n) for n in lines))
+guests.reap(pids)
 EOF2
-python3 -S "$tmp/guests.py" 18 64 "$tmp/kept" &
+python3 -S "$tmp/guests.py" 18 64 "$tmp/kept" "$top/tests" &
 drv=$!
-for _ in $(seq 600); do [ -e "$tmp/kept.connected" ] && break; sleep 0.05; done
+for _ in $(seq 600); do [ -e "$tmp/kept.ready" ] && break; sleep 0.05; done
 # root, behind them all in the queue: answered once ngd took them all
 expect_rc "root gets in past them" 0 quiet ngctl list
 : >"$tmp/kept.count"
