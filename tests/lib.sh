@@ -89,9 +89,22 @@ start_ngd() {
 	return 1
 }
 
+# stop_ngd: SIGTERM to $NGD_PID, back once it is gone.  wait(1) waits
+# only for this shell's children: an ngd that ngctl started (autostart)
+# or a test found (ngd_serving) is polled until it is dead (a zombie
+# counts), 10 s at most; a next ngd started while it still held the
+# control socket left at once ("another ngd already serves", EADDRINUSE:
+# journal_crash.sh under load, once in five runs).
 stop_ngd() {
-	[ -n "${NGD_PID:-}" ] && kill "$NGD_PID" 2>/dev/null && wait "$NGD_PID" 2>/dev/null
+	local p=${NGD_PID:-} st
 	NGD_PID=
+	[ -n "$p" ] && kill "$p" 2>/dev/null || return 0
+	wait "$p" 2>/dev/null
+	for _ in $(seq 500); do
+		read -r _ _ st _ 2>/dev/null <"/proc/$p/stat" || return 0
+		[ "$st" = Z ] && return 0
+		sleep 0.02
+	done
 }
 
 # ngeth0 --link0-- br0 --link1-- ngeth1: the graph many tests start from.
