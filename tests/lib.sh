@@ -315,6 +315,33 @@ written() {
 	b=$(($(wchar) - w0))
 	echo $((a < b ? a : b))
 }
+# link_up NS IF: until NS's IF is up for the next frames a test sends
+# (5 s at most), after it was set up or its carrier came back (connect):
+# the kernel turns an interface's queue on (noop, dropping all, until
+# then) and says so (RTM_NEWLINK) from linkwatch, a worker that a loaded
+# machine runs late; ngd's bridges and hubs flood to a port, and ngd
+# writes to it, once it has heard that news.  So: IF's operstate up
+# (linkwatch has run for it), that of its graph-side end in the data
+# plane (veth model: its peer, whose news ngd reads), then one request
+# answered (ngd reads news that came before the request first).  A ping
+# right after `ip link set up` lost its first frames under load
+# (fastpath_bridge.sh, fastpath_nodes.sh, restart_bridge.sh ...).
+link_up() {
+	local ns=$1 ifc=$2 peer d
+	for _ in $(seq 250); do
+		[ "$(ip netns exec "$ns" cat "/sys/class/net/$ifc/operstate" 2>/dev/null)" = up ] && break
+		sleep 0.02
+	done
+	peer=$(ip -n "$ns" -o link show dev "$ifc" 2>/dev/null | sed -nE 's/^[0-9]+: [^@:]+@if([0-9]+):.*/\1/p')
+	d=$(echo /run/netgraph/*/dataplane)
+	if [ -n "$peer" ] && [ -e "$d" ]; then
+		for _ in $(seq 250); do
+			nsenter --net="$d" ip -o link show | grep -qE "^$peer: .* state UP " && break
+			sleep 0.02
+		done
+	fi
+	ngctl list >/dev/null 2>&1
+}
 # quiet_netns NS...: make each namespace with IPv6 off in it (no router
 # solicitation, DAD or MLD frames in a test's counts)
 quiet_netns() {
