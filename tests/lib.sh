@@ -328,10 +328,7 @@ written() {
 # (fastpath_bridge.sh, fastpath_nodes.sh, restart_bridge.sh ...).
 link_up() {
 	local ns=$1 ifc=$2 peer d
-	for _ in $(seq 250); do
-		[ "$(ip netns exec "$ns" cat "/sys/class/net/$ifc/operstate" 2>/dev/null)" = up ] && break
-		sleep 0.02
-	done
+	queue_on "$ns" "$ifc"
 	peer=$(ip -n "$ns" -o link show dev "$ifc" 2>/dev/null | sed -nE 's/^[0-9]+: [^@:]+@if([0-9]+):.*/\1/p')
 	d=$(echo /run/netgraph/*/dataplane)
 	if [ -n "$peer" ] && [ -e "$d" ]; then
@@ -341,6 +338,17 @@ link_up() {
 		done
 	fi
 	ngctl list >/dev/null 2>&1
+}
+# queue_on NS IF: until IF's operstate is up (linkwatch has run for it),
+# 5 s at most; no request to ngd.  After a connect gave an eiface its
+# carrier back: ngd wrote its port up before the answer (fastpath.c's
+# ngd_fast_set_carrier), what is left is the kernel's turning the jail's
+# queue on, and a test of that claim must not wait for ngd.
+queue_on() {
+	for _ in $(seq 250); do
+		[ "$(ip netns exec "$1" cat "/sys/class/net/$2/operstate" 2>/dev/null)" = up ] && return 0
+		sleep 0.02
+	done
 }
 # quiet_netns NS...: make each namespace with IPv6 off in it (no router
 # solicitation, DAD or MLD frames in a test's counts)
