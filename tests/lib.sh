@@ -330,13 +330,32 @@ link_up() {
 	local ns=$1 ifc=$2 peer d
 	queue_on "$ns" "$ifc"
 	peer=$(ip -n "$ns" -o link show dev "$ifc" 2>/dev/null | sed -nE 's/^[0-9]+: [^@:]+@if([0-9]+):.*/\1/p')
+	dp_end_up "$peer"
+	ngctl list >/dev/null 2>&1
+}
+# dp_end_up INDEX: until the data plane's interface INDEX (a veth end
+# whose peer is outside) is up, 5 s at most; none: at once
+dp_end_up() {
+	local d
 	d=$(echo /run/netgraph/*/dataplane)
-	if [ -n "$peer" ] && [ -e "$d" ]; then
+	[ -n "$1" ] && [ -e "$d" ] || return 0
+	for _ in $(seq 250); do
+		nsenter --net="$d" ip -o link show | grep -qE "^$1: .* state UP " && return 0
+		sleep 0.02
+	done
+}
+# uplinks_up: link_up for the ether nodes' uplinks (ngu<N> here, each
+# with its end in the data plane), once a hook made them
+uplinks_up() {
+	local d
+	for d in /sys/class/net/ngu[0-9]*; do
+		[ -e "$d" ] || continue
 		for _ in $(seq 250); do
-			nsenter --net="$d" ip -o link show | grep -qE "^$peer: .* state UP " && break
+			[ "$(cat "$d/operstate" 2>/dev/null)" = up ] && break
 			sleep 0.02
 		done
-	fi
+		dp_end_up "$(cat "$d/iflink" 2>/dev/null)"
+	done
 	ngctl list >/dev/null 2>&1
 }
 # queue_on NS IF: until IF's operstate is up (linkwatch has run for it),
