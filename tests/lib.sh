@@ -89,9 +89,22 @@ start_ngd() {
 	return 1
 }
 
+# stop_ngd: SIGTERM to $NGD_PID, back once it is gone.  wait(1) waits
+# only for this shell's children: an ngd that ngctl started (autostart)
+# or a test found (ngd_serving) is polled until it is dead (a zombie
+# counts), 10 s at most; a next ngd started while it still held the
+# control socket left at once ("another ngd already serves", EADDRINUSE:
+# journal_crash.sh under load, once in five runs).
 stop_ngd() {
-	[ -n "${NGD_PID:-}" ] && kill "$NGD_PID" 2>/dev/null && wait "$NGD_PID" 2>/dev/null
+	local p=${NGD_PID:-} st
 	NGD_PID=
+	[ -n "$p" ] && kill "$p" 2>/dev/null || return 0
+	wait "$p" 2>/dev/null
+	for _ in $(seq 500); do
+		read -r _ _ st _ 2>/dev/null <"/proc/$p/stat" || return 0
+		[ "$st" = Z ] && return 0
+		sleep 0.02
+	done
 }
 
 # ngeth0 --link0-- br0 --link1-- ngeth1: the graph many tests start from.
@@ -301,6 +314,60 @@ written() {
 	"$@" >/dev/null
 	b=$(($(wchar) - w0))
 	echo $((a < b ? a : b))
+}
+# link_up NS IF: until NS's IF is up for the next frames a test sends
+# (5 s at most), after it was set up or its carrier came back (connect):
+# the kernel turns an interface's queue on (noop, dropping all, until
+# then) and says so (RTM_NEWLINK) from linkwatch, a worker that a loaded
+# machine runs late; ngd's bridges and hubs flood to a port, and ngd
+# writes to it, once it has heard that news.  So: IF's operstate up
+# (linkwatch has run for it), that of its graph-side end in the data
+# plane (veth model: its peer, whose news ngd reads), then one request
+# answered (ngd reads news that came before the request first).  A ping
+# right after `ip link set up` lost its first frames under load
+# (fastpath_bridge.sh, fastpath_nodes.sh, restart_bridge.sh ...).
+link_up() {
+	local ns=$1 ifc=$2 peer d
+	queue_on "$ns" "$ifc"
+	peer=$(ip -n "$ns" -o link show dev "$ifc" 2>/dev/null | sed -nE 's/^[0-9]+: [^@:]+@if([0-9]+):.*/\1/p')
+	dp_end_up "$peer"
+	ngctl list >/dev/null 2>&1
+}
+# dp_end_up INDEX: until the data plane's interface INDEX (a veth end
+# whose peer is outside) is up, 5 s at most; none: at once
+dp_end_up() {
+	local d
+	d=$(echo /run/netgraph/*/dataplane)
+	[ -n "$1" ] && [ -e "$d" ] || return 0
+	for _ in $(seq 250); do
+		nsenter --net="$d" ip -o link show | grep -qE "^$1: .* state UP " && return 0
+		sleep 0.02
+	done
+}
+# uplinks_up: link_up for the ether nodes' uplinks (ngu<N> here, each
+# with its end in the data plane), once a hook made them
+uplinks_up() {
+	local d
+	for d in /sys/class/net/ngu[0-9]*; do
+		[ -e "$d" ] || continue
+		for _ in $(seq 250); do
+			[ "$(cat "$d/operstate" 2>/dev/null)" = up ] && break
+			sleep 0.02
+		done
+		dp_end_up "$(cat "$d/iflink" 2>/dev/null)"
+	done
+	ngctl list >/dev/null 2>&1
+}
+# queue_on NS IF: until IF's operstate is up (linkwatch has run for it),
+# 5 s at most; no request to ngd.  After a connect gave an eiface its
+# carrier back: ngd wrote its port up before the answer (fastpath.c's
+# ngd_fast_set_carrier), what is left is the kernel's turning the jail's
+# queue on, and a test of that claim must not wait for ngd.
+queue_on() {
+	for _ in $(seq 250); do
+		[ "$(ip netns exec "$1" cat "/sys/class/net/$2/operstate" 2>/dev/null)" = up ] && return 0
+		sleep 0.02
+	done
 }
 # quiet_netns NS...: make each namespace with IPv6 off in it (no router
 # solicitation, DAD or MLD frames in a test's counts)

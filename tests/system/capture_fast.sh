@@ -62,6 +62,7 @@ ip -n fb addr add 198.18.23.2/24 dev ngeth1
 ip -n fa link set ngeth0 up
 ip -n fb link set ngeth1 up
 expect_rc "join them directly" 0 ngctl connect ngeth0: ngeth1: ether ether
+queue_on fa ngeth0 && queue_on fb ngeth1 # (lib.sh)
 expect "pings answered" 5 "$(pings 5)"
 kernel_path && ok "the edge is on the kernel path" ||
 	fail "the edge is on the kernel path"

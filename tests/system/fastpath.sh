@@ -135,6 +135,7 @@ expect "... no data-plane namespace held, no pin, mount or pair left" "" \
     "$(netns_fds; leftover)"
 ip -n fa addr add 198.18.7.1/24 dev ngeth0 && ip -n fa link set ngeth0 up
 ip -n fb addr add 198.18.7.2/24 dev ngeth1 && ip -n fb link set ngeth1 up
+link_up fa ngeth0 && link_up fb ngeth1
 expect "... and they answer pings through the bridge" 5 "$(pings fa 198.18.7.2 5)"
 got=$(ngctl msg fbr: getstats 1 | sed -nE 's/.*recvPackets=([0-9]+).*/\1/p')
 about "... which saw the replies (ngd's path)" 5 "$got"
@@ -157,6 +158,7 @@ ngctl shutdown ngeth0:
 # --- a direct edge forwards in the kernel; a bridge goes through ngd -------
 two_jails
 ngctl connect ngeth0: ngeth1: ether ether
+queue_on fa ngeth0 && queue_on fb ngeth1
 expect "direct edge: pings answered" 10 "$(pings fa 198.18.7.2 10)"
 ngctl msg ngeth0: clrhookstats '{ }'
 ngctl msg ngeth1: clrhookstats '{ }'
@@ -200,10 +202,13 @@ wait $flood
 ip -n fa neigh flush dev ngeth0
 # Bridged: a bridge of eifaces switches in the kernel (fastpath_bridge.sh);
 # getstats counts what crosses it.  The path is there once the connect
-# returns: the first ping is answered.
+# returns: the first ping is answered, once the kernel has turned the
+# jail's queue on (queue_on: linkwatch, late under load, which ngd does
+# not wait for).
 ngctl mkpeer ngeth0: bridge ether link0
 ngctl name ngeth0:ether fbr
 ngctl connect fbr: ngeth1: link1 ether
+queue_on fa ngeth0 && queue_on fb ngeth1
 expect "bridge: pings answered, the first ones too" 10 "$(pings fa 198.18.7.2 10)"
 got=$(ngctl msg fbr: getstats 1 | sed -nE 's/.*recvPackets=([0-9]+).*/\1/p')
 [ "${got:-0}" -ge 10 ] && ok "the bridge between two eifaces sees their frames ($got)" ||
@@ -217,6 +222,7 @@ ngctl shutdown fbr:
 ngctl mkpeer ngeth0: tee ether left
 ngctl name ngeth0:ether ftee
 ngctl connect ftee: ngeth1: right ether
+queue_on fa ngeth0 && queue_on fb ngeth1
 expect "tee between two eifaces: pings answered" 5 "$(pings fa 198.18.7.2 5)"
 # The tee's shutdown joins its two neighbours (no connect callback):
 # the kernel path takes over before the shutdown's status comes back.
@@ -231,6 +237,7 @@ ngctl rmhook ngeth0: ether
 ngctl mkpeer ngeth0: hub ether l0
 ngctl name ngeth0:ether fhub
 then_stop ngctl connect fhub: ngeth1: l1 ether
+queue_on fa ngeth0 && queue_on fb ngeth1
 expect "hub of two eifaces: pings answered while ngd is stopped" 5 \
     "$(pings fa 198.18.7.2 5)"
 kill -CONT "$NGD_PID"
@@ -248,6 +255,7 @@ expect "... and answers through ngd" 5 "$(pings fa 198.18.7.2 5)"
 ngctl shutdown fhub:
 # joined straight again: the kernel path comes back
 ngctl connect ngeth0: ngeth1: ether ether
+queue_on fa ngeth0 && queue_on fb ngeth1
 expect "direct edge again: pings answered" 5 "$(pings fa 198.18.7.2 5)"
 kill -STOP "$NGD_PID"
 expect "... by the kernel" 5 "$(pings fa 198.18.7.2 5)"

@@ -85,6 +85,8 @@ for n in ba bb bc; do
 	ip -n $n link set ngeth$i up
 	i=$((i + 1))
 done
+i=0
+for n in ba bb bc; do link_up $n ngeth$i; i=$((i + 1)); done
 
 # --- switching -------------------------------------------------------------
 expect "ba -> bb: pings answered" 10 "$(pings ba 198.18.9.2 10)"
@@ -178,6 +180,7 @@ ngctl rmhook fbr: link2
 ngctl mkpeer fbr: tee link2 left
 ngctl name fbr:link2 ftee
 ngctl connect ftee: ngeth2: right ether
+link_up bc ngeth2
 expect "tee on link2: pings to bc answered" 5 "$(pings ba 198.18.9.3 5)"
 n=$(ngctl msg ftee: gethookstats | grep -oE '\{ hook="left"[^}]*\}' |
     sed -nE 's/.* recvFrames=([0-9]+).*/\1/p')

@@ -52,9 +52,11 @@ ip -n jb addr add 198.18.30.3/24 dev jb
 
 # --- a hub -----------------------------------------------------------------
 expect "hub: one uplink" 1 "$(nup)"
-# (ja's first ARP request may go while ja's link is still coming up, and
-# its retry a second later is past pings' 1 s: 0 of 5 once in CI; ARP
-# resolved first, with retries)
+# (ja's first ARP request may go while ja's link or the uplink is still
+# coming up, and its retry a second later is past pings' 1 s: 0 of 5
+# once in CI; the links up as the kernel and ngd see them (lib.sh), and
+# ARP resolved first, with retries)
+uplinks_up && link_up ja ja && link_up jb jb
 ip netns exec ja ping -c 1 -W 5 198.18.30.2 >/dev/null 2>&1
 expect "hub: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
 expect "hub: jb pings the wire" 5 "$(pings jb 198.18.30.2 5)"

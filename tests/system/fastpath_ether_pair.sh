@@ -47,6 +47,7 @@ expect "em0 and em1 on a hub: two uplinks" 2 "$(nup)"
 # (as in fastpath_ether_hub.sh: the first ARP request may go while the
 # uplinks are still coming up, and its retry a second later is past
 # pings' 1 s; ARP resolved first, with retries)
+uplinks_up
 ip netns exec wire ping -c 1 -W 5 198.18.30.4 >/dev/null 2>&1
 expect "em0 and em1 on a hub: wire pings wire2" 5 "$(pings wire 198.18.30.4 5)"
 for n in em0 em1 H; do ngctl msg $n: clrhookstats '{ }'; done
@@ -59,6 +60,7 @@ between "$h0" 1000 1005 && between "$h1" 1000 1005 &&
     fail "... counted: H l0 out $h0, l1 out $h1, em0 lower out $l0, em1 lower out $l1"
 ngctl shutdown H:
 ngctl connect em0: em1: lower lower
+uplinks_up
 expect "em0 and em1 joined straight: wire pings wire2" 5 "$(pings wire 198.18.30.4 5)"
 ngctl msg em0: clrhookstats '{ }'
 ngctl msg em1: clrhookstats '{ }'

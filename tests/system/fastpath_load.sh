@@ -43,6 +43,7 @@ no_probes la ngeth0 && no_probes lb ngeth1
 ip -n la addr add 198.18.9.1/24 dev ngeth0 && ip -n la link set ngeth0 up
 ip -n lb addr add 198.18.9.2/24 dev ngeth1 && ip -n lb link set ngeth1 up
 ngctl connect ngeth0: ngeth1: ether ether
+link_up la ngeth0 && link_up lb ngeth1
 s0=$(slow)
 expect "... their first frames cross: pings answered" 5 "$(pings la 198.18.9.2 5)"
 expect "... in the kernel, none through ngd" "$s0" "$(slow)"

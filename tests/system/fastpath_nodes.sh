@@ -55,6 +55,7 @@ for n in fa fb; do
 	ip -n $n link set ngeth$i up
 	i=$((i + 1))
 done
+ready() { link_up fa ngeth0 && link_up fb ngeth1; }
 
 # --- a socket hook on a bridge of eifaces -----------------------------------
 ngctl mkpeer ngeth0: bridge ether link0
@@ -65,6 +66,7 @@ nghook -a br: link2 <"$tmp/in" >"$tmp/hook" 2>/dev/null &
 hook=$!
 exec 3>"$tmp/in"
 for _ in $(seq 100); do ngctl show br: | grep -q '^  link2 ' && break; sleep 0.02; done
+ready
 expect "socket hook on the bridge: pings cross" 5 "$(pings 5)"
 # who-has 198.18.7.2 tell 198.18.7.99 (02:00:00:00:00:99), broadcast
 printf '\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00\x00\x99\x08\x06\x00\x01\x08\x00\x06\x04\x00\x01\x02\x00\x00\x00\x00\x99\xc6\x12\x07\x63\x00\x00\x00\x00\x00\x00\xc6\x12\x07\x02' >&3
@@ -90,6 +92,7 @@ ngctl shutdown br:
 ngctl mkpeer ngeth0: one2many ether one
 ngctl name ngeth0:ether o2m
 ngctl connect o2m: ngeth1: many0 ether
+ready
 expect "one2many between eifaces: pings cross" 5 "$(pings 5)"
 atleast "... its one link counts the requests in" 5 "$(field o2m: -1 recvPackets)"
 atleast "... its many0 link the requests out" 5 "$(field o2m: 0 xmitPackets)"
@@ -104,6 +107,7 @@ ngctl name ngeth0:ether b1
 ngctl mkpeer b1: bridge link1 link1
 ngctl name b1:link1 b2
 ngctl connect b2: ngeth1: link0 ether
+ready
 expect "two chained bridges: pings cross" 5 "$(pings 5)"
 atleast "... b1 sends the requests to b2" 5 "$(field b1: 1 xmitPackets)"
 atleast "... b2 takes them" 5 "$(field b2: 1 recvPackets)"

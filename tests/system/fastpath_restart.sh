@@ -44,6 +44,11 @@ mkpeer ngeth4: bridge ether link0
 name ngeth4:ether br
 connect br: ngeth5: link1 ether
 EOS
+ready() { # (lib.sh's link_up for the six)
+	local i=0 n
+	for n in $nss; do link_up $n ngeth$i; i=$((i + 1)); done
+}
+ready
 expect "direct, hub, bridge: pings answered" "5 5 5" \
     "$(pings fa 198.18.7.2 5) $(pings fc 198.18.8.2 5) $(pings fe 198.18.9.2 5)"
 journal_has ' placed=f[a-f]( |$)' 6 && journal_has '^hook ' 5 # (all of it)
@@ -93,6 +98,7 @@ expect "after the crash: bridge, direct, hub answer" "5 5 5" \
 ngctl rmhook ngeth0: ether
 expect "after the crash: an edit takes effect (the maps are this ngd's)" 0 "$(pings fa 198.18.7.2 3)"
 ngctl connect ngeth0: ngeth1: ether ether
+link_up fa ngeth0 && link_up fb ngeth1
 expect "... and back" 5 "$(pings fa 198.18.7.2 5)"
 
 # --- ngd --takeover under ping ----------------------------------------------

@@ -110,6 +110,7 @@ expect "ngeth0 taken back, its MAC and address kept" "$m0 198.18.9.1/24" "$(mac 
 expect "the one moved to b by hand, renamed there, taken back (found by MAC)" "$m2 198.18.9.3/24" "$(mac lan2 -n b) $(addr lan2 -n b)"
 expect "the deleted one made anew in a, same name and MAC" "$m1" "$(mac ngeth1 -n a)"
 ip -n a addr add 198.18.9.2/24 dev ngeth1 && ip -n a link set ngeth1 up
+link_up a ngeth1
 expect_rc "the restored graph forwards (here to a)" 0 quiet ping -c 1 -W 2 198.18.9.2
 expect_rc "... and here to b" 0 quiet ping -c 1 -W 2 198.18.9.3
 expect "nothing orphaned: every interface is the graph's" "lan2 ngeth0 ngeth1" "$(ours)"

@@ -51,6 +51,7 @@ ngctl msg ngeth2: vnet '"c"'
 ip -n a addr add 198.18.70.1/24 dev ngeth0 && ip -n a link set ngeth0 up
 ip -n b addr add 198.18.70.2/24 dev ngeth1 && ip -n b link set ngeth1 up
 ip -n c link set ngeth2 up
+link_up a ngeth0 && link_up b ngeth1 && link_up c ngeth2
 ip -n a neigh replace 198.18.70.2 lladdr "$(mac b ngeth1)" dev ngeth0 nud permanent
 ip -n b neigh replace 198.18.70.1 lladdr "$(mac a ngeth0)" dev ngeth1 nud permanent
 ip netns exec a ping -c 1 -W 2 198.18.70.2 >/dev/null
