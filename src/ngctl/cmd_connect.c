@@ -2,11 +2,61 @@
  * cmd_connect.c: `connect [path] <relpath> <hook> <peerhook>` joins two
  * existing nodes with a new edge (generic connect message).
  */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <netgraph.h>
 
 #include "ngctl.h"
+
+/*
+ * After a mkpeer's "send msg: No such file or directory", which is also
+ * what a path that leads nowhere gives, a line that says when the type
+ * is the cause: ngd knows no type of that name (FreeBSD's ng_ prefix is
+ * the module's, not the type's).  Nothing more when ngd cannot be asked.
+ */
+static void
+ngctl_mkpeer_type(struct ngctl *ng, const char *type)
+{
+	struct ng_mesg *rep;
+	struct typelist *tl;
+	const char *bare = strncmp(type, "ng_", 3) == 0 ? type + 3 : NULL;
+	bool found = false, found_bare = false;
+	uint32_t k, count;
+
+	if (NgSendMsg(ng->cs, ".", NGM_GENERIC_COOKIE, NGM_LISTTYPES, NULL, 0) <
+	    0)
+		return;
+	if (ngctl_recv_reply(ng, &rep) != 0)
+		return;
+	if (rep->header.arglen < sizeof(*tl)) {
+		free(rep);
+		return;
+	}
+	tl = (struct typelist *)rep->data;
+	count = (rep->header.arglen - sizeof(*tl)) / sizeof(tl->typeinfo[0]);
+	if (count > tl->numtypes)
+		count = tl->numtypes;
+	for (k = 0; k < count; k++) {
+		char *name = tl->typeinfo[k].type_name;
+
+		name[sizeof(tl->typeinfo[k].type_name) - 1] = '\0';
+		found = found || strcmp(name, type) == 0;
+		found_bare = found_bare || (bare && strcmp(name, bare) == 0);
+	}
+	free(rep);
+	if (found_bare)
+		ngctl_warnx("there is no node type \"%s\": the type is "
+			    "called \"%s\"",
+		    type, bare);
+	else if (!found)
+		ngctl_warnx("there is no node type \"%s\" (ngctl types "
+			    "lists them)",
+		    type);
+}
 
 /*
  * `[path] <what> <hook> <peerhook>` as the generic message cmd (connect:
@@ -45,7 +95,11 @@ ngctl_send_edge(struct ngctl *ng, int ac, char **av, int cmd)
 		len = sizeof(mkp);
 	}
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, cmd, arg, len) < 0) {
+		int error = errno;
+
 		ngctl_warn("send msg");
+		if (cmd == NGM_MKPEER && error == ENOENT)
+			ngctl_mkpeer_type(ng, mkp.type);
 		return NGCTL_ERROR;
 	}
 	return NGCTL_OK;

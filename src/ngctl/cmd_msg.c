@@ -3,12 +3,40 @@
  * written as text (NgSendAsciiMsg: the node converts it with
  * ascii2binary) and prints a reply that is already there.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <netgraph.h>
 
 #include "ngctl.h"
+
+/*
+ * After FreeBSD's "send msg: Function not implemented" (ascii2binary
+ * found no command of that name), a line that says what to do: which
+ * type the node is and the page that lists its messages.  Nothing more
+ * when the node cannot be asked.
+ */
+static void
+ngctl_msg_unknown(struct ngctl *ng, const char *path, const char *cmd)
+{
+	struct ng_mesg *rep;
+	struct nodeinfo *ni;
+
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
+	    0)
+		return;
+	if (ngctl_recv_reply(ng, &rep) != 0)
+		return;
+	if (rep->header.arglen >= sizeof(*ni)) {
+		ni = (struct nodeinfo *)rep->data;
+		ni->type[sizeof(ni->type) - 1] = '\0';
+		ngctl_warnx("node type %s has no message \"%s\" (ng_%s(4) "
+			    "lists its messages)",
+		    ni->type, cmd, ni->type);
+	}
+	free(rep);
+}
 
 static enum ngctl_rtn
 ngctl_msg(struct ngctl *ng, int ac, char **av)
@@ -31,8 +59,12 @@ ngctl_msg(struct ngctl *ng, int ac, char **av)
 		strcat(args, av[i]);
 	}
 	if (NgSendAsciiMsg(ng->cs, av[1], "%s%s", av[2], args) < 0) {
+		int error = errno;
+
 		free(args);
 		ngctl_warn("send msg");
+		if (error == ENOSYS)
+			ngctl_msg_unknown(ng, av[1], av[2]);
 		return NGCTL_ERROR;
 	}
 	free(args);

@@ -36,14 +36,25 @@ END
 check "node name already taken" 71 "" \
     "ngctl: can't create node: Address already in use" ngctl -n H list
 
-# 16: a command the node does not know
-check "16 msg H: nosuchcmd" 71 "" "$(ERR 'Function not implemented')" \
+# 16: a command the node does not know; FreeBSD's line, then (ours) the
+# node's type and the page that lists its messages
+check "16 msg H: nosuchcmd" 71 "" "$(ERR 'Function not implemented')
+ngctl: node type hub has no message \"nosuchcmd\" (ng_hub(4) lists its messages)" \
     ngctl msg H: nosuchcmd
 check "16 msg to a node that is not there" 71 "" \
     "$(ERR 'No such file or directory')" ngctl msg nosuch: getstats
-# 30, 31: types that mkpeer cannot make
+# 30, 31: types that mkpeer cannot make; after FreeBSD's line, ours says
+# that the type is the cause (and drops FreeBSD's module prefix ng_), not
+# when it is the path
 check "30 mkpeer . nosuchtype a b" 71 "" \
-    "$(ERR 'No such file or directory')" ngctl mkpeer . nosuchtype a b
+    "$(ERR 'No such file or directory')
+ngctl: there is no node type \"nosuchtype\" (ngctl types lists them)" \
+    ngctl mkpeer . nosuchtype a b
+check "30 mkpeer . ng_hub a b" 71 "" "$(ERR 'No such file or directory')
+ngctl: there is no node type \"ng_hub\": the type is called \"hub\"" \
+    ngctl mkpeer . ng_hub a b
+check "30 mkpeer from a node that is not there" 71 "" \
+    "$(ERR 'No such file or directory')" ngctl mkpeer nosuch: hub a b
 check "31 mkpeer . socket a b" 71 "" "$(ERR 'Invalid argument')" \
     ngctl mkpeer . socket a b
 # 32: a type with no status or config text is no failure

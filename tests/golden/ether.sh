@@ -74,7 +74,8 @@ check "delmulti, not a member" 71 "" "$(ERR 'No such file or directory')" \
     ngctl msg em0: delmulti 01:00:5e:01:02:03
 check "delmulti without an address" 71 "" "$(ERR 'Invalid argument')" \
     ngctl msg em0: delmulti
-check "a command ether does not have" 71 "" "$(ERR 'Function not implemented')" \
+check "a command ether does not have" 71 "" "$(ERR 'Function not implemented')
+ngctl: node type ether has no message \"bogus\" (ng_ether(4) lists its messages)" \
     ngctl msg em0: bogus
 
 # hooks
