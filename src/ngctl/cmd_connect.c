@@ -59,6 +59,76 @@ ngctl_mkpeer_type(struct ngctl *ng, const char *type)
 }
 
 /*
+ * After a mkpeer's or connect's "send msg: File exists", a line that says
+ * which hook is taken and by whom, when it is one of the node at path.
+ * The seed page's interactive session meets it first: each mkpeer from
+ * ngctl's own node "." holds that node's hook until ngctl exits.
+ */
+static bool
+ngctl_edge_taken(struct ngctl *ng, const char *path, const char *hook)
+{
+	bool found = false;
+	struct ng_mesg *rep;
+	struct hooklist *hl;
+	uint32_t k, count;
+
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_LISTHOOKS, NULL,
+		0) < 0)
+		return false;
+	if (ngctl_recv_reply(ng, &rep) != 0)
+		return false;
+	if (rep->header.arglen < sizeof(*hl)) {
+		free(rep);
+		return false;
+	}
+	hl = (struct hooklist *)rep->data;
+	count = (rep->header.arglen - sizeof(*hl)) / sizeof(hl->link[0]);
+	if (count > hl->nodeinfo.hooks)
+		count = hl->nodeinfo.hooks;
+	for (k = 0; k < count; k++) {
+		struct linkinfo *l = &hl->link[k];
+		char peer[NG_NODESIZ + 16];
+
+		l->ourhook[sizeof(l->ourhook) - 1] = '\0';
+		if (strcmp(l->ourhook, hook) != 0)
+			continue;
+		l->nodeinfo.name[sizeof(l->nodeinfo.name) - 1] = '\0';
+		if (l->nodeinfo.name[0] != '\0')
+			snprintf(peer, sizeof(peer), "%s:", l->nodeinfo.name);
+		else
+			snprintf(peer, sizeof(peer), "[%x]:", l->nodeinfo.id);
+		if (strcmp(path, ".") == 0)
+			ngctl_warnx(
+			    "hook \"%s\" of ngctl's own node \".\" leads to %s "
+			    "until ngctl exits: name another hook, or run "
+			    "the command as an ngctl of its own",
+			    hook, peer);
+		else
+			ngctl_warnx("node %s already has a hook \"%s\" (to "
+				    "%s)",
+			    path, hook, peer);
+		found = true;
+		break;
+	}
+	free(rep);
+	return found;
+}
+
+/* connect's <relpath> as an address of its own: resolved from path. */
+static void
+ngctl_peer_path(char *buf, size_t len, const char *path, const char *rel)
+{
+	size_t n = strlen(path);
+
+	if (strchr(rel, ':') != NULL || strcmp(path, ".") == 0)
+		snprintf(buf, len, "%s", rel);
+	else if (n > 0 && path[n - 1] == ':')
+		snprintf(buf, len, "%s%s", path, rel);
+	else
+		snprintf(buf, len, "%s.%s", path, rel);
+}
+
+/*
  * `[path] <what> <hook> <peerhook>` as the generic message cmd (connect:
  * <what> is the peer's path; mkpeer: the new node's type).
  */
@@ -100,6 +170,13 @@ ngctl_send_edge(struct ngctl *ng, int ac, char **av, int cmd)
 		ngctl_warn("send msg");
 		if (cmd == NGM_MKPEER && error == ENOENT)
 			ngctl_mkpeer_type(ng, mkp.type);
+		else if (error == EEXIST &&
+		    !ngctl_edge_taken(ng, path, av[2]) && cmd == NGM_CONNECT) {
+			char peer[NG_PATHSIZ * 2];
+
+			ngctl_peer_path(peer, sizeof(peer), path, av[1]);
+			ngctl_edge_taken(ng, peer, av[3]);
+		}
 		return NGCTL_ERROR;
 	}
 	return NGCTL_OK;

@@ -178,4 +178,13 @@ ngctl: line 1: error in file' ngctl -f - <"$tmp/frob"
 check "help on an unknown command" 0 "" 'ngctl: "frob": unknown command' \
     ngctl help frob
 
+# The seed page's session, one mkpeer after another from ngctl's own node
+# in one ngctl: the second finds the first one's hook taken; after
+# FreeBSD's line, ours says why and what to do
+printf 'mkpeer hub ether ether\nname ether seedhub\nmkpeer hub ether ether\n' \
+    >"$tmp/seed"
+check "a second mkpeer from . on the same hook" 71 "" "$(ERR 'File exists')
+ngctl: hook \"ether\" of ngctl's own node \".\" leads to seedhub: until ngctl exits: name another hook, or run the command as an ngctl of its own
+ngctl: line 3: error in file" ngctl -f "$tmp/seed"
+
 finish
