@@ -102,6 +102,7 @@ int ngctl_msg_read(struct ngctl *ng);
 int ngctl_data_read(struct ngctl *ng);
 enum ngctl_rtn ngctl_text_query(struct ngctl *ng, const char *path, int cmd,
     const char *args, const char *title, const char *what);
+extern int ngctl_warned; /* errno of the last ngctl_warn; run resets it */
 void ngctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ngctl_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -79,9 +79,14 @@ ngctl_dump(const unsigned char *buf, size_t len)
 	}
 }
 
+/* The errno of the last complaint with one (ngctl_warn), 0 for none. */
+int ngctl_warned;
+
 static void
 ngctl_vwarn(int error, bool with_error, const char *fmt, va_list ap)
 {
+	if (with_error)
+		ngctl_warned = error;
 	/* Keep what was printed so far ahead of the complaint. */
 	fflush(stdout);
 	fputs("ngctl: ", stderr);

@@ -62,6 +62,21 @@ check "32 status H:" 0 'No status available for "H:"' "" ngctl status H:
 check "32 config H:" 0 'No config available for "H:"' "" ngctl config H:
 check "32 config H: with arguments" 0 'No config available for "H:"' "" \
     ngctl config H: a b c
+# a node's name without its colon is a path of hooks from ngctl's own
+# node; after FreeBSD's line, ours says so when a node has that name
+NOCOLON='ngctl: without a colon, "H" is a hook of ngctl'"'"'s own node; the node named H is "H:"'
+check "show H (no colon)" 71 "" "$(ERR 'No such file or directory')
+$NOCOLON" ngctl show H
+check "msg H setpersistent (no colon)" 71 "" "$(ERR 'No such file or directory')
+$NOCOLON" ngctl msg H setpersistent
+check "shutdown H (no colon)" 71 "" "ngctl: shutdown: No such file or directory
+$NOCOLON" ngctl shutdown H
+check "connect's relpath H from H: (no colon)" 71 "" \
+    "$(ERR 'No such file or directory')
+ngctl: without a colon, \"H\" is a hook of node H:; the node named H is \"H:\"" \
+    ngctl connect H: H x y
+check "show of a bare word that names no node either" 71 "" \
+    "$(ERR 'No such file or directory')" ngctl show nosuch
 check "32 status of a missing node" 71 "" "$(ERR 'No such file or directory')" \
     ngctl status nosuch:
 check "32 config of a missing node" 71 "" "$(ERR 'No such file or directory')" \
