@@ -30,7 +30,7 @@ ngctl_mkpeer_type(struct ngctl *ng, const char *type)
 	if (NgSendMsg(ng->cs, ".", NGM_GENERIC_COOKIE, NGM_LISTTYPES, NULL, 0) <
 	    0)
 		return;
-	if (ngctl_recv_reply(ng, &rep) != 0)
+	if (ngctl_recv_generic(ng, NGM_LISTTYPES, &rep) != 0)
 		return;
 	if (rep->header.arglen < sizeof(*tl)) {
 		free(rep);
@@ -75,7 +75,7 @@ ngctl_edge_taken(struct ngctl *ng, const char *path, const char *hook)
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_LISTHOOKS, NULL,
 		0) < 0)
 		return false;
-	if (ngctl_recv_reply(ng, &rep) != 0)
+	if (ngctl_recv_generic(ng, NGM_LISTHOOKS, &rep) != 0)
 		return false;
 	if (rep->header.arglen < sizeof(*hl)) {
 		free(rep);

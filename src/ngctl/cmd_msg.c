@@ -26,7 +26,7 @@ ngctl_msg_unknown(struct ngctl *ng, const char *path, const char *cmd)
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
 	    0)
 		return;
-	if (ngctl_recv_reply(ng, &rep) != 0)
+	if (ngctl_recv_generic(ng, NGM_NODEINFO, &rep) != 0)
 		return;
 	if (rep->header.arglen >= sizeof(*ni)) {
 		ni = (struct nodeinfo *)rep->data;
@@ -85,7 +85,7 @@ ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
 	free(req);
 	if (rc >= 0) {
 		/* converted: the node refused the message itself */
-		if (ngctl_recv_reply(ng, &rep) == 0)
+		if (ngctl_recv_generic(ng, NGM_ASCII2BINARY, &rep) == 0)
 			free(rep);
 		return;
 	}
@@ -94,7 +94,7 @@ ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
 	    0)
 		return;
-	if (ngctl_recv_reply(ng, &rep) != 0)
+	if (ngctl_recv_generic(ng, NGM_NODEINFO, &rep) != 0)
 		return;
 	if (rep->header.arglen >= sizeof(*ni)) {
 		ni = (struct nodeinfo *)rep->data;

@@ -117,7 +117,7 @@ ngctl_is_node(struct ngctl *ng, const char *path)
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
 	    0)
 		return false;
-	if (ngctl_recv_reply(ng, &rep) != 0)
+	if (ngctl_recv_generic(ng, NGM_NODEINFO, &rep) != 0)
 		return false;
 	free(rep);
 	return true;

@@ -157,6 +157,27 @@ ngctl_recv_reply(struct ngctl *ng, struct ng_mesg **rep)
 }
 
 /*
+ * ngctl_recv_reply for a hint's request: 0 only when what came is the
+ * reply to the generic message cmd (in interactive mode something else,
+ * a late reply, may be waiting first; the hint is then left out).
+ */
+int
+ngctl_recv_generic(struct ngctl *ng, uint32_t cmd, struct ng_mesg **rep)
+{
+	int error = ngctl_recv_reply(ng, rep);
+
+	if (error == 0 &&
+	    ((*rep)->header.typecookie != NGM_GENERIC_COOKIE ||
+		(*rep)->header.cmd != cmd ||
+		((*rep)->header.flags & NGF_RESP) == 0)) {
+		free(*rep);
+		*rep = NULL;
+		error = EBADMSG;
+	}
+	return error;
+}
+
+/*
  * Send the generic message cmd, with no arguments, to path and take its
  * reply, whose arguments must hold at least minlen bytes, into *rep
  * (the caller frees it).  0, or the errno after a warning: "send <what>
