@@ -17,6 +17,14 @@
 #define JAIL_NETNSDIR "/run/netns"
 #define JAIL_NATDIR "/run/jail-nat" /* examples/jail-nat-redirect's */
 #define JAIL_CONF_DEFAULT "/etc/jail.conf"
+/*
+ * PATH in a clean environment (jexec -l, exec.clean): FreeBSD sets it from
+ * the login class, whose default (login.conf's) has the sbin directories
+ * too, so that jexec -l j sysctl works; without ~/bin, which Linux's
+ * login does not give either.
+ */
+#define JAIL_LOGIN_PATH                                                        \
+	"/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"
 #define JAIL_NAMEMAX 255
 #define JAIL_STOP_TIMEOUT 10 /* seconds, FreeBSD's default */
 

@@ -27,7 +27,6 @@
 #include "jail.h"
 
 #define SHELL_CHARS "!\"$&'()*;<>?[\\]`{|}~"
-#define LOGIN_PATH "/bin:/usr/bin"
 
 /* --- users and environment ----------------------------------------------- */
 
@@ -55,7 +54,7 @@ jail_become(const struct jail_run *ctx, const char *user, struct passwd *pw,
 		clearenv();
 		if (keep != NULL)
 			setenv("TERM", keep, 1);
-		setenv("PATH", LOGIN_PATH, 1);
+		setenv("PATH", JAIL_LOGIN_PATH, 1);
 	}
 	free(keep);
 	if (pw == NULL)

@@ -116,7 +116,7 @@ jail_jexec_child(const struct jail_rec *r, bool login, const char *dir,
 			clearenv();
 			if (term != NULL)
 				setenv("TERM", term, 1);
-			setenv("PATH", "/bin:/usr/bin", 1);
+			setenv("PATH", JAIL_LOGIN_PATH, 1);
 		}
 		if (setuser &&
 		    (initgroups(u->name, u->gid) != 0 || setgid(u->gid) != 0 ||

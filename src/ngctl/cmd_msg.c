@@ -3,12 +3,108 @@
  * written as text (NgSendAsciiMsg: the node converts it with
  * ascii2binary) and prints a reply that is already there.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <netgraph.h>
 
 #include "ngctl.h"
+
+/*
+ * After FreeBSD's "send msg: Function not implemented" (ascii2binary
+ * found no command of that name), a line that says what to do: which
+ * type the node is and the page that lists its messages.  Nothing more
+ * when the node cannot be asked.
+ */
+static void
+ngctl_msg_unknown(struct ngctl *ng, const char *path, const char *cmd)
+{
+	struct ng_mesg *rep;
+	struct nodeinfo *ni;
+
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
+	    0)
+		return;
+	if (ngctl_recv_generic(ng, NGM_NODEINFO, &rep) != 0)
+		return;
+	if (rep->header.arglen >= sizeof(*ni)) {
+		ni = (struct nodeinfo *)rep->data;
+		ni->type[sizeof(ni->type) - 1] = '\0';
+		ngctl_warnx("node type %s has no message \"%s\" (ng_%s(4) "
+			    "lists its messages)",
+		    ni->type, cmd, ni->type);
+	}
+	free(rep);
+}
+
+/*
+ * After FreeBSD's "send msg: <error>" for a message whose text the node
+ * may have refused to convert, with an error whose text misleads (No such
+ * file or directory for a field the struct does not have, Operation
+ * already in progress for one given twice...): convert it again alone
+ * (ascii2binary, which changes nothing), and when that fails too, say
+ * that the text is the cause, and how (netgraph(3)'s ERRORS), with the
+ * type's page.  A message the node converted and then refused gets no
+ * second line: the error is the node's (its page says what it means).
+ * Invalid argument says what it means and gets none.
+ */
+static void
+ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
+    const char *args, int error)
+{
+	static const struct {
+		int error;
+		const char *how;
+	} hows[] = {
+		{ ENOENT, "names a field the message does not have" },
+		{ EALREADY, "gives a field or array element twice" },
+		{ E2BIG, "has a string or array too long for its field" },
+		{ EOPNOTSUPP, "leaves out a field that has no default" },
+	};
+	const char *how = NULL;
+	struct ng_mesg *rep, *req;
+	struct nodeinfo *ni;
+	size_t len;
+	int rc;
+
+	for (size_t i = 0; i < sizeof(hows) / sizeof(hows[0]); i++)
+		if (hows[i].error == error)
+			how = hows[i].how;
+	if (how == NULL)
+		return;
+	args += strspn(args, " ");
+	len = strlen(args) + 1;
+	if ((req = calloc(1, sizeof(*req) + len)) == NULL)
+		return;
+	NG_MKMESSAGE_HDR(req, 0, 0, len);
+	snprintf(req->header.cmdstr, sizeof(req->header.cmdstr), "%s", cmd);
+	memcpy(req->data, args, len);
+	rc = NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_ASCII2BINARY, req,
+	    sizeof(*req) + len);
+	free(req);
+	if (rc >= 0) {
+		/* converted: the node refused the message itself */
+		if (ngctl_recv_generic(ng, NGM_ASCII2BINARY, &rep) == 0)
+			free(rep);
+		return;
+	}
+	if (errno != error)
+		return;
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
+	    0)
+		return;
+	if (ngctl_recv_generic(ng, NGM_NODEINFO, &rep) != 0)
+		return;
+	if (rep->header.arglen >= sizeof(*ni)) {
+		ni = (struct nodeinfo *)rep->data;
+		ni->type[sizeof(ni->type) - 1] = '\0';
+		ngctl_warnx("the text of %s's argument %s (ng_%s(4) "
+			    "describes it)",
+		    cmd, how, ni->type);
+	}
+	free(rep);
+}
 
 static enum ngctl_rtn
 ngctl_msg(struct ngctl *ng, int ac, char **av)
@@ -31,8 +127,14 @@ ngctl_msg(struct ngctl *ng, int ac, char **av)
 		strcat(args, av[i]);
 	}
 	if (NgSendAsciiMsg(ng->cs, av[1], "%s%s", av[2], args) < 0) {
-		free(args);
+		int error = errno;
+
 		ngctl_warn("send msg");
+		if (error == ENOSYS)
+			ngctl_msg_unknown(ng, av[1], av[2]);
+		else
+			ngctl_msg_text(ng, av[1], av[2], args, error);
+		free(args);
 		return NGCTL_ERROR;
 	}
 	free(args);

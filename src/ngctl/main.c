@@ -108,6 +108,76 @@ ngctl_is_help(const char *word)
 	return n == 1 && ngctl_matches(&ngctl_cmd_help, word);
 }
 
+/* Whether a node answers at path (a nodeinfo request and its reply). */
+static bool
+ngctl_is_node(struct ngctl *ng, const char *path)
+{
+	struct ng_mesg *rep;
+
+	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
+	    0)
+		return false;
+	if (ngctl_recv_generic(ng, NGM_NODEINFO, &rep) != 0)
+		return false;
+	free(rep);
+	return true;
+}
+
+/*
+ * After a command's "No such file or directory": when a path it was
+ * given is a bare word (a path of hooks from ngctl's own node) that
+ * reaches nothing, while a node has that name, the colon was left out
+ * (ngctl show br0 for show br0:).  Say so, once.
+ */
+static void
+ngctl_hint_colon(struct ngctl *ng, const struct ngctl_cmd *cmd, int ac,
+    char **av)
+{
+	const char *paths[2] = { NULL, NULL }, *from = NULL;
+	char named[NG_PATHSIZ], at[2 * NG_PATHSIZ], of[NG_PATHSIZ + 8];
+
+	if (strcmp(cmd->name, "show") == 0 ||
+	    strcmp(cmd->name, "status") == 0 ||
+	    strcmp(cmd->name, "config") == 0 || strcmp(cmd->name, "msg") == 0 ||
+	    strcmp(cmd->name, "name") == 0 ||
+	    strcmp(cmd->name, "shutdown") == 0)
+		paths[0] = strcmp(cmd->name, "show") == 0 ? av[ac - 1] : av[1];
+	else if (strcmp(cmd->name, "rmhook") == 0 && ac == 3)
+		paths[0] = av[1];
+	else if (strcmp(cmd->name, "mkpeer") == 0 && ac == 5)
+		paths[0] = av[1];
+	else if (strcmp(cmd->name, "connect") == 0 && ac == 4)
+		paths[0] = av[1];
+	else if (strcmp(cmd->name, "connect") == 0 && ac == 5)
+		paths[0] = av[1], paths[1] = av[2], from = av[1];
+	for (int i = 0; i < 2 && paths[i] != NULL; i++) {
+		const char *w = paths[i];
+		/* connect's relpath is a path from the node at its path */
+		const char *f = i == 1 && strcmp(from, ".") != 0 ? from : NULL;
+		size_t n = f != NULL ? strlen(f) : 0;
+
+		if (w[0] == '\0' || w[0] == '-' || w[0] == '[' ||
+		    strpbrk(w, ":.") != NULL || strlen(w) >= NG_NODESIZ)
+			continue;
+		if (f != NULL)
+			snprintf(at, sizeof(at), "%s%s%s", f,
+			    f[n - 1] == ':' ? "" : ".", w);
+		else
+			snprintf(at, sizeof(at), "%s", w);
+		snprintf(named, sizeof(named), "%s:", w);
+		if (!ngctl_is_node(ng, at) && ngctl_is_node(ng, named)) {
+			if (f != NULL)
+				snprintf(of, sizeof(of), "node %s", f);
+			else
+				snprintf(of, sizeof(of), "ngctl's own node");
+			ngctl_warnx("without a colon, \"%s\" is a hook of %s; "
+				    "the node named %s is \"%s\"",
+			    w, of, w, named);
+			return;
+		}
+	}
+}
+
 enum ngctl_rtn
 ngctl_run(struct ngctl *ng, int ac, char **av)
 {
@@ -118,7 +188,10 @@ ngctl_run(struct ngctl *ng, int ac, char **av)
 		return NGCTL_OK;
 	if ((cmd = ngctl_find(av[0])) == NULL)
 		return NGCTL_ERROR;
+	ngctl_warned = 0;
 	rtn = cmd->func(ng, ac, av);
+	if (rtn == NGCTL_ERROR && ngctl_warned == ENOENT && ac > 1)
+		ngctl_hint_colon(ng, cmd, ac, av);
 	if (rtn == NGCTL_USAGE)
 		ngctl_warnx("usage: %s", cmd->usage);
 	fflush(stdout);

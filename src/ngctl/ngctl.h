@@ -94,6 +94,7 @@ bool ngctl_options(int ac, char **av, const char *opts, bool *on, int *first);
 void ngctl_dump(const unsigned char *buf, size_t len);
 bool ngctl_reply_ready(int fd);
 int ngctl_recv_reply(struct ngctl *ng, struct ng_mesg **rep);
+int ngctl_recv_generic(struct ngctl *ng, uint32_t cmd, struct ng_mesg **rep);
 /* Send generic cmd to path, receive its reply of at least minlen argument
  * bytes; warns ("send/recv <what> msg") and returns the errno. */
 int ngctl_ask(struct ngctl *ng, const char *path, uint32_t cmd, size_t minlen,
@@ -102,6 +103,7 @@ int ngctl_msg_read(struct ngctl *ng);
 int ngctl_data_read(struct ngctl *ng);
 enum ngctl_rtn ngctl_text_query(struct ngctl *ng, const char *path, int cmd,
     const char *args, const char *title, const char *what);
+extern int ngctl_warned; /* errno of the last ngctl_warn; run resets it */
 void ngctl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ngctl_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

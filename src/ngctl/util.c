@@ -79,9 +79,14 @@ ngctl_dump(const unsigned char *buf, size_t len)
 	}
 }
 
+/* The errno of the last complaint with one (ngctl_warn), 0 for none. */
+int ngctl_warned;
+
 static void
 ngctl_vwarn(int error, bool with_error, const char *fmt, va_list ap)
 {
+	if (with_error)
+		ngctl_warned = error;
 	/* Keep what was printed so far ahead of the complaint. */
 	fflush(stdout);
 	fputs("ngctl: ", stderr);
@@ -149,6 +154,27 @@ ngctl_recv_reply(struct ngctl *ng, struct ng_mesg **rep)
 	}
 	*rep = m;
 	return 0;
+}
+
+/*
+ * ngctl_recv_reply for a hint's request: 0 only when what came is the
+ * reply to the generic message cmd (in interactive mode something else,
+ * a late reply, may be waiting first; the hint is then left out).
+ */
+int
+ngctl_recv_generic(struct ngctl *ng, uint32_t cmd, struct ng_mesg **rep)
+{
+	int error = ngctl_recv_reply(ng, rep);
+
+	if (error == 0 &&
+	    ((*rep)->header.typecookie != NGM_GENERIC_COOKIE ||
+		(*rep)->header.cmd != cmd ||
+		((*rep)->header.flags & NGF_RESP) == 0)) {
+		free(*rep);
+		*rep = NULL;
+		error = EBADMSG;
+	}
+	return error;
 }
 
 /*

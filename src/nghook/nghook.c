@@ -88,6 +88,42 @@ nghook_timed_out(int error)
 		    NgSocketPath(), NgSetTimeout(-1) / 1000.0);
 }
 
+/* Whether a node answers at path (a nodeinfo request and its reply). */
+static bool
+nghook_is_node(struct nghook *h, const char *path)
+{
+	struct ng_mesg *rep;
+
+	if (NgSendMsg(h->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
+	    0)
+		return false;
+	if (NgAllocRecvMsg(h->cs, &rep, NULL) < 0)
+		return false;
+	free(rep);
+	return true;
+}
+
+/*
+ * FreeBSD's "can't connect to node" says nothing of why (only -d does):
+ * a second line gives the error, and when path is a node's name without
+ * its colon, says so.
+ */
+static void
+nghook_why(struct nghook *h, const char *path, const char *hook, int error)
+{
+	char named[NG_PATHSIZ];
+
+	nghook_warnx("connect %s %s: %s", path, hook, NgStrError(error));
+	if (error != ENOENT || path[0] == '[' || strpbrk(path, ":.") != NULL ||
+	    strlen(path) >= NG_NODESIZ)
+		return;
+	snprintf(named, sizeof(named), "%s:", path);
+	if (nghook_is_node(h, named))
+		nghook_warnx("without a colon, \"%s\" is a hook of nghook's "
+			     "own node; the node named %s is \"%s\"",
+		    path, path, named);
+}
+
 static int
 nghook_usage(void)
 {
@@ -379,8 +415,12 @@ nghook_main(int ac, char **av, char **msgs)
 	snprintf(ngc.peerhook, sizeof(ngc.peerhook), "%s", hook);
 	if (NgSendMsg(h.cs, ".", NGM_GENERIC_COOKIE, NGM_CONNECT, &ngc,
 		sizeof(ngc)) < 0) {
-		nghook_timed_out(errno);
+		int error = errno;
+
+		nghook_timed_out(error);
 		nghook_warnx("can't connect to node");
+		if (error != ETIMEDOUT)
+			nghook_why(&h, path, hook, error);
 		return EX_OSERR;
 	}
 	/* Replies to these are not read (FreeBSD's BUGS say so). */

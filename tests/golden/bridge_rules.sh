@@ -39,14 +39,22 @@ check "23 connect B: B: link5 link6" 71 "" \
 
 # 24: mkpeer with a hook name already used leaves no new node behind
 hubs=$(count hub)
-check "24 mkpeer H: hub x q" 71 "" "$(ERR 'File exists')" ngctl mkpeer H: hub x q
+# (after FreeBSD's line, ours names the hook that is taken and its peer)
+check "24 mkpeer H: hub x q" 71 "" "$(ERR 'File exists')
+ngctl: node H: already has a hook \"x\" (to B:)" ngctl mkpeer H: hub x q
 expect "24 no new hub" "$hubs" "$(count hub)"
-check "25 connect to a bridge hook in use" 71 "" "$(ERR 'File exists')" \
+check "25 connect to a bridge hook in use" 71 "" "$(ERR 'File exists')
+ngctl: node B: already has a hook \"uplink1\" (to H:)" \
     ngctl connect H: B: y2 uplink1
 
 # 25: the peer's hook already exists
-check "25 connect H: B: newhook link0" 71 "" "$(ERR 'File exists')" \
+check "25 connect H: B: newhook link0" 71 "" "$(ERR 'File exists')
+ngctl: node B: already has a hook \"link0\" (to H:)" \
     ngctl connect H: B: newhook link0
+check "25 the peer's hook, by a path relative to H:" 71 "" \
+    "$(ERR 'File exists')
+ngctl: node H:x already has a hook \"link0\" (to H:)" \
+    ngctl connect H: x newhook link0
 
 # 26: a bridge dies with its last hook, unless persistent
 check "26 rmhook one of two" 0 "" "" ngctl rmhook H: y

@@ -36,14 +36,25 @@ END
 check "node name already taken" 71 "" \
     "ngctl: can't create node: Address already in use" ngctl -n H list
 
-# 16: a command the node does not know
-check "16 msg H: nosuchcmd" 71 "" "$(ERR 'Function not implemented')" \
+# 16: a command the node does not know; FreeBSD's line, then (ours) the
+# node's type and the page that lists its messages
+check "16 msg H: nosuchcmd" 71 "" "$(ERR 'Function not implemented')
+ngctl: node type hub has no message \"nosuchcmd\" (ng_hub(4) lists its messages)" \
     ngctl msg H: nosuchcmd
 check "16 msg to a node that is not there" 71 "" \
     "$(ERR 'No such file or directory')" ngctl msg nosuch: getstats
-# 30, 31: types that mkpeer cannot make
+# 30, 31: types that mkpeer cannot make; after FreeBSD's line, ours says
+# that the type is the cause (and drops FreeBSD's module prefix ng_), not
+# when it is the path
 check "30 mkpeer . nosuchtype a b" 71 "" \
-    "$(ERR 'No such file or directory')" ngctl mkpeer . nosuchtype a b
+    "$(ERR 'No such file or directory')
+ngctl: there is no node type \"nosuchtype\" (ngctl types lists them)" \
+    ngctl mkpeer . nosuchtype a b
+check "30 mkpeer . ng_hub a b" 71 "" "$(ERR 'No such file or directory')
+ngctl: there is no node type \"ng_hub\": the type is called \"hub\"" \
+    ngctl mkpeer . ng_hub a b
+check "30 mkpeer from a node that is not there" 71 "" \
+    "$(ERR 'No such file or directory')" ngctl mkpeer nosuch: hub a b
 check "31 mkpeer . socket a b" 71 "" "$(ERR 'Invalid argument')" \
     ngctl mkpeer . socket a b
 # 32: a type with no status or config text is no failure
@@ -51,6 +62,21 @@ check "32 status H:" 0 'No status available for "H:"' "" ngctl status H:
 check "32 config H:" 0 'No config available for "H:"' "" ngctl config H:
 check "32 config H: with arguments" 0 'No config available for "H:"' "" \
     ngctl config H: a b c
+# a node's name without its colon is a path of hooks from ngctl's own
+# node; after FreeBSD's line, ours says so when a node has that name
+NOCOLON='ngctl: without a colon, "H" is a hook of ngctl'"'"'s own node; the node named H is "H:"'
+check "show H (no colon)" 71 "" "$(ERR 'No such file or directory')
+$NOCOLON" ngctl show H
+check "msg H setpersistent (no colon)" 71 "" "$(ERR 'No such file or directory')
+$NOCOLON" ngctl msg H setpersistent
+check "shutdown H (no colon)" 71 "" "ngctl: shutdown: No such file or directory
+$NOCOLON" ngctl shutdown H
+check "connect's relpath H from H: (no colon)" 71 "" \
+    "$(ERR 'No such file or directory')
+ngctl: without a colon, \"H\" is a hook of node H:; the node named H is \"H:\"" \
+    ngctl connect H: H x y
+check "show of a bare word that names no node either" 71 "" \
+    "$(ERR 'No such file or directory')" ngctl show nosuch
 check "32 status of a missing node" 71 "" "$(ERR 'No such file or directory')" \
     ngctl status nosuch:
 check "32 config of a missing node" 71 "" "$(ERR 'No such file or directory')" \
@@ -166,5 +192,14 @@ check "unknown command in a script from stdin" 71 "" \
 ngctl: line 1: error in file' ngctl -f - <"$tmp/frob"
 check "help on an unknown command" 0 "" 'ngctl: "frob": unknown command' \
     ngctl help frob
+
+# The seed page's session, one mkpeer after another from ngctl's own node
+# in one ngctl: the second finds the first one's hook taken; after
+# FreeBSD's line, ours says why and what to do
+printf 'mkpeer hub ether ether\nname ether seedhub\nmkpeer hub ether ether\n' \
+    >"$tmp/seed"
+check "a second mkpeer from . on the same hook" 71 "" "$(ERR 'File exists')
+ngctl: hook \"ether\" of ngctl's own node \".\" leads to seedhub: until ngctl exits: name another hook, or run the command as an ngctl of its own
+ngctl: line 3: error in file" ngctl -f "$tmp/seed"
 
 finish

@@ -74,7 +74,8 @@ check "delmulti, not a member" 71 "" "$(ERR 'No such file or directory')" \
     ngctl msg em0: delmulti 01:00:5e:01:02:03
 check "delmulti without an address" 71 "" "$(ERR 'Invalid argument')" \
     ngctl msg em0: delmulti
-check "a command ether does not have" 71 "" "$(ERR 'Function not implemented')" \
+check "a command ether does not have" 71 "" "$(ERR 'Function not implemented')
+ngctl: node type ether has no message \"bogus\" (ng_ether(4) lists its messages)" \
     ngctl msg em0: bogus
 
 # hooks
@@ -87,7 +88,10 @@ check "divert while lower is connected" 71 "" "$(ERR 'Socket is already connecte
     ngctl mkpeer em0: hub divert a
 check "upper" 0 "" "" ngctl mkpeer em0: hub upper a
 check "orphans" 0 "" "" ngctl mkpeer em0: hub orphans a
-check "upper twice (the name is taken)" 71 "" "$(ERR 'File exists')" \
+# the hub on upper, in the [id]: form of our second line
+hub=$(printf '%x' "0x$(ngctl show em0: | awk '$1 == "upper" { print $4 }')")
+check "upper twice (the name is taken)" 71 "" "$(ERR 'File exists')
+ngctl: node em0: already has a hook \"upper\" (to [$hub]:)" \
     ngctl mkpeer em0: hub upper b
 expect "two TAP channels while hooked" 2 "$(ip -o link show | grep -c ': nge[lu][0-9]*:')"
 check "shutdown only resets" 0 "" "" ngctl shutdown em0:

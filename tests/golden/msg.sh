@@ -85,9 +85,13 @@ check "getclrstats" 0 "Rec'd response \"getclrstats\" (6) from \"[ID]:\":
 Args:${T}{}" "" masked ngctl msg B: getclrstats 0
 
 # 36: the parse errors
-check "36 unknown field" 71 "" "$(ERR 'No such file or directory')" \
+# after FreeBSD's line, ours says when the text is the cause of an error
+# whose words mislead (not for Invalid argument)
+check "36 unknown field" 71 "" "$(ERR 'No such file or directory')
+ngctl: the text of setconfig's argument names a field the message does not have (ng_bridge(4) describes it)" \
     ngctl msg B: setconfig '{' bogus=1 '}'
-check "36 field twice" 71 "" "$(ERR 'Operation already in progress')" \
+check "36 field twice" 71 "" "$(ERR 'Operation already in progress')
+ngctl: the text of setconfig's argument gives a field or array element twice (ng_bridge(4) describes it)" \
     ngctl msg B: setconfig '{' debugLevel=1 debugLevel=2 '}'
 check "36 out of range" 71 "" "$(ERR 'Invalid argument')" \
     ngctl msg B: setconfig '{' debugLevel=300 '}'
@@ -110,7 +114,8 @@ check "gettable, empty" 0 "Rec'd response \"gettable\" (7) from \"[ID]:\":
 Args:${T}{}" "" masked ngctl msg B: gettable
 check "movehost" 0 "" "" \
     ngctl msg B: movehost '{ addr=02:00:00:00:00:09 hook="link0" }'
-check "movehost without the address" 71 "" "$(ERR 'Operation not supported')" \
+check "movehost without the address" 71 "" "$(ERR 'Operation not supported')
+ngctl: the text of movehost's argument leaves out a field that has no default (ng_bridge(4) describes it)" \
     ngctl msg B: movehost '{ hook="link0" }'
 check "movehost, hook unquoted" 71 "" "$(ERR 'Invalid argument')" \
     ngctl msg B: movehost '{ addr=02:00:00:00:00:09 hook=link0 }'

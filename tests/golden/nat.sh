@@ -62,7 +62,8 @@ check "redirectport proto 1 (FreeBSD: ENOMEM)" 71 "" \
 check "redirectport without argument" 71 "" "$(ERR 'Invalid argument')" \
     ngctl msg N: redirectport
 check "redirectport, description of 64" 71 "" \
-    "ngctl: send msg: Argument list too long" ngctl msg N: redirectport \
+    "ngctl: send msg: Argument list too long
+ngctl: the text of redirectport's argument has a string or array too long for its field (ng_nat(4) describes it)" ngctl msg N: redirectport \
     '{ proto=6 description="0123456789012345678901234567890123456789012345678901234567890123" }'
 check "addserver" 0 "" "" ngctl msg N: addserver '{ id=1 addr=198.51.100.21 port=80 }'
 check "addserver again" 0 "" "" ngctl msg N: addserver '{ id=1 addr=198.51.100.22 port=80 }'

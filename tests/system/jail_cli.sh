@@ -107,7 +107,14 @@ out "23 jexec jid" 1 "" "jexec: jail 999 not found" jexec 999 true
 out "24 jexec name" 1 "" 'jexec: jail "nosuch" not found' jexec nosuch true
 env=$(FOO=1 TERM=xterm-test jexec -l t1 /bin/sh -c 'env; echo "cwd=$(pwd)"')
 expect "25 -l drops FOO" "" "$(grep '^FOO=' <<<"$env")"
-expect "25 -l PATH" "PATH=/bin:/usr/bin" "$(grep '^PATH=' <<<"$env")"
+# FreeBSD's PATH after -l is its login class's (login.conf's default:
+# the sbin directories too), not the /bin:/usr/bin jexec sets first
+expect "25 -l PATH" "PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin" \
+    "$(grep '^PATH=' <<<"$env")"
+expect "25 -l finds what is in sbin" "Linux" \
+    "$(jexec -l t1 sysctl -n kernel.ostype 2>&1)"
+expect "exec.clean finds what is in sbin" "Linux" \
+    "$(jail -c name=tclean path=/ exec.clean command=sysctl -n kernel.ostype 2>&1)"
 expect "25 -l TERM kept" "TERM=xterm-test" "$(grep '^TERM=' <<<"$env")"
 for v in USER=root HOME=/root cwd=/root; do
 	expect "25 -l $v" "$v" "$(grep -x "$v" <<<"$env")"
