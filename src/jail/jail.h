@@ -185,9 +185,11 @@ bool jail_is_wild(const char *name);
 
 /* An interface moved in by vnet.interface. */
 struct jail_iface {
-	char name[64];   /* its name at home, which it gets back */
-	int inner_index; /* its index inside, when moved */
-	bool ng;         /* placed by ngd's vnet message (jail_ng.c) */
+	char name[64];            /* its name at home, which it gets back */
+	int inner_index;          /* its index inside, when moved */
+	bool ng;                  /* placed by ngd's vnet message (jail_ng.c) */
+	unsigned long long sysid; /* jail_sys_id() inside; 0: not known
+				   * (a record of an older jail(8)) */
 };
 
 struct jail_rec {
@@ -296,6 +298,14 @@ int jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname);
 int jail_nl_up(struct jail_nl *nl, int idx);
 int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);
 int jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a);
+/*
+ * A link's identity, which jailed root cannot give another link as it can
+ * a name or an index (jail_nl.c).  jail_sys_open: a directory of the
+ * links of the namespace nsfd (-1: ours), for the two others to look in.
+ */
+int jail_sys_open(int nsfd, int *dfdp);
+int jail_sys_id(int dfd, int idx, unsigned long long *idp);
+int jail_sys_find(int dfd, unsigned long long id, int *idxp); /* ENODEV */
 
 /* --- interfaces placed by ngd (jail_ng.c) ------------------------------ */
 

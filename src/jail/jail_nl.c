@@ -7,7 +7,11 @@
  * against our sequence number and port, and every error comes back as
  * an errno.  A socket belongs to the namespace it was opened in, so
  * jail_nl_open() opens it inside the one asked for.
+ *
+ * And a link's identity, which netlink does not give: the node sysfs has
+ * for it (jail_sys_*), read through a sysfs of the namespace's own.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -15,7 +19,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -294,4 +300,133 @@ jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a)
 	if (!mnl_attr_put_check(h, sizeof(buf), IFA_LOCAL, alen, a->addr))
 		return EMSGSIZE;
 	return jail_nl_talk(nl, h, NULL, NULL);
+}
+
+/*
+ * A link's identity, which a jail cannot forge: the inode of its
+ * directory in sysfs.  kernfs numbers every node it makes anew (a
+ * generation in the high bits when the numbers wrap), and a link keeps
+ * its node when it moves between namespaces.  Its name and its index
+ * are the jail's to choose: jailed root may rename the link it was lent
+ * and make another under its name, or destroy it and make another at
+ * its index (ip link add ... index N).
+ *
+ * jail_sys_open: /sys/class/net of the namespace nsfd (-1: ours), from
+ * a sysfs mounted for it and attached nowhere (a sysfs shows the links
+ * of the namespace it was mounted in, whatever /sys shows us).
+ */
+int
+jail_sys_open(int nsfd, int *dfdp)
+{
+	int home = -1, fs = -1, mnt = -1, error = 0;
+
+	*dfdp = -1;
+	if (nsfd >= 0) {
+		if ((home = open("/proc/thread-self/ns/net",
+			 O_RDONLY | O_CLOEXEC)) < 0)
+			return errno;
+		if (setns(nsfd, CLONE_NEWNET) != 0) {
+			error = errno;
+			close(home);
+			return error;
+		}
+	}
+	/* the superblock is the namespace's we are in when it is made */
+	if ((fs = fsopen("sysfs", FSOPEN_CLOEXEC)) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+		 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		     MOUNT_ATTR_NOEXEC)) < 0)
+		error = errno;
+	if (home >= 0) {
+		/* we cannot stay in the other namespace */
+		if (setns(home, CLONE_NEWNET) != 0 && error == 0)
+			error = errno;
+		close(home);
+	}
+	if (error == 0 &&
+	    (*dfdp = openat(mnt, "class/net",
+		 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		error = errno;
+	if (mnt >= 0)
+		close(mnt); /* the directory holds the mount */
+	if (fs >= 0)
+		close(fs);
+	return error;
+}
+
+/* The index in ifindex of the link directory name of dfd, or 0. */
+static int
+jail_sys_index(int dfd, const char *name)
+{
+	char path[IFNAMSIZ + 16], buf[16];
+	ssize_t n;
+	int fd, idx = 0;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return 0;
+	snprintf(path, sizeof(path), "%s/ifindex", name);
+	if ((fd = openat(dfd, path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	if ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		idx = atoi(buf);
+	}
+	close(fd);
+	return idx;
+}
+
+/*
+ * Through the links of dfd (jail_sys_open): the one of index idx (> 0),
+ * or of identity *idp; fills the other.  0, or ENODEV: none.
+ */
+static int
+jail_sys_scan(int dfd, int idx, int *idxp, unsigned long long *idp)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, i, error = ENODEV;
+
+	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errno;
+	if ((d = fdopendir(fd)) == NULL) {
+		error = errno;
+		close(fd);
+		return error;
+	}
+	while (error == ENODEV && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    fstatat(dfd, de->d_name, &st, 0) != 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		if (idx > 0 ? jail_sys_index(dfd, de->d_name) != idx :
+			      (unsigned long long)st.st_ino != *idp)
+			continue;
+		if ((i = jail_sys_index(dfd, de->d_name)) <= 0)
+			continue;
+		*idxp = i;
+		*idp = (unsigned long long)st.st_ino;
+		error = 0;
+	}
+	closedir(d);
+	return error;
+}
+
+/* The identity of link idx. */
+int
+jail_sys_id(int dfd, int idx, unsigned long long *idp)
+{
+	int i;
+
+	if (idx <= 0)
+		return ENODEV;
+	return jail_sys_scan(dfd, idx, &i, idp);
+}
+
+/* The index of the link of identity id. */
+int
+jail_sys_find(int dfd, unsigned long long id, int *idxp)
+{
+	return jail_sys_scan(dfd, 0, idxp, &id);
 }

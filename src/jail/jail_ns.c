@@ -1512,7 +1512,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 {
 	char path[PATH_MAX], name[IFNAMSIZ];
 	struct jail_nl *nl = NULL, *hnl = NULL;
-	int ownfd = -1, home = homefd, error = 0, e, idx;
+	int ownfd = -1, home = homefd, sys = -1, error = 0, e, idx;
 	size_t nmove = 0;
 
 	for (size_t i = 0; i < r->nifaces; i++)
@@ -1554,9 +1554,27 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 		    jail_nl_index(nl, f->name, &idx) == 0 &&
 		    jail_ng_vnet(f->name, "") == 0)
 			continue;
-		/* by its name; failing that (renamed inside), by its index */
-		if (jail_nl_index(nl, f->name, &idx) != 0)
+		/*
+		 * The device lent, known by what the jail cannot forge
+		 * (jail_sys_id), whatever its name and index are now: not
+		 * one the jail made under its name or at its index.  Not
+		 * there (destroyed), it is gone as below.  A record of an
+		 * older jail(8) has no identity: by its name, failing that
+		 * (renamed inside) by its index.
+		 */
+		if (f->sysid != 0) {
+			if (sys < 0 && (e = jail_sys_open(netfd, &sys)) != 0) {
+				jail_warnx(r->name, "vnet.interface %s: %s",
+				    f->name, strerror(e));
+				if (error == 0)
+					error = e;
+				continue;
+			}
+			if (jail_sys_find(sys, f->sysid, &idx) != 0)
+				continue; /* gone: as ENODEV below */
+		} else if (jail_nl_index(nl, f->name, &idx) != 0) {
 			idx = f->inner_index;
+		}
 		/* its name at home, or a free one when that was taken (a
 		 * name taken between the look and the move: a new look) */
 		for (int tries = 0; tries < 3; tries++)
@@ -1582,6 +1600,8 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 	}
 	jail_nl_close(nl);
 	jail_nl_close(hnl);
+	if (sys >= 0)
+		close(sys);
 	if (r->own_net && !(flags & JT_NOUNBIND))
 		jail_unbind_netns(r->name, netfd);
 	jail_ipalias_destroy(r); /* its cgroup, pins and aliases */

@@ -485,12 +485,13 @@ jail_open_netns(const struct jail_rec *r, int *fdp)
 struct jail_net {
 	int fd;             /* /run/netns/<name>, or -1 */
 	struct jail_nl *nl; /* a socket inside, or NULL */
+	int sys;            /* its links' directory (jail_sys_open), or -1 */
 	uint64_t found;     /* record's ifaces[i] whose index inside we saw */
 };
 
 #define JAIL_NET_INIT                                                          \
 	{                                                                      \
-		.fd = -1, .nl = NULL, .found = 0                               \
+		.fd = -1, .nl = NULL, .sys = -1, .found = 0                    \
 	}
 
 static int
@@ -510,6 +511,9 @@ jail_net_close(struct jail_net *n)
 {
 	jail_nl_close(n->nl);
 	n->nl = NULL;
+	if (n->sys >= 0)
+		close(n->sys);
+	n->sys = -1;
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;
@@ -604,12 +608,23 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 		if (error == 0) {
 			bool seen = jail_nl_index(inl, ifn, &inner) == 0;
 			size_t had = r->nifaces;
+			unsigned long long id = 0;
 
 			if (!seen)
 				inner = idx;
-			if ((error = jail_rec_still(r)) == 0 &&
+			/*
+			 * What removal sends home is this device, known by
+			 * what the jail cannot give another (jail_sys_id):
+			 * not whatever has its name or index then.
+			 */
+			if (net->sys < 0)
+				error = jail_sys_open(netfd, &net->sys);
+			if (error == 0)
+				error = jail_sys_id(net->sys, inner, &id);
+			if (error == 0 && (error = jail_rec_still(r)) == 0 &&
 			    jail_rec_add_iface(r, ifn, inner) == 0) {
 				r->ifaces[r->nifaces - 1].ng = ng;
+				r->ifaces[r->nifaces - 1].sysid = id;
 				if (seen && r->nifaces <= 64)
 					net->found |= 1ULL << (r->nifaces - 1);
 			}

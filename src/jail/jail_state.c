@@ -186,8 +186,9 @@ jail_rec_dump(FILE *fp, const struct jail_rec *r)
 	fprintf(fp, "home %llu %llu\n", r->home_dev, r->home_ino);
 	fprintf(fp, "ownnet %d\n", r->own_net ? 1 : 0);
 	for (size_t i = 0; i < r->nifaces; i++)
-		fprintf(fp, "iface %s %d%s\n", r->ifaces[i].name,
-		    r->ifaces[i].inner_index, r->ifaces[i].ng ? " ng" : "");
+		fprintf(fp, "iface %s %d%s sysid=%llu\n", r->ifaces[i].name,
+		    r->ifaces[i].inner_index, r->ifaces[i].ng ? " ng" : "",
+		    r->ifaces[i].sysid);
 	for (size_t i = 0; i < r->params.n; i++) {
 		const struct jail_param *p = &r->params.v[i];
 
@@ -264,13 +265,23 @@ jail_parse_line(struct jail_rec *r, char *line)
 	} else if (strcmp(line, "ownnet") == 0) {
 		r->own_net = atoi(sp) != 0;
 	} else if (strcmp(line, "iface") == 0) {
-		char name[64], how[8];
+		char name[64], how[32];
+		int at = 0, n;
 
-		if (sscanf(sp, "%63s %d", name, &idx) == 2 &&
-		    (error = jail_rec_add_iface(r, name, idx)) == 0 &&
-		    sscanf(sp, "%*s %*d %7s", how) == 1 &&
-		    strcmp(how, "ng") == 0)
-			r->ifaces[r->nifaces - 1].ng = true;
+		/* NAME INDEX [ng] [sysid=N] (an older jail(8): no sysid) */
+		if (sscanf(sp, "%63s %d%n", name, &idx, &at) == 2 &&
+		    (error = jail_rec_add_iface(r, name, idx)) == 0) {
+			struct jail_iface *f = &r->ifaces[r->nifaces - 1];
+
+			while (sscanf(sp + at, "%31s%n", how, &n) == 1) {
+				at += n;
+				if (strcmp(how, "ng") == 0)
+					f->ng = true;
+				else
+					(void)sscanf(how, "sysid=%llu",
+					    &f->sysid);
+			}
+		}
 	} else if (strcmp(line, "param") == 0) {
 		field = sp;
 		next = strchr(field, '\t');
@@ -363,6 +374,7 @@ jail_rec_add_iface(struct jail_rec *r, const char *name, int idx)
 	r->ifaces = ni;
 	snprintf(ni[r->nifaces].name, sizeof(ni[r->nifaces].name), "%s", name);
 	ni[r->nifaces].ng = false;
+	ni[r->nifaces].sysid = 0;
 	ni[r->nifaces++].inner_index = idx;
 	return 0;
 }
