@@ -304,6 +304,8 @@ int jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a);
  * links of the namespace nsfd (-1: ours), for the two others to look in.
  */
 int jail_sys_open(int nsfd, int *dfdp);
+/* jail_nl_open(), and jail_sys_open()'s directory in *sysp (NULL: none) */
+int jail_nl_open_sys(int nsfd, struct jail_nl **nlp, int *sysp);
 int jail_sys_id(int dfd, int idx, unsigned long long *idp);
 int jail_sys_find(int dfd, unsigned long long id, int *idxp); /* ENODEV */
 

@@ -38,13 +38,25 @@ struct jail_nl {
 	unsigned seq;
 };
 
+static int jail_sys_mount(int *dfdp);
+
 int
 jail_nl_open(int nsfd, struct jail_nl **nlp)
+{
+	return jail_nl_open_sys(nsfd, nlp, NULL);
+}
+
+/* The socket, and with sysp the links' directory (jail_sys_open) too:
+ * both made in one visit to the namespace. */
+int
+jail_nl_open_sys(int nsfd, struct jail_nl **nlp, int *sysp)
 {
 	struct jail_nl *nl;
 	int home = -1, error = 0;
 
 	*nlp = NULL;
+	if (sysp != NULL)
+		*sysp = -1;
 	if ((nl = calloc(1, sizeof(*nl))) == NULL)
 		return ENOMEM;
 	if (nsfd >= 0) {
@@ -62,6 +74,8 @@ jail_nl_open(int nsfd, struct jail_nl **nlp)
 		NULL ||
 	    mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) != 0)
 		error = errno;
+	if (error == 0 && sysp != NULL)
+		error = jail_sys_mount(sysp);
 	if (home >= 0) {
 		/* we cannot stay in the other namespace */
 		if (setns(home, CLONE_NEWNET) != 0 && error == 0)
@@ -69,6 +83,10 @@ jail_nl_open(int nsfd, struct jail_nl **nlp)
 		close(home);
 	}
 	if (error != 0) {
+		if (sysp != NULL && *sysp >= 0)
+			close(*sysp);
+		if (sysp != NULL)
+			*sysp = -1;
 		jail_nl_close(nl);
 		return error;
 	}
@@ -318,7 +336,7 @@ jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a)
 int
 jail_sys_open(int nsfd, int *dfdp)
 {
-	int home = -1, fs = -1, mnt = -1, error = 0;
+	int home = -1, error;
 
 	*dfdp = -1;
 	if (nsfd >= 0) {
@@ -331,6 +349,27 @@ jail_sys_open(int nsfd, int *dfdp)
 			return error;
 		}
 	}
+	error = jail_sys_mount(dfdp);
+	if (home >= 0) {
+		/* we cannot stay in the other namespace */
+		if (setns(home, CLONE_NEWNET) != 0 && error == 0)
+			error = errno;
+		close(home);
+	}
+	if (error != 0 && *dfdp >= 0) {
+		close(*dfdp);
+		*dfdp = -1;
+	}
+	return error;
+}
+
+/* jail_sys_open's directory, of the namespace we are in. */
+static int
+jail_sys_mount(int *dfdp)
+{
+	int fs = -1, mnt = -1, error = 0;
+
+	*dfdp = -1;
 	/* the superblock is the namespace's we are in when it is made */
 	if ((fs = fsopen("sysfs", FSOPEN_CLOEXEC)) < 0 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) != 0 ||
@@ -338,12 +377,6 @@ jail_sys_open(int nsfd, int *dfdp)
 		 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 		     MOUNT_ATTR_NOEXEC)) < 0)
 		error = errno;
-	if (home >= 0) {
-		/* we cannot stay in the other namespace */
-		if (setns(home, CLONE_NEWNET) != 0 && error == 0)
-			error = errno;
-		close(home);
-	}
 	if (error == 0 &&
 	    (*dfdp = openat(mnt, "class/net",
 		 O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

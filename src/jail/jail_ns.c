@@ -1537,7 +1537,10 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 				    "another network namespace; "
 				    "they return to this one");
 		}
-		if (nmove > 0 && (error = jail_nl_open(netfd, &nl)) != 0)
+		/* the links' directory with it: what was lent is known by
+		 * what the jail cannot forge (jail_sys_id) */
+		if (nmove > 0 &&
+		    (error = jail_nl_open_sys(netfd, &nl, &sys)) != 0)
 			nl = NULL;
 	}
 	for (size_t i = 0; i < r->nifaces && nl != NULL; i++) {
@@ -1563,13 +1566,6 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 		 * (renamed inside) by its index.
 		 */
 		if (f->sysid != 0) {
-			if (sys < 0 && (e = jail_sys_open(netfd, &sys)) != 0) {
-				jail_warnx(r->name, "vnet.interface %s: %s",
-				    f->name, strerror(e));
-				if (error == 0)
-					error = e;
-				continue;
-			}
 			if (jail_sys_find(sys, f->sysid, &idx) != 0)
 				continue; /* gone: as ENODEV below */
 		} else if (jail_nl_index(nl, f->name, &idx) != 0) {

@@ -494,16 +494,28 @@ struct jail_net {
 		.fd = -1, .nl = NULL, .sys = -1, .found = 0                    \
 	}
 
+/* sys: the links' directory too (jail_sys_open), opened with the
+ * socket when that is new (one visit to the namespace). */
 static int
-jail_net_get(const struct jail_rec *r, struct jail_net *n)
+jail_net_get_sys(const struct jail_rec *r, struct jail_net *n, bool sys)
 {
 	int error;
 
 	if (n->fd < 0 && (error = jail_open_netns(r, &n->fd)) != 0)
 		return error;
-	if (n->nl == NULL && (error = jail_nl_open(n->fd, &n->nl)) != 0)
+	if (n->nl == NULL &&
+	    (error = jail_nl_open_sys(n->fd, &n->nl,
+		 sys && n->sys < 0 ? &n->sys : NULL)) != 0)
+		return error;
+	if (sys && n->sys < 0 && (error = jail_sys_open(n->fd, &n->sys)) != 0)
 		return error;
 	return 0;
+}
+
+static int
+jail_net_get(const struct jail_rec *r, struct jail_net *n)
+{
+	return jail_net_get_sys(r, n, false);
 }
 
 static void
@@ -573,7 +585,7 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 
 	if (p == NULL || p->vals.n == 0)
 		return 0;
-	if ((error = jail_net_get(r, net)) != 0 ||
+	if ((error = jail_net_get_sys(r, net, true)) != 0 ||
 	    (error = jail_nl_open(-1, &nl)) != 0) {
 		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
 		goto out;
@@ -617,11 +629,8 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 			 * what the jail cannot give another (jail_sys_id):
 			 * not whatever has its name or index then.
 			 */
-			if (net->sys < 0)
-				error = jail_sys_open(netfd, &net->sys);
-			if (error == 0)
-				error = jail_sys_id(net->sys, inner, &id);
-			if (error == 0 && (error = jail_rec_still(r)) == 0 &&
+			if ((error = jail_sys_id(net->sys, inner, &id)) == 0 &&
+			    (error = jail_rec_still(r)) == 0 &&
 			    jail_rec_add_iface(r, ifn, inner) == 0) {
 				r->ifaces[r->nifaces - 1].ng = ng;
 				r->ifaces[r->nifaces - 1].sysid = id;
