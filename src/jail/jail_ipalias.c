@@ -200,7 +200,7 @@ jail_ipstate_write(const struct jail_rec *r, const struct jail_ipstate *st)
 	int error = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", JAIL_RUNDIR, r->name);
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+	if (mkdir(path, 0711) != 0 && errno != EEXIST)
 		return errno;
 	jail_ipstate_path(r, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.new", path);

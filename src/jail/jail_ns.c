@@ -2909,7 +2909,7 @@ jail_super_conn(bool start, int *fdp)
 		jail_super_cs = *fdp = fd;
 		return 0;
 	}
-	if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+	if (mkdir(JAIL_RUNDIR, 0755) != 0 && errno != EEXIST)
 		return errno;
 	if ((lock = open(JAIL_SUPER_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) <
 	    0)

@@ -36,6 +36,11 @@ jail_op_lookup(const char *key, struct jail_rec *r)
 	/* A record only root may read is a jail all the same. */
 	if ((error = jail_rec_read(key, r)) != 0)
 		return error == EACCES ? EPERM : ENOENT;
+	/* anyone may see it (its public record), only root act on it */
+	if (geteuid() != 0) {
+		jail_rec_free(r);
+		return EPERM;
+	}
 	if (jail_rec_alive(r))
 		return 0;
 	/* dead, or its supervisor is: finish it off so the name is free */
@@ -335,7 +340,7 @@ jail_name_lock(const char *name)
 	for (;;) {
 		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 &&
 		    errno == ENOENT) {
-			if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+			if (mkdir(JAIL_RUNDIR, 0755) != 0 && errno != EEXIST)
 				return -1;
 			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		}
