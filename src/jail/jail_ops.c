@@ -77,6 +77,34 @@ jail_print_diag(const struct jail_target *t, struct jail_diag *d)
 	jail_diag_free(d);
 }
 
+/*
+ * A mount.fstab in the jail's own tree is the jail's to edit, and
+ * jail(8) reads it as the host's root at every start (FreeBSD's does
+ * the same): jailed root could have the next start mount the host's /
+ * into its tree.  Said, as FreeBSD's behaviour is kept: it is mounted.
+ */
+static void
+jail_warn_fstab(const struct jail_target *t)
+{
+	const struct jail_param *p = jail_params_find(&t->ps, "mount.fstab");
+	const char *path = jail_pstr(&t->ps, "path");
+	char root[PATH_MAX], file[PATH_MAX];
+	size_t n;
+
+	if (p == NULL || path == NULL || realpath(path, root) == NULL ||
+	    strcmp(root, "/") == 0)
+		return; /* the host's own tree: the jail has it all anyway */
+	n = strlen(root);
+	for (size_t i = 0; i < p->vals.n; i++)
+		if (realpath(p->vals.v[i], file) != NULL &&
+		    strncmp(file, root, n) == 0 && file[n] == '/')
+			jail_warnx(JN(t),
+			    "mount.fstab %s is inside the jail's path, for "
+			    "jailed root to edit: what it says is mounted "
+			    "with the host's privileges at every start",
+			    p->vals.v[i]);
+}
+
 /* Parameters are valid and known; the ones Linux ignores are named. */
 static int
 jail_check_params(const struct jail_target *t)
@@ -103,6 +131,8 @@ jail_check_params(const struct jail_target *t)
 		    "allow.mount: the jail's root keeps "
 		    "CAP_SYS_ADMIN, which Linux does not confine "
 		    "to the jail");
+	if (error == 0)
+		jail_warn_fstab(t);
 	return error;
 }
 
