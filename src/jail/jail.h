@@ -299,6 +299,16 @@ int jail_nl_up(struct jail_nl *nl, int idx);
 int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);
 int jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a);
 /*
+ * An IP-alias jail's own routes (jail_ipalias.c): table a copy of the
+ * main table's unicast routes with a source of srcs, flushed, and the
+ * rule that sends what carries mark there.
+ */
+int jail_nl_rt_copy(struct jail_nl *nl, int family, unsigned table,
+    const struct jail_addr *srcs, size_t n, bool saddrsel);
+int jail_nl_rt_flush(struct jail_nl *nl, int family, unsigned table);
+int jail_nl_rule(struct jail_nl *nl, int family, unsigned mark, unsigned table,
+    unsigned pref, bool add);
+/*
  * A link's identity, which jailed root cannot give another link as it can
  * a name or an index (jail_nl.c).  jail_sys_open: a directory of the
  * links of the namespace nsfd (-1: ours), for the two others to look in.

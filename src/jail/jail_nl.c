@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -462,4 +463,256 @@ int
 jail_sys_find(int dfd, unsigned long long id, int *idxp)
 {
 	return jail_sys_scan(dfd, 0, idxp, &id);
+}
+
+/* --- routes with a source of the jail's (jail_ipalias.c) ---------------- */
+
+/* The routes of a dump, kept to be added once the dump is over. */
+struct jail_rt_dump {
+	uint32_t table;
+	char **msgs;
+	size_t n;
+	int error;
+};
+
+static uint32_t
+jail_rt_table(const struct nlmsghdr *h)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+	uint32_t table = rtm->rtm_table;
+
+	mnl_attr_for_each(a, h,
+	    sizeof(*rtm)) if (mnl_attr_get_type(a) == RTA_TABLE &&
+	    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+	    table = mnl_attr_get_u32(a);
+	return table;
+}
+
+static int
+jail_rt_dump_cb(const struct nlmsghdr *h, void *data)
+{
+	struct jail_rt_dump *d = data;
+	const struct rtmsg *rtm;
+	char **nm, *m;
+
+	if (h->nlmsg_type != RTM_NEWROUTE ||
+	    mnl_nlmsg_get_payload_len(h) < sizeof(*rtm) || d->error != 0)
+		return MNL_CB_OK;
+	rtm = mnl_nlmsg_get_payload(h);
+	/* the table's routes as the host made them (no cache, no clone) */
+	if (jail_rt_table(h) != d->table || (rtm->rtm_flags & RTM_F_CLONED))
+		return MNL_CB_OK;
+	if ((nm = realloc(d->msgs, (d->n + 1) * sizeof(*nm))) == NULL ||
+	    (m = malloc(h->nlmsg_len)) == NULL) {
+		if (nm != NULL)
+			d->msgs = nm;
+		d->error = ENOMEM;
+		return MNL_CB_OK;
+	}
+	memcpy(m, h, h->nlmsg_len);
+	d->msgs = nm;
+	d->msgs[d->n++] = m;
+	return MNL_CB_OK;
+}
+
+static int
+jail_rt_dump(struct jail_nl *nl, int family, struct jail_rt_dump *d)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h;
+	struct rtmsg *rtm;
+	int error;
+
+	h = jail_nl_request(buf, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm));
+	rtm = mnl_nlmsg_get_payload(h);
+	rtm->rtm_family = (unsigned char)family;
+	if ((error = jail_nl_talk(nl, h, jail_rt_dump_cb, d)) == 0)
+		error = d->error;
+	return error;
+}
+
+static void
+jail_rt_dump_free(struct jail_rt_dump *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	d->msgs = NULL;
+	d->n = 0;
+}
+
+/* Does a (family's, len bytes) hold the prefix p/plen? */
+static bool
+jail_rt_within(const unsigned char *a, const unsigned char *p, int plen)
+{
+	for (int b = 0; b < plen; b++)
+		if (((a[b / 8] ^ p[b / 8]) >> (7 - b % 8)) & 1)
+			return false;
+	return true;
+}
+
+/*
+ * The source for a route of the main table: with saddrsel, the first
+ * address whose prefix holds the route's gateway (or, with none, its
+ * destination), else the first address; as the programs choose one for
+ * a connection (jail_sock.bpf.c, pick4/pick6).
+ */
+static const struct jail_addr *
+jail_rt_src(const struct nlmsghdr *h, const struct jail_addr *srcs, size_t n,
+    bool saddrsel)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+	const unsigned char *to = NULL;
+	size_t alen = rtm->rtm_family == AF_INET ? 4 : 16;
+
+	mnl_attr_for_each(a, h, sizeof(*rtm))
+	{
+		if (mnl_attr_get_payload_len(a) != alen)
+			continue;
+		if (mnl_attr_get_type(a) == RTA_GATEWAY)
+			to = mnl_attr_get_payload(a);
+		else if (mnl_attr_get_type(a) == RTA_DST && to == NULL)
+			to = mnl_attr_get_payload(a);
+	}
+	for (size_t i = 0; saddrsel && to != NULL && i < n; i++)
+		if (jail_rt_within(to, srcs[i].addr, srcs[i].prefixlen))
+			return &srcs[i];
+	return &srcs[0];
+}
+
+/* Route h, in table table with src as its source. */
+static int
+jail_rt_add(struct jail_nl *nl, const struct nlmsghdr *h, uint32_t table,
+    const struct jail_addr *src)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	const struct rtmsg *from = mnl_nlmsg_get_payload(h);
+	const struct nlattr *a;
+	struct nlmsghdr *n;
+	struct rtmsg *rtm;
+
+	n = jail_nl_request(buf, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
+	    sizeof(*rtm));
+	rtm = mnl_nlmsg_get_payload(n);
+	*rtm = *from;
+	rtm->rtm_table = RT_TABLE_UNSPEC;
+	rtm->rtm_flags &= ~(unsigned)RTM_F_CLONED;
+	mnl_attr_for_each(a, h, sizeof(*from))
+	{
+		uint16_t t = mnl_attr_get_type(a);
+
+		/* what the kernel reports and does not take, and what we set */
+		if (t == RTA_TABLE || t == RTA_PREFSRC || t == RTA_CACHEINFO ||
+		    t == RTA_EXPIRES)
+			continue;
+		if (!mnl_attr_put_check(n, sizeof(buf), t,
+			mnl_attr_get_payload_len(a), mnl_attr_get_payload(a)))
+			return EMSGSIZE;
+	}
+	if (!mnl_attr_put_u32_check(n, sizeof(buf), RTA_TABLE, table) ||
+	    !mnl_attr_put_check(n, sizeof(buf), RTA_PREFSRC,
+		src->family == AF_INET ? 4 : 16, src->addr))
+		return EMSGSIZE;
+	return jail_nl_talk(nl, n, NULL, NULL);
+}
+
+/*
+ * Table table (of family's routes) made a copy of the main table's
+ * unicast routes, each with a source among srcs (n of them, that
+ * family's; saddrsel: chosen by prefix).  Routes the kernel refuses (a
+ * source that is not an address of the host's: an ip4.addr without an
+ * interface) are left out; 0 if any was added or none was to be.
+ * E2BIG: more than JAIL_RT_MAX, the first of them copied.
+ */
+#define JAIL_RT_MAX 4096 /* routes copied: a router's full table is not */
+
+int
+jail_nl_rt_copy(struct jail_nl *nl, int family, unsigned table,
+    const struct jail_addr *srcs, size_t n, bool saddrsel)
+{
+	struct jail_rt_dump d = { .table = RT_TABLE_MAIN };
+	int error, first = 0;
+	size_t added = 0, tried = 0;
+
+	if (n == 0)
+		return 0;
+	if ((error = jail_rt_dump(nl, family, &d)) != 0) {
+		jail_rt_dump_free(&d);
+		return error;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		const struct rtmsg *rtm =
+		    mnl_nlmsg_get_payload((struct nlmsghdr *)d.msgs[i]);
+		const struct nlmsghdr *h = (struct nlmsghdr *)d.msgs[i];
+
+		if (rtm->rtm_type != RTN_UNICAST)
+			continue;
+		if (tried++ == JAIL_RT_MAX) {
+			first = E2BIG;
+			break;
+		}
+		if ((error = jail_rt_add(nl, h, table,
+			 jail_rt_src(h, srcs, n, saddrsel))) == 0)
+			added++;
+		else if (first == 0)
+			first = error;
+	}
+	jail_rt_dump_free(&d);
+	if (first == E2BIG)
+		return E2BIG; /* the first JAIL_RT_MAX are there */
+	return added > 0 || tried == 0 ? 0 : first;
+}
+
+/* Every route of table table (family's) removed. */
+int
+jail_nl_rt_flush(struct jail_nl *nl, int family, unsigned table)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct jail_rt_dump d = { .table = table };
+	int error;
+
+	if ((error = jail_rt_dump(nl, family, &d)) != 0) {
+		jail_rt_dump_free(&d);
+		return error;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		const struct nlmsghdr *h = (struct nlmsghdr *)d.msgs[i];
+		struct nlmsghdr *n;
+
+		if (h->nlmsg_len > sizeof(buf))
+			continue;
+		n = jail_nl_request(buf, RTM_DELROUTE, 0, 0);
+		/* the route as dumped, its header ours */
+		memcpy(mnl_nlmsg_get_payload(n), mnl_nlmsg_get_payload(h),
+		    mnl_nlmsg_get_payload_len(h));
+		n->nlmsg_len = h->nlmsg_len;
+		(void)jail_nl_talk(nl, n, NULL, NULL);
+	}
+	jail_rt_dump_free(&d);
+	return 0;
+}
+
+/* The rule "fwmark mark lookup table" at priority pref, added or
+ * removed (ENOENT when there is none). */
+int
+jail_nl_rule(struct jail_nl *nl, int family, unsigned mark, unsigned table,
+    unsigned pref, bool add)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h;
+	struct fib_rule_hdr *fr;
+
+	h = jail_nl_request(buf, add ? RTM_NEWRULE : RTM_DELRULE,
+	    add ? NLM_F_CREATE | NLM_F_EXCL : 0, sizeof(*fr));
+	fr = mnl_nlmsg_get_payload(h);
+	fr->family = (unsigned char)family;
+	fr->action = FR_ACT_TO_TBL;
+	if (!mnl_attr_put_u32_check(h, sizeof(buf), FRA_FWMARK, mark) ||
+	    !mnl_attr_put_u32_check(h, sizeof(buf), FRA_FWMASK, 0xffffffffu) ||
+	    !mnl_attr_put_u32_check(h, sizeof(buf), FRA_TABLE, table) ||
+	    !mnl_attr_put_u32_check(h, sizeof(buf), FRA_PRIORITY, pref))
+		return EMSGSIZE;
+	return jail_nl_talk(nl, h, NULL, NULL);
 }
