@@ -11,9 +11,9 @@
 # host end vh0p with it).  jail_ifhome.sh has the names it comes home
 # under.
 #
-#   vh0 (in the jail) ---- vh0p (host)      case 2: vh1, vh1p
+#   vh0 (in the jail) ---- vh0p (host)      case 2: vh1, vh1p; 3: vh2, vh2p
 source "$(dirname "$0")/../lib.sh"
-trap 'jail -q -r ff 2>/dev/null; for i in vh0 vh0p vh1 vh1p f0; do ip link del $i 2>/dev/null; done; rm -rf "$tmp"' EXIT
+trap 'jail -q -r ff 2>/dev/null; for i in vh0 vh0p vh1 vh1p vh2 vh2p f0; do ip link del $i 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 peer() { ip -o link show dev "$1" 2>/dev/null | sed -nE 's/^[0-9]+: [^@]+@([^:]+):.*/\1/p'; }
 kind() { ip -o -d link show dev "$1" 2>/dev/null | grep -oE '\b(veth|ifb)\b' | head -1; }
@@ -45,4 +45,17 @@ check "... jail -r" 0 "" "" jail -r -q ff
 expect "... nothing came home: no vh1, no f0, no ifb" "no no " \
     "$(ip link show vh1 >/dev/null 2>&1 && echo vh1 || echo no) $(ip link show f0 >/dev/null 2>&1 && echo f0 || echo no) $(ifbs)"
 
+
+# 3. the same as 1 in a jail that ends with its command: its supervisor
+# tears it down, not jail -r
+ip link add vh2 type veth peer name vh2p
+expect_rc "a jail whose command renames vh2 and makes an ifb vh2 ends" 0 \
+    jail -q -c name=ff vnet vnet.interface=vh2 \
+    command=sh -c 'ip link set vh2 name in2 && ip link add vh2 type ifb'
+for _ in $(seq 100); do
+	[ "$(kind vh2)" = veth ] && break
+	sleep 0.05
+done
+expect "... vh2 at home is the lent veth, its peer vh2p" "veth vh2p" "$(kind vh2) $(peer vh2)"
+expect "... no ifb came home" "" "$(ifbs)"
 finish
