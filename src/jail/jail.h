@@ -308,6 +308,9 @@ int jail_nl_rt_copy(struct jail_nl *nl, int family, unsigned table,
 int jail_nl_rt_flush(struct jail_nl *nl, int family, unsigned table);
 int jail_nl_rule(struct jail_nl *nl, int family, unsigned mark, unsigned table,
     unsigned pref, bool add);
+/* A socket told of route changes; did the main table change? */
+int jail_nl_watch_routes(int *fdp);
+bool jail_nl_routes_moved(int fd);
 /*
  * A link's identity, which jailed root cannot give another link as it can
  * a name or an index (jail_nl.c).  jail_sys_open: a directory of the
@@ -462,6 +465,9 @@ int jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen);
 int jail_ipalias_enter(const struct jail_rec *r);
 /* jail -m: the programs take the parameters the record has now. */
 int jail_ipalias_update(const struct jail_rec *r);
+/* With allow.raw_sockets: its raw sockets' routes made again from the
+ * main table (the supervisor, when the host's routes change). */
+int jail_ipalias_routes(const struct jail_rec *r);
 /* Kill what is left in the cgroup, remove it, its pins and aliases. */
 void jail_ipalias_destroy(const struct jail_rec *r);
 

@@ -203,7 +203,8 @@ jail_fill_cfg(const struct jail_params *ps, int jid, struct jail_sock_cfg *c)
  * first error, said in err.
  */
 static int
-jail_raw_routes(const struct jail_rec *r, bool raw, char *err, size_t errlen)
+jail_raw_routes(const struct jail_rec *r, bool raw, bool quiet, char *err,
+    size_t errlen)
 {
 	static const int fams[2] = { AF_INET, AF_INET6 };
 	static const char *const sel[2] = { "ip4.saddrsel", "ip6.saddrsel" };
@@ -220,31 +221,33 @@ jail_raw_routes(const struct jail_rec *r, bool raw, char *err, size_t errlen)
 	for (int f = 0; f < 2; f++) {
 		int e = 0;
 
-		/* one left by a jail(8) that was killed goes first */
-		while (jail_nl_rule(nl, fams[f], id, id, JAIL_RT_PREF, false) ==
-		    0)
-			;
-		(void)jail_nl_rt_flush(nl, fams[f], id);
-		if (!raw || error != 0 ||
+		if (!raw ||
 		    jail_fam_addrs(&r->params, f, a, JAIL_SOCK_MAX_ADDRS, &n) !=
 			0 ||
-		    n == 0)
+		    n == 0) {
+			while (jail_nl_rule(nl, fams[f], id, id, JAIL_RT_PREF,
+				   false) == 0)
+				;
+			(void)jail_nl_rt_flush(nl, fams[f], id);
 			continue;
+		}
+		/* made again over what is there: one left by a jail(8) that
+		 * was killed, or the jail's own (a refresh) */
 		e = jail_nl_rt_copy(nl, fams[f], id, a, n,
 		    jail_pbool(&r->params, sel[f], true));
 		if (e == 0 || e == E2BIG) {
 			int e2 = jail_nl_rule(nl, fams[f], id, id, JAIL_RT_PREF,
 			    true);
 
-			e = e2 != 0 ? e2 : e;
+			e = e2 != 0 && e2 != EEXIST ? e2 : e;
 		}
-		if (e == E2BIG) {
+		if (e == E2BIG && !quiet) {
 			jail_warnx(r->name,
 			    "allow.raw_sockets: the host's main %s table is "
 			    "too large to copy whole; the jail's raw sockets "
 			    "reach what its first routes reach",
 			    f == 0 ? "IPv4" : "IPv6");
-		} else if (e != 0) {
+		} else if (e != 0 && e != E2BIG) {
 			snprintf(err, errlen,
 			    "allow.raw_sockets: the %s routes with the jail's "
 			    "source: %s",
@@ -750,7 +753,7 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 	else if ((error = jail_attach(&st, fds, &c, err, errlen)) == 0 &&
 	    (error = jail_add_aliases(r, &st, err, errlen)) == 0 &&
 	    (c.flags & JAIL_SOCK_F_ALLOW_RAW) &&
-	    jail_raw_routes(r, true, err, errlen) != 0) {
+	    jail_raw_routes(r, true, false, err, errlen) != 0) {
 		/* only a raw socket bound to the jail's address sends */
 		jail_warnx(r->name, "%s", err);
 		err[0] = '\0';
@@ -797,6 +800,22 @@ jail_ipalias_enter(const struct jail_rec *r)
 	return error;
 }
 
+/*
+ * The routes of the raw sockets of an IP-alias jail with
+ * allow.raw_sockets made again from the main table (the supervisor, when
+ * the host's routes change); quietly, 0 or the error.
+ */
+int
+jail_ipalias_routes(const struct jail_rec *r)
+{
+	char err[256];
+
+	if (!jail_ipalias(&r->params) ||
+	    !jail_pbool(&r->params, "allow.raw_sockets", false))
+		return 0;
+	return jail_raw_routes(r, true, true, err, sizeof(err));
+}
+
 int
 jail_ipalias_update(const struct jail_rec *r)
 {
@@ -815,8 +834,8 @@ jail_ipalias_update(const struct jail_rec *r)
 	/* the routes first: raw sockets may be made once the map says so;
 	 * without them, only a raw socket bound to the jail's address
 	 * sends (said, not refused) */
-	if (jail_raw_routes(r, (c.flags & JAIL_SOCK_F_ALLOW_RAW) != 0, err,
-		sizeof(err)) != 0)
+	if (jail_raw_routes(r, (c.flags & JAIL_SOCK_F_ALLOW_RAW) != 0, false,
+		err, sizeof(err)) != 0)
 		jail_warnx(r->name, "%s", err);
 	if ((error = jail_cgroup_id(st.cgroup, &id)) == 0) {
 		if ((fd = bpf_obj_get(st.map)) < 0)
@@ -899,7 +918,7 @@ jail_ipalias_destroy(const struct jail_rec *r)
 
 		jail_kill_cgroup(st.cgroup);
 		/* the raw sockets' rule and routes, if it had them */
-		(void)jail_raw_routes(r, false, err, sizeof(err));
+		(void)jail_raw_routes(r, false, true, err, sizeof(err));
 		/* the jail's directory and, if empty, r-<run> and ngjail */
 		jail_rmdirs(st.cgroup, 2);
 	}

@@ -598,7 +598,9 @@ jail_rt_add(struct jail_nl *nl, const struct nlmsghdr *h, uint32_t table,
 	rtm = mnl_nlmsg_get_payload(n);
 	*rtm = *from;
 	rtm->rtm_table = RT_TABLE_UNSPEC;
-	rtm->rtm_flags &= ~(unsigned)RTM_F_CLONED;
+	/* the state the kernel reports (dead, link down, offloaded) is no
+	 * flag a new route may carry (EINVAL) */
+	rtm->rtm_flags &= RTNH_F_ONLINK;
 	mnl_attr_for_each(a, h, sizeof(*from))
 	{
 		uint16_t t = mnl_attr_get_type(a);
@@ -607,6 +609,26 @@ jail_rt_add(struct jail_nl *nl, const struct nlmsghdr *h, uint32_t table,
 		if (t == RTA_TABLE || t == RTA_PREFSRC || t == RTA_CACHEINFO ||
 		    t == RTA_EXPIRES)
 			continue;
+		if (t == RTA_MULTIPATH) {
+			char mp[1024];
+			size_t len = mnl_attr_get_payload_len(a), off = 0;
+
+			if (len > sizeof(mp))
+				return EMSGSIZE;
+			memcpy(mp, mnl_attr_get_payload(a), len);
+			/* each next hop's flags as the route's */
+			while (off + sizeof(struct rtnexthop) <= len) {
+				struct rtnexthop *nh = (void *)(mp + off);
+
+				if (nh->rtnh_len < sizeof(*nh))
+					break;
+				nh->rtnh_flags &= RTNH_F_ONLINK;
+				off += RTNH_ALIGN(nh->rtnh_len);
+			}
+			if (!mnl_attr_put_check(n, sizeof(buf), t, len, mp))
+				return EMSGSIZE;
+			continue;
+		}
 		if (!mnl_attr_put_check(n, sizeof(buf), t,
 			mnl_attr_get_payload_len(a), mnl_attr_get_payload(a)))
 			return EMSGSIZE;
@@ -626,22 +648,95 @@ jail_rt_add(struct jail_nl *nl, const struct nlmsghdr *h, uint32_t table,
  * interface) are left out; 0 if any was added or none was to be.
  * E2BIG: more than JAIL_RT_MAX, the first of them copied.
  */
-#define JAIL_RT_MAX 4096 /* routes copied: a router's full table is not */
+#define JAIL_RT_MAX 1024 /* routes copied: a router's full table is not */
+
+/* Do two routes (dumped) have the same key: destination, tos, metric? */
+static bool
+jail_rt_same(const struct nlmsghdr *a, const struct nlmsghdr *b)
+{
+	const struct rtmsg *x = mnl_nlmsg_get_payload(a);
+	const struct rtmsg *y = mnl_nlmsg_get_payload(b);
+	const void *dx = NULL, *dy = NULL;
+	uint32_t px = 0, py = 0;
+	const struct nlattr *at;
+
+	if (x->rtm_family != y->rtm_family ||
+	    x->rtm_dst_len != y->rtm_dst_len || x->rtm_tos != y->rtm_tos)
+		return false;
+	mnl_attr_for_each(at, a, sizeof(*x))
+	{
+		if (mnl_attr_get_type(at) == RTA_DST)
+			dx = mnl_attr_get_payload(at);
+		else if (mnl_attr_get_type(at) == RTA_PRIORITY &&
+		    mnl_attr_get_payload_len(at) == 4)
+			px = mnl_attr_get_u32(at);
+	}
+	mnl_attr_for_each(at, b, sizeof(*y))
+	{
+		if (mnl_attr_get_type(at) == RTA_DST)
+			dy = mnl_attr_get_payload(at);
+		else if (mnl_attr_get_type(at) == RTA_PRIORITY &&
+		    mnl_attr_get_payload_len(at) == 4)
+			py = mnl_attr_get_u32(at);
+	}
+	if (px != py || (dx == NULL) != (dy == NULL))
+		return false;
+	return dx == NULL ||
+	    memcmp(dx, dy, x->rtm_family == AF_INET ? 4 : 16) == 0;
+}
+
+/* Route h (dumped) deleted. */
+static void
+jail_rt_del(struct jail_nl *nl, const struct nlmsghdr *h)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *n;
+
+	if (h->nlmsg_len > sizeof(buf))
+		return;
+	n = jail_nl_request(buf, RTM_DELROUTE, 0, 0);
+	/* the route as dumped, its header ours */
+	memcpy(mnl_nlmsg_get_payload(n), mnl_nlmsg_get_payload(h),
+	    mnl_nlmsg_get_payload_len(h));
+	n->nlmsg_len = h->nlmsg_len;
+	(void)jail_nl_talk(nl, n, NULL, NULL);
+}
 
 int
 jail_nl_rt_copy(struct jail_nl *nl, int family, unsigned table,
     const struct jail_addr *srcs, size_t n, bool saddrsel)
 {
-	struct jail_rt_dump d = { .table = RT_TABLE_MAIN };
+	struct jail_rt_dump d = { .table = RT_TABLE_MAIN },
+			    t = { .table = table };
 	int error, first = 0;
 	size_t added = 0, tried = 0;
 
 	if (n == 0)
 		return 0;
-	if ((error = jail_rt_dump(nl, family, &d)) != 0) {
+	if ((error = jail_rt_dump(nl, family, &d)) != 0 ||
+	    (error = jail_rt_dump(nl, family, &t)) != 0) {
 		jail_rt_dump_free(&d);
+		jail_rt_dump_free(&t);
 		return error;
 	}
+	/*
+	 * Made again over what the table holds (a refresh): those the main
+	 * table no longer has go, the rest are replaced in place, so that
+	 * the jail's raw sockets never find the table empty meanwhile.
+	 */
+	for (size_t i = 0; i < t.n; i++) {
+		bool keep = false;
+
+		for (size_t k = 0; k < d.n && !keep; k++)
+			keep = ((const struct rtmsg *)mnl_nlmsg_get_payload(
+				    (struct nlmsghdr *)d.msgs[k]))
+				    ->rtm_type == RTN_UNICAST &&
+			    jail_rt_same((struct nlmsghdr *)t.msgs[i],
+				(struct nlmsghdr *)d.msgs[k]);
+		if (!keep)
+			jail_rt_del(nl, (struct nlmsghdr *)t.msgs[i]);
+	}
+	jail_rt_dump_free(&t);
 	for (size_t i = 0; i < d.n; i++) {
 		const struct rtmsg *rtm =
 		    mnl_nlmsg_get_payload((struct nlmsghdr *)d.msgs[i]);
@@ -669,7 +764,6 @@ jail_nl_rt_copy(struct jail_nl *nl, int family, unsigned table,
 int
 jail_nl_rt_flush(struct jail_nl *nl, int family, unsigned table)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct jail_rt_dump d = { .table = table };
 	int error;
 
@@ -677,19 +771,8 @@ jail_nl_rt_flush(struct jail_nl *nl, int family, unsigned table)
 		jail_rt_dump_free(&d);
 		return error;
 	}
-	for (size_t i = 0; i < d.n; i++) {
-		const struct nlmsghdr *h = (struct nlmsghdr *)d.msgs[i];
-		struct nlmsghdr *n;
-
-		if (h->nlmsg_len > sizeof(buf))
-			continue;
-		n = jail_nl_request(buf, RTM_DELROUTE, 0, 0);
-		/* the route as dumped, its header ours */
-		memcpy(mnl_nlmsg_get_payload(n), mnl_nlmsg_get_payload(h),
-		    mnl_nlmsg_get_payload_len(h));
-		n->nlmsg_len = h->nlmsg_len;
-		(void)jail_nl_talk(nl, n, NULL, NULL);
-	}
+	for (size_t i = 0; i < d.n; i++)
+		jail_rt_del(nl, (struct nlmsghdr *)d.msgs[i]);
 	jail_rt_dump_free(&d);
 	return 0;
 }
@@ -715,4 +798,60 @@ jail_nl_rule(struct jail_nl *nl, int family, unsigned mark, unsigned table,
 	    !mnl_attr_put_u32_check(h, sizeof(buf), FRA_PRIORITY, pref))
 		return EMSGSIZE;
 	return jail_nl_talk(nl, h, NULL, NULL);
+}
+
+/*
+ * A socket told of every route change (IPv4 and IPv6) in our namespace,
+ * non-blocking; jail_nl_routes_moved() reads what it holds: did the
+ * main table change (or were changes lost: ENOBUFS)?
+ */
+int
+jail_nl_watch_routes(int *fdp)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
+		.nl_groups = RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE };
+	int fd;
+
+	*fdp = -1;
+	if ((fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		 NETLINK_ROUTE)) < 0)
+		return errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		int error = errno;
+
+		close(fd);
+		return error;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+bool
+jail_nl_routes_moved(int fd)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool moved = false;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), 0)) != 0) {
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		int len;
+
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				moved = true; /* some were lost */
+			if (errno == EINTR || errno == ENOBUFS)
+				continue;
+			break; /* EAGAIN: all read */
+		}
+		len = (int)n;
+		for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
+			if ((h->nlmsg_type == RTM_NEWROUTE ||
+				h->nlmsg_type == RTM_DELROUTE) &&
+			    mnl_nlmsg_get_payload_len(h) >=
+				sizeof(struct rtmsg) &&
+			    jail_rt_table(h) == RT_TABLE_MAIN)
+				moved = true;
+	}
+	return moved;
 }

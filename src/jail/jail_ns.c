@@ -1686,11 +1686,17 @@ struct jail_super {
 	ino_t sockino;
 	struct rlimit nofile; /* as we got it: the jails' */
 	int spawner;          /* our end of the spawner's socket, or -1 */
+	int routes;           /* told of route changes (jail_nl_watch_routes) */
+	uint64_t routes_due;  /* when to follow them (ms), 0: nothing to do */
 };
 
 /* epoll data: the descriptor, and what it is */
-enum { JSE_LISTEN, JSE_SIGNAL, JSE_CLIENT, JSE_READY };
-#define JSE(fd, kind) (((uint64_t)(unsigned)(fd) << 2) | (kind))
+enum { JSE_LISTEN, JSE_SIGNAL, JSE_CLIENT, JSE_READY, JSE_ROUTES };
+#define JSE(fd, kind) (((uint64_t)(unsigned)(fd) << 3) | (kind))
+#define JSE_FD(u) ((int)((u) >> 3))
+#define JSE_KIND(u) ((int)((u)&7))
+/* route changes come in bursts: followed once they pause this long */
+#define JAIL_ROUTES_WAIT_MS 250
 
 static int
 jail_super_watch(struct jail_super *s, int fd, int kind)
@@ -2611,6 +2617,44 @@ jail_super_finish(struct jail_super *s)
  * No jail left and no jail(8) connected (but `keep' of them: the one
  * asking) nor connecting: go.
  */
+/*
+ * The host's main table changed: the raw sockets' routes of each living
+ * IP-alias jail at home here made again (jail_ipalias_routes).  Under the
+ * lock, which we never wait for: false when it was taken (again soon).
+ */
+static bool
+jail_super_routes(struct jail_super *s)
+{
+	struct jail_rec r;
+	size_t any = 0;
+	int lock;
+
+	/* its own stack, or another's than ours: not these routes */
+#define JAIL_ON_OUR_STACK(j)                                                   \
+	(!(j)->dead && (j)->readyfd < 0 && !(j)->own_net && (j)->homefd < 0)
+	for (size_t i = 0; i < s->n; i++)
+		any += JAIL_ON_OUR_STACK(s->v[i]);
+	if (any == 0)
+		return true;
+	if (jail_trylock(&lock) != 0)
+		return false;
+	for (size_t i = 0; i < s->n; i++) {
+		struct jail_sj *j = s->v[i];
+
+		if (!JAIL_ON_OUR_STACK(j))
+			continue;
+		if (jail_rec_read(j->name, &r) != 0)
+			continue;
+		if (r.jid == j->jid && r.init_pid == j->pid &&
+		    r.init_start == j->start)
+			(void)jail_ipalias_routes(&r);
+		jail_rec_free(&r);
+	}
+	jail_unlock(lock);
+	return true;
+#undef JAIL_ON_OUR_STACK
+}
+
 static bool
 jail_super_may_go(struct jail_super *s, size_t keep)
 {
@@ -2702,7 +2746,7 @@ jail_ns_super(int lfd)
 	struct stat st;
 	bool later = false;
 	sigset_t set;
-	int nev;
+	int nev, wait;
 
 	prctl(PR_SET_NAME, "jail super");
 	if (chdir("/") != 0)
@@ -2742,12 +2786,30 @@ jail_ns_super(int lfd)
 	    jail_super_watch(&s, s.sigfd, JSE_SIGNAL) != 0)
 		return 1;
 	jail_super_spawner(&s);
+	/*
+	 * The routes of the IP-alias jails' raw sockets follow the main
+	 * table (jail_ipalias.c): without this socket they are the table
+	 * as it was when each jail was made or modified.
+	 */
+	if (jail_nl_watch_routes(&s.routes) == 0 &&
+	    jail_super_watch(&s, s.routes, JSE_ROUTES) != 0) {
+		close(s.routes);
+		s.routes = -1;
+	}
 	for (;;) {
 		/* no jail: go, once nothing waits to be read */
-		nev = epoll_wait(s.efd, evs, 64,
-		    s.n == 0 && s.nclients == 0 ? 0 :
-			later                   ? JAIL_SUPER_RETRY_MS :
-						  -1);
+		wait = s.n == 0 && s.nclients == 0 ? 0 :
+		    later                          ? JAIL_SUPER_RETRY_MS :
+						     -1;
+		if (s.routes_due != 0 && wait != 0) {
+			uint64_t now = jail_now_ms();
+			int until = now >= s.routes_due ?
+			    0 :
+			    (int)(s.routes_due - now);
+
+			wait = wait < 0 || until < wait ? until : wait;
+		}
+		nev = epoll_wait(s.efd, evs, 64, wait);
 		if (nev < 0 && errno != EINTR)
 			return 1;
 		if (nev == 0 && jail_super_may_go(&s, 0)) {
@@ -2755,9 +2817,17 @@ jail_ns_super(int lfd)
 			return 0;
 		}
 		for (int e = 0; e < nev; e++) {
-			int fd = (int)(evs[e].data.u64 >> 2), c;
+			int fd = JSE_FD(evs[e].data.u64), c;
 
-			switch (evs[e].data.u64 & 3) {
+			switch (JSE_KIND(evs[e].data.u64)) {
+			case JSE_ROUTES:
+				/* at most one refresh each JAIL_ROUTES_WAIT_MS,
+				 * however many changes come */
+				if (jail_nl_routes_moved(fd) &&
+				    s.routes_due == 0)
+					s.routes_due = jail_now_ms() +
+					    JAIL_ROUTES_WAIT_MS;
+				break;
 			case JSE_LISTEN:
 				c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 				if (c >= 0 &&
@@ -2794,6 +2864,10 @@ jail_ns_super(int lfd)
 			}
 		}
 		later = jail_super_finish(&s);
+		if (s.routes_due != 0 && jail_now_ms() >= s.routes_due)
+			s.routes_due = jail_super_routes(&s) ?
+			    0 :
+			    jail_now_ms() + JAIL_SUPER_RETRY_MS;
 	}
 }
 

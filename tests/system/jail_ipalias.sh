@@ -147,26 +147,33 @@ expect "... one left unbound too: the jail's routes give it the jail's source" \
 # ping HOST as on FreeBSD (before: sendto EPERM, the host's address as
 # source, dropped), over the link and through a gateway; iputils' ping
 # takes an ICMP datagram socket here (ping_group_range), a raw one below
-in_ns peer timeout 5 tcpdump -c 1 -n -l -i p0 'icmp[icmptype] == icmp-echo' \
+expect_rc "allow.raw_sockets: ping HOST" 0 quiet jexec j2 ping -c 1 -W 2 198.51.100.99
+# what the peer sees: pings until its capture has one (it may start late)
+in_ns peer timeout 10 tcpdump -c 1 -n -l -i p0 'icmp[icmptype] == icmp-echo' \
     >"$tmp/dump" 2>/dev/null &
 dump=$!
-for _ in $(seq 100); do
-	[ -n "$(in_ns peer ss -H -0 2>/dev/null)" ] && break
-	sleep 0.02
+for _ in $(seq 40); do
+	kill -0 "$dump" 2>/dev/null || break
+	jexec j2 ping -c 1 -W 1 198.51.100.99 >/dev/null 2>&1
+	sleep 0.2
 done
-expect_rc "allow.raw_sockets: ping HOST" 0 quiet jexec j2 ping -c 1 -W 2 198.51.100.99
 wait "$dump"
 expect "... the peer saw the jail's address as its source" \
     "198.51.100.51 > 198.51.100.99" "$(grep -o '198[0-9.]* > 198[0-9.]*' "$tmp/dump" | tr -d :)"
 expect_rc "... and a host behind a gateway" 0 quiet jexec j2 ping -c 1 -W 2 203.0.113.9
-# The jail's routes are the main table as it was when the jail was made
-# or last modified: a route the host adds later is not among them, until
-# jail -m (jail.8 says so)
+# The jail's routes follow the main table (the supervisor watches it):
+# a route the host adds later is the jail's a moment later, one it
+# removes goes
+jtable() { ip route show table 1778384898 | grep -c "^$1 " || true; }
 in_ns peer ip addr add 198.18.0.9/24 dev p0
 ip route add 198.18.0.0/24 via 198.51.100.99
-expect_rc "a route added since: not the jail's yet" 1 quiet jexec j2 ping -c 1 -W 1 198.18.0.9
-expect_rc "... jail -m" 0 jail -q -m name=j2 allow.raw_sockets
-expect_rc "... now it is" 0 quiet jexec j2 ping -c 1 -W 2 198.18.0.9
+for _ in $(seq 100); do [ "$(jtable 198.18.0.0/24)" = 1 ] && break; sleep 0.02; done
+expect "a route the host added since is the jail's" 1 "$(jtable 198.18.0.0/24)"
+expect_rc "... ping HOST through it" 0 quiet jexec j2 ping -c 1 -W 2 198.18.0.9
+ip route del 198.18.0.0/24
+for _ in $(seq 100); do [ "$(jtable 198.18.0.0/24)" = 0 ] && break; sleep 0.02; done
+expect "... removed by the host, gone from the jail's" 0 "$(jtable 198.18.0.0/24)"
+expect "... the rest kept" "1 1" "$(jtable 203.0.113.0/24) $(jtable 198.51.100.0/24)"
 sysctl -qw net.ipv4.ping_group_range="1 0"
 expect_rc "... with a raw socket too (no ping sockets for root)" 0 quiet \
     jexec j2 ping -c 1 -W 2 198.51.100.99
@@ -224,8 +231,15 @@ expect "its init is in it" "0::/ngjail/$run/1" \
 expect "so is every process the host sees in the cgroup" "" \
     "$(for p in $(cat "$cg/cgroup.procs"); do grep -L "ngjail/$run/1" /proc/$p/cgroup; done)"
 
-# A program gone (its pin removed by hand): jexec refuses to enter.
+# A program gone (its pin removed by hand): jexec refuses to enter.  The
+# kernel lets the link go after the last reference, not at once: wait
+# until the cgroup has no bind4 program left
 rm /sys/fs/bpf/ngjail/"$run"/2/jail_sock_bind4
+cg2=$(sed -n 's/^cgroup //p' /run/jail/j2/ipalias)
+for _ in $(seq 100); do
+	bpftool cgroup show "$cg2" 2>/dev/null | grep -qw bind4 || break
+	sleep 0.02
+done
 out "jexec into a jail whose programs are gone" 1 "" \
     "jexec: jail_attach(2): Link has been severed" jexec j2 true
 
@@ -290,7 +304,16 @@ expect_rc "removed" 0 jail -q -r two
 wait
 
 # --- cycles ---------------------------------------------------------------------
-procs() { ls /proc | grep -c '^[0-9]'; }
+# counted by the shell itself: with ls | grep, ls may list /proc before
+# or after grep starts (one process more or less)
+procs() { local n=0 d; for d in /proc/[0-9]*; do n=$((n + 1)); done; echo $n; }
+# the jails before went: their supervisor and its spawner too, once
+# they have seen it (after jail -r returns); and the listeners above
+wait
+for _ in $(seq 100); do
+	pgrep -x 'jail super|jail spawner' >/dev/null || break
+	sleep 0.02
+done
 p0=$(procs)
 t0=$(date +%s%N)
 bad=0
@@ -309,6 +332,10 @@ expect "... one set of programs" "1" "$(ls /sys/fs/bpf/ngjail | grep -c '^p-')"
 expect "... no record" "" "$(ls /run/jail)"
 expect "... no rule nor route for raw sockets" "0 0 0" \
     "$(ip rule | grep -c 0x6a) $(ip -6 rule | grep -c 0x6a) $(ip route show table all | grep -c 'table 17783')"
+for _ in $(seq 100); do # the last supervisor goes after jail -r returns
+	[ "$(procs)" = "$p0" ] && break
+	sleep 0.02
+done
 expect "... no process" "$p0" "$(procs)"
 
 # --- interface= and a bare address (jail.conf(5), IP-alias example) ------
