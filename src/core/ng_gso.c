@@ -140,6 +140,18 @@ ng_l3(const struct ng_pkt *pkt, size_t l2, size_t *l3off, uint16_t *etype)
 	return 0;
 }
 
+size_t
+ng_pkt_l2len(const struct ng_pkt *p)
+{
+	unsigned v = p->len > 0 ? p->data[0] >> 4 : 0;
+
+	if ((p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
+	    ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
+		(v == 6 && p->vh.csum_start == 40)))
+		return 0;
+	return 14;
+}
+
 /*
  * Cut a GSO super-frame into segments of at most gso_size payload bytes,
  * each a complete frame with its checksums done, and hand each to emit

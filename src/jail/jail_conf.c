@@ -1200,9 +1200,10 @@ jail_conf_params(const struct jail_conf *conf, size_t i, struct jail_params *ps,
 	}
 	if (error == 0 && !did_self)
 		error = jail_cj_apply_block(&cj, &conf->blocks[self]);
+	/* Variables too, used or not, in the order they came: as FreeBSD's
+	 * jail(8), one that names an unknown variable fails the jail. */
 	for (size_t k = 0; k < cj.n && error == 0; k++)
-		if (!cj.v[k].var)
-			error = jail_cj_resolve(&cj, &cj.v[k]);
+		error = jail_cj_resolve(&cj, &cj.v[k]);
 	for (size_t k = 0; k < cj.n && error == 0; k++) {
 		struct cparam *cp = &cj.v[k];
 

@@ -1204,19 +1204,18 @@ jail_init_scan(int procfd, int *fds, size_t max, size_t *nfds)
 }
 
 /*
- * PID 1 of the jail.  SIGUSR1 and SIGUSR2 from outside the jail (the
- * sender is invisible to us: si_pid 0) turn persist on and off.
+ * init's signals, taken before it says "ok": PID 1 of a PID namespace
+ * never sees a signal from outside it that has the default action, so a
+ * SIGUSR2 that jail(8) sent between the "ok" and a handler was lost,
+ * and the jail of a command that had already ended stayed up (jail(8)
+ * waited its 10 s for nothing).  Blocked, they wait in the signalfd.
+ * -1 if there is none.
  */
-static void __attribute__((noreturn)) jail_init_loop(int procfd)
+static int
+jail_init_signals(void)
 {
-	struct pollfd pfd[JAIL_WATCH_MAX + 1];
-	int fds[JAIL_WATCH_MAX];
-	struct signalfd_siginfo si;
 	struct sigaction sa;
-	bool persist = true;
-	size_t nfds = 0, n = 0, i;
 	sigset_t set;
-	int sfd;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = jail_noop_handler;
@@ -1228,8 +1227,22 @@ static void __attribute__((noreturn)) jail_init_loop(int procfd)
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
-		_exit(1);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/*
+ * PID 1 of the jail.  SIGUSR1 and SIGUSR2 from outside the jail (the
+ * sender is invisible to us: si_pid 0), read from sfd, turn persist on
+ * and off.
+ */
+static void __attribute__((noreturn)) jail_init_loop(int procfd, int sfd)
+{
+	struct pollfd pfd[JAIL_WATCH_MAX + 1];
+	int fds[JAIL_WATCH_MAX];
+	struct signalfd_siginfo si;
+	bool persist = true;
+	size_t nfds = 0, n = 0, i;
+
 	for (;;) {
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
@@ -1306,7 +1319,7 @@ jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
     int tmpl, struct jail_ihead *h, int readyfd)
 {
 	struct ierr e = { { 0 } };
-	int procfd = -1, null, error;
+	int procfd = -1, null, error, sfd;
 	char name[16];
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -1338,9 +1351,13 @@ jail_init_main(const struct jail_rec *r, bool newnet, bool newuts, bool newipc,
 	 * open its descriptors (its proc mount above all).
 	 */
 	prctl(PR_SET_DUMPABLE, 0);
+	if ((sfd = jail_init_signals()) < 0) {
+		jail_ireport(readyfd, "err signalfd: %s\n", jail_errstr(errno));
+		_exit(1);
+	}
 	jail_ireport(readyfd, "ok\n");
 	close(readyfd);
-	jail_init_loop(procfd);
+	jail_init_loop(procfd, sfd);
 }
 
 /* --- tearing a jail down --------------------------------------------------- */

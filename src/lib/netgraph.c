@@ -8,6 +8,7 @@
  * NgRecvMsg sees them in order.  A mutex guards that queue, so one thread
  * may wait in a receive while another sends.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -43,7 +44,8 @@ struct ng_lib_fd {
 	bool waiting; /* a thread waits for a status on this fd */
 	bool reading; /* a thread is in recv() on this fd */
 	bool have_status;
-	int dead; /* the connection failed with this errno */
+	int dead;   /* the connection failed with this errno */
+	bool parts; /* ngd takes a long request in pieces (ngd_proto.h) */
 	uint32_t status, status_id;
 };
 
@@ -468,12 +470,159 @@ ng_lib_trusted(int fd, const char *path)
 	return error;
 }
 
+/* The inode of the socket listening on path ("@name" for an abstract
+ * one, as /proc/net/unix shows it); 0 if there is none. */
+static unsigned long
+ng_lib_listener_ino(const char *path)
+{
+	char line[512], name[256];
+	unsigned long flags, ino, found = 0;
+	FILE *f = fopen("/proc/net/unix", "re");
+
+	if (f == NULL)
+		return 0;
+	while (found == 0 && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*s %*x %*x %lx %*x %*x %lu %255s", &flags,
+			&ino, name) == 3 &&
+		    (flags & 0x10000) != 0 && /* __SO_ACCEPTCON: listening */
+		    strcmp(name, path) == 0)
+			found = ino;
+	fclose(f);
+	return found;
+}
+
+/* Whether process pid has a descriptor of socket ino (false when its
+ * descriptors are not ours to read). */
+static bool
+ng_lib_holds(pid_t pid, const char *want)
+{
+	char dir[64], path[64 + sizeof(((struct dirent *)0)->d_name)], link[64];
+	struct dirent *e;
+	bool holds = false;
+	DIR *d;
+	ssize_t n;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(dir)) == NULL)
+		return false;
+	while (!holds && (e = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		holds = n > 0 && (link[n] = '\0', strcmp(link, want) == 0);
+	}
+	closedir(d);
+	return holds;
+}
+
+/* The user ID (effective) process pid runs as; -1 if unknown. */
+static long
+ng_lib_pid_uid(pid_t pid)
+{
+	char path[64], line[256];
+	unsigned long r, e;
+	long uid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Uid: %lu %lu", &r, &e) == 2) {
+			uid = (long)e;
+			break;
+		}
+	fclose(f);
+	return uid;
+}
+
+/*
+ * A server whose listener has exited: an ngd from before ngd listened
+ * again once detached (ngd_ctl_own) is one; whoever holds the socket
+ * now is what to trust or not.  The holders are found by the socket's
+ * inode among every process's descriptors, which only root may read of
+ * another user's: each, pinned by a pidfd while it is looked at, must
+ * run as root or as us and not in a jail, as a live listener must
+ * (ng_lib_trusted).  0: served by such; EPERM, said with what to do.
+ * *holder is the first holder found (0: none could be seen).
+ */
+static int
+ng_lib_trusted_holders(const char *path, pid_t *holder)
+{
+	char want[48];
+	unsigned long ino = ng_lib_listener_ino(path);
+	struct dirent *e;
+	int n = 0, bad = 0;
+	DIR *d;
+
+	*holder = 0;
+	if (ino == 0 || (d = opendir("/proc")) == NULL)
+		return EPERM;
+	snprintf(want, sizeof(want), "socket:[%lu]", ino);
+	while ((e = readdir(d)) != NULL) {
+		char *end;
+		long v = strtol(e->d_name, &end, 10);
+		pid_t pid = (pid_t)v;
+		int pidfd;
+		long uid;
+
+		if (*end != '\0' || v <= 0 || pid == getpid() ||
+		    !ng_lib_holds(pid, want))
+			continue;
+		if (*holder == 0)
+			*holder = pid;
+		n++;
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		uid = ng_lib_pid_uid(pid);
+		if (pidfd < 0 || !ng_lib_holds(pid, want) ||
+		    (uid != 0 && uid != (long)geteuid()) ||
+		    ng_lib_jailed_server(pidfd, pid) || !ng_lib_still(pidfd))
+			bad++;
+		if (pidfd >= 0)
+			close(pidfd);
+	}
+	closedir(d);
+	return n > 0 && bad == 0 ? 0 : EPERM;
+}
+
 /*
  * A server whose listener has gone is asked again this many times, 10 ms
  * later and twice as late each time (150 ms in all): an ngd that has just
  * detached or taken over listens again at once.
  */
 #define NG_LIB_GONE_TRIES 5
+
+/*
+ * The listener of path has exited, and asking again did not find a new
+ * one: served by trusted holders (0), or refused (EPERM) with what to
+ * do.  An ngd from before ngd listened again once detached (upgraded
+ * and not restarted) looks so; restarting it makes it the listener.
+ */
+static int
+ng_lib_gone_listener(const char *path)
+{
+	static bool said; /* once: ngctl asks again for an unnamed node */
+	pid_t holder;
+
+	if (ng_lib_trusted_holders(path, &holder) == 0)
+		return 0;
+	if (__atomic_exchange_n(&said, true, __ATOMIC_RELAXED))
+		return EPERM;
+	if (holder > 0)
+		ng_lib_logx("%s: the process that listened on it has exited "
+			    "and pid %d, which we may not trust, holds it; "
+			    "if that is an ngd older than this client that "
+			    "detached, restart it (systemctl restart ngd, or "
+			    "kill %d and run ngd); refused",
+		    path, (int)holder, (int)holder);
+	else
+		ng_lib_logx("%s: the process that listened on it has exited "
+			    "and one we cannot see holds it; if that is an "
+			    "ngd older than this client that detached, "
+			    "restart it as root (systemctl restart ngd, or "
+			    "kill it and run ngd); refused",
+		    path);
+	return EPERM;
+}
 
 static int
 ng_lib_connect(int *fdp)
@@ -508,22 +657,19 @@ again:
 		close(fd);
 		return error;
 	}
-	if ((error = ng_lib_trusted(fd, path)) != 0) {
-		close(fd);
-		if (error == EAGAIN && ++tries < NG_LIB_GONE_TRIES) {
-			struct timespec ts = { 0, 10000000L << (tries - 1) };
+	error = ng_lib_trusted(fd, path);
+	if (error == EAGAIN && ++tries < NG_LIB_GONE_TRIES) {
+		struct timespec ts = { 0, 10000000L << (tries - 1) };
 
-			while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-				;
-			goto again;
-		}
-		if (error == EAGAIN)
-			ng_lib_logx(
-			    "%s: its listener has exited: the socket "
-			    "is held by a process nothing tells (an "
-			    "ngd before this one that detached? restart "
-			    "it); refused",
-			    path);
+		close(fd);
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		goto again;
+	}
+	if (error == EAGAIN)
+		error = ng_lib_gone_listener(path);
+	if (error != 0) {
+		close(fd);
 		return EPERM;
 	}
 	ng_lib_reset(fd);
@@ -681,9 +827,16 @@ ng_lib_pump(int fd, struct ng_lib_fd **stp, uint64_t deadline)
 			st->dead = error;
 	} else if (f->hdr.kind == NGD_STATUS) {
 		if (st->waiting && !st->have_status) {
+			uint32_t offer;
+
 			st->have_status = true;
 			st->status = f->hdr.error;
 			st->status_id = f->hdr.id;
+			/* a hello's: what else ngd offers (ngd_proto.h) */
+			if (f->plen >= sizeof(offer)) {
+				memcpy(&offer, f->payload, sizeof(offer));
+				st->parts = (offer & NGD_HELLO_PARTS) != 0;
+			}
 		}
 		free(f); /* else a stray status nobody asked for */
 	} else {
@@ -711,6 +864,57 @@ ng_lib_sendmsg(int fd, const struct msghdr *mh, size_t len)
 		return -1;
 	}
 	return sendmsg(fd, mh, MSG_NOSIGNAL);
+}
+
+/*
+ * A request longer than NGD_REQ_PART_MAX, to an ngd that takes pieces
+ * (ngd_proto.h): the frame in iov (niov entries, at most 4, len bytes
+ * in all) as pieces of at most NGD_REQ_PART_MAX bytes, a datagram each,
+ * which a default socket buffer holds: one datagram of the whole needs
+ * a buffer as large (net.core.wmem_max caps it, 208 KiB by default) and
+ * the kernel carries some 4 MiB in one at most.  0 or an errno.
+ */
+static int
+ng_lib_send_parts(int fd, const struct iovec *iov, size_t len)
+{
+	size_t k = 0, skip = 0;
+
+	for (size_t at = 0; at < len;) {
+		size_t n = len - at < NGD_REQ_PART_MAX ?
+		    len - at :
+		    NGD_REQ_PART_MAX;
+		size_t left = n;
+		struct ngd_frame ph = { .kind = at + n < len ? NGD_PART :
+							       NGD_PART_END,
+			.error = (uint32_t)at,
+			.id = (uint32_t)len,
+			.version = NGD_PROTO_VERSION };
+		struct iovec piece[5] = { { &ph, sizeof(ph) } };
+		struct msghdr mh = { .msg_iov = piece, .msg_iovlen = 1 };
+
+		/* bytes at..at+n of the frame: one entry a segment */
+		while (left > 0) {
+			size_t take = iov[k].iov_len - skip;
+
+			if (take > left)
+				take = left;
+			if (take > 0)
+				piece[mh.msg_iovlen++] = (struct iovec){
+					(uint8_t *)iov[k].iov_base + skip, take
+				};
+			left -= take;
+			skip += take;
+			if (skip == iov[k].iov_len) {
+				k++;
+				skip = 0;
+			}
+		}
+		while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+			if (errno != EINTR)
+				return errno;
+		at += n;
+	}
+	return 0;
 }
 
 /* Wait on the condition, until the deadline if there is one. */
@@ -746,6 +950,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 {
 	struct ngd_frame fr = { .kind = kind, .version = NGD_PROTO_VERSION };
 	size_t alen = addr != NULL ? strlen(addr) : 0;
+	size_t len = sizeof(fr) + alen + l1 + l2;
 	struct iovec iov[4];
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 4 };
 	struct ng_lib_fd *st = ng_lib_state(fd);
@@ -774,10 +979,27 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 		error = st->dead;
 		goto out;
 	}
-	if (ng_lib_sendmsg(fd, &mh, sizeof(fr) + alen + l1 + l2) < 0) {
-		error = errno == EPIPE ? ENOTCONN :
-		    errno == EAGAIN    ? ETIMEDOUT :
-					 errno;
+	/* Larger than ngd takes: FreeBSD's EMSGSIZE, for a datagram larger
+	 * than the socket's buffer; and so for one the kernel cannot carry
+	 * (ENOBUFS, when it cannot allocate a buffer that large). */
+	if (len > NGD_MAX_FRAME) {
+		error = EMSGSIZE;
+		goto out;
+	}
+	if (len > NGD_REQ_PART_MAX && st->parts) {
+		if ((error = ng_lib_send_parts(fd, iov, len)) != 0) {
+			/* ngd may hold a part: the connection is done for */
+			error = error == EPIPE ? ENOTCONN :
+			    error == EAGAIN    ? ETIMEDOUT :
+						 error;
+			st->dead = error;
+			goto out;
+		}
+	} else if (ng_lib_sendmsg(fd, &mh, len) < 0) {
+		error = errno == EPIPE                         ? ENOTCONN :
+		    errno == EAGAIN                            ? ETIMEDOUT :
+		    errno == ENOBUFS && len > NGD_REQ_PART_MAX ? EMSGSIZE :
+								 errno;
 		if (error == ETIMEDOUT)
 			st->dead = error;
 		goto out;

@@ -22,6 +22,7 @@
 #include <netgraph.h>
 
 #include "ngctl.h"
+#include "ngd_proto.h"
 
 /* FreeBSD's line, which scripts may match (spec §13 case 35); -j and -N,
  * ours, are in ngctl(8). */
@@ -301,7 +302,8 @@ ngctl_set_timeout(const char *arg)
 	return 0;
 }
 
-/* Say why, when the error was ngd not answering in time. */
+/* Say why, when the error was ngd not answering in time, or a message
+ * larger than ngd takes. */
 static void
 ngctl_timed_out(int error)
 {
@@ -311,6 +313,11 @@ ngctl_timed_out(int error)
 		ngctl_warnx("ngd on %s did not answer within %g s (stopped "
 			    "or overloaded?); -t changes how long to wait",
 		    NgSocketPath(), ms / 1000.0);
+	if (error == EMSGSIZE)
+		ngctl_warnx("a message to ngd may be %u MiB (root, or ngd's -g "
+			    "group) or what one datagram holds (anyone else: "
+			    "net.core.wmem_max) at most",
+		    NGD_MAX_FRAME >> 20);
 }
 
 /* Nothing listens where ngd should. */

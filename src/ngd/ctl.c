@@ -94,9 +94,11 @@ struct ngd_conn {
 	bool cut;      /* cut off: no more output, closed on its next event */
 	bool dropping; /* data frames are being dropped (logged once) */
 	bool unaddressed_logged; /* a send(2) with no address was logged */
-	bool jailed;     /* in a non-vnet jail: every request is EPERM */
-	bool handed;     /* a takeover's: another ngd serves it now */
-	bool parts;      /* its hello said it joins pieces (ngd_proto.h) */
+	bool jailed;   /* in a non-vnet jail: every request is EPERM */
+	bool handed;   /* a takeover's: another ngd serves it now */
+	bool parts;    /* its hello said it joins pieces (ngd_proto.h) */
+	uint8_t *join; /* a request coming in pieces (ngd_conn_piece) */
+	size_t join_len, join_have;
 	bool held;       /* a guest not read until its time comes again */
 	bool running;    /* a request runs: what is queued now answers it */
 	bool reply_lost; /* a queued reply did not fit a datagram: the
@@ -812,6 +814,64 @@ ngd_conn_unaddressed(struct ngd_conn *c, const uint8_t *buf, size_t n)
 		ngd_conn_close(c);
 }
 
+static void ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n);
+
+/*
+ * A piece of a request longer than a datagram (ngd_proto.h), on the
+ * control connection of one who may change the graph, whom its hello's
+ * answer told we join them: kept until the last, which runs the whole.
+ * A piece out of order, or from anyone else, ends the connection (no
+ * client of ours sends one).  At most NGD_RECV_MAX a connection is held,
+ * as a request read whole may be.
+ */
+static void
+ngd_conn_piece(struct ngd_conn *c, const uint8_t *buf, size_t n)
+{
+	struct ngd_frame ph, fr;
+	size_t len = n - sizeof(ph);
+	uint8_t *whole;
+
+	memcpy(&ph, buf, sizeof(ph));
+	if (!c->admin || c->is_data || ph.addrlen != 0)
+		goto bad;
+	if (c->join == NULL) {
+		if (ph.error != 0 || ph.id <= NGD_REQ_PART_MAX ||
+		    ph.id > NGD_RECV_MAX)
+			goto bad;
+		if ((c->join = malloc(ph.id)) == NULL) {
+			ngd_log(LOG_ERR, "pid %d: no memory for a request",
+			    (int)c->pid);
+			ngd_conn_close(c);
+			return;
+		}
+		c->join_len = ph.id;
+		c->join_have = 0;
+	}
+	if (ph.id != c->join_len || ph.error != c->join_have ||
+	    len > c->join_len - c->join_have)
+		goto bad;
+	memcpy(c->join + c->join_have, buf + sizeof(ph), len);
+	c->join_have += len;
+	if (ph.kind == NGD_PART)
+		return;
+	whole = c->join;
+	c->join = NULL;
+	memcpy(&fr, whole, sizeof(fr));
+	if (c->join_have != c->join_len || fr.kind != NGD_MSG) {
+		free(whole);
+		goto bad;
+	}
+	ngd_conn_request(c, whole, c->join_len);
+	free(whole);
+	return;
+bad:
+	ngd_log(LOG_NOTICE, "pid %d: a request's pieces out of order; closing",
+	    (int)c->pid);
+	free(c->join);
+	c->join = NULL;
+	ngd_conn_close(c);
+}
+
 static bool
 ngd_is_request(const struct ngd_frame *fr)
 {
@@ -831,11 +891,18 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 	const uint8_t *payload;
 	size_t plen;
 	ng_id_t id = 0;
+	uint32_t offer;
 	int error;
 
 	if (c->node != NULL) {
 		if (n >= sizeof(fr))
 			memcpy(&fr, buf, sizeof(fr));
+		if (n >= sizeof(fr) && !c->is_data &&
+		    fr.version == NGD_PROTO_VERSION &&
+		    (fr.kind == NGD_PART || fr.kind == NGD_PART_END)) {
+			ngd_conn_piece(c, buf, n);
+			return;
+		}
 		if (n < sizeof(fr) || !ngd_is_request(&fr)) {
 			ngd_conn_unaddressed(c, buf, n);
 			return;
@@ -894,9 +961,13 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 answer:
 	/* A client that has gone (EPIPE) hears nothing, but what it asked
 	 * before it went still runs, as a kernel socket's sendto would
-	 * have: its hang-up is read after its requests (ngd_conn_event). */
-	error = ngd_conn_send(c, NGD_STATUS, (uint32_t)error, id, NULL, NULL,
-	    0);
+	 * have: its hang-up is read after its requests (ngd_conn_event).
+	 * One who may change the graph is told it may send a long request
+	 * in pieces (ngd_proto.h). */
+	offer = NGD_HELLO_PARTS;
+	error = ngd_conn_send(c, NGD_STATUS, (uint32_t)error, id, NULL, &offer,
+	    fr.kind == NGD_HELLO_CTL && error == 0 && c->admin ? sizeof(offer) :
+								 0);
 	if (error != 0 && error != EPIPE && error != ECONNRESET)
 		ngd_conn_close(c);
 }
@@ -1138,6 +1209,8 @@ ngd_conn_close(struct ngd_conn *c)
 	}
 	c->outq_tail = &c->outq;
 	c->outq_mem = 0;
+	free(c->join);
+	c->join = NULL;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else

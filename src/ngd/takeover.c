@@ -360,6 +360,9 @@ ngd_takeover_leave(struct ngd *d)
  * then exits leaving everything, as the crashed main process would
  * have, and the next ngd restores the journal.  (Outside systemd the
  * barrier returns at once: a new ngd that dies later is a crash.)
+ * "Dead" is a zombie or gone, to systemd and to the pidfd alike: a new
+ * ngd being killed, still closing its TAPs (an RCU wait each) when
+ * systemd reads MAINPID=, is alive to both, and its death a crash.
  */
 static void
 ngd_takeover_name(struct ngd *d, pid_t pid)
@@ -374,6 +377,10 @@ ngd_takeover_name(struct ngd *d, pid_t pid)
 		ngd_takeover_resume(d, ESRCH); /* died before it served */
 		return;
 	}
+	ngd_log(LOG_NOTICE,
+	    "takeover: pid %d has the graph: naming it the service's main "
+	    "process",
+	    (int)pid);
 	error = ngd_notify_mainpid_of(pid, NGD_TAKEOVER_NAME_MS);
 	if (error != 0)
 		ngd_log(LOG_WARNING,
@@ -941,13 +948,22 @@ ngd_takeover_adopt(struct ngd *d, struct ngd_handover *h)
 	ngd_handover_free(h);
 }
 
+/* ngd(8), NGD_TEST_TAKEOVER_DIE=after-ok:FILE: wait until FILE exists
+ * (want) or is gone (!want), 10 s at most. */
+static void
+ngd_takeover_test_wait(const char *file, bool want)
+{
+	for (int i = 0; i < 1000 && (access(file, F_OK) == 0) != want; i++)
+		usleep(10000);
+}
+
 /* Rebuilt: the old ngd may go; wait until it has (its takeover socket
  * is free for us then). */
 void
 ngd_takeover_done(const struct ngd_handover *h)
 {
 	char c, ok[32];
-	const char *die;
+	const char *die, *gate = NULL;
 	bool after_ok;
 
 	/* Under systemd, this ngd must be the service's process before the
@@ -955,21 +971,26 @@ ngd_takeover_done(const struct ngd_handover *h)
 	 * ngd): the old one says so if it can (above), else this one. */
 	if (!h->announces)
 		ngd_notify_mainpid();
-	/* ngd(8): a test's death before the "ok", or after it (late, so
-	 * that the test can hold systemd meanwhile) */
+	/* ngd(8): a test's death before the "ok", or after it: with a file,
+	 * the "ok" once the test has made it (and holds systemd), the death
+	 * once it has removed it (the old ngd has named this one then). */
 	die = getenv("NGD_TEST_TAKEOVER_DIE");
-	after_ok = die != NULL && strcmp(die, "after-ok") == 0;
+	after_ok = die != NULL && strncmp(die, "after-ok", 8) == 0 &&
+	    (die[8] == '\0' || die[8] == ':');
+	if (after_ok && die[8] == ':' && die[9] != '\0')
+		gate = die + 9;
 	if (die != NULL && !after_ok)
 		raise(SIGKILL);
-	if (after_ok)
-		sleep(1);
+	if (gate != NULL)
+		ngd_takeover_test_wait(gate, true);
 	if (h->announces)
 		snprintf(ok, sizeof(ok), "ok %ld", (long)getpid());
 	else
 		snprintf(ok, sizeof(ok), "ok");
 	(void)send(h->s, ok, strlen(ok), MSG_NOSIGNAL);
 	if (after_ok) {
-		usleep(300000);
+		if (gate != NULL)
+			ngd_takeover_test_wait(gate, false);
 		raise(SIGKILL);
 	}
 	(void)recv(h->s, &c, 1, 0); /* 0 once the old ngd is gone */

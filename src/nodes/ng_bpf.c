@@ -261,15 +261,9 @@ ng_bpf_filter_seg(void *arg, struct ng_pkt **seg)
 static size_t
 ng_bpf_l2(const struct ng_bpf_link *link, const struct ng_pkt *p)
 {
-	unsigned v = p->len > 0 ? p->data[0] >> 4 : 0;
-
 	if (link->dlt == NG_BPF_DLT_RAW)
 		return 0;
-	if (link->dlt == 0 && (p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-	    ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
-		(v == 6 && p->vh.csum_start == 40)))
-		return 0;
-	return 14;
+	return link->dlt == 0 ? ng_pkt_l2len(p) : 14;
 }
 
 /*

@@ -742,6 +742,40 @@ ng_ksocket_sa_ok(const struct ng_mesg *msg)
 }
 
 /*
+ * An address for bind or connect, checked as FreeBSD's protocols check
+ * it before the kernel here sees it: on an inet, inet6 or local socket
+ * another family is EAFNOSUPPORT (Linux says EINVAL for some, and takes
+ * an inet address on an inet6 socket's connect), save bind's old
+ * AF_UNSPEC spelling of inet's any address; a TCP or UDP connect to
+ * port 0 is EADDRNOTAVAIL (Linux's UDP takes it).
+ */
+static int
+ng_ksocket_sa_check(const struct ng_ksocket_priv *priv,
+    const struct sockaddr *sa, uint32_t len, bool connect)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+	if (priv->family != AF_INET && priv->family != AF_INET6 &&
+	    priv->family != AF_UNIX)
+		return 0; /* the kernel's rules */
+	if (sa->sa_family != priv->family) {
+		if (connect || priv->family != AF_INET ||
+		    sa->sa_family != AF_UNSPEC ||
+		    len < offsetof(struct sockaddr_in, sin_zero) ||
+		    sin->sin_addr.s_addr != htonl(INADDR_ANY))
+			return EAFNOSUPPORT;
+	}
+	if (!connect || (priv->type != SOCK_STREAM && priv->type != SOCK_DGRAM))
+		return 0;
+	if (priv->family == AF_INET && len == sizeof(*sin))
+		return sin->sin_port == 0 ? EADDRNOTAVAIL : 0;
+	if (priv->family == AF_INET6 && len == sizeof(*sin6))
+		return sin6->sin6_port == 0 ? EADDRNOTAVAIL : 0;
+	return 0;
+}
+
+/*
  * connect on an inet datagram socket: the peer is kept here (see the
  * top).  false: the kernel's connect it is.
  */
@@ -885,6 +919,8 @@ ng_ksocket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			return EINVAL;
 		if (priv->so == NULL)
 			return ENXIO;
+		if ((error = ng_ksocket_sa_check(priv, sa, arglen, false)) != 0)
+			return error;
 		error = ops->bind(be, priv->so, sa, arglen);
 		if (error == 0) {
 			/* The address it got (a port 0 chosen), for the
@@ -928,6 +964,8 @@ ng_ksocket_rcvmsg(struct ng_node *node, const struct ng_msgctx *ctx,
 			return ENXIO;
 		if (priv->flags & NG_KSOCKET_CONNECTING)
 			return EALREADY;
+		if ((error = ng_ksocket_sa_check(priv, sa, arglen, true)) != 0)
+			return error;
 		if (ng_ksocket_dgram_peer(priv, sa, arglen))
 			return 0;
 		error = ops->connect(be, priv->so, sa, arglen);
@@ -1001,21 +1039,6 @@ ng_ksocket_send(void *arg, struct ng_pkt **pkt)
 	ng_pkt_free(pkt);
 }
 
-/*
- * The link header length of a super-frame: none when its checksum
- * starts right after a bare IP header (an iface), else Ethernet.
- */
-static size_t
-ng_ksocket_l2(const struct ng_pkt *p)
-{
-	unsigned v = p->len > 0 ? p->data[0] >> 4 : 0;
-
-	if ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
-	    (v == 6 && p->vh.csum_start == 40))
-		return 0;
-	return 14;
-}
-
 static int
 ng_ksocket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
@@ -1040,7 +1063,7 @@ ng_ksocket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		ng_ksocket_send(&o, pkt);
 		return o.error;
 	}
-	error = ng_pkt_segment(pkt, ng_ksocket_l2(*pkt), ng_ksocket_send, &o);
+	error = ng_pkt_segment(pkt, ng_pkt_l2len(*pkt), ng_ksocket_send, &o);
 	return error != 0 ? error : o.error;
 }
 

@@ -584,22 +584,6 @@ ng_pipe_enqueue_seg(void *arg, struct ng_pkt **seg)
 	ng_pipe_enqueue(s->priv, s->d, seg);
 }
 
-/*
- * The link header length of a GSO frame for ng_pkt_segment: none if its
- * checksum starts right after a bare IP header, else Ethernet.
- */
-static size_t
-ng_pipe_l2(const struct ng_pkt *p)
-{
-	unsigned v = p->len > 0 ? p->data[0] >> 4 : 0;
-
-	if ((p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-	    ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
-		(v == 6 && p->vh.csum_start == 40)))
-		return 0;
-	return 14;
-}
-
 static int
 ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 {
@@ -640,7 +624,7 @@ ng_pipe_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		struct ng_pipe_seg sg = { priv, d, (*pkt)->vlan_tagged,
 			(*pkt)->vlan_tag };
 
-		if (ng_pkt_segment(pkt, ng_pipe_l2(*pkt), ng_pipe_enqueue_seg,
+		if (ng_pkt_segment(pkt, ng_pkt_l2len(*pkt), ng_pipe_enqueue_seg,
 			&sg) != 0) { /* consumes *pkt */
 			d->stats.in_disc_frames++;
 			d->stats.in_disc_octets += len;

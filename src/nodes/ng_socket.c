@@ -169,23 +169,6 @@ ng_socket_deliver(void *arg, struct ng_pkt **pkt)
 }
 
 /*
- * The link header length of a super-frame for ng_pkt_segment: none if
- * its checksum starts right after a bare IP header (an iface's tun, a
- * nat node's bare IPv4), else Ethernet (as ng_pipe_l2).
- */
-static size_t
-ng_socket_l2(const struct ng_pkt *p)
-{
-	unsigned v = p->len > 0 ? p->data[0] >> 4 : 0;
-
-	if ((p->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) &&
-	    ((v == 4 && p->vh.csum_start == (p->data[0] & 0x0f) * 4) ||
-		(v == 6 && p->vh.csum_start == 40)))
-		return 0;
-	return 14;
-}
-
-/*
  * A client reads whole frames: a super-frame from a TAP (or a tun) is
  * cut into segments and partial checksums are finished first
  * (ng_gso.c).
@@ -206,7 +189,7 @@ ng_socket_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 		ng_socket_deliver(&s, pkt);
 		return s.error;
 	}
-	error = ng_pkt_segment(pkt, ng_socket_l2(*pkt), ng_socket_deliver, &s);
+	error = ng_pkt_segment(pkt, ng_pkt_l2len(*pkt), ng_socket_deliver, &s);
 	return error != 0 ? error : s.error;
 }
 

@@ -16,6 +16,14 @@
  * client joins them and reads the result as the frame.  Nothing else is
  * sent on the connection between a frame's pieces.
  *
+ * The other way too: a request (NGD_MSG) longer than NGD_REQ_PART_MAX,
+ * up to NGD_MAX_FRAME, goes as such pieces of at most NGD_REQ_PART_MAX
+ * bytes (a default socket buffer carries one) to an ngd whose answer to
+ * the client's NGD_HELLO_CTL carried a uint32 payload with
+ * NGD_HELLO_PARTS: ngd offers it to those who may change the graph.
+ * ngd joins them and answers the whole with one NGD_STATUS.  To any
+ * other, a request goes whole, as large as one datagram can be.
+ *
  * A datagram that is not a request (too short, an unknown kind or
  * version) on a connection past its hello was written with send(2) or
  * write(2) straight onto the socket: on a data connection it is a frame
@@ -37,6 +45,7 @@
 #define NGD_SNDBUF_SLACK 4096
 #define NGD_PART_MAX (1u << 20) /* a larger frame goes in pieces this long */
 #define NGD_HELLO_PARTS 1u      /* NGD_HELLO_*'s error: I join pieces */
+#define NGD_REQ_PART_MAX (64u << 10) /* a longer request goes in pieces */
 
 enum ngd_kind {
 	NGD_HELLO_CTL = 1, /* c->d: make my socket node; addr = name or "" */

@@ -80,6 +80,45 @@ Args:${T}inet/127.0.0.1:4790" "" \
     eval "ngctl msg H:n bind '{ len=16 family=2 data=[ 0x12 0xb6 127 0 0 1 ] }' &&
 	reply ngctl msg H:n getname"
 
+# An address of another family than the socket's: EAFNOSUPPORT, as
+# FreeBSD's protocols say (Linux: EINVAL for some, and an inet6 datagram
+# socket's connect takes an inet address).  The old AF_UNSPEC spelling of
+# inet's any address binds.  A TCP or UDP connect to port 0, and a bind
+# to an address not on the machine: EADDRNOTAVAIL.
+AFNO=$(ERR 'Address family not supported by protocol family')
+NOTAVAIL=$(ERR "Can't assign requested address")
+check "sockets of each family" 0 "" "" ngctl -f - <<'END'
+mkpeer H: ksocket f4 inet/dgram/udp
+mkpeer H: ksocket f6 inet6/dgram/udp
+mkpeer H: ksocket ft inet/stream/tcp
+mkpeer H: ksocket fl local/dgram/0
+END
+for c in "f4 bind inet6/[::1]:4800" "f4 connect inet6/[::1]:4800" \
+    "f4 bind local/\"$tmp/f\"" "f6 bind inet/127.0.0.1:4800" \
+    "f6 connect inet/127.0.0.1:4800" "ft bind inet6/[::1]:4800" \
+    "ft connect inet6/[::1]:4800" "fl bind inet/127.0.0.1:4800" \
+    "fl connect inet/127.0.0.1:4800" \
+    "f4 bind { len=16 family=0 data=[ 0x12 0xc0 127 0 0 1 ] }" \
+    "f4 connect { len=16 family=0 data=[ 0x12 0xc0 127 0 0 1 ] }"; do
+	check "${c%% *}: ${c#* }" 71 "" "$AFNO" ngctl msg "H:${c%% *}" ${c#* }
+done
+for c in "f4 connect inet/127.0.0.1" "ft connect inet/127.0.0.1" \
+    "f6 connect inet6/[::1]" "f4 bind inet/198.51.100.7:4800" \
+    "f6 bind inet6/[2001:db8::1]:4800" "ft bind inet/203.0.113.9:80"; do
+	check "${c%% *}: ${c#* }" 71 "" "$NOTAVAIL" ngctl msg "H:${c%% *}" ${c#* }
+done
+check "f4: bind, AF_UNSPEC for any address" 0 "Rec'd response \"getname\" (5) from \"[ID]:\":
+Args:${T}inet/0.0.0.0:4800" "" \
+    eval "ngctl msg H:f4 bind '{ len=16 family=0 data=[ 0x12 0xc0 ] }' &&
+	reply ngctl msg H:f4 getname"
+check "f4: then connect" 0 "" "" ngctl msg H:f4 connect inet/127.0.0.1:4789
+check "the four go" 0 "" "" ngctl -f - <<'END'
+rmhook H: f4
+rmhook H: f6
+rmhook H: ft
+rmhook H: fl
+END
+
 # setopt, getopt (SOL_SOCKET 1, SO_RCVBUF 8; Linux doubles what is set)
 check "setopt" 0 "" "" ngctl msg U: setopt '{ level=1 name=8 value=[ 0 0x10 ] }'
 check "getopt" 0 "Rec'd response \"getopt\" (8) from \"[ID]:\":

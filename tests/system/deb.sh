@@ -75,10 +75,27 @@ done
 expect "contents: everything there" "" "$missing"
 expect "conffiles" "$(printf '%s\n' /etc/default/jail /etc/default/ngd /etc/netgraph/ngd.conf)" \
     "$(dpkg-deb -I "$deb" conffiles | sort)"
+# Depends: the package of every library a program or library in it
+# links (the one list, the ELF files' NEEDED: a program mkdeb forgets to
+# hand dpkg-shlibdeps shows here), and debian/control's iproute2.
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in libc6 libbpf1 libmnl0 libpcap0.8 libedit2 libsystemd0 iproute2; do
-	[[ $depends == *"$d"* ]] && ok "Depends: $d" || fail "Depends lacks $d: $depends"
+dpkg-deb -x "$deb" "$tmp/x"
+needed=$(find "$tmp/x" -type f -exec sh -c \
+    'head -c 4 "$1" | grep -q ELF && readelf -d "$1"' sh {} \; |
+    sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort -u | grep -v '^libnetgraph\.')
+want=iproute2
+for so in $needed; do
+	lib=$(ldconfig -p | awk -v so="$so" '$1 == so { print $NF; exit }')
+	p=$(dpkg -S "$(realpath "$lib")" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$p" ] || p=$(dpkg -S "$lib" 2>/dev/null | head -n 1 | cut -d: -f1)
+	want="$want ${p:-"(no package has $so)"}"
 done
+for d in $(tr ' ' '\n' <<<"$want" | sort -u); do
+	[[ ", $depends," == *", $d "* || ", $depends," == *", $d,"* ]] &&
+	    ok "Depends: $d" || fail "Depends lacks $d: $depends"
+done
+expect "... among them libjson-c (the CNI plugin's)" yes \
+    "$([[ $want == *libjson-c* ]] && echo yes)"
 
 # Which of its paths the machine has before: those, and only those, stay.
 while read -r p; do [ -e "$p" ] || [ -L "$p" ] && echo "$p"; done <"$tmp/contents" >"$tmp/before"

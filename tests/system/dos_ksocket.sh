@@ -66,7 +66,7 @@ for n in kpa kpb; do
 done
 expect "the path through the tee works" 3 "$(pings kpa 198.18.29.2 3)"
 
-idle=$(list_worst_ms)
+read -r idle idle_worst <<<"$(list_median_ms)"
 # datagrams read from UDP sockets in this namespace (K's alone)
 udp_in() { awk '/^Udp:/ { if (h) print $2; h = 1 }' /proc/net/snmp; }
 in0=$(udp_in)
@@ -76,10 +76,13 @@ in0=$(udp_in)
 $py "$top/tests/storm_frames.py" udp:127.0.0.1:5701 "$secs" >"$tmp/storm.out" 2>&1 &
 storm=$!
 sleep 1
-busy=$(list_worst_ms)
-out=$(in_ns kpa ping -c 20 -i 0.1 -W 1 -q 198.18.29.2)
+read -r busy busy_worst <<<"$(list_median_ms)"
+out=$(in_ns kpa ping -c 20 -i 0.1 -W 1 198.18.29.2)
 loss=$(sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p' <<<"$out")
-rtt=$(sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p' <<<"$out")
+avg=$(sed -nE 's|.* = [0-9.]+/([0-9.]+)/.*|\1|p' <<<"$out")
+# the median of the answered pings' times
+rtt=$(sed -nE 's/.* time=([0-9.]+) ms.*/\1/p' <<<"$out" | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 kill -TERM $storm 2>/dev/null
 wait $storm
 storm=
@@ -89,16 +92,24 @@ got=$(hs B: in recvFrames)
 read=$(($(udp_in) - in0))
 sent=$(cat "$tmp/storm.out")
 copies=$(hs H1: x xmitFrames)
-echo "# storm: $sent datagrams sent, $read read by ngd, $got out of K, $copies copies out of H1:x; ngctl list: ${idle} ms idle, ${busy} ms at worst under the storm; ping through the tee: ${loss:-?}% loss, ${rtt:-none} ms average"
+echo "# storm: $sent datagrams sent, $read read by ngd, $got out of K, $copies copies out of H1:x; ngctl list: ${idle} ms idle, ${busy} ms under the storm (medians; worst ${idle_worst}, ${busy_worst}); ping through the tee: ${loss:-?}% loss, ${rtt:-none} ms median (${avg:-none} average)"
 within "the storm ran (copies out of H1 towards the bpf node)" "${copies:-0}" 10000 100000000000
 # What a turn's budget left of a recvmmsg (31 datagrams at most) went
 # in a later turn: lost, they would put the count behind for good.
 within "every datagram ngd read went into the graph (or waits for its turn)" \
     "$got" $((r0 - 31)) "$read"
 # (main's ksocket: the storm added 700-1,700 ms to ngctl list, and pings
-# took 130-200 ms on average; a turn's budget: about 100 ms and 2-4 ms)
-within "under the storm, another client is served (worst ngctl list, ms over the idle worst)" "$((busy - idle))" -100000 250
+# took 130-200 ms on average; a turn's budget: about 100 ms and 2-4 ms.)
+# The medians: at load 15-21 on 2 CPUs the worst of ten lists was 100-360
+# ms with no storm at all (list_median_ms), and the worst under the storm
+# went over the idle worst by up to 236 ms with the turn's budget (the
+# bound failed on main at load 15); the medians went over by -40 to 106
+# ms with it, 450-1,350 ms without it (ngd_batch_spent false in
+# sockdev.c).
+within "under the storm, another client is served (median ngctl list, ms over the idle median)" "$((busy - idle))" -100000 250
 within "... pings through the tee come back (% lost)" "${loss:-100}" 0 10
-within "... within a few ms (average RTT, ms)" "${rtt:-99999}" 0 50
+# (the median RTT: the average of 20 was 50 ms at load 21 with the
+# turn's budget, one ping held up by the machine weighing a twentieth)
+within "... within a few ms (median RTT, ms)" "${rtt:-99999}" 0 50
 expect_rc "ngd survives and serves" 0 quiet ngctl list
 finish

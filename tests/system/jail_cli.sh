@@ -372,4 +372,16 @@ out "a command's jail, alone" 0 "" "" jail -c name=once path=/ command=true
 ms=$((($(date +%s%N) - t0) / 1000000))
 if [ "$ms" -lt 2500 ]; then ok "... ends at once ($ms ms)"; else fail "... took $ms ms"; fi
 expect_rc "... and so does the supervisor" 1 pgrep -x "jail super"
+# ... every time: init took its signals only after saying "ok", and PID 1
+# of a PID namespace drops a signal from outside that finds no handler,
+# so jail(8)'s "persist off" sent in between was lost and the jail stayed
+# (10 s, then left up; 5 of 100 on main at load 15).
+slow=0 left=0
+for _ in $(seq 50); do
+	t0=$(date +%s%N)
+	jail -c name=once path=/ command=true >/dev/null 2>&1
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 2500 ] || slow=$((slow + 1))
+	pgrep -x "jail super" >/dev/null && left=$((left + 1)) && jail -q -r '*'
+done
+expect "50 one-command jails: none slow, none left up" "0 0" "$slow $left"
 finish

@@ -11,6 +11,21 @@ got=$(as_nobody ngctl mkpeer . hub a b 2>&1)
 expect "nobody may not mkpeer" "ngctl: send msg: Operation not permitted" "$got"
 expect_rc "... exit status 71" 71 quiet as_nobody ngctl mkpeer . hub a b
 expect_rc "root may mkpeer" 0 ngctl mkpeer . hub a b
+# A type's own messages are refused even when they only read (ngd.8, "Who
+# may do what"): a bridge's getconfig and getstats, ngctl's config.
+ngctl -f - <<'END'
+mkpeer . hub a b
+name a NH
+msg NH: setpersistent
+mkpeer NH: bridge x link0
+name NH:x NB
+END
+for c in "msg NB: getconfig" "msg NB: getstats 0" "config NB:"; do
+	expect "nobody may not $c" "ngctl: send msg: Operation not permitted" \
+	    "$(as_nobody ngctl $c 2>&1)"
+	expect_rc "... root may" 0 quiet ngctl $c
+done
+ngctl shutdown NH: && ngctl shutdown NB:
 
 # Naming is a change too: a socket node named by nobody would take the
 # name of an interface's node made later (root's "ngctl msg ngeth0: ..."

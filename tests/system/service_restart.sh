@@ -218,18 +218,27 @@ expect "... the same interfaces" "$before" "$(jif ja ng_a) $(jif jb ng_b)"
 expect "... which ping" 5 "$(jpings 5)"
 
 # --- a reload whose new ngd dies after its "ok" ---------------------------
-# NGD_TEST_TAKEOVER_DIE=after-ok: the new ngd says "ok" a second late
-# and dies 300 ms after it; systemd is held (SIGSTOP) from the start of
-# the handover until then, so that it reads the old ngd's MAINPID= for
-# the new one only when that is dead.  The old one waits until systemd
-# has read it (BARRIER=1), finds the new one dead and serves on (before,
-# it named the new one and exited at once, leaving the service to a dead
-# process: systemd restarted it, the graph from the journal after a gap;
-# a systemd that refuses a dead MAINPID= sees its main process exit
-# cleanly instead, and ends the service).
+# NGD_TEST_TAKEOVER_DIE=after-ok:FILE: the new ngd says "ok" only once
+# FILE exists, and dies once it is gone.  The test holds systemd (SIGSTOP)
+# from the handover, makes FILE, waits until the old ngd has named the new
+# one the main process (MAINPID=, and it waits until systemd has read that:
+# BARRIER=1), removes FILE and resumes systemd only once the new one is a
+# zombie: dead as systemd sees it (it refuses a MAINPID= that is a zombie
+# or gone, whether it reaped it first or not) and as the old ngd sees it
+# (pidfd), which then serves on (before, it named the new one and exited
+# at once, leaving the service to a dead process: systemd restarted it,
+# the graph from the journal after a gap; a systemd that refuses a dead
+# MAINPID= sees its main process exit cleanly instead, and ends the
+# service).  Not "once its command line is gone": a killed process loses
+# it first, and may then close its TAPs (a wait for RCU each) for hundreds
+# of milliseconds before it is a zombie; systemd resumed then took it for
+# alive, and the service "crashed" with it (2 runs in 3).  Nor "a second
+# after the handover", for the "ok": a loaded machine can stop systemd
+# later than that.
 log=/proc/$pid1/root/run/ngd.log # read from here while systemd is held
-handed=$(grep -c 'handing over' "$log")
-echo 'NGD_TEST_TAKEOVER_DIE=after-ok' >>"$etc/default/ngd"
+gate=/run/ngd-test-ok
+handed=$(grep -c 'handing over' "$log") named=$(grep -c 'naming it' "$log")
+echo "NGD_TEST_TAKEOVER_DIE=after-ok:$gate" >>"$etc/default/ngd"
 flood
 c systemctl reload --no-block ngd.service
 for _ in $(seq 250); do
@@ -237,29 +246,28 @@ for _ in $(seq 250); do
 	sleep 0.02
 done
 kill -STOP "$pid1"
-# ... until the new ngd is dead (a zombie: systemd, held, reaps it later);
-# looked for in the container's /proc (a pgrep here sees other tests'
-# ngd --takeover too).  No process started per entry, and a status of 0:
-# with an awk, a tr and a grep each, and the last grep's status for the
-# function's, the wait for the new ngd to show went its whole 250 rounds
-# (60 s of a loaded machine's wall time, systemd held all along).
-takers() {
-	local f s a
-	for f in /proc/"$pid1"/root/proc/[0-9]*; do
-		read -r s 2>/dev/null <"$f/stat" || continue
-		s=${s##*) }
-		[ "${s%% *}" = Z ] && continue
-		mapfile -t -d "" a 2>/dev/null <"$f/cmdline" || continue
-		[[ "${a[*]}" == *"ngd --takeover"* ]] && echo "${f##*/}"
-	done
-	return 0
+t0=$(date +%s%N) new=
+: >"/proc/$pid1/root$gate" # the new ngd says "ok"
+for _ in $(seq 500); do
+	[ "$(grep -c 'naming it' "$log")" -gt "$named" ] &&
+	    new=$(grep 'naming it' "$log" | tail -n 1 | sed -nE 's/.*pid ([0-9]+) has .*/\1/p') &&
+	    break
+	sleep 0.02
+done
+rm -f "/proc/$pid1/root$gate" # ... and dies
+# A zombie until systemd, held, reaps it; no process started per round.
+zombie() {
+	local s
+	read -r s 2>/dev/null <"/proc/$pid1/root/proc/$1/stat" || return 0
+	s=${s##*) }
+	[ "${s%% *}" = Z ]
 }
-t0=$(date +%s%N) seen=
-for _ in $(seq 250); do seen=$(takers) && [ -n "$seen" ] && break; sleep 0.02; done
-for _ in $(seq 500); do [ -z "$(takers)" ] && break; sleep 0.02; done
-echo "# systemd held $((($(date +%s%N) - t0) / 1000000)) ms, until the new ngd (${seen:-not seen}) died"
+for _ in $(seq 500); do [ -n "$new" ] && zombie "$new" && break; sleep 0.02; done
+died=$([ -n "$new" ] && zombie "$new" && echo yes)
+echo "# systemd held $((($(date +%s%N) - t0) / 1000000)) ms, until the new ngd (${new:-not named}) was a zombie"
 kill -CONT "$pid1"
 cp "$tmp/default.ngd" "$etc/default/ngd"
+expect "... (the old ngd named the new one, which then died, systemd held)" yes "$died"
 for _ in $(seq 100); do
 	[ "$(grep -c 'takeover failed' "$log")" -ge 2 ] && break
 	sleep 0.05

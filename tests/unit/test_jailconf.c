@@ -227,6 +227,17 @@ test_vars(void)
 	    "j: x: array cannot be substituted inline");
 	CONF_ERR("empty variable is not found", "$v; j { x = $v; }",
 	    "j: x: variable \"v\" not found");
+	/* A variable no parameter uses is resolved all the same (FreeBSD's
+	 * load_config goes through every parameter, variables too). */
+	CONF_ERR("an unused variable's unknown variable",
+	    "$a = \"<$nope>\"; j { persist; }",
+	    "j: a: variable \"nope\" not found");
+	CONF_ERR("... in a jail's block", "j { $a = \"$nope\"; persist; }",
+	    "j: a: variable \"nope\" not found");
+	CONF_ERR("an unused variable's loop", "$a = \"$b\"; $b = \"$a\"; j { }",
+	    "j: a: variable loop");
+	CONF("an unused variable is no error",
+	    "$a = \"$name\"; $b; j { persist; }", "name=j persist");
 	/* spec §8 cases 36, 37 */
 	CONF_ERR("name cannot be redefined (case 36)",
 	    "j { name = k; persist; }",
