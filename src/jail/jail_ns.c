@@ -2761,7 +2761,7 @@ jail_ns_super(int lfd)
 	struct signalfd_siginfo si;
 	struct rlimit rl;
 	struct stat st;
-	bool later = false;
+	bool later = false, routes_only;
 	sigset_t set;
 	int nev, wait;
 
@@ -2829,7 +2829,13 @@ jail_ns_super(int lfd)
 		nev = epoll_wait(s.efd, evs, 64, wait);
 		if (nev < 0 && errno != EINTR)
 			return 1;
-		if (nev == 0 && jail_super_may_go(&s, 0)) {
+		/* route changes (a jail's own teardown makes some) keep no
+		 * supervisor that has nothing else left to do */
+		routes_only = nev > 0;
+		for (int e = 0; e < nev && routes_only; e++)
+			routes_only = JSE_KIND(evs[e].data.u64) == JSE_ROUTES;
+		if ((nev == 0 || routes_only) && s.n == 0 && s.nclients == 0 &&
+		    jail_super_may_go(&s, 0)) {
 			free(s.v); /* no jail left in it */
 			return 0;
 		}

@@ -3,7 +3,8 @@
 # ip6.addr share the host's stack, and python3 probes inside show
 # FreeBSD's behaviour: bind to another address is EADDRNOTAVAIL, the
 # wildcard and 127.0.0.1 are the jail's address, connections and UDP go
-# out from it, raw sockets only with allow.raw_sockets, a family without
+# out from it, raw sockets only with allow.raw_sockets (and ping HOST
+# then goes out from it too: the jail's routes), a family without
 # addresses is EPROTONOSUPPORT; a listener in the jail is reachable on
 # its address and not on the host's; jailed root cannot leave its cgroup
 # or touch the programs; aliases come and go with the jail, also when it
@@ -231,9 +232,7 @@ expect "its init is in it" "0::/ngjail/$run/1" \
 expect "so is every process the host sees in the cgroup" "" \
     "$(for p in $(cat "$cg/cgroup.procs"); do grep -L "ngjail/$run/1" /proc/$p/cgroup; done)"
 
-# A program gone (its pin removed by hand): jexec refuses to enter.  The
-# kernel lets the link go after the last reference, not at once: wait
-# until the cgroup has no bind4 program left
+# A program gone (its pin removed by hand): jexec refuses to enter.
 rm /sys/fs/bpf/ngjail/"$run"/2/jail_sock_bind4
 # (the link lets go of the cgroup when bpffs frees the inode, after an RCU
 # grace period: a jexec at once on a loaded machine still found it there)
