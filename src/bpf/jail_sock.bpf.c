@@ -7,7 +7,10 @@
  * jail_sock_cfg.  The hooks:
  *   sock_create        a family the jail has no address of:
  *                      EPROTONOSUPPORT; raw and ICMP sockets only with
- *                      allow.raw_sockets (EPERM); only TCP and UDP else
+ *                      allow.raw_sockets (EPERM), and marked for the
+ *                      jail's routes (no hook sees their bind or send:
+ *                      the routes give them the jail's source); only TCP
+ *                      and UDP else
  *   bind4/6            wildcard and 127.0.0.1/::1 become the primary
  *                      address; any other not the jail's: EADDRNOTAVAIL
  *   post_bind4/6       the address a bind ended with is the jail's
@@ -164,9 +167,11 @@ jail_sock_create(struct bpf_sock *sk)
 		return 1;
 	if (type == SOCK_RAW ||
 	    (type == SOCK_DGRAM && (proto == IPPROTO_ICMP || proto == 58))) {
-		if (c->flags & JAIL_SOCK_F_ALLOW_RAW)
-			return 1;
-		return deny(EPERM);
+		if (!(c->flags & JAIL_SOCK_F_ALLOW_RAW))
+			return deny(EPERM);
+		if (c->mark != 0)
+			sk->mark = c->mark;
+		return 1;
 	}
 	/* MPTCP, SCTP, UDP-Lite...: their kernel paths skip the hooks */
 	return deny(EPROTONOSUPPORT);

@@ -26,7 +26,7 @@ struct jail_sock_cfg {
 	__u32 flags;
 	__u32 n4;
 	__u32 n6;
-	__u32 pad;
+	__u32 mark; /* given raw and ICMP sockets: the jail's routes */
 	__u32 ip4[JAIL_SOCK_MAX_ADDRS];
 	__u32 mask4[JAIL_SOCK_MAX_ADDRS];
 	__u32 ip6[JAIL_SOCK_MAX_ADDRS][4];

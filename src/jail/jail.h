@@ -193,9 +193,11 @@ bool jail_is_wild(const char *name);
 
 /* An interface moved in by vnet.interface. */
 struct jail_iface {
-	char name[64];   /* its name at home, which it gets back */
-	int inner_index; /* its index inside, when moved */
-	bool ng;         /* placed by ngd's vnet message (jail_ng.c) */
+	char name[64];            /* its name at home, which it gets back */
+	int inner_index;          /* its index inside, when moved */
+	bool ng;                  /* placed by ngd's vnet message (jail_ng.c) */
+	unsigned long long sysid; /* jail_sys_id() inside; 0: not known
+				   * (a record of an older jail(8)) */
 };
 
 struct jail_rec {
@@ -304,6 +306,29 @@ int jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname);
 int jail_nl_up(struct jail_nl *nl, int idx);
 int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);
 int jail_nl_deladdr(struct jail_nl *nl, int idx, const struct jail_addr *a);
+/*
+ * An IP-alias jail's own routes (jail_ipalias.c): table a copy of the
+ * main table's unicast routes with a source of srcs, flushed, and the
+ * rule that sends what carries mark there.
+ */
+int jail_nl_rt_copy(struct jail_nl *nl, int family, unsigned table,
+    const struct jail_addr *srcs, size_t n, bool saddrsel);
+int jail_nl_rt_flush(struct jail_nl *nl, int family, unsigned table);
+int jail_nl_rule(struct jail_nl *nl, int family, unsigned mark, unsigned table,
+    unsigned pref, bool add);
+/* A socket told of route changes; did the main table change? */
+int jail_nl_watch_routes(int *fdp);
+bool jail_nl_routes_moved(int fd);
+/*
+ * A link's identity, which jailed root cannot give another link as it can
+ * a name or an index (jail_nl.c).  jail_sys_open: a directory of the
+ * links of the namespace nsfd (-1: ours), for the two others to look in.
+ */
+int jail_sys_open(int nsfd, int *dfdp);
+/* jail_nl_open(), and jail_sys_open()'s directory in *sysp (NULL: none) */
+int jail_nl_open_sys(int nsfd, struct jail_nl **nlp, int *sysp);
+int jail_sys_id(int dfd, int idx, unsigned long long *idp);
+int jail_sys_find(int dfd, unsigned long long id, int *idxp); /* ENODEV */
 
 /* --- interfaces placed by ngd (jail_ng.c) ------------------------------ */
 
@@ -448,6 +473,9 @@ int jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen);
 int jail_ipalias_enter(const struct jail_rec *r);
 /* jail -m: the programs take the parameters the record has now. */
 int jail_ipalias_update(const struct jail_rec *r);
+/* With allow.raw_sockets: its raw sockets' routes made again from the
+ * main table (the supervisor, when the host's routes change). */
+int jail_ipalias_routes(const struct jail_rec *r);
 /* Kill what is left in the cgroup, remove it, its pins and aliases. */
 void jail_ipalias_destroy(const struct jail_rec *r);
 

@@ -40,6 +40,16 @@
 #define JAIL_CGDIR "ngjail"
 #define JAIL_IPSTATE "ipalias"
 #define JAIL_KILL_WAIT_MS 5000
+/*
+ * With allow.raw_sockets, the jail's raw and ICMP sockets carry the mark
+ * JAIL_RT_BASE + jid, and a rule at JAIL_RT_PREF sends what carries it
+ * to the table of that number: the main table's unicast routes with a
+ * source of the jail's.  No hook sees those sockets' bind or send, so
+ * the kernel picks their source by the route: the host's address, which
+ * the egress program drops (FreeBSD gives them the jail's).
+ */
+#define JAIL_RT_BASE 0x6a000000u
+#define JAIL_RT_PREF 1000u
 
 static const struct {
 	const char *name;
@@ -142,7 +152,7 @@ jail_mask4(int len, uint32_t *m)
 
 /* What the programs hold for this jail. */
 static int
-jail_fill_cfg(const struct jail_params *ps, struct jail_sock_cfg *c)
+jail_fill_cfg(const struct jail_params *ps, int jid, struct jail_sock_cfg *c)
 {
 	struct jail_addr a[JAIL_SOCK_MAX_ADDRS];
 	size_t n;
@@ -152,6 +162,7 @@ jail_fill_cfg(const struct jail_params *ps, struct jail_sock_cfg *c)
 	c->flags = JAIL_SOCK_F_READY;
 	if (jail_pbool(ps, "allow.raw_sockets", false))
 		c->flags |= JAIL_SOCK_F_ALLOW_RAW;
+	c->mark = JAIL_RT_BASE + (unsigned)jid;
 	if (jail_psys(ps, "ip4", 1) == 2)
 		c->flags |= JAIL_SOCK_F_INHERIT4;
 	if (jail_psys(ps, "ip6", 1) == 2)
@@ -184,6 +195,70 @@ jail_fill_cfg(const struct jail_params *ps, struct jail_sock_cfg *c)
 	return 0;
 }
 
+/* --- the raw sockets' routes ---------------------------------------------- */
+
+/*
+ * The jail's rule and table for each family it has addresses of, made
+ * anew (with allow.raw_sockets; raw false: removed only).  0, or the
+ * first error, said in err.
+ */
+static int
+jail_raw_routes(const struct jail_rec *r, bool raw, bool quiet, char *err,
+    size_t errlen)
+{
+	static const int fams[2] = { AF_INET, AF_INET6 };
+	static const char *const sel[2] = { "ip4.saddrsel", "ip6.saddrsel" };
+	unsigned id = JAIL_RT_BASE + (unsigned)r->jid;
+	struct jail_addr a[JAIL_SOCK_MAX_ADDRS];
+	struct jail_nl *nl = NULL;
+	int error = 0;
+	size_t n;
+
+	if ((error = jail_nl_open(-1, &nl)) != 0) {
+		snprintf(err, errlen, "allow.raw_sockets: %s", strerror(error));
+		return error;
+	}
+	for (int f = 0; f < 2; f++) {
+		int e = 0;
+
+		if (!raw ||
+		    jail_fam_addrs(&r->params, f, a, JAIL_SOCK_MAX_ADDRS, &n) !=
+			0 ||
+		    n == 0) {
+			while (jail_nl_rule(nl, fams[f], id, id, JAIL_RT_PREF,
+				   false) == 0)
+				;
+			(void)jail_nl_rt_flush(nl, fams[f], id);
+			continue;
+		}
+		/* made again over what is there: one left by a jail(8) that
+		 * was killed, or the jail's own (a refresh) */
+		e = jail_nl_rt_copy(nl, fams[f], id, a, n,
+		    jail_pbool(&r->params, sel[f], true));
+		if (e == 0 || e == E2BIG) {
+			int e2 = jail_nl_rule(nl, fams[f], id, id, JAIL_RT_PREF,
+			    true);
+
+			e = e2 != 0 && e2 != EEXIST ? e2 : e;
+		}
+		if (e == E2BIG && !quiet) {
+			jail_warnx(r->name,
+			    "allow.raw_sockets: the host's main %s table is "
+			    "too large to copy whole; the jail's raw sockets "
+			    "reach what its first routes reach",
+			    f == 0 ? "IPv4" : "IPv6");
+		} else if (e != 0 && e != E2BIG) {
+			snprintf(err, errlen,
+			    "allow.raw_sockets: the %s routes with the jail's "
+			    "source: %s",
+			    f == 0 ? "IPv4" : "IPv6", strerror(e));
+			error = e;
+		}
+	}
+	jail_nl_close(nl);
+	return error;
+}
+
 /* --- the state file ---------------------------------------------------- */
 
 static void
@@ -200,7 +275,7 @@ jail_ipstate_write(const struct jail_rec *r, const struct jail_ipstate *st)
 	int error = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", JAIL_RUNDIR, r->name);
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+	if (mkdir(path, 0711) != 0 && errno != EEXIST)
 		return errno;
 	jail_ipstate_path(r, path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.new", path);
@@ -628,7 +703,7 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 
 	if (!jail_ipalias(&r->params))
 		return 0;
-	if (jail_fill_cfg(&r->params, &c) != 0) {
+	if (jail_fill_cfg(&r->params, r->jid, &c) != 0) {
 		snprintf(err, errlen, "ip4.addr: invalid");
 		return EINVAL;
 	}
@@ -675,8 +750,14 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", st.cgroup, strerror(error));
 	else if ((error = jail_mkdirs(st.pins, 0700)) != 0)
 		snprintf(err, errlen, "%s: %s", st.pins, strerror(error));
-	else if ((error = jail_attach(&st, fds, &c, err, errlen)) == 0)
-		error = jail_add_aliases(r, &st, err, errlen);
+	else if ((error = jail_attach(&st, fds, &c, err, errlen)) == 0 &&
+	    (error = jail_add_aliases(r, &st, err, errlen)) == 0 &&
+	    (c.flags & JAIL_SOCK_F_ALLOW_RAW) &&
+	    jail_raw_routes(r, true, false, err, errlen) != 0) {
+		/* only a raw socket bound to the jail's address sends */
+		jail_warnx(r->name, "%s", err);
+		err[0] = '\0';
+	}
 	jail_close_fds(fds, JAIL_NPROGS + 1);
 	jail_ipstate_free(&st);
 	if (error != 0)
@@ -719,20 +800,43 @@ jail_ipalias_enter(const struct jail_rec *r)
 	return error;
 }
 
+/*
+ * The routes of the raw sockets of an IP-alias jail with
+ * allow.raw_sockets made again from the main table (the supervisor, when
+ * the host's routes change); quietly, 0 or the error.
+ */
+int
+jail_ipalias_routes(const struct jail_rec *r)
+{
+	char err[256];
+
+	if (!jail_ipalias(&r->params) ||
+	    !jail_pbool(&r->params, "allow.raw_sockets", false))
+		return 0;
+	return jail_raw_routes(r, true, true, err, sizeof(err));
+}
+
 int
 jail_ipalias_update(const struct jail_rec *r)
 {
 	struct jail_ipstate st;
 	struct jail_sock_cfg c;
+	char err[256];
 	uint64_t id;
 	int fd, error;
 
 	if (!jail_ipalias(&r->params))
 		return 0;
-	if ((error = jail_fill_cfg(&r->params, &c)) != 0)
+	if ((error = jail_fill_cfg(&r->params, r->jid, &c)) != 0)
 		return error;
 	if (jail_ipstate_read(r, &st) != 0)
 		return ENOLINK;
+	/* the routes first: raw sockets may be made once the map says so;
+	 * without them, only a raw socket bound to the jail's address
+	 * sends (said, not refused) */
+	if (jail_raw_routes(r, (c.flags & JAIL_SOCK_F_ALLOW_RAW) != 0, false,
+		err, sizeof(err)) != 0)
+		jail_warnx(r->name, "%s", err);
 	if ((error = jail_cgroup_id(st.cgroup, &id)) == 0) {
 		if ((fd = bpf_obj_get(st.map)) < 0)
 			error = errno;
@@ -810,7 +914,11 @@ jail_ipalias_destroy(const struct jail_rec *r)
 	if (jail_ipstate_read(r, &st) != 0)
 		return;
 	if (st.cgroup[0] != '\0') {
+		char err[256];
+
 		jail_kill_cgroup(st.cgroup);
+		/* the raw sockets' rule and routes, if it had them */
+		(void)jail_raw_routes(r, false, true, err, sizeof(err));
 		/* the jail's directory and, if empty, r-<run> and ngjail */
 		jail_rmdirs(st.cgroup, 2);
 	}

@@ -1529,7 +1529,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 {
 	char path[PATH_MAX], name[IFNAMSIZ];
 	struct jail_nl *nl = NULL, *hnl = NULL;
-	int ownfd = -1, home = homefd, error = 0, e, idx;
+	int ownfd = -1, home = homefd, sys = -1, error = 0, e, idx;
 	size_t nmove = 0;
 
 	for (size_t i = 0; i < r->nifaces; i++)
@@ -1554,7 +1554,10 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 				    "another network namespace; "
 				    "they return to this one");
 		}
-		if (nmove > 0 && (error = jail_nl_open(netfd, &nl)) != 0)
+		/* the links' directory with it: what was lent is known by
+		 * what the jail cannot forge (jail_sys_id) */
+		if (nmove > 0 &&
+		    (error = jail_nl_open_sys(netfd, &nl, &sys)) != 0)
 			nl = NULL;
 	}
 	for (size_t i = 0; i < r->nifaces && nl != NULL; i++) {
@@ -1571,9 +1574,20 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 		    jail_nl_index(nl, f->name, &idx) == 0 &&
 		    jail_ng_vnet(f->name, "") == 0)
 			continue;
-		/* by its name; failing that (renamed inside), by its index */
-		if (jail_nl_index(nl, f->name, &idx) != 0)
+		/*
+		 * The device lent, known by what the jail cannot forge
+		 * (jail_sys_id), whatever its name and index are now: not
+		 * one the jail made under its name or at its index.  Not
+		 * there (destroyed), it is gone as below.  A record of an
+		 * older jail(8) has no identity: by its name, failing that
+		 * (renamed inside) by its index.
+		 */
+		if (f->sysid != 0) {
+			if (jail_sys_find(sys, f->sysid, &idx) != 0)
+				continue; /* gone: as ENODEV below */
+		} else if (jail_nl_index(nl, f->name, &idx) != 0) {
 			idx = f->inner_index;
+		}
 		/* its name at home, or a free one when that was taken (a
 		 * name taken between the look and the move: a new look) */
 		for (int tries = 0; tries < 3; tries++)
@@ -1599,6 +1613,8 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 	}
 	jail_nl_close(nl);
 	jail_nl_close(hnl);
+	if (sys >= 0)
+		close(sys);
 	if (r->own_net && !(flags & JT_NOUNBIND))
 		jail_unbind_netns(r->name, netfd);
 	jail_ipalias_destroy(r); /* its cgroup, pins and aliases */
@@ -1687,11 +1703,17 @@ struct jail_super {
 	ino_t sockino;
 	struct rlimit nofile; /* as we got it: the jails' */
 	int spawner;          /* our end of the spawner's socket, or -1 */
+	int routes;           /* told of route changes (jail_nl_watch_routes) */
+	uint64_t routes_due;  /* when to follow them (ms), 0: nothing to do */
 };
 
 /* epoll data: the descriptor, and what it is */
-enum { JSE_LISTEN, JSE_SIGNAL, JSE_CLIENT, JSE_READY };
-#define JSE(fd, kind) (((uint64_t)(unsigned)(fd) << 2) | (kind))
+enum { JSE_LISTEN, JSE_SIGNAL, JSE_CLIENT, JSE_READY, JSE_ROUTES };
+#define JSE(fd, kind) (((uint64_t)(unsigned)(fd) << 3) | (kind))
+#define JSE_FD(u) ((int)((u) >> 3))
+#define JSE_KIND(u) ((int)((u)&7))
+/* route changes come in bursts: followed once they pause this long */
+#define JAIL_ROUTES_WAIT_MS 250
 
 static int
 jail_super_watch(struct jail_super *s, int fd, int kind)
@@ -2612,6 +2634,44 @@ jail_super_finish(struct jail_super *s)
  * No jail left and no jail(8) connected (but `keep' of them: the one
  * asking) nor connecting: go.
  */
+/*
+ * The host's main table changed: the raw sockets' routes of each living
+ * IP-alias jail at home here made again (jail_ipalias_routes).  Under the
+ * lock, which we never wait for: false when it was taken (again soon).
+ */
+static bool
+jail_super_routes(struct jail_super *s)
+{
+	struct jail_rec r;
+	size_t any = 0;
+	int lock;
+
+	/* its own stack, or another's than ours: not these routes */
+#define JAIL_ON_OUR_STACK(j)                                                   \
+	(!(j)->dead && (j)->readyfd < 0 && !(j)->own_net && (j)->homefd < 0)
+	for (size_t i = 0; i < s->n; i++)
+		any += JAIL_ON_OUR_STACK(s->v[i]);
+	if (any == 0)
+		return true;
+	if (jail_trylock(&lock) != 0)
+		return false;
+	for (size_t i = 0; i < s->n; i++) {
+		struct jail_sj *j = s->v[i];
+
+		if (!JAIL_ON_OUR_STACK(j))
+			continue;
+		if (jail_rec_read(j->name, &r) != 0)
+			continue;
+		if (r.jid == j->jid && r.init_pid == j->pid &&
+		    r.init_start == j->start)
+			(void)jail_ipalias_routes(&r);
+		jail_rec_free(&r);
+	}
+	jail_unlock(lock);
+	return true;
+#undef JAIL_ON_OUR_STACK
+}
+
 static bool
 jail_super_may_go(struct jail_super *s, size_t keep)
 {
@@ -2701,9 +2761,9 @@ jail_ns_super(int lfd)
 	struct signalfd_siginfo si;
 	struct rlimit rl;
 	struct stat st;
-	bool later = false;
+	bool later = false, routes_only;
 	sigset_t set;
-	int nev;
+	int nev, wait;
 
 	prctl(PR_SET_NAME, "jail super");
 	if (chdir("/") != 0)
@@ -2743,22 +2803,54 @@ jail_ns_super(int lfd)
 	    jail_super_watch(&s, s.sigfd, JSE_SIGNAL) != 0)
 		return 1;
 	jail_super_spawner(&s);
+	/*
+	 * The routes of the IP-alias jails' raw sockets follow the main
+	 * table (jail_ipalias.c): without this socket they are the table
+	 * as it was when each jail was made or modified.
+	 */
+	if (jail_nl_watch_routes(&s.routes) == 0 &&
+	    jail_super_watch(&s, s.routes, JSE_ROUTES) != 0) {
+		close(s.routes);
+		s.routes = -1;
+	}
 	for (;;) {
 		/* no jail: go, once nothing waits to be read */
-		nev = epoll_wait(s.efd, evs, 64,
-		    s.n == 0 && s.nclients == 0 ? 0 :
-			later                   ? JAIL_SUPER_RETRY_MS :
-						  -1);
+		wait = s.n == 0 && s.nclients == 0 ? 0 :
+		    later                          ? JAIL_SUPER_RETRY_MS :
+						     -1;
+		if (s.routes_due != 0 && wait != 0) {
+			uint64_t now = jail_now_ms();
+			int until = now >= s.routes_due ?
+			    0 :
+			    (int)(s.routes_due - now);
+
+			wait = wait < 0 || until < wait ? until : wait;
+		}
+		nev = epoll_wait(s.efd, evs, 64, wait);
 		if (nev < 0 && errno != EINTR)
 			return 1;
-		if (nev == 0 && jail_super_may_go(&s, 0)) {
+		/* route changes (a jail's own teardown makes some) keep no
+		 * supervisor that has nothing else left to do */
+		routes_only = nev > 0;
+		for (int e = 0; e < nev && routes_only; e++)
+			routes_only = JSE_KIND(evs[e].data.u64) == JSE_ROUTES;
+		if ((nev == 0 || routes_only) && s.n == 0 && s.nclients == 0 &&
+		    jail_super_may_go(&s, 0)) {
 			free(s.v); /* no jail left in it */
 			return 0;
 		}
 		for (int e = 0; e < nev; e++) {
-			int fd = (int)(evs[e].data.u64 >> 2), c;
+			int fd = JSE_FD(evs[e].data.u64), c;
 
-			switch (evs[e].data.u64 & 3) {
+			switch (JSE_KIND(evs[e].data.u64)) {
+			case JSE_ROUTES:
+				/* at most one refresh each JAIL_ROUTES_WAIT_MS,
+				 * however many changes come */
+				if (jail_nl_routes_moved(fd) &&
+				    s.routes_due == 0)
+					s.routes_due = jail_now_ms() +
+					    JAIL_ROUTES_WAIT_MS;
+				break;
 			case JSE_LISTEN:
 				c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 				if (c >= 0 &&
@@ -2795,6 +2887,10 @@ jail_ns_super(int lfd)
 			}
 		}
 		later = jail_super_finish(&s);
+		if (s.routes_due != 0 && jail_now_ms() >= s.routes_due)
+			s.routes_due = jail_super_routes(&s) ?
+			    0 :
+			    jail_now_ms() + JAIL_SUPER_RETRY_MS;
 	}
 }
 
@@ -2910,7 +3006,7 @@ jail_super_conn(bool start, int *fdp)
 		jail_super_cs = *fdp = fd;
 		return 0;
 	}
-	if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+	if (mkdir(JAIL_RUNDIR, 0755) != 0 && errno != EEXIST)
 		return errno;
 	if ((lock = open(JAIL_SUPER_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) <
 	    0)

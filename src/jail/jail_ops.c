@@ -36,6 +36,11 @@ jail_op_lookup(const char *key, struct jail_rec *r)
 	/* A record only root may read is a jail all the same. */
 	if ((error = jail_rec_read(key, r)) != 0)
 		return error == EACCES ? EPERM : ENOENT;
+	/* anyone may see it (its public record), only root act on it */
+	if (geteuid() != 0) {
+		jail_rec_free(r);
+		return EPERM;
+	}
 	if (jail_rec_alive(r))
 		return 0;
 	/* dead, or its supervisor is: finish it off so the name is free */
@@ -72,6 +77,34 @@ jail_print_diag(const struct jail_target *t, struct jail_diag *d)
 	jail_diag_free(d);
 }
 
+/*
+ * A mount.fstab in the jail's own tree is the jail's to edit, and
+ * jail(8) reads it as the host's root at every start (FreeBSD's does
+ * the same): jailed root could have the next start mount the host's /
+ * into its tree.  Said, as FreeBSD's behaviour is kept: it is mounted.
+ */
+static void
+jail_warn_fstab(const struct jail_target *t)
+{
+	const struct jail_param *p = jail_params_find(&t->ps, "mount.fstab");
+	const char *path = jail_pstr(&t->ps, "path");
+	char root[PATH_MAX], file[PATH_MAX];
+	size_t n;
+
+	if (p == NULL || path == NULL || realpath(path, root) == NULL ||
+	    strcmp(root, "/") == 0)
+		return; /* the host's own tree: the jail has it all anyway */
+	n = strlen(root);
+	for (size_t i = 0; i < p->vals.n; i++)
+		if (realpath(p->vals.v[i], file) != NULL &&
+		    strncmp(file, root, n) == 0 && file[n] == '/')
+			jail_warnx(JN(t),
+			    "mount.fstab %s is inside the jail's path, for "
+			    "jailed root to edit: what it says is mounted "
+			    "with the host's privileges at every start",
+			    p->vals.v[i]);
+}
+
 /* Parameters are valid and known; the ones Linux ignores are named. */
 static int
 jail_check_params(const struct jail_target *t)
@@ -98,6 +131,8 @@ jail_check_params(const struct jail_target *t)
 		    "allow.mount: the jail's root keeps "
 		    "CAP_SYS_ADMIN, which Linux does not confine "
 		    "to the jail");
+	if (error == 0)
+		jail_warn_fstab(t);
 	return error;
 }
 
@@ -335,7 +370,7 @@ jail_name_lock(const char *name)
 	for (;;) {
 		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0 &&
 		    errno == ENOENT) {
-			if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+			if (mkdir(JAIL_RUNDIR, 0755) != 0 && errno != EEXIST)
 				return -1;
 			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		}
@@ -485,24 +520,37 @@ jail_open_netns(const struct jail_rec *r, int *fdp)
 struct jail_net {
 	int fd;             /* /run/netns/<name>, or -1 */
 	struct jail_nl *nl; /* a socket inside, or NULL */
+	int sys;            /* its links' directory (jail_sys_open), or -1 */
 	uint64_t found;     /* record's ifaces[i] whose index inside we saw */
 };
 
 #define JAIL_NET_INIT                                                          \
 	{                                                                      \
-		.fd = -1, .nl = NULL, .found = 0                               \
+		.fd = -1, .nl = NULL, .sys = -1, .found = 0                    \
 	}
 
+/* sys: the links' directory too (jail_sys_open), opened with the
+ * socket when that is new (one visit to the namespace). */
 static int
-jail_net_get(const struct jail_rec *r, struct jail_net *n)
+jail_net_get_sys(const struct jail_rec *r, struct jail_net *n, bool sys)
 {
 	int error;
 
 	if (n->fd < 0 && (error = jail_open_netns(r, &n->fd)) != 0)
 		return error;
-	if (n->nl == NULL && (error = jail_nl_open(n->fd, &n->nl)) != 0)
+	if (n->nl == NULL &&
+	    (error = jail_nl_open_sys(n->fd, &n->nl,
+		 sys && n->sys < 0 ? &n->sys : NULL)) != 0)
+		return error;
+	if (sys && n->sys < 0 && (error = jail_sys_open(n->fd, &n->sys)) != 0)
 		return error;
 	return 0;
+}
+
+static int
+jail_net_get(const struct jail_rec *r, struct jail_net *n)
+{
+	return jail_net_get_sys(r, n, false);
 }
 
 static void
@@ -510,6 +558,9 @@ jail_net_close(struct jail_net *n)
 {
 	jail_nl_close(n->nl);
 	n->nl = NULL;
+	if (n->sys >= 0)
+		close(n->sys);
+	n->sys = -1;
 	if (n->fd >= 0)
 		close(n->fd);
 	n->fd = -1;
@@ -569,7 +620,7 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 
 	if (p == NULL || p->vals.n == 0)
 		return 0;
-	if ((error = jail_net_get(r, net)) != 0 ||
+	if ((error = jail_net_get_sys(r, net, true)) != 0 ||
 	    (error = jail_nl_open(-1, &nl)) != 0) {
 		jail_warnx(JN(t), "vnet.interface: %s", strerror(error));
 		goto out;
@@ -604,12 +655,20 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 		if (error == 0) {
 			bool seen = jail_nl_index(inl, ifn, &inner) == 0;
 			size_t had = r->nifaces;
+			unsigned long long id = 0;
 
 			if (!seen)
 				inner = idx;
-			if ((error = jail_rec_still(r)) == 0 &&
+			/*
+			 * What removal sends home is this device, known by
+			 * what the jail cannot give another (jail_sys_id):
+			 * not whatever has its name or index then.
+			 */
+			if ((error = jail_sys_id(net->sys, inner, &id)) == 0 &&
+			    (error = jail_rec_still(r)) == 0 &&
 			    jail_rec_add_iface(r, ifn, inner) == 0) {
 				r->ifaces[r->nifaces - 1].ng = ng;
+				r->ifaces[r->nifaces - 1].sysid = id;
 				if (seen && r->nifaces <= 64)
 					net->found |= 1ULL << (r->nifaces - 1);
 			}

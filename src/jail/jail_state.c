@@ -4,7 +4,11 @@
  * its init and supervisor processes, where its interfaces came from and
  * its parameters; /run/jail/JID links to NAME.  /run/jail/.lock
  * (flock) serialises every change; /run/jail/.lastjid is the last jid
- * handed out.
+ * handed out.  /run/jail/NAME/public is what anyone may read, as any
+ * user may list FreeBSD's jails (jail_get(2) asks no privilege): the
+ * state without the interfaces and the pseudo-parameters (exec.*
+ * commands may hold what only root should read), which jls does not
+ * show; NAME/ itself is searched, not listed.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,6 +52,10 @@ jail_rundir_ours(int lockfd)
 		    (unsigned)lk.st_uid);
 		return EPERM;
 	}
+	/* an older jail(8)'s (0700): searched and listed by anyone now,
+	 * for jls run by any user (the records anyone may read) */
+	if ((st.st_mode & 0777) == 0700)
+		(void)chmod(JAIL_RUNDIR, 0755);
 	return 0;
 }
 
@@ -60,7 +68,7 @@ jail_lock(int *fdp)
 	if ((fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		 0600)) < 0 &&
 	    errno == ENOENT) {
-		if (mkdir(JAIL_RUNDIR, 0700) != 0 && errno != EEXIST)
+		if (mkdir(JAIL_RUNDIR, 0755) != 0 && errno != EEXIST)
 			return errno;
 		fd = open(LOCKFILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 		    0600);
@@ -176,21 +184,28 @@ jail_unescape(char *s)
 	*d = '\0';
 }
 
-/* The record as the state file holds it. */
-void
-jail_rec_dump(FILE *fp, const struct jail_rec *r)
+/* The record as the state file holds it; public: as anyone may read it,
+ * its kernel parameters only. */
+static void
+jail_rec_dump_as(FILE *fp, const struct jail_rec *r, bool public)
 {
 	fprintf(fp, "jid %d\n", r->jid);
 	fprintf(fp, "init %d %llu\n", (int)r->init_pid, r->init_start);
 	fprintf(fp, "super %d %llu\n", (int)r->super_pid, r->super_start);
 	fprintf(fp, "home %llu %llu\n", r->home_dev, r->home_ino);
 	fprintf(fp, "ownnet %d\n", r->own_net ? 1 : 0);
-	for (size_t i = 0; i < r->nifaces; i++)
-		fprintf(fp, "iface %s %d%s\n", r->ifaces[i].name,
-		    r->ifaces[i].inner_index, r->ifaces[i].ng ? " ng" : "");
+	for (size_t i = 0; i < r->nifaces && !public; i++)
+		fprintf(fp, "iface %s %d%s sysid=%llu\n", r->ifaces[i].name,
+		    r->ifaces[i].inner_index, r->ifaces[i].ng ? " ng" : "",
+		    r->ifaces[i].sysid);
 	for (size_t i = 0; i < r->params.n; i++) {
 		const struct jail_param *p = &r->params.v[i];
+		const struct jail_pdesc *pd;
+		bool neg;
 
+		if (public &&
+		    ((pd = jail_pdesc(p->name, &neg)) == NULL || !pd->kernel))
+			continue;
 		fputs("param ", fp);
 		jail_put_escaped(fp, p->name);
 		for (size_t k = 0; k < p->vals.n; k++) {
@@ -201,35 +216,62 @@ jail_rec_dump(FILE *fp, const struct jail_rec *r)
 	}
 }
 
-int
-jail_rec_write(const struct jail_rec *r)
+void
+jail_rec_dump(FILE *fp, const struct jail_rec *r)
 {
-	char dir[PATH_MAX - 64], tmp[PATH_MAX], path[PATH_MAX], link[64];
-	FILE *fp;
-	int error = 0;
+	jail_rec_dump_as(fp, r, false);
+}
 
-	snprintf(dir, sizeof(dir), "%s/%s", JAIL_RUNDIR, r->name);
-	snprintf(tmp, sizeof(tmp), "%s/state.new", dir);
-	snprintf(path, sizeof(path), "%s/state", dir);
-	/* the directory made by the first write only (no mkdir a rewrite) */
-	if ((fp = fopen(tmp, "we")) == NULL && errno == ENOENT) {
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+/* dir/file, written whole to dir/file.new first; mode: its mode. */
+static int
+jail_rec_put(const char *dir, const char *file, mode_t mode,
+    const struct jail_rec *r, bool public)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	FILE *fp = NULL;
+	int fd, error = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/%s.new", dir, file);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	/* the directory made by the first write only (no mkdir a rewrite);
+	 * searched by anyone, for the public record, listed by root */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)) <
+		0 &&
+	    errno == ENOENT) {
+		if (mkdir(dir, 0711) != 0 && errno != EEXIST)
 			return errno;
-		fp = fopen(tmp, "we");
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	}
-	if (fp == NULL)
-		return errno;
-	jail_rec_dump(fp, r);
+	/* whatever the umask: the public one is for everyone to read */
+	if (fd < 0 || fchmod(fd, mode) != 0 || (fp = fdopen(fd, "w")) == NULL) {
+		error = errno;
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return error;
+	}
+	jail_rec_dump_as(fp, r, public);
 	if (fflush(fp) != 0 || ferror(fp))
 		error = errno != 0 ? errno : EIO;
 	if (fclose(fp) != 0 && error == 0)
 		error = errno;
 	if (error == 0 && rename(tmp, path) != 0)
 		error = errno;
-	if (error != 0) {
+	if (error != 0)
 		unlink(tmp);
+	return error;
+}
+
+int
+jail_rec_write(const struct jail_rec *r)
+{
+	char dir[PATH_MAX - 64], link[64];
+	int error;
+
+	snprintf(dir, sizeof(dir), "%s/%s", JAIL_RUNDIR, r->name);
+	if ((error = jail_rec_put(dir, "state", 0600, r, false)) != 0 ||
+	    (error = jail_rec_put(dir, "public", 0644, r, true)) != 0)
 		return error;
-	}
 	snprintf(link, sizeof(link), "%s/%d", JAIL_RUNDIR, r->jid);
 	if (strcmp(r->name, link + strlen(JAIL_RUNDIR) + 1) != 0 &&
 	    symlink(r->name, link) != 0 && errno != EEXIST)
@@ -264,13 +306,23 @@ jail_parse_line(struct jail_rec *r, char *line)
 	} else if (strcmp(line, "ownnet") == 0) {
 		r->own_net = atoi(sp) != 0;
 	} else if (strcmp(line, "iface") == 0) {
-		char name[64], how[8];
+		char name[64], how[32];
+		int at = 0, n;
 
-		if (sscanf(sp, "%63s %d", name, &idx) == 2 &&
-		    (error = jail_rec_add_iface(r, name, idx)) == 0 &&
-		    sscanf(sp, "%*s %*d %7s", how) == 1 &&
-		    strcmp(how, "ng") == 0)
-			r->ifaces[r->nifaces - 1].ng = true;
+		/* NAME INDEX [ng] [sysid=N] (an older jail(8): no sysid) */
+		if (sscanf(sp, "%63s %d%n", name, &idx, &at) == 2 &&
+		    (error = jail_rec_add_iface(r, name, idx)) == 0) {
+			struct jail_iface *f = &r->ifaces[r->nifaces - 1];
+
+			while (sscanf(sp + at, "%31s%n", how, &n) == 1) {
+				at += n;
+				if (strcmp(how, "ng") == 0)
+					f->ng = true;
+				else
+					(void)sscanf(how, "sysid=%llu",
+					    &f->sysid);
+			}
+		}
 	} else if (strcmp(line, "param") == 0) {
 		field = sp;
 		next = strchr(field, '\t');
@@ -313,8 +365,15 @@ jail_rec_read(const char *key, struct jail_rec *r)
 	} else {
 		snprintf(name, sizeof(name), "%s", key);
 	}
-	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/state");
-	if ((fp = fopen(path, "re")) == NULL)
+	len = (ssize_t)strlen(path);
+	snprintf(path + len, sizeof(path) - (size_t)len, "/state");
+	/* not root: what anyone may read (an older jail(8)'s: none) */
+	if ((fp = fopen(path, "re")) == NULL && errno == EACCES) {
+		snprintf(path + len, sizeof(path) - (size_t)len, "/public");
+		if ((fp = fopen(path, "re")) == NULL && errno == ENOENT)
+			errno = EACCES;
+	}
+	if (fp == NULL)
 		return errno;
 	error = jail_rec_load(fp, name, r);
 	fclose(fp);
@@ -363,6 +422,7 @@ jail_rec_add_iface(struct jail_rec *r, const char *name, int idx)
 	r->ifaces = ni;
 	snprintf(ni[r->nifaces].name, sizeof(ni[r->nifaces].name), "%s", name);
 	ni[r->nifaces].ng = false;
+	ni[r->nifaces].sysid = 0;
 	ni[r->nifaces++].inner_index = idx;
 	return 0;
 }
@@ -378,6 +438,10 @@ jail_rec_remove(const struct jail_rec *r)
 	snprintf(path, sizeof(path), "%s/%s/state", JAIL_RUNDIR, r->name);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s/state.new", JAIL_RUNDIR, r->name);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s/public", JAIL_RUNDIR, r->name);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s/public.new", JAIL_RUNDIR, r->name);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", JAIL_RUNDIR, r->name);
 	if (rmdir(path) != 0 && errno != ENOENT)

@@ -3,7 +3,8 @@
 # ip6.addr share the host's stack, and python3 probes inside show
 # FreeBSD's behaviour: bind to another address is EADDRNOTAVAIL, the
 # wildcard and 127.0.0.1 are the jail's address, connections and UDP go
-# out from it, raw sockets only with allow.raw_sockets, a family without
+# out from it, raw sockets only with allow.raw_sockets (and ping HOST
+# then goes out from it too: the jail's routes), a family without
 # addresses is EPROTONOSUPPORT; a listener in the jail is reachable on
 # its address and not on the host's; jailed root cannot leave its cgroup
 # or touch the programs; aliases come and go with the jail, also when it
@@ -36,6 +37,9 @@ in_ns peer ip link set lo up
 in_ns peer ip addr add 198.51.100.99/24 dev p0
 in_ns peer ip addr add 2001:db8::99/64 dev p0 nodad
 in_ns peer ip link set p0 up
+# a host behind the peer, as a gateway: for ping HOST from the jails
+in_ns peer ip addr add 203.0.113.9/24 dev p0
+ip route add 203.0.113.0/24 via 198.51.100.99
 
 # bg FILE command...: start a listener, wait until it says where it listens
 bg() {
@@ -139,8 +143,49 @@ expect "allow.raw_sockets: still no packet socket on the host's interfaces" \
     "errno EAFNOSUPPORT" "$(jexec j2 $probe socket packet)"
 expect "allow.raw_sockets: a raw socket on the jail's address pings the peer" \
     "ok 198.51.100.99" "$(jexec j2 $probe ping 198.51.100.51 198.51.100.99)"
-expect "... one left unbound has the host's source: dropped" "errno EPERM" \
-    "$(jexec j2 $probe ping - 198.51.100.99)"
+expect "... one left unbound too: the jail's routes give it the jail's source" \
+    "ok 198.51.100.99" "$(jexec j2 $probe ping - 198.51.100.99)"
+# ping HOST as on FreeBSD (before: sendto EPERM, the host's address as
+# source, dropped), over the link and through a gateway; iputils' ping
+# takes an ICMP datagram socket here (ping_group_range), a raw one below
+expect_rc "allow.raw_sockets: ping HOST" 0 quiet jexec j2 ping -c 1 -W 2 198.51.100.99
+# what the peer sees: pings until its capture has one (it may start late)
+in_ns peer timeout 10 tcpdump -c 1 -n -l -i p0 'icmp[icmptype] == icmp-echo' \
+    >"$tmp/dump" 2>/dev/null &
+dump=$!
+for _ in $(seq 40); do
+	kill -0 "$dump" 2>/dev/null || break
+	jexec j2 ping -c 1 -W 1 198.51.100.99 >/dev/null 2>&1
+	sleep 0.2
+done
+wait "$dump"
+expect "... the peer saw the jail's address as its source" \
+    "198.51.100.51 > 198.51.100.99" "$(grep -o '198[0-9.]* > 198[0-9.]*' "$tmp/dump" | tr -d :)"
+expect_rc "... and a host behind a gateway" 0 quiet jexec j2 ping -c 1 -W 2 203.0.113.9
+# The jail's routes follow the main table (the supervisor watches it):
+# a route the host adds later is the jail's a moment later, one it
+# removes goes
+jtable() { ip route show table 1778384898 | grep -c "^$1 " || true; }
+in_ns peer ip addr add 198.18.0.9/24 dev p0
+ip route add 198.18.0.0/24 via 198.51.100.99
+for _ in $(seq 100); do [ "$(jtable 198.18.0.0/24)" = 1 ] && break; sleep 0.02; done
+expect "a route the host added since is the jail's" 1 "$(jtable 198.18.0.0/24)"
+expect_rc "... ping HOST through it" 0 quiet jexec j2 ping -c 1 -W 2 198.18.0.9
+ip route del 198.18.0.0/24
+for _ in $(seq 100); do [ "$(jtable 198.18.0.0/24)" = 0 ] && break; sleep 0.02; done
+expect "... removed by the host, gone from the jail's" 0 "$(jtable 198.18.0.0/24)"
+expect "... the rest kept" "1 1" "$(jtable 203.0.113.0/24) $(jtable 198.51.100.0/24)"
+sysctl -qw net.ipv4.ping_group_range="1 0"
+expect_rc "... with a raw socket too (no ping sockets for root)" 0 quiet \
+    jexec j2 ping -c 1 -W 2 198.51.100.99
+sysctl -qw net.ipv4.ping_group_range="0 0"
+expect "the jail's rule: its raw and ICMP sockets' mark to its table" \
+    "1000:	from all fwmark 0x6a000002 lookup 1778384898" "$(ip rule | grep 0x6a)"
+expect_rc "jail -m allow.noraw_sockets" 0 jail -q -m name=j2 allow.noraw_sockets
+expect "... rule and routes gone" "0 0" \
+    "$(ip rule | grep -c 0x6a) $(ip route show table 1778384898 2>/dev/null | wc -l)"
+expect_rc "jail -m allow.raw_sockets" 0 jail -q -m name=j2 allow.raw_sockets
+expect_rc "... ping HOST again" 0 quiet jexec j2 ping -c 1 -W 2 198.51.100.99
 expect "a raw socket bound to the host's address: dropped" "errno EPERM" \
     "$(jexec j2 $probe ping 198.51.100.1 198.51.100.99)"
 expect "j2 may not bind j1's address" "errno EADDRNOTAVAIL" \
@@ -165,6 +210,10 @@ bg "$tmp/udp6" in_ns peer $probe udprecv 2001:db8::99 7006 5
 jexec j1 $probe udpsend 2001:db8::99 7006 >/dev/null
 expect "IPv6: UDP from an unbound socket" "ok 2001:db8::50" "$(result "$tmp/udp6")"
 wait
+expect_rc "IPv6: jail -m allow.raw_sockets" 0 jail -q -m name=j1 allow.raw_sockets
+expect_rc "IPv6: ping HOST" 0 quiet jexec j1 ping -6 -c 1 -W 2 2001:db8::99
+expect_rc "... and IPv4 from the same jail" 0 quiet jexec j1 ping -4 -c 1 -W 2 198.51.100.99
+expect_rc "jail -m allow.noraw_sockets" 0 jail -q -m name=j1 allow.noraw_sockets
 
 # --- jailed root stays in --------------------------------------------------
 cg=$(sed -n 's/^cgroup //p' /run/jail/j1/ipalias)
@@ -284,7 +333,7 @@ t0=$(date +%s%N)
 bad=0
 for i in $(seq "$cycles"); do
 	jail -q -c name=c persist path=/ ip4.addr="h0|198.51.100.59/24" \
-	    ip6.addr="h0|2001:db8::59/64" || bad=$((bad + 1))
+	    ip6.addr="h0|2001:db8::59/64" allow.raw_sockets || bad=$((bad + 1))
 	jail -q -r c || bad=$((bad + 1))
 done
 t1=$(date +%s%N)
@@ -295,6 +344,8 @@ expect "... no cgroup left" "" "$(ls /sys/fs/cgroup/ngjail/$run 2>/dev/null)"
 expect "... no pin but the programs'" "" "$(ls /sys/fs/bpf/ngjail | grep -v '^p-')"
 expect "... one set of programs" "1" "$(ls /sys/fs/bpf/ngjail | grep -c '^p-')"
 expect "... no record" "" "$(ls /run/jail)"
+expect "... no rule nor route for raw sockets" "0 0 0" \
+    "$(ip rule | grep -c 0x6a) $(ip -6 rule | grep -c 0x6a) $(ip route show table all | grep -c 'table 17783')"
 jailds_gone
 expect "... no process" "$p0" "$(procs)"
 

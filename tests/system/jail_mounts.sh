@@ -58,4 +58,23 @@ done
 expect_rc "the ext4 the host unmounted is gone (no template holds it)" 1 \
     test -e "/proc/fs/ext4/${dev#/dev/}"
 expect_rc "r1 and r2 are removed" 0 jail -q -r r1 r2
+
+# A mount.fstab inside the jail's path is the jail's to edit, read as
+# the host's root at the next start: said, and mounted all the same (as
+# FreeBSD's jail does); one outside the path, or with the host's / as
+# path, is not worth a word.
+mkdir -p "$tmp/root/etc" "$tmp/root/mnt"
+printf 'tmpfs %s tmpfs rw,size=64k 0 0\n' "$tmp/root/mnt" >"$tmp/root/etc/fstab.f1"
+cp "$tmp/root/etc/fstab.f1" "$tmp/fstab.f2"
+check "a mount.fstab inside the path: said" 0 "" \
+    "jail: mount.fstab $tmp/root/etc/../etc/fstab.f1 is inside the jail's path, for jailed root to edit: what it says is mounted with the host's privileges at every start" \
+    jail -q -c name=f1 persist path="$tmp/root" mount.fstab="$tmp/root/etc/../etc/fstab.f1"
+init=$(awk '$1 == "init" { print $2 }' /run/jail/f1/state)
+expect "... and mounted (the jail's /mnt a tmpfs)" 1 \
+    "$(grep -c ' /mnt .* - tmpfs ' "/proc/$init/mountinfo")"
+check "one outside the path: nothing said" 0 "" "" \
+    jail -q -c name=f2 persist path="$tmp/root" mount.fstab="$tmp/fstab.f2"
+check "the path the host's /: nothing said" 0 "" "" \
+    jail -q -c name=f3 persist path=/ mount.fstab="$tmp/root/etc/fstab.f1"
+expect_rc "f1, f2 and f3 are removed" 0 jail -q -r f1 f2 f3
 finish

@@ -8,8 +8,8 @@
 # (three namespace descriptors and six setns a jail, of about 130 calls
 # a jail in all: issue 22); and ip4.addr's interface, when it is one
 # just moved in, is not looked up again.  What the steps did must not change: the
-# state file records the interface with its index inside and ngd's
-# mark, the address is there and the link up, the jails reach each other
+# state file records the interface with its index inside, ngd's mark
+# and its identity (jail_ifforge.sh), the address is there and the link up, the jails reach each other
 # over the bridge, jail -r brings both interfaces home.
 source "$(dirname "$0")/../lib.sh"
 trap 'jail -q -f "$tmp/j.conf" -r "*" 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
@@ -39,8 +39,9 @@ expect "three link requests a jail" 6 \
     "$(grep -cE 'sendto\(.*nlmsg_type=(RTM_GETLINK|0x12)\b' "$tmp/st")"
 for i in 0 1; do
 	idx=$(ip netns exec n$i cat /sys/class/net/ngeth$i/ifindex)
-	expect "n$i: its state file records ngeth$i, index inside, ngd's" \
-	    "iface ngeth$i $idx ng" "$(grep '^iface ' /run/jail/n$i/state)"
+	sysid=$(ip netns exec n$i stat -L -c %i /sys/class/net/ngeth$i)
+	expect "n$i: its state file records ngeth$i, index inside, ngd's, its sysfs node" \
+	    "iface ngeth$i $idx ng sysid=$sysid" "$(grep '^iface ' /run/jail/n$i/state)"
 	expect "n$i: the address set, the link up" "ngeth$i UP 198.51.100.$((i + 1))/24" \
 	    "$(ip -n n$i -4 -br addr show dev ngeth$i | awk '{ sub(/@.*/, "", $1); print $1, $2, $3 }')"
 done

@@ -63,7 +63,7 @@ round() { # label, jail options...
 	echo "# $label: $n jails made in $ms ms"
 	expect "$label: jls shows $n" "$n" "$(jls -N | tail -n +2 | wc -l)"
 	expect "$label: ngd placed each eiface" "$n" \
-	    "$(cat /run/jail/j*/state | grep -c '^iface ngeth[0-9]* [0-9]* ng$')"
+	    "$(cat /run/jail/j*/state | grep -c '^iface ngeth[0-9]* [0-9]* ng sysid=[1-9][0-9]*$')"
 	expect "$label: j7's address is on its eiface" "$(addr 7)/16" \
 	    "$(ip -n j7 -o -4 addr show ngeth7 | awk '{ print $4 }')"
 	expect_rc "$label: j0 reaches j$((n - 1)) over the bridge" 0 \
