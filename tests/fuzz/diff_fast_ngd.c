@@ -18,7 +18,8 @@
  * which folds the kernel's) moved as the reference's did.  The
  * eifaces outlive each graph: the next graph's edits find what the last
  * one's teardown (rmhook, shutdown) left in the maps.
- * Needs root: it runs in network and mount namespaces of its own.
+ * Needs root: it runs in network and mount namespaces of its own (its
+ * /tmp a tmpfs there, ngd's run directory), which go with it.
  * usage: diff_fast_ngd OBJECT [SEED [GRAPHS [FRAMES]]]
  *   OBJECT  build/bpf/diff_fast.bpf.o; SEED 0: from the clock.
  * Prints one line per divergence class (its first few cases in full)
@@ -198,7 +199,7 @@ static struct ngd_loop loop;
 static struct ngd_netdev nd;
 static struct ngd_fast *fast;
 static struct ng_netdev_ops b_ops; /* ngd's, xmit recorded */
-static struct ng_graph *gb;
+static struct ng_graph *gb, *ga; /* ngd's, the reference */
 static struct fz_client cb;
 static struct ng_node *sockb;
 static struct ng_mesg *last_msg_b;
@@ -284,6 +285,8 @@ b_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 static void
 sleep_hooks(void)
 {
+	if (ga != NULL) /* the reference's timers with ngd's */
+		(void)ng_timers_run(ga);
 	(void)ng_timers_run(gb);
 	for (struct ngd_sleep_hook *h = loop.before_sleep; h != NULL;
 	     h = h->next)
@@ -614,6 +617,24 @@ vlan_eifaces(unsigned k)
 	}
 }
 
+/*
+ * A bridge's config whose decisions do not hang on when in a second a
+ * frame comes: the clock is the real one here, each side reads it at
+ * its own moment, and ngd's node takes its hosts' ages from the map's
+ * nanoseconds.  A move is always a move (minStableAge 0) or always a
+ * loop (an hour), a loop's mute and a host's staleness outlast the run
+ * (diff_fast.c, on a clock of its own, tries the edges of time).
+ */
+static void
+bridge_conf(struct ng_bridge_config *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->debugLevel = 1;
+	conf->loopTimeout = 3600;
+	conf->maxStaleness = 3600;
+	conf->minStableAge = rnd(2) == 0 ? 0 : 3600;
+}
+
 static void
 graph_make(void)
 {
@@ -630,7 +651,7 @@ graph_make(void)
 		G.n = 3;
 	G.nomatch = G.trunk = -1;
 	eifaces_make(G.n);
-	FUZZ_ASSERT((G.g = graph_a()) != NULL);
+	FUZZ_ASSERT((ga = G.g = graph_a()) != NULL);
 	FUZZ_ASSERT((G.sock = fz_socket(G.g, &G.c)) != NULL);
 	describe("%s:", shape_name[G.shape]);
 	switch (G.shape) {
@@ -722,6 +743,14 @@ graph_make(void)
 		    0);
 		describe(" maxhosts=%u", max);
 	}
+	if (G.br != NULL) {
+		struct ng_bridge_config conf;
+
+		bridge_conf(&conf);
+		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
+				&conf, sizeof(conf)) == 0);
+		describe(" minStableAge=%u", conf.minStableAge);
+	}
 }
 
 /*
@@ -753,7 +782,7 @@ graph_free(void)
 	if (G.c.node != NULL)
 		ng_socket_detach(G.c.node, &G.c);
 	fz_graph_free(G.g);
-	G.g = NULL;
+	ga = G.g = NULL;
 }
 
 /* --- the program side ----------------------------------------------------- */
@@ -1418,7 +1447,6 @@ frame_one(void)
 static void
 tick(void)
 {
-	(void)ng_timers_run(G.g);
 	loop_pass();
 }
 
@@ -1427,22 +1455,26 @@ tick(void)
 static void
 bridge_msg(void)
 {
-	struct ng_bridge_config conf = { .debugLevel = 1,
-		.loopTimeout = 1 + rnd(60),
-		.maxStaleness = 2 + rnd(900),
-		.minStableAge = rnd(3) };
+	struct ng_bridge_config conf;
 	uint32_t max = 1 + rnd(6);
 
+	bridge_conf(&conf);
 	switch (rnd(3)) {
 	case 0:
+		if (getenv("DIFF_FAST_TRACE") != NULL)
+			printf("reset\n");
 		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_RESET, NULL,
 				0) == 0);
 		break;
 	case 1:
+		if (getenv("DIFF_FAST_TRACE") != NULL)
+			printf("setconfig\n");
 		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE, NGM_BRIDGE_SET_CONFIG,
 				&conf, sizeof(conf)) == 0);
 		break;
 	default:
+		if (getenv("DIFF_FAST_TRACE") != NULL)
+			printf("setmaxhosts %u\n", max);
 		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE,
 				NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)) ==
 		    0);
@@ -1488,15 +1520,18 @@ setup(void)
 	};
 	cpu_set_t cpu;
 	void *backend;
+	struct ifreq ifr;
+	int dp_ioc;
 
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0) {
 		fprintf(stderr, "diff_fast_ngd: unshare: %s (root?)\n",
 		    strerror(errno));
 		exit(2);
 	}
-	snprintf(rundir, sizeof(rundir), "/tmp/diff_fast_ngd.XXXXXX");
+	/* ngd's run directory a tmpfs on /tmp that only we see: nothing
+	 * of ours outlives us, however we end */
+	snprintf(rundir, sizeof(rundir), "/tmp");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mkdtemp(rundir) == NULL ||
 	    mount("tmpfs", rundir, "tmpfs", 0, "mode=0700") != 0) {
 		fprintf(stderr, "diff_fast_ngd: mounts: %s\n",
 		    strerror(errno));
@@ -1527,8 +1562,16 @@ setup(void)
 	eifaces_make(NREAL); /* the programs loaded with the first */
 	tapidx = ngd_fast_tap_index(fast);
 	FUZZ_ASSERT(ngd_fast_obj(fast) != NULL && tapidx > 0);
+	/* the TAP is written as the program's redirect would (no MTU on
+	 * that path: a full frame with two tags and the port's) */
 	FUZZ_ASSERT(setns(dpns, CLONE_NEWNET) == 0);
 	pkt_fd = socket(AF_PACKET, SOCK_RAW, 0);
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_mtu = 9000;
+	FUZZ_ASSERT((dp_ioc = socket(AF_INET, SOCK_DGRAM, 0)) >= 0 &&
+	    if_indextoname((unsigned)tapidx, ifr.ifr_name) != NULL &&
+	    ioctl(dp_ioc, SIOCSIFMTU, &ifr) == 0);
+	close(dp_ioc);
 	FUZZ_ASSERT(setns(ownns, CLONE_NEWNET) == 0);
 	FUZZ_ASSERT(pkt_fd >= 0);
 	/* one CPU: the bridges' flow cache is per CPU */
@@ -1661,7 +1704,5 @@ main(int argc, char **argv)
 	bpf_object__close(obj);
 	ng_graph_free(gb);
 	ngd_fast_free(fast);
-	(void)umount2(rundir, MNT_DETACH);
-	(void)rmdir(rundir);
 	return diverged != 0;
 }
