@@ -977,7 +977,38 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 	ngd_br_put(p->br, p->br->hosts_fd, &k, &v, BPF_ANY);
 }
 
-/* The node's ports' settings written (O(ports)). */
+/*
+ * The hosts the map has on bridge b's port in slot deleted (O(map), read
+ * in batches): a port the node muted for a loop forgets its hosts, those
+ * the program learned there since the last import too, which the node
+ * never had to forget; left to the next import, the program sent their
+ * frames to the muted port alone where the node floods them.
+ */
+static void
+ngd_br_forget_slot(struct ngd_fast_br *br, const struct ngd_br *b,
+    uint32_t slot)
+{
+	struct ng_fast_bpf_mac *keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	struct ng_fast_bpf_host *vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	struct ngd_br_iter it = { .first = true };
+
+	while (keys != NULL && vals != NULL && !it.over) {
+		__u32 count, n = 0;
+
+		if (ngd_br_next(br->hosts_fd, &it, keys, vals, &count) != 0)
+			break;
+		for (__u32 i = 0; i < count; i++)
+			if (keys[i].bridge == b->id && vals[i].slot == slot)
+				keys[n++] = keys[i];
+		for (__u32 i = 0; i < n; i++)
+			ngd_br_del(br, br->hosts_fd, &keys[i]);
+	}
+	free(keys);
+	free(vals);
+}
+
+/* The node's ports' settings written (O(ports)); a port it muted loses
+ * its hosts in the map at once, as in the node. */
 static void
 ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
     struct ng_node *node)
@@ -992,8 +1023,14 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 		if (b->m[i].wire)
 			bp.flags |= NG_FAST_BPF_BR_WIRE;
 		if (bp.flags != b->m[i].flags) {
+			bool muted = h != NULL &&
+			    (bp.flags & NG_FAST_BPF_BR_MUTED) &&
+			    !(b->m[i].flags & NG_FAST_BPF_BR_MUTED);
+
 			b->m[i].flags = bp.flags;
 			ngd_br_put(br, br->brslots_fd, &slot, &bp, BPF_ANY);
+			if (muted)
+				ngd_br_forget_slot(br, b, slot);
 		}
 	}
 }
