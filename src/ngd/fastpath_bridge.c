@@ -180,7 +180,7 @@ struct ngd_fast_br {
 	int ncpu;
 	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
 	uint64_t *percpu64;                 /* the same, ng_fast_brfull's */
-	uint64_t pulled_ns;                 /* when the last import began */
+	uint64_t pulled_ns; /* when the last import began (fine clock) */
 	uint64_t pulling;                   /* when this one did, or 0 */
 	uint32_t nhosts;                    /* what it read */
 	bool dirty;                         /* an import is due */
@@ -1393,8 +1393,13 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 	if (!over)
 		goto out;
 	p->on = false;
+	/* on learned_ns's clock, the fine one: the coarse one lags it by
+	 * up to a tick, and a host the program learned in that tick before
+	 * the import began, which the node then had, passed for one
+	 * learned since (re-imported, not deleted, when the node had
+	 * forgotten it: a reset's hosts came back) */
+	br->pulled_ns = br->pulling;
 	br->pulling = 0;
-	br->pulled_ns = p->now;
 	br->nhosts = p->nhosts;
 	/* what the nodes took of it, and what they have room for */
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
