@@ -180,7 +180,7 @@ struct ngd_fast_br {
 	int ncpu;
 	struct ng_fast_bpf_brstats *percpu; /* ncpu values, scratch */
 	uint64_t *percpu64;                 /* the same, ng_fast_brfull's */
-	uint64_t pulled_ns; /* when the last import began (fine clock) */
+	uint64_t pulled_ns;                 /* when the last import began */
 	uint64_t pulling;                   /* when this one did, or 0 */
 	uint32_t nhosts;                    /* what it read */
 	bool dirty;                         /* an import is due */

@@ -199,7 +199,7 @@ static struct ngd_loop loop;
 static struct ngd_netdev nd;
 static struct ngd_fast *fast;
 static struct ng_netdev_ops b_ops; /* ngd's, xmit recorded */
-static struct ng_graph *gb, *ga; /* ngd's, the reference */
+static struct ng_graph *gb, *ga;   /* ngd's, the reference */
 static struct fz_client cb;
 static struct ng_node *sockb;
 static struct ng_mesg *last_msg_b;
@@ -857,8 +857,9 @@ slow_b(const uint8_t *f, uint32_t len, uint16_t id)
 	}
 	loop_pass();
 	if (h != NULL && h->stats.xmit_frames == before) {
-		fprintf(stderr, "diff_fast_ngd: ngd did not read the frame for "
-				"%s from its TAP\n",
+		fprintf(stderr,
+		    "diff_fast_ngd: ngd did not read the frame for "
+		    "%s from its TAP\n",
 		    e->name);
 		exit(2);
 	}
@@ -1533,8 +1534,7 @@ setup(void)
 	snprintf(rundir, sizeof(rundir), "/tmp");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
 	    mount("tmpfs", rundir, "tmpfs", 0, "mode=0700") != 0) {
-		fprintf(stderr, "diff_fast_ngd: mounts: %s\n",
-		    strerror(errno));
+		fprintf(stderr, "diff_fast_ngd: mounts: %s\n", strerror(errno));
 		exit(2);
 	}
 	sysctl_set("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
