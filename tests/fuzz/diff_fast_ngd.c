@@ -1611,12 +1611,6 @@ prog_load(const char *path)
 	uint32_t zero = 0;
 	int fd;
 
-	obj = bpf_object__open_file(path, NULL);
-	if (obj == NULL) {
-		fprintf(stderr, "diff_fast_ngd: open %s: %s\n", path,
-		    strerror(errno));
-		exit(2);
-	}
 	bpf_object__for_each_map(m, obj)
 	{
 		const struct bpf_map *theirs;
@@ -1670,6 +1664,12 @@ main(int argc, char **argv)
 		seed = (uint64_t)time(NULL) * 2654435761u;
 	rng = seed;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* opened before /tmp is ours alone */
+	if ((obj = bpf_object__open_file(argv[1], NULL)) == NULL) {
+		fprintf(stderr, "diff_fast_ngd: open %s: %s\n", argv[1],
+		    strerror(errno));
+		return 2;
+	}
 	setup();
 	prog_load(argv[1]);
 	for (graphs = 0; graphs < ngraphs; graphs++) {
