@@ -11,7 +11,8 @@
  *                 a bridge's floods go in slices (NG_FAST_BPF_FLOOD_SLICE);
  *                 any other goes to ngd, tagged with the port's id.
  *   ng_fast_tap   ingress of the data plane's TAP: a frame ngd wrote,
- *                 tagged with the port it leaves by; it is handed to
+ *                 tagged with the port it leaves by (or, too short for
+ *                 the tag, with a header of its own); it is handed to
  *                 that port's interface.
  *   ng_fast_slowq egress of the TAP: a frame for ngd, on to its queue if
  *                 its port has not more than its share there.
@@ -1102,6 +1103,33 @@ ng_fast_port(struct __sk_buff *skb)
 	return bpf_redirect(*tap, 0); /* the TAP's egress: ngd reads it */
 }
 
+/*
+ * A frame ngd wrote with the short header (ng_fast_bpf.h): the 2 or 3
+ * bytes after the header's 4 moved up over it, the last 4 cut, and out
+ * of the port's graph-side end (bpf_redirect: its peer's receive sets
+ * the frame's type anew).
+ */
+static __always_inline int
+ng_fast_tap_short(struct __sk_buff *skb)
+{
+	__u32 len = skb->len, id, *ifindex;
+	__u8 b[5];
+
+	if (skb->protocol != bpf_htons(NG_FAST_BPF_SHORT) || len < 18 ||
+	    len > NG_FAST_BPF_SHORT_MAX + 4 ||
+	    bpf_skb_load_bytes(skb, 14, b, 4) != 0 ||
+	    (len == 19 && bpf_skb_load_bytes(skb, 18, b + 4, 1) != 0))
+		return TC_ACT_SHOT;
+	id = (__u32)b[0] << 8 | b[1];
+	ifindex = bpf_map_lookup_elem(&ng_fast_ids, &id);
+	if (ifindex == NULL || *ifindex == 0 ||
+	    bpf_skb_store_bytes(skb, 12, b + 2, 2, 0) != 0 ||
+	    (len == 19 && bpf_skb_store_bytes(skb, 14, b + 4, 1, 0) != 0) ||
+	    bpf_skb_change_tail(skb, len - 4, 0) != 0)
+		return TC_ACT_SHOT;
+	return bpf_redirect(*ifindex, 0);
+}
+
 SEC("tc")
 int
 ng_fast_tap(struct __sk_buff *skb)
@@ -1109,7 +1137,7 @@ ng_fast_tap(struct __sk_buff *skb)
 	__u32 id, *ifindex;
 
 	if (!skb->vlan_present)
-		return TC_ACT_SHOT;
+		return ng_fast_tap_short(skb);
 	id = skb->vlan_tci;
 	if (bpf_skb_vlan_pop(skb) != 0)
 		return TC_ACT_SHOT;

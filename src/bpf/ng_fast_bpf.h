@@ -15,6 +15,21 @@
 #define NG_FAST_BPF_MAX_PORTS 32767 /* ids 1..this fit the tag */
 #define NG_FAST_BPF_TPID 0x8100
 
+/*
+ * A frame ngd writes for a port that is too short for the tag (14 or 15
+ * bytes: the TAP's receive drops an 802.1Q frame with fewer than 6
+ * bytes after its MACs and type, skb_vlan_untag, and bpf_skb_adjust_room
+ * takes IP frames only) has a header of this type after its MACs
+ * instead, the port's id in its next 2 bytes; ng_fast_tap takes it out
+ * (the frame's bytes after it moved up, its tail cut) and sends the
+ * frame out of the port's graph-side end, whose peer, the interface,
+ * receives it as from a wire (its type read again, as
+ * bpf_redirect_peer would not).  Type 0x88b5: IEEE 802's local
+ * experimental Ethertype 1.
+ */
+#define NG_FAST_BPF_SHORT 0x88b5
+#define NG_FAST_BPF_SHORT_MAX 15 /* the longest frame that takes it */
+
 /* ng_fast_ports value: how a graph-side end's frames go */
 enum {
 	NG_FAST_BPF_SLOW = 0,   /* to ngd, through the TAP */

@@ -124,12 +124,14 @@ struct ng_switch_methods {
 	void (*walk)(struct ng_node *node, ng_switch_host_fn *fn, void *arg);
 	/* The hook host addr is on, or NULL. */
 	struct ng_hook *(*lookup)(struct ng_node *node, const uint8_t addr[6]);
-	/* The mirror heard addr on hook, learned age seconds ago, last
-	 * heard staleness seconds ago: a new host is learned (ENOMEM: the
-	 * table is full; EPERM: the port learns none), a known one there
-	 * is refreshed; one known on another hook stays (EEXIST). */
+	/* The mirror heard addr on hook, learned age_ms milliseconds ago,
+	 * last heard staleness seconds ago: a new host is learned (ENOMEM:
+	 * the table is full; EPERM: the port learns none) with the age a
+	 * host the node learned then would have now (its ticks since), a
+	 * known one there is refreshed; one known on another hook stays
+	 * (EEXIST). */
 	int (*heard)(struct ng_node *node, struct ng_hook *hook,
-	    const uint8_t addr[6], uint32_t age, uint32_t staleness);
+	    const uint8_t addr[6], uint64_t age_ms, uint32_t staleness);
 	/* Add what the mirror forwarded through hook to its counters. */
 	void (*count)(struct ng_hook *hook, const struct ng_switch_counts *c);
 	/* Whether a frame from addr arriving on hook would move addr there

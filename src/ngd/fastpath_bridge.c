@@ -1236,17 +1236,20 @@ ngd_br_push_some(struct ngd_fast_br *br, size_t nhosts)
  * One host of the map against the node: imported if the program learned
  * it since the last import began; deleted if the node has forgotten it,
  * if its port left, if its bridge no longer switches in the kernel.
+ * now: the import's time (the coarse clock's, its pass's beginning);
+ * fine: the fine clock's, just read (learned_ns against it for the age).
  * Returns whether the node has it elsewhere (the map is to be rewritten).
  */
 static bool
 ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
-    const struct ng_fast_bpf_host *v, uint64_t now)
+    const struct ng_fast_bpf_host *v, uint64_t now, uint64_t fine)
 {
 	const struct ngd_br_slot *s = ngd_br_slot(br, v->ifindex);
 	struct ngd_br *b = ngd_br_find(br, k->bridge);
 	struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
 	struct ng_hook *hook = NULL, *has;
-	uint32_t age, stale;
+	uint64_t age_ms;
+	uint32_t stale;
 	int error;
 
 	if (b != NULL && br->pulling != 0 && v->learned_ns > br->pulling)
@@ -1263,13 +1266,19 @@ ngd_br_pull_host(struct ngd_fast_br *br, const struct ng_fast_bpf_mac *k,
 		ngd_br_del(br, br->hosts_fd, k); /* forgotten */
 		return false;
 	}
+	/* Staleness in whole seconds, rounded down: seen_ns is itself up to
+	 * 0.2 s before the host's last frame (refreshed each 0.1 s, and not
+	 * by frames the CPUs' caches forward).  The age to the millisecond
+	 * (learned_ns is the fine clock's), for the node to count its
+	 * ticks since. */
 	stale = now > v->seen_ns ?
 	    (uint32_t)((now - v->seen_ns) / 1000000000u) :
 	    0;
-	age = v->learned_ns != 0 && now > v->learned_ns ?
-	    (uint32_t)((now - v->learned_ns) / 1000000000u) :
-	    stale;
-	error = node->type->switching->heard(node, hook, k->addr, age, stale);
+	age_ms = v->learned_ns != 0 ?
+	    (fine > v->learned_ns ? (fine - v->learned_ns) / 1000000u : 0) :
+	    (uint64_t)stale * 1000u;
+	error = node->type->switching->heard(node, hook, k->addr, age_ms,
+	    stale);
 	if (error == EEXIST)
 		return true;
 	if (error != 0)
@@ -1376,6 +1385,7 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 		__u32 count;
 		int error = ngd_br_next(br->hosts_fd, &p->it, keys, vals,
 		    &count);
+		uint64_t fine = ngd_br_fine_ns(); /* (one read a batch) */
 
 		if (error != 0) {
 			ngd_log(LOG_DEBUG, "fast path: hosts map: %s",
@@ -1385,7 +1395,7 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 		}
 		for (__u32 i = 0; i < count; i++)
 			p->redo |= ngd_br_pull_host(br, &keys[i], &vals[i],
-			    p->now);
+			    p->now, fine);
 		ngd_br_del_flush(br);
 		p->nhosts += count;
 		over = p->it.over;
@@ -2113,7 +2123,7 @@ ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
 	memcpy(k.addr, addr, 6);
 	if (addr[0] & 1 || bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0)
 		return;
-	if (ngd_br_pull_host(br, &k, &v, ngd_br_now_ns())) {
+	if (ngd_br_pull_host(br, &k, &v, ngd_br_now_ns(), ngd_br_fine_ns())) {
 		/* the node has it on another port: that host written (the
 		 * rest of what the node changed is the tick's) */
 		struct ngd_br_push p = { .br = br,

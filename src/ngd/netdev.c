@@ -301,7 +301,8 @@ ngd_txq_write(struct ngd_txq_ent *e)
 /* Entry e for pkt (borrowed) into fd or dev's TAP. */
 static int
 ngd_txq_set(struct ngd_txq_ent *e, struct ng_netdev *dev, int fd,
-    const struct ng_pkt *pkt, const struct virtio_net_hdr *vh, int tag)
+    const struct ng_pkt *pkt, const struct virtio_net_hdr *vh, uint16_t type,
+    int tag)
 {
 	e->dev = dev;
 	e->fd = fd;
@@ -311,7 +312,7 @@ ngd_txq_set(struct ngd_txq_ent *e, struct ng_netdev *dev, int fd,
 	if (e->tagged) {
 		if (pkt->len < 12)
 			return EINVAL;
-		e->tag[0] = htons(ETH_P_8021Q);
+		e->tag[0] = htons(type);
 		e->tag[1] = htons((uint16_t)tag);
 		if (e->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 			e->vh.csum_start += 4;
@@ -509,7 +510,8 @@ ngd_netdev_flush_tx(struct ngd_netdev *nd)
  */
 static int
 ngd_txq_send(struct ngd_netdev *nd, struct ng_netdev *dev, int fd,
-    const struct ng_pkt *pkt, const struct virtio_net_hdr *vh, int tag)
+    const struct ng_pkt *pkt, const struct virtio_net_hdr *vh, uint16_t type,
+    int tag)
 {
 	struct ngd_txq_ent now, *e = &now;
 	int error;
@@ -520,7 +522,7 @@ ngd_txq_send(struct ngd_netdev *nd, struct ng_netdev *dev, int fd,
 			ngd_netdev_flush_tx(nd);
 		e = &nd->txq[nd->ntxq];
 	}
-	if ((error = ngd_txq_set(e, dev, fd, pkt, vh, tag)) != 0)
+	if ((error = ngd_txq_set(e, dev, fd, pkt, vh, type, tag)) != 0)
 		return error;
 	if (e == &now)
 		return ngd_txq_write(e);
@@ -532,9 +534,9 @@ ngd_txq_send(struct ngd_netdev *nd, struct ng_netdev *dev, int fd,
 
 int
 ngd_tap_send(struct ngd_netdev *nd, int fd, const struct ng_pkt *pkt,
-    const struct virtio_net_hdr *vh, int tag)
+    const struct virtio_net_hdr *vh, uint16_t type, int tag)
 {
-	return ngd_txq_send(nd, NULL, fd, pkt, vh, tag);
+	return ngd_txq_send(nd, NULL, fd, pkt, vh, type, tag);
 }
 
 void
@@ -1044,7 +1046,7 @@ ngd_netdev_destroy(void *be, struct ng_netdev *dev)
 static int
 ngd_netdev_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 {
-	return ngd_txq_send(be, dev, -1, pkt, &pkt->vh, -1);
+	return ngd_txq_send(be, dev, -1, pkt, &pkt->vh, 0, -1);
 }
 
 static int

@@ -184,7 +184,7 @@ struct ngd_netdev {
 		int fd;
 		struct ng_pkt *pkt; /* a reference of ours */
 		struct virtio_net_hdr vh;
-		uint16_t tag[2]; /* after the MACs, if tagged */
+		uint16_t tag[2]; /* after the MACs, if tagged: type, id */
 		bool tagged;
 	} txq[NGD_RX_BATCH];
 	unsigned ntxq;
@@ -362,14 +362,15 @@ int ngd_tap_read(struct ng_graph *g, int fd, struct ng_pkt **pktp);
 size_t ngd_tap_dropped(const uint8_t **framep);
 /*
  * Frame pkt into the vnet-header TAP fd, with vh as its header and, if
- * tag >= 0, an 802.1Q tag of that id after its MACs (the fast path's
- * TAP).  Between ngd_netdev_batch_begin and _end it is queued (pkt is
+ * tag >= 0, 4 bytes after its MACs: type and tag, in network order (the
+ * fast path's TAP: an 802.1Q tag of the port's id, or the header of a
+ * frame too short for one, ng_fast_bpf.h).  Between ngd_netdev_batch_begin and _end it is queued (pkt is
  * referenced, not consumed) and goes with the batch's other writes in
  * one system call; otherwise it is written at once.  0 or an errno
  * (ENETDOWN for EIO).
  */
 int ngd_tap_send(struct ngd_netdev *nd, int fd, const struct ng_pkt *pkt,
-    const struct virtio_net_hdr *vh, int tag);
+    const struct virtio_net_hdr *vh, uint16_t type, int tag);
 void ngd_netdev_batch_begin(struct ngd_netdev *nd);
 void ngd_netdev_batch_end(struct ngd_netdev *nd);     /* the queued writes */
 void ngd_netdev_batch_prepare(struct ngd_netdev *nd); /* io_uring now */

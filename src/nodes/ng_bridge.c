@@ -986,15 +986,38 @@ ng_bridge_sw_lookup(struct ng_node *node, const uint8_t addr[6])
 	return h->link->hook;
 }
 
+/*
+ * The age a host learned ago_ms milliseconds before now has: the ticks
+ * of ng_bridge_timeout since then (those it has applied; one still due
+ * is applied to every host alike).  A host the node learns is 0 until
+ * the next tick, which may come at once: whole seconds since, rounded
+ * down, made a host the mirror learned up to a second younger than one
+ * the node learned at the same moment, and a real move near
+ * minStableAge a loop.
+ */
+static uint32_t
+ng_bridge_ticks_since(const struct ng_bridge_priv *priv, uint64_t now,
+    uint64_t ago_ms)
+{
+	uint64_t then = now > ago_ms ? now - ago_ms : 0, n;
+
+	if (priv->last_tick <= then)
+		return 0;
+	n = (priv->last_tick - then + NG_BRIDGE_TICK_MS - 1) /
+	    NG_BRIDGE_TICK_MS;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
 /* As ng_bridge_put learns, less the loop check (a host heard on another
  * port is the node's to judge: the mirror sends it such frames). */
 static int
 ng_bridge_sw_heard(struct ng_node *node, struct ng_hook *hook,
-    const uint8_t addr[6], uint32_t age, uint32_t staleness)
+    const uint8_t addr[6], uint64_t age_ms, uint32_t staleness)
 {
 	struct ng_bridge_priv *priv = node->priv;
 	struct ng_bridge_link *link = hook->priv;
 	struct ng_bridge_hent *h;
+	uint32_t age;
 	unsigned b;
 
 	if (priv == NULL || link == NULL || hook->node != node)
@@ -1012,6 +1035,7 @@ ng_bridge_sw_heard(struct ng_node *node, struct ng_hook *hook,
 		return ENOMEM;
 	memcpy(h->addr, addr, ETHER_ADDR_LEN);
 	h->link = link;
+	age = ng_bridge_ticks_since(priv, ng_now_ms(node->graph), age_ms);
 	h->age = age > 0xffff ? 0xffff : (uint16_t)age;
 	h->staleness = staleness;
 	b = ng_bridge_hash(priv->hash_key, addr, priv->nbuckets);

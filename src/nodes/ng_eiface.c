@@ -19,6 +19,8 @@
 #include "ng_core.h"
 #include "ng_parse.h"
 
+#define ETHER_HDR_LEN 14
+
 struct ng_eiface_priv {
 	struct ng_ifdev ifd; /* the TAP device and its names */
 	struct ng_hook *ether;
@@ -85,6 +87,30 @@ ng_eiface_disconnect(struct ng_hook *hook)
 	return 0;
 }
 
+/*
+ * Whether frame p has an 802.1Q or 802.1ad type and fewer than min
+ * bytes (Linux takes both for VLAN tags).  Short frames, by device model
+ * and direction (tests/system/fastpath_short.sh):
+ *   - from the hook, a frame shorter than an Ethernet header, or than
+ *     the tag its type says it has (18 bytes), is refused (EINVAL,
+ *     counted in the hook's recvDrops), where FreeBSD's ether_input
+ *     drops it and counts an input error: neither device could take it
+ *     (a TAP refuses under 14 bytes; the kernel drops the tag's runts
+ *     on receipt, uncounted).  An 18- or 19-byte tagged frame reaches
+ *     the interface on the fast path (its tag out of band), as on
+ *     FreeBSD; a TAP's receive drops it (skb_vlan_untag wants 20).
+ *   - from the interface, a tagged frame under 20 bytes goes nowhere:
+ *     on the fast path the graph-side end's receive drops it before any
+ *     program sees it (skb_vlan_untag), so ngd drops it from a TAP too.
+ */
+static bool
+ng_eiface_vlan_runt(const struct ng_pkt *p, uint32_t min)
+{
+	return p->len < min && p->len >= ETHER_HDR_LEN &&
+	    ((p->data[12] == 0x81 && p->data[13] == 0x00) ||
+		(p->data[12] == 0x88 && p->data[13] == 0xa8));
+}
+
 /* A frame from the hook: the interface receives it. */
 static int
 ng_eiface_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
@@ -92,6 +118,10 @@ ng_eiface_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	struct ng_eiface_priv *priv = hook->node->priv;
 	int error;
 
+	if ((*pkt)->len < ETHER_HDR_LEN || ng_eiface_vlan_runt(*pkt, 18)) {
+		ng_pkt_free(pkt);
+		return EINVAL;
+	}
 	error = ng_ifdev_xmit(hook->node, &priv->ifd, *pkt);
 	ng_pkt_free(pkt);
 	return error;
@@ -103,7 +133,7 @@ ng_eiface_input(struct ng_node *node, struct ng_pkt **pkt)
 {
 	struct ng_eiface_priv *priv = node->priv;
 
-	if (priv->ether == NULL) {
+	if (priv->ether == NULL || ng_eiface_vlan_runt(*pkt, 20)) {
 		ng_pkt_free(pkt);
 		return;
 	}

@@ -6,7 +6,9 @@
  * out-of-band tag), which a test run alone does not (diff_fast.c).
  * fzd_port, the entry, takes a frame's outer 802.1Q or 802.1ad tag out
  * of band as the kernel does before tc ingress (skb_vlan_untag), which
- * a test run does not either, then tail-calls ng_fast_port.
+ * a test run does not either, then tail-calls ng_fast_port; fzd_tap
+ * does the same for ng_fast_tap, a frame ngd wrote into the data plane's
+ * TAP.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -31,7 +33,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2); /* ng_fast_port, ng_fast_tap */
 	__type(key, __u32);
 	__type(value, __u32);
 } fzd_progs SEC(".maps");
@@ -108,5 +110,29 @@ fzd_port(struct __sk_buff *skb)
 			return 99;
 	}
 	bpf_tail_call(skb, &fzd_progs, 0);
+	return 98;
+}
+
+/* A frame ngd wrote into the data plane's TAP, whose receive moves its
+ * outer tag out of band before tc, or drops it if it is too short
+ * (skb_vlan_untag wants 20 bytes): ng_fast_tap's. */
+SEC("tc")
+int
+fzd_tap(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	__u8 *eth = data;
+
+	if (data + 14 <= end &&
+	    ((eth[12] == 0x81 && eth[13] == 0x00) ||
+		(eth[12] == 0x88 && eth[13] == 0xa8))) {
+		if (skb->len < 20)
+			return 97; /* the kernel's drop */
+		if (bpf_skb_vlan_push(skb, bpf_htons(0x8100), 0) != 0 ||
+		    bpf_skb_vlan_pop(skb) != 0 || !skb->vlan_present)
+			return 99;
+	}
+	bpf_tail_call(skb, &fzd_progs, 1);
 	return 98;
 }

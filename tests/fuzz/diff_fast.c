@@ -61,6 +61,7 @@ static const char *const shape_name[] = { "bridge", "hub", "direct", "vlan",
 static uint64_t rng;
 
 /* what a campaign ran */
+static unsigned long tap_writes, tap_short; /* ngd's writes checked */
 static unsigned long frames, graphs, wide, slices, slow_frames, kernel_drops,
     untested, diverged;
 
@@ -116,16 +117,18 @@ inline_tag(uint8_t *dst, const uint8_t *f, uint32_t len, uint16_t proto_be,
 /* --- the node side ------------------------------------------------------ */
 
 /*
- * A frame tagged (802.1Q or 802.1ad) but too short for its tag: the data
- * plane carries none (skb_vlan_untag drops it before tc on a graph-side
- * end, ng_fast_tap's pop fails on one from ngd), so a frame that becomes
- * one (a trunk's frame whose inner tag was cut short, untagged) goes
- * nowhere either way.
+ * A frame of an 802.1Q or 802.1ad type of under min bytes.  Under 18, too
+ * short for its tag: no interface gets one (an eiface refuses it, and a
+ * trunk's frame that becomes one, its inner tag cut short, is the vlan
+ * node's, ng_fast_vl_lost), so a node's copy of one goes nowhere either
+ * way.  Under 20: what a graph-side end's receive drops before tc
+ * (skb_vlan_untag wants 6 bytes after the type), so no port's program
+ * ever sees one come in.
  */
 static bool
-vlan_runt(const uint8_t *f, uint32_t len)
+vlan_runt(const uint8_t *f, uint32_t len, uint32_t min)
 {
-	return len >= 14 && len < 18 &&
+	return len >= 14 && len < min &&
 	    ((f[12] == 0x81 && f[13] == 0) || (f[12] == 0x88 && f[13] == 0xa8));
 }
 
@@ -157,7 +160,7 @@ node_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	FUZZ_ASSERT(hook[0] == 'e' && atoi(hook + 1) < NPORTS);
 	if (node_out.n >= FZD_MAXREC || pkt->len < 12 || pkt->len > FZD_SNAP)
 		return 0;
-	if (vlan_runt(pkt->data, pkt->len) && !pkt->vlan_tagged) {
+	if (vlan_runt(pkt->data, pkt->len, 18) && !pkt->vlan_tagged) {
 		undeliverable++; /* as frame_one's: no interface gets it */
 		undelivered = true;
 		return 0;
@@ -481,9 +484,9 @@ graph_free(void)
 /* --- the program side ----------------------------------------------------- */
 
 static struct bpf_object *obj;
-static int shim, recs, nrec, ports, cfg, pstats, members, groups, brslots,
-    brkeys, hosts, brsstats, brroom, brfull, brgen, vlports, vlvids, vlstats,
-    vlfports;
+static int shim, tapshim, recs, nrec, ports, cfg, pstats, members, groups,
+    brslots, brkeys, hosts, brsstats, brroom, brfull, brgen, vlports, vlvids,
+    vlstats, vlfports, ids;
 static int ncpu;
 static uint32_t gen;
 
@@ -661,6 +664,7 @@ maps_write(void)
 			abort();
 		}
 		put(ports, &ifx[k], &p);
+		put(ids, &p.id, &ifx[k]); /* for ngd's writes (tap_check) */
 	}
 	if (G.hub != NULL)
 		put(groups, &G.hub->id, &G.n);
@@ -1162,6 +1166,69 @@ port_check(const struct pcounts *q0, int k, uint32_t len, bool slow,
 	}
 }
 
+/*
+ * A copy the node sent eiface o->port, after the program gave ngd the
+ * frame: as ngd writes it into the data plane's TAP (ngd_fast_xmit: the
+ * port's 802.1Q tag after the MACs, or the short header for a frame too
+ * short for it, ng_fast_bpf.h) and as ng_fast_tap hands it on, it
+ * reaches that port's interface, byte for byte.  (Under 14 bytes the
+ * eiface refuses it.)
+ */
+static void
+tap_check(const struct out *o, int k, const uint8_t *f, uint32_t flen)
+{
+	static uint8_t w[FZD_SNAP + 16], got[FZD_SNAP + 16];
+	static struct fzd_rec r;
+	uint16_t type = o->len <= NG_FAST_BPF_SHORT_MAX ?
+	    NG_FAST_BPF_SHORT :
+	    NG_FAST_BPF_TPID;
+	uint32_t id = (uint32_t)o->port + 1, zero = 0, n = 0, glen = 0;
+	const char *what = NULL;
+	char name[96];
+
+	if (o->len < 14 || o->len > FZD_SNAP)
+		return;
+	tap_writes++;
+	tap_short += o->len <= NG_FAST_BPF_SHORT_MAX;
+	memcpy(w, o->data, 12);
+	w[12] = (uint8_t)(type >> 8), w[13] = (uint8_t)type;
+	w[14] = (uint8_t)(id >> 8), w[15] = (uint8_t)id;
+	memcpy(w + 16, o->data + 12, o->len - 12);
+	put(nrec, &zero, &zero);
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = w,
+	    .data_size_in = o->len + 4, .repeat = 1);
+	if (bpf_prog_test_run_opts(tapshim, &t) != 0)
+		what = "test run failed";
+	else if (t.retval != TC_ACT_REDIRECT)
+		what = "not sent";
+	else if (bpf_map_lookup_elem(nrec, &zero, &n) != 0 || n != 1 ||
+	    bpf_map_lookup_elem(recs, &zero, &r) != 0)
+		what = "not one redirect";
+	else if ((r.kind != FZD_PEER && r.kind != FZD_REDIR) ||
+	    r.ifindex != ifx[o->port])
+		what = "to another device";
+	else {
+		glen = r.len < FZD_SNAP ? r.len : FZD_SNAP;
+		if (r.vlan_present)
+			glen = inline_tag(got, r.data, glen,
+			    (uint16_t)r.vlan_proto, (uint16_t)r.vlan_tci);
+		else
+			memcpy(got, r.data, glen);
+		if (glen != o->len || memcmp(got, o->data, glen) != 0)
+			what = "not as the node sent it";
+	}
+	if (what == NULL)
+		return;
+	snprintf(name, sizeof(name), "ngd's write of %s frame: %s",
+	    o->len <= NG_FAST_BPF_SHORT_MAX ? "a short" : "a", what);
+	if (diverge(name)) {
+		printf("DIVERGE %s (verdict %u)\n  graph %s, from e%d to e%d\n",
+		    name, t.retval, G.desc, k, o->port);
+		hexdump("in", f, flen);
+		hexdump("node's", o->data, o->len);
+	}
+}
+
 static void
 frame_one(void)
 {
@@ -1179,9 +1246,10 @@ frame_one(void)
 		node_counts(nc0);
 		prog_counts(pc0);
 	}
-	/* a tagged frame too short for its tag never gets past
-	 * skb_vlan_untag, before tc: neither the program nor ngd sees it */
-	if (vlan_runt(f, len)) {
+	/* a tagged frame under 20 bytes never gets past skb_vlan_untag,
+	 * before tc: neither the program nor ngd sees it (an eiface in the
+	 * TAP model drops it too, ng_eiface_input) */
+	if (vlan_runt(f, len, 20)) {
 		kernel_drops++;
 		return;
 	}
@@ -1226,6 +1294,8 @@ frame_one(void)
 		if (G.br != NULL)
 			bridge_sync();
 		port_check(q0, k, len, true, f);
+		for (unsigned i = 0; i < node_out.n; i++)
+			tap_check(&node_out.o[i], k, f, len);
 		return;
 	}
 	if (!undelivered) /* (the node counted a copy that went nowhere) */
@@ -1366,8 +1436,8 @@ netns_setup(void)
 static void
 prog_load(const char *path)
 {
-	struct bpf_program *port, *sp;
-	uint32_t zero = 0;
+	struct bpf_program *port, *sp, *tap, *tp;
+	uint32_t zero = 0, one = 1;
 	int fd;
 
 	obj = bpf_object__open_file(path, NULL);
@@ -1378,11 +1448,17 @@ prog_load(const char *path)
 	}
 	port = bpf_object__find_program_by_name(obj, NG_FAST_BPF_PROG_PORT);
 	sp = bpf_object__find_program_by_name(obj, FZD_PROG_SHIM);
-	if (port == NULL || sp == NULL)
+	tap = bpf_object__find_program_by_name(obj, NG_FAST_BPF_PROG_TAP);
+	tp = bpf_object__find_program_by_name(obj, FZD_PROG_TAP);
+	if (port == NULL || sp == NULL || tap == NULL || tp == NULL)
 		exit(2);
 	shim = bpf_program__fd(sp);
+	tapshim = bpf_program__fd(tp);
 	fd = bpf_program__fd(port);
 	put(mapfd(FZD_MAP_PROGS), &zero, &fd);
+	fd = bpf_program__fd(tap);
+	put(mapfd(FZD_MAP_PROGS), &one, &fd);
+	ids = mapfd(NG_FAST_BPF_MAP_IDS);
 	recs = mapfd(FZD_MAP_RECS);
 	nrec = mapfd(FZD_MAP_NREC);
 	ports = mapfd(NG_FAST_BPF_MAP_PORTS);
@@ -1445,10 +1521,12 @@ main(int argc, char **argv)
 	printf("# seed %llu: %lu graphs (%lu flooding in slices: %lu "
 	       "slices re-run), %lu frames "
 	       "(%lu to ngd, %lu dropped by the kernel before tc, %lu a test "
-	       "run refuses; %lu copies no interface could get), "
+	       "run refuses; %lu copies no interface could get; ngd's %lu "
+	       "copies through ng_fast_tap, %lu short), "
 	       "%lu diverged\n",
 	    (unsigned long long)seed, graphs, wide, slices, frames, slow_frames,
-	    kernel_drops, untested, undeliverable, diverged);
+	    kernel_drops, untested, undeliverable, tap_writes, tap_short,
+	    diverged);
 	for (unsigned i = 0; i < nclasses; i++)
 		printf("# %6u  %s\n", classes[i].count, classes[i].name);
 	free(last_msg);

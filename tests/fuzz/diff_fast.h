@@ -14,6 +14,7 @@
 #define FZD_MAP_NREC "fzd_nrec"
 #define FZD_MAP_PROGS "fzd_progs"
 #define FZD_PROG_SHIM "fzd_port"
+#define FZD_PROG_TAP "fzd_tap" /* ng_fast_tap's shim: a frame from ngd */
 
 enum {
 	FZD_CLONE = 1,    /* bpf_clone_redirect to a device's egress */

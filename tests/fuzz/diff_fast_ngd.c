@@ -123,16 +123,18 @@ inline_tag(uint8_t *dst, const uint8_t *f, uint32_t len, uint16_t proto_be,
 /* --- the node side ------------------------------------------------------ */
 
 /*
- * A frame tagged (802.1Q or 802.1ad) but too short for its tag: the data
- * plane carries none (skb_vlan_untag drops it before tc on a graph-side
- * end, ng_fast_tap's pop fails on one from ngd), so a frame that becomes
- * one (a trunk's frame whose inner tag was cut short, untagged) goes
- * nowhere either way.
+ * A frame of an 802.1Q or 802.1ad type of under min bytes.  Under 18, too
+ * short for its tag: no interface gets one (an eiface refuses it, and a
+ * trunk's frame that becomes one, its inner tag cut short, is the vlan
+ * node's, ng_fast_vl_lost), so a node's copy of one goes nowhere either
+ * way.  Under 20: what a graph-side end's receive drops before tc
+ * (skb_vlan_untag wants 6 bytes after the type), so no port's program
+ * ever sees one come in (as diff_fast.c).
  */
 static bool
-vlan_runt(const uint8_t *f, uint32_t len)
+vlan_runt(const uint8_t *f, uint32_t len, uint32_t min)
 {
-	return len >= 14 && len < 18 &&
+	return len >= 14 && len < min &&
 	    ((f[12] == 0x81 && f[13] == 0) || (f[12] == 0x88 && f[13] == 0xa8));
 }
 
@@ -164,7 +166,7 @@ node_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	FUZZ_ASSERT(hook[0] == 'e' && atoi(hook + 1) < NPORTS);
 	if (node_out.n >= FZD_MAXREC || pkt->len < 12 || pkt->len > FZD_SNAP)
 		return 0;
-	if (vlan_runt(pkt->data, pkt->len) && !pkt->vlan_tagged) {
+	if (vlan_runt(pkt->data, pkt->len, 18) && !pkt->vlan_tagged) {
 		undeliverable++; /* as frame_one's: no interface gets it */
 		undelivered = true;
 		return 0;
@@ -268,7 +270,7 @@ b_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 		return 0;
 	if (b_out.n >= FZD_MAXREC || pkt->len < 12 || pkt->len > FZD_SNAP)
 		return 0;
-	if (vlan_runt(pkt->data, pkt->len) && !pkt->vlan_tagged)
+	if (vlan_runt(pkt->data, pkt->len, 18) && !pkt->vlan_tagged)
 		return 0; /* as the reference's: no interface gets it */
 	o = &b_out.o[b_out.n++];
 	o->port = atoi(n->name + 2);
@@ -1319,9 +1321,9 @@ frame_one(void)
 		node_counts(nc0);
 		prog_counts(pc0);
 	}
-	/* a tagged frame too short for its tag never gets past
-	 * skb_vlan_untag, before tc: neither the program nor ngd sees it */
-	if (vlan_runt(f, len)) {
+	/* a tagged frame under 20 bytes never gets past skb_vlan_untag,
+	 * before tc: neither the program nor ngd sees it */
+	if (vlan_runt(f, len, 20)) {
 		kernel_drops++;
 		return;
 	}

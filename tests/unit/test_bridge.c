@@ -594,6 +594,60 @@ out:
 	ng_graph_free(g);
 }
 
+/*
+ * A host the mirror (the kernel fast path) learned, imported with heard():
+ * its age is the node's ticks since it was learned, as if the node had
+ * learned it then.  The bridge ticks at T0, T0+1s, ...; at T0+0.9s the
+ * mirror reports A learned 950 ms ago (before the tick at T0: age 1, 2
+ * after the next) and C learned 850 ms ago (after it: 0, then 1).  With
+ * minStableAge 2, A moving after the next tick is a move and C's a loop,
+ * as for hosts the node learned at those moments.  Whole seconds since,
+ * rounded down, gave A 0 (and 1 after the tick: its move judged a loop).
+ */
+static void
+test_heard_age(void)
+{
+	struct ng_graph *g = ngt_graph();
+	struct ng_node *sock = ngt_socket(g, &conn), *b = make_bridge(sock, 2);
+	const struct ng_switch_methods *sw;
+	struct ng_hook *l0, *l1;
+	int age = -1, stale = -1;
+
+	CHECK("heard/setup", b != NULL);
+	if (b == NULL)
+		goto out;
+	sw = b->type->switching;
+	l0 = ng_find_hook(b, "link0");
+	l1 = ng_find_hook(b, "link1");
+	CHECK_INT("heard/minStableAge 2", setconfig(sock, 1, 60, 900, 2), 0);
+	ngt_now_ms += 900; /* no tick yet: the next at T0+1s */
+	(void)ng_timers_run(g);
+	CHECK_INT("heard/A, learned 950 ms ago",
+	    sw->heard(b, l0, mac_a, 950, 0), 0);
+	CHECK_INT("heard/C, learned 850 ms ago",
+	    sw->heard(b, l0, mac_c, 850, 0), 0);
+	CHECK_STR("heard/A there", host_hook(sock, mac_a, &age, &stale),
+	    "link0");
+	CHECK_INT("heard/A: one tick since it was learned", age, 1);
+	CHECK_STR("heard/C there", host_hook(sock, mac_c, &age, NULL), "link0");
+	CHECK_INT("heard/C: none", age, 0);
+	ngt_now_ms += 150; /* T0+1.05s: the tick at T0+1s */
+	(void)ng_timers_run(g);
+	(void)host_hook(sock, mac_a, &age, NULL);
+	CHECK_INT("heard/A after the tick", age, 2);
+	(void)host_hook(sock, mac_c, &age, NULL);
+	CHECK_INT("heard/C after the tick", age, 1);
+	CHECK("heard/A to link1: a move", sw->moves(b, l1, mac_a));
+	CHECK("heard/C to link1: a loop", !sw->moves(b, l1, mac_c));
+	CHECK_INT("heard/a host learned 40 s ago",
+	    sw->heard(b, l0, mac_d, 40000, 3), 0);
+	(void)host_hook(sock, mac_d, &age, &stale);
+	CHECK("heard/D: age 40, staleness as given", age == 40 && stale == 3);
+out:
+	ngt_clear(&conn);
+	ng_graph_free(g);
+}
+
 /* Many hosts: the table grows, is bounded, ages out and shrinks. */
 static void
 test_many_hosts(void)
@@ -1130,6 +1184,7 @@ main(void)
 	test_restrictive();
 	test_loops();
 	test_aging();
+	test_heard_age();
 	test_many_hosts();
 	test_max_hosts();
 	test_messages();

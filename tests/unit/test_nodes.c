@@ -1716,6 +1716,70 @@ test_flow(void)
 	ng_graph_free(g);
 }
 
+/*
+ * An eiface and short frames (ng_eiface.c).  From the hook, a frame
+ * under 14 bytes, or 802.1Q/802.1ad-typed under 18, is refused (EINVAL,
+ * counted in the hook's recvDrops) and the interface gets nothing; 14
+ * bytes, and a tagged 18, go to it.  From the interface, a tagged frame
+ * under 20 bytes goes nowhere, as the fast path's graph-side end drops
+ * it on receipt; 20 bytes, and an untagged 14, come out of the hook.
+ *
+ *   sock e -- ether eiface ngeth0
+ */
+static void
+test_eiface_short(void)
+{
+	struct ng_graph *g = graph();
+	struct ng_node *sock = ngt_socket(g, &conn), *e;
+	struct ngt_dev *d = &fake.dev[0];
+	uint8_t f[20] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00, 1, 2,
+		3, 4, 5, 6 };
+	struct ng_hook *h;
+	struct ng_pkt *p;
+
+	memset(fake.dev, 0, sizeof(fake.dev));
+	CHECK_INT("eshort/mkpeer",
+	    ngt_mkpeer(sock, ".", "eiface", "e", "ether"), 0);
+	e = d->node;
+	h = e != NULL ? ng_find_hook(e, "ether") : NULL;
+	CHECK("eshort/setup", d->live && h != NULL);
+	if (h == NULL)
+		goto out;
+	d->up = true;
+	CHECK_INT("eshort/13 bytes: EINVAL", inject(sock, "e", f, 13), EINVAL);
+	CHECK_INT("eshort/14 bytes", inject(sock, "e", f, 14), 0);
+	CHECK("eshort/... the interface got them",
+	    d->xmits == 1 && d->last_len == 14);
+	f[12] = 0x81, f[13] = 0x00;
+	CHECK_INT("eshort/802.1Q, 17 bytes: EINVAL", inject(sock, "e", f, 17),
+	    EINVAL);
+	f[12] = 0x88, f[13] = 0xa8;
+	CHECK_INT("eshort/802.1ad, 14 bytes: EINVAL", inject(sock, "e", f, 14),
+	    EINVAL);
+	CHECK_INT("eshort/802.1ad, 18 bytes", inject(sock, "e", f, 18), 0);
+	CHECK("eshort/... the interface got it",
+	    d->xmits == 2 && d->last_len == 18);
+	CHECK_INT("eshort/the refusals in recvDrops", (int)h->stats.recv_drops,
+	    3);
+
+	ngt_clear(&conn);
+	p = pkt_new(g, f, 19);
+	ng_netdev_input(e, &p);
+	f[12] = 0x81, f[13] = 0x00;
+	p = pkt_new(g, f, 20);
+	ng_netdev_input(e, &p);
+	f[12] = 0x08, f[13] = 0x00;
+	p = pkt_new(g, f, 14);
+	ng_netdev_input(e, &p);
+	CHECK("eshort/from the interface: 20 bytes tagged and 14 untagged",
+	    conn.nframes == 2 && conn.frames[0].len == 20 &&
+		conn.frames[1].len == 14);
+out:
+	ngt_clear(&conn);
+	CHECK("eshort/no packet leaked", ngt_pool_whole(g));
+	ng_graph_free(g);
+}
+
 int
 main(void)
 {
@@ -1727,6 +1791,7 @@ main(void)
 	test_bpf();
 	test_iface();
 	test_flow();
+	test_eiface_short();
 	test_pipe();
 	return ngt_done();
 }
