@@ -189,6 +189,8 @@ struct ngd_fast_br {
 	bool wb_round; /* the tick's, before its import begins */
 	bool adopted;  /* the last ngd's maps, not yet synced */
 	struct ngd_loop *loop;
+	/* a frame the graph took off the bridges' ports (ngd_br_input) */
+	bool elsewhere;
 	struct ngd_sleep_hook tick;
 	uint64_t next_tick;
 	struct ngd_br_repoint *rp; /* ngd_br_repoint_hosts's to do */
@@ -2184,12 +2186,23 @@ ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 	struct ngd_br *b;
 	struct ng_node *node;
 
-	if (br != NULL && br->nrp > 0) /* the node reads hosts below */
-		ngd_br_repoint_hosts(br);
-	if (br == NULL || (s = ngd_br_slot(br, gidx))->bridge == 0 ||
-	    (b = ngd_br_find(br, s->bridge)) == NULL ||
-	    (node = ngd_br_node(br, b)) == NULL)
+	if (br == NULL)
 		return;
+	if (br->nrp > 0) /* the node reads hosts below */
+		ngd_br_repoint_hosts(br);
+	if ((s = ngd_br_slot(br, gidx))->bridge == 0 ||
+	    (b = ngd_br_find(br, s->bridge)) == NULL ||
+	    (node = ngd_br_node(br, b)) == NULL) {
+		/* taken by the graph off the kernel bridges' ports (a vlan
+		 * node's filter that does not tag in the kernel, any other
+		 * node): what it changed in a kernel bridge's node (a host
+		 * learned or moved there) is written before the loop sleeps
+		 * (ngd_br_tick_1), not a tick later, while the program sent
+		 * that host's frames by the map's old word */
+		if (pkt == NULL && br->bridges != NULL)
+			br->elsewhere = true;
+		return;
+	}
 	if (pkt != NULL) {
 		if (pkt->len >= 14) {
 			ngd_br_import(br, b->id, pkt->data + 6);
@@ -2274,8 +2287,8 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	if (br->nrp >= NGD_BR_REPOINT_MAX ||
 	    now - br->rp_ms >= NGD_BR_REPOINT_MS)
 		ngd_br_repoint_hosts(br);
-	else if (br->nrp > 0 && !br->dirty && br->bridges != NULL &&
-	    !br->pass.on && now < br->next_tick) {
+	else if (br->nrp > 0 && !br->dirty && !br->elsewhere &&
+	    br->bridges != NULL && !br->pass.on && now < br->next_tick) {
 		uint64_t due = br->rp_ms + NGD_BR_REPOINT_MS;
 
 		return (int64_t)((due < br->next_tick ? due : br->next_tick) -
@@ -2293,6 +2306,20 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 		if (br->dirty)
 			ngd_br_pull(br, true); /* the last bridge's hosts go */
 		return -1;
+	}
+	/* The nodes a frame off their ports changed (ngd_br_input): their
+	 * ports at once, their hosts in this pass's slices, no import. */
+	if (br->elsewhere) {
+		br->elsewhere = false;
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			struct ng_node *node = ngd_br_node(br, b);
+
+			if (node != NULL &&
+			    node->type->switching->gen(node) != b->gen) {
+				ngd_br_push_ports(br, b, node);
+				b->due = true;
+			}
+		}
 	}
 	/* The nodes that changed written back, in slices, then the import
 	 * begins, once a tick or when due (dirty): a node's table written at
