@@ -164,7 +164,7 @@ ROOT_TEST_SRC = $(wildcard tests/bpf/*.c)
 ROOT_TEST_BIN = $(ROOT_TEST_SRC:tests/bpf/%.c=$(B)/tests-root/%)
 # (and tests/fuzz/diff_fast.c, its rule below: here, before check's
 # prerequisites are read)
-ROOT_TEST_BIN += $(B)/tests-root/diff_fast
+ROOT_TEST_BIN += $(B)/tests-root/diff_fast $(B)/tests-root/diff_fast_ngd
 $(B)/tests-root/%: tests/bpf/%.c $(BPF_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc/bpf -o $@ $< -lbpf
@@ -505,6 +505,15 @@ $(B)/tests-root/diff_fast: tests/fuzz/diff_fast.c tests/fuzz/diff_fast.h \
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Isrc/bpf -o $@ $< $(ENGINE_A) \
 	    $(CORE_LIBS) -lbpf
+# The same against ngd's own map writer (tests/fuzz/diff_fast_ngd.c):
+# ngd's objects but main.o linked in.
+DIFF_NGD_OBJ = $(filter-out $(B)/src/ngd/main.o,$(NGD_OBJ))
+$(B)/tests-root/diff_fast_ngd: tests/fuzz/diff_fast_ngd.c \
+    tests/fuzz/diff_fast.h tests/fuzz/fuzz.h $(DIFF_NGD_OBJ) $(ENGINE_A) \
+    $(B)/bpf/diff_fast.bpf.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Isrc/bpf -Isrc/ngd -o $@ $< \
+	    $(DIFF_NGD_OBJ) $(ENGINE_A) $(CORE_LIBS) $(NGD_LIBS)
 
 # ngd and the tools built with AddressSanitizer and UBSan, for the golden
 # and system tests (not part of check): `make asan` builds the same

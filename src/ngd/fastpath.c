@@ -4252,3 +4252,44 @@ again:
 	ngd_netdev_after_msg(ngd_fast_after_msg);
 	return 0;
 }
+
+/* --- for the differential test (tests/fuzz/diff_fast_ngd.c) -------------- */
+
+int
+ngd_fast_dp_netns(const struct ngd_fast *fp)
+{
+	return fp->dp_netns;
+}
+
+struct bpf_object *
+ngd_fast_obj(const struct ngd_fast *fp)
+{
+	return fp->loaded ? fp->skel->obj : NULL;
+}
+
+int
+ngd_fast_tap_index(const struct ngd_fast *fp)
+{
+	return fp->tap_ifindex;
+}
+
+uint32_t
+ngd_fast_port_of_node(struct ngd_fast *fp, const struct ng_node *n,
+    uint16_t *idp)
+{
+	struct ngd_veth *v = ngd_fast_veth_of(fp, n);
+
+	if (v == NULL || v->gidx <= 0)
+		return 0;
+	if (idp != NULL)
+		*idp = v->id;
+	return (uint32_t)v->gidx;
+}
+
+struct ng_node *
+ngd_fast_dev_node(const struct ng_netdev *dev)
+{
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+
+	return v != NULL ? v->node : NULL;
+}

@@ -277,4 +277,20 @@ void ngd_fast_fold_hub(struct ngd_fast *fp, uint32_t group);
 void ngd_fast_hub_count(struct ngd_fast *fp, uint32_t group, uint32_t from,
     const struct ng_node *hub, uint64_t pkts, uint64_t bytes);
 
+/*
+ * For the differential test (tests/fuzz/diff_fast_ngd.c), which runs
+ * this writer against the node code: the data plane's namespace, the
+ * programs' object once loaded (NULL before), the slow path's TAP, and
+ * the graph-side end of the eiface node n with its port id in *idp (0:
+ * none), and the eiface node of a device this model made (NULL: none).
+ */
+struct bpf_object;
+int ngd_fast_dp_netns(const struct ngd_fast *fp);
+struct bpf_object *ngd_fast_obj(const struct ngd_fast *fp);
+int ngd_fast_tap_index(const struct ngd_fast *fp);
+uint32_t ngd_fast_port_of_node(struct ngd_fast *fp, const struct ng_node *n,
+    uint16_t *idp);
+struct ng_netdev;
+struct ng_node *ngd_fast_dev_node(const struct ng_netdev *dev);
+
 #endif

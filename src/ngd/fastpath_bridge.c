@@ -189,6 +189,8 @@ struct ngd_fast_br {
 	bool wb_round; /* the tick's, before its import begins */
 	bool adopted;  /* the last ngd's maps, not yet synced */
 	struct ngd_loop *loop;
+	/* a frame the graph took off the bridges' ports (ngd_br_input) */
+	bool elsewhere;
 	struct ngd_sleep_hook tick;
 	uint64_t next_tick;
 	struct ngd_br_repoint *rp; /* ngd_br_repoint_hosts's to do */
@@ -977,7 +979,38 @@ ngd_br_push_host(void *arg, const uint8_t addr[6], struct ng_hook *hook)
 	ngd_br_put(p->br, p->br->hosts_fd, &k, &v, BPF_ANY);
 }
 
-/* The node's ports' settings written (O(ports)). */
+/*
+ * The hosts the map has on bridge b's port in slot deleted (O(map), read
+ * in batches): a port the node muted for a loop forgets its hosts, those
+ * the program learned there since the last import too, which the node
+ * never had to forget; left to the next import, the program sent their
+ * frames to the muted port alone where the node floods them.
+ */
+static void
+ngd_br_forget_slot(struct ngd_fast_br *br, const struct ngd_br *b,
+    uint32_t slot)
+{
+	struct ng_fast_bpf_mac *keys = calloc(NGD_BR_BATCH, sizeof(*keys));
+	struct ng_fast_bpf_host *vals = calloc(NGD_BR_BATCH, sizeof(*vals));
+	struct ngd_br_iter it = { .first = true };
+
+	while (keys != NULL && vals != NULL && !it.over) {
+		__u32 count, n = 0;
+
+		if (ngd_br_next(br->hosts_fd, &it, keys, vals, &count) != 0)
+			break;
+		for (__u32 i = 0; i < count; i++)
+			if (keys[i].bridge == b->id && vals[i].slot == slot)
+				keys[n++] = keys[i];
+		for (__u32 i = 0; i < n; i++)
+			ngd_br_del(br, br->hosts_fd, &keys[i]);
+	}
+	free(keys);
+	free(vals);
+}
+
+/* The node's ports' settings written (O(ports)); a port it muted loses
+ * its hosts in the map at once, as in the node. */
 static void
 ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
     struct ng_node *node)
@@ -992,8 +1025,14 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 		if (b->m[i].wire)
 			bp.flags |= NG_FAST_BPF_BR_WIRE;
 		if (bp.flags != b->m[i].flags) {
+			bool muted = h != NULL &&
+			    (bp.flags & NG_FAST_BPF_BR_MUTED) &&
+			    !(b->m[i].flags & NG_FAST_BPF_BR_MUTED);
+
 			b->m[i].flags = bp.flags;
 			ngd_br_put(br, br->brslots_fd, &slot, &bp, BPF_ANY);
+			if (muted)
+				ngd_br_forget_slot(br, b, slot);
 		}
 	}
 }
@@ -1366,8 +1405,13 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 	if (!over)
 		goto out;
 	p->on = false;
+	/* on learned_ns's clock, the fine one: the coarse one lags it by
+	 * up to a tick, and a host the program learned in that tick before
+	 * the import began, which the node then had, passed for one
+	 * learned since (re-imported, not deleted, when the node had
+	 * forgotten it: a reset's hosts came back) */
+	br->pulled_ns = br->pulling;
 	br->pulling = 0;
-	br->pulled_ns = p->now;
 	br->nhosts = p->nhosts;
 	/* what the nodes took of it, and what they have room for */
 	for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
@@ -2142,12 +2186,23 @@ ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 	struct ngd_br *b;
 	struct ng_node *node;
 
-	if (br != NULL && br->nrp > 0) /* the node reads hosts below */
-		ngd_br_repoint_hosts(br);
-	if (br == NULL || (s = ngd_br_slot(br, gidx))->bridge == 0 ||
-	    (b = ngd_br_find(br, s->bridge)) == NULL ||
-	    (node = ngd_br_node(br, b)) == NULL)
+	if (br == NULL)
 		return;
+	if (br->nrp > 0) /* the node reads hosts below */
+		ngd_br_repoint_hosts(br);
+	if ((s = ngd_br_slot(br, gidx))->bridge == 0 ||
+	    (b = ngd_br_find(br, s->bridge)) == NULL ||
+	    (node = ngd_br_node(br, b)) == NULL) {
+		/* taken by the graph off the kernel bridges' ports (a vlan
+		 * node's filter that does not tag in the kernel, any other
+		 * node): what it changed in a kernel bridge's node (a host
+		 * learned or moved there) is written before the loop sleeps
+		 * (ngd_br_tick_1), not a tick later, while the program sent
+		 * that host's frames by the map's old word */
+		if (pkt == NULL && br->bridges != NULL)
+			br->elsewhere = true;
+		return;
+	}
 	if (pkt != NULL) {
 		if (pkt->len >= 14) {
 			ngd_br_import(br, b->id, pkt->data + 6);
@@ -2232,8 +2287,8 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	if (br->nrp >= NGD_BR_REPOINT_MAX ||
 	    now - br->rp_ms >= NGD_BR_REPOINT_MS)
 		ngd_br_repoint_hosts(br);
-	else if (br->nrp > 0 && !br->dirty && br->bridges != NULL &&
-	    !br->pass.on && now < br->next_tick) {
+	else if (br->nrp > 0 && !br->dirty && !br->elsewhere &&
+	    br->bridges != NULL && !br->pass.on && now < br->next_tick) {
 		uint64_t due = br->rp_ms + NGD_BR_REPOINT_MS;
 
 		return (int64_t)((due < br->next_tick ? due : br->next_tick) -
@@ -2251,6 +2306,20 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 		if (br->dirty)
 			ngd_br_pull(br, true); /* the last bridge's hosts go */
 		return -1;
+	}
+	/* The nodes a frame off their ports changed (ngd_br_input): their
+	 * ports at once, their hosts in this pass's slices, no import. */
+	if (br->elsewhere) {
+		br->elsewhere = false;
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			struct ng_node *node = ngd_br_node(br, b);
+
+			if (node != NULL &&
+			    node->type->switching->gen(node) != b->gen) {
+				ngd_br_push_ports(br, b, node);
+				b->due = true;
+			}
+		}
 	}
 	/* The nodes that changed written back, in slices, then the import
 	 * begins, once a tick or when due (dirty): a node's table written at

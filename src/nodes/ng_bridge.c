@@ -1091,10 +1091,11 @@ ng_bridge_sw_room(struct ng_node *node)
 }
 
 /* gettable shows the hosts, getstats the counters, reset clears both
- * (what the mirror learned and counted first); the config and the bound
- * are no part of the mirror's state, and movehost puts a host where it
- * says whatever the table had (the mirror writes the node's changes
- * after a message). */
+ * (what the mirror learned and counted first); setmaxhosts binds the
+ * hosts learned after it, so the mirror's are the node's first; the
+ * config is no part of the mirror's state, and movehost puts a host
+ * where it says whatever the table had (the mirror writes the node's
+ * changes after a message). */
 static unsigned
 ng_bridge_sw_needs(const struct ng_mesg *msg)
 {
@@ -1104,10 +1105,14 @@ ng_bridge_sw_needs(const struct ng_mesg *msg)
 	case NGM_BRIDGE_SET_CONFIG:
 	case NGM_BRIDGE_GET_CONFIG:
 	case NGM_BRIDGE_SET_PERSISTENT:
-	case NGM_BRIDGE_SET_MAX_HOSTS:
 	case NGM_BRIDGE_GET_MAX_HOSTS:
 	case NGM_BRIDGE_MOVE_HOST:
 		return 0;
+	case NGM_BRIDGE_SET_MAX_HOSTS:
+		/* a lower limit binds the hosts learned after it: those the
+		 * kernel learned before are the node's first (imported
+		 * after, a table over the new limit refused them) */
+		return NG_SWITCH_NEEDS_HOSTS;
 	case NGM_BRIDGE_GET_STATS:
 	case NGM_BRIDGE_CLR_STATS:
 	case NGM_BRIDGE_GETCLR_STATS:

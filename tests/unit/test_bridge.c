@@ -1158,7 +1158,8 @@ test_needs(void)
 		{ NGM_BRIDGE_SET_CONFIG, 0, "setconfig" },
 		{ NGM_BRIDGE_GET_CONFIG, 0, "getconfig" },
 		{ NGM_BRIDGE_MOVE_HOST, 0, "movehost" },
-		{ NGM_BRIDGE_SET_MAX_HOSTS, 0, "setmaxhosts" },
+		{ NGM_BRIDGE_SET_MAX_HOSTS, NG_SWITCH_NEEDS_HOSTS,
+		    "setmaxhosts" },
 	};
 	const struct ng_switch_methods *sw = ng_bridge_type.switching;
 
