@@ -113,6 +113,7 @@ NOTIFY_SOCKET=$tmp/notify.sock ngd -d -c "$tmp/bad.conf" 2>"$tmp/ngd.log"
 expect "a failing line: exit 78" 78 $?
 expect "... reported as file:line" \
     "$(printf '%s\n' "ngd: $tmp/bad.conf:4: send msg: No such file or directory" \
+        "ngd: $tmp/bad.conf:4: there is no node type \"nosuchtype\" (ngctl types lists them)" \
         "ngd: $tmp/bad.conf: not applied: every node shut down, ngd stops")" \
     "$(grep "$tmp/bad.conf" "$tmp/ngd.log" | grep -v applying)"
 expect "... nothing of it left" "lo" "$(ip -br link | awk '{ print $1 }')"
