@@ -21,7 +21,11 @@
  * the other build's pins go.  It takes every pair back from the journal;
  * pairs, pins and map entries it did not take back go.
  * Maps are pinned by iterating over the object's, so maps added later
- * pin and are found again the same way.  The slow path's TAP is not
+ * pin and are found again the same way.  The ether nodes' programs and
+ * maps (ether.c) are pinned by the same rules in <bpf dir>/<cookie>/ether
+ * (ngd_fast_pin_part), whether or not the graph has an eiface; their
+ * links are not pinned (the ether node's rule: after a crash the
+ * interface works as if ngd had never been there).  The slow path's TAP is not
  * pinned: it goes with the ngd that reads it, and the next makes its own.
  *
  * Under systemd the mount alone does not do: ngd.service's sandbox
