@@ -370,8 +370,10 @@ ngd_ether_load(struct ngd_ether *eth)
 	/* The last ngd's entries: a takeover's old one runs on them until
 	 * its links are ours (ngd_ether_expect_done sweeps); else no link
 	 * runs on them any more. */
-	if (eth->reused && !eth->expecting)
+	if (eth->reused && !eth->expecting) {
 		ngd_ether_sweep(eth);
+		ngd_ifslots_settle(&eth->ifs, eth->ports_fd);
+	}
 	ngd_ether_fill_known(eth);
 	return 0;
 }
@@ -383,7 +385,13 @@ ngd_ether_port_put(struct ngd_ether *eth, uint32_t ifindex,
 {
 	if (bpf_map_update_elem(eth->ports_fd, &ifindex, port, BPF_ANY) != 0)
 		return errno;
-	ngd_ifslots_put(&eth->ifs, ifindex, port);
+	/* The last ngd's runs read every slot of the maps taken over: a
+	 * grace period each write.  Until the takeover's end the slot is
+	 * emptied (the hash serves), then all are filled after one. */
+	if (eth->reused && eth->expecting)
+		ngd_ifslots_del(&eth->ifs, ifindex);
+	else
+		ngd_ifslots_put(&eth->ifs, ifindex, port);
 	return 0;
 }
 
@@ -1682,8 +1690,10 @@ ngd_ether_expect_done(struct ngd_ether *eth)
 		for (int i = 0; i < NGD_ETHER_NHANDED; i++)
 			ngd_ether_close_fd(&dev->handed[i]);
 	eth->expecting = false;
-	if (eth->reused && eth->skel != NULL)
+	if (eth->reused && eth->skel != NULL) {
 		ngd_ether_sweep(eth); /* the old ngd's, none of ours */
+		ngd_ifslots_settle(&eth->ifs, eth->ports_fd);
+	}
 }
 
 /* --- uplinks (fastpath_ether.c) ----------------------------------------- */

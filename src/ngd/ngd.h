@@ -718,5 +718,6 @@ void ngd_ifslots_unmap(struct ngd_ifslots *s);
 void ngd_ifslots_put(struct ngd_ifslots *s, uint32_t key, const void *value);
 void ngd_ifslots_del(struct ngd_ifslots *s, uint32_t key);
 void ngd_ifslots_check(struct ngd_ifslots *s, int hash_fd);
+void ngd_ifslots_settle(struct ngd_ifslots *s, int hash_fd);
 
 #endif

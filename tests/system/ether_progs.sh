@@ -41,6 +41,15 @@ pinned() {
 progpins() { ls "$bpfdir"/*/ether/ 2>/dev/null | grep '^p-' | paste -sd' '; }
 build() { progpins | sed -E 's/^p-([0-9a-f]{16})-.*/\1/'; }
 forwards() { [ "$(pings wire 198.18.31.1 3)" = 3 ]; }
+# the owner of em0's slot in ng_ether_ifs (the array in front of the
+# hash: ng_ether_bpf.h), which the programs read first
+slotowner() {
+	local i
+	i=$(cat /sys/class/net/em0/ifindex)
+	bpftool -j map lookup pinned "$(echo "$bpfdir"/*/ether/ng_ether_ifs)" \
+	    key $((i & 255)) $(((i >> 8) & 3)) 0 0 |
+	    python3 -c 'import json, sys; print(int.from_bytes(bytes(int(b, 16) for b in json.load(sys.stdin)["value"][:4]), "little"))'
+}
 
 quiet_netns wire
 wire_veth em0 wire w0 198.18.31.2/24
@@ -61,6 +70,7 @@ expect_rc "ngd --takeover (the same build)" 0 ngd_takeover
 expect "... the same programs pinned (not loaded again)" "$ids" "$(pinned)"
 expect "... em0's links run the same programs" "$ids" "$(linked)"
 expect_rc "... and em0's frames go through ngd" 0 forwards
+expect "... em0's slot filled again (in front of the hash)" "$(cat /sys/class/net/em0/ifindex)" "$(slotowner)"
 grep -q "ether: the last ngd's programs are this build's: they run on" "$NGD_LOG" &&
     ok "... and says so" || fail "... and says so"
 
@@ -71,6 +81,7 @@ start_ngd
 expect "SIGKILL, a new ngd: the same programs" "$ids" "$(pinned)"
 expect "... em0's links run them" "$ids" "$(linked)"
 expect_rc "... and em0's frames go through ngd" 0 forwards
+expect "... em0's slot filled again" "$(cat /sys/class/net/em0/ifindex)" "$(slotowner)"
 
 # --- another build: its own programs -----------------------------------------
 other=0123456789abcdef
