@@ -211,21 +211,6 @@ ngd_ether_fill_known(struct ngd_ether *eth)
 
 static bool ngd_ether_any_on(const struct ng_ether_dev *dev);
 
-/* The build of the programs: a hash of the object the skeleton embeds. */
-static uint64_t
-ngd_ether_build(void)
-{
-	static uint64_t h;
-	const void *p;
-	size_t n;
-
-	if (h == 0) {
-		p = ng_ether_bpf__elf_bytes(&n);
-		h = ngd_fast_pin_hash(p, n);
-	}
-	return h;
-}
-
 /*
  * The programs of an ngd of this build pinned before (a takeover's, a
  * restart's after a crash) are run on, with their maps: loading them
@@ -240,6 +225,8 @@ ngd_ether_load_pinned(struct ngd_ether *eth, int *errorp)
 {
 	struct ng_ether_bpf *skel;
 	const char *path;
+	const void *elf;
+	size_t n;
 	bool pinned;
 	int error;
 
@@ -253,7 +240,10 @@ ngd_ether_load_pinned(struct ngd_ether *eth, int *errorp)
 		}
 		pinned = ngd_fast_pin_part_up(eth->pin);
 		if (pinned) {
-			ngd_fast_pin_build(eth->pin, ngd_ether_build());
+			/* the build: a hash of the object the skeleton
+			 * embeds */
+			elf = ng_ether_bpf__elf_bytes(&n);
+			ngd_fast_pin_build(eth->pin, ngd_fast_pin_hash(elf, n));
 			ngd_fast_pin_reuse_maps(eth->pin, skel->obj);
 			path = bpf_map__pin_path(skel->maps.ng_ether_ports);
 			eth->reused = path != NULL && access(path, F_OK) == 0;
@@ -1639,6 +1629,11 @@ ngd_ether_reclaim(struct ngd_ether *eth)
 {
 	if (eth == NULL || eth->skel == NULL)
 		return;
+	/* Ours pinned again, under our build, and the new one's (another
+	 * build's) unpinned: a later takeover of this build takes them,
+	 * and leaves its links as they are only if they run them. */
+	ngd_fast_pin_obj_progs(eth->pin, eth->skel->obj, eth->taken,
+	    eth->ntaken);
 	for (struct ng_ether_dev *dev = eth->devs; dev != NULL;
 	     dev = dev->next) {
 		for (int i = 0; i < NGD_ETHER_NTAP; i++)

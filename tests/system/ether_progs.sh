@@ -100,6 +100,27 @@ for i in $ids; do
 done
 expect_rc "... and em0's frames go through ngd" 0 forwards
 
+# --- a takeover that fails: the old ngd's programs pinned again -------------
+# (the new one, here of "another build" as the pins are renamed, pinned
+# its own before it died; a later takeover of the old one's build must
+# find the programs the links run)
+ids=$new
+for f in "$bpfdir"/*/ether/p-"$h"-*; do
+	mv "$f" "${f/p-$h-/p-$other-}" || fail "rename $f"
+done
+expect_rc "a new ngd that dies before its ok" 137 \
+    env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
+for _ in $(seq 100); do grep -q "takeover failed" "$NGD_LOG" && break; sleep 0.02; done
+expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
+expect "... its programs pinned again under its build, no others" \
+    "$ids / p-$h-ng_ether_in p-$h-ng_ether_out p-$h-ng_ether_tap_lower p-$h-ng_ether_tap_upper" \
+    "$(pinned) / $(progpins)"
+expect_rc "... and em0's frames go through it" 0 forwards
+expect_rc "ngd --takeover (the same build)" 0 ngd_takeover
+expect "... em0's links run the programs pinned, the old one's" \
+    "$ids / $ids" "$(linked) / $(pinned)"
+expect_rc "... and em0's frames go through ngd" 0 forwards
+
 stop_ngd
 expect "a clean stop unpins them" "" "$(ls -A $bpfdir 2>/dev/null)"
 finish
