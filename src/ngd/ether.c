@@ -130,6 +130,14 @@ struct ngd_ether {
 	struct ngd_io nlio;
 	struct ng_ether_bpf *skel; /* loaded at the first divert */
 	int prog_fd[NGD_ETHER_NPROG];
+	/* Pinned in <bpf dir>/<cookie>/ether (fastpath_pin.c), by build:
+	 * the last ngd's programs taken (ntaken, in the object's order)
+	 * if they are this build's, on its maps (reused). */
+	struct ngd_fast_pin *pin;
+	int taken[NGD_ETHER_NPROG];
+	unsigned ntaken;
+	bool reused;    /* the maps are the last ngd's */
+	bool expecting; /* a takeover's links handed, not yet all taken */
 	int ports_fd, stats_fd, known_fd;
 	bool stats_used[NG_ETHER_BPF_MAX_PORTS]; /* [0]: the ownerless slot */
 	struct ngd_ifslots ifs;                  /* ng_ether_ifs (ifslots.c) */
@@ -201,7 +209,125 @@ ngd_ether_fill_known(struct ngd_ether *eth)
 	fclose(f);
 }
 
-/* The programs loaded through their skeleton, the fds kept. */
+static bool ngd_ether_any_on(const struct ng_ether_dev *dev);
+
+/*
+ * The programs of an ngd of this build pinned before (a takeover's, a
+ * restart's after a crash) are run on, with their maps: loading them
+ * again would give the same code through the verifier, to swap it for
+ * itself in the links (as the fast path's, DESIGN decision 12).  Else
+ * this build's are loaded and pinned, on the pinned maps if they suit
+ * (an older build's with maps of another layout: pins removed, loaded
+ * anew).  The object's maps and programs pinned as it loads.
+ */
+static struct ng_ether_bpf *
+ngd_ether_load_pinned(struct ngd_ether *eth, int *errorp)
+{
+	struct ng_ether_bpf *skel;
+	const char *path;
+	const void *elf;
+	size_t n;
+	bool pinned;
+	int error;
+
+	if (eth->pin == NULL)
+		eth->pin = ngd_fast_pin_part(ngd_sock_cookie(eth->sock),
+		    "ether");
+	for (int tries = 0; tries < 2; tries++) {
+		if ((skel = ng_ether_bpf__open()) == NULL) {
+			*errorp = errno != 0 ? errno : EINVAL;
+			return NULL;
+		}
+		pinned = ngd_fast_pin_part_up(eth->pin);
+		if (pinned) {
+			/* the build: a hash of the object the skeleton
+			 * embeds */
+			elf = ng_ether_bpf__elf_bytes(&n);
+			ngd_fast_pin_build(eth->pin, ngd_fast_pin_hash(elf, n));
+			ngd_fast_pin_reuse_maps(eth->pin, skel->obj);
+			path = bpf_map__pin_path(skel->maps.ng_ether_ports);
+			eth->reused = path != NULL && access(path, F_OK) == 0;
+			eth->ntaken = ngd_fast_pin_take_progs(eth->pin,
+			    skel->obj, eth->taken, NGD_ETHER_NPROG);
+		}
+		if ((error = ng_ether_bpf__load(skel)) == 0)
+			break;
+		ng_ether_bpf__destroy(skel);
+		skel = NULL;
+		while (eth->ntaken > 0)
+			close(eth->taken[--eth->ntaken]);
+		eth->reused = false;
+		if (!pinned)
+			break;
+		/* the pins would not do: gone, and loaded as if none */
+		ngd_log(LOG_NOTICE,
+		    "ether: the pinned maps do not suit this build's "
+		    "programs (%s): made anew",
+		    strerror(-error));
+		ngd_fast_pin_unpin(eth->pin);
+		ngd_fast_pin_free(eth->pin);
+		eth->pin = NULL;
+	}
+	if (skel == NULL) {
+		*errorp = -error;
+		return NULL;
+	}
+	if (pinned) {
+		ngd_fast_pin_prune_maps(eth->pin, skel->obj);
+		ngd_fast_pin_obj_progs(eth->pin, skel->obj, eth->taken,
+		    eth->ntaken);
+		if (eth->reused || eth->ntaken > 0)
+			ngd_log(LOG_INFO, "ether: %s",
+			    eth->ntaken > 0 ? "the last ngd's programs are "
+					      "this build's: they run on" :
+					      "the last ngd's programs "
+					      "replaced by this one's");
+	}
+	return skel;
+}
+
+/* Entries a takeover's old ngd (or one that crashed) left in the maps
+ * that none of ours has: gone, and the slots made to agree. */
+static void
+ngd_ether_sweep(struct ngd_ether *eth)
+{
+	uint32_t key, next, *del = NULL;
+	size_t n = 0, max = 0;
+	bool have = bpf_map_get_next_key(eth->ports_fd, NULL, &next) == 0;
+
+	while (have) {
+		bool keep = false;
+
+		key = next;
+		have = bpf_map_get_next_key(eth->ports_fd, &key, &next) == 0;
+		for (struct ng_ether_dev *dev = eth->devs; dev != NULL && !keep;
+		     dev = dev->next) {
+			keep = key == dev->ifindex && ngd_ether_any_on(dev);
+			for (int i = 0; i < NGD_ETHER_NTAP && !keep; i++)
+				keep = (dev->tap[i].io.fd >= 0 &&
+					   key == dev->tap[i].ifindex) ||
+				    (dev->up[i] != 0 && key == dev->up[i]);
+		}
+		if (keep)
+			continue;
+		if (n == max) {
+			uint32_t *more = realloc(del,
+			    (max = max ? 2 * max : 64) * sizeof(*del));
+
+			if (more == NULL)
+				break;
+			del = more;
+		}
+		del[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		(void)bpf_map_delete_elem(eth->ports_fd, &del[i]);
+	free(del);
+	ngd_ifslots_check(&eth->ifs, eth->ports_fd);
+}
+
+/* The programs loaded through their skeleton (or the pinned ones taken),
+ * the fds kept. */
 static int
 ngd_ether_load(struct ngd_ether *eth)
 {
@@ -210,30 +336,34 @@ ngd_ether_load(struct ngd_ether *eth)
 
 	if (eth->skel != NULL)
 		return 0;
-	if ((skel = ng_ether_bpf__open()) == NULL)
-		return errno != 0 ? errno : EINVAL;
-	if ((error = ng_ether_bpf__load(skel)) != 0) {
+	if ((skel = ngd_ether_load_pinned(eth, &error)) == NULL) {
 		ngd_log(LOG_ERR, "ether: cannot load the tc programs: %s",
-		    strerror(-error));
-		ng_ether_bpf__destroy(skel);
-		return -error;
+		    strerror(error));
+		return error;
 	}
-	eth->prog_fd[NGD_ETHER_PROG_IN] =
-	    bpf_program__fd(skel->progs.ng_ether_in);
-	eth->prog_fd[NGD_ETHER_PROG_OUT] =
-	    bpf_program__fd(skel->progs.ng_ether_out);
-	eth->prog_fd[NGD_ETHER_PROG_TAP_LOWER] =
-	    bpf_program__fd(skel->progs.ng_ether_tap_lower);
-	eth->prog_fd[NGD_ETHER_PROG_TAP_UPPER] =
-	    bpf_program__fd(skel->progs.ng_ether_tap_upper);
+	eth->prog_fd[NGD_ETHER_PROG_IN] = ngd_fast_pin_prog_fd(skel->obj,
+	    skel->progs.ng_ether_in, eth->taken, eth->ntaken);
+	eth->prog_fd[NGD_ETHER_PROG_OUT] = ngd_fast_pin_prog_fd(skel->obj,
+	    skel->progs.ng_ether_out, eth->taken, eth->ntaken);
+	eth->prog_fd[NGD_ETHER_PROG_TAP_LOWER] = ngd_fast_pin_prog_fd(skel->obj,
+	    skel->progs.ng_ether_tap_lower, eth->taken, eth->ntaken);
+	eth->prog_fd[NGD_ETHER_PROG_TAP_UPPER] = ngd_fast_pin_prog_fd(skel->obj,
+	    skel->progs.ng_ether_tap_upper, eth->taken, eth->ntaken);
 	eth->ports_fd = bpf_map__fd(skel->maps.ng_ether_ports);
 	eth->stats_fd = bpf_map__fd(skel->maps.ng_ether_stats);
 	eth->known_fd = bpf_map__fd(skel->maps.ng_ether_known);
 	(void)ngd_ifslots_map(&eth->ifs, bpf_map__fd(skel->maps.ng_ether_ifs),
 	    NG_ETHER_BPF_IF_SLOTS, sizeof(struct ng_ether_bpf_ifport),
 	    offsetof(struct ng_ether_bpf_ifport, port),
-	    sizeof(struct ng_ether_bpf_port), false, "ether");
+	    sizeof(struct ng_ether_bpf_port), eth->reused, "ether");
 	eth->skel = skel;
+	/* The last ngd's entries: a takeover's old one runs on them until
+	 * its links are ours (ngd_ether_expect_done sweeps); else no link
+	 * runs on them any more. */
+	if (eth->reused && !eth->expecting) {
+		ngd_ether_sweep(eth);
+		ngd_ifslots_settle(&eth->ifs, eth->ports_fd);
+	}
 	ngd_ether_fill_known(eth);
 	return 0;
 }
@@ -245,7 +375,13 @@ ngd_ether_port_put(struct ngd_ether *eth, uint32_t ifindex,
 {
 	if (bpf_map_update_elem(eth->ports_fd, &ifindex, port, BPF_ANY) != 0)
 		return errno;
-	ngd_ifslots_put(&eth->ifs, ifindex, port);
+	/* The last ngd's runs read every slot of the maps taken over: a
+	 * grace period each write.  Until the takeover's end the slot is
+	 * emptied (the hash serves), then all are filled after one. */
+	if (eth->reused && eth->expecting)
+		ngd_ifslots_del(&eth->ifs, ifindex);
+	else
+		ngd_ifslots_put(&eth->ifs, ifindex, port);
 	return 0;
 }
 
@@ -269,8 +405,16 @@ ngd_ether_attach(struct ngd_ether *eth, int prog, uint32_t ifindex,
 	return fd < 0 ? (fd == -1 ? -errno : fd) : fd;
 }
 
-/* The same, the takeover's link of slot moved to our program if there is
- * one: not a frame goes past the interface's programs meanwhile. */
+/*
+ * The same, the takeover's link of slot moved to our program if there is
+ * one: not a frame goes past the interface's programs meanwhile.  With
+ * the last ngd's programs taken (ntaken) the link runs ours already:
+ * those are what an ngd of this build runs, the ones it took or the ones
+ * it loaded and pinned in their place (a pin it could not make is
+ * unpinned, and then none is taken).  It is left as it is: an update,
+ * even to the program a link runs, waits for the RTNL lock (3 to 7 ms
+ * each on a loaded machine, 16 for 4 diverted interfaces).
+ */
 static int
 ngd_ether_link(struct ng_ether_dev *dev, int slot, int prog, uint32_t ifindex,
     bool ingress)
@@ -278,7 +422,9 @@ ngd_ether_link(struct ng_ether_dev *dev, int slot, int prog, uint32_t ifindex,
 	int fd = dev->handed[slot];
 
 	dev->handed[slot] = -1;
-	if (fd >= 0 && bpf_link_update(fd, dev->eth->prog_fd[prog], NULL) == 0)
+	if (fd >= 0 &&
+	    (dev->eth->ntaken > 0 ||
+		bpf_link_update(fd, dev->eth->prog_fd[prog], NULL) == 0))
 		return fd;
 	if (fd >= 0)
 		close(fd);
@@ -1438,6 +1584,10 @@ ngd_ether_free(struct ngd_ether *eth)
 	free(eth->again);
 	ngd_ifslots_unmap(&eth->ifs);
 	ng_ether_bpf__destroy(eth->skel); /* NULL ok */
+	while (eth->ntaken > 0)
+		close(eth->taken[--eth->ntaken]);
+	ngd_fast_pin_unpin(eth->pin); /* a clean stop: nothing outlives it */
+	ngd_fast_pin_free(eth->pin);
 	if (eth->sock >= 0)
 		close(eth->sock);
 	free(eth);
@@ -1479,6 +1629,11 @@ ngd_ether_reclaim(struct ngd_ether *eth)
 {
 	if (eth == NULL || eth->skel == NULL)
 		return;
+	/* Ours pinned again, under our build, and the new one's (another
+	 * build's) unpinned: a later takeover of this build takes them,
+	 * and leaves its links as they are only if they run them. */
+	ngd_fast_pin_obj_progs(eth->pin, eth->skel->obj, eth->taken,
+	    eth->ntaken);
 	for (struct ng_ether_dev *dev = eth->devs; dev != NULL;
 	     dev = dev->next) {
 		for (int i = 0; i < NGD_ETHER_NTAP; i++)
@@ -1494,6 +1649,9 @@ ngd_ether_reclaim(struct ngd_ether *eth)
 		if (dev->link_out >= 0)
 			(void)bpf_link_update(dev->link_out,
 			    eth->prog_fd[NGD_ETHER_PROG_OUT], NULL);
+		/* the maps may be shared (the same build): ours again */
+		if (ngd_ether_any_on(dev))
+			(void)ngd_ether_apply(dev);
 	}
 }
 
@@ -1515,6 +1673,7 @@ ngd_ether_expect(struct ngd_ether *eth, uint32_t ifindex, unsigned slot, int fd)
 	}
 	ngd_ether_close_fd(&dev->handed[slot]);
 	dev->handed[slot] = fd;
+	eth->expecting = true;
 }
 
 void
@@ -1525,6 +1684,11 @@ ngd_ether_expect_done(struct ngd_ether *eth)
 	for (struct ng_ether_dev *dev = eth->devs; dev != NULL; dev = dev->next)
 		for (int i = 0; i < NGD_ETHER_NHANDED; i++)
 			ngd_ether_close_fd(&dev->handed[i]);
+	eth->expecting = false;
+	if (eth->reused && eth->skel != NULL) {
+		ngd_ether_sweep(eth); /* the old ngd's, none of ours */
+		ngd_ifslots_settle(&eth->ifs, eth->ports_fd);
+	}
 }
 
 /* --- uplinks (fastpath_ether.c) ----------------------------------------- */

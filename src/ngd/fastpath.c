@@ -169,7 +169,7 @@ struct ngd_fast {
 	int load_error;
 	struct ng_fast_bpf *skel;
 	int prog_port, prog_tap, prog_steer, prog_slowq;
-	/* The last ngd's programs, run on (ngd_fast_progs_take): each of
+	/* The last ngd's programs, run on (ngd_fast_pin_take_progs): each of
 	 * the object's, in its order; none (0) when they were loaded. */
 	int progs_taken[NGD_FAST_PROGS_MAX];
 	unsigned nprogs_taken;
@@ -2403,7 +2403,6 @@ ngd_fast_ids_sweep(struct ngd_fast *fp)
 
 static void ngd_fast_flush_retired(struct ngd_fast *fp);
 static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
-static void ngd_fast_progs_pin(struct ngd_fast *fp);
 static int ngd_fast_tap_serve(struct ngd_fast *fp);
 
 /*
@@ -2674,7 +2673,8 @@ ngd_fast_create(void *be, enum ng_netdev_kind kind, const char *ifname,
 	ngd_fast_saw_gidx(fp, v->gidx);
 	fp->synced_gen = UINT64_MAX; /* a port more: the next sync is full */
 	if (ngd_fast_pin_up(fp->pin, fp->dp_netns, fp->skel->obj))
-		ngd_fast_progs_pin(fp);
+		ngd_fast_pin_obj_progs(fp->pin, fp->skel->obj, fp->progs_taken,
+		    fp->nprogs_taken);
 	ngd_fast_pin_link(fp->pin, v->gidx, v->link);
 	ngd_veth_made(v, &made, ifname, mac);
 	*devp = v->dev;
@@ -3704,93 +3704,28 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 	return error;
 }
 
-/* The build of the programs: a hash (FNV-1a) of the object that the
- * skeleton embeds, which names their pins. */
+/* The build of the programs: a hash of the object that the skeleton
+ * embeds, which names their pins. */
 static uint64_t
 ngd_fast_build(void)
 {
 	static uint64_t h;
-	const unsigned char *p;
+	const void *p;
 	size_t n;
 
 	if (h == 0) {
 		p = ng_fast_bpf__elf_bytes(&n);
-		h = 0xcbf29ce484222325ull;
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ p[i]) * 0x100000001b3ull;
+		h = ngd_fast_pin_hash(p, n);
 	}
 	return h;
-}
-
-/*
- * The last ngd's programs, if they are this build's and run on the maps
- * this ngd takes (every program of the object, or none): loading them
- * again would give the same code again, through the verifier (most of
- * an adopting start on a loaded machine), only to swap it for itself in
- * every link.  An ngd of another build (an upgrade) finds none of its
- * own, loads its programs and swaps them in (DESIGN decision 12).
- * Before load: the object loads its maps alone.
- */
-static bool
-ngd_fast_progs_take(struct ngd_fast *fp, struct bpf_object *obj)
-{
-	struct bpf_program *p;
-	unsigned n = 0;
-	int fd;
-
-	bpf_object__for_each_program(p, obj)
-	{
-		fd = n < NGD_FAST_PROGS_MAX ?
-		    ngd_fast_pin_prog(fp->pin, bpf_program__name(p)) :
-		    -1;
-		if (fd < 0) {
-			while (n > 0)
-				close(fp->progs_taken[--n]);
-			return false;
-		}
-		fp->progs_taken[n++] = fd;
-	}
-	bpf_object__for_each_program(p, obj)(void)
-	    bpf_program__set_autoload(p, false);
-	fp->nprogs_taken = n;
-	return n > 0;
 }
 
 /* The fd of the object's program want: loaded, or taken. */
 static int
 ngd_fast_prog_fd(const struct ngd_fast *fp, const struct bpf_program *want)
 {
-	struct bpf_program *p;
-	unsigned i = 0;
-
-	if (fp->nprogs_taken == 0)
-		return bpf_program__fd(want);
-	bpf_object__for_each_program(p, fp->skel->obj)
-	{
-		if (p == want)
-			return fp->progs_taken[i];
-		i++;
-	}
-	return -1;
-}
-
-/* The programs pinned as this build's (ngd_fast_pin_progs). */
-static void
-ngd_fast_progs_pin(struct ngd_fast *fp)
-{
-	const char *names[NGD_FAST_PROGS_MAX];
-	int fds[NGD_FAST_PROGS_MAX];
-	struct bpf_program *p;
-	unsigned n = 0;
-
-	bpf_object__for_each_program(p, fp->skel->obj)
-	{
-		if (n == NGD_FAST_PROGS_MAX)
-			break;
-		names[n] = bpf_program__name(p);
-		fds[n++] = ngd_fast_prog_fd(fp, p);
-	}
-	ngd_fast_pin_progs(fp->pin, names, fds, n);
+	return ngd_fast_pin_prog_fd(fp->skel->obj, want, fp->progs_taken,
+	    fp->nprogs_taken);
 }
 
 /*
@@ -3811,13 +3746,21 @@ ngd_fast_load(struct ngd_fast *fp)
 	ngd_fast_pin_build(fp->pin, ngd_fast_build());
 	if (fp->adopting) { /* the pinned maps, if they suit */
 		ngd_fast_pin_reuse_maps(fp->pin, skel->obj);
-		taken = ngd_fast_progs_take(fp, skel->obj);
+		/* The last ngd's programs, if they are this build's and
+		 * run on the maps this ngd takes (every program or none);
+		 * an ngd of another build (an upgrade) finds none of its
+		 * own, loads its programs and swaps them in (DESIGN
+		 * decision 12). */
+		fp->nprogs_taken = ngd_fast_pin_take_progs(fp->pin, skel->obj,
+		    fp->progs_taken, NGD_FAST_PROGS_MAX);
+		taken = fp->nprogs_taken > 0;
 	}
 	if ((error = ng_fast_bpf__load(skel)) != 0)
 		return -error;
 	if (fp->adopting) { /* and those an older ngd had and this one not */
 		ngd_fast_pin_prune_maps(fp->pin, skel->obj);
-		ngd_fast_progs_pin(fp);
+		ngd_fast_pin_obj_progs(fp->pin, fp->skel->obj, fp->progs_taken,
+		    fp->nprogs_taken);
 		ngd_log(LOG_INFO, "data path: %s",
 		    taken ? "the last ngd's programs are this build's: "
 			    "they run on" :

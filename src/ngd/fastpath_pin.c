@@ -21,7 +21,11 @@
  * the other build's pins go.  It takes every pair back from the journal;
  * pairs, pins and map entries it did not take back go.
  * Maps are pinned by iterating over the object's, so maps added later
- * pin and are found again the same way.  The slow path's TAP is not
+ * pin and are found again the same way.  The ether nodes' programs and
+ * maps (ether.c) are pinned by the same rules in <bpf dir>/<cookie>/ether
+ * (ngd_fast_pin_part), whether or not the graph has an eiface; their
+ * links are not pinned (the ether node's rule: after a crash the
+ * interface works as if ngd had never been there).  The slow path's TAP is not
  * pinned: it goes with the ngd that reads it, and the next makes its own.
  *
  * Under systemd the mount alone does not do: ngd.service's sandbox
@@ -84,13 +88,15 @@
 #define NGD_BPF_DIR "/sys/fs/bpf/netgraph"
 
 #define NGD_FAST_PIN_MAPS 64 /* ng_fast.bpf.c has 21 */
+#define NGD_FAST_PIN_PROGS 8 /* ng_fast.bpf.c and ng_ether.bpf.c have 4 */
 
 struct ngd_fast_pin {
 	uint64_t cookie;
 	char rundir[PATH_MAX + 24]; /* <run dir>/<cookie> */
 	char dpath[PATH_MAX + 40];  /* its dataplane mount */
 	char bpfroot[PATH_MAX];     /* "": no bpffs, nothing pinned there */
-	char bpfdir[PATH_MAX + 24];
+	char parent[PATH_MAX + 24]; /* a part's (ngd_fast_pin_part): <cookie> */
+	char bpfdir[PATH_MAX + 40];
 	bool up;        /* the mount and the maps are pinned */
 	uint64_t build; /* the programs' object (ngd_fast_pin_build) */
 	/* The ids of the pinned maps ngd_fast_pin_reuse_maps kept. */
@@ -262,7 +268,9 @@ ngd_fast_pin_trust(struct ngd_fast_pin *pin)
 	struct stat st;
 	int error;
 
-	if ((error = ngd_fast_pin_owned(bad)) == 0)
+	if ((error = ngd_fast_pin_owned(bad)) == 0 && pin->parent[0] != '\0')
+		error = ngd_fast_pin_owned(bad = pin->parent);
+	if (error == 0)
 		error = ngd_fast_pin_owned(bad = pin->bpfdir);
 	if (error == 0 || error == ENOENT)
 		return true;
@@ -276,9 +284,10 @@ ngd_fast_pin_trust(struct ngd_fast_pin *pin)
 	return false;
 }
 
-/* Where the graph of the namespace with this cookie pins. */
-struct ngd_fast_pin *
-ngd_fast_pin_new(uint64_t cookie)
+/* Where the graph of the namespace with this cookie pins (part: in a
+ * directory of its own there). */
+static struct ngd_fast_pin *
+ngd_fast_pin_alloc(uint64_t cookie, const char *part)
 {
 	const char *env = getenv(NGD_BPF_DIR_ENV);
 	struct ngd_fast_pin *pin;
@@ -303,9 +312,71 @@ ngd_fast_pin_new(uint64_t cookie)
 		pin->bpfroot[0] = '\0';
 	snprintf(pin->bpfdir, sizeof(pin->bpfdir), "%s/%llu", pin->bpfroot,
 	    (unsigned long long)cookie);
+	if (part != NULL) {
+		snprintf(pin->parent, sizeof(pin->parent), "%s/%llu",
+		    pin->bpfroot, (unsigned long long)cookie);
+		snprintf(pin->bpfdir, sizeof(pin->bpfdir), "%s/%.15s",
+		    pin->parent, part);
+	}
 	if (pin->bpfroot[0] != '\0')
 		(void)ngd_fast_pin_trust(pin);
 	return pin;
+}
+
+struct ngd_fast_pin *
+ngd_fast_pin_new(uint64_t cookie)
+{
+	return ngd_fast_pin_alloc(cookie, NULL);
+}
+
+/*
+ * Where a part of ngd's with programs of its own (ether.c's) pins them
+ * and their maps, by build as the fast path does: <bpf dir>/<cookie>/
+ * <part>/.  Only that: no data plane, no mount.
+ */
+struct ngd_fast_pin *
+ngd_fast_pin_part(uint64_t cookie, const char *part)
+{
+	return ngd_fast_pin_alloc(cookie, part);
+}
+
+/* The directories made, each ngd's (else nothing is pinned: false). */
+static bool
+ngd_fast_pin_mkdirs(struct ngd_fast_pin *pin)
+{
+	/* another user's, made since ngd_fast_pin_new looked? */
+	(void)mkdir(pin->bpfroot, 0700);
+	if (!ngd_fast_pin_trust(pin))
+		return false;
+	if (pin->parent[0] != '\0') {
+		(void)mkdir(pin->parent, 0700);
+		if (!ngd_fast_pin_trust(pin))
+			return false;
+	}
+	(void)mkdir(pin->bpfdir, 0700);
+	return ngd_fast_pin_trust(pin);
+}
+
+bool
+ngd_fast_pin_part_up(struct ngd_fast_pin *pin)
+{
+	if (pin == NULL || !ngd_fast_pin_bpffs(pin))
+		return false;
+	pin->up = ngd_fast_pin_mkdirs(pin);
+	return pin->up;
+}
+
+/* FNV-1a of the n bytes at p: a program object's build, which names its
+ * programs' pins. */
+uint64_t
+ngd_fast_pin_hash(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
 }
 
 bool
@@ -551,6 +622,78 @@ ngd_fast_pin_progs(struct ngd_fast_pin *pin, const char *const *names,
 }
 
 /*
+ * Every program of obj pinned by an ngd of this build and running on
+ * the maps ngd_fast_pin_reuse_maps kept, or none: how many (their fds in
+ * fds, in the object's order, max at most; the object then loads its
+ * maps alone), or 0.  Loading them again would give the same code again,
+ * through the verifier, only to swap it for itself in every link.
+ */
+unsigned
+ngd_fast_pin_take_progs(struct ngd_fast_pin *pin, struct bpf_object *obj,
+    int *fds, unsigned max)
+{
+	struct bpf_program *p;
+	unsigned n = 0;
+	int fd;
+
+	bpf_object__for_each_program(p, obj)
+	{
+		fd = n < max ? ngd_fast_pin_prog(pin, bpf_program__name(p)) :
+			       -1;
+		if (fd < 0) {
+			while (n > 0)
+				close(fds[--n]);
+			return 0;
+		}
+		fds[n++] = fd;
+	}
+	bpf_object__for_each_program(p, obj)(void)
+	    bpf_program__set_autoload(p, false);
+	return n;
+}
+
+/* The fd of obj's program want: loaded, or the ntaken taken (in the
+ * object's order: ngd_fast_pin_take_progs). */
+int
+ngd_fast_pin_prog_fd(struct bpf_object *obj, const struct bpf_program *want,
+    const int *taken, unsigned ntaken)
+{
+	struct bpf_program *p;
+	unsigned i = 0;
+
+	if (ntaken == 0)
+		return bpf_program__fd(want);
+	bpf_object__for_each_program(p, obj)
+	{
+		if (p == want)
+			return i < ntaken ? taken[i] : -1;
+		i++;
+	}
+	return -1;
+}
+
+/* obj's programs (loaded or the ntaken taken) pinned as this build's,
+ * other builds' unpinned (ngd_fast_pin_progs). */
+void
+ngd_fast_pin_obj_progs(struct ngd_fast_pin *pin, struct bpf_object *obj,
+    const int *taken, unsigned ntaken)
+{
+	const char *names[NGD_FAST_PIN_PROGS];
+	int fds[NGD_FAST_PIN_PROGS];
+	struct bpf_program *p;
+	unsigned n = 0;
+
+	bpf_object__for_each_program(p, obj)
+	{
+		if (n == NGD_FAST_PIN_PROGS)
+			break;
+		names[n] = bpf_program__name(p);
+		fds[n++] = ngd_fast_pin_prog_fd(obj, p, taken, ntaken);
+	}
+	ngd_fast_pin_progs(pin, names, fds, n);
+}
+
+/*
  * After the programs were loaded on the pinned maps: the pins of maps
  * this object does not have (an older ngd's, whose layout changed and
  * which the new object has under a new name: ng_fast_bpf.h) are
@@ -612,12 +755,7 @@ ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd, struct bpf_object *obj)
 		    pin->bpfroot[0] ? pin->bpfroot : NGD_BPF_DIR);
 		return true;
 	}
-	/* another user's, made since ngd_fast_pin_new looked? */
-	(void)mkdir(pin->bpfroot, 0700);
-	if (!ngd_fast_pin_trust(pin))
-		return true;
-	(void)mkdir(pin->bpfdir, 0700);
-	if (!ngd_fast_pin_trust(pin))
+	if (!ngd_fast_pin_mkdirs(pin))
 		return true;
 	bpf_object__for_each_map(m, obj)
 	{
@@ -711,27 +849,39 @@ ngd_fast_pin_links_prune(struct ngd_fast_pin *pin, bool (*keep)(void *, int),
 	closedir(d);
 }
 
-/* Everything pinned removed: bpffs directory, mount, its file. */
+/* Every pin in the bpffs directory removed, and the directory (and
+ * those above it, if nothing else is left in them).  A part's directory
+ * (ngd_fast_pin_part) is its own to remove. */
 void
-ngd_fast_pin_down(struct ngd_fast_pin *pin)
+ngd_fast_pin_unpin(struct ngd_fast_pin *pin)
 {
 	char path[PATH_MAX + 300];
 	struct dirent *e;
 	DIR *d;
 
+	if (pin == NULL || !ngd_fast_pin_bpffs(pin) ||
+	    (d = opendir(pin->bpfdir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.') {
+			ngd_fast_pin_path(pin, e->d_name, path, sizeof(path));
+			(void)unlink(path);
+		}
+	closedir(d);
+	(void)rmdir(pin->bpfdir);
+	if (pin->parent[0] != '\0')
+		(void)rmdir(pin->parent);
+	(void)rmdir(pin->bpfroot); /* the last graph's */
+	pin->up = false;
+}
+
+/* Everything pinned removed: bpffs directory, mount, its file. */
+void
+ngd_fast_pin_down(struct ngd_fast_pin *pin)
+{
 	if (pin == NULL)
 		return;
-	if (ngd_fast_pin_bpffs(pin) && (d = opendir(pin->bpfdir)) != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (e->d_name[0] != '.') {
-				ngd_fast_pin_path(pin, e->d_name, path,
-				    sizeof(path));
-				(void)unlink(path);
-			}
-		closedir(d);
-		(void)rmdir(pin->bpfdir);
-		(void)rmdir(pin->bpfroot); /* the last graph's */
-	}
+	ngd_fast_pin_unpin(pin);
 	if (umount2(pin->dpath, MNT_DETACH) < 0 && errno != EINVAL &&
 	    errno != ENOENT)
 		ngd_log(LOG_WARNING, "data path: %s: %s", pin->dpath,

@@ -140,3 +140,39 @@ ngd_ifslots_check(struct ngd_ifslots *s, int hash_fd)
 			__atomic_store_n(owner, 0, __ATOMIC_SEQ_CST);
 	}
 }
+
+/*
+ * One grace period for every slot emptied since a program may have read
+ * it (seen): those are free to be written after it without one each.
+ * Then each entry of the hash (hash_fd) put in its slot, if the slot is
+ * free.  For an adopted array that was rewritten (ether.c after a
+ * takeover), which would otherwise cost a grace period a write.
+ */
+void
+ngd_ifslots_settle(struct ngd_ifslots *s, int hash_fd)
+{
+	unsigned char value[NGD_IFSLOTS_VMAX];
+	uint32_t key, next;
+	bool any = false, have;
+
+	if (s->base == NULL)
+		return;
+	for (uint32_t slot = 0; slot < s->n && !any; slot++)
+		any = s->seen[slot] &&
+		    __atomic_load_n(ngd_ifslots_owner(s, slot),
+			__ATOMIC_RELAXED) == 0;
+	if (any && syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+		return;
+	/* (only ngd writes owners: those empty before are empty now) */
+	for (uint32_t slot = 0; slot < s->n; slot++)
+		if (__atomic_load_n(ngd_ifslots_owner(s, slot),
+			__ATOMIC_RELAXED) == 0)
+			s->seen[slot] = false;
+	have = bpf_map_get_next_key(hash_fd, NULL, &next) == 0;
+	while (have) {
+		key = next;
+		have = bpf_map_get_next_key(hash_fd, &key, &next) == 0;
+		if (bpf_map_lookup_elem(hash_fd, &key, value) == 0)
+			ngd_ifslots_put(s, key, (unsigned char *)value);
+	}
+}

@@ -2037,7 +2037,7 @@ ngd_netns_watch_start(struct ngd_netdev *nd)
 /* --- outliving ngd: descriptions and adoption (DESIGN decision 12) ------ */
 
 /* The cookie of the network namespace socket s is in (0: unknown). */
-static uint64_t
+uint64_t
 ngd_sock_cookie(int s)
 {
 	uint64_t cookie = 0;

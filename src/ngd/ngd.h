@@ -230,6 +230,7 @@ int ngd_netdev_describe(struct ng_netdev *dev, char *buf, size_t size,
 void ngd_netdev_expect(struct ngd_netdev *nd, const char *desc, int fd);
 int ngd_netdev_fd(const struct ng_netdev *dev);
 uint64_t ngd_netdev_cookie(const struct ngd_netdev *nd); /* ngd's netns */
+uint64_t ngd_sock_cookie(int s); /* socket s's netns; 0: unknown */
 /* Send a client's message with the interface names it may see current;
  * *changed: it was not one known to read only (the journal looks again). */
 int ngd_netdev_send_msg(struct ng_node *from, const char *addr,
@@ -314,6 +315,7 @@ int ngd_fast_describe(struct ngd_veth *v, char *buf, size_t size, bool fresh);
 
 struct ngd_fast_pin;
 struct bpf_object;
+struct bpf_program;
 struct ngd_fast_pin *ngd_fast_pin_new(uint64_t cookie);
 void ngd_fast_pin_free(struct ngd_fast_pin *pin);
 bool ngd_fast_pin_bpffs(const struct ngd_fast_pin *pin);
@@ -331,7 +333,23 @@ void ngd_fast_pin_prune_maps(struct ngd_fast_pin *pin, struct bpf_object *obj);
  * ngd_fast_pin_reuse_maps kept (fd, or -1); the programs pinned as this
  * build's, other builds' unpinned. */
 void ngd_fast_pin_build(struct ngd_fast_pin *pin, uint64_t build);
+uint64_t ngd_fast_pin_hash(const void *p, size_t n);
 int ngd_fast_pin_prog(struct ngd_fast_pin *pin, const char *name);
+/* Every program of obj taken from this build's pins, or none (0): the
+ * fds in the object's order; a program's fd, loaded or taken; obj's
+ * programs pinned as this build's. */
+unsigned ngd_fast_pin_take_progs(struct ngd_fast_pin *pin,
+    struct bpf_object *obj, int *fds, unsigned max);
+int ngd_fast_pin_prog_fd(struct bpf_object *obj, const struct bpf_program *want,
+    const int *taken, unsigned ntaken);
+void ngd_fast_pin_obj_progs(struct ngd_fast_pin *pin, struct bpf_object *obj,
+    const int *taken, unsigned ntaken);
+/* A part with programs of its own (ether.c's), pinned in <cookie>/<part>
+ * by the same rules: its directories made (false: nothing is pinned);
+ * its pins removed. */
+struct ngd_fast_pin *ngd_fast_pin_part(uint64_t cookie, const char *part);
+bool ngd_fast_pin_part_up(struct ngd_fast_pin *pin);
+void ngd_fast_pin_unpin(struct ngd_fast_pin *pin);
 void ngd_fast_pin_progs(struct ngd_fast_pin *pin, const char *const *names,
     const int *fds, unsigned n);
 bool ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd,
@@ -700,5 +718,6 @@ void ngd_ifslots_unmap(struct ngd_ifslots *s);
 void ngd_ifslots_put(struct ngd_ifslots *s, uint32_t key, const void *value);
 void ngd_ifslots_del(struct ngd_ifslots *s, uint32_t key);
 void ngd_ifslots_check(struct ngd_ifslots *s, int hash_fd);
+void ngd_ifslots_settle(struct ngd_ifslots *s, int hash_fd);
 
 #endif
