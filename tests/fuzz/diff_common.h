@@ -111,16 +111,23 @@ static bool undelivered; /* this frame: a copy no interface gets */
 static struct outcome node_out;
 static struct ng_mesg *last_msg;
 
-static int
-node_deliver_msg(void *conn, ng_id_t from, const struct ng_mesg *msg)
+/* A client's answer kept in *keep (the last one's freed). */
+static void
+msg_keep(struct ng_mesg **keep, const struct ng_mesg *msg)
 {
 	size_t n = sizeof(*msg) + msg->header.arglen;
 
+	free(*keep);
+	if ((*keep = malloc(n)) != NULL)
+		memcpy(*keep, msg, n);
+}
+
+static int
+node_deliver_msg(void *conn, ng_id_t from, const struct ng_mesg *msg)
+{
 	(void)conn;
 	(void)from;
-	free(last_msg);
-	if ((last_msg = malloc(n)) != NULL)
-		memcpy(last_msg, msg, n);
+	msg_keep(&last_msg, msg);
 	return 0;
 }
 
@@ -202,10 +209,9 @@ struct graph {
 
 static struct graph G;
 
-static int msg(const char *path, uint32_t cookie, uint32_t cmd,
-    const void *arg, size_t len);
-static void eiface_on(unsigned k, char on, const char *type,
-    const char *hook);
+static int msg(const char *path, uint32_t cookie, uint32_t cmd, const void *arg,
+    size_t len);
+static void eiface_on(unsigned k, char on, const char *type, const char *hook);
 
 static void describe(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));

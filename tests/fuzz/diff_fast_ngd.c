@@ -85,13 +85,9 @@ ngd_log(int level, const char *fmt, ...)
 static int
 b_deliver_msg(void *conn, ng_id_t from, const struct ng_mesg *msg)
 {
-	size_t n = sizeof(*msg) + msg->header.arglen;
-
 	(void)conn;
 	(void)from;
-	free(last_msg_b);
-	if ((last_msg_b = malloc(n)) != NULL)
-		memcpy(last_msg_b, msg, n);
+	msg_keep(&last_msg_b, msg);
 	return 0;
 }
 
@@ -104,16 +100,10 @@ b_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	return 0;
 }
 
-static void
-b_gone(void *conn)
-{
-	((struct fz_client *)conn)->node = NULL;
-}
-
 static const struct ng_socket_ops b_sock_ops = {
 	.deliver_msg = b_deliver_msg,
 	.deliver_data = b_deliver_data,
-	.gone = b_gone,
+	.gone = node_gone, /* as the reference's */
 };
 
 /* An eiface of ngd's sends pkt out of its interface: recorded (the
