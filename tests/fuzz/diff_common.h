@@ -538,4 +538,131 @@ port_check(const struct pcounts *q0, int k, uint32_t len, bool slow,
 	}
 }
 
+/* The frame f of len bytes from eiface k to the node code: its copies
+ * in node_out. */
+static void
+frame_node(const uint8_t *f, uint32_t len, int k)
+{
+	struct ng_pkt *p;
+	char us[16];
+
+	undelivered = false;
+	memset(&node_out, 0, sizeof(node_out));
+	snprintf(us, sizeof(us), "e%d", k);
+	FUZZ_ASSERT((p = ng_pkt_alloc(G.g)) != NULL);
+	memcpy(p->data, f, len);
+	p->len = len;
+	if (G.shape == DIRECT) {
+		/* an eiface's hook joined to another's: as it is */
+		node_out.n = 1;
+		node_out.o[0].port = 1 - k;
+		node_out.o[0].len = len;
+		memcpy(node_out.o[0].data, f, len);
+		ng_pkt_free(&p);
+	} else
+		(void)ng_socket_send_data(G.sock, us, &p);
+}
+
+/* The program could not be run on the frame (why). */
+static void
+prog_failed(const char *why, int k, const uint8_t *f, uint32_t len)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s: %s", shape_name[G.shape], why);
+	if (diverge(name)) {
+		printf("DIVERGE %s\n  graph %s, from e%d\n", name, G.desc, k);
+		hexdump("in", f, len);
+	}
+}
+
+/* The copies of the frame that left, the program's (or ngd's, after the
+ * program gave it ngd) and the node's: the same, in any order. */
+static void
+outcome_check(struct outcome *prog, int k, const uint8_t *f, uint32_t len)
+{
+	char name[96];
+
+	qsort(prog->o, prog->n, sizeof(prog->o[0]), out_cmp);
+	qsort(node_out.o, node_out.n, sizeof(node_out.o[0]), out_cmp);
+	if (prog->n == node_out.n &&
+	    memcmp(prog->o, node_out.o, prog->n * sizeof(prog->o[0])) == 0)
+		return;
+	snprintf(name, sizeof(name), "%s: %u out, node %u out",
+	    shape_name[G.shape], prog->n, node_out.n);
+	if (diverge(name)) {
+		printf("DIVERGE %s\n  graph %s, from e%d\n", name, G.desc, k);
+		hexdump("in", f, len);
+		outcome_print(prog->slow ? "ngd" : "program", prog);
+		outcome_print("node", &node_out);
+	}
+}
+
+static void tables(struct hostset *node, struct hostset *map);
+
+/* The bridge's hosts map is the node's table; false (shown) if not. */
+static bool
+tables_check(const struct outcome *prog, int k, const uint8_t *f, uint32_t len)
+{
+	struct hostset hn, hm;
+	char name[96];
+
+	tables(&hn, &hm);
+	if (hn.n == hm.n && memcmp(hn.h, hm.h, hn.n * sizeof(hn.h[0])) == 0)
+		return true;
+	snprintf(name, sizeof(name), "bridge: hosts %u, node %u", hm.n, hn.n);
+	if (diverge(name)) {
+		printf("DIVERGE %s\n  graph %s, from e%d\n", name, G.desc, k);
+		hexdump("in", f, len);
+		hosts_print("node", &hn);
+		hosts_print("map", &hm);
+		if (G.bb != NULL) { /* diff_fast_ngd: ngd's own node's */
+			memset(&hm, 0, sizeof(hm));
+			G.bb->type->switching->walk(G.bb, node_host, &hm);
+			hosts_print("ngd's node", &hm);
+		}
+		outcome_print("program", prog);
+		outcome_print("node", &node_out);
+	}
+	return false;
+}
+
+static void node_counts(struct counts *c);
+static void prog_counts(struct counts *c);
+
+/* The bridge's counters moved alike on both sides since nc0 (the
+ * node's) and pc0 (the program's). */
+static void
+counts_check(const struct counts *nc0, const struct counts *pc0, int k,
+    const uint8_t *f, uint32_t len)
+{
+	static const char *const what[] = { "recvPackets", "recvOctets",
+		"recvMulticast", "recvBroadcast", "recvUnknown", "xmitPackets",
+		"xmitOctets", "xmitMulticasts", "xmitBroadcasts",
+		"memoryFailures" };
+	struct counts nc1[NBPORTS], pc1[NBPORTS];
+	char name[96];
+
+	node_counts(nc1);
+	prog_counts(pc1);
+	for (unsigned j = 0; j < G.nb; j++) {
+		const uint64_t *a0 = &nc0[j].rp, *a1 = &nc1[j].rp;
+		const uint64_t *b0 = &pc0[j].rp, *b1 = &pc1[j].rp;
+
+		for (unsigned i = 0; i < 10; i++) {
+			if (a1[i] - a0[i] == b1[i] - b0[i])
+				continue;
+			snprintf(name, sizeof(name), "bridge: %s", what[i]);
+			if (diverge(name)) {
+				printf("DIVERGE %s: node +%llu, program +%llu "
+				       "on B:%s\n  graph %s, from e%d\n",
+				    name, (unsigned long long)(a1[i] - a0[i]),
+				    (unsigned long long)(b1[i] - b0[i]),
+				    G.bp[j].hook, G.desc, k);
+				hexdump("in", f, len);
+			}
+		}
+	}
+}
+
 #endif

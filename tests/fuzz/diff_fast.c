@@ -739,12 +739,11 @@ frame_one(void)
 {
 	static uint8_t f[2048];
 	static struct outcome prog;
-	struct counts nc0[NBPORTS], nc1[NBPORTS], pc0[NBPORTS], pc1[NBPORTS];
+	struct counts nc0[NBPORTS], pc0[NBPORTS];
 	struct pcounts q0[NPORTS];
 	uint32_t len = frame_make(f);
 	int k = (int)rnd(G.n < NREAL ? G.n : NREAL);
-	struct ng_pkt *p;
-	char why[160] = "", us[16], name[96];
+	char why[160] = "";
 
 	frames++;
 	if (G.br != NULL) {
@@ -763,32 +762,11 @@ frame_one(void)
 		return;
 	}
 	port_counts(q0);
-	undelivered = false;
-	/* the node's */
-	memset(&node_out, 0, sizeof(node_out));
-	snprintf(us, sizeof(us), "e%d", k);
-	FUZZ_ASSERT((p = ng_pkt_alloc(G.g)) != NULL);
-	memcpy(p->data, f, len);
-	p->len = len;
-	if (G.shape == DIRECT) {
-		/* an eiface's hook joined to another's: as it is */
-		node_out.n = 1;
-		node_out.o[0].port = 1 - k;
-		node_out.o[0].len = len;
-		memcpy(node_out.o[0].data, f, len);
-		ng_pkt_free(&p);
-	} else
-		(void)ng_socket_send_data(G.sock, us, &p);
+	frame_node(f, len, k); /* the node's */
 	/* the kernel's */
 	memset(&prog, 0, sizeof(prog));
 	if (prog_run(k, f, len, 0, &prog, why, sizeof(why)) != 0) {
-		snprintf(name, sizeof(name), "%s: %s", shape_name[G.shape],
-		    why);
-		if (diverge(name)) {
-			printf("DIVERGE %s\n  graph %s, from e%d\n", name,
-			    G.desc, k);
-			hexdump("in", f, len);
-		}
+		prog_failed(why, k, f, len);
 		return;
 	}
 	if (prog.slow) {
@@ -805,67 +783,11 @@ frame_one(void)
 	}
 	if (!undelivered) /* (the node counted a copy that went nowhere) */
 		port_check(q0, k, len, false, f);
-	qsort(prog.o, prog.n, sizeof(prog.o[0]), out_cmp);
-	qsort(node_out.o, node_out.n, sizeof(node_out.o[0]), out_cmp);
-	if (prog.n != node_out.n ||
-	    memcmp(prog.o, node_out.o, prog.n * sizeof(prog.o[0])) != 0) {
-		snprintf(name, sizeof(name), "%s: %u out, node %u out",
-		    shape_name[G.shape], prog.n, node_out.n);
-		if (diverge(name)) {
-			printf("DIVERGE %s\n  graph %s, from e%d\n", name,
-			    G.desc, k);
-			hexdump("in", f, len);
-			outcome_print("program", &prog);
-			outcome_print("node", &node_out);
-		}
-	}
+	outcome_check(&prog, k, f, len);
 	if (G.br != NULL) {
-		struct hostset hn, hm;
-
-		tables(&hn, &hm);
-		if (hn.n != hm.n ||
-		    memcmp(hn.h, hm.h, hn.n * sizeof(hn.h[0])) != 0) {
-			snprintf(name, sizeof(name),
-			    "bridge: hosts %u, node %u", hm.n, hn.n);
-			if (diverge(name)) {
-				printf("DIVERGE %s\n  graph %s, from e%d\n",
-				    name, G.desc, k);
-				hexdump("in", f, len);
-				hosts_print("node", &hn);
-				hosts_print("map", &hm);
-				outcome_print("program", &prog);
-				outcome_print("node", &node_out);
-			}
+		if (!tables_check(&prog, k, f, len))
 			bridge_sync();
-		}
-		node_counts(nc1);
-		prog_counts(pc1);
-		for (unsigned j = 0; j < G.nb; j++) {
-			uint64_t *a0 = &nc0[j].rp, *a1 = &nc1[j].rp;
-			uint64_t *b0 = &pc0[j].rp, *b1 = &pc1[j].rp;
-			static const char *const what[] = { "recvPackets",
-				"recvOctets", "recvMulticast", "recvBroadcast",
-				"recvUnknown", "xmitPackets", "xmitOctets",
-				"xmitMulticasts", "xmitBroadcasts",
-				"memoryFailures" };
-
-			for (unsigned i = 0; i < 10; i++) {
-				if (a1[i] - a0[i] == b1[i] - b0[i])
-					continue;
-				snprintf(name, sizeof(name), "bridge: %s",
-				    what[i]);
-				if (diverge(name)) {
-					printf("DIVERGE %s: node +%llu, "
-					       "program +%llu on B:%s\n"
-					       "  graph %s, from e%d\n",
-					    name,
-					    (unsigned long long)(a1[i] - a0[i]),
-					    (unsigned long long)(b1[i] - b0[i]),
-					    G.bp[j].hook, G.desc, k);
-					hexdump("in", f, len);
-				}
-			}
-		}
+		counts_check(nc0, pc0, k, f, len);
 	}
 }
 
