@@ -64,7 +64,7 @@ static struct ng_graph *gb, *ga;   /* ngd's, the reference */
 static struct fz_client cb;
 static struct ng_node *sockb;
 static struct ng_mesg *last_msg_b;
-static int dpns = -1, ownns = -1, tapidx, pkt_fd = -1, ioc_fd = -1;
+static int pkt_fd = -1, ioc_fd = -1;
 static struct outcome b_out; /* what ngd's eifaces sent */
 static unsigned long b_msgs, loop_passes;
 
@@ -229,10 +229,7 @@ rmhook_b(const char *path, const char *hook)
 	return send_b(path, NGM_GENERIC_COOKIE, NGM_RMHOOK, &rm, sizeof(rm));
 }
 
-/* the eifaces' graph-side ends, as the programs see them, and their
- * port ids (ngd's eifaces ei0..: made as graphs need them, kept) */
-static uint32_t ifx[NPORTS];
-static uint16_t pid[NPORTS];
+/* ngd's eifaces ei0..: made as graphs need them, kept (ifx, pid) */
 static unsigned neifaces;
 
 /* ngd's eifaces up to ei(n-1) made, their interfaces up. */
@@ -524,31 +521,7 @@ graph_free(void)
 
 /* --- the program side ----------------------------------------------------- */
 
-static struct bpf_object *obj;
-static int shim, recs, nrec, pstats, hostsof, vlstats;
-static int ncpu;
-
-static int
-mapfd(const char *name)
-{
-	int fd = bpf_object__find_map_fd_by_name(obj, name);
-
-	if (fd < 0) {
-		fprintf(stderr, "diff_fast_ngd: no map %s\n", name);
-		exit(2);
-	}
-	return fd;
-}
-
-static void
-put(int fd, const void *k, const void *v)
-{
-	if (bpf_map_update_elem(fd, k, v, BPF_ANY) != 0) {
-		fprintf(stderr, "diff_fast_ngd: map update: %s\n",
-		    strerror(errno));
-		exit(2);
-	}
-}
+static int hostsof;
 
 /* The frame the program gave ngd (its port's id tag inline), written to
  * the data plane's TAP as the program would have sent it, and read by
@@ -590,91 +563,6 @@ slow_b(const uint8_t *f, uint32_t len, uint16_t id)
 		    e->name);
 		exit(2);
 	}
-}
-
-/* One run of the program on frame f from port k (mark: a flood's next
- * slice); its records appended to *oc, its slow-path frame checked. */
-static int
-prog_run(int k, const uint8_t *f, uint32_t len, uint32_t mark,
-    struct outcome *oc, char *why, size_t whylen)
-{
-	struct __sk_buff ctx = { .ifindex = ifx[k], .mark = mark };
-	uint8_t outbuf[FZD_SNAP + 64];
-	uint32_t zero = 0, n = 0;
-	int err;
-
-	put(nrec, &zero, &zero);
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = f, .data_size_in = len,
-	    .data_out = outbuf, .data_size_out = sizeof(outbuf), .ctx_in = &ctx,
-	    .ctx_size_in = sizeof(ctx), .repeat = 1);
-	/* in the data plane: the test run finds ctx's device there */
-	FUZZ_ASSERT(setns(dpns, CLONE_NEWNET) == 0);
-	err = bpf_prog_test_run_opts(shim, &o);
-	FUZZ_ASSERT(setns(ownns, CLONE_NEWNET) == 0);
-	if (err != 0) {
-		snprintf(why, whylen, "test run: %s", strerror(errno));
-		return -1;
-	}
-	if (o.retval != TC_ACT_SHOT && o.retval != TC_ACT_REDIRECT &&
-	    o.retval != TC_ACT_STOLEN) {
-		snprintf(why, whylen, "verdict %u", o.retval);
-		return -1;
-	}
-	(void)bpf_map_lookup_elem(nrec, &zero, &n);
-	for (uint32_t i = 0; i < n && i < FZD_MAXREC; i++) {
-		static struct fzd_rec r;
-		uint8_t buf[FZD_SNAP + 8];
-		uint32_t blen = r.len;
-		int port = -1;
-
-		if (bpf_map_lookup_elem(recs, &i, &r) != 0)
-			return -1;
-		blen = r.len < FZD_SNAP ? r.len : FZD_SNAP;
-		for (int p = 0; p < (int)G.n; p++)
-			if (r.ifindex == ifx[p])
-				port = p;
-		if (r.ifindex == (uint32_t)tapidx && r.kind == FZD_REDIR) {
-			/* ngd's: the port's id tag in front of the frame */
-			if (!r.vlan_present || r.vlan_proto != htons(0x8100) ||
-			    r.vlan_tci != pid[k] || blen != len ||
-			    memcmp(r.data, f, len) != 0) {
-				snprintf(why, whylen,
-				    "to ngd not as sent: tag %u/%#x/%u, "
-				    "%u bytes",
-				    r.vlan_present,
-				    ntohs((uint16_t)r.vlan_proto), r.vlan_tci,
-				    blen);
-				return -1;
-			}
-			oc->slow = true;
-			continue;
-		}
-		if (port < 0) {
-			snprintf(why, whylen, "record %u to ifindex %u", r.kind,
-			    r.ifindex);
-			return -1;
-		}
-		if (r.vlan_present)
-			blen = inline_tag(buf, r.data, blen,
-			    (uint16_t)r.vlan_proto, (uint16_t)r.vlan_tci);
-		else
-			memcpy(buf, r.data, blen);
-		if (r.kind == FZD_CLONE_IN) {
-			/* a flood's next slice, back on port's ingress */
-			slices++;
-			if (prog_run(port, buf, blen, r.mark, oc, why,
-				whylen) != 0)
-				return -1;
-			continue;
-		}
-		if (oc->n >= FZD_MAXREC)
-			return -1;
-		oc->o[oc->n].port = port;
-		oc->o[oc->n].len = blen;
-		memcpy(oc->o[oc->n].data, buf, blen);
-		oc->n++;
-	}
-	return 0;
 }
 
 /* --- a bridge's table and counters, both sides ---------------------------- */
@@ -753,45 +641,6 @@ prog_counts(struct counts *c)
 			st.recvMulticast, st.recvBroadcast, st.recvUnknown,
 			st.xmitPackets, st.xmitOctets, st.xmitMulticasts,
 			st.xmitBroadcasts, st.memoryFailures };
-	}
-}
-
-static void
-port_counts(struct pcounts *c)
-{
-	struct ng_fast_bpf_stats st[256];
-	struct ng_fast_bpf_vlstats vs[256];
-
-	for (unsigned k = 0; k < G.n; k++) {
-		char us[16];
-		struct ng_hook *h;
-		uint32_t id = pid[k];
-
-		memset(&c[k], 0, sizeof(c[k]));
-		snprintf(us, sizeof(us), "e%u", k);
-		if ((h = ng_find_hook(G.sock, us)) != NULL) {
-			c[k].in_pkts = h->stats.xmit_frames;
-			c[k].in_bytes = h->stats.xmit_octets;
-		}
-		if (G.on[k] != 'D' &&
-		    (h = ng_find_hook(G.on[k] == 'B' ? G.br :
-			     G.on[k] == 'H'          ? G.hub :
-						       G.vl,
-			 G.hook[k])) != NULL) {
-			c[k].out_pkts = h->stats.xmit_frames;
-			c[k].out_bytes = h->stats.xmit_octets;
-		}
-		if (bpf_map_lookup_elem(pstats, &id, st) == 0)
-			for (int i = 0; i < ncpu; i++) {
-				c[k].fast_pkts += st[i].fast_pkts;
-				c[k].fast_bytes += st[i].fast_bytes;
-				c[k].slow_pkts += st[i].slow_pkts;
-			}
-		if (bpf_map_lookup_elem(vlstats, &ifx[k], vs) == 0)
-			for (int i = 0; i < ncpu; i++) {
-				c[k].vl_pkts += vs[i].pkts;
-				c[k].vl_bytes += vs[i].bytes;
-			}
 	}
 }
 
