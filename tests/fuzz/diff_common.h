@@ -8,6 +8,7 @@
  * file; each defines, for what is here:
  *   msg()         a message to the graph (or graphs) under test
  *   eiface_on()   eiface k on a node's hook
+ *   bport_new()   the bridge's next port
  *   tables()      a bridge's table, the node's and the program's map
  *   node_counts(), prog_counts()  a bridge's counters, either side
  * and sets ifx, pid and tapidx (and, to run the programs in another
@@ -222,6 +223,7 @@ static struct graph G;
 static int msg(const char *path, uint32_t cookie, uint32_t cmd, const void *arg,
     size_t len);
 static void eiface_on(unsigned k, char on, const char *type, const char *hook);
+static struct bport *bport_new(int eport, const char *vhook);
 
 static void describe(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
@@ -836,6 +838,130 @@ port_counts(struct pcounts *c)
 				c[k].vl_pkts += vs[i].pkts;
 				c[k].vl_bytes += vs[i].bytes;
 			}
+	}
+}
+
+/* --- the graph, made ------------------------------------------------------- */
+
+/* A random graph's shape and size; G cleared. */
+static void
+graph_pick(void)
+{
+	memset(&G, 0, sizeof(G));
+	G.shape = (enum shape)rnd(NSHAPES);
+	G.n = G.shape == DIRECT ? 2 : 2 + rnd(NREAL - 1);
+	if ((G.shape == BRIDGE || G.shape == HUB) && rnd(8) == 0)
+		G.n = NG_FAST_BPF_FLOOD_SLICE + 2 + rnd(NPORTS - 65);
+	if ((G.shape == VLAN || G.shape == VPORT || G.shape == FVPORT) &&
+	    G.n < 3)
+		G.n = 3;
+	G.nomatch = G.trunk = -1;
+}
+
+/* The graph's nodes and edges, on G.sock's graph (the eifaces its hooks
+ * e0..), as graph_pick chose them. */
+static void
+graph_shape(void)
+{
+	unsigned k;
+
+	describe("%s:", shape_name[G.shape]);
+	switch (G.shape) {
+	case BRIDGE:
+		for (k = 0; k < G.n; k++)
+			(void)bport_new((int)k, NULL);
+		break;
+	case HUB:
+		for (k = 0; k < G.n; k++) {
+			char h[16];
+
+			snprintf(h, sizeof(h), "h%u", k);
+			eiface_on(k, 'H', "hub", h);
+		}
+		break;
+	case DIRECT:
+		G.on[0] = G.on[1] = 'D';
+		break;
+	case VLAN:
+	case FVPORT:
+		/* e0 the trunk; then (fvport) 1-2 filters on the bridge and
+		 * its eifaces; the rest the vlan node's filters, the last
+		 * maybe its nomatch */
+		eiface_on(0, 'V', "vlan", "downstream");
+		G.trunk = 0;
+		k = 1;
+		if (G.shape == FVPORT) {
+			(void)bport_new((int)k++, NULL);
+			for (unsigned i = 0; i < 1 + rnd(2); i++) {
+				char h[16];
+
+				snprintf(h, sizeof(h), "b%u", i);
+				(void)bport_new(-1, h);
+			}
+			if (k < G.n && rnd(2) == 0)
+				(void)bport_new((int)k++, NULL);
+		}
+		vlan_eifaces(k);
+		break;
+	case VPORT:
+		/* the bridge's eifaces (1 or 2), the vlan node's downstream
+		 * a port of it; the rest the vlan node's filters, the last
+		 * maybe its nomatch */
+		(void)bport_new(0, NULL);
+		k = 1;
+		if (G.n == 4 && rnd(2) == 0)
+			(void)bport_new((int)k++, NULL);
+		vlan_eifaces(k);
+		(void)bport_new(-1, "downstream");
+		break;
+	default:
+		abort();
+	}
+	G.br = ngt_node(G.sock, "B:");
+	G.hub = ngt_node(G.sock, "H:");
+	G.vl = ngt_node(G.sock, "V:");
+}
+
+/* The vlan node's settings and filters, the keys its ports on the bridge
+ * have in the program's maps (of vid_node, the vlan node as they name
+ * it), and maybe a bridge's maxhosts. */
+static void
+graph_settings(const struct ng_node *vid_node)
+{
+	bool used[5] = { false };
+	unsigned k;
+
+	if (G.vl != NULL) {
+		vlan_settings();
+		for (k = 0; k < G.n; k++)
+			if (G.on[k] == 'V' && G.hook[k][0] == 'f') {
+				G.tag[k] = vlan_filter(G.hook[k], used,
+				    &G.vid[k]);
+				G.filter[k] = true;
+			}
+		for (k = 0; k < G.nb; k++) {
+			struct bport *b = &G.bp[k];
+
+			if (b->eport >= 0)
+				continue;
+			if (G.shape == VPORT) {
+				b->key = G.vport = NG_FAST_BPF_VPORT |
+				    vid_node->id;
+				continue;
+			}
+			b->tag =
+			    vlan_filter(ng_find_hook(G.br, b->hook)->peer->name,
+				used, &b->vid);
+			b->key = NG_FAST_BPF_FVPORT_KEY(vid_node->id, b->vid);
+		}
+	}
+	if (G.br != NULL && rnd(3) == 0) {
+		uint32_t max = 1 + rnd(4);
+
+		FUZZ_ASSERT(msg("B:", NGM_BRIDGE_COOKIE,
+				NGM_BRIDGE_SET_MAX_HOSTS, &max, sizeof(max)) ==
+		    0);
+		describe(" maxhosts=%u", max);
 	}
 }
 
