@@ -965,4 +965,46 @@ graph_settings(const struct ng_node *vid_node)
 	}
 }
 
+/*
+ * A random frame into f (*len bytes) from a random eiface (*k), to the
+ * node code (its copies in node_out) and to the program (its in *prog),
+ * the bridge's counters before in nc0 and pc0, the ports' in q0.  False
+ * when that is all: a frame no program sees, or one it could not run on
+ * (a divergence).
+ */
+static bool
+frame_start(uint8_t *f, uint32_t *len, int *k, struct outcome *prog,
+    struct counts *nc0, struct counts *pc0, struct pcounts *q0)
+{
+	char why[160] = "";
+
+	*len = frame_make(f);
+	*k = (int)rnd(G.n < NREAL ? G.n : NREAL);
+	frames++;
+	if (G.br != NULL) {
+		node_counts(nc0);
+		prog_counts(pc0);
+	}
+	/* a tagged frame under 20 bytes never gets past skb_vlan_untag,
+	 * before tc: neither the program nor ngd sees it (in diff_fast's
+	 * TAP model an eiface drops it too, ng_eiface_input) */
+	if (vlan_runt(f, *len, 20)) {
+		kernel_drops++;
+		return false;
+	}
+	if (untestable(f, *len)) {
+		untested++;
+		return false;
+	}
+	port_counts(q0);
+	frame_node(f, *len, *k); /* the node's */
+	/* the kernel's */
+	memset(prog, 0, sizeof(*prog));
+	if (prog_run(*k, f, *len, 0, prog, why, sizeof(why)) != 0) {
+		prog_failed(why, *k, f, *len);
+		return false;
+	}
+	return true;
+}
+
 #endif

@@ -498,34 +498,11 @@ frame_one(void)
 	static struct outcome prog;
 	struct counts nc0[NBPORTS], pc0[NBPORTS];
 	struct pcounts q0[NPORTS];
-	uint32_t len = frame_make(f);
-	int k = (int)rnd(G.n < NREAL ? G.n : NREAL);
-	char why[160] = "";
+	uint32_t len;
+	int k;
 
-	frames++;
-	if (G.br != NULL) {
-		node_counts(nc0);
-		prog_counts(pc0);
-	}
-	/* a tagged frame under 20 bytes never gets past skb_vlan_untag,
-	 * before tc: neither the program nor ngd sees it (an eiface in the
-	 * TAP model drops it too, ng_eiface_input) */
-	if (vlan_runt(f, len, 20)) {
-		kernel_drops++;
+	if (!frame_start(f, &len, &k, &prog, nc0, pc0, q0))
 		return;
-	}
-	if (untestable(f, len)) {
-		untested++;
-		return;
-	}
-	port_counts(q0);
-	frame_node(f, len, k); /* the node's */
-	/* the kernel's */
-	memset(&prog, 0, sizeof(prog));
-	if (prog_run(k, f, len, 0, &prog, why, sizeof(why)) != 0) {
-		prog_failed(why, k, f, len);
-		return;
-	}
 	if (prog.slow) {
 		/* ngd's node decides (the node's outcome), and writes back */
 		slow_frames++;
