@@ -501,7 +501,8 @@ $(B)/bpf/diff_fast.bpf.o: tests/fuzz/diff_fast.bpf.c src/bpf/ng_fast.bpf.c \
 	@mkdir -p $(dir $@)
 	$(BPF_CC) $(BPF_CFLAGS) -Itests/fuzz -MMD -MP -c -o $@ $<
 $(B)/tests-root/diff_fast: tests/fuzz/diff_fast.c tests/fuzz/diff_fast.h \
-    tests/fuzz/fuzz.h $(ENGINE_A) $(B)/bpf/diff_fast.bpf.o
+    tests/fuzz/diff_common.h tests/fuzz/fuzz.h $(ENGINE_A) \
+    $(B)/bpf/diff_fast.bpf.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Isrc/bpf -o $@ $< $(ENGINE_A) \
 	    $(CORE_LIBS) -lbpf
@@ -509,8 +510,8 @@ $(B)/tests-root/diff_fast: tests/fuzz/diff_fast.c tests/fuzz/diff_fast.h \
 # ngd's objects but main.o linked in.
 DIFF_NGD_OBJ = $(filter-out $(B)/src/ngd/main.o,$(NGD_OBJ))
 $(B)/tests-root/diff_fast_ngd: tests/fuzz/diff_fast_ngd.c \
-    tests/fuzz/diff_fast.h tests/fuzz/fuzz.h $(DIFF_NGD_OBJ) $(ENGINE_A) \
-    $(B)/bpf/diff_fast.bpf.o
+    tests/fuzz/diff_fast.h tests/fuzz/diff_common.h tests/fuzz/fuzz.h \
+    $(DIFF_NGD_OBJ) $(ENGINE_A) $(B)/bpf/diff_fast.bpf.o
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Isrc/bpf -Isrc/ngd -o $@ $< \
 	    $(DIFF_NGD_OBJ) $(ENGINE_A) $(CORE_LIBS) $(NGD_LIBS)

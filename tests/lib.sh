@@ -315,6 +315,22 @@ written() {
 	b=$(($(wchar) - w0))
 	echo $((a < b ? a : b))
 }
+# fds_settled: ngd's ($NGD_PID) descriptors once they stop changing: the
+# interfaces it retired go in batches (20 ms after the last, up to 1024
+# at once, which takes the kernel a few hundred ms); at most 10 s.
+fds_settled() {
+	local n m
+	n=$(ls "/proc/$NGD_PID/fd" | wc -l)
+	for _ in $(seq 50); do
+		sleep 0.2
+		m=$(ls "/proc/$NGD_PID/fd" | wc -l)
+		[ "$m" = "$n" ] && break
+		n=$m
+	done
+	echo "$n"
+}
+# figure NAME BEFORE AFTER UNIT: one line scripts/soak collects (bounds).
+figure() { echo "# $1: $2 -> $3 $4"; }
 # link_up NS IF: until NS's IF is up for the next frames a test sends
 # (5 s at most), after it was set up or its carrier came back (connect):
 # the kernel turns an interface's queue on (noop, dropping all, until

@@ -279,7 +279,7 @@ ng_isword(char c)
 	return c != '\0' && !ng_isspace(c) && strchr("{}[]=\"", c) == NULL;
 }
 
-static int
+int
 ng_hexval(char c)
 {
 	if (c >= '0' && c <= '9')

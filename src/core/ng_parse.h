@@ -162,4 +162,7 @@ int ng_unparse(const struct ng_parse_type *t, const uint8_t *data, size_t len,
  */
 int ng_parse_check(const struct ng_parse_type *t, const char **what);
 
+/* The value of hex digit c (either case), or -1 if it is none. */
+int ng_hexval(char c);
+
 #endif

@@ -17,25 +17,38 @@
  * type the node is and the page that lists its messages.  Nothing more
  * when the node cannot be asked.
  */
-static void
-ngctl_msg_unknown(struct ngctl *ng, const char *path, const char *cmd)
+/* The type of the node at path into type; false when it cannot be asked. */
+static bool
+ngctl_msg_node_type(struct ngctl *ng, const char *path, char type[NG_TYPESIZ])
 {
 	struct ng_mesg *rep;
 	struct nodeinfo *ni;
+	bool known = false;
 
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
 	    0)
-		return;
+		return false;
 	if (ngctl_recv_generic(ng, NGM_NODEINFO, &rep) != 0)
-		return;
+		return false;
 	if (rep->header.arglen >= sizeof(*ni)) {
 		ni = (struct nodeinfo *)rep->data;
-		ni->type[sizeof(ni->type) - 1] = '\0';
-		ngctl_warnx("node type %s has no message \"%s\" (ng_%s(4) "
-			    "lists its messages)",
-		    ni->type, cmd, ni->type);
+		memcpy(type, ni->type, NG_TYPESIZ);
+		type[NG_TYPESIZ - 1] = '\0';
+		known = true;
 	}
 	free(rep);
+	return known;
+}
+
+static void
+ngctl_msg_unknown(struct ngctl *ng, const char *path, const char *cmd)
+{
+	char type[NG_TYPESIZ];
+
+	if (ngctl_msg_node_type(ng, path, type))
+		ngctl_warnx("node type %s has no message \"%s\" (ng_%s(4) "
+			    "lists its messages)",
+		    type, cmd, type);
 }
 
 /*
@@ -64,7 +77,7 @@ ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
 	};
 	const char *how = NULL;
 	struct ng_mesg *rep, *req;
-	struct nodeinfo *ni;
+	char type[NG_TYPESIZ];
 	size_t len;
 	int rc;
 
@@ -89,21 +102,10 @@ ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
 			free(rep);
 		return;
 	}
-	if (errno != error)
-		return;
-	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_NODEINFO, NULL, 0) <
-	    0)
-		return;
-	if (ngctl_recv_generic(ng, NGM_NODEINFO, &rep) != 0)
-		return;
-	if (rep->header.arglen >= sizeof(*ni)) {
-		ni = (struct nodeinfo *)rep->data;
-		ni->type[sizeof(ni->type) - 1] = '\0';
+	if (errno == error && ngctl_msg_node_type(ng, path, type))
 		ngctl_warnx("the text of %s's argument %s (ng_%s(4) "
 			    "describes it)",
-		    cmd, how, ni->type);
-	}
-	free(rep);
+		    cmd, how, type);
 }
 
 static enum ngctl_rtn

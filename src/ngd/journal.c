@@ -1736,18 +1736,6 @@ ngd_journal_fini(struct ngd_journal *j)
 
 /* --- restoring ------------------------------------------------------------- */
 
-static int
-ngd_journal_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Undo ngd_journal_esc in place (%XX: two hex digits, not 00); false if
  * malformed.  The digits are read here, not by sscanf, which measures
@@ -1770,8 +1758,8 @@ ngd_journal_unesc(char *s)
 			*o++ = *s;
 			continue;
 		}
-		if ((hi = ngd_journal_hexval(s[1])) < 0 ||
-		    (lo = ngd_journal_hexval(s[2])) < 0 || (hi | lo) == 0)
+		if ((hi = ng_hexval(s[1])) < 0 || (lo = ng_hexval(s[2])) < 0 ||
+		    (hi | lo) == 0)
 			return false;
 		*o++ = (char)(hi << 4 | lo);
 		s += 2;

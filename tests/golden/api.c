@@ -18,25 +18,7 @@
 #include <netgraph/ng_bridge.h>
 #include <netgraph/ng_hub.h>
 
-static int failed;
-
-static void
-check(const char *name, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s", ok ? "ok" : "FAIL", name);
-	if (!ok && fmt != NULL) {
-		printf(" (");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf(")");
-	}
-	printf("\n");
-	fflush(stdout);
-	failed |= !ok;
-}
+#include "check.h"
 
 /* rc is -1 with errno want */
 static void

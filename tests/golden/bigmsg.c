@@ -20,25 +20,7 @@
 #include <netgraph.h>
 #include <netgraph/ng_bridge.h>
 
-static int failed;
-
-static void
-check(const char *name, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %s", ok ? "ok" : "FAIL", name);
-	if (!ok && fmt != NULL) {
-		printf(" (");
-		va_start(ap, fmt);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf(")");
-	}
-	printf("\n");
-	fflush(stdout);
-	failed |= !ok;
-}
+#include "check.h"
 
 static void
 quiet(const char *fmt, ...)
@@ -91,6 +73,25 @@ ask(int cs, int cmd, const void *arg, size_t len)
 	return rep;
 }
 
+/* binary2ascii of a table of n hosts: a reply (want 0), or the error
+ * want and none. */
+static void
+check_b2a(int cs, const char *name, uint32_t n, int want)
+{
+	struct ng_mesg *bin, *rep;
+	size_t len;
+
+	bin = table(n, &len);
+	rep = ask(cs, NGM_BINARY2ASCII, bin, len);
+	if (want == 0)
+		check(name, rep != NULL, "%s", strerror(errno));
+	else
+		check(name, rep == NULL && errno == want, "%s",
+		    rep != NULL ? "it went" : strerror(errno));
+	free(rep);
+	free(bin);
+}
+
 int
 main(int ac, char **av)
 {
@@ -105,19 +106,10 @@ main(int ac, char **av)
 		return 1;
 	}
 	if (ac == 2 && strcmp(av[1], "user") == 0) {
-		bin = table(2000, &len);
-		rep = ask(cs, NGM_BINARY2ASCII, bin, len);
-		check("user: binary2ascii of 2,000 hosts (84 KB)", rep != NULL,
-		    "%s", strerror(errno));
-		free(rep);
-		free(bin);
-		bin = table(120000, &len);
-		rep = ask(cs, NGM_BINARY2ASCII, bin, len);
-		check("user: of 120,000 hosts (5 MB): EMSGSIZE",
-		    rep == NULL && errno == EMSGSIZE, "%s",
-		    rep != NULL ? "it went" : strerror(errno));
-		free(rep);
-		free(bin);
+		check_b2a(cs, "user: binary2ascii of 2,000 hosts (84 KB)", 2000,
+		    0);
+		check_b2a(cs, "user: of 120,000 hosts (5 MB): EMSGSIZE", 120000,
+		    EMSGSIZE);
 		return failed;
 	}
 
@@ -168,17 +160,8 @@ main(int ac, char **av)
 	free(req);
 
 	/* Beyond 16 MiB: EMSGSIZE, and the connection still serves. */
-	bin = table(420000, &len);
-	rep = ask(cs, NGM_BINARY2ASCII, bin, len);
-	check("binary2ascii of 420,000 hosts (17.6 MB): EMSGSIZE",
-	    rep == NULL && errno == EMSGSIZE, "%s",
-	    rep != NULL ? "it went" : strerror(errno));
-	free(rep);
-	free(bin);
-	bin = table(2, &len);
-	rep = ask(cs, NGM_BINARY2ASCII, bin, len);
-	check("... then a small one goes", rep != NULL, "%s", strerror(errno));
-	free(rep);
-	free(bin);
+	check_b2a(cs, "binary2ascii of 420,000 hosts (17.6 MB): EMSGSIZE",
+	    420000, EMSGSIZE);
+	check_b2a(cs, "... then a small one goes", 2, 0);
 	return failed;
 }

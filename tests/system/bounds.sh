@@ -31,22 +31,6 @@ rss_settled() {
 	done
 	echo "$n"
 }
-# ngd's descriptors once they stop changing: the interfaces it retired
-# go in batches (20 ms after the last, up to 1024 at once, which takes
-# the kernel a few hundred ms); at most 10 s.
-nfds() {
-	local n m
-	n=$(ls "/proc/$NGD_PID/fd" | wc -l)
-	for _ in $(seq 50); do
-		sleep 0.2
-		m=$(ls "/proc/$NGD_PID/fd" | wc -l)
-		[ "$m" = "$n" ] && break
-		n=$m
-	done
-	echo "$n"
-}
-# figure NAME BEFORE AFTER UNIT: one line scripts/soak collects
-figure() { echo "# $1: $2 -> $3 $4"; }
 
 start_ngd
 ip netns add a
@@ -71,7 +55,7 @@ expect_rc "ping across the bridge" 0 quiet ip netns exec a ping -c 1 -W 2 198.18
 # fill alone left RSS swinging by -8 to +7 MB between runs), then measure
 # while as many again arrive, with a ping running throughout.
 half=$((macs / 2))
-f0=$(nfds)
+f0=$(fds_settled)
 $py "$wire" macs br0: link2 "$half" 1 >/dev/null
 $py "$wire" macs br0: link2 "$half" 3 >/dev/null
 r0=$(rss_settled)
@@ -94,8 +78,8 @@ kill -INT $pinger; wait $pinger
 r1=$(rss_settled)
 expect "$((macs + half)) random source MACs sent in all" "sent $half" "${got% memoryFailures*}"
 figure "MAC flood: ngd RSS after the first $half MACs and the next $half" "$r0" "$r1" KB
-figure "MAC flood: ngd file descriptors before and after" "$f0" "$(nfds)" ""
-expect "... descriptors flat" "$f0" "$(nfds)"
+figure "MAC flood: ngd file descriptors before and after" "$f0" "$(fds_settled)" ""
+expect "... descriptors flat" "$f0" "$(fds_settled)"
 # Bounded, not byte-flat.  glibc gives freed heap back only from its top,
 # so what a round left resident used to depend on where the last block
 # still in use lay: -12 to +7 MB between runs, once +15 MB under load.

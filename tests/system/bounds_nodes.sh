@@ -13,22 +13,6 @@ cycles=${BOUNDS_CYCLES:-200}
 export NGD_LOG="$tmp/ngd.log"
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$NGD_PID/status"; }
-# ngd's descriptors once they stop changing: the interfaces it retired
-# go in batches (20 ms after the last, up to 1024 at once, which takes
-# the kernel a few hundred ms); at most 10 s.
-nfds() {
-	local n m
-	n=$(ls "/proc/$NGD_PID/fd" | wc -l)
-	for _ in $(seq 50); do
-		sleep 0.2
-		m=$(ls "/proc/$NGD_PID/fd" | wc -l)
-		[ "$m" = "$n" ] && break
-		n=$m
-	done
-	echo "$n"
-}
-# figure NAME BEFORE AFTER UNIT: one line scripts/soak collects
-figure() { echo "# $1: $2 -> $3 $4"; }
 
 start_ngd
 ip netns add a
@@ -78,12 +62,12 @@ cycle_script() {
 	done
 }
 cycle_script 50 | ngctl -f - # warm-up: pools, hash tables
-f0=$(nfds)
+f0=$(fds_settled)
 r0=$(rss)
 t0=$(date +%s)
 cycle_script "$cycles" >"$tmp/cycles.ngctl"
 expect_rc "$cycles eiface and hub create/destroy cycles" 0 ngctl -f "$tmp/cycles.ngctl"
-f1=$(nfds)
+f1=$(fds_settled)
 r1=$(rss)
 figure "$cycles cycles: ngd file descriptors" "$f0" "$f1" ""
 figure "$cycles cycles: ngd RSS" "$r0" "$r1" KB

@@ -118,6 +118,13 @@ restore() {
 	start_ngd || return 1
 	RESTORED=$(sed -n 's/.* nodes restored in \([0-9]*\) ms/\1/p' "$NGD_LOG")
 }
+# keep_best VAR: ngd stopped; VAR the fewer ms of itself and RESTORED
+keep_best() {
+	stop_ngd
+	if [ -n "$RESTORED" ] && [ "$RESTORED" -lt "${!1}" ]; then
+		printf -v "$1" %s "$RESTORED"
+	fi
+}
 best_recs=999999 best_plain=999999
 for round in 1 2 3; do
 	restore "$tmp/recs"
@@ -129,11 +136,9 @@ for round in 1 2 3; do
 		expect "h1's hooks: p and b" "b
 p" "$(ngctl show h1: | awk 'NR > 3 && NF { print $1 }' | sort)"
 	fi
-	stop_ngd
-	[ -n "$RESTORED" ] && [ "$RESTORED" -lt "$best_recs" ] && best_recs=$RESTORED
+	keep_best best_recs
 	restore "$tmp/plain"
-	stop_ngd
-	[ -n "$RESTORED" ] && [ "$RESTORED" -lt "$best_plain" ] && best_plain=$RESTORED
+	keep_best best_plain
 done
 echo "# restored: with the records ${best_recs} ms, the snapshot alone ${best_plain} ms"
 if [ "$best_recs" -le $((3 * best_plain + 300)) ]; then
@@ -180,11 +185,9 @@ for round in 1 2 3; do
 		    "bpf_prog_len=2400" \
 		    "$(ngctl msg f99: getprogram '"a"' | grep -o 'bpf_prog_len=[0-9]*')"
 	fi
-	stop_ngd
-	[ -n "$RESTORED" ] && [ "$RESTORED" -lt "$best_long" ] && best_long=$RESTORED
+	keep_best best_long
 	restore "$tmp/short"
-	stop_ngd
-	[ -n "$RESTORED" ] && [ "$RESTORED" -lt "$best_short" ] && best_short=$RESTORED
+	keep_best best_short
 done
 echo "# restored: 100 long programs ${best_long} ms, 1,600 short ${best_short} ms"
 if [ "$best_long" -le $((3 * best_short / 2 + 100)) ]; then
