@@ -320,6 +320,14 @@ written() {
 # at once, which takes the kernel a few hundred ms); at most 10 s.
 fds_settled() {
 	local n m
+	# (a shut-down eiface is retired, renamed ngret<n>, its link held
+	# until its batch: first until none is left, as a batch held up by
+	# other namespaces' work on the RTNL lock kept the count still for
+	# 0.2 s, 59 -> 129; at most 10 s)
+	for _ in $(seq 500); do
+		ip -o link show | grep -q ngret || break
+		sleep 0.02
+	done
 	n=$(ls "/proc/$NGD_PID/fd" | wc -l)
 	for _ in $(seq 50); do
 		sleep 0.2

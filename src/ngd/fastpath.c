@@ -263,6 +263,7 @@ struct ngd_veth {
 	bool down;     /* the graph-side end has no carrier, as last heard
 		    * (ngd_fast_carrier): a bridge's floods pass it by */
 	bool hub_seen; /* the same: its hub looked at */
+	bool going;    /* its node shut down: ngd_veth_retire_going */
 	/* Counters (ngd_veth_fold): the port entry as last written, and
 	 * the kernel's sums already added to the hooks' counters. */
 	struct ng_fast_bpf_port written;
@@ -1872,6 +1873,8 @@ ngd_fast_index(struct ngd_veth *v)
 }
 
 static void ngd_fast_keep_oldlink(struct ngd_fast *fp, int link);
+static int ngd_fast_retire(struct ngd_fast *fp, int gidx,
+    const struct ngd_veth_peer *old, const char *placed);
 
 /*
  * ngd stopping: the pair of an eiface that goes joins the retired group
@@ -1896,6 +1899,38 @@ ngd_veth_retire_stopping(struct ngd_fast *fp, struct ngd_veth *v)
 	fp->nretired++;
 	fp->retired_ms = ngd_clock_ms();
 	ngd_fast_keep_oldlink(fp, v->link);
+	v->link = -1;
+	return true;
+}
+
+/*
+ * An eiface shut down while ngd runs: its pair joins the retired group,
+ * its interface renamed ngret<n> and set down at once (ngd_fast_retire),
+ * and the batch deletes it after the reply with the others.  One
+ * RTM_DELLINK a pair cost a grace period each (~40 ms: 300 shutdowns by
+ * one script took 15 s).  The name is free when the reply goes, as the
+ * unit of a FreeBSD interface destroyed is: a script's next mkpeer gets
+ * the same ngethN.  One that cannot be renamed (put in a namespace by
+ * hand, a failed request) is deleted at once, as before.  Returns
+ * whether the pair was seen to (in the batch, or gone), its link kept
+ * or closed.
+ */
+static bool
+ngd_veth_retire_going(struct ngd_fast *fp, struct ngd_veth *v)
+{
+	struct ngd_veth_peer p;
+	char buf[256];
+	struct nlmsghdr *nh;
+	int error;
+
+	if (!v->going || fp->held || v->gidx <= 0 || ngd_veth_peer(v, &p) != 0)
+		return false;
+	error = ngd_fast_retire(fp, v->gidx, &p, ngd_netdev_placed(v->dev));
+	if (error == EBUSY) { /* still under its name: not left to wait */
+		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, v->gidx);
+		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	}
+	ngd_fast_keep_oldlink(fp, v->link); /* (closed if none wait) */
 	v->link = -1;
 	return true;
 }
@@ -1936,7 +1971,8 @@ ngd_veth_free(struct ngd_veth *v)
 			}
 		v->hub = 0;
 	}
-	retired = ngd_veth_retire_stopping(fp, v);
+	retired = ngd_veth_retire_stopping(fp, v) ||
+	    ngd_veth_retire_going(fp, v);
 	if (v->link >= 0)
 		close(v->link);
 	if (v->gidx > 0) {
@@ -2691,6 +2727,7 @@ ngd_fast_destroy(void *be, struct ng_netdev *dev)
 		fp->nd->ops.destroy(fp->nd, dev);
 		return;
 	}
+	v->going = true;
 	ngd_veth_free(v);
 }
 
@@ -3163,8 +3200,10 @@ ngd_fast_nl_placed(struct ngd_fast *fp, const char *placed, int nsid)
  * name still names its namespace; one whose namespace lost its name
  * (ip netns del, jail -r: it is dying, and its death deletes the pair
  * first) or was put elsewhere by hand stays as it is until the batch.
+ * Returns 0 (in the batch, renamed), EBUSY (in the batch under its
+ * name) or ENODEV (gone already, or deleted alone).
  */
-static void
+static int
 ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
     const char *placed)
 {
@@ -3181,12 +3220,13 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
 	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 	if (error == ENODEV) /* gone already: its namespace died (jail -r) */
-		return;
+		return ENODEV;
 	if (error != 0) { /* it goes alone */
 		nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, gidx);
 		(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
-		return;
+		return ENODEV;
 	}
+	error = EBUSY;
 	if (old != NULL && ngd_fast_nsid_home(fp, old->nsid)) {
 		ngd_retire_name(fp->nd, name);
 		error = ngd_fast_rename_down(fp->nd->rtnl, &fp->nd->rtnl_seq,
@@ -3197,12 +3237,13 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	} else if (old != NULL &&
 	    (nl = ngd_fast_nl_placed(fp, placed, old->nsid)) != NULL) {
 		ngd_retire_name(fp->nd, name);
-		(void)ngd_fast_rename_down(nl, &seq, old->ifindex, name);
+		error = ngd_fast_rename_down(nl, &seq, old->ifindex, name);
 		mnl_socket_close(nl);
 	}
 	ngd_fast_stale(fp);
 	fp->nretired++;
 	fp->retired_ms = ngd_clock_ms();
+	return error == 0 ? 0 : EBUSY;
 }
 
 /* The ends in gidx's kernel chain, an uplink's counting as many: what
@@ -3407,7 +3448,7 @@ ngd_veth_remake(struct ngd_veth *v, int nsfd, const struct ngd_veth_peer *old,
 	 * (NGD_FAST_RETIRE_MAX). */
 	ngd_fast_port_del(fp, (uint32_t)oldgidx);
 	ngd_veth_fold(v);
-	ngd_fast_retire(fp, oldgidx, old, ngd_netdev_placed(v->dev));
+	(void)ngd_fast_retire(fp, oldgidx, old, ngd_netdev_placed(v->dev));
 	ngd_fast_keep_oldlink(fp, oldlink);
 	return 0;
 }

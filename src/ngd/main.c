@@ -359,6 +359,43 @@ ngd_dir_trusted(const char *dir, char *why, size_t len)
 	return true;
 }
 
+/*
+ * dir (the journal's) and each missing level above it made, as ngd(8)
+ * says: the journal makes only dir's own level (and the namespace's
+ * below it) when it writes, so a missing parent left ngd serving with
+ * no journal.  The parents are made 0755 (what ngd_dir_trusted asks of
+ * them), dir 0700.  0, or an errno and the level it failed on in why.
+ */
+static int
+ngd_make_dirs(const char *dir, char *why, size_t len)
+{
+	size_t n = strlen(dir);
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (n == 0 || n >= sizeof(p))
+		return 0; /* (the journal's own checks say what is wrong) */
+	for (size_t i = 1; i <= n; i++) {
+		bool last = i == n || (i == n - 1 && dir[i] == '/');
+
+		if ((dir[i] != '/' && dir[i] != '\0') || dir[i - 1] == '/')
+			continue;
+		memcpy(p, dir, i);
+		p[i] = '\0';
+		if (mkdir(p, last ? 0700 : 0755) < 0 &&
+		    (errno != EEXIST || stat(p, &st) < 0 ||
+			!S_ISDIR(st.st_mode))) {
+			int error = errno == EEXIST ? ENOTDIR : errno;
+
+			snprintf(why, len, "%.300s", p);
+			return error;
+		}
+		if (last)
+			break;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -488,6 +525,21 @@ main(int argc, char **argv)
 		    "replayed as root; remove it, or choose another "
 		    "directory with -J\n",
 		    why);
+		exit(EX_CANTCREAT);
+	}
+	if (jdir == NULL || jdir[0] == '\0')
+		jdir = NGD_JOURNAL_DIR;
+	if ((error = ngd_make_dirs(jdir, why, sizeof(why))) != 0) {
+		if (strcmp(why, jdir) == 0)
+			fprintf(stderr,
+			    "ngd: cannot make the journal's directory %s: "
+			    "%s\n",
+			    jdir, strerror(error));
+		else
+			fprintf(stderr,
+			    "ngd: cannot make %s, above the journal's "
+			    "directory %s: %s\n",
+			    why, jdir, strerror(error));
 		exit(EX_CANTCREAT);
 	}
 	if (d.boot.file != NULL &&

@@ -110,6 +110,7 @@ struct ngd_sockdev {
 	struct ngd_sock_tx txq[NGD_SOCK_BATCH * 2];
 	unsigned ntx;
 	unsigned long txerrs;
+	unsigned long truncs;   /* datagrams too long: ngd_sock_truncated */
 	struct ng_ksock *all;   /* every open socket (a takeover hands them) */
 	struct ng_ksock *later; /* sockets whose rx waits for the next turn */
 	unsigned turn;          /* the loop's turns (before-sleep hooks) */
@@ -924,6 +925,34 @@ ngd_sock_send(void *be, struct ng_ksock *s, const struct ng_pkt *pkt,
 	return 0;
 }
 
+/*
+ * A datagram longer than a frame's room (NG_PKT_BUFSIZE less the
+ * headroom: a local socket's, or a raw one's), cut short by the kernel
+ * (MSG_TRUNC): dropped whole, as FreeBSD's ng_ksocket drops one longer
+ * than its read (IP_MAXPACKET), but counted where gethookstats,
+ * `ngctl show -s` and `ngctl top` show it: the xmitDrops of the node's
+ * hook (out of the node, reached nobody, as a frame of a TAP's that
+ * found no buffer), and logged once in a thousand.
+ */
+static void
+ngd_sock_truncated(struct ng_ksock *s)
+{
+	struct ngd_sockdev *sd = s->sd;
+
+	if (s->node != NULL)
+		for (struct ng_hook *h = s->node->hooks; h != NULL; h = h->next)
+			if (h->flags & NG_HOOK_VALID) {
+				h->stats.xmit_drops++;
+				break;
+			}
+	if (sd->truncs++ % 1000 == 0)
+		ngd_log(LOG_INFO,
+		    "ksocket [%x]: a datagram longer than %u bytes "
+		    "dropped (%lu so far)",
+		    s->node != NULL ? s->node->id : 0,
+		    (unsigned)(NG_PKT_BUFSIZE - NG_PKT_HEADROOM), sd->truncs);
+}
+
 /* What UDP_GRO merged is a train of datagrams of the size it says. */
 static void
 ngd_sock_gro_size(struct msghdr *mh, struct ng_pkt *p)
@@ -992,6 +1021,7 @@ ngd_sock_read_dgram(struct ng_ksock *s)
 
 		pkts[i] = NULL;
 		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			ngd_sock_truncated(s);
 			ng_pkt_free(&p);
 			continue;
 		}

@@ -18,8 +18,14 @@ expect_rc "interface gone with its node" 1 quiet ip link show ngeth0
 ngctl mkpeer eiface ether ether
 expect "same name, same MAC after re-creation" "$m" "$(mac dev ngeth0)"
 
-# Carrier follows the hook.
+# Carrier follows the hook.  (ngctl's hook goes once ngd has read the
+# close of its socket, after ngctl is gone: waited for, as ngd may be
+# busy meanwhile deleting the pair shut down above, after its reply.)
 ip link set ngeth0 up
+for _ in $(seq 250); do
+	[ "$(cat /sys/class/net/ngeth0/carrier)" = 0 ] && break
+	sleep 0.02
+done
 expect "no carrier while unhooked" "0" "$(cat /sys/class/net/ngeth0/carrier)"
 ngctl mkpeer ngeth0: hub ether a
 expect "carrier when hooked" "1" "$(cat /sys/class/net/ngeth0/carrier)"

@@ -182,6 +182,8 @@ ngctl msg ngeth1: vnet '"fb"'
 [ -n "$(pins)" ] && ok "pinned while an eiface is there" || fail "pinned while an eiface is there"
 ngctl shutdown ngeth0:
 ngctl shutdown ngeth1:
+# (the shut-down pairs, renamed ngret<n>, go in a batch after the reply)
+for _ in $(seq 500); do [ -z "$(rets)" ] && break; sleep 0.02; done
 expect "the graph emptied: no pin, no mount, no pair" "" "$(leftover)"
 ngctl mkpeer eiface ether ether
 ngctl msg ngeth0: vnet '"fa"'

@@ -22,6 +22,7 @@ cleanup() {
 	chmod 755 /run/jail
 	jail -q -r "*" >/dev/null 2>&1
 	stop_ngd
+	umount "$tmp/ro" 2>/dev/null
 	rm -rf "$tmp" "$run"
 }
 trap cleanup EXIT
@@ -55,9 +56,28 @@ start_ngd -J "$tmp/root"
 expect "ngd serves with a directory of root's" 0 \
     "$(ngctl -N list >/dev/null 2>&1; echo $?)"
 stop_ngd
-start_ngd -J "$tmp/made/j"
+# (its parents missing too: ngd made only the last level, and served
+# with no journal)
+start_ngd -J "$tmp/made/deep/j"
 expect "ngd serves with a directory it makes" 0 \
     "$(ngctl -N list >/dev/null 2>&1; echo $?)"
+ngctl mkpeer . hole h h
+for _ in $(seq 250); do
+	ls "$tmp"/made/deep/j/*/journal >/dev/null 2>&1 && break
+	sleep 0.02
+done
+expect_rc "... its parents too, and keeps its journal there" 0 \
+    quiet ls "$tmp"/made/deep/j/*/journal
+stop_ngd
+# one it cannot make: ngd says so and does not start
+mkdir "$tmp/ro"
+mount -t tmpfs -o ro tmpfs "$tmp/ro"
+timeout 10 ngd -d -J "$tmp/ro/a/j" >"$tmp/out" 2>&1
+expect "a directory it cannot make: ngd refuses to start" 73 "$?"
+expect "... and says why" \
+    "ngd: cannot make $tmp/ro/a, above the journal's directory $tmp/ro/a/j: Read-only file system" \
+    "$(grep -v '^ngd\[' "$tmp/out" | head -1)"
+umount "$tmp/ro"
 
 # jail(8)'s records: the sandbox's own /run/jail, given away, opened up
 for how in "chown 65534:65534" "chmod 777"; do

@@ -82,4 +82,33 @@ expect "the UDP relay still forwards" 20 "$(relay)"
 expect_rc "ngd answers" 0 quiet ngctl list
 expect_rc "the stream is still there" 0 eval \
     "ngctl msg K: getpeername 2>/dev/null | grep -q 5601"
+
+# A datagram longer than a frame's room (66432 bytes: a local socket's,
+# no UDP one is) is dropped whole, as FreeBSD's ng_ksocket drops one
+# longer than its read, and counted: the xmitDrops of the node's hook
+# (gethookstats, ngctl show -s), with a line in the log.  A short one
+# after it goes through.
+ngctl -f - <<END
+mkpeer . eiface e ether
+name .:e LE
+rmhook . e
+mkpeer LE: ksocket ether local/dgram/0
+name LE:ether LK
+msg LK: bind local/"$tmp/lk.sock"
+END
+$py -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+s.sendto(b"\x02" * 70000, sys.argv[1])
+s.sendto(b"\x02" * 100, sys.argv[1])' "$tmp/lk.sock"
+for _ in $(seq 100); do
+	st=$(ngctl msg LK: gethookstats)
+	[[ "$st" == *xmitFrames=1* ]] && break
+	sleep 0.02
+done
+expect "a local datagram of 70000 bytes dropped and counted, one of 100 through" \
+    "xmitFrames=1 xmitDrops=1" \
+    "$(grep -o 'xmit[A-Za-z]*=[0-9]*' <<<"$st" | grep -v Octets | xargs)"
+expect "... and said in the log" 1 \
+    "$(grep -c 'a datagram longer than 66432 bytes dropped (1 so far)' "$NGD_LOG")"
 finish

@@ -177,6 +177,32 @@ expect_rc "300 eifaces, 30 of them there and back, by one script" 0 \
 settled
 expect "... no interface left behind" "$before" "$(links)"
 
+# A shutdown frees its interface's name at the reply, here and where
+# vnet put it (the pair is renamed ngret<n> and goes in the batch after
+# the reply): a script's next mkpeer gets the same ngethN, as on
+# FreeBSD, and the next vnet of that name into a finds it free.
+cat >"$tmp/again" <<EOF
+mkpeer . eiface c ether
+msg .:c getifname
+shutdown .:c
+mkpeer . eiface c ether
+msg .:c getifname
+name .:c again
+msg again: vnet "a"
+shutdown again:
+mkpeer . eiface c ether
+name .:c again
+msg again: vnet "a"
+EOF
+got=$(ngctl -f "$tmp/again" 2>&1 | sed -n 's/^Args:\t"\(.*\)"$/\1/p' | sort -u)
+expect "shutdown, then mkpeer: the same interface name again" 1 \
+    "$(echo "$got" | grep -c '^ngeth[0-9]*$')"
+expect "... and a vnet into a under a name just shut down there" "again " \
+    "$(links -n a | grep -ow again) "
+ngctl shutdown again:
+settled && settled -n a
+expect "... no retired interface left" "" "$(ip -o link | grep ngret)$(ip -n a -o link | grep ngret)"
+
 # SIGKILL while a batch comes home: the pairs retired meanwhile (their
 # old ends' links held open until the batch is deleted) are deleted by
 # the next ngd, which takes the graph back; every interface is there
