@@ -76,6 +76,8 @@
 #define NGD_JOURNAL_COST 4 /* idle at least 4x the time a write took */
 #define NGD_JOURNAL_ROOM (20 * 1024) /* a message's binary form */
 #define NGD_JOURNAL_STEP 4096        /* bytes compared at a time */
+#define NGD_JBUF_KEEP (64 * 1024)    /* a text buffer never made smaller */
+#define NGD_JBUF_WINDOW_MS 5000      /* shrunk at most this often */
 
 #define NGD_FNV_BASIS 14695981039346656037ull
 
@@ -96,7 +98,8 @@ ngd_fnv(const char *s, size_t n)
 /* --- writing --------------------------------------------------------------- */
 
 /*
- * The text is made in a buffer of the journal's own, kept and only grown:
+ * The text is made in a buffer of the journal's own, kept (made smaller
+ * only when a flood's table is gone, ngd_jbuf_fit):
  * a graph of a thousand jails writes ~200 KB after every request that
  * changed it, and a buffer made anew each time (open_memstream) was
  * mapped, faulted in and unmapped each time, with stdio's formatting on
@@ -122,6 +125,61 @@ ngd_jbuf_room(struct ngd_jbuf *b, size_t n)
 	b->p = p;
 	b->cap = cap;
 	return true;
+}
+
+/* What b holds now counted in its window's peak (after each text). */
+static void
+ngd_jbuf_used(struct ngd_jbuf *b)
+{
+	if (b->len > b->peak)
+		b->peak = b->len;
+	if (b->nsums > b->peaksums)
+		b->peaksums = b->nsums;
+}
+
+/*
+ * Give back what a flood's table made the buffers grow to, once it is
+ * gone: at most every NGD_JBUF_WINDOW_MS, a buffer (text, or its line
+ * sums) past NGD_JBUF_KEEP that used under a quarter of itself all that
+ * time is made twice its most used (realloc gives the pages back: past
+ * glibc's mmap threshold by mremap, in the heap at ngd's next trim).
+ * Grown by doubling and shrunk to twice the need after a whole window
+ * under a quarter, a table refilled or written now and then costs at
+ * most one realloc a window, none a write.
+ */
+static void
+ngd_jbuf_fit(struct ngd_jbuf *b, uint64_t now)
+{
+	size_t cap;
+
+	ngd_jbuf_used(b);
+	if (now - b->since_ms < NGD_JBUF_WINDOW_MS)
+		return;
+	if (b->cap > NGD_JBUF_KEEP && b->peak < b->cap / 4) {
+		char *p;
+
+		for (cap = NGD_JBUF_KEEP; cap < 2 * b->peak + 1;)
+			cap *= 2;
+		if ((p = realloc(b->p, cap)) != NULL) {
+			b->p = p;
+			b->cap = cap;
+		}
+	}
+	if (b->maxsums * sizeof(*b->sums) > NGD_JBUF_KEEP &&
+	    b->peaksums < b->maxsums / 4) {
+		uint64_t *a;
+
+		cap = 2 * b->peaksums;
+		if (cap < NGD_JBUF_KEEP / sizeof(*b->sums))
+			cap = NGD_JBUF_KEEP / sizeof(*b->sums);
+		if ((a = realloc(b->sums, cap * sizeof(*a))) != NULL) {
+			b->sums = a;
+			b->maxsums = cap;
+		}
+	}
+	b->since_ms = now;
+	b->peak = b->len;
+	b->peaksums = b->nsums;
 }
 
 static void
@@ -1038,6 +1096,7 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
 	/* The end line and its sum of all that comes before it. */
 	b->end = ngd_journal_sum(b, prev);
 	ngd_jbuf_printf(b, "end %016llx\n", (unsigned long long)b->end);
+	ngd_jbuf_used(b);
 	return b->failed ? ENOMEM : 0;
 }
 
@@ -1342,6 +1401,7 @@ ngd_journal_record(struct ngd_journal *j)
 	}
 	j->chain = ngd_journal_sum_from(j->chain, b->p, b->len);
 	ngd_jbuf_printf(b, "commit %016llx\n", (unsigned long long)j->chain);
+	ngd_jbuf_used(b);
 	if (b->failed)
 		error = ENOMEM;
 	else
@@ -1614,6 +1674,9 @@ ngd_journal_before_sleep(void *arg)
 	}
 	if (error != 0)
 		ngd_log(LOG_ERR, "journal %s: %s", j->path, strerror(error));
+	ngd_jbuf_fit(&j->text, now);
+	ngd_jbuf_fit(&j->last, now);
+	ngd_jbuf_fit(&j->rec, now);
 	return (int64_t)(j->check_ms - now);
 }
 
