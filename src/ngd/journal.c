@@ -404,6 +404,26 @@ ngd_jmemo_sweep(struct ngd_jmemos *m)
 				m->n--;
 			} else
 				ep = &e->next;
+	/* Buckets for what is left: those a flood's table needed given
+	 * back (grown again at n >= nb, so 2n here does not thrash). */
+	if (m->nb > 256 && m->n < m->nb / 8) {
+		size_t nb = 256;
+		struct ngd_jmemo **b;
+
+		while (nb < 2 * m->n)
+			nb *= 2;
+		if ((b = calloc(nb, sizeof(*b))) == NULL)
+			return;
+		for (size_t i = 0; i < m->nb; i++)
+			while ((e = m->b[i]) != NULL) {
+				m->b[i] = e->next;
+				e->next = b[e->hash & (nb - 1)];
+				b[e->hash & (nb - 1)] = e;
+			}
+		free(m->b);
+		m->b = b;
+		m->nb = nb;
+	}
 }
 
 static void
