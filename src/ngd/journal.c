@@ -145,18 +145,27 @@ ngd_jbuf_used(struct ngd_jbuf *b)
  * glibc's mmap threshold by mremap, in the heap at ngd's next trim).
  * Grown by doubling and shrunk to twice the need after a whole window
  * under a quarter, a table refilled or written now and then costs at
- * most one realloc a window, none a write.
+ * most one realloc a window, none a write.  live: what b holds is read
+ * again (last, the file's text); text and rec are made anew each time,
+ * so what they hold between two writes (the last text made, or the
+ * older one swapped out of last) counts for nothing.
  */
 static void
-ngd_jbuf_fit(struct ngd_jbuf *b, uint64_t now)
+ngd_jbuf_fit(struct ngd_jbuf *b, uint64_t now, bool live)
 {
 	size_t cap;
 
-	ngd_jbuf_used(b);
+	if (live)
+		ngd_jbuf_used(b);
 	if (now - b->since_ms < NGD_JBUF_WINDOW_MS)
 		return;
 	if (b->cap > NGD_JBUF_KEEP && b->peak < b->cap / 4) {
 		char *p;
+
+		if (!live) { /* what it holds is not read again */
+			b->len = b->nsums = 0;
+			b->p[0] = '\0';
+		}
 
 		for (cap = NGD_JBUF_KEEP; cap < 2 * b->peak + 1;)
 			cap *= 2;
@@ -178,8 +187,8 @@ ngd_jbuf_fit(struct ngd_jbuf *b, uint64_t now)
 		}
 	}
 	b->since_ms = now;
-	b->peak = b->len;
-	b->peaksums = b->nsums;
+	b->peak = live ? b->len : 0;
+	b->peaksums = live ? b->nsums : 0;
 }
 
 static void
@@ -1013,11 +1022,15 @@ ngd_journal_tab_note(struct ngd_journal *j, struct ng_node *n)
 }
 
 /* A node's msg lines: its settings, then a switching node's table
- * (version 4 and on: after its table line, and noted as written). */
+ * (version 4 and on: after its table line, and noted as written).  Only
+ * the settings are kept (sc->keep): the table is no part of them (the
+ * reader's, ngd_jm_line), and a bridge's 65,536 hosts kept there held
+ * ~8.5 MB until its next snapshot after the flood. */
 static int
 ngd_journal_save(struct ngd_journal *j, struct ngd_save_ctx *sc,
     struct ng_node *n, int version)
 {
+	struct ngd_jkept *keep = sc->keep;
 	int error = 0;
 
 	if (n->type->save != NULL)
@@ -1029,7 +1042,10 @@ ngd_journal_save(struct ngd_journal *j, struct ngd_save_ctx *sc,
 		ngd_jbuf_id(sc->b, n->id, '\n');
 		ngd_journal_tab_note(j, n);
 	}
-	return n->type->switching->save_hosts(n, ngd_journal_emit, sc);
+	sc->keep = NULL;
+	error = n->type->switching->save_hosts(n, ngd_journal_emit, sc);
+	sc->keep = keep;
+	return error;
 }
 
 /* The journal's text for graph g into b (emptied first; failed if out
@@ -1694,9 +1710,9 @@ ngd_journal_before_sleep(void *arg)
 	}
 	if (error != 0)
 		ngd_log(LOG_ERR, "journal %s: %s", j->path, strerror(error));
-	ngd_jbuf_fit(&j->text, now);
-	ngd_jbuf_fit(&j->last, now);
-	ngd_jbuf_fit(&j->rec, now);
+	ngd_jbuf_fit(&j->text, now, false);
+	ngd_jbuf_fit(&j->last, now, true);
+	ngd_jbuf_fit(&j->rec, now, false);
 	return (int64_t)(j->check_ms - now);
 }
 
