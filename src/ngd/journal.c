@@ -76,6 +76,8 @@
 #define NGD_JOURNAL_COST 4 /* idle at least 4x the time a write took */
 #define NGD_JOURNAL_ROOM (20 * 1024) /* a message's binary form */
 #define NGD_JOURNAL_STEP 4096        /* bytes compared at a time */
+#define NGD_JBUF_KEEP (64 * 1024)    /* a text buffer never made smaller */
+#define NGD_JBUF_WINDOW_MS 5000      /* shrunk at most this often */
 
 #define NGD_FNV_BASIS 14695981039346656037ull
 
@@ -96,7 +98,8 @@ ngd_fnv(const char *s, size_t n)
 /* --- writing --------------------------------------------------------------- */
 
 /*
- * The text is made in a buffer of the journal's own, kept and only grown:
+ * The text is made in a buffer of the journal's own, kept (made smaller
+ * only when a flood's table is gone, ngd_jbuf_fit):
  * a graph of a thousand jails writes ~200 KB after every request that
  * changed it, and a buffer made anew each time (open_memstream) was
  * mapped, faulted in and unmapped each time, with stdio's formatting on
@@ -122,6 +125,70 @@ ngd_jbuf_room(struct ngd_jbuf *b, size_t n)
 	b->p = p;
 	b->cap = cap;
 	return true;
+}
+
+/* What b holds now counted in its window's peak (after each text). */
+static void
+ngd_jbuf_used(struct ngd_jbuf *b)
+{
+	if (b->len > b->peak)
+		b->peak = b->len;
+	if (b->nsums > b->peaksums)
+		b->peaksums = b->nsums;
+}
+
+/*
+ * Give back what a flood's table made the buffers grow to, once it is
+ * gone: at most every NGD_JBUF_WINDOW_MS, a buffer (text, or its line
+ * sums) past NGD_JBUF_KEEP that used under a quarter of itself all that
+ * time is made twice its most used (realloc gives the pages back: past
+ * glibc's mmap threshold by mremap, in the heap at ngd's next trim).
+ * Grown by doubling and shrunk to twice the need after a whole window
+ * under a quarter, a table refilled or written now and then costs at
+ * most one realloc a window, none a write.  live: what b holds is read
+ * again (last, the file's text); text and rec are made anew each time,
+ * so what they hold between two writes (the last text made, or the
+ * older one swapped out of last) counts for nothing.
+ */
+static void
+ngd_jbuf_fit(struct ngd_jbuf *b, uint64_t now, bool live)
+{
+	size_t cap;
+
+	if (live)
+		ngd_jbuf_used(b);
+	if (now - b->since_ms < NGD_JBUF_WINDOW_MS)
+		return;
+	if (b->cap > NGD_JBUF_KEEP && b->peak < b->cap / 4) {
+		char *p;
+
+		if (!live) { /* what it holds is not read again */
+			b->len = b->nsums = 0;
+			b->p[0] = '\0';
+		}
+
+		for (cap = NGD_JBUF_KEEP; cap < 2 * b->peak + 1;)
+			cap *= 2;
+		if ((p = realloc(b->p, cap)) != NULL) {
+			b->p = p;
+			b->cap = cap;
+		}
+	}
+	if (b->maxsums * sizeof(*b->sums) > NGD_JBUF_KEEP &&
+	    b->peaksums < b->maxsums / 4) {
+		uint64_t *a;
+
+		cap = 2 * b->peaksums;
+		if (cap < NGD_JBUF_KEEP / sizeof(*b->sums))
+			cap = NGD_JBUF_KEEP / sizeof(*b->sums);
+		if ((a = realloc(b->sums, cap * sizeof(*a))) != NULL) {
+			b->sums = a;
+			b->maxsums = cap;
+		}
+	}
+	b->since_ms = now;
+	b->peak = live ? b->len : 0;
+	b->peaksums = live ? b->nsums : 0;
 }
 
 static void
@@ -346,6 +413,26 @@ ngd_jmemo_sweep(struct ngd_jmemos *m)
 				m->n--;
 			} else
 				ep = &e->next;
+	/* Buckets for what is left: those a flood's table needed given
+	 * back (grown again at n >= nb, so 2n here does not thrash). */
+	if (m->nb > 256 && m->n < m->nb / 8) {
+		size_t nb = 256;
+		struct ngd_jmemo **b;
+
+		while (nb < 2 * m->n)
+			nb *= 2;
+		if ((b = calloc(nb, sizeof(*b))) == NULL)
+			return;
+		for (size_t i = 0; i < m->nb; i++)
+			while ((e = m->b[i]) != NULL) {
+				m->b[i] = e->next;
+				e->next = b[e->hash & (nb - 1)];
+				b[e->hash & (nb - 1)] = e;
+			}
+		free(m->b);
+		m->b = b;
+		m->nb = nb;
+	}
 }
 
 static void
@@ -935,11 +1022,15 @@ ngd_journal_tab_note(struct ngd_journal *j, struct ng_node *n)
 }
 
 /* A node's msg lines: its settings, then a switching node's table
- * (version 4 and on: after its table line, and noted as written). */
+ * (version 4 and on: after its table line, and noted as written).  Only
+ * the settings are kept (sc->keep): the table is no part of them (the
+ * reader's, ngd_jm_line), and a bridge's 65,536 hosts kept there held
+ * ~8.5 MB until its next snapshot after the flood. */
 static int
 ngd_journal_save(struct ngd_journal *j, struct ngd_save_ctx *sc,
     struct ng_node *n, int version)
 {
+	struct ngd_jkept *keep = sc->keep;
 	int error = 0;
 
 	if (n->type->save != NULL)
@@ -951,7 +1042,10 @@ ngd_journal_save(struct ngd_journal *j, struct ngd_save_ctx *sc,
 		ngd_jbuf_id(sc->b, n->id, '\n');
 		ngd_journal_tab_note(j, n);
 	}
-	return n->type->switching->save_hosts(n, ngd_journal_emit, sc);
+	sc->keep = NULL;
+	error = n->type->switching->save_hosts(n, ngd_journal_emit, sc);
+	sc->keep = keep;
+	return error;
 }
 
 /* The journal's text for graph g into b (emptied first; failed if out
@@ -1038,6 +1132,7 @@ ngd_journal_make(struct ngd_journal *j, struct ngd_jbuf *b,
 	/* The end line and its sum of all that comes before it. */
 	b->end = ngd_journal_sum(b, prev);
 	ngd_jbuf_printf(b, "end %016llx\n", (unsigned long long)b->end);
+	ngd_jbuf_used(b);
 	return b->failed ? ENOMEM : 0;
 }
 
@@ -1342,6 +1437,7 @@ ngd_journal_record(struct ngd_journal *j)
 	}
 	j->chain = ngd_journal_sum_from(j->chain, b->p, b->len);
 	ngd_jbuf_printf(b, "commit %016llx\n", (unsigned long long)j->chain);
+	ngd_jbuf_used(b);
 	if (b->failed)
 		error = ENOMEM;
 	else
@@ -1614,6 +1710,9 @@ ngd_journal_before_sleep(void *arg)
 	}
 	if (error != 0)
 		ngd_log(LOG_ERR, "journal %s: %s", j->path, strerror(error));
+	ngd_jbuf_fit(&j->text, now, false);
+	ngd_jbuf_fit(&j->last, now, true);
+	ngd_jbuf_fit(&j->rec, now, false);
 	return (int64_t)(j->check_ms - now);
 }
 

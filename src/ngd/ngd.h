@@ -512,12 +512,16 @@ struct ngd_journal {
 	char dir[PATH_MAX + 24];
 	char path[PATH_MAX + 32];
 	/* The text being made and what the file holds: buffers of the
-	 * journal's own, kept from one write to the next and only grown
-	 * (journal.c, struct ngd_jbuf). */
+	 * journal's own, kept from one write to the next, grown as needed
+	 * and made smaller only after NGD_JBUF_WINDOW_MS that used under a
+	 * quarter of them (journal.c, struct ngd_jbuf). */
 	struct ngd_jbuf {
 		char *p;
 		size_t len, cap;
 		bool failed; /* out of memory: the text is incomplete */
+		/* the most of p and of sums used since since_ms */
+		size_t peak, peaksums;
+		uint64_t since_ms;
 		/* sums[i]: the sum of line i of p's body (the text before
 		 * the end line, body bytes), nsums of them: the next text
 		 * sums again only the lines that differ (journal.c). */

@@ -14,7 +14,10 @@
  * table holds at most maxhosts entries (NG_BRIDGE_MAX_HOSTS unless
  * setmaxhosts says otherwise) taken from a free list that grows in
  * chunks, so a flood of new source MACs costs no malloc per frame and
- * bounded memory.  A once-a-second timer ages the table.
+ * bounded memory.  A once-a-second timer ages the table; once it holds
+ * under a quarter of the entries its chunks have room for, the hosts
+ * move into as few new chunks as they fill and the old ones are freed
+ * (ng_bridge_compact), so that a flood aged out gives its memory back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +35,7 @@
  * chains stay short, so 100,000 hosts cost a lookup no more than two. */
 #define NG_BRIDGE_MAX_BUCKETS NG_BRIDGE_MAX_HOSTS_LIMIT
 #define NG_BRIDGE_HOST_CHUNK 256 /* host entries malloc'd at a time */
+#define NG_BRIDGE_KEEP_CHUNKS 4  /* never compacted below this (1,024) */
 #define NG_BRIDGE_LINKV_MAX 4096 /* link numbers kept in the array */
 #define NG_BRIDGE_TICK_MS 1000
 
@@ -73,6 +77,7 @@ struct ng_bridge_priv {
 	uint32_t maxhosts;            /* learn no more than this */
 	struct ng_bridge_hent *hfree; /* unused entries */
 	struct ng_bridge_chunk *chunks;
+	unsigned nchunks;
 	unsigned nlinks; /* hooks, links and uplinks together */
 	bool persistent;
 	bool send_unknown; /* false: restrictive mode (first hook an uplink) */
@@ -192,6 +197,7 @@ ng_bridge_hent_alloc(struct ng_bridge_priv *priv)
 			return NULL;
 		c->next = priv->chunks;
 		priv->chunks = c;
+		priv->nchunks++;
 		for (unsigned i = 0; i < NG_BRIDGE_HOST_CHUNK; i++) {
 			c->ent[i].next = priv->hfree;
 			priv->hfree = &c->ent[i];
@@ -236,6 +242,72 @@ ng_bridge_unlearned(struct ng_bridge_priv *priv, struct ng_bridge_link *link,
 	    "learned, first on %s",
 	    ng_bridge_nodename(priv->node, name, sizeof(name)), priv->maxhosts,
 	    link->hook->name);
+}
+
+/*
+ * After the table shrank to under a quarter of its chunks' room (and
+ * more than NG_BRIDGE_KEEP_CHUNKS of them): move the hosts into just as
+ * many new chunks as they fill, free the old ones.  Every entry is
+ * pointed to by its bucket chain only, and no pointer to one outlives a
+ * call, so the chains are relinked in place.  O(hosts + buckets), at
+ * most once for three quarters of the room emptied: a flood refilling
+ * the table grows it chunk by chunk again, and a table that swings
+ * between full and a third full never moves.  Out of memory, nothing
+ * moves.
+ */
+static void
+ng_bridge_compact(struct ng_bridge_priv *priv)
+{
+	struct ng_bridge_chunk *c, *fresh = NULL;
+	struct ng_bridge_hent *hfree = NULL;
+	unsigned want, i;
+
+	if (priv->nchunks <= NG_BRIDGE_KEEP_CHUNKS ||
+	    priv->nhosts >= priv->nchunks * (NG_BRIDGE_HOST_CHUNK / 4))
+		return;
+	want = (priv->nhosts + NG_BRIDGE_HOST_CHUNK - 1) / NG_BRIDGE_HOST_CHUNK;
+	if (want == 0)
+		want = 1;
+	for (i = 0; i < want; i++) {
+		if ((c = malloc(sizeof(*c))) == NULL) {
+			while ((c = fresh) != NULL) {
+				fresh = c->next;
+				free(c);
+			}
+			return;
+		}
+		c->next = fresh;
+		fresh = c;
+		for (unsigned k = 0; k < NG_BRIDGE_HOST_CHUNK; k++) {
+			c->ent[k].next = hfree;
+			hfree = &c->ent[k];
+		}
+	}
+	for (i = 0; i < priv->nbuckets; i++) {
+		for (struct ng_bridge_hent **pp = &priv->tab[i]; *pp != NULL;
+		     pp = &(*pp)->next) {
+			struct ng_bridge_hent *h = hfree;
+
+			hfree = h->next;
+			*h = **pp;
+			*pp = h;
+		}
+	}
+	while ((c = priv->chunks) != NULL) {
+		priv->chunks = c->next;
+		free(c);
+	}
+	priv->chunks = fresh;
+	priv->nchunks = want;
+	priv->hfree = hfree;
+	if (priv->conf.debugLevel >= 3) {
+		char name[NG_NODESIZ + 2];
+
+		ng_log(priv->node->graph, LOG_INFO,
+		    "ng_bridge: %s: host entries for %u hosts in %u chunks",
+		    ng_bridge_nodename(priv->node, name, sizeof(name)),
+		    priv->nhosts, want);
+	}
 }
 
 /* Forget the hosts on link, or every host if link is NULL. */
@@ -687,6 +759,7 @@ ng_bridge_timeout(struct ng_node *node, void *arg)
 		}
 	}
 	ng_bridge_rehash(priv);
+	ng_bridge_compact(priv);
 	for (hook = node->hooks; secs > 0 && hook != NULL; hook = hook->next) {
 		struct ng_bridge_link *l = hook->priv;
 

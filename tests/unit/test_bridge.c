@@ -595,6 +595,57 @@ out:
 }
 
 /*
+ * A flood aged out: the hosts left move into new chunks (the old freed,
+ * which ASan checks in build/san), still found in their buckets, and the
+ * table fills again after.
+ */
+static void
+test_compact(void)
+{
+	struct ng_graph *g = ngt_graph();
+	struct ng_node *sock = ngt_socket(g, &conn), *b = make_bridge(sock, 2);
+	uint8_t mac[6] = { 0x02, 0, 0, 0x5a, 0, 0 };
+	unsigned i, found = 0, gone = 0;
+
+	CHECK("compact/setup", b != NULL);
+	if (b == NULL)
+		goto out;
+	CHECK_INT("compact/maxStaleness 3", setconfig(sock, 1, 60, 3, 1), 0);
+	for (i = 0; i < 4000; i++) {
+		mac[4] = (uint8_t)(i >> 8), mac[5] = (uint8_t)i;
+		(void)ngt_send_frame(sock, "l0", mac_bcast, mac, 60);
+	}
+	CHECK_INT("compact/4000 learned", num_hosts(sock, "B:"), 4000);
+	ngt_advance(g, 2);
+	for (i = 0; i < 4000; i += 100) { /* 40 speak again */
+		mac[4] = (uint8_t)(i >> 8), mac[5] = (uint8_t)i;
+		(void)ngt_send_frame(sock, "l0", mac_bcast, mac, 60);
+	}
+	ngt_advance(g, 2);
+	CHECK_INT("compact/40 left", num_hosts(sock, "B:"), 40);
+	for (i = 0; i < 4000; i++) {
+		mac[4] = (uint8_t)(i >> 8), mac[5] = (uint8_t)i;
+		if (strcmp(host_hook(sock, mac, NULL, NULL), "link0") == 0)
+			found += i % 100 == 0;
+		else
+			gone += i % 100 != 0;
+	}
+	CHECK_INT("compact/the 40 found", found, 40);
+	CHECK_INT("compact/the others gone", gone, 3960);
+	for (i = 0; i < 4000; i++) {
+		mac[4] = (uint8_t)(i >> 8), mac[5] = (uint8_t)i;
+		(void)ngt_send_frame(sock, "l1", mac_bcast, mac, 60);
+	}
+	CHECK_INT("compact/filled again", num_hosts(sock, "B:"), 4000);
+	mac[4] = 0x0f, mac[5] = 0x9f; /* 3999 */
+	CHECK_STR("compact/a new one on link1",
+	    host_hook(sock, mac, NULL, NULL), "link1");
+out:
+	ngt_clear(&conn);
+	ng_graph_free(g);
+}
+
+/*
  * A host the mirror (the kernel fast path) learned, imported with heard():
  * its age is the node's ticks since it was learned, as if the node had
  * learned it then.  The bridge ticks at T0, T0+1s, ...; at T0+0.9s the
@@ -1185,6 +1236,7 @@ main(void)
 	test_restrictive();
 	test_loops();
 	test_aging();
+	test_compact();
 	test_heard_age();
 	test_many_hosts();
 	test_max_hosts();
