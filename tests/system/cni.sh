@@ -31,8 +31,18 @@ cni() {
 rc() { cat "$tmp/rc"; }
 # js FILTER: a field of the JSON on stdin (jq starts in milliseconds)
 js() { jq -r "$1"; }
+# unretired [ip args]: until no interface ngd retired is left (at most
+# 5 s): a shut-down eiface's interface is renamed ngret<n> and set down
+# before the reply, and deleted with its batch just after
+unretired() {
+	for _ in $(seq 250); do
+		ip "$@" -o link | grep -q ': ngret' || return 0
+		sleep 0.02
+	done
+}
 # Graph nodes of ours, records, reserved addresses, stray interfaces.
 left() {
+	unretired
 	echo "nodes=$(ngctl list 2>/dev/null | awk '$4 == "eiface" || $4 == "bridge" || $4 == "vlan"' | wc -l)" \
 	    "records=$(ls "$tmp/state" 2>/dev/null | grep -c json)" \
 	    "addrs=$(ls "$tmp/ipam/lab" 2>/dev/null | grep -c '^198')" \
@@ -79,6 +89,7 @@ ip -n c1 addr add 198.18.7.2/24 dev eth0
 # DEL twice; DEL after the netns is gone.
 got=$(prev "$C" "$res" | cni DEL c1 /run/netns/c1)
 expect "DEL c1" "0 " "$(rc) $got"
+unretired -n c1
 expect "c1's eth0 gone" "" "$(ip -n c1 -o link | grep -v ' lo:')"
 got=$(prev "$C" "$res" | cni DEL c1 /run/netns/c1)
 expect "DEL c1 again" "0 " "$(rc) $got"
