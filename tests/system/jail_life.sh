@@ -30,7 +30,9 @@ snapshot() {
 	echo "procs $(for p in /proc/[0-9]*; do cat "$p/comm" 2>/dev/null; done |
 	    grep -vxE 'bash|cat|grep|sort|tr|ls|wc|readlink|sleep|timeout' |
 	    sort | tr '\n' ' ')"
-	echo "mounts $(wc -l </proc/self/mountinfo)"
+	# (less /run/netns's bind onto itself, which the first ip netns add
+	# or jail -c vnet makes where /run/netns is no mount yet)
+	echo "mounts $(grep -cv ' /run/netns ' /proc/self/mountinfo)"
 	echo "netns $(for p in /proc/[0-9]*; do readlink "$p/ns/net"; done 2>/dev/null | sort -u | wc -l)"
 	echo "links $(ip -o link | awk '{ print $2 }' | sed 's/@if[0-9]*:/:/' | sort | tr '\n' ' ')"
 	echo "run $(ls /run/jail /run/netns | tr '\n' ' ')"
