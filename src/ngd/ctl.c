@@ -1493,7 +1493,9 @@ ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len)
 /*
  * Every client, for the new ngd: a line of text each to f, its
  * descriptor to fdfn with its index, and the frames it has not been sent
- * yet to outq (a file: 4 bytes of length, then the frame, each).
+ * yet to outq (a file: 4 bytes of length, then the frame, each), then
+ * the pieces of a request it was sending that were joined so far (their
+ * bytes as they are: the line says where and how many).
  */
 int
 ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
@@ -1501,6 +1503,7 @@ ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
 {
 	uint32_t idx = 0;
 	long off, end;
+	size_t jlen;
 
 	for (struct ngd_conn *c = ctl->conns; c != NULL; c = c->next) {
 		if (c->sink != NULL || c->closed || c->cut)
@@ -1516,15 +1519,26 @@ ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
 		}
 		if ((end = ftell(outq)) < 0)
 			return errno;
+		/* A request's pieces joined so far: the rest come to the new
+		 * ngd, which must have these before them. */
+		if (c->join != NULL &&
+		    (c->join_have == 0 ||
+			fwrite(c->join, c->join_have, 1, outq) == 1))
+			jlen = c->join_len;
+		else if (c->join != NULL)
+			return EIO;
+		else
+			jlen = 0;
 		fprintf(f,
 		    "conn %u %08x %s admin=%d jailed=%d pid=%d uid=%u "
-		    "outq=%ld+%zu parts=%d\n",
+		    "outq=%ld+%zu parts=%d join=%ld+%zu/%zu\n",
 		    idx, c->node != NULL ? c->node->id : 0,
 		    c->node == NULL ? "none" :
 			c->is_data  ? "data" :
 				      "ctl",
 		    c->admin, c->jailed, (int)c->pid, (unsigned)c->uid, off,
-		    (size_t)(end - off), c->parts);
+		    (size_t)(end - off), c->parts, end,
+		    jlen != 0 ? c->join_have : 0, jlen);
 		fdfn(arg, idx++, c->io.fd);
 	}
 	return ferror(f) || ferror(outq) ? EIO : 0;
@@ -1550,6 +1564,36 @@ ngd_ctl_hold(struct ngd_ctl *ctl, bool hold)
 			(void)ngd_conn_watch(c);
 		}
 	}
+}
+
+/*
+ * The pieces of a request the old ngd had joined when it handed over
+ * (" join=OFF+HAVE/LEN" in line, the bytes at q + OFF; an older ngd's
+ * line has none): kept, for the next piece to go on from.  EINVAL for
+ * what no ngd of ours writes.
+ */
+static int
+ngd_conn_adopt_join(struct ngd_conn *c, const char *line, const uint8_t *q,
+    size_t qlen)
+{
+	const char *j = strstr(line, " join=");
+	long off;
+	size_t have, len;
+
+	if (j == NULL || sscanf(j, " join=%ld+%zu/%zu", &off, &have, &len) != 3)
+		return 0;
+	if (len == 0)
+		return 0;
+	if (off < 0 || (size_t)off > qlen || have > qlen - (size_t)off ||
+	    have > len || len <= NGD_REQ_PART_MAX || len > NGD_RECV_MAX ||
+	    !c->admin || c->is_data)
+		return EINVAL;
+	if ((c->join = malloc(len)) == NULL)
+		return ENOMEM;
+	memcpy(c->join, q + off, have);
+	c->join_len = len;
+	c->join_have = have;
+	return 0;
 }
 
 /*
@@ -1592,6 +1636,10 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 	c->is_data = strcmp(kind, "data") == 0;
 	c->parts = strstr(line, " parts=1") != NULL; /* (an older ngd's: no) */
 	c->node = node;
+	if ((error = ngd_conn_adopt_join(c, line, q, qlen)) != 0) {
+		free(c);
+		return error;
+	}
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	ngd_conn_link(ctl, c);
 	if (node != NULL && c->is_data)
