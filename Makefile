@@ -330,6 +330,10 @@ $(B)/ipjail_rate: bench/ipjail_rate.c
 $(B)/msgtime: bench/msgtime.c $(LIBNG_A)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBNG_A)
 
+# bench/pinglat: ICMP round trips over several paths in turn (not in `make bench`)
+$(B)/pinglat: bench/pinglat.c
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 # bench/progtime_lan: what each tc program costs a run (not in `make bench`)
 $(B)/progtime: bench/progtime.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lbpf
