@@ -43,6 +43,9 @@ struct path {
 	int fd;
 	uint16_t id;
 	uint64_t *rtt;   /* every round trip, ns */
+	uint64_t *krtt;  /* the same to the reply's receive stamp (ping's) */
+	uint64_t *late;  /* the stamp after the receive's return began */
+	size_t nk;
 	uint64_t *bp50;  /* each batch's p50 */
 	size_t n;
 	unsigned slept, lost;
@@ -118,13 +121,25 @@ open_in(const char *ns)
 	return fd;
 }
 
+static int stamps; /* -t: SO_TIMESTAMPNS, as iputils ping reads times */
+
+static uint64_t
+real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 /* One echo on path p: its round trip in ns, or 0 if none came back. */
 static uint64_t
 echo(struct path *p, uint16_t seq, size_t size)
 {
 	uint8_t out[2048], in[2048];
+	char cbuf[256];
 	struct icmphdr *ic = (struct icmphdr *)out;
-	uint64_t t0, t1 = 0;
+	uint64_t t0, t1 = 0, r0 = 0, rr = 0;
 	ssize_t r;
 
 	memset(out, 0, sizeof(struct icmphdr) + size);
@@ -132,12 +147,22 @@ echo(struct path *p, uint16_t seq, size_t size)
 	ic->un.echo.id = htons(p->id);
 	ic->un.echo.sequence = htons(seq);
 	ic->checksum = csum(out, sizeof(*ic) + size);
+	if (stamps)
+		r0 = real_ns();
 	t0 = now_ns();
 	if (sendto(p->fd, out, sizeof(*ic) + size, 0,
 		(struct sockaddr *)&p->dst, sizeof(p->dst)) < 0)
 		return 0;
 	for (int waited = 0;;) {
-		r = recv(p->fd, in, sizeof(in), MSG_DONTWAIT);
+		struct iovec iov = { .iov_base = in, .iov_len = sizeof(in) };
+		struct msghdr mh = { .msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf,
+			.msg_controllen = sizeof(cbuf) };
+
+		if (stamps)
+			rr = real_ns();
+		r = recvmsg(p->fd, &mh, MSG_DONTWAIT);
 		if (r < 0 && errno == EAGAIN) {
 			struct pollfd pf = { .fd = p->fd, .events = POLLIN };
 
@@ -158,8 +183,25 @@ echo(struct path *p, uint16_t seq, size_t size)
 			if ((size_t)r >= hl + sizeof(*rc) &&
 			    rc->type == ICMP_ECHOREPLY &&
 			    rc->un.echo.id == htons(p->id) &&
-			    rc->un.echo.sequence == htons(seq))
+			    rc->un.echo.sequence == htons(seq)) {
+				struct cmsghdr *cm;
+
+				for (cm = CMSG_FIRSTHDR(&mh); stamps && cm;
+				     cm = CMSG_NXTHDR(&mh, cm)) {
+					struct timespec ts;
+					uint64_t k;
+
+					if (cm->cmsg_level != SOL_SOCKET ||
+					    cm->cmsg_type != SO_TIMESTAMPNS)
+						continue;
+					memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+					k = (uint64_t)ts.tv_sec * 1000000000ull +
+					    (uint64_t)ts.tv_nsec;
+					p->late[p->nk] = k >= rr;
+					p->krtt[p->nk++] = k - r0;
+				}
 				return t1 - t0;
+			}
 		}
 		if (now_ns() - t0 > 1000000000ull)
 			return 0;
@@ -175,12 +217,13 @@ main(int argc, char **argv)
 	size_t size = 56;
 	uint16_t seq = 0;
 
-	while ((c = getopt(argc, argv, "n:b:g:s:v")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:g:s:tv")) != -1) {
 		switch (c) {
 		case 'n': n = atol(optarg); break;
 		case 'b': batches = atol(optarg); break;
 		case 'g': gap_us = atol(optarg); break;
 		case 's': size = (size_t)atol(optarg); break;
+		case 't': stamps = 1; break;
 		case 'v': verbose = 1; break;
 		default: goto usage;
 		}
@@ -204,6 +247,14 @@ main(int argc, char **argv)
 		p->id = (uint16_t)(getpid() * 16 + np);
 		p->rtt = calloc((size_t)(n * batches), sizeof(uint64_t));
 		p->bp50 = calloc((size_t)batches, sizeof(uint64_t));
+		p->krtt = calloc((size_t)(n * batches + 1000), sizeof(uint64_t));
+		p->late = calloc((size_t)(n * batches + 1000), sizeof(uint64_t));
+		if (stamps &&
+		    setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 },
+			sizeof(int)) != 0) {
+			perror("pinglat: SO_TIMESTAMPNS");
+			return 1;
+		}
 		np++;
 	}
 	/* a few round trips each first: ARP, caches */
@@ -211,7 +262,7 @@ main(int argc, char **argv)
 		for (int k = 0; k < np; k++)
 			(void)echo(&paths[k], seq++, size);
 	for (int i = 0; i < np; i++)
-		paths[i].slept = 0;
+		paths[i].slept = 0, paths[i].nk = 0;
 	for (long b = 0; b < batches; b++) {
 		size_t first[MAXPATHS];
 
@@ -264,6 +315,18 @@ main(int argc, char **argv)
 		    bs[0] / 1e3, pct(bs, (size_t)batches, 0.5) / 1e3,
 		    bs[batches - 1] / 1e3);
 		free(bs);
+		if (stamps) {
+			size_t late = 0;
+
+			for (size_t i = 0; i < p->nk; i++)
+				late += p->late[i];
+			qsort(p->krtt, p->nk, sizeof(uint64_t), cmp_u64);
+			printf("%s stamped (ping's way: the reply's receive stamp "
+			       "less the time before the send) p50_us=%.2f "
+			       "p90_us=%.2f; stamped at the reader: %zu of %zu\n",
+			    p->label, pct(p->krtt, p->nk, 0.5) / 1e3,
+			    pct(p->krtt, p->nk, 0.9) / 1e3, late, p->nk);
+		}
 	}
 	for (int k = 1; k < np; k++) {
 		double *r = malloc((size_t)batches * sizeof(*r));
