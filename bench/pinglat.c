@@ -42,11 +42,11 @@ struct path {
 	struct sockaddr_in dst;
 	int fd;
 	uint16_t id;
-	uint64_t *rtt;   /* every round trip, ns */
-	uint64_t *krtt;  /* the same to the reply's receive stamp (ping's) */
-	uint64_t *late;  /* the stamp after the receive's return began */
+	uint64_t *rtt;  /* every round trip, ns */
+	uint64_t *krtt; /* the same to the reply's receive stamp (ping's) */
+	uint64_t *late; /* the stamp after the receive's return began */
 	size_t nk;
-	uint64_t *bp50;  /* each batch's p50 */
+	uint64_t *bp50; /* each batch's p50 */
 	size_t n;
 	unsigned slept, lost;
 };
@@ -195,7 +195,8 @@ echo(struct path *p, uint16_t seq, size_t size)
 					    cm->cmsg_type != SO_TIMESTAMPNS)
 						continue;
 					memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-					k = (uint64_t)ts.tv_sec * 1000000000ull +
+					k = (uint64_t)ts.tv_sec *
+						1000000000ull +
 					    (uint64_t)ts.tv_nsec;
 					p->late[p->nk] = k >= rr;
 					p->krtt[p->nk++] = k - r0;
@@ -219,13 +220,26 @@ main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "n:b:g:s:tv")) != -1) {
 		switch (c) {
-		case 'n': n = atol(optarg); break;
-		case 'b': batches = atol(optarg); break;
-		case 'g': gap_us = atol(optarg); break;
-		case 's': size = (size_t)atol(optarg); break;
-		case 't': stamps = 1; break;
-		case 'v': verbose = 1; break;
-		default: goto usage;
+		case 'n':
+			n = atol(optarg);
+			break;
+		case 'b':
+			batches = atol(optarg);
+			break;
+		case 'g':
+			gap_us = atol(optarg);
+			break;
+		case 's':
+			size = (size_t)atol(optarg);
+			break;
+		case 't':
+			stamps = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			goto usage;
 		}
 	}
 	if (n < 1 || batches < 1 || size > 1400 || optind >= argc)
@@ -247,8 +261,10 @@ main(int argc, char **argv)
 		p->id = (uint16_t)(getpid() * 16 + np);
 		p->rtt = calloc((size_t)(n * batches), sizeof(uint64_t));
 		p->bp50 = calloc((size_t)batches, sizeof(uint64_t));
-		p->krtt = calloc((size_t)(n * batches + 1000), sizeof(uint64_t));
-		p->late = calloc((size_t)(n * batches + 1000), sizeof(uint64_t));
+		p->krtt = calloc((size_t)(n * batches + 1000),
+		    sizeof(uint64_t));
+		p->late = calloc((size_t)(n * batches + 1000),
+		    sizeof(uint64_t));
 		if (stamps &&
 		    setsockopt(p->fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 },
 			sizeof(int)) != 0) {
@@ -311,8 +327,8 @@ main(int argc, char **argv)
 		       "n=%zu slept=%u lost=%u batches_p50_us=%.2f/%.2f/%.2f\n",
 		    p->label, pct(p->rtt, p->n, 0.5) / 1e3,
 		    pct(p->rtt, p->n, 0.9) / 1e3, pct(p->rtt, p->n, 0.99) / 1e3,
-		    p->n ? sum / (double)p->n / 1e3 : 0, p->n, p->slept, p->lost,
-		    bs[0] / 1e3, pct(bs, (size_t)batches, 0.5) / 1e3,
+		    p->n ? sum / (double)p->n / 1e3 : 0, p->n, p->slept,
+		    p->lost, bs[0] / 1e3, pct(bs, (size_t)batches, 0.5) / 1e3,
 		    bs[batches - 1] / 1e3);
 		free(bs);
 		if (stamps) {
@@ -321,9 +337,10 @@ main(int argc, char **argv)
 			for (size_t i = 0; i < p->nk; i++)
 				late += p->late[i];
 			qsort(p->krtt, p->nk, sizeof(uint64_t), cmp_u64);
-			printf("%s stamped (ping's way: the reply's receive stamp "
-			       "less the time before the send) p50_us=%.2f "
-			       "p90_us=%.2f; stamped at the reader: %zu of %zu\n",
+			printf(
+			    "%s stamped (ping's way: the reply's receive stamp "
+			    "less the time before the send) p50_us=%.2f "
+			    "p90_us=%.2f; stamped at the reader: %zu of %zu\n",
 			    p->label, pct(p->krtt, p->nk, 0.5) / 1e3,
 			    pct(p->krtt, p->nk, 0.9) / 1e3, late, p->nk);
 		}
@@ -332,9 +349,9 @@ main(int argc, char **argv)
 		double *r = malloc((size_t)batches * sizeof(*r));
 
 		for (long b = 0; b < batches; b++)
-			r[b] = paths[0].bp50[b] ?
-			    (double)paths[k].bp50[b] / (double)paths[0].bp50[b] :
-			    0;
+			r[b] = paths[0].bp50[b] ? (double)paths[k].bp50[b] /
+				(double)paths[0].bp50[b] :
+						  0;
 		qsort(r, (size_t)batches, sizeof(*r), cmp_dbl);
 		printf("ratio %s/%s p50_batches_med=%.3f min=%.3f q1=%.3f "
 		       "q3=%.3f max=%.3f pooled_p50=%.3f pooled_p90=%.3f\n",
@@ -349,7 +366,8 @@ main(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: pinglat [-n N] [-b B] [-g GAP_US] [-s BYTES] "
-			"[-v] LABEL=NETNS,ADDR...\n");
+	fprintf(stderr,
+	    "usage: pinglat [-n N] [-b B] [-g GAP_US] [-s BYTES] "
+	    "[-v] LABEL=NETNS,ADDR...\n");
 	return 2;
 }
