@@ -349,7 +349,7 @@ $(B)/brtime: bench/brtime.c $(B)/bpf/brtime.skel.h
 # Benchmarks that kill ngd keep its journals in the build tree, never in
 # the machine's /run/netgraph.
 bench bench-cni: export NGD_JOURNAL_DIR = $(abspath $(B))/bench-journal
-bench: all $(B)/graph_bench $(B)/ipjail_rate $(B)/progtime $(B)/brtime
+bench: all $(B)/graph_bench $(B)/ipjail_rate $(B)/progtime $(B)/brtime $(B)/pinglat
 	$(B)/graph_bench
 	bench/run
 	bench/flat

@@ -5,7 +5,8 @@
  * socket a path, each made in its path's network namespace (a socket
  * keeps the namespace it was made in), the echo answered by the far
  * namespace's kernel (no process on the far side to wake).
- *   pinglat [-n N] [-b B] [-g GAP_US] [-s BYTES] [-v] LABEL=NETNS,ADDR...
+ *   pinglat [-n N] [-b B] [-g GAP_US] [-s BYTES] [-t] [-d DIR] [-v]
+ *           LABEL=NETNS,ADDR...
  * NETNS is a path (/run/netns/x).  B batches (default 20) of N round
  * trips a path (default 500), the order of the paths rotating each round
  * trip and each batch; GAP_US (default 0) microseconds asleep between
@@ -13,6 +14,11 @@
  * around the send and the receive (CLOCK_MONOTONIC); a reply already
  * queued when the send returns (the whole path ran in the sender's
  * softirq) is read without sleeping: `slept` counts those that were not.
+ * -t: also iputils ping's figure, the reply's receive stamp
+ * (SO_TIMESTAMPNS) less the wall time before the send, and how many
+ * replies had no stamp until the reader took them (a stamp taken where
+ * the path enqueues the reply, which need not be its last step).
+ * -d DIR: every round trip (ns, in the order taken) into DIR/LABEL.
  * Prints a line a batch and path (-v), then a path:
  *   LABEL p50_us= p90_us= p99_us= mean_us= slept= lost= batches_p50_us=min/med/max
  * and for every path after the first its ratio to the first: the median
@@ -214,11 +220,12 @@ main(int argc, char **argv)
 {
 	struct path paths[MAXPATHS];
 	int np = 0, c, verbose = 0;
+	const char *dump = NULL;
 	long n = 500, batches = 20, gap_us = 0;
 	size_t size = 56;
 	uint16_t seq = 0;
 
-	while ((c = getopt(argc, argv, "n:b:g:s:tv")) != -1) {
+	while ((c = getopt(argc, argv, "d:n:b:g:s:tv")) != -1) {
 		switch (c) {
 		case 'n':
 			n = atol(optarg);
@@ -231,6 +238,9 @@ main(int argc, char **argv)
 			break;
 		case 's':
 			size = (size_t)atol(optarg);
+			break;
+		case 'd':
+			dump = optarg;
 			break;
 		case 't':
 			stamps = 1;
@@ -313,6 +323,20 @@ main(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
+	for (int k = 0; dump != NULL && k < np; k++) {
+		char fn[4096];
+		FILE *f;
+
+		snprintf(fn, sizeof(fn), "%s/%s", dump, paths[k].label);
+		if ((f = fopen(fn, "w")) == NULL) {
+			perror(fn);
+			return 1;
+		}
+		for (size_t i = 0; i < paths[k].n; i++)
+			fprintf(f, "%llu\n",
+			    (unsigned long long)paths[k].rtt[i]);
+		fclose(f);
+	}
 	for (int k = 0; k < np; k++) {
 		struct path *p = &paths[k];
 		uint64_t *bs = malloc((size_t)batches * sizeof(*bs));
@@ -368,6 +392,6 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr,
 	    "usage: pinglat [-n N] [-b B] [-g GAP_US] [-s BYTES] "
-	    "[-v] LABEL=NETNS,ADDR...\n");
+	    "[-t] [-d DIR] [-v] LABEL=NETNS,ADDR...\n");
 	return 2;
 }
