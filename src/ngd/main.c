@@ -491,6 +491,13 @@ main(int argc, char **argv)
 			break;
 		}
 		case 's':
+			/* (an empty NGD_SOCKET is unset; an empty -s a slip) */
+			if (*optarg == '\0') {
+				fprintf(stderr,
+				    "ngd: -s \"\": an empty path "
+				    "names no socket\n");
+				exit(EX_USAGE);
+			}
 			path = optarg;
 			break;
 		case ':':
