@@ -50,4 +50,77 @@ wait $flood
 expect "a flood of requests whose answers are unread: held, said once" 1 \
     "$(grep -c 'answers to its requests unread; its next requests wait until it reads' "$NGD_LOG")"
 expect_rc "ngd serves" 0 quiet ngctl list
+
+# The other side, in libnetgraph: a client that asks for replies and
+# reads none holds at most 4 MiB of them (FreeBSD's socket buffer holds
+# 20 KiB and drops the rest); the request whose reply finds no room
+# fails with ENOBUFS, and that is said once; read, there is room again.
+# (It grew without bound: 20,000 listtypes took 22 MB, and more asked.)
+cat >"$tmp/unread.c" <<'EOF'
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <netgraph.h>
+
+static long
+rss_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	if (f != NULL)
+		fclose(f);
+	return kb;
+}
+
+int
+main(void)
+{
+	struct ng_mesg *m;
+	long r0;
+	int cs, i, n = -1;
+
+	if (NgMkSockNode(NULL, &cs, NULL) < 0)
+		return 1;
+	r0 = rss_kb();
+	for (i = 0; i < 20000 && n < 0; i++)
+		if (NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_LISTTYPES, NULL,
+			0) < 0)
+			n = errno == ENOBUFS ? i : -2;
+	printf("first failure %d (%s), grew %ld KB\n", n,
+	    n >= 0 ? "ENOBUFS" : "none", rss_kb() - r0);
+	for (i = 0; i < 1000; i++)
+		if (NgAllocRecvMsg(cs, &m, NULL) >= 0)
+			free(m);
+	printf("after reading 1000: %s\n",
+	    NgSendMsg(cs, ".", NGM_GENERIC_COOKIE, NGM_LISTTYPES, NULL, 0) < 0 ?
+		strerror(errno) :
+		"sent");
+	return 0;
+}
+EOF
+if cc -std=gnu11 -Wall -Werror -I"$top/include" -o "$tmp/unread" \
+    "$tmp/unread.c" "$top/build/libnetgraph.a" -lpthread 2>"$tmp/cc.err"; then
+	"$tmp/unread" >"$tmp/unread.out" 2>"$tmp/unread.err"
+	read -r _ _ first why _ grew _ <<<"$(head -n 1 "$tmp/unread.out")"
+	# (a listtypes reply takes some 1,100 bytes queued: 4 MiB is ~3,800)
+	if [ "$why" = "(ENOBUFS)," ] && between "$first" 2000 19999 &&
+	    [ "${grew:-99999}" -lt 8000 ]; then
+		ok "replies left unread: request $first fails with ENOBUFS, the client grew $grew KB"
+	else
+		fail "replies left unread: $(head -n 1 "$tmp/unread.out") (want ENOBUFS, under 8,000 KB)"
+	fi
+	expect "... said once" 1 \
+	    "$(grep -c 'unread on socket .*; dropping what comes until they are read' "$tmp/unread.err")"
+	expect "... read, there is room again" "after reading 1000: sent" \
+	    "$(sed -n 2p "$tmp/unread.out")"
+else
+	fail "unread.c compiles against build/libnetgraph.a"
+	sed 's/^/    /' "$tmp/cc.err"
+fi
 finish
