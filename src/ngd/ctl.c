@@ -224,6 +224,22 @@ ngd_outbuf_size(size_t len)
 static void ngd_conn_close(struct ngd_conn *c);
 static void ngd_accept_resume(struct ngd_ctl *ctl);
 
+/* Whether the answers to c's own requests that wait unread hold its
+ * next requests back (said once a connection). */
+static bool
+ngd_conn_throttled(struct ngd_conn *c)
+{
+	if (c->own_mem <= NGD_OUTQ_THROTTLE)
+		return false;
+	if (!c->throttle_logged)
+		ngd_log(LOG_NOTICE,
+		    "pid %d uid %u: %zu bytes of answers to its requests "
+		    "unread; its next requests wait until it reads",
+		    (int)c->pid, (unsigned)c->uid, c->own_mem);
+	c->throttle_logged = true;
+	return true;
+}
+
 /* Watch for what the connection needs now: requests unless throttled,
  * room to write while anything waits. */
 static int
@@ -234,7 +250,7 @@ ngd_conn_watch(struct ngd_conn *c)
 
 	if (c->sink != NULL || c->closed || c->handed)
 		return 0;
-	if (c->own_mem <= NGD_OUTQ_THROTTLE && !c->held)
+	if (!ngd_conn_throttled(c) && !c->held)
 		want |= EPOLLIN;
 	if (c->outq != NULL)
 		want |= EPOLLOUT;
@@ -1156,17 +1172,8 @@ ngd_conn_event(void *arg, uint32_t events)
 		uint64_t t0 = 0;
 		ssize_t n;
 
-		if (c->own_mem > NGD_OUTQ_THROTTLE &&
-		    !(events & (EPOLLHUP | EPOLLERR))) {
-			if (!c->throttle_logged)
-				ngd_log(LOG_NOTICE,
-				    "pid %d uid %u: %zu bytes of answers to "
-				    "its requests unread; its next requests "
-				    "wait until it reads",
-				    (int)c->pid, (unsigned)c->uid, c->own_mem);
-			c->throttle_logged = true;
+		if (!(events & (EPOLLHUP | EPOLLERR)) && ngd_conn_throttled(c))
 			break;
-		}
 		if (guest && !ngd_guest_may(c))
 			break;
 		n = ngd_conn_recv(c, &queued, i == 0, &big);
