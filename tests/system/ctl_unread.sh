@@ -19,7 +19,7 @@ mkfifo "$tmp/script"
 ngctl -t 30 -n victim -f "$tmp/script" >"$tmp/out" 2>"$tmp/err" &
 victim=$!
 exec 3>"$tmp/script"
-echo "name . victim" >&3 # (a line that reads nothing: the node is there)
+echo "msg . linger" >&3 # (a line with no reply: the node is there)
 for _ in $(seq 500); do ngctl show victim: >/dev/null 2>&1 && break; sleep 0.02; done
 # 20 messages of 100,000 bytes to its node, which it does not read
 expect "2 MB of messages from another client, unread" "sent 19 errno 0" \
