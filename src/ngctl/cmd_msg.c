@@ -55,12 +55,14 @@ ngctl_msg_unknown(struct ngctl *ng, const char *path, const char *cmd)
  * After FreeBSD's "send msg: <error>" for a message whose text the node
  * may have refused to convert, with an error whose text misleads (No such
  * file or directory for a field the struct does not have, Operation
- * already in progress for one given twice...): convert it again alone
- * (ascii2binary, which changes nothing), and when that fails too, say
- * that the text is the cause, and how (netgraph(3)'s ERRORS), with the
- * type's page.  A message the node converted and then refused gets no
- * second line: the error is the node's (its page says what it means).
- * Invalid argument says what it means and gets none.
+ * already in progress for one given twice, Result too large for one
+ * that converts to more than ascii2binary's 20 KiB...): convert it
+ * again alone (ascii2binary, which changes nothing), and when that
+ * fails too, say that the text is the cause, and how (netgraph(3)'s
+ * ERRORS), with the type's page.  A message the node converted and
+ * then refused gets no second line: the error is the node's (its page
+ * says what it means).  Invalid argument says what it means and gets
+ * none.
  */
 static void
 ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
@@ -74,6 +76,10 @@ ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
 		{ EALREADY, "gives a field or array element twice" },
 		{ E2BIG, "has a string or array too long for its field" },
 		{ EOPNOTSUPP, "leaves out a field that has no default" },
+		/* ascii2binary's room, FreeBSD's 20 * 1024 (ng_msgconv.c) */
+		{ ERANGE,
+		    "converts to more than the 20480 bytes an argument "
+		    "may take" },
 	};
 	const char *how = NULL;
 	struct ng_mesg *rep, *req;

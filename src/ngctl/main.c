@@ -201,11 +201,17 @@ ngctl_run(struct ngctl *ng, int ac, char **av)
 enum ngctl_rtn
 ngctl_run_line(struct ngctl *ng, char *line)
 {
-	char *av[NGCTL_MAX_ARGS];
+	enum ngctl_rtn rtn;
+	char **av;
 	int ac;
 
-	ac = ngctl_tokenize(line, av, NGCTL_MAX_ARGS);
-	return ngctl_run(ng, ac, av);
+	if ((av = ngctl_tokenize(line, &ac)) == NULL) {
+		ngctl_warn("malloc");
+		return NGCTL_ERROR;
+	}
+	rtn = ngctl_run(ng, ac, av);
+	free(av);
+	return rtn;
 }
 
 /*
