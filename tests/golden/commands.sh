@@ -37,7 +37,7 @@ Aliases:  ls
 Summary:  Show information about all nodes" "" \
     eval "ngctl help ls | sed -n 1,3p"
 # usage, aliases and summary of each command; a description for exactly
-# the eleven that have one, wrapped to 64 columns after a 2-space indent,
+# the twelve that have one, wrapped to 64 columns after a 2-space indent,
 # no line ending in a space (show's broke after "out.  " and kept one)
 while IFS=';' read -r cmd usage aliases desc; do
 	want="usage:    $usage"
@@ -62,7 +62,7 @@ list;list [-ln];ls;y
 mkpeer;mkpeer [path] <type> <hook> <peerhook>;;y
 msg;msg path command [args ... ];cmd;y
 name;name <path> <name>;;
-read;read <filename>;source, .;
+read;read <filename>;source, .;y
 rmhook;rmhook [path] <hook>;disconnect;y
 show;show [-n] <path>;inquire, info;y
 shutdown;shutdown <path>;kill, rmnode;
@@ -156,6 +156,13 @@ check "quit ends a script quietly" 0 "$want" "" masked ngctl -f "$tmp/quit"
 printf 'read %s\nshow -n H:\n' "$tmp/quit" >"$tmp/quit2"
 check "quit in a nested script ends them all" 0 "$want" "" \
     masked ngctl -f "$tmp/quit2"
+# a script that reads itself: 16 deep, then an error at each level
+# (it ran ngctl out of stack: SIGSEGV, exit 139, not a word)
+printf 'read %s\n' "$tmp/self" >"$tmp/self"
+check "a script that reads itself" 71 "" \
+"ngctl: $tmp/self: scripts read 16 deep (does one read itself?)
+$(for _ in $(seq 16); do echo 'ngctl: line 1: error in file'; done)" \
+    ngctl read "$tmp/self"
 check "exit (alias of quit)" 0 "" "" ngctl exit
 check "arguments win over -f" 0 "$want" "" \
     masked ngctl -f "$tmp/bad" show -n H:
