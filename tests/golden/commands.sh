@@ -168,6 +168,14 @@ check "arguments win over -f" 0 "$want" "" \
     masked ngctl -f "$tmp/bad" show -n H:
 check "words split on any white space" 0 "$want" "" \
     masked ngctl -f - <<<$'  show\t -n \v H:  \r'
+# A line has at most 32 MiB (a request, 16 MiB): 40 MB without a
+# newline (a binary file, /dev/zero) was read whole, and a line that did
+# not fit in memory was taken for the end of the script, exit 0.
+check "a line longer than 32 MiB" 71 "" "ngctl: line 1: longer than 32 MiB" \
+    eval "head -c 40M /dev/zero | ngctl -f -"
+check "... in a file read" 71 "" "ngctl: line 1: longer than 32 MiB
+ngctl: line 1: error in file" \
+    eval "head -c 40M /dev/zero >'$tmp/zero' && ngctl -f - <<<'read $tmp/zero'"
 
 # status and config on a type that has no text
 check "status H:" 0 'No status available for "H:"' "" ngctl status H:
