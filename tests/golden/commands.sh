@@ -9,6 +9,7 @@ ERR() { echo "ngctl: send msg: $1"; }
 start_ngd || finish
 
 # 40: the command table, in help order, with the summaries of spec §8.2
+# (the wait is NGD_TIMEOUT's: 20 s under make check-asan)
 HELP='Available commands:
   capture    Capture the frames crossing hook <hook> of the node at <path>
   config     get or set configuration of node at <path>
@@ -29,7 +30,7 @@ HELP='Available commands:
   types      Show information about all installed node types
   write      Send a data packet down the hook named by "hook".
   quit       Exit program
-Each request waits up to 5 s for ngd (ngctl -t seconds; 0: forever).'
+Each request waits up to '"${NGD_TIMEOUT:-5}"' s for ngd (ngctl -t seconds; 0: forever).'
 check "40 help" 0 "$HELP" "" ngctl help
 check "40 ? is help" 0 "$HELP" "" ngctl '?'
 check "40 help ls" 0 "usage:    list [-ln]
