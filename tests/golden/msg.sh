@@ -179,6 +179,14 @@ Args:${T}{ version=8 arglen=2 cmd=4 typecookie=1569321993 cmdstr=\"getstats\" da
 check "ascii2binary by hand" 0 "Rec'd response \"ascii2binary\" (805306381) from \"[ID]:\":
 Args:${T}{ version=8 arglen=4 cmd=4 typecookie=1569321993 cmdstr=\"getstats\" data=[ 0x7 ] }" "" \
     masked ngctl msg B: ascii2binary '{ arglen=2 cmdstr="getstats" data="7" }'
+# ENOSYS from the message itself, not from its name: FreeBSD's line
+# alone (it said the type had no message "binary2ascii"/"ascii2binary")
+check "binary2ascii of a message nobody knows" 71 "" \
+    "$(ERR 'Function not implemented')" \
+    ngctl msg B: binary2ascii '{ version=8 arglen=0 cmd=6 typecookie=1 }'
+check "ascii2binary of a name nobody knows" 71 "" \
+    "$(ERR 'Function not implemented')" \
+    ngctl msg B: ascii2binary '{ cmdstr="nosuch" }'
 check "msg to a hook path" 0 "Rec'd response \"getconfig\" (2) from \"[ID]:\":
 Args:${T}{ loopTimeout=16 minStableAge=8 }" "" masked ngctl msg H:x getconfig
 check "a command without arguments ignores them" 0 "" "" \
