@@ -557,6 +557,10 @@ struct ngd_journal {
 		ng_id_t id;
 		uint64_t gen;
 		uint32_t room;
+		/* as the snapshot's text (last) has it, if in_last */
+		bool in_last;
+		uint64_t last_gen;
+		uint32_t last_room;
 	} * tables;
 	size_t ntables;
 	struct ng_graph_watch watch;
