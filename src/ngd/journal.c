@@ -1019,7 +1019,10 @@ ngd_journal_tab_note(struct ngd_journal *j, struct ng_node *n)
 			return;
 		j->tables = t;
 		t = &j->tables[j->ntables++];
+		t->id = 0;
 	}
+	if (t->id != n->id) /* (a place new, or a gone node's) */
+		t->in_last = false;
 	t->id = n->id;
 	ngd_journal_tab_now(n, &t->gen, &t->room);
 }
