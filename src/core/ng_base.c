@@ -90,6 +90,73 @@ ng_name_hash(struct ng_node *node)
 	g->name_hash[b] = node;
 }
 
+/* A hook's bucket in the graph's hook-name index: its name mixed with
+ * its node's ID, so hooks of one name on many nodes spread out. */
+static unsigned
+ng_hook_bucket(const struct ng_graph *g, ng_id_t id, const char *name)
+{
+	uint32_t h = ng_hash_str(name) ^ (id * 2654435761u);
+
+	return (h ^ h >> 16) & (g->hook_buckets - 1);
+}
+
+/* Twice the buckets when there are more hooks than buckets; a failed
+ * allocation keeps the old table (longer chains, nothing lost). */
+static void
+ng_hook_hash_grow(struct ng_graph *g)
+{
+	unsigned nb = g->hook_buckets * 2, old = g->hook_buckets;
+	struct ng_hook **t = calloc(nb, sizeof(*t));
+
+	if (t == NULL)
+		return;
+	g->hook_buckets = nb;
+	for (unsigned i = 0; i < old; i++) {
+		struct ng_hook *h, *next;
+
+		for (h = g->hook_hash[i]; h != NULL; h = next) {
+			unsigned b = ng_hook_bucket(g, h->node->id, h->name);
+
+			next = h->name_next;
+			h->name_next = t[b];
+			t[b] = h;
+		}
+	}
+	free(g->hook_hash);
+	g->hook_hash = t;
+}
+
+static void
+ng_hook_index(struct ng_hook *hook)
+{
+	struct ng_graph *g = hook->node->graph;
+	unsigned b;
+
+	if (g->nhooks >= g->hook_buckets)
+		ng_hook_hash_grow(g);
+	b = ng_hook_bucket(g, hook->node->id, hook->name);
+	hook->name_next = g->hook_hash[b];
+	g->hook_hash[b] = hook;
+	g->nhooks++;
+}
+
+static void
+ng_hook_unindex(struct ng_hook *hook)
+{
+	struct ng_graph *g = hook->node->graph;
+	struct ng_hook **pp;
+
+	pp = &g->hook_hash[ng_hook_bucket(g, hook->node->id, hook->name)];
+	for (; *pp != NULL; pp = &(*pp)->name_next) {
+		if (*pp == hook) {
+			*pp = hook->name_next;
+			g->nhooks--;
+			break;
+		}
+	}
+	hook->name_next = NULL;
+}
+
 /* --- the graph ---------------------------------------------------------- */
 
 static uint64_t
@@ -116,6 +183,8 @@ ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp)
 	g->buckets = 16;
 	g->id_hash = calloc(g->buckets, sizeof(*g->id_hash));
 	g->name_hash = calloc(g->buckets, sizeof(*g->name_hash));
+	g->hook_buckets = 16;
+	g->hook_hash = calloc(g->hook_buckets, sizeof(*g->hook_hash));
 	g->pool_cap = NG_PKT_POOL_MAX;
 	while (g->cfg.types != NULL && g->cfg.types[n] != NULL)
 		n++;
@@ -124,8 +193,8 @@ ng_graph_new(const struct ng_graph_cfg *cfg, struct ng_graph **gp)
 	while (g->cfg.backends != NULL && g->cfg.backends[nb].cookie != 0)
 		nb++;
 	g->backends = calloc(nb + 1, sizeof(*g->backends));
-	if (g->id_hash == NULL || g->name_hash == NULL || g->types == NULL ||
-	    g->backends == NULL) {
+	if (g->id_hash == NULL || g->name_hash == NULL ||
+	    g->hook_hash == NULL || g->types == NULL || g->backends == NULL) {
 		ng_graph_free(g);
 		return ENOMEM;
 	}
@@ -165,6 +234,7 @@ ng_graph_free(struct ng_graph *g)
 	}
 	free(g->id_hash);
 	free(g->name_hash);
+	free(g->hook_hash);
 	free(g->types);
 	free(g->backends);
 	free(g);
@@ -528,10 +598,12 @@ ng_name_node(struct ng_node *node, const char *name)
 struct ng_hook *
 ng_find_hook(struct ng_node *node, const char *name)
 {
+	struct ng_graph *g = node->graph;
 	struct ng_hook *h;
 
-	for (h = node->hooks; h != NULL; h = h->next)
-		if (strcmp(h->name, name) == 0)
+	h = g->hook_hash[ng_hook_bucket(g, node->id, name)];
+	for (; h != NULL; h = h->name_next)
+		if (h->node == node && strcmp(h->name, name) == 0)
 			return h;
 	return NULL;
 }
@@ -575,6 +647,7 @@ ng_add_hook(struct ng_node *node, const char *name, struct ng_hook **hp)
 		node->hooks->prev = hook;
 	node->hooks = hook;
 	node->numhooks++;
+	ng_hook_index(hook);
 	node->graph->topo_gen++;
 	*hp = hook;
 	return 0;
@@ -593,6 +666,7 @@ ng_unlink_hook(struct ng_hook *hook)
 	if (hook->next != NULL)
 		hook->next->prev = hook->prev;
 	hook->prev = hook->next = NULL;
+	ng_hook_unindex(hook);
 	node->numhooks--;
 	node->graph->topo_gen++;
 }

@@ -240,6 +240,7 @@ struct ng_hook {
 	struct ng_hook *prev, *next; /* node's hook list */
 	char name[NG_HOOKSIZ];
 	struct ng_hook *dead_next; /* removed mid-send: freed later */
+	struct ng_hook *name_next; /* graph's hook-name index (ng_find_hook) */
 };
 
 /* --- the graph --------------------------------------------------------- */

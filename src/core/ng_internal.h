@@ -26,6 +26,12 @@ struct ng_graph {
 	struct ng_node **name_hash;
 	struct ng_node *first, *last;
 	unsigned nnodes;
+	/* Every hook by (node ID, name), so finding one costs the same on a
+	 * hub of 10,000 hooks as on a tee: a linear walk made restoring or
+	 * building such a hub quadratic.  Grown to keep a hook a bucket. */
+	struct ng_hook **hook_hash;
+	unsigned hook_buckets; /* a power of two */
+	unsigned nhooks;
 	struct ng_timer *timers; /* sorted by expiry */
 	struct ng_pkt *pool_free;
 	unsigned pool_total, pool_cap;

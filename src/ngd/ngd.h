@@ -528,7 +528,11 @@ struct ngd_journal {
 		uint64_t *sums;
 		size_t nsums, maxsums, body;
 		uint64_t end; /* the end line's sum */
-	} text, last;
+	} text, last, skel, skel_last;
+	/* skel_last: last's text without its tables' lines (skel_ok), for
+	 * a look to find nothing changed at O(nodes) (journal.c); skeleton:
+	 * such a text is being made, skel_memo: with the memo's pass */
+	bool skel_ok, skeleton, skel_memo;
 	/*
 	 * The file is a snapshot (the text above) and records appended to
 	 * it, each what changed since the one before (journal.c): fd, open
@@ -557,6 +561,10 @@ struct ngd_journal {
 		ng_id_t id;
 		uint64_t gen;
 		uint32_t room;
+		/* as the snapshot's text (last) has it, if in_last */
+		bool in_last;
+		uint64_t last_gen;
+		uint32_t last_room;
 	} * tables;
 	size_t ntables;
 	struct ng_graph_watch watch;

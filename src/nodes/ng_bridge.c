@@ -14,7 +14,11 @@
  * table holds at most maxhosts entries (NG_BRIDGE_MAX_HOSTS unless
  * setmaxhosts says otherwise) taken from a free list that grows in
  * chunks, so a flood of new source MACs costs no malloc per frame and
- * bounded memory.  A once-a-second timer ages the table; once it holds
+ * bounded memory.  A once-a-second timer ages the table: a host keeps the
+ * tick it was last heard and the one it was learned or moved at, so
+ * ageing costs nothing per host; the table is walked only at the tick
+ * its oldest host's staleness reaches maxStaleness (an idle bridge of
+ * 100,000 hosts walked them every second).  Once the table holds
  * under a quarter of the entries its chunks have room for, the hosts
  * move into as few new chunks as they fill and the old ones are freed
  * (ng_bridge_compact), so that a flood aged out gives its memory back.
@@ -58,8 +62,9 @@ struct ng_bridge_hent {
 	struct ng_bridge_hent *next; /* bucket chain, or the free list */
 	struct ng_bridge_link *link;
 	uint8_t addr[ETHER_ADDR_LEN];
-	uint16_t age;       /* seconds since learned or moved, saturating */
-	uint32_t staleness; /* seconds since last heard from */
+	/* Ticks (priv->ticks) when learned or moved, and last heard from:
+	 * the age and staleness are how many have passed since. */
+	uint32_t born, heard;
 };
 
 struct ng_bridge_chunk {
@@ -86,8 +91,11 @@ struct ng_bridge_priv {
 	unsigned linkv_len[2];
 	struct ng_timer timer;
 	uint64_t last_tick; /* ms, engine clock */
-	uint64_t gen;       /* moves when hosts or mutes change (switching) */
-	bool full_said;     /* "host table full" logged (ng_bridge_unlearned) */
+	/* Seconds of ng_bridge_timeout, and the tick of the next walk for
+	 * stale hosts: none can reach maxStaleness before it. */
+	uint32_t ticks, sweep;
+	uint64_t gen;   /* moves when hosts or mutes change (switching) */
+	bool full_said; /* "host table full" logged (ng_bridge_unlearned) */
 };
 
 static const uint8_t ng_bridge_bcast[ETHER_ADDR_LEN] = { 0xff, 0xff, 0xff, 0xff,
@@ -310,6 +318,37 @@ ng_bridge_compact(struct ng_bridge_priv *priv)
 	}
 }
 
+/* A host's age and staleness in ticks, as FreeBSD's counters had them
+ * (its age saturating at 0xffff). */
+static uint32_t
+ng_bridge_age(const struct ng_bridge_priv *priv, const struct ng_bridge_hent *h)
+{
+	uint32_t a = priv->ticks - h->born;
+
+	return a > 0xffff ? 0xffff : a;
+}
+
+static uint32_t
+ng_bridge_staleness(const struct ng_bridge_priv *priv,
+    const struct ng_bridge_hent *h)
+{
+	return priv->ticks - h->heard;
+}
+
+/* h was last heard stale ticks ago: the walk comes when it may age out
+ * (the ticks' differences are modulo 2^32, maxStaleness under 2^31). */
+static void
+ng_bridge_set_heard(struct ng_bridge_priv *priv, struct ng_bridge_hent *h,
+    uint32_t stale)
+{
+	uint32_t max = priv->conf.maxStaleness;
+	uint32_t due = stale >= max ? priv->ticks : priv->ticks + (max - stale);
+
+	h->heard = priv->ticks - stale;
+	if ((int32_t)(due - priv->sweep) < 0)
+		priv->sweep = due;
+}
+
 /* Forget the hosts on link, or every host if link is NULL. */
 static void
 ng_bridge_remove_hosts(struct ng_bridge_priv *priv,
@@ -347,9 +386,9 @@ ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
 	if (h != NULL) {
 		if (h->link == link)
 			return 0;
-		if (h->age >= priv->conf.minStableAge) {
+		if (ng_bridge_age(priv, h) >= priv->conf.minStableAge) {
 			h->link = link;
-			h->age = 0;
+			h->born = priv->ticks;
 			priv->gen++;
 			return 0;
 		}
@@ -372,8 +411,7 @@ ng_bridge_put(struct ng_bridge_priv *priv, const uint8_t *addr,
 		return ENOMEM;
 	memcpy(h->addr, addr, ETHER_ADDR_LEN);
 	h->link = link;
-	h->age = 0;
-	h->staleness = 0;
+	h->born = h->heard = priv->ticks; /* (due no sooner than the walk) */
 	b = ng_bridge_hash(priv->hash_key, addr, priv->nbuckets);
 	h->next = priv->tab[b];
 	priv->tab[b] = h;
@@ -488,6 +526,7 @@ ng_bridge_constructor(struct ng_node *node)
 	priv->send_unknown = true; /* a classic bridge */
 	node->priv = priv;
 	priv->last_tick = ng_now_ms(g);
+	priv->sweep = priv->ticks + priv->conf.maxStaleness;
 	ng_timer_start(g, &priv->timer, NG_BRIDGE_TICK_MS, ng_bridge_timeout,
 	    node, NULL);
 	return 0;
@@ -612,7 +651,7 @@ ng_bridge_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	 */
 	host = ng_bridge_get(priv, src);
 	if (host != NULL)
-		host->staleness = 0;
+		host->heard = priv->ticks;
 	if ((host == NULL && in->learn) || (host != NULL && host->link != in)) {
 		error = ng_bridge_put(priv, src, in);
 		if (error == ELOOP) {
@@ -720,10 +759,39 @@ ng_bridge_shutdown(struct ng_node *node)
 }
 
 /*
- * Once a second: age every host, forget those silent for maxStaleness
- * seconds, count the mute timers down.  If the loop ran late, the
- * seconds missed are applied at once.  O(hosts + buckets + links).
+ * Once a second: the hosts a second older, and at the sweep's tick
+ * (that of the oldest host's reaching maxStaleness) those silent for
+ * maxStaleness seconds forgotten, the next sweep's tick found; the mute
+ * timers counted down.  If the loop ran late, the seconds missed are
+ * applied at once.  O(links), and O(hosts + buckets) at a sweep.
  */
+/* Forget the hosts silent for maxStaleness ticks; the next sweep at
+ * the tick the oldest of the others reaches it. */
+static void
+ng_bridge_sweep(struct ng_bridge_priv *priv)
+{
+	uint32_t max = priv->conf.maxStaleness, oldest = 0;
+
+	for (unsigned i = 0; i < priv->nbuckets; i++) {
+		struct ng_bridge_hent **pp = &priv->tab[i], *h;
+
+		while ((h = *pp) != NULL) {
+			uint32_t st = ng_bridge_staleness(priv, h);
+
+			if (st >= max) {
+				*pp = h->next;
+				ng_bridge_hent_free(priv, h);
+				priv->gen++;
+				continue;
+			}
+			if (st > oldest)
+				oldest = st;
+			pp = &h->next;
+		}
+	}
+	priv->sweep = priv->ticks + (max - oldest);
+}
+
 static void
 ng_bridge_timeout(struct ng_node *node, void *arg)
 {
@@ -737,27 +805,11 @@ ng_bridge_timeout(struct ng_node *node, void *arg)
 		return;
 	secs = now > priv->last_tick ? (now - priv->last_tick) / 1000 : 0;
 	priv->last_tick += secs * 1000;
-	if (secs > UINT32_MAX)
-		secs = UINT32_MAX;
-	for (unsigned i = 0; secs > 0 && i < priv->nbuckets; i++) {
-		struct ng_bridge_hent **pp = &priv->tab[i], *h;
-
-		while ((h = *pp) != NULL) {
-			uint64_t st = h->staleness + secs;
-
-			if (st >= priv->conf.maxStaleness) {
-				*pp = h->next;
-				ng_bridge_hent_free(priv, h);
-				priv->gen++;
-				continue;
-			}
-			h->staleness = (uint32_t)st;
-			h->age = h->age + secs > 0xffff ?
-			    0xffff :
-			    (uint16_t)(h->age + secs);
-			pp = &h->next;
-		}
-	}
+	if (secs > INT32_MAX)
+		secs = INT32_MAX;
+	priv->ticks += (uint32_t)secs;
+	if (secs > 0 && (int32_t)(priv->ticks - priv->sweep) >= 0)
+		ng_bridge_sweep(priv);
 	ng_bridge_rehash(priv);
 	ng_bridge_compact(priv);
 	for (hook = node->hooks; secs > 0 && hook != NULL; hook = hook->next) {
@@ -836,10 +888,10 @@ ng_bridge_msg_gettable(struct ng_bridge_priv *priv, const struct ng_mesg *msg,
 			memcpy(out->addr, h->addr, sizeof(out->addr));
 			snprintf(out->hook, sizeof(out->hook), "%s",
 			    h->link->hook->name);
-			out->age = h->age;
-			out->staleness = h->staleness > 0xffff ?
+			out->age = ng_bridge_age(priv, h);
+			out->staleness = ng_bridge_staleness(priv, h) > 0xffff ?
 			    0xffff :
-			    h->staleness;
+			    ng_bridge_staleness(priv, h);
 		}
 	}
 	ary->numHosts = n;
@@ -883,6 +935,7 @@ ng_bridge_setconfig(struct ng_bridge_priv *priv, const struct ng_mesg *msg)
 	    conf.minStableAge > INT32_MAX)
 		return EINVAL;
 	priv->conf = conf;
+	priv->sweep = priv->ticks; /* (maxStaleness may have changed) */
 	return 0;
 }
 
@@ -1098,8 +1151,8 @@ ng_bridge_sw_heard(struct ng_node *node, struct ng_hook *hook,
 	if ((h = ng_bridge_get(priv, addr)) != NULL) {
 		if (h->link != link)
 			return EEXIST;
-		if (staleness < h->staleness)
-			h->staleness = staleness;
+		if (staleness < ng_bridge_staleness(priv, h))
+			ng_bridge_set_heard(priv, h, staleness);
 		return 0;
 	}
 	if (!link->learn)
@@ -1109,8 +1162,10 @@ ng_bridge_sw_heard(struct ng_node *node, struct ng_hook *hook,
 	memcpy(h->addr, addr, ETHER_ADDR_LEN);
 	h->link = link;
 	age = ng_bridge_ticks_since(priv, ng_now_ms(node->graph), age_ms);
-	h->age = age > 0xffff ? 0xffff : (uint16_t)age;
-	h->staleness = staleness;
+	if (age > 0xffff)
+		age = 0xffff;
+	h->born = priv->ticks - age;
+	ng_bridge_set_heard(priv, h, staleness);
 	b = ng_bridge_hash(priv->hash_key, addr, priv->nbuckets);
 	h->next = priv->tab[b];
 	priv->tab[b] = h;
@@ -1131,7 +1186,8 @@ ng_bridge_sw_moves(struct ng_node *node, struct ng_hook *hook,
 	if (priv == NULL || link == NULL || hook->node != node ||
 	    link->loop_count > 0 || (h = ng_bridge_get(priv, addr)) == NULL)
 		return false;
-	return h->link != link && h->age >= priv->conf.minStableAge;
+	return h->link != link &&
+	    ng_bridge_age(priv, h) >= priv->conf.minStableAge;
 }
 
 static void

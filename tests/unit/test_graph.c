@@ -694,6 +694,76 @@ test_socket(void)
 }
 
 /*
+ * The graph's hook-name index: 5,000 edges between two hubs, each hook
+ * named as its peer (one name on two nodes, in one bucket), then every
+ * other edge gone and the hubs' hooks listed again.  The index grows
+ * as hooks come (16 buckets to 16,384) and must find each hook on its
+ * own node, and no hook that went.
+ *
+ *   A h0..h4999 ===== h0..h4999 B
+ */
+static void
+test_hook_index(void)
+{
+	struct ng_graph *g = ngt_graph();
+	struct ng_node *sock = ngt_socket(g, &conn), *a, *b;
+	unsigned bad = 0, n = 5000;
+	char name[NG_HOOKSIZ];
+
+	a = persistent_hub(sock, ".", "a", "x", "A");
+	b = persistent_hub(sock, ".", "b", "y", "B");
+	CHECK("hookindex/setup", a != NULL && b != NULL);
+	if (a == NULL || b == NULL)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "h%u", i);
+		if (ng_con_nodes(a, name, b, name) != 0)
+			bad++;
+	}
+	CHECK_INT("hookindex/5,000 edges made", bad, 0);
+	CHECK_INT("hookindex/one name again on A",
+	    ng_con_nodes(a, "h17", b, "new"), EEXIST);
+	for (unsigned i = 0; i < n; i++) {
+		struct ng_hook *ha, *hb;
+
+		snprintf(name, sizeof(name), "h%u", i);
+		ha = ng_find_hook(a, name);
+		hb = ng_find_hook(b, name);
+		if (ha == NULL || hb == NULL || ha->node != a ||
+		    hb->node != b || ha->peer != hb || strcmp(ha->name, name))
+			bad++;
+	}
+	CHECK_INT("hookindex/each found on its own node", bad, 0);
+	for (unsigned i = 1; i < n; i += 2) {
+		snprintf(name, sizeof(name), "h%u", i);
+		if (ngt_rmhook(sock, "A:", name) != 0)
+			bad++;
+	}
+	CHECK_INT("hookindex/every other removed", bad, 0);
+	for (unsigned i = 0; i < n; i++) {
+		bool there;
+
+		snprintf(name, sizeof(name), "h%u", i);
+		there = i % 2 == 0;
+		if ((ng_find_hook(a, name) != NULL) != there ||
+		    (ng_find_hook(b, name) != NULL) != there)
+			bad++;
+	}
+	CHECK_INT("hookindex/the rest found, the removed not", bad, 0);
+	CHECK_INT("hookindex/A's count", a->numhooks, n / 2 + 1);
+	CHECK_INT("hookindex/a removed name free again",
+	    ng_con_nodes(a, "h1", b, "h1"), 0);
+	CHECK_INT("hookindex/shutdown A", ngt_shutdown(sock, "A:"), 0);
+	CHECK("hookindex/B's ends went with A",
+	    ng_find_hook(b, "h0") == NULL && ng_find_hook(b, "h1") == NULL &&
+		b->numhooks == 1);
+	CHECK("hookindex/B's own hook kept", ng_find_hook(b, "y") != NULL);
+out:
+	ngt_clear(&conn);
+	ng_graph_free(g);
+}
+
+/*
  * A loop of flooding nodes: two hubs joined twice, a third hook on each.
  *
  *      sock:a --- x [H1] p ======= p [H2] y --- sock:b
@@ -769,5 +839,6 @@ main(void)
 	test_hub();
 	test_socket();
 	test_storm();
+	test_hook_index();
 	return ngt_done();
 }
