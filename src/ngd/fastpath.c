@@ -169,6 +169,7 @@ struct ngd_fast {
 	int load_error;
 	struct ng_fast_bpf *skel;
 	int prog_port, prog_tap, prog_steer, prog_slowq;
+	uint32_t prog_port_id; /* (a link running it is left as it is) */
 	/* The last ngd's programs, run on (ngd_fast_pin_take_progs): each of
 	 * the object's, in its order; none (0) when they were loaded. */
 	int progs_taken[NGD_FAST_PROGS_MAX];
@@ -2344,7 +2345,8 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 		(void)ngd_veth_stats_new(v);
 		(void)ngd_veth_port(v);
 	}
-	v->link = ngd_fast_pin_link_take(fp->pin, gidx, fp->prog_port);
+	v->link = ngd_fast_pin_link_take(fp->pin, gidx, fp->prog_port,
+	    fp->prog_port_id);
 	if (v->link < 0) {
 		int error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link);
 
@@ -3637,6 +3639,39 @@ ngd_fast_mon(void *arg, uint32_t events)
 		ngd_fast_recheck(fp);
 }
 
+/*
+ * The takeover failed: a new ngd of another build (an upgrade) may have
+ * swapped its programs into the links and pinned them as its build's
+ * before it died.  The links run this ngd's programs again (each left as
+ * it is if it does: the same build's new ngd took them), and this ngd's
+ * programs are pinned again under its build, the other build's unpinned:
+ * else the frames stayed on programs this ngd does not know, and a later
+ * takeover of this build, taking its pinned programs, would leave the
+ * links on the dead one's.
+ */
+static void
+ngd_fast_reclaim(struct ngd_fast *fp)
+{
+	unsigned nfailed = 0;
+	int error, first = 0;
+
+	if (!fp->loaded || fp->skel == NULL)
+		return;
+	ngd_fast_pin_obj_progs(fp->pin, fp->skel->obj, fp->progs_taken,
+	    fp->nprogs_taken);
+	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next)
+		if (v->link >= 0 &&
+		    (error = ngd_fast_pin_link_run(v->link, fp->prog_port,
+			 fp->prog_port_id)) != 0 &&
+		    nfailed++ == 0)
+			first = error;
+	if (nfailed > 0)
+		ngd_log(LOG_WARNING,
+		    "data path: %u links do not run this ngd's program "
+		    "again: %s",
+		    nfailed, strerror(first));
+}
+
 void
 ngd_fast_hold(struct ngd_fast *fp, bool hold)
 {
@@ -3649,6 +3684,7 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 	fp->held = hold;
 	if (hold)
 		return;
+	ngd_fast_reclaim(fp);
 	ngd_fast_recheck(fp); /* what went meanwhile is made anew */
 	/* The new ngd may have sent the frames for ngd to its TAP, which
 	 * went with it: to this one's again. */
@@ -3808,6 +3844,7 @@ ngd_fast_load(struct ngd_fast *fp)
 			    "the last ngd's programs replaced by this one's");
 	}
 	fp->prog_port = ngd_fast_prog_fd(fp, skel->progs.ng_fast_port);
+	fp->prog_port_id = ngd_fast_pin_prog_id(fp->prog_port);
 	fp->prog_tap = ngd_fast_prog_fd(fp, skel->progs.ng_fast_tap);
 	fp->prog_steer = ngd_fast_prog_fd(fp, skel->progs.ng_fast_steer);
 	fp->prog_slowq = ngd_fast_prog_fd(fp, skel->progs.ng_fast_slowq);

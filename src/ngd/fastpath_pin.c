@@ -787,10 +787,44 @@ ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link)
 		    strerror(errno));
 }
 
-/* The pinned link on graph-side end gidx, running prog from now on: its
- * fd, or -1 (none pinned, or it was detached). */
+/* The id of the program fd (0: cannot tell). */
+uint32_t
+ngd_fast_pin_prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return 0;
+	return info.id;
+}
+
+/*
+ * The link fd runs prog (of id prog_id, 0: unknown) from now on: swapped
+ * in unless the link runs it already (an ngd of the same build that took
+ * the last one's programs).  A tcx link's update takes the RTNL lock
+ * even for the program it runs, and waits for it behind every other
+ * namespace's link changes (up to 30 ms each on a loaded machine).
+ */
 int
-ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog)
+ngd_fast_pin_link_run(int link, int prog, uint32_t prog_id)
+{
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (prog_id != 0 && bpf_obj_get_info_by_fd(link, &info, &len) == 0 &&
+	    info.prog_id == prog_id)
+		return 0;
+	return bpf_link_update(link, prog, NULL) < 0 ? errno : 0;
+}
+
+/* The pinned link on graph-side end gidx, running prog (of id prog_id)
+ * from now on: its fd, or -1 (none pinned, or it was detached). */
+int
+ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog,
+    uint32_t prog_id)
 {
 	char path[PATH_MAX + 300], name[32];
 	struct bpf_link_info info;
@@ -808,7 +842,8 @@ ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog)
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
 	    info.xdp.ifindex != (uint32_t)gidx ||
-	    bpf_link_update(fd, prog, NULL) < 0) {
+	    ((prog_id == 0 || info.prog_id != prog_id) &&
+		bpf_link_update(fd, prog, NULL) < 0)) {
 		close(fd);
 		(void)unlink(path);
 		return -1;

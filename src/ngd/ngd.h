@@ -355,7 +355,13 @@ void ngd_fast_pin_progs(struct ngd_fast_pin *pin, const char *const *names,
 bool ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd,
     struct bpf_object *obj);
 void ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link);
-int ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog);
+/* The pinned link on graph-side end gidx taken, running prog (of id
+ * prog_id: left as it is if it runs that one); a link given prog unless
+ * it runs it (0 or an errno); a program's id (0: cannot tell). */
+int ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog,
+    uint32_t prog_id);
+int ngd_fast_pin_link_run(int link, int prog, uint32_t prog_id);
+uint32_t ngd_fast_pin_prog_id(int fd);
 void ngd_fast_pin_link_drop(struct ngd_fast_pin *pin, int gidx);
 void ngd_fast_pin_links_prune(struct ngd_fast_pin *pin,
     bool (*keep)(void *, int), void *arg);

@@ -453,8 +453,8 @@ static void
 ngd_takeover_resume(struct ngd *d, int error)
 {
 	struct ngd_takeover *t = &d->takeover;
+	int lerror;
 
-	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
 	/* The service's main process again, should the new ngd (one
 	 * before "mainpid") have named itself before it died. */
 	ngd_notify_mainpid();
@@ -468,11 +468,12 @@ ngd_takeover_resume(struct ngd *d, int error)
 	t->conn = t->conn_io.fd = -1;
 	d->ctl.listen_io.fd = t->ctl_fd;
 	ngd_ctl_own(t->ctl_fd);
-	error = ngd_loop_add(&d->loop, &d->ctl.listen_io, EPOLLIN);
-	if (error != 0)
-		ngd_log(LOG_ERR, "cannot serve again: %s", strerror(error));
+	if ((lerror = ngd_loop_add(&d->loop, &d->ctl.listen_io, EPOLLIN)) != 0)
+		ngd_log(LOG_ERR, "cannot serve again: %s", strerror(lerror));
 	ngd_ctl_hold(&d->ctl, false);
 	t->ctl_fd = -1;
+	/* (said once it is so: its links, pins and TAP its own again) */
+	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
 }
 
 /* Hand over, then wait for the answer. */
