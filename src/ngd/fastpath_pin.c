@@ -1031,11 +1031,33 @@ ngd_fast_pin_ndev(int nsfd, int own_netns)
 	return n;
 }
 
+/* The pins of the parts in the graph's directory (ether/: ng_ether's
+ * programs and maps), each part's directory with them. */
+static void
+ngd_fast_pin_unpin_parts(const struct ngd_fast_pin *pin)
+{
+	struct ngd_fast_pin *part;
+	struct dirent *e;
+	DIR *d;
+
+	if (!ngd_fast_pin_bpffs(pin) || (d = opendir(pin->bpfdir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+		    (part = ngd_fast_pin_part(pin->cookie, e->d_name)) !=
+			NULL) {
+			ngd_fast_pin_unpin(part);
+			ngd_fast_pin_free(part);
+		}
+	closedir(d);
+}
+
 /*
  * Data planes other graphs left with no pair in them: their namespace
  * died (a jail removed after its ngd was killed took the pairs with it),
  * so no ngd will take them back.  A live graph's has a pair at least
- * (its pins go with its last eiface) and is left alone.
+ * (its pins go with its last eiface) and is left alone.  The parts'
+ * pins (ng_ether's) go too: their interfaces died with the namespace.
  */
 void
 ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
@@ -1068,6 +1090,7 @@ ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
 				    "of a graph that is gone (namespace %llu) "
 				    "removed",
 				    cookie);
+				ngd_fast_pin_unpin_parts(pin);
 				ngd_fast_pin_down(pin);
 			}
 			close(fd);

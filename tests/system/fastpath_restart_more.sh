@@ -64,6 +64,10 @@ jpid=$!
 for _ in $(seq 100); do nsenter --net=/run/netns/fj ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
 nsenter --net=/run/netns/fj ngctl mkpeer eiface ether ether
 expect "a jail's ngd pins its own data plane" 1 "$(grep -c ' /run/netgraph/[0-9]*/dataplane ' /proc/self/mountinfo)"
+# (and ng_ether's programs, in the graph's ether/, for a hooked ether node)
+ip -n fj link add ej0 type veth peer name ej1
+nsenter --net=/run/netns/fj ngctl mkpeer ej0: tee lower left
+expect "... and its ether node's programs" 1 "$(ls -d "$bpfdir"/*/ether 2>/dev/null | wc -l)"
 fjdir=$(ls /run/netgraph)
 kill -9 $jpid
 wait $jpid 2>/dev/null
