@@ -1493,14 +1493,17 @@ ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len)
 /*
  * Every client, for the new ngd: a line of text each to f, its
  * descriptor to fdfn with its index, and the frames it has not been sent
- * yet to outq (a file: 4 bytes of length, then the frame, each).
+ * yet to outq (a file: 4 bytes of length, then the frame, each).  A
+ * request it was sending in pieces (ngd_conn_piece) goes with it: the
+ * bytes joined so far to outq after its frames, and join=OFF+HAVE/LEN
+ * on its line; its next piece goes to the new ngd, which joins on.
  */
 int
 ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
     void (*fdfn)(void *arg, uint32_t idx, int fd), void *arg)
 {
 	uint32_t idx = 0;
-	long off, end;
+	long off, end, joff;
 
 	for (struct ngd_conn *c = ctl->conns; c != NULL; c = c->next) {
 		if (c->sink != NULL || c->closed || c->cut)
@@ -1516,15 +1519,23 @@ ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
 		}
 		if ((end = ftell(outq)) < 0)
 			return errno;
+		joff = end;
+		if (c->join != NULL && c->join_have > 0 &&
+		    fwrite(c->join, c->join_have, 1, outq) != 1)
+			return EIO;
 		fprintf(f,
 		    "conn %u %08x %s admin=%d jailed=%d pid=%d uid=%u "
-		    "outq=%ld+%zu parts=%d\n",
+		    "outq=%ld+%zu parts=%d",
 		    idx, c->node != NULL ? c->node->id : 0,
 		    c->node == NULL ? "none" :
 			c->is_data  ? "data" :
 				      "ctl",
 		    c->admin, c->jailed, (int)c->pid, (unsigned)c->uid, off,
 		    (size_t)(end - off), c->parts);
+		if (c->join != NULL)
+			fprintf(f, " join=%ld+%zu/%zu", joff, c->join_have,
+			    c->join_len);
+		fputc('\n', f);
 		fdfn(arg, idx++, c->io.fd);
 	}
 	return ferror(f) || ferror(outq) ? EIO : 0;
@@ -1564,8 +1575,9 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 	char kind[8];
 	unsigned idx, id, uid;
 	int admin, jailed, pid, error;
-	long off;
-	size_t len;
+	long off, joff;
+	size_t len, jhave, jlen = 0;
+	const char *w;
 	struct ngd_conn *c;
 
 	if (sscanf(line,
@@ -1593,6 +1605,23 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 	c->parts = strstr(line, " parts=1") != NULL; /* (an older ngd's: no) */
 	c->node = node;
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if ((w = strstr(line, " join=")) != NULL) {
+		/* a request half sent: joined on here */
+		if (sscanf(w, " join=%ld+%zu/%zu", &joff, &jhave, &jlen) != 3 ||
+		    joff < 0 || (size_t)joff > qlen ||
+		    jhave > qlen - (size_t)joff || jlen <= NGD_REQ_PART_MAX ||
+		    jlen > NGD_RECV_MAX || jhave > jlen) {
+			free(c);
+			return EINVAL;
+		}
+		if ((c->join = malloc(jlen)) == NULL) {
+			free(c);
+			return ENOMEM;
+		}
+		memcpy(c->join, q + joff, jhave);
+		c->join_have = jhave;
+		c->join_len = jlen;
+	}
 	ngd_conn_link(ctl, c);
 	if (node != NULL && c->is_data)
 		ng_socket_attach_data(node, c);
