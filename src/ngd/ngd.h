@@ -304,7 +304,17 @@ unsigned long long ngd_fast_dataplane_ino(void);
 /* A takeover under way: the data plane is the new ngd's to change (it
  * may remove it); this one leaves it alone until it exits or, the
  * takeover failed, looks again (hold false). */
-void ngd_fast_hold(struct ngd_fast *fp, bool hold); /* NULL ok */
+void ngd_fast_hold(struct ngd_fast *fp, bool hold);
+/* A takeover's slow-path TAP (fastpath.c): the old ngd's descriptors to
+ * fn (what: the queue's index, or one of its two links), the new ngd
+ * given each (before ngd_fast_new, which takes them), and those it did
+ * not take closed. */
+#define NGD_FAST_TAP_LINK 0x80  /* ng_fast_tap's, on its ingress */
+#define NGD_FAST_TAP_ELINK 0x81 /* ng_fast_slowq's, on its egress */
+void ngd_fast_tap_handover(struct ngd_fast *fp,
+    void (*fn)(void *arg, uint32_t what, uint32_t ifindex, int fd), void *arg);
+void ngd_fast_tap_given(uint32_t what, uint32_t ifindex, int fd);
+void ngd_fast_tap_given_drop(void); /* NULL ok */
 /* ngd stops (before the graph is freed): the pairs of the eifaces that
  * go from now on are deleted together by ngd_fast_free. */
 void ngd_fast_stopping(struct ngd_fast *fp); /* NULL ok */
@@ -635,6 +645,9 @@ enum {
 	/* the fast path's data-plane namespace (an older ngd closes it:
 	 * no ether node has such a slot) */
 	NGD_HANDED_DATAPLANE = 0x100,
+	/* + what: the fast path's slow-path TAP, by its ifindex
+	 * (ngd_fast_tap_handover; an older ngd closes them too) */
+	NGD_HANDED_SLOWTAP = 0x200,
 };
 struct ngd_handover {
 	int s;              /* the connection to the old ngd */

@@ -45,6 +45,11 @@ traced_takeover() {
 	for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 	! kill -0 "$old" 2>/dev/null
 }
+# the data plane's slow-path TAPs, NAME@INDEX
+slowtaps() {
+	nsenter --net="$(echo /run/netgraph/*/dataplane)" ip -o link show |
+	    awk -F': ' '$2 ~ /^ngslow/ { print $2 "@" $1 }' | xargs
+}
 # the id of the pinned port program
 pinned_port() {
 	bpftool -j prog show pinned "$(echo $bpfdir/*/p-$h-ng_fast_port)" |
@@ -152,6 +157,17 @@ expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
 expect "... and the frames through it reach it (not the dead one's TAP)" 3 \
     "$(pings fc 198.18.10.2 3)"
 
+
+# --- a takeover serves on the last ngd's slow-path TAP ----------------------
+# (handed over with the rest: making one, setting it up and attaching its
+# programs took the RTNL lock several times)
+taps=$(slowtaps)
+expect "one slow-path TAP" 1 "$(echo "$taps" | wc -w)"
+expect_rc "ngd --takeover (the same build)" 0 ngd_takeover
+expect "... the slow-path TAP is the last ngd's (the same name and index)" \
+    "$taps" "$(slowtaps)"
+expect "... and the frames through ngd reach the new one" 3 \
+    "$(pings fc 198.18.10.2 3)"
 
 # --- an upgrade that fails: the old ngd's programs run and are pinned again --
 # (the new one, of "another build" as the pins are renamed, swapped its
