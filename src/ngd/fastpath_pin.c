@@ -1100,6 +1100,29 @@ ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
 	closedir(d);
 }
 
+/*
+ * A graph whose namespace is gone (journal_gc.c removed its journal's
+ * directory): its pins, its parts' (ether/) with them, unless its data
+ * plane is still mounted (then ngd_fast_pin_sweep's, once it holds no
+ * pair).  An ngd with ether nodes and no eiface has no data plane, and
+ * nothing else removed its ether programs and maps.
+ */
+void
+ngd_fast_pin_forget(uint64_t cookie)
+{
+	struct ngd_fast_pin *pin = ngd_fast_pin_new(cookie);
+	struct stat st;
+
+	if (pin == NULL)
+		return;
+	if (stat(pin->dpath, &st) != 0 && ngd_fast_pin_bpffs(pin) &&
+	    stat(pin->bpfdir, &st) == 0) {
+		ngd_fast_pin_unpin_parts(pin);
+		ngd_fast_pin_unpin(pin);
+	}
+	ngd_fast_pin_free(pin);
+}
+
 void
 ngd_fast_pin_free(struct ngd_fast_pin *pin)
 {

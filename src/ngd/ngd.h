@@ -379,6 +379,7 @@ void ngd_fast_pin_down(struct ngd_fast_pin *pin);
 int ngd_fast_pin_flush(int nsfd, int own_netns);
 void ngd_fast_pin_clean(struct ngd_fast_pin *pin, int own_netns);
 void ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns);
+void ngd_fast_pin_forget(uint64_t cookie); /* its namespace is gone */
 /* The graph's hookstats_sync (arg: the struct ngd_fast): what the kernel
  * forwarded across node's hooks, added to their counters. */
 void ngd_fast_hookstats(void *arg, struct ng_node *node);

@@ -91,6 +91,34 @@ expect "... and its journal directory goes too (unless its inode was reused)" \
     "$reused" "$([ -e "/run/netgraph/$fjdir" ] && echo there || echo gone)"
 stop_ngd
 
+# --- a graph of ether nodes alone (no data plane) that died with its namespace:
+# its ether programs' pins go with its journal directory ---------------------
+ip netns add fk
+nss="$nss fk"
+nsenter --net=/run/netns/fk ngd -d 2>>"$NGD_LOG" &
+kpid=$!
+for _ in $(seq 500); do nsenter --net=/run/netns/fk ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+ip -n fk link add ek0 type veth peer name ek1
+nsenter --net=/run/netns/fk ngctl mkpeer ek0: tee lower left
+fkdir=$(ls /run/netgraph)
+expect "a jail's ngd with an ether node alone pins its programs, and has no data plane" \
+    "$fkdir/ether /" "$(cd "$bpfdir" 2>/dev/null && ls -d */ether) /$(ls /run/netgraph/*/dataplane 2>/dev/null)"
+kill -9 $kpid
+wait $kpid 2>/dev/null
+ino=$(sed -n 's/^netns //p' "/run/netgraph/$fkdir/netns" 2>/dev/null)
+ip netns del fk
+start_ngd
+reused=gone
+for p in /proc/[0-9]*; do
+	ls -l "$p/ns/net" "$p/fd" 2>/dev/null | grep -q "net:\[$ino\]" && reused=there
+done
+[ -n "$ino" ] || reused=gone
+for _ in $(seq 500); do [ -e "$bpfdir/$fkdir" ] || break; sleep 0.02; done
+expect "the next ngd removes its pins with its journal directory (unless its inode was reused)" \
+    "$reused $reused" \
+    "$([ -e "/run/netgraph/$fkdir" ] && echo there || echo gone) $([ -e "$bpfdir/$fkdir" ] && echo there || echo gone)"
+stop_ngd
+
 # --- no bpffs: the namespace alone is kept -----------------------------------
 mkdir "$tmp/nobpf"
 NGD_BPF_DIR=$tmp/nobpf start_ngd
