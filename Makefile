@@ -330,6 +330,10 @@ $(B)/ipjail_rate: bench/ipjail_rate.c
 $(B)/msgtime: bench/msgtime.c $(LIBNG_A)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBNG_A)
 
+# bench/pinglat: ICMP round trips over several paths in turn (not in `make bench`)
+$(B)/pinglat: bench/pinglat.c
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 # bench/progtime_lan: what each tc program costs a run (not in `make bench`)
 $(B)/progtime: bench/progtime.c
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lbpf
@@ -345,7 +349,7 @@ $(B)/brtime: bench/brtime.c $(B)/bpf/brtime.skel.h
 # Benchmarks that kill ngd keep its journals in the build tree, never in
 # the machine's /run/netgraph.
 bench bench-cni: export NGD_JOURNAL_DIR = $(abspath $(B))/bench-journal
-bench: all $(B)/graph_bench $(B)/ipjail_rate $(B)/progtime $(B)/brtime
+bench: all $(B)/graph_bench $(B)/ipjail_rate $(B)/progtime $(B)/brtime $(B)/pinglat
 	$(B)/graph_bench
 	bench/run
 	bench/flat

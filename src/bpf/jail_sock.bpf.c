@@ -20,6 +20,9 @@
  *   egress, ingress    a backstop for paths with no hook (autobind, raw
  *                      sockets): packets of jail sockets carry a jail
  *                      address as source, and come to one
+ *   setsockopt         SO_MARK: EPERM (allow.raw_sockets gives
+ *                      CAP_NET_RAW, which lets Linux set it): a mark picks
+ *                      the host's policy routes and firewall rules
  * A denial sets the errno FreeBSD gives (bpf_set_retval, Linux 5.18).
  */
 #include <linux/bpf.h>
@@ -520,5 +523,30 @@ jail_sock_ingress(struct __sk_buff *skb)
 		__builtin_memcpy(d, &ip6.daddr, 16);
 		return is_jail6(c, d) || (bpf_ntohl(d[0]) >> 24) == 0xff;
 	}
+	return 1;
+}
+
+/* --- socket options ---------------------------------------------------- */
+
+#define SOL_SOCKET 1
+#define SO_MARK 36
+#define JAIL_PAGE 4096
+
+/*
+ * A mark is the host's to give: its rules (ip rule fwmark, a firewall's
+ * meta mark, a VPN's mark for what may leave outside the tunnel) choose
+ * by it, and with CAP_NET_RAW (allow.raw_sockets) Linux lets a socket
+ * take any.  FreeBSD has no such option.  The jail's raw sockets keep
+ * the mark sock_create gave them (the jail's routes).  Every other
+ * option as the kernel has it (a long one's value untouched: optlen 0).
+ */
+SEC("cgroup/setsockopt")
+int
+jail_sock_setsockopt(struct bpf_sockopt *ctx)
+{
+	if (ctx->level == SOL_SOCKET && ctx->optname == SO_MARK)
+		return deny(EPERM);
+	if (ctx->optlen > JAIL_PAGE)
+		ctx->optlen = 0;
 	return 1;
 }

@@ -50,7 +50,8 @@ struct jail_sock_cfg {
 	X("cgroup/sendmsg4", jail_sock_sendmsg4, BPF_CGROUP_UDP4_SENDMSG)      \
 	X("cgroup/sendmsg6", jail_sock_sendmsg6, BPF_CGROUP_UDP6_SENDMSG)      \
 	X("cgroup_skb/egress", jail_sock_egress, BPF_CGROUP_INET_EGRESS)       \
-	X("cgroup_skb/ingress", jail_sock_ingress, BPF_CGROUP_INET_INGRESS)
+	X("cgroup_skb/ingress", jail_sock_ingress, BPF_CGROUP_INET_INGRESS)    \
+	X("cgroup/setsockopt", jail_sock_setsockopt, BPF_CGROUP_SETSOCKOPT)
 
 #define JAIL_SOCK_MAP_CFG "jail_sock_cfg"
 

@@ -783,6 +783,10 @@ jail_ipalias_enter(const struct jail_rec *r)
 	for (size_t i = 0; i < JAIL_NPROGS && error == 0; i++) {
 		__u32 cnt = 0;
 
+		/* a jail made by a jail(8) before this program was one of
+		 * the set (an upgrade) is entered without it */
+		if (jail_progs[i].type == BPF_CGROUP_SETSOCKOPT)
+			continue;
 		if (bpf_prog_query(cg, jail_progs[i].type, 0, NULL, NULL,
 			&cnt) != 0 ||
 		    cnt == 0)

@@ -81,6 +81,28 @@ __asan_default_options(void)
 }
 #endif
 
+/*
+ * On FreeBSD jexec becomes the command, so a signal sent to its pid (kill,
+ * a supervisor, timeout without its group) reaches the command.  Here
+ * jexec waits for a child, since a new PID namespace only takes children,
+ * and passes such signals on: they stopped at jexec, which died of them
+ * and left the command running in the jail.  Those the terminal sends
+ * (si_code SI_KERNEL: ^C, ^\, a hangup, a resize) reach the command
+ * from the terminal already, one of its foreground group, and are not sent
+ * twice.  SIGKILL and SIGSTOP cannot be passed on.
+ */
+static const int jexec_passed[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1,
+	SIGUSR2, SIGALRM, SIGWINCH };
+static volatile pid_t jexec_child;
+
+static void
+jexec_pass(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (si->si_code != SI_KERNEL && jexec_child > 0)
+		kill(jexec_child, sig);
+}
+
 /* In the child, inside the jail: who, where and with what to run. */
 static void __attribute__((noreturn))
 jail_jexec_child(const struct jail_rec *r, bool login, const char *dir,
@@ -157,6 +179,8 @@ main(int argc, char **argv)
 	struct jail_rec r;
 	bool login = false;
 	int ch, pidfd, status, error;
+	sigset_t passed, mask;
+	struct sigaction sa;
 	pid_t pid;
 
 	opterr = 0;
@@ -210,16 +234,28 @@ main(int argc, char **argv)
 	}
 	close(pidfd);
 	fflush(stdout);
+	/* held until the child is known; it starts with the mask it had */
+	sigemptyset(&passed);
+	for (size_t i = 0; i < sizeof(jexec_passed) / sizeof(int); i++)
+		sigaddset(&passed, jexec_passed[i]);
+	sigprocmask(SIG_BLOCK, &passed, &mask);
 	if ((pid = fork()) < 0) {
 		jail_warnx(NULL, "fork: %s", strerror(errno));
 		return 1;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		jail_jexec_child(&r, login, dir, user != NULL || juser != NULL,
 		    juser, &u, argv + 1);
-	/* the command's signals are its own business */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
+	}
+	jexec_child = pid;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = jexec_pass;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(jexec_passed) / sizeof(int); i++)
+		sigaction(jexec_passed[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return 1;

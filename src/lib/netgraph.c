@@ -6,7 +6,11 @@
  * sendto() would return.  Messages or frames that arrive while waiting
  * for a status are kept per fd and handed out by the next receive, so
  * NgRecvMsg sees them in order.  A mutex guards that queue, so one thread
- * may wait in a receive while another sends.
+ * may wait in a receive while another sends.  The queue is the socket's
+ * receive buffer of FreeBSD's: once it holds NG_LIB_QUEUE_MAX bytes,
+ * what comes is dropped (said once), and a request whose reply is so
+ * dropped fails with ENOBUFS; a client that sent requests and read
+ * nothing else grew without bound.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,8 +45,12 @@ struct ng_lib_frame {
 
 struct ng_lib_fd {
 	struct ng_lib_frame *head, **tail;
-	bool waiting; /* a thread waits for a status on this fd */
-	bool reading; /* a thread is in recv() on this fd */
+	size_t queued;      /* the memory the frames on the queue take */
+	bool reply_dropped; /* the request's reply found the queue full */
+	bool drop_said;     /* a drop was said on this connection */
+	int wanting;        /* threads in ng_lib_next for a given reply */
+	bool waiting;       /* a thread waits for a status on this fd */
+	bool reading;       /* a thread is in recv() on this fd */
 	bool have_status;
 	int dead;   /* the connection failed with this errno */
 	bool parts; /* ngd takes a long request in pieces (ngd_proto.h) */
@@ -69,6 +77,9 @@ static uint32_t ng_lib_token;
  * what was not asked for (NgRecvMsg, NgRecvData) waits as FreeBSD's
  * does.  -1: not yet read from $NGD_TIMEOUT.
  */
+/* What unread frames may take (FreeBSD's buffer: 20 KiB, ngd's replies
+ * go to 16 MiB, and one that comes to an emptier queue is kept). */
+#define NG_LIB_QUEUE_MAX (4u << 20)
 #define NG_LIB_TIMEOUT_DEFAULT 5000
 #define NG_LIB_TIMEOUT_MAX_S 86400
 #define NGD_TIMEOUT_ENV "NGD_TIMEOUT" /* seconds, overrides the default */
@@ -799,6 +810,18 @@ ng_lib_read_frame(int fd, struct ng_lib_frame **fp, uint64_t deadline)
 	return 0;
 }
 
+/* A frame that is a reply (NGF_RESP), not a message or data. */
+static bool
+ng_lib_is_reply(const struct ng_lib_frame *f)
+{
+	struct ng_msghdr h;
+
+	if (f->hdr.kind != NGD_MSG || f->plen < sizeof(h))
+		return false;
+	memcpy(&h, f->payload, sizeof(h));
+	return (h.flags & NGF_RESP) != 0;
+}
+
 /*
  * Read one frame off the socket and file it: a status for the thread
  * waiting on one, anything else on the queue.  Only one thread reads at a
@@ -839,9 +862,21 @@ ng_lib_pump(int fd, struct ng_lib_fd **stp, uint64_t deadline)
 			}
 		}
 		free(f); /* else a stray status nobody asked for */
+	} else if (st->queued >= NG_LIB_QUEUE_MAX && st->wanting == 0) {
+		/* A reply to the request that waits: it fails so. */
+		if (st->waiting && ng_lib_is_reply(f))
+			st->reply_dropped = true;
+		if (!st->drop_said)
+			ng_lib_logx("%zu bytes of messages or frames unread on "
+				    "socket %d; dropping what comes until they "
+				    "are read",
+			    st->queued, fd);
+		st->drop_said = true;
+		free(f);
 	} else {
 		*st->tail = f;
 		st->tail = &f->next;
+		st->queued += sizeof(*f) + f->plen;
 	}
 	pthread_cond_broadcast(&ng_lib_cond);
 	return error;
@@ -975,6 +1010,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 	}
 	st->waiting = true;
 	st->have_status = false;
+	st->reply_dropped = false;
 	if (st->dead != 0) {
 		error = st->dead;
 		goto out;
@@ -1021,6 +1057,8 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 		}
 	}
 	error = (int)st->status;
+	if (error == 0 && st->reply_dropped)
+		error = ENOBUFS; /* its reply found no room */
 	if (idp != NULL)
 		*idp = st->status_id;
 out:
@@ -1075,6 +1113,8 @@ ng_lib_next(int fd, uint16_t kind, const struct ng_lib_want *want,
 	*fp = NULL;
 	pthread_mutex_lock(&ng_lib_lock);
 	st = ng_lib_state(fd);
+	if (st != NULL && want != NULL)
+		st->wanting++; /* a full queue takes what it waits for */
 	while (st != NULL) {
 		struct ng_lib_frame *f, **pp;
 
@@ -1087,6 +1127,7 @@ ng_lib_next(int fd, uint16_t kind, const struct ng_lib_want *want,
 					st->tail = pp;
 				error = f->hdr.error != 0 ? (int)f->hdr.error :
 							    EPROTO;
+				st->queued -= sizeof(*f) + f->plen;
 				free(f);
 				goto out;
 			}
@@ -1094,6 +1135,7 @@ ng_lib_next(int fd, uint16_t kind, const struct ng_lib_want *want,
 				*pp = f->next;
 				if (st->tail == &f->next)
 					st->tail = pp;
+				st->queued -= sizeof(*f) + f->plen;
 				*fp = f;
 				goto out;
 			}
@@ -1111,6 +1153,8 @@ ng_lib_next(int fd, uint16_t kind, const struct ng_lib_want *want,
 	}
 	error = EBADF;
 out:
+	if (st != NULL && want != NULL)
+		st->wanting--;
 	pthread_mutex_unlock(&ng_lib_lock);
 	return error;
 }

@@ -52,15 +52,47 @@ ngctl_msg_unknown(struct ngctl *ng, const char *path, const char *cmd)
 }
 
 /*
+ * Convert the message again alone (ascii2binary, which changes nothing):
+ * 0 when the node converts it, so that an error its sending got was the
+ * node's refusal of the message itself; else the conversion's errno.
+ */
+static int
+ngctl_msg_converts(struct ngctl *ng, const char *path, const char *cmd,
+    const char *args)
+{
+	struct ng_mesg *rep, *req;
+	size_t len;
+	int rc;
+
+	args += strspn(args, " ");
+	len = strlen(args) + 1;
+	if ((req = calloc(1, sizeof(*req) + len)) == NULL)
+		return ENOMEM;
+	NG_MKMESSAGE_HDR(req, 0, 0, len);
+	snprintf(req->header.cmdstr, sizeof(req->header.cmdstr), "%s", cmd);
+	memcpy(req->data, args, len);
+	rc = NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_ASCII2BINARY, req,
+	    sizeof(*req) + len);
+	rc = rc < 0 ? errno : 0;
+	free(req);
+	if (rc == 0 && ngctl_recv_generic(ng, NGM_ASCII2BINARY, &rep) == 0)
+		free(rep);
+	return rc;
+}
+
+/*
  * After FreeBSD's "send msg: <error>" for a message whose text the node
  * may have refused to convert, with an error whose text misleads (No such
  * file or directory for a field the struct does not have, Operation
- * already in progress for one given twice...): convert it again alone
- * (ascii2binary, which changes nothing), and when that fails too, say
- * that the text is the cause, and how (netgraph(3)'s ERRORS), with the
- * type's page.  A message the node converted and then refused gets no
- * second line: the error is the node's (its page says what it means).
- * Invalid argument says what it means and gets none.
+ * already in progress for one given twice, Function not implemented for
+ * a name the type does not have, Result too large for one that converts
+ * to more than ascii2binary's 20 KiB...): when converting it alone fails
+ * the same way, say that the text is the cause, and how (netgraph(3)'s
+ * ERRORS), with the type's page.  A message the node converted and then
+ * refused gets no second line: the error is the node's (its page says
+ * what it means; binary2ascii of a message nobody knows is
+ * ENOSYS, and binary2ascii is no unknown message).  Invalid argument says
+ * what it means and gets none.
  */
 static void
 ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
@@ -74,35 +106,24 @@ ngctl_msg_text(struct ngctl *ng, const char *path, const char *cmd,
 		{ EALREADY, "gives a field or array element twice" },
 		{ E2BIG, "has a string or array too long for its field" },
 		{ EOPNOTSUPP, "leaves out a field that has no default" },
+		/* ascii2binary's room, FreeBSD's 20 * 1024 (ng_msgconv.c) */
+		{ ERANGE,
+		    "converts to more than the 20480 bytes an argument "
+		    "may take" },
 	};
 	const char *how = NULL;
-	struct ng_mesg *rep, *req;
 	char type[NG_TYPESIZ];
-	size_t len;
-	int rc;
 
 	for (size_t i = 0; i < sizeof(hows) / sizeof(hows[0]); i++)
 		if (hows[i].error == error)
 			how = hows[i].how;
-	if (how == NULL)
+	if (how == NULL && error != ENOSYS)
 		return;
-	args += strspn(args, " ");
-	len = strlen(args) + 1;
-	if ((req = calloc(1, sizeof(*req) + len)) == NULL)
+	if (ngctl_msg_converts(ng, path, cmd, args) != error)
 		return;
-	NG_MKMESSAGE_HDR(req, 0, 0, len);
-	snprintf(req->header.cmdstr, sizeof(req->header.cmdstr), "%s", cmd);
-	memcpy(req->data, args, len);
-	rc = NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_ASCII2BINARY, req,
-	    sizeof(*req) + len);
-	free(req);
-	if (rc >= 0) {
-		/* converted: the node refused the message itself */
-		if (ngctl_recv_generic(ng, NGM_ASCII2BINARY, &rep) == 0)
-			free(rep);
-		return;
-	}
-	if (errno == error && ngctl_msg_node_type(ng, path, type))
+	if (error == ENOSYS)
+		ngctl_msg_unknown(ng, path, cmd);
+	else if (ngctl_msg_node_type(ng, path, type))
 		ngctl_warnx("the text of %s's argument %s (ng_%s(4) "
 			    "describes it)",
 		    cmd, how, type);
@@ -132,10 +153,7 @@ ngctl_msg(struct ngctl *ng, int ac, char **av)
 		int error = errno;
 
 		ngctl_warn("send msg");
-		if (error == ENOSYS)
-			ngctl_msg_unknown(ng, av[1], av[2]);
-		else
-			ngctl_msg_text(ng, av[1], av[2], args, error);
+		ngctl_msg_text(ng, av[1], av[2], args, error);
 		free(args);
 		return NGCTL_ERROR;
 	}

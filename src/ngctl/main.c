@@ -201,11 +201,56 @@ ngctl_run(struct ngctl *ng, int ac, char **av)
 enum ngctl_rtn
 ngctl_run_line(struct ngctl *ng, char *line)
 {
-	char *av[NGCTL_MAX_ARGS];
+	enum ngctl_rtn rtn;
+	char **av;
 	int ac;
 
-	ac = ngctl_tokenize(line, av, NGCTL_MAX_ARGS);
-	return ngctl_run(ng, ac, av);
+	if ((av = ngctl_tokenize(line, &ac)) == NULL) {
+		ngctl_warn("malloc");
+		return NGCTL_ERROR;
+	}
+	rtn = ngctl_run(ng, ac, av);
+	free(av);
+	return rtn;
+}
+
+/*
+ * One line of a script into *line, grown as needed up to
+ * NGCTL_SCRIPT_LINE bytes: 0 with it, -1 at the end of the file (or on a
+ * read error: ferror), -2 for a longer line, -3 out of memory (errno).
+ * getline() grew without bound: `ngctl -f` of a file with no newline
+ * (/dev/zero, an image) took all memory, or failed with ENOMEM, which
+ * it took for the end of the file and exited 0.
+ */
+#define NGCTL_SCRIPT_LINE (32 << 20)
+static int
+ngctl_script_line(char **line, size_t *cap, FILE *fp)
+{
+	size_t len = 0;
+	int c;
+
+	while ((c = getc(fp)) != EOF) {
+		if (len + 2 > *cap) {
+			size_t ncap = *cap != 0 ? *cap * 2 : 256;
+			char *n;
+
+			if (len + 2 > NGCTL_SCRIPT_LINE)
+				return -2;
+			if (ncap > NGCTL_SCRIPT_LINE)
+				ncap = NGCTL_SCRIPT_LINE;
+			if ((n = realloc(*line, ncap)) == NULL)
+				return -3;
+			*line = n;
+			*cap = ncap;
+		}
+		(*line)[len++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	if (len == 0)
+		return -1;
+	(*line)[len] = '\0';
+	return 0;
 }
 
 /*
@@ -219,8 +264,20 @@ ngctl_run_file(struct ngctl *ng, FILE *fp)
 	size_t cap = 0;
 	enum ngctl_rtn rtn = NGCTL_OK;
 	unsigned long num;
+	int got;
 
-	for (num = 1; getline(&line, &cap, fp) != -1; num++) {
+	for (num = 1; (got = ngctl_script_line(&line, &cap, fp)) != -1; num++) {
+		if (got == -2) {
+			ngctl_warnx("line %lu: longer than %d MiB", num,
+			    NGCTL_SCRIPT_LINE >> 20);
+			rtn = NGCTL_ERROR;
+			break;
+		}
+		if (got == -3) {
+			ngctl_warn("line %lu", num);
+			rtn = NGCTL_ERROR;
+			break;
+		}
 		if (line[0] == '#')
 			continue;
 		rtn = ngctl_run_line(ng, line);

@@ -15,7 +15,6 @@
 #include <netgraph.h>
 
 #define NGCTL_MAX_ALIAS 4
-#define NGCTL_MAX_ARGS 512 /* tokens per line, the last slot is NULL */
 #define NGCTL_WHITESPACE " \t\r\n\v\f"
 #define NGCTL_UNNAMED "<unnamed>"
 
@@ -89,7 +88,7 @@ enum ngctl_rtn ngctl_send_edge(struct ngctl *ng, int ac, char **av, int cmd);
 enum ngctl_rtn ngctl_show_node(struct ngctl *ng, const char *path, bool hooks);
 
 /* util.c */
-int ngctl_tokenize(char *line, char **av, int max);
+char **ngctl_tokenize(char *line, int *acp);
 bool ngctl_options(int ac, char **av, const char *opts, bool *on, int *first);
 void ngctl_dump(const unsigned char *buf, size_t len);
 bool ngctl_reply_ready(int fd);

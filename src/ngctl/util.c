@@ -17,20 +17,37 @@
 #include "ngctl.h"
 
 /*
- * Split line in place on NGCTL_WHITESPACE.  There is no quoting.  At most
- * max - 1 words are kept (the rest is ignored) and av[ac] is NULL.
+ * Split line in place on NGCTL_WHITESPACE.  There is no quoting.  Every
+ * word is kept: FreeBSD's ngctl kept 511 and dropped the rest without a
+ * word, so a long argument (a bpf program of a few hundred instructions)
+ * reached the node cut short, and failed as Invalid argument.  Returns
+ * the words, NULL-terminated, which the caller frees (NULL: no memory),
+ * and their number in *acp.
  */
-int
-ngctl_tokenize(char *line, char **av, int max)
+char **
+ngctl_tokenize(char *line, int *acp)
 {
-	char *save = NULL;
-	int ac = 0;
+	char *save = NULL, **av = NULL, **nav;
+	size_t ac = 0, max = 0;
+	char *w = strtok_r(line, NGCTL_WHITESPACE, &save);
 
-	av[0] = strtok_r(line, NGCTL_WHITESPACE, &save);
-	while (ac < max - 1 && av[ac] != NULL)
-		av[++ac] = strtok_r(NULL, NGCTL_WHITESPACE, &save);
-	av[ac] = NULL;
-	return ac;
+	for (;;) {
+		if (ac + 1 >= max) {
+			max = max == 0 ? 16 : 2 * max;
+			if ((nav = realloc(av, max * sizeof(*av))) == NULL) {
+				free(av);
+				return NULL;
+			}
+			av = nav;
+		}
+		av[ac] = w;
+		if (w == NULL)
+			break;
+		ac++;
+		w = strtok_r(NULL, NGCTL_WHITESPACE, &save);
+	}
+	*acp = (int)ac;
+	return av;
 }
 
 /*

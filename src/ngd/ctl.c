@@ -7,10 +7,16 @@
  * by SO_PEERCRED: root, or members of the admin group, may change the
  * graph; others may only read it (EPERM).
  *
- * Slow readers (OpenBSD's control sockets do the same): while what waits
- * for a client takes more than NGD_OUTQ_THROTTLE bytes, ngd reads no more
- * of its requests, so a client that floods requests without reading the answers
- * blocks in its own send.  Frames for a data connection beyond
+ * Slow readers (OpenBSD's control sockets do the same): while the
+ * answers to a client's own requests (replies, statuses) that wait for it
+ * take more than NGD_OUTQ_THROTTLE bytes, ngd reads no more of its
+ * requests, so a client that floods requests without reading the answers
+ * blocks in its own send.  What others send it does not count: a client
+ * left megabytes of messages from other nodes unread, which libnetgraph
+ * reads only while it waits for an answer, stopped being read, and its
+ * next long request, sent in pieces that ngd then did not read, waited
+ * for its timeout (ETIMEDOUT, the connection lost); those messages are
+ * bounded by NGD_OUTQ_MAX alone.  Frames for a data connection beyond
  * NGD_DATAQ_MAX are dropped, as a full socket buffer drops datagrams.  A
  * connection whose unread messages pass NGD_OUTQ_MAX is cut off and
  * logged.  Each wakeup handles at most NGD_REQS_PER_WAKEUP requests of a
@@ -81,6 +87,7 @@ struct ngd_outbuf {
 	struct ngd_outbuf *next;
 	size_t len;
 	bool reply; /* queued while its request ran: its status follows */
+	bool own;   /* an answer to its own request: a reply, a status */
 	uint8_t data[];
 };
 
@@ -109,7 +116,9 @@ struct ngd_conn {
 	uid_t uid;
 	struct ngd_outbuf *outq, **outq_tail;
 	size_t outq_mem; /* what outq takes of our memory (ngd_outbuf_size) */
-	uint64_t drops;  /* data frames dropped since dropping began */
+	size_t own_mem;  /* the part of it that answers its own requests */
+	bool throttle_logged;  /* its requests waited for it to read: said */
+	uint64_t drops;        /* data frames dropped since dropping began */
 	ngd_ctl_sink_fn *sink; /* an in-process client: frames go here */
 	void *sink_arg;
 	struct ngd_conn *prev, *next;
@@ -215,6 +224,22 @@ ngd_outbuf_size(size_t len)
 static void ngd_conn_close(struct ngd_conn *c);
 static void ngd_accept_resume(struct ngd_ctl *ctl);
 
+/* Whether the answers to c's own requests that wait unread hold its
+ * next requests back (said once a connection). */
+static bool
+ngd_conn_throttled(struct ngd_conn *c)
+{
+	if (c->own_mem <= NGD_OUTQ_THROTTLE)
+		return false;
+	if (!c->throttle_logged)
+		ngd_log(LOG_NOTICE,
+		    "pid %d uid %u: %zu bytes of answers to its requests "
+		    "unread; its next requests wait until it reads",
+		    (int)c->pid, (unsigned)c->uid, c->own_mem);
+	c->throttle_logged = true;
+	return true;
+}
+
 /* Watch for what the connection needs now: requests unless throttled,
  * room to write while anything waits. */
 static int
@@ -225,7 +250,7 @@ ngd_conn_watch(struct ngd_conn *c)
 
 	if (c->sink != NULL || c->closed || c->handed)
 		return 0;
-	if (c->outq_mem <= NGD_OUTQ_THROTTLE && !c->held)
+	if (!ngd_conn_throttled(c) && !c->held)
 		want |= EPOLLIN;
 	if (c->outq != NULL)
 		want |= EPOLLOUT;
@@ -327,6 +352,8 @@ ngd_conn_flush(struct ngd_conn *c)
 		}
 		c->outq = b->next;
 		c->outq_mem -= ngd_outbuf_size(b->len);
+		if (b->own)
+			c->own_mem -= ngd_outbuf_size(b->len);
 		free(b);
 	}
 	c->outq_tail = &c->outq;
@@ -470,6 +497,7 @@ ngd_conn_send_parts(struct ngd_conn *c, const struct ngd_frame *fr,
 		b->next = NULL;
 		b->len = sizeof(ph) + n;
 		b->reply = c->running;
+		b->own = c->running;
 		memcpy(b->data, &ph, sizeof(ph));
 		d = b->data + sizeof(ph);
 		/* bytes at..at+n of the frame: header, address, payload */
@@ -497,6 +525,8 @@ ngd_conn_send_parts(struct ngd_conn *c, const struct ngd_frame *fr,
 	*c->outq_tail = first;
 	c->outq_tail = tail;
 	c->outq_mem += bytes;
+	if (c->running)
+		c->own_mem += bytes;
 	if ((error = ngd_conn_flush(c)) != 0)
 		return error;
 	if (c->reply_lost && c->outq == NULL) {
@@ -573,6 +603,7 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 	b->next = NULL;
 	b->len = len;
 	b->reply = c->running;
+	b->own = c->running || kind == NGD_STATUS || kind == NGD_ERROR;
 	memcpy(b->data, &fr, sizeof(fr));
 	if (alen > 0)
 		memcpy(b->data + sizeof(fr), addr, alen);
@@ -581,6 +612,8 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 	*c->outq_tail = b;
 	c->outq_tail = &b->next;
 	c->outq_mem += ngd_outbuf_size(b->len);
+	if (b->own)
+		c->own_mem += ngd_outbuf_size(b->len);
 	return ngd_conn_watch(c);
 }
 
@@ -1139,8 +1172,7 @@ ngd_conn_event(void *arg, uint32_t events)
 		uint64_t t0 = 0;
 		ssize_t n;
 
-		if (c->outq_mem > NGD_OUTQ_THROTTLE &&
-		    !(events & (EPOLLHUP | EPOLLERR)))
+		if (!(events & (EPOLLHUP | EPOLLERR)) && ngd_conn_throttled(c))
 			break;
 		if (guest && !ngd_guest_may(c))
 			break;
@@ -1214,6 +1246,7 @@ ngd_conn_close(struct ngd_conn *c)
 	}
 	c->outq_tail = &c->outq;
 	c->outq_mem = 0;
+	c->own_mem = 0;
 	free(c->join);
 	c->join = NULL;
 	if (c->prev != NULL)
@@ -1493,17 +1526,17 @@ ngd_ctl_input(struct ngd_conn *c, const void *frame, size_t len)
 /*
  * Every client, for the new ngd: a line of text each to f, its
  * descriptor to fdfn with its index, and the frames it has not been sent
- * yet to outq (a file: 4 bytes of length, then the frame, each).  A
- * request it was sending in pieces (ngd_conn_piece) goes with it: the
- * bytes joined so far to outq after its frames, and join=OFF+HAVE/LEN
- * on its line; its next piece goes to the new ngd, which joins on.
+ * yet to outq (a file: 4 bytes of length, then the frame, each), then
+ * the pieces of a request it was sending that were joined so far (their
+ * bytes as they are: the line says where and how many).
  */
 int
 ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
     void (*fdfn)(void *arg, uint32_t idx, int fd), void *arg)
 {
 	uint32_t idx = 0;
-	long off, end, joff;
+	long off, end;
+	size_t jlen;
 
 	for (struct ngd_conn *c = ctl->conns; c != NULL; c = c->next) {
 		if (c->sink != NULL || c->closed || c->cut)
@@ -1519,23 +1552,26 @@ ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
 		}
 		if ((end = ftell(outq)) < 0)
 			return errno;
-		joff = end;
-		if (c->join != NULL && c->join_have > 0 &&
-		    fwrite(c->join, c->join_have, 1, outq) != 1)
+		/* A request's pieces joined so far: the rest come to the new
+		 * ngd, which must have these before them. */
+		if (c->join != NULL &&
+		    (c->join_have == 0 ||
+			fwrite(c->join, c->join_have, 1, outq) == 1))
+			jlen = c->join_len;
+		else if (c->join != NULL)
 			return EIO;
+		else
+			jlen = 0;
 		fprintf(f,
 		    "conn %u %08x %s admin=%d jailed=%d pid=%d uid=%u "
-		    "outq=%ld+%zu parts=%d",
+		    "outq=%ld+%zu parts=%d join=%ld+%zu/%zu\n",
 		    idx, c->node != NULL ? c->node->id : 0,
 		    c->node == NULL ? "none" :
 			c->is_data  ? "data" :
 				      "ctl",
 		    c->admin, c->jailed, (int)c->pid, (unsigned)c->uid, off,
-		    (size_t)(end - off), c->parts);
-		if (c->join != NULL)
-			fprintf(f, " join=%ld+%zu/%zu", joff, c->join_have,
-			    c->join_len);
-		fputc('\n', f);
+		    (size_t)(end - off), c->parts, end,
+		    jlen != 0 ? c->join_have : 0, jlen);
 		fdfn(arg, idx++, c->io.fd);
 	}
 	return ferror(f) || ferror(outq) ? EIO : 0;
@@ -1564,6 +1600,36 @@ ngd_ctl_hold(struct ngd_ctl *ctl, bool hold)
 }
 
 /*
+ * The pieces of a request the old ngd had joined when it handed over
+ * (" join=OFF+HAVE/LEN" in line, the bytes at q + OFF; an older ngd's
+ * line has none): kept, for the next piece to go on from.  EINVAL for
+ * what no ngd of ours writes.
+ */
+static int
+ngd_conn_adopt_join(struct ngd_conn *c, const char *line, const uint8_t *q,
+    size_t qlen)
+{
+	const char *j = strstr(line, " join=");
+	long off;
+	size_t have, len;
+
+	if (j == NULL || sscanf(j, " join=%ld+%zu/%zu", &off, &have, &len) != 3)
+		return 0;
+	if (len == 0)
+		return 0;
+	if (off < 0 || (size_t)off > qlen || have > qlen - (size_t)off ||
+	    have > len || len <= NGD_REQ_PART_MAX || len > NGD_RECV_MAX ||
+	    !c->admin || c->is_data)
+		return EINVAL;
+	if ((c->join = malloc(len)) == NULL)
+		return ENOMEM;
+	memcpy(c->join, q + off, have);
+	c->join_len = len;
+	c->join_have = have;
+	return 0;
+}
+
+/*
  * The new ngd: a client handed over, described by line (see above), on
  * fd (ours now), with outq bytes at q to send it first.  Its socket node
  * (node) was made again from the journal's text.
@@ -1575,9 +1641,8 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 	char kind[8];
 	unsigned idx, id, uid;
 	int admin, jailed, pid, error;
-	long off, joff;
-	size_t len, jhave, jlen = 0;
-	const char *w;
+	long off;
+	size_t len;
 	struct ngd_conn *c;
 
 	if (sscanf(line,
@@ -1604,24 +1669,11 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 	c->is_data = strcmp(kind, "data") == 0;
 	c->parts = strstr(line, " parts=1") != NULL; /* (an older ngd's: no) */
 	c->node = node;
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	if ((w = strstr(line, " join=")) != NULL) {
-		/* a request half sent: joined on here */
-		if (sscanf(w, " join=%ld+%zu/%zu", &joff, &jhave, &jlen) != 3 ||
-		    joff < 0 || (size_t)joff > qlen ||
-		    jhave > qlen - (size_t)joff || jlen <= NGD_REQ_PART_MAX ||
-		    jlen > NGD_RECV_MAX || jhave > jlen) {
-			free(c);
-			return EINVAL;
-		}
-		if ((c->join = malloc(jlen)) == NULL) {
-			free(c);
-			return ENOMEM;
-		}
-		memcpy(c->join, q + joff, jhave);
-		c->join_have = jhave;
-		c->join_len = jlen;
+	if ((error = ngd_conn_adopt_join(c, line, q, qlen)) != 0) {
+		free(c);
+		return error;
 	}
+	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	ngd_conn_link(ctl, c);
 	if (node != NULL && c->is_data)
 		ng_socket_attach_data(node, c);
@@ -1630,6 +1682,7 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 	for (size_t o = (size_t)off, end = o + len; o < end;) {
 		uint32_t flen;
 		struct ngd_outbuf *b;
+		struct ngd_frame fr;
 
 		if (end - o < sizeof(flen))
 			break;
@@ -1642,10 +1695,14 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 		b->len = flen;
 		b->reply = false; /* (not handed over: dropped unanswered) */
 		memcpy(b->data, q + o, flen);
+		memcpy(&fr, b->data, sizeof(fr));
+		b->own = fr.kind == NGD_STATUS; /* (its replies: the old's) */
 		o += flen;
 		*c->outq_tail = b;
 		c->outq_tail = &b->next;
 		c->outq_mem += ngd_outbuf_size(flen);
+		if (b->own)
+			c->own_mem += ngd_outbuf_size(flen);
 	}
 	if ((error = ngd_loop_add(ctl->loop, &c->io, EPOLLIN)) == 0) {
 		c->events = EPOLLIN;

@@ -437,6 +437,12 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, ":b:c:dg:J:n:s:")) != -1) {
 		switch (ch) {
 		case 'J':
+			if (*optarg == '\0') {
+				fprintf(stderr,
+				    "ngd: -J \"\": an empty path "
+				    "names no directory\n");
+				exit(EX_USAGE);
+			}
 			jdir = optarg;
 			break;
 		case 'n': {
@@ -491,6 +497,14 @@ main(int argc, char **argv)
 			break;
 		}
 		case 's':
+			/* (an empty NGD_SOCKET is unset; an empty -s, or -J,
+			 * a slip) */
+			if (*optarg == '\0') {
+				fprintf(stderr,
+				    "ngd: -s \"\": an empty path "
+				    "names no socket\n");
+				exit(EX_USAGE);
+			}
 			path = optarg;
 			break;
 		case ':':

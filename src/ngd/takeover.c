@@ -16,7 +16,8 @@
  *               queue of clients waiting to be accepted), devices and
  *               ksocket sockets by node ID, the clients' connections by
  *               their line, a memfd with the frames not yet sent to
- *               them, the TAPs and TCX links of ether nodes by interface
+ *               them (and the pieces of a request each was sending,
+ *               joined so far: the rest come to the new ngd), the TAPs and TCX links of ether nodes by interface
  *               index, the fast path's data-plane namespace (which the
  *               new ngd may not see mounted: ngd.service's ExecReload=
  *               has a mount namespace of its own), its slow-path TAP's

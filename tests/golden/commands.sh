@@ -9,6 +9,7 @@ ERR() { echo "ngctl: send msg: $1"; }
 start_ngd || finish
 
 # 40: the command table, in help order, with the summaries of spec §8.2
+# (the wait is NGD_TIMEOUT's: 20 s under make check-asan)
 HELP='Available commands:
   capture    Capture the frames crossing hook <hook> of the node at <path>
   config     get or set configuration of node at <path>
@@ -29,7 +30,7 @@ HELP='Available commands:
   types      Show information about all installed node types
   write      Send a data packet down the hook named by "hook".
   quit       Exit program
-Each request waits up to 5 s for ngd (ngctl -t seconds; 0: forever).'
+Each request waits up to '"${NGD_TIMEOUT:-5}"' s for ngd (ngctl -t seconds; 0: forever).'
 check "40 help" 0 "$HELP" "" ngctl help
 check "40 ? is help" 0 "$HELP" "" ngctl '?'
 check "40 help ls" 0 "usage:    list [-ln]
@@ -37,7 +38,7 @@ Aliases:  ls
 Summary:  Show information about all nodes" "" \
     eval "ngctl help ls | sed -n 1,3p"
 # usage, aliases and summary of each command; a description for exactly
-# the eleven that have one, wrapped to 64 columns after a 2-space indent,
+# the twelve that have one, wrapped to 64 columns after a 2-space indent,
 # no line ending in a space (show's broke after "out.  " and kept one)
 while IFS=';' read -r cmd usage aliases desc; do
 	want="usage:    $usage"
@@ -62,7 +63,7 @@ list;list [-ln];ls;y
 mkpeer;mkpeer [path] <type> <hook> <peerhook>;;y
 msg;msg path command [args ... ];cmd;y
 name;name <path> <name>;;
-read;read <filename>;source, .;
+read;read <filename>;source, .;y
 rmhook;rmhook [path] <hook>;disconnect;y
 show;show [-n] <path>;inquire, info;y
 shutdown;shutdown <path>;kill, rmnode;
@@ -156,11 +157,26 @@ check "quit ends a script quietly" 0 "$want" "" masked ngctl -f "$tmp/quit"
 printf 'read %s\nshow -n H:\n' "$tmp/quit" >"$tmp/quit2"
 check "quit in a nested script ends them all" 0 "$want" "" \
     masked ngctl -f "$tmp/quit2"
+# a script that reads itself: 16 deep, then an error at each level
+# (it ran ngctl out of stack: SIGSEGV, exit 139, not a word)
+printf 'read %s\n' "$tmp/self" >"$tmp/self"
+check "a script that reads itself" 71 "" \
+"ngctl: $tmp/self: scripts read 16 deep (does one read itself?)
+$(for _ in $(seq 16); do echo 'ngctl: line 1: error in file'; done)" \
+    ngctl read "$tmp/self"
 check "exit (alias of quit)" 0 "" "" ngctl exit
 check "arguments win over -f" 0 "$want" "" \
     masked ngctl -f "$tmp/bad" show -n H:
 check "words split on any white space" 0 "$want" "" \
     masked ngctl -f - <<<$'  show\t -n \v H:  \r'
+# A line has at most 32 MiB (a request, 16 MiB): 40 MB without a
+# newline (a binary file, /dev/zero) was read whole, and a line that did
+# not fit in memory was taken for the end of the script, exit 0.
+check "a line longer than 32 MiB" 71 "" "ngctl: line 1: longer than 32 MiB" \
+    eval "head -c 40M /dev/zero | ngctl -f -"
+check "... in a file read" 71 "" "ngctl: line 1: longer than 32 MiB
+ngctl: line 1: error in file" \
+    eval "head -c 40M /dev/zero >'$tmp/zero' && ngctl -f - <<<'read $tmp/zero'"
 
 # status and config on a type that has no text
 check "status H:" 0 'No status available for "H:"' "" ngctl status H:

@@ -172,6 +172,38 @@ check "connect on a stream to nobody" 71 "" \
     "$(ERR 'Operation now in progress')
 ngctl: line 2: error in file" \
     eval "ngctl -f - <<<\$'mkpeer H: ksocket c inet/stream/tcp\nmsg H:c connect inet/127.0.0.1:7001'"
+# The reply of a connect that fails later carries the errno of this
+# system's <errno.h>, Linux's ECONNREFUSED (111, FreeBSD's 61), as every
+# number in a message does here (ng_ksocket.4): a program compares it
+# with the constant and prints it with strerror.
+expect "a connect refused later: its reply's number is <errno.h>'s" \
+    "status EINPROGRESS, reply ECONNREFUSED" \
+    "$(python3 - "$top/tests/system" <<'PY'
+import errno, socket, struct, sys
+sys.path.insert(0, sys.argv[1])
+import ngwire as w
+c, _ = w.control()
+err = w.request(c, w.MSG, ".", w.mesg(w.GENERIC, w.NGM_MKPEER,
+    w.z("ksocket", 32) + w.z("c", 32) + w.z("inet/stream/tcp", 32)))
+if err:
+    sys.exit("mkpeer: errno %d" % err)
+sa = struct.pack("<H", socket.AF_INET) + struct.pack(">H", 7001) + \
+    socket.inet_aton("127.0.0.1") + bytes(8)
+st = w.request(c, w.MSG, ".:c", w.mesg(942710669, 4, sa, token=7))
+c.settimeout(60)
+while True:
+    b = c.recv(1 << 16)
+    kind, alen = struct.unpack_from("<HH", b)
+    m = b[16 + alen:]
+    if kind == w.MSG and len(m) >= 60:
+        _, cmd, flags, token, cookie = struct.unpack_from("<IIIII", m, 4)
+        if (cookie, cmd, flags & 1, token) == (942710669, 4, 1, 7):
+            v = struct.unpack_from("<i", m, 56)[0]
+            break
+print("status %s, reply %s" % (errno.errorcode.get(st, st),
+                               errno.errorcode.get(v, v)))
+PY
+)"
 check "rmhook: the socket and the node go" 0 "" "" ngctl rmhook H: u
 expect "U is gone" "" "$(ngctl list | grep ' U ')"
 check "shutdown H" 0 "" "" ngctl shutdown H:

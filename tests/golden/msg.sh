@@ -97,6 +97,31 @@ check "36 out of range" 71 "" "$(ERR 'Invalid argument')" \
     ngctl msg B: setconfig '{' debugLevel=300 '}'
 check "no brace" 71 "" "$(ERR 'Invalid argument')" \
     ngctl msg B: setconfig debugLevel=1
+# ascii2binary makes at most 20480 bytes of an argument, as FreeBSD's
+# (ng_base.c's 20 * 1024), and says ERANGE beyond: a bpf program of
+# 2,547 instructions (100 + 8 x 2,547 = 20,476 bytes) is set, one of
+# 2,548 (20,484 bytes) is not, and the second line says why.
+prog() {
+	printf '{ thisHook="x" bpf_prog_len=%d bpf_prog=[' "$1"
+	for ((i = 0; i < $1; i++)); do printf ' { code=6 k=0 }'; done
+	printf ' ] }'
+}
+plen() { ngctl msg H:big getprogram '"x"' | grep -o 'bpf_prog_len=[0-9]*'; }
+ngctl mkpeer H: bpf big x
+check "20,476 bytes of argument converted" 0 "" "" \
+    ngctl msg H:big setprogram "$(prog 2547)"
+expect "... and the program set" bpf_prog_len=2547 "$(plen)"
+check "20,484 bytes: Result too large, the text the cause" 71 "" \
+    "$(ERR 'Result too large')
+ngctl: the text of setprogram's argument converts to more than the 20480 bytes an argument may take (ng_bpf(4) describes it)" \
+    ngctl msg H:big setprogram "$(prog 2548)"
+# A script's line keeps every word (FreeBSD's ngctl kept 511 and dropped
+# the rest: the program's text ended early, Invalid argument): 600
+# instructions are 2,405 words.
+echo "msg H:big setprogram $(prog 600)" >"$tmp/long"
+check "a script line of 2,405 words" 0 "" "" ngctl -f "$tmp/long"
+expect "... all of them read" bpf_prog_len=600 "$(plen)"
+ngctl shutdown H:big
 check "the failed setconfigs changed nothing" 0 \
     "Rec'd response \"getconfig\" (2) from \"[ID]:\":
 Args:${T}{ loopTimeout=16 minStableAge=8 }" "" masked ngctl msg B: getconfig
@@ -154,6 +179,14 @@ Args:${T}{ version=8 arglen=2 cmd=4 typecookie=1569321993 cmdstr=\"getstats\" da
 check "ascii2binary by hand" 0 "Rec'd response \"ascii2binary\" (805306381) from \"[ID]:\":
 Args:${T}{ version=8 arglen=4 cmd=4 typecookie=1569321993 cmdstr=\"getstats\" data=[ 0x7 ] }" "" \
     masked ngctl msg B: ascii2binary '{ arglen=2 cmdstr="getstats" data="7" }'
+# ENOSYS from the message itself, not from its name: FreeBSD's line
+# alone (it said the type had no message "binary2ascii"/"ascii2binary")
+check "binary2ascii of a message nobody knows" 71 "" \
+    "$(ERR 'Function not implemented')" \
+    ngctl msg B: binary2ascii '{ version=8 arglen=0 cmd=6 typecookie=1 }'
+check "ascii2binary of a name nobody knows" 71 "" \
+    "$(ERR 'Function not implemented')" \
+    ngctl msg B: ascii2binary '{ cmdstr="nosuch" }'
 check "msg to a hook path" 0 "Rec'd response \"getconfig\" (2) from \"[ID]:\":
 Args:${T}{ loopTimeout=16 minStableAge=8 }" "" masked ngctl msg H:x getconfig
 check "a command without arguments ignores them" 0 "" "" \

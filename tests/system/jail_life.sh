@@ -135,6 +135,9 @@ t9 { persist; stop.timeout = 1;
      exec.start = "/bin/sh -c 'trap \"\" TERM; while :; do sleep 0.1; done' &"; }
 EOF
 jail -f "$tmp/c" -c t9 >/dev/null
+# (the shell that ran exec.start leaves once it has put its command in
+# the background, which a loaded machine may not have let it do yet)
+for _ in $(seq 100); do [ "$(jexec t9 pgrep -c -x sh)" = 1 ] && break; sleep 0.1; done
 expect "one stubborn process inside" 1 "$(jexec t9 pgrep -c -x sh)"
 start=$(date +%s%N)
 jail -f "$tmp/c" -r t9 >/dev/null
@@ -249,7 +252,13 @@ for _ in $(seq 250); do [ "$(nfds)" -le "$f0" ] && break; sleep 0.02; done
 f1=$(nfds) r1=$(rss)
 echo "# $cycles jail cycles: ngd file descriptors: $f0 -> $f1"
 echo "# $cycles jail cycles: ngd RSS: $r0 -> $r1 KB"
-expect "ngd's descriptors flat over the cycles" "$f0" "$f1"
+# (a leak leaves more; fewer is what ngd held at the start for a client
+# or a retired interface still going: 61 -> 60 under load)
+if [ "$f1" -le "$f0" ]; then
+	ok "ngd's descriptors flat over the cycles"
+else
+	fail "ngd's descriptors flat over the cycles"
+fi
 if [ "${NGD_ASAN:-}" = 1 ]; then
 	echo "# ngd's memory not checked: the ASan build's quarantine keeps what it frees"
 elif [ $((r1 - r0)) -lt 512 ]; then ok "ngd's memory flat over the cycles (+$((r1 - r0)) KB)"; else fail "ngd grew $((r1 - r0)) KB over $cycles jail cycles"; fi

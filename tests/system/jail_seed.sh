@@ -71,7 +71,22 @@ wait "$nc_pid"
 expect "2 MB over TCP test1 -> test2" "$(md5sum <"$tmp/send")" "$(md5sum <"$tmp/recv")"
 
 # One graph per network namespace: the jail's ngctl starts the jail's ngd.
-got=$(jexec test1 env -u NGCTL_NO_AUTOSTART ngctl list | sed 's/ngctl[0-9]*  */ngctlPID        /')
+# (What the jail's ngd and ngctl are doing 3 s in, said only if the
+# answer is wrong: a clean-clone CI saw this ngctl time out after 5 s.)
+(sleep 3; ps -eo pid,stat,wchan:32,etimes,cmd | awk '/ng[d]|ngct[l]/' | sed 's/^/# /'
+for p in $(pgrep -x ngd) $(pgrep -x ngctl); do
+	echo "# $p $(readlink /proc/$p/ns/net) syscall $(cut -d' ' -f1-2 /proc/$p/syscall 2>&1)"
+	sed 's/^/#    /' /proc/$p/stack
+done) >"$tmp/diag" 2>&1 &
+diag=$!
+t0=$(date +%s%N)
+got=$(jexec test1 env -u NGCTL_NO_AUTOSTART ngctl list 2>"$tmp/err" | sed 's/ngctl[0-9]*  */ngctlPID        /')
+t1=$(date +%s%N)
+kill "$diag" 2>/dev/null; wait "$diag" 2>/dev/null
+if [ "$got" = "" ]; then
+	echo "# jexec test1 ngctl list: $(( (t1 - t0) / 1000000 )) ms" >&2
+	cat "$tmp/err" "$tmp/diag" >&2
+fi
 expect "ngctl in test1 sees test1's own graph" "There are 1 total nodes:
   Name: ngctlPID        Type: socket          ID: 00000001   Num hooks: 0" "$got"
 expect_rc "the host's graph is not test1's" 71 quiet jexec test1 ngctl -N show br0:

@@ -76,6 +76,11 @@ out "unknown option" 64 "" "ngd: illegal option -- x
 $NGD_USAGE" ngd -x
 out "option without its argument" 64 "" "ngd: option requires an argument -- s
 $NGD_USAGE" ngd -d -s
+# An empty -s or -J is refused (the default was used, silently).
+out "an empty socket path" 64 "" 'ngd: -s "": an empty path names no socket' \
+    timeout 20 ngd -d -s ""
+out "an empty journal directory" 64 "" \
+    'ngd: -J "": an empty path names no directory' timeout 20 ngd -d -J ""
 
 # A second daemon in the same namespace is refused, clearly.
 got=$(ngd -d 2>&1)
