@@ -3652,6 +3652,8 @@ ngd_fast_mon(void *arg, uint32_t events)
 static void
 ngd_fast_reclaim(struct ngd_fast *fp)
 {
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info), tap_id;
 	unsigned nfailed = 0;
 	int error, first = 0;
 
@@ -3665,6 +3667,25 @@ ngd_fast_reclaim(struct ngd_fast *fp)
 			 fp->prog_port_id)) != 0 &&
 		    nfailed++ == 0)
 			first = error;
+	/* The slow path's TAP, which the new ngd served on too: its links
+	 * and its steering, if it gave them its own (its ingress link runs
+	 * another program then; the steering cannot be read back). */
+	memset(&info, 0, sizeof(info));
+	tap_id = ngd_fast_pin_prog_id(fp->prog_tap);
+	if (fp->tap_link >= 0 && tap_id != 0 &&
+	    bpf_obj_get_info_by_fd(fp->tap_link, &info, &len) == 0 &&
+	    info.prog_id != tap_id) {
+		if ((error = ngd_fast_pin_link_run(fp->tap_link, fp->prog_tap,
+			 tap_id)) != 0 ||
+		    (error = ngd_fast_pin_link_run(fp->tap_elink,
+			 fp->prog_slowq,
+			 ngd_fast_pin_prog_id(fp->prog_slowq))) != 0 ||
+		    (ioctl(fp->tap[0].io.fd, TUNSETSTEERINGEBPF,
+			 &fp->prog_steer) < 0 &&
+			(error = errno) != 0))
+			if (nfailed++ == 0)
+				first = error;
+	}
 	if (nfailed > 0)
 		ngd_log(LOG_WARNING,
 		    "data path: %u links do not run this ngd's program "

@@ -50,6 +50,25 @@ slowtaps() {
 	nsenter --net="$(echo /run/netgraph/*/dataplane)" ip -o link show |
 	    awk -F': ' '$2 ~ /^ngslow/ { print $2 "@" $1 }' | xargs
 }
+# the program ids of the fast path's links ngd holds (its eifaces' ends'
+# and its slow-path TAP's), sorted, one line
+heldlinks() {
+	local f i
+	for f in /proc/$(ngd_serving)/fdinfo/*; do
+		awk '/^link_type:/ { l = 1 } /^prog_id:/ { p = $2 }
+		    END { if (l) print p }' "$f" 2>/dev/null
+	done | sort -nu | while read -r i; do
+		bpftool prog show id "$i" | grep -q ' name ng_fast_' && echo "$i"
+	done | paste -sd' '
+}
+# the ids of the programs pinned under this build, sorted, one line
+pinnedprogs() {
+	local f
+	for f in "$bpfdir"/*/p-"$h"-*; do
+		bpftool -j prog show pinned "$f" |
+		    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+	done | sort -n | paste -sd' '
+}
 # the id of the pinned port program
 pinned_port() {
 	bpftool -j prog show pinned "$(echo $bpfdir/*/p-$h-ng_fast_port)" |
@@ -186,6 +205,10 @@ for _ in $(seq 1500); do
 done
 expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
 expect "... the links run its program again" "$ids" "$(linked)"
+held=$(heldlinks) pinned=$(pinnedprogs)
+expect "... and every link it holds (its slow-path TAP's too) runs a program pinned as its build's" \
+    "3 programs, none other" \
+    "$(echo "$held" | wc -w) programs, none other$(for i in $held; do [[ " $pinned " == *" $i "* ]] || echo -n " but $i"; done)"
 expect "... its programs pinned again under its build, no others" \
     "$ids / p-$h-ng_fast_port p-$h-ng_fast_slowq p-$h-ng_fast_steer p-$h-ng_fast_tap" \
     "$(pinned_port) / $(progpins)"
