@@ -111,7 +111,7 @@ sleep 0.5
 old=$NGD_PID
 ngd -d --takeover 2>>"$NGD_LOG" &
 NGD_PID=$!
-for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 kill -0 "$old" 2>/dev/null && fail "takeover: the old ngd exits" || ok "takeover: the old ngd exits"
 wait "$old" 2>/dev/null
 wait_floods

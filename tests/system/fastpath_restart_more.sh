@@ -44,7 +44,7 @@ m1=$(mac fb ngeth1)
 old=$NGD_PID
 NGD_FASTPATH=0 ngd -d --takeover 2>>"$NGD_LOG" &
 NGD_PID=$!
-for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 wait "$old" 2>/dev/null
 expect "taken over by the TAP model: TAPs with the same names, MACs, places" "tun $m1 ngeth0" \
     "$(ip netns exec fb ethtool -i ngeth1 | sed -n 's/driver: //p') $(mac fb ngeth1) $(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }')"
