@@ -33,16 +33,23 @@ leftover() {
 	ls /run/netgraph/*/dataplane 2>/dev/null
 	for n in "" $nss; do ip ${n:+-n $n} -o link show type veth; done 2>/dev/null | cut -d' ' -f2
 }
-# The data plane's slow-path TAPs (ngslowN: each ngd makes its own), and
-# the frames the kernel gave ngd through those not in the list $1.
+# The data plane's slow-path TAPs (ngslowN: a takeover's ngd serves on the
+# last one's, an ngd after a crash makes its own) with the frames the
+# kernel gave ngd through each so far (NAME=N), and the frames given
+# through them since the list $1 was taken (through a TAP made since:
+# all its frames).
 # The owners of ng_fast_ifs's slots (ng_fast_bpf.h), sorted.
 ifs_owners() {
 	bpftool -j map dump pinned "$(ls -d "$bpfdir"/*/ng_fast_ifs | head -1)" 2>/dev/null |
 		jq -r '.[] | (.formatted.value.ifindex // .value.ifindex) | select(. != 0)' | sort -n | xargs
 }
-slows() { nsenter --net="$(dataplane)" ip -o link show | awk -F'[:@ ]+' '$2 ~ /^ngslow/ { print $2 }' | xargs; }
+slows() {
+	nsenter --net="$(dataplane)" cat /proc/net/dev | sed 's/^ *//' |
+	    awk -F'[: ]+' '$1 ~ /^ngslow/ { print $1 "=" $11 }' | xargs
+}
 slows_since() {
 	nsenter --net="$(dataplane)" cat /proc/net/dev | sed 's/^ *//' |
-	    awk -F'[: ]+' -v old=" $1 " '$1 ~ /^ngslow/ && index(old, " " $1 " ") == 0 { n += $11 } END { print n + 0 }'
+	    awk -F'[: ]+' -v old="$1" 'BEGIN { k = split(old, o, " "); for (i = 1; i <= k; i++) { split(o[i], kv, "="); base[kv[1]] = kv[2] } }
+		$1 ~ /^ngslow/ { n += $11 - base[$1] } END { print n + 0 }'
 }
 

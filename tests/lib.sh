@@ -213,13 +213,14 @@ finish() { stop_ngd; exit $NG_FAILED; }
 # a takeover).
 ngd_serving() { ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p'; }
 # A new ngd takes over (ngd --takeover); waits until the old one is gone
-# (5 s at most: 1 if it is not), NGD_PID then the new one's.
+# (30 s at most: 1 if it is not; one took 4.7 s at load 15, waiting for
+# the RTNL lock), NGD_PID then the new one's.
 ngd_takeover() {
 	local old new
 	old=$(ngd_serving)
 	ngd -d --takeover 2>>"$NGD_LOG" &
 	new=$!
-	for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+	for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 	kill -0 "$old" 2>/dev/null && return 1
 	NGD_PID=$new
 }

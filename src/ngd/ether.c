@@ -1627,8 +1627,14 @@ ngd_ether_handover(struct ngd_ether *eth,
 void
 ngd_ether_reclaim(struct ngd_ether *eth)
 {
+	uint32_t id[NGD_ETHER_NPROG];
+
 	if (eth == NULL || eth->skel == NULL)
 		return;
+	/* (a link that runs ours is left as it is: an update takes the
+	 * RTNL lock even then) */
+	for (int i = 0; i < NGD_ETHER_NPROG; i++)
+		id[i] = ngd_fast_pin_prog_id(eth->prog_fd[i]);
 	/* Ours pinned again, under our build, and the new one's (another
 	 * build's) unpinned: a later takeover of this build takes them,
 	 * and leaves its links as they are only if they run them. */
@@ -1636,19 +1642,23 @@ ngd_ether_reclaim(struct ngd_ether *eth)
 	    eth->ntaken);
 	for (struct ng_ether_dev *dev = eth->devs; dev != NULL;
 	     dev = dev->next) {
-		for (int i = 0; i < NGD_ETHER_NTAP; i++)
+		for (int i = 0; i < NGD_ETHER_NTAP; i++) {
+			int p = i == NGD_ETHER_TAP_LOWER ?
+			    NGD_ETHER_PROG_TAP_LOWER :
+			    NGD_ETHER_PROG_TAP_UPPER;
+
 			if (dev->tap[i].link >= 0)
-				(void)bpf_link_update(dev->tap[i].link,
-				    eth->prog_fd[i == NGD_ETHER_TAP_LOWER ?
-					    NGD_ETHER_PROG_TAP_LOWER :
-					    NGD_ETHER_PROG_TAP_UPPER],
-				    NULL);
+				(void)ngd_fast_pin_link_run(dev->tap[i].link,
+				    eth->prog_fd[p], id[p]);
+		}
 		if (dev->link_in >= 0)
-			(void)bpf_link_update(dev->link_in,
-			    eth->prog_fd[NGD_ETHER_PROG_IN], NULL);
+			(void)ngd_fast_pin_link_run(dev->link_in,
+			    eth->prog_fd[NGD_ETHER_PROG_IN],
+			    id[NGD_ETHER_PROG_IN]);
 		if (dev->link_out >= 0)
-			(void)bpf_link_update(dev->link_out,
-			    eth->prog_fd[NGD_ETHER_PROG_OUT], NULL);
+			(void)ngd_fast_pin_link_run(dev->link_out,
+			    eth->prog_fd[NGD_ETHER_PROG_OUT],
+			    id[NGD_ETHER_PROG_OUT]);
 		/* the maps may be shared (the same build): ours again */
 		if (ngd_ether_any_on(dev))
 			(void)ngd_ether_apply(dev);

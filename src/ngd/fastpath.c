@@ -169,6 +169,7 @@ struct ngd_fast {
 	int load_error;
 	struct ng_fast_bpf *skel;
 	int prog_port, prog_tap, prog_steer, prog_slowq;
+	uint32_t prog_port_id; /* (a link running it is left as it is) */
 	/* The last ngd's programs, run on (ngd_fast_pin_take_progs): each of
 	 * the object's, in its order; none (0) when they were loaded. */
 	int progs_taken[NGD_FAST_PROGS_MAX];
@@ -2344,7 +2345,8 @@ ngd_fast_adopt(void *be, enum ng_netdev_kind kind, struct ng_node *node,
 		(void)ngd_veth_stats_new(v);
 		(void)ngd_veth_port(v);
 	}
-	v->link = ngd_fast_pin_link_take(fp->pin, gidx, fp->prog_port);
+	v->link = ngd_fast_pin_link_take(fp->pin, gidx, fp->prog_port,
+	    fp->prog_port_id);
 	if (v->link < 0) {
 		int error = ngd_fast_attach(fp, fp->prog_port, gidx, &v->link);
 
@@ -3637,6 +3639,60 @@ ngd_fast_mon(void *arg, uint32_t events)
 		ngd_fast_recheck(fp);
 }
 
+/*
+ * The takeover failed: a new ngd of another build (an upgrade) may have
+ * swapped its programs into the links and pinned them as its build's
+ * before it died.  The links run this ngd's programs again (each left as
+ * it is if it does: the same build's new ngd took them), and this ngd's
+ * programs are pinned again under its build, the other build's unpinned:
+ * else the frames stayed on programs this ngd does not know, and a later
+ * takeover of this build, taking its pinned programs, would leave the
+ * links on the dead one's.
+ */
+static void
+ngd_fast_reclaim(struct ngd_fast *fp)
+{
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info), tap_id;
+	unsigned nfailed = 0;
+	int error, first = 0;
+
+	if (!fp->loaded || fp->skel == NULL)
+		return;
+	ngd_fast_pin_obj_progs(fp->pin, fp->skel->obj, fp->progs_taken,
+	    fp->nprogs_taken);
+	for (struct ngd_veth *v = fp->veths; v != NULL; v = v->next)
+		if (v->link >= 0 &&
+		    (error = ngd_fast_pin_link_run(v->link, fp->prog_port,
+			 fp->prog_port_id)) != 0 &&
+		    nfailed++ == 0)
+			first = error;
+	/* The slow path's TAP, which the new ngd served on too: its links
+	 * and its steering, if it gave them its own (its ingress link runs
+	 * another program then; the steering cannot be read back). */
+	memset(&info, 0, sizeof(info));
+	tap_id = ngd_fast_pin_prog_id(fp->prog_tap);
+	if (fp->tap_link >= 0 && tap_id != 0 &&
+	    bpf_obj_get_info_by_fd(fp->tap_link, &info, &len) == 0 &&
+	    info.prog_id != tap_id) {
+		if ((error = ngd_fast_pin_link_run(fp->tap_link, fp->prog_tap,
+			 tap_id)) != 0 ||
+		    (error = ngd_fast_pin_link_run(fp->tap_elink,
+			 fp->prog_slowq,
+			 ngd_fast_pin_prog_id(fp->prog_slowq))) != 0 ||
+		    (ioctl(fp->tap[0].io.fd, TUNSETSTEERINGEBPF,
+			 &fp->prog_steer) < 0 &&
+			(error = errno) != 0))
+			if (nfailed++ == 0)
+				first = error;
+	}
+	if (nfailed > 0)
+		ngd_log(LOG_WARNING,
+		    "data path: %u links do not run this ngd's program "
+		    "again: %s",
+		    nfailed, strerror(first));
+}
+
 void
 ngd_fast_hold(struct ngd_fast *fp, bool hold)
 {
@@ -3649,6 +3705,7 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 	fp->held = hold;
 	if (hold)
 		return;
+	ngd_fast_reclaim(fp);
 	ngd_fast_recheck(fp); /* what went meanwhile is made anew */
 	/* The new ngd may have sent the frames for ngd to its TAP, which
 	 * went with it: to this one's again. */
@@ -3808,6 +3865,7 @@ ngd_fast_load(struct ngd_fast *fp)
 			    "the last ngd's programs replaced by this one's");
 	}
 	fp->prog_port = ngd_fast_prog_fd(fp, skel->progs.ng_fast_port);
+	fp->prog_port_id = ngd_fast_pin_prog_id(fp->prog_port);
 	fp->prog_tap = ngd_fast_prog_fd(fp, skel->progs.ng_fast_tap);
 	fp->prog_steer = ngd_fast_prog_fd(fp, skel->progs.ng_fast_steer);
 	fp->prog_slowq = ngd_fast_prog_fd(fp, skel->progs.ng_fast_slowq);
@@ -3875,6 +3933,161 @@ ngd_fast_tap_serve(struct ngd_fast *fp)
 }
 
 /*
+ * The last ngd's slow-path TAP, handed over in a takeover (takeover.c):
+ * its queues' descriptors in their order, its two links, its ifindex.
+ * Process-wide, as the data plane's namespace given is (fastpath_pin.c):
+ * given before the fast path is made, taken by ngd_fast_tap_take.
+ */
+static struct {
+	uint32_t ifindex;
+	int q[NG_FAST_BPF_SLOW_QUEUES];
+	int link, elink;
+	bool any;
+} ngd_fast_tap_given_;
+
+static void
+ngd_fast_tap_given_init(void)
+{
+	if (ngd_fast_tap_given_.any)
+		return;
+	ngd_fast_tap_given_.any = true;
+	ngd_fast_tap_given_.ifindex = 0;
+	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++)
+		ngd_fast_tap_given_.q[i] = -1;
+	ngd_fast_tap_given_.link = ngd_fast_tap_given_.elink = -1;
+}
+
+static void
+ngd_fast_close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void
+ngd_fast_tap_given(uint32_t what, uint32_t ifindex, int fd)
+{
+	int *slot = NULL;
+
+	ngd_fast_tap_given_init();
+	if (what < NG_FAST_BPF_SLOW_QUEUES)
+		slot = &ngd_fast_tap_given_.q[what];
+	else if (what == NGD_FAST_TAP_LINK)
+		slot = &ngd_fast_tap_given_.link;
+	else if (what == NGD_FAST_TAP_ELINK)
+		slot = &ngd_fast_tap_given_.elink;
+	if (slot == NULL || ifindex == 0 ||
+	    (ngd_fast_tap_given_.ifindex != 0 &&
+		ngd_fast_tap_given_.ifindex != ifindex)) {
+		close(fd);
+		return;
+	}
+	ngd_fast_tap_given_.ifindex = ifindex;
+	ngd_fast_close_fd(slot);
+	*slot = fd;
+}
+
+/* Those not taken closed (a TAP-model ngd's, or one that made its own). */
+void
+ngd_fast_tap_given_drop(void)
+{
+	ngd_fast_tap_given_init();
+	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++)
+		ngd_fast_close_fd(&ngd_fast_tap_given_.q[i]);
+	ngd_fast_close_fd(&ngd_fast_tap_given_.link);
+	ngd_fast_close_fd(&ngd_fast_tap_given_.elink);
+	ngd_fast_tap_given_.ifindex = 0;
+}
+
+/* The old ngd: its TAP's descriptors to fn, each with what it is
+ * (ngd_fast_tap_given) and the TAP's ifindex. */
+void
+ngd_fast_tap_handover(struct ngd_fast *fp,
+    void (*fn)(void *arg, uint32_t what, uint32_t ifindex, int fd), void *arg)
+{
+	if (fp == NULL || !fp->loaded || fp->tap_ifindex <= 0 ||
+	    fp->tap_link < 0 || fp->tap_elink < 0)
+		return;
+	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++)
+		if (fp->tap[i].io.fd < 0)
+			return;
+	for (uint32_t i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++)
+		fn(arg, i, (uint32_t)fp->tap_ifindex, fp->tap[i].io.fd);
+	fn(arg, NGD_FAST_TAP_LINK, (uint32_t)fp->tap_ifindex, fp->tap_link);
+	fn(arg, NGD_FAST_TAP_ELINK, (uint32_t)fp->tap_ifindex, fp->tap_elink);
+}
+
+/*
+ * A takeover: the last ngd's TAP, handed over, served by this ngd too
+ * (the old one reads its queues until it exits: each frame is read by
+ * one of them, and the counts of ng_fast_slows are kept atomically for
+ * both).  No TAP is made, set up, given links or its ring's length: each
+ * of those takes the RTNL lock (18 to 180 ms of a takeover at load 8-9).
+ * Its links are given this ngd's programs unless they run them (the
+ * same build's), and so is its steering.  Whether it was (else the
+ * caller makes a TAP of its own, and what was given is closed).
+ */
+static bool
+ngd_fast_tap_take(struct ngd_fast *fp)
+{
+	uint32_t zero = 0, last = 0, ifindex = ngd_fast_tap_given_.ifindex;
+	char name[IF_NAMESIZE];
+	unsigned ring = 0;
+	struct ifreq ifr;
+	int s, error = 0;
+
+	ngd_fast_tap_given_init();
+	if (!fp->adopting || ifindex == 0 || ngd_fast_tap_given_.link < 0 ||
+	    ngd_fast_tap_given_.elink < 0 ||
+	    bpf_map_lookup_elem(fp->cfg_fd, &zero, &last) != 0 ||
+	    last != ifindex || if_indextoname(ifindex, name) == NULL)
+		return false;
+	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++)
+		if (ngd_fast_tap_given_.q[i] < 0)
+			return false;
+	/* the steering the last ngd set: its program, this build's if its
+	 * programs were taken */
+	if (fp->nprogs_taken == 0 &&
+	    ioctl(ngd_fast_tap_given_.q[0], TUNSETSTEERINGEBPF,
+		&fp->prog_steer) < 0)
+		error = errno;
+	if (error == 0)
+		error = ngd_fast_pin_link_run(ngd_fast_tap_given_.link,
+		    fp->prog_tap, ngd_fast_pin_prog_id(fp->prog_tap));
+	if (error == 0)
+		error = ngd_fast_pin_link_run(ngd_fast_tap_given_.elink,
+		    fp->prog_slowq, ngd_fast_pin_prog_id(fp->prog_slowq));
+	if (error != 0) {
+		ngd_log(LOG_NOTICE,
+		    "data path: the last ngd's TAP %s not taken over (%s): "
+		    "one of this ngd's own",
+		    name, strerror(error));
+		return false;
+	}
+	/* its ring (no lock taken to read it) */
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+		if (ioctl(s, SIOCGIFTXQLEN, &ifr) == 0 && ifr.ifr_qlen > 0)
+			ring = (unsigned)ifr.ifr_qlen;
+		close(s);
+	}
+	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++) {
+		fp->tap[i].io.fd = ngd_fast_tap_given_.q[i];
+		ngd_fast_tap_given_.q[i] = -1;
+	}
+	fp->tap_link = ngd_fast_tap_given_.link;
+	fp->tap_elink = ngd_fast_tap_given_.elink;
+	ngd_fast_tap_given_.link = ngd_fast_tap_given_.elink = -1;
+	ngd_fast_tap_given_.ifindex = 0;
+	fp->tap_ifindex = (int)ifindex;
+	fp->tap_ring = ring;
+	fp->tap_later = false; /* the frames for ngd go to it already */
+	return true;
+}
+
+/*
  * The slow path: a non-persistent vnet-header TAP in the data plane,
  * up, with ng_fast_tap on its ingress; its ifindex in the config map.
  * NG_FAST_BPF_SLOW_QUEUES queues of NG_FAST_BPF_SLOW_RING frames, each
@@ -3898,6 +4111,14 @@ ngd_fast_tap_open(struct ngd_fast *fp)
 
 	if (setns(fp->dp_netns, CLONE_NEWNET) < 0)
 		return errno;
+	if (ngd_fast_tap_take(fp)) {
+		ngd_fast_back(fp);
+		for (int i = 0; error == 0 && i < NG_FAST_BPF_SLOW_QUEUES; i++)
+			error = ngd_loop_add(fp->nd->loop, &fp->tap[i].io,
+			    EPOLLIN);
+		return error;
+	}
+	ngd_fast_tap_given_drop();
 	/* In a takeover the old ngd's is there until it exits: a name of
 	 * our own (a queue opened on the old one's name would join it).
 	 * The old ngd reads its own and forwards what it reads until this

@@ -787,10 +787,44 @@ ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link)
 		    strerror(errno));
 }
 
-/* The pinned link on graph-side end gidx, running prog from now on: its
- * fd, or -1 (none pinned, or it was detached). */
+/* The id of the program fd (0: cannot tell). */
+uint32_t
+ngd_fast_pin_prog_id(int fd)
+{
+	struct bpf_prog_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0)
+		return 0;
+	return info.id;
+}
+
+/*
+ * The link fd runs prog (of id prog_id, 0: unknown) from now on: swapped
+ * in unless the link runs it already (an ngd of the same build that took
+ * the last one's programs).  A tcx link's update takes the RTNL lock
+ * even for the program it runs, and waits for it behind every other
+ * namespace's link changes (up to 30 ms each on a loaded machine).
+ */
 int
-ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog)
+ngd_fast_pin_link_run(int link, int prog, uint32_t prog_id)
+{
+	struct bpf_link_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (prog_id != 0 && bpf_obj_get_info_by_fd(link, &info, &len) == 0 &&
+	    info.prog_id == prog_id)
+		return 0;
+	return bpf_link_update(link, prog, NULL) < 0 ? errno : 0;
+}
+
+/* The pinned link on graph-side end gidx, running prog (of id prog_id)
+ * from now on: its fd, or -1 (none pinned, or it was detached). */
+int
+ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog,
+    uint32_t prog_id)
 {
 	char path[PATH_MAX + 300], name[32];
 	struct bpf_link_info info;
@@ -808,7 +842,8 @@ ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog)
 	memset(&info, 0, sizeof(info));
 	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
 	    info.xdp.ifindex != (uint32_t)gidx ||
-	    bpf_link_update(fd, prog, NULL) < 0) {
+	    ((prog_id == 0 || info.prog_id != prog_id) &&
+		bpf_link_update(fd, prog, NULL) < 0)) {
 		close(fd);
 		(void)unlink(path);
 		return -1;
@@ -996,11 +1031,33 @@ ngd_fast_pin_ndev(int nsfd, int own_netns)
 	return n;
 }
 
+/* The pins of the parts in the graph's directory (ether/: ng_ether's
+ * programs and maps), each part's directory with them. */
+static void
+ngd_fast_pin_unpin_parts(const struct ngd_fast_pin *pin)
+{
+	struct ngd_fast_pin *part;
+	struct dirent *e;
+	DIR *d;
+
+	if (!ngd_fast_pin_bpffs(pin) || (d = opendir(pin->bpfdir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+		    (part = ngd_fast_pin_part(pin->cookie, e->d_name)) !=
+			NULL) {
+			ngd_fast_pin_unpin(part);
+			ngd_fast_pin_free(part);
+		}
+	closedir(d);
+}
+
 /*
  * Data planes other graphs left with no pair in them: their namespace
  * died (a jail removed after its ngd was killed took the pairs with it),
  * so no ngd will take them back.  A live graph's has a pair at least
- * (its pins go with its last eiface) and is left alone.
+ * (its pins go with its last eiface) and is left alone.  The parts'
+ * pins (ng_ether's) go too: their interfaces died with the namespace.
  */
 void
 ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
@@ -1033,6 +1090,7 @@ ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
 				    "of a graph that is gone (namespace %llu) "
 				    "removed",
 				    cookie);
+				ngd_fast_pin_unpin_parts(pin);
 				ngd_fast_pin_down(pin);
 			}
 			close(fd);
@@ -1040,6 +1098,29 @@ ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns)
 		ngd_fast_pin_free(pin);
 	}
 	closedir(d);
+}
+
+/*
+ * A graph whose namespace is gone (journal_gc.c removed its journal's
+ * directory): its pins, its parts' (ether/) with them, unless its data
+ * plane is still mounted (then ngd_fast_pin_sweep's, once it holds no
+ * pair).  An ngd with ether nodes and no eiface has no data plane, and
+ * nothing else removed its ether programs and maps.
+ */
+void
+ngd_fast_pin_forget(uint64_t cookie)
+{
+	struct ngd_fast_pin *pin = ngd_fast_pin_new(cookie);
+	struct stat st;
+
+	if (pin == NULL)
+		return;
+	if (stat(pin->dpath, &st) != 0 && ngd_fast_pin_bpffs(pin) &&
+	    stat(pin->bpfdir, &st) == 0) {
+		ngd_fast_pin_unpin_parts(pin);
+		ngd_fast_pin_unpin(pin);
+	}
+	ngd_fast_pin_free(pin);
 }
 
 void

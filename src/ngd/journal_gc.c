@@ -269,7 +269,7 @@ ngd_journal_rmdir(const char *dir)
 /* A directory whose namespace may be gone: its lock held exclusively. */
 struct ngd_gc_cand {
 	char dir[PATH_MAX + 300];
-	unsigned long long netns;
+	unsigned long long netns, cookie;
 	int fd;
 };
 
@@ -320,6 +320,7 @@ ngd_journal_gc(struct ngd_journal *j)
 		snprintf(c[nc].dir, sizeof(c[nc].dir), "%s/%s", j->base,
 		    e->d_name);
 		c[nc].netns = netns;
+		c[nc].cookie = cookie;
 		c[nc++].fd = fd;
 	}
 	closedir(d);
@@ -335,6 +336,7 @@ ngd_journal_gc(struct ngd_journal *j)
 			    "journal %s: its namespace is gone; "
 			    "removed",
 			    c[i].dir);
+			ngd_fast_pin_forget(c[i].cookie); /* its pins */
 		}
 		close(c[i].fd);
 	}

@@ -304,7 +304,17 @@ unsigned long long ngd_fast_dataplane_ino(void);
 /* A takeover under way: the data plane is the new ngd's to change (it
  * may remove it); this one leaves it alone until it exits or, the
  * takeover failed, looks again (hold false). */
-void ngd_fast_hold(struct ngd_fast *fp, bool hold); /* NULL ok */
+void ngd_fast_hold(struct ngd_fast *fp, bool hold);
+/* A takeover's slow-path TAP (fastpath.c): the old ngd's descriptors to
+ * fn (what: the queue's index, or one of its two links), the new ngd
+ * given each (before ngd_fast_new, which takes them), and those it did
+ * not take closed. */
+#define NGD_FAST_TAP_LINK 0x80  /* ng_fast_tap's, on its ingress */
+#define NGD_FAST_TAP_ELINK 0x81 /* ng_fast_slowq's, on its egress */
+void ngd_fast_tap_handover(struct ngd_fast *fp,
+    void (*fn)(void *arg, uint32_t what, uint32_t ifindex, int fd), void *arg);
+void ngd_fast_tap_given(uint32_t what, uint32_t ifindex, int fd);
+void ngd_fast_tap_given_drop(void); /* NULL ok */
 /* ngd stops (before the graph is freed): the pairs of the eifaces that
  * go from now on are deleted together by ngd_fast_free. */
 void ngd_fast_stopping(struct ngd_fast *fp); /* NULL ok */
@@ -355,7 +365,13 @@ void ngd_fast_pin_progs(struct ngd_fast_pin *pin, const char *const *names,
 bool ngd_fast_pin_up(struct ngd_fast_pin *pin, int nsfd,
     struct bpf_object *obj);
 void ngd_fast_pin_link(struct ngd_fast_pin *pin, int gidx, int link);
-int ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog);
+/* The pinned link on graph-side end gidx taken, running prog (of id
+ * prog_id: left as it is if it runs that one); a link given prog unless
+ * it runs it (0 or an errno); a program's id (0: cannot tell). */
+int ngd_fast_pin_link_take(struct ngd_fast_pin *pin, int gidx, int prog,
+    uint32_t prog_id);
+int ngd_fast_pin_link_run(int link, int prog, uint32_t prog_id);
+uint32_t ngd_fast_pin_prog_id(int fd);
 void ngd_fast_pin_link_drop(struct ngd_fast_pin *pin, int gidx);
 void ngd_fast_pin_links_prune(struct ngd_fast_pin *pin,
     bool (*keep)(void *, int), void *arg);
@@ -363,6 +379,7 @@ void ngd_fast_pin_down(struct ngd_fast_pin *pin);
 int ngd_fast_pin_flush(int nsfd, int own_netns);
 void ngd_fast_pin_clean(struct ngd_fast_pin *pin, int own_netns);
 void ngd_fast_pin_sweep(uint64_t own_cookie, int own_netns);
+void ngd_fast_pin_forget(uint64_t cookie); /* its namespace is gone */
 /* The graph's hookstats_sync (arg: the struct ngd_fast): what the kernel
  * forwarded across node's hooks, added to their counters. */
 void ngd_fast_hookstats(void *arg, struct ng_node *node);
@@ -637,6 +654,9 @@ enum {
 	/* the fast path's data-plane namespace (an older ngd closes it:
 	 * no ether node has such a slot) */
 	NGD_HANDED_DATAPLANE = 0x100,
+	/* + what: the fast path's slow-path TAP, by its ifindex
+	 * (ngd_fast_tap_handover; an older ngd closes them too) */
+	NGD_HANDED_SLOWTAP = 0x200,
 };
 struct ngd_handover {
 	int s;              /* the connection to the old ngd */

@@ -20,7 +20,9 @@
  *               joined so far: the rest come to the new ngd), the TAPs and TCX links of ether nodes by interface
  *               index, the fast path's data-plane namespace (which the
  *               new ngd may not see mounted: ngd.service's ExecReload=
- *               has a mount namespace of its own); then "end"
+ *               has a mount namespace of its own), its slow-path TAP's
+ *               queues and links (the new ngd serves on the same TAP);
+ *               then "end"
  *   new -> old  "ok <pid>" once the graph is rebuilt; the old one names
  *               pid the service's main process (sd_notify MAINPID=),
  *               waits until systemd has read that (BARRIER=1) and, the
@@ -174,6 +176,12 @@ ngd_fdbatch_ether(void *arg, uint32_t ifindex, unsigned slot, int fd)
 	ngd_fdbatch_add(arg, NGD_HANDED_ETHER + slot, ifindex, fd);
 }
 
+static void
+ngd_fdbatch_slowtap(void *arg, uint32_t what, uint32_t ifindex, int fd)
+{
+	ngd_fdbatch_add(arg, NGD_HANDED_SLOWTAP + what, ifindex, fd);
+}
+
 /*
  * The captures clients asked for (ngctl capture), a line each:
  * "capture <node> <hook, in hex> <sink node> <snaplen>".
@@ -306,6 +314,8 @@ ngd_takeover_send(struct ngd *d, int s)
 	 * (ngd.service: its ExecReload= has a mount namespace of its own). */
 	if ((dpfd = ngd_fast_pin_handover(d->journal.cookie)) >= 0)
 		ngd_fdbatch_add(b, NGD_HANDED_DATAPLANE, 0, dpfd);
+	/* and its slow path's TAP, which the new ngd serves on */
+	ngd_fast_tap_handover(d->fast, ngd_fdbatch_slowtap, b);
 	ngd_fdbatch_flush(b);
 	if (dpfd >= 0)
 		close(dpfd);
@@ -454,8 +464,8 @@ static void
 ngd_takeover_resume(struct ngd *d, int error)
 {
 	struct ngd_takeover *t = &d->takeover;
+	int lerror;
 
-	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
 	/* The service's main process again, should the new ngd (one
 	 * before "mainpid") have named itself before it died. */
 	ngd_notify_mainpid();
@@ -469,11 +479,12 @@ ngd_takeover_resume(struct ngd *d, int error)
 	t->conn = t->conn_io.fd = -1;
 	d->ctl.listen_io.fd = t->ctl_fd;
 	ngd_ctl_own(t->ctl_fd);
-	error = ngd_loop_add(&d->loop, &d->ctl.listen_io, EPOLLIN);
-	if (error != 0)
-		ngd_log(LOG_ERR, "cannot serve again: %s", strerror(error));
+	if ((lerror = ngd_loop_add(&d->loop, &d->ctl.listen_io, EPOLLIN)) != 0)
+		ngd_log(LOG_ERR, "cannot serve again: %s", strerror(lerror));
 	ngd_ctl_hold(&d->ctl, false);
 	t->ctl_fd = -1;
+	/* (said once it is so: its links, pins and TAP its own again) */
+	ngd_log(LOG_ERR, "takeover failed (%s): serving on", strerror(error));
 }
 
 /* Hand over, then wait for the answer. */
@@ -779,6 +790,13 @@ again:
 	}
 	h->s = s;
 	ngd_fast_pin_give(ngd_handover_take(h, NGD_HANDED_DATAPLANE, 0));
+	for (size_t i = 0; i < h->nfds; i++)
+		if (h->fds[i].fd >= 0 && h->fds[i].kind >= NGD_HANDED_SLOWTAP &&
+		    h->fds[i].kind < NGD_HANDED_SLOWTAP + 0x100) {
+			ngd_fast_tap_given(h->fds[i].kind - NGD_HANDED_SLOWTAP,
+			    h->fds[i].id, h->fds[i].fd);
+			h->fds[i].fd = -1;
+		}
 	return 0;
 fail:
 	ngd_handover_free(h);
@@ -841,6 +859,7 @@ ngd_takeover_restore(struct ngd *d, struct ngd_handover *h, const char **bad,
 	    bad, nnodes);
 	free(nodes);
 	ngd_ether_expect_done(d->ether);
+	ngd_fast_tap_given_drop(); /* (a TAP-model ngd's: not taken) */
 	return error;
 }
 

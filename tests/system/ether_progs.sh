@@ -110,7 +110,7 @@ for f in "$bpfdir"/*/ether/p-"$h"-*; do
 done
 expect_rc "a new ngd that dies before its ok" 137 \
     env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
-for _ in $(seq 100); do grep -q "takeover failed" "$NGD_LOG" && break; sleep 0.02; done
+for _ in $(seq 1500); do grep -q "takeover failed" "$NGD_LOG" && break; sleep 0.02; done
 expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
 expect "... its programs pinned again under its build, no others" \
     "$ids / p-$h-ng_ether_in p-$h-ng_ether_out p-$h-ng_ether_tap_lower p-$h-ng_ether_tap_upper" \

@@ -39,7 +39,7 @@ takeover() { # a new ngd (NGD_FASTPATH=$1) takes over
 	local old=$NGD_PID
 	NGD_FASTPATH=$1 ngd -d --takeover 2>>"$NGD_LOG" &
 	NGD_PID=$!
-	for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+	for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 	kill -0 "$old" 2>/dev/null && fail "takeover: the old ngd is still there"
 }
 # uplinks: packets through the uplinks' host ends, both ways, and out

@@ -21,6 +21,7 @@ if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
 	finish
 fi
 command -v bpftool >/dev/null || { fail "bpftool is needed"; finish; }
+command -v strace >/dev/null || { fail "strace is needed (scripts/deps installs it)"; finish; }
 
 # the program ids the pinned links run, one line
 linked() {
@@ -34,6 +35,45 @@ linked() {
 progpins() { ls "$bpfdir"/*/ | grep '^p-' | paste -sd' '; }
 build() { progpins | sed -E 's/^p-([0-9a-f]{16})-.*/\1/'; }
 forwards() { [ "$(pings fa 198.18.9.2 3)" = 3 ]; }
+# ngd_takeover with the new ngd's bpf() calls traced into $tmp/bpf.trace
+# (the old one gone within 30 s: strace slows the new one down)
+traced_takeover() {
+	local old
+	old=$(ngd_serving)
+	strace -f -qq -e trace=bpf -o "$tmp/bpf.trace" ngd -d --takeover \
+	    2>>"$NGD_LOG" &
+	for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+	! kill -0 "$old" 2>/dev/null
+}
+# the data plane's slow-path TAPs, NAME@INDEX
+slowtaps() {
+	nsenter --net="$(echo /run/netgraph/*/dataplane)" ip -o link show |
+	    awk -F': ' '$2 ~ /^ngslow/ { print $2 "@" $1 }' | xargs
+}
+# the program ids of the fast path's links ngd holds (its eifaces' ends'
+# and its slow-path TAP's), sorted, one line
+heldlinks() {
+	local f i
+	for f in /proc/$(ngd_serving)/fdinfo/*; do
+		awk '/^link_type:/ { l = 1 } /^prog_id:/ { p = $2 }
+		    END { if (l) print p }' "$f" 2>/dev/null
+	done | sort -nu | while read -r i; do
+		bpftool prog show id "$i" | grep -q ' name ng_fast_' && echo "$i"
+	done | paste -sd' '
+}
+# the ids of the programs pinned under this build, sorted, one line
+pinnedprogs() {
+	local f
+	for f in "$bpfdir"/*/p-"$h"-*; do
+		bpftool -j prog show pinned "$f" |
+		    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+	done | sort -n | paste -sd' '
+}
+# the id of the pinned port program
+pinned_port() {
+	bpftool -j prog show pinned "$(echo $bpfdir/*/p-$h-ng_fast_port)" |
+	    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+}
 
 start_ngd
 ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether &&
@@ -42,6 +82,7 @@ ip netns add fa && ip netns add fb
 ngctl msg ngeth0: vnet '"fa"' && ngctl msg ngeth1: vnet '"fb"'
 ip -n fa addr add 198.18.9.1/24 dev ngeth0 && ip -n fa link set ngeth0 up
 ip -n fb addr add 198.18.9.2/24 dev ngeth1 && ip -n fb link set ngeth1 up
+link_up fa ngeth0 && link_up fb ngeth1
 expect_rc "the direct edge forwards" 0 forwards
 h=$(build | cut -d' ' -f1)
 expect "the programs are pinned, named after their build" \
@@ -53,6 +94,12 @@ expect "... the links run one program, the pinned one" \
 ids=$(linked)
 
 # --- the same build: run on ---------------------------------------------------
+# (a link's update takes the RTNL lock even to the program it runs)
+expect_rc "ngd --takeover (the same build, its bpf() calls traced)" 0 \
+    traced_takeover
+expect "... no link is updated (they run its program already)" 0 \
+    "$(grep -c 'BPF_LINK_UPDATE' "$tmp/bpf.trace")"
+expect "... the links run the same program" "$ids" "$(linked)"
 expect_rc "ngd --takeover (the same build)" 0 ngd_takeover
 expect "... the links run the same program (not loaded again)" "$ids" "$(linked)"
 expect "... the same pins" \
@@ -120,13 +167,56 @@ ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether &&
     fail "the tee is made"
 ip -n fc addr add 198.18.10.1/24 dev ngeth2 && ip -n fc link set ngeth2 up
 ip -n fd addr add 198.18.10.2/24 dev ngeth3 && ip -n fd link set ngeth3 up
+link_up fc ngeth2 && link_up fd ngeth3
 expect "frames through ngd (a tee)" 3 "$(pings fc 198.18.10.2 3)"
 expect_rc "a new ngd that dies before its ok" 137 \
     env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
-for _ in $(seq 100); do grep -q "takeover failed" "$NGD_LOG" && break; sleep 0.02; done
+for _ in $(seq 1500); do grep -q "takeover failed" "$NGD_LOG" && break; sleep 0.02; done
 expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
 expect "... and the frames through it reach it (not the dead one's TAP)" 3 \
     "$(pings fc 198.18.10.2 3)"
+
+
+# --- a takeover serves on the last ngd's slow-path TAP ----------------------
+# (handed over with the rest: making one, setting it up and attaching its
+# programs took the RTNL lock several times)
+taps=$(slowtaps)
+expect "one slow-path TAP" 1 "$(echo "$taps" | wc -w)"
+expect_rc "ngd --takeover (the same build)" 0 ngd_takeover
+expect "... the slow-path TAP is the last ngd's (the same name and index)" \
+    "$taps" "$(slowtaps)"
+expect "... and the frames through ngd reach the new one" 3 \
+    "$(pings fc 198.18.10.2 3)"
+
+# --- an upgrade that fails: the old ngd's programs run and are pinned again --
+# (the new one, of "another build" as the pins are renamed, swapped its
+# programs into the links and pinned them before it died)
+ids=$(linked)
+expect "the links run the pinned program" "$ids" "$(pinned_port)"
+for f in "$bpfdir"/*/p-"$h"-*; do
+	mv "$f" "${f/p-$h-/p-$other-}" || fail "rename $f"
+done
+nfailed=$(grep -c "takeover failed" "$NGD_LOG")
+expect_rc "a new ngd of another build that dies before its ok" 137 \
+    env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
+for _ in $(seq 1500); do
+	[ "$(grep -c "takeover failed" "$NGD_LOG")" -gt "$nfailed" ] && break
+	sleep 0.02
+done
+expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
+expect "... the links run its program again" "$ids" "$(linked)"
+held=$(heldlinks) pinned=$(pinnedprogs)
+expect "... and every link it holds (its slow-path TAP's too) runs a program pinned as its build's" \
+    "3 programs, none other" \
+    "$(echo "$held" | wc -w) programs, none other$(for i in $held; do [[ " $pinned " == *" $i "* ]] || echo -n " but $i"; done)"
+expect "... its programs pinned again under its build, no others" \
+    "$ids / p-$h-ng_fast_port p-$h-ng_fast_slowq p-$h-ng_fast_steer p-$h-ng_fast_tap" \
+    "$(pinned_port) / $(progpins)"
+expect_rc "... and it forwards" 0 forwards
+expect_rc "ngd --takeover (the same build)" 0 ngd_takeover
+expect "... the links run the program pinned, the old one's" "$ids / $ids" \
+    "$(linked) / $(pinned_port)"
+expect_rc "... and it forwards" 0 forwards
 
 stop_ngd
 expect "a clean stop unpins them" "" "$(ls -A $bpfdir 2>/dev/null)"

@@ -44,7 +44,7 @@ m1=$(mac fb ngeth1)
 old=$NGD_PID
 NGD_FASTPATH=0 ngd -d --takeover 2>>"$NGD_LOG" &
 NGD_PID=$!
-for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 wait "$old" 2>/dev/null
 expect "taken over by the TAP model: TAPs with the same names, MACs, places" "tun $m1 ngeth0" \
     "$(ip netns exec fb ethtool -i ngeth1 | sed -n 's/driver: //p') $(mac fb ngeth1) $(ngctl show ngeth1: | awk '$1 == "ether" { print $2 }')"
@@ -64,6 +64,10 @@ jpid=$!
 for _ in $(seq 100); do nsenter --net=/run/netns/fj ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
 nsenter --net=/run/netns/fj ngctl mkpeer eiface ether ether
 expect "a jail's ngd pins its own data plane" 1 "$(grep -c ' /run/netgraph/[0-9]*/dataplane ' /proc/self/mountinfo)"
+# (and ng_ether's programs, in the graph's ether/, for a hooked ether node)
+ip -n fj link add ej0 type veth peer name ej1
+nsenter --net=/run/netns/fj ngctl mkpeer ej0: tee lower left
+expect "... and its ether node's programs" 1 "$(ls -d "$bpfdir"/*/ether 2>/dev/null | wc -l)"
 fjdir=$(ls /run/netgraph)
 kill -9 $jpid
 wait $jpid 2>/dev/null
@@ -85,6 +89,34 @@ done
 [ -n "$ino" ] || reused=gone
 expect "... and its journal directory goes too (unless its inode was reused)" \
     "$reused" "$([ -e "/run/netgraph/$fjdir" ] && echo there || echo gone)"
+stop_ngd
+
+# --- a graph of ether nodes alone (no data plane) that died with its namespace:
+# its ether programs' pins go with its journal directory ---------------------
+ip netns add fk
+nss="$nss fk"
+nsenter --net=/run/netns/fk ngd -d 2>>"$NGD_LOG" &
+kpid=$!
+for _ in $(seq 500); do nsenter --net=/run/netns/fk ngctl -N list >/dev/null 2>&1 && break; sleep 0.02; done
+ip -n fk link add ek0 type veth peer name ek1
+nsenter --net=/run/netns/fk ngctl mkpeer ek0: tee lower left
+fkdir=$(ls /run/netgraph)
+expect "a jail's ngd with an ether node alone pins its programs, and has no data plane" \
+    "$fkdir/ether /" "$(cd "$bpfdir" 2>/dev/null && ls -d */ether) /$(ls /run/netgraph/*/dataplane 2>/dev/null)"
+kill -9 $kpid
+wait $kpid 2>/dev/null
+ino=$(sed -n 's/^netns //p' "/run/netgraph/$fkdir/netns" 2>/dev/null)
+ip netns del fk
+start_ngd
+reused=gone
+for p in /proc/[0-9]*; do
+	ls -l "$p/ns/net" "$p/fd" 2>/dev/null | grep -q "net:\[$ino\]" && reused=there
+done
+[ -n "$ino" ] || reused=gone
+for _ in $(seq 500); do [ -e "$bpfdir/$fkdir" ] || break; sleep 0.02; done
+expect "the next ngd removes its pins with its journal directory (unless its inode was reused)" \
+    "$reused $reused" \
+    "$([ -e "/run/netgraph/$fkdir" ] && echo there || echo gone) $([ -e "$bpfdir/$fkdir" ] && echo there || echo gone)"
 stop_ngd
 
 # --- no bpffs: the namespace alone is kept -----------------------------------

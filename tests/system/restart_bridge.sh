@@ -63,7 +63,7 @@ expect "a ping between known hosts floods nothing to link2" 0 "$(flooded)"
 old=$NGD_PID
 ngd -d --takeover 2>>"$NGD_LOG" &
 NGD_PID=$!
-for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 expect_rc "ngd --takeover took over" 1 quiet kill -0 "$old"
 expect "after the takeover: the same table" "$before" "$(table)"
 expect "... so the first ping floods nothing" 0 "$(flooded)"

@@ -147,7 +147,7 @@ expect "the journal has nat's settings, ids kept by setnextid" \
 old=$NGD_PID
 ngd -d --takeover 2>>"$NGD_LOG" &
 NGD_PID=$!
-for _ in $(seq 250); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
+for _ in $(seq 1500); do kill -0 "$old" 2>/dev/null || break; sleep 0.02; done
 expect_rc "ngd --takeover took over" 1 quiet kill -0 "$old"
 expect "after the takeover: listredirects, names, peer, options as before" "$before" "$(state)"
 expect "... nothing left out" "" "$(grep 'left out' "$NGD_LOG")"
