@@ -133,6 +133,18 @@ try:
     s.setsockopt(0, 19, 1); print("taken")
 except OSError as e:
     print("errno", e.errno)')"
+expect_rc "j6: an IP-alias jail with an IPv6 address" 0 \
+    jail -q -c name=j6 persist path=/ ip6.addr="h0|2001:db8::50/64"
+expect "j6's root asks for h1 on an IPv6 socket (IPV6_UNICAST_IF, SO_BINDTODEVICE): EPERM" \
+    "errno 1 errno 1" \
+    "$(jexec j6 python3 -c 'import socket; s = socket.socket(10, 2)
+out = []
+for lvl, opt, val in ((41, 76, socket.if_nametoindex("h1")), (1, 25, b"h1")):
+    try:
+        s.setsockopt(lvl, opt, val); out.append("taken")
+    except OSError as e:
+        out.append("errno %d" % e.errno)
+print(" ".join(out))')"
 expect "other options as before (SO_REUSEADDR, IP_TOS)" "1 16" \
     "$(jexec j1 python3 -c 'import socket; s = socket.socket(2, 2)
 s.setsockopt(1, 2, 1); s.setsockopt(0, 1, 16); print(s.getsockopt(1, 2), s.getsockopt(0, 1))')"
