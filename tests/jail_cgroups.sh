@@ -1,5 +1,6 @@
 # Sourced by the IP-alias jail tests (jail_ipalias, jail_ipalias_owner,
-# jail_escape, jail_ipalias_view, jail_abstract, jail_runstate): every
+# jail_escape, jail_ipalias_view, jail_abstract, jail_runstate,
+# jail_bind_dev): every
 # jail of this run removed, and the cgroups of a jail(8) that died half
 # way killed and removed with them; and the host's wire to a peer.
 jail_run=$(stat -c 'r-%D-%i' /run/jail 2>/dev/null)

@@ -20,9 +20,9 @@
  *   egress, ingress    a backstop for paths with no hook (autobind, raw
  *                      sockets): packets of jail sockets carry a jail
  *                      address as source, and come to one
- *   setsockopt         SO_MARK: EPERM (allow.raw_sockets gives
- *                      CAP_NET_RAW, which lets Linux set it): a mark picks
- *                      the host's policy routes and firewall rules
+ *   setsockopt         SO_MARK, the interface options (SO_BINDTODEVICE
+ *                      and kin) and IP_TRANSPARENT: EPERM; each picks the
+ *                      host's routes, rules or addresses past the jail's
  * A denial sets the errno FreeBSD gives (bpf_set_retval, Linux 5.18).
  */
 #include <linux/bpf.h>
@@ -529,23 +529,78 @@ jail_sock_ingress(struct __sk_buff *skb)
 /* --- socket options ---------------------------------------------------- */
 
 #define SOL_SOCKET 1
+#define SO_BINDTODEVICE 25
 #define SO_MARK 36
+#define SO_BINDTOIFINDEX 62
+#define SOL_IP 0
+#define IP_TRANSPARENT 19
+#define IP_UNICAST_IF 50
+#define SOL_IPV6 41
+#define IPV6_TRANSPARENT 75
+#define IPV6_UNICAST_IF 76
 #define JAIL_PAGE 4096
 
+/* Is the option's value all zero bytes (an unbind: "" or index 0)?  The
+ * first four bytes decide (an interface name or an index). */
+static __always_inline int
+unset_value(struct bpf_sockopt *ctx)
+{
+	__u8 *v = ctx->optval, *end = ctx->optval_end;
+
+	if (ctx->optlen <= 0)
+		return 1;
+	if (v + 1 > end)
+		return 0;
+	if (ctx->optname == SO_BINDTODEVICE)
+		return v[0] == 0;
+	if (v + 4 > end || ctx->optlen < 4)
+		return 0;
+	return (v[0] | v[1] | v[2] | v[3]) == 0;
+}
+
 /*
- * A mark is the host's to give: its rules (ip rule fwmark, a firewall's
- * meta mark, a VPN's mark for what may leave outside the tunnel) choose
- * by it, and with CAP_NET_RAW (allow.raw_sockets) Linux lets a socket
- * take any.  FreeBSD has no such option.  The jail's raw sockets keep
- * the mark sock_create gave them (the jail's routes).  Every other
- * option as the kernel has it (a long one's value untouched: optlen 0).
+ * What the host chooses for the jail's traffic, a jailed socket cannot:
+ *   SO_MARK            a mark is the host's to give: its rules (ip rule
+ *                      fwmark, a firewall's meta mark, a VPN's mark for
+ *                      what may leave outside the tunnel) choose by it,
+ *                      and with CAP_NET_RAW (allow.raw_sockets) Linux lets
+ *                      a socket take any.  FreeBSD has no such option.
+ *                      The jail's raw sockets keep the mark sock_create
+ *                      gave them (the jail's routes).
+ *   SO_BINDTODEVICE, SO_BINDTOIFINDEX, IP_UNICAST_IF, IPV6_UNICAST_IF
+ *                      the interface a socket sends from, past the host's
+ *                      routes and rules (Linux 5.7 on lets any user bind
+ *                      to any interface).  FreeBSD's jailed socket has no
+ *                      way to name an interface: the routes choose.
+ *                      Clearing one ("" or index 0) stays allowed.
+ *   IP_TRANSPARENT, IPV6_TRANSPARENT
+ *                      with CAP_NET_RAW, the host's TPROXY traffic and
+ *                      foreign addresses: FreeBSD's IP_BINDANY needs a
+ *                      privilege no jail is given.
+ * All EPERM.  Every other option as the kernel has it (a long one's value
+ * untouched: optlen 0).  This program reads no map: jail -m attaches or
+ * replaces it in a jail made by an older jail(8) (jail_ipalias.c).
  */
 SEC("cgroup/setsockopt")
 int
 jail_sock_setsockopt(struct bpf_sockopt *ctx)
 {
-	if (ctx->level == SOL_SOCKET && ctx->optname == SO_MARK)
+	int level = ctx->level, name = ctx->optname;
+
+	if (level == SOL_SOCKET && name == SO_MARK)
 		return deny(EPERM);
+	if ((level == SOL_SOCKET &&
+		(name == SO_BINDTODEVICE || name == SO_BINDTOIFINDEX)) ||
+	    (level == SOL_IP && name == IP_UNICAST_IF) ||
+	    (level == SOL_IPV6 && name == IPV6_UNICAST_IF)) {
+		if (!unset_value(ctx))
+			return deny(EPERM);
+	}
+	if ((level == SOL_IP && name == IP_TRANSPARENT) ||
+	    (level == SOL_IPV6 && name == IPV6_TRANSPARENT)) {
+		if (!unset_value(ctx))
+			return deny(EPERM);
+	}
 	if (ctx->optlen > JAIL_PAGE)
 		ctx->optlen = 0;
 	return 1;

@@ -820,6 +820,49 @@ jail_ipalias_routes(const struct jail_rec *r)
 	return jail_raw_routes(r, true, true, err, sizeof(err));
 }
 
+/*
+ * The setsockopt program of this build in the jail's cgroup: a jail made
+ * by an older jail(8) had none, or one that let more options by.  It
+ * reads no map, so it joins the set the jail was made with: its pinned
+ * link takes the new program, or a link is made and pinned.
+ */
+static int
+jail_sockopt_renew(const struct jail_ipstate *st)
+{
+	int fds[JAIL_NPROGS + 1], cg, link, error = 0;
+	char path[PATH_MAX + 64], err[256];
+	size_t i;
+
+	for (i = 0; i < JAIL_NPROGS; i++)
+		if (jail_progs[i].type == BPF_CGROUP_SETSOCKOPT)
+			break;
+	if (i == JAIL_NPROGS)
+		return 0;
+	if ((error = jail_progs_get(fds, err, sizeof(err))) != 0)
+		return error;
+	snprintf(path, sizeof(path), "%s/%s", st->pins, jail_progs[i].name);
+	if ((link = bpf_obj_get(path)) >= 0) {
+		if (bpf_link_update(link, fds[i], NULL) != 0)
+			error = errno;
+		close(link);
+		jail_close_fds(fds, JAIL_NPROGS + 1);
+		return error;
+	}
+	cg = open(st->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg < 0)
+		error = errno;
+	else if ((link = bpf_link_create(fds[i], cg, jail_progs[i].type,
+		      NULL)) < 0 ||
+	    bpf_obj_pin(link, path) != 0)
+		error = errno;
+	if (link >= 0)
+		close(link);
+	if (cg >= 0)
+		close(cg);
+	jail_close_fds(fds, JAIL_NPROGS + 1);
+	return error;
+}
+
 int
 jail_ipalias_update(const struct jail_rec *r)
 {
@@ -835,6 +878,8 @@ jail_ipalias_update(const struct jail_rec *r)
 		return error;
 	if (jail_ipstate_read(r, &st) != 0)
 		return ENOLINK;
+	if ((error = jail_sockopt_renew(&st)) != 0)
+		jail_warnx(r->name, "setsockopt program: %s", strerror(error));
 	/* the routes first: raw sockets may be made once the map says so;
 	 * without them, only a raw socket bound to the jail's address
 	 * sends (said, not refused) */

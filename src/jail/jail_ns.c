@@ -48,6 +48,14 @@
 
 #include "jail.h"
 
+/* (make asan) init's stacks, unpoisoned before it runs: jail_spawn_vm */
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/asan_interface.h>
+#define JAIL_ASAN_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define JAIL_ASAN_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #define JAIL_WATCH_MAX 256 /* processes init watches at once */
 #define JAIL_KILL_WAIT_MS 5000
 #define JAIL_TERM_WAIT_MS 2000 /* SIGTERM, then SIGKILL */
@@ -2153,6 +2161,14 @@ jail_spawn_vm(struct jail_istacks *ss, struct jail_rec *r, int homefd,
 		errno = error;
 		return -1;
 	}
+	/*
+	 * Built with AddressSanitizer: init's frames are poisoned in the
+	 * shadow as it runs, and an init that ends (_exit, on a stack ASan
+	 * does not know: it warns once and unpoisons nothing) leaves them
+	 * so; a later mapping at the same address would then fault the next
+	 * init at its first call ("the jail's init failed").
+	 */
+	JAIL_ASAN_UNPOISON(map, JAIL_ISTACK_SIZE);
 	st = &ss->v[ss->n];
 	st->map = map;
 	st->h = (struct jail_ihead *)(map + page);

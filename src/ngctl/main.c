@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,9 +383,42 @@ ngctl_spawn_ngd(pid_t *pid)
 }
 
 /*
+ * Is the jail a vnet jail?  Its public record (/run/jail/NAME/public,
+ * jail(8)'s) has its parameters as "param NAME<TAB>VALUE" lines: vnet
+ * (no value), vnet=new or 1 is one; the last word counts.
+ */
+static bool
+ngctl_jail_vnet(const char *jail)
+{
+	char path[PATH_MAX], line[256];
+	bool vnet = false;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/run/jail/%s/public", jail);
+	if ((fp = fopen(path, "re")) == NULL)
+		return true; /* unreadable: as before, the namespace decides */
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line, "param novnet") == 0)
+			vnet = false;
+		else if (strcmp(line, "param vnet") == 0)
+			vnet = true;
+		else if (strncmp(line, "param vnet\t", 11) == 0)
+			vnet = strcasecmp(line + 11, "new") == 0 ||
+			    strcmp(line + 11, "1") == 0;
+	}
+	fclose(fp);
+	return vnet;
+}
+
+/*
  * -j: act on a jail's graph, which lives in the jail's network
  * namespace (bound at /run/netns/NAME by jail(8); a jid leads to the name
  * under /run/jail).  A jail that shares our network shares our graph.
+ * One with a namespace of its own but no vnet (no addresses: no network)
+ * has no graph: FreeBSD has one per vnet, and such a jail's is the
+ * host's, which its processes may not drive.  An ngd started there would
+ * give it interfaces it must not have.
  */
 static int
 ngctl_enter_jail(const char *jail)
@@ -407,6 +441,15 @@ ngctl_enter_jail(const char *jail)
 	snprintf(path, sizeof(path), "/run/netns/%s", jail);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : errno;
+	if (!ngctl_jail_vnet(jail)) {
+		ngctl_warnx("jail \"%s\" has no network (neither vnet nor "
+			    "addresses), so no graph: -j acts on a vnet jail's "
+			    "graph, or the host's for one that shares its "
+			    "network",
+		    jail);
+		close(fd);
+		return EPERM;
+	}
 	if (setns(fd, CLONE_NEWNET) != 0) {
 		error = errno;
 		ngctl_warn("jail \"%s\"", jail);

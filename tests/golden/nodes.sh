@@ -62,6 +62,10 @@ check "VID 4096" 71 "" "$(ERR 'Invalid argument')" \
 check "delvidflt" 0 "" "" ngctl msg V: delvidflt 11
 check "getdecap" 0 "Rec'd response \"getdecap\" (5) from \"[ID]:\":
 Args:${T}0x0" "" reply ngctl msg V: getdecap
+check "setdecap 2: on, kept as given (FreeBSD's)" 0 "Rec'd response \"getdecap\" (5) from \"[ID]:\":
+Args:${T}0x2" "" \
+    eval "ngctl msg V: setdecap 2 && reply ngctl msg V: getdecap"
+ngctl msg V: setdecap 0
 check "getencap" 0 "Rec'd response \"getencap\" (7) from \"[ID]:\":
 Args:${T}0x1" "" reply ngctl msg V: getencap
 check "getencapproto" 0 "Rec'd response \"getencapproto\" (9) from \"[ID]:\":

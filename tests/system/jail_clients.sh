@@ -207,15 +207,20 @@ check "... while home (its own namespace) still works" 0 "" "" \
     jexec w ngctl msg ngeth0: vnet '""'
 
 # A jail with neither vnet nor addresses has a network namespace of its
-# own holding only lo (no network, as on FreeBSD), bound at
-# /run/netns/n like a vnet jail's, so the host's ngctl -j reaches it (a
-# loop over every jail) and starts an ngd there, as root.  Its root is
-# no vnet jail's: it may make neither interfaces nor raw sockets itself,
-# and FreeBSD gives it no netgraph.  That ngd refuses it as the host's
-# refuses a jail sharing its network (it was served as the graph's
-# admin: mkpeer eiface made ngeth0 in the jail, a ksocket raw ICMP).
+# own holding only lo (no network, as on FreeBSD), bound at /run/netns/n
+# like a vnet jail's.  It has no graph: ngctl -j refuses it
+# (jail_ngctl_j.sh).  An ngd the host's root starts there anyway (ip
+# netns exec) serves the host's root only.  Its root is no vnet jail's:
+# it may make neither interfaces nor raw sockets itself, and FreeBSD
+# gives it no netgraph.  That ngd refuses it as the host's refuses a jail
+# sharing its network (it was served as the graph's admin: mkpeer eiface
+# made ngeth0 in the jail, a ksocket raw ICMP).
 jail -c name=n persist
-env -u NGCTL_NO_AUTOSTART ngctl -j n list >/dev/null
+ip netns exec n ngd -d 2>/dev/null &
+for _ in $(seq 1500); do
+	ip netns exec n ngctl -N list >/dev/null 2>&1 && break
+	sleep 0.02
+done
 check "no-network jail, ngd started from the host: its root is refused" \
     71 "" "ngctl: can't create node: Operation not permitted" \
     jexec n ngctl mkpeer eiface ether ether
@@ -224,8 +229,8 @@ expect "... no interface made in it" "lo" \
 check "... nor a raw ksocket" 71 "" \
     "ngctl: can't create node: Operation not permitted" \
     jexec n ngctl mkpeer ksocket k inet/raw/icmp
-check "... the host's root still acts on its graph" 0 "" "" \
-    ngctl -j n mkpeer . hub a b
+check "... the host's root still acts on its graph (ip netns exec)" 0 "" "" \
+    ip netns exec n ngctl mkpeer . hub a b
 # The same jail's root starting an ngd itself (ngctl's autostart there):
 # that ngd, which may configure no network either, refuses its own
 # clients as well; it served them as root (hubs and bridges made, a
@@ -237,8 +242,8 @@ check "no-network jail, ngd started by its own root: its root is refused" \
 check "... even to read" 71 "" \
     "ngctl: can't create node: Operation not permitted" \
     jexec m ngctl -N list
-check "... the host's root acts on that graph" 0 "" "" \
-    ngctl -N -j m mkpeer . hub a b
+check "... the host's root acts on that graph (ip netns exec)" 0 "" "" \
+    ip netns exec m ngctl -N mkpeer . hub a b
 jail -r m >/dev/null
 
 # An interface moved into a vnet jail and renamed there keeps its

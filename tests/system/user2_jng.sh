@@ -11,8 +11,6 @@
 source "$(dirname "$0")/../lib.sh"
 ip link add em0 type veth peer name em0p || fail "veth em0"
 start_ngd || finish
-# em0's ether node, which jng waits for only about a second
-for _ in $(seq 250); do ngctl info em0: >/dev/null 2>&1 && break; sleep 0.02; done
 
 eifaces() { ngctl list | awk '$4 == "eiface" { print $2 }' | sort | tr '\n' ' '; }
 check "jng bridge webserver_main em0" 0 "" "" jng bridge webserver_main em0
