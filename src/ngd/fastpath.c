@@ -1258,6 +1258,8 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 		if (!NG_FAST_BPF_IS_VPORT(id)) /* a trunk's, for an fvport? */
 			id = ngd_fast_vl_fvport_in(fp->vl, (uint32_t)v->gidx,
 			    pkt->data, pkt->len);
+		if (id == 0) /* a filter's the node tags in ngd, to a vport */
+			id = ngd_fast_vl_vport_in(fp->vl, (uint32_t)v->gidx);
 		if (id == 0)
 			id = (uint32_t)v->gidx; /* v may go with the frame */
 		ngd_fast_br_input(fp->br, id, pkt);

@@ -128,6 +128,11 @@ uint32_t ngd_fast_vl_vport(const struct ngd_fast_vl *vl, uint32_t id);
 /* The trunk a filter's or nomatch's port gidx sends to (a port or a
  * vport), or 0. */
 uint32_t ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx);
+/* The vport a frame from port gidx reaches through ngd's vlan node: its
+ * node's, if gidx is a filter's (or nomatch's) port that the kernel does
+ * not tag for (setencap without the filter bit) and the node a vport;
+ * or 0. */
+uint32_t ngd_fast_vl_vport_in(const struct ngd_fast_vl *vl, uint32_t gidx);
 /*
  * vlan filters on kernel bridges: each filter hook of a vlan node whose
  * downstream leads to one of (*portsp)[0..n-1] (the trunk) and which

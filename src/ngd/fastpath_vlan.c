@@ -797,6 +797,15 @@ ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx)
 	return 0;
 }
 
+uint32_t
+ngd_fast_vl_vport_in(const struct ngd_fast_vl *vl, uint32_t gidx)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nvids; i++)
+		if (vl->vids[i].gidx == gidx && !vl->vids[i].fv)
+			return ngd_fast_vl_vport(vl, vl->vids[i].key.vlan);
+	return 0;
+}
+
 static int
 ngd_vl_port_cmp(const void *a, const void *b)
 {
