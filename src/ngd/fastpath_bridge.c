@@ -93,6 +93,8 @@ struct ngd_br {
 	int64_t room_set;  /* its room as last written, or -1 */
 	int64_t room_node; /* the node's room as last written, or -1 */
 	int64_t seen;      /* hosts learned since, the import saw */
+	uint64_t room_ns;  /* when room_set was written (the fine clock) */
+	int64_t taken; /* hosts learned since, a frame's import gave the node */
 	struct ngd_br *next;
 };
 
@@ -888,7 +890,12 @@ ngd_br_room_now(struct ngd_fast_br *br, const struct ngd_br *b)
  * Bridge b's room for hosts in the program (ng_fast_bpf.h): as many as
  * its node would learn now, less those the program learned since an
  * import began (b->room0, if one did) that the import did not see
- * (b->seen: the node took or refused the others).
+ * (b->seen: the node took or refused the others); with no import, less
+ * those it learned since the room was last written (b->room_set) that
+ * no frame's import gave the node (b->taken).  Written as the node's
+ * alone (a setmaxhosts, a host the node learned from a frame ngd took),
+ * the room forgot the hosts the program had learned meanwhile, and a
+ * bridge learned past its maxhosts in the kernel until the next import.
  */
 static void
 ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
@@ -901,13 +908,19 @@ ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 		return;
 	}
 	room = b->room_node = node->type->switching->room(node);
-	if (b->room0 >= 0 && (now = ngd_br_room_now(br, b)) >= 0 &&
-	    b->room0 - now > b->seen)
-		room -= b->room0 - now - b->seen;
+	if (b->room0 >= 0) {
+		if ((now = ngd_br_room_now(br, b)) >= 0 &&
+		    b->room0 - now > b->seen)
+			room -= b->room0 - now - b->seen;
+	} else if (b->room_set >= 0 && (now = ngd_br_room_now(br, b)) >= 0 &&
+	    b->room_set - now > b->taken)
+		room -= b->room_set - now - b->taken;
 	if (room < 0)
 		room = 0;
 	b->room0 = -1;
 	b->room_set = room;
+	b->room_ns = ngd_br_fine_ns();
+	b->taken = 0;
 	br->size_due = true; /* (ngd_br_hosts_size) */
 	if (bpf_map_update_elem(br->brroom_fd, &b->id, &room, BPF_ANY) < 0) {
 		ngd_log(LOG_ERR, "data path: a bridge's room for hosts: %s",
@@ -2121,26 +2134,31 @@ ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
 {
 	struct ng_fast_bpf_mac k = { .bridge = bridge };
 	struct ng_fast_bpf_host v;
+	struct ngd_br *b = ngd_br_find(br, bridge);
+	struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
+	struct ng_hook *hook;
+	bool had;
 
 	memcpy(k.addr, addr, 6);
 	if (addr[0] & 1 || bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0)
 		return;
+	had = node == NULL || node->type->switching->lookup(node, addr) != NULL;
 	if (ngd_br_pull_host(br, &k, &v, ngd_br_now_ns(), ngd_br_fine_ns())) {
 		/* the node has it on another port: that host written (the
 		 * rest of what the node changed is the tick's) */
 		struct ngd_br_push p = { .br = br,
-			.b = ngd_br_find(br, bridge),
+			.b = b,
 			.now = ngd_br_now_ns() };
-		struct ng_node *node = p.b != NULL ?
-		    ngd_br_node(br, p.b) :
-		    NULL;
-		struct ng_hook *hook = node != NULL ?
-		    node->type->switching->lookup(node, addr) :
-		    NULL;
 
-		if (hook != NULL)
+		if ((hook = node->type->switching->lookup(node, addr)) != NULL)
 			ngd_br_push_host(&p, addr, hook);
+		return;
 	}
+	/* a host the program learned since the room was written, the
+	 * node's now: not to be taken off the room again (ngd_br_room) */
+	if (!had && br->pulling == 0 && v.learned_ns > b->room_ns &&
+	    node->type->switching->lookup(node, addr) != NULL)
+		b->taken++;
 }
 
 /*
