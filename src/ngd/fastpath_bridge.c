@@ -93,8 +93,12 @@ struct ngd_br {
 	int64_t room_set;  /* its room as last written, or -1 */
 	int64_t room_node; /* the node's room as last written, or -1 */
 	int64_t seen;      /* hosts learned since, the import saw */
-	uint64_t room_ns;  /* when room_set was written (the fine clock) */
-	int64_t taken; /* hosts learned since, a frame's import gave the node */
+	/* The hosts the program learned that the node does not have:
+	 * pend (as the last import ended, learned as it ran) + took (since:
+	 * taken off each room written) - taken (of those since base_ns, what
+	 * a frame's import gave the node) (ngd_br_room) */
+	int64_t pend, took, taken;
+	uint64_t base_ns; /* when the last import began (the fine clock) */
 	struct ngd_br *next;
 };
 
@@ -891,8 +895,8 @@ ngd_br_room_now(struct ngd_fast_br *br, const struct ngd_br *b)
  * its node would learn now, less those the program learned since an
  * import began (b->room0, if one did) that the import did not see
  * (b->seen: the node took or refused the others); with no import, less
- * those it learned since the room was last written (b->room_set) that
- * no frame's import gave the node (b->taken).  Written as the node's
+ * all it learned since the last import ended that the node does not
+ * have (b->pend, b->took, b->taken).  Written as the node's
  * alone (a setmaxhosts, a host the node learned from a frame ngd took),
  * the room forgot the hosts the program had learned meanwhile, and a
  * bridge learned past its maxhosts in the kernel until the next import.
@@ -908,19 +912,21 @@ ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 		return;
 	}
 	room = b->room_node = node->type->switching->room(node);
-	if (b->room0 >= 0) {
-		if ((now = ngd_br_room_now(br, b)) >= 0 &&
-		    b->room0 - now > b->seen)
-			room -= b->room0 - now - b->seen;
-	} else if (b->room_set >= 0 && (now = ngd_br_room_now(br, b)) >= 0 &&
-	    b->room_set - now > b->taken)
-		room -= b->room_set - now - b->taken;
+	now = ngd_br_room_now(br, b);
+	if (b->room0 >= 0) { /* an import's end */
+		b->pend = now >= 0 && b->room0 - now > b->seen ?
+		    b->room0 - now - b->seen :
+		    0;
+		b->took = b->taken = 0;
+		b->base_ns = br->pulled_ns;
+	} else if (b->room_set >= 0 && now >= 0)
+		b->took += b->room_set - now;
+	if (b->pend + b->took > b->taken)
+		room -= b->pend + b->took - b->taken;
 	if (room < 0)
 		room = 0;
 	b->room0 = -1;
 	b->room_set = room;
-	b->room_ns = ngd_br_fine_ns();
-	b->taken = 0;
 	br->size_due = true; /* (ngd_br_hosts_size) */
 	if (bpf_map_update_elem(br->brroom_fd, &b->id, &room, BPF_ANY) < 0) {
 		ngd_log(LOG_ERR, "data path: a bridge's room for hosts: %s",
@@ -2156,7 +2162,7 @@ ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
 	}
 	/* a host the program learned since the room was written, the
 	 * node's now: not to be taken off the room again (ngd_br_room) */
-	if (!had && br->pulling == 0 && v.learned_ns > b->room_ns &&
+	if (!had && br->pulling == 0 && v.learned_ns > b->base_ns &&
 	    node->type->switching->lookup(node, addr) != NULL)
 		b->taken++;
 }
@@ -2197,6 +2203,34 @@ ngd_br_moving(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node,
 	ngd_br_put(br, br->hosts_fd, &k, &v, BPF_EXIST);
 }
 
+/*
+ * The node is to take a frame from src, a host it does not have: if the
+ * program learned hosts since the last import that the node does not
+ * have, and without them the node would learn src where with
+ * them its table is full (maxhosts), they are imported first (the whole
+ * map, as for a gettable), so that the node refuses src as the program
+ * would have.  Learned past its bound, the node then forgot a host the
+ * program had (the write-back), and flooded what the program sent there.
+ * Once a room at most: the import's end writes the room the node has.
+ */
+static void
+ngd_br_full(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node,
+    const uint8_t *src)
+{
+	int64_t now, unseen;
+
+	if ((src[0] & 1) || node->type->switching->room == NULL ||
+	    b->room0 >= 0 || b->room_set < 0 ||
+	    node->type->switching->lookup(node, src) != NULL ||
+	    (now = ngd_br_room_now(br, b)) < 0)
+		return;
+	unseen = b->pend + b->took + (b->room_set - now) - b->taken;
+	if (unseen <= 0 || (int64_t)node->type->switching->room(node) > unseen)
+		return;
+	br->pass.on = false; /* a tick's under way: begun again */
+	(void)ngd_br_pull_some(br, UINT_MAX, true);
+}
+
 static void
 ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 {
@@ -2226,6 +2260,7 @@ ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 			ngd_br_import(br, b->id, pkt->data + 6);
 			ngd_br_import(br, b->id, pkt->data);
 			ngd_br_moving(br, b, node, s->idx, pkt->data + 6);
+			ngd_br_full(br, b, node, pkt->data + 6);
 		}
 		return;
 	}
