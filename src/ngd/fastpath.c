@@ -2746,14 +2746,16 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 	if (v->down)
 		return ENETDOWN;
 	/* Tagged with the port, or for a frame too short for the tag given
-	 * the short header (ng_fast_bpf.h); in a batch (a TAP's read,
+	 * the short header (ng_fast_bpf.h), its own VLAN tag inline after
+	 * (ngd_txq_set); in a batch (a TAP's read,
 	 * below), with the batch's other writes in one system call
 	 * (netdev.c).  (The eiface node refuses a frame shorter than an
 	 * Ethernet header, or one of a VLAN type too short for its tag.) */
 	return ngd_tap_send(fp->nd, fp->tap[NG_FAST_BPF_SLOW_Q(v->id)].io.fd,
 	    pkt, &pkt->vh,
-	    pkt->len <= NG_FAST_BPF_SHORT_MAX ? NG_FAST_BPF_SHORT :
-						NG_FAST_BPF_TPID,
+	    pkt->len + (pkt->vlan_tagged ? 4 : 0) <= NG_FAST_BPF_SHORT_MAX ?
+		NG_FAST_BPF_SHORT :
+		NG_FAST_BPF_TPID,
 	    (int)v->id);
 }
 
