@@ -249,13 +249,16 @@ ngd_br_del_keys(int fd, const struct ng_fast_bpf_mac *keys, uint32_t n)
 }
 
 /* The hosts an import queued for deletion, deleted (in a new hosts map
- * being filled too: ngd_br_grow_some). */
+ * being filled too, or the old one a new one is taking the rest of:
+ * ngd_br_grow_some). */
 static void
 ngd_br_del_flush(struct ngd_fast_br *br)
 {
 	ngd_br_del_keys(br->hosts_fd, br->delq, br->ndel);
 	if (br->grow.phase == 1)
 		ngd_br_del_keys(br->grow.fd, br->delq, br->ndel);
+	else if (br->grow.phase == 2)
+		ngd_br_del_keys(br->grow.old, br->delq, br->ndel);
 	br->ndel = 0;
 }
 
@@ -271,6 +274,9 @@ ngd_br_del(struct ngd_fast_br *br, int fd, const void *key)
 	}
 	if (fd == br->hosts_fd && br->grow.phase == 1)
 		(void)bpf_map_delete_elem(br->grow.fd, key);
+	/* (else the rest of the old one would bring it back) */
+	if (fd == br->hosts_fd && br->grow.phase == 2)
+		(void)bpf_map_delete_elem(br->grow.old, key);
 	(void)bpf_map_delete_elem(fd, key);
 }
 
@@ -372,7 +378,9 @@ ngd_br_grow_begin(struct ngd_fast_br *br, uint32_t cap)
  *   2: the hosts the program learned in the old one meanwhile (since
  *      t0) copied if the new one lacks them (a frame that missed one
  *      there learned it again, or was flooded); then the old one goes
- *      (the object's first, pinned, is emptied).
+ *      (the object's first, pinned, is emptied).  What ngd deletes
+ *      meanwhile goes from the old one too (ngd_br_del): a host a
+ *      loop's mute forgot came back from it.
  * Whether it is under way still.
  */
 static bool
@@ -1452,6 +1460,8 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 				ngd_br_push(br, b, node);
 		}
 out:
+	if (br->delq != NULL) /* (and what the redo's write-back queued) */
+		ngd_br_del_flush(br);
 	free(br->delq);
 	br->delq = NULL;
 	free(keys);
