@@ -154,7 +154,9 @@ node_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 	if (vlan_runt(pkt->data, pkt->len, 18) && !pkt->vlan_tagged) {
 		undeliverable++; /* as frame_one's: no interface gets it */
 		undelivered = true;
-		return 0;
+		/* refused, as the eiface refuses it (ng_eiface_rcvdata):
+		 * not counted sent by the node that sent it */
+		return EINVAL;
 	}
 	o = &node_out.o[node_out.n++];
 	o->port = atoi(hook + 1);
