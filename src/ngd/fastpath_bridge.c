@@ -2359,8 +2359,23 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	}
 	if (br->bridges != NULL)
 		ngd_br_hosts_size(br, false);
-	if (!br->pass.on && ngd_br_grow_some(br))
-		return 0; /* the rest once the loop has seen its events */
+	if (!br->pass.on && ngd_br_grow_some(br)) {
+		/* The rest once the loop has seen its events; meanwhile what
+		 * the nodes changed is written, in slices (ngd's writes go to
+		 * both maps, then to the new one), the import waits: a host
+		 * a node learned from a frame ngd took waited for the whole
+		 * growth, and the program flooded its frames, or sent one the
+		 * node drops at its port. */
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			struct ng_node *node = ngd_br_node(br, b);
+
+			if (node != NULL &&
+			    node->type->switching->gen(node) != b->gen)
+				b->due = true;
+		}
+		(void)ngd_br_push_some(br, NGD_BR_PUSH_SLICE);
+		return 0;
+	}
 	if (br->bridges == NULL) {
 		br->pass.on = false;
 		br->wb_round = false;
