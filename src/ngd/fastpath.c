@@ -4281,3 +4281,19 @@ ngd_fast_dev_node(const struct ng_netdev *dev)
 
 	return v != NULL ? v->node : NULL;
 }
+
+bool
+ngd_fast_dev_down(const struct ng_netdev *dev)
+{
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+
+	return v != NULL && v->down;
+}
+
+bool
+ngd_fast_node_down(struct ngd_fast *fp, const struct ng_node *n)
+{
+	struct ngd_veth *v = ngd_fast_veth_of(fp, n);
+
+	return v != NULL && v->down;
+}

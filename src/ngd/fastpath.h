@@ -297,5 +297,9 @@ uint32_t ngd_fast_port_of_node(struct ngd_fast *fp, const struct ng_node *n,
     uint16_t *idp);
 struct ng_netdev;
 struct ng_node *ngd_fast_dev_node(const struct ng_netdev *dev);
+/* Whether a port's interface is down as ngd last heard (its eiface then
+ * refuses frames: ENETDOWN). */
+bool ngd_fast_dev_down(const struct ng_netdev *dev);
+bool ngd_fast_node_down(struct ngd_fast *fp, const struct ng_node *n);
 
 #endif
