@@ -3552,6 +3552,10 @@ ngd_fast_carrier(struct ngd_veth *v, unsigned flags)
 	v->down = down;
 	ngd_fast_br_carrier(v->fp->br, (uint32_t)v->gidx, down);
 	ngd_fast_hub_carrier(v);
+	/* a vlan filter's or nomatch's port down: its VID is ngd's until
+	 * it is up (fastpath_vlan.c), before the loop sleeps */
+	if (ngd_fast_vl_port(v->fp->vl, (uint32_t)v->gidx))
+		v->fp->sync_due = true;
 }
 
 /* A graph-side end went: the pair was deleted (ip link del on the

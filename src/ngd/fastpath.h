@@ -133,6 +133,9 @@ uint32_t ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx);
  * not tag for (setencap without the filter bit) and the node a vport;
  * or 0. */
 uint32_t ngd_fast_vl_vport_in(const struct ngd_fast_vl *vl, uint32_t gidx);
+/* Whether port gidx is a vlan node's trunk, filter's or nomatch's in the
+ * maps (its interface's going down or up rewrites them). */
+bool ngd_fast_vl_port(const struct ngd_fast_vl *vl, uint32_t gidx);
 /*
  * vlan filters on kernel bridges: each filter hook of a vlan node whose
  * downstream leads to one of (*portsp)[0..n-1] (the trunk) and which
