@@ -124,8 +124,9 @@ struct ng_fast_flood {
 };
 
 /* One copy to member first + idx, unless it is where the frame came
- * from: out of the graph-side end, so it arrives on the member's
- * interface. */
+ * from or its entry is 0 (its interface is down: a clone to no device,
+ * which the kernel refuses); out of the graph-side end, so it arrives
+ * on the member's interface. */
 static long
 ng_fast_flood_one(__u32 idx, void *arg)
 {
@@ -136,7 +137,7 @@ ng_fast_flood_one(__u32 idx, void *arg)
 
 	if (ifindex == NULL)
 		return 1; /* the group shrank under us: stop */
-	if (*ifindex != f->in)
+	if (*ifindex != f->in && *ifindex != 0)
 		(void)bpf_clone_redirect(f->skb, *ifindex, 0);
 	return 0;
 }
@@ -579,6 +580,8 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			}
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
+			if (op->flags & NG_FAST_BPF_BR_DOWN)
+				return TC_ACT_SHOT; /* refused: ENETDOWN */
 			if (NG_FAST_BPF_IS_VPORT(out)) {
 				/* counted out if the vlan node takes it */
 				verdict = ng_fast_vl_down(skb, out);

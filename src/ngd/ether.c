@@ -815,16 +815,31 @@ ngd_ether_xmit(void *be, struct ng_ether_dev *dev, enum ng_ether_dir dir,
 	struct ngd_ether_tap *tap =
 	    &dev->tap[dir == NG_ETHER_DIR_UPPER ? NGD_ETHER_TAP_UPPER :
 						  NGD_ETHER_TAP_LOWER];
-	struct iovec iov[2];
+	struct virtio_net_hdr vh = pkt->vh;
+	uint16_t tag[2] = { htons(0x8100), htons(pkt->vlan_tag) };
+	struct iovec iov[4];
+	int n = 2;
 
 	(void)be;
 	if (tap->io.fd < 0)
 		return ENETDOWN;
-	iov[0].iov_base = (void *)&pkt->vh;
-	iov[0].iov_len = sizeof(pkt->vh);
+	iov[0].iov_base = &vh;
+	iov[0].iov_len = sizeof(vh);
 	iov[1].iov_base = pkt->data;
 	iov[1].iov_len = pkt->len;
-	if (writev(tap->io.fd, iov, 2) < 0)
+	/* a frame's out-of-band VLAN tag (a vlan node's) inline, as the
+	 * interface is to send or receive it */
+	if (pkt->vlan_tagged && pkt->len >= 12) {
+		iov[1].iov_len = 12;
+		iov[2].iov_base = tag;
+		iov[2].iov_len = sizeof(tag);
+		iov[3].iov_base = pkt->data + 12;
+		iov[3].iov_len = pkt->len - 12;
+		n = 4;
+		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			vh.csum_start += sizeof(tag);
+	}
+	if (writev(tap->io.fd, iov, n) < 0)
 		return errno == EIO ? ENETDOWN : errno;
 	return 0;
 }

@@ -1259,6 +1259,8 @@ ngd_fast_tap_rx(struct ngd_fast_q *q)
 		if (!NG_FAST_BPF_IS_VPORT(id)) /* a trunk's, for an fvport? */
 			id = ngd_fast_vl_fvport_in(fp->vl, (uint32_t)v->gidx,
 			    pkt->data, pkt->len);
+		if (id == 0) /* a filter's the node tags in ngd, to a vport */
+			id = ngd_fast_vl_vport_in(fp->vl, (uint32_t)v->gidx);
 		if (id == 0)
 			id = (uint32_t)v->gidx; /* v may go with the frame */
 		ngd_fast_br_input(fp->br, id, pkt);
@@ -2746,14 +2748,16 @@ ngd_fast_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 	if (v->down)
 		return ENETDOWN;
 	/* Tagged with the port, or for a frame too short for the tag given
-	 * the short header (ng_fast_bpf.h); in a batch (a TAP's read,
+	 * the short header (ng_fast_bpf.h), its own VLAN tag inline after
+	 * (ngd_txq_set); in a batch (a TAP's read,
 	 * below), with the batch's other writes in one system call
 	 * (netdev.c).  (The eiface node refuses a frame shorter than an
 	 * Ethernet header, or one of a VLAN type too short for its tag.) */
 	return ngd_tap_send(fp->nd, fp->tap[NG_FAST_BPF_SLOW_Q(v->id)].io.fd,
 	    pkt, &pkt->vh,
-	    pkt->len <= NG_FAST_BPF_SHORT_MAX ? NG_FAST_BPF_SHORT :
-						NG_FAST_BPF_TPID,
+	    pkt->len + (pkt->vlan_tagged ? 4 : 0) <= NG_FAST_BPF_SHORT_MAX ?
+		NG_FAST_BPF_SHORT :
+		NG_FAST_BPF_TPID,
 	    (int)v->id);
 }
 
@@ -3550,6 +3554,10 @@ ngd_fast_carrier(struct ngd_veth *v, unsigned flags)
 	v->down = down;
 	ngd_fast_br_carrier(v->fp->br, (uint32_t)v->gidx, down);
 	ngd_fast_hub_carrier(v);
+	/* a vlan filter's or nomatch's port down: its VID is ngd's until
+	 * it is up (fastpath_vlan.c), before the loop sleeps */
+	if (ngd_fast_vl_port(v->fp->vl, (uint32_t)v->gidx))
+		v->fp->sync_due = true;
 }
 
 /* A graph-side end went: the pair was deleted (ip link del on the
@@ -4497,4 +4505,20 @@ ngd_fast_dev_node(const struct ng_netdev *dev)
 	struct ngd_veth *v = ngd_netdev_veth(dev);
 
 	return v != NULL ? v->node : NULL;
+}
+
+bool
+ngd_fast_dev_down(const struct ng_netdev *dev)
+{
+	struct ngd_veth *v = ngd_netdev_veth(dev);
+
+	return v != NULL && v->down;
+}
+
+bool
+ngd_fast_node_down(struct ngd_fast *fp, const struct ng_node *n)
+{
+	struct ngd_veth *v = ngd_fast_veth_of(fp, n);
+
+	return v != NULL && v->down;
 }

@@ -128,6 +128,14 @@ uint32_t ngd_fast_vl_vport(const struct ngd_fast_vl *vl, uint32_t id);
 /* The trunk a filter's or nomatch's port gidx sends to (a port or a
  * vport), or 0. */
 uint32_t ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx);
+/* The vport a frame from port gidx reaches through ngd's vlan node: its
+ * node's, if gidx is a filter's (or nomatch's) port that the kernel does
+ * not tag for (setencap without the filter bit) and the node a vport;
+ * or 0. */
+uint32_t ngd_fast_vl_vport_in(const struct ngd_fast_vl *vl, uint32_t gidx);
+/* Whether port gidx is a vlan node's trunk, filter's or nomatch's in the
+ * maps (its interface's going down or up rewrites them). */
+bool ngd_fast_vl_port(const struct ngd_fast_vl *vl, uint32_t gidx);
 /*
  * vlan filters on kernel bridges: each filter hook of a vlan node whose
  * downstream leads to one of (*portsp)[0..n-1] (the trunk) and which
@@ -292,5 +300,9 @@ uint32_t ngd_fast_port_of_node(struct ngd_fast *fp, const struct ng_node *n,
     uint16_t *idp);
 struct ng_netdev;
 struct ng_node *ngd_fast_dev_node(const struct ng_netdev *dev);
+/* Whether a port's interface is down as ngd last heard (its eiface then
+ * refuses frames: ENETDOWN). */
+bool ngd_fast_dev_down(const struct ng_netdev *dev);
+bool ngd_fast_node_down(struct ngd_fast *fp, const struct ng_node *n);
 
 #endif

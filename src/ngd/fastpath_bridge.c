@@ -100,6 +100,12 @@ struct ngd_br {
 	 * the frames its ports took in the program (if pull_known) */
 	uint64_t pull_gen, pull_recv;
 	bool pull_known;
+	/* The hosts the program learned that the node does not have:
+	 * pend (as the last import ended, learned as it ran) + took (since:
+	 * taken off each room written) - taken (of those since base_ns, what
+	 * a frame's import gave the node) (ngd_br_room) */
+	int64_t pend, took, taken;
+	uint64_t base_ns; /* when the last import began (the fine clock) */
 	struct ngd_br *next;
 };
 
@@ -250,13 +256,16 @@ ngd_br_del_keys(int fd, const struct ng_fast_bpf_mac *keys, uint32_t n)
 }
 
 /* The hosts an import queued for deletion, deleted (in a new hosts map
- * being filled too: ngd_br_grow_some). */
+ * being filled too, or the old one a new one is taking the rest of:
+ * ngd_br_grow_some). */
 static void
 ngd_br_del_flush(struct ngd_fast_br *br)
 {
 	ngd_br_del_keys(br->hosts_fd, br->delq, br->ndel);
 	if (br->grow.phase == 1)
 		ngd_br_del_keys(br->grow.fd, br->delq, br->ndel);
+	else if (br->grow.phase == 2)
+		ngd_br_del_keys(br->grow.old, br->delq, br->ndel);
 	br->ndel = 0;
 }
 
@@ -272,6 +281,9 @@ ngd_br_del(struct ngd_fast_br *br, int fd, const void *key)
 	}
 	if (fd == br->hosts_fd && br->grow.phase == 1)
 		(void)bpf_map_delete_elem(br->grow.fd, key);
+	/* (else the rest of the old one would bring it back) */
+	if (fd == br->hosts_fd && br->grow.phase == 2)
+		(void)bpf_map_delete_elem(br->grow.old, key);
 	(void)bpf_map_delete_elem(fd, key);
 }
 
@@ -373,7 +385,9 @@ ngd_br_grow_begin(struct ngd_fast_br *br, uint32_t cap)
  *   2: the hosts the program learned in the old one meanwhile (since
  *      t0) copied if the new one lacks them (a frame that missed one
  *      there learned it again, or was flooded); then the old one goes
- *      (the object's first, pinned, is emptied).
+ *      (the object's first, pinned, is emptied).  What ngd deletes
+ *      meanwhile goes from the old one too (ngd_br_del): a host a
+ *      loop's mute forgot came back from it.
  * Whether it is under way still.
  */
 static bool
@@ -914,7 +928,12 @@ ngd_br_room_now(struct ngd_fast_br *br, const struct ngd_br *b)
  * Bridge b's room for hosts in the program (ng_fast_bpf.h): as many as
  * its node would learn now, less those the program learned since an
  * import began (b->room0, if one did) that the import did not see
- * (b->seen: the node took or refused the others).
+ * (b->seen: the node took or refused the others); with no import, less
+ * all it learned since the last import ended that the node does not
+ * have (b->pend, b->took, b->taken).  Written as the node's
+ * alone (a setmaxhosts, a host the node learned from a frame ngd took),
+ * the room forgot the hosts the program had learned meanwhile, and a
+ * bridge learned past its maxhosts in the kernel until the next import.
  */
 static void
 ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
@@ -927,9 +946,17 @@ ngd_br_room(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node)
 		return;
 	}
 	room = b->room_node = node->type->switching->room(node);
-	if (b->room0 >= 0 && (now = ngd_br_room_now(br, b)) >= 0 &&
-	    b->room0 - now > b->seen)
-		room -= b->room0 - now - b->seen;
+	now = ngd_br_room_now(br, b);
+	if (b->room0 >= 0) { /* an import's end */
+		b->pend = now >= 0 && b->room0 - now > b->seen ?
+		    b->room0 - now - b->seen :
+		    0;
+		b->took = b->taken = 0;
+		b->base_ns = br->pulled_ns;
+	} else if (b->room_set >= 0 && now >= 0)
+		b->took += b->room_set - now;
+	if (b->pend + b->took > b->taken)
+		room -= b->pend + b->took - b->taken;
 	if (room < 0)
 		room = 0;
 	b->room0 = -1;
@@ -1050,6 +1077,8 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 		bp.flags = h != NULL ? ngd_br_flags(h) : NG_FAST_BPF_BR_MUTED;
 		if (b->m[i].wire)
 			bp.flags |= NG_FAST_BPF_BR_WIRE;
+		if (b->m[i].down)
+			bp.flags |= NG_FAST_BPF_BR_DOWN;
 		if (bp.flags != b->m[i].flags) {
 			bool muted = h != NULL &&
 			    (bp.flags & NG_FAST_BPF_BR_MUTED) &&
@@ -1510,6 +1539,8 @@ ngd_br_pull_some(struct ngd_fast_br *br, unsigned nbatch, bool slice)
 				ngd_br_push(br, b, node);
 		}
 out:
+	if (br->delq != NULL) /* (and what the redo's write-back queued) */
+		ngd_br_del_flush(br);
 	free(br->delq);
 	br->delq = NULL;
 	free(keys);
@@ -1969,6 +2000,19 @@ ngd_fast_br_carrier(struct ngd_fast_br *br, uint32_t gidx, bool down)
 		return;
 	b->m[s->idx].down = down;
 	ngd_br_write_member(br, b, s->idx);
+	/* and its slot, for a host's frames (ng_fast_br_switch) */
+	{
+		struct ngd_br_member *m = &b->m[s->idx];
+		struct ng_fast_bpf_brslot bp = { .bridge = b->id,
+			.key = gidx,
+			.flags = down ? m->flags | NG_FAST_BPF_BR_DOWN :
+					m->flags & ~NG_FAST_BPF_BR_DOWN };
+
+		if (bp.flags != m->flags) {
+			m->flags = bp.flags;
+			ngd_br_put(br, br->brslots_fd, &m->slot, &bp, BPF_ANY);
+		}
+	}
 	ngd_br_bump(br);
 }
 
@@ -2034,6 +2078,7 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to, bool heard)
 	if (ngd_br_set_slot(br, to, b->id, idx, m->slot) != 0)
 		return; /* the next sync rebuilds it */
 	bp.bridge = b->id;
+	m->flags &= ~NG_FAST_BPF_BR_DOWN; /* (m->down below) */
 	bp.flags = m->flags;
 	bp.key = to; /* from's frames to ngd from now on: "stale" */
 	ngd_br_put(br, br->brkeys_fd, &to, &m->slot, BPF_ANY);
@@ -2198,26 +2243,31 @@ ngd_br_import(struct ngd_fast_br *br, uint32_t bridge, const uint8_t *addr)
 {
 	struct ng_fast_bpf_mac k = { .bridge = bridge };
 	struct ng_fast_bpf_host v;
+	struct ngd_br *b = ngd_br_find(br, bridge);
+	struct ng_node *node = b != NULL ? ngd_br_node(br, b) : NULL;
+	struct ng_hook *hook;
+	bool had;
 
 	memcpy(k.addr, addr, 6);
 	if (addr[0] & 1 || bpf_map_lookup_elem(br->hosts_fd, &k, &v) < 0)
 		return;
+	had = node == NULL || node->type->switching->lookup(node, addr) != NULL;
 	if (ngd_br_pull_host(br, &k, &v, ngd_br_now_ns(), ngd_br_fine_ns())) {
 		/* the node has it on another port: that host written (the
 		 * rest of what the node changed is the tick's) */
 		struct ngd_br_push p = { .br = br,
-			.b = ngd_br_find(br, bridge),
+			.b = b,
 			.now = ngd_br_now_ns() };
-		struct ng_node *node = p.b != NULL ?
-		    ngd_br_node(br, p.b) :
-		    NULL;
-		struct ng_hook *hook = node != NULL ?
-		    node->type->switching->lookup(node, addr) :
-		    NULL;
 
-		if (hook != NULL)
+		if ((hook = node->type->switching->lookup(node, addr)) != NULL)
 			ngd_br_push_host(&p, addr, hook);
+		return;
 	}
+	/* a host the program learned since the room was written, the
+	 * node's now: not to be taken off the room again (ngd_br_room) */
+	if (!had && br->pulling == 0 && v.learned_ns > b->base_ns &&
+	    node->type->switching->lookup(node, addr) != NULL)
+		b->taken++;
 }
 
 /*
@@ -2256,6 +2306,34 @@ ngd_br_moving(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node,
 	ngd_br_put(br, br->hosts_fd, &k, &v, BPF_EXIST);
 }
 
+/*
+ * The node is to take a frame from src, a host it does not have: if the
+ * program learned hosts since the last import that the node does not
+ * have, and without them the node would learn src where with
+ * them its table is full (maxhosts), they are imported first (the whole
+ * map, as for a gettable), so that the node refuses src as the program
+ * would have.  Learned past its bound, the node then forgot a host the
+ * program had (the write-back), and flooded what the program sent there.
+ * Once a room at most: the import's end writes the room the node has.
+ */
+static void
+ngd_br_full(struct ngd_fast_br *br, struct ngd_br *b, struct ng_node *node,
+    const uint8_t *src)
+{
+	int64_t now, unseen;
+
+	if ((src[0] & 1) || node->type->switching->room == NULL ||
+	    b->room0 >= 0 || b->room_set < 0 ||
+	    node->type->switching->lookup(node, src) != NULL ||
+	    (now = ngd_br_room_now(br, b)) < 0)
+		return;
+	unseen = b->pend + b->took + (b->room_set - now) - b->taken;
+	if (unseen <= 0 || (int64_t)node->type->switching->room(node) > unseen)
+		return;
+	br->pass.on = false; /* a tick's under way: begun again */
+	(void)ngd_br_pull_some(br, UINT_MAX, true);
+}
+
 static void
 ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 {
@@ -2285,6 +2363,7 @@ ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 			ngd_br_import(br, b->id, pkt->data + 6);
 			ngd_br_import(br, b->id, pkt->data);
 			ngd_br_moving(br, b, node, s->idx, pkt->data + 6);
+			ngd_br_full(br, b, node, pkt->data + 6);
 		}
 		return;
 	}
@@ -2373,8 +2452,23 @@ ngd_br_tick_1(struct ngd_fast_br *br)
 	}
 	if (br->bridges != NULL)
 		ngd_br_hosts_size(br, false);
-	if (!br->pass.on && ngd_br_grow_some(br))
-		return 0; /* the rest once the loop has seen its events */
+	if (!br->pass.on && ngd_br_grow_some(br)) {
+		/* The rest once the loop has seen its events; meanwhile what
+		 * the nodes changed is written, in slices (ngd's writes go to
+		 * both maps, then to the new one), the import waits: a host
+		 * a node learned from a frame ngd took waited for the whole
+		 * growth, and the program flooded its frames, or sent one the
+		 * node drops at its port. */
+		for (struct ngd_br *b = br->bridges; b != NULL; b = b->next) {
+			struct ng_node *node = ngd_br_node(br, b);
+
+			if (node != NULL &&
+			    node->type->switching->gen(node) != b->gen)
+				b->due = true;
+		}
+		(void)ngd_br_push_some(br, NGD_BR_PUSH_SLICE);
+		return 0;
+	}
 	if (br->bridges == NULL) {
 		br->pass.on = false;
 		br->wb_round = false;

@@ -445,8 +445,10 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 	tags = (encap & VLAN_ENCAP_FROM_FILTER) != 0;
 	tp.proto = htons(proto);
 	nm = ngd_vl_hook_port(ng_find_hook(v, NG_VLAN_HOOK_NOMATCH), ports, n);
-	/* With decap on, ngd takes the tag off what goes to nomatch. */
-	if (nm != NULL && decap == 0) {
+	/* With decap on, ngd takes the tag off what goes to nomatch; and
+	 * while its interface is down, ngd takes what goes there (its
+	 * eiface refuses it: ENETDOWN, counted nowhere). */
+	if (nm != NULL && decap == 0 && !nm->down) {
 		struct ngd_vl_vid vid = { .key = { .vlan = v->id,
 					      .vid = NGD_VL_NOMATCH },
 			.gidx = nm->gidx,
@@ -484,7 +486,8 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 		f->hook_name[sizeof(f->hook_name) - 1] = '\0';
 		k = ng_find_hook(v, f->hook_name);
 		if ((p = ngd_vl_hook_port(k, ports, n)) != NULL) {
-			vid.gidx = p->gidx;
+			/* (down: ngd's, as for nomatch above) */
+			vid.gidx = p->down ? 0 : p->gidx;
 			vid.eiface = p->eiface->id;
 			memcpy(vid.hook, k->name, sizeof(vid.hook));
 		} else if (tags && !NG_FAST_BPF_IS_VPORT(t->gidx) &&
@@ -794,6 +797,24 @@ ngd_fast_vl_trunk_of(const struct ngd_fast_vl *vl, uint32_t gidx)
 		if (vl->ports[i].gidx == gidx &&
 		    !(vl->ports[i].vp.flags & NG_FAST_BPF_VL_TRUNK))
 			return vl->ports[i].vp.peer;
+	return 0;
+}
+
+bool
+ngd_fast_vl_port(const struct ngd_fast_vl *vl, uint32_t gidx)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nvids; i++)
+		if (vl->vids[i].gidx == gidx)
+			return true;
+	return ngd_fast_vl_of(vl, gidx) != 0;
+}
+
+uint32_t
+ngd_fast_vl_vport_in(const struct ngd_fast_vl *vl, uint32_t gidx)
+{
+	for (unsigned i = 0; vl != NULL && i < vl->nvids; i++)
+		if (vl->vids[i].gidx == gidx && !vl->vids[i].fv)
+			return ngd_fast_vl_vport(vl, vl->vids[i].key.vlan);
 	return 0;
 }
 

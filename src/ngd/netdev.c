@@ -214,14 +214,14 @@ ngd_txq_fd(const struct ngd_txq_ent *e)
 	return e->fd;
 }
 
-/* e's write as iov[0..n-1]: the header, the frame, a tag if it has one
- * after the MACs. */
+/* e's write as iov[0..n-1]: the header, the frame, its tags if it has
+ * any after the MACs. */
 static int
 ngd_txq_iov(struct ngd_txq_ent *e, struct iovec iov[4])
 {
 	iov[0].iov_base = &e->vh;
 	iov[0].iov_len = sizeof(e->vh);
-	if (!e->tagged) {
+	if (e->ntag == 0) {
 		iov[1].iov_base = e->pkt->data;
 		iov[1].iov_len = e->pkt->len;
 		return 2;
@@ -229,7 +229,7 @@ ngd_txq_iov(struct ngd_txq_ent *e, struct iovec iov[4])
 	iov[1].iov_base = e->pkt->data;
 	iov[1].iov_len = 12;
 	iov[2].iov_base = e->tag;
-	iov[2].iov_len = sizeof(e->tag);
+	iov[2].iov_len = e->ntag * sizeof(e->tag[0]);
 	iov[3].iov_base = e->pkt->data + 12;
 	iov[3].iov_len = e->pkt->len - 12;
 	return 4;
@@ -298,7 +298,14 @@ ngd_txq_write(struct ngd_txq_ent *e)
 	return ngd_txq_result(e, writev(fd, iov, n) < 0 ? errno : 0);
 }
 
-/* Entry e for pkt (borrowed) into fd or dev's TAP. */
+/*
+ * Entry e for pkt (borrowed) into fd or dev's TAP: after the MACs the
+ * port's tag (type, tag) if tag >= 0, then the frame's own out-of-band
+ * VLAN tag if it has one (a vlan node's filter with setencap's filter
+ * bit off, or its nomatch with setdecap on: FreeBSD's M_VLANTAG, which
+ * an eiface's interface receives as a tagged frame; no TAP or TUN
+ * takes it beside the frame, so it goes inline, as 802.1Q).
+ */
 static int
 ngd_txq_set(struct ngd_txq_ent *e, struct ng_netdev *dev, int fd,
     const struct ng_pkt *pkt, const struct virtio_net_hdr *vh, uint16_t type,
@@ -308,14 +315,20 @@ ngd_txq_set(struct ngd_txq_ent *e, struct ng_netdev *dev, int fd,
 	e->fd = fd;
 	e->pkt = (struct ng_pkt *)pkt;
 	e->vh = *vh;
-	e->tagged = tag >= 0;
-	if (e->tagged) {
+	e->ntag = 0;
+	if (tag >= 0) {
+		e->tag[e->ntag++] = htons(type);
+		e->tag[e->ntag++] = htons((uint16_t)tag);
+	}
+	if (pkt->vlan_tagged && (dev == NULL || dev->kind != NG_NETDEV_TUN)) {
+		e->tag[e->ntag++] = htons(0x8100);
+		e->tag[e->ntag++] = htons(pkt->vlan_tag);
+	}
+	if (e->ntag > 0) {
 		if (pkt->len < 12)
 			return EINVAL;
-		e->tag[0] = htons(type);
-		e->tag[1] = htons((uint16_t)tag);
 		if (e->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-			e->vh.csum_start += 4;
+			e->vh.csum_start += (uint16_t)(2 * e->ntag);
 	}
 	return 0;
 }

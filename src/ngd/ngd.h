@@ -184,8 +184,10 @@ struct ngd_netdev {
 		int fd;
 		struct ng_pkt *pkt; /* a reference of ours */
 		struct virtio_net_hdr vh;
-		uint16_t tag[2]; /* after the MACs, if tagged: type, id */
-		bool tagged;
+		/* after the MACs (ntag of them): the port's (type, id),
+		 * then a frame's out-of-band VLAN tag (0x8100, TCI) */
+		uint16_t tag[4];
+		unsigned ntag;
 	} txq[NGD_RX_BATCH];
 	unsigned ntxq;
 	bool in_batch;

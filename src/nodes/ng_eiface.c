@@ -96,7 +96,8 @@ ng_eiface_disconnect(struct ng_hook *hook)
  *     counted in the hook's recvDrops), where FreeBSD's ether_input
  *     drops it and counts an input error: neither device could take it
  *     (a TAP refuses under 14 bytes; the kernel drops the tag's runts
- *     on receipt, uncounted).  An 18- or 19-byte tagged frame reaches
+ *     on receipt, uncounted).  A frame with a tag out of band (a vlan
+ *     node's) reaches the interface with it inline, 18 bytes or more.  An 18- or 19-byte tagged frame reaches
  *     the interface on the fast path (its tag out of band), as on
  *     FreeBSD; a TAP's receive drops it (skb_vlan_untag wants 20).
  *   - from the interface, a tagged frame under 20 bytes goes nowhere:
@@ -118,7 +119,8 @@ ng_eiface_rcvdata(struct ng_hook *hook, struct ng_pkt **pkt)
 	struct ng_eiface_priv *priv = hook->node->priv;
 	int error;
 
-	if ((*pkt)->len < ETHER_HDR_LEN || ng_eiface_vlan_runt(*pkt, 18)) {
+	if ((*pkt)->len < ETHER_HDR_LEN ||
+	    (!(*pkt)->vlan_tagged && ng_eiface_vlan_runt(*pkt, 18))) {
 		ng_pkt_free(pkt);
 		return EINVAL;
 	}

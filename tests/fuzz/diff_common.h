@@ -118,6 +118,10 @@ vlan_runt(const uint8_t *f, uint32_t len, uint32_t min)
 
 static unsigned long undeliverable;
 static bool undelivered; /* this frame: a copy no interface gets */
+/* eifaces whose interface is down (diff_fast_ngd's port_flip): they
+ * send nothing, and refuse what the graph sends them (ENETDOWN) */
+static bool port_down[NPORTS];
+static unsigned long down_frames;
 
 static struct outcome node_out;
 static struct ng_mesg *last_msg;
@@ -149,12 +153,16 @@ node_deliver_data(void *conn, const char *hook, const struct ng_pkt *pkt)
 
 	(void)conn;
 	FUZZ_ASSERT(hook[0] == 'e' && atoi(hook + 1) < NPORTS);
+	if (port_down[atoi(hook + 1)])
+		return ENETDOWN; /* as an eiface whose interface is down */
 	if (node_out.n >= FZD_MAXREC || pkt->len < 12 || pkt->len > FZD_SNAP)
 		return 0;
 	if (vlan_runt(pkt->data, pkt->len, 18) && !pkt->vlan_tagged) {
 		undeliverable++; /* as frame_one's: no interface gets it */
 		undelivered = true;
-		return 0;
+		/* refused, as the eiface refuses it (ng_eiface_rcvdata):
+		 * not counted sent by the node that sent it */
+		return EINVAL;
 	}
 	o = &node_out.o[node_out.n++];
 	o->port = atoi(hook + 1);
@@ -565,8 +573,9 @@ frame_node(const uint8_t *f, uint32_t len, int k)
 	memcpy(p->data, f, len);
 	p->len = len;
 	if (G.shape == DIRECT) {
-		/* an eiface's hook joined to another's: as it is */
-		node_out.n = 1;
+		/* an eiface's hook joined to another's: as it is (nowhere if
+		 * the other's interface is down) */
+		node_out.n = port_down[1 - k] ? 0 : 1;
 		node_out.o[0].port = 1 - k;
 		node_out.o[0].len = len;
 		memcpy(node_out.o[0].data, f, len);
@@ -792,6 +801,8 @@ prog_run(int k, const uint8_t *f, uint32_t len, uint32_t mark,
 				return -1;
 			continue;
 		}
+		if (port_down[port])
+			continue; /* veth_xmit drops it: its peer is down */
 		if (oc->n >= FZD_MAXREC)
 			return -1;
 		oc->o[oc->n].port = port;
@@ -981,6 +992,10 @@ frame_start(uint8_t *f, uint32_t *len, int *k, struct outcome *prog,
 	*len = frame_make(f);
 	*k = (int)rnd(G.n < NREAL ? G.n : NREAL);
 	frames++;
+	if (port_down[*k]) { /* an interface that is down sends nothing */
+		down_frames++;
+		return false;
+	}
 	if (G.br != NULL) {
 		node_counts(nc0);
 		prog_counts(pc0);

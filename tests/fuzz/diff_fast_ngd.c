@@ -22,6 +22,9 @@
  * /tmp a tmpfs there, ngd's run directory), which go with it.
  * usage: diff_fast_ngd OBJECT [SEED [GRAPHS [FRAMES]]]
  *   OBJECT  build/bpf/diff_fast.bpf.o; SEED 0: from the clock.
+ *   DIFF_FAST_PORTS set: the graph's eifaces' interfaces go down and up
+ *   between frames too (a port down sends nothing, and refuses what the
+ *   graph sends it: ENETDOWN).
  * Prints one line per divergence class (its first few cases in full)
  * and the totals; exits 1 if any frame diverged.
  */
@@ -121,6 +124,8 @@ b_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 		return 0;
 	if (vlan_runt(pkt->data, pkt->len, 18) && !pkt->vlan_tagged)
 		return 0; /* as the reference's: no interface gets it */
+	if (ngd_fast_dev_down(dev))
+		return ENETDOWN; /* as ngd_fast_xmit */
 	o = &b_out.o[b_out.n++];
 	o->port = atoi(n->name + 2);
 	if (pkt->vlan_tagged)
@@ -262,6 +267,60 @@ eifaces_make(unsigned n)
 		FUZZ_ASSERT(ifx[neifaces] != 0);
 	}
 	loop_pass(); /* their carriers heard */
+}
+
+/* Eiface k's interface up or down (as its owner would: ip link set),
+ * and ngd hears of it (its carrier, in a pass of its loop). */
+static void
+port_set(unsigned k, bool up)
+{
+	char path[16];
+	struct ifreq ifr;
+
+	snprintf(path, sizeof(path), "ei%u:", k);
+	free(last_msg_b);
+	last_msg_b = NULL;
+	FUZZ_ASSERT(send_b(path, NGM_EIFACE_COOKIE, NGM_EIFACE_GET_IFNAME, NULL,
+			0) == 0 &&
+	    last_msg_b != NULL);
+	memset(&ifr, 0, sizeof(ifr));
+	ngt_copy(ifr.ifr_name, (const char *)last_msg_b->data,
+	    sizeof(ifr.ifr_name));
+	FUZZ_ASSERT(ioctl(ioc_fd, SIOCGIFFLAGS, &ifr) == 0);
+	if (up)
+		ifr.ifr_flags |= IFF_UP;
+	else
+		ifr.ifr_flags &= ~IFF_UP;
+	FUZZ_ASSERT(ioctl(ioc_fd, SIOCSIFFLAGS, &ifr) == 0);
+	port_down[k] = !up;
+	/* until ngd has heard it (the link's news comes when it comes:
+	 * 10 s at most) */
+	for (int i = 0; i < 10000; i++) {
+		struct ng_node *e = ngt_node(sockb, path);
+
+		loop_pass();
+		if (e == NULL || ngd_fast_node_down(fast, e) == !up)
+			return;
+		usleep(1000);
+	}
+	fprintf(stderr, "diff_fast_ngd: ngd did not hear ei%u %s\n", k,
+	    up ? "up" : "down");
+	exit(2);
+}
+
+/* DIFF_FAST_PORTS set: ports go down and up between frames (off, the
+ * seeds' graphs and frames are as they were before it). */
+static bool ports_flip;
+
+/* A random port of the graph down, or up again. */
+static void
+port_flip(void)
+{
+	unsigned k = rnd(G.n < NREAL ? G.n : NREAL);
+
+	if (getenv("DIFF_FAST_TRACE") != NULL)
+		printf("e%u %s\n", k, port_down[k] ? "up" : "down");
+	port_set(k, port_down[k]);
 }
 
 /* --- the graph ------------------------------------------------------------ */
@@ -406,6 +465,10 @@ graph_free(void)
 	bool hooks = rnd(2) == 0;
 	unsigned first = rnd(G.n);
 
+	for (unsigned k = 0; k < NPORTS; k++)
+		if (port_down[k]) /* up again for the next graph, while its
+				   * end is (its hook's) */
+			port_set(k, true);
 	for (unsigned i = 0; hooks && i < G.n; i++) {
 		char ei[16];
 		unsigned k = (first + i) % G.n;
@@ -809,6 +872,7 @@ main(int argc, char **argv)
 	}
 	if (seed == 0)
 		seed = (uint64_t)time(NULL) * 2654435761u;
+	ports_flip = getenv("DIFF_FAST_PORTS") != NULL;
 	rng = seed;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* opened before /tmp is ours alone */
@@ -829,6 +893,8 @@ main(int argc, char **argv)
 				tick();
 			if (G.br != NULL && rnd(64) == 0)
 				bridge_msg();
+			if (ports_flip && rnd(48) == 0)
+				port_flip();
 			frame_one();
 			if (G.c.node == NULL)
 				break;
@@ -842,8 +908,9 @@ main(int argc, char **argv)
 	       "%lu diverged\n",
 	    (unsigned long long)seed, graphs, wide, slices, frames, slow_frames,
 	    kernel_drops, untested, undeliverable, diverged);
-	printf("# ngd: %lu messages, %lu passes of its loop, %u eifaces\n",
-	    b_msgs, loop_passes, neifaces);
+	printf("# ngd: %lu messages, %lu passes of its loop, %u eifaces; "
+	       "%lu frames not sent by a port that was down\n",
+	    b_msgs, loop_passes, neifaces, down_frames);
 	for (unsigned i = 0; i < nclasses; i++)
 		printf("# %6u  %s\n", classes[i].count, classes[i].name);
 	free(last_msg);

@@ -47,4 +47,17 @@ run "the fast path as ngd writes it (seed 108)" diff_fast_ngd \
 # bridge's node: 26 frames diverged before ngd wrote it before sleeping)
 run "the fast path as ngd writes it (seed 102)" diff_fast_ngd \
 	"${DIFF_FAST_NGD_GRAPHS:-16}" "${DIFF_FAST_NGD_FRAMES:-100}" 102
+# (a frame from a vlan filter's port that ngd tags (setencap 0) toward
+# a kernel bridge's vport: 440 frames diverged before ngd imported the
+# hosts it names, as for the vport's trunk's)
+run "the fast path as ngd writes it (seed 106)" diff_fast_ngd \
+	"${DIFF_FAST_NGD_GRAPHS:-12}" "${DIFF_FAST_NGD_FRAMES:-100}" 106
+# (a bridge's room for hosts, written with hosts the kernel learned that
+# its node did not have: 188 frames diverged before they were counted)
+run "the fast path as ngd writes it (seed 119)" diff_fast_ngd \
+	"${DIFF_FAST_NGD_GRAPHS:-8}" "${DIFF_FAST_NGD_FRAMES:-100}" 119
+# (a bridge's hosts map grows: a host a loop's mute deleted came back
+# from the old map, 157 frames diverged)
+run "the fast path as ngd writes it (seed 116)" diff_fast_ngd \
+	"${DIFF_FAST_NGD_GRAPHS:-3}" "${DIFF_FAST_NGD_FRAMES:-100}" 116
 exit $NG_FAILED
