@@ -85,10 +85,13 @@ quiet() { "$@" >/dev/null 2>&1; }
 
 # Start a private ngd in the current network namespace, wait until it answers.
 start_ngd() {
+	local st
 	ngd -d "$@" 2>>"${NGD_LOG:-/dev/null}" &
 	NGD_PID=$!
-	for _ in $(seq 100); do
+	# (10 s at most: a loaded machine starts a process late)
+	for _ in $(seq 500); do
 		ngctl -N list >/dev/null 2>&1 && return 0
+		read -r _ _ st _ 2>/dev/null <"/proc/$NGD_PID/stat" && [ "$st" != Z ] || break
 		sleep 0.02
 	done
 	fail "ngd did not start"
