@@ -232,6 +232,10 @@ ngctl msg ngeth3: vnet '"bd"'
 ngctl msg ngeth4: vnet '"bd"'
 ip -n bd link set ngeth3 up
 ip -n bd link set ngeth4 up
+# (else link3's frame may go before linkwatch has run for ngeth3: then
+# link4's alone is a move, no loop; seen once under load)
+link_up bd ngeth3
+link_up bd ngeth4
 expect "ba pings bb (ba's MAC heard on link0)" 3 "$(pings ba 198.18.9.2 3)"
 sleep 1.1
 ma=$(mac ba ngeth0) mb=$(mac bb ngeth1)
