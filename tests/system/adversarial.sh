@@ -29,6 +29,8 @@ trap 'kill "${jobs_[@]}" 2>/dev/null; kill -CONT "$NGD_PID" 2>/dev/null; for n i
 
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 nfds() { ls "/proc/$1/fd" | wc -l; }
+# fdlist PID: each descriptor and what it is (for the diff a FAIL shows)
+fdlist() { find "/proc/$1/fd" -mindepth 1 -printf '%f %l\n' 2>/dev/null | sort -n; }
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 
 ngctl mkpeer eiface ether ether
@@ -59,6 +61,7 @@ ngctl msg P: setcfg '{ delay=2000000 downstream={ queuelen=100000 } upstream={ q
 sleep 0.3
 nodes0=$(ngctl list | head -n 1)
 fd0=$(nfds "$NGD_PID")
+fdlist "$NGD_PID" >"$tmp/fds0"
 rss0=$(rss "$NGD_PID")
 end=$((SECONDS + secs))
 
@@ -236,6 +239,12 @@ fd1=$(nfds "$NGD_PID")
 rss1=$(rss "$NGD_PID")
 echo "# ngd: $fd0 -> $fd1 descriptors, RSS $rss0 -> $rss1 KB; log $(wc -l <"$NGD_LOG") lines"
 expect "file descriptors back where they were" "$fd0" "$fd1"
+if [ "$fd0" != "$fd1" ]; then # which ones, and a socket's peer if any
+	fdlist "$NGD_PID" | diff "$tmp/fds0" - | tee "$tmp/fds.diff" | sed 's/^/    /'
+	for i in $(sed -nE 's/^> .*socket:\[([0-9]+)\]$/\1/p' "$tmp/fds.diff"); do
+		ss -axpn | grep -w -- "$i" | sed 's/^/    /'
+	done
+fi
 grow=$((rss1 - rss0))
 if [ "$grow" -lt 20000 ]; then ok "memory flat (grew ${grow} KB)"; else fail "memory flat (grew ${grow} KB)"; fi
 lines=$(wc -l <"$NGD_LOG")
