@@ -92,7 +92,28 @@ start_ngd() {
 		sleep 0.02
 	done
 	fail "ngd did not start"
+	stuck "$NGD_PID"
 	return 1
+}
+
+# stuck PID: where a process that did not answer in time is, as "# "
+# lines under a FAIL: each thread's state, the system call it is in and
+# its kernel stack (blocked on a lock such as the RTNL, or runnable and
+# not scheduled), and the machine's CPU pressure and load.  A silent ngd
+# seen once in a loaded run said no more than "did not answer".
+stuck() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		[ -e "$t/stat" ] || continue
+		echo "# ${t#/proc/}: state $(awk '{ print $3 }' "$t/stat" 2>/dev/null)," \
+		    "syscall $(cut -d' ' -f1 "$t/syscall" 2>/dev/null), wchan $(cat "$t/wchan" 2>/dev/null)"
+		sed 's/^/#     /' "$t/stack" 2>/dev/null | head -n 12
+	done
+	echo "# load $(cut -d' ' -f1-3 /proc/loadavg); cpu pressure: $(head -n 1 /proc/pressure/cpu 2>/dev/null)"
+	# (its own stack: gdb stops it once the system call returns)
+	command -v gdb >/dev/null || return 0
+	timeout 60 gdb -p "$1" -batch -ex "thread apply all bt" 2>/dev/null |
+	    grep -E '^(#|Thread)' | sed 's/^/#   /' | head -n 30
 }
 
 # stop_ngd: SIGTERM to $NGD_PID, back once it is gone.  wait(1) waits
