@@ -106,6 +106,24 @@ name em0:lower br0
 connect em0: br0: upper link1
 connect ngeth0: br0: ether link2
 EOS
+	link_up jl ngeth0
+	uplinks_up
+}
+# uplinks_again: until ngd has made both uplinks anew, and they are up
+# (10 s at most).  ngd makes them when it hears the news (an uplink
+# deleted) or as it starts; a fixed 0.3 s was not always enough under load.
+uplinks_again() {
+	for _ in $(seq 500); do [ "$(nup)" = 2 ] && break; sleep 0.02; done
+	uplinks_up
+}
+# here_up IF: until IF here is up again (linkwatch has run), and ngd has
+# read the news that came before a request (5 s at most)
+here_up() {
+	for _ in $(seq 250); do
+		[ "$(cat "/sys/class/net/$1/operstate" 2>/dev/null)" = up ] && break
+		sleep 0.02
+	done
+	ngctl list >/dev/null 2>&1
 }
 data() { # data WHAT: the jail reaches the LAN and the host, TCP moves
 	expect "$1: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
@@ -200,7 +218,7 @@ n=$(pings jl 198.18.20.2 5)
 
 # An uplink deleted under ngd: made anew at once.
 ip link del ngu0
-sleep 0.3
+uplinks_again
 expect "ngu0 deleted: two uplinks again" 2 "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 expect "ngu0 deleted: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
 
@@ -273,7 +291,7 @@ expect "ngd killed: nothing of ngd's on em0 or the uplinks (the jail is cut off)
     "$(pings jl 198.18.20.2 3)"
 expect "ngd killed: the wire device left for the next ngd" 1 "$(nwire)"
 NGD_FASTPATH=1 start_ngd
-sleep 0.5
+uplinks_again
 expect "restarted: two uplinks again, made anew" 2 \
     "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 expect "restarted: one wire device, the new ngd's" 1 "$(nwire)"
@@ -287,10 +305,10 @@ expect "restarted: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
 	fail "restarted: the wire device sent $(($(wire) - w0)) of 5"
 # em0 renamed: the wire device stays em0's (a link by index).
 ip link set em0 down; ip link set em0 name em9; ip link set em9 up
-sleep 0.2
+here_up em9
 expect "em0 renamed: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
 ip link set em9 down; ip link set em9 name em0; ip link set em0 up
-sleep 0.2
+here_up em0
 # em0 goes: its node and hooks with it, and the uplinks at once.
 ip link del em0
 # (once ngd has heard: 0.3 s were not always enough under load; 5 s)
