@@ -96,6 +96,7 @@ ip link set em0 up
 graph() { # the jail's eiface on a bridge with em0, as jng bridge makes it
 	ngctl mkpeer eiface ether ether
 	ngctl msg ngeth0: vnet '"jl"'
+	no_probes jl ngeth0 # (a probe moves the jail's MAC back: below)
 	ip -n jl addr add 198.18.20.10/24 dev ngeth0
 	ip -n jl link set ngeth0 up
 	ngctl -f - <<'EOS'
@@ -198,8 +199,9 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("lan0", 0))
 s.send(b"\xff" * 6 + bytes.fromhex(sys.argv[1].replace(":", "")) + b"\x88\xb5" + bytes(46))' "$jmac"
 # looked at as soon as it shows: any frame of the jail's (a neighbour
-# probe) moves its MAC back to link2
-for _ in $(seq 100); do
+# probe) moves its MAC back to link2.  (10 s at most: 2 were not always
+# enough on a loaded machine, the frame given to ngd but not yet judged)
+for _ in $(seq 500); do
 	got=$(ngctl msg br0: gettable | grep -oE "addr=$jmac hook=\"[a-z0-9]+\"" | sed -E 's/.*hook="(.*)"/\1/')
 	loops=$(field 0 loopDetects)
 	[ "$got" = link0 ] || [ "$loops" -ge 1 ] && break
