@@ -246,7 +246,7 @@ expect "the tee gone: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
 # A capture of the lower edge: its frames through ngd while it lasts.
 ngctl capture -c 4 -w "$tmp/c.pcap" em0: lower icmp 2>"$tmp/c.err" &
 cap=$!
-for _ in $(seq 200); do grep -q '^capturing on ' "$tmp/c.err" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -qs '^capturing on ' "$tmp/c.err" && break; sleep 0.05; done
 expect "capture of lower: the jail pings the LAN" 2 "$(pings jl 198.18.20.2 2)"
 for _ in $(seq 50); do kill -0 $cap 2>/dev/null || break; sleep 0.1; done
 kill -INT $cap 2>/dev/null
