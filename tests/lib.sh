@@ -313,20 +313,6 @@ list_median_ms() {
 	echo "$(((s[4] + s[5]) / 2)) ${s[9]}"
 }
 
-# list_worst_ms: the slowest of 10 `ngctl list`, a tenth of a second apart,
-# in ms (99999 if one fails): how long another client waits under a storm
-list_worst_ms() {
-	local worst=0 a b
-	for _ in $(seq 10); do
-		a=$(date +%s%N)
-		ngctl list >/dev/null 2>&1 || { echo 99999; return; }
-		b=$(date +%s%N)
-		[ $(((b - a) / 1000000)) -gt "$worst" ] && worst=$(((b - a) / 1000000))
-		sleep 0.1
-	done
-	echo "$worst"
-}
-
 # wchar: the bytes ngd ($NGD_PID) has written (write(2), pwrite(2): its
 # journal, /proc/PID/io); written CMD...: those it wrote while CMD ran,
 # the fewer of two runs (the journal's 30 s look, a snapshot, may fall

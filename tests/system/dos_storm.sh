@@ -121,6 +121,9 @@ stormed() {
 # (on a loaded 2-CPU machine ngctl list alone takes up to 200 ms; the
 # storm added 350-870 ms to it before, 90-110 ms now; pings took 97-193
 # ms on average before, 2-4 ms now)
+# (medians, at load 12 beside other tests: 1-75 ms over the idle median,
+# pings 0.1-4 ms; without the turn's budget, ngd_batch_spent false:
+# 213-470 ms over, pings 25-120 ms, 4 runs of 5 failing)
 stormed "storm from a TAP" dsa H1 50
 # (main, on a loaded 2-CPU machine: ngctl list 13-1,019 ms over its idle
 # worst, pings 17-38 ms on average; a turn's budget: 2-248 ms, 1-4 ms)
