@@ -83,12 +83,15 @@ out() {
 # quiet command...: run it with its output thrown away (for expect_rc)
 quiet() { "$@" >/dev/null 2>&1; }
 
-# Start a private ngd in the current network namespace, wait until it answers.
+# Start a private ngd in the current network namespace, wait until it
+# answers (20 s at most: its start waits for the RTNL lock, which another
+# test's interfaces going held for up to 9 s on a loaded machine).
 start_ngd() {
 	ngd -d "$@" 2>>"${NGD_LOG:-/dev/null}" &
 	NGD_PID=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 1000); do
 		ngctl -N list >/dev/null 2>&1 && return 0
+		kill -0 "$NGD_PID" 2>/dev/null || break # (it gave up)
 		sleep 0.02
 	done
 	fail "ngd did not start"

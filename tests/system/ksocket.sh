@@ -38,7 +38,7 @@ answers() {
 	if [ "$1" = ha ]; then stuck "${pids[0]}"; else stuck "${pids[1]}"; fi
 	return 1
 }
-for _ in $(seq 100); do up ha && up hb && break; sleep 0.02; done
+for _ in $(seq 1000); do up ha && up hb && break; sleep 0.02; done
 expect_rc "an ngd in each namespace" 0 eval "up ha && up hb"
 
 # host NS N ME PEER: the graph, the addresses, the tunnel.  Both eifaces
@@ -106,7 +106,7 @@ expect "a's ksocket is still there" 1 "$(in_ns ha ngctl list | grep -c 'Name: ks
 ip netns exec hb ngd -d 2>>"$tmp/ngd-hb.log" &
 ip -n hb link del ngeth0 2>/dev/null
 pids[1]=$!
-for _ in $(seq 100); do up hb && break; sleep 0.02; done
+for _ in $(seq 1000); do up hb && break; sleep 0.02; done
 host hb 2 198.18.0.2 198.18.0.1 >/dev/null 2>&1
 expect_rc "b is back: the tunnel works again" 0 quiet in_ns ha ping -c 2 -i 0.2 -W 2 198.51.100.2
 
