@@ -10,7 +10,8 @@
       (an interface's, a VLAN tag the kernel took out of band put back
       inline; '-': standard input, one read a frame, and the lines to
       standard error, standard output being the hook), one line each:
-      LEN and the bytes in hex."""
+      LEN and the bytes in hex; from an interface, "listening on IFACE"
+      on standard error first, once the capture has begun."""
 import os
 import select
 import socket
@@ -62,6 +63,8 @@ def recv(where, secs):
         s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
         s.bind((where, 0))
         fd = s.fileno()
+        # (for tests/lib.sh's listening: the capture has begun)
+        print("listening on", where, file=sys.stderr, flush=True)
 
         def get():
             f, anc, _, addr = s.recvmsg(65536, 256)

@@ -33,12 +33,27 @@ calls() {
 	     END { if (on) print n, b, l }' "$tmp/st"
 }
 
-# trace: strace on ngd ($tracer) until it says it attached (5 s at
-# most: a fixed 0.5 s before)
+# trace: strace on ngd ($tracer) until it says it attached (20 s at
+# most, else a FAIL that says so: a fixed 0.5 s once, then 5 s)
 trace() {
 	strace -yy -e trace=bpf,recvfrom,sendmsg -o "$tmp/st" -p "$NGD_PID" 2>"$tmp/st.err" &
 	tracer=$!
-	for _ in $(seq 250); do grep -qs attached "$tmp/st.err" && break; sleep 0.02; done
+	for _ in $(seq 1000); do grep -qs attached "$tmp/st.err" && return 0; sleep 0.02; done
+	fail "strace did not attach to ngd in 20 s"
+}
+# untrace: strace stopped once its output has stopped growing for 0.3 s
+# (10 s at most: a fixed 0.2 s before), so the last reply is in it
+untrace() {
+	local n m
+	n=$(stat -c %s "$tmp/st" 2>/dev/null)
+	for _ in $(seq 33); do
+		sleep 0.3
+		m=$(stat -c %s "$tmp/st" 2>/dev/null)
+		[ "$m" = "$n" ] && break
+		n=$m
+	done
+	kill -INT "$tracer"
+	wait "$tracer" 2>/dev/null
 }
 
 setup
@@ -52,9 +67,7 @@ for _ in 1 2 3; do
 	ngctl msg br0: setconfig "$conf"
 	ngctl msg br0: getconfig >/dev/null
 done
-sleep 0.2
-kill -INT "$tracer"
-wait "$tracer" 2>/dev/null
+untrace
 read -r nreq most batches < <(calls | awk '{ n++; if ($1 > m) m = $1; b += $2 } END { print n + 0, m + 0, b + 0 }')
 if [ "$nreq" -ge 9 ] && [ "$most" -le 16 ] && [ "$batches" -eq 0 ]; then
 	ok "getstats, setconfig, getconfig at 100,000 hosts: $nreq requests, at most $most bpf(2) calls each, $batches reads of the hosts map"
@@ -69,9 +82,7 @@ expect "setconfig took" "$conf" "$(ngctl msg br0: getconfig | sed -n 's/^Args:[[
 # ~200 reads (~300 with an import before the message, as before).
 trace
 ngctl msg br0: movehost '{ addr=02:00:00:00:00:05 hook="link0" }'
-sleep 0.2
-kill -INT "$tracer"
-wait "$tracer" 2>/dev/null
+untrace
 # (the request with the most calls: the movehost)
 read -r _ batches looks < <(calls | sort -n | tail -1)
 if [ "$looks" -le 1000 ] && [ "$batches" -ge 50 ]; then
@@ -86,9 +97,7 @@ for _ in $(seq 60); do ngctl list >/dev/null 2>&1 && break; done # idle
 ngctl mkpeer eiface ether ether # ngeth4
 trace
 ngctl connect br0: ngeth4: link2 ether
-sleep 0.2
-kill -INT "$tracer"
-wait "$tracer" 2>/dev/null
+untrace
 read -r most batches looks < <(calls | sort -n | tail -1)
 if [ -n "$most" ] && [ "$most" -le 200 ] && [ "$batches" -eq 0 ]; then
 	ok "connect at 100,000 hosts: at most $most bpf(2) calls a request, $looks look-ups, $batches reads of the map"

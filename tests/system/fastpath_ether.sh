@@ -96,6 +96,7 @@ ip link set em0 up
 graph() { # the jail's eiface on a bridge with em0, as jng bridge makes it
 	ngctl mkpeer eiface ether ether
 	ngctl msg ngeth0: vnet '"jl"'
+	no_probes jl ngeth0 # (a probe moves the jail's MAC back: below)
 	ip -n jl addr add 198.18.20.10/24 dev ngeth0
 	ip -n jl link set ngeth0 up
 	ngctl -f - <<'EOS'
@@ -106,6 +107,24 @@ name em0:lower br0
 connect em0: br0: upper link1
 connect ngeth0: br0: ether link2
 EOS
+	link_up jl ngeth0
+	uplinks_up
+}
+# uplinks_again: until ngd has made both uplinks anew, and they are up
+# (10 s at most).  ngd makes them when it hears the news (an uplink
+# deleted) or as it starts; a fixed 0.3 s was not always enough under load.
+uplinks_again() {
+	for _ in $(seq 500); do [ "$(nup)" = 2 ] && break; sleep 0.02; done
+	uplinks_up
+}
+# here_up IF: until IF here is up again (linkwatch has run), and ngd has
+# read the news that came before a request (5 s at most)
+here_up() {
+	for _ in $(seq 250); do
+		[ "$(cat "/sys/class/net/$1/operstate" 2>/dev/null)" = up ] && break
+		sleep 0.02
+	done
+	ngctl list >/dev/null 2>&1
 }
 data() { # data WHAT: the jail reaches the LAN and the host, TCP moves
 	expect "$1: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
@@ -180,8 +199,9 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("lan0", 0))
 s.send(b"\xff" * 6 + bytes.fromhex(sys.argv[1].replace(":", "")) + b"\x88\xb5" + bytes(46))' "$jmac"
 # looked at as soon as it shows: any frame of the jail's (a neighbour
-# probe) moves its MAC back to link2
-for _ in $(seq 100); do
+# probe) moves its MAC back to link2.  (10 s at most: 2 were not always
+# enough on a loaded machine, the frame given to ngd but not yet judged)
+for _ in $(seq 500); do
 	got=$(ngctl msg br0: gettable | grep -oE "addr=$jmac hook=\"[a-z0-9]+\"" | sed -E 's/.*hook="(.*)"/\1/')
 	loops=$(field 0 loopDetects)
 	[ "$got" = link0 ] || [ "$loops" -ge 1 ] && break
@@ -200,7 +220,7 @@ n=$(pings jl 198.18.20.2 5)
 
 # An uplink deleted under ngd: made anew at once.
 ip link del ngu0
-sleep 0.3
+uplinks_again
 expect "ngu0 deleted: two uplinks again" 2 "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 expect "ngu0 deleted: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
 
@@ -226,7 +246,7 @@ expect "the tee gone: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
 # A capture of the lower edge: its frames through ngd while it lasts.
 ngctl capture -c 4 -w "$tmp/c.pcap" em0: lower icmp 2>"$tmp/c.err" &
 cap=$!
-for _ in $(seq 200); do grep -q '^capturing on ' "$tmp/c.err" && break; sleep 0.05; done
+for _ in $(seq 200); do grep -qs '^capturing on ' "$tmp/c.err" && break; sleep 0.05; done
 expect "capture of lower: the jail pings the LAN" 2 "$(pings jl 198.18.20.2 2)"
 for _ in $(seq 50); do kill -0 $cap 2>/dev/null || break; sleep 0.1; done
 kill -INT $cap 2>/dev/null
@@ -273,7 +293,7 @@ expect "ngd killed: nothing of ngd's on em0 or the uplinks (the jail is cut off)
     "$(pings jl 198.18.20.2 3)"
 expect "ngd killed: the wire device left for the next ngd" 1 "$(nwire)"
 NGD_FASTPATH=1 start_ngd
-sleep 0.5
+uplinks_again
 expect "restarted: two uplinks again, made anew" 2 \
     "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 expect "restarted: one wire device, the new ngd's" 1 "$(nwire)"
@@ -287,10 +307,10 @@ expect "restarted: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
 	fail "restarted: the wire device sent $(($(wire) - w0)) of 5"
 # em0 renamed: the wire device stays em0's (a link by index).
 ip link set em0 down; ip link set em0 name em9; ip link set em9 up
-sleep 0.2
+here_up em9
 expect "em0 renamed: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
 ip link set em9 down; ip link set em9 name em0; ip link set em0 up
-sleep 0.2
+here_up em0
 # em0 goes: its node and hooks with it, and the uplinks at once.
 ip link del em0
 # (once ngd has heard: 0.3 s were not always enough under load; 5 s)

@@ -41,10 +41,13 @@ scenario() {
 	ngctl msg ngeth0: vnet '"fa"'
 	ip -n fa link set ngeth0 up
 
-	# graph -> interface
-	ip netns exec fa $sf recv ngeth0 20 >"$tmp/a" 2>&1 &
+	# graph -> interface.  (Each scenario's files anew: a background
+	# job's redirection truncates its file only once the job runs, and
+	# under load the polls below read the last scenario's lines first.)
+	rm -f "$tmp/a" "$tmp/a.err" "$tmp/s" "$tmp/b"
+	ip netns exec fa $sf recv ngeth0 20 >"$tmp/a" 2>"$tmp/a.err" &
 	r=$!
-	sleep 0.5 # (the capture's start)
+	listening "$tmp/a.err" # (the capture's start)
 	rm -f "$tmp/hold"
 	SHORT_HOLD=$tmp/hold nghook -e ngeth0: ether $sf send - \
 	    0800:12 0800:13 0800:14 0800:15 0800:16 8100:14 8100:17 88a8:17 \
