@@ -1077,8 +1077,6 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 		bp.flags = h != NULL ? ngd_br_flags(h) : NG_FAST_BPF_BR_MUTED;
 		if (b->m[i].wire)
 			bp.flags |= NG_FAST_BPF_BR_WIRE;
-		if (b->m[i].down)
-			bp.flags |= NG_FAST_BPF_BR_DOWN;
 		if (bp.flags != b->m[i].flags) {
 			bool muted = h != NULL &&
 			    (bp.flags & NG_FAST_BPF_BR_MUTED) &&
@@ -2000,19 +1998,6 @@ ngd_fast_br_carrier(struct ngd_fast_br *br, uint32_t gidx, bool down)
 		return;
 	b->m[s->idx].down = down;
 	ngd_br_write_member(br, b, s->idx);
-	/* and its slot, for a host's frames (ng_fast_br_switch) */
-	{
-		struct ngd_br_member *m = &b->m[s->idx];
-		struct ng_fast_bpf_brslot bp = { .bridge = b->id,
-			.key = gidx,
-			.flags = down ? m->flags | NG_FAST_BPF_BR_DOWN :
-					m->flags & ~NG_FAST_BPF_BR_DOWN };
-
-		if (bp.flags != m->flags) {
-			m->flags = bp.flags;
-			ngd_br_put(br, br->brslots_fd, &m->slot, &bp, BPF_ANY);
-		}
-	}
 	ngd_br_bump(br);
 }
 
@@ -2078,7 +2063,6 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to, bool heard)
 	if (ngd_br_set_slot(br, to, b->id, idx, m->slot) != 0)
 		return; /* the next sync rebuilds it */
 	bp.bridge = b->id;
-	m->flags &= ~NG_FAST_BPF_BR_DOWN; /* (m->down below) */
 	bp.flags = m->flags;
 	bp.key = to; /* from's frames to ngd from now on: "stale" */
 	ngd_br_put(br, br->brkeys_fd, &to, &m->slot, BPF_ANY);
