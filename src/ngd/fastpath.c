@@ -2437,7 +2437,7 @@ ngd_fast_ids_sweep(struct ngd_fast *fp)
 	return fp->ids_sweep;
 }
 
-static void ngd_fast_flush_retired(struct ngd_fast *fp);
+static void ngd_fast_flush_retired(struct ngd_fast *fp, bool wait);
 static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
 static int ngd_fast_tap_serve(struct ngd_fast *fp);
 
@@ -2460,7 +2460,7 @@ ngd_fast_restored(struct ngd_fast *fp)
 		return;
 	fp->adopting = false;
 	fp->nretired = 1; /* those the last ngd retired go in one batch */
-	ngd_fast_flush_retired(fp);
+	ngd_fast_flush_retired(fp, true); /* before the ngdp<n> left go */
 	if (setns(fp->dp_netns, CLONE_NEWNET) == 0) {
 		ifs = if_nameindex();
 		ngd_fast_back(fp);
@@ -3074,9 +3074,34 @@ ngd_fast_keep_oldlink(struct ngd_fast *fp, int link)
 	fp->oldlinks[fp->noldlinks++] = link;
 }
 
+/*
+ * The retired pairs deleted by the loop's worker thread, their ends'
+ * links closed after (ngd_group_gone), while the loop serves: the
+ * RTNL lock and a grace period took it seconds under load.  wait: back
+ * once done.  Whether it was handed over (else no memory for it).
+ */
+static bool
+ngd_fast_flush_off(struct ngd_fast *fp, bool wait)
+{
+	struct ngd_group_gone *g;
+
+	g = ngd_group_gone_new(fp->nd->loop, "data path: retired pairs",
+	    NGD_FAST_RETIRE_GROUP, false, 1, fp->noldlinks);
+	if (g == NULL)
+		return false;
+	ngd_group_gone_ns(g, fcntl(fp->dp_netns, F_DUPFD_CLOEXEC, 0));
+	for (unsigned i = 0; i < fp->noldlinks; i++)
+		ngd_group_gone_fd(g, fp->oldlinks[i]); /* the batch's now */
+	fp->noldlinks = 0;
+	ngd_group_gone_go(g);
+	if (wait)
+		ngd_loop_drain(fp->nd->loop);
+	return true;
+}
+
 /* The retired pairs deleted: one request, one grace period for all. */
 static void
-ngd_fast_flush_retired(struct ngd_fast *fp)
+ngd_fast_flush_retired(struct ngd_fast *fp, bool wait)
 {
 	char buf[256];
 	struct nlmsghdr *nh;
@@ -3089,6 +3114,8 @@ ngd_fast_flush_retired(struct ngd_fast *fp)
 		return;
 	}
 	fp->nretired = 0;
+	if (ngd_fast_flush_off(fp, wait))
+		return;
 	memset(buf, 0, sizeof(buf));
 	nh = mnl_nlmsg_put_header(buf);
 	nh->nlmsg_type = RTM_DELLINK;
@@ -3121,7 +3148,7 @@ ngd_fast_retire_due(void *arg)
 	now = ngd_clock_ms();
 	if (fp->nretired >= NGD_FAST_RETIRE_MAX ||
 	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS) {
-		ngd_fast_flush_retired(fp);
+		ngd_fast_flush_retired(fp, false);
 		return due;
 	}
 	return due == 0 ?
@@ -3644,8 +3671,10 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 
 	if (fp == NULL)
 		return;
-	if (hold) /* the new ngd is to find no retired pair */
-		ngd_fast_flush_retired(fp);
+	if (hold) { /* the new ngd is to find no retired pair */
+		ngd_fast_flush_retired(fp, true);
+		ngd_loop_drain(fp->nd->loop); /* nor one still going */
+	}
 	fp->held = hold;
 	if (hold)
 		return;
@@ -4067,8 +4096,8 @@ ngd_fast_free(struct ngd_fast *fp)
 		ngd_fast_active = NULL;
 		ngd_netdev_after_msg(NULL);
 	}
-	if (fp->rtnl != NULL && !fp->held)
-		ngd_fast_flush_retired(fp);
+	if (fp->rtnl != NULL && !fp->held) /* (ngd_loop_fini waits) */
+		ngd_fast_flush_retired(fp, false);
 	ngd_fast_close_oldlinks(fp);
 	free(fp->oldlinks);
 	ngd_loop_cancel_sleep(fp->nd->loop, &fp->retire_hook);

@@ -7,10 +7,14 @@
  * state is a struct ngd_loop.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +27,30 @@
 struct ngd_deferred {
 	void *ptr;
 	struct ngd_deferred *next;
+};
+
+/*
+ * The worker thread (ngd_loop_offload): kernel work no reply waits for
+ * (a batch of interfaces deleted: the RTNL lock and an RCU grace period,
+ * seconds on a loaded machine) is done there while the loop serves.
+ * Shared with the loop: the queue, under mu; what failed, atomically.
+ */
+struct ngd_work {
+	ngd_work_fn *fn;
+	void *arg;
+	struct ngd_work *next;
+};
+
+struct ngd_worker {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t more, done; /* work queued; the queue ran dry */
+	struct ngd_work *head, **tail;
+	bool busy; /* a work's fn is running */
+	bool quit; /* ngd_loop_fini: leave once the queue is empty */
+	/* the last failure, for the loop to log (ngd_loop_work_failed) */
+	const char *_Atomic failed_what;
+	atomic_int failed_error;
 };
 
 uint64_t
@@ -128,9 +156,162 @@ ngd_loop_init(struct ngd_loop *l)
 
 static void ngd_loop_reap(struct ngd_loop *l);
 
+static void *
+ngd_worker_main(void *arg)
+{
+	struct ngd_worker *w = arg;
+	struct ngd_work *k;
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->head == NULL && !w->quit) {
+			w->busy = false;
+			pthread_cond_broadcast(&w->done);
+			pthread_cond_wait(&w->more, &w->mu);
+		}
+		if ((k = w->head) == NULL)
+			break; /* quit, and nothing left */
+		w->head = k->next;
+		if (w->head == NULL)
+			w->tail = &w->head;
+		w->busy = true;
+		pthread_mutex_unlock(&w->mu);
+		k->fn(k->arg);
+		free(k);
+		pthread_mutex_lock(&w->mu);
+	}
+	w->busy = false;
+	pthread_cond_broadcast(&w->done);
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* The worker, started the first time work is handed over (NULL: none
+ * could be had). */
+static struct ngd_worker *
+ngd_worker_get(struct ngd_loop *l)
+{
+	struct ngd_worker *w = l->worker;
+	sigset_t all, old;
+	int error;
+
+	if (w != NULL)
+		return w;
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->more, NULL);
+	pthread_cond_init(&w->done, NULL);
+	w->tail = &w->head;
+	/* Signals are the loop's (its signalfd): none for the worker. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	error = pthread_create(&w->thread, NULL, ngd_worker_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (error != 0) {
+		ngd_log(LOG_WARNING,
+		    "no worker thread (%s): interfaces are deleted by the "
+		    "event loop, which serves no one meanwhile",
+		    strerror(error));
+		pthread_cond_destroy(&w->more);
+		pthread_cond_destroy(&w->done);
+		pthread_mutex_destroy(&w->mu);
+		free(w);
+		return NULL;
+	}
+	l->worker = w;
+	return w;
+}
+
+void
+ngd_loop_offload(struct ngd_loop *l, ngd_work_fn *fn, void *arg)
+{
+	struct ngd_worker *w = ngd_worker_get(l);
+	struct ngd_work *k = w != NULL ? malloc(sizeof(*k)) : NULL;
+
+	if (k == NULL) {
+		fn(arg);
+		return;
+	}
+	k->fn = fn;
+	k->arg = arg;
+	k->next = NULL;
+	pthread_mutex_lock(&w->mu);
+	*w->tail = k;
+	w->tail = &k->next;
+	w->busy = true;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+}
+
+void
+ngd_loop_work_failed(struct ngd_loop *l, const char *what, int error)
+{
+	struct ngd_worker *w = l->worker;
+
+	if (w == NULL) { /* run here and now (ngd_loop_offload) */
+		ngd_log(LOG_WARNING, "%s: %s", what, strerror(error));
+		return;
+	}
+	atomic_store(&w->failed_error, error);
+	atomic_store(&w->failed_what, what);
+}
+
+/* What the worker said failed, logged by the loop. */
+static void
+ngd_worker_report(struct ngd_loop *l)
+{
+	const char *what;
+
+	if (l->worker == NULL ||
+	    atomic_load_explicit(&l->worker->failed_what,
+		memory_order_relaxed) == NULL)
+		return;
+	what = atomic_exchange(&l->worker->failed_what, NULL);
+	if (what != NULL)
+		ngd_log(LOG_WARNING, "%s: %s", what,
+		    strerror(atomic_load(&l->worker->failed_error)));
+}
+
+void
+ngd_loop_drain(struct ngd_loop *l)
+{
+	struct ngd_worker *w = l->worker;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (w->busy)
+		pthread_cond_wait(&w->done, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	ngd_worker_report(l);
+}
+
+/* The worker done with all it was given, and gone. */
+static void
+ngd_worker_stop(struct ngd_loop *l)
+{
+	struct ngd_worker *w = l->worker;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_signal(&w->more);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	ngd_worker_report(l);
+	pthread_cond_destroy(&w->more);
+	pthread_cond_destroy(&w->done);
+	pthread_mutex_destroy(&w->mu);
+	free(w);
+	l->worker = NULL;
+}
+
 void
 ngd_loop_fini(struct ngd_loop *l)
 {
+	ngd_worker_stop(l);
 	ngd_loop_reap(l);
 	if (l->epfd >= 0)
 		close(l->epfd);
@@ -271,6 +452,7 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 				io->fn(io->arg, evs[i].events);
 		}
 		ngd_loop_reap(l);
+		ngd_worker_report(l);
 	}
 	return 0;
 }
