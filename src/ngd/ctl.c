@@ -763,6 +763,9 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 	 * fails the request, rather than a status of 0 and no reply. */
 	c->reply_error = 0;
 	c->running = true;
+	/* (for the loop's log, should it take over a second) */
+	ngd_loop_doing(c->ctl->loop, "pid %d's message %.*s to %s", (int)c->pid,
+	    NG_CMDSTRSIZ, m->header.cmdstr, addr[0] != '\0' ? addr : ".");
 	error = ngd_netdev_send_msg(c->node, addr, m, &changed);
 	c->running = false;
 	if (error == 0)
@@ -1126,6 +1129,9 @@ ngd_conn_event(void *arg, uint32_t events)
 	}
 	if (c->held)
 		return;
+	/* (for the loop's log, should it take over a second) */
+	ngd_loop_doing(c->ctl->loop, "pid %d's %s", (int)c->pid,
+	    c->is_data ? "frames" : "requests");
 	/*
 	 * A few requests per wakeup, so one client cannot starve others,
 	 * fewer if its frames cost a turn's deliveries (ng_sends), and

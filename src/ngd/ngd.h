@@ -40,6 +40,7 @@ struct ngd_sleep_hook {
 
 struct ngd_deferred;
 struct ngd_worker;
+struct ngd_watchdog;
 
 struct ngd_loop {
 	int epfd;
@@ -50,6 +51,8 @@ struct ngd_loop {
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
 	struct ngd_worker *worker; /* ngd_loop_offload's thread, once started */
+	struct ngd_watchdog *watchdog; /* while ngd_loop_run runs */
+	char doing[160];               /* ngd_loop_doing, this handler's */
 };
 
 int ngd_loop_init(struct ngd_loop *l);
@@ -66,8 +69,17 @@ void ngd_loop_del(struct ngd_loop *l, struct ngd_io *io);
 void ngd_loop_close(struct ngd_loop *l, struct ngd_io *io);
 /* free(ptr) once the current pass over events is over. */
 void ngd_loop_defer_free(struct ngd_loop *l, void *ptr);
-/* Run until *stop is set. */
+/*
+ * Run until *stop is set.  A handler (one fd's event, one before-sleep
+ * hook) that held the loop over NGD_LOOP_SLOW_MS is logged, with what
+ * it said it did (ngd_loop_doing) and where in the kernel its thread
+ * was waiting, as a watchdog thread saw it meanwhile.
+ */
 int ngd_loop_run(struct ngd_loop *l, volatile bool *stop);
+#define NGD_LOOP_SLOW_MS 1000
+/* What the running handler does, for that log line (printf's format). */
+void ngd_loop_doing(struct ngd_loop *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Work no reply waits for, off the loop: fn(arg) runs in the loop's
