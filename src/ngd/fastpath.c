@@ -122,6 +122,7 @@
  */
 #define NGD_FAST_MON_BUF (8 << 20)
 #define NGD_FAST_RETIRE_MS 20
+#define NGD_FAST_RETIRE_WAIT_MS 2000 /* or once the first waited this long */
 /*
  * The pairs by their graph-side end's index, for the data plane's link
  * events (ngd_fast_mon_cb), a few a pair made or gone: each was a walk
@@ -206,8 +207,10 @@ struct ngd_fast {
 	int own_nsid;  /* ngd's namespace as the data plane calls it, or -1 */
 	/* Pairs replaced by a vnet, in NGD_FAST_RETIRE_GROUP until deleted. */
 	unsigned nretired;
-	uint64_t retired_ms; /* when the last one joined */
-	int *oldlinks;       /* their ends' links, closed once deleted */
+	uint64_t retired_ms;       /* when the last one joined */
+	uint64_t retired_first_ms; /* ... and the batch's first */
+	atomic_uint retired_going; /* batches the worker deletes */
+	int *oldlinks;             /* their ends' links, closed once deleted */
 	unsigned noldlinks, maxoldlinks;
 	int next_gidx; /* ngd_fast_free_gidx's next try */
 	bool sync_due; /* a vnet's: ngd_fast_sync before sleeping */
@@ -1896,8 +1899,9 @@ ngd_veth_retire_stopping(struct ngd_fast *fp, struct ngd_veth *v)
 	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
 	if (ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL) != 0)
 		return false;
-	fp->nretired++;
 	fp->retired_ms = ngd_clock_ms();
+	if (fp->nretired++ == 0)
+		fp->retired_first_ms = fp->retired_ms;
 	ngd_fast_keep_oldlink(fp, v->link);
 	v->link = -1;
 	return true;
@@ -3089,6 +3093,7 @@ ngd_fast_flush_off(struct ngd_fast *fp, bool wait)
 	    NGD_FAST_RETIRE_GROUP, false, 1, fp->noldlinks);
 	if (g == NULL)
 		return false;
+	ngd_group_gone_count(g, &fp->retired_going);
 	ngd_group_gone_ns(g, fcntl(fp->dp_netns, F_DUPFD_CLOEXEC, 0));
 	for (unsigned i = 0; i < fp->noldlinks; i++)
 		ngd_group_gone_fd(g, fp->oldlinks[i]); /* the batch's now */
@@ -3136,7 +3141,7 @@ ngd_fast_retire_due(void *arg)
 {
 	struct ngd_fast *fp = arg;
 	int64_t due = -1;
-	uint64_t now;
+	uint64_t now, last;
 
 	ngd_fast_stale(fp); /* what others changed meanwhile is read anew */
 	if (fp->sync_due)   /* a vnet no client's message brought */
@@ -3145,15 +3150,22 @@ ngd_fast_retire_due(void *arg)
 		due = 0; /* the next slice at the next pass */
 	if (fp->nretired == 0)
 		return due;
+	/* The last batch still going: this one grows meanwhile. */
+	if (atomic_load(&fp->retired_going) > 0)
+		return due == 0 ? 0 : NGD_FAST_RETIRE_MS;
 	now = ngd_clock_ms();
+	/* Quiet: none retired, and no client answered, for a moment (a
+	 * script's slow requests are not a pause in it). */
+	last = fp->retired_ms > fp->nd->loop->answered_ms ?
+	    fp->retired_ms :
+	    fp->nd->loop->answered_ms;
 	if (fp->nretired >= NGD_FAST_RETIRE_MAX ||
-	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS) {
+	    now - last >= NGD_FAST_RETIRE_MS ||
+	    now - fp->retired_first_ms >= NGD_FAST_RETIRE_WAIT_MS) {
 		ngd_fast_flush_retired(fp, false);
 		return due;
 	}
-	return due == 0 ?
-	    0 :
-	    (int64_t)(NGD_FAST_RETIRE_MS - (now - fp->retired_ms));
+	return due == 0 ? 0 : (int64_t)(NGD_FAST_RETIRE_MS - (now - last));
 }
 
 /* A link request of type on ifindex, in buf (len bytes). */
@@ -3268,8 +3280,9 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 		mnl_socket_close(nl);
 	}
 	ngd_fast_stale(fp);
-	fp->nretired++;
 	fp->retired_ms = ngd_clock_ms();
+	if (fp->nretired++ == 0)
+		fp->retired_first_ms = fp->retired_ms;
 	return error == 0 ? 0 : EBUSY;
 }
 

@@ -145,6 +145,7 @@ void
 ngd_loop_answered(struct ngd_loop *l)
 {
 	l->free_us = 0; /* from the next wait */
+	l->answered_ms = ngd_clock_ms();
 }
 
 /* Before waiting: in a busy-poll window, after a frame or a script's

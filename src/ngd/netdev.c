@@ -62,8 +62,9 @@
 #define TUN_F_USO6 0x40
 #endif
 
-#define NGD_RETIRE_MS 20    /* quiet time before retired devices go */
-#define NGD_RETIRE_MAX 1024 /* or as soon as this many wait */
+#define NGD_RETIRE_MS 20        /* quiet time before retired devices go */
+#define NGD_RETIRE_MAX 1024     /* or as soon as this many wait */
+#define NGD_RETIRE_WAIT_MS 2000 /* or once the first waited this long */
 /* A link request and its acknowledgement (which, for an error, quotes
  * the request back). */
 #define NGD_RTNL_BUFSIZ 1024
@@ -1710,7 +1711,8 @@ struct ngd_group_gone {
 	uint32_t group;
 	bool taps;
 	unsigned nns, maxns, nfds, maxfds;
-	int *ns, *fds; /* after the struct, in its allocation */
+	atomic_uint *going; /* ngd_group_gone_count, or NULL */
+	int *ns, *fds;      /* after the struct, in its allocation */
 };
 
 struct ngd_group_gone *
@@ -1729,6 +1731,7 @@ ngd_group_gone_new(struct ngd_loop *l, const char *what, uint32_t group,
 	g->nns = g->nfds = 0;
 	g->maxns = maxns;
 	g->maxfds = maxfds;
+	g->going = NULL;
 	g->ns = (int *)(g + 1);
 	g->fds = g->ns + maxns;
 	return g;
@@ -1769,18 +1772,32 @@ ngd_group_gone_fd(struct ngd_group_gone *g, int fd)
 }
 
 void
-ngd_group_gone_free(struct ngd_group_gone *g)
+ngd_group_gone_count(struct ngd_group_gone *g, atomic_uint *going)
 {
-	if (g == NULL)
-		return;
+	g->going = going;
+}
+
+/* What g holds closed, and g freed; a TAP made not persistent first
+ * unless its group is known gone (each such ioctl takes the RTNL lock,
+ * which the loop's own requests want meanwhile). */
+static void
+ngd_group_gone_close(struct ngd_group_gone *g, bool gone)
+{
 	for (unsigned i = 0; i < g->nns; i++)
 		close(g->ns[i]);
 	for (unsigned i = 0; i < g->nfds; i++) {
-		if (g->taps)
+		if (g->taps && !gone)
 			(void)ioctl(g->fds[i], TUNSETPERSIST, 0);
 		close(g->fds[i]);
 	}
 	free(g);
+}
+
+void
+ngd_group_gone_free(struct ngd_group_gone *g)
+{
+	if (g != NULL)
+		ngd_group_gone_close(g, false);
 }
 
 /* The group deleted in the namespace of the calling thread, on a socket
@@ -1825,21 +1842,31 @@ static void
 ngd_group_gone_run(void *arg)
 {
 	struct ngd_group_gone *g = arg;
+	atomic_uint *going = g->going;
+	bool gone = true; /* every namespace's group deleted */
 	int error;
 
 	for (unsigned i = 0; i < g->nns; i++) {
-		if (setns(g->ns[i], CLONE_NEWNET) < 0)
+		if (setns(g->ns[i], CLONE_NEWNET) < 0) {
+			gone = false;
 			continue;
+		}
 		error = ngd_group_delete_here(g->group);
-		if (error != 0 && error != ENODEV)
+		if (error != 0 && error != ENODEV) {
+			gone = false;
 			ngd_loop_work_failed(g->loop, g->what, error);
+		}
 	}
-	ngd_group_gone_free(g);
+	ngd_group_gone_close(g, gone);
+	if (going != NULL)
+		atomic_fetch_sub(going, 1);
 }
 
 void
 ngd_group_gone_go(struct ngd_group_gone *g)
 {
+	if (g->going != NULL)
+		atomic_fetch_add(g->going, 1);
 	ngd_loop_offload(g->loop, ngd_group_gone_run, g);
 }
 
@@ -1860,6 +1887,7 @@ ngd_netdev_flush_off(struct ngd_netdev *nd, bool final)
 	    ngd_retire_group(), true, 1 + nd->nretired, nd->nretired);
 	if (g == NULL)
 		return false;
+	ngd_group_gone_count(g, &nd->retired_going);
 	ngd_group_gone_ns(g, fcntl(nd->own_netns, F_DUPFD_CLOEXEC, 0));
 	for (dev = nd->retired; dev != NULL; dev = dev->next)
 		if (dev->retired_away &&
@@ -1922,17 +1950,25 @@ ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 
 /* Retired devices: ms until the batch is due (-1: none, 0: now). */
 static int64_t
-ngd_netdev_retired_due(const struct ngd_netdev *nd)
+ngd_netdev_retired_due(struct ngd_netdev *nd)
 {
-	uint64_t now;
+	uint64_t now, last;
 
 	if (nd->retired == NULL)
 		return -1;
+	/* The last batch still going: this one grows meanwhile. */
+	if (atomic_load(&nd->retired_going) > 0)
+		return NGD_RETIRE_MS;
 	now = ngd_clock_ms();
-	if (nd->nretired >= NGD_RETIRE_MAX ||
-	    now - nd->retired_ms >= NGD_RETIRE_MS)
+	/* Quiet: none retired, and no client answered, for a moment (a
+	 * script's slow requests are not a pause in it). */
+	last = nd->retired_ms > nd->loop->answered_ms ?
+	    nd->retired_ms :
+	    nd->loop->answered_ms;
+	if (nd->nretired >= NGD_RETIRE_MAX || now - last >= NGD_RETIRE_MS ||
+	    now - nd->retired_first_ms >= NGD_RETIRE_WAIT_MS)
 		return 0;
-	return (int64_t)(NGD_RETIRE_MS - (now - nd->retired_ms));
+	return (int64_t)(NGD_RETIRE_MS - (now - last));
 }
 
 /* The loop's before-sleep hook: delete the retired batch once it is due. */
@@ -2023,8 +2059,9 @@ ngd_netdev_retire(struct ng_netdev *dev)
 			dev->retired_away = !own;
 			dev->next = nd->retired;
 			nd->retired = dev;
-			nd->nretired++;
 			nd->retired_ms = ngd_clock_ms();
+			if (nd->nretired++ == 0)
+				nd->retired_first_ms = nd->retired_ms;
 			return;
 		}
 		ngd_log(LOG_DEBUG,

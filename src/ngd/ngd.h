@@ -6,6 +6,7 @@
 #ifndef NGD_H
 #define NGD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <stdint.h>
@@ -44,10 +45,11 @@ struct ngd_watchdog;
 
 struct ngd_loop {
 	int epfd;
-	uint64_t busy_us;    /* keep polling this long after traffic */
-	uint64_t traffic_us; /* when a frame last came in */
-	uint64_t free_us;    /* first wait after the last answer; 0: none */
-	unsigned req_soon;   /* answers soon followed by a request (loop.c) */
+	uint64_t busy_us;     /* keep polling this long after traffic */
+	uint64_t traffic_us;  /* when a frame last came in */
+	uint64_t free_us;     /* first wait after the last answer; 0: none */
+	unsigned req_soon;    /* answers soon followed by a request (loop.c) */
+	uint64_t answered_ms; /* when a client's request was last answered */
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
 	struct ngd_worker *worker; /* ngd_loop_offload's thread, once started */
@@ -200,9 +202,12 @@ struct ngd_netdev {
 	struct ng_netdev *retired; /* devices waiting to be deleted */
 	unsigned nretired;
 	unsigned retire_seq;
-	uint64_t retired_ms;     /* when the last one was retired */
-	int own_netns;           /* ngd's network namespace */
-	int sock;                /* ioctl socket in ngd's namespace */
+	uint64_t retired_ms;       /* when the last one was retired */
+	uint64_t retired_first_ms; /* ... and the batch's first */
+	atomic_uint
+	    retired_going; /* batches the worker deletes (ngd_group_gone) */
+	int own_netns;     /* ngd's network namespace */
+	int sock;          /* ioctl socket in ngd's namespace */
 	struct mnl_socket *rtnl; /* rtnetlink in ngd's namespace (libmnl) */
 	unsigned rtnl_seq;
 	char machine_id[64];
@@ -309,6 +314,10 @@ void ngd_retire_name(struct ngd_netdev *nd, char *name);
 struct ngd_group_gone;
 struct ngd_group_gone *ngd_group_gone_new(struct ngd_loop *l, const char *what,
     uint32_t group, bool taps, unsigned maxns, unsigned maxfds);
+/* *going counts the batches handed over and not yet done (the worker
+ * lowers it once the batch's fds are closed): the caller's next batch
+ * waits, and grows, while one goes. */
+void ngd_group_gone_count(struct ngd_group_gone *g, atomic_uint *going);
 void ngd_group_gone_ns(struct ngd_group_gone *g, int nsfd); /* once each */
 void ngd_group_gone_fd(struct ngd_group_gone *g, int fd);
 void ngd_group_gone_go(struct ngd_group_gone *g);
