@@ -122,7 +122,6 @@
  */
 #define NGD_FAST_MON_BUF (8 << 20)
 #define NGD_FAST_RETIRE_MS 20
-#define NGD_FAST_RETIRE_WAIT_MS 2000 /* or once the first waited this long */
 /*
  * The pairs by their graph-side end's index, for the data plane's link
  * events (ngd_fast_mon_cb), a few a pair made or gone: each was a walk
@@ -208,10 +207,8 @@ struct ngd_fast {
 	int own_nsid;  /* ngd's namespace as the data plane calls it, or -1 */
 	/* Pairs replaced by a vnet, in NGD_FAST_RETIRE_GROUP until deleted. */
 	unsigned nretired;
-	uint64_t retired_ms;       /* when the last one joined */
-	uint64_t retired_first_ms; /* ... and the batch's first */
-	atomic_uint retired_going; /* batches the worker deletes */
-	int *oldlinks;             /* their ends' links, closed once deleted */
+	uint64_t retired_ms; /* when the last one joined */
+	int *oldlinks;       /* their ends' links, closed once deleted */
 	unsigned noldlinks, maxoldlinks;
 	int next_gidx; /* ngd_fast_free_gidx's next try */
 	bool sync_due; /* a vnet's: ngd_fast_sync before sleeping */
@@ -1902,9 +1899,8 @@ ngd_veth_retire_stopping(struct ngd_fast *fp, struct ngd_veth *v)
 	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
 	if (ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL) != 0)
 		return false;
+	fp->nretired++;
 	fp->retired_ms = ngd_clock_ms();
-	if (fp->nretired++ == 0)
-		fp->retired_first_ms = fp->retired_ms;
 	ngd_fast_keep_oldlink(fp, v->link);
 	v->link = -1;
 	return true;
@@ -2445,7 +2441,7 @@ ngd_fast_ids_sweep(struct ngd_fast *fp)
 	return fp->ids_sweep;
 }
 
-static void ngd_fast_flush_retired(struct ngd_fast *fp, bool wait);
+static void ngd_fast_flush_retired(struct ngd_fast *fp);
 static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
 static int ngd_fast_tap_serve(struct ngd_fast *fp);
 
@@ -2468,7 +2464,7 @@ ngd_fast_restored(struct ngd_fast *fp)
 		return;
 	fp->adopting = false;
 	fp->nretired = 1; /* those the last ngd retired go in one batch */
-	ngd_fast_flush_retired(fp, true); /* before the ngdp<n> left go */
+	ngd_fast_flush_retired(fp);
 	if (setns(fp->dp_netns, CLONE_NEWNET) == 0) {
 		ifs = if_nameindex();
 		ngd_fast_back(fp);
@@ -3084,35 +3080,9 @@ ngd_fast_keep_oldlink(struct ngd_fast *fp, int link)
 	fp->oldlinks[fp->noldlinks++] = link;
 }
 
-/*
- * The retired pairs deleted by the loop's worker thread, their ends'
- * links closed after (ngd_group_gone), while the loop serves: the
- * RTNL lock and a grace period took it seconds under load.  wait: back
- * once done.  Whether it was handed over (else no memory for it).
- */
-static bool
-ngd_fast_flush_off(struct ngd_fast *fp, bool wait)
-{
-	struct ngd_group_gone *g;
-
-	g = ngd_group_gone_new(fp->nd->loop, "data path: retired pairs",
-	    NGD_FAST_RETIRE_GROUP, false, 1, fp->noldlinks);
-	if (g == NULL)
-		return false;
-	ngd_group_gone_count(g, &fp->retired_going);
-	ngd_group_gone_ns(g, fcntl(fp->dp_netns, F_DUPFD_CLOEXEC, 0));
-	for (unsigned i = 0; i < fp->noldlinks; i++)
-		ngd_group_gone_fd(g, fp->oldlinks[i]); /* the batch's now */
-	fp->noldlinks = 0;
-	ngd_group_gone_go(g);
-	if (wait)
-		ngd_loop_drain(fp->nd->loop);
-	return true;
-}
-
 /* The retired pairs deleted: one request, one grace period for all. */
 static void
-ngd_fast_flush_retired(struct ngd_fast *fp, bool wait)
+ngd_fast_flush_retired(struct ngd_fast *fp)
 {
 	char buf[256];
 	struct nlmsghdr *nh;
@@ -3125,8 +3095,6 @@ ngd_fast_flush_retired(struct ngd_fast *fp, bool wait)
 		return;
 	}
 	fp->nretired = 0;
-	if (ngd_fast_flush_off(fp, wait))
-		return;
 	memset(buf, 0, sizeof(buf));
 	nh = mnl_nlmsg_put_header(buf);
 	nh->nlmsg_type = RTM_DELLINK;
@@ -3147,7 +3115,7 @@ ngd_fast_retire_due(void *arg)
 {
 	struct ngd_fast *fp = arg;
 	int64_t due = -1;
-	uint64_t now, last;
+	uint64_t now;
 
 	ngd_fast_stale(fp); /* what others changed meanwhile is read anew */
 	if (fp->sync_due)   /* a vnet no client's message brought */
@@ -3156,22 +3124,15 @@ ngd_fast_retire_due(void *arg)
 		due = 0; /* the next slice at the next pass */
 	if (fp->nretired == 0)
 		return due;
-	/* The last batch still going: this one grows meanwhile. */
-	if (atomic_load(&fp->retired_going) > 0)
-		return due == 0 ? 0 : NGD_FAST_RETIRE_MS;
 	now = ngd_clock_ms();
-	/* Quiet: none retired, and no client answered, for a moment (a
-	 * script's slow requests are not a pause in it). */
-	last = fp->retired_ms > fp->nd->loop->answered_ms ?
-	    fp->retired_ms :
-	    fp->nd->loop->answered_ms;
 	if (fp->nretired >= NGD_FAST_RETIRE_MAX ||
-	    now - last >= NGD_FAST_RETIRE_MS ||
-	    now - fp->retired_first_ms >= NGD_FAST_RETIRE_WAIT_MS) {
-		ngd_fast_flush_retired(fp, false);
+	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS) {
+		ngd_fast_flush_retired(fp);
 		return due;
 	}
-	return due == 0 ? 0 : (int64_t)(NGD_FAST_RETIRE_MS - (now - last));
+	return due == 0 ?
+	    0 :
+	    (int64_t)(NGD_FAST_RETIRE_MS - (now - fp->retired_ms));
 }
 
 /* A link request of type on ifindex, in buf (len bytes). */
@@ -3286,9 +3247,8 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 		mnl_socket_close(nl);
 	}
 	ngd_fast_stale(fp);
+	fp->nretired++;
 	fp->retired_ms = ngd_clock_ms();
-	if (fp->nretired++ == 0)
-		fp->retired_first_ms = fp->retired_ms;
 	return error == 0 ? 0 : EBUSY;
 }
 
@@ -3748,10 +3708,8 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 
 	if (fp == NULL)
 		return;
-	if (hold) { /* the new ngd is to find no retired pair */
-		ngd_fast_flush_retired(fp, true);
-		ngd_loop_drain(fp->nd->loop); /* nor one still going */
-	}
+	if (hold) /* the new ngd is to find no retired pair */
+		ngd_fast_flush_retired(fp);
 	fp->held = hold;
 	if (hold)
 		return;
@@ -4338,8 +4296,8 @@ ngd_fast_free(struct ngd_fast *fp)
 		ngd_fast_active = NULL;
 		ngd_netdev_after_msg(NULL);
 	}
-	if (fp->rtnl != NULL && !fp->held) /* (ngd_loop_fini waits) */
-		ngd_fast_flush_retired(fp, false);
+	if (fp->rtnl != NULL && !fp->held)
+		ngd_fast_flush_retired(fp);
 	ngd_fast_close_oldlinks(fp);
 	free(fp->oldlinks);
 	ngd_loop_cancel_sleep(fp->nd->loop, &fp->retire_hook);

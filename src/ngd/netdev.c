@@ -62,9 +62,8 @@
 #define TUN_F_USO6 0x40
 #endif
 
-#define NGD_RETIRE_MS 20        /* quiet time before retired devices go */
-#define NGD_RETIRE_MAX 1024     /* or as soon as this many wait */
-#define NGD_RETIRE_WAIT_MS 2000 /* or once the first waited this long */
+#define NGD_RETIRE_MS 20    /* quiet time before retired devices go */
+#define NGD_RETIRE_MAX 1024 /* or as soon as this many wait */
 /* A link request and its acknowledgement (which, for an error, quotes
  * the request back). */
 #define NGD_RTNL_BUFSIZ 1024
@@ -1716,220 +1715,18 @@ ngd_netdev_flush_away(struct ngd_netdev *nd, int nsfd)
 		    strerror(error));
 }
 
-/* --- interfaces deleted off the loop (ngd_group_gone) ------------------- */
-
-struct ngd_group_gone {
-	struct ngd_loop *loop;
-	const char *what; /* for the log, should the delete fail */
-	uint32_t group;
-	bool taps;
-	unsigned nns, maxns, nfds, maxfds;
-	atomic_uint *going; /* ngd_group_gone_count, or NULL */
-	int *ns, *fds;      /* after the struct, in its allocation */
-};
-
-struct ngd_group_gone *
-ngd_group_gone_new(struct ngd_loop *l, const char *what, uint32_t group,
-    bool taps, unsigned maxns, unsigned maxfds)
-{
-	struct ngd_group_gone *g;
-
-	g = malloc(sizeof(*g) + ((size_t)maxns + maxfds) * sizeof(int));
-	if (g == NULL)
-		return NULL;
-	g->loop = l;
-	g->what = what;
-	g->group = group;
-	g->taps = taps;
-	g->nns = g->nfds = 0;
-	g->maxns = maxns;
-	g->maxfds = maxfds;
-	g->going = NULL;
-	g->ns = (int *)(g + 1);
-	g->fds = g->ns + maxns;
-	return g;
-}
-
-/* The namespace open on nsfd (the batch's now): its group deleted, once
- * however many of the batch's devices are there. */
-void
-ngd_group_gone_ns(struct ngd_group_gone *g, int nsfd)
-{
-	struct stat a, b;
-
-	if (nsfd < 0)
-		return;
-	for (unsigned i = 0; i < g->nns; i++)
-		if (fstat(nsfd, &a) == 0 && fstat(g->ns[i], &b) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-			close(nsfd);
-			return;
-		}
-	if (g->nns == g->maxns) {
-		close(nsfd);
-		return;
-	}
-	g->ns[g->nns++] = nsfd;
-}
-
-void
-ngd_group_gone_fd(struct ngd_group_gone *g, int fd)
-{
-	if (fd < 0)
-		return;
-	if (g->nfds == g->maxfds) { /* (not made for it): closed now */
-		close(fd);
-		return;
-	}
-	g->fds[g->nfds++] = fd;
-}
-
-void
-ngd_group_gone_count(struct ngd_group_gone *g, atomic_uint *going)
-{
-	g->going = going;
-}
-
-/* What g holds closed, and g freed; a TAP made not persistent first
- * unless its group is known gone (each such ioctl takes the RTNL lock,
- * which the loop's own requests want meanwhile). */
-static void
-ngd_group_gone_close(struct ngd_group_gone *g, bool gone)
-{
-	for (unsigned i = 0; i < g->nns; i++)
-		close(g->ns[i]);
-	for (unsigned i = 0; i < g->nfds; i++) {
-		if (g->taps && !gone)
-			(void)ioctl(g->fds[i], TUNSETPERSIST, 0);
-		close(g->fds[i]);
-	}
-	free(g);
-}
-
-void
-ngd_group_gone_free(struct ngd_group_gone *g)
-{
-	if (g != NULL)
-		ngd_group_gone_close(g, false);
-}
-
-/* The group deleted in the namespace of the calling thread, on a socket
- * of its own: 0 or an errno (ENODEV: none was left). */
-static int
-ngd_group_delete_here(uint32_t group)
-{
-	char buf[NGD_RTNL_BUFSIZ];
-	struct mnl_socket *nl;
-	struct nlmsghdr *nh;
-	struct ifinfomsg *ifi;
-	int error;
-
-	nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (nl == NULL)
-		return errno;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		error = errno;
-		mnl_socket_close(nl);
-		return error;
-	}
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_DELLINK;
-	nh->nlmsg_seq = 1;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nh, IFLA_GROUP, group);
-	error = ngd_nl_request(nl, nh, buf, sizeof(buf));
-	mnl_socket_close(nl);
-	return error;
-}
-
-/*
- * The worker's part (ngd_loop_offload): in each namespace (setns moves
- * the worker thread alone), the group deleted: the kernel's RTNL lock
- * and a grace period, seconds under load, which the loop no longer
- * waits.  A namespace that cannot be entered (a jailed ngd may not) is
- * left to the fds' closing.
- */
-static void
-ngd_group_gone_run(void *arg)
-{
-	struct ngd_group_gone *g = arg;
-	atomic_uint *going = g->going;
-	bool gone = true; /* every namespace's group deleted */
-	int error;
-
-	for (unsigned i = 0; i < g->nns; i++) {
-		if (setns(g->ns[i], CLONE_NEWNET) < 0) {
-			gone = false;
-			continue;
-		}
-		error = ngd_group_delete_here(g->group);
-		if (error != 0 && error != ENODEV) {
-			gone = false;
-			ngd_loop_work_failed(g->loop, g->what, error);
-		}
-	}
-	ngd_group_gone_close(g, gone);
-	if (going != NULL)
-		atomic_fetch_sub(going, 1);
-}
-
-void
-ngd_group_gone_go(struct ngd_group_gone *g)
-{
-	if (g->going != NULL)
-		atomic_fetch_add(g->going, 1);
-	ngd_loop_offload(g->loop, ngd_group_gone_run, g);
-}
-
 /*
  * Delete every retired device at once: one request, and one wait for
  * RCU, for those in ngd's namespace, and the same for those in each
- * other namespace (a vnet home of many interfaces); by the worker
- * thread, while the loop serves (a final one waited for).
+ * other namespace (a vnet home of many interfaces).
  */
-static bool
-ngd_netdev_flush_off(struct ngd_netdev *nd, bool final)
-{
-	struct ngd_group_gone *g;
-	struct ng_netdev *dev;
-	int nsfd;
-
-	g = ngd_group_gone_new(nd->loop, "retired interfaces: group delete",
-	    ngd_retire_group(), true, 1 + nd->nretired, nd->nretired);
-	if (g == NULL)
-		return false;
-	ngd_group_gone_count(g, &nd->retired_going);
-	ngd_group_gone_ns(g, fcntl(nd->own_netns, F_DUPFD_CLOEXEC, 0));
-	for (dev = nd->retired; dev != NULL; dev = dev->next)
-		if (dev->retired_away &&
-		    (nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) >= 0)
-			ngd_group_gone_ns(g, nsfd);
-	while ((dev = nd->retired) != NULL) {
-		nd->retired = dev->next;
-		ngd_group_gone_fd(g, dev->io.fd); /* the batch's now */
-		dev->io.fd = -1; /* events of this pass for it are skipped */
-		if (final)
-			free(dev);
-		else
-			ngd_loop_defer_free(nd->loop, dev);
-	}
-	nd->nretired = 0;
-	ngd_group_gone_go(g);
-	if (final)
-		ngd_loop_drain(nd->loop);
-	return true;
-}
-
-/* The same by the loop itself (no memory for the batch). */
 static void
 ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 {
 	struct ng_netdev *dev;
 	int error, nsfd;
 
-	if (nd->retired == NULL || ngd_netdev_flush_off(nd, final))
+	if (nd->retired == NULL)
 		return;
 	error = ngd_rtnl(nd, RTM_DELLINK, 0, NULL, ngd_retire_group());
 	if (error != 0 && error != ENODEV)
@@ -1963,25 +1760,17 @@ ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 
 /* Retired devices: ms until the batch is due (-1: none, 0: now). */
 static int64_t
-ngd_netdev_retired_due(struct ngd_netdev *nd)
+ngd_netdev_retired_due(const struct ngd_netdev *nd)
 {
-	uint64_t now, last;
+	uint64_t now;
 
 	if (nd->retired == NULL)
 		return -1;
-	/* The last batch still going: this one grows meanwhile. */
-	if (atomic_load(&nd->retired_going) > 0)
-		return NGD_RETIRE_MS;
 	now = ngd_clock_ms();
-	/* Quiet: none retired, and no client answered, for a moment (a
-	 * script's slow requests are not a pause in it). */
-	last = nd->retired_ms > nd->loop->answered_ms ?
-	    nd->retired_ms :
-	    nd->loop->answered_ms;
-	if (nd->nretired >= NGD_RETIRE_MAX || now - last >= NGD_RETIRE_MS ||
-	    now - nd->retired_first_ms >= NGD_RETIRE_WAIT_MS)
+	if (nd->nretired >= NGD_RETIRE_MAX ||
+	    now - nd->retired_ms >= NGD_RETIRE_MS)
 		return 0;
-	return (int64_t)(NGD_RETIRE_MS - (now - last));
+	return (int64_t)(NGD_RETIRE_MS - (now - nd->retired_ms));
 }
 
 /* The loop's before-sleep hook: delete the retired batch once it is due. */
@@ -2072,9 +1861,8 @@ ngd_netdev_retire(struct ng_netdev *dev)
 			dev->retired_away = !own;
 			dev->next = nd->retired;
 			nd->retired = dev;
+			nd->nretired++;
 			nd->retired_ms = ngd_clock_ms();
-			if (nd->nretired++ == 0)
-				nd->retired_first_ms = nd->retired_ms;
 			return;
 		}
 		ngd_log(LOG_DEBUG,

@@ -6,7 +6,6 @@
 #ifndef NGD_H
 #define NGD_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <stdint.h>
@@ -40,21 +39,15 @@ struct ngd_sleep_hook {
 };
 
 struct ngd_deferred;
-struct ngd_worker;
-struct ngd_watchdog;
 
 struct ngd_loop {
 	int epfd;
-	uint64_t busy_us;     /* keep polling this long after traffic */
-	uint64_t traffic_us;  /* when a frame last came in */
-	uint64_t free_us;     /* first wait after the last answer; 0: none */
-	unsigned req_soon;    /* answers soon followed by a request (loop.c) */
-	uint64_t answered_ms; /* when a client's request was last answered */
+	uint64_t busy_us;    /* keep polling this long after traffic */
+	uint64_t traffic_us; /* when a frame last came in */
+	uint64_t free_us;    /* first wait after the last answer; 0: none */
+	unsigned req_soon;   /* answers soon followed by a request (loop.c) */
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
-	struct ngd_worker *worker; /* ngd_loop_offload's thread, once started */
-	struct ngd_watchdog *watchdog; /* while ngd_loop_run runs */
-	char doing[160];               /* ngd_loop_doing, this handler's */
 };
 
 int ngd_loop_init(struct ngd_loop *l);
@@ -71,32 +64,8 @@ void ngd_loop_del(struct ngd_loop *l, struct ngd_io *io);
 void ngd_loop_close(struct ngd_loop *l, struct ngd_io *io);
 /* free(ptr) once the current pass over events is over. */
 void ngd_loop_defer_free(struct ngd_loop *l, void *ptr);
-/*
- * Run until *stop is set.  A handler (one fd's event, one before-sleep
- * hook) that held the loop over NGD_LOOP_SLOW_MS is logged, with what
- * it said it did (ngd_loop_doing) and where in the kernel its thread
- * was waiting, as a watchdog thread saw it meanwhile.
- */
+/* Run until *stop is set. */
 int ngd_loop_run(struct ngd_loop *l, volatile bool *stop);
-#define NGD_LOOP_SLOW_MS 1000
-/* What the running handler does, for that log line (printf's format). */
-void ngd_loop_doing(struct ngd_loop *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-/*
- * Work no reply waits for, off the loop: fn(arg) runs in the loop's
- * worker thread, in the order handed over, while the loop serves.  arg
- * and all it holds are fn's from then on (fn frees them); fn touches
- * nothing the loop uses, and logs nothing (ngd_log is the loop's): it
- * says what failed by ngd_loop_work_failed.  Where no thread can be
- * had, fn(arg) runs here and now.
- */
-typedef void ngd_work_fn(void *arg);
-void ngd_loop_offload(struct ngd_loop *l, ngd_work_fn *fn, void *arg);
-/* From fn: what (a constant string) failed with error; the loop logs it. */
-void ngd_loop_work_failed(struct ngd_loop *l, const char *what, int error);
-/* Back once all the work handed over so far is done. */
-void ngd_loop_drain(struct ngd_loop *l);
 uint64_t ngd_clock_ms(void);
 uint64_t ngd_clock_us(void);
 /* Poll without sleeping for usec after the last frame (0: never). */
@@ -202,12 +171,9 @@ struct ngd_netdev {
 	struct ng_netdev *retired; /* devices waiting to be deleted */
 	unsigned nretired;
 	unsigned retire_seq;
-	uint64_t retired_ms;       /* when the last one was retired */
-	uint64_t retired_first_ms; /* ... and the batch's first */
-	atomic_uint
-	    retired_going; /* batches the worker deletes (ngd_group_gone) */
-	int own_netns;     /* ngd's network namespace */
-	int sock;          /* ioctl socket in ngd's namespace */
+	uint64_t retired_ms;     /* when the last one was retired */
+	int own_netns;           /* ngd's network namespace */
+	int sock;                /* ioctl socket in ngd's namespace */
 	struct mnl_socket *rtnl; /* rtnetlink in ngd's namespace (libmnl) */
 	unsigned rtnl_seq;
 	char machine_id[64];
@@ -304,26 +270,6 @@ const char *ngd_netdev_placed(const struct ng_netdev *dev); /* "": none */
 void ngd_netdev_unwrap(struct ng_netdev *dev); /* freed after this pass */
 /* ngret<N>: a name for a device on its way out (IFNAMSIZ bytes). */
 void ngd_retire_name(struct ngd_netdev *nd, char *name);
-/*
- * A batch of interfaces deleted off the loop (its worker thread): the
- * interface group group in each namespace given, by one RTM_DELLINK
- * there, then each fd given closed (taps: a TAP's, made not persistent
- * first, so that what the group delete missed goes with it).  Made for
- * up to maxns namespaces and maxfds fds (NULL: no memory); each fd
- * given is the batch's from then on.  go hands it to the worker; free,
- * not handed over, closes what it holds.
- */
-struct ngd_group_gone;
-struct ngd_group_gone *ngd_group_gone_new(struct ngd_loop *l, const char *what,
-    uint32_t group, bool taps, unsigned maxns, unsigned maxfds);
-/* *going counts the batches handed over and not yet done (the worker
- * lowers it once the batch's fds are closed): the caller's next batch
- * waits, and grows, while one goes. */
-void ngd_group_gone_count(struct ngd_group_gone *g, atomic_uint *going);
-void ngd_group_gone_ns(struct ngd_group_gone *g, int nsfd); /* once each */
-void ngd_group_gone_fd(struct ngd_group_gone *g, int fd);
-void ngd_group_gone_go(struct ngd_group_gone *g);
-void ngd_group_gone_free(struct ngd_group_gone *g);
 
 /* --- fastpath.c: eifaces as veth pairs (DESIGN decision 11) ------------ */
 
