@@ -12,7 +12,12 @@ tests/system/linkup_*.sh.
       stopping 50 ms after the first one arrived on RIF.  Prints
       "first SEQ ms MS got N of SENT": the first frame that arrived
       (-1: none), milliseconds from the trigger's end to its arrival,
-      how many arrived of those sent.  SEQ 0: nothing was lost."""
+      how many arrived of those sent.  SEQ 0: nothing was lost.
+  With LINKUP_ANSWER=1, each frame that arrives on RIF is answered at
+  once, a broadcast frame from RIF's address with the same number (as a
+  host answers an ARP request, DHCP a discover), and it stops 50 ms
+  after the first answer arrived on SIF; then prints " answer SEQ ms MS"
+  too: the frame whose answer arrived first (-1: none), and when."""
 import ctypes
 import fcntl
 import os
@@ -69,7 +74,11 @@ def main():
     r.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     t0 = time.monotonic()
     src = s.getsockname()[4]  # SIF's own address (a bridge learns it)
+    rsrc = r.getsockname()[4]
+    answer = os.environ.get("LINKUP_ANSWER") == "1"
+    s.setblocking(False)
     first, ms, got, sent, stop, errs = -1, -1.0, set(), 0, None, []
+    afirst, ams = -1, -1.0
     while True:
         now = time.monotonic()
         if stop is not None and now >= stop:
@@ -97,9 +106,31 @@ def main():
             seq = struct.unpack("!I", d[14:18])[0]
             if first < 0:
                 first, ms = seq, (time.monotonic() - t0) * 1000
-                stop = time.monotonic() + 0.05
+                if not answer:
+                    stop = time.monotonic() + 0.05
             got.add(seq)
-    print("first %d ms %.1f got %d of %d" % (first, ms, len(got), sent), *errs[:3])
+            if answer:
+                try:
+                    r.send(b"\xff" * 6 + rsrc + d[12:18] + bytes(46))
+                except OSError:
+                    pass
+        while answer:
+            try:
+                d = s.recv(2048)
+            except BlockingIOError:
+                break
+            except OSError:
+                s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                continue
+            if len(d) < 18 or d[6:12] != rsrc or afirst >= 0:
+                continue
+            afirst = struct.unpack("!I", d[14:18])[0]
+            ams = (time.monotonic() - t0) * 1000
+            stop = time.monotonic() + 0.05
+    out = "first %d ms %.1f got %d of %d" % (first, ms, len(got), sent)
+    if answer:
+        out += " answer %d ms %.1f" % (afirst, ams)
+    print(out, *errs[:3])
 
 
 main()
