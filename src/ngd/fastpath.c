@@ -639,6 +639,29 @@ ngd_fast_nl_at(struct ngd_fast *fp, int nsid, struct mnl_socket **nlp)
 }
 
 /*
+ * The namespace nsfd given an id in the data plane, if it has none, so
+ * that its links' news reaches ngd_fast_upmon (NETLINK_LISTEN_ALL_NSID
+ * hears only namespaces with one).  A pair made across namespaces gets
+ * one from the kernel; an end moved there after (vnet) does not.
+ */
+static void
+ngd_fast_nsid_give(struct ngd_fast *fp, int nsfd)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct rtgenmsg *g;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_NEWNSID;
+	g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)nsfd);
+	mnl_attr_put_u32(nh, NETNSA_NSID, (uint32_t)-1);         /* any */
+	(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL); /* EEXIST */
+}
+
+/*
  * Change link ifindex of the namespace nsid (-1: the data plane): its
  * flags under change, a new name, a MAC, another namespace (nsfd >= 0).
  */
@@ -669,6 +692,8 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
 	if (nl != fp->rtnl)
 		mnl_socket_close(nl);
 	ngd_fast_stale(fp);
+	if (error == 0 && nsfd >= 0)
+		ngd_fast_nsid_give(fp, nsfd);
 	return error;
 }
 
