@@ -2815,9 +2815,11 @@ ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
 	    ngd_fast_getlink(fp, -1, v->gidx, &l) == 0 &&
 	    strcmp(l.name, v->gname) == 0) {
 		ngd_fast_carrier(v, l.flags);
-		/* the jail's end: its queue, noop since its carrier went,
-		 * made real by the same read (rtnl_getlink syncs it) */
-		if (on && l.link > 0 && l.netnsid >= 0)
+		/* the jail's end, if up (then the graph-side end has a
+		 * carrier): its queue, noop since its carrier went, made
+		 * real by a read (rtnl_getlink syncs it) */
+		if (on && (l.flags & IFF_LOWER_UP) && l.link > 0 &&
+		    l.netnsid >= 0)
 			(void)ngd_fast_getlink(fp, l.netnsid, l.link, &l);
 	}
 	return error;
@@ -3682,8 +3684,9 @@ ngd_fast_mon(void *arg, uint32_t events)
  * user's command returned, where the worker took 1 to 60 ms here
  * (linkup_eiface.sh).  The filter lets through only a link's news that
  * it is up and not yet running (its link watch not run): a link coming
- * up, seldom.  An event whose IFLA_LINK names no graph-side end, or
- * another with the same index (a jail's own veth), costs one request.
+ * up, seldom; a graph-side end's own, ngd's doing, is passed by.  An
+ * event whose IFLA_LINK names another link with a graph-side end's
+ * index (a jail's own veth) costs one request.
  */
 static int
 ngd_fast_upmon_cb(const struct nlmsghdr *nh, void *arg)
@@ -3700,9 +3703,15 @@ ngd_fast_upmon_cb(const struct nlmsghdr *nh, void *arg)
 	(void)mnl_attr_parse(nh, sizeof(*ifi), ngd_fast_link_attr, &l);
 	if (l.link <= 0)
 		return MNL_CB_OK;
+	for (struct ngd_veth *v = *ngd_fast_bucket(fp, ifi->ifi_index);
+	     v != NULL; v = v->inext)
+		if (v->gidx == ifi->ifi_index && strcmp(v->gname, l.name) == 0)
+			return MNL_CB_OK; /* a graph-side end's own news */
 	for (struct ngd_veth *v = *ngd_fast_bucket(fp, l.link); v != NULL;
 	     v = v->inext)
 		if (v->gidx == l.link) {
+			if (!v->down) /* heard already (its news repeated) */
+				break;
 			if (ngd_fast_getlink(fp, -1, v->gidx, &g) == 0 &&
 			    strcmp(g.name, v->gname) == 0)
 				ngd_fast_carrier(v, g.flags);
