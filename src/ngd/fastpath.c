@@ -61,7 +61,6 @@
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
-#include <linux/filter.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -163,7 +162,6 @@ struct ngd_fast {
 	unsigned seq;
 	unsigned npairs;        /* graph-side ends named ngdp<n> */
 	struct ngd_io mon;      /* link events of the data plane */
-	struct ngd_io upmon;    /* jails' ends set up (ngd_fast_upmon) */
 	struct ngd_veth *veths; /* every pair */
 	/* The programs (ng_fast.bpf.c) and their maps, from the first need
 	 * (ngd_fast_ready): loaded, or why they could not be. */
@@ -639,29 +637,6 @@ ngd_fast_nl_at(struct ngd_fast *fp, int nsid, struct mnl_socket **nlp)
 }
 
 /*
- * The namespace nsfd given an id in the data plane, if it has none, so
- * that its links' news reaches ngd_fast_upmon (NETLINK_LISTEN_ALL_NSID
- * hears only namespaces with one).  A pair made across namespaces gets
- * one from the kernel; an end moved there after (vnet) does not.
- */
-static void
-ngd_fast_nsid_give(struct ngd_fast *fp, int nsfd)
-{
-	char buf[256];
-	struct nlmsghdr *nh;
-	struct rtgenmsg *g;
-
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_NEWNSID;
-	g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)nsfd);
-	mnl_attr_put_u32(nh, NETNSA_NSID, (uint32_t)-1);         /* any */
-	(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL); /* EEXIST */
-}
-
-/*
  * Change link ifindex of the namespace nsid (-1: the data plane): its
  * flags under change, a new name, a MAC, another namespace (nsfd >= 0).
  */
@@ -692,8 +667,6 @@ ngd_fast_setlink(struct ngd_fast *fp, int nsid, int ifindex, unsigned flags,
 	if (nl != fp->rtnl)
 		mnl_socket_close(nl);
 	ngd_fast_stale(fp);
-	if (error == 0 && nsfd >= 0)
-		ngd_fast_nsid_give(fp, nsfd);
 	return error;
 }
 
@@ -3671,112 +3644,6 @@ ngd_fast_mon(void *arg, uint32_t events)
 		ngd_fast_recheck(fp);
 }
 
-/*
- * A jail's end of a pair set up (`ip link set ngeth0 up`): veth gives
- * both ends their carrier at once, but the graph-side end's queue stays
- * the noop qdisc (a flood's copy to it is dropped) until the kernel's
- * link watch runs for it, in a worker that a loaded machine runs tens
- * of milliseconds later, and the news of its carrier, which the bridges
- * and hubs wait for (ngd_fast_carrier), comes from that worker too.  The
- * news of the jail's end's IFF_UP comes at once, from the request
- * itself: on it ngd reads the graph-side end (rtnl_getlink runs its link
- * watch work) and writes its carrier, a frame's time or so after the
- * user's command returned, where the worker took 1 to 60 ms here
- * (linkup_eiface.sh).  The filter lets through only a link's news that
- * it is up and not yet running (its link watch not run): a link coming
- * up, seldom; a graph-side end's own, ngd's doing, is passed by.  An
- * event whose IFLA_LINK names another link with a graph-side end's
- * index (a jail's own veth) costs one request.
- */
-static int
-ngd_fast_upmon_cb(const struct nlmsghdr *nh, void *arg)
-{
-	struct ngd_fast *fp = arg;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nh);
-	struct ngd_fast_link l, g;
-
-	if (nh->nlmsg_type != RTM_NEWLINK ||
-	    (ifi->ifi_flags & (IFF_UP | IFF_RUNNING)) != IFF_UP)
-		return MNL_CB_OK;
-	memset(&l, 0, sizeof(l));
-	l.link = -1;
-	(void)mnl_attr_parse(nh, sizeof(*ifi), ngd_fast_link_attr, &l);
-	if (l.link <= 0)
-		return MNL_CB_OK;
-	for (struct ngd_veth *v = *ngd_fast_bucket(fp, ifi->ifi_index);
-	     v != NULL; v = v->inext)
-		if (v->gidx == ifi->ifi_index && strcmp(v->gname, l.name) == 0)
-			return MNL_CB_OK; /* a graph-side end's own news */
-	for (struct ngd_veth *v = *ngd_fast_bucket(fp, l.link); v != NULL;
-	     v = v->inext)
-		if (v->gidx == l.link) {
-			if (!v->down) /* heard already (its news repeated) */
-				break;
-			if (ngd_fast_getlink(fp, -1, v->gidx, &g) == 0 &&
-			    strcmp(g.name, v->gname) == 0)
-				ngd_fast_carrier(v, g.flags);
-			break;
-		}
-	return MNL_CB_OK;
-}
-
-static void
-ngd_fast_upmon(void *arg, uint32_t events)
-{
-	struct ngd_fast *fp = arg;
-	char buf[NGD_FAST_NLBUF];
-	ssize_t n;
-
-	(void)events;
-	while ((n = recv(fp->upmon.fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-		if (!fp->held)
-			(void)mnl_cb_run(buf, (size_t)n, 0, 0,
-			    ngd_fast_upmon_cb, fp);
-	/* ENOBUFS: those ends' news comes from the link watch, later */
-}
-
-/* ngd_fast_upmon's socket, in the data plane (where the jails' ends'
- * namespaces have ids), or none: then the news waits for link watch. */
-static void
-ngd_fast_upmon_open(struct ngd_fast *fp)
-{
-	/* RTM_NEWLINK, IFF_UP set and IFF_RUNNING not (cBPF loads are
-	 * big-endian, netlink's fields host-endian) */
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_H | BPF_ABS,
-		    offsetof(struct nlmsghdr, nlmsg_type)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohs(RTM_NEWLINK), 0, 4),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-		    NLMSG_LENGTH(0) + offsetof(struct ifinfomsg, ifi_flags)),
-		BPF_STMT(BPF_ALU | BPF_AND | BPF_K,
-		    ntohl(IFF_UP | IFF_RUNNING)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ntohl(IFF_UP), 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffffffffu),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	struct sock_fprog prog = { sizeof(f) / sizeof(f[0]), f };
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_LINK };
-	int one = 1, fd;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    NETLINK_ROUTE);
-	if (fd < 0)
-		return;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) <
-		0 ||
-	    setsockopt(fd, SOL_NETLINK, NETLINK_LISTEN_ALL_NSID, &one,
-		sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		ngd_log(LOG_DEBUG,
-		    "data path: no news of jails' links set up: %s",
-		    strerror(errno));
-		close(fd);
-		return;
-	}
-	fp->upmon.fd = fd;
-}
-
 void
 ngd_fast_hold(struct ngd_fast *fp, bool hold)
 {
@@ -3876,8 +3743,6 @@ ngd_fast_dataplane(struct ngd_fast *fp)
 			     sizeof(sz)) < 0)
 			(void)setsockopt(fp->mon.fd, SOL_SOCKET, SO_RCVBUF, &sz,
 			    sizeof(sz));
-		if (error == 0)
-			ngd_fast_upmon_open(fp);
 	}
 	if (setns(fp->nd->own_netns, CLONE_NEWNET) < 0) {
 		ngd_log(LOG_CRIT, "cannot return to ngd's namespace: %s",
@@ -4215,7 +4080,6 @@ ngd_fast_free(struct ngd_fast *fp)
 	free(fp->oldlinks);
 	ngd_loop_cancel_sleep(fp->nd->loop, &fp->retire_hook);
 	ngd_loop_close(fp->nd->loop, &fp->mon);
-	ngd_loop_close(fp->nd->loop, &fp->upmon);
 	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++)
 		ngd_loop_close(fp->nd->loop, &fp->tap[i].io);
 	if (fp->tap_link >= 0)
@@ -4289,9 +4153,6 @@ again:
 	fp->mon.fd = -1;
 	fp->mon.fn = ngd_fast_mon;
 	fp->mon.arg = fp;
-	fp->upmon.fd = -1;
-	fp->upmon.fn = ngd_fast_upmon;
-	fp->upmon.arg = fp;
 	for (int i = 0; i < NG_FAST_BPF_SLOW_QUEUES; i++) {
 		fp->tap[i].io.fd = -1;
 		fp->tap[i].io.fn = ngd_fast_tap_event;
@@ -4315,11 +4176,6 @@ again:
 	 * on); else the programs wait for their first use. */
 	else
 		error = fp->adopting ? ngd_fast_ready(fp) : ngd_fast_probe(fp);
-	if (error == 0 && fp->upmon.fd >= 0 &&
-	    ngd_loop_add(nd->loop, &fp->upmon, EPOLLIN) != 0) {
-		close(fp->upmon.fd); /* its news waits for link watch */
-		fp->upmon.fd = -1;
-	}
 	if (fp->byid != NULL && error != 0) {
 		bool adopting = fp->adopting;
 
