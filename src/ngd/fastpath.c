@@ -2792,8 +2792,15 @@ ngd_fast_set_carrier(void *be, struct ng_netdev *dev, bool on)
 	    NULL, -1);
 	if (error == 0 && !fp->held &&
 	    ngd_fast_getlink(fp, -1, v->gidx, &l) == 0 &&
-	    strcmp(l.name, v->gname) == 0)
+	    strcmp(l.name, v->gname) == 0) {
 		ngd_fast_carrier(v, l.flags);
+		/* the jail's end, if up (then the graph-side end has a
+		 * carrier): its queue, noop since its carrier went, made
+		 * real by a read (rtnl_getlink syncs it) */
+		if (on && (l.flags & IFF_LOWER_UP) && l.link > 0 &&
+		    l.netnsid >= 0)
+			(void)ngd_fast_getlink(fp, l.netnsid, l.link, &l);
+	}
 	return error;
 }
 

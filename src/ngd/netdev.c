@@ -42,6 +42,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
@@ -49,6 +50,7 @@
 #include <linux/net_namespace.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 
 #include <libmnl/libmnl.h>
 
@@ -1062,6 +1064,34 @@ ngd_netdev_xmit(void *be, struct ng_netdev *dev, const struct ng_pkt *pkt)
 	return ngd_txq_send(be, dev, -1, pkt, &pkt->vh, 0, -1);
 }
 
+static int ngd_netdev_sock(struct ng_netdev *dev, int *sp);
+static int ngd_netdev_get_name(void *be, struct ng_netdev *dev, char name[16]);
+
+/*
+ * A carrier given back (a connect): the interface's queue was the noop
+ * qdisc, which drops what the stack sends, since the carrier went, and
+ * the kernel puts the real one back when its link watch runs, in a
+ * worker that a loaded machine runs tens of milliseconds later (the
+ * first frames sent after the connect's reply were lost: 21-29 ms here,
+ * linkup_eiface.sh).  ETHTOOL_GLINK runs that work for the device at
+ * once (linkwatch_sync_dev), before the reply.
+ */
+static void
+ngd_netdev_carrier_sync(struct ng_netdev *dev)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GLINK };
+	struct ifreq ifr;
+	int s;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (ngd_netdev_get_name(dev->be, dev, ifr.ifr_name) != 0 ||
+	    ngd_netdev_sock(dev, &s) != 0)
+		return;
+	ifr.ifr_data = (void *)&ev;
+	(void)ioctl(s, SIOCETHTOOL, &ifr);
+	close(s);
+}
+
 static int
 ngd_netdev_set_carrier(void *be, struct ng_netdev *dev, bool on)
 {
@@ -1070,7 +1100,11 @@ ngd_netdev_set_carrier(void *be, struct ng_netdev *dev, bool on)
 	(void)be;
 	if (dev == NULL)
 		return ENXIO;
-	return ioctl(dev->io.fd, TUNSETCARRIER, &v) < 0 ? errno : 0;
+	if (ioctl(dev->io.fd, TUNSETCARRIER, &v) < 0)
+		return errno;
+	if (on)
+		ngd_netdev_carrier_sync(dev);
+	return 0;
 }
 
 static int
