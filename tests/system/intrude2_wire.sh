@@ -50,68 +50,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wire.py PLAN OUT NS...: an AF_PACKET socket on each NS's eNS; the
-# plan's lines ("send NS HEX", "sleep S") run in turn while every frame
-# that reaches a socket is noted; OUT: what reached each, per probe.
-cat >"$tmp/wire.py" <<'EOF2'
-import ctypes, os, select, socket, struct, sys, threading, time
-ETH_P_ALL, SOL_PACKET, PACKET_AUXDATA = 3, 263, 8
-TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 0x10, 0x40
-libc = ctypes.CDLL(None, use_errno=True)
-plan, out, names = sys.argv[1], sys.argv[2], sys.argv[3:]
-socks = {}
-for ns in names:
-    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
-    if libc.setns(fd, 0x40000000) != 0:
-        sys.exit("setns %s: %s" % (ns, os.strerror(ctypes.get_errno())))
-    os.close(fd)
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    s.bind(("e" + ns, 0))
-    s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-    socks[ns] = s
-got, done = [], False
-
-def sniff():
-    by = {s.fileno(): ns for ns, s in socks.items()}
-    while not done:
-        for s in select.select(list(socks.values()), [], [], 0.05)[0]:
-            d, anc, _, addr = s.recvmsg(65536, socket.CMSG_SPACE(20))
-            if addr[2] == socket.PACKET_OUTGOING:
-                continue
-            for lvl, typ, data in anc:
-                if lvl == SOL_PACKET and typ == PACKET_AUXDATA:
-                    st, _, _, _, _, tci, tpid = struct.unpack("IIIHHHH", data[:20])
-                    if st & TP_STATUS_VLAN_VALID:
-                        if not st & TP_STATUS_VLAN_TPID_VALID:
-                            tpid = 0x8100
-                        d = d[:12] + struct.pack("!HH", tpid, tci) + d[12:]
-            # a probe: 0x88b5 behind up to two tags, then its number
-            for at in (12, 16, 20):
-                if len(d) >= at + 3 and d[at:at + 2] == b"\x88\xb5":
-                    got.append((d[at + 2], by[s.fileno()], len(d), d[:at].hex()))
-                    break
-
-t = threading.Thread(target=sniff)
-t.start()
-for line in open(plan):
-    w = line.split()
-    if w[0] == "sleep":
-        time.sleep(float(w[1]))
-    else:
-        socks[w[1]].send(bytes.fromhex(w[2]))
-# until nothing more came for a second (what crosses ngd on a loaded
-# machine may come late), 10 s at most
-for _ in range(10):
-    n = len(got)
-    time.sleep(1)
-    if len(got) == n:
-        break
-done = True
-t.join()
-with open(out, "w") as f:
-    for g in sorted(got, key=lambda g: (g[0], g[1])):
-        f.write("%s: %d %d %s\n" % (g[1], g[0], g[2], g[3]))
-EOF2
+# wire OUT: $tmp/plan's lines ("send NS HEX", "sleep S") run in turn
+# (tests/short_frames.py wire: a packet socket on each NS's eNS) while
+# every frame that reaches a socket is noted, the tags the kernel took
+# out of band put back; OUT: the probes, "NS: N LEN HEADER" (the probe
+# number, the length, the header up to the type), by probe number
+wire() {
+	local ns len hex at
+	python3 "$top/tests/short_frames.py" wire "$tmp/plan" "$tmp/wire.out" 0 $NS || return
+	# a probe: 0x88b5 behind up to two tags, then its number
+	while read -r ns len hex; do
+		for at in 24 32 40; do
+			[ "${hex:at:4}" = 88b5 ] && [ ${#hex} -ge $((at + 6)) ] || continue
+			echo "$ns: $((16#${hex:at+4:2})) $len ${hex:0:at}"
+			break
+		done
+	done <"$tmp/wire.out" | sort -s -k2,2n -k1,1 >"$1"
+}
 
 mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }' | tr -d :; }
 # probe NS N DST SRC [TAGS] [PAD]: frame number N out of NS's eNS, padded
@@ -182,7 +137,7 @@ END
 	echo "sleep 0.2" >>"$tmp/plan"
 	probe b 8 "$A" "$B"
 	probe a 9 "$B" "$A"
-	python3 "$tmp/wire.py" "$tmp/plan" "$tmp/$mode.got" $NS
+	wire "$tmp/$mode.got"
 	sed -i -e "s/$A/A/g; s/$B/B/g; s/$C/C/g" "$tmp/$mode.got"
 	for s in a b; do
 		echo "$s got $(grep -c "^$s: 14 " "$tmp/$mode.got") of 14"

@@ -26,62 +26,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wire.py PLAN OUT WANT NS...: an AF_PACKET socket on each NS's eNS; the
-# plan's "send NS HEX" lines sent in turn while every frame that reaches
-# a socket (not one it sent) with a probe's source MAC is noted, the tag
-# the kernel took out of band put back; OUT: "NS: SRC LEN HEX" sorted,
-# once WANT have come and then nothing for a second (20 s at most).
-cat >"$tmp/wire.py" <<'EOF'
-import ctypes, os, select, socket, struct, sys, threading, time
-ETH_P_ALL, SOL_PACKET, PACKET_AUXDATA = 3, 263, 8
-TP_STATUS_VLAN_VALID, TP_STATUS_VLAN_TPID_VALID = 0x10, 0x40
-libc = ctypes.CDLL(None, use_errno=True)
-plan, out, want, names = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
-socks = {}
-for ns in names:
-    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
-    if libc.setns(fd, 0x40000000) != 0:
-        sys.exit("setns %s: %s" % (ns, os.strerror(ctypes.get_errno())))
-    os.close(fd)
-    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
-    s.bind(("e" + ns, 0))
-    s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
-    socks[ns] = s
-got, done = [], False
-def sniff():
-    by = {s.fileno(): ns for ns, s in socks.items()}
-    while not done:
-        for s in select.select(list(socks.values()), [], [], 0.05)[0]:
-            d, anc, _, addr = s.recvmsg(65536, socket.CMSG_SPACE(20))
-            if addr[2] == socket.PACKET_OUTGOING:
-                continue
-            for lvl, typ, data in anc:
-                if lvl == SOL_PACKET and typ == PACKET_AUXDATA:
-                    st, _, _, _, _, tci, tpid = struct.unpack("IIIHHHH", data[:20])
-                    if st & TP_STATUS_VLAN_VALID:
-                        if not st & TP_STATUS_VLAN_TPID_VALID:
-                            tpid = 0x8100
-                        d = d[:12] + struct.pack("!HH", tpid, tci) + d[12:]
-            if d[6:10] == b"\x02\x00\x00\x00":
-                got.append((by[s.fileno()], d[6:12].hex(), len(d), d.hex()))
-t = threading.Thread(target=sniff)
-t.start()
-time.sleep(0.2)
-for line in open(plan):
-    w = line.split()
-    socks[w[1]].send(bytes.fromhex(w[2]))
-# what crosses ngd on a loaded machine may come late
-for _ in range(20):
-    n = len(got)
-    time.sleep(1)
-    if len(got) == n and n >= want:
-        break
-done = True
-t.join()
-with open(out, "w") as f:
-    for g in sorted(got):
-        f.write("%s: %s %d %s\n" % g)
-EOF
+# wire OUT WANT: $tmp/plan's "send NS HEX" lines sent in turn
+# (tests/short_frames.py wire: a packet socket on each NS's eNS) while
+# every frame that reaches a socket (not one it sent) is noted, the tag
+# the kernel took out of band put back, until WANT have come and then
+# nothing for a second; OUT: those with a probe's source MAC as
+# "NS: SRC LEN HEX", sorted
+wire() {
+	python3 "$top/tests/short_frames.py" wire "$tmp/plan" "$tmp/wire.out" "$2" $NS &&
+	    awk 'substr($3, 13, 8) == "02000000" { print $1 ": " substr($3, 13, 12), $2, $3 }' \
+		"$tmp/wire.out" | sort >"$1"
+}
 
 mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }' | tr -d :; }
 # A payload that names ports 1..8 in every 2 bytes, behind 0x88b5 (and
@@ -173,7 +128,7 @@ END
 	# b known to the bridge: a's frames to B go to b alone
 	: >"$tmp/plan"
 	echo "send b $bc$B$(printf %s "$body$(printf "%0100d" 0)" | cut -c1-92)" >>"$tmp/plan"
-	python3 "$tmp/wire.py" "$tmp/plan" "$tmp/$mode.learn" 0 $NS
+	wire "$tmp/$mode.learn" 0
 	counts >"$tmp/$mode.before"
 	: >"$tmp/plan"
 	for len in 14 15 16 17 18 19 20 60; do
@@ -183,8 +138,7 @@ END
 		# tagged (VID 10): 20 bytes and more cross a kernel's receive
 		[ $len -ge 16 ] && echo "send t $(frame 4 $len $bc 8100000a)" >>"$tmp/plan"
 	done
-	python3 "$tmp/wire.py" "$tmp/plan" "$tmp/$mode.got" \
-	    "$(want "$B" $mode | wc -l)" $NS
+	wire "$tmp/$mode.got" "$(want "$B" $mode | wc -l)"
 	counts >"$tmp/$mode.after"
 	for s in $NS; do ip netns del $s; done
 	stop_ngd
