@@ -1,8 +1,9 @@
 # Sourced by the IP-alias jail tests (jail_ipalias, jail_ipalias_owner,
 # jail_escape, jail_ipalias_view, jail_abstract, jail_runstate,
-# jail_bind_dev): every
+# jail_bind_dev, intrude4_mark): every
 # jail of this run removed, and the cgroups of a jail(8) that died half
-# way killed and removed with them; and the host's wire to a peer.
+# way killed and removed with them; and the host's wire to a peer (and
+# to a bypass, with UDP listeners on both).
 jail_run=$(stat -c 'r-%D-%i' /run/jail 2>/dev/null)
 jails_gone() {
 	jail -q -r "*" >/dev/null 2>&1
@@ -22,4 +23,65 @@ peer_wire() {
 	ip link set p0 netns peer
 	ip addr add 198.51.100.1/24 dev h0
 	ip link set h0 up
+}
+
+# bypass_wire: two ways out of the host to 203.0.113.9, neither routed
+# here (the test's to choose): peer_wire's peer (p0 198.51.100.99/24)
+# and a namespace "bypass" (q0 198.18.7.99/24 behind the host's h1
+# 198.18.7.1/24, taking any source: no rp_filter, a route back to
+# 198.51.100.0/24).  Each listens on 203.0.113.9:7777 (UDP), a job of
+# the test's, and writes a line a datagram, "WORD SOURCE", into
+# $tmp/peer.got or $tmp/bypass.got; back once both listen (30 s at most).
+bypass_wire() {
+	peer_wire
+	in_ns peer ip link set lo up
+	in_ns peer ip addr add 198.51.100.99/24 dev p0
+	in_ns peer ip addr add 203.0.113.9/24 dev p0
+	in_ns peer ip link set p0 up
+	ip netns add bypass
+	ip link add h1 type veth peer name q0
+	ip link set q0 netns bypass
+	ip addr add 198.18.7.1/24 dev h1
+	ip link set h1 up
+	in_ns bypass ip link set lo up
+	in_ns bypass sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	in_ns bypass ip addr add 198.18.7.99/24 dev q0
+	in_ns bypass ip addr add 203.0.113.9/24 dev q0
+	in_ns bypass ip link set q0 up
+	in_ns bypass sysctl -qw net.ipv4.conf.q0.rp_filter=0
+	in_ns bypass ip route add 198.51.100.0/24 via 198.18.7.1
+	cat >"$tmp/listen.py" <<'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("203.0.113.9", 7777))
+print("listening", flush=True)
+while True:
+    d, a = s.recvfrom(2048)
+    print(d.decode(), a[0], flush=True)
+PY
+	for ns in peer bypass; do
+		in_ns $ns python3 "$tmp/listen.py" >"$tmp/$ns.got" 2>&1 &
+	done
+	for _ in $(seq 1500); do
+		[ "$(cat "$tmp"/peer.got "$tmp"/bypass.got | grep -c listening)" = 2 ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+# gotten NS WORD: how many datagrams WORD reached NS (bypass_wire's), once
+# marker has seen a later one in
+gotten() { grep -c "^$2 " "$tmp/$1.got"; }
+# marker N: a plain send of "markerN" to the peer, again each second
+# until it is in (30 s at most): the datagrams before it have had their
+# time
+marker() {
+	local n=$1
+	for _ in $(seq 30); do
+		python3 -c 'import socket; socket.socket(2, 2).sendto(b"marker'"$n"'", ("203.0.113.9", 7777))'
+		for _ in $(seq 50); do
+			grep -q "^marker$n " "$tmp/peer.got" && return 0
+			sleep 0.02
+		done
+	done
+	return 1
 }

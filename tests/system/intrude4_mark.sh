@@ -34,33 +34,11 @@ cleanup() {
 trap cleanup EXIT
 chmod 755 "$tmp"
 
-peer_wire
-in_ns peer ip link set lo up
-in_ns peer ip addr add 198.51.100.99/24 dev p0
-in_ns peer ip addr add 203.0.113.9/24 dev p0
-in_ns peer ip link set p0 up
-ip netns add bypass
-ip link add h1 type veth peer name q0
-ip link set q0 netns bypass
-ip addr add 198.18.7.1/24 dev h1
-ip link set h1 up
-in_ns bypass ip link set lo up
-in_ns bypass ip addr add 198.18.7.99/24 dev q0
-in_ns bypass ip addr add 203.0.113.9/24 dev q0
-in_ns bypass ip link set q0 up
+bypass_wire || fail "the peer and the bypass listen"
 ip route add 203.0.113.0/24 via 198.51.100.99
 ip route add 203.0.113.0/24 via 198.18.7.99 table 77
 ip rule add fwmark 0x77 table 77 pref 500
 
-cat >"$tmp/listen.py" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("203.0.113.9", 7777))
-print("listening", flush=True)
-while True:
-    d, a = s.recvfrom(2048)
-    print(d.decode(), a[0], flush=True)
-EOF
 # send.py WORD: ask for mark 0x77, say what became of it, send WORD 5 times
 cat >"$tmp/send.py" <<'EOF'
 import socket, sys
@@ -73,28 +51,6 @@ except OSError as e:
 for _ in range(5):
     s.sendto(sys.argv[1].encode(), ("203.0.113.9", 7777))
 EOF
-for ns in peer bypass; do
-	in_ns $ns python3 "$tmp/listen.py" >"$tmp/$ns.got" 2>&1 &
-done
-for _ in $(seq 500); do
-	[ "$(cat "$tmp"/peer.got "$tmp"/bypass.got | grep -c listening)" = 2 ] && break
-	sleep 0.02
-done
-# gotten NS WORD: how many datagrams WORD reached NS, once the last of
-# a later plain send to the peer (a marker: the ones before it have
-# had their time) is in
-gotten() { grep -c "^$2 " "$tmp/$1.got"; }
-marker() {
-	local n=$1
-	for _ in $(seq 30); do
-		python3 -c 'import socket; socket.socket(2, 2).sendto(b"marker'"$n"'", ("203.0.113.9", 7777))'
-		for _ in $(seq 50); do
-			grep -q "^marker$n " "$tmp/peer.got" && return 0
-			sleep 0.02
-		done
-	done
-	return 1
-}
 
 expect "the host's root: its mark is taken" "mark 119" "$(python3 "$tmp/send.py" hostroot)"
 marker 1 || fail "the marker reaches the peer"
