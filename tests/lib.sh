@@ -435,3 +435,54 @@ wire_veth() {
 	    sysctl -qw net.ipv6.conf."$1".disable_ipv6=1 &&
 	    ip link set "$1" up
 }
+
+# For the tests of pinned programs (fastpath_progs.sh, ether_progs.sh):
+# bpf_pins: whether there is a private bpffs at /sys/fs/bpf (tests/sandbox
+# mounts one) and bpftool; a FAIL for what is not
+bpf_pins() {
+	if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
+		fail "no private bpffs at /sys/fs/bpf (tests/sandbox mounts one)"
+		return 1
+	fi
+	command -v bpftool >/dev/null || { fail "bpftool is needed"; return 1; }
+}
+# held_progs NAME: the ids of the programs named NAME... that the links
+# the serving ngd holds run (its descriptors' fdinfo), sorted, one line
+held_progs() {
+	local f i
+	for f in /proc/$(ngd_serving)/fdinfo/*; do
+		awk '/^link_type:/ { l = 1 } /^prog_id:/ { p = $2 }
+		    END { if (l) print p }' "$f" 2>/dev/null
+	done | sort -nu | while read -r i; do
+		bpftool prog show id "$i" | grep -q " name $1" && echo "$i"
+	done | paste -sd' '
+}
+# pinned_ids PIN...: the ids of the pinned programs, sorted, one line
+pinned_ids() {
+	local f
+	for f; do
+		bpftool -j prog show pinned "$f" |
+		    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
+	done | sort -n | paste -sd' '
+}
+# pins_as_build FROM TO PIN...: each pin p-FROM-NAME renamed p-TO-NAME
+# (the programs' pins as another build's), a FAIL for one that is not
+pins_as_build() {
+	local from=$1 to=$2 f
+	shift 2
+	for f; do
+		mv "$f" "${f/p-$from-/p-$to-}" || fail "rename $f"
+	done
+}
+# dying_takeover NAME: expect_rc NAME of a new ngd --takeover that dies
+# before its ok (NGD_TEST_TAKEOVER_DIE: 137), then until $NGD_LOG has one
+# more "takeover failed" than before (30 s at most)
+dying_takeover() {
+	local n
+	n=$(grep -c "takeover failed" "$NGD_LOG")
+	expect_rc "$1" 137 env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
+	for _ in $(seq 1500); do
+		[ "$(grep -c "takeover failed" "$NGD_LOG")" -gt "$n" ] && return 0
+		sleep 0.02
+	done
+}

@@ -12,32 +12,13 @@ source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 trap 'stop_ngd; kill $(ngd_serving) 2>/dev/null; ip netns del wire 2>/dev/null; ip link del em0 2>/dev/null; rm -rf "$tmp"' EXIT
 bpfdir=/sys/fs/bpf/netgraph
-if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
-	fail "no private bpffs at /sys/fs/bpf (tests/sandbox mounts one)"
-	finish
-fi
-command -v bpftool >/dev/null || { fail "bpftool is needed"; finish; }
+bpf_pins || finish
 
 # the ids of the ng_ether programs ngd's links run (em0's and its TAPs'),
 # one line
-linked() {
-	local p f i
-	p=$(ngd_serving)
-	for f in /proc/$p/fdinfo/*; do
-		awk '/^link_type:/ { l = 1 } /^prog_id:/ { p = $2 }
-		    END { if (l) print p }' "$f" 2>/dev/null
-	done | sort -nu | while read -r i; do
-		bpftool prog show id "$i" | grep -q ' name ng_ether_' && echo "$i"
-	done | paste -sd' '
-}
+linked() { held_progs ng_ether_; }
 # the ids of the pinned programs, one line
-pinned() {
-	local f
-	for f in "$bpfdir"/*/ether/p-*; do
-		bpftool -j prog show pinned "$f" |
-		    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
-	done | sort -n | paste -sd' '
-}
+pinned() { pinned_ids "$bpfdir"/*/ether/p-*; }
 progpins() { ls "$bpfdir"/*/ether/ 2>/dev/null | grep '^p-' | paste -sd' '; }
 build() { progpins | sed -E 's/^p-([0-9a-f]{16})-.*/\1/'; }
 forwards() { [ "$(pings wire 198.18.31.1 3)" = 3 ]; }
@@ -85,9 +66,7 @@ expect "... em0's slot filled again" "$(cat /sys/class/net/em0/ifindex)" "$(slot
 
 # --- another build: its own programs -----------------------------------------
 other=0123456789abcdef
-for f in "$bpfdir"/*/ether/p-"$h"-*; do
-	mv "$f" "${f/p-$h-/p-$other-}" || fail "rename $f"
-done
+pins_as_build "$h" "$other" "$bpfdir"/*/ether/p-"$h"-*
 expect_rc "ngd --takeover (the pins another build's)" 0 ngd_takeover
 new=$(pinned)
 expect "... programs of its own" 4 "$(comm -23 <(echo "$new" | tr ' ' '\n' | sort) <(echo "$ids" | tr ' ' '\n' | sort) | wc -l)"
@@ -105,12 +84,8 @@ expect_rc "... and em0's frames go through ngd" 0 forwards
 # its own before it died; a later takeover of the old one's build must
 # find the programs the links run)
 ids=$new
-for f in "$bpfdir"/*/ether/p-"$h"-*; do
-	mv "$f" "${f/p-$h-/p-$other-}" || fail "rename $f"
-done
-expect_rc "a new ngd that dies before its ok" 137 \
-    env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
-for _ in $(seq 1500); do grep -q "takeover failed" "$NGD_LOG" && break; sleep 0.02; done
+pins_as_build "$h" "$other" "$bpfdir"/*/ether/p-"$h"-*
+dying_takeover "a new ngd that dies before its ok"
 expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
 expect "... its programs pinned again under its build, no others" \
     "$ids / p-$h-ng_ether_in p-$h-ng_ether_out p-$h-ng_ether_tap_lower p-$h-ng_ether_tap_upper" \

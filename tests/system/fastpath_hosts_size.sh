@@ -26,11 +26,7 @@ source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log NGD_FASTPATH=1
 trap 'stop_ngd; for n in n0 n1; do ip netns del $n 2>/dev/null; done; rm -rf "$tmp"' EXIT
 bpfdir=/sys/fs/bpf/netgraph
-if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
-	fail "no private bpffs at /sys/fs/bpf (tests/sandbox mounts one)"
-	finish
-fi
-command -v bpftool >/dev/null || { fail "bpftool is needed"; finish; }
+bpf_pins || finish
 
 # size: the entries of the map in ng_fast_hostsof's slot
 inner() { bpftool -j map lookup pinned "$(echo $bpfdir/*)/ng_fast_hostsof" key 0 0 0 0 |

@@ -16,11 +16,7 @@ source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log NGD_FASTPATH=1
 trap 'stop_ngd; kill $(ngd_serving) 2>/dev/null; for n in fa fb fc fd; do ip netns del $n 2>/dev/null; done; rm -rf "$tmp"' EXIT
 bpfdir=/sys/fs/bpf/netgraph
-if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
-	fail "no private bpffs at /sys/fs/bpf (tests/sandbox mounts one)"
-	finish
-fi
-command -v bpftool >/dev/null || { fail "bpftool is needed"; finish; }
+bpf_pins || finish
 command -v strace >/dev/null || { fail "strace is needed (scripts/deps installs it)"; finish; }
 
 # the program ids the pinned links run, one line
@@ -52,28 +48,11 @@ slowtaps() {
 }
 # the program ids of the fast path's links ngd holds (its eifaces' ends'
 # and its slow-path TAP's), sorted, one line
-heldlinks() {
-	local f i
-	for f in /proc/$(ngd_serving)/fdinfo/*; do
-		awk '/^link_type:/ { l = 1 } /^prog_id:/ { p = $2 }
-		    END { if (l) print p }' "$f" 2>/dev/null
-	done | sort -nu | while read -r i; do
-		bpftool prog show id "$i" | grep -q ' name ng_fast_' && echo "$i"
-	done | paste -sd' '
-}
+heldlinks() { held_progs ng_fast_; }
 # the ids of the programs pinned under this build, sorted, one line
-pinnedprogs() {
-	local f
-	for f in "$bpfdir"/*/p-"$h"-*; do
-		bpftool -j prog show pinned "$f" |
-		    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
-	done | sort -n | paste -sd' '
-}
+pinnedprogs() { pinned_ids "$bpfdir"/*/p-"$h"-*; }
 # the id of the pinned port program
-pinned_port() {
-	bpftool -j prog show pinned "$(echo $bpfdir/*/p-$h-ng_fast_port)" |
-	    python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])'
-}
+pinned_port() { pinned_ids "$bpfdir"/*/p-"$h"-ng_fast_port; }
 
 start_ngd
 ngctl mkpeer eiface ether ether && ngctl mkpeer eiface ether ether &&
@@ -88,9 +67,7 @@ h=$(build | cut -d' ' -f1)
 expect "the programs are pinned, named after their build" \
     "p-$h-ng_fast_port p-$h-ng_fast_slowq p-$h-ng_fast_steer p-$h-ng_fast_tap" \
     "$(progpins)"
-expect "... the links run one program, the pinned one" \
-    "$(bpftool -j prog show pinned "$(echo $bpfdir/*/p-$h-ng_fast_port)" |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')" "$(linked)"
+expect "... the links run one program, the pinned one" "$(pinned_port)" "$(linked)"
 ids=$(linked)
 
 # --- the same build: run on ---------------------------------------------------
@@ -132,9 +109,7 @@ expect_rc "... and it forwards" 0 forwards
 
 # --- another build: its own programs -----------------------------------------
 other=0123456789abcdef
-for f in "$bpfdir"/*/p-"$h"-*; do
-	mv "$f" "${f/p-$h-/p-$other-}" || fail "rename $f"
-done
+pins_as_build "$h" "$other" "$bpfdir"/*/p-"$h"-*
 expect_rc "ngd --takeover (the pins another build's)" 0 ngd_takeover
 new=$(linked)
 expect "... the links run a program of their own" 1 \
@@ -169,9 +144,7 @@ ip -n fc addr add 198.18.10.1/24 dev ngeth2 && ip -n fc link set ngeth2 up
 ip -n fd addr add 198.18.10.2/24 dev ngeth3 && ip -n fd link set ngeth3 up
 link_up fc ngeth2 && link_up fd ngeth3
 expect "frames through ngd (a tee)" 3 "$(pings fc 198.18.10.2 3)"
-expect_rc "a new ngd that dies before its ok" 137 \
-    env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
-for _ in $(seq 1500); do grep -q "takeover failed" "$NGD_LOG" && break; sleep 0.02; done
+dying_takeover "a new ngd that dies before its ok"
 expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
 # (ngd says "takeover failed" first, then takes its data plane back:
 # once it has answered a request it has; pings right after the line lost
@@ -197,16 +170,8 @@ expect "... and the frames through ngd reach the new one" 3 \
 # programs into the links and pinned them before it died)
 ids=$(linked)
 expect "the links run the pinned program" "$ids" "$(pinned_port)"
-for f in "$bpfdir"/*/p-"$h"-*; do
-	mv "$f" "${f/p-$h-/p-$other-}" || fail "rename $f"
-done
-nfailed=$(grep -c "takeover failed" "$NGD_LOG")
-expect_rc "a new ngd of another build that dies before its ok" 137 \
-    env NGD_TEST_TAKEOVER_DIE=1 ngd -d --takeover 2>>"$NGD_LOG"
-for _ in $(seq 1500); do
-	[ "$(grep -c "takeover failed" "$NGD_LOG")" -gt "$nfailed" ] && break
-	sleep 0.02
-done
+pins_as_build "$h" "$other" "$bpfdir"/*/p-"$h"-*
+dying_takeover "a new ngd of another build that dies before its ok"
 expect "... the old one serves on" "$NGD_PID" "$(ngd_serving)"
 expect "... the links run its program again" "$ids" "$(linked)"
 held=$(heldlinks) pinned=$(pinnedprogs)
