@@ -24,9 +24,22 @@ s.bind((sys.argv[1], 0))
 for f in sys.argv[2:]:
 	s.send(bytes.fromhex(f))' "$ifc" "$@"
 }
+# seen NAME NS IF FILTER RE FROM_NS FROM_IF HEX: the frame HEX sent out
+# of FROM_NS's FROM_IF; ok NAME if the first frame that FILTER matches on
+# NS's IF (tcpdump -e's line) matches RE (grep's), else a FAIL with that
+# line
+seen() {
+	local d
+	d=$(on_wire "$2" "$3" 1 "$4" send "$6" "$7" "$8")
+	if grep -q "$5" <<<"$d"; then
+		ok "$1"
+	else
+		fail "$1: on $3: $(head -n 1 <<<"${d:-nothing}")"
+	fi
+}
 
 scenario() {
-	local m=$1 d pad
+	local m=$1 pad
 	pad=$(printf '%092d' 0) # 46 bytes
 	start_ngd || return
 	for _ in 0 1 2; do ngctl mkpeer eiface ether ether; done
@@ -49,33 +62,24 @@ END
 
 	# a filter's frame, tagged out of band (setencap 0), leaves by the trunk
 	# with its tag
-	d=$(on_wire ft t 1 "ether proto 0x88b5 or vlan" \
-	    send fa a "ffffffffffff02000000000a88b5$pad")
-	if grep -q "ethertype 802.1Q (0x8100), length 64: vlan 10, p 3, ethertype .*0x88b5" <<<"$d"; then
-		ok "$m: setencap 0: a's frame leaves the trunk tagged VID 10 PCP 3"
-	else
-		fail "$m: setencap 0: on the trunk: $(head -n 1 <<<"${d:-nothing}")"
-	fi
+	seen "$m: setencap 0: a's frame leaves the trunk tagged VID 10 PCP 3" \
+	    ft t "ether proto 0x88b5 or vlan" \
+	    "ethertype 802.1Q (0x8100), length 64: vlan 10, p 3, ethertype .*0x88b5" \
+	    fa a "ffffffffffff02000000000a88b5$pad"
 
 	# nomatch with decap: the frame without its tag inline, the tag beside
 	# it: nm receives it tagged
 	ngctl msg V: setdecap 1
-	d=$(on_wire fn nm 1 "ether proto 0x88b5 or vlan" \
-	    send ft t "ffffffffffff0200000000bb81000028""88b5$pad")
-	if grep -q "ethertype 802.1Q (0x8100), length 64: vlan 40, p 0, ethertype .*0x88b5" <<<"$d"; then
-		ok "$m: setdecap 1: VID 40 reaches nomatch's interface tagged"
-	else
-		fail "$m: setdecap 1: on nm: $(head -n 1 <<<"${d:-nothing}")"
-	fi
+	seen "$m: setdecap 1: VID 40 reaches nomatch's interface tagged" \
+	    fn nm "ether proto 0x88b5 or vlan" \
+	    "ethertype 802.1Q (0x8100), length 64: vlan 40, p 0, ethertype .*0x88b5" \
+	    ft t "ffffffffffff0200000000bb81000028""88b5$pad"
 	# ... a short one too: 21 bytes in, 17 with the tag out of band (an
 	# 802.1ad type after it), which the interface gets as 21 bytes
-	d=$(on_wire fn nm 1 "ether proto 0x88a8 or vlan" \
-	    send ft t "ffffffffffff0200000000bb8100002988a8aabbcc")
-	if grep -q "ethertype 802.1Q (0x8100), length 21: vlan 41, p 0" <<<"$d"; then
-		ok "$m: setdecap 1: a 21-byte frame of VID 41 reaches nm whole"
-	else
-		fail "$m: setdecap 1: 21 bytes, on nm: $(head -n 1 <<<"${d:-nothing}")"
-	fi
+	seen "$m: setdecap 1: a 21-byte frame of VID 41 reaches nm whole" \
+	    fn nm "ether proto 0x88a8 or vlan" \
+	    "ethertype 802.1Q (0x8100), length 21: vlan 41, p 0" \
+	    ft t "ffffffffffff0200000000bb8100002988a8aabbcc"
 	expect "$m: ... none refused by nm's eiface" 0 "$(hs nm: ether recvDrops)"
 	stop_ngd
 	for n in $NS; do ip netns del $n 2>/dev/null; done
