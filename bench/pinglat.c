@@ -58,12 +58,22 @@ struct path {
 };
 
 static uint64_t
-now_ns(void)
+ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+}
+
+/*
+ * Now by clock c, in ns: CLOCK_MONOTONIC for the round trips,
+ * CLOCK_REALTIME beside a receive stamp (-t).
+ */
+static uint64_t
+clock_ns(clockid_t c)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	clock_gettime(c, &ts);
+	return ts_ns(&ts);
 }
 
 static int
@@ -127,21 +137,16 @@ open_in(const char *ns)
 	return fd;
 }
 
-static int stamps; /* -t: SO_TIMESTAMPNS, as iputils ping reads times */
-
-static uint64_t
-real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+static int stamps;       /* -t: SO_TIMESTAMPNS, as iputils ping reads times */
+static size_t size = 56; /* -s: the echo's data */
+static long gap_us;      /* -g: asleep after each round trip */
+static uint16_t seq;     /* the next echo's sequence number */
 
 /* One echo on path p: its round trip in ns, or 0 if none came back. */
 static uint64_t
-echo(struct path *p, uint16_t seq, size_t size)
+echo(struct path *p)
 {
+	const uint16_t sq = seq++;
 	uint8_t out[2048], in[2048];
 	char cbuf[256];
 	struct icmphdr *ic = (struct icmphdr *)out;
@@ -151,11 +156,11 @@ echo(struct path *p, uint16_t seq, size_t size)
 	memset(out, 0, sizeof(struct icmphdr) + size);
 	ic->type = ICMP_ECHO;
 	ic->un.echo.id = htons(p->id);
-	ic->un.echo.sequence = htons(seq);
+	ic->un.echo.sequence = htons(sq);
 	ic->checksum = csum(out, sizeof(*ic) + size);
 	if (stamps)
-		r0 = real_ns();
-	t0 = now_ns();
+		r0 = clock_ns(CLOCK_REALTIME);
+	t0 = clock_ns(CLOCK_MONOTONIC);
 	if (sendto(p->fd, out, sizeof(*ic) + size, 0,
 		(struct sockaddr *)&p->dst, sizeof(p->dst)) < 0)
 		return 0;
@@ -167,7 +172,7 @@ echo(struct path *p, uint16_t seq, size_t size)
 			.msg_controllen = sizeof(cbuf) };
 
 		if (stamps)
-			rr = real_ns();
+			rr = clock_ns(CLOCK_REALTIME);
 		r = recvmsg(p->fd, &mh, MSG_DONTWAIT);
 		if (r < 0 && errno == EAGAIN) {
 			struct pollfd pf = { .fd = p->fd, .events = POLLIN };
@@ -180,7 +185,7 @@ echo(struct path *p, uint16_t seq, size_t size)
 		}
 		if (r < 0)
 			return 0;
-		t1 = now_ns();
+		t1 = clock_ns(CLOCK_MONOTONIC);
 		{
 			struct iphdr *ip = (struct iphdr *)in;
 			size_t hl = (size_t)ip->ihl * 4;
@@ -189,7 +194,7 @@ echo(struct path *p, uint16_t seq, size_t size)
 			if ((size_t)r >= hl + sizeof(*rc) &&
 			    rc->type == ICMP_ECHOREPLY &&
 			    rc->un.echo.id == htons(p->id) &&
-			    rc->un.echo.sequence == htons(seq)) {
+			    rc->un.echo.sequence == htons(sq)) {
 				struct cmsghdr *cm;
 
 				for (cm = CMSG_FIRSTHDR(&mh); stamps && cm;
@@ -201,17 +206,41 @@ echo(struct path *p, uint16_t seq, size_t size)
 					    cm->cmsg_type != SO_TIMESTAMPNS)
 						continue;
 					memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-					k = (uint64_t)ts.tv_sec *
-						1000000000ull +
-					    (uint64_t)ts.tv_nsec;
+					k = ts_ns(&ts);
 					p->late[p->nk] = k >= rr;
 					p->krtt[p->nk++] = k - r0;
 				}
 				return t1 - t0;
 			}
 		}
-		if (now_ns() - t0 > 1000000000ull)
+		if (clock_ns(CLOCK_MONOTONIC) - t0 > 1000000000ull)
 			return 0;
+	}
+}
+
+/*
+ * ROUNDS rounds of a round trip on each of the np paths, their order
+ * rotated by one each round and by shift more; each kept in its path's
+ * rtt (or counted lost), and gap_us asleep after it, if keep (not when
+ * warming up).
+ */
+static void
+take_turns(struct path *paths, int np, long rounds, long shift, int keep)
+{
+	for (long i = 0; i < rounds; i++) {
+		for (int j = 0; j < np; j++) {
+			struct path *p = &paths[(j + i + shift) % np];
+			uint64_t t = echo(p);
+
+			if (!keep)
+				continue;
+			if (t == 0)
+				p->lost++;
+			else
+				p->rtt[p->n++] = t;
+			if (gap_us > 0)
+				usleep((useconds_t)gap_us);
+		}
 	}
 }
 
@@ -221,9 +250,7 @@ main(int argc, char **argv)
 	struct path paths[MAXPATHS];
 	int np = 0, c, verbose = 0;
 	const char *dump = NULL;
-	long n = 500, batches = 20, gap_us = 0;
-	size_t size = 56;
-	uint16_t seq = 0;
+	long n = 500, batches = 20;
 
 	while ((c = getopt(argc, argv, "d:n:b:g:s:tv")) != -1) {
 		switch (c) {
@@ -284,9 +311,7 @@ main(int argc, char **argv)
 		np++;
 	}
 	/* a few round trips each first: ARP, caches */
-	for (int i = 0; i < 20; i++)
-		for (int k = 0; k < np; k++)
-			(void)echo(&paths[k], seq++, size);
+	take_turns(paths, np, 20, 0, 0);
 	for (int i = 0; i < np; i++)
 		paths[i].slept = 0, paths[i].nk = 0;
 	for (long b = 0; b < batches; b++) {
@@ -294,19 +319,7 @@ main(int argc, char **argv)
 
 		for (int k = 0; k < np; k++)
 			first[k] = paths[k].n;
-		for (long i = 0; i < n; i++) {
-			for (int j = 0; j < np; j++) {
-				struct path *p = &paths[(j + i + b) % np];
-				uint64_t t = echo(p, seq++, size);
-
-				if (t == 0)
-					p->lost++;
-				else
-					p->rtt[p->n++] = t;
-				if (gap_us > 0)
-					usleep((useconds_t)gap_us);
-			}
-		}
+		take_turns(paths, np, n, b, 1);
 		for (int k = 0; k < np; k++) {
 			struct path *p = &paths[k];
 			size_t m = p->n - first[k];
