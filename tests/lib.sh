@@ -256,12 +256,16 @@ ngd_takeover() {
 
 # For the kernel fast path's tests: frames the kernel gave ngd through
 # the data plane's TAP (ngslow: what took the userspace path)
-slow() {
+slow() { slowtap_stat 11; }
+# slowtap_stat N: field N of /proc/net/dev summed over the data plane's
+# slow-path TAPs (ngslow*): 3 the packets ngd wrote into them, 11 those
+# the kernel gave ngd; 0 without a data plane
+slowtap_stat() {
 	local d
 	d=$(echo /run/netgraph/*/dataplane)
 	[ -e "$d" ] || { echo 0; return; }
 	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
-	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $11 } END { print n + 0 }'
+	    awk -F'[: ]+' -v f="$1" '$1 ~ /^ngslow/ { n += $f } END { print n + 0 }'
 }
 # packets through the ether uplinks' host ends (ngu<N>), both ways
 uplinks() {

@@ -77,17 +77,9 @@ stat() {
 	v=$(ngctl msg br0: getstats "$1" | grep -oE "$2=[0-9]+" | cut -d= -f2)
 	echo "${v:-0}"
 }
-# the frames ngd wrote into the data plane's TAP (for ports), 0 without
-written() {
-	local d
-	d=$(echo /run/netgraph/*/dataplane)
-	[ -e "$d" ] || { echo 0; return; }
-	nsenter --net="$d" cat /proc/net/dev | sed 's/^ *//' |
-	    awk -F'[: ]+' '$1 ~ /^ngslow/ { n += $3 } END { print n + 0 }'
-}
 # the bridge's counters: link0 in (from a), link1 and link2 out (b, c);
-# what ngd wrote into the TAP
-counts() { echo "$(stat 0 recvPackets) $(stat 1 xmitPackets) $(stat 2 xmitPackets) $(written)"; }
+# what ngd wrote into the data plane's TAP (for ports), 0 without
+counts() { echo "$(stat 0 recvPackets) $(stat 1 xmitPackets) $(stat 2 xmitPackets) $(slowtap_stat 3)"; }
 
 # run MODE: the whole set on a fresh ngd; what each namespace got, and
 # the counters, in $tmp/MODE.got
