@@ -19,7 +19,8 @@
  *   sendmsg4/6         the same for unconnected UDP
  *   egress, ingress    a backstop for paths with no hook (autobind, raw
  *                      sockets): packets of jail sockets carry a jail
- *                      address as source, and come to one
+ *                      address as source, and come to one; none goes to
+ *                      the host's loopback (127/8, ::1)
  *   setsockopt         SO_MARK, the interface options (SO_BINDTODEVICE
  *                      and kin) and IP_TRANSPARENT: EPERM; each picks the
  *                      host's routes, rules or addresses past the jail's
@@ -475,18 +476,21 @@ jail_sock_egress(struct __sk_buff *skb)
 			return 1;
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) != 0)
 			return 0;
-		return is_jail4(c, ip.saddr);
+		/* nor to the host's loopback: the hooks refuse it a socket,
+		 * a raw one reached it with a source of its own */
+		return is_jail4(c, ip.saddr) && !is_lo4_net(ip.daddr);
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
-		__u32 s[4];
+		__u32 s[4], d[4];
 
 		if (c->flags & JAIL_SOCK_F_INHERIT6)
 			return 1;
 		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)) != 0)
 			return 0;
 		__builtin_memcpy(s, &ip6.saddr, 16);
-		return is_jail6(c, s);
+		__builtin_memcpy(d, &ip6.daddr, 16);
+		return is_jail6(c, s) && !is_lo6(d);
 	}
 	return 1;
 }
