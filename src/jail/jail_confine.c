@@ -449,6 +449,7 @@ struct jail_verdict {
 	unsigned action[JC_COUNT];
 	bool newuser_only[JC_COUNT];       /* refuse only with CLONE_NEWUSER */
 	unsigned family_only[JC_COUNT];    /* refuse only this first argument */
+	unsigned family_also[JC_COUNT];    /* or this one (0: none) */
 	unsigned netlink_only[JC_COUNT];   /* and AF_NETLINK of this protocol */
 	unsigned netlink_action[JC_COUNT]; /* with its own errno */
 	bool sock_packet[JC_COUNT]; /* and AF_INET's SOCK_PACKET (socket(2)) */
@@ -531,6 +532,13 @@ jail_verdicts(const struct jail_params *ps, bool vnet, struct jail_verdict *v)
 	if (!vnet) {
 		v->action[JC_SOCKET] = SECCOMP_RET_ERRNO | EAFNOSUPPORT;
 		v->family_only[JC_SOCKET] = AF_PACKET;
+		/*
+		 * AF_XDP asks the same capability, and an XDP socket bound
+		 * to a queue of one of the host's interfaces sends the
+		 * frames it is given there (copy mode, no XDP program
+		 * needed), past the stack and every address rule.
+		 */
+		v->family_also[JC_SOCKET] = AF_XDP;
 		/*
 		 * socket(AF_INET, SOCK_PACKET, ...), Linux's oldest
 		 * interface, is turned into a packet socket by the kernel
@@ -717,13 +725,14 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 		if (v->family_only[c] != 0) {
 			bool nl = v->netlink_only[c] != 0;
 			bool pk = v->sock_packet[c];
+			bool also = v->family_also[c] != 0;
 
 			jail_emit(p,
 			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
 				    BPF_K,
 				(unsigned)nr[c], 0,
-				(unsigned char)(4 + (nl ? 4 : 0) +
-				    (pk ? 9 : 0))));
+				(unsigned char)(4 + (also ? 2 : 0) +
+				    (nl ? 4 : 0) + (pk ? 9 : 0))));
 			jail_emit(p,
 			    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W |
 				    BPF_ABS,
@@ -733,6 +742,14 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 				    BPF_K,
 				v->family_only[c], 0, 1));
 			jail_emit(p, (struct sock_filter)RET(v->action[c]));
+			if (also) {
+				jail_emit(p,
+				    (struct sock_filter)BPF_JUMP(BPF_JMP |
+					    BPF_JEQ | BPF_K,
+					v->family_also[c], 0, 1));
+				jail_emit(p,
+				    (struct sock_filter)RET(v->action[c]));
+			}
 			if (pk)
 				jail_emit_sock_packet(p);
 			if (nl) {
