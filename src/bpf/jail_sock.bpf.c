@@ -19,8 +19,8 @@
  *   sendmsg4/6         the same for unconnected UDP
  *   egress, ingress    a backstop for paths with no hook (autobind, raw
  *                      sockets): packets of jail sockets carry a jail
- *                      address as source, and come to one; none goes to
- *                      the host's loopback (127/8, ::1)
+ *                      address as source, and come to one; no raw
+ *                      socket's goes to the host's loopback (127/8, ::1)
  *   setsockopt         SO_MARK, the interface options (SO_BINDTODEVICE
  *                      and kin) and IP_TRANSPARENT: EPERM; each picks the
  *                      host's routes, rules or addresses past the jail's
@@ -461,6 +461,26 @@ jail_sock_sendmsg6(struct bpf_sock_addr *ctx)
 
 /* --- packets: the backstop ----------------------------------------------- */
 
+/*
+ * Whether skb is a raw socket's.  The hooks keep a TCP or UDP socket off
+ * the host's loopback, its local services (127.0.0.1 and ::1 are the
+ * jail's own address to them, the rest of 127/8 ENETUNREACH), and an
+ * answer goes back where a connection came from (the host's client
+ * from 127.0.0.1 to a jail on a 127/8 alias); a raw socket's send no
+ * hook sees, and it reached them with a header (IP_HDRINCL) or a bound
+ * source of its own.
+ */
+static __always_inline int
+raw_sock(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (sk == NULL)
+		return 0;
+	sk = bpf_sk_fullsock(sk);
+	return sk != NULL && sk->type == SOCK_RAW;
+}
+
 SEC("cgroup_skb/egress")
 int
 jail_sock_egress(struct __sk_buff *skb)
@@ -476,9 +496,9 @@ jail_sock_egress(struct __sk_buff *skb)
 			return 1;
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) != 0)
 			return 0;
-		/* nor to the host's loopback: the hooks refuse it a socket,
-		 * a raw one reached it with a source of its own */
-		return is_jail4(c, ip.saddr) && !is_lo4_net(ip.daddr);
+		return is_jail4(c, ip.saddr) &&
+		    (!is_lo4_net(ip.daddr) || is_jail4(c, ip.daddr) ||
+			!raw_sock(skb));
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
@@ -490,7 +510,7 @@ jail_sock_egress(struct __sk_buff *skb)
 			return 0;
 		__builtin_memcpy(s, &ip6.saddr, 16);
 		__builtin_memcpy(d, &ip6.daddr, 16);
-		return is_jail6(c, s) && !is_lo6(d);
+		return is_jail6(c, s) && (!is_lo6(d) || !raw_sock(skb));
 	}
 	return 1;
 }

@@ -9,10 +9,13 @@
 # the host's 127.0.0.1:7777 from its own address, in an IP_HDRINCL
 # header of its own or from a raw UDP socket bound to its address, and
 # to [::1]:7777 the same way; the host's service got them and could
-# answer the jail's address.  Now the backstop drops a jail socket's
-# packets to 127/8 and ::1 too: the send is EPERM, nothing arrives.  A
-# raw socket's datagrams to the peer still go, and the host's own raw
-# socket still reaches its loopback (the probe works).
+# answer the jail's address.  Now the backstop drops a jail's raw
+# socket's packets to 127/8 (but the jail's own addresses) and ::1: the
+# send is EPERM, nothing arrives.  Its datagrams to the peer still go,
+# the host's own raw socket still reaches its loopback (the probe
+# works), and a jail on an alias of lo answers the host's client from
+# 127.0.0.1 (TCP and UDP are held off the loopback by the hooks, raw
+# sockets only by the backstop).
 #
 #   host (this sandbox)  lo; h0 198.51.100.1/24 + the jail's aliases
 #        | veth            198.51.100.50, 2001:db8::50; UDP services on
@@ -138,4 +141,24 @@ expect "... which got both, from the jail's address" \
     "$(grep '^peer' "$tmp/peer.got" | tr '\n' ' ' | sed 's/ $//')"
 expect "j1's UDP to 127.0.0.1 is its own address, as before (sent)" "sent" \
     "$(jexec j1 python3 -c 'import socket; socket.socket(2, 2).sendto(b"own", ("127.0.0.1", 7777)); print("sent")')"
+# A jail on an alias of the loopback (FreeBSD's lo1 habit) answers the
+# host's client that comes from 127.0.0.1: only raw sockets are held off
+# the loopback.
+expect_rc "j2: an IP-alias jail on 127.0.1.1 (an alias of lo)" 0 \
+    jail -q -c name=j2 persist path=/ ip4.addr="lo|127.0.1.1/32"
+jexec j2 python3 -c '
+import socket
+s = socket.socket(2, 1); s.bind(("127.0.1.1", 7778)); s.listen(1)
+print("listening", flush=True)
+c, a = s.accept(); c.sendall(b"hello " + a[0].encode()); c.close()' \
+    >"$tmp/j2.got" 2>&1 &
+for _ in $(seq 1500); do
+	grep -q listening "$tmp/j2.got" && break
+	sleep 0.02
+done
+expect "j2's listener answers the host's client from 127.0.0.1" \
+    "hello 127.0.0.1" "$(python3 -c '
+import socket
+s = socket.socket(2, 1); s.settimeout(20); s.bind(("127.0.0.1", 0))
+s.connect(("127.0.1.1", 7778)); print(s.recv(64).decode())' 2>&1)"
 exit "$NG_FAILED"
