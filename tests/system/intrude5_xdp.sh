@@ -45,7 +45,7 @@ done
 mac=$(in_ns peer cat /sys/class/net/p0/address)
 
 cat >"$tmp/xdp_tx.py" <<'PY'
-import ctypes, mmap, socket, struct, sys
+import ctypes, errno, mmap, socket, struct, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 SOL_XDP, XDP_MMAP_OFFSETS, XDP_TX_RING = 283, 1, 3
 XDP_UMEM_REG, XDP_UMEM_FILL_RING, XDP_UMEM_COMPLETION_RING = 4, 5, 6
@@ -96,7 +96,14 @@ for i in range(5):
     umem[i * 2048:i * 2048 + len(frame)] = frame
     tx[tx_desc + i * 16:tx_desc + i * 16 + 16] = struct.pack("QII", i * 2048, len(frame), 0)
 tx[tx_prod:tx_prod + 4] = struct.pack("I", 5)
-if libc.sendto(s.fileno(), None, 0, 0x40, None, 0) < 0:
+# the kick sends what the ring holds; a busy device says try again
+for _ in range(100):
+    if libc.sendto(s.fileno(), None, 0, 0x40, None, 0) >= 0:
+        break
+    if ctypes.get_errno() not in (errno.EAGAIN, errno.EBUSY, errno.ENOBUFS):
+        fail("sendto", ctypes.get_errno())
+    time.sleep(0.02)
+else:
     fail("sendto", ctypes.get_errno())
 print("sent")
 PY
