@@ -19,7 +19,8 @@
  *   sendmsg4/6         the same for unconnected UDP
  *   egress, ingress    a backstop for paths with no hook (autobind, raw
  *                      sockets): packets of jail sockets carry a jail
- *                      address as source, and come to one
+ *                      address as source, and come to one; no raw
+ *                      socket's goes to the host's loopback (127/8, ::1)
  *   setsockopt         SO_MARK, the interface options (SO_BINDTODEVICE
  *                      and kin) and IP_TRANSPARENT: EPERM; each picks the
  *                      host's routes, rules or addresses past the jail's
@@ -460,6 +461,26 @@ jail_sock_sendmsg6(struct bpf_sock_addr *ctx)
 
 /* --- packets: the backstop ----------------------------------------------- */
 
+/*
+ * Whether skb is a raw socket's.  The hooks keep a TCP or UDP socket off
+ * the host's loopback, its local services (127.0.0.1 and ::1 are the
+ * jail's own address to them, the rest of 127/8 ENETUNREACH), and an
+ * answer goes back where a connection came from (the host's client
+ * from 127.0.0.1 to a jail on a 127/8 alias); a raw socket's send no
+ * hook sees, and it reached them with a header (IP_HDRINCL) or a bound
+ * source of its own.
+ */
+static __always_inline int
+raw_sock(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk = skb->sk;
+
+	if (sk == NULL)
+		return 0;
+	sk = bpf_sk_fullsock(sk);
+	return sk != NULL && sk->type == SOCK_RAW;
+}
+
 SEC("cgroup_skb/egress")
 int
 jail_sock_egress(struct __sk_buff *skb)
@@ -475,18 +496,21 @@ jail_sock_egress(struct __sk_buff *skb)
 			return 1;
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) != 0)
 			return 0;
-		return is_jail4(c, ip.saddr);
+		return is_jail4(c, ip.saddr) &&
+		    (!is_lo4_net(ip.daddr) || is_jail4(c, ip.daddr) ||
+			!raw_sock(skb));
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;
-		__u32 s[4];
+		__u32 s[4], d[4];
 
 		if (c->flags & JAIL_SOCK_F_INHERIT6)
 			return 1;
 		if (bpf_skb_load_bytes(skb, 0, &ip6, sizeof(ip6)) != 0)
 			return 0;
 		__builtin_memcpy(s, &ip6.saddr, 16);
-		return is_jail6(c, s);
+		__builtin_memcpy(d, &ip6.daddr, 16);
+		return is_jail6(c, s) && (!is_lo6(d) || !raw_sock(skb));
 	}
 	return 1;
 }

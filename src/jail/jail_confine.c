@@ -449,10 +449,12 @@ struct jail_verdict {
 	unsigned action[JC_COUNT];
 	bool newuser_only[JC_COUNT];       /* refuse only with CLONE_NEWUSER */
 	unsigned family_only[JC_COUNT];    /* refuse only this first argument */
+	unsigned family_also[JC_COUNT];    /* or this one (0: none) */
 	unsigned netlink_only[JC_COUNT];   /* and AF_NETLINK of this protocol */
 	unsigned netlink_action[JC_COUNT]; /* with its own errno */
-	unsigned ipc_classes;              /* ipc(2): the classes refused */
-	bool tty_inject[JC_COUNT]; /* refuse only TIOCSTI and TIOCLINUX */
+	bool sock_packet[JC_COUNT]; /* and AF_INET's SOCK_PACKET (socket(2)) */
+	unsigned ipc_classes;       /* ipc(2): the classes refused */
+	bool tty_inject[JC_COUNT];  /* refuse only TIOCSTI and TIOCLINUX */
 };
 
 #define JAIL_IPC_SEM 0x1  /* ipc(2) calls 1-4 */
@@ -530,6 +532,23 @@ jail_verdicts(const struct jail_params *ps, bool vnet, struct jail_verdict *v)
 	if (!vnet) {
 		v->action[JC_SOCKET] = SECCOMP_RET_ERRNO | EAFNOSUPPORT;
 		v->family_only[JC_SOCKET] = AF_PACKET;
+		/*
+		 * AF_XDP asks the same capability, and an XDP socket bound
+		 * to a queue of one of the host's interfaces sends the
+		 * frames it is given there (copy mode, no XDP program
+		 * needed), past the stack and every address rule.
+		 */
+		v->family_also[JC_SOCKET] = AF_XDP;
+		/*
+		 * socket(AF_INET, SOCK_PACKET, ...), Linux's oldest
+		 * interface, is turned into a packet socket by the kernel
+		 * (__sock_create) before any family is looked at: with
+		 * allow.raw_sockets it read and wrote every frame of the
+		 * host's interfaces.  FreeBSD has no such type:
+		 * EPROTONOSUPPORT, or EPROTOTYPE for protocol 0
+		 * (socreate), for every non-vnet jail alike.
+		 */
+		v->sock_packet[JC_SOCKET] = true;
 		if (jail_allowed(ps, "allow.raw_sockets")) {
 			v->action[JC_SOCKETCALL] = JAIL_ENOSYS;
 			v->family_only[JC_SOCKETCALL] = JAIL_SYS_SOCKET;
@@ -633,6 +652,39 @@ jail_emit_ipc(struct jail_filter *p, unsigned classes, unsigned action,
 	jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
 }
 
+/*
+ * socket(2) of AF_INET and type SOCK_PACKET (the type's low 4 bits: the
+ * rest are SOCK_CLOEXEC and SOCK_NONBLOCK), the accumulator holding the
+ * family: refused as FreeBSD's socreate refuses a type its domain lacks
+ * (EPROTOTYPE for protocol 0, else EPROTONOSUPPORT); any other AF_INET
+ * socket allowed.  Another family goes on to what follows, the family in
+ * the accumulator still.  9 instructions.
+ */
+static void
+jail_emit_sock_packet(struct jail_filter *p)
+{
+	jail_emit(p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 0,
+		8));
+	jail_emit(p,
+	    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, args[1])));
+	jail_emit(p,
+	    (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf));
+	jail_emit(p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SOCK_PACKET,
+		0, 3));
+	jail_emit(p,
+	    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, args[2])));
+	jail_emit(p,
+	    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 2, 0));
+	jail_emit(p,
+	    (struct sock_filter)RET(SECCOMP_RET_ERRNO | EPROTONOSUPPORT));
+	jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ALLOW));
+	jail_emit(p, (struct sock_filter)RET(SECCOMP_RET_ERRNO | EPROTOTYPE));
+}
+
 /* One architecture's block; the accumulator holds the call number. */
 static void
 jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
@@ -672,11 +724,15 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 		}
 		if (v->family_only[c] != 0) {
 			bool nl = v->netlink_only[c] != 0;
+			bool pk = v->sock_packet[c];
+			bool also = v->family_also[c] != 0;
 
 			jail_emit(p,
 			    (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ |
 				    BPF_K,
-				(unsigned)nr[c], 0, nl ? 8 : 4));
+				(unsigned)nr[c], 0,
+				(unsigned char)(4 + (also ? 2 : 0) +
+				    (nl ? 4 : 0) + (pk ? 9 : 0))));
 			jail_emit(p,
 			    (struct sock_filter)BPF_STMT(BPF_LD | BPF_W |
 				    BPF_ABS,
@@ -686,6 +742,16 @@ jail_emit_calls(struct jail_filter *p, const struct jail_verdict *v,
 				    BPF_K,
 				v->family_only[c], 0, 1));
 			jail_emit(p, (struct sock_filter)RET(v->action[c]));
+			if (also) {
+				jail_emit(p,
+				    (struct sock_filter)BPF_JUMP(BPF_JMP |
+					    BPF_JEQ | BPF_K,
+					v->family_also[c], 0, 1));
+				jail_emit(p,
+				    (struct sock_filter)RET(v->action[c]));
+			}
+			if (pk)
+				jail_emit_sock_packet(p);
 			if (nl) {
 				/* the protocol: socket()'s third argument */
 				jail_emit(p,

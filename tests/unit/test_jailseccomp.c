@@ -179,6 +179,51 @@ test_sock_diag(void)
 	    ERR(EAFNOSUPPORT));
 }
 
+/*
+ * The other ways to a packet socket in a jail without vnet: AF_XDP, and
+ * AF_INET's SOCK_PACKET, which the kernel turns into AF_PACKET before it
+ * looks at the family (intrude5_sockpacket.sh, intrude5_xdp.sh).
+ */
+static void
+test_packet_doors(void)
+{
+	CHECK_INT("socket(AF_INET, SOCK_PACKET, ETH_P_ALL), non-vnet",
+	    verdict3(raw, false, X86_64, 41, AF_INET, SOCK_PACKET, 0x300),
+	    ERR(EPROTONOSUPPORT));
+	CHECK_INT("... with SOCK_CLOEXEC|SOCK_NONBLOCK",
+	    verdict3(raw, false, X86_64, 41, AF_INET,
+		SOCK_PACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0x300),
+	    ERR(EPROTONOSUPPORT));
+	CHECK_INT("... protocol 0",
+	    verdict3(none, false, X86_64, 41, AF_INET, SOCK_PACKET, 0),
+	    ERR(EPROTOTYPE));
+	CHECK_INT("i386 socket(AF_INET, SOCK_PACKET), non-vnet",
+	    verdict3(raw, false, I386, 359, AF_INET, SOCK_PACKET, 0x300),
+	    ERR(EPROTONOSUPPORT));
+	CHECK_INT("socket(AF_INET, SOCK_PACKET), vnet",
+	    verdict3(raw, true, X86_64, 41, AF_INET, SOCK_PACKET, 0x300),
+	    ALLOW);
+	CHECK_INT("socket(AF_INET, SOCK_DGRAM|SOCK_CLOEXEC), non-vnet",
+	    verdict3(none, false, X86_64, 41, AF_INET,
+		SOCK_DGRAM | SOCK_CLOEXEC, 0),
+	    ALLOW);
+	CHECK_INT("socket(AF_INET, SOCK_RAW, IPPROTO_RAW), non-vnet",
+	    verdict3(raw, false, X86_64, 41, AF_INET, SOCK_RAW, 255), ALLOW);
+	CHECK_INT("socket(AF_XDP), non-vnet",
+	    verdict3(raw, false, X86_64, 41, AF_XDP, SOCK_RAW, 0),
+	    ERR(EAFNOSUPPORT));
+	CHECK_INT("i386 socket(AF_XDP), non-vnet",
+	    verdict3(raw, false, I386, 359, AF_XDP, SOCK_RAW, 0),
+	    ERR(EAFNOSUPPORT));
+	CHECK_INT("socket(AF_XDP), vnet",
+	    verdict3(raw, true, X86_64, 41, AF_XDP, SOCK_RAW, 0), ALLOW);
+	CHECK_INT("socket(AF_NETLINK, NETLINK_SOCK_DIAG), non-vnet, after them",
+	    verdict3(none, false, X86_64, 41, AF_NETLINK, SOCK_RAW, 4),
+	    ERR(EPROTONOSUPPORT));
+	CHECK_INT("socket(AF_INET6, SOCK_DGRAM), non-vnet",
+	    verdict3(none, false, X86_64, 41, AF_INET6, SOCK_DGRAM, 0), ALLOW);
+}
+
 /* What no architecture's numbers may reach. */
 static void
 test_arches(void)
@@ -205,6 +250,7 @@ main(void)
 	test_socketcall();
 	test_ipc();
 	test_sock_diag();
+	test_packet_doors();
 	test_arches();
 #else
 	printf("ok skipped: the filter's i386 block is x86-64's alone\n");
