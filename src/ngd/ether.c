@@ -1408,7 +1408,17 @@ ngd_ether_link_msg(const struct nlmsghdr *nlh, void *arg)
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", l.name);
 	if (dev->node == NULL)
 		return MNL_CB_OK;
-	running = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_RUNNING);
+	/*
+	 * Running: up with carrier (IFF_LOWER_UP), what the kernel needs to
+	 * send.  Not IFF_RUNNING: that is the operational state, which the
+	 * kernel's link watch sets later, in a worker that waits for the
+	 * RTNL lock (seconds under load; never while the link is dormant),
+	 * so the event of "ip link set em0 up" says up, carrier, not
+	 * running, though the interface sends from then on: lower refused
+	 * the first frames the graph wrote after it (ENETDOWN), while the
+	 * kernel path passed them.
+	 */
+	running = (ifi->ifi_flags & IFF_UP) && (ifi->ifi_flags & IFF_LOWER_UP);
 	if (ng_ether_ifchange(dev->node, l.name, l.mac, running,
 		(ifi->ifi_flags & IFF_LOWER_UP) != 0))
 		ngd_netdev_graph_changed(); /* kernel floods skip it or not */
