@@ -14,6 +14,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,12 +24,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <linux/nsfs.h>
 
 #include <netgraph.h>
 
@@ -635,6 +640,38 @@ ng_lib_gone_listener(const char *path)
 	return EPERM;
 }
 
+/*
+ * Are we in a jail without a network of its own (neither vnet nor
+ * addresses, or one sharing the host's)?  jail(8) takes CAP_NET_ADMIN out
+ * of every jail's bounding set, and gives a vnet jail a stack owned by a
+ * user namespace below its own; a process with neither may never
+ * configure the network it is in.  FreeBSD gives netgraph to vnet jails
+ * only (anywhere else a netgraph socket is EPERM), and an ngd there
+ * would give the jail interfaces it was made without.  false when it
+ * cannot be told (no /proc): ngd decides, as before.
+ */
+bool
+ng_lib_jailed_without_net(void)
+{
+	int netns, userns, parent;
+	bool apart = false;
+
+	if (prctl(PR_CAPBSET_READ, CAP_NET_ADMIN, 0, 0, 0) != 0)
+		return false; /* held (1), or cannot be told (-1) */
+	if ((netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	/* Our own user namespace owns it: it has no parent we may see. */
+	if ((userns = ioctl(netns, NS_GET_USERNS)) >= 0) {
+		if ((parent = ioctl(userns, NS_GET_PARENT)) >= 0) {
+			close(parent);
+			apart = true;
+		}
+		close(userns);
+	}
+	close(netns);
+	return !apart;
+}
+
 static int
 ng_lib_connect(int *fdp)
 {
@@ -666,6 +703,10 @@ again:
 	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
 		error = errno == EAGAIN ? ETIMEDOUT : errno;
 		close(fd);
+		/* No graph here, rather than none yet (and so none to start). */
+		if ((error == ENOENT || error == ECONNREFUSED) &&
+		    ng_lib_jailed_without_net())
+			error = EPERM;
 		return error;
 	}
 	error = ng_lib_trusted(fd, path);

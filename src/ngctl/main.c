@@ -22,6 +22,7 @@
 
 #include <netgraph.h>
 
+#include "../lib/ng_lib.h"
 #include "ngctl.h"
 #include "ngd_proto.h"
 
@@ -651,7 +652,8 @@ main(int argc, char **argv)
 	if (helponly)
 		autostart = false;
 	if ((error = ngctl_open(&ng, name, autostart)) != 0 && helponly &&
-	    ngctl_nobody_home(error)) {
+	    (ngctl_nobody_home(error) ||
+		(error == EPERM && ng_lib_jailed_without_net()))) {
 		ng.cs = ng.ds = -1;
 		error = 0;
 	}
@@ -660,6 +662,11 @@ main(int argc, char **argv)
 		ngctl_warn("can't create node");
 		if (ngctl_nobody_home(error))
 			ngctl_warnx("no ngd answers on %s", NgSocketPath());
+		if (error == EPERM && ng_lib_jailed_without_net())
+			ngctl_warnx("in a jail without a network of its own "
+				    "(no vnet), so no graph: a vnet jail has "
+				    "its own, and the host's root reaches "
+				    "the host's");
 		ngctl_timed_out(error);
 		return EX_OSERR;
 	}

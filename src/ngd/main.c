@@ -531,6 +531,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "ngd: must be run as root\n");
 		exit(EX_NOPERM);
 	}
+	if (ngd_jailed_without_net()) {
+		fprintf(stderr,
+		    "ngd: in a jail without a network of its own (no vnet): "
+		    "no graph here; a vnet jail has its own\n");
+		exit(EX_NOPERM);
+	}
 	if (!ngd_dir_trusted(jdir != NULL && jdir[0] != '\0' ? jdir :
 							       NGD_JOURNAL_DIR,
 		why, sizeof(why))) {
