@@ -59,6 +59,7 @@ struct ng_lib_fd {
 	bool have_status;
 	int dead;   /* the connection failed with this errno */
 	bool parts; /* ngd takes a long request in pieces (ngd_proto.h) */
+	bool large; /* ... up to NGD_MAX_LARGE */
 	uint32_t status, status_id;
 };
 
@@ -775,7 +776,7 @@ ng_lib_join(int fd, uint8_t **bufp, size_t *np, uint64_t deadline)
 		memcpy(&ph, buf, sizeof(ph));
 		if (whole == NULL) {
 			total = ph.id;
-			if (total < sizeof(ph) || total > NGD_MAX_FRAME ||
+			if (total < sizeof(ph) || total > NGD_MAX_LARGE ||
 			    (whole = malloc(total)) == NULL) {
 				error = whole == NULL ? ENOMEM : EPROTO;
 				break;
@@ -900,6 +901,7 @@ ng_lib_pump(int fd, struct ng_lib_fd **stp, uint64_t deadline)
 			if (f->plen >= sizeof(offer)) {
 				memcpy(&offer, f->payload, sizeof(offer));
 				st->parts = (offer & NGD_HELLO_PARTS) != 0;
+				st->large = (offer & NGD_HELLO_LARGE) != 0;
 			}
 		}
 		free(f); /* else a stray status nobody asked for */
@@ -1034,7 +1036,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 	int error = 0;
 
 	if (kind == NGD_HELLO_CTL || kind == NGD_HELLO_DATA)
-		fr.error = NGD_HELLO_PARTS; /* ng_lib_join */
+		fr.error = NGD_HELLO_PARTS | NGD_HELLO_LARGE; /* ng_lib_join */
 	if (st == NULL)
 		return EBADF;
 	if (alen >= NG_PATHSIZ)
@@ -1059,7 +1061,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 	/* Larger than ngd takes: FreeBSD's EMSGSIZE, for a datagram larger
 	 * than the socket's buffer; and so for one the kernel cannot carry
 	 * (ENOBUFS, when it cannot allocate a buffer that large). */
-	if (len > NGD_MAX_FRAME) {
+	if (len > (st->large ? NGD_MAX_LARGE : NGD_MAX_FRAME)) {
 		error = EMSGSIZE;
 		goto out;
 	}

@@ -491,7 +491,7 @@ ngctl_timed_out(int error)
 		ngctl_warnx("a message to ngd may be %u MiB (root, or ngd's -g "
 			    "group) or what one datagram holds (anyone else: "
 			    "net.core.wmem_max) at most",
-		    NGD_MAX_FRAME >> 20);
+		    NGD_MAX_LARGE >> 20);
 }
 
 /* Nothing listens where ngd should. */
