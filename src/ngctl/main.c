@@ -663,10 +663,10 @@ main(int argc, char **argv)
 		if (ngctl_nobody_home(error))
 			ngctl_warnx("no ngd answers on %s", NgSocketPath());
 		if (error == EPERM && ng_lib_jailed_without_net())
-			ngctl_warnx("in a jail without a network of its own "
-				    "(no vnet), so no graph: a vnet jail has "
-				    "its own, and the host's root reaches "
-				    "the host's");
+			ngctl_warnx("no graph here: this network is not "
+				    "ours to configure (a jail without vnet, "
+				    "or no CAP_NET_ADMIN in the bounding "
+				    "set); a vnet jail has its own");
 		ngctl_timed_out(error);
 		return EX_OSERR;
 	}

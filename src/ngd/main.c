@@ -533,8 +533,9 @@ main(int argc, char **argv)
 	}
 	if (ngd_jailed_without_net()) {
 		fprintf(stderr,
-		    "ngd: in a jail without a network of its own (no vnet): "
-		    "no graph here; a vnet jail has its own\n");
+		    "ngd: no graph here: this network is not ours to "
+		    "configure (a jail without vnet, or no CAP_NET_ADMIN in "
+		    "the bounding set); a vnet jail has its own\n");
 		exit(EX_NOPERM);
 	}
 	if (!ngd_dir_trusted(jdir != NULL && jdir[0] != '\0' ? jdir :

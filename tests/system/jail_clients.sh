@@ -31,7 +31,7 @@ xinit=$(awk '$1 == "NSpid:" && NF == 3 && $3 == 1 { print $2; exit }' \
     /proc/[0-9]*/status 2>/dev/null)
 injail() { nsenter -t "$xinit" -p -m "$@"; }
 # (ngctl's second line in a jail without a network of its own)
-nonet="ngctl: in a jail without a network of its own (no vnet), so no graph: a vnet jail has its own, and the host's root reaches the host's"
+nonet="ngctl: no graph here: this network is not ours to configure (a jail without vnet, or no CAP_NET_ADMIN in the bounding set); a vnet jail has its own"
 check "non-vnet jail: ngctl name is refused" 71 "" \
     "ngctl: can't create node: Operation not permitted
 $nonet" \

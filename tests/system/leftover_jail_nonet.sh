@@ -26,7 +26,7 @@ ngds_in() {
 	if [ -n "${1:-}" ]; then ip netns exec "$1" ss -xlpn; else ss -xlpn; fi |
 	    grep -c '@netgraph '
 }
-why="ngctl: in a jail without a network of its own (no vnet), so no graph: a vnet jail has its own, and the host's root reaches the host's"
+why="ngctl: no graph here: this network is not ours to configure (a jail without vnet, or no CAP_NET_ADMIN in the bounding set); a vnet jail has its own"
 
 # (autostart on, as for a user: lib.sh turns it off)
 check "jexec n ngctl list: EPERM, and why" 71 "" \
@@ -34,7 +34,7 @@ check "jexec n ngctl list: EPERM, and why" 71 "" \
 $why" jexec n env NGCTL_NO_AUTOSTART=0 ngctl list
 expect "... and no ngd was started in n's namespace" 0 "$(ngds_in n)"
 check "jexec n ngd: refuses to start" 77 "" \
-    "ngd: in a jail without a network of its own (no vnet): no graph here; a vnet jail has its own" \
+    "ngd: no graph here: this network is not ours to configure (a jail without vnet, or no CAP_NET_ADMIN in the bounding set); a vnet jail has its own" \
     jexec n ngd -d
 expect "... and nothing listens in n's namespace" 0 "$(ngds_in n)"
 check "jexec n nghook (libnetgraph): no sockets (FreeBSD's words)" 71 "" \
@@ -49,7 +49,7 @@ check "jexec x ngctl list (no ngd on the host): EPERM, and why" 71 "" \
 $why" jexec x env NGCTL_NO_AUTOSTART=0 ngctl list
 expect "... and no ngd was started in the host's namespace" 0 "$(ngds_in)"
 check "jexec x ngd: refuses to start" 77 "" \
-    "ngd: in a jail without a network of its own (no vnet): no graph here; a vnet jail has its own" \
+    "ngd: no graph here: this network is not ours to configure (a jail without vnet, or no CAP_NET_ADMIN in the bounding set); a vnet jail has its own" \
     jexec x ngd -d
 start_ngd || finish
 ngctl mkpeer eiface ether ether || fail "the host's root has its graph"
