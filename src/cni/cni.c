@@ -596,8 +596,8 @@ ngcni_statedir(struct ngcni *c, struct ngcni_err *e)
 	return 0;
 }
 
-/* Lock file name in the state directory, *fdp; -1 if it cannot be
- * opened. */
+/* Lock file name in the state directory, opened (made when absent); -1
+ * if it cannot be. */
 static int
 ngcni_lockfile(struct ngcni *c, const char *name)
 {
