@@ -84,7 +84,7 @@ _ngctl()
 
 	case $prev in
 	-f) _filedir; return ;;
-	-j) _ngctl_reply "$(_jail_running)"; return ;;
+	-j) _ngctl_reply "$(_jail_graphs)"; return ;;
 	-n | -t) return ;;
 	esac
 	for ((i = 1; i < cword; i++)); do
@@ -175,6 +175,15 @@ complete -F _nghook nghook
 _jail_running()
 {
 	jls -q name 2>/dev/null
+}
+
+# Running jails that have a graph for ngctl -j: a vnet jail's own, or the
+# host's for one that shares its network (addresses, or ip4/ip6=inherit).
+# One with neither has no network, so no graph: ngctl -j refuses it.
+_jail_graphs()
+{
+	jls -q name vnet ip4 ip6 2>/dev/null |
+	    awk '$2 == "new" || $3 != "disable" || $4 != "disable" { print $1 }'
 }
 
 # The jails a jail.conf defines ($1, default /etc/jail.conf).

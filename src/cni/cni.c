@@ -12,8 +12,13 @@
  * from CNI_PATH with the same stdin, as the spec says).  It is recorded
  * by node ID (a name would not do: renaming the interface renames the
  * node) in a file per container and interface under the state directory,
- * which outlives ngd.  Every command holds the directory's lock, so
- * runtimes may call in parallel.
+ * which outlives ngd.  Runtimes may call in parallel: a command holds
+ * its attachment's lock (one of NGCNI_STRIPES, chosen by the record's
+ * hash) from start to end, and the directory's lock only while it reads
+ * or changes what attachments share (the gateway, which goes with the
+ * last record on its bridge; GC's walk), never while ngd makes an
+ * eiface or moves it; what else they share in the graph (the bridge and
+ * its links) tolerates a race (cni_graph.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -46,6 +51,8 @@
 #define NGCNI_STATE_DIR "/run/netgraph-cni"
 #define NGCNI_STATE_ENV "NETGRAPH_CNI_STATE" /* tests: a private one */
 #define NGCNI_LOCK_WAIT_S 60                 /* then "try again later" */
+#define NGCNI_STRIPES 64           /* attachment locks: lock.00 to lock.3f */
+#define NGCNI_NGD_TIMEOUT_MS 60000 /* a request to ngd, unless NGD_TIMEOUT */
 #define NGCNI_MAX_INPUT (1 << 20)
 
 static const char *const ngcni_versions[] = { "0.3.0", "0.3.1", "0.4.0",
@@ -76,7 +83,9 @@ struct ngcni {
 	size_t ipamlen;
 	char statedir[PATH_MAX];
 	char recpath[PATH_MAX + 32];
-	int lockfd;
+	unsigned stripe; /* the record's hash % NGCNI_STRIPES */
+	int lockfd;      /* the attachment's lock, held until exit */
+	int statefd;     /* the directory's lock, while held */
 };
 
 int
@@ -573,32 +582,96 @@ ngcni_load_env(struct ngcni *c, bool neednetns, struct ngcni_err *e)
 	return 0;
 }
 
-/* The state directory and its lock, held until exit. */
+/* The state directory, made when absent. */
 static int
-ngcni_lock(struct ngcni *c, struct ngcni_err *e)
+ngcni_statedir(struct ngcni *c, struct ngcni_err *e)
 {
 	const char *dir = getenv(NGCNI_STATE_ENV);
-	char path[PATH_MAX + 8];
-	int waited;
 
 	snprintf(c->statedir, sizeof(c->statedir), "%s",
 	    dir != NULL && dir[0] != '\0' ? dir : NGCNI_STATE_DIR);
 	if (mkdir(c->statedir, 0700) < 0 && errno != EEXIST)
 		return ngcni_fail(e, NGCNI_E_IO, strerror(errno),
 		    "cannot make state directory %s", c->statedir);
-	snprintf(path, sizeof(path), "%s/lock", c->statedir);
-	if ((c->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return ngcni_fail(e, NGCNI_E_IO, strerror(errno),
-		    "cannot open %s", path);
-	for (waited = 0; flock(c->lockfd, LOCK_EX | LOCK_NB) < 0; waited++) {
-		struct timespec ms10 = { 0, 10000000L };
+	return 0;
+}
 
-		if (errno != EWOULDBLOCK || waited >= NGCNI_LOCK_WAIT_S * 100)
-			return ngcni_fail(e, NGCNI_E_AGAIN, strerror(errno),
-			    "state directory %s is locked", c->statedir);
+/* Lock file name in the state directory, opened (made when absent); -1
+ * if it cannot be. */
+static int
+ngcni_lockfile(struct ngcni *c, const char *name)
+{
+	char path[PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/%s", c->statedir, name);
+	return open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+}
+
+/* Lock file name in the state directory if no one holds it: *fdp. */
+static bool
+ngcni_trylock(struct ngcni *c, const char *name, int *fdp)
+{
+	int fd = ngcni_lockfile(c, name);
+
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		*fdp = fd;
+		return true;
+	}
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+/* Lock file name in the state directory, *fdp, waiting up to
+ * NGCNI_LOCK_WAIT_S (then "try again later"). */
+static int
+ngcni_flock(struct ngcni *c, const char *name, int *fdp, struct ngcni_err *e)
+{
+	int fd, waited;
+
+	if ((fd = ngcni_lockfile(c, name)) < 0)
+		return ngcni_fail(e, NGCNI_E_IO, strerror(errno),
+		    "cannot open %s/%s", c->statedir, name);
+	for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited++) {
+		struct timespec ms10 = { 0, 10000000L };
+		int error = errno;
+
+		if (error != EWOULDBLOCK || waited >= NGCNI_LOCK_WAIT_S * 100) {
+			close(fd);
+			return ngcni_fail(e, NGCNI_E_AGAIN, strerror(error),
+			    "%s/%s is locked", c->statedir, name);
+		}
 		nanosleep(&ms10, NULL);
 	}
+	*fdp = fd;
 	return 0;
+}
+
+/* The attachment's lock, held until exit: ADD, DEL and CHECK of one
+ * attachment (or of two that share a stripe) take turns. */
+static int
+ngcni_lock(struct ngcni *c, struct ngcni_err *e)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "lock.%02x", c->stripe);
+	return ngcni_flock(c, name, &c->lockfd, e);
+}
+
+/* The directory's lock (the file older plugins held throughout), for
+ * what attachments share; dropped as soon as that is done. */
+static int
+ngcni_state_lock(struct ngcni *c, struct ngcni_err *e)
+{
+	return ngcni_flock(c, "lock", &c->statefd, e);
+}
+
+static void
+ngcni_state_unlock(struct ngcni *c)
+{
+	if (c->statefd >= 0)
+		close(c->statefd);
+	c->statefd = -1;
 }
 
 /* An FNV-1a hash names the record of (network, container, interface). */
@@ -617,6 +690,7 @@ ngcni_record_path(struct ngcni *c)
 	}
 	snprintf(c->recpath, sizeof(c->recpath), "%s/%016llx.json", c->statedir,
 	    (unsigned long long)h);
+	c->stripe = (unsigned)(h % NGCNI_STRIPES);
 }
 
 static json_object *
@@ -746,17 +820,29 @@ ngcni_gwname(const char *br, int vid, char *name, size_t size)
 		snprintf(name, size, "%.12s-gw", br);
 }
 
-/* The gateway eiface of bridge br goes once nothing else uses it. */
+/*
+ * The gateway eiface of bridge br goes once nothing else uses it.  Under
+ * the directory's lock (taken here unless held), which an ADD holds
+ * from after its record is written until its gateway is up: so either
+ * we count that record, or its gateway is made anew after ours went.
+ * (Not had in time: the gateway stays, for the next DEL.)
+ */
 static void
 ngcni_gateway_release(struct ngcni *c, struct ngcni_graph *g, const char *br,
     int vid, const char *skip)
 {
 	char gw[IFNAMSIZ + 8];
+	bool locked = c->statefd < 0;
+	struct ngcni_err e;
 
-	if (ngcni_bridge_users(c, br, vid, skip) > 0)
+	if (locked && ngcni_state_lock(c, &e) != 0)
 		return;
-	ngcni_gwname(br, vid, gw, sizeof(gw));
-	ngcni_graph_gateway_release(g, gw);
+	if (ngcni_bridge_users(c, br, vid, skip) == 0) {
+		ngcni_gwname(br, vid, gw, sizeof(gw));
+		ngcni_graph_gateway_release(g, gw);
+	}
+	if (locked)
+		ngcni_state_unlock(c);
 }
 
 /* The IPAM plugin (or any) type, found in CNI_PATH. */
@@ -1415,9 +1501,16 @@ ngcni_add(struct ngcni *c, struct ngcni_err *e)
 		    "interface %s", c->ifname);
 		goto fail;
 	}
-	if (c->isgw &&
-	    (error = ngcni_gateway(c, &g, ipamres, gwif, gwmac, e)) != 0)
-		goto fail;
+	if (c->isgw) {
+		/* (our record is written: a DEL of the last other one
+		 * counts it, or has let the gateway go) */
+		if ((error = ngcni_state_lock(c, e)) != 0)
+			goto fail;
+		error = ngcni_gateway(c, &g, ipamres, gwif, gwmac, e);
+		ngcni_state_unlock(c);
+		if (error != 0)
+			goto fail;
+	}
 	if (c->pmaps != NULL) {
 		rdrs = json_object_new_array();
 		if ((error = ngcni_forward(c, &g, natid, ipamres, rdrs, e)) !=
@@ -1618,11 +1711,11 @@ static int
 ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 {
 	struct ngcni_graph g = { .cs = -1 };
-	char path[PATH_MAX + 300];
+	char path[PATH_MAX + 300], lock[16];
 	json_object *valid = NULL, *rec;
 	struct dirent *d;
 	DIR *dir;
-	int error = 0;
+	int error = 0, lockfd;
 	char *out;
 
 	if ((error = ngcni_field(c->conf, "cni.dev/valid-attachments",
@@ -1637,10 +1730,19 @@ ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 		if (len < 6 || strcmp(d->d_name + len - 5, ".json") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", c->statedir, d->d_name);
-		if ((rec = ngcni_record_read(path)) == NULL)
+		/* An attachment a command is at (its lock held: an ADD
+		 * before its runtime knows it) is the next GC's. */
+		snprintf(lock, sizeof(lock), "lock.%02x",
+		    (unsigned)(strtoull(d->d_name, NULL, 16) % NGCNI_STRIPES));
+		if (!ngcni_trylock(c, lock, &lockfd))
 			continue;
+		if ((rec = ngcni_record_read(path)) == NULL) {
+			close(lockfd);
+			continue;
+		}
 		if (strcmp(ngcni_rec_str(rec, "network"), c->name) != 0) {
 			json_object_put(rec);
+			close(lockfd);
 			continue;
 		}
 		if (!ngcni_gc_keeps(valid, rec)) {
@@ -1666,6 +1768,7 @@ ngcni_gc(struct ngcni *c, struct ngcni_err *e)
 			}
 		}
 		json_object_put(rec);
+		close(lockfd);
 	}
 	closedir(dir);
 	ngcni_graph_close(&g);
@@ -1758,7 +1861,7 @@ ngcni_version(struct ngcni *c)
 int
 main(int argc, char **argv)
 {
-	struct ngcni c = { .lockfd = -1 };
+	struct ngcni c = { .lockfd = -1, .statefd = -1 };
 	struct ngcni_err e = { 0 };
 	json_object *v;
 	char err[128];
@@ -1823,8 +1926,13 @@ main(int argc, char **argv)
 			return ngcni_error_out(&e, c.ver);
 		return 0;
 	}
+	/* Many of us at once (a runtime starting many containers) make
+	 * ngd's queue long: a request may wait for all before it. */
+	if (getenv("NGD_TIMEOUT") == NULL)
+		(void)NgSetTimeout(NGCNI_NGD_TIMEOUT_MS);
 	if (strcmp(c.cmd, "GC") == 0) {
-		if (ngcni_lock(&c, &e) != 0 || ngcni_gc(&c, &e) != 0)
+		if (ngcni_statedir(&c, &e) != 0 ||
+		    ngcni_state_lock(&c, &e) != 0 || ngcni_gc(&c, &e) != 0)
 			return ngcni_error_out(&e, c.ver);
 		return 0;
 	}
@@ -1835,9 +1943,11 @@ main(int argc, char **argv)
 		return ngcni_error_out(&e, c.ver);
 	}
 	if (ngcni_load_env(&c, strcmp(c.cmd, "DEL") != 0, &e) != 0 ||
-	    ngcni_load_args(&c, &e) != 0 || ngcni_lock(&c, &e) != 0)
+	    ngcni_load_args(&c, &e) != 0 || ngcni_statedir(&c, &e) != 0)
 		return ngcni_error_out(&e, c.ver);
 	ngcni_record_path(&c);
+	if (ngcni_lock(&c, &e) != 0)
+		return ngcni_error_out(&e, c.ver);
 	if (strcmp(c.cmd, "ADD") == 0)
 		error = ngcni_add(&c, &e);
 	else if (strcmp(c.cmd, "DEL") == 0)

@@ -3,7 +3,11 @@
  * talks to the ngd of the namespace it runs in (the runtime's), starting
  * one when none answers: detached, in its own session, with nothing of
  * ours open (a runtime reads the plugin's stdout and stderr to EOF, so a
- * daemon holding them would hang it).
+ * daemon holding them would hang it).  Many plugins may do so at once
+ * (the state lock is not held here): an ngd that finds another serving
+ * exits, and its starter takes the other; two that make the same bridge
+ * or pick the same link of it find out from ngd (EADDRINUSE, EEXIST) and
+ * take the other's bridge, or the next link.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +31,9 @@
 
 #define NGCNI_NGD_WAIT_MS 5000 /* how long a freshly started ngd may take */
 #define NGCNI_NGD_POLL_MS 10
-#define NGCNI_MAXLINKS 4096 /* bridge link hooks tried */
+#define NGCNI_NGD_GRACE_MS 1000 /* for another's, once ours gave up */
+#define NGCNI_MAXLINKS 4096     /* bridge link hooks tried */
+#define NGCNI_RACES 64          /* tries against other plugins at the bridge */
 
 static char ngcni_liberr[256]; /* libnetgraph's last complaint */
 
@@ -121,12 +127,14 @@ ngcni_graph_open(struct ngcni_graph *g, struct ngcni_err *e)
 		error = errno;
 		if (!ngcni_nobody_home(error))
 			goto fail;
+		/* An ngd that gave up will not answer later, but one
+		 * another plugin started may (ours found it serving, or
+		 * lost the race to bind): a moment more for it. */
 		if (pid > 0 && waitpid(pid, &status, WNOHANG) == pid) {
 			pid = 0;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-				error = ECONNREFUSED;
-				break;
-			}
+			if ((!WIFEXITED(status) || WEXITSTATUS(status) != 0) &&
+			    waited < NGCNI_NGD_WAIT_MS - NGCNI_NGD_GRACE_MS)
+				waited = NGCNI_NGD_WAIT_MS - NGCNI_NGD_GRACE_MS;
 		}
 	}
 	if (pid > 0)
@@ -306,16 +314,22 @@ ngcni_free_link(struct ngcni_graph *g, const char *br, char *hook, size_t size)
 	return 0;
 }
 
-/* Hang path's hook on bridge brname, making the bridge when absent. */
+/*
+ * Hang path's hook on bridge brname, making the bridge when absent.  A
+ * bridge another plugin named first is taken instead of ours (shut
+ * down: it had only our hook), a link another took first for the next.
+ */
 static int
 ngcni_to_bridge(struct ngcni_graph *g, const char *path, const char *hook,
     const char *brname, struct ngcni_err *e)
 {
 	char br[NG_NODESIZ + 1], type[NG_TYPESIZ], link[NG_HOOKSIZ];
 	char peer[NG_PATHSIZ];
-	int error;
+	int error, tries = 0;
 
 	snprintf(br, sizeof(br), "%s:", brname);
+	snprintf(peer, sizeof(peer), "%s%s", path, hook);
+again:
 	error = ngcni_graph_info(g, br, NULL, type, NULL);
 	if (error == ENOENT) {
 		if ((error = ngcni_mkpeer(g, path, NG_BRIDGE_NODE_TYPE, hook,
@@ -323,12 +337,14 @@ ngcni_to_bridge(struct ngcni_graph *g, const char *path, const char *hook,
 			return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 			    "cannot make bridge %s: %s", brname,
 			    NgStrError(error));
-		snprintf(peer, sizeof(peer), "%s%s", path, hook);
-		if ((error = ngcni_name(g, peer, brname)) != 0)
-			return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
-			    "cannot name bridge %s: %s", brname,
-			    NgStrError(error));
-		return 0;
+		if ((error = ngcni_name(g, peer, brname)) == 0)
+			return 0;
+		(void)ngcni_send(g, peer, NGM_GENERIC_COOKIE, NGM_SHUTDOWN,
+		    NULL, 0);
+		if (error == EADDRINUSE && ++tries < NGCNI_RACES)
+			goto again;
+		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
+		    "cannot name bridge %s: %s", brname, NgStrError(error));
 	}
 	if (error != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr, "node %s: %s",
@@ -336,8 +352,14 @@ ngcni_to_bridge(struct ngcni_graph *g, const char *path, const char *hook,
 	if (strcmp(type, NG_BRIDGE_NODE_TYPE) != 0)
 		return ngcni_fail(e, NGCNI_E_CONFIG, NULL,
 		    "node %s is a %s, not a bridge", brname, type);
-	if ((error = ngcni_free_link(g, br, link, sizeof(link))) != 0 ||
-	    (error = ngcni_connect(g, path, br, hook, link)) != 0)
+	if ((error = ngcni_free_link(g, br, link, sizeof(link))) == 0 &&
+	    (error = ngcni_connect(g, path, br, hook, link)) == EEXIST &&
+	    ++tries < NGCNI_RACES)
+		goto again;
+	/* (ENOENT: the bridge went with its last link meanwhile) */
+	if (error == ENOENT && ++tries < NGCNI_RACES)
+		goto again;
+	if (error != 0)
 		return ngcni_fail(e, NGCNI_E_GRAPH, ngcni_liberr,
 		    "cannot connect to bridge %s: %s", brname,
 		    NgStrError(error));

@@ -14,6 +14,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,12 +24,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
+#include <linux/nsfs.h>
 
 #include <netgraph.h>
 
@@ -54,6 +59,7 @@ struct ng_lib_fd {
 	bool have_status;
 	int dead;   /* the connection failed with this errno */
 	bool parts; /* ngd takes a long request in pieces (ngd_proto.h) */
+	bool large; /* ... up to NGD_MAX_LARGE */
 	uint32_t status, status_id;
 };
 
@@ -635,6 +641,38 @@ ng_lib_gone_listener(const char *path)
 	return EPERM;
 }
 
+/*
+ * Are we in a jail without a network of its own (neither vnet nor
+ * addresses, or one sharing the host's)?  jail(8) takes CAP_NET_ADMIN out
+ * of every jail's bounding set, and gives a vnet jail a stack owned by a
+ * user namespace below its own; a process with neither may never
+ * configure the network it is in.  FreeBSD gives netgraph to vnet jails
+ * only (anywhere else a netgraph socket is EPERM), and an ngd there
+ * would give the jail interfaces it was made without.  false when it
+ * cannot be told (no /proc): ngd decides, as before.
+ */
+bool
+ng_lib_jailed_without_net(void)
+{
+	int netns, userns, parent;
+	bool apart = false;
+
+	if (prctl(PR_CAPBSET_READ, CAP_NET_ADMIN, 0, 0, 0) != 0)
+		return false; /* held (1), or cannot be told (-1) */
+	if ((netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	/* Our own user namespace owns it: it has no parent we may see. */
+	if ((userns = ioctl(netns, NS_GET_USERNS)) >= 0) {
+		if ((parent = ioctl(userns, NS_GET_PARENT)) >= 0) {
+			close(parent);
+			apart = true;
+		}
+		close(userns);
+	}
+	close(netns);
+	return !apart;
+}
+
 static int
 ng_lib_connect(int *fdp)
 {
@@ -666,6 +704,10 @@ again:
 	if (connect(fd, (struct sockaddr *)&sun, len) < 0) {
 		error = errno == EAGAIN ? ETIMEDOUT : errno;
 		close(fd);
+		/* No graph here, rather than none yet (and so none to start). */
+		if ((error == ENOENT || error == ECONNREFUSED) &&
+		    ng_lib_jailed_without_net())
+			error = EPERM;
 		return error;
 	}
 	error = ng_lib_trusted(fd, path);
@@ -734,7 +776,7 @@ ng_lib_join(int fd, uint8_t **bufp, size_t *np, uint64_t deadline)
 		memcpy(&ph, buf, sizeof(ph));
 		if (whole == NULL) {
 			total = ph.id;
-			if (total < sizeof(ph) || total > NGD_MAX_FRAME ||
+			if (total < sizeof(ph) || total > NGD_MAX_LARGE ||
 			    (whole = malloc(total)) == NULL) {
 				error = whole == NULL ? ENOMEM : EPROTO;
 				break;
@@ -859,6 +901,7 @@ ng_lib_pump(int fd, struct ng_lib_fd **stp, uint64_t deadline)
 			if (f->plen >= sizeof(offer)) {
 				memcpy(&offer, f->payload, sizeof(offer));
 				st->parts = (offer & NGD_HELLO_PARTS) != 0;
+				st->large = (offer & NGD_HELLO_LARGE) != 0;
 			}
 		}
 		free(f); /* else a stray status nobody asked for */
@@ -993,7 +1036,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 	int error = 0;
 
 	if (kind == NGD_HELLO_CTL || kind == NGD_HELLO_DATA)
-		fr.error = NGD_HELLO_PARTS; /* ng_lib_join */
+		fr.error = NGD_HELLO_PARTS | NGD_HELLO_LARGE; /* ng_lib_join */
 	if (st == NULL)
 		return EBADF;
 	if (alen >= NG_PATHSIZ)
@@ -1018,7 +1061,7 @@ ng_lib_request_locked(int fd, uint16_t kind, const char *addr, const void *p1,
 	/* Larger than ngd takes: FreeBSD's EMSGSIZE, for a datagram larger
 	 * than the socket's buffer; and so for one the kernel cannot carry
 	 * (ENOBUFS, when it cannot allocate a buffer that large). */
-	if (len > NGD_MAX_FRAME) {
+	if (len > (st->large ? NGD_MAX_LARGE : NGD_MAX_FRAME)) {
 		error = EMSGSIZE;
 		goto out;
 	}

@@ -4,6 +4,7 @@
 #ifndef NG_LIB_H
 #define NG_LIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,12 @@ extern int ng_lib_debug;
 /* Send one request frame and wait for ngd's status: 0 or an errno. */
 int ng_lib_request(int fd, uint16_t kind, const char *addr, const void *p1,
     size_t l1, const void *p2, size_t l2, uint32_t *idp);
+
+/*
+ * In a jail without a network of its own, where there is no graph (a
+ * connect that finds no ngd is EPERM there, as FreeBSD's socket is).
+ */
+bool ng_lib_jailed_without_net(void);
 
 /* A failure, through NgSetErrLog's log function, which appends error's
  * text; errno is error afterwards. */

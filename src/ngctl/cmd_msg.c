@@ -154,6 +154,7 @@ ngctl_msg(struct ngctl *ng, int ac, char **av)
 
 		ngctl_warn("send msg");
 		ngctl_msg_text(ng, av[1], av[2], args, error);
+		ngctl_too_large(error == ENOBUFS ? error : 0, 0);
 		free(args);
 		return NGCTL_ERROR;
 	}

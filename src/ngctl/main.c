@@ -22,6 +22,7 @@
 
 #include <netgraph.h>
 
+#include "../lib/ng_lib.h"
 #include "ngctl.h"
 #include "ngd_proto.h"
 
@@ -490,7 +491,7 @@ ngctl_timed_out(int error)
 		ngctl_warnx("a message to ngd may be %u MiB (root, or ngd's -g "
 			    "group) or what one datagram holds (anyone else: "
 			    "net.core.wmem_max) at most",
-		    NGD_MAX_FRAME >> 20);
+		    NGD_MAX_LARGE >> 20);
 }
 
 /* Nothing listens where ngd should. */
@@ -651,7 +652,8 @@ main(int argc, char **argv)
 	if (helponly)
 		autostart = false;
 	if ((error = ngctl_open(&ng, name, autostart)) != 0 && helponly &&
-	    ngctl_nobody_home(error)) {
+	    (ngctl_nobody_home(error) ||
+		(error == EPERM && ng_lib_jailed_without_net()))) {
 		ng.cs = ng.ds = -1;
 		error = 0;
 	}
@@ -660,6 +662,11 @@ main(int argc, char **argv)
 		ngctl_warn("can't create node");
 		if (ngctl_nobody_home(error))
 			ngctl_warnx("no ngd answers on %s", NgSocketPath());
+		if (error == EPERM && ng_lib_jailed_without_net())
+			ngctl_warnx("no graph here: this network is not "
+				    "ours to configure (a jail without vnet, "
+				    "or no CAP_NET_ADMIN in the bounding "
+				    "set); a vnet jail has its own");
 		ngctl_timed_out(error);
 		return EX_OSERR;
 	}

@@ -99,6 +99,9 @@ int ngctl_recv_generic(struct ngctl *ng, uint32_t cmd, struct ng_mesg **rep);
 int ngctl_ask(struct ngctl *ng, const char *path, uint32_t cmd, size_t minlen,
     const char *what, struct ng_mesg **rep);
 int ngctl_msg_read(struct ngctl *ng);
+/* Why a reply of arglen bytes (0: unknown) shows in hex, or not at all,
+ * when error (EMSGSIZE, ENOBUFS) says it was its size. */
+void ngctl_too_large(int error, size_t arglen);
 int ngctl_data_read(struct ngctl *ng);
 enum ngctl_rtn ngctl_text_query(struct ngctl *ng, const char *path, int cmd,
     const char *args, const char *title, const char *what);

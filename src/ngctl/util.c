@@ -15,6 +15,7 @@
 
 #include "../lib/ng_lib.h"
 #include "ngctl.h"
+#include "ngd_proto.h"
 
 /*
  * Split line in place on NGCTL_WHITESPACE.  There is no quoting.  Every
@@ -256,6 +257,36 @@ ngctl_print_ascii(const struct ng_mesg *m2, size_t len2, const char *path)
 }
 
 /*
+ * Why a reply shows in hex, or not at all, when it is its size: its
+ * binary form (arglen bytes) could not go back to ngd to be converted
+ * (EMSGSIZE), or its text, or the reply itself (arglen 0: unknown), was
+ * larger than ngd sends (ENOBUFS).  The numbers are ngd_proto.h's.
+ */
+void
+ngctl_too_large(int error, size_t arglen)
+{
+	static const char less[] = "ask for less (for a bridge: getstats, "
+				   "or a smaller setmaxhosts)";
+
+	if (error == EMSGSIZE)
+		ngctl_warnx("the reply, %zu bytes, is too large to send back "
+			    "to ngd for its text (%u MiB from root or ngd's "
+			    "-g group, one datagram from others), so it is "
+			    "shown in hex; %s",
+		    arglen, NGD_MAX_LARGE >> 20, less);
+	else if (error == ENOBUFS && arglen > 0)
+		ngctl_warnx("the text of the reply, %zu bytes in binary, is "
+			    "larger than ngd sends (%u MiB to root or ngd's "
+			    "-g group, %u MiB to others), so it is shown in "
+			    "hex; %s",
+		    arglen, NGD_MAX_LARGE >> 20, NGD_MAX_FRAME >> 20, less);
+	else if (error == ENOBUFS)
+		ngctl_warnx("the reply was larger than ngd sends (%u MiB to "
+			    "root or ngd's -g group, %u MiB to others); %s",
+		    NGD_MAX_LARGE >> 20, NGD_MAX_FRAME >> 20, less);
+}
+
+/*
  * Read one control message and print it, in ASCII if the node it came
  * from can convert it (binary2ascii), else as a hex dump.  Returns 0 or
  * the errno of the failed read.
@@ -287,6 +318,8 @@ ngctl_msg_read(struct ngctl *ng)
 	if (NgSendMsg(ng->cs, path, NGM_GENERIC_COOKIE, NGM_BINARY2ASCII, m,
 		sizeof(*m) + arglen) >= 0)
 		len2 = NgAllocRecvMsg(ng->cs, &m2, NULL);
+	else
+		ngctl_too_large(errno, arglen);
 	if (len2 < 0 || !ngctl_print_ascii(m2, (size_t)len2, path)) {
 		printf("Rec'd %s %d from \"%s\":\n",
 		    (m->header.flags & NGF_RESP) != 0 ? "response" : "command",

@@ -104,6 +104,7 @@ struct ngd_conn {
 	bool jailed;   /* in a non-vnet jail: every request is EPERM */
 	bool handed;   /* a takeover's: another ngd serves it now */
 	bool parts;    /* its hello said it joins pieces (ngd_proto.h) */
+	bool large;    /* ... up to NGD_MAX_LARGE, and may change the graph */
 	uint8_t *join; /* a request coming in pieces (ngd_conn_piece) */
 	size_t join_len, join_have;
 	bool held;       /* a guest not read until its time comes again */
@@ -452,6 +453,19 @@ ngd_user_held_full(const struct ngd_conn *c, size_t len, bool reply)
 	return false;
 }
 
+/* The longest frame either way on c, and what may wait unread for it. */
+static size_t
+ngd_conn_max_frame(const struct ngd_conn *c)
+{
+	return c->large ? NGD_MAX_LARGE : NGD_MAX_FRAME;
+}
+
+static size_t
+ngd_conn_outq_max(const struct ngd_conn *c)
+{
+	return c->large ? NGD_MAX_LARGE + NGD_OUTQ_MAX : NGD_OUTQ_MAX;
+}
+
 /*
  * A frame longer than NGD_PART_MAX, to a client that joins pieces: queued
  * as pieces, a datagram each (ngd_proto.h), then sent as far as the
@@ -471,10 +485,10 @@ ngd_conn_send_parts(struct ngd_conn *c, const struct ngd_frame *fr,
 	struct ngd_outbuf *first = NULL, **tail = &first, *b;
 	int error;
 
-	if (len > NGD_MAX_FRAME)
+	if (len > ngd_conn_max_frame(c))
 		return ENOBUFS;
 	if (c->outq_mem + npart * ngd_outbuf_size(sizeof(*fr)) + len >
-	    NGD_OUTQ_MAX) {
+	    ngd_conn_outq_max(c)) {
 		ngd_conn_cut(c);
 		return ENOBUFS;
 	}
@@ -593,7 +607,7 @@ ngd_conn_send(struct ngd_conn *c, uint16_t kind, uint32_t error, uint32_t id,
 		c->drops++;
 		return ENOBUFS; /* as a full socket buffer */
 	}
-	if (c->outq_mem + ngd_outbuf_size(len) > NGD_OUTQ_MAX) {
+	if (c->outq_mem + ngd_outbuf_size(len) > ngd_conn_outq_max(c)) {
 		ngd_conn_cut(c);
 		return ENOBUFS;
 	}
@@ -874,7 +888,7 @@ ngd_conn_piece(struct ngd_conn *c, const uint8_t *buf, size_t n)
 		goto bad;
 	if (c->join == NULL) {
 		if (ph.error != 0 || ph.id <= NGD_REQ_PART_MAX ||
-		    ph.id > NGD_RECV_MAX)
+		    ph.id > ngd_conn_max_frame(c))
 			goto bad;
 		if ((c->join = malloc(ph.id)) == NULL) {
 			ngd_log(LOG_ERR, "pid %d: no memory for a request",
@@ -973,8 +987,11 @@ ngd_conn_request(struct ngd_conn *c, const uint8_t *buf, size_t n)
 		error = EPERM;
 		goto answer;
 	}
-	if (fr.kind == NGD_HELLO_CTL || fr.kind == NGD_HELLO_DATA)
+	if (fr.kind == NGD_HELLO_CTL || fr.kind == NGD_HELLO_DATA) {
 		c->parts = (fr.error & NGD_HELLO_PARTS) != 0;
+		c->large = c->parts && c->admin &&
+		    (fr.error & NGD_HELLO_LARGE) != 0;
+	}
 	switch (fr.kind) {
 	case NGD_HELLO_CTL:
 		error = fr.version != NGD_PROTO_VERSION ? EPROTONOSUPPORT :
@@ -1002,7 +1019,7 @@ answer:
 	 * have: its hang-up is read after its requests (ngd_conn_event).
 	 * One who may change the graph is told it may send a long request
 	 * in pieces (ngd_proto.h). */
-	offer = NGD_HELLO_PARTS;
+	offer = NGD_HELLO_PARTS | (c->large ? NGD_HELLO_LARGE : 0);
 	error = ngd_conn_send(c, NGD_STATUS, (uint32_t)error, id, NULL, &offer,
 	    fr.kind == NGD_HELLO_CTL && error == 0 && c->admin ? sizeof(offer) :
 								 0);
@@ -1564,13 +1581,13 @@ ngd_ctl_handover(struct ngd_ctl *ctl, FILE *f, FILE *outq,
 			jlen = 0;
 		fprintf(f,
 		    "conn %u %08x %s admin=%d jailed=%d pid=%d uid=%u "
-		    "outq=%ld+%zu parts=%d join=%ld+%zu/%zu\n",
+		    "outq=%ld+%zu parts=%d large=%d join=%ld+%zu/%zu\n",
 		    idx, c->node != NULL ? c->node->id : 0,
 		    c->node == NULL ? "none" :
 			c->is_data  ? "data" :
 				      "ctl",
 		    c->admin, c->jailed, (int)c->pid, (unsigned)c->uid, off,
-		    (size_t)(end - off), c->parts, end,
+		    (size_t)(end - off), c->parts, c->large, end,
 		    jlen != 0 ? c->join_have : 0, jlen);
 		fdfn(arg, idx++, c->io.fd);
 	}
@@ -1618,8 +1635,8 @@ ngd_conn_adopt_join(struct ngd_conn *c, const char *line, const uint8_t *q,
 	if (len == 0)
 		return 0;
 	if (off < 0 || (size_t)off > qlen || have > qlen - (size_t)off ||
-	    have > len || len <= NGD_REQ_PART_MAX || len > NGD_RECV_MAX ||
-	    !c->admin || c->is_data)
+	    have > len || len <= NGD_REQ_PART_MAX ||
+	    len > ngd_conn_max_frame(c) || !c->admin || c->is_data)
 		return EINVAL;
 	if ((c->join = malloc(len)) == NULL)
 		return ENOMEM;
@@ -1668,6 +1685,7 @@ ngd_ctl_adopt(struct ngd_ctl *ctl, const char *line, struct ng_node *node,
 	c->jailed = jailed != 0;
 	c->is_data = strcmp(kind, "data") == 0;
 	c->parts = strstr(line, " parts=1") != NULL; /* (an older ngd's: no) */
+	c->large = c->admin && strstr(line, " large=1") != NULL;
 	c->node = node;
 	if ((error = ngd_conn_adopt_join(c, line, q, qlen)) != 0) {
 		free(c);

@@ -193,6 +193,20 @@ ngd_serves_entered_netns(void)
 }
 
 /*
+ * ngd started in a jail without a network of its own (neither vnet nor
+ * addresses, or one sharing the host's) by the jail's root: a stack it
+ * may never configure and the jail's processes may not have configured
+ * for them (ngd_peer_jailed), where FreeBSD has no graph at all.  Such an
+ * ngd refuses to start.  (Started into a jail's namespace from outside,
+ * by the host's root, it holds CAP_NET_ADMIN.)
+ */
+bool
+ngd_jailed_without_net(void)
+{
+	return ngd_self_read() && !ngd_self.netns_apart && !ngd_self.net_admin;
+}
+
+/*
  * Whether a vnet message may send an interface to netns: home always;
  * elsewhere not from a jail's graph served from outside, whose clients
  * are the jail's and whose names under /run/netns are the host's (the

@@ -531,6 +531,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "ngd: must be run as root\n");
 		exit(EX_NOPERM);
 	}
+	if (ngd_jailed_without_net()) {
+		fprintf(stderr,
+		    "ngd: no graph here: this network is not ours to "
+		    "configure (a jail without vnet, or no CAP_NET_ADMIN in "
+		    "the bounding set); a vnet jail has its own\n");
+		exit(EX_NOPERM);
+	}
 	if (!ngd_dir_trusted(jdir != NULL && jdir[0] != '\0' ? jdir :
 							       NGD_JOURNAL_DIR,
 		why, sizeof(why))) {

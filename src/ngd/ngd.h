@@ -396,6 +396,8 @@ bool ngd_peer_jailed(int fd, pid_t pid); /* pid: SO_PEERCRED's */
 bool ngd_peer_below(int fd, pid_t pid);
 /* ngd was started into its network namespace from outside it. */
 bool ngd_serves_entered_netns(void);
+/* In a jail without a network of its own: ngd refuses to start. */
+bool ngd_jailed_without_net(void);
 /* A vnet message may send an interface to netns (home always). */
 bool ngd_vnet_permitted(const char *netns);
 /* Who holds ngd's control socket path, in words, into why; false if no

@@ -24,6 +24,12 @@
  * ngd joins them and answers the whole with one NGD_STATUS.  To any
  * other, a request goes whole, as large as one datagram can be.
  *
+ * Frames are NGD_MAX_FRAME long at most, but for one who may change the
+ * graph: when both its hello (error) and ngd's answer to it (payload)
+ * carry NGD_HELLO_LARGE, frames either way may be NGD_MAX_LARGE long
+ * (the text of a bridge's million hosts: some 60 MB), in pieces.  Others
+ * keep the smaller bound: what they may leave ngd holding.
+ *
  * A datagram that is not a request (too short, an unknown kind or
  * version) on a connection past its hello was written with send(2) or
  * write(2) straight onto the socket: on a data connection it is a frame
@@ -45,6 +51,8 @@
 #define NGD_SNDBUF_SLACK 4096
 #define NGD_PART_MAX (1u << 20) /* a larger frame goes in pieces this long */
 #define NGD_HELLO_PARTS 1u      /* NGD_HELLO_*'s error: I join pieces */
+#define NGD_HELLO_LARGE 2u      /* ... up to NGD_MAX_LARGE (see above) */
+#define NGD_MAX_LARGE (256u << 20)
 #define NGD_REQ_PART_MAX (64u << 10) /* a longer request goes in pieces */
 
 enum ngd_kind {

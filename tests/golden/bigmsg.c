@@ -4,9 +4,11 @@
  * by bigmsg.sh.  A bridge's table of 120,000 hosts (5 MB) converted to
  * text by binary2ascii (6.7 MB back), 6 MB of text to binary by
  * ascii2binary: libnetgraph sends a long request in pieces to an ngd
- * that takes them (root's, the -g group's), up to 16 MiB, and says
- * EMSGSIZE beyond; anyone else's goes whole, EMSGSIZE when it cannot.
- *   bigmsg           as root: those, and a 17 MB request
+ * that takes them (root's, the -g group's), up to 256 MiB either way
+ * (NGD_MAX_LARGE: the text of a table of 420,000 hosts, 26 MB, comes
+ * back), and says EMSGSIZE beyond; anyone else's goes whole, EMSGSIZE
+ * when it cannot.
+ *   bigmsg           as root: those, and 17.6 MB and 257 MiB requests
  *   bigmsg user      as a user: 84 KB goes, 5 MB is EMSGSIZE
  * Prints "ok NAME" or "FAIL NAME (why)" per check.
  */
@@ -159,9 +161,36 @@ main(int ac, char **av)
 	free(rep);
 	free(req);
 
-	/* Beyond 16 MiB: EMSGSIZE, and the connection still serves. */
-	check_b2a(cs, "binary2ascii of 420,000 hosts (17.6 MB): EMSGSIZE",
-	    420000, EMSGSIZE);
+	/* Beyond 16 MiB, root's go both ways (a bridge's table of more
+	 * than 270,000 hosts has more text, of 420,000 more binary). */
+	bin = table(420000, &len);
+	rep = ask(cs, NGM_BINARY2ASCII, bin, len);
+	check("binary2ascii of 420,000 hosts (17.6 MB in, 26 MB out)",
+	    rep != NULL, "%s", strerror(errno));
+	if (rep != NULL) {
+		inner = (struct ng_mesg *)rep->data;
+		check("... the text has them all",
+		    inner->header.arglen > 25000000 &&
+			strncmp((char *)inner->data,
+			    "{ numHosts=420000 hosts=[ ", 26) == 0,
+		    "%u bytes", inner->header.arglen);
+	}
+	free(rep);
+	free(bin);
+	/* Beyond 256 MiB: EMSGSIZE, and the connection still serves.
+	 * (calloc's pages are touched by no one: no 257 MiB of memory.) */
+	len = (257u << 20);
+	if ((req = calloc(1, len)) != NULL) {
+		NG_MKMESSAGE_HDR(req, NGM_BRIDGE_COOKIE, NGM_BRIDGE_GET_TABLE,
+		    len - sizeof(*req));
+		req->header.flags = NGF_RESP;
+		rep = ask(cs, NGM_BINARY2ASCII, req, len);
+		check("binary2ascii of 257 MiB: EMSGSIZE",
+		    rep == NULL && errno == EMSGSIZE, "%s",
+		    rep != NULL ? "it went" : strerror(errno));
+		free(rep);
+		free(req);
+	}
 	check_b2a(cs, "... then a small one goes", 2, 0);
 	return failed;
 }

@@ -23,8 +23,9 @@ persist;
 alpha { vnet; }
 beta { }
 gamma { }
+delta { ip4 = inherit; }
 EOF2
-jail -f "$tmp/jail.conf" -c alpha beta >/dev/null
+jail -f "$tmp/jail.conf" -c alpha beta delta >/dev/null
 
 # comp FUNC WORD...: the candidates FUNC gives for the last WORD, sorted,
 # one a line, in a fresh bash with bash-completion's helpers loaded.  The
@@ -77,7 +78,9 @@ expect "ngctl mkpeer: every type" "$(ngctl types | awk 'NR > 3 { print $1 }' | s
     "$(comp _ngctl ngctl mkpeer . '')"
 expect "ngctl rmhook: the node's hooks" "$(lines link1 link2 link3)" "$(comp _ngctl ngctl rmhook br0: '')"
 expect "ngctl help: commands" "$(lines mkpeer msg)" "$(comp _ngctl ngctl help m)"
-expect "ngctl -j: running jails" "$(lines alpha beta)" "$(comp _ngctl ngctl -j '')"
+# beta has neither vnet nor addresses: no network, so no graph (ngctl -j
+# refuses it); delta shares the host's, and its graph.
+expect "ngctl -j: running jails with a graph" "$(lines alpha delta)" "$(comp _ngctl ngctl -j '')"
 # alpha is a vnet jail: its graph is its own, and empty.
 ngd_alpha() { jexec alpha ngd -d 2>/dev/null & }
 ngd_alpha
@@ -87,14 +90,14 @@ expect "nghook: paths" "$(lines ng_host: ng_test1:)" "$(comp _nghook nghook ng_)
 expect "nghook: options" "$(lines -a -d -e -l -m -n -S -s)" "$(comp _nghook nghook -)"
 expect "nghook -e: the program" "$(compgen -c nghoo | sort -u)" \
     "$(comp _nghook nghook -e br0: h nghoo | sort -u)"
-expect "jail -c: jail.conf's jails and running ones" "$(lines alpha beta gamma)" \
+expect "jail -c: jail.conf's jails and running ones" "$(lines alpha beta delta gamma)" \
     "$(comp _jail jail -f "$tmp/jail.conf" -c '')"
-expect "jail -r: running jails" "$(lines '*' alpha beta)" "$(comp _jail jail -r '')"
+expect "jail -r: running jails" "$(lines '*' alpha beta delta)" "$(comp _jail jail -r '')"
 expect "jexec: running jails" "$(lines beta)" "$(comp _jexec jexec b)"
 expect "jexec JAIL: commands" "$(compgen -c ngct | sort -u)" "$(comp _jexec jexec alpha ngct | sort -u)"
-expect "jls -j: running jails" "$(lines alpha beta)" "$(comp _jls jls -j '')"
+expect "jls -j: running jails" "$(lines alpha beta delta)" "$(comp _jls jls -j '')"
 # Nothing running: ngctl's candidates are empty, quickly, and no ngd starts.
-jail -r alpha beta >/dev/null
+jail -r alpha beta delta >/dev/null
 stop_ngd
 start=$(date +%s%N)
 expect "no ngd: no node paths" "" "$(comp _ngctl ngctl show '')"

@@ -30,11 +30,15 @@ jail -c name=x persist ip4=inherit
 xinit=$(awk '$1 == "NSpid:" && NF == 3 && $3 == 1 { print $2; exit }' \
     /proc/[0-9]*/status 2>/dev/null)
 injail() { nsenter -t "$xinit" -p -m "$@"; }
+# (ngctl's second line in a jail without a network of its own)
+nonet="ngctl: no graph here: this network is not ours to configure (a jail without vnet, or no CAP_NET_ADMIN in the bounding set); a vnet jail has its own"
 check "non-vnet jail: ngctl name is refused" 71 "" \
-    "ngctl: can't create node: Operation not permitted" \
+    "ngctl: can't create node: Operation not permitted
+$nonet" \
     jexec x ngctl name pbr: renamed-by-jail
 check "... and so is reading the graph" 71 "" \
-    "ngctl: can't create node: Operation not permitted" \
+    "ngctl: can't create node: Operation not permitted
+$nonet" \
     jexec x ngctl list
 check "... nghook too" 71 "" "nghook: can't get sockets" \
     jexec x nghook -n pbr: link5
@@ -222,28 +226,32 @@ for _ in $(seq 1500); do
 	sleep 0.02
 done
 check "no-network jail, ngd started from the host: its root is refused" \
-    71 "" "ngctl: can't create node: Operation not permitted" \
+    71 "" "ngctl: can't create node: Operation not permitted
+$nonet" \
     jexec n ngctl mkpeer eiface ether ether
 expect "... no interface made in it" "lo" \
     "$(jexec n ip -o link show | awk -F': ' '{ print $2 }' | xargs)"
 check "... nor a raw ksocket" 71 "" \
-    "ngctl: can't create node: Operation not permitted" \
+    "ngctl: can't create node: Operation not permitted
+$nonet" \
     jexec n ngctl mkpeer ksocket k inet/raw/icmp
 check "... the host's root still acts on its graph (ip netns exec)" 0 "" "" \
     ip netns exec n ngctl mkpeer . hub a b
 # The same jail's root starting an ngd itself (ngctl's autostart there):
-# that ngd, which may configure no network either, refuses its own
-# clients as well; it served them as root (hubs and bridges made, a
-# graph listed, where FreeBSD says "can't create node").
+# it starts none (an ngd there refuses to start), and its clients are
+# refused as FreeBSD's; such an ngd served them as root once (hubs and
+# bridges made, a graph listed, where FreeBSD says "can't create node").
 jail -c name=m persist
 check "no-network jail, ngd started by its own root: its root is refused" \
-    71 "" "ngctl: can't create node: Operation not permitted" \
+    71 "" "ngctl: can't create node: Operation not permitted
+$nonet" \
     jexec m env -u NGCTL_NO_AUTOSTART ngctl mkpeer . hub a b
 check "... even to read" 71 "" \
-    "ngctl: can't create node: Operation not permitted" \
+    "ngctl: can't create node: Operation not permitted
+$nonet" \
     jexec m ngctl -N list
-check "... the host's root acts on that graph (ip netns exec)" 0 "" "" \
-    ip netns exec m ngctl -N mkpeer . hub a b
+expect "... and no ngd was started there (none may: it would refuse)" 0 \
+    "$(ip netns exec m ss -xlpn | grep -c '@netgraph ')"
 jail -r m >/dev/null
 
 # An interface moved into a vnet jail and renamed there keeps its

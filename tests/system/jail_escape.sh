@@ -209,7 +209,8 @@ kill "$abs_pid"
 # may not reach it (above), nor read or change the host's graph; ngctl
 # says so as FreeBSD's does in such a jail, and starts no ngd of its own.
 out "IP-alias jail: ngctl list refused" 71 "" \
-    "ngctl: can't create node: Operation not permitted" \
+    "ngctl: can't create node: Operation not permitted
+ngctl: no graph here: this network is not ours to configure (a jail without vnet, or no CAP_NET_ADMIN in the bounding set); a vnet jail has its own" \
     env NGCTL_NO_AUTOSTART= jexec a ngctl list
 expect "IP-alias jail: ngctl started no ngd" 1 "$(pgrep -xc ngd)"
 expect_rc "IP-alias jail: ngctl mkpeer refused" 71 \
