@@ -4,7 +4,9 @@
 #ifndef NG_LIB_H
 #define NG_LIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <netgraph/ng_message.h>
@@ -44,5 +46,22 @@ void ng_lib_dump_data(const unsigned char *buf, size_t len);
 #define NG_LIB_HEXLINE 100
 size_t ng_lib_hexline(char *line, const unsigned char *buf, size_t len,
     size_t off, int gap, int pad) __attribute__((visibility("hidden")));
+
+/*
+ * Text another party chose (vis.c), safe to print on a terminal: a byte
+ * outside printable ASCII as \ooo (ESC is \033), a backslash doubled.
+ * NG_LIB_VIS_TEXT (a reply's text, a status): newline and tab kept, a
+ * backslash kept.  Each looks at up to n bytes, or to a NUL.
+ * ng_lib_vis_clean: does s print as itself?  ng_lib_vis: into dst (NUL
+ * ended, cut before an escape that would not fit), returning its length.
+ */
+#define NG_LIB_VIS_TEXT 0x01
+#define NG_LIB_VIS_MAX(n) (4 * (n) + 1) /* room for n bytes, all escaped */
+bool ng_lib_vis_clean(const char *s, size_t n, int flags)
+    __attribute__((visibility("hidden")));
+size_t ng_lib_vis(char *dst, size_t size, const char *s, size_t n, int flags)
+    __attribute__((visibility("hidden")));
+void ng_lib_vis_write(FILE *fp, const char *s, size_t n, int flags)
+    __attribute__((visibility("hidden")));
 
 #endif
