@@ -20,6 +20,11 @@ trap cleanup EXIT
 # than newline and tab, or DEL)?
 raw() { LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$1" && echo raw; }
 
+# (jexec's user, below: a passwd of the jail's)
+# (never outside tests/sandbox's mount namespace: the host's passwd)
+[ "${NG_SANDBOXED:-}" = 1 ] && cp /etc/passwd "$tmp/passwd" &&
+    echo $'esc_u:x:4242:4242::/nowhere\033]0;owned\a:/bin/sh' >>"$tmp/passwd" &&
+    mount --bind "$tmp/passwd" /etc/passwd || fail "a passwd of the jail's"
 start_ngd || finish
 jail -q -c name=esc_v vnet persist || fail "jail esc_v"
 env -u NGCTL_NO_AUTOSTART ngctl -j esc_v list >/dev/null ||
@@ -85,4 +90,13 @@ expect "jls -j esc_v host.hostname" 'h\033]0;owned\007\033[2K' \
 jexec esc_v python3 -c 'import socket; socket.sethostname(b"ordinary")'
 expect "... an ordinary one as it is" "ordinary" \
     "$(jls -j esc_v host.hostname)"
+# jexec -l: the user's home directory comes from the jail's passwd, which
+# its root writes (here one mounted over /etc/passwd before the jail was
+# made, in the test's own mount namespace); a home it cannot enter is
+# named in the complaint.
+jexec -l -U esc_u esc_v true >"$tmp/out" 2>&1
+expect "jexec -l: a complaint naming the jail's home directory: no raw control byte" \
+    "" "$(raw "$tmp/out")"
+expect "... which names it escaped" 1 \
+    "$(grep -cF 'chdir: /nowhere\033]0;owned\007: No such file or directory' "$tmp/out")"
 finish
