@@ -25,7 +25,9 @@ int ng_lib_request(int fd, uint16_t kind, const char *addr, const void *p1,
     size_t l1, const void *p2, size_t l2, uint32_t *idp);
 
 /* A failure, through NgSetErrLog's log function, which appends error's
- * text; errno is error afterwards. */
+ * text; errno is error afterwards.  Both log the text with its control
+ * bytes escaped (ng_lib_vis, NG_LIB_VIS_TEXT): the names and replies a
+ * dump shows may be a jail's. */
 void ng_lib_warn(int error, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Anything else, through its logx function. */
