@@ -30,13 +30,14 @@ jail -q -c name=jb persist path=/ ip4.addr="h0|198.51.100.51/24" \
     allow.raw_sockets || fail "the IP-alias jail"
 
 # A raw socket of IP protocol 253 that prints "ready", then the payloads
-# it is given until "ucast" (the last one sent), 30 s at most.
+# it is given until "ucast" (the last one sent), 60 s at most (they are
+# sent once both sockets are ready, which may take 30 s on a loaded machine).
 cat >"$tmp/recv.py" <<'END'
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, 253)
 s.settimeout(1)
 print("ready", flush=True)
-got, end = [], time.monotonic() + 30
+got, end = [], time.monotonic() + 60
 while time.monotonic() < end:
     try:
         data = s.recv(2048)
