@@ -19,8 +19,10 @@
  *   sendmsg4/6         the same for unconnected UDP
  *   egress, ingress    a backstop for paths with no hook (autobind, raw
  *                      sockets): packets of jail sockets carry a jail
- *                      address as source, and come to one; no raw
- *                      socket's goes to the host's loopback (127/8, ::1)
+ *                      address as source, and come to one (or to
+ *                      multicast, or to 255.255.255.255 but for a raw
+ *                      socket); no raw socket's goes to the host's
+ *                      loopback (127/8, ::1)
  *   setsockopt         SO_MARK, the interface options (SO_BINDTODEVICE
  *                      and kin) and IP_TRANSPARENT: EPERM; each picks the
  *                      host's routes, rules or addresses past the jail's
@@ -532,9 +534,14 @@ jail_sock_ingress(struct __sk_buff *skb)
 		if (bpf_skb_load_bytes(skb, 0, &ip, sizeof(ip)) != 0)
 			return 0;
 		d = bpf_ntohl(ip.daddr);
-		/* multicast and broadcast reach whoever joined or asked */
+		/*
+		 * Multicast reaches whoever joined, the limited broadcast
+		 * whoever asked, but for a raw socket: FreeBSD's raw input
+		 * gives a jailed one multicast and the jail's addresses
+		 * only (rip_input), not 255.255.255.255.
+		 */
 		return is_jail4(c, ip.daddr) || (d >> 28) == 0xe ||
-		    d == 0xffffffff;
+		    (d == 0xffffffff && !raw_sock(skb));
 	}
 	if (skb->protocol == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr ip6;

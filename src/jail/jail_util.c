@@ -5,12 +5,14 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "jail.h"
+#include "../lib/ng_lib.h"
 
 void
 jail_diag_add(struct jail_diag *d, const char *fmt, ...)
@@ -55,15 +57,25 @@ jail_diag_free(struct jail_diag *d)
 void
 jail_warnx(const char *jname, const char *fmt, ...)
 {
+	char *msg;
 	va_list ap;
 
 	fflush(stdout);
 	fprintf(stderr, "%s: ", program_invocation_short_name);
 	if (jname != NULL)
 		fprintf(stderr, "%s: ", jname);
+	/*
+	 * A name in it may be what a jail's root chose (a home directory
+	 * from the jail's passwd, a hostname): its control bytes as \ooo
+	 * (ng_lib_vis), as jls prints them.
+	 */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	if (msg != NULL)
+		ng_lib_vis_write(stderr, msg, SIZE_MAX, NG_LIB_VIS_TEXT);
+	free(msg);
 	fputc('\n', stderr);
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "jail.h"
+#include "../lib/ng_lib.h"
 
 #define F_HEADER 0x01
 #define F_NAMES 0x02   /* -N */
@@ -23,6 +24,31 @@
 #define F_QUOTE 0x08
 #define F_SKIP 0x10 /* -s */
 #define F_VERBOSE 0x20
+
+/*
+ * A value as jls prints it: a byte outside printable ASCII as \ooo (ESC
+ * as \033), a backslash doubled, so that what a jail's root chose (its
+ * hostname, allow.set_hostname) does not act on the terminal of whoever
+ * lists the jails.  An ordinary value comes out as it is.  Up to four at
+ * once, in buffers that take turns.
+ */
+static const char *
+jail_vis(const char *s)
+{
+	static char *ring[4];
+	static unsigned next;
+	size_t n = strlen(s), size = NG_LIB_VIS_MAX(n);
+	char **buf;
+
+	if (ng_lib_vis_clean(s, n, 0))
+		return s;
+	buf = &ring[next++ % 4];
+	free(*buf);
+	if ((*buf = malloc(size)) == NULL)
+		return "?"; /* nothing of it, rather than it raw */
+	(void)ng_lib_vis(*buf, size, s, n, 0);
+	return *buf;
+}
 
 static void
 jail_usage(void)
@@ -149,6 +175,7 @@ jail_print_value(const char *v, int flags)
 			fputs("-", stdout);
 		return;
 	}
+	v = jail_vis(v);
 	if (flags & F_QUOTE)
 		jail_quote(stdout, v, false);
 	else
@@ -249,11 +276,11 @@ jail_print_default(const struct jail_rec *r, int flags)
 	if (path == NULL)
 		path = "/";
 	if (flags & F_NAMES)
-		printf(" %-15s %-15.15s %-29.29s %.74s\n", r->name,
-		    ip.n > 0 ? ip.v[0] : "", host, path);
+		printf(" %-15s %-15.15s %-29.29s %.74s\n", jail_vis(r->name),
+		    ip.n > 0 ? ip.v[0] : "", jail_vis(host), jail_vis(path));
 	else
 		printf("%6d  %-15.15s %-29.29s %.74s\n", r->jid,
-		    ip.n > 0 ? ip.v[0] : "", host, path);
+		    ip.n > 0 ? ip.v[0] : "", jail_vis(host), jail_vis(path));
 	jail_strv_free(&ip);
 }
 
@@ -264,9 +291,10 @@ jail_print_verbose(const struct jail_rec *r)
 	const char *host = jail_pstr(&r->params, "host.hostname");
 	const char *path = jail_pstr(&r->params, "path");
 
-	printf("%6d  %-29.29s %.74s\n", r->jid, host != NULL ? host : "",
-	    path != NULL ? path : "/");
-	printf("        %-29.29s %.74s\n", r->name,
+	printf("%6d  %-29.29s %.74s\n", r->jid,
+	    jail_vis(host != NULL ? host : ""),
+	    jail_vis(path != NULL ? path : "/"));
+	printf("        %-29.29s %.74s\n", jail_vis(r->name),
 	    jail_rec_alive(r) ? "ACTIVE" : "DYING");
 	printf("        %d\n", 0);
 	jail_addrs(r, "ip4.addr", &ip);

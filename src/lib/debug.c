@@ -77,27 +77,29 @@ NgSetErrLog(void (*log)(const char *fmt, ...),
 void
 ng_lib_warn(int error, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1024], esc[NG_LIB_VIS_MAX(sizeof(buf))];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	ng_lib_vis(esc, sizeof(esc), buf, sizeof(buf), NG_LIB_VIS_TEXT);
 	errno = error; /* what the log function appends */
-	ng_lib_log_fn("%s", buf);
+	ng_lib_log_fn("%s", esc);
 	errno = error;
 }
 
 void
 ng_lib_logx(const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1024], esc[NG_LIB_VIS_MAX(sizeof(buf))];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	ng_lib_logx_fn("%s", buf);
+	ng_lib_vis(esc, sizeof(esc), buf, sizeof(buf), NG_LIB_VIS_TEXT);
+	ng_lib_logx_fn("%s", esc);
 }
 
 static const char *

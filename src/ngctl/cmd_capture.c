@@ -240,8 +240,9 @@ ngctl_cap_one(struct ngctl_cap *c, const uint8_t *p, size_t n)
 
 		localtime_r(&t, &tm);
 		printf("%02d:%02d:%02d.%06ld %s %s %u bytes\n", tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, (long)ph.ts.tv_usec, c->edge,
-		    h.dir == NG_CAPTURE_IN ? "in " : "out", len);
+		    tm.tm_min, tm.tm_sec, (long)ph.ts.tv_usec,
+		    ngctl_vis(c->edge), h.dir == NG_CAPTURE_IN ? "in " : "out",
+		    len);
 	}
 	return c->want == 0 || c->got < c->want;
 }

@@ -55,12 +55,13 @@ ngctl_dot_node(FILE *f, uint32_t id, struct hooklist *hl, uint32_t n,
 		fprintf(f, "\tnode [ shape = octagon, fontsize = 10 ] {\n");
 		for (j = 0; j < n; j++)
 			fprintf(f, "\t\t\"%x.%s\" [ label = \"%s\" ];\n", id,
-			    hl->link[j].ourhook, hl->link[j].ourhook);
+			    ngctl_vis(hl->link[j].ourhook),
+			    ngctl_vis(hl->link[j].ourhook));
 		fprintf(f, "\t};\n");
 		fprintf(f, "\t{\n\t\tedge [ weight = 2.0, style = bold ];\n");
 		for (j = 0; j < n; j++)
 			fprintf(f, "\t\t\"%x\" -- \"%x.%s\";\n", id, id,
-			    hl->link[j].ourhook);
+			    ngctl_vis(hl->link[j].ourhook));
 		fprintf(f, "\t};\n");
 	}
 	/* Each edge once: from the end with the greater (or equal) ID. */
@@ -72,10 +73,12 @@ ngctl_dot_node(FILE *f, uint32_t id, struct hooklist *hl, uint32_t n,
 			fprintf(f,
 			    "\t\"%x\" -> \"%x\" [ headlabel = \"%s\", "
 			    "taillabel = \"%s\" ] ;\n",
-			    l->nodeinfo.id, id, l->ourhook, l->peerhook);
+			    l->nodeinfo.id, id, ngctl_vis(l->ourhook),
+			    ngctl_vis(l->peerhook));
 		else
 			fprintf(f, "\t\"%x.%s\" -- \"%x.%s\";\n", id,
-			    l->ourhook, l->nodeinfo.id, l->peerhook);
+			    ngctl_vis(l->ourhook), l->nodeinfo.id,
+			    ngctl_vis(l->peerhook));
 	}
 }
 
@@ -110,8 +113,10 @@ ngctl_dot_write(struct ngctl *ng, FILE *f, bool compact)
 		ni->name[sizeof(ni->name) - 1] = '\0';
 		ni->type[sizeof(ni->type) - 1] = '\0';
 		fprintf(f, "\t\t\"%x\" [ label = \"{%s:|{%s|[%x]:}}\" ];\n",
-		    ni->id, ni->name[0] != '\0' ? ni->name : NGCTL_DOT_UNNAMED,
-		    ni->type, ni->id);
+		    ni->id,
+		    ni->name[0] != '\0' ? ngctl_vis(ni->name) :
+					  NGCTL_DOT_UNNAMED,
+		    ngctl_vis(ni->type), ni->id);
 	}
 	fprintf(f, "\t};\n");
 	fprintf(f, "\tsubgraph cluster_disconnected {\n");
@@ -170,8 +175,11 @@ static void
 ngctl_dot_label(FILE *f, const struct nodeinfo *ni)
 {
 	fprintf(f, "\"%x\" [ label = \"", ni->id);
-	ngctl_dot_str(f, ni->name[0] != '\0' ? ni->name : NGCTL_UNNAMED);
-	fprintf(f, "\\n%s [%x]\"%s ];\n", ni->type, ni->id,
+	ngctl_dot_str(f,
+	    ni->name[0] != '\0' ? ngctl_vis(ni->name) : NGCTL_UNNAMED);
+	fprintf(f, "\\n");
+	ngctl_dot_str(f, ngctl_vis(ni->type));
+	fprintf(f, " [%x]\"%s ];\n", ni->id,
 	    ngctl_dot_is_hub(ni) ? ", fillcolor = \"#fde9c9\"" : "");
 }
 
@@ -198,9 +206,9 @@ ngctl_dot_edge(FILE *f, const struct ngctl_dot_node *n,
 
 	fprintf(f, "\t\"%x\" -> \"%x\" [ taillabel = \"", n->ni.id,
 	    l->nodeinfo.id);
-	ngctl_dot_str(f, l->ourhook);
+	ngctl_dot_str(f, ngctl_vis(l->ourhook));
 	fprintf(f, "\", headlabel = \"");
-	ngctl_dot_str(f, l->peerhook);
+	ngctl_dot_str(f, ngctl_vis(l->peerhook));
 	fprintf(f, "\"");
 	st = ngctl_hookstat_find(n->srep, n->nstats, l->ourhook);
 	if (st != NULL) {

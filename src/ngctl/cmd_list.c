@@ -47,8 +47,8 @@ ngctl_list(struct ngctl *ng, int ac, char **av)
 		ni->name[sizeof(ni->name) - 1] = '\0';
 		ni->type[sizeof(ni->type) - 1] = '\0';
 		printf("  Name: %-15s Type: %-15s ID: %08x   Num hooks: %u\n",
-		    ni->name[0] != '\0' ? ni->name : NGCTL_UNNAMED, ni->type,
-		    ni->id, ni->hooks);
+		    ni->name[0] != '\0' ? ngctl_vis(ni->name) : NGCTL_UNNAMED,
+		    ngctl_vis(ni->type), ni->id, ni->hooks);
 	}
 	free(rep);
 	return rtn;

@@ -24,7 +24,7 @@ static const char *
 ngctl_node_name(struct nodeinfo *ni)
 {
 	ni->name[sizeof(ni->name) - 1] = '\0';
-	return ni->name[0] != '\0' ? ni->name : NGCTL_UNNAMED;
+	return ni->name[0] != '\0' ? ngctl_vis(ni->name) : NGCTL_UNNAMED;
 }
 
 enum ngctl_rtn
@@ -53,7 +53,7 @@ ngctl_show_node_stats(struct ngctl *ng, const char *path, bool hooks,
 	ni = &hl->nodeinfo;
 	ni->type[sizeof(ni->type) - 1] = '\0';
 	printf("  Name: %-15s Type: %-15s ID: %08x   Num hooks: %u\n",
-	    ngctl_node_name(ni), ni->type, ni->id, ni->hooks);
+	    ngctl_node_name(ni), ngctl_vis(ni->type), ni->id, ni->hooks);
 	/* Only as many links as the reply really holds. */
 	if (ni->hooks >
 	    (rep->header.arglen - sizeof(*hl)) / sizeof(hl->link[0]))
@@ -88,17 +88,19 @@ ngctl_show_node_stats(struct ngctl *ng, const char *path, bool hooks,
 				    link->ourhook);
 				if (st == NULL)
 					st = &none;
-				printf(NGCTL_SHOW_NFMT, link->ourhook,
-				    ngctl_node_name(peer), peer->type, idbuf,
-				    link->peerhook, st->recv_frames,
+				printf(NGCTL_SHOW_NFMT,
+				    ngctl_vis(link->ourhook),
+				    ngctl_node_name(peer),
+				    ngctl_vis(peer->type), idbuf,
+				    ngctl_vis(link->peerhook), st->recv_frames,
 				    st->recv_octets, st->xmit_frames,
 				    st->xmit_octets,
 				    st->recv_drops + st->xmit_drops);
 				continue;
 			}
-			printf(NGCTL_SHOW_FMT, link->ourhook,
-			    ngctl_node_name(peer), peer->type, idbuf,
-			    link->peerhook);
+			printf(NGCTL_SHOW_FMT, ngctl_vis(link->ourhook),
+			    ngctl_node_name(peer), ngctl_vis(peer->type), idbuf,
+			    ngctl_vis(link->peerhook));
 		}
 	}
 	free(srep);

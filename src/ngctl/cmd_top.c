@@ -240,8 +240,8 @@ ngctl_top_print(struct ngctl_top_sample *s, double interval, bool batch,
 
 		for (int k = 0; k < 5; k++)
 			ngctl_human(v[k], sizeof(v[k]), r->rate[k]);
-		printf(NGCTL_TOP_HDR "\n", r->node, r->hook, v[0], v[1], v[2],
-		    v[3], v[4]);
+		printf(NGCTL_TOP_HDR "\n", ngctl_vis(r->node),
+		    ngctl_vis(r->hook), v[0], v[1], v[2], v[3], v[4]);
 	}
 	if (batch)
 		printf("\n");

@@ -33,7 +33,7 @@ ngctl_types(struct ngctl *ng, int ac, char **av)
 	for (k = 0; k < count; k++) {
 		ti = &tl->typeinfo[k];
 		ti->type_name[sizeof(ti->type_name) - 1] = '\0';
-		printf("%15s   %5u\n", ti->type_name, ti->numnodes);
+		printf("%15s   %5u\n", ngctl_vis(ti->type_name), ti->numnodes);
 	}
 	free(rep);
 	return NGCTL_OK;

@@ -91,6 +91,8 @@ enum ngctl_rtn ngctl_show_node(struct ngctl *ng, const char *path, bool hooks);
 char **ngctl_tokenize(char *line, int *acp);
 bool ngctl_options(int ac, char **av, const char *opts, bool *on, int *first);
 void ngctl_dump(const unsigned char *buf, size_t len);
+/* A string from the graph, safe for a terminal: ESC as \033 (see util.c) */
+const char *ngctl_vis(const char *s);
 bool ngctl_reply_ready(int fd);
 int ngctl_recv_reply(struct ngctl *ng, struct ng_mesg **rep);
 int ngctl_recv_generic(struct ngctl *ng, uint32_t cmd, struct ng_mesg **rep);

@@ -97,18 +97,42 @@ ngctl_dump(const unsigned char *buf, size_t len)
 	}
 }
 
+/*
+ * A string from the graph (a name, a type, a hook, a path a message came
+ * from), printable (ng_lib_vis): itself when it is plain, else escaped
+ * into one of a few buffers that take turns, so that one printf may hold
+ * several.
+ */
+const char *
+ngctl_vis(const char *s)
+{
+	static char ring[8][NG_LIB_VIS_MAX(NG_PATHSIZ)];
+	static unsigned next;
+	char *buf;
+
+	if (ng_lib_vis_clean(s, NG_PATHSIZ, 0))
+		return s;
+	buf = ring[next++ % 8];
+	(void)ng_lib_vis(buf, sizeof(ring[0]), s, NG_PATHSIZ, 0);
+	return buf;
+}
+
 /* The errno of the last complaint with one (ngctl_warn), 0 for none. */
 int ngctl_warned;
 
 static void
 ngctl_vwarn(int error, bool with_error, const char *fmt, va_list ap)
 {
+	char msg[2048];
+
 	if (with_error)
 		ngctl_warned = error;
 	/* Keep what was printed so far ahead of the complaint. */
 	fflush(stdout);
 	fputs("ngctl: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	/* names in it may be the graph's (ngctl_vis) */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ng_lib_vis_write(stderr, msg, sizeof(msg), NG_LIB_VIS_TEXT);
 	if (with_error)
 		fprintf(stderr, ": %s", NgStrError(error));
 	fputc('\n', stderr);
@@ -236,6 +260,7 @@ static bool
 ngctl_print_ascii(const struct ng_mesg *m2, size_t len2, const char *path)
 {
 	const struct ng_mesg *ascii;
+	char cmd[sizeof(ascii->header.cmdstr) + 1];
 	size_t room, textlen;
 
 	if (len2 < sizeof(*m2) || m2->header.arglen > len2 - sizeof(*m2) ||
@@ -245,13 +270,17 @@ ngctl_print_ascii(const struct ng_mesg *m2, size_t len2, const char *path)
 	room = m2->header.arglen - sizeof(*ascii);
 	textlen = ascii->header.arglen < room ? ascii->header.arglen : room;
 	textlen = strnlen(ascii->data, textlen);
-	printf("Rec'd %s \"%.*s\" (%d) from \"%s\":\n",
-	    (ascii->header.flags & NGF_RESP) != 0 ? "response" : "command",
+	snprintf(cmd, sizeof(cmd), "%.*s",
 	    (int)strnlen(ascii->header.cmdstr, sizeof(ascii->header.cmdstr)),
-	    ascii->header.cmdstr, (int)ascii->header.cmd, path);
-	if (textlen > 0)
-		printf("Args:\t%.*s\n", (int)textlen, ascii->data);
-	else
+	    ascii->header.cmdstr);
+	printf("Rec'd %s \"%s\" (%d) from \"%s\":\n",
+	    (ascii->header.flags & NGF_RESP) != 0 ? "response" : "command",
+	    ngctl_vis(cmd), (int)ascii->header.cmd, ngctl_vis(path));
+	if (textlen > 0) {
+		fputs("Args:\t", stdout);
+		ng_lib_vis_write(stdout, ascii->data, textlen, NG_LIB_VIS_TEXT);
+		putchar('\n');
+	} else
 		printf("No arguments\n");
 	return true;
 }
@@ -323,7 +352,7 @@ ngctl_msg_read(struct ngctl *ng)
 	if (len2 < 0 || !ngctl_print_ascii(m2, (size_t)len2, path)) {
 		printf("Rec'd %s %d from \"%s\":\n",
 		    (m->header.flags & NGF_RESP) != 0 ? "response" : "command",
-		    (int)m->header.cmd, path);
+		    (int)m->header.cmd, ngctl_vis(path));
 		if (arglen == 0)
 			printf("No arguments\n");
 		else
@@ -355,7 +384,7 @@ ngctl_data_read(struct ngctl *ng)
 		ngctl_warnx("EOF from hook \"%s\"?", hook);
 		return EPIPE;
 	}
-	printf("Rec'd data packet on hook \"%s\":\n", hook);
+	printf("Rec'd data packet on hook \"%s\":\n", ngctl_vis(hook));
 	ngctl_dump(buf, (size_t)len);
 	free(buf);
 	return 0;
@@ -385,10 +414,12 @@ ngctl_text_query(struct ngctl *ng, const char *path, int cmd, const char *args,
 	    (rep->header.flags & NGF_RESP) != 0) {
 		have = true;
 	}
-	if (have)
-		printf("%s for \"%s\":\n%.*s\n", title, path,
-		    (int)strnlen(rep->data, rep->header.arglen), rep->data);
-	else
+	if (have) {
+		printf("%s for \"%s\":\n", title, path);
+		ng_lib_vis_write(stdout, rep->data, rep->header.arglen,
+		    NG_LIB_VIS_TEXT);
+		putchar('\n');
+	} else
 		printf("No %s available for \"%s\"\n", what, path);
 	free(rep);
 	return NGCTL_OK;
