@@ -156,7 +156,7 @@ int
 FUZZ_ENTRY(const uint8_t *data, size_t size)
 {
 	struct ngctl ng = { .cs = -1, .ds = -1 };
-	char line[FZC_MAXLINE], *av[NGCTL_MAX_ARGS];
+	char line[FZC_MAXLINE], **av;
 	size_t at = 0;
 
 	fzc_start();
@@ -174,16 +174,19 @@ FUZZ_ENTRY(const uint8_t *data, size_t size)
 		at++;
 		if (line[0] == '#')
 			continue;
-		ac = ngctl_tokenize(line, av, NGCTL_MAX_ARGS);
-		FUZZ_ASSERT(ac >= 0 && ac < NGCTL_MAX_ARGS && av[ac] == NULL);
-		if (ac == 0)
-			continue;
-		if (ngctl_options(ac, av, "lna", on, &first))
+		if ((av = ngctl_tokenize(line, &ac)) == NULL)
+			break;
+		FUZZ_ASSERT(ac >= 0 && av[ac] == NULL);
+		if (ac > 0 && ngctl_options(ac, av, "lna", on, &first))
 			FUZZ_ASSERT(first >= 1 && first <= ac);
-		if ((cmd = ngctl_find(av[0])) == NULL ||
-		    !fzc_allowed(cmd, ac, av))
+		if (ac == 0 || (cmd = ngctl_find(av[0])) == NULL ||
+		    !fzc_allowed(cmd, ac, av)) {
+			free(av);
 			continue;
-		if (ngctl_run(&ng, ac, av) == NGCTL_QUIT)
+		}
+		first = ngctl_run(&ng, ac, av);
+		free(av);
+		if (first == NGCTL_QUIT)
 			break;
 	}
 	NgSetDebug(0);

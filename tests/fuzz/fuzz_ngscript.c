@@ -27,7 +27,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ngctl ng = { .cs = -1, .ds = -1 };
-	char *script, *line, *av[NGCTL_MAX_ARGS];
+	char *script, *line, **av;
 	size_t at = 0, end;
 	unsigned n = 0;
 	FILE *fp;
@@ -55,10 +55,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		line[end - at] = '\0';
 		if (line[0] == '#')
 			continue;
-		ac = ngctl_tokenize(line, av, NGCTL_MAX_ARGS);
+		if ((av = ngctl_tokenize(line, &ac)) == NULL) {
+			script[at] = '#';
+			continue;
+		}
 		if (ac > 0 && (cmd = ngctl_find(av[0])) != NULL &&
 		    !fzc_allowed(cmd, ac, av))
 			script[at] = '#';
+		free(av);
 	}
 	free(line);
 	if (size == 0 || NgMkSockNode(NULL, &ng.cs, &ng.ds) != 0) {
