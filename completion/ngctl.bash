@@ -77,9 +77,25 @@ _ngctl_reply()
 	__ltrim_colon_completions "$cur"
 }
 
+# The words of the command at ci before the cursor, its options (and the
+# values of those whose letters are in $1) left out, as its getopt takes
+# them (options first): how many there are (npos) and the first (pos1).
+_ngctl_pos()
+{
+	local j
+	npos=0 pos1=
+	for ((j = ci + 1; j < cword; j++)); do
+		if ((npos == 0)) && [[ ${words[j]} == -?* ]]; then
+			[[ -n $1 && ${words[j]} == -[$1] ]] && ((j++))
+			continue
+		fi
+		((npos++ == 0)) && pos1=${words[j]}
+	done
+}
+
 _ngctl()
 {
-	local cur prev words cword i cmd= ci arg type
+	local cur prev words cword i cmd= ci arg type npos pos1
 	_init_completion -n : || return
 
 	case $prev in
@@ -105,8 +121,43 @@ _ngctl()
 	fi
 	arg=$((cword - ci)) # 1: the command's first argument
 	case $cmd in
-	config | show | shutdown | status | name)
+	config | shutdown | status | name)
 		((arg == 1)) && _ngctl_reply "$(_ngctl_paths)" ;;
+	show | info | inquire)
+		_ngctl_pos ""
+		if ((npos == 0)) && [[ $cur == -* ]]; then
+			_ngctl_reply "-n -s"
+		elif ((npos == 0)); then
+			_ngctl_reply "$(_ngctl_paths)"
+		fi ;;
+	capture)
+		case $prev in
+		-w) _filedir; return ;;
+		-F) _ngctl_reply "pcap pcapng"; return ;;
+		-y) _ngctl_reply "EN10MB RAW"; return ;;
+		-c | -s) return ;;
+		esac
+		_ngctl_pos cFswy
+		if ((npos == 0)) && [[ $cur == -* ]]; then
+			_ngctl_reply "-c -F -s -w -y"
+		elif ((npos == 0)); then
+			_ngctl_reply "$(_ngctl_paths)"
+		elif ((npos == 1)); then
+			_ngctl_reply "$(_ngctl_hooks "$pos1")"
+		fi ;;
+	top)
+		case $prev in
+		-o) _ngctl_reply "b f d n"; return ;;
+		-d | -n) return ;;
+		esac
+		_ngctl_reply "-b -d -n -o" ;;
+	dot | graphviz | confdot)
+		_ngctl_pos ""
+		if ((npos == 0)) && [[ $cur == -* ]]; then
+			_ngctl_reply "-c -s"
+		elif ((npos == 0)); then
+			_filedir
+		fi ;;
 	msg)
 		if ((arg == 1)); then
 			_ngctl_reply "$(_ngctl_paths)"
@@ -145,10 +196,10 @@ _nghook()
 {
 	local cur prev words cword i e= pos=()
 	_init_completion -n : || return
-	[[ $prev == -m ]] && return
+	[[ $prev == -m || $prev == -t ]] && return
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-m) ((i++)) ;;
+		-m | -t) ((i++)) ;;
 		-*e*) e=1 ;;
 		-*) ;;
 		*) pos+=("$i") ;;
@@ -162,7 +213,7 @@ _nghook()
 	done
 	_ngctl_gopts=()
 	if [[ $cur == -* ]]; then
-		_ngctl_reply "-a -d -e -l -m -n -S -s"
+		_ngctl_reply "-a -d -e -l -m -n -S -s -t"
 	elif ((${#pos[@]} == 0)); then
 		_ngctl_reply "$(_ngctl_paths)"
 	fi
@@ -211,30 +262,31 @@ _jail()
 }
 complete -F _jail jail
 
-# jexec [-l] [-u user | -U user] jail command ...
+# jexec [-l] [-d working-directory] [-u user | -U user] jail command ...
 _jexec()
 {
 	local cur prev words cword i
 	_init_completion || return
 	case $prev in
 	-u | -U) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+	-d) return ;; # a directory of the jail's, not of ours
 	esac
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-u | -U) ((i++)) ;;
+		-d | -u | -U) ((i++)) ;;
 		-*) ;;
 		*) _command_offset $((i + 1)); return ;;
 		esac
 	done
 	if [[ $cur == -* ]]; then
-		_ng_reply "-l -u -U"
+		_ng_reply "-d -l -u -U"
 	else
 		_ng_reply "$(_jail_running)"
 	fi
 }
 complete -F _jexec jexec
 
-# jls [-dhNnqsv] [-j jail] [param ...]
+# jls [-dhNnqsv] [-j jail] [param ...], jls -c [-d] -j jail
 _jls()
 {
 	local cur prev words cword
@@ -242,7 +294,7 @@ _jls()
 	if [[ $prev == -j ]]; then
 		_ng_reply "$(_jail_running)"
 	elif [[ $cur == -* ]]; then
-		_ng_reply "-d -h -j -N -n -q -s -v"
+		_ng_reply "-c -d -h -j -N -n -q -s -v"
 	else
 		_ng_reply "all name jid path host.hostname ip4.addr ip6.addr vnet persist"
 	fi
