@@ -1,6 +1,6 @@
-# Bash completion for netgraph for Linux: ngctl, nghook, jail, jexec, jls.
-# Installed as /usr/share/bash-completion/completions/ngctl, with the other
-# four names linked to it.  Node paths, hook names and node types come
+# Bash completion for netgraph for Linux: ngctl, nghook, jail, jexec, jls,
+# jng.  Installed as /usr/share/bash-completion/completions/ngctl, with the
+# other five names linked to it.  Node paths, hook names and node types come
 # from the running graph (ngctl -N never starts ngd; -t 1: never waits
 # long); message names from the node types' tables (_ngctl_msgnames,
 # generated above by make); jail names from jail.conf and jls.
@@ -300,3 +300,66 @@ _jls()
 	fi
 }
 complete -F _jls jls
+
+# jng bridge [-b BRIDGE] NAME [=|!]iface ..., jng show [NAME],
+# jng shutdown NAME, jng stats NAME, jng graph [-f] [-T type] [-o output]
+_jng_names()
+{
+	# (jng asks ngctl: never start ngd, never wait long)
+	NGCTL_NO_AUTOSTART=1 NGD_TIMEOUT=1 jng show 2>/dev/null
+}
+
+# The Ethernet interfaces jng bridges (type 1), as a word list.
+_jng_ifaces()
+{
+	local d t
+	for d in /sys/class/net/*; do
+		read -r t 2>/dev/null <"$d/type" && [[ $t == 1 ]] &&
+		    printf '%s\n' "${d##*/}"
+	done
+}
+
+_jng()
+{
+	local cur prev words cword i act= npos=0 pre
+	_init_completion || return
+	for ((i = 1; i < cword; i++)); do
+		if [[ -z $act ]]; then
+			act=${words[i]}
+			continue
+		fi
+		case ${words[i]} in
+		-b | -T | -o) ((i++)) ;;
+		-*) ;;
+		*) ((npos++)) ;;
+		esac
+	done
+	if [[ -z $act ]]; then
+		_ng_reply "bridge graph show shutdown stats"
+		return
+	fi
+	case $act in
+	bridge)
+		if [[ $prev == -b ]]; then
+			return
+		elif ((npos == 0)) && [[ $cur == -* ]]; then
+			_ng_reply "-b"
+		elif ((npos == 0)); then
+			_ng_reply "$({ _jail_conf_names; _jail_running; } | sort -u)"
+		else
+			# an interface, after = (its MAC) or ! (the eiface's own)
+			pre=${cur%%[!=!]*}
+			mapfile -t COMPREPLY < <(compgen -P "$pre" \
+			    -W "$(_jng_ifaces)" -- "${cur#"$pre"}")
+		fi ;;
+	show | shutdown | stats)
+		((npos == 0)) && _ng_reply "$(_jng_names)" ;;
+	graph)
+		case $prev in
+		-o) _filedir; return ;;
+		-T) _ng_reply "svg png pdf dot"; return ;;
+		esac
+		_ng_reply "-f -o -T" ;;
+	esac
+}
+complete -F _jng jng

@@ -2,11 +2,14 @@
 # Bash completion of what the manuals document and completion.sh leaves
 # out: ngctl capture (its options and their values, the node, then that
 # node's hooks), top, show and dot's options, show's path after -n;
-# nghook -t, jexec -d (and the words after their values), jls -c.
+# nghook -t, jexec -d (and the words after their values), jls -c; jng
+# (which had none): its actions, bridge's jails and Ethernet interfaces
+# (after = or ! too), the NAMEs jng show lists, graph's options.
 # Driven as bash drives it (COMP_WORDS, COMP_CWORD), as completion.sh.
 source "$(dirname "$0")/../lib.sh"
 start_ngd || finish
-# br0 with two eifaces, renamed ng_host and ng_test1, and a hub.
+# br0 with three eifaces, renamed ng_host, ng_test1 and ng0_www (a jng
+# jail's), and a hub.
 ngctl -f - <<'EOS' || fail "the graph"
 mkpeer bridge b link0
 name .:b br0
@@ -16,7 +19,11 @@ mkpeer br0: hub link3 in
 rmhook . b
 name br0:link1 ng_host
 name br0:link2 ng_test1
+mkpeer br0: eiface link4 ether
+name br0:link4 ng0_www
 EOS
+# an Ethernet interface for jng bridge (and its veth peer)
+ip link add lan0 type veth peer name wan9 || fail "lan0"
 printf 'persist;\nbeta { }\n' >"$tmp/jail.conf"
 jail -f "$tmp/jail.conf" -c beta >/dev/null || fail "jail beta"
 
@@ -51,9 +58,9 @@ expect "ngctl capture: its options" "$(lines -c -F -s -w -y)" \
     "$(comp _ngctl ngctl capture -)"
 expect "ngctl capture: the node" "$(lines ng_host: ng_test1:)" \
     "$(comp _ngctl ngctl capture ng_)"
-expect "ngctl capture NODE: its hooks" "$(lines link1 link2 link3)" \
+expect "ngctl capture NODE: its hooks" "$(lines link1 link2 link3 link4)" \
     "$(comp _ngctl ngctl capture br0: '')"
-expect "ngctl capture -c N -w FILE NODE: its hooks" "$(lines link1 link2 link3)" \
+expect "ngctl capture -c N -w FILE NODE: its hooks" "$(lines link1 link2 link3 link4)" \
     "$(comp _ngctl ngctl capture -c 5 -w f.pcap br0: l)"
 expect "ngctl capture -F: the formats" "$(lines pcap pcapng)" \
     "$(comp _ngctl ngctl capture -F '')"
@@ -79,6 +86,20 @@ expect "jexec -d DIR JAIL: the command" "$(compgen -c ngct | sort -u)" \
     "$(comp _jexec jexec -d /tmp beta ngct | sort -u)"
 expect "jls: its options, -c too" "$(lines -c -d -h -j -N -n -q -s -v)" \
     "$(comp _jls jls -)"
+
+expect "jng: its actions" "$(lines bridge graph show shutdown stats)" \
+    "$(comp _jng jng '')"
+expect "jng sh" "$(lines show shutdown)" "$(comp _jng jng sh)"
+expect "jng bridge: -b" "-b" "$(comp _jng jng bridge -)"
+expect "jng bridge: a running jail" beta "$(comp _jng jng bridge b)"
+expect "jng bridge NAME: an Ethernet interface" lan0 "$(comp _jng jng bridge beta la)"
+expect "jng bridge NAME: after =" =lan0 "$(comp _jng jng bridge beta lan0 =la)"
+expect "jng bridge NAME: after !" '!lan0' "$(comp _jng jng bridge -b x beta '!la')"
+expect "jng bridge NAME: not lo" "" "$(comp _jng jng bridge beta l | grep -x lo)"
+expect "jng show: the NAMEs on the bridges" www "$(comp _jng jng show '')"
+expect "jng stats: the same" www "$(comp _jng jng stats w)"
+expect "jng graph: its options" "$(lines -f -o -T)" "$(comp _jng jng graph -)"
+expect "jng graph -T: formats" "$(lines dot pdf png svg)" "$(comp _jng jng graph -T '')"
 
 jail -r beta >/dev/null || fail "jail -r beta"
 finish
