@@ -424,7 +424,8 @@ const struct ngctl_cmd ngctl_cmd_top = {
 	    "per second that entered and left its node through it, and "
 	    "the frames dropped there, busiest first.  -o sorts by "
 	    "octets (b), frames (f), drops (d) or node name (n); on a "
-	    "terminal the same keys re-sort it and q quits.  -b prints "
+	    "terminal the same keys re-sort it and q quits, and each frame "
+	    "is cut to the terminal's height and width.  -b prints "
 	    "plain frames of lines, one after the other, as it does when "
 	    "the output is no terminal.  -n stops after <count> frames.",
 	.func = ngctl_top,
