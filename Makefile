@@ -396,7 +396,7 @@ install-service: $(B)/completion/ngctl
 	    chmod 644 $(DESTDIR)$(UNITDIR)/$$u.service; done
 	install -m 755 systemd/jail-rc $(DESTDIR)$(LIBEXECDIR)/netgraph/
 	install -m 644 $(B)/completion/ngctl $(DESTDIR)$(BASHCOMPDIR)/ngctl
-	for c in nghook jail jexec jls; do \
+	for c in nghook jail jexec jls jng; do \
 	    ln -sf ngctl $(DESTDIR)$(BASHCOMPDIR)/$$c; done
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 examples/* $(DESTDIR)$(DOCDIR)/examples/
@@ -431,7 +431,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(INCDIR)/netgraph
 	rm -f $(DESTDIR)$(UNITDIR)/ngd.service $(DESTDIR)$(UNITDIR)/jail.service \
 	    $(DESTDIR)$(LIBEXECDIR)/netgraph/jail-rc
-	for c in ngctl nghook jail jexec jls; do \
+	for c in ngctl nghook jail jexec jls jng; do \
 	    rm -f $(DESTDIR)$(BASHCOMPDIR)/$$c; done
 	rm -rf $(DESTDIR)$(DOCDIR)
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/netgraph

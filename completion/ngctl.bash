@@ -1,6 +1,6 @@
-# Bash completion for netgraph for Linux: ngctl, nghook, jail, jexec, jls.
-# Installed as /usr/share/bash-completion/completions/ngctl, with the other
-# four names linked to it.  Node paths, hook names and node types come
+# Bash completion for netgraph for Linux: ngctl, nghook, jail, jexec, jls,
+# jng.  Installed as /usr/share/bash-completion/completions/ngctl, with the
+# other five names linked to it.  Node paths, hook names and node types come
 # from the running graph (ngctl -N never starts ngd; -t 1: never waits
 # long); message names from the node types' tables (_ngctl_msgnames,
 # generated above by make); jail names from jail.conf and jls.
@@ -77,9 +77,25 @@ _ngctl_reply()
 	__ltrim_colon_completions "$cur"
 }
 
+# The words of the command at ci before the cursor, its options (and the
+# values of those whose letters are in $1) left out, as its getopt takes
+# them (options first): how many there are (npos) and the first (pos1).
+_ngctl_pos()
+{
+	local j
+	npos=0 pos1=
+	for ((j = ci + 1; j < cword; j++)); do
+		if ((npos == 0)) && [[ ${words[j]} == -?* ]]; then
+			[[ -n $1 && ${words[j]} == -[$1] ]] && ((j++))
+			continue
+		fi
+		((npos++ == 0)) && pos1=${words[j]}
+	done
+}
+
 _ngctl()
 {
-	local cur prev words cword i cmd= ci arg type
+	local cur prev words cword i cmd= ci arg type npos pos1
 	_init_completion -n : || return
 
 	case $prev in
@@ -105,8 +121,43 @@ _ngctl()
 	fi
 	arg=$((cword - ci)) # 1: the command's first argument
 	case $cmd in
-	config | show | shutdown | status | name)
+	config | shutdown | status | name)
 		((arg == 1)) && _ngctl_reply "$(_ngctl_paths)" ;;
+	show | info | inquire)
+		_ngctl_pos ""
+		if ((npos == 0)) && [[ $cur == -* ]]; then
+			_ngctl_reply "-n -s"
+		elif ((npos == 0)); then
+			_ngctl_reply "$(_ngctl_paths)"
+		fi ;;
+	capture)
+		case $prev in
+		-w) _filedir; return ;;
+		-F) _ngctl_reply "pcap pcapng"; return ;;
+		-y) _ngctl_reply "EN10MB RAW"; return ;;
+		-c | -s) return ;;
+		esac
+		_ngctl_pos cFswy
+		if ((npos == 0)) && [[ $cur == -* ]]; then
+			_ngctl_reply "-c -F -s -w -y"
+		elif ((npos == 0)); then
+			_ngctl_reply "$(_ngctl_paths)"
+		elif ((npos == 1)); then
+			_ngctl_reply "$(_ngctl_hooks "$pos1")"
+		fi ;;
+	top)
+		case $prev in
+		-o) _ngctl_reply "b f d n"; return ;;
+		-d | -n) return ;;
+		esac
+		_ngctl_reply "-b -d -n -o" ;;
+	dot | graphviz | confdot)
+		_ngctl_pos ""
+		if ((npos == 0)) && [[ $cur == -* ]]; then
+			_ngctl_reply "-c -s"
+		elif ((npos == 0)); then
+			_filedir
+		fi ;;
 	msg)
 		if ((arg == 1)); then
 			_ngctl_reply "$(_ngctl_paths)"
@@ -145,10 +196,10 @@ _nghook()
 {
 	local cur prev words cword i e= pos=()
 	_init_completion -n : || return
-	[[ $prev == -m ]] && return
+	[[ $prev == -m || $prev == -t ]] && return
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-m) ((i++)) ;;
+		-m | -t) ((i++)) ;;
 		-*e*) e=1 ;;
 		-*) ;;
 		*) pos+=("$i") ;;
@@ -162,7 +213,7 @@ _nghook()
 	done
 	_ngctl_gopts=()
 	if [[ $cur == -* ]]; then
-		_ngctl_reply "-a -d -e -l -m -n -S -s"
+		_ngctl_reply "-a -d -e -l -m -n -S -s -t"
 	elif ((${#pos[@]} == 0)); then
 		_ngctl_reply "$(_ngctl_paths)"
 	fi
@@ -220,30 +271,31 @@ _jail()
 }
 complete -F _jail jail
 
-# jexec [-l] [-u user | -U user] jail command ...
+# jexec [-l] [-d working-directory] [-u user | -U user] jail command ...
 _jexec()
 {
 	local cur prev words cword i
 	_init_completion || return
 	case $prev in
 	-u | -U) COMPREPLY=($(compgen -u -- "$cur")); return ;;
+	-d) return ;; # a directory of the jail's, not of ours
 	esac
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-u | -U) ((i++)) ;;
+		-d | -u | -U) ((i++)) ;;
 		-*) ;;
 		*) _command_offset $((i + 1)); return ;;
 		esac
 	done
 	if [[ $cur == -* ]]; then
-		_ng_reply "-l -u -U"
+		_ng_reply "-d -l -u -U"
 	else
 		_ng_reply "$(_jail_running)"
 	fi
 }
 complete -F _jexec jexec
 
-# jls [-dhNnqsv] [-j jail] [param ...]
+# jls [-dhNnqsv] [-j jail] [param ...], jls -c [-d] -j jail
 _jls()
 {
 	local cur prev words cword
@@ -251,9 +303,72 @@ _jls()
 	if [[ $prev == -j ]]; then
 		_ng_reply "$(_jail_running)"
 	elif [[ $cur == -* ]]; then
-		_ng_reply "-d -h -j -N -n -q -s -v"
+		_ng_reply "-c -d -h -j -N -n -q -s -v"
 	else
 		_ng_reply "all name jid path host.hostname ip4.addr ip6.addr vnet persist"
 	fi
 }
 complete -F _jls jls
+
+# jng bridge [-b BRIDGE] NAME [=|!]iface ..., jng show [NAME],
+# jng shutdown NAME, jng stats NAME, jng graph [-f] [-T type] [-o output]
+_jng_names()
+{
+	# (jng asks ngctl: never start ngd, never wait long)
+	NGCTL_NO_AUTOSTART=1 NGD_TIMEOUT=1 jng show 2>/dev/null
+}
+
+# The Ethernet interfaces jng bridges (type 1), as a word list.
+_jng_ifaces()
+{
+	local d t
+	for d in /sys/class/net/*; do
+		read -r t 2>/dev/null <"$d/type" && [[ $t == 1 ]] &&
+		    printf '%s\n' "${d##*/}"
+	done
+}
+
+_jng()
+{
+	local cur prev words cword i act= npos=0 pre
+	_init_completion || return
+	for ((i = 1; i < cword; i++)); do
+		if [[ -z $act ]]; then
+			act=${words[i]}
+			continue
+		fi
+		case ${words[i]} in
+		-b | -T | -o) ((i++)) ;;
+		-*) ;;
+		*) ((npos++)) ;;
+		esac
+	done
+	if [[ -z $act ]]; then
+		_ng_reply "bridge graph show shutdown stats"
+		return
+	fi
+	case $act in
+	bridge)
+		if [[ $prev == -b ]]; then
+			return
+		elif ((npos == 0)) && [[ $cur == -* ]]; then
+			_ng_reply "-b"
+		elif ((npos == 0)); then
+			_ng_reply "$({ _jail_conf_names; _jail_running; } | sort -u)"
+		else
+			# an interface, after = (its MAC) or ! (the eiface's own)
+			pre=${cur%%[!=!]*}
+			mapfile -t COMPREPLY < <(compgen -P "$pre" \
+			    -W "$(_jng_ifaces)" -- "${cur#"$pre"}")
+		fi ;;
+	show | shutdown | stats)
+		((npos == 0)) && _ng_reply "$(_jng_names)" ;;
+	graph)
+		case $prev in
+		-o) _filedir; return ;;
+		-T) _ng_reply "svg png pdf dot"; return ;;
+		esac
+		_ng_reply "-f -o -T" ;;
+	esac
+}
+complete -F _jng jng

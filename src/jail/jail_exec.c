@@ -267,12 +267,11 @@ jail_run_cmd(const struct jail_run *ctx, char *const *argv, bool injail,
 		const char *u = jail_pstr(ctx->ps,
 		    injail ? "exec.jail_user" : "exec.system_user");
 
-		if (injail)
-			printf("run command in jail%s%s: %s\n",
-			    u != NULL ? " as " : "", u != NULL ? u : "", shown);
-		else
-			printf("run command%s%s: %s\n", u != NULL ? " as " : "",
-			    u != NULL ? u : "", shown);
+		/* FreeBSD's jail_note: a config jail's name first */
+		printf("%s%srun command%s%s%s: %s\n",
+		    ctx->jname != NULL ? ctx->jname : "",
+		    ctx->jname != NULL ? ": " : "", injail ? " in jail" : "",
+		    u != NULL ? " as " : "", u != NULL ? u : "", shown);
 	}
 	fflush(stdout);
 	fflush(stderr);

@@ -943,7 +943,8 @@ jail_op_create(const struct jail_opts *o, struct jail_target *t)
 	}
 	if (!jail_pbool(&t->ps, "persist", false)) {
 		if (o->verbose)
-			printf("jail_set(JAIL_UPDATE) jid=%d nopersist\n",
+			printf("%s%sjail_set(JAIL_UPDATE) jid=%d nopersist\n",
+			    t->named ? t->name : "", t->named ? ": " : "",
 			    r.jid);
 		(void)jail_ns_set_persist(&r, false);
 	}
@@ -969,7 +970,8 @@ jail_term_jail(const struct jail_opts *o, const struct jail_target *t,
 		return;
 	}
 	if (o->verbose)
-		printf("sent SIGTERM to:");
+		printf("%s%ssent SIGTERM to:", t->named ? t->name : "",
+		    t->named ? ": " : "");
 	for (size_t i = 0; i < n; i++) {
 		kill(pids[i], SIGTERM);
 		if (o->verbose)
@@ -989,7 +991,8 @@ jail_term_jail(const struct jail_opts *o, const struct jail_target *t,
 			return;
 	}
 	if (o->verbose)
-		printf("timed out\n");
+		printf("%s%stimed out\n", t->named ? t->name : "",
+		    t->named ? ": " : "");
 }
 
 int

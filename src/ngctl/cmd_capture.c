@@ -423,7 +423,13 @@ ngctl_capture(struct ngctl *ng, int ac, char **av)
 		c->dumper = pcap_dump_open(c->pd, out);
 	}
 	if (out != NULL && c->dumper == NULL && c->ng == NULL) {
-		ngctl_warnx("capture: %s: %s", out, pcap_geterr(c->pd));
+		/* libpcap's message names the file already, or says
+		 * "stream" for standard output */
+		if (strcmp(out, "-") == 0)
+			ngctl_warnx("capture: standard output: %s",
+			    pcap_geterr(c->pd));
+		else
+			ngctl_warnx("capture: %s", pcap_geterr(c->pd));
 		goto out;
 	}
 

@@ -43,5 +43,11 @@ const struct ngctl_cmd ngctl_cmd_config = {
 	.name = "config",
 	.usage = "config <path> [arguments]",
 	.summary = "get or set configuration of node at <path>",
+	.help = "Asks the node at <path> for its configuration in text "
+		"(textconfig), with [arguments] when given, and prints what "
+		"it answers.  A node whose type has none, as is the case of "
+		"every type here, gets No config available for \"<path>\", "
+		"and that is no error; ngctl msg sets a type's own settings "
+		"(a bridge's setconfig, for one).",
 	.func = ngctl_config,
 };

@@ -116,5 +116,13 @@ const struct ngctl_cmd ngctl_cmd_name = {
 	.name = "name",
 	.usage = "name <path> <name>",
 	.summary = "Assign name <name> to the node at <path>",
+	.help = "Gives the node at <path> the name <name>, replacing any "
+		"name it had; it is then reached as <name>:.  A name may "
+		"hold neither a dot nor a colon, nor be a hexadecimal "
+		"number in brackets, which reads as an ID ([0] excepted), "
+		"and is cut to 31 characters; one another node has is "
+		"refused (Address already in use).  Naming an eiface or "
+		"iface node renames its interface too, while the two names "
+		"agree (ng_eiface(4)).",
 	.func = ngctl_name,
 };

@@ -24,5 +24,11 @@ const struct ngctl_cmd ngctl_cmd_shutdown = {
 	.aliases = { "kill", "rmnode" },
 	.usage = "shutdown <path>",
 	.summary = "Shutdown the node at <path>",
+	.help = "Removes the node at <path> and every edge it has; a "
+		"neighbour that cannot live without its hook may go too.  "
+		"An eiface or iface node takes its interface with it, "
+		"wherever it was moved.  An ether node is only reset: its "
+		"hooks are cut, and the node stays while its interface "
+		"does (ng_ether(4)).",
 	.func = ngctl_shutdown,
 };

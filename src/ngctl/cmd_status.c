@@ -20,5 +20,9 @@ const struct ngctl_cmd ngctl_cmd_status = {
 	.usage = "status <path>",
 	.summary = "Get human readable status information from the node at "
 		   "<path>",
+	.help = "Asks the node at <path> for a status report in text "
+		"(textstatus) and prints it.  A node whose type has none, "
+		"as is the case of every type here, gets No status "
+		"available for \"<path>\", and that is no error.",
 	.func = ngctl_status,
 };

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,9 +216,27 @@ ngctl_top_rates(struct ngctl_top_sample *cur,
 #define NGCTL_TOP_HDR "%-15s %-15s %8s %8s %8s %8s %8s"
 #define NGCTL_TOP_SORTS "bfdn" /* octets, frames, drops, name */
 
+/*
+ * One line of the screen, cut at width columns (0: whole): a line that
+ * wrapped would push the screen up one row, the title out of sight.
+ */
+static void
+ngctl_top_line(size_t width, const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (width > 0 && strlen(line) > width)
+		line[width] = '\0';
+	printf("%s\n", line);
+}
+
 static void
 ngctl_top_print(struct ngctl_top_sample *s, double interval, bool batch,
-    size_t maxrows)
+    size_t maxrows, size_t width)
 {
 	static const char *names[] = { "octets", "frames", "drops", "name" };
 	char tbuf[32], v[5][16];
@@ -230,17 +249,18 @@ ngctl_top_print(struct ngctl_top_sample *s, double interval, bool batch,
 		qsort(s->rows, s->n, sizeof(*s->rows), ngctl_top_cmp_rate);
 	if (!batch)
 		printf("\033[H\033[2J");
-	printf("ngctl top - %s, every %.1f s, %zu hooks, sorted by %s%s\n",
-	    tbuf, interval, s->n, names[ngctl_top_sort_key],
+	ngctl_top_line(width,
+	    "ngctl top - %s, every %.1f s, %zu hooks, sorted by %s%s", tbuf,
+	    interval, s->n, names[ngctl_top_sort_key],
 	    batch ? "" : " (b f d n: sort, q: quit)");
-	printf(NGCTL_TOP_HDR "\n", "NODE", "HOOK", "IN f/s", "IN B/s",
+	ngctl_top_line(width, NGCTL_TOP_HDR, "NODE", "HOOK", "IN f/s", "IN B/s",
 	    "OUT f/s", "OUT B/s", "DROP/s");
 	for (size_t i = 0; i < s->n && (batch || i < maxrows); i++) {
 		const struct ngctl_top_row *r = &s->rows[i];
 
 		for (int k = 0; k < 5; k++)
 			ngctl_human(v[k], sizeof(v[k]), r->rate[k]);
-		printf(NGCTL_TOP_HDR "\n", ngctl_vis(r->node),
+		ngctl_top_line(width, NGCTL_TOP_HDR, ngctl_vis(r->node),
 		    ngctl_vis(r->hook), v[0], v[1], v[2], v[3], v[4]);
 	}
 	if (batch)
@@ -362,7 +382,7 @@ ngctl_top(struct ngctl *ng, int ac, char **av)
 	if (!batch)
 		printf("\033[?25l"); /* no cursor while drawing */
 	while (count == 0 || frames < count) {
-		size_t rows = 20;
+		size_t rows = 20, width = 0;
 
 		if (!ngctl_top_wait(interval, keys, &redraw))
 			break;
@@ -371,10 +391,15 @@ ngctl_top(struct ngctl *ng, int ac, char **av)
 			break;
 		}
 		ngctl_top_rates(&cur, &prev);
-		if (!batch && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-		    ws.ws_row > 3)
-			rows = ws.ws_row - 3;
-		ngctl_top_print(&cur, interval, batch, rows);
+		if (!batch && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+			if (ws.ws_row > 3)
+				rows = ws.ws_row - 3;
+			/* the last column left free: a line that fills it
+			 * wraps on some terminals */
+			if (ws.ws_col > 1)
+				width = ws.ws_col - 1;
+		}
+		ngctl_top_print(&cur, interval, batch, rows, width);
 		free(prev.rows);
 		prev = cur;
 		frames++;
@@ -399,7 +424,8 @@ const struct ngctl_cmd ngctl_cmd_top = {
 	    "per second that entered and left its node through it, and "
 	    "the frames dropped there, busiest first.  -o sorts by "
 	    "octets (b), frames (f), drops (d) or node name (n); on a "
-	    "terminal the same keys re-sort it and q quits.  -b prints "
+	    "terminal the same keys re-sort it and q quits, and each frame "
+	    "is cut to the terminal's height and width.  -b prints "
 	    "plain frames of lines, one after the other, as it does when "
 	    "the output is no terminal.  -n stops after <count> frames.",
 	.func = ngctl_top,

@@ -43,5 +43,10 @@ const struct ngctl_cmd ngctl_cmd_types = {
 	.name = "types",
 	.usage = "types",
 	.summary = "Show information about all installed node types",
+	.help = "Lists every node type ngd knows, each with the number of "
+		"its nodes in the graph now.  mkpeer makes nodes of them, but "
+		"for socket (a client's own node) and ether (ngd's, one for "
+		"each Ethernet interface); each type has a page of its own, "
+		"ng_<type>(4).",
 	.func = ngctl_types,
 };

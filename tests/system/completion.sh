@@ -87,7 +87,7 @@ ngd_alpha
 for _ in $(seq 100); do ngctl -j alpha list >/dev/null 2>&1 && break; sleep 0.02; done
 expect "ngctl -j alpha show: the jail's graph" "" "$(comp _ngctl ngctl -j alpha show ng_)"
 expect "nghook: paths" "$(lines ng_host: ng_test1:)" "$(comp _nghook nghook ng_)"
-expect "nghook: options" "$(lines -a -d -e -l -m -n -S -s)" "$(comp _nghook nghook -)"
+expect "nghook: options" "$(lines -a -d -e -l -m -n -S -s -t)" "$(comp _nghook nghook -)"
 expect "nghook -e: the program" "$(compgen -c nghoo | sort -u)" \
     "$(comp _nghook nghook -e br0: h nghoo | sort -u)"
 expect "jail -c: jail.conf's jails and running ones" "$(lines alpha beta delta gamma)" \

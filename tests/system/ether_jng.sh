@@ -113,12 +113,13 @@ else
 fi
 expect_rc "jng bridge again: ng0_j1 exists, nothing made" 0 jng bridge j1 em0
 expect "still one eiface" 1 "$(ngctl list | grep -c 'Type: eiface')"
-# The MAC of a second jail's interface, link3, in full: N P:SS:SS:III,
-# N the link's counter (1), SS the name's sum(1), which GNU sum prints
-# padded with zeros (www: 08306, 0x2072), III em0's last three octets
+# The MAC of a second jail's interface, on link3, in full, as FreeBSD's
+# jng derives it: N P:S2 S2:S1 S0:III, N em0's counter in this run (0),
+# S the name's sum(1) without a newline (www: 16592, 0x40d0; GNU sum
+# pads it with zeros), III em0's last three octets (user5_jng_mac.sh)
 expect "jng bridge www em0: no complaint" "" "$(jng bridge www em0 2>&1)"
 case ${pm:1:1} in 2) p=a ;; *) p=2 ;; esac
-expect "ng0_www's MAC derived from em0's and www's sum" "1$p:20:72:${pm:9}" \
+expect "ng0_www's MAC derived from em0's and www's sum" "0$p:00:d0:${pm:9}" \
     "$(cat /sys/class/net/ng0_www/address)"
 jng shutdown www
 expect_rc "jng with a bad name" 1 quiet jng bridge 'a-b' em0

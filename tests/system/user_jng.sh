@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# jng show: each bridge as `ngctl show` prints it, with the ngN_ of the
-# jails' interfaces cut from the peer names (FreeBSD's jng), the columns
-# staying where ngctl put them (the cut name was left 4 columns short):
+# jng show without a NAME lists the NAMEs `jng show NAME` takes, as
+# FreeBSD's jng does ("List possible NAME values"): each peer of a named
+# bridge called ngN_NAME, without its ngN_, once, sorted.  (It printed
+# each bridge's `ngctl show` table with the ngN_ cut from the peer
+# names, a misreading of FreeBSD's awk, whose range pattern prints the
+# cut name alone.)
 #
-#   ng0_www --ether-- link1 [br0] link0 --ether-- ngeth0
+#   ng0_www, ng1_www, ng0_db --ether-- link1, link2, link3 [br0]
+#   ng0_mail, ng2_www --ether-- link1, link2 [br1]
 source "$(dirname "$0")/../lib.sh"
 start_ngd || finish
-ngctl mkpeer eiface ether ether &&
-    ngctl mkpeer ngeth0: bridge ether link0 &&
-    ngctl name ngeth0:ether br0 &&
-    ngctl mkpeer br0: eiface link1 ether &&
-    ngctl name br0:link1 ng0_www || fail "the graph"
-masked jng show >"$tmp/show"
-expect "jng show: the jail's name in the peer name column" \
-    "  Name: br0             Type: bridge          ID: ########   Num hooks: 2
-  Local hook      Peer name       Peer type    Peer ID         Peer hook      
-  ----------      ---------       ---------    -------         ---------      
-  link1           www             eiface       ########        ether          
-  link0           ngeth0          eiface       ########        ether          " \
-    "$(cat "$tmp/show")"
-expect "jng show www: its interfaces" ng0_www "$(jng show www)"
+ngctl -f - <<'EOS' || fail "the graph"
+mkpeer bridge b link0
+name .:b br0
+mkpeer br0: eiface link1 ether
+name br0:link1 ng0_www
+mkpeer br0: eiface link2 ether
+name br0:link2 ng1_www
+mkpeer br0: eiface link3 ether
+name br0:link3 ng0_db
+rmhook . b
+mkpeer bridge b link0
+name .:b br1
+mkpeer br1: eiface link1 ether
+name br1:link1 ng0_mail
+mkpeer br1: eiface link2 ether
+name br1:link2 ng2_www
+rmhook . b
+EOS
+check "jng show: the NAMEs on the bridges, each once" 0 "db
+mail
+www" "" jng show
+check "jng show www: its interfaces" 0 "ng0_www
+ng1_www
+ng2_www" "" jng show www
 finish
