@@ -38,7 +38,7 @@ Aliases:  ls
 Summary:  Show information about all nodes" "" \
     eval "ngctl help ls | sed -n 1,3p"
 # usage, aliases and summary of each command; a description for exactly
-# the twelve that have one, wrapped to 64 columns after a 2-space indent,
+# the seventeen that have one, wrapped to 64 columns after a 2-space indent,
 # no line ending in a space (show's broke after "out.  " and kept one)
 while IFS=';' read -r cmd usage aliases desc; do
 	want="usage:    $usage"
@@ -54,7 +54,7 @@ while IFS=';' read -r cmd usage aliases desc; do
 	fi
 done <<'END'
 capture;capture [-c count] [-F format] [-s snaplen] [-w file] [-y linktype] <path> <hook> [expression];;y
-config;config <path> [arguments];;
+config;config <path> [arguments];;y
 connect;connect [path] <relpath> <hook> <peerhook>;join;y
 debug;debug [level];;y
 dot;dot [-c] [outputfile];graphviz, confdot;y
@@ -62,14 +62,14 @@ help;help [command];?;
 list;list [-ln];ls;y
 mkpeer;mkpeer [path] <type> <hook> <peerhook>;;y
 msg;msg path command [args ... ];cmd;y
-name;name <path> <name>;;
+name;name <path> <name>;;y
 read;read <filename>;source, .;y
 rmhook;rmhook [path] <hook>;disconnect;y
 show;show [-n] <path>;inquire, info;y
-shutdown;shutdown <path>;kill, rmnode;
-status;status <path>;;
+shutdown;shutdown <path>;kill, rmnode;y
+status;status <path>;;y
 top;top [-b] [-d seconds] [-n count] [-o b|f|d|n];;y
-types;types;;
+types;types;;y
 write;write hook < -f file | byte ... >;w;y
 quit;quit;exit;
 END
