@@ -243,10 +243,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, NG_FAST_BPF_BRCACHE_SLOTS);
+	__uint(max_entries, NG_FAST_BPF_BRCACHE_SETS);
 	__type(key, __u32);
-	__type(value, struct ng_fast_bpf_brcache);
-} ng_fast_brflows2 SEC(".maps");
+	__type(value, struct ng_fast_bpf_brset);
+} ng_fast_brflows3 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -433,10 +433,10 @@ ng_fast_mac_eq(const __u8 *a, const __u8 *b)
 	    *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
 }
 
-/* The slot of ng_fast_brflows2 for a frame from in with the header eth
+/* The set of ng_fast_brflows3 for a frame from in with the header eth
  * (its 14 bytes checked): in and the last four bytes of each address,
  * mixed (lowbias32) so that addresses that differ in a byte or two
- * spread over every slot (ng_fast_bpf.h). */
+ * spread over every set (ng_fast_bpf.h). */
 static __always_inline __u32
 ng_fast_brcache_slot(__u32 in, const __u8 *eth)
 {
@@ -448,7 +448,7 @@ ng_fast_brcache_slot(__u32 in, const __u8 *eth)
 	x ^= x >> 15;
 	x *= 0x846ca68bu;
 	x ^= x >> 16;
-	return x & (NG_FAST_BPF_BRCACHE_SLOTS - 1);
+	return x & (NG_FAST_BPF_BRCACHE_SETS - 1);
 }
 
 /* Out by port out: to its interface (bpf_redirect_peer), or for an
@@ -462,25 +462,53 @@ ng_fast_br_out(struct __sk_buff *skb, __u32 out, __u32 wire)
 	return bpf_redirect(wire, 0);
 }
 
-/* A unicast frame of a flow the CPU's cache has (ng_fast_bpf.h): counted
- * and on to the port, or -1: the whole path decides. */
+/* Whether cache entry c is the current generation's and not expired. */
 static __always_inline int
-ng_fast_br_cached(struct __sk_buff *skb, struct ng_fast_bpf_brcache *c,
+ng_fast_brc_live(const struct ng_fast_bpf_brcache *c, __u32 gen, __u16 tick)
+{
+	return c->gen == gen && c->in != 0 &&
+	    (__u16)(c->until - tick) - 1u < NG_FAST_BPF_BRCACHE_TICKS;
+}
+
+/* Whether cache entry c (live) is the flow of the frame from in of
+ * bridge with the header eth. */
+static __always_inline int
+ng_fast_brc_is(const struct ng_fast_bpf_brcache *c, __u32 bridge, __u32 in,
+    const __u8 *eth)
+{
+	return c->in == in && c->bridge == bridge &&
+	    ng_fast_mac_eq(c->dst, eth) && ng_fast_mac_eq(c->src, eth + 6);
+}
+
+/* A unicast frame of a flow the CPU's cache set cs has (ng_fast_bpf.h):
+ * counted and on to the port, or -1: the whole path decides. */
+static __always_inline int
+ng_fast_br_cached(struct __sk_buff *skb, struct ng_fast_bpf_brset *cs,
     __u32 gen, __u32 bridge, __u32 in, __u32 slot, const __u8 *eth, __u32 len,
-    __u64 now)
+    __u16 tick)
 {
 	struct ng_fast_bpf_brstats *s;
+	struct ng_fast_bpf_brcache *c;
 
-	if (c == NULL || c->gen != gen || c->in != in || c->bridge != bridge ||
-	    now >= c->until_ns || !ng_fast_mac_eq(c->dst, eth) ||
-	    !ng_fast_mac_eq(c->src, eth + 6))
+	if (cs == NULL)
 		return -1;
+	c = &cs->way[0];
+	if (!ng_fast_brc_is(c, bridge, in, eth) ||
+	    !ng_fast_brc_live(c, gen, tick)) {
+		c = &cs->way[1];
+		if (!ng_fast_brc_is(c, bridge, in, eth) ||
+		    !ng_fast_brc_live(c, gen, tick))
+			return -1;
+	}
 	if ((s = bpf_map_lookup_elem(&ng_fast_brsstats, &slot)) != NULL) {
 		s->recv_pkts++;
 		s->recv_octets += len;
 	}
 	ng_fast_br_xmit(c->out_slot, 0, len);
-	return ng_fast_br_out(skb, c->out, c->wire);
+	if (c->dev & NG_FAST_BPF_BRCACHE_WIRE)
+		return ng_fast_br_out(skb, 0,
+		    c->dev & ~NG_FAST_BPF_BRCACHE_WIRE);
+	return ng_fast_br_out(skb, c->dev, 0);
 }
 
 /*
@@ -503,12 +531,14 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	struct ng_fast_bpf_brslot *bp, *op;
 	struct ng_fast_bpf_host *h;
 	struct ng_fast_bpf_brstats *s;
-	struct ng_fast_bpf_brcache *c = NULL;
+	struct ng_fast_bpf_brset *cs = NULL;
+	struct ng_fast_bpf_brcache *c;
 	struct ng_fast_bpf_port *wp;
 	void *hosts;
 	__u32 *n, out, oslot, zero = 0, gen = 0, *g, cslot, wire;
 	__u32 len = ng_fast_len(skb), manycast = 0;
 	__u64 now;
+	__u16 tick;
 	int cacheable = 0, verdict;
 
 	if (data + 14 > end)
@@ -516,15 +546,16 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 	/* the tick's time: no clock source read a frame (a paravirtual
 	 * clock is one of the dearest parts of a guest's frame) */
 	now = bpf_ktime_get_coarse_ns();
+	tick = NG_FAST_BPF_BRCACHE_TICK(now);
 	/* before any lookup: an entry filled from what they return holds
 	 * only until ngd writes again */
 	if (!NG_FAST_BPF_IS_VPORT(in) &&
 	    (g = bpf_map_lookup_elem(&ng_fast_brgen, &zero)) != NULL) {
 		gen = *g;
 		cslot = ng_fast_brcache_slot(in, eth);
-		c = bpf_map_lookup_elem(&ng_fast_brflows2, &cslot);
-		verdict = ng_fast_br_cached(skb, c, gen, bridge, in, slot, eth,
-		    len, now);
+		cs = bpf_map_lookup_elem(&ng_fast_brflows3, &cslot);
+		verdict = ng_fast_br_cached(skb, cs, gen, bridge, in, slot, eth,
+		    len, tick);
 		if (verdict >= 0)
 			return verdict;
 	}
@@ -593,14 +624,19 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			    ng_fast_port_of(out) :
 			    NULL;
 			wire = wp != NULL ? wp->wire : 0;
-			if (cacheable && c != NULL) {
-				c->until_ns = now + NG_FAST_BPF_BRCACHE_NS;
+			if (cacheable && cs != NULL) {
+				/* way 0 if free, else way 1 (ng_fast_bpf.h) */
+				c = &cs->way[0];
+				if (ng_fast_brc_live(c, gen, tick))
+					c = &cs->way[1];
+				c->until = tick + NG_FAST_BPF_BRCACHE_TICKS;
 				c->gen = gen;
 				c->bridge = bridge;
 				c->in = in;
-				c->out = out;
-				c->out_slot = oslot;
-				c->wire = wire;
+				c->dev = wire != 0 ?
+				    wire | NG_FAST_BPF_BRCACHE_WIRE :
+				    out;
+				c->out_slot = (__u16)oslot;
 				__builtin_memcpy(c->src, eth + 6, 6);
 				__builtin_memcpy(c->dst, eth, 6);
 			}

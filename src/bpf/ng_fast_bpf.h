@@ -284,46 +284,70 @@ struct ng_fast_bpf_brstats {
 };
 
 /*
- * Each CPU's cache of a kernel bridge's decisions (ng_fast_brflows2,
- * NG_FAST_BPF_BRCACHE_SLOTS entries): the port a unicast frame went out
- * by, by the port it came in on, its source and its destination, so
- * that the next frame of a flow costs no hosts or port-entry lookup.  An
- * entry holds while ng_fast_brgen[0] is what it was when the entry was
- * filled (ngd adds one after it writes ng_fast_hosts, ng_fast_brslots,
- * ng_fast_brkeys or ng_fast_members, before a reply or a frame goes),
- * and for at most
+ * Each CPU's cache of a kernel bridge's decisions (ng_fast_brflows3,
+ * NG_FAST_BPF_BRCACHE_SETS sets of NG_FAST_BPF_BRCACHE_WAYS entries):
+ * the port a unicast frame went out by, by the port it came in on, its
+ * source and its destination, so that the next frame of a flow costs no
+ * hosts or port-entry lookup.  An entry holds while ng_fast_brgen[0] is
+ * what it was when the entry was filled (ngd adds one after it writes
+ * ng_fast_hosts, ng_fast_brslots, ng_fast_brkeys or ng_fast_members,
+ * before a reply or a frame goes), and for at most
  * NG_FAST_BPF_BRCACHE_NS; then the frame takes the whole path again,
  * which refreshes its hosts' timestamps for ageing.  A CPU's entries
  * are its own: tc programs run with bottom halves off, one at a time on
  * a CPU, so none sees another's half-written entry (a PREEMPT_RT kernel,
- * whose softirqs can be preempted, would need a check).  A flow's slot
+ * whose softirqs can be preempted, would need a check).  A flow's set
  * is a hash of the port it came in on and the last four bytes of each
- * address: with 256 slots by the last byte of each, no more than 256
- * flows at once were kept, and a miss costs the whole path, 3-5 times a
- * hit with a big hosts table (bench/fastcost's br-spread1k: 1,000
- * destinations in turn, 20% less a frame with 1,024 slots).  1,024 of
- * 48 bytes keep ~75% of 600 flows, ~64% of 1,000; 4,096 kept more, but
- * their 192 KB a CPU cost a frame that misses (br-spread: 100,000 in
- * turn) one more cache and TLB miss, ~20% more, where 48 KB cost none
- * measurable.
+ * address.  A flow that misses takes way 0 if that is free (empty, of
+ * an older generation, or expired), else way 1: way 0 keeps the first
+ * flow of its set for NG_FAST_BPF_BRCACHE_NS while way 1 follows the
+ * latest, so flows that take turns on a set (more than one can keep)
+ * do not push each other out on every frame.  A miss costs the whole
+ * path, 3-5 times a hit with a big hosts table.  One slot by each
+ * address's last byte (256) kept at most 256 flows; 1,024 single slots
+ * by the hash, ~64% of 1,000 flows, and of 1,000 taking turns (bench/
+ * fastcost's br-spread1k) 38% hit, each flow of a shared slot pushing
+ * the others out; 1,024 sets of two 32-byte entries, a set one 64-byte
+ * value, 64 KB a CPU, keep ~90% and hit ~82%.  (4,096 single slots of
+ * 48 bytes, 192 KB a CPU, cost a frame that misses, br-spread's 100,000
+ * destinations in turn, one more cache and TLB miss, ~20% more.)
  */
-#define NG_FAST_BPF_BRCACHE_SLOTS 1024      /* a power of 2 */
+#define NG_FAST_BPF_BRCACHE_SETS 1024 /* a power of 2 */
+#define NG_FAST_BPF_BRCACHE_WAYS 2
 #define NG_FAST_BPF_BRCACHE_NS 100000000ull /* 0.1 s */
+/* an entry's time, coarse: ns >> 20 (~1.05 ms), 16 bits (~69 s
+ * around); NG_FAST_BPF_BRCACHE_NS of it */
+#define NG_FAST_BPF_BRCACHE_TICK(ns) ((__u16)((ns) >> 20))
+#define NG_FAST_BPF_BRCACHE_TICKS ((__u16)(NG_FAST_BPF_BRCACHE_NS >> 20))
+/* dev's bit for an uplink's wire device (bpf_redirect), not out's
+ * interface (bpf_redirect_peer); an ifindex is below it */
+#define NG_FAST_BPF_BRCACHE_WIRE 0x80000000u
 
-struct ng_fast_bpf_brcache {
-	__u64 until_ns;
+struct ng_fast_bpf_brcache { /* 32 bytes: two a cache line */
+	__u8 src[6], dst[6];
+	__u32 in;  /* graph-side end (never a vport); 0: empty */
 	__u32 gen; /* ng_fast_brgen[0] when filled */
 	__u32 bridge;
-	__u32 in, out; /* graph-side ends (never a vport) */
-	__u8 src[6], dst[6];
-	__u32 wire;     /* out's wire device, 0: none (ng_fast_bpf_port) */
-	__u32 out_slot; /* out's slot (in's is its port id) */
+	__u32 dev;      /* out's graph-side end, or | BRCACHE_WIRE its wire */
+	__u16 out_slot; /* out's slot (in's is its port id) */
+	__u16 until;    /* BRCACHE_TICK of when it ends: it holds while
+			 * (__u16)(until - now) is 1..BRCACHE_TICKS (an
+			 * entry idle since ~69 s ago may hold again for
+			 * that while: harmless, gen guards the decision;
+			 * only the hosts' ageing refresh waits) */
 };
 
-/* (ng_fast_brflows2 was ng_fast_brflows, of 256 entries, and before it
- * ng_fast_brcache, whose entries had no slot: an older ngd's pin of
- * either is removed, fastpath_pin.c) */
-#define NG_FAST_BPF_MAP_BRCACHE "ng_fast_brflows2" /* slot -> brcache */
+struct ng_fast_bpf_brset { /* ng_fast_brflows3 value */
+	struct ng_fast_bpf_brcache way[NG_FAST_BPF_BRCACHE_WAYS];
+};
+_Static_assert(sizeof(struct ng_fast_bpf_brcache) == 32, "two a line");
+_Static_assert(NG_FAST_BPF_BR_SLOTS <= 65536, "a slot fits out_slot");
+
+/* (ng_fast_brflows3 was ng_fast_brflows2, 1,024 single slots of 48
+ * bytes; before it ng_fast_brflows, of 256, and ng_fast_brcache, whose
+ * entries had no slot: an older ngd's pin of any is removed,
+ * fastpath_pin.c) */
+#define NG_FAST_BPF_MAP_BRCACHE "ng_fast_brflows3" /* set -> brset */
 #define NG_FAST_BPF_MAP_BRGEN "ng_fast_brgen"      /* [0]: generation */
 #define NG_FAST_BPF_MAP_BRSLOTS "ng_fast_brslots"  /* slot -> brslot */
 #define NG_FAST_BPF_MAP_BRKEYS "ng_fast_brkeys"    /* key -> slot */

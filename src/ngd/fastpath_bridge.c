@@ -22,7 +22,7 @@
  *     (count) before a client's message to it that shows or clears
  *     them (needs: getstats), so getstats sees them;
  *   - whatever wrote the maps moves ng_fast_brgen before it returns, so
- *     no CPU's cached decision (ng_fast_brflows2) outlives an entry it
+ *     no CPU's cached decision (ng_fast_brflows3) outlives an entry it
  *     came from.
  * Reading the hosts map back costs O(hosts): ports that joined or left
  * and frames that moved a node mark it due (dirty, stale), and the

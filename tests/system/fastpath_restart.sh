@@ -150,7 +150,7 @@ kill -9 "$NGD_PID"
 wait "$NGD_PID" 2>/dev/null
 NGD_PID=
 d=$(echo "$bpfdir"/*)
-old_maps="ng_fast_brcache ng_fast_brflows ng_fast_brports ng_fast_brstats ng_fast_stats"
+old_maps="ng_fast_brcache ng_fast_brflows ng_fast_brflows2 ng_fast_brports ng_fast_brstats ng_fast_stats"
 bpftool map create "$d/ng_fast_stats" type percpu_hash key 4 value 40 \
     entries 32768 name ng_fast_stats
 bpftool map create "$d/ng_fast_brports" type hash key 4 value 8 \
@@ -161,6 +161,8 @@ bpftool map create "$d/ng_fast_brcache" type percpu_array key 4 value 40 \
     entries 256 name ng_fast_brcache
 bpftool map create "$d/ng_fast_brflows" type percpu_array key 4 value 48 \
     entries 256 name ng_fast_brflows
+bpftool map create "$d/ng_fast_brflows2" type percpu_array key 4 value 48 \
+    entries 1024 name ng_fast_brflows2
 expect "an older ngd's pins are there" "$old_maps" \
     "$(ls "$d" | grep -xE "$(echo $old_maps | tr ' ' '|')" | xargs)"
 start_ngd
