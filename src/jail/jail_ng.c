@@ -190,6 +190,7 @@ jail_ng_vnet(const char *ifname, const char *netns)
 	memcpy(arg, netns, len);
 	memcpy(arg + len, ifname, strlen(ifname) + 1);
 	len += strlen(ifname) + 1;
+	jail_test_vnet_late(true);
 	for (int i = 0; i < 2; i++) {
 		cookie = i == 0 ? NGM_EIFACE_COOKIE : NGM_IFACE_COOKIE;
 		vnet = i == 0 ? NGM_EIFACE_VNET : NGM_IFACE_VNET;
@@ -203,6 +204,17 @@ jail_ng_vnet(const char *ifname, const char *netns)
 			return error;
 	}
 	return ENOENT;
+}
+
+void
+jail_test_vnet_late(bool want)
+{
+	const char *gate = getenv("JAIL_TEST_VNET_LATE");
+
+	for (int i = 0; gate != NULL && gate[0] != '\0' && i < 3000 &&
+	     (access(gate, F_OK) == 0) != want;
+	     i++)
+		usleep(10000);
 }
 
 int

@@ -3,9 +3,12 @@
 # places the interface: ngd makes it anew inside the jail.  jail(8),
 # having no answer, moves it itself and finds the name taken inside:
 # that is ngd's new interface, so the jail is made with it, not failed
-# with "File exists" (seen once at load 9 with the 5 s default).
+# with "File exists" (seen once at load 9 with the 5 s default).  Nor
+# with "No such device" when ngd had deleted the old device by the time
+# jail(8) moved it: it is moved by name (made certain below).
 source "$(dirname "$0")/../lib.sh"
-trap 'jail -q -f "$tmp/j.conf" -r "*" 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+trap '[ -n "${NGD_PID:-}" ] && kill -CONT "$NGD_PID" 2>/dev/null
+	jail -q -f "$tmp/j.conf" -r "*" 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
 
 start_ngd || finish
 bridge_two_eifaces
@@ -37,6 +40,58 @@ for t in 0.0005 0.001 0.0015 0.002 0.003 0.001 0.002; do
 	ngctl -t 0 info . >/dev/null
 done
 echo "# vnet requests answered too late: $late"
+
+# The same, made certain.  jail(8), connected to ngd, is held before
+# its vnet (JAIL_TEST_VNET_LATE, jail(8)) while ngd is stopped (SIGSTOP);
+# let go, it gives up on the answer (NGD_TIMEOUT) and is held again,
+# until ngd, let go, has placed the interface and deleted the old one
+# (renamed ngret<n>, deleted in its batch).  jail(8) moved the old one
+# by the index it had read: "No such device", and the jail failed.
+sockets() { ngctl -t 0 list | grep -c 'Type: socket'; }
+for_held() { # jail(8)'s connection to ngd made: 30 s
+	for _ in $(seq 1500); do
+		[ "$(sockets)" -gt "$1" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+for_gone() { # the old device gone from home, the new one inside: 30 s
+	for _ in $(seq 1500); do
+		[ -z "$(ip -o link | grep -oE 'ngeth0|ngret[0-9]+')" ] &&
+		    ip -n n0 link show ngeth0 >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	return 1
+}
+base=$(sockets)
+JAIL_TEST_VNET_LATE=$tmp/gate NGD_TIMEOUT=0.2 \
+    jail -f "$tmp/j.conf" -c n0 >/dev/null 2>"$tmp/err" &
+jp=$!
+expect_rc "held: jail(8) connected to ngd, its vnet not sent" 0 \
+    for_held "$base"
+kill -STOP "$NGD_PID"
+touch "$tmp/gate"
+for _ in $(seq 1500); do
+	grep -q 'vnet: no answer' "$tmp/err" && break
+	sleep 0.02
+done
+kill -CONT "$NGD_PID"
+expect "... ngd stopped: jail(8) gave up on the answer" 1 \
+    "$(grep -c 'vnet: no answer' "$tmp/err")"
+expect_rc "... ngd let go: ngeth0 placed in n0, its old device deleted" 0 \
+    for_gone
+rm "$tmp/gate"
+wait "$jp"
+rc=$?
+sed 's/^/# /' "$tmp/err"
+expect "... jail -c exit 0" 0 "$rc"
+expect "... no 'No such device'" 0 "$(grep -c 'No such device' "$tmp/err")"
+expect "... n0: its interface inside, up, addressed" \
+    "ngeth0 UP 198.51.100.1/24" \
+    "$(ip -n n0 -4 -br addr show dev ngeth0 2>/dev/null |
+	awk '{ sub(/@.*/, "", $1); print $1, $2, $3 }')"
+expect_rc "... jail -r n0" 0 jail -q -f "$tmp/j.conf" -r n0
+ngctl -t 0 info . >/dev/null
 expect "both interfaces home" "ngeth0 ngeth1" \
     "$(ip -o link | grep -o 'ngeth[01]' | sort | xargs)"
 finish
