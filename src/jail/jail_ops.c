@@ -656,15 +656,18 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 			 * above, which may be that retired one's or nobody's;
 			 * and when the name has left home or is taken inside
 			 * by the time we move, ngd's new interface holds it
-			 * inside: the jail is made with that.
+			 * inside: the jail is made with that.  Not asked of ngd
+			 * or refused by it, a name taken inside is another
+			 * interface's (one exec.created made): "File exists",
+			 * as FreeBSD's move fails.
 			 */
 			if (ngerr == ETIMEDOUT)
 				jail_test_vnet_late(false);
 			error = ngerr == ETIMEDOUT ?
 			    jail_nl_move(nl, 0, netfd, ifn) :
 			    jail_nl_move(nl, idx, netfd, NULL);
-			if ((error == EEXIST ||
-				(error == ENODEV && ngerr == ETIMEDOUT)) &&
+			if (ngerr == ETIMEDOUT &&
+			    (error == EEXIST || error == ENODEV) &&
 			    jail_nl_index(inl, ifn, &inner) == 0) {
 				ng = true;
 				error = 0;

@@ -8,7 +8,9 @@
 # jail(8) moved it: it is moved by name (made certain below).
 source "$(dirname "$0")/../lib.sh"
 trap '[ -n "${NGD_PID:-}" ] && kill -CONT "$NGD_PID" 2>/dev/null
-	jail -q -f "$tmp/j.conf" -r "*" 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+	jail -q -f "$tmp/j.conf" -r "*" 2>/dev/null
+	jail -q -f "$tmp/c.conf" -r "*" 2>/dev/null; ip link del vh0 2>/dev/null
+	stop_ngd; rm -rf "$tmp"' EXIT
 
 start_ngd || finish
 bridge_two_eifaces
@@ -107,4 +109,25 @@ for m in 1 0; do
 	expect "... both interfaces home" "ngeth0 ngeth1" \
 	    "$(ip -o link | grep -o 'ngeth[01]' | sort | xargs)"
 done
+
+# Only an answer ngd did not give in time makes a name taken inside
+# ngd's interface.  Not ngd's, an interface whose name another holds in
+# the jail (one exec.created made) is not moved: "File exists", and the
+# jail is not made, as FreeBSD's if_vmove fails.  (The late answer's
+# guess took the jail's own for it: jail -c said nothing, exit 0, and
+# vh0 stayed home.)
+ip link add vh0 type veth peer name vh0p
+cat >"$tmp/c.conf" <<'EOS'
+vnet; persist;
+c0 { vnet.interface = vh0; exec.created = "ip -n c0 link add vh0 type veth peer name vx0"; }
+EOS
+jail -f "$tmp/c.conf" -c >/dev/null 2>"$tmp/err"
+rc=$?
+sed 's/^/# /' "$tmp/err"
+expect "vh0's name taken in the jail: jail -c fails" 1 "$rc"
+expect "... saying so" "jail: c0: vnet.interface vh0: File exists" \
+    "$(grep -m1 'vnet.interface vh0' "$tmp/err")"
+expect "... no jail" "" "$(jls name)"
+expect "... vh0 home" vh0 "$(ip -o link show vh0 2>/dev/null | awk '{ sub(/@.*/, "", $2); print $2 }')"
+ip link del vh0 2>/dev/null
 finish
