@@ -342,8 +342,9 @@ int jail_sys_find(int dfd, unsigned long long id, int *idxp); /* ENODEV */
 int jail_ng_vnet(const char *ifname, const char *netns);
 /*
  * For tests only, JAIL_TEST_VNET_LATE=FILE (jail(8)): connected to ngd,
- * about to ask it to place an interface in a jail, jail(8) waits until
- * FILE exists (want), and once that request went unanswered
+ * about to ask it to place an interface in a jail, jail(8) makes
+ * FILE.held and waits until FILE exists (want), and once that request
+ * went unanswered
  * (NGD_TIMEOUT), before it moves the interface itself, until FILE is
  * gone (!want); 30 s at most each.
  */

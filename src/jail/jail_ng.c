@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,10 +211,17 @@ void
 jail_test_vnet_late(bool want)
 {
 	const char *gate = getenv("JAIL_TEST_VNET_LATE");
+	char held[PATH_MAX];
+	int fd;
 
-	for (int i = 0; gate != NULL && gate[0] != '\0' && i < 3000 &&
-	     (access(gate, F_OK) == 0) != want;
-	     i++)
+	if (gate == NULL || gate[0] == '\0')
+		return;
+	/* held before the request: FILE.held says so */
+	if (want &&
+	    snprintf(held, sizeof(held), "%s.held", gate) < (int)sizeof(held) &&
+	    (fd = open(held, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+	for (int i = 0; i < 3000 && (access(gate, F_OK) == 0) != want; i++)
 		usleep(10000);
 }
 
