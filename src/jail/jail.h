@@ -302,6 +302,8 @@ int jail_nl_index(struct jail_nl *nl, const char *name, int *idxp);
 int jail_nl_link(struct jail_nl *nl, int idx); /* 0, or ENODEV: gone */
 /* name: IFNAMSIZ bytes */
 int jail_nl_ifname(struct jail_nl *nl, int idx, char *name);
+/* The link of index idx (0: the one named newname) moved to the
+ * namespace nsfd, named newname there if not NULL. */
 int jail_nl_move(struct jail_nl *nl, int idx, int nsfd, const char *newname);
 int jail_nl_up(struct jail_nl *nl, int idx);
 int jail_nl_addr(struct jail_nl *nl, int idx, const struct jail_addr *a);
@@ -338,6 +340,15 @@ int jail_sys_find(int dfd, unsigned long long id, int *idxp); /* ENODEV */
  * ENOENT not ngd's (move it with jail_nl_move), else ngd's error.
  */
 int jail_ng_vnet(const char *ifname, const char *netns);
+/*
+ * For tests only, JAIL_TEST_VNET_LATE=FILE (jail(8)): connected to ngd,
+ * about to ask it to place an interface in a jail, jail(8) makes
+ * FILE.held and waits until FILE exists (want), and once that request
+ * went unanswered
+ * (NGD_TIMEOUT), before it moves the interface itself, until FILE is
+ * gone (!want); 30 s at most each.
+ */
+void jail_test_vnet_late(bool want);
 /*
  * One round trip to ngd, answered once ngd has brought home the
  * interfaces of every name already gone from /run/netns.  0, or ENOENT:

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,7 @@ jail_ng_vnet(const char *ifname, const char *netns)
 	memcpy(arg, netns, len);
 	memcpy(arg + len, ifname, strlen(ifname) + 1);
 	len += strlen(ifname) + 1;
+	jail_test_vnet_late(true);
 	for (int i = 0; i < 2; i++) {
 		cookie = i == 0 ? NGM_EIFACE_COOKIE : NGM_IFACE_COOKIE;
 		vnet = i == 0 ? NGM_EIFACE_VNET : NGM_IFACE_VNET;
@@ -203,6 +205,24 @@ jail_ng_vnet(const char *ifname, const char *netns)
 			return error;
 	}
 	return ENOENT;
+}
+
+void
+jail_test_vnet_late(bool want)
+{
+	const char *gate = getenv("JAIL_TEST_VNET_LATE");
+	char held[PATH_MAX];
+	int fd;
+
+	if (gate == NULL || gate[0] == '\0')
+		return;
+	/* held before the request: FILE.held says so */
+	if (want &&
+	    snprintf(held, sizeof(held), "%s.held", gate) < (int)sizeof(held) &&
+	    (fd = open(held, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
+	for (int i = 0; i < 3000 && (access(gate, F_OK) == 0) != want; i++)
+		usleep(10000);
 }
 
 int

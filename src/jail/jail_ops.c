@@ -631,6 +631,7 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 		const char *ifn = p->vals.v[i];
 
 		bool ng;
+		int ngerr = ENOENT;
 
 		if ((error = jail_lock(&lock)) != 0)
 			break;
@@ -643,14 +644,34 @@ jail_move_ifaces(struct jail_target *t, struct jail_rec *r,
 		    jail_ng_barrier() == 0)
 			error = jail_nl_index(nl, ifn, &idx);
 		/* ngd's own interfaces: made anew inside, no grace period */
-		ng = error == 0 && jail_ng_vnet(ifn, r->name) == 0;
-		if (error == 0 && !ng &&
-		    (error = jail_nl_move(nl, idx, netfd, NULL)) == EEXIST &&
-		    jail_nl_index(inl, ifn, &inner) == 0) {
-			/* ngd answered too late (NGD_TIMEOUT) but placed it:
-			 * its new interface holds the name inside */
-			ng = true;
-			error = 0;
+		if (error == 0)
+			ngerr = jail_ng_vnet(ifn, r->name);
+		ng = error == 0 && ngerr == 0;
+		if (error == 0 && !ng) {
+			/*
+			 * Unanswered in time (NGD_TIMEOUT), ngd may still place
+			 * it, at any moment: its new interface made inside,
+			 * then the old one at home renamed ngret<n> and soon
+			 * deleted.  So moved by name, not by the index read
+			 * above, which may be that retired one's or nobody's;
+			 * and when the name has left home or is taken inside
+			 * by the time we move, ngd's new interface holds it
+			 * inside: the jail is made with that.  Not asked of ngd
+			 * or refused by it, a name taken inside is another
+			 * interface's (one exec.created made): "File exists",
+			 * as FreeBSD's move fails.
+			 */
+			if (ngerr == ETIMEDOUT)
+				jail_test_vnet_late(false);
+			error = ngerr == ETIMEDOUT ?
+			    jail_nl_move(nl, 0, netfd, ifn) :
+			    jail_nl_move(nl, idx, netfd, NULL);
+			if (ngerr == ETIMEDOUT &&
+			    (error == EEXIST || error == ENODEV) &&
+			    jail_nl_index(inl, ifn, &inner) == 0) {
+				ng = true;
+				error = 0;
+			}
 		}
 		if (error == 0) {
 			bool seen = jail_nl_index(inl, ifn, &inner) == 0;

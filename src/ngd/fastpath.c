@@ -273,9 +273,11 @@ struct ngd_veth {
 	/* Its peer as last read (ngd_veth_peer): again for the rest of the
 	 * message that read it (peer_gen == fp->gen), and for the journal
 	 * (peer_known) until ngd changes the interface or the journal's
-	 * periodic look reads it again. */
+	 * periodic look reads it again.  A read that failed (peer_error: its
+	 * namespace dying) fails again for the rest of the message too. */
 	struct ngd_veth_peer peer;
 	unsigned peer_gen;
+	int peer_error;
 	bool peer_known;
 	/* Its description as last made (ngd_fast_describe), and from what:
 	 * the journal asks for every pair at every write (O(pairs) a
@@ -435,8 +437,13 @@ ngd_fast_stale(struct ngd_fast *fp)
 		fp->gen = 1;
 }
 
-/* The jail-side end of v, wherever it is: two requests, or none if this
- * message read it already (ngd_fast_stale). */
+/*
+ * The jail-side end of v, wherever it is: two requests, or none if this
+ * message read it already (ngd_fast_stale), or found it unreadable: an
+ * interface whose namespace lost its name (jail -r) is looked at three
+ * times as it comes home (its MAC, its name, the vnet), and its dying
+ * namespace made each look ask again, 3-6 requests where one read does.
+ */
 static int
 ngd_veth_peer(struct ngd_veth *v, struct ngd_veth_peer *p)
 {
@@ -444,17 +451,24 @@ ngd_veth_peer(struct ngd_veth *v, struct ngd_veth_peer *p)
 	int error;
 
 	if (v->peer_gen != 0 && v->peer_gen == v->fp->gen) {
+		if (v->peer_error != 0)
+			return v->peer_error;
 		*p = v->peer;
 		return 0;
 	}
 	v->peer_gen = 0;
 	v->peer_known = false;
-	if ((error = ngd_fast_getlink(v->fp, -1, v->gidx, &g)) != 0)
+	if ((error = ngd_fast_getlink(v->fp, -1, v->gidx, &g)) == 0 &&
+	    (g.link <= 0 || g.netnsid < 0))
+		error = ENXIO; /* the pair is going */
+	if (error == 0)
+		error = ngd_fast_getlink(v->fp, g.netnsid, g.link, &j);
+	if (error != 0) {
+		v->peer_error = error;
+		v->peer_gen = v->fp->gen;
 		return error;
-	if (g.link <= 0 || g.netnsid < 0)
-		return ENXIO; /* the pair is going */
-	if ((error = ngd_fast_getlink(v->fp, g.netnsid, g.link, &j)) != 0)
-		return error;
+	}
+	v->peer_error = 0;
 	p->nsid = g.netnsid;
 	p->ifindex = g.link;
 	memcpy(p->name, j.name, sizeof(p->name));

@@ -65,6 +65,24 @@ hook_of() { # the hook gettable puts MAC on
 	ngctl msg fbr: gettable | grep -oE "addr=$1 hook=\"[a-z0-9]+\"" |
 	    sed -E 's/.*hook="(.*)"/\1/'
 }
+until_on() { # MAC HOOK: until gettable puts MAC on HOOK, 30 s at most
+	for _ in $(seq 1500); do
+		[ "$(hook_of "$1")" = "$2" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+aged() { # MAC N: until MAC's age in gettable is N ticks or more, 30 s at most
+	local a
+	for _ in $(seq 1500); do
+		a=$(ngctl msg fbr: gettable |
+		    grep -oE "addr=$1 hook=\"[a-z0-9]+\" age=[0-9]+" |
+		    sed -E 's/.*age=//')
+		[ -n "$a" ] && [ "$a" -ge "$2" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
 
 NGD_FASTPATH=1 start_ngd
 expect "ngd says bridges of eifaces cross in the kernel" 1 \
@@ -221,8 +239,13 @@ wait $flood 2>/dev/null
 
 # --- a host seen on two links at once: a loop, judged by the node ----------
 # Two more links to bd; a frame from ba's MAC comes in on link3 (ba's MAC
-# is older than minStableAge: a move), then on link4 at once (a loop:
-# link4 is muted for loopTimeout and what it sends is dropped).
+# is older than minStableAge: a move), then on link4 (a loop: link4 is
+# muted for loopTimeout and what it sends is dropped).  A host's age is
+# counted as FreeBSD counts it, in ticks of the node's 1 s timer: a tick
+# between the two frames (whenever ngd takes the second a few tenths
+# after the first, as under load) made the second a move, not a loop,
+# with minStableAge=1.  So the move is waited for, and the second frame
+# judged with minStableAge=60.
 ngctl mkpeer fbr: eiface link3 ether
 ngctl mkpeer fbr: eiface link4 ether
 ip netns add bd
@@ -237,18 +260,22 @@ ip -n bd link set ngeth4 up
 link_up bd ngeth3
 link_up bd ngeth4
 expect "ba pings bb (ba's MAC heard on link0)" 3 "$(pings ba 198.18.9.2 3)"
-sleep 1.1
 ma=$(mac ba ngeth0) mb=$(mac bb ngeth1)
-send bd ngeth3 "$mb" "$ma" ngeth4 "$mb" "$ma"
-sleep 0.2
-expect "ba's MAC on link3 then at once on link4: a loop detected on link4" 1 \
+expect_rc "... ba's MAC as old as minStableAge (1)" 0 aged "$ma" 1
+send bd ngeth3 "$mb" "$ma"
+expect_rc "ba's MAC on link3: a move" 0 until_on "$ma" link3
+ngctl msg fbr: setconfig '{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=60 }'
+send bd ngeth4 "$mb" "$ma"
+for _ in $(seq 1500); do [ "$(field 4 loopDetects)" = 0 ] || break; sleep 0.02; done
+expect "... then on link4: a loop detected on link4" 1 \
     "$(field 4 loopDetects)"
 expect "... it stays on link3" link3 "$(hook_of "$ma")"
 send bd ngeth4 "$mb" "$ma"
-sleep 0.2
+for _ in $(seq 1500); do [ "$(field 4 loopDrops)" -lt 2 ] || break; sleep 0.02; done
 d=$(field 4 loopDrops)
 [ "$d" -ge 2 ] && ok "... link4 muted: what it sends is dropped ($d)" ||
     fail "... link4 muted: what it sends is dropped ($d, want >= 2)"
+ngctl msg fbr: setconfig '{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=1 }'
 ngctl rmhook fbr: link3
 ngctl rmhook fbr: link4
 ip netns del bd
@@ -276,7 +303,8 @@ ip -n be addr add 198.18.9.1/24 dev "$ife"
 ip -n be link set "$ife" up
 ip -n be neigh replace 198.18.9.2 lladdr "$mb" dev "$ife" nud permanent
 ip -n bb neigh replace 198.18.9.1 lladdr "$ma" dev ngeth1 nud permanent
-sleep 1.1 # ba's MAC older than minStableAge: a move, not a loop
+# ba's MAC as old as minStableAge: a move, not a loop
+expect_rc "ba's MAC as old as minStableAge (1)" 0 aged "$ma" 1
 expect "ba's MAC moves to link5: the first ping's answer arrives" 1 \
     "$(ip netns exec be ping -c 1 -W 1 198.18.9.2 2>/dev/null |
 	sed -nE 's/.* ([0-9]+) received.*/\1/p')"

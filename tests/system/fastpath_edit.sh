@@ -141,13 +141,19 @@ ip -n vb addr add 198.18.13.2/24 dev vy && ip -n vb link set vy up
 # flow_rate NS IF ADDR: starts a niced iperf3 flow to ADDR beside a ping
 # flood, leaves them running (pids), and sets rate to the Mbit/s that IF
 # in NS received: the best of four 0.25 s windows from 0.5 s in (on a
-# shared machine a window may see anything from 0.05x to 1x the best)
+# shared machine a window may see anything from 0.05x to 1x the best).
+# The client starts once the server listens (30 s at most), not 0.3 s
+# after it was started: a client that finds no server ends at once, and
+# its flow's rate is 0.
 flow_rate() {
 	local src b0 b1 k
 	[ "$1" = vb ] && src=va || src=ea
 	ip netns exec "$1" iperf3 -s -1 -B "$3" >/dev/null 2>&1 &
 	pids+=($!)
-	sleep 0.3
+	for _ in $(seq 1500); do
+		ip netns exec "$1" ss -Hltn "sport = :5201" | grep -q . && break
+		sleep 0.02
+	done
 	ip netns exec $src nice -n 10 iperf3 -c "$3" -t 60 >/dev/null 2>&1 &
 	pids+=($!)
 	ip netns exec $src ping -f -w 60 "$3" >/dev/null 2>&1 &
