@@ -103,22 +103,30 @@
 #define NGD_FAST_SLOW_SIZE                                                     \
 	(NG_FAST_BPF_SLOW_KEYS * sizeof(struct ng_fast_bpf_slow))
 /*
- * Pairs a vnet replaced are deleted together, by their graph-side ends'
- * group in the data plane: one RTM_DELLINK, one RCU grace period for
- * the lot, once none came for NGD_FAST_RETIRE_MS or NGD_FAST_RETIRE_MAX
- * wait (each pair still costs the kernel its unregistering, ~0.5 ms,
- * during which ngd's thread waits: the batch is bounded for that).
+ * Pairs a vnet replaced, or whose eiface went, are deleted together, by
+ * their graph-side ends' group in the data plane: one RTM_DELLINK for
+ * the lot, once none came for NGD_FAST_RETIRE_MS, the first waited
+ * NGD_FAST_RETIRE_WAIT_MS, or the batch is full.  Each pair still costs
+ * the kernel a grace period with the RTNL lock held (tcx_uninstall:
+ * 12-16 ms here, 30 and more under load), which every namespace's
+ * network setup on the machine waits for: so a batch is full at the
+ * number the last one deleted in about NGD_FAST_RETIRE_BATCH_MS (16 to
+ * 128).  A job deletes each (ngd_job_start) while the loop serves; the
+ * batches closed meanwhile wait their turn, each in a group of its own
+ * (NGD_FAST_RETIRE_GROUPS of them, taken in turn), so that a delete
+ * takes in no pair retired after its batch closed.
  * The old graph-side end's TCX link is closed after that delete, not
  * before: releasing a link from a device that still exists waits for a
  * grace period under the RTNL lock (tcx_link_release), one a pair, while
  * a device's unregistering lets go of its links for nothing.
  */
 #define NGD_FAST_RETIRE_GROUP 0x6e67ffffu /* the data plane is ours alone */
-/* Batches alternate between two groups: the one a job deletes takes in
- * no pair the loop retires meanwhile (those join the other). */
-#define NGD_FAST_RETIRE_GROUP2 0x6e67fffeu
+#define NGD_FAST_RETIRE_GROUPS 8          /* ... down from it */
 #define NGD_FAST_RETIRED(group)                                                \
-	((group) == NGD_FAST_RETIRE_GROUP || (group) == NGD_FAST_RETIRE_GROUP2)
+	((group) <= NGD_FAST_RETIRE_GROUP &&                                   \
+	    (group) > NGD_FAST_RETIRE_GROUP - NGD_FAST_RETIRE_GROUPS)
+#define NGD_FAST_RETIRE_BATCH_MS 500
+#define NGD_FAST_RETIRE_MIN 16
 /*
  * The data plane's link events: a thousand jails removed at once bring
  * a few of them a pair (~1.5 KB each) while ngd is busy making the
@@ -211,14 +219,20 @@ struct ngd_fast {
 	bool stopping; /* ngd_fast_stopping: pairs retired, not deleted */
 	unsigned mark; /* ngd_fast_hookstats' pass */
 	int own_nsid;  /* ngd's namespace as the data plane calls it, or -1 */
-	/* Pairs replaced by a vnet, in retire_group until deleted. */
+	/* Pairs retired, in retire_group until deleted: the batch that
+	 * gathers. */
 	unsigned nretired;
 	uint32_t retire_group;     /* the batch's (NGD_FAST_RETIRED) */
 	uint64_t retired_ms;       /* when the last one joined */
 	uint64_t retired_first_ms; /* ... and the batch's first */
 	int *oldlinks;             /* their ends' links, closed once deleted */
 	unsigned noldlinks, maxoldlinks;
-	struct ngd_job retire_job; /* the last batch's deletion */
+	unsigned retire_cap; /* the batch is full (NGD_FAST_RETIRE_BATCH_MS) */
+	/* Batches closed, waiting for the job that deletes them in turn. */
+	struct ngd_fast_batch *batches, **batches_tail;
+	unsigned nbatches;         /* ... with the one the job deletes */
+	struct ngd_job retire_job; /* deleting the one before batches */
+	bool draining;             /* ngd_fast_flush_retired waits */
 	int next_gidx;             /* ngd_fast_free_gidx's next try */
 	bool sync_due;             /* a vnet's: ngd_fast_sync before sleeping */
 	/* ng_topo_gen when the last full sync began; UINT64_MAX: none yet,
@@ -2460,6 +2474,7 @@ ngd_fast_ids_sweep(struct ngd_fast *fp)
 }
 
 static void ngd_fast_flush_retired(struct ngd_fast *fp, bool wait);
+static void ngd_fast_delete_group(struct ngd_fast *fp, uint32_t group);
 static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
 static int ngd_fast_tap_serve(struct ngd_fast *fp);
 
@@ -2482,10 +2497,9 @@ ngd_fast_restored(struct ngd_fast *fp)
 		return;
 	fp->adopting = false;
 	/* those the last ngd retired go, in each group */
-	fp->nretired = 1;
-	ngd_fast_flush_retired(fp, true);
-	fp->nretired = 1;
-	ngd_fast_flush_retired(fp, true);
+	ngd_fast_br_repoint_flush(fp->br);
+	for (uint32_t g = 0; g < NGD_FAST_RETIRE_GROUPS; g++)
+		ngd_fast_delete_group(fp, NGD_FAST_RETIRE_GROUP - g);
 	if (setns(fp->dp_netns, CLONE_NEWNET) == 0) {
 		ifs = if_nameindex();
 		ngd_fast_back(fp);
@@ -3112,10 +3126,10 @@ ngd_fast_keep_oldlink(struct ngd_fast *fp, int link)
  * A batch of retired pairs, deleted by a job (ngd_job_start) while the
  * loop serves: the group delete holds the RTNL lock for a grace period
  * a pair (tcx_uninstall), seconds on a loaded machine (300 pairs, 3.6
- * s at load 15), and the loop answered no one meanwhile.  Everything in
- * it is the batch's: its group, a socket in the data plane (opened by
- * the loop, which alone may setns), the ends' links, closed after the
- * delete (no grace period each then).
+ * s at load 15), and the loop answered no one meanwhile.  The job
+ * touches only the batch: its group, a socket in the data plane (opened
+ * by the loop, which alone may setns), the ends' links, closed after
+ * the delete (no grace period each then).  fp and next are the loop's.
  */
 struct ngd_fast_batch {
 	uint32_t group;
@@ -3123,8 +3137,10 @@ struct ngd_fast_batch {
 	unsigned seq, n;
 	int *links;
 	unsigned nlinks;
-	int error; /* the delete's, for the loop to log */
-	bool heap; /* (else the caller's, done here and now) */
+	int error;        /* the delete's, for the loop to log */
+	uint64_t took_us; /* the delete's */
+	struct ngd_fast *fp;
+	struct ngd_fast_batch *next;
 };
 
 /* The job's part; touches nothing but the batch. */
@@ -3132,6 +3148,7 @@ static void
 ngd_fast_batch_run(void *arg)
 {
 	struct ngd_fast_batch *b = arg;
+	uint64_t t0 = ngd_clock_us();
 	char buf[256];
 	struct nlmsghdr *nh;
 	struct ifinfomsg *ifi;
@@ -3143,66 +3160,57 @@ ngd_fast_batch_run(void *arg)
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_u32(nh, IFLA_GROUP, b->group);
 	b->error = ngd_fast_talk(b->nl, &b->seq, nh, NULL, NULL);
+	b->took_us = ngd_clock_us() - t0;
 	for (unsigned i = 0; i < b->nlinks; i++)
 		close(b->links[i]);
 	b->nlinks = 0;
 }
 
-/* The loop's, after the job (or in its place). */
+static void ngd_fast_batch_next(struct ngd_fast *fp);
+
+/* The loop's, after the job (or in its place): what failed said, the
+ * next batch's size from what this one took, the next one started. */
 static void
 ngd_fast_batch_done(void *arg)
 {
 	struct ngd_fast_batch *b = arg;
+	struct ngd_fast *fp = b->fp;
+	uint64_t each;
 
 	/* ENODEV: dying namespaces took them all with their interfaces. */
 	if (b->error != 0 && b->error != ENODEV)
 		ngd_log(LOG_WARNING, "data path: %u retired pairs: %s", b->n,
 		    strerror(b->error));
+	if (b->error == 0 && b->n > 0) {
+		each = b->took_us / b->n + 1;
+		each = NGD_FAST_RETIRE_BATCH_MS * 1000ULL / each;
+		fp->retire_cap = each < NGD_FAST_RETIRE_MIN ?
+		    NGD_FAST_RETIRE_MIN :
+		    each > NGD_FAST_RETIRE_MAX ?
+		    NGD_FAST_RETIRE_MAX :
+		    (unsigned)each;
+	}
 	if (b->nl != NULL)
 		mnl_socket_close(b->nl);
 	free(b->links);
-	if (b->heap)
-		free(b);
+	free(b);
+	fp->nbatches--;
+	ngd_fast_batch_next(fp);
 }
 
-/*
- * The retired pairs deleted: one request for the lot, by a job while the
- * loop serves (the next batch gathers in the other group meanwhile, and
- * waits for it).  wait: here and now, after the one under way (ngd
- * stops, hands over, takes over).
- */
+/* The next batch that waits deleted: by a job, unless one runs (its end
+ * starts the next); here and now while ngd_fast_flush_retired waits, or
+ * where no job can be had. */
 static void
-ngd_fast_flush_retired(struct ngd_fast *fp, bool wait)
+ngd_fast_batch_next(struct ngd_fast *fp)
 {
-	struct ngd_fast_batch local, *b;
+	struct ngd_fast_batch *b = fp->batches;
 
-	if (wait)
-		ngd_job_wait(&fp->retire_job);
-	else if (fp->retire_job.running)
+	if (b == NULL || fp->retire_job.running)
 		return;
-	ngd_fast_br_repoint_flush(fp->br); /* before their indexes go */
-	if (fp->nretired == 0) {
-		ngd_fast_close_oldlinks(fp);
-		return;
-	}
-	if ((b = calloc(1, sizeof(*b))) != NULL)
-		b->heap = true;
-	else { /* no memory: done here and now */
-		memset(&local, 0, sizeof(local));
-		b = &local;
-	}
-	b->group = fp->retire_group;
-	b->n = fp->nretired;
-	b->links = fp->oldlinks; /* the batch's now */
-	b->nlinks = fp->noldlinks;
-	fp->oldlinks = NULL;
-	fp->noldlinks = fp->maxoldlinks = 0;
-	fp->nretired = 0;
-	fp->retire_group = fp->retire_group == NGD_FAST_RETIRE_GROUP ?
-	    NGD_FAST_RETIRE_GROUP2 :
-	    NGD_FAST_RETIRE_GROUP;
-	b->error = ngd_fast_nl_in(fp, fp->dp_netns, &b->nl);
-	if (b->nl != NULL && b->heap && !wait &&
+	if ((fp->batches = b->next) == NULL)
+		fp->batches_tail = &fp->batches;
+	if (b->nl != NULL && !fp->draining &&
 	    ngd_job_start(fp->nd->loop, &fp->retire_job, ngd_fast_batch_run,
 		ngd_fast_batch_done, b) == 0)
 		return;
@@ -3213,11 +3221,76 @@ ngd_fast_flush_retired(struct ngd_fast *fp, bool wait)
 		b->nl = NULL;
 	} else
 		ngd_fast_batch_run(b);
-	ngd_fast_batch_done(b);
+	ngd_fast_batch_done(b); /* (and the next) */
 }
 
-/* The loop's before-sleep hook: the retired batch deleted once due (not
- * while the last one's job runs: its end wakes the loop). */
+/* The retired group group deleted here and now (those a last ngd left). */
+static void
+ngd_fast_delete_group(struct ngd_fast *fp, uint32_t group)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_DELLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nh, IFLA_GROUP, group);
+	(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+}
+
+/*
+ * The batch that gathers closed, to be deleted in its turn; the next
+ * gathers in the next group.  wait: every batch deleted here and now,
+ * after the one under way (ngd stops, hands over).
+ */
+static void
+ngd_fast_flush_retired(struct ngd_fast *fp, bool wait)
+{
+	struct ngd_fast_batch *b;
+
+	ngd_fast_br_repoint_flush(fp->br); /* before their indexes go */
+	if (fp->nretired == 0)
+		ngd_fast_close_oldlinks(fp);
+	else if ((b = calloc(1, sizeof(*b))) == NULL) {
+		/* no memory: deleted here and now, after those before */
+		wait = true;
+	} else {
+		b->fp = fp;
+		b->group = fp->retire_group;
+		b->n = fp->nretired;
+		b->links = fp->oldlinks; /* the batch's now */
+		b->nlinks = fp->noldlinks;
+		fp->oldlinks = NULL;
+		fp->noldlinks = fp->maxoldlinks = 0;
+		fp->nretired = 0;
+		fp->retire_group = NGD_FAST_RETIRED(fp->retire_group - 1) ?
+		    fp->retire_group - 1 :
+		    NGD_FAST_RETIRE_GROUP;
+		(void)ngd_fast_nl_in(fp, fp->dp_netns, &b->nl);
+		*fp->batches_tail = b;
+		fp->batches_tail = &b->next;
+		fp->nbatches++;
+	}
+	if (!wait) {
+		ngd_fast_batch_next(fp);
+		return;
+	}
+	fp->draining = true;
+	ngd_job_wait(&fp->retire_job); /* its done does the rest */
+	ngd_fast_batch_next(fp);
+	fp->draining = false;
+	if (fp->nretired > 0) { /* (no memory for a batch) */
+		ngd_fast_delete_group(fp, fp->retire_group);
+		fp->nretired = 0;
+		ngd_fast_close_oldlinks(fp);
+	}
+}
+
+/* The loop's before-sleep hook: the gathering batch closed once due (a
+ * job deletes it in its turn). */
 static int64_t
 ngd_fast_retire_due(void *arg)
 {
@@ -3230,10 +3303,11 @@ ngd_fast_retire_due(void *arg)
 		ngd_fast_sync();
 	if (fp->ids_sweep && !fp->held && ngd_fast_ids_sweep(fp))
 		due = 0; /* the next slice at the next pass */
-	if (fp->nretired == 0 || fp->retire_job.running)
+	/* (each group in one batch at a time: one free for the next) */
+	if (fp->nretired == 0 || fp->nbatches >= NGD_FAST_RETIRE_GROUPS - 1)
 		return due;
 	now = ngd_clock_ms();
-	if (fp->nretired >= NGD_FAST_RETIRE_MAX ||
+	if (fp->nretired >= fp->retire_cap ||
 	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS ||
 	    now - fp->retired_first_ms >= NGD_FAST_RETIRE_WAIT_MS) {
 		ngd_fast_flush_retired(fp, false);
@@ -4406,7 +4480,10 @@ ngd_fast_free(struct ngd_fast *fp)
 	}
 	if (fp->rtnl != NULL && !fp->held)
 		ngd_fast_flush_retired(fp, true);
-	ngd_job_wait(&fp->retire_job); /* (held: the one under way) */
+	/* (held: the batches closed are deleted all the same) */
+	fp->draining = true;
+	ngd_job_wait(&fp->retire_job);
+	ngd_fast_batch_next(fp);
 	ngd_fast_close_oldlinks(fp);
 	free(fp->oldlinks);
 	ngd_loop_cancel_sleep(fp->nd->loop, &fp->retire_hook);
@@ -4478,6 +4555,8 @@ again:
 	}
 	fp->nd = nd;
 	fp->retire_group = NGD_FAST_RETIRE_GROUP;
+	fp->retire_cap = NGD_FAST_RETIRE_MAX;
+	fp->batches_tail = &fp->batches;
 	nd->fast_describe = ngd_fast_describe;
 	fp->pin = pin;
 	fp->dp_netns = adopt_fd;
