@@ -1747,7 +1747,6 @@ struct ngd_retire_batch {
 	/* the job's results, for the loop to log */
 	int error;      /* in ngd's namespace (ENODEV: none was left) */
 	int away_error; /* the first in another */
-	uint64_t took_us;
 };
 
 static void
@@ -1790,7 +1789,6 @@ static void
 ngd_retire_batch_run(void *arg)
 {
 	struct ngd_retire_batch *b = arg;
-	uint64_t t0 = ngd_clock_us();
 	char buf[NGD_RTNL_BUFSIZ];
 
 	for (unsigned i = 0; i < b->nns; i++) {
@@ -1818,7 +1816,6 @@ ngd_retire_batch_run(void *arg)
 		close(b->fds[i]);
 	}
 	b->nfds = 0;
-	b->took_us = ngd_clock_us() - t0;
 }
 
 /* The loop's part, after the job (or in its place): what failed said. */
