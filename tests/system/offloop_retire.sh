@@ -35,8 +35,12 @@ for model in veth tap; do
 	st=$!
 	for _ in $(seq 500); do grep -qs attached "$tmp/st.err" && break; sleep 0.02; done
 	ngctl -t 120 -f "$tmp/sh"
-	# the batch is due 20 ms after the last shutdown
-	sleep 0.1
+	# until a batch's job is seen under way (or all went already: the
+	# TAPs' single grace period may be over before a look)
+	for _ in $(seq 1500); do
+		[ "$(threads)" -gt 1 ] || [ "$(left)" = 0 ] && break
+		sleep 0.02
+	done
 	a=${EPOCHREALTIME/./}
 	expect_rc "$model: a second client's list is answered during the deletion" 0 quiet ngctl list
 	b=${EPOCHREALTIME/./}
