@@ -772,6 +772,33 @@ ngd_msg_allowed(const struct ngd_conn *c, const struct ng_msghdr *h)
 	    (h->cmd & NGM_READONLY) != 0 && !(h->flags & NGF_RESP);
 }
 
+/* What the message m to addr is, for the loop's log should it hold the
+ * loop over a second (ngd_loop_doing): its generic command's name (and
+ * a mkpeer's type), else its cookie and number. */
+static void
+ngd_msg_doing(struct ngd_conn *c, const char *addr, const struct ng_mesg *m)
+{
+	static const struct ng_type generic; /* no list: generic ones alone */
+	const struct ng_cmdlist *cl;
+	const struct ngm_mkpeer *mk = (const struct ngm_mkpeer *)m->data;
+
+	if (addr[0] == '\0')
+		addr = ".";
+	cl = ng_find_cmd(&generic, m->header.typecookie, m->header.cmd);
+	if (cl != NULL && cl->cookie == NGM_GENERIC_COOKIE &&
+	    cl->cmd == NGM_MKPEER && m->header.arglen >= sizeof(*mk))
+		ngd_loop_doing(c->ctl->loop, "pid %d's mkpeer %.*s at %s",
+		    (int)c->pid, NG_TYPESIZ, mk->type, addr);
+	else if (cl != NULL)
+		ngd_loop_doing(c->ctl->loop, "pid %d's %s to %s", (int)c->pid,
+		    cl->name, addr);
+	else
+		ngd_loop_doing(c->ctl->loop,
+		    "pid %d's message (cookie %u, cmd %u) to %s", (int)c->pid,
+		    (unsigned)m->header.typecookie, (unsigned)m->header.cmd,
+		    addr);
+}
+
 static int
 ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
     size_t len)
@@ -810,6 +837,8 @@ ngd_request_msg(struct ngd_conn *c, const char *addr, const uint8_t *p,
 	 * fails the request, rather than a status of 0 and no reply. */
 	c->reply_error = 0;
 	c->running = true;
+	if (c->ctl->loop != NULL)
+		ngd_msg_doing(c, addr, m);
 	error = ngd_netdev_send_msg(c->node, addr, m, &changed);
 	c->running = false;
 	if (error == 0)

@@ -103,17 +103,30 @@
 #define NGD_FAST_SLOW_SIZE                                                     \
 	(NG_FAST_BPF_SLOW_KEYS * sizeof(struct ng_fast_bpf_slow))
 /*
- * Pairs a vnet replaced are deleted together, by their graph-side ends'
- * group in the data plane: one RTM_DELLINK, one RCU grace period for
- * the lot, once none came for NGD_FAST_RETIRE_MS or NGD_FAST_RETIRE_MAX
- * wait (each pair still costs the kernel its unregistering, ~0.5 ms,
- * during which ngd's thread waits: the batch is bounded for that).
+ * Pairs a vnet replaced, or whose eiface went, are deleted together, by
+ * their graph-side ends' group in the data plane: one RTM_DELLINK for
+ * the lot, once none came for NGD_FAST_RETIRE_MS, the first waited
+ * NGD_FAST_RETIRE_WAIT_MS, or the batch is full.  Each pair still costs
+ * the kernel a grace period with the RTNL lock held (tcx_uninstall:
+ * 12-16 ms here, 30 and more under load), which every namespace's
+ * network setup on the machine waits for: so a batch is full at the
+ * number the last one deleted in about NGD_FAST_RETIRE_BATCH_MS (16 to
+ * 128).  A job deletes each (ngd_job_start) while the loop serves; the
+ * batches closed meanwhile wait their turn, each in a group of its own
+ * (NGD_FAST_RETIRE_GROUPS of them, taken in turn), so that a delete
+ * takes in no pair retired after its batch closed.
  * The old graph-side end's TCX link is closed after that delete, not
  * before: releasing a link from a device that still exists waits for a
  * grace period under the RTNL lock (tcx_link_release), one a pair, while
  * a device's unregistering lets go of its links for nothing.
  */
 #define NGD_FAST_RETIRE_GROUP 0x6e67ffffu /* the data plane is ours alone */
+#define NGD_FAST_RETIRE_GROUPS 8          /* ... down from it */
+#define NGD_FAST_RETIRED(group)                                                \
+	((group) <= NGD_FAST_RETIRE_GROUP &&                                   \
+	    (group) > NGD_FAST_RETIRE_GROUP - NGD_FAST_RETIRE_GROUPS)
+#define NGD_FAST_RETIRE_BATCH_MS 500
+#define NGD_FAST_RETIRE_MIN 16
 /*
  * The data plane's link events: a thousand jails removed at once bring
  * a few of them a pair (~1.5 KB each) while ngd is busy making the
@@ -122,6 +135,7 @@
  */
 #define NGD_FAST_MON_BUF (8 << 20)
 #define NGD_FAST_RETIRE_MS 20
+#define NGD_FAST_RETIRE_WAIT_MS 500 /* or once the first waited this long */
 /*
  * The pairs by their graph-side end's index, for the data plane's link
  * events (ngd_fast_mon_cb), a few a pair made or gone: each was a walk
@@ -205,13 +219,22 @@ struct ngd_fast {
 	bool stopping; /* ngd_fast_stopping: pairs retired, not deleted */
 	unsigned mark; /* ngd_fast_hookstats' pass */
 	int own_nsid;  /* ngd's namespace as the data plane calls it, or -1 */
-	/* Pairs replaced by a vnet, in NGD_FAST_RETIRE_GROUP until deleted. */
+	/* Pairs retired, in retire_group until deleted: the batch that
+	 * gathers. */
 	unsigned nretired;
-	uint64_t retired_ms; /* when the last one joined */
-	int *oldlinks;       /* their ends' links, closed once deleted */
+	uint32_t retire_group;     /* the batch's (NGD_FAST_RETIRED) */
+	uint64_t retired_ms;       /* when the last one joined */
+	uint64_t retired_first_ms; /* ... and the batch's first */
+	int *oldlinks;             /* their ends' links, closed once deleted */
 	unsigned noldlinks, maxoldlinks;
-	int next_gidx; /* ngd_fast_free_gidx's next try */
-	bool sync_due; /* a vnet's: ngd_fast_sync before sleeping */
+	unsigned retire_cap; /* the batch is full (NGD_FAST_RETIRE_BATCH_MS) */
+	/* Batches closed, waiting for the job that deletes them in turn. */
+	struct ngd_fast_batch *batches, **batches_tail;
+	unsigned nbatches;         /* ... with the one the job deletes */
+	struct ngd_job retire_job; /* deleting the one before batches */
+	bool draining;             /* ngd_fast_flush_retired waits */
+	int next_gidx;             /* ngd_fast_free_gidx's next try */
+	bool sync_due;             /* a vnet's: ngd_fast_sync before sleeping */
 	/* ng_topo_gen when the last full sync began; UINT64_MAX: none yet,
 	 * or an event's edit since */
 	uint64_t synced_gen;
@@ -1890,6 +1913,16 @@ ngd_fast_index(struct ngd_veth *v)
 }
 
 static void ngd_fast_keep_oldlink(struct ngd_fast *fp, int link);
+
+/* One more pair in the batch. */
+static void
+ngd_fast_retired_one(struct ngd_fast *fp)
+{
+	fp->retired_ms = ngd_clock_ms();
+	if (fp->nretired++ == 0)
+		fp->retired_first_ms = fp->retired_ms;
+}
+
 static int ngd_fast_retire(struct ngd_fast *fp, int gidx,
     const struct ngd_veth_peer *old, const char *placed);
 
@@ -1910,11 +1943,10 @@ ngd_veth_retire_stopping(struct ngd_fast *fp, struct ngd_veth *v)
 	if (!fp->stopping || fp->held || v->gidx <= 0)
 		return false;
 	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, v->gidx);
-	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
+	mnl_attr_put_u32(nh, IFLA_GROUP, fp->retire_group);
 	if (ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL) != 0)
 		return false;
-	fp->nretired++;
-	fp->retired_ms = ngd_clock_ms();
+	ngd_fast_retired_one(fp);
 	ngd_fast_keep_oldlink(fp, v->link);
 	v->link = -1;
 	return true;
@@ -2245,7 +2277,7 @@ ngd_fast_end_is(struct ngd_fast *fp, const struct ngd_fast_desc *dd, int gidx,
 
 	if (gidx <= 0 || ngd_fast_veth_gidx(fp, gidx) != NULL ||
 	    ngd_fast_getlink(fp, -1, gidx, l) != 0 || l->link <= 0 ||
-	    l->netnsid < 0 || l->group == NGD_FAST_RETIRE_GROUP)
+	    l->netnsid < 0 || NGD_FAST_RETIRED(l->group))
 		return false; /* a retired one: a vnet replaced it */
 	return !dd->have_mac ||
 	    (ngd_fast_getlink(fp, l->netnsid, l->link, &j) == 0 && j.have_mac &&
@@ -2455,7 +2487,8 @@ ngd_fast_ids_sweep(struct ngd_fast *fp)
 	return fp->ids_sweep;
 }
 
-static void ngd_fast_flush_retired(struct ngd_fast *fp);
+static void ngd_fast_flush_retired(struct ngd_fast *fp, bool wait);
+static void ngd_fast_delete_group(struct ngd_fast *fp, uint32_t group);
 static void ngd_fast_carrier(struct ngd_veth *v, unsigned flags);
 static int ngd_fast_tap_serve(struct ngd_fast *fp);
 
@@ -2477,8 +2510,10 @@ ngd_fast_restored(struct ngd_fast *fp)
 	if (fp == NULL || !fp->adopting)
 		return;
 	fp->adopting = false;
-	fp->nretired = 1; /* those the last ngd retired go in one batch */
-	ngd_fast_flush_retired(fp);
+	/* those the last ngd retired go, in each group */
+	ngd_fast_br_repoint_flush(fp->br);
+	for (uint32_t g = 0; g < NGD_FAST_RETIRE_GROUPS; g++)
+		ngd_fast_delete_group(fp, NGD_FAST_RETIRE_GROUP - g);
 	if (setns(fp->dp_netns, CLONE_NEWNET) == 0) {
 		ifs = if_nameindex();
 		ngd_fast_back(fp);
@@ -3101,36 +3136,175 @@ ngd_fast_keep_oldlink(struct ngd_fast *fp, int link)
 	fp->oldlinks[fp->noldlinks++] = link;
 }
 
-/* The retired pairs deleted: one request, one grace period for all. */
+/*
+ * A batch of retired pairs, deleted by a job (ngd_job_start) while the
+ * loop serves: the group delete holds the RTNL lock for a grace period
+ * a pair (tcx_uninstall), seconds on a loaded machine (300 pairs, 3.6
+ * s at load 15), and the loop answered no one meanwhile.  The job
+ * touches only the batch: its group, a socket in the data plane (opened
+ * by the loop, which alone may setns), the ends' links, closed after
+ * the delete (no grace period each then).  fp and next are the loop's.
+ */
+struct ngd_fast_batch {
+	uint32_t group;
+	struct mnl_socket *nl;
+	unsigned seq, n;
+	int *links;
+	unsigned nlinks;
+	int error;        /* the delete's, for the loop to log */
+	uint64_t took_us; /* the delete's */
+	struct ngd_fast *fp;
+	struct ngd_fast_batch *next;
+};
+
+/* The job's part; touches nothing but the batch. */
 static void
-ngd_fast_flush_retired(struct ngd_fast *fp)
+ngd_fast_batch_run(void *arg)
 {
+	struct ngd_fast_batch *b = arg;
+	uint64_t t0 = ngd_clock_us();
 	char buf[256];
 	struct nlmsghdr *nh;
 	struct ifinfomsg *ifi;
-	int error;
 
-	ngd_fast_br_repoint_flush(fp->br); /* before their indexes go */
-	if (fp->nretired == 0) {
-		ngd_fast_close_oldlinks(fp);
-		return;
-	}
-	fp->nretired = 0;
 	memset(buf, 0, sizeof(buf));
 	nh = mnl_nlmsg_put_header(buf);
 	nh->nlmsg_type = RTM_DELLINK;
 	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
-	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
-	/* ENODEV: dying namespaces took them all with their interfaces. */
-	if (error != 0 && error != ENODEV)
-		ngd_log(LOG_WARNING, "data path: retired pairs: %s",
-		    strerror(error));
-	ngd_fast_close_oldlinks(fp);
+	mnl_attr_put_u32(nh, IFLA_GROUP, b->group);
+	b->error = ngd_fast_talk(b->nl, &b->seq, nh, NULL, NULL);
+	b->took_us = ngd_clock_us() - t0;
+	for (unsigned i = 0; i < b->nlinks; i++)
+		close(b->links[i]);
+	b->nlinks = 0;
 }
 
-/* The loop's before-sleep hook: the retired batch deleted once due. */
+static void ngd_fast_batch_next(struct ngd_fast *fp);
+
+/* The loop's, after the job (or in its place): what failed said, the
+ * next batch's size from what this one took, the next one started. */
+static void
+ngd_fast_batch_done(void *arg)
+{
+	struct ngd_fast_batch *b = arg;
+	struct ngd_fast *fp = b->fp;
+	uint64_t each;
+
+	/* ENODEV: dying namespaces took them all with their interfaces. */
+	if (b->error != 0 && b->error != ENODEV)
+		ngd_log(LOG_WARNING, "data path: %u retired pairs: %s", b->n,
+		    strerror(b->error));
+	if (b->error == 0 && b->n > 0) {
+		each = b->took_us / b->n + 1;
+		each = NGD_FAST_RETIRE_BATCH_MS * 1000ULL / each;
+		fp->retire_cap = each < NGD_FAST_RETIRE_MIN ?
+		    NGD_FAST_RETIRE_MIN :
+		    each > NGD_FAST_RETIRE_MAX ?
+		    NGD_FAST_RETIRE_MAX :
+		    (unsigned)each;
+	}
+	if (b->nl != NULL)
+		mnl_socket_close(b->nl);
+	free(b->links);
+	free(b);
+	fp->nbatches--;
+	ngd_fast_batch_next(fp);
+}
+
+/* The next batch that waits deleted: by a job, unless one runs (its end
+ * starts the next); here and now while ngd_fast_flush_retired waits, or
+ * where no job can be had. */
+static void
+ngd_fast_batch_next(struct ngd_fast *fp)
+{
+	struct ngd_fast_batch *b = fp->batches;
+
+	if (b == NULL || fp->retire_job.running)
+		return;
+	if ((fp->batches = b->next) == NULL)
+		fp->batches_tail = &fp->batches;
+	if (b->nl != NULL && !fp->draining &&
+	    ngd_job_start(fp->nd->loop, &fp->retire_job, ngd_fast_batch_run,
+		ngd_fast_batch_done, b) == 0)
+		return;
+	ngd_loop_doing(fp->nd->loop, "deleting %u retired pairs", b->n);
+	if (b->nl == NULL) { /* the loop's own socket, then */
+		b->nl = fp->rtnl;
+		ngd_fast_batch_run(b);
+		b->nl = NULL;
+	} else
+		ngd_fast_batch_run(b);
+	ngd_fast_batch_done(b); /* (and the next) */
+}
+
+/* The retired group group deleted here and now (those a last ngd left). */
+static void
+ngd_fast_delete_group(struct ngd_fast *fp, uint32_t group)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+	struct ifinfomsg *ifi;
+
+	memset(buf, 0, sizeof(buf));
+	nh = mnl_nlmsg_put_header(buf);
+	nh->nlmsg_type = RTM_DELLINK;
+	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nh, IFLA_GROUP, group);
+	(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+}
+
+/*
+ * The batch that gathers closed, to be deleted in its turn; the next
+ * gathers in the next group.  wait: every batch deleted here and now,
+ * after the one under way (ngd stops, hands over).
+ */
+static void
+ngd_fast_flush_retired(struct ngd_fast *fp, bool wait)
+{
+	struct ngd_fast_batch *b;
+
+	ngd_fast_br_repoint_flush(fp->br); /* before their indexes go */
+	if (fp->nretired == 0)
+		ngd_fast_close_oldlinks(fp);
+	else if ((b = calloc(1, sizeof(*b))) == NULL) {
+		/* no memory: deleted here and now, after those before */
+		wait = true;
+	} else {
+		b->fp = fp;
+		b->group = fp->retire_group;
+		b->n = fp->nretired;
+		b->links = fp->oldlinks; /* the batch's now */
+		b->nlinks = fp->noldlinks;
+		fp->oldlinks = NULL;
+		fp->noldlinks = fp->maxoldlinks = 0;
+		fp->nretired = 0;
+		fp->retire_group = NGD_FAST_RETIRED(fp->retire_group - 1) ?
+		    fp->retire_group - 1 :
+		    NGD_FAST_RETIRE_GROUP;
+		(void)ngd_fast_nl_in(fp, fp->dp_netns, &b->nl);
+		*fp->batches_tail = b;
+		fp->batches_tail = &b->next;
+		fp->nbatches++;
+	}
+	if (!wait) {
+		ngd_fast_batch_next(fp);
+		return;
+	}
+	fp->draining = true;
+	ngd_job_wait(&fp->retire_job); /* its done does the rest */
+	ngd_fast_batch_next(fp);
+	fp->draining = false;
+	if (fp->nretired > 0) { /* (no memory for a batch) */
+		ngd_fast_delete_group(fp, fp->retire_group);
+		fp->nretired = 0;
+		ngd_fast_close_oldlinks(fp);
+	}
+}
+
+/* The loop's before-sleep hook: the gathering batch closed once due (a
+ * job deletes it in its turn). */
 static int64_t
 ngd_fast_retire_due(void *arg)
 {
@@ -3143,12 +3317,14 @@ ngd_fast_retire_due(void *arg)
 		ngd_fast_sync();
 	if (fp->ids_sweep && !fp->held && ngd_fast_ids_sweep(fp))
 		due = 0; /* the next slice at the next pass */
-	if (fp->nretired == 0)
+	/* (each group in one batch at a time: one free for the next) */
+	if (fp->nretired == 0 || fp->nbatches >= NGD_FAST_RETIRE_GROUPS - 1)
 		return due;
 	now = ngd_clock_ms();
-	if (fp->nretired >= NGD_FAST_RETIRE_MAX ||
-	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS) {
-		ngd_fast_flush_retired(fp);
+	if (fp->nretired >= fp->retire_cap ||
+	    now - fp->retired_ms >= NGD_FAST_RETIRE_MS ||
+	    now - fp->retired_first_ms >= NGD_FAST_RETIRE_WAIT_MS) {
+		ngd_fast_flush_retired(fp, false);
 		return due;
 	}
 	return due == 0 ?
@@ -3244,7 +3420,7 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 	 * the pair; renamed first, it would take the old end back (the
 	 * journal may name it) with its retired name. */
 	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_NEWLINK, gidx);
-	mnl_attr_put_u32(nh, IFLA_GROUP, NGD_FAST_RETIRE_GROUP);
+	mnl_attr_put_u32(nh, IFLA_GROUP, fp->retire_group);
 	error = ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
 	if (error == ENODEV) /* gone already: its namespace died (jail -r) */
 		return ENODEV;
@@ -3268,8 +3444,7 @@ ngd_fast_retire(struct ngd_fast *fp, int gidx, const struct ngd_veth_peer *old,
 		mnl_socket_close(nl);
 	}
 	ngd_fast_stale(fp);
-	fp->nretired++;
-	fp->retired_ms = ngd_clock_ms();
+	ngd_fast_retired_one(fp);
 	return error == 0 ? 0 : EBUSY;
 }
 
@@ -3730,7 +3905,7 @@ ngd_fast_hold(struct ngd_fast *fp, bool hold)
 	if (fp == NULL)
 		return;
 	if (hold) /* the new ngd is to find no retired pair */
-		ngd_fast_flush_retired(fp);
+		ngd_fast_flush_retired(fp, true);
 	fp->held = hold;
 	if (hold)
 		return;
@@ -4318,7 +4493,11 @@ ngd_fast_free(struct ngd_fast *fp)
 		ngd_netdev_after_msg(NULL);
 	}
 	if (fp->rtnl != NULL && !fp->held)
-		ngd_fast_flush_retired(fp);
+		ngd_fast_flush_retired(fp, true);
+	/* (held: the batches closed are deleted all the same) */
+	fp->draining = true;
+	ngd_job_wait(&fp->retire_job);
+	ngd_fast_batch_next(fp);
 	ngd_fast_close_oldlinks(fp);
 	free(fp->oldlinks);
 	ngd_loop_cancel_sleep(fp->nd->loop, &fp->retire_hook);
@@ -4389,6 +4568,9 @@ again:
 		return ENOMEM;
 	}
 	fp->nd = nd;
+	fp->retire_group = NGD_FAST_RETIRE_GROUP;
+	fp->retire_cap = NGD_FAST_RETIRE_MAX;
+	fp->batches_tail = &fp->batches;
 	nd->fast_describe = ngd_fast_describe;
 	fp->pin = pin;
 	fp->dp_netns = adopt_fd;

@@ -5,12 +5,25 @@
  * deletes; the nearest deadline they give decides the wait.  Control
  * messages are handled one at a time, so each is atomic.  All of its
  * state is a struct ngd_loop.
+ *
+ * A handler (one fd's event, one before-sleep hook) that held the loop
+ * over NGD_LOOP_SLOW_MS is logged after the fact, with what it said it
+ * did (ngd_loop_doing): one clock read a handler, no thread.  Kernel
+ * work no answer waits for (a batch of interfaces deleted) runs as a
+ * job (ngd_job_start): a thread of its own, made for it and joined
+ * after, so that ngd has one thread whenever none is due.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +31,10 @@
 
 #define NGD_MAX_EVENTS 64
 #define NGD_MAX_SLEEP_MS 60000 /* wake at least this often */
+/* A slow handler's line, at most once in this long (those left out are
+ * counted in the next). */
+#define NGD_LOOP_SLOW_LOG_MS 10000
+#define NGD_JOB_STACK (256 << 10) /* a job's thread's stack */
 
 /* What ngd_loop_defer_free keeps until the pass is over. */
 struct ngd_deferred {
@@ -95,13 +112,10 @@ ngd_loop_answered(struct ngd_loop *l)
 /* Before waiting: in a busy-poll window, after a frame or a script's
  * request? */
 static bool
-ngd_loop_polling(struct ngd_loop *l)
+ngd_loop_polling(struct ngd_loop *l, uint64_t now)
 {
-	uint64_t now;
-
 	if (l->busy_us == 0)
 		return false;
-	now = ngd_clock_us();
 	if (l->free_us == 0)
 		l->free_us = now;
 	return now - l->traffic_us < l->busy_us ||
@@ -223,16 +237,61 @@ ngd_loop_reap(struct ngd_loop *l)
 	}
 }
 
+void
+ngd_loop_doing(struct ngd_loop *l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->doing, sizeof(l->doing), fmt, ap);
+	va_end(ap);
+}
+
+/* The handler that ran from begun to now, and said what it did in
+ * l->doing (else what): logged if it held the loop too long.  Back with
+ * now, the next one's beginning; l->doing cleared for it. */
+static uint64_t
+ngd_loop_handled(struct ngd_loop *l, uint64_t begun, const char *what)
+{
+	uint64_t now = ngd_clock_us(), took = now - begun;
+
+	if (took >= NGD_LOOP_SLOW_MS * 1000ULL) {
+		if (l->slow_logged_ms == 0 ||
+		    now / 1000 - l->slow_logged_ms >= NGD_LOOP_SLOW_LOG_MS) {
+			char more[48] = "";
+
+			if (l->slow_unlogged > 0)
+				snprintf(more, sizeof(more),
+				    " (and %u more since the last said)",
+				    l->slow_unlogged);
+			ngd_log(LOG_WARNING,
+			    "event loop held %llu ms by %s; no client was "
+			    "served meanwhile%s",
+			    (unsigned long long)(took / 1000),
+			    l->doing[0] != '\0' ? l->doing : what, more);
+			l->slow_logged_ms = now / 1000;
+			l->slow_unlogged = 0;
+		} else
+			l->slow_unlogged++;
+	}
+	l->doing[0] = '\0';
+	return now;
+}
+
 int
 ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 {
 	struct epoll_event evs[NGD_MAX_EVENTS];
 
+	l->doing[0] = '\0'; /* (said outside a handler) */
 	while (!*stop) {
 		int64_t next = -1;
 		int n, timeout;
+		uint64_t t = ngd_clock_us();
 
-		/* Each hook does what is due and says when it is next. */
+		/* Each hook does what is due and says when it is next.  (They
+		 * are timed together: a clock read each cost the busy poll's
+		 * every turn a few more.) */
 		for (struct ngd_sleep_hook *h = l->before_sleep; h != NULL;
 		     h = h->next) {
 			int64_t due = h->fn(h->arg);
@@ -240,6 +299,7 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 			if (due >= 0 && (next < 0 || due < next))
 				next = due;
 		}
+		t = ngd_loop_handled(l, t, "work before sleeping");
 		timeout = next < 0 ?
 		    -1 :
 		    (int)(next > NGD_MAX_SLEEP_MS ? NGD_MAX_SLEEP_MS : next);
@@ -250,7 +310,7 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 		 * answer to its last); polling for it saves a sleep and a
 		 * wake-up per round trip.  An idle ngd sleeps.
 		 */
-		if (ngd_loop_polling(l)) {
+		if (ngd_loop_polling(l, t)) {
 			/*
 			 * Let whatever else wants this CPU (the programs at
 			 * both ends of the traffic) run first.
@@ -264,13 +324,103 @@ ngd_loop_run(struct ngd_loop *l, volatile bool *stop)
 				continue;
 			return errno;
 		}
+		if (n > 0)
+			t = ngd_clock_us();
 		for (int i = 0; i < n; i++) {
 			struct ngd_io *io = evs[i].data.ptr;
 
-			if (io->fd >= 0)
+			if (io->fd >= 0) {
 				io->fn(io->arg, evs[i].events);
+				t = ngd_loop_handled(l, t, "an event");
+			}
 		}
 		ngd_loop_reap(l);
 	}
 	return 0;
+}
+
+/* --- jobs: a thread for the while of one piece of work ------------------ */
+
+static void *
+ngd_job_main(void *arg)
+{
+	struct ngd_job *j = arg;
+	uint64_t one = 1;
+
+	j->run(j->arg);
+	/* (an eventfd's counter does not overflow from one write) */
+	while (write(j->io.fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
+	return NULL;
+}
+
+/* The job's thread is over: joined, and done in the loop. */
+static void
+ngd_job_over(struct ngd_job *j)
+{
+	pthread_join(j->thread, NULL);
+	ngd_loop_close(j->loop, &j->io);
+	j->running = false;
+	if (j->done != NULL)
+		j->done(j->arg);
+}
+
+static void
+ngd_job_event(void *arg, uint32_t events)
+{
+	struct ngd_job *j = arg;
+	uint64_t n;
+
+	(void)events;
+	/* (an event of an earlier job's descriptor, of this pass) */
+	if (!j->running || read(j->io.fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	ngd_job_over(j);
+}
+
+int
+ngd_job_start(struct ngd_loop *l, struct ngd_job *j, ngd_job_fn *run,
+    ngd_job_fn *done, void *arg)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	int error;
+
+	if (j->running)
+		return EBUSY;
+	j->loop = l;
+	j->run = run;
+	j->done = done;
+	j->arg = arg;
+	j->io.fn = ngd_job_event;
+	j->io.arg = j;
+	j->io.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (j->io.fd < 0)
+		return errno;
+	if ((error = ngd_loop_add(l, &j->io, EPOLLIN)) != 0) {
+		close(j->io.fd);
+		j->io.fd = -1;
+		return error;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, NGD_JOB_STACK);
+	/* Signals are the loop's (its signalfd): none for the job. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	error = pthread_create(&j->thread, &attr, ngd_job_main, j);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (error != 0) {
+		ngd_loop_close(l, &j->io);
+		return error;
+	}
+	j->running = true;
+	return 0;
+}
+
+void
+ngd_job_wait(struct ngd_job *j)
+{
+	if (j->running)
+		ngd_job_over(j);
 }

@@ -64,8 +64,9 @@
 #define TUN_F_USO6 0x40
 #endif
 
-#define NGD_RETIRE_MS 20    /* quiet time before retired devices go */
-#define NGD_RETIRE_MAX 1024 /* or as soon as this many wait */
+#define NGD_RETIRE_MS 20       /* quiet time before retired devices go */
+#define NGD_RETIRE_MAX 1024    /* or as soon as this many wait */
+#define NGD_RETIRE_WAIT_MS 500 /* or once the first waited this long */
 /* A link request and its acknowledgement (which, for an error, quotes
  * the request back). */
 #define NGD_RTNL_BUFSIZ 1024
@@ -1728,61 +1729,180 @@ ngd_netns_is_own(struct ngd_netdev *nd, int fd)
 	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-/* The group of retired devices deleted in the namespace nsfd (not ngd's
- * own). */
-static void
-ngd_netdev_flush_away(struct ngd_netdev *nd, int nsfd)
-{
-	struct mnl_socket *nl;
-	int error;
+/*
+ * A batch of retired devices, deleted by a job (ngd_job_start) while the
+ * loop serves: the group delete waits for the RTNL lock and a grace
+ * period in each namespace, seconds on a loaded machine.  Everything in
+ * it is the batch's: a socket in each namespace its devices are in
+ * (nls[0] ngd's own; opened by the loop, which alone may setns), and the
+ * devices' fds, closed after the delete (made not persistent first, so
+ * that what the group delete missed goes with its fd).
+ */
+struct ngd_retire_batch {
+	uint32_t group;
+	unsigned nns, nfds, maxns;
+	int *fds;
+	struct mnl_socket **nls;
+	ino_t *ns_ino; /* (to open one socket a namespace) */
+	/* the job's results, for the loop to log */
+	int error;      /* in ngd's namespace (ENODEV: none was left) */
+	int away_error; /* the first in another */
+};
 
-	error = ngd_rtnl_away(nd, nsfd, NULL, &nl, NULL);
-	if (error == 0) {
-		error = ngd_rtnl_on(nd, nl, RTM_DELLINK, 0, NULL,
-		    ngd_retire_group());
-		mnl_socket_close(nl);
+static void
+ngd_retire_batch_free(struct ngd_retire_batch *b)
+{
+	if (b == NULL)
+		return;
+	for (unsigned i = 0; i < b->nns; i++)
+		if (b->nls[i] != NULL)
+			mnl_socket_close(b->nls[i]);
+	free(b->nls);
+	free(b->ns_ino);
+	free(b->fds);
+	free(b);
+}
+
+/* Made for up to n devices (NULL: no memory). */
+static struct ngd_retire_batch *
+ngd_retire_batch_new(unsigned n)
+{
+	struct ngd_retire_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->maxns = n + 1;
+	b->fds = calloc(n, sizeof(*b->fds));
+	b->nls = calloc(b->maxns, sizeof(*b->nls));
+	b->ns_ino = calloc(b->maxns, sizeof(*b->ns_ino));
+	if (b->fds == NULL || b->nls == NULL || b->ns_ino == NULL) {
+		ngd_retire_batch_free(b);
+		return NULL;
 	}
-	if (error != 0)
+	return b;
+}
+
+/* The job's part: each namespace's group deleted (one RTM_DELLINK, one
+ * grace period for any number of TAPs), then the fds closed.  Touches
+ * nothing but the batch. */
+static void
+ngd_retire_batch_run(void *arg)
+{
+	struct ngd_retire_batch *b = arg;
+	char buf[NGD_RTNL_BUFSIZ];
+
+	for (unsigned i = 0; i < b->nns; i++) {
+		struct nlmsghdr *nh;
+		struct ifinfomsg *ifi;
+		int error;
+
+		if (b->nls[i] == NULL)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		nh = mnl_nlmsg_put_header(buf);
+		nh->nlmsg_type = RTM_DELLINK;
+		nh->nlmsg_seq = 1;
+		ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		mnl_attr_put_u32(nh, IFLA_GROUP, b->group);
+		error = ngd_nl_request(b->nls[i], nh, buf, sizeof(buf));
+		if (i == 0)
+			b->error = error;
+		else if (error != 0 && error != ENODEV && b->away_error == 0)
+			b->away_error = error;
+	}
+	for (unsigned i = 0; i < b->nfds; i++) {
+		(void)ioctl(b->fds[i], TUNSETPERSIST, 0);
+		close(b->fds[i]);
+	}
+	b->nfds = 0;
+}
+
+/* The loop's part, after the job (or in its place): what failed said. */
+static void
+ngd_retire_batch_done(void *arg)
+{
+	struct ngd_retire_batch *b = arg;
+
+	if (b->error != 0 && b->error != ENODEV)
+		ngd_log(LOG_DEBUG,
+		    "retired interfaces: group delete: %s; "
+		    "closing them one by one",
+		    strerror(b->error));
+	if (b->away_error != 0)
 		ngd_log(LOG_DEBUG,
 		    "retired interfaces in another namespace: group "
 		    "delete: %s; closing them one by one",
-		    strerror(error));
+		    strerror(b->away_error));
+	ngd_retire_batch_free(b);
+}
+
+/* A socket for the batch in the namespace nsfd, unless it has one. */
+static void
+ngd_retire_batch_ns(struct ngd_netdev *nd, struct ngd_retire_batch *b, int nsfd)
+{
+	struct mnl_socket *nl = NULL;
+	struct stat st;
+	int error;
+
+	if (fstat(nsfd, &st) < 0 || b->nns == b->maxns)
+		return;
+	for (unsigned i = 0; i < b->nns; i++)
+		if (b->ns_ino[i] == st.st_ino)
+			return;
+	if (b->nns == 0) { /* ngd's own: no setns (a jailed ngd may not) */
+		nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		if (nl != NULL &&
+		    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			mnl_socket_close(nl);
+			nl = NULL;
+		}
+		if (nl == NULL)
+			b->error = errno;
+	} else if ((error = ngd_rtnl_away(nd, nsfd, NULL, &nl, NULL)) != 0 &&
+	    b->away_error == 0)
+		b->away_error = error;
+	b->ns_ino[b->nns] = st.st_ino;
+	b->nls[b->nns++] = nl;
 }
 
 /*
  * Delete every retired device at once: one request, and one wait for
  * RCU, for those in ngd's namespace, and the same for those in each
- * other namespace (a vnet home of many interfaces).
+ * other namespace (a vnet home of many interfaces).  By a job while the
+ * loop serves; final (ngd stops): here and now, after the one under way.
  */
 static void
 ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 {
+	struct ngd_retire_batch *b;
 	struct ng_netdev *dev;
-	int error, nsfd;
+	int nsfd;
 
-	if (nd->retired == NULL)
+	if (final)
+		ngd_job_wait(&nd->retire_job);
+	if (nd->retired == NULL || nd->retire_job.running)
 		return;
-	error = ngd_rtnl(nd, RTM_DELLINK, 0, NULL, ngd_retire_group());
-	if (error != 0 && error != ENODEV)
-		ngd_log(LOG_DEBUG,
-		    "retired interfaces: group delete: %s; "
-		    "closing them one by one",
-		    strerror(error));
-	/* Elsewhere a namespace at a time: once its group has gone, its
-	 * devices' fds name no namespace (EBADFD), so each is done once. */
-	for (dev = nd->retired; dev != NULL; dev = dev->next) {
-		if (!dev->retired_away ||
-		    (nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) < 0)
-			continue;
-		if (!ngd_netns_is_own(nd, nsfd))
-			ngd_netdev_flush_away(nd, nsfd);
-		close(nsfd);
+	b = ngd_retire_batch_new(nd->nretired);
+	if (b != NULL) {
+		b->group = ngd_retire_group();
+		ngd_retire_batch_ns(nd, b, nd->own_netns);
+		for (dev = nd->retired; dev != NULL; dev = dev->next)
+			if (dev->retired_away &&
+			    (nsfd = ioctl(dev->io.fd, TUNGETDEVNETNS, 0)) >=
+				0) {
+				ngd_retire_batch_ns(nd, b, nsfd);
+				close(nsfd);
+			}
 	}
 	while ((dev = nd->retired) != NULL) {
 		nd->retired = dev->next;
-		/* What the group delete missed goes now, with its fd. */
-		(void)ioctl(dev->io.fd, TUNSETPERSIST, 0);
-		close(dev->io.fd);
+		if (b != NULL && b->nfds < nd->nretired) {
+			b->fds[b->nfds++] = dev->io.fd; /* the batch's now */
+		} else {
+			(void)ioctl(dev->io.fd, TUNSETPERSIST, 0);
+			close(dev->io.fd);
+		}
 		dev->io.fd = -1; /* events of this pass for it are skipped */
 		if (final)
 			free(dev);
@@ -1790,19 +1910,31 @@ ngd_netdev_flush_retired(struct ngd_netdev *nd, bool final)
 			ngd_loop_defer_free(nd->loop, dev);
 	}
 	nd->nretired = 0;
+	if (b == NULL)
+		return;
+	if (final ||
+	    ngd_job_start(nd->loop, &nd->retire_job, ngd_retire_batch_run,
+		ngd_retire_batch_done, b) != 0) {
+		ngd_loop_doing(nd->loop, "deleting %u retired interfaces",
+		    b->nfds);
+		ngd_retire_batch_run(b);
+		ngd_retire_batch_done(b);
+	}
 }
 
-/* Retired devices: ms until the batch is due (-1: none, 0: now). */
+/* Retired devices: ms until the batch is due (-1: none, or the last
+ * batch's job still runs: its end wakes the loop; 0: now). */
 static int64_t
 ngd_netdev_retired_due(const struct ngd_netdev *nd)
 {
 	uint64_t now;
 
-	if (nd->retired == NULL)
+	if (nd->retired == NULL || nd->retire_job.running)
 		return -1;
 	now = ngd_clock_ms();
 	if (nd->nretired >= NGD_RETIRE_MAX ||
-	    now - nd->retired_ms >= NGD_RETIRE_MS)
+	    now - nd->retired_ms >= NGD_RETIRE_MS ||
+	    now - nd->retired_first_ms >= NGD_RETIRE_WAIT_MS)
 		return 0;
 	return (int64_t)(NGD_RETIRE_MS - (now - nd->retired_ms));
 }
@@ -1895,8 +2027,9 @@ ngd_netdev_retire(struct ng_netdev *dev)
 			dev->retired_away = !own;
 			dev->next = nd->retired;
 			nd->retired = dev;
-			nd->nretired++;
 			nd->retired_ms = ngd_clock_ms();
+			if (nd->nretired++ == 0)
+				nd->retired_first_ms = nd->retired_ms;
 			return;
 		}
 		ngd_log(LOG_DEBUG,

@@ -6,6 +6,7 @@
 #ifndef NGD_H
 #define NGD_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <limits.h>
 #include <stdint.h>
@@ -48,6 +49,9 @@ struct ngd_loop {
 	unsigned req_soon;   /* answers soon followed by a request (loop.c) */
 	struct ngd_deferred *deferred;       /* freed once this pass is over */
 	struct ngd_sleep_hook *before_sleep; /* newest first */
+	char doing[160];         /* ngd_loop_doing, this handler's */
+	uint64_t slow_logged_ms; /* a slow handler last logged (0: never) */
+	unsigned slow_unlogged;  /* slow ones since, not logged */
 };
 
 int ngd_loop_init(struct ngd_loop *l);
@@ -64,8 +68,16 @@ void ngd_loop_del(struct ngd_loop *l, struct ngd_io *io);
 void ngd_loop_close(struct ngd_loop *l, struct ngd_io *io);
 /* free(ptr) once the current pass over events is over. */
 void ngd_loop_defer_free(struct ngd_loop *l, void *ptr);
-/* Run until *stop is set. */
+/*
+ * Run until *stop is set.  A handler (one fd's event, one before-sleep
+ * hook) that held the loop over NGD_LOOP_SLOW_MS is logged once it is
+ * over (rate-limited), with what it said it did (ngd_loop_doing).
+ */
 int ngd_loop_run(struct ngd_loop *l, volatile bool *stop);
+#define NGD_LOOP_SLOW_MS 1000
+/* What the running handler does, for that line (printf's format). */
+void ngd_loop_doing(struct ngd_loop *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 uint64_t ngd_clock_ms(void);
 uint64_t ngd_clock_us(void);
 /* Poll without sleeping for usec after the last frame (0: never). */
@@ -76,6 +88,30 @@ void ngd_loop_traffic(struct ngd_loop *l);
  * soon after the last answer (a script's), a short window (loop.c). */
 void ngd_loop_request(struct ngd_loop *l);
 void ngd_loop_answered(struct ngd_loop *l);
+
+/*
+ * A job: kernel work no answer waits for (a batch of interfaces deleted:
+ * the RTNL lock and RCU grace periods, seconds on a loaded machine), in a
+ * thread made for it while the loop serves, joined once it is over.  ngd
+ * is single-threaded whenever no job runs.  From ngd_job_start on, arg
+ * and all it holds are run's; run touches nothing the loop uses and logs
+ * nothing (ngd_log is the loop's): it leaves its results in arg, which
+ * done reads in the loop after the join.  The caller's storage.
+ */
+typedef void ngd_job_fn(void *arg);
+struct ngd_job {
+	struct ngd_loop *loop;
+	struct ngd_io io; /* an eventfd the thread signals once over */
+	pthread_t thread;
+	ngd_job_fn *run, *done;
+	void *arg;
+	bool running; /* started, not yet joined */
+};
+/* 0, or an errno and nothing started (the caller does the work). */
+int ngd_job_start(struct ngd_loop *l, struct ngd_job *j, ngd_job_fn *run,
+    ngd_job_fn *done, void *arg);
+/* Back once j's thread is over and done has run (at once if none runs). */
+void ngd_job_wait(struct ngd_job *j);
 
 /* --- ctl.c: the control server ------------------------------------------ */
 
@@ -171,10 +207,12 @@ struct ngd_netdev {
 	struct ng_netdev *retired; /* devices waiting to be deleted */
 	unsigned nretired;
 	unsigned retire_seq;
-	uint64_t retired_ms;     /* when the last one was retired */
-	int own_netns;           /* ngd's network namespace */
-	int sock;                /* ioctl socket in ngd's namespace */
-	struct mnl_socket *rtnl; /* rtnetlink in ngd's namespace (libmnl) */
+	uint64_t retired_ms;       /* when the last one was retired */
+	uint64_t retired_first_ms; /* ... and the batch's first */
+	struct ngd_job retire_job; /* the last batch's deletion */
+	int own_netns;             /* ngd's network namespace */
+	int sock;                  /* ioctl socket in ngd's namespace */
+	struct mnl_socket *rtnl;   /* rtnetlink in ngd's namespace (libmnl) */
 	unsigned rtnl_seq;
 	char machine_id[64];
 	/* Frames for interfaces while a batch read from one is handled go
