@@ -349,6 +349,7 @@ int jail_ng_vnet(const char *ifname, const char *netns);
  * gone (!want); 30 s at most each.
  */
 void jail_test_vnet_late(bool want);
+void jail_test_hold(const char *env, bool want);
 /*
  * One round trip to ngd, answered once ngd has brought home the
  * interfaces of every name already gone from /run/netns.  0, or ENOENT:
