@@ -212,7 +212,12 @@ struct jail_rec {
 	bool own_net;                          /* /run/netns/NAME is ours */
 	struct jail_iface *ifaces;
 	size_t nifaces;
+	/* not kept in the state file: this jail(8)'s to say */
+	bool named; /* from a config file: messages start "name: " */
 };
+/* The name a message about jail r starts with (NULL: none), as FreeBSD's
+ * jail(8) names only config jails. */
+#define JR(r) ((r)->named ? (r)->name : NULL)
 
 int jail_lock(int *fdp);
 int jail_trylock(int *fdp); /* EWOULDBLOCK: held */

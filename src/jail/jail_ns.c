@@ -1580,7 +1580,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 			if (home >= 0 && fstat(home, &st) == 0 &&
 			    (st.st_dev != r->home_dev ||
 				st.st_ino != r->home_ino))
-				jail_warnx(r->name,
+				jail_warnx(JR(r),
 				    "its interfaces came from "
 				    "another network namespace; "
 				    "they return to this one");
@@ -1632,14 +1632,14 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 			    jail_nl_link(nl, idx) != 0)
 				break;
 		if (e == 0 && strcmp(name, f->name) != 0)
-			jail_warnx(r->name,
+			jail_warnx(JR(r),
 			    "vnet.interface %s: %s is taken here; "
 			    "it came home as %s",
 			    f->name, f->name, name);
 		/* gone (its device destroyed, a TAP whose ngd died): no
 		 * more to say than jail -c did (jail_check_ifaces) */
 		if (e != 0 && e != ENODEV) {
-			jail_warnx(r->name, "vnet.interface %s: %s", f->name,
+			jail_warnx(JR(r), "vnet.interface %s: %s", f->name,
 			    strerror(e));
 			if (error == 0)
 				error = e;
@@ -3488,6 +3488,7 @@ jail_ns_destroy(struct jail_rec *r)
 	/* the teardown, here or by the supervisor: whoever comes first */
 	if ((error = jail_lock(&lock)) == 0) {
 		if (jail_rec_read(r->name, &now) == 0) {
+			now.named = r->named;
 			if (now.jid == r->jid)
 				error = jail_teardown(&now, -1, netfd, flags);
 			jail_rec_free(&now);
@@ -3632,6 +3633,7 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 				r->ifaces[k].ng = false;
 			continue; /* gone meanwhile */
 		}
+		now.named = r->named;
 		/* its network, by its init: its name may have gone */
 		snprintf(path, sizeof(path), "/proc/%d/ns/net",
 		    (int)now.init_pid);
