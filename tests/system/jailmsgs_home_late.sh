@@ -34,8 +34,8 @@ retired_in_n0() { ip -n n0 -o link 2>/dev/null | grep -q ' ngret[0-9]*[:@]'; }
 new_at_home() { ip -o link show ngeth0 >/dev/null 2>&1; }
 # try: one jail -c n0 and jail -r n0 with ngd's answer late; 0 when the
 # retired device was caught in n0 (ngd stopped while it is there), 1
-# when ngd deleted it first (the fast path's batch goes in a few ms), 2
-# on a failure said
+# when ngd deleted it first (20 ms after: a loaded machine may be
+# slower to stop it), 2 on a failure said
 try() {
 	local caught=1 rc
 	expect_rc "$1: jail -c n0" 0 quiet jail -f "$tmp/j.conf" -c n0 || return 2
@@ -52,18 +52,30 @@ try() {
 	expect_rc "... ngd stopped: jail(8) gave up on the answer" 0 \
 	    until_ok grep -q 'vnet: no answer' "$tmp/err" || return 2
 	# ngd let go: its new ngeth0 at home, the old one retired in n0
-	# (renamed); stopped again while that is there, so that jail(8)
-	# finds it when it goes on
-	kill -CONT "$NGD_PID"
-	for _ in $(seq 3000); do
-		if retired_in_n0; then
-			kill -STOP "$NGD_PID"
-			retired_in_n0 && new_at_home && caught=0 && break
-			kill -CONT "$NGD_PID"
-		fi
-		new_at_home && ! ip -n n0 -o link 2>/dev/null |
-		    grep -qE ' (ngeth0|ngret[0-9]+)[:@]' && break
+	# (renamed), deleted some 20 ms later; stopped again as soon as
+	# n0's link events (ip monitor, ready once it has shown one we
+	# make) name the retired one, so that jail(8) finds it when it goes
+	# on
+	coproc MON { exec ip -n n0 monitor link 2>/dev/null; }
+	mon=$MON_PID
+	local mtu=1500 l
+	for _ in $(seq 100); do
+		mtu=$((mtu == 1500 ? 1400 : 1500))
+		ip -n n0 link set lo mtu $mtu
+		read -t 0.3 -r l <&"${MON[0]}" && break
 	done
+	kill -CONT "$NGD_PID"
+	while read -t 30 -r l <&"${MON[0]}"; do
+		case $l in
+		*ngret[0-9]*)
+			kill -STOP "$NGD_PID"
+			retired_in_n0 && new_at_home && caught=0
+			break
+			;;
+		esac
+	done
+	kill "$mon" 2>/dev/null
+	wait "$mon" 2>/dev/null
 	rm "$tmp/gate"
 	wait "$jp"
 	rc=$?
