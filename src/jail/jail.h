@@ -212,7 +212,12 @@ struct jail_rec {
 	bool own_net;                          /* /run/netns/NAME is ours */
 	struct jail_iface *ifaces;
 	size_t nifaces;
+	/* not kept in the state file: this jail(8)'s to say */
+	bool named; /* from a config file: messages start "name: " */
 };
+/* The name a message about jail r starts with (NULL: none), as FreeBSD's
+ * jail(8) names only config jails. */
+#define JR(r) ((r)->named ? (r)->name : NULL)
 
 int jail_lock(int *fdp);
 int jail_trylock(int *fdp); /* EWOULDBLOCK: held */
@@ -349,6 +354,7 @@ int jail_ng_vnet(const char *ifname, const char *netns);
  * gone (!want); 30 s at most each.
  */
 void jail_test_vnet_late(bool want);
+void jail_test_hold(const char *env, bool want);
 /*
  * One round trip to ngd, answered once ngd has brought home the
  * interfaces of every name already gone from /run/netns.  0, or ENOENT:

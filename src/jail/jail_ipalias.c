@@ -198,6 +198,41 @@ jail_fill_cfg(const struct jail_params *ps, int jid, struct jail_sock_cfg *c)
 /* --- the raw sockets' routes ---------------------------------------------- */
 
 /*
+ * Whether address a is one of this network namespace's (bound to, port
+ * 0): the kernel refuses a route whose source is not.
+ */
+static bool
+jail_addr_here(const struct jail_addr *a)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool here = true;
+	int fd;
+
+	memset(&ss, 0, sizeof(ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a->addr, 4);
+		len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, a->addr, 16);
+		len = sizeof(*s6);
+	}
+	if ((fd = socket(a->family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return true; /* not known: said as it came */
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 &&
+	    errno == EADDRNOTAVAIL)
+		here = false;
+	close(fd);
+	return here;
+}
+
+/*
  * The jail's rule and table for each family it has addresses of, made
  * anew (with allow.raw_sockets; raw false: removed only).  0, or the
  * first error, said in err.
@@ -242,16 +277,30 @@ jail_raw_routes(const struct jail_rec *r, bool raw, bool quiet, char *err,
 			e = e2 != 0 && e2 != EEXIST ? e2 : e;
 		}
 		if (e == E2BIG && !quiet) {
-			jail_warnx(r->name,
+			jail_warnx(JR(r),
 			    "allow.raw_sockets: the host's main %s table is "
 			    "too large to copy whole; the jail's raw sockets "
 			    "reach what its first routes reach",
 			    f == 0 ? "IPv4" : "IPv6");
 		} else if (e != 0 && e != E2BIG) {
-			snprintf(err, errlen,
-			    "allow.raw_sockets: the %s routes with the jail's "
-			    "source: %s",
-			    f == 0 ? "IPv4" : "IPv6", strerror(e));
+			size_t k = 0;
+
+			/* refused: a source on no interface here, said so */
+			while (e == EINVAL && k < n && jail_addr_here(&a[k]))
+				k++;
+			if (e == EINVAL && k < n)
+				snprintf(err, errlen,
+				    "allow.raw_sockets: %s %s is on no "
+				    "interface of the host, so no route can "
+				    "have it as source: give it one "
+				    "(%s=\"IF|%s\" or interface=IF)",
+				    jail_fam_param[f], a[k].text,
+				    jail_fam_param[f], a[k].text);
+			else
+				snprintf(err, errlen,
+				    "allow.raw_sockets: the %s routes with the jail's "
+				    "source: %s",
+				    f == 0 ? "IPv4" : "IPv6", strerror(e));
 			error = e;
 		}
 	}
@@ -755,7 +804,7 @@ jail_ipalias_create(const struct jail_rec *r, char *err, size_t errlen)
 	    (c.flags & JAIL_SOCK_F_ALLOW_RAW) &&
 	    jail_raw_routes(r, true, false, err, errlen) != 0) {
 		/* only a raw socket bound to the jail's address sends */
-		jail_warnx(r->name, "%s", err);
+		jail_warnx(JR(r), "%s", err);
 		err[0] = '\0';
 	}
 	jail_close_fds(fds, JAIL_NPROGS + 1);
@@ -812,7 +861,7 @@ jail_ipalias_enter(const struct jail_rec *r)
 int
 jail_ipalias_routes(const struct jail_rec *r)
 {
-	char err[256];
+	char err[512];
 
 	if (!jail_ipalias(&r->params) ||
 	    !jail_pbool(&r->params, "allow.raw_sockets", false))
@@ -868,7 +917,7 @@ jail_ipalias_update(const struct jail_rec *r)
 {
 	struct jail_ipstate st;
 	struct jail_sock_cfg c;
-	char err[256];
+	char err[512];
 	uint64_t id;
 	int fd, error;
 
@@ -879,13 +928,13 @@ jail_ipalias_update(const struct jail_rec *r)
 	if (jail_ipstate_read(r, &st) != 0)
 		return ENOLINK;
 	if ((error = jail_sockopt_renew(&st)) != 0)
-		jail_warnx(r->name, "setsockopt program: %s", strerror(error));
+		jail_warnx(JR(r), "setsockopt program: %s", strerror(error));
 	/* the routes first: raw sockets may be made once the map says so;
 	 * without them, only a raw socket bound to the jail's address
 	 * sends (said, not refused) */
 	if (jail_raw_routes(r, (c.flags & JAIL_SOCK_F_ALLOW_RAW) != 0, false,
 		err, sizeof(err)) != 0)
-		jail_warnx(r->name, "%s", err);
+		jail_warnx(JR(r), "%s", err);
 	if ((error = jail_cgroup_id(st.cgroup, &id)) == 0) {
 		if ((fd = bpf_obj_get(st.map)) < 0)
 			error = errno;

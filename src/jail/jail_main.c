@@ -386,6 +386,8 @@ jail_run_target(struct cli *c, struct jail_target *t)
 	if (key == NULL)
 		key = t->name;
 	exists = *key != '\0' && jail_op_lookup(key, &r) == 0;
+	if (exists)
+		r.named = t->named;
 	if (!exists && c->op != OP_START && c->op != (OP_START | OP_SET) &&
 	    c->op != (OP_START | OP_SET | OP_STOP) &&
 	    !(c->op == (OP_START | OP_STOP) && t->wild)) {
@@ -868,6 +870,7 @@ jail_stop_targets(struct cli *c, struct targets *ts, const size_t *order)
 			rc = 1;
 			continue;
 		}
+		b.r[b.n].named = t->named;
 		b.t[b.n++] = t;
 	}
 	rc |= jail_batch_flush(c, ts, &b, stayed, &anystayed);

@@ -170,6 +170,7 @@ jail_ng_vnet(const char *ifname, const char *netns)
 	 * namespace's end makes it anew at home).
 	 */
 	if (netns[0] == '\0') {
+		jail_test_hold("JAIL_TEST_HOME_LATE", true);
 		if (NgSendMsg(jail_ng_cs, path, NGM_EIFACE_COOKIE,
 			NGM_EIFACE_VNET, netns, 1) >= 0)
 			return 0;
@@ -210,7 +211,18 @@ jail_ng_vnet(const char *ifname, const char *netns)
 void
 jail_test_vnet_late(bool want)
 {
-	const char *gate = getenv("JAIL_TEST_VNET_LATE");
+	jail_test_hold("JAIL_TEST_VNET_LATE", want);
+}
+
+/*
+ * A test's hold (env names a file's path, unset: none).  want: FILE.held
+ * made, then wait until FILE exists; !want: wait until it is gone.  30 s
+ * at most.
+ */
+void
+jail_test_hold(const char *env, bool want)
+{
+	const char *gate = getenv(env);
 	char held[PATH_MAX];
 	int fd;
 

@@ -1532,6 +1532,29 @@ jail_home_name(struct jail_nl *nl, struct jail_nl **hnl, int homefd, int idx,
 	return EEXIST;
 }
 
+/*
+ * Whether interface idx of a jail (nl: a socket there), lent as ngd's
+ * interface name, is now ngd's retired device: ngd, asked to bring it
+ * home and answering too late for the asker (NGD_TIMEOUT), made the
+ * interface anew at home under name and renamed the old one ngret<n>,
+ * which it deletes in its batch.  That one is ngd's to delete, not to
+ * bring home (under another name, since ngd's new one holds this one).
+ */
+static bool
+jail_ng_retired(struct jail_nl *nl, struct jail_nl **hnl, int home, int homefd,
+    int idx, const char *name)
+{
+	char now[IFNAMSIZ];
+	int i;
+
+	if (jail_nl_ifname(nl, idx, now) != 0 ||
+	    strncmp(now, "ngret", 5) != 0 || now[5] < '0' || now[5] > '9')
+		return false;
+	if (*hnl == NULL && jail_nl_open(home != homefd ? -1 : home, hnl) != 0)
+		return false;
+	return jail_nl_index(*hnl, name, &i) == 0;
+}
+
 static int
 jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 {
@@ -1557,7 +1580,7 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 			if (home >= 0 && fstat(home, &st) == 0 &&
 			    (st.st_dev != r->home_dev ||
 				st.st_ino != r->home_ino))
-				jail_warnx(r->name,
+				jail_warnx(JR(r),
 				    "its interfaces came from "
 				    "another network namespace; "
 				    "they return to this one");
@@ -1596,6 +1619,9 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 		} else if (jail_nl_index(nl, f->name, &idx) != 0) {
 			idx = f->inner_index;
 		}
+		if (f->ng &&
+		    jail_ng_retired(nl, &hnl, home, homefd, idx, f->name))
+			continue; /* ngd's to delete */
 		/* its name at home, or a free one when that was taken (a
 		 * name taken between the look and the move: a new look) */
 		for (int tries = 0; tries < 3; tries++)
@@ -1606,14 +1632,14 @@ jail_teardown(struct jail_rec *r, int homefd, int netfd, int flags)
 			    jail_nl_link(nl, idx) != 0)
 				break;
 		if (e == 0 && strcmp(name, f->name) != 0)
-			jail_warnx(r->name,
+			jail_warnx(JR(r),
 			    "vnet.interface %s: %s is taken here; "
 			    "it came home as %s",
 			    f->name, f->name, name);
 		/* gone (its device destroyed, a TAP whose ngd died): no
 		 * more to say than jail -c did (jail_check_ifaces) */
 		if (e != 0 && e != ENODEV) {
-			jail_warnx(r->name, "vnet.interface %s: %s", f->name,
+			jail_warnx(JR(r), "vnet.interface %s: %s", f->name,
 			    strerror(e));
 			if (error == 0)
 				error = e;
@@ -3407,9 +3433,15 @@ jail_ng_home(const struct jail_rec *r)
 	if (jail_rec_read(r->name, &now) == 0) {
 		if (now.jid == r->jid && jail_rec_alive(&now)) {
 			for (size_t i = 0; i < now.nifaces; i++) {
+				int e = ENOENT;
+
 				if (now.ifaces[i].ng &&
-				    jail_ng_vnet(now.ifaces[i].name, "") == 0)
+				    (e = jail_ng_vnet(now.ifaces[i].name,
+					 "")) == 0)
 					continue;
+				if (e == ETIMEDOUT) /* a test's hold */
+					jail_test_hold("JAIL_TEST_HOME_LATE",
+					    false);
 				now.ifaces[k++] = now.ifaces[i];
 			}
 			if (k != now.nifaces) {
@@ -3456,6 +3488,7 @@ jail_ns_destroy(struct jail_rec *r)
 	/* the teardown, here or by the supervisor: whoever comes first */
 	if ((error = jail_lock(&lock)) == 0) {
 		if (jail_rec_read(r->name, &now) == 0) {
+			now.named = r->named;
 			if (now.jid == r->jid)
 				error = jail_teardown(&now, -1, netfd, flags);
 			jail_rec_free(&now);
@@ -3600,6 +3633,7 @@ jail_ns_destroy_many(struct jail_rec *rs, size_t n, int *errs)
 				r->ifaces[k].ng = false;
 			continue; /* gone meanwhile */
 		}
+		now.named = r->named;
 		/* its network, by its init: its name may have gone */
 		snprintf(path, sizeof(path), "/proc/%d/ns/net",
 		    (int)now.init_pid);

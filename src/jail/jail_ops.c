@@ -412,6 +412,7 @@ jail_make_jail(struct jail_target *t, int jid, struct jail_rec *r)
 	int lock, nlock = -1, error;
 
 	memset(r, 0, sizeof(*r));
+	r->named = t->named;
 	/*
 	 * A named vnet jail with a jid handed out: only its name needs
 	 * guarding while it is made (an IP-alias jail's addresses and a
