@@ -580,6 +580,8 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			}
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
+			if (op->flags & NG_FAST_BPF_BR_DOWN)
+				return TC_ACT_SHOT; /* refused: ENETDOWN */
 			if (NG_FAST_BPF_IS_VPORT(out)) {
 				/* counted out if the vlan node takes it */
 				verdict = ng_fast_vl_down(skb, out);

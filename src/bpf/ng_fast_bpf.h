@@ -236,6 +236,10 @@ enum {
 	NG_FAST_BPF_BR_MUTED = 4,   /* a loop was seen: frames to ngd */
 	NG_FAST_BPF_BR_WIRE = 8,    /* an uplink whose ng_fast_ports entry
 				     * names a wire device */
+	NG_FAST_BPF_BR_DOWN = 16,   /* its interface is down (its member
+				     * entry is 0 too): a frame for a host
+				     * there is dropped, not counted sent,
+				     * as the node's send is refused */
 };
 
 /*
