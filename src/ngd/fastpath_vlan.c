@@ -652,9 +652,10 @@ ngd_vl_fv_claimed(const struct ngd_fast_vl *vl, uint32_t key)
 }
 
 /* The fvports of the vlan node v, whose downstream leads to a trunk
- * port, appended to *portsp (*np of them, room for *maxp). */
+ * port (down: its interface is down), appended to *portsp (*np of them,
+ * room for *maxp). */
 static void
-ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v,
+ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v, bool down,
     struct ngd_fast_brport **portsp, unsigned *np, unsigned *maxp)
 {
 	struct ng_vlan_table *tab;
@@ -717,10 +718,15 @@ ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v,
 			*maxp = mx;
 		}
 		fv->keep = true;
-		(*portsp)[*np].eiface = v;
-		(*portsp)[*np].hook = fv->hook;
-		(*portsp)[*np].gidx = key;
-		(*portsp)[(*np)++].changed = false;
+		/* (the room realloc made is not cleared) */
+		(*portsp)[*np] = (struct ngd_fast_brport){ .eiface = v,
+			.hook = fv->hook,
+			.gidx = key,
+			/* what the bridge sends it goes to the trunk's
+			 * interface, which refuses it while down
+			 * (ENETDOWN): the bridge counts none of it */
+			.down = down };
+		(*np)++;
 	}
 	free(m);
 }
@@ -744,7 +750,8 @@ ngd_fast_vl_fvports(struct ngd_fast_vl *vl, struct ngd_fast_brport **portsp,
 		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
 		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) != 0)
 			continue;
-		ngd_vl_fv_list(vl, h->peer->node, portsp, &total, &max);
+		ngd_vl_fv_list(vl, h->peer->node, p->down, portsp, &total,
+		    &max);
 	}
 	return total;
 }
