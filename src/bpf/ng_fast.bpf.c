@@ -850,10 +850,11 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 /*
  * A frame from the bridge that ng_fast_vl_trunk left alone because its
  * tag cannot come off (ng_fast_vl_poppable), though its VID's filter
- * leads to a port: the vlan node takes it, for an interface that cannot
- * carry a tagged frame this short (skb_vlan_untag drops it there, and
- * ng_fast_tap one from ngd): counted as the node sends it, not sent.
- * Whether it was one.
+ * leads to a port: the vlan node sends it untagged, a runt its eiface
+ * refuses (EINVAL, ng_eiface.c; skb_vlan_untag drops it there, and
+ * ng_fast_tap one from ngd): counted out of the filter's hook as the
+ * node sends it, not sent, and not counted sent by the bridge, whose
+ * send the refusal fails.  Whether it was one.
  */
 static __always_inline int
 ng_fast_vl_lost(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
@@ -886,7 +887,7 @@ ng_fast_vl_down(struct __sk_buff *skb, __u32 vport)
 		return TC_ACT_SHOT;
 	dst = ng_fast_vl_trunk(skb, vp);
 	if (dst == 0 && ng_fast_vl_lost(skb, vp))
-		return TC_ACT_STOLEN; /* taken (counted out), not carried */
+		return TC_ACT_SHOT; /* counted out by the filter, refused */
 	if (dst <= 0)
 		return TC_ACT_SHOT;
 	return bpf_redirect_peer((__u32)dst, 0);
@@ -921,7 +922,7 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 			return 0;
 		if (!ng_fast_vl_poppable(skb)) { /* as ng_fast_vl_lost */
 			ng_fast_vl_count(dst, len);
-			return 1; /* (the others keep the tag) */
+			return 0; /* refused (the others keep the tag) */
 		}
 		if (bpf_skb_vlan_pop(skb) != 0)
 			return 0;
