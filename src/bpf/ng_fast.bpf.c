@@ -833,7 +833,8 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
 	}
 	if (out != NULL) {
-		if (*out == 0 || !ng_fast_vl_poppable(skb))
+		if (*out == 0 || (*out & NG_FAST_BPF_VL_DOWN) ||
+		    !ng_fast_vl_poppable(skb))
 			return 0; /* its hook leads elsewhere, or see above */
 		dst = *out;
 		if (bpf_skb_vlan_pop(skb) != 0)
@@ -841,10 +842,36 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	} else if (skb->vlan_present) {
 		len += 4; /* to nomatch, its tag inline as ngd sees it */
 	}
-	if (dst == 0)
+	if (dst == 0 || (dst & NG_FAST_BPF_VL_DOWN))
 		return 0;
 	ng_fast_vl_count(dst, len); /* as the node's hook sends it */
 	return dst;
+}
+
+/*
+ * A frame from a vport's bridge that ng_fast_vl_trunk left alone because
+ * the port it is for is down (NG_FAST_BPF_VL_DOWN): counted out of the
+ * vlan node's hook to it, as the node sends it (untagged to a filter's
+ * port, as it is to nomatch), not sent.  Whether it was one.
+ */
+static __always_inline int
+ng_fast_vl_refused(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
+{
+	struct ng_fast_bpf_vid k = { .vlan = vp->vlan };
+	__u32 *out = NULL, len = skb->len, dst = vp->peer;
+
+	if (skb->vlan_present && skb->vlan_proto == vp->proto) {
+		k.vid = skb->vlan_tci & 0x0fff;
+		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
+	}
+	if (out != NULL)
+		dst = *out;
+	else if (skb->vlan_present)
+		len += 4;
+	if (!(dst & NG_FAST_BPF_VL_DOWN))
+		return 0;
+	ng_fast_vl_count(dst & ~NG_FAST_BPF_VL_DOWN, len);
+	return 1;
 }
 
 /*
@@ -868,7 +895,7 @@ ng_fast_vl_lost(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	    (out = bpf_map_lookup_elem(&ng_fast_vlvids, &k)) == NULL ||
 	    *out == 0)
 		return 0;
-	ng_fast_vl_count(*out, skb->len);
+	ng_fast_vl_count(*out & ~NG_FAST_BPF_VL_DOWN, skb->len);
 	return 1;
 }
 
@@ -888,6 +915,8 @@ ng_fast_vl_down(struct __sk_buff *skb, __u32 vport)
 	dst = ng_fast_vl_trunk(skb, vp);
 	if (dst == 0 && ng_fast_vl_lost(skb, vp))
 		return TC_ACT_SHOT; /* counted out by the filter, refused */
+	if (dst == 0 && ng_fast_vl_refused(skb, vp))
+		return TC_ACT_SHOT; /* counted out by the hook, refused */
 	if (dst <= 0)
 		return TC_ACT_SHOT;
 	return bpf_redirect_peer((__u32)dst, 0);
@@ -920,6 +949,10 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 		dst = *out;
 		if (dst == 0)
 			return 0;
+		if (dst & NG_FAST_BPF_VL_DOWN) { /* as ng_fast_vl_refused */
+			ng_fast_vl_count(dst & ~NG_FAST_BPF_VL_DOWN, len);
+			return 0;
+		}
 		if (!ng_fast_vl_poppable(skb)) { /* as ng_fast_vl_lost */
 			ng_fast_vl_count(dst, len);
 			return 0; /* refused (the others keep the tag) */
@@ -932,6 +965,10 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	} else {
 		if (skb->vlan_present)
 			len += 4;
+		if (dst & NG_FAST_BPF_VL_DOWN) { /* as ng_fast_vl_refused */
+			ng_fast_vl_count(dst & ~NG_FAST_BPF_VL_DOWN, len);
+			return 0;
+		}
 		if (dst == 0 || bpf_clone_redirect(skb, dst, 0) != 0)
 			return 0;
 	}
