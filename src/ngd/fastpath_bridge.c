@@ -1063,11 +1063,13 @@ ngd_br_forget_slot(struct ngd_fast_br *br, const struct ngd_br *b,
 }
 
 /* The node's ports' settings written (O(ports)); a port it muted loses
- * its hosts in the map at once, as in the node. */
-static void
+ * its hosts in the map at once, as in the node.  Whether one did. */
+static bool
 ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
     struct ng_node *node)
 {
+	bool forgot = false;
+
 	for (unsigned i = 0; i < b->n; i++) {
 		struct ng_hook *h = ngd_br_hook(br, node, &b->m[i]);
 		struct ng_fast_bpf_brslot bp = { .bridge = b->id,
@@ -1086,10 +1088,13 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 
 			b->m[i].flags = bp.flags;
 			ngd_br_put(br, br->brslots_fd, &slot, &bp, BPF_ANY);
-			if (muted)
+			if (muted) {
 				ngd_br_forget_slot(br, b, slot);
+				forgot = true;
+			}
 		}
 	}
+	return forgot;
 }
 
 static void
@@ -2378,7 +2383,14 @@ ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 		return;
 	}
 	if (node->type->switching->gen(node) != b->gen) {
-		ngd_br_push_ports(br, b, node); /* a loop's mute at once */
+		/* a loop's mute at once, and the room the hosts the node
+		 * forgot with it gave back (the map's went with them),
+		 * unless an import is under way (its end writes it): until
+		 * the next import the program refused hosts the node
+		 * learned (memoryFailures) */
+		if (ngd_br_push_ports(br, b, node) && b->room0 < 0 &&
+		    node->type->switching->room != NULL)
+			ngd_br_room(br, b, node);
 		br->dirty = true; /* the hosts: the tick's next round */
 	}
 }
