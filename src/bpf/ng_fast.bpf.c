@@ -611,6 +611,8 @@ ng_fast_br_switch(struct __sk_buff *skb, __u32 bridge, __u32 in, __u32 slot,
 			}
 			if (out == in)
 				return TC_ACT_SHOT; /* it is already there */
+			if (op->flags & NG_FAST_BPF_BR_DOWN)
+				return TC_ACT_SHOT; /* refused: ENETDOWN */
 			if (NG_FAST_BPF_IS_VPORT(out)) {
 				/* counted out if the vlan node takes it */
 				verdict = ng_fast_vl_down(skb, out);
@@ -867,7 +869,8 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
 	}
 	if (out != NULL) {
-		if (*out == 0 || !ng_fast_vl_poppable(skb))
+		if (*out == 0 || (*out & NG_FAST_BPF_VL_DOWN) ||
+		    !ng_fast_vl_poppable(skb))
 			return 0; /* its hook leads elsewhere, or see above */
 		dst = *out;
 		if (bpf_skb_vlan_pop(skb) != 0)
@@ -875,19 +878,46 @@ ng_fast_vl_trunk(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	} else if (skb->vlan_present) {
 		len += 4; /* to nomatch, its tag inline as ngd sees it */
 	}
-	if (dst == 0)
+	if (dst == 0 || (dst & NG_FAST_BPF_VL_DOWN))
 		return 0;
 	ng_fast_vl_count(dst, len); /* as the node's hook sends it */
 	return dst;
 }
 
 /*
+ * A frame from a vport's bridge that ng_fast_vl_trunk left alone because
+ * the port it is for is down (NG_FAST_BPF_VL_DOWN): counted out of the
+ * vlan node's hook to it, as the node sends it (untagged to a filter's
+ * port, as it is to nomatch), not sent.  Whether it was one.
+ */
+static __always_inline int
+ng_fast_vl_refused(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
+{
+	struct ng_fast_bpf_vid k = { .vlan = vp->vlan };
+	__u32 *out = NULL, len = skb->len, dst = vp->peer;
+
+	if (skb->vlan_present && skb->vlan_proto == vp->proto) {
+		k.vid = skb->vlan_tci & 0x0fff;
+		out = bpf_map_lookup_elem(&ng_fast_vlvids, &k);
+	}
+	if (out != NULL)
+		dst = *out;
+	else if (skb->vlan_present)
+		len += 4;
+	if (!(dst & NG_FAST_BPF_VL_DOWN))
+		return 0;
+	ng_fast_vl_count(dst & ~NG_FAST_BPF_VL_DOWN, len);
+	return 1;
+}
+
+/*
  * A frame from the bridge that ng_fast_vl_trunk left alone because its
  * tag cannot come off (ng_fast_vl_poppable), though its VID's filter
- * leads to a port: the vlan node takes it, for an interface that cannot
- * carry a tagged frame this short (skb_vlan_untag drops it there, and
- * ng_fast_tap one from ngd): counted as the node sends it, not sent.
- * Whether it was one.
+ * leads to a port: the vlan node sends it untagged, a runt its eiface
+ * refuses (EINVAL, ng_eiface.c; skb_vlan_untag drops it there, and
+ * ng_fast_tap one from ngd): counted out of the filter's hook as the
+ * node sends it, not sent, and not counted sent by the bridge, whose
+ * send the refusal fails.  Whether it was one.
  */
 static __always_inline int
 ng_fast_vl_lost(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
@@ -901,7 +931,7 @@ ng_fast_vl_lost(struct __sk_buff *skb, const struct ng_fast_bpf_vlport *vp)
 	    (out = bpf_map_lookup_elem(&ng_fast_vlvids, &k)) == NULL ||
 	    *out == 0)
 		return 0;
-	ng_fast_vl_count(*out, skb->len);
+	ng_fast_vl_count(*out & ~NG_FAST_BPF_VL_DOWN, skb->len);
 	return 1;
 }
 
@@ -920,7 +950,9 @@ ng_fast_vl_down(struct __sk_buff *skb, __u32 vport)
 		return TC_ACT_SHOT;
 	dst = ng_fast_vl_trunk(skb, vp);
 	if (dst == 0 && ng_fast_vl_lost(skb, vp))
-		return TC_ACT_STOLEN; /* taken (counted out), not carried */
+		return TC_ACT_SHOT; /* counted out by the filter, refused */
+	if (dst == 0 && ng_fast_vl_refused(skb, vp))
+		return TC_ACT_SHOT; /* counted out by the hook, refused */
 	if (dst <= 0)
 		return TC_ACT_SHOT;
 	return bpf_redirect_peer((__u32)dst, 0);
@@ -953,9 +985,13 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 		dst = *out;
 		if (dst == 0)
 			return 0;
+		if (dst & NG_FAST_BPF_VL_DOWN) { /* as ng_fast_vl_refused */
+			ng_fast_vl_count(dst & ~NG_FAST_BPF_VL_DOWN, len);
+			return 0;
+		}
 		if (!ng_fast_vl_poppable(skb)) { /* as ng_fast_vl_lost */
 			ng_fast_vl_count(dst, len);
-			return 1; /* (the others keep the tag) */
+			return 0; /* refused (the others keep the tag) */
 		}
 		if (bpf_skb_vlan_pop(skb) != 0)
 			return 0;
@@ -965,6 +1001,10 @@ ng_fast_vl_flood(struct __sk_buff *skb, __u32 vport)
 	} else {
 		if (skb->vlan_present)
 			len += 4;
+		if (dst & NG_FAST_BPF_VL_DOWN) { /* as ng_fast_vl_refused */
+			ng_fast_vl_count(dst & ~NG_FAST_BPF_VL_DOWN, len);
+			return 0;
+		}
 		if (dst == 0 || bpf_clone_redirect(skb, dst, 0) != 0)
 			return 0;
 	}

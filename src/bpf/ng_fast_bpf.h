@@ -236,6 +236,10 @@ enum {
 	NG_FAST_BPF_BR_MUTED = 4,   /* a loop was seen: frames to ngd */
 	NG_FAST_BPF_BR_WIRE = 8,    /* an uplink whose ng_fast_ports entry
 				     * names a wire device */
+	NG_FAST_BPF_BR_DOWN = 16,   /* its interface is down (its member
+				     * entry is 0 too): a frame for a host
+				     * there is dropped, not counted sent,
+				     * as the node's send is refused */
 };
 
 /*
@@ -373,6 +377,16 @@ enum {
 	NG_FAST_BPF_VL_TRUNK = 1, /* the trunk: peer is the nomatch port */
 	NG_FAST_BPF_VL_TAG = 2,   /* push proto and tci on the way */
 };
+/*
+ * On a filter's or nomatch port in ng_fast_vlvids and in a trunk's peer:
+ * that port's interface is down.  Its eiface refuses what the vlan node
+ * sends it (ENETDOWN), after the node's hook counted it out: from a
+ * trunk with a device ngd decides (as for 0), from a vport's bridge the
+ * frame is counted in the port's ng_fast_vlstats and dropped, and the
+ * bridge, whose send the refusal fails, does not count it sent.  (No
+ * ifindex has it; an older ngd wrote 0 there.)
+ */
+#define NG_FAST_BPF_VL_DOWN 0x40000000u
 
 struct ng_fast_bpf_vlport { /* ng_fast_vlports value, by ifindex */
 	__u32 vlan;         /* the vlan node's ID */

@@ -1063,11 +1063,13 @@ ngd_br_forget_slot(struct ngd_fast_br *br, const struct ngd_br *b,
 }
 
 /* The node's ports' settings written (O(ports)); a port it muted loses
- * its hosts in the map at once, as in the node. */
-static void
+ * its hosts in the map at once, as in the node.  Whether one did. */
+static bool
 ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
     struct ng_node *node)
 {
+	bool forgot = false;
+
 	for (unsigned i = 0; i < b->n; i++) {
 		struct ng_hook *h = ngd_br_hook(br, node, &b->m[i]);
 		struct ng_fast_bpf_brslot bp = { .bridge = b->id,
@@ -1077,6 +1079,8 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 		bp.flags = h != NULL ? ngd_br_flags(h) : NG_FAST_BPF_BR_MUTED;
 		if (b->m[i].wire)
 			bp.flags |= NG_FAST_BPF_BR_WIRE;
+		if (b->m[i].down)
+			bp.flags |= NG_FAST_BPF_BR_DOWN;
 		if (bp.flags != b->m[i].flags) {
 			bool muted = h != NULL &&
 			    (bp.flags & NG_FAST_BPF_BR_MUTED) &&
@@ -1084,10 +1088,13 @@ ngd_br_push_ports(struct ngd_fast_br *br, struct ngd_br *b,
 
 			b->m[i].flags = bp.flags;
 			ngd_br_put(br, br->brslots_fd, &slot, &bp, BPF_ANY);
-			if (muted)
+			if (muted) {
 				ngd_br_forget_slot(br, b, slot);
+				forgot = true;
+			}
 		}
 	}
+	return forgot;
 }
 
 static void
@@ -1579,6 +1586,31 @@ ngd_br_write_member(struct ngd_fast_br *br, const struct ngd_br *b, unsigned i)
 	ngd_br_put(br, br->members_fd, &m, &val, BPF_ANY);
 }
 
+/*
+ * Member i's interface went down or came up (down): its member entry
+ * (floods) and its slot's NG_FAST_BPF_BR_DOWN (a host's unicast) follow,
+ * both, whoever heard it (a carrier's news, a sync that found an ether
+ * node's interface running again).  A slot not written yet (flags ~0)
+ * gets the bit with its first write (ngd_br_push_ports).
+ */
+static void
+ngd_br_set_down(struct ngd_fast_br *br, struct ngd_br *b, unsigned i, bool down)
+{
+	struct ngd_br_member *m = &b->m[i];
+	struct ng_fast_bpf_brslot bp = { .bridge = b->id, .key = m->gidx };
+
+	m->down = down;
+	ngd_br_write_member(br, b, i);
+	if (m->flags == ~0u)
+		return;
+	bp.flags = down ? m->flags | NG_FAST_BPF_BR_DOWN :
+			  m->flags & ~NG_FAST_BPF_BR_DOWN;
+	if (bp.flags != m->flags) {
+		m->flags = bp.flags;
+		ngd_br_put(br, br->brslots_fd, &m->slot, &bp, BPF_ANY);
+	}
+}
+
 /* Group id's members written (members first), then its size. */
 static void
 ngd_br_write_group(struct ngd_fast_br *br, struct ngd_br *b, unsigned oldn)
@@ -1712,10 +1744,9 @@ ngd_br_take(struct ngd_fast_br *br, struct ng_node *node,
 				break;
 		if (i == n) { /* the same ports */
 			for (i = 0; i < n; i++)
-				if (old->m[i].down != ps[i]->down) {
-					old->m[i].down = ps[i]->down;
-					ngd_br_write_member(br, old, i);
-				}
+				if (old->m[i].down != ps[i]->down)
+					ngd_br_set_down(br, old, i,
+					    ps[i]->down);
 			old->keep = true;
 			return old;
 		}
@@ -1996,8 +2027,7 @@ ngd_fast_br_carrier(struct ngd_fast_br *br, uint32_t gidx, bool down)
 	    (b = ngd_br_find(br, s->bridge)) == NULL || s->idx >= b->n ||
 	    b->m[s->idx].gidx != gidx || b->m[s->idx].down == down)
 		return;
-	b->m[s->idx].down = down;
-	ngd_br_write_member(br, b, s->idx);
+	ngd_br_set_down(br, b, s->idx, down);
 	ngd_br_bump(br);
 }
 
@@ -2063,6 +2093,7 @@ ngd_br_repoint(struct ngd_fast_br *br, uint32_t from, uint32_t to, bool heard)
 	if (ngd_br_set_slot(br, to, b->id, idx, m->slot) != 0)
 		return; /* the next sync rebuilds it */
 	bp.bridge = b->id;
+	m->flags &= ~NG_FAST_BPF_BR_DOWN; /* (m->down below) */
 	bp.flags = m->flags;
 	bp.key = to; /* from's frames to ngd from now on: "stale" */
 	ngd_br_put(br, br->brkeys_fd, &to, &m->slot, BPF_ANY);
@@ -2352,7 +2383,14 @@ ngd_br_input(struct ngd_fast_br *br, uint32_t gidx, const struct ng_pkt *pkt)
 		return;
 	}
 	if (node->type->switching->gen(node) != b->gen) {
-		ngd_br_push_ports(br, b, node); /* a loop's mute at once */
+		/* a loop's mute at once, and the room the hosts the node
+		 * forgot with it gave back (the map's went with them),
+		 * unless an import is under way (its end writes it): until
+		 * the next import the program refused hosts the node
+		 * learned (memoryFailures) */
+		if (ngd_br_push_ports(br, b, node) && b->room0 < 0 &&
+		    node->type->switching->room != NULL)
+			ngd_br_room(br, b, node);
 		br->dirty = true; /* the hosts: the tick's next round */
 	}
 }

@@ -70,7 +70,8 @@ struct ngd_vl_vid {
 	ng_id_t eiface;        /* that eiface */
 	char hook[NG_HOOKSIZ]; /* the vlan node's hook to it */
 	struct ng_fast_bpf_vlstats seen;
-	bool fv; /* gidx is an fvport's key (its ng_fast_vlvids entry 0) */
+	bool fv;   /* gidx is an fvport's key (its ng_fast_vlvids entry 0) */
+	bool down; /* gidx's interface is down (NG_FAST_BPF_VL_DOWN) */
 };
 
 /* A filter listed as an fvport (ngd_fast_vl_fvports), one allocation
@@ -446,16 +447,18 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 	tp.proto = htons(proto);
 	nm = ngd_vl_hook_port(ng_find_hook(v, NG_VLAN_HOOK_NOMATCH), ports, n);
 	/* With decap on, ngd takes the tag off what goes to nomatch; and
-	 * while its interface is down, ngd takes what goes there (its
-	 * eiface refuses it: ENETDOWN, counted nowhere). */
-	if (nm != NULL && decap == 0 && !nm->down) {
+	 * while its interface is down, what goes there is the program's
+	 * to count out of the hook and drop, or ngd's (its eiface refuses
+	 * it: ENETDOWN; NG_FAST_BPF_VL_DOWN). */
+	if (nm != NULL && decap == 0) {
 		struct ngd_vl_vid vid = { .key = { .vlan = v->id,
 					      .vid = NGD_VL_NOMATCH },
 			.gidx = nm->gidx,
 			.eiface = nm->eiface->id,
-			.hook = NG_VLAN_HOOK_NOMATCH };
+			.hook = NG_VLAN_HOOK_NOMATCH,
+			.down = nm->down };
 
-		tp.peer = nm->gidx;
+		tp.peer = nm->down ? nm->gidx | NG_FAST_BPF_VL_DOWN : nm->gidx;
 		(void)ngd_vl_add_vid(w, &vid);
 	}
 	if (ngd_vl_add_port(w, t->gidx, &tp) != 0)
@@ -486,8 +489,9 @@ ngd_vl_want_node(struct ngd_vl_want *w, struct ng_node *v,
 		f->hook_name[sizeof(f->hook_name) - 1] = '\0';
 		k = ng_find_hook(v, f->hook_name);
 		if ((p = ngd_vl_hook_port(k, ports, n)) != NULL) {
-			/* (down: ngd's, as for nomatch above) */
-			vid.gidx = p->down ? 0 : p->gidx;
+			/* (down: as for nomatch above) */
+			vid.gidx = p->gidx;
+			vid.down = p->down;
 			vid.eiface = p->eiface->id;
 			memcpy(vid.hook, k->name, sizeof(vid.hook));
 		} else if (tags && !NG_FAST_BPF_IS_VPORT(t->gidx) &&
@@ -652,9 +656,10 @@ ngd_vl_fv_claimed(const struct ngd_fast_vl *vl, uint32_t key)
 }
 
 /* The fvports of the vlan node v, whose downstream leads to a trunk
- * port, appended to *portsp (*np of them, room for *maxp). */
+ * port (down: its interface is down), appended to *portsp (*np of them,
+ * room for *maxp). */
 static void
-ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v,
+ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v, bool down,
     struct ngd_fast_brport **portsp, unsigned *np, unsigned *maxp)
 {
 	struct ng_vlan_table *tab;
@@ -717,10 +722,15 @@ ngd_vl_fv_list(struct ngd_fast_vl *vl, struct ng_node *v,
 			*maxp = mx;
 		}
 		fv->keep = true;
-		(*portsp)[*np].eiface = v;
-		(*portsp)[*np].hook = fv->hook;
-		(*portsp)[*np].gidx = key;
-		(*portsp)[(*np)++].changed = false;
+		/* (the room realloc made is not cleared) */
+		(*portsp)[*np] = (struct ngd_fast_brport){ .eiface = v,
+			.hook = fv->hook,
+			.gidx = key,
+			/* what the bridge sends it goes to the trunk's
+			 * interface, which refuses it while down
+			 * (ENETDOWN): the bridge counts none of it */
+			.down = down };
+		(*np)++;
 	}
 	free(m);
 }
@@ -744,7 +754,8 @@ ngd_fast_vl_fvports(struct ngd_fast_vl *vl, struct ngd_fast_brport **portsp,
 		    strcmp(h->peer->node->type->name, NG_VLAN_NODE_TYPE) != 0 ||
 		    strcmp(h->peer->name, NG_VLAN_HOOK_DOWNSTREAM) != 0)
 			continue;
-		ngd_vl_fv_list(vl, h->peer->node, portsp, &total, &max);
+		ngd_vl_fv_list(vl, h->peer->node, p->down, portsp, &total,
+		    &max);
 	}
 	return total;
 }
@@ -849,7 +860,9 @@ ngd_vl_fvw_cmp(const void *a, const void *b)
 static void
 ngd_vl_vid_write(struct ngd_fast_vl *vl, const struct ngd_vl_vid *vid)
 {
-	uint32_t val = vid->fv ? 0 : vid->gidx;
+	uint32_t val = vid->fv ? 0 :
+	    vid->down          ? vid->gidx | NG_FAST_BPF_VL_DOWN :
+				 vid->gidx;
 
 	(void)bpf_map_update_elem(vl->vlvids_fd, &vid->key, &val, BPF_ANY);
 }
@@ -1000,7 +1013,8 @@ ngd_fast_vl_sync(struct ngd_fast_vl *vl, struct ngd_fast_brport *ports,
 		    ngd_vl_vid_cmp(&vl->vids[j], &w.vids[i]) == 0)
 			o = &vl->vids[j];
 		if (o != NULL && o->gidx == w.vids[i].gidx &&
-		    o->fv == w.vids[i].fv && o->eiface == w.vids[i].eiface &&
+		    o->fv == w.vids[i].fv && o->down == w.vids[i].down &&
+		    o->eiface == w.vids[i].eiface &&
 		    strcmp(o->hook, w.vids[i].hook) == 0) {
 			w.vids[i].seen = o->seen;
 			continue;
@@ -1104,6 +1118,7 @@ ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx)
 				continue;
 			vl->vids[i].gidx = 0;
 			vl->vids[i].fv = false;
+			vl->vids[i].down = false;
 			ngd_vl_vid_write(vl, &vl->vids[i]);
 		}
 		vl->vids[k++] = vl->vids[i];
@@ -1113,7 +1128,9 @@ ngd_fast_vl_gone(struct ngd_fast_vl *vl, uint32_t gidx)
 	/* Its node's other ports (or, for nomatch, its trunk) send through
 	 * ngd until the next sync, which rewrites their port entries. */
 	for (i = k = 0; i < vl->nports; i++) {
-		if (vl->ports[i].gidx == gidx || vl->ports[i].vp.peer == gidx)
+		if (vl->ports[i].gidx == gidx || vl->ports[i].vp.peer == gidx ||
+		    ((vl->ports[i].vp.flags & NG_FAST_BPF_VL_TRUNK) &&
+			(vl->ports[i].vp.peer & ~NG_FAST_BPF_VL_DOWN) == gidx))
 			(void)bpf_map_delete_elem(vl->vlports_fd,
 			    &vl->ports[i].gidx);
 		if (vl->ports[i].gidx != gidx)

@@ -551,8 +551,26 @@ port_check(const struct pcounts *q0, int k, uint32_t len, bool slow,
 		snprintf(name, sizeof(name), "%s: port %s", shape_name[G.shape],
 		    what);
 		if (diverge(name)) {
-			printf("DIVERGE %s on e%d\n  graph %s, from e%d\n",
-			    name, j, G.desc, k);
+			printf("DIVERGE %s on e%d (node: in %llu/%llu, out "
+			       "%llu/%llu; program: fast %llu/%llu, slow %llu, "
+			       "vlstats %llu/%llu; frames/bytes)\n"
+			       "  graph %s, from e%d\n",
+			    name, j, (unsigned long long)in_p,
+			    (unsigned long long)in_b,
+			    (unsigned long long)(q1[j].out_pkts -
+				q0[j].out_pkts),
+			    (unsigned long long)(q1[j].out_bytes -
+				q0[j].out_bytes),
+			    (unsigned long long)(q1[j].fast_pkts -
+				q0[j].fast_pkts),
+			    (unsigned long long)(q1[j].fast_bytes -
+				q0[j].fast_bytes),
+			    (unsigned long long)(q1[j].slow_pkts -
+				q0[j].slow_pkts),
+			    (unsigned long long)(q1[j].vl_pkts - q0[j].vl_pkts),
+			    (unsigned long long)(q1[j].vl_bytes -
+				q0[j].vl_bytes),
+			    G.desc, k);
 			hexdump("in", f, len);
 		}
 	}
