@@ -164,7 +164,10 @@ setup() {
 		    ngctl name ngeth1:ether br0 &&
 		    ngctl mkpeer ngeth2: bridge ether link0 &&
 		    ngctl name ngeth2:ether br1 || return 1
-		[ "$1" = ng_one2many.4 ] || ngctl connect br0: ng_test1: link1 ether ;;
+		[ "$1" = ng_one2many.4 ] || ngctl connect br0: ng_test1: link1 ether
+		# one2many's bond of eth0 and eth1
+		[ "$1" != ng_one2many.4 ] || { ngctl mkpeer eiface ether ether &&
+		    ngctl name ngeth3: web0; } ;;
 	ng_vlan.4)
 		for i in 0 1 2 3; do ngctl mkpeer eiface ether ether; done
 		ngctl name ngeth0: a10 && ngctl name ngeth1: a20 &&
@@ -191,8 +194,10 @@ clear_graph() {
 	ip addr flush dev wan0
 }
 
-# eth0, the uplink the ether and nat pages use, and wan0 for addresses
+# eth0, the uplink the ether and nat pages use (eth1 with it in
+# one2many's bond), and wan0 for addresses
 ip link add eth0 type veth peer name eth0p && ip link set eth0 up &&
+    ip link add eth1 type veth peer name eth1p && ip link set eth1 up &&
     ip link add wan0 type veth peer name wan0p && ip link set wan0 up
 start_ngd || finish
 trap 'for n in $(ip netns list | awk "{ print \$1 }"); do ip netns del "$n"; done; stop_ngd; rm -rf "$tmp"' EXIT
