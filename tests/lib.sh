@@ -153,6 +153,24 @@ connect br0: ngeth1: link1 ether
 EOS
 }
 
+# named_bridge BRIDGE NAME...: a bridge BRIDGE with an eiface on link1,
+# link2 ... for each NAME, named NAME (the graph the completion and jng
+# tests list); no hook of the test's socket left on it.
+named_bridge() {
+	local br=$1 i=0 n
+	shift
+	{
+		echo "mkpeer bridge b link0"
+		echo "name .:b $br"
+		for n in "$@"; do
+			i=$((i + 1))
+			echo "mkpeer $br: eiface link$i ether"
+			echo "name $br:link$i $n"
+		done
+		echo "rmhook . b"
+	} | ngctl -f -
+}
+
 # pings NS ADDR COUNT: how many of COUNT pings were answered, each
 # within a second.  They go out at once (-l, preload), so that ping
 # waits up to -W for the replies: once it has sent its last ping, ping
