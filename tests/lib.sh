@@ -294,17 +294,39 @@ uplinks() {
 	done
 	echo $n
 }
+# ether_taps [IF...]: packets the kernel gave ngd through the TAP
+# channels of each IF's ether node (by default every em<N> there is;
+# ngel<ifindex> and ngeu<ifindex>, and the a and b names an ngd taking
+# over uses)
+ether_taps() {
+	local f i n=0 t
+	[ $# -gt 0 ] || set -- $(cd /sys/class/net && ls -d em[0-9]* 2>/dev/null)
+	for f in "$@"; do
+		i=$(cat "/sys/class/net/$f/ifindex")
+		for t in ngel$i ngeu$i ngel${i}a ngeu${i}a ngel${i}b ngeu${i}b; do
+			n=$((n + $(cat "/sys/class/net/$t/statistics/tx_packets" 2>/dev/null || echo 0)))
+		done
+	done
+	echo $n
+}
+# em0_trap: at the test's exit the namespaces named in $NS and em0 are
+# removed, ngd stopped and $tmp removed (the ether tests' wire)
+em0_trap() {
+	trap 'for n in $NS; do ip netns del $n 2>/dev/null; done
+		ip link del em0 2>/dev/null
+		stop_ngd
+		rm -rf "$tmp"' EXIT
+}
 # how many ether uplinks there are
 nup() { ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l; }
 # N LOW HIGH: LOW <= N <= HIGH
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
-# For the ether fast-path tests, which define taps() (packets the kernel
-# gave ngd through their ether nodes' TAP channels):
+# For the ether fast-path tests (their ether nodes on em<N>):
 kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
 	local s0 t0 u0 s1 t1 u1
-	s0=$(slow) t0=$(taps) u0=$(uplinks)
+	s0=$(slow) t0=$(ether_taps) u0=$(uplinks)
 	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
-	s1=$(slow) t1=$(taps) u1=$(uplinks)
+	s1=$(slow) t1=$(ether_taps) u1=$(uplinks)
 	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
 	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or the ether nodes' TAPs" ||
 	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), the ether nodes' TAPs $((t1 - t0)), uplink $((u1 - u0))"
