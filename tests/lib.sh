@@ -259,6 +259,15 @@ finish() { stop_ngd; exit $NG_FAILED; }
 # The ngds listening on this namespace's control socket (one but during
 # a takeover).
 ngd_serving() { ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p'; }
+# served_by [NS]: how many ngds serve NS's control socket (ours without
+# NS)
+served_by() {
+	if [ -n "${1:-}" ]; then ip netns exec "$1" ss -xlpn; else ss -xlpn; fi |
+	    grep -c '@netgraph '
+}
+# jails_trap: at the test's exit every jail removed, ngd stopped and $tmp
+# removed
+jails_trap() { trap 'jail -q -r "*" >/dev/null 2>&1; stop_ngd; rm -rf "$tmp"' EXIT; }
 # A new ngd takes over (ngd --takeover); waits until the old one is gone
 # (30 s at most: 1 if it is not; one took 4.7 s at load 15, waiting for
 # the RTNL lock), NGD_PID then the new one's.
