@@ -489,6 +489,22 @@ wire_veth() {
 	    ip link set "$1" up
 }
 
+# edge_ja: an eiface ja (ngeth0 renamed) joined straight to em0's lower
+# (em0 promiscuous, autosrc off), moved into the namespace ja (the
+# test's), up, 198.18.30.1/24: the edge tests' graph
+edge_ja() {
+	ngctl mkpeer eiface ether ether &&
+	    ngctl -f - <<'END' &&
+name ngeth0: ja
+msg em0: setpromisc 1
+msg em0: setautosrc 0
+connect em0: ja: lower ether
+END
+	    ngctl msg ja: vnet '"ja"' &&
+	    ip -n ja link set ja up &&
+	    ip -n ja addr add 198.18.30.1/24 dev ja
+}
+
 # For the tests of pinned programs (fastpath_progs.sh, ether_progs.sh):
 # bpf_pins: whether there is a private bpffs at /sys/fs/bpf (tests/sandbox
 # mounts one) and bpftool; a FAIL for what is not

@@ -68,16 +68,7 @@ expect "em0 up in dormant mode: its operational state stays dormant" dormant "$(
 wire_ready
 
 NGD_FASTPATH=1 start_ngd || finish
-ngctl mkpeer eiface ether ether
-ngctl -f - <<'END'
-name ngeth0: ja
-msg em0: setpromisc 1
-msg em0: setautosrc 0
-connect em0: ja: lower ether
-END
-ngctl msg ja: vnet '"ja"'
-ip -n ja link set ja up
-ip -n ja addr add 198.18.30.1/24 dev ja
+edge_ja || fail "ja on em0's lower"
 no_probes ja ja
 
 expect "direct edge: one uplink (em0's lower) into the data plane" 1 "$(nup)"

@@ -38,18 +38,7 @@ quiet_netns $NS
 wire_veth em0 wire w0 198.18.30.2/24
 
 NGD_FASTPATH=1 start_ngd || finish
-ngctl mkpeer eiface ether ether
-ngctl -f - <<'END'
-name ngeth0: ja
-msg em0: setpromisc 1
-msg em0: setautosrc 0
-connect em0: ja: lower ether
-END
-for n in ja; do
-	ngctl msg $n: vnet "\"$n\""
-	ip -n $n link set $n up
-done
-ip -n ja addr add 198.18.30.1/24 dev ja
+edge_ja || fail "ja on em0's lower"
 
 # --- a direct edge ---------------------------------------------------------
 expect "direct edge: one uplink (em0's lower) into the data plane" 1 "$(nup)"
