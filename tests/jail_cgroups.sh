@@ -1,6 +1,6 @@
 # Sourced by the IP-alias jail tests (jail_ipalias, jail_ipalias_owner,
 # jail_escape, jail_ipalias_view, jail_abstract, jail_runstate,
-# jail_bind_dev, intrude4_mark): every
+# jail_bind_dev, intrude4_mark, intrude5_*): every
 # jail of this run removed, and the cgroups of a jail(8) that died half
 # way killed and removed with them; and the host's wire to a peer (and
 # to a bypass, with UDP listeners on both).
@@ -25,6 +25,27 @@ peer_wire() {
 	ip link set h0 up
 }
 
+# peer_up: peer_wire's, with the peer p0 198.51.100.99/24 and its lo up
+peer_up() {
+	peer_wire
+	in_ns peer ip link set lo up
+	in_ns peer ip addr add 198.51.100.99/24 dev p0
+	in_ns peer ip link set p0 up
+}
+
+# jail_test_env: the test's end set (an EXIT trap: its jobs killed,
+# every jail gone, the namespaces peer and bypass, h1 and $tmp removed),
+# and $tmp open to the jails' processes
+jail_test_env() {
+	trap 'kill $(jobs -p) 2>/dev/null
+		jails_gone
+		ip netns del peer 2>/dev/null
+		ip netns del bypass 2>/dev/null
+		ip link del h1 2>/dev/null
+		rm -rf "$tmp"' EXIT
+	chmod 755 "$tmp"
+}
+
 # bypass_wire: two ways out of the host to 203.0.113.9, neither routed
 # here (the test's to choose): peer_wire's peer (p0 198.51.100.99/24)
 # and a namespace "bypass" (q0 198.18.7.99/24 behind the host's h1
@@ -33,11 +54,8 @@ peer_wire() {
 # the test's, and writes a line a datagram, "WORD SOURCE", into
 # $tmp/peer.got or $tmp/bypass.got; back once both listen (30 s at most).
 bypass_wire() {
-	peer_wire
-	in_ns peer ip link set lo up
-	in_ns peer ip addr add 198.51.100.99/24 dev p0
+	peer_up
 	in_ns peer ip addr add 203.0.113.9/24 dev p0
-	in_ns peer ip link set p0 up
 	ip netns add bypass
 	ip link add h1 type veth peer name q0
 	ip link set q0 netns bypass
@@ -68,18 +86,22 @@ PY
 	done
 	return 1
 }
-# gotten NS WORD: how many datagrams WORD reached NS (bypass_wire's), once
-# marker has seen a later one in
+# gotten FILE WORD: how many datagrams WORD are in $tmp/FILE.got (peer,
+# bypass: bypass_wire's), once marker has seen a later one in
 gotten() { grep -c "^$2 " "$tmp/$1.got"; }
-# marker N: a plain send of "markerN" to the peer, again each second
-# until it is in (30 s at most): the datagrams before it have had their
-# time
+# marker N [ADDR [FILE]]: a plain UDP send of "markerN" to ADDR:7777
+# (203.0.113.9; IPv6 if ADDR has a colon), again each second until it is
+# in $tmp/FILE.got (peer.got) (30 s at most): the datagrams before it
+# have had their time
 marker() {
-	local n=$1
+	local n=$1 addr=${2:-203.0.113.9} file=${3:-peer} fam=2
+	[[ $addr == *:* ]] && fam=10
 	for _ in $(seq 30); do
-		python3 -c 'import socket; socket.socket(2, 2).sendto(b"marker'"$n"'", ("203.0.113.9", 7777))'
+		python3 -c 'import socket, sys
+socket.socket(int(sys.argv[1]), 2).sendto(b"marker" + sys.argv[2].encode(), (sys.argv[3], 7777))' \
+		    "$fam" "$n" "$addr"
 		for _ in $(seq 50); do
-			grep -q "^marker$n " "$tmp/peer.got" && return 0
+			grep -q "^marker$n " "$tmp/$file.got" && return 0
 			sleep 0.02
 		done
 	done

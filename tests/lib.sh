@@ -153,6 +153,24 @@ connect br0: ngeth1: link1 ether
 EOS
 }
 
+# named_bridge BRIDGE NAME...: a bridge BRIDGE with an eiface on link1,
+# link2 ... for each NAME, named NAME (the graph the completion and jng
+# tests list); no hook of the test's socket left on it.
+named_bridge() {
+	local br=$1 i=0 n
+	shift
+	{
+		echo "mkpeer bridge b link0"
+		echo "name .:b $br"
+		for n in "$@"; do
+			i=$((i + 1))
+			echo "mkpeer $br: eiface link$i ether"
+			echo "name $br:link$i $n"
+		done
+		echo "rmhook . b"
+	} | ngctl -f -
+}
+
 # pings NS ADDR COUNT: how many of COUNT pings were answered, each
 # within a second.  They go out at once (-l, preload), so that ping
 # waits up to -W for the replies: once it has sent its last ping, ping
@@ -241,6 +259,15 @@ finish() { stop_ngd; exit $NG_FAILED; }
 # The ngds listening on this namespace's control socket (one but during
 # a takeover).
 ngd_serving() { ss -xlpn | sed -n 's/.*@netgraph .*pid=\([0-9]*\),.*/\1/p'; }
+# served_by [NS]: how many ngds serve NS's control socket (ours without
+# NS)
+served_by() {
+	if [ -n "${1:-}" ]; then ip netns exec "$1" ss -xlpn; else ss -xlpn; fi |
+	    grep -c '@netgraph '
+}
+# jails_trap: at the test's exit every jail removed, ngd stopped and $tmp
+# removed
+jails_trap() { trap 'jail -q -r "*" >/dev/null 2>&1; stop_ngd; rm -rf "$tmp"' EXIT; }
 # A new ngd takes over (ngd --takeover); waits until the old one is gone
 # (30 s at most: 1 if it is not; one took 4.7 s at load 15, waiting for
 # the RTNL lock), NGD_PID then the new one's.
@@ -276,17 +303,39 @@ uplinks() {
 	done
 	echo $n
 }
+# ether_taps [IF...]: packets the kernel gave ngd through the TAP
+# channels of each IF's ether node (by default every em<N> there is;
+# ngel<ifindex> and ngeu<ifindex>, and the a and b names an ngd taking
+# over uses)
+ether_taps() {
+	local f i n=0 t
+	[ $# -gt 0 ] || set -- $(cd /sys/class/net && ls -d em[0-9]* 2>/dev/null)
+	for f in "$@"; do
+		i=$(cat "/sys/class/net/$f/ifindex")
+		for t in ngel$i ngeu$i ngel${i}a ngeu${i}a ngel${i}b ngeu${i}b; do
+			n=$((n + $(cat "/sys/class/net/$t/statistics/tx_packets" 2>/dev/null || echo 0)))
+		done
+	done
+	echo $n
+}
+# em0_trap: at the test's exit the namespaces named in $NS and em0 are
+# removed, ngd stopped and $tmp removed (the ether tests' wire)
+em0_trap() {
+	trap 'for n in $NS; do ip netns del $n 2>/dev/null; done
+		ip link del em0 2>/dev/null
+		stop_ngd
+		rm -rf "$tmp"' EXIT
+}
 # how many ether uplinks there are
 nup() { ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l; }
 # N LOW HIGH: LOW <= N <= HIGH
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
-# For the ether fast-path tests, which define taps() (packets the kernel
-# gave ngd through their ether nodes' TAP channels):
+# For the ether fast-path tests (their ether nodes on em<N>):
 kernel() { # NAME NS ADDR: 1,000 pinged pairs with none through ngd
 	local s0 t0 u0 s1 t1 u1
-	s0=$(slow) t0=$(taps) u0=$(uplinks)
+	s0=$(slow) t0=$(ether_taps) u0=$(uplinks)
 	ip netns exec "$2" ping -f -c 1000 -s 100 -W 1 "$3" >/dev/null 2>&1
-	s1=$(slow) t1=$(taps) u1=$(uplinks)
+	s1=$(slow) t1=$(ether_taps) u1=$(uplinks)
 	[ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
 	    ok "$1: 1000 pinged pairs through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or the ether nodes' TAPs" ||
 	    fail "$1: 1000 pinged pairs: slow TAP $((s1 - s0)), the ether nodes' TAPs $((t1 - t0)), uplink $((u1 - u0))"
@@ -438,6 +487,22 @@ wire_veth() {
 	ip -n "$2" link set "$3" up &&
 	    sysctl -qw net.ipv6.conf."$1".disable_ipv6=1 &&
 	    ip link set "$1" up
+}
+
+# edge_ja: an eiface ja (ngeth0 renamed) joined straight to em0's lower
+# (em0 promiscuous, autosrc off), moved into the namespace ja (the
+# test's), up, 198.18.30.1/24: the edge tests' graph
+edge_ja() {
+	ngctl mkpeer eiface ether ether &&
+	    ngctl -f - <<'END' &&
+name ngeth0: ja
+msg em0: setpromisc 1
+msg em0: setautosrc 0
+connect em0: ja: lower ether
+END
+	    ngctl msg ja: vnet '"ja"' &&
+	    ip -n ja link set ja up &&
+	    ip -n ja addr add 198.18.30.1/24 dev ja
 }
 
 # For the tests of pinned programs (fastpath_progs.sh, ether_progs.sh):

@@ -567,22 +567,30 @@ ngd_fast_nsid_cb(const struct nlmsghdr *nh, void *arg)
 	return MNL_CB_OK;
 }
 
-/* The id the data plane gives the namespace nsfd (-1: none yet). */
+/* The id nl's namespace gives the namespace nsfd, in *nsidp (left as it
+ * was if none yet). */
 static int
-ngd_fast_nsid(struct ngd_fast *fp, int nsfd, int *nsidp)
+ngd_fast_getnsid(struct mnl_socket *nl, unsigned *seqp, int nsfd, int *nsidp)
 {
 	char buf[256];
 	struct nlmsghdr *nh;
 	struct rtgenmsg *g;
 
-	*nsidp = -1;
 	memset(buf, 0, sizeof(buf));
 	nh = mnl_nlmsg_put_header(buf);
 	nh->nlmsg_type = RTM_GETNSID;
 	g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
 	g->rtgen_family = AF_UNSPEC;
 	mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)nsfd);
-	return ngd_fast_talk(fp->rtnl, &fp->seq, nh, ngd_fast_nsid_cb, nsidp);
+	return ngd_fast_talk(nl, seqp, nh, ngd_fast_nsid_cb, nsidp);
+}
+
+/* The id the data plane gives the namespace nsfd (-1: none yet). */
+static int
+ngd_fast_nsid(struct ngd_fast *fp, int nsfd, int *nsidp)
+{
+	*nsidp = -1;
+	return ngd_fast_getnsid(fp->rtnl, &fp->seq, nsfd, nsidp);
 }
 
 static bool ngd_fast_nsid_home(struct ngd_fast *fp, int nsid);
@@ -1510,9 +1518,6 @@ ngd_fast_dataplane_nsid(void)
 {
 	static int nsid = -1;
 	struct ngd_fast *fp = ngd_fast_active;
-	char buf[256];
-	struct nlmsghdr *nh;
-	struct rtgenmsg *g;
 
 	if (fp == NULL || fp->nd->rtnl == NULL)
 		return -1;
@@ -1522,14 +1527,8 @@ ngd_fast_dataplane_nsid(void)
 	 * there (asked at each link event of a veth with a peer elsewhere
 	 * until the data plane has an id here, a socket each time was
 	 * three calls more). */
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_GETNSID;
-	g = mnl_nlmsg_put_extra_header(nh, sizeof(*g));
-	g->rtgen_family = AF_UNSPEC;
-	mnl_attr_put_u32(nh, NETNSA_FD, (uint32_t)fp->dp_netns);
-	(void)ngd_fast_talk(fp->nd->rtnl, &fp->nd->rtnl_seq, nh,
-	    ngd_fast_nsid_cb, &nsid);
+	(void)ngd_fast_getnsid(fp->nd->rtnl, &fp->nd->rtnl_seq, fp->dp_netns,
+	    &nsid);
 	return nsid;
 }
 
@@ -3157,23 +3156,26 @@ struct ngd_fast_batch {
 	struct ngd_fast_batch *next;
 };
 
+/* Every link of nl's namespace in group group deleted: one request. */
+static int
+ngd_fast_group_delete(struct mnl_socket *nl, unsigned *seqp, uint32_t group)
+{
+	char buf[256];
+	struct nlmsghdr *nh;
+
+	nh = ngd_fast_linkreq(buf, sizeof(buf), RTM_DELLINK, 0);
+	mnl_attr_put_u32(nh, IFLA_GROUP, group);
+	return ngd_fast_talk(nl, seqp, nh, NULL, NULL);
+}
+
 /* The job's part; touches nothing but the batch. */
 static void
 ngd_fast_batch_run(void *arg)
 {
 	struct ngd_fast_batch *b = arg;
 	uint64_t t0 = ngd_clock_us();
-	char buf[256];
-	struct nlmsghdr *nh;
-	struct ifinfomsg *ifi;
 
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_DELLINK;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nh, IFLA_GROUP, b->group);
-	b->error = ngd_fast_talk(b->nl, &b->seq, nh, NULL, NULL);
+	b->error = ngd_fast_group_delete(b->nl, &b->seq, b->group);
 	b->took_us = ngd_clock_us() - t0;
 	for (unsigned i = 0; i < b->nlinks; i++)
 		close(b->links[i]);
@@ -3242,17 +3244,7 @@ ngd_fast_batch_next(struct ngd_fast *fp)
 static void
 ngd_fast_delete_group(struct ngd_fast *fp, uint32_t group)
 {
-	char buf[256];
-	struct nlmsghdr *nh;
-	struct ifinfomsg *ifi;
-
-	memset(buf, 0, sizeof(buf));
-	nh = mnl_nlmsg_put_header(buf);
-	nh->nlmsg_type = RTM_DELLINK;
-	ifi = mnl_nlmsg_put_extra_header(nh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nh, IFLA_GROUP, group);
-	(void)ngd_fast_talk(fp->rtnl, &fp->seq, nh, NULL, NULL);
+	(void)ngd_fast_group_delete(fp->rtnl, &fp->seq, group);
 }
 
 /*

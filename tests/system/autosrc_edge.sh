@@ -21,17 +21,8 @@
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="wire ja"
-trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+em0_trap
 
-stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
-taps() { # packets the kernel gave ngd through em0's TAP channels
-	local i n=0 t
-	i=$(cat /sys/class/net/em0/ifindex)
-	for t in ngel$i ngeu$i ngel${i}a ngeu${i}a ngel${i}b ngeu${i}b; do
-		n=$((n + $(stat $t tx_packets)))
-	done
-	echo $n
-}
 # ja's pings to the wire answered of 5 sent at once: lost ones never come;
 # 3 s for the last (pings' 1 s is short where ngd's loop waits seconds
 # for the RTNL lock on a loaded machine)
@@ -54,12 +45,12 @@ wire_ready() { ip netns exec wire ethtool w0 >/dev/null 2>&1; }
 cycle() {
 	local t0 t1 t2 a b
 	ngctl msg em0: setautosrc 1
-	t0=$(taps)
+	t0=$(ether_taps)
 	a=$(pingw)
-	t1=$(taps)
+	t1=$(ether_taps)
 	ngctl msg em0: setautosrc 0
 	b=$(pingw)
-	t2=$(taps)
+	t2=$(ether_taps)
 	echo "${a:-0} ${b:-0} $((t1 - t0)) $((t2 - t1))"
 }
 
@@ -77,30 +68,21 @@ expect "em0 up in dormant mode: its operational state stays dormant" dormant "$(
 wire_ready
 
 NGD_FASTPATH=1 start_ngd || finish
-ngctl mkpeer eiface ether ether
-ngctl -f - <<'END'
-name ngeth0: ja
-msg em0: setpromisc 1
-msg em0: setautosrc 0
-connect em0: ja: lower ether
-END
-ngctl msg ja: vnet '"ja"'
-ip -n ja link set ja up
-ip -n ja addr add 198.18.30.1/24 dev ja
+edge_ja || fail "ja on em0's lower"
 no_probes ja ja
 
 expect "direct edge: one uplink (em0's lower) into the data plane" 1 "$(nup)"
-t0=$(taps)
+t0=$(ether_taps)
 expect "dormant em0, kernel path: ja pings the wire" 5 "$(pingw)"
-expect "... none through em0's TAPs" 0 $(($(taps) - t0))
+expect "... none through em0's TAPs" 0 $(($(ether_taps) - t0))
 
 # --- dormant: the kernel sends, and so does ngd ----------------------------
 ngctl msg em0: setautosrc 1
-t0=$(taps)
+t0=$(ether_taps)
 expect "dormant em0, autosrc on: ja's first pings after the reply" 5 \
     "$(pingw)"
-[ $(($(taps) - t0)) -ge 5 ] && ok "... through ngd (em0's TAPs $(($(taps) - t0)))" ||
-    fail "... em0's TAPs carried $(($(taps) - t0))"
+[ $(($(ether_taps) - t0)) -ge 5 ] && ok "... through ngd (em0's TAPs $(($(ether_taps) - t0)))" ||
+    fail "... em0's TAPs carried $(($(ether_taps) - t0))"
 expect "dormant em0: lower refused nothing" 0 "$(hs em0: lower recvDrops)"
 
 # --- set up, then through ngd at once ----------------------------------------

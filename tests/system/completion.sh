@@ -4,18 +4,11 @@
 # COMP_POINT) against a running graph and running jails, and their
 # candidates (COMPREPLY) checked.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../completion.sh"
 start_ngd
-# br0 with two eifaces, renamed ng_host and ng_test1; an unnamed hub.
-ngctl -f - <<'EOS'
-mkpeer bridge b link0
-name .:b br0
-mkpeer br0: eiface link1 ether
-mkpeer br0: eiface link2 ether
-mkpeer br0: hub link3 in
-rmhook . b
-name br0:link1 ng_host
-name br0:link2 ng_test1
-EOS
+# br0 with two eifaces, named ng_host and ng_test1; an unnamed hub.
+named_bridge br0 ng_host ng_test1
+ngctl mkpeer br0: hub link3 in
 id_of() { ngctl list | awk -v t="$1" '$4 == t || $2 == t { id = $6; sub(/^0+/, "", id); print id }'; }
 hub_id=$(id_of hub) br_id=$(id_of br0) host_id=$(id_of ng_host) test1_id=$(id_of ng_test1)
 cat >"$tmp/jail.conf" <<'EOF2'
@@ -26,34 +19,6 @@ gamma { }
 delta { ip4 = inherit; }
 EOF2
 jail -f "$tmp/jail.conf" -c alpha beta delta >/dev/null
-
-# comp FUNC WORD...: the candidates FUNC gives for the last WORD, sorted,
-# one a line, in a fresh bash with bash-completion's helpers loaded.  The
-# words are split at colons, as bash splits them (COMP_WORDBREAKS), so
-# after "br0:" the candidates are what bash inserts after the colon.
-comp() {
-	local func=$1 w words=()
-	shift
-	for w in "$@"; do
-		while [[ $w == *:* ]]; do
-			[ -n "${w%%:*}" ] && words+=("${w%%:*}")
-			words+=(:)
-			w=${w#*:}
-		done
-		[[ -n $w || ${words[-1]:-} != : ]] && words+=("$w")
-	done
-	bash -c '
-		source /usr/share/bash-completion/bash_completion
-		source "$0"
-		func=$1 COMP_LINE=$2; shift 2
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		COMP_POINT=${#COMP_LINE}
-		"$func" "${COMP_WORDS[0]}" "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]:-}"
-		printf "%s\n" "${COMPREPLY[@]}" | sort' \
-	    "$top/build/completion/ngctl" "$func" "$*" "${words[@]}"
-}
-lines() { printf '%s\n' "$@" | sort; }
 
 expect "ngctl: commands" "$(lines config connect)" "$(comp _ngctl ngctl con)"
 expect "ngctl: every command of help" \

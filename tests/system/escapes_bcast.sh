@@ -22,10 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-peer_wire
-in_ns peer ip link set lo up
-in_ns peer ip addr add 198.51.100.99/24 dev p0
-in_ns peer ip link set p0 up
+peer_up
 jail -q -c name=jb persist path=/ ip4.addr="h0|198.51.100.51/24" \
     allow.raw_sockets || fail "the IP-alias jail"
 

@@ -23,18 +23,6 @@ source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 trap 'stop_ngd; kill $(pgrep -x ngd) 2>/dev/null; ip netns del jl 2>/dev/null; ip netns del lan 2>/dev/null; ip link del em0 2>/dev/null; ip link del kb0 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# stat IF NAME: a counter of an interface of this namespace (0: none)
-stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
-# taps: packets the kernel gave ngd through em0's TAP channels
-# (ngel<N>a... after a takeover: the old ngd's names were taken)
-taps() {
-	local i n=0 t
-	i=$(cat /sys/class/net/em0/ifindex)
-	for t in ngel$i ngeu$i ngel${i}a ngeu${i}a ngel${i}b ngeu${i}b; do
-		n=$((n + $(stat $t tx_packets)))
-	done
-	echo $n
-}
 takeover() { # a new ngd (NGD_FASTPATH=$1) takes over
 	local old=$NGD_PID
 	NGD_FASTPATH=$1 ngd -d --takeover 2>>"$NGD_LOG" &
@@ -141,9 +129,9 @@ graph
 expect "two uplinks (lower, upper) into the data plane" 2 \
     "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 pings jl 198.18.20.2 3 >/dev/null # learned
-t0=$(taps) s0=$(slow) u0=$(uplinks) r0=$(field 0 recvPackets)
+t0=$(ether_taps) s0=$(slow) u0=$(uplinks) r0=$(field 0 recvPackets)
 data "kernel path"
-t1=$(taps) s1=$(slow) u1=$(uplinks) r1=$(field 0 recvPackets)
+t1=$(ether_taps) s1=$(slow) u1=$(uplinks) r1=$(field 0 recvPackets)
 echo "# TAP channels $((t1 - t0)), slow TAP $((s1 - s0)), uplinks $((u1 - u0)) packets; link0 received $((r1 - r0))"
 [ $((t1 - t0 + s1 - s0)) -le 10 ] && ok "kernel path: em0's TAPs and the slow TAP carried (next to) nothing ($((t1 - t0)), $((s1 - s0)))" ||
 	fail "kernel path: em0's TAPs and the slow TAP carried $((t1 - t0)), $((s1 - s0))"
@@ -168,13 +156,13 @@ hs() { # NODE HOOK FIELD: a counter of gethookstats
 near() { [ "$1" -ge "$3" ] && [ "$2" -ge "$3" ] && [ $(($1 - $2)) -le 6 ] && [ $(($2 - $1)) -le 6 ]; }
 ngctl msg em0: clrhookstats '{ }'
 ngctl msg br0: clrhookstats '{ }'
-t0=$(taps)
+t0=$(ether_taps)
 ip netns exec jl ping -f -c 1000 -W 1 198.18.20.2 >/dev/null 2>&1
 ip netns exec jl ping -f -c 1000 -W 1 198.18.20.1 >/dev/null 2>&1
 lx=$(hs em0: lower xmitFrames) lr=$(hs em0: lower recvFrames)
 ux=$(hs em0: upper xmitFrames) ur=$(hs em0: upper recvFrames)
 b0r=$(hs br0: link0 recvFrames) b0x=$(hs br0: link0 xmitFrames)
-echo "# em0 lower out $lx in $lr, upper out $ux in $ur; br0 link0 in $b0r out $b0x; em0's TAPs $(($(taps) - t0))"
+echo "# em0 lower out $lx in $lr, upper out $ux in $ur; br0 link0 in $b0r out $b0x; em0's TAPs $(($(ether_taps) - t0))"
 near "$lx" "$lr" 1000 && near "$ux" "$ur" 1000 &&
     ok "hook counters: em0's lower and upper count the kernel's frames (lower out $lx in $lr, upper out $ux in $ur)" ||
     fail "hook counters: em0's lower out $lx in $lr, upper out $ux in $ur (want about 1000 each)"
@@ -231,17 +219,17 @@ mkpeer em0: tee lower left
 name em0:lower t
 connect t: br0: right link0
 EOS
-t0=$(taps)
+t0=$(ether_taps)
 expect "a tee on lower: the jail pings the LAN through ngd" 5 "$(pings jl 198.18.20.2 5)"
-t1=$(taps)
+t1=$(ether_taps)
 [ $((t1 - t0)) -ge 5 ] && ok "a tee on lower: frames through em0's TAP ($((t1 - t0)))" ||
 	fail "a tee on lower: em0's TAP carried $((t1 - t0))"
 expect "a tee on lower: the tee counted them" 1 \
     "$(ngctl msg t: getstats | grep -cE 'inFrames=[1-9]')"
 ngctl shutdown t: # joins its two peers again
-t0=$(taps)
+t0=$(ether_taps)
 expect "the tee gone: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
-expect "the tee gone: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
+expect "the tee gone: kernel path again (em0's TAPs idle)" 0 $(($(ether_taps) - t0))
 
 # A capture of the lower edge: its frames through ngd while it lasts.
 ngctl capture -c 4 -w "$tmp/c.pcap" em0: lower icmp 2>"$tmp/c.err" &
@@ -253,30 +241,30 @@ kill -INT $cap 2>/dev/null
 wait $cap
 expect "capture of lower: the 4 ICMP frames crossing it" 4 \
     "$(tcpdump -n -r "$tmp/c.pcap" 2>/dev/null | grep -c ICMP)"
-t0=$(taps)
+t0=$(ether_taps)
 expect "capture over: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
-expect "capture over: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
+expect "capture over: kernel path again (em0's TAPs idle)" 0 $(($(ether_taps) - t0))
 
 # autosrc on: ngd writes em0's MAC into what goes to the wire, so lower
 # (and the bridge with it) leaves the kernel; off again: back.
 ngctl msg em0: setautosrc 1
-t0=$(taps)
+t0=$(ether_taps)
 expect "autosrc on: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
-[ $(($(taps) - t0)) -ge 5 ] && ok "autosrc on: through em0's TAPs" ||
-	fail "autosrc on: em0's TAPs carried $(($(taps) - t0))"
+[ $(($(ether_taps) - t0)) -ge 5 ] && ok "autosrc on: through em0's TAPs" ||
+	fail "autosrc on: em0's TAPs carried $(($(ether_taps) - t0))"
 ngctl msg em0: setautosrc 0
-t0=$(taps)
+t0=$(ether_taps)
 expect "autosrc off: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
-expect "autosrc off: kernel path again (em0's TAPs idle)" 0 $(($(taps) - t0))
+expect "autosrc off: kernel path again (em0's TAPs idle)" 0 $(($(ether_taps) - t0))
 
 # --- takeover: the new ngd's uplinks replace the old one's -----------------
 takeover 1
 expect "takeover: two uplinks" 2 "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 expect "takeover: one wire device, the new ngd's" 1 "$(nwire)"
 expect "takeover: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
-t0=$(taps)
+t0=$(ether_taps)
 expect "takeover: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
-expect "takeover: em0's TAPs idle" 0 $(($(taps) - t0))
+expect "takeover: em0's TAPs idle" 0 $(($(ether_taps) - t0))
 
 # --- SIGKILL: em0 works for the host; the next ngd takes the uplinks back --
 journal_has '^msg [0-9a-f]+ setautosrc 0$' # (its last change)
@@ -298,11 +286,11 @@ expect "restarted: two uplinks again, made anew" 2 \
     "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
 expect "restarted: one wire device, the new ngd's" 1 "$(nwire)"
 expect "restarted: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
-t0=$(taps)
+t0=$(ether_taps)
 w0=$(wire)
 expect "restarted: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
-[ $(($(taps) - t0)) -le 2 ] && ok "restarted: em0's TAPs idle" ||
-	fail "restarted: em0's TAPs carried $(($(taps) - t0))"
+[ $(($(ether_taps) - t0)) -le 2 ] && ok "restarted: em0's TAPs idle" ||
+	fail "restarted: em0's TAPs carried $(($(ether_taps) - t0))"
 [ $(($(wire) - w0)) -ge 5 ] && ok "restarted: by the new wire device ($(($(wire) - w0)))" ||
 	fail "restarted: the wire device sent $(($(wire) - w0)) of 5"
 # em0 renamed: the wire device stays em0's (a link by index).
@@ -347,9 +335,9 @@ NGD_FASTPATH=1 start_ngd
 graph
 expect "em0 a bridge's port: no wire device" 0 "$(nwire)"
 expect "em0 a bridge's port: the jail pings the LAN" 5 "$(pings jl 198.18.20.2 5)"
-t0=$(taps)
+t0=$(ether_taps)
 expect "em0 a bridge's port: ... in the kernel" 5 "$(pings jl 198.18.20.2 5)"
-expect "em0 a bridge's port: em0's TAPs idle" 0 $(($(taps) - t0))
+expect "em0 a bridge's port: em0's TAPs idle" 0 $(($(ether_taps) - t0))
 ngctl shutdown br0:
 ngctl shutdown ngeth0:
 stop_ngd
@@ -361,11 +349,11 @@ NGD_FASTPATH=0 start_ngd
 ngctl list | grep -q 'Name: br0' && ngctl shutdown br0:
 ngctl list | grep -q 'Name: ngeth0' && ngctl shutdown ngeth0:
 graph
-t0=$(taps)
+t0=$(ether_taps)
 data "userspace path"
 expect "userspace path: no uplink" 0 "$(ls -d /sys/class/net/ngu[0-9]* 2>/dev/null | wc -l)"
-[ $(($(taps) - t0)) -ge 100 ] && ok "userspace path: frames through em0's TAPs" ||
-	fail "userspace path: em0's TAPs carried $(($(taps) - t0))"
+[ $(($(ether_taps) - t0)) -ge 100 ] && ok "userspace path: frames through em0's TAPs" ||
+	fail "userspace path: em0's TAPs carried $(($(ether_taps) - t0))"
 takeover 0
 expect "userspace path, takeover: the jail pings the LAN (em0's TAPs named anew)" 5 \
     "$(pings jl 198.18.20.2 5)"

@@ -20,7 +20,7 @@
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="wire ja jb"
-trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+em0_trap
 K=50
 
 nsx() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" "$@"; }

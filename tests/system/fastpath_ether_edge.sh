@@ -16,18 +16,9 @@
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="wire ja"
-trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+em0_trap
 
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
-taps() { # packets the kernel gave ngd through em0's TAP channels
-	local i n=0 t
-	i=$(cat /sys/class/net/em0/ifindex)
-	for t in ngel$i ngeu$i ngel${i}a ngeu${i}a ngel${i}b ngeu${i}b; do
-		n=$((n + $(stat $t tx_packets)))
-	done
-	echo $n
-}
 edit() { # NAME CMD...: under pings wire -> ja every 2 ms, none reaches ja after CMD
 	local fl r0 r1 name=$1
 	shift
@@ -47,18 +38,7 @@ quiet_netns $NS
 wire_veth em0 wire w0 198.18.30.2/24
 
 NGD_FASTPATH=1 start_ngd || finish
-ngctl mkpeer eiface ether ether
-ngctl -f - <<'END'
-name ngeth0: ja
-msg em0: setpromisc 1
-msg em0: setautosrc 0
-connect em0: ja: lower ether
-END
-for n in ja; do
-	ngctl msg $n: vnet "\"$n\""
-	ip -n $n link set $n up
-done
-ip -n ja addr add 198.18.30.1/24 dev ja
+edge_ja || fail "ja on em0's lower"
 
 # --- a direct edge ---------------------------------------------------------
 expect "direct edge: one uplink (em0's lower) into the data plane" 1 "$(nup)"
@@ -88,7 +68,7 @@ else
 fi
 
 head -c 2000000 /dev/urandom >$tmp/send
-s0=$(slow) t0=$(taps)
+s0=$(slow) t0=$(ether_taps)
 ip netns exec wire timeout 10 nc -l -p 5001 </dev/null >$tmp/recv &
 p=$!
 sleep 0.3
@@ -96,30 +76,30 @@ ip netns exec ja timeout 10 nc -N 198.18.30.2 5001 <$tmp/send
 wait $p
 expect "direct edge: 2 MB over TCP ja -> wire arrive intact" \
     "$(md5sum <$tmp/send)" "$(md5sum <$tmp/recv)"
-[ "$s0" = "$(slow)" ] && [ "$t0" = "$(taps)" ] && ok "... none through ngd" ||
-    fail "... $(($(slow) - s0)) frames through ngd's slow TAP, $(($(taps) - t0)) through em0's"
+[ "$s0" = "$(slow)" ] && [ "$t0" = "$(ether_taps)" ] && ok "... none through ngd" ||
+    fail "... $(($(slow) - s0)) frames through ngd's slow TAP, $(($(ether_taps) - t0)) through em0's"
 
 ngctl msg em0: setautosrc 1
-t0=$(taps)
+t0=$(ether_taps)
 # (The first pings after the reply: lower refused them (ENETDOWN) while
 # the kernel's link watch had not yet said em0 was operationally up, a
 # second and more after it was set up on a loaded machine, until ngd
 # took em0 to be running by its carrier; autosrc_edge.sh.)
 expect "autosrc on: ja's first pings after the reply" 5 "$(pings ja 198.18.30.2 5)"
-[ $(($(taps) - t0)) -ge 5 ] && ok "... through ngd (em0's TAPs $(($(taps) - t0)))" ||
-    fail "... em0's TAPs carried $(($(taps) - t0))"
+[ $(($(ether_taps) - t0)) -ge 5 ] && ok "... through ngd (em0's TAPs $(($(ether_taps) - t0)))" ||
+    fail "... em0's TAPs carried $(($(ether_taps) - t0))"
 ngctl msg em0: setautosrc 0
-t0=$(taps)
+t0=$(ether_taps)
 expect "autosrc off: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
-expect "autosrc off: in the kernel again (em0's TAPs idle)" 0 $(($(taps) - t0))
+expect "autosrc off: in the kernel again (em0's TAPs idle)" 0 $(($(ether_taps) - t0))
 
 edit "direct edge: rmhook em0: lower" ngctl rmhook em0: lower
 expect "rmhook: no uplink left" 0 "$(nup)"
 ngctl connect em0: ja: lower ether
-t0=$(taps) s0=$(slow)
+t0=$(ether_taps) s0=$(slow)
 expect "connected again: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
-[ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "... in the kernel" ||
-    fail "... em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
+[ "$t0" = "$(ether_taps)" ] && [ "$s0" = "$(slow)" ] && ok "... in the kernel" ||
+    fail "... em0's TAPs $(($(ether_taps) - t0)), slow TAP $(($(slow) - s0))"
 
 # --- restart and takeover (decision 12) ------------------------------------
 # (the journal has the edge made again, and autosrc off)
@@ -133,16 +113,16 @@ NGD_FASTPATH=1 start_ngd
 for _ in $(seq 50); do [ "$(nup)" = 1 ] && break; sleep 0.05; done
 expect "restarted: the uplink made anew" 1 "$(nup)"
 expect "restarted: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
-t0=$(taps) s0=$(slow)
+t0=$(ether_taps) s0=$(slow)
 expect "restarted: ... again" 5 "$(pings ja 198.18.30.2 5)"
-[ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "restarted: ... in the kernel" ||
-    fail "restarted: em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
+[ "$t0" = "$(ether_taps)" ] && [ "$s0" = "$(slow)" ] && ok "restarted: ... in the kernel" ||
+    fail "restarted: em0's TAPs $(($(ether_taps) - t0)), slow TAP $(($(slow) - s0))"
 ngd_takeover || fail "takeover: the old ngd is still there"
 expect "takeover: one uplink" 1 "$(nup)"
 expect "takeover: ja pings the wire" 5 "$(pings ja 198.18.30.2 5)"
-t0=$(taps) s0=$(slow)
+t0=$(ether_taps) s0=$(slow)
 expect "takeover: ... again" 5 "$(pings ja 198.18.30.2 5)"
-[ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "takeover: ... in the kernel" ||
-    fail "takeover: em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
+[ "$t0" = "$(ether_taps)" ] && [ "$s0" = "$(slow)" ] && ok "takeover: ... in the kernel" ||
+    fail "takeover: em0's TAPs $(($(ether_taps) - t0)), slow TAP $(($(slow) - s0))"
 
 finish

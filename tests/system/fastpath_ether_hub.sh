@@ -16,16 +16,9 @@
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="wire ja jb"
-trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+em0_trap
 
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
-taps() { # packets the kernel gave ngd through em0's TAP channels
-	local i n=0 t
-	i=$(cat /sys/class/net/em0/ifindex)
-	for t in ngel$i ngeu$i; do n=$((n + $(stat $t tx_packets))); done
-	echo $n
-}
 
 quiet_netns $NS
 wire_veth em0 wire w0 198.18.30.2/24
@@ -88,9 +81,9 @@ for _ in $(seq 200); do
 	grep -q '^capturing on ' "$tmp/cap.err" 2>/dev/null && break
 	sleep 0.05
 done
-t0=$(taps)
+t0=$(ether_taps)
 expect "while H's l0 is captured: pings answered" 5 "$(pings ja 198.18.30.2 5)"
-t1=$(taps)
+t1=$(ether_taps)
 sleep 0.3
 kill -INT $cap
 wait $cap
@@ -98,10 +91,10 @@ n=$(tcpdump -n -r "$tmp/f.pcapng" 2>/dev/null | grep -c 'ICMP echo')
 [ "$n" -ge 10 ] && [ $((t1 - t0)) -ge 5 ] &&
     ok "... through ngd (em0's TAPs $((t1 - t0))), the capture has $n ICMP echoes" ||
     fail "... em0's TAPs $((t1 - t0)), the capture has $n ICMP echoes"
-t0=$(taps) s0=$(slow)
+t0=$(ether_taps) s0=$(slow)
 expect "after the capture: pings answered" 5 "$(pings ja 198.18.30.2 5)"
-[ "$t0" = "$(taps)" ] && [ "$s0" = "$(slow)" ] && ok "... in the kernel again" ||
-    fail "... em0's TAPs $(($(taps) - t0)), slow TAP $(($(slow) - s0))"
+[ "$t0" = "$(ether_taps)" ] && [ "$s0" = "$(slow)" ] && ok "... in the kernel again" ||
+    fail "... em0's TAPs $(($(ether_taps) - t0)), slow TAP $(($(slow) - s0))"
 
 edit_wire "hub: rmhook H: l1" ja ja 198.18.30.1 ngctl rmhook H: l1
 ngctl connect H: ja: l1 ether

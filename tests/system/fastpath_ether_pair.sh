@@ -17,14 +17,6 @@ NS="wire wire2"
 trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; ip link del em1 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
 
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
-taps() { # packets the kernel gave ngd through em0's and em1's TAP channels
-	local i n=0 t
-	for i in $(cat /sys/class/net/em[01]/ifindex); do
-		for t in ngel$i ngeu$i; do n=$((n + $(stat $t tx_packets))); done
-	done
-	echo $n
-}
 
 quiet_netns $NS
 wire_veth em0 wire w0 198.18.30.2/24

@@ -87,16 +87,8 @@ for p in "fa 198.18.1.2" "da 198.18.2.2" "ka 198.18.3.2" "j 198.18.4.2" "kj 198.
 done
 
 n=1000
-# taps: frames em0's ether node gave ngd by its TAP channels (its
-# userspace path: 0 while the kernel carries every echo)
-taps() {
-	local i n=0 t
-	i=$(cat /sys/class/net/em0/ifindex)
-	for t in ngel$i ngeu$i ngel${i}a ngeu${i}a ngel${i}b ngeu${i}b; do
-		n=$((n + $(cat "/sys/class/net/$t/statistics/tx_packets" 2>/dev/null || echo 0)))
-	done
-	echo $n
-}
+# ether_taps (lib.sh): frames em0's ether node gave ngd, its userspace
+# path: 0 while the kernel carries every echo
 # per_echo NS ADDR: net:netif_rx events in ping's context per echo, in
 # hundredths, over n echoes sent back to back (root's -i 0)
 per_echo() {
@@ -106,13 +98,13 @@ per_echo() {
 	    awk -F, '$3 ~ /netif_rx/ { print $1 }')
 	echo $(((${c:-0} * 100 + n / 2) / n))
 }
-s0=$(slow) t0=$(taps)
+s0=$(slow) t0=$(ether_taps)
 fb=$(per_echo fa 198.18.1.2)
 fd=$(per_echo da 198.18.2.2)
 kb=$(per_echo ka 198.18.3.2)
 lf=$(per_echo j 198.18.4.2)
 lk=$(per_echo kj 198.18.5.2)
-s1=$(slow) t1=$(taps)
+s1=$(slow) t1=$(ether_taps)
 echo "# backlog enqueues an echo (hundredths): Linux bridge $kb, fast bridge $fb, direct edge $fd"
 if between "$kb" 350 450; then
 	ok "the Linux bridge's echo crosses 4 backlogs (counted $kb/100): the count sees them"

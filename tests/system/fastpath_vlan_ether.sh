@@ -18,16 +18,9 @@
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="wire a10 a20 nm b10 b20 b40"
-trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+em0_trap
 
 rx() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
-taps() { # packets the kernel gave ngd through em0's TAP channels
-	local i n=0 t
-	i=$(cat /sys/class/net/em0/ifindex)
-	for t in ngel$i ngeu$i; do n=$((n + $(stat $t tx_packets))); done
-	echo $n
-}
 tags() { # IF COUNT CMD...: what tcpdump -e saw on IF (ns wire) while CMD ran
 	local ifc=$1 n=$2
 	shift 2
@@ -114,9 +107,9 @@ kill -CONT "$NGD_PID"
 ngctl msg VA: clrhookstats '{ }'
 ngctl msg em0: clrhookstats '{ }'
 ngctl msg a10: clrhookstats '{ }'
-s0=$(slow) t0=$(taps) u0=$(uplinks)
+s0=$(slow) t0=$(ether_taps) u0=$(uplinks)
 ip netns exec a10 ping -f -c 1000 -s 100 -W 1 198.18.10.2 >/dev/null 2>&1
-s1=$(slow) t1=$(taps) u1=$(uplinks)
+s1=$(slow) t1=$(ether_taps) u1=$(uplinks)
 [ "$s0" = "$s1" ] && [ "$t0" = "$t1" ] && [ $((u1 - u0)) -ge 1000 ] &&
     ok "1000 pinged pairs: through the uplink ($((u1 - u0)) packets), none through ngd's slow TAP or em0's TAPs" ||
     fail "1000 pinged pairs: slow TAP $((s1 - s0)), em0's TAPs $((t1 - t0)), uplink $((u1 - u0))"
@@ -141,15 +134,15 @@ else
 fi
 
 head -c 2000000 /dev/urandom >$tmp/send
-s0=$(slow) t0=$(taps)
+s0=$(slow) t0=$(ether_taps)
 ip netns exec b10 timeout 10 nc -l -p 5001 </dev/null >$tmp/recv &
 p=$!
 sleep 0.3
 ip netns exec a10 timeout 10 nc -N 198.18.10.2 5001 <$tmp/send
 wait $p
 expect "2 MB over TCP a10 -> b10 arrive intact" "$(md5sum <$tmp/send)" "$(md5sum <$tmp/recv)"
-[ "$s0" = "$(slow)" ] && [ "$t0" = "$(taps)" ] && ok "... none through ngd" ||
-    fail "... $(($(slow) - s0)) frames through ngd's slow TAP, $(($(taps) - t0)) through em0's"
+[ "$s0" = "$(slow)" ] && [ "$t0" = "$(ether_taps)" ] && ok "... none through ngd" ||
+    fail "... $(($(slow) - s0)) frames through ngd's slow TAP, $(($(ether_taps) - t0)) through em0's"
 
 s0=$(slow) r0=$(rx nm nm) n0=$(hs VA: nomatch xmitFrames)
 send b40 # VA has no filter for VID 40
@@ -164,9 +157,9 @@ for _ in $(seq 200); do
 	grep -q '^capturing on ' "$tmp/cap.err" 2>/dev/null && break
 	sleep 0.05
 done
-s0=$(slow) t0=$(taps)
+s0=$(slow) t0=$(ether_taps)
 expect "while VA's downstream is captured: pings answered" 5 "$(pings a10 198.18.10.2 5)"
-s1=$(slow) t1=$(taps)
+s1=$(slow) t1=$(ether_taps)
 sleep 0.3
 kill -INT $cap
 wait $cap
@@ -174,9 +167,9 @@ n=$(tcpdump -n -r "$tmp/f.pcapng" 2>/dev/null | grep -c 'ICMP echo')
 [ "$n" -ge 10 ] && [ $((t1 - t0)) -ge 5 ] &&
     ok "... through ngd (em0's TAPs $((t1 - t0)), slow TAP $((s1 - s0))), the capture has $n ICMP echoes" ||
     fail "... em0's TAPs $((t1 - t0)), slow TAP $((s1 - s0)), the capture has $n ICMP echoes"
-t0=$(taps)
+t0=$(ether_taps)
 expect "after the capture: pings answered" 5 "$(pings a10 198.18.10.2 5)"
-[ "$t0" = "$(taps)" ] && ok "... in the kernel again" || fail "... $(($(taps) - t0)) through em0's TAPs"
+[ "$t0" = "$(ether_taps)" ] && ok "... in the kernel again" || fail "... $(($(ether_taps) - t0)) through em0's TAPs"
 
 ip netns exec b10 ping -i 0.002 -s 100 -W 1 198.18.10.1 >/dev/null 2>&1 &
 fl=$!

@@ -12,15 +12,8 @@
 source "$(dirname "$0")/../lib.sh"
 NGD_LOG=$tmp/ngd.log
 NS="wire a10 b10"
-trap 'for n in $NS; do ip netns del $n 2>/dev/null; done; ip link del em0 2>/dev/null; stop_ngd; rm -rf "$tmp"' EXIT
+em0_trap
 
-stat() { cat "/sys/class/net/$1/statistics/$2" 2>/dev/null || echo 0; }
-taps() { # packets the kernel gave ngd through em0's TAP channels
-	local i n=0 t
-	i=$(cat /sys/class/net/em0/ifindex)
-	for t in ngel$i ngeu$i; do n=$((n + $(stat $t tx_packets))); done
-	echo $n
-}
 
 for n in $NS; do
 	ip netns add $n

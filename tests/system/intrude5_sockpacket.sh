@@ -21,19 +21,8 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../jail_cgroups.sh"
 
-cleanup() {
-	kill $(jobs -p) 2>/dev/null
-	jails_gone
-	ip netns del peer 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-chmod 755 "$tmp"
-
-peer_wire
-in_ns peer ip link set lo up
-in_ns peer ip addr add 198.51.100.99/24 dev p0
-in_ns peer ip link set p0 up
+jail_test_env
+peer_up
 # the host's own traffic, for a packet socket to see (5 a second, for
 # as long as the test may take)
 ping -q -i 0.2 -c 1500 198.51.100.99 >/dev/null 2>&1 &

@@ -18,19 +18,8 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../jail_cgroups.sh"
 
-cleanup() {
-	kill $(jobs -p) 2>/dev/null
-	jails_gone
-	ip netns del peer 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-chmod 755 "$tmp"
-
-peer_wire
-in_ns peer ip link set lo up
-in_ns peer ip addr add 198.51.100.99/24 dev p0
-in_ns peer ip link set p0 up
+jail_test_env
+peer_up
 in_ns peer python3 -c '
 import socket
 s = socket.socket(2, 2); s.bind(("198.51.100.99", 7777))
@@ -107,26 +96,13 @@ else:
     fail("sendto", ctypes.get_errno())
 print("sent")
 PY
-# gotten WORD: how many datagrams WORD reached the peer, once the last
-# of a later plain send (a marker: those before it have had their time)
-# is in
-gotten() { grep -c "^$1 " "$tmp/peer.got"; }
-marker() {
-	for _ in $(seq 30); do
-		python3 -c 'import socket; socket.socket(2, 2).sendto(b"marker'"$1"'", ("198.51.100.99", 7777))'
-		for _ in $(seq 50); do
-			grep -q "^marker$1 " "$tmp/peer.got" && return 0
-			sleep 0.02
-		done
-	done
-	return 1
-}
+# (gotten and marker: jail_cgroups.sh's, to the peer's 198.51.100.99)
 
 expect "the host's own XDP socket writes onto h0" "sent" \
     "$(python3 "$tmp/xdp_tx.py" h0 "$mac" host)"
-marker 1 || fail "the marker reaches the peer"
+marker 1 198.51.100.99 || fail "the marker reaches the peer"
 expect "... and the peer takes its datagrams" "yes" \
-    "$([ "$(gotten host)" -ge 1 ] && echo yes)"
+    "$([ "$(gotten peer host)" -ge 1 ] && echo yes)"
 expect_rc "j1: an IP-alias jail with allow.raw_sockets" 0 \
     jail -q -c name=j1 persist path=/ ip4.addr="h0|198.51.100.50/24" \
     allow.raw_sockets
@@ -134,9 +110,9 @@ expect_rc "j2: an IP-alias jail without" 0 \
     jail -q -c name=j2 persist path=/ ip4.addr="h0|198.51.100.51/24"
 expect "j1: socket(AF_XDP): EAFNOSUPPORT" "errno 97 socket" \
     "$(jexec j1 python3 "$tmp/xdp_tx.py" h0 "$mac" jailed)"
-marker 2 || fail "the marker reaches the peer"
+marker 2 198.51.100.99 || fail "the marker reaches the peer"
 expect "... and none of j1's datagrams from the host's address reach the peer" \
-    "0" "$(gotten jailed)"
+    "0" "$(gotten peer jailed)"
 expect "j2: EAFNOSUPPORT too (the kernel's answer was EPERM)" \
     "errno 97 socket" "$(jexec j2 python3 "$tmp/xdp_tx.py" h0 "$mac" j2)"
 expect_rc "v: a vnet jail" 0 jail -q -c name=v vnet persist path=/

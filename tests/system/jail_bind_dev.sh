@@ -22,16 +22,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../jail_cgroups.sh"
 
-cleanup() {
-	kill $(jobs -p) 2>/dev/null
-	jails_gone
-	ip netns del peer 2>/dev/null
-	ip netns del bypass 2>/dev/null
-	ip link del h1 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-chmod 755 "$tmp"
+jail_test_env
 
 bypass_wire || fail "the peer and the bypass listen"
 ip route add 203.0.113.0/24 via 198.51.100.99 metric 100

@@ -31,12 +31,9 @@ trap cleanup EXIT
 
 # ICMP datagram ("ping") sockets for root: the jail's programs decide
 sysctl -qw net.ipv4.ping_group_range="0 0"
-peer_wire
+peer_up
 ip addr add 2001:db8::1/64 dev h0 nodad
-in_ns peer ip link set lo up
-in_ns peer ip addr add 198.51.100.99/24 dev p0
 in_ns peer ip addr add 2001:db8::99/64 dev p0 nodad
-in_ns peer ip link set p0 up
 # a host behind the peer, as a gateway: for ping HOST from the jails
 in_ns peer ip addr add 203.0.113.9/24 dev p0
 ip route add 203.0.113.0/24 via 198.51.100.99

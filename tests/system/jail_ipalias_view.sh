@@ -25,13 +25,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-peer_wire
+peer_up
 ip link add hd0 type veth peer name hd1
 ip addr add 198.18.7.1/32 dev hd0
 ip link set hd0 up
-in_ns peer ip link set lo up
-in_ns peer ip addr add 198.51.100.99/24 dev p0
-in_ns peer ip link set p0 up
 start_ngd
 ngctl mkpeer eiface ether ether
 for _ in $(seq 100); do

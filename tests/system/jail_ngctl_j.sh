@@ -8,12 +8,7 @@
 # message that says why (EX_OSERR, as for a jail not found); a vnet jail
 # and one that shares the host's network are as before.
 source "$(dirname "$0")/../lib.sh"
-cleanup() {
-	jail -q -r "*" >/dev/null 2>&1
-	stop_ngd
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+jails_trap
 
 start_ngd || finish
 ngctl mkpeer eiface ether ether && ngctl name ngeth0: hostmark || fail "the host's node"
@@ -23,15 +18,12 @@ jail -q -c name=t persist vnet=inherit || fail "jail t"
 jail -q -c name=x persist ip4=inherit || fail "jail x"
 jail -q -c name=v persist vnet || fail "jail v"
 
-# ngds_in NS: how many ngds serve that namespace's control socket
-ngds_in() { ip netns exec "$1" ss -xlpn | grep -c '@netgraph '; }
-
 # (autostart on, as for a user: lib.sh turns it off)
 for j in n t; do
 	check "ngctl -j $j list: no network, no graph" 71 "" \
 	    "ngctl: jail \"$j\" has no network (neither vnet nor addresses), so no graph: -j acts on a vnet jail's graph, or the host's for one that shares its network" \
 	    env NGCTL_NO_AUTOSTART=0 ngctl -j $j list
-	expect "... and no ngd was started in $j's namespace" 0 "$(ngds_in $j)"
+	expect "... and no ngd was started in $j's namespace" 0 "$(served_by $j)"
 done
 check "by jid too" 71 "" \
     "ngctl: jail \"n\" has no network (neither vnet nor addresses), so no graph: -j acts on a vnet jail's graph, or the host's for one that shares its network" \

@@ -5,54 +5,18 @@
 # nghook -t, jexec -d (and the words after their values), jls -c; jng
 # (which had none): its actions, bridge's jails and Ethernet interfaces
 # (after = or ! too), the NAMEs jng show lists, graph's options.
-# Driven as bash drives it (COMP_WORDS, COMP_CWORD), as completion.sh.
+# Driven as bash drives it (tests/completion.sh), as completion.sh.
 source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/../completion.sh"
 start_ngd || finish
-# br0 with three eifaces, renamed ng_host, ng_test1 and ng0_www (a jng
+# br0 with three eifaces, named ng_host, ng_test1 and ng0_www (a jng
 # jail's), and a hub.
-ngctl -f - <<'EOS' || fail "the graph"
-mkpeer bridge b link0
-name .:b br0
-mkpeer br0: eiface link1 ether
-mkpeer br0: eiface link2 ether
-mkpeer br0: hub link3 in
-rmhook . b
-name br0:link1 ng_host
-name br0:link2 ng_test1
-mkpeer br0: eiface link4 ether
-name br0:link4 ng0_www
-EOS
+{ named_bridge br0 ng_host ng_test1 ng0_www &&
+    ngctl mkpeer br0: hub link4 in; } || fail "the graph"
 # an Ethernet interface for jng bridge (and its veth peer)
 ip link add lan0 type veth peer name wan9 || fail "lan0"
 printf 'persist;\nbeta { }\n' >"$tmp/jail.conf"
 jail -f "$tmp/jail.conf" -c beta >/dev/null || fail "jail beta"
-
-# comp FUNC WORD...: the candidates FUNC gives for the last WORD, sorted,
-# in a fresh bash with bash-completion's helpers (words split at colons,
-# as bash splits them).
-comp() {
-	local func=$1 w words=()
-	shift
-	for w in "$@"; do
-		while [[ $w == *:* ]]; do
-			[ -n "${w%%:*}" ] && words+=("${w%%:*}")
-			words+=(:)
-			w=${w#*:}
-		done
-		[[ -n $w || ${words[-1]:-} != : ]] && words+=("$w")
-	done
-	bash -c '
-		source /usr/share/bash-completion/bash_completion
-		source "$0"
-		func=$1 COMP_LINE=$2; shift 2
-		COMP_WORDS=("$@")
-		COMP_CWORD=$(($# - 1))
-		COMP_POINT=${#COMP_LINE}
-		"$func" "${COMP_WORDS[0]}" "${COMP_WORDS[-1]}" "${COMP_WORDS[-2]:-}"
-		printf "%s\n" "${COMPREPLY[@]}" | sort' \
-	    "$top/build/completion/ngctl" "$func" "$*" "${words[@]}"
-}
-lines() { printf '%s\n' "$@" | sort; }
 
 expect "ngctl capture: its options" "$(lines -c -F -s -w -y)" \
     "$(comp _ngctl ngctl capture -)"

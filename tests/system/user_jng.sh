@@ -10,24 +10,8 @@
 #   ng0_mail, ng2_www --ether-- link1, link2 [br1]
 source "$(dirname "$0")/../lib.sh"
 start_ngd || finish
-ngctl -f - <<'EOS' || fail "the graph"
-mkpeer bridge b link0
-name .:b br0
-mkpeer br0: eiface link1 ether
-name br0:link1 ng0_www
-mkpeer br0: eiface link2 ether
-name br0:link2 ng1_www
-mkpeer br0: eiface link3 ether
-name br0:link3 ng0_db
-rmhook . b
-mkpeer bridge b link0
-name .:b br1
-mkpeer br1: eiface link1 ether
-name br1:link1 ng0_mail
-mkpeer br1: eiface link2 ether
-name br1:link2 ng2_www
-rmhook . b
-EOS
+{ named_bridge br0 ng0_www ng1_www ng0_db &&
+    named_bridge br1 ng0_mail ng2_www; } || fail "the graph"
 check "jng show: the NAMEs on the bridges, each once" 0 "db
 mail
 www" "" jng show
