@@ -14,7 +14,7 @@
 #    jail hears nothing;
 #  - a datagram in fragments to a forwarded UDP port: the first gives
 #    the way, the others follow it (fragment links): all of it reaches
-#    the jail.
+#    the jail; pings in fragments, to the host and from the jail, too.
 #
 #   j1 198.51.100.10 -- jbr 198.51.100.1 (host, forwarding)
 #   host: wan0 198.18.62.1 = the alias -- ether wan0: lower-in [nat] out-upper
@@ -154,6 +154,13 @@ in_ns outside $W big 198.18.62.1 5000 4000
 wait_file "$tmp/frag"
 expect "4,000 bytes in three fragments reach j1 through the forward" 4000 \
     "$(cat "$tmp/frag")"
+
+# ... and ICMP in fragments: the host's own (a first fragment of no flow
+# still gives the way for the rest: it is the host's) and j1's
+expect_rc "a 4,000-byte ping from the outside to the host, in fragments" 0 \
+    quiet in_ns outside ping -c 2 -i 0.3 -W 5 -s 4000 198.18.62.1
+expect_rc "a 4,000-byte ping from j1 to the outside, in fragments both ways" 0 \
+    quiet in_ns j1 ping -c 2 -i 0.3 -W 5 -s 4000 198.18.62.2
 
 expect_rc "ngd answers" 0 quiet ngctl list
 finish
