@@ -36,7 +36,7 @@ char _license[] SEC("license") = "GPL";
 EOF
 tag=$(sed -n 's/^#define NG_ETHER_BPF_TAG \(0x[0-9a-f]*\).*/\1/p' "$top/src/bpf/ng_ether_bpf.h")
 expect "the tag is the program's" 0x4e47 "$tag"
-clang -O2 -target bpf -I"/usr/include/$(clang -dumpmachine)" \
+${BPF_CC:-clang} -O2 -target bpf -I"/usr/include/$(${CC:-cc} -dumpmachine)" \
     -c "$tmp/settag.bpf.c" -o "$tmp/settag.o" ||
     { fail "the peer's program builds"; finish; }
 
