@@ -15,13 +15,7 @@
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 NS="a b"
-cleanup() {
-	stop_ngd
-	for s in $NS; do ip netns del $s 2>/dev/null; done
-	for s in $NS; do ip link del p$s 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap cleanup_veth_ns EXIT
 
 cat >"$tmp/gso.py" <<'PY'
 import select, socket, struct, sys, time
@@ -88,19 +82,11 @@ run() {
 	local mode=$1 fp s B r
 	fp=$([ "$mode" = fast ] && echo 1 || echo 0)
 	NGD_FASTPATH=$fp start_ngd || return
-	for s in $NS; do
-		ip netns add $s
-		ip netns exec $s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1
-		wire_veth p$s $s e$s || { fail "$mode: veth p$s"; return; }
-	done
-	for _ in $(seq 1500); do
-		ngctl info pa: >/dev/null 2>&1 && ngctl info pb: >/dev/null 2>&1 && break
-		sleep 0.02
-	done
+	veth_ports || { fail "$mode: veths"; return; }
+	ether_ports_up || { fail "$mode: ether nodes not made"; return; }
 	ngctl mkpeer pa: bridge lower link0 && ngctl name pa:lower br0 &&
 	    ngctl connect pb: br0: lower link1 || { fail "$mode: graph"; return; }
-	B=$(ip -n b link show eb | awk '/link\/ether/ { print $2 }' | tr -d :)
+	B=$(if_mac b eb)
 	in_ns b timeout 30 python3 "$tmp/gso.py" recv eb 3 >"$tmp/$mode.got" &
 	r=$!
 	for _ in $(seq 500); do grep -q listening "$tmp/$mode.got" && break; sleep 0.02; done
