@@ -152,6 +152,16 @@ name ngeth0:ether br0
 connect br0: ngeth1: link1 ether
 EOS
 }
+# tap_two_eifaces: bridge_two_eifaces's graph shut down and made again on
+# a new ngd of the TAP model (NGD_FASTPATH=0); the test ends (finish)
+# if that ngd does not start
+tap_two_eifaces() {
+	ngctl -t 0 shutdown br0: && ngctl -t 0 shutdown ngeth0: &&
+	    ngctl -t 0 shutdown ngeth1:
+	stop_ngd
+	NGD_FASTPATH=0 start_ngd || finish
+	bridge_two_eifaces
+}
 
 # named_bridge BRIDGE NAME...: a bridge BRIDGE with an eiface on link1,
 # link2 ... for each NAME, named NAME (the graph the completion and jng
