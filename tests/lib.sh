@@ -530,6 +530,23 @@ cleanup_veth_ns() {
 	for s in $NS; do ip link del "p$s" 2>/dev/null; done
 	rm -rf "$tmp"
 }
+# py_csum: a Python csum(b), b's Internet checksum (RFC 1071), to begin
+# a test's packet script: { py_csum && cat <<'EOF' ... EOF
+# } >"$tmp/NAME.py"
+py_csum() {
+	cat <<'PY'
+import struct
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+PY
+}
 # if_mac NS IF: IF's MAC in NS, as 12 hex digits
 if_mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }' | tr -d :; }
 # plan_probe NS N DST SRC [TAGS] [PAD]: a line of $tmp/plan: frame number
