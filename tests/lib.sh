@@ -152,6 +152,16 @@ name ngeth0:ether br0
 connect br0: ngeth1: link1 ether
 EOS
 }
+# tap_two_eifaces: bridge_two_eifaces's graph shut down and made again on
+# a new ngd of the TAP model (NGD_FASTPATH=0); the test ends (finish)
+# if that ngd does not start
+tap_two_eifaces() {
+	ngctl -t 0 shutdown br0: && ngctl -t 0 shutdown ngeth0: &&
+	    ngctl -t 0 shutdown ngeth1:
+	stop_ngd
+	NGD_FASTPATH=0 start_ngd || finish
+	bridge_two_eifaces
+}
 
 # named_bridge BRIDGE NAME...: a bridge BRIDGE with an eiface on link1,
 # link2 ... for each NAME, named NAME (the graph the completion and jng
@@ -487,6 +497,79 @@ wire_veth() {
 	ip -n "$2" link set "$3" up &&
 	    sysctl -qw net.ipv6.conf."$1".disable_ipv6=1 &&
 	    ip link set "$1" up
+}
+
+# For the wire intruder tests (intrude2_wire.sh, intrude6_*.sh): each
+# namespace s of $NS has its end es of a veth whose other end ps is an
+# ether node's interface here.
+# veth_ports: each namespace of $NS made (IPv6 off) with its veth
+veth_ports() {
+	local s
+	for s in $NS; do
+		quiet_netns "$s" && wire_veth "p$s" "$s" "e$s" || return 1
+	done
+}
+# ether_ports_up: wait (30 s at most) until ngd has the ether node ps of
+# each s of $NS; 1 if one is still missing
+ether_ports_up() {
+	local s
+	for _ in $(seq 1500); do
+		for s in $NS; do
+			ngctl info "p$s:" >/dev/null 2>&1 || { sleep 0.02; continue 2; }
+		done
+		return 0
+	done
+	return 1
+}
+# cleanup_veth_ns: ngd stopped, the namespaces of $NS and the veths ps
+# deleted, $tmp removed (an EXIT trap)
+cleanup_veth_ns() {
+	local s
+	stop_ngd
+	for s in $NS; do ip netns del "$s" 2>/dev/null; done
+	for s in $NS; do ip link del "p$s" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+# py_csum: a Python csum(b), b's Internet checksum (RFC 1071), to begin
+# a test's packet script: { py_csum && cat <<'EOF' ... EOF
+# } >"$tmp/NAME.py"
+py_csum() {
+	cat <<'PY'
+import struct
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+PY
+}
+# if_mac NS IF: IF's MAC in NS, as 12 hex digits
+if_mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }' | tr -d :; }
+# plan_probe NS N DST SRC [TAGS] [PAD]: a line of $tmp/plan: frame number
+# N (type 0x88b5 behind TAGS) out of NS's eNS, padded with PAD zeros (4)
+plan_probe() {
+	echo "send $1 $3$4${5:-}88b5$(printf %02x "$2")$(printf "%0$((2 * ${6:-4}))d" 0)" >>"$tmp/plan"
+}
+# probe_wire OUT: $tmp/plan's lines ("send NS HEX", "sleep S") run in
+# turn (tests/short_frames.py wire: a packet socket on each eNS of $NS)
+# while every frame that reaches a socket is noted, the tags the kernel
+# took out of band put back; OUT: the probes, "NS: N LEN HEADER" (the
+# probe number, the length, the header up to the type), by probe number
+probe_wire() {
+	local ns len hex at
+	python3 "$top/tests/short_frames.py" wire "$tmp/plan" "$tmp/wire.out" 0 $NS || return
+	# a probe: 0x88b5 behind up to two tags, then its number
+	while read -r ns len hex; do
+		for at in 24 32 40; do
+			[ "${hex:at:4}" = 88b5 ] && [ ${#hex} -ge $((at + 6)) ] || continue
+			echo "$ns: $((16#${hex:at+4:2})) $len ${hex:0:at}"
+			break
+		done
+	done <"$tmp/wire.out" | sort -s -k2,2n -k1,1 >"$1"
 }
 
 # edge_ja: an eiface ja (ngeth0 renamed) joined straight to em0's lower

@@ -50,32 +50,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wire OUT: $tmp/plan's lines ("send NS HEX", "sleep S") run in turn
-# (tests/short_frames.py wire: a packet socket on each NS's eNS) while
-# every frame that reaches a socket is noted, the tags the kernel took
-# out of band put back; OUT: the probes, "NS: N LEN HEADER" (the probe
-# number, the length, the header up to the type), by probe number
-wire() {
-	local ns len hex at
-	python3 "$top/tests/short_frames.py" wire "$tmp/plan" "$tmp/wire.out" 0 $NS || return
-	# a probe: 0x88b5 behind up to two tags, then its number
-	while read -r ns len hex; do
-		for at in 24 32 40; do
-			[ "${hex:at:4}" = 88b5 ] && [ ${#hex} -ge $((at + 6)) ] || continue
-			echo "$ns: $((16#${hex:at+4:2})) $len ${hex:0:at}"
-			break
-		done
-	done <"$tmp/wire.out" | sort -s -k2,2n -k1,1 >"$1"
-}
-
-mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }' | tr -d :; }
-# probe NS N DST SRC [TAGS] [PAD]: frame number N out of NS's eNS, padded
-# with PAD zeros (4)
-probe() {
-	echo "send $1 $3$4${5:-}88b5$(printf %02x "$2")$(printf "%0$((2 * ${6:-4}))d" 0)" >>"$tmp/plan"
-}
-
-
 # run MODE: the whole set on a fresh ngd, what each namespace got in
 # $tmp/MODE.got
 run() {
@@ -109,35 +83,35 @@ END
 	local A B C=02c0ffee0003 bc=ffffffffffff
 	ip -n c link set ec address 02:c0:ff:ee:00:03
 	for s in $NS; do ip -n $s link set e$s up; done
-	A=$(mac a ea) B=$(mac b eb)
+	A=$(if_mac a ea) B=$(if_mac b eb)
 	ngctl msg br0: setmaxhosts 6
 	ngctl msg br0: setconfig \
 	    "{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=2 }"
 	: >"$tmp/plan"
 	# a and b known to the bridge, more than minStableAge ago
-	probe a 0 "$bc" "$A"
-	probe b 0 "$bc" "$B"
-	probe c 0 "$bc" "$C"
-	probe c 1 "$bc" 01005e000001
-	probe c 2 "$bc" "$bc"
-	probe c 3 "$bc" "$C" "" 3
-	probe c 4 "$bc" "$C" "" 1
-	probe c 5 "$bc" "$C" "" 1499
-	probe c 6 "$bc" "$C" 8100000a 1499
-	probe x 10 "$bc" 02000000aa0a 81000014
-	probe t 11 "$bc" 02000000aa0b 8100000a81000014
-	probe t 12 "$bc" 02000000aa0c 88a8000a
-	probe t 13 "$bc" 02000000aa0d 8100a000
-	probe x 15 "$bc" 02000000aa0f "" 1499
-	probe t 16 "$bc" 02000000aa10 8100000a 1499
-	probe x 17 "$bc" 02000000aa11 81000014 1499
-	for i in $(seq 10 29); do probe c 14 "$bc" 0200000001$i; done
+	plan_probe a 0 "$bc" "$A"
+	plan_probe b 0 "$bc" "$B"
+	plan_probe c 0 "$bc" "$C"
+	plan_probe c 1 "$bc" 01005e000001
+	plan_probe c 2 "$bc" "$bc"
+	plan_probe c 3 "$bc" "$C" "" 3
+	plan_probe c 4 "$bc" "$C" "" 1
+	plan_probe c 5 "$bc" "$C" "" 1499
+	plan_probe c 6 "$bc" "$C" 8100000a 1499
+	plan_probe x 10 "$bc" 02000000aa0a 81000014
+	plan_probe t 11 "$bc" 02000000aa0b 8100000a81000014
+	plan_probe t 12 "$bc" 02000000aa0c 88a8000a
+	plan_probe t 13 "$bc" 02000000aa0d 8100a000
+	plan_probe x 15 "$bc" 02000000aa0f "" 1499
+	plan_probe t 16 "$bc" 02000000aa10 8100000a 1499
+	plan_probe x 17 "$bc" 02000000aa11 81000014 1499
+	for i in $(seq 10 29); do plan_probe c 14 "$bc" 0200000001$i; done
 	echo "sleep 4" >>"$tmp/plan"
-	probe c 7 "$B" "$A"
+	plan_probe c 7 "$B" "$A"
 	echo "sleep 0.2" >>"$tmp/plan"
-	probe b 8 "$A" "$B"
-	probe a 9 "$B" "$A"
-	wire "$tmp/$mode.got"
+	plan_probe b 8 "$A" "$B"
+	plan_probe a 9 "$B" "$A"
+	probe_wire "$tmp/$mode.got"
 	sed -i -e "s/$A/A/g; s/$B/B/g; s/$C/C/g" "$tmp/$mode.got"
 	for s in a b; do
 		echo "$s got $(grep -c "^$s: 14 " "$tmp/$mode.got") of 14"

@@ -31,71 +31,38 @@
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 NS="a b c"
-cleanup() {
-	stop_ngd
-	for s in $NS; do ip netns del $s 2>/dev/null; done
-	for s in $NS; do ip link del p$s 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# wire OUT: as in intrude2_wire.sh: "NS: N LEN HEADER" by probe number
-wire() {
-	local ns len hex at
-	python3 "$top/tests/short_frames.py" wire "$tmp/plan" "$tmp/wire.out" 0 $NS || return
-	while read -r ns len hex; do
-		for at in 24 32 40; do
-			[ "${hex:at:4}" = 88b5 ] && [ ${#hex} -ge $((at + 6)) ] || continue
-			echo "$ns: $((16#${hex:at+4:2})) $len ${hex:0:at}"
-			break
-		done
-	done <"$tmp/wire.out" | sort -s -k2,2n -k1,1 >"$1"
-}
-mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }' | tr -d :; }
-# probe NS N DST SRC [TAGS] [PAD]
-probe() {
-	echo "send $1 $3$4${5:-}88b5$(printf %02x "$2")$(printf "%0$((2 * ${6:-4}))d" 0)" >>"$tmp/plan"
-}
+trap cleanup_veth_ns EXIT
 
 run() {
 	local mode=$1 fp s A B C=02c0ffee0603 bc=ffffffffffff
 	fp=$([ "$mode" = fast ] && echo 1 || echo 0)
 	NGD_FASTPATH=$fp start_ngd || return
-	for s in $NS; do
-		ip netns add $s
-		ip netns exec $s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1
-		wire_veth p$s $s e$s || { fail "$mode: veth p$s"; return; }
-	done
+	veth_ports || { fail "$mode: veths"; return; }
 	ip -n c link set ec address 02:c0:ff:ee:06:03
-	for _ in $(seq 1500); do
-		ngctl info pa: >/dev/null 2>&1 && ngctl info pb: >/dev/null 2>&1 &&
-		    ngctl info pc: >/dev/null 2>&1 && break
-		sleep 0.02
-	done
+	ether_ports_up || { fail "$mode: ether nodes not made"; return; }
 	ngctl mkpeer pa: bridge lower link0 && ngctl name pa:lower br0 &&
 	    ngctl connect pb: br0: lower link1 &&
 	    ngctl connect pc: br0: lower link2 || { fail "$mode: graph"; return; }
 	ngctl msg br0: setconfig \
 	    "{ debugLevel=1 loopTimeout=60 maxStaleness=900 minStableAge=1 }"
-	A=$(mac a ea) B=$(mac b eb)
+	A=$(if_mac a ea) B=$(if_mac b eb)
 	: >"$tmp/plan"
-	probe a 0 "$bc" "$A"
-	probe b 0 "$bc" "$B"
-	probe c 0 "$bc" "$C"
+	plan_probe a 0 "$bc" "$A"
+	plan_probe b 0 "$bc" "$B"
+	plan_probe c 0 "$bc" "$C"
 	echo "sleep 1.5" >>"$tmp/plan"
-	probe c 1 "$bc" "$C" 88a8000a81000014
-	probe c 2 "$bc" "$C" 81000005 1499
-	probe c 3 "$bc" "$C" 8100a000
-	probe c 4 0180c2000000 "$C"
-	probe c 5 0180c2000001 "$C"
-	probe c 6 0180c200000e "$C"
-	probe c 7 "$bc" "$C" "" 1
-	probe c 8 "$A" "$C"
-	probe c 9 "$bc" 01005e000001
-	probe c 10 "$bc" "$C" "" 1499
-	probe c 11 "$A" "$C" 81000005
-	wire "$tmp/$mode.got"
+	plan_probe c 1 "$bc" "$C" 88a8000a81000014
+	plan_probe c 2 "$bc" "$C" 81000005 1499
+	plan_probe c 3 "$bc" "$C" 8100a000
+	plan_probe c 4 0180c2000000 "$C"
+	plan_probe c 5 0180c2000001 "$C"
+	plan_probe c 6 0180c200000e "$C"
+	plan_probe c 7 "$bc" "$C" "" 1
+	plan_probe c 8 "$A" "$C"
+	plan_probe c 9 "$bc" 01005e000001
+	plan_probe c 10 "$bc" "$C" "" 1499
+	plan_probe c 11 "$A" "$C" 81000005
+	probe_wire "$tmp/$mode.got"
 	sed -i -e "s/$A/A/g; s/$B/B/g; s/$C/C/g" "$tmp/$mode.got"
 	ngctl msg br0: getstats 2 |
 	    grep -oE '(recvInvalid|recvRunts|loopDetects)=[0-9]+' |

@@ -15,24 +15,10 @@
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 NS="a b"
-cleanup() {
-	stop_ngd
-	for s in $NS; do ip netns del $s 2>/dev/null; done
-	for s in $NS; do ip link del p$s 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap cleanup_veth_ns EXIT
 
-cat >"$tmp/gso.py" <<'PY'
+{ py_csum && cat <<'PY'
 import select, socket, struct, sys, time
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
 
 def frame(dmac, proto, plen):
     payload = bytes(i % 251 for i in range(plen))
@@ -83,24 +69,17 @@ else:  # recv IFACE N: the IPv4 frames that arrive, their length; once
                 print("b got", len(d), "proto", d[23], flush=True)
                 n, last = n + 1, time.time()
 PY
+} >"$tmp/gso.py"
 
 run() {
 	local mode=$1 fp s B r
 	fp=$([ "$mode" = fast ] && echo 1 || echo 0)
 	NGD_FASTPATH=$fp start_ngd || return
-	for s in $NS; do
-		ip netns add $s
-		ip netns exec $s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1
-		wire_veth p$s $s e$s || { fail "$mode: veth p$s"; return; }
-	done
-	for _ in $(seq 1500); do
-		ngctl info pa: >/dev/null 2>&1 && ngctl info pb: >/dev/null 2>&1 && break
-		sleep 0.02
-	done
+	veth_ports || { fail "$mode: veths"; return; }
+	ether_ports_up || { fail "$mode: ether nodes not made"; return; }
 	ngctl mkpeer pa: bridge lower link0 && ngctl name pa:lower br0 &&
 	    ngctl connect pb: br0: lower link1 || { fail "$mode: graph"; return; }
-	B=$(ip -n b link show eb | awk '/link\/ether/ { print $2 }' | tr -d :)
+	B=$(if_mac b eb)
 	in_ns b timeout 30 python3 "$tmp/gso.py" recv eb 3 >"$tmp/$mode.got" &
 	r=$!
 	for _ in $(seq 500); do grep -q listening "$tmp/$mode.got" && break; sleep 0.02; done

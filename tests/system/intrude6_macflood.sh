@@ -19,13 +19,7 @@
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 NS="a b c"
-cleanup() {
-	stop_ngd
-	for s in $NS; do ip netns del $s 2>/dev/null; done
-	for s in $NS; do ip link del p$s 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+trap cleanup_veth_ns EXIT
 N=80000
 
 cat >"$tmp/flood.py" <<'EOF'
@@ -56,18 +50,10 @@ run() {
 	fp=$([ "$mode" = fast ] && echo 1 || echo 0)
 	max=$([ "$mode" = fast ] && echo 65536 || echo 300)
 	NGD_FASTPATH=$fp start_ngd || return
-	for s in $NS; do
-		ip netns add $s
-		ip netns exec $s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1
-	done
+	quiet_netns $NS || { fail "$mode: namespaces"; return; }
 	wire_veth pa a ea 198.18.63.1/24 && wire_veth pb b eb 198.18.63.2/24 &&
 	    wire_veth pc c ec || { fail "$mode: veths"; return; }
-	for _ in $(seq 1500); do
-		ngctl info pa: >/dev/null 2>&1 && ngctl info pb: >/dev/null 2>&1 &&
-		    ngctl info pc: >/dev/null 2>&1 && break
-		sleep 0.02
-	done
+	ether_ports_up || { fail "$mode: ether nodes not made"; return; }
 	ngctl mkpeer pa: bridge lower link0 && ngctl name pa:lower br0 &&
 	    ngctl connect pb: br0: lower link1 &&
 	    ngctl connect pc: br0: lower link2 &&

@@ -32,16 +32,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$tmp/w.py" <<'EOF'
+{ py_csum && cat <<'EOF'
 import socket, struct, sys, time
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
 
 def iphdr(src, dst, proto, plen):
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + plen, 0x1234, 0, 64, proto, 0,
@@ -89,6 +81,7 @@ elif cmd == "big":  # big HOST PORT LEN: one datagram, fragmented here
     s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER: IP_PMTUDISC_DONT
     s.sendto(b"z" * int(sys.argv[4]), (sys.argv[2], int(sys.argv[3])))
 EOF
+} >"$tmp/w.py"
 W="python3 $tmp/w.py"
 # wait_file FILE: until FILE has a line (20 s at most)
 wait_file() {

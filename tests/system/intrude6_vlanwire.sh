@@ -28,66 +28,33 @@
 source "$(dirname "$0")/../lib.sh"
 export NGD_LOG=$tmp/ngd.log
 NS="t x n"
-cleanup() {
-	stop_ngd
-	for s in $NS; do ip netns del $s 2>/dev/null; done
-	for s in $NS; do ip link del p$s 2>/dev/null; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# wire OUT: as in intrude2_wire.sh: "NS: N LEN HEADER" by probe number
-wire() {
-	local ns len hex at
-	python3 "$top/tests/short_frames.py" wire "$tmp/plan" "$tmp/wire.out" 0 $NS || return
-	while read -r ns len hex; do
-		for at in 24 32 40; do
-			[ "${hex:at:4}" = 88b5 ] && [ ${#hex} -ge $((at + 6)) ] || continue
-			echo "$ns: $((16#${hex:at+4:2})) $len ${hex:0:at}"
-			break
-		done
-	done <"$tmp/wire.out" | sort -s -k2,2n -k1,1 >"$1"
-}
-mac() { ip -n "$1" link show "$2" | awk '/link\/ether/ { print $2 }' | tr -d :; }
-# probe NS N DST SRC [TAGS] [PAD]
-probe() {
-	echo "send $1 $3$4${5:-}88b5$(printf %02x "$2")$(printf "%0$((2 * ${6:-4}))d" 0)" >>"$tmp/plan"
-}
+trap cleanup_veth_ns EXIT
 
 run() {
 	local mode=$1 fp s X bc=ffffffffffff
 	fp=$([ "$mode" = fast ] && echo 1 || echo 0)
 	NGD_FASTPATH=$fp start_ngd || return
-	for s in $NS; do
-		ip netns add $s
-		ip netns exec $s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		    net.ipv6.conf.default.disable_ipv6=1
-		wire_veth p$s $s e$s || { fail "$mode: veth p$s"; return; }
-	done
-	for _ in $(seq 1500); do
-		ngctl info pt: >/dev/null 2>&1 && ngctl info px: >/dev/null 2>&1 &&
-		    ngctl info pn: >/dev/null 2>&1 && break
-		sleep 0.02
-	done
+	veth_ports || { fail "$mode: veths"; return; }
+	ether_ports_up || { fail "$mode: ether nodes not made"; return; }
 	ngctl mkpeer pt: vlan lower downstream && ngctl name pt:lower vl &&
 	    ngctl connect vl: px: v10 lower &&
 	    ngctl connect vl: pn: nomatch lower &&
 	    ngctl msg vl: addfilter '{ hook="v10" vid=10 }' ||
 	    { fail "$mode: graph"; return; }
-	X=$(mac x ex)
+	X=$(if_mac x ex)
 	: >"$tmp/plan"
-	probe x 10 "$bc" 02000000aa0a 81000014
-	probe t 11 "$bc" 02000000aa0b 8100000a81000014
-	probe t 12 "$bc" 02000000aa0c 88a8000a
-	probe t 13 "$bc" 02000000aa0d 8100a000
-	probe x 15 "$bc" 02000000aa0f "" 1499
-	probe t 16 "$bc" 02000000aa10 8100000a 1499
-	probe x 17 "$bc" 02000000aa11 81000014 1499
-	probe t 18 "$bc" 02000000aa12 8100100a
-	probe t 19 "$bc" 02000000aa13 8100e00a
-	probe t 20 "$bc" 02000000aa14 81000fff
-	probe t 21 "$X" 02000000aa15 8100000a
-	wire "$tmp/$mode.got"
+	plan_probe x 10 "$bc" 02000000aa0a 81000014
+	plan_probe t 11 "$bc" 02000000aa0b 8100000a81000014
+	plan_probe t 12 "$bc" 02000000aa0c 88a8000a
+	plan_probe t 13 "$bc" 02000000aa0d 8100a000
+	plan_probe x 15 "$bc" 02000000aa0f "" 1499
+	plan_probe t 16 "$bc" 02000000aa10 8100000a 1499
+	plan_probe x 17 "$bc" 02000000aa11 81000014 1499
+	plan_probe t 18 "$bc" 02000000aa12 8100100a
+	plan_probe t 19 "$bc" 02000000aa13 8100e00a
+	plan_probe t 20 "$bc" 02000000aa14 81000fff
+	plan_probe t 21 "$X" 02000000aa15 8100000a
+	probe_wire "$tmp/$mode.got"
 	sed -i -e "s/$X/X/g" "$tmp/$mode.got"
 	expect_rc "$mode: ngd answers" 0 quiet ngctl list
 	stop_ngd

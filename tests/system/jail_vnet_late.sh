@@ -87,13 +87,7 @@ for_gone() { # the old device gone from home, the new one inside: 30 s
 	return 1
 }
 for m in 1 0; do
-	if [ "$m" = 0 ]; then # the TAP model: an ngd of its own
-		ngctl -t 0 shutdown br0: && ngctl -t 0 shutdown ngeth0: &&
-		    ngctl -t 0 shutdown ngeth1:
-		stop_ngd
-		NGD_FASTPATH=0 start_ngd || finish
-		bridge_two_eifaces
-	fi
+	[ "$m" = 1 ] || tap_two_eifaces # the TAP model: an ngd of its own
 	held
 	expect "NGD_FASTPATH=$m: held, jail(8) connected to ngd, its vnet not sent" \
 	    0 $?

@@ -100,13 +100,7 @@ try() {
 	return $caught
 }
 for m in 1 0; do
-	if [ "$m" = 0 ]; then # the TAP model: an ngd of its own
-		ngctl -t 0 shutdown br0: && ngctl -t 0 shutdown ngeth0: &&
-		    ngctl -t 0 shutdown ngeth1:
-		stop_ngd
-		NGD_FASTPATH=0 start_ngd || finish
-		bridge_two_eifaces
-	fi
+	[ "$m" = 1 ] || tap_two_eifaces # the TAP model: an ngd of its own
 	caught=1
 	for t in 1 2 3 4 5 6 7 8; do
 		try "NGD_FASTPATH=$m, try $t"

@@ -58,6 +58,15 @@ until_enabled() {
 	return 1
 }
 pinged() { in_ns web ping -c 3 -i 0.2 -W 5 -q 198.51.100.2 >/dev/null; }
+# pings_by USED IDLE PINGED BY: web0 pings the peer (a test named
+# PINGED), by many<USED> and none more by many<IDLE> (a test named BY)
+pings_by() {
+	local used idle
+	used=$(xmit "$1") idle=$(xmit "$2")
+	expect_rc "$3" 0 pinged
+	expect "$4" "1 $idle" \
+	    "$([ "$(xmit "$1")" -gt "$used" ] && echo 1) $(xmit "$2")"
+}
 
 expect_rc "web0 pings the peer through the bond" 0 pinged
 x0=$(xmit 0) x1=$(xmit 1)
@@ -68,16 +77,11 @@ expect "by eth0 (many0), not eth1" "1 0" "$([ "$x0" -gt 0 ] && echo 1) $x1"
 ip -n sw link set s0 down # eth0 loses its carrier
 expect_rc "eth0's carrier gone: getconfig shows enabledLinks=[ 1=1 ]" 0 \
     until_enabled "enabledLinks=[ 1=1 ]"
-x0=$(xmit 0) x1=$(xmit 1)
-expect_rc "web0 still pings the peer" 0 pinged
-expect "now by eth1 (many1), none more by eth0" "1 $x0" \
-    "$([ "$(xmit 1)" -gt "$x1" ] && echo 1) $(xmit 0)"
+pings_by 1 0 "web0 still pings the peer" \
+    "now by eth1 (many1), none more by eth0"
 
 ip -n sw link set s0 up
 expect_rc "eth0's carrier back: both links enabled again" 0 \
     until_enabled "enabledLinks=[ 1 1 ]"
-x0=$(xmit 0) x1=$(xmit 1)
-expect_rc "web0 pings the peer" 0 pinged
-expect "by eth0 again, none more by eth1" "1 $x1" \
-    "$([ "$(xmit 0)" -gt "$x0" ] && echo 1) $(xmit 1)"
+pings_by 0 1 "web0 pings the peer" "by eth0 again, none more by eth1"
 finish
